@@ -1,0 +1,287 @@
+# dusk — the one Makefile: build, test, demo, bench, install
+#
+#   make                  libraries, dusk.pc, examples and the demo (no install of deps)
+#   make demo             install missing Debian packages, build, run build/dusk-demo
+#   make test             install missing Debian packages, build, run every test
+#   make bench            build and run the benchmarks in bench/
+#   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc)
+#   make installcheck     install into build/.../stage and build an example against it
+#   make SANITIZE=address,undefined test    sanitizer builds live in their own
+#   make SANITIZE=thread test               build dirs: build/san-<list>/
+#
+# Options: WERROR=1 (warnings are errors; CI sets it), V=1 (show commands),
+# TESTS="graph sched" (run only those tests/test_<name>.c), TEST_TIMEOUT=900
+# (seconds per test program), CFLAGS (default -O2 -g; the warning and
+# standard flags are always added).
+#
+# Layout of the build tree (BUILD is build/ or build/san-<list>/):
+#   $(BUILD)/obj/<dir>/<file>.o (+ .d)   objects with their header dependencies
+#   $(BUILD)/libdusk.a, libdusk.so*     the library (all of core/)
+#   $(BUILD)/dusk.pc                    for pkg-config
+#   $(BUILD)/tests/test_<module>        one cmocka program per tests/test_<module>.c
+#   $(BUILD)/examples/<name>            one program per examples/<name>.c
+#   $(BUILD)/bench/<name>               one program per bench/<name>.c
+#   $(BUILD)/dusk-demo                  examples/demo.c, the program `make demo` runs
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+# Keep objects that pattern chains make (examples, tests, bench) as well.
+.SECONDARY:
+
+# --- version (from include/dusk.h) ------------------------------------------
+VERSION_MAJOR := $(shell sed -n 's/^\#define DUSK_VERSION_MAJOR \([0-9]*\).*/\1/p' include/dusk.h)
+VERSION       := $(shell sed -n 's/^\#define DUSK_VERSION "\(.*\)".*/\1/p' include/dusk.h)
+
+# --- install locations -------------------------------------------------------
+PREFIX       ?= /usr/local
+INCLUDEDIR   ?= $(PREFIX)/include
+LIBDIR       ?= $(PREFIX)/lib
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR      ?=
+
+# --- tools -------------------------------------------------------------------
+CC         ?= cc
+AR         ?= ar
+PKG_CONFIG ?= pkg-config
+INSTALL    ?= install
+
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+# --- build directory and sanitizers ------------------------------------------
+comma := ,
+SANITIZE ?=
+ifeq ($(strip $(SANITIZE)),)
+  BUILD ?= build
+  SAN_FLAGS :=
+else
+  BUILD ?= build/san-$(subst $(comma),-,$(strip $(SANITIZE)))
+  SAN_FLAGS := -fsanitize=$(strip $(SANITIZE)) -fno-omit-frame-pointer
+  ifneq ($(filter undefined,$(subst $(comma), ,$(SANITIZE))),)
+    SAN_FLAGS += -fno-sanitize-recover=all
+  endif
+endif
+
+# --- flags -------------------------------------------------------------------
+# CFLAGS/CPPFLAGS/LDFLAGS/LDLIBS are the user's to override; the rest is
+# always there, so `make CFLAGS=-O0` still warns the same way.
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ifeq ($(WERROR),1)
+  WARNINGS += -Werror
+endif
+ALL_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS)
+ALL_CFLAGS   := -std=c11 $(WARNINGS) -fPIC -pthread $(SAN_FLAGS) $(CFLAGS)
+ALL_LDFLAGS  := -pthread $(SAN_FLAGS) $(LDFLAGS)
+SYS_LIBS     := -lm $(LDLIBS)
+
+# --- library modules -----------------------------------------------------------
+# A module is a directory of sources. Each library lists its modules; to add
+# one (say viz/ into libdusk-viz, needing Graphviz):
+#     LIBRARIES += dusk-viz
+#     dusk-viz_MODULES := viz
+#     dusk-viz_PKGS := libcgraph libgvc        (pkg-config names)
+# and add its Debian package to scripts/install-deps.sh. Libraries are listed
+# from the bottom up: a later one may use the earlier ones.
+LIBRARIES := dusk
+dusk_MODULES := core
+dusk_PKGS :=
+
+srcs_of = $(sort $(foreach m,$($(1)_MODULES),$(wildcard $(m)/*.c)))
+objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
+pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1)))
+pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1)))
+
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+ALL_PKGS := $(foreach l,$(LIBRARIES),$($(l)_PKGS))
+STATIC_LIBS := $(foreach l,$(call reverse,$(LIBRARIES)),$(BUILD)/lib$(l).a)
+SHARED_LIBS := $(foreach l,$(LIBRARIES),$(BUILD)/lib$(l).so.$(VERSION))
+# What a program of this tree links with (static, so tests reach internals).
+PROGRAM_LIBS = $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS)) $(SYS_LIBS)
+
+# One set of rules per library: lib<name>.a, lib<name>.so.<version> with
+# soname lib<name>.so.<major> and the two links, and its modules' pkg flags.
+define library_rules
+$(1)_OBJS := $$(call objs_of,$(1))
+$$(foreach m,$$($(1)_MODULES),$$(BUILD)/obj/$$(m)/%.o): MOD_CFLAGS = $$(call pkg_cflags,$$($(1)_PKGS))
+
+$$(BUILD)/lib$(1).a: $$($(1)_OBJS)
+	$$(call say,AR,$$@)
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
+
+$$(BUILD)/lib$(1).so.$$(VERSION): $$($(1)_OBJS) $$(filter-out $$(BUILD)/lib$(1).so.$$(VERSION),$$(SHARED_LIBS))
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) -shared -Wl,-soname,lib$(1).so.$$(VERSION_MAJOR) $$(ALL_LDFLAGS) \
+		-o $$@ $$($(1)_OBJS) $$(call pkg_libs,$$($(1)_PKGS)) $$(SYS_LIBS)
+	$$(Q)ln -sf lib$(1).so.$$(VERSION) $$(BUILD)/lib$(1).so.$$(VERSION_MAJOR)
+	$$(Q)ln -sf lib$(1).so.$$(VERSION_MAJOR) $$(BUILD)/lib$(1).so
+endef
+$(foreach l,$(LIBRARIES),$(eval $(call library_rules,$(l))))
+
+LIB_OBJS := $(foreach l,$(LIBRARIES),$($(l)_OBJS))
+
+# --- programs ------------------------------------------------------------------
+# Tests: every tests/test_<module>.c is a program; other tests/*.c (and
+# tests/test_util.c, if there is one) are helpers linked into each.
+TEST_HELPER_SRCS := $(filter-out tests/test_%.c,$(wildcard tests/*.c)) $(wildcard tests/test_util.c)
+TEST_ALL_SRCS    := $(filter-out tests/test_util.c,$(wildcard tests/test_*.c))
+ifneq ($(strip $(TESTS)),)
+  TEST_SRCS := $(filter $(foreach t,$(TESTS),tests/test_$(t).c tests/$(t).c $(t)),$(TEST_ALL_SRCS))
+else
+  TEST_SRCS := $(TEST_ALL_SRCS)
+endif
+TEST_BINS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPER_SRCS))
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
+$(BUILD)/obj/tests/%.o: MOD_CFLAGS = $(CMOCKA_CFLAGS) -Itests -Icore
+
+EXAMPLE_SRCS := $(filter-out examples/demo.c,$(wildcard examples/*.c))
+EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
+DEMO         := $(BUILD)/dusk-demo
+BENCH_SRCS   := $(wildcard bench/*.c)
+BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+# --- top-level targets ---------------------------------------------------------
+.PHONY: all lib examples deps demo test check bench install uninstall \
+        installcheck clean distclean help build-demo run-demo run-tests \
+        run-bench FORCE
+
+all: lib examples $(DEMO)
+lib: $(STATIC_LIBS) $(SHARED_LIBS) $(BUILD)/dusk.pc
+examples: $(EXAMPLE_BINS)
+
+# Install what is missing (quiet and fast when all is there).
+deps:
+	$(Q)sh scripts/install-deps.sh
+
+# demo, test and bench first install what is missing, then run a second
+# make, which reads pkg-config's answers only once the packages are there.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory run-demo
+test check: deps
+	$(Q)$(MAKE) --no-print-directory run-tests
+bench: deps
+	$(Q)$(MAKE) --no-print-directory run-bench
+
+run-demo: all
+	@echo "== $(DEMO)"
+	$(Q)./$(DEMO)
+
+# Every test program and every example runs once (in parallel under -j),
+# from the repository root so that tests/data/ paths work; each writes
+# $(BUILD)/tests/<name>.log and a .result line; the summary prints the logs
+# of failures and the line "N passed, N failed" (cmocka test cases, plus
+# one per example program and the demo), and fails if anything failed.
+TEST_RESULTS := $(TEST_BINS:=.result)
+ifeq ($(strip $(TESTS)),)
+  TEST_RESULTS += $(patsubst $(BUILD)/examples/%,$(BUILD)/tests/example-%.result,$(EXAMPLE_BINS))
+  TEST_RESULTS += $(BUILD)/tests/dusk-demo.result
+endif
+run-tests: all $(BENCH_BINS) $(TEST_RESULTS)
+	$(Q)sh scripts/run-tests.sh summary $(TEST_RESULTS)
+
+$(BUILD)/tests/%.result: $(BUILD)/tests/% FORCE
+	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
+$(BUILD)/tests/example-%.result: $(BUILD)/examples/% FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
+$(BUILD)/tests/dusk-demo.result: $(DEMO) FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
+
+run-bench: $(BENCH_BINS)
+ifneq ($(strip $(SANITIZE)),)
+	@echo "bench: note: built with SANITIZE=$(SANITIZE); figures are not representative"
+endif
+	$(Q)set -e; for b in $(BENCH_BINS); do echo "== $$b"; ./$$b; done
+
+# --- compiling and linking -----------------------------------------------------
+# The flags in force are recorded in $(BUILD)/flags; it changes (and
+# everything rebuilds) only when they do.
+FLAGS_TEXT := $(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(SYS_LIBS)
+$(BUILD)/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_TEXT)' | cmp -s - $@ || echo '$(FLAGS_TEXT)' > $@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(MOD_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPERS) $(STATIC_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(PROGRAM_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STATIC_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
+
+$(DEMO): $(BUILD)/obj/examples/demo.o $(STATIC_LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
+
+# dusk.pc for the install prefix; rewritten only when its text changes.
+PC_TEXT = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' dusk.pc.in
+$(BUILD)/dusk.pc: dusk.pc.in FORCE
+	@mkdir -p $(@D)
+	$(Q)$(PC_TEXT) | cmp -s - $@ || { $(PC_TEXT) > $@ && echo "  GEN     $@"; }
+
+# --- install -------------------------------------------------------------------
+install: lib
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/dusk $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 include/dusk.h $(DESTDIR)$(INCLUDEDIR)/dusk.h
+	$(INSTALL) -m 644 include/dusk/*.h $(DESTDIR)$(INCLUDEDIR)/dusk/
+	$(INSTALL) -m 644 $(STATIC_LIBS) $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 755 $(SHARED_LIBS) $(DESTDIR)$(LIBDIR)/
+	$(Q)set -e; for l in $(LIBRARIES); do \
+		ln -sf lib$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION_MAJOR); \
+		ln -sf lib$$l.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/lib$$l.so; done
+	$(INSTALL) -m 644 $(BUILD)/dusk.pc $(DESTDIR)$(PKGCONFIGDIR)/dusk.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/dusk.h $(DESTDIR)$(PKGCONFIGDIR)/dusk.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/dusk
+	$(Q)set -e; for l in $(LIBRARIES); do \
+		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.a $(DESTDIR)$(LIBDIR)/lib$$l.so \
+		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); done
+
+# Installs into a scratch prefix, then builds and runs examples/lecture.c
+# against it through pkg-config, once shared and once static.
+STAGE = $(abspath $(BUILD))/stage
+installcheck:
+	$(Q)rm -rf $(STAGE)
+	$(Q)$(MAKE) --no-print-directory install PREFIX=$(STAGE) >/dev/null
+	$(Q)set -e; export PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig; \
+	$(CC) -std=c11 $(SAN_FLAGS) -o $(STAGE)/lecture-shared examples/lecture.c \
+		$$($(PKG_CONFIG) --cflags --libs dusk) -Wl,-rpath,$(STAGE)/lib; \
+	$(CC) -std=c11 $(SAN_FLAGS) -o $(STAGE)/lecture-static examples/lecture.c \
+		$$($(PKG_CONFIG) --cflags dusk) $$($(PKG_CONFIG) --libs --static dusk | sed 's/-ldusk/-l:libdusk.a/'); \
+	$(STAGE)/lecture-shared >/dev/null; $(STAGE)/lecture-static >/dev/null; \
+	echo "installcheck: ok (headers, libdusk.so.$(VERSION), libdusk.a and dusk.pc under $(STAGE))"
+
+clean:
+	rm -rf $(BUILD)
+distclean:
+	rm -rf build
+
+help:
+	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+FORCE:
+
+-include $(wildcard $(BUILD)/obj/*/*.d)

@@ -1,0 +1,274 @@
+/*
+** bench/overhead.c — the scheduler's cost per task (`make bench`)
+**
+** The graph: 100,000 independent `inc` tasks, each on a literal int
+** (inc-0 = (inc, 0), ...), and a binary tree of `add` tasks that sums them
+** pairwise, level by level; a level with an odd count carries its last
+** element up with an `identity` task. That is 100,000 inc + 99,999 add + 7
+** identity = 200,006 tasks, and the root is sum(i + 1) = 5,000,050,000.
+**
+** The functions do almost nothing, so the time per task is what the
+** scheduler costs. Only dusk_get is timed (building and ordering the graph
+** are reported on their own lines); each figure is the best of REPS runs.
+** Prints `name: value unit` lines:
+**   graph.build                  dusk_graph_new + dusk_task calls
+**   graph.order                  the first validate + order of the graph
+**   overhead.sync                sync scheduler, no listener
+**   overhead.threads             threads, 2 workers, a dusk_callbacks whose
+**                                on_event counts events (atomically); the
+**                                count is checked
+**   overhead.threads.nolistener  threads, 2 workers, no listener
+**   overhead.threads.stream      threads, 2 workers, a dusk_stream drained by
+**                                a consumer thread; the count is checked
+** and exits non-zero when a count or the sum is wrong.
+*/
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dusk.h>
+
+enum { NLEAVES = 100000, REPS = 5, WORKERS = 2 };
+#define NTASKS 200006u          /* 100000 inc + 99999 add + 7 identity */
+#define SUM INT64_C(5000050000) /* sum of i + 1 for i < NLEAVES */
+/* Per task READY, START, END; RELEASED for all but the requested root;
+ * RUN_BEGIN and RUN_END. */
+#define NEVENTS (3u * NTASKS + (NTASKS - 1u) + 2u)
+
+static int failures;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    failures++;
+}
+
+/* Builds the graph; *root gets the root's key (static storage). */
+static dusk_graph *build(const char **root, size_t *ninc, size_t *nadd, size_t *nid)
+{
+    static char rootkey[48];
+    dusk_graph *g = dusk_graph_new();
+    char (*level)[48] = malloc(sizeof *level * NLEAVES);
+    char key[48];
+    size_t n = NLEAVES;
+
+    if (!g || !level) {
+        free(level);
+        dusk_graph_free(g);
+        return NULL;
+    }
+    *ninc = *nadd = *nid = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(level[i], sizeof level[i], "inc-%zu", i);
+        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+        (*ninc)++;
+    }
+    for (int depth = 1; n > 1; depth++) {
+        size_t m = 0;
+        for (size_t i = 0; i + 1 < n; i += 2, m++) {
+            snprintf(key, sizeof key, "add-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            memcpy(level[m], key, sizeof key);
+            (*nadd)++;
+        }
+        if (n % 2) {
+            snprintf(key, sizeof key, "carry-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            memcpy(level[m], key, sizeof key);
+            m++;
+            (*nid)++;
+        }
+        n = m;
+    }
+    memcpy(rootkey, level[0], sizeof rootkey);
+    *root = rootkey;
+    free(level);
+    return g;
+}
+
+/* --- listeners ------------------------------------------------------------ */
+
+static atomic_uint_fast64_t cb_events;
+
+static void count_event(void *ud, const dusk_event *ev)
+{
+    (void)ud;
+    (void)ev;
+    atomic_fetch_add_explicit(&cb_events, 1, memory_order_relaxed);
+}
+
+typedef struct consumer {
+    dusk_stream *s;
+    atomic_int stop;
+    uint64_t events;
+} consumer;
+
+static void *drain_stream(void *arg)
+{
+    consumer *c = arg;
+    dusk_event buf[1024];
+    for (;;) {
+        size_t n = dusk_stream_drain(c->s, buf, 1024);
+        c->events += n;
+        if (n == 0) {
+            if (atomic_load(&c->stop)) {
+                while ((n = dusk_stream_drain(c->s, buf, 1024)) > 0)
+                    c->events += n;
+                return NULL;
+            }
+            nanosleep(&(struct timespec){0, 200000}, NULL);
+        }
+    }
+}
+
+/* --- runs ------------------------------------------------------------------ */
+
+typedef enum { L_NONE, L_CALLBACK, L_STREAM } listener;
+
+/* One timed dusk_get; returns ns, or 0 on failure. */
+static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
+                         listener l, uint64_t *events)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    dusk_options o = DUSK_OPTIONS_INIT;
+    dusk_callbacks cb;
+    consumer c;
+    pthread_t th;
+    uint64_t t0, t1;
+    int rc;
+
+    o.scheduler = kind;
+    o.workers = kind == DUSK_SCHED_THREADS ? WORKERS : 1;
+    memset(&cb, 0, sizeof cb);
+    memset(&c, 0, sizeof c);
+    if (l == L_CALLBACK) {
+        cb.on_event = count_event;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        atomic_store(&cb_events, 0);
+    } else if (l == L_STREAM) {
+        atomic_init(&c.stop, 0);
+        c.s = dusk_stream_new();
+        if (!c.s || pthread_create(&th, NULL, drain_stream, &c) != 0) {
+            dusk_stream_free(c.s);
+            fail("could not start the stream consumer");
+            return 0;
+        }
+        o.stream = c.s;
+    }
+
+    t0 = now_ns();
+    rc = dusk_get(g, root, &o, &v, &err);
+    t1 = now_ns();
+
+    if (l == L_STREAM) {
+        atomic_store(&c.stop, 1);
+        pthread_join(th, NULL);
+        *events = c.events;
+        dusk_stream_free(c.s);
+    } else if (l == L_CALLBACK) {
+        *events = atomic_load(&cb_events);
+    }
+    if (rc != 0) {
+        fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
+        return 0;
+    }
+    if (dusk_value_kind(v) != DUSK_INT || dusk_value_int(v) != SUM) {
+        char buf[64];
+        dusk_value_repr(v, buf, sizeof buf);
+        fail("wrong sum %s (want %" PRId64 ")", buf, SUM);
+    }
+    dusk_value_unref(v);
+    return t1 - t0;
+}
+
+/* Best of REPS; checks the event count of each run when there is one. */
+static void measure(const char *name, dusk_graph *g, const char *root,
+                    dusk_sched_kind kind, listener l)
+{
+    uint64_t best = UINT64_MAX;
+    for (int r = 0; r < REPS; r++) {
+        uint64_t events = 0;
+        uint64_t ns = run_once(g, root, kind, l, &events);
+        if (ns == 0)
+            return;
+        if (l != L_NONE && events != NEVENTS)
+            fail("%s: %" PRIu64 " events, expected %u", name, events, NEVENTS);
+        if (ns < best)
+            best = ns;
+    }
+    printf("%s: %.0f ns/task\n", name, (double)best / NTASKS);
+    fflush(stdout);
+}
+
+int main(void)
+{
+    const char *root = NULL;
+    size_t ninc, nadd, nid;
+    dusk_graph *g = NULL;
+    uint64_t best = UINT64_MAX;
+
+    /* Building: best of REPS fresh graphs; the last one is kept. */
+    for (int r = 0; r < REPS; r++) {
+        dusk_graph_free(g);
+        uint64_t t0 = now_ns();
+        g = build(&root, &ninc, &nadd, &nid);
+        uint64_t t1 = now_ns();
+        if (!g || dusk_graph_status(g, NULL) != 0) {
+            fprintf(stderr, "bench: building the graph failed\n");
+            return 1;
+        }
+        if (t1 - t0 < best)
+            best = t1 - t0;
+    }
+    printf("graph.tasks: %zu tasks (%zu inc, %zu add, %zu identity)\n",
+           dusk_graph_size(g), ninc, nadd, nid);
+    if (dusk_graph_size(g) != NTASKS || ninc != 100000 || nadd != 99999 || nid != 7) {
+        fprintf(stderr, "bench: expected 200006 tasks (100000 inc, 99999 add, 7 identity)\n");
+        return 1;
+    }
+    printf("graph.build: %.0f ns/task\n", (double)best / NTASKS);
+
+    /* Validation and ordering happen once per graph; time them apart. */
+    dusk_error err = DUSK_ERROR_INIT;
+    const int64_t *prio;
+    uint64_t t0 = now_ns();
+    int rc = dusk_graph_order(g, &prio, &err);
+    uint64_t t1 = now_ns();
+    if (rc != 0) {
+        fprintf(stderr, "bench: dusk_graph_order: %s\n", err.msg);
+        return 1;
+    }
+    printf("graph.order: %.0f ns/task\n", (double)(t1 - t0) / NTASKS);
+
+    measure("overhead.sync", g, root, DUSK_SCHED_SYNC, L_NONE);
+    measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK);
+    measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE);
+    measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM);
+
+    dusk_graph_free(g);
+    if (failures) {
+        fprintf(stderr, "bench: %d check(s) failed\n", failures);
+        return 1;
+    }
+    return 0;
+}

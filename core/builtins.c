@@ -1,0 +1,244 @@
+/*
+** dusk — builtin task functions, and the registry of functions by name
+**
+** Arithmetic follows Python: bool and int give int64, a float anywhere gives
+** a float. Integer overflow wraps (two's complement) rather than being
+** undefined.
+*/
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dusk/alloc.h"
+#include "dusk/builtins.h"
+
+static int arity(const char *name, size_t nargs, size_t want, dusk_error *err)
+{
+    if (nargs == want)
+        return 0;
+    return dusk_error_set(err, DUSK_EINVAL, "%s takes %zu argument%s, got %zu",
+                          name, want, want == 1 ? "" : "s", nargs);
+}
+
+static int is_int_like(const dusk_value *v)
+{
+    dusk_kind k = dusk_value_kind(v);
+    return k == DUSK_INT || k == DUSK_BOOL;
+}
+
+static int not_number(const char *name, const dusk_value *v, dusk_error *err)
+{
+    return dusk_error_set(err, DUSK_ETYPE, "%s: expected a number, got %s", name,
+                          dusk_kind_name(dusk_value_kind(v)));
+}
+
+static int set_out(dusk_value *v, dusk_value **out, dusk_error *err)
+{
+    if (!v)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result");
+    *out = v;
+    return 0;
+}
+
+enum { OP_ADD, OP_SUB, OP_MUL };
+
+static int binop(const char *name, int op, dusk_value *const *args, size_t nargs,
+                 dusk_value **out, dusk_error *err)
+{
+    int rc = arity(name, nargs, 2, err);
+    if (rc)
+        return rc;
+    double a, b;
+    if (!dusk_value_number(args[0], &a))
+        return not_number(name, args[0], err);
+    if (!dusk_value_number(args[1], &b))
+        return not_number(name, args[1], err);
+    if (is_int_like(args[0]) && is_int_like(args[1])) {
+        uint64_t x = (uint64_t)dusk_value_int(args[0]), y = (uint64_t)dusk_value_int(args[1]);
+        uint64_t r = op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y;
+        return set_out(dusk_int((int64_t)r), out, err);
+    }
+    double r = op == OP_ADD ? a + b : op == OP_SUB ? a - b : a * b;
+    return set_out(dusk_float(r), out, err);
+}
+
+static int fn_add(dusk_value *const *a, size_t n, dusk_value **o, dusk_error *e, void *ud)
+{
+    (void)ud;
+    return binop("add", OP_ADD, a, n, o, e);
+}
+
+static int fn_sub(dusk_value *const *a, size_t n, dusk_value **o, dusk_error *e, void *ud)
+{
+    (void)ud;
+    return binop("sub", OP_SUB, a, n, o, e);
+}
+
+static int fn_mul(dusk_value *const *a, size_t n, dusk_value **o, dusk_error *e, void *ud)
+{
+    (void)ud;
+    return binop("mul", OP_MUL, a, n, o, e);
+}
+
+static int fn_inc(dusk_value *const *args, size_t nargs, dusk_value **out,
+                  dusk_error *err, void *ud)
+{
+    (void)ud;
+    int rc = arity("inc", nargs, 1, err);
+    if (rc)
+        return rc;
+    if (is_int_like(args[0]))
+        return set_out(dusk_int((int64_t)((uint64_t)dusk_value_int(args[0]) + 1)), out, err);
+    double a;
+    if (!dusk_value_number(args[0], &a))
+        return not_number("inc", args[0], err);
+    return set_out(dusk_float(a + 1), out, err);
+}
+
+static int fn_neg(dusk_value *const *args, size_t nargs, dusk_value **out,
+                  dusk_error *err, void *ud)
+{
+    (void)ud;
+    int rc = arity("neg", nargs, 1, err);
+    if (rc)
+        return rc;
+    if (is_int_like(args[0]))
+        return set_out(dusk_int((int64_t)(0 - (uint64_t)dusk_value_int(args[0]))), out, err);
+    double a;
+    if (!dusk_value_number(args[0], &a))
+        return not_number("neg", args[0], err);
+    return set_out(dusk_float(-a), out, err);
+}
+
+static int fn_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
+                  dusk_error *err, void *ud)
+{
+    (void)ud;
+    int rc = arity("sum", nargs, 1, err);
+    if (rc)
+        return rc;
+    const dusk_value *list = args[0];
+    if (dusk_value_kind(list) != DUSK_TUPLE)
+        return dusk_error_set(err, DUSK_ETYPE, "sum: expected a list, got %s",
+                              dusk_kind_name(dusk_value_kind(list)));
+    size_t n = dusk_tuple_len(list);
+    uint64_t isum = 0;
+    double fsum = 0;
+    int is_float = 0;
+    for (size_t i = 0; i < n; i++) {
+        const dusk_value *item = dusk_tuple_get(list, i);
+        double d;
+        if (!dusk_value_number(item, &d))
+            return dusk_error_set(err, DUSK_ETYPE, "sum: item %zu is %s, not a number", i,
+                                  dusk_kind_name(dusk_value_kind(item)));
+        if (!is_float && !is_int_like(item)) {
+            is_float = 1;
+            fsum = (double)(int64_t)isum;
+        }
+        if (is_float)
+            fsum += d;
+        else
+            isum += (uint64_t)dusk_value_int(item);
+    }
+    return set_out(is_float ? dusk_float(fsum) : dusk_int((int64_t)isum), out, err);
+}
+
+static int fn_identity(dusk_value *const *args, size_t nargs, dusk_value **out,
+                       dusk_error *err, void *ud)
+{
+    (void)ud;
+    int rc = arity("identity", nargs, 1, err);
+    if (rc)
+        return rc;
+    *out = dusk_value_ref(args[0]);
+    return 0;
+}
+
+static int fn_sleep(dusk_value *const *args, size_t nargs, dusk_value **out,
+                    dusk_error *err, void *ud)
+{
+    (void)ud;
+    if (nargs != 1 && nargs != 2)
+        return dusk_error_set(err, DUSK_EINVAL, "sleep takes 1 or 2 arguments, got %zu",
+                              nargs);
+    double ms;
+    if (!dusk_value_number(args[0], &ms))
+        return not_number("sleep", args[0], err);
+    if (ms < 0)
+        return dusk_error_set(err, DUSK_EINVAL, "sleep: negative time %g ms", ms);
+    struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
+    while (nanosleep(&ts, &ts) != 0)
+        ;  /* interrupted by a signal: sleep the rest */
+    *out = dusk_value_ref(nargs == 2 ? args[1] : dusk_none());
+    return 0;
+}
+
+const dusk_func dusk_inc = {"inc", fn_inc, NULL};
+const dusk_func dusk_add = {"add", fn_add, NULL};
+const dusk_func dusk_sub = {"sub", fn_sub, NULL};
+const dusk_func dusk_mul = {"mul", fn_mul, NULL};
+const dusk_func dusk_neg = {"neg", fn_neg, NULL};
+const dusk_func dusk_sum = {"sum", fn_sum, NULL};
+const dusk_func dusk_identity = {"identity", fn_identity, NULL};
+const dusk_func dusk_sleep = {"sleep", fn_sleep, NULL};
+
+static const dusk_func *const builtins[] = {
+    &dusk_inc, &dusk_add, &dusk_sub, &dusk_mul, &dusk_neg, &dusk_sum, &dusk_identity,
+    &dusk_sleep,
+};
+
+/* User functions registered by name; guarded by reg_lock. */
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static const dusk_func **registered;
+static size_t nregistered, reg_cap;
+
+static const dusk_func *lookup_locked(const char *name)
+{
+    for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)
+        if (strcmp(builtins[i]->name, name) == 0)
+            return builtins[i];
+    for (size_t i = 0; i < nregistered; i++)
+        if (strcmp(registered[i]->name, name) == 0)
+            return registered[i];
+    return NULL;
+}
+
+const dusk_func *dusk_func_lookup(const char *name)
+{
+    if (!name)
+        return NULL;
+    pthread_mutex_lock(&reg_lock);
+    const dusk_func *f = lookup_locked(name);
+    pthread_mutex_unlock(&reg_lock);
+    return f;
+}
+
+int dusk_func_register(const dusk_func *f)
+{
+    if (!f || !f->name || !f->fn || !f->name[0])
+        return DUSK_EINVAL;
+    int rc = 0;
+    pthread_mutex_lock(&reg_lock);
+    const dusk_func *have = lookup_locked(f->name);
+    if (have) {
+        rc = have == f ? 0 : DUSK_EINVAL;
+    } else {
+        if (nregistered == reg_cap) {
+            /* The registry lives for the process: plain realloc, so that it
+             * is not counted among dusk's live blocks. */
+            size_t cap = reg_cap ? reg_cap * 2 : 16;
+            const dusk_func **r = realloc((void *)registered, cap * sizeof *r);
+            if (!r)
+                rc = DUSK_ENOMEM;
+            else {
+                registered = r;
+                reg_cap = cap;
+            }
+        }
+        if (!rc)
+            registered[nregistered++] = f;
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return rc;
+}

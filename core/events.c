@@ -1,0 +1,129 @@
+/*
+** dusk — the lossless event stream
+**
+** A single-producer, single-consumer queue of fixed-size blocks. The
+** producer (a scheduler, which serialises its workers' appends under its own
+** lock) writes an event into the tail block and then publishes the new
+** count with a release store; the consumer reads the count with an acquire
+** load and copies that many events, following block links and freeing each
+** block it has read past. The producer never looks at consumer state and
+** never waits, and the consumer takes no lock, so a slow consumer only
+** costs memory: blocks pile up until it catches up.
+**
+** Invariant: a block is freed only by the consumer, only once it has read
+** all its events and the producer has linked the next block, after which
+** the producer never touches it again.
+*/
+#include <stdatomic.h>
+
+#include "dusk/alloc.h"
+#include "events.h"
+
+#define BLOCK_EVENTS 4096
+
+typedef struct block {
+    _Atomic(struct block *) next;
+    dusk_event ev[BLOCK_EVENTS];
+} block;
+
+struct dusk_stream {
+    /* producer side */
+    block *tail;
+    size_t tail_n;               /* events written in tail */
+    int runs;                    /* runs begun */
+    atomic_uint_least64_t appended;
+    atomic_uint_least64_t lost;
+    /* consumer side */
+    block *head;
+    size_t head_i;               /* events read from head */
+    uint64_t consumed;
+};
+
+static block *block_new(void)
+{
+    block *b = dusk_malloc(sizeof *b);
+    if (b)
+        atomic_init(&b->next, NULL);
+    return b;
+}
+
+dusk_stream *dusk_stream_new(void)
+{
+    dusk_stream *s = dusk_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->head = s->tail = block_new();
+    if (!s->head) {
+        dusk_free(s);
+        return NULL;
+    }
+    atomic_init(&s->appended, 0);
+    atomic_init(&s->lost, 0);
+    return s;
+}
+
+void dusk_stream_free(dusk_stream *s)
+{
+    if (!s)
+        return;
+    block *b = s->head;
+    while (b) {
+        block *next = atomic_load(&b->next);
+        dusk_free(b);
+        b = next;
+    }
+    dusk_free(s);
+}
+
+void dusk__stream_append(dusk_stream *s, const dusk_event *ev)
+{
+    if (s->tail_n == BLOCK_EVENTS) {
+        block *b = block_new();
+        if (!b) {
+            atomic_fetch_add_explicit(&s->lost, 1, memory_order_relaxed);
+            return;
+        }
+        atomic_store_explicit(&s->tail->next, b, memory_order_release);
+        s->tail = b;
+        s->tail_n = 0;
+    }
+    s->tail->ev[s->tail_n++] = *ev;
+    uint64_t n = atomic_load_explicit(&s->appended, memory_order_relaxed);
+    atomic_store_explicit(&s->appended, n + 1, memory_order_release);
+}
+
+int dusk__stream_next_run(dusk_stream *s) { return s->runs++; }
+
+size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
+{
+    uint64_t avail = atomic_load_explicit(&s->appended, memory_order_acquire) - s->consumed;
+    size_t n = avail < max ? (size_t)avail : max;
+    for (size_t i = 0; i < n; i++) {
+        if (s->head_i == BLOCK_EVENTS) {
+            block *next = atomic_load_explicit(&s->head->next, memory_order_acquire);
+            dusk_free(s->head);
+            s->head = next;
+            s->head_i = 0;
+        }
+        out[i] = s->head->ev[s->head_i++];
+    }
+    s->consumed += n;
+    return n;
+}
+
+uint64_t dusk_stream_appended(const dusk_stream *s)
+{
+    return atomic_load_explicit(&((dusk_stream *)s)->appended, memory_order_acquire);
+}
+
+uint64_t dusk_stream_lost(const dusk_stream *s)
+{
+    return atomic_load_explicit(&((dusk_stream *)s)->lost, memory_order_relaxed);
+}
+
+const char *dusk_event_kind_name(int kind)
+{
+    static const char *names[] = {"run-begin", "ready", "start", "end",
+                                  "error", "released", "run-end"};
+    return kind >= 0 && (size_t)kind < sizeof names / sizeof *names ? names[kind] : "?";
+}

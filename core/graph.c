@@ -1,0 +1,847 @@
+/*
+** dusk — task graphs: building, reading, validating, culling, ordering
+**
+** Building interns every key text once (names) and stores each set key as a
+** task. Nothing is checked while building, as a dict checks nothing: a
+** reference may name a key set later. Validation (dusk__graph_finalize)
+** resolves references, builds dependency and dependent lists, finds cycles
+** with Kahn's algorithm, and computes each task's height (its longest chain
+** of dependencies), which ordering uses. Any change drops what validation
+** built.
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "graph.h"
+
+/* --- arena for key text -------------------------------------------------- */
+
+struct dusk__arena_block {
+    dusk__arena_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *arena_copy(dusk_graph *g, const char *s, size_t len)
+{
+    dusk__arena_block *b = g->arena;
+    if (!b || b->cap - b->used < len + 1) {
+        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+        b = dusk_malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->next = g->arena;
+        b->used = 0;
+        b->cap = cap;
+        g->arena = b;
+    }
+    char *d = b->data + b->used;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    b->used += len + 1;
+    return d;
+}
+
+/* --- names --------------------------------------------------------------- */
+
+static uint64_t hash_text(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static int64_t name_find(const dusk_graph *g, const char *s, size_t len, uint64_t h)
+{
+    if (!g->nslots)
+        return -1;
+    size_t mask = g->nslots - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        int64_t id = g->slots[i];
+        if (id < 0)
+            return -1;
+        const dusk__name *nm = &g->names[id];
+        if (nm->hash == h && nm->len == len && memcmp(nm->text, s, len) == 0)
+            return id;
+    }
+}
+
+static int slots_grow(dusk_graph *g)
+{
+    size_t n = g->nslots ? g->nslots * 2 : 1024;
+    int64_t *slots = dusk_malloc(n * sizeof *slots);
+    if (!slots)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        slots[i] = -1;
+    for (size_t id = 0; id < g->nnames; id++) {
+        size_t i = g->names[id].hash & (n - 1);
+        while (slots[i] >= 0)
+            i = (i + 1) & (n - 1);
+        slots[i] = (int64_t)id;
+    }
+    dusk_free(g->slots);
+    g->slots = slots;
+    g->nslots = n;
+    return 0;
+}
+
+/* The name id of key, interning it if new; -1 on allocation failure. */
+static int64_t name_intern(dusk_graph *g, const char *s)
+{
+    size_t len = strlen(s);
+    uint64_t h = hash_text(s, len);
+    int64_t id = name_find(g, s, len, h);
+    if (id >= 0)
+        return id;
+    if ((g->nnames + 1) * 2 > g->nslots && slots_grow(g) < 0)
+        return -1;
+    if (g->nnames == g->names_cap) {
+        size_t cap = g->names_cap ? g->names_cap * 2 : 256;
+        dusk__name *names = dusk_realloc(g->names, cap * sizeof *names);
+        if (!names)
+            return -1;
+        g->names = names;
+        g->names_cap = cap;
+    }
+    const char *text = arena_copy(g, s, len);
+    if (!text)
+        return -1;
+    id = (int64_t)g->nnames++;
+    g->names[id] = (dusk__name){text, len, h, -1};
+    size_t mask = g->nslots - 1, i = h & mask;
+    while (g->slots[i] >= 0)
+        i = (i + 1) & mask;
+    g->slots[i] = id;
+    return id;
+}
+
+/* --- arguments ----------------------------------------------------------- */
+
+static dusk_arg *arg_new(int kind)
+{
+    dusk_arg *a = dusk_malloc(sizeof *a);
+    if (a)
+        a->kind = kind;
+    return a;
+}
+
+dusk_arg *dusk_ref(const char *key)
+{
+    if (!key)
+        return NULL;
+    dusk_arg *a = arg_new(ARG_REF);
+    if (!a)
+        return NULL;
+    a->u.ref.text = dusk_strdup(key);
+    a->u.ref.name = -1;
+    if (!a->u.ref.text) {
+        dusk_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+dusk_arg *dusk_lit(dusk_value *v)
+{
+    if (!v)
+        return NULL;
+    dusk_arg *a = arg_new(ARG_LIT);
+    if (!a) {
+        dusk_value_unref(v);
+        return NULL;
+    }
+    a->u.lit = v;
+    return a;
+}
+
+dusk_arg *dusk_lit_int(int64_t i) { return dusk_lit(dusk_int(i)); }
+dusk_arg *dusk_lit_float(double d) { return dusk_lit(dusk_float(d)); }
+dusk_arg *dusk_lit_str(const char *s) { return s ? dusk_lit(dusk_string(s)) : NULL; }
+
+dusk_arg *dusk_listv(size_t n, dusk_arg **items)
+{
+    dusk_arg *a = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i])
+            ok = 0;
+    if (ok && (a = arg_new(ARG_LIST))) {
+        a->u.list.n = n;
+        a->u.list.items = dusk_malloc((n ? n : 1) * sizeof *items);
+        if (!a->u.list.items) {
+            dusk_free(a);
+            a = NULL;
+        }
+    }
+    if (!a) {
+        for (size_t i = 0; i < n; i++)
+            dusk_arg_free(items[i]);
+        return NULL;
+    }
+    memcpy(a->u.list.items, items, n * sizeof *items);
+    return a;
+}
+
+void dusk_arg_free(dusk_arg *a)
+{
+    if (!a)
+        return;
+    switch (a->kind) {
+    case ARG_LIT:
+        dusk_value_unref(a->u.lit);
+        break;
+    case ARG_REF:
+        dusk_free(a->u.ref.text);
+        break;
+    case ARG_LIST:
+        for (size_t i = 0; i < a->u.list.n; i++)
+            dusk_arg_free(a->u.list.items[i]);
+        dusk_free(a->u.list.items);
+        break;
+    }
+    dusk_free(a);
+}
+
+/* Interns the references of a (recursively), dropping their text. Sets
+ * *has_list when a list is met. */
+static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
+{
+    switch (a->kind) {
+    case ARG_REF:
+        if (a->u.ref.text) {
+            int64_t id = name_intern(g, a->u.ref.text);
+            if (id < 0)
+                return DUSK_ENOMEM;
+            dusk_free(a->u.ref.text);
+            a->u.ref.text = NULL;
+            a->u.ref.name = id;
+        }
+        return 0;
+    case ARG_LIST:
+        *has_list = 1;
+        for (size_t i = 0; i < a->u.list.n; i++) {
+            int rc = arg_intern(g, a->u.list.items[i], has_list);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* --- building ------------------------------------------------------------ */
+
+dusk_graph *dusk_graph_new(void)
+{
+    dusk_graph *g = dusk_calloc(1, sizeof *g);
+    return g;
+}
+
+static void drop_derived(dusk_graph *g)
+{
+    g->valid = 0;
+    dusk_free(g->dep_off);
+    dusk_free(g->dep_ids);
+    dusk_free(g->rdep_off);
+    dusk_free(g->rdep_ids);
+    dusk_free(g->height);
+    dusk_free(g->topo);
+    dusk_free(g->prio);
+    g->dep_off = g->dep_ids = g->rdep_off = g->rdep_ids = NULL;
+    g->height = g->topo = g->prio = NULL;
+}
+
+static void task_clear(dusk__task *t)
+{
+    dusk_value_unref(t->value);
+    for (size_t i = 0; i < t->nargs; i++)
+        dusk_arg_free(t->args[i]);
+    dusk_free(t->args);
+    t->value = NULL;
+    t->args = NULL;
+    t->nargs = 0;
+}
+
+void dusk_graph_free(dusk_graph *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->ntasks; i++)
+        task_clear(&g->tasks[i]);
+    dusk_free(g->tasks);
+    dusk_free(g->names);
+    dusk_free(g->slots);
+    while (g->arena) {
+        dusk__arena_block *next = g->arena->next;
+        dusk_free(g->arena);
+        g->arena = next;
+    }
+    drop_derived(g);
+    dusk_free(g);
+}
+
+/* Remembers the first builder error and returns code. */
+static int sticky(dusk_graph *g, int code, const char *key)
+{
+    if (g && !g->status.code)
+        dusk_error_set(&g->status, code, code == DUSK_ENOMEM
+                       ? "out of memory while setting key '%s'"
+                       : "invalid entry for key '%s'", key ? key : "(null)");
+    return code;
+}
+
+/* The task slot for key: the existing one (cleared) or a new one. */
+static dusk__task *task_slot(dusk_graph *g, const char *key)
+{
+    int64_t name = name_intern(g, key);
+    if (name < 0)
+        return NULL;
+    int64_t t = g->names[name].task;
+    if (t < 0) {
+        if (g->ntasks == g->tasks_cap) {
+            size_t cap = g->tasks_cap ? g->tasks_cap * 2 : 256;
+            dusk__task *tasks = dusk_realloc(g->tasks, cap * sizeof *tasks);
+            if (!tasks)
+                return NULL;
+            g->tasks = tasks;
+            g->tasks_cap = cap;
+        }
+        t = (int64_t)g->ntasks++;
+        g->names[name].task = t;
+    } else {
+        task_clear(&g->tasks[t]);
+    }
+    dusk__task *task = &g->tasks[t];
+    memset(task, 0, sizeof *task);
+    task->name = name;
+    task->target = -1;
+    drop_derived(g);
+    return task;
+}
+
+int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
+{
+    if (!g || !key || !v) {
+        dusk_value_unref(v);
+        return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
+    }
+    dusk__task *t = task_slot(g, key);
+    if (!t) {
+        dusk_value_unref(v);
+        return sticky(g, DUSK_ENOMEM, key);
+    }
+    t->kind = DUSK_ENTRY_VALUE;
+    t->value = v;
+    return 0;
+}
+
+int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
+                     size_t nargs, dusk_arg **args)
+{
+    int rc = 0, has_list = 0;
+    dusk_arg **owned = NULL;
+    for (size_t i = 0; i < nargs; i++)
+        if (!args[i])
+            rc = DUSK_ENOMEM;  /* an argument constructor failed */
+    if (!g || !key || !f || !f->fn || !f->name)
+        rc = DUSK_EINVAL;
+    if (!rc && nargs && !(owned = dusk_malloc(nargs * sizeof *owned)))
+        rc = DUSK_ENOMEM;
+    for (size_t i = 0; !rc && i < nargs; i++)
+        rc = arg_intern(g, args[i], &has_list);
+    dusk__task *t = NULL;
+    if (!rc && !(t = task_slot(g, key)))
+        rc = DUSK_ENOMEM;
+    if (rc) {
+        for (size_t i = 0; i < nargs; i++)
+            dusk_arg_free(args[i]);
+        dusk_free(owned);
+        return sticky(g, rc, key);
+    }
+    if (nargs)
+        memcpy(owned, args, nargs * sizeof *owned);
+    t->kind = DUSK_ENTRY_TASK;
+    t->func = f;
+    t->nargs = nargs;
+    t->args = owned;
+    t->has_list = has_list;
+    return 0;
+}
+
+int dusk_graph_alias(dusk_graph *g, const char *key, const char *target)
+{
+    if (!g || !key || !target)
+        return sticky(g, DUSK_EINVAL, key);
+    int64_t name = name_intern(g, target);
+    dusk__task *t = name < 0 ? NULL : task_slot(g, key);
+    if (!t)
+        return sticky(g, DUSK_ENOMEM, key);
+    t->kind = DUSK_ENTRY_ALIAS;
+    t->target = name;
+    return 0;
+}
+
+int dusk_graph_status(const dusk_graph *g, dusk_error *err)
+{
+    if (!g)
+        return dusk_error_set(err, DUSK_EINVAL, "no graph");
+    if (g->status.code && err)
+        *err = g->status;
+    return g->status.code;
+}
+
+int dusk_key_tuple(char *buf, size_t n, const char *name, int nidx, const int64_t *idx)
+{
+    int len = snprintf(buf, n, "('%s'", name);
+    for (int i = 0; i < nidx; i++) {
+        size_t at = (size_t)len < n ? (size_t)len : n;
+        len += snprintf(buf ? buf + at : NULL, n - at, ", %" PRId64, idx[i]);
+    }
+    size_t at = (size_t)len < n ? (size_t)len : n;
+    len += snprintf(buf ? buf + at : NULL, n - at, nidx == 0 ? ",)" : ")");
+    return len;
+}
+
+/* --- reading ------------------------------------------------------------- */
+
+size_t dusk_graph_size(const dusk_graph *g) { return g ? g->ntasks : 0; }
+
+int64_t dusk_graph_find(const dusk_graph *g, const char *key)
+{
+    if (!g || !key)
+        return -1;
+    size_t len = strlen(key);
+    int64_t name = name_find(g, key, len, hash_text(key, len));
+    return name < 0 ? -1 : g->names[name].task;
+}
+
+static int valid_id(const dusk_graph *g, int64_t id)
+{
+    return g && id >= 0 && (size_t)id < g->ntasks;
+}
+
+const char *dusk_graph_key(const dusk_graph *g, int64_t id)
+{
+    return valid_id(g, id) ? g->names[g->tasks[id].name].text : NULL;
+}
+
+static int is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
+
+static size_t name_repr(const char *text, char *buf, size_t n)
+{
+    int len = snprintf(buf, n, is_tuple_key(text) ? "%s" : "'%s'", text);
+    return len < 0 ? 0 : (size_t)len;
+}
+
+size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf, size_t n)
+{
+    if (!valid_id(g, id))
+        return (size_t)snprintf(buf, n, "?");
+    return name_repr(g->names[g->tasks[id].name].text, buf, n);
+}
+
+const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n)
+{
+    dusk_graph_key_repr(g, t, buf, n);
+    return buf;
+}
+
+static int is_alpha_word(const char *s, size_t n)
+{
+    if (!n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* Dask tests `hex_pattern.match(word)` with [a-f]+: a match at the start
+ * is enough, so only the first letter counts. */
+static int is_hex_token(const char *s, size_t n)
+{
+    return n == 8 && s[0] >= 'a' && s[0] <= 'f';
+}
+
+/* Dask's key_split: the name's words up to the first that is not
+ * alphabetic (or is an 8-letter hex token), "data" for a bare 32-digit
+ * hex token, the inside of <...> reprs. */
+size_t dusk_key_split(const char *key, char *buf, size_t n)
+{
+    char name[512];
+    const char *s = key;
+    size_t len;
+    if (is_tuple_key(key)) {
+        /* ('name', ...): the name is the first element's text. */
+        s = key + 2;
+        const char *q = strchr(s, '\'');
+        len = q ? (size_t)(q - s) : strlen(s);
+    } else {
+        len = strlen(s);
+    }
+    if (len >= sizeof name)
+        len = sizeof name - 1;
+    memcpy(name, s, len);
+    name[len] = '\0';
+
+    char out[512];
+    size_t olen = 0;
+    const char *w = name, *dash = strchr(w, '-');
+    size_t wlen = dash ? (size_t)(dash - w) : strlen(w);
+    int alpha0 = (w[0] >= 'a' && w[0] <= 'z') || (w[0] >= 'A' && w[0] <= 'Z');
+    if (!wlen && !dash) {
+        return (size_t)snprintf(buf, n, "Other");
+    }
+    if (!alpha0) {
+        /* words[0].split(",")[0].strip("_'()\"") */
+        size_t e = 0;
+        while (e < wlen && w[e] != ',')
+            e++;
+        size_t b = 0;
+        while (b < e && strchr("_'()\"", w[b]))
+            b++;
+        while (e > b && strchr("_'()\"", w[e - 1]))
+            e--;
+        memcpy(out, w + b, e - b);
+        olen = e - b;
+    } else {
+        memcpy(out, w, wlen);
+        olen = wlen;
+    }
+    while (dash) {
+        w = dash + 1;
+        dash = strchr(w, '-');
+        wlen = dash ? (size_t)(dash - w) : strlen(w);
+        if (!is_alpha_word(w, wlen) || is_hex_token(w, wlen))
+            break;
+        if (olen + 1 + wlen >= sizeof out)
+            break;
+        out[olen++] = '-';
+        memcpy(out + olen, w, wlen);
+        olen += wlen;
+    }
+    out[olen] = '\0';
+    if (olen == 32) {
+        int hex = 1;
+        for (size_t i = 0; i < 32; i++)
+            if (!((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f')))
+                hex = 0;
+        if (hex)
+            return (size_t)snprintf(buf, n, "data");
+    }
+    if (out[0] == '<') {
+        /* result.strip("<>").split()[0].split(".")[-1] */
+        char *p = out;
+        while (*p == '<' || *p == '>')
+            p++;
+        char *e = p + strcspn(p, " \t>");
+        *e = '\0';
+        char *dot = strrchr(p, '.');
+        return (size_t)snprintf(buf, n, "%s", dot ? dot + 1 : p);
+    }
+    if (!olen)
+        return (size_t)snprintf(buf, n, "Other");
+    return (size_t)snprintf(buf, n, "%s", out);
+}
+
+dusk_entry_kind dusk_graph_entry_kind(const dusk_graph *g, int64_t id)
+{
+    return valid_id(g, id) ? (dusk_entry_kind)g->tasks[id].kind : DUSK_ENTRY_VALUE;
+}
+
+const dusk_func *dusk_graph_func(const dusk_graph *g, int64_t id)
+{
+    return valid_id(g, id) && g->tasks[id].kind == DUSK_ENTRY_TASK ? g->tasks[id].func : NULL;
+}
+
+dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id)
+{
+    return valid_id(g, id) && g->tasks[id].kind == DUSK_ENTRY_VALUE ? g->tasks[id].value : NULL;
+}
+
+/* --- validation ---------------------------------------------------------- */
+
+typedef struct {
+    int64_t *ids;
+    size_t n, cap;
+} idvec;
+
+static int idvec_push(idvec *v, int64_t id)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 1024;
+        int64_t *ids = dusk_realloc(v->ids, cap * sizeof *ids);
+        if (!ids)
+            return DUSK_ENOMEM;
+        v->ids = ids;
+        v->cap = cap;
+    }
+    v->ids[v->n++] = id;
+    return 0;
+}
+
+/* Appends the distinct tasks that a references, checking each exists.
+ * mark[d] == stamp means d is already listed for this task. */
+static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
+                        int64_t *mark, dusk_error *err)
+{
+    switch (a->kind) {
+    case ARG_REF: {
+        int64_t d = g->names[a->u.ref.name].task;
+        if (d < 0) {
+            char who[256];
+            return dusk_error_set(err, DUSK_EMISSING, "missing dependency '%s' of task %s",
+                                  g->names[a->u.ref.name].text,
+                                  dusk__task_repr(g, t, who, sizeof who));
+        }
+        if (mark[d] == t)
+            return 0;
+        mark[d] = t;
+        return idvec_push(out, d);
+    }
+    case ARG_LIST:
+        for (size_t i = 0; i < a->u.list.n; i++) {
+            int rc = collect_deps(g, t, a->u.list.items[i], out, mark, err);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Names a cycle among the tasks Kahn's algorithm could not finish (those
+ * with left[t] > 0): from the lowest such id, follow the first unfinished
+ * dependency until a task repeats; the repeat closes the cycle. */
+static int report_cycle(dusk_graph *g, const int64_t *left, dusk_error *err)
+{
+    size_t n = g->ntasks;
+    int64_t start = 0;
+    while (left[start] == 0)
+        start++;
+    int64_t *seen = dusk_malloc(n * sizeof *seen);  /* step of first visit */
+    int64_t *path = dusk_malloc(n * sizeof *path);
+    if (!seen || !path) {
+        dusk_free(seen);
+        dusk_free(path);
+        return dusk_error_set(err, DUSK_ECYCLE, "cycle in task graph through '%s'",
+                              g->names[g->tasks[start].name].text);
+    }
+    for (size_t i = 0; i < n; i++)
+        seen[i] = -1;
+    int64_t t = start, step = 0;
+    while (seen[t] < 0) {
+        seen[t] = step;
+        path[step++] = t;
+        int64_t next = t;
+        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
+            if (left[g->dep_ids[k]] > 0) {
+                next = g->dep_ids[k];
+                break;
+            }
+        t = next;  /* an unfinished task always has an unfinished dependency */
+    }
+    char msg[DUSK_ERROR_MSG_MAX], k[256];
+    size_t len = (size_t)snprintf(msg, sizeof msg, "cycle: ");
+    for (int64_t s = seen[t]; s <= step; s++) {
+        dusk__task_repr(g, s < step ? path[s] : t, k, sizeof k);
+        if (len < sizeof msg)
+            len += (size_t)snprintf(msg + len, sizeof msg - len, s < step ? "%s -> " : "%s", k);
+    }
+    dusk_free(seen);
+    dusk_free(path);
+    return dusk_error_set(err, DUSK_ECYCLE, "%s", msg);
+}
+
+int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
+{
+    if (!g)
+        return dusk_error_set(err, DUSK_EINVAL, "no graph");
+    if (g->status.code) {
+        if (err)
+            *err = g->status;
+        return g->status.code;
+    }
+    if (g->valid)
+        return 0;
+    size_t n = g->ntasks;
+    int rc = 0;
+    idvec deps = {0};
+    int64_t *mark = dusk_malloc((n ? n : 1) * sizeof *mark);
+    int64_t *left = dusk_calloc(n ? n : 1, sizeof *left);
+    int64_t *queue = dusk_malloc((n ? n : 1) * sizeof *queue);
+    g->dep_off = dusk_malloc((n + 1) * sizeof *g->dep_off);
+    g->rdep_off = dusk_calloc(n + 2, sizeof *g->rdep_off);
+    g->height = dusk_calloc(n ? n : 1, sizeof *g->height);
+    if (!mark || !left || !queue || !g->dep_off || !g->rdep_off || !g->height) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory validating the graph");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        mark[i] = -1;
+
+    /* Dependencies, in the order the arguments name them. */
+    for (size_t t = 0; t < n; t++) {
+        const dusk__task *task = &g->tasks[t];
+        g->dep_off[t] = (int64_t)deps.n;
+        if (task->kind == DUSK_ENTRY_ALIAS) {
+            dusk_arg ref = {.kind = ARG_REF, .u.ref = {NULL, task->target}};
+            rc = collect_deps(g, (int64_t)t, &ref, &deps, mark, err);
+        }
+        for (size_t i = 0; !rc && i < task->nargs; i++)
+            rc = collect_deps(g, (int64_t)t, task->args[i], &deps, mark, err);
+        if (rc == DUSK_ENOMEM)
+            dusk_error_set(err, rc, "out of memory validating the graph");
+        if (rc)
+            goto done;
+    }
+    g->dep_off[n] = (int64_t)deps.n;
+    g->dep_ids = deps.ids;
+    deps.ids = NULL;
+    if (!g->dep_ids && !(g->dep_ids = dusk_malloc(sizeof *g->dep_ids))) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory validating the graph");
+        goto done;
+    }
+
+    /* Dependents: count, prefix-sum, fill (in increasing task order). */
+    size_t ne = (size_t)g->dep_off[n];
+    g->rdep_ids = dusk_malloc((ne ? ne : 1) * sizeof *g->rdep_ids);
+    if (!g->rdep_ids) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory validating the graph");
+        goto done;
+    }
+    for (size_t k = 0; k < ne; k++)
+        g->rdep_off[g->dep_ids[k] + 2]++;
+    for (size_t t = 0; t < n; t++)
+        g->rdep_off[t + 2] += g->rdep_off[t + 1];
+    for (size_t t = 0; t < n; t++)
+        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
+            g->rdep_ids[g->rdep_off[g->dep_ids[k] + 1]++] = (int64_t)t;
+
+    /* Kahn's algorithm: heights, and whatever is left is on or behind a
+     * cycle. */
+    size_t qh = 0, qt = 0;
+    for (size_t t = 0; t < n; t++) {
+        left[t] = g->dep_off[t + 1] - g->dep_off[t];
+        if (!left[t])
+            queue[qt++] = (int64_t)t;
+    }
+    while (qh < qt) {
+        int64_t t = queue[qh++];
+        for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
+            int64_t d = g->rdep_ids[k];
+            if (g->height[d] < g->height[t] + 1)
+                g->height[d] = g->height[t] + 1;
+            if (--left[d] == 0)
+                queue[qt++] = d;
+        }
+    }
+    if (qt < n) {
+        rc = report_cycle(g, left, err);
+        goto done;
+    }
+    g->topo = queue;
+    queue = NULL;
+    g->valid = 1;
+done:
+    dusk_free(deps.ids);
+    dusk_free(mark);
+    dusk_free(left);
+    dusk_free(queue);
+    if (rc)
+        drop_derived(g);
+    return rc;
+}
+
+int dusk_graph_validate(dusk_graph *g, dusk_error *err)
+{
+    return dusk__graph_finalize(g, err);
+}
+
+int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids)
+{
+    int rc = dusk__graph_finalize(g, NULL);
+    if (rc)
+        return rc;
+    if (!valid_id(g, id))
+        return DUSK_EINVAL;
+    *ids = g->dep_ids + g->dep_off[id];
+    return g->dep_off[id + 1] - g->dep_off[id];
+}
+
+int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
+{
+    int rc = dusk__graph_finalize(g, NULL);
+    if (rc)
+        return rc;
+    if (!valid_id(g, id))
+        return DUSK_EINVAL;
+    *ids = g->rdep_ids + g->rdep_off[id];
+    return g->rdep_off[id + 1] - g->rdep_off[id];
+}
+
+/* --- culling ------------------------------------------------------------- */
+
+int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
+                    int64_t **out, size_t *nout, dusk_error *err)
+{
+    *out = NULL;
+    *nout = 0;
+    int rc = dusk__graph_finalize(g, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < nkeys; i++)
+        if (dusk_graph_find(g, keys[i]) < 0)
+            return dusk_error_set(err, DUSK_ENOKEY, "key '%s' is not in the graph", keys[i]);
+    size_t n = g->ntasks;
+    unsigned char *in = dusk_calloc(n ? n : 1, 1);
+    int64_t *stack = dusk_malloc((n ? n : 1) * sizeof *stack);
+    if (!in || !stack) {
+        dusk_free(in);
+        dusk_free(stack);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory culling the graph");
+    }
+    size_t sp = 0, count = 0;
+    for (size_t i = 0; i < nkeys; i++) {
+        int64_t t = dusk_graph_find(g, keys[i]);
+        if (!in[t]) {
+            in[t] = 1;
+            stack[sp++] = t;
+            count++;
+        }
+    }
+    while (sp) {
+        int64_t t = stack[--sp];
+        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
+            int64_t d = g->dep_ids[k];
+            if (!in[d]) {
+                in[d] = 1;
+                stack[sp++] = d;
+                count++;
+            }
+        }
+    }
+    dusk_free(stack);
+    int64_t *ids = dusk_malloc((count ? count : 1) * sizeof *ids);
+    if (!ids) {
+        dusk_free(in);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory culling the graph");
+    }
+    size_t j = 0;
+    for (size_t t = 0; t < n; t++)
+        if (in[t])
+            ids[j++] = (int64_t)t;
+    dusk_free(in);
+    *out = ids;
+    *nout = count;
+    return 0;
+}

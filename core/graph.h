@@ -1,0 +1,80 @@
+/*
+** dusk — task graph internals. This file is private to dusk's core.
+**
+** Two id spaces. A *name* is any key text the graph has seen, set or only
+** referenced; names are interned once in a hash table and their text lives
+** in an arena. A *task* is a key that has been set; task ids are dense, in
+** the order keys were first set. An argument that references a key holds
+** the name id; validation maps names to tasks and builds the dependency
+** lists (CSR arrays) that the schedulers read.
+*/
+#ifndef DUSK_CORE_GRAPH_H
+#define DUSK_CORE_GRAPH_H
+
+#include "dusk/graph.h"
+
+enum { ARG_LIT, ARG_REF, ARG_LIST };
+
+struct dusk_arg {
+    int kind;                    /* ARG_LIT, ARG_REF or ARG_LIST */
+    union {
+        dusk_value *lit;         /* ARG_LIT: owned */
+        struct {
+            char *text;          /* before insertion: the key, owned */
+            int64_t name;        /* after insertion: the name id */
+        } ref;
+        struct {
+            size_t n;
+            dusk_arg **items;    /* owned */
+        } list;
+    } u;
+};
+
+typedef struct dusk__task {
+    int64_t name;                /* its name id */
+    int kind;                    /* a dusk_entry_kind */
+    int has_list;                /* some argument is a list: build tuples */
+    const dusk_func *func;       /* DUSK_ENTRY_TASK */
+    dusk_value *value;           /* DUSK_ENTRY_VALUE: owned */
+    int64_t target;              /* DUSK_ENTRY_ALIAS: name id */
+    size_t nargs;
+    dusk_arg **args;             /* DUSK_ENTRY_TASK: owned */
+} dusk__task;
+
+typedef struct dusk__name {
+    const char *text;            /* in the arena, NUL-terminated */
+    size_t len;
+    uint64_t hash;
+    int64_t task;                /* task id, or -1 while only referenced */
+} dusk__name;
+
+typedef struct dusk__arena_block dusk__arena_block;
+
+struct dusk_graph {
+    /* names */
+    dusk__name *names;
+    size_t nnames, names_cap;
+    int64_t *slots;              /* hash table of name ids; -1 empty */
+    size_t nslots;               /* a power of two */
+    dusk__arena_block *arena;
+    /* tasks */
+    dusk__task *tasks;
+    size_t ntasks, tasks_cap;
+    /* the first builder error */
+    dusk_error status;
+    /* derived by validation, dropped by any change */
+    int valid;                   /* 1 when the arrays below are current */
+    int64_t *dep_off, *dep_ids;  /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
+    int64_t *rdep_off, *rdep_ids;/* dependents, the same way */
+    int64_t *height;             /* longest chain of dependencies below t */
+    int64_t *topo;               /* task ids, dependencies before dependents */
+    int64_t *prio;               /* static order, or NULL until asked for */
+};
+
+/* Builds the derived arrays if the graph changed; 0 or an error. */
+int dusk__graph_finalize(dusk_graph *g, dusk_error *err);
+
+/* The key of task t as messages print it, into buf. */
+const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n);
+
+#endif /* DUSK_CORE_GRAPH_H */

@@ -1,0 +1,205 @@
+/*
+** dusk — static ordering of a task graph, for low memory
+**
+** The idea of dask.order, kept simple and linear in the graph's size:
+** a depth-first walk that finishes one branch before opening the next.
+**
+**  - Leaves (tasks with no dependencies) seed the walk: first the leaf
+**    under the longest chain of dependents (the critical path), ties by
+**    key text.
+**  - A task on top of the stack whose dependencies are not all ordered
+**    pushes the next unordered one; dependencies are taken longest chain
+**    first (the critical path), ties by key text, so the order is
+**    deterministic. A cursor per task makes each dependency list scanned
+**    once in all.
+**  - A task whose dependencies are all ordered gets the next number; then
+**    its dependents are pushed, those with the fewest dependencies still
+**    missing on top, so a task that has just become computable runs next
+**    and the inputs it frees go away early.
+**
+** Results are freed as soon as their last dependent runs, so running in
+** this order keeps few results alive: a tree reduction holds O(depth)
+** results, a chain two.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "graph.h"
+
+typedef struct {
+    int64_t key1;  /* sort by key1 ascending... */
+    int64_t id;    /* ...then by key text */
+} sort_item;
+
+static int item_less(const dusk_graph *g, const sort_item *a, const sort_item *b)
+{
+    if (a->key1 != b->key1)
+        return a->key1 < b->key1;
+    return strcmp(g->names[g->tasks[a->id].name].text,
+                  g->names[g->tasks[b->id].name].text) < 0;
+}
+
+static void sift_down(const dusk_graph *g, sort_item *it, size_t root, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && item_less(g, &it[c], &it[c + 1]))
+            c++;
+        if (!item_less(g, &it[root], &it[c]))
+            return;
+        sort_item tmp = it[root];
+        it[root] = it[c];
+        it[c] = tmp;
+        root = c;
+    }
+}
+
+/* Heapsort: in place, O(n log n) for fan-outs of any size, and it can pass
+ * the graph to the comparison (qsort cannot in C11). Keys are distinct, so
+ * the result does not depend on the sort being stable. */
+static void sort_items(const dusk_graph *g, sort_item *it, size_t n)
+{
+    if (n < 2)
+        return;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(g, it, i, n);
+    for (size_t end = n - 1; end > 0; end--) {
+        sort_item tmp = it[0];
+        it[0] = it[end];
+        it[end] = tmp;
+        sift_down(g, it, 0, end);
+    }
+}
+
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} stack;
+
+static int push(stack *s, int64_t t)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        int64_t *v = dusk_realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return DUSK_ENOMEM;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = t;
+    return 0;
+}
+
+int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err)
+{
+    int rc = dusk__graph_finalize(g, err);
+    if (rc)
+        return rc;
+    if (g->prio) {
+        *prio = g->prio;
+        return 0;
+    }
+    size_t n = g->ntasks, ne = (size_t)g->dep_off[n];
+    int64_t *order = dusk_malloc((n ? n : 1) * sizeof *order);
+    int64_t *sdeps = dusk_malloc((ne ? ne : 1) * sizeof *sdeps);  /* sorted deps */
+    int64_t *cursor = dusk_calloc(n ? n : 1, sizeof *cursor);
+    int64_t *missing = dusk_malloc((n ? n : 1) * sizeof *missing);
+    size_t maxfan = 1;
+    for (size_t t = 0; t < n; t++) {
+        size_t f = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
+        size_t r = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
+        if (f > maxfan) maxfan = f;
+        if (r > maxfan) maxfan = r;
+    }
+    sort_item *items = dusk_malloc(maxfan * sizeof *items);
+    sort_item *seeds = dusk_malloc((n ? n : 1) * sizeof *seeds);
+    int64_t *up = dusk_malloc((n ? n : 1) * sizeof *up);
+    stack st = {0};
+    if (!order || !sdeps || !cursor || !missing || !items || !seeds || !up) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
+        goto done;
+    }
+    for (size_t t = 0; t < n; t++) {
+        order[t] = -1;
+        int64_t a = g->dep_off[t], b = g->dep_off[t + 1];
+        missing[t] = b - a;
+        for (int64_t k = a; k < b; k++)
+            items[k - a] = (sort_item){-g->height[g->dep_ids[k]], g->dep_ids[k]};
+        sort_items(g, items, (size_t)(b - a));
+        for (int64_t k = a; k < b; k++)
+            sdeps[k] = items[k - a].id;
+    }
+
+    /* Seeds: the leaves, those under the longest chain of dependents first
+     * (the critical path), then by key. up[] is that chain's length. */
+    for (size_t i = n; i-- > 0;) {
+        int64_t t = g->topo[i], best = 0;
+        for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++)
+            if (up[g->rdep_ids[k]] + 1 > best)
+                best = up[g->rdep_ids[k]] + 1;
+        up[t] = best;
+    }
+    size_t nseeds = 0;
+    for (size_t t = 0; t < n; t++)
+        if (g->dep_off[t + 1] == g->dep_off[t])
+            seeds[nseeds++] = (sort_item){-up[t], (int64_t)t};
+    sort_items(g, seeds, nseeds);
+
+    int64_t next = 0;
+    for (size_t si = 0; si < nseeds && rc == 0; si++) {
+        int64_t seed = seeds[si].id;
+        if (order[seed] >= 0)
+            continue;
+        if ((rc = push(&st, (int64_t)seed)) < 0)
+            break;
+        while (st.n && rc == 0) {
+            int64_t t = st.v[st.n - 1];
+            if (order[t] >= 0) {
+                st.n--;
+                continue;
+            }
+            if (missing[t] > 0) {
+                /* Descend into the next dependency not yet ordered. */
+                int64_t a = g->dep_off[t], b = g->dep_off[t + 1];
+                while (a + cursor[t] < b && order[sdeps[a + cursor[t]]] >= 0)
+                    cursor[t]++;
+                rc = push(&st, sdeps[a + cursor[t]]);
+                continue;
+            }
+            st.n--;
+            order[t] = next++;
+            int64_t a = g->rdep_off[t], b = g->rdep_off[t + 1];
+            for (int64_t k = a; k < b; k++)
+                missing[g->rdep_ids[k]]--;
+            /* Push dependents, fewest missing dependencies last (on top). */
+            for (int64_t k = a; k < b; k++)
+                items[k - a] = (sort_item){missing[g->rdep_ids[k]], g->rdep_ids[k]};
+            sort_items(g, items, (size_t)(b - a));
+            for (int64_t k = b - 1; k >= a && rc == 0; k--) {
+                int64_t d = items[k - a].id;
+                if (order[d] < 0)
+                    rc = push(&st, d);
+            }
+        }
+    }
+    if (rc == DUSK_ENOMEM)
+        dusk_error_set(err, rc, "out of memory ordering the graph");
+    if (!rc) {
+        g->prio = order;
+        order = NULL;
+        *prio = g->prio;
+    }
+done:
+    dusk_free(order);
+    dusk_free(sdeps);
+    dusk_free(cursor);
+    dusk_free(missing);
+    dusk_free(items);
+    dusk_free(seeds);
+    dusk_free(up);
+    dusk_free(st.v);
+    return rc;
+}

@@ -1,0 +1,711 @@
+/*
+** dusk — the sync and threads schedulers
+**
+** One engine serves both. A run keeps, per task of the graph: how many of
+** its dependencies are still missing (waiting), how many of its dependents
+** in this run have yet to run (needed), and its result. Ready tasks sit in
+** a binary heap ordered by dusk_graph_order priority. Finishing a task
+** stores its result, makes dependents whose last input it was ready, and
+** drops each input that no task needs any more (unless requested).
+**
+** sync runs the engine on the caller's thread. threads runs it on a pool of
+** pthreads that share one mutex (run.mu) guarding the heap, the counters,
+** the results table and the event stream; a worker holds it once per task,
+** to record what it finished and take the next task, and never while a
+** task's function runs or while callbacks are called.
+**
+** Events: with no listener, `listening` is 0 and no event is built and no
+** clock is read. With one, events are built under the lock (so the stream
+** gets one causal order with non-decreasing timestamps) and callbacks get
+** them after the lock is released, from a per-worker buffer sized so that
+** it never needs to grow in the middle of a run.
+**
+** On failure: the first error is kept, no task starts after it, running
+** tasks finish, and everything held is freed.
+*/
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dusk/alloc.h"
+#include "dusk/sched.h"
+#include "events.h"
+#include "graph.h"
+#include "value.h"
+
+typedef struct worker worker;
+
+typedef struct run {
+    dusk_graph *g;
+    const int64_t *prio;
+    size_t nrun;                 /* tasks in this run */
+    int64_t *waiting;            /* per task: dependencies not yet done */
+    int64_t *needed;             /* per task: dependents in the run not yet done */
+    dusk_value **result;         /* per task */
+    unsigned char *wanted;       /* per task: requested, keep the result */
+    int64_t *heap;               /* ready tasks, a min-heap on prio */
+    size_t nheap;
+    uint64_t held, peak;
+    size_t done, running;
+    /* errors */
+    int status;
+    dusk_error err;
+    /* events */
+    int listening;
+    dusk_stream *stream;
+    const dusk_callbacks *cbs;
+    size_t ncbs;
+    int has_on_event;
+    int run_index;
+    uint64_t t0, last_t;
+    /* threads */
+    int threaded;
+    int idle;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} run;
+
+struct worker {
+    run *r;
+    int id;
+    dusk_event *evbuf;           /* events to hand to callbacks after unlocking */
+    size_t nev, evcap;
+    dusk_value **drop;           /* results to unref after unlocking */
+    size_t ndrop;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int dusk_ncores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* --- the ready heap (caller holds r->mu when threaded) -------------------- */
+
+static void heap_push(run *r, int64_t t)
+{
+    size_t i = r->nheap++;
+    int64_t p = r->prio[t];
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (r->prio[r->heap[up]] <= p)
+            break;
+        r->heap[i] = r->heap[up];
+        i = up;
+    }
+    r->heap[i] = t;
+}
+
+static int64_t heap_pop(run *r)
+{
+    int64_t top = r->heap[0], last = r->heap[--r->nheap];
+    size_t i = 0, n = r->nheap;
+    int64_t p = r->prio[last];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && r->prio[r->heap[c + 1]] < r->prio[r->heap[c]])
+            c++;
+        if (r->prio[r->heap[c]] >= p)
+            break;
+        r->heap[i] = r->heap[c];
+        i = c;
+    }
+    r->heap[i] = last;
+    return top;
+}
+
+/* --- events -------------------------------------------------------------- */
+
+/* Reads the clock for the events that follow, keeping the stream's
+ * timestamps non-decreasing. One reading serves all the events of one
+ * locked section: they happen together. Caller holds r->mu when threaded. */
+static void stamp(run *r)
+{
+    uint64_t t = now_ns() - r->t0;
+    if (t > r->last_t)
+        r->last_t = t;
+}
+
+/* Builds an event stamped at the last stamp(), appends it to the stream and
+ * keeps it for callbacks. Caller holds r->mu when threaded. */
+static void emit(run *r, worker *w, int kind, int64_t task, uint64_t nbytes, int status)
+{
+    dusk_event ev = {r->last_t, nbytes, r->held, task, w ? w->id : -1, kind, status,
+                     r->run_index};
+    if (r->stream)
+        dusk__stream_append(r->stream, &ev);
+    if (r->has_on_event) {
+        if (w && w->nev < w->evcap)
+            w->evbuf[w->nev++] = ev;
+        else if (!w)
+            for (size_t i = 0; i < r->ncbs; i++)
+                if (r->cbs[i].on_event)
+                    r->cbs[i].on_event(r->cbs[i].ud, &ev);
+    }
+}
+
+/* Hands the worker's kept events to on_event callbacks; no lock held. */
+static void deliver(run *r, worker *w)
+{
+    for (size_t k = 0; k < w->nev; k++)
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].on_event)
+                r->cbs[i].on_event(r->cbs[i].ud, &w->evbuf[k]);
+    w->nev = 0;
+}
+
+/* --- running one task (no lock held) ------------------------------------- */
+
+/* The value of an argument: a new reference (tuples for lists), or NULL
+ * when a tuple cannot be allocated. */
+static dusk_value *arg_value(run *r, const dusk_arg *a)
+{
+    switch (a->kind) {
+    case ARG_LIT:
+        return dusk_value_ref(a->u.lit);
+    case ARG_REF:
+        return dusk_value_ref(r->result[r->g->names[a->u.ref.name].task]);
+    default: {
+        dusk_value *t = dusk_tuple_new(a->u.list.n);
+        for (size_t i = 0; t && i < a->u.list.n; i++) {
+            dusk_value *item = arg_value(r, a->u.list.items[i]);
+            if (!item) {
+                dusk_value_unref(t);
+                return NULL;
+            }
+            dusk_tuple_set(t, i, item);
+        }
+        return t;
+    }
+    }
+}
+
+/* Computes task t. Returns 0 and *out, or an error code with terr filled.
+ * Reading r->result[] without the lock is safe: a task's inputs were
+ * stored before it became ready (under the lock, which this worker has
+ * taken since) and are not dropped before it finishes. */
+static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
+{
+    const dusk__task *task = &r->g->tasks[t];
+    *out = NULL;
+    if (task->kind == DUSK_ENTRY_VALUE) {
+        *out = dusk_value_ref(task->value);
+        return 0;
+    }
+    if (task->kind == DUSK_ENTRY_ALIAS) {
+        *out = dusk_value_ref(r->result[r->g->names[task->target].task]);
+        return 0;
+    }
+    dusk_value *small[8], **argv = small;
+    size_t n = task->nargs;
+    if (n > 8 && !(argv = dusk_malloc(n * sizeof *argv)))
+        return dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
+    int rc = 0;
+    if (!task->has_list) {
+        /* Borrowed: nothing to build, nothing to drop. */
+        for (size_t i = 0; i < n; i++) {
+            const dusk_arg *a = task->args[i];
+            argv[i] = a->kind == ARG_LIT ? a->u.lit
+                      : r->result[r->g->names[a->u.ref.name].task];
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (!(argv[i] = arg_value(r, task->args[i]))) {
+                for (size_t j = 0; j < i; j++)
+                    dusk_value_unref(argv[j]);
+                rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
+                break;
+            }
+    }
+    if (!rc) {
+        rc = task->func->fn(argv, n, out, terr, task->func->ud);
+        if (rc > 0)
+            rc = DUSK_ETASK;
+        if (rc == 0 && !*out)
+            rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
+        if (rc && *out) {
+            dusk_value_unref(*out);
+            *out = NULL;
+        }
+        if (task->has_list)
+            for (size_t i = 0; i < n; i++)
+                dusk_value_unref(argv[i]);
+    }
+    if (argv != small)
+        dusk_free(argv);
+    return rc;
+}
+
+/* --- bookkeeping (caller holds r->mu when threaded) ----------------------- */
+
+static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
+{
+    dusk_graph *g = r->g;
+    uint64_t nb = dusk_value_nbytes(v);
+    r->result[t] = v;
+    r->held += nb;
+    if (r->held > r->peak)
+        r->peak = r->held;
+    r->done++;
+    if (r->listening)
+        emit(r, w, DUSK_EV_END, t, nb, 0);
+    for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
+        int64_t d = g->rdep_ids[k];
+        if (r->waiting[d] > 0 && --r->waiting[d] == 0) {
+            heap_push(r, d);
+            if (r->listening)
+                emit(r, w, DUSK_EV_READY, d, 0, 0);
+        }
+    }
+    for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
+        int64_t p = g->dep_ids[k];
+        if (--r->needed[p] == 0 && !r->wanted[p]) {
+            dusk_value *pv = r->result[p];
+            uint64_t pb = dusk_value_nbytes(pv);
+            r->result[p] = NULL;
+            r->held -= pb;
+            w->drop[w->ndrop++] = pv;
+            if (r->listening)
+                emit(r, w, DUSK_EV_RELEASED, p, pb, 0);
+        }
+    }
+}
+
+static void finish_error(run *r, worker *w, int64_t t, int code, const dusk_error *terr)
+{
+    r->done++;
+    if (r->listening)
+        emit(r, w, DUSK_EV_ERROR, t, 0, code);
+    if (r->status)
+        return;  /* keep the first error */
+    char key[256];
+    dusk__task_repr(r->g, t, key, sizeof key);
+    const dusk__task *task = &r->g->tasks[t];
+    r->status = code;
+    dusk_error_set(&r->err, code, "task %s (%s) failed: %s", key,
+                   task->func ? task->func->name : "?",
+                   terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code));
+}
+
+/* --- the worker loop ----------------------------------------------------- */
+
+static void lock(run *r)
+{
+    if (r->threaded)
+        pthread_mutex_lock(&r->mu);
+}
+
+static void unlock(run *r)
+{
+    if (r->threaded)
+        pthread_mutex_unlock(&r->mu);
+}
+
+/* Runs tasks until none is left or the run failed. In a threaded run,
+ * several of these share r under r->mu. */
+static void work(worker *w)
+{
+    run *r = w->r;
+    int64_t t = -1;          /* the task this worker holds, if any */
+    int tstatus = 0;
+    dusk_value *tv = NULL;
+    dusk_error terr;
+
+    lock(r);
+    for (;;) {
+        if (r->listening)
+            stamp(r);
+        if (t >= 0) {
+            r->running--;
+            if (tstatus)
+                finish_error(r, w, t, tstatus, &terr);
+            else
+                finish_ok(r, w, t, tv);
+            t = -1;
+        }
+        while (r->threaded && r->nheap == 0 && !r->status && r->done < r->nrun) {
+            r->idle++;
+            pthread_cond_wait(&r->cv, &r->mu);
+            r->idle--;
+            if (r->listening)
+                stamp(r);  /* time has passed while waiting */
+        }
+        if (r->status || r->nheap == 0) {
+            /* Done, failed, or (sync) nothing runnable. Wake the others so
+             * that they see it too. */
+            if (r->threaded)
+                pthread_cond_broadcast(&r->cv);
+            break;
+        }
+        t = heap_pop(r);
+        r->running++;
+        if (r->threaded && r->nheap > 0 && r->idle > 0)
+            pthread_cond_signal(&r->cv);
+        if (r->listening)
+            emit(r, w, DUSK_EV_START, t, 0, 0);
+        unlock(r);
+
+        /* Outside the lock: drop released inputs, tell the callbacks, run. */
+        for (size_t i = 0; i < w->ndrop; i++)
+            dusk_value_unref(w->drop[i]);
+        w->ndrop = 0;
+        if (r->listening) {
+            deliver(r, w);
+            for (size_t i = 0; i < r->ncbs; i++)
+                if (r->cbs[i].pretask)
+                    r->cbs[i].pretask(r->cbs[i].ud, t, w->id);
+        }
+        terr.code = 0;
+        terr.msg[0] = '\0';
+        tstatus = execute(r, t, &tv, &terr);
+        if (r->listening)
+            for (size_t i = 0; i < r->ncbs; i++)
+                if (r->cbs[i].posttask)
+                    r->cbs[i].posttask(r->cbs[i].ud, t, tv, tstatus, w->id);
+        lock(r);
+    }
+    unlock(r);
+    for (size_t i = 0; i < w->ndrop; i++)
+        dusk_value_unref(w->drop[i]);
+    w->ndrop = 0;
+    if (r->listening)
+        deliver(r, w);
+}
+
+static void *thread_main(void *arg)
+{
+    work(arg);
+    return NULL;
+}
+
+/* --- a whole run ----------------------------------------------------------- */
+
+static void run_free(run *r)
+{
+    if (r->result && r->g)
+        for (size_t t = 0; t < r->g->ntasks; t++)
+            dusk_value_unref(r->result[t]);
+    dusk_free(r->waiting);
+    dusk_free(r->needed);
+    dusk_free(r->result);
+    dusk_free(r->wanted);
+    dusk_free(r->heap);
+}
+
+/* Runs the tasks that the wanted ids need. On success, the results of
+ * the wanted tasks stay in r->result for the caller to take. */
+static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
+                     const dusk_options *opts, dusk_error *err)
+{
+    static const dusk_options defaults = DUSK_OPTIONS_INIT;
+    if (!opts)
+        opts = &defaults;
+    int rc = 0;
+    int64_t *ids = NULL;
+    size_t nids = 0;
+    worker *workers = NULL;
+    pthread_t *threads = NULL;
+    int nworkers = opts->scheduler == DUSK_SCHED_SYNC ? 1
+                   : opts->workers > 0 ? opts->workers : dusk_ncores();
+    int started = 0, mu_init = 0, cv_init = 0;
+    uint64_t wall0 = now_ns();
+
+    memset(r, 0, sizeof *r);
+    r->g = g;
+    if (opts->scheduler != DUSK_SCHED_SYNC && opts->scheduler != DUSK_SCHED_THREADS)
+        return dusk_error_set(err, DUSK_EINVAL, "unknown scheduler %d", (int)opts->scheduler);
+    if (opts->workers < 0)
+        return dusk_error_set(err, DUSK_EINVAL, "workers must be 0 (one per core) or more, not %d",
+                              opts->workers);
+    if ((rc = dusk_graph_order(g, &r->prio, err)) < 0)
+        return rc;
+
+    /* Cull: mark what the wanted tasks need. */
+    size_t n = g->ntasks;
+    r->waiting = dusk_malloc(n * sizeof *r->waiting);
+    r->needed = dusk_calloc(n, sizeof *r->needed);
+    r->result = dusk_calloc(n, sizeof *r->result);
+    r->wanted = dusk_calloc(n, 1);
+    ids = dusk_malloc(n * sizeof *ids);
+    if (!r->waiting || !r->needed || !r->result || !r->wanted || !ids) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto done;
+    }
+    for (size_t t = 0; t < n; t++)
+        r->waiting[t] = -1;  /* -1: not in this run */
+    for (size_t i = 0; i < nwant; i++) {
+        r->wanted[want[i]] = 1;
+        if (r->waiting[want[i]] < 0) {
+            r->waiting[want[i]] = 0;
+            ids[nids++] = want[i];
+        }
+    }
+    for (size_t i = 0; i < nids; i++) {
+        int64_t t = ids[i];
+        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
+            int64_t d = g->dep_ids[k];
+            if (r->waiting[d] < 0) {
+                r->waiting[d] = 0;
+                ids[nids++] = d;
+            }
+        }
+    }
+    r->nrun = nids;
+
+    /* Counters, and how big the per-worker buffers must be. */
+    size_t maxdeps = 0, maxrdeps = 0;
+    for (size_t i = 0; i < nids; i++) {
+        int64_t t = ids[i];
+        size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
+        size_t nr = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
+        r->waiting[t] = (int64_t)nd;
+        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
+            r->needed[g->dep_ids[k]]++;
+        if (nd > maxdeps) maxdeps = nd;
+        if (nr > maxrdeps) maxrdeps = nr;
+    }
+    r->heap = dusk_malloc(nids * sizeof *r->heap);
+    workers = dusk_calloc((size_t)nworkers, sizeof *workers);
+    if (!r->heap || !workers) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto done;
+    }
+
+    r->cbs = opts->callbacks;
+    r->ncbs = opts->callbacks ? opts->ncallbacks : 0;
+    r->stream = opts->stream;
+    r->listening = r->ncbs > 0 || r->stream != NULL;
+    for (size_t i = 0; i < r->ncbs; i++)
+        if (r->cbs[i].on_event)
+            r->has_on_event = 1;
+    for (int i = 0; i < nworkers; i++) {
+        worker *w = &workers[i];
+        w->r = r;
+        w->id = i;
+        w->evcap = r->has_on_event ? maxdeps + maxrdeps + 4 : 0;
+        w->evbuf = w->evcap ? dusk_malloc(w->evcap * sizeof *w->evbuf) : NULL;
+        w->drop = dusk_malloc((maxdeps + 1) * sizeof *w->drop);
+        if ((w->evcap && !w->evbuf) || !w->drop) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+            goto done;
+        }
+    }
+
+    r->threaded = opts->scheduler == DUSK_SCHED_THREADS;
+    if (r->threaded) {
+        threads = dusk_malloc((size_t)nworkers * sizeof *threads);
+        if (!threads) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+            goto done;
+        }
+        if (pthread_mutex_init(&r->mu, NULL) != 0) {
+            rc = dusk_error_set(err, DUSK_ESYS, "cannot create a mutex");
+            goto done;
+        }
+        mu_init = 1;
+        if (pthread_cond_init(&r->cv, NULL) != 0) {
+            rc = dusk_error_set(err, DUSK_ESYS, "cannot create a condition variable");
+            goto done;
+        }
+        cv_init = 1;
+    }
+
+    /* Begin: events for the run and the tasks ready from the start. */
+    if (r->listening) {
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].start)
+                r->cbs[i].start(r->cbs[i].ud, g, nids);
+        r->run_index = r->stream ? dusk__stream_next_run(r->stream) : 0;
+        r->t0 = now_ns();
+        emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, nids, 0);  /* at t = 0 */
+    }
+    for (size_t i = 0; i < nids; i++)
+        if (r->waiting[ids[i]] == 0) {
+            heap_push(r, ids[i]);
+            if (r->listening)
+                emit(r, NULL, DUSK_EV_READY, ids[i], 0, 0);
+        }
+
+    if (!r->threaded) {
+        work(&workers[0]);
+    } else {
+        for (started = 0; started < nworkers; started++)
+            if (pthread_create(&threads[started], NULL, thread_main, &workers[started]) != 0)
+                break;
+        if (started < nworkers && started == 0) {
+            rc = dusk_error_set(err, DUSK_ESYS, "cannot start worker threads");
+        }
+        /* With fewer threads than asked for, the ones that started do it all. */
+        for (int i = 0; i < started; i++)
+            pthread_join(threads[i], NULL);
+    }
+    if (!rc && !r->status && r->done < r->nrun)
+        rc = dusk_error_set(err, DUSK_ESYS, "run stopped with %zu of %zu tasks done",
+                            r->done, r->nrun);
+    if (!rc && r->status) {
+        rc = r->status;
+        if (err)
+            *err = r->err;
+    }
+    if (r->listening) {
+        stamp(r);
+        emit(r, NULL, DUSK_EV_RUN_END, -1, 0, rc);
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].finish)
+                r->cbs[i].finish(r->cbs[i].ud, rc);
+    }
+    if (opts->stats) {
+        opts->stats->ntasks = r->nrun;
+        opts->stats->wall_ns = now_ns() - wall0;
+        opts->stats->held_peak = r->peak;
+        opts->stats->held_end = r->held;
+        opts->stats->workers = r->threaded ? (started ? started : nworkers) : 1;
+    }
+done:
+    if (workers)
+        for (int i = 0; i < nworkers; i++) {
+            dusk_free(workers[i].evbuf);
+            dusk_free(workers[i].drop);
+        }
+    dusk_free(workers);
+    dusk_free(threads);
+    dusk_free(ids);
+    if (cv_init)
+        pthread_cond_destroy(&r->cv);
+    if (mu_init)
+        pthread_mutex_destroy(&r->mu);
+    return rc;
+}
+
+/* --- the public calls -------------------------------------------------------- */
+
+/* Collects the task ids a request names; DUSK_ENOKEY for an unknown key. */
+static int request_ids(dusk_graph *g, const dusk_arg *a, int64_t *ids, size_t *n,
+                       dusk_error *err)
+{
+    switch (a->kind) {
+    case ARG_REF: {
+        int64_t t = dusk_graph_find(g, a->u.ref.text);
+        if (t < 0)
+            return dusk_error_set(err, DUSK_ENOKEY, "key '%s' is not in the graph",
+                                  a->u.ref.text);
+        if (ids)
+            ids[*n] = t;
+        (*n)++;
+        return 0;
+    }
+    case ARG_LIST:
+        for (size_t i = 0; i < a->u.list.n; i++) {
+            int rc = request_ids(g, a->u.list.items[i], ids, n, err);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* The request's shape filled with results (new references), or NULL. */
+static dusk_value *request_value(run *r, const dusk_arg *a)
+{
+    switch (a->kind) {
+    case ARG_REF:
+        return dusk_value_ref(r->result[dusk_graph_find(r->g, a->u.ref.text)]);
+    case ARG_LIT:
+        return dusk_value_ref(a->u.lit);
+    default: {
+        dusk_value *t = dusk_tuple_new(a->u.list.n);
+        for (size_t i = 0; t && i < a->u.list.n; i++) {
+            dusk_value *item = request_value(r, a->u.list.items[i]);
+            if (!item) {
+                dusk_value_unref(t);
+                return NULL;
+            }
+            dusk_tuple_set(t, i, item);
+        }
+        return t;
+    }
+    }
+}
+
+int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
+                 dusk_value **out, dusk_error *err)
+{
+    int rc;
+    size_t n = 0;
+    int64_t *ids = NULL;
+    run r;
+    memset(&r, 0, sizeof r);
+    if (out)
+        *out = NULL;
+    if (!g || !request || !out) {
+        rc = dusk_error_set(err, !request ? DUSK_ENOMEM : DUSK_EINVAL,
+                            !request ? "out of memory building the request"
+                                     : "dusk_compute needs a graph, a request and an output");
+        goto done;
+    }
+    if ((rc = dusk__graph_finalize(g, err)) < 0)
+        goto done;
+    if ((rc = request_ids(g, request, NULL, &n, err)) < 0)
+        goto done;
+    if (n == 0) {
+        /* Nothing to run: literals and empty lists come back as they are. */
+        r.g = g;
+        if (!(*out = request_value(&r, request)))
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+        goto done;
+    }
+    if (!(ids = dusk_malloc(n * sizeof *ids))) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto done;
+    }
+    n = 0;
+    request_ids(g, request, ids, &n, err);
+    rc = run_graph(&r, g, ids, n, opts, err);
+    if (rc == 0 && !(*out = request_value(&r, request)))
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+done:
+    run_free(&r);
+    dusk_free(ids);
+    dusk_arg_free(request);
+    return rc;
+}
+
+int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
+             dusk_value **out, dusk_error *err)
+{
+    if (!key) {
+        if (out)
+            *out = NULL;
+        return dusk_error_set(err, DUSK_EINVAL, "no key given");
+    }
+    return dusk_compute(g, dusk_ref(key), opts, out, err);
+}
+
+int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
+                  const dusk_options *opts, dusk_value **out, dusk_error *err)
+{
+    dusk_arg **items = dusk_malloc((n ? n : 1) * sizeof *items);
+    if (!items) {
+        if (out)
+            *out = NULL;
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory building the request");
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = keys[i] ? dusk_ref(keys[i]) : NULL;
+    dusk_arg *req = dusk_listv(n, items);
+    dusk_free(items);
+    return dusk_compute(g, req, opts, out, err);
+}

@@ -1,0 +1,558 @@
+/*
+** dusk — values: construction, references, reading and printing
+**
+** A value is one allocation: the header and, in a trailing area, what varies
+** in size (a string's text, a tuple's item slots, an ndarray's shape and
+** strides). An owning ndarray's data is a second allocation, 64-byte
+** aligned for the array kernels. None, True and False are static and their
+** reference counts are never looked at.
+*/
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "value.h"
+
+static dusk_value v_none = {.rc = 1, .kind = DUSK_NONE, .is_static = 1};
+static dusk_value v_true = {.rc = 1, .kind = DUSK_BOOL, .is_static = 1, .u.b = true};
+static dusk_value v_false = {.rc = 1, .kind = DUSK_BOOL, .is_static = 1, .u.b = false};
+
+static dusk_value *value_alloc(dusk_kind kind, size_t extra)
+{
+    dusk_value *v = dusk_malloc(sizeof *v + extra);
+    if (!v)
+        return NULL;
+    atomic_init(&v->rc, 1);
+    v->kind = (unsigned char)kind;
+    v->is_static = 0;
+    return v;
+}
+
+dusk_value *dusk_none(void) { return &v_none; }
+dusk_value *dusk_bool(bool b) { return b ? &v_true : &v_false; }
+
+dusk_value *dusk_int(int64_t i)
+{
+    dusk_value *v = value_alloc(DUSK_INT, 0);
+    if (v)
+        v->u.i = i;
+    return v;
+}
+
+dusk_value *dusk_float(double d)
+{
+    dusk_value *v = value_alloc(DUSK_FLOAT, 0);
+    if (v)
+        v->u.d = d;
+    return v;
+}
+
+dusk_value *dusk_string_n(const char *s, size_t n)
+{
+    dusk_value *v = value_alloc(DUSK_STRING, n + 1);
+    if (!v)
+        return NULL;
+    v->u.str.len = n;
+    v->u.str.s = (char *)(v + 1);
+    memcpy(v->u.str.s, s, n);
+    v->u.str.s[n] = '\0';
+    return v;
+}
+
+dusk_value *dusk_string(const char *s) { return dusk_string_n(s, strlen(s)); }
+
+dusk_value *dusk_tuple_new(size_t n)
+{
+    if (n > (SIZE_MAX - sizeof(dusk_value)) / sizeof(dusk_value *))
+        return NULL;
+    dusk_value *v = value_alloc(DUSK_TUPLE, n * sizeof(dusk_value *));
+    if (!v)
+        return NULL;
+    v->u.tup.n = n;
+    v->u.tup.items = (dusk_value **)(v + 1);
+    for (size_t i = 0; i < n; i++)
+        v->u.tup.items[i] = &v_none;
+    return v;
+}
+
+dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
+{
+    dusk_value *t = NULL;
+    int ok = 1;
+    for (size_t i = 0; i < n; i++)
+        if (!items[i])
+            ok = 0;
+    if (ok)
+        t = dusk_tuple_new(n);
+    if (!t) {
+        for (size_t i = 0; i < n; i++)
+            dusk_value_unref(items[i]);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        t->u.tup.items[i] = items[i];
+    return t;
+}
+
+dusk_value *dusk_opaque(void *ptr, void (*dtor)(void *), size_t nbytes)
+{
+    dusk_value *v = value_alloc(DUSK_OPAQUE, 0);
+    if (!v)
+        return NULL;
+    v->u.op.ptr = ptr;
+    v->u.op.dtor = dtor;
+    v->u.op.nbytes = nbytes;
+    return v;
+}
+
+static const struct {
+    const char *name, *code;
+    size_t size;
+} dtypes[DUSK_NDTYPES] = {
+    [DUSK_F8] = {"float64", "f8", 8},  [DUSK_F4] = {"float32", "f4", 4},
+    [DUSK_I8] = {"int64", "i8", 8},    [DUSK_I4] = {"int32", "i4", 4},
+    [DUSK_I2] = {"int16", "i2", 2},    [DUSK_I1] = {"int8", "i1", 1},
+    [DUSK_U8] = {"uint64", "u8", 8},   [DUSK_U4] = {"uint32", "u4", 4},
+    [DUSK_U2] = {"uint16", "u2", 2},   [DUSK_U1] = {"uint8", "u1", 1},
+    [DUSK_BOOL_] = {"bool", "b1", 1},  [DUSK_C16] = {"complex128", "c16", 16},
+};
+
+const char *dusk_dtype_name(dusk_dtype t)
+{
+    return (unsigned)t < DUSK_NDTYPES ? dtypes[t].name : "?";
+}
+const char *dusk_dtype_code(dusk_dtype t)
+{
+    return (unsigned)t < DUSK_NDTYPES ? dtypes[t].code : "?";
+}
+size_t dusk_dtype_size(dusk_dtype t)
+{
+    return (unsigned)t < DUSK_NDTYPES ? dtypes[t].size : 0;
+}
+
+/* An ndarray header with room for ndim shape and stride entries. */
+static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *shape,
+                                  size_t *count)
+{
+    if ((unsigned)dtype >= DUSK_NDTYPES || ndim < 0 || ndim > DUSK_MAXDIMS)
+        return NULL;
+    size_t n = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return NULL;
+        if (shape[i] && n > SIZE_MAX / 16 / (size_t)shape[i])
+            return NULL;
+        n *= (size_t)shape[i];
+    }
+    dusk_value *v = value_alloc(DUSK_NDARRAY, 2 * (size_t)ndim * sizeof(int64_t));
+    if (!v)
+        return NULL;
+    dusk__ndarray *a = &v->u.nd;
+    a->dtype = dtype;
+    a->ndim = ndim;
+    a->shape = (int64_t *)(v + 1);
+    a->strides = a->shape + ndim;
+    memcpy(a->shape, shape, (size_t)ndim * sizeof(int64_t));
+    a->data = NULL;
+    a->parent = NULL;
+    a->nbytes = n * dtypes[dtype].size;
+    *count = n;
+    return v;
+}
+
+dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape)
+{
+    size_t count;
+    dusk_value *v = ndarray_header(dtype, ndim, shape, &count);
+    if (!v)
+        return NULL;
+    dusk__ndarray *a = &v->u.nd;
+    a->data = dusk_calloc(1, a->nbytes);
+    if (!a->data) {
+        dusk_free(v);
+        return NULL;
+    }
+    int64_t step = (int64_t)dtypes[dtype].size;
+    for (int i = ndim - 1; i >= 0; i--) {
+        a->strides[i] = step;
+        step *= shape[i] ? shape[i] : 1;
+    }
+    return v;
+}
+
+dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape,
+                              const int64_t *strides, int64_t offset)
+{
+    if (!parent || parent->kind != DUSK_NDARRAY)
+        return NULL;
+    size_t count;
+    dusk_value *v = ndarray_header(parent->u.nd.dtype, ndim, shape, &count);
+    if (!v)
+        return NULL;
+    dusk__ndarray *a = &v->u.nd;
+    memcpy(a->strides, strides, (size_t)ndim * sizeof(int64_t));
+    a->data = parent->u.nd.data + offset;
+    a->parent = dusk_value_ref(parent);
+    return v;
+}
+
+dusk_value *dusk_value_ref(dusk_value *v)
+{
+    if (v && !v->is_static)
+        atomic_fetch_add_explicit(&v->rc, 1, memory_order_relaxed);
+    return v;
+}
+
+void dusk_value_unref(dusk_value *v)
+{
+    if (!v || v->is_static)
+        return;
+    if (atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) != 1)
+        return;
+    switch (v->kind) {
+    case DUSK_TUPLE:
+        for (size_t i = 0; i < v->u.tup.n; i++)
+            dusk_value_unref(v->u.tup.items[i]);
+        break;
+    case DUSK_OPAQUE:
+        if (v->u.op.dtor)
+            v->u.op.dtor(v->u.op.ptr);
+        break;
+    case DUSK_NDARRAY:
+        if (v->u.nd.parent)
+            dusk_value_unref(v->u.nd.parent);
+        else
+            dusk_free(v->u.nd.data);
+        break;
+    default:
+        break;
+    }
+    dusk_free(v);
+}
+
+dusk_kind dusk_value_kind(const dusk_value *v) { return (dusk_kind)v->kind; }
+
+const char *dusk_kind_name(dusk_kind k)
+{
+    static const char *names[] = {"none", "bool", "int", "float",
+                                  "string", "tuple", "ndarray", "opaque"};
+    return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
+}
+
+size_t dusk_value_nbytes(const dusk_value *v)
+{
+    switch (v->kind) {
+    case DUSK_NONE:
+        return 0;
+    case DUSK_BOOL:
+    case DUSK_INT:
+    case DUSK_FLOAT:
+        return 8;
+    case DUSK_STRING:
+        return v->u.str.len;
+    case DUSK_TUPLE: {
+        size_t n = 8 * v->u.tup.n;
+        for (size_t i = 0; i < v->u.tup.n; i++)
+            n += dusk_value_nbytes(v->u.tup.items[i]);
+        return n;
+    }
+    case DUSK_NDARRAY:
+        return v->u.nd.nbytes;
+    case DUSK_OPAQUE:
+        return v->u.op.nbytes;
+    }
+    return 0;
+}
+
+bool dusk_value_number(const dusk_value *v, double *out)
+{
+    switch (v->kind) {
+    case DUSK_BOOL: *out = v->u.b; return true;
+    case DUSK_INT: *out = (double)v->u.i; return true;
+    case DUSK_FLOAT: *out = v->u.d; return true;
+    default: return false;
+    }
+}
+
+bool dusk_value_bool(const dusk_value *v)
+{
+    switch (v->kind) {
+    case DUSK_BOOL: return v->u.b;
+    case DUSK_INT: return v->u.i != 0;
+    case DUSK_FLOAT: return v->u.d != 0;
+    case DUSK_STRING: return v->u.str.len != 0;
+    case DUSK_TUPLE: return v->u.tup.n != 0;
+    case DUSK_NONE: return false;
+    default: return true;
+    }
+}
+
+int64_t dusk_value_int(const dusk_value *v)
+{
+    switch (v->kind) {
+    case DUSK_BOOL: return v->u.b;
+    case DUSK_INT: return v->u.i;
+    case DUSK_FLOAT: return (int64_t)v->u.d;
+    default: return 0;
+    }
+}
+
+double dusk_value_float(const dusk_value *v)
+{
+    double d = 0;
+    dusk_value_number(v, &d);
+    return d;
+}
+
+const char *dusk_value_str(const dusk_value *v)
+{
+    return v->kind == DUSK_STRING ? v->u.str.s : NULL;
+}
+
+size_t dusk_tuple_len(const dusk_value *v)
+{
+    return v->kind == DUSK_TUPLE ? v->u.tup.n : 0;
+}
+
+dusk_value *dusk_tuple_get(const dusk_value *v, size_t i)
+{
+    return v->kind == DUSK_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
+}
+
+void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
+{
+    if (t->kind != DUSK_TUPLE || i >= t->u.tup.n) {
+        dusk_value_unref(item);
+        return;
+    }
+    dusk_value_unref(t->u.tup.items[i]);
+    t->u.tup.items[i] = item ? item : &v_none;
+}
+
+void *dusk_opaque_ptr(const dusk_value *v)
+{
+    return v->kind == DUSK_OPAQUE ? v->u.op.ptr : NULL;
+}
+
+dusk_dtype dusk_ndarray_dtype(const dusk_value *v) { return v->u.nd.dtype; }
+int dusk_ndarray_ndim(const dusk_value *v) { return v->u.nd.ndim; }
+const int64_t *dusk_ndarray_shape(const dusk_value *v) { return v->u.nd.shape; }
+const int64_t *dusk_ndarray_strides(const dusk_value *v) { return v->u.nd.strides; }
+void *dusk_ndarray_data(const dusk_value *v) { return v->u.nd.data; }
+
+int64_t dusk_ndarray_size(const dusk_value *v)
+{
+    int64_t n = 1;
+    for (int i = 0; i < v->u.nd.ndim; i++)
+        n *= v->u.nd.shape[i];
+    return n;
+}
+
+/* --- printing ------------------------------------------------------------ */
+
+typedef struct {
+    char *buf;
+    size_t cap, len;  /* len counts the whole text, even past cap */
+} out_buf;
+
+static void out_put(out_buf *o, const char *s, size_t n)
+{
+    if (o->len < o->cap) {
+        size_t room = o->cap - 1 - o->len;
+        memcpy(o->buf + o->len, s, n < room ? n : room);
+    }
+    o->len += n;
+}
+
+static void out_str(out_buf *o, const char *s) { out_put(o, s, strlen(s)); }
+
+/* Python's repr of a float: the shortest digits that read back the same,
+ * positional for exponents -4..15, scientific otherwise. */
+static void float_repr(double d, char *buf, size_t n)
+{
+    if (isnan(d)) { snprintf(buf, n, "nan"); return; }
+    if (isinf(d)) { snprintf(buf, n, d < 0 ? "-inf" : "inf"); return; }
+    char tmp[40];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    /* tmp is [-]D.DDDDe[+-]XX: collect the digits and the exponent. */
+    const char *p = tmp;
+    int neg = 0;
+    if (*p == '-') { neg = 1; p++; }
+    char digits[24];
+    int nd = 0;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.')
+            digits[nd++] = *p;
+    int exp = atoi(p + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    char *w = buf;
+    size_t room = n;
+#define PUT(c) do { if (room > 1) { *w++ = (c); room--; } } while (0)
+    if (neg) PUT('-');
+    if (exp >= -4 && exp < 16) {
+        if (exp < 0) {
+            PUT('0'); PUT('.');
+            for (int i = -1; i > exp; i--) PUT('0');
+            for (int i = 0; i < nd; i++) PUT(digits[i]);
+        } else {
+            for (int i = 0; i <= exp; i++) PUT(i < nd ? digits[i] : '0');
+            PUT('.');
+            if (nd > exp + 1)
+                for (int i = exp + 1; i < nd; i++) PUT(digits[i]);
+            else
+                PUT('0');
+        }
+    } else {
+        PUT(digits[0]);
+        if (nd > 1) {
+            PUT('.');
+            for (int i = 1; i < nd; i++) PUT(digits[i]);
+        }
+        char e[16];
+        snprintf(e, sizeof e, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+        for (char *c = e; *c; c++) PUT(*c);
+    }
+#undef PUT
+    *w = '\0';
+}
+
+static void repr(out_buf *o, const dusk_value *v)
+{
+    char tmp[64];
+    switch (v->kind) {
+    case DUSK_NONE: out_str(o, "None"); break;
+    case DUSK_BOOL: out_str(o, v->u.b ? "True" : "False"); break;
+    case DUSK_INT:
+        snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
+        out_str(o, tmp);
+        break;
+    case DUSK_FLOAT:
+        float_repr(v->u.d, tmp, sizeof tmp);
+        out_str(o, tmp);
+        break;
+    case DUSK_STRING:
+        out_put(o, "'", 1);
+        for (size_t i = 0; i < v->u.str.len; i++) {
+            char c = v->u.str.s[i];
+            if (c == '\'' || c == '\\') { out_put(o, "\\", 1); out_put(o, &c, 1); }
+            else if (c == '\n') out_str(o, "\\n");
+            else if (c == '\t') out_str(o, "\\t");
+            else out_put(o, &c, 1);
+        }
+        out_put(o, "'", 1);
+        break;
+    case DUSK_TUPLE:
+        out_put(o, "(", 1);
+        for (size_t i = 0; i < v->u.tup.n; i++) {
+            if (i)
+                out_str(o, ", ");
+            repr(o, v->u.tup.items[i]);
+        }
+        if (v->u.tup.n == 1)
+            out_put(o, ",", 1);
+        out_put(o, ")", 1);
+        break;
+    case DUSK_NDARRAY:
+        out_str(o, "ndarray<");
+        out_str(o, dusk_dtype_name(v->u.nd.dtype));
+        out_str(o, ", (");
+        for (int i = 0; i < v->u.nd.ndim; i++) {
+            snprintf(tmp, sizeof tmp, i ? ", %" PRId64 : "%" PRId64, v->u.nd.shape[i]);
+            out_str(o, tmp);
+        }
+        out_str(o, v->u.nd.ndim == 1 ? ",)>" : ")>");
+        break;
+    case DUSK_OPAQUE:
+        snprintf(tmp, sizeof tmp, "<opaque %zu bytes>", v->u.op.nbytes);
+        out_str(o, tmp);
+        break;
+    }
+}
+
+size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n)
+{
+    out_buf o = {buf, n, 0};
+    repr(&o, v);
+    if (n) {
+        if (o.len < n) {
+            buf[o.len] = '\0';
+        } else {
+            buf[n - 1] = '\0';
+            for (size_t i = n >= 4 ? n - 4 : 0; i < n - 1; i++)
+                buf[i] = '.';
+        }
+    }
+    return o.len;
+}
+
+/* --- equality ------------------------------------------------------------ */
+
+static bool ndarray_equal(const dusk__ndarray *a, const dusk__ndarray *b)
+{
+    if (a->dtype != b->dtype || a->ndim != b->ndim)
+        return false;
+    int64_t count = 1;
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->shape[i] != b->shape[i])
+            return false;
+        count *= a->shape[i];
+    }
+    size_t es = dtypes[a->dtype].size;
+    int64_t idx[DUSK_MAXDIMS] = {0};
+    for (int64_t k = 0; k < count; k++) {
+        int64_t oa = 0, ob = 0;
+        for (int i = 0; i < a->ndim; i++) {
+            oa += idx[i] * a->strides[i];
+            ob += idx[i] * b->strides[i];
+        }
+        if (memcmp(a->data + oa, b->data + ob, es) != 0)
+            return false;
+        for (int i = a->ndim - 1; i >= 0; i--) {
+            if (++idx[i] < a->shape[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+    return true;
+}
+
+bool dusk_value_equal(const dusk_value *a, const dusk_value *b)
+{
+    if (a == b)
+        return true;
+    double x, y;
+    if (dusk_value_number(a, &x) && dusk_value_number(b, &y)) {
+        if (a->kind == DUSK_INT && b->kind == DUSK_INT)
+            return a->u.i == b->u.i;
+        return x == y;
+    }
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case DUSK_NONE: return true;
+    case DUSK_STRING:
+        return a->u.str.len == b->u.str.len &&
+               memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+    case DUSK_TUPLE:
+        if (a->u.tup.n != b->u.tup.n)
+            return false;
+        for (size_t i = 0; i < a->u.tup.n; i++)
+            if (!dusk_value_equal(a->u.tup.items[i], b->u.tup.items[i]))
+                return false;
+        return true;
+    case DUSK_NDARRAY: return ndarray_equal(&a->u.nd, &b->u.nd);
+    case DUSK_OPAQUE: return a->u.op.ptr == b->u.op.ptr;
+    default: return false;
+    }
+}

@@ -1,0 +1,36 @@
+/*
+** dusk — value internals. This file is private to dusk's core.
+*/
+#ifndef DUSK_CORE_VALUE_H
+#define DUSK_CORE_VALUE_H
+
+#include <stdatomic.h>
+
+#include "dusk/value.h"
+
+typedef struct dusk__ndarray {
+    dusk_dtype dtype;
+    int ndim;
+    int64_t *shape;          /* ndim entries, in the value's trailing area */
+    int64_t *strides;        /* ndim entries, in bytes */
+    char *data;
+    dusk_value *parent;      /* a view keeps its parent alive; NULL if owner */
+    size_t nbytes;           /* bytes this array shows */
+} dusk__ndarray;
+
+struct dusk_value {
+    atomic_long rc;          /* references; static values are never freed */
+    unsigned char kind;      /* a dusk_kind */
+    unsigned char is_static; /* None, True, False */
+    union {
+        bool b;
+        int64_t i;
+        double d;
+        struct { size_t len; char *s; } str;             /* s: trailing area */
+        struct { size_t n; dusk_value **items; } tup;
+        struct { void *ptr; void (*dtor)(void *); size_t nbytes; } op;
+        dusk__ndarray nd;
+    } u;
+};
+
+#endif /* DUSK_CORE_VALUE_H */

@@ -1,0 +1,381 @@
+/*
+** examples/demo.c — what `make demo` runs (build/dusk-demo)
+**
+** Three parts:
+**  1. the lecture's graphs dsk and dsk2, with the results the lecture shows;
+**  2. a generated graph of a few thousand tasks, in the shape of a small
+**     map-reduce: per group a `sleep` task that stands for loading a chunk
+**     (I/O: it holds its worker without using a core), many `add` tasks on
+**     it, a `sum` per group, a second `sleep` that stands for writing the
+**     group out, and one grand `sum`;
+**  3. that graph run on the sync scheduler and on the threaded one, the
+**     latter watched through a dusk_stream that a consumer thread drains
+**     while the run goes on (as a live window would), giving progress lines,
+**     then a per-worker summary (tasks run, busy ms, share of the wall
+**     time, a timeline) and a per-function one, all drawn from the events.
+**
+** Exits non-zero when a result is wrong or a run fails.
+*/
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dusk.h>
+
+/* The generated graph: GROUPS groups of PARTS tasks. */
+enum { GROUPS = 64, PARTS = 50, LOAD_MS = 8, STORE_MS = 4, WORKERS = 4 };
+
+static int failures;
+
+static void die(const char *what, int rc, const dusk_error *err)
+{
+    fprintf(stderr, "dusk-demo: %s: %s\n", what,
+            err && err->msg[0] ? err->msg : dusk_strerror(rc));
+    exit(1);
+}
+
+static void expect(const char *call, dusk_value *v, const char *want)
+{
+    char buf[256];
+    dusk_value_repr(v, buf, sizeof buf);
+    printf("  %-32s -> %s\n", call, buf);
+    if (strcmp(buf, want) != 0) {
+        printf("  expected %s\n", want);
+        failures++;
+    }
+    dusk_value_unref(v);
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- 1. the lecture ---------------------------------------------------------- */
+
+static void lecture(void)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v;
+    int rc;
+
+    printf("== the lecture's graphs\n");
+    printf("  dsk = {'a': 1, 'x': 10, 'b': (inc, 'a'), 'y': (inc, 'x'), 'z': (add, 'b', 'y')}\n");
+    dusk_graph *dsk = dusk_graph_new();
+    dusk_graph_value(dsk, "a", dusk_int(1));
+    dusk_graph_value(dsk, "x", dusk_int(10));
+    dusk_task(dsk, "b", &dusk_inc, dusk_ref("a"));
+    dusk_task(dsk, "y", &dusk_inc, dusk_ref("x"));
+    dusk_task(dsk, "z", &dusk_add, dusk_ref("b"), dusk_ref("y"));
+    if ((rc = dusk_get(dsk, "z", NULL, &v, &err)) != 0)
+        die("get(dsk, 'z')", rc, &err);
+    expect("get(dsk, 'z')", v, "13");
+    dusk_graph_free(dsk);
+
+    printf("  dsk2 = {'a': 1, 'b': 2, 'c': (add, 'a', 'b'), 'd': (sum, ['a', 'b', 'c'])}\n");
+    dusk_graph *dsk2 = dusk_graph_new();
+    dusk_graph_value(dsk2, "a", dusk_int(1));
+    dusk_graph_value(dsk2, "b", dusk_int(2));
+    dusk_task(dsk2, "c", &dusk_add, dusk_ref("a"), dusk_ref("b"));
+    dusk_task(dsk2, "d", &dusk_sum,
+              dusk_list(dusk_ref("a"), dusk_ref("b"), dusk_ref("c")));
+    if ((rc = dusk_get(dsk2, "c", NULL, &v, &err)) != 0)
+        die("get(dsk2, 'c')", rc, &err);
+    expect("get(dsk2, 'c')", v, "3");
+    if ((rc = dusk_get(dsk2, "d", NULL, &v, &err)) != 0)
+        die("get(dsk2, 'd')", rc, &err);
+    expect("get(dsk2, 'd')", v, "6");
+    const char *keys[] = {"a", "b", "c"};
+    if ((rc = dusk_get_list(dsk2, keys, 3, NULL, &v, &err)) != 0)
+        die("get(dsk2, ['a', 'b', 'c'])", rc, &err);
+    expect("get(dsk2, ['a', 'b', 'c'])", v, "(1, 2, 3)");
+    dusk_graph_free(dsk2);
+}
+
+/* --- 2. the generated graph ----------------------------------------------------- */
+
+/* load-g = (sleep, LOAD_MS, g); part-g-j = (add, 'load-g', j);
+ * sum-g = (sum, [part-g-*]); store-g = (sleep, STORE_MS, 'sum-g');
+ * total = (sum, [store-*]). total = sum over g, j of (g + j). */
+static dusk_graph *build_mapreduce(int64_t *expected)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *stores[GROUPS];
+    char key[64], src[64];
+
+    if (!g)
+        return NULL;
+    *expected = 0;
+    for (int i = 0; i < GROUPS; i++) {
+        dusk_arg *parts[PARTS];
+        snprintf(src, sizeof src, "load-%d", i);
+        dusk_task(g, src, &dusk_sleep, dusk_lit_int(LOAD_MS), dusk_lit_int(i));
+        for (int j = 0; j < PARTS; j++) {
+            snprintf(key, sizeof key, "part-%d-%d", i, j);
+            dusk_task(g, key, &dusk_add, dusk_ref(src), dusk_lit_int(j));
+            parts[j] = dusk_ref(key);
+            *expected += i + j;
+        }
+        snprintf(key, sizeof key, "sum-%d", i);
+        dusk_graph_taskv(g, key, &dusk_sum, 1, (dusk_arg *[]){dusk_listv(PARTS, parts)});
+        snprintf(src, sizeof src, "store-%d", i);
+        dusk_task(g, src, &dusk_sleep, dusk_lit_int(STORE_MS), dusk_ref(key));
+        stores[i] = dusk_ref(src);
+    }
+    dusk_graph_taskv(g, "total", &dusk_sum, 1, (dusk_arg *[]){dusk_listv(GROUPS, stores)});
+    return g;
+}
+
+/* --- 3. watching a run through its event stream --------------------------------- */
+
+typedef struct interval {
+    uint64_t t0, t1;   /* START and END times, ns since the run began */
+    int64_t task;
+    int worker;
+} interval;
+
+typedef struct watcher {
+    dusk_stream *stream;
+    atomic_int run_returned;   /* set by main once dusk_get has returned */
+    uint64_t start_of[WORKERS];   /* START time of the task each worker runs */
+    int64_t task_of[WORKERS];
+    interval *iv;              /* one per finished task */
+    size_t niv, cap;
+    uint64_t ntasks, done, ready, released, events, wall_ns;
+    int status;
+    int saw_end;
+} watcher;
+
+static void on_event(watcher *w, const dusk_event *ev)
+{
+    w->events++;
+    switch (ev->kind) {
+    case DUSK_EV_RUN_BEGIN:
+        w->ntasks = ev->nbytes;
+        break;
+    case DUSK_EV_READY:
+        w->ready++;
+        break;
+    case DUSK_EV_START:
+        if (ev->worker >= 0 && ev->worker < WORKERS) {
+            w->start_of[ev->worker] = ev->t_ns;
+            w->task_of[ev->worker] = ev->task;
+        }
+        break;
+    case DUSK_EV_END:
+    case DUSK_EV_ERROR:
+        w->done++;
+        if (ev->worker >= 0 && ev->worker < WORKERS) {
+            if (w->niv == w->cap) {
+                size_t cap = w->cap ? 2 * w->cap : 1024;
+                interval *iv = realloc(w->iv, cap * sizeof *iv);
+                if (!iv)
+                    break;   /* the summary will miss some: still fine */
+                w->iv = iv;
+                w->cap = cap;
+            }
+            w->iv[w->niv++] = (interval){w->start_of[ev->worker], ev->t_ns,
+                                         ev->task, ev->worker};
+        }
+        break;
+    case DUSK_EV_RELEASED:
+        w->released++;
+        break;
+    case DUSK_EV_RUN_END:
+        w->wall_ns = ev->t_ns;
+        w->status = ev->status;
+        w->saw_end = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* The consumer thread: drains the stream while the run goes on and prints
+ * a progress line about every 50 ms. Never blocks the scheduler. */
+static void *consume(void *arg)
+{
+    watcher *w = arg;
+    dusk_event buf[512];
+    uint64_t next_report = now_ns() + 50000000u;
+
+    for (;;) {
+        size_t n = dusk_stream_drain(w->stream, buf, 512);
+        for (size_t i = 0; i < n; i++)
+            on_event(w, &buf[i]);
+        if (n == 0) {
+            if (w->saw_end || atomic_load(&w->run_returned)) {
+                /* One last drain: events appended before the return. */
+                while ((n = dusk_stream_drain(w->stream, buf, 512)) > 0)
+                    for (size_t i = 0; i < n; i++)
+                        on_event(w, &buf[i]);
+                break;
+            }
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        }
+        if (now_ns() >= next_report && !w->saw_end) {
+            printf("  progress: %5" PRIu64 " / %" PRIu64 " tasks done\n",
+                   w->done, w->ntasks);
+            fflush(stdout);
+            next_report += 50000000u;
+        }
+    }
+    return NULL;
+}
+
+/* Per worker: tasks run, busy time, share of the wall time, and a timeline
+ * in which each column is wall/WIDTH of time and shows how busy the worker
+ * was then (' ' idle, '.' < 1/3, ':' < 2/3, '#' busy). */
+static void report_workers(const watcher *w)
+{
+    enum { WIDTH = 60 };
+    double busy_in[WORKERS][WIDTH] = {{0}};
+    uint64_t tasks[WORKERS] = {0}, busy[WORKERS] = {0};
+    double col = w->wall_ns ? (double)w->wall_ns / WIDTH : 1;
+
+    for (size_t i = 0; i < w->niv; i++) {
+        const interval *iv = &w->iv[i];
+        tasks[iv->worker]++;
+        busy[iv->worker] += iv->t1 - iv->t0;
+        for (int c = (int)(iv->t0 / col); c < WIDTH && c * col < iv->t1; c++) {
+            double a = iv->t0 > c * col ? iv->t0 : c * col;
+            double b = iv->t1 < (c + 1) * col ? iv->t1 : (c + 1) * col;
+            if (b > a)
+                busy_in[iv->worker][c] += (b - a) / col;
+        }
+    }
+    printf("  %-8s %7s %10s %7s  timeline (%.1f ms per column)\n", "worker",
+           "tasks", "busy ms", "share", col / 1e6);
+    for (int k = 0; k < WORKERS; k++) {
+        char line[WIDTH + 1];
+        for (int c = 0; c < WIDTH; c++) {
+            double f = busy_in[k][c];
+            line[c] = f <= 0.0 ? ' ' : f < 1.0 / 3 ? '.' : f < 2.0 / 3 ? ':' : '#';
+        }
+        line[WIDTH] = '\0';
+        printf("  %-8d %7" PRIu64 " %10.1f %6.1f%%  |%s|\n", k, tasks[k],
+               busy[k] / 1e6, w->wall_ns ? 100.0 * busy[k] / w->wall_ns : 0.0, line);
+    }
+}
+
+/* Per function (the tasks' display names): count and total time. */
+static void report_functions(const watcher *w, const dusk_graph *g)
+{
+    enum { MAXF = 16 };
+    const char *name[MAXF];
+    uint64_t count[MAXF] = {0}, ns[MAXF] = {0};
+    int nf = 0;
+
+    for (size_t i = 0; i < w->niv; i++) {
+        const dusk_func *f = dusk_graph_func(g, w->iv[i].task);
+        const char *n = f ? f->name : "(value)";
+        int k = 0;
+        while (k < nf && strcmp(name[k], n) != 0)
+            k++;
+        if (k == nf) {
+            if (nf == MAXF)
+                continue;
+            name[nf++] = n;
+        }
+        count[k]++;
+        ns[k] += w->iv[i].t1 - w->iv[i].t0;
+    }
+    printf("  %-10s %7s %10s %10s\n", "function", "tasks", "total ms", "mean us");
+    for (int k = 0; k < nf; k++)
+        printf("  %-10s %7" PRIu64 " %10.1f %10.1f\n", name[k], count[k],
+               ns[k] / 1e6, ns[k] / 1e3 / (double)count[k]);
+}
+
+static void generated(void)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    int64_t expected;
+    char want[32];
+    int rc;
+
+    dusk_graph *g = build_mapreduce(&expected);
+    if (!g || (rc = dusk_graph_status(g, &err)) != 0)
+        die("building the generated graph", g ? rc : DUSK_ENOMEM, &err);
+    snprintf(want, sizeof want, "%" PRId64, expected);
+
+    printf("\n== a generated graph: %zu tasks in %d groups\n", dusk_graph_size(g), GROUPS);
+    printf("  per group: load = sleep(%d ms), %d x add, sum, store = sleep(%d ms); then total = sum\n",
+           LOAD_MS, PARTS, STORE_MS);
+
+    /* The sync scheduler: one thread, every sleep in a row. */
+    dusk_run_stats st = {0};
+    dusk_options sync = DUSK_OPTIONS_INIT;
+    sync.scheduler = DUSK_SCHED_SYNC;
+    sync.stats = &st;
+    uint64_t t0 = now_ns();
+    if ((rc = dusk_get(g, "total", &sync, &v, &err)) != 0)
+        die("get(total), sync", rc, &err);
+    double sync_ms = (now_ns() - t0) / 1e6;
+    expect("get(dsk, 'total')  [sync]", v, want);
+    printf("  sync: %.1f ms, %" PRIu64 " tasks, peak held %" PRIu64 " bytes\n",
+           sync_ms, st.ntasks, st.held_peak);
+
+    /* The threaded scheduler, watched through a stream. */
+    watcher w;
+    memset(&w, 0, sizeof w);
+    atomic_init(&w.run_returned, 0);
+    w.stream = dusk_stream_new();
+    if (!w.stream)
+        die("dusk_stream_new", DUSK_ENOMEM, NULL);
+    dusk_options threads = DUSK_OPTIONS_INIT;
+    threads.scheduler = DUSK_SCHED_THREADS;
+    threads.workers = WORKERS;
+    threads.stream = w.stream;
+    threads.stats = &st;
+    printf("  threads: %d workers on %d core(s)\n", WORKERS, dusk_ncores());
+
+    pthread_t consumer;
+    if (pthread_create(&consumer, NULL, consume, &w) != 0)
+        die("pthread_create", DUSK_ESYS, NULL);
+    t0 = now_ns();
+    rc = dusk_get(g, "total", &threads, &v, &err);
+    double threads_ms = (now_ns() - t0) / 1e6;
+    atomic_store(&w.run_returned, 1);
+    pthread_join(consumer, NULL);
+    if (rc != 0)
+        die("get(total), threads", rc, &err);
+    expect("get(dsk, 'total')  [threads]", v, want);
+    printf("  threads: %.1f ms (%.1fx the sync run), peak held %" PRIu64 " bytes\n",
+           threads_ms, sync_ms / threads_ms, st.held_peak);
+    printf("  events: %" PRIu64 " (ready %" PRIu64 ", done %" PRIu64 ", released %" PRIu64
+           "), lost %" PRIu64 "\n", w.events, w.ready, w.done, w.released,
+           dusk_stream_lost(w.stream));
+    if (!w.saw_end || w.done != dusk_graph_size(g) || w.ready != w.done ||
+        w.released != w.done - 1 || w.status != 0) {
+        printf("  unexpected event counts\n");
+        failures++;
+    }
+
+    printf("\n== per worker (from the events)\n");
+    report_workers(&w);
+    printf("\n== per function (from the events)\n");
+    report_functions(&w, g);
+
+    free(w.iv);
+    dusk_stream_free(w.stream);
+    dusk_graph_free(g);
+}
+
+int main(void)
+{
+    lecture();
+    generated();
+    if (failures) {
+        printf("\ndusk-demo: %d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("\ndusk-demo: all results as expected\n");
+    return 0;
+}

@@ -1,0 +1,38 @@
+/*
+** dusk — the one allocation path
+**
+** Every byte dusk allocates goes through these functions, so that a test can
+** make the N-th allocation fail (the way SQLite and Lua test their
+** out-of-memory paths) and check that the call returns DUSK_ENOMEM and that
+** the count of live blocks comes back to where it was.
+**
+** Thread-safe: the counters are atomics.
+*/
+#ifndef DUSK_ALLOC_H
+#define DUSK_ALLOC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void *dusk_malloc(size_t n);
+void *dusk_calloc(size_t count, size_t size);
+void *dusk_realloc(void *p, size_t n);
+void dusk_free(void *p); /* dusk_free(NULL) is a no-op */
+char *dusk_strdup(const char *s);
+
+/* Failure injection. dusk_alloc_fail_after(n) makes the allocation n calls
+ * from now (0 = the next one) and every later one fail, until
+ * dusk_alloc_fail_after(-1) turns injection off. */
+void dusk_alloc_fail_after(long n);
+/* How many allocations have been attempted since the process started. */
+unsigned long dusk_alloc_calls(void);
+/* How many blocks are allocated and not yet freed. */
+long dusk_alloc_live(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_ALLOC_H */

@@ -1,0 +1,30 @@
+/*
+** dusk — builtin task functions for teaching and demos
+**
+** Numbers follow Python: bool and int arithmetic stays int64, anything with
+** a float gives a float. Each is also found by name with dusk_func_lookup.
+*/
+#ifndef DUSK_BUILTINS_H
+#define DUSK_BUILTINS_H
+
+#include "graph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const dusk_func dusk_inc;       /* inc(x) = x + 1 */
+extern const dusk_func dusk_add;       /* add(a, b) = a + b */
+extern const dusk_func dusk_sub;       /* sub(a, b) = a - b */
+extern const dusk_func dusk_mul;       /* mul(a, b) = a * b */
+extern const dusk_func dusk_neg;       /* neg(x) = -x */
+extern const dusk_func dusk_sum;       /* sum(list) = sum of its items, 0 if empty */
+extern const dusk_func dusk_identity;  /* identity(x) = x */
+/* sleep(ms, x): holds its worker for ms milliseconds, then returns x (or
+ * None when called with ms alone). */
+extern const dusk_func dusk_sleep;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_BUILTINS_H */

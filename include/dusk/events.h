@@ -1,0 +1,106 @@
+/*
+** dusk — one event per task transition
+**
+** Schedulers describe each run as a sequence of events: RUN_BEGIN, then for
+** every task READY (its inputs are in memory), START, END or ERROR, and
+** RELEASED (its result was dropped because no task needs it any more;
+** requested results are kept and have no RELEASED), then RUN_END.
+**
+** Two ways to listen, usable together:
+**
+**  - dusk_callbacks, in the spirit of dask.callbacks: start, pretask,
+**    posttask and finish, plus on_event for every event. They run on the
+**    worker threads, outside any scheduler lock, concurrently from several
+**    workers: keep them short and thread-safe.
+**
+**  - dusk_stream, a lossless queue that one consumer on another thread
+**    drains, e.g. a window at 60 frames a second. The scheduler appends
+**    without ever waiting for the consumer (the consumer holds no lock a
+**    worker takes); the queue grows in blocks while the consumer falls
+**    behind, so memory, not the run, pays for a slow consumer.
+**
+** Ordering guarantees
+**  - In a stream, events come in one total order that respects causality:
+**    RUN_BEGIN first and RUN_END last; for each task READY < START <
+**    END|ERROR < RELEASED; a task's READY comes after the END of every task
+**    it depends on; a RELEASED comes after the END of the last task that
+**    needed it.
+**  - Timestamps are non-decreasing in stream order, across all workers.
+**  - Per worker, START and END/ERROR alternate in time.
+**  - Callbacks: on_event for one task is called in the order above; events
+**    of different tasks on different workers may interleave in any order.
+**
+** With no listener (no callbacks, no stream) a scheduler does no event work
+** at all: not even reading the clock.
+*/
+#ifndef DUSK_EVENTS_H
+#define DUSK_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    DUSK_EV_RUN_BEGIN = 0,
+    DUSK_EV_READY,
+    DUSK_EV_START,
+    DUSK_EV_END,
+    DUSK_EV_ERROR,
+    DUSK_EV_RELEASED,
+    DUSK_EV_RUN_END
+} dusk_event_kind;
+
+typedef struct dusk_event {
+    uint64_t t_ns;     /* monotonic ns since the run began */
+    uint64_t nbytes;   /* END: the result's bytes; RELEASED: bytes freed;
+                          RUN_BEGIN: number of tasks in the run */
+    uint64_t held;     /* bytes the scheduler holds after this transition */
+    int64_t task;      /* the task's id in the graph; -1 for RUN_* */
+    int32_t worker;    /* 0..workers-1; -1 where no worker is involved */
+    int32_t kind;      /* a dusk_event_kind; RUN_END: also see status */
+    int32_t status;    /* RUN_END and ERROR: the run's / task's code */
+    int32_t run;       /* which run of the stream (0, 1, ...) */
+} dusk_event;
+
+const char *dusk_event_kind_name(int kind);   /* "ready", "start", ... */
+
+struct dusk_graph;
+
+typedef struct dusk_callbacks {
+    void *ud;  /* passed to every callback */
+    /* Before any task: the graph and the number of tasks in the run. */
+    void (*start)(void *ud, const struct dusk_graph *g, size_t ntasks);
+    /* On the worker, just before the task's function runs. */
+    void (*pretask)(void *ud, int64_t task, int worker);
+    /* On the worker, right after; result is borrowed (NULL on error). */
+    void (*posttask)(void *ud, int64_t task, const dusk_value *result,
+                     int status, int worker);
+    /* After the last task, with the run's status. */
+    void (*finish)(void *ud, int status);
+    /* Every event, as in the stream. */
+    void (*on_event)(void *ud, const dusk_event *ev);
+} dusk_callbacks;
+
+typedef struct dusk_stream dusk_stream;
+
+/* A new empty stream, or NULL. One stream may follow several runs, one at
+ * a time; free it after its last run has ended. */
+dusk_stream *dusk_stream_new(void);
+void dusk_stream_free(dusk_stream *s);   /* NULL-safe */
+/* Copies up to max of the oldest undrained events into out and returns
+ * how many. Never blocks. Only one thread may drain a stream. */
+size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max);
+/* Events appended so far, and events lost (only when a block could not be
+ * allocated; a run with a stream then still completes). */
+uint64_t dusk_stream_appended(const dusk_stream *s);
+uint64_t dusk_stream_lost(const dusk_stream *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_EVENTS_H */

@@ -1,0 +1,164 @@
+/*
+** dusk — task graphs with Dask's dict semantics
+**
+** A graph maps keys to entries, as a Dask graph is a dict:
+**
+**     dsk = {'a': 1, 'x': 10, 'b': (inc, 'a'), 'y': (inc, 'x'),
+**            'z': (add, 'b', 'y')}
+**
+** reads in C as
+**
+**     dusk_graph *dsk = dusk_graph_new();
+**     dusk_graph_value(dsk, "a", dusk_int(1));
+**     dusk_graph_value(dsk, "x", dusk_int(10));
+**     dusk_task(dsk, "b", &dusk_inc, dusk_ref("a"));
+**     dusk_task(dsk, "y", &dusk_inc, dusk_ref("x"));
+**     dusk_task(dsk, "z", &dusk_add, dusk_ref("b"), dusk_ref("y"));
+**
+** An entry is a literal value, a task (a function and its arguments) or an
+** alias of another key. An argument is a literal value, a reference to a key,
+** or a list of arguments (nested as deep as you like); a list reaches the
+** function as a tuple of the computed values, as `(sum, ['a', 'b'])` does in
+** Dask. Setting a key twice replaces the first entry, as a dict does.
+**
+** Keys are text. A string key is any text; a tuple key is written the way
+** Dask prints it, "('x', 0, 1)", and dusk_key_tuple() formats one. Each task
+** has a dense integer id (0, 1, 2 ... in the order keys were first set),
+** which is what events and queries use.
+**
+** Builder errors are sticky, as in cairo: every call returns its code, and
+** the first failure is also remembered by the graph (dusk_graph_status), so
+** a sequence of calls can be checked once; computing a graph whose
+** building failed returns that error.
+**
+** Ownership: dusk_arg constructors return an argument the caller owns;
+** passing it to dusk_task/dusk_graph_taskv/dusk_list hands it over, also on
+** failure. dusk_graph_value steals its value. dusk_graph_free frees all.
+** A graph is used by one thread at a time; a computation only reads it.
+*/
+#ifndef DUSK_GRAPH_H
+#define DUSK_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dusk_graph dusk_graph;
+typedef struct dusk_arg dusk_arg;
+
+/* --- task functions ------------------------------------------------------ */
+
+/* A task function gets the computed arguments (borrowed; a list argument
+ * arrives as a tuple) and sets *out to a new reference. On failure it
+ * returns a negative DUSK_E... code and may say why with dusk_error_set(err,
+ * ...); the scheduler adds the key to the message. It may run on any worker
+ * thread, concurrently with other tasks. */
+typedef int (*dusk_task_fn)(dusk_value *const *args, size_t nargs,
+                            dusk_value **out, dusk_error *err, void *ud);
+
+/* A function with its display name (what pictures and profiles show, and
+ * what Dask's key_split of its tasks gives). User functions are declared
+ * the same way:
+ *     static const dusk_func square = { "square", square_fn, NULL };   */
+typedef struct dusk_func {
+    const char *name;    /* display name */
+    dusk_task_fn fn;     /* the code */
+    void *ud;            /* passed to fn as its last argument */
+} dusk_func;
+
+/* Registers f under f->name so that dusk_func_lookup (and the CLI) find it;
+ * f must outlive its use. Returns DUSK_EINVAL if the name is taken by
+ * another function. Thread-safe. */
+int dusk_func_register(const dusk_func *f);
+/* The builtin or registered function of that name, or NULL. */
+const dusk_func *dusk_func_lookup(const char *name);
+
+/* --- arguments ----------------------------------------------------------- */
+dusk_arg *dusk_ref(const char *key);         /* reference to a key */
+dusk_arg *dusk_lit(dusk_value *v);           /* literal; steals v */
+dusk_arg *dusk_lit_int(int64_t i);
+dusk_arg *dusk_lit_float(double d);
+dusk_arg *dusk_lit_str(const char *s);       /* a string, not a key */
+/* A list of n arguments; takes them over (also on failure). */
+dusk_arg *dusk_listv(size_t n, dusk_arg **items);
+#define dusk_list(...)                                                       \
+    dusk_listv(sizeof((dusk_arg *[]){__VA_ARGS__}) / sizeof(dusk_arg *),    \
+               (dusk_arg *[]){__VA_ARGS__})
+void dusk_arg_free(dusk_arg *a);             /* NULL-safe */
+
+/* --- building ------------------------------------------------------------ */
+dusk_graph *dusk_graph_new(void);            /* NULL on allocation failure */
+void dusk_graph_free(dusk_graph *g);         /* NULL-safe */
+
+int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v);
+int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
+                     size_t nargs, dusk_arg **args);
+#define dusk_task(g, key, f, ...)                                            \
+    dusk_graph_taskv((g), (key), (f),                                        \
+                     sizeof((dusk_arg *[]){__VA_ARGS__}) / sizeof(dusk_arg *), \
+                     (dusk_arg *[]){__VA_ARGS__})
+/* key is another name for target: computing key gives target's value. */
+int dusk_graph_alias(dusk_graph *g, const char *key, const char *target);
+/* The first builder error, or 0; err (if not NULL) gets its message. */
+int dusk_graph_status(const dusk_graph *g, dusk_error *err);
+
+/* Formats Dask's tuple key ('name', i0, i1, ...) into buf (n bytes);
+ * returns the length the full text has, like snprintf. */
+int dusk_key_tuple(char *buf, size_t n, const char *name, int nidx,
+                   const int64_t *idx);
+
+/* --- reading ------------------------------------------------------------- */
+size_t dusk_graph_size(const dusk_graph *g);           /* number of keys set */
+/* The id of key, or -1 if it is not set. */
+int64_t dusk_graph_find(const dusk_graph *g, const char *key);
+const char *dusk_graph_key(const dusk_graph *g, int64_t id);   /* its text */
+/* The key as messages print it: 'a' for string keys, ('x', 0) for tuples. */
+size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf,
+                           size_t n);
+/* Dask's key_split: "inc-abc123" and ('inc-abc123', 0) give "inc". */
+size_t dusk_key_split(const char *key, char *buf, size_t n);
+
+typedef enum { DUSK_ENTRY_VALUE, DUSK_ENTRY_TASK, DUSK_ENTRY_ALIAS } dusk_entry_kind;
+dusk_entry_kind dusk_graph_entry_kind(const dusk_graph *g, int64_t id);
+/* The function of a task, NULL for values and aliases. */
+const dusk_func *dusk_graph_func(const dusk_graph *g, int64_t id);
+/* The literal of a value entry (borrowed), NULL otherwise. */
+dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
+
+/* Validates (see dusk_graph_validate) and then answers: the distinct keys
+ * id depends on, and the keys that depend on id. *ids points into the
+ * graph, valid until it is next changed. Return the count, or a negative
+ * code when the graph does not validate. */
+int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids);
+int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
+
+/* --- validation, culling, ordering --------------------------------------- */
+
+/* Checks every reference and looks for cycles. A missing dependency is
+ * named with the task that wants it ("missing dependency 'q' of task 'z'"),
+ * a cycle by its keys in order ("cycle: 'a' -> 'b' -> 'a'"). */
+int dusk_graph_validate(dusk_graph *g, dusk_error *err);
+
+/* The ids of the tasks needed for the given keys (the keys included), in
+ * increasing id order, in *out (a dusk_malloc'd array the caller frees with
+ * dusk_free). A key not in the graph gives DUSK_ENOKEY naming it. */
+int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
+                    int64_t **out, size_t *nout, dusk_error *err);
+
+/* A static priority per task (0 runs first) that keeps memory low, in the
+ * spirit of dask.order: finish one branch before opening the next, taking
+ * the dependency on the longest path first, ties broken by key, so that
+ * the order is deterministic. *prio points into the graph (one entry per
+ * id), valid until it is next changed. */
+int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_GRAPH_H */

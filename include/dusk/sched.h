@@ -1,0 +1,76 @@
+/*
+** dusk — schedulers: running a graph for some of its keys
+**
+** dusk_get runs what a key needs and returns its value, as dask's get(dsk,
+** 'z') does; dusk_get_list takes a list of keys and returns a tuple;
+** dusk_compute takes any nesting of lists of keys (the request is an
+** argument tree of dusk_ref and dusk_list) and returns the same nesting of
+** tuples.
+**
+** Every scheduler runs the same graph to the same results. Ready tasks are
+** taken in dusk_graph_order priority; each intermediate result is dropped as
+** soon as the last task needing it has run; requested results are kept.
+** When a task fails, no new task starts, running tasks finish, everything
+** held is freed and the call returns the task's code with a message naming
+** the key: "task 'b' (inc) failed: ...". The graph is only read.
+*/
+#ifndef DUSK_SCHED_H
+#define DUSK_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "events.h"
+#include "graph.h"
+#include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    DUSK_SCHED_SYNC = 0,   /* one thread, the caller's: for debugging */
+    DUSK_SCHED_THREADS     /* a pool of pthreads: the default */
+} dusk_sched_kind;
+
+/* What a run measured. */
+typedef struct dusk_run_stats {
+    uint64_t ntasks;       /* tasks run (after culling) */
+    uint64_t wall_ns;      /* from first to last event of the run */
+    uint64_t held_peak;    /* most bytes held at once */
+    uint64_t held_end;     /* bytes held at the end (the requested results) */
+    int workers;           /* worker threads used */
+} dusk_run_stats;
+
+typedef struct dusk_options {
+    dusk_sched_kind scheduler;
+    int workers;                       /* 0: the number of cores */
+    const dusk_callbacks *callbacks;   /* array of ncallbacks, or NULL */
+    size_t ncallbacks;
+    dusk_stream *stream;               /* or NULL */
+    dusk_run_stats *stats;             /* filled when not NULL */
+} dusk_options;
+
+/* The defaults: threads, one worker per core, no listeners. opts may be NULL
+ * wherever it is taken, meaning these. */
+#define DUSK_OPTIONS_INIT {DUSK_SCHED_THREADS, 0, NULL, 0, NULL, NULL}
+
+/* Runs the graph for key and sets *out to its value (a new reference). */
+int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
+             dusk_value **out, dusk_error *err);
+/* For n keys; *out is a tuple of their values in order. */
+int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
+                  const dusk_options *opts, dusk_value **out, dusk_error *err);
+/* For a request made of dusk_ref and (nested) dusk_list; takes the request
+ * over. Literals in it come back as they are. */
+int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
+                 dusk_value **out, dusk_error *err);
+
+/* Number of online processors (at least 1). */
+int dusk_ncores(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_SCHED_H */

@@ -1,0 +1,59 @@
+#!/bin/sh
+# scripts/install-deps.sh — install the Debian packages dusk needs
+#
+# Usage: scripts/install-deps.sh [EXTRA-PACKAGE ...]
+#
+# Checks every package of PACKAGES below (and any given on the command line)
+# with dpkg-query. When all are installed it prints nothing and exits 0 at
+# once, so the Makefile can call it before every `make demo` / `make test`.
+# When some are missing:
+#   - as root: `apt-get update`, then `apt-get install` of the missing ones;
+#   - otherwise: prints the exact `sudo apt-get install ...` line and exits 1.
+# On a machine without dpkg (not Debian) it warns once and exits 0: install
+# the equivalents by hand.
+#
+# To add a dependency, add its Debian package to PACKAGES (and to README.md).
+set -eu
+
+PACKAGES="
+build-essential
+pkg-config
+libcmocka-dev
+"
+# Coming with later modules (move up into PACKAGES when a module needs one):
+#   libgraphviz-dev   viz/      graph layout and rendering
+#   libcairo2-dev     profiler/ charts to PNG/SVG/PDF
+#   libhdf5-dev       core/     array storage
+#   libopenblas-dev   core/     CBLAS matrix products
+#   libsdl2-dev libsdl2-ttf-dev   gui/   live viewer
+#   xvfb              tests of gui/ without a display
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2
+    exit 0
+fi
+
+missing=""
+for p in $PACKAGES "$@"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+    case "$status" in
+        ii*) ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+missing=${missing# }
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing Debian packages: $missing" >&2
+    echo "install-deps: install them with:" >&2
+    echo "    sudo apt-get install -y $missing" >&2
+    exit 1
+fi
+
+echo "install-deps: installing $missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq </dev/null
+# shellcheck disable=SC2086  # word splitting of the package list is wanted
+apt-get install -y -qq --no-install-recommends $missing </dev/null
+echo "install-deps: done"
