@@ -89,15 +89,21 @@ SYS_LIBS     := -lm $(LDLIBS)
 #     dusk-viz_PKGS := libcgraph libgvc        (pkg-config names)
 # and add its Debian package to scripts/install-deps.sh. Libraries are listed
 # from the bottom up: a later one may use the earlier ones.
-LIBRARIES := dusk
+LIBRARIES := dusk dusk-viz dusk-profiler
 dusk_MODULES := core
-dusk_PKGS :=
+dusk_PKGS := hdf5-serial openblas
+dusk-viz_MODULES := viz
+dusk-viz_PKGS := libgvc libcgraph
+dusk-profiler_MODULES := profiler
+dusk-profiler_PKGS := cairo
 
 srcs_of = $(sort $(foreach m,$($(1)_MODULES),$(wildcard $(m)/*.c)))
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1)))
 pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1)))
 
+# The libraries listed before library $(1) in list $(2).
+libs_before = $(if $(filter-out $(1),$(firstword $(2))),$(firstword $(2)) $(call libs_before,$(1),$(wordlist 2,$(words $(2)),$(2))))
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
 ALL_PKGS := $(foreach l,$(LIBRARIES),$($(l)_PKGS))
 STATIC_LIBS := $(foreach l,$(call reverse,$(LIBRARIES)),$(BUILD)/lib$(l).a)
@@ -115,16 +121,16 @@ $$(BUILD)/lib$(1).a: $$($(1)_OBJS)
 	$$(call say,AR,$$@)
 	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 
-$$(BUILD)/lib$(1).so.$$(VERSION): $$($(1)_OBJS) $$(filter-out $$(BUILD)/lib$(1).so.$$(VERSION),$$(SHARED_LIBS))
+$$(BUILD)/lib$(1).so.$$(VERSION): $$($(1)_OBJS) $$(foreach d,$$(call libs_before,$(1),$$(LIBRARIES)),$$(BUILD)/lib$$(d).so.$$(VERSION))
 	$$(call say,LD,$$@)
 	$$(Q)$$(CC) -shared -Wl,-soname,lib$(1).so.$$(VERSION_MAJOR) $$(ALL_LDFLAGS) \
-		-o $$@ $$($(1)_OBJS) $$(call pkg_libs,$$($(1)_PKGS)) $$(SYS_LIBS)
+		-o $$@ $$($(1)_OBJS) $$(if $$(call libs_before,$(1),$$(LIBRARIES)),-L$$(BUILD)) \
+		$$(foreach d,$$(call reverse,$$(call libs_before,$(1),$$(LIBRARIES))),-l$$(d)) \
+		$$(call pkg_libs,$$($(1)_PKGS)) $$(SYS_LIBS)
 	$$(Q)ln -sf lib$(1).so.$$(VERSION) $$(BUILD)/lib$(1).so.$$(VERSION_MAJOR)
 	$$(Q)ln -sf lib$(1).so.$$(VERSION_MAJOR) $$(BUILD)/lib$(1).so
 endef
 $(foreach l,$(LIBRARIES),$(eval $(call library_rules,$(l))))
-
-LIB_OBJS := $(foreach l,$(LIBRARIES),$($(l)_OBJS))
 
 # --- programs ------------------------------------------------------------------
 # Tests: every tests/test_<module>.c is a program; other tests/*.c (and
@@ -140,7 +146,7 @@ TEST_BINS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPER_SRCS))
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
-$(BUILD)/obj/tests/%.o: MOD_CFLAGS = $(CMOCKA_CFLAGS) -Itests -Icore
+$(BUILD)/obj/tests/%.o: MOD_CFLAGS = $(CMOCKA_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -Itests -Icore
 
 EXAMPLE_SRCS := $(filter-out examples/demo.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
@@ -150,7 +156,7 @@ BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 # --- top-level targets ---------------------------------------------------------
 .PHONY: all lib examples deps demo test check bench install uninstall \
-        installcheck clean distclean help build-demo run-demo run-tests \
+        installcheck clean distclean help run-demo run-tests \
         run-bench FORCE
 
 all: lib examples $(DEMO)
@@ -200,7 +206,7 @@ run-bench: $(BENCH_BINS)
 ifneq ($(strip $(SANITIZE)),)
 	@echo "bench: note: built with SANITIZE=$(SANITIZE); figures are not representative"
 endif
-	$(Q)set -e; for b in $(BENCH_BINS); do echo "== $$b"; ./$$b; done
+	$(Q)set -e; for b in $(BENCH_BINS); do ./$$b; done
 
 # --- compiling and linking -----------------------------------------------------
 # The flags in force are recorded in $(BUILD)/flags; it changes (and
@@ -235,8 +241,11 @@ $(DEMO): $(BUILD)/obj/examples/demo.o $(STATIC_LIBS)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
 
 # dusk.pc for the install prefix; rewritten only when its text changes.
-PC_TEXT = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' dusk.pc.in
+# Directories under PREFIX are written relative to ${prefix}, as is usual.
+pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+PC_TEXT = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(call pc_dir,$(INCLUDEDIR))|g' \
+	-e 's|@LIBDIR@|$(call pc_dir,$(LIBDIR))|g' -e 's|@VERSION@|$(VERSION)|g' \
+	-e 's|@REQUIRES_PRIVATE@|$(dusk_PKGS)|g' dusk.pc.in
 $(BUILD)/dusk.pc: dusk.pc.in FORCE
 	@mkdir -p $(@D)
 	$(Q)$(PC_TEXT) | cmp -s - $@ || { $(PC_TEXT) > $@ && echo "  GEN     $@"; }
@@ -280,7 +289,7 @@ distclean:
 	rm -rf build
 
 help:
-	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 FORCE:
 

@@ -185,7 +185,8 @@ dusk_arg *dusk_listv(size_t n, dusk_arg **items)
             dusk_arg_free(items[i]);
         return NULL;
     }
-    memcpy(a->u.list.items, items, n * sizeof *items);
+    if (n)
+        memcpy(a->u.list.items, items, n * sizeof *items);
     return a;
 }
 
@@ -433,11 +434,11 @@ const char *dusk_graph_key(const dusk_graph *g, int64_t id)
     return valid_id(g, id) ? g->names[g->tasks[id].name].text : NULL;
 }
 
-static int is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
+int dusk__is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
 
-static size_t name_repr(const char *text, char *buf, size_t n)
+size_t dusk__key_repr(const char *text, char *buf, size_t n)
 {
-    int len = snprintf(buf, n, is_tuple_key(text) ? "%s" : "'%s'", text);
+    int len = snprintf(buf, n, dusk__is_tuple_key(text) ? "%s" : "'%s'", text);
     return len < 0 ? 0 : (size_t)len;
 }
 
@@ -445,7 +446,7 @@ size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf, size_t n)
 {
     if (!valid_id(g, id))
         return (size_t)snprintf(buf, n, "?");
-    return name_repr(g->names[g->tasks[id].name].text, buf, n);
+    return dusk__key_repr(g->names[g->tasks[id].name].text, buf, n);
 }
 
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n)
@@ -479,7 +480,7 @@ size_t dusk_key_split(const char *key, char *buf, size_t n)
     char name[512];
     const char *s = key;
     size_t len;
-    if (is_tuple_key(key)) {
+    if (dusk__is_tuple_key(key)) {
         /* ('name', ...): the name is the first element's text. */
         s = key + 2;
         const char *q = strchr(s, '\'');
@@ -597,9 +598,9 @@ static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
     case ARG_REF: {
         int64_t d = g->names[a->u.ref.name].task;
         if (d < 0) {
-            char who[256];
-            return dusk_error_set(err, DUSK_EMISSING, "missing dependency '%s' of task %s",
-                                  g->names[a->u.ref.name].text,
+            char who[256], what[256];
+            dusk__key_repr(g->names[a->u.ref.name].text, what, sizeof what);
+            return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
                                   dusk__task_repr(g, t, who, sizeof who));
         }
         if (mark[d] == t)
@@ -800,8 +801,11 @@ int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
     if (rc)
         return rc;
     for (size_t i = 0; i < nkeys; i++)
-        if (dusk_graph_find(g, keys[i]) < 0)
-            return dusk_error_set(err, DUSK_ENOKEY, "key '%s' is not in the graph", keys[i]);
+        if (dusk_graph_find(g, keys[i]) < 0) {
+            char what[256];
+            dusk__key_repr(keys[i], what, sizeof what);
+            return dusk_error_set(err, DUSK_ENOKEY, "key %s is not in the graph", what);
+        }
     size_t n = g->ntasks;
     unsigned char *in = dusk_calloc(n ? n : 1, 1);
     int64_t *stack = dusk_malloc((n ? n : 1) * sizeof *stack);

@@ -74,6 +74,10 @@ struct dusk_graph {
 /* Builds the derived arrays if the graph changed; 0 or an error. */
 int dusk__graph_finalize(dusk_graph *g, dusk_error *err);
 
+/* A key's text as messages print it: 'a', or ('x', 0) for tuple keys. */
+size_t dusk__key_repr(const char *text, char *buf, size_t n);
+int dusk__is_tuple_key(const char *text);
+
 /* The key of task t as messages print it, into buf. */
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n);
 

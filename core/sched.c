@@ -597,9 +597,11 @@ static int request_ids(dusk_graph *g, const dusk_arg *a, int64_t *ids, size_t *n
     switch (a->kind) {
     case ARG_REF: {
         int64_t t = dusk_graph_find(g, a->u.ref.text);
-        if (t < 0)
-            return dusk_error_set(err, DUSK_ENOKEY, "key '%s' is not in the graph",
-                                  a->u.ref.text);
+        if (t < 0) {
+            char what[256];
+            dusk__key_repr(a->u.ref.text, what, sizeof what);
+            return dusk_error_set(err, DUSK_ENOKEY, "key %s is not in the graph", what);
+        }
         if (ids)
             ids[*n] = t;
         (*n)++;
@@ -665,6 +667,8 @@ int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
         r.g = g;
         if (!(*out = request_value(&r, request)))
             rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+        if (opts && opts->stats)
+            memset(opts->stats, 0, sizeof *opts->stats);
         goto done;
     }
     if (!(ids = dusk_malloc(n * sizeof *ids))) {
@@ -703,8 +707,18 @@ int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
             *out = NULL;
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory building the request");
     }
+    int missing = 0;
     for (size_t i = 0; i < n; i++)
-        items[i] = keys[i] ? dusk_ref(keys[i]) : NULL;
+        if (!keys[i])
+            missing = 1;
+    if (missing) {
+        dusk_free(items);
+        if (out)
+            *out = NULL;
+        return dusk_error_set(err, DUSK_EINVAL, "a key in the list is NULL");
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = dusk_ref(keys[i]);
     dusk_arg *req = dusk_listv(n, items);
     dusk_free(items);
     return dusk_compute(g, req, opts, out, err);

@@ -156,7 +156,8 @@ static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *sha
     a->ndim = ndim;
     a->shape = (int64_t *)(v + 1);
     a->strides = a->shape + ndim;
-    memcpy(a->shape, shape, (size_t)ndim * sizeof(int64_t));
+    if (ndim)
+        memcpy(a->shape, shape, (size_t)ndim * sizeof(int64_t));
     a->data = NULL;
     a->parent = NULL;
     a->nbytes = n * dtypes[dtype].size;
@@ -194,7 +195,8 @@ dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape
     if (!v)
         return NULL;
     dusk__ndarray *a = &v->u.nd;
-    memcpy(a->strides, strides, (size_t)ndim * sizeof(int64_t));
+    if (ndim)
+        memcpy(a->strides, strides, (size_t)ndim * sizeof(int64_t));
     a->data = parent->u.nd.data + offset;
     a->parent = dusk_value_ref(parent);
     return v;
@@ -441,17 +443,23 @@ static void repr(out_buf *o, const dusk_value *v)
         float_repr(v->u.d, tmp, sizeof tmp);
         out_str(o, tmp);
         break;
-    case DUSK_STRING:
-        out_put(o, "'", 1);
+    case DUSK_STRING: {
+        /* Python's choice: single quotes unless the text has a single
+         * quote and no double quote. */
+        const char *t = v->u.str.s;
+        char q = memchr(t, '\'', v->u.str.len) && !memchr(t, '"', v->u.str.len) ? '"' : '\'';
+        out_put(o, &q, 1);
         for (size_t i = 0; i < v->u.str.len; i++) {
-            char c = v->u.str.s[i];
-            if (c == '\'' || c == '\\') { out_put(o, "\\", 1); out_put(o, &c, 1); }
+            char c = t[i];
+            if (c == q || c == '\\') { out_put(o, "\\", 1); out_put(o, &c, 1); }
             else if (c == '\n') out_str(o, "\\n");
             else if (c == '\t') out_str(o, "\\t");
+            else if (c == '\r') out_str(o, "\\r");
             else out_put(o, &c, 1);
         }
-        out_put(o, "'", 1);
+        out_put(o, &q, 1);
         break;
+    }
     case DUSK_TUPLE:
         out_put(o, "(", 1);
         for (size_t i = 0; i < v->u.tup.n; i++) {

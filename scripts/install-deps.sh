@@ -19,14 +19,16 @@ PACKAGES="
 build-essential
 pkg-config
 libcmocka-dev
+libhdf5-dev
+hdf5-tools
+libopenblas-dev
+libgraphviz-dev
+libcairo2-dev
 "
-# Coming with later modules (move up into PACKAGES when a module needs one):
-#   libgraphviz-dev   viz/      graph layout and rendering
-#   libcairo2-dev     profiler/ charts to PNG/SVG/PDF
-#   libhdf5-dev       core/     array storage
-#   libopenblas-dev   core/     CBLAS matrix products
-#   libsdl2-dev libsdl2-ttf-dev   gui/   live viewer
-#   xvfb              tests of gui/ without a display
+# Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
+# h5dump), libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
+# libcairo2-dev (profiler/ charts). Coming with gui/: libsdl2-dev,
+# libsdl2-ttf-dev, xvfb.
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

@@ -4,7 +4,8 @@
 #   run-tests.sh run PROGRAM RESULT     runs one program, from the current
 #       directory (the Makefile runs it from the repository root), with its
 #       output in RESULT's .log twin; writes RESULT as one line
-#       "<name> <exit code> <passed> <failed> <seconds>" and prints one line.
+#       "<name> <exit code> <passed> <failed> <seconds> <not run>" and prints
+#       one line.
 #       Always exits 0, so that every program runs; the summary judges.
 #   run-tests.sh summary RESULT...      prints the logs of the programs that
 #       failed, then "N passed, N failed"; exits 1 if anything failed.
@@ -13,7 +14,9 @@
 # test(s), listed below:" per group; those are summed. A program that exits
 # non-zero without a cmocka failure (a crash, a sanitizer report, a leak, a
 # timeout) adds one failure; a program that prints no cmocka summary (an
-# example) counts as one test.
+# example) counts as one test. Cases a program announced ("Running N
+# test(s)") but never reached, because it stopped early, are reported as
+# "not run" on a line of their own.
 #
 # Environment: SANITIZE (as given to make) chooses sanitizer options;
 # TEST_TIMEOUT (seconds per program, default 900).
@@ -60,6 +63,7 @@ run() {
 
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
     failed=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s),.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+    planned=$(sed -n 's/^\[==========\] Running \([0-9][0-9]*\) test(s)\..*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
     summaries=$(grep -c '^\[==========\] [0-9]* test(s) run\.' "$log" || true)
     if [ "$summaries" -eq 0 ]; then
         # No cmocka summary: an example, or a program that died early;
@@ -74,25 +78,29 @@ run() {
         failed=1   # all cases passed, then a leak report, a crash at exit ...
     fi
 
-    echo "$name $rc $passed $failed $secs" >"$result"
+    notrun=$((planned - passed - failed))
+    [ "$notrun" -gt 0 ] || notrun=0
+
+    echo "$name $rc $passed $failed $secs $notrun" >"$result"
     if [ $rc -eq 0 ] && [ "$failed" -eq 0 ]; then
         printf '  PASS    %-28s %4s passed %8ss\n' "$name" "$passed" "$secs"
     else
-        printf '  FAIL    %-28s %4s passed %4s failed (exit %s) %ss, log: %s\n' \
-            "$name" "$passed" "$failed" "$rc" "$secs" "$log"
+        printf '  FAIL    %-28s %4s passed %4s failed%s (exit %s) %ss, log: %s\n' \
+            "$name" "$passed" "$failed" "$([ "$notrun" -gt 0 ] && echo " $notrun not run")" \
+            "$rc" "$secs" "$log"
     fi
 }
 
 summary() {
-    tp=0 tf=0 bad=""
+    tp=0 tf=0 tn=0 bad=""
     for result in "$@"; do
         if [ ! -f "$result" ]; then
             echo "run-tests: no result $result" >&2
             tf=$((tf + 1)); bad="$bad ${result%.result}"
             continue
         fi
-        read -r name rc passed failed secs <"$result"
-        tp=$((tp + passed)); tf=$((tf + failed))
+        read -r name rc passed failed secs notrun <"$result"
+        tp=$((tp + passed)); tf=$((tf + failed)); tn=$((tn + ${notrun:-0}))
         if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
             bad="$bad $name"
             echo "======== $name: exit $rc, $failed failed; from ${result%.result}.log (passing cases left out):"
@@ -100,6 +108,7 @@ summary() {
         fi
     done
     [ -z "$bad" ] || echo "failed:$bad"
+    [ "$tn" -eq 0 ] || echo "not run: $tn test case(s), in programs that stopped early"
     echo "$tp passed, $tf failed"
     [ -z "$bad" ]
 }

@@ -6,8 +6,10 @@
 ** registration of user functions.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -269,6 +271,49 @@ static void test_register(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Registration is thread-safe: threads register distinct names at once
+ * while others look names up. */
+enum { REG_THREADS = 4, REG_EACH = 16 };
+static dusk_func reg_funcs[REG_THREADS][REG_EACH];
+static char reg_names[REG_THREADS][REG_EACH][32];
+static atomic_int reg_fail;
+
+static void *reg_thread(void *arg)
+{
+    int t = (int)(intptr_t)arg;
+    for (int i = 0; i < REG_EACH; i++) {
+        if (dusk_func_register(&reg_funcs[t][i]) != 0)
+            atomic_fetch_add(&reg_fail, 1);
+        if (dusk_func_lookup("add") != &dusk_add)
+            atomic_fetch_add(&reg_fail, 1);
+        if (dusk_func_lookup(reg_names[t][i]) != &reg_funcs[t][i])
+            atomic_fetch_add(&reg_fail, 1);
+    }
+    return NULL;
+}
+
+static void test_register_concurrently(void **state)
+{
+    (void)state;
+    for (int t = 0; t < REG_THREADS; t++)
+        for (int i = 0; i < REG_EACH; i++) {
+            snprintf(reg_names[t][i], sizeof reg_names[t][i], "test_conc_%d_%d",
+                     t, i);
+            reg_funcs[t][i] = (dusk_func){reg_names[t][i], square_fn, NULL};
+        }
+    atomic_store(&reg_fail, 0);
+    pthread_t th[REG_THREADS];
+    for (int t = 0; t < REG_THREADS; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, reg_thread,
+                                        (void *)(intptr_t)t), 0);
+    for (int t = 0; t < REG_THREADS; t++)
+        pthread_join(th[t], NULL);
+    assert_int_equal(atomic_load(&reg_fail), 0);
+    for (int t = 0; t < REG_THREADS; t++)
+        for (int i = 0; i < REG_EACH; i++)
+            assert_ptr_equal(dusk_func_lookup(reg_names[t][i]), &reg_funcs[t][i]);
+}
+
 /* Builtins in a graph: promotion and errors seen through a run. */
 static void test_builtins_in_graph(void **state)
 {
@@ -317,6 +362,7 @@ int main(void)
         cmocka_unit_test_teardown(test_wrong_arity, reset_alloc),
         cmocka_unit_test_teardown(test_lookup, reset_alloc),
         cmocka_unit_test_teardown(test_register, reset_alloc),
+        cmocka_unit_test_teardown(test_register_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_builtins_in_graph, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -269,7 +269,6 @@ static void test_alias(void **state)
     assert_int_equal(dusk_graph_entry_kind(g, w), DUSK_ENTRY_ALIAS);
     assert_null(dusk_graph_func(g, w));
     assert_null(dusk_graph_literal(g, w));
-    const int64_t *ids;
     int64_t z = id_of(g, "z");
     ASSERT_IDS(dependencies, g, w, z);
     ASSERT_IDS(dependents, g, z, w);
@@ -399,6 +398,9 @@ static void test_missing_dependency(void **state)
     assert_int_equal(dusk_graph_validate(g, &err), DUSK_EMISSING);
     assert_contains(err.msg, "('x', 1)");
     assert_contains(err.msg, "('x', 0)");
+    /* tuple keys print as Dask prints them, not quoted as strings */
+    if (contains(err.msg, "'('"))
+        fail_msg("tuple key quoted like a string key: %s", err.msg);
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -576,6 +578,12 @@ static void test_cull(void **state)
                                      &n, &err), DUSK_ENOKEY);
     assert_int_equal(err.code, DUSK_ENOKEY);
     assert_contains(err.msg, "'nokey'");
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_graph_cull(g, (const char *[]){"('nokey', 1)"}, 1, &out,
+                                     &n, &err), DUSK_ENOKEY);
+    assert_contains(err.msg, "('nokey', 1)");
+    if (contains(err.msg, "'('"))
+        fail_msg("tuple key quoted like a string key: %s", err.msg);
     dusk_graph_free(g);
 
     /* culling an alias keeps its target */
@@ -653,6 +661,115 @@ static void test_order_random_dags(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* The same graph inserted in another key order gets the same order per
+ * key: ties are broken by key, not by id. */
+typedef struct spec {
+    int op;        /* 0 leaf, 1 add, 2 sum, 3 inc */
+    int a, b;      /* operands */
+    int m, items[6];
+    int64_t lit;
+} spec;
+
+static void insert_spec(dusk_graph *g, const spec *sp, int i)
+{
+    char k[16], a[16], b[16];
+    snprintf(k, sizeof k, "n%03d", i);
+    snprintf(a, sizeof a, "n%03d", sp->a);
+    snprintf(b, sizeof b, "n%03d", sp->b);
+    switch (sp->op) {
+    case 0:
+        dusk_task(g, k, &dusk_identity, dusk_lit_int(sp->lit));
+        break;
+    case 1:
+        dusk_task(g, k, &dusk_add, dusk_ref(a), dusk_ref(b));
+        break;
+    case 3:
+        dusk_task(g, k, &dusk_inc, dusk_ref(a));
+        break;
+    default: {
+        dusk_arg *items[6];
+        for (int j = 0; j < sp->m; j++) {
+            snprintf(b, sizeof b, "n%03d", sp->items[j]);
+            items[j] = dusk_ref(b);
+        }
+        dusk_task(g, k, &dusk_sum, dusk_listv((size_t)sp->m, items));
+    }
+    }
+}
+
+static void test_order_independent_of_insertion(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    /* the lecture graph, keys set in another order */
+    dusk_graph *g1 = lecture_dsk(), *g2 = dusk_graph_new();
+    dusk_task(g2, "z", &dusk_add, dusk_ref("b"), dusk_ref("y"));
+    dusk_task(g2, "y", &dusk_inc, dusk_ref("x"));
+    dusk_task(g2, "b", &dusk_inc, dusk_ref("a"));
+    dusk_graph_value(g2, "x", dusk_int(10));
+    dusk_graph_value(g2, "a", dusk_int(1));
+    const int64_t *p1, *p2;
+    assert_int_equal(dusk_graph_order(g1, &p1, NULL), 0);
+    assert_int_equal(dusk_graph_order(g2, &p2, NULL), 0);
+    const char *keys[] = {"a", "x", "b", "y", "z"};
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(p1[id_of(g1, keys[i])], p2[id_of(g2, keys[i])]);
+    /* b and y tie (paths of equal length): the smaller key goes first */
+    assert_true(p1[id_of(g1, "b")] < p1[id_of(g1, "y")]);
+    dusk_graph_free(g1);
+    dusk_graph_free(g2);
+
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        uint64_t s = seed;
+        int n = 10 + (int)(seed * 13 % 90);
+        spec *sp = calloc((size_t)n, sizeof *sp);
+        for (int i = 0; i < n; i++) {
+            sp[i].op = i < 3 ? 0 : rng_range(&s, 0, 3);
+            sp[i].lit = rng_range(&s, 0, 9);
+            if (i) {
+                sp[i].a = rdag_pick(&s, i);
+                sp[i].b = rdag_pick(&s, i);
+                sp[i].m = rng_range(&s, 1, 6);
+                for (int j = 0; j < sp[i].m; j++)
+                    sp[i].items[j] = rdag_pick(&s, i);
+            }
+        }
+        int *perm = malloc((size_t)n * sizeof *perm);
+        for (int i = 0; i < n; i++)
+            perm[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = (int)(rng_next(&s) % (uint64_t)(i + 1)), t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        g1 = dusk_graph_new();
+        g2 = dusk_graph_new();
+        for (int i = 0; i < n; i++) {
+            insert_spec(g1, &sp[i], i);
+            insert_spec(g2, &sp[perm[i]], perm[i]);
+        }
+        assert_int_equal(dusk_graph_status(g1, NULL), 0);
+        assert_int_equal(dusk_graph_status(g2, NULL), 0);
+        assert_int_equal(dusk_graph_order(g1, &p1, NULL), 0);
+        assert_int_equal(dusk_graph_order(g2, &p2, NULL), 0);
+        check_order(g1, p1);
+        for (int i = 0; i < n; i++) {
+            char k[16];
+            snprintf(k, sizeof k, "n%03d", i);
+            if (p1[id_of(g1, k)] != p2[id_of(g2, k)])
+                fail_msg("seed %llu: %s has priority %lld or %lld depending "
+                         "on insertion order", (unsigned long long)seed, k,
+                         (long long)p1[id_of(g1, k)],
+                         (long long)p2[id_of(g2, k)]);
+        }
+        dusk_graph_free(g1);
+        dusk_graph_free(g2);
+        free(perm);
+        free(sp);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* Two chains joined at the end: each chain runs without interruption, the
  * longer one first (the critical path), whatever the keys and insertion
  * order say. */
@@ -716,6 +833,8 @@ int main(void)
         cmocka_unit_test_teardown(test_cull, reset_alloc),
         cmocka_unit_test_teardown(test_order_lecture, reset_alloc),
         cmocka_unit_test_teardown(test_order_random_dags, reset_alloc),
+        cmocka_unit_test_teardown(test_order_independent_of_insertion,
+                                  reset_alloc),
         cmocka_unit_test_teardown(test_order_finishes_branches_longest_first,
                                   reset_alloc),
     };

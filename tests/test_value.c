@@ -139,6 +139,27 @@ static void test_string(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Python picks the quotes that need no escaping and escapes the rest:
+ * repr("it's") == "it's", repr('a\nb') == 'a\\nb'. */
+static void test_string_repr_escapes(void **state)
+{
+    (void)state;
+    static const struct { const char *s, *repr; } cases[] = {
+        {"it's", "\"it's\""},
+        {"say \"hi\"", "'say \"hi\"'"},
+        {"a\nb", "'a\\nb'"},
+        {"tab\there", "'tab\\there'"},
+        {"back\\slash", "'back\\\\slash'"},
+    };
+    long live = dusk_alloc_live();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dusk_value *v = dusk_string(cases[i].s);
+        assert_repr(v, cases[i].repr);
+        dusk_value_unref(v);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* --- tuples --------------------------------------------------------------- */
 
 static void test_tuple_repr(void **state)
@@ -477,6 +498,7 @@ int main(void)
         cmocka_unit_test_teardown(test_float_repr_is_python_like, reset_alloc),
         cmocka_unit_test_teardown(test_number_reads, reset_alloc),
         cmocka_unit_test_teardown(test_string, reset_alloc),
+        cmocka_unit_test_teardown(test_string_repr_escapes, reset_alloc),
         cmocka_unit_test_teardown(test_tuple_repr, reset_alloc),
         cmocka_unit_test_teardown(test_tuple_new_and_set, reset_alloc),
         cmocka_unit_test_teardown(test_tuple_of_with_null_item_fails_cleanly,

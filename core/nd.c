@@ -1,0 +1,770 @@
+/*
+** dusk — ndarray kernels: what array tasks compute on their chunks
+**
+** Every element is read through dusk__nd_loadf/loadi and written through
+** storef/storei, so one loop serves all eleven dtypes; float64 inputs and
+** outputs of the four arithmetic operators take a direct path that the
+** compiler vectorises, since that is what most array work is.
+**
+** Iteration is C order over the output, carrying one byte offset per
+** operand; a broadcast operand has stride 0 along the axes it repeats.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "nd.h"
+
+/* --- dtypes ---------------------------------------------------------------- */
+
+double dusk__nd_loadf(const char *p, dusk_dtype t)
+{
+    switch (t) {
+    case DUSK_F8: { double v; memcpy(&v, p, 8); return v; }
+    case DUSK_F4: { float v; memcpy(&v, p, 4); return v; }
+    case DUSK_U8: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+    default: return (double)dusk__nd_loadi(p, t);
+    }
+}
+
+int64_t dusk__nd_loadi(const char *p, dusk_dtype t)
+{
+    switch (t) {
+    case DUSK_F8: { double v; memcpy(&v, p, 8); return (int64_t)v; }
+    case DUSK_F4: { float v; memcpy(&v, p, 4); return (int64_t)v; }
+    case DUSK_I8: case DUSK_U8: { int64_t v; memcpy(&v, p, 8); return v; }
+    case DUSK_I4: { int32_t v; memcpy(&v, p, 4); return v; }
+    case DUSK_U4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case DUSK_I2: { int16_t v; memcpy(&v, p, 2); return v; }
+    case DUSK_U2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case DUSK_I1: return (int8_t)*p;
+    case DUSK_U1: return (uint8_t)*p;
+    case DUSK_BOOL_: return *p != 0;
+    default: return 0;
+    }
+}
+
+/* Float to integer as C would, but defined for values out of range (NumPy
+ * gives unspecified values there; dusk gives 0 rather than undefined
+ * behaviour). */
+static int64_t f2i(double v)
+{
+    if (!(v > -9.3e18 && v < 9.3e18))
+        return v >= 9.3e18 && v < 1.85e19 ? (int64_t)(uint64_t)v : 0;
+    return (int64_t)v;
+}
+
+void dusk__nd_storef(char *p, dusk_dtype t, double v)
+{
+    switch (t) {
+    case DUSK_F8: memcpy(p, &v, 8); break;
+    case DUSK_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_BOOL_: *p = v != 0; break;
+    default: dusk__nd_storei(p, t, f2i(v)); break;
+    }
+}
+
+void dusk__nd_storei(char *p, dusk_dtype t, int64_t v)
+{
+    switch (t) {
+    case DUSK_F8: { double d = (double)v; memcpy(p, &d, 8); break; }
+    case DUSK_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_I8: case DUSK_U8: memcpy(p, &v, 8); break;
+    case DUSK_I4: case DUSK_U4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    case DUSK_I2: case DUSK_U2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case DUSK_I1: case DUSK_U1: *p = (char)(uint8_t)v; break;
+    case DUSK_BOOL_: *p = v != 0; break;
+    default: break;
+    }
+}
+
+int dusk__dtype_is_float(dusk_dtype t) { return t == DUSK_F8 || t == DUSK_F4; }
+
+int dusk__dtype_is_unsigned(dusk_dtype t)
+{
+    return t == DUSK_U8 || t == DUSK_U4 || t == DUSK_U2 || t == DUSK_U1;
+}
+
+static int is_signed(dusk_dtype t)
+{
+    return t == DUSK_I8 || t == DUSK_I4 || t == DUSK_I2 || t == DUSK_I1;
+}
+
+static dusk_dtype signed_of_size(size_t n)
+{
+    return n >= 8 ? DUSK_I8 : n == 4 ? DUSK_I4 : n == 2 ? DUSK_I2 : DUSK_I1;
+}
+
+dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
+{
+    if (a == b)
+        return a;
+    if (a == DUSK_BOOL_)
+        return b;
+    if (b == DUSK_BOOL_)
+        return a;
+    size_t sa = dusk_dtype_size(a), sb = dusk_dtype_size(b);
+    if (dusk__dtype_is_float(a) && dusk__dtype_is_float(b))
+        return sa > sb ? a : b;
+    if (dusk__dtype_is_float(a) || dusk__dtype_is_float(b)) {
+        dusk_dtype f = dusk__dtype_is_float(a) ? a : b, i = f == a ? b : a;
+        if (f == DUSK_F8)
+            return DUSK_F8;
+        return dusk_dtype_size(i) <= 2 ? DUSK_F4 : DUSK_F8;
+    }
+    if (is_signed(a) == is_signed(b))
+        return sa > sb ? a : b;
+    dusk_dtype s = is_signed(a) ? a : b, u = s == a ? b : a;
+    size_t ss = dusk_dtype_size(s), su = dusk_dtype_size(u);
+    if (su < ss)
+        return s;
+    if (su == 8)
+        return DUSK_F8;
+    return signed_of_size(su * 2);
+}
+
+/* The smallest dtype of the kind of t that holds the whole number v. */
+static dusk_dtype min_int_type(double v, int want_unsigned)
+{
+    if (want_unsigned && v >= 0) {
+        if (v <= 255) return DUSK_U1;
+        if (v <= 65535) return DUSK_U2;
+        if (v <= 4294967295.0) return DUSK_U4;
+        return DUSK_U8;
+    }
+    if (v >= -128 && v <= 127) return DUSK_I1;
+    if (v >= -32768 && v <= 32767) return DUSK_I2;
+    if (v >= -2147483648.0 && v <= 2147483647.0) return DUSK_I4;
+    return DUSK_I8;
+}
+
+dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
+{
+    int whole = s == floor(s) && fabs(s) < 9.2e18;
+    if (dusk__dtype_is_float(a))
+        return a;
+    if (!whole)
+        return DUSK_F8;
+    if (a == DUSK_BOOL_)
+        return DUSK_I8;
+    /* Value-based casting: the scalar only widens the array's type when
+     * it does not fit in it. */
+    dusk_dtype m = min_int_type(s, dusk__dtype_is_unsigned(a));
+    return dusk__promote(a, m);
+}
+
+dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
+{
+    if (op >= DUSK_OP_LT)
+        return DUSK_BOOL_;
+    dusk_dtype t = dusk__promote(a, b);
+    if (op == DUSK_OP_DIV && !dusk__dtype_is_float(t))
+        return DUSK_F8;
+    if (op == DUSK_OP_POW && t == DUSK_BOOL_)
+        return DUSK_I1;
+    return t;
+}
+
+dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
+{
+    if (op == DUSK_OP_NEG || op == DUSK_OP_ABS)
+        return a;
+    if (dusk__dtype_is_float(a))
+        return a;
+    /* NumPy gives float16 for 1-byte inputs; dusk has no float16 and
+     * gives float32. */
+    return dusk_dtype_size(a) <= 2 ? DUSK_F4 : DUSK_F8;
+}
+
+dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a)
+{
+    switch (op) {
+    case DUSK_RED_SUM:
+    case DUSK_RED_PROD:
+        if (dusk__dtype_is_float(a))
+            return a;
+        return dusk__dtype_is_unsigned(a) ? DUSK_U8 : DUSK_I8;
+    case DUSK_RED_MEAN:
+    case DUSK_RED_VAR:
+    case DUSK_RED_STD:
+        return dusk__dtype_is_float(a) ? a : DUSK_F8;
+    case DUSK_RED_ANY:
+    case DUSK_RED_ALL:
+        return DUSK_BOOL_;
+    default:
+        return a;
+    }
+}
+
+/* --- iteration ---------------------------------------------------------------- */
+
+typedef struct {
+    int ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    int64_t idx[DUSK_MAXDIMS];
+    int nop;
+    int64_t strides[3][DUSK_MAXDIMS];
+    int64_t off[3];
+} iter;
+
+/* Advances all but the last axis; false when done. The inner loop walks
+ * the last axis itself. */
+static int iter_next_row(iter *it)
+{
+    for (int d = it->ndim - 2; d >= 0; d--) {
+        for (int k = 0; k < it->nop; k++)
+            it->off[k] += it->strides[k][d];
+        if (++it->idx[d] < it->shape[d])
+            return 1;
+        for (int k = 0; k < it->nop; k++)
+            it->off[k] -= it->strides[k][d] * it->shape[d];
+        it->idx[d] = 0;
+    }
+    return 0;
+}
+
+static int64_t count_of(int ndim, const int64_t *shape)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
+    return n;
+}
+
+/* Strides of operand v aligned to an output of ndim axes (right-aligned,
+ * 0 where v has length 1 or lacks the axis). */
+static void aligned_strides(const dusk_value *v, int ndim, const int64_t *oshape, int64_t *st)
+{
+    int vn = v->u.nd.ndim;
+    for (int d = 0; d < ndim; d++) {
+        int vd = d - (ndim - vn);
+        if (vd < 0 || v->u.nd.shape[vd] == 1 || oshape[d] == 1)
+            st[d] = 0;
+        else
+            st[d] = v->u.nd.strides[vd];
+    }
+}
+
+static int oom(dusk_error *err)
+{
+    return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a chunk");
+}
+
+/* --- elementwise --------------------------------------------------------------- */
+
+static double fop(dusk_binop op, double x, double y)
+{
+    switch (op) {
+    case DUSK_OP_ADD: return x + y;
+    case DUSK_OP_SUB: return x - y;
+    case DUSK_OP_MUL: return x * y;
+    case DUSK_OP_DIV: return x / y;
+    case DUSK_OP_POW: return pow(x, y);
+    case DUSK_OP_LT: return x < y;
+    case DUSK_OP_LE: return x <= y;
+    case DUSK_OP_GT: return x > y;
+    case DUSK_OP_GE: return x >= y;
+    case DUSK_OP_EQ: return x == y;
+    case DUSK_OP_NE: return x != y;
+    default: return 0;
+    }
+}
+
+static int iop(dusk_binop op, int64_t x, int64_t y, int64_t *r)
+{
+    uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+    switch (op) {
+    case DUSK_OP_ADD: *r = (int64_t)(ux + uy); return 0;
+    case DUSK_OP_SUB: *r = (int64_t)(ux - uy); return 0;
+    case DUSK_OP_MUL: *r = (int64_t)(ux * uy); return 0;
+    case DUSK_OP_POW: {
+        if (y < 0)
+            return -1;
+        uint64_t acc = 1, base = ux;
+        for (uint64_t e = uy; e; e >>= 1) {
+            if (e & 1)
+                acc *= base;
+            base *= base;
+        }
+        *r = (int64_t)acc;
+        return 0;
+    }
+    case DUSK_OP_LT: *r = x < y; return 0;
+    case DUSK_OP_LE: *r = x <= y; return 0;
+    case DUSK_OP_GT: *r = x > y; return 0;
+    case DUSK_OP_GE: *r = x >= y; return 0;
+    case DUSK_OP_EQ: *r = x == y; return 0;
+    case DUSK_OP_NE: *r = x != y; return 0;
+    default: *r = 0; return 0;
+    }
+}
+
+/* The float64 path: contiguous or broadcast rows of the four operators. */
+static void f8_row(dusk_binop op, double *o, const char *pa, int64_t sa, const char *pb,
+                   int64_t sb, int64_t n)
+{
+    const double *a = (const double *)pa, *b = (const double *)pb;
+    if (sa == 8 && sb == 8) {
+        switch (op) {
+        case DUSK_OP_ADD: for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i]; return;
+        case DUSK_OP_SUB: for (int64_t i = 0; i < n; i++) o[i] = a[i] - b[i]; return;
+        case DUSK_OP_MUL: for (int64_t i = 0; i < n; i++) o[i] = a[i] * b[i]; return;
+        default: for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; return;
+        }
+    }
+    if (sa == 8 && sb == 0) {
+        double y = b[0];
+        switch (op) {
+        case DUSK_OP_ADD: for (int64_t i = 0; i < n; i++) o[i] = a[i] + y; return;
+        case DUSK_OP_SUB: for (int64_t i = 0; i < n; i++) o[i] = a[i] - y; return;
+        case DUSK_OP_MUL: for (int64_t i = 0; i < n; i++) o[i] = a[i] * y; return;
+        default: for (int64_t i = 0; i < n; i++) o[i] = a[i] / y; return;
+        }
+    }
+    for (int64_t i = 0; i < n; i++) {
+        double x, y;
+        memcpy(&x, pa + i * sa, 8);
+        memcpy(&y, pb + i * sb, 8);
+        o[i] = fop(op, x, y);
+    }
+}
+
+int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, double s,
+                   int scalar_first, dusk_dtype out_dtype, dusk_value **out, dusk_error *err)
+{
+    /* A scalar operand is a 0-d array of it. */
+    dusk_value *sv = NULL;
+    if (!b) {
+        dusk_dtype st = dusk__dtype_is_float(a->u.nd.dtype) || s != floor(s) ? DUSK_F8 : DUSK_I8;
+        sv = dusk_ndarray_new(st, 0, NULL);
+        if (!sv)
+            return oom(err);
+        if (st == DUSK_F8)
+            dusk__nd_storef(sv->u.nd.data, st, s);
+        else
+            dusk__nd_storei(sv->u.nd.data, st, (int64_t)s);
+        b = sv;
+        if (scalar_first) {
+            const dusk_value *t = a;
+            a = b;
+            b = t;
+        }
+    }
+    int ndim = a->u.nd.ndim > b->u.nd.ndim ? a->u.nd.ndim : b->u.nd.ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        int da = d - (ndim - a->u.nd.ndim), db = d - (ndim - b->u.nd.ndim);
+        int64_t x = da >= 0 ? a->u.nd.shape[da] : 1, y = db >= 0 ? b->u.nd.shape[db] : 1;
+        if (x != y && x != 1 && y != 1) {
+            dusk_value_unref(sv);
+            return dusk_error_set(err, DUSK_EINVAL, "chunk shapes do not broadcast");
+        }
+        shape[d] = x == 1 ? y : x;
+    }
+    dusk_value *o = dusk_ndarray_new(out_dtype, ndim, shape);
+    if (!o) {
+        dusk_value_unref(sv);
+        return oom(err);
+    }
+    int64_t count = count_of(ndim, shape);
+    int rc = 0;
+    if (count > 0) {
+        iter it = {.ndim = ndim, .nop = 3};
+        memcpy(it.shape, shape, sizeof(int64_t) * (size_t)ndim);
+        aligned_strides(a, ndim, shape, it.strides[0]);
+        aligned_strides(b, ndim, shape, it.strides[1]);
+        memcpy(it.strides[2], o->u.nd.strides, sizeof(int64_t) * (size_t)ndim);
+        dusk_dtype ta = a->u.nd.dtype, tb = b->u.nd.dtype;
+        int64_t n = ndim ? shape[ndim - 1] : 1;
+        int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, sb = ndim ? it.strides[1][ndim - 1] : 0;
+        int64_t so = ndim ? it.strides[2][ndim - 1] : 0;
+        size_t es = dusk_dtype_size(out_dtype);
+        int fast = ta == DUSK_F8 && tb == DUSK_F8 && out_dtype == DUSK_F8 && op <= DUSK_OP_DIV;
+        dusk_dtype common = dusk__promote(ta, tb);
+        int as_float = dusk__dtype_is_float(common) || op == DUSK_OP_DIV;
+        int as_bool = common == DUSK_BOOL_ && (op == DUSK_OP_ADD || op == DUSK_OP_MUL);
+        do {
+            const char *pa = a->u.nd.data + it.off[0], *pb = b->u.nd.data + it.off[1];
+            char *po = o->u.nd.data + it.off[2];
+            if (fast) {
+                f8_row(op, (double *)po, pa, sa, pb, sb, n);
+                continue;
+            }
+            for (int64_t i = 0; i < n; i++, pa += sa, pb += sb, po += (int64_t)es) {
+                (void)so;
+                if (as_bool) {
+                    int x = *pa != 0, y = *pb != 0;
+                    *po = (char)(op == DUSK_OP_ADD ? (x | y) : (x & y));
+                } else if (as_float) {
+                    dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),
+                                                       dusk__nd_loadf(pb, tb)));
+                } else {
+                    int64_t r;
+                    if (iop(op, dusk__nd_loadi(pa, ta), dusk__nd_loadi(pb, tb), &r) < 0) {
+                        rc = dusk_error_set(err, DUSK_EINVAL,
+                                            "integers to negative integer powers are not allowed");
+                        break;
+                    }
+                    dusk__nd_storei(po, out_dtype, r);
+                }
+            }
+        } while (!rc && iter_next_row(&it));
+    }
+    dusk_value_unref(sv);
+    if (rc) {
+        dusk_value_unref(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}
+
+static double funary(dusk_unop op, double x)
+{
+    switch (op) {
+    case DUSK_OP_NEG: return -x;
+    case DUSK_OP_ABS: return fabs(x);
+    case DUSK_OP_EXP: return exp(x);
+    case DUSK_OP_LOG: return log(x);
+    case DUSK_OP_SQRT: return sqrt(x);
+    case DUSK_OP_SIN: return sin(x);
+    case DUSK_OP_COS: return cos(x);
+    default: return x;
+    }
+}
+
+/* Runs f over every element of a into a new array of dtype t. */
+static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
+                        dusk_value **out, dusk_error *err)
+{
+    int ndim = a->u.nd.ndim;
+    dusk_value *o = dusk_ndarray_new(t, ndim, a->u.nd.shape);
+    if (!o)
+        return oom(err);
+    if (count_of(ndim, a->u.nd.shape) > 0) {
+        iter it = {.ndim = ndim, .nop = 2};
+        memcpy(it.shape, a->u.nd.shape, sizeof(int64_t) * (size_t)ndim);
+        memcpy(it.strides[0], a->u.nd.strides, sizeof(int64_t) * (size_t)ndim);
+        memcpy(it.strides[1], o->u.nd.strides, sizeof(int64_t) * (size_t)ndim);
+        dusk_dtype ta = a->u.nd.dtype;
+        int64_t n = ndim ? a->u.nd.shape[ndim - 1] : 1;
+        int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, so = (int64_t)dusk_dtype_size(t);
+        int as_int = !dusk__dtype_is_float(ta) && !dusk__dtype_is_float(t);
+        do {
+            const char *pa = a->u.nd.data + it.off[0];
+            char *po = o->u.nd.data + it.off[1];
+            if (kind == 0 && ta == DUSK_F8 && t == DUSK_F8 && sa == 8) {
+                const double *x = (const double *)pa;
+                double *y = (double *)po;
+                for (int64_t i = 0; i < n; i++)
+                    y[i] = funary((dusk_unop)op, x[i]);
+                continue;
+            }
+            for (int64_t i = 0; i < n; i++, pa += sa, po += so) {
+                if (kind == 1) {  /* astype */
+                    if (as_int || t == DUSK_BOOL_)
+                        dusk__nd_storei(po, t, t == DUSK_BOOL_ ? dusk__nd_loadf(pa, ta) != 0
+                                                               : dusk__nd_loadi(pa, ta));
+                    else
+                        dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
+                } else if (as_int && (op == DUSK_OP_NEG || op == DUSK_OP_ABS)) {
+                    int64_t v = dusk__nd_loadi(pa, ta);
+                    if (op == DUSK_OP_NEG || v < 0)
+                        v = (int64_t)(0 - (uint64_t)v);
+                    dusk__nd_storei(po, t, v);
+                } else {
+                    dusk__nd_storef(po, t, funary((dusk_unop)op, dusk__nd_loadf(pa, ta)));
+                }
+            }
+        } while (iter_next_row(&it));
+    }
+    *out = o;
+    return 0;
+}
+
+int dusk__nd_unop(dusk_unop op, const dusk_value *a, dusk_dtype out_dtype, dusk_value **out,
+                  dusk_error *err)
+{
+    return map_elements(a, out_dtype, op, 0, out, err);
+}
+
+int dusk__nd_astype(const dusk_value *a, dusk_dtype t, dusk_value **out, dusk_error *err)
+{
+    return map_elements(a, t, 0, 1, out, err);
+}
+
+int dusk__nd_transpose(const dusk_value *a, const int *perm, dusk_value **out,
+                       dusk_error *err)
+{
+    int ndim = a->u.nd.ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    dusk_value view = *a;  /* a strided view on a's data, on the stack */
+    int64_t vs[DUSK_MAXDIMS];
+    for (int i = 0; i < ndim; i++) {
+        shape[i] = a->u.nd.shape[perm[i]];
+        vs[i] = a->u.nd.strides[perm[i]];
+    }
+    view.u.nd.shape = shape;
+    view.u.nd.strides = vs;
+    return map_elements(&view, a->u.nd.dtype, 0, 1, out, err);
+}
+
+/* --- reductions ------------------------------------------------------------------- */
+
+static int nparts(dusk_reduction op)
+{
+    return op == DUSK_RED_MEAN ? 2 : (op == DUSK_RED_VAR || op == DUSK_RED_STD) ? 3 : 1;
+}
+
+/* Accumulates x into the accumulator element at p (dtype t). */
+static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, dusk_dtype tx)
+{
+    if (dusk__dtype_is_float(t)) {
+        double a = dusk__nd_loadf(p, t), v = dusk__nd_loadf(x, tx);
+        switch (op) {
+        case DUSK_RED_PROD: a *= v; break;
+        case DUSK_RED_MIN: if (v < a || isnan(v)) a = v; break;
+        case DUSK_RED_MAX: if (v > a || isnan(v)) a = v; break;
+        default: a += v; break;
+        }
+        dusk__nd_storef(p, t, a);
+    } else if (t == DUSK_BOOL_) {
+        int a = *p != 0, v = dusk__nd_loadf(x, tx) != 0;
+        *p = (char)(op == DUSK_RED_ALL || op == DUSK_RED_MIN ? (a && v) : (a || v));
+    } else if (dusk__dtype_is_unsigned(t)) {
+        uint64_t a = (uint64_t)dusk__nd_loadi(p, t), v = (uint64_t)dusk__nd_loadi(x, tx);
+        switch (op) {
+        case DUSK_RED_PROD: a *= v; break;
+        case DUSK_RED_MIN: if (v < a) a = v; break;
+        case DUSK_RED_MAX: if (v > a) a = v; break;
+        default: a += v; break;
+        }
+        dusk__nd_storei(p, t, (int64_t)a);
+    } else {
+        int64_t a = dusk__nd_loadi(p, t), v = dusk__nd_loadi(x, tx);
+        switch (op) {
+        case DUSK_RED_PROD: a = (int64_t)((uint64_t)a * (uint64_t)v); break;
+        case DUSK_RED_MIN: if (v < a) a = v; break;
+        case DUSK_RED_MAX: if (v > a) a = v; break;
+        default: a = (int64_t)((uint64_t)a + (uint64_t)v); break;
+        }
+        dusk__nd_storei(p, t, a);
+    }
+}
+
+/* The identity of op in dtype t, written at p: for min and max the
+ * largest and smallest value of t, so that any element replaces it. */
+static void acc_init(dusk_reduction op, char *p, dusk_dtype t)
+{
+    int hi = op == DUSK_RED_MIN;  /* min starts from the top */
+    if (op != DUSK_RED_MIN && op != DUSK_RED_MAX) {
+        dusk__nd_storei(p, t, op == DUSK_RED_PROD || op == DUSK_RED_ALL);
+        return;
+    }
+    switch (t) {
+    case DUSK_F8: case DUSK_F4: dusk__nd_storef(p, t, hi ? INFINITY : -INFINITY); break;
+    case DUSK_I8: dusk__nd_storei(p, t, hi ? INT64_MAX : INT64_MIN); break;
+    case DUSK_I4: dusk__nd_storei(p, t, hi ? INT32_MAX : INT32_MIN); break;
+    case DUSK_I2: dusk__nd_storei(p, t, hi ? INT16_MAX : INT16_MIN); break;
+    case DUSK_I1: dusk__nd_storei(p, t, hi ? INT8_MAX : INT8_MIN); break;
+    case DUSK_U8: dusk__nd_storei(p, t, hi ? -1 : 0); break;
+    case DUSK_U4: dusk__nd_storei(p, t, hi ? UINT32_MAX : 0); break;
+    case DUSK_U2: dusk__nd_storei(p, t, hi ? UINT16_MAX : 0); break;
+    case DUSK_U1: dusk__nd_storei(p, t, hi ? UINT8_MAX : 0); break;
+    default: dusk__nd_storei(p, t, hi); break;
+    }
+}
+
+/* Folds every element of a into acc (keepdims shape) with op. */
+static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
+{
+    int ndim = a->u.nd.ndim;
+    dusk_dtype ta = a->u.nd.dtype, tc = acc->u.nd.dtype;
+    iter it = {.ndim = ndim, .nop = 2};
+    memcpy(it.shape, a->u.nd.shape, sizeof(int64_t) * (size_t)ndim);
+    memcpy(it.strides[0], a->u.nd.strides, sizeof(int64_t) * (size_t)ndim);
+    for (int d = 0; d < ndim; d++)
+        it.strides[1][d] = acc->u.nd.shape[d] == 1 ? 0 : acc->u.nd.strides[d];
+    int64_t n = ndim ? a->u.nd.shape[ndim - 1] : 1;
+    int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, sc = ndim ? it.strides[1][ndim - 1] : 0;
+    do {
+        const char *pa = a->u.nd.data + it.off[0];
+        char *pc = acc->u.nd.data + it.off[1];
+        if (ta == DUSK_F8 && tc == DUSK_F8 && op == DUSK_RED_SUM && sa == 8) {
+            double *c = (double *)pc;
+            const double *x = (const double *)pa;
+            if (sc == 0) {
+                double s = 0;
+                for (int64_t i = 0; i < n; i++)
+                    s += x[i];
+                *c += s;
+            } else {
+                for (int64_t i = 0; i < n; i++)
+                    c[i] += x[i];
+            }
+            continue;
+        }
+        for (int64_t i = 0; i < n; i++, pa += sa, pc += sc)
+            acc_elem(op, pc, tc, pa, ta);
+    } while (iter_next_row(&it));
+}
+
+static void keep_shape(const dusk_value *a, uint64_t axes, int64_t *shape)
+{
+    for (int d = 0; d < a->u.nd.ndim; d++)
+        shape[d] = (axes >> d) & 1 ? 1 : a->u.nd.shape[d];
+}
+
+int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
+                          dusk_dtype acc_dtype, dusk_value **out, dusk_error *err)
+{
+    int ndim = a->u.nd.ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    keep_shape(a, axes, shape);
+    int np = nparts(op);
+    dusk_value *parts[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < np; i++)
+        if (!(parts[i] = dusk_ndarray_new(np == 1 ? acc_dtype : DUSK_F8, ndim, shape))) {
+            for (int j = 0; j < i; j++)
+                dusk_value_unref(parts[j]);
+            return oom(err);
+        }
+    int64_t total = count_of(ndim, a->u.nd.shape), nout = count_of(ndim, shape);
+    int64_t per = nout ? total / nout : 0;  /* elements folded into each output */
+    if (np == 1) {
+        int has_identity = !(op == DUSK_RED_MIN || op == DUSK_RED_MAX);
+        for (int64_t k = 0; k < nout; k++)
+            acc_init(op, parts[0]->u.nd.data + k * (int64_t)dusk_dtype_size(acc_dtype),
+                     acc_dtype);
+        if (!has_identity && per == 0) {
+            for (int j = 0; j < np; j++)
+                dusk_value_unref(parts[j]);
+            return dusk_error_set(err, DUSK_EINVAL,
+                                  "zero-size array to reduction operation which has no identity");
+        }
+        if (total)
+            fold(op, a, parts[0]);
+    } else {
+        double *n = (double *)parts[0]->u.nd.data, *s = (double *)parts[1]->u.nd.data;
+        for (int64_t k = 0; k < nout; k++)
+            n[k] = (double)per;
+        if (total)
+            fold(DUSK_RED_SUM, a, parts[1]);
+        if (np == 3 && total) {
+            /* m2 = sum of (x - mean)^2 over each output's elements */
+            double *m2 = (double *)parts[2]->u.nd.data;
+            iter it = {.ndim = ndim, .nop = 2};
+            memcpy(it.shape, a->u.nd.shape, sizeof(int64_t) * (size_t)ndim);
+            memcpy(it.strides[0], a->u.nd.strides, sizeof(int64_t) * (size_t)ndim);
+            for (int d = 0; d < ndim; d++)
+                it.strides[1][d] = shape[d] == 1 ? 0 : parts[2]->u.nd.strides[d];
+            int64_t len = ndim ? a->u.nd.shape[ndim - 1] : 1;
+            int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, sc = ndim ? it.strides[1][ndim - 1] : 0;
+            do {
+                const char *pa = a->u.nd.data + it.off[0];
+                int64_t oc = it.off[1];
+                for (int64_t i = 0; i < len; i++, pa += sa, oc += sc) {
+                    int64_t k = oc / 8;
+                    double d = dusk__nd_loadf(pa, a->u.nd.dtype) - s[k] / n[k];
+                    m2[k] += d * d;
+                }
+            } while (iter_next_row(&it));
+        }
+    }
+    dusk_value *t = dusk_tuple_of((size_t)np, parts);
+    if (!t)
+        return oom(err);
+    *out = t;
+    return 0;
+}
+
+int dusk__nd_reduce_combine(dusk_reduction op, const dusk_value *list, dusk_value **out,
+                            dusk_error *err)
+{
+    size_t m = dusk_tuple_len(list);
+    const dusk_value *first = dusk_tuple_get(list, 0);
+    int np = nparts(op);
+    dusk_value *parts[3] = {NULL, NULL, NULL};
+    for (int i = 0; i < np; i++) {
+        const dusk_value *p0 = dusk_tuple_get(first, (size_t)i);
+        if (dusk__nd_astype(p0, p0->u.nd.dtype, &parts[i], err) < 0) {
+            for (int j = 0; j < i; j++)
+                dusk_value_unref(parts[j]);
+            return DUSK_ENOMEM;
+        }
+    }
+    int64_t nout = count_of(parts[0]->u.nd.ndim, parts[0]->u.nd.shape);
+    for (size_t j = 1; j < m; j++) {
+        const dusk_value *pj = dusk_tuple_get(list, j);
+        if (np == 1) {
+            fold(op, dusk_tuple_get(pj, 0), parts[0]);
+            continue;
+        }
+        double *n = (double *)parts[0]->u.nd.data, *s = (double *)parts[1]->u.nd.data;
+        const double *nj = (const double *)dusk_tuple_get(pj, 0)->u.nd.data;
+        const double *sj = (const double *)dusk_tuple_get(pj, 1)->u.nd.data;
+        if (np == 3) {
+            /* Chan et al.: m2 = m2a + m2b + d^2 na nb / (na + nb) */
+            double *m2 = (double *)parts[2]->u.nd.data;
+            const double *m2j = (const double *)dusk_tuple_get(pj, 2)->u.nd.data;
+            for (int64_t k = 0; k < nout; k++) {
+                double na = n[k], nb = nj[k], tot = na + nb;
+                if (nb == 0)
+                    continue;
+                double d = na > 0 ? sj[k] / nb - s[k] / na : 0;
+                m2[k] += m2j[k] + (na > 0 ? d * d * na * nb / tot : 0);
+            }
+        }
+        for (int64_t k = 0; k < nout; k++) {
+            n[k] += nj[k];
+            s[k] += sj[k];
+        }
+    }
+    dusk_value *t = dusk_tuple_of((size_t)np, parts);
+    if (!t)
+        return oom(err);
+    *out = t;
+    return 0;
+}
+
+int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_t axes,
+                           int keepdims, int ddof, dusk_dtype out_dtype, dusk_value **out,
+                           dusk_error *err)
+{
+    const dusk_value *p0 = dusk_tuple_get(partial, 0);
+    int ndim = p0->u.nd.ndim, ondim = 0;
+    int64_t shape[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++)
+        if (keepdims || !((axes >> d) & 1))
+            shape[ondim++] = p0->u.nd.shape[d];
+    dusk_value *o = dusk_ndarray_new(out_dtype, ondim, shape);
+    if (!o)
+        return oom(err);
+    int64_t nout = count_of(ndim, p0->u.nd.shape);
+    size_t es = dusk_dtype_size(out_dtype);
+    int np = nparts(op);
+    for (int64_t k = 0; k < nout; k++) {
+        char *po = o->u.nd.data + k * (int64_t)es;
+        if (np == 1) {
+            const char *pa = p0->u.nd.data + k * (int64_t)dusk_dtype_size(p0->u.nd.dtype);
+            if (dusk__dtype_is_float(p0->u.nd.dtype))
+                dusk__nd_storef(po, out_dtype, dusk__nd_loadf(pa, p0->u.nd.dtype));
+            else
+                dusk__nd_storei(po, out_dtype, dusk__nd_loadi(pa, p0->u.nd.dtype));
+            continue;
+        }
+        const double *n = (const double *)p0->u.nd.data;
+        const double *s = (const double *)dusk_tuple_get(partial, 1)->u.nd.data;
+        double v;
+        if (np == 2) {
+            v = s[k] / n[k];
+        } else {
+            const double *m2 = (const double *)dusk_tuple_get(partial, 2)->u.nd.data;
+            double dof = n[k] - ddof;
+            v = dof > 0 ? m2[k] / dof : NAN;
+        }
+        dusk__nd_storef(po, out_dtype, v);
+    }
+    *out = o;
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+** dusk — ndarray kernels. This file is private to dusk's core.
+**
+** The arithmetic on chunks that array tasks run: element access for every
+** dtype, NumPy's type promotion, broadcasting elementwise operations,
+** reductions with keepdims, transposes and copies. Every kernel returns a
+** new C-contiguous ndarray value, or NULL when allocation fails.
+*/
+#ifndef DUSK_CORE_ND_H
+#define DUSK_CORE_ND_H
+
+#include "dusk/array.h"
+#include "value.h"
+
+/* Element access, converting to and from the widest type of a kind. */
+double dusk__nd_loadf(const char *p, dusk_dtype t);
+int64_t dusk__nd_loadi(const char *p, dusk_dtype t);
+void dusk__nd_storef(char *p, dusk_dtype t, double v);
+void dusk__nd_storei(char *p, dusk_dtype t, int64_t v);
+
+int dusk__dtype_is_float(dusk_dtype t);
+int dusk__dtype_is_unsigned(dusk_dtype t);
+/* NumPy's result type of a binary operation on arrays of a and b. */
+dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b);
+/* The dtype of array OP scalar under NumPy 1.x's value-based casting. */
+dusk_dtype dusk__promote_scalar(dusk_dtype a, double s);
+dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b);
+dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a);
+dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a);
+
+/* The kernels below return 0 and set *out to a new C-contiguous ndarray,
+ * or return a DUSK_E... code with err filled (ENOMEM, or EINVAL for what
+ * NumPy would raise on, such as an integer to a negative power). */
+
+/* out = a OP b with broadcasting; b may be NULL for the scalar s (then
+ * scalar_first says whether s is the left operand). */
+int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, double s,
+                   int scalar_first, dusk_dtype out_dtype, dusk_value **out, dusk_error *err);
+int dusk__nd_unop(dusk_unop op, const dusk_value *a, dusk_dtype out_dtype, dusk_value **out,
+                  dusk_error *err);
+int dusk__nd_astype(const dusk_value *a, dusk_dtype t, dusk_value **out, dusk_error *err);
+/* perm[i]: which input axis becomes output axis i. */
+int dusk__nd_transpose(const dusk_value *a, const int *perm, dusk_value **out,
+                       dusk_error *err);
+
+/* Reductions. A partial result is a tuple of ndarrays that keep the reduced
+ * axes with length 1: (acc) for sum, prod, min, max, any, all; (n, sum) for
+ * mean; (n, sum, m2) for var and std, m2 being the sum of squared
+ * deviations from the partial's mean. n, sum and m2 are float64. */
+int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
+                          dusk_dtype acc_dtype, dusk_value **out, dusk_error *err);
+/* Combines partials (a tuple of partials, all of one shape) into one. */
+int dusk__nd_reduce_combine(dusk_reduction op, const dusk_value *list, dusk_value **out,
+                            dusk_error *err);
+/* The final value from a combined partial; drops the reduced axes unless
+ * keepdims. ddof for var/std (std's square root is a separate layer). */
+int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_t axes,
+                           int keepdims, int ddof, dusk_dtype out_dtype, dusk_value **out,
+                           dusk_error *err);
+
+#endif /* DUSK_CORE_ND_H */

@@ -1,0 +1,208 @@
+/*
+** dusk — chunked arrays that build task graphs, like dask.array
+**
+** A dusk_array is lazy: a shape, a dtype, a grid of chunks, and the layers
+** of tasks that compute them. Operations build new layers, named and
+** counted as Dask 2022.12 names and counts them ('ones_like-<token>',
+** 'transpose-<token>', 'mean_chunk-<token>', 'mean_agg-aggregate-<token>'
+** ...); nothing runs until dusk_array_compute or dusk_array_store. Tokens
+** are deterministic: the same expression built twice has the same keys.
+**
+** The lecture's example, in C:
+**
+**     dusk_ctx *ctx = dusk_ctx_new();
+**     dusk_array *x = dusk_from_hdf5(ctx, "rnd_data.hdf5", "/data_set_1", "(500, 500)");
+**     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+**     dusk_array_describe(r, buf, sizeof buf);        // the Bytes/Shape/Count table
+**     dusk_array_store(r, "r.hdf5", "/r", NULL, NULL, &err);
+**     dusk_ctx_free(ctx);
+**
+** Ownership: a context owns every array made in it; dusk_ctx_free frees
+** them all. Arrays are immutable and may be used as inputs any number of
+** times.
+**
+** Errors, as in cairo: an operation that fails (shapes that do not
+** broadcast, an axis out of range, a missing file ...) returns an array in
+** an error state instead of NULL, and so does every operation given an
+** array in an error state, so an expression is checked once at the end:
+** dusk_array_status(r, &err) gives the first error with its message. The
+** context also keeps the first error of all (dusk_ctx_status).
+**
+** Not thread-safe: build arrays of one context from one thread at a time.
+** Computing uses the schedulers and their worker threads.
+*/
+#ifndef DUSK_ARRAY_H
+#define DUSK_ARRAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "graph.h"
+#include "sched.h"
+#include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dusk_ctx dusk_ctx;
+typedef struct dusk_array dusk_array;
+
+/* A shape: DUSK_SHAPE(1000, 10000). */
+typedef struct dusk_shape {
+    int ndim;
+    int64_t v[DUSK_MAXDIMS];
+} dusk_shape;
+#define DUSK_SHAPE(...)                                                      \
+    ((dusk_shape){(int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
+                  {__VA_ARGS__}})
+#define DUSK_SHAPE0 ((dusk_shape){0, {0}})   /* a 0-d (scalar) shape */
+
+/* A set of axes as a bit mask: DUSK_AXIS(0), DUSK_AXIS(0) | DUSK_AXIS(2);
+ * DUSK_ALL_AXES for all of them. Negative axes count from the end. */
+#define DUSK_AXIS(i) ((uint64_t)1 << ((i) < 0 ? 64 + (i) : (i)))
+#define DUSK_ALL_AXES (~(uint64_t)0)
+
+/* --- contexts ------------------------------------------------------------ */
+dusk_ctx *dusk_ctx_new(void);             /* NULL on allocation failure */
+void dusk_ctx_free(dusk_ctx *ctx);        /* frees its arrays; NULL-safe */
+/* The first error of any array made in ctx, or 0. */
+int dusk_ctx_status(const dusk_ctx *ctx, dusk_error *err);
+
+/* --- chunks ----------------------------------------------------------------
+ * Chunks are given as text, the way Dask takes them:
+ *   "auto"                   blocks of about 128 MiB, as Dask's default
+ *   "5" or "(5, 5)"          a block size per dimension (one size: all)
+ *   "(500, -1)"              -1: the whole dimension in one block
+ *   "((5, 5, 5), (10, 5))"   explicit block sizes per dimension
+ * NULL means "auto". */
+
+/* --- creation -------------------------------------------------------------- */
+dusk_array *dusk_ones(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
+dusk_array *dusk_zeros(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
+dusk_array *dusk_empty(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
+dusk_array *dusk_full(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype,
+                      double fill);
+/* [start, stop) by step, as numpy.arange; dtype f8 or i8 as NumPy picks
+ * (i8 when start, stop and step are whole numbers). */
+dusk_array *dusk_arange(dusk_ctx *ctx, double start, double stop, double step,
+                        const char *chunks);
+/* num points from start to stop inclusive, as numpy.linspace. */
+dusk_array *dusk_linspace(dusk_ctx *ctx, double start, double stop, int64_t num,
+                          const char *chunks);
+/* Seeded and deterministic per chunk: the same seed, shape and chunks give
+ * the same numbers. */
+dusk_array *dusk_random_normal(dusk_ctx *ctx, uint64_t seed, double loc, double scale,
+                               dusk_shape shape, const char *chunks);
+dusk_array *dusk_random_uniform(dusk_ctx *ctx, uint64_t seed, double low, double high,
+                                dusk_shape shape, const char *chunks);
+/* From a C-contiguous buffer, which is copied. */
+dusk_array *dusk_from_buffer(dusk_ctx *ctx, const void *data, dusk_dtype dtype,
+                             dusk_shape shape, const char *chunks);
+/* From an HDF5 dataset, lazily: each chunk reads its own hyperslab when it
+ * runs. The file and dataset are checked now. */
+dusk_array *dusk_from_hdf5(dusk_ctx *ctx, const char *path, const char *dataset,
+                           const char *chunks);
+
+/* --- elementwise ------------------------------------------------------------ */
+typedef enum {
+    DUSK_OP_ADD, DUSK_OP_SUB, DUSK_OP_MUL, DUSK_OP_DIV, DUSK_OP_POW,
+    DUSK_OP_LT, DUSK_OP_LE, DUSK_OP_GT, DUSK_OP_GE, DUSK_OP_EQ, DUSK_OP_NE,
+    DUSK_NBINOPS
+} dusk_binop;
+typedef enum {
+    DUSK_OP_NEG, DUSK_OP_ABS, DUSK_OP_EXP, DUSK_OP_LOG, DUSK_OP_SQRT,
+    DUSK_OP_SIN, DUSK_OP_COS,
+    DUSK_NUNOPS
+} dusk_unop;
+
+/* a OP b with NumPy broadcasting; chunks are unified where they differ. */
+dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
+/* a OP s, or s OP a when scalar_first. s is a Python float (or int when
+ * it is whole and the array is of integers), with NumPy's rules. */
+dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
+dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
+/* Shorthands. */
+dusk_array *dusk_array_add(dusk_array *a, dusk_array *b);
+dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b);
+dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b);
+dusk_array *dusk_array_div(dusk_array *a, dusk_array *b);
+
+/* --- shape -------------------------------------------------------------------- */
+/* perm: a permutation of 0..ndim-1, or NULL to reverse the axes (.T). */
+dusk_array *dusk_array_transpose(dusk_array *a, const int *perm);
+dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype);
+dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks);
+
+/* --- reductions ------------------------------------------------------------------ */
+typedef enum {
+    DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN, DUSK_RED_STD, DUSK_RED_VAR,
+    DUSK_RED_MIN, DUSK_RED_MAX, DUSK_RED_ANY, DUSK_RED_ALL,
+    DUSK_NREDS
+} dusk_reduction;
+/* A tree reduction over the axes in the mask, split_every blocks per
+ * step (0: Dask's default, 4); ddof for std and var. */
+dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
+                              int split_every, int ddof);
+dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
+dusk_array *dusk_array_mean(dusk_array *a, uint64_t axes, bool keepdims);
+
+/* --- reading an array's description ------------------------------------------ */
+dusk_dtype dusk_array_dtype(const dusk_array *a);
+int dusk_array_ndim(const dusk_array *a);
+const int64_t *dusk_array_shape(const dusk_array *a);
+/* Number of blocks along axis, and their sizes. */
+int64_t dusk_array_numblocks(const dusk_array *a, int axis);
+const int64_t *dusk_array_chunks(const dusk_array *a, int axis);
+int64_t dusk_array_nchunks(const dusk_array *a);       /* all blocks */
+int64_t dusk_array_ntasks(const dusk_array *a);        /* in all its layers */
+const char *dusk_array_name(const dusk_array *a);      /* its layer's name */
+/* 0, or the first error on the way to this array. */
+int dusk_array_status(const dusk_array *a, dusk_error *err);
+/* The table Dask shows for an array (Bytes, Shape, Count, Type; array and
+ * chunk columns). Returns the full length, as snprintf. */
+size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n);
+
+/* One layer of an array's graph, for summaries and layer pictures. */
+typedef struct dusk_layer_info {
+    const char *name;          /* 'mean_chunk-<token>' */
+    const char *op;            /* key_split of the name: 'mean_chunk' */
+    int64_t ntasks;
+    int ndim;
+    const int64_t *shape;      /* the layer's output shape */
+    dusk_dtype dtype;
+    size_t ndeps;
+    const char *const *deps;   /* names of the layers it reads */
+} dusk_layer_info;
+/* The layers of a's graph, inputs before their users; returns how many
+ * there are (fills at most max). Valid while the context lives. */
+size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
+
+/* --- computing ----------------------------------------------------------------------- */
+/* The task graph of a (a new graph the caller frees). */
+int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
+/* The key of block idx (one index per dimension), as text. */
+int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
+/* Runs a's graph and gathers the blocks into one C-contiguous ndarray
+ * value (new reference). opts NULL: threads, one worker per core. */
+int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
+                       dusk_error *err);
+
+typedef struct dusk_store_options {
+    int gzip;                  /* 0: no compression; 1..9: gzip level */
+    bool overwrite;            /* replace an existing dataset of that name */
+} dusk_store_options;
+/* Computes a and writes it to dataset (created, chunked like a) in the
+ * HDF5 file at path (created if missing). Chunks compute in parallel and are
+ * written as they finish. A store that fails leaves the target as it was:
+ * dusk writes a copy beside it and renames it into place. */
+int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
+                     const dusk_store_options *sopts, const dusk_options *opts,
+                     dusk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_ARRAY_H */

@@ -1,0 +1,735 @@
+/*
+** dusk tests — events, callbacks and streams (include/dusk/events.h)
+**
+** A stream drained on another thread while a threads run goes must be
+** complete and well ordered; callbacks must see every event and be called
+** the right number of times; a stream follows several runs; a failing task
+** gives an ERROR event.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "test_util.h"
+
+/* --- a growing event log (libc memory, filled on any thread) ------------------- */
+
+typedef struct evlog {
+    pthread_mutex_t mu;
+    dusk_event *ev;
+    size_t n, cap;
+} evlog;
+
+static void evlog_init(evlog *l)
+{
+    pthread_mutex_init(&l->mu, NULL);
+    l->ev = NULL;
+    l->n = l->cap = 0;
+}
+
+static void evlog_push(evlog *l, const dusk_event *e)
+{
+    pthread_mutex_lock(&l->mu);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 1024;
+        l->ev = realloc(l->ev, l->cap * sizeof *l->ev);
+    }
+    l->ev[l->n++] = *e;
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void evlog_free(evlog *l)
+{
+    free(l->ev);
+    pthread_mutex_destroy(&l->mu);
+}
+
+/* --- the checker ------------------------------------------------------------------ */
+
+enum { STRICT = 1 };  /* stream: one causal total order */
+
+/* Checks the events of one successful run of g for the requested keys:
+ * complete (one READY/START/END per culled task, RELEASED unless requested),
+ * per-task order, dependencies ended before READY, releases after the last
+ * dependent's END, timestamps, workers, held bytes. With strict (a stream)
+ * the cross-task checks use stream order; otherwise timestamps. */
+static void check_run_events(dusk_graph *g, const dusk_event *ev, size_t n,
+                             const char *const *keys, size_t nkeys,
+                             int workers, int strict, int32_t run,
+                             const dusk_run_stats *st)
+{
+    size_t gsz = dusk_graph_size(g);
+    int64_t *ids;
+    size_t nids;
+    assert_int_equal(dusk_graph_cull(g, keys, nkeys, &ids, &nids, NULL), 0);
+    char *in_run = calloc(gsz, 1), *requested = calloc(gsz, 1);
+    for (size_t i = 0; i < nids; i++)
+        in_run[ids[i]] = 1;
+    for (size_t i = 0; i < nkeys; i++)
+        requested[dusk_graph_find(g, keys[i])] = 1;
+    dusk_free(ids);
+
+    /* position (stream index) and time of each kind per task; -1: none */
+    enum { K = DUSK_EV_RUN_END + 1 };
+    int64_t (*pos)[K] = malloc(gsz * sizeof *pos);
+    uint64_t (*t)[K] = malloc(gsz * sizeof *t);
+    for (size_t i = 0; i < gsz; i++)
+        for (int k = 0; k < K; k++)
+            pos[i][k] = -1;
+
+    assert_true(n >= 2);
+    assert_int_equal(ev[0].kind, DUSK_EV_RUN_BEGIN);
+    assert_int_equal(ev[0].task, -1);
+    assert_int_equal(ev[0].nbytes, nids);
+    assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+    assert_int_equal(ev[n - 1].task, -1);
+    assert_int_equal(ev[n - 1].status, 0);
+
+    int64_t held = 0, peak = 0;
+    int32_t *busy = calloc((size_t)workers, sizeof *busy); /* per worker */
+    for (size_t i = 0; i < n; i++) {
+        const dusk_event *e = &ev[i];
+        assert_int_equal(e->run, run);
+        if (i > 0 && e->t_ns < ev[i - 1].t_ns && strict)
+            fail_msg("event %zu: time goes back (%llu < %llu)", i,
+                     (unsigned long long)e->t_ns,
+                     (unsigned long long)ev[i - 1].t_ns);
+        if (e->kind == DUSK_EV_RUN_BEGIN || e->kind == DUSK_EV_RUN_END) {
+            assert_true(i == 0 || i == n - 1);
+            continue;
+        }
+        assert_true(e->kind >= DUSK_EV_READY && e->kind <= DUSK_EV_RELEASED);
+        assert_true(e->task >= 0 && (size_t)e->task < gsz);
+        if (!in_run[e->task])
+            fail_msg("event for task %s, which was culled",
+                     dusk_graph_key(g, e->task));
+        if (pos[e->task][e->kind] != -1)
+            fail_msg("two %s events for %s", dusk_event_kind_name(e->kind),
+                     dusk_graph_key(g, e->task));
+        pos[e->task][e->kind] = (int64_t)i;
+        t[e->task][e->kind] = e->t_ns;
+        if (e->kind == DUSK_EV_START || e->kind == DUSK_EV_END) {
+            if (e->worker < 0 || e->worker >= workers)
+                fail_msg("%s of %s on worker %d of %d",
+                         dusk_event_kind_name(e->kind),
+                         dusk_graph_key(g, e->task), e->worker, workers);
+        } else {
+            assert_true(e->worker >= -1 && e->worker < workers);
+        }
+        if (strict && e->kind == DUSK_EV_START) {
+            assert_int_equal(busy[e->worker], 0);   /* START/END alternate */
+            busy[e->worker] = 1;
+        }
+        if (strict && e->kind == DUSK_EV_END) {
+            assert_int_equal(busy[e->worker], 1);
+            busy[e->worker] = 0;
+        }
+        if (e->kind == DUSK_EV_END)
+            held += (int64_t)e->nbytes;
+        if (e->kind == DUSK_EV_RELEASED)
+            held -= (int64_t)e->nbytes;
+        if (strict) {
+            if ((int64_t)e->held != held)
+                fail_msg("event %zu (%s of %s): held %llu, running sum %lld", i,
+                         dusk_event_kind_name(e->kind),
+                         dusk_graph_key(g, e->task),
+                         (unsigned long long)e->held, (long long)held);
+        }
+        if (held > peak)
+            peak = held;
+    }
+    free(busy);
+
+    for (size_t id = 0; id < gsz; id++) {
+        if (!in_run[id])
+            continue;
+        const char *key = dusk_graph_key(g, (int64_t)id);
+        if (pos[id][DUSK_EV_READY] < 0 || pos[id][DUSK_EV_START] < 0 ||
+            pos[id][DUSK_EV_END] < 0)
+            fail_msg("task %s lacks READY/START/END", key);
+        assert_true(pos[id][DUSK_EV_ERROR] < 0);
+        assert_true(t[id][DUSK_EV_READY] <= t[id][DUSK_EV_START]);
+        assert_true(t[id][DUSK_EV_START] <= t[id][DUSK_EV_END]);
+        if (strict) {
+            assert_true(pos[id][DUSK_EV_READY] < pos[id][DUSK_EV_START]);
+            assert_true(pos[id][DUSK_EV_START] < pos[id][DUSK_EV_END]);
+        }
+        if (requested[id]) {
+            if (pos[id][DUSK_EV_RELEASED] >= 0)
+                fail_msg("requested %s was RELEASED", key);
+        } else {
+            if (pos[id][DUSK_EV_RELEASED] < 0)
+                fail_msg("task %s never RELEASED", key);
+            assert_true(t[id][DUSK_EV_END] <= t[id][DUSK_EV_RELEASED]);
+            if (strict)
+                assert_true(pos[id][DUSK_EV_END] < pos[id][DUSK_EV_RELEASED]);
+        }
+        const int64_t *deps;
+        int64_t nd = dusk_graph_dependencies(g, (int64_t)id, &deps);
+        assert_true(nd >= 0);
+        for (int64_t j = 0; j < nd; j++) {
+            int64_t d = deps[j];
+            if (strict ? pos[d][DUSK_EV_END] > pos[id][DUSK_EV_READY]
+                       : t[d][DUSK_EV_END] > t[id][DUSK_EV_READY])
+                fail_msg("%s READY before its dependency %s ENDed", key,
+                         dusk_graph_key(g, d));
+            if (!requested[d] &&
+                (strict ? pos[d][DUSK_EV_RELEASED] < pos[id][DUSK_EV_END]
+                        : t[d][DUSK_EV_RELEASED] < t[id][DUSK_EV_END]))
+                fail_msg("%s RELEASED before its dependent %s ENDed",
+                         dusk_graph_key(g, d), key);
+        }
+    }
+    if (strict) {
+        assert_int_equal(ev[n - 1].held, held);
+        assert_true(ev[0].t_ns <= ev[1].t_ns);
+    }
+    if (st) {
+        assert_int_equal(st->held_end, held);
+        if (strict)
+            assert_int_equal(st->held_peak, peak);
+        assert_int_equal(st->ntasks, nids);
+    }
+    free(pos);
+    free(t);
+    free(in_run);
+    free(requested);
+}
+
+/* --- stream drained on another thread -------------------------------------------- */
+
+typedef struct drainer {
+    dusk_stream *s;
+    evlog log;
+    int runs;         /* stop after this many RUN_END events */
+    int slow_ms;      /* sleep between drains */
+    atomic_int idle_polls;
+} drainer;
+
+static void *drain_thread(void *arg)
+{
+    drainer *d = arg;
+    dusk_event buf[64];
+    int ends = 0;
+    while (ends < d->runs) {
+        size_t got = dusk_stream_drain(d->s, buf, 64);
+        if (!got) {
+            atomic_fetch_add(&d->idle_polls, 1);
+            if (d->slow_ms)
+                sleep_ms(d->slow_ms);
+            else
+                sleep_ms(0);
+            continue;
+        }
+        for (size_t i = 0; i < got; i++) {
+            evlog_push(&d->log, &buf[i]);
+            if (buf[i].kind == DUSK_EV_RUN_END)
+                ends++;
+        }
+        if (d->slow_ms)
+            sleep_ms(d->slow_ms);
+    }
+    return NULL;
+}
+
+/* A graph with some width and depth, and a few sleeps so that the drainer
+ * really runs alongside. */
+static dusk_graph *mixed_graph(rdag *r, uint64_t seed, int n)
+{
+    assert_int_equal(rdag_build(r, seed, n), 0);
+    char k[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(k, sizeof k, "zz%d", i);
+        dusk_task(r->g, k, &dusk_sleep, dusk_lit_int(2),
+                  dusk_ref(r->keys[n - 1 - i]));
+    }
+    dusk_task(r->g, "top", &dusk_sum,
+              dusk_list(dusk_ref("zz0"), dusk_ref("zz1"), dusk_ref("zz2"),
+                        dusk_ref("zz3"), dusk_ref("zz4"), dusk_ref("zz5")));
+    return r->g;
+}
+
+static void test_stream_drained_concurrently(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        for (int slow = 0; slow <= 1; slow++) {
+            rdag r;
+            dusk_graph *g = mixed_graph(&r, 100 + s, 250);
+            drainer d;
+            d.s = dusk_stream_new();
+            assert_non_null(d.s);
+            evlog_init(&d.log);
+            d.runs = 1;
+            d.slow_ms = slow;
+            atomic_init(&d.idle_polls, 0);
+            pthread_t th;
+            assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
+
+            const char *keys[3] = {"top", r.keys[10], "zz3"};
+            dusk_run_stats st;
+            dusk_options o = mkopts(&SCHEDS[s], &st);
+            o.stream = d.s;
+            dusk_value *out = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            assert_int_equal(dusk_get_list(g, keys, 3, &o, &out, &err), 0);
+            dusk_value_unref(out);
+            pthread_join(th, NULL);
+
+            assert_int_equal(dusk_stream_appended(d.s), d.log.n);
+            assert_int_equal(dusk_stream_lost(d.s), 0);
+            check_run_events(g, d.log.ev, d.log.n, keys, 3, SCHEDS[s].workers,
+                             STRICT, 0, &st);
+            /* nothing more comes */
+            dusk_event extra;
+            assert_int_equal(dusk_stream_drain(d.s, &extra, 1), 0);
+            dusk_stream_free(d.s);
+            evlog_free(&d.log);
+            rdag_free(&r);
+        }
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* END nbytes is the result's size; RUN_BEGIN carries the task count. */
+static void test_event_sizes(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk2();
+    dusk_task(g, "t", &dusk_identity, dusk_list(dusk_ref("a"), dusk_ref("c")));
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "t", &o, &out, NULL), 0);
+    dusk_event ev[64];
+    size_t n = dusk_stream_drain(s, ev, 64);
+    int ends = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind != DUSK_EV_END)
+            continue;
+        ends++;
+        if (ev[i].task == dusk_graph_find(g, "t"))
+            assert_int_equal(ev[i].nbytes, dusk_value_nbytes(out));
+        else
+            assert_int_equal(ev[i].nbytes, 8);
+    }
+    assert_int_equal(ends, 4); /* a, b, c, t */
+    assert_int_equal(ev[0].nbytes, 4);
+    assert_int_equal(ev[n - 1].held, dusk_value_nbytes(out));
+    dusk_value_unref(out);
+    dusk_stream_free(s);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A drain with a small max returns the oldest events first. */
+static void test_stream_partial_drains(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, s, NULL};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "z", &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    uint64_t total = dusk_stream_appended(s);
+    /* 5 tasks: RUN_BEGIN + 5*(READY, START, END) + 4 RELEASED + RUN_END */
+    assert_int_equal(total, 1 + 15 + 4 + 1);
+    dusk_event ev[32];
+    size_t got = 0, k;
+    while ((k = dusk_stream_drain(s, ev + got, 3)) > 0) {
+        assert_true(k <= 3);
+        got += k;
+    }
+    assert_int_equal(got, total);
+    assert_int_equal(ev[0].kind, DUSK_EV_RUN_BEGIN);
+    assert_int_equal(ev[got - 1].kind, DUSK_EV_RUN_END);
+    const char *keys[1] = {"z"};
+    check_run_events(g, ev, got, keys, 1, 2, STRICT, 0, NULL);
+    assert_int_equal(dusk_stream_drain(s, ev, 0), 0);
+    dusk_stream_free(s);
+    dusk_stream_free(NULL);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static void test_stream_two_runs(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_stream *s = dusk_stream_new();
+    drainer d;
+    d.s = s;
+    evlog_init(&d.log);
+    d.runs = 2;
+    d.slow_ms = 0;
+    atomic_init(&d.idle_polls, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
+    dusk_options o1 = {DUSK_SCHED_THREADS, 4, NULL, 0, s, NULL};
+    dusk_options o2 = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "z", &o1, &out, NULL), 0);
+    dusk_value_unref(out);
+    assert_int_equal(dusk_get(g, "b", &o2, &out, NULL), 0);
+    dusk_value_unref(out);
+    pthread_join(th, NULL);
+
+    size_t split = 0;
+    for (size_t i = 0; i < d.log.n; i++)
+        if (d.log.ev[i].kind == DUSK_EV_RUN_END) {
+            split = i + 1;
+            break;
+        }
+    assert_true(split > 0 && split < d.log.n);
+    const char *k1[1] = {"z"}, *k2[1] = {"b"};
+    check_run_events(g, d.log.ev, split, k1, 1, 4, STRICT, 0, NULL);
+    check_run_events(g, d.log.ev + split, d.log.n - split, k2, 1, 1, STRICT, 1,
+                     NULL);
+    assert_int_equal(dusk_stream_appended(s), d.log.n);
+    evlog_free(&d.log);
+    dusk_stream_free(s);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- callbacks ------------------------------------------------------------------- */
+
+typedef struct cbrec {
+    evlog log;
+    atomic_int starts, finishes, pretasks, posttasks, bad;
+    atomic_long last_status;
+    atomic_size_t ntasks;
+    int workers;
+    const dusk_graph *g;
+    atomic_int *pre;   /* per task: pretask calls */
+    atomic_int *post;  /* per task: posttask calls */
+} cbrec;
+
+static void cb_start(void *ud, const dusk_graph *g, size_t ntasks)
+{
+    cbrec *r = ud;
+    atomic_fetch_add(&r->starts, 1);
+    atomic_store(&r->ntasks, ntasks);
+    if (g != r->g)
+        atomic_fetch_add(&r->bad, 1);
+    if (atomic_load(&r->pretasks) || atomic_load(&r->finishes))
+        atomic_fetch_add(&r->bad, 1); /* start comes first */
+}
+
+static void cb_pretask(void *ud, int64_t task, int worker)
+{
+    cbrec *r = ud;
+    atomic_fetch_add(&r->pretasks, 1);
+    atomic_fetch_add(&r->pre[task], 1);
+    if (worker < 0 || worker >= r->workers || atomic_load(&r->post[task]))
+        atomic_fetch_add(&r->bad, 1);
+    if (!atomic_load(&r->starts))
+        atomic_fetch_add(&r->bad, 1);
+}
+
+static void cb_posttask(void *ud, int64_t task, const dusk_value *result,
+                        int status, int worker)
+{
+    cbrec *r = ud;
+    atomic_fetch_add(&r->posttasks, 1);
+    atomic_fetch_add(&r->post[task], 1);
+    if (worker < 0 || worker >= r->workers || !atomic_load(&r->pre[task]))
+        atomic_fetch_add(&r->bad, 1);
+    if ((status == 0) != (result != NULL))
+        atomic_fetch_add(&r->bad, 1);
+}
+
+static void cb_finish(void *ud, int status)
+{
+    cbrec *r = ud;
+    atomic_fetch_add(&r->finishes, 1);
+    atomic_store(&r->last_status, status);
+}
+
+static void cb_event(void *ud, const dusk_event *ev)
+{
+    cbrec *r = ud;
+    evlog_push(&r->log, ev);
+}
+
+static void cbrec_init(cbrec *r, const dusk_graph *g, int workers)
+{
+    memset(r, 0, sizeof *r);
+    evlog_init(&r->log);
+    r->g = g;
+    r->workers = workers;
+    size_t n = dusk_graph_size(g);
+    r->pre = calloc(n, sizeof *r->pre);
+    r->post = calloc(n, sizeof *r->post);
+}
+
+static void cbrec_free(cbrec *r)
+{
+    evlog_free(&r->log);
+    free(r->pre);
+    free(r->post);
+}
+
+static const dusk_callbacks CBS = {NULL, cb_start, cb_pretask, cb_posttask,
+                                   cb_finish, cb_event};
+
+/* Only function tasks here (no literal entries), so pretask/posttask run
+ * once per task of the run. */
+static void test_callbacks(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        dusk_graph *g = dusk_graph_new();
+        int n = 300;
+        char k[16], a[16], b[16];
+        uint64_t rs = 77 + s;
+        for (int i = 0; i < n; i++) {
+            snprintf(k, sizeof k, "t%d", i);
+            if (i < 20) {
+                dusk_task(g, k, &dusk_identity, dusk_lit_int(i));
+            } else {
+                snprintf(a, sizeof a, "t%d", rdag_pick(&rs, i));
+                snprintf(b, sizeof b, "t%d", rdag_pick(&rs, i));
+                dusk_task(g, k, &dusk_sub, dusk_ref(a), dusk_ref(b));
+            }
+        }
+        dusk_task(g, "unused", &dusk_inc, dusk_ref("t5"));
+        assert_int_equal(dusk_graph_status(g, NULL), 0);
+
+        cbrec r1, r2;
+        cbrec_init(&r1, g, SCHEDS[s].workers);
+        cbrec_init(&r2, g, SCHEDS[s].workers);
+        dusk_callbacks cbs[2] = {CBS, CBS};
+        cbs[0].ud = &r1;
+        cbs[1].ud = &r2;
+        cbs[1].pretask = NULL; /* partial listeners are fine */
+        cbs[1].start = NULL;
+        dusk_run_stats st;
+        dusk_options o = mkopts(&SCHEDS[s], &st);
+        o.callbacks = cbs;
+        o.ncallbacks = 2;
+        const char *keys[2] = {"t299", "t250"};
+        dusk_value *out = NULL;
+        assert_int_equal(dusk_get_list(g, keys, 2, &o, &out, NULL), 0);
+        dusk_value_unref(out);
+
+        size_t nrun = st.ntasks;
+        assert_true(nrun > 20 && nrun < (size_t)n + 1);
+        assert_int_equal(atomic_load(&r1.starts), 1);
+        assert_int_equal(atomic_load(&r1.finishes), 1);
+        assert_int_equal(atomic_load(&r1.last_status), 0);
+        assert_int_equal(atomic_load(&r1.ntasks), nrun);
+        assert_int_equal(atomic_load(&r1.pretasks), (int)nrun);
+        assert_int_equal(atomic_load(&r1.posttasks), (int)nrun);
+        assert_int_equal(atomic_load(&r1.bad), 0);
+        for (size_t i = 0; i < dusk_graph_size(g); i++)
+            assert_true(atomic_load(&r1.pre[i]) == atomic_load(&r1.post[i]) &&
+                        atomic_load(&r1.pre[i]) <= 1);
+        assert_int_equal(atomic_load(&r2.pretasks), 0);
+        assert_int_equal(atomic_load(&r2.posttasks), (int)nrun);
+        assert_int_equal(atomic_load(&r2.finishes), 1);
+        /* on_event saw the same complete run; callbacks of different tasks
+         * may interleave, so cross-task checks use timestamps */
+        check_run_events(g, r1.log.ev, r1.log.n, keys, 2, SCHEDS[s].workers, 0,
+                         0, &st);
+        assert_int_equal(r2.log.n, r1.log.n);
+        cbrec_free(&r1);
+        cbrec_free(&r2);
+        dusk_graph_free(g);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Callbacks and a stream together see the same events. */
+static void test_callbacks_and_stream_together(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    rdag r;
+    dusk_graph *g = mixed_graph(&r, 5, 120);
+    cbrec rec;
+    cbrec_init(&rec, g, 4);
+    dusk_callbacks cb = CBS;
+    cb.ud = &rec;
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = {DUSK_SCHED_THREADS, 4, &cb, 1, s, NULL};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "top", &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    assert_int_equal(dusk_stream_appended(s), rec.log.n);
+    size_t n;
+    dusk_event *ev = malloc(rec.log.n * sizeof *ev + sizeof *ev);
+    n = dusk_stream_drain(s, ev, rec.log.n + 1);
+    assert_int_equal(n, rec.log.n);
+    /* same multiset of (task, kind) */
+    int counts[2][DUSK_EV_RUN_END + 1];
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++) {
+        counts[0][ev[i].kind]++;
+        counts[1][rec.log.ev[i].kind]++;
+    }
+    assert_memory_equal(counts[0], counts[1], sizeof counts[0]);
+    const char *keys[1] = {"top"};
+    check_run_events(g, ev, n, keys, 1, 4, STRICT, 0, NULL);
+    free(ev);
+    dusk_stream_free(s);
+    cbrec_free(&rec);
+    rdag_free(&r);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- errors ------------------------------------------------------------------------ */
+
+static int fail_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                   dusk_error *err, void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)out;
+    (void)ud;
+    return dusk_error_set(err, DUSK_EIO, "disk on fire");
+}
+
+static void test_error_event(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const dusk_func failf = {"failing", fail_fn, NULL};
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        dusk_graph *g = lecture_dsk();
+        dusk_task(g, "b", &failf, dusk_ref("a"));
+        int64_t bid = dusk_graph_find(g, "b");
+        dusk_stream *st = dusk_stream_new();
+        cbrec rec;
+        cbrec_init(&rec, g, SCHEDS[s].workers);
+        dusk_callbacks cb = CBS;
+        cb.ud = &rec;
+        dusk_options o = mkopts(&SCHEDS[s], NULL);
+        o.stream = st;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "z", &o, &out, &err), DUSK_EIO);
+        assert_null(out);
+        dusk_event ev[64];
+        size_t n = dusk_stream_drain(st, ev, 64);
+        assert_true(n >= 3);
+        assert_int_equal(ev[0].kind, DUSK_EV_RUN_BEGIN);
+        assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+        assert_int_equal(ev[n - 1].status, DUSK_EIO);
+        int errors = 0, b_start = 0, b_end = 0, z_start = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (ev[i].kind == DUSK_EV_ERROR) {
+                errors++;
+                assert_int_equal(ev[i].task, bid);
+                assert_int_equal(ev[i].status, DUSK_EIO);
+                assert_true(ev[i].worker >= 0 &&
+                            ev[i].worker < SCHEDS[s].workers);
+                assert_true(b_start);
+            }
+            if (ev[i].task == bid && ev[i].kind == DUSK_EV_START)
+                b_start++;
+            if (ev[i].task == bid && ev[i].kind == DUSK_EV_END)
+                b_end++;
+            if (ev[i].task == 4 && ev[i].kind == DUSK_EV_START)
+                z_start++;
+            if (i > 0)
+                assert_true(ev[i].t_ns >= ev[i - 1].t_ns);
+        }
+        assert_int_equal(errors, 1);
+        assert_int_equal(b_start, 1);
+        assert_int_equal(b_end, 0);
+        assert_int_equal(z_start, 0);
+        /* callbacks: posttask saw the failure, finish the run's status */
+        assert_int_equal(atomic_load(&rec.finishes), 1);
+        assert_int_equal(atomic_load(&rec.last_status), DUSK_EIO);
+        assert_int_equal(atomic_load(&rec.post[bid]), 1);
+        assert_int_equal(atomic_load(&rec.bad), 0);
+        assert_int_equal(rec.log.n, n);
+        cbrec_free(&rec);
+        dusk_stream_free(st);
+        dusk_graph_free(g);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static void test_kind_names(void **state)
+{
+    (void)state;
+    assert_string_equal(dusk_event_kind_name(DUSK_EV_READY), "ready");
+    assert_string_equal(dusk_event_kind_name(DUSK_EV_START), "start");
+    assert_string_equal(dusk_event_kind_name(DUSK_EV_END), "end");
+    assert_string_equal(dusk_event_kind_name(DUSK_EV_ERROR), "error");
+    assert_string_equal(dusk_event_kind_name(DUSK_EV_RELEASED), "released");
+    assert_non_null(dusk_event_kind_name(DUSK_EV_RUN_BEGIN));
+    assert_non_null(dusk_event_kind_name(DUSK_EV_RUN_END));
+    assert_non_null(dusk_event_kind_name(999));
+}
+
+/* A consumer that falls far behind loses nothing. */
+static void test_slow_consumer_lossless(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    char k[16], p[16];
+    dusk_graph_value(g, "c0", dusk_int(0));
+    for (int i = 1; i < 1500; i++) {
+        snprintf(k, sizeof k, "c%d", i);
+        snprintf(p, sizeof p, "c%d", i - 1);
+        dusk_task(g, k, &dusk_inc, dusk_ref(p));
+    }
+    drainer d;
+    d.s = dusk_stream_new();
+    evlog_init(&d.log);
+    d.runs = 1;
+    d.slow_ms = 2;
+    atomic_init(&d.idle_polls, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
+    dusk_run_stats st;
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, d.s, &st};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "c1499", &o, &out, NULL), 0);
+    assert_int_value(out, 1499);
+    dusk_value_unref(out);
+    pthread_join(th, NULL);
+    assert_int_equal(d.log.n, 1 + 1500 * 3 + 1499 + 1);
+    assert_int_equal(dusk_stream_lost(d.s), 0);
+    const char *keys[1] = {"c1499"};
+    check_run_events(g, d.log.ev, d.log.n, keys, 1, 2, STRICT, 0, &st);
+    dusk_stream_free(d.s);
+    evlog_free(&d.log);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_kind_names, reset_alloc),
+        cmocka_unit_test_teardown(test_event_sizes, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),
+        cmocka_unit_test_teardown(test_callbacks, reset_alloc),
+        cmocka_unit_test_teardown(test_callbacks_and_stream_together,
+                                  reset_alloc),
+        cmocka_unit_test_teardown(test_error_event, reset_alloc),
+        cmocka_unit_test_teardown(test_slow_consumer_lossless, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
