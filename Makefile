@@ -98,6 +98,8 @@ dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo
 
 srcs_of = $(sort $(foreach m,$($(1)_MODULES),$(wildcard $(m)/*.c)))
+# A library whose modules have no sources yet is left out.
+LIBRARIES := $(foreach l,$(LIBRARIES),$(if $(call srcs_of,$(l)),$(l)))
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
 pkg_cflags = $(if $(1),$(shell $(PKG_CONFIG) --cflags $(1)))
 pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1)))
