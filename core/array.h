@@ -26,10 +26,17 @@ typedef enum {
     K_GET_H5, K_GET_BUF,
     K_BINOP, K_BINOP_SCALAR, K_UNOP, K_ASTYPE, K_TRANSPOSE,
     K_RED_CHUNK, K_RED_COMBINE, K_RED_AGG,
-    K_STORE
+    K_RECHUNK, K_STORE, K_CUSTOM
 } kkind;
 
-typedef struct kparams {
+typedef struct kparams kparams;
+
+/* A kernel for operations that bring their own (slicing, joining, block
+ * products): called with the same arguments as dusk__block_task. */
+typedef int (*dusk__kernel)(const kparams *kp, dusk_value *const *args, size_t nargs,
+                            dusk_value **out, dusk_error *err);
+
+struct kparams {
     dusk_func func;              /* name: the operation, as Dask names it */
     char opname[40];
     kkind kind;
@@ -37,6 +44,7 @@ typedef struct kparams {
     dusk_dtype dtype;            /* of the output */
     int ndim;                    /* of the output blocks' grid */
     int64_t *off[DUSK_MAXDIMS];  /* block boundaries per axis (nb + 1) */
+    int64_t *in_off[DUSK_MAXDIMS];  /* K_RECHUNK: the input's boundaries */
     double a, b;                 /* fill; start, step; loc, scale; low, high; scalar */
     uint64_t seed;
     int scalar_first;
@@ -45,9 +53,17 @@ typedef struct kparams {
     int keepdims, ddof;
     dusk_dtype acc_dtype;
     struct dusk__h5dst *dst;     /* K_STORE */
-} kparams;
+    dusk__kernel kernel;         /* K_CUSTOM */
+    void *extra;                 /* K_CUSTOM: the operation's own data */
+    void (*extra_free)(void *);
+};
 
-typedef enum { L_BLOCKS, L_REDUCE, L_ORIGINAL } lkind;
+/* L_BLOCKS: one task per output block, reading one block of each input.
+ * L_REDUCE: each output block reads a group of input blocks (a list).
+ * L_GATHER: each output block reads every input block it overlaps.
+ * L_ORIGINAL: one string key holding a value.
+ * L_CUSTOM: the layer's inputs() callback says what each block reads. */
+typedef enum { L_BLOCKS, L_REDUCE, L_GATHER, L_ORIGINAL, L_CUSTOM } lkind;
 
 typedef struct layer layer;
 struct layer {
@@ -71,9 +87,71 @@ struct layer {
      * input axis d, -1 when it is dropped. */
     int64_t split[DUSK_MAXDIMS];
     int out_axis[DUSK_MAXDIMS];
+    /* L_CUSTOM: the arguments after (params, index) of block idx, as new
+     * dusk_args (references or lists of them); returns how many (at most
+     * DUSK__MAXIN), or -1 when out of memory. */
+    int (*inputs)(const layer *L, const int64_t *idx, dusk_arg **out);
+    void *data;                  /* for inputs(); freed with data_free */
+    void (*data_free)(void *);
     int64_t ntasks;
     const char *deps[DUSK__MAXIN];
     unsigned visit;              /* traversal stamp */
 };
+
+struct dusk_array {
+    dusk_ctx *ctx;
+    dusk_array *next;            /* in the context's list */
+    int status;                  /* 0, or the error that made it */
+    char *msg;                   /* its message (owned), when status != 0 */
+    layer *L;                    /* the layer whose blocks it is */
+    int ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    int64_t nb[DUSK_MAXDIMS];    /* blocks per axis */
+    int64_t *chunks[DUSK_MAXDIMS];  /* block sizes per axis, in chunkbuf */
+    int64_t *chunkbuf;
+    dusk_dtype dtype;
+};
+
+struct dusk_ctx {
+    dusk_array *arrays;
+    layer *layers;
+    dusk_error first;            /* the first error of any array */
+    unsigned stamp;              /* for layer traversals */
+};
+
+/* --- building blocks for array operations (core/array.c) --------------- */
+
+/* An array in an error state with a formatted message; never NULL. */
+dusk_array *dusk__array_fail(dusk_ctx *ctx, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+dusk_array *dusk__array_oom(dusk_ctx *ctx, const char *what);
+/* The first of a and b that is NULL or in an error state, else NULL. */
+dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b);
+/* 32 hex digits hashing the formatted text. */
+void dusk__token(char out[33], const char *fmt, ...);
+void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape);
+/* Kernel parameters for output blocks of the given chunks (a new opaque
+ * value, or NULL); *out points into it. */
+dusk_value *dusk__params_new(kkind kind, const char *opname, dusk_dtype dtype, int ndim,
+                             int64_t *const *chunks, const int64_t *nb, kparams **out);
+/* A layer named prefix-tok in ctx; takes params over (also on failure). */
+layer *dusk__layer_new(dusk_ctx *ctx, const char *prefix, const char *tok, lkind kind,
+                       dusk_value *params, int ndim, const int64_t *shape, const int64_t *nb,
+                       dusk_dtype dtype);
+void dusk__layer_input(layer *L, layer *in);
+/* The array of L's blocks (chunks copied). */
+dusk_array *dusk__array_new(dusk_ctx *ctx, layer *L, int ndim, const int64_t *shape,
+                            int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype);
+/* Normalises a chunks text for shape; on failure sets *err_out. */
+int dusk__normalize_chunks(dusk_ctx *ctx, const char *text, int ndim, const int64_t *shape,
+                           dusk_dtype dtype, int64_t **buf, int64_t *nb, int64_t **per,
+                           dusk_array **err_out);
+
+/* The task function of every array task (core/blocks.c). */
+int dusk__block_task(dusk_value *const *args, size_t nargs, dusk_value **out,
+                     dusk_error *err, void *ud);
 
 #endif /* DUSK_CORE_ARRAY_H */
