@@ -14,7 +14,22 @@
 **     then a per-worker summary (tasks run, busy ms, share of the wall
 **     time, a timeline) and a per-function one, all drawn from the events.
 **
-** Exits non-zero when a result is wrong or a run fails.
+**  4. the lecture's array demo: rnd_data.hdf5 (1000 x 10000 standard
+**     normal numbers, seeded) is made when absent, then read lazily in
+**     (500, 500) chunks, r = x - x.mean(axis=0) is described (Dask's
+**     Bytes/Shape/Count/Type table), computed on the threaded scheduler and
+**     stored to r.hdf5, and checked against a direct computation.
+**
+** Options (for part 4, so that it runs on anyone's data):
+**   --dir DIR            where files go (default: build/demo)
+**   --input FILE         HDF5 input (default: DIR/rnd_data.hdf5, made if absent)
+**   --dataset NAME       dataset in it (default: /data_set_1)
+**   --chunks SPEC        chunks, as Dask takes them (default: "(500, 500)")
+**   --output FILE        HDF5 output (default: DIR/r.hdf5; dataset /r)
+**   --workers N          threads for the array run (default: one per core)
+**   --array-only         skip parts 1 to 3
+**
+** Exits non-zero when a result is wrong, a run fails or an option is bad.
 */
 #include <inttypes.h>
 #include <pthread.h>
@@ -24,7 +39,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <math.h>
+#include <sys/stat.h>
+#include <sys/resource.h>
+
 #include <dusk.h>
+#include <dusk/array.h>
 
 /* The generated graph: GROUPS groups of PARTS tasks. */
 enum { GROUPS = 64, PARTS = 50, LOAD_MS = 8, STORE_MS = 4, WORKERS = 4 };
@@ -368,10 +388,177 @@ static void generated(void)
     dusk_graph_free(g);
 }
 
-int main(void)
+/* --- 4. the lecture's array demo ------------------------------------------- */
+
+typedef struct {
+    const char *dir, *input, *dataset, *chunks, *output;
+    int workers, array_only;
+} demo_opts;
+
+static double seconds(uint64_t t0) { return (now_ns() - t0) / 1e9; }
+
+static long peak_rss_mib(void)
 {
-    lecture();
-    generated();
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+/* Makes the lecture's input: 1000 x 10000 standard normal, seeded, written
+ * by dusk itself in (500, 500) chunks. */
+static void make_input(const char *path, const char *dataset)
+{
+    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_error err = DUSK_ERROR_INIT;
+    if (!ctx)
+        die("dusk_ctx_new", DUSK_ENOMEM, NULL);
+    dusk_array *g = dusk_random_normal(ctx, 2026, 0.0, 1.0, DUSK_SHAPE(1000, 10000), "(500, 500)");
+    uint64_t t0 = now_ns();
+    int rc = dusk_array_store(g, path, dataset, NULL, NULL, &err);
+    if (rc)
+        die("making the input", rc, &err);
+    printf("  made %s:%s (1000 x 10000 standard normal, seed 2026) in %.2f s\n", path, dataset,
+           seconds(t0));
+    dusk_ctx_free(ctx);
+}
+
+/* r = x - x.mean(axis=0) computed directly, in doubles, and compared with
+ * what dusk stored; returns the largest difference. */
+static double check_direct(dusk_ctx *ctx, const demo_opts *o, const char *out_path)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *x = NULL, *r = NULL;
+    int rc = dusk_array_compute(dusk_array_astype(dusk_from_hdf5(ctx, o->input, o->dataset, "-1"),
+                                                  DUSK_F8), NULL, &x, &err);
+    if (rc)
+        die("reading the input back", rc, &err);
+    rc = dusk_array_compute(dusk_array_astype(dusk_from_hdf5(ctx, out_path, "/r", "-1"), DUSK_F8),
+                            NULL, &r, &err);
+    if (rc)
+        die("reading the output back", rc, &err);
+    int64_t n0 = dusk_ndarray_ndim(x) ? dusk_ndarray_shape(x)[0] : 1;
+    int64_t m = n0 ? dusk_ndarray_size(x) / n0 : 0;
+    const double *xv = dusk_ndarray_data(x), *rv = dusk_ndarray_data(r);
+    double *mean = calloc((size_t)(m ? m : 1), sizeof *mean), worst = 0;
+    if (!mean)
+        die("calloc", DUSK_ENOMEM, NULL);
+    for (int64_t i = 0; i < n0; i++)
+        for (int64_t j = 0; j < m; j++)
+            mean[j] += xv[i * m + j];
+    for (int64_t j = 0; j < m; j++)
+        mean[j] /= (double)n0;
+    for (int64_t i = 0; i < n0; i++)
+        for (int64_t j = 0; j < m; j++) {
+            double d = fabs(rv[i * m + j] - (xv[i * m + j] - mean[j]));
+            if (d > worst || d != d)
+                worst = d;
+        }
+    free(mean);
+    dusk_value_unref(x);
+    dusk_value_unref(r);
+    return worst;
+}
+
+static void array_demo(const demo_opts *o)
+{
+    char input[4096], output[4096], table[2048];
+    dusk_error err = DUSK_ERROR_INIT;
+    struct stat st;
+    printf("\n== the lecture's array demo: r = x - x.mean(axis=0)\n");
+    if (mkdir(o->dir, 0777) != 0 && stat(o->dir, &st) != 0)
+        die(o->dir, DUSK_EIO, NULL);
+    snprintf(input, sizeof input, "%s", o->input ? o->input : "");
+    if (!o->input) {
+        snprintf(input, sizeof input, "%s/rnd_data.hdf5", o->dir);
+        if (stat(input, &st) != 0)
+            make_input(input, o->dataset);
+    }
+    snprintf(output, sizeof output, "%s", o->output ? o->output : "");
+    if (!o->output)
+        snprintf(output, sizeof output, "%s/r.hdf5", o->dir);
+    demo_opts used = *o;
+    used.input = input;
+
+    dusk_ctx *ctx = dusk_ctx_new();
+    if (!ctx)
+        die("dusk_ctx_new", DUSK_ENOMEM, NULL);
+    dusk_array *x = dusk_from_hdf5(ctx, input, o->dataset, o->chunks);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    int rc = dusk_array_status(r, &err);
+    if (rc)
+        die("building r", rc, &err);
+    printf("  x = from_hdf5('%s', '%s', chunks=%s)\n", input, o->dataset, o->chunks);
+    dusk_array_describe(x, table, sizeof table);
+    printf("x:\n%s", table);
+    dusk_array_describe(r, table, sizeof table);
+    printf("r:\n%s", table);
+
+    dusk_run_stats stats = {0};
+    dusk_options opts = DUSK_OPTIONS_INIT;
+    opts.workers = o->workers;
+    opts.stats = &stats;
+    dusk_store_options so = {0, true};
+    uint64_t t0 = now_ns();
+    rc = dusk_array_store(r, output, "/r", &so, &opts, &err);
+    if (rc)
+        die("storing r", rc, &err);
+    printf("  stored r to %s:/r in %.3f s on %d worker(s): %" PRIu64 " tasks, "
+           "peak held %.1f MiB, process peak RSS %ld MiB\n", output, seconds(t0), stats.workers,
+           stats.ntasks, stats.held_peak / 1048576.0, peak_rss_mib());
+    double worst = check_direct(ctx, &used, output);
+    printf("  check against a direct computation: max |difference| = %.3g\n", worst);
+    if (!(worst <= 1e-9)) {
+        printf("  the stored r differs from the direct computation\n");
+        failures++;
+    }
+    dusk_ctx_free(ctx);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: dusk-demo [--dir DIR] [--input FILE] [--dataset NAME] "
+                    "[--chunks SPEC] [--output FILE] [--workers N] [--array-only]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    demo_opts o = {"build/demo", NULL, "/data_set_1", "(500, 500)", NULL, 0, 0};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = !strcmp(a, "--dir") ? &o.dir : !strcmp(a, "--input") ? &o.input
+                            : !strcmp(a, "--dataset") ? &o.dataset
+                            : !strcmp(a, "--chunks") ? &o.chunks
+                            : !strcmp(a, "--output") ? &o.output : NULL;
+        if (slot || !strcmp(a, "--workers")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "dusk-demo: %s needs a value\n", a);
+                usage();
+            }
+            if (slot) {
+                *slot = argv[++i];
+            } else {
+                char *end;
+                long w = strtol(argv[++i], &end, 10);
+                if (*end || w < 0 || w > 1024) {
+                    fprintf(stderr, "dusk-demo: --workers wants a number 0..1024, not '%s'\n",
+                            argv[i]);
+                    usage();
+                }
+                o.workers = (int)w;
+            }
+        } else if (!strcmp(a, "--array-only")) {
+            o.array_only = 1;
+        } else {
+            fprintf(stderr, "dusk-demo: unknown option '%s'\n", a);
+            usage();
+        }
+    }
+    if (!o.array_only) {
+        lecture();
+        generated();
+    }
+    array_demo(&o);
     if (failures) {
         printf("\ndusk-demo: %d check(s) failed\n", failures);
         return 1;

@@ -1,0 +1,115 @@
+/*
+** bench/array.c — the lecture's array computation, timed as a whole process
+**
+** r = x - x.mean(axis=0) over an HDF5 dataset in (500, 500) chunks, stored
+** to an HDF5 file, on the threaded scheduler. Each measurement runs in a
+** child process of its own, so that its peak RSS (from wait4) is that of
+** the work alone:
+**
+**   array.lecture       (1000, 10000) float64, 76 MiB
+**   array.big           (20000, 10000) float64, 1.6 GB (larger than what
+**                       the run may hold: peak memory stays near workers x
+**                       a few chunks)
+**
+** Inputs are made once (seeded normal numbers, written by dusk) under
+** build/bench-data/ and reused. DUSK_BENCH_SKIP_BIG=1 skips array.big.
+*/
+#define _DEFAULT_SOURCE  /* wait4 */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <dusk.h>
+#include <dusk/array.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fail(const char *what, const dusk_error *err)
+{
+    fprintf(stderr, "bench/array: %s: %s\n", what, err->msg);
+    exit(1);
+}
+
+static void make_input(const char *path, int64_t rows)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return;
+    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *x = dusk_random_normal(ctx, 7, 0, 1, DUSK_SHAPE(rows, 10000), "(500, 500)");
+    if (dusk_array_store(x, path, "/data_set_1", NULL, NULL, &err))
+        fail("making the input", &err);
+    dusk_ctx_free(ctx);
+}
+
+/* The measured work, in a child: returns its wall time in seconds through
+ * a pipe, its peak RSS through wait4. */
+static void measure(const char *name, const char *in, const char *out)
+{
+    int fd[2];
+    if (pipe(fd) != 0) {
+        perror("pipe");
+        exit(1);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        double t0 = now_s();
+        dusk_ctx *ctx = dusk_ctx_new();
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_array *x = dusk_from_hdf5(ctx, in, "/data_set_1", "(500, 500)");
+        dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+        dusk_store_options so = {0, true};
+        if (dusk_array_store(r, out, "/r", &so, NULL, &err))
+            fail(name, &err);
+        dusk_ctx_free(ctx);
+        double t = now_s() - t0;
+        if (write(fd[1], &t, sizeof t) != (ssize_t)sizeof t)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    double t = -1;
+    if (read(fd[0], &t, sizeof t) != (ssize_t)sizeof t)
+        t = -1;
+    close(fd[0]);
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || t < 0) {
+        fprintf(stderr, "bench/array: %s failed\n", name);
+        exit(1);
+    }
+    if (t < 10)
+        printf("%s: %.0f ms\n", name, t * 1000);
+    else
+        printf("%s: %.2f s\n", name, t);
+    printf("%s.peak: %.0f MiB\n", name, ru.ru_maxrss / 1024.0);
+    fflush(stdout);
+}
+
+int main(void)
+{
+    mkdir("build", 0777);
+    mkdir("build/bench-data", 0777);
+    make_input("build/bench-data/lecture.hdf5", 1000);
+    measure("array.lecture", "build/bench-data/lecture.hdf5", "build/bench-data/lecture-r.hdf5");
+    const char *skip = getenv("DUSK_BENCH_SKIP_BIG");
+    if (!skip || strcmp(skip, "1") != 0) {
+        make_input("build/bench-data/big.hdf5", 20000);
+        measure("array.big", "build/bench-data/big.hdf5", "build/bench-data/big-r.hdf5");
+        remove("build/bench-data/big-r.hdf5");
+    }
+    return 0;
+}
