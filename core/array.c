@@ -24,6 +24,7 @@
 #include "dusk/alloc.h"
 #include "graph.h"
 #include "nd.h"
+#include "value.h"
 
 /* The array returned when not even an error array can be allocated. */
 static dusk_array oom_array = {.status = DUSK_ENOMEM, .msg = "out of memory building an array"};
@@ -1633,7 +1634,7 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
     rc = dusk_get_list(g, (const char *const *)keys, nkeys, opts, &blocks, err);
     if (rc)
         goto done;
-    result = dusk_ndarray_new(a->dtype, a->ndim, a->shape);
+    result = dusk__ndarray_uninit(a->dtype, a->ndim, a->shape);
     if (!result) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
         goto done;

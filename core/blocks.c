@@ -64,7 +64,10 @@ static int fill(const kparams *kp, const dusk_value *index, dusk_value **out, du
 {
     int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS];
     block_geometry(kp, index, shape, start);
-    dusk_value *v = dusk_ndarray_new(kp->dtype, kp->ndim, shape);
+    /* zeros come cleared; everything else writes every element */
+    dusk_value *v = kp->kind == K_FILL && kp->a == 0
+                        ? dusk_ndarray_new(kp->dtype, kp->ndim, shape)
+                        : dusk__ndarray_uninit(kp->dtype, kp->ndim, shape);
     if (!v)
         return oom(err);
     int64_t n = dusk_ndarray_size(v);
@@ -144,7 +147,8 @@ static int get_block(const kparams *kp, const dusk_value *index, const dusk_valu
 {
     int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS];
     block_geometry(kp, index, shape, start);
-    dusk_value *v = dusk_ndarray_new(kp->dtype, kp->ndim, shape);
+    dusk_value *v = kp->kind == K_GET_H5 ? dusk__ndarray_uninit(kp->dtype, kp->ndim, shape)
+                                         : dusk_ndarray_new(kp->dtype, kp->ndim, shape);
     if (!v)
         return oom(err);
     int rc = 0;
@@ -252,9 +256,13 @@ static int store(const kparams *kp, const dusk_value *index, const dusk_value *b
     for (int d = 0; d < kp->ndim; d++)
         n *= shape[d];
     if (n > 0) {
-        dusk_value *c = NULL;
         /* HDF5 wants C order in the dtype of the dataset */
-        int rc = dusk__nd_astype(block, kp->dtype, &c, err);
+        dusk_value *c = NULL;
+        int rc = 0;
+        if (dusk_ndarray_dtype(block) == kp->dtype && dusk__ndarray_is_contiguous(block))
+            c = dusk_value_ref((dusk_value *)block);
+        else
+            rc = dusk__nd_astype(block, kp->dtype, &c, err);
         if (rc)
             return rc;
         rc = dusk__h5_write(kp->dst, start, shape, dusk_ndarray_data(c), err);

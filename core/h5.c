@@ -94,6 +94,30 @@ static int dtype_of(hid_t type)
     return -1;
 }
 
+/* H5Lexists on every component of a path ("/a/b/c"), as HDF5 wants:
+ * 1, 0, or -1. */
+static htri_t link_exists(hid_t file, const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof buf)
+        return -1;
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0')
+            continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (i > 1 || buf[0] != '/') {
+            htri_t e = H5Lexists(file, buf, H5P_DEFAULT);
+            if (e <= 0)
+                return e;
+        }
+        buf[i] = c;
+    }
+    return 1;
+}
+
 struct dusk__h5src {
     hid_t file, dset, mem_type;
     int ndim;
@@ -130,7 +154,7 @@ int dusk__h5_open(const char *path, const char *dataset, dusk__h5src **out,
         goto done;
     }
     obj_info info;
-    if (H5Lexists(s->file, dataset, H5P_DEFAULT) <= 0 || get_info(s->file, dataset, &info) < 0) {
+    if (link_exists(s->file, dataset) <= 0 || get_info(s->file, dataset, &info) < 0) {
         rc = dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
         goto done;
     }
@@ -261,6 +285,56 @@ static int copy_file(const char *from, const char *to)
 
 static char *dup_str(const char *s) { return dusk_strdup(s); }
 
+typedef struct {
+    hid_t from, to;
+    const char *group;   /* the group being copied, "/..." */
+    const char *skip;    /* the dataset path left out */
+    int rc;
+} copy_state;
+
+static int copy_except(hid_t from, hid_t to, const char *group, const char *skip);
+
+static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void *ud)
+{
+    (void)g;
+    (void)info;
+    copy_state *st = ud;
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s%s", st->group, strcmp(st->group, "/") ? "/" : "", name);
+    char want[4096];  /* the skipped path, always absolute */
+    snprintf(want, sizeof want, "%s%s", st->skip[0] == '/' ? "" : "/", st->skip);
+    size_t pl = strlen(path);
+    if (strcmp(path, want) == 0)
+        return 0;  /* the dataset being replaced */
+    if (strncmp(want, path, pl) == 0 && want[pl] == '/') {
+        /* an ancestor of it: make the group and copy its other members */
+        hid_t ng = H5Gcreate2(st->to, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (ng < 0 || copy_except(st->from, st->to, path, st->skip) < 0)
+            st->rc = -1;
+        if (ng >= 0)
+            H5Gclose(ng);
+        return st->rc < 0 ? -1 : 0;
+    }
+    if (H5Ocopy(st->from, path, st->to, path, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+        st->rc = -1;
+        return -1;
+    }
+    return 0;
+}
+
+/* Copies every object under group of from into to, except the dataset at
+ * skip (and creating the groups on its way). */
+static int copy_except(hid_t from, hid_t to, const char *group, const char *skip)
+{
+    copy_state st = {from, to, group, skip, 0};
+    hid_t g = H5Gopen2(from, group, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    herr_t e = H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, copy_link, &st);
+    H5Gclose(g);
+    return e < 0 || st.rc < 0 ? -1 : 0;
+}
+
 int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int ndim,
                     const int64_t *shape, const int64_t *chunk, int gzip, int overwrite,
                     dusk__h5dst **out, dusk_error *err)
@@ -296,29 +370,45 @@ int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int
             rc = dusk_error_set(err, DUSK_EIO, "'%s' exists and is not an HDF5 file", path);
             goto done;
         }
-        if (copy_file(path, tmp) < 0) {
-            rc = dusk_error_set(err, DUSK_EIO, "cannot copy '%s' to '%s': %s", path, tmp,
-                                strerror(errno));
+        hid_t old = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        htri_t has = old >= 0 ? link_exists(old, dataset) : -1;
+        if (old < 0 || has < 0) {
+            if (old >= 0)
+                H5Fclose(old);
+            rc = dusk_error_set(err, DUSK_EIO, "cannot read HDF5 file '%s'", path);
             goto done;
         }
-        d->file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+        if (has && !overwrite) {
+            H5Fclose(old);
+            rc = dusk_error_set(err, DUSK_EIO, "'%s' already has '%s' (ask to overwrite it)",
+                                path, dataset);
+            goto done;
+        }
+        if (has) {
+            /* Deleting a dataset in place does not give its space back:
+             * build a new file with everything else instead. */
+            d->file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+            if (d->file >= 0 && copy_except(old, d->file, "/", dataset) < 0) {
+                H5Fclose(old);
+                rc = dusk_error_set(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
+                goto done;
+            }
+            H5Fclose(old);
+        } else {
+            H5Fclose(old);
+            if (copy_file(path, tmp) < 0) {
+                rc = dusk_error_set(err, DUSK_EIO, "cannot copy '%s' to '%s': %s", path, tmp,
+                                    strerror(errno));
+                goto done;
+            }
+            d->file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+        }
     } else {
         d->file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     }
     if (d->file < 0) {
         rc = dusk_error_set(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
         goto done;
-    }
-    if (H5Lexists(d->file, dataset, H5P_DEFAULT) > 0) {
-        if (!overwrite) {
-            rc = dusk_error_set(err, DUSK_EIO, "'%s' already has '%s' (ask to overwrite it)",
-                                path, dataset);
-            goto done;
-        }
-        if (H5Ldelete(d->file, dataset, H5P_DEFAULT) < 0) {
-            rc = dusk_error_set(err, DUSK_EIO, "cannot replace '%s' in '%s'", dataset, path);
-            goto done;
-        }
     }
     hsize_t dims[H5S_MAX_RANK], cdims[H5S_MAX_RANK];
     int chunked = ndim > 0;
@@ -332,6 +422,8 @@ int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
+    /* every element gets written: no fill values to write first */
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     if (chunked) {
         H5Pset_chunk(dcpl, ndim, cdims);
         if (gzip > 0)

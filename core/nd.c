@@ -361,7 +361,7 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         }
         shape[d] = x == 1 ? y : x;
     }
-    dusk_value *o = dusk_ndarray_new(out_dtype, ndim, shape);
+    dusk_value *o = dusk__ndarray_uninit(out_dtype, ndim, shape);
     if (!o) {
         dusk_value_unref(sv);
         return oom(err);
@@ -438,7 +438,7 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                         dusk_value **out, dusk_error *err)
 {
     int ndim = a->u.nd.ndim;
-    dusk_value *o = dusk_ndarray_new(t, ndim, a->u.nd.shape);
+    dusk_value *o = dusk__ndarray_uninit(t, ndim, a->u.nd.shape);
     if (!o)
         return oom(err);
     if (count_of(ndim, a->u.nd.shape) > 0) {

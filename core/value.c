@@ -165,14 +165,14 @@ static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *sha
     return v;
 }
 
-dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape)
+static dusk_value *ndarray_make(dusk_dtype dtype, int ndim, const int64_t *shape, int zero)
 {
     size_t count;
     dusk_value *v = ndarray_header(dtype, ndim, shape, &count);
     if (!v)
         return NULL;
     dusk__ndarray *a = &v->u.nd;
-    a->data = dusk_calloc(1, a->nbytes);
+    a->data = zero ? dusk_calloc(1, a->nbytes) : dusk_malloc(a->nbytes);
     if (!a->data) {
         dusk_free(v);
         return NULL;
@@ -183,6 +183,28 @@ dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape)
         step *= shape[i] ? shape[i] : 1;
     }
     return v;
+}
+
+dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape)
+{
+    return ndarray_make(dtype, ndim, shape, 1);
+}
+
+dusk_value *dusk__ndarray_uninit(dusk_dtype dtype, int ndim, const int64_t *shape)
+{
+    return ndarray_make(dtype, ndim, shape, 0);
+}
+
+int dusk__ndarray_is_contiguous(const dusk_value *v)
+{
+    const dusk__ndarray *a = &v->u.nd;
+    int64_t step = (int64_t)dtypes[a->dtype].size;
+    for (int i = a->ndim - 1; i >= 0; i--) {
+        if (a->shape[i] != 1 && a->strides[i] != step)
+            return 0;
+        step *= a->shape[i];
+    }
+    return 1;
 }
 
 dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape,
