@@ -15,6 +15,7 @@
 ** the producer never touches it again.
 */
 #include <stdatomic.h>
+#include <time.h>
 
 #include "dusk/alloc.h"
 #include "events.h"
@@ -126,4 +127,11 @@ const char *dusk_event_kind_name(int kind)
     static const char *names[] = {"run-begin", "ready", "start", "end",
                                   "error", "released", "run-end"};
     return kind >= 0 && (size_t)kind < sizeof names / sizeof *names ? names[kind] : "?";
+}
+
+uint64_t dusk_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -790,6 +790,22 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
     return g->rdep_off[id + 1] - g->rdep_off[id];
 }
 
+int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids)
+{
+    if (!g || !g->valid || !valid_id(g, id))
+        return DUSK_EINVAL;
+    *ids = g->dep_ids + g->dep_off[id];
+    return g->dep_off[id + 1] - g->dep_off[id];
+}
+
+int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids)
+{
+    if (!g || !g->valid || !valid_id(g, id))
+        return DUSK_EINVAL;
+    *ids = g->rdep_ids + g->rdep_off[id];
+    return g->rdep_off[id + 1] - g->rdep_off[id];
+}
+
 /* --- culling ------------------------------------------------------------- */
 
 int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,

@@ -76,12 +76,7 @@ struct worker {
     size_t ndrop;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static uint64_t now_ns(void) { return dusk_now_ns(); }
 
 int dusk_ncores(void)
 {
@@ -523,12 +518,12 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
 
     /* Begin: events for the run and the tasks ready from the start. */
     if (r->listening) {
+        r->t0 = now_ns();  /* the epoch: read before start, as events.h says */
         for (size_t i = 0; i < r->ncbs; i++)
             if (r->cbs[i].start)
                 r->cbs[i].start(r->cbs[i].ud, g, nids);
         r->run_index = r->stream ? dusk__stream_next_run(r->stream) : 0;
-        r->t0 = now_ns();
-        emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, nids, 0);  /* at t = 0 */
+        emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, nids, r->threaded ? nworkers : 1);  /* t = 0 */
     }
     for (size_t i = 0; i < nids; i++)
         if (r->waiting[ids[i]] == 0) {

@@ -330,6 +330,73 @@ static void test_event_sizes(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* RUN_BEGIN's status is the number of workers; t_ns counts from an epoch
+ * read just before the start callbacks, on dusk_now_ns()'s clock; the
+ * const dependency readers answer inside callbacks. */
+typedef struct {
+    uint64_t epoch_seen;     /* dusk_now_ns() in start */
+    uint64_t last_t;         /* largest t_ns delivered */
+    int future;              /* an event stamped after it was delivered */
+    int deps_ok;
+} clock_probe;
+
+static void probe_start(void *ud, const dusk_graph *g, size_t ntasks)
+{
+    (void)ntasks;
+    clock_probe *p = ud;
+    p->epoch_seen = dusk_now_ns();
+    const int64_t *ids;
+    int64_t z = dusk_graph_find(g, "z");
+    p->deps_ok = dusk_graph_deps(g, z, &ids) == 2 && dusk_graph_rdeps(g, z, &ids) == 0;
+}
+
+static void probe_event(void *ud, const dusk_event *ev)
+{
+    clock_probe *p = ud;
+    uint64_t now = dusk_now_ns();
+    /* the epoch was read before start: t_ns <= now - epoch_seen, up to
+     * the time between the epoch and start (well under 1 ms) */
+    if (ev->t_ns > now - p->epoch_seen + 1000000)
+        p->future = 1;
+    if (ev->t_ns > p->last_t)
+        p->last_t = ev->t_ns;
+}
+
+static void test_run_begin_and_clock(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    const int64_t *ids;
+    assert_int_equal(dusk_graph_deps(g, 0, &ids), DUSK_EINVAL);  /* not validated */
+    for (int k = 0; k < 2; k++) {
+        dusk_stream *s = dusk_stream_new();
+        clock_probe p = {0};
+        dusk_callbacks cb = {&p, probe_start, NULL, NULL, NULL, probe_event};
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 3, &cb, 1, s, NULL};
+        uint64_t before = dusk_now_ns();
+        dusk_value *out = NULL;
+        assert_int_equal(dusk_get(g, "z", &o, &out, NULL), 0);
+        uint64_t after = dusk_now_ns();
+        dusk_event ev[64];
+        size_t n = dusk_stream_drain(s, ev, 64);
+        assert_true(n > 2);
+        assert_int_equal(ev[0].kind, DUSK_EV_RUN_BEGIN);
+        assert_int_equal(ev[0].status, k ? 3 : 1);
+        assert_true(p.deps_ok);
+        assert_int_equal(p.future, 0);
+        assert_true(p.epoch_seen >= before && p.epoch_seen <= after);
+        assert_true(ev[n - 1].t_ns <= after - before);
+        dusk_value_unref(out);
+        dusk_stream_free(s);
+    }
+    int64_t z = dusk_graph_find(g, "z");
+    assert_int_equal(dusk_graph_deps(g, z, &ids), 2);
+    assert_int_equal(dusk_graph_deps(g, 99, &ids), DUSK_EINVAL);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A drain with a small max returns the oldest events first. */
 static void test_stream_partial_drains(void **state)
 {
@@ -722,6 +789,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_kind_names, reset_alloc),
         cmocka_unit_test_teardown(test_event_sizes, reset_alloc),
+        cmocka_unit_test_teardown(test_run_begin_and_clock, reset_alloc),
         cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
         cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),

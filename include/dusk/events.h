@@ -27,8 +27,17 @@
 **    needed it.
 **  - Timestamps are non-decreasing in stream order, across all workers.
 **  - Per worker, START and END/ERROR alternate in time.
-**  - Callbacks: on_event for one task is called in the order above; events
-**    of different tasks on different workers may interleave in any order.
+**  - Callbacks: each worker's events reach on_event in the order above, on
+**    that worker's thread, one worker at a time per worker id; events with
+**    worker -1 (RUN_BEGIN, the first READYs, RUN_END) come from the thread
+**    that called the scheduler, never while a worker is delivering. Across
+**    workers, calls interleave in any order: the START of a task on worker
+**    B may be delivered before the READY that worker A emitted for it. The
+**    timestamps, and the stream, keep the true order.
+**  - Time: t_ns is dusk_now_ns() at the transition minus the run's epoch,
+**    which is read just before the start callbacks are called; a recorder
+**    that reads dusk_now_ns() in start has the epoch to well under a
+**    microsecond (for samples taken on threads of its own).
 **
 ** With no listener (no callbacks, no stream) a scheduler does no event work
 ** per task: it builds no event and reads no clock (a run reads the clock
@@ -64,11 +73,15 @@ typedef struct dusk_event {
     int64_t task;      /* the task's id in the graph; -1 for RUN_* */
     int32_t worker;    /* 0..workers-1; -1 where no worker is involved */
     int32_t kind;      /* a dusk_event_kind; RUN_END: also see status */
-    int32_t status;    /* RUN_END and ERROR: the run's / task's code */
+    int32_t status;    /* RUN_END and ERROR: the run's / task's code;
+                          RUN_BEGIN: the number of workers */
     int32_t run;       /* which run of the stream (0, 1, ...) */
 } dusk_event;
 
 const char *dusk_event_kind_name(int kind);   /* "ready", "start", ... */
+
+/* The clock events are measured with (CLOCK_MONOTONIC), in ns. */
+uint64_t dusk_now_ns(void);
 
 struct dusk_graph;
 

@@ -137,6 +137,11 @@ dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
  * code when the graph does not validate. */
 int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids);
 int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
+/* The same for a graph that has been validated (a computation validates
+ * it, so callbacks may use these on the graph they are given); they only
+ * read. DUSK_EINVAL when the graph is not validated or id is not a task. */
+int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids);
+int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
 
 /* --- validation, culling, ordering --------------------------------------- */
 

@@ -1,0 +1,330 @@
+/*
+** dusk — profiling runs: what dask.diagnostics records, and where it goes
+**
+** Recorders, built on the event stream (events.h):
+**
+**  - dusk_profiler records, per run it is attached to, what Dask's three
+**    diagnostics record, each part switched on by a DUSK_PROF_* bit:
+**      TASKS      Profiler: per task its key, function, start, end, worker,
+**                 result bytes and dependencies;
+**      RESOURCES  ResourceProfiler: process RSS, CPU % and the bytes the
+**                 scheduler holds, sampled every dt on a thread of its own
+**                 while a run is active (or between dusk_profiler_begin and
+**                 dusk_profiler_end);
+**      CACHE      CacheProfiler: bytes (or count) of results held over time
+**                 per task group (Dask's key_split name of the key).
+**    Recording is lossless (a run of a million tasks gives a million task
+**    records) and cheap: on_event runs on the worker threads and appends to
+**    per-worker buffers that grow in blocks, with no lock and no shared
+**    counter. The expensive work (ordering, key groups, the summary, cache
+**    series) is done once, on the first read after a run.
+**  - dusk_progress draws Dask's progress bar on stderr.
+**
+** Outputs of a profiler: the summary (per function count, total, mean, max
+** and share of busy time; the critical path; parallel efficiency), Chrome
+** Trace Event JSON (Perfetto, chrome://tracing, speedscope; dusk reads it
+** back), CSV, charts through cairo (PNG, SVG, PDF), and a self-contained
+** HTML report.
+**
+**     dusk_profiler *prof = dusk_profiler_new(NULL);       (everything on)
+**     dusk_callbacks cb = dusk_profiler_callbacks(prof);
+**     dusk_options o = DUSK_OPTIONS_INIT;
+**     o.callbacks = &cb;
+**     o.ncallbacks = 1;
+**     dusk_get(g, "z", &o, &z, &err);
+**     dusk_profiler_print_summary(prof, stdout);
+**     dusk_profiler_write_trace(prof, "trace.json", NULL, &err);
+**     dusk_profiler_write_chart(prof, "timeline.png", NULL, &err);
+**     dusk_profiler_write_report(prof, "report.html", NULL, &err);
+**     dusk_profiler_free(prof);
+**
+** Ownership: dusk_profiler_new / dusk_profiler_read_trace* and
+** dusk_progress_new return objects the caller frees with the matching
+** _free. Every pointer a profiler hands out (records, names, summaries)
+** points into the profiler and stays valid until it records another run,
+** is cleared or is freed.
+**
+** Threads: a recorder follows one run at a time. Between runs, one thread
+** at a time may read a profiler; reading may finish preparing its records,
+** which is why readers take a non-const profiler.
+**
+** Times are ns since the profile began: the earliest of its first run's
+** RUN_BEGIN, its first dusk_profiler_begin and its first resource sample.
+**
+** Output files are written whole or not at all: to a temporary file beside
+** the target that is renamed over it once complete. Errors come back as a
+** DUSK_E... code with a message in the dusk_error naming the file.
+*/
+#ifndef DUSK_PROFILER_H
+#define DUSK_PROFILER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "events.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- recording ------------------------------------------------------------ */
+
+typedef struct dusk_profiler dusk_profiler;
+
+enum {
+    DUSK_PROF_TASKS = 1,      /* task records (Dask's Profiler) */
+    DUSK_PROF_RESOURCES = 2,  /* RSS, CPU, held bytes (ResourceProfiler) */
+    DUSK_PROF_CACHE = 4,      /* results held per task group (CacheProfiler) */
+    DUSK_PROF_ALL = 7
+};
+
+typedef enum {
+    DUSK_CACHE_BYTES = 0,     /* the cache series count bytes */
+    DUSK_CACHE_COUNT          /* ... or results */
+} dusk_cache_metric;
+
+typedef struct dusk_profiler_options {
+    unsigned record;                 /* DUSK_PROF_* bits; 0 means ALL */
+    double dt;                       /* resource sampling interval, s; 0: 0.1 */
+    dusk_cache_metric cache_metric;  /* what the cache series count */
+} dusk_profiler_options;
+
+#define DUSK_PROFILER_OPTIONS_INIT {DUSK_PROF_ALL, 0.1, DUSK_CACHE_BYTES}
+
+/* A new profiler with options o (NULL: the defaults), or NULL when out of
+ * memory. Free it with dusk_profiler_free. */
+dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o);
+/* NULL-safe. Not while a run it follows is going on. */
+void dusk_profiler_free(dusk_profiler *p);
+
+/* The callbacks to put in dusk_options.callbacks (copy them anywhere: they
+ * only point at p). Every run they see is added to the profile. */
+dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p);
+
+/* Samples resources across a whole block of work (several runs, and the
+ * time between them) instead of only while a run is active. end stops the
+ * sampler thread and waits for it. begin returns DUSK_EINVAL when a block
+ * is already open or the profiler was read from a trace, DUSK_ESYS when
+ * the thread cannot start; end returns DUSK_EINVAL without a begin. */
+int dusk_profiler_begin(dusk_profiler *p);
+int dusk_profiler_end(dusk_profiler *p);
+
+/* Forgets every record (Dask's clear()); options stay. */
+void dusk_profiler_clear(dusk_profiler *p);
+
+/* 0, or DUSK_ENOMEM when records were lost because a buffer block could
+ * not be allocated during a run (then dusk_profiler_lost says how many),
+ * or the code of a failure to prepare the records. */
+int dusk_profiler_status(dusk_profiler *p);
+uint64_t dusk_profiler_lost(dusk_profiler *p);
+
+/* --- the records -------------------------------------------------------------- */
+
+typedef struct dusk_task_record {
+    const char *key;        /* the key's text */
+    const char *func;       /* function's display name; "(value)", "(alias)" */
+    const char *group;      /* key_split(key): the task group */
+    uint64_t start_ns;      /* START */
+    uint64_t end_ns;        /* END or ERROR */
+    uint64_t released_ns;   /* RELEASED; a kept result: the end of its run */
+    uint64_t nbytes;        /* the result's bytes (0 after an error) */
+    int64_t task;           /* the task's id in its run's graph */
+    int32_t worker;         /* 0 .. its run's workers - 1 */
+    int32_t run;            /* index of its run in the profile */
+    int32_t status;         /* 0, or the task's error code */
+    uint32_t ndeps;         /* its dependencies in the run ... */
+    const size_t *deps;     /* ... as indices of task records */
+} dusk_task_record;
+
+typedef struct dusk_run_record {
+    uint64_t begin_ns;      /* RUN_BEGIN */
+    uint64_t wall_ns;       /* RUN_BEGIN to RUN_END */
+    uint64_t ntasks;        /* tasks in the run */
+    int32_t workers;        /* worker threads (ids 0 .. workers - 1) */
+    int32_t status;         /* the run's code */
+} dusk_run_record;
+
+typedef struct dusk_resource_sample {
+    uint64_t t_ns;
+    uint64_t rss;           /* resident set size, bytes */
+    uint64_t held;          /* bytes the scheduler held (0 outside runs) */
+    double cpu;             /* CPU % since the previous sample (100 = a core) */
+} dusk_resource_sample;
+
+typedef struct dusk_cache_point {
+    uint64_t t_ns;
+    double value;           /* bytes or results held from t_ns on */
+} dusk_cache_point;
+
+/* Task records ordered by start time (ties by run, worker), and their count. */
+size_t dusk_profiler_ntasks(dusk_profiler *p);
+const dusk_task_record *dusk_profiler_tasks(dusk_profiler *p);
+size_t dusk_profiler_nruns(dusk_profiler *p);
+const dusk_run_record *dusk_profiler_runs(dusk_profiler *p);
+size_t dusk_profiler_nsamples(dusk_profiler *p);
+const dusk_resource_sample *dusk_profiler_samples(dusk_profiler *p);
+/* Task groups (key_split names) of the cache series, sorted by name. */
+size_t dusk_profiler_ngroups(dusk_profiler *p);
+const char *dusk_profiler_group(dusk_profiler *p, size_t k);
+/* The step series of group k (k == ngroups: all groups together), in the
+ * profiler's cache metric; returns its length. */
+size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k,
+                                  const dusk_cache_point **pts);
+
+/* --- the summary -------------------------------------------------------------- */
+
+typedef struct dusk_func_stats {
+    const char *func;       /* display name */
+    uint64_t count;         /* tasks */
+    uint64_t total_ns;      /* sum of their durations */
+    uint64_t max_ns;
+    double mean_ns;
+    double share;           /* total_ns / busy time, 0..1 */
+} dusk_func_stats;
+
+typedef struct dusk_profile_summary {
+    uint64_t ntasks;        /* task records */
+    uint64_t nerrors;       /* ... of failed tasks */
+    size_t nruns;
+    uint64_t wall_ns;       /* sum of the runs' wall times */
+    uint64_t busy_ns;       /* sum of the tasks' durations */
+    int workers;            /* most workers of a run */
+    double efficiency;      /* busy / sum over runs of workers x wall, 0..1 */
+    uint64_t critical_ns;   /* length of the critical path ... */
+    size_t ncritical;       /* ... its tasks, first to last ... */
+    const size_t *critical; /* ... as indices of task records */
+    size_t nfuncs;
+    const dusk_func_stats *funcs;  /* most total time first */
+    uint64_t lost;          /* records lost (see dusk_profiler_lost) */
+} dusk_profile_summary;
+
+/* Fills *s (pointers into p). The critical path is the chain of
+ * dependencies with the largest sum of measured durations. */
+int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s);
+/* Prints the summary and the per-function table; returns 0 or DUSK_EIO. */
+int dusk_profiler_print_summary(dusk_profiler *p, FILE *f);
+
+/* --- Chrome Trace Event JSON -------------------------------------------------------- */
+
+typedef struct dusk_trace_options {
+    int flows;              /* flow arrows for dependencies (default 1) */
+} dusk_trace_options;
+
+#define DUSK_TRACE_OPTIONS_INIT {1}
+
+/* Writes the profile as a Chrome trace: an 'X' event per task (args: key,
+ * bytes, id, run, deps, released, status), 'M' names for the process and
+ * each worker, 'C' counters for memory, CPU and cache, optional 's'/'f'
+ * flows for dependencies, and the runs under "otherData". o may be NULL. */
+int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
+                              const dusk_trace_options *o, dusk_error *err);
+/* Reads a trace that dusk (or another tool: only X events are needed)
+ * wrote, into a new profiler that only reads (its callbacks ignore runs).
+ * A malformed, truncated or absurd file is rejected with a message naming
+ * the place: "trace.json:1:5023: expected ',' or ']'". */
+int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
+                             dusk_error *err);
+/* The same from memory; name is what messages call it. */
+int dusk_profiler_read_trace_buffer(const char *data, size_t n,
+                                    const char *name, dusk_profiler **out,
+                                    dusk_error *err);
+
+/* --- CSV ---------------------------------------------------------------------------------- */
+
+/* Task records: task,key,function,group,worker,run,start_ns,end_ns,
+ * duration_ns,released_ns,nbytes,status. */
+int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path,
+                                  dusk_error *err);
+/* Resource samples: t_ns,rss_bytes,held_bytes,cpu_percent. */
+int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path,
+                                      dusk_error *err);
+/* Cache series: t_ns,group,value (one row per change). */
+int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path,
+                                  dusk_error *err);
+
+/* --- charts --------------------------------------------------------------------------------- */
+
+typedef enum {
+    DUSK_CHART_AUTO = 0,    /* from the file name: .png, .svg, .pdf */
+    DUSK_CHART_PNG,
+    DUSK_CHART_SVG,
+    DUSK_CHART_PDF
+} dusk_chart_format;
+
+enum {
+    DUSK_PANEL_TASKS = 1,   /* task stream: a row per worker */
+    DUSK_PANEL_MEMORY = 2,  /* RSS and held bytes */
+    DUSK_PANEL_CPU = 4,     /* CPU % */
+    DUSK_PANEL_CACHE = 8,   /* results held per task group */
+    DUSK_PANEL_ALL = 15
+};
+
+typedef struct dusk_chart_options {
+    int width, height;      /* pixels (points for SVG/PDF); 0: 1000 x auto */
+    dusk_chart_format format;
+    unsigned panels;        /* DUSK_PANEL_* bits; 0: those with data */
+    const char *title;      /* NULL: "dusk profile" */
+} dusk_chart_options;
+
+#define DUSK_CHART_OPTIONS_INIT {0, 0, DUSK_CHART_AUTO, 0, NULL}
+
+/* Draws the panels stacked on one time axis, like Dask's
+ * visualize([prof, rprof, cprof]). o may be NULL. */
+int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
+                              const dusk_chart_options *o, dusk_error *err);
+/* The same to a writer (format must not be AUTO): write gets the bytes in
+ * pieces and returns 0, or non-zero to stop with DUSK_EIO. */
+typedef int (*dusk_write_fn)(void *closure, const unsigned char *data,
+                             size_t n);
+int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write,
+                           void *closure, const dusk_chart_options *o,
+                           dusk_error *err);
+
+/* --- the HTML report --------------------------------------------------------------- */
+
+typedef struct dusk_report_options {
+    const char *title;      /* NULL: "dusk performance report" */
+    /* An SVG picture of the graph (e.g. viz's output, coloured by
+     * duration), inlined as given; text before "<svg" (an XML prolog, a
+     * DOCTYPE) is dropped. NULL: the report says none was given. */
+    const char *graph_svg;
+} dusk_report_options;
+
+#define DUSK_REPORT_OPTIONS_INIT {NULL, NULL}
+
+/* One self-contained HTML file that works offline (no script, no external
+ * resource): the summary, the task stream, memory and CPU over time, cache
+ * size, the graph picture and the per-function table, like distributed's
+ * performance_report. o may be NULL. */
+int dusk_profiler_write_report(dusk_profiler *p, const char *path,
+                               const dusk_report_options *o, dusk_error *err);
+
+/* --- the progress bar --------------------------------------------------------------- */
+
+typedef struct dusk_progress dusk_progress;
+
+typedef struct dusk_progress_options {
+    FILE *out;              /* NULL: stderr */
+    int width;              /* of the bar, characters; 0: 40 */
+    double dt;              /* seconds between redraws; 0: 0.1 */
+    double minimum;         /* runs shorter than this (s) draw nothing */
+    int force;              /* draw even when out is not a terminal */
+} dusk_progress_options;
+
+#define DUSK_PROGRESS_OPTIONS_INIT {NULL, 40, 0.1, 0.0, 0}
+
+/* Draws `[########                ] | 35% Completed |  1.2s` from a thread
+ * of its own while a run goes on, at most every dt, and a final line when
+ * the run ends (100% unless it failed). NULL when out of memory. */
+dusk_progress *dusk_progress_new(const dusk_progress_options *o);
+void dusk_progress_free(dusk_progress *b);   /* NULL-safe; not during a run */
+dusk_callbacks dusk_progress_callbacks(dusk_progress *b);
+/* Seconds the last run took (0 before any). */
+double dusk_progress_last_duration(const dusk_progress *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_PROFILER_H */
