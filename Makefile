@@ -157,7 +157,7 @@ BENCH_SRCS   := $(wildcard bench/*.c)
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 # --- top-level targets ---------------------------------------------------------
-.PHONY: all lib examples deps demo test check bench install uninstall \
+.PHONY: all lib examples deps demo test check bench bench-reference install uninstall \
         installcheck clean distclean help run-demo run-tests \
         run-bench FORCE
 
@@ -177,6 +177,11 @@ test check: deps
 	$(Q)$(MAKE) --no-print-directory run-tests
 bench: deps
 	$(Q)$(MAKE) --no-print-directory run-bench
+
+# Dask's and NumPy's figures for the same work, from Debian's python3-dask,
+# python3-numpy and python3-h5py (not installed by install-deps: optional).
+bench-reference: bench
+	$(Q)/usr/bin/python3 bench/reference.py
 
 run-demo: all
 	@echo "== $(DEMO)"
