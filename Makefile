@@ -252,7 +252,8 @@ $(DEMO): $(BUILD)/obj/examples/demo.o $(STATIC_LIBS)
 pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
 PC_TEXT = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(call pc_dir,$(INCLUDEDIR))|g' \
 	-e 's|@LIBDIR@|$(call pc_dir,$(LIBDIR))|g' -e 's|@VERSION@|$(VERSION)|g' \
-	-e 's|@REQUIRES_PRIVATE@|$(dusk_PKGS)|g' dusk.pc.in
+	-e 's|@LIBS@|$(foreach l,$(call reverse,$(LIBRARIES)),-l$(l))|g' \
+	-e 's|@REQUIRES_PRIVATE@|$(ALL_PKGS)|g' dusk.pc.in
 $(BUILD)/dusk.pc: dusk.pc.in FORCE
 	@mkdir -p $(@D)
 	$(Q)$(PC_TEXT) | cmp -s - $@ || { $(PC_TEXT) > $@ && echo "  GEN     $@"; }
@@ -286,7 +287,7 @@ installcheck:
 	$(CC) -std=c11 $(SAN_FLAGS) -o $(STAGE)/lecture-shared examples/lecture.c \
 		$$($(PKG_CONFIG) --cflags --libs dusk) -Wl,-rpath,$(STAGE)/lib; \
 	$(CC) -std=c11 $(SAN_FLAGS) -o $(STAGE)/lecture-static examples/lecture.c \
-		$$($(PKG_CONFIG) --cflags dusk) $$($(PKG_CONFIG) --libs --static dusk | sed 's/-ldusk/-l:libdusk.a/'); \
+		$$($(PKG_CONFIG) --cflags dusk) $$($(PKG_CONFIG) --libs --static dusk | sed -E 's/-l(dusk[a-z-]*)/-l:lib\1.a/g'); \
 	$(STAGE)/lecture-shared >/dev/null; $(STAGE)/lecture-static >/dev/null; \
 	echo "installcheck: ok (headers, libdusk.so.$(VERSION), libdusk.a and dusk.pc under $(STAGE))"
 

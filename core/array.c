@@ -26,8 +26,12 @@
 #include "nd.h"
 #include "value.h"
 
-/* The array returned when not even an error array can be allocated. */
+/* The arrays returned when not even an error array can be allocated, and
+ * for calls given no array or context at all (there is no context to keep
+ * a message in). */
 static dusk_array oom_array = {.status = DUSK_ENOMEM, .msg = "out of memory building an array"};
+static dusk_array noctx_array = {.status = DUSK_EINVAL,
+                                 .msg = "no array or context given (NULL)"};
 
 /* --- contexts and errors ------------------------------------------------ */
 
@@ -77,9 +81,11 @@ dusk_array *dusk__array_fail(dusk_ctx *ctx, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (ctx && !ctx->first.code)
+    if (!ctx)
+        return code == DUSK_ENOMEM ? &oom_array : &noctx_array;
+    if (!ctx->first.code)
         dusk_error_set(&ctx->first, code, "%s", msg);
-    dusk_array *a = ctx ? dusk_calloc(1, sizeof *a) : NULL;
+    dusk_array *a = dusk_calloc(1, sizeof *a);
     if (!a)
         return &oom_array;
     a->msg = dusk_strdup(msg);
@@ -104,7 +110,7 @@ dusk_array *dusk__array_oom(dusk_ctx *ctx, const char *what)
 dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b)
 {
     if (!a)
-        return dusk__array_fail(NULL, DUSK_EINVAL, "no array given");
+        return dusk__array_fail(b ? b->ctx : NULL, DUSK_EINVAL, "no array given");
     if (a->status)
         return a;
     if (b && b->status)
@@ -141,6 +147,19 @@ void dusk__token(char out[33], const char *fmt, ...)
     snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, h1, h2);
 }
 
+/* A hash of every block size, for tokens (chunk lists can be long). */
+static uint64_t hash_chunks(int ndim, int64_t *const *per, const int64_t *nb)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int d = 0; d < ndim; d++) {
+        h = (h ^ (uint64_t)nb[d]) * 1099511628211ull;
+        for (int64_t k = 0; k < nb[d]; k++)
+            h = (h ^ (uint64_t)per[d][k]) * 1099511628211ull;
+        h = (h ^ 0xffu) * 1099511628211ull;  /* axis separator */
+    }
+    return h;
+}
+
 /* --- chunks -------------------------------------------------------------- */
 
 typedef struct {
@@ -169,8 +188,7 @@ static int parse_entry(const char **p, chunk_spec *s, int i)
     skip_ws(p);
     if (**p == '(') {
         (*p)++;
-        int64_t vals[4096];
-        int n = 0;
+        int n = 0, cap = 0;
         for (;;) {
             skip_ws(p);
             if (**p == ')') {
@@ -179,9 +197,16 @@ static int parse_entry(const char **p, chunk_spec *s, int i)
             }
             char *end;
             long long v = strtoll(*p, &end, 10);
-            if (end == *p || v < 0 || n == 4096)
+            if (end == *p || v < 0 || n == INT32_MAX)
                 return -1;
-            vals[n++] = v;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 64;
+                int64_t *grown = dusk_realloc(s->list[i], (size_t)cap * sizeof(int64_t));
+                if (!grown)
+                    return -2;
+                s->list[i] = grown;
+            }
+            s->list[i][n++] = v;
             *p = end;
             skip_ws(p);
             if (**p == ',')
@@ -189,10 +214,8 @@ static int parse_entry(const char **p, chunk_spec *s, int i)
             else if (**p != ')')
                 return -1;
         }
-        s->list[i] = dusk_malloc((size_t)(n ? n : 1) * sizeof(int64_t));
-        if (!s->list[i])
+        if (!s->list[i] && !(s->list[i] = dusk_malloc(sizeof(int64_t))))
             return -2;
-        memcpy(s->list[i], vals, (size_t)n * sizeof(int64_t));
         s->nlist[i] = n;
         s->kind[i] = 3;
         return 0;
@@ -232,7 +255,15 @@ static int parse_chunks(const char *text, chunk_spec *s)
         const char *q = p + 1;
         skip_ws(&q);
         int nested = *q == '(';
-        if (!nested) {
+        int entries = 1;
+        for (const char *c = p + 1; *c && *c != ')'; c++)
+            entries += *c == ',';
+        if (!nested && entries > DUSK_MAXDIMS) {
+            /* more entries than axes: a 1-d array's block sizes */
+            if ((rc = parse_entry(&p, s, 0)) < 0)
+                return rc;
+            s->n = 1;
+        } else if (!nested) {
             /* (5, 5) is sizes per axis; ((5, 5),) would be explicit */
             p++;
             for (;;) {
@@ -314,6 +345,27 @@ int dusk__normalize_chunks(dusk_ctx *ctx, const char *text, int ndim, const int6
         *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "cannot read chunks \"%s\" (want \"auto\", \"(5, 5)\", "
                         "\"(500, -1)\" or \"((5, 5, 5), (10, 5))\")", text ? text : "auto");
         return -1;
+    }
+    if (ndim == 1 && s.n > 1) {
+        /* Dask reads (50, 50, 25) for a 1-d array as its block sizes */
+        int flat = 1;
+        for (int i = 0; i < s.n; i++)
+            if (s.kind[i] != 0)
+                flat = 0;
+        if (flat) {
+            int64_t *list = dusk_malloc((size_t)s.n * sizeof(int64_t));
+            if (!list) {
+                spec_free(&s);
+                *err_out = dusk__array_oom(ctx, "chunks");
+                return -1;
+            }
+            for (int i = 0; i < s.n; i++)
+                list[i] = s.size[i];
+            s.list[0] = list;
+            s.nlist[0] = s.n;
+            s.kind[0] = 3;
+            s.n = 1;
+        }
     }
     if (s.n == 0) {
         for (int d = 1; d < ndim; d++) {
@@ -569,14 +621,10 @@ static dusk_array *source(dusk_ctx *ctx, const char *prefix, kkind k, dusk_shape
     int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
     if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0)
         return e;
-    char sh[256], tok[33], cs[512] = "";
+    char sh[256], tok[33];
     dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
-    for (int d = 0; d < shape.ndim; d++) {
-        size_t l = strlen(cs);
-        snprintf(cs + l, sizeof cs - l, "%" PRId64 ":%" PRId64 ",", nb[d], per[d][0]);
-    }
-    dusk__token(tok, "%s|%s|%s|%s|%.17g|%.17g|%" PRIu64, prefix, sh, cs, dusk_dtype_code(dtype), a,
-          b, seed);
+    dusk__token(tok, "%s|%s|%016" PRIx64 "|%s|%.17g|%.17g|%" PRIu64, prefix, sh,
+                hash_chunks(shape.ndim, per, nb), dusk_dtype_code(dtype), a, b, seed);
     kparams *kp;
     dusk_value *pv = dusk__params_new(k, prefix, dtype, shape.ndim, per, nb, &kp);
     if (pv) {
@@ -665,12 +713,8 @@ static dusk_array *from_original(dusk_ctx *ctx, dusk_value *v, kkind k, dusk_sha
         dusk_value_unref(v);
         return e;
     }
-    char tok[33], cs[512] = "";
-    for (int d = 0; d < shape.ndim; d++) {
-        size_t l = strlen(cs);
-        snprintf(cs + l, sizeof cs - l, "%" PRId64 ":%" PRId64 ",", nb[d], per[d][0]);
-    }
-    dusk__token(tok, "array|%s|%s", tokentext, cs);
+    char tok[33];
+    dusk__token(tok, "array|%s|%016" PRIx64, tokentext, hash_chunks(shape.ndim, per, nb));
     kparams *kp;
     dusk_value *pv = dusk__params_new(k, "array", dtype, shape.ndim, per, nb, &kp);
     int64_t one = 1;
@@ -1039,13 +1083,8 @@ dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
         dusk_free(buf);
         return a;
     }
-    char tok[33], cs[1024] = "";
-    for (int d = 0; d < a->ndim; d++)
-        for (int64_t k = 0; k < nb[d]; k++) {
-            size_t l = strlen(cs);
-            snprintf(cs + l, sizeof cs - l, "%" PRId64 ",", per[d][k]);
-        }
-    dusk__token(tok, "rechunk|%s|%s", a->L->name, cs);
+    char tok[33];
+    dusk__token(tok, "rechunk|%s|%016" PRIx64, a->L->name, hash_chunks(a->ndim, per, nb));
     kparams *kp;
     dusk_value *pv = dusk__params_new(K_RECHUNK, "rechunk-merge", a->dtype, a->ndim, per, nb, &kp);
     if (pv && params_input_offsets(kp, a) < 0) {
@@ -1112,7 +1151,10 @@ static dusk_array *reduce_step(dusk_array *x, dusk_reduction op, kkind k, const 
     int ndim = 0, out_axis[DUSK_MAXDIMS];
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS], ones[DUSK_MAXDIMS];
     int64_t *chunks[DUSK_MAXDIMS];
-    int64_t *cbuf = dusk_malloc((size_t)(x->ndim ? x->ndim : 1) * 4096 * sizeof(int64_t));
+    int64_t room = 1;
+    for (int d = 0; d < x->ndim; d++)
+        room += x->nb[d];
+    int64_t *cbuf = dusk_malloc((size_t)room * sizeof(int64_t)), *next = cbuf;
     if (!cbuf)
         return dusk__array_oom(x->ctx, prefix);
     for (int d = 0; d < x->ndim; d++) {
@@ -1126,9 +1168,10 @@ static dusk_array *reduce_step(dusk_array *x, dusk_reduction op, kkind k, const 
             out_axis[d] = ndim;
             nb[ndim] = n;
             shape[ndim] = n;  /* partial results keep each reduced block as 1 */
-            chunks[ndim] = cbuf + (size_t)ndim * 4096;
-            for (int64_t i = 0; i < n && i < 4096; i++)
+            chunks[ndim] = next;
+            for (int64_t i = 0; i < n; i++)
                 chunks[ndim][i] = 1;
+            next += n;
             if (k == K_RED_AGG) {
                 shape[ndim] = 1;
                 nb[ndim] = 1;
@@ -1188,9 +1231,6 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
     if (split_every < 0 || split_every == 1)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "split_every must be 0 (default) or at least 2, not %d",
                     split_every);
-    for (int d = 0; d < a->ndim; d++)
-        if (a->nb[d] > 4096)
-            return dusk__array_fail(a->ctx, DUSK_EINVAL, "reductions take up to 4096 blocks per axis");
     dusk_dtype out = dusk__reduce_dtype(op, a->dtype);
     dusk_dtype acc = op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD ? DUSK_F8 : out;
     int nax = 0;
@@ -1215,7 +1255,10 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
     int map[1][DUSK_MAXDIMS];
     int64_t nb[DUSK_MAXDIMS], shape[DUSK_MAXDIMS];
     int64_t *chunks[DUSK_MAXDIMS];
-    int64_t *cbuf = dusk_malloc((size_t)(a->ndim ? a->ndim : 1) * 4096 * sizeof(int64_t));
+    int64_t room = 1;
+    for (int d = 0; d < a->ndim; d++)
+        room += a->nb[d];
+    int64_t *cbuf = dusk_malloc((size_t)room * sizeof(int64_t)), *next = cbuf;
     if (!cbuf)
         return dusk__array_oom(a->ctx, red_names[op][0]);
     for (int d = 0; d < a->ndim; d++) {
@@ -1223,9 +1266,10 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
         nb[d] = a->nb[d];
         if ((axes >> d) & 1) {
             shape[d] = a->nb[d];
-            chunks[d] = cbuf + (size_t)d * 4096;
+            chunks[d] = next;
             for (int64_t i = 0; i < nb[d]; i++)
                 chunks[d][i] = 1;
+            next += nb[d];
         } else {
             shape[d] = a->shape[d];
             chunks[d] = a->chunks[d];

@@ -18,7 +18,7 @@
 #include "dusk/array.h"
 #include "h5.h"
 
-#define DUSK__MAXIN 2
+#define DUSK__MAXIN 16  /* inputs of one blockwise task (joins read many) */
 
 /* What a layer's tasks compute. */
 typedef enum {

@@ -18,7 +18,10 @@
 **     normal numbers, seeded) is made when absent, then read lazily in
 **     (500, 500) chunks, r = x - x.mean(axis=0) is described (Dask's
 **     Bytes/Shape/Count/Type table), computed on the threaded scheduler and
-**     stored to r.hdf5, and checked against a direct computation.
+**     stored to r.hdf5, and checked against a direct computation; its graph
+**     drawn through Graphviz to graph.svg and graph.png (the lecture's
+**     picture), graph-order.svg (coloured by the order tasks run in) and
+**     graph-layers.svg (one node per layer).
 **
 ** Options (for part 4, so that it runs on anyone's data):
 **   --dir DIR            where files go (default: build/demo)
@@ -505,6 +508,24 @@ static void array_demo(const demo_opts *o)
     printf("  stored r to %s:/r in %.3f s on %d worker(s): %" PRIu64 " tasks, "
            "peak held %.1f MiB, process peak RSS %ld MiB\n", output, seconds(t0), stats.workers,
            stats.ntasks, stats.held_peak / 1048576.0, peak_rss_mib());
+    /* The lecture's picture (r.visualize()), an order-coloured one and the
+     * layer view, through Graphviz. */
+    static const struct { const char *file; int color, view; } pics[] = {
+        {"graph.svg", DUSK_VIZ_COLOR_NONE, DUSK_VIZ_AUTO},
+        {"graph.png", DUSK_VIZ_COLOR_NONE, DUSK_VIZ_AUTO},
+        {"graph-order.svg", DUSK_VIZ_COLOR_ORDER, DUSK_VIZ_AUTO},
+        {"graph-layers.svg", DUSK_VIZ_COLOR_NONE, DUSK_VIZ_LAYERS},
+    };
+    for (size_t i = 0; i < sizeof pics / sizeof *pics; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", o->dir, pics[i].file);
+        dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+        vo.color = pics[i].color;
+        vo.view = pics[i].view;
+        if ((rc = dusk_visualize_array(r, path, &vo, &err)) != 0)
+            die("drawing r", rc, &err);
+        printf("  wrote %s\n", path);
+    }
     double worst = check_direct(ctx, &used, output);
     printf("  check against a direct computation: max |difference| = %.3g\n", worst);
     if (!(worst <= 1e-9)) {

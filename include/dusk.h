@@ -12,11 +12,17 @@
 #define DUSK_VERSION "0.1.0"
 
 #include "dusk/alloc.h"
+#include "dusk/array.h"
 #include "dusk/builtins.h"
 #include "dusk/error.h"
 #include "dusk/events.h"
 #include "dusk/graph.h"
 #include "dusk/sched.h"
 #include "dusk/value.h"
+
+/* viz and profiler are libraries of their own (-ldusk-viz,
+ * -ldusk-profiler; pkg-config dusk gives all three). */
+#include "dusk/profiler.h"
+#include "dusk/viz.h"
 
 #endif /* DUSK_H */

@@ -136,6 +136,79 @@ dusk_array *dusk_array_transpose(dusk_array *a, const int *perm);
 dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype);
 dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks);
 
+/* --- slicing, joining and products --- */
+/* An index along one axis, as Python writes it inside x[...]:
+ *   DUSK_SLICE(start, stop, step)   start:stop:step; DUSK_NIL for a part left
+ *                                   out, so x[:10] is DUSK_SLICE(DUSK_NIL, 10,
+ *                                   DUSK_NIL) and 12:2:-2 is DUSK_SLICE(12, 2, -2)
+ *   DUSK_ALL                        :  (the whole axis)
+ *   DUSK_AT(i)                      an integer: picks one element, drops the axis
+ *   DUSK_LIST(p, n)                 a list of n integers at p (copied by the call):
+ *                                   x[:, [10, 1, 5]]; at most one list per index
+ *   DUSK_NEWAXIS                    None: a new axis of length 1
+ *   DUSK_ELLIPSIS                   ...: as many : as the other entries leave
+ * Negative integers count from the end, as in Python; a slice never fails
+ * (it clips to the axis), an integer or list entry out of range does.
+ * Missing trailing entries are :. */
+#define DUSK_NIL INT64_MIN
+typedef enum {
+    DUSK_IDX_SLICE, DUSK_IDX_INT, DUSK_IDX_LIST, DUSK_IDX_NEWAXIS, DUSK_IDX_ELLIPSIS
+} dusk_index_kind;
+typedef struct dusk_index {
+    dusk_index_kind kind;
+    int64_t start, stop, step;  /* DUSK_IDX_SLICE (DUSK_NIL: None); DUSK_IDX_INT: start */
+    const int64_t *list;        /* DUSK_IDX_LIST: n integers */
+    int64_t n;
+} dusk_index;
+#define DUSK_SLICE(start, stop, step) \
+    ((dusk_index){DUSK_IDX_SLICE, (start), (stop), (step), NULL, 0})
+#define DUSK_ALL DUSK_SLICE(DUSK_NIL, DUSK_NIL, DUSK_NIL)
+#define DUSK_AT(i) ((dusk_index){DUSK_IDX_INT, (i), 0, 0, NULL, 0})
+#define DUSK_LIST(p, n) ((dusk_index){DUSK_IDX_LIST, 0, 0, 0, (p), (n)})
+#define DUSK_NEWAXIS ((dusk_index){DUSK_IDX_NEWAXIS, 0, 0, 0, NULL, 0})
+#define DUSK_ELLIPSIS ((dusk_index){DUSK_IDX_ELLIPSIS, 0, 0, 0, NULL, 0})
+
+/* a[idx[0], ..., idx[n-1]], as Dask slices: one 'getitem' layer (two, a
+ * 'slice' then a 'getitem', when a list is mixed with integers or partial
+ * slices), the result chunked as Dask chunks it. An index that selects
+ * everything returns a itself. For example x[:10, 12:2:-2]:
+ *     dusk_index ix[] = {DUSK_SLICE(DUSK_NIL, 10, DUSK_NIL), DUSK_SLICE(12, 2, -2)};
+ *     dusk_array *y = dusk_array_getitem(x, ix, 2);                          */
+dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n);
+/* The same with the index as Python text: ":10, 12:2:-2", ":, [10, 1, 5]",
+ * "3", "-1, ..., None", "" (everything). */
+dusk_array *dusk_array_slice(dusk_array *a, const char *index);
+/* Drops axes of length 1 (DUSK_ALL_AXES: every axis of length 1), as
+ * numpy.squeeze; an axis of another length is an error. */
+dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes);
+
+/* Joins n arrays of one context along an existing axis (concatenate) or a
+ * new one (stack; axis may be -ndim-1 .. ndim), as numpy does: dtypes are
+ * promoted, shapes must agree (but along the axis, for concatenate), chunks
+ * along the other axes are unified (rechunking where they differ). Layers
+ * 'concatenate' and 'stack', one task per output block. */
+dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis);
+dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis);
+
+/* numpy.tensordot: sums products over axes a_axes[i] of a and b_axes[i] of
+ * b (i < naxes; negative axes count from the end). With a_axes and b_axes
+ * both NULL, naxes is numpy's integer form: the last naxes axes of a with
+ * the first naxes of b. The result has a's other axes, then b's. As Dask
+ * builds it: a 'tensordot' layer with one task per pair of blocks (BLAS
+ * gemm for float64/float32, 64-bit integer loops otherwise) that keeps the
+ * summed axes, then a sum over them ('sum', 'sum-aggregate'). The dtype is
+ * Dask's: float types promote, integers and bool give int64 (uint64 for
+ * unsigned), as the sum over blocks does. */
+dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, const int *b_axes,
+                           int naxes);
+/* numpy.dot (a's last axis with b's second to last, or b's only one). */
+dusk_array *dusk_array_dot(dusk_array *a, dusk_array *b);
+/* a @ b (numpy.matmul): 1-d operands get an axis of length 1 for the
+ * product, leading axes broadcast as stacks of matrices. As Dask builds
+ * it: 'matmul' blocks, then 'chunk_sum' / 'chunk_sum-aggregate' over the
+ * inner axis's blocks. */
+dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b);
+
 /* --- reductions ------------------------------------------------------------------ */
 typedef enum {
     DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN, DUSK_RED_STD, DUSK_RED_VAR,

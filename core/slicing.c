@@ -1,0 +1,964 @@
+/*
+** dusk — slicing: x[:10, 12:2:-2], x[:, [10, 1, 5]], x[3], x[None], squeeze
+**
+** A port of dask/array/slicing.py (2022.12), so that names, task counts
+** and chunks are Dask's:
+**
+**   normalize_index   '...' expanded, missing trailing ':' added, integers
+**                     and lists checked against the axis and made positive,
+**                     slices put in canonical form (normalize_slice);
+**   __getitem__       an index that is all ':' returns the array itself;
+**   _slice_1d         which input blocks a slice touches and how (the same
+**                     bisections, so the same blocks; a negative step
+**                     numbers the output blocks from the last input block);
+**   slicing_plan/take a list becomes one output block per run of entries
+**                     that fall in the same input block;
+**   slice_wrap_lists  a list with integers or partial slices first slices
+**                     ('slice-<token>') and then takes ('getitem-<token>').
+**
+** Every output block reads one input block, so a layer is L_CUSTOM: its
+** inputs() callback and its kernel share one plan (gi_plan), which says
+** per entry of the index, per output block along that entry's axis, which
+** input block it reads and which elements of it. The plan belongs to the
+** layer's kparams (freed with them), so a graph outlives its context.
+*/
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "dusk/alloc.h"
+#include "join.h"
+#include "nd.h"
+#include "value.h"
+
+#define NIL DUSK_NIL
+
+/* --- the normalised index ------------------------------------------------- */
+
+typedef enum { E_NEW, E_INT, E_SLICE, E_LIST } ekind;
+
+typedef struct {
+    ekind kind;
+    int axis;                    /* the input axis, -1 for E_NEW */
+    int64_t start, stop, step;   /* E_SLICE (NIL: None); E_INT: start */
+    const int64_t *list;         /* E_LIST: n positive indices */
+    int64_t n;
+} entry;
+
+/* One entry of a layer's plan: per output block along its axis, the input
+ * block read, where its elements start and how many there are. */
+typedef struct {
+    ekind kind;
+    int axis;                    /* input axis; -1 for E_NEW */
+    int64_t nb;                  /* output blocks (1 for E_INT and E_NEW) */
+    int64_t step;                /* E_SLICE */
+    int64_t *blk, *start, *count;
+    int64_t *idx;                /* E_LIST: local indices; start[j] is an offset */
+} gi_axis;
+
+typedef struct {
+    int nent;
+    int in_ndim;
+    gi_axis ax[2 * DUSK_MAXDIMS];
+} gi_plan;
+
+static void plan_free(void *p)
+{
+    gi_plan *pl = p;
+    if (!pl)
+        return;
+    for (int e = 0; e < pl->nent; e++) {
+        dusk_free(pl->ax[e].blk);
+        dusk_free(pl->ax[e].idx);
+    }
+    dusk_free(pl);
+}
+
+/* --- Python's arithmetic ---------------------------------------------------- */
+
+static int64_t pymod(int64_t a, int64_t m)
+{
+    int64_t r = a % m;
+    if (r != 0 && ((r < 0) != (m < 0)))
+        r += m;
+    return r;
+}
+
+/* First i with b[i] > x (bisect.bisect_right). */
+static int64_t bisect_right(const int64_t *b, int64_t n, int64_t x)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (x < b[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* First i with b[i] >= x (bisect.bisect_left). */
+static int64_t bisect_left(const int64_t *b, int64_t n, int64_t x)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (b[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* slice(start, stop, step).indices(dim), then Dask's normalize_slice:
+ * parts that are the default become NIL. */
+static void normalize_slice(int64_t dim, int64_t *start, int64_t *stop, int64_t *step)
+{
+    int64_t st = *step == NIL ? 1 : *step, s = *start, e = *stop;
+    int64_t lower = st < 0 ? -1 : 0, upper = st < 0 ? dim - 1 : dim;
+    if (s == NIL) {
+        s = st < 0 ? upper : lower;
+    } else {
+        if (s < 0)
+            s = s < -dim ? lower : s + dim < lower ? lower : s + dim;
+        else if (s > upper)
+            s = upper;
+    }
+    if (e == NIL) {
+        e = st < 0 ? lower : upper;
+    } else {
+        if (e < 0)
+            e = e < -dim ? lower : e + dim < lower ? lower : e + dim;
+        else if (e > upper)
+            e = upper;
+    }
+    if (st > 0) {
+        int64_t ns = s == 0 ? NIL : s, ne = e >= dim ? NIL : e;
+        if (ne != NIL && ns != NIL && ne < ns)
+            ne = ns;
+        *start = ns;
+        *stop = ne;
+        *step = st == 1 ? NIL : st;
+    } else {
+        *start = s >= dim - 1 ? NIL : s;
+        *stop = e < 0 ? NIL : e;
+        *step = st;
+    }
+}
+
+static int is_full(const entry *e)
+{
+    return e->kind == E_SLICE && e->start == NIL && e->stop == NIL && e->step == NIL;
+}
+
+/* --- plans ------------------------------------------------------------------------- */
+
+static int axis_alloc(gi_axis *ax, int64_t nb)
+{
+    ax->nb = nb;
+    ax->blk = dusk_malloc((size_t)(nb ? nb : 1) * 3 * sizeof(int64_t));
+    if (!ax->blk)
+        return -1;
+    ax->start = ax->blk + nb;
+    ax->count = ax->blk + 2 * nb;
+    return 0;
+}
+
+/* Dask's _slice_1d for a slice along an axis of the given block lengths:
+ * fills ax with the touched blocks in output order. */
+static int plan_slice(gi_axis *ax, const entry *e, int64_t dim, const int64_t *len, int64_t nbl)
+{
+    int64_t *bounds = dusk_malloc((size_t)(nbl ? nbl : 1) * 4 * sizeof(int64_t));
+    if (!bounds)
+        return -1;
+    int64_t *blk = bounds + nbl, *st = bounds + 2 * nbl, *cnt = bounds + 3 * nbl;
+    int64_t n = 0, at = 0;
+    for (int64_t i = 0; i < nbl; i++)
+        bounds[i] = at += len[i];
+    int64_t step = e->step == NIL ? 1 : e->step;
+    ax->step = step;
+    if (is_full(e)) {
+        for (int64_t i = 0; i < nbl; i++) {
+            blk[n] = i;
+            st[n] = 0;
+            cnt[n++] = len[i];
+        }
+    } else if (step > 0) {
+        int64_t start = e->start == NIL ? 0 : e->start, stop = e->stop == NIL ? dim : e->stop;
+        if (start < 0)
+            start += dim;
+        if (stop < 0)
+            stop += dim;
+        int64_t istart = bisect_right(bounds, nbl, start);
+        int64_t istop = bisect_left(bounds, nbl, stop) + 1;
+        if (istop > nbl)
+            istop = nbl;
+        if (istart > 0) {
+            start -= bounds[istart - 1];
+            stop -= bounds[istart - 1];
+        }
+        for (int64_t i = istart; i < istop; i++) {
+            int64_t length = len[i];
+            if (start < length && stop > 0) {
+                int64_t end = stop < length ? stop : length;
+                blk[n] = i;
+                st[n] = start;
+                cnt[n++] = end > start ? (end - start - 1) / step + 1 : 0;
+                start = pymod(start - length, step);
+            } else {
+                start -= length;
+            }
+            stop -= length;
+        }
+    } else {
+        int64_t start = e->start == NIL ? dim - 1 : e->start;
+        if (start >= dim)
+            start = dim - 1;
+        int64_t stop = e->stop == NIL ? -(dim + 1) : e->stop;
+        if (start < 0)
+            start += dim;
+        if (stop < 0)
+            stop += dim;
+        int64_t rstart = start;
+        int64_t istart = bisect_left(bounds, nbl, start) + 1;
+        if (istart > nbl - 1)
+            istart = nbl - 1;
+        int64_t istop = bisect_right(bounds, nbl, stop) - 1;
+        if (istop < -1)
+            istop = -1;
+        /* found from the last block down; kept in block order, then
+         * reversed below with the rest */
+        int64_t first = n;
+        for (int64_t i = istart; i > istop; i--) {
+            int64_t chunk_stop = bounds[i], chunk_start = i == 0 ? 0 : bounds[i - 1];
+            if (chunk_start <= rstart && rstart < chunk_stop && rstart > stop) {
+                int64_t ls = rstart - chunk_start;
+                int64_t le = stop - chunk_start > -1 ? stop - chunk_start : -1;
+                blk[n] = i;
+                st[n] = ls;
+                cnt[n++] = ls > le ? (ls - le - 1) / -step + 1 : 0;
+                int64_t offset = pymod(rstart - (chunk_start - 1), step);
+                rstart = chunk_start + offset - 1;
+            }
+        }
+        /* into increasing block order */
+        for (int64_t a = first, b = n - 1; a < b; a++, b--) {
+            int64_t t;
+            t = blk[a], blk[a] = blk[b], blk[b] = t;
+            t = st[a], st[a] = st[b], st[b] = t;
+            t = cnt[a], cnt[a] = cnt[b], cnt[b] = t;
+        }
+    }
+    if (n == 0) {
+        /* x[:0]: one empty block from block 0 */
+        blk[0] = 0;
+        st[0] = 0;
+        cnt[0] = 0;
+        n = 1;
+    }
+    if (axis_alloc(ax, n) < 0) {
+        dusk_free(bounds);
+        return -1;
+    }
+    /* a negative step numbers the output blocks from the last input block */
+    for (int64_t j = 0; j < n; j++) {
+        int64_t k = step < 0 && !is_full(e) ? n - 1 - j : j;
+        ax->blk[j] = blk[k];
+        ax->start[j] = st[k];
+        ax->count[j] = cnt[k];
+    }
+    dusk_free(bounds);
+    return 0;
+}
+
+/* Dask's slicing_plan: one output block per run of list entries in one
+ * input block. */
+static int plan_list(gi_axis *ax, const entry *e, const int64_t *len, int64_t nbl)
+{
+    int64_t *bounds = dusk_malloc((size_t)(nbl ? nbl : 1) * sizeof(int64_t));
+    if (!bounds)
+        return -1;
+    int64_t at = 0, runs = 0, prev = -1;
+    for (int64_t i = 0; i < nbl; i++)
+        bounds[i] = at += len[i];
+    for (int64_t i = 0; i < e->n; i++) {
+        int64_t loc = bisect_right(bounds, nbl, e->list[i]);
+        if (i == 0 || loc != prev)
+            runs++;
+        prev = loc;
+    }
+    ax->idx = dusk_malloc((size_t)(e->n ? e->n : 1) * sizeof(int64_t));
+    if (!ax->idx || axis_alloc(ax, runs) < 0) {
+        dusk_free(bounds);
+        return -1;
+    }
+    int64_t j = -1;
+    for (int64_t i = 0; i < e->n; i++) {
+        int64_t loc = bisect_right(bounds, nbl, e->list[i]);
+        if (i == 0 || loc != ax->blk[j]) {
+            j++;
+            ax->blk[j] = loc;
+            ax->start[j] = i;
+            ax->count[j] = 0;
+        }
+        ax->idx[i] = e->list[i] - (loc > 0 ? bounds[loc - 1] : 0);
+        ax->count[j]++;
+    }
+    dusk_free(bounds);
+    return 0;
+}
+
+/* The plan of one layer over input array a, for entries ent[0..nent). */
+static gi_plan *plan_new(const dusk_array *a, const entry *ent, int nent)
+{
+    gi_plan *p = dusk_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->in_ndim = a->ndim;
+    for (int k = 0; k < nent; k++) {
+        const entry *e = &ent[k];
+        gi_axis *ax = &p->ax[k];
+        ax->kind = e->kind;
+        ax->axis = e->axis;
+        p->nent = k + 1;
+        int rc = 0;
+        if (e->kind == E_NEW) {
+            rc = axis_alloc(ax, 1);
+            if (!rc) {
+                ax->blk[0] = 0;
+                ax->start[0] = 0;
+                ax->count[0] = 1;
+            }
+        } else if (e->kind == E_INT) {
+            const int64_t *len = a->chunks[e->axis];
+            int64_t nbl = a->nb[e->axis], i = 0, at = 0;
+            while (i < nbl - 1 && at + len[i] <= e->start)
+                at += len[i++];
+            rc = axis_alloc(ax, 1);
+            if (!rc) {
+                ax->blk[0] = i;
+                ax->start[0] = e->start - at;
+                ax->count[0] = 1;
+            }
+        } else if (e->kind == E_SLICE) {
+            rc = plan_slice(ax, e, a->shape[e->axis], a->chunks[e->axis], a->nb[e->axis]);
+        } else {
+            rc = plan_list(ax, e, a->chunks[e->axis], a->nb[e->axis]);
+        }
+        if (rc < 0) {
+            plan_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+/* --- running ------------------------------------------------------------------------- */
+
+static int gi_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
+{
+    const gi_plan *p = L->data;
+    int64_t j[DUSK_MAXDIMS] = {0};
+    int o = 0;
+    for (int e = 0; e < p->nent; e++) {
+        const gi_axis *ax = &p->ax[e];
+        if (ax->kind == E_INT)
+            j[ax->axis] = ax->blk[0];
+        else if (ax->kind != E_NEW)
+            j[ax->axis] = ax->blk[idx[o]];
+        if (ax->kind != E_INT)
+            o++;
+    }
+    char key[1024];
+    dusk_key_tuple(key, sizeof key, L->in[0]->name, p->in_ndim, j);
+    out[0] = dusk_ref(key);
+    return out[0] ? 1 : -1;
+}
+
+/* Copies the selected elements of the input block into a new block. */
+static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
+                     dusk_error *err)
+{
+    const gi_plan *p = kp->extra;
+    const dusk_value *in = nargs > 2 ? args[2] : NULL;
+    if (!in || dusk_value_kind(in) != DUSK_NDARRAY || in->u.nd.ndim != p->in_ndim ||
+        in->u.nd.dtype != kp->dtype)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes",
+                              kp->opname, p->in_ndim);
+    const dusk_value *index = args[1];
+    const int64_t *ist = in->u.nd.strides, *ish = in->u.nd.shape;
+    int64_t shape[DUSK_MAXDIMS], total = 0, base = 0;
+    int o = 0;
+    /* the output's extent along each axis, and the integer entries' offset */
+    for (int e = 0; e < p->nent; e++) {
+        const gi_axis *ax = &p->ax[e];
+        if (ax->kind == E_INT) {
+            if (ax->start[0] >= ish[ax->axis])
+                goto bad;
+            base += ax->start[0] * ist[ax->axis];
+            continue;
+        }
+        int64_t j = dusk_value_int(dusk_tuple_get(index, (size_t)o));
+        if (j < 0 || j >= ax->nb)
+            goto bad;
+        shape[o] = ax->count[j];
+        total += shape[o];
+        o++;
+    }
+    int ndim = o;
+    int64_t *tab = dusk_malloc((size_t)(total ? total : 1) * sizeof(int64_t));
+    const int64_t *t[DUSK_MAXDIMS];
+    if (!tab)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+    /* byte offsets into the input along each output axis */
+    int64_t at = 0;
+    o = 0;
+    for (int e = 0; e < p->nent; e++) {
+        const gi_axis *ax = &p->ax[e];
+        if (ax->kind == E_INT)
+            continue;
+        int64_t j = dusk_value_int(dusk_tuple_get(index, (size_t)o));
+        int64_t *row = tab + at;
+        for (int64_t i = 0; i < shape[o]; i++) {
+            int64_t pos;
+            if (ax->kind == E_NEW) {
+                row[i] = 0;
+                continue;
+            }
+            pos = ax->kind == E_SLICE ? ax->start[j] + i * ax->step : ax->idx[ax->start[j] + i];
+            if (pos < 0 || pos >= ish[ax->axis]) {
+                dusk_free(tab);
+                goto bad;
+            }
+            row[i] = pos * ist[ax->axis];
+        }
+        t[o] = row;
+        at += shape[o++];
+    }
+    dusk_value *v = dusk_ndarray_new(kp->dtype, ndim, shape);
+    if (!v) {
+        dusk_free(tab);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+    }
+    int64_t es = (int64_t)dusk_dtype_size(kp->dtype), count = dusk_ndarray_size(v);
+    const char *src = in->u.nd.data + base;
+    char *dst = v->u.nd.data;
+    if (count > 0 && ndim == 0) {
+        memcpy(dst, src, (size_t)es);
+    } else if (count > 0) {
+        int64_t n = shape[ndim - 1], i[DUSK_MAXDIMS] = {0};
+        const int64_t *last = t[ndim - 1];
+        int contiguous = 1;
+        for (int64_t k = 1; k < n && contiguous; k++)
+            contiguous = last[k] == last[0] + k * es;
+        for (;;) {
+            int64_t off = 0;
+            for (int d = 0; d < ndim - 1; d++)
+                off += t[d][i[d]];
+            const char *s = src + off;
+            if (contiguous) {
+                memcpy(dst, s + last[0], (size_t)(n * es));
+            } else if (es == 8) {
+                for (int64_t k = 0; k < n; k++)
+                    memcpy(dst + k * 8, s + last[k], 8);
+            } else {
+                for (int64_t k = 0; k < n; k++)
+                    memcpy(dst + k * es, s + last[k], (size_t)es);
+            }
+            dst += n * es;
+            int d = ndim - 2;
+            for (; d >= 0; d--) {
+                if (++i[d] < shape[d])
+                    break;
+                i[d] = 0;
+            }
+            if (d < 0)
+                break;
+        }
+    }
+    dusk_free(tab);
+    *out = v;
+    return 0;
+bad:
+    return dusk_error_set(err, DUSK_EINVAL, "%s: the input block does not fit the slice",
+                          kp->opname);
+}
+
+/* --- layers ------------------------------------------------------------------------------ */
+
+/* Adds a layer prefix-tok over a, for entries ent[0..nent). */
+static dusk_array *gi_layer(dusk_array *a, const char *prefix, const char *tok, const entry *ent,
+                            int nent)
+{
+    gi_plan *p = plan_new(a, ent, nent);
+    if (!p)
+        return dusk__array_oom(a->ctx, prefix);
+    int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
+    int64_t *chunks[DUSK_MAXDIMS];
+    int ndim = 0;
+    for (int e = 0; e < p->nent; e++) {
+        const gi_axis *ax = &p->ax[e];
+        if (ax->kind == E_INT)
+            continue;
+        nb[ndim] = ax->nb;
+        chunks[ndim] = ax->count;
+        shape[ndim] = 0;
+        for (int64_t j = 0; j < ax->nb; j++)
+            shape[ndim] += ax->count[j];
+        ndim++;
+    }
+    kparams *kp;
+    dusk_value *pv = dusk__params_new(K_CUSTOM, prefix, a->dtype, ndim, chunks, nb, &kp);
+    if (!pv) {
+        plan_free(p);
+        return dusk__array_oom(a->ctx, prefix);
+    }
+    kp->kernel = gi_kernel;
+    kp->extra = p;
+    kp->extra_free = plan_free;
+    layer *L = dusk__layer_new(a->ctx, prefix, tok, L_CUSTOM, pv, ndim, shape, nb, a->dtype);
+    if (!L)
+        return dusk__array_oom(a->ctx, prefix);
+    L->inputs = gi_inputs;
+    L->data = p;  /* owned by kp */
+    dusk__layer_input(L, a->L);
+    return dusk__array_new(a->ctx, L, ndim, shape, chunks, nb, a->dtype);
+}
+
+/* A hash of the normalised index, for tokens. */
+static uint64_t index_hash(const entry *ent, int nent)
+{
+    uint64_t h = DUSK__FNV_INIT;
+    for (int k = 0; k < nent; k++) {
+        const entry *e = &ent[k];
+        int64_t f[6] = {e->kind, e->axis, e->start, e->stop, e->step, e->n};
+        h = dusk__fnv(h, f, sizeof f);
+        if (e->kind == E_LIST)
+            h = dusk__fnv(h, e->list, (size_t)e->n * sizeof(int64_t));
+    }
+    return h;
+}
+
+/* Checks idx against a and normalises it, as Dask's normalize_index does;
+ * lists are copied (made positive) into *lists, which the caller frees.
+ * NULL, or an error array. */
+static dusk_array *normalize_index(dusk_array *a, const dusk_index *idx, int n, entry *ent,
+                                   int *nent, int64_t **lists)
+{
+    dusk_ctx *ctx = a->ctx;
+    *lists = NULL;
+    if (n < 0 || (n > 0 && !idx))
+        return dusk__array_fail(ctx, DUSK_EINVAL, "getitem: no index given (%d entries)", n);
+    int nsliced = 0, nell = 0;
+    int64_t total = 0;
+    for (int k = 0; k < n; k++) {
+        switch (idx[k].kind) {
+        case DUSK_IDX_SLICE:
+        case DUSK_IDX_INT:
+            nsliced++;
+            break;
+        case DUSK_IDX_LIST:
+            if (idx[k].n < 0 || (idx[k].n > 0 && !idx[k].list))
+                return dusk__array_fail(ctx, DUSK_EINVAL,
+                                        "getitem: entry %d is a list with no items (n = %" PRId64 ")",
+                                        k, idx[k].n);
+            total += idx[k].n;
+            nsliced++;
+            break;
+        case DUSK_IDX_NEWAXIS:
+            break;
+        case DUSK_IDX_ELLIPSIS:
+            nell++;
+            break;
+        default:
+            return dusk__array_fail(ctx, DUSK_EINVAL, "getitem: entry %d has unknown kind %d", k,
+                                    (int)idx[k].kind);
+        }
+    }
+    if (nell > 1)
+        return dusk__array_fail(ctx, DUSK_EINVAL,
+                                "getitem: an index can only have a single ellipsis ('...')");
+    if (nsliced > a->ndim)
+        return dusk__array_fail(ctx, DUSK_EINVAL,
+                                "getitem: too many indices for array: array is %d-dimensional, "
+                                "but %d were indexed", a->ndim, nsliced);
+    int nout = 0, m = 0, axis = 0, nlists = 0, list_axis = -1;
+    for (int k = 0; k < n; k++)
+        if (idx[k].kind != DUSK_IDX_INT)
+            nout += idx[k].kind == DUSK_IDX_ELLIPSIS ? a->ndim - nsliced : 1;
+    if (!nell)
+        nout += a->ndim - nsliced;
+    if (nout > DUSK_MAXDIMS)
+        return dusk__array_fail(ctx, DUSK_EINVAL,
+                                "getitem: the result would have %d dimensions (at most %d)", nout,
+                                DUSK_MAXDIMS);
+    int64_t *buf = dusk_malloc((size_t)(total ? total : 1) * sizeof(int64_t));
+    if (!buf)
+        return dusk__array_oom(ctx, "an index");
+    int64_t at = 0;
+    for (int k = 0; k <= n; k++) {
+        /* k == n: the trailing ':' that fill the rest */
+        int fill = k == n ? (nell ? 0 : a->ndim - nsliced)
+                          : idx[k].kind == DUSK_IDX_ELLIPSIS ? a->ndim - nsliced : 0;
+        for (int f = 0; f < fill; f++)
+            ent[m++] = (entry){E_SLICE, axis++, NIL, NIL, NIL, NULL, 0};
+        if (k == n || idx[k].kind == DUSK_IDX_ELLIPSIS)
+            continue;
+        const dusk_index *x = &idx[k];
+        entry *e = &ent[m++];
+        memset(e, 0, sizeof *e);
+        if (x->kind == DUSK_IDX_NEWAXIS) {
+            e->kind = E_NEW;
+            e->axis = -1;
+            continue;
+        }
+        int64_t dim = a->shape[axis];
+        e->axis = axis;
+        if (x->kind == DUSK_IDX_INT) {
+            if (x->start == NIL || x->start >= dim || x->start < -dim) {
+                dusk_free(buf);
+                if (x->start == NIL)
+                    return dusk__array_fail(ctx, DUSK_EINVAL,
+                                            "getitem: integer index for axis %d is DUSK_NIL", axis);
+                return dusk__array_fail(ctx, DUSK_EINVAL,
+                                        "getitem: index %" PRId64 " is out of bounds for axis %d "
+                                        "with size %" PRId64, x->start, axis, dim);
+            }
+            e->kind = E_INT;
+            e->start = x->start < 0 ? x->start + dim : x->start;
+        } else if (x->kind == DUSK_IDX_SLICE) {
+            if (x->step == 0) {
+                dusk_free(buf);
+                return dusk__array_fail(ctx, DUSK_EINVAL,
+                                        "getitem: slice step cannot be zero (axis %d)", axis);
+            }
+            e->kind = E_SLICE;
+            e->start = x->start;
+            e->stop = x->stop;
+            e->step = x->step;
+            normalize_slice(dim, &e->start, &e->stop, &e->step);
+        } else {
+            e->kind = E_LIST;
+            e->list = buf + at;
+            e->n = x->n;
+            for (int64_t i = 0; i < x->n; i++) {
+                int64_t v = x->list[i];
+                if (v >= dim || v < -dim) {
+                    dusk_free(buf);
+                    return dusk__array_fail(ctx, DUSK_EINVAL,
+                                            "getitem: index %" PRId64 " (item %" PRId64 " of the "
+                                            "list) is out of bounds for axis %d with size %" PRId64,
+                                            v, i, axis, dim);
+                }
+                buf[at++] = v < 0 ? v + dim : v;
+            }
+            if (nlists++) {
+                dusk_free(buf);
+                return dusk__array_fail(ctx, DUSK_EINVAL,
+                                        "getitem: only one list index is supported (axes %d and "
+                                        "%d have lists)", list_axis, axis);
+            }
+            list_axis = axis;
+        }
+        axis++;
+    }
+    *nent = m;
+    *lists = buf;
+    return NULL;
+}
+
+dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n)
+{
+    dusk_array *err = dusk__array_bad_input(a, NULL);
+    if (err)
+        return err;
+    entry ent[2 * DUSK_MAXDIMS + 1];
+    int nent = 0;
+    int64_t *lists;
+    if (n > 2 * DUSK_MAXDIMS)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "getitem: %d index entries are too many", n);
+    if ((err = normalize_index(a, idx, n, ent, &nent, &lists)))
+        return err;
+    int all = 1, list_at = -1, others_full = 1;
+    for (int k = 0; k < nent; k++) {
+        if (ent[k].kind == E_LIST && ent[k].n == 0) {
+            /* an empty list is the empty slice 0:0:1 */
+            ent[k] = (entry){E_SLICE, ent[k].axis, 0, 0, 1, NULL, 0};
+        }
+        if (!is_full(&ent[k]))
+            all = 0;
+        if (ent[k].kind == E_LIST)
+            list_at = k;
+        else if (ent[k].kind != E_NEW && !is_full(&ent[k]))
+            others_full = 0;
+    }
+    if (all) {
+        dusk_free(lists);
+        return a;
+    }
+    char tok[33];
+    dusk__token(tok, "getitem|%s|%d|%016" PRIx64, a->L->name, nent, index_hash(ent, nent));
+    dusk_array *r;
+    if (list_at < 0 || others_full) {
+        r = gi_layer(a, "getitem", tok, ent, nent);
+    } else {
+        /* slices and integers first ('slice-<token>'), then the list */
+        entry first[2 * DUSK_MAXDIMS + 1], second[2 * DUSK_MAXDIMS + 1];
+        int n1 = 0, n2 = 0, axis2 = 0;
+        for (int k = 0; k < nent; k++) {
+            const entry *e = &ent[k];
+            if (e->kind != E_NEW) {
+                first[n1] = *e;
+                if (e->kind == E_LIST)
+                    first[n1] = (entry){E_SLICE, e->axis, NIL, NIL, NIL, NULL, 0};
+                n1++;
+            }
+            if (e->kind == E_INT)
+                continue;
+            second[n2] = *e;
+            if (e->kind == E_SLICE)
+                second[n2] = (entry){E_SLICE, axis2, NIL, NIL, NIL, NULL, 0};
+            else if (e->kind == E_LIST)
+                second[n2].axis = axis2;
+            if (e->kind != E_NEW)
+                axis2++;
+            n2++;
+        }
+        char tok1[33];
+        dusk__token(tok1, "slice|%s", tok);
+        r = gi_layer(a, "slice", tok1, first, n1);
+        if (!r->status)
+            r = gi_layer(r, "getitem", tok, second, n2);
+    }
+    dusk_free(lists);
+    return r;
+}
+
+/* --- the index as text ------------------------------------------------------------------ */
+
+static void skip_ws(const char **p)
+{
+    while (isspace((unsigned char)**p))
+        (*p)++;
+}
+
+/* An optional integer; 1 if one was read, 0 if none, -1 if malformed. */
+static int read_int(const char **p, int64_t *v)
+{
+    skip_ws(p);
+    const char *s = *p;
+    if (*s == '+' || *s == '-')
+        s++;
+    if (!isdigit((unsigned char)*s))
+        return s != *p ? -1 : 0;  /* a sign with no digits is malformed */
+    errno = 0;
+    char *end;
+    long long x = strtoll(*p, &end, 10);
+    if (errno == ERANGE || x == INT64_MIN)
+        return -1;
+    *v = x;
+    *p = end;
+    return 1;
+}
+
+dusk_array *dusk_array_slice(dusk_array *a, const char *text)
+{
+    dusk_array *err = dusk__array_bad_input(a, NULL);
+    if (err)
+        return err;
+    if (!text)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "slice: no index text given");
+    dusk_index ix[2 * DUSK_MAXDIMS] = {{0}};
+    int64_t *lists[2 * DUSK_MAXDIMS] = {NULL};
+    int n = 0, nl = 0;
+    const char *p = text;
+    const char *why = NULL;
+    skip_ws(&p);
+    while (*p && !why) {
+        if (n == 2 * DUSK_MAXDIMS) {
+            why = "too many entries";
+            break;
+        }
+        dusk_index *x = &ix[n];
+        int64_t v;
+        skip_ws(&p);
+        if (strncmp(p, "...", 3) == 0) {
+            p += 3;
+            *x = DUSK_ELLIPSIS;
+        } else if (strncmp(p, "None", 4) == 0) {
+            p += 4;
+            *x = DUSK_NEWAXIS;
+        } else if (strncmp(p, "np.newaxis", 10) == 0) {
+            p += 10;
+            *x = DUSK_NEWAXIS;
+        } else if (*p == '[') {
+            p++;
+            size_t cap = 8, cnt = 0;
+            int64_t *l = dusk_malloc(cap * sizeof *l);
+            if (!l) {
+                for (int i = 0; i < nl; i++)
+                    dusk_free(lists[i]);
+                return dusk__array_oom(a->ctx, "an index");
+            }
+            lists[nl++] = l;
+            for (;;) {
+                skip_ws(&p);
+                if (*p == ']') {
+                    p++;
+                    break;
+                }
+                if (read_int(&p, &v) != 1) {
+                    why = "a list takes integers: [10, 1, 5]";
+                    break;
+                }
+                if (cnt == cap) {
+                    int64_t *bigger = dusk_realloc(l, 2 * cap * sizeof *l);
+                    if (!bigger) {
+                        for (int i = 0; i < nl; i++)
+                            dusk_free(lists[i]);
+                        return dusk__array_oom(a->ctx, "an index");
+                    }
+                    lists[nl - 1] = l = bigger;
+                    cap *= 2;
+                }
+                l[cnt++] = v;
+                skip_ws(&p);
+                if (*p == ',')
+                    p++;
+                else if (*p != ']') {
+                    why = "a list's items are separated by commas";
+                    break;
+                }
+            }
+            *x = DUSK_LIST(l, (int64_t)cnt);
+        } else {
+            int64_t s = NIL, e = NIL, st = NIL;
+            int r = read_int(&p, &s);
+            if (r < 0) {
+                why = "expected an integer, a slice, a list, None or ...";
+                break;
+            }
+            skip_ws(&p);
+            if (*p != ':') {
+                if (r == 0) {
+                    why = "expected an integer, a slice, a list, None or ...";
+                    break;
+                }
+                *x = DUSK_AT(s);
+            } else {
+                p++;
+                if (read_int(&p, &e) < 0) {
+                    why = "a slice's stop must be an integer";
+                    break;
+                }
+                skip_ws(&p);
+                if (*p == ':') {
+                    p++;
+                    if (read_int(&p, &st) < 0) {
+                        why = "a slice's step must be an integer";
+                        break;
+                    }
+                }
+                *x = DUSK_SLICE(s, e, st);
+            }
+        }
+        n++;
+        if (why)
+            break;
+        skip_ws(&p);
+        if (*p == ',')
+            p++;
+        else if (*p)
+            why = "entries are separated by commas";
+        skip_ws(&p);
+    }
+    dusk_array *r;
+    if (why)
+        r = dusk__array_fail(a->ctx, DUSK_EINVAL, "slice: cannot read index \"%s\" at column %d: %s",
+                             text, (int)(p - text) + 1, why);
+    else
+        r = dusk_array_getitem(a, ix, n);
+    for (int i = 0; i < nl; i++)
+        dusk_free(lists[i]);
+    return r;
+}
+
+/* --- squeeze ------------------------------------------------------------------------------ */
+
+/* Dask's squeeze of an array whose every axis has length 1, to 0-d
+ * (map_blocks(np.squeeze)). */
+static int squeeze_kernel(const kparams *kp, dusk_value *const *args, size_t nargs,
+                          dusk_value **out, dusk_error *err)
+{
+    const dusk_value *in = nargs > 2 ? args[2] : NULL;
+    if (!in || dusk_value_kind(in) != DUSK_NDARRAY || dusk_ndarray_size(in) != 1)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a block of one element", kp->opname);
+    dusk_value *v = dusk_ndarray_new(in->u.nd.dtype, 0, NULL);
+    if (!v)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+    memcpy(v->u.nd.data, in->u.nd.data, dusk_dtype_size(in->u.nd.dtype));
+    *out = v;
+    return 0;
+}
+
+dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes)
+{
+    dusk_array *err = dusk__array_bad_input(a, NULL);
+    if (err)
+        return err;
+    uint64_t set = 0;
+    if (axes == DUSK_ALL_AXES) {
+        for (int d = 0; d < a->ndim; d++)
+            if (a->shape[d] == 1)
+                set |= (uint64_t)1 << d;
+    } else {
+        for (int b = 0; b < 64; b++) {
+            if (!((axes >> b) & 1))
+                continue;
+            int ax = b < 32 ? b : b - 64 + a->ndim;
+            if (ax < 0 || ax >= a->ndim || (b < 32 && b >= a->ndim))
+                return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                        "squeeze: axis %d is out of range for an array of %d "
+                                        "dimension%s", b < 32 ? b : b - 64, a->ndim,
+                                        a->ndim == 1 ? "" : "s");
+            if (a->shape[ax] != 1)
+                return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                        "squeeze: cannot squeeze axis %d of length %" PRId64
+                                        " (only axes of length 1)", ax, a->shape[ax]);
+            set |= (uint64_t)1 << ax;
+        }
+    }
+    int all = 1;
+    for (int d = 0; d < a->ndim; d++)
+        if (!((set >> d) & 1) || a->shape[d] != 1)
+            all = 0;
+    if (all) {
+        /* every axis goes: Dask maps np.squeeze over the one block */
+        char tok[33];
+        dusk__token(tok, "squeeze|%s", a->L->name);
+        kparams *kp;
+        int64_t none = 0;
+        dusk_value *pv = dusk__params_new(K_CUSTOM, "squeeze", a->dtype, 0, NULL, &none, &kp);
+        if (pv)
+            kp->kernel = squeeze_kernel;
+        layer *L = pv ? dusk__layer_new(a->ctx, "squeeze", tok, L_BLOCKS, pv, 0, NULL, NULL,
+                                        a->dtype)
+                      : NULL;
+        if (!L)
+            return dusk__array_oom(a->ctx, "squeeze");
+        dusk__layer_input(L, a->L);
+        for (int d = 0; d < a->ndim; d++)
+            L->map[0][d] = -1;
+        return dusk__array_new(a->ctx, L, 0, NULL, NULL, NULL, a->dtype);
+    }
+    dusk_index ix[DUSK_MAXDIMS];
+    for (int d = 0; d < a->ndim; d++)
+        ix[d] = (set >> d) & 1 ? DUSK_AT(0) : DUSK_ALL;
+    return dusk_array_getitem(a, ix, a->ndim);
+}

@@ -1,0 +1,396 @@
+/*
+** dusk viz — colours: colour maps, a run's per-task facts, legends
+**
+** Continuous modes use matplotlib's perceptual maps as Dask does: plasma
+** for ORDER (Dask's default cmap for color="order", applied to the
+** outline, with value / max as Dask normalises), viridis for DURATION and
+** BYTES (filled, 0 .. max). The maps are Bokeh's 11-step Plasma11 and
+** Viridis11 interpolated linearly in RGB, which is within a few units of
+** the 256-entry tables. WORKER uses the tab20 categorical colours (tab10
+** first), STATE the palette of Dask's dashboard graph view.
+**
+** A run's events become per-task facts (dusk__run_build): the state a
+** task reached, the worker that ran it, its duration and its result's
+** bytes. States only move forward (waiting < ready < running < memory <
+** released, erred wins), so callbacks from several workers may deliver
+** events of different tasks in any interleaving.
+**
+** Every mode draws a legend: a colour bar with its range for continuous
+** modes, a table of swatches for categorical ones; Dask draws none.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "scene.h"
+
+/* --- colour maps ---------------------------------------------------------------- */
+
+static const char *const PLASMA[11] = {
+    "#0C0786", "#40039C", "#6A00A7", "#8F0DA3", "#B02A8F", "#CA4678",
+    "#E06461", "#F1824C", "#FCA635", "#FCCC25", "#EFF821",
+};
+static const char *const VIRIDIS[11] = {
+    "#440154", "#482374", "#404387", "#345E8D", "#29788E", "#208F8C",
+    "#22A784", "#42BE71", "#79D151", "#BADE27", "#FDE724",
+};
+
+static void hex_rgb(const char *h, int rgb[3])
+{
+    unsigned v = 0;
+    sscanf(h + 1, "%6x", &v);
+    rgb[0] = (int)(v >> 16) & 255;
+    rgb[1] = (int)(v >> 8) & 255;
+    rgb[2] = (int)v & 255;
+}
+
+static void cmap(const char *const map[11], double t, char out[8])
+{
+    if (!(t >= 0))          /* also NaN */
+        t = 0;
+    if (t > 1)
+        t = 1;
+    double x = t * 10;
+    int i = (int)x;
+    if (i >= 10)
+        i = 9;
+    double f = x - i;
+    int a[3], b[3];
+    hex_rgb(map[i], a);
+    hex_rgb(map[i + 1], b);
+    int c[3];
+    for (int k = 0; k < 3; k++)
+        c[k] = (int)lround(a[k] + (b[k] - a[k]) * f);
+    snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+void dusk__plasma(double t, char out[8]) { cmap(PLASMA, t, out); }
+void dusk__viridis(double t, char out[8]) { cmap(VIRIDIS, t, out); }
+
+static const char *const TAB20[20] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
+    "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+};
+
+const char *dusk__worker_color(int w)
+{
+    if (w < 0)
+        return "#ffffff";
+    return TAB20[w % 20];
+}
+
+/* Dask's dashboard (distributed/dashboard/components/scheduler.py,
+ * TaskGraph): waiting gray, queued yellow, processing green, memory red,
+ * released blue, erred black. dusk's ready is Dask's queued. */
+static const char *const STATE_COLORS[VIZ_NSTATES] = {
+    "gray", "yellow", "green", "red", "blue", "black",
+};
+static const char *const STATE_HEX[VIZ_NSTATES] = {
+    "#bebebe", "#ffff00", "#00ff00", "#ff0000", "#0000ff", "#000000",
+};
+static const char *const STATE_NAMES[VIZ_NSTATES] = {
+    "waiting", "ready", "running", "in memory", "released", "erred",
+};
+
+const char *dusk__state_color(int s)
+{
+    return s >= 0 && s < VIZ_NSTATES ? STATE_COLORS[s] : "white";
+}
+
+const char *dusk__state_name(int s)
+{
+    return s >= 0 && s < VIZ_NSTATES ? STATE_NAMES[s] : "?";
+}
+
+const char *dusk__text_on(const char *fill)
+{
+    for (int s = 0; s < VIZ_NSTATES; s++)
+        if (strcmp(fill, STATE_COLORS[s]) == 0)
+            fill = STATE_HEX[s];
+    if (fill[0] != '#')
+        return "black";
+    int c[3];
+    hex_rgb(fill, c);
+    /* relative luminance, sRGB weights, on 0..255 */
+    double y = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    return y < 128 ? "white" : "black";
+}
+
+/* --- numbers as people read them ------------------------------------------------ */
+
+void dusk__fmt_bytes(uint64_t n, char *buf, size_t len)
+{
+    static const struct { const char *p; double k; } U[] = {
+        {"Pi", 1125899906842624.0}, {"Ti", 1099511627776.0},
+        {"Gi", 1073741824.0}, {"Mi", 1048576.0}, {"ki", 1024.0},
+    };
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if ((double)n >= U[i].k * 0.9) {
+            snprintf(buf, len, "%.2f %sB", (double)n / U[i].k, U[i].p);
+            return;
+        }
+    snprintf(buf, len, "%llu B", (unsigned long long)n);
+}
+
+void dusk__fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+    double s = (double)ns * 1e-9;
+    if (s >= 1)
+        snprintf(buf, len, "%.2f s", s);
+    else if (s >= 1e-3)
+        snprintf(buf, len, "%.2f ms", s * 1e3);
+    else
+        snprintf(buf, len, "%.2f us", s * 1e6);
+}
+
+/* --- a run, per task ------------------------------------------------------------- */
+
+void dusk__run_free(viz_run *r)
+{
+    dusk_free(r->worker);
+    dusk_free(r->dur_ns);
+    dusk_free(r->nbytes);
+    dusk_free(r->state);
+    dusk_free(r->ran);
+    memset(r, 0, sizeof *r);
+}
+
+int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
+                    dusk_error *err)
+{
+    memset(r, 0, sizeof *r);
+    size_t m = ntasks ? ntasks : 1;
+    r->ntasks = ntasks;
+    r->worker = dusk_malloc(m * sizeof *r->worker);
+    r->dur_ns = dusk_calloc(m, sizeof *r->dur_ns);
+    r->nbytes = dusk_calloc(m, sizeof *r->nbytes);
+    r->state = dusk_calloc(m, sizeof *r->state);
+    r->ran = dusk_calloc(m, sizeof *r->ran);
+    uint64_t *t0 = dusk_malloc(m * sizeof *t0);
+    if (!r->worker || !r->dur_ns || !r->nbytes || !r->state || !r->ran || !t0) {
+        dusk_free(t0);
+        dusk__run_free(r);
+        return dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory reading events");
+    }
+    for (size_t i = 0; i < ntasks; i++) {
+        r->worker[i] = -1;
+        t0[i] = UINT64_MAX;
+    }
+    int32_t last = INT32_MIN;
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].run > last)
+            last = ev[i].run;
+    for (size_t i = 0; i < n; i++) {
+        const dusk_event *e = &ev[i];
+        if (e->run != last || e->kind == DUSK_EV_RUN_BEGIN || e->kind == DUSK_EV_RUN_END)
+            continue;
+        if (e->task < 0)
+            continue;
+        if ((uint64_t)e->task >= ntasks) {
+            dusk_free(t0);
+            dusk__run_free(r);
+            return dusk_error_set(err, DUSK_EINVAL,
+                                  "visualize: an event names task %lld but the graph has "
+                                  "%zu tasks (events of another graph?)",
+                                  (long long)e->task, ntasks);
+        }
+        size_t t = (size_t)e->task;
+        int to = -1;
+        switch (e->kind) {
+        case DUSK_EV_READY: to = VIZ_READY; break;
+        case DUSK_EV_START:
+            to = VIZ_RUNNING;
+            t0[t] = e->t_ns;
+            if (e->worker >= 0)
+                r->worker[t] = e->worker;
+            break;
+        case DUSK_EV_END:
+            to = VIZ_MEMORY;
+            r->ran[t] = 1;
+            r->nbytes[t] = e->nbytes;
+            if (t0[t] != UINT64_MAX && e->t_ns >= t0[t])
+                r->dur_ns[t] = e->t_ns - t0[t];
+            if (r->worker[t] < 0 && e->worker >= 0)
+                r->worker[t] = e->worker;
+            break;
+        case DUSK_EV_ERROR:
+            to = VIZ_ERRED;
+            r->ran[t] = 1;
+            if (t0[t] != UINT64_MAX && e->t_ns >= t0[t])
+                r->dur_ns[t] = e->t_ns - t0[t];
+            if (r->worker[t] < 0 && e->worker >= 0)
+                r->worker[t] = e->worker;
+            break;
+        case DUSK_EV_RELEASED: to = VIZ_RELEASED; break;
+        default: break;
+        }
+        if (to < 0 || r->state[t] == VIZ_ERRED)
+            continue;
+        if (to == VIZ_ERRED || to > r->state[t])
+            r->state[t] = (uint8_t)to;
+    }
+    for (size_t i = 0; i < ntasks; i++)
+        if (r->worker[i] + 1 > r->nworkers)
+            r->nworkers = r->worker[i] + 1;
+    dusk_free(t0);
+    return 0;
+}
+
+/* --- painting nodes ------------------------------------------------------------------ */
+
+void dusk__palette_color(const viz_palette *p, double v, char out[8])
+{
+    switch (p->mode) {
+    case DUSK_VIZ_COLOR_ORDER: {
+        double max = p->hi > 1 ? p->hi : 1;       /* Dask: v / max(1, max) */
+        dusk__plasma(v / max, out);
+        break;
+    }
+    case DUSK_VIZ_COLOR_DURATION:
+    case DUSK_VIZ_COLOR_BYTES:
+        dusk__viridis(p->hi > p->lo ? (v - p->lo) / (p->hi - p->lo) : 0, out);
+        break;
+    case DUSK_VIZ_COLOR_WORKER:
+        snprintf(out, 8, "%s", dusk__worker_color((int)v));
+        break;
+    case DUSK_VIZ_COLOR_STATE: {
+        int s = (int)v;
+        snprintf(out, 8, "%s", s >= 0 && s < VIZ_NSTATES ? STATE_HEX[s] : "#ffffff");
+        break;
+    }
+    default:
+        snprintf(out, 8, "#000000");
+        break;
+    }
+}
+
+void dusk__paint(viz_scene *s, size_t i, const viz_palette *p, double v)
+{
+    if (p->mode == DUSK_VIZ_COLOR_NONE)
+        return;
+    const char *c;
+    char hex[8];
+    if (p->mode == DUSK_VIZ_COLOR_WORKER) {
+        c = dusk__worker_color((int)v);
+    } else if (p->mode == DUSK_VIZ_COLOR_STATE) {
+        c = dusk__state_color((int)v);
+    } else {
+        dusk__palette_color(p, v, hex);
+        c = dusk__scene_strdup(s, hex);
+    }
+    if (!c)
+        return;
+    if (p->mode == DUSK_VIZ_COLOR_ORDER) {
+        dusk__scene_set(s, i, NA_COLOR, c);
+        dusk__scene_set(s, i, NA_PENWIDTH, "2");
+        return;
+    }
+    dusk__scene_set(s, i, NA_STYLE, "filled");
+    dusk__scene_set(s, i, NA_FILLCOLOR, c);
+    dusk__scene_set(s, i, NA_FONTCOLOR, dusk__text_on(c));
+}
+
+/* --- legends -------------------------------------------------------------------------- */
+
+static void fmt_value(const viz_palette *p, double v, char *buf, size_t n)
+{
+    switch (p->mode) {
+    case DUSK_VIZ_COLOR_DURATION: dusk__fmt_ns((uint64_t)(v < 0 ? 0 : v), buf, n); break;
+    case DUSK_VIZ_COLOR_BYTES: dusk__fmt_bytes((uint64_t)(v < 0 ? 0 : v), buf, n); break;
+    default: snprintf(buf, n, "%.0f", v); break;
+    }
+}
+
+#define BAR_STRIPES 12
+
+/* One legend node, named legend<k>. */
+static size_t legend_node(viz_scene *s, const char *label)
+{
+    char name[32];
+    snprintf(name, sizeof name, "legend%zu", s->nnodes - s->legend_first);
+    size_t i = dusk__scene_node(s, name);
+    if (i != (size_t)-1)
+        dusk__scene_set(s, i, NA_LABEL, dusk__scene_strdup(s, label));
+    return i;
+}
+
+static size_t text_node(viz_scene *s, const char *label)
+{
+    size_t i = legend_node(s, label);
+    dusk__scene_set(s, i, NA_SHAPE, "plaintext");
+    dusk__scene_set(s, i, NA_WIDTH, "0.2");
+    dusk__scene_set(s, i, NA_MARGIN, "0.04");
+    return i;
+}
+
+static void swatch(viz_scene *s, const char *label, const char *color)
+{
+    size_t i = legend_node(s, label);
+    if (i == (size_t)-1)
+        return;
+    dusk__scene_set(s, i, NA_SHAPE, "box");
+    dusk__scene_set(s, i, NA_STYLE, "filled");
+    dusk__scene_set(s, i, NA_FILLCOLOR, color);
+    dusk__scene_set(s, i, NA_FONTCOLOR, dusk__text_on(color));
+}
+
+/* The legend is a row of plain nodes (rank=same), joined by invisible
+ * edges that keep them in order: its title, then swatches for categories
+ * or a striped box between the two ends of the range for a colour bar.
+ * Not an HTML-like table, nor a cluster: Graphviz 2.43 leaks memory on
+ * every table it sizes and every cluster it lays out. */
+void dusk__legend(viz_scene *s, const viz_palette *p, const char *title)
+{
+    if (p->mode == DUSK_VIZ_COLOR_NONE || s->oom)
+        return;
+    s->legend_first = s->nnodes;
+    char head[128];
+    snprintf(head, sizeof head, "%s:", title);
+    text_node(s, head);
+    if (p->mode == DUSK_VIZ_COLOR_WORKER) {
+        for (int w = 0; w < p->nworkers; w++) {
+            char label[32];
+            snprintf(label, sizeof label, "worker %d", w);
+            swatch(s, label, dusk__worker_color(w));
+        }
+        if (p->missing || p->nworkers == 0)
+            swatch(s, "not run", "#ffffff");
+    } else if (p->mode == DUSK_VIZ_COLOR_STATE) {
+        for (int st = 0; st < VIZ_NSTATES; st++)
+            if (p->states_seen[st])
+                swatch(s, STATE_NAMES[st], STATE_COLORS[st]);
+    } else {
+        double lo = p->mode == DUSK_VIZ_COLOR_ORDER ? 0 : p->lo;
+        double hi = p->mode == DUSK_VIZ_COLOR_ORDER ? (p->hi > 1 ? p->hi : 1) : p->hi;
+        char a[32], z[32];
+        fmt_value(p, lo, a, sizeof a);
+        fmt_value(p, hi, z, sizeof z);
+        viz_buf stripes = {0};
+        for (int k = 0; k < BAR_STRIPES; k++) {
+            char hex[8];
+            dusk__palette_color(p, lo + (hi - lo) * (k + 0.5) / BAR_STRIPES, hex);
+            dusk__buf_printf(&stripes, "%s%s;%.4f", k ? ":" : "", hex, 1.0 / BAR_STRIPES);
+        }
+        text_node(s, a);
+        size_t i = legend_node(s, "");
+        dusk__scene_set(s, i, NA_SHAPE, "box");
+        dusk__scene_set(s, i, NA_STYLE, "striped");
+        if (stripes.oom)
+            s->oom = 1;
+        else
+            dusk__scene_set(s, i, NA_FILLCOLOR, dusk__scene_strdup(s, stripes.p));
+        dusk__buf_free(&stripes);
+        dusk__scene_set(s, i, NA_WIDTH, "2.4");
+        dusk__scene_set(s, i, NA_HEIGHT, "0.3");
+        dusk__scene_set(s, i, NA_FIXEDSIZE, "true");
+        text_node(s, z);
+    }
+    s->legend_n = s->nnodes - s->legend_first;
+    for (size_t k = 1; k < s->legend_n; k++)
+        dusk__scene_edge_invis(s, s->legend_first + k - 1, s->legend_first + k);
+    for (size_t k = 0; k < s->legend_n; k++)
+        dusk__scene_set(s, s->legend_first + k, NA_TOOLTIP, title);
+}

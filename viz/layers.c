@@ -1,0 +1,516 @@
+/*
+** dusk viz — the layer view: one node per layer, for graphs of any size
+**
+** Like Dask's HighLevelGraph.visualize: a box per layer, an edge from each
+** layer to the layers that read it. Where the layers come from:
+**
+**   - an array: dusk_array_layers, with operation, task count, shape and
+**     dtype on the node;
+**   - a plain graph: its tasks grouped by key_split of their keys
+**     ('inc-00001' -> 'inc', ('add-ab12', 0, 1) -> 'add'), in order of
+**     first appearance; when that still leaves more groups than the
+**     threshold (keys like 'n0', 'n1' ... each split to themselves), by
+**     function name instead ('value' for literals, 'alias' for aliases).
+**
+** One pass over the tasks and their dependencies, with hash tables for
+** group names and for the group edges already drawn, so a graph of a
+** million tasks takes a fraction of a second; Graphviz then only sees a
+** handful of nodes.
+**
+** Colour modes colour each layer by an aggregate of its tasks: ORDER by
+** the first priority (when the layer starts), WORKER by the worker that
+** ran most of its tasks, DURATION and BYTES by their sums, STATE by the
+** least finished state among its tasks (erred if any erred).
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "scene.h"
+
+/* --- a string -> index table --------------------------------------------------------- */
+
+typedef struct strmap {
+    const char **name;     /* per group: its name (in the scene arena) */
+    size_t n, cap;
+    int64_t *slot;         /* group index + 1, 0 empty */
+    size_t nslots;         /* power of two */
+} strmap;
+
+static uint64_t fnv(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int strmap_grow(strmap *m)
+{
+    size_t ns = m->nslots ? 2 * m->nslots : 64;
+    int64_t *slot = dusk_calloc(ns, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = fnv(m->name[i]) & (ns - 1);
+        while (slot[j])
+            j = (j + 1) & (ns - 1);
+        slot[j] = (int64_t)i + 1;
+    }
+    dusk_free(m->slot);
+    m->slot = slot;
+    m->nslots = ns;
+    return 0;
+}
+
+/* The index of name, added (copied into the scene) if new; -1 on ENOMEM. */
+static int64_t strmap_get(strmap *m, viz_scene *s, const char *name, int add)
+{
+    if (m->nslots) {
+        size_t j = fnv(name) & (m->nslots - 1);
+        while (m->slot[j]) {
+            size_t i = (size_t)m->slot[j] - 1;
+            if (strcmp(m->name[i], name) == 0)
+                return (int64_t)i;
+            j = (j + 1) & (m->nslots - 1);
+        }
+    }
+    if (!add)
+        return -1;
+    if ((m->n + 1) * 2 > m->nslots && strmap_grow(m))
+        return -1;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 16;
+        const char **p = dusk_realloc(m->name, cap * sizeof *p);
+        if (!p)
+            return -1;
+        m->name = p;
+        m->cap = cap;
+    }
+    const char *copy = dusk__scene_strdup(s, name);
+    if (!copy)
+        return -1;
+    m->name[m->n] = copy;
+    size_t j = fnv(name) & (m->nslots - 1);
+    while (m->slot[j])
+        j = (j + 1) & (m->nslots - 1);
+    m->slot[j] = (int64_t)m->n + 1;
+    return (int64_t)m->n++;
+}
+
+static void strmap_free(strmap *m)
+{
+    dusk_free(m->name);
+    dusk_free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* --- a set of group edges ------------------------------------------------------------- */
+
+typedef struct edgeset {
+    uint64_t *slot;        /* (tail << 32 | head) + 1, 0 empty */
+    size_t n, nslots;
+} edgeset;
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* 1 if (a, b) is new (and now in), 0 if seen, -1 on ENOMEM. */
+static int edgeset_add(edgeset *e, uint32_t a, uint32_t b)
+{
+    uint64_t key = (((uint64_t)a << 32) | b) + 1;
+    if ((e->n + 1) * 2 > e->nslots) {
+        size_t ns = e->nslots ? 2 * e->nslots : 64;
+        uint64_t *slot = dusk_calloc(ns, sizeof *slot);
+        if (!slot)
+            return -1;
+        for (size_t i = 0; i < e->nslots; i++) {
+            if (!e->slot[i])
+                continue;
+            size_t j = mix(e->slot[i]) & (ns - 1);
+            while (slot[j])
+                j = (j + 1) & (ns - 1);
+            slot[j] = e->slot[i];
+        }
+        dusk_free(e->slot);
+        e->slot = slot;
+        e->nslots = ns;
+    }
+    size_t j = mix(key) & (e->nslots - 1);
+    while (e->slot[j]) {
+        if (e->slot[j] == key)
+            return 0;
+        j = (j + 1) & (e->nslots - 1);
+    }
+    e->slot[j] = key;
+    e->n++;
+    return 1;
+}
+
+/* --- per layer aggregates ----------------------------------------------------------------- */
+
+typedef struct lagg {
+    int64_t ntasks;
+    int64_t prio_lo, prio_hi;
+    uint64_t dur, bytes;
+    int state;             /* aggregate state, -1 before the first task */
+    int erred, nran;
+    int64_t *per_worker;   /* nworkers counters, in one block for all */
+} lagg;
+
+static void agg_task(lagg *a, const viz_ctx *c, int64_t id)
+{
+    a->ntasks++;
+    if (c->prio) {
+        int64_t p = c->prio[id];
+        if (a->ntasks == 1 || p < a->prio_lo)
+            a->prio_lo = p;
+        if (a->ntasks == 1 || p > a->prio_hi)
+            a->prio_hi = p;
+    }
+    if (!c->has_run)
+        return;
+    const viz_run *r = &c->run;
+    if (r->ran[id]) {
+        a->nran++;
+        a->dur += r->dur_ns[id];
+        if (r->state[id] != VIZ_ERRED)
+            a->bytes += r->nbytes[id];
+    }
+    if (r->worker[id] >= 0 && a->per_worker)
+        a->per_worker[r->worker[id]]++;
+    int s = r->state[id];
+    if (s == VIZ_ERRED)
+        a->erred = 1;
+    else if (a->state < 0 || s < a->state)
+        a->state = s;
+}
+
+/* --- the view ------------------------------------------------------------------------------- */
+
+typedef struct lview {
+    dusk_graph *g;
+    const viz_ctx *c;
+    viz_scene *s;
+    strmap names;          /* layer / group names */
+    lagg *agg;
+    int64_t *wcount;       /* nlayers * nworkers */
+    int32_t *of;           /* per task: its layer, -1 none */
+} lview;
+
+/* The name part of a tuple key, or the key. */
+static void name_part(const char *key, char *buf, size_t n)
+{
+    if (key[0] == '(' && key[1] == '\'') {
+        const char *q = strchr(key + 2, '\'');
+        size_t len = q ? (size_t)(q - key - 2) : strlen(key + 2);
+        if (len >= n)
+            len = n - 1;
+        memcpy(buf, key + 2, len);
+        buf[len] = '\0';
+    } else {
+        snprintf(buf, n, "%s", key);
+    }
+}
+
+/* Groups a plain graph's tasks; by function when by_func. */
+static int group_plain(lview *v, size_t n, int by_func)
+{
+    char name[512];
+    for (size_t id = 0; id < n; id++) {
+        const char *key = dusk_graph_key(v->g, (int64_t)id);
+        if (by_func) {
+            dusk_entry_kind k = dusk_graph_entry_kind(v->g, (int64_t)id);
+            const dusk_func *f = dusk_graph_func(v->g, (int64_t)id);
+            snprintf(name, sizeof name, "%s",
+                     k == DUSK_ENTRY_VALUE ? "value" : k == DUSK_ENTRY_ALIAS ? "alias"
+                     : f && f->name ? f->name : "task");
+        } else {
+            dusk_key_split(key, name, sizeof name);
+        }
+        int64_t gi = strmap_get(&v->names, v->s, name, 1);
+        if (gi < 0)
+            return DUSK_ENOMEM;
+        v->of[id] = (int32_t)gi;
+    }
+    return 0;
+}
+
+static int alloc_aggs(lview *v)
+{
+    size_t nl = v->names.n ? v->names.n : 1;
+    int nw = v->c->has_run ? v->c->run.nworkers : 0;
+    v->agg = dusk_calloc(nl, sizeof *v->agg);
+    if (nw > 0)
+        v->wcount = dusk_calloc(nl * (size_t)nw, sizeof *v->wcount);
+    if (!v->agg || (nw > 0 && !v->wcount))
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < v->names.n; i++) {
+        v->agg[i].state = -1;
+        v->agg[i].per_worker = nw > 0 ? v->wcount + i * (size_t)nw : NULL;
+    }
+    return 0;
+}
+
+static const char *legend_title(dusk_viz_color m)
+{
+    switch (m) {
+    case DUSK_VIZ_COLOR_ORDER: return "order (first priority)";
+    case DUSK_VIZ_COLOR_WORKER: return "worker (most tasks)";
+    case DUSK_VIZ_COLOR_DURATION: return "duration (sum)";
+    case DUSK_VIZ_COLOR_BYTES: return "result bytes (sum)";
+    case DUSK_VIZ_COLOR_STATE: return "state (least advanced)";
+    default: return "";
+    }
+}
+
+/* The colour value of layer i under mode m; 0 if it has none. */
+static int layer_value(const lview *v, size_t i, dusk_viz_color m, double *out)
+{
+    const lagg *a = &v->agg[i];
+    int nw = v->c->has_run ? v->c->run.nworkers : 0;
+    switch (m) {
+    case DUSK_VIZ_COLOR_ORDER:
+        *out = (double)a->prio_lo;
+        return v->c->prio && a->ntasks > 0;
+    case DUSK_VIZ_COLOR_WORKER: {
+        int best = -1;
+        for (int w = 0; w < nw; w++)
+            if (a->per_worker[w] > 0 && (best < 0 || a->per_worker[w] > a->per_worker[best]))
+                best = w;
+        *out = best;
+        return best >= 0;
+    }
+    case DUSK_VIZ_COLOR_DURATION:
+        *out = (double)a->dur;
+        return a->nran > 0;
+    case DUSK_VIZ_COLOR_BYTES:
+        *out = (double)a->bytes;
+        return a->nran > 0;
+    case DUSK_VIZ_COLOR_STATE:
+        *out = a->erred ? VIZ_ERRED : a->state < 0 ? VIZ_WAITING : a->state;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void shape_text(viz_buf *b, int ndim, const int64_t *shape)
+{
+    dusk__buf_put(b, "(", 1);
+    for (int d = 0; d < ndim; d++)
+        dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
+    dusk__buf_put(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
+}
+
+static int emit(lview *v, size_t nl)
+{
+    const viz_ctx *c = v->c;
+    viz_scene *s = v->s;
+    int64_t lo = 0, hi = 0;
+    for (size_t i = 0; i < nl; i++) {
+        int64_t t = c->layers ? c->layers[i].ntasks : v->agg[i].ntasks;
+        if (i == 0 || t < lo)
+            lo = t;
+        if (i == 0 || t > hi)
+            hi = t;
+    }
+    viz_palette pal;
+    memset(&pal, 0, sizeof pal);
+    pal.mode = c->o.color;
+    pal.nworkers = c->has_run ? c->run.nworkers : 0;
+    int first = 1;
+    for (size_t i = 0; i < nl; i++) {
+        double x;
+        if (!layer_value(v, i, pal.mode, &x)) {
+            pal.missing = 1;
+            continue;
+        }
+        if (pal.mode == DUSK_VIZ_COLOR_STATE)
+            pal.states_seen[(int)x] = 1;
+        if (first || x < pal.lo)
+            pal.lo = x;
+        if (first || x > pal.hi)
+            pal.hi = x;
+        first = 0;
+    }
+    if (pal.mode == DUSK_VIZ_COLOR_DURATION || pal.mode == DUSK_VIZ_COLOR_BYTES)
+        pal.lo = 0;
+    if (pal.mode == DUSK_VIZ_COLOR_ORDER && c->prio) {
+        pal.lo = 0;
+        pal.hi = (double)(dusk_graph_size(v->g) ? dusk_graph_size(v->g) - 1 : 0);
+    }
+
+    for (size_t i = 0; i < nl && !s->oom; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "L%zu", i);
+        size_t k = dusk__scene_node(s, nm);
+        if (k == (size_t)-1)
+            break;
+        const dusk_layer_info *L = c->layers ? &c->layers[i] : NULL;
+        int64_t ntasks = L ? L->ntasks : v->agg[i].ntasks;
+        viz_buf lab = {0}, tip = {0};
+        dusk__buf_esc(&lab, L ? (L->op ? L->op : L->name) : v->names.name[i]);
+        dusk__buf_printf(&lab, "\\n%lld task%s", (long long)ntasks, ntasks == 1 ? "" : "s");
+        dusk__buf_put(&tip, "layer: ", 7);
+        dusk__buf_esc(&tip, L ? L->name : v->names.name[i]);
+        dusk__buf_printf(&tip, "\\ntasks: %lld", (long long)ntasks);
+        if (L) {
+            dusk__buf_put(&lab, "\\n", 2);
+            shape_text(&lab, L->ndim, L->shape);
+            dusk__buf_printf(&lab, " %s", dusk_dtype_name(L->dtype));
+            dusk__buf_put(&tip, "\\nshape: ", 9);
+            shape_text(&tip, L->ndim, L->shape);
+            dusk__buf_printf(&tip, "\\ndtype: %s", dusk_dtype_name(L->dtype));
+            if (L->ndeps) {
+                dusk__buf_put(&tip, "\\nreads: ", 9);
+                for (size_t d = 0; d < L->ndeps; d++) {
+                    if (d)
+                        dusk__buf_put(&tip, ", ", 2);
+                    dusk__buf_esc(&tip, L->deps[d]);
+                }
+            }
+        }
+        const lagg *a = &v->agg[i];
+        if (c->prio && a->ntasks) {
+            dusk__buf_printf(&tip, "\\npriorities: %lld .. %lld", (long long)a->prio_lo,
+                             (long long)a->prio_hi);
+            if (pal.mode == DUSK_VIZ_COLOR_ORDER)
+                dusk__buf_printf(&lab, "\\norder %lld..%lld", (long long)a->prio_lo,
+                                 (long long)a->prio_hi);
+        }
+        if (c->has_run && a->nran) {
+            char t1[32], t2[32];
+            dusk__fmt_ns(a->dur, t1, sizeof t1);
+            dusk__fmt_bytes(a->bytes, t2, sizeof t2);
+            dusk__buf_printf(&tip, "\\nran: %d\\ntime in tasks: %s\\nresult bytes: %s",
+                             a->nran, t1, t2);
+        }
+        if (lab.oom || tip.oom)
+            s->oom = 1;
+        else {
+            dusk__scene_set(s, k, NA_LABEL, dusk__scene_strdup(s, lab.p));
+            dusk__scene_set(s, k, NA_TOOLTIP, dusk__scene_strdup(s, tip.p));
+        }
+        dusk__buf_free(&lab);
+        dusk__buf_free(&tip);
+        /* Dask sizes the font by task count: 20 .. 40 there; 14 .. 24 here,
+         * as the labels have several lines. */
+        int fs = hi > lo ? 14 + (int)(10 * (ntasks - lo) / (hi - lo)) : 14;
+        if (fs != 14)
+            dusk__scene_set(s, k, NA_FONTSIZE, dusk__scene_printf(s, "%d", fs));
+        double x;
+        if (layer_value(v, i, pal.mode, &x))
+            dusk__paint(s, k, &pal, x);
+    }
+    if (pal.mode != DUSK_VIZ_COLOR_NONE)
+        dusk__legend(s, &pal, legend_title(pal.mode));
+    return 0;
+}
+
+int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error *err)
+{
+    lview v;
+    memset(&v, 0, sizeof v);
+    v.g = g;
+    v.c = c;
+    v.s = s;
+    edgeset es = {0};
+    int rc = 0;
+    size_t n = g ? dusk_graph_size(g) : 0;
+    s->ndef[NA_SHAPE] = "box";
+    if (n) {
+        v.of = dusk_malloc(n * sizeof *v.of);
+        if (!v.of)
+            goto oom;
+    }
+
+    if (c->layers) {
+        /* an array's layers, and its tasks mapped to them by name */
+        for (size_t i = 0; i < c->nlayers; i++)
+            if (strmap_get(&v.names, s, c->layers[i].name, 1) < 0)
+                goto oom;
+        char name[512];
+        for (size_t id = 0; id < n; id++) {
+            name_part(dusk_graph_key(g, (int64_t)id), name, sizeof name);
+            v.of[id] = (int32_t)strmap_get(&v.names, s, name, 0);
+        }
+    } else {
+        if ((rc = group_plain(&v, n, 0)))
+            goto oom;
+        if (v.names.n > c->threshold) {
+            strmap_free(&v.names);
+            if ((rc = group_plain(&v, n, 1)))
+                goto oom;
+        }
+    }
+    size_t nl = v.names.n;
+    if (alloc_aggs(&v))
+        goto oom;
+    for (size_t id = 0; id < n; id++)
+        if (v.of[id] >= 0)
+            agg_task(&v.agg[v.of[id]], c, (int64_t)id);
+
+    emit(&v, nl);
+    if (s->oom)
+        goto oom;
+
+    /* edges: an array's layer dependencies, or the groups' task edges */
+    if (c->layers) {
+        for (size_t i = 0; i < c->nlayers; i++)
+            for (size_t d = 0; d < c->layers[i].ndeps; d++) {
+                int64_t j = strmap_get(&v.names, s, c->layers[i].deps[d], 0);
+                if (j >= 0 && (size_t)j != i)
+                    dusk__scene_edge(s, (size_t)j, i);
+            }
+    } else {
+        for (size_t id = 0; id < n; id++) {
+            const int64_t *deps;
+            int64_t nd = dusk_graph_dependencies(g, (int64_t)id, &deps);
+            if (nd < 0) {
+                rc = dusk_graph_validate(g, err);
+                goto done;
+            }
+            uint32_t to = (uint32_t)v.of[id];
+            for (int64_t j = 0; j < nd; j++) {
+                uint32_t from = (uint32_t)v.of[deps[j]];
+                if (from == to)
+                    continue;
+                int r = edgeset_add(&es, from, to);
+                if (r < 0)
+                    goto oom;
+                if (r)
+                    dusk__scene_edge(s, from, to);
+            }
+        }
+    }
+    rc = dusk__scene_status(s, err);
+    goto done;
+oom:
+    rc = dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory building the layer view");
+done:
+    strmap_free(&v.names);
+    dusk_free(v.agg);
+    dusk_free(v.wcount);
+    dusk_free(v.of);
+    dusk_free(es.slot);
+    return rc;
+}
+
+const dusk_layer_info *dusk__layer_of(const viz_ctx *c, const char *key)
+{
+    if (!c->layers || !(key[0] == '(' && key[1] == '\''))
+        return NULL;
+    const char *nm = key + 2;
+    const char *q = strchr(nm, '\'');
+    size_t len = q ? (size_t)(q - nm) : strlen(nm);
+    for (size_t i = 0; i < c->nlayers; i++)
+        if (strncmp(c->layers[i].name, nm, len) == 0 && c->layers[i].name[len] == '\0')
+            return &c->layers[i];
+    return NULL;
+}

@@ -1,0 +1,247 @@
+/*
+** dusk viz — scenes: nodes, edges and attributes before Graphviz sees them
+**
+** A scene is plain data (see scene.h): growable arrays of nodes and edges
+** and an arena of strings that is freed in one go. Errors are sticky: the
+** first failed allocation sets s->oom, later calls do nothing, and the
+** builder asks dusk__scene_status once at the end.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "scene.h"
+
+/* --- the arena ---------------------------------------------------------------- */
+
+#define ARENA_BLOCK 65536
+
+struct viz_arena {
+    viz_arena *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *arena_alloc(viz_scene *s, size_t n)
+{
+    if (s->oom)
+        return NULL;
+    viz_arena *a = s->arena;
+    if (!a || a->cap - a->used < n) {
+        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        viz_arena *b = dusk_malloc(sizeof *b + cap);
+        if (!b) {
+            s->oom = 1;
+            return NULL;
+        }
+        b->used = 0;
+        b->cap = cap;
+        b->next = a;
+        s->arena = a = b;
+    }
+    char *p = a->data + a->used;
+    a->used += n;
+    return p;
+}
+
+void dusk__scene_init(viz_scene *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void dusk__scene_free(viz_scene *s)
+{
+    dusk_free(s->nodes);
+    dusk_free(s->edges);
+    for (viz_arena *a = s->arena, *next; a; a = next) {
+        next = a->next;
+        dusk_free(a);
+    }
+    memset(s, 0, sizeof *s);
+}
+
+int dusk__scene_status(const viz_scene *s, dusk_error *err)
+{
+    if (s->oom)
+        return dusk_error_set(err, DUSK_ENOMEM,
+                              "visualize: out of memory building the picture");
+    return 0;
+}
+
+char *dusk__scene_strdup(viz_scene *s, const char *str)
+{
+    size_t n = strlen(str) + 1;
+    char *p = arena_alloc(s, n);
+    if (p)
+        memcpy(p, str, n);
+    return p;
+}
+
+char *dusk__scene_printf(viz_scene *s, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        s->oom = 1;
+        return NULL;
+    }
+    char *p = arena_alloc(s, (size_t)n + 1);
+    if (!p)
+        return NULL;
+    if ((size_t)n < sizeof small) {
+        memcpy(p, small, (size_t)n + 1);
+    } else {
+        va_start(ap, fmt);
+        vsnprintf(p, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return p;
+}
+
+/* Grows *p (of *cap items of size sz) to hold one more. */
+static int grow(viz_scene *s, void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? 2 * *cap : 64;
+    void *q = dusk_realloc(*p, ncap * sz);
+    if (!q) {
+        s->oom = 1;
+        return -1;
+    }
+    *p = q;
+    *cap = ncap;
+    return 0;
+}
+
+size_t dusk__scene_node(viz_scene *s, const char *name)
+{
+    if (s->oom || grow(s, (void **)&s->nodes, &s->nodes_cap, s->nnodes,
+                       sizeof *s->nodes))
+        return (size_t)-1;
+    char *nm = dusk__scene_strdup(s, name);
+    if (!nm)
+        return (size_t)-1;
+    viz_node *n = &s->nodes[s->nnodes];
+    memset(n, 0, sizeof *n);
+    n->name = nm;
+    return s->nnodes++;
+}
+
+void dusk__scene_set(viz_scene *s, size_t i, int a, const char *v)
+{
+    if (s->oom || i >= s->nnodes || a < 0 || a >= NA_COUNT || !v)
+        return;
+    s->nodes[i].a[a] = v;
+}
+
+static void add_edge(viz_scene *s, size_t tail, size_t head, int invis)
+{
+    if (s->oom || tail >= s->nnodes || head >= s->nnodes)
+        return;
+    if (grow(s, (void **)&s->edges, &s->edges_cap, s->nedges, sizeof *s->edges))
+        return;
+    s->edges[s->nedges].tail = tail;
+    s->edges[s->nedges].head = head;
+    s->edges[s->nedges].invis = invis;
+    s->nedges++;
+}
+
+void dusk__scene_edge(viz_scene *s, size_t tail, size_t head)
+{
+    add_edge(s, tail, head, 0);
+}
+
+void dusk__scene_edge_invis(viz_scene *s, size_t tail, size_t head)
+{
+    add_edge(s, tail, head, 1);
+}
+
+void dusk__scene_gattr(viz_scene *s, const char *name, const char *value)
+{
+    if (!name || !value)
+        return;
+    for (size_t i = 0; i < s->ngattr; i++)
+        if (strcmp(s->gattr[i][0], name) == 0) {
+            s->gattr[i][1] = value;
+            return;
+        }
+    if (s->ngattr < VIZ_MAX_GATTR) {
+        s->gattr[s->ngattr][0] = name;
+        s->gattr[s->ngattr][1] = value;
+        s->ngattr++;
+    }
+}
+
+/* --- growable strings ------------------------------------------------------------- */
+
+void dusk__buf_put(viz_buf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = dusk_realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void dusk__buf_printf(viz_buf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        dusk__buf_put(b, small, (size_t)n);
+        return;
+    }
+    char *big = dusk_malloc((size_t)n + 1);
+    if (!big) {
+        b->oom = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    dusk__buf_put(b, big, (size_t)n);
+    dusk_free(big);
+}
+
+void dusk__buf_esc(viz_buf *b, const char *s)
+{
+    const char *run = s;
+    for (; *s; s++) {
+        if (*s == '\\') {
+            dusk__buf_put(b, run, (size_t)(s - run) + 1);
+            dusk__buf_put(b, "\\", 1);
+            run = s + 1;
+        }
+    }
+    dusk__buf_put(b, run, (size_t)(s - run));
+}
+
+void dusk__buf_free(viz_buf *b)
+{
+    dusk_free(b->p);
+    memset(b, 0, sizeof *b);
+}

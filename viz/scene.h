@@ -1,0 +1,205 @@
+/*
+** dusk viz — scenes and the shared internals of viz/. This file is private
+** to viz/.
+**
+** A picture is made in two steps. First a *scene* is built from the task
+** graph with no Graphviz call at all: nodes with their attributes (label,
+** shape, tooltip, colours ...), edges and graph attributes, all strings in
+** one arena. Then gv.c turns the scene into a cgraph graph, lays it out
+** and renders it, under the Graphviz lock. So the lock is held only for
+** Graphviz's own work, and the scene (hence the DOT output) is
+** deterministic: nodes and edges keep the order they were added in.
+**
+** Memory: every string of a scene is either static or in its arena; a
+** failed allocation sets s->oom and makes later calls no-ops, so builders
+** check once, at the end (dusk__scene_status), cairo style.
+*/
+#ifndef DUSK_VIZ_SCENE_H
+#define DUSK_VIZ_SCENE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dusk/error.h"
+#include "dusk/events.h"
+#include "dusk/graph.h"
+#include "dusk/viz.h"
+
+/* Node attributes, in the order they are declared to Graphviz. */
+enum {
+    NA_LABEL, NA_SHAPE, NA_TOOLTIP, NA_STYLE, NA_COLOR, NA_FILLCOLOR,
+    NA_FONTCOLOR, NA_FONTNAME, NA_FONTSIZE, NA_PENWIDTH, NA_MARGIN,
+    NA_WIDTH, NA_HEIGHT, NA_FIXEDSIZE,
+    NA_COUNT
+};
+
+typedef struct viz_node {
+    const char *name;               /* the DOT node id: "k12", "f12", ... */
+    const char *a[NA_COUNT];        /* NULL: Graphviz's default */
+} viz_node;
+
+typedef struct viz_edge {
+    size_t tail, head;              /* node indexes */
+    int invis;                      /* style=invis: only orders nodes */
+} viz_edge;
+
+typedef struct viz_arena viz_arena;
+
+#define VIZ_MAX_GATTR 16
+
+typedef struct viz_scene {
+    viz_node *nodes;
+    size_t nnodes, nodes_cap;
+    viz_edge *edges;
+    size_t nedges, edges_cap;
+    const char *gattr[VIZ_MAX_GATTR][2];   /* graph attributes: name, value */
+    const char *ndef[NA_COUNT];     /* node defaults (node [...]); static */
+    /* The legend: nodes [legend_first, legend_first + legend_n), side by
+     * side in the subgraph "legend" (rank=same). */
+    size_t legend_first, legend_n;
+    size_t ngattr;
+    viz_arena *arena;               /* the scene's strings */
+    int oom;                        /* an allocation failed */
+} viz_scene;
+
+void dusk__scene_init(viz_scene *s);
+void dusk__scene_free(viz_scene *s);
+/* DUSK_ENOMEM (with a message in err) if an allocation failed, else 0. */
+int dusk__scene_status(const viz_scene *s, dusk_error *err);
+/* A new node (name copied); its index, or (size_t)-1 after a failure. */
+size_t dusk__scene_node(viz_scene *s, const char *name);
+/* Sets attribute a of node i to v, which must be static or in the arena. */
+void dusk__scene_set(viz_scene *s, size_t i, int a, const char *v);
+void dusk__scene_edge(viz_scene *s, size_t tail, size_t head);
+void dusk__scene_edge_invis(viz_scene *s, size_t tail, size_t head);
+/* Adds (or replaces) a graph attribute; name and value static or arena. */
+void dusk__scene_gattr(viz_scene *s, const char *name, const char *value);
+/* Formats into the arena; NULL (and s->oom) on failure. */
+char *dusk__scene_printf(viz_scene *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+char *dusk__scene_strdup(viz_scene *s, const char *str);
+
+/* --- a growable string ------------------------------------------------------ */
+typedef struct viz_buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} viz_buf;
+
+void dusk__buf_printf(viz_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void dusk__buf_put(viz_buf *b, const char *s, size_t n);
+/* Appends s escaped for a Graphviz escString (backslashes doubled). */
+void dusk__buf_esc(viz_buf *b, const char *s);
+void dusk__buf_free(viz_buf *b);
+
+/* --- what a run did, per task (viz/color.c) ------------------------------------- */
+enum {
+    VIZ_WAITING, VIZ_READY, VIZ_RUNNING, VIZ_MEMORY, VIZ_RELEASED, VIZ_ERRED,
+    VIZ_NSTATES
+};
+
+typedef struct viz_run {
+    size_t ntasks;
+    int32_t *worker;                /* -1: not run */
+    uint64_t *dur_ns;               /* END - START; 0 when not both seen */
+    uint64_t *nbytes;               /* the result's bytes (END) */
+    uint8_t *state;                 /* VIZ_WAITING ... */
+    uint8_t *ran;                   /* END or ERROR seen */
+    int nworkers;                   /* highest worker id + 1 */
+} viz_run;
+
+/* Digests the events of the last run among ev for a graph of ntasks
+ * tasks. DUSK_EINVAL (err names it) for an event of a task >= ntasks. */
+int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
+                    dusk_error *err);
+void dusk__run_free(viz_run *r);
+const char *dusk__state_name(int state);
+
+/* --- colours (viz/color.c) -------------------------------------------------------- */
+/* A colour map at t in [0, 1] as "#rrggbb" into out (8 bytes). */
+void dusk__plasma(double t, char out[8]);
+void dusk__viridis(double t, char out[8]);
+/* The categorical colour of worker w (tab20 order, cycling). */
+const char *dusk__worker_color(int w);
+const char *dusk__state_color(int state);
+/* Black or white, whichever reads better on the fill colour "#rrggbb". */
+const char *dusk__text_on(const char *fill);
+/* "1.91 MiB", as Dask's format_bytes; "12.5 ms" for durations. */
+void dusk__fmt_bytes(uint64_t n, char *buf, size_t len);
+void dusk__fmt_ns(uint64_t ns, char *buf, size_t len);
+
+/* Per-item colour values for a mode: value[i] (double) and has[i]; the
+ * colour of a value and the legend for the range. */
+typedef struct viz_palette {
+    dusk_viz_color mode;
+    double lo, hi;                  /* the range a colour bar spans */
+    int nworkers;
+    int states_seen[VIZ_NSTATES];   /* which states occur (legend rows) */
+    int missing;                    /* some node has no value (not run) */
+} viz_palette;
+
+/* Fill (runtime modes) or outline (order) colour of value v into out. */
+void dusk__palette_color(const viz_palette *p, double v, char out[8]);
+/* Adds the legend node for p to the scene (a colour bar or swatches). */
+void dusk__legend(viz_scene *s, const viz_palette *p, const char *title);
+/* Colours node i of s for value v under p (outline for ORDER, fill for
+ * the runtime modes, with a readable font colour). */
+void dusk__paint(viz_scene *s, size_t i, const viz_palette *p, double v);
+
+/* --- the builders ----------------------------------------------------------------- */
+
+/* What the builders share: options with defaults filled in, the run, the
+ * priorities, and (for arrays) the layers. */
+typedef struct viz_ctx {
+    dusk_viz_options o;             /* defaults filled in */
+    const char *rankdir;            /* never NULL */
+    size_t threshold;               /* never 0 */
+    viz_run run;                    /* when o.events */
+    int has_run;
+    const int64_t *prio;            /* for ORDER */
+    /* array graphs: the layers (may be NULL, 0) */
+    const dusk_layer_info *layers;
+    size_t nlayers;
+} viz_ctx;
+
+/* The task view of g (every task and result), Dask's look. */
+int dusk__build_tasks(dusk_graph *g, const viz_ctx *c, viz_scene *s,
+                      dusk_error *err);
+/* The layer view: given layers (an array's), or groups of a plain graph. */
+int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s,
+                       dusk_error *err);
+
+/* Graph attributes every picture has (rankdir, fonts) and, for big task
+ * views, the fast-layout settings. */
+void dusk__scene_defaults(viz_scene *s, const viz_ctx *c, size_t nnodes);
+
+/* The layer of an array key ("('add-ab12', 0, 1)" -> the layer named
+ * 'add-ab12'), or NULL. */
+const dusk_layer_info *dusk__layer_of(const viz_ctx *c, const char *key);
+
+/* --- the entry shared by graphs and arrays (viz/viz.c) ------------------------- */
+/* Renders g; path NULL: into *buf / *len in format. */
+int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers,
+                    size_t nlayers, const char *path, const char *format,
+                    const dusk_viz_options *o, char **buf, size_t *len,
+                    dusk_error *err);
+
+/* --- Graphviz (viz/gv.c) ---------------------------------------------------------- */
+/* Lays out and renders the scene in Graphviz format gvfmt ("svg", "png",
+ * "pdf", "jpg"), or writes its DOT source when gvfmt is "dot", into a
+ * dusk_malloc'd NUL-terminated buffer. Takes the Graphviz lock. */
+int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
+                    size_t *len, dusk_error *err);
+/* The Graphviz lock, for any other code of dusk that calls Graphviz. */
+void dusk__gv_lock(void);
+void dusk__gv_unlock(void);
+
+#endif /* DUSK_VIZ_SCENE_H */

@@ -1,0 +1,318 @@
+/*
+** dusk viz — visualize(): options, views, formats and files
+**
+** The entry points of include/dusk/viz.h. One path for all of them
+** (dusk__visualize): check the options and the format, validate the graph,
+** digest the run's events, choose the view (the layer view past the
+** threshold, saying so on stderr), build the scene (tasks.c or layers.c),
+** render it (gv.c, under the Graphviz lock) and hand the bytes over.
+**
+** Files are never half-written: the temporary file beside the target is
+** opened first (so an unwritable path fails before any layout work), the
+** picture is written to it whole, and only then renamed over the target;
+** any failure removes it.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "dusk/alloc.h"
+#include "scene.h"
+
+/* --- formats ------------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;      /* as users write it */
+    const char *gv;        /* Graphviz's name, or "dot" for the source */
+} FORMATS[] = {
+    {"svg", "svg"}, {"png", "png"}, {"pdf", "pdf"}, {"jpg", "jpg"},
+    {"jpeg", "jpg"}, {"dot", "dot"}, {"gv", "dot"},
+};
+#define NFORMATS (sizeof FORMATS / sizeof FORMATS[0])
+
+static const char *lookup_format(const char *name)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (strcasecmp(name, FORMATS[i].name) == 0)
+            return FORMATS[i].gv;
+    return NULL;
+}
+
+/* The extension of path's last component, or NULL. */
+static const char *extension(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    return dot && dot != base && dot[1] ? dot + 1 : NULL;
+}
+
+static int resolve_format(const char *path, const char *format, const char **gv,
+                          dusk_error *err)
+{
+    if (format) {
+        *gv = lookup_format(format);
+        if (!*gv)
+            return dusk_error_set(err, DUSK_EINVAL,
+                                  "visualize: unknown format '%s' (svg, png, pdf, jpg, "
+                                  "jpeg, dot or gv)", format);
+        return 0;
+    }
+    const char *ext = path ? extension(path) : NULL;
+    if (!ext) {
+        *gv = path ? "png" : "svg";            /* Dask's default for files */
+        return 0;
+    }
+    *gv = lookup_format(ext);
+    if (!*gv)
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "visualize: unknown format '%s' of '%s' (svg, png, pdf, "
+                              "jpg, jpeg, dot or gv)", ext, path);
+    return 0;
+}
+
+/* --- options -------------------------------------------------------------------------- */
+
+static const char *const COLOR_NAMES[DUSK_VIZ_NCOLORS] = {
+    "none", "order", "worker", "duration", "bytes", "state",
+};
+
+int dusk_viz_color_parse(const char *name, dusk_viz_color *out)
+{
+    for (int i = 0; name && i < DUSK_VIZ_NCOLORS; i++)
+        if (strcasecmp(name, COLOR_NAMES[i]) == 0) {
+            *out = (dusk_viz_color)i;
+            return 0;
+        }
+    return DUSK_EINVAL;
+}
+
+const char *dusk_viz_color_name(dusk_viz_color c)
+{
+    return (int)c >= 0 && c < DUSK_VIZ_NCOLORS ? COLOR_NAMES[c] : "?";
+}
+
+static int runtime_mode(dusk_viz_color c)
+{
+    return c == DUSK_VIZ_COLOR_WORKER || c == DUSK_VIZ_COLOR_DURATION ||
+           c == DUSK_VIZ_COLOR_BYTES || c == DUSK_VIZ_COLOR_STATE;
+}
+
+static int check_options(viz_ctx *c, const dusk_viz_options *o, dusk_error *err)
+{
+    static const dusk_viz_options defaults = DUSK_VIZ_OPTIONS_INIT;
+    c->o = o ? *o : defaults;
+    c->rankdir = c->o.rankdir ? c->o.rankdir : "BT";
+    if (strcmp(c->rankdir, "BT") && strcmp(c->rankdir, "TB") &&
+        strcmp(c->rankdir, "LR") && strcmp(c->rankdir, "RL"))
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "visualize: rankdir '%s' is not BT, TB, LR or RL", c->rankdir);
+    if ((int)c->o.color < 0 || c->o.color >= DUSK_VIZ_NCOLORS)
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: unknown colour mode %d",
+                              (int)c->o.color);
+    if ((int)c->o.view < 0 || c->o.view > DUSK_VIZ_LAYERS)
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: unknown view %d", (int)c->o.view);
+    if (runtime_mode(c->o.color) && (!c->o.events || !c->o.nevents))
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "visualize: colour mode '%s' needs the events of a run "
+                              "(options.events; see dusk_viz_recorder)",
+                              dusk_viz_color_name(c->o.color));
+    c->threshold = c->o.threshold ? c->o.threshold : DUSK_VIZ_THRESHOLD;
+    return 0;
+}
+
+/* --- graph attributes ---------------------------------------------------------------- */
+
+void dusk__scene_defaults(viz_scene *s, const viz_ctx *c, size_t nnodes)
+{
+    dusk__scene_gattr(s, "rankdir", c->rankdir);
+    s->ndef[NA_FONTNAME] = "helvetica";       /* Dask's node_attr */
+    /* A big task view: trade layout polish for time. dot spends its time
+     * in network simplex (ranking, then x positions: nslimit, nslimit1,
+     * searchsize bound its iterations), in crossing minimisation
+     * (mclimit scales its passes; remincross=false skips the second
+     * round) and in routing splines (straight lines instead). */
+    if (nnodes > 2 * c->threshold) {
+        dusk__scene_gattr(s, "newrank", "true");
+        dusk__scene_gattr(s, "nslimit", "0");
+        dusk__scene_gattr(s, "nslimit1", "0");
+        dusk__scene_gattr(s, "searchsize", "10");
+        dusk__scene_gattr(s, "mclimit", "0.01");
+        dusk__scene_gattr(s, "remincross", "false");
+        dusk__scene_gattr(s, "splines", "line");
+    }
+}
+
+/* --- files -------------------------------------------------------------------------- */
+
+static atomic_uint tmp_counter;
+
+/* Opens a new temporary file beside path; its name in tmp (n bytes). */
+static int open_tmp(const char *path, char *tmp, size_t n, dusk_error *err)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        unsigned k = atomic_fetch_add(&tmp_counter, 1);
+        int len = snprintf(tmp, n, "%s.tmp-%ld-%u", path, (long)getpid(), k);
+        if (len < 0 || (size_t)len >= n) {
+            dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': path too long", path);
+            return -1;
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0)
+            return fd;
+        if (errno != EEXIST) {
+            dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': %s", path,
+                           strerror(errno));
+            return -1;
+        }
+    }
+    dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': no free temporary name",
+                   path);
+    return -1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* --- the one path ---------------------------------------------------------------------- */
+
+int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers,
+                    const char *path, const char *format, const dusk_viz_options *o,
+                    char **buf, size_t *len, dusk_error *err)
+{
+    viz_ctx c;
+    memset(&c, 0, sizeof c);
+    c.layers = layers;
+    c.nlayers = nlayers;
+    viz_scene s;
+    dusk__scene_init(&s);
+    char *out = NULL;
+    size_t outlen = 0;
+    int fd = -1;
+    char tmp[4096];
+    const char *gvfmt;
+    int rc;
+
+    if (buf) {
+        *buf = NULL;
+        *len = 0;
+    }
+    if ((rc = check_options(&c, o, err)))
+        return rc;
+    if ((rc = resolve_format(path, format ? format : c.o.format, &gvfmt, err)))
+        return rc;
+
+    /* the size that decides the view */
+    size_t ntasks = 0;
+    if (g) {
+        if ((rc = dusk_graph_status(g, err)))
+            return rc;
+        ntasks = dusk_graph_size(g);
+    } else {
+        for (size_t i = 0; i < nlayers; i++)
+            ntasks += (size_t)layers[i].ntasks;
+    }
+    if (ntasks == 0)
+        return dusk_error_set(err, DUSK_EEMPTY, "visualize: the graph is empty (no keys)");
+    if (g && (rc = dusk_graph_validate(g, err)))
+        return rc;
+
+    dusk_viz_view view = c.o.view;
+    if (view == DUSK_VIZ_AUTO) {
+        view = ntasks > c.threshold ? DUSK_VIZ_LAYERS : DUSK_VIZ_TASKS;
+        if (view == DUSK_VIZ_LAYERS && !c.o.quiet)
+            fprintf(stderr,
+                    "dusk: visualize: %zu tasks, more than %zu: drawing the layer view "
+                    "(one node per layer); ask for view DUSK_VIZ_TASKS to draw every task\n",
+                    ntasks, c.threshold);
+    }
+    if (!g && (view == DUSK_VIZ_TASKS || c.o.color != DUSK_VIZ_COLOR_NONE))
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: this view needs the task graph");
+
+    if (path && (fd = open_tmp(path, tmp, sizeof tmp, err)) < 0)
+        return err ? err->code : DUSK_EIO;
+
+    if (c.o.events && c.o.nevents) {
+        if ((rc = dusk__run_build(&c.run, c.o.events, c.o.nevents, ntasks, err)))
+            goto done;
+        c.has_run = 1;
+    }
+    if (c.o.color == DUSK_VIZ_COLOR_ORDER && (rc = dusk_graph_order(g, &c.prio, err)))
+        goto done;
+
+    if (view == DUSK_VIZ_LAYERS)
+        rc = dusk__build_layers(g, &c, &s, err);
+    else
+        rc = dusk__build_tasks(g, &c, &s, err);
+    if (rc)
+        goto done;
+    dusk__scene_defaults(&s, &c, view == DUSK_VIZ_TASKS ? s.nnodes : 0);
+    if ((rc = dusk__gv_render(&s, gvfmt, &out, &outlen, err)))
+        goto done;
+
+    if (path) {
+        if (write_all(fd, out, outlen) != 0 || close(fd) != 0) {
+            rc = dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': %s", path,
+                                strerror(errno));
+            fd = -1;
+            goto done;
+        }
+        fd = -1;
+        if (rename(tmp, path) != 0) {
+            rc = dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': %s", path,
+                                strerror(errno));
+            goto done;
+        }
+        tmp[0] = '\0';
+    } else {
+        *buf = out;
+        *len = outlen;
+        out = NULL;
+    }
+
+done:
+    if (fd >= 0)
+        close(fd);
+    if (path && tmp[0] && rc)
+        unlink(tmp);
+    dusk_free(out);
+    dusk__run_free(&c.run);
+    dusk__scene_free(&s);
+    return rc;
+}
+
+int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
+                   dusk_error *err)
+{
+    if (!g || !path)
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: no %s", g ? "path" : "graph");
+    return dusk__visualize(g, NULL, 0, path, NULL, o, NULL, NULL, err);
+}
+
+int dusk_visualize_mem(dusk_graph *g, const char *format, const dusk_viz_options *o,
+                       char **buf, size_t *len, dusk_error *err)
+{
+    if (!buf || !len)
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: no buffer");
+    *buf = NULL;
+    *len = 0;
+    if (!g)
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: no graph");
+    return dusk__visualize(g, NULL, 0, NULL, format, o, buf, len, err);
+}
