@@ -141,6 +141,8 @@ static dusk_dtype min_int_type(double v, int want_unsigned)
 dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
 {
     int whole = s == floor(s) && fabs(s) < 9.2e18;
+    if (a == DUSK_F4 && isfinite(s) && fabs(s) > 3.4028234663852886e38)
+        return DUSK_F8;  /* value-based casting: it does not fit in float32 */
     if (dusk__dtype_is_float(a))
         return a;
     if (!whole)
@@ -270,9 +272,20 @@ static double fop(dusk_binop op, double x, double y)
     }
 }
 
-static int iop(dusk_binop op, int64_t x, int64_t y, int64_t *r)
+static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
 {
     uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
+    if (uns && op >= DUSK_OP_LT) {
+        /* uint64 values past INT64_MAX compare as the large numbers they are */
+        switch (op) {
+        case DUSK_OP_LT: *r = ux < uy; return 0;
+        case DUSK_OP_LE: *r = ux <= uy; return 0;
+        case DUSK_OP_GT: *r = ux > uy; return 0;
+        case DUSK_OP_GE: *r = ux >= uy; return 0;
+        case DUSK_OP_EQ: *r = ux == uy; return 0;
+        default: *r = ux != uy; return 0;
+        }
+    }
     switch (op) {
     case DUSK_OP_ADD: *r = (int64_t)(ux + uy); return 0;
     case DUSK_OP_SUB: *r = (int64_t)(ux - uy); return 0;
@@ -335,14 +348,18 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
     /* A scalar operand is a 0-d array of it. */
     dusk_value *sv = NULL;
     if (!b) {
-        dusk_dtype st = dusk__dtype_is_float(a->u.nd.dtype) || s != floor(s) ? DUSK_F8 : DUSK_I8;
+        /* the scalar takes the type NumPy's value-based casting gives the
+         * pair, so that uint64 + 3 stays in integers */
+        dusk_dtype st = dusk__promote_scalar(a->u.nd.dtype, s);
+        if (st == DUSK_BOOL_ || (!dusk__dtype_is_float(st) && s != floor(s)))
+            st = DUSK_F8;
         sv = dusk_ndarray_new(st, 0, NULL);
         if (!sv)
             return oom(err);
-        if (st == DUSK_F8)
+        if (dusk__dtype_is_float(st))
             dusk__nd_storef(sv->u.nd.data, st, s);
         else
-            dusk__nd_storei(sv->u.nd.data, st, (int64_t)s);
+            dusk__nd_storei(sv->u.nd.data, st, s < 0 ? (int64_t)s : (int64_t)(uint64_t)s);
         b = sv;
         if (scalar_first) {
             const dusk_value *t = a;
@@ -383,6 +400,7 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         dusk_dtype common = dusk__promote(ta, tb);
         int as_float = dusk__dtype_is_float(common) || op == DUSK_OP_DIV;
         int as_bool = common == DUSK_BOOL_ && (op == DUSK_OP_ADD || op == DUSK_OP_MUL);
+        int uns = dusk__dtype_is_unsigned(common);
         do {
             const char *pa = a->u.nd.data + it.off[0], *pb = b->u.nd.data + it.off[1];
             char *po = o->u.nd.data + it.off[2];
@@ -400,7 +418,7 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
                                                        dusk__nd_loadf(pb, tb)));
                 } else {
                     int64_t r;
-                    if (iop(op, dusk__nd_loadi(pa, ta), dusk__nd_loadi(pb, tb), &r) < 0) {
+                    if (iop(op, dusk__nd_loadi(pa, ta), dusk__nd_loadi(pb, tb), uns, &r) < 0) {
                         rc = dusk_error_set(err, DUSK_EINVAL,
                                             "integers to negative integer powers are not allowed");
                         break;
@@ -469,7 +487,8 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                         dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
                 } else if (as_int && (op == DUSK_OP_NEG || op == DUSK_OP_ABS)) {
                     int64_t v = dusk__nd_loadi(pa, ta);
-                    if (op == DUSK_OP_NEG || v < 0)
+                    /* abs of an unsigned value is itself; neg wraps */
+                    if (op == DUSK_OP_NEG || (v < 0 && !dusk__dtype_is_unsigned(ta)))
                         v = (int64_t)(0 - (uint64_t)v);
                     dusk__nd_storei(po, t, v);
                 } else {
@@ -760,8 +779,10 @@ int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_
             v = s[k] / n[k];
         } else {
             const double *m2 = (const double *)dusk_tuple_get(partial, 2)->u.nd.data;
-            double dof = n[k] - ddof;
-            v = dof > 0 ? m2[k] / dof : NAN;
+            /* NumPy: max(n - ddof, 0) degrees of freedom, then IEEE division
+             * (inf, or nan for 0/0) */
+            double dof = n[k] - ddof > 0 ? n[k] - ddof : 0;
+            v = m2[k] / dof;
         }
         dusk__nd_storef(po, out_dtype, v);
     }
