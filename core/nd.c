@@ -517,7 +517,13 @@ int dusk__nd_transpose(const dusk_value *a, const int *perm, dusk_value **out,
 {
     int ndim = a->u.nd.ndim;
     int64_t shape[DUSK_MAXDIMS];
-    dusk_value view = *a;  /* a strided view on a's data, on the stack */
+    /* a strided view on a's data, on the stack: only the ndarray part is
+     * copied, never the reference count, which other workers may be
+     * changing right now */
+    dusk_value view;
+    memset(&view, 0, sizeof view);
+    view.kind = DUSK_NDARRAY;
+    view.u.nd = a->u.nd;
     int64_t vs[DUSK_MAXDIMS];
     for (int i = 0; i < ndim; i++) {
         shape[i] = a->u.nd.shape[perm[i]];

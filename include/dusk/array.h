@@ -121,7 +121,8 @@ typedef enum {
 /* a OP b with NumPy broadcasting; chunks are unified where they differ. */
 dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
 /* a OP s, or s OP a when scalar_first. s is a Python float (or int when
- * it is whole and the array is of integers), with NumPy's rules. */
+ * it is whole and the array is of integers or bools), with NumPy 1.x's
+ * value-based casting: the array's dtype wins unless s does not fit. */
 dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
 dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
 /* Shorthands. */
@@ -256,7 +257,8 @@ size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
 /* --- computing ----------------------------------------------------------------------- */
 /* The task graph of a (a new graph the caller frees). */
 int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
-/* The key of block idx (one index per dimension), as text. */
+/* The key of block idx (one index per dimension), as text; returns the
+ * length the full key has, as snprintf. */
 int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
 /* Runs a's graph and gathers the blocks into one C-contiguous ndarray
  * value (new reference). opts NULL: threads, one worker per core. */
