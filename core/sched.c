@@ -23,6 +23,7 @@
 ** On failure: the first error is kept, no task starts after it, running
 ** tasks finish, and everything held is freed.
 */
+#define _GNU_SOURCE  /* PTHREAD_MUTEX_ADAPTIVE_NP */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,14 +38,19 @@
 
 typedef struct worker worker;
 
+/* What a run knows of one task; one cache line holds two of them. */
+typedef struct slot {
+    dusk_value *result;
+    int64_t waiting;             /* dependencies not yet done; -1: not in the run */
+    int64_t needed;              /* dependents in the run not yet done */
+    int64_t wanted;              /* requested: keep the result */
+} slot;
+
 typedef struct run {
     dusk_graph *g;
     const int64_t *prio;
     size_t nrun;                 /* tasks in this run */
-    int64_t *waiting;            /* per task: dependencies not yet done */
-    int64_t *needed;             /* per task: dependents in the run not yet done */
-    dusk_value **result;         /* per task */
-    unsigned char *wanted;       /* per task: requested, keep the result */
+    slot *s;                     /* per task of the graph */
     int64_t *heap;               /* ready tasks, a min-heap on prio */
     size_t nheap;
     uint64_t held, peak;
@@ -170,7 +176,7 @@ static dusk_value *arg_value(run *r, const dusk_arg *a)
     case ARG_LIT:
         return dusk_value_ref(a->u.lit);
     case ARG_REF:
-        return dusk_value_ref(r->result[r->g->names[a->u.ref.name].task]);
+        return dusk_value_ref(r->s[r->g->names[a->u.ref.name].task].result);
     default: {
         dusk_value *t = dusk_tuple_new(a->u.list.n);
         for (size_t i = 0; t && i < a->u.list.n; i++) {
@@ -187,7 +193,7 @@ static dusk_value *arg_value(run *r, const dusk_arg *a)
 }
 
 /* Computes task t. Returns 0 and *out, or an error code with terr filled.
- * Reading r->result[] without the lock is safe: a task's inputs were
+ * Reading r->s[].result without the lock is safe: a task's inputs were
  * stored before it became ready (under the lock, which this worker has
  * taken since) and are not dropped before it finishes. */
 static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
@@ -199,7 +205,7 @@ static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
         return 0;
     }
     if (task->kind == DUSK_ENTRY_ALIAS) {
-        *out = dusk_value_ref(r->result[r->g->names[task->target].task]);
+        *out = dusk_value_ref(r->s[r->g->names[task->target].task].result);
         return 0;
     }
     dusk_value *small[8], **argv = small;
@@ -212,7 +218,7 @@ static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
         for (size_t i = 0; i < n; i++) {
             const dusk_arg *a = task->args[i];
             argv[i] = a->kind == ARG_LIT ? a->u.lit
-                      : r->result[r->g->names[a->u.ref.name].task];
+                      : r->s[r->g->names[a->u.ref.name].task].result;
         }
     } else {
         for (size_t i = 0; i < n; i++)
@@ -248,7 +254,7 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
 {
     dusk_graph *g = r->g;
     uint64_t nb = dusk_value_nbytes(v);
-    r->result[t] = v;
+    r->s[t].result = v;
     r->held += nb;
     if (r->held > r->peak)
         r->peak = r->held;
@@ -257,7 +263,7 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
         emit(r, w, DUSK_EV_END, t, nb, 0);
     for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
         int64_t d = g->rdep_ids[k];
-        if (r->waiting[d] > 0 && --r->waiting[d] == 0) {
+        if (r->s[d].waiting > 0 && --r->s[d].waiting == 0) {
             heap_push(r, d);
             if (r->listening)
                 emit(r, w, DUSK_EV_READY, d, 0, 0);
@@ -265,10 +271,10 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
     }
     for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
         int64_t p = g->dep_ids[k];
-        if (--r->needed[p] == 0 && !r->wanted[p]) {
-            dusk_value *pv = r->result[p];
+        if (--r->s[p].needed == 0 && !r->s[p].wanted) {
+            dusk_value *pv = r->s[p].result;
             uint64_t pb = dusk_value_nbytes(pv);
-            r->result[p] = NULL;
+            r->s[p].result = NULL;
             r->held -= pb;
             w->drop[w->ndrop++] = pv;
             if (r->listening)
@@ -388,18 +394,15 @@ static void *thread_main(void *arg)
 
 static void run_free(run *r)
 {
-    if (r->result && r->g)
+    if (r->s && r->g)
         for (size_t t = 0; t < r->g->ntasks; t++)
-            dusk_value_unref(r->result[t]);
-    dusk_free(r->waiting);
-    dusk_free(r->needed);
-    dusk_free(r->result);
-    dusk_free(r->wanted);
+            dusk_value_unref(r->s[t].result);
+    dusk_free(r->s);
     dusk_free(r->heap);
 }
 
 /* Runs the tasks that the wanted ids need. On success, the results of
- * the wanted tasks stay in r->result for the caller to take. */
+ * the wanted tasks stay in r->s[].result for the caller to take. */
 static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
                      const dusk_options *opts, dusk_error *err)
 {
@@ -428,21 +431,18 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
 
     /* Cull: mark what the wanted tasks need. */
     size_t n = g->ntasks;
-    r->waiting = dusk_malloc(n * sizeof *r->waiting);
-    r->needed = dusk_calloc(n, sizeof *r->needed);
-    r->result = dusk_calloc(n, sizeof *r->result);
-    r->wanted = dusk_calloc(n, 1);
+    r->s = dusk_calloc(n, sizeof *r->s);
     ids = dusk_malloc(n * sizeof *ids);
-    if (!r->waiting || !r->needed || !r->result || !r->wanted || !ids) {
+    if (!r->s || !ids) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto done;
     }
     for (size_t t = 0; t < n; t++)
-        r->waiting[t] = -1;  /* -1: not in this run */
+        r->s[t].waiting = -1;  /* -1: not in this run */
     for (size_t i = 0; i < nwant; i++) {
-        r->wanted[want[i]] = 1;
-        if (r->waiting[want[i]] < 0) {
-            r->waiting[want[i]] = 0;
+        r->s[want[i]].wanted = 1;
+        if (r->s[want[i]].waiting < 0) {
+            r->s[want[i]].waiting = 0;
             ids[nids++] = want[i];
         }
     }
@@ -450,8 +450,8 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         int64_t t = ids[i];
         for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
             int64_t d = g->dep_ids[k];
-            if (r->waiting[d] < 0) {
-                r->waiting[d] = 0;
+            if (r->s[d].waiting < 0) {
+                r->s[d].waiting = 0;
                 ids[nids++] = d;
             }
         }
@@ -464,9 +464,9 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         int64_t t = ids[i];
         size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
         size_t nr = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
-        r->waiting[t] = (int64_t)nd;
+        r->s[t].waiting = (int64_t)nd;
         for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
-            r->needed[g->dep_ids[k]]++;
+            r->s[g->dep_ids[k]].needed++;
         if (nd > maxdeps) maxdeps = nd;
         if (nr > maxrdeps) maxrdeps = nr;
     }
@@ -504,7 +504,16 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
             rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
             goto done;
         }
-        if (pthread_mutex_init(&r->mu, NULL) != 0) {
+        /* Sections under r->mu last a few hundred ns: spinning a little
+         * before sleeping saves the two system calls of a futex handoff. */
+        pthread_mutexattr_t ma;
+        pthread_mutexattr_init(&ma);
+#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
+        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+        int mrc = pthread_mutex_init(&r->mu, &ma);
+        pthread_mutexattr_destroy(&ma);
+        if (mrc != 0) {
             rc = dusk_error_set(err, DUSK_ESYS, "cannot create a mutex");
             goto done;
         }
@@ -526,7 +535,7 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, nids, r->threaded ? nworkers : 1);  /* t = 0 */
     }
     for (size_t i = 0; i < nids; i++)
-        if (r->waiting[ids[i]] == 0) {
+        if (r->s[ids[i]].waiting == 0) {
             heap_push(r, ids[i]);
             if (r->listening)
                 emit(r, NULL, DUSK_EV_READY, ids[i], 0, 0);
@@ -619,7 +628,7 @@ static dusk_value *request_value(run *r, const dusk_arg *a)
 {
     switch (a->kind) {
     case ARG_REF:
-        return dusk_value_ref(r->result[dusk_graph_find(r->g, a->u.ref.text)]);
+        return dusk_value_ref(r->s[dusk_graph_find(r->g, a->u.ref.text)].result);
     case ARG_LIT:
         return dusk_value_ref(a->u.lit);
     default: {

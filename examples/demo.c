@@ -14,6 +14,8 @@
 **     then a per-worker summary (tasks run, busy ms, share of the wall
 **     time, a timeline) and a per-function one, all drawn from the events.
 **
+**     The profiler records that run too: its summary is printed and it
+**     writes trace.json (Perfetto), timeline.png and report.html.
 **  4. the lecture's array demo: rnd_data.hdf5 (1000 x 10000 standard
 **     normal numbers, seeded) is made when absent, then read lazily in
 **     (500, 500) chunks, r = x - x.mean(axis=0) is described (Dask's
@@ -47,7 +49,6 @@
 #include <sys/resource.h>
 
 #include <dusk.h>
-#include <dusk/array.h>
 
 /* The generated graph: GROUPS groups of PARTS tasks. */
 enum { GROUPS = 64, PARTS = 50, LOAD_MS = 8, STORE_MS = 4, WORKERS = 4 };
@@ -315,7 +316,49 @@ static void report_functions(const watcher *w, const dusk_graph *g)
                ns[k] / 1e6, ns[k] / 1e3 / (double)count[k]);
 }
 
-static void generated(void)
+/* What the profiler recorded of the threaded run: its summary, a Chrome
+ * trace (Perfetto, chrome://tracing), a timeline chart and an offline HTML
+ * report with the graph coloured by duration. */
+static void profile_outputs(dusk_profiler *prof, dusk_graph *g, const char *dir)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    char trace[4200], chart[4200], report[4200];
+    struct stat st;
+    if (mkdir(dir, 0777) != 0 && stat(dir, &st) != 0)
+        die(dir, DUSK_EIO, NULL);
+    snprintf(trace, sizeof trace, "%s/trace.json", dir);
+    snprintf(chart, sizeof chart, "%s/timeline.png", dir);
+    snprintf(report, sizeof report, "%s/report.html", dir);
+    printf("\n== profile (dusk/profiler.h)\n");
+    dusk_profiler_print_summary(prof, stdout);
+
+    dusk_event *ev = NULL;
+    size_t nev = 0;
+    char *svg = NULL;
+    size_t svglen = 0;
+    dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+    if (dusk_profiler_run_events(prof, 0, &ev, &nev) == 0) {
+        vo.color = DUSK_VIZ_COLOR_DURATION;
+        vo.events = ev;
+        vo.nevents = nev;
+        vo.quiet = true;
+        if (dusk_visualize_mem(g, "svg", &vo, &svg, &svglen, &err) != 0)
+            svg = NULL;  /* the report goes without the picture */
+    }
+    dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
+    ro.title = "dusk demo: a generated map-reduce on the threaded scheduler";
+    ro.graph_svg = svg;
+    int rc;
+    if ((rc = dusk_profiler_write_trace(prof, trace, NULL, &err)) != 0 ||
+        (rc = dusk_profiler_write_chart(prof, chart, NULL, &err)) != 0 ||
+        (rc = dusk_profiler_write_report(prof, report, &ro, &err)) != 0)
+        die("profile outputs", rc, &err);
+    printf("  wrote %s, %s and %s\n", trace, chart, report);
+    dusk_free(svg);
+    dusk_free(ev);
+}
+
+static void generated(const char *dir)
 {
     dusk_error err = DUSK_ERROR_INIT;
     dusk_value *v = NULL;
@@ -356,6 +399,13 @@ static void generated(void)
     threads.scheduler = DUSK_SCHED_THREADS;
     threads.workers = WORKERS;
     threads.stream = w.stream;
+    /* The profiler listens too: tasks, RSS and CPU every 100 ms, cache. */
+    dusk_profiler *prof = dusk_profiler_new(NULL);
+    if (!prof)
+        die("dusk_profiler_new", DUSK_ENOMEM, NULL);
+    dusk_callbacks pcb = dusk_profiler_callbacks(prof);
+    threads.callbacks = &pcb;
+    threads.ncallbacks = 1;
     threads.stats = &st;
     printf("  threads: %d workers on %d core(s)\n", WORKERS, dusk_ncores());
 
@@ -385,6 +435,8 @@ static void generated(void)
     report_workers(&w);
     printf("\n== per function (from the events)\n");
     report_functions(&w, g);
+    profile_outputs(prof, g, dir);
+    dusk_profiler_free(prof);
 
     free(w.iv);
     dusk_stream_free(w.stream);
@@ -577,7 +629,7 @@ int main(int argc, char **argv)
     }
     if (!o.array_only) {
         lecture();
-        generated();
+        generated(o.dir);
     }
     array_demo(&o);
     if (failures) {

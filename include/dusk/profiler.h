@@ -18,7 +18,10 @@
 **    per-worker buffers that grow in blocks, with no lock and no shared
 **    counter. The expensive work (ordering, key groups, the summary, cache
 **    series) is done once, on the first read after a run.
-**  - dusk_progress draws Dask's progress bar on stderr.
+**  - dusk_progress draws Dask's progress bar on stderr (when it is a
+**    terminal), from a thread of its own.
+**
+** Link with libdusk-profiler (and libdusk; pkg-config: cairo).
 **
 ** Outputs of a profiler: the summary (per function count, total, mean, max
 ** and share of busy time; the critical path; parallel efficiency), Chrome
@@ -48,8 +51,9 @@
 ** at a time may read a profiler; reading may finish preparing its records,
 ** which is why readers take a non-const profiler.
 **
-** Times are ns since the profile began: the earliest of its first run's
-** RUN_BEGIN, its first dusk_profiler_begin and its first resource sample.
+** Times are ns since the profile began: the first of its first run's start
+** (the run's epoch, t = 0 of its events), its first dusk_profiler_begin and
+** its first resource sample.
 **
 ** Output files are written whole or not at all: to a temporary file beside
 ** the target that is renamed over it once complete. Errors come back as a
@@ -173,6 +177,17 @@ const char *dusk_profiler_group(dusk_profiler *p, size_t k);
 size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k,
                                   const dusk_cache_point **pts);
 
+/* The events of run `run` rebuilt from its records, in one causal order as
+ * a dusk_stream gives them: RUN_BEGIN; per task READY (when its last
+ * dependency ended, or at 0), START, END or ERROR, RELEASED (unless kept);
+ * RUN_END; times from the run's start, held bytes recomputed. This is what
+ * a viewer replays from a trace read back, and what
+ * dusk_viz_options.events takes to colour a graph by duration. *out is
+ * dusk_malloc'd (the caller frees it with dusk_free); DUSK_EINVAL for a run
+ * that is not there. */
+int dusk_profiler_run_events(dusk_profiler *p, size_t run, dusk_event **out,
+                             size_t *n);
+
 /* --- the summary -------------------------------------------------------------- */
 
 typedef struct dusk_func_stats {
@@ -240,7 +255,8 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path,
 /* Resource samples: t_ns,rss_bytes,held_bytes,cpu_percent. */
 int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path,
                                       dusk_error *err);
-/* Cache series: t_ns,group,value (one row per change). */
+/* Cache series: t_ns,group,value (one row per change; the group
+ * "(all groups)" is their sum). */
 int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path,
                                   dusk_error *err);
 

@@ -1,0 +1,209 @@
+/*
+** bench/profile.c — what recording costs (`make bench`)
+**
+** The graph of bench/overhead.c (100,000 `inc` tasks summed by a binary
+** tree of `add`, 200,006 tasks; the builder is copied from there), run on
+** the threads scheduler with 2 workers, with every recorder attached (a
+** dusk_profiler recording tasks, resources every 100 ms and cache, plus a
+** forced dusk_progress bar drawing to /dev/null) and with none. Runs
+** alternate, on and off, and each figure is the best of REPS. Only
+** dusk_get is timed; reading the records afterwards (which prepares them:
+** merge, key groups) is timed on its own. Prints:
+**   profile.off          ns/task, no listener
+**   profile.on           ns/task, every recorder
+**   profile.overhead     (on - off) / off, in %  (target: under 10 %)
+**   profile.prepare      ns/task, first read of the records after a run
+**   profile.summary      ns/task, the summary (critical path included)
+** and exits non-zero when a run is wrong or a record is missing (every
+** run must give exactly 200,006 task records: recording is lossless).
+*/
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dusk.h>
+#include <dusk/profiler.h>
+
+enum { NLEAVES = 100000, REPS = 15, WORKERS = 2 };
+#define NTASKS 200006u          /* 100000 inc + 99999 add + 7 identity */
+#define SUM INT64_C(5000050000) /* sum of i + 1 for i < NLEAVES */
+
+static int failures;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    failures++;
+}
+
+/* Builds the graph; *root gets the root's key (static storage). */
+static dusk_graph *build(const char **root, size_t *ninc, size_t *nadd, size_t *nid)
+{
+    static char rootkey[48];
+    dusk_graph *g = dusk_graph_new();
+    char (*level)[48] = malloc(sizeof *level * NLEAVES);
+    char key[48];
+    size_t n = NLEAVES;
+
+    if (!g || !level) {
+        free(level);
+        dusk_graph_free(g);
+        return NULL;
+    }
+    *ninc = *nadd = *nid = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(level[i], sizeof level[i], "inc-%zu", i);
+        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+        (*ninc)++;
+    }
+    for (int depth = 1; n > 1; depth++) {
+        size_t m = 0;
+        for (size_t i = 0; i + 1 < n; i += 2, m++) {
+            snprintf(key, sizeof key, "add-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            memcpy(level[m], key, sizeof key);
+            (*nadd)++;
+        }
+        if (n % 2) {
+            snprintf(key, sizeof key, "carry-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            memcpy(level[m], key, sizeof key);
+            m++;
+            (*nid)++;
+        }
+        n = m;
+    }
+    memcpy(rootkey, level[0], sizeof rootkey);
+    *root = rootkey;
+    free(level);
+    return g;
+}
+
+/* One timed dusk_get, with every recorder or none; returns ns, 0 on
+ * failure. With recorders, checks the records and times their first
+ * reading (*prepare_ns) and the summary (*summary_ns). */
+static uint64_t run_once(dusk_graph *g, const char *root, int recorders, FILE *devnull,
+                         uint64_t *prepare_ns, uint64_t *summary_ns)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    dusk_options o = DUSK_OPTIONS_INIT;
+    dusk_profiler *prof = NULL;
+    dusk_progress *bar = NULL;
+    dusk_callbacks cbs[2];
+
+    o.scheduler = DUSK_SCHED_THREADS;
+    o.workers = WORKERS;
+    if (recorders) {
+        dusk_progress_options po = DUSK_PROGRESS_OPTIONS_INIT;
+        po.out = devnull;
+        po.force = 1;
+        prof = dusk_profiler_new(NULL);
+        bar = dusk_progress_new(&po);
+        if (!prof || !bar) {
+            fail("out of memory");
+            dusk_profiler_free(prof);
+            dusk_progress_free(bar);
+            return 0;
+        }
+        cbs[0] = dusk_profiler_callbacks(prof);
+        cbs[1] = dusk_progress_callbacks(bar);
+        o.callbacks = cbs;
+        o.ncallbacks = 2;
+    }
+
+    uint64_t t0 = now_ns();
+    int rc = dusk_get(g, root, &o, &v, &err);
+    uint64_t t1 = now_ns();
+
+    if (rc != 0) {
+        fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
+        t1 = t0;
+    } else if (dusk_value_kind(v) != DUSK_INT || dusk_value_int(v) != SUM) {
+        fail("wrong sum");
+    }
+    dusk_value_unref(v);
+    if (recorders) {
+        uint64_t p0 = now_ns();
+        size_t n = dusk_profiler_ntasks(prof);
+        uint64_t p1 = now_ns();
+        dusk_profile_summary s;
+        dusk_profiler_summary(prof, &s);
+        uint64_t p2 = now_ns();
+        *prepare_ns = p1 - p0;
+        *summary_ns = p2 - p1;
+        if (n != NTASKS || dusk_profiler_lost(prof) != 0 || dusk_profiler_status(prof) != 0)
+            fail("%zu task records (%" PRIu64 " lost), expected %u", n,
+                 dusk_profiler_lost(prof), NTASKS);
+        if (s.ncritical < 18)   /* the add tree is 17 levels over an inc */
+            fail("critical path of %zu tasks", s.ncritical);
+        dusk_profiler_free(prof);
+        dusk_progress_free(bar);
+    }
+    return t1 - t0;
+}
+
+int main(void)
+{
+    const char *root = NULL;
+    size_t ninc, nadd, nid;
+    dusk_graph *g = build(&root, &ninc, &nadd, &nid);
+    dusk_error err = DUSK_ERROR_INIT;
+    const int64_t *prio;
+    FILE *devnull = fopen("/dev/null", "w");
+
+    if (!g || dusk_graph_status(g, NULL) != 0 || dusk_graph_size(g) != NTASKS || !devnull) {
+        fprintf(stderr, "bench: building the graph failed\n");
+        return 1;
+    }
+    if (dusk_graph_order(g, &prio, &err) != 0) {
+        fprintf(stderr, "bench: dusk_graph_order: %s\n", err.msg);
+        return 1;
+    }
+    uint64_t best[2] = {UINT64_MAX, UINT64_MAX}, prep = UINT64_MAX, summ = UINT64_MAX;
+    for (int r = 0; r < REPS + 1 && !failures; r++) {
+        for (int on = 0; on < 2; on++) {
+            uint64_t p = 0, s = 0;
+            uint64_t ns = run_once(g, root, on, devnull, &p, &s);
+            if (r == 0 || ns == 0)
+                continue;   /* the first round warms up */
+            if (ns < best[on])
+                best[on] = ns;
+            if (on && p < prep)
+                prep = p;
+            if (on && s < summ)
+                summ = s;
+        }
+    }
+    if (!failures) {
+        double off = (double)best[0] / NTASKS, on = (double)best[1] / NTASKS;
+        printf("profile.off: %.0f ns/task\n", off);
+        printf("profile.on: %.0f ns/task\n", on);
+        printf("profile.overhead: %.1f %%\n", 100.0 * (on - off) / off);
+        printf("profile.prepare: %.0f ns/task\n", (double)prep / NTASKS);
+        printf("profile.summary: %.0f ns/task\n", (double)summ / NTASKS);
+    }
+    fclose(devnull);
+    dusk_graph_free(g);
+    if (failures) {
+        fprintf(stderr, "bench: %d check(s) failed\n", failures);
+        return 1;
+    }
+    return 0;
+}

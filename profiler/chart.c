@@ -1,0 +1,749 @@
+/*
+** dusk profiler — charts through cairo: PNG, SVG and PDF
+**
+** Panels stacked on one time axis, like Dask's visualize([prof, rprof,
+** cprof]): the task stream (a row per worker, a box per task coloured by
+** function), memory (RSS and held bytes), CPU % and cache size per task
+** group. Each panel has a title, a legend, a framed plot area with labelled
+** y ticks and the shared time ticks under it; the time axis is labelled
+** once, at the bottom.
+**
+** Large profiles stay cheap to draw and small to store: in a worker's row a
+** box that would only repaint pixels already painted in its colour is
+** skipped, and cache series are drawn from per-pixel maxima.
+**
+** Colours: functions in order of total time take the colours of a
+** 20-colour palette (Category20's strong shades first); any other name
+** gets a palette colour from a hash of its text, so that a group named as
+** a function (key_split("inc-5") is "inc") matches it.
+*/
+#include <math.h>
+#include <string.h>
+
+#include <cairo.h>
+#include <cairo-pdf.h>
+#include <cairo-svg.h>
+
+#include "prof.h"
+
+#define HALF_PI 1.57079632679489661923
+
+/* Sanitizer builds only. cairo draws text through fontconfig, whose font
+ * caches live as long as the process; they are stored as offsets that
+ * LeakSanitizer cannot follow, so it reports them at exit. These default
+ * suppressions are weak (a program's own win) and name the same libraries
+ * as viz/gv.c's, so that either copy serves a program that links both. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PROF_ASAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PROF_ASAN 1
+#endif
+#endif
+#ifdef PROF_ASAN
+const char *__lsan_default_suppressions(void) __attribute__((weak));
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n"
+           "leak:libpango-1.0.so\n"
+           "leak:libpangoft2-1.0.so\n"
+           "leak:libpangocairo-1.0.so\n"
+           "leak:libgvplugin_pango.so\n"
+           "leak:gvconfig\n";
+}
+#endif
+
+static const double palette[20][3] = {
+    {0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
+    {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
+    {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
+    {0.090, 0.745, 0.812}, {0.682, 0.780, 0.910}, {1.000, 0.733, 0.471},
+    {0.596, 0.875, 0.541}, {1.000, 0.596, 0.588}, {0.773, 0.690, 0.835},
+    {0.769, 0.612, 0.580}, {0.969, 0.714, 0.824}, {0.780, 0.780, 0.780},
+    {0.859, 0.859, 0.553}, {0.620, 0.855, 0.898},
+};
+
+void prof__colour(dusk_profiler *p, const char *name, double rgb[3])
+{
+    size_t k = 0;
+    int found = 0;
+    if (p->have_summary)
+        for (size_t i = 0; i < p->nfstats && i < 20; i++)
+            if (!strcmp(p->fstats[i].func, name)) {
+                k = i;
+                found = 1;
+                break;
+            }
+    if (!found) {
+        uint64_t h = 1469598103934665603ull;
+        for (const char *s = name; *s; s++)
+            h = (h ^ (unsigned char)*s) * 1099511628211ull;
+        k = (size_t)(h % 20);
+    }
+    memcpy(rgb, palette[k], sizeof palette[k]);
+}
+
+/* --- layout and axes --------------------------------------------------------- */
+
+typedef struct frame {
+    double x, y, w, h;        /* the plot area */
+} frame;
+
+typedef struct chart {
+    cairo_t *cr;
+    dusk_profiler *p;
+    double width, height;
+    double t1;                /* ns at the right edge (t0 is 0) */
+    double tscale;            /* ns per unit shown on the axis */
+    const char *tunit;
+} chart;
+
+static double tx(const chart *c, const frame *f, double ns)
+{
+    return f->x + f->w * (c->t1 > 0 ? ns / c->t1 : 0);
+}
+
+/* A "nice" step (1, 2 or 5 times a power of ten) near range / n. */
+static double nice_step(double range, int n)
+{
+    if (!(range > 0))
+        return 1;
+    double raw = range / n, mag = pow(10, floor(log10(raw))), r = raw / mag;
+    return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
+}
+
+static void set_font(cairo_t *cr, double size, int bold)
+{
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+}
+
+/* Text with its anchor: ax 0 left, 0.5 centre, 1 right; ay likewise from
+ * the top. */
+static void text(cairo_t *cr, double x, double y, double ax, double ay, const char *s)
+{
+    cairo_text_extents_t e;
+    cairo_font_extents_t fe;
+    cairo_text_extents(cr, s, &e);
+    cairo_font_extents(cr, &fe);
+    cairo_move_to(cr, x - ax * e.x_advance, y - ay * (fe.ascent + fe.descent) + fe.ascent);
+    cairo_show_text(cr, s);
+}
+
+static double text_width(cairo_t *cr, const char *s)
+{
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    return e.x_advance;
+}
+
+static void rgb(cairo_t *cr, const double c[3]) { cairo_set_source_rgb(cr, c[0], c[1], c[2]); }
+
+static void grey(cairo_t *cr, double v) { cairo_set_source_rgb(cr, v, v, v); }
+
+static void fmt_num(char *out, size_t n, double v, double step)
+{
+    int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    if (dec > 6)
+        dec = 6;
+    snprintf(out, n, "%.*f", dec, v);
+}
+
+/* The time ticks under a panel (labels only when labels is set). */
+static void time_axis(chart *c, const frame *f, int labels)
+{
+    cairo_t *cr = c->cr;
+    double range = c->t1 / c->tscale;
+    double step = nice_step(range, (int)(f->w / 90) > 2 ? (int)(f->w / 90) : 2);
+    set_font(cr, 10, 0);
+    cairo_set_line_width(cr, 1);
+    for (double v = 0; v <= range * (1 + 1e-9); v += step) {
+        double x = floor(tx(c, f, v * c->tscale)) + 0.5;
+        grey(cr, 0.9);
+        cairo_move_to(cr, x, f->y);
+        cairo_line_to(cr, x, f->y + f->h);
+        cairo_stroke(cr);
+        grey(cr, 0.3);
+        cairo_move_to(cr, x, f->y + f->h);
+        cairo_line_to(cr, x, f->y + f->h + 4);
+        cairo_stroke(cr);
+        if (labels) {
+            char s[32];
+            fmt_num(s, sizeof s, v, step);
+            text(cr, x, f->y + f->h + 6, 0.5, 0, s);
+        }
+    }
+}
+
+/* y ticks from 0 to top, labelled with unit scaling. Returns the top. */
+static double value_axis(chart *c, const frame *f, double top, double scale, const char *title)
+{
+    cairo_t *cr = c->cr;
+    double range = top / scale;
+    int n = (int)(f->h / 28);
+    double step = nice_step(range, n < 2 ? 2 : n);
+    double vtop = ceil(range / step - 1e-9) * step;
+    if (vtop <= 0)
+        vtop = step;
+    set_font(cr, 10, 0);
+    cairo_set_line_width(cr, 1);
+    for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {
+        double y = floor(f->y + f->h - f->h * v / vtop) + 0.5;
+        grey(cr, 0.9);
+        cairo_move_to(cr, f->x, y);
+        cairo_line_to(cr, f->x + f->w, y);
+        cairo_stroke(cr);
+        grey(cr, 0.3);
+        char s[32];
+        fmt_num(s, sizeof s, v, step);
+        text(cr, f->x - 6, y, 1, 0.5, s);
+    }
+    /* the axis title, rotated, left of the labels */
+    cairo_save(cr);
+    set_font(cr, 11, 0);
+    grey(cr, 0.2);
+    cairo_translate(cr, 14, f->y + f->h / 2);
+    cairo_rotate(cr, -HALF_PI);
+    text(cr, 0, 0, 0.5, 0.5, title);
+    cairo_restore(cr);
+    return vtop * scale;
+}
+
+static void frame_box(cairo_t *cr, const frame *f)
+{
+    grey(cr, 0.3);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, floor(f->x) + 0.5, floor(f->y) + 0.5, floor(f->w), floor(f->h));
+    cairo_stroke(cr);
+}
+
+/* A panel's title, and a legend of n entries to the right of it. */
+static void panel_head(chart *c, double y, const char *title, size_t n,
+                       const char *const *names, const double (*colours)[3])
+{
+    cairo_t *cr = c->cr;
+    set_font(cr, 12, 1);
+    grey(cr, 0.1);
+    text(cr, 80, y, 0, 0, title);
+    double x = 80 + text_width(cr, title) + 24;
+    set_font(cr, 10, 0);
+    for (size_t i = 0; i < n; i++) {
+        double w = text_width(cr, names[i]);
+        if (x + 14 + w > c->width - 20) {
+            grey(cr, 0.4);
+            text(cr, x, y + 1, 0, 0, "...");
+            break;
+        }
+        rgb(cr, colours[i]);
+        cairo_rectangle(cr, x, y + 2, 10, 10);
+        cairo_fill(cr);
+        grey(cr, 0.2);
+        text(cr, x + 14, y + 1, 0, 0, names[i]);
+        x += 14 + w + 14;
+    }
+}
+
+/* --- the panels ------------------------------------------------------------------ */
+
+enum { HEAD = 22, MAX_LEGEND = 16 };
+
+static int workers_of(dusk_profiler *p)
+{
+    int w = 0;
+    for (size_t i = 0; i < p->nruns; i++)
+        if (p->runs[i].workers > w)
+            w = p->runs[i].workers;
+    for (size_t i = 0; i < p->nrecs; i++)
+        if (p->recs[i].worker + 1 > w)
+            w = p->recs[i].worker + 1;
+    return w ? w : 1;
+}
+
+static void panel_tasks(chart *c, const frame *f)
+{
+    cairo_t *cr = c->cr;
+    dusk_profiler *p = c->p;
+    int nw = workers_of(p);
+    size_t nl = p->nfstats < MAX_LEGEND ? p->nfstats : MAX_LEGEND;
+    const char *names[MAX_LEGEND];
+    double cols[MAX_LEGEND][3];
+    for (size_t i = 0; i < nl; i++) {
+        names[i] = p->fstats[i].func;
+        prof__colour(p, names[i], cols[i]);
+    }
+    panel_head(c, f->y - HEAD, "Task stream (a row per worker, coloured by function)", nl,
+               names, (const double(*)[3])cols);
+    time_axis(c, f, 1);
+
+    /* rows, worker 0 at the top */
+    double rowh = f->h / nw, gap = rowh > 6 ? 1.5 : 0;
+    set_font(cr, 10, 0);
+    int label_every = (int)ceil(14.0 / rowh);
+    for (int k = 0; k < nw; k++) {
+        if (k % label_every)
+            continue;
+        char s[16];
+        snprintf(s, sizeof s, "%d", k);
+        grey(cr, 0.3);
+        text(cr, f->x - 6, f->y + rowh * (k + 0.5), 1, 0.5, s);
+    }
+    cairo_save(cr);
+    set_font(cr, 11, 0);
+    grey(cr, 0.2);
+    cairo_translate(cr, 14, f->y + f->h / 2);
+    cairo_rotate(cr, -HALF_PI);
+    text(cr, 0, 0, 0.5, 0.5, "worker");
+    cairo_restore(cr);
+
+    /* Boxes. Per row: the last pixel column painted and its colour. */
+    double *last_x = dusk_malloc((size_t)nw * sizeof *last_x);
+    uint32_t *last_f = dusk_malloc((size_t)nw * sizeof *last_f);
+    double (*fc)[3] = dusk_malloc((p->funcs.n ? p->funcs.n : 1) * sizeof *fc);
+    if (last_x && last_f && fc) {
+        for (size_t k = 0; k < p->funcs.n; k++)
+            prof__colour(p, p->funcs.names[k], fc[k]);
+        for (int k = 0; k < nw; k++) {
+            last_x[k] = -1;
+            last_f[k] = UINT32_MAX;
+        }
+        cairo_rectangle(cr, f->x, f->y, f->w, f->h);
+        cairo_clip(cr);
+        for (size_t i = 0; i < p->nrecs; i++) {
+            const dusk_task_record *r = &p->recs[i];
+            int k = r->worker;
+            double x0 = tx(c, f, (double)r->start_ns), x1 = tx(c, f, (double)r->end_ns);
+            if (x1 - x0 < 1)
+                x1 = x0 + 1;
+            if (last_f[k] == p->rec_func[i] && x1 <= last_x[k])
+                continue;    /* would only repaint its own colour */
+            if (last_f[k] == p->rec_func[i] && x0 < last_x[k])
+                x0 = last_x[k];
+            rgb(cr, fc[p->rec_func[i]]);
+            /* Boxes wide enough to tell apart keep a hairline gap, so that
+             * tasks back to back do not read as one. */
+            double inset = x1 - x0 >= 4 ? 0.5 : 0;
+            cairo_rectangle(cr, x0 + inset, f->y + rowh * k + gap, x1 - x0 - 2 * inset,
+                            rowh - 2 * gap);
+            cairo_fill(cr);
+            if (r->status) {   /* a failed task: outlined in red */
+                cairo_set_source_rgb(cr, 0.8, 0, 0);
+                cairo_set_line_width(cr, 1.5);
+                cairo_rectangle(cr, x0, f->y + rowh * k + gap, x1 - x0, rowh - 2 * gap);
+                cairo_stroke(cr);
+            }
+            last_x[k] = x1;
+            last_f[k] = p->rec_func[i];
+        }
+        cairo_reset_clip(cr);
+    }
+    dusk_free(last_x);
+    dusk_free(last_f);
+    dusk_free(fc);
+    frame_box(cr, f);
+}
+
+/* Unit for bytes up to top: scale and name. */
+static double byte_unit(double top, const char **unit)
+{
+    if (top >= 1e9) {
+        *unit = "GB";
+        return 1e9;
+    }
+    if (top >= 1e6) {
+        *unit = "MB";
+        return 1e6;
+    }
+    if (top >= 1e3) {
+        *unit = "kB";
+        return 1e3;
+    }
+    *unit = "bytes";
+    return 1;
+}
+
+static void polyline_begin(cairo_t *cr, const double c[3], double width)
+{
+    rgb(cr, c);
+    cairo_set_line_width(cr, width);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+}
+
+static void panel_memory(chart *c, const frame *f)
+{
+    cairo_t *cr = c->cr;
+    dusk_profiler *p = c->p;
+    static const double crss[3] = {0.122, 0.467, 0.706}, cheld[3] = {1.000, 0.498, 0.055};
+    const char *names[2] = {"RSS (resident memory)", "held by the scheduler"};
+    const double cols[2][3] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}};
+    double top = 1;
+    for (size_t i = 0; i < p->nsamples; i++) {
+        if ((double)p->samples[i].rss > top)
+            top = (double)p->samples[i].rss;
+        if ((double)p->samples[i].held > top)
+            top = (double)p->samples[i].held;
+    }
+    const char *unit;
+    double scale = byte_unit(top, &unit);
+    char title[64];
+    snprintf(title, sizeof title, "memory (%s)", unit);
+    panel_head(c, f->y - HEAD, "Memory", 2, names, cols);
+    time_axis(c, f, 1);
+    top = value_axis(c, f, top, scale, title);
+    cairo_rectangle(cr, f->x, f->y, f->w, f->h);
+    cairo_clip(cr);
+    for (int s = 0; s < 2; s++) {
+        polyline_begin(cr, s ? cheld : crss, 1.8);
+        for (size_t i = 0; i < p->nsamples; i++) {
+            double v = (double)(s ? p->samples[i].held : p->samples[i].rss);
+            double x = tx(c, f, (double)p->samples[i].t_ns), y = f->y + f->h - f->h * v / top;
+            if (i)
+                cairo_line_to(cr, x, y);
+            else
+                cairo_move_to(cr, x, y);
+        }
+        cairo_stroke(cr);
+    }
+    cairo_reset_clip(cr);
+    frame_box(cr, f);
+}
+
+static void panel_cpu(chart *c, const frame *f)
+{
+    cairo_t *cr = c->cr;
+    dusk_profiler *p = c->p;
+    const char *names[1] = {"CPU"};
+    const double cols[1][3] = {{0.173, 0.627, 0.173}};
+    double top = 100;
+    for (size_t i = 0; i < p->nsamples; i++)
+        if (p->samples[i].cpu > top)
+            top = p->samples[i].cpu;
+    panel_head(c, f->y - HEAD, "CPU (100% = one core)", 1, names, cols);
+    time_axis(c, f, 1);
+    top = value_axis(c, f, top, 1, "CPU %");
+    cairo_rectangle(cr, f->x, f->y, f->w, f->h);
+    cairo_clip(cr);
+    polyline_begin(cr, cols[0], 1.8);
+    for (size_t i = 0; i < p->nsamples; i++) {
+        double x = tx(c, f, (double)p->samples[i].t_ns);
+        double y = f->y + f->h - f->h * p->samples[i].cpu / top;
+        if (i)
+            cairo_line_to(cr, x, y);
+        else
+            cairo_move_to(cr, x, y);
+    }
+    cairo_stroke(cr);
+    cairo_reset_clip(cr);
+    frame_box(cr, f);
+}
+
+static double bins_peak(const double *bins, size_t nb, size_t k)
+{
+    double pk = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (bins[k * nb + i] > pk)
+            pk = bins[k * nb + i];
+    return pk;
+}
+
+static void panel_cache(chart *c, const frame *f)
+{
+    cairo_t *cr = c->cr;
+    dusk_profiler *p = c->p;
+    size_t ng = p->nseries_groups, nb = (size_t)f->w;
+    if (nb < 2)
+        nb = 2;
+    double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
+    size_t *show = dusk_malloc((ng + 1) * sizeof *show);
+    if (!bins || !show || prof__cache_binned(p, 0, (uint64_t)c->t1, nb, bins) != 0) {
+        dusk_free(bins);
+        dusk_free(show);
+        return;
+    }
+    /* The groups with the highest peaks get a line each (most MAX_LEGEND - 1). */
+    double top = 1;
+    size_t nshow = 0;
+    for (size_t k = 0; k < ng; k++) {
+        double pk = 0;
+        for (size_t i = 0; i < nb; i++)
+            if (bins[k * nb + i] > pk)
+                pk = bins[k * nb + i];
+        /* insert k by peak, highest first, keeping MAX_LEGEND - 1 */
+        size_t at = nshow;
+        while (at > 0 && pk > bins_peak(bins, nb, show[at - 1]))
+            at--;
+        if (at >= MAX_LEGEND - 1)
+            continue;
+        if (nshow < MAX_LEGEND - 1)
+            nshow++;
+        memmove(show + at + 1, show + at, (nshow - 1 - at) * sizeof *show);
+        show[at] = k;
+    }
+    for (size_t i = 0; i < nb; i++)
+        if (bins[ng * nb + i] > top)
+            top = bins[ng * nb + i];
+    const char *names[MAX_LEGEND];
+    double cols[MAX_LEGEND][3];
+    size_t nl = 0;
+    names[nl] = "(all groups)";
+    cols[nl][0] = cols[nl][1] = cols[nl][2] = 0.25;
+    nl++;
+    for (size_t a = 0; a < nshow; a++) {
+        names[nl] = p->groups.names[p->group_order[show[a]]];
+        prof__colour(p, names[nl], cols[nl]);
+        nl++;
+    }
+    int count = p->o.cache_metric == DUSK_CACHE_COUNT;
+    const char *unit = "results";
+    double scale = count ? 1 : byte_unit(top, &unit);
+    char title[64];
+    snprintf(title, sizeof title, count ? "results held" : "held (%s)", unit);
+    panel_head(c, f->y - HEAD, "Cache (results held per task group)", nl, names,
+               (const double(*)[3])cols);
+    time_axis(c, f, 1);
+    top = value_axis(c, f, top, scale, title);
+    cairo_rectangle(cr, f->x, f->y, f->w, f->h);
+    cairo_clip(cr);
+    for (size_t l = 0; l < nl; l++) {
+        size_t k = l == 0 ? ng : show[l - 1];
+        polyline_begin(cr, cols[l], l == 0 ? 1.2 : 1.8);
+        if (l == 0)
+            cairo_set_dash(cr, (const double[]){4, 3}, 2, 0);
+        for (size_t i = 0; i < nb; i++) {
+            double x = f->x + f->w * (double)i / (double)nb;
+            double y = f->y + f->h - f->h * bins[k * nb + i] / top;
+            if (i)
+                cairo_line_to(cr, x, y);
+            else
+                cairo_move_to(cr, x, y);
+            cairo_line_to(cr, f->x + f->w * (double)(i + 1) / (double)nb, y);
+        }
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+    }
+    cairo_reset_clip(cr);
+    frame_box(cr, f);
+    dusk_free(bins);
+    dusk_free(show);
+}
+
+/* --- the whole chart ---------------------------------------------------------- */
+
+typedef struct sink {
+    dusk_write_fn write;
+    void *closure;
+    int failed;
+} sink;
+
+static cairo_status_t sink_write(void *closure, const unsigned char *data, unsigned int n)
+{
+    sink *s = closure;
+    if (s->failed || s->write(s->closure, data, n) != 0) {
+        s->failed = 1;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* Which panels have something to show. */
+static unsigned panels_with_data(dusk_profiler *p)
+{
+    unsigned m = 0;
+    if (p->nrecs)
+        m |= DUSK_PANEL_TASKS;
+    if (p->nsamples)
+        m |= DUSK_PANEL_MEMORY | DUSK_PANEL_CPU;
+    if (p->nseries_groups && p->nseries[p->nseries_groups])
+        m |= DUSK_PANEL_CACHE;
+    return m;
+}
+
+static void draw(chart *c, unsigned panels, const char *title)
+{
+    cairo_t *cr = c->cr;
+    dusk_profiler *p = c->p;
+    int nw = workers_of(p);
+    double wt[4] = {0, 0, 0, 0};
+    if (panels & DUSK_PANEL_TASKS)
+        wt[0] = nw <= 4 ? 1.6 : nw <= 16 ? 2.2 : 3.0;
+    if (panels & DUSK_PANEL_MEMORY)
+        wt[1] = 1;
+    if (panels & DUSK_PANEL_CPU)
+        wt[2] = 0.8;
+    if (panels & DUSK_PANEL_CACHE)
+        wt[3] = 1;
+    int n = (wt[0] > 0) + (wt[1] > 0) + (wt[2] > 0) + (wt[3] > 0);
+    double sum = wt[0] + wt[1] + wt[2] + wt[3];
+    /* fixed: the title (36), per panel a head and tick labels (HEAD + 22),
+     * the time axis title (24) */
+    double avail = c->height - 36 - 24 - n * (HEAD + 22);
+    if (avail < n * 20)
+        avail = n * 20;
+
+    grey(cr, 1);
+    cairo_paint(cr);
+    set_font(cr, 15, 1);
+    grey(cr, 0.05);
+    text(cr, 80, 10, 0, 0, title);
+    char info[160], wall[32];
+    prof__fmt_ns(wall, sizeof wall, c->t1);
+    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, %s", p->nrecs, p->nruns,
+             p->nruns == 1 ? "" : "s", nw, nw == 1 ? "" : "s", wall);
+    set_font(cr, 11, 0);
+    grey(cr, 0.35);
+    text(cr, c->width - 20, 13, 1, 0, info);
+
+    double y = 36;
+    for (int k = 0; k < 4; k++) {
+        if (wt[k] <= 0)
+            continue;
+        frame f = {80, y + HEAD, c->width - 100, avail * wt[k] / sum};
+        if (f.w < 10)
+            f.w = 10;
+        switch (k) {
+        case 0: panel_tasks(c, &f); break;
+        case 1: panel_memory(c, &f); break;
+        case 2: panel_cpu(c, &f); break;
+        default: panel_cache(c, &f); break;
+        }
+        y = f.y + f.h + 22;
+    }
+    char axis[48];
+    snprintf(axis, sizeof axis, "time (%s)", c->tunit);
+    set_font(cr, 11, 0);
+    grey(cr, 0.2);
+    text(cr, 80 + (c->width - 100) / 2, y + 2, 0.5, 0, axis);
+}
+
+int prof__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
+                const dusk_chart_options *o, dusk_error *err)
+{
+    static const dusk_chart_options defaults = DUSK_CHART_OPTIONS_INIT;
+    if (!o)
+        o = &defaults;
+    if (o->format < DUSK_CHART_PNG || o->format > DUSK_CHART_PDF)
+        return dusk_error_set(err, DUSK_EINVAL, "chart: unknown format %d", (int)o->format);
+    if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000)
+        return dusk_error_set(err, DUSK_EINVAL, "chart: size %d x %d is out of range "
+                              "(0 or 1..20000)", o->width, o->height);
+    prof__summary(p);   /* colours follow the functions' order */
+    prof__cache(p);
+    if (!p->have_summary || !p->have_cache)
+        return dusk_error_set(err, DUSK_ENOMEM, "chart: out of memory");
+    unsigned panels = o->panels ? o->panels & DUSK_PANEL_ALL : panels_with_data(p);
+    if (!panels)
+        panels = DUSK_PANEL_TASKS;
+    int n = 0;
+    for (unsigned m = panels; m; m &= m - 1)
+        n++;
+
+    chart c;
+    memset(&c, 0, sizeof c);
+    c.p = p;
+    c.width = o->width ? o->width : 1000;
+    if (o->height) {
+        c.height = o->height;
+    } else {
+        int nw = workers_of(p);
+        double th = nw * 18.0 < 100 ? 100 : nw * 18.0 > 360 ? 360 : nw * 18.0;
+        c.height = 60 + n * (HEAD + 22) + ((panels & DUSK_PANEL_TASKS) ? th : 0) +
+                   (n - !!(panels & DUSK_PANEL_TASKS)) * 130;
+    }
+    if (c.width < 200)
+        c.width = 200;
+    if (c.height < 100 && !o->height)
+        c.height = 100;
+    double t1 = 0;
+    for (size_t i = 0; i < p->nruns; i++)
+        if ((double)(p->runs[i].begin_ns + p->runs[i].wall_ns) > t1)
+            t1 = (double)(p->runs[i].begin_ns + p->runs[i].wall_ns);
+    for (size_t i = 0; i < p->nrecs; i++)
+        if ((double)p->recs[i].end_ns > t1)
+            t1 = (double)p->recs[i].end_ns;
+    if (p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
+        t1 = (double)p->samples[p->nsamples - 1].t_ns;
+    c.t1 = t1 > 0 ? t1 : 1e6;
+    c.tscale = c.t1 >= 2e9 ? 1e9 : c.t1 >= 2e6 ? 1e6 : c.t1 >= 2e3 ? 1e3 : 1;
+    c.tunit = c.t1 >= 2e9 ? "s" : c.t1 >= 2e6 ? "ms" : c.t1 >= 2e3 ? "us" : "ns";
+
+    sink s = {write, closure, 0};
+    cairo_surface_t *surf;
+    int w = (int)c.width, h = (int)c.height;
+    if (o->format == DUSK_CHART_PNG)
+        surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    else if (o->format == DUSK_CHART_SVG)
+        surf = cairo_svg_surface_create_for_stream(sink_write, &s, w, h);
+    else
+        surf = cairo_pdf_surface_create_for_stream(sink_write, &s, w, h);
+    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(surf);
+        return dusk_error_set(err, DUSK_ENOMEM, "chart: cannot create a %d x %d surface", w, h);
+    }
+    c.cr = cairo_create(surf);
+    draw(&c, panels, o->title ? o->title : "dusk profile");
+    cairo_status_t st = cairo_status(c.cr);
+    cairo_destroy(c.cr);
+    if (st == CAIRO_STATUS_SUCCESS && o->format == DUSK_CHART_PNG)
+        st = cairo_surface_write_to_png_stream(surf, sink_write, &s);
+    cairo_surface_finish(surf);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_status(surf);
+    cairo_surface_destroy(surf);
+    if (s.failed)
+        return dusk_error_set(err, DUSK_EIO, "chart: write failed");
+    if (st != CAIRO_STATUS_SUCCESS)
+        return dusk_error_set(err, DUSK_EIO, "chart: cairo: %s", cairo_status_to_string(st));
+    return 0;
+}
+
+int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write, void *closure,
+                           const dusk_chart_options *o, dusk_error *err)
+{
+    if (!p || !write)
+        return dusk_error_set(err, DUSK_EINVAL, "chart: no profiler or writer");
+    return prof__chart(p, write, closure, o, err);
+}
+
+static int file_write(void *closure, const unsigned char *data, size_t n)
+{
+    return fwrite(data, 1, n, closure) == n ? 0 : -1;
+}
+
+static dusk_chart_format format_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return DUSK_CHART_AUTO;
+    char ext[8];
+    size_t i = 0;
+    for (dot++; *dot && i < sizeof ext - 1; dot++)
+        ext[i++] = (char)(*dot >= 'A' && *dot <= 'Z' ? *dot + 32 : *dot);
+    ext[i] = '\0';
+    return !strcmp(ext, "png") ? DUSK_CHART_PNG : !strcmp(ext, "svg") ? DUSK_CHART_SVG
+           : !strcmp(ext, "pdf") ? DUSK_CHART_PDF : DUSK_CHART_AUTO;
+}
+
+int dusk_profiler_write_chart(dusk_profiler *p, const char *path, const dusk_chart_options *o,
+                              dusk_error *err)
+{
+    static const dusk_chart_options defaults = DUSK_CHART_OPTIONS_INIT;
+    dusk_chart_options co = o ? *o : defaults;
+    outfile out;
+    int rc;
+    if (!p || !path)
+        return dusk_error_set(err, DUSK_EINVAL, "chart: no profiler or file name");
+    if (co.format == DUSK_CHART_AUTO && (co.format = format_of(path)) == DUSK_CHART_AUTO)
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "chart: cannot tell the format of %s (use .png, .svg or .pdf)",
+                              path);
+    if ((rc = prof__out_open(&out, path, err)) != 0)
+        return rc;
+    dusk_error e2 = DUSK_ERROR_INIT;
+    rc = prof__chart(p, file_write, out.f, &co, &e2);
+    if (rc) {
+        prof__out_close(&out, 0, NULL);
+        return dusk_error_set(err, rc, "%s: %s", path, e2.msg);
+    }
+    return prof__out_close(&out, 1, err);
+}

@@ -1,0 +1,99 @@
+/*
+** dusk profiler — CSV of the task records, the resource samples and the
+** cache series
+**
+** RFC 4180: a header line, comma-separated fields, a field that holds a
+** comma, a quote or a line break is quoted with its quotes doubled (tuple
+** keys such as ('x', 0) are); lines end with LF, which every CSV reader
+** (pandas, R, spreadsheets) accepts. Numbers are plain integers (times in
+** ns, sizes in bytes) except CPU %, with two decimals; "%.0f" of a cache
+** value is an integer too (bytes or counts).
+*/
+#include <inttypes.h>
+#include <string.h>
+
+#include "prof.h"
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error *err)
+{
+    outfile o;
+    int rc;
+    if (!p)
+        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    prof__prepare(p);
+    if ((rc = prof__out_open(&o, path, err)) != 0)
+        return rc;
+    fputs("task,key,function,group,worker,run,start_ns,end_ns,duration_ns,released_ns,"
+          "nbytes,status\n", o.f);
+    for (size_t i = 0; i < p->nrecs; i++) {
+        const dusk_task_record *r = &p->recs[i];
+        fprintf(o.f, "%" PRId64 ",", r->task);
+        csv_field(o.f, r->key);
+        fputc(',', o.f);
+        csv_field(o.f, r->func);
+        fputc(',', o.f);
+        csv_field(o.f, r->group);
+        fprintf(o.f, ",%" PRId32 ",%" PRId32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                     ",%" PRIu64 ",%" PRId32 "\n",
+                r->worker, r->run, r->start_ns, r->end_ns, r->end_ns - r->start_ns,
+                r->released_ns, r->nbytes, r->status);
+    }
+    return prof__out_close(&o, 1, err);
+}
+
+int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_error *err)
+{
+    outfile o;
+    int rc;
+    if (!p)
+        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    prof__prepare(p);
+    if ((rc = prof__out_open(&o, path, err)) != 0)
+        return rc;
+    fputs("t_ns,rss_bytes,held_bytes,cpu_percent\n", o.f);
+    for (size_t i = 0; i < p->nsamples; i++) {
+        const dusk_resource_sample *s = &p->samples[i];
+        uint64_t c = s->cpu > 0 && s->cpu < 1e15 ? (uint64_t)(s->cpu * 100 + 0.5) : 0;
+        fprintf(o.f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ".%02u\n", s->t_ns, s->rss,
+                s->held, c / 100, (unsigned)(c % 100));
+    }
+    return prof__out_close(&o, 1, err);
+}
+
+int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error *err)
+{
+    outfile o;
+    int rc;
+    if (!p)
+        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    prof__cache(p);
+    if (!p->have_cache)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
+    if ((rc = prof__out_open(&o, path, err)) != 0)
+        return rc;
+    fputs("t_ns,group,value\n", o.f);
+    for (size_t k = 0; k <= p->nseries_groups; k++) {
+        const char *g = k < p->nseries_groups ? p->groups.names[p->group_order[k]] : "(all groups)";
+        for (size_t i = 0; i < p->nseries[k]; i++) {
+            fprintf(o.f, "%" PRIu64 ",", p->series[k][i].t_ns);
+            csv_field(o.f, g);
+            fprintf(o.f, ",%.0f\n", p->series[k][i].value);
+        }
+    }
+    return prof__out_close(&o, 1, err);
+}

@@ -1,0 +1,229 @@
+/*
+** dusk profiler — internals shared by the files of profiler/.
+** This file is private to the profiler; nothing outside profiler/ includes it.
+**
+** A profiler has two halves:
+**
+**  - pending: runs as recorded. Each run has a table of per-worker states,
+**    created on a worker's first event; a worker appends its task records
+**    and RELEASED events, with the text they need (key, function name,
+**    dependency ids), to a compact log of its own (pworker below). No
+**    lock, no shared counter: events tagged worker k come from one thread
+**    at a time (events.h).
+**  - prepared: what the readers see. prof__prepare() moves pending runs in
+**    (decoding the logs, merging each run's workers by start time, turning
+**    run times into profile times, dependency ids into record indices and
+**    joining RELEASED to records), interns function and group names and
+**    converts the resource samples. Summary and cache series are derived from the
+**    prepared records on demand and dropped when more runs come in.
+**
+** Locking: p->mu guards the active-run pointer as the sampler sees it, the
+** raw samples, the epoch and the pending list. Workers never take it.
+*/
+#ifndef DUSK_PROFILER_PROF_H
+#define DUSK_PROFILER_PROF_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dusk/alloc.h"
+#include "dusk/error.h"
+#include "dusk/graph.h"
+#include "dusk/profiler.h"
+
+#define PROF_MAX_WORKERS 65536   /* worker ids the recorder (and reader) accept */
+
+/* --- arenas: text and id arrays that live as long as the profile ---------- */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+} arena_block;
+
+typedef struct arena {
+    arena_block *head;   /* the block being filled; older ones follow */
+} arena;
+
+void *prof__arena_alloc(arena *a, size_t n);             /* 16-aligned */
+char *prof__arena_strdup(arena *a, const char *s, size_t n);
+void prof__arena_free(arena *a);
+void prof__arena_move(arena *dst, arena *src);           /* src ends empty */
+
+/* --- interning: distinct names, each with a dense index ------------------ */
+
+typedef struct strtab {
+    const char **names;  /* index -> text (in the table's arena) */
+    size_t n, cap;
+    uint32_t *slots;     /* hash table of index + 1; 0 empty */
+    size_t nslots;       /* a power of two */
+    arena text;
+} strtab;
+
+/* The index of s (its first n bytes), added if new; -1 on ENOMEM. */
+long prof__intern(strtab *t, const char *s, size_t n);
+void prof__strtab_free(strtab *t);
+
+/* --- recording ----------------------------------------------------------- */
+
+/* One worker's part of a run; written only by that worker's thread.
+ *
+ * Its log is a byte stream in blocks (arena blocks chained oldest first),
+ * about 30 bytes a task, so that recording touches little fresh memory:
+ *   END       1, task, zz(start - last), end - start, nbytes, func, key\0,
+ *             ndeps, deps...
+ *   ERROR     2, the same, then zz(status)
+ *   RELEASED  3, task, zz(t - last)
+ *   FUNC      4, name\0            (defines the next function number)
+ * numbers as LEB128 varints, zz() zigzag for signed deltas, `last` the time
+ * of the worker's previous END or RELEASED. Functions 0 and 1 are
+ * "(value)" and "(alias)". */
+enum { LOG_END = 1, LOG_ERROR, LOG_RELEASED, LOG_FUNC, LOG_BLOCK = 64 * 1024 };
+
+typedef struct pworker {
+    int64_t cur_task;            /* the task START gave this worker */
+    uint64_t cur_start;
+    uint64_t last_t;             /* for the log's time deltas */
+    arena_block *log, *log_tail; /* the log, oldest block first */
+    const dusk_func **funcs;     /* function number - 2 -> function */
+    size_t nfuncs, capfuncs, last_func;
+    uint64_t nrecs;
+    uint64_t lost;
+    /* read by the sampler thread */
+    _Atomic uint64_t held, held_t;
+} pworker;
+
+typedef struct prun {
+    struct prun *next;
+    const dusk_graph *g;         /* during the run only */
+    size_t gsize;                /* ids are below this */
+    int32_t index;               /* in the profile */
+    uint64_t t0_abs;             /* dusk_now_ns() at the run's epoch */
+    uint64_t wall, ntasks;
+    int32_t status;
+    int32_t announced;           /* workers, as RUN_BEGIN says */
+    int ended;                   /* RUN_END seen */
+    _Atomic(pworker *) *slots;   /* PROF_MAX_WORKERS, created lazily */
+    atomic_int nworkers;         /* highest id seen + 1 */
+    atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
+} prun;
+
+typedef struct raw_sample {
+    uint64_t t_abs, rss, held;
+    double cpu;
+} raw_sample;
+
+struct dusk_profiler {
+    dusk_profiler_options o;
+    int readonly;                /* read from a trace: callbacks ignore runs */
+
+    pthread_mutex_t mu;
+    prun *active;                /* the run being recorded */
+    prun *pending, *pending_tail;
+    int32_t nruns_total;         /* runs recorded or pending */
+    int has_epoch;
+    uint64_t epoch_abs;
+    /* sampler */
+    pthread_cond_t cv;
+    pthread_t sampler;
+    int sampler_on, sampler_stop, block;
+    raw_sample *raw;
+    size_t nraw, capraw;
+    uint64_t raw_lost;           /* samples that found no memory */
+    uint64_t last_cpu_ns, last_cpu_t;  /* the sampler's previous reading */
+
+    /* prepared */
+    int status;
+    uint64_t lost;
+    dusk_task_record *recs;
+    uint32_t *rec_func, *rec_group;    /* interned indices per record */
+    size_t nrecs, caprecs;
+    dusk_run_record *runs;
+    size_t nruns, capruns;
+    dusk_resource_sample *samples;
+    size_t nsamples, capsamples;
+    arena mem;                   /* keys, names, dependency indices */
+    strtab funcs, groups;
+    /* derived on demand */
+    int have_summary;
+    dusk_func_stats *fstats;
+    size_t nfstats;
+    size_t *critical;
+    size_t ncritical;
+    uint64_t critical_ns;
+    int have_cache;
+    size_t *group_order;         /* sorted position -> group index */
+    dusk_cache_point **series;   /* per sorted group, then the total */
+    size_t *nseries;
+    size_t nseries_groups;
+};
+
+/* Moves pending runs and samples into the prepared half. 0 or a code. */
+int prof__prepare(dusk_profiler *p);
+/* A profiler that only reads, for the trace reader. */
+dusk_profiler *prof__new_readonly(void);
+/* Appends a prepared record (reader): returns it, or NULL on ENOMEM. */
+dusk_task_record *prof__push_record(dusk_profiler *p);
+dusk_run_record *prof__push_run(dusk_profiler *p);
+int prof__push_sample(dusk_profiler *p, const dusk_resource_sample *s);
+/* Interns names for records from first onwards; keys must be set. */
+int prof__intern_records(dusk_profiler *p, size_t first);
+/* Derived data. */
+int prof__summary(dusk_profiler *p);
+int prof__cache(dusk_profiler *p);
+void prof__drop_derived(dusk_profiler *p);
+
+uint64_t prof__now_ns(void);
+
+/* --- output files: written to a temporary name, renamed when whole -------- */
+
+typedef struct outfile {
+    FILE *f;
+    char *path, *tmp;
+    int failed;
+} outfile;
+
+int prof__out_open(outfile *o, const char *path, dusk_error *err);
+/* Closes; on success renames over path, else removes the temporary. */
+int prof__out_close(outfile *o, int ok, dusk_error *err);
+
+/* --- a growable byte buffer ------------------------------------------------ */
+
+typedef struct buf {
+    unsigned char *data;
+    size_t n, cap;
+    int failed;          /* an allocation failed: contents incomplete */
+} buf;
+
+void prof__buf_add(buf *b, const void *data, size_t n);
+void prof__buf_puts(buf *b, const char *s);
+void prof__buf_printf(buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void prof__buf_free(buf *b);
+int prof__buf_write(void *closure, const unsigned char *data, size_t n);
+
+/* --- cache series binned for drawing (summary.c) ----------------------------- */
+
+/* The cache series (sorted groups, then the total) over nbins equal bins
+ * of [t0, t1): out[k * nbins + b] is the most group k held during bin b.
+ * out has (ngroups + 1) * nbins doubles. 0 or a code. */
+int prof__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out);
+
+/* --- charts (chart.c), used by the report ---------------------------------- */
+
+int prof__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
+                const dusk_chart_options *o, dusk_error *err);
+/* A colour for a name: fixed per name within a profile. */
+void prof__colour(dusk_profiler *p, const char *name, double rgb[3]);
+
+/* Formats a duration for people: "812 ns", "3.4 us", "12.3 ms", "1.24 s". */
+void prof__fmt_ns(char *out, size_t n, double ns);
+/* Formats bytes for people: "512 B", "3.4 kB", "12.3 MB". */
+void prof__fmt_bytes(char *out, size_t n, double b);
+
+#endif /* DUSK_PROFILER_PROF_H */

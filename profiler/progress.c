@@ -1,0 +1,204 @@
+/*
+** dusk profiler — the progress bar, as dask.diagnostics.ProgressBar draws it
+**
+**     [########                                ] | 20% Completed |  1.2s
+**
+** The workers only count: a task that succeeds adds one (in posttask: one
+** call a task, where on_event would be four) to a counter of their own
+** (one cache line per worker slot, so they never share a line). A thread
+** started at the run's `start` wakes every dt, sums the counters and
+** redraws the line with "\r", once the run has lasted `minimum` seconds;
+** `finish` stops it and, unless the run was shorter than `minimum`, draws
+** the last state (100% when the run succeeded) and a newline. Nothing is
+** drawn unless the output is a terminal or drawing is forced.
+*/
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prof.h"
+
+enum { SLOTS = 64 };
+
+typedef struct counter {
+    atomic_uint_fast64_t n;
+    char pad[64 - sizeof(atomic_uint_fast64_t)];
+} counter;
+
+struct dusk_progress {
+    dusk_progress_options o;
+    counter done[SLOTS];         /* per worker (id mod SLOTS) */
+    uint64_t ntasks;
+    uint64_t t0;                 /* start of the run */
+    int drawing;                 /* this run draws */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int running, stop;
+    double last;                 /* seconds of the last run */
+};
+
+static uint64_t done_count(dusk_progress *b)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < SLOTS; i++)
+        n += atomic_load_explicit(&b->done[i].n, memory_order_relaxed);
+    return n;
+}
+
+/* Dask's format_time: " 1.2s", " 2min  3.4s", " 1hr  2min  3.4s". */
+static void format_time(char *out, size_t n, double t)
+{
+    double m = (double)(long)(t / 60), s = t - 60 * m;
+    double h = (double)(long)(m / 60);
+    m -= 60 * h;
+    if (h > 0)
+        snprintf(out, n, "%2.0fhr %2.0fmin %4.1fs", h, m, s);
+    else if (m > 0)
+        snprintf(out, n, "%2.0fmin %4.1fs", m, s);
+    else
+        snprintf(out, n, "%4.1fs", s);
+}
+
+static void draw(dusk_progress *b, double frac, double elapsed)
+{
+    char line[600], bar[512], t[48];
+    int w = b->o.width;
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    int fill = (int)(w * frac);
+    memset(bar, '#', (size_t)fill);
+    memset(bar + fill, ' ', (size_t)(w - fill));
+    bar[w] = '\0';
+    format_time(t, sizeof t, elapsed);
+    snprintf(line, sizeof line, "\r[%s] | %d%% Completed | %s", bar, (int)(100 * frac), t);
+    fputs(line, b->o.out);
+    fflush(b->o.out);
+}
+
+static double elapsed_s(const dusk_progress *b)
+{
+    return (double)(prof__now_ns() - b->t0) / 1e9;
+}
+
+static void *timer_main(void *arg)
+{
+    dusk_progress *b = arg;
+    uint64_t dt = (uint64_t)(b->o.dt * 1e9);
+    pthread_mutex_lock(&b->mu);
+    while (!b->stop) {
+        uint64_t deadline = prof__now_ns() + dt;
+        struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
+        while (!b->stop && prof__now_ns() < deadline)
+            pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+        if (b->stop)
+            break;
+        double e = elapsed_s(b);
+        if (e >= b->o.minimum)
+            draw(b, b->ntasks ? (double)done_count(b) / (double)b->ntasks : 0, e);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+static void pb_start(void *ud, const dusk_graph *g, size_t ntasks)
+{
+    dusk_progress *b = ud;
+    (void)g;
+    for (int i = 0; i < SLOTS; i++)
+        atomic_store_explicit(&b->done[i].n, 0, memory_order_relaxed);
+    b->ntasks = ntasks;
+    b->t0 = prof__now_ns();
+    b->drawing = b->o.force || isatty(fileno(b->o.out));
+    if (!b->drawing)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = 0;
+    b->running = pthread_create(&b->thread, NULL, timer_main, b) == 0;
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* posttask, not on_event: one call a task instead of four. */
+static void pb_posttask(void *ud, int64_t task, const dusk_value *result, int status, int worker)
+{
+    dusk_progress *b = ud;
+    (void)task;
+    (void)result;
+    if (status == 0)
+        atomic_fetch_add_explicit(&b->done[(unsigned)worker % SLOTS].n, 1, memory_order_relaxed);
+}
+
+static void pb_finish(void *ud, int status)
+{
+    dusk_progress *b = ud;
+    double e = elapsed_s(b);
+    b->last = e;
+    if (!b->drawing)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stop = 1;
+    pthread_cond_signal(&b->cv);
+    int running = b->running;
+    b->running = 0;
+    pthread_mutex_unlock(&b->mu);
+    if (running)
+        pthread_join(b->thread, NULL);
+    if (e < b->o.minimum)
+        return;
+    draw(b, status == 0 ? 1.0 : b->ntasks ? (double)done_count(b) / (double)b->ntasks : 0, e);
+    fputc('\n', b->o.out);
+    fflush(b->o.out);
+}
+
+dusk_progress *dusk_progress_new(const dusk_progress_options *o)
+{
+    static const dusk_progress_options defaults = DUSK_PROGRESS_OPTIONS_INIT;
+    dusk_progress *b = dusk_calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->o = o ? *o : defaults;
+    if (!b->o.out)
+        b->o.out = stderr;
+    if (b->o.width <= 0)
+        b->o.width = 40;
+    if (b->o.width > 500)
+        b->o.width = 500;
+    if (!(b->o.dt > 0) || b->o.dt > 3600)
+        b->o.dt = 0.1;
+    if (!(b->o.minimum >= 0))
+        b->o.minimum = 0;
+    for (int i = 0; i < SLOTS; i++)
+        atomic_init(&b->done[i].n, 0);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&b->mu, NULL);
+    return b;
+}
+
+void dusk_progress_free(dusk_progress *b)
+{
+    if (!b)
+        return;
+    pthread_cond_destroy(&b->cv);
+    pthread_mutex_destroy(&b->mu);
+    dusk_free(b);
+}
+
+dusk_callbacks dusk_progress_callbacks(dusk_progress *b)
+{
+    dusk_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.ud = b;
+    cb.start = pb_start;
+    cb.posttask = pb_posttask;
+    cb.finish = pb_finish;
+    return cb;
+}
+
+double dusk_progress_last_duration(const dusk_progress *b) { return b ? b->last : 0; }

@@ -1,0 +1,1250 @@
+/*
+** dusk profiler — recording runs: callbacks, per-worker buffers, sampler
+**
+** The hot path is cb_event on the worker threads. It touches only the
+** worker's own pworker (found through the run's slot table, created on the
+** worker's first event), so it takes no lock and writes no shared cache
+** line: START keeps the start time; END/ERROR appends an entry to the
+** worker's log (task, times, bytes, function number, the key's text, the
+** dependency ids: about 30 bytes, see prof.h); RELEASED appends (task,
+** time). Log blocks are allocated as they fill; when one cannot be, the
+** record is counted as lost and the run goes on. Decoding the logs waits
+** for the first read (prof__prepare), outside the run.
+**
+** The resource sampler is a thread that wakes every dt (a timed wait on
+** p->cv, so stopping it is immediate), reads RSS from /proc/self/statm, CPU
+** time from getrusage and the bytes held from the workers' last events, and
+** appends a sample under p->mu. It runs from `start` to `finish` of each
+** run, or from dusk_profiler_begin to dusk_profiler_end.
+**
+** prof__prepare moves finished runs into the arrays readers see; see
+** prof.h for the two halves.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prof.h"
+
+/* --- per-worker buffers (worker thread only) -------------------------------- */
+
+static pworker *worker_of(prun *r, int32_t id)
+{
+    if (id < 0 || id >= PROF_MAX_WORKERS) {
+        atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
+        return NULL;
+    }
+    pworker *w = atomic_load_explicit(&r->slots[id], memory_order_acquire);
+    if (w)
+        return w;
+    w = dusk_calloc(1, sizeof *w);
+    if (!w) {
+        atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
+        return NULL;
+    }
+    w->cur_task = -1;
+    atomic_init(&w->held, 0);
+    atomic_init(&w->held_t, 0);
+    atomic_store_explicit(&r->slots[id], w, memory_order_release);
+    int n = atomic_load_explicit(&r->nworkers, memory_order_relaxed);
+    while (n < id + 1 &&
+           !atomic_compare_exchange_weak_explicit(&r->nworkers, &n, id + 1,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+    return w;
+}
+
+/* --- the worker's log ------------------------------------------------------ */
+
+/* Makes room for n bytes at the end of the log; NULL if out of memory. */
+static unsigned char *log_room(pworker *w, size_t n)
+{
+    arena_block *b = w->log_tail;
+    if (b && b->cap - b->used >= n)
+        return b->data + b->used;
+    size_t cap = n > LOG_BLOCK ? n : LOG_BLOCK;
+    arena_block *nb = dusk_malloc(sizeof *nb + cap);
+    if (!nb)
+        return NULL;
+    nb->next = NULL;
+    nb->used = 0;
+    nb->cap = cap;
+    if (b)
+        b->next = nb;
+    else
+        w->log = nb;
+    w->log_tail = nb;
+    return nb->data;
+}
+
+static unsigned char *put_u(unsigned char *o, uint64_t v)
+{
+    while (v >= 0x80) {
+        *o++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *o++ = (unsigned char)v;
+    return o;
+}
+
+static unsigned char *put_z(unsigned char *o, int64_t v)
+{
+    return put_u(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* The function number of task t, logging the name the first time. */
+static int func_number(pworker *w, const dusk_graph *g, int64_t t, uint64_t *num)
+{
+    const dusk_func *f = dusk_graph_func(g, t);
+    if (!f) {
+        *num = dusk_graph_entry_kind(g, t) == DUSK_ENTRY_ALIAS;
+        return 0;
+    }
+    if (w->last_func < w->nfuncs && w->funcs[w->last_func] == f) {
+        *num = w->last_func + 2;
+        return 0;
+    }
+    for (size_t i = 0; i < w->nfuncs; i++)
+        if (w->funcs[i] == f) {
+            w->last_func = i;
+            *num = i + 2;
+            return 0;
+        }
+    if (w->nfuncs == w->capfuncs) {
+        size_t cap = w->capfuncs ? 2 * w->capfuncs : 8;
+        const dusk_func **a = dusk_realloc(w->funcs, cap * sizeof *a);
+        if (!a)
+            return DUSK_ENOMEM;
+        w->funcs = a;
+        w->capfuncs = cap;
+    }
+    const char *name = f->name ? f->name : "(unnamed)";
+    size_t len = strlen(name);
+    unsigned char *o = log_room(w, len + 2);
+    if (!o)
+        return DUSK_ENOMEM;
+    *o++ = LOG_FUNC;
+    memcpy(o, name, len + 1);
+    w->log_tail->used += len + 2;
+    w->funcs[w->nfuncs] = f;
+    w->last_func = w->nfuncs;
+    *num = w->nfuncs + 2;
+    w->nfuncs++;
+    return 0;
+}
+
+static void record_end(dusk_profiler *p, prun *r, pworker *w, const dusk_event *ev)
+{
+    const dusk_graph *g = r->g;
+    const char *key = dusk_graph_key(g, ev->task);
+    const int64_t *ids = NULL;
+    int64_t nd = 0;
+    uint64_t fn;
+    if (!key)
+        key = "";
+    if (func_number(w, g, ev->task, &fn) != 0) {
+        w->lost++;
+        return;
+    }
+    if (p->o.record & DUSK_PROF_TASKS) {
+        nd = dusk_graph_deps(g, ev->task, &ids);
+        if (nd < 0)
+            nd = 0;
+    }
+    size_t klen = strlen(key);
+    unsigned char *o = log_room(w, 1 + 6 * 10 + klen + 1 + 10 + (size_t)nd * 10 + 10);
+    if (!o) {
+        w->lost++;
+        return;
+    }
+    unsigned char *o0 = o;
+    uint64_t start = w->cur_task == ev->task ? w->cur_start : ev->t_ns;
+    uint64_t end = ev->t_ns >= start ? ev->t_ns : start;
+    int err = ev->kind == DUSK_EV_ERROR;
+    *o++ = err ? LOG_ERROR : LOG_END;
+    o = put_u(o, (uint64_t)ev->task);
+    o = put_z(o, (int64_t)(start - w->last_t));
+    o = put_u(o, end - start);
+    o = put_u(o, err ? 0 : ev->nbytes);
+    o = put_u(o, fn);
+    memcpy(o, key, klen + 1);
+    o += klen + 1;
+    o = put_u(o, (uint64_t)nd);
+    for (int64_t i = 0; i < nd; i++)
+        o = put_u(o, (uint64_t)ids[i]);
+    if (err)
+        o = put_z(o, ev->status ? ev->status : DUSK_ETASK);
+    w->log_tail->used += (size_t)(o - o0);
+    w->last_t = end;
+    w->nrecs++;
+    w->cur_task = -1;
+}
+
+static void record_release(pworker *w, const dusk_event *ev)
+{
+    unsigned char *o = log_room(w, 1 + 2 * 10);
+    if (!o) {
+        w->lost++;
+        return;
+    }
+    unsigned char *o0 = o;
+    *o++ = LOG_RELEASED;
+    o = put_u(o, (uint64_t)ev->task);
+    o = put_z(o, (int64_t)(ev->t_ns - w->last_t));
+    w->log_tail->used += (size_t)(o - o0);
+    w->last_t = ev->t_ns;
+}
+
+/* --- the sampler ------------------------------------------------------------------ */
+
+static uint64_t read_rss(void)
+{
+    static long page;
+    unsigned long size, resident;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    int ok = fscanf(f, "%lu %lu", &size, &resident) == 2;
+    fclose(f);
+    if (!page)
+        page = sysconf(_SC_PAGESIZE);
+    return ok && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
+}
+
+static uint64_t cpu_time_ns(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+}
+
+/* Bytes held per the latest event of the active run. Caller holds p->mu. */
+static uint64_t held_now(dusk_profiler *p)
+{
+    prun *r = p->active;
+    uint64_t best_t = 0, held = 0;
+    if (!r)
+        return 0;
+    int n = atomic_load_explicit(&r->nworkers, memory_order_relaxed);
+    for (int i = 0; i < n; i++) {
+        pworker *w = atomic_load_explicit(&r->slots[i], memory_order_acquire);
+        if (!w)
+            continue;
+        uint64_t t = atomic_load_explicit(&w->held_t, memory_order_relaxed);
+        if (t >= best_t) {
+            best_t = t;
+            held = atomic_load_explicit(&w->held, memory_order_relaxed);
+        }
+    }
+    return held;
+}
+
+/* Takes one sample. Caller holds p->mu. */
+static void take_sample(dusk_profiler *p)
+{
+    uint64_t rss = read_rss();
+    uint64_t cpu = cpu_time_ns();
+    uint64_t t = prof__now_ns();
+    double pct = 0;
+    if (p->last_cpu_t && t > p->last_cpu_t + 100000u)
+        pct = 100.0 * (double)(cpu - p->last_cpu_ns) / (double)(t - p->last_cpu_t);
+    if (pct < 0)
+        pct = 0;
+    if (!p->last_cpu_t || t > p->last_cpu_t + 100000u) {
+        p->last_cpu_t = t;
+        p->last_cpu_ns = cpu;
+    }
+    if (!p->has_epoch) {
+        p->has_epoch = 1;
+        p->epoch_abs = t;
+    }
+    if (p->nraw == p->capraw) {
+        size_t cap = p->capraw ? 2 * p->capraw : 256;
+        raw_sample *raw = dusk_realloc(p->raw, cap * sizeof *raw);
+        if (!raw) {
+            p->raw_lost++;
+            return;
+        }
+        p->raw = raw;
+        p->capraw = cap;
+    }
+    p->raw[p->nraw++] = (raw_sample){t, rss, held_now(p), pct};
+}
+
+static void *sampler_main(void *arg)
+{
+    dusk_profiler *p = arg;
+    uint64_t dt = (uint64_t)(p->o.dt * 1e9);
+    pthread_mutex_lock(&p->mu);
+    p->last_cpu_t = 0;
+    take_sample(p);
+    while (!p->sampler_stop) {
+        uint64_t deadline = prof__now_ns() + dt;
+        struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
+        while (!p->sampler_stop && prof__now_ns() < deadline)
+            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        take_sample(p);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Caller holds p->mu. */
+static int sampler_start(dusk_profiler *p)
+{
+    if (p->sampler_on)
+        return 0;
+    p->sampler_stop = 0;
+    if (pthread_create(&p->sampler, NULL, sampler_main, p) != 0)
+        return DUSK_ESYS;
+    p->sampler_on = 1;
+    return 0;
+}
+
+/* Caller holds p->mu; it is released while waiting for the thread. */
+static void sampler_stop(dusk_profiler *p)
+{
+    if (!p->sampler_on)
+        return;
+    p->sampler_stop = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->sampler, NULL);
+    pthread_mutex_lock(&p->mu);
+    p->sampler_on = 0;
+}
+
+/* --- the callbacks ------------------------------------------------------------------ */
+
+static void cb_start(void *ud, const dusk_graph *g, size_t ntasks)
+{
+    dusk_profiler *p = ud;
+    /* The run's epoch was read just before the start callbacks. */
+    uint64_t t0 = dusk_now_ns();
+    if (p->readonly)
+        return;
+    prun *r = dusk_calloc(1, sizeof *r);
+    _Atomic(pworker *) *slots = dusk_calloc(PROF_MAX_WORKERS, sizeof *slots);
+    pthread_mutex_lock(&p->mu);
+    if (!r || !slots || p->active) {
+        /* Out of memory (or a second run at once, which is not supported):
+         * this run is not recorded. */
+        dusk_free(r);
+        dusk_free(slots);
+        if (!p->active) {
+            p->status = DUSK_ENOMEM;
+            p->lost += ntasks;
+        }
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    r->g = g;
+    r->gsize = dusk_graph_size(g);
+    r->slots = slots;
+    r->ntasks = ntasks;
+    atomic_init(&r->nworkers, 0);
+    atomic_init(&r->lost, 0);
+    r->index = p->nruns_total++;
+    r->t0_abs = t0;
+    if (!p->has_epoch) {
+        p->has_epoch = 1;
+        p->epoch_abs = t0;
+    }
+    p->active = r;
+    if ((p->o.record & DUSK_PROF_RESOURCES) && sampler_start(p) != 0)
+        p->status = DUSK_ESYS;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void cb_event(void *ud, const dusk_event *ev)
+{
+    dusk_profiler *p = ud;
+    prun *r = p->active;
+    pworker *w;
+    if (!r)
+        return;
+    switch (ev->kind) {
+    case DUSK_EV_START:
+        if ((w = worker_of(r, ev->worker)) != NULL) {
+            w->cur_task = ev->task;
+            w->cur_start = ev->t_ns;
+        }
+        break;
+    case DUSK_EV_END:
+    case DUSK_EV_ERROR:
+        if ((w = worker_of(r, ev->worker)) == NULL)
+            break;
+        if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
+            record_end(p, r, w, ev);
+        if (p->o.record & DUSK_PROF_RESOURCES) {
+            atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
+            atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
+        }
+        break;
+    case DUSK_EV_RELEASED:
+        if (ev->worker < 0 || (w = worker_of(r, ev->worker)) == NULL)
+            break;
+        if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
+            record_release(w, ev);
+        if (p->o.record & DUSK_PROF_RESOURCES) {
+            atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
+            atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
+        }
+        break;
+    case DUSK_EV_RUN_BEGIN:
+        r->ntasks = ev->nbytes;
+        r->announced = ev->status;   /* the run's workers */
+        break;
+    case DUSK_EV_RUN_END:
+        r->wall = ev->t_ns;
+        r->status = ev->status;
+        r->ended = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static void cb_finish(void *ud, int status)
+{
+    dusk_profiler *p = ud;
+    pthread_mutex_lock(&p->mu);
+    prun *r = p->active;
+    if (!r) {
+        pthread_mutex_unlock(&p->mu);
+        return;
+    }
+    if (!r->ended) {
+        r->status = status;
+        r->wall = prof__now_ns() - (r->t0_abs ? r->t0_abs : prof__now_ns());
+    }
+    if (!p->block)
+        sampler_stop(p);   /* its last sample still sees the run */
+    p->active = NULL;
+    r->g = NULL;
+    if (p->pending_tail)
+        p->pending_tail->next = r;
+    else
+        p->pending = r;
+    p->pending_tail = r;
+    pthread_mutex_unlock(&p->mu);
+}
+
+dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
+{
+    dusk_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.ud = p;
+    cb.start = cb_start;
+    cb.on_event = cb_event;
+    cb.finish = cb_finish;
+    return cb;
+}
+
+/* --- life cycle ------------------------------------------------------------------------ */
+
+static void init_common(dusk_profiler *p)
+{
+    pthread_condattr_t ca;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
+{
+    static const dusk_profiler_options defaults = DUSK_PROFILER_OPTIONS_INIT;
+    dusk_profiler *p = dusk_calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->o = o ? *o : defaults;
+    if (!p->o.record)
+        p->o.record = DUSK_PROF_ALL;
+    p->o.record &= DUSK_PROF_ALL;
+    if (!(p->o.dt > 0) || p->o.dt > 3600)
+        p->o.dt = 0.1;
+    if (p->o.cache_metric != DUSK_CACHE_COUNT)
+        p->o.cache_metric = DUSK_CACHE_BYTES;
+    init_common(p);
+    return p;
+}
+
+dusk_profiler *prof__new_readonly(void)
+{
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    if (p) {
+        p->readonly = 1;
+        p->has_epoch = 1;
+    }
+    return p;
+}
+
+static void free_worker(pworker *w)
+{
+    for (arena_block *b = w->log, *next; b; b = next) {
+        next = b->next;
+        dusk_free(b);
+    }
+    dusk_free(w->funcs);
+    dusk_free(w);
+}
+
+static void free_run(prun *r)
+{
+    if (!r)
+        return;
+    int n = atomic_load(&r->nworkers);
+    for (int i = 0; i < n; i++) {
+        pworker *w = atomic_load(&r->slots[i]);
+        if (w)
+            free_worker(w);
+    }
+    dusk_free(r->slots);
+    dusk_free(r);
+}
+
+void prof__drop_derived(dusk_profiler *p)
+{
+    dusk_free(p->fstats);
+    dusk_free(p->critical);
+    p->fstats = NULL;
+    p->critical = NULL;
+    p->nfstats = p->ncritical = 0;
+    p->critical_ns = 0;
+    p->have_summary = 0;
+    if (p->series)
+        for (size_t k = 0; k <= p->nseries_groups; k++)
+            dusk_free(p->series[k]);
+    dusk_free(p->series);
+    dusk_free(p->nseries);
+    dusk_free(p->group_order);
+    p->series = NULL;
+    p->nseries = NULL;
+    p->group_order = NULL;
+    p->nseries_groups = 0;
+    p->have_cache = 0;
+}
+
+static void clear_data(dusk_profiler *p)
+{
+    for (prun *r = p->pending, *next; r; r = next) {
+        next = r->next;
+        free_run(r);
+    }
+    p->pending = p->pending_tail = NULL;
+    prof__drop_derived(p);
+    dusk_free(p->recs);
+    dusk_free(p->rec_func);
+    dusk_free(p->rec_group);
+    dusk_free(p->runs);
+    dusk_free(p->samples);
+    dusk_free(p->raw);
+    p->recs = NULL;
+    p->rec_func = p->rec_group = NULL;
+    p->runs = NULL;
+    p->samples = NULL;
+    p->raw = NULL;
+    p->nrecs = p->caprecs = p->nruns = p->capruns = p->nsamples = p->capsamples = 0;
+    p->nraw = p->capraw = 0;
+    p->raw_lost = 0;
+    prof__arena_free(&p->mem);
+    prof__strtab_free(&p->funcs);
+    prof__strtab_free(&p->groups);
+    p->status = 0;
+    p->lost = 0;
+    p->nruns_total = 0;
+}
+
+void dusk_profiler_free(dusk_profiler *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->block = 0;
+    sampler_stop(p);
+    pthread_mutex_unlock(&p->mu);
+    if (p->active)
+        free_run(p->active);
+    clear_data(p);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    dusk_free(p);
+}
+
+void dusk_profiler_clear(dusk_profiler *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (!p->active) {
+        clear_data(p);
+        p->has_epoch = p->readonly;
+        p->epoch_abs = 0;
+        if (p->block) {
+            p->has_epoch = 1;
+            p->epoch_abs = prof__now_ns();
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+int dusk_profiler_begin(dusk_profiler *p)
+{
+    int rc = 0;
+    if (!p)
+        return DUSK_EINVAL;
+    pthread_mutex_lock(&p->mu);
+    if (p->block || p->readonly) {
+        rc = DUSK_EINVAL;
+    } else {
+        p->block = 1;
+        if (!p->has_epoch) {
+            p->has_epoch = 1;
+            p->epoch_abs = prof__now_ns();
+        }
+        if ((p->o.record & DUSK_PROF_RESOURCES) && (rc = sampler_start(p)) != 0)
+            p->block = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+int dusk_profiler_end(dusk_profiler *p)
+{
+    int rc = 0;
+    if (!p)
+        return DUSK_EINVAL;
+    pthread_mutex_lock(&p->mu);
+    if (!p->block) {
+        rc = DUSK_EINVAL;
+    } else {
+        p->block = 0;
+        if (!p->active)
+            sampler_stop(p);   /* else the run's finish stops it */
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+/* --- preparing --------------------------------------------------------------------- */
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need)
+        c *= 2;
+    void *a = dusk_realloc(*arr, c * size);
+    if (!a)
+        return DUSK_ENOMEM;
+    *arr = a;
+    *cap = c;
+    return 0;
+}
+
+static int reserve_records(dusk_profiler *p, size_t need)
+{
+    size_t cap = p->caprecs;
+    if (need <= cap)
+        return 0;
+    size_t c1 = cap, c2 = cap, c3 = cap;
+    if (grow((void **)&p->recs, &c1, need, sizeof *p->recs) ||
+        grow((void **)&p->rec_func, &c2, need, sizeof *p->rec_func) ||
+        grow((void **)&p->rec_group, &c3, need, sizeof *p->rec_group)) {
+        /* Whatever grew stays grown; the capacity is the smallest. */
+        p->caprecs = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+        return DUSK_ENOMEM;
+    }
+    p->caprecs = c1;
+    return 0;
+}
+
+dusk_task_record *prof__push_record(dusk_profiler *p)
+{
+    if (reserve_records(p, p->nrecs + 1))
+        return NULL;
+    dusk_task_record *r = &p->recs[p->nrecs++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+dusk_run_record *prof__push_run(dusk_profiler *p)
+{
+    if (grow((void **)&p->runs, &p->capruns, p->nruns + 1, sizeof *p->runs))
+        return NULL;
+    dusk_run_record *r = &p->runs[p->nruns++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+int prof__push_sample(dusk_profiler *p, const dusk_resource_sample *s)
+{
+    if (grow((void **)&p->samples, &p->capsamples, p->nsamples + 1, sizeof *p->samples))
+        return DUSK_ENOMEM;
+    p->samples[p->nsamples++] = *s;
+    return 0;
+}
+
+int prof__intern_records(dusk_profiler *p, size_t first)
+{
+    const char *last_f = NULL;
+    long last_fi = -1;
+    char group[512];
+    for (size_t i = first; i < p->nrecs; i++) {
+        dusk_task_record *r = &p->recs[i];
+        long fi = last_fi;
+        if (!r->func)
+            r->func = "(value)";
+        if (r->func != last_f || fi < 0) {
+            fi = prof__intern(&p->funcs, r->func, strlen(r->func));
+            if (fi < 0)
+                return DUSK_ENOMEM;
+            last_f = r->func;
+            last_fi = fi;
+        }
+        size_t glen = dusk_key_split(r->key, group, sizeof group);
+        if (glen >= sizeof group)
+            glen = sizeof group - 1;
+        long gi = prof__intern(&p->groups, group, glen);
+        if (gi < 0)
+            return DUSK_ENOMEM;
+        p->rec_func[i] = (uint32_t)fi;
+        p->rec_group[i] = (uint32_t)gi;
+        r->func = p->funcs.names[fi];
+        r->group = p->groups.names[gi];
+    }
+    return 0;
+}
+
+static uint64_t since(uint64_t t, uint64_t epoch) { return t > epoch ? t - epoch : 0; }
+
+/* --- decoding a worker's log ------------------------------------------------ */
+
+typedef struct reader {
+    arena_block *b;
+    size_t i;
+} reader;
+
+static int rd_byte(reader *rd, unsigned char *c)
+{
+    while (rd->b && rd->i >= rd->b->used) {
+        rd->b = rd->b->next;
+        rd->i = 0;
+    }
+    if (!rd->b)
+        return 0;
+    *c = rd->b->data[rd->i++];
+    return 1;
+}
+
+/* Entries never straddle blocks, so after the tag a plain pointer works. */
+static uint64_t get_u(const unsigned char **pp)
+{
+    const unsigned char *q = *pp;
+    uint64_t v = 0;
+    int shift = 0;
+    while (*q & 0x80) {
+        v |= (uint64_t)(*q++ & 0x7F) << shift;
+        shift += 7;
+    }
+    v |= (uint64_t)*q++ << shift;
+    *pp = q;
+    return v;
+}
+
+static int64_t get_z(const unsigned char **pp)
+{
+    uint64_t u = get_u(pp);
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+typedef struct relrec {
+    int64_t task;
+    uint64_t t;
+} relrec;
+
+/* Decodes w's log: records into out (run times), releases into rel.
+ * Returns 0 or DUSK_ENOMEM. */
+static int decode_worker(dusk_profiler *p, pworker *w, int32_t worker, dusk_task_record *out,
+                         size_t *nout, relrec *rel, size_t *nrel)
+{
+    const char *names[2] = {"(value)", "(alias)"};
+    const char **fn = dusk_malloc((w->nfuncs + 2) * sizeof *fn);
+    if (!fn)
+        return DUSK_ENOMEM;
+    fn[0] = names[0];
+    fn[1] = names[1];
+    size_t nf = 2;
+    uint64_t last = 0;
+    reader rd = {w->log, 0};
+    unsigned char tag;
+    while (rd_byte(&rd, &tag)) {
+        const unsigned char *q = rd.b->data + rd.i;
+        if (tag == LOG_FUNC) {
+            const char *name = (const char *)q;
+            size_t len = strlen(name);
+            if (nf < w->nfuncs + 2)
+                fn[nf++] = name;
+            rd.i += len + 1;
+            continue;
+        }
+        if (tag == LOG_RELEASED) {
+            int64_t task = (int64_t)get_u(&q);
+            last += (uint64_t)get_z(&q);
+            rel[(*nrel)++] = (relrec){task, last};
+            rd.i = (size_t)(q - rd.b->data);
+            continue;
+        }
+        dusk_task_record *r = &out[(*nout)++];
+        memset(r, 0, sizeof *r);
+        r->task = (int64_t)get_u(&q);
+        r->start_ns = last + (uint64_t)get_z(&q);
+        r->end_ns = r->start_ns + get_u(&q);
+        r->nbytes = get_u(&q);
+        uint64_t f = get_u(&q);
+        r->func = f < nf ? fn[f] : "(unknown)";
+        r->key = (const char *)q;
+        q += strlen(r->key) + 1;
+        uint64_t nd = get_u(&q);
+        if (nd) {
+            size_t *deps = prof__arena_alloc(&p->mem, nd * sizeof *deps);
+            if (!deps) {
+                dusk_free(fn);
+                return DUSK_ENOMEM;
+            }
+            for (uint64_t i = 0; i < nd; i++)
+                deps[i] = (size_t)get_u(&q);
+            r->deps = deps;
+            r->ndeps = (uint32_t)nd;
+        }
+        if (tag == LOG_ERROR)
+            r->status = (int32_t)get_z(&q);
+        r->worker = worker;
+        last = r->end_ns;
+        rd.i = (size_t)(q - rd.b->data);
+    }
+    dusk_free(fn);
+    return 0;
+}
+
+typedef struct cursor {
+    size_t i, end;
+} cursor;
+
+static int cur_less(const dusk_task_record *t, const cursor *a, const cursor *b)
+{
+    const dusk_task_record *x = &t[a->i], *y = &t[b->i];
+    return x->start_ns < y->start_ns || (x->start_ns == y->start_ns && x->worker < y->worker);
+}
+
+static void sift_down(const dusk_task_record *t, cursor *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && cur_less(t, &h[c + 1], &h[c]))
+            c++;
+        if (!cur_less(t, &h[c], &h[i]))
+            return;
+        cursor x = h[c];
+        h[c] = h[i];
+        h[i] = x;
+        i = c;
+    }
+}
+
+/* Moves run r into the prepared arrays. */
+static int merge_run(dusk_profiler *p, prun *r)
+{
+    int nw = atomic_load(&r->nworkers);
+    size_t n = 0, base = p->nrecs, nrel = 0, nlogs = 0;
+    uint64_t lost = atomic_load(&r->lost);
+    int rc = 0;
+    for (int i = 0; i < nw; i++) {
+        pworker *w = atomic_load(&r->slots[i]);
+        if (w) {
+            n += w->nrecs;
+            lost += w->lost;
+            for (arena_block *b = w->log; b; b = b->next)
+                nlogs += b->used;
+        }
+    }
+    p->lost += lost;
+    if (lost && !p->status)
+        p->status = DUSK_ENOMEM;
+
+    dusk_run_record *run = prof__push_run(p);
+    size_t *map = dusk_malloc((r->gsize ? r->gsize : 1) * sizeof *map);
+    cursor *heap = dusk_malloc((size_t)(nw ? nw : 1) * sizeof *heap);
+    dusk_task_record *tmp = dusk_malloc((n ? n : 1) * sizeof *tmp);
+    relrec *rel = dusk_malloc((nlogs / 3 + 1) * sizeof *rel);   /* a release takes 3+ bytes */
+    if (!run || !map || !heap || !tmp || !rel || reserve_records(p, base + n)) {
+        rc = DUSK_ENOMEM;
+        goto fail;
+    }
+    size_t nh = 0, k = 0;
+    for (int i = 0; i < nw; i++) {
+        pworker *w = atomic_load(&r->slots[i]);
+        if (!w)
+            continue;
+        size_t first = k;
+        if ((rc = decode_worker(p, w, i, tmp, &k, rel, &nrel)) != 0)
+            goto fail;
+        if (k > first)
+            heap[nh++] = (cursor){first, k};
+        prof__arena_move(&p->mem, &(arena){w->log});   /* keys point into it */
+        w->log = w->log_tail = NULL;
+    }
+    uint64_t offset = since(r->t0_abs, p->epoch_abs);
+    run->begin_ns = offset;
+    run->wall_ns = r->wall;
+    run->ntasks = r->ntasks;
+    run->workers = r->announced > nw ? r->announced : nw;
+    run->status = r->status;
+    /* The run's index is its position among the prepared runs. */
+    int32_t index = (int32_t)(p->nruns - 1);
+
+    for (size_t t = 0; t < r->gsize; t++)
+        map[t] = SIZE_MAX;
+    for (size_t i = nh; i-- > 0;)
+        sift_down(tmp, heap, nh, i);
+    k = base;
+    while (nh) {
+        dusk_task_record *d = &p->recs[k];
+        *d = tmp[heap[0].i];
+        d->start_ns += offset;
+        d->end_ns += offset;
+        d->released_ns = offset + r->wall;
+        d->run = index;
+        if (d->task >= 0 && (size_t)d->task < r->gsize)
+            map[d->task] = k;
+        k++;
+        if (++heap[0].i == heap[0].end)
+            heap[0] = heap[--nh];
+        sift_down(tmp, heap, nh, 0);
+    }
+    p->nrecs = k;
+    /* RELEASED joins its record; dependency ids become record indices. */
+    for (size_t j = 0; j < nrel; j++) {
+        int64_t t = rel[j].task;
+        if (t >= 0 && (size_t)t < r->gsize && map[t] != SIZE_MAX)
+            p->recs[map[t]].released_ns = offset + rel[j].t;
+    }
+    for (size_t i = base; i < k; i++) {
+        dusk_task_record *d = &p->recs[i];
+        size_t *deps = (size_t *)(uintptr_t)d->deps;
+        uint32_t m = 0;
+        for (uint32_t j = 0; j < d->ndeps; j++)
+            if (deps[j] < r->gsize && map[deps[j]] != SIZE_MAX)
+                deps[m++] = map[deps[j]];
+        d->ndeps = m;
+        if (!m)
+            d->deps = NULL;
+    }
+    dusk_free(map);
+    dusk_free(heap);
+    dusk_free(tmp);
+    dusk_free(rel);
+    return prof__intern_records(p, base);
+fail:
+    dusk_free(map);
+    dusk_free(heap);
+    dusk_free(tmp);
+    dusk_free(rel);
+    if (run)
+        p->nruns--;
+    p->lost += n;
+    return rc;
+}
+
+int prof__prepare(dusk_profiler *p)
+{
+    pthread_mutex_lock(&p->mu);
+    prun *list = p->pending;
+    p->pending = p->pending_tail = NULL;
+    int new_samples = !p->readonly && p->nraw != p->nsamples;
+    int rc = 0;
+    if (new_samples) {
+        dusk_resource_sample *s = dusk_realloc(p->samples, (p->nraw ? p->nraw : 1) * sizeof *s);
+        if (s) {
+            p->capsamples = p->nraw ? p->nraw : 1;
+            for (size_t i = 0; i < p->nraw; i++)
+                s[i] = (dusk_resource_sample){since(p->raw[i].t_abs, p->epoch_abs),
+                                              p->raw[i].rss, p->raw[i].held, p->raw[i].cpu};
+            p->samples = s;
+            p->nsamples = p->nraw;
+        } else {
+            rc = DUSK_ENOMEM;
+        }
+    }
+    if (p->raw_lost) {
+        p->lost += p->raw_lost;
+        p->raw_lost = 0;
+        rc = DUSK_ENOMEM;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (list || new_samples)
+        prof__drop_derived(p);
+    for (prun *r = list, *next; r; r = next) {
+        next = r->next;
+        int mrc = merge_run(p, r);
+        if (mrc && !rc)
+            rc = mrc;
+        free_run(r);
+    }
+    if (rc && !p->status)
+        p->status = rc;
+    return rc;
+}
+
+/* --- readers ------------------------------------------------------------------------ */
+
+int dusk_profiler_status(dusk_profiler *p)
+{
+    if (!p)
+        return DUSK_EINVAL;
+    prof__prepare(p);
+    return p->status;
+}
+
+uint64_t dusk_profiler_lost(dusk_profiler *p)
+{
+    if (!p)
+        return 0;
+    prof__prepare(p);
+    return p->lost;
+}
+
+size_t dusk_profiler_ntasks(dusk_profiler *p)
+{
+    if (!p)
+        return 0;
+    prof__prepare(p);
+    return p->nrecs;
+}
+
+const dusk_task_record *dusk_profiler_tasks(dusk_profiler *p)
+{
+    if (!p)
+        return NULL;
+    prof__prepare(p);
+    return p->recs;
+}
+
+size_t dusk_profiler_nruns(dusk_profiler *p)
+{
+    if (!p)
+        return 0;
+    prof__prepare(p);
+    return p->nruns;
+}
+
+const dusk_run_record *dusk_profiler_runs(dusk_profiler *p)
+{
+    if (!p)
+        return NULL;
+    prof__prepare(p);
+    return p->runs;
+}
+
+size_t dusk_profiler_nsamples(dusk_profiler *p)
+{
+    if (!p)
+        return 0;
+    prof__prepare(p);
+    return p->nsamples;
+}
+
+const dusk_resource_sample *dusk_profiler_samples(dusk_profiler *p)
+{
+    if (!p)
+        return NULL;
+    prof__prepare(p);
+    return p->samples;
+}
+
+/* --- events rebuilt from records --------------------------------------------------- */
+
+/* Events are generated per record, sorted by (time, rank, generation) with
+ * what ends first at a given time, then what becomes ready, what is
+ * released and what starts (the order of one locked section of the
+ * scheduler). A task of zero duration would have its END before its START
+ * that way; such an event is held back until the events it needs are out:
+ * READY after its dependencies' END, START after READY, END after START,
+ * RELEASED after END. */
+
+typedef struct sev {
+    dusk_event ev;
+    size_t rec;          /* its record */
+    uint64_t seq;
+} sev;
+
+static int rank_of(int kind)
+{
+    switch (kind) {
+    case DUSK_EV_END: case DUSK_EV_ERROR: return 1;
+    case DUSK_EV_READY: return 2;
+    case DUSK_EV_RELEASED: return 3;
+    default: return 4;   /* START */
+    }
+}
+
+static int by_time_rank(const void *a, const void *b)
+{
+    const sev *x = a, *y = b;
+    if (x->ev.t_ns != y->ev.t_ns)
+        return x->ev.t_ns < y->ev.t_ns ? -1 : 1;
+    int rx = rank_of(x->ev.kind), ry = rank_of(y->ev.kind);
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+enum { DONE_READY = 1, DONE_START = 2, DONE_END = 4 };
+
+static int can_emit(dusk_profiler *p, const sev *e, const unsigned char *done)
+{
+    const dusk_task_record *r = &p->recs[e->rec];
+    switch (e->ev.kind) {
+    case DUSK_EV_READY:
+        for (uint32_t j = 0; j < r->ndeps; j++)
+            if (!(done[r->deps[j]] & DONE_END))
+                return 0;
+        return 1;
+    case DUSK_EV_START: return (done[e->rec] & DONE_READY) != 0;
+    case DUSK_EV_END: case DUSK_EV_ERROR: return (done[e->rec] & DONE_START) != 0;
+    default: return (done[e->rec] & DONE_END) != 0;
+    }
+}
+
+static void mark_done(unsigned char *done, const sev *e)
+{
+    done[e->rec] |= e->ev.kind == DUSK_EV_READY ? DONE_READY
+                    : e->ev.kind == DUSK_EV_START ? DONE_START
+                    : e->ev.kind == DUSK_EV_RELEASED ? 0 : DONE_END;
+}
+
+int dusk_profiler_run_events(dusk_profiler *p, size_t run, dusk_event **out, size_t *n)
+{
+    if (out)
+        *out = NULL;
+    if (n)
+        *n = 0;
+    if (!p || !out || !n)
+        return DUSK_EINVAL;
+    prof__prepare(p);
+    if (run >= p->nruns)
+        return DUSK_EINVAL;
+    const dusk_run_record *rr = &p->runs[run];
+    size_t m = 0;
+    for (size_t i = 0; i < p->nrecs; i++)
+        if ((size_t)p->recs[i].run == run)
+            m++;
+    sev *ev = dusk_malloc((4 * m + 1) * sizeof *ev);
+    sev *held_back = dusk_malloc((4 * m + 1) * sizeof *held_back);
+    unsigned char *done = dusk_calloc(p->nrecs ? p->nrecs : 1, 1);
+    dusk_event *o = dusk_malloc((4 * m + 2) * sizeof *o);
+    if (!ev || !held_back || !done || !o) {
+        dusk_free(ev);
+        dusk_free(held_back);
+        dusk_free(done);
+        dusk_free(o);
+        return DUSK_ENOMEM;
+    }
+    size_t k = 0;
+    uint64_t seq = 0, b = rr->begin_ns;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        const dusk_task_record *r = &p->recs[i];
+        if ((size_t)r->run != run)
+            continue;
+        uint64_t ready = b;
+        for (uint32_t j = 0; j < r->ndeps; j++)
+            if (p->recs[r->deps[j]].end_ns > ready)
+                ready = p->recs[r->deps[j]].end_ns;
+        if (ready > r->start_ns)
+            ready = r->start_ns;
+        dusk_event e = {ready - b, 0, 0, r->task, -1, DUSK_EV_READY, 0, (int32_t)run};
+        ev[k++] = (sev){e, i, seq++};
+        e.worker = r->worker;
+        e.kind = DUSK_EV_START;
+        e.t_ns = r->start_ns - b;
+        ev[k++] = (sev){e, i, seq++};
+        e.kind = r->status ? DUSK_EV_ERROR : DUSK_EV_END;
+        e.t_ns = r->end_ns - b;
+        e.nbytes = r->nbytes;
+        e.status = r->status;
+        ev[k++] = (sev){e, i, seq++};
+        if (!r->status && r->released_ns < b + rr->wall_ns) {
+            e.kind = DUSK_EV_RELEASED;
+            e.t_ns = r->released_ns - b;
+            e.status = 0;
+            ev[k++] = (sev){e, i, seq++};
+        }
+    }
+    qsort(ev, k, sizeof *ev, by_time_rank);
+
+    uint64_t held = 0, last = 0;
+    size_t no = 0, nheld = 0;
+    o[no++] = (dusk_event){0, rr->ntasks, 0, -1, -1, DUSK_EV_RUN_BEGIN, 0, (int32_t)run};
+    for (size_t i = 0; i <= k; i++) {
+        if (i < k && !can_emit(p, &ev[i], done)) {
+            held_back[nheld++] = ev[i];
+            continue;
+        }
+        /* Emit ev[i], then whatever it (or they) let out, in order. */
+        int progress = i < k;
+        const sev *cur = i < k ? &ev[i] : NULL;
+        while (cur || progress) {
+            if (cur) {
+                dusk_event *e = &o[no++];
+                *e = cur->ev;
+                if (e->t_ns < last)
+                    e->t_ns = last;   /* keep the times non-decreasing */
+                last = e->t_ns;
+                if (e->kind == DUSK_EV_END)
+                    held += e->nbytes;
+                else if (e->kind == DUSK_EV_RELEASED)
+                    held -= e->nbytes <= held ? e->nbytes : held;
+                e->held = held;
+                mark_done(done, cur);
+                cur = NULL;
+            }
+            progress = 0;
+            for (size_t h = 0; h < nheld; h++)
+                if (can_emit(p, &held_back[h], done)) {
+                    sev tmp = held_back[h];
+                    memmove(held_back + h, held_back + h + 1, (nheld - h - 1) * sizeof *held_back);
+                    nheld--;
+                    held_back[nheld] = tmp;   /* park it past the end ... */
+                    cur = &held_back[nheld];  /* ... and emit it next */
+                    progress = 1;
+                    break;
+                }
+        }
+    }
+    /* Whatever could not go out (a forged trace's broken order) goes last. */
+    for (size_t h = 0; h < nheld; h++) {
+        o[no] = held_back[h].ev;
+        if (o[no].t_ns < last)
+            o[no].t_ns = last;
+        last = o[no].t_ns;
+        o[no++].held = held;
+    }
+    o[no] = (dusk_event){rr->wall_ns > last ? rr->wall_ns : last, 0, held, -1, -1,
+                         DUSK_EV_RUN_END, rr->status, (int32_t)run};
+    no++;
+    dusk_free(ev);
+    dusk_free(held_back);
+    dusk_free(done);
+    *out = o;
+    *n = no;
+    return 0;
+}

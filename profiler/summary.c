@@ -1,0 +1,428 @@
+/*
+** dusk profiler — the summary and the cache series, derived from records
+**
+** Summary: per function the count, total, mean and max duration and its
+** share of the busy time (the sum of all durations); parallel efficiency
+** is busy time over the sum, over runs, of workers x wall time. The
+** critical path is the chain of dependencies with the largest sum of
+** measured durations: dist(t) = dur(t) + max over deps d of dist(d),
+** found with an iterative depth-first walk (chains may be a million long),
+** which ignores the back edge of a cycle (only a forged trace has one).
+**
+** Cache series: each successful task adds its result (bytes, or 1 when
+** counting) to its group at its end and takes it away when it is released;
+** the series are those steps in time order, per group and in total.
+** Both are computed on first demand and dropped when records change.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "prof.h"
+
+/* --- the critical path -------------------------------------------------------- */
+
+static uint64_t dur(const dusk_task_record *r)
+{
+    return r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
+}
+
+typedef struct frame {
+    size_t node;
+    uint32_t next;       /* the next dependency to look at */
+} frame;
+
+static int critical_path(dusk_profiler *p)
+{
+    size_t n = p->nrecs;
+    if (!n)
+        return 0;
+    uint64_t *dist = dusk_malloc(n * sizeof *dist);
+    size_t *prev = dusk_malloc(n * sizeof *prev);
+    unsigned char *state = dusk_calloc(n, 1);   /* 0 new, 1 open, 2 done */
+    frame *stack = dusk_malloc(n * sizeof *stack);
+    int rc = 0;
+    if (!dist || !prev || !state || !stack) {
+        rc = DUSK_ENOMEM;
+        goto done;
+    }
+    for (size_t s = 0; s < n; s++) {
+        if (state[s])
+            continue;
+        size_t top = 0;
+        stack[top++] = (frame){s, 0};
+        state[s] = 1;
+        dist[s] = dur(&p->recs[s]);
+        prev[s] = SIZE_MAX;
+        while (top) {
+            frame *f = &stack[top - 1];
+            const dusk_task_record *r = &p->recs[f->node];
+            if (f->next < r->ndeps) {
+                size_t d = r->deps[f->next++];
+                if (d >= n || state[d] == 1)
+                    continue;            /* out of range, or a cycle: ignore */
+                if (state[d] == 0) {
+                    state[d] = 1;
+                    dist[d] = dur(&p->recs[d]);
+                    prev[d] = SIZE_MAX;
+                    stack[top++] = (frame){d, 0};
+                    continue;
+                }
+                /* d is done: fold it in now. */
+                uint64_t via = dur(r) + dist[d];
+                if (via > dist[f->node]) {
+                    dist[f->node] = via;
+                    prev[f->node] = d;
+                }
+                continue;
+            }
+            /* All dependencies done: fold this node into its parent. */
+            state[f->node] = 2;
+            size_t node = f->node;
+            top--;
+            if (top) {
+                frame *pf = &stack[top - 1];
+                uint64_t via = dur(&p->recs[pf->node]) + dist[node];
+                if (via > dist[pf->node]) {
+                    dist[pf->node] = via;
+                    prev[pf->node] = node;
+                }
+            }
+        }
+    }
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (dist[i] > dist[best])
+            best = i;
+    size_t len = 0;
+    for (size_t i = best; i != SIZE_MAX && len < n; i = prev[i])
+        len++;
+    p->critical = dusk_malloc(len * sizeof *p->critical);
+    if (!p->critical) {
+        rc = DUSK_ENOMEM;
+        goto done;
+    }
+    p->ncritical = len;
+    p->critical_ns = dist[best];
+    size_t k = len;
+    for (size_t i = best; i != SIZE_MAX && k > 0; i = prev[i])
+        p->critical[--k] = i;
+done:
+    dusk_free(dist);
+    dusk_free(prev);
+    dusk_free(state);
+    dusk_free(stack);
+    return rc;
+}
+
+/* --- per function ------------------------------------------------------------------ */
+
+static int by_total(const void *a, const void *b)
+{
+    const dusk_func_stats *x = a, *y = b;
+    if (x->total_ns != y->total_ns)
+        return x->total_ns < y->total_ns ? 1 : -1;
+    return strcmp(x->func, y->func);
+}
+
+int prof__summary(dusk_profiler *p)
+{
+    int rc = prof__prepare(p);
+    if (p->have_summary)
+        return rc;
+    size_t nf = p->funcs.n;
+    p->fstats = dusk_calloc(nf ? nf : 1, sizeof *p->fstats);
+    if (!p->fstats)
+        return DUSK_ENOMEM;
+    uint64_t busy = 0;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        dusk_func_stats *f = &p->fstats[p->rec_func[i]];
+        uint64_t d = dur(&p->recs[i]);
+        f->count++;
+        f->total_ns += d;
+        if (d > f->max_ns)
+            f->max_ns = d;
+        busy += d;
+    }
+    for (size_t k = 0; k < nf; k++) {
+        dusk_func_stats *f = &p->fstats[k];
+        f->func = p->funcs.names[k];
+        f->mean_ns = f->count ? (double)f->total_ns / (double)f->count : 0;
+        f->share = busy ? (double)f->total_ns / (double)busy : 0;
+    }
+    qsort(p->fstats, nf, sizeof *p->fstats, by_total);
+    p->nfstats = nf;
+    int crc = critical_path(p);
+    if (crc) {
+        dusk_free(p->fstats);
+        p->fstats = NULL;
+        p->nfstats = 0;
+        return crc;
+    }
+    p->have_summary = 1;
+    return rc;
+}
+
+int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s)
+{
+    if (!p || !s)
+        return DUSK_EINVAL;
+    memset(s, 0, sizeof *s);
+    int rc = prof__summary(p);
+    if (!p->have_summary)
+        return rc;
+    double capacity = 0;
+    for (size_t i = 0; i < p->nruns; i++) {
+        s->wall_ns += p->runs[i].wall_ns;
+        if (p->runs[i].workers > s->workers)
+            s->workers = p->runs[i].workers;
+        capacity += (double)p->runs[i].workers * (double)p->runs[i].wall_ns;
+    }
+    for (size_t i = 0; i < p->nrecs; i++) {
+        s->busy_ns += dur(&p->recs[i]);
+        if (p->recs[i].status)
+            s->nerrors++;
+    }
+    s->ntasks = p->nrecs;
+    s->nruns = p->nruns;
+    s->efficiency = capacity > 0 ? (double)s->busy_ns / capacity : 0;
+    if (s->efficiency > 1)
+        s->efficiency = 1;
+    s->critical_ns = p->critical_ns;
+    s->ncritical = p->ncritical;
+    s->critical = p->critical;
+    s->nfuncs = p->nfstats;
+    s->funcs = p->fstats;
+    s->lost = p->lost;
+    return rc;
+}
+
+/* A key as messages print it: 'a', or ('x', 0) for tuple keys. */
+static void print_key(FILE *f, const char *key)
+{
+    if (key[0] == '(' && key[1] == '\'')
+        fputs(key, f);
+    else
+        fprintf(f, "'%s'", key);
+}
+
+int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
+{
+    dusk_profile_summary s;
+    char a[32], b[32], c[32];
+    int rc = dusk_profiler_summary(p, &s);
+    if (rc && !p->have_summary)
+        return rc;
+    prof__fmt_ns(a, sizeof a, (double)s.wall_ns);
+    prof__fmt_ns(b, sizeof b, (double)s.busy_ns);
+    fprintf(f, "profile: %llu tasks in %zu run%s on %d worker%s; wall %s, busy %s, "
+               "parallel efficiency %.1f%%\n",
+            (unsigned long long)s.ntasks, s.nruns, s.nruns == 1 ? "" : "s", s.workers,
+            s.workers == 1 ? "" : "s", a, b, 100.0 * s.efficiency);
+    if (s.nerrors)
+        fprintf(f, "  %llu task(s) failed\n", (unsigned long long)s.nerrors);
+    if (s.lost)
+        fprintf(f, "  %llu record(s) lost (out of memory while recording)\n",
+                (unsigned long long)s.lost);
+    prof__fmt_ns(a, sizeof a, (double)s.critical_ns);
+    fprintf(f, "critical path: %zu task%s, %s", s.ncritical, s.ncritical == 1 ? "" : "s", a);
+    for (size_t i = 0; i < s.ncritical; i++) {
+        if (s.ncritical > 8 && i == 4) {
+            fprintf(f, " -> ... (%zu more)", s.ncritical - 8);
+            i = s.ncritical - 4;
+        }
+        fputs(i ? " -> " : ": ", f);
+        print_key(f, p->recs[s.critical[i]].key);
+    }
+    fputc('\n', f);
+    fprintf(f, "%-16s %9s %11s %11s %11s %7s\n", "function", "tasks", "total", "mean", "max",
+            "share");
+    for (size_t i = 0; i < s.nfuncs; i++) {
+        const dusk_func_stats *fs = &s.funcs[i];
+        prof__fmt_ns(a, sizeof a, (double)fs->total_ns);
+        prof__fmt_ns(b, sizeof b, fs->mean_ns);
+        prof__fmt_ns(c, sizeof c, (double)fs->max_ns);
+        fprintf(f, "%-16s %9llu %11s %11s %11s %6.1f%%\n", fs->func,
+                (unsigned long long)fs->count, a, b, c, 100.0 * fs->share);
+    }
+    return ferror(f) ? DUSK_EIO : 0;
+}
+
+/* --- the cache series ------------------------------------------------------------ */
+
+typedef struct step {
+    uint64_t t;
+    double dv;
+    uint32_t group;
+} step;
+
+static int by_time(const void *a, const void *b)
+{
+    const step *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    if ((x->dv < 0) != (y->dv < 0))
+        return x->dv < 0 ? -1 : 1;   /* releases first */
+    return 0;
+}
+
+typedef struct named {
+    const char *name;
+    size_t index;
+} named;
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
+/* Appends (t, v) to a series, replacing a point at the same time. */
+static void series_put(dusk_cache_point *s, size_t *n, uint64_t t, double v)
+{
+    if (*n && s[*n - 1].t_ns == t)
+        s[*n - 1].value = v;
+    else
+        s[(*n)++] = (dusk_cache_point){t, v};
+}
+
+int prof__cache(dusk_profiler *p)
+{
+    int rc = prof__prepare(p);
+    if (p->have_cache)
+        return rc;
+    size_t ng = p->groups.n, nsteps = 0;
+    int count = p->o.cache_metric == DUSK_CACHE_COUNT;
+    step *steps = dusk_malloc((2 * p->nrecs + 1) * sizeof *steps);
+    size_t *order = dusk_malloc((ng + 1) * sizeof *order);
+    size_t *pos = dusk_malloc((ng + 1) * sizeof *pos);
+    size_t *per = dusk_calloc(ng + 1, sizeof *per);
+    double *val = dusk_calloc(ng + 1, sizeof *val);
+    p->series = dusk_calloc(ng + 1, sizeof *p->series);
+    p->nseries = dusk_calloc(ng + 1, sizeof *p->nseries);
+    if (!steps || !order || !pos || !per || !val || !p->series || !p->nseries) {
+        rc = DUSK_ENOMEM;
+        goto fail;
+    }
+    p->nseries_groups = ng;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        const dusk_task_record *r = &p->recs[i];
+        double v = count ? 1.0 : (double)r->nbytes;
+        if (r->status || v <= 0)
+            continue;
+        steps[nsteps++] = (step){r->end_ns, v, p->rec_group[i]};
+        steps[nsteps++] = (step){r->released_ns > r->end_ns ? r->released_ns : r->end_ns, -v,
+                                 p->rec_group[i]};
+        per[p->rec_group[i]] += 2;
+        per[ng] += 2;
+    }
+    qsort(steps, nsteps, sizeof *steps, by_time);
+    /* Sorted position of each group by name; series are kept in that order. */
+    named *byname = dusk_malloc((ng + 1) * sizeof *byname);
+    if (!byname) {
+        rc = DUSK_ENOMEM;
+        goto fail;
+    }
+    for (size_t k = 0; k < ng; k++)
+        byname[k] = (named){p->groups.names[k], k};
+    qsort(byname, ng, sizeof *byname, by_name);
+    for (size_t k = 0; k < ng; k++) {
+        order[k] = byname[k].index;
+        pos[order[k]] = k;
+    }
+    dusk_free(byname);
+    pos[ng] = ng;
+    for (size_t k = 0; k <= ng; k++) {
+        size_t g = k < ng ? order[k] : ng;
+        p->series[k] = dusk_malloc((per[g] + 1) * sizeof **p->series);
+        if (!p->series[k]) {
+            rc = DUSK_ENOMEM;
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < nsteps; i++) {
+        uint32_t g = steps[i].group;
+        val[g] += steps[i].dv;
+        val[ng] += steps[i].dv;
+        if (val[g] < 1e-9 && val[g] > -1e-9)
+            val[g] = 0;
+        if (val[ng] < 1e-9 && val[ng] > -1e-9)
+            val[ng] = 0;
+        series_put(p->series[pos[g]], &p->nseries[pos[g]], steps[i].t, val[g]);
+        series_put(p->series[ng], &p->nseries[ng], steps[i].t, val[ng]);
+    }
+    p->group_order = order;
+    order = NULL;
+    p->have_cache = 1;
+    dusk_free(steps);
+    dusk_free(pos);
+    dusk_free(per);
+    dusk_free(val);
+    return rc;
+fail:
+    dusk_free(steps);
+    dusk_free(order);
+    dusk_free(pos);
+    dusk_free(per);
+    dusk_free(val);
+    if (p->series)
+        for (size_t k = 0; k <= ng; k++)
+            dusk_free(p->series[k]);
+    dusk_free(p->series);
+    dusk_free(p->nseries);
+    p->series = NULL;
+    p->nseries = NULL;
+    p->nseries_groups = 0;
+    return rc;
+}
+
+size_t dusk_profiler_ngroups(dusk_profiler *p)
+{
+    if (!p || (prof__cache(p), !p->have_cache))
+        return 0;
+    return p->nseries_groups;
+}
+
+const char *dusk_profiler_group(dusk_profiler *p, size_t k)
+{
+    if (!p || (prof__cache(p), !p->have_cache) || k >= p->nseries_groups)
+        return NULL;
+    return p->groups.names[p->group_order[k]];
+}
+
+size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k, const dusk_cache_point **pts)
+{
+    if (pts)
+        *pts = NULL;
+    if (!p || (prof__cache(p), !p->have_cache) || k > p->nseries_groups)
+        return 0;
+    if (pts)
+        *pts = p->series[k];
+    return p->nseries[k];
+}
+
+int prof__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out)
+{
+    int rc = prof__cache(p);
+    if (!p->have_cache)
+        return rc ? rc : DUSK_ENOMEM;
+    double span = t1 > t0 ? (double)(t1 - t0) : 1.0;
+    for (size_t k = 0; k <= p->nseries_groups; k++) {
+        const dusk_cache_point *s = p->series[k];
+        size_t n = p->nseries[k], i = 0;
+        double v = 0;   /* the value carried into the bin */
+        double *row = out + k * nbins;
+        for (size_t b = 0; b < nbins; b++) {
+            uint64_t end = t0 + (uint64_t)(span * (double)(b + 1) / (double)nbins);
+            if (b + 1 == nbins)
+                end = t1 + 1;
+            double m = v;
+            while (i < n && s[i].t_ns < end) {
+                v = s[i].value;
+                if (v > m)
+                    m = v;
+                i++;
+            }
+            row[b] = m;
+        }
+    }
+    return 0;
+}

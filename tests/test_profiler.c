@@ -1,0 +1,1624 @@
+/*
+** dusk tests — the profiler (include/dusk/profiler.h)
+**
+** Records: every task exactly once, times and workers as the event stream
+** of the same run says, dependencies, releases, several runs, a failing
+** task, a large run without loss, failed allocations. The sampler starts
+** and stops cleanly. Outputs: the trace written and read back unchanged;
+** truncated, mistyped and absurd traces rejected with a place, without a
+** crash or a leak; CSV columns; charts of the asked size, not blank; the
+** report's parts, offline, and (when Debian's chromium is there) loaded
+** in headless Chromium with no console error. The progress bar's lines.
+** A hand-written trace (tests/data/profiler/small.json) pins the summary.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <cairo.h>
+
+#include "dusk.h"
+#include "dusk/profiler.h"
+#include "test_util.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* --- helpers ------------------------------------------------------------------ */
+
+static char tmpdir[64];
+
+static int make_tmpdir(void **state)
+{
+    (void)state;
+    strcpy(tmpdir, "/tmp/dusk-profiler-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmpdir(void **state)
+{
+    (void)state;
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    char path[512];
+    while (d && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
+        remove(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(tmpdir);
+    return 0;
+}
+
+static const char *tmp(const char *name)
+{
+    static char path[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(path[k], sizeof path[k], "%s/%s", tmpdir, name);
+    return path[k];
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)len + 1);
+    if (s && fread(s, 1, (size_t)len, f) != (size_t)len) {
+        free(s);
+        s = NULL;
+    }
+    fclose(f);
+    if (s) {
+        s[len] = '\0';
+        if (n)
+            *n = (size_t)len;
+    }
+    return s;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Runs g for key with the given callbacks (and stream); returns dusk_get's code. */
+static int run_with(dusk_graph *g, const char *key, dusk_sched_kind kind, int workers,
+                    const dusk_callbacks *cbs, size_t ncbs, dusk_stream *s, dusk_run_stats *st)
+{
+    dusk_options o = DUSK_OPTIONS_INIT;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    o.scheduler = kind;
+    o.workers = workers;
+    o.callbacks = cbs;
+    o.ncallbacks = ncbs;
+    o.stream = s;
+    o.stats = st;
+    int rc = dusk_get(g, key, &o, &v, &err);
+    dusk_value_unref(v);
+    return rc;
+}
+
+/* The binary-tree graph of bench/overhead.c over n leaves; *root gets its
+ * key (static storage). */
+static dusk_graph *tree_graph(size_t n, const char **root)
+{
+    static char rootkey[48];
+    dusk_graph *g = dusk_graph_new();
+    char (*level)[48] = malloc(sizeof *level * n);
+    char key[48];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(level[i], sizeof level[i], "inc-%zu", i);
+        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+    }
+    for (int depth = 1; n > 1; depth++) {
+        size_t m = 0;
+        for (size_t i = 0; i + 1 < n; i += 2, m++) {
+            snprintf(key, sizeof key, "add-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            memcpy(level[m], key, sizeof key);
+        }
+        if (n % 2) {
+            snprintf(key, sizeof key, "carry-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            memcpy(level[m], key, sizeof key);
+            m++;
+        }
+        n = m;
+    }
+    memcpy(rootkey, level[0], sizeof rootkey);
+    *root = rootkey;
+    free(level);
+    return g;
+}
+
+/* Checks a profile against the graph: each task of the run exactly once,
+ * start <= end <= released, worker in range, key/func/deps as the graph
+ * says, records ordered by start. */
+static void check_records(dusk_profiler *p, dusk_graph *g, const char *const *keys, size_t nkeys,
+                          size_t run, int workers)
+{
+    int64_t *ids;
+    size_t nids;
+    assert_int_equal(dusk_graph_cull(g, keys, nkeys, &ids, &nids, NULL), 0);
+    size_t gsz = dusk_graph_size(g);
+    int *seen = calloc(gsz, sizeof *seen);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    size_t n = dusk_profiler_ntasks(p);
+    const dusk_run_record *rr = &dusk_profiler_runs(p)[run];
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            assert_true(r[i - 1].start_ns <= r[i].start_ns);
+        if ((size_t)r[i].run != run)
+            continue;
+        count++;
+        assert_true(r[i].task >= 0 && (size_t)r[i].task < gsz);
+        seen[r[i].task]++;
+        assert_true(r[i].start_ns <= r[i].end_ns);
+        assert_true(r[i].end_ns <= r[i].released_ns);
+        assert_true(r[i].start_ns >= rr->begin_ns);
+        assert_true(r[i].end_ns <= rr->begin_ns + rr->wall_ns);
+        assert_true(r[i].worker >= 0 && r[i].worker < workers);
+        assert_true(r[i].worker < rr->workers);
+        assert_string_equal(r[i].key, dusk_graph_key(g, r[i].task));
+        const dusk_func *f = dusk_graph_func(g, r[i].task);
+        assert_string_equal(r[i].func, f ? f->name
+                                         : dusk_graph_entry_kind(g, r[i].task) == DUSK_ENTRY_ALIAS
+                                               ? "(alias)" : "(value)");
+        const int64_t *deps;
+        int64_t nd = dusk_graph_dependencies(g, r[i].task, &deps);
+        assert_int_equal((int64_t)r[i].ndeps, nd);
+        for (uint32_t j = 0; j < r[i].ndeps; j++) {
+            const dusk_task_record *d = &r[r[i].deps[j]];
+            assert_int_equal(d->task, deps[j]);
+            assert_int_equal(d->run, r[i].run);
+            assert_true(d->end_ns <= r[i].start_ns);
+        }
+        char grp[256];
+        dusk_key_split(r[i].key, grp, sizeof grp);
+        assert_string_equal(r[i].group, grp);
+    }
+    assert_int_equal(count, nids);
+    for (size_t i = 0; i < nids; i++)
+        assert_int_equal(seen[ids[i]], 1);
+    free(seen);
+    dusk_free(ids);
+}
+
+/* --- recording --------------------------------------------------------------------- */
+
+static void test_lecture_records(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (size_t c = 0; c < NSCHEDS; c++) {
+        dusk_graph *g = lecture_dsk();
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        dusk_run_stats st;
+        assert_int_equal(run_with(g, "z", SCHEDS[c].kind, SCHEDS[c].workers, &cb, 1, NULL, &st), 0);
+        assert_int_equal(dusk_profiler_status(p), 0);
+        assert_int_equal(dusk_profiler_ntasks(p), 5);
+        assert_int_equal(dusk_profiler_nruns(p), 1);
+        const dusk_run_record *rr = dusk_profiler_runs(p);
+        assert_int_equal(rr->ntasks, 5);
+        assert_int_equal(rr->status, 0);
+        assert_int_equal(rr->workers, st.workers);   /* from RUN_BEGIN */
+        const char *keys[] = {"z"};
+        check_records(p, g, keys, 1, 0, st.workers);
+        /* z is kept: released at the end of the run; b was released. */
+        const dusk_task_record *r = dusk_profiler_tasks(p);
+        for (size_t i = 0; i < 5; i++) {
+            assert_int_equal(r[i].nbytes, 8);
+            if (!strcmp(r[i].key, "z"))
+                assert_int_equal(r[i].released_ns, rr->begin_ns + rr->wall_ns);
+            if (!strcmp(r[i].key, "z"))
+                assert_int_equal(r[i].ndeps, 2);
+        }
+        dusk_profile_summary s;
+        assert_int_equal(dusk_profiler_summary(p, &s), 0);
+        assert_int_equal(s.ntasks, 5);
+        assert_int_equal(s.ncritical, 3);   /* a -> b -> z, or x -> y -> z */
+        assert_string_equal(r[s.critical[2]].key, "z");
+        assert_true(s.efficiency > 0 && s.efficiency <= 1);
+        dusk_profiler_free(p);
+        dusk_graph_free(g);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* The records say what the event stream of the same run says, to the ns. */
+typedef struct drained {
+    dusk_event *ev;
+    size_t n;
+} drained;
+
+static void drain_all(dusk_stream *s, drained *d)
+{
+    dusk_event buf[256];
+    size_t k;
+    while ((k = dusk_stream_drain(s, buf, 256)) > 0) {
+        d->ev = realloc(d->ev, (d->n + k) * sizeof *d->ev);
+        memcpy(d->ev + d->n, buf, k * sizeof *buf);
+        d->n += k;
+    }
+}
+
+static void test_records_match_stream(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        rdag r;
+        assert_int_equal(rdag_build(&r, seed, 300), 0);
+        const char *keys[4];
+        int idx[4];
+        rdag_requests(&r, seed, 4, keys, idx);
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        dusk_stream *s = dusk_stream_new();
+        dusk_options o = DUSK_OPTIONS_INIT;
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_value *v;
+        o.workers = (int)(seed % 4) + 1;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        o.stream = s;
+        assert_int_equal(dusk_get_list(r.g, keys, 4, &o, &v, &err), 0);
+        dusk_value_unref(v);
+        drained d = {NULL, 0};
+        drain_all(s, &d);
+        check_records(p, r.g, keys, 4, 0, o.workers);
+
+        const dusk_task_record *rec = dusk_profiler_tasks(p);
+        size_t n = dusk_profiler_ntasks(p);
+        const dusk_run_record *rr = dusk_profiler_runs(p);
+        size_t gsz = dusk_graph_size(r.g);
+        size_t *of = malloc(gsz * sizeof *of);
+        for (size_t i = 0; i < gsz; i++)
+            of[i] = SIZE_MAX;
+        for (size_t i = 0; i < n; i++)
+            of[rec[i].task] = i;
+        size_t starts = 0, ends = 0, rels = 0;
+        for (size_t i = 0; i < d.n; i++) {
+            const dusk_event *e = &d.ev[i];
+            uint64_t t = rr->begin_ns + e->t_ns;
+            if (e->kind == DUSK_EV_RUN_END)
+                assert_int_equal(rr->wall_ns, e->t_ns);
+            if (e->task < 0)
+                continue;
+            const dusk_task_record *x = &rec[of[e->task]];
+            assert_true(of[e->task] != SIZE_MAX);
+            if (e->kind == DUSK_EV_START) {
+                assert_int_equal(x->start_ns, t);
+                assert_int_equal(x->worker, e->worker);
+                starts++;
+            } else if (e->kind == DUSK_EV_END) {
+                assert_int_equal(x->end_ns, t);
+                assert_int_equal(x->nbytes, e->nbytes);
+                ends++;
+            } else if (e->kind == DUSK_EV_RELEASED) {
+                assert_int_equal(x->released_ns, t);
+                rels++;
+            }
+        }
+        assert_int_equal(starts, n);
+        assert_int_equal(ends, n);
+        assert_true(rels < n);
+
+        /* The events rebuilt from the records: same times, a causal order. */
+        dusk_event *re;
+        size_t nre;
+        assert_int_equal(dusk_profiler_run_events(p, 0, &re, &nre), 0);
+        assert_int_equal(nre, d.n);
+        assert_int_equal(re[0].kind, DUSK_EV_RUN_BEGIN);
+        assert_int_equal(re[nre - 1].kind, DUSK_EV_RUN_END);
+        int *stage = calloc(gsz, sizeof *stage);
+        for (size_t i = 1; i < nre; i++) {
+            assert_true(re[i - 1].t_ns <= re[i].t_ns);
+            const dusk_event *e = &re[i];
+            if (e->task < 0)
+                continue;
+            const dusk_task_record *x = &rec[of[e->task]];
+            int want = e->kind == DUSK_EV_READY ? 0 : e->kind == DUSK_EV_START ? 1
+                       : e->kind == DUSK_EV_RELEASED ? 3 : 2;
+            assert_int_equal(stage[e->task], want);
+            stage[e->task]++;
+            if (e->kind == DUSK_EV_READY)
+                for (uint32_t j = 0; j < x->ndeps; j++)
+                    assert_true(stage[rec[x->deps[j]].task] >= 3);
+        }
+        /* Held bytes after the last event: the requested results. */
+        dusk_run_stats st;
+        assert_int_equal(run_with(r.g, keys[0], DUSK_SCHED_SYNC, 1, NULL, 0, NULL, &st), 0);
+        assert_int_equal(re[nre - 1].held, d.ev[d.n - 1].held);
+        free(stage);
+        dusk_free(re);
+        free(of);
+        free(d.ev);
+        dusk_stream_free(s);
+        dusk_profiler_free(p);
+        rdag_free(&r);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static void test_several_runs(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk2();
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    assert_int_equal(run_with(g, "c", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(dusk_profiler_ntasks(p), 3);   /* read between runs */
+    assert_int_equal(run_with(g, "d", DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(run_with(g, "a", DUSK_SCHED_THREADS, 3, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(dusk_profiler_nruns(p), 3);
+    assert_int_equal(dusk_profiler_ntasks(p), 3 + 4 + 1);
+    const dusk_run_record *rr = dusk_profiler_runs(p);
+    assert_true(rr[0].begin_ns + rr[0].wall_ns <= rr[1].begin_ns);
+    assert_true(rr[1].begin_ns + rr[1].wall_ns <= rr[2].begin_ns);
+    const char *k1[] = {"c"}, *k2[] = {"d"}, *k3[] = {"a"};
+    check_records(p, g, k1, 1, 0, 1);
+    check_records(p, g, k2, 1, 1, 2);
+    check_records(p, g, k3, 1, 2, 3);
+    dusk_profile_summary s;
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    assert_int_equal(s.nruns, 3);
+    assert_int_equal(s.wall_ns, rr[0].wall_ns + rr[1].wall_ns + rr[2].wall_ns);
+    dusk_profiler_clear(p);
+    assert_int_equal(dusk_profiler_ntasks(p), 0);
+    assert_int_equal(dusk_profiler_nruns(p), 0);
+    assert_int_equal(run_with(g, "d", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(dusk_profiler_ntasks(p), 4);
+    assert_int_equal(dusk_profiler_runs(p)[0].begin_ns < 1000000000u, 1);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static int fail_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)out;
+    (void)ud;
+    return dusk_error_set(err, DUSK_ETASK, "no");
+}
+
+static const dusk_func failing = {"failing", fail_fn, NULL};
+
+static void test_failed_task(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(1));
+    dusk_task(g, "bad", &failing, dusk_ref("a"));
+    dusk_task(g, "after", &dusk_inc, dusk_ref("bad"));
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    assert_int_equal(run_with(g, "after", DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), DUSK_ETASK);
+    assert_int_equal(dusk_profiler_ntasks(p), 2);   /* a and bad; after never started */
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    int found = 0;
+    for (size_t i = 0; i < 2; i++)
+        if (!strcmp(r[i].key, "bad")) {
+            found = 1;
+            assert_int_equal(r[i].status, DUSK_ETASK);
+            assert_int_equal(r[i].nbytes, 0);
+            assert_string_equal(r[i].func, "failing");
+        }
+    assert_true(found);
+    assert_int_equal(dusk_profiler_runs(p)[0].status, DUSK_ETASK);
+    dusk_profile_summary s;
+    dusk_profiler_summary(p, &s);
+    assert_int_equal(s.nerrors, 1);
+    /* and through the trace */
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_trace(p, tmp("failed.json"), NULL, &err), 0);
+    dusk_profiler *q;
+    assert_int_equal(dusk_profiler_read_trace(tmp("failed.json"), &q, &err), 0);
+    dusk_profiler_summary(q, &s);
+    assert_int_equal(s.nerrors, 1);
+    assert_int_equal(dusk_profiler_runs(q)[0].status, DUSK_ETASK);
+    dusk_profiler_free(q);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Lossless: a million tasks give a million records (fewer under the
+ * sanitizers, which are ten times slower). */
+static void test_lossless_large(void **state)
+{
+    (void)state;
+    const char *root;
+    size_t leaves = SANITIZED ? 50000 : 500003;   /* 2 x leaves tasks, about */
+    dusk_graph *g = tree_graph(leaves, &root);
+    size_t n = dusk_graph_size(g);
+    assert_true(n >= 2 * leaves - 1);
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    assert_int_equal(run_with(g, root, DUSK_SCHED_THREADS, 4, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(dusk_profiler_ntasks(p), n);
+    assert_int_equal(dusk_profiler_lost(p), 0);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    unsigned char *seen = calloc(n, 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(r[i].start_ns <= r[i].end_ns);
+        assert_true(r[i].worker >= 0 && r[i].worker < 4);
+        assert_int_equal(seen[r[i].task], 0);
+        seen[r[i].task] = 1;
+    }
+    free(seen);
+    dusk_profile_summary s;
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    /* Every path from a leaf to the root is an inc and ceil(log2(leaves))
+     * adds or carries (the inc may drop off if it took 0 ns). */
+    size_t levels = 0;
+    while (((size_t)1 << levels) < leaves)
+        levels++;
+    assert_true(s.ncritical == levels + 1 || s.ncritical == levels);
+    assert_string_equal(r[s.critical[s.ncritical - 1]].key, root);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+}
+
+/* Allocation failures while recording lose records but never the run,
+ * and leak nothing. */
+static void test_recording_oom(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(3000, &root);
+    const int64_t *prio;
+    assert_int_equal(dusk_graph_order(g, &prio, NULL), 0);
+    long live = dusk_alloc_live();
+    size_t n = dusk_graph_size(g);
+    for (long k = 0; k < 60; k += 3) {
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        dusk_alloc_fail_after(k);
+        int rc = run_with(g, root, DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL);
+        dusk_alloc_fail_after(-1);
+        assert_true(rc == 0 || rc == DUSK_ENOMEM);
+        size_t got = dusk_profiler_ntasks(p);
+        if (rc == 0 && dusk_profiler_nruns(p) == 1)
+            assert_int_equal(got + dusk_profiler_lost(p), n);
+        if (got + dusk_profiler_lost(p) < n && rc == 0)
+            assert_int_equal(dusk_profiler_status(p), DUSK_ENOMEM);
+        dusk_profiler_free(p);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+    dusk_graph_free(g);
+}
+
+/* --- the sampler ---------------------------------------------------------------------- */
+
+static int thread_count(void)
+{
+    char line[256];
+    int n = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void test_sampler(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    int threads0 = thread_count();
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_RESOURCES;
+    po.dt = 0.01;
+    dusk_profiler *p = dusk_profiler_new(&po);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "s1", &dusk_sleep, dusk_lit_int(60));
+    dusk_task(g, "s2", &dusk_sleep, dusk_lit_int(60), dusk_ref("s1"));
+    assert_int_equal(run_with(g, "s2", DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(thread_count(), threads0);   /* the sampler is gone */
+    size_t n = dusk_profiler_nsamples(p);
+    const dusk_resource_sample *s = dusk_profiler_samples(p);
+    assert_true(n >= 5);
+    assert_int_equal(dusk_profiler_ntasks(p), 0);   /* only resources */
+    for (size_t i = 0; i < n; i++) {
+        assert_true(s[i].rss > 0);
+        assert_true(s[i].cpu >= 0);
+        if (i)
+            assert_true(s[i - 1].t_ns <= s[i].t_ns);
+    }
+    /* a block of work: begin, two runs and a pause, end */
+    assert_int_equal(dusk_profiler_end(p), DUSK_EINVAL);
+    assert_int_equal(dusk_profiler_begin(p), 0);
+    assert_int_equal(dusk_profiler_begin(p), DUSK_EINVAL);
+    assert_int_equal(thread_count(), threads0 + 1);
+    assert_int_equal(run_with(g, "s1", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    sleep_ms(40);
+    assert_int_equal(thread_count(), threads0 + 1);   /* still sampling between runs */
+    assert_int_equal(run_with(g, "s1", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    assert_int_equal(dusk_profiler_end(p), 0);
+    assert_int_equal(thread_count(), threads0);
+    assert_true(dusk_profiler_nsamples(p) >= n + 8);
+    /* start and stop quickly, many times */
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(dusk_profiler_begin(p), 0);
+        assert_int_equal(dusk_profiler_end(p), 0);
+    }
+    assert_int_equal(thread_count(), threads0);
+    /* freeing with a block open stops the sampler */
+    assert_int_equal(dusk_profiler_begin(p), 0);
+    dusk_profiler_free(p);
+    assert_int_equal(thread_count(), threads0);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- cache ---------------------------------------------------------------------------------- */
+
+static void test_cache_series(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    rdag r;
+    assert_int_equal(rdag_build(&r, 42, 400), 0);
+    const char *keys[1] = {r.keys[r.n - 1]};
+    for (int count = 0; count < 2; count++) {
+        dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+        po.record = DUSK_PROF_CACHE;
+        po.cache_metric = count ? DUSK_CACHE_COUNT : DUSK_CACHE_BYTES;
+        dusk_profiler *p = dusk_profiler_new(&po);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        dusk_run_stats st;
+        assert_int_equal(run_with(r.g, keys[0], DUSK_SCHED_THREADS, 3, &cb, 1, NULL, &st), 0);
+        size_t ng = dusk_profiler_ngroups(p);
+        assert_true(ng >= 1);
+        for (size_t k = 1; k < ng; k++)
+            assert_true(strcmp(dusk_profiler_group(p, k - 1), dusk_profiler_group(p, k)) < 0);
+        assert_null(dusk_profiler_group(p, ng));
+        const dusk_cache_point *tot;
+        size_t nt = dusk_profiler_cache_series(p, ng, &tot);
+        assert_true(nt > 0);
+        double peak = 0, sum_last = 0;
+        for (size_t i = 0; i < nt; i++) {
+            if (tot[i].value > peak)
+                peak = tot[i].value;
+            if (i)
+                assert_true(tot[i - 1].t_ns < tot[i].t_ns);
+        }
+        /* The total ends with what stays held, in each group's terms. */
+        for (size_t k = 0; k < ng; k++) {
+            const dusk_cache_point *s;
+            size_t n = dusk_profiler_cache_series(p, k, &s);
+            assert_true(n > 0);
+            sum_last += s[n - 1].value;
+        }
+        assert_true(sum_last == tot[nt - 1].value);
+        assert_true(tot[nt - 1].value == 0);   /* the run's end releases nothing: the
+                                                   kept result leaves at the end too */
+        if (!count)
+            assert_true(peak <= (double)st.held_peak + 1e-9);
+        else
+            assert_true(peak >= 1);
+        dusk_profiler_free(p);
+    }
+    rdag_free(&r);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- the trace ------------------------------------------------------------------------------ */
+
+static dusk_profiler *profile_lecture_and_rdag(void)
+{
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.dt = 0.005;
+    dusk_profiler *p = dusk_profiler_new(&po);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_graph *g = lecture_dsk();
+    dusk_task(g, "('nap', 0)", &dusk_sleep, dusk_lit_int(30), dusk_ref("z"));
+    dusk_task(g, "tab\tquote\"back\\slash<&>é", &dusk_inc, dusk_ref("z"));
+    const char *k[] = {"('nap', 0)", "tab\tquote\"back\\slash<&>é"};
+    dusk_options o = DUSK_OPTIONS_INIT;
+    dusk_value *v;
+    o.workers = 2;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    assert_int_equal(dusk_get_list(g, k, 2, &o, &v, NULL), 0);
+    dusk_value_unref(v);
+    rdag r;
+    assert_int_equal(rdag_build(&r, 7, 200), 0);
+    assert_int_equal(run_with(r.g, r.keys[r.n - 1], DUSK_SCHED_THREADS, 3, &cb, 1, NULL, NULL), 0);
+    rdag_free(&r);
+    dusk_graph_free(g);
+    return p;
+}
+
+static void same_profiles(dusk_profiler *a, dusk_profiler *b)
+{
+    assert_int_equal(dusk_profiler_ntasks(a), dusk_profiler_ntasks(b));
+    assert_int_equal(dusk_profiler_nruns(a), dusk_profiler_nruns(b));
+    assert_int_equal(dusk_profiler_nsamples(a), dusk_profiler_nsamples(b));
+    const dusk_task_record *x = dusk_profiler_tasks(a), *y = dusk_profiler_tasks(b);
+    for (size_t i = 0; i < dusk_profiler_ntasks(a); i++) {
+        assert_string_equal(x[i].key, y[i].key);
+        assert_string_equal(x[i].func, y[i].func);
+        assert_string_equal(x[i].group, y[i].group);
+        assert_int_equal(x[i].start_ns, y[i].start_ns);
+        assert_int_equal(x[i].end_ns, y[i].end_ns);
+        assert_int_equal(x[i].released_ns, y[i].released_ns);
+        assert_int_equal(x[i].nbytes, y[i].nbytes);
+        assert_int_equal(x[i].task, y[i].task);
+        assert_int_equal(x[i].worker, y[i].worker);
+        assert_int_equal(x[i].run, y[i].run);
+        assert_int_equal(x[i].status, y[i].status);
+        assert_int_equal(x[i].ndeps, y[i].ndeps);
+        for (uint32_t j = 0; j < x[i].ndeps; j++)
+            assert_int_equal(x[i].deps[j], y[i].deps[j]);
+    }
+    const dusk_run_record *ra = dusk_profiler_runs(a), *rb = dusk_profiler_runs(b);
+    for (size_t i = 0; i < dusk_profiler_nruns(a); i++) {
+        assert_int_equal(ra[i].begin_ns, rb[i].begin_ns);
+        assert_int_equal(ra[i].wall_ns, rb[i].wall_ns);
+        assert_int_equal(ra[i].ntasks, rb[i].ntasks);
+        assert_int_equal(ra[i].workers, rb[i].workers);
+        assert_int_equal(ra[i].status, rb[i].status);
+    }
+    const dusk_resource_sample *sa = dusk_profiler_samples(a), *sb = dusk_profiler_samples(b);
+    for (size_t i = 0; i < dusk_profiler_nsamples(a); i++) {
+        assert_int_equal(sa[i].t_ns, sb[i].t_ns);
+        assert_int_equal(sa[i].rss, sb[i].rss);
+        assert_int_equal(sa[i].held, sb[i].held);
+        assert_true(sa[i].cpu - sb[i].cpu < 0.006 && sb[i].cpu - sa[i].cpu < 0.006);
+    }
+    dusk_profile_summary s1, s2;
+    dusk_profiler_summary(a, &s1);
+    dusk_profiler_summary(b, &s2);
+    assert_int_equal(s1.critical_ns, s2.critical_ns);
+    assert_int_equal(s1.ncritical, s2.ncritical);
+    assert_int_equal(s1.nfuncs, s2.nfuncs);
+}
+
+static void test_trace_round_trip(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler *p = profile_lecture_and_rdag();
+    dusk_error err = DUSK_ERROR_INIT;
+    for (int flows = 0; flows < 2; flows++) {
+        dusk_trace_options to = DUSK_TRACE_OPTIONS_INIT;
+        to.flows = flows;
+        assert_int_equal(dusk_profiler_write_trace(p, tmp("trace.json"), &to, &err), 0);
+        size_t n;
+        char *text = slurp(tmp("trace.json"), &n);
+        assert_non_null(text);
+        assert_contains(text, "\"ph\":\"X\"");
+        assert_contains(text, "\"ph\":\"M\"");
+        assert_contains(text, "\"thread_name\"");
+        assert_contains(text, "\"name\":\"memory\",\"ph\":\"C\"");
+        assert_contains(text, "\"name\":\"cpu\",\"ph\":\"C\"");
+        assert_contains(text, "\"name\":\"cache\",\"ph\":\"C\"");
+        assert_contains(text, "tab\\tquote\\\"back\\\\slash<&>é");
+        if (flows)
+            assert_contains(text, "\"ph\":\"f\",\"bp\":\"e\"");
+        else
+            assert_null(strstr(text, "\"ph\":\"s\""));
+        dusk_profiler *q;
+        assert_int_equal(dusk_profiler_read_trace(tmp("trace.json"), &q, &err), 0);
+        same_profiles(p, q);
+        /* what was read writes the same file again */
+        assert_int_equal(dusk_profiler_write_trace(q, tmp("again.json"), &to, &err), 0);
+        char *again = slurp(tmp("again.json"), NULL);
+        assert_string_equal(text, again);
+        /* and it only reads: a run it sees is ignored */
+        dusk_callbacks cb = dusk_profiler_callbacks(q);
+        dusk_graph *g = lecture_dsk();
+        assert_int_equal(run_with(g, "z", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+        assert_int_equal(dusk_profiler_ntasks(q), dusk_profiler_ntasks(p));
+        assert_int_equal(dusk_profiler_begin(q), DUSK_EINVAL);
+        dusk_graph_free(g);
+        free(text);
+        free(again);
+        dusk_profiler_free(q);
+    }
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* The hand-written trace: the summary to the ns. */
+static void test_trace_small_summary(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_read_trace("tests/data/profiler/small.json", &p, &err), 0);
+    assert_int_equal(dusk_profiler_ntasks(p), 5);
+    dusk_profile_summary s;
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    assert_int_equal(s.wall_ns, 100000000u);
+    assert_int_equal(s.busy_ns, 150000000u);
+    assert_int_equal(s.workers, 2);
+    assert_true(s.efficiency > 0.7499 && s.efficiency < 0.7501);
+    assert_int_equal(s.critical_ns, 90000000u);
+    assert_int_equal(s.ncritical, 3);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    assert_string_equal(r[s.critical[0]].key, "load-0");
+    assert_string_equal(r[s.critical[1]].key, "('proc-a1b2', 0)");
+    assert_string_equal(r[s.critical[2]].key, "total");
+    assert_int_equal(s.nfuncs, 3);
+    assert_string_equal(s.funcs[0].func, "load");
+    assert_int_equal(s.funcs[0].count, 2);
+    assert_int_equal(s.funcs[0].total_ns, 70000000u);
+    assert_int_equal(s.funcs[0].max_ns, 40000000u);
+    assert_true(s.funcs[0].mean_ns == 35e6);
+    assert_true(s.funcs[0].share > 0.4666 && s.funcs[0].share < 0.4667);
+    assert_string_equal(s.funcs[1].func, "proc");
+    assert_string_equal(s.funcs[2].func, "sum");
+    assert_string_equal(r[1].group, "load");
+    /* records sorted by start: load-0 and load-1 at 0 (worker order) */
+    assert_string_equal(r[0].key, "load-0");
+    assert_string_equal(r[2].key, "('proc-a1b2', 1)");
+    assert_string_equal(r[2].group, "proc");
+    /* samples, cpu paired with memory */
+    assert_int_equal(dusk_profiler_nsamples(p), 2);
+    assert_int_equal(dusk_profiler_samples(p)[1].rss, 2000000);
+    assert_true(dusk_profiler_samples(p)[1].cpu == 150.5);
+    /* cache: "load" holds 1600 bytes from 40 to 60 ms */
+    size_t ng = dusk_profiler_ngroups(p);
+    assert_int_equal(ng, 3);
+    assert_string_equal(dusk_profiler_group(p, 0), "load");
+    const dusk_cache_point *c;
+    size_t nc = dusk_profiler_cache_series(p, 0, &c);
+    double peak = 0;
+    for (size_t i = 0; i < nc; i++)
+        if (c[i].value > peak)
+            peak = c[i].value;
+    assert_true(peak == 1600);
+    /* printing */
+    FILE *f = fopen(tmp("summary.txt"), "w");
+    assert_int_equal(dusk_profiler_print_summary(p, f), 0);
+    fclose(f);
+    char *text = slurp(tmp("summary.txt"), NULL);
+    assert_contains(text, "5 tasks in 1 run on 2 workers");
+    assert_contains(text, "parallel efficiency 75.0%");
+    assert_contains(text, "critical path: 3 tasks, 90.0 ms: "
+                          "'load-0' -> ('proc-a1b2', 0) -> 'total'");
+    assert_contains(text, "load                     2     70.0 ms     35.0 ms     40.0 ms   46.7%");
+    free(text);
+    dusk_profiler_free(p);
+
+    /* Another tool's trace, in the array format: X events only. */
+    assert_int_equal(dusk_profiler_read_trace("tests/data/profiler/array-format.json", &p, &err),
+                     0);
+    assert_int_equal(dusk_profiler_ntasks(p), 3);
+    assert_int_equal(dusk_profiler_runs(p)[0].workers, 4);
+    assert_int_equal(dusk_profiler_runs(p)[0].wall_ns, 690500);
+    dusk_profiler_summary(p, &s);
+    assert_string_equal(s.funcs[0].func, "compile");
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Every prefix of a trace is rejected, with a place, no crash, no leak. */
+static void test_trace_truncated(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    size_t n;
+    char *text = slurp("tests/data/profiler/small.json", &n);
+    assert_non_null(text);
+    dusk_error err;
+    dusk_profiler *p;
+    for (size_t k = 0; k < n; k++) {
+        /* Cutting only trailing blanks leaves a whole trace. */
+        int whole = 1;
+        for (size_t i = k; i < n; i++)
+            if (text[i] != '\n' && text[i] != ' ')
+                whole = 0;
+        dusk_error_clear(&err);
+        int rc = dusk_profiler_read_trace_buffer(text, k, "cut.json", &p, &err);
+        if (whole) {
+            assert_int_equal(rc, 0);
+            dusk_profiler_free(p);
+            continue;
+        }
+        if (rc == 0)
+            fail_msg("a trace cut at %zu of %zu bytes was accepted", k, n);
+        assert_int_equal(rc, DUSK_EINVAL);
+        assert_null(p);
+        assert_contains(err.msg, "cut.json:");
+    }
+    /* The message says where, in the file's line:column. */
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_profiler_read_trace("tests/data/profiler/truncated.json", &p, &err),
+                     DUSK_EINVAL);
+    assert_string_equal(err.msg, "tests/data/profiler/truncated.json:7:130: "
+                                 "unterminated string");
+    /* A trace of the real size, cut at many places. */
+    dusk_profiler *big = profile_lecture_and_rdag();
+    assert_int_equal(dusk_profiler_write_trace(big, tmp("big.json"), NULL, &err), 0);
+    dusk_profiler_free(big);
+    free(text);
+    text = slurp(tmp("big.json"), &n);
+    for (size_t k = 0; k < n - 2; k += n / 97 + 1) {
+        assert_int_equal(dusk_profiler_read_trace_buffer(text, k, "big.json", &p, &err),
+                         DUSK_EINVAL);
+        assert_contains(err.msg, "big.json:");
+    }
+    free(text);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+typedef struct bad_trace {
+    const char *text;
+    const char *message;   /* a part of the expected message */
+} bad_trace;
+
+#define EV(fields) "{\"traceEvents\":[" fields "]}"
+#define EVO(fields, other) "{\"traceEvents\":[" fields "]," other "}"
+#define X(extra) "{\"name\":\"f\",\"ph\":\"X\",\"ts\":1,\"dur\":2,\"tid\":0" extra "}"
+
+static const bad_trace bad_traces[] = {
+    {"", "t:1:1: expected '{' or '[' to start a trace, found the end of the file"},
+    {"   \n  ", "t:2:3: expected '{' or '['"},
+    {"null", "expected '{' or '['"},
+    {"{}", "no \"traceEvents\" array"},
+    {"{\"traceEvents\":{}}", "\"traceEvents\" must be an array"},
+    {"{\"traceEvents\":[]} x", "unexpected text after the trace"},
+    {"{\"traceEvents\":[],}", "t:1:19: expected a string"},
+    {"{\"traceEvents\":[1]}", "event 0 must be an object"},
+    {EV("{\"ph\":\"X\",}"), "expected a string"},
+    {EV("{}"), "event 0 has no \"ph\""},
+    {EV("{\"ph\":7}"), "\"ph\" of event 0 must be a string"},
+    {EV("{\"ph\":\"XX\"}"), "must be one letter"},
+    {EV("{\"ph\":\"X\",\"ts\":1}"), "needs \"ts\" and \"dur\""},
+    {EV(X(",\"ts\":\"5\"")), "\"ts\" of event 0 must be a number"},
+    {EV(X(",\"ts\":-5")), "\"ts\" of event 0 is negative"},
+    {EV(X(",\"dur\":-0.5")), "\"dur\" of event 0 is negative"},
+    {EV(X(",\"dur\":1e300")), "\"dur\" of event 0 is absurdly large"},
+    {EV(X(",\"ts\":4611686018427387.904")), "event 0 ends absurdly late"},
+    {EV(X(",\"ts\":4611686018427387.905")), "\"ts\" of event 0 is absurdly large"},
+    {EV(X(",\"ts\":5e15")), "\"ts\" of event 0 is absurdly large"},
+    {EV(X(",\"tid\":1.5")), "\"tid\" of event 0 must be an integer"},
+    {EV(X(",\"tid\":-1")), "worker (tid) -1 is out of range"},
+    {EV(X(",\"tid\":1e9")), "worker (tid) 1000000000 is out of range"},
+    {EV(X(",\"tid\":1e400")), "\"tid\" of event 0 is out of range"},
+    {EV(X(",\"args\":[]")), "\"args\" of event 0 must be an object"},
+    {EV(X(",\"args\":{\"key\":5}")), "\"key\" of event 0 must be a string"},
+    {EV(X(",\"args\":{\"bytes\":-8}")), "\"bytes\" of event 0 is negative"},
+    {EV(X(",\"args\":{\"bytes\":1e30}")), "\"bytes\" of event 0 is out of range"},
+    {EV(X(",\"args\":{\"deps\":\"1\"}")), "\"deps\" of event 0 must be an array"},
+    {EV(X(",\"args\":{\"deps\":[1.5]}")), "\"deps\" of event 0 must be an integer"},
+    {EV(X(",\"args\":{\"deps\":[7]}")), "depends on task id 7, which is not in run 0"},
+    {EV(X(",\"args\":{\"id\":3,\"deps\":[3]}")), "depends on itself"},
+    {EV(X(",\"args\":{\"id\":1}") "," X(",\"args\":{\"id\":1}")), "task id 1 appears twice"},
+    {EV(X(",\"args\":{\"released\":1}")), "\"released\" is before the task ended"},
+    {EVO(X(",\"args\":{\"run\":2}"), "\"otherData\":{\"runs\":[{\"workers\":1}]}"),
+     "is in run 2, but the trace has 1 run(s)"},
+    {EV(X(",\"args\":{\"run\":2000000}")), "2000001 runs, and no \"runs\""},
+    {EV(X(",\"args\":{\"status\":5}")), "\"status\" of event 0 is out of range"},
+    {EVO(X(",\"tid\":3"), "\"otherData\":{\"runs\":[{\"workers\":2}]}"),
+     "ran on worker 3, but run 0 has 2 worker(s)"},
+    {EVO("", "\"otherData\":{\"runs\":[{\"workers\":1e12}]}"),
+     "\"workers\" of run 0 is out of range"},
+    {EVO("", "\"otherData\":{\"lost\":-1}"), "\"lost\" of otherData is negative"},
+    {EVO("", "\"otherData\":{\"runs\":{}}"), "\"runs\" must be an array"},
+    {EVO("", "\"otherData\":[]"), "\"otherData\" must be an object"},
+    {EV("{\"ph\":\"C\",\"name\":\"memory\",\"args\":{\"rss\":1}}"), "(C) needs \"ts\""},
+    {EV("{\"ph\":\"C\",\"name\":\"cpu\",\"ts\":0,\"args\":{\"percent\":-1}}"),
+     "\"percent\" of event 0 is out of range"},
+    {EV("{\"ph\":\"C\",\"name\":\"memory\",\"ts\":0,\"args\":{\"rss\":true}}"),
+     "\"rss\" of event 0 must be a number"},
+    {EV(X(",\"name\":\"\\x\"")), "bad escape in a string"},
+    {EV(X(",\"name\":\"\\ud800\"")), "unpaired surrogate"},
+    {EV(X(",\"name\":\"\\u00\"")), "bad \\u escape"},
+    {EV(X(",\"name\":\"a\001b\"")), "control character in a string"},
+    {EV(X(",\"name\":\"\xff\"")), "invalid UTF-8"},
+    {EV(X(",\"name\":\"\xc0\xaf\"")), "invalid UTF-8"},
+    {EV(X(",\"name\":\"\\u0000\"")), "\\u0000 in a string"},
+    {EV(X(",\"ts\":01")), "may not start with 0"},
+    {EV(X(",\"ts\":1.")), "expected a digit after '.'"},
+    {EV(X(",\"ts\":1e")), "expected a digit in the exponent"},
+    {EV(X(",\"ts\":.5")), "\"ts\" of event 0 must be a number"},
+    {EV(X(",\"ts\":NaN")), "\"ts\" of event 0 must be a number"},
+    {EV(X(",\"ts\":1x")), "bad number"},
+    {EV(X(",\"extra\":tru")), "unexpected word"},
+    {EV(X(",\"extra\":[1 2]")), "expected ',' or ']'"},
+    {EV(X(",\"extra\":{\"a\" 1}")), "expected ':'"},
+    {EV(X(" \"more\":1")), "expected ',' or '}'"},
+    {"{\"traceEvents\":[" X("") "," "]}", "t:1:62: expected a value after ',', found ']'"},
+    {"\"traceEvents\"", "expected '{' or '['"},
+};
+
+static void test_trace_rejects(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (size_t i = 0; i < sizeof bad_traces / sizeof *bad_traces; i++) {
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_profiler *p = (dusk_profiler *)&err;   /* must come back NULL */
+        const char *t = bad_traces[i].text;
+        int rc = dusk_profiler_read_trace_buffer(t, strlen(t), "t", &p, &err);
+        if (rc == 0)
+            fail_msg("accepted: %s", t);
+        assert_int_equal(rc, DUSK_EINVAL);
+        assert_null(p);
+        if (!strstr(err.msg, bad_traces[i].message))
+            fail_msg("for %s\n  got:  %s\n  want: %s", t, err.msg, bad_traces[i].message);
+        assert_true(!strncmp(err.msg, "t:", 2));
+    }
+    /* Deep nesting: refused at 64 levels, without recursing further. */
+    size_t depth = 100000;
+    char *deep = malloc(depth * 2 + 64);
+    strcpy(deep, "{\"traceEvents\":[],\"x\":");
+    size_t k = strlen(deep);
+    for (size_t i = 0; i < depth; i++)
+        deep[k++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        deep[k++] = ']';
+    deep[k++] = '}';
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_profiler *p;
+    assert_int_equal(dusk_profiler_read_trace_buffer(deep, k, "deep", &p, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "nested deeper than 64 levels");
+    free(deep);
+    /* A huge count of events that are all fine is fine. */
+    assert_int_equal(dusk_profiler_read_trace("/nonexistent/trace.json", &p, &err), DUSK_EIO);
+    assert_contains(err.msg, "/nonexistent/trace.json");
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Reading with the N-th allocation failing: DUSK_ENOMEM and no leak. */
+static void test_trace_read_oom(void **state)
+{
+    (void)state;
+    size_t n;
+    char *text = slurp("tests/data/profiler/small.json", &n);
+    long live = dusk_alloc_live();
+    int ok = 0;
+    for (long k = 0; k < 400 && !ok; k++) {
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_profiler *p = NULL;
+        dusk_alloc_fail_after(k);
+        int rc = dusk_profiler_read_trace_buffer(text, n, "small", &p, &err);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok = 1;
+            dusk_profile_summary s;
+            assert_int_equal(dusk_profiler_summary(p, &s), 0);
+            assert_int_equal(s.critical_ns, 90000000u);
+            dusk_profiler_free(p);
+        } else {
+            assert_int_equal(rc, DUSK_ENOMEM);
+            assert_null(p);
+        }
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+    assert_true(ok);
+    /* writing, too: never a half-written file */
+    dusk_profiler *p;
+    assert_int_equal(dusk_profiler_read_trace_buffer(text, n, "small", &p, NULL), 0);
+    ok = 0;
+    for (long k = 0; k < 400 && !ok; k++) {
+        dusk_profiler *q;
+        dusk_profiler_read_trace_buffer(text, n, "small", &q, NULL);
+        long live2 = dusk_alloc_live();
+        remove(tmp("oom.json"));
+        dusk_alloc_fail_after(k);
+        int rc = dusk_profiler_write_trace(q, tmp("oom.json"), NULL, NULL);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0)
+            ok = 1;
+        else
+            assert_false(file_exists(tmp("oom.json")));
+        dusk_profiler_free(q);
+        (void)live2;
+    }
+    assert_true(ok);
+    dusk_profiler_free(p);
+    free(text);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- CSV ------------------------------------------------------------------------------------ */
+
+/* Splits one CSV line (RFC 4180 quoting) into at most max fields. */
+static int csv_split(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *w = line, *r = line;
+    while (n < max) {
+        fields[n++] = w;
+        if (*r == '"') {
+            r++;
+            for (;;) {
+                if (*r == '"' && r[1] == '"') {
+                    *w++ = '"';
+                    r += 2;
+                } else if (*r == '"') {
+                    r++;
+                    break;
+                } else if (!*r) {
+                    return -1;
+                } else {
+                    *w++ = *r++;
+                }
+            }
+        } else {
+            while (*r && *r != ',' && *r != '\n')
+                *w++ = *r++;
+        }
+        if (*r == ',') {
+            *w++ = '\0';
+            r++;
+            continue;
+        }
+        *w = '\0';
+        break;
+    }
+    return n;
+}
+
+static void test_csv(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler *p = profile_lecture_and_rdag();
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_tasks_csv(p, tmp("tasks.csv"), &err), 0);
+    assert_int_equal(dusk_profiler_write_resources_csv(p, tmp("res.csv"), &err), 0);
+    assert_int_equal(dusk_profiler_write_cache_csv(p, tmp("cache.csv"), &err), 0);
+
+    FILE *f = fopen(tmp("tasks.csv"), "r");
+    char line[4096];
+    char *fl[16];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "task,key,function,group,worker,run,start_ns,end_ns,duration_ns,"
+                              "released_ns,nbytes,status\n");
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    size_t i = 0;
+    int saw_tuple = 0, saw_tab = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_int_equal(csv_split(line, fl, 16), 12);
+        assert_true(i < dusk_profiler_ntasks(p));
+        assert_string_equal(fl[1], r[i].key);
+        assert_string_equal(fl[2], r[i].func);
+        assert_int_equal(strtoll(fl[0], NULL, 10), r[i].task);
+        assert_int_equal(strtoull(fl[6], NULL, 10), r[i].start_ns);
+        assert_int_equal(strtoull(fl[8], NULL, 10), r[i].end_ns - r[i].start_ns);
+        assert_int_equal(strtol(fl[4], NULL, 10), r[i].worker);
+        saw_tuple |= !strcmp(fl[1], "('nap', 0)");
+        saw_tab |= strchr(fl[1], '"') != NULL;
+        i++;
+    }
+    fclose(f);
+    assert_int_equal(i, dusk_profiler_ntasks(p));
+    assert_true(saw_tuple && saw_tab);
+
+    f = fopen(tmp("res.csv"), "r");
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "t_ns,rss_bytes,held_bytes,cpu_percent\n");
+    i = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_int_equal(csv_split(line, fl, 16), 4);
+        assert_int_equal(strtoull(fl[1], NULL, 10), dusk_profiler_samples(p)[i].rss);
+        assert_non_null(strchr(fl[3], '.'));
+        i++;
+    }
+    fclose(f);
+    assert_int_equal(i, dusk_profiler_nsamples(p));
+    assert_true(i >= 2);
+
+    f = fopen(tmp("cache.csv"), "r");
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "t_ns,group,value\n");
+    i = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_int_equal(csv_split(line, fl, 16), 3);
+        i++;
+    }
+    fclose(f);
+    assert_true(i > 0);
+    /* a path that cannot be written: an error naming it, no file */
+    assert_int_equal(dusk_profiler_write_tasks_csv(p, "/nonexistent/dir/t.csv", &err), DUSK_EIO);
+    assert_contains(err.msg, "/nonexistent/dir/t.csv");
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- charts ---------------------------------------------------------------------------------- */
+
+static int count_bytes(void *closure, const unsigned char *data, size_t n)
+{
+    (void)data;
+    *(size_t *)closure += n;
+    return 0;
+}
+
+/* Share of pixels that are not the white background, and distinct colours. */
+static double png_ink(const char *path, int *w, int *h, int *colours)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    *w = cairo_image_surface_get_width(s);
+    *h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    size_t ink = 0;
+    uint32_t seen[64];
+    int ns = 0;
+    for (int y = 0; y < *h; y++)
+        for (int x = 0; x < *w; x++) {
+            uint32_t px = *(const uint32_t *)(d + (size_t)y * (size_t)stride + 4 * (size_t)x) &
+                          0xffffff;
+            if (px != 0xffffff)
+                ink++;
+            int k = 0;
+            while (k < ns && seen[k] != px)
+                k++;
+            if (k == ns && ns < 64)
+                seen[ns++] = px;
+        }
+    cairo_surface_destroy(s);
+    *colours = ns;
+    return (double)ink / ((double)*w * *h);
+}
+
+static void test_charts(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler *p = profile_lecture_and_rdag();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    int w, h, colours;
+
+    assert_int_equal(dusk_profiler_write_chart(p, tmp("c.png"), NULL, &err), 0);
+    double ink = png_ink(tmp("c.png"), &w, &h, &colours);
+    assert_int_equal(w, 1000);
+    assert_true(h > 400);
+    assert_true(ink > 0.03);
+    assert_true(colours >= 8);
+
+    o.width = 640;
+    o.height = 480;
+    o.panels = DUSK_PANEL_TASKS;
+    assert_int_equal(dusk_profiler_write_chart(p, tmp("t.png"), &o, &err), 0);
+    ink = png_ink(tmp("t.png"), &w, &h, &colours);
+    assert_int_equal(w, 640);
+    assert_int_equal(h, 480);
+    assert_true(ink > 0.05);
+
+    o.panels = 0;
+    o.width = 800;
+    o.height = 900;
+    assert_int_equal(dusk_profiler_write_chart(p, tmp("c.svg"), &o, &err), 0);
+    char *svg = slurp(tmp("c.svg"), NULL);
+    assert_contains(svg, "<svg");
+    assert_contains(svg, "width=\"800pt\" height=\"900pt\"");
+    assert_contains(svg, "<path");
+    assert_contains(svg, "</svg>");
+    free(svg);
+
+    assert_int_equal(dusk_profiler_write_chart(p, tmp("c.pdf"), &o, &err), 0);
+    size_t n;
+    char *pdf = slurp(tmp("c.pdf"), &n);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    assert_true(n > 2000);
+    int mediabox = 0;
+    for (size_t i = 0; i + 25 <= n && !mediabox; i++)
+        mediabox = !memcmp(pdf + i, "/MediaBox [ 0 0 800 900 ]", 25);
+    assert_true(mediabox);
+    free(pdf);
+
+    /* into memory */
+    size_t total = 0;
+    o.format = DUSK_CHART_PNG;
+    assert_int_equal(dusk_profiler_chart_to(p, count_bytes, &total, &o, &err), 0);
+    assert_true(total > 1000);
+
+    /* bad requests: an error, and no file */
+    assert_int_equal(dusk_profiler_write_chart(p, tmp("c.bmp"), NULL, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "c.bmp");
+    assert_false(file_exists(tmp("c.bmp")));
+    o.format = DUSK_CHART_AUTO;
+    o.width = -3;
+    assert_int_equal(dusk_profiler_write_chart(p, tmp("bad.png"), &o, &err), DUSK_EINVAL);
+    assert_false(file_exists(tmp("bad.png")));
+    assert_int_equal(dusk_profiler_write_chart(p, "/nonexistent/x.png", NULL, &err), DUSK_EIO);
+
+    /* an empty profile still draws (axes, no boxes) */
+    dusk_profiler *e = dusk_profiler_new(NULL);
+    assert_int_equal(dusk_profiler_write_chart(e, tmp("empty.png"), NULL, &err), 0);
+    dusk_profiler_free(e);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- the report ---------------------------------------------------------------------------- */
+
+static const char graph_svg[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+    "<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" "
+    "\"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n"
+    "<svg width=\"200pt\" height=\"120pt\" viewBox=\"0 0 200 120\" "
+    "xmlns=\"http://www.w3.org/2000/svg\"><g id=\"graph0\"><title>g</title>"
+    "<ellipse cx=\"100\" cy=\"60\" rx=\"60\" ry=\"30\" fill=\"#fde725\" stroke=\"black\"/>"
+    "<text x=\"100\" y=\"64\" text-anchor=\"middle\">inc</text></g></svg>\n";
+
+static void test_report(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler *p = profile_lecture_and_rdag();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_report_options o = DUSK_REPORT_OPTIONS_INIT;
+    o.title = "A <test> & report";
+    o.graph_svg = graph_svg;
+    assert_int_equal(dusk_profiler_write_report(p, tmp("report.html"), &o, &err), 0);
+    char *html = slurp(tmp("report.html"), NULL);
+    assert_true(!strncmp(html, "<!DOCTYPE html>", 15));
+    assert_contains(html, "<title>A &lt;test&gt; &amp; report</title>");
+    static const char *ids[] = {"summary", "task-stream", "resources", "cache", "graph",
+                                "functions"};
+    for (size_t i = 0; i < 6; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "<section id=\"%s\">", ids[i]);
+        assert_contains(html, want);
+    }
+    /* three charts as data URIs, the graph inline without its prolog */
+    size_t imgs = 0;
+    for (const char *s = html; (s = strstr(s, "src=\"data:image/svg+xml;base64,")) != NULL; s++)
+        imgs++;
+    assert_int_equal(imgs, 3);
+    assert_contains(html, "<svg width=\"200pt\"");
+    assert_null(strstr(html, "<?xml"));
+    assert_null(strstr(html, "<!DOCTYPE svg"));
+    /* offline: nothing is fetched */
+    assert_null(strstr(html, "src=\"http"));
+    assert_null(strstr(html, "href=\"http"));
+    assert_null(strstr(html, "url(http"));
+    assert_null(strstr(html, "<script"));
+    assert_null(strstr(html, "<link"));
+    /* summary numbers and the function table */
+    assert_contains(html, "parallel efficiency");
+    assert_contains(html, "critical path");
+    assert_contains(html, "<td><span class=\"swatch\"");
+    assert_contains(html, ">sleep</td>");
+    free(html);
+    /* without a graph picture: a note */
+    assert_int_equal(dusk_profiler_write_report(p, tmp("report2.html"), NULL, &err), 0);
+    html = slurp(tmp("report2.html"), NULL);
+    assert_contains(html, "No picture of the graph was given");
+    free(html);
+    assert_int_equal(dusk_profiler_write_report(p, "/nonexistent/r.html", NULL, &err), DUSK_EIO);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Headless Chromium (Debian's chromium): the report loads with no console
+ * error and shows each part. A check script goes first into <head>: it
+ * records errors (script errors, failed loads, console.error) and, on
+ * load, checks each section and image, and writes its verdict into
+ * <body data-check>, which --dump-dom prints. The same check must fail on
+ * a broken copy (a bad image, a throwing script), so that it can fail. */
+static const char check_script[] =
+    "<script>\n"
+    "window.__errors = [];\n"
+    "window.addEventListener('error', function (e) {\n"
+    "  var t = e.target;\n"
+    "  window.__errors.push(t && t !== window && t.tagName ? 'failed to load ' + t.tagName\n"
+    "    + (t.alt ? ' (' + t.alt + ')' : '') : 'error: ' + e.message);\n"
+    "}, true);\n"
+    "(function () { var ce = console.error; console.error = function () {\n"
+    "  window.__errors.push('console.error: ' + Array.prototype.join.call(arguments, ' '));\n"
+    "  ce.apply(console, arguments); }; })();\n"
+    "window.addEventListener('load', function () {\n"
+    "  var bad = window.__errors.slice();\n"
+    "  ['summary', 'task-stream', 'resources', 'cache', 'graph', 'functions'].forEach(\n"
+    "    function (id) {\n"
+    "      var e = document.getElementById(id);\n"
+    "      if (!e) bad.push('missing #' + id);\n"
+    "      else if (e.getBoundingClientRect().height < 40) bad.push('empty #' + id);\n"
+    "    });\n"
+    "  for (var i = 0; i < document.images.length; i++) {\n"
+    "    var im = document.images[i];\n"
+    "    if (!im.complete || im.naturalWidth < 100 || im.getBoundingClientRect().height < 50)\n"
+    "      bad.push('image not shown: ' + im.alt);\n"
+    "  }\n"
+    "  var g = document.querySelector('#graph svg');\n"
+    "  if (!g || g.getBoundingClientRect().height < 20) bad.push('graph picture not shown');\n"
+    "  if (document.querySelectorAll('#functions tr').length < 2) bad.push('no function rows');\n"
+    "  document.body.setAttribute('data-check', bad.length ? 'FAIL: ' + bad.join('; ')\n"
+    "    : 'OK ' + document.images.length + ' images');\n"
+    "});\n"
+    "</script>\n";
+
+static const char *chromium_path(void)
+{
+    static const char *paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
+    for (size_t i = 0; i < 2; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+/* Writes html with the check script into dir/name, runs Chromium on it and
+ * returns its verdict (malloc'd); *console gets the console lines of its
+ * stderr (malloc'd, "" when none). */
+static char *chromium_check(const char *html, const char *name, char **console)
+{
+    const char *chrome = chromium_path();
+    char page[400], dom[512], errs[512], profile[512], cmd[4096];
+    snprintf(page, sizeof page, "%s", tmp(name));
+    snprintf(dom, sizeof dom, "%s.dom", page);
+    snprintf(errs, sizeof errs, "%s.err", page);
+    snprintf(profile, sizeof profile, "%s/chrome-profile-XXXXXX", tmpdir);
+    assert_non_null(mkdtemp(profile));
+    const char *head = strstr(html, "<head>");
+    assert_non_null(head);
+    FILE *f = fopen(page, "w");
+    fwrite(html, 1, (size_t)(head - html) + 6, f);
+    fputs(check_script, f);
+    fputs(head + 6, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "timeout 120 %s --headless --no-sandbox --disable-gpu --disable-quic "
+             "--no-first-run --disable-background-networking --disable-component-update "
+             "--disable-sync --disable-extensions --proxy-server=127.0.0.1:9 "
+             "--user-data-dir=%s --enable-logging=stderr --v=0 --dump-dom 'file://%s' "
+             ">'%s' 2>'%s'; rm -rf '%s'",
+             chrome, profile, page, dom, errs, profile);
+    int rc = system(cmd);
+    (void)rc;
+    char *out = slurp(dom, NULL), *err = slurp(errs, NULL);
+    assert_non_null(out);
+    char *verdict = NULL;
+    const char *v = strstr(out, "data-check=\"");
+    if (v) {
+        v += 12;
+        const char *e = strchr(v, '"');
+        verdict = strndup(v, e ? (size_t)(e - v) : strlen(v));
+    } else {
+        verdict = strdup("no verdict (the page did not load?)");
+    }
+    size_t nc = 0;
+    *console = calloc(1, err ? strlen(err) + 1 : 1);
+    for (char *l = err ? strtok(err, "\n") : NULL; l; l = strtok(NULL, "\n"))
+        if (strstr(l, ":CONSOLE")) {
+            strcpy(*console + nc, l);
+            nc += strlen(l);
+            (*console)[nc++] = '\n';
+        }
+    free(out);
+    free(err);
+    return verdict;
+}
+
+static void test_report_in_chromium(void **state)
+{
+    (void)state;
+    if (!chromium_path()) {
+        fprintf(stderr, "  (no chromium: install Debian's chromium to run this check)\n");
+        skip();
+    }
+    dusk_profiler *p = profile_lecture_and_rdag();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_report_options o = DUSK_REPORT_OPTIONS_INIT;
+    o.graph_svg = graph_svg;
+    assert_int_equal(dusk_profiler_write_report(p, tmp("r.html"), &o, &err), 0);
+    dusk_profiler_free(p);
+    char *html = slurp(tmp("r.html"), NULL);
+    char *console;
+    char *verdict = chromium_check(html, "good.html", &console);
+    if (strncmp(verdict, "OK 3 images", 11) != 0 || *console)
+        fail_msg("chromium: %s\nconsole:\n%s", verdict, console);
+    free(verdict);
+    free(console);
+
+    /* The negative control: a broken image and a throwing script. */
+    char *bad = malloc(strlen(html) + 100);
+    strcpy(bad, html);
+    char *img = strstr(bad, "base64,");
+    assert_non_null(img);
+    memcpy(img + 7, "!!!!", 4);
+    char *end = strstr(bad, "</body>");
+    strcpy(end, "<script>no_such_function();</script></body></html>\n");
+    verdict = chromium_check(bad, "bad.html", &console);
+    assert_true(!strncmp(verdict, "FAIL", 4));
+    assert_contains(verdict, "no_such_function");
+    assert_contains(verdict, "image not shown");
+    assert_contains(console, "no_such_function");
+    free(verdict);
+    free(console);
+    free(bad);
+    free(html);
+}
+
+/* --- the progress bar -------------------------------------------------------------------- */
+
+static char *progress_of(dusk_graph *g, const char *key, dusk_progress_options *po, int *rc)
+{
+    FILE *f = tmpfile();
+    po->out = f;
+    dusk_progress *b = dusk_progress_new(po);
+    dusk_callbacks cb = dusk_progress_callbacks(b);
+    *rc = run_with(g, key, DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL);
+    dusk_progress_free(b);
+    long n = ftell(f);
+    char *s = calloc(1, (size_t)n + 1);
+    rewind(f);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        s[0] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void test_progress(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &dusk_sleep, dusk_lit_int(150), dusk_lit_int(1));
+    dusk_task(g, "b", &dusk_sleep, dusk_lit_int(150), dusk_ref("a"));
+    dusk_task(g, "c", &dusk_inc, dusk_lit_int(1));
+    dusk_task(g, "d", &dusk_sum, dusk_list(dusk_ref("b"), dusk_ref("c")));
+    int rc;
+
+    dusk_progress_options po = DUSK_PROGRESS_OPTIONS_INIT;
+    po.force = 1;
+    po.dt = 0.02;
+    po.width = 24;
+    char *s = progress_of(g, "d", &po, &rc);
+    assert_int_equal(rc, 0);
+    /* lines: \r[bar] | N% Completed | 0.Xs ... then the final one and \n */
+    size_t lines = 0;
+    int last_pct = -1;
+    for (char *l = strtok(s, "\r"); l; l = strtok(NULL, "\r")) {
+        char bar[64];
+        int pct;
+        double secs;
+        assert_int_equal(sscanf(l, "[%24[# ]] | %d%% Completed | %lfs", bar, &pct, &secs), 3);
+        assert_int_equal(strlen(bar), 24);
+        assert_int_equal(strspn(bar, "#"), 24 * pct / 100);
+        assert_true(pct >= last_pct);
+        assert_true(secs >= 0 && secs < 60);
+        last_pct = pct;
+        lines++;
+    }
+    free(s);
+    assert_true(lines >= 5);      /* 300 ms at 20 ms */
+    assert_true(lines <= 40);     /* at most every dt (and the last line) */
+    assert_int_equal(last_pct, 100);
+
+    s = progress_of(g, "d", &po, &rc);
+    size_t n = strlen(s);
+    assert_true(n > 2 && s[n - 1] == '\n');
+    const char *last = strrchr(s, '\r');
+    double secs;
+    assert_non_null(last);
+    assert_int_equal(sscanf(last, "\r[########################] | 100%% Completed | %lf", &secs),
+                     1);
+    assert_true(secs >= 0.25 && secs < 30);
+    assert_true(!strcmp(s + n - 2, "s\n"));
+    free(s);
+
+    /* a short run under the minimum: nothing at all */
+    po.minimum = 10;
+    s = progress_of(g, "c", &po, &rc);
+    assert_string_equal(s, "");
+    free(s);
+    /* not a terminal and not forced: nothing */
+    po.minimum = 0;
+    po.force = 0;
+    s = progress_of(g, "d", &po, &rc);
+    assert_string_equal(s, "");
+    free(s);
+    /* a failed run ends below 100% */
+    dusk_task(g, "e", &failing, dusk_ref("a"));
+    po.force = 1;
+    s = progress_of(g, "e", &po, &rc);
+    assert_int_equal(rc, DUSK_ETASK);
+    assert_null(strstr(s, "100%"));
+    assert_contains(s, "% Completed |");
+    free(s);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Every recorder together on one run, and a second profiler beside them. */
+static void test_recorders_together(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(20000, &root);
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_profiler_options ro = DUSK_PROFILER_OPTIONS_INIT;
+    ro.record = DUSK_PROF_RESOURCES | DUSK_PROF_CACHE;
+    ro.cache_metric = DUSK_CACHE_COUNT;
+    ro.dt = 0.001;
+    dusk_profiler *p2 = dusk_profiler_new(&ro);
+    dusk_progress_options po = DUSK_PROGRESS_OPTIONS_INIT;
+    po.force = 1;
+    po.out = tmpfile();
+    dusk_progress *b = dusk_progress_new(&po);
+    dusk_callbacks cbs[3] = {dusk_profiler_callbacks(p), dusk_progress_callbacks(b),
+                             dusk_profiler_callbacks(p2)};
+    dusk_stream *s = dusk_stream_new();
+    assert_int_equal(run_with(g, root, DUSK_SCHED_THREADS, 3, cbs, 3, s, NULL), 0);
+    drained d = {NULL, 0};
+    drain_all(s, &d);
+    assert_int_equal(dusk_profiler_ntasks(p), dusk_graph_size(g));
+    assert_int_equal(dusk_profiler_ntasks(p2), dusk_graph_size(g));   /* cache needs them */
+    assert_true(dusk_profiler_nsamples(p2) >= 2);
+    const char *keys[] = {root};
+    check_records(p, g, keys, 1, 0, 3);
+    /* the cache series of the counting profiler ends with the one result */
+    const dusk_cache_point *c;
+    size_t nc = dusk_profiler_cache_series(p2, dusk_profiler_ngroups(p2), &c);
+    assert_true(nc > 0);
+    free(d.ev);
+    dusk_stream_free(s);
+    fclose(po.out);
+    dusk_progress_free(b);
+    dusk_profiler_free(p);
+    dusk_profiler_free(p2);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_lecture_records, reset_alloc),
+        cmocka_unit_test_teardown(test_records_match_stream, reset_alloc),
+        cmocka_unit_test_teardown(test_several_runs, reset_alloc),
+        cmocka_unit_test_teardown(test_failed_task, reset_alloc),
+        cmocka_unit_test_teardown(test_lossless_large, reset_alloc),
+        cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
+        cmocka_unit_test_teardown(test_sampler, reset_alloc),
+        cmocka_unit_test_teardown(test_cache_series, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_round_trip, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_small_summary, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_truncated, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_rejects, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_read_oom, reset_alloc),
+        cmocka_unit_test_teardown(test_csv, reset_alloc),
+        cmocka_unit_test_teardown(test_charts, reset_alloc),
+        cmocka_unit_test_teardown(test_report, reset_alloc),
+        cmocka_unit_test_teardown(test_report_in_chromium, reset_alloc),
+        cmocka_unit_test_teardown(test_progress, reset_alloc),
+        cmocka_unit_test_teardown(test_recorders_together, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
