@@ -63,7 +63,9 @@ typedef struct run {
     dusk_stream *stream;
     const dusk_callbacks *cbs;
     size_t ncbs;
-    int has_on_event;
+    int has_on_event;            /* some callback takes events (one by one or batched) */
+    int has_pretask, has_posttask;
+    uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
     int run_index;
     uint64_t t0, last_t;
     /* threads */
@@ -138,10 +140,32 @@ static void stamp(run *r)
         r->last_t = t;
 }
 
+/* The same with a clock reading taken before the lock: keeps the read out
+ * of the critical section, which other workers wait on. */
+static void stamp_at(run *r, uint64_t now)
+{
+    uint64_t t = now - r->t0;
+    if (now > r->t0 && t > r->last_t)
+        r->last_t = t;
+}
+
+/* Hands n events to one set of callbacks. */
+static void deliver_one(const dusk_callbacks *cb, const dusk_event *ev, size_t n)
+{
+    if (cb->on_events)
+        cb->on_events(cb->ud, ev, n);
+    if (cb->on_event)
+        for (size_t k = 0; k < n; k++)
+            if (!cb->kinds || (cb->kinds & DUSK_EVMASK(ev[k].kind)))
+                cb->on_event(cb->ud, &ev[k]);
+}
+
 /* Builds an event stamped at the last stamp(), appends it to the stream and
  * keeps it for callbacks. Caller holds r->mu when threaded. */
 static void emit(run *r, worker *w, int kind, int64_t task, uint64_t nbytes, int status)
 {
+    if (!(r->want & DUSK_EVMASK(kind)))
+        return;
     dusk_event ev = {r->last_t, nbytes, r->held, task, w ? w->id : -1, kind, status,
                      r->run_index};
     if (r->stream)
@@ -151,18 +175,16 @@ static void emit(run *r, worker *w, int kind, int64_t task, uint64_t nbytes, int
             w->evbuf[w->nev++] = ev;
         else if (!w)
             for (size_t i = 0; i < r->ncbs; i++)
-                if (r->cbs[i].on_event)
-                    r->cbs[i].on_event(r->cbs[i].ud, &ev);
+                deliver_one(&r->cbs[i], &ev, 1);
     }
 }
 
 /* Hands the worker's kept events to on_event callbacks; no lock held. */
 static void deliver(run *r, worker *w)
 {
-    for (size_t k = 0; k < w->nev; k++)
+    if (w->nev)
         for (size_t i = 0; i < r->ncbs; i++)
-            if (r->cbs[i].on_event)
-                r->cbs[i].on_event(r->cbs[i].ud, &w->evbuf[k]);
+            deliver_one(&r->cbs[i], w->evbuf, w->nev);
     w->nev = 0;
 }
 
@@ -323,10 +345,11 @@ static void work(worker *w)
     dusk_value *tv = NULL;
     dusk_error terr;
 
+    uint64_t clock = r->listening ? now_ns() : 0;  /* read before locking */
     lock(r);
     for (;;) {
         if (r->listening)
-            stamp(r);
+            stamp_at(r, clock);
         if (t >= 0) {
             r->running--;
             if (tstatus)
@@ -363,17 +386,20 @@ static void work(worker *w)
         w->ndrop = 0;
         if (r->listening) {
             deliver(r, w);
-            for (size_t i = 0; i < r->ncbs; i++)
-                if (r->cbs[i].pretask)
-                    r->cbs[i].pretask(r->cbs[i].ud, t, w->id);
+            if (r->has_pretask)
+                for (size_t i = 0; i < r->ncbs; i++)
+                    if (r->cbs[i].pretask)
+                        r->cbs[i].pretask(r->cbs[i].ud, t, w->id);
         }
         terr.code = 0;
         terr.msg[0] = '\0';
         tstatus = execute(r, t, &tv, &terr);
-        if (r->listening)
+        if (r->has_posttask)
             for (size_t i = 0; i < r->ncbs; i++)
                 if (r->cbs[i].posttask)
                     r->cbs[i].posttask(r->cbs[i].ud, t, tv, tstatus, w->id);
+        if (r->listening)
+            clock = now_ns();
         lock(r);
     }
     unlock(r);
@@ -481,9 +507,17 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
     r->ncbs = opts->callbacks ? opts->ncallbacks : 0;
     r->stream = opts->stream;
     r->listening = r->ncbs > 0 || r->stream != NULL;
-    for (size_t i = 0; i < r->ncbs; i++)
-        if (r->cbs[i].on_event)
+    for (size_t i = 0; i < r->ncbs; i++) {
+        const dusk_callbacks *cb = &r->cbs[i];
+        if (cb->on_event || cb->on_events) {
             r->has_on_event = 1;
+            r->want |= cb->kinds ? cb->kinds : 0x7fu;
+        }
+        r->has_pretask |= cb->pretask != NULL;
+        r->has_posttask |= cb->posttask != NULL;
+    }
+    if (r->stream)
+        r->want = 0x7fu;  /* the stream is lossless: everything */
     for (int i = 0; i < nworkers; i++) {
         worker *w = &workers[i];
         w->r = r;

@@ -326,7 +326,7 @@ static void run_loop(builder build, runner run, const char *want,
     dusk_graph *g = build();
     assert_int_equal(dusk_graph_status(g, NULL), 0);
     dusk_stream *s = listeners ? dusk_stream_new() : NULL;
-    dusk_callbacks cb = {NULL, NULL, NULL, NULL, NULL, count_event};
+    dusk_callbacks cb = {.on_event = count_event};
     dusk_options o = mkopts(c, NULL);
     if (listeners) {
         o.stream = s;

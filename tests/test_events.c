@@ -372,7 +372,7 @@ static void test_run_begin_and_clock(void **state)
     for (int k = 0; k < 2; k++) {
         dusk_stream *s = dusk_stream_new();
         clock_probe p = {0};
-        dusk_callbacks cb = {&p, probe_start, NULL, NULL, NULL, probe_event};
+        dusk_callbacks cb = {.ud = &p, .start = probe_start, .on_event = probe_event};
         dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 3, &cb, 1, s, NULL};
         uint64_t before = dusk_now_ns();
         dusk_value *out = NULL;
@@ -394,6 +394,73 @@ static void test_run_begin_and_clock(void **state)
     assert_int_equal(dusk_graph_deps(g, z, &ids), 2);
     assert_int_equal(dusk_graph_deps(g, 99, &ids), DUSK_EINVAL);
     dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* kinds filters on_event; on_events gets every event in batches, in
+ * stream order per worker. */
+typedef struct {
+    atomic_size_t ends, others, batched, batches;
+} mask_probe;
+
+static void mask_event(void *ud, const dusk_event *ev)
+{
+    mask_probe *m = ud;
+    if (ev->kind == DUSK_EV_END)
+        atomic_fetch_add(&m->ends, 1);
+    else
+        atomic_fetch_add(&m->others, 1);
+}
+
+static void batch_events(void *ud, const dusk_event *ev, size_t n)
+{
+    mask_probe *m = ud;
+    for (size_t i = 1; i < n; i++)
+        assert_true(ev[i].t_ns >= ev[i - 1].t_ns);
+    assert_true(n > 0);
+    atomic_fetch_add(&m->batched, n);
+    atomic_fetch_add(&m->batches, 1);
+}
+
+static void test_kinds_and_batches(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (int k = 0; k < 2; k++) {
+        rdag r;
+        assert_int_equal(rdag_build(&r, 7, 200), 0);
+        mask_probe m1, m2;
+        atomic_init(&m1.ends, 0); atomic_init(&m1.others, 0);
+        atomic_init(&m1.batched, 0); atomic_init(&m1.batches, 0);
+        atomic_init(&m2.ends, 0); atomic_init(&m2.others, 0);
+        atomic_init(&m2.batched, 0); atomic_init(&m2.batches, 0);
+        dusk_callbacks cb[2];
+        memset(cb, 0, sizeof cb);
+        cb[0].ud = &m1;
+        cb[0].on_event = mask_event;
+        cb[0].kinds = DUSK_EVMASK(DUSK_EV_END);
+        cb[1].ud = &m2;
+        cb[1].on_events = batch_events;
+        dusk_stream *s = dusk_stream_new();
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, cb, 2, s, NULL};
+        dusk_value *out = NULL;
+        assert_int_equal(dusk_get(r.g, r.keys[r.n - 1], &o, &out, NULL), 0);
+        size_t ntasks = 0;
+        dusk_event ev[4096];
+        size_t n, total = 0;
+        while ((n = dusk_stream_drain(s, ev, 4096)) > 0) {
+            for (size_t i = 0; i < n; i++)
+                ntasks += ev[i].kind == DUSK_EV_END;
+            total += n;
+        }
+        assert_int_equal(atomic_load(&m1.ends), ntasks);
+        assert_int_equal(atomic_load(&m1.others), 0);
+        assert_int_equal(atomic_load(&m2.batched), total);
+        assert_true(atomic_load(&m2.batches) < total);  /* batched, not one by one */
+        dusk_value_unref(out);
+        dusk_stream_free(s);
+        rdag_free(&r);
+    }
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -548,8 +615,9 @@ static void cbrec_free(cbrec *r)
     free(r->post);
 }
 
-static const dusk_callbacks CBS = {NULL, cb_start, cb_pretask, cb_posttask,
-                                   cb_finish, cb_event};
+static const dusk_callbacks CBS = {.start = cb_start, .pretask = cb_pretask,
+                                   .posttask = cb_posttask, .finish = cb_finish,
+                                   .on_event = cb_event};
 
 /* Only function tasks here (no literal entries), so pretask/posttask run
  * once per task of the run. */
@@ -790,6 +858,7 @@ int main(void)
         cmocka_unit_test_teardown(test_kind_names, reset_alloc),
         cmocka_unit_test_teardown(test_event_sizes, reset_alloc),
         cmocka_unit_test_teardown(test_run_begin_and_clock, reset_alloc),
+        cmocka_unit_test_teardown(test_kinds_and_batches, reset_alloc),
         cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
         cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),
