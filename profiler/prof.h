@@ -108,6 +108,12 @@ typedef struct prun {
     _Atomic(pworker *) *slots;   /* PROF_MAX_WORKERS, created lazily */
     atomic_int nworkers;         /* highest id seen + 1 */
     atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
+    /* Keys and dependencies by task id, copied from the graph once, when
+     * the run finishes: reading them per task during the run would cost
+     * a cache miss a task on the workers' time. */
+    char *keytext;               /* all keys, NUL-terminated, in id order */
+    size_t *keyoff;              /* gsize entries into keytext */
+    size_t *depoff, *depids;     /* CSR: deps of t at depids[depoff[t]..depoff[t+1]) */
 } prun;
 
 typedef struct raw_sample {

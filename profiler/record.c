@@ -138,22 +138,18 @@ static int func_number(pworker *w, const dusk_graph *g, int64_t t, uint64_t *num
 static void record_end(dusk_profiler *p, prun *r, pworker *w, const dusk_event *ev)
 {
     const dusk_graph *g = r->g;
-    const char *key = dusk_graph_key(g, ev->task);
+    /* The key and the dependencies come from the run's table, made when
+     * it finishes (see copy_keys): none of them is read here. */
+    const char *key = "";
     const int64_t *ids = NULL;
     int64_t nd = 0;
     uint64_t fn;
-    if (!key)
-        key = "";
+    (void)p;
     if (func_number(w, g, ev->task, &fn) != 0) {
         w->lost++;
         return;
     }
-    if (p->o.record & DUSK_PROF_TASKS) {
-        nd = dusk_graph_deps(g, ev->task, &ids);
-        if (nd < 0)
-            nd = 0;
-    }
-    size_t klen = strlen(key);
+    size_t klen = 0;
     unsigned char *o = log_room(w, 1 + 6 * 10 + klen + 1 + 10 + (size_t)nd * 10 + 10);
     if (!o) {
         w->lost++;
@@ -409,6 +405,51 @@ static void cb_event(void *ud, const dusk_event *ev)
     }
 }
 
+/* The run's keys and dependencies, by task id, in one sequential pass
+ * over the graph while it is still there. */
+static void copy_keys(prun *r)
+{
+    const dusk_graph *g = r->g;
+    size_t n = r->gsize, text = 0, ndeps = 0;
+    for (size_t t = 0; t < n; t++) {
+        const char *k = dusk_graph_key(g, (int64_t)t);
+        const int64_t *ids;
+        int64_t nd = dusk_graph_deps(g, (int64_t)t, &ids);
+        text += (k ? strlen(k) : 0) + 1;
+        ndeps += nd > 0 ? (size_t)nd : 0;
+    }
+    r->keytext = dusk_malloc(text ? text : 1);
+    r->keyoff = dusk_malloc((n ? n : 1) * sizeof *r->keyoff);
+    r->depoff = dusk_malloc((n + 1) * sizeof *r->depoff);
+    r->depids = dusk_malloc((ndeps ? ndeps : 1) * sizeof *r->depids);
+    if (!r->keytext || !r->keyoff || !r->depoff || !r->depids) {
+        dusk_free(r->keytext);
+        dusk_free(r->keyoff);
+        dusk_free(r->depoff);
+        dusk_free(r->depids);
+        r->keytext = NULL;
+        r->keyoff = r->depoff = r->depids = NULL;
+        atomic_fetch_add(&r->lost, 1);
+        return;
+    }
+    size_t at = 0, d = 0;
+    for (size_t t = 0; t < n; t++) {
+        const char *k = dusk_graph_key(g, (int64_t)t);
+        size_t len = k ? strlen(k) : 0;
+        r->keyoff[t] = at;
+        if (len)
+            memcpy(r->keytext + at, k, len);
+        r->keytext[at + len] = '\0';
+        at += len + 1;
+        const int64_t *ids;
+        int64_t nd = dusk_graph_deps(g, (int64_t)t, &ids);
+        r->depoff[t] = d;
+        for (int64_t i = 0; i < nd; i++)
+            r->depids[d++] = (size_t)ids[i];
+    }
+    r->depoff[n] = d;
+}
+
 static void cb_finish(void *ud, int status)
 {
     dusk_profiler *p = ud;
@@ -424,6 +465,8 @@ static void cb_finish(void *ud, int status)
     }
     if (!p->block)
         sampler_stop(p);   /* its last sample still sees the run */
+    if (r->g && (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE)))
+        copy_keys(r);
     p->active = NULL;
     r->g = NULL;
     if (p->pending_tail)
@@ -518,6 +561,10 @@ static void free_run(prun *r)
             free_worker(w);
     }
     dusk_free(r->slots);
+    dusk_free(r->keytext);
+    dusk_free(r->keyoff);
+    dusk_free(r->depoff);
+    dusk_free(r->depids);
     dusk_free(r);
 }
 
@@ -784,8 +831,8 @@ typedef struct relrec {
 
 /* Decodes w's log: records into out (run times), releases into rel.
  * Returns 0 or DUSK_ENOMEM. */
-static int decode_worker(dusk_profiler *p, pworker *w, int32_t worker, dusk_task_record *out,
-                         size_t *nout, relrec *rel, size_t *nrel)
+static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t worker,
+                         dusk_task_record *out, size_t *nout, relrec *rel, size_t *nrel)
 {
     const char *names[2] = {"(value)", "(alias)"};
     const char **fn = dusk_malloc((w->nfuncs + 2) * sizeof *fn);
@@ -825,6 +872,28 @@ static int decode_worker(dusk_profiler *p, pworker *w, int32_t worker, dusk_task
         r->key = (const char *)q;
         q += strlen(r->key) + 1;
         uint64_t nd = get_u(&q);
+        if (run->keytext && r->task >= 0 && (size_t)r->task < run->gsize) {
+            /* recorded live: the key and dependencies are in the run's
+             * table, which goes with the run; copied into the profile */
+            size_t t = (size_t)r->task;
+            const char *k = run->keytext + run->keyoff[t];
+            size_t len = strlen(k);
+            char *kc = prof__arena_alloc(&p->mem, len + 1);
+            size_t m = run->depoff[t + 1] - run->depoff[t];
+            size_t *deps = m ? prof__arena_alloc(&p->mem, m * sizeof *deps) : NULL;
+            if (!kc || (m && !deps)) {
+                dusk_free(fn);
+                return DUSK_ENOMEM;
+            }
+            memcpy(kc, k, len + 1);
+            if (m)
+                memcpy(deps, run->depids + run->depoff[t], m * sizeof *deps);
+            r->key = kc;
+            r->deps = deps;
+            r->ndeps = (uint32_t)m;
+        } else if (!r->key[0] && !run->keytext && run->gsize) {
+            r->key = "(unknown)";  /* the table could not be allocated */
+        }
         if (nd) {
             size_t *deps = prof__arena_alloc(&p->mem, nd * sizeof *deps);
             if (!deps) {
@@ -908,7 +977,7 @@ static int merge_run(dusk_profiler *p, prun *r)
         if (!w)
             continue;
         size_t first = k;
-        if ((rc = decode_worker(p, w, i, tmp, &k, rel, &nrel)) != 0)
+        if ((rc = decode_worker(p, r, w, i, tmp, &k, rel, &nrel)) != 0)
             goto fail;
         if (k > first)
             heap[nh++] = (cursor){first, k};
