@@ -82,3 +82,51 @@ void dusk_alloc_fail_after(long n)
 unsigned long dusk_alloc_calls(void) { return atomic_load(&calls); }
 
 long dusk_alloc_live(void) { return atomic_load(&live); }
+
+/* Sanitizer builds only, and here because every dusk program links this
+ * file (a weak reference from the sanitizer runtime would not pull in an
+ * object of its own from libdusk.a). viz and the profiler draw text
+ * through Graphviz's pango plugin, cairo, pango and fontconfig, which
+ * (1) keep font caches for the life of the process, stored in ways
+ * LeakSanitizer cannot follow, so it reports them at exit (the same list as
+ * tests/data/viz/valgrind.supp), and (2) hand fonts from pango's loading
+ * thread through glib's futex-based locks, which ThreadSanitizer cannot
+ * see. These suppressions name only those libraries; they are weak, so a
+ * program's own win. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DUSK__ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define DUSK__TSAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DUSK__ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define DUSK__TSAN 1
+#endif
+#endif
+#ifdef DUSK__ASAN
+const char *__lsan_default_suppressions(void) __attribute__((weak));
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n"
+           "leak:libpango-1.0.so\n"
+           "leak:libpangoft2-1.0.so\n"
+           "leak:libpangocairo-1.0.so\n"
+           "leak:libgvplugin_pango.so\n"
+           "leak:gvconfig\n";
+}
+#endif
+#ifdef DUSK__TSAN
+const char *__tsan_default_suppressions(void) __attribute__((weak));
+const char *__tsan_default_suppressions(void)
+{
+    return "race:libfontconfig.so\n"
+           "race:libglib-2.0.so\n"
+           "race:libpango-1.0.so\n"
+           "race:libpangoft2-1.0.so\n"
+           "race:libpangocairo-1.0.so\n";
+}
+#endif

@@ -249,7 +249,7 @@ static int parse_chunks(const char *text, chunk_spec *s)
     memset(s, 0, sizeof *s);
     const char *p = text ? text : "auto";
     skip_ws(&p);
-    int rc;
+    int rc = 0;
     if (*p == '(') {
         /* a tuple of entries, or one explicit tuple for a 1-d array */
         const char *q = p + 1;
@@ -263,25 +263,8 @@ static int parse_chunks(const char *text, chunk_spec *s)
             if ((rc = parse_entry(&p, s, 0)) < 0)
                 return rc;
             s->n = 1;
-        } else if (!nested) {
-            /* (5, 5) is sizes per axis; ((5, 5),) would be explicit */
-            p++;
-            for (;;) {
-                skip_ws(&p);
-                if (*p == ')') {
-                    p++;
-                    break;
-                }
-                if (s->n == DUSK_MAXDIMS || (rc = parse_entry(&p, s, s->n)) < 0)
-                    return rc == -2 ? -2 : -1;
-                s->n++;
-                skip_ws(&p);
-                if (*p == ',')
-                    p++;
-                else if (*p != ')')
-                    return -1;
-            }
         } else {
+            /* (5, 5): one entry per axis; ((5, 5), (3,)): explicit sizes */
             p++;
             for (;;) {
                 skip_ws(&p);

@@ -28,31 +28,8 @@
 
 #define HALF_PI 1.57079632679489661923
 
-/* Sanitizer builds only. cairo draws text through fontconfig, whose font
- * caches live as long as the process; they are stored as offsets that
- * LeakSanitizer cannot follow, so it reports them at exit. These default
- * suppressions are weak (a program's own win) and name the same libraries
- * as viz/gv.c's, so that either copy serves a program that links both. */
-#if defined(__SANITIZE_ADDRESS__)
-#define PROF_ASAN 1
-#endif
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define PROF_ASAN 1
-#endif
-#endif
-#ifdef PROF_ASAN
-const char *__lsan_default_suppressions(void) __attribute__((weak));
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n"
-           "leak:libpango-1.0.so\n"
-           "leak:libpangoft2-1.0.so\n"
-           "leak:libpangocairo-1.0.so\n"
-           "leak:libgvplugin_pango.so\n"
-           "leak:gvconfig\n";
-}
-#endif
+/* The sanitizer suppressions for fontconfig's caches are in core/alloc.c,
+ * which every dusk program links. */
 
 static const double palette[20][3] = {
     {0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},

@@ -32,52 +32,8 @@
 #include "dusk/alloc.h"
 #include "scene.h"
 
-/* Sanitizer builds only. Graphviz measures text through its pango plugin,
- * pango and fontconfig, which (1) keep caches for the process that
- * LeakSanitizer reports as leaks at exit (the same list as
- * tests/data/viz/valgrind.supp, in LSan's words), and (2) hand the font
- * cache from pango's font-loading thread to the caller through glib's
- * futex-based locks, which ThreadSanitizer cannot see, so it reports races
- * inside those libraries. These default suppressions name only those
- * libraries; they are weak, so a program's own __lsan_/__tsan_default_
- * suppressions win. */
-#if defined(__SANITIZE_ADDRESS__)
-#define DUSK__ASAN 1
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define DUSK__TSAN 1
-#endif
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DUSK__ASAN 1
-#endif
-#if __has_feature(thread_sanitizer)
-#define DUSK__TSAN 1
-#endif
-#endif
-#ifdef DUSK__ASAN
-const char *__lsan_default_suppressions(void) __attribute__((weak));
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n"
-           "leak:libpango-1.0.so\n"
-           "leak:libpangoft2-1.0.so\n"
-           "leak:libpangocairo-1.0.so\n"
-           "leak:libgvplugin_pango.so\n"
-           "leak:gvconfig\n";
-}
-#endif
-#ifdef DUSK__TSAN
-const char *__tsan_default_suppressions(void) __attribute__((weak));
-const char *__tsan_default_suppressions(void)
-{
-    return "race:libfontconfig.so\n"
-           "race:libglib-2.0.so\n"
-           "race:libpango-1.0.so\n"
-           "race:libpangoft2-1.0.so\n"
-           "race:libpangocairo-1.0.so\n";
-}
-#endif
+/* The sanitizer suppressions for Graphviz's and pango's caches are in
+ * core/alloc.c, which every dusk program links. */
 
 static pthread_mutex_t gv_mu = PTHREAD_MUTEX_INITIALIZER;
 

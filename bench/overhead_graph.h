@@ -1,0 +1,89 @@
+/*
+** bench/overhead_graph.h — the graph of the scheduler-overhead benchmark,
+** shared by bench/overhead.c and bench/profile.c (private to bench/)
+**
+** 100,000 independent `inc` tasks and a binary tree of `add` tasks summing
+** them level by level, an odd element carried up by an `identity` task:
+** 100,000 inc + 99,999 add + 7 identity = 200,006 tasks.
+*/
+#ifndef DUSK_BENCH_OVERHEAD_GRAPH_H
+#define DUSK_BENCH_OVERHEAD_GRAPH_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <dusk.h>
+
+enum { NLEAVES = 100000 };
+#define NTASKS 200006u          /* 100000 inc + 99999 add + 7 identity */
+#define SUM INT64_C(5000050000) /* sum of i + 1 for i < NLEAVES */
+
+static int failures;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    failures++;
+}
+
+/* Builds the graph; *root gets the root's key (static storage). */
+static dusk_graph *build(const char **root, size_t *ninc, size_t *nadd, size_t *nid)
+{
+    static char rootkey[48];
+    dusk_graph *g = dusk_graph_new();
+    char (*level)[48] = malloc(sizeof *level * NLEAVES);
+    char key[48];
+    size_t n = NLEAVES;
+
+    if (!g || !level) {
+        free(level);
+        dusk_graph_free(g);
+        return NULL;
+    }
+    *ninc = *nadd = *nid = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(level[i], sizeof level[i], "inc-%zu", i);
+        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+        (*ninc)++;
+    }
+    for (int depth = 1; n > 1; depth++) {
+        size_t m = 0;
+        for (size_t i = 0; i + 1 < n; i += 2, m++) {
+            snprintf(key, sizeof key, "add-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            memcpy(level[m], key, sizeof key);
+            (*nadd)++;
+        }
+        if (n % 2) {
+            snprintf(key, sizeof key, "carry-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            memcpy(level[m], key, sizeof key);
+            m++;
+            (*nid)++;
+        }
+        n = m;
+    }
+    memcpy(rootkey, level[0], sizeof rootkey);
+    *root = rootkey;
+    free(level);
+    return g;
+}
+
+#endif /* DUSK_BENCH_OVERHEAD_GRAPH_H */
