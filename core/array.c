@@ -37,6 +37,8 @@ static dusk_array noctx_array = {.status = DUSK_EINVAL,
 
 dusk_ctx *dusk_ctx_new(void) { return dusk_calloc(1, sizeof(dusk_ctx)); }
 
+static int next_index(int ndim, const int64_t *nb, int64_t *idx);
+
 static void layer_free(layer *L)
 {
     if (L->data_free)
@@ -1050,6 +1052,55 @@ static int params_input_offsets(kparams *kp, const dusk_array *a)
     return 0;
 }
 
+/* The input blocks lo..hi (per axis) that output block idx of a rechunk
+ * overlaps, from the boundaries in kp. */
+static void rechunk_range(const kparams *kp, const int64_t *in_nb, int ndim, const int64_t *idx,
+                          int64_t *lo, int64_t *hi)
+{
+    for (int d = 0; d < ndim; d++) {
+        int64_t s = kp->off[d][idx[d]], e = kp->off[d][idx[d] + 1];
+        const int64_t *io = kp->in_off[d];
+        lo[d] = 0;
+        while (io[lo[d] + 1] <= s && lo[d] + 1 < in_nb[d])
+            lo[d]++;
+        hi[d] = lo[d];
+        while (hi[d] + 1 < in_nb[d] && io[hi[d] + 1] < e)
+            hi[d]++;
+    }
+}
+
+/* Whether input block j is wholly inside output block idx. */
+static int rechunk_whole(const kparams *kp, int ndim, const int64_t *idx, const int64_t *j)
+{
+    for (int d = 0; d < ndim; d++)
+        if (kp->in_off[d][j[d]] < kp->off[d][idx[d]] ||
+            kp->in_off[d][j[d] + 1] > kp->off[d][idx[d] + 1])
+            return 0;
+    return 1;
+}
+
+/* Dask's rechunk in one step: per output block a 'rechunk-merge' task
+ * (an alias when one piece makes it), and a 'rechunk-split' task for
+ * every piece that is only part of an input block. Returns the number of
+ * split tasks. */
+static int64_t rechunk_splits(const kparams *kp, const int64_t *in_nb, int ndim,
+                              const int64_t *out_nb)
+{
+    int64_t idx[DUSK_MAXDIMS] = {0}, n = 0;
+    do {
+        int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], j[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS], k[DUSK_MAXDIMS] = {0};
+        rechunk_range(kp, in_nb, ndim, idx, lo, hi);
+        for (int d = 0; d < ndim; d++)
+            cnt[d] = hi[d] - lo[d] + 1;
+        do {
+            for (int d = 0; d < ndim; d++)
+                j[d] = lo[d] + k[d];
+            n += !rechunk_whole(kp, ndim, idx, j);
+        } while (next_index(ndim, cnt, k));
+    } while (next_index(ndim, out_nb, idx));
+    return n;
+}
+
 dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -1074,14 +1125,26 @@ dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
         dusk_value_unref(pv);
         pv = NULL;
     }
+    /* the split tasks' own parameters (their display name differs) */
+    kparams *skp = NULL;
+    dusk_value *spv = pv ? dusk__params_new(K_RSPLIT, "rechunk-split", a->dtype, 0, NULL, NULL, &skp)
+                         : NULL;
+    if (!spv) {
+        dusk_value_unref(pv);
+        pv = NULL;
+    }
     /* layer_new takes pv over, also when it fails */
     layer *L = pv ? dusk__layer_new(a->ctx, "rechunk-merge", tok, L_GATHER, pv, a->ndim, a->shape, nb,
                               a->dtype)
                   : NULL;
     dusk_array *r;
     if (!L) {
+        dusk_value_unref(spv);
         r = dusk__array_oom(a->ctx, "rechunk");
     } else {
+        L->data = spv;
+        L->data_free = (void (*)(void *))dusk_value_unref;
+        L->ntasks += rechunk_splits(kp, a->nb, a->ndim, nb);
         dusk__layer_input(L, a->L);
         r = dusk__array_new(a->ctx, L, a->ndim, a->shape, per, nb, a->dtype);
     }
@@ -1494,6 +1557,73 @@ static dusk_arg *index_arg(int ndim, const int64_t *idx)
     return dusk_lit(dusk_tuple_of((size_t)ndim, items));
 }
 
+/* Output block idx of a rechunk (see rechunk_splits): its split tasks,
+ * then its merge task or alias. */
+static int emit_rechunk(dusk_graph *g, const layer *L, const kparams *kp, const int64_t *idx,
+                        const char *key, int64_t *splits)
+{
+    const layer *in = L->in[0];
+    int nd = in->ndim;
+    int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS], k[DUSK_MAXDIMS] = {0};
+    rechunk_range(kp, in->nb, nd, idx, lo, hi);
+    int64_t npieces = 1;
+    for (int d = 0; d < nd; d++) {
+        cnt[d] = hi[d] - lo[d] + 1;
+        npieces *= cnt[d];
+    }
+    dusk_arg **items = dusk_malloc((size_t)npieces * sizeof *items);
+    if (!items)
+        return DUSK_ENOMEM;
+    const char *tok = L->name + strlen("rechunk-merge-");
+    char split_name[64], first[512];
+    snprintf(split_name, sizeof split_name, "rechunk-split-%s", tok);
+    int64_t m = 0;
+    int rc = 0;
+    do {
+        int64_t j[DUSK_MAXDIMS];
+        for (int d = 0; d < nd; d++)
+            j[d] = lo[d] + k[d];
+        char ik[512], pk[512];
+        dusk_key_tuple(ik, sizeof ik, in->name, nd, j);
+        if (rechunk_whole(kp, nd, idx, j)) {
+            snprintf(pk, sizeof pk, "%s", ik);
+        } else {
+            /* the part of input block j inside this block, as (start,
+             * stop) pairs relative to block j */
+            dusk_value *sl[2 * DUSK_MAXDIMS];
+            for (int d = 0; d < nd; d++) {
+                int64_t bs = kp->in_off[d][j[d]], be = kp->in_off[d][j[d] + 1];
+                int64_t s0 = kp->off[d][idx[d]] > bs ? kp->off[d][idx[d]] : bs;
+                int64_t e0 = kp->off[d][idx[d] + 1] < be ? kp->off[d][idx[d] + 1] : be;
+                sl[2 * d] = dusk_int(s0 - bs);
+                sl[2 * d + 1] = dusk_int(e0 - bs);
+            }
+            int64_t c = (*splits)++;
+            dusk_key_tuple(pk, sizeof pk, split_name, 1, &c);
+            rc = dusk_task(g, pk, &((const kparams *)dusk_opaque_ptr(L->data))->func,
+                           dusk_lit(dusk_value_ref(L->data)),
+                           dusk_lit(dusk_tuple_of((size_t)(2 * nd), sl)), dusk_ref(ik));
+        }
+        if (m == 0)
+            snprintf(first, sizeof first, "%s", pk);
+        items[m++] = dusk_ref(pk);
+    } while (!rc && next_index(nd, cnt, k));
+    if (rc || m == 1) {
+        for (int64_t i = 0; i < m; i++)
+            dusk_arg_free(items[i]);
+        dusk_free(items);
+        return rc ? rc : dusk_graph_alias(g, key, first);
+    }
+    dusk_value *cv[DUSK_MAXDIMS];
+    for (int d = 0; d < nd; d++)
+        cv[d] = dusk_int(cnt[d]);
+    dusk_arg *list = dusk_listv((size_t)m, items);
+    dusk_free(items);
+    return dusk_task(g, key, &kp->func, dusk_lit(dusk_value_ref(L->params)),
+                     index_arg(L->ndim, idx), list,
+                     dusk_lit(dusk_tuple_of((size_t)nd, cv)));
+}
+
 static void emit_layer(layer *L, void *ud)
 {
     emit_state *st = ud;
@@ -1504,10 +1634,14 @@ static void emit_layer(layer *L, void *ud)
         return;
     }
     const kparams *kp = dusk_opaque_ptr(L->params);
-    int64_t idx[DUSK_MAXDIMS] = {0};
+    int64_t idx[DUSK_MAXDIMS] = {0}, splits = 0;
     do {
         char key[512];
         dusk_key_tuple(key, sizeof key, L->name, L->ndim, idx);
+        if (L->kind == L_GATHER) {
+            st->rc = emit_rechunk(st->g, L, kp, idx, key, &splits);
+            continue;
+        }
         dusk_arg *args[2 + DUSK__MAXIN];
         size_t nargs = 0;
         args[nargs++] = dusk_lit(dusk_value_ref(L->params));
@@ -1528,21 +1662,11 @@ static void emit_layer(layer *L, void *ud)
                 args[nargs++] = dusk_ref(ik);
             }
         } else {
-            /* L_REDUCE: a group along the reduced axes; L_GATHER: every
-             * input block overlapping this block. */
+            /* L_REDUCE: a group along the reduced axes */
             const layer *in = L->in[0];
             int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS];
             for (int d = 0; d < in->ndim; d++) {
-                if (L->kind == L_GATHER) {
-                    int64_t s = kp->off[d][idx[d]], e = kp->off[d][idx[d] + 1];
-                    const int64_t *io = kp->in_off[d];
-                    lo[d] = 0;
-                    while (io[lo[d] + 1] <= s && lo[d] + 1 < in->nb[d])
-                        lo[d]++;
-                    hi[d] = lo[d];
-                    while (hi[d] + 1 < in->nb[d] && io[hi[d] + 1] < e)
-                        hi[d]++;
-                } else if (L->split[d]) {
+                if (L->split[d]) {
                     int64_t o = L->out_axis[d] >= 0 ? idx[L->out_axis[d]] : 0;
                     lo[d] = o * L->split[d];
                     hi[d] = lo[d] + L->split[d] - 1;

@@ -26,7 +26,7 @@ typedef enum {
     K_GET_H5, K_GET_BUF,
     K_BINOP, K_BINOP_SCALAR, K_UNOP, K_ASTYPE, K_TRANSPOSE,
     K_RED_CHUNK, K_RED_COMBINE, K_RED_AGG,
-    K_RECHUNK, K_STORE, K_CUSTOM
+    K_RECHUNK, K_RSPLIT, K_STORE, K_CUSTOM
 } kkind;
 
 typedef struct kparams kparams;
@@ -60,7 +60,9 @@ struct kparams {
 
 /* L_BLOCKS: one task per output block, reading one block of each input.
  * L_REDUCE: each output block reads a group of input blocks (a list).
- * L_GATHER: each output block reads every input block it overlaps.
+ * L_GATHER: a rechunk, as Dask builds it: each output block merges the
+ *   pieces of the input blocks it overlaps, split off by tasks of their
+ *   own where a piece is only part of a block.
  * L_ORIGINAL: one string key holding a value.
  * L_CUSTOM: the layer's inputs() callback says what each block reads. */
 typedef enum { L_BLOCKS, L_REDUCE, L_GATHER, L_ORIGINAL, L_CUSTOM } lkind;

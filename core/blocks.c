@@ -214,7 +214,9 @@ static int gather(const kparams *kp, const dusk_value *index, const dusk_value *
             int64_t a0 = bs > start[d] ? bs : start[d];
             int64_t a1 = be < start[d] + shape[d] ? be : start[d] + shape[d];
             ov[d] = a1 - a0;
-            s0[d] = a0 - bs;
+            /* a piece split off already is exactly the overlap; a whole
+             * input block starts at bs */
+            s0[d] = dusk_ndarray_shape(b)[d] == ov[d] ? 0 : a0 - bs;
             dst0[d] = a0 - start[d];
             total *= ov[d] > 0 ? ov[d] : 0;
         }
@@ -245,6 +247,32 @@ static int gather(const kparams *kp, const dusk_value *index, const dusk_value *
     }
     *out = v;
     return 0;
+}
+
+/* The part of a block given by (start, stop) pairs per axis, copied. */
+static int split_block(const dusk_value *slices, const dusk_value *block, dusk_value **out,
+                       dusk_error *err)
+{
+    int nd = dusk_ndarray_ndim(block);
+    if (dusk_tuple_len(slices) != (size_t)(2 * nd))
+        return dusk_error_set(err, DUSK_EINVAL, "rechunk-split: %zu bounds for %d axes",
+                              dusk_tuple_len(slices), nd);
+    const int64_t *st = dusk_ndarray_strides(block);
+    int64_t shape[DUSK_MAXDIMS], offset = 0;
+    for (int d = 0; d < nd; d++) {
+        int64_t a = dusk_value_int(dusk_tuple_get(slices, (size_t)(2 * d)));
+        int64_t b = dusk_value_int(dusk_tuple_get(slices, (size_t)(2 * d + 1)));
+        if (a < 0 || b < a || b > dusk_ndarray_shape(block)[d])
+            return dusk_error_set(err, DUSK_EINVAL, "rechunk-split: bounds out of the block");
+        shape[d] = b - a;
+        offset += a * st[d];
+    }
+    dusk_value *view = dusk_ndarray_view((dusk_value *)block, nd, shape, st, offset);
+    if (!view)
+        return oom(err);
+    int rc = dusk__nd_astype(view, dusk_ndarray_dtype(block), out, err);
+    dusk_value_unref(view);
+    return rc;
 }
 
 static int store(const kparams *kp, const dusk_value *index, const dusk_value *block,
@@ -334,6 +362,10 @@ int dusk__block_task(dusk_value *const *args, size_t nargs, dusk_value **out,
     }
     case K_RECHUNK:
         return gather(kp, index, in0, out, err);
+    case K_RSPLIT:
+        if ((rc = want_ndarray(in0, kp->opname, err)))
+            return rc;
+        return split_block(index, in0, out, err);
     case K_STORE:
         if ((rc = want_ndarray(in0, kp->opname, err)))
             return rc;

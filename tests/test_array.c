@@ -1525,6 +1525,57 @@ static void test_astype(void **state)
     assert_array_error(dusk_array_astype(x, (dusk_dtype)-1), DUSK_EINVAL, "dtype");
 }
 
+/* Rechunk builds what Dask 2022.12 builds in one step: a 'rechunk-merge'
+ * task per output block and a 'rechunk-split' task per piece that is only
+ * part of an input block (counts from Dask itself). */
+static void test_rechunk_dask_structure(void **state)
+{
+    (void)state;
+    static const struct {
+        int nd;
+        int64_t shape[3];
+        const char *from, *to;
+        size_t merge, split;
+    } c[] = {
+        {2, {15, 15}, "(5, 5)", "(3, 15)", 5, 21},
+        {2, {15, 15}, "(5, 5)", "(4, 6)", 12, 30},
+        {2, {15, 15}, "(5, 5)", "((1, 14), (15,))", 2, 6},
+        {2, {15, 15}, "(5, 5)", "(-1, 2)", 8, 27},
+        {2, {15, 15}, "(3, 7)", "(15, 15)", 1, 0},
+        {1, {13}, "5", "((2, 2, 9),)", 3, 3},
+        {3, {5, 6, 7}, "(2, 3, 4)", "(3, 2, 5)", 12, 48},
+        {1, {225}, "50", "((30, 30, 60, 105),)", 4, 6},
+    };
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+        dusk_shape s = {c[k].nd, {0}};
+        memcpy(s.v, c[k].shape, sizeof c[k].shape);
+        dusk_array *a = dusk_ones(ctx, s, c[k].from, DUSK_F8);
+        dusk_array *y = dusk_array_rechunk(a, c[k].to);
+        assert_int_equal(dusk_array_status(y, NULL), 0);
+        dusk_graph *g = NULL;
+        assert_int_equal(dusk_array_graph(y, &g, NULL), 0);
+        size_t merge = 0, split = 0;
+        for (size_t t = 0; t < dusk_graph_size(g); t++) {
+            char op[64];
+            dusk_key_split(dusk_graph_key(g, (int64_t)t), op, sizeof op);
+            merge += strcmp(op, "rechunk-merge") == 0;
+            split += strcmp(op, "rechunk-split") == 0;
+        }
+        if (merge != c[k].merge || split != c[k].split)
+            fail_msg("rechunk %s -> %s: merge %zu split %zu, Dask %zu %zu", c[k].from, c[k].to,
+                     merge, split, c[k].merge, c[k].split);
+        assert_int_equal(dusk_array_ntasks(y), (int64_t)dusk_graph_size(g));
+        /* and the values come through: ones everywhere */
+        dusk_value *v = NULL;
+        assert_int_equal(dusk_array_compute(y, NULL, &v, NULL), 0);
+        const double *d = dusk_ndarray_data(v);
+        for (int64_t i = 0; i < dusk_ndarray_size(v); i++)
+            assert_true(d[i] == 1.0);
+        dusk_value_unref(v);
+        dusk_graph_free(g);
+    }
+}
+
 static void test_rechunk(void **state)
 {
     (void)state;
@@ -3028,6 +3079,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_ctx_and_error_propagation),
+        T(test_rechunk_dask_structure),
         T(test_null_context),
         T(test_bad_shapes_and_dtypes),
         T(test_chunks_auto),
