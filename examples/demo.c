@@ -316,6 +316,24 @@ static void report_functions(const watcher *w, const dusk_graph *g)
                ns[k] / 1e6, ns[k] / 1e3 / (double)count[k]);
 }
 
+/* mkdir -p: the output folder and the folders above it. */
+static void make_dirs(const char *dir)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0777);
+            *p = '/';
+        }
+    if (mkdir(path, 0777) != 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        fprintf(stderr, "dusk-demo: cannot make the folder '%s'\n", dir);
+        exit(1);
+    }
+}
+
 /* What the profiler recorded of the threaded run: its summary, a Chrome
  * trace (Perfetto, chrome://tracing), a timeline chart and an offline HTML
  * report with the graph coloured by duration. */
@@ -323,9 +341,7 @@ static void profile_outputs(dusk_profiler *prof, dusk_graph *g, const char *dir)
 {
     dusk_error err = DUSK_ERROR_INIT;
     char trace[4200], chart[4200], report[4200];
-    struct stat st;
-    if (mkdir(dir, 0777) != 0 && stat(dir, &st) != 0)
-        die(dir, DUSK_EIO, NULL);
+    make_dirs(dir);
     snprintf(trace, sizeof trace, "%s/trace.json", dir);
     snprintf(chart, sizeof chart, "%s/timeline.png", dir);
     snprintf(report, sizeof report, "%s/report.html", dir);
@@ -520,8 +536,7 @@ static void array_demo(const demo_opts *o)
     dusk_error err = DUSK_ERROR_INIT;
     struct stat st;
     printf("\n== the lecture's array demo: r = x - x.mean(axis=0)\n");
-    if (mkdir(o->dir, 0777) != 0 && stat(o->dir, &st) != 0)
-        die(o->dir, DUSK_EIO, NULL);
+    make_dirs(o->dir);
     snprintf(input, sizeof input, "%s", o->input ? o->input : "");
     if (!o->input) {
         snprintf(input, sizeof input, "%s/rnd_data.hdf5", o->dir);
