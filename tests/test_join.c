@@ -21,6 +21,7 @@
 #include "dusk.h"
 #include "dusk/array.h"
 #include "test_util.h"
+#include "ops_util.h"
 #include "array.h"  /* core's DUSK__MAXIN: inputs a layer may read */
 
 /* --- helpers ------------------------------------------------------------------ */
@@ -92,18 +93,6 @@ static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t 
     return b;
 }
 
-static dusk_value *compute_with(dusk_array *a, dusk_sched_kind kind)
-{
-    dusk_options o = DUSK_OPTIONS_INIT;
-    o.scheduler = kind;
-    o.workers = kind == DUSK_SCHED_THREADS ? 3 : 1;
-    dusk_value *v = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    if (dusk_array_compute(a, &o, &v, &err))
-        fail_msg("compute %s: %s", dusk_array_name(a), err.msg);
-    return v;
-}
-
 static int64_t count_op(const dusk_array *a, const char *op)
 {
     dusk_layer_info li[256];
@@ -114,33 +103,6 @@ static int64_t count_op(const dusk_array *a, const char *op)
         if (strcmp(li[i].op, op) == 0)
             t += li[i].ntasks;
     return t;
-}
-
-static void chunks_text(const dusk_array *a, char *buf, size_t n)
-{
-    size_t len = (size_t)snprintf(buf, n, "(");
-    for (int d = 0; d < dusk_array_ndim(a); d++) {
-        len += (size_t)snprintf(buf + len, n - len, d ? ", (" : "(");
-        for (int64_t k = 0; k < dusk_array_numblocks(a, d); k++)
-            len += (size_t)snprintf(buf + len, n - len, k ? " %" PRId64 "," : "%" PRId64 ",",
-                                    dusk_array_chunks(a, d)[k]);
-        len += (size_t)snprintf(buf + len, n - len, ")");
-    }
-    if (dusk_array_ndim(a) == 1)
-        len += (size_t)snprintf(buf + len, n - len, ",");
-    snprintf(buf + len, n - len, ")");
-}
-
-static void assert_error(const dusk_array *a, int code, const char *frag1, const char *frag2)
-{
-    dusk_error err = DUSK_ERROR_INIT;
-    int rc = dusk_array_status(a, &err);
-    if (rc != code)
-        fail_msg("expected error %d, got %d (%s)", code, rc, err.msg);
-    if (frag1)
-        assert_contains(err.msg, frag1);
-    if (frag2)
-        assert_contains(err.msg, frag2);
 }
 
 /* --- the reference ------------------------------------------------------------ */
