@@ -311,6 +311,29 @@ static void join_token(char tok[33], const char *what, dusk_array *const *arrs, 
 
 /* --- concatenate ----------------------------------------------------------------- */
 
+/* The array of a join layer L, or an out-of-memory array when L is NULL: L reads
+ * the distinct layers of arrs through inputs(), with plan j, which it owns
+ * from here on (freed here when L is NULL). */
+static dusk_array *join_array(dusk_ctx *ctx, layer *L, void *j,
+                              int (*inputs)(const layer *, const int64_t *, dusk_arg **),
+                              const char *what, dusk_array *const *arrs, int n, int ndim,
+                              const int64_t *shape, int64_t *const *chunks, const int64_t *nb,
+                              dusk_dtype dtype)
+{
+    if (!L) {
+        join_plan_free(j);
+        return dusk__array_oom(ctx, what);
+    }
+    L->inputs = inputs;
+    L->data = j;
+    L->data_free = join_plan_free;
+    layer *ins[DUSK__MAXIN];
+    int m = distinct_layers(arrs, n, ins, DUSK__MAXIN);
+    for (int i = 0; i < m; i++)
+        dusk__layer_input(L, ins[i]);
+    return dusk__array_new(ctx, L, ndim, shape, chunks, nb, dtype);
+}
+
 static int cat_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
 {
     const join_plan *j = L->data;
@@ -383,20 +406,8 @@ static dusk_array *cat_layer(dusk_array *const *arrs, int n, int axis)
     layer *L = pv ? dusk__layer_new(ctx, "concatenate", tok, L_CUSTOM, pv, ndim, shape, nb,
                                     a0->dtype)
                   : NULL;
-    dusk_array *r;
-    if (!L) {
-        join_plan_free(j);
-        r = dusk__array_oom(ctx, "concatenate");
-    } else {
-        L->inputs = cat_inputs;
-        L->data = j;
-        L->data_free = join_plan_free;
-        layer *ins[DUSK__MAXIN];
-        int m = distinct_layers(arrs, n, ins, DUSK__MAXIN);
-        for (int i = 0; i < m; i++)
-            dusk__layer_input(L, ins[i]);
-        r = dusk__array_new(ctx, L, ndim, shape, chunks, nb, a0->dtype);
-    }
+    dusk_array *r = join_array(ctx, L, j, cat_inputs, "concatenate", arrs, n, ndim, shape,
+                               chunks, nb, a0->dtype);
     dusk_free(axchunks);
     return r;
 }
@@ -591,20 +602,8 @@ static dusk_array *stack_layer(dusk_array *const *arrs, int n, int axis)
     }
     layer *L = pv ? dusk__layer_new(ctx, "stack", tok, L_CUSTOM, pv, ndim, shape, nb, a0->dtype)
                   : NULL;
-    dusk_array *r;
-    if (!L) {
-        join_plan_free(j);
-        r = dusk__array_oom(ctx, "stack");
-    } else {
-        L->inputs = stack_inputs;
-        L->data = j;
-        L->data_free = join_plan_free;
-        layer *ins[DUSK__MAXIN];
-        int m = distinct_layers(arrs, n, ins, DUSK__MAXIN);
-        for (int i = 0; i < m; i++)
-            dusk__layer_input(L, ins[i]);
-        r = dusk__array_new(ctx, L, ndim, shape, chunks, nb, a0->dtype);
-    }
+    dusk_array *r = join_array(ctx, L, j, stack_inputs, "stack", arrs, n, ndim, shape, chunks,
+                               nb, a0->dtype);
     dusk_free(ones);
     return r;
 }

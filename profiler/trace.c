@@ -900,7 +900,10 @@ static int dup_str(reader *rd, char **dst)
     return *dst ? 0 : jp_oom(&rd->j);
 }
 
-static int read_time(reader *rd, const char *field, uint64_t *out)
+/* A non-negative number scaled by 10^scale (3: microseconds to ns), at
+ * most max; what "too large" means is said by what. */
+static int read_scaled(reader *rd, const char *field, int scale, uint64_t max, const char *what,
+                       uint64_t *out)
 {
     jnum n;
     const char *at = (jp_ws(&rd->j), rd->j.p);
@@ -908,28 +911,22 @@ static int read_time(reader *rd, const char *field, uint64_t *out)
         return jp_fail(&rd->j, at, "\"%s\" of %s must be a number", field, rd->ctx);
     if (jp_number(&rd->j, &n))
         return rd->j.rc;
-    int r = jnum_scaled(&n, 3, MAX_NS, out);
+    int r = jnum_scaled(&n, scale, max, out);
     if (r == -1)
         return jp_fail(&rd->j, at, "\"%s\" of %s is negative", field, rd->ctx);
     if (r)
-        return jp_fail(&rd->j, at, "\"%s\" of %s is absurdly large", field, rd->ctx);
+        return jp_fail(&rd->j, at, "\"%s\" of %s is %s", field, rd->ctx, what);
     return 0;
+}
+
+static int read_time(reader *rd, const char *field, uint64_t *out)
+{
+    return read_scaled(rd, field, 3, MAX_NS, "absurdly large", out);
 }
 
 static int read_u64(reader *rd, const char *field, uint64_t max, uint64_t *out)
 {
-    jnum n;
-    const char *at = (jp_ws(&rd->j), rd->j.p);
-    if (jp_peek(&rd->j) != '-' && !is_digit(jp_peek(&rd->j)))
-        return jp_fail(&rd->j, at, "\"%s\" of %s must be a number", field, rd->ctx);
-    if (jp_number(&rd->j, &n))
-        return rd->j.rc;
-    int r = jnum_scaled(&n, 0, max, out);
-    if (r == -1)
-        return jp_fail(&rd->j, at, "\"%s\" of %s is negative", field, rd->ctx);
-    if (r)
-        return jp_fail(&rd->j, at, "\"%s\" of %s is out of range", field, rd->ctx);
-    return 0;
+    return read_scaled(rd, field, 0, max, "out of range", out);
 }
 
 static int read_int(reader *rd, const char *field, int64_t lo, int64_t hi, int64_t *out)
