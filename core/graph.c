@@ -243,7 +243,85 @@ static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
 dusk_graph *dusk_graph_new(void)
 {
     dusk_graph *g = dusk_calloc(1, sizeof *g);
+    if (g)
+        atomic_flag_clear(&g->watch_lock);
     return g;
+}
+
+/* --- watchers ------------------------------------------------------------ */
+
+static void watch_lock(const dusk_graph *cg)
+{
+    dusk_graph *g = (dusk_graph *)cg;  /* the list is not part of the graph's value */
+    while (atomic_flag_test_and_set_explicit(&g->watch_lock, memory_order_acquire))
+        ;
+}
+
+static void watch_unlock(const dusk_graph *cg)
+{
+    dusk_graph *g = (dusk_graph *)cg;
+    atomic_flag_clear_explicit(&g->watch_lock, memory_order_release);
+}
+
+int dusk_graph_watch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
+{
+    dusk_graph *g = (dusk_graph *)cg;
+    if (!g || !fn)
+        return DUSK_EINVAL;
+    int rc = 0;
+    watch_lock(g);
+    if (g->nwatches == g->watches_cap) {
+        size_t cap = g->watches_cap ? 2 * g->watches_cap : 4;
+        dusk__watch *w = dusk_realloc(g->watches, cap * sizeof *w);
+        if (w) {
+            g->watches = w;
+            g->watches_cap = cap;
+        } else {
+            rc = DUSK_ENOMEM;
+        }
+    }
+    if (!rc)
+        g->watches[g->nwatches++] = (dusk__watch){fn, ud};
+    watch_unlock(g);
+    return rc;
+}
+
+int dusk_graph_unwatch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
+{
+    dusk_graph *g = (dusk_graph *)cg;
+    int found = 0;
+    if (!g)
+        return 0;
+    watch_lock(g);
+    for (size_t i = 0; i < g->nwatches; i++)
+        if (g->watches[i].fn == fn && g->watches[i].ud == ud) {
+            g->watches[i] = g->watches[--g->nwatches];
+            found = 1;
+            break;
+        }
+    if (g->nwatches == 0) {
+        dusk_free(g->watches);   /* an idle graph holds nothing for watchers */
+        g->watches = NULL;
+        g->watches_cap = 0;
+    }
+    watch_unlock(g);
+    return found;
+}
+
+/* Calls and ends every watch, before g changes. The list is taken out
+ * first, so a watcher may watch again (it will be called at the change
+ * after this one) or unwatch. */
+static void fire_watches(dusk_graph *g)
+{
+    watch_lock(g);
+    dusk__watch *w = g->watches;
+    size_t n = g->nwatches;
+    g->watches = NULL;
+    g->nwatches = g->watches_cap = 0;
+    watch_unlock(g);
+    for (size_t i = 0; i < n; i++)
+        w[i].fn(w[i].ud, g);
+    dusk_free(w);
 }
 
 static void drop_derived(dusk_graph *g)
@@ -275,6 +353,7 @@ void dusk_graph_free(dusk_graph *g)
 {
     if (!g)
         return;
+    fire_watches(g);
     for (size_t i = 0; i < g->ntasks; i++)
         task_clear(&g->tasks[i]);
     dusk_free(g->tasks);
@@ -302,6 +381,7 @@ static int sticky(dusk_graph *g, int code, const char *key)
 /* The task slot for key: the existing one (cleared) or a new one. */
 static dusk__task *task_slot(dusk_graph *g, const char *key)
 {
+    fire_watches(g);
     int64_t name = name_intern(g, key);
     if (name < 0)
         return NULL;

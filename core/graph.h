@@ -11,6 +11,8 @@
 #ifndef DUSK_CORE_GRAPH_H
 #define DUSK_CORE_GRAPH_H
 
+#include <stdatomic.h>
+
 #include "dusk/graph.h"
 
 enum { ARG_LIT, ARG_REF, ARG_LIST };
@@ -50,6 +52,11 @@ typedef struct dusk__name {
 
 typedef struct dusk__arena_block dusk__arena_block;
 
+typedef struct dusk__watch {
+    dusk_graph_watch_fn fn;
+    void *ud;
+} dusk__watch;
+
 struct dusk_graph {
     /* names */
     dusk__name *names;
@@ -62,6 +69,11 @@ struct dusk_graph {
     size_t ntasks, tasks_cap;
     /* the first builder error */
     dusk_error status;
+    /* watchers to call before the next change; a spinlock guards them, as
+     * runs on several threads may add theirs at once */
+    atomic_flag watch_lock;
+    dusk__watch *watches;
+    size_t nwatches, watches_cap;
     /* derived by validation, dropped by any change */
     int valid;                   /* 1 when the arrays below are current */
     int64_t *dep_off, *dep_ids;  /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */

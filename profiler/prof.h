@@ -97,7 +97,8 @@ typedef struct pworker {
 
 typedef struct prun {
     struct prun *next;
-    const dusk_graph *g;         /* during the run only */
+    const dusk_graph *g;         /* during the run, then (watched) until
+                                    prepared or the graph changes */
     size_t gsize;                /* ids are below this */
     int32_t index;               /* in the profile */
     uint64_t t0_abs;             /* dusk_now_ns() at the run's epoch */
@@ -109,8 +110,10 @@ typedef struct prun {
     atomic_int nworkers;         /* highest id seen + 1 */
     atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
     /* Keys and dependencies by task id, copied from the graph once, when
-     * the run finishes: reading them per task during the run would cost
-     * a cache miss a task on the workers' time. */
+     * the records are first read or just before the graph changes (see
+     * graph_changing): reading them per task during the run would cost a
+     * cache miss a task on the workers' time, and copying them when the
+     * run finishes, 50 ns a task on the caller's. */
     char *keytext;               /* all keys, NUL-terminated, in id order */
     size_t *keyoff;              /* gsize entries into keytext */
     size_t *depoff, *depids;     /* CSR: deps of t at depids[depoff[t]..depoff[t+1]) */

@@ -138,8 +138,8 @@ static int func_number(pworker *w, const dusk_graph *g, int64_t t, uint64_t *num
 static void record_end(dusk_profiler *p, prun *r, pworker *w, const dusk_event *ev)
 {
     const dusk_graph *g = r->g;
-    /* The key and the dependencies come from the run's table, made when
-     * it finishes (see copy_keys): none of them is read here. */
+    /* The key and the dependencies come from the graph after the run (see
+     * copy_keys and graph_changing): none of them is read here. */
     const char *key = "";
     const int64_t *ids = NULL;
     int64_t nd = 0;
@@ -450,6 +450,32 @@ static void copy_keys(prun *r)
     r->depoff[n] = d;
 }
 
+/* The graph of runs not yet prepared is about to change or be freed: copy
+ * what they need of it now. Runs on the thread changing the graph. */
+static void graph_changing(void *ud, const dusk_graph *g)
+{
+    dusk_profiler *p = ud;
+    pthread_mutex_lock(&p->mu);
+    for (prun *r = p->pending; r; r = r->next)
+        if (r->g == g) {
+            copy_keys(r);
+            r->g = NULL;
+        }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Copies the keys of a finished run that still reads its graph, and stops
+ * watching the graph. Caller holds p->mu. */
+static void detach_graph(dusk_profiler *p, prun *r, int copy)
+{
+    if (!r->g)
+        return;
+    if (copy)
+        copy_keys(r);
+    dusk_graph_unwatch(r->g, graph_changing, p);
+    r->g = NULL;
+}
+
 static void cb_finish(void *ud, int status)
 {
     dusk_profiler *p = ud;
@@ -465,10 +491,16 @@ static void cb_finish(void *ud, int status)
     }
     if (!p->block)
         sampler_stop(p);   /* its last sample still sees the run */
-    if (r->g && (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE)))
+    /* Keys and dependencies are read from the graph when the records are
+     * first read, or copied just before the graph changes: not here, on
+     * the time of the computation that is being measured. */
+    if (r->g && (!(p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))))
+        r->g = NULL;
+    else if (r->g && dusk_graph_watch(r->g, graph_changing, p) != 0) {
         copy_keys(r);
+        r->g = NULL;
+    }
     p->active = NULL;
-    r->g = NULL;
     if (p->pending_tail)
         p->pending_tail->next = r;
     else
@@ -590,8 +622,11 @@ void prof__drop_derived(dusk_profiler *p)
     p->have_cache = 0;
 }
 
+/* Caller holds p->mu, which graph_changing takes. */
 static void clear_data(dusk_profiler *p)
 {
+    for (prun *r = p->pending; r; r = r->next)
+        detach_graph(p, r, 0);
     for (prun *r = p->pending, *next; r; r = next) {
         next = r->next;
         free_run(r);
@@ -627,10 +662,11 @@ void dusk_profiler_free(dusk_profiler *p)
     pthread_mutex_lock(&p->mu);
     p->block = 0;
     sampler_stop(p);
-    pthread_mutex_unlock(&p->mu);
     if (p->active)
         free_run(p->active);
+    p->active = NULL;
     clear_data(p);
+    pthread_mutex_unlock(&p->mu);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     dusk_free(p);
@@ -1051,6 +1087,8 @@ int prof__prepare(dusk_profiler *p)
     pthread_mutex_lock(&p->mu);
     prun *list = p->pending;
     p->pending = p->pending_tail = NULL;
+    for (prun *r = list; r; r = r->next)
+        detach_graph(p, r, 1);
     int new_samples = !p->readonly && p->nraw != p->nsamples;
     int rc = 0;
     if (new_samples) {

@@ -248,6 +248,69 @@ static void test_lecture_records(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Keys and dependencies are read from the graph after the run: they must
+ * be the run's even when the graph changes or is freed before the first
+ * read, also with two runs of one graph waiting to be read. */
+static const dusk_task_record *record_of(dusk_profiler *p, size_t run, const char *key)
+{
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    for (size_t i = 0, n = dusk_profiler_ntasks(p); i < n; i++)
+        if ((size_t)r[i].run == run && !strcmp(r[i].key, key))
+            return &r[i];
+    return NULL;
+}
+
+static void test_keys_outlive_graph(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (int c = 0; c < 3; c++) {
+        dusk_graph *g = lecture_dsk();
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        assert_int_equal(run_with(g, "z", DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), 0);
+        assert_int_equal(run_with(g, "z", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+        if (c == 0) {
+            dusk_graph_free(g);
+            g = NULL;
+        } else if (c == 1) {
+            /* z now has one dependency and another function; y is gone */
+            assert_int_equal(dusk_task(g, "z", &dusk_neg, dusk_ref("a")), 0);
+            assert_int_equal(dusk_task(g, "y", &dusk_neg, dusk_lit_int(3)), 0);
+        }
+        assert_int_equal(dusk_profiler_ntasks(p), 10);
+        for (size_t run = 0; run < 2; run++) {
+            const dusk_task_record *z = record_of(p, run, "z");
+            const dusk_task_record *y = record_of(p, run, "y");
+            assert_non_null(z);
+            assert_non_null(y);
+            assert_string_equal(z->func, "add");
+            assert_int_equal(z->ndeps, 2);
+            const char *a = dusk_profiler_tasks(p)[z->deps[0]].key;
+            const char *b = dusk_profiler_tasks(p)[z->deps[1]].key;
+            assert_true((!strcmp(a, "b") && !strcmp(b, "y")) || (!strcmp(a, "y") && !strcmp(b, "b")));
+            assert_int_equal(y->ndeps, 1);
+            assert_string_equal(dusk_profiler_tasks(p)[y->deps[0]].key, "x");
+        }
+        /* the graph may change or go after the first read, too */
+        if (g) {
+            assert_int_equal(dusk_graph_value(g, "x", dusk_int(0)), 0);
+            dusk_graph_free(g);
+        }
+        assert_string_equal(record_of(p, 1, "z")->key, "z");
+        dusk_profiler_free(p);
+    }
+    /* a profiler freed before its graph leaves no watch behind */
+    dusk_graph *g = lecture_dsk();
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    assert_int_equal(run_with(g, "z", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_graph_value(g, "a", dusk_int(2)), 0);   /* no call into p */
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* The records say what the event stream of the same run says, to the ns. */
 typedef struct drained {
     dusk_event *ev;
@@ -1601,6 +1664,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_lecture_records, reset_alloc),
+        cmocka_unit_test_teardown(test_keys_outlive_graph, reset_alloc),
         cmocka_unit_test_teardown(test_records_match_stream, reset_alloc),
         cmocka_unit_test_teardown(test_several_runs, reset_alloc),
         cmocka_unit_test_teardown(test_failed_task, reset_alloc),

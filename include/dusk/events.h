@@ -41,7 +41,9 @@
 **
 ** With no listener (no callbacks, no stream) a scheduler does no event work
 ** per task: it builds no event and reads no clock (a run reads the clock
-** twice in all, for dusk_run_stats.wall_ns).
+** twice in all, for dusk_run_stats.wall_ns). Callbacks whose kinds hold no
+** per-task event (only pretask/posttask, or only RUN_BEGIN/RUN_END) cost no
+** clock reading per task either.
 */
 #ifndef DUSK_EVENTS_H
 #define DUSK_EVENTS_H

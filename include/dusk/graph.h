@@ -143,6 +143,23 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
 int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids);
 int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
 
+/* --- watching ------------------------------------------------------------ */
+
+/* fn(ud, g) is called once, just before g is next changed (a key set
+ * again or a new key) or freed, while g is still as it was: a recorder
+ * can then keep reading g after a run and copy what it needs only when
+ * g is about to change, instead of during the run. A watch ends when it
+ * fires or with dusk_graph_unwatch. Watching and unwatching may happen
+ * from several threads at once (each run calls its recorders' callbacks
+ * on its own thread); fn runs on the thread that changes or frees g, so
+ * g must not change while a watcher is being freed. Returns 0, or
+ * DUSK_ENOMEM (then fn will not be called). */
+typedef void (*dusk_graph_watch_fn)(void *ud, const dusk_graph *g);
+int dusk_graph_watch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
+/* Ends the watch (fn, ud) on g; returns 1 if it was still on, 0 if it had
+ * fired or never was. */
+int dusk_graph_unwatch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
+
 /* --- validation, culling, ordering --------------------------------------- */
 
 /* Checks every reference and looks for cycles. A missing dependency is

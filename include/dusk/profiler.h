@@ -51,6 +51,12 @@
 ** at a time may read a profiler; reading may finish preparing its records,
 ** which is why readers take a non-const profiler.
 **
+** The graph: a profiler does not copy the keys and dependencies of a run
+** while the run goes on. It reads them from the graph when its records are
+** first read, or, through dusk_graph_watch, copies them just before the
+** graph is changed or freed. Change or free a graph and free its profiler
+** one after the other, not at once from two threads.
+**
 ** Times are ns since the profile began: the first of its first run's start
 ** (the run's epoch, t = 0 of its events), its first dusk_profiler_begin and
 ** its first resource sample.
