@@ -68,6 +68,7 @@ typedef struct run {
     const dusk_callbacks *cbs;
     size_t ncbs;
     int has_on_event;            /* some callback takes events (one by one or batched) */
+    uint32_t cb_want;            /* kinds some callback wants */
     int has_pretask, has_posttask;
     uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
     int run_index;
@@ -79,12 +80,30 @@ typedef struct run {
     pthread_cond_t cv;
 } run;
 
+/* What one locked section of a worker did, kept for its callbacks: their
+ * events are built from it after unlocking, so that listening adds only a
+ * few stores to the time the lock is held. The RELEASED tasks of the
+ * section are the worker's drop list. */
+typedef struct section {
+    uint64_t t_done, t_start;
+    int64_t done;                /* the task finished, or -1 */
+    int32_t done_kind, done_status;
+    uint64_t done_nbytes, done_held;
+    size_t nready;               /* READY tasks, in w->ready (if wanted) */
+    int64_t start;               /* the task started, or -1 */
+    uint64_t start_held;
+} section;
+
 struct worker {
     run *r;
     int id;
+    section sec;
+    int64_t *ready;              /* the section's READY tasks */
     dusk_event *evbuf;           /* events to hand to callbacks after unlocking */
     size_t nev, evcap;
     dusk_value **drop;           /* results to unref after unlocking */
+    int64_t *drop_id;            /* ... their tasks and bytes, for RELEASED */
+    uint64_t *drop_nb;
     size_t ndrop;
     char pad[128];               /* workers' hot fields on lines of their own */
 };
@@ -165,28 +184,59 @@ static void deliver_one(const dusk_callbacks *cb, const dusk_event *ev, size_t n
                 cb->on_event(cb->ud, &ev[k]);
 }
 
-/* Builds an event stamped at the last stamp(), appends it to the stream and
- * keeps it for callbacks. Caller holds r->mu when threaded. */
-static void emit(run *r, worker *w, int kind, int64_t task, uint64_t nbytes, int status)
+/* Builds an event stamped at the last stamp() for the stream, and for the
+ * callbacks when no worker is involved (w NULL: the thread that called
+ * the scheduler). A worker's events reach its callbacks through its
+ * section instead (see deliver). Caller holds r->mu when threaded. */
+static void emit_now(run *r, worker *w, int kind, int64_t task, uint64_t nbytes, int status)
 {
-    if (!(r->want & DUSK_EVMASK(kind)))
-        return;
     dusk_event ev = {r->last_t, nbytes, r->held, task, w ? w->id : -1, kind, status,
                      r->run_index};
     if (r->stream)
         dusk__stream_append(r->stream, &ev);
-    if (r->has_on_event) {
-        if (w && w->nev < w->evcap)
-            w->evbuf[w->nev++] = ev;
-        else if (!w)
-            for (size_t i = 0; i < r->ncbs; i++)
-                deliver_one(&r->cbs[i], &ev, 1);
-    }
+    if (!w && (r->cb_want & DUSK_EVMASK(kind)))
+        for (size_t i = 0; i < r->ncbs; i++)
+            deliver_one(&r->cbs[i], &ev, 1);
 }
 
-/* Hands the worker's kept events to on_event callbacks; no lock held. */
+/* The test inline: with callbacks only, a worker's call costs a branch. */
+static inline void emit(run *r, worker *w, int kind, int64_t task, uint64_t nbytes, int status)
+{
+    if (w ? r->stream != NULL : (r->want & DUSK_EVMASK(kind)) != 0)
+        emit_now(r, w, kind, task, nbytes, status);
+}
+
+static void put_event(run *r, worker *w, uint64_t t, int kind, int64_t task,
+                      uint64_t nbytes, uint64_t held, int status)
+{
+    if (r->cb_want & DUSK_EVMASK(kind))
+        w->evbuf[w->nev++] = (dusk_event){t, nbytes, held, task, w->id, kind, status,
+                                          r->run_index};
+}
+
+/* Builds the events of the worker's last section, in the stream's order
+ * (END or ERROR, the READY and RELEASED it caused, the next START), and
+ * hands them to the callbacks; no lock held. */
 static void deliver(run *r, worker *w)
 {
+    section *sec = &w->sec;
+    w->nev = 0;
+    if (sec->done >= 0) {
+        uint64_t held = sec->done_held;
+        put_event(r, w, sec->t_done, sec->done_kind, sec->done, sec->done_nbytes, held,
+                  sec->done_status);
+        for (size_t i = 0; i < sec->nready; i++)
+            put_event(r, w, sec->t_done, DUSK_EV_READY, w->ready[i], 0, held, 0);
+        for (size_t i = 0; i < w->ndrop; i++) {
+            held -= w->drop_nb[i];
+            put_event(r, w, sec->t_done, DUSK_EV_RELEASED, w->drop_id[i], w->drop_nb[i],
+                      held, 0);
+        }
+    }
+    if (sec->start >= 0)
+        put_event(r, w, sec->t_start, DUSK_EV_START, sec->start, 0, sec->start_held, 0);
+    sec->done = sec->start = -1;
+    sec->nready = 0;
     if (w->nev)
         for (size_t i = 0; i < r->ncbs; i++)
             deliver_one(&r->cbs[i], w->evbuf, w->nev);
@@ -286,14 +336,20 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
     if (r->held > r->peak)
         r->peak = r->held;
     r->done++;
-    if (r->timed)
+    if (r->timed) {
+        w->sec = (section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_END,
+                           .done_nbytes = nb, .done_held = r->held, .start = -1};
         emit(r, w, DUSK_EV_END, t, nb, 0);
+    }
     for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
         int64_t d = g->rdep_ids[k];
         if (r->s[d].waiting > 0 && --r->s[d].waiting == 0) {
             heap_push(r, d);
-            if (r->timed)
+            if (r->timed) {
+                if (w->ready)
+                    w->ready[w->sec.nready++] = d;
                 emit(r, w, DUSK_EV_READY, d, 0, 0);
+            }
         }
     }
     for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
@@ -303,6 +359,10 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
             uint64_t pb = dusk_value_nbytes(pv);
             r->s[p].result = NULL;
             r->held -= pb;
+            if (w->drop_id) {
+                w->drop_id[w->ndrop] = p;
+                w->drop_nb[w->ndrop] = pb;
+            }
             w->drop[w->ndrop++] = pv;
             if (r->timed)
                 emit(r, w, DUSK_EV_RELEASED, p, pb, 0);
@@ -313,8 +373,11 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
 static void finish_error(run *r, worker *w, int64_t t, int code, const dusk_error *terr)
 {
     r->done++;
-    if (r->timed)
+    if (r->timed) {
+        w->sec = (section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_ERROR,
+                           .done_status = code, .done_held = r->held, .start = -1};
         emit(r, w, DUSK_EV_ERROR, t, 0, code);
+    }
     if (r->status)
         return;  /* keep the first error */
     char key[256];
@@ -403,16 +466,20 @@ static void work(worker *w)
         r->running++;
         if (r->threaded && r->nheap > 0 && r->idle > 0)
             pthread_cond_signal(&r->cv);
-        if (r->timed)
+        if (r->timed) {
+            w->sec.t_start = r->last_t;
+            w->sec.start = t;
+            w->sec.start_held = r->held;
             emit(r, w, DUSK_EV_START, t, 0, 0);
+        }
         unlock(r);
 
-        /* Outside the lock: drop released inputs, tell the callbacks, run. */
+        /* Outside the lock: tell the callbacks, drop released inputs, run. */
+        if (w->evbuf)
+            deliver(r, w);
         for (size_t i = 0; i < w->ndrop; i++)
             dusk_value_unref(w->drop[i]);
         w->ndrop = 0;
-        if (r->timed)
-            deliver(r, w);
         if (r->has_pretask)
             for (size_t i = 0; i < r->ncbs; i++)
                 if (r->cbs[i].pretask)
@@ -429,11 +496,11 @@ static void work(worker *w)
         lock(r);
     }
     unlock(r);
+    if (w->evbuf)
+        deliver(r, w);
     for (size_t i = 0; i < w->ndrop; i++)
         dusk_value_unref(w->drop[i]);
     w->ndrop = 0;
-    if (r->timed)
-        deliver(r, w);
 }
 
 static void *thread_main(void *arg)
@@ -537,13 +604,12 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         const dusk_callbacks *cb = &r->cbs[i];
         if (cb->on_event || cb->on_events) {
             r->has_on_event = 1;
-            r->want |= cb->kinds ? cb->kinds : 0x7fu;
+            r->cb_want |= cb->kinds ? cb->kinds : 0x7fu;
         }
         r->has_pretask |= cb->pretask != NULL;
         r->has_posttask |= cb->posttask != NULL;
     }
-    if (r->stream)
-        r->want = 0x7fu;  /* the stream is lossless: everything */
+    r->want = r->stream ? 0x7fu : r->cb_want;  /* the stream is lossless: everything */
     /* Callbacks that want no per-task event (a progress bar counting in
      * posttask) cost no clock reading. */
     r->timed = (r->want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) | DUSK_EVMASK(DUSK_EV_RUN_END))) != 0;
@@ -551,10 +617,20 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         worker *w = &workers[i];
         w->r = r;
         w->id = i;
-        w->evcap = r->has_on_event ? maxdeps + maxrdeps + 4 : 0;
-        w->evbuf = w->evcap ? dusk_malloc(w->evcap * sizeof *w->evbuf) : NULL;
+        w->sec.done = w->sec.start = -1;
         w->drop = dusk_malloc((maxdeps + 1) * sizeof *w->drop);
-        if ((w->evcap && !w->evbuf) || !w->drop) {
+        int evs = r->timed && (r->cb_want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) |
+                                              DUSK_EVMASK(DUSK_EV_RUN_END)));
+        if (evs) {
+            w->evcap = maxdeps + maxrdeps + 2;
+            w->evbuf = dusk_malloc(w->evcap * sizeof *w->evbuf);
+            w->drop_id = dusk_malloc((maxdeps + 1) * sizeof *w->drop_id);
+            w->drop_nb = dusk_malloc((maxdeps + 1) * sizeof *w->drop_nb);
+            if (r->cb_want & DUSK_EVMASK(DUSK_EV_READY))
+                w->ready = dusk_malloc((maxrdeps + 1) * sizeof *w->ready);
+        }
+        if (!w->drop || (evs && (!w->evbuf || !w->drop_id || !w->drop_nb ||
+                                 ((r->cb_want & DUSK_EVMASK(DUSK_EV_READY)) && !w->ready)))) {
             rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
             goto done;
         }
@@ -643,6 +719,9 @@ done:
     if (workers)
         for (int i = 0; i < nworkers; i++) {
             dusk_free(workers[i].evbuf);
+            dusk_free(workers[i].ready);
+            dusk_free(workers[i].drop_id);
+            dusk_free(workers[i].drop_nb);
             dusk_free(workers[i].drop);
         }
     dusk_free(workers);

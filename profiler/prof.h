@@ -71,24 +71,20 @@ void prof__strtab_free(strtab *t);
 /* One worker's part of a run; written only by that worker's thread.
  *
  * Its log is a byte stream in blocks (arena blocks chained oldest first),
- * about 30 bytes a task, so that recording touches little fresh memory:
- *   END       1, task, zz(start - last), end - start, nbytes, func, key\0,
- *             ndeps, deps...
+ * about 15 bytes a task, so that recording touches little fresh memory:
+ *   END       1, task, zz(start - last), end - start, nbytes
  *   ERROR     2, the same, then zz(status)
  *   RELEASED  3, task, zz(t - last)
- *   FUNC      4, name\0            (defines the next function number)
  * numbers as LEB128 varints, zz() zigzag for signed deltas, `last` the time
- * of the worker's previous END or RELEASED. Functions 0 and 1 are
- * "(value)" and "(alias)". */
-enum { LOG_END = 1, LOG_ERROR, LOG_RELEASED, LOG_FUNC, LOG_BLOCK = 64 * 1024 };
+ * of the worker's previous END or RELEASED. A task's key, function and
+ * dependencies come from the graph after the run (prun below). */
+enum { LOG_END = 1, LOG_ERROR, LOG_RELEASED, LOG_BLOCK = 64 * 1024 };
 
 typedef struct pworker {
     int64_t cur_task;            /* the task START gave this worker */
     uint64_t cur_start;
     uint64_t last_t;             /* for the log's time deltas */
     arena_block *log, *log_tail; /* the log, oldest block first */
-    const dusk_func **funcs;     /* function number - 2 -> function */
-    size_t nfuncs, capfuncs, last_func;
     uint64_t nrecs;
     uint64_t lost;
     /* read by the sampler thread */
@@ -117,6 +113,8 @@ typedef struct prun {
     char *keytext;               /* all keys, NUL-terminated, in id order */
     size_t *keyoff;              /* gsize entries into keytext */
     size_t *depoff, *depids;     /* CSR: deps of t at depids[depoff[t]..depoff[t+1]) */
+    uint32_t *fidx;              /* gsize entries into fnames */
+    strtab fnames;               /* "(value)", "(alias)", the functions' names */
 } prun;
 
 typedef struct raw_sample {

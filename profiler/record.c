@@ -5,11 +5,12 @@
 ** worker's own pworker (found through the run's slot table, created on the
 ** worker's first event), so it takes no lock and writes no shared cache
 ** line: START keeps the start time; END/ERROR appends an entry to the
-** worker's log (task, times, bytes, function number, the key's text, the
-** dependency ids: about 30 bytes, see prof.h); RELEASED appends (task,
-** time). Log blocks are allocated as they fill; when one cannot be, the
-** record is counted as lost and the run goes on. Decoding the logs waits
-** for the first read (prof__prepare), outside the run.
+** worker's log (task, times, bytes: about 10 bytes, see prof.h); RELEASED
+** appends (task, time). Log blocks are allocated as they fill; when one
+** cannot be, the record is counted as lost and the run goes on. Keys,
+** functions and dependencies are taken from the graph after the run
+** (copy_keys), and decoding the logs waits for the first read
+** (prof__prepare): neither is on the run's time.
 **
 ** The resource sampler is a thread that wakes every dt (a timed wait on
 ** p->cv, so stopping it is immediate), reads RSS from /proc/self/statm, CPU
@@ -94,63 +95,9 @@ static unsigned char *put_z(unsigned char *o, int64_t v)
     return put_u(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
-/* The function number of task t, logging the name the first time. */
-static int func_number(pworker *w, const dusk_graph *g, int64_t t, uint64_t *num)
+static void record_end(pworker *w, const dusk_event *ev)
 {
-    const dusk_func *f = dusk_graph_func(g, t);
-    if (!f) {
-        *num = dusk_graph_entry_kind(g, t) == DUSK_ENTRY_ALIAS;
-        return 0;
-    }
-    if (w->last_func < w->nfuncs && w->funcs[w->last_func] == f) {
-        *num = w->last_func + 2;
-        return 0;
-    }
-    for (size_t i = 0; i < w->nfuncs; i++)
-        if (w->funcs[i] == f) {
-            w->last_func = i;
-            *num = i + 2;
-            return 0;
-        }
-    if (w->nfuncs == w->capfuncs) {
-        size_t cap = w->capfuncs ? 2 * w->capfuncs : 8;
-        const dusk_func **a = dusk_realloc(w->funcs, cap * sizeof *a);
-        if (!a)
-            return DUSK_ENOMEM;
-        w->funcs = a;
-        w->capfuncs = cap;
-    }
-    const char *name = f->name ? f->name : "(unnamed)";
-    size_t len = strlen(name);
-    unsigned char *o = log_room(w, len + 2);
-    if (!o)
-        return DUSK_ENOMEM;
-    *o++ = LOG_FUNC;
-    memcpy(o, name, len + 1);
-    w->log_tail->used += len + 2;
-    w->funcs[w->nfuncs] = f;
-    w->last_func = w->nfuncs;
-    *num = w->nfuncs + 2;
-    w->nfuncs++;
-    return 0;
-}
-
-static void record_end(dusk_profiler *p, prun *r, pworker *w, const dusk_event *ev)
-{
-    const dusk_graph *g = r->g;
-    /* The key and the dependencies come from the graph after the run (see
-     * copy_keys and graph_changing): none of them is read here. */
-    const char *key = "";
-    const int64_t *ids = NULL;
-    int64_t nd = 0;
-    uint64_t fn;
-    (void)p;
-    if (func_number(w, g, ev->task, &fn) != 0) {
-        w->lost++;
-        return;
-    }
-    size_t klen = 0;
-    unsigned char *o = log_room(w, 1 + 6 * 10 + klen + 1 + 10 + (size_t)nd * 10 + 10);
+    unsigned char *o = log_room(w, 1 + 5 * 10);
     if (!o) {
         w->lost++;
         return;
@@ -164,12 +111,6 @@ static void record_end(dusk_profiler *p, prun *r, pworker *w, const dusk_event *
     o = put_z(o, (int64_t)(start - w->last_t));
     o = put_u(o, end - start);
     o = put_u(o, err ? 0 : ev->nbytes);
-    o = put_u(o, fn);
-    memcpy(o, key, klen + 1);
-    o += klen + 1;
-    o = put_u(o, (uint64_t)nd);
-    for (int64_t i = 0; i < nd; i++)
-        o = put_u(o, (uint64_t)ids[i]);
     if (err)
         o = put_z(o, ev->status ? ev->status : DUSK_ETASK);
     w->log_tail->used += (size_t)(o - o0);
@@ -375,7 +316,7 @@ static void cb_event(void *ud, const dusk_event *ev)
         if ((w = worker_of(r, ev->worker)) == NULL)
             break;
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
-            record_end(p, r, w, ev);
+            record_end(w, ev);
         if (p->o.record & DUSK_PROF_RESOURCES) {
             atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
             atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
@@ -407,6 +348,47 @@ static void cb_event(void *ud, const dusk_event *ev)
 
 /* The run's keys and dependencies, by task id, in one sequential pass
  * over the graph while it is still there. */
+static void free_keys(prun *r)
+{
+    dusk_free(r->keytext);
+    dusk_free(r->keyoff);
+    dusk_free(r->depoff);
+    dusk_free(r->depids);
+    dusk_free(r->fidx);
+    prof__strtab_free(&r->fnames);
+    r->keytext = NULL;
+    r->keyoff = r->depoff = r->depids = NULL;
+    r->fidx = NULL;
+}
+
+/* The function name index of each task, in r->fidx; 0 or DUSK_ENOMEM. */
+static int copy_funcs(prun *r)
+{
+    const dusk_graph *g = r->g;
+    const dusk_func *last = NULL;
+    long last_i = 0;
+    if (prof__intern(&r->fnames, "(value)", 7) != 0 || prof__intern(&r->fnames, "(alias)", 7) != 1)
+        return DUSK_ENOMEM;
+    for (size_t t = 0; t < r->gsize; t++) {
+        const dusk_func *f = dusk_graph_func(g, (int64_t)t);
+        if (!f) {
+            r->fidx[t] = dusk_graph_entry_kind(g, (int64_t)t) == DUSK_ENTRY_ALIAS;
+            continue;
+        }
+        if (f != last) {
+            /* array layers have a dusk_func each: intern by name */
+            const char *name = f->name ? f->name : "(unnamed)";
+            if ((last_i = prof__intern(&r->fnames, name, strlen(name))) < 0)
+                return DUSK_ENOMEM;
+            last = f;
+        }
+        r->fidx[t] = (uint32_t)last_i;
+    }
+    return 0;
+}
+
+/* Copies the keys, dependencies and function names of r's graph, by task
+ * id. On failure the run's records get "(unknown)" keys and functions. */
 static void copy_keys(prun *r)
 {
     const dusk_graph *g = r->g;
@@ -422,13 +404,10 @@ static void copy_keys(prun *r)
     r->keyoff = dusk_malloc((n ? n : 1) * sizeof *r->keyoff);
     r->depoff = dusk_malloc((n + 1) * sizeof *r->depoff);
     r->depids = dusk_malloc((ndeps ? ndeps : 1) * sizeof *r->depids);
-    if (!r->keytext || !r->keyoff || !r->depoff || !r->depids) {
-        dusk_free(r->keytext);
-        dusk_free(r->keyoff);
-        dusk_free(r->depoff);
-        dusk_free(r->depids);
-        r->keytext = NULL;
-        r->keyoff = r->depoff = r->depids = NULL;
+    r->fidx = dusk_malloc((n ? n : 1) * sizeof *r->fidx);
+    if (!r->keytext || !r->keyoff || !r->depoff || !r->depids || !r->fidx ||
+        copy_funcs(r) != 0) {
+        free_keys(r);
         atomic_fetch_add(&r->lost, 1);
         return;
     }
@@ -578,7 +557,6 @@ static void free_worker(pworker *w)
         next = b->next;
         dusk_free(b);
     }
-    dusk_free(w->funcs);
     dusk_free(w);
 }
 
@@ -593,10 +571,7 @@ static void free_run(prun *r)
             free_worker(w);
     }
     dusk_free(r->slots);
-    dusk_free(r->keytext);
-    dusk_free(r->keyoff);
-    dusk_free(r->depoff);
-    dusk_free(r->depids);
+    free_keys(r);
     dusk_free(r);
 }
 
@@ -868,28 +843,14 @@ typedef struct relrec {
 /* Decodes w's log: records into out (run times), releases into rel.
  * Returns 0 or DUSK_ENOMEM. */
 static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t worker,
-                         dusk_task_record *out, size_t *nout, relrec *rel, size_t *nrel)
+                         const char *const *fn, dusk_task_record *out, size_t *nout,
+                         relrec *rel, size_t *nrel)
 {
-    const char *names[2] = {"(value)", "(alias)"};
-    const char **fn = dusk_malloc((w->nfuncs + 2) * sizeof *fn);
-    if (!fn)
-        return DUSK_ENOMEM;
-    fn[0] = names[0];
-    fn[1] = names[1];
-    size_t nf = 2;
     uint64_t last = 0;
     reader rd = {w->log, 0};
     unsigned char tag;
     while (rd_byte(&rd, &tag)) {
         const unsigned char *q = rd.b->data + rd.i;
-        if (tag == LOG_FUNC) {
-            const char *name = (const char *)q;
-            size_t len = strlen(name);
-            if (nf < w->nfuncs + 2)
-                fn[nf++] = name;
-            rd.i += len + 1;
-            continue;
-        }
         if (tag == LOG_RELEASED) {
             int64_t task = (int64_t)get_u(&q);
             last += (uint64_t)get_z(&q);
@@ -903,43 +864,25 @@ static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t 
         r->start_ns = last + (uint64_t)get_z(&q);
         r->end_ns = r->start_ns + get_u(&q);
         r->nbytes = get_u(&q);
-        uint64_t f = get_u(&q);
-        r->func = f < nf ? fn[f] : "(unknown)";
-        r->key = (const char *)q;
-        q += strlen(r->key) + 1;
-        uint64_t nd = get_u(&q);
+        r->key = r->func = "(unknown)";  /* unless the run's table has it */
         if (run->keytext && r->task >= 0 && (size_t)r->task < run->gsize) {
-            /* recorded live: the key and dependencies are in the run's
-             * table, which goes with the run; copied into the profile */
+            /* the key and dependencies are in the run's table, which goes
+             * with the run; copied into the profile */
             size_t t = (size_t)r->task;
             const char *k = run->keytext + run->keyoff[t];
             size_t len = strlen(k);
             char *kc = prof__arena_alloc(&p->mem, len + 1);
             size_t m = run->depoff[t + 1] - run->depoff[t];
             size_t *deps = m ? prof__arena_alloc(&p->mem, m * sizeof *deps) : NULL;
-            if (!kc || (m && !deps)) {
-                dusk_free(fn);
+            if (!kc || (m && !deps))
                 return DUSK_ENOMEM;
-            }
             memcpy(kc, k, len + 1);
             if (m)
                 memcpy(deps, run->depids + run->depoff[t], m * sizeof *deps);
             r->key = kc;
             r->deps = deps;
             r->ndeps = (uint32_t)m;
-        } else if (!r->key[0] && !run->keytext && run->gsize) {
-            r->key = "(unknown)";  /* the table could not be allocated */
-        }
-        if (nd) {
-            size_t *deps = prof__arena_alloc(&p->mem, nd * sizeof *deps);
-            if (!deps) {
-                dusk_free(fn);
-                return DUSK_ENOMEM;
-            }
-            for (uint64_t i = 0; i < nd; i++)
-                deps[i] = (size_t)get_u(&q);
-            r->deps = deps;
-            r->ndeps = (uint32_t)nd;
+            r->func = fn[run->fidx[t]];
         }
         if (tag == LOG_ERROR)
             r->status = (int32_t)get_z(&q);
@@ -947,7 +890,6 @@ static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t 
         last = r->end_ns;
         rd.i = (size_t)(q - rd.b->data);
     }
-    dusk_free(fn);
     return 0;
 }
 
@@ -985,6 +927,7 @@ static int merge_run(dusk_profiler *p, prun *r)
     size_t n = 0, base = p->nrecs, nrel = 0, nlogs = 0;
     uint64_t lost = atomic_load(&r->lost);
     int rc = 0;
+    const char **fn = NULL;
     for (int i = 0; i < nw; i++) {
         pworker *w = atomic_load(&r->slots[i]);
         if (w) {
@@ -1007,13 +950,26 @@ static int merge_run(dusk_profiler *p, prun *r)
         rc = DUSK_ENOMEM;
         goto fail;
     }
+    /* the run's function names, copied into the profile once */
+    size_t nfn = r->fnames.n;
+    fn = dusk_malloc((nfn ? nfn : 1) * sizeof *fn);
+    if (!fn) {
+        rc = DUSK_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < nfn; i++)
+        if (!(fn[i] = prof__arena_strdup(&p->mem, r->fnames.names[i],
+                                         strlen(r->fnames.names[i])))) {
+            rc = DUSK_ENOMEM;
+            goto fail;
+        }
     size_t nh = 0, k = 0;
     for (int i = 0; i < nw; i++) {
         pworker *w = atomic_load(&r->slots[i]);
         if (!w)
             continue;
         size_t first = k;
-        if ((rc = decode_worker(p, r, w, i, tmp, &k, rel, &nrel)) != 0)
+        if ((rc = decode_worker(p, r, w, i, fn, tmp, &k, rel, &nrel)) != 0)
             goto fail;
         if (k > first)
             heap[nh++] = (cursor){first, k};
@@ -1070,8 +1026,10 @@ static int merge_run(dusk_profiler *p, prun *r)
     dusk_free(heap);
     dusk_free(tmp);
     dusk_free(rel);
+    dusk_free(fn);
     return prof__intern_records(p, base);
 fail:
+    dusk_free(fn);
     dusk_free(map);
     dusk_free(heap);
     dusk_free(tmp);

@@ -688,6 +688,19 @@ static void test_callbacks(void **state)
 }
 
 /* Callbacks and a stream together see the same events. */
+static int event_cmp(const void *a, const void *b)
+{
+    const dusk_event *x = a, *y = b;
+    const uint64_t kx[] = {x->t_ns, (uint64_t)x->task, (uint64_t)x->kind, (uint64_t)x->worker,
+                           x->nbytes, x->held, (uint64_t)x->status, (uint64_t)x->run};
+    const uint64_t ky[] = {y->t_ns, (uint64_t)y->task, (uint64_t)y->kind, (uint64_t)y->worker,
+                           y->nbytes, y->held, (uint64_t)y->status, (uint64_t)y->run};
+    for (size_t i = 0; i < sizeof kx / sizeof kx[0]; i++)
+        if (kx[i] != ky[i])
+            return kx[i] < ky[i] ? -1 : 1;
+    return 0;
+}
+
 static void test_callbacks_and_stream_together(void **state)
 {
     (void)state;
@@ -716,6 +729,18 @@ static void test_callbacks_and_stream_together(void **state)
         counts[1][rec.log.ev[i].kind]++;
     }
     assert_memory_equal(counts[0], counts[1], sizeof counts[0]);
+    /* and the very same events, field by field: callbacks get theirs built
+     * after the lock, the stream under it */
+    dusk_event *cbev = malloc(n * sizeof *cbev + sizeof *cbev);
+    memcpy(cbev, rec.log.ev, n * sizeof *cbev);
+    dusk_event *sorted = malloc(n * sizeof *sorted + sizeof *sorted);
+    memcpy(sorted, ev, n * sizeof *sorted);
+    qsort(cbev, n, sizeof *cbev, event_cmp);
+    qsort(sorted, n, sizeof *sorted, event_cmp);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(event_cmp(&cbev[i], &sorted[i]), 0);
+    free(cbev);
+    free(sorted);
     const char *keys[1] = {"top"};
     check_run_events(g, ev, n, keys, 1, 4, STRICT, 0, NULL);
     free(ev);
