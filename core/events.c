@@ -15,6 +15,7 @@
 ** the producer never touches it again.
 */
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "dusk/alloc.h"
@@ -134,4 +135,91 @@ uint64_t dusk_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- dusk__tclock -------------------------------------------------------- */
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <x86intrin.h>
+#define DUSK_HAVE_TSC 1
+#endif
+
+/* Re-read the real clock after this many ns of ticks; measure the rate
+ * over at least MIN_BASE ns. */
+enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 1000000 };
+
+/* The process's rate, as the bits of a double (0: not known yet), and the
+ * stretch it was measured over. Read-mostly. */
+static _Atomic uint64_t tclock_rate_bits, tclock_rate_base;
+
+static int tclock_usable(void)
+{
+#ifdef DUSK_HAVE_TSC
+    /* -1 unknown, 0 no, 1 yes; racing first calls compute the same answer */
+    static _Atomic int usable = -1;
+    int u = atomic_load_explicit(&usable, memory_order_relaxed);
+    if (u < 0) {
+        unsigned a, b, c, d;
+        u = __get_cpuid(0x80000007u, &a, &b, &c, &d) && (d & (1u << 8)) ? 1 : 0;
+        atomic_store_explicit(&usable, u, memory_order_relaxed);
+    }
+    return u;
+#else
+    return 0;
+#endif
+}
+
+int dusk__tclock_counter(void) { return tclock_usable(); }
+
+static double tclock_rate(void)
+{
+    uint64_t bits = atomic_load_explicit(&tclock_rate_bits, memory_order_relaxed);
+    double r;
+    memcpy(&r, &bits, sizeof r);
+    return r;
+}
+
+/* Offers a rate measured over base ns; the longest stretch wins. Racing
+ * offers may both store: either rate is good. */
+static void tclock_offer(double rate, uint64_t base)
+{
+    if (base <= atomic_load_explicit(&tclock_rate_base, memory_order_relaxed))
+        return;
+    uint64_t bits;
+    memcpy(&bits, &rate, sizeof bits);
+    atomic_store_explicit(&tclock_rate_bits, bits, memory_order_relaxed);
+    atomic_store_explicit(&tclock_rate_base, base, memory_order_relaxed);
+}
+
+uint64_t dusk__tclock_now(dusk__tclock *c)
+{
+    uint64_t t;
+#ifdef DUSK_HAVE_TSC
+    if (tclock_usable()) {
+        uint64_t tick = __rdtsc();
+        double rate = tclock_rate();
+        if (c->started && rate > 0 && tick >= c->real_tick &&
+            (double)(tick - c->real_tick) * rate < TCLOCK_SPAN_NS) {
+            t = c->real_ns + (uint64_t)((double)(tick - c->real_tick) * rate);
+        } else {
+            t = dusk_now_ns();
+            if (!c->started || tick < c->first_tick) {
+                c->first_ns = t;
+                c->first_tick = tick;
+                c->started = 1;
+            } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
+                tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
+                             t - c->first_ns);
+            }
+            c->real_ns = t;
+            c->real_tick = tick;
+        }
+    } else
+#endif
+        t = dusk_now_ns();
+    if (t < c->last)
+        t = c->last;
+    c->last = t;
+    return t;
 }

@@ -99,6 +99,7 @@ struct worker {
     int id;
     section sec;
     int64_t *ready;              /* the section's READY tasks */
+    dusk__tclock clock;          /* this worker's readings of the time */
     dusk_event *evbuf;           /* events to hand to callbacks after unlocking */
     size_t nev, evcap;
     dusk_value **drop;           /* results to unref after unlocking */
@@ -435,7 +436,7 @@ static void work(worker *w)
     dusk_value *tv = NULL;
     dusk_error terr;
 
-    uint64_t clock = r->timed ? now_ns() : 0;  /* read before locking */
+    uint64_t clock = r->timed ? dusk__tclock_now(&w->clock) : 0;  /* read before locking */
     lock(r);
     for (;;) {
         if (r->timed)
@@ -492,7 +493,7 @@ static void work(worker *w)
                 if (r->cbs[i].posttask)
                     r->cbs[i].posttask(r->cbs[i].ud, t, tv, tstatus, w->id);
         if (r->timed)
-            clock = now_ns();
+            clock = dusk__tclock_now(&w->clock);
         lock(r);
     }
     unlock(r);

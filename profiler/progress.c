@@ -28,7 +28,7 @@ typedef struct counter {
 
 struct dusk_progress {
     dusk_progress_options o;
-    counter done[SLOTS];         /* per worker (id mod SLOTS) */
+    counter done[SLOTS + 1];     /* per worker id; the last for ids >= SLOTS */
     uint64_t ntasks;
     uint64_t t0;                 /* start of the run */
     int drawing;                 /* this run draws */
@@ -42,7 +42,7 @@ struct dusk_progress {
 static uint64_t done_count(dusk_progress *b)
 {
     uint64_t n = 0;
-    for (int i = 0; i < SLOTS; i++)
+    for (int i = 0; i <= SLOTS; i++)
         n += atomic_load_explicit(&b->done[i].n, memory_order_relaxed);
     return n;
 }
@@ -108,7 +108,7 @@ static void pb_start(void *ud, const dusk_graph *g, size_t ntasks)
 {
     dusk_progress *b = ud;
     (void)g;
-    for (int i = 0; i < SLOTS; i++)
+    for (int i = 0; i <= SLOTS; i++)
         atomic_store_explicit(&b->done[i].n, 0, memory_order_relaxed);
     b->ntasks = ntasks;
     b->t0 = prof__now_ns();
@@ -127,8 +127,17 @@ static void pb_posttask(void *ud, int64_t task, const dusk_value *result, int st
     dusk_progress *b = ud;
     (void)task;
     (void)result;
-    if (status == 0)
-        atomic_fetch_add_explicit(&b->done[(unsigned)worker % SLOTS].n, 1, memory_order_relaxed);
+    if (status != 0)
+        return;
+    if ((unsigned)worker < SLOTS) {
+        /* Only this worker's thread writes its slot (events.h: one thread
+         * at a time per worker id): a plain increment, no locked add. */
+        atomic_uint_fast64_t *n = &b->done[worker].n;
+        atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&b->done[SLOTS].n, 1, memory_order_relaxed);
+    }
 }
 
 static void pb_finish(void *ud, int status)
@@ -170,7 +179,7 @@ dusk_progress *dusk_progress_new(const dusk_progress_options *o)
         b->o.dt = 0.1;
     if (!(b->o.minimum >= 0))
         b->o.minimum = 0;
-    for (int i = 0; i < SLOTS; i++)
+    for (int i = 0; i <= SLOTS; i++)
         atomic_init(&b->done[i].n, 0);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);

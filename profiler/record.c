@@ -95,14 +95,12 @@ static unsigned char *put_z(unsigned char *o, int64_t v)
     return put_u(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
-static void record_end(pworker *w, const dusk_event *ev)
+/* The most bytes one log entry takes: a tag and five varints. */
+enum { LOG_ENTRY_MAX = 1 + 5 * 10 };
+
+/* Encoders: write one entry at o (room is the caller's), return its end. */
+static unsigned char *put_end(pworker *w, unsigned char *o, const dusk_event *ev)
 {
-    unsigned char *o = log_room(w, 1 + 5 * 10);
-    if (!o) {
-        w->lost++;
-        return;
-    }
-    unsigned char *o0 = o;
     uint64_t start = w->cur_task == ev->task ? w->cur_start : ev->t_ns;
     uint64_t end = ev->t_ns >= start ? ev->t_ns : start;
     int err = ev->kind == DUSK_EV_ERROR;
@@ -113,25 +111,31 @@ static void record_end(pworker *w, const dusk_event *ev)
     o = put_u(o, err ? 0 : ev->nbytes);
     if (err)
         o = put_z(o, ev->status ? ev->status : DUSK_ETASK);
-    w->log_tail->used += (size_t)(o - o0);
     w->last_t = end;
     w->nrecs++;
     w->cur_task = -1;
+    return o;
 }
 
-static void record_release(pworker *w, const dusk_event *ev)
+static unsigned char *put_release(pworker *w, unsigned char *o, const dusk_event *ev)
 {
-    unsigned char *o = log_room(w, 1 + 2 * 10);
+    *o++ = LOG_RELEASED;
+    o = put_u(o, (uint64_t)ev->task);
+    o = put_z(o, (int64_t)(ev->t_ns - w->last_t));
+    w->last_t = ev->t_ns;
+    return o;
+}
+
+/* One entry with its own room; a failed block loses it. */
+static void record_one(pworker *w, const dusk_event *ev)
+{
+    unsigned char *o = log_room(w, LOG_ENTRY_MAX);
     if (!o) {
         w->lost++;
         return;
     }
-    unsigned char *o0 = o;
-    *o++ = LOG_RELEASED;
-    o = put_u(o, (uint64_t)ev->task);
-    o = put_z(o, (int64_t)(ev->t_ns - w->last_t));
-    w->log_tail->used += (size_t)(o - o0);
-    w->last_t = ev->t_ns;
+    unsigned char *end = ev->kind == DUSK_EV_RELEASED ? put_release(w, o, ev) : put_end(w, o, ev);
+    w->log_tail->used += (size_t)(end - o);
 }
 
 /* --- the sampler ------------------------------------------------------------------ */
@@ -316,7 +320,7 @@ static void cb_event(void *ud, const dusk_event *ev)
         if ((w = worker_of(r, ev->worker)) == NULL)
             break;
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
-            record_end(w, ev);
+            record_one(w, ev);
         if (p->o.record & DUSK_PROF_RESOURCES) {
             atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
             atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
@@ -326,7 +330,7 @@ static void cb_event(void *ud, const dusk_event *ev)
         if (ev->worker < 0 || (w = worker_of(r, ev->worker)) == NULL)
             break;
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
-            record_release(w, ev);
+            record_one(w, ev);
         if (p->o.record & DUSK_PROF_RESOURCES) {
             atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
             atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
@@ -491,9 +495,56 @@ static void cb_finish(void *ud, int status)
 /* A worker's events of one step at once: one call instead of four. */
 static void cb_events(void *ud, const dusk_event *ev, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (ev[i].kind != DUSK_EV_READY)
-            cb_event(ud, &ev[i]);
+    dusk_profiler *p = ud;
+    prun *r = p->active;
+    pworker *w;
+    if (!r || n == 0)
+        return;
+    if (ev[0].worker < 0 || (w = worker_of(r, ev[0].worker)) == NULL) {
+        for (size_t i = 0; i < n; i++)
+            if (ev[i].kind != DUSK_EV_READY)
+                cb_event(ud, &ev[i]);
+        return;
+    }
+    /* A worker's batch (events.h): its pworker is looked up once, room
+     * in its log is made once, and the sampler only needs the bytes held
+     * after the last event. */
+    int rec = (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE)) != 0;
+    unsigned char *o0 = rec ? log_room(w, n * LOG_ENTRY_MAX) : NULL, *o = o0;
+    const dusk_event *held = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const dusk_event *e = &ev[i];
+        if (e->worker != ev[0].worker) {
+            cb_event(ud, e);
+            continue;
+        }
+        switch (e->kind) {
+        case DUSK_EV_START:
+            w->cur_task = e->task;
+            w->cur_start = e->t_ns;
+            break;
+        case DUSK_EV_END:
+        case DUSK_EV_ERROR:
+        case DUSK_EV_RELEASED:
+            if (o)
+                o = e->kind == DUSK_EV_RELEASED ? put_release(w, o, e) : put_end(w, o, e);
+            else if (rec)
+                record_one(w, e);   /* no room in one piece: entry by entry */
+            held = e;
+            break;
+        case DUSK_EV_READY:
+            break;
+        default:
+            cb_event(ud, e);
+            break;
+        }
+    }
+    if (o)
+        w->log_tail->used += (size_t)(o - o0);
+    if (held && (p->o.record & DUSK_PROF_RESOURCES)) {
+        atomic_store_explicit(&w->held, held->held, memory_order_relaxed);
+        atomic_store_explicit(&w->held_t, held->t_ns, memory_order_relaxed);
+    }
 }
 
 dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
