@@ -148,6 +148,9 @@ uint64_t dusk_now_ns(void)
 /* Re-read the real clock after this many ns of ticks; measure the rate
  * over at least MIN_BASE ns. */
 enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 1000000 };
+/* A real reading whose ticks before and after are further apart than
+ * this (some 20 us at 2 to 4 GHz) was interrupted. */
+#define TCLOCK_PAIR_TICKS 60000u
 
 /* The process's rate, as the bits of a double (0: not known yet), and the
  * stretch it was measured over. Read-mostly. */
@@ -203,17 +206,31 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
             (double)(tick - c->real_tick) * rate < TCLOCK_SPAN_NS) {
             t = c->real_ns + (uint64_t)((double)(tick - c->real_tick) * rate);
         } else {
-            t = dusk_now_ns();
-            if (!c->started || tick < c->first_tick) {
-                c->first_ns = t;
-                c->first_tick = tick;
-                c->started = 1;
-            } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
-                tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
-                             t - c->first_ns);
+            /* A real reading, paired with the ticks around it; a pair
+             * split by preemption is read again, or used but not trusted
+             * for the rate. */
+            int tries = 0, tight;
+            do {
+                uint64_t before = __rdtsc();
+                t = dusk_now_ns();
+                tick = __rdtsc();
+                tight = tick - before < TCLOCK_PAIR_TICKS;
+                tick = before + (tick - before) / 2;
+            } while (!tight && ++tries < 3);
+            if (!tight) {
+                c->started = 0;   /* no anchor: the next reading is real too */
+            } else {
+                if (!c->started || tick < c->first_tick) {
+                    c->first_ns = t;
+                    c->first_tick = tick;
+                    c->started = 1;
+                } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
+                    tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
+                                 t - c->first_ns);
+                }
+                c->real_ns = t;
+                c->real_tick = tick;
             }
-            c->real_ns = t;
-            c->real_tick = tick;
         }
     } else
 #endif

@@ -7,15 +7,18 @@
 ** gives an ERROR event.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "dusk.h"
+#include "events.h"   /* dusk__tclock */
 #include "test_util.h"
 
 /* --- a growing event log (libc memory, filled on any thread) ------------------- */
@@ -393,6 +396,80 @@ static void test_run_begin_and_clock(void **state)
     int64_t z = dusk_graph_find(g, "z");
     assert_int_equal(dusk_graph_deps(g, z, &ids), 2);
     assert_int_equal(dusk_graph_deps(g, 99, &ids), DUSK_EINVAL);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A worker's clock (the time-stamp counter where there is one) agrees
+ * with CLOCK_MONOTONIC to well under a microsecond and never goes back. */
+static void test_worker_clock(void **state)
+{
+    (void)state;
+    dusk__tclock c;
+    memset(&c, 0, sizeof c);
+    uint64_t prev = 0, t_end = dusk_now_ns() + 40000000u, worst = 0;
+    size_t reads = 0;
+    while (dusk_now_ns() < t_end) {
+        uint64_t b0 = dusk_now_ns();
+        uint64_t a = dusk__tclock_now(&c);
+        uint64_t b1 = dusk_now_ns();
+        assert_true(a >= prev);
+        prev = a;
+        /* a lies between the real readings around it, give or take */
+        uint64_t off = a < b0 ? b0 - a : a > b1 ? a - b1 : 0;
+        if (off > worst)
+            worst = off;
+        reads++;
+    }
+    assert_true(reads > 1000);
+    assert_true(worst < 5000);   /* ns */
+    print_message("worker clock: %s, %zu readings, worst %" PRIu64 " ns off\n",
+                  dusk__tclock_counter() ? "time-stamp counter" : "CLOCK_MONOTONIC",
+                  reads, worst);
+}
+
+/* Task times in events are the tasks' real durations: sleeps of 3 ms
+ * last 3 ms, also when the clock is the counter. */
+static void test_event_durations(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    char key[32], prev[32] = "";
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "nap-%d", i);
+        if (i == 0)
+            dusk_task(g, key, &dusk_sleep, dusk_lit_float(3.0));
+        else
+            dusk_task(g, key, &dusk_sleep, dusk_lit_float(3.0), dusk_ref(prev));
+        memcpy(prev, key, sizeof key);
+    }
+    for (int k = 0; k < 2; k++) {
+        dusk_stream *s = dusk_stream_new();
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, NULL, 0, s, NULL};
+        dusk_value *out = NULL;
+        uint64_t t0 = dusk_now_ns();
+        assert_int_equal(dusk_get(g, prev, &o, &out, NULL), 0);
+        uint64_t wall = dusk_now_ns() - t0;
+        dusk_event ev[64];
+        size_t n = dusk_stream_drain(s, ev, 64);
+        uint64_t start[6] = {0}, busy = 0;
+        int ends = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (ev[i].kind == DUSK_EV_START)
+                start[ev[i].task] = ev[i].t_ns;
+            if (ev[i].kind == DUSK_EV_END) {
+                uint64_t d = ev[i].t_ns - start[ev[i].task];
+                assert_true(d >= 2950000u);            /* 3 ms, less the clock's slack */
+                busy += d;
+                ends++;
+            }
+        }
+        assert_int_equal(ends, 6);
+        assert_true(busy <= wall);
+        dusk_value_unref(out);
+        dusk_stream_free(s);
+    }
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -884,6 +961,8 @@ int main(void)
         cmocka_unit_test_teardown(test_event_sizes, reset_alloc),
         cmocka_unit_test_teardown(test_run_begin_and_clock, reset_alloc),
         cmocka_unit_test_teardown(test_kinds_and_batches, reset_alloc),
+        cmocka_unit_test(test_worker_clock),
+        cmocka_unit_test_teardown(test_event_durations, reset_alloc),
         cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
         cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),
