@@ -1,46 +1,76 @@
 /*
 ** dusk — the one allocation path, with failure injection
 **
-** All dusk allocations come here. Two atomics count calls and live blocks;
-** a third holds the call number from which allocations fail (-1: never).
-** The counters cost a relaxed atomic add per call, which is noise next to
-** malloc itself.
+** All dusk allocations come here. Counters of calls and of live blocks
+** are kept in shards, one cache line each, a thread keeping to its own:
+** worker threads allocate a result a task and free inputs, and a single
+** shared counter line bounced between their cores at every call (in a
+** VM, some hundreds of ns a task on bench/overhead's graph). Reading a
+** count adds the shards up. Failure injection, for tests, counts calls
+** on one shared atomic, and only while it is armed.
 */
+#include <limits.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dusk/alloc.h"
 
-static atomic_ulong calls;          /* allocations attempted */
-static atomic_long live;            /* blocks not yet freed */
-static atomic_long fail_from = -1;  /* call number from which to fail */
+enum { NSHARDS = 16 };
+
+typedef struct shard {
+    alignas(64) atomic_ulong calls;   /* allocations attempted */
+    atomic_long live;                 /* blocks allocated less blocks freed */
+} shard;
+
+static shard shards[NSHARDS];
+static atomic_uint next_shard;
+static _Thread_local unsigned my_shard = UINT_MAX;
+
+/* Injection: read at every call, written only when arming. */
+static struct {
+    alignas(64) atomic_long fail_from;  /* armed call number to fail from; -1 off */
+    atomic_ulong armed_calls;           /* calls since arming */
+} inject = {-1, 0};
+
+static shard *this_shard(void)
+{
+    if (my_shard == UINT_MAX)
+        my_shard = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % NSHARDS;
+    return &shards[my_shard];
+}
 
 /* Counts one attempt; true when this one must fail. */
-static int should_fail(void)
+static int should_fail(shard *sh)
 {
-    unsigned long n = atomic_fetch_add_explicit(&calls, 1, memory_order_relaxed);
-    long from = atomic_load_explicit(&fail_from, memory_order_relaxed);
-    return from >= 0 && n >= (unsigned long)from;
+    atomic_fetch_add_explicit(&sh->calls, 1, memory_order_relaxed);
+    long from = atomic_load_explicit(&inject.fail_from, memory_order_relaxed);
+    if (from < 0)
+        return 0;
+    unsigned long n = atomic_fetch_add_explicit(&inject.armed_calls, 1, memory_order_relaxed);
+    return n >= (unsigned long)from;
 }
 
 void *dusk_malloc(size_t n)
 {
-    if (should_fail())
+    shard *sh = this_shard();
+    if (should_fail(sh))
         return NULL;
     void *p = malloc(n ? n : 1);
     if (p)
-        atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&sh->live, 1, memory_order_relaxed);
     return p;
 }
 
 void *dusk_calloc(size_t count, size_t size)
 {
-    if (should_fail())
+    shard *sh = this_shard();
+    if (should_fail(sh))
         return NULL;
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (p)
-        atomic_fetch_add_explicit(&live, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&sh->live, 1, memory_order_relaxed);
     return p;
 }
 
@@ -48,7 +78,7 @@ void *dusk_realloc(void *p, size_t n)
 {
     if (!p)
         return dusk_malloc(n);
-    if (should_fail())
+    if (should_fail(this_shard()))
         return NULL;
     return realloc(p, n ? n : 1);
 }
@@ -57,7 +87,7 @@ void dusk_free(void *p)
 {
     if (!p)
         return;
-    atomic_fetch_sub_explicit(&live, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&this_shard()->live, 1, memory_order_relaxed);
     free(p);
 }
 
@@ -73,15 +103,29 @@ char *dusk_strdup(const char *s)
 void dusk_alloc_fail_after(long n)
 {
     if (n < 0) {
-        atomic_store(&fail_from, -1);
+        atomic_store(&inject.fail_from, -1);
         return;
     }
-    atomic_store(&fail_from, (long)atomic_load(&calls) + n);
+    atomic_store(&inject.fail_from, -1);     /* off while the count restarts */
+    atomic_store(&inject.armed_calls, 0);
+    atomic_store(&inject.fail_from, n);
 }
 
-unsigned long dusk_alloc_calls(void) { return atomic_load(&calls); }
+unsigned long dusk_alloc_calls(void)
+{
+    unsigned long n = 0;
+    for (int i = 0; i < NSHARDS; i++)
+        n += atomic_load(&shards[i].calls);
+    return n;
+}
 
-long dusk_alloc_live(void) { return atomic_load(&live); }
+long dusk_alloc_live(void)
+{
+    long n = 0;
+    for (int i = 0; i < NSHARDS; i++)
+        n += atomic_load(&shards[i].live);
+    return n;
+}
 
 /* Sanitizer builds only, and here because every dusk program links this
  * file (a weak reference from the sanitizer runtime would not pull in an

@@ -147,10 +147,12 @@ uint64_t dusk_now_ns(void)
 
 /* Re-read the real clock after this many ns of ticks; measure the rate
  * over at least MIN_BASE ns. */
-enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 1000000 };
+enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 10000000 };
 /* A real reading whose ticks before and after are further apart than
- * this (some 20 us at 2 to 4 GHz) was interrupted. */
-#define TCLOCK_PAIR_TICKS 60000u
+ * this (1 to 2 us at 2 to 4 GHz; an uninterrupted one takes about 150)
+ * was interrupted: its pair is off by up to half of it. Anchors are then
+ * good to 1 us, and the rate, over at least 10 ms, to 1e-4. */
+#define TCLOCK_PAIR_TICKS 4000u
 
 /* The process's rate, as the bits of a double (0: not known yet), and the
  * stretch it was measured over. Read-mostly. */

@@ -81,6 +81,10 @@ void prof__strtab_free(strtab *t);
 enum { LOG_END = 1, LOG_ERROR, LOG_RELEASED, LOG_BLOCK = 64 * 1024 };
 
 typedef struct pworker {
+    /* Workers' pworkers are allocated one after the other, maybe from one
+     * malloc arena: the pads keep each one's fields, written at every
+     * event, off the cache lines of its neighbours. */
+    char pad_before[64];
     int64_t cur_task;            /* the task START gave this worker */
     uint64_t cur_start;
     uint64_t last_t;             /* for the log's time deltas */
@@ -89,6 +93,7 @@ typedef struct pworker {
     uint64_t lost;
     /* read by the sampler thread */
     _Atomic uint64_t held, held_t;
+    char pad_after[64];
 } pworker;
 
 typedef struct prun {

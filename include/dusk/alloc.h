@@ -6,7 +6,7 @@
 ** out-of-memory paths) and check that the call returns DUSK_ENOMEM and that
 ** the count of live blocks comes back to where it was.
 **
-** Thread-safe: the counters are atomics.
+** Thread-safe: the counters are atomics, in per-thread shards.
 */
 #ifndef DUSK_ALLOC_H
 #define DUSK_ALLOC_H

@@ -37,7 +37,10 @@
 **  - Time: t_ns is dusk_now_ns() at the transition minus the run's epoch,
 **    which is read just before the start callbacks are called; a recorder
 **    that reads dusk_now_ns() in start has the epoch to well under a
-**    microsecond (for samples taken on threads of its own).
+**    microsecond (for samples taken on threads of its own). Workers read
+**    the time through the CPU's time-stamp counter where it is invariant
+**    (x86-64), calibrated against dusk_now_ns() at least every
+**    millisecond: their times agree with it to within tens of ns.
 **
 ** With no listener (no callbacks, no stream) a scheduler does no event work
 ** per task: it builds no event and reads no clock (a run reads the clock
