@@ -36,7 +36,7 @@
 
 #include "overhead_graph.h"
 
-enum { PAIRS = 21, WORKERS = 2 };
+enum { PAIRS = 31, WORKERS = 2 };
 
 
 /* One timed dusk_get, with every recorder or none; returns ns, 0 on
