@@ -15,6 +15,7 @@
 ** the producer never touches it again.
 */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -165,8 +166,18 @@ static int tclock_usable(void)
     static _Atomic int usable = -1;
     int u = atomic_load_explicit(&usable, memory_order_relaxed);
     if (u < 0) {
+        /* The CPU says the counter is invariant, and the kernel keeps its
+         * own clock on it: then the counters of all cores agree. */
         unsigned a, b, c, d;
-        u = __get_cpuid(0x80000007u, &a, &b, &c, &d) && (d & (1u << 8)) ? 1 : 0;
+        char src[32] = "";
+        FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+        if (f) {
+            if (!fgets(src, sizeof src, f))
+                src[0] = '\0';
+            fclose(f);
+        }
+        u = __get_cpuid(0x80000007u, &a, &b, &c, &d) && (d & (1u << 8)) &&
+            strncmp(src, "tsc", 3) == 0 && (src[3] == '\n' || src[3] == '\0');
         atomic_store_explicit(&usable, u, memory_order_relaxed);
     }
     return u;
