@@ -16,13 +16,15 @@ int dusk__stream_next_run(dusk_stream *s);
  *
  * Reading CLOCK_MONOTONIC costs about 30 ns in a virtual machine, and a
  * listened-to run reads it once a task. Where the CPU has an invariant
- * time-stamp counter (x86-64), a worker instead reads the counter (about
+ * time-stamp counter (x86-64) and the kernel's own clock runs on it (so
+ * the cores' counters agree), a worker instead reads the counter (about
  * 12 ns) and converts it with the ns-per-tick rate, reading the real
  * clock again at most a millisecond of ticks after the last time: the
- * times stay within a few tens of ns of CLOCK_MONOTONIC. The rate is
- * measured by the workers themselves over their longest stretch and
- * shared by the process; until it is known, every reading is a real one.
- * Readings of one dusk__tclock never go backwards. */
+ * times stay within a microsecond of CLOCK_MONOTONIC, typically tens of
+ * ns. The rate is measured by the workers themselves over their longest
+ * stretch (10 ms at least) and shared by the process; until it is known,
+ * every reading is a real one. Readings of one dusk__tclock never go
+ * backwards. */
 typedef struct dusk__tclock {
     uint64_t real_ns, real_tick;    /* the last real reading, with its ticks */
     uint64_t first_ns, first_tick;  /* the first, for the rate */

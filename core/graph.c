@@ -10,6 +10,7 @@
 ** built.
 */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,8 +244,10 @@ static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
 dusk_graph *dusk_graph_new(void)
 {
     dusk_graph *g = dusk_calloc(1, sizeof *g);
-    if (g)
-        atomic_flag_clear(&g->watch_lock);
+    if (g && pthread_mutex_init(&g->watch_mu, NULL) != 0) {
+        dusk_free(g);
+        return NULL;
+    }
     return g;
 }
 
@@ -252,15 +255,12 @@ dusk_graph *dusk_graph_new(void)
 
 static void watch_lock(const dusk_graph *cg)
 {
-    dusk_graph *g = (dusk_graph *)cg;  /* the list is not part of the graph's value */
-    while (atomic_flag_test_and_set_explicit(&g->watch_lock, memory_order_acquire))
-        ;
+    pthread_mutex_lock(&((dusk_graph *)cg)->watch_mu);  /* not part of the graph's value */
 }
 
 static void watch_unlock(const dusk_graph *cg)
 {
-    dusk_graph *g = (dusk_graph *)cg;
-    atomic_flag_clear_explicit(&g->watch_lock, memory_order_release);
+    pthread_mutex_unlock(&((dusk_graph *)cg)->watch_mu);
 }
 
 int dusk_graph_watch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
@@ -354,6 +354,11 @@ void dusk_graph_free(dusk_graph *g)
     if (!g)
         return;
     fire_watches(g);
+    watch_lock(g);
+    dusk_free(g->watches);   /* watches made while it was being freed */
+    g->watches = NULL;
+    watch_unlock(g);
+    pthread_mutex_destroy(&g->watch_mu);
     for (size_t i = 0; i < g->ntasks; i++)
         task_clear(&g->tasks[i]);
     dusk_free(g->tasks);
@@ -381,7 +386,6 @@ static int sticky(dusk_graph *g, int code, const char *key)
 /* The task slot for key: the existing one (cleared) or a new one. */
 static dusk__task *task_slot(dusk_graph *g, const char *key)
 {
-    fire_watches(g);
     int64_t name = name_intern(g, key);
     if (name < 0)
         return NULL;
@@ -414,6 +418,7 @@ int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
     }
+    fire_watches(g);
     dusk__task *t = task_slot(g, key);
     if (!t) {
         dusk_value_unref(v);
@@ -436,6 +441,8 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
         rc = DUSK_EINVAL;
     if (!rc && nargs && !(owned = dusk_malloc(nargs * sizeof *owned)))
         rc = DUSK_ENOMEM;
+    if (!rc)
+        fire_watches(g);   /* before interning the arguments' keys changes g */
     for (size_t i = 0; !rc && i < nargs; i++)
         rc = arg_intern(g, args[i], &has_list);
     dusk__task *t = NULL;
@@ -461,6 +468,7 @@ int dusk_graph_alias(dusk_graph *g, const char *key, const char *target)
 {
     if (!g || !key || !target)
         return sticky(g, DUSK_EINVAL, key);
+    fire_watches(g);
     int64_t name = name_intern(g, target);
     dusk__task *t = name < 0 ? NULL : task_slot(g, key);
     if (!t)

@@ -11,7 +11,7 @@
 #ifndef DUSK_CORE_GRAPH_H
 #define DUSK_CORE_GRAPH_H
 
-#include <stdatomic.h>
+#include <pthread.h>
 
 #include "dusk/graph.h"
 
@@ -69,9 +69,9 @@ struct dusk_graph {
     size_t ntasks, tasks_cap;
     /* the first builder error */
     dusk_error status;
-    /* watchers to call before the next change; a spinlock guards them, as
+    /* watchers to call before the next change; a mutex guards them, as
      * runs on several threads may add theirs at once */
-    atomic_flag watch_lock;
+    pthread_mutex_t watch_mu;
     dusk__watch *watches;
     size_t nwatches, watches_cap;
     /* derived by validation, dropped by any change */

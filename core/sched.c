@@ -18,15 +18,15 @@
 ** Events: with no listener, `listening` is 0 and no event is built and no
 ** clock is read; when no listener wants a per-task event (a progress bar
 ** counting in posttask), `timed` is 0 and no clock is read per task. When
-** one does, events are built under the lock (so the stream gets one
-** causal order with non-decreasing timestamps) and callbacks get them
-** after the lock is released, from a per-worker buffer sized so that it
-** never needs to grow in the middle of a run.
+** one does, the stream's events are built under the lock (so the stream
+** gets one causal order with non-decreasing timestamps); under it a
+** worker only notes what its section did, and builds the callbacks'
+** events from that after unlocking, in a buffer sized so that it never
+** needs to grow in the middle of a run.
 **
 ** On failure: the first error is kept, no task starts after it, running
 ** tasks finish, and everything held is freed.
 */
-#define _GNU_SOURCE  /* PTHREAD_MUTEX_ADAPTIVE_NP */
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdio.h>
@@ -72,7 +72,6 @@ typedef struct run {
     int threaded;
     int listening;               /* some callback or a stream: the run has an epoch */
     int timed;                   /* some per-task event is wanted: read the clock */
-    int has_on_event;            /* some callback takes events (one by one or batched) */
     int has_pretask, has_posttask;
     uint32_t cb_want;            /* kinds some callback wants */
     uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
@@ -107,7 +106,7 @@ struct worker {
     int64_t *ready;              /* the section's READY tasks */
     dusk__tclock clock;          /* this worker's readings of the time */
     dusk_event *evbuf;           /* events to hand to callbacks after unlocking */
-    size_t nev, evcap;
+    size_t nev;
     dusk_value **drop;           /* results to unref after unlocking */
     int64_t *drop_id;            /* ... their tasks and bytes, for RELEASED */
     uint64_t *drop_nb;
@@ -609,10 +608,8 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
     r->listening = r->ncbs > 0 || r->stream != NULL;
     for (size_t i = 0; i < r->ncbs; i++) {
         const dusk_callbacks *cb = &r->cbs[i];
-        if (cb->on_event || cb->on_events) {
-            r->has_on_event = 1;
+        if (cb->on_event || cb->on_events)
             r->cb_want |= cb->kinds ? cb->kinds : 0x7fu;
-        }
         r->has_pretask |= cb->pretask != NULL;
         r->has_posttask |= cb->posttask != NULL;
     }
@@ -620,6 +617,8 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
     /* Callbacks that want no per-task event (a progress bar counting in
      * posttask) cost no clock reading. */
     r->timed = (r->want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) | DUSK_EVMASK(DUSK_EV_RUN_END))) != 0;
+    if (r->timed)
+        dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
     for (int i = 0; i < nworkers; i++) {
         worker *w = &workers[i];
         w->r = r;
@@ -629,8 +628,8 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         int evs = r->timed && (r->cb_want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) |
                                               DUSK_EVMASK(DUSK_EV_RUN_END)));
         if (evs) {
-            w->evcap = maxdeps + maxrdeps + 2;
-            w->evbuf = dusk_malloc(w->evcap * sizeof *w->evbuf);
+            /* a section: END, its READY and RELEASED, the next START */
+            w->evbuf = dusk_malloc((maxdeps + maxrdeps + 2) * sizeof *w->evbuf);
             w->drop_id = dusk_malloc((maxdeps + 1) * sizeof *w->drop_id);
             w->drop_nb = dusk_malloc((maxdeps + 1) * sizeof *w->drop_nb);
             if (r->cb_want & DUSK_EVMASK(DUSK_EV_READY))
@@ -650,16 +649,9 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
             rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
             goto done;
         }
-        /* Sections under r->mu last a few hundred ns: spinning a little
-         * before sleeping saves the two system calls of a futex handoff. */
-        pthread_mutexattr_t ma;
-        pthread_mutexattr_init(&ma);
-#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
-        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
-#endif
-        int mrc = pthread_mutex_init(&r->mu, &ma);
-        pthread_mutexattr_destroy(&ma);
-        if (mrc != 0) {
+        /* A plain mutex: lock() spins before it waits (an adaptive one
+         * would spin a second time). */
+        if (pthread_mutex_init(&r->mu, NULL) != 0) {
             rc = dusk_error_set(err, DUSK_ESYS, "cannot create a mutex");
             goto done;
         }

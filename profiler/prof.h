@@ -127,8 +127,18 @@ typedef struct raw_sample {
     double cpu;
 } raw_sample;
 
+/* What a graph's watch points to (see graph_changing): the profiler may
+ * be freed on one thread while the graph, on another, is calling its
+ * watch; the handle outlives both, counted. */
+typedef struct prof_handle {
+    pthread_mutex_t mu;          /* taken before p->mu */
+    struct dusk_profiler *p;     /* NULL once the profiler is being freed */
+    atomic_int refs;             /* the profiler's, and one per graph watch */
+} prof_handle;
+
 struct dusk_profiler {
     dusk_profiler_options o;
+    prof_handle *handle;
     int readonly;                /* read from a trace: callbacks ignore runs */
 
     pthread_mutex_t mu;

@@ -17,13 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdalign.h>
+
 #include "prof.h"
 
 enum { SLOTS = 64 };
 
 typedef struct counter {
-    atomic_uint_fast64_t n;
-    char pad[64 - sizeof(atomic_uint_fast64_t)];
+    alignas(64) atomic_uint_fast64_t n;
 } counter;
 
 struct dusk_progress {

@@ -433,18 +433,33 @@ static void copy_keys(prun *r)
     r->depoff[n] = d;
 }
 
+static void handle_drop(prof_handle *h)
+{
+    if (atomic_fetch_sub(&h->refs, 1) == 1) {
+        pthread_mutex_destroy(&h->mu);
+        dusk_free(h);
+    }
+}
+
 /* The graph of runs not yet prepared is about to change or be freed: copy
- * what they need of it now. Runs on the thread changing the graph. */
+ * what they need of it now. Runs on the thread changing the graph; the
+ * watch's reference to the handle ends here. */
 static void graph_changing(void *ud, const dusk_graph *g)
 {
-    dusk_profiler *p = ud;
-    pthread_mutex_lock(&p->mu);
-    for (prun *r = p->pending; r; r = r->next)
-        if (r->g == g) {
-            copy_keys(r);
-            r->g = NULL;
-        }
-    pthread_mutex_unlock(&p->mu);
+    prof_handle *h = ud;
+    pthread_mutex_lock(&h->mu);
+    dusk_profiler *p = h->p;
+    if (p) {
+        pthread_mutex_lock(&p->mu);
+        for (prun *r = p->pending; r; r = r->next)
+            if (r->g == g) {
+                copy_keys(r);
+                r->g = NULL;
+            }
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    handle_drop(h);
 }
 
 /* Copies the keys of a finished run that still reads its graph, and stops
@@ -455,7 +470,8 @@ static void detach_graph(dusk_profiler *p, prun *r, int copy)
         return;
     if (copy)
         copy_keys(r);
-    dusk_graph_unwatch(r->g, graph_changing, p);
+    if (dusk_graph_unwatch(r->g, graph_changing, p->handle))
+        handle_drop(p->handle);   /* the watch's reference; never the last */
     r->g = NULL;
 }
 
@@ -479,9 +495,13 @@ static void cb_finish(void *ud, int status)
      * the time of the computation that is being measured. */
     if (r->g && (!(p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))))
         r->g = NULL;
-    else if (r->g && dusk_graph_watch(r->g, graph_changing, p) != 0) {
-        copy_keys(r);
-        r->g = NULL;
+    else if (r->g) {
+        atomic_fetch_add(&p->handle->refs, 1);
+        if (dusk_graph_watch(r->g, graph_changing, p->handle) != 0) {
+            atomic_fetch_sub(&p->handle->refs, 1);
+            copy_keys(r);
+            r->g = NULL;
+        }
     }
     p->active = NULL;
     if (p->pending_tail)
@@ -510,7 +530,11 @@ static void cb_events(void *ud, const dusk_event *ev, size_t n)
      * in its log is made once, and the sampler only needs the bytes held
      * after the last event. */
     int rec = (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE)) != 0;
-    unsigned char *o0 = rec ? log_room(w, n * LOG_ENTRY_MAX) : NULL, *o = o0;
+    size_t entries = 0;
+    for (size_t i = 0; rec && i < n; i++)
+        entries += ev[i].kind == DUSK_EV_END || ev[i].kind == DUSK_EV_ERROR ||
+                   ev[i].kind == DUSK_EV_RELEASED;
+    unsigned char *o0 = entries ? log_room(w, entries * LOG_ENTRY_MAX) : NULL, *o = o0;
     const dusk_event *held = NULL;
     for (size_t i = 0; i < n; i++) {
         const dusk_event *e = &ev[i];
@@ -588,6 +612,13 @@ dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
         p->o.dt = 0.1;
     if (p->o.cache_metric != DUSK_CACHE_COUNT)
         p->o.cache_metric = DUSK_CACHE_BYTES;
+    if (!(p->handle = dusk_calloc(1, sizeof *p->handle))) {
+        dusk_free(p);
+        return NULL;
+    }
+    pthread_mutex_init(&p->handle->mu, NULL);
+    p->handle->p = p;
+    atomic_init(&p->handle->refs, 1);
     init_common(p);
     return p;
 }
@@ -685,17 +716,25 @@ void dusk_profiler_free(dusk_profiler *p)
 {
     if (!p)
         return;
+    prof_handle *h = p->handle;
     pthread_mutex_lock(&p->mu);
     p->block = 0;
     sampler_stop(p);
     if (p->active)
         free_run(p->active);
     p->active = NULL;
-    clear_data(p);
+    clear_data(p);   /* ends the watches on graphs; a graph calling one
+                        now waits for p->mu, so it is still there */
     pthread_mutex_unlock(&p->mu);
+    /* A graph still calling a watch it took before finishes first; later
+     * ones find no profiler (the handle goes with the last watch). */
+    pthread_mutex_lock(&h->mu);
+    h->p = NULL;
+    pthread_mutex_unlock(&h->mu);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     dusk_free(p);
+    handle_drop(h);
 }
 
 void dusk_profiler_clear(dusk_profiler *p)

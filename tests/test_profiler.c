@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -308,6 +309,76 @@ static void test_keys_outlive_graph(void **state)
     dusk_profiler_free(p);
     assert_int_equal(dusk_graph_value(g, "a", dusk_int(2)), 0);   /* no call into p */
     dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A graph changed or freed on one thread while its profile is first read,
+ * or its profiler freed, on another: the change waits for the read, and
+ * keys stay the run's (the sanitizer builds check the races). */
+typedef struct changer {
+    pthread_barrier_t *go;
+    dusk_graph *g;
+    dusk_profiler *p;
+    int what;   /* 0: add keys whose arguments name new keys, 1: free p */
+} changer;
+
+static void *change_graph(void *arg)
+{
+    changer *c = arg;
+    pthread_barrier_wait(c->go);
+    if (c->what == 0) {
+        /* one task naming enough new keys to grow the graph's tables
+         * while its arguments are interned (never computed) */
+        enum { NREFS = 50000 };
+        dusk_arg **args = malloc(NREFS * sizeof *args);
+        char ref[32];
+        for (int i = 0; i < NREFS; i++) {
+            snprintf(ref, sizeof ref, "unset-%d", i);
+            args[i] = dusk_ref(ref);
+        }
+        dusk_graph_taskv(c->g, "late", &dusk_sum, NREFS, args);
+        free(args);
+    } else {
+        dusk_profiler_free(c->p);
+    }
+    return NULL;
+}
+
+static void test_graph_changed_while_reading(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (int what = 0; what < 2; what++) {
+        const char *root;
+        dusk_graph *g = tree_graph(SANITIZED ? 2000 : 20000, &root);
+        char rootkey[64];
+        snprintf(rootkey, sizeof rootkey, "%s", root);
+        size_t n = dusk_graph_size(g);
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        assert_int_equal(run_with(g, rootkey, DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), 0);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        changer c = {&go, g, p, what};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, change_graph, &c), 0);
+        pthread_barrier_wait(&go);
+        if (what == 0) {
+            assert_int_equal(dusk_profiler_ntasks(p), n);
+            assert_non_null(record_of(p, 0, rootkey));
+            assert_string_equal(record_of(p, 0, rootkey)->func, "add");
+        } else {
+            dusk_graph_free(g);   /* its watch may meet the profiler being freed */
+            g = NULL;
+        }
+        pthread_join(th, NULL);
+        pthread_barrier_destroy(&go);
+        if (what == 0) {
+            assert_int_equal(dusk_graph_size(g), n + 1);
+            dusk_profiler_free(p);
+            dusk_graph_free(g);
+        }
+    }
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -1665,6 +1736,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_lecture_records, reset_alloc),
         cmocka_unit_test_teardown(test_keys_outlive_graph, reset_alloc),
+        cmocka_unit_test_teardown(test_graph_changed_while_reading, reset_alloc),
         cmocka_unit_test_teardown(test_records_match_stream, reset_alloc),
         cmocka_unit_test_teardown(test_several_runs, reset_alloc),
         cmocka_unit_test_teardown(test_failed_task, reset_alloc),

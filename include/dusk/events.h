@@ -39,8 +39,9 @@
 **    that reads dusk_now_ns() in start has the epoch to well under a
 **    microsecond (for samples taken on threads of its own). Workers read
 **    the time through the CPU's time-stamp counter where it is invariant
-**    (x86-64), calibrated against dusk_now_ns() at least every
-**    millisecond: their times agree with it to within tens of ns.
+**    (x86-64) and the kernel's clock runs on it, calibrated against
+**    dusk_now_ns() at least every millisecond: their times agree with it
+**    to within a microsecond, typically tens of ns.
 **
 ** With no listener (no callbacks, no stream) a scheduler does no event work
 ** per task: it builds no event and reads no clock (a run reads the clock

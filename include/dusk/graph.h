@@ -34,6 +34,9 @@
 ** Ownership: dusk_arg constructors return an argument the caller owns;
 ** passing it to dusk_task/dusk_graph_taskv/dusk_list hands it over, also on
 ** failure. dusk_graph_value steals its value. dusk_graph_free frees all.
+** A task keeps a pointer to its dusk_func, which must outlive the graph
+** (profilers read the functions' names from the graph after a run, at
+** the latest just before the graph is freed).
 ** A graph is used by one thread at a time; a computation only reads it.
 */
 #ifndef DUSK_GRAPH_H
@@ -145,15 +148,16 @@ int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
 
 /* --- watching ------------------------------------------------------------ */
 
-/* fn(ud, g) is called once, just before g is next changed (a key set
- * again or a new key) or freed, while g is still as it was: a recorder
- * can then keep reading g after a run and copy what it needs only when
- * g is about to change, instead of during the run. A watch ends when it
- * fires or with dusk_graph_unwatch. Watching and unwatching may happen
- * from several threads at once (each run calls its recorders' callbacks
- * on its own thread); fn runs on the thread that changes or frees g, so
- * g must not change while a watcher is being freed. Returns 0, or
- * DUSK_ENOMEM (then fn will not be called). */
+/* fn(ud, g) is called once, just before g is next changed (any key set,
+ * new or again) or freed, while g is still as it was: a recorder can then
+ * keep reading g after a run and copy what it needs only when g is about
+ * to change, instead of during the run. A watch ends when it fires or
+ * with dusk_graph_unwatch; watching twice with the same fn and ud calls
+ * fn twice; a watch made by fn while g is being freed is dropped.
+ * Watching and unwatching may happen from several threads at once (each
+ * run calls its recorders' callbacks on its own thread); fn runs on the
+ * thread that changes or frees g. Returns 0, or DUSK_ENOMEM (then fn will
+ * not be called). */
 typedef void (*dusk_graph_watch_fn)(void *ud, const dusk_graph *g);
 int dusk_graph_watch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
 /* Ends the watch (fn, ud) on g; returns 1 if it was still on, 0 if it had

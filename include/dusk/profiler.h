@@ -54,8 +54,8 @@
 ** The graph: a profiler does not copy the keys and dependencies of a run
 ** while the run goes on. It reads them from the graph when its records are
 ** first read, or, through dusk_graph_watch, copies them just before the
-** graph is changed or freed. Change or free a graph and free its profiler
-** one after the other, not at once from two threads.
+** graph is changed or freed (on the thread doing it, which waits for a
+** first read going on at the same time).
 **
 ** Times are ns since the profile began: the first of its first run's start
 ** (the run's epoch, t = 0 of its events), its first dusk_profiler_begin and
