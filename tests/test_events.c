@@ -907,6 +907,110 @@ static void test_error_event(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Callbacks get their events built after the scheduler's lock, the stream
+ * under it: the same events, field by field, for wide tasks (150 inputs),
+ * an input shared by 300 tasks, a failed run, every scheduler, and with a
+ * kinds filter. */
+typedef struct parity_rec {
+    pthread_mutex_t mu;
+    dusk_event *ev;
+    size_t n, cap;
+} parity_rec;
+
+static void parity_events(void *ud, const dusk_event *ev, size_t n)
+{
+    parity_rec *r = ud;
+    pthread_mutex_lock(&r->mu);
+    if (r->n + n > r->cap) {
+        r->cap = 2 * (r->n + n);
+        r->ev = realloc(r->ev, r->cap * sizeof *r->ev);
+    }
+    memcpy(r->ev + r->n, ev, n * sizeof *ev);
+    r->n += n;
+    pthread_mutex_unlock(&r->mu);
+}
+
+static dusk_graph *parity_graph(int failing)
+{
+    dusk_graph *g = dusk_graph_new();
+    char key[32];
+    dusk_graph_value(g, "shared", dusk_int(1));
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, "v-%d", i);
+        dusk_graph_value(g, key, dusk_int(i));
+    }
+    dusk_arg *top[20 + 300 + 1];   /* wide, use, bad */
+    size_t ntop = 0;
+    for (int j = 0; j < 20; j++) {
+        dusk_arg *items[150];
+        for (int k = 0; k < 150; k++) {
+            snprintf(key, sizeof key, "v-%d", (j * 10 + k) % 300);
+            items[k] = dusk_ref(key);
+        }
+        snprintf(key, sizeof key, "wide-%d", j);
+        dusk_task(g, key, &dusk_sum, dusk_listv(150, items));
+        top[ntop++] = dusk_ref(key);
+    }
+    for (int i = 0; i < 300; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "v-%d", i);
+        snprintf(key, sizeof key, "use-%d", i);
+        dusk_task(g, key, &dusk_add, dusk_ref(v), dusk_ref("shared"));
+        top[ntop++] = dusk_ref(key);
+    }
+    if (failing) {
+        static const dusk_func fail = {"fail", fail_fn, NULL};
+        dusk_task(g, "bad", &fail, dusk_ref("wide-0"));
+        top[ntop++] = dusk_ref("bad");
+    }
+    dusk_task(g, "top", &dusk_sum, dusk_listv(ntop, top));
+    return g;
+}
+
+static void test_callback_stream_parity(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const uint32_t masks[2] = {0, DUSK_EVMASK(DUSK_EV_END) | DUSK_EVMASK(DUSK_EV_RELEASED)};
+    const struct { dusk_sched_kind kind; int workers; } scheds[] = {
+        {DUSK_SCHED_SYNC, 1}, {DUSK_SCHED_THREADS, 1}, {DUSK_SCHED_THREADS, 2},
+        {DUSK_SCHED_THREADS, 4}};
+    for (int failing = 0; failing < 2; failing++)
+        for (size_t sc = 0; sc < sizeof scheds / sizeof scheds[0]; sc++)
+            for (int m = 0; m < 2; m++) {
+                dusk_graph *g = parity_graph(failing);
+                parity_rec rec = {.ev = NULL};
+                pthread_mutex_init(&rec.mu, NULL);
+                dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m]};
+                dusk_stream *s = dusk_stream_new();
+                dusk_options o = {scheds[sc].kind, scheds[sc].workers, &cb, 1, s, NULL};
+                dusk_value *out = NULL;
+                int rc = dusk_get(g, "top", &o, &out, NULL);
+                assert_int_equal(rc, failing ? DUSK_EIO : 0);
+                dusk_value_unref(out);
+                size_t total = (size_t)dusk_stream_appended(s), n = 0;
+                dusk_event *ev = malloc((total + 1) * sizeof *ev);
+                dusk_event *all = malloc((total + 1) * sizeof *all);
+                size_t got = dusk_stream_drain(s, all, total + 1);
+                assert_int_equal(got, total);
+                for (size_t i = 0; i < got; i++)
+                    if (!masks[m] || (masks[m] & DUSK_EVMASK(all[i].kind)))
+                        ev[n++] = all[i];
+                assert_int_equal(rec.n, n);
+                qsort(ev, n, sizeof *ev, event_cmp);
+                qsort(rec.ev, rec.n, sizeof *rec.ev, event_cmp);
+                for (size_t i = 0; i < n; i++)
+                    assert_int_equal(event_cmp(&ev[i], &rec.ev[i]), 0);
+                free(ev);
+                free(all);
+                free(rec.ev);
+                pthread_mutex_destroy(&rec.mu);
+                dusk_stream_free(s);
+                dusk_graph_free(g);
+            }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_kind_names(void **state)
 {
     (void)state;
@@ -965,6 +1069,7 @@ int main(void)
         cmocka_unit_test_teardown(test_event_sizes, reset_alloc),
         cmocka_unit_test_teardown(test_run_begin_and_clock, reset_alloc),
         cmocka_unit_test_teardown(test_kinds_and_batches, reset_alloc),
+        cmocka_unit_test_teardown(test_callback_stream_parity, reset_alloc),
         cmocka_unit_test(test_worker_clock),
         cmocka_unit_test_teardown(test_event_durations, reset_alloc),
         cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
