@@ -911,23 +911,10 @@ static void test_error_event(void **state)
  * under it: the same events, field by field, for wide tasks (150 inputs),
  * an input shared by 300 tasks, a failed run, every scheduler, and with a
  * kinds filter. */
-typedef struct parity_rec {
-    pthread_mutex_t mu;
-    dusk_event *ev;
-    size_t n, cap;
-} parity_rec;
-
 static void parity_events(void *ud, const dusk_event *ev, size_t n)
 {
-    parity_rec *r = ud;
-    pthread_mutex_lock(&r->mu);
-    if (r->n + n > r->cap) {
-        r->cap = 2 * (r->n + n);
-        r->ev = realloc(r->ev, r->cap * sizeof *r->ev);
-    }
-    memcpy(r->ev + r->n, ev, n * sizeof *ev);
-    r->n += n;
-    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n; i++)
+        evlog_push(ud, &ev[i]);
 }
 
 static dusk_graph *parity_graph(int failing)
@@ -979,8 +966,8 @@ static void test_callback_stream_parity(void **state)
         for (size_t sc = 0; sc < sizeof scheds / sizeof scheds[0]; sc++)
             for (int m = 0; m < 2; m++) {
                 dusk_graph *g = parity_graph(failing);
-                parity_rec rec = {.ev = NULL};
-                pthread_mutex_init(&rec.mu, NULL);
+                evlog rec;
+                evlog_init(&rec);
                 dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m]};
                 dusk_stream *s = dusk_stream_new();
                 dusk_options o = {scheds[sc].kind, scheds[sc].workers, &cb, 1, s, NULL};
@@ -1003,8 +990,7 @@ static void test_callback_stream_parity(void **state)
                     assert_int_equal(event_cmp(&ev[i], &rec.ev[i]), 0);
                 free(ev);
                 free(all);
-                free(rec.ev);
-                pthread_mutex_destroy(&rec.mu);
+                evlog_free(&rec);
                 dusk_stream_free(s);
                 dusk_graph_free(g);
             }
