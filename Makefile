@@ -29,9 +29,9 @@
 # Keep objects that pattern chains make (examples, tests, bench) as well.
 .SECONDARY:
 
-# --- version (from include/dusk.h) ------------------------------------------
-VERSION_MAJOR := $(shell sed -n 's/^\#define DUSK_VERSION_MAJOR \([0-9]*\).*/\1/p' include/dusk.h)
-VERSION       := $(shell sed -n 's/^\#define DUSK_VERSION "\(.*\)".*/\1/p' include/dusk.h)
+# --- version (from include/dusk/version.h) ----------------------------------
+VERSION_MAJOR := $(shell sed -n 's/^\#define DUSK_VERSION_MAJOR \([0-9]*\).*/\1/p' include/dusk/version.h)
+VERSION       := $(shell sed -n 's/^\#define DUSK_VERSION "\(.*\)".*/\1/p' include/dusk/version.h)
 
 # --- install locations -------------------------------------------------------
 PREFIX       ?= /usr/local
@@ -76,28 +76,38 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ifeq ($(WERROR),1)
   WARNINGS += -Werror
 endif
-ALL_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Iinclude $(CPPFLAGS)
-ALL_CFLAGS   := -std=c11 $(WARNINGS) -fPIC -pthread $(SAN_FLAGS) $(CFLAGS)
+# -I. lets a library name another room's private header by its path
+# ("core/util.h"); only the public dusk_ API is exported from the shared
+# libraries (-fvisibility=hidden, DUSK_API marks what is public).
+ALL_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -Iinclude -I. $(CPPFLAGS)
+ALL_CFLAGS   := -std=c11 $(WARNINGS) -fPIC -fvisibility=hidden -pthread $(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS  := -pthread $(SAN_FLAGS) $(LDFLAGS)
 SYS_LIBS     := -lm $(LDLIBS)
 
 # --- library modules -----------------------------------------------------------
-# A module is a directory of sources. Each library lists its modules; to add
-# one (say viz/ into libdusk-viz, needing Graphviz):
+# A module is a directory of sources, subdirectories included. Each library
+# lists its modules; to add one (say viz/ into libdusk-viz, needing Graphviz):
 #     LIBRARIES += dusk-viz
 #     dusk-viz_MODULES := viz
 #     dusk-viz_PKGS := libcgraph libgvc        (pkg-config names)
 # and add its Debian package to scripts/install-deps.sh. Libraries are listed
 # from the bottom up: a later one may use the earlier ones.
-LIBRARIES := dusk dusk-viz dusk-profiler
+LIBRARIES := dusk dusk-array dusk-viz dusk-profiler
 dusk_MODULES := core
-dusk_PKGS := hdf5-serial openblas
+dusk_PKGS :=
+dusk-array_MODULES := array
+dusk-array_PKGS := hdf5-serial openblas
 dusk-viz_MODULES := viz
 dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo
 
-srcs_of = $(sort $(foreach m,$($(1)_MODULES),$(wildcard $(m)/*.c)))
+# Every .c under a directory, at any depth.
+rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))
+srcs_of = $(sort $(foreach m,$($(1)_MODULES),$(call rwildcard,$(m),*.c)))
+# The private toolbox (core/util.c): libdusk has it; every other shared
+# library links a hidden copy of its own, as nothing but dusk_ is exported.
+UTIL_OBJ = $(BUILD)/obj/core/util.o
 # A library whose modules have no sources yet is left out.
 LIBRARIES := $(foreach l,$(LIBRARIES),$(if $(call srcs_of,$(l)),$(l)))
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(call srcs_of,$(1)))
@@ -123,10 +133,10 @@ $$(BUILD)/lib$(1).a: $$($(1)_OBJS)
 	$$(call say,AR,$$@)
 	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 
-$$(BUILD)/lib$(1).so.$$(VERSION): $$($(1)_OBJS) $$(foreach d,$$(call libs_before,$(1),$$(LIBRARIES)),$$(BUILD)/lib$$(d).so.$$(VERSION))
+$$(BUILD)/lib$(1).so.$$(VERSION): $$($(1)_OBJS) $$(if $$(filter-out dusk,$(1)),$$(UTIL_OBJ)) $$(foreach d,$$(call libs_before,$(1),$$(LIBRARIES)),$$(BUILD)/lib$$(d).so.$$(VERSION))
 	$$(call say,LD,$$@)
-	$$(Q)$$(CC) -shared -Wl,-soname,lib$(1).so.$$(VERSION_MAJOR) $$(ALL_LDFLAGS) \
-		-o $$@ $$($(1)_OBJS) $$(if $$(call libs_before,$(1),$$(LIBRARIES)),-L$$(BUILD)) \
+	$$(Q)$$(CC) -shared -Wl,-soname,lib$(1).so.$$(VERSION_MAJOR) -Wl,-z,defs $$(ALL_LDFLAGS) \
+		-o $$@ $$($(1)_OBJS) $$(if $$(filter-out dusk,$(1)),$$(UTIL_OBJ)) $$(if $$(call libs_before,$(1),$$(LIBRARIES)),-L$$(BUILD)) \
 		$$(foreach d,$$(call reverse,$$(call libs_before,$(1),$$(LIBRARIES))),-l$$(d)) \
 		$$(call pkg_libs,$$($(1)_PKGS)) $$(SYS_LIBS)
 	$$(Q)ln -sf lib$(1).so.$$(VERSION) $$(BUILD)/lib$(1).so.$$(VERSION_MAJOR)
@@ -135,12 +145,12 @@ endef
 $(foreach l,$(LIBRARIES),$(eval $(call library_rules,$(l))))
 
 # --- programs ------------------------------------------------------------------
-# Tests: every tests/test_<module>.c is a program; other tests/*.c (and
-# tests/test_util.c, if there is one) are helpers linked into each.
-TEST_HELPER_SRCS := $(filter-out tests/test_%.c,$(wildcard tests/*.c)) $(wildcard tests/test_util.c)
-TEST_ALL_SRCS    := $(filter-out tests/test_util.c,$(wildcard tests/test_*.c))
+# Tests: every tests/<library>/test_<module>.c is a program; tests/*.c
+# (tests/helpers.c) are helpers linked into each.
+TEST_HELPER_SRCS := $(wildcard tests/*.c)
+TEST_ALL_SRCS    := $(wildcard tests/*/test_*.c)
 ifneq ($(strip $(TESTS)),)
-  TEST_SRCS := $(filter $(foreach t,$(TESTS),tests/test_$(t).c tests/$(t).c $(t)),$(TEST_ALL_SRCS))
+  TEST_SRCS := $(filter $(foreach t,$(TESTS),%/test_$(t).c %/$(t).c $(t)),$(TEST_ALL_SRCS))
 else
   TEST_SRCS := $(TEST_ALL_SRCS)
 endif
@@ -148,7 +158,7 @@ TEST_BINS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_HELPERS := $(patsubst %.c,$(BUILD)/obj/%.o,$(TEST_HELPER_SRCS))
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
-$(BUILD)/obj/tests/%.o: MOD_CFLAGS = $(CMOCKA_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -Itests -Icore
+$(BUILD)/obj/tests/%.o: MOD_CFLAGS = $(CMOCKA_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -Itests -Icore -Iarray
 
 EXAMPLE_SRCS := $(filter-out examples/demo.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
@@ -301,4 +311,4 @@ help:
 
 FORCE:
 
--include $(wildcard $(BUILD)/obj/*/*.d)
+-include $(call rwildcard,$(BUILD)/obj,*.d)

@@ -46,12 +46,12 @@ static void make_input(const char *path, int64_t rows)
     struct stat st;
     if (stat(path, &st) == 0)
         return;
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_error err = DUSK_ERROR_INIT;
     dusk_array *x = dusk_random_normal(ctx, 7, 0, 1, DUSK_SHAPE(rows, 10000), "(500, 500)");
     if (dusk_array_store(x, path, "/data_set_1", NULL, NULL, &err))
         fail("making the input", &err);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 /* The measured work, in a child: returns its wall time in seconds through
@@ -67,14 +67,14 @@ static void measure(const char *name, const char *in, const char *out)
     if (pid == 0) {
         close(fd[0]);
         double t0 = now_s();
-        dusk_ctx *ctx = dusk_ctx_new();
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
         dusk_error err = DUSK_ERROR_INIT;
         dusk_array *x = dusk_from_hdf5(ctx, in, "/data_set_1", "(500, 500)");
         dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
         dusk_store_options so = {0, true};
         if (dusk_array_store(r, out, "/r", &so, NULL, &err))
             fail(name, &err);
-        dusk_ctx_free(ctx);
+        dusk_array_ctx_free(ctx);
         double t = now_s() - t0;
         if (write(fd[1], &t, sizeof t) != (ssize_t)sizeof t)
             _exit(1);

@@ -129,7 +129,7 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
         fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
         return 0;
     }
-    if (dusk_value_kind(v) != DUSK_INT || dusk_value_int(v) != SUM) {
+    if (dusk_value_kind(v) != DUSK_KIND_INT || dusk_value_int(v) != SUM) {
         char buf[64];
         dusk_value_repr(v, buf, sizeof buf);
         fail("wrong sum %s (want %" PRId64 ")", buf, SUM);

@@ -79,7 +79,7 @@ static uint64_t run_once(dusk_graph *g, const char *root, int recorders, FILE *d
     if (rc != 0) {
         fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
         t1 = t0;
-    } else if (dusk_value_kind(v) != DUSK_INT || dusk_value_int(v) != SUM) {
+    } else if (dusk_value_kind(v) != DUSK_KIND_INT || dusk_value_int(v) != SUM) {
         fail("wrong sum");
     }
     dusk_value_unref(v);

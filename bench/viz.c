@@ -60,8 +60,8 @@ static double time_array(dusk_array *a, const dusk_viz_options *o, size_t min_by
 
 static void render_n(int n, int runs, int64_t want_tasks)
 {
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10 * n, 10 * n), "(10, 10)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10 * n, 10 * n), "(10, 10)", DUSK_DT_F8);
     dusk_array *y = dusk_array_sum(dusk_array_add(x, dusk_array_transpose(x, NULL)),
                                    DUSK_AXIS(0), false);
     dusk_error err = DUSK_ERROR_INIT;
@@ -83,7 +83,7 @@ static void render_n(int n, int runs, int64_t want_tasks)
     }
     printf("viz.render.%d: %.0f ms (%lld tasks)\n", n, best * 1e3, (long long)ntasks);
     fflush(stdout);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 /* 400,000 'x-<i>' values, 400,000 'inc-<i>' tasks, 200,000 'add-<i>'. */
@@ -136,8 +136,8 @@ static void layers_1m(void)
 
 static void layers_array_1m(void)
 {
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(5000, 5000), "(10, 10)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(5000, 5000), "(10, 10)", DUSK_DT_F8);
     dusk_array *y = dusk_array_sum(dusk_array_add(x, dusk_array_transpose(x, NULL)),
                                    DUSK_AXIS(0), false);
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
@@ -150,7 +150,7 @@ static void layers_array_1m(void)
     }
     printf("viz.layers.array.1m: %.0f ms (%lld tasks)\n", best * 1e3,
            (long long)dusk_array_ntasks(y));
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 int main(void)

@@ -24,7 +24,7 @@ static int arity(const char *name, size_t nargs, size_t want, dusk_error *err)
 static int is_int_like(const dusk_value *v)
 {
     dusk_kind k = dusk_value_kind(v);
-    return k == DUSK_INT || k == DUSK_BOOL;
+    return k == DUSK_KIND_INT || k == DUSK_KIND_BOOL;
 }
 
 static int not_number(const char *name, const dusk_value *v, dusk_error *err)
@@ -119,7 +119,7 @@ static int fn_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
     if (rc)
         return rc;
     const dusk_value *list = args[0];
-    if (dusk_value_kind(list) != DUSK_TUPLE)
+    if (dusk_value_kind(list) != DUSK_KIND_TUPLE)
         return dusk_error_set(err, DUSK_ETYPE, "sum: expected a list, got %s",
                               dusk_kind_name(dusk_value_kind(list)));
     size_t n = dusk_tuple_len(list);

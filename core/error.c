@@ -1,5 +1,5 @@
 /*
-** dusk — error codes, their names and messages
+** dusk — error codes, their names and messages, and the version
 */
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,4 +46,11 @@ void dusk_error_clear(dusk_error *err)
         return;
     err->code = 0;
     err->msg[0] = '\0';
+}
+
+const char *dusk_version(int *number)
+{
+    if (number)
+        *number = DUSK_VERSION_NUMBER;
+    return DUSK_VERSION;
 }

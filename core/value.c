@@ -17,9 +17,9 @@
 #include "dusk/alloc.h"
 #include "value.h"
 
-static dusk_value v_none = {.rc = 1, .kind = DUSK_NONE, .is_static = 1};
-static dusk_value v_true = {.rc = 1, .kind = DUSK_BOOL, .is_static = 1, .u.b = true};
-static dusk_value v_false = {.rc = 1, .kind = DUSK_BOOL, .is_static = 1, .u.b = false};
+static dusk_value v_none = {.rc = 1, .kind = DUSK_KIND_NONE, .is_static = 1};
+static dusk_value v_true = {.rc = 1, .kind = DUSK_KIND_BOOL, .is_static = 1, .u.b = true};
+static dusk_value v_false = {.rc = 1, .kind = DUSK_KIND_BOOL, .is_static = 1, .u.b = false};
 
 static dusk_value *value_alloc(dusk_kind kind, size_t extra)
 {
@@ -37,7 +37,7 @@ dusk_value *dusk_bool(bool b) { return b ? &v_true : &v_false; }
 
 dusk_value *dusk_int(int64_t i)
 {
-    dusk_value *v = value_alloc(DUSK_INT, 0);
+    dusk_value *v = value_alloc(DUSK_KIND_INT, 0);
     if (v)
         v->u.i = i;
     return v;
@@ -45,7 +45,7 @@ dusk_value *dusk_int(int64_t i)
 
 dusk_value *dusk_float(double d)
 {
-    dusk_value *v = value_alloc(DUSK_FLOAT, 0);
+    dusk_value *v = value_alloc(DUSK_KIND_FLOAT, 0);
     if (v)
         v->u.d = d;
     return v;
@@ -53,7 +53,7 @@ dusk_value *dusk_float(double d)
 
 dusk_value *dusk_string_n(const char *s, size_t n)
 {
-    dusk_value *v = value_alloc(DUSK_STRING, n + 1);
+    dusk_value *v = value_alloc(DUSK_KIND_STRING, n + 1);
     if (!v)
         return NULL;
     v->u.str.len = n;
@@ -69,7 +69,7 @@ dusk_value *dusk_tuple_new(size_t n)
 {
     if (n > (SIZE_MAX - sizeof(dusk_value)) / sizeof(dusk_value *))
         return NULL;
-    dusk_value *v = value_alloc(DUSK_TUPLE, n * sizeof(dusk_value *));
+    dusk_value *v = value_alloc(DUSK_KIND_TUPLE, n * sizeof(dusk_value *));
     if (!v)
         return NULL;
     v->u.tup.n = n;
@@ -100,7 +100,7 @@ dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
 
 dusk_value *dusk_opaque(void *ptr, void (*dtor)(void *), size_t nbytes)
 {
-    dusk_value *v = value_alloc(DUSK_OPAQUE, 0);
+    dusk_value *v = value_alloc(DUSK_KIND_OPAQUE, 0);
     if (!v)
         return NULL;
     v->u.op.ptr = ptr;
@@ -112,33 +112,33 @@ dusk_value *dusk_opaque(void *ptr, void (*dtor)(void *), size_t nbytes)
 static const struct {
     const char *name, *code;
     size_t size;
-} dtypes[DUSK_NDTYPES] = {
-    [DUSK_F8] = {"float64", "f8", 8},  [DUSK_F4] = {"float32", "f4", 4},
-    [DUSK_I8] = {"int64", "i8", 8},    [DUSK_I4] = {"int32", "i4", 4},
-    [DUSK_I2] = {"int16", "i2", 2},    [DUSK_I1] = {"int8", "i1", 1},
-    [DUSK_U8] = {"uint64", "u8", 8},   [DUSK_U4] = {"uint32", "u4", 4},
-    [DUSK_U2] = {"uint16", "u2", 2},   [DUSK_U1] = {"uint8", "u1", 1},
-    [DUSK_BOOL_] = {"bool", "b1", 1},  [DUSK_C16] = {"complex128", "c16", 16},
+} dtypes[DUSK_DT_COUNT] = {
+    [DUSK_DT_F8] = {"float64", "f8", 8},  [DUSK_DT_F4] = {"float32", "f4", 4},
+    [DUSK_DT_I8] = {"int64", "i8", 8},    [DUSK_DT_I4] = {"int32", "i4", 4},
+    [DUSK_DT_I2] = {"int16", "i2", 2},    [DUSK_DT_I1] = {"int8", "i1", 1},
+    [DUSK_DT_U8] = {"uint64", "u8", 8},   [DUSK_DT_U4] = {"uint32", "u4", 4},
+    [DUSK_DT_U2] = {"uint16", "u2", 2},   [DUSK_DT_U1] = {"uint8", "u1", 1},
+    [DUSK_DT_BOOL] = {"bool", "b1", 1},  [DUSK_DT_C16] = {"complex128", "c16", 16},
 };
 
 const char *dusk_dtype_name(dusk_dtype t)
 {
-    return (unsigned)t < DUSK_NDTYPES ? dtypes[t].name : "?";
+    return (unsigned)t < DUSK_DT_COUNT ? dtypes[t].name : "?";
 }
 const char *dusk_dtype_code(dusk_dtype t)
 {
-    return (unsigned)t < DUSK_NDTYPES ? dtypes[t].code : "?";
+    return (unsigned)t < DUSK_DT_COUNT ? dtypes[t].code : "?";
 }
 size_t dusk_dtype_size(dusk_dtype t)
 {
-    return (unsigned)t < DUSK_NDTYPES ? dtypes[t].size : 0;
+    return (unsigned)t < DUSK_DT_COUNT ? dtypes[t].size : 0;
 }
 
 /* An ndarray header with room for ndim shape and stride entries. */
 static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *shape,
                                   size_t *count)
 {
-    if ((unsigned)dtype >= DUSK_NDTYPES || ndim < 0 || ndim > DUSK_MAXDIMS)
+    if ((unsigned)dtype >= DUSK_DT_COUNT || ndim < 0 || ndim > DUSK_MAXDIMS)
         return NULL;
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
@@ -148,7 +148,7 @@ static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *sha
             return NULL;
         n *= (size_t)shape[i];
     }
-    dusk_value *v = value_alloc(DUSK_NDARRAY, 2 * (size_t)ndim * sizeof(int64_t));
+    dusk_value *v = value_alloc(DUSK_KIND_NDARRAY, 2 * (size_t)ndim * sizeof(int64_t));
     if (!v)
         return NULL;
     dusk__ndarray *a = &v->u.nd;
@@ -190,13 +190,15 @@ dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape)
     return ndarray_make(dtype, ndim, shape, 1);
 }
 
-dusk_value *dusk__ndarray_uninit(dusk_dtype dtype, int ndim, const int64_t *shape)
+dusk_value *dusk_ndarray_empty(dusk_dtype dtype, int ndim, const int64_t *shape)
 {
     return ndarray_make(dtype, ndim, shape, 0);
 }
 
-int dusk__ndarray_is_contiguous(const dusk_value *v)
+bool dusk_ndarray_is_contiguous(const dusk_value *v)
 {
+    if (!v || v->kind != DUSK_KIND_NDARRAY)
+        return false;
     const dusk__ndarray *a = &v->u.nd;
     int64_t step = (int64_t)dtypes[a->dtype].size;
     for (int i = a->ndim - 1; i >= 0; i--) {
@@ -210,7 +212,7 @@ int dusk__ndarray_is_contiguous(const dusk_value *v)
 dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape,
                               const int64_t *strides, int64_t offset)
 {
-    if (!parent || parent->kind != DUSK_NDARRAY)
+    if (!parent || parent->kind != DUSK_KIND_NDARRAY)
         return NULL;
     size_t count;
     dusk_value *v = ndarray_header(parent->u.nd.dtype, ndim, shape, &count);
@@ -238,15 +240,15 @@ void dusk_value_unref(dusk_value *v)
     if (atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) != 1)
         return;
     switch (v->kind) {
-    case DUSK_TUPLE:
+    case DUSK_KIND_TUPLE:
         for (size_t i = 0; i < v->u.tup.n; i++)
             dusk_value_unref(v->u.tup.items[i]);
         break;
-    case DUSK_OPAQUE:
+    case DUSK_KIND_OPAQUE:
         if (v->u.op.dtor)
             v->u.op.dtor(v->u.op.ptr);
         break;
-    case DUSK_NDARRAY:
+    case DUSK_KIND_NDARRAY:
         if (v->u.nd.parent)
             dusk_value_unref(v->u.nd.parent);
         else
@@ -270,23 +272,23 @@ const char *dusk_kind_name(dusk_kind k)
 size_t dusk_value_nbytes(const dusk_value *v)
 {
     switch (v->kind) {
-    case DUSK_NONE:
+    case DUSK_KIND_NONE:
         return 0;
-    case DUSK_BOOL:
-    case DUSK_INT:
-    case DUSK_FLOAT:
+    case DUSK_KIND_BOOL:
+    case DUSK_KIND_INT:
+    case DUSK_KIND_FLOAT:
         return 8;
-    case DUSK_STRING:
+    case DUSK_KIND_STRING:
         return v->u.str.len;
-    case DUSK_TUPLE: {
+    case DUSK_KIND_TUPLE: {
         size_t n = 8 * v->u.tup.n;
         for (size_t i = 0; i < v->u.tup.n; i++)
             n += dusk_value_nbytes(v->u.tup.items[i]);
         return n;
     }
-    case DUSK_NDARRAY:
+    case DUSK_KIND_NDARRAY:
         return v->u.nd.nbytes;
-    case DUSK_OPAQUE:
+    case DUSK_KIND_OPAQUE:
         return v->u.op.nbytes;
     }
     return 0;
@@ -295,9 +297,9 @@ size_t dusk_value_nbytes(const dusk_value *v)
 bool dusk_value_number(const dusk_value *v, double *out)
 {
     switch (v->kind) {
-    case DUSK_BOOL: *out = v->u.b; return true;
-    case DUSK_INT: *out = (double)v->u.i; return true;
-    case DUSK_FLOAT: *out = v->u.d; return true;
+    case DUSK_KIND_BOOL: *out = v->u.b; return true;
+    case DUSK_KIND_INT: *out = (double)v->u.i; return true;
+    case DUSK_KIND_FLOAT: *out = v->u.d; return true;
     default: return false;
     }
 }
@@ -305,12 +307,12 @@ bool dusk_value_number(const dusk_value *v, double *out)
 bool dusk_value_bool(const dusk_value *v)
 {
     switch (v->kind) {
-    case DUSK_BOOL: return v->u.b;
-    case DUSK_INT: return v->u.i != 0;
-    case DUSK_FLOAT: return v->u.d != 0;
-    case DUSK_STRING: return v->u.str.len != 0;
-    case DUSK_TUPLE: return v->u.tup.n != 0;
-    case DUSK_NONE: return false;
+    case DUSK_KIND_BOOL: return v->u.b;
+    case DUSK_KIND_INT: return v->u.i != 0;
+    case DUSK_KIND_FLOAT: return v->u.d != 0;
+    case DUSK_KIND_STRING: return v->u.str.len != 0;
+    case DUSK_KIND_TUPLE: return v->u.tup.n != 0;
+    case DUSK_KIND_NONE: return false;
     default: return true;
     }
 }
@@ -318,9 +320,9 @@ bool dusk_value_bool(const dusk_value *v)
 int64_t dusk_value_int(const dusk_value *v)
 {
     switch (v->kind) {
-    case DUSK_BOOL: return v->u.b;
-    case DUSK_INT: return v->u.i;
-    case DUSK_FLOAT: return (int64_t)v->u.d;
+    case DUSK_KIND_BOOL: return v->u.b;
+    case DUSK_KIND_INT: return v->u.i;
+    case DUSK_KIND_FLOAT: return (int64_t)v->u.d;
     default: return 0;
     }
 }
@@ -334,22 +336,22 @@ double dusk_value_float(const dusk_value *v)
 
 const char *dusk_value_str(const dusk_value *v)
 {
-    return v->kind == DUSK_STRING ? v->u.str.s : NULL;
+    return v->kind == DUSK_KIND_STRING ? v->u.str.s : NULL;
 }
 
 size_t dusk_tuple_len(const dusk_value *v)
 {
-    return v->kind == DUSK_TUPLE ? v->u.tup.n : 0;
+    return v->kind == DUSK_KIND_TUPLE ? v->u.tup.n : 0;
 }
 
 dusk_value *dusk_tuple_get(const dusk_value *v, size_t i)
 {
-    return v->kind == DUSK_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
+    return v->kind == DUSK_KIND_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
 }
 
 void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
 {
-    if (t->kind != DUSK_TUPLE || i >= t->u.tup.n) {
+    if (t->kind != DUSK_KIND_TUPLE || i >= t->u.tup.n) {
         dusk_value_unref(item);
         return;
     }
@@ -359,7 +361,7 @@ void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
 
 void *dusk_opaque_ptr(const dusk_value *v)
 {
-    return v->kind == DUSK_OPAQUE ? v->u.op.ptr : NULL;
+    return v->kind == DUSK_KIND_OPAQUE ? v->u.op.ptr : NULL;
 }
 
 dusk_dtype dusk_ndarray_dtype(const dusk_value *v) { return v->u.nd.dtype; }
@@ -455,17 +457,17 @@ static void repr(out_buf *o, const dusk_value *v)
 {
     char tmp[64];
     switch (v->kind) {
-    case DUSK_NONE: out_str(o, "None"); break;
-    case DUSK_BOOL: out_str(o, v->u.b ? "True" : "False"); break;
-    case DUSK_INT:
+    case DUSK_KIND_NONE: out_str(o, "None"); break;
+    case DUSK_KIND_BOOL: out_str(o, v->u.b ? "True" : "False"); break;
+    case DUSK_KIND_INT:
         snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
         out_str(o, tmp);
         break;
-    case DUSK_FLOAT:
+    case DUSK_KIND_FLOAT:
         float_repr(v->u.d, tmp, sizeof tmp);
         out_str(o, tmp);
         break;
-    case DUSK_STRING: {
+    case DUSK_KIND_STRING: {
         /* Python's choice: single quotes unless the text has a single
          * quote and no double quote. */
         const char *t = v->u.str.s;
@@ -482,7 +484,7 @@ static void repr(out_buf *o, const dusk_value *v)
         out_put(o, &q, 1);
         break;
     }
-    case DUSK_TUPLE:
+    case DUSK_KIND_TUPLE:
         out_put(o, "(", 1);
         for (size_t i = 0; i < v->u.tup.n; i++) {
             if (i)
@@ -493,7 +495,7 @@ static void repr(out_buf *o, const dusk_value *v)
             out_put(o, ",", 1);
         out_put(o, ")", 1);
         break;
-    case DUSK_NDARRAY:
+    case DUSK_KIND_NDARRAY:
         out_str(o, "ndarray<");
         out_str(o, dusk_dtype_name(v->u.nd.dtype));
         out_str(o, ", (");
@@ -503,7 +505,7 @@ static void repr(out_buf *o, const dusk_value *v)
         }
         out_str(o, v->u.nd.ndim == 1 ? ",)>" : ")>");
         break;
-    case DUSK_OPAQUE:
+    case DUSK_KIND_OPAQUE:
         snprintf(tmp, sizeof tmp, "<opaque %zu bytes>", v->u.op.nbytes);
         out_str(o, tmp);
         break;
@@ -563,26 +565,26 @@ bool dusk_value_equal(const dusk_value *a, const dusk_value *b)
         return true;
     double x, y;
     if (dusk_value_number(a, &x) && dusk_value_number(b, &y)) {
-        if (a->kind == DUSK_INT && b->kind == DUSK_INT)
+        if (a->kind == DUSK_KIND_INT && b->kind == DUSK_KIND_INT)
             return a->u.i == b->u.i;
         return x == y;
     }
     if (a->kind != b->kind)
         return false;
     switch (a->kind) {
-    case DUSK_NONE: return true;
-    case DUSK_STRING:
+    case DUSK_KIND_NONE: return true;
+    case DUSK_KIND_STRING:
         return a->u.str.len == b->u.str.len &&
                memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
-    case DUSK_TUPLE:
+    case DUSK_KIND_TUPLE:
         if (a->u.tup.n != b->u.tup.n)
             return false;
         for (size_t i = 0; i < a->u.tup.n; i++)
             if (!dusk_value_equal(a->u.tup.items[i], b->u.tup.items[i]))
                 return false;
         return true;
-    case DUSK_NDARRAY: return ndarray_equal(&a->u.nd, &b->u.nd);
-    case DUSK_OPAQUE: return a->u.op.ptr == b->u.op.ptr;
+    case DUSK_KIND_NDARRAY: return ndarray_equal(&a->u.nd, &b->u.nd);
+    case DUSK_KIND_OPAQUE: return a->u.op.ptr == b->u.op.ptr;
     default: return false;
     }
 }

@@ -33,10 +33,5 @@ struct dusk_value {
     } u;
 };
 
-/* A C-contiguous ndarray whose elements are not initialised: for kernels
- * that write every element (saves clearing the pages first). */
-dusk_value *dusk__ndarray_uninit(dusk_dtype dtype, int ndim, const int64_t *shape);
-/* True when v's elements are in C order with no gaps. */
-int dusk__ndarray_is_contiguous(const dusk_value *v);
 
 #endif /* DUSK_CORE_VALUE_H */

@@ -479,10 +479,10 @@ static long peak_rss_mib(void)
  * by dusk itself in (500, 500) chunks. */
 static void make_input(const char *path, const char *dataset)
 {
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_error err = DUSK_ERROR_INIT;
     if (!ctx)
-        die("dusk_ctx_new", DUSK_ENOMEM, NULL);
+        die("dusk_array_ctx_new", DUSK_ENOMEM, NULL);
     dusk_array *g = dusk_random_normal(ctx, 2026, 0.0, 1.0, DUSK_SHAPE(1000, 10000), "(500, 500)");
     uint64_t t0 = now_ns();
     int rc = dusk_array_store(g, path, dataset, NULL, NULL, &err);
@@ -490,20 +490,20 @@ static void make_input(const char *path, const char *dataset)
         die("making the input", rc, &err);
     printf("  made %s:%s (1000 x 10000 standard normal, seed 2026) in %.2f s\n", path, dataset,
            seconds(t0));
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 /* r = x - x.mean(axis=0) computed directly, in doubles, and compared with
  * what dusk stored; returns the largest difference. */
-static double check_direct(dusk_ctx *ctx, const demo_opts *o, const char *out_path)
+static double check_direct(dusk_array_ctx *ctx, const demo_opts *o, const char *out_path)
 {
     dusk_error err = DUSK_ERROR_INIT;
     dusk_value *x = NULL, *r = NULL;
     int rc = dusk_array_compute(dusk_array_astype(dusk_from_hdf5(ctx, o->input, o->dataset, "-1"),
-                                                  DUSK_F8), NULL, &x, &err);
+                                                  DUSK_DT_F8), NULL, &x, &err);
     if (rc)
         die("reading the input back", rc, &err);
-    rc = dusk_array_compute(dusk_array_astype(dusk_from_hdf5(ctx, out_path, "/r", "-1"), DUSK_F8),
+    rc = dusk_array_compute(dusk_array_astype(dusk_from_hdf5(ctx, out_path, "/r", "-1"), DUSK_DT_F8),
                             NULL, &r, &err);
     if (rc)
         die("reading the output back", rc, &err);
@@ -549,9 +549,9 @@ static void array_demo(const demo_opts *o)
     demo_opts used = *o;
     used.input = input;
 
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     if (!ctx)
-        die("dusk_ctx_new", DUSK_ENOMEM, NULL);
+        die("dusk_array_ctx_new", DUSK_ENOMEM, NULL);
     dusk_array *x = dusk_from_hdf5(ctx, input, o->dataset, o->chunks);
     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
     int rc = dusk_array_status(r, &err);
@@ -599,7 +599,7 @@ static void array_demo(const demo_opts *o)
         printf("  the stored r differs from the direct computation\n");
         failures++;
     }
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 static void usage(void)

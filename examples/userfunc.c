@@ -26,7 +26,7 @@ static int square_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
     (void)ud;
     if (nargs != 1)
         return dusk_error_set(err, DUSK_EINVAL, "square takes 1 argument, got %zu", nargs);
-    if (dusk_value_kind(args[0]) == DUSK_INT) {
+    if (dusk_value_kind(args[0]) == DUSK_KIND_INT) {
         int64_t x = dusk_value_int(args[0]);
         *out = dusk_int(x * x);
     } else {
@@ -44,7 +44,7 @@ static int scale_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
                     dusk_error *err, void *ud)
 {
     const int64_t *factor = ud;
-    if (nargs != 1 || dusk_value_kind(args[0]) != DUSK_INT)
+    if (nargs != 1 || dusk_value_kind(args[0]) != DUSK_KIND_INT)
         return dusk_error_set(err, DUSK_ETYPE, "scale takes one int");
     *out = dusk_int(dusk_value_int(args[0]) * *factor);
     return *out ? 0 : DUSK_ENOMEM;

@@ -101,11 +101,11 @@ int main(int argc, char **argv)
     dusk_graph_free(dsk);
 
     /* Arrays: the lecture's x + x.T and r = x - x.mean(axis=0). */
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     draw(NULL, dusk_array_add(x, dusk_array_transpose(x, NULL)), "transpose.svg", NULL);
 
-    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "(500, 500)", DUSK_F8);
+    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "(500, 500)", DUSK_DT_F8);
     dusk_array *r = dusk_array_sub(big, dusk_array_mean(big, DUSK_AXIS(0), false));
     draw(NULL, r, "r.svg", NULL);
     o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
@@ -113,9 +113,9 @@ int main(int argc, char **argv)
     draw(NULL, r, "r-layers.svg", &o);
 
     /* Past 1,000 tasks the layer view is drawn, with a note on stderr. */
-    dusk_array *huge = dusk_ones(ctx, DUSK_SHAPE(2000, 2000), "(10, 10)", DUSK_F8);
+    dusk_array *huge = dusk_ones(ctx, DUSK_SHAPE(2000, 2000), "(10, 10)", DUSK_DT_F8);
     draw(NULL, dusk_array_sum(huge, DUSK_AXIS(0), false), "big.svg", NULL);
 
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     return 0;
 }

@@ -6,22 +6,18 @@
 #ifndef DUSK_H
 #define DUSK_H
 
-#define DUSK_VERSION_MAJOR 0
-#define DUSK_VERSION_MINOR 1
-#define DUSK_VERSION_PATCH 0
-#define DUSK_VERSION "0.1.0"
-
 #include "dusk/alloc.h"
-#include "dusk/array.h"
 #include "dusk/builtins.h"
 #include "dusk/error.h"
 #include "dusk/events.h"
 #include "dusk/graph.h"
 #include "dusk/sched.h"
 #include "dusk/value.h"
+#include "dusk/version.h"
 
-/* viz and profiler are libraries of their own (-ldusk-viz,
- * -ldusk-profiler; pkg-config dusk gives all three). */
+/* arrays, viz and profiler are libraries of their own (-ldusk-array,
+ * -ldusk-viz, -ldusk-profiler; pkg-config dusk gives all four). */
+#include "dusk/array.h"
 #include "dusk/profiler.h"
 #include "dusk/viz.h"
 

@@ -41,7 +41,7 @@ static const double palette[20][3] = {
     {0.859, 0.859, 0.553}, {0.620, 0.855, 0.898},
 };
 
-void prof__colour(dusk_profiler *p, const char *name, double rgb[3])
+void dusk__colour(dusk_profiler *p, const char *name, double rgb[3])
 {
     size_t k = 0;
     int found = 0;
@@ -248,7 +248,7 @@ static void panel_tasks(chart *c, const frame *f)
     double cols[MAX_LEGEND][3];
     for (size_t i = 0; i < nl; i++) {
         names[i] = p->fstats[i].func;
-        prof__colour(p, names[i], cols[i]);
+        dusk__colour(p, names[i], cols[i]);
     }
     panel_head(c, f->y - HEAD, "Task stream (a row per worker, coloured by function)", nl,
                names, (const double(*)[3])cols);
@@ -280,7 +280,7 @@ static void panel_tasks(chart *c, const frame *f)
     double (*fc)[3] = dusk_malloc((p->funcs.n ? p->funcs.n : 1) * sizeof *fc);
     if (last_x && last_f && fc) {
         for (size_t k = 0; k < p->funcs.n; k++)
-            prof__colour(p, p->funcs.names[k], fc[k]);
+            dusk__colour(p, p->funcs.ents[k].text, fc[k]);
         for (int k = 0; k < nw; k++) {
             last_x[k] = -1;
             last_f[k] = UINT32_MAX;
@@ -433,7 +433,7 @@ static void panel_cache(chart *c, const frame *f)
         nb = 2;
     double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
     size_t *show = dusk_malloc((ng + 1) * sizeof *show);
-    if (!bins || !show || prof__cache_binned(p, 0, (uint64_t)c->t1, nb, bins) != 0) {
+    if (!bins || !show || dusk__cache_binned(p, 0, (uint64_t)c->t1, nb, bins) != 0) {
         dusk_free(bins);
         dusk_free(show);
         return;
@@ -467,8 +467,8 @@ static void panel_cache(chart *c, const frame *f)
     cols[nl][0] = cols[nl][1] = cols[nl][2] = 0.25;
     nl++;
     for (size_t a = 0; a < nshow; a++) {
-        names[nl] = p->groups.names[p->group_order[show[a]]];
-        prof__colour(p, names[nl], cols[nl]);
+        names[nl] = p->groups.ents[p->group_order[show[a]]].text;
+        dusk__colour(p, names[nl], cols[nl]);
         nl++;
     }
     int count = p->o.cache_metric == DUSK_CACHE_COUNT;
@@ -564,7 +564,7 @@ static void draw(chart *c, unsigned panels, const char *title)
     grey(cr, 0.05);
     text(cr, 80, 10, 0, 0, title);
     char info[160], wall[32];
-    prof__fmt_ns(wall, sizeof wall, c->t1);
+    dusk__fmt_ns(wall, sizeof wall, c->t1);
     snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, %s", p->nrecs, p->nruns,
              p->nruns == 1 ? "" : "s", nw, nw == 1 ? "" : "s", wall);
     set_font(cr, 11, 0);
@@ -593,7 +593,7 @@ static void draw(chart *c, unsigned panels, const char *title)
     text(cr, 80 + (c->width - 100) / 2, y + 2, 0.5, 0, axis);
 }
 
-int prof__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
+int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
                 const dusk_chart_options *o, dusk_error *err)
 {
     static const dusk_chart_options defaults = DUSK_CHART_OPTIONS_INIT;
@@ -604,8 +604,8 @@ int prof__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000)
         return dusk_error_set(err, DUSK_EINVAL, "chart: size %d x %d is out of range "
                               "(0 or 1..20000)", o->width, o->height);
-    prof__summary(p);   /* colours follow the functions' order */
-    prof__cache(p);
+    dusk__summary(p);   /* colours follow the functions' order */
+    dusk__cache(p);
     if (!p->have_summary || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "chart: out of memory");
     unsigned panels = o->panels ? o->panels & DUSK_PANEL_ALL : panels_with_data(p);
@@ -679,7 +679,7 @@ int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write, void *closure,
 {
     if (!p || !write)
         return dusk_error_set(err, DUSK_EINVAL, "chart: no profiler or writer");
-    return prof__chart(p, write, closure, o, err);
+    return dusk__chart(p, write, closure, o, err);
 }
 
 static int file_write(void *closure, const unsigned char *data, size_t n)
@@ -706,7 +706,7 @@ int dusk_profiler_write_chart(dusk_profiler *p, const char *path, const dusk_cha
 {
     static const dusk_chart_options defaults = DUSK_CHART_OPTIONS_INIT;
     dusk_chart_options co = o ? *o : defaults;
-    outfile out;
+    dusk__atomic out;
     int rc;
     if (!p || !path)
         return dusk_error_set(err, DUSK_EINVAL, "chart: no profiler or file name");
@@ -714,13 +714,13 @@ int dusk_profiler_write_chart(dusk_profiler *p, const char *path, const dusk_cha
         return dusk_error_set(err, DUSK_EINVAL,
                               "chart: cannot tell the format of %s (use .png, .svg or .pdf)",
                               path);
-    if ((rc = prof__out_open(&out, path, err)) != 0)
+    if ((rc = dusk__atomic_open(&out, path, err)) != 0)
         return rc;
     dusk_error e2 = DUSK_ERROR_INIT;
-    rc = prof__chart(p, file_write, out.f, &co, &e2);
+    rc = dusk__chart(p, file_write, out.f, &co, &e2);
     if (rc) {
-        prof__out_close(&out, 0, NULL);
+        dusk__atomic_close(&out, 0, NULL);
         return dusk_error_set(err, rc, "%s: %s", path, e2.msg);
     }
-    return prof__out_close(&out, 1, err);
+    return dusk__atomic_close(&out, 1, err);
 }

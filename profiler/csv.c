@@ -31,12 +31,12 @@ static void csv_field(FILE *f, const char *s)
 
 int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error *err)
 {
-    outfile o;
+    dusk__atomic o;
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
-    prof__prepare(p);
-    if ((rc = prof__out_open(&o, path, err)) != 0)
+    dusk__prepare(p);
+    if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("task,key,function,group,worker,run,start_ns,end_ns,duration_ns,released_ns,"
           "nbytes,status\n", o.f);
@@ -53,17 +53,17 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
                 r->worker, r->run, r->start_ns, r->end_ns, r->end_ns - r->start_ns,
                 r->released_ns, r->nbytes, r->status);
     }
-    return prof__out_close(&o, 1, err);
+    return dusk__atomic_close(&o, 1, err);
 }
 
 int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_error *err)
 {
-    outfile o;
+    dusk__atomic o;
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
-    prof__prepare(p);
-    if ((rc = prof__out_open(&o, path, err)) != 0)
+    dusk__prepare(p);
+    if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("t_ns,rss_bytes,held_bytes,cpu_percent\n", o.f);
     for (size_t i = 0; i < p->nsamples; i++) {
@@ -72,28 +72,28 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
         fprintf(o.f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ".%02u\n", s->t_ns, s->rss,
                 s->held, c / 100, (unsigned)(c % 100));
     }
-    return prof__out_close(&o, 1, err);
+    return dusk__atomic_close(&o, 1, err);
 }
 
 int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error *err)
 {
-    outfile o;
+    dusk__atomic o;
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
-    prof__cache(p);
+    dusk__cache(p);
     if (!p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
-    if ((rc = prof__out_open(&o, path, err)) != 0)
+    if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("t_ns,group,value\n", o.f);
     for (size_t k = 0; k <= p->nseries_groups; k++) {
-        const char *g = k < p->nseries_groups ? p->groups.names[p->group_order[k]] : "(all groups)";
+        const char *g = k < p->nseries_groups ? p->groups.ents[p->group_order[k]].text : "(all groups)";
         for (size_t i = 0; i < p->nseries[k]; i++) {
             fprintf(o.f, "%" PRIu64 ",", p->series[k][i].t_ns);
             csv_field(o.f, g);
             fprintf(o.f, ",%.0f\n", p->series[k][i].value);
         }
     }
-    return prof__out_close(&o, 1, err);
+    return dusk__atomic_close(&o, 1, err);
 }

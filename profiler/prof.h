@@ -10,7 +10,7 @@
 **    dependency ids), to a compact log of its own (pworker below). No
 **    lock, no shared counter: events tagged worker k come from one thread
 **    at a time (events.h).
-**  - prepared: what the readers see. prof__prepare() moves pending runs in
+**  - prepared: what the readers see. dusk__prepare() moves pending runs in
 **    (decoding the logs, merging each run's workers by start time, turning
 **    run times into profile times, dependency ids into record indices and
 **    joining RELEASED to records), interns function and group names and
@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/util.h"
 #include "dusk/alloc.h"
 #include "dusk/error.h"
 #include "dusk/graph.h"
@@ -35,36 +36,8 @@
 
 #define PROF_MAX_WORKERS 65536   /* worker ids the recorder (and reader) accept */
 
-/* --- arenas: text and id arrays that live as long as the profile ---------- */
-
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-} arena_block;
-
-typedef struct arena {
-    arena_block *head;   /* the block being filled; older ones follow */
-} arena;
-
-void *prof__arena_alloc(arena *a, size_t n);             /* 16-aligned */
-char *prof__arena_strdup(arena *a, const char *s, size_t n);
-void prof__arena_free(arena *a);
-void prof__arena_move(arena *dst, arena *src);           /* src ends empty */
-
-/* --- interning: distinct names, each with a dense index ------------------ */
-
-typedef struct strtab {
-    const char **names;  /* index -> text (in the table's arena) */
-    size_t n, cap;
-    uint32_t *slots;     /* hash table of index + 1; 0 empty */
-    size_t nslots;       /* a power of two */
-    arena text;
-} strtab;
-
-/* The index of s (its first n bytes), added if new; -1 on ENOMEM. */
-long prof__intern(strtab *t, const char *s, size_t n);
-void prof__strtab_free(strtab *t);
+/* Arenas, interning, byte buffers, atomic output files and numbers for
+ * people come from the toolbox, core/util.h. */
 
 /* --- recording ----------------------------------------------------------- */
 
@@ -88,7 +61,7 @@ typedef struct pworker {
     int64_t cur_task;            /* the task START gave this worker */
     uint64_t cur_start;
     uint64_t last_t;             /* for the log's time deltas */
-    arena_block *log, *log_tail; /* the log, oldest block first */
+    dusk__arena_block *log, *log_tail; /* the log, oldest block first */
     uint64_t nrecs;
     uint64_t lost;
     /* read by the sampler thread */
@@ -119,7 +92,7 @@ typedef struct prun {
     size_t *keyoff;              /* gsize entries into keytext */
     size_t *depoff, *depids;     /* CSR: deps of t at depids[depoff[t]..depoff[t+1]) */
     uint32_t *fidx;              /* gsize entries into fnames */
-    strtab fnames;               /* "(value)", "(alias)", the functions' names */
+    dusk__strtab fnames;               /* "(value)", "(alias)", the functions' names */
 } prun;
 
 typedef struct raw_sample {
@@ -166,8 +139,8 @@ struct dusk_profiler {
     size_t nruns, capruns;
     dusk_resource_sample *samples;
     size_t nsamples, capsamples;
-    arena mem;                   /* keys, names, dependency indices */
-    strtab funcs, groups;
+    dusk__arena mem;                   /* keys, names, dependency indices */
+    dusk__strtab funcs, groups;
     /* derived on demand */
     int have_summary;
     dusk_func_stats *fstats;
@@ -183,69 +156,33 @@ struct dusk_profiler {
 };
 
 /* Moves pending runs and samples into the prepared half. 0 or a code. */
-int prof__prepare(dusk_profiler *p);
+int dusk__prepare(dusk_profiler *p);
 /* A profiler that only reads, for the trace reader. */
-dusk_profiler *prof__new_readonly(void);
+dusk_profiler *dusk__new_readonly(void);
 /* Appends a prepared record (reader): returns it, or NULL on ENOMEM. */
-dusk_task_record *prof__push_record(dusk_profiler *p);
-dusk_run_record *prof__push_run(dusk_profiler *p);
-int prof__push_sample(dusk_profiler *p, const dusk_resource_sample *s);
+dusk_task_record *dusk__push_record(dusk_profiler *p);
+dusk_run_record *dusk__push_run(dusk_profiler *p);
+int dusk__push_sample(dusk_profiler *p, const dusk_resource_sample *s);
 /* Interns names for records from first onwards; keys must be set. */
-int prof__intern_records(dusk_profiler *p, size_t first);
+int dusk__intern_records(dusk_profiler *p, size_t first);
 /* Derived data. */
-int prof__summary(dusk_profiler *p);
-int prof__cache(dusk_profiler *p);
-void prof__drop_derived(dusk_profiler *p);
+int dusk__summary(dusk_profiler *p);
+int dusk__cache(dusk_profiler *p);
+void dusk__drop_derived(dusk_profiler *p);
 
-uint64_t prof__now_ns(void);
-
-/* --- output files: written to a temporary name, renamed when whole -------- */
-
-typedef struct outfile {
-    FILE *f;
-    char *path, *tmp;
-    int failed;
-} outfile;
-
-int prof__out_open(outfile *o, const char *path, dusk_error *err);
-/* Closes; on success renames over path, else removes the temporary. */
-int prof__out_close(outfile *o, int ok, dusk_error *err);
-
-/* --- a growable byte buffer ------------------------------------------------ */
-
-typedef struct buf {
-    unsigned char *data;
-    size_t n, cap;
-    int failed;          /* an allocation failed: contents incomplete */
-} buf;
-
-void prof__buf_add(buf *b, const void *data, size_t n);
-void prof__buf_puts(buf *b, const char *s);
-void prof__buf_printf(buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void prof__buf_free(buf *b);
-int prof__buf_write(void *closure, const unsigned char *data, size_t n);
 
 /* --- cache series binned for drawing (summary.c) ----------------------------- */
 
 /* The cache series (sorted groups, then the total) over nbins equal bins
  * of [t0, t1): out[k * nbins + b] is the most group k held during bin b.
  * out has (ngroups + 1) * nbins doubles. 0 or a code. */
-int prof__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out);
+int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out);
 
 /* --- charts (chart.c), used by the report ---------------------------------- */
 
-int prof__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
+int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
                 const dusk_chart_options *o, dusk_error *err);
 /* A colour for a name: fixed per name within a profile. */
-void prof__colour(dusk_profiler *p, const char *name, double rgb[3]);
-
-/* Formats a duration for people: "812 ns", "3.4 us", "12.3 ms", "1.24 s". */
-void prof__fmt_ns(char *out, size_t n, double ns);
-/* Formats bytes for people: "512 B", "3.4 kB", "12.3 MB". */
-void prof__fmt_bytes(char *out, size_t n, double b);
+void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
 
 #endif /* DUSK_PROFILER_PROF_H */

@@ -82,7 +82,7 @@ static void draw(dusk_progress *b, double frac, double elapsed)
 
 static double elapsed_s(const dusk_progress *b)
 {
-    return (double)(prof__now_ns() - b->t0) / 1e9;
+    return (double)(dusk_now_ns() - b->t0) / 1e9;
 }
 
 static void *timer_main(void *arg)
@@ -91,9 +91,9 @@ static void *timer_main(void *arg)
     uint64_t dt = (uint64_t)(b->o.dt * 1e9);
     pthread_mutex_lock(&b->mu);
     while (!b->stop) {
-        uint64_t deadline = prof__now_ns() + dt;
+        uint64_t deadline = dusk_now_ns() + dt;
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
-        while (!b->stop && prof__now_ns() < deadline)
+        while (!b->stop && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&b->cv, &b->mu, &ts);
         if (b->stop)
             break;
@@ -112,7 +112,7 @@ static void pb_start(void *ud, const dusk_graph *g, size_t ntasks)
     for (int i = 0; i <= SLOTS; i++)
         atomic_store_explicit(&b->done[i].n, 0, memory_order_relaxed);
     b->ntasks = ntasks;
-    b->t0 = prof__now_ns();
+    b->t0 = dusk_now_ns();
     b->drawing = b->o.force || isatty(fileno(b->o.out));
     if (!b->drawing)
         return;

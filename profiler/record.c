@@ -10,7 +10,7 @@
 ** cannot be, the record is counted as lost and the run goes on. Keys,
 ** functions and dependencies are taken from the graph after the run
 ** (copy_keys), and decoding the logs waits for the first read
-** (prof__prepare): neither is on the run's time.
+** (dusk__prepare): neither is on the run's time.
 **
 ** The resource sampler is a thread that wakes every dt (a timed wait on
 ** p->cv, so stopping it is immediate), reads RSS from /proc/self/statm, CPU
@@ -18,7 +18,7 @@
 ** appends a sample under p->mu. It runs from `start` to `finish` of each
 ** run, or from dusk_profiler_begin to dusk_profiler_end.
 **
-** prof__prepare moves finished runs into the arrays readers see; see
+** dusk__prepare moves finished runs into the arrays readers see; see
 ** prof.h for the two halves.
 */
 #include <stdlib.h>
@@ -62,11 +62,11 @@ static pworker *worker_of(prun *r, int32_t id)
 /* Makes room for n bytes at the end of the log; NULL if out of memory. */
 static unsigned char *log_room(pworker *w, size_t n)
 {
-    arena_block *b = w->log_tail;
+    dusk__arena_block *b = w->log_tail;
     if (b && b->cap - b->used >= n)
         return b->data + b->used;
     size_t cap = n > LOG_BLOCK ? n : LOG_BLOCK;
-    arena_block *nb = dusk_malloc(sizeof *nb + cap);
+    dusk__arena_block *nb = dusk_malloc(sizeof *nb + cap);
     if (!nb)
         return NULL;
     nb->next = NULL;
@@ -189,7 +189,7 @@ static void take_sample(dusk_profiler *p)
 {
     uint64_t rss = read_rss();
     uint64_t cpu = cpu_time_ns();
-    uint64_t t = prof__now_ns();
+    uint64_t t = dusk_now_ns();
     double pct = 0;
     if (p->last_cpu_t && t > p->last_cpu_t + 100000u)
         pct = 100.0 * (double)(cpu - p->last_cpu_ns) / (double)(t - p->last_cpu_t);
@@ -224,9 +224,9 @@ static void *sampler_main(void *arg)
     p->last_cpu_t = 0;
     take_sample(p);
     while (!p->sampler_stop) {
-        uint64_t deadline = prof__now_ns() + dt;
+        uint64_t deadline = dusk_now_ns() + dt;
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
-        while (!p->sampler_stop && prof__now_ns() < deadline)
+        while (!p->sampler_stop && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
         take_sample(p);
     }
@@ -359,7 +359,7 @@ static void free_keys(prun *r)
     dusk_free(r->depoff);
     dusk_free(r->depids);
     dusk_free(r->fidx);
-    prof__strtab_free(&r->fnames);
+    dusk__strtab_free(&r->fnames);
     r->keytext = NULL;
     r->keyoff = r->depoff = r->depids = NULL;
     r->fidx = NULL;
@@ -371,7 +371,7 @@ static int copy_funcs(prun *r)
     const dusk_graph *g = r->g;
     const dusk_func *last = NULL;
     long last_i = 0;
-    if (prof__intern(&r->fnames, "(value)", 7) != 0 || prof__intern(&r->fnames, "(alias)", 7) != 1)
+    if (dusk__strtab_intern(&r->fnames, "(value)", 7) != 0 || dusk__strtab_intern(&r->fnames, "(alias)", 7) != 1)
         return DUSK_ENOMEM;
     for (size_t t = 0; t < r->gsize; t++) {
         const dusk_func *f = dusk_graph_func(g, (int64_t)t);
@@ -382,7 +382,7 @@ static int copy_funcs(prun *r)
         if (f != last) {
             /* array layers have a dusk_func each: intern by name */
             const char *name = f->name ? f->name : "(unnamed)";
-            if ((last_i = prof__intern(&r->fnames, name, strlen(name))) < 0)
+            if ((last_i = dusk__strtab_intern(&r->fnames, name, strlen(name))) < 0)
                 return DUSK_ENOMEM;
             last = f;
         }
@@ -486,7 +486,7 @@ static void cb_finish(void *ud, int status)
     }
     if (!r->ended) {
         r->status = status;
-        r->wall = prof__now_ns() - (r->t0_abs ? r->t0_abs : prof__now_ns());
+        r->wall = dusk_now_ns() - (r->t0_abs ? r->t0_abs : dusk_now_ns());
     }
     if (!p->block)
         sampler_stop(p);   /* its last sample still sees the run */
@@ -623,7 +623,7 @@ dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
     return p;
 }
 
-dusk_profiler *prof__new_readonly(void)
+dusk_profiler *dusk__new_readonly(void)
 {
     dusk_profiler *p = dusk_profiler_new(NULL);
     if (p) {
@@ -635,7 +635,7 @@ dusk_profiler *prof__new_readonly(void)
 
 static void free_worker(pworker *w)
 {
-    for (arena_block *b = w->log, *next; b; b = next) {
+    for (dusk__arena_block *b = w->log, *next; b; b = next) {
         next = b->next;
         dusk_free(b);
     }
@@ -657,7 +657,7 @@ static void free_run(prun *r)
     dusk_free(r);
 }
 
-void prof__drop_derived(dusk_profiler *p)
+void dusk__drop_derived(dusk_profiler *p)
 {
     dusk_free(p->fstats);
     dusk_free(p->critical);
@@ -689,7 +689,7 @@ static void clear_data(dusk_profiler *p)
         free_run(r);
     }
     p->pending = p->pending_tail = NULL;
-    prof__drop_derived(p);
+    dusk__drop_derived(p);
     dusk_free(p->recs);
     dusk_free(p->rec_func);
     dusk_free(p->rec_group);
@@ -704,9 +704,9 @@ static void clear_data(dusk_profiler *p)
     p->nrecs = p->caprecs = p->nruns = p->capruns = p->nsamples = p->capsamples = 0;
     p->nraw = p->capraw = 0;
     p->raw_lost = 0;
-    prof__arena_free(&p->mem);
-    prof__strtab_free(&p->funcs);
-    prof__strtab_free(&p->groups);
+    dusk__arena_free(&p->mem);
+    dusk__strtab_free(&p->funcs);
+    dusk__strtab_free(&p->groups);
     p->status = 0;
     p->lost = 0;
     p->nruns_total = 0;
@@ -748,7 +748,7 @@ void dusk_profiler_clear(dusk_profiler *p)
         p->epoch_abs = 0;
         if (p->block) {
             p->has_epoch = 1;
-            p->epoch_abs = prof__now_ns();
+            p->epoch_abs = dusk_now_ns();
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -766,7 +766,7 @@ int dusk_profiler_begin(dusk_profiler *p)
         p->block = 1;
         if (!p->has_epoch) {
             p->has_epoch = 1;
-            p->epoch_abs = prof__now_ns();
+            p->epoch_abs = dusk_now_ns();
         }
         if ((p->o.record & DUSK_PROF_RESOURCES) && (rc = sampler_start(p)) != 0)
             p->block = 0;
@@ -826,7 +826,7 @@ static int reserve_records(dusk_profiler *p, size_t need)
     return 0;
 }
 
-dusk_task_record *prof__push_record(dusk_profiler *p)
+dusk_task_record *dusk__push_record(dusk_profiler *p)
 {
     if (reserve_records(p, p->nrecs + 1))
         return NULL;
@@ -835,7 +835,7 @@ dusk_task_record *prof__push_record(dusk_profiler *p)
     return r;
 }
 
-dusk_run_record *prof__push_run(dusk_profiler *p)
+dusk_run_record *dusk__push_run(dusk_profiler *p)
 {
     if (grow((void **)&p->runs, &p->capruns, p->nruns + 1, sizeof *p->runs))
         return NULL;
@@ -844,7 +844,7 @@ dusk_run_record *prof__push_run(dusk_profiler *p)
     return r;
 }
 
-int prof__push_sample(dusk_profiler *p, const dusk_resource_sample *s)
+int dusk__push_sample(dusk_profiler *p, const dusk_resource_sample *s)
 {
     if (grow((void **)&p->samples, &p->capsamples, p->nsamples + 1, sizeof *p->samples))
         return DUSK_ENOMEM;
@@ -852,7 +852,7 @@ int prof__push_sample(dusk_profiler *p, const dusk_resource_sample *s)
     return 0;
 }
 
-int prof__intern_records(dusk_profiler *p, size_t first)
+int dusk__intern_records(dusk_profiler *p, size_t first)
 {
     const char *last_f = NULL;
     long last_fi = -1;
@@ -863,7 +863,7 @@ int prof__intern_records(dusk_profiler *p, size_t first)
         if (!r->func)
             r->func = "(value)";
         if (r->func != last_f || fi < 0) {
-            fi = prof__intern(&p->funcs, r->func, strlen(r->func));
+            fi = dusk__strtab_intern(&p->funcs, r->func, strlen(r->func));
             if (fi < 0)
                 return DUSK_ENOMEM;
             last_f = r->func;
@@ -872,13 +872,13 @@ int prof__intern_records(dusk_profiler *p, size_t first)
         size_t glen = dusk_key_split(r->key, group, sizeof group);
         if (glen >= sizeof group)
             glen = sizeof group - 1;
-        long gi = prof__intern(&p->groups, group, glen);
+        long gi = dusk__strtab_intern(&p->groups, group, glen);
         if (gi < 0)
             return DUSK_ENOMEM;
         p->rec_func[i] = (uint32_t)fi;
         p->rec_group[i] = (uint32_t)gi;
-        r->func = p->funcs.names[fi];
-        r->group = p->groups.names[gi];
+        r->func = p->funcs.ents[fi].text;
+        r->group = p->groups.ents[gi].text;
     }
     return 0;
 }
@@ -888,7 +888,7 @@ static uint64_t since(uint64_t t, uint64_t epoch) { return t > epoch ? t - epoch
 /* --- decoding a worker's log ------------------------------------------------ */
 
 typedef struct reader {
-    arena_block *b;
+    dusk__arena_block *b;
     size_t i;
 } reader;
 
@@ -961,9 +961,9 @@ static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t 
             size_t t = (size_t)r->task;
             const char *k = run->keytext + run->keyoff[t];
             size_t len = strlen(k);
-            char *kc = prof__arena_alloc(&p->mem, len + 1);
+            char *kc = dusk__arena_alloc(&p->mem, len + 1);
             size_t m = run->depoff[t + 1] - run->depoff[t];
-            size_t *deps = m ? prof__arena_alloc(&p->mem, m * sizeof *deps) : NULL;
+            size_t *deps = m ? dusk__arena_alloc(&p->mem, m * sizeof *deps) : NULL;
             if (!kc || (m && !deps))
                 return DUSK_ENOMEM;
             memcpy(kc, k, len + 1);
@@ -1023,7 +1023,7 @@ static int merge_run(dusk_profiler *p, prun *r)
         if (w) {
             n += w->nrecs;
             lost += w->lost;
-            for (arena_block *b = w->log; b; b = b->next)
+            for (dusk__arena_block *b = w->log; b; b = b->next)
                 nlogs += b->used;
         }
     }
@@ -1031,7 +1031,7 @@ static int merge_run(dusk_profiler *p, prun *r)
     if (lost && !p->status)
         p->status = DUSK_ENOMEM;
 
-    dusk_run_record *run = prof__push_run(p);
+    dusk_run_record *run = dusk__push_run(p);
     size_t *map = dusk_malloc((r->gsize ? r->gsize : 1) * sizeof *map);
     cursor *heap = dusk_malloc((size_t)(nw ? nw : 1) * sizeof *heap);
     dusk_task_record *tmp = dusk_malloc((n ? n : 1) * sizeof *tmp);
@@ -1048,8 +1048,8 @@ static int merge_run(dusk_profiler *p, prun *r)
         goto fail;
     }
     for (size_t i = 0; i < nfn; i++)
-        if (!(fn[i] = prof__arena_strdup(&p->mem, r->fnames.names[i],
-                                         strlen(r->fnames.names[i])))) {
+        if (!(fn[i] = dusk__arena_strndup(&p->mem, r->fnames.ents[i].text,
+                                         strlen(r->fnames.ents[i].text)))) {
             rc = DUSK_ENOMEM;
             goto fail;
         }
@@ -1063,7 +1063,7 @@ static int merge_run(dusk_profiler *p, prun *r)
             goto fail;
         if (k > first)
             heap[nh++] = (cursor){first, k};
-        prof__arena_move(&p->mem, &(arena){w->log});   /* keys point into it */
+        dusk__arena_move(&p->mem, &(dusk__arena){w->log});   /* keys point into it */
         w->log = w->log_tail = NULL;
     }
     uint64_t offset = since(r->t0_abs, p->epoch_abs);
@@ -1117,7 +1117,7 @@ static int merge_run(dusk_profiler *p, prun *r)
     dusk_free(tmp);
     dusk_free(rel);
     dusk_free(fn);
-    return prof__intern_records(p, base);
+    return dusk__intern_records(p, base);
 fail:
     dusk_free(fn);
     dusk_free(map);
@@ -1130,7 +1130,7 @@ fail:
     return rc;
 }
 
-int prof__prepare(dusk_profiler *p)
+int dusk__prepare(dusk_profiler *p)
 {
     pthread_mutex_lock(&p->mu);
     prun *list = p->pending;
@@ -1159,7 +1159,7 @@ int prof__prepare(dusk_profiler *p)
     }
     pthread_mutex_unlock(&p->mu);
     if (list || new_samples)
-        prof__drop_derived(p);
+        dusk__drop_derived(p);
     for (prun *r = list, *next; r; r = next) {
         next = r->next;
         int mrc = merge_run(p, r);
@@ -1178,7 +1178,7 @@ int dusk_profiler_status(dusk_profiler *p)
 {
     if (!p)
         return DUSK_EINVAL;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->status;
 }
 
@@ -1186,7 +1186,7 @@ uint64_t dusk_profiler_lost(dusk_profiler *p)
 {
     if (!p)
         return 0;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->lost;
 }
 
@@ -1194,7 +1194,7 @@ size_t dusk_profiler_ntasks(dusk_profiler *p)
 {
     if (!p)
         return 0;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->nrecs;
 }
 
@@ -1202,7 +1202,7 @@ const dusk_task_record *dusk_profiler_tasks(dusk_profiler *p)
 {
     if (!p)
         return NULL;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->recs;
 }
 
@@ -1210,7 +1210,7 @@ size_t dusk_profiler_nruns(dusk_profiler *p)
 {
     if (!p)
         return 0;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->nruns;
 }
 
@@ -1218,7 +1218,7 @@ const dusk_run_record *dusk_profiler_runs(dusk_profiler *p)
 {
     if (!p)
         return NULL;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->runs;
 }
 
@@ -1226,7 +1226,7 @@ size_t dusk_profiler_nsamples(dusk_profiler *p)
 {
     if (!p)
         return 0;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->nsamples;
 }
 
@@ -1234,7 +1234,7 @@ const dusk_resource_sample *dusk_profiler_samples(dusk_profiler *p)
 {
     if (!p)
         return NULL;
-    prof__prepare(p);
+    dusk__prepare(p);
     return p->samples;
 }
 
@@ -1307,7 +1307,7 @@ int dusk_profiler_run_events(dusk_profiler *p, size_t run, dusk_event **out, siz
         *n = 0;
     if (!p || !out || !n)
         return DUSK_EINVAL;
-    prof__prepare(p);
+    dusk__prepare(p);
     if (run >= p->nruns)
         return DUSK_EINVAL;
     const dusk_run_record *rr = &p->runs[run];

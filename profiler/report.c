@@ -18,20 +18,20 @@
 #include "prof.h"
 
 /* Text with <, >, &, " escaped. */
-static void esc(buf *b, const char *s)
+static void esc(dusk__buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': prof__buf_puts(b, "&lt;"); break;
-        case '>': prof__buf_puts(b, "&gt;"); break;
-        case '&': prof__buf_puts(b, "&amp;"); break;
-        case '"': prof__buf_puts(b, "&quot;"); break;
-        default: prof__buf_add(b, s, 1); break;
+        case '<': dusk__buf_puts(b, "&lt;"); break;
+        case '>': dusk__buf_puts(b, "&gt;"); break;
+        case '&': dusk__buf_puts(b, "&amp;"); break;
+        case '"': dusk__buf_puts(b, "&quot;"); break;
+        default: dusk__buf_add(b, s, 1); break;
         }
     }
 }
 
-static void base64(buf *out, const unsigned char *d, size_t n)
+static void base64(dusk__buf *out, const unsigned char *d, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char q[4];
@@ -42,7 +42,7 @@ static void base64(buf *out, const unsigned char *d, size_t n)
         q[1] = tab[(v >> 12) & 63];
         q[2] = tab[(v >> 6) & 63];
         q[3] = tab[v & 63];
-        prof__buf_add(out, q, 4);
+        dusk__buf_add(out, q, 4);
     }
     if (i < n) {
         uint32_t v = (uint32_t)d[i] << 16 | (i + 1 < n ? (uint32_t)d[i + 1] << 8 : 0);
@@ -50,32 +50,32 @@ static void base64(buf *out, const unsigned char *d, size_t n)
         q[1] = tab[(v >> 12) & 63];
         q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
         q[3] = '=';
-        prof__buf_add(out, q, 4);
+        dusk__buf_add(out, q, 4);
     }
 }
 
 /* A chart of some panels as an <img> with an SVG data URI. */
-static int chart_img(dusk_profiler *p, buf *b, unsigned panels, int height, const char *alt,
+static int chart_img(dusk_profiler *p, dusk__buf *b, unsigned panels, int height, const char *alt,
                      dusk_error *err)
 {
-    buf svg = {0};
+    dusk__buf svg = {0};
     dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
     o.format = DUSK_CHART_SVG;
     o.panels = panels;
     o.width = 1000;
     o.height = height;
     o.title = alt;
-    int rc = prof__chart(p, prof__buf_write, &svg, &o, err);
+    int rc = dusk__chart(p, dusk__buf_write, &svg, &o, err);
     if (!rc && svg.failed)
         rc = dusk_error_set(err, DUSK_ENOMEM, "report: out of memory for a chart");
     if (!rc) {
-        prof__buf_puts(b, "<img class=\"chart\" alt=\"");
+        dusk__buf_puts(b, "<img class=\"chart\" alt=\"");
         esc(b, alt);
-        prof__buf_puts(b, "\" src=\"data:image/svg+xml;base64,");
-        base64(b, svg.data, svg.n);
-        prof__buf_puts(b, "\">\n");
+        dusk__buf_puts(b, "\" src=\"data:image/svg+xml;base64,");
+        base64(b, (const unsigned char *)svg.data, svg.len);
+        dusk__buf_puts(b, "\">\n");
     }
-    prof__buf_free(&svg);
+    dusk__buf_free(&svg);
     return rc;
 }
 
@@ -98,45 +98,45 @@ static const char style[] =
     ".none{color:#777;font-style:italic}code{font-size:12px}"
     "footer{margin:18px 32px 32px;font-size:12px;color:#777}";
 
-static void kv(buf *b, const char *k, const char *v)
+static void kv(dusk__buf *b, const char *k, const char *v)
 {
-    prof__buf_puts(b, "<tr><td>");
+    dusk__buf_puts(b, "<tr><td>");
     esc(b, k);
-    prof__buf_puts(b, "</td><td>");
+    dusk__buf_puts(b, "</td><td>");
     esc(b, v);
-    prof__buf_puts(b, "</td></tr>\n");
+    dusk__buf_puts(b, "</td></tr>\n");
 }
 
-static void key_text(buf *b, const char *key)
+static void key_text(dusk__buf *b, const char *key)
 {
-    prof__buf_puts(b, "<code>");
+    dusk__buf_puts(b, "<code>");
     if (key[0] == '(' && key[1] == '\'') {
         esc(b, key);
     } else {
-        prof__buf_puts(b, "'");
+        dusk__buf_puts(b, "'");
         esc(b, key);
-        prof__buf_puts(b, "'");
+        dusk__buf_puts(b, "'");
     }
-    prof__buf_puts(b, "</code>");
+    dusk__buf_puts(b, "</code>");
 }
 
-static void summary_section(dusk_profiler *p, buf *b, const dusk_profile_summary *s)
+static void summary_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_summary *s)
 {
     char v[96], t[32];
-    prof__buf_puts(b, "<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\">\n");
+    dusk__buf_puts(b, "<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\">\n");
     snprintf(v, sizeof v, "%llu", (unsigned long long)s->ntasks);
     kv(b, "tasks", v);
     snprintf(v, sizeof v, "%zu", s->nruns);
     kv(b, "runs", v);
     snprintf(v, sizeof v, "%d", s->workers);
     kv(b, "workers", v);
-    prof__fmt_ns(t, sizeof t, (double)s->wall_ns);
+    dusk__fmt_ns(t, sizeof t, (double)s->wall_ns);
     kv(b, "wall time", t);
-    prof__fmt_ns(t, sizeof t, (double)s->busy_ns);
+    dusk__fmt_ns(t, sizeof t, (double)s->busy_ns);
     kv(b, "busy time (sum of task durations)", t);
     snprintf(v, sizeof v, "%.1f%% (busy / (workers \xc3\x97 wall))", 100.0 * s->efficiency);
     kv(b, "parallel efficiency", v);
-    prof__fmt_ns(t, sizeof t, (double)s->critical_ns);
+    dusk__fmt_ns(t, sizeof t, (double)s->critical_ns);
     snprintf(v, sizeof v, "%s over %zu task%s", t, s->ncritical, s->ncritical == 1 ? "" : "s");
     kv(b, "critical path", v);
     uint64_t rss = 0, held = 0;
@@ -147,7 +147,7 @@ static void summary_section(dusk_profiler *p, buf *b, const dusk_profile_summary
             held = p->samples[i].held;
     }
     if (p->nsamples) {
-        prof__fmt_bytes(t, sizeof t, (double)rss);
+        dusk__fmt_bytes(t, sizeof t, (double)rss);
         kv(b, "peak RSS", t);
     }
     if (p->have_cache && p->nseries[p->nseries_groups]) {
@@ -158,7 +158,7 @@ static void summary_section(dusk_profiler *p, buf *b, const dusk_profile_summary
         if (p->o.cache_metric == DUSK_CACHE_COUNT)
             snprintf(t, sizeof t, "%.0f results", top);
         else
-            prof__fmt_bytes(t, sizeof t, top);
+            dusk__fmt_bytes(t, sizeof t, top);
         kv(b, "peak held by the scheduler", t);
     }
     if (s->nerrors) {
@@ -169,62 +169,62 @@ static void summary_section(dusk_profiler *p, buf *b, const dusk_profile_summary
         snprintf(v, sizeof v, "%llu (out of memory while recording)", (unsigned long long)s->lost);
         kv(b, "records lost", v);
     }
-    prof__buf_puts(b, "</table>\n<p>Critical path (the chain of dependencies with the longest "
+    dusk__buf_puts(b, "</table>\n<p>Critical path (the chain of dependencies with the longest "
                       "total duration): ");
     for (size_t i = 0; i < s->ncritical; i++) {
         if (s->ncritical > 24 && i == 12) {
-            prof__buf_printf(b, " &rarr; &hellip; (%zu more)", s->ncritical - 24);
+            dusk__buf_printf(b, " &rarr; &hellip; (%zu more)", s->ncritical - 24);
             i = s->ncritical - 12;
         }
         if (i)
-            prof__buf_puts(b, " &rarr; ");
+            dusk__buf_puts(b, " &rarr; ");
         key_text(b, p->recs[s->critical[i]].key);
     }
     if (!s->ncritical)
-        prof__buf_puts(b, "<span class=\"none\">no tasks</span>");
-    prof__buf_puts(b, "</p></section>\n");
+        dusk__buf_puts(b, "<span class=\"none\">no tasks</span>");
+    dusk__buf_puts(b, "</p></section>\n");
 }
 
-static void functions_section(dusk_profiler *p, buf *b, const dusk_profile_summary *s)
+static void functions_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_summary *s)
 {
     char t1[32], t2[32], t3[32];
-    prof__buf_puts(b, "<section id=\"functions\"><h2>Per function</h2>\n<table>\n<tr><th>function"
+    dusk__buf_puts(b, "<section id=\"functions\"><h2>Per function</h2>\n<table>\n<tr><th>function"
                       "</th><th>tasks</th><th>total</th><th>mean</th><th>max</th><th>share of "
                       "busy time</th></tr>\n");
     for (size_t i = 0; i < s->nfuncs; i++) {
         const dusk_func_stats *f = &s->funcs[i];
         double c[3];
-        prof__colour(p, f->func, c);
-        prof__fmt_ns(t1, sizeof t1, (double)f->total_ns);
-        prof__fmt_ns(t2, sizeof t2, f->mean_ns);
-        prof__fmt_ns(t3, sizeof t3, (double)f->max_ns);
-        prof__buf_printf(b, "<tr><td><span class=\"swatch\" style=\"background:#%02x%02x%02x\">"
+        dusk__colour(p, f->func, c);
+        dusk__fmt_ns(t1, sizeof t1, (double)f->total_ns);
+        dusk__fmt_ns(t2, sizeof t2, f->mean_ns);
+        dusk__fmt_ns(t3, sizeof t3, (double)f->max_ns);
+        dusk__buf_printf(b, "<tr><td><span class=\"swatch\" style=\"background:#%02x%02x%02x\">"
                             "</span>",
                          (unsigned)(c[0] * 255 + 0.5), (unsigned)(c[1] * 255 + 0.5),
                          (unsigned)(c[2] * 255 + 0.5));
         esc(b, f->func);
-        prof__buf_printf(b, "</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td><td>"
+        dusk__buf_printf(b, "</td><td>%llu</td><td>%s</td><td>%s</td><td>%s</td><td>"
                             "<span class=\"bar\" style=\"width:%.0fpx\"></span> %.1f%%</td></tr>\n",
                          (unsigned long long)f->count, t1, t2, t3, 120 * f->share, 100 * f->share);
     }
     if (!s->nfuncs)
-        prof__buf_puts(b, "<tr><td colspan=\"6\" class=\"none\">no tasks</td></tr>\n");
-    prof__buf_puts(b, "</table></section>\n");
+        dusk__buf_puts(b, "<tr><td colspan=\"6\" class=\"none\">no tasks</td></tr>\n");
+    dusk__buf_puts(b, "</table></section>\n");
 }
 
-static void graph_section(buf *b, const char *svg)
+static void graph_section(dusk__buf *b, const char *svg)
 {
-    prof__buf_puts(b, "<section id=\"graph\"><h2>Task graph</h2>\n");
+    dusk__buf_puts(b, "<section id=\"graph\"><h2>Task graph</h2>\n");
     const char *start = svg ? strstr(svg, "<svg") : NULL;
     if (start) {
-        prof__buf_puts(b, "<div class=\"graph\">\n");
-        prof__buf_puts(b, start);
-        prof__buf_puts(b, "\n</div>");
+        dusk__buf_puts(b, "<div class=\"graph\">\n");
+        dusk__buf_puts(b, start);
+        dusk__buf_puts(b, "\n</div>");
     } else {
-        prof__buf_puts(b, "<p class=\"none\">No picture of the graph was given (see "
+        dusk__buf_puts(b, "<p class=\"none\">No picture of the graph was given (see "
                           "dusk_report_options.graph_svg).</p>");
     }
-    prof__buf_puts(b, "</section>\n");
+    dusk__buf_puts(b, "</section>\n");
 }
 
 int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_report_options *o,
@@ -232,8 +232,8 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
 {
     static const dusk_report_options defaults = DUSK_REPORT_OPTIONS_INIT;
     dusk_profile_summary s;
-    buf b = {0};
-    outfile out;
+    dusk__buf b = {0};
+    dusk__atomic out;
     int rc;
     if (!p || !path)
         return dusk_error_set(err, DUSK_EINVAL, "report: no profiler or file name");
@@ -241,7 +241,7 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
         o = &defaults;
     const char *title = o->title ? o->title : "dusk performance report";
     dusk_profiler_summary(p, &s);
-    prof__cache(p);
+    dusk__cache(p);
     if (!p->have_summary || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "report: out of memory");
 
@@ -250,60 +250,60 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
     struct tm tm;
     if (localtime_r(&now, &tm))
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-    prof__buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    dusk__buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                        "<title>");
     esc(&b, title);
-    prof__buf_puts(&b, "</title>\n<style>");
-    prof__buf_puts(&b, style);
-    prof__buf_puts(&b, "</style>\n</head>\n<body>\n<header><h1>");
+    dusk__buf_puts(&b, "</title>\n<style>");
+    dusk__buf_puts(&b, style);
+    dusk__buf_puts(&b, "</style>\n</head>\n<body>\n<header><h1>");
     esc(&b, title);
     char wall[32];
-    prof__fmt_ns(wall, sizeof wall, (double)s.wall_ns);
-    prof__buf_printf(&b, "</h1><p>dusk %s &middot; %s &middot; %llu tasks on %d worker%s in %s"
+    dusk__fmt_ns(wall, sizeof wall, (double)s.wall_ns);
+    dusk__buf_printf(&b, "</h1><p>dusk %s &middot; %s &middot; %llu tasks on %d worker%s in %s"
                          "</p></header>\n",
                      DUSK_VERSION, when, (unsigned long long)s.ntasks, s.workers,
                      s.workers == 1 ? "" : "s", wall);
-    prof__buf_puts(&b, "<nav><a href=\"#summary\">Summary</a><a href=\"#task-stream\">Task stream"
+    dusk__buf_puts(&b, "<nav><a href=\"#summary\">Summary</a><a href=\"#task-stream\">Task stream"
                        "</a><a href=\"#resources\">Memory and CPU</a><a href=\"#cache\">Cache</a>"
                        "<a href=\"#graph\">Task graph</a><a href=\"#functions\">Per function</a>"
                        "</nav>\n");
     summary_section(p, &b, &s);
 
     rc = 0;
-    prof__buf_puts(&b, "<section id=\"task-stream\"><h2>Task stream</h2>\n");
+    dusk__buf_puts(&b, "<section id=\"task-stream\"><h2>Task stream</h2>\n");
     if (p->nrecs)
         rc = chart_img(p, &b, DUSK_PANEL_TASKS, 0, "Task stream", err);
     else
-        prof__buf_puts(&b, "<p class=\"none\">No task records.</p>\n");
-    prof__buf_puts(&b, "</section>\n<section id=\"resources\"><h2>Memory and CPU</h2>\n");
+        dusk__buf_puts(&b, "<p class=\"none\">No task records.</p>\n");
+    dusk__buf_puts(&b, "</section>\n<section id=\"resources\"><h2>Memory and CPU</h2>\n");
     if (!rc && p->nsamples)
         rc = chart_img(p, &b, DUSK_PANEL_MEMORY | DUSK_PANEL_CPU, 0, "Memory and CPU", err);
     else if (!rc)
-        prof__buf_puts(&b, "<p class=\"none\">No resource samples.</p>\n");
-    prof__buf_puts(&b, "</section>\n<section id=\"cache\"><h2>Cache</h2>\n");
+        dusk__buf_puts(&b, "<p class=\"none\">No resource samples.</p>\n");
+    dusk__buf_puts(&b, "</section>\n<section id=\"cache\"><h2>Cache</h2>\n");
     if (!rc && p->nseries_groups && p->nseries[p->nseries_groups])
         rc = chart_img(p, &b, DUSK_PANEL_CACHE, 0, "Cache", err);
     else if (!rc)
-        prof__buf_puts(&b, "<p class=\"none\">No results held.</p>\n");
-    prof__buf_puts(&b, "</section>\n");
+        dusk__buf_puts(&b, "<p class=\"none\">No results held.</p>\n");
+    dusk__buf_puts(&b, "</section>\n");
     graph_section(&b, o->graph_svg);
     functions_section(p, &b, &s);
-    prof__buf_printf(&b, "<footer>Written by dusk %s. Times are measured on the workers "
+    dusk__buf_printf(&b, "<footer>Written by dusk %s. Times are measured on the workers "
                          "(START to END events); CPU and RSS are sampled every %.0f ms.</footer>\n"
                          "</body>\n</html>\n",
                      DUSK_VERSION, p->o.dt * 1000);
     if (!rc && b.failed)
         rc = dusk_error_set(err, DUSK_ENOMEM, "report: out of memory");
     if (rc) {
-        prof__buf_free(&b);
+        dusk__buf_free(&b);
         return rc;
     }
-    if ((rc = prof__out_open(&out, path, err)) == 0) {
-        if (fwrite(b.data, 1, b.n, out.f) != b.n)
+    if ((rc = dusk__atomic_open(&out, path, err)) == 0) {
+        if (fwrite(b.data, 1, b.len, out.f) != b.len)
             out.failed = 1;
-        rc = prof__out_close(&out, 1, err);
+        rc = dusk__atomic_close(&out, 1, err);
     }
-    prof__buf_free(&b);
+    dusk__buf_free(&b);
     return rc;
 }

@@ -124,9 +124,9 @@ static int by_total(const void *a, const void *b)
     return strcmp(x->func, y->func);
 }
 
-int prof__summary(dusk_profiler *p)
+int dusk__summary(dusk_profiler *p)
 {
-    int rc = prof__prepare(p);
+    int rc = dusk__prepare(p);
     if (p->have_summary)
         return rc;
     size_t nf = p->funcs.n;
@@ -145,7 +145,7 @@ int prof__summary(dusk_profiler *p)
     }
     for (size_t k = 0; k < nf; k++) {
         dusk_func_stats *f = &p->fstats[k];
-        f->func = p->funcs.names[k];
+        f->func = p->funcs.ents[k].text;
         f->mean_ns = f->count ? (double)f->total_ns / (double)f->count : 0;
         f->share = busy ? (double)f->total_ns / (double)busy : 0;
     }
@@ -167,7 +167,7 @@ int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s)
     if (!p || !s)
         return DUSK_EINVAL;
     memset(s, 0, sizeof *s);
-    int rc = prof__summary(p);
+    int rc = dusk__summary(p);
     if (!p->have_summary)
         return rc;
     double capacity = 0;
@@ -212,8 +212,8 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
     int rc = dusk_profiler_summary(p, &s);
     if (rc && !p->have_summary)
         return rc;
-    prof__fmt_ns(a, sizeof a, (double)s.wall_ns);
-    prof__fmt_ns(b, sizeof b, (double)s.busy_ns);
+    dusk__fmt_ns(a, sizeof a, (double)s.wall_ns);
+    dusk__fmt_ns(b, sizeof b, (double)s.busy_ns);
     fprintf(f, "profile: %llu tasks in %zu run%s on %d worker%s; wall %s, busy %s, "
                "parallel efficiency %.1f%%\n",
             (unsigned long long)s.ntasks, s.nruns, s.nruns == 1 ? "" : "s", s.workers,
@@ -223,7 +223,7 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
     if (s.lost)
         fprintf(f, "  %llu record(s) lost (out of memory while recording)\n",
                 (unsigned long long)s.lost);
-    prof__fmt_ns(a, sizeof a, (double)s.critical_ns);
+    dusk__fmt_ns(a, sizeof a, (double)s.critical_ns);
     fprintf(f, "critical path: %zu task%s, %s", s.ncritical, s.ncritical == 1 ? "" : "s", a);
     for (size_t i = 0; i < s.ncritical; i++) {
         if (s.ncritical > 8 && i == 4) {
@@ -238,9 +238,9 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
             "share");
     for (size_t i = 0; i < s.nfuncs; i++) {
         const dusk_func_stats *fs = &s.funcs[i];
-        prof__fmt_ns(a, sizeof a, (double)fs->total_ns);
-        prof__fmt_ns(b, sizeof b, fs->mean_ns);
-        prof__fmt_ns(c, sizeof c, (double)fs->max_ns);
+        dusk__fmt_ns(a, sizeof a, (double)fs->total_ns);
+        dusk__fmt_ns(b, sizeof b, fs->mean_ns);
+        dusk__fmt_ns(c, sizeof c, (double)fs->max_ns);
         fprintf(f, "%-16s %9llu %11s %11s %11s %6.1f%%\n", fs->func,
                 (unsigned long long)fs->count, a, b, c, 100.0 * fs->share);
     }
@@ -284,9 +284,9 @@ static void series_put(dusk_cache_point *s, size_t *n, uint64_t t, double v)
         s[(*n)++] = (dusk_cache_point){t, v};
 }
 
-int prof__cache(dusk_profiler *p)
+int dusk__cache(dusk_profiler *p)
 {
-    int rc = prof__prepare(p);
+    int rc = dusk__prepare(p);
     if (p->have_cache)
         return rc;
     size_t ng = p->groups.n, nsteps = 0;
@@ -322,7 +322,7 @@ int prof__cache(dusk_profiler *p)
         goto fail;
     }
     for (size_t k = 0; k < ng; k++)
-        byname[k] = (named){p->groups.names[k], k};
+        byname[k] = (named){p->groups.ents[k].text, k};
     qsort(byname, ng, sizeof *byname, by_name);
     for (size_t k = 0; k < ng; k++) {
         order[k] = byname[k].index;
@@ -376,32 +376,32 @@ fail:
 
 size_t dusk_profiler_ngroups(dusk_profiler *p)
 {
-    if (!p || (prof__cache(p), !p->have_cache))
+    if (!p || (dusk__cache(p), !p->have_cache))
         return 0;
     return p->nseries_groups;
 }
 
 const char *dusk_profiler_group(dusk_profiler *p, size_t k)
 {
-    if (!p || (prof__cache(p), !p->have_cache) || k >= p->nseries_groups)
+    if (!p || (dusk__cache(p), !p->have_cache) || k >= p->nseries_groups)
         return NULL;
-    return p->groups.names[p->group_order[k]];
+    return p->groups.ents[p->group_order[k]].text;
 }
 
 size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k, const dusk_cache_point **pts)
 {
     if (pts)
         *pts = NULL;
-    if (!p || (prof__cache(p), !p->have_cache) || k > p->nseries_groups)
+    if (!p || (dusk__cache(p), !p->have_cache) || k > p->nseries_groups)
         return 0;
     if (pts)
         *pts = p->series[k];
     return p->nseries[k];
 }
 
-int prof__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out)
+int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out)
 {
-    int rc = prof__cache(p);
+    int rc = dusk__cache(p);
     if (!p->have_cache)
         return rc ? rc : DUSK_ENOMEM;
     double span = t1 > t0 ? (double)(t1 - t0) : 1.0;

@@ -241,7 +241,7 @@ enum { CACHE_MAX_POINTS = 2000, CACHE_MAX_ARGS = 24 };
 
 static int write_cache(jw *w, dusk_profiler *p)
 {
-    prof__cache(p);
+    dusk__cache(p);
     if (!p->have_cache)
         return DUSK_ENOMEM;
     size_t ng = p->nseries_groups;
@@ -264,7 +264,7 @@ static int write_cache(jw *w, dusk_profiler *p)
                 while (at[k] < p->nseries[k] && p->series[k][at[k]].t_ns <= t)
                     at[k]++;
                 double v = at[k] ? p->series[k][at[k] - 1].value : 0;
-                jw_str(w, p->groups.names[p->group_order[k]]);
+                jw_str(w, p->groups.ents[p->group_order[k]].text);
                 jw_raw(w, ":", 1);
                 jw_u64(w, (uint64_t)(v + 0.5));
                 jw_raw(w, ",", 1);
@@ -282,13 +282,13 @@ static int write_cache(jw *w, dusk_profiler *p)
     double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
     if (!bins)
         return DUSK_ENOMEM;
-    prof__cache_binned(p, t0, t1, nb, bins);
+    dusk__cache_binned(p, t0, t1, nb, bins);
     for (size_t b = 0; b < nb; b++) {
         jw_s(w, "{\"name\":\"cache\",\"ph\":\"C\",\"ts\":");
         jw_us(w, t0 + (uint64_t)((double)(t1 - t0) * (double)b / (double)nb));
         jw_s(w, ",\"pid\":1,\"args\":{");
         for (size_t k = 0; per_group && k < ng; k++) {
-            jw_str(w, p->groups.names[p->group_order[k]]);
+            jw_str(w, p->groups.ents[p->group_order[k]].text);
             jw_raw(w, ":", 1);
             jw_u64(w, (uint64_t)(bins[k * nb + b] + 0.5));
             jw_raw(w, ",", 1);
@@ -305,17 +305,17 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
                               const dusk_trace_options *o, dusk_error *err)
 {
     static const dusk_trace_options defaults = DUSK_TRACE_OPTIONS_INIT;
-    outfile out;
+    dusk__atomic out;
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
     if (!o)
         o = &defaults;
-    prof__prepare(p);
+    dusk__prepare(p);
     jw *w = dusk_malloc(sizeof *w);
     if (!w)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
-    if ((rc = prof__out_open(&out, path, err)) != 0) {
+    if ((rc = dusk__atomic_open(&out, path, err)) != 0) {
         dusk_free(w);
         return rc;
     }
@@ -389,10 +389,10 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
     jw_flush(w);
     dusk_free(w);
     if (rc) {
-        prof__out_close(&out, 0, NULL);
+        dusk__atomic_close(&out, 0, NULL);
         return dusk_error_set(err, rc, "out of memory writing %s", path);
     }
-    return prof__out_close(&out, 1, err);
+    return dusk__atomic_close(&out, 1, err);
 }
 
 /* --- a strict JSON reader ------------------------------------------------------------ */
@@ -983,7 +983,7 @@ static int read_deps(reader *rd, tev *e)
     e->ndeps = (uint32_t)rd->nids;
     e->deps = NULL;
     if (rd->nids) {
-        e->deps = prof__arena_alloc(&rd->p->mem, rd->nids * sizeof *e->deps);
+        e->deps = dusk__arena_alloc(&rd->p->mem, rd->nids * sizeof *e->deps);
         if (!e->deps)
             return jp_oom(&rd->j);
         memcpy(e->deps, rd->ids_tmp, rd->nids * sizeof *e->deps);
@@ -1120,13 +1120,13 @@ static int add_event(reader *rd, tev *e)
         if (e->has_released && e->released < e->ts + e->dur)
             return jp_fail(j, e->at, "event %zu: \"released\" is before the task ended",
                            rd->nevents);
-        dusk_task_record *r = prof__push_record(p);
+        dusk_task_record *r = dusk__push_record(p);
         if (!r)
             return jp_oom(j);
         const char *key = e->key ? e->key : e->name ? e->name : "";
         const char *func = e->name ? e->name : "(unnamed)";
-        char *k = prof__arena_strdup(&p->mem, key, strlen(key));
-        char *f = prof__arena_strdup(&p->mem, func, strlen(func));
+        char *k = dusk__arena_strndup(&p->mem, key, strlen(key));
+        char *f = dusk__arena_strndup(&p->mem, func, strlen(func));
         if (!k || !f)
             return jp_oom(j);
         r->key = k;
@@ -1158,7 +1158,7 @@ static int add_event(reader *rd, tev *e)
             return 0;
         }
         dusk_resource_sample s = {e->ts, e->rss, e->held, e->cpu};
-        if (prof__push_sample(p, &s))
+        if (dusk__push_sample(p, &s))
             return jp_oom(j);
     }
     return 0;
@@ -1198,7 +1198,7 @@ static int read_runs(reader *rd)
         if (jp_peek(j) != '{')
             return jp_fail(j, NULL, "a run must be an object");
         j->p++;
-        dusk_run_record *run = prof__push_run(rd->p);
+        dusk_run_record *run = dusk__push_run(rd->p);
         if (!run)
             return jp_oom(j);
         snprintf(rd->ctx, sizeof rd->ctx, "run %zu", rd->p->nruns - 1);
@@ -1308,7 +1308,7 @@ static int finish_records(reader *rd)
             return dusk_error_set(j->err, DUSK_EINVAL, "%s: %d runs, and no \"runs\" in "
                                   "\"otherData\"", j->name, nr);
         for (int32_t k = 0; k < (nr ? nr : 1); k++) {
-            dusk_run_record *run = prof__push_run(p);
+            dusk_run_record *run = dusk__push_run(p);
             if (!run)
                 return jp_oom(j);
             run->begin_ns = UINT64_MAX;
@@ -1383,7 +1383,7 @@ static int finish_records(reader *rd)
         }
     }
     dusk_free(ids);
-    if (prof__intern_records(p, 0))
+    if (dusk__intern_records(p, 0))
         return jp_oom(j);
     return 0;
 }
@@ -1402,7 +1402,7 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
     rd.j.end = rd.j.s + n;
     rd.j.name = name ? name : "trace";
     rd.j.err = err;
-    rd.p = prof__new_readonly();
+    rd.p = dusk__new_readonly();
     if (!rd.p)
         return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", rd.j.name);
     jp *j = &rd.j;

@@ -27,25 +27,25 @@
 
 #define NDT 11
 static const dusk_dtype ALL_DT[NDT] = {
-    DUSK_F8, DUSK_F4, DUSK_I8, DUSK_I4, DUSK_I2, DUSK_I1,
-    DUSK_U8, DUSK_U4, DUSK_U2, DUSK_U1, DUSK_BOOL_,
+    DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_I8, DUSK_DT_I4, DUSK_DT_I2, DUSK_DT_I1,
+    DUSK_DT_U8, DUSK_DT_U4, DUSK_DT_U2, DUSK_DT_U1, DUSK_DT_BOOL,
 };
 
-static inline bool dt_float(dusk_dtype t) { return t == DUSK_F8 || t == DUSK_F4; }
+static inline bool dt_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4; }
 static inline bool dt_unsigned(dusk_dtype t)
 {
-    return t == DUSK_U8 || t == DUSK_U4 || t == DUSK_U2 || t == DUSK_U1;
+    return t == DUSK_DT_U8 || t == DUSK_DT_U4 || t == DUSK_DT_U2 || t == DUSK_DT_U1;
 }
 static inline bool dt_signed(dusk_dtype t)
 {
-    return t == DUSK_I8 || t == DUSK_I4 || t == DUSK_I2 || t == DUSK_I1;
+    return t == DUSK_DT_I8 || t == DUSK_DT_I4 || t == DUSK_DT_I2 || t == DUSK_DT_I1;
 }
 static inline size_t dt_size(dusk_dtype t)
 {
     switch (t) {
-    case DUSK_F8: case DUSK_I8: case DUSK_U8: return 8;
-    case DUSK_F4: case DUSK_I4: case DUSK_U4: return 4;
-    case DUSK_I2: case DUSK_U2: return 2;
+    case DUSK_DT_F8: case DUSK_DT_I8: case DUSK_DT_U8: return 8;
+    case DUSK_DT_F4: case DUSK_DT_I4: case DUSK_DT_U4: return 4;
+    case DUSK_DT_I2: case DUSK_DT_U2: return 2;
     default: return 1;
     }
 }
@@ -59,7 +59,7 @@ static inline dusk_dtype dt_of(const char *code)
         if (!strcmp(codes[i], code))
             return ALL_DT[i];
     fail_msg("unknown dtype code %s", code);
-    return DUSK_F8;
+    return DUSK_DT_F8;
 }
 
 /* Element i of a C array of dtype t: as int64 (integers and bool; U8 as
@@ -68,17 +68,17 @@ static inline int64_t ref_geti(const void *base, dusk_dtype t, int64_t i)
 {
     const char *p = (const char *)base + (size_t)i * dt_size(t);
     switch (t) {
-    case DUSK_I8: { int64_t v; memcpy(&v, p, 8); return v; }
-    case DUSK_U8: { uint64_t v; memcpy(&v, p, 8); return (int64_t)v; }
-    case DUSK_I4: { int32_t v; memcpy(&v, p, 4); return v; }
-    case DUSK_U4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    case DUSK_I2: { int16_t v; memcpy(&v, p, 2); return v; }
-    case DUSK_U2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case DUSK_I1: { int8_t v; memcpy(&v, p, 1); return v; }
-    case DUSK_U1: { uint8_t v; memcpy(&v, p, 1); return v; }
-    case DUSK_BOOL_: { uint8_t v; memcpy(&v, p, 1); return v != 0; }
-    case DUSK_F8: { double v; memcpy(&v, p, 8); return (int64_t)v; }
-    case DUSK_F4: { float v; memcpy(&v, p, 4); return (int64_t)v; }
+    case DUSK_DT_I8: { int64_t v; memcpy(&v, p, 8); return v; }
+    case DUSK_DT_U8: { uint64_t v; memcpy(&v, p, 8); return (int64_t)v; }
+    case DUSK_DT_I4: { int32_t v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_U4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_I2: { int16_t v; memcpy(&v, p, 2); return v; }
+    case DUSK_DT_U2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case DUSK_DT_I1: { int8_t v; memcpy(&v, p, 1); return v; }
+    case DUSK_DT_U1: { uint8_t v; memcpy(&v, p, 1); return v; }
+    case DUSK_DT_BOOL: { uint8_t v; memcpy(&v, p, 1); return v != 0; }
+    case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return (int64_t)v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return (int64_t)v; }
     default: return 0;
     }
 }
@@ -87,9 +87,9 @@ static inline double ref_getf(const void *base, dusk_dtype t, int64_t i)
 {
     const char *p = (const char *)base + (size_t)i * dt_size(t);
     switch (t) {
-    case DUSK_F8: { double v; memcpy(&v, p, 8); return v; }
-    case DUSK_F4: { float v; memcpy(&v, p, 4); return v; }
-    case DUSK_U8: return (double)(uint64_t)ref_geti(base, t, i);
+    case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_U8: return (double)(uint64_t)ref_geti(base, t, i);
     default: return (double)ref_geti(base, t, i);
     }
 }
@@ -99,13 +99,13 @@ static inline void ref_seti(void *base, dusk_dtype t, int64_t i, int64_t v)
 {
     char *p = (char *)base + (size_t)i * dt_size(t);
     switch (t) {
-    case DUSK_I8: case DUSK_U8: memcpy(p, &v, 8); break;
-    case DUSK_I4: case DUSK_U4: { uint32_t x = (uint32_t)(uint64_t)v; memcpy(p, &x, 4); break; }
-    case DUSK_I2: case DUSK_U2: { uint16_t x = (uint16_t)(uint64_t)v; memcpy(p, &x, 2); break; }
-    case DUSK_I1: case DUSK_U1: { uint8_t x = (uint8_t)(uint64_t)v; memcpy(p, &x, 1); break; }
-    case DUSK_BOOL_: { uint8_t x = v != 0; memcpy(p, &x, 1); break; }
-    case DUSK_F8: { double d = (double)v; memcpy(p, &d, 8); break; }
-    case DUSK_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_DT_I8: case DUSK_DT_U8: memcpy(p, &v, 8); break;
+    case DUSK_DT_I4: case DUSK_DT_U4: { uint32_t x = (uint32_t)(uint64_t)v; memcpy(p, &x, 4); break; }
+    case DUSK_DT_I2: case DUSK_DT_U2: { uint16_t x = (uint16_t)(uint64_t)v; memcpy(p, &x, 2); break; }
+    case DUSK_DT_I1: case DUSK_DT_U1: { uint8_t x = (uint8_t)(uint64_t)v; memcpy(p, &x, 1); break; }
+    case DUSK_DT_BOOL: { uint8_t x = v != 0; memcpy(p, &x, 1); break; }
+    case DUSK_DT_F8: { double d = (double)v; memcpy(p, &d, 8); break; }
+    case DUSK_DT_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
     default: break;
     }
 }
@@ -113,12 +113,12 @@ static inline void ref_seti(void *base, dusk_dtype t, int64_t i, int64_t v)
 static inline void ref_setf(void *base, dusk_dtype t, int64_t i, double v)
 {
     char *p = (char *)base + (size_t)i * dt_size(t);
-    if (t == DUSK_F8)
+    if (t == DUSK_DT_F8)
         memcpy(p, &v, 8);
-    else if (t == DUSK_F4) {
+    else if (t == DUSK_DT_F4) {
         float f = (float)v;
         memcpy(p, &f, 4);
-    } else if (t == DUSK_BOOL_)
+    } else if (t == DUSK_DT_BOOL)
         ref_seti(base, t, i, v != 0);
     else
         ref_seti(base, t, i, (int64_t)v);
@@ -151,7 +151,7 @@ static inline void *make_data(dusk_dtype t, int64_t n, uint64_t seed, int kind)
     uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 12345;
     for (int64_t i = 0; i < n; i++) {
         uint64_t r = au_rng(&s);
-        if (t == DUSK_BOOL_) {
+        if (t == DUSK_DT_BOOL) {
             ref_seti(buf, t, i, (int64_t)(r & 1));
             continue;
         }
@@ -301,7 +301,7 @@ static inline dusk_value *compute_with(dusk_array *a, const dusk_options *o, con
         fail_msg("%s: compute failed (%s): %s", what, dusk_err_name(rc), err.msg);
     assert_non_null(v);
     track(v);
-    assert_int_equal(dusk_value_kind(v), DUSK_NDARRAY);
+    assert_int_equal(dusk_value_kind(v), DUSK_KIND_NDARRAY);
     return v;
 }
 

@@ -91,7 +91,7 @@ static inline void assert_repr(const dusk_value *v, const char *want)
 static inline void assert_int_value(const dusk_value *v, int64_t want)
 {
     assert_non_null(v);
-    assert_int_equal(dusk_value_kind(v), DUSK_INT);
+    assert_int_equal(dusk_value_kind(v), DUSK_KIND_INT);
     assert_true(dusk_value_int(v) == want);
 }
 

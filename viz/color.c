@@ -119,33 +119,6 @@ const char *dusk__text_on(const char *fill)
     return y < 128 ? "white" : "black";
 }
 
-/* --- numbers as people read them ------------------------------------------------ */
-
-void dusk__fmt_bytes(uint64_t n, char *buf, size_t len)
-{
-    static const struct { const char *p; double k; } U[] = {
-        {"Pi", 1125899906842624.0}, {"Ti", 1099511627776.0},
-        {"Gi", 1073741824.0}, {"Mi", 1048576.0}, {"ki", 1024.0},
-    };
-    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
-        if ((double)n >= U[i].k * 0.9) {
-            snprintf(buf, len, "%.2f %sB", (double)n / U[i].k, U[i].p);
-            return;
-        }
-    snprintf(buf, len, "%llu B", (unsigned long long)n);
-}
-
-void dusk__fmt_ns(uint64_t ns, char *buf, size_t len)
-{
-    double s = (double)ns * 1e-9;
-    if (s >= 1)
-        snprintf(buf, len, "%.2f s", s);
-    else if (s >= 1e-3)
-        snprintf(buf, len, "%.2f ms", s * 1e3);
-    else
-        snprintf(buf, len, "%.2f us", s * 1e6);
-}
-
 /* --- a run, per task ------------------------------------------------------------- */
 
 void dusk__run_free(viz_run *r)
@@ -298,8 +271,8 @@ void dusk__paint(viz_scene *s, size_t i, const viz_palette *p, double v)
 static void fmt_value(const viz_palette *p, double v, char *buf, size_t n)
 {
     switch (p->mode) {
-    case DUSK_VIZ_COLOR_DURATION: dusk__fmt_ns((uint64_t)(v < 0 ? 0 : v), buf, n); break;
-    case DUSK_VIZ_COLOR_BYTES: dusk__fmt_bytes((uint64_t)(v < 0 ? 0 : v), buf, n); break;
+    case DUSK_VIZ_COLOR_DURATION: dusk__fmt_ns(buf, n, (double)(uint64_t)(v < 0 ? 0 : v)); break;
+    case DUSK_VIZ_COLOR_BYTES: dusk__fmt_bytes(buf, n, (double)(uint64_t)(v < 0 ? 0 : v)); break;
     default: snprintf(buf, n, "%.0f", v); break;
     }
 }
@@ -368,7 +341,7 @@ void dusk__legend(viz_scene *s, const viz_palette *p, const char *title)
         char a[32], z[32];
         fmt_value(p, lo, a, sizeof a);
         fmt_value(p, hi, z, sizeof z);
-        viz_buf stripes = {0};
+        dusk__buf stripes = {0};
         for (int k = 0; k < BAR_STRIPES; k++) {
             char hex[8];
             dusk__palette_color(p, lo + (hi - lo) * (k + 0.5) / BAR_STRIPES, hex);
@@ -378,10 +351,10 @@ void dusk__legend(viz_scene *s, const viz_palette *p, const char *title)
         size_t i = legend_node(s, "");
         dusk__scene_set(s, i, NA_SHAPE, "box");
         dusk__scene_set(s, i, NA_STYLE, "striped");
-        if (stripes.oom)
+        if (stripes.failed)
             s->oom = 1;
         else
-            dusk__scene_set(s, i, NA_FILLCOLOR, dusk__scene_strdup(s, stripes.p));
+            dusk__scene_set(s, i, NA_FILLCOLOR, dusk__scene_strdup(s, stripes.data));
         dusk__buf_free(&stripes);
         dusk__scene_set(s, i, NA_WIDTH, "2.4");
         dusk__scene_set(s, i, NA_HEIGHT, "0.3");

@@ -73,9 +73,9 @@ static int catch_msg(char *msg)
 
 static int buf_putstr(void *chan, const char *str)
 {
-    viz_buf *b = chan;
-    dusk__buf_put(b, str, strlen(str));
-    return b->oom ? EOF : 0;
+    dusk__buf *b = chan;
+    dusk__buf_add(b, str, strlen(str));
+    return b->failed ? EOF : 0;
 }
 
 static int buf_flush(void *chan)
@@ -188,7 +188,7 @@ int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
     *len = 0;
     int rc = 0;
     int dot = strcmp(gvfmt, "dot") == 0;
-    viz_buf out = {0};
+    dusk__buf out = {0};
     Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &buf_io};
 
     pthread_mutex_lock(&gv_mu);
@@ -204,11 +204,11 @@ int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
         goto done;
     }
     if (dot) {
-        if (agwrite(g, &out) == EOF || out.oom) {
+        if (agwrite(g, &out) == EOF || out.failed) {
             rc = DUSK_ENOMEM;
             goto done;
         }
-        rc = take(out.p ? out.p : "", out.len, buf, len);
+        rc = take(out.data ? out.data : "", out.len, buf, len);
         goto done;
     }
     if (!gv_ctx)

@@ -300,12 +300,12 @@ static int layer_value(const lview *v, size_t i, dusk_viz_color m, double *out)
     }
 }
 
-static void shape_text(viz_buf *b, int ndim, const int64_t *shape)
+static void shape_text(dusk__buf *b, int ndim, const int64_t *shape)
 {
-    dusk__buf_put(b, "(", 1);
+    dusk__buf_add(b, "(", 1);
     for (int d = 0; d < ndim; d++)
         dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
-    dusk__buf_put(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
+    dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
 }
 
 static int emit(lview *v, size_t nl)
@@ -354,24 +354,24 @@ static int emit(lview *v, size_t nl)
             break;
         const dusk_layer_info *L = c->layers ? &c->layers[i] : NULL;
         int64_t ntasks = L ? L->ntasks : v->agg[i].ntasks;
-        viz_buf lab = {0}, tip = {0};
+        dusk__buf lab = {0}, tip = {0};
         dusk__buf_esc(&lab, L ? (L->op ? L->op : L->name) : v->names.name[i]);
         dusk__buf_printf(&lab, "\\n%lld task%s", (long long)ntasks, ntasks == 1 ? "" : "s");
-        dusk__buf_put(&tip, "layer: ", 7);
+        dusk__buf_add(&tip, "layer: ", 7);
         dusk__buf_esc(&tip, L ? L->name : v->names.name[i]);
         dusk__buf_printf(&tip, "\\ntasks: %lld", (long long)ntasks);
         if (L) {
-            dusk__buf_put(&lab, "\\n", 2);
+            dusk__buf_add(&lab, "\\n", 2);
             shape_text(&lab, L->ndim, L->shape);
             dusk__buf_printf(&lab, " %s", dusk_dtype_name(L->dtype));
-            dusk__buf_put(&tip, "\\nshape: ", 9);
+            dusk__buf_add(&tip, "\\nshape: ", 9);
             shape_text(&tip, L->ndim, L->shape);
             dusk__buf_printf(&tip, "\\ndtype: %s", dusk_dtype_name(L->dtype));
             if (L->ndeps) {
-                dusk__buf_put(&tip, "\\nreads: ", 9);
+                dusk__buf_add(&tip, "\\nreads: ", 9);
                 for (size_t d = 0; d < L->ndeps; d++) {
                     if (d)
-                        dusk__buf_put(&tip, ", ", 2);
+                        dusk__buf_add(&tip, ", ", 2);
                     dusk__buf_esc(&tip, L->deps[d]);
                 }
             }
@@ -386,16 +386,16 @@ static int emit(lview *v, size_t nl)
         }
         if (c->has_run && a->nran) {
             char t1[32], t2[32];
-            dusk__fmt_ns(a->dur, t1, sizeof t1);
-            dusk__fmt_bytes(a->bytes, t2, sizeof t2);
+            dusk__fmt_ns(t1, sizeof t1, (double)a->dur);
+            dusk__fmt_bytes(t2, sizeof t2, (double)a->bytes);
             dusk__buf_printf(&tip, "\\nran: %d\\ntime in tasks: %s\\nresult bytes: %s",
                              a->nran, t1, t2);
         }
-        if (lab.oom || tip.oom)
+        if (lab.failed || tip.failed)
             s->oom = 1;
         else {
-            dusk__scene_set(s, k, NA_LABEL, dusk__scene_strdup(s, lab.p));
-            dusk__scene_set(s, k, NA_TOOLTIP, dusk__scene_strdup(s, tip.p));
+            dusk__scene_set(s, k, NA_LABEL, dusk__scene_strdup(s, lab.data));
+            dusk__scene_set(s, k, NA_TOOLTIP, dusk__scene_strdup(s, tip.data));
         }
         dusk__buf_free(&lab);
         dusk__buf_free(&tip);

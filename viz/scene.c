@@ -179,69 +179,16 @@ void dusk__scene_gattr(viz_scene *s, const char *name, const char *value)
 
 /* --- growable strings ------------------------------------------------------------- */
 
-void dusk__buf_put(viz_buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = dusk_realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void dusk__buf_printf(viz_buf *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = 1;
-        return;
-    }
-    if ((size_t)n < sizeof small) {
-        dusk__buf_put(b, small, (size_t)n);
-        return;
-    }
-    char *big = dusk_malloc((size_t)n + 1);
-    if (!big) {
-        b->oom = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    dusk__buf_put(b, big, (size_t)n);
-    dusk_free(big);
-}
-
-void dusk__buf_esc(viz_buf *b, const char *s)
+void dusk__buf_esc(dusk__buf *b, const char *s)
 {
     const char *run = s;
     for (; *s; s++) {
         if (*s == '\\') {
-            dusk__buf_put(b, run, (size_t)(s - run) + 1);
-            dusk__buf_put(b, "\\", 1);
+            dusk__buf_add(b, run, (size_t)(s - run) + 1);
+            dusk__buf_add(b, "\\", 1);
             run = s + 1;
         }
     }
-    dusk__buf_put(b, run, (size_t)(s - run));
+    dusk__buf_add(b, run, (size_t)(s - run));
 }
 
-void dusk__buf_free(viz_buf *b)
-{
-    dusk_free(b->p);
-    memset(b, 0, sizeof *b);
-}

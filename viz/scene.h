@@ -24,6 +24,7 @@
 #include "dusk/error.h"
 #include "dusk/events.h"
 #include "dusk/graph.h"
+#include "core/util.h"
 #include "dusk/viz.h"
 
 /* Node attributes, in the order they are declared to Graphviz. */
@@ -83,22 +84,9 @@ char *dusk__scene_printf(viz_scene *s, const char *fmt, ...)
     ;
 char *dusk__scene_strdup(viz_scene *s, const char *str);
 
-/* --- a growable string ------------------------------------------------------ */
-typedef struct viz_buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} viz_buf;
-
-void dusk__buf_printf(viz_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void dusk__buf_put(viz_buf *b, const char *s, size_t n);
+/* --- growable strings: dusk__buf (core/util.h), plus Graphviz escaping --- */
 /* Appends s escaped for a Graphviz escString (backslashes doubled). */
-void dusk__buf_esc(viz_buf *b, const char *s);
-void dusk__buf_free(viz_buf *b);
+void dusk__buf_esc(dusk__buf *b, const char *s);
 
 /* --- what a run did, per task (viz/color.c) ------------------------------------- */
 enum {
@@ -132,9 +120,6 @@ const char *dusk__worker_color(int w);
 const char *dusk__state_color(int state);
 /* Black or white, whichever reads better on the fill colour "#rrggbb". */
 const char *dusk__text_on(const char *fill);
-/* "1.91 MiB", as Dask's format_bytes; "12.5 ms" for durations. */
-void dusk__fmt_bytes(uint64_t n, char *buf, size_t len);
-void dusk__fmt_ns(uint64_t ns, char *buf, size_t len);
 
 /* Per-item colour values for a mode: value[i] (double) and has[i]; the
  * colour of a value and the legend for the range. */

@@ -44,7 +44,7 @@ typedef struct tview {
 /* --- labels and tooltips ------------------------------------------------------------ */
 
 /* Dask's box_label: the indices of a tuple key, "(0, 1)" or "3". */
-static void box_label(const char *key, viz_buf *b)
+static void box_label(const char *key, dusk__buf *b)
 {
     /* "('name', 0, 1)": skip the quoted name. */
     const char *q = strchr(key + 2, '\'');
@@ -59,14 +59,14 @@ static void box_label(const char *key, viz_buf *b)
     /* one index: "3"; several: "(0, 1)"; none: "()" */
     int several = memchr(rest, ',', n) != NULL;
     if (several || n == 0)
-        dusk__buf_put(b, "(", 1);
+        dusk__buf_add(b, "(", 1);
     char tmp[512];
     size_t m = n < sizeof tmp - 1 ? n : sizeof tmp - 1;
     memcpy(tmp, rest, m);
     tmp[m] = '\0';
     dusk__buf_esc(b, tmp);
     if (several || n == 0)
-        dusk__buf_put(b, ")", 1);
+        dusk__buf_add(b, ")", 1);
 }
 
 static int is_tuple_key(const char *key)
@@ -77,13 +77,13 @@ static int is_tuple_key(const char *key)
 static const char *result_label(tview *t, int64_t id)
 {
     const char *key = dusk_graph_key(t->g, id);
-    viz_buf b = {0};
+    dusk__buf b = {0};
     if (t->c->o.verbose || !is_tuple_key(key))
         dusk__buf_esc(&b, key);
     else
         box_label(key, &b);
-    const char *r = b.oom ? NULL : dusk__scene_strdup(t->s, b.p ? b.p : "");
-    if (b.oom)
+    const char *r = b.failed ? NULL : dusk__scene_strdup(t->s, b.data ? b.data : "");
+    if (b.failed)
         t->s->oom = 1;
     dusk__buf_free(&b);
     return r;
@@ -100,21 +100,21 @@ static const char *task_label(tview *t, int64_t id)
         dusk_key_split(key, name, sizeof name);
     else
         snprintf(name, sizeof name, "%s", f->name);
-    viz_buf b = {0};
+    dusk__buf b = {0};
     dusk__buf_esc(&b, name);
-    const char *r = b.oom ? NULL : dusk__scene_strdup(t->s, b.p ? b.p : "");
-    if (b.oom)
+    const char *r = b.failed ? NULL : dusk__scene_strdup(t->s, b.data ? b.data : "");
+    if (b.failed)
         t->s->oom = 1;
     dusk__buf_free(&b);
     return r;
 }
 
-static void shape_text(viz_buf *b, int ndim, const int64_t *shape)
+static void shape_text(dusk__buf *b, int ndim, const int64_t *shape)
 {
-    dusk__buf_put(b, "(", 1);
+    dusk__buf_add(b, "(", 1);
     for (int d = 0; d < ndim; d++)
         dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
-    dusk__buf_put(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
+    dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
 }
 
 /* key, function, value, layer shape and dtype, bytes, priority, run facts */
@@ -122,26 +122,26 @@ static const char *tooltip(tview *t, int64_t id)
 {
     dusk_graph *g = t->g;
     const viz_ctx *c = t->c;
-    viz_buf b = {0};
+    dusk__buf b = {0};
     char tmp[512];
     dusk_graph_key_repr(g, id, tmp, sizeof tmp);
-    dusk__buf_put(&b, "key: ", 5);
+    dusk__buf_add(&b, "key: ", 5);
     dusk__buf_esc(&b, tmp);
     dusk_entry_kind kind = dusk_graph_entry_kind(g, id);
     uint64_t nbytes = 0;
     int has_bytes = 0;
     if (kind == DUSK_ENTRY_TASK) {
         const dusk_func *f = dusk_graph_func(g, id);
-        dusk__buf_put(&b, "\\nfunction: ", 12);
+        dusk__buf_add(&b, "\\nfunction: ", 12);
         dusk__buf_esc(&b, f && f->name ? f->name : "?");
     } else if (kind == DUSK_ENTRY_VALUE) {
         dusk_value *v = dusk_graph_literal(g, id);
         if (v) {
             dusk_value_repr(v, tmp, 80);
-            dusk__buf_put(&b, "\\nvalue: ", 9);
+            dusk__buf_add(&b, "\\nvalue: ", 9);
             dusk__buf_esc(&b, tmp);
-            if (dusk_value_kind(v) == DUSK_NDARRAY) {
-                dusk__buf_put(&b, "\\nshape: ", 9);
+            if (dusk_value_kind(v) == DUSK_KIND_NDARRAY) {
+                dusk__buf_add(&b, "\\nshape: ", 9);
                 shape_text(&b, dusk_ndarray_ndim(v), dusk_ndarray_shape(v));
                 dusk__buf_printf(&b, "\\ndtype: %s", dusk_dtype_name(dusk_ndarray_dtype(v)));
             }
@@ -152,15 +152,15 @@ static const char *tooltip(tview *t, int64_t id)
         const int64_t *deps;
         if (dusk_graph_dependencies(g, id, &deps) == 1) {
             dusk_graph_key_repr(g, deps[0], tmp, sizeof tmp);
-            dusk__buf_put(&b, "\\nalias of: ", 12);
+            dusk__buf_add(&b, "\\nalias of: ", 12);
             dusk__buf_esc(&b, tmp);
         }
     }
     const dusk_layer_info *L = dusk__layer_of(c, dusk_graph_key(g, id));
     if (L) {
-        dusk__buf_put(&b, "\\nlayer: ", 9);
+        dusk__buf_add(&b, "\\nlayer: ", 9);
         dusk__buf_esc(&b, L->name);
-        dusk__buf_put(&b, "\\nshape: ", 9);
+        dusk__buf_add(&b, "\\nshape: ", 9);
         shape_text(&b, L->ndim, L->shape);
         dusk__buf_printf(&b, "\\ndtype: %s", dusk_dtype_name(L->dtype));
     }
@@ -169,7 +169,7 @@ static const char *tooltip(tview *t, int64_t id)
         has_bytes = 1;
     }
     if (has_bytes) {
-        dusk__fmt_bytes(nbytes, tmp, sizeof tmp);
+        dusk__fmt_bytes(tmp, sizeof tmp, (double)nbytes);
         dusk__buf_printf(&b, "\\nbytes: %s", tmp);
     }
     if (c->prio)
@@ -179,12 +179,12 @@ static const char *tooltip(tview *t, int64_t id)
         if (c->run.worker[id] >= 0)
             dusk__buf_printf(&b, "\\nworker: %d", (int)c->run.worker[id]);
         if (c->run.ran[id]) {
-            dusk__fmt_ns(c->run.dur_ns[id], tmp, sizeof tmp);
+            dusk__fmt_ns(tmp, sizeof tmp, (double)c->run.dur_ns[id]);
             dusk__buf_printf(&b, "\\nduration: %s", tmp);
         }
     }
-    const char *r = b.oom ? NULL : dusk__scene_strdup(t->s, b.p ? b.p : "");
-    if (b.oom)
+    const char *r = b.failed ? NULL : dusk__scene_strdup(t->s, b.data ? b.data : "");
+    if (b.failed)
         t->s->oom = 1;
     dusk__buf_free(&b);
     return r;

@@ -13,24 +13,26 @@
 
 #include <stddef.h>
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void *dusk_malloc(size_t n);
-void *dusk_calloc(size_t count, size_t size);
-void *dusk_realloc(void *p, size_t n);
-void dusk_free(void *p); /* dusk_free(NULL) is a no-op */
-char *dusk_strdup(const char *s);
+DUSK_API void *dusk_malloc(size_t n);
+DUSK_API void *dusk_calloc(size_t count, size_t size);
+DUSK_API void *dusk_realloc(void *p, size_t n);
+DUSK_API void dusk_free(void *p); /* dusk_free(NULL) is a no-op */
+DUSK_API char *dusk_strdup(const char *s);
 
 /* Failure injection. dusk_alloc_fail_after(n) makes the allocation n calls
  * from now (0 = the next one) and every later one fail, until
  * dusk_alloc_fail_after(-1) turns injection off. */
-void dusk_alloc_fail_after(long n);
+DUSK_API void dusk_alloc_fail_after(long n);
 /* How many allocations have been attempted since the process started. */
 unsigned long dusk_alloc_calls(void);
 /* How many blocks are allocated and not yet freed. */
-long dusk_alloc_live(void);
+DUSK_API long dusk_alloc_live(void);
 
 #ifdef __cplusplus
 }

@@ -10,14 +10,14 @@
 **
 ** The lecture's example, in C:
 **
-**     dusk_ctx *ctx = dusk_ctx_new();
+**     dusk_array_ctx *ctx = dusk_array_ctx_new();
 **     dusk_array *x = dusk_from_hdf5(ctx, "rnd_data.hdf5", "/data_set_1", "(500, 500)");
 **     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
 **     dusk_array_describe(r, buf, sizeof buf);        // the Bytes/Shape/Count table
 **     dusk_array_store(r, "r.hdf5", "/r", NULL, NULL, &err);
-**     dusk_ctx_free(ctx);
+**     dusk_array_ctx_free(ctx);
 **
-** Ownership: a context owns every array made in it; dusk_ctx_free frees
+** Ownership: a context owns every array made in it; dusk_array_ctx_free frees
 ** them all. Arrays are immutable and may be used as inputs any number of
 ** times.
 **
@@ -26,7 +26,7 @@
 ** an error state instead of NULL, and so does every operation given an
 ** array in an error state, so an expression is checked once at the end:
 ** dusk_array_status(r, &err) gives the first error with its message. The
-** context also keeps the first error of all (dusk_ctx_status).
+** context also keeps the first error of all (dusk_array_ctx_status).
 **
 ** Not thread-safe: build arrays of one context from one thread at a time.
 ** Computing uses the schedulers and their worker threads.
@@ -43,11 +43,13 @@
 #include "sched.h"
 #include "value.h"
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct dusk_ctx dusk_ctx;
+typedef struct dusk_array_ctx dusk_array_ctx;
 typedef struct dusk_array dusk_array;
 
 /* A shape: DUSK_SHAPE(1000, 10000). */
@@ -66,10 +68,10 @@ typedef struct dusk_shape {
 #define DUSK_ALL_AXES (~(uint64_t)0)
 
 /* --- contexts ------------------------------------------------------------ */
-dusk_ctx *dusk_ctx_new(void);             /* NULL on allocation failure */
-void dusk_ctx_free(dusk_ctx *ctx);        /* frees its arrays; NULL-safe */
+DUSK_API dusk_array_ctx *dusk_array_ctx_new(void);             /* NULL on allocation failure */
+DUSK_API void dusk_array_ctx_free(dusk_array_ctx *ctx);        /* frees its arrays; NULL-safe */
 /* The first error of any array made in ctx, or 0. */
-int dusk_ctx_status(const dusk_ctx *ctx, dusk_error *err);
+DUSK_API int dusk_array_ctx_status(const dusk_array_ctx *ctx, dusk_error *err);
 
 /* --- chunks ----------------------------------------------------------------
  * Chunks are given as text, the way Dask takes them:
@@ -80,30 +82,30 @@ int dusk_ctx_status(const dusk_ctx *ctx, dusk_error *err);
  * NULL means "auto". */
 
 /* --- creation -------------------------------------------------------------- */
-dusk_array *dusk_ones(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
-dusk_array *dusk_zeros(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
-dusk_array *dusk_empty(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
-dusk_array *dusk_full(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype,
+DUSK_API dusk_array *dusk_ones(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
+DUSK_API dusk_array *dusk_zeros(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
+DUSK_API dusk_array *dusk_empty(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
+DUSK_API dusk_array *dusk_full(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype,
                       double fill);
 /* [start, stop) by step, as numpy.arange; dtype f8 or i8 as NumPy picks
  * (i8 when start, stop and step are whole numbers). */
-dusk_array *dusk_arange(dusk_ctx *ctx, double start, double stop, double step,
+DUSK_API dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double step,
                         const char *chunks);
 /* num points from start to stop inclusive, as numpy.linspace. */
-dusk_array *dusk_linspace(dusk_ctx *ctx, double start, double stop, int64_t num,
+DUSK_API dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_t num,
                           const char *chunks);
 /* Seeded and deterministic per chunk: the same seed, shape and chunks give
  * the same numbers. */
-dusk_array *dusk_random_normal(dusk_ctx *ctx, uint64_t seed, double loc, double scale,
+DUSK_API dusk_array *dusk_random_normal(dusk_array_ctx *ctx, uint64_t seed, double loc, double scale,
                                dusk_shape shape, const char *chunks);
-dusk_array *dusk_random_uniform(dusk_ctx *ctx, uint64_t seed, double low, double high,
+DUSK_API dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, double low, double high,
                                 dusk_shape shape, const char *chunks);
 /* From a C-contiguous buffer, which is copied. */
-dusk_array *dusk_from_buffer(dusk_ctx *ctx, const void *data, dusk_dtype dtype,
+DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks);
 /* From an HDF5 dataset, lazily: each chunk reads its own hyperslab when it
  * runs. The file and dataset are checked now. */
-dusk_array *dusk_from_hdf5(dusk_ctx *ctx, const char *path, const char *dataset,
+DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
 
 /* --- elementwise ------------------------------------------------------------ */
@@ -119,23 +121,23 @@ typedef enum {
 } dusk_unop;
 
 /* a OP b with NumPy broadcasting; chunks are unified where they differ. */
-dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
 /* a OP s, or s OP a when scalar_first. s is a Python float (or int when
  * it is whole and the array is of integers or bools), with NumPy 1.x's
  * value-based casting: the array's dtype wins unless s does not fit. */
-dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
-dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
+DUSK_API dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
+DUSK_API dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
 /* Shorthands. */
-dusk_array *dusk_array_add(dusk_array *a, dusk_array *b);
-dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b);
-dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b);
-dusk_array *dusk_array_div(dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_add(dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_div(dusk_array *a, dusk_array *b);
 
 /* --- shape -------------------------------------------------------------------- */
 /* perm: a permutation of 0..ndim-1, or NULL to reverse the axes (.T). */
-dusk_array *dusk_array_transpose(dusk_array *a, const int *perm);
-dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype);
-dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks);
+DUSK_API dusk_array *dusk_array_transpose(dusk_array *a, const int *perm);
+DUSK_API dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype);
+DUSK_API dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks);
 
 /* --- slicing, joining and products --- */
 /* An index along one axis, as Python writes it inside x[...]:
@@ -175,21 +177,21 @@ typedef struct dusk_index {
  * everything returns a itself. For example x[:10, 12:2:-2]:
  *     dusk_index ix[] = {DUSK_SLICE(DUSK_NIL, 10, DUSK_NIL), DUSK_SLICE(12, 2, -2)};
  *     dusk_array *y = dusk_array_getitem(x, ix, 2);                          */
-dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n);
+DUSK_API dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n);
 /* The same with the index as Python text: ":10, 12:2:-2", ":, [10, 1, 5]",
  * "3", "-1, ..., None", "" (everything). */
-dusk_array *dusk_array_slice(dusk_array *a, const char *index);
+DUSK_API dusk_array *dusk_array_slice(dusk_array *a, const char *index);
 /* Drops axes of length 1 (DUSK_ALL_AXES: every axis of length 1), as
  * numpy.squeeze; an axis of another length is an error. */
-dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes);
+DUSK_API dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes);
 
 /* Joins n arrays of one context along an existing axis (concatenate) or a
  * new one (stack; axis may be -ndim-1 .. ndim), as numpy does: dtypes are
  * promoted, shapes must agree (but along the axis, for concatenate), chunks
  * along the other axes are unified (rechunking where they differ). Layers
  * 'concatenate' and 'stack', one task per output block. */
-dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis);
-dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis);
+DUSK_API dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis);
+DUSK_API dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis);
 
 /* numpy.tensordot: sums products over axes a_axes[i] of a and b_axes[i] of
  * b (i < naxes; negative axes count from the end). With a_axes and b_axes
@@ -200,15 +202,15 @@ dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis);
  * summed axes, then a sum over them ('sum', 'sum-aggregate'). The dtype is
  * Dask's: float types promote, integers and bool give int64 (uint64 for
  * unsigned), as the sum over blocks does. */
-dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, const int *b_axes,
+DUSK_API dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, const int *b_axes,
                            int naxes);
 /* numpy.dot (a's last axis with b's second to last, or b's only one). */
-dusk_array *dusk_array_dot(dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_dot(dusk_array *a, dusk_array *b);
 /* a @ b (numpy.matmul): 1-d operands get an axis of length 1 for the
  * product, leading axes broadcast as stacks of matrices. As Dask builds
  * it: 'matmul' blocks, then 'chunk_sum' / 'chunk_sum-aggregate' over the
  * inner axis's blocks. */
-dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b);
+DUSK_API dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b);
 
 /* --- reductions ------------------------------------------------------------------ */
 typedef enum {
@@ -218,26 +220,26 @@ typedef enum {
 } dusk_reduction;
 /* A tree reduction over the axes in the mask, split_every blocks per
  * step (0: Dask's default, 4); ddof for std and var. */
-dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
+DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
                               int split_every, int ddof);
-dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
-dusk_array *dusk_array_mean(dusk_array *a, uint64_t axes, bool keepdims);
+DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
+DUSK_API dusk_array *dusk_array_mean(dusk_array *a, uint64_t axes, bool keepdims);
 
 /* --- reading an array's description ------------------------------------------ */
-dusk_dtype dusk_array_dtype(const dusk_array *a);
-int dusk_array_ndim(const dusk_array *a);
-const int64_t *dusk_array_shape(const dusk_array *a);
+DUSK_API dusk_dtype dusk_array_dtype(const dusk_array *a);
+DUSK_API int dusk_array_ndim(const dusk_array *a);
+DUSK_API const int64_t *dusk_array_shape(const dusk_array *a);
 /* Number of blocks along axis, and their sizes. */
-int64_t dusk_array_numblocks(const dusk_array *a, int axis);
-const int64_t *dusk_array_chunks(const dusk_array *a, int axis);
-int64_t dusk_array_nchunks(const dusk_array *a);       /* all blocks */
-int64_t dusk_array_ntasks(const dusk_array *a);        /* in all its layers */
-const char *dusk_array_name(const dusk_array *a);      /* its layer's name */
+DUSK_API int64_t dusk_array_numblocks(const dusk_array *a, int axis);
+DUSK_API const int64_t *dusk_array_chunks(const dusk_array *a, int axis);
+DUSK_API int64_t dusk_array_nchunks(const dusk_array *a);       /* all blocks */
+DUSK_API int64_t dusk_array_ntasks(const dusk_array *a);        /* in all its layers */
+DUSK_API const char *dusk_array_name(const dusk_array *a);      /* its layer's name */
 /* 0, or the first error on the way to this array. */
-int dusk_array_status(const dusk_array *a, dusk_error *err);
+DUSK_API int dusk_array_status(const dusk_array *a, dusk_error *err);
 /* The table Dask shows for an array (Bytes, Shape, Count, Type; array and
  * chunk columns). Returns the full length, as snprintf. */
-size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n);
+DUSK_API size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n);
 
 /* One layer of an array's graph, for summaries and layer pictures. */
 typedef struct dusk_layer_info {
@@ -252,17 +254,17 @@ typedef struct dusk_layer_info {
 } dusk_layer_info;
 /* The layers of a's graph, inputs before their users; returns how many
  * there are (fills at most max). Valid while the context lives. */
-size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
+DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
 
 /* --- computing ----------------------------------------------------------------------- */
 /* The task graph of a (a new graph the caller frees). */
-int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
+DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
 /* The key of block idx (one index per dimension), as text; returns the
  * length the full key has, as snprintf. */
-int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
+DUSK_API int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
 /* Runs a's graph and gathers the blocks into one C-contiguous ndarray
  * value (new reference). opts NULL: threads, one worker per core. */
-int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
+DUSK_API int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err);
 
 typedef struct dusk_store_options {
@@ -273,7 +275,7 @@ typedef struct dusk_store_options {
  * HDF5 file at path (created if missing). Chunks compute in parallel and are
  * written as they finish. A store that fails leaves the target as it was:
  * dusk writes a copy beside it and renames it into place. */
-int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
+DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err);
 

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,18 +52,18 @@ typedef struct dusk_error {
 #define DUSK_ERROR_INIT {0, {0}}
 
 /* Static text for a code ("out of memory"); "unknown error" otherwise. */
-const char *dusk_strerror(int code);
+DUSK_API const char *dusk_strerror(int code);
 /* The code's name ("DUSK_ENOMEM"). */
-const char *dusk_err_name(int code);
+DUSK_API const char *dusk_err_name(int code);
 
 /* Fills err (when not NULL) with code and a printf-style message and returns
  * code, so a failing path can say `return dusk_error_set(err, ...)`. */
-int dusk_error_set(dusk_error *err, int code, const char *fmt, ...)
+DUSK_API int dusk_error_set(dusk_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-void dusk_error_clear(dusk_error *err);
+DUSK_API void dusk_error_clear(dusk_error *err);
 
 #ifdef __cplusplus
 }

@@ -57,6 +57,8 @@
 
 #include "value.h"
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -84,10 +86,10 @@ typedef struct dusk_event {
     int32_t run;       /* which run of the stream (0, 1, ...) */
 } dusk_event;
 
-const char *dusk_event_kind_name(int kind);   /* "ready", "start", ... */
+DUSK_API const char *dusk_event_kind_name(int kind);   /* "ready", "start", ... */
 
 /* The clock events are measured with (CLOCK_MONOTONIC), in ns. */
-uint64_t dusk_now_ns(void);
+DUSK_API uint64_t dusk_now_ns(void);
 
 struct dusk_graph;
 
@@ -123,15 +125,15 @@ typedef struct dusk_stream dusk_stream;
 
 /* A new empty stream, or NULL. One stream may follow several runs, one at
  * a time; free it after its last run has ended. */
-dusk_stream *dusk_stream_new(void);
-void dusk_stream_free(dusk_stream *s);   /* NULL-safe */
+DUSK_API dusk_stream *dusk_stream_new(void);
+DUSK_API void dusk_stream_free(dusk_stream *s);   /* NULL-safe */
 /* Copies up to max of the oldest undrained events into out and returns
  * how many. Never blocks. Only one thread may drain a stream. */
-size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max);
+DUSK_API size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max);
 /* Events appended so far, and events lost (only when a block could not be
  * allocated; a run with a stream then still completes). */
-uint64_t dusk_stream_appended(const dusk_stream *s);
-uint64_t dusk_stream_lost(const dusk_stream *s);
+DUSK_API uint64_t dusk_stream_appended(const dusk_stream *s);
+DUSK_API uint64_t dusk_stream_lost(const dusk_stream *s);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,8 @@
 #include "error.h"
 #include "value.h"
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -78,73 +80,73 @@ typedef struct dusk_func {
 /* Registers f under f->name so that dusk_func_lookup (and the CLI) find it;
  * f must outlive its use. Returns DUSK_EINVAL if the name is taken by
  * another function. Thread-safe. */
-int dusk_func_register(const dusk_func *f);
+DUSK_API int dusk_func_register(const dusk_func *f);
 /* The builtin or registered function of that name, or NULL. */
-const dusk_func *dusk_func_lookup(const char *name);
+DUSK_API const dusk_func *dusk_func_lookup(const char *name);
 
 /* --- arguments ----------------------------------------------------------- */
-dusk_arg *dusk_ref(const char *key);         /* reference to a key */
-dusk_arg *dusk_lit(dusk_value *v);           /* literal; steals v */
-dusk_arg *dusk_lit_int(int64_t i);
-dusk_arg *dusk_lit_float(double d);
-dusk_arg *dusk_lit_str(const char *s);       /* a string, not a key */
+DUSK_API dusk_arg *dusk_ref(const char *key);         /* reference to a key */
+DUSK_API dusk_arg *dusk_lit(dusk_value *v);           /* literal; steals v */
+DUSK_API dusk_arg *dusk_lit_int(int64_t i);
+DUSK_API dusk_arg *dusk_lit_float(double d);
+DUSK_API dusk_arg *dusk_lit_str(const char *s);       /* a string, not a key */
 /* A list of n arguments; takes them over (also on failure). */
-dusk_arg *dusk_listv(size_t n, dusk_arg **items);
+DUSK_API dusk_arg *dusk_listv(size_t n, dusk_arg **items);
 #define dusk_list(...)                                                       \
     dusk_listv(sizeof((dusk_arg *[]){__VA_ARGS__}) / sizeof(dusk_arg *),    \
                (dusk_arg *[]){__VA_ARGS__})
-void dusk_arg_free(dusk_arg *a);             /* NULL-safe */
+DUSK_API void dusk_arg_free(dusk_arg *a);             /* NULL-safe */
 
 /* --- building ------------------------------------------------------------ */
-dusk_graph *dusk_graph_new(void);            /* NULL on allocation failure */
-void dusk_graph_free(dusk_graph *g);         /* NULL-safe */
+DUSK_API dusk_graph *dusk_graph_new(void);            /* NULL on allocation failure */
+DUSK_API void dusk_graph_free(dusk_graph *g);         /* NULL-safe */
 
-int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v);
-int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
+DUSK_API int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v);
+DUSK_API int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
                      size_t nargs, dusk_arg **args);
 #define dusk_task(g, key, f, ...)                                            \
     dusk_graph_taskv((g), (key), (f),                                        \
                      sizeof((dusk_arg *[]){__VA_ARGS__}) / sizeof(dusk_arg *), \
                      (dusk_arg *[]){__VA_ARGS__})
 /* key is another name for target: computing key gives target's value. */
-int dusk_graph_alias(dusk_graph *g, const char *key, const char *target);
+DUSK_API int dusk_graph_alias(dusk_graph *g, const char *key, const char *target);
 /* The first builder error, or 0; err (if not NULL) gets its message. */
-int dusk_graph_status(const dusk_graph *g, dusk_error *err);
+DUSK_API int dusk_graph_status(const dusk_graph *g, dusk_error *err);
 
 /* Formats Dask's tuple key ('name', i0, i1, ...) into buf (n bytes);
  * returns the length the full text has, like snprintf. */
-int dusk_key_tuple(char *buf, size_t n, const char *name, int nidx,
+DUSK_API int dusk_key_tuple(char *buf, size_t n, const char *name, int nidx,
                    const int64_t *idx);
 
 /* --- reading ------------------------------------------------------------- */
-size_t dusk_graph_size(const dusk_graph *g);           /* number of keys set */
+DUSK_API size_t dusk_graph_size(const dusk_graph *g);           /* number of keys set */
 /* The id of key, or -1 if it is not set. */
-int64_t dusk_graph_find(const dusk_graph *g, const char *key);
-const char *dusk_graph_key(const dusk_graph *g, int64_t id);   /* its text */
+DUSK_API int64_t dusk_graph_find(const dusk_graph *g, const char *key);
+DUSK_API const char *dusk_graph_key(const dusk_graph *g, int64_t id);   /* its text */
 /* The key as messages print it: 'a' for string keys, ('x', 0) for tuples. */
-size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf,
+DUSK_API size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf,
                            size_t n);
 /* Dask's key_split: "inc-abc123" and ('inc-abc123', 0) give "inc". */
-size_t dusk_key_split(const char *key, char *buf, size_t n);
+DUSK_API size_t dusk_key_split(const char *key, char *buf, size_t n);
 
 typedef enum { DUSK_ENTRY_VALUE, DUSK_ENTRY_TASK, DUSK_ENTRY_ALIAS } dusk_entry_kind;
-dusk_entry_kind dusk_graph_entry_kind(const dusk_graph *g, int64_t id);
+DUSK_API dusk_entry_kind dusk_graph_entry_kind(const dusk_graph *g, int64_t id);
 /* The function of a task, NULL for values and aliases. */
-const dusk_func *dusk_graph_func(const dusk_graph *g, int64_t id);
+DUSK_API const dusk_func *dusk_graph_func(const dusk_graph *g, int64_t id);
 /* The literal of a value entry (borrowed), NULL otherwise. */
-dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
+DUSK_API dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
 
 /* Validates (see dusk_graph_validate) and then answers: the distinct keys
  * id depends on, and the keys that depend on id. *ids points into the
  * graph, valid until it is next changed. Return the count, or a negative
  * code when the graph does not validate. */
-int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids);
-int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
+DUSK_API int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids);
+DUSK_API int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
 /* The same for a graph that has been validated (a computation validates
  * it, so callbacks may use these on the graph they are given); they only
  * read. DUSK_EINVAL when the graph is not validated or id is not a task. */
-int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids);
-int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
+DUSK_API int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids);
+DUSK_API int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
 
 /* --- watching ------------------------------------------------------------ */
 
@@ -159,22 +161,22 @@ int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
  * thread that changes or frees g. Returns 0, or DUSK_ENOMEM (then fn will
  * not be called). */
 typedef void (*dusk_graph_watch_fn)(void *ud, const dusk_graph *g);
-int dusk_graph_watch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
+DUSK_API int dusk_graph_watch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
 /* Ends the watch (fn, ud) on g; returns 1 if it was still on, 0 if it had
  * fired or never was. */
-int dusk_graph_unwatch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
+DUSK_API int dusk_graph_unwatch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
 
 /* --- validation, culling, ordering --------------------------------------- */
 
 /* Checks every reference and looks for cycles. A missing dependency is
  * named with the task that wants it ("missing dependency 'q' of task 'z'"),
  * a cycle by its keys in order ("cycle: 'a' -> 'b' -> 'a'"). */
-int dusk_graph_validate(dusk_graph *g, dusk_error *err);
+DUSK_API int dusk_graph_validate(dusk_graph *g, dusk_error *err);
 
 /* The ids of the tasks needed for the given keys (the keys included), in
  * increasing id order, in *out (a dusk_malloc'd array the caller frees with
  * dusk_free). A key not in the graph gives DUSK_ENOKEY naming it. */
-int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
+DUSK_API int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
                     int64_t **out, size_t *nout, dusk_error *err);
 
 /* A static priority per task (0 runs first) that keeps memory low, in the
@@ -182,7 +184,7 @@ int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
  * the dependency on the longest path first, ties broken by key, so that
  * the order is deterministic. *prio points into the graph (one entry per
  * id), valid until it is next changed. */
-int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err);
+DUSK_API int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err);
 
 #ifdef __cplusplus
 }

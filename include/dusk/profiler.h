@@ -75,6 +75,8 @@
 #include "error.h"
 #include "events.h"
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -105,30 +107,30 @@ typedef struct dusk_profiler_options {
 
 /* A new profiler with options o (NULL: the defaults), or NULL when out of
  * memory. Free it with dusk_profiler_free. */
-dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o);
+DUSK_API dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o);
 /* NULL-safe. Not while a run it follows is going on. */
-void dusk_profiler_free(dusk_profiler *p);
+DUSK_API void dusk_profiler_free(dusk_profiler *p);
 
 /* The callbacks to put in dusk_options.callbacks (copy them anywhere: they
  * only point at p). Every run they see is added to the profile. */
-dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p);
+DUSK_API dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p);
 
 /* Samples resources across a whole block of work (several runs, and the
  * time between them) instead of only while a run is active. end stops the
  * sampler thread and waits for it. begin returns DUSK_EINVAL when a block
  * is already open or the profiler was read from a trace, DUSK_ESYS when
  * the thread cannot start; end returns DUSK_EINVAL without a begin. */
-int dusk_profiler_begin(dusk_profiler *p);
-int dusk_profiler_end(dusk_profiler *p);
+DUSK_API int dusk_profiler_begin(dusk_profiler *p);
+DUSK_API int dusk_profiler_end(dusk_profiler *p);
 
 /* Forgets every record (Dask's clear()); options stay. */
-void dusk_profiler_clear(dusk_profiler *p);
+DUSK_API void dusk_profiler_clear(dusk_profiler *p);
 
 /* 0, or DUSK_ENOMEM when records were lost because a buffer block could
  * not be allocated during a run (then dusk_profiler_lost says how many),
  * or the code of a failure to prepare the records. */
-int dusk_profiler_status(dusk_profiler *p);
-uint64_t dusk_profiler_lost(dusk_profiler *p);
+DUSK_API int dusk_profiler_status(dusk_profiler *p);
+DUSK_API uint64_t dusk_profiler_lost(dusk_profiler *p);
 
 /* --- the records -------------------------------------------------------------- */
 
@@ -169,18 +171,18 @@ typedef struct dusk_cache_point {
 } dusk_cache_point;
 
 /* Task records ordered by start time (ties by run, worker), and their count. */
-size_t dusk_profiler_ntasks(dusk_profiler *p);
-const dusk_task_record *dusk_profiler_tasks(dusk_profiler *p);
-size_t dusk_profiler_nruns(dusk_profiler *p);
-const dusk_run_record *dusk_profiler_runs(dusk_profiler *p);
-size_t dusk_profiler_nsamples(dusk_profiler *p);
-const dusk_resource_sample *dusk_profiler_samples(dusk_profiler *p);
+DUSK_API size_t dusk_profiler_ntasks(dusk_profiler *p);
+DUSK_API const dusk_task_record *dusk_profiler_tasks(dusk_profiler *p);
+DUSK_API size_t dusk_profiler_nruns(dusk_profiler *p);
+DUSK_API const dusk_run_record *dusk_profiler_runs(dusk_profiler *p);
+DUSK_API size_t dusk_profiler_nsamples(dusk_profiler *p);
+DUSK_API const dusk_resource_sample *dusk_profiler_samples(dusk_profiler *p);
 /* Task groups (key_split names) of the cache series, sorted by name. */
-size_t dusk_profiler_ngroups(dusk_profiler *p);
-const char *dusk_profiler_group(dusk_profiler *p, size_t k);
+DUSK_API size_t dusk_profiler_ngroups(dusk_profiler *p);
+DUSK_API const char *dusk_profiler_group(dusk_profiler *p, size_t k);
 /* The step series of group k (k == ngroups: all groups together), in the
  * profiler's cache metric; returns its length. */
-size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k,
+DUSK_API size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k,
                                   const dusk_cache_point **pts);
 
 /* The events of run `run` rebuilt from its records, in one causal order as
@@ -191,7 +193,7 @@ size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k,
  * dusk_viz_options.events takes to colour a graph by duration. *out is
  * dusk_malloc'd (the caller frees it with dusk_free); DUSK_EINVAL for a run
  * that is not there. */
-int dusk_profiler_run_events(dusk_profiler *p, size_t run, dusk_event **out,
+DUSK_API int dusk_profiler_run_events(dusk_profiler *p, size_t run, dusk_event **out,
                              size_t *n);
 
 /* --- the summary -------------------------------------------------------------- */
@@ -223,9 +225,9 @@ typedef struct dusk_profile_summary {
 
 /* Fills *s (pointers into p). The critical path is the chain of
  * dependencies with the largest sum of measured durations. */
-int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s);
+DUSK_API int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s);
 /* Prints the summary and the per-function table; returns 0 or DUSK_EIO. */
-int dusk_profiler_print_summary(dusk_profiler *p, FILE *f);
+DUSK_API int dusk_profiler_print_summary(dusk_profiler *p, FILE *f);
 
 /* --- Chrome Trace Event JSON -------------------------------------------------------- */
 
@@ -239,16 +241,16 @@ typedef struct dusk_trace_options {
  * bytes, id, run, deps, released, status), 'M' names for the process and
  * each worker, 'C' counters for memory, CPU and cache, optional 's'/'f'
  * flows for dependencies, and the runs under "otherData". o may be NULL. */
-int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
+DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
                               const dusk_trace_options *o, dusk_error *err);
 /* Reads a trace that dusk (or another tool: only X events are needed)
  * wrote, into a new profiler that only reads (its callbacks ignore runs).
  * A malformed, truncated or absurd file is rejected with a message naming
  * the place: "trace.json:1:5023: expected ',' or ']'". */
-int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
+DUSK_API int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
                              dusk_error *err);
 /* The same from memory; name is what messages call it. */
-int dusk_profiler_read_trace_buffer(const char *data, size_t n,
+DUSK_API int dusk_profiler_read_trace_buffer(const char *data, size_t n,
                                     const char *name, dusk_profiler **out,
                                     dusk_error *err);
 
@@ -256,14 +258,14 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n,
 
 /* Task records: task,key,function,group,worker,run,start_ns,end_ns,
  * duration_ns,released_ns,nbytes,status. */
-int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path,
+DUSK_API int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path,
                                   dusk_error *err);
 /* Resource samples: t_ns,rss_bytes,held_bytes,cpu_percent. */
-int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path,
+DUSK_API int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path,
                                       dusk_error *err);
 /* Cache series: t_ns,group,value (one row per change; the group
  * "(all groups)" is their sum). */
-int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path,
+DUSK_API int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path,
                                   dusk_error *err);
 
 /* --- charts --------------------------------------------------------------------------------- */
@@ -294,13 +296,13 @@ typedef struct dusk_chart_options {
 
 /* Draws the panels stacked on one time axis, like Dask's
  * visualize([prof, rprof, cprof]). o may be NULL. */
-int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
+DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
                               const dusk_chart_options *o, dusk_error *err);
 /* The same to a writer (format must not be AUTO): write gets the bytes in
  * pieces and returns 0, or non-zero to stop with DUSK_EIO. */
 typedef int (*dusk_write_fn)(void *closure, const unsigned char *data,
                              size_t n);
-int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write,
+DUSK_API int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write,
                            void *closure, const dusk_chart_options *o,
                            dusk_error *err);
 
@@ -320,7 +322,7 @@ typedef struct dusk_report_options {
  * resource): the summary, the task stream, memory and CPU over time, cache
  * size, the graph picture and the per-function table, like distributed's
  * performance_report. o may be NULL. */
-int dusk_profiler_write_report(dusk_profiler *p, const char *path,
+DUSK_API int dusk_profiler_write_report(dusk_profiler *p, const char *path,
                                const dusk_report_options *o, dusk_error *err);
 
 /* --- the progress bar --------------------------------------------------------------- */
@@ -340,11 +342,11 @@ typedef struct dusk_progress_options {
 /* Draws `[########                ] | 35% Completed |  1.2s` from a thread
  * of its own while a run goes on, at most every dt, and a final line when
  * the run ends (100% unless it failed). NULL when out of memory. */
-dusk_progress *dusk_progress_new(const dusk_progress_options *o);
-void dusk_progress_free(dusk_progress *b);   /* NULL-safe; not during a run */
-dusk_callbacks dusk_progress_callbacks(dusk_progress *b);
+DUSK_API dusk_progress *dusk_progress_new(const dusk_progress_options *o);
+DUSK_API void dusk_progress_free(dusk_progress *b);   /* NULL-safe; not during a run */
+DUSK_API dusk_callbacks dusk_progress_callbacks(dusk_progress *b);
 /* Seconds the last run took (0 before any). */
-double dusk_progress_last_duration(const dusk_progress *b);
+DUSK_API double dusk_progress_last_duration(const dusk_progress *b);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,8 @@
 #include "graph.h"
 #include "value.h"
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,18 +59,18 @@ typedef struct dusk_options {
 #define DUSK_OPTIONS_INIT {DUSK_SCHED_THREADS, 0, NULL, 0, NULL, NULL}
 
 /* Runs the graph for key and sets *out to its value (a new reference). */
-int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
+DUSK_API int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
              dusk_value **out, dusk_error *err);
 /* For n keys; *out is a tuple of their values in order. */
-int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
+DUSK_API int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
                   const dusk_options *opts, dusk_value **out, dusk_error *err);
 /* For a request made of dusk_ref and (nested) dusk_list; takes the request
  * over. Literals in it come back as they are. */
-int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
+DUSK_API int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
                  dusk_value **out, dusk_error *err);
 
 /* Number of online processors (at least 1). */
-int dusk_ncores(void);
+DUSK_API int dusk_ncores(void);
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,92 +32,97 @@ extern "C" {
 typedef struct dusk_value dusk_value;
 
 typedef enum {
-    DUSK_NONE = 0,
-    DUSK_BOOL,
-    DUSK_INT,
-    DUSK_FLOAT,
-    DUSK_STRING,
-    DUSK_TUPLE,
-    DUSK_NDARRAY,
-    DUSK_OPAQUE
+    DUSK_KIND_NONE = 0,
+    DUSK_KIND_BOOL,
+    DUSK_KIND_INT,
+    DUSK_KIND_FLOAT,
+    DUSK_KIND_STRING,
+    DUSK_KIND_TUPLE,
+    DUSK_KIND_NDARRAY,
+    DUSK_KIND_OPAQUE
 } dusk_kind;
 
 /* NumPy's dtypes, by their short codes. C16 is for storage only. */
 typedef enum {
-    DUSK_F8 = 0, DUSK_F4, DUSK_I8, DUSK_I4, DUSK_I2, DUSK_I1,
-    DUSK_U8, DUSK_U4, DUSK_U2, DUSK_U1, DUSK_BOOL_, DUSK_C16,
-    DUSK_NDTYPES
+    DUSK_DT_F8 = 0, DUSK_DT_F4, DUSK_DT_I8, DUSK_DT_I4, DUSK_DT_I2, DUSK_DT_I1,
+    DUSK_DT_U8, DUSK_DT_U4, DUSK_DT_U2, DUSK_DT_U1, DUSK_DT_BOOL, DUSK_DT_C16,
+    DUSK_DT_COUNT
 } dusk_dtype;
 
 #define DUSK_MAXDIMS 32
 
 /* --- constructors (new reference, or NULL on allocation failure) ---------- */
-dusk_value *dusk_none(void);      /* never NULL: None is a static value */
-dusk_value *dusk_bool(bool b);    /* never NULL: True and False are static */
-dusk_value *dusk_int(int64_t i);
-dusk_value *dusk_float(double d);
-dusk_value *dusk_string(const char *s);         /* copies s */
-dusk_value *dusk_string_n(const char *s, size_t n);
+DUSK_API dusk_value *dusk_none(void);      /* never NULL: None is a static value */
+DUSK_API dusk_value *dusk_bool(bool b);    /* never NULL: True and False are static */
+DUSK_API dusk_value *dusk_int(int64_t i);
+DUSK_API dusk_value *dusk_float(double d);
+DUSK_API dusk_value *dusk_string(const char *s);         /* copies s */
+DUSK_API dusk_value *dusk_string_n(const char *s, size_t n);
 /* A tuple of n items, each None until set with dusk_tuple_set(). */
-dusk_value *dusk_tuple_new(size_t n);
+DUSK_API dusk_value *dusk_tuple_new(size_t n);
 /* A tuple of the given items; steals each (NULL items make the call fail
  * with NULL, after dropping the others). */
-dusk_value *dusk_tuple_of(size_t n, dusk_value **items);
+DUSK_API dusk_value *dusk_tuple_of(size_t n, dusk_value **items);
 /* Opaque: dtor(ptr) runs when the last reference goes; nbytes is what the
  * value reports as its size. */
-dusk_value *dusk_opaque(void *ptr, void (*dtor)(void *), size_t nbytes);
+DUSK_API dusk_value *dusk_opaque(void *ptr, void (*dtor)(void *), size_t nbytes);
 /* A C-contiguous ndarray, zero-filled. ndim may be 0 (a scalar array). */
-dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape);
+DUSK_API dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape);
+/* The same with its elements not initialised (NumPy's empty): for code
+ * that writes every element, which saves clearing the pages first. */
+DUSK_API dusk_value *dusk_ndarray_empty(dusk_dtype dtype, int ndim, const int64_t *shape);
 /* A view of parent (which it keeps alive): data starts offset bytes into
  * parent's data, with the given shape and strides (in bytes). */
-dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim,
+DUSK_API dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim,
                               const int64_t *shape, const int64_t *strides,
                               int64_t offset);
 
 /* --- references ---------------------------------------------------------- */
-dusk_value *dusk_value_ref(dusk_value *v);  /* returns v; NULL-safe */
-void dusk_value_unref(dusk_value *v);       /* NULL-safe */
+DUSK_API dusk_value *dusk_value_ref(dusk_value *v);  /* returns v; NULL-safe */
+DUSK_API void dusk_value_unref(dusk_value *v);       /* NULL-safe */
 
 /* --- reading ------------------------------------------------------------- */
-dusk_kind dusk_value_kind(const dusk_value *v);
-const char *dusk_kind_name(dusk_kind k);    /* "int", "tuple", ... */
+DUSK_API dusk_kind dusk_value_kind(const dusk_value *v);
+DUSK_API const char *dusk_kind_name(dusk_kind k);    /* "int", "tuple", ... */
 /* Bytes this value accounts for: 8 for numbers, the text for strings, the
  * items plus 8 per slot for tuples, the elements for ndarrays (a view counts
  * the elements it shows), nbytes for opaque values. */
-size_t dusk_value_nbytes(const dusk_value *v);
+DUSK_API size_t dusk_value_nbytes(const dusk_value *v);
 
-bool dusk_value_bool(const dusk_value *v);
-int64_t dusk_value_int(const dusk_value *v);  /* of bool/int/float */
-double dusk_value_float(const dusk_value *v); /* of bool/int/float */
+DUSK_API bool dusk_value_bool(const dusk_value *v);
+DUSK_API int64_t dusk_value_int(const dusk_value *v);  /* of bool/int/float */
+DUSK_API double dusk_value_float(const dusk_value *v); /* of bool/int/float */
 /* True for bool, int and float; *out gets the number as a double. */
-bool dusk_value_number(const dusk_value *v, double *out);
-const char *dusk_value_str(const dusk_value *v);  /* NULL unless string */
-size_t dusk_tuple_len(const dusk_value *v);       /* 0 unless tuple */
-dusk_value *dusk_tuple_get(const dusk_value *v, size_t i); /* borrowed */
+DUSK_API bool dusk_value_number(const dusk_value *v, double *out);
+DUSK_API const char *dusk_value_str(const dusk_value *v);  /* NULL unless string */
+DUSK_API size_t dusk_tuple_len(const dusk_value *v);       /* 0 unless tuple */
+DUSK_API dusk_value *dusk_tuple_get(const dusk_value *v, size_t i); /* borrowed */
 /* Puts item at i, stealing it and dropping what was there. Only for a tuple
  * nobody else sees yet. */
-void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item);
-void *dusk_opaque_ptr(const dusk_value *v);
+DUSK_API void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item);
+DUSK_API void *dusk_opaque_ptr(const dusk_value *v);
 
 /* ndarray accessors (undefined for other kinds; check the kind first). */
-dusk_dtype dusk_ndarray_dtype(const dusk_value *v);
-int dusk_ndarray_ndim(const dusk_value *v);
-const int64_t *dusk_ndarray_shape(const dusk_value *v);
-const int64_t *dusk_ndarray_strides(const dusk_value *v); /* in bytes */
-void *dusk_ndarray_data(const dusk_value *v);
-int64_t dusk_ndarray_size(const dusk_value *v);  /* element count */
+DUSK_API dusk_dtype dusk_ndarray_dtype(const dusk_value *v);
+DUSK_API int dusk_ndarray_ndim(const dusk_value *v);
+DUSK_API const int64_t *dusk_ndarray_shape(const dusk_value *v);
+DUSK_API const int64_t *dusk_ndarray_strides(const dusk_value *v); /* in bytes */
+DUSK_API void *dusk_ndarray_data(const dusk_value *v);
+/* True when v is an ndarray whose elements lie in C order with no gaps. */
+DUSK_API bool dusk_ndarray_is_contiguous(const dusk_value *v);
+DUSK_API int64_t dusk_ndarray_size(const dusk_value *v);  /* element count */
 
-const char *dusk_dtype_name(dusk_dtype t);   /* "float64", "int32", ... */
-const char *dusk_dtype_code(dusk_dtype t);   /* "f8", "i4", ... */
-size_t dusk_dtype_size(dusk_dtype t);        /* bytes per element */
+DUSK_API const char *dusk_dtype_name(dusk_dtype t);   /* "float64", "int32", ... */
+DUSK_API const char *dusk_dtype_code(dusk_dtype t);   /* "f8", "i4", ... */
+DUSK_API size_t dusk_dtype_size(dusk_dtype t);        /* bytes per element */
 
 /* Python-style text: None, True, 13, 2.5, 'text', (1, 2, 3), (1,),
  * ndarray<float64, (5, 5)>. Writes at most n bytes including the NUL,
  * truncating with "..."; returns the length the full text would have. */
-size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n);
+DUSK_API size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n);
 /* Structural equality: same kind and contents (numbers compare as numbers,
  * so 1 == 1.0 == True, as in Python). */
-bool dusk_value_equal(const dusk_value *a, const dusk_value *b);
+DUSK_API bool dusk_value_equal(const dusk_value *a, const dusk_value *b);
 
 #ifdef __cplusplus
 }

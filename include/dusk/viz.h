@@ -71,6 +71,8 @@
 #include "events.h"
 #include "graph.h"
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -112,12 +114,12 @@ typedef struct dusk_viz_options {
 
 /* Renders g to path (format from o->format or the extension). o may be
  * NULL: the defaults. Returns 0 or a DUSK_E... code, err saying why. */
-int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
+DUSK_API int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
                    dusk_error *err);
 /* The same into memory: *buf (dusk_malloc'd, NUL-terminated after *len
  * bytes; the caller frees it with dusk_free) in format (NULL: o->format,
  * else "svg"). On failure *buf is NULL and *len 0. */
-int dusk_visualize_mem(dusk_graph *g, const char *format,
+DUSK_API int dusk_visualize_mem(dusk_graph *g, const char *format,
                        const dusk_viz_options *o, char **buf, size_t *len,
                        dusk_error *err);
 
@@ -125,16 +127,16 @@ int dusk_visualize_mem(dusk_graph *g, const char *format,
  * in the tooltips and dusk_array_layers for the layer view. An array in an
  * error state gives that error. Events given in o must come from running
  * the graph dusk_array_graph(a) returns (their task ids are its ids). */
-int dusk_visualize_array(const dusk_array *a, const char *path,
+DUSK_API int dusk_visualize_array(const dusk_array *a, const char *path,
                          const dusk_viz_options *o, dusk_error *err);
-int dusk_visualize_array_mem(const dusk_array *a, const char *format,
+DUSK_API int dusk_visualize_array_mem(const dusk_array *a, const char *format,
                              const dusk_viz_options *o, char **buf,
                              size_t *len, dusk_error *err);
 
 /* Colour modes by name ("none", "order", "worker", "duration", "bytes",
  * "state"), for command lines: 0, or DUSK_EINVAL for another name. */
-int dusk_viz_color_parse(const char *name, dusk_viz_color *out);
-const char *dusk_viz_color_name(dusk_viz_color c);
+DUSK_API int dusk_viz_color_parse(const char *name, dusk_viz_color *out);
+DUSK_API const char *dusk_viz_color_name(dusk_viz_color c);
 
 /* --- recording a run's events ----------------------------------------------
  * A recorder keeps every event of the runs it follows, for o.events:
@@ -155,22 +157,22 @@ const char *dusk_viz_color_name(dusk_viz_color c);
  * runs, the last one (highest dusk_event.run) is drawn. */
 typedef struct dusk_viz_recorder dusk_viz_recorder;
 
-dusk_viz_recorder *dusk_viz_recorder_new(void);     /* NULL on ENOMEM */
-void dusk_viz_recorder_free(dusk_viz_recorder *r);  /* NULL-safe */
+DUSK_API dusk_viz_recorder *dusk_viz_recorder_new(void);     /* NULL on ENOMEM */
+DUSK_API void dusk_viz_recorder_free(dusk_viz_recorder *r);  /* NULL-safe */
 /* Callbacks whose on_event appends to r; r must outlive the run. */
-dusk_callbacks dusk_viz_recorder_callbacks(dusk_viz_recorder *r);
+DUSK_API dusk_callbacks dusk_viz_recorder_callbacks(dusk_viz_recorder *r);
 /* Appends n events; 0 or DUSK_ENOMEM (then none of them is kept). */
-int dusk_viz_recorder_add(dusk_viz_recorder *r, const dusk_event *ev,
+DUSK_API int dusk_viz_recorder_add(dusk_viz_recorder *r, const dusk_event *ev,
                           size_t n);
 /* The events so far (borrowed, valid until r next changes) and their
  * count; not while a run is still appending. */
-const dusk_event *dusk_viz_recorder_events(const dusk_viz_recorder *r,
+DUSK_API const dusk_event *dusk_viz_recorder_events(const dusk_viz_recorder *r,
                                            size_t *n);
 /* Events that could not be kept for lack of memory (on_event cannot
  * report it), 0 normally. */
-uint64_t dusk_viz_recorder_lost(const dusk_viz_recorder *r);
+DUSK_API uint64_t dusk_viz_recorder_lost(const dusk_viz_recorder *r);
 /* Forgets the events, to follow a new run. */
-void dusk_viz_recorder_clear(dusk_viz_recorder *r);
+DUSK_API void dusk_viz_recorder_clear(dusk_viz_recorder *r);
 
 #ifdef __cplusplus
 }

@@ -52,17 +52,17 @@ static void unlock(void) { pthread_mutex_unlock(&h5_lock); }
 static hid_t native_type(dusk_dtype t)
 {
     switch (t) {
-    case DUSK_F8: return H5Tcopy(H5T_NATIVE_DOUBLE);
-    case DUSK_F4: return H5Tcopy(H5T_NATIVE_FLOAT);
-    case DUSK_I8: return H5Tcopy(H5T_NATIVE_INT64);
-    case DUSK_I4: return H5Tcopy(H5T_NATIVE_INT32);
-    case DUSK_I2: return H5Tcopy(H5T_NATIVE_INT16);
-    case DUSK_I1: return H5Tcopy(H5T_NATIVE_INT8);
-    case DUSK_U8: return H5Tcopy(H5T_NATIVE_UINT64);
-    case DUSK_U4: return H5Tcopy(H5T_NATIVE_UINT32);
-    case DUSK_U2: return H5Tcopy(H5T_NATIVE_UINT16);
-    case DUSK_U1: return H5Tcopy(H5T_NATIVE_UINT8);
-    case DUSK_BOOL_: {
+    case DUSK_DT_F8: return H5Tcopy(H5T_NATIVE_DOUBLE);
+    case DUSK_DT_F4: return H5Tcopy(H5T_NATIVE_FLOAT);
+    case DUSK_DT_I8: return H5Tcopy(H5T_NATIVE_INT64);
+    case DUSK_DT_I4: return H5Tcopy(H5T_NATIVE_INT32);
+    case DUSK_DT_I2: return H5Tcopy(H5T_NATIVE_INT16);
+    case DUSK_DT_I1: return H5Tcopy(H5T_NATIVE_INT8);
+    case DUSK_DT_U8: return H5Tcopy(H5T_NATIVE_UINT64);
+    case DUSK_DT_U4: return H5Tcopy(H5T_NATIVE_UINT32);
+    case DUSK_DT_U2: return H5Tcopy(H5T_NATIVE_UINT16);
+    case DUSK_DT_U1: return H5Tcopy(H5T_NATIVE_UINT8);
+    case DUSK_DT_BOOL: {
         hid_t e = H5Tenum_create(H5T_NATIVE_INT8);
         int8_t f = 0, tr = 1;
         H5Tenum_insert(e, "FALSE", &f);
@@ -79,16 +79,16 @@ static int dtype_of(hid_t type)
     H5T_class_t cls = H5Tget_class(type);
     size_t size = H5Tget_size(type);
     if (cls == H5T_FLOAT)
-        return size == 8 ? DUSK_F8 : size == 4 ? DUSK_F4 : -1;
+        return size == 8 ? DUSK_DT_F8 : size == 4 ? DUSK_DT_F4 : -1;
     if (cls == H5T_ENUM && size == 1 && H5Tget_nmembers(type) == 2)
-        return DUSK_BOOL_;
+        return DUSK_DT_BOOL;
     if (cls == H5T_INTEGER) {
         int sgn = H5Tget_sign(type) == H5T_SGN_2;
         switch (size) {
-        case 8: return sgn ? DUSK_I8 : DUSK_U8;
-        case 4: return sgn ? DUSK_I4 : DUSK_U4;
-        case 2: return sgn ? DUSK_I2 : DUSK_U2;
-        case 1: return sgn ? DUSK_I1 : DUSK_U1;
+        case 8: return sgn ? DUSK_DT_I8 : DUSK_DT_U8;
+        case 4: return sgn ? DUSK_DT_I4 : DUSK_DT_U4;
+        case 2: return sgn ? DUSK_DT_I2 : DUSK_DT_U2;
+        case 1: return sgn ? DUSK_DT_I1 : DUSK_DT_U1;
         }
     }
     return -1;

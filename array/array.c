@@ -22,9 +22,9 @@
 
 #include "array.h"
 #include "dusk/alloc.h"
-#include "graph.h"
+#include "core/graph.h"
 #include "nd.h"
-#include "value.h"
+#include "core/value.h"
 
 /* The arrays returned when not even an error array can be allocated, and
  * for calls given no array or context at all (there is no context to keep
@@ -35,7 +35,7 @@ static dusk_array noctx_array = {.status = DUSK_EINVAL,
 
 /* --- contexts and errors ------------------------------------------------ */
 
-dusk_ctx *dusk_ctx_new(void) { return dusk_calloc(1, sizeof(dusk_ctx)); }
+dusk_array_ctx *dusk_array_ctx_new(void) { return dusk_calloc(1, sizeof(dusk_array_ctx)); }
 
 static int next_index(int ndim, const int64_t *nb, int64_t *idx);
 
@@ -49,7 +49,7 @@ static void layer_free(layer *L)
     dusk_free(L);
 }
 
-void dusk_ctx_free(dusk_ctx *ctx)
+void dusk_array_ctx_free(dusk_array_ctx *ctx)
 {
     if (!ctx)
         return;
@@ -66,7 +66,7 @@ void dusk_ctx_free(dusk_ctx *ctx)
     dusk_free(ctx);
 }
 
-int dusk_ctx_status(const dusk_ctx *ctx, dusk_error *err)
+int dusk_array_ctx_status(const dusk_array_ctx *ctx, dusk_error *err)
 {
     if (!ctx)
         return dusk_error_set(err, DUSK_EINVAL, "no context");
@@ -76,7 +76,7 @@ int dusk_ctx_status(const dusk_ctx *ctx, dusk_error *err)
 }
 
 /* An array in an error state, with a formatted message. */
-dusk_array *dusk__array_fail(dusk_ctx *ctx, int code, const char *fmt, ...)
+dusk_array *dusk__array_fail(dusk_array_ctx *ctx, int code, const char *fmt, ...)
 {
     char msg[DUSK_ERROR_MSG_MAX];
     va_list ap;
@@ -102,7 +102,7 @@ dusk_array *dusk__array_fail(dusk_ctx *ctx, int code, const char *fmt, ...)
     return a;
 }
 
-dusk_array *dusk__array_oom(dusk_ctx *ctx, const char *what)
+dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what)
 {
     return dusk__array_fail(ctx, DUSK_ENOMEM, "out of memory building %s", what);
 }
@@ -312,7 +312,7 @@ void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape)
 
 /* Fills sizes (per axis, nb[d] entries each, in one new buffer *buf) from
  * text for shape; Dask's normalize_chunks with a 128 MiB "auto" limit. */
-int dusk__normalize_chunks(dusk_ctx *ctx, const char *text, int ndim, const int64_t *shape,
+int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, const int64_t *shape,
                             dusk_dtype dtype, int64_t **buf, int64_t *nb, int64_t **per,
                             dusk_array **err_out)
 {
@@ -459,7 +459,7 @@ int dusk__normalize_chunks(dusk_ctx *ctx, const char *text, int ndim, const int6
 /* --- arrays and layers --------------------------------------------------- */
 
 /* A new array over layer L with the given chunk sizes (copied). */
-dusk_array *dusk__array_new(dusk_ctx *ctx, layer *L, int ndim, const int64_t *shape,
+dusk_array *dusk__array_new(dusk_array_ctx *ctx, layer *L, int ndim, const int64_t *shape,
                              int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype)
 {
     dusk_array *a = dusk_calloc(1, sizeof *a);
@@ -540,7 +540,7 @@ dusk_value *dusk__params_new(kkind kind, const char *opname, dusk_dtype dtype, i
 }
 
 /* A new layer named prefix-token, in ctx; takes params over. */
-layer *dusk__layer_new(dusk_ctx *ctx, const char *prefix, const char *tok, lkind kind,
+layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char *tok, lkind kind,
                         dusk_value *params, int ndim, const int64_t *shape, const int64_t *nb,
                         dusk_dtype dtype)
 {
@@ -579,7 +579,7 @@ void dusk__layer_input(layer *L, layer *in)
 
 /* --- creation ------------------------------------------------------------ */
 
-static dusk_array *check_shape(dusk_ctx *ctx, dusk_shape shape)
+static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape)
 {
     if (!ctx)
         return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
@@ -594,14 +594,14 @@ static dusk_array *check_shape(dusk_ctx *ctx, dusk_shape shape)
 }
 
 /* A source layer of kind k: every block made from nothing but its index. */
-static dusk_array *source(dusk_ctx *ctx, const char *prefix, kkind k, dusk_shape shape,
+static dusk_array *source(dusk_array_ctx *ctx, const char *prefix, kkind k, dusk_shape shape,
                           const char *chunks, dusk_dtype dtype, double a, double b,
                           uint64_t seed, const char *what)
 {
     dusk_array *e = check_shape(ctx, shape);
     if (e)
         return e;
-    if ((unsigned)dtype >= DUSK_C16)
+    if ((unsigned)dtype >= DUSK_DT_C16)
         return dusk__array_fail(ctx, DUSK_EINVAL, "%s: unsupported dtype %d", what, (int)dtype);
     int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
     if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0)
@@ -624,28 +624,28 @@ static dusk_array *source(dusk_ctx *ctx, const char *prefix, kkind k, dusk_shape
     return r;
 }
 
-dusk_array *dusk_ones(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
+dusk_array *dusk_ones(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
 {
     return source(ctx, "ones_like", K_FILL, shape, chunks, dtype, 1, 0, 0, "ones");
 }
 
-dusk_array *dusk_zeros(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
+dusk_array *dusk_zeros(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
 {
     return source(ctx, "zeros_like", K_FILL, shape, chunks, dtype, 0, 0, 0, "zeros");
 }
 
-dusk_array *dusk_empty(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
+dusk_array *dusk_empty(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
 {
     return source(ctx, "empty_like", K_FILL, shape, chunks, dtype, 0, 0, 0, "empty");
 }
 
-dusk_array *dusk_full(dusk_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype,
+dusk_array *dusk_full(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype,
                       double fill)
 {
     return source(ctx, "full_like", K_FILL, shape, chunks, dtype, fill, 0, 0, "full");
 }
 
-dusk_array *dusk_arange(dusk_ctx *ctx, double start, double stop, double step,
+dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double step,
                         const char *chunks)
 {
     if (!ctx)
@@ -655,11 +655,11 @@ dusk_array *dusk_arange(dusk_ctx *ctx, double start, double stop, double step,
     double n = ceil((stop - start) / step);
     int64_t len = n > 0 ? (int64_t)n : 0;
     int whole = start == floor(start) && stop == floor(stop) && step == floor(step);
-    return source(ctx, "arange", K_ARANGE, DUSK_SHAPE(len), chunks, whole ? DUSK_I8 : DUSK_F8,
+    return source(ctx, "arange", K_ARANGE, DUSK_SHAPE(len), chunks, whole ? DUSK_DT_I8 : DUSK_DT_F8,
                   start, step, 0, "arange");
 }
 
-dusk_array *dusk_linspace(dusk_ctx *ctx, double start, double stop, int64_t num,
+dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_t num,
                           const char *chunks)
 {
     if (!ctx)
@@ -667,28 +667,28 @@ dusk_array *dusk_linspace(dusk_ctx *ctx, double start, double stop, int64_t num,
     if (num < 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "linspace: number of samples %" PRId64 " is negative", num);
     /* a and b hold start and stop; seed holds num. */
-    return source(ctx, "linspace", K_LINSPACE, DUSK_SHAPE(num), chunks, DUSK_F8, start, stop,
+    return source(ctx, "linspace", K_LINSPACE, DUSK_SHAPE(num), chunks, DUSK_DT_F8, start, stop,
                   (uint64_t)num, "linspace");
 }
 
-dusk_array *dusk_random_normal(dusk_ctx *ctx, uint64_t seed, double loc, double scale,
+dusk_array *dusk_random_normal(dusk_array_ctx *ctx, uint64_t seed, double loc, double scale,
                                dusk_shape shape, const char *chunks)
 {
     if (ctx && scale < 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "normal: scale %g is negative", scale);
-    return source(ctx, "normal", K_NORMAL, shape, chunks, DUSK_F8, loc, scale, seed, "normal");
+    return source(ctx, "normal", K_NORMAL, shape, chunks, DUSK_DT_F8, loc, scale, seed, "normal");
 }
 
-dusk_array *dusk_random_uniform(dusk_ctx *ctx, uint64_t seed, double low, double high,
+dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, double low, double high,
                                 dusk_shape shape, const char *chunks)
 {
-    return source(ctx, "uniform", K_UNIFORM, shape, chunks, DUSK_F8, low, high, seed,
+    return source(ctx, "uniform", K_UNIFORM, shape, chunks, DUSK_DT_F8, low, high, seed,
                   "uniform");
 }
 
 /* 'original-array-<token>' holding v, and 'array-<token>' getting blocks
  * of it with kernel k, as Dask's from_array does. Takes v over. */
-static dusk_array *from_original(dusk_ctx *ctx, dusk_value *v, kkind k, dusk_shape shape,
+static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, kkind k, dusk_shape shape,
                                  const char *chunks, dusk_dtype dtype, const char *what,
                                  const char *tokentext)
 {
@@ -723,13 +723,13 @@ static dusk_array *from_original(dusk_ctx *ctx, dusk_value *v, kkind k, dusk_sha
     return r;
 }
 
-dusk_array *dusk_from_buffer(dusk_ctx *ctx, const void *data, dusk_dtype dtype,
+dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks)
 {
     dusk_array *e = check_shape(ctx, shape);
     if (e)
         return e;
-    if ((unsigned)dtype >= DUSK_C16)
+    if ((unsigned)dtype >= DUSK_DT_C16)
         return dusk__array_fail(ctx, DUSK_EINVAL, "from_buffer: unsupported dtype %d", (int)dtype);
     if (!data)
         return dusk__array_fail(ctx, DUSK_EINVAL, "from_buffer: no data given");
@@ -750,7 +750,7 @@ dusk_array *dusk_from_buffer(dusk_ctx *ctx, const void *data, dusk_dtype dtype,
 
 static void h5src_free(void *p) { dusk__h5_close(p); }
 
-dusk_array *dusk_from_hdf5(dusk_ctx *ctx, const char *path, const char *dataset,
+dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks)
 {
     if (!ctx)
@@ -859,7 +859,7 @@ static dusk_array *blockwise(const char *prefix, kkind k, int op, dusk_array **i
                              int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
                              const char *extra, kparams **kpo)
 {
-    dusk_ctx *ctx = in[0]->ctx;
+    dusk_array_ctx *ctx = in[0]->ctx;
     char tok[33];
     dusk__token(tok, "%s|%d|%s|%s|%s|%s", prefix, op, in[0]->L->name, nin > 1 ? in[1]->L->name : "",
           dusk_dtype_code(dtype), extra ? extra : "");
@@ -904,7 +904,7 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
         shape[d] = x == 1 ? y : x;
     }
     dusk_dtype ta = a->dtype, tb = b->dtype;
-    if (op == DUSK_OP_SUB && ta == DUSK_BOOL_ && tb == DUSK_BOOL_)
+    if (op == DUSK_OP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
     /* Chunks must agree along shared axes of length > 1: refine both. */
     dusk_array *ua = unify(a, b), *ub = unify(b, a);
@@ -938,9 +938,9 @@ dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     dusk_dtype t = dusk__promote_scalar(a->dtype, s);
     if (op >= DUSK_OP_LT)
-        t = DUSK_BOOL_;
+        t = DUSK_DT_BOOL;
     else if (op == DUSK_OP_DIV && !dusk__dtype_is_float(t))
-        t = DUSK_F8;
+        t = DUSK_DT_F8;
     int map[1][DUSK_MAXDIMS];
     for (int d = 0; d < a->ndim; d++)
         map[0][d] = d;
@@ -963,7 +963,7 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
         return e;
     if ((unsigned)op >= DUSK_NUNOPS)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
-    if (op == DUSK_OP_NEG && a->dtype == DUSK_BOOL_)
+    if (op == DUSK_OP_NEG && a->dtype == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "neg: the numpy boolean negative is not supported");
     int map[1][DUSK_MAXDIMS];
     for (int d = 0; d < a->ndim; d++)
@@ -1020,7 +1020,7 @@ dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype)
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
-    if ((unsigned)dtype >= DUSK_C16)
+    if ((unsigned)dtype >= DUSK_DT_C16)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "astype: unsupported dtype %d", (int)dtype);
     if (dtype == a->dtype)
         return a;
@@ -1278,7 +1278,7 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "split_every must be 0 (default) or at least 2, not %d",
                     split_every);
     dusk_dtype out = dusk__reduce_dtype(op, a->dtype);
-    dusk_dtype acc = op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD ? DUSK_F8 : out;
+    dusk_dtype acc = op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD ? DUSK_DT_F8 : out;
     int nax = 0;
     for (int d = 0; d < a->ndim; d++)
         nax += (int)((axes >> d) & 1);
@@ -1387,7 +1387,7 @@ int64_t dusk_array_nchunks(const dusk_array *a)
 }
 
 /* Visits the layers a needs, inputs first, calling f on each once. */
-static size_t walk(dusk_ctx *ctx, layer *L, unsigned stamp, void (*f)(layer *, void *), void *ud)
+static size_t walk(dusk_array_ctx *ctx, layer *L, unsigned stamp, void (*f)(layer *, void *), void *ud)
 {
     if (L->visit == stamp)
         return 0;
@@ -1785,7 +1785,7 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
     rc = dusk_get_list(g, (const char *const *)keys, nkeys, opts, &blocks, err);
     if (rc)
         goto done;
-    result = dusk__ndarray_uninit(a->dtype, a->ndim, a->shape);
+    result = dusk_ndarray_empty(a->dtype, a->ndim, a->shape);
     if (!result) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
         goto done;
@@ -1798,7 +1798,7 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
             for (int64_t j = 0; j < idx[d]; j++)
                 at[d] += a->chunks[d][j];
         }
-        if (dusk_value_kind(b) != DUSK_NDARRAY || dusk_ndarray_ndim(b) != a->ndim) {
+        if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(b) != a->ndim) {
             rc = dusk_error_set(err, DUSK_ETYPE, "block %zu of %s is not an ndarray of %d axes",
                                 k, a->L->name, a->ndim);
             goto done;

@@ -10,7 +10,7 @@
 #define DUSK_CORE_ND_H
 
 #include "dusk/array.h"
-#include "value.h"
+#include "core/value.h"
 
 /* Element access, converting to and from the widest type of a kind. */
 double dusk__nd_loadf(const char *p, dusk_dtype t);

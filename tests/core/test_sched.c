@@ -137,7 +137,7 @@ static void test_lecture_dsk2(void **state)
         /* Out[106]: (1, 2, 3) */
         assert_int_equal(dusk_get_list(g, (const char *[]){"a", "b", "c"}, 3,
                                        &o, &out, &err), 0);
-        assert_int_equal(dusk_value_kind(out), DUSK_TUPLE);
+        assert_int_equal(dusk_value_kind(out), DUSK_KIND_TUPLE);
         assert_repr(out, "(1, 2, 3)");
         dusk_value_unref(out);
         assert_int_equal(dusk_get_list(g, (const char *[]){"d"}, 1, &o, &out,
@@ -529,7 +529,7 @@ static void test_random_dags_agree(void **state)
             assert_int_equal(dusk_tuple_len(out), (size_t)nreq);
             for (int j = 0; j < nreq; j++) {
                 dusk_value *v = dusk_tuple_get(out, (size_t)j);
-                if (dusk_value_kind(v) != DUSK_INT ||
+                if (dusk_value_kind(v) != DUSK_KIND_INT ||
                     dusk_value_int(v) != r.expect[idx[j]])
                     fail_msg("seed %llu %s key %s: got %lld want %lld",
                              (unsigned long long)seed, cfgs[c]->name, keys[j],
@@ -657,7 +657,7 @@ static int use_opaque_fn(dusk_value *const *args, size_t nargs,
                          dusk_value **out, dusk_error *err, void *ud)
 {
     (void)ud;
-    if (nargs != 1 || dusk_value_kind(args[0]) != DUSK_OPAQUE)
+    if (nargs != 1 || dusk_value_kind(args[0]) != DUSK_KIND_OPAQUE)
         return dusk_error_set(err, DUSK_ETYPE, "wants an opaque");
     *out = dusk_int((int64_t)dusk_value_nbytes(args[0]));
     return *out ? 0 : DUSK_ENOMEM;
@@ -693,7 +693,7 @@ static void test_opaque_intermediates_released(void **state)
                                        &out, &err), 0);
         assert_int_equal(atomic_load(&opq_freed), 1);
         assert_int_equal(st.held_end, 100 + 8);
-        assert_int_equal(dusk_value_kind(dusk_tuple_get(out, 0)), DUSK_OPAQUE);
+        assert_int_equal(dusk_value_kind(dusk_tuple_get(out, 0)), DUSK_KIND_OPAQUE);
         dusk_value_unref(out);
         assert_int_equal(atomic_load(&opq_freed), 2);
     }

@@ -101,7 +101,7 @@ struct layer {
 };
 
 struct dusk_array {
-    dusk_ctx *ctx;
+    dusk_array_ctx *ctx;
     dusk_array *next;            /* in the context's list */
     int status;                  /* 0, or the error that made it */
     char *msg;                   /* its message (owned), when status != 0 */
@@ -114,7 +114,7 @@ struct dusk_array {
     dusk_dtype dtype;
 };
 
-struct dusk_ctx {
+struct dusk_array_ctx {
     dusk_array *arrays;
     layer *layers;
     dusk_error first;            /* the first error of any array */
@@ -124,12 +124,12 @@ struct dusk_ctx {
 /* --- building blocks for array operations (core/array.c) --------------- */
 
 /* An array in an error state with a formatted message; never NULL. */
-dusk_array *dusk__array_fail(dusk_ctx *ctx, int code, const char *fmt, ...)
+dusk_array *dusk__array_fail(dusk_array_ctx *ctx, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-dusk_array *dusk__array_oom(dusk_ctx *ctx, const char *what);
+dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what);
 /* The first of a and b that is NULL or in an error state, else NULL. */
 dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b);
 /* 32 hex digits hashing the formatted text. */
@@ -140,15 +140,15 @@ void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape);
 dusk_value *dusk__params_new(kkind kind, const char *opname, dusk_dtype dtype, int ndim,
                              int64_t *const *chunks, const int64_t *nb, kparams **out);
 /* A layer named prefix-tok in ctx; takes params over (also on failure). */
-layer *dusk__layer_new(dusk_ctx *ctx, const char *prefix, const char *tok, lkind kind,
+layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char *tok, lkind kind,
                        dusk_value *params, int ndim, const int64_t *shape, const int64_t *nb,
                        dusk_dtype dtype);
 void dusk__layer_input(layer *L, layer *in);
 /* The array of L's blocks (chunks copied). */
-dusk_array *dusk__array_new(dusk_ctx *ctx, layer *L, int ndim, const int64_t *shape,
+dusk_array *dusk__array_new(dusk_array_ctx *ctx, layer *L, int ndim, const int64_t *shape,
                             int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype);
 /* Normalises a chunks text for shape; on failure sets *err_out. */
-int dusk__normalize_chunks(dusk_ctx *ctx, const char *text, int ndim, const int64_t *shape,
+int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, const int64_t *shape,
                            dusk_dtype dtype, int64_t **buf, int64_t *nb, int64_t **per,
                            dusk_array **err_out);
 

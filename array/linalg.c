@@ -37,7 +37,7 @@
 #include "dusk/alloc.h"
 #include "join.h"
 #include "nd.h"
-#include "value.h"
+#include "core/value.h"
 
 /* --- 2-d products -------------------------------------------------------- */
 
@@ -80,12 +80,12 @@ static int blas_ready(const mat *x, int64_t rows, int64_t cols, dusk_dtype ct,
  * integer types). */
 static void conv(char *o, const char *e, dusk_dtype t, dusk_dtype ct)
 {
-    if (ct == DUSK_F8) {
+    if (ct == DUSK_DT_F8) {
         double v = dusk__nd_loadf(e, t);
         memcpy(o, &v, 8);
-    } else if (ct == DUSK_F4) {
+    } else if (ct == DUSK_DT_F4) {
         float v;
-        if (t == DUSK_F4)
+        if (t == DUSK_DT_F4)
             memcpy(&v, e, 4);
         else
             v = (float)dusk__nd_loadf(e, t);
@@ -120,7 +120,7 @@ static int gemm2d(dusk_dtype ct, int64_t M, int64_t N, int64_t K, const mat *A, 
 {
     if (M == 0 || N == 0 || K == 0)
         return 0;
-    if (ct == DUSK_F8 || ct == DUSK_F4) {
+    if (ct == DUSK_DT_F8 || ct == DUSK_DT_F4) {
         if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
             return dusk_error_set(err, DUSK_EINVAL, "a block product of %" PRId64 " x %" PRId64
                                   " x %" PRId64 " is too large for BLAS", M, K, N);
@@ -144,7 +144,7 @@ static int gemm2d(dusk_dtype ct, int64_t M, int64_t N, int64_t K, const mat *A, 
             tb = CblasNoTrans;
             ldb = N;
         }
-        if (ct == DUSK_F8)
+        if (ct == DUSK_DT_F8)
             cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0, (const double *)a,
                         (int)lda, (const double *)b, (int)ldb, 0.0, (double *)C, (int)N);
         else
@@ -266,7 +266,7 @@ typedef struct {
 
 static int want_block(const dusk_value *v, int ndim, const kparams *kp, dusk_error *err)
 {
-    if (v && dusk_value_kind(v) == DUSK_NDARRAY && v->u.nd.ndim == ndim)
+    if (v && dusk_value_kind(v) == DUSK_KIND_NDARRAY && v->u.nd.ndim == ndim)
         return 0;
     return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes", kp->opname,
                           ndim);
@@ -353,7 +353,7 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
     dusk_array *e = check_pair(a, b, "tensordot");
     if (e)
         return e;
-    dusk_ctx *ctx = a->ctx;
+    dusk_array_ctx *ctx = a->ctx;
     if (!a_axes != !b_axes)
         return dusk__array_fail(ctx, DUSK_EINVAL, "tensordot: give both a_axes and b_axes, or "
                                 "neither");
@@ -587,7 +587,7 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
     dusk_array *e = check_pair(a, b, "matmul");
     if (e)
         return e;
-    dusk_ctx *ctx = a->ctx;
+    dusk_array_ctx *ctx = a->ctx;
     if (a->ndim == 0 || b->ndim == 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "matmul: does not take 0-d arrays (a has %d "
                                 "dimensions, b has %d)", a->ndim, b->ndim);

@@ -31,9 +31,10 @@
 
 #include "array.h"
 #include "dusk/alloc.h"
+#include "core/util.h"
 #include "join.h"
 #include "nd.h"
-#include "value.h"
+#include "core/value.h"
 
 #define NIL DUSK_NIL
 
@@ -387,7 +388,7 @@ static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
 {
     const gi_plan *p = kp->extra;
     const dusk_value *in = nargs > 2 ? args[2] : NULL;
-    if (!in || dusk_value_kind(in) != DUSK_NDARRAY || in->u.nd.ndim != p->in_ndim ||
+    if (!in || dusk_value_kind(in) != DUSK_KIND_NDARRAY || in->u.nd.ndim != p->in_ndim ||
         in->u.nd.dtype != kp->dtype)
         return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes",
                               kp->opname, p->in_ndim);
@@ -551,7 +552,7 @@ static uint64_t index_hash(const entry *ent, int nent)
 static dusk_array *normalize_index(dusk_array *a, const dusk_index *idx, int n, entry *ent,
                                    int *nent, int64_t **lists)
 {
-    dusk_ctx *ctx = a->ctx;
+    dusk_array_ctx *ctx = a->ctx;
     *lists = NULL;
     if (n < 0 || (n > 0 && !idx))
         return dusk__array_fail(ctx, DUSK_EINVAL, "getitem: no index given (%d entries)", n);
@@ -897,7 +898,7 @@ static int squeeze_kernel(const kparams *kp, dusk_value *const *args, size_t nar
                           dusk_value **out, dusk_error *err)
 {
     const dusk_value *in = nargs > 2 ? args[2] : NULL;
-    if (!in || dusk_value_kind(in) != DUSK_NDARRAY || dusk_ndarray_size(in) != 1)
+    if (!in || dusk_value_kind(in) != DUSK_KIND_NDARRAY || dusk_ndarray_size(in) != 1)
         return dusk_error_set(err, DUSK_ETYPE, "%s: expected a block of one element", kp->opname);
     dusk_value *v = dusk_ndarray_new(in->u.nd.dtype, 0, NULL);
     if (!v)

@@ -18,9 +18,4 @@
 int dusk__unify_chunks(dusk_array **arrs, int n, int (*group)[DUSK_MAXDIMS], const char *what,
                        dusk_array **err);
 
-/* 64-bit FNV-1a of n bytes, continuing from h (start with
- * DUSK__FNV_INIT): for tokens over more text than dusk__token takes. */
-#define DUSK__FNV_INIT 1469598103934665603ull
-uint64_t dusk__fnv(uint64_t h, const void *p, size_t n);
-
 #endif /* DUSK_CORE_JOIN_H */

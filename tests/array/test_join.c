@@ -26,16 +26,16 @@
 
 /* --- helpers ------------------------------------------------------------------ */
 
-static int is_float(dusk_dtype t) { return t == DUSK_F8 || t == DUSK_F4; }
+static int is_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4; }
 
 /* Element i of a C-contiguous buffer, as a double and as an int64. */
 static double load_f(const unsigned char *b, dusk_dtype t, int64_t i)
 {
     switch (t) {
-    case DUSK_F8: { double v; memcpy(&v, b + i * 8, 8); return v; }
-    case DUSK_F4: { float v; memcpy(&v, b + i * 4, 4); return v; }
-    case DUSK_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
-    case DUSK_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
+    case DUSK_DT_F8: { double v; memcpy(&v, b + i * 8, 8); return v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, b + i * 4, 4); return v; }
+    case DUSK_DT_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
+    case DUSK_DT_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
     default: return b[i];
     }
 }
@@ -43,9 +43,9 @@ static double load_f(const unsigned char *b, dusk_dtype t, int64_t i)
 static int64_t load_i(const unsigned char *b, dusk_dtype t, int64_t i)
 {
     switch (t) {
-    case DUSK_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return v; }
-    case DUSK_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
-    case DUSK_U1: case DUSK_BOOL_: return b[i];
+    case DUSK_DT_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return v; }
+    case DUSK_DT_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
+    case DUSK_DT_U1: case DUSK_DT_BOOL: return b[i];
     default: return (int64_t)load_f(b, t, i);
     }
 }
@@ -53,17 +53,17 @@ static int64_t load_i(const unsigned char *b, dusk_dtype t, int64_t i)
 /* Stores element i of b (dtype t) at o in dtype u, as numpy's safe cast. */
 static void cast(unsigned char *o, dusk_dtype u, const unsigned char *b, dusk_dtype t, int64_t i)
 {
-    if (u == DUSK_F8) {
+    if (u == DUSK_DT_F8) {
         double v = is_float(t) ? load_f(b, t, i) : (double)load_i(b, t, i);
         memcpy(o, &v, 8);
-    } else if (u == DUSK_F4) {
+    } else if (u == DUSK_DT_F4) {
         float v = (float)(is_float(t) ? load_f(b, t, i) : (double)load_i(b, t, i));
         memcpy(o, &v, 4);
     } else {
         int64_t v = load_i(b, t, i);
         switch (u) {
-        case DUSK_I8: memcpy(o, &v, 8); break;
-        case DUSK_I4: { int32_t w = (int32_t)v; memcpy(o, &w, 4); break; }
+        case DUSK_DT_I8: memcpy(o, &v, 8); break;
+        case DUSK_DT_I4: { int32_t w = (int32_t)v; memcpy(o, &w, 4); break; }
         default: *o = (unsigned char)v; break;
         }
     }
@@ -82,11 +82,11 @@ static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t 
         int64_t v = (int64_t)(rng_next(&s) % 2001) - 1000;
         unsigned char *p = b + i * (int64_t)es;
         switch (t) {
-        case DUSK_F8: { double x = (double)v / 8 + (double)i; memcpy(p, &x, 8); break; }
-        case DUSK_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
-        case DUSK_I8: { int64_t x = v * 1000003 + i; memcpy(p, &x, 8); break; }
-        case DUSK_I4: { int32_t x = (int32_t)(v * 7 + i); memcpy(p, &x, 4); break; }
-        case DUSK_U1: *p = (unsigned char)(v + i); break;
+        case DUSK_DT_F8: { double x = (double)v / 8 + (double)i; memcpy(p, &x, 8); break; }
+        case DUSK_DT_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
+        case DUSK_DT_I8: { int64_t x = v * 1000003 + i; memcpy(p, &x, 8); break; }
+        case DUSK_DT_I4: { int32_t x = (int32_t)(v * 7 + i); memcpy(p, &x, 4); break; }
+        case DUSK_DT_U1: *p = (unsigned char)(v + i); break;
         default: *p = (unsigned char)(v & 1); break;
         }
     }
@@ -184,59 +184,59 @@ typedef struct {
 } dask_case;
 
 static const dask_case CASES[] = {
-    {"concatenate", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}}, "((5, 5, 5, 5, 5, 5,), (5, 5, 5,))", DUSK_F8, 18},
-    {"concatenate", 2, 1, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}}, "((5, 5, 5,), (5, 5, 5, 5, 5, 5,))", DUSK_F8, 18},
-    {"stack", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}}, "((1, 1,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8, 18},
-    {"stack", 2, 2, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}}, "((5, 5, 5,), (5, 5, 5,), (1, 1,))", DUSK_F8, 18},
-    {"stack", 2, -1, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}}, "((5, 5, 5,), (5, 5, 5,), (1, 1,))", DUSK_F8, 18},
-    {"concatenate", 3, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_I4}, {2, {0, 15}, "((0,), (5, 5, 5,))", DUSK_F8}}, "((5, 5, 5, 5, 5, 5,), (5, 5, 5,))", DUSK_F8, 18},
-    {"concatenate", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {4, 15}, "((2, 2,), (3, 3, 3, 3, 3,))", DUSK_F8}}, "((5, 5, 5, 2, 2,), (3, 2, 1, 3, 1, 2, 3,))", DUSK_F8, 35},
-    {"stack", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((3, 3, 3, 3, 3,), (15,))", DUSK_F8}}, "((1, 1,), (3, 2, 1, 3, 1, 2, 3,), (5, 5, 5,))", DUSK_F8, 42},
-    {"concatenate", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {0, 15}, "((0,), (5, 5, 5,))", DUSK_F8}}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8, 0},
-    {"concatenate", 3, 0, {{1, {3}, "((3,),)", DUSK_U1}, {1, {4}, "((2, 2,),)", DUSK_BOOL_}, {1, {2}, "((1, 1,),)", DUSK_I4}}, "((3, 2, 2, 1, 1,),)", DUSK_I4, 5},
-    {"stack", 3, 1, {{1, {3}, "((3,),)", DUSK_U1}, {1, {3}, "((2, 1,),)", DUSK_BOOL_}, {1, {3}, "((1, 1, 1,),)", DUSK_F4}}, "((1, 1, 1,), (1, 1, 1,))", DUSK_F4, 9},
-    {"concatenate", 2, 1, {{3, {2, 3, 4}, "((1, 1,), (3,), (2, 2,))", DUSK_I8}, {3, {2, 5, 4}, "((2,), (2, 3,), (4,))", DUSK_I8}}, "((1, 1,), (3, 2, 3,), (2, 2,))", DUSK_I8, 12},
-    {"stack", 1, 0, {{1, {7}, "((7,),)", DUSK_F4}}, "((1,), (7,))", DUSK_F4, 1},
-    {"stack", 4, -1, {{3, {9, 4, 3}, "((6, 3,), (2, 1, 1,), (2, 1,))", DUSK_F8}, {3, {9, 4, 3}, "((5, 1, 3,), (4,), (2, 1,))", DUSK_U1}, {3, {9, 4, 3}, "((1, 5, 1, 1, 1,), (2, 1, 1,), (2, 1,))", DUSK_I4}, {3, {9, 4, 3}, "((5, 2, 1, 1,), (4,), (1, 1, 1,))", DUSK_BOOL_}}, "((1, 4, 1, 1, 1, 1,), (2, 1, 1,), (1, 1, 1,), (1, 1, 1, 1,))", DUSK_F8, 216},
-    {"stack", 3, -1, {{1, {4}, "((1, 1, 1, 1,),)", DUSK_F8}, {1, {4}, "((3, 1,),)", DUSK_F8}, {1, {4}, "((1, 3,),)", DUSK_F8}}, "((1, 1, 1, 1,), (1, 1, 1,))", DUSK_F8, 12},
-    {"stack", 4, -1, {{1, {7}, "((1, 5, 1,),)", DUSK_BOOL_}, {1, {7}, "((3, 3, 1,),)", DUSK_I8}, {1, {7}, "((3, 1, 2, 1,),)", DUSK_F4}, {1, {7}, "((2, 1, 1, 1, 2,),)", DUSK_I4}}, "((1, 1, 1, 1, 1, 1, 1,), (1, 1, 1, 1,))", DUSK_F8, 28},
-    {"stack", 2, 2, {{2, {3, 7}, "((2, 1,), (4, 2, 1,))", DUSK_F8}, {2, {3, 7}, "((2, 1,), (1, 2, 2, 2,))", DUSK_U1}}, "((2, 1,), (1, 2, 1, 1, 1, 1,), (1, 1,))", DUSK_F8, 24},
-    {"concatenate", 2, -1, {{1, {4}, "((1, 3,),)", DUSK_I8}, {1, {4}, "((4,),)", DUSK_F8}}, "((1, 3, 4,),)", DUSK_F8, 3},
-    {"concatenate", 1, 1, {{2, {6, 2}, "((5, 1,), (1, 1,))", DUSK_F4}}, "((5, 1,), (1, 1,))", DUSK_F4, 0},
-    {"concatenate", 2, -2, {{2, {6, 3}, "((4, 1, 1,), (1, 1, 1,))", DUSK_F8}, {2, {8, 3}, "((3, 2, 3,), (3,))", DUSK_I4}}, "((4, 1, 1, 3, 2, 3,), (1, 1, 1,))", DUSK_F8, 18},
-    {"stack", 2, 3, {{3, {2, 3, 4}, "((1, 1,), (1, 1, 1,), (1, 2, 1,))", DUSK_I4}, {3, {2, 3, 4}, "((1, 1,), (1, 1, 1,), (3, 1,))", DUSK_F8}}, "((1, 1,), (1, 1, 1,), (1, 2, 1,), (1, 1,))", DUSK_F8, 36},
-    {"stack", 2, 2, {{3, {1, 1, 8}, "((1,), (1,), (1, 5, 1, 1,))", DUSK_F8}, {3, {1, 1, 8}, "((1,), (1,), (2, 1, 1, 4,))", DUSK_U1}}, "((1,), (1,), (1, 1,), (1, 1, 1, 1, 2, 1, 1,))", DUSK_F8, 14},
-    {"concatenate", 3, -1, {{1, {7}, "((1, 4, 1, 1,),)", DUSK_U1}, {1, {0}, "((0,),)", DUSK_U1}, {1, {6}, "((4, 1, 1,),)", DUSK_F8}}, "((1, 4, 1, 1, 4, 1, 1,),)", DUSK_F8, 7},
-    {"stack", 4, -1, {{1, {6}, "((6,),)", DUSK_BOOL_}, {1, {6}, "((5, 1,),)", DUSK_I4}, {1, {6}, "((4, 1, 1,),)", DUSK_I8}, {1, {6}, "((5, 1,),)", DUSK_I4}}, "((4, 1, 1,), (1, 1, 1, 1,))", DUSK_I8, 12},
-    {"stack", 4, 0, {{1, {5}, "((3, 2,),)", DUSK_F4}, {1, {5}, "((5,),)", DUSK_F4}, {1, {5}, "((5,),)", DUSK_F4}, {1, {5}, "((3, 2,),)", DUSK_I4}}, "((1, 1, 1, 1,), (3, 2,))", DUSK_F8, 8},
-    {"stack", 3, 0, {{2, {4, 7}, "((2, 2,), (2, 5,))", DUSK_I8}, {2, {4, 7}, "((2, 1, 1,), (4, 2, 1,))", DUSK_BOOL_}, {2, {4, 7}, "((1, 2, 1,), (1, 4, 2,))", DUSK_I8}}, "((1, 1, 1,), (1, 1, 1, 1,), (1, 1, 2, 1, 1, 1,))", DUSK_I8, 72},
-    {"stack", 4, -4, {{3, {6, 8, 6}, "((1, 3, 1, 1,), (5, 2, 1,), (6,))", DUSK_U1}, {3, {6, 8, 6}, "((1, 2, 2, 1,), (2, 1, 3, 1, 1,), (1, 1, 4,))", DUSK_F8}, {3, {6, 8, 6}, "((6,), (5, 3,), (6,))", DUSK_I8}, {3, {6, 8, 6}, "((1, 2, 1, 2,), (3, 2, 3,), (1, 4, 1,))", DUSK_F4}}, "((1, 1, 1, 1,), (1, 2, 1, 1, 1,), (2, 1, 2, 1, 1, 1,), (1, 1, 3, 1,))", DUSK_F8, 480},
-    {"concatenate", 4, 1, {{2, {4, 6}, "((2, 2,), (4, 1, 1,))", DUSK_I4}, {2, {4, 8}, "((3, 1,), (3, 2, 1, 1, 1,))", DUSK_F4}, {2, {4, 6}, "((1, 2, 1,), (3, 3,))", DUSK_F8}, {2, {4, 5}, "((1, 1, 2,), (3, 2,))", DUSK_I8}}, "((1, 1, 1, 1,), (4, 1, 1, 3, 2, 1, 1, 1, 3, 3, 3, 2,))", DUSK_F8, 48},
-    {"concatenate", 1, 0, {{1, {2}, "((2,),)", DUSK_BOOL_}}, "((2,),)", DUSK_BOOL_, 0},
-    {"stack", 2, 2, {{2, {9, 9}, "((6, 2, 1,), (5, 1, 1, 2,))", DUSK_U1}, {2, {9, 9}, "((5, 3, 1,), (5, 3, 1,))", DUSK_BOOL_}}, "((5, 1, 2, 1,), (5, 1, 1, 1, 1,), (1, 1,))", DUSK_U1, 40},
-    {"stack", 2, 1, {{2, {9, 9}, "((5, 4,), (2, 4, 3,))", DUSK_F8}, {2, {9, 9}, "((5, 1, 3,), (4, 1, 1, 3,))", DUSK_I4}}, "((5, 1, 3,), (1, 1,), (2, 2, 1, 1, 3,))", DUSK_F8, 30},
-    {"stack", 1, 0, {{1, {3}, "((3,),)", DUSK_I4}}, "((1,), (3,))", DUSK_I4, 1},
-    {"stack", 2, 2, {{3, {8, 8, 3}, "((4, 4,), (5, 2, 1,), (1, 2,))", DUSK_U1}, {3, {8, 8, 3}, "((1, 3, 2, 1, 1,), (2, 2, 2, 1, 1,), (2, 1,))", DUSK_F4}}, "((1, 3, 2, 1, 1,), (2, 2, 1, 1, 1, 1,), (1, 1,), (1, 1, 1,))", DUSK_F4, 180},
-    {"stack", 1, 1, {{1, {9}, "((6, 1, 2,),)", DUSK_F8}}, "((6, 1, 2,), (1,))", DUSK_F8, 3},
-    {"concatenate", 2, 0, {{3, {8, 4, 9}, "((5, 3,), (2, 1, 1,), (2, 3, 3, 1,))", DUSK_F4}, {3, {3, 4, 9}, "((1, 1, 1,), (2, 1, 1,), (4, 1, 4,))", DUSK_I4}}, "((5, 3, 1, 1, 1,), (2, 1, 1,), (2, 2, 1, 3, 1,))", DUSK_F8, 75},
-    {"concatenate", 4, 0, {{2, {9, 2}, "((6, 2, 1,), (1, 1,))", DUSK_U1}, {2, {3, 2}, "((1, 2,), (1, 1,))", DUSK_F8}, {2, {8, 2}, "((5, 3,), (2,))", DUSK_F4}, {2, {3, 2}, "((1, 1, 1,), (1, 1,))", DUSK_I8}}, "((6, 2, 1, 1, 2, 5, 3, 1, 1, 1,), (1, 1,))", DUSK_F8, 20},
-    {"concatenate", 2, 0, {{1, {1}, "((1,),)", DUSK_I4}, {1, {7}, "((4, 3,),)", DUSK_I8}}, "((1, 4, 3,),)", DUSK_I8, 3},
-    {"concatenate", 1, 1, {{2, {4, 7}, "((3, 1,), (4, 1, 1, 1,))", DUSK_U1}}, "((3, 1,), (4, 1, 1, 1,))", DUSK_U1, 0},
-    {"concatenate", 4, -1, {{2, {4, 4}, "((3, 1,), (2, 2,))", DUSK_F4}, {2, {4, 5}, "((3, 1,), (2, 2, 1,))", DUSK_BOOL_}, {2, {4, 2}, "((1, 2, 1,), (2,))", DUSK_F8}, {2, {4, 0}, "((3, 1,), (0,))", DUSK_F4}}, "((1, 2, 1,), (2, 2, 2, 2, 1, 2,))", DUSK_F8, 18},
-    {"stack", 2, 2, {{2, {7, 3}, "((1, 4, 2,), (3,))", DUSK_F4}, {2, {7, 3}, "((6, 1,), (2, 1,))", DUSK_F8}}, "((1, 4, 1, 1,), (2, 1,), (1, 1,))", DUSK_F8, 16},
-    {"stack", 4, -3, {{2, {7, 9}, "((2, 4, 1,), (1, 3, 3, 2,))", DUSK_I8}, {2, {7, 9}, "((5, 2,), (5, 1, 3,))", DUSK_I4}, {2, {7, 9}, "((6, 1,), (5, 1, 2, 1,))", DUSK_I4}, {2, {7, 9}, "((4, 1, 2,), (5, 1, 2, 1,))", DUSK_I4}}, "((1, 1, 1, 1,), (2, 2, 1, 1, 1,), (1, 3, 1, 1, 1, 1, 1,))", DUSK_I8, 140},
-    {"stack", 3, 2, {{3, {9, 5, 8}, "((5, 3, 1,), (1, 1, 1, 1, 1,), (4, 4,))", DUSK_F8}, {3, {9, 5, 8}, "((3, 6,), (4, 1,), (5, 3,))", DUSK_I8}, {3, {9, 5, 8}, "((1, 2, 4, 2,), (3, 1, 1,), (5, 1, 2,))", DUSK_F4}}, "((1, 2, 2, 2, 1, 1,), (1, 1, 1, 1, 1,), (1, 1, 1,), (4, 1, 1, 2,))", DUSK_F8, 360},
-    {"concatenate", 1, -2, {{2, {3, 8}, "((1, 2,), (5, 1, 1, 1,))", DUSK_I4}}, "((1, 2,), (5, 1, 1, 1,))", DUSK_I4, 0},
-    {"stack", 3, -3, {{3, {7, 6, 9}, "((3, 2, 1, 1,), (1, 5,), (3, 5, 1,))", DUSK_I8}, {3, {7, 6, 9}, "((3, 2, 2,), (2, 2, 1, 1,), (6, 1, 1, 1,))", DUSK_I8}, {3, {7, 6, 9}, "((3, 4,), (1, 5,), (1, 1, 2, 5,))", DUSK_I8}}, "((3, 2, 1, 1,), (1, 1, 1,), (1, 1, 2, 1, 1,), (1, 1, 1, 1, 2, 1, 1, 1,))", DUSK_I8, 480},
-    {"concatenate", 2, 0, {{1, {7}, "((3, 2, 2,),)", DUSK_I8}, {1, {7}, "((6, 1,),)", DUSK_F8}}, "((3, 2, 2, 6, 1,),)", DUSK_F8, 5},
-    {"concatenate", 4, 0, {{3, {5, 5, 7}, "((2, 3,), (5,), (3, 3, 1,))", DUSK_I4}, {3, {5, 5, 7}, "((5,), (1, 4,), (3, 1, 3,))", DUSK_F8}, {3, {6, 5, 7}, "((5, 1,), (4, 1,), (1, 1, 3, 1, 1,))", DUSK_BOOL_}, {3, {4, 5, 7}, "((4,), (3, 2,), (2, 2, 2, 1,))", DUSK_I8}}, "((2, 3, 5, 5, 1, 4,), (1, 2, 1, 1,), (1, 1, 1, 1, 1, 1, 1,))", DUSK_F8, 168},
-    {"stack", 3, 1, {{2, {8, 9}, "((4, 3, 1,), (4, 5,))", DUSK_F4}, {2, {8, 9}, "((1, 3, 3, 1,), (3, 6,))", DUSK_I4}, {2, {8, 9}, "((5, 2, 1,), (6, 3,))", DUSK_I8}}, "((1, 3, 1, 2, 1,), (1, 1, 1,), (3, 1, 2, 3,))", DUSK_F8, 60},
-    {"concatenate", 2, 1, {{2, {2, 0}, "((1, 1,), (0,))", DUSK_U1}, {2, {2, 2}, "((2,), (1, 1,))", DUSK_F8}}, "((2,), (1, 1,))", DUSK_F8, 0},
-    {"concatenate", 3, 0, {{2, {5, 5}, "((1, 1, 3,), (2, 1, 2,))", DUSK_F4}, {2, {3, 5}, "((2, 1,), (4, 1,))", DUSK_I8}, {2, {5, 5}, "((3, 1, 1,), (4, 1,))", DUSK_BOOL_}}, "((1, 1, 3, 2, 1, 3, 1, 1,), (2, 1, 1, 1,))", DUSK_F8, 32},
-    {"stack", 3, -1, {{1, {1}, "((1,),)", DUSK_I4}, {1, {1}, "((1,),)", DUSK_U1}, {1, {1}, "((1,),)", DUSK_BOOL_}}, "((1,), (1, 1, 1,))", DUSK_I4, 3},
-    {"stack", 4, 0, {{1, {3}, "((3,),)", DUSK_F4}, {1, {3}, "((3,),)", DUSK_I4}, {1, {3}, "((3,),)", DUSK_F4}, {1, {3}, "((2, 1,),)", DUSK_I4}}, "((1, 1, 1, 1,), (2, 1,))", DUSK_F8, 8},
-    {"stack", 1, 2, {{2, {8, 5}, "((1, 3, 2, 1, 1,), (4, 1,))", DUSK_U1}}, "((1, 3, 2, 1, 1,), (4, 1,), (1,))", DUSK_U1, 10},
-    {"stack", 1, -2, {{1, {4}, "((3, 1,),)", DUSK_U1}}, "((1,), (3, 1,))", DUSK_U1, 2},
+    {"concatenate", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}}, "((5, 5, 5, 5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, 18},
+    {"concatenate", 2, 1, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}}, "((5, 5, 5,), (5, 5, 5, 5, 5, 5,))", DUSK_DT_F8, 18},
+    {"stack", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}}, "((1, 1,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, 18},
+    {"stack", 2, 2, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}}, "((5, 5, 5,), (5, 5, 5,), (1, 1,))", DUSK_DT_F8, 18},
+    {"stack", 2, -1, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}}, "((5, 5, 5,), (5, 5, 5,), (1, 1,))", DUSK_DT_F8, 18},
+    {"concatenate", 3, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_I4}, {2, {0, 15}, "((0,), (5, 5, 5,))", DUSK_DT_F8}}, "((5, 5, 5, 5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, 18},
+    {"concatenate", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {4, 15}, "((2, 2,), (3, 3, 3, 3, 3,))", DUSK_DT_F8}}, "((5, 5, 5, 2, 2,), (3, 2, 1, 3, 1, 2, 3,))", DUSK_DT_F8, 35},
+    {"stack", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((3, 3, 3, 3, 3,), (15,))", DUSK_DT_F8}}, "((1, 1,), (3, 2, 1, 3, 1, 2, 3,), (5, 5, 5,))", DUSK_DT_F8, 42},
+    {"concatenate", 2, 0, {{2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {0, 15}, "((0,), (5, 5, 5,))", DUSK_DT_F8}}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, 0},
+    {"concatenate", 3, 0, {{1, {3}, "((3,),)", DUSK_DT_U1}, {1, {4}, "((2, 2,),)", DUSK_DT_BOOL}, {1, {2}, "((1, 1,),)", DUSK_DT_I4}}, "((3, 2, 2, 1, 1,),)", DUSK_DT_I4, 5},
+    {"stack", 3, 1, {{1, {3}, "((3,),)", DUSK_DT_U1}, {1, {3}, "((2, 1,),)", DUSK_DT_BOOL}, {1, {3}, "((1, 1, 1,),)", DUSK_DT_F4}}, "((1, 1, 1,), (1, 1, 1,))", DUSK_DT_F4, 9},
+    {"concatenate", 2, 1, {{3, {2, 3, 4}, "((1, 1,), (3,), (2, 2,))", DUSK_DT_I8}, {3, {2, 5, 4}, "((2,), (2, 3,), (4,))", DUSK_DT_I8}}, "((1, 1,), (3, 2, 3,), (2, 2,))", DUSK_DT_I8, 12},
+    {"stack", 1, 0, {{1, {7}, "((7,),)", DUSK_DT_F4}}, "((1,), (7,))", DUSK_DT_F4, 1},
+    {"stack", 4, -1, {{3, {9, 4, 3}, "((6, 3,), (2, 1, 1,), (2, 1,))", DUSK_DT_F8}, {3, {9, 4, 3}, "((5, 1, 3,), (4,), (2, 1,))", DUSK_DT_U1}, {3, {9, 4, 3}, "((1, 5, 1, 1, 1,), (2, 1, 1,), (2, 1,))", DUSK_DT_I4}, {3, {9, 4, 3}, "((5, 2, 1, 1,), (4,), (1, 1, 1,))", DUSK_DT_BOOL}}, "((1, 4, 1, 1, 1, 1,), (2, 1, 1,), (1, 1, 1,), (1, 1, 1, 1,))", DUSK_DT_F8, 216},
+    {"stack", 3, -1, {{1, {4}, "((1, 1, 1, 1,),)", DUSK_DT_F8}, {1, {4}, "((3, 1,),)", DUSK_DT_F8}, {1, {4}, "((1, 3,),)", DUSK_DT_F8}}, "((1, 1, 1, 1,), (1, 1, 1,))", DUSK_DT_F8, 12},
+    {"stack", 4, -1, {{1, {7}, "((1, 5, 1,),)", DUSK_DT_BOOL}, {1, {7}, "((3, 3, 1,),)", DUSK_DT_I8}, {1, {7}, "((3, 1, 2, 1,),)", DUSK_DT_F4}, {1, {7}, "((2, 1, 1, 1, 2,),)", DUSK_DT_I4}}, "((1, 1, 1, 1, 1, 1, 1,), (1, 1, 1, 1,))", DUSK_DT_F8, 28},
+    {"stack", 2, 2, {{2, {3, 7}, "((2, 1,), (4, 2, 1,))", DUSK_DT_F8}, {2, {3, 7}, "((2, 1,), (1, 2, 2, 2,))", DUSK_DT_U1}}, "((2, 1,), (1, 2, 1, 1, 1, 1,), (1, 1,))", DUSK_DT_F8, 24},
+    {"concatenate", 2, -1, {{1, {4}, "((1, 3,),)", DUSK_DT_I8}, {1, {4}, "((4,),)", DUSK_DT_F8}}, "((1, 3, 4,),)", DUSK_DT_F8, 3},
+    {"concatenate", 1, 1, {{2, {6, 2}, "((5, 1,), (1, 1,))", DUSK_DT_F4}}, "((5, 1,), (1, 1,))", DUSK_DT_F4, 0},
+    {"concatenate", 2, -2, {{2, {6, 3}, "((4, 1, 1,), (1, 1, 1,))", DUSK_DT_F8}, {2, {8, 3}, "((3, 2, 3,), (3,))", DUSK_DT_I4}}, "((4, 1, 1, 3, 2, 3,), (1, 1, 1,))", DUSK_DT_F8, 18},
+    {"stack", 2, 3, {{3, {2, 3, 4}, "((1, 1,), (1, 1, 1,), (1, 2, 1,))", DUSK_DT_I4}, {3, {2, 3, 4}, "((1, 1,), (1, 1, 1,), (3, 1,))", DUSK_DT_F8}}, "((1, 1,), (1, 1, 1,), (1, 2, 1,), (1, 1,))", DUSK_DT_F8, 36},
+    {"stack", 2, 2, {{3, {1, 1, 8}, "((1,), (1,), (1, 5, 1, 1,))", DUSK_DT_F8}, {3, {1, 1, 8}, "((1,), (1,), (2, 1, 1, 4,))", DUSK_DT_U1}}, "((1,), (1,), (1, 1,), (1, 1, 1, 1, 2, 1, 1,))", DUSK_DT_F8, 14},
+    {"concatenate", 3, -1, {{1, {7}, "((1, 4, 1, 1,),)", DUSK_DT_U1}, {1, {0}, "((0,),)", DUSK_DT_U1}, {1, {6}, "((4, 1, 1,),)", DUSK_DT_F8}}, "((1, 4, 1, 1, 4, 1, 1,),)", DUSK_DT_F8, 7},
+    {"stack", 4, -1, {{1, {6}, "((6,),)", DUSK_DT_BOOL}, {1, {6}, "((5, 1,),)", DUSK_DT_I4}, {1, {6}, "((4, 1, 1,),)", DUSK_DT_I8}, {1, {6}, "((5, 1,),)", DUSK_DT_I4}}, "((4, 1, 1,), (1, 1, 1, 1,))", DUSK_DT_I8, 12},
+    {"stack", 4, 0, {{1, {5}, "((3, 2,),)", DUSK_DT_F4}, {1, {5}, "((5,),)", DUSK_DT_F4}, {1, {5}, "((5,),)", DUSK_DT_F4}, {1, {5}, "((3, 2,),)", DUSK_DT_I4}}, "((1, 1, 1, 1,), (3, 2,))", DUSK_DT_F8, 8},
+    {"stack", 3, 0, {{2, {4, 7}, "((2, 2,), (2, 5,))", DUSK_DT_I8}, {2, {4, 7}, "((2, 1, 1,), (4, 2, 1,))", DUSK_DT_BOOL}, {2, {4, 7}, "((1, 2, 1,), (1, 4, 2,))", DUSK_DT_I8}}, "((1, 1, 1,), (1, 1, 1, 1,), (1, 1, 2, 1, 1, 1,))", DUSK_DT_I8, 72},
+    {"stack", 4, -4, {{3, {6, 8, 6}, "((1, 3, 1, 1,), (5, 2, 1,), (6,))", DUSK_DT_U1}, {3, {6, 8, 6}, "((1, 2, 2, 1,), (2, 1, 3, 1, 1,), (1, 1, 4,))", DUSK_DT_F8}, {3, {6, 8, 6}, "((6,), (5, 3,), (6,))", DUSK_DT_I8}, {3, {6, 8, 6}, "((1, 2, 1, 2,), (3, 2, 3,), (1, 4, 1,))", DUSK_DT_F4}}, "((1, 1, 1, 1,), (1, 2, 1, 1, 1,), (2, 1, 2, 1, 1, 1,), (1, 1, 3, 1,))", DUSK_DT_F8, 480},
+    {"concatenate", 4, 1, {{2, {4, 6}, "((2, 2,), (4, 1, 1,))", DUSK_DT_I4}, {2, {4, 8}, "((3, 1,), (3, 2, 1, 1, 1,))", DUSK_DT_F4}, {2, {4, 6}, "((1, 2, 1,), (3, 3,))", DUSK_DT_F8}, {2, {4, 5}, "((1, 1, 2,), (3, 2,))", DUSK_DT_I8}}, "((1, 1, 1, 1,), (4, 1, 1, 3, 2, 1, 1, 1, 3, 3, 3, 2,))", DUSK_DT_F8, 48},
+    {"concatenate", 1, 0, {{1, {2}, "((2,),)", DUSK_DT_BOOL}}, "((2,),)", DUSK_DT_BOOL, 0},
+    {"stack", 2, 2, {{2, {9, 9}, "((6, 2, 1,), (5, 1, 1, 2,))", DUSK_DT_U1}, {2, {9, 9}, "((5, 3, 1,), (5, 3, 1,))", DUSK_DT_BOOL}}, "((5, 1, 2, 1,), (5, 1, 1, 1, 1,), (1, 1,))", DUSK_DT_U1, 40},
+    {"stack", 2, 1, {{2, {9, 9}, "((5, 4,), (2, 4, 3,))", DUSK_DT_F8}, {2, {9, 9}, "((5, 1, 3,), (4, 1, 1, 3,))", DUSK_DT_I4}}, "((5, 1, 3,), (1, 1,), (2, 2, 1, 1, 3,))", DUSK_DT_F8, 30},
+    {"stack", 1, 0, {{1, {3}, "((3,),)", DUSK_DT_I4}}, "((1,), (3,))", DUSK_DT_I4, 1},
+    {"stack", 2, 2, {{3, {8, 8, 3}, "((4, 4,), (5, 2, 1,), (1, 2,))", DUSK_DT_U1}, {3, {8, 8, 3}, "((1, 3, 2, 1, 1,), (2, 2, 2, 1, 1,), (2, 1,))", DUSK_DT_F4}}, "((1, 3, 2, 1, 1,), (2, 2, 1, 1, 1, 1,), (1, 1,), (1, 1, 1,))", DUSK_DT_F4, 180},
+    {"stack", 1, 1, {{1, {9}, "((6, 1, 2,),)", DUSK_DT_F8}}, "((6, 1, 2,), (1,))", DUSK_DT_F8, 3},
+    {"concatenate", 2, 0, {{3, {8, 4, 9}, "((5, 3,), (2, 1, 1,), (2, 3, 3, 1,))", DUSK_DT_F4}, {3, {3, 4, 9}, "((1, 1, 1,), (2, 1, 1,), (4, 1, 4,))", DUSK_DT_I4}}, "((5, 3, 1, 1, 1,), (2, 1, 1,), (2, 2, 1, 3, 1,))", DUSK_DT_F8, 75},
+    {"concatenate", 4, 0, {{2, {9, 2}, "((6, 2, 1,), (1, 1,))", DUSK_DT_U1}, {2, {3, 2}, "((1, 2,), (1, 1,))", DUSK_DT_F8}, {2, {8, 2}, "((5, 3,), (2,))", DUSK_DT_F4}, {2, {3, 2}, "((1, 1, 1,), (1, 1,))", DUSK_DT_I8}}, "((6, 2, 1, 1, 2, 5, 3, 1, 1, 1,), (1, 1,))", DUSK_DT_F8, 20},
+    {"concatenate", 2, 0, {{1, {1}, "((1,),)", DUSK_DT_I4}, {1, {7}, "((4, 3,),)", DUSK_DT_I8}}, "((1, 4, 3,),)", DUSK_DT_I8, 3},
+    {"concatenate", 1, 1, {{2, {4, 7}, "((3, 1,), (4, 1, 1, 1,))", DUSK_DT_U1}}, "((3, 1,), (4, 1, 1, 1,))", DUSK_DT_U1, 0},
+    {"concatenate", 4, -1, {{2, {4, 4}, "((3, 1,), (2, 2,))", DUSK_DT_F4}, {2, {4, 5}, "((3, 1,), (2, 2, 1,))", DUSK_DT_BOOL}, {2, {4, 2}, "((1, 2, 1,), (2,))", DUSK_DT_F8}, {2, {4, 0}, "((3, 1,), (0,))", DUSK_DT_F4}}, "((1, 2, 1,), (2, 2, 2, 2, 1, 2,))", DUSK_DT_F8, 18},
+    {"stack", 2, 2, {{2, {7, 3}, "((1, 4, 2,), (3,))", DUSK_DT_F4}, {2, {7, 3}, "((6, 1,), (2, 1,))", DUSK_DT_F8}}, "((1, 4, 1, 1,), (2, 1,), (1, 1,))", DUSK_DT_F8, 16},
+    {"stack", 4, -3, {{2, {7, 9}, "((2, 4, 1,), (1, 3, 3, 2,))", DUSK_DT_I8}, {2, {7, 9}, "((5, 2,), (5, 1, 3,))", DUSK_DT_I4}, {2, {7, 9}, "((6, 1,), (5, 1, 2, 1,))", DUSK_DT_I4}, {2, {7, 9}, "((4, 1, 2,), (5, 1, 2, 1,))", DUSK_DT_I4}}, "((1, 1, 1, 1,), (2, 2, 1, 1, 1,), (1, 3, 1, 1, 1, 1, 1,))", DUSK_DT_I8, 140},
+    {"stack", 3, 2, {{3, {9, 5, 8}, "((5, 3, 1,), (1, 1, 1, 1, 1,), (4, 4,))", DUSK_DT_F8}, {3, {9, 5, 8}, "((3, 6,), (4, 1,), (5, 3,))", DUSK_DT_I8}, {3, {9, 5, 8}, "((1, 2, 4, 2,), (3, 1, 1,), (5, 1, 2,))", DUSK_DT_F4}}, "((1, 2, 2, 2, 1, 1,), (1, 1, 1, 1, 1,), (1, 1, 1,), (4, 1, 1, 2,))", DUSK_DT_F8, 360},
+    {"concatenate", 1, -2, {{2, {3, 8}, "((1, 2,), (5, 1, 1, 1,))", DUSK_DT_I4}}, "((1, 2,), (5, 1, 1, 1,))", DUSK_DT_I4, 0},
+    {"stack", 3, -3, {{3, {7, 6, 9}, "((3, 2, 1, 1,), (1, 5,), (3, 5, 1,))", DUSK_DT_I8}, {3, {7, 6, 9}, "((3, 2, 2,), (2, 2, 1, 1,), (6, 1, 1, 1,))", DUSK_DT_I8}, {3, {7, 6, 9}, "((3, 4,), (1, 5,), (1, 1, 2, 5,))", DUSK_DT_I8}}, "((3, 2, 1, 1,), (1, 1, 1,), (1, 1, 2, 1, 1,), (1, 1, 1, 1, 2, 1, 1, 1,))", DUSK_DT_I8, 480},
+    {"concatenate", 2, 0, {{1, {7}, "((3, 2, 2,),)", DUSK_DT_I8}, {1, {7}, "((6, 1,),)", DUSK_DT_F8}}, "((3, 2, 2, 6, 1,),)", DUSK_DT_F8, 5},
+    {"concatenate", 4, 0, {{3, {5, 5, 7}, "((2, 3,), (5,), (3, 3, 1,))", DUSK_DT_I4}, {3, {5, 5, 7}, "((5,), (1, 4,), (3, 1, 3,))", DUSK_DT_F8}, {3, {6, 5, 7}, "((5, 1,), (4, 1,), (1, 1, 3, 1, 1,))", DUSK_DT_BOOL}, {3, {4, 5, 7}, "((4,), (3, 2,), (2, 2, 2, 1,))", DUSK_DT_I8}}, "((2, 3, 5, 5, 1, 4,), (1, 2, 1, 1,), (1, 1, 1, 1, 1, 1, 1,))", DUSK_DT_F8, 168},
+    {"stack", 3, 1, {{2, {8, 9}, "((4, 3, 1,), (4, 5,))", DUSK_DT_F4}, {2, {8, 9}, "((1, 3, 3, 1,), (3, 6,))", DUSK_DT_I4}, {2, {8, 9}, "((5, 2, 1,), (6, 3,))", DUSK_DT_I8}}, "((1, 3, 1, 2, 1,), (1, 1, 1,), (3, 1, 2, 3,))", DUSK_DT_F8, 60},
+    {"concatenate", 2, 1, {{2, {2, 0}, "((1, 1,), (0,))", DUSK_DT_U1}, {2, {2, 2}, "((2,), (1, 1,))", DUSK_DT_F8}}, "((2,), (1, 1,))", DUSK_DT_F8, 0},
+    {"concatenate", 3, 0, {{2, {5, 5}, "((1, 1, 3,), (2, 1, 2,))", DUSK_DT_F4}, {2, {3, 5}, "((2, 1,), (4, 1,))", DUSK_DT_I8}, {2, {5, 5}, "((3, 1, 1,), (4, 1,))", DUSK_DT_BOOL}}, "((1, 1, 3, 2, 1, 3, 1, 1,), (2, 1, 1, 1,))", DUSK_DT_F8, 32},
+    {"stack", 3, -1, {{1, {1}, "((1,),)", DUSK_DT_I4}, {1, {1}, "((1,),)", DUSK_DT_U1}, {1, {1}, "((1,),)", DUSK_DT_BOOL}}, "((1,), (1, 1, 1,))", DUSK_DT_I4, 3},
+    {"stack", 4, 0, {{1, {3}, "((3,),)", DUSK_DT_F4}, {1, {3}, "((3,),)", DUSK_DT_I4}, {1, {3}, "((3,),)", DUSK_DT_F4}, {1, {3}, "((2, 1,),)", DUSK_DT_I4}}, "((1, 1, 1, 1,), (2, 1,))", DUSK_DT_F8, 8},
+    {"stack", 1, 2, {{2, {8, 5}, "((1, 3, 2, 1, 1,), (4, 1,))", DUSK_DT_U1}}, "((1, 3, 2, 1, 1,), (4, 1,), (1,))", DUSK_DT_U1, 10},
+    {"stack", 1, -2, {{1, {4}, "((3, 1,),)", DUSK_DT_U1}}, "((1,), (3, 1,))", DUSK_DT_U1, 2},
 };
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
@@ -255,7 +255,7 @@ static int distinct(const dask_case *c)
 static void run_case(const dask_case *c, int both)
 {
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *in[4];
     unsigned char *bufs[4];
     for (int k = 0; k < c->n; k++) {
@@ -299,7 +299,7 @@ static void run_case(const dask_case *c, int both)
     free(want);
     for (int k = 0; k < c->n; k++)
         free(bufs[k]);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -316,8 +316,8 @@ static void test_counts_and_tokens(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     dusk_array *xx[2] = {x, x};
     dusk_array *c = dusk_concatenate(xx, 2, 0), *s = dusk_stack(xx, 2, 0);
     assert_int_equal(count_op(c, "concatenate"), 18);
@@ -335,7 +335,7 @@ static void test_counts_and_tokens(void **state)
     size_t n = dusk_array_layers(c, li, 8);
     assert_int_equal(n, 2);
     assert_int_equal(li[1].ndeps, 1);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -344,17 +344,17 @@ static void test_many_arrays(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *in[7];
     for (int k = 0; k < 7; k++)
-        in[k] = dusk_full(ctx, DUSK_SHAPE(k + 1, 3), "(2, 2)", k % 2 ? DUSK_I4 : DUSK_U1, k);
+        in[k] = dusk_full(ctx, DUSK_SHAPE(k + 1, 3), "(2, 2)", k % 2 ? DUSK_DT_I4 : DUSK_DT_U1, k);
     in[5] = in[1];  /* a repeat */
     dusk_array *c = dusk_concatenate(in, 7, 0);
     int64_t rows = 0;
     for (int k = 0; k < 7; k++)
         rows += dusk_array_shape(in[k])[0];
     assert_int_equal(dusk_array_shape(c)[0], rows);
-    assert_int_equal(dusk_array_dtype(c), DUSK_I4);
+    assert_int_equal(dusk_array_dtype(c), DUSK_DT_I4);
     dusk_value *v = compute_with(c, DUSK_SCHED_THREADS);
     const int32_t *p = dusk_ndarray_data(v);
     int64_t at = 0;
@@ -366,7 +366,7 @@ static void test_many_arrays(void **state)
     dusk_value_unref(v);
     dusk_array *sq[6];
     for (int k = 0; k < 6; k++)
-        sq[k] = dusk_full(ctx, DUSK_SHAPE(4), "3", DUSK_F4, k * 10);
+        sq[k] = dusk_full(ctx, DUSK_SHAPE(4), "3", DUSK_DT_F4, k * 10);
     dusk_array *s = dusk_stack(sq, 6, 1);
     assert_int_equal(dusk_array_shape(s)[0], 4);
     assert_int_equal(dusk_array_shape(s)[1], 6);
@@ -378,7 +378,7 @@ static void test_many_arrays(void **state)
     dusk_value_unref(v);
     if (DUSK__MAXIN >= 6)
         assert_int_equal(count_op(s, "stack"), 12);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -386,12 +386,12 @@ static void test_errors(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new(), *other = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
-    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(15, 14), "(5, 5)", DUSK_F8);
-    dusk_array *v = dusk_ones(ctx, DUSK_SHAPE(15), "5", DUSK_F8);
-    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_F8);
-    dusk_array *o = dusk_ones(other, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new(), *other = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
+    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(15, 14), "(5, 5)", DUSK_DT_F8);
+    dusk_array *v = dusk_ones(ctx, DUSK_SHAPE(15), "5", DUSK_DT_F8);
+    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8);
+    dusk_array *o = dusk_ones(other, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     dusk_array *bad = dusk_array_slice(x, "99");
     dusk_array *xy[2] = {x, y}, *xv[2] = {x, v}, *zz[2] = {z, z}, *xo[2] = {x, o};
     dusk_array *xb[2] = {x, bad}, *xn[2] = {x, NULL}, *xx[2] = {x, x};
@@ -418,18 +418,18 @@ static void test_errors(void **state)
     assert_ptr_equal(dusk_stack(xb, 2, 0), bad);
     assert_true(dusk_array_status(dusk_stack(xx, -1, 0), NULL) != 0);
     /* stacking 0-d arrays is fine: a 1-d array */
-    dusk_array *z7 = dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_I4, 7);
+    dusk_array *z7 = dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_DT_I4, 7);
     dusk_array *zz7[3] = {z, z7, z};
     dusk_array *s = dusk_stack(zz7, 3, 0);
     assert_int_equal(dusk_array_ndim(s), 1);
     assert_int_equal(dusk_array_shape(s)[0], 3);
-    assert_int_equal(dusk_array_dtype(s), DUSK_F8);
+    assert_int_equal(dusk_array_dtype(s), DUSK_DT_F8);
     dusk_value *v0 = compute_with(s, DUSK_SCHED_THREADS);
     const double *d0 = dusk_ndarray_data(v0);
     assert_true(d0[0] == 1.0 && d0[1] == 7.0 && d0[2] == 1.0);
     dusk_value_unref(v0);
-    dusk_ctx_free(ctx);
-    dusk_ctx_free(other);
+    dusk_array_ctx_free(ctx);
+    dusk_array_ctx_free(other);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -441,9 +441,9 @@ static void test_out_of_memory(void **state)
     for (long k = 0; !completed && k < 5000; k++) {
         dusk_alloc_fail_after(k);
         unsigned long before = dusk_alloc_calls();
-        dusk_ctx *ctx = dusk_ctx_new();
-        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4, 6), "(2, 3)", DUSK_F8);
-        dusk_array *b = dusk_full(ctx, DUSK_SHAPE(3, 6), "(3, 2)", DUSK_I4, 2);
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4, 6), "(2, 3)", DUSK_DT_F8);
+        dusk_array *b = dusk_full(ctx, DUSK_SHAPE(3, 6), "(3, 2)", DUSK_DT_I4, 2);
         dusk_array *ab[3] = {a, b, a};
         dusk_array *c = dusk_concatenate(ab, 3, 0);
         dusk_array *cc[2] = {c, c};
@@ -459,7 +459,7 @@ static void test_out_of_memory(void **state)
             assert_int_equal(dusk_ndarray_size(v), 11 * 2 * 6);
         }
         dusk_value_unref(v);
-        dusk_ctx_free(ctx);
+        dusk_array_ctx_free(ctx);
         assert_int_equal(dusk_alloc_live(), live);
     }
     assert_true(completed);

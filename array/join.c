@@ -23,15 +23,8 @@
 #include "dusk/alloc.h"
 #include "join.h"
 #include "nd.h"
-#include "value.h"
-
-uint64_t dusk__fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 1099511628211ull;
-    return h;
-}
+#include "core/util.h"
+#include "core/value.h"
 
 /* --- unify_chunks ---------------------------------------------------------- */
 
@@ -67,7 +60,7 @@ static int put_chunks(char **text, size_t *len, size_t *cap, chunking c)
 int dusk__unify_chunks(dusk_array **arrs, int n, int (*group)[DUSK_MAXDIMS], const char *what,
                        dusk_array **err)
 {
-    dusk_ctx *ctx = arrs[0]->ctx;
+    dusk_array_ctx *ctx = arrs[0]->ctx;
     int ngroups = 0;
     for (int k = 0; k < n; k++)
         for (int d = 0; d < arrs[k]->ndim; d++)
@@ -314,7 +307,7 @@ static void join_token(char tok[33], const char *what, dusk_array *const *arrs, 
 /* The array of a join layer L, or an out-of-memory array when L is NULL: L reads
  * the distinct layers of arrs through inputs(), with plan j, which it owns
  * from here on (freed here when L is NULL). */
-static dusk_array *join_array(dusk_ctx *ctx, layer *L, void *j,
+static dusk_array *join_array(dusk_array_ctx *ctx, layer *L, void *j,
                               int (*inputs)(const layer *, const int64_t *, dusk_arg **),
                               const char *what, dusk_array *const *arrs, int n, int ndim,
                               const int64_t *shape, int64_t *const *chunks, const int64_t *nb,
@@ -359,7 +352,7 @@ static int cat_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
 static int pass_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
                        dusk_error *err)
 {
-    if (nargs < 3 || dusk_value_kind(args[2]) != DUSK_NDARRAY)
+    if (nargs < 3 || dusk_value_kind(args[2]) != DUSK_KIND_NDARRAY)
         return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block", kp->opname);
     *out = dusk_value_ref(args[2]);
     return 0;
@@ -370,7 +363,7 @@ static int pass_kernel(const kparams *kp, dusk_value *const *args, size_t nargs,
 static dusk_array *cat_layer(dusk_array *const *arrs, int n, int axis)
 {
     dusk_array *a0 = arrs[0];
-    dusk_ctx *ctx = a0->ctx;
+    dusk_array_ctx *ctx = a0->ctx;
     int ndim = a0->ndim;
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
     int64_t *chunks[DUSK_MAXDIMS];
@@ -450,7 +443,7 @@ dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis)
     dusk_array *e = check_inputs(arrays, n, "concatenate");
     if (e)
         return e;
-    dusk_ctx *ctx = arrays[0]->ctx;
+    dusk_array_ctx *ctx = arrays[0]->ctx;
     int ndim = arrays[0]->ndim;
     if (ndim == 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "concatenate: zero-dimensional arrays cannot be "
@@ -539,7 +532,7 @@ static int stack_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
 static int stack_kernel(const kparams *kp, dusk_value *const *args, size_t nargs,
                         dusk_value **out, dusk_error *err)
 {
-    if (nargs < 3 || dusk_value_kind(args[2]) != DUSK_NDARRAY ||
+    if (nargs < 3 || dusk_value_kind(args[2]) != DUSK_KIND_NDARRAY ||
         dusk_ndarray_ndim(args[2]) != kp->ndim - 1)
         return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes",
                               kp->opname, kp->ndim - 1);
@@ -569,7 +562,7 @@ static int stack_kernel(const kparams *kp, dusk_value *const *args, size_t nargs
 static dusk_array *stack_layer(dusk_array *const *arrs, int n, int axis)
 {
     dusk_array *a0 = arrs[0];
-    dusk_ctx *ctx = a0->ctx;
+    dusk_array_ctx *ctx = a0->ctx;
     int ndim = a0->ndim + 1;
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
     int64_t *chunks[DUSK_MAXDIMS];
@@ -613,7 +606,7 @@ dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis)
     dusk_array *e = check_inputs(arrays, n, "stack");
     if (e)
         return e;
-    dusk_ctx *ctx = arrays[0]->ctx;
+    dusk_array_ctx *ctx = arrays[0]->ctx;
     int ndim = arrays[0]->ndim;
     for (int k = 1; k < n; k++) {
         const dusk_array *a = arrays[k];

@@ -16,7 +16,7 @@
 #include "array.h"
 #include "dusk/alloc.h"
 #include "nd.h"
-#include "value.h"
+#include "core/value.h"
 
 static uint64_t splitmix64(uint64_t *s)
 {
@@ -67,7 +67,7 @@ static int fill(const kparams *kp, const dusk_value *index, dusk_value **out, du
     /* zeros come cleared; everything else writes every element */
     dusk_value *v = kp->kind == K_FILL && kp->a == 0
                         ? dusk_ndarray_new(kp->dtype, kp->ndim, shape)
-                        : dusk__ndarray_uninit(kp->dtype, kp->ndim, shape);
+                        : dusk_ndarray_empty(kp->dtype, kp->ndim, shape);
     if (!v)
         return oom(err);
     int64_t n = dusk_ndarray_size(v);
@@ -76,7 +76,7 @@ static int fill(const kparams *kp, const dusk_value *index, dusk_value **out, du
     switch (kp->kind) {
     case K_FILL:
         if (kp->a != 0) {
-            if (kp->dtype == DUSK_F8) {
+            if (kp->dtype == DUSK_DT_F8) {
                 double *d = (double *)p;
                 for (int64_t i = 0; i < n; i++)
                     d[i] = kp->a;
@@ -90,11 +90,11 @@ static int fill(const kparams *kp, const dusk_value *index, dusk_value **out, du
     case K_ARANGE:
         for (int64_t i = 0; i < n; i++) {
             double x = kp->a + (double)(start[0] + i) * kp->b;
-            if (kp->dtype == DUSK_I8)
-                dusk__nd_storei(p + i * 8, DUSK_I8,
+            if (kp->dtype == DUSK_DT_I8)
+                dusk__nd_storei(p + i * 8, DUSK_DT_I8,
                                 (int64_t)kp->a + (start[0] + i) * (int64_t)kp->b);
             else
-                dusk__nd_storef(p + i * 8, DUSK_F8, x);
+                dusk__nd_storef(p + i * 8, DUSK_DT_F8, x);
         }
         break;
     case K_LINSPACE: {
@@ -147,7 +147,7 @@ static int get_block(const kparams *kp, const dusk_value *index, const dusk_valu
 {
     int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS];
     block_geometry(kp, index, shape, start);
-    dusk_value *v = kp->kind == K_GET_H5 ? dusk__ndarray_uninit(kp->dtype, kp->ndim, shape)
+    dusk_value *v = kp->kind == K_GET_H5 ? dusk_ndarray_empty(kp->dtype, kp->ndim, shape)
                                          : dusk_ndarray_new(kp->dtype, kp->ndim, shape);
     if (!v)
         return oom(err);
@@ -287,7 +287,7 @@ static int store(const kparams *kp, const dusk_value *index, const dusk_value *b
         /* HDF5 wants C order in the dtype of the dataset */
         dusk_value *c = NULL;
         int rc = 0;
-        if (dusk_ndarray_dtype(block) == kp->dtype && dusk__ndarray_is_contiguous(block))
+        if (dusk_ndarray_dtype(block) == kp->dtype && dusk_ndarray_is_contiguous(block))
             c = dusk_value_ref((dusk_value *)block);
         else
             rc = dusk__nd_astype(block, kp->dtype, &c, err);
@@ -304,7 +304,7 @@ static int store(const kparams *kp, const dusk_value *index, const dusk_value *b
 
 static int want_ndarray(const dusk_value *v, const char *op, dusk_error *err)
 {
-    if (v && dusk_value_kind(v) == DUSK_NDARRAY)
+    if (v && dusk_value_kind(v) == DUSK_KIND_NDARRAY)
         return 0;
     return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block, got %s", op,
                           v ? dusk_kind_name(dusk_value_kind(v)) : "nothing");
@@ -314,7 +314,7 @@ int dusk__block_task(dusk_value *const *args, size_t nargs, dusk_value **out,
                      dusk_error *err, void *ud)
 {
     (void)ud;
-    if (nargs < 2 || dusk_value_kind(args[0]) != DUSK_OPAQUE)
+    if (nargs < 2 || dusk_value_kind(args[0]) != DUSK_KIND_OPAQUE)
         return dusk_error_set(err, DUSK_EINVAL, "array task called without its parameters");
     const kparams *kp = dusk_opaque_ptr(args[0]);
     const dusk_value *index = args[1], *in0 = nargs > 2 ? args[2] : NULL;

@@ -100,7 +100,7 @@ static void test_value_constructors_oom(void **state)
     assert_null(dusk_string("abc"));
     assert_null(dusk_string_n("abc", 2));
     assert_null(dusk_tuple_new(3));
-    assert_null(dusk_ndarray_new(DUSK_F8, 2, shape));
+    assert_null(dusk_ndarray_new(DUSK_DT_F8, 2, shape));
     /* static values never fail */
     assert_non_null(dusk_none());
     assert_non_null(dusk_bool(true));
@@ -127,7 +127,7 @@ static void test_value_constructors_oom(void **state)
     }
 
     /* views */
-    dusk_value *p = dusk_ndarray_new(DUSK_I8, 2, shape);
+    dusk_value *p = dusk_ndarray_new(DUSK_DT_I8, 2, shape);
     long live_p = dusk_alloc_live();
     for (long n = 0; n < MAX_N; n++) {
         unsigned long c0 = dusk_alloc_calls();

@@ -72,14 +72,14 @@ static void test_inc_neg(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    EXPECT(&dusk_inc, DUSK_INT, "2", dusk_int(1));
-    EXPECT(&dusk_inc, DUSK_INT, "0", dusk_int(-1));
-    EXPECT(&dusk_inc, DUSK_FLOAT, "3.5", dusk_float(2.5));
-    EXPECT(&dusk_inc, DUSK_INT, "2", dusk_bool(true));
-    EXPECT(&dusk_neg, DUSK_INT, "-3", dusk_int(3));
-    EXPECT(&dusk_neg, DUSK_INT, "-1", dusk_bool(true));
-    EXPECT(&dusk_neg, DUSK_INT, "0", dusk_bool(false));
-    EXPECT(&dusk_neg, DUSK_FLOAT, "2.5", dusk_float(-2.5));
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "2", dusk_int(1));
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "0", dusk_int(-1));
+    EXPECT(&dusk_inc, DUSK_KIND_FLOAT, "3.5", dusk_float(2.5));
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "2", dusk_bool(true));
+    EXPECT(&dusk_neg, DUSK_KIND_INT, "-3", dusk_int(3));
+    EXPECT(&dusk_neg, DUSK_KIND_INT, "-1", dusk_bool(true));
+    EXPECT(&dusk_neg, DUSK_KIND_INT, "0", dusk_bool(false));
+    EXPECT(&dusk_neg, DUSK_KIND_FLOAT, "2.5", dusk_float(-2.5));
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -87,21 +87,21 @@ static void test_add_sub_mul(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    EXPECT(&dusk_add, DUSK_INT, "3", dusk_int(1), dusk_int(2));
-    EXPECT(&dusk_add, DUSK_INT, "13", dusk_int(2), dusk_int(11));
-    EXPECT(&dusk_add, DUSK_FLOAT, "3.5", dusk_int(1), dusk_float(2.5));
-    EXPECT(&dusk_add, DUSK_FLOAT, "3.5", dusk_float(2.5), dusk_int(1));
-    EXPECT(&dusk_add, DUSK_INT, "2", dusk_bool(true), dusk_bool(true));
-    EXPECT(&dusk_add, DUSK_INT, "6", dusk_bool(true), dusk_int(5));
-    EXPECT(&dusk_add, DUSK_FLOAT, "1.5", dusk_bool(true), dusk_float(0.5));
-    EXPECT(&dusk_sub, DUSK_INT, "-2", dusk_int(5), dusk_int(7));
-    EXPECT(&dusk_sub, DUSK_FLOAT, "4.5", dusk_int(5), dusk_float(0.5));
-    EXPECT(&dusk_sub, DUSK_INT, "0", dusk_bool(true), dusk_bool(true));
-    EXPECT(&dusk_mul, DUSK_INT, "12", dusk_int(3), dusk_int(4));
-    EXPECT(&dusk_mul, DUSK_INT, "-12", dusk_int(-3), dusk_int(4));
-    EXPECT(&dusk_mul, DUSK_FLOAT, "1.0", dusk_int(2), dusk_float(0.5));
-    EXPECT(&dusk_mul, DUSK_INT, "0", dusk_bool(false), dusk_int(9));
-    EXPECT(&dusk_mul, DUSK_INT, "1000000000000", dusk_int(1000000),
+    EXPECT(&dusk_add, DUSK_KIND_INT, "3", dusk_int(1), dusk_int(2));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "13", dusk_int(2), dusk_int(11));
+    EXPECT(&dusk_add, DUSK_KIND_FLOAT, "3.5", dusk_int(1), dusk_float(2.5));
+    EXPECT(&dusk_add, DUSK_KIND_FLOAT, "3.5", dusk_float(2.5), dusk_int(1));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "2", dusk_bool(true), dusk_bool(true));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "6", dusk_bool(true), dusk_int(5));
+    EXPECT(&dusk_add, DUSK_KIND_FLOAT, "1.5", dusk_bool(true), dusk_float(0.5));
+    EXPECT(&dusk_sub, DUSK_KIND_INT, "-2", dusk_int(5), dusk_int(7));
+    EXPECT(&dusk_sub, DUSK_KIND_FLOAT, "4.5", dusk_int(5), dusk_float(0.5));
+    EXPECT(&dusk_sub, DUSK_KIND_INT, "0", dusk_bool(true), dusk_bool(true));
+    EXPECT(&dusk_mul, DUSK_KIND_INT, "12", dusk_int(3), dusk_int(4));
+    EXPECT(&dusk_mul, DUSK_KIND_INT, "-12", dusk_int(-3), dusk_int(4));
+    EXPECT(&dusk_mul, DUSK_KIND_FLOAT, "1.0", dusk_int(2), dusk_float(0.5));
+    EXPECT(&dusk_mul, DUSK_KIND_INT, "0", dusk_bool(false), dusk_int(9));
+    EXPECT(&dusk_mul, DUSK_KIND_INT, "1000000000000", dusk_int(1000000),
            dusk_int(1000000));
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -110,12 +110,12 @@ static void test_sum(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    EXPECT(&dusk_sum, DUSK_INT, "6", TUP(dusk_int(1), dusk_int(2), dusk_int(3)));
-    EXPECT(&dusk_sum, DUSK_INT, "0", dusk_tuple_new(0));
-    EXPECT(&dusk_sum, DUSK_FLOAT, "3.5",
+    EXPECT(&dusk_sum, DUSK_KIND_INT, "6", TUP(dusk_int(1), dusk_int(2), dusk_int(3)));
+    EXPECT(&dusk_sum, DUSK_KIND_INT, "0", dusk_tuple_new(0));
+    EXPECT(&dusk_sum, DUSK_KIND_FLOAT, "3.5",
            TUP(dusk_int(1), dusk_float(0.5), dusk_int(2)));
-    EXPECT(&dusk_sum, DUSK_INT, "2", TUP(dusk_bool(true), dusk_bool(true)));
-    EXPECT(&dusk_sum, DUSK_INT, "7", TUP(dusk_int(7)));
+    EXPECT(&dusk_sum, DUSK_KIND_INT, "2", TUP(dusk_bool(true), dusk_bool(true)));
+    EXPECT(&dusk_sum, DUSK_KIND_INT, "7", TUP(dusk_int(7)));
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -123,9 +123,9 @@ static void test_identity(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    EXPECT(&dusk_identity, DUSK_STRING, "'text'", dusk_string("text"));
-    EXPECT(&dusk_identity, DUSK_NONE, "None", dusk_none());
-    EXPECT(&dusk_identity, DUSK_TUPLE, "(1, (2.5,))",
+    EXPECT(&dusk_identity, DUSK_KIND_STRING, "'text'", dusk_string("text"));
+    EXPECT(&dusk_identity, DUSK_KIND_NONE, "None", dusk_none());
+    EXPECT(&dusk_identity, DUSK_KIND_TUPLE, "(1, (2.5,))",
            TUP(dusk_int(1), TUP(dusk_float(2.5))));
     /* the result is a reference to the very input (or an equal value) */
     dusk_value *in = dusk_int(42), *out = NULL;
@@ -143,15 +143,15 @@ static void test_sleep(void **state)
     (void)state;
     long live = dusk_alloc_live();
     uint64_t t0 = now_ns();
-    EXPECT(&dusk_sleep, DUSK_STRING, "'x'", dusk_int(20), dusk_string("x"));
+    EXPECT(&dusk_sleep, DUSK_KIND_STRING, "'x'", dusk_int(20), dusk_string("x"));
     uint64_t dt = now_ns() - t0;
     assert_true(dt >= 19000000ull);
     assert_true(dt < 2000000000ull);
     t0 = now_ns();
-    EXPECT(&dusk_sleep, DUSK_NONE, "None", dusk_int(5));
+    EXPECT(&dusk_sleep, DUSK_KIND_NONE, "None", dusk_int(5));
     assert_true(now_ns() - t0 >= 4000000ull);
-    EXPECT(&dusk_sleep, DUSK_INT, "7", dusk_int(0), dusk_int(7));
-    EXPECT(&dusk_sleep, DUSK_INT, "3", dusk_float(1.5), dusk_int(3));
+    EXPECT(&dusk_sleep, DUSK_KIND_INT, "7", dusk_int(0), dusk_int(7));
+    EXPECT(&dusk_sleep, DUSK_KIND_INT, "3", dusk_float(1.5), dusk_int(3));
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -228,7 +228,7 @@ static int square_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
 {
     int64_t *calls = ud;
     (*calls)++;
-    if (nargs != 1 || dusk_value_kind(args[0]) != DUSK_INT)
+    if (nargs != 1 || dusk_value_kind(args[0]) != DUSK_KIND_INT)
         return dusk_error_set(err, DUSK_ETYPE, "square wants one int");
     int64_t v = dusk_value_int(args[0]);
     *out = dusk_int(v * v);
@@ -338,7 +338,7 @@ static void test_builtins_in_graph(void **state)
                                                            "slept"},
                                        4, &o, &out, &err), 0);
         assert_repr(out, "(2.25, 2, 4.25, 'str')");
-        assert_int_equal(dusk_value_kind(dusk_tuple_get(out, 1)), DUSK_INT);
+        assert_int_equal(dusk_value_kind(dusk_tuple_get(out, 1)), DUSK_KIND_INT);
         dusk_value_unref(out);
         out = NULL;
         assert_int_equal(dusk_get(g, "bad", &o, &out, &err), DUSK_ETYPE);

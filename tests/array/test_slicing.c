@@ -26,7 +26,7 @@
 
 /* --- helpers ------------------------------------------------------------------ */
 
-static const dusk_dtype DTYPES[] = {DUSK_F8, DUSK_F4, DUSK_I8, DUSK_I4, DUSK_U1, DUSK_BOOL_};
+static const dusk_dtype DTYPES[] = {DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_I8, DUSK_DT_I4, DUSK_DT_U1, DUSK_DT_BOOL};
 #define NDTYPES (sizeof DTYPES / sizeof DTYPES[0])
 
 /* A C-contiguous buffer of shape with distinct-ish values of dtype t. */
@@ -43,11 +43,11 @@ static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t 
         int64_t v = (int64_t)(rng_next(&s) % 2001) - 1000;
         unsigned char *p = b + i * (int64_t)es;
         switch (t) {
-        case DUSK_F8: { double x = (double)v / 8 + (double)i; memcpy(p, &x, 8); break; }
-        case DUSK_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
-        case DUSK_I8: { int64_t x = v * 1000003 + i; memcpy(p, &x, 8); break; }
-        case DUSK_I4: { int32_t x = (int32_t)(v * 7 + i); memcpy(p, &x, 4); break; }
-        case DUSK_U1: *p = (unsigned char)(v + i); break;
+        case DUSK_DT_F8: { double x = (double)v / 8 + (double)i; memcpy(p, &x, 8); break; }
+        case DUSK_DT_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
+        case DUSK_DT_I8: { int64_t x = v * 1000003 + i; memcpy(p, &x, 8); break; }
+        case DUSK_DT_I4: { int32_t x = (int32_t)(v * 7 + i); memcpy(p, &x, 4); break; }
+        case DUSK_DT_U1: *p = (unsigned char)(v + i); break;
         default: *p = (unsigned char)(v & 1); break;
         }
     }
@@ -416,7 +416,7 @@ static const dask_case CASES[] = {
 static void run_case(const dask_case *c, dusk_dtype t, int both_schedulers)
 {
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     assert_non_null(ctx);
     dusk_shape sh = {c->ndim, {0}};
     int64_t total = 1;
@@ -467,7 +467,7 @@ static void run_case(const dask_case *c, dusk_dtype t, int both_schedulers)
         free(want);
     }
     free(buf);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -475,7 +475,7 @@ static void test_dask_cases_f8(void **state)
 {
     (void)state;
     for (size_t i = 0; i < NCASES; i++)
-        run_case(&CASES[i], DUSK_F8, 1);
+        run_case(&CASES[i], DUSK_DT_F8, 1);
 }
 
 static void test_dask_cases_other_dtypes(void **state)
@@ -493,8 +493,8 @@ static void test_struct_index_and_counts(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     dusk_index a[] = {DUSK_SLICE(DUSK_NIL, 10, DUSK_NIL), DUSK_SLICE(12, 2, -2)};
     dusk_array *y = dusk_array_getitem(x, a, 2);
     assert_ok(y);
@@ -551,7 +551,7 @@ static void test_struct_index_and_counts(void **state)
     assert_int_equal(p[3], 50);
     assert_int_equal(p[4], 224);
     dusk_value_unref(v);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -560,10 +560,10 @@ static void test_chained(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     int64_t shape[2] = {37, 29};
-    unsigned char *buf = fill_buffer(DUSK_F8, 2, shape, 3);
-    dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(37, 29), "(8, 6)");
+    unsigned char *buf = fill_buffer(DUSK_DT_F8, 2, shape, 3);
+    dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(37, 29), "(8, 6)");
     dusk_array *y = dusk_array_slice(dusk_array_slice(x, "::-3, 2:"), "1:-1, [4, 0, 4]");
     dusk_array *s = dusk_array_sum(y, DUSK_ALL_AXES, false);
     dusk_value *v = compute_with(s, DUSK_SCHED_THREADS);
@@ -579,7 +579,7 @@ static void test_chained(void **state)
     assert_true(fabs(*(const double *)dusk_ndarray_data(v) - want) < 1e-6 * fabs(want) + 1e-9);
     dusk_value_unref(v);
     free(buf);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -587,8 +587,8 @@ static void test_squeeze(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_full(ctx, DUSK_SHAPE(1, 6, 1), "(1, 4, 1)", DUSK_I4, 7);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_full(ctx, DUSK_SHAPE(1, 6, 1), "(1, 4, 1)", DUSK_DT_I4, 7);
     dusk_array *a = dusk_array_squeeze(x, DUSK_ALL_AXES);
     assert_ok(a);
     assert_int_equal(dusk_array_ndim(a), 1);
@@ -601,7 +601,7 @@ static void test_squeeze(void **state)
     assert_error(dusk_array_squeeze(x, DUSK_AXIS(1)), DUSK_EINVAL, "axis 1", "length 6");
     assert_error(dusk_array_squeeze(x, DUSK_AXIS(3)), DUSK_EINVAL, "axis 3", "out of range");
     /* every axis of length 1: Dask's 'squeeze' layer gives a 0-d array */
-    dusk_array *one = dusk_full(ctx, DUSK_SHAPE(1, 1), NULL, DUSK_U1, 9);
+    dusk_array *one = dusk_full(ctx, DUSK_SHAPE(1, 1), NULL, DUSK_DT_U1, 9);
     dusk_array *z = dusk_array_squeeze(one, DUSK_ALL_AXES);
     assert_ok(z);
     assert_int_equal(dusk_array_ndim(z), 0);
@@ -615,7 +615,7 @@ static void test_squeeze(void **state)
     for (int i = 0; i < 6; i++)
         assert_int_equal(((const int32_t *)dusk_ndarray_data(v))[i], 7);
     dusk_value_unref(v);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -623,8 +623,8 @@ static void test_errors(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 12), "(5, 5)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 12), "(5, 5)", DUSK_DT_F8);
     assert_error(dusk_array_slice(x, "15"), DUSK_EINVAL, "index 15 is out of bounds for axis 0",
                  "size 15");
     assert_error(dusk_array_slice(x, ":, -13"), DUSK_EINVAL, "index -13 is out of bounds for axis 1",
@@ -663,12 +663,12 @@ static void test_errors(void **state)
     assert_ptr_equal(dusk_array_slice(e, "1"), e);
     assert_ptr_equal(dusk_array_squeeze(e, DUSK_ALL_AXES), e);
     dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_ctx_status(ctx, &err), DUSK_EINVAL);
+    assert_int_equal(dusk_array_ctx_status(ctx, &err), DUSK_EINVAL);
     assert_contains(err.msg, "index 15 is out of bounds");
     /* no array: an error (core gives its static out-of-memory array when
      * there is no context to hold the message) */
     assert_true(dusk_array_status(dusk_array_slice(NULL, "1"), NULL) != 0);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -679,13 +679,13 @@ static void test_out_of_memory(void **state)
     (void)state;
     long live = dusk_alloc_live();
     int64_t shape[2] = {12, 10};
-    unsigned char *buf = fill_buffer(DUSK_I4, 2, shape, 5);
+    unsigned char *buf = fill_buffer(DUSK_DT_I4, 2, shape, 5);
     int completed = 0;
     for (long k = 0; !completed && k < 5000; k++) {
         dusk_alloc_fail_after(k);
         unsigned long before = dusk_alloc_calls();
-        dusk_ctx *ctx = dusk_ctx_new();
-        dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_I4, DUSK_SHAPE(12, 10), "(5, 4)");
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_DT_I4, DUSK_SHAPE(12, 10), "(5, 4)");
         dusk_array *y = dusk_array_slice(x, "None, 1:, [9, 0, 3]");
         dusk_array *z = dusk_array_squeeze(dusk_array_slice(y, "..., ::-2, :"), DUSK_AXIS(0));
         dusk_options o = DUSK_OPTIONS_INIT;
@@ -701,7 +701,7 @@ static void test_out_of_memory(void **state)
             assert_true(rc != 0 || v != NULL);
         }
         dusk_value_unref(v);
-        dusk_ctx_free(ctx);
+        dusk_array_ctx_free(ctx);
         assert_int_equal(dusk_alloc_live(), live);
     }
     assert_true(completed);

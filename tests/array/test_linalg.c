@@ -32,11 +32,11 @@
 static double load_f(const unsigned char *b, dusk_dtype t, int64_t i)
 {
     switch (t) {
-    case DUSK_F8: { double v; memcpy(&v, b + i * 8, 8); return v; }
-    case DUSK_F4: { float v; memcpy(&v, b + i * 4, 4); return v; }
-    case DUSK_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
-    case DUSK_U8: { uint64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
-    case DUSK_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
+    case DUSK_DT_F8: { double v; memcpy(&v, b + i * 8, 8); return v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, b + i * 4, 4); return v; }
+    case DUSK_DT_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
+    case DUSK_DT_U8: { uint64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
+    case DUSK_DT_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
     default: return b[i];
     }
 }
@@ -55,11 +55,11 @@ static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t 
         int64_t v = (int64_t)(rng_next(&s) % 41) - 20;
         unsigned char *p = b + i * (int64_t)es;
         switch (t) {
-        case DUSK_F8: { double x = (double)v / 3; memcpy(p, &x, 8); break; }
-        case DUSK_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
-        case DUSK_I8: { int64_t x = v * 1000; memcpy(p, &x, 8); break; }
-        case DUSK_I4: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
-        case DUSK_U1: *p = (unsigned char)(v + 20); break;
+        case DUSK_DT_F8: { double x = (double)v / 3; memcpy(p, &x, 8); break; }
+        case DUSK_DT_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
+        case DUSK_DT_I8: { int64_t x = v * 1000; memcpy(p, &x, 8); break; }
+        case DUSK_DT_I4: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
+        case DUSK_DT_U1: *p = (unsigned char)(v + 20); break;
         default: *p = (unsigned char)(v & 1); break;
         }
     }
@@ -252,56 +252,56 @@ typedef struct {
  * (4, 2)): the case with those axes has Dask's answer for the same axes
  * given as positive numbers, which is numpy's. */
 static const dask_case CASES[] = {
-    {"matmul", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8, {0, 0, 0, 0, 27, 27, 0, 9, 0, 0}},
-    {"tensordot", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 1, 1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8, {27, 27, 0, 9, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,),)", DUSK_F8, {9, 9, 0, 3, 0, 0, 0, 0, 0, 0}},
-    {"dot", {1, {15}, "((5, 5, 5,),)", DUSK_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_F8}, 0, -1, {0}, {0}, "()", DUSK_F8, {3, 3, 0, 1, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {1, {15}, "((5, 5, 5,),)", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,),)", DUSK_F8, {0, 0, 0, 0, 9, 9, 0, 3, 6, 0}},
-    {"matmul", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,),)", DUSK_F8, {0, 0, 0, 0, 9, 9, 0, 3, 6, 0}},
-    {"matmul", {1, {15}, "((5, 5, 5,),)", DUSK_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_F8}, 0, -1, {0}, {0}, "()", DUSK_F8, {0, 0, 0, 0, 3, 3, 0, 1, 7, 1}},
-    {"matmul", {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8, {0, 0, 0, 0, 54, 54, 0, 18, 9, 0}},
-    {"matmul", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8, {0, 0, 0, 0, 54, 54, 0, 18, 9, 0}},
-    {"tensordot", {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 2, 0, {1, 2}, {0, 1}, "((2, 2,),)", DUSK_F8, {18, 18, 8, 2, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8}, 0, 1, {0}, {0}, "((2, 2,), (5, 5, 5,), (5, 5, 5,), (5, 5, 5,), (5, 5, 5,))", DUSK_F8, {162, 162, 0, 162, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {15, 20}, "((5, 5, 5,), (10, 10,))", DUSK_F8}, {2, {20, 15}, "((5, 15,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8, {27, 27, 0, 9, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {2, {15, 20}, "((5, 5, 5,), (10, 10,))", DUSK_F8}, {2, {20, 15}, "((5, 15,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8, {0, 0, 0, 0, 27, 27, 0, 9, 0, 0}},
-    {"matmul", {2, {15, 15}, "((5, 5, 5,), (15,))", DUSK_F8}, {2, {15, 15}, "((15,), (5, 5, 5,))", DUSK_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_F8, {0, 0, 0, 0, 9, 0, 0, 0, 9, 0}},
-    {"dot", {2, {7, 9}, "((3, 4,), (2, 2, 5,))", DUSK_I4}, {2, {9, 4}, "((4, 5,), (3, 1,))", DUSK_U1}, 0, -1, {0}, {0}, "((3, 4,), (3, 1,))", DUSK_I8, {12, 12, 0, 4, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {2, {7, 9}, "((3, 4,), (2, 2, 5,))", DUSK_BOOL_}, {2, {9, 4}, "((4, 5,), (3, 1,))", DUSK_BOOL_}, 0, -1, {0}, {0}, "((3, 4,), (3, 1,))", DUSK_I8, {0, 0, 0, 0, 12, 12, 0, 4, 0, 0}},
-    {"matmul", {4, {2, 1, 3, 4}, "((1, 1,), (1,), (2, 1,), (4,))", DUSK_F4}, {3, {3, 4, 2}, "((1, 2,), (2, 2,), (2,))", DUSK_F4}, 0, -1, {0}, {0}, "((1, 1,), (1, 2,), (2, 1,), (2,))", DUSK_F4, {0, 0, 0, 0, 16, 16, 0, 8, 4, 0}},
-    {"tensordot", {3, {3, 4, 5}, "((1, 2,), (4,), (2, 3,))", DUSK_I8}, {3, {5, 3, 2}, "((3, 2,), (3,), (1, 1,))", DUSK_I8}, 2, 0, {2, 0}, {0, 1}, "((4,), (1, 1,))", DUSK_I8, {12, 12, 4, 2, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {3, {3, 4, 5}, "((1, 2,), (4,), (2, 3,))", DUSK_F4}, {3, {5, 3, 2}, "((3, 2,), (3,), (1, 1,))", DUSK_F8}, 2, 0, {-1, -3}, {0, -2}, "((4,), (1, 1,))", DUSK_F8, {12, 12, 4, 2, 0, 0, 0, 0, 0, 0}},
-    {"dot", {3, {6, 5, 4}, "((2, 4,), (5,), (1, 3,))", DUSK_F8}, {3, {3, 4, 2}, "((3,), (2, 2,), (2,))", DUSK_I4}, 0, -1, {0}, {0}, "((2, 4,), (5,), (3,), (2,))", DUSK_F8, {6, 6, 0, 2, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {2, {3, 6}, "((3,), (1, 4, 1,))", DUSK_BOOL_}, {3, {3, 6, 6}, "((1, 1, 1,), (3, 2, 1,), (4, 1, 1,))", DUSK_F8}, 2, 1, {0}, {0}, "((4, 1, 1,),)", DUSK_F8, {36, 36, 12, 3, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {1, {3}, "((1, 1, 1,),)", DUSK_F4}, {2, {4, 2}, "((2, 1, 1,), (1, 1,))", DUSK_F4}, 0, 1, {0}, {0}, "((1, 1, 1,), (2, 1, 1,), (1, 1,))", DUSK_F4, {18, 18, 0, 18, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {5, 5}, "((2, 1, 1, 1,), (3, 1, 1,))", DUSK_I4}, {1, {5}, "((2, 1, 2,),)", DUSK_F8}, 0, -1, {0}, {0}, "((2, 1, 1, 1,),)", DUSK_F8, {16, 16, 0, 4, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {1, {1}, "((1,),)", DUSK_I8}, {2, {1, 6}, "((1,), (3, 1, 2,))", DUSK_I4}, 0, -1, {0}, {0}, "((3, 1, 2,),)", DUSK_I8, {0, 0, 0, 0, 3, 0, 0, 0, 7, 0}},
-    {"tensordot", {1, {3}, "((2, 1,),)", DUSK_F8}, {1, {6}, "((5, 1,),)", DUSK_I8}, 0, 1, {0}, {0}, "((2, 1,), (5, 1,))", DUSK_F8, {4, 4, 0, 4, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {2, {1, 8}, "((1,), (2, 4, 2,))", DUSK_U1}, {2, {8, 1}, "((3, 5,), (1,))", DUSK_I4}, 0, -1, {0}, {0}, "((1,), (1,))", DUSK_I8, {0, 0, 0, 0, 4, 4, 0, 1, 0, 0}},
-    {"dot", {2, {4, 6}, "((1, 1, 2,), (5, 1,))", DUSK_F4}, {1, {6}, "((3, 2, 1,),)", DUSK_I8}, 0, -1, {0}, {0}, "((1, 1, 2,),)", DUSK_F8, {9, 9, 0, 3, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {2, {2, 1}, "((1, 1,), (1,))", DUSK_F4}, {2, {2, 1}, "((1, 1,), (1,))", DUSK_F8}, 2, 1, {0}, {0}, "()", DUSK_F8, {2, 2, 0, 1, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {6, 6}, "((2, 1, 3,), (1, 4, 1,))", DUSK_F4}, {2, {6, 4}, "((2, 2, 2,), (1, 1, 2,))", DUSK_I8}, 0, -1, {0}, {0}, "((2, 1, 3,), (1, 1, 2,))", DUSK_F8, {45, 45, 18, 9, 0, 0, 0, 0, 0, 0}},
-    {"dot", {3, {2, 4, 1}, "((1, 1,), (4,), (1,))", DUSK_I4}, {2, {1, 5}, "((1,), (3, 2,))", DUSK_I4}, 0, -1, {0}, {0}, "((1, 1,), (4,), (3, 2,))", DUSK_I8, {4, 4, 0, 4, 0, 0, 0, 0, 0, 0}},
-    {"dot", {3, {2, 6, 2}, "((2,), (2, 1, 2, 1,), (2,))", DUSK_F8}, {2, {2, 4}, "((2,), (1, 2, 1,))", DUSK_U1}, 0, -1, {0}, {0}, "((2,), (2, 1, 2, 1,), (1, 2, 1,))", DUSK_F8, {12, 12, 0, 12, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {3, {4, 3, 6}, "((3, 1,), (3,), (2, 1, 2, 1,))", DUSK_I8}, {2, {3, 6}, "((3,), (3, 2, 1,))", DUSK_U1}, 2, 1, {0}, {0}, "((3, 1,),)", DUSK_I8, {8, 8, 4, 2, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {3, {3, 3, 6}, "((2, 1,), (1, 2,), (3, 2, 1,))", DUSK_U1}, {2, {6, 6}, "((2, 2, 2,), (4, 2,))", DUSK_BOOL_}, 1, 1, {0}, {0}, "((2, 1,), (1, 2,), (4, 2,))", DUSK_U8, {40, 40, 16, 8, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {7, 7}, "((5, 2,), (3, 3, 1,))", DUSK_F4}, {2, {7, 5}, "((2, 5,), (4, 1,))", DUSK_F4}, 0, -1, {0}, {0}, "((5, 2,), (4, 1,))", DUSK_F4, {16, 16, 0, 4, 0, 0, 0, 0, 0, 0}},
-    {"tensordot", {1, {6}, "((1, 2, 1, 2,),)", DUSK_F4}, {3, {4, 2, 2}, "((4,), (1, 1,), (2,))", DUSK_I4}, 0, 1, {0}, {0}, "((1, 2, 1, 2,), (4,), (1, 1,), (2,))", DUSK_F8, {8, 8, 0, 8, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {2, {7, 2}, "((1, 3, 2, 1,), (2,))", DUSK_F8}, {2, {2, 4}, "((2,), (1, 3,))", DUSK_U1}, 0, -1, {0}, {0}, "((1, 3, 2, 1,), (1, 3,))", DUSK_F8, {0, 0, 0, 0, 8, 0, 0, 0, 8, 0}},
-    {"matmul", {2, {2, 5}, "((2,), (2, 2, 1,))", DUSK_U1}, {2, {5, 9}, "((5,), (3, 4, 1, 1,))", DUSK_U1}, 0, -1, {0}, {0}, "((2,), (3, 4, 1, 1,))", DUSK_U8, {0, 0, 0, 0, 12, 12, 0, 4, 0, 0}},
-    {"matmul", {1, {4}, "((1, 2, 1,),)", DUSK_I8}, {2, {4, 3}, "((2, 2,), (3,))", DUSK_U1}, 0, -1, {0}, {0}, "((3,),)", DUSK_I8, {0, 0, 0, 0, 4, 4, 0, 1, 4, 0}},
-    {"matmul", {3, {2, 7, 7}, "((2,), (2, 5,), (5, 2,))", DUSK_BOOL_}, {2, {7, 4}, "((3, 4,), (3, 1,))", DUSK_F8}, 0, -1, {0}, {0}, "((2,), (2, 5,), (3, 1,))", DUSK_F8, {0, 0, 0, 0, 12, 12, 0, 4, 4, 0}},
-    {"matmul", {2, {5, 8}, "((5,), (4, 2, 2,))", DUSK_F8}, {3, {1, 8, 5}, "((1,), (4, 1, 2, 1,), (2, 2, 1,))", DUSK_F4}, 0, -1, {0}, {0}, "((1,), (5,), (2, 2, 1,))", DUSK_F8, {0, 0, 0, 0, 15, 15, 6, 3, 3, 0}},
-    {"matmul", {2, {5, 3}, "((5,), (3,))", DUSK_U1}, {3, {3, 3, 5}, "((3,), (1, 1, 1,), (3, 2,))", DUSK_U1}, 0, -1, {0}, {0}, "((3,), (5,), (3, 2,))", DUSK_U8, {0, 0, 0, 0, 6, 6, 0, 2, 1, 0}},
-    {"tensordot", {2, {3, 6}, "((2, 1,), (3, 3,))", DUSK_BOOL_}, {3, {3, 6, 1}, "((3,), (2, 1, 1, 2,), (1,))", DUSK_BOOL_}, 2, 1, {0}, {0}, "((1,),)", DUSK_I8, {8, 8, 2, 1, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {4, 9}, "((4,), (5, 4,))", DUSK_I4}, {1, {9}, "((4, 4, 1,),)", DUSK_I8}, 0, -1, {0}, {0}, "((4,),)", DUSK_I8, {4, 4, 0, 1, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {3, {3, 2, 5}, "((2, 1,), (1, 1,), (5,))", DUSK_I4}, {2, {5, 1}, "((3, 1, 1,), (1,))", DUSK_F8}, 0, -1, {0}, {0}, "((2, 1,), (1, 1,), (1,))", DUSK_F8, {0, 0, 0, 0, 12, 12, 0, 4, 3, 0}},
-    {"tensordot", {1, {1}, "((1,),)", DUSK_BOOL_}, {2, {6, 1}, "((4, 1, 1,), (1,))", DUSK_F8}, 0, 1, {0}, {0}, "((1,), (4, 1, 1,), (1,))", DUSK_F8, {3, 3, 0, 3, 0, 0, 0, 0, 0, 0}},
-    {"dot", {2, {6, 2}, "((1, 2, 2, 1,), (1, 1,))", DUSK_U1}, {2, {2, 7}, "((1, 1,), (2, 1, 2, 1, 1,))", DUSK_BOOL_}, 0, -1, {0}, {0}, "((1, 2, 2, 1,), (2, 1, 2, 1, 1,))", DUSK_U8, {40, 40, 0, 20, 0, 0, 0, 0, 0, 0}},
-    {"matmul", {1, {5}, "((1, 4,),)", DUSK_F8}, {3, {1, 5, 1}, "((1,), (5,), (1,))", DUSK_I4}, 0, -1, {0}, {0}, "((1,), (1,))", DUSK_F8, {0, 0, 0, 0, 2, 2, 0, 1, 5, 0}},
-    {"matmul", {2, {6, 1}, "((5, 1,), (1,))", DUSK_I8}, {2, {1, 3}, "((1,), (3,))", DUSK_F4}, 0, -1, {0}, {0}, "((5, 1,), (3,))", DUSK_F8, {0, 0, 0, 0, 2, 0, 0, 0, 2, 0}},
-    {"matmul", {2, {5, 9}, "((4, 1,), (2, 2, 1, 3, 1,))", DUSK_U1}, {2, {9, 3}, "((1, 1, 1, 5, 1,), (1, 2,))", DUSK_I4}, 0, -1, {0}, {0}, "((4, 1,), (1, 2,))", DUSK_I8, {0, 0, 0, 0, 28, 28, 8, 4, 0, 0}},
-    {"matmul", {1, {2}, "((2,),)", DUSK_BOOL_}, {3, {1, 2, 9}, "((1,), (1, 1,), (4, 2, 1, 2,))", DUSK_I8}, 0, -1, {0}, {0}, "((1,), (4, 2, 1, 2,))", DUSK_I8, {0, 0, 0, 0, 8, 8, 0, 4, 6, 0}},
+    {"matmul", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {0, 0, 0, 0, 27, 27, 0, 9, 0, 0}},
+    {"tensordot", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 1, 1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {27, 27, 0, 9, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,),)", DUSK_DT_F8, {9, 9, 0, 3, 0, 0, 0, 0, 0, 0}},
+    {"dot", {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, 0, -1, {0}, {0}, "()", DUSK_DT_F8, {3, 3, 0, 1, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,),)", DUSK_DT_F8, {0, 0, 0, 0, 9, 9, 0, 3, 6, 0}},
+    {"matmul", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,),)", DUSK_DT_F8, {0, 0, 0, 0, 9, 9, 0, 3, 6, 0}},
+    {"matmul", {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, {1, {15}, "((5, 5, 5,),)", DUSK_DT_F8}, 0, -1, {0}, {0}, "()", DUSK_DT_F8, {0, 0, 0, 0, 3, 3, 0, 1, 7, 1}},
+    {"matmul", {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {0, 0, 0, 0, 54, 54, 0, 18, 9, 0}},
+    {"matmul", {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {0, 0, 0, 0, 54, 54, 0, 18, 9, 0}},
+    {"tensordot", {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 2, 0, {1, 2}, {0, 1}, "((2, 2,),)", DUSK_DT_F8, {18, 18, 8, 2, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {3, {4, 15, 15}, "((2, 2,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, {2, {15, 15}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8}, 0, 1, {0}, {0}, "((2, 2,), (5, 5, 5,), (5, 5, 5,), (5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {162, 162, 0, 162, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {15, 20}, "((5, 5, 5,), (10, 10,))", DUSK_DT_F8}, {2, {20, 15}, "((5, 15,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {27, 27, 0, 9, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {2, {15, 20}, "((5, 5, 5,), (10, 10,))", DUSK_DT_F8}, {2, {20, 15}, "((5, 15,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {0, 0, 0, 0, 27, 27, 0, 9, 0, 0}},
+    {"matmul", {2, {15, 15}, "((5, 5, 5,), (15,))", DUSK_DT_F8}, {2, {15, 15}, "((15,), (5, 5, 5,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((5, 5, 5,), (5, 5, 5,))", DUSK_DT_F8, {0, 0, 0, 0, 9, 0, 0, 0, 9, 0}},
+    {"dot", {2, {7, 9}, "((3, 4,), (2, 2, 5,))", DUSK_DT_I4}, {2, {9, 4}, "((4, 5,), (3, 1,))", DUSK_DT_U1}, 0, -1, {0}, {0}, "((3, 4,), (3, 1,))", DUSK_DT_I8, {12, 12, 0, 4, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {2, {7, 9}, "((3, 4,), (2, 2, 5,))", DUSK_DT_BOOL}, {2, {9, 4}, "((4, 5,), (3, 1,))", DUSK_DT_BOOL}, 0, -1, {0}, {0}, "((3, 4,), (3, 1,))", DUSK_DT_I8, {0, 0, 0, 0, 12, 12, 0, 4, 0, 0}},
+    {"matmul", {4, {2, 1, 3, 4}, "((1, 1,), (1,), (2, 1,), (4,))", DUSK_DT_F4}, {3, {3, 4, 2}, "((1, 2,), (2, 2,), (2,))", DUSK_DT_F4}, 0, -1, {0}, {0}, "((1, 1,), (1, 2,), (2, 1,), (2,))", DUSK_DT_F4, {0, 0, 0, 0, 16, 16, 0, 8, 4, 0}},
+    {"tensordot", {3, {3, 4, 5}, "((1, 2,), (4,), (2, 3,))", DUSK_DT_I8}, {3, {5, 3, 2}, "((3, 2,), (3,), (1, 1,))", DUSK_DT_I8}, 2, 0, {2, 0}, {0, 1}, "((4,), (1, 1,))", DUSK_DT_I8, {12, 12, 4, 2, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {3, {3, 4, 5}, "((1, 2,), (4,), (2, 3,))", DUSK_DT_F4}, {3, {5, 3, 2}, "((3, 2,), (3,), (1, 1,))", DUSK_DT_F8}, 2, 0, {-1, -3}, {0, -2}, "((4,), (1, 1,))", DUSK_DT_F8, {12, 12, 4, 2, 0, 0, 0, 0, 0, 0}},
+    {"dot", {3, {6, 5, 4}, "((2, 4,), (5,), (1, 3,))", DUSK_DT_F8}, {3, {3, 4, 2}, "((3,), (2, 2,), (2,))", DUSK_DT_I4}, 0, -1, {0}, {0}, "((2, 4,), (5,), (3,), (2,))", DUSK_DT_F8, {6, 6, 0, 2, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {2, {3, 6}, "((3,), (1, 4, 1,))", DUSK_DT_BOOL}, {3, {3, 6, 6}, "((1, 1, 1,), (3, 2, 1,), (4, 1, 1,))", DUSK_DT_F8}, 2, 1, {0}, {0}, "((4, 1, 1,),)", DUSK_DT_F8, {36, 36, 12, 3, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {1, {3}, "((1, 1, 1,),)", DUSK_DT_F4}, {2, {4, 2}, "((2, 1, 1,), (1, 1,))", DUSK_DT_F4}, 0, 1, {0}, {0}, "((1, 1, 1,), (2, 1, 1,), (1, 1,))", DUSK_DT_F4, {18, 18, 0, 18, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {5, 5}, "((2, 1, 1, 1,), (3, 1, 1,))", DUSK_DT_I4}, {1, {5}, "((2, 1, 2,),)", DUSK_DT_F8}, 0, -1, {0}, {0}, "((2, 1, 1, 1,),)", DUSK_DT_F8, {16, 16, 0, 4, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {1, {1}, "((1,),)", DUSK_DT_I8}, {2, {1, 6}, "((1,), (3, 1, 2,))", DUSK_DT_I4}, 0, -1, {0}, {0}, "((3, 1, 2,),)", DUSK_DT_I8, {0, 0, 0, 0, 3, 0, 0, 0, 7, 0}},
+    {"tensordot", {1, {3}, "((2, 1,),)", DUSK_DT_F8}, {1, {6}, "((5, 1,),)", DUSK_DT_I8}, 0, 1, {0}, {0}, "((2, 1,), (5, 1,))", DUSK_DT_F8, {4, 4, 0, 4, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {2, {1, 8}, "((1,), (2, 4, 2,))", DUSK_DT_U1}, {2, {8, 1}, "((3, 5,), (1,))", DUSK_DT_I4}, 0, -1, {0}, {0}, "((1,), (1,))", DUSK_DT_I8, {0, 0, 0, 0, 4, 4, 0, 1, 0, 0}},
+    {"dot", {2, {4, 6}, "((1, 1, 2,), (5, 1,))", DUSK_DT_F4}, {1, {6}, "((3, 2, 1,),)", DUSK_DT_I8}, 0, -1, {0}, {0}, "((1, 1, 2,),)", DUSK_DT_F8, {9, 9, 0, 3, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {2, {2, 1}, "((1, 1,), (1,))", DUSK_DT_F4}, {2, {2, 1}, "((1, 1,), (1,))", DUSK_DT_F8}, 2, 1, {0}, {0}, "()", DUSK_DT_F8, {2, 2, 0, 1, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {6, 6}, "((2, 1, 3,), (1, 4, 1,))", DUSK_DT_F4}, {2, {6, 4}, "((2, 2, 2,), (1, 1, 2,))", DUSK_DT_I8}, 0, -1, {0}, {0}, "((2, 1, 3,), (1, 1, 2,))", DUSK_DT_F8, {45, 45, 18, 9, 0, 0, 0, 0, 0, 0}},
+    {"dot", {3, {2, 4, 1}, "((1, 1,), (4,), (1,))", DUSK_DT_I4}, {2, {1, 5}, "((1,), (3, 2,))", DUSK_DT_I4}, 0, -1, {0}, {0}, "((1, 1,), (4,), (3, 2,))", DUSK_DT_I8, {4, 4, 0, 4, 0, 0, 0, 0, 0, 0}},
+    {"dot", {3, {2, 6, 2}, "((2,), (2, 1, 2, 1,), (2,))", DUSK_DT_F8}, {2, {2, 4}, "((2,), (1, 2, 1,))", DUSK_DT_U1}, 0, -1, {0}, {0}, "((2,), (2, 1, 2, 1,), (1, 2, 1,))", DUSK_DT_F8, {12, 12, 0, 12, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {3, {4, 3, 6}, "((3, 1,), (3,), (2, 1, 2, 1,))", DUSK_DT_I8}, {2, {3, 6}, "((3,), (3, 2, 1,))", DUSK_DT_U1}, 2, 1, {0}, {0}, "((3, 1,),)", DUSK_DT_I8, {8, 8, 4, 2, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {3, {3, 3, 6}, "((2, 1,), (1, 2,), (3, 2, 1,))", DUSK_DT_U1}, {2, {6, 6}, "((2, 2, 2,), (4, 2,))", DUSK_DT_BOOL}, 1, 1, {0}, {0}, "((2, 1,), (1, 2,), (4, 2,))", DUSK_DT_U8, {40, 40, 16, 8, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {7, 7}, "((5, 2,), (3, 3, 1,))", DUSK_DT_F4}, {2, {7, 5}, "((2, 5,), (4, 1,))", DUSK_DT_F4}, 0, -1, {0}, {0}, "((5, 2,), (4, 1,))", DUSK_DT_F4, {16, 16, 0, 4, 0, 0, 0, 0, 0, 0}},
+    {"tensordot", {1, {6}, "((1, 2, 1, 2,),)", DUSK_DT_F4}, {3, {4, 2, 2}, "((4,), (1, 1,), (2,))", DUSK_DT_I4}, 0, 1, {0}, {0}, "((1, 2, 1, 2,), (4,), (1, 1,), (2,))", DUSK_DT_F8, {8, 8, 0, 8, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {2, {7, 2}, "((1, 3, 2, 1,), (2,))", DUSK_DT_F8}, {2, {2, 4}, "((2,), (1, 3,))", DUSK_DT_U1}, 0, -1, {0}, {0}, "((1, 3, 2, 1,), (1, 3,))", DUSK_DT_F8, {0, 0, 0, 0, 8, 0, 0, 0, 8, 0}},
+    {"matmul", {2, {2, 5}, "((2,), (2, 2, 1,))", DUSK_DT_U1}, {2, {5, 9}, "((5,), (3, 4, 1, 1,))", DUSK_DT_U1}, 0, -1, {0}, {0}, "((2,), (3, 4, 1, 1,))", DUSK_DT_U8, {0, 0, 0, 0, 12, 12, 0, 4, 0, 0}},
+    {"matmul", {1, {4}, "((1, 2, 1,),)", DUSK_DT_I8}, {2, {4, 3}, "((2, 2,), (3,))", DUSK_DT_U1}, 0, -1, {0}, {0}, "((3,),)", DUSK_DT_I8, {0, 0, 0, 0, 4, 4, 0, 1, 4, 0}},
+    {"matmul", {3, {2, 7, 7}, "((2,), (2, 5,), (5, 2,))", DUSK_DT_BOOL}, {2, {7, 4}, "((3, 4,), (3, 1,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((2,), (2, 5,), (3, 1,))", DUSK_DT_F8, {0, 0, 0, 0, 12, 12, 0, 4, 4, 0}},
+    {"matmul", {2, {5, 8}, "((5,), (4, 2, 2,))", DUSK_DT_F8}, {3, {1, 8, 5}, "((1,), (4, 1, 2, 1,), (2, 2, 1,))", DUSK_DT_F4}, 0, -1, {0}, {0}, "((1,), (5,), (2, 2, 1,))", DUSK_DT_F8, {0, 0, 0, 0, 15, 15, 6, 3, 3, 0}},
+    {"matmul", {2, {5, 3}, "((5,), (3,))", DUSK_DT_U1}, {3, {3, 3, 5}, "((3,), (1, 1, 1,), (3, 2,))", DUSK_DT_U1}, 0, -1, {0}, {0}, "((3,), (5,), (3, 2,))", DUSK_DT_U8, {0, 0, 0, 0, 6, 6, 0, 2, 1, 0}},
+    {"tensordot", {2, {3, 6}, "((2, 1,), (3, 3,))", DUSK_DT_BOOL}, {3, {3, 6, 1}, "((3,), (2, 1, 1, 2,), (1,))", DUSK_DT_BOOL}, 2, 1, {0}, {0}, "((1,),)", DUSK_DT_I8, {8, 8, 2, 1, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {4, 9}, "((4,), (5, 4,))", DUSK_DT_I4}, {1, {9}, "((4, 4, 1,),)", DUSK_DT_I8}, 0, -1, {0}, {0}, "((4,),)", DUSK_DT_I8, {4, 4, 0, 1, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {3, {3, 2, 5}, "((2, 1,), (1, 1,), (5,))", DUSK_DT_I4}, {2, {5, 1}, "((3, 1, 1,), (1,))", DUSK_DT_F8}, 0, -1, {0}, {0}, "((2, 1,), (1, 1,), (1,))", DUSK_DT_F8, {0, 0, 0, 0, 12, 12, 0, 4, 3, 0}},
+    {"tensordot", {1, {1}, "((1,),)", DUSK_DT_BOOL}, {2, {6, 1}, "((4, 1, 1,), (1,))", DUSK_DT_F8}, 0, 1, {0}, {0}, "((1,), (4, 1, 1,), (1,))", DUSK_DT_F8, {3, 3, 0, 3, 0, 0, 0, 0, 0, 0}},
+    {"dot", {2, {6, 2}, "((1, 2, 2, 1,), (1, 1,))", DUSK_DT_U1}, {2, {2, 7}, "((1, 1,), (2, 1, 2, 1, 1,))", DUSK_DT_BOOL}, 0, -1, {0}, {0}, "((1, 2, 2, 1,), (2, 1, 2, 1, 1,))", DUSK_DT_U8, {40, 40, 0, 20, 0, 0, 0, 0, 0, 0}},
+    {"matmul", {1, {5}, "((1, 4,),)", DUSK_DT_F8}, {3, {1, 5, 1}, "((1,), (5,), (1,))", DUSK_DT_I4}, 0, -1, {0}, {0}, "((1,), (1,))", DUSK_DT_F8, {0, 0, 0, 0, 2, 2, 0, 1, 5, 0}},
+    {"matmul", {2, {6, 1}, "((5, 1,), (1,))", DUSK_DT_I8}, {2, {1, 3}, "((1,), (3,))", DUSK_DT_F4}, 0, -1, {0}, {0}, "((5, 1,), (3,))", DUSK_DT_F8, {0, 0, 0, 0, 2, 0, 0, 0, 2, 0}},
+    {"matmul", {2, {5, 9}, "((4, 1,), (2, 2, 1, 3, 1,))", DUSK_DT_U1}, {2, {9, 3}, "((1, 1, 1, 5, 1,), (1, 2,))", DUSK_DT_I4}, 0, -1, {0}, {0}, "((4, 1,), (1, 2,))", DUSK_DT_I8, {0, 0, 0, 0, 28, 28, 8, 4, 0, 0}},
+    {"matmul", {1, {2}, "((2,),)", DUSK_DT_BOOL}, {3, {1, 2, 9}, "((1,), (1, 1,), (4, 2, 1, 2,))", DUSK_DT_I8}, 0, -1, {0}, {0}, "((1,), (4, 2, 1, 2,))", DUSK_DT_I8, {0, 0, 0, 0, 8, 8, 0, 4, 6, 0}},
 };
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
@@ -316,7 +316,7 @@ static void check_values(const dusk_value *v, const ref_out *r, dusk_dtype t, co
     const unsigned char *p = dusk_ndarray_data(v);
     for (int64_t i = 0; i < n; i++) {
         double got = load_f(p, t, i), want = r->val[i];
-        double tol = t == DUSK_F4 ? 1e-5 * r->mag[i] + 1e-6 : t == DUSK_F8 ? 1e-12 * r->mag[i] : 0;
+        double tol = t == DUSK_DT_F4 ? 1e-5 * r->mag[i] + 1e-6 : t == DUSK_DT_F8 ? 1e-12 * r->mag[i] : 0;
         if (fabs(got - want) > tol)
             fail_msg("%s: element %" PRId64 " is %.17g, want %.17g", what, i, got, want);
     }
@@ -335,7 +335,7 @@ static dusk_array *build(const dask_case *c, dusk_array *a, dusk_array *b)
 static void run_case(const dask_case *c, size_t no)
 {
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     const arr_spec *s[2] = {&c->a, &c->b};
     unsigned char *buf[2];
     dusk_array *in[2];
@@ -389,7 +389,7 @@ static void run_case(const dask_case *c, size_t no)
     free(r.mag);
     free(buf[0]);
     free(buf[1]);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -405,8 +405,8 @@ static void test_brief_graphs(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     dusk_array *r = dusk_array_dot(x, dusk_array_binop_scalar(DUSK_OP_ADD,
                                                               dusk_array_transpose(x, NULL), 1,
                                                               false));
@@ -437,7 +437,7 @@ static void test_brief_graphs(void **state)
     assert_string_equal(li[3].deps[0], li[2].name);
     assert_string_equal(li[2].deps[0], li[1].name);
     /* a tree of partial sums when the inner axis has many blocks */
-    dusk_array *w = dusk_ones(ctx, DUSK_SHAPE(4, 40), "(4, 2)", DUSK_F4);
+    dusk_array *w = dusk_ones(ctx, DUSK_SHAPE(4, 40), "(4, 2)", DUSK_DT_F4);
     dusk_array *p = dusk_array_matmul(w, dusk_array_transpose(w, NULL));
     assert_int_equal(count_op(p, "matmul"), 20);
     assert_int_equal(count_op(p, "chunk_sum"), 20);
@@ -447,7 +447,7 @@ static void test_brief_graphs(void **state)
     for (int64_t i = 0; i < 16; i++)
         assert_true(((const float *)dusk_ndarray_data(v))[i] == 40.0f);
     dusk_value_unref(v);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -457,10 +457,10 @@ static void test_block_layouts(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     int64_t shape[2] = {6, 5};
     for (int t = 0; t < 2; t++) {
-        dusk_dtype dt = t ? DUSK_F4 : DUSK_F8;
+        dusk_dtype dt = t ? DUSK_DT_F4 : DUSK_DT_F8;
         unsigned char *buf = fill_buffer(dt, 2, shape, 9 + (uint64_t)t);
         dusk_array *a = dusk_from_buffer(ctx, buf, dt, DUSK_SHAPE(6, 5), "(4, 3)");
         arr_spec sa = {2, {6, 5}, NULL, dt};
@@ -491,7 +491,7 @@ static void test_block_layouts(void **state)
         dusk_value_unref(v);
         free(buf);
     }
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -499,11 +499,11 @@ static void test_errors(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_ctx *ctx = dusk_ctx_new(), *other = dusk_ctx_new();
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 10), "(5, 5)", DUSK_F8);
-    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(15, 10), "(5, 5)", DUSK_F8);
-    dusk_array *s = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_F8);
-    dusk_array *o = dusk_ones(other, DUSK_SHAPE(10, 4), NULL, DUSK_F8);
+    dusk_array_ctx *ctx = dusk_array_ctx_new(), *other = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 10), "(5, 5)", DUSK_DT_F8);
+    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(15, 10), "(5, 5)", DUSK_DT_F8);
+    dusk_array *s = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8);
+    dusk_array *o = dusk_ones(other, DUSK_SHAPE(10, 4), NULL, DUSK_DT_F8);
     dusk_array *bad = dusk_array_slice(x, "99");
     /* mismatched inner dimensions, found before any task runs */
     assert_error(dusk_array_dot(x, y), DUSK_EINVAL, "a's last axis has length 10",
@@ -525,8 +525,8 @@ static void test_errors(void **state)
                  NULL);
     assert_error(dusk_array_dot(s, x), DUSK_EINVAL, "at least one dimension", NULL);
     assert_error(dusk_array_matmul(x, s), DUSK_EINVAL, "0-d", NULL);
-    dusk_array *st1 = dusk_ones(ctx, DUSK_SHAPE(3, 4, 5), NULL, DUSK_F8);
-    dusk_array *st2 = dusk_ones(ctx, DUSK_SHAPE(2, 5, 4), NULL, DUSK_F8);
+    dusk_array *st1 = dusk_ones(ctx, DUSK_SHAPE(3, 4, 5), NULL, DUSK_DT_F8);
+    dusk_array *st2 = dusk_ones(ctx, DUSK_SHAPE(2, 5, 4), NULL, DUSK_DT_F8);
     assert_error(dusk_array_matmul(st1, st2), DUSK_EINVAL, "do not broadcast", "3 vs 2");
     assert_error(dusk_array_dot(x, o), DUSK_EINVAL, "different contexts", NULL);
     assert_error(dusk_array_matmul(x, o), DUSK_EINVAL, "different contexts", NULL);
@@ -539,15 +539,15 @@ static void test_errors(void **state)
     dusk_shape big = {20, {0}};
     for (int d = 0; d < 20; d++)
         big.v[d] = 1;
-    dusk_array *b20 = dusk_ones(ctx, big, NULL, DUSK_F8);
+    dusk_array *b20 = dusk_ones(ctx, big, NULL, DUSK_DT_F8);
     assert_error(dusk_tensordot(b20, b20, NULL, NULL, 0), DUSK_EINVAL, "40 dimensions",
                  "at most 32");
     /* the graph of a good product built after errors is still fine */
     dusk_value *v = compute_with(dusk_array_dot(dusk_array_transpose(x, NULL), y), DUSK_SCHED_SYNC);
     assert_true(((const double *)dusk_ndarray_data(v))[0] == 15.0);
     dusk_value_unref(v);
-    dusk_ctx_free(ctx);
-    dusk_ctx_free(other);
+    dusk_array_ctx_free(ctx);
+    dusk_array_ctx_free(other);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -559,10 +559,10 @@ static void test_out_of_memory(void **state)
     for (long k = 0; !completed && k < 20000; k++) {
         dusk_alloc_fail_after(k);
         unsigned long before = dusk_alloc_calls();
-        dusk_ctx *ctx = dusk_ctx_new();
-        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4, 6), "(2, 3)", DUSK_F8);
-        dusk_array *b = dusk_full(ctx, DUSK_SHAPE(6, 3), "(2, 3)", DUSK_I4, 2);
-        dusk_array *v1 = dusk_full(ctx, DUSK_SHAPE(6), "4", DUSK_I8, 3);
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4, 6), "(2, 3)", DUSK_DT_F8);
+        dusk_array *b = dusk_full(ctx, DUSK_SHAPE(6, 3), "(2, 3)", DUSK_DT_I4, 2);
+        dusk_array *v1 = dusk_full(ctx, DUSK_SHAPE(6), "4", DUSK_DT_I8, 3);
         dusk_array *p = dusk_array_matmul(a, b);                 /* rechunks b */
         dusk_array *q = dusk_array_dot(a, v1);
         dusk_array *r = dusk_array_matmul(v1, dusk_array_transpose(a, NULL));
@@ -580,7 +580,7 @@ static void test_out_of_memory(void **state)
             assert_true(d[0] == 36.0 && d[4] == 36.0);
         }
         dusk_value_unref(v);
-        dusk_ctx_free(ctx);
+        dusk_array_ctx_free(ctx);
         assert_int_equal(dusk_alloc_live(), live);
     }
     assert_true(completed);

@@ -33,8 +33,8 @@
 /* --- fixtures ------------------------------------------------------------ */
 
 static char g_tmp[512];       /* the scratch directory of this run */
-static dusk_ctx *ctx;         /* the current test's context */
-static dusk_ctx *ctx2;        /* a second one, for tests that need it */
+static dusk_array_ctx *ctx;         /* the current test's context */
+static dusk_array_ctx *ctx2;        /* a second one, for tests that need it */
 static long live0;            /* dusk_alloc_live() before it */
 static unsigned long ncompute; /* alternates schedulers */
 
@@ -62,7 +62,7 @@ static int setup(void **state)
     (void)state;
     dusk_alloc_fail_after(-1);
     live0 = dusk_alloc_live();
-    ctx = dusk_ctx_new();
+    ctx = dusk_array_ctx_new();
     return ctx ? 0 : -1;
 }
 
@@ -71,8 +71,8 @@ static int teardown(void **state)
     (void)state;
     dusk_alloc_fail_after(-1);
     release_all();
-    dusk_ctx_free(ctx);
-    dusk_ctx_free(ctx2);
+    dusk_array_ctx_free(ctx);
+    dusk_array_ctx_free(ctx2);
     ctx = ctx2 = NULL;
     /* empty the scratch directory now: a run that a sanitizer stops
      * leaves at most one test's files behind */
@@ -81,7 +81,7 @@ static int teardown(void **state)
         return -1;
     long live = dusk_alloc_live();
     if (live != live0) {
-        fprintf(stderr, "leak: dusk_alloc_live() is %ld after dusk_ctx_free, was %ld\n", live,
+        fprintf(stderr, "leak: dusk_alloc_live() is %ld after dusk_array_ctx_free, was %ld\n", live,
                 live0);
         return -1;
     }
@@ -142,23 +142,23 @@ static void check_values(const void *got, const void *want, dusk_dtype t, int64_
 
 /* Tolerances for a float result: computed in double and rounded (f8:
  * a few ulps; f4: NumPy computes in float32, dusk may round once). */
-static double rel_of(dusk_dtype t) { return t == DUSK_F4 ? 3e-7 : 1e-14; }
+static double rel_of(dusk_dtype t) { return t == DUSK_DT_F4 ? 3e-7 : 1e-14; }
 
 /* --- contexts and errors --------------------------------------------------- */
 
 static void test_ctx_and_error_propagation(void **state)
 {
     (void)state;
-    dusk_ctx_free(NULL);
+    dusk_array_ctx_free(NULL);
     dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_ctx_status(ctx, &err), 0);
+    assert_int_equal(dusk_array_ctx_status(ctx, &err), 0);
 
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_F8);
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8);
     assert_int_equal(dusk_array_status(x, NULL), 0);
-    dusk_array *bad = dusk_array_add(x, dusk_ones(ctx, DUSK_SHAPE(5), "2", DUSK_F8));
+    dusk_array *bad = dusk_array_add(x, dusk_ones(ctx, DUSK_SHAPE(5), "2", DUSK_DT_F8));
     assert_array_error(bad, DUSK_EINVAL, "do not broadcast");
     /* the first error is the context's too */
-    assert_int_equal(dusk_ctx_status(ctx, &err), DUSK_EINVAL);
+    assert_int_equal(dusk_array_ctx_status(ctx, &err), DUSK_EINVAL);
     assert_contains(err.msg, "do not broadcast");
 
     /* every operation given an array in an error state returns it */
@@ -168,12 +168,12 @@ static void test_ctx_and_error_propagation(void **state)
     assert_array_error(r, DUSK_EINVAL, "do not broadcast");
     assert_array_error(dusk_array_add(x, bad), DUSK_EINVAL, "do not broadcast");
     assert_array_error(dusk_array_rechunk(bad, "2"), DUSK_EINVAL, "do not broadcast");
-    assert_array_error(dusk_array_astype(bad, DUSK_I4), DUSK_EINVAL, "do not broadcast");
+    assert_array_error(dusk_array_astype(bad, DUSK_DT_I4), DUSK_EINVAL, "do not broadcast");
 
     /* a later error does not replace the context's first */
     dusk_array *r2 = dusk_array_sum(x, DUSK_AXIS(5), false);
     assert_array_error(r2, DUSK_EINVAL, "axis");
-    assert_int_equal(dusk_ctx_status(ctx, &err), DUSK_EINVAL);
+    assert_int_equal(dusk_array_ctx_status(ctx, &err), DUSK_EINVAL);
     assert_contains(err.msg, "do not broadcast");
 
     /* computing, storing, describing and graphing an error array */
@@ -210,7 +210,7 @@ static void test_ctx_and_error_propagation(void **state)
 static void test_null_context(void **state)
 {
     (void)state;
-    dusk_array *a = dusk_ones(NULL, DUSK_SHAPE(3), NULL, DUSK_F8);
+    dusk_array *a = dusk_ones(NULL, DUSK_SHAPE(3), NULL, DUSK_DT_F8);
     assert_non_null(a);
     assert_array_error(a, DUSK_EINVAL, "context");
     assert_array_error(dusk_arange(NULL, 0, 3, 1, NULL), DUSK_EINVAL, "context");
@@ -220,17 +220,17 @@ static void test_null_context(void **state)
 static void test_bad_shapes_and_dtypes(void **state)
 {
     (void)state;
-    assert_array_error(dusk_ones(ctx, DUSK_SHAPE(3, -1), NULL, DUSK_F8), DUSK_EINVAL, "negative");
+    assert_array_error(dusk_ones(ctx, DUSK_SHAPE(3, -1), NULL, DUSK_DT_F8), DUSK_EINVAL, "negative");
     dusk_shape big = {DUSK_MAXDIMS + 1, {0}};
-    assert_array_error(dusk_zeros(ctx, big, NULL, DUSK_F8), DUSK_EINVAL, "dimensions");
+    assert_array_error(dusk_zeros(ctx, big, NULL, DUSK_DT_F8), DUSK_EINVAL, "dimensions");
     dusk_shape neg = {-1, {0}};
-    assert_array_error(dusk_zeros(ctx, neg, NULL, DUSK_F8), DUSK_EINVAL, "dimensions");
-    assert_array_error(dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_C16), DUSK_EINVAL, "dtype");
+    assert_array_error(dusk_zeros(ctx, neg, NULL, DUSK_DT_F8), DUSK_EINVAL, "dimensions");
+    assert_array_error(dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_DT_C16), DUSK_EINVAL, "dtype");
     assert_array_error(dusk_full(ctx, DUSK_SHAPE(3), NULL, (dusk_dtype)42, 1), DUSK_EINVAL, "dtype");
     double buf[3] = {1, 2, 3};
-    assert_array_error(dusk_from_buffer(ctx, buf, DUSK_C16, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
+    assert_array_error(dusk_from_buffer(ctx, buf, DUSK_DT_C16, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
                        "dtype");
-    assert_array_error(dusk_from_buffer(ctx, NULL, DUSK_F8, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
+    assert_array_error(dusk_from_buffer(ctx, NULL, DUSK_DT_F8, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
                        "no data");
 }
 
@@ -241,17 +241,17 @@ static void test_chunks_auto(void **state)
     (void)state;
     /* da.ones((20000, 10000)).chunks, per dtype (Dask 2022.12) */
     static const struct { dusk_dtype t; const char *c0, *c1; } want[] = {
-        {DUSK_F8, "(4096, 4096, 4096, 4096, 3616)", "(4096, 4096, 1808)"},
-        {DUSK_I8, "(4096, 4096, 4096, 4096, 3616)", "(4096, 4096, 1808)"},
-        {DUSK_U8, "(4096, 4096, 4096, 4096, 3616)", "(4096, 4096, 1808)"},
-        {DUSK_F4, "(5792, 5792, 5792, 2624)", "(5792, 4208)"},
-        {DUSK_I4, "(5792, 5792, 5792, 2624)", "(5792, 4208)"},
-        {DUSK_U4, "(5792, 5792, 5792, 2624)", "(5792, 4208)"},
-        {DUSK_I2, "(8192, 8192, 3616)", "(8192, 1808)"},
-        {DUSK_U2, "(8192, 8192, 3616)", "(8192, 1808)"},
-        {DUSK_I1, "(13421, 6579)", "(10000,)"},
-        {DUSK_U1, "(13421, 6579)", "(10000,)"},
-        {DUSK_BOOL_, "(13421, 6579)", "(10000,)"},
+        {DUSK_DT_F8, "(4096, 4096, 4096, 4096, 3616)", "(4096, 4096, 1808)"},
+        {DUSK_DT_I8, "(4096, 4096, 4096, 4096, 3616)", "(4096, 4096, 1808)"},
+        {DUSK_DT_U8, "(4096, 4096, 4096, 4096, 3616)", "(4096, 4096, 1808)"},
+        {DUSK_DT_F4, "(5792, 5792, 5792, 2624)", "(5792, 4208)"},
+        {DUSK_DT_I4, "(5792, 5792, 5792, 2624)", "(5792, 4208)"},
+        {DUSK_DT_U4, "(5792, 5792, 5792, 2624)", "(5792, 4208)"},
+        {DUSK_DT_I2, "(8192, 8192, 3616)", "(8192, 1808)"},
+        {DUSK_DT_U2, "(8192, 8192, 3616)", "(8192, 1808)"},
+        {DUSK_DT_I1, "(13421, 6579)", "(10000,)"},
+        {DUSK_DT_U1, "(13421, 6579)", "(10000,)"},
+        {DUSK_DT_BOOL, "(13421, 6579)", "(10000,)"},
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
         dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(20000, 10000), "auto", want[i].t);
@@ -260,18 +260,18 @@ static void test_chunks_auto(void **state)
         assert_chunks(a, 1, want[i].c1);
     }
     /* NULL is "auto" */
-    dusk_array *a = dusk_zeros(ctx, DUSK_SHAPE(20000, 10000), NULL, DUSK_F8);
+    dusk_array *a = dusk_zeros(ctx, DUSK_SHAPE(20000, 10000), NULL, DUSK_DT_F8);
     assert_chunks(a, 0, "(4096, 4096, 4096, 4096, 3616)");
     assert_chunks(a, 1, "(4096, 4096, 1808)");
     assert_int_equal(dusk_array_nchunks(a), 15);
     /* (1000, 10000) float64 is 76 MiB: one chunk */
-    a = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "auto", DUSK_F8);
+    a = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "auto", DUSK_DT_F8);
     assert_chunks(a, 0, "(1000,)");
     assert_chunks(a, 1, "(10000,)");
     assert_int_equal(dusk_array_nchunks(a), 1);
     assert_int_equal(dusk_array_ntasks(a), 1);
     /* a mix: ((500, 500), 'auto') */
-    a = dusk_ones(ctx, DUSK_SHAPE(1000, 100000), "(500, auto)", DUSK_F8);
+    a = dusk_ones(ctx, DUSK_SHAPE(1000, 100000), "(500, auto)", DUSK_DT_F8);
     assert_int_equal(dusk_array_status(a, NULL), 0);
     assert_chunks(a, 0, "(500, 500)");
     assert_chunks(a, 1, "(33554, 33554, 32892)");
@@ -299,7 +299,7 @@ static void test_chunks_specs(void **state)
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         dusk_shape s = {c[i].ndim, {0}};
         memcpy(s.v, c[i].shape, sizeof c[i].shape);
-        dusk_array *a = dusk_ones(ctx, s, c[i].spec, DUSK_F8);
+        dusk_array *a = dusk_ones(ctx, s, c[i].spec, DUSK_DT_F8);
         dusk_error err = DUSK_ERROR_INIT;
         if (dusk_array_status(a, &err))
             fail_msg("chunks \"%s\": %s", c[i].spec, err.msg);
@@ -312,7 +312,7 @@ static void test_chunks_specs(void **state)
         assert_int_equal(dusk_array_ntasks(a), n);
     }
     /* a 0-d array has one chunk */
-    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_F8);
+    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8);
     assert_int_equal(dusk_array_status(z, NULL), 0);
     assert_int_equal(dusk_array_ndim(z), 0);
     assert_int_equal(dusk_array_nchunks(z), 1);
@@ -327,7 +327,7 @@ static void test_chunks_specs(void **state)
 static void test_chunks_1d_tuple(void **state)
 {
     (void)state;
-    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(13), "(6, 7)", DUSK_F8);
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(13), "(6, 7)", DUSK_DT_F8);
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk_array_status(a, &err))
         fail_msg("chunks \"(6, 7)\" for shape (13,): %s (Dask: ((6, 7),))", err.msg);
@@ -345,7 +345,7 @@ static void test_chunks_long_explicit(void **state)
     for (int i = 0; i < 5000; i++)
         strcat(spec, "1, ");
     strcat(spec, "),)");
-    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(5000), spec, DUSK_F8);
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(5000), spec, DUSK_DT_F8);
     free(spec);
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk_array_status(a, &err))
@@ -362,7 +362,7 @@ static void test_chunks_bad(void **state)
         "(5, 5))", "5 5",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(15, 15), bad[i], DUSK_F8);
+        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(15, 15), bad[i], DUSK_DT_F8);
         dusk_error err = DUSK_ERROR_INIT;
         int rc = dusk_array_status(a, &err);
         if (rc != DUSK_EINVAL)
@@ -372,11 +372,11 @@ static void test_chunks_bad(void **state)
         assert_contains(err.msg, quoted);
     }
     /* the same checks in rechunk and from_buffer */
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "5", DUSK_F8);
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "5", DUSK_DT_F8);
     assert_array_error(dusk_array_rechunk(x, "(5, 5, 5)"), DUSK_EINVAL, "\"(5, 5, 5)\"");
     assert_array_error(dusk_array_rechunk(x, "((5, 10), (16,))"), DUSK_EINVAL, "(15, 15)");
     double buf[6] = {0};
-    assert_array_error(dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(2, 3), "(1, 2, 3)"),
+    assert_array_error(dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(2, 3), "(1, 2, 3)"),
                        DUSK_EINVAL, "\"(1, 2, 3)\"");
 }
 
@@ -428,7 +428,7 @@ static void test_ones_zeros_full_empty(void **state)
                         else if (k == 2 && dt_float(t))
                             ref_setf(want, t, i, fillv);
                         else if (k == 2)
-                            ref_seti(want, t, i, t == DUSK_BOOL_ ? 1 : 7);
+                            ref_seti(want, t, i, t == DUSK_DT_BOOL ? 1 : 7);
                     }
                     check_values(dusk_ndarray_data(v), want, t, n, 0, 0, what);
                     free(want);
@@ -438,12 +438,12 @@ static void test_ones_zeros_full_empty(void **state)
         }
     }
     /* 0-d and empty arrays */
-    dusk_value *v = compute(dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_I4, -3), "0-d full");
+    dusk_value *v = compute(dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_DT_I4, -3), "0-d full");
     assert_int_equal(dusk_ndarray_ndim(v), 0);
-    assert_int_equal(dusk_ndarray_dtype(v), DUSK_I4);
-    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I4, 0), -3);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_I4);
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I4, 0), -3);
     release(v);
-    dusk_array *e = dusk_ones(ctx, DUSK_SHAPE(0, 3), "2", DUSK_F8);
+    dusk_array *e = dusk_ones(ctx, DUSK_SHAPE(0, 3), "2", DUSK_DT_F8);
     v = compute(e, "(0, 3) ones");
     assert_shape(v, 2, (int64_t[]){0, 3}, "(0, 3) ones");
     release(v);
@@ -455,10 +455,10 @@ static void test_arange(void **state)
     /* integers: dtype int64, chunks as asked */
     dusk_array *a = dusk_arange(ctx, 0, 10, 1, "3");
     dusk_value *v = compute(a, "arange(10)");
-    check_meta(a, v, DUSK_I8, 1, (int64_t[]){10}, "arange(10)");
+    check_meta(a, v, DUSK_DT_I8, 1, (int64_t[]){10}, "arange(10)");
     assert_chunks(a, 0, "(3, 3, 3, 1)");
     for (int64_t i = 0; i < 10; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, i), i);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), i);
     release(v);
     dusk_layer_info info[2];
     assert_int_equal(dusk_array_layers(a, info, 2), 1);
@@ -467,27 +467,27 @@ static void test_arange(void **state)
     /* a negative step: [5, 3, 1, -1, -3, -5] */
     a = dusk_arange(ctx, 5, -6, -2, "4");
     v = compute(a, "arange(5, -6, -2)");
-    check_meta(a, v, DUSK_I8, 1, (int64_t[]){6}, "arange(5, -6, -2)");
+    check_meta(a, v, DUSK_DT_I8, 1, (int64_t[]){6}, "arange(5, -6, -2)");
     for (int64_t i = 0; i < 6; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, i), 5 - 2 * i);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), 5 - 2 * i);
     release(v);
 
     /* a large integer range stays exact */
     a = dusk_arange(ctx, 4000000000.0, 4000000100.0, 7, "5");
     v = compute(a, "arange(4e9, ...)");
-    check_meta(a, v, DUSK_I8, 1, (int64_t[]){15}, "arange(4e9, ...)");
+    check_meta(a, v, DUSK_DT_I8, 1, (int64_t[]){15}, "arange(4e9, ...)");
     for (int64_t i = 0; i < 15; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, i), 4000000000LL + 7 * i);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), 4000000000LL + 7 * i);
     release(v);
 
     /* empty ranges */
     a = dusk_arange(ctx, 0, 0, 1, "3");
     v = compute(a, "arange(0)");
-    check_meta(a, v, DUSK_I8, 1, (int64_t[]){0}, "arange(0)");
+    check_meta(a, v, DUSK_DT_I8, 1, (int64_t[]){0}, "arange(0)");
     release(v);
     a = dusk_arange(ctx, 3, 0, 1, NULL);
     v = compute(a, "arange(3, 0)");
-    check_meta(a, v, DUSK_I8, 1, (int64_t[]){0}, "arange(3, 0)");
+    check_meta(a, v, DUSK_DT_I8, 1, (int64_t[]){0}, "arange(3, 0)");
     release(v);
 
     /* floats: np.arange(0, 1, 0.1) has 10 points; (0.5, 3, 0.7) has 4 */
@@ -499,18 +499,18 @@ static void test_arange(void **state)
         snprintf(what, sizeof what, "arange(%g, %g, %g)", f[k].start, f[k].stop, f[k].step);
         a = dusk_arange(ctx, f[k].start, f[k].stop, f[k].step, f[k].chunks);
         v = compute(a, what);
-        check_meta(a, v, DUSK_F8, 1, &f[k].n, what);
+        check_meta(a, v, DUSK_DT_F8, 1, &f[k].n, what);
         for (int64_t i = 0; i < f[k].n; i++) {
             double want = f[k].start + (double)i * f[k].step;
-            double got = ref_getf(dusk_ndarray_data(v), DUSK_F8, i);
+            double got = ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, i);
             if (!close_enough(got, want, 1e-15, 1e-15))
                 fail_msg("%s[%lld] = %.17g, want %.17g", what, (long long)i, got, want);
         }
         release(v);
     }
     /* a step of 2.5 from 0 to 10 is not whole: float64 */
-    assert_int_equal(dusk_array_dtype(dusk_arange(ctx, 0, 10, 2.5, NULL)), DUSK_F8);
-    assert_int_equal(dusk_array_dtype(dusk_arange(ctx, 0.5, 10, 1, NULL)), DUSK_F8);
+    assert_int_equal(dusk_array_dtype(dusk_arange(ctx, 0, 10, 2.5, NULL)), DUSK_DT_F8);
+    assert_int_equal(dusk_array_dtype(dusk_arange(ctx, 0.5, 10, 1, NULL)), DUSK_DT_F8);
 
     assert_array_error(dusk_arange(ctx, 0, 10, 0, NULL), DUSK_EINVAL, "step");
     assert_array_error(dusk_arange(ctx, 0, NAN, 1, NULL), DUSK_EINVAL, "finite");
@@ -530,19 +530,19 @@ static void test_linspace(void **state)
         snprintf(what, sizeof what, "linspace(%g, %g, %lld)", c[k].a, c[k].b, (long long)c[k].n);
         dusk_array *a = dusk_linspace(ctx, c[k].a, c[k].b, c[k].n, c[k].chunks);
         dusk_value *v = compute(a, what);
-        check_meta(a, v, DUSK_F8, 1, &c[k].n, what);
+        check_meta(a, v, DUSK_DT_F8, 1, &c[k].n, what);
         assert_chunks(a, 0, c[k].c0);
         double step = c[k].n > 1 ? (c[k].b - c[k].a) / (double)(c[k].n - 1) : 0;
         for (int64_t i = 0; i < c[k].n; i++) {
             double want = c[k].a + (double)i * step;
-            double got = ref_getf(dusk_ndarray_data(v), DUSK_F8, i);
+            double got = ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, i);
             if (!close_enough(got, want, 1e-15, 1e-15))
                 fail_msg("%s[%lld] = %.17g, want %.17g", what, (long long)i, got, want);
         }
         if (c[k].n > 0) {   /* the ends exactly */
-            assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == c[k].a);
+            assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == c[k].a);
             if (c[k].n > 1)
-                assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, c[k].n - 1) == c[k].b);
+                assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, c[k].n - 1) == c[k].b);
         }
         release(v);
     }
@@ -581,7 +581,7 @@ static void test_random(void **state)
     assert_string_equal(info[0].op, "normal");
     dusk_options sync = opts_of(DUSK_SCHED_SYNC, 1), thr = opts_of(DUSK_SCHED_THREADS, 4);
     dusk_value *v1 = compute_with(a, &sync, "normal, sync");
-    check_meta(a, v1, DUSK_F8, 1, &N, "normal");
+    check_meta(a, v1, DUSK_DT_F8, 1, &N, "normal");
     const double *x = dusk_ndarray_data(v1);
     double m = mean_of(x, N), sd = sqrt(var_of(x, N));
     if (fabs(m - 3.0) > 5 * 2.0 / sqrt((double)N) || fabs(sd - 2.0) > 0.04)
@@ -596,13 +596,13 @@ static void test_random(void **state)
     assert_memory_equal(dusk_ndarray_data(v1), dusk_ndarray_data(v2), (size_t)N * 8);
     release(v2);
     /* the same seed again, in another context: the same numbers and name */
-    dusk_ctx *c2 = ctx2 = dusk_ctx_new();
+    dusk_array_ctx *c2 = ctx2 = dusk_array_ctx_new();
     dusk_array *b = dusk_random_normal(c2, 42, 3.0, 2.0, DUSK_SHAPE(N), "10000");
     assert_string_equal(dusk_array_name(a), dusk_array_name(b));
     v2 = compute_with(b, &thr, "normal again");
     assert_memory_equal(dusk_ndarray_data(v1), dusk_ndarray_data(v2), (size_t)N * 8);
     release(v2);
-    dusk_ctx_free(c2);
+    dusk_array_ctx_free(c2);
     ctx2 = NULL;
     /* another seed: other numbers, another name */
     dusk_array *c = dusk_random_normal(ctx, 43, 3.0, 2.0, DUSK_SHAPE(N), "10000");
@@ -623,7 +623,7 @@ static void test_random(void **state)
     assert_int_equal(dusk_array_layers(a, info, 2), 1);
     assert_string_equal(info[0].op, "uniform");
     v1 = compute_with(a, &sync, "uniform");
-    check_meta(a, v1, DUSK_F8, 2, (int64_t[]){250, 400}, "uniform");
+    check_meta(a, v1, DUSK_DT_F8, 2, (int64_t[]){250, 400}, "uniform");
     x = dusk_ndarray_data(v1);
     for (int64_t i = 0; i < N; i++)
         if (!(x[i] >= -1.0 && x[i] < 5.0))
@@ -722,11 +722,11 @@ static dusk_dtype table_dt(const char *const *table, int i, int j)
 static dusk_dtype want_binop_dt(dusk_binop op, int i, int j)
 {
     if (op >= DUSK_OP_LT)
-        return DUSK_BOOL_;
+        return DUSK_DT_BOOL;
     if (op == DUSK_OP_DIV)
         return table_dt(TRUEDIV, i, j);
-    if (op == DUSK_OP_POW && ALL_DT[i] == DUSK_BOOL_ && ALL_DT[j] == DUSK_BOOL_)
-        return DUSK_I1;
+    if (op == DUSK_OP_POW && ALL_DT[i] == DUSK_DT_BOOL && ALL_DT[j] == DUSK_DT_BOOL)
+        return DUSK_DT_I1;
     return table_dt(PROMOTE, i, j);
 }
 
@@ -743,7 +743,7 @@ static void test_binop_dtypes(void **state)
             dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(3), NULL, ALL_DT[j]);
             for (int op = 0; op < DUSK_NBINOPS; op++) {
                 dusk_array *r = dusk_array_binop((dusk_binop)op, a, b);
-                if (op == DUSK_OP_SUB && ALL_DT[i] == DUSK_BOOL_ && ALL_DT[j] == DUSK_BOOL_) {
+                if (op == DUSK_OP_SUB && ALL_DT[i] == DUSK_DT_BOOL && ALL_DT[j] == DUSK_DT_BOOL) {
                     /* TypeError: numpy boolean subtract is not supported */
                     assert_array_error(r, DUSK_EINVAL, "boolean subtract");
                     continue;
@@ -781,7 +781,7 @@ static bool ref_binop(dusk_binop op, const void *a, dusk_dtype ta, int64_t ia, c
             double x = ref_getf(a, ta, ia), y = ref_getf(b, tb, ib);
             r = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y : op == DUSK_OP_GT ? x > y
               : op == DUSK_OP_GE ? x >= y : op == DUSK_OP_EQ ? x == y : x != y;
-        } else if (common == DUSK_U8) {
+        } else if (common == DUSK_DT_U8) {
             uint64_t x = (uint64_t)ref_geti(a, ta, ia), y = (uint64_t)ref_geti(b, tb, ib);
             r = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y : op == DUSK_OP_GT ? x > y
               : op == DUSK_OP_GE ? x >= y : op == DUSK_OP_EQ ? x == y : x != y;
@@ -790,7 +790,7 @@ static bool ref_binop(dusk_binop op, const void *a, dusk_dtype ta, int64_t ia, c
             r = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y : op == DUSK_OP_GT ? x > y
               : op == DUSK_OP_GE ? x >= y : op == DUSK_OP_EQ ? x == y : x != y;
         }
-        ref_seti(out, DUSK_BOOL_, k, r);
+        ref_seti(out, DUSK_DT_BOOL, k, r);
         return true;
     }
     if (dt_float(tout)) {
@@ -805,7 +805,7 @@ static bool ref_binop(dusk_binop op, const void *a, dusk_dtype ta, int64_t ia, c
         ref_setf(out, tout, k, r);
         return true;
     }
-    if (tout == DUSK_BOOL_) {   /* bool + bool: or; bool * bool: and */
+    if (tout == DUSK_DT_BOOL) {   /* bool + bool: or; bool * bool: and */
         int x = ref_geti(a, ta, ia) != 0, y = ref_geti(b, tb, ib) != 0;
         ref_seti(out, tout, k, op == DUSK_OP_ADD ? (x | y) : (x & y));
         return true;
@@ -880,14 +880,14 @@ static void test_binop_values(void **state)
             void *db = make_data(tb, 35, (uint64_t)(i * 11 + j + 500), DATA_MIXED);
             void *de = make_data(tb, 35, (uint64_t)(i * 11 + j + 900), DATA_SMALLPOS);
             for (int op = 0; op < DUSK_NBINOPS; op++) {
-                if (op == DUSK_OP_SUB && ta == DUSK_BOOL_ && tb == DUSK_BOOL_)
+                if (op == DUSK_OP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
                     continue;
                 char what[96];
                 snprintf(what, sizeof what, "%s %s %s", dusk_dtype_code(ta), BINOP_OPS[op],
                          dusk_dtype_code(tb));
                 dusk_dtype tout = want_binop_dt((dusk_binop)op, i, j);
                 /* pow in float32: NumPy's powf may differ from pow by an ulp */
-                double rel = op == DUSK_OP_POW ? (tout == DUSK_F4 ? 1e-6 : 1e-13) : rel_of(tout);
+                double rel = op == DUSK_OP_POW ? (tout == DUSK_DT_F4 ? 1e-6 : 1e-13) : rel_of(tout);
                 check_binop((dusk_binop)op, ta, 2, shape, "(3, 2)", da, tb, 2, shape, "(3, 2)",
                             op == DUSK_OP_POW ? de : db, tout, rel, what);
             }
@@ -905,14 +905,14 @@ static void test_uint64_arith(void **state)
 {
     (void)state;
     uint64_t b[6] = {1, 3, 1ull << 63, 2, UINT64_MAX, 7};
-    dusk_array *x = dusk_from_buffer(ctx, U8BIG, DUSK_U8, DUSK_SHAPE(6), "4");
-    dusk_array *y = dusk_from_buffer(ctx, b, DUSK_U8, DUSK_SHAPE(6), "4");
+    dusk_array *x = dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8, DUSK_SHAPE(6), "4");
+    dusk_array *y = dusk_from_buffer(ctx, b, DUSK_DT_U8, DUSK_SHAPE(6), "4");
     for (int op = DUSK_OP_ADD; op <= DUSK_OP_MUL; op++) {
         dusk_value *v = compute(dusk_array_binop((dusk_binop)op, x, y), BINOP_OPS[op]);
         for (int k = 0; k < 6; k++) {
             uint64_t want = op == DUSK_OP_ADD ? U8BIG[k] + b[k] : op == DUSK_OP_SUB ? U8BIG[k] - b[k]
                           : U8BIG[k] * b[k];
-            assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_U8, k) == want);
+            assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, k) == want);
         }
         release(v);
     }
@@ -921,18 +921,18 @@ static void test_uint64_arith(void **state)
     uint64_t s = 0;
     for (int k = 0; k < 6; k++)
         s += U8BIG[k];
-    assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_U8, 0) == s);
+    assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, 0) == s);
     release(v);
     v = compute(dusk_array_reduce(DUSK_RED_MAX, x, DUSK_ALL_AXES, false, 0, 0), "max u8");
-    assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_U8, 0) == UINT64_MAX);
+    assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, 0) == UINT64_MAX);
     release(v);
     v = compute(dusk_array_reduce(DUSK_RED_MIN, x, DUSK_ALL_AXES, false, 0, 0), "min u8");
-    assert_true(ref_geti(dusk_ndarray_data(v), DUSK_U8, 0) == 0);
+    assert_true(ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, 0) == 0);
     release(v);
     /* to float64 */
-    v = compute(dusk_array_astype(x, DUSK_F8), "u8 as f8");
+    v = compute(dusk_array_astype(x, DUSK_DT_F8), "u8 as f8");
     for (int k = 0; k < 6; k++)
-        assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, k) == (double)U8BIG[k]);
+        assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, k) == (double)U8BIG[k]);
     release(v);
 }
 
@@ -942,15 +942,15 @@ static void test_uint64_compare(void **state)
     uint64_t b[6] = {1, 2, 1ull << 63, 1ull << 63, (1ull << 63) + 1, 0};
     for (int op = DUSK_OP_LT; op <= DUSK_OP_NE; op++) {
         dusk_array *r = dusk_array_binop((dusk_binop)op,
-                                         dusk_from_buffer(ctx, U8BIG, DUSK_U8, DUSK_SHAPE(6), "2"),
-                                         dusk_from_buffer(ctx, b, DUSK_U8, DUSK_SHAPE(6), "2"));
+                                         dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8, DUSK_SHAPE(6), "2"),
+                                         dusk_from_buffer(ctx, b, DUSK_DT_U8, DUSK_SHAPE(6), "2"));
         dusk_value *v = compute(r, BINOP_OPS[op]);
         for (int k = 0; k < 6; k++) {
             uint64_t x = U8BIG[k], y = b[k];
             bool want = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y
                       : op == DUSK_OP_GT ? x > y : op == DUSK_OP_GE ? x >= y
                       : op == DUSK_OP_EQ ? x == y : x != y;
-            if (ref_geti(dusk_ndarray_data(v), DUSK_BOOL_, k) != want)
+            if (ref_geti(dusk_ndarray_data(v), DUSK_DT_BOOL, k) != want)
                 fail_msg("uint64 %llu %s %llu gave %d", (unsigned long long)x, BINOP_OPS[op],
                          (unsigned long long)y, !want);
         }
@@ -962,15 +962,15 @@ static void test_uint64_compare(void **state)
 static void test_uint64_scalar(void **state)
 {
     (void)state;
-    dusk_array *x = dusk_from_buffer(ctx, U8BIG, DUSK_U8, DUSK_SHAPE(6), "4");
+    dusk_array *x = dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8, DUSK_SHAPE(6), "4");
     static const dusk_binop ops[3] = {DUSK_OP_ADD, DUSK_OP_SUB, DUSK_OP_MUL};
     for (int i = 0; i < 3; i++) {
         dusk_array *r = dusk_array_binop_scalar(ops[i], x, 3, false);
-        assert_int_equal(dusk_array_dtype(r), DUSK_U8);
+        assert_int_equal(dusk_array_dtype(r), DUSK_DT_U8);
         dusk_value *v = compute(r, BINOP_OPS[ops[i]]);
         for (int k = 0; k < 6; k++) {
             uint64_t want = i == 0 ? U8BIG[k] + 3 : i == 1 ? U8BIG[k] - 3 : U8BIG[k] * 3;
-            uint64_t got = (uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_U8, k);
+            uint64_t got = (uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, k);
             if (got != want)
                 fail_msg("uint64 %llu %s 3 gave %llu, want %llu", (unsigned long long)U8BIG[k],
                          BINOP_OPS[ops[i]], (unsigned long long)got, (unsigned long long)want);
@@ -982,12 +982,12 @@ static void test_uint64_scalar(void **state)
 static void test_uint64_abs(void **state)
 {
     (void)state;
-    dusk_value *v = compute(dusk_array_unop(DUSK_OP_ABS, dusk_from_buffer(ctx, U8BIG, DUSK_U8,
+    dusk_value *v = compute(dusk_array_unop(DUSK_OP_ABS, dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8,
                                             DUSK_SHAPE(6), "4")), "abs u8");
     for (int k = 0; k < 6; k++)
-        if ((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_U8, k) != U8BIG[k])
+        if ((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, k) != U8BIG[k])
             fail_msg("abs(uint64 %llu) gave %llu", (unsigned long long)U8BIG[k],
-                     (unsigned long long)ref_geti(dusk_ndarray_data(v), DUSK_U8, k));
+                     (unsigned long long)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, k));
     release(v);
 }
 
@@ -998,8 +998,8 @@ static void test_binop_negative_int_power(void **state)
     (void)state;
     int64_t base[6] = {1, 2, 3, 4, 5, 6}, ex[6] = {1, 2, 0, 3, 1, -1};
     dusk_array *r = dusk_array_binop(DUSK_OP_POW,
-                                     dusk_from_buffer(ctx, base, DUSK_I8, DUSK_SHAPE(6), "2"),
-                                     dusk_from_buffer(ctx, ex, DUSK_I8, DUSK_SHAPE(6), "2"));
+                                     dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(6), "2"),
+                                     dusk_from_buffer(ctx, ex, DUSK_DT_I8, DUSK_SHAPE(6), "2"));
     assert_int_equal(dusk_array_status(r, NULL), 0);
     for (size_t s = 0; s < NSCHEDS; s++) {
         dusk_options o = mkopts(&SCHEDS[s], NULL);
@@ -1014,16 +1014,16 @@ static void test_binop_negative_int_power(void **state)
     dusk_value *v = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_not_equal(dusk_array_compute(dusk_array_binop_scalar(DUSK_OP_POW,
-                             dusk_from_buffer(ctx, base, DUSK_I8, DUSK_SHAPE(6), "2"), -1, false),
+                             dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(6), "2"), -1, false),
                              NULL, &v, &err), 0);
     assert_contains(err.msg, "negative integer powers");
     /* a float base takes negative exponents */
     double fb[2] = {2, 4};
-    v = compute(dusk_array_binop(DUSK_OP_POW, dusk_from_buffer(ctx, fb, DUSK_F8, DUSK_SHAPE(2), NULL),
-                                 dusk_from_buffer(ctx, ex + 5, DUSK_I8, DUSK_SHAPE(1), NULL)),
+    v = compute(dusk_array_binop(DUSK_OP_POW, dusk_from_buffer(ctx, fb, DUSK_DT_F8, DUSK_SHAPE(2), NULL),
+                                 dusk_from_buffer(ctx, ex + 5, DUSK_DT_I8, DUSK_SHAPE(1), NULL)),
                 "f8 ** i8");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 0.5);
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 1) == 0.25);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 0.5);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 1) == 0.25);
     release(v);
 }
 
@@ -1053,7 +1053,7 @@ static void test_scalar_dtypes(void **state)
     for (int i = 0; i < NDT; i++) {
         dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4), "2", ALL_DT[i]);
         for (int k = 0; k < 8; k++) {
-            if (ALL_DT[i] == DUSK_F4 && k == 7)
+            if (ALL_DT[i] == DUSK_DT_F4 && k == 7)
                 continue;   /* test_scalar_float32_overflow */
             dusk_dtype want = table_dt(SCALAR_DT, i, k);
             for (int first = 0; first < 2; first++) {
@@ -1064,9 +1064,9 @@ static void test_scalar_dtypes(void **state)
             }
             /* comparisons give bool; true division floats */
             assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_LT, a, SCALARS[k],
-                                                                      false)), DUSK_BOOL_);
+                                                                      false)), DUSK_DT_BOOL);
             dusk_dtype d = dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_DIV, a, SCALARS[k], false));
-            assert_true(d == (want == DUSK_F4 ? DUSK_F4 : DUSK_F8));
+            assert_true(d == (want == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8));
         }
         /* whole floats given to an integer array are ints: i1 * 2.0 is int8 */
         if (dt_is_int(ALL_DT[i]))
@@ -1082,20 +1082,20 @@ static void test_scalar_float32_overflow(void **state)
 {
     (void)state;
     float x[3] = {1, -2, 0.5f};
-    dusk_array *a = dusk_from_buffer(ctx, x, DUSK_F4, DUSK_SHAPE(3), NULL);
+    dusk_array *a = dusk_from_buffer(ctx, x, DUSK_DT_F4, DUSK_SHAPE(3), NULL);
     static const double s[3] = {1e300, 1e39, -4e38};
     for (int i = 0; i < 3; i++) {
         dusk_array *r = dusk_array_binop_scalar(DUSK_OP_MUL, a, s[i], false);
-        if (dusk_array_dtype(r) != DUSK_F8)
+        if (dusk_array_dtype(r) != DUSK_DT_F8)
             fail_msg("f4 * %g: dtype %s, NumPy gives float64", s[i],
                      dusk_dtype_code(dusk_array_dtype(r)));
         dusk_value *v = compute(r, "f4 * big");
         for (int k = 0; k < 3; k++)
-            assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, k) == (double)x[k] * s[i]);
+            assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, k) == (double)x[k] * s[i]);
         release(v);
     }
     /* 3e38 fits: float32 (and so does 70000.0) */
-    assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_ADD, a, 3e38, false)), DUSK_F4);
+    assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_ADD, a, 3e38, false)), DUSK_DT_F4);
 }
 
 /* a OP s and s OP a for every dtype, against loops. */
@@ -1135,26 +1135,26 @@ static void test_scalar_values(void **state)
                     dusk_dtype tout = dusk_array_dtype(r);
                     /* the scalar as a 0-d operand of NumPy's computation:
                      * the result dtype decides how it is done */
-                    dusk_dtype ts = dt_float(tout) || op == DUSK_OP_DIV ? DUSK_F8 : DUSK_I8;
+                    dusk_dtype ts = dt_float(tout) || op == DUSK_OP_DIV ? DUSK_DT_F8 : DUSK_DT_I8;
                     if (op >= DUSK_OP_LT)
-                        ts = (s == floor(s) && !dt_float(t)) ? DUSK_I8 : DUSK_F8;
+                        ts = (s == floor(s) && !dt_float(t)) ? DUSK_DT_I8 : DUSK_DT_F8;
                     char sbuf[8];
-                    if (ts == DUSK_F8)
+                    if (ts == DUSK_DT_F8)
                         ref_setf(sbuf, ts, 0, s);
                     else
                         ref_seti(sbuf, ts, 0, (int64_t)s);
                     void *want = calloc((size_t)n, dt_size(tout));
-                    dusk_dtype common = ts == DUSK_F8 ? DUSK_F8 : (dt_is_int(tout) ? tout : DUSK_I8);
+                    dusk_dtype common = ts == DUSK_DT_F8 ? DUSK_DT_F8 : (dt_is_int(tout) ? tout : DUSK_DT_I8);
                     if (op >= DUSK_OP_LT)   /* compared as numbers, exactly */
-                        common = dt_float(t) || ts == DUSK_F8 || (t == DUSK_U8 && s < 0) ? DUSK_F8
-                               : t == DUSK_U8 ? DUSK_U8 : DUSK_I8;
+                        common = dt_float(t) || ts == DUSK_DT_F8 || (t == DUSK_DT_U8 && s < 0) ? DUSK_DT_F8
+                               : t == DUSK_DT_U8 ? DUSK_DT_U8 : DUSK_DT_I8;
                     for (int64_t k = 0; k < n; k++) {
                         bool ok = first ? ref_binop(op, sbuf, ts, 0, src, t, k, common, want, tout, k)
                                         : ref_binop(op, src, t, k, sbuf, ts, 0, common, want, tout, k);
                         assert_true(ok);
                     }
-                    double rel = op == DUSK_OP_POW && tout == DUSK_F4 ? 1e-6
-                               : tout == DUSK_F4 ? 6e-7 : 1e-14;
+                    double rel = op == DUSK_OP_POW && tout == DUSK_DT_F4 ? 1e-6
+                               : tout == DUSK_DT_F4 ? 6e-7 : 1e-14;
                     check_values(dusk_ndarray_data(v), want, tout, n, rel, 0, what);
                     free(want);
                     release(v);
@@ -1213,12 +1213,12 @@ static void test_unop_values(void **state)
                 assert_string_equal(info[nl - 1].op, UNOP_OPS[op]);
                 void *want = calloc((size_t)n + 1, dt_size(tout));
                 for (int64_t k = 0; k < n; k++) {
-                    if (dt_is_int(tout) || tout == DUSK_BOOL_) {
+                    if (dt_is_int(tout) || tout == DUSK_DT_BOOL) {
                         int64_t x = ref_geti(data, t, k);
                         /* wraps: np.negative(int8(-128)) is -128 */
                         uint64_t r2 = op == DUSK_OP_NEG || (x < 0 && !dt_unsigned(t))
                                       ? 0 - (uint64_t)x : (uint64_t)x;
-                        ref_seti(want, tout, k, tout == DUSK_BOOL_ ? x != 0 : (int64_t)r2);
+                        ref_seti(want, tout, k, tout == DUSK_DT_BOOL ? x != 0 : (int64_t)r2);
                     } else {
                         double x = ref_getf(data, t, k), y;
                         switch (op) {
@@ -1236,8 +1236,8 @@ static void test_unop_values(void **state)
                 /* float32 results: NumPy calls expf & co.; allow an ulp or two.
                  * Huge integers (extremes of int64) through sin/cos: the
                  * absolute error of the argument reduction */
-                check_values(dusk_ndarray_data(v), want, tout, n, tout == DUSK_F4 ? 3e-7 : 1e-15,
-                             tout == DUSK_F4 ? 1e-7 : 0, what);
+                check_values(dusk_ndarray_data(v), want, tout, n, tout == DUSK_DT_F4 ? 3e-7 : 1e-15,
+                             tout == DUSK_DT_F4 ? 1e-7 : 0, what);
                 free(want);
                 release(v);
             }
@@ -1271,8 +1271,8 @@ static void test_broadcasting(void **state)
     };
     for (size_t k = 0; k < sizeof c / sizeof *c; k++)
         for (int ti = 0; ti < 3; ti++) {
-            dusk_dtype ta = ti == 0 ? DUSK_F8 : ti == 1 ? DUSK_I4 : DUSK_U1;
-            dusk_dtype tb = ti == 0 ? DUSK_F8 : ti == 1 ? DUSK_I2 : DUSK_F4;
+            dusk_dtype ta = ti == 0 ? DUSK_DT_F8 : ti == 1 ? DUSK_DT_I4 : DUSK_DT_U1;
+            dusk_dtype tb = ti == 0 ? DUSK_DT_F8 : ti == 1 ? DUSK_DT_I2 : DUSK_DT_F4;
             int64_t na = count_of_shape(c[k].nda, c[k].sa), nb = count_of_shape(c[k].ndb, c[k].sb);
             void *da = make_data(ta, na, k * 3 + (size_t)ti, DATA_MIXED);
             void *db = make_data(tb, nb, k * 3 + (size_t)ti + 99, DATA_MIXED);
@@ -1282,18 +1282,18 @@ static void test_broadcasting(void **state)
                 snprintf(what, sizeof what, "broadcast case %zu %s %s %s", k, dusk_dtype_code(ta),
                          BINOP_OPS[op], dusk_dtype_code(tb));
                 check_binop((dusk_binop)op, ta, c[k].nda, c[k].sa, c[k].ca, da, tb, c[k].ndb,
-                            c[k].sb, c[k].cb, db, table_dt(PROMOTE, ia, ib), rel_of(DUSK_F8), what);
+                            c[k].sb, c[k].cb, db, table_dt(PROMOTE, ia, ib), rel_of(DUSK_DT_F8), what);
             }
             free(da);
             free(db);
         }
     /* the (15, 15) + (15,) chunks: 5 + 4 are unified as Dask does */
-    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
-    dusk_array *r = dusk_array_add(a, dusk_ones(ctx, DUSK_SHAPE(15), "4", DUSK_F8));
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
+    dusk_array *r = dusk_array_add(a, dusk_ones(ctx, DUSK_SHAPE(15), "4", DUSK_DT_F8));
     assert_chunks(r, 0, "(5, 5, 5)");
     assert_chunks(r, 1, "(4, 1, 3, 2, 2, 3)");
-    r = dusk_array_add(dusk_ones(ctx, DUSK_SHAPE(4, 1), "(2, 1)", DUSK_F8),
-                 dusk_ones(ctx, DUSK_SHAPE(3), "2", DUSK_F8));
+    r = dusk_array_add(dusk_ones(ctx, DUSK_SHAPE(4, 1), "(2, 1)", DUSK_DT_F8),
+                 dusk_ones(ctx, DUSK_SHAPE(3), "2", DUSK_DT_F8));
     assert_chunks(r, 0, "(2, 2)");
     assert_chunks(r, 1, "(2, 1)");
     /* x + x.T on (15, 15) in (5, 5): 9 + 9 + 9 tasks */
@@ -1314,8 +1314,8 @@ static void test_broadcast_errors(void **state)
         memcpy(s1.v, c[k].sa, sizeof c[k].sa);
         memcpy(s2.v, c[k].sb, sizeof c[k].sb);
         for (int op = 0; op < DUSK_NBINOPS; op++) {
-            dusk_array *r = dusk_array_binop((dusk_binop)op, dusk_ones(ctx, s1, NULL, DUSK_F8),
-                                             dusk_zeros(ctx, s2, NULL, DUSK_I4));
+            dusk_array *r = dusk_array_binop((dusk_binop)op, dusk_ones(ctx, s1, NULL, DUSK_DT_F8),
+                                             dusk_zeros(ctx, s2, NULL, DUSK_DT_I4));
             assert_array_error(r, DUSK_EINVAL, "do not broadcast");
             dusk_error err = DUSK_ERROR_INIT;
             dusk_array_status(r, &err);
@@ -1332,8 +1332,8 @@ static void test_unify_chunks(void **state)
     double *buf = malloc(225 * sizeof *buf);
     for (int i = 0; i < 225; i++)
         buf[i] = i * 0.5 - 7;
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
-    dusk_array *y = dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(15, 15), "(3, 3)");
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
+    dusk_array *y = dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(15, 15), "(3, 3)");
     for (int order = 0; order < 2; order++) {
         dusk_array *r = order ? dusk_array_sub(y, x) : dusk_array_sub(x, y);
         assert_chunks(r, 0, "(3, 2, 1, 3, 1, 2, 3)");
@@ -1348,7 +1348,7 @@ static void test_unify_chunks(void **state)
         release(v);
     }
     /* one axis only, and explicit uneven chunks */
-    dusk_array *z = dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(15, 15), "((15,), (1, 13, 1))");
+    dusk_array *z = dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(15, 15), "((15,), (1, 13, 1))");
     dusk_array *r = dusk_array_mul(x, z);
     assert_chunks(r, 0, "(5, 5, 5)");
     assert_chunks(r, 1, "(1, 4, 5, 4, 1)");
@@ -1419,30 +1419,30 @@ static void test_transpose(void **state)
     }
     /* every permutation of a 3-d array */
     static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
-    void *d = make_data(DUSK_F8, 60, 9, DATA_MIXED);
+    void *d = make_data(DUSK_DT_F8, 60, 9, DATA_MIXED);
     for (int k = 0; k < 6; k++) {
         char what[64];
         snprintf(what, sizeof what, "transpose (3, 4, 5) (%d, %d, %d)", perms[k][0], perms[k][1],
                  perms[k][2]);
-        check_transpose(d, DUSK_F8, 3, (int64_t[]){3, 4, 5}, "(2, 3, 2)", perms[k], what);
+        check_transpose(d, DUSK_DT_F8, 3, (int64_t[]){3, 4, 5}, "(2, 3, 2)", perms[k], what);
     }
-    check_transpose(d, DUSK_F8, 3, (int64_t[]){3, 4, 5}, "(2, 3, 2)", NULL, ".T of 3-d");
-    check_transpose(d, DUSK_F8, 3, (int64_t[]){3, 4, 5}, "(2, 3, 2)", (int[]){-1, 0, -2},
+    check_transpose(d, DUSK_DT_F8, 3, (int64_t[]){3, 4, 5}, "(2, 3, 2)", NULL, ".T of 3-d");
+    check_transpose(d, DUSK_DT_F8, 3, (int64_t[]){3, 4, 5}, "(2, 3, 2)", (int[]){-1, 0, -2},
                     "negative axes");
-    check_transpose(d, DUSK_F8, 1, (int64_t[]){60}, "7", NULL, "1-d .T");
+    check_transpose(d, DUSK_DT_F8, 1, (int64_t[]){60}, "7", NULL, "1-d .T");
     free(d);
     /* x.T.T is x again */
     double buf[6] = {1, 2, 3, 4, 5, 6};
-    dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(2, 3), "(1, 2)");
+    dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(2, 3), "(1, 2)");
     dusk_value *v = compute(dusk_array_transpose(dusk_array_transpose(x, NULL), NULL), "x.T.T");
     assert_memory_equal(dusk_ndarray_data(v), buf, sizeof buf);
     release(v);
     /* and a 0-d array is its own transpose */
-    v = compute(dusk_array_transpose(dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_F8, 4), NULL), "0-d .T");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 4);
+    v = compute(dusk_array_transpose(dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8, 4), NULL), "0-d .T");
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 4);
     release(v);
     /* not permutations */
-    dusk_array *a3 = dusk_ones(ctx, DUSK_SHAPE(2, 3, 4), NULL, DUSK_F8);
+    dusk_array *a3 = dusk_ones(ctx, DUSK_SHAPE(2, 3, 4), NULL, DUSK_DT_F8);
     assert_array_error(dusk_array_transpose(a3, (int[]){0, 0, 1}), DUSK_EINVAL, "permutation");
     assert_array_error(dusk_array_transpose(a3, (int[]){0, 1, 3}), DUSK_EINVAL, "permutation");
     assert_array_error(dusk_array_transpose(a3, (int[]){0, 1, -4}), DUSK_EINVAL, "permutation");
@@ -1480,13 +1480,13 @@ static void test_astype(void **state)
             dusk_value *v = compute(r, what);
             check_meta(r, v, tt, 2, (int64_t[]){4, 6}, what);
             for (int64_t k = 0; k < n; k++) {
-                if (tt == DUSK_BOOL_) {
+                if (tt == DUSK_DT_BOOL) {
                     bool want = dt_float(ts) ? ref_getf(data, ts, k) != 0 : ref_geti(data, ts, k) != 0;
                     if (ref_geti(dusk_ndarray_data(v), tt, k) != want)
                         fail_msg("%s: element %lld", what, (long long)k);
                 } else if (dt_float(tt)) {
                     double x = ref_getf(data, ts, k);
-                    double want = tt == DUSK_F4 ? (double)(float)x : x;
+                    double want = tt == DUSK_DT_F4 ? (double)(float)x : x;
                     if (!close_enough(ref_getf(dusk_ndarray_data(v), tt, k), want, 0, 0))
                         fail_msg("%s: element %lld is %.17g, want %.17g", what, (long long)k,
                                  ref_getf(dusk_ndarray_data(v), tt, k), want);
@@ -1516,12 +1516,12 @@ static void test_astype(void **state)
     }
     /* np.array([200], 'u1').astype('i1') is -56; (-1.5).astype(i1) is -1 */
     uint8_t u = 200;
-    dusk_value *v = compute(dusk_array_astype(dusk_from_buffer(ctx, &u, DUSK_U1, DUSK_SHAPE(1), NULL),
-                                              DUSK_I1), "u1 200 as i1");
-    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I1, 0), -56);
+    dusk_value *v = compute(dusk_array_astype(dusk_from_buffer(ctx, &u, DUSK_DT_U1, DUSK_SHAPE(1), NULL),
+                                              DUSK_DT_I1), "u1 200 as i1");
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I1, 0), -56);
     release(v);
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_F8);
-    assert_array_error(dusk_array_astype(x, DUSK_C16), DUSK_EINVAL, "dtype");
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_DT_F8);
+    assert_array_error(dusk_array_astype(x, DUSK_DT_C16), DUSK_EINVAL, "dtype");
     assert_array_error(dusk_array_astype(x, (dusk_dtype)-1), DUSK_EINVAL, "dtype");
 }
 
@@ -1549,7 +1549,7 @@ static void test_rechunk_dask_structure(void **state)
     for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
         dusk_shape s = {c[k].nd, {0}};
         memcpy(s.v, c[k].shape, sizeof c[k].shape);
-        dusk_array *a = dusk_ones(ctx, s, c[k].from, DUSK_F8);
+        dusk_array *a = dusk_ones(ctx, s, c[k].from, DUSK_DT_F8);
         dusk_array *y = dusk_array_rechunk(a, c[k].to);
         assert_int_equal(dusk_array_status(y, NULL), 0);
         dusk_graph *g = NULL;
@@ -1596,7 +1596,7 @@ static void test_rechunk(void **state)
         memcpy(s.v, c[k].shape, sizeof c[k].shape);
         int64_t n = count_of_shape(c[k].nd, c[k].shape);
         for (int ti = 0; ti < 3; ti++) {
-            dusk_dtype t = ti == 0 ? DUSK_F8 : ti == 1 ? DUSK_I2 : DUSK_BOOL_;
+            dusk_dtype t = ti == 0 ? DUSK_DT_F8 : ti == 1 ? DUSK_DT_I2 : DUSK_DT_BOOL;
             void *d = make_data(t, n, k * 3 + (size_t)ti, DATA_MIXED);
             dusk_array *a = dusk_from_buffer(ctx, d, t, s, c[k].from);
             dusk_array *r = dusk_array_rechunk(a, c[k].to);
@@ -1613,19 +1613,19 @@ static void test_rechunk(void **state)
             dusk_array *back = dusk_array_rechunk(dusk_array_binop_scalar(DUSK_OP_MUL, r, 1, false),
                                                   c[k].from);
             v = compute(back, what);
-            if (t != DUSK_BOOL_)
+            if (t != DUSK_DT_BOOL)
                 assert_memory_equal(dusk_ndarray_data(v), d, (size_t)n * dt_size(t));
             release(v);
             free(d);
         }
     }
     /* an empty axis */
-    dusk_value *ev = compute(dusk_array_rechunk(dusk_ones(ctx, DUSK_SHAPE(0, 6), "(1, 2)", DUSK_F8),
+    dusk_value *ev = compute(dusk_array_rechunk(dusk_ones(ctx, DUSK_SHAPE(0, 6), "(1, 2)", DUSK_DT_F8),
                                                 "(1, 3)"), "rechunk (0, 6)");
     assert_shape(ev, 2, (int64_t[]){0, 6}, "rechunk (0, 6)");
     release(ev);
     /* rechunking to the chunks it has gives the array itself */
-    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     assert_ptr_equal(dusk_array_rechunk(a, "5"), a);
     assert_ptr_equal(dusk_array_rechunk(a, "((5, 5, 5), (5, 5, 5))"), a);
     dusk_array *r = dusk_array_rechunk(a, "(3, 5)");
@@ -1646,11 +1646,11 @@ static dusk_dtype want_reduce_dt(dusk_reduction op, dusk_dtype t)
 {
     switch (op) {
     case DUSK_RED_SUM: case DUSK_RED_PROD:
-        return dt_float(t) ? t : dt_unsigned(t) ? DUSK_U8 : DUSK_I8;
+        return dt_float(t) ? t : dt_unsigned(t) ? DUSK_DT_U8 : DUSK_DT_I8;
     case DUSK_RED_MEAN: case DUSK_RED_STD: case DUSK_RED_VAR:
-        return t == DUSK_F4 ? DUSK_F4 : DUSK_F8;
+        return t == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8;
     case DUSK_RED_ANY: case DUSK_RED_ALL:
-        return DUSK_BOOL_;
+        return DUSK_DT_BOOL;
     default:
         return t;
     }
@@ -1712,7 +1712,7 @@ static void *ref_reduce(dusk_reduction op, const void *x, dusk_dtype t, int nd,
                 if (dt_float(t)) {
                     if (!seen[o] || isnan(xf) || (!isnan(fs[o]) && (mn ? xf < fs[o] : xf > fs[o])))
                         fs[o] = xf;
-                } else if (dt_unsigned(t) || t == DUSK_BOOL_) {
+                } else if (dt_unsigned(t) || t == DUSK_DT_BOOL) {
                     if (!seen[o] || (mn ? xi < is[o] : xi > is[o]))
                         is[o] = xi;
                 } else {
@@ -1798,7 +1798,7 @@ static void check_reduce(dusk_reduction op, const void *data, dusk_dtype t, int 
     int64_t nout;
     void *want = ref_reduce(op, data, t, nd, shape, axes, ddof, tout, &nout);
     double rel = 1e-12, abs_tol = 1e-12;
-    if (tout == DUSK_F4)
+    if (tout == DUSK_DT_F4)
         rel = abs_tol = op == DUSK_RED_PROD ? 1e-4 : 2e-6;
     check_values(dusk_ndarray_data(v), want, tout, nout, rel, abs_tol, what);
     free(want);
@@ -1840,8 +1840,8 @@ static void test_reduce_f8(void **state)
     for (size_t si = 0; si < NRSHAPES; si++) {
         int nd = RSHAPES[si].nd;
         int64_t n = count_of_shape(nd, RSHAPES[si].shape);
-        void *mixed = make_data(DUSK_F8, n, si + 5, DATA_MIXED);
-        void *near1 = make_data(DUSK_F8, n, si + 6, DATA_NEARONE);
+        void *mixed = make_data(DUSK_DT_F8, n, si + 5, DATA_MIXED);
+        void *near1 = make_data(DUSK_DT_F8, n, si + 6, DATA_NEARONE);
         uint64_t sets[8];
         int ns = axis_sets(nd, sets);
         for (int op = 0; op < DUSK_NREDS; op++)
@@ -1850,7 +1850,7 @@ static void test_reduce_f8(void **state)
                     for (int se = 0; se < 4; se++) {
                         static const int splits[4] = {0, 2, 4, 8};
                         check_reduce((dusk_reduction)op, op == DUSK_RED_PROD ? near1 : mixed,
-                                     DUSK_F8, nd, RSHAPES[si].shape, RSHAPES[si].chunks, sets[ai],
+                                     DUSK_DT_F8, nd, RSHAPES[si].shape, RSHAPES[si].chunks, sets[ai],
                                      keep, splits[se], op == DUSK_RED_VAR ? 1 : 0, "f8");
                     }
         free(mixed);
@@ -1879,7 +1879,7 @@ static void test_reduce_dtypes(void **state)
                     /* mean/var of the int64 extremes lose precision in
                      * any order of summing: use small numbers there */
                     if ((op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD) &&
-                        (t == DUSK_I8 || t == DUSK_U8))
+                        (t == DUSK_DT_I8 || t == DUSK_DT_U8))
                         d = near1;
                     check_reduce((dusk_reduction)op, d, t, nd, RSHAPES[si].shape,
                                  RSHAPES[si].chunks, sets[ai], ai == 1, ai == 2 ? 2 : 0,
@@ -1898,25 +1898,25 @@ static void test_reduce_dtypes(void **state)
         u1[k] = 255;
         b1[k] = k % 3 == 0;
     }
-    dusk_value *v = compute(dusk_array_sum(dusk_from_buffer(ctx, i1, DUSK_I1, DUSK_SHAPE(15), "4"),
+    dusk_value *v = compute(dusk_array_sum(dusk_from_buffer(ctx, i1, DUSK_DT_I1, DUSK_SHAPE(15), "4"),
                                            DUSK_ALL_AXES, false), "sum i1");
-    assert_int_equal(dusk_ndarray_dtype(v), DUSK_I8);
-    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, 0), 1500);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_I8);
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, 0), 1500);
     release(v);
-    v = compute(dusk_array_sum(dusk_from_buffer(ctx, u1, DUSK_U1, DUSK_SHAPE(15), "4"),
+    v = compute(dusk_array_sum(dusk_from_buffer(ctx, u1, DUSK_DT_U1, DUSK_SHAPE(15), "4"),
                                DUSK_ALL_AXES, false), "sum u1");
-    assert_int_equal(dusk_ndarray_dtype(v), DUSK_U8);
-    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_U8, 0), 3825);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_U8);
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, 0), 3825);
     release(v);
-    v = compute(dusk_array_sum(dusk_from_buffer(ctx, b1, DUSK_BOOL_, DUSK_SHAPE(15), "4"),
+    v = compute(dusk_array_sum(dusk_from_buffer(ctx, b1, DUSK_DT_BOOL, DUSK_SHAPE(15), "4"),
                                DUSK_ALL_AXES, false), "sum bool");
-    assert_int_equal(dusk_ndarray_dtype(v), DUSK_I8);
-    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, 0), 5);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_I8);
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, 0), 5);
     release(v);
-    v = compute(dusk_array_mean(dusk_from_buffer(ctx, i1, DUSK_I1, DUSK_SHAPE(15), "4"),
+    v = compute(dusk_array_mean(dusk_from_buffer(ctx, i1, DUSK_DT_I1, DUSK_SHAPE(15), "4"),
                                 DUSK_ALL_AXES, false), "mean i1");
-    assert_int_equal(dusk_ndarray_dtype(v), DUSK_F8);
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 100.0);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_F8);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 100.0);
     release(v);
 }
 
@@ -1926,7 +1926,7 @@ static void test_reduce_nan(void **state)
 {
     (void)state;
     for (int ti = 0; ti < 2; ti++) {
-        dusk_dtype t = ti ? DUSK_F4 : DUSK_F8;
+        dusk_dtype t = ti ? DUSK_DT_F4 : DUSK_DT_F8;
         for (int where = 0; where < 3; where++) {
             /* (4, 6) in (3, 4) chunks; the NaN first, in the middle, last */
             int64_t at = where == 0 ? 0 : where == 1 ? 10 : 23;
@@ -1959,12 +1959,12 @@ static void test_reduce_nan(void **state)
     }
     /* infinities are ordinary values */
     double inf[4] = {-INFINITY, 1, INFINITY, -2};
-    dusk_array *a = dusk_from_buffer(ctx, inf, DUSK_F8, DUSK_SHAPE(4), "1");
+    dusk_array *a = dusk_from_buffer(ctx, inf, DUSK_DT_F8, DUSK_SHAPE(4), "1");
     dusk_value *v = compute(dusk_array_reduce(DUSK_RED_MAX, a, DUSK_ALL_AXES, false, 2, 0), "max inf");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == INFINITY);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == INFINITY);
     release(v);
     v = compute(dusk_array_reduce(DUSK_RED_MIN, a, DUSK_ALL_AXES, false, 2, 0), "min inf");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == -INFINITY);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == -INFINITY);
     release(v);
 }
 
@@ -1972,23 +1972,23 @@ static void test_reduce_nan(void **state)
 static void test_reduce_ddof(void **state)
 {
     (void)state;
-    void *d = make_data(DUSK_F8, 60, 77, DATA_MIXED);
+    void *d = make_data(DUSK_DT_F8, 60, 77, DATA_MIXED);
     for (int ddof = 0; ddof <= 3; ddof++)
         for (int op = DUSK_RED_STD; op <= DUSK_RED_VAR; op++) {
-            check_reduce((dusk_reduction)op, d, DUSK_F8, 2, (int64_t[]){6, 10}, "(4, 3)",
+            check_reduce((dusk_reduction)op, d, DUSK_DT_F8, 2, (int64_t[]){6, 10}, "(4, 3)",
                          DUSK_ALL_AXES, false, 0, ddof, "ddof");
-            check_reduce((dusk_reduction)op, d, DUSK_F8, 2, (int64_t[]){6, 10}, "(4, 3)",
+            check_reduce((dusk_reduction)op, d, DUSK_DT_F8, 2, (int64_t[]){6, 10}, "(4, 3)",
                          DUSK_AXIS(0), true, 2, ddof, "ddof");
-            check_reduce((dusk_reduction)op, d, DUSK_F8, 3,
+            check_reduce((dusk_reduction)op, d, DUSK_DT_F8, 3,
                          (int64_t[]){3, 4, 5}, "(2, 3, 2)", DUSK_AXIS(1) | DUSK_AXIS(2), false, 4,
                          ddof, "ddof");
         }
     /* constant data with ddof = n: 0 / 0 */
     double c[3] = {2, 2, 2};
-    dusk_value *v = compute(dusk_array_reduce(DUSK_RED_VAR, dusk_from_buffer(ctx, c, DUSK_F8,
+    dusk_value *v = compute(dusk_array_reduce(DUSK_RED_VAR, dusk_from_buffer(ctx, c, DUSK_DT_F8,
                                               DUSK_SHAPE(3), "2"), DUSK_ALL_AXES, false, 0, 3),
                             "var ddof=n");
-    assert_true(isnan(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0)));
+    assert_true(isnan(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0)));
     release(v);
     free(d);
 }
@@ -2000,10 +2000,10 @@ static void test_reduce_ddof_too_large(void **state)
     (void)state;
     double x[2] = {1, 2};
     for (int ddof = 2; ddof <= 3; ddof++) {
-        dusk_value *v = compute(dusk_array_reduce(DUSK_RED_VAR, dusk_from_buffer(ctx, x, DUSK_F8,
+        dusk_value *v = compute(dusk_array_reduce(DUSK_RED_VAR, dusk_from_buffer(ctx, x, DUSK_DT_F8,
                                                   DUSK_SHAPE(2), "1"), DUSK_ALL_AXES, false, 0, ddof),
                                 "var ddof>=n");
-        double got = ref_getf(dusk_ndarray_data(v), DUSK_F8, 0);
+        double got = ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0);
         release(v);
         if (!(isinf(got) && got > 0))
             fail_msg("var([1, 2], ddof=%d) = %g, NumPy gives inf", ddof, got);
@@ -2013,7 +2013,7 @@ static void test_reduce_ddof_too_large(void **state)
 static void test_reduce_shapes_and_errors(void **state)
 {
     (void)state;
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     dusk_array *r = dusk_array_sum(x, DUSK_AXIS(0), true);
     assert_int_equal(dusk_array_ndim(r), 2);
     assert_int_equal(dusk_array_shape(r)[0], 1);
@@ -2027,7 +2027,7 @@ static void test_reduce_shapes_and_errors(void **state)
     assert_int_equal(dusk_array_ndim(r), 0);
     assert_int_equal(dusk_array_nchunks(r), 1);
     dusk_value *v = compute(r, "sum of ones");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 225);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 225);
     release(v);
     r = dusk_array_mean(x, DUSK_ALL_AXES, true);
     assert_int_equal(dusk_array_ndim(r), 2);
@@ -2037,22 +2037,22 @@ static void test_reduce_shapes_and_errors(void **state)
     assert_string_equal(dusk_array_name(dusk_array_sum(x, DUSK_AXIS(0) | DUSK_AXIS(1), false)),
                         dusk_array_name(dusk_array_sum(x, DUSK_ALL_AXES, false)));
     /* a reduction of a 0-d array and of nothing */
-    v = compute(dusk_array_sum(dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_I2, 5), DUSK_ALL_AXES, false),
+    v = compute(dusk_array_sum(dusk_full(ctx, DUSK_SHAPE0, NULL, DUSK_DT_I2, 5), DUSK_ALL_AXES, false),
                 "sum of 0-d");
-    assert_int_equal(dusk_ndarray_dtype(v), DUSK_I8);
-    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, 0), 5);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_I8);
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, 0), 5);
     release(v);
-    v = compute(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(0, 3), "2", DUSK_F8), DUSK_AXIS(0), false),
+    v = compute(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(0, 3), "2", DUSK_DT_F8), DUSK_AXIS(0), false),
                 "sum over an empty axis");
     assert_shape(v, 1, (int64_t[]){3}, "sum over an empty axis");
     for (int j = 0; j < 3; j++)
-        assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, j) == 0);
+        assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, j) == 0);
     release(v);
     /* np.min of nothing raises: a failed task with NumPy's words */
     dusk_error err = DUSK_ERROR_INIT;
     v = NULL;
     assert_int_not_equal(dusk_array_compute(dusk_array_reduce(DUSK_RED_MIN,
-                             dusk_ones(ctx, DUSK_SHAPE(0), NULL, DUSK_F8), DUSK_ALL_AXES, false,
+                             dusk_ones(ctx, DUSK_SHAPE(0), NULL, DUSK_DT_F8), DUSK_ALL_AXES, false,
                              0, 0), NULL, &v, &err), 0);
     assert_null(v);
     assert_contains(err.msg, "zero-size array");
@@ -2064,9 +2064,9 @@ static void test_reduce_shapes_and_errors(void **state)
         for (int op = 0; op < DUSK_NREDS; op++)
             assert_array_error(dusk_array_reduce((dusk_reduction)op, x, badax[k], false, 0, 0),
                                DUSK_EINVAL, "axis out of range");
-    assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(4), NULL, DUSK_F8), DUSK_AXIS(1),
+    assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(4), NULL, DUSK_DT_F8), DUSK_AXIS(1),
                                       false), DUSK_EINVAL, "axis out of range");
-    assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_F8), DUSK_AXIS(0),
+    assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8), DUSK_AXIS(0),
                                       false), DUSK_EINVAL, "axis out of range");
     assert_array_error(dusk_array_reduce(DUSK_RED_SUM, x, DUSK_ALL_AXES, false, 1, 0), DUSK_EINVAL,
                        "split_every");
@@ -2081,14 +2081,14 @@ static void test_reduce_shapes_and_errors(void **state)
 static void test_reduce_many_blocks(void **state)
 {
     (void)state;
-    dusk_array *r = dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(5000), "1", DUSK_F8), DUSK_ALL_AXES,
+    dusk_array *r = dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(5000), "1", DUSK_DT_F8), DUSK_ALL_AXES,
                                    false);
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk_array_status(r, &err))
         fail_msg("sum over 5000 blocks: %s", err.msg);
     assert_int_equal(dusk_array_ntasks(r), 11670);
     dusk_value *v = compute(r, "sum over 5000 blocks");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 5000);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 5000);
     release(v);
 }
 
@@ -2130,7 +2130,7 @@ static void test_reduce_task_counts(void **state)
     for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
         dusk_shape s = {c[k].nd, {0}};
         memcpy(s.v, c[k].shape, sizeof c[k].shape);
-        dusk_array *x = dusk_ones(ctx, s, c[k].chunks, DUSK_F8);
+        dusk_array *x = dusk_ones(ctx, s, c[k].chunks, DUSK_DT_F8);
         for (int op = 0; op < DUSK_NREDS; op++) {
             dusk_array *r = dusk_array_reduce((dusk_reduction)op, x, c[k].axes, false, c[k].se, 0);
             int64_t want = c[k].ntasks + (op == DUSK_RED_STD ? dusk_array_nchunks(r) : 0);
@@ -2216,7 +2216,7 @@ static void check_graph_size(const dusk_array *a, int64_t want)
 static void test_task_counts(void **state)
 {
     (void)state;
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     /* y = x + x.T: 27 tasks */
     dusk_array *y = dusk_array_add(x, dusk_array_transpose(x, NULL));
     assert_int_equal(dusk_array_ntasks(y), 27);
@@ -2242,7 +2242,7 @@ static void test_task_counts(void **state)
     release(v);
 
     /* da.ones((100, 100), chunks=(10, 10)).mean(): 239 tasks */
-    dusk_array *m = dusk_array_mean(dusk_ones(ctx, DUSK_SHAPE(100, 100), "(10, 10)", DUSK_F8),
+    dusk_array *m = dusk_array_mean(dusk_ones(ctx, DUSK_SHAPE(100, 100), "(10, 10)", DUSK_DT_F8),
                                     DUSK_ALL_AXES, false);
     assert_int_equal(dusk_array_ntasks(m), 239);
     check_layers(m, (const char *[]){"ones_like:100", "mean_chunk:100", "mean_combine-partial:38",
@@ -2263,7 +2263,7 @@ static void test_task_counts(void **state)
     st = (dusk_run_stats){0};
     v = compute_with(m, &o, "mean");
     assert_int_equal(st.ntasks, 239);
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 1.0);
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 1.0);
     release(v);
 
     /* the other reductions' layer names */
@@ -2324,11 +2324,11 @@ static void test_lecture(void **state)
     dusk_array_describe(x, table, sizeof table);
     assert_contains(table, "41 Tasks");
     /* smaller units */
-    dusk_array_describe(dusk_ones(ctx, DUSK_SHAPE(100), "10", DUSK_I4), table, sizeof table);
+    dusk_array_describe(dusk_ones(ctx, DUSK_SHAPE(100), "10", DUSK_DT_I4), table, sizeof table);
     assert_contains(table, "400 B");
     assert_contains(table, "40 B");
     assert_contains(table, "int32");
-    dusk_array_describe(dusk_ones(ctx, DUSK_SHAPE(3000), "1000", DUSK_F8), table, sizeof table);
+    dusk_array_describe(dusk_ones(ctx, DUSK_SHAPE(3000), "1000", DUSK_DT_F8), table, sizeof table);
     assert_contains(table, "23.44 kiB");
     assert_contains(table, "7.81 kiB");
 
@@ -2383,8 +2383,8 @@ static void test_demo_result(void **state)
     }
     self[n] = 0;
     char *slash = strrchr(self, '/');
-    *slash = 0;                               /* .../build/tests */
-    snprintf(demo, sizeof demo, "%s/../dusk-demo", self);
+    *slash = 0;                               /* .../build/tests/array */
+    snprintf(demo, sizeof demo, "%s/../../dusk-demo", self);
     if (access(demo, X_OK) != 0) {
         print_message("test_demo_result: skipped: %s not built\n", demo);
         skip();
@@ -2435,20 +2435,20 @@ static void test_demo_result(void **state)
 static void test_tokens(void **state)
 {
     (void)state;
-    dusk_ctx *c2 = ctx2 = dusk_ctx_new();
-    dusk_ctx *cs[2] = {ctx, c2};
+    dusk_array_ctx *c2 = ctx2 = dusk_array_ctx_new();
+    dusk_array_ctx *cs[2] = {ctx, c2};
     const char *names[2][16];
     for (int k = 0; k < 2; k++) {
-        dusk_ctx *c = cs[k];
+        dusk_array_ctx *c = cs[k];
         int i = 0;
-        dusk_array *x = dusk_ones(c, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+        dusk_array *x = dusk_ones(c, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
         dusk_array *y = dusk_random_normal(c, 5, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)");
         names[k][i++] = dusk_array_name(x);
         names[k][i++] = dusk_array_name(dusk_array_add(x, dusk_array_transpose(x, NULL)));
         names[k][i++] = dusk_array_name(dusk_array_sum(x, DUSK_AXIS(0), false));
         names[k][i++] = dusk_array_name(dusk_array_mean(dusk_array_sub(y, x), DUSK_ALL_AXES, true));
         names[k][i++] = dusk_array_name(dusk_array_rechunk(y, "(3, 4)"));
-        names[k][i++] = dusk_array_name(dusk_array_astype(y, DUSK_F4));
+        names[k][i++] = dusk_array_name(dusk_array_astype(y, DUSK_DT_F4));
         names[k][i++] = dusk_array_name(dusk_array_binop_scalar(DUSK_OP_POW, y, 2, false));
         names[k][i++] = dusk_array_name(dusk_array_reduce(DUSK_RED_STD, y, DUSK_AXIS(1), false, 2, 1));
         names[k][i++] = dusk_array_name(dusk_array_unop(DUSK_OP_EXP, y));
@@ -2459,7 +2459,7 @@ static void test_tokens(void **state)
     for (int i = 0; i < 11; i++)
         assert_string_equal(names[0][i], names[1][i]);
     /* twice in one context: the same names (and the same layers) */
-    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
     dusk_array *a1 = dusk_array_add(x, dusk_array_transpose(x, NULL));
     dusk_array *a2 = dusk_array_add(x, dusk_array_transpose(x, NULL));
     assert_string_equal(dusk_array_name(a1), dusk_array_name(a2));
@@ -2480,14 +2480,14 @@ static void test_tokens(void **state)
     assert_true(dusk_graph_find(g, k1) >= 0);
     dusk_graph_free(g);
     /* different expressions, different names */
-    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_I8);
+    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_I8);
     const char *diff[] = {
         dusk_array_name(x),
         dusk_array_name(y),
-        dusk_array_name(dusk_ones(ctx, DUSK_SHAPE(15, 15), "(3, 5)", DUSK_F8)),
-        dusk_array_name(dusk_zeros(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8)),
-        dusk_array_name(dusk_full(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8, 2)),
-        dusk_array_name(dusk_full(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8, 3)),
+        dusk_array_name(dusk_ones(ctx, DUSK_SHAPE(15, 15), "(3, 5)", DUSK_DT_F8)),
+        dusk_array_name(dusk_zeros(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8)),
+        dusk_array_name(dusk_full(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8, 2)),
+        dusk_array_name(dusk_full(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8, 3)),
         dusk_array_name(dusk_array_add(x, y)),
         dusk_array_name(dusk_array_add(y, x)),
         dusk_array_name(dusk_array_sub(x, y)),
@@ -2503,9 +2503,9 @@ static void test_tokens(void **state)
         dusk_array_name(dusk_random_normal(ctx, 1, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)")),
         dusk_array_name(dusk_random_normal(ctx, 2, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)")),
         dusk_array_name(dusk_random_uniform(ctx, 1, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)")),
-        dusk_array_name(dusk_array_transpose(dusk_ones(ctx, DUSK_SHAPE(2, 3, 4), NULL, DUSK_F8),
+        dusk_array_name(dusk_array_transpose(dusk_ones(ctx, DUSK_SHAPE(2, 3, 4), NULL, DUSK_DT_F8),
                                              (int[]){1, 0, 2})),
-        dusk_array_name(dusk_array_transpose(dusk_ones(ctx, DUSK_SHAPE(2, 3, 4), NULL, DUSK_F8),
+        dusk_array_name(dusk_array_transpose(dusk_ones(ctx, DUSK_SHAPE(2, 3, 4), NULL, DUSK_DT_F8),
                                              (int[]){0, 2, 1})),
     };
     size_t nd = sizeof diff / sizeof *diff;
@@ -2513,7 +2513,7 @@ static void test_tokens(void **state)
         for (size_t j = i + 1; j < nd; j++)
             if (!strcmp(diff[i], diff[j]))
                 fail_msg("expressions %zu and %zu share the name %s", i, j, diff[i]);
-    dusk_ctx_free(c2);
+    dusk_array_ctx_free(c2);
     ctx2 = NULL;
 }
 
@@ -2534,9 +2534,9 @@ static void test_tokens_distinguish_chunks(void **state)
     dusk_graph_free(g);
     dusk_value *vd = compute(d, "x - y");
     for (int k = 0; k < 13; k++) {
-        double want = ref_getf(dusk_ndarray_data(vx), DUSK_F8, k) -
-                      ref_getf(dusk_ndarray_data(vy), DUSK_F8, k);
-        double got = ref_getf(dusk_ndarray_data(vd), DUSK_F8, k);
+        double want = ref_getf(dusk_ndarray_data(vx), DUSK_DT_F8, k) -
+                      ref_getf(dusk_ndarray_data(vy), DUSK_DT_F8, k);
+        double got = ref_getf(dusk_ndarray_data(vd), DUSK_DT_F8, k);
         if (got != want)
             fail_msg("(x - y)[%d] = %g, but x[%d] - y[%d] = %g (names: %s, %s)", k, got, k,
                      k, want, dusk_array_name(x), dusk_array_name(y));
@@ -2547,15 +2547,15 @@ static void test_tokens_distinguish_chunks(void **state)
         {"((2, 3, 4, 4),)", "((2, 4, 3, 4),)"},
     };
     for (size_t i = 0; i < 2; i++) {
-        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(13), pairs[i][0], DUSK_F8);
-        dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(13), pairs[i][1], DUSK_F8);
+        dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(13), pairs[i][0], DUSK_DT_F8);
+        dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(13), pairs[i][1], DUSK_DT_F8);
         if (!strcmp(dusk_array_name(a), dusk_array_name(b)))
             fail_msg("ones(13, chunks=%s) and ones(13, chunks=%s) are both %s", pairs[i][0],
                      pairs[i][1], dusk_array_name(a));
     }
     double buf[13] = {0};
-    assert_string_not_equal(dusk_array_name(dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(13), "5")),
-                            dusk_array_name(dusk_from_buffer(ctx, buf, DUSK_F8, DUSK_SHAPE(13),
+    assert_string_not_equal(dusk_array_name(dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(13), "5")),
+                            dusk_array_name(dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(13),
                                                              "((5, 4, 4),)")));
     /* rechunks to long lists of chunks that share a long beginning */
     dusk_array *z = dusk_arange(ctx, 0, 3000, 1, "3000");
@@ -2579,12 +2579,12 @@ static void test_composite(void **state)
 {
     (void)state;
     enum { N = 23, M = 17 };
-    double *x = make_data(DUSK_F8, N * M, 1, DATA_MIXED);
-    int32_t *y = make_data(DUSK_I4, M * N, 2, DATA_MIXED);
+    double *x = make_data(DUSK_DT_F8, N * M, 1, DATA_MIXED);
+    int32_t *y = make_data(DUSK_DT_I4, M * N, 2, DATA_MIXED);
     for (int k = 0; k < M * N; k++)
         y[k] %= 1000;
-    dusk_array *ax = dusk_from_buffer(ctx, x, DUSK_F8, DUSK_SHAPE(N, M), "(5, 4)");
-    dusk_array *ay = dusk_from_buffer(ctx, y, DUSK_I4, DUSK_SHAPE(M, N), "(6, 7)");
+    dusk_array *ax = dusk_from_buffer(ctx, x, DUSK_DT_F8, DUSK_SHAPE(N, M), "(5, 4)");
+    dusk_array *ay = dusk_from_buffer(ctx, y, DUSK_DT_I4, DUSK_SHAPE(M, N), "(6, 7)");
     dusk_array *z = dusk_array_binop_scalar(DUSK_OP_DIV,
         dusk_array_sub(dusk_array_binop_scalar(DUSK_OP_MUL,
                            dusk_array_add(ax, dusk_array_transpose(ay, NULL)), 2, false),
@@ -2609,10 +2609,10 @@ static void test_composite(void **state)
         dusk_options o = mkopts(&SCHEDS[si], NULL);
         dusk_value *vz = compute_with(z, &o, "z");
         dusk_value *vs = compute_with(sd, &o, "std");
-        check_meta(z, vz, DUSK_F8, 2, (int64_t[]){N, M}, "z");
-        check_meta(sd, vs, DUSK_F8, 1, (int64_t[]){N}, "std");
-        check_values(dusk_ndarray_data(vz), want_z, DUSK_F8, N * M, 1e-12, 1e-12, "z");
-        check_values(dusk_ndarray_data(vs), want_s, DUSK_F8, N, 1e-12, 1e-12, "std");
+        check_meta(z, vz, DUSK_DT_F8, 2, (int64_t[]){N, M}, "z");
+        check_meta(sd, vs, DUSK_DT_F8, 1, (int64_t[]){N}, "std");
+        check_values(dusk_ndarray_data(vz), want_z, DUSK_DT_F8, N * M, 1e-12, 1e-12, "z");
+        check_values(dusk_ndarray_data(vs), want_s, DUSK_DT_F8, N, 1e-12, 1e-12, "std");
         if (first)
             assert_memory_equal(dusk_ndarray_data(first), dusk_ndarray_data(vs), N * 8);
         else
@@ -2641,7 +2641,7 @@ static void test_shared_inputs_threads(void **state)
     dusk_array *x = dusk_random_uniform(ctx, 11, -1, 1, DUSK_SHAPE(120, 120), "(10, 10)");
     dusk_array *t = dusk_array_transpose(x, NULL);
     dusk_array *e = dusk_array_add(dusk_array_add(x, t),
-                                   dusk_array_sub(dusk_array_astype(x, DUSK_F4),
+                                   dusk_array_sub(dusk_array_astype(x, DUSK_DT_F4),
                                                   dusk_array_binop_scalar(DUSK_OP_MUL, t, 2, false)));
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 4);
     dusk_value *vx = compute_with(x, &o, "x");
@@ -2663,7 +2663,7 @@ static void test_shared_inputs_threads(void **state)
      * worker that made it is still handing it out */
     dusk_options o2 = opts_of(DUSK_SCHED_THREADS, 2);
     for (int round = 0; round < 300; round++) {
-        dusk_array *s = dusk_ones(ctx, DUSK_SHAPE(6, 6), "(4, 4)", DUSK_F8);
+        dusk_array *s = dusk_ones(ctx, DUSK_SHAPE(6, 6), "(4, 4)", DUSK_DT_F8);
         dusk_array *f = dusk_array_mean(dusk_array_sub(s, dusk_array_rechunk(
                             dusk_array_transpose(s, NULL), "3")), DUSK_AXIS(0), false);
         dusk_value *v = compute_with(f, round % 2 ? &o : &o2, "mean(x - x.T.rechunk(3), axis=0)");
@@ -2697,7 +2697,7 @@ static void check_h5dump(const char *path, const char *dataset, const void *data
     for (int64_t k = 0; k < n; k++) {
         const char *tok = o.tok[k];
         bool ok;
-        if (t == DUSK_BOOL_)
+        if (t == DUSK_DT_BOOL)
             ok = !strcmp(tok, ref_geti(data, t, k) ? "TRUE" : "FALSE");
         else if (dt_float(t))
             ok = close_enough(strtod(tok, NULL), ref_getf(data, t, k), 0, 0);
@@ -2791,7 +2791,7 @@ static void test_h5_layout_and_gzip(void **state)
     char path[1024];
     tmp_path(path, sizeof path, "gzip.h5");
     dusk_array *a = dusk_arange(ctx, 0, 10000, 1, "1000");
-    dusk_array *m = dusk_array_astype(dusk_array_binop_scalar(DUSK_OP_SUB, a, 5000, false), DUSK_I4);
+    dusk_array *m = dusk_array_astype(dusk_array_binop_scalar(DUSK_OP_SUB, a, 5000, false), DUSK_DT_I4);
     dusk_error err = DUSK_ERROR_INIT;
     dusk_store_options so = {6, false};
     assert_int_equal(dusk_array_store(m, path, "/z", &so, NULL, &err), 0);
@@ -2813,10 +2813,10 @@ static void test_h5_layout_and_gzip(void **state)
     /* the compressed data reads back */
     dusk_value *v = compute(dusk_from_hdf5(ctx, path, "/z", "(777,)"), "gzip back");
     for (int i = 0; i < 10000; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I4, i), i - 5000);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I4, i), i - 5000);
     release(v);
     /* 2-d chunks as the array's largest block */
-    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(7, 5), "(3, 2)", DUSK_U2), path,
+    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(7, 5), "(3, 2)", DUSK_DT_U2), path,
                                       "/g/two", NULL, NULL, &err), 0);
     assert_int_equal(run_h5dump(path, "/g/two", "-p -H", &o), 0);
     assert_contains(o.text, "CHUNKED ( 3, 2 )");
@@ -2838,8 +2838,8 @@ static void test_h5_overwrite(void **state)
     char path[1024];
     tmp_path(path, sizeof path, "overwrite.h5");
     dusk_error err = DUSK_ERROR_INIT;
-    dusk_array *one = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_F8);
-    dusk_array *two = dusk_full(ctx, DUSK_SHAPE(3), "2", DUSK_I8, 2);
+    dusk_array *one = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
+    dusk_array *two = dusk_full(ctx, DUSK_SHAPE(3), "2", DUSK_DT_I8, 2);
     assert_int_equal(dusk_array_store(one, path, "/a", NULL, NULL, &err), 0);
     assert_int_equal(dusk_array_store(two, path, "b", NULL, NULL, &err), 0);   /* relative name */
     assert_int_equal(dusk_array_store(two, path, "/deep/er/c", NULL, NULL, &err), 0);
@@ -2862,11 +2862,11 @@ static void test_h5_overwrite(void **state)
     so.overwrite = true;
     assert_int_equal(dusk_array_store(two, path, "/a", &so, NULL, &err), 0);
     dusk_array *a = dusk_from_hdf5(ctx, path, "/a", NULL);
-    assert_int_equal(dusk_array_dtype(a), DUSK_I8);
+    assert_int_equal(dusk_array_dtype(a), DUSK_DT_I8);
     assert_int_equal(dusk_array_ndim(a), 1);
     dusk_value *v = compute(a, "/a replaced");
     for (int i = 0; i < 3; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, i), 2);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), 2);
     release(v);
     assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/b", NULL), NULL), 0);
     assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/deep/er/c", NULL), NULL), 0);
@@ -2881,7 +2881,7 @@ static void test_h5_overwrite(void **state)
     }
     v = compute(dusk_from_hdf5(ctx, path, "/a", NULL), "/a in place");
     for (int i = 0; i < 3; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I8, i), 211);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), 211);
     release(v);
     assert_int_equal(count_entries_with(g_tmp, "dusk-tmp"), 0);
 }
@@ -2894,7 +2894,7 @@ static void test_h5_read_errors(void **state)
     tmp_path(txt, sizeof txt, "not-hdf5.h5");
     tmp_path(missing, sizeof missing, "no-such-file.h5");
     dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_F8), path,
+    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_DT_F8), path,
                                       "/grp/x", NULL, NULL, &err), 0);
     FILE *f = fopen(txt, "w");
     fputs("this is not an HDF5 file\n", f);
@@ -2927,21 +2927,21 @@ static void test_h5_read_h5py_file(void **state)
     (void)state;
     dusk_array *a = dusk_from_hdf5(ctx, FIXTURE, "/grp/ints", "(2, 3)");
     dusk_value *v = compute(a, "/grp/ints");
-    check_meta(a, v, DUSK_I2, 2, (int64_t[]){3, 4}, "/grp/ints");
+    check_meta(a, v, DUSK_DT_I2, 2, (int64_t[]){3, 4}, "/grp/ints");
     for (int i = 0; i < 12; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_I2, i), i - 5);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I2, i), i - 5);
     release(v);
     a = dusk_from_hdf5(ctx, FIXTURE, "flags", NULL);
     v = compute(a, "/flags");
-    check_meta(a, v, DUSK_BOOL_, 1, (int64_t[]){5}, "/flags");
+    check_meta(a, v, DUSK_DT_BOOL, 1, (int64_t[]){5}, "/flags");
     static const int flags[5] = {1, 0, 1, 1, 0};
     for (int i = 0; i < 5; i++)
-        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_BOOL_, i), flags[i]);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_BOOL, i), flags[i]);
     release(v);
     a = dusk_from_hdf5(ctx, FIXTURE, "/scalar", NULL);
     v = compute(dusk_array_binop_scalar(DUSK_OP_MUL, a, 2, false), "/scalar * 2");
-    check_meta(a, v, DUSK_F8, 0, NULL, "/scalar");
-    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, 0) == 5.0);
+    check_meta(a, v, DUSK_DT_F8, 0, NULL, "/scalar");
+    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 5.0);
     release(v);
     /* the same file and dataset twice: the same names */
     assert_string_equal(dusk_array_name(dusk_from_hdf5(ctx, FIXTURE, "/grp/ints", "(2, 3)")),
@@ -2957,7 +2957,7 @@ static void test_h5_store_failures(void **state)
     tmp_path(nodir, sizeof nodir, "no/such/dir/out.h5");
     tmp_path(txt, sizeof txt, "fail.txt");
     dusk_error err = DUSK_ERROR_INIT;
-    dusk_array *ok = dusk_ones(ctx, DUSK_SHAPE(10, 10), "(3, 3)", DUSK_F8);
+    dusk_array *ok = dusk_ones(ctx, DUSK_SHAPE(10, 10), "(3, 3)", DUSK_DT_F8);
 
     /* a directory that does not exist */
     int rc = dusk_array_store(ok, nodir, "/x", NULL, NULL, &err);
@@ -2969,8 +2969,8 @@ static void test_h5_store_failures(void **state)
      * block): no file at the target, no temporary file */
     int64_t base[8] = {1, 2, 3, 4, 5, 6, 7, 8}, ex[8] = {1, 1, 1, 1, 1, 1, 1, -1};
     dusk_array *bad = dusk_array_binop(DUSK_OP_POW,
-                                       dusk_from_buffer(ctx, base, DUSK_I8, DUSK_SHAPE(8), "2"),
-                                       dusk_from_buffer(ctx, ex, DUSK_I8, DUSK_SHAPE(8), "2"));
+                                       dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(8), "2"),
+                                       dusk_from_buffer(ctx, ex, DUSK_DT_I8, DUSK_SHAPE(8), "2"));
     for (size_t si = 0; si < NSCHEDS; si++) {
         dusk_options o = mkopts(&SCHEDS[si], NULL);
         rc = dusk_array_store(bad, path, "/x", NULL, &o, &err);
@@ -2995,7 +2995,7 @@ static void test_h5_store_failures(void **state)
     assert_int_equal(count_entries_with(g_tmp, "dusk-tmp"), 0);
     dusk_value *v = compute(dusk_from_hdf5(ctx, path, "/keep", NULL), "/keep after failures");
     for (int i = 0; i < 100; i++)
-        assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, i) == 1);
+        assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, i) == 1);
     release(v);
 
     /* a target that is not an HDF5 file is not touched */
@@ -3027,16 +3027,16 @@ static void test_h5_store_failures(void **state)
 static void test_out_of_memory(void **state)
 {
     (void)state;
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     ctx = NULL;
     long base = dusk_alloc_live();
     int built_ok = 0, computed_ok = 0;
     for (long n = 0; n < 4000 && !(built_ok && computed_ok > 2); n++) {
-        dusk_ctx *c = dusk_ctx_new();
+        dusk_array_ctx *c = dusk_array_ctx_new();
         if (!c)
             continue;
         dusk_alloc_fail_after(n);
-        dusk_array *x = dusk_ones(c, DUSK_SHAPE(6, 6), "(4, 4)", DUSK_F8);
+        dusk_array *x = dusk_ones(c, DUSK_SHAPE(6, 6), "(4, 4)", DUSK_DT_F8);
         dusk_array *y = dusk_array_mean(dusk_array_sub(x, dusk_array_rechunk(dusk_array_transpose(x, NULL),
                                         "3")), DUSK_AXIS(0), false);
         assert_non_null(y);
@@ -3054,21 +3054,21 @@ static void test_out_of_memory(void **state)
                 computed_ok++;
                 assert_non_null(v);
                 for (int j = 0; j < 6; j++)
-                    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_F8, j) == 0);
+                    assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, j) == 0);
             } else {
                 assert_null(v);
             }
             release(v);
         }
         dusk_alloc_fail_after(-1);
-        dusk_ctx_free(c);
+        dusk_array_ctx_free(c);
         if (dusk_alloc_live() != base)
             fail_msg("after failing allocation %ld: %ld blocks live, want %ld", n,
                      dusk_alloc_live(), base);
     }
     assert_true(built_ok);
     assert_true(computed_ok);
-    ctx = dusk_ctx_new();
+    ctx = dusk_array_ctx_new();
 }
 
 /* --- main -------------------------------------------------------------------------- */

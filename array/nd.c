@@ -20,9 +20,9 @@
 double dusk__nd_loadf(const char *p, dusk_dtype t)
 {
     switch (t) {
-    case DUSK_F8: { double v; memcpy(&v, p, 8); return v; }
-    case DUSK_F4: { float v; memcpy(&v, p, 4); return v; }
-    case DUSK_U8: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+    case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_U8: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
     default: return (double)dusk__nd_loadi(p, t);
     }
 }
@@ -30,16 +30,16 @@ double dusk__nd_loadf(const char *p, dusk_dtype t)
 int64_t dusk__nd_loadi(const char *p, dusk_dtype t)
 {
     switch (t) {
-    case DUSK_F8: { double v; memcpy(&v, p, 8); return (int64_t)v; }
-    case DUSK_F4: { float v; memcpy(&v, p, 4); return (int64_t)v; }
-    case DUSK_I8: case DUSK_U8: { int64_t v; memcpy(&v, p, 8); return v; }
-    case DUSK_I4: { int32_t v; memcpy(&v, p, 4); return v; }
-    case DUSK_U4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    case DUSK_I2: { int16_t v; memcpy(&v, p, 2); return v; }
-    case DUSK_U2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case DUSK_I1: return (int8_t)*p;
-    case DUSK_U1: return (uint8_t)*p;
-    case DUSK_BOOL_: return *p != 0;
+    case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return (int64_t)v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return (int64_t)v; }
+    case DUSK_DT_I8: case DUSK_DT_U8: { int64_t v; memcpy(&v, p, 8); return v; }
+    case DUSK_DT_I4: { int32_t v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_U4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_I2: { int16_t v; memcpy(&v, p, 2); return v; }
+    case DUSK_DT_U2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case DUSK_DT_I1: return (int8_t)*p;
+    case DUSK_DT_U1: return (uint8_t)*p;
+    case DUSK_DT_BOOL: return *p != 0;
     default: return 0;
     }
 }
@@ -57,9 +57,9 @@ static int64_t f2i(double v)
 void dusk__nd_storef(char *p, dusk_dtype t, double v)
 {
     switch (t) {
-    case DUSK_F8: memcpy(p, &v, 8); break;
-    case DUSK_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
-    case DUSK_BOOL_: *p = v != 0; break;
+    case DUSK_DT_F8: memcpy(p, &v, 8); break;
+    case DUSK_DT_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_DT_BOOL: *p = v != 0; break;
     default: dusk__nd_storei(p, t, f2i(v)); break;
     }
 }
@@ -67,50 +67,50 @@ void dusk__nd_storef(char *p, dusk_dtype t, double v)
 void dusk__nd_storei(char *p, dusk_dtype t, int64_t v)
 {
     switch (t) {
-    case DUSK_F8: { double d = (double)v; memcpy(p, &d, 8); break; }
-    case DUSK_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
-    case DUSK_I8: case DUSK_U8: memcpy(p, &v, 8); break;
-    case DUSK_I4: case DUSK_U4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
-    case DUSK_I2: case DUSK_U2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
-    case DUSK_I1: case DUSK_U1: *p = (char)(uint8_t)v; break;
-    case DUSK_BOOL_: *p = v != 0; break;
+    case DUSK_DT_F8: { double d = (double)v; memcpy(p, &d, 8); break; }
+    case DUSK_DT_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_DT_I8: case DUSK_DT_U8: memcpy(p, &v, 8); break;
+    case DUSK_DT_I4: case DUSK_DT_U4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    case DUSK_DT_I2: case DUSK_DT_U2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case DUSK_DT_I1: case DUSK_DT_U1: *p = (char)(uint8_t)v; break;
+    case DUSK_DT_BOOL: *p = v != 0; break;
     default: break;
     }
 }
 
-int dusk__dtype_is_float(dusk_dtype t) { return t == DUSK_F8 || t == DUSK_F4; }
+int dusk__dtype_is_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4; }
 
 int dusk__dtype_is_unsigned(dusk_dtype t)
 {
-    return t == DUSK_U8 || t == DUSK_U4 || t == DUSK_U2 || t == DUSK_U1;
+    return t == DUSK_DT_U8 || t == DUSK_DT_U4 || t == DUSK_DT_U2 || t == DUSK_DT_U1;
 }
 
 static int is_signed(dusk_dtype t)
 {
-    return t == DUSK_I8 || t == DUSK_I4 || t == DUSK_I2 || t == DUSK_I1;
+    return t == DUSK_DT_I8 || t == DUSK_DT_I4 || t == DUSK_DT_I2 || t == DUSK_DT_I1;
 }
 
 static dusk_dtype signed_of_size(size_t n)
 {
-    return n >= 8 ? DUSK_I8 : n == 4 ? DUSK_I4 : n == 2 ? DUSK_I2 : DUSK_I1;
+    return n >= 8 ? DUSK_DT_I8 : n == 4 ? DUSK_DT_I4 : n == 2 ? DUSK_DT_I2 : DUSK_DT_I1;
 }
 
 dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
 {
     if (a == b)
         return a;
-    if (a == DUSK_BOOL_)
+    if (a == DUSK_DT_BOOL)
         return b;
-    if (b == DUSK_BOOL_)
+    if (b == DUSK_DT_BOOL)
         return a;
     size_t sa = dusk_dtype_size(a), sb = dusk_dtype_size(b);
     if (dusk__dtype_is_float(a) && dusk__dtype_is_float(b))
         return sa > sb ? a : b;
     if (dusk__dtype_is_float(a) || dusk__dtype_is_float(b)) {
         dusk_dtype f = dusk__dtype_is_float(a) ? a : b, i = f == a ? b : a;
-        if (f == DUSK_F8)
-            return DUSK_F8;
-        return dusk_dtype_size(i) <= 2 ? DUSK_F4 : DUSK_F8;
+        if (f == DUSK_DT_F8)
+            return DUSK_DT_F8;
+        return dusk_dtype_size(i) <= 2 ? DUSK_DT_F4 : DUSK_DT_F8;
     }
     if (is_signed(a) == is_signed(b))
         return sa > sb ? a : b;
@@ -119,7 +119,7 @@ dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
     if (su < ss)
         return s;
     if (su == 8)
-        return DUSK_F8;
+        return DUSK_DT_F8;
     return signed_of_size(su * 2);
 }
 
@@ -127,28 +127,28 @@ dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
 static dusk_dtype min_int_type(double v, int want_unsigned)
 {
     if (want_unsigned && v >= 0) {
-        if (v <= 255) return DUSK_U1;
-        if (v <= 65535) return DUSK_U2;
-        if (v <= 4294967295.0) return DUSK_U4;
-        return DUSK_U8;
+        if (v <= 255) return DUSK_DT_U1;
+        if (v <= 65535) return DUSK_DT_U2;
+        if (v <= 4294967295.0) return DUSK_DT_U4;
+        return DUSK_DT_U8;
     }
-    if (v >= -128 && v <= 127) return DUSK_I1;
-    if (v >= -32768 && v <= 32767) return DUSK_I2;
-    if (v >= -2147483648.0 && v <= 2147483647.0) return DUSK_I4;
-    return DUSK_I8;
+    if (v >= -128 && v <= 127) return DUSK_DT_I1;
+    if (v >= -32768 && v <= 32767) return DUSK_DT_I2;
+    if (v >= -2147483648.0 && v <= 2147483647.0) return DUSK_DT_I4;
+    return DUSK_DT_I8;
 }
 
 dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
 {
     int whole = s == floor(s) && fabs(s) < 9.2e18;
-    if (a == DUSK_F4 && isfinite(s) && fabs(s) > 3.4028234663852886e38)
-        return DUSK_F8;  /* value-based casting: it does not fit in float32 */
+    if (a == DUSK_DT_F4 && isfinite(s) && fabs(s) > 3.4028234663852886e38)
+        return DUSK_DT_F8;  /* value-based casting: it does not fit in float32 */
     if (dusk__dtype_is_float(a))
         return a;
     if (!whole)
-        return DUSK_F8;
-    if (a == DUSK_BOOL_)
-        return DUSK_I8;
+        return DUSK_DT_F8;
+    if (a == DUSK_DT_BOOL)
+        return DUSK_DT_I8;
     /* Value-based casting: the scalar only widens the array's type when
      * it does not fit in it. */
     dusk_dtype m = min_int_type(s, dusk__dtype_is_unsigned(a));
@@ -158,12 +158,12 @@ dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
 {
     if (op >= DUSK_OP_LT)
-        return DUSK_BOOL_;
+        return DUSK_DT_BOOL;
     dusk_dtype t = dusk__promote(a, b);
     if (op == DUSK_OP_DIV && !dusk__dtype_is_float(t))
-        return DUSK_F8;
-    if (op == DUSK_OP_POW && t == DUSK_BOOL_)
-        return DUSK_I1;
+        return DUSK_DT_F8;
+    if (op == DUSK_OP_POW && t == DUSK_DT_BOOL)
+        return DUSK_DT_I1;
     return t;
 }
 
@@ -175,7 +175,7 @@ dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
         return a;
     /* NumPy gives float16 for 1-byte inputs; dusk has no float16 and
      * gives float32. */
-    return dusk_dtype_size(a) <= 2 ? DUSK_F4 : DUSK_F8;
+    return dusk_dtype_size(a) <= 2 ? DUSK_DT_F4 : DUSK_DT_F8;
 }
 
 dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a)
@@ -185,14 +185,14 @@ dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a)
     case DUSK_RED_PROD:
         if (dusk__dtype_is_float(a))
             return a;
-        return dusk__dtype_is_unsigned(a) ? DUSK_U8 : DUSK_I8;
+        return dusk__dtype_is_unsigned(a) ? DUSK_DT_U8 : DUSK_DT_I8;
     case DUSK_RED_MEAN:
     case DUSK_RED_VAR:
     case DUSK_RED_STD:
-        return dusk__dtype_is_float(a) ? a : DUSK_F8;
+        return dusk__dtype_is_float(a) ? a : DUSK_DT_F8;
     case DUSK_RED_ANY:
     case DUSK_RED_ALL:
-        return DUSK_BOOL_;
+        return DUSK_DT_BOOL;
     default:
         return a;
     }
@@ -351,8 +351,8 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         /* the scalar takes the type NumPy's value-based casting gives the
          * pair, so that uint64 + 3 stays in integers */
         dusk_dtype st = dusk__promote_scalar(a->u.nd.dtype, s);
-        if (st == DUSK_BOOL_ || (!dusk__dtype_is_float(st) && s != floor(s)))
-            st = DUSK_F8;
+        if (st == DUSK_DT_BOOL || (!dusk__dtype_is_float(st) && s != floor(s)))
+            st = DUSK_DT_F8;
         sv = dusk_ndarray_new(st, 0, NULL);
         if (!sv)
             return oom(err);
@@ -378,7 +378,7 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         }
         shape[d] = x == 1 ? y : x;
     }
-    dusk_value *o = dusk__ndarray_uninit(out_dtype, ndim, shape);
+    dusk_value *o = dusk_ndarray_empty(out_dtype, ndim, shape);
     if (!o) {
         dusk_value_unref(sv);
         return oom(err);
@@ -396,10 +396,10 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, sb = ndim ? it.strides[1][ndim - 1] : 0;
         int64_t so = ndim ? it.strides[2][ndim - 1] : 0;
         size_t es = dusk_dtype_size(out_dtype);
-        int fast = ta == DUSK_F8 && tb == DUSK_F8 && out_dtype == DUSK_F8 && op <= DUSK_OP_DIV;
+        int fast = ta == DUSK_DT_F8 && tb == DUSK_DT_F8 && out_dtype == DUSK_DT_F8 && op <= DUSK_OP_DIV;
         dusk_dtype common = dusk__promote(ta, tb);
         int as_float = dusk__dtype_is_float(common) || op == DUSK_OP_DIV;
-        int as_bool = common == DUSK_BOOL_ && (op == DUSK_OP_ADD || op == DUSK_OP_MUL);
+        int as_bool = common == DUSK_DT_BOOL && (op == DUSK_OP_ADD || op == DUSK_OP_MUL);
         int uns = dusk__dtype_is_unsigned(common);
         do {
             const char *pa = a->u.nd.data + it.off[0], *pb = b->u.nd.data + it.off[1];
@@ -456,7 +456,7 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                         dusk_value **out, dusk_error *err)
 {
     int ndim = a->u.nd.ndim;
-    dusk_value *o = dusk__ndarray_uninit(t, ndim, a->u.nd.shape);
+    dusk_value *o = dusk_ndarray_empty(t, ndim, a->u.nd.shape);
     if (!o)
         return oom(err);
     if (count_of(ndim, a->u.nd.shape) > 0) {
@@ -471,7 +471,7 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
         do {
             const char *pa = a->u.nd.data + it.off[0];
             char *po = o->u.nd.data + it.off[1];
-            if (kind == 0 && ta == DUSK_F8 && t == DUSK_F8 && sa == 8) {
+            if (kind == 0 && ta == DUSK_DT_F8 && t == DUSK_DT_F8 && sa == 8) {
                 const double *x = (const double *)pa;
                 double *y = (double *)po;
                 for (int64_t i = 0; i < n; i++)
@@ -480,8 +480,8 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
             }
             for (int64_t i = 0; i < n; i++, pa += sa, po += so) {
                 if (kind == 1) {  /* astype */
-                    if (as_int || t == DUSK_BOOL_)
-                        dusk__nd_storei(po, t, t == DUSK_BOOL_ ? dusk__nd_loadf(pa, ta) != 0
+                    if (as_int || t == DUSK_DT_BOOL)
+                        dusk__nd_storei(po, t, t == DUSK_DT_BOOL ? dusk__nd_loadf(pa, ta) != 0
                                                                : dusk__nd_loadi(pa, ta));
                     else
                         dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
@@ -522,7 +522,7 @@ int dusk__nd_transpose(const dusk_value *a, const int *perm, dusk_value **out,
      * changing right now */
     dusk_value view;
     memset(&view, 0, sizeof view);
-    view.kind = DUSK_NDARRAY;
+    view.kind = DUSK_KIND_NDARRAY;
     view.u.nd = a->u.nd;
     int64_t vs[DUSK_MAXDIMS];
     for (int i = 0; i < ndim; i++) {
@@ -553,7 +553,7 @@ static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, du
         default: a += v; break;
         }
         dusk__nd_storef(p, t, a);
-    } else if (t == DUSK_BOOL_) {
+    } else if (t == DUSK_DT_BOOL) {
         int a = *p != 0, v = dusk__nd_loadf(x, tx) != 0;
         *p = (char)(op == DUSK_RED_ALL || op == DUSK_RED_MIN ? (a && v) : (a || v));
     } else if (dusk__dtype_is_unsigned(t)) {
@@ -587,15 +587,15 @@ static void acc_init(dusk_reduction op, char *p, dusk_dtype t)
         return;
     }
     switch (t) {
-    case DUSK_F8: case DUSK_F4: dusk__nd_storef(p, t, hi ? INFINITY : -INFINITY); break;
-    case DUSK_I8: dusk__nd_storei(p, t, hi ? INT64_MAX : INT64_MIN); break;
-    case DUSK_I4: dusk__nd_storei(p, t, hi ? INT32_MAX : INT32_MIN); break;
-    case DUSK_I2: dusk__nd_storei(p, t, hi ? INT16_MAX : INT16_MIN); break;
-    case DUSK_I1: dusk__nd_storei(p, t, hi ? INT8_MAX : INT8_MIN); break;
-    case DUSK_U8: dusk__nd_storei(p, t, hi ? -1 : 0); break;
-    case DUSK_U4: dusk__nd_storei(p, t, hi ? UINT32_MAX : 0); break;
-    case DUSK_U2: dusk__nd_storei(p, t, hi ? UINT16_MAX : 0); break;
-    case DUSK_U1: dusk__nd_storei(p, t, hi ? UINT8_MAX : 0); break;
+    case DUSK_DT_F8: case DUSK_DT_F4: dusk__nd_storef(p, t, hi ? INFINITY : -INFINITY); break;
+    case DUSK_DT_I8: dusk__nd_storei(p, t, hi ? INT64_MAX : INT64_MIN); break;
+    case DUSK_DT_I4: dusk__nd_storei(p, t, hi ? INT32_MAX : INT32_MIN); break;
+    case DUSK_DT_I2: dusk__nd_storei(p, t, hi ? INT16_MAX : INT16_MIN); break;
+    case DUSK_DT_I1: dusk__nd_storei(p, t, hi ? INT8_MAX : INT8_MIN); break;
+    case DUSK_DT_U8: dusk__nd_storei(p, t, hi ? -1 : 0); break;
+    case DUSK_DT_U4: dusk__nd_storei(p, t, hi ? UINT32_MAX : 0); break;
+    case DUSK_DT_U2: dusk__nd_storei(p, t, hi ? UINT16_MAX : 0); break;
+    case DUSK_DT_U1: dusk__nd_storei(p, t, hi ? UINT8_MAX : 0); break;
     default: dusk__nd_storei(p, t, hi); break;
     }
 }
@@ -615,7 +615,7 @@ static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
     do {
         const char *pa = a->u.nd.data + it.off[0];
         char *pc = acc->u.nd.data + it.off[1];
-        if (ta == DUSK_F8 && tc == DUSK_F8 && op == DUSK_RED_SUM && sa == 8) {
+        if (ta == DUSK_DT_F8 && tc == DUSK_DT_F8 && op == DUSK_RED_SUM && sa == 8) {
             double *c = (double *)pc;
             const double *x = (const double *)pa;
             if (sc == 0) {
@@ -649,7 +649,7 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
     int np = nparts(op);
     dusk_value *parts[3] = {NULL, NULL, NULL};
     for (int i = 0; i < np; i++)
-        if (!(parts[i] = dusk_ndarray_new(np == 1 ? acc_dtype : DUSK_F8, ndim, shape))) {
+        if (!(parts[i] = dusk_ndarray_new(np == 1 ? acc_dtype : DUSK_DT_F8, ndim, shape))) {
             for (int j = 0; j < i; j++)
                 dusk_value_unref(parts[j]);
             return oom(err);

@@ -388,9 +388,9 @@ static void svg_nodes(const char *svg, int *tasks, int *results, int *all)
 /* --- graphs and arrays of the lecture ----------------------------------------------- */
 
 /* x = da.ones((15, 15), chunks=(5, 5)) */
-static dusk_array *ones15(dusk_ctx *ctx)
+static dusk_array *ones15(dusk_array_ctx *ctx)
 {
-    return dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_F8);
+    return dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
 }
 
 static dusk_graph *array_graph(dusk_array *a)
@@ -480,20 +480,20 @@ static void test_golden_collapse_and_verbose(void **state)
     dusk_graph_free(g);
 
     /* verbose: boxes show full keys */
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *s = dusk_array_sum(ones15(ctx), DUSK_AXIS(0), false);
     o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
     o.verbose = true;
     dot = dot_join(render_array(s, "dot", &o));
     assert_contains(dot, "label=\"('ones_like-");
     dusk_free(dot);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 static void test_golden_lecture_arrays(void **state)
 {
     (void)state;
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = ones15(ctx);
 
     /* res = x.sum(axis=0): 9 ones, 9 chunk sums, 3 aggregates */
@@ -518,7 +518,7 @@ static void test_golden_lecture_arrays(void **state)
 
     /* r = x - x.mean(axis=0), the lecture's (1000, 10000) in (500, 500)
      * blocks: its layer view */
-    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "(500, 500)", DUSK_F8);
+    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "(500, 500)", DUSK_DT_F8);
     dusk_array *r = dusk_array_sub(big, dusk_array_mean(big, DUSK_AXIS(0), false));
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
     o.view = DUSK_VIZ_LAYERS;
@@ -529,7 +529,7 @@ static void test_golden_lecture_arrays(void **state)
     assert_contains(dot, "mean_chunk\\n40 tasks\\n(2, 10000) float64");
     assert_contains(dot, "sub\\n40 tasks\\n(1000, 10000) float64");
     dusk_free(dot);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 static void test_deterministic(void **state)
@@ -537,15 +537,15 @@ static void test_deterministic(void **state)
     (void)state;
     for (int k = 0; k < 2; k++) {
         const char *fmt = k ? "svg" : "dot";
-        dusk_ctx *c1 = dusk_ctx_new(), *c2 = dusk_ctx_new();
+        dusk_array_ctx *c1 = dusk_array_ctx_new(), *c2 = dusk_array_ctx_new();
         dusk_array *a = dusk_array_add(ones15(c1), dusk_array_transpose(ones15(c1), NULL));
         dusk_array *b = dusk_array_add(ones15(c2), dusk_array_transpose(ones15(c2), NULL));
         char *x = render_array(a, fmt, NULL), *y = render_array(b, fmt, NULL);
         assert_string_equal(x, y);
         dusk_free(x);
         dusk_free(y);
-        dusk_ctx_free(c1);
-        dusk_ctx_free(c2);
+        dusk_array_ctx_free(c1);
+        dusk_array_ctx_free(c2);
     }
 }
 
@@ -568,7 +568,7 @@ static void test_svg(void **state)
     dusk_graph_free(g);
 
     /* an array: one circle per task, one box per result, shapes in tooltips */
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = ones15(ctx);
     dusk_array *y = dusk_array_add(x, dusk_array_transpose(x, NULL));
     g = array_graph(y);
@@ -594,7 +594,7 @@ static void test_svg(void **state)
     assert_int_equal(r, (int)dusk_graph_size(g));
     dusk_free(svg);
     dusk_graph_free(g);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 /* --- binary formats ------------------------------------------------------------------- */
@@ -983,7 +983,7 @@ static void test_layers_by_function(void **state)
 static void test_layers_array_colours(void **state)
 {
     (void)state;
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = ones15(ctx);
     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
     dusk_graph *g = array_graph(r);
@@ -1006,7 +1006,7 @@ static void test_layers_array_colours(void **state)
     }
     dusk_viz_recorder_free(rec);
     dusk_graph_free(g);
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
 }
 
 /* --- errors ------------------------------------------------------------------------------------ */
@@ -1093,13 +1093,13 @@ static void test_errors(void **state)
     dusk_graph_free(bad);
 
     /* an array in an error state gives its error */
-    dusk_ctx *ctx = dusk_ctx_new();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *a = ones15(ctx);
-    dusk_array *wrong = dusk_array_add(a, dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_F8));
+    dusk_array *wrong = dusk_array_add(a, dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8));
     rc = dusk_visualize_array(wrong, tpath("wrong.svg"), NULL, &err);
     assert_int_not_equal(rc, 0);
     assert_int_equal(rc, dusk_array_status(wrong, NULL));
-    dusk_ctx_free(ctx);
+    dusk_array_ctx_free(ctx);
     dusk_graph_free(g);
 }
 

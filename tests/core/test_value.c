@@ -27,8 +27,8 @@ static void test_none_and_bool_are_static(void **state)
     assert_non_null(n);
     assert_non_null(t);
     assert_non_null(f);
-    assert_int_equal(dusk_value_kind(n), DUSK_NONE);
-    assert_int_equal(dusk_value_kind(t), DUSK_BOOL);
+    assert_int_equal(dusk_value_kind(n), DUSK_KIND_NONE);
+    assert_int_equal(dusk_value_kind(t), DUSK_KIND_BOOL);
     assert_true(dusk_value_bool(t));
     assert_false(dusk_value_bool(f));
     assert_repr(n, "None");
@@ -87,7 +87,7 @@ static void test_float_repr_is_python_like(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dusk_value *v = dusk_float(cases[i].d);
         assert_non_null(v);
-        assert_int_equal(dusk_value_kind(v), DUSK_FLOAT);
+        assert_int_equal(dusk_value_kind(v), DUSK_KIND_FLOAT);
         assert_true(dusk_value_float(v) == cases[i].d);
         assert_int_equal(dusk_value_nbytes(v), 8);
         assert_repr(v, cases[i].repr);
@@ -122,11 +122,11 @@ static void test_string(void **state)
     dusk_value *v = dusk_string(text);
     assert_non_null(v);
     text[0] = 'X'; /* copied, so the value does not change */
-    assert_int_equal(dusk_value_kind(v), DUSK_STRING);
+    assert_int_equal(dusk_value_kind(v), DUSK_KIND_STRING);
     assert_string_equal(dusk_value_str(v), "text");
     assert_repr(v, "'text'");
     assert_int_equal(dusk_value_nbytes(v), 4);
-    assert_string_equal(dusk_kind_name(DUSK_STRING), "string");
+    assert_string_equal(dusk_kind_name(DUSK_KIND_STRING), "string");
 
     dusk_value *w = dusk_string_n("hello world", 5);
     assert_string_equal(dusk_value_str(w), "hello");
@@ -169,8 +169,8 @@ static void test_tuple_repr(void **state)
     dusk_value *t3 = dusk_tuple_of(3, (dusk_value *[]){dusk_int(1), dusk_int(2),
                                                        dusk_int(3)});
     assert_non_null(t3);
-    assert_int_equal(dusk_value_kind(t3), DUSK_TUPLE);
-    assert_string_equal(dusk_kind_name(DUSK_TUPLE), "tuple");
+    assert_int_equal(dusk_value_kind(t3), DUSK_KIND_TUPLE);
+    assert_string_equal(dusk_kind_name(DUSK_KIND_TUPLE), "tuple");
     assert_int_equal(dusk_tuple_len(t3), 3);
     assert_repr(t3, "(1, 2, 3)");
     assert_int_value(dusk_tuple_get(t3, 1), 2);
@@ -215,7 +215,7 @@ static void test_tuple_new_and_set(void **state)
     dusk_tuple_set(t, 2, dusk_string("z"));
     dusk_tuple_set(t, 0, dusk_int(8)); /* drops the 7 */
     assert_repr(t, "(8, None, 'z')");
-    assert_int_equal(dusk_value_kind(dusk_tuple_get(t, 1)), DUSK_NONE);
+    assert_int_equal(dusk_value_kind(dusk_tuple_get(t, 1)), DUSK_KIND_NONE);
     dusk_value_unref(t);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -314,7 +314,7 @@ static void test_refcounts_and_opaque(void **state)
     void *mem = malloc(32);
     dusk_value *o = dusk_opaque(mem, count_dtor, 1234);
     assert_non_null(o);
-    assert_int_equal(dusk_value_kind(o), DUSK_OPAQUE);
+    assert_int_equal(dusk_value_kind(o), DUSK_KIND_OPAQUE);
     assert_ptr_equal(dusk_opaque_ptr(o), mem);
     assert_int_equal(dusk_value_nbytes(o), 1234);
 
@@ -349,12 +349,12 @@ static void test_dtypes(void **state)
     (void)state;
     static const struct { dusk_dtype t; const char *name, *code; size_t size; }
     cases[] = {
-        {DUSK_F8, "float64", "f8", 8}, {DUSK_F4, "float32", "f4", 4},
-        {DUSK_I8, "int64", "i8", 8},   {DUSK_I4, "int32", "i4", 4},
-        {DUSK_I2, "int16", "i2", 2},   {DUSK_I1, "int8", "i1", 1},
-        {DUSK_U8, "uint64", "u8", 8},  {DUSK_U4, "uint32", "u4", 4},
-        {DUSK_U2, "uint16", "u2", 2},  {DUSK_U1, "uint8", "u1", 1},
-        {DUSK_BOOL_, "bool", NULL, 1}, {DUSK_C16, "complex128", "c16", 16},
+        {DUSK_DT_F8, "float64", "f8", 8}, {DUSK_DT_F4, "float32", "f4", 4},
+        {DUSK_DT_I8, "int64", "i8", 8},   {DUSK_DT_I4, "int32", "i4", 4},
+        {DUSK_DT_I2, "int16", "i2", 2},   {DUSK_DT_I1, "int8", "i1", 1},
+        {DUSK_DT_U8, "uint64", "u8", 8},  {DUSK_DT_U4, "uint32", "u4", 4},
+        {DUSK_DT_U2, "uint16", "u2", 2},  {DUSK_DT_U1, "uint8", "u1", 1},
+        {DUSK_DT_BOOL, "bool", NULL, 1}, {DUSK_DT_C16, "complex128", "c16", 16},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_string_equal(dusk_dtype_name(cases[i].t), cases[i].name);
@@ -369,10 +369,10 @@ static void test_ndarray_new(void **state)
     (void)state;
     long live = dusk_alloc_live();
     int64_t shape[2] = {5, 5};
-    dusk_value *a = dusk_ndarray_new(DUSK_F8, 2, shape);
+    dusk_value *a = dusk_ndarray_new(DUSK_DT_F8, 2, shape);
     assert_non_null(a);
-    assert_int_equal(dusk_value_kind(a), DUSK_NDARRAY);
-    assert_int_equal(dusk_ndarray_dtype(a), DUSK_F8);
+    assert_int_equal(dusk_value_kind(a), DUSK_KIND_NDARRAY);
+    assert_int_equal(dusk_ndarray_dtype(a), DUSK_DT_F8);
     assert_int_equal(dusk_ndarray_ndim(a), 2);
     assert_int_equal(dusk_ndarray_shape(a)[0], 5);
     assert_int_equal(dusk_ndarray_shape(a)[1], 5);
@@ -390,12 +390,12 @@ static void test_ndarray_new(void **state)
     dusk_value_unref(a);
 
     int64_t s1[1] = {7};
-    dusk_value *b = dusk_ndarray_new(DUSK_I4, 1, s1);
+    dusk_value *b = dusk_ndarray_new(DUSK_DT_I4, 1, s1);
     assert_repr(b, "ndarray<int32, (7,)>");
     assert_int_equal(dusk_value_nbytes(b), 28);
     dusk_value_unref(b);
 
-    dusk_value *scalar = dusk_ndarray_new(DUSK_F8, 0, NULL);
+    dusk_value *scalar = dusk_ndarray_new(DUSK_DT_F8, 0, NULL);
     assert_non_null(scalar);
     assert_int_equal(dusk_ndarray_ndim(scalar), 0);
     assert_int_equal(dusk_ndarray_size(scalar), 1);
@@ -404,7 +404,7 @@ static void test_ndarray_new(void **state)
     dusk_value_unref(scalar);
 
     int64_t s3[3] = {2, 0, 3};
-    dusk_value *empty = dusk_ndarray_new(DUSK_U1, 3, s3);
+    dusk_value *empty = dusk_ndarray_new(DUSK_DT_U1, 3, s3);
     assert_non_null(empty);
     assert_int_equal(dusk_ndarray_size(empty), 0);
     assert_int_equal(dusk_value_nbytes(empty), 0);
@@ -417,7 +417,7 @@ static void test_ndarray_view(void **state)
     (void)state;
     long live = dusk_alloc_live();
     int64_t shape[2] = {4, 6};
-    dusk_value *p = dusk_ndarray_new(DUSK_I4, 2, shape);
+    dusk_value *p = dusk_ndarray_new(DUSK_DT_I4, 2, shape);
     int32_t *pd = dusk_ndarray_data(p);
     for (int i = 0; i < 24; i++)
         pd[i] = i;
@@ -426,8 +426,8 @@ static void test_ndarray_view(void **state)
     int64_t rs[1] = {6}, rst[1] = {4};
     dusk_value *row = dusk_ndarray_view(p, 1, rs, rst, 24);
     assert_non_null(row);
-    assert_int_equal(dusk_value_kind(row), DUSK_NDARRAY);
-    assert_int_equal(dusk_ndarray_dtype(row), DUSK_I4);
+    assert_int_equal(dusk_value_kind(row), DUSK_KIND_NDARRAY);
+    assert_int_equal(dusk_ndarray_dtype(row), DUSK_DT_I4);
     assert_ptr_equal(dusk_ndarray_data(row), (char *)pd + 24);
     assert_int_equal(dusk_ndarray_size(row), 6);
     assert_int_equal(dusk_value_nbytes(row), 24); /* what it shows */

@@ -1,0 +1,408 @@
+/*
+** dusk — the private toolbox: hashing, arenas, interning, buffers,
+** numbers for people, files that appear whole
+**
+** See util.h. Nothing here takes a lock: each object belongs to one thread
+** at a time, as the structure that holds it does.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dusk/alloc.h"
+#include "util.h"
+
+#ifndef O_NOFOLLOW
+#define O_NOFOLLOW 0
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+/* --- hashing ---------------------------------------------------------------- */
+
+uint64_t dusk__fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * DUSK__FNV_PRIME;
+    return h;
+}
+
+/* --- arenas ----------------------------------------------------------------- */
+
+enum { ARENA_BLOCK = 64 * 1024 };
+
+void *dusk__arena_alloc(dusk__arena *a, size_t n)
+{
+    size_t need = (n + 15) & ~(size_t)15;
+    dusk__arena_block *b = a->head;
+    if (need < n)
+        return NULL;
+    if (!b || b->cap - b->used < need) {
+        int big = need > ARENA_BLOCK / 4;
+        size_t cap = big ? need : ARENA_BLOCK;
+        if (cap > SIZE_MAX - sizeof *b)
+            return NULL;
+        dusk__arena_block *nb = dusk_malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->used = 0;
+        nb->cap = cap;
+        if (b && big) {
+            /* A big piece gets a block of its own behind the current one,
+             * so the current block's free space is not wasted. */
+            nb->next = b->next;
+            b->next = nb;
+            nb->used = need;
+            return nb->data;
+        }
+        nb->next = b;
+        a->head = b = nb;
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    return p;
+}
+
+char *dusk__arena_strndup(dusk__arena *a, const char *s, size_t n)
+{
+    if (n == SIZE_MAX)
+        return NULL;
+    char *d = dusk__arena_alloc(a, n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+void dusk__arena_move(dusk__arena *dst, dusk__arena *src)
+{
+    dusk__arena_block *last = src->head;
+    if (!last)
+        return;
+    while (last->next)
+        last = last->next;
+    if (dst->head) {           /* behind dst's current block, which keeps filling */
+        last->next = dst->head->next;
+        dst->head->next = src->head;
+    } else {
+        dst->head = src->head;
+    }
+    src->head = NULL;
+}
+
+void dusk__arena_free(dusk__arena *a)
+{
+    dusk__arena_block *b = a->head;
+    while (b) {
+        dusk__arena_block *next = b->next;
+        dusk_free(b);
+        b = next;
+    }
+    a->head = NULL;
+}
+
+/* --- interning -------------------------------------------------------------- */
+
+static int strtab_grow(dusk__strtab *t)
+{
+    size_t ns = t->nslots ? 2 * t->nslots : 64;
+    uint32_t *slots = dusk_calloc(ns, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t j = t->ents[i].hash & (ns - 1);
+        while (slots[j])
+            j = (j + 1) & (ns - 1);
+        slots[j] = (uint32_t)i + 1;
+    }
+    dusk_free(t->slots);
+    t->slots = slots;
+    t->nslots = ns;
+    return 0;
+}
+
+/* The slot where s is, or the empty slot where it would go. */
+static size_t strtab_slot(const dusk__strtab *t, const char *s, size_t n, uint64_t h)
+{
+    size_t mask = t->nslots - 1, j = h & mask;
+    while (t->slots[j]) {
+        const dusk__strent *e = &t->ents[t->slots[j] - 1];
+        if (e->hash == h && e->len == n && memcmp(e->text, s, n) == 0)
+            break;
+        j = (j + 1) & mask;
+    }
+    return j;
+}
+
+int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n)
+{
+    if (!t->nslots)
+        return -1;
+    size_t j = strtab_slot(t, s, n, dusk__fnv(DUSK__FNV_INIT, s, n));
+    return (int64_t)t->slots[j] - 1;
+}
+
+int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n)
+{
+    uint64_t h = dusk__fnv(DUSK__FNV_INIT, s, n);
+    if (t->nslots) {
+        size_t j = strtab_slot(t, s, n, h);
+        if (t->slots[j])
+            return (int64_t)t->slots[j] - 1;
+    }
+    if (t->n >= UINT32_MAX - 1)
+        return -1;
+    if (2 * (t->n + 1) > t->nslots && strtab_grow(t) != 0)
+        return -1;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 16;
+        dusk__strent *e = dusk_realloc(t->ents, cap * sizeof *e);
+        if (!e)
+            return -1;
+        t->ents = e;
+        t->cap = cap;
+    }
+    char *copy = dusk__arena_strndup(&t->text, s, n);
+    if (!copy)
+        return -1;
+    t->ents[t->n] = (dusk__strent){copy, n, h};
+    t->slots[strtab_slot(t, s, n, h)] = (uint32_t)t->n + 1;
+    return (int64_t)t->n++;
+}
+
+void dusk__strtab_free(dusk__strtab *t)
+{
+    dusk_free(t->ents);
+    dusk_free(t->slots);
+    dusk__arena_free(&t->text);
+    memset(t, 0, sizeof *t);
+}
+
+/* --- byte buffers ------------------------------------------------------------- */
+
+void dusk__buf_add(dusk__buf *b, const void *data, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->cap - b->len <= n) {           /* room for n bytes and the NUL */
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->len <= n) {
+            if (cap > SIZE_MAX / 2) {
+                b->failed = 1;
+                return;
+            }
+            cap *= 2;
+        }
+        char *d = dusk_realloc(b->data, cap);
+        if (!d) {
+            b->failed = 1;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void dusk__buf_puts(dusk__buf *b, const char *s) { dusk__buf_add(b, s, strlen(s)); }
+
+void dusk__buf_printf(dusk__buf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (len < 0) {
+        b->failed = 1;
+        return;
+    }
+    if ((size_t)len < sizeof small) {
+        dusk__buf_add(b, small, (size_t)len);
+        return;
+    }
+    char *big = dusk_malloc((size_t)len + 1);
+    if (!big) {
+        b->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    dusk__buf_add(b, big, (size_t)len);
+    dusk_free(big);
+}
+
+void dusk__buf_free(dusk__buf *b)
+{
+    dusk_free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+int dusk__buf_write(void *closure, const unsigned char *data, size_t n)
+{
+    dusk__buf *b = closure;
+    dusk__buf_add(b, data, n);
+    return b->failed;
+}
+
+/* --- numbers for people ------------------------------------------------------------ */
+
+void dusk__fmt_bytes(char *out, size_t n, double bytes)
+{
+    static const struct { const char *unit; double k; } U[] = {
+        {"PiB", 1125899906842624.0}, {"TiB", 1099511627776.0},
+        {"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"kiB", 1024.0},
+    };
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if (bytes >= U[i].k * 0.9) {
+            snprintf(out, n, "%.2f %s", bytes / U[i].k, U[i].unit);
+            return;
+        }
+    snprintf(out, n, "%.0f B", bytes < 0 ? 0 : bytes);
+}
+
+void dusk__fmt_ns(char *out, size_t n, double ns)
+{
+    if (ns < 1e3)
+        snprintf(out, n, "%.0f ns", ns < 0 ? 0 : ns);
+    else if (ns < 1e6)
+        snprintf(out, n, "%.1f us", ns / 1e3);
+    else if (ns < 1e9)
+        snprintf(out, n, "%.1f ms", ns / 1e6);
+    else
+        snprintf(out, n, "%.2f s", ns / 1e9);
+}
+
+/* --- files that appear whole ---------------------------------------------------------- */
+
+/* Six characters nobody can guess from the path, the time or the pid
+ * alone: a per-process counter mixed with the clock and the pid. */
+static void random_suffix(char out[7])
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static atomic_uint_fast64_t counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = dusk__fnv_word(DUSK__FNV_INIT, (uint64_t)ts.tv_nsec);
+    x = dusk__fnv_word(x, (uint64_t)ts.tv_sec);
+    x = dusk__fnv_word(x, (uint64_t)getpid());
+    x = dusk__fnv_word(x, atomic_fetch_add(&counter, 1));
+    x ^= x >> 29;
+    for (int i = 0; i < 6; i++, x /= 62)
+        out[i] = digits[x % 62];
+    out[6] = '\0';
+}
+
+/* Creates "<dir>/.<name>.<random>.tmp" for path, exclusively: sets *fd
+ * and *tmp (dusk_malloc'd) and returns 0, or returns a code with err set. */
+static int create_tmp(const char *path, char **tmp, int *fdp, dusk_error *err)
+{
+    *tmp = NULL;
+    *fdp = -1;
+    if (!path || !*path)
+        return dusk_error_set(err, DUSK_EINVAL, "no output file name");
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = path + dirlen;
+    if (!*base)
+        return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it names a directory", path);
+    size_t cap = strlen(path) + 16;
+    char *t = dusk_malloc(cap);
+    if (!t)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening %s", path);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        char sfx[7];
+        random_suffix(sfx);
+        snprintf(t, cap, "%.*s.%s.%s.tmp", (int)dirlen, path, base, sfx);
+        int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            *tmp = t;
+            *fdp = fd;
+            return 0;
+        }
+        if (errno != EEXIST) {
+            int e = errno;
+            dusk_free(t);
+            return dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(e));
+        }
+    }
+    dusk_free(t);
+    return dusk_error_set(err, DUSK_EIO, "cannot write %s: no free temporary name", path);
+}
+
+int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
+{
+    memset(o, 0, sizeof *o);
+    int fd, rc = create_tmp(path, &o->tmp, &fd, err);
+    if (rc != 0)
+        return rc;
+    o->path = dusk_strdup(path);
+    o->f = o->path ? fdopen(fd, "wb") : NULL;
+    if (!o->f) {
+        rc = o->path ? dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(errno))
+                         : dusk_error_set(err, DUSK_ENOMEM, "out of memory opening %s", path);
+        close(fd);
+        remove(o->tmp);
+        dusk_free(o->tmp);
+        dusk_free(o->path);
+        memset(o, 0, sizeof *o);
+        return rc;
+    }
+    return 0;
+}
+
+int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err)
+{
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err)
+{
+    int rc = 0;
+    if (!o->f)
+        return 0;
+    if (ok && (ferror(o->f) || o->failed))
+        ok = 0, rc = dusk_error_set(err, DUSK_EIO, "cannot write %s: write failed", o->path);
+    if (fclose(o->f) != 0 && ok) {
+        int e = errno;
+        ok = 0;
+        rc = dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", o->path, strerror(e));
+    }
+    if (ok)
+        rc = dusk__atomic_commit(o->tmp, o->path, err);
+    else
+        remove(o->tmp);
+    dusk_free(o->path);
+    dusk_free(o->tmp);
+    memset(o, 0, sizeof *o);
+    return rc;
+}
+
+char *dusk__atomic_reserve(const char *path, dusk_error *err)
+{
+    char *tmp;
+    int fd;
+    if (create_tmp(path, &tmp, &fd, err) != 0)
+        return NULL;
+    close(fd);
+    return tmp;
+}

@@ -1,0 +1,137 @@
+/*
+** dusk — the private toolbox. This file is private to dusk's libraries.
+**
+** One of each small tool every library needs, so that nobody writes a
+** second one: hashing (FNV-1a), arenas, a string interner, growable byte
+** buffers, numbers formatted for people (binary units, as Dask prints
+** them) and output files that appear whole or not at all.
+**
+** Every library links its own hidden copy of these (the shared libraries
+** export only the public dusk_ API), so nothing here is ABI. All memory
+** comes from dusk_malloc, so out-of-memory paths can be tested.
+*/
+#ifndef DUSK_CORE_UTIL_H
+#define DUSK_CORE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dusk/error.h"
+
+/* --- hashing ----------------------------------------------------------------
+ * 64-bit FNV-1a. dusk__fnv continues from h (start with DUSK__FNV_INIT);
+ * dusk__fnv_word mixes one whole 64-bit word in a single step, for hashing
+ * arrays of integers (a different, cheaper function than hashing their
+ * bytes: tokens made with it must keep using it). */
+#define DUSK__FNV_INIT 1469598103934665603ull
+#define DUSK__FNV_PRIME 1099511628211ull
+uint64_t dusk__fnv(uint64_t h, const void *p, size_t n);
+static inline uint64_t dusk__fnv_word(uint64_t h, uint64_t x)
+{
+    return (h ^ x) * DUSK__FNV_PRIME;
+}
+
+/* --- arenas -----------------------------------------------------------------
+ * Memory handed out in pieces and freed all at once. Zero-initialise a
+ * dusk__arena ({0}) to start; pieces are 16-byte aligned. The blocks are
+ * visible so that a log can be written into them directly and later handed
+ * to an arena (the profiler's per-worker logs are). */
+typedef struct dusk__arena_block dusk__arena_block;
+struct dusk__arena_block {
+    dusk__arena_block *next;
+    size_t used, cap;          /* bytes of data[] in use, and its size */
+    _Alignas(16) unsigned char data[];
+};
+typedef struct dusk__arena {
+    dusk__arena_block *head;   /* the block being filled; older ones follow */
+} dusk__arena;
+
+void *dusk__arena_alloc(dusk__arena *a, size_t n);          /* NULL on OOM */
+/* A NUL-terminated copy of the n bytes at s. */
+char *dusk__arena_strndup(dusk__arena *a, const char *s, size_t n);
+/* Hands src's blocks to dst; src ends empty. */
+void dusk__arena_move(dusk__arena *dst, dusk__arena *src);
+void dusk__arena_free(dusk__arena *a);                      /* ends empty */
+
+/* --- interning --------------------------------------------------------------
+ * A table that gives each distinct string a dense id (0, 1, 2 ... in the
+ * order first seen) and keeps one copy of its text, in the table's arena.
+ * Zero-initialise to start. Up to 2^32 - 2 strings. */
+typedef struct dusk__strent {
+    const char *text;          /* NUL-terminated, in the table's arena */
+    size_t len;
+    uint64_t hash;             /* dusk__fnv of the text */
+} dusk__strent;
+
+typedef struct dusk__strtab {
+    dusk__strent *ents;        /* id -> entry */
+    size_t n, cap;
+    uint32_t *slots;           /* open addressing: id + 1, 0 empty */
+    size_t nslots;             /* a power of two */
+    dusk__arena text;
+} dusk__strtab;
+
+/* The id of the n bytes at s, adding them if new; -1 on allocation
+ * failure (the table is unchanged). */
+int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n);
+/* The id, or -1 when the text is not in the table. */
+int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n);
+static inline const char *dusk__strtab_text(const dusk__strtab *t, int64_t id)
+{
+    return t->ents[id].text;
+}
+void dusk__strtab_free(dusk__strtab *t);                    /* ends empty */
+
+/* --- byte buffers -----------------------------------------------------------
+ * A growable buffer whose bytes are always followed by a NUL (so text in it
+ * is a C string). Errors are sticky: after a failed growth `failed` is set
+ * and further additions are ignored; check once at the end. Zero-initialise
+ * to start. */
+typedef struct dusk__buf {
+    char *data;                /* NULL until something is added */
+    size_t len, cap;
+    int failed;                /* an allocation failed */
+} dusk__buf;
+
+void dusk__buf_add(dusk__buf *b, const void *data, size_t n);
+void dusk__buf_puts(dusk__buf *b, const char *s);
+void dusk__buf_printf(dusk__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dusk__buf_free(dusk__buf *b);                          /* ends empty */
+/* A write callback (cairo's and others' shape): closure is a dusk__buf;
+ * returns 0, or 1 once the buffer has failed. */
+int dusk__buf_write(void *closure, const unsigned char *data, size_t n);
+
+/* --- numbers for people -----------------------------------------------------
+ * Binary units, as Dask's format_bytes: "512 B", "1.91 MiB", "3.00 GiB"
+ * (a unit is used from 0.9 of it up). Times: "850 ns", "12.5 us",
+ * "3.2 ms", "1.25 s". Both write at most n bytes including the NUL. */
+void dusk__fmt_bytes(char *out, size_t n, double bytes);
+void dusk__fmt_ns(char *out, size_t n, double ns);
+
+/* --- files that appear whole ------------------------------------------------
+ * dusk__atomic_open creates a temporary file beside path, under a name
+ * nobody can guess or have made before (O_CREAT|O_EXCL|O_NOFOLLOW, random
+ * suffix; never follows a link planted there), and opens it for writing;
+ * dusk__atomic_close renames it over path when ok and nothing failed, and
+ * removes it otherwise. So a failed or interrupted write leaves path as it
+ * was, and two writers of one path never share a temporary file. */
+typedef struct dusk__atomic {
+    FILE *f;                   /* write here */
+    char *path, *tmp;
+    int failed;                /* set by the caller to make close fail */
+} dusk__atomic;
+
+int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err);
+/* 0, or DUSK_EIO with a message naming path. Always closes and frees. */
+int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
+
+/* For writers that must open the file themselves (HDF5 does): reserves a
+ * fresh temporary name beside path in the same way, as an empty file that
+ * the caller then truncates and writes, and returns it (dusk_free it), or
+ * NULL with err set. Commit with dusk__atomic_commit, or remove() it. */
+char *dusk__atomic_reserve(const char *path, dusk_error *err);
+int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
+
+#endif /* DUSK_CORE_UTIL_H */
