@@ -8,6 +8,9 @@
 **                       Graphviz settings). Target: 6,960 tasks under 5 s
 **                       (Dask's visualize: 4 s at 1,760 tasks, 117 s at
 **                       6,960).
+**   viz.layout.20       the same 1,760-task picture as numbers
+**                       (dusk_viz_layout_array: the scene and Graphviz's
+**                       layout, no rendering), for the live viewer.
 **   viz.layers.1m       the layer view, to SVG, of a plain graph of
 **                       1,000,000 keys ('x-<i>' values, 'inc-<i>' and
 **                       'add-<i>' tasks), validation included. Target: < 1 s.
@@ -58,7 +61,25 @@ static double time_array(dusk_array *a, const dusk_viz_options *o, size_t min_by
     return t;
 }
 
-static void render_n(int n, int runs, int64_t want_tasks)
+/* Lays a out with o; returns seconds, checks the node count. */
+static double time_layout(dusk_array *a, const dusk_viz_options *o, size_t min_nodes)
+{
+    dusk_viz_layout *l = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    double t0 = now_s();
+    if (dusk_viz_layout_array(a, o, &l, &err) != 0)
+        fail("layout", &err);
+    double t = now_s() - t0;
+    size_t nn, ne;
+    dusk_viz_layout_nodes(l, &nn);
+    dusk_viz_layout_edges(l, &ne);
+    if (nn < min_nodes || ne < min_nodes)
+        fail("the layout has too few nodes or edges", NULL);
+    dusk_viz_layout_free(l);
+    return t;
+}
+
+static void render_n(int n, int runs, int64_t want_tasks, int layout)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10 * n, 10 * n), "(10, 10)", DUSK_DT_F8);
@@ -83,6 +104,16 @@ static void render_n(int n, int runs, int64_t want_tasks)
     }
     printf("viz.render.%d: %.0f ms (%lld tasks)\n", n, best * 1e3, (long long)ntasks);
     fflush(stdout);
+    if (layout) {
+        best = 1e30;
+        for (int r = 0; r < runs; r++) {
+            double t = time_layout(y, &o, 2 * (size_t)ntasks);
+            if (t < best)
+                best = t;
+        }
+        printf("viz.layout.%d: %.0f ms (%lld tasks)\n", n, best * 1e3, (long long)ntasks);
+        fflush(stdout);
+    }
     dusk_array_ctx_free(ctx);
 }
 
@@ -155,9 +186,9 @@ static void layers_array_1m(void)
 
 int main(void)
 {
-    render_n(10, 3, 440);
-    render_n(20, 3, 1760);
-    render_n(40, 2, 6960);
+    render_n(10, 3, 440, 0);
+    render_n(20, 3, 1760, 1);
+    render_n(40, 2, 6960, 0);
     layers_1m();
     layers_array_1m();
     return 0;

@@ -13,6 +13,9 @@
 **                        blocks: every task, then one node per layer
 **   big.svg              93,600 tasks: drawn as layers, automatically
 **
+** and, on stdout, dsk laid out but not drawn: where each node goes, for a
+** program that draws the graph itself.
+**
 ** Usage: visualize [DIR]   (default: build/visualize)
 ** Build against an installed dusk:
 **     cc visualize.c $(pkg-config --cflags dusk) -ldusk-viz \
@@ -98,6 +101,27 @@ int main(int argc, char **argv)
     o.color = DUSK_VIZ_COLOR_DURATION;
     draw(dsk, NULL, "dsk-duration.pdf", &o);
     dusk_viz_recorder_free(rec);
+
+    /* The same picture as numbers: Graphviz's layout, in points, y down. */
+    dusk_viz_layout *lay = NULL;
+    if (dusk_viz_layout_graph(dsk, NULL, &lay, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    double w, h;
+    dusk_viz_layout_bbox(lay, &w, &h);
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(lay, &nn);
+    const dusk_viz_edge *e = dusk_viz_layout_edges(lay, &ne);
+    printf("dsk laid out: %.0f x %.0f points, %zu nodes, %zu edges\n", w, h, nn, ne);
+    for (size_t i = 0; i < nn; i++)
+        printf("  %-6s %-3s at (%5.1f, %5.1f), %.0f x %.0f\n",
+               n[i].kind == DUSK_VIZ_NODE_TASK ? "task" : "result", n[i].label, n[i].x,
+               n[i].y, n[i].width, n[i].height);
+    for (size_t i = 0; i < ne; i++)
+        printf("  %s -> %s: %zu control points\n", n[e[i].tail].label, n[e[i].head].label,
+               e[i].npoints);
+    dusk_viz_layout_free(lay);
     dusk_graph_free(dsk);
 
     /* Arrays: the lecture's x + x.T and r = x - x.mean(axis=0). */

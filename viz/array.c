@@ -1,7 +1,7 @@
 /*
 ** dusk viz — pictures of chunked arrays
 **
-** An array's picture is its task graph's (dusk_array_graph) with its
+** An array's picture (or layout) is its task graph's (dusk_array_graph) with its
 ** layers (dusk_array_layers) at hand: their shapes and dtypes go into the
 ** tooltips, and the layer view draws them directly. The layer view with no
 ** colour needs no task graph at all, so an array of millions of tasks is
@@ -15,9 +15,8 @@
 #include "dusk/alloc.h"
 #include "scene.h"
 
-static int visualize_array(const dusk_array *a, const char *path, const char *format,
-                           const dusk_viz_options *o, char **buf, size_t *len,
-                           dusk_error *err)
+static int visualize_array(const dusk_array *a, const dusk_viz_options *o,
+                           const viz_out *out, dusk_error *err)
 {
     if (!a)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no array");
@@ -44,7 +43,7 @@ static int visualize_array(const dusk_array *a, const char *path, const char *fo
         dusk_free(layers);
         return rc;
     }
-    rc = dusk__visualize(g, layers, nl, path, format, o, buf, len, err);
+    rc = dusk__visualize(g, layers, nl, o, out, err);
     dusk_graph_free(g);
     dusk_free(layers);
     return rc;
@@ -55,7 +54,8 @@ int dusk_visualize_array(const dusk_array *a, const char *path, const dusk_viz_o
 {
     if (!path)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no path");
-    return visualize_array(a, path, NULL, o, NULL, NULL, err);
+    viz_out out = {path, NULL, NULL, NULL, NULL};
+    return visualize_array(a, o, &out, err);
 }
 
 int dusk_visualize_array_mem(const dusk_array *a, const char *format,
@@ -66,5 +66,16 @@ int dusk_visualize_array_mem(const dusk_array *a, const char *format,
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no buffer");
     *buf = NULL;
     *len = 0;
-    return visualize_array(a, NULL, format, o, buf, len, err);
+    viz_out out = {NULL, format, buf, len, NULL};
+    return visualize_array(a, o, &out, err);
+}
+
+int dusk_viz_layout_array(const dusk_array *a, const dusk_viz_options *o,
+                          dusk_viz_layout **out, dusk_error *err)
+{
+    if (!out)
+        return dusk_error_set(err, DUSK_EINVAL, "visualize: no place for the layout");
+    *out = NULL;
+    viz_out to = {NULL, NULL, NULL, NULL, out};
+    return visualize_array(a, o, &to, err);
 }

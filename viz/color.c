@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dusk/alloc.h"
 #include "scene.h"
@@ -36,15 +37,6 @@ static const char *const VIRIDIS[11] = {
     "#22A784", "#42BE71", "#79D151", "#BADE27", "#FDE724",
 };
 
-static void hex_rgb(const char *h, int rgb[3])
-{
-    unsigned v = 0;
-    sscanf(h + 1, "%6x", &v);
-    rgb[0] = (int)(v >> 16) & 255;
-    rgb[1] = (int)(v >> 8) & 255;
-    rgb[2] = (int)v & 255;
-}
-
 static void cmap(const char *const map[11], double t, char out[8])
 {
     if (!(t >= 0))          /* also NaN */
@@ -56,12 +48,14 @@ static void cmap(const char *const map[11], double t, char out[8])
     if (i >= 10)
         i = 9;
     double f = x - i;
-    int a[3], b[3];
-    hex_rgb(map[i], a);
-    hex_rgb(map[i + 1], b);
+    uint32_t a = 0, b = 0;
+    dusk__color_rgba(map[i], &a);
+    dusk__color_rgba(map[i + 1], &b);
     int c[3];
-    for (int k = 0; k < 3; k++)
-        c[k] = (int)lround(a[k] + (b[k] - a[k]) * f);
+    for (int k = 0; k < 3; k++) {
+        int ak = (int)(a >> (24 - 8 * k) & 255), bk = (int)(b >> (24 - 8 * k) & 255);
+        c[k] = (int)lround(ak + (bk - ak) * f);
+    }
     snprintf(out, 8, "#%02x%02x%02x", c[0], c[1], c[2]);
 }
 
@@ -88,9 +82,6 @@ const char *dusk__worker_color(int w)
 static const char *const STATE_COLORS[VIZ_NSTATES] = {
     "gray", "yellow", "green", "red", "blue", "black",
 };
-static const char *const STATE_HEX[VIZ_NSTATES] = {
-    "#bebebe", "#ffff00", "#00ff00", "#ff0000", "#0000ff", "#000000",
-};
 static const char *const STATE_NAMES[VIZ_NSTATES] = {
     "waiting", "ready", "running", "in memory", "released", "erred",
 };
@@ -105,17 +96,53 @@ const char *dusk__state_name(int s)
     return s >= 0 && s < VIZ_NSTATES ? STATE_NAMES[s] : "?";
 }
 
+/* The named colours dusk's pictures use, with the values of Graphviz's
+ * X11 scheme (its "gray" is 192, not X11's 190). */
+static const struct {
+    const char *name;
+    uint32_t rgba;
+} NAMED[] = {
+    {"black", 0x000000ffu},     {"white", 0xffffffffu},
+    {"gray", 0xc0c0c0ffu},      {"grey", 0xc0c0c0ffu},
+    {"lightgrey", 0xd3d3d3ffu}, {"lightgray", 0xd3d3d3ffu},
+    {"yellow", 0xffff00ffu},    {"green", 0x00ff00ffu},
+    {"red", 0xff0000ffu},       {"blue", 0x0000ffffu},
+    {"transparent", 0xfffffe00u},
+};
+
+int dusk__color_rgba(const char *spec, uint32_t *out)
+{
+    size_t n = strcspn(spec, ":;");            /* the first of a list */
+    while (n && spec[n - 1] == ' ')
+        n--;
+    if (spec[0] == '#' && (n == 7 || n == 9)) {
+        uint32_t v = 0;
+        for (size_t i = 1; i < n; i++) {
+            int c = spec[i], d = c >= '0' && c <= '9' ? c - '0'
+                               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                               : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0)
+                return -1;
+            v = v << 4 | (uint32_t)d;
+        }
+        *out = n == 7 ? v << 8 | 0xffu : v;
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof NAMED / sizeof NAMED[0]; i++)
+        if (strlen(NAMED[i].name) == n && strncasecmp(spec, NAMED[i].name, n) == 0) {
+            *out = NAMED[i].rgba;
+            return 0;
+        }
+    return -1;
+}
+
 const char *dusk__text_on(const char *fill)
 {
-    for (int s = 0; s < VIZ_NSTATES; s++)
-        if (strcmp(fill, STATE_COLORS[s]) == 0)
-            fill = STATE_HEX[s];
-    if (fill[0] != '#')
+    uint32_t c;
+    if (dusk__color_rgba(fill, &c) != 0)
         return "black";
-    int c[3];
-    hex_rgb(fill, c);
     /* relative luminance, sRGB weights, on 0..255 */
-    double y = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    double y = 0.2126 * (c >> 24) + 0.7152 * (c >> 16 & 255) + 0.0722 * (c >> 8 & 255);
     return y < 128 ? "white" : "black";
 }
 
@@ -181,17 +208,11 @@ int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
                 r->worker[t] = e->worker;
             break;
         case DUSK_EV_END:
-            to = VIZ_MEMORY;
+        case DUSK_EV_ERROR:           /* it ran: its time, its worker */
+            to = e->kind == DUSK_EV_END ? VIZ_MEMORY : VIZ_ERRED;
             r->ran[t] = 1;
-            r->nbytes[t] = e->nbytes;
-            if (t0[t] != UINT64_MAX && e->t_ns >= t0[t])
-                r->dur_ns[t] = e->t_ns - t0[t];
-            if (r->worker[t] < 0 && e->worker >= 0)
-                r->worker[t] = e->worker;
-            break;
-        case DUSK_EV_ERROR:
-            to = VIZ_ERRED;
-            r->ran[t] = 1;
+            if (e->kind == DUSK_EV_END)
+                r->nbytes[t] = e->nbytes;
             if (t0[t] != UINT64_MAX && e->t_ns >= t0[t])
                 r->dur_ns[t] = e->t_ns - t0[t];
             if (r->worker[t] < 0 && e->worker >= 0)
@@ -230,8 +251,9 @@ void dusk__palette_color(const viz_palette *p, double v, char out[8])
         snprintf(out, 8, "%s", dusk__worker_color((int)v));
         break;
     case DUSK_VIZ_COLOR_STATE: {
-        int s = (int)v;
-        snprintf(out, 8, "%s", s >= 0 && s < VIZ_NSTATES ? STATE_HEX[s] : "#ffffff");
+        uint32_t c = 0xffffffffu;
+        dusk__color_rgba(dusk__state_color((int)v), &c);
+        snprintf(out, 8, "#%06x", (unsigned)(c >> 8));
         break;
     }
     default:

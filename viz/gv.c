@@ -22,8 +22,15 @@
 ** DOT output is the graph's source, written by agwrite through an I/O
 ** discipline that appends to a memory buffer: no layout, so it is the same
 ** on every machine and a golden file can hold it.
+**
+** A layout (dusk__gv_layout) is a render without the render: the same
+** graph and gvLayout, then Graphviz's numbers are copied into the
+** dusk_viz_layout before gvFreeLayout and agclose, so nothing of Graphviz
+** outlives the call there either.
 */
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cgraph.h>
@@ -98,8 +105,11 @@ static const char *const attr_names[NA_COUNT] = {
     [NA_HEIGHT] = "height",       [NA_FIXEDSIZE] = "fixedsize",
 };
 
-/* Builds the cgraph graph of s; NULL when Graphviz or memory fails. */
-static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc)
+/* Builds the cgraph graph of s; NULL when Graphviz or memory fails. Its
+ * nodes go to nodes[] (s->nnodes of them) and, when edges is not NULL,
+ * its edges to edges[] (s->nedges), in the scene's order. */
+static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc, Agnode_t **nodes,
+                           Agedge_t **edges)
 {
     Agraph_t *g = agopen((char *)"dusk", Agdirected, disc);
     if (!g)
@@ -121,16 +131,11 @@ static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc)
             goto fail;
     }
 
-    Agnode_t **nodes = dusk_malloc((s->nnodes ? s->nnodes : 1) * sizeof *nodes);
-    if (!nodes)
-        goto fail;
     for (size_t i = 0; i < s->nnodes; i++) {
         const viz_node *vn = &s->nodes[i];
         Agnode_t *n = nodes[i] = agnode(g, (char *)vn->name, 1);
-        if (!n) {
-            dusk_free(nodes);
+        if (!n)
             goto fail;
-        }
         for (int a = 0; a < NA_COUNT; a++) {
             if (!vn->a[a])
                 continue;
@@ -140,10 +145,10 @@ static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc)
     Agsym_t *estyle = NULL;
     for (size_t i = 0; i < s->nedges; i++) {
         Agedge_t *e = agedge(g, nodes[s->edges[i].tail], nodes[s->edges[i].head], NULL, 1);
-        if (!e) {
-            dusk_free(nodes);
+        if (!e)
             goto fail;
-        }
+        if (edges)
+            edges[i] = e;
         if (s->edges[i].invis) {
             if (!estyle)
                 estyle = agattr(g, AGEDGE, (char *)"style", (char *)"");
@@ -153,20 +158,60 @@ static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc)
     if (s->legend_n) {
         /* subgraph legend { rank=same; legend0; legend1; ... } */
         Agraph_t *row = agsubg(g, (char *)"legend", 1);
-        if (!row) {
-            dusk_free(nodes);
+        if (!row)
             goto fail;
-        }
         agsafeset(row, (char *)"rank", (char *)"same", (char *)"");
         for (size_t i = 0; i < s->legend_n; i++)
             agsubnode(row, nodes[s->legend_first + i], 1);
     }
-    dusk_free(nodes);
     return g;
 fail:
     agclose(g);
     return NULL;
 }
+
+/* --- one call into Graphviz ------------------------------------------------------ */
+
+/* A call: the lock held, Graphviz's messages caught, its handler and level
+ * saved to be put back. */
+typedef struct gv_call {
+    agusererrf old_f;
+    agerrlevel_t old_level;
+} gv_call;
+
+static void gv_enter(gv_call *c)
+{
+    pthread_mutex_lock(&gv_mu);
+    gv_msg_len = 0;
+    gv_msg[0] = '\0';
+    c->old_f = agseterrf(catch_msg);
+    c->old_level = agseterr(AGWARN);
+}
+
+/* Sets err for rc (DUSK_EIO: with Graphviz's message; DUSK_ENOMEM) saying
+ * what failed, then puts Graphviz's handler back and unlocks. */
+static int gv_leave(gv_call *c, int rc, const char *what, dusk_error *err)
+{
+    agseterr(c->old_level);
+    agseterrf(c->old_f);
+    if (rc == DUSK_EIO)
+        dusk_error_set(err, rc, "visualize: Graphviz could not %s: %s", what,
+                       gv_msg_len ? gv_msg : "(no message)");
+    else if (rc == DUSK_ENOMEM)
+        dusk_error_set(err, rc, "visualize: out of memory to %s", what);
+    pthread_mutex_unlock(&gv_mu);
+    return rc;
+}
+
+/* The process's context, made on first use (caller holds gv_mu). */
+static GVC_t *context(void)
+{
+    if (!gv_ctx)
+        gv_ctx = gvContext();
+    return gv_ctx;
+}
+
+/* --- rendering --------------------------------------------------------------------- */
 
 /* Copies n bytes into a new NUL-terminated dusk buffer. */
 static int take(const char *data, size_t n, char **buf, size_t *len)
@@ -190,15 +235,14 @@ int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
     int dot = strcmp(gvfmt, "dot") == 0;
     dusk__buf out = {0};
     Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &buf_io};
+    Agnode_t **nodes = dusk_malloc((s->nnodes ? s->nnodes : 1) * sizeof *nodes);
+    if (!nodes)
+        return dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory");
 
-    pthread_mutex_lock(&gv_mu);
-    gv_msg_len = 0;
-    gv_msg[0] = '\0';
-    agusererrf old_f = agseterrf(catch_msg);
-    agerrlevel_t old_level = agseterr(AGWARN);
-
+    gv_call call;
+    gv_enter(&call);
     GVC_t *gvc = NULL;
-    Agraph_t *g = to_cgraph(s, &disc);
+    Agraph_t *g = to_cgraph(s, &disc, nodes, NULL);
     if (!g) {
         rc = gv_msg_len ? DUSK_EIO : DUSK_ENOMEM;
         goto done;
@@ -211,10 +255,7 @@ int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
         rc = take(out.data ? out.data : "", out.len, buf, len);
         goto done;
     }
-    if (!gv_ctx)
-        gv_ctx = gvContext();
-    gvc = gv_ctx;
-    if (!gvc) {
+    if (!(gvc = context())) {
         rc = DUSK_ENOMEM;
         goto done;
     }
@@ -236,14 +277,236 @@ int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
 done:
     if (g)
         agclose(g);
-    agseterr(old_level);
-    agseterrf(old_f);
-    if (rc == DUSK_EIO)
-        dusk_error_set(err, rc, "visualize: Graphviz could not render %s: %s",
-                       gvfmt, gv_msg_len ? gv_msg : "(no message)");
-    else if (rc == DUSK_ENOMEM)
-        dusk_error_set(err, rc, "visualize: out of memory rendering %s", gvfmt);
-    pthread_mutex_unlock(&gv_mu);
+    char what[32];
+    snprintf(what, sizeof what, "render %s", gvfmt);
+    gv_leave(&call, rc, what, err);
     dusk__buf_free(&out);
+    dusk_free(nodes);
+    return rc;
+}
+
+/* --- layouts (caller holds gv_mu) ----------------------------------------------------- */
+
+/* Graphviz's numbers, read from its layout records (types.h: ND_coord,
+ * ND_lw/ND_rw/ND_ht, ED_spl, GD_bb, ND_label), not from the text of its
+ * pos attributes, which it prints with five significant digits (10 points
+ * apart past 100,000). The rules for colours are those of Graphviz's
+ * shapes.c: a node is filled when its style says filled (or striped,
+ * wedged, radial), with its fillcolor, else its color, else lightgrey;
+ * its outline is its color, else black. */
+
+typedef struct copier {
+    dusk_viz_layout *l;
+    double llx, ury;               /* Graphviz's (x, y) -> (x - llx, ury - y) */
+} copier;
+
+static dusk_viz_point flip(const copier *c, pointf p)
+{
+    dusk_viz_point q = {p.x - c->llx, c->ury - p.y};
+    return q;
+}
+
+static const char *copy_str(copier *c, const char *str)
+{
+    return str ? dusk__arena_strndup(&c->l->mem, str, strlen(str)) : NULL;
+}
+
+/* Non-empty value of attribute name of n, or NULL. */
+static const char *attr(Agnode_t *n, const char *name)
+{
+    const char *v = agget(n, (char *)name);
+    return v && *v ? v : NULL;
+}
+
+/* Does style (Graphviz's "filled,dashed" or "rounded, filled") fill? */
+static int style_fills(const char *style)
+{
+    static const char *const fills[] = {"filled", "striped", "wedged", "radial"};
+    for (const char *p = style; p && *p;) {
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        size_t k = strcspn(p, ", \t(");
+        for (size_t i = 0; i < sizeof fills / sizeof fills[0]; i++)
+            if (k == strlen(fills[i]) && strncmp(p, fills[i], k) == 0)
+                return 1;
+        p += k;
+        if (*p == '(')                 /* setlinewidth(2) */
+            p += strcspn(p, ")") + (p[strcspn(p, ")")] ? 1 : 0);
+    }
+    return 0;
+}
+
+static uint32_t rgba(const char *spec, uint32_t dflt)
+{
+    uint32_t c;
+    return spec && dusk__color_rgba(spec, &c) == 0 ? c : dflt;
+}
+
+static dusk_viz_shape shape_of(const char *name)
+{
+    static const struct {
+        const char *name;
+        dusk_viz_shape shape;
+    } SHAPES[] = {
+        {"circle", DUSK_VIZ_SHAPE_CIRCLE},      {"box", DUSK_VIZ_SHAPE_BOX},
+        {"rect", DUSK_VIZ_SHAPE_BOX},           {"rectangle", DUSK_VIZ_SHAPE_BOX},
+        {"ellipse", DUSK_VIZ_SHAPE_ELLIPSE},    {"oval", DUSK_VIZ_SHAPE_ELLIPSE},
+        {"plaintext", DUSK_VIZ_SHAPE_PLAINTEXT}, {"plain", DUSK_VIZ_SHAPE_PLAINTEXT},
+        {"none", DUSK_VIZ_SHAPE_PLAINTEXT},
+    };
+    for (size_t i = 0; name && i < sizeof SHAPES / sizeof SHAPES[0]; i++)
+        if (strcmp(name, SHAPES[i].name) == 0)
+            return SHAPES[i].shape;
+    return DUSK_VIZ_SHAPE_OTHER;
+}
+
+/* The label as Graphviz set it: its lines (escapes resolved) joined by
+ * newlines. */
+static const char *copy_label(copier *c, Agnode_t *n)
+{
+    textlabel_t *lab = ND_label(n);
+    if (!lab)
+        return copy_str(c, "");
+    if (lab->html || lab->u.txt.nspans <= 0)
+        return copy_str(c, lab->text ? lab->text : "");
+    size_t len = 0;
+    for (short i = 0; i < lab->u.txt.nspans; i++)
+        len += strlen(lab->u.txt.span[i].str ? lab->u.txt.span[i].str : "") + 1;
+    char *text = dusk__arena_alloc(&c->l->mem, len);
+    if (!text)
+        return NULL;
+    char *w = text;
+    for (short i = 0; i < lab->u.txt.nspans; i++) {
+        const char *line = lab->u.txt.span[i].str ? lab->u.txt.span[i].str : "";
+        size_t k = strlen(line);
+        memcpy(w, line, k);
+        w += k;
+        *w++ = '\n';
+    }
+    w[-1] = '\0';
+    return text;
+}
+
+static int copy_node(copier *c, const viz_node *vn, Agnode_t *n, dusk_viz_node *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = vn->kind;
+    out->task = vn->task;
+    out->layer = copy_str(c, vn->layer);
+    out->name = copy_str(c, vn->name);
+    out->label = copy_label(c, n);
+    if (!out->name || !out->label || (vn->layer && !out->layer))
+        return DUSK_ENOMEM;
+    out->shape = shape_of(ND_shape(n) ? ND_shape(n)->name : NULL);
+    dusk_viz_point p = flip(c, ND_coord(n));
+    out->x = p.x;
+    out->y = p.y;
+    out->width = ND_lw(n) + ND_rw(n);
+    out->height = ND_ht(n);
+    const char *color = attr(n, "color");
+    if (style_fills(attr(n, "style"))) {
+        const char *fill = attr(n, "fillcolor");
+        fill = fill ? fill : color ? color : "lightgrey";
+        out->fillcolor = copy_str(c, fill);
+        if (!out->fillcolor)
+            return DUSK_ENOMEM;
+        out->fill = rgba(fill, 0);
+    }
+    out->pen = rgba(color ? color : "black", 0x000000ffu);
+    const char *pw = attr(n, "penwidth");
+    out->penwidth = pw ? atof(pw) : 1.0;
+    out->fontcolor = rgba(ND_label(n) ? ND_label(n)->fontcolor : NULL, 0x000000ffu);
+    out->fontsize = ND_label(n) ? ND_label(n)->fontsize : 14.0;
+    return 0;
+}
+
+/* Edge i of the scene, Graphviz's e, into out: its spline, all pieces. */
+static int copy_edge(copier *c, const viz_edge *ve, Agedge_t *e, dusk_viz_edge *out)
+{
+    memset(out, 0, sizeof *out);
+    out->tail = ve->tail;
+    out->head = ve->head;
+    splines *spl = ED_spl(e);
+    size_t np = 0;
+    for (int i = 0; spl && i < spl->size; i++)
+        np += (size_t)spl->list[i].size;
+    if (np == 0)
+        return 0;
+    dusk_viz_point *pts = dusk__arena_alloc(&c->l->mem, np * sizeof *pts);
+    if (!pts)
+        return DUSK_ENOMEM;
+    for (int i = 0; i < spl->size; i++) {
+        const bezier *bz = &spl->list[i];
+        for (int j = 0; j < bz->size; j++)
+            pts[out->npoints++] = flip(c, bz->list[j]);
+        if (bz->eflag) {
+            out->arrow = true;
+            out->tip = flip(c, bz->ep);
+        }
+    }
+    out->points = pts;
+    return 0;
+}
+
+/* Copies the laid-out g into c->l. */
+static int copy_layout(copier *c, const viz_scene *s, Agraph_t *g, Agnode_t **nodes,
+                       Agedge_t **edges)
+{
+    dusk_viz_layout *l = c->l;
+    boxf bb = GD_bb(g);
+    c->llx = bb.LL.x;
+    c->ury = bb.UR.y;
+    l->width = bb.UR.x - bb.LL.x;
+    l->height = bb.UR.y - bb.LL.y;
+    size_t nvis = 0;
+    for (size_t i = 0; i < s->nedges; i++)
+        nvis += !s->edges[i].invis;
+    l->nodes = dusk__arena_alloc(&l->mem, (s->nnodes ? s->nnodes : 1) * sizeof *l->nodes);
+    l->edges = dusk__arena_alloc(&l->mem, (nvis ? nvis : 1) * sizeof *l->edges);
+    if (!l->nodes || !l->edges)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < s->nnodes; i++, l->nnodes++)
+        if (copy_node(c, &s->nodes[i], nodes[i], &l->nodes[i]))
+            return DUSK_ENOMEM;
+    for (size_t i = 0; i < s->nedges; i++) {
+        if (s->edges[i].invis)
+            continue;
+        if (copy_edge(c, &s->edges[i], edges[i], &l->edges[l->nedges]))
+            return DUSK_ENOMEM;
+        l->nedges++;
+    }
+    return 0;
+}
+
+int dusk__gv_layout(const viz_scene *s, dusk_viz_layout *l, dusk_error *err)
+{
+    int rc = 0;
+    Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &buf_io};
+    Agnode_t **nodes = dusk_malloc((s->nnodes ? s->nnodes : 1) * sizeof *nodes);
+    Agedge_t **edges = dusk_malloc((s->nedges ? s->nedges : 1) * sizeof *edges);
+    if (!nodes || !edges) {
+        dusk_free(nodes);
+        dusk_free(edges);
+        return dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory");
+    }
+
+    gv_call call;
+    gv_enter(&call);
+    GVC_t *gvc = context();
+    Agraph_t *g = gvc ? to_cgraph(s, &disc, nodes, edges) : NULL;
+    if (!g) {
+        rc = gv_msg_len ? DUSK_EIO : DUSK_ENOMEM;
+    } else if (gvLayout(gvc, g, "dot") != 0) {
+        rc = DUSK_EIO;
+    } else {
+        copier c = {l, 0, 0};
+        rc = copy_layout(&c, s, g, nodes, edges);
+        gvFreeLayout(gvc, g);
+    }
+    if (g)
+        agclose(g);
+    gv_leave(&call, rc, "lay out the graph", err);
+    dusk_free(nodes);
+    dusk_free(edges);
     return rc;
 }

@@ -12,10 +12,11 @@
 **     threshold (keys like 'n0', 'n1' ... each split to themselves), by
 **     function name instead ('value' for literals, 'alias' for aliases).
 **
-** One pass over the tasks and their dependencies, with hash tables for
-** group names and for the group edges already drawn, so a graph of a
-** million tasks takes a fraction of a second; Graphviz then only sees a
-** handful of nodes.
+** One pass over the tasks and their dependencies, with the toolbox's
+** interner (core/util.h) for group names and for the group edges already
+** drawn (a pair of group ids, as 8 bytes), so a graph of a million tasks
+** takes a fraction of a second; Graphviz then only sees a handful of
+** nodes.
 **
 ** Colour modes colour each layer by an aggregate of its tasks: ORDER by
 ** the first priority (when the layer starts), WORKER by the worker that
@@ -27,130 +28,6 @@
 
 #include "dusk/alloc.h"
 #include "scene.h"
-
-/* --- a string -> index table --------------------------------------------------------- */
-
-typedef struct strmap {
-    const char **name;     /* per group: its name (in the scene arena) */
-    size_t n, cap;
-    int64_t *slot;         /* group index + 1, 0 empty */
-    size_t nslots;         /* power of two */
-} strmap;
-
-static uint64_t fnv(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-static int strmap_grow(strmap *m)
-{
-    size_t ns = m->nslots ? 2 * m->nslots : 64;
-    int64_t *slot = dusk_calloc(ns, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < m->n; i++) {
-        size_t j = fnv(m->name[i]) & (ns - 1);
-        while (slot[j])
-            j = (j + 1) & (ns - 1);
-        slot[j] = (int64_t)i + 1;
-    }
-    dusk_free(m->slot);
-    m->slot = slot;
-    m->nslots = ns;
-    return 0;
-}
-
-/* The index of name, added (copied into the scene) if new; -1 on ENOMEM. */
-static int64_t strmap_get(strmap *m, viz_scene *s, const char *name, int add)
-{
-    if (m->nslots) {
-        size_t j = fnv(name) & (m->nslots - 1);
-        while (m->slot[j]) {
-            size_t i = (size_t)m->slot[j] - 1;
-            if (strcmp(m->name[i], name) == 0)
-                return (int64_t)i;
-            j = (j + 1) & (m->nslots - 1);
-        }
-    }
-    if (!add)
-        return -1;
-    if ((m->n + 1) * 2 > m->nslots && strmap_grow(m))
-        return -1;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 16;
-        const char **p = dusk_realloc(m->name, cap * sizeof *p);
-        if (!p)
-            return -1;
-        m->name = p;
-        m->cap = cap;
-    }
-    const char *copy = dusk__scene_strdup(s, name);
-    if (!copy)
-        return -1;
-    m->name[m->n] = copy;
-    size_t j = fnv(name) & (m->nslots - 1);
-    while (m->slot[j])
-        j = (j + 1) & (m->nslots - 1);
-    m->slot[j] = (int64_t)m->n + 1;
-    return (int64_t)m->n++;
-}
-
-static void strmap_free(strmap *m)
-{
-    dusk_free(m->name);
-    dusk_free(m->slot);
-    memset(m, 0, sizeof *m);
-}
-
-/* --- a set of group edges ------------------------------------------------------------- */
-
-typedef struct edgeset {
-    uint64_t *slot;        /* (tail << 32 | head) + 1, 0 empty */
-    size_t n, nslots;
-} edgeset;
-
-static uint64_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return x;
-}
-
-/* 1 if (a, b) is new (and now in), 0 if seen, -1 on ENOMEM. */
-static int edgeset_add(edgeset *e, uint32_t a, uint32_t b)
-{
-    uint64_t key = (((uint64_t)a << 32) | b) + 1;
-    if ((e->n + 1) * 2 > e->nslots) {
-        size_t ns = e->nslots ? 2 * e->nslots : 64;
-        uint64_t *slot = dusk_calloc(ns, sizeof *slot);
-        if (!slot)
-            return -1;
-        for (size_t i = 0; i < e->nslots; i++) {
-            if (!e->slot[i])
-                continue;
-            size_t j = mix(e->slot[i]) & (ns - 1);
-            while (slot[j])
-                j = (j + 1) & (ns - 1);
-            slot[j] = e->slot[i];
-        }
-        dusk_free(e->slot);
-        e->slot = slot;
-        e->nslots = ns;
-    }
-    size_t j = mix(key) & (e->nslots - 1);
-    while (e->slot[j]) {
-        if (e->slot[j] == key)
-            return 0;
-        j = (j + 1) & (e->nslots - 1);
-    }
-    e->slot[j] = key;
-    e->n++;
-    return 1;
-}
 
 /* --- per layer aggregates ----------------------------------------------------------------- */
 
@@ -197,7 +74,7 @@ typedef struct lview {
     dusk_graph *g;
     const viz_ctx *c;
     viz_scene *s;
-    strmap names;          /* layer / group names */
+    dusk__strtab names;    /* layer / group names; a name's id is its index */
     lagg *agg;
     int64_t *wcount;       /* nlayers * nworkers */
     int32_t *of;           /* per task: its layer, -1 none */
@@ -233,7 +110,7 @@ static int group_plain(lview *v, size_t n, int by_func)
         } else {
             dusk_key_split(key, name, sizeof name);
         }
-        int64_t gi = strmap_get(&v->names, v->s, name, 1);
+        int64_t gi = dusk__strtab_intern(&v->names, name, strlen(name));
         if (gi < 0)
             return DUSK_ENOMEM;
         v->of[id] = (int32_t)gi;
@@ -300,14 +177,6 @@ static int layer_value(const lview *v, size_t i, dusk_viz_color m, double *out)
     }
 }
 
-static void shape_text(dusk__buf *b, int ndim, const int64_t *shape)
-{
-    dusk__buf_add(b, "(", 1);
-    for (int d = 0; d < ndim; d++)
-        dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
-    dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
-}
-
 static int emit(lview *v, size_t nl)
 {
     const viz_ctx *c = v->c;
@@ -353,19 +222,21 @@ static int emit(lview *v, size_t nl)
         if (k == (size_t)-1)
             break;
         const dusk_layer_info *L = c->layers ? &c->layers[i] : NULL;
+        dusk__scene_meta(s, k, DUSK_VIZ_NODE_LAYER, -1,
+                         dusk__scene_strdup(s, dusk__strtab_text(&v->names, (int64_t)i)));
         int64_t ntasks = L ? L->ntasks : v->agg[i].ntasks;
         dusk__buf lab = {0}, tip = {0};
-        dusk__buf_esc(&lab, L ? (L->op ? L->op : L->name) : v->names.name[i]);
+        dusk__buf_esc(&lab, L ? (L->op ? L->op : L->name) : dusk__strtab_text(&v->names, (int64_t)i));
         dusk__buf_printf(&lab, "\\n%lld task%s", (long long)ntasks, ntasks == 1 ? "" : "s");
         dusk__buf_add(&tip, "layer: ", 7);
-        dusk__buf_esc(&tip, L ? L->name : v->names.name[i]);
+        dusk__buf_esc(&tip, L ? L->name : dusk__strtab_text(&v->names, (int64_t)i));
         dusk__buf_printf(&tip, "\\ntasks: %lld", (long long)ntasks);
         if (L) {
             dusk__buf_add(&lab, "\\n", 2);
-            shape_text(&lab, L->ndim, L->shape);
+            dusk__buf_shape(&lab, L->ndim, L->shape);
             dusk__buf_printf(&lab, " %s", dusk_dtype_name(L->dtype));
             dusk__buf_add(&tip, "\\nshape: ", 9);
-            shape_text(&tip, L->ndim, L->shape);
+            dusk__buf_shape(&tip, L->ndim, L->shape);
             dusk__buf_printf(&tip, "\\ndtype: %s", dusk_dtype_name(L->dtype));
             if (L->ndeps) {
                 dusk__buf_add(&tip, "\\nreads: ", 9);
@@ -391,19 +262,16 @@ static int emit(lview *v, size_t nl)
             dusk__buf_printf(&tip, "\\nran: %d\\ntime in tasks: %s\\nresult bytes: %s",
                              a->nran, t1, t2);
         }
-        if (lab.failed || tip.failed)
-            s->oom = 1;
-        else {
-            dusk__scene_set(s, k, NA_LABEL, dusk__scene_strdup(s, lab.data));
-            dusk__scene_set(s, k, NA_TOOLTIP, dusk__scene_strdup(s, tip.data));
-        }
-        dusk__buf_free(&lab);
-        dusk__buf_free(&tip);
+        dusk__scene_set(s, k, NA_LABEL, dusk__scene_take(s, &lab));
+        dusk__scene_set(s, k, NA_TOOLTIP, dusk__scene_take(s, &tip));
         /* Dask sizes the font by task count: 20 .. 40 there; 14 .. 24 here,
          * as the labels have several lines. */
         int fs = hi > lo ? 14 + (int)(10 * (ntasks - lo) / (hi - lo)) : 14;
-        if (fs != 14)
-            dusk__scene_set(s, k, NA_FONTSIZE, dusk__scene_printf(s, "%d", fs));
+        if (fs != 14) {
+            char num[16];
+            snprintf(num, sizeof num, "%d", fs);
+            dusk__scene_set(s, k, NA_FONTSIZE, dusk__scene_strdup(s, num));
+        }
         double x;
         if (layer_value(v, i, pal.mode, &x))
             dusk__paint(s, k, &pal, x);
@@ -420,7 +288,7 @@ int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error
     v.g = g;
     v.c = c;
     v.s = s;
-    edgeset es = {0};
+    dusk__strtab drawn = {0};     /* group edges drawn: (from, to) */
     int rc = 0;
     size_t n = g ? dusk_graph_size(g) : 0;
     s->ndef[NA_SHAPE] = "box";
@@ -433,18 +301,19 @@ int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error
     if (c->layers) {
         /* an array's layers, and its tasks mapped to them by name */
         for (size_t i = 0; i < c->nlayers; i++)
-            if (strmap_get(&v.names, s, c->layers[i].name, 1) < 0)
+            if (dusk__strtab_intern(&v.names, c->layers[i].name,
+                                    strlen(c->layers[i].name)) < 0)
                 goto oom;
         char name[512];
         for (size_t id = 0; id < n; id++) {
             name_part(dusk_graph_key(g, (int64_t)id), name, sizeof name);
-            v.of[id] = (int32_t)strmap_get(&v.names, s, name, 0);
+            v.of[id] = (int32_t)dusk__strtab_find(&v.names, name, strlen(name));
         }
     } else {
         if ((rc = group_plain(&v, n, 0)))
             goto oom;
         if (v.names.n > c->threshold) {
-            strmap_free(&v.names);
+            dusk__strtab_free(&v.names);
             if ((rc = group_plain(&v, n, 1)))
                 goto oom;
         }
@@ -464,7 +333,8 @@ int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error
     if (c->layers) {
         for (size_t i = 0; i < c->nlayers; i++)
             for (size_t d = 0; d < c->layers[i].ndeps; d++) {
-                int64_t j = strmap_get(&v.names, s, c->layers[i].deps[d], 0);
+                const char *dep = c->layers[i].deps[d];
+                int64_t j = dusk__strtab_find(&v.names, dep, strlen(dep));
                 if (j >= 0 && (size_t)j != i)
                     dusk__scene_edge(s, (size_t)j, i);
             }
@@ -481,10 +351,11 @@ int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error
                 uint32_t from = (uint32_t)v.of[deps[j]];
                 if (from == to)
                     continue;
-                int r = edgeset_add(&es, from, to);
-                if (r < 0)
+                uint32_t pair[2] = {from, to};
+                size_t before = drawn.n;
+                if (dusk__strtab_intern(&drawn, (const char *)pair, sizeof pair) < 0)
                     goto oom;
-                if (r)
+                if (drawn.n > before)
                     dusk__scene_edge(s, from, to);
             }
         }
@@ -494,11 +365,11 @@ int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error
 oom:
     rc = dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory building the layer view");
 done:
-    strmap_free(&v.names);
+    dusk__strtab_free(&v.names);
     dusk_free(v.agg);
     dusk_free(v.wcount);
     dusk_free(v.of);
-    dusk_free(es.slot);
+    dusk__strtab_free(&drawn);
     return rc;
 }
 

@@ -6,42 +6,21 @@
 ** first failed allocation sets s->oom, later calls do nothing, and the
 ** builder asks dusk__scene_status once at the end.
 */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dusk/alloc.h"
 #include "scene.h"
 
-/* --- the arena ---------------------------------------------------------------- */
-
-#define ARENA_BLOCK 65536
-
-struct viz_arena {
-    viz_arena *next;
-    size_t used, cap;
-    char data[];
-};
-
+/* Scene strings come from the scene's arena (core/util.h); a failure is
+ * sticky. */
 static char *arena_alloc(viz_scene *s, size_t n)
 {
     if (s->oom)
         return NULL;
-    viz_arena *a = s->arena;
-    if (!a || a->cap - a->used < n) {
-        size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        viz_arena *b = dusk_malloc(sizeof *b + cap);
-        if (!b) {
-            s->oom = 1;
-            return NULL;
-        }
-        b->used = 0;
-        b->cap = cap;
-        b->next = a;
-        s->arena = a = b;
-    }
-    char *p = a->data + a->used;
-    a->used += n;
+    char *p = dusk__arena_alloc(&s->arena, n);
+    if (!p)
+        s->oom = 1;
     return p;
 }
 
@@ -54,10 +33,7 @@ void dusk__scene_free(viz_scene *s)
 {
     dusk_free(s->nodes);
     dusk_free(s->edges);
-    for (viz_arena *a = s->arena, *next; a; a = next) {
-        next = a->next;
-        dusk_free(a);
-    }
+    dusk__arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
 
@@ -78,28 +54,15 @@ char *dusk__scene_strdup(viz_scene *s, const char *str)
     return p;
 }
 
-char *dusk__scene_printf(viz_scene *s, const char *fmt, ...)
+const char *dusk__scene_take(viz_scene *s, dusk__buf *b)
 {
-    char small[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
+    const char *r = NULL;
+    if (b->failed)
         s->oom = 1;
-        return NULL;
-    }
-    char *p = arena_alloc(s, (size_t)n + 1);
-    if (!p)
-        return NULL;
-    if ((size_t)n < sizeof small) {
-        memcpy(p, small, (size_t)n + 1);
-    } else {
-        va_start(ap, fmt);
-        vsnprintf(p, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    return p;
+    else
+        r = dusk__scene_strdup(s, b->data ? b->data : "");
+    dusk__buf_free(b);
+    return r;
 }
 
 /* Grows *p (of *cap items of size sz) to hold one more. */
@@ -129,7 +92,19 @@ size_t dusk__scene_node(viz_scene *s, const char *name)
     viz_node *n = &s->nodes[s->nnodes];
     memset(n, 0, sizeof *n);
     n->name = nm;
+    n->kind = DUSK_VIZ_NODE_LEGEND;
+    n->task = -1;
     return s->nnodes++;
+}
+
+void dusk__scene_meta(viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t task,
+                      const char *layer)
+{
+    if (s->oom || i >= s->nnodes)
+        return;
+    s->nodes[i].kind = kind;
+    s->nodes[i].task = task;
+    s->nodes[i].layer = layer;
 }
 
 void dusk__scene_set(viz_scene *s, size_t i, int a, const char *v)
@@ -192,3 +167,11 @@ void dusk__buf_esc(dusk__buf *b, const char *s)
     dusk__buf_add(b, run, (size_t)(s - run));
 }
 
+
+void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape)
+{
+    dusk__buf_add(b, "(", 1);
+    for (int d = 0; d < ndim; d++)
+        dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
+    dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
+}

@@ -5,8 +5,10 @@
 ** A picture is made in two steps. First a *scene* is built from the task
 ** graph with no Graphviz call at all: nodes with their attributes (label,
 ** shape, tooltip, colours ...), edges and graph attributes, all strings in
-** one arena. Then gv.c turns the scene into a cgraph graph, lays it out
-** and renders it, under the Graphviz lock. So the lock is held only for
+** one arena, and for each node what it stands for (a task's circle or
+** result box, a layer, the legend). Then gv.c turns the scene into a
+** cgraph graph, lays it out and renders it, or copies the layout into a
+** dusk_viz_layout, under the Graphviz lock. So the lock is held only for
 ** Graphviz's own work, and the scene (hence the DOT output) is
 ** deterministic: nodes and edges keep the order they were added in.
 **
@@ -17,7 +19,6 @@
 #ifndef DUSK_VIZ_SCENE_H
 #define DUSK_VIZ_SCENE_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,14 +39,16 @@ enum {
 typedef struct viz_node {
     const char *name;               /* the DOT node id: "k12", "f12", ... */
     const char *a[NA_COUNT];        /* NULL: Graphviz's default */
+    /* what the node stands for, for layouts (not given to Graphviz) */
+    dusk_viz_node_kind kind;
+    int64_t task;                   /* -1: none */
+    const char *layer;              /* LAYER nodes: static or arena */
 } viz_node;
 
 typedef struct viz_edge {
     size_t tail, head;              /* node indexes */
     int invis;                      /* style=invis: only orders nodes */
 } viz_edge;
-
-typedef struct viz_arena viz_arena;
 
 #define VIZ_MAX_GATTR 16
 
@@ -60,7 +63,7 @@ typedef struct viz_scene {
      * side in the subgraph "legend" (rank=same). */
     size_t legend_first, legend_n;
     size_t ngattr;
-    viz_arena *arena;               /* the scene's strings */
+    dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
 } viz_scene;
 
@@ -68,25 +71,28 @@ void dusk__scene_init(viz_scene *s);
 void dusk__scene_free(viz_scene *s);
 /* DUSK_ENOMEM (with a message in err) if an allocation failed, else 0. */
 int dusk__scene_status(const viz_scene *s, dusk_error *err);
-/* A new node (name copied); its index, or (size_t)-1 after a failure. */
+/* A new node (name copied), of kind LEGEND with no task until
+ * dusk__scene_meta says otherwise; its index, or (size_t)-1 after a
+ * failure. */
 size_t dusk__scene_node(viz_scene *s, const char *name);
+/* What node i stands for; layer static or in the arena, or NULL. */
+void dusk__scene_meta(viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t task,
+                      const char *layer);
 /* Sets attribute a of node i to v, which must be static or in the arena. */
 void dusk__scene_set(viz_scene *s, size_t i, int a, const char *v);
 void dusk__scene_edge(viz_scene *s, size_t tail, size_t head);
 void dusk__scene_edge_invis(viz_scene *s, size_t tail, size_t head);
 /* Adds (or replaces) a graph attribute; name and value static or arena. */
 void dusk__scene_gattr(viz_scene *s, const char *name, const char *value);
-/* Formats into the arena; NULL (and s->oom) on failure. */
-char *dusk__scene_printf(viz_scene *s, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
 char *dusk__scene_strdup(viz_scene *s, const char *str);
+/* b's text copied into the arena (NULL, and s->oom, if b failed); frees b. */
+const char *dusk__scene_take(viz_scene *s, dusk__buf *b);
 
 /* --- growable strings: dusk__buf (core/util.h), plus Graphviz escaping --- */
 /* Appends s escaped for a Graphviz escString (backslashes doubled). */
 void dusk__buf_esc(dusk__buf *b, const char *s);
+/* Appends a shape as Python prints it: "(3,)", "(2, 10000)". */
+void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape);
 
 /* --- what a run did, per task (viz/color.c) ------------------------------------- */
 enum {
@@ -120,6 +126,10 @@ const char *dusk__worker_color(int w);
 const char *dusk__state_color(int state);
 /* Black or white, whichever reads better on the fill colour "#rrggbb". */
 const char *dusk__text_on(const char *fill);
+/* The colour Graphviz makes of spec (its first, for a list "c1;0.5:c2"),
+ * as 0xRRGGBBAA: "#rrggbb", "#rrggbbaa" and the names dusk's pictures use
+ * (Graphviz's X11 values). 0, or -1 for a colour it does not know. */
+int dusk__color_rgba(const char *spec, uint32_t *out);
 
 /* Per-item colour values for a mode: value[i] (double) and has[i]; the
  * colour of a value and the legend for the range. */
@@ -171,11 +181,32 @@ void dusk__scene_defaults(viz_scene *s, const viz_ctx *c, size_t nnodes);
 const dusk_layer_info *dusk__layer_of(const viz_ctx *c, const char *key);
 
 /* --- the entry shared by graphs and arrays (viz/viz.c) ------------------------- */
-/* Renders g; path NULL: into *buf / *len in format. */
+/* What a call makes: a file (path), bytes (buf, len) or a layout. */
+typedef struct viz_out {
+    const char *path;               /* a file, or NULL */
+    const char *format;             /* NULL: o->format, or path's extension */
+    char **buf;                     /* into memory, when not NULL */
+    size_t *len;
+    dusk_viz_layout **layout;       /* the layout only, when not NULL */
+} viz_out;
+
+/* Draws (or lays out) g, or for an array's layer view with no colour
+ * its layers alone (g NULL). Clears *buf, *len and *layout first. */
 int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers,
-                    size_t nlayers, const char *path, const char *format,
-                    const dusk_viz_options *o, char **buf, size_t *len,
-                    dusk_error *err);
+                    size_t nlayers, const dusk_viz_options *o,
+                    const viz_out *out, dusk_error *err);
+
+/* --- layouts (viz/layout.c) --------------------------------------------------------- */
+/* Filled by dusk__gv_layout; every array and string in mem. */
+struct dusk_viz_layout {
+    dusk_viz_view view;
+    double width, height;           /* the bounding box, from (0, 0) */
+    dusk_viz_node *nodes;           /* the scene's nodes, in its order */
+    size_t nnodes;
+    dusk_viz_edge *edges;           /* its visible edges, in its order */
+    size_t nedges;
+    dusk__arena mem;
+};
 
 /* --- Graphviz (viz/gv.c) ---------------------------------------------------------- */
 /* Lays out and renders the scene in Graphviz format gvfmt ("svg", "png",
@@ -183,6 +214,10 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers,
  * dusk_malloc'd NUL-terminated buffer. Takes the Graphviz lock. */
 int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
                     size_t *len, dusk_error *err);
+/* Lays out the scene as dusk__gv_render does and copies the result into
+ * l (its nodes, edges and box; l->mem holds them). Takes the Graphviz
+ * lock. On failure l may hold part of it: the caller frees l. */
+int dusk__gv_layout(const viz_scene *s, dusk_viz_layout *l, dusk_error *err);
 /* The Graphviz lock, for any other code of dusk that calls Graphviz. */
 void dusk__gv_lock(void);
 void dusk__gv_unlock(void);

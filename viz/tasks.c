@@ -82,39 +82,23 @@ static const char *result_label(tview *t, int64_t id)
         dusk__buf_esc(&b, key);
     else
         box_label(key, &b);
-    const char *r = b.failed ? NULL : dusk__scene_strdup(t->s, b.data ? b.data : "");
-    if (b.failed)
-        t->s->oom = 1;
-    dusk__buf_free(&b);
-    return r;
+    return dusk__scene_take(t->s, &b);
 }
 
 static const char *task_label(tview *t, int64_t id)
 {
-    if (t->c->o.color == DUSK_VIZ_COLOR_ORDER && t->c->prio)
-        return dusk__scene_printf(t->s, "%lld", (long long)t->c->prio[id]);
     const char *key = dusk_graph_key(t->g, id);
     const dusk_func *f = dusk_graph_func(t->g, id);
     char name[256];
-    if (is_tuple_key(key) || !f || !f->name)
+    if (t->c->o.color == DUSK_VIZ_COLOR_ORDER && t->c->prio)
+        snprintf(name, sizeof name, "%lld", (long long)t->c->prio[id]);
+    else if (is_tuple_key(key) || !f || !f->name)
         dusk_key_split(key, name, sizeof name);
     else
         snprintf(name, sizeof name, "%s", f->name);
     dusk__buf b = {0};
     dusk__buf_esc(&b, name);
-    const char *r = b.failed ? NULL : dusk__scene_strdup(t->s, b.data ? b.data : "");
-    if (b.failed)
-        t->s->oom = 1;
-    dusk__buf_free(&b);
-    return r;
-}
-
-static void shape_text(dusk__buf *b, int ndim, const int64_t *shape)
-{
-    dusk__buf_add(b, "(", 1);
-    for (int d = 0; d < ndim; d++)
-        dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
-    dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
+    return dusk__scene_take(t->s, &b);
 }
 
 /* key, function, value, layer shape and dtype, bytes, priority, run facts */
@@ -142,7 +126,7 @@ static const char *tooltip(tview *t, int64_t id)
             dusk__buf_esc(&b, tmp);
             if (dusk_value_kind(v) == DUSK_KIND_NDARRAY) {
                 dusk__buf_add(&b, "\\nshape: ", 9);
-                shape_text(&b, dusk_ndarray_ndim(v), dusk_ndarray_shape(v));
+                dusk__buf_shape(&b, dusk_ndarray_ndim(v), dusk_ndarray_shape(v));
                 dusk__buf_printf(&b, "\\ndtype: %s", dusk_dtype_name(dusk_ndarray_dtype(v)));
             }
             nbytes = dusk_value_nbytes(v);
@@ -161,7 +145,7 @@ static const char *tooltip(tview *t, int64_t id)
         dusk__buf_add(&b, "\\nlayer: ", 9);
         dusk__buf_esc(&b, L->name);
         dusk__buf_add(&b, "\\nshape: ", 9);
-        shape_text(&b, L->ndim, L->shape);
+        dusk__buf_shape(&b, L->ndim, L->shape);
         dusk__buf_printf(&b, "\\ndtype: %s", dusk_dtype_name(L->dtype));
     }
     if (c->has_run && c->run.ran[id]) {
@@ -183,11 +167,7 @@ static const char *tooltip(tview *t, int64_t id)
             dusk__buf_printf(&b, "\\nduration: %s", tmp);
         }
     }
-    const char *r = b.failed ? NULL : dusk__scene_strdup(t->s, b.data ? b.data : "");
-    if (b.failed)
-        t->s->oom = 1;
-    dusk__buf_free(&b);
-    return r;
+    return dusk__scene_take(t->s, &b);
 }
 
 /* --- nodes ------------------------------------------------------------------------------ */
@@ -195,6 +175,7 @@ static const char *tooltip(tview *t, int64_t id)
 static void style_node(tview *t, size_t i, int64_t id, int circle)
 {
     viz_scene *s = t->s;
+    dusk__scene_meta(s, i, circle ? DUSK_VIZ_NODE_TASK : DUSK_VIZ_NODE_RESULT, id, NULL);
     dusk__scene_set(s, i, NA_LABEL, circle ? task_label(t, id) : result_label(t, id));
     dusk__scene_set(s, i, NA_SHAPE, circle ? "circle" : "box");
     dusk__scene_set(s, i, NA_TOOLTIP, tooltip(t, id));

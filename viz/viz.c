@@ -1,24 +1,22 @@
 /*
 ** dusk viz — visualize(): options, views, formats and files
 **
-** The entry points of include/dusk/viz.h. One path for all of them
-** (dusk__visualize): check the options and the format, validate the graph,
-** digest the run's events, choose the view (the layer view past the
-** threshold, saying so on stderr), build the scene (tasks.c or layers.c),
-** render it (gv.c, under the Graphviz lock) and hand the bytes over.
+** The entry points of include/dusk/viz.h that draw. One path for all of
+** them, and for layouts (dusk__visualize): check the options and the
+** format, validate the graph, digest the run's events, choose the view
+** (the layer view past the threshold, saying so on stderr), build the
+** scene (tasks.c or layers.c), then render it (gv.c, under the Graphviz
+** lock) and hand the bytes over, or lay it out (layout.c). So a layout is
+** always of the very scene a picture would show.
 **
-** Files are never half-written: the temporary file beside the target is
-** opened first (so an unwritable path fails before any layout work), the
-** picture is written to it whole, and only then renamed over the target;
-** any failure removes it.
+** Files are never half-written: the toolbox's atomic file (core/util.h; a
+** fresh temporary name beside the target, O_EXCL) is opened first, so an
+** unwritable path fails before any layout work; the picture is written to
+** it whole and only then renamed over the target; any failure removes it.
 */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "dusk/alloc.h"
 #include "scene.h"
@@ -30,7 +28,7 @@ static const struct {
     const char *gv;        /* Graphviz's name, or "dot" for the source */
 } FORMATS[] = {
     {"svg", "svg"}, {"png", "png"}, {"pdf", "pdf"}, {"jpg", "jpg"},
-    {"jpeg", "jpg"}, {"dot", "dot"}, {"gv", "dot"},
+    {"jpeg", "jpg"}, {"dot", "dot"}, {"gv", "dot"}, {"xdot", "xdot"},
 };
 #define NFORMATS (sizeof FORMATS / sizeof FORMATS[0])
 
@@ -59,7 +57,7 @@ static int resolve_format(const char *path, const char *format, const char **gv,
         if (!*gv)
             return dusk_error_set(err, DUSK_EINVAL,
                                   "visualize: unknown format '%s' (svg, png, pdf, jpg, "
-                                  "jpeg, dot or gv)", format);
+                                  "jpeg, dot, gv or xdot)", format);
         return 0;
     }
     const char *ext = path ? extension(path) : NULL;
@@ -71,7 +69,7 @@ static int resolve_format(const char *path, const char *format, const char **gv,
     if (!*gv)
         return dusk_error_set(err, DUSK_EINVAL,
                               "visualize: unknown format '%s' of '%s' (svg, png, pdf, "
-                              "jpg, jpeg, dot or gv)", ext, path);
+                              "jpg, jpeg, dot, gv or xdot)", ext, path);
     return 0;
 }
 
@@ -147,54 +145,55 @@ void dusk__scene_defaults(viz_scene *s, const viz_ctx *c, size_t nnodes)
     }
 }
 
-/* --- files -------------------------------------------------------------------------- */
+/* --- the one path ---------------------------------------------------------------------- */
 
-static atomic_uint tmp_counter;
-
-/* Opens a new temporary file beside path; its name in tmp (n bytes). */
-static int open_tmp(const char *path, char *tmp, size_t n, dusk_error *err)
+/* Puts "visualize: " before a message of the toolbox (which names the
+ * file only) and returns rc. */
+static int visualize_said(dusk_error *err, int rc)
 {
-    for (int tries = 0; tries < 100; tries++) {
-        unsigned k = atomic_fetch_add(&tmp_counter, 1);
-        int len = snprintf(tmp, n, "%s.tmp-%ld-%u", path, (long)getpid(), k);
-        if (len < 0 || (size_t)len >= n) {
-            dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': path too long", path);
-            return -1;
-        }
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0)
-            return fd;
-        if (errno != EEXIST) {
-            dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': %s", path,
-                           strerror(errno));
-            return -1;
-        }
+    if (err && err->msg[0]) {
+        char msg[sizeof err->msg];
+        memcpy(msg, err->msg, sizeof msg);
+        dusk_error_set(err, rc, "visualize: %s", msg);
     }
-    dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': no free temporary name",
-                   path);
-    return -1;
+    return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+/* The view g (or the layers) is drawn in; says so on stderr when AUTO
+ * switches to layers. */
+static dusk_viz_view choose_view(const viz_ctx *c, size_t ntasks)
 {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
+    if (c->o.view != DUSK_VIZ_AUTO)
+        return c->o.view;
+    if (ntasks <= c->threshold)
+        return DUSK_VIZ_TASKS;
+    if (!c->o.quiet)
+        fprintf(stderr,
+                "dusk: visualize: %zu tasks, more than %zu: drawing the layer view "
+                "(one node per layer); ask for view DUSK_VIZ_TASKS to draw every task\n",
+                ntasks, c->threshold);
+    return DUSK_VIZ_LAYERS;
+}
+
+/* Lays the scene out into a new layout, *out on success. */
+static int make_layout(const viz_scene *s, dusk_viz_view view, dusk_viz_layout **out,
+                       dusk_error *err)
+{
+    dusk_viz_layout *l = dusk_calloc(1, sizeof *l);
+    if (!l)
+        return dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory");
+    l->view = view;
+    int rc = dusk__gv_layout(s, l, err);
+    if (rc) {
+        dusk_viz_layout_free(l);
+        return rc;
     }
+    *out = l;
     return 0;
 }
 
-/* --- the one path ---------------------------------------------------------------------- */
-
 int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers,
-                    const char *path, const char *format, const dusk_viz_options *o,
-                    char **buf, size_t *len, dusk_error *err)
+                    const dusk_viz_options *o, const viz_out *out, dusk_error *err)
 {
     viz_ctx c;
     memset(&c, 0, sizeof c);
@@ -202,20 +201,22 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
     c.nlayers = nlayers;
     viz_scene s;
     dusk__scene_init(&s);
-    char *out = NULL;
-    size_t outlen = 0;
-    int fd = -1;
-    char tmp[4096];
-    const char *gvfmt;
+    dusk__atomic file = {0};
+    char *bytes = NULL;
+    size_t nbytes = 0;
+    const char *gvfmt = NULL;
     int rc;
 
-    if (buf) {
-        *buf = NULL;
-        *len = 0;
+    if (out->buf) {
+        *out->buf = NULL;
+        *out->len = 0;
     }
+    if (out->layout)
+        *out->layout = NULL;
     if ((rc = check_options(&c, o, err)))
         return rc;
-    if ((rc = resolve_format(path, format ? format : c.o.format, &gvfmt, err)))
+    if (!out->layout &&
+        (rc = resolve_format(out->path, out->format ? out->format : c.o.format, &gvfmt, err)))
         return rc;
 
     /* the size that decides the view */
@@ -233,20 +234,13 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
     if (g && (rc = dusk_graph_validate(g, err)))
         return rc;
 
-    dusk_viz_view view = c.o.view;
-    if (view == DUSK_VIZ_AUTO) {
-        view = ntasks > c.threshold ? DUSK_VIZ_LAYERS : DUSK_VIZ_TASKS;
-        if (view == DUSK_VIZ_LAYERS && !c.o.quiet)
-            fprintf(stderr,
-                    "dusk: visualize: %zu tasks, more than %zu: drawing the layer view "
-                    "(one node per layer); ask for view DUSK_VIZ_TASKS to draw every task\n",
-                    ntasks, c.threshold);
-    }
+    dusk_viz_view view = choose_view(&c, ntasks);
     if (!g && (view == DUSK_VIZ_TASKS || c.o.color != DUSK_VIZ_COLOR_NONE))
         return dusk_error_set(err, DUSK_EINVAL, "visualize: this view needs the task graph");
 
-    if (path && (fd = open_tmp(path, tmp, sizeof tmp, err)) < 0)
-        return err ? err->code : DUSK_EIO;
+    /* An unwritable path fails here, before any layout work. */
+    if (out->path && (rc = dusk__atomic_open(&file, out->path, err)))
+        return visualize_said(err, rc);
 
     if (c.o.events && c.o.nevents) {
         if ((rc = dusk__run_build(&c.run, c.o.events, c.o.nevents, ntasks, err)))
@@ -263,35 +257,28 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
     if (rc)
         goto done;
     dusk__scene_defaults(&s, &c, view == DUSK_VIZ_TASKS ? s.nnodes : 0);
-    if ((rc = dusk__gv_render(&s, gvfmt, &out, &outlen, err)))
-        goto done;
 
-    if (path) {
-        if (write_all(fd, out, outlen) != 0 || close(fd) != 0) {
-            rc = dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': %s", path,
-                                strerror(errno));
-            fd = -1;
-            goto done;
-        }
-        fd = -1;
-        if (rename(tmp, path) != 0) {
-            rc = dusk_error_set(err, DUSK_EIO, "visualize: cannot write '%s': %s", path,
-                                strerror(errno));
-            goto done;
-        }
-        tmp[0] = '\0';
+    if (out->layout) {
+        rc = make_layout(&s, view, out->layout, err);
+        goto done;
+    }
+    if ((rc = dusk__gv_render(&s, gvfmt, &bytes, &nbytes, err)))
+        goto done;
+    if (out->path) {
+        if (fwrite(bytes, 1, nbytes, file.f) != nbytes)
+            file.failed = 1;
+        rc = dusk__atomic_close(&file, 1, err);
+        if (rc)
+            visualize_said(err, rc);
     } else {
-        *buf = out;
-        *len = outlen;
-        out = NULL;
+        *out->buf = bytes;
+        *out->len = nbytes;
+        bytes = NULL;
     }
 
 done:
-    if (fd >= 0)
-        close(fd);
-    if (path && tmp[0] && rc)
-        unlink(tmp);
-    dusk_free(out);
+    dusk__atomic_close(&file, 0, NULL);        /* after a failure: removes it */
+    dusk_free(bytes);
     dusk__run_free(&c.run);
     dusk__scene_free(&s);
     return rc;
@@ -302,7 +289,8 @@ int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
 {
     if (!g || !path)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no %s", g ? "path" : "graph");
-    return dusk__visualize(g, NULL, 0, path, NULL, o, NULL, NULL, err);
+    viz_out out = {path, NULL, NULL, NULL, NULL};
+    return dusk__visualize(g, NULL, 0, o, &out, err);
 }
 
 int dusk_visualize_mem(dusk_graph *g, const char *format, const dusk_viz_options *o,
@@ -314,5 +302,6 @@ int dusk_visualize_mem(dusk_graph *g, const char *format, const dusk_viz_options
     *len = 0;
     if (!g)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no graph");
-    return dusk__visualize(g, NULL, 0, NULL, format, o, buf, len, err);
+    viz_out out = {NULL, format, buf, len, NULL};
+    return dusk__visualize(g, NULL, 0, o, &out, err);
 }

@@ -34,11 +34,15 @@
 ** in memory red, released blue, erred black.
 **
 ** Formats. o.format, or else the path's extension: svg, png, pdf, jpg (or
-** jpeg) and dot (or gv). A path with no extension and no o.format gives
-** png, Dask's default. dot is the graph's source as dusk builds it (no
-** layout, so it is the same on every machine); the others are laid out by
-** Graphviz's dot engine. SVG nodes carry a tooltip with the key, the
-** function and, where known, shape, dtype and bytes.
+** jpeg), dot (or gv) and xdot. A path with no extension and no o.format
+** gives png, Dask's default. dot is the graph's source as dusk builds it
+** (no layout, so it is the same on every machine); the others are laid
+** out by Graphviz's dot engine, xdot being that source with Graphviz's
+** layout added (pos, width, height, bb and drawing operations, as
+** `dot -Txdot` writes it). SVG nodes carry a tooltip with the key, the
+** function and, where known, shape, dtype and bytes. The same layout as
+** numbers, for a program that draws the graph itself: dusk_viz_layout
+** below.
 **
 ** Files are written whole or not at all: the picture goes to a temporary
 ** file beside path, which is then renamed over it.
@@ -57,7 +61,8 @@
 **
 ** Ownership: the options and the events they point to are borrowed for
 ** the call. dusk_visualize_mem's buffer is the caller's, freed with
-** dusk_free.
+** dusk_free; a dusk_viz_layout is the caller's, freed with
+** dusk_viz_layout_free.
 */
 #ifndef DUSK_VIZ_H
 #define DUSK_VIZ_H
@@ -94,8 +99,8 @@ typedef enum {
 } dusk_viz_color;
 
 typedef struct dusk_viz_options {
-    const char *format;        /* "svg", "png", "pdf", "jpg", "dot"; NULL:
-                                  from the path's extension */
+    const char *format;        /* "svg", "png", "pdf", "jpg", "dot", "xdot";
+                                  NULL: from the path's extension */
     const char *rankdir;       /* "BT" (NULL), "TB", "LR" or "RL" */
     bool collapse_outputs;     /* task and result as one node */
     bool verbose;              /* boxes show full keys */
@@ -132,6 +137,126 @@ DUSK_API int dusk_visualize_array(const dusk_array *a, const char *path,
 DUSK_API int dusk_visualize_array_mem(const dusk_array *a, const char *format,
                              const dusk_viz_options *o, char **buf,
                              size_t *len, dusk_error *err);
+
+/* --- the layout, without a picture ---------------------------------------------
+ * The picture dusk_visualize draws, as numbers, for a program that draws
+ * the graph itself (the live viewer, which recolours nodes as a run goes):
+ *
+ *     dusk_viz_layout *lay;
+ *     if (dusk_viz_layout_graph(g, &o, &lay, &err) != 0) ...
+ *     size_t nn, ne;
+ *     const dusk_viz_node *n = dusk_viz_layout_nodes(lay, &nn);
+ *     const dusk_viz_edge *e = dusk_viz_layout_edges(lay, &ne);
+ *     ... draw n[i] at (n[i].x, n[i].y), e[j] through e[j].points ...
+ *     dusk_viz_layout_free(lay);
+ *
+ * Same picture: the options mean what they mean to dusk_visualize (the
+ * view, the threshold and its note on stderr, collapse_outputs, verbose,
+ * rankdir, colour mode and legend; format is not used), the same scene is
+ * built and Graphviz's dot engine lays it out with the same settings; the
+ * numbers are Graphviz's own (its layout records, not text), copied out.
+ *
+ * Coordinates are in points (1/72 inch), as Graphviz gives them, but with
+ * the origin at the top left corner of the bounding box and y growing
+ * downwards, as on a screen (Graphviz's y grows upwards): Graphviz's point
+ * (x, y) is (x - llx, ury - y) here, where (llx, lly, urx, ury) is its bb.
+ * The bounding box is (0, 0) to (width, height); nothing is padded (SVG
+ * output adds 4 points on each side).
+ *
+ * Ownership, once for all the readers: a layout owns every array and
+ * string they return, which stay valid and unchanged until
+ * dusk_viz_layout_free; nothing of Graphviz outlives the call that makes
+ * a layout. A layout is never changed, so any number of threads may read
+ * it at once. Readers given NULL give NULL, zeros and DUSK_VIZ_AUTO. */
+typedef struct dusk_viz_layout dusk_viz_layout;
+
+typedef enum {
+    DUSK_VIZ_NODE_TASK = 0,    /* a task's circle (with collapse_outputs, the
+                                  task and its result in one) */
+    DUSK_VIZ_NODE_RESULT,      /* a key's box: a task's result, a literal
+                                  value or an alias */
+    DUSK_VIZ_NODE_LAYER,       /* the layer view's node for a layer */
+    DUSK_VIZ_NODE_LEGEND       /* part of the colour legend */
+} dusk_viz_node_kind;
+
+typedef enum {
+    DUSK_VIZ_SHAPE_OTHER = 0,
+    DUSK_VIZ_SHAPE_CIRCLE,     /* tasks */
+    DUSK_VIZ_SHAPE_BOX,        /* results, layers, legend swatches */
+    DUSK_VIZ_SHAPE_ELLIPSE,
+    DUSK_VIZ_SHAPE_PLAINTEXT   /* text only, no outline (legend) */
+} dusk_viz_shape;
+
+typedef struct dusk_viz_point {
+    double x, y;
+} dusk_viz_point;
+
+typedef struct dusk_viz_node {
+    dusk_viz_node_kind kind;
+    int64_t task;              /* its task's id in the graph (for an array,
+                                  in dusk_array_graph's graph); -1 for
+                                  layer and legend nodes */
+    const char *layer;         /* LAYER: the layer's name ('add-ab12'), or
+                                  for a plain graph the group's ('inc');
+                                  else NULL */
+    const char *label;         /* the text drawn, lines joined by '\n' */
+    const char *name;          /* its name in the DOT: "f12", "k12", "L3" */
+    dusk_viz_shape shape;
+    double x, y;               /* centre */
+    double width, height;      /* size, in points */
+    uint32_t fill;             /* 0xRRGGBBAA that Graphviz fills it with
+                                  (its default lightgrey where filled
+                                  without a colour); 0 when not filled, or
+                                  filled with a colour name that dusk's
+                                  pictures never use (fillcolor names it) */
+    const char *fillcolor;     /* that colour as Graphviz reads it ("red",
+                                  "#29788e"; a striped legend bar lists
+                                  several, "c1;0.08:c2..." and fill is the
+                                  first); NULL when not filled */
+    uint32_t pen;              /* the outline's 0xRRGGBBAA */
+    double penwidth;           /* the outline's width, in points */
+    uint32_t fontcolor;        /* the label's 0xRRGGBBAA */
+    double fontsize;           /* in points */
+} dusk_viz_node;
+
+typedef struct dusk_viz_edge {
+    size_t tail, head;         /* node indexes: from an input to its user */
+    const dusk_viz_point *points; /* the spline, tail to head: npoints
+                                  (3k + 1) control points of a piecewise
+                                  cubic Bezier curve, Graphviz's pos (one
+                                  curve in dusk's pictures; were there
+                                  several, they would follow each other) */
+    size_t npoints;
+    bool arrow;                /* an arrowhead at the head */
+    dusk_viz_point tip;        /* the arrowhead's point (pos's "e,x,y"); the
+                                  spline ends at its base */
+} dusk_viz_edge;
+
+/* Lays out the picture dusk_visualize(g, ..., o, ...) draws; o may be
+ * NULL: the defaults. On success *out is a new layout, the caller's, else
+ * NULL; returns 0 or what dusk_visualize would (DUSK_EINVAL for a NULL g
+ * or out, or bad options; DUSK_EEMPTY; DUSK_ENOMEM; DUSK_EIO for a
+ * Graphviz failure; the graph's validation error). */
+DUSK_API int dusk_viz_layout_graph(dusk_graph *g, const dusk_viz_options *o,
+                                   dusk_viz_layout **out, dusk_error *err);
+/* The same for an array, as dusk_visualize_array draws it. */
+DUSK_API int dusk_viz_layout_array(const dusk_array *a, const dusk_viz_options *o,
+                                   dusk_viz_layout **out, dusk_error *err);
+DUSK_API void dusk_viz_layout_free(dusk_viz_layout *l);     /* NULL-safe */
+
+/* DUSK_VIZ_TASKS or DUSK_VIZ_LAYERS: the view that was laid out (what
+ * DUSK_VIZ_AUTO chose). */
+DUSK_API dusk_viz_view dusk_viz_layout_view(const dusk_viz_layout *l);
+/* The bounding box, (0, 0) to (*width, *height), in points. */
+DUSK_API void dusk_viz_layout_bbox(const dusk_viz_layout *l, double *width,
+                                   double *height);
+/* The nodes, in the order of the DOT source, and their count in *n. */
+DUSK_API const dusk_viz_node *dusk_viz_layout_nodes(const dusk_viz_layout *l,
+                                                    size_t *n);
+/* The edges that are drawn (the legend's invisible ones left out), in the
+ * order of the DOT source, and their count in *n. */
+DUSK_API const dusk_viz_edge *dusk_viz_layout_edges(const dusk_viz_layout *l,
+                                                    size_t *n);
 
 /* Colour modes by name ("none", "order", "worker", "duration", "bytes",
  * "state"), for command lines: 0, or DUSK_EINVAL for another name. */

@@ -11,6 +11,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1021,7 +1022,7 @@ static void test_errors(void **state)
     /* unwritable path */
     int rc = dusk_visualize(g, "/nonexistent-dir/graph.svg", NULL, &err);
     assert_int_equal(rc, DUSK_EIO);
-    assert_contains(err.msg, "'/nonexistent-dir/graph.svg'");
+    assert_contains(err.msg, "visualize: cannot write /nonexistent-dir/graph.svg");
     rc = dusk_visualize(g, tmpdir, NULL, &err);          /* a directory */
     assert_int_not_equal(rc, 0);
 
@@ -1187,6 +1188,10 @@ static void *render_thread(void *arg)
         if (dusk_visualize_mem(g, i % 2 ? "svg" : "png", &o, &p, &n, &err) != 0 || n < 100)
             bad++;
         dusk_free(p);
+        dusk_viz_layout *l = NULL;                      /* layouts take turns too */
+        if (dusk_viz_layout_graph(g, &o, &l, &err) != 0 || !dusk_viz_layout_nodes(l, &n))
+            bad++;
+        dusk_viz_layout_free(l);
     }
     dusk_graph_free(g);
     return bad ? (void *)1 : NULL;
@@ -1261,6 +1266,623 @@ static void test_recorder(void **state)
     rdag_free(&r);
 }
 
+/* --- layouts ------------------------------------------------------------------------------------ */
+
+static dusk_viz_layout *layout_of(dusk_graph *g, const dusk_viz_options *o)
+{
+    dusk_viz_layout *l = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_viz_layout_graph(g, o, &l, &err);
+    if (rc)
+        fail_msg("layout: %s: %s", dusk_err_name(rc), err.msg);
+    assert_non_null(l);
+    return l;
+}
+
+static dusk_viz_layout *layout_of_array(dusk_array *a, const dusk_viz_options *o)
+{
+    dusk_viz_layout *l = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_viz_layout_array(a, o, &l, &err);
+    if (rc)
+        fail_msg("layout of an array: %s: %s", dusk_err_name(rc), err.msg);
+    assert_non_null(l);
+    return l;
+}
+
+/* The node of task id and kind, or -1; fails if there are two. */
+static long node_of(const dusk_viz_node *n, size_t nn, int64_t id, dusk_viz_node_kind kind)
+{
+    long at = -1;
+    for (size_t i = 0; i < nn; i++)
+        if (n[i].task == id && n[i].kind == kind) {
+            if (at >= 0)
+                fail_msg("task %lld has two nodes of kind %d", (long long)id, (int)kind);
+            at = (long)i;
+        }
+    return at;
+}
+
+/* Is there an edge from node t to node h? */
+static int has_edge(const dusk_viz_edge *e, size_t ne, long t, long h)
+{
+    for (size_t i = 0; i < ne; i++)
+        if ((long)e[i].tail == t && (long)e[i].head == h)
+            return 1;
+    return 0;
+}
+
+/* Every node and every control point inside the bounding box. */
+static void assert_inside(const dusk_viz_layout *l)
+{
+    double w, h;
+    dusk_viz_layout_bbox(l, &w, &h);
+    assert_true(w > 0 && h > 0);
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+    const double eps = 0.01;
+    for (size_t i = 0; i < nn; i++) {
+        if (n[i].x - n[i].width / 2 < -eps || n[i].x + n[i].width / 2 > w + eps ||
+            n[i].y - n[i].height / 2 < -eps || n[i].y + n[i].height / 2 > h + eps)
+            fail_msg("node %s (%.2f, %.2f; %.2f x %.2f) is outside 0 0 %.2f %.2f", n[i].name,
+                     n[i].x, n[i].y, n[i].width, n[i].height, w, h);
+        assert_true(n[i].width > 0 && n[i].height > 0);
+    }
+    for (size_t i = 0; i < ne; i++) {
+        assert_true(e[i].tail < nn && e[i].head < nn);
+        assert_true(e[i].npoints >= 4 && e[i].npoints % 3 == 1);
+        /* the curve (not its control points, which may stand outside) */
+        for (size_t k = 0; k + 3 < e[i].npoints; k += 3) {
+            const dusk_viz_point *c = e[i].points + k;
+            for (double t = 0; t <= 1; t += 0.125) {
+                double u = 1 - t, b0 = u * u * u, b1 = 3 * u * u * t, b2 = 3 * u * t * t,
+                       b3 = t * t * t;
+                double x = b0 * c[0].x + b1 * c[1].x + b2 * c[2].x + b3 * c[3].x;
+                double y = b0 * c[0].y + b1 * c[1].y + b2 * c[2].y + b3 * c[3].y;
+                if (x < -1 || x > w + 1 || y < -1 || y > h + 1)
+                    fail_msg("edge %zu, piece %zu at %.3f: (%.2f, %.2f) is outside", i, k / 3,
+                             t, x, y);
+            }
+        }
+        assert_true(e[i].arrow);
+        assert_true(e[i].tip.x >= -eps && e[i].tip.x <= w + eps);
+        assert_true(e[i].tip.y >= -eps && e[i].tip.y <= h + eps);
+    }
+}
+
+/* The task view of g in l: one node per key for its value (a box, or with
+ * collapse its task's circle), one circle per task, edges exactly the
+ * dependencies (through the circles) and the task -> result edges. */
+static void assert_task_view(dusk_graph *g, const dusk_viz_layout *l, int collapse)
+{
+    assert_int_equal(dusk_viz_layout_view(l), DUSK_VIZ_TASKS);
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+    size_t size = dusk_graph_size(g), want_nodes = 0, want_edges = 0;
+    for (size_t u = 0; u < size; u++) {
+        int64_t id = (int64_t)u;
+        const int64_t *deps;
+        int64_t nd = dusk_graph_dependencies(g, id, &deps);
+        int task = dusk_graph_entry_kind(g, id) == DUSK_ENTRY_TASK;
+        long f = node_of(n, nn, id, DUSK_VIZ_NODE_TASK);
+        long k = node_of(n, nn, id, DUSK_VIZ_NODE_RESULT);
+        if (collapse) {
+            const int64_t *users;
+            if (!task && nd == 0 && dusk_graph_dependents(g, id, &users) == 0) {
+                assert_true(f < 0 && k < 0);          /* left out, as Dask does */
+                continue;
+            }
+            assert_true(task ? f >= 0 && k < 0 : f < 0 && k >= 0);
+            want_nodes++;
+        } else {
+            assert_true(k >= 0);
+            assert_true(task ? f >= 0 : f < 0);
+            want_nodes += task ? 2 : 1;
+            if (task) {
+                assert_true(has_edge(e, ne, f, k));
+                want_edges++;
+            }
+        }
+        long user = task ? f : k;             /* the node that reads the inputs */
+        assert_string_equal(n[user].shape == DUSK_VIZ_SHAPE_CIRCLE ? "circle" : "box",
+                            task ? "circle" : "box");
+        for (int64_t j = 0; j < nd; j++) {
+            long dep = collapse && dusk_graph_entry_kind(g, deps[j]) == DUSK_ENTRY_TASK
+                           ? node_of(n, nn, deps[j], DUSK_VIZ_NODE_TASK)
+                           : node_of(n, nn, deps[j], DUSK_VIZ_NODE_RESULT);
+            assert_true(dep >= 0);
+            if (!has_edge(e, ne, dep, user))
+                fail_msg("no edge for %s -> %s", dusk_graph_key(g, deps[j]),
+                         dusk_graph_key(g, id));
+            want_edges++;
+        }
+    }
+    assert_int_equal(nn, want_nodes);
+    assert_int_equal(ne, want_edges);
+    for (size_t i = 0; i < nn; i++) {
+        assert_true(n[i].task >= 0 && (size_t)n[i].task < size);
+        assert_null(n[i].layer);
+    }
+}
+
+static void test_layout_lecture(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viz_layout *l = layout_of(g, NULL);
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    dusk_viz_layout_edges(l, &ne);
+    assert_int_equal(nn, 8);                  /* 3 circles, 5 boxes */
+    assert_int_equal(ne, 7);                  /* 4 dependencies, 3 task -> result */
+    assert_task_view(g, l, 0);
+    assert_inside(l);
+    /* Graphviz's labels and shapes */
+    long f = node_of(n, nn, 4, DUSK_VIZ_NODE_TASK), k = node_of(n, nn, 4, DUSK_VIZ_NODE_RESULT);
+    assert_string_equal(n[f].label, "add");
+    assert_string_equal(n[f].name, "f4");
+    assert_int_equal(n[f].shape, DUSK_VIZ_SHAPE_CIRCLE);
+    assert_string_equal(n[k].label, "z");
+    assert_int_equal(n[k].shape, DUSK_VIZ_SHAPE_BOX);
+    assert_int_equal(n[k].fill, 0);           /* not filled */
+    assert_null(n[k].fillcolor);
+    assert_int_equal(n[k].pen, 0x000000ff);
+    assert_true(n[k].penwidth == 1.0 && n[k].fontsize == 14.0);
+    assert_int_equal(n[k].fontcolor, 0x000000ff);
+    assert_true(n[f].width == n[f].height);  /* a circle */
+    dusk_viz_layout_free(l);
+
+    /* collapse_outputs: one circle per task, edges exactly the dependencies */
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.collapse_outputs = true;
+    l = layout_of(g, &o);
+    dusk_viz_layout_nodes(l, &nn);
+    dusk_viz_layout_edges(l, &ne);
+    assert_int_equal(nn, 5);
+    assert_int_equal(ne, 4);
+    assert_task_view(g, l, 1);
+    assert_inside(l);
+    dusk_viz_layout_free(l);
+    dusk_graph_free(g);
+
+    /* dsk2: sum(['a', 'b', 'c']) reads three keys */
+    g = lecture_dsk2();
+    l = layout_of(g, NULL);
+    assert_task_view(g, l, 0);
+    assert_inside(l);
+    dusk_viz_layout_free(l);
+    dusk_graph_free(g);
+
+    /* the lecture's arrays: x.sum(axis=0) and x + x.T */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = ones15(ctx);
+    dusk_array *arrs[2] = {dusk_array_sum(x, DUSK_AXIS(0), false),
+                           dusk_array_add(x, dusk_array_transpose(x, NULL))};
+    for (int i = 0; i < 2; i++) {
+        l = layout_of_array(arrs[i], NULL);
+        g = array_graph(arrs[i]);              /* the same ids */
+        assert_task_view(g, l, 0);
+        assert_inside(l);
+        n = dusk_viz_layout_nodes(l, &nn);
+        assert_string_equal(n[node_of(n, nn, 0, DUSK_VIZ_NODE_RESULT)].label, "(0, 0)");
+        dusk_graph_free(g);
+        dusk_viz_layout_free(l);
+    }
+    dusk_array_ctx_free(ctx);
+}
+
+static void test_layout_rankdir(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    const char *dirs[] = {NULL, "BT", "TB", "LR", "RL"};
+    for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
+        dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+        o.rankdir = dirs[d];
+        dusk_viz_layout *l = layout_of(g, &o);
+        assert_inside(l);
+        size_t nn, ne;
+        const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+        const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+        const char *dir = dirs[d] ? dirs[d] : "BT";
+        /* every edge goes from an input to its user: BT puts the input
+         * below (greater y, screen-down), TB above, LR left, RL right */
+        for (size_t i = 0; i < ne; i++) {
+            const dusk_viz_node *t = &n[e[i].tail], *h = &n[e[i].head];
+            double dy = t->y - h->y, dx = t->x - h->x;
+            int ok = !strcmp(dir, "BT") ? dy > 0 : !strcmp(dir, "TB") ? dy < 0
+                   : !strcmp(dir, "LR") ? dx < 0 : dx > 0;
+            if (!ok)
+                fail_msg("rankdir %s: %s (%.1f, %.1f) -> %s (%.1f, %.1f)", dir, t->name, t->x,
+                         t->y, h->name, h->x, h->y);
+            /* the arrowhead points at the user: its tip is nearer to it than
+             * the spline's last point */
+            dusk_viz_point last = e[i].points[e[i].npoints - 1];
+            double d_tip = hypot(e[i].tip.x - h->x, e[i].tip.y - h->y);
+            double d_end = hypot(last.x - h->x, last.y - h->y);
+            assert_true(d_tip < d_end);
+        }
+        /* 'a' (id 0) is below 'z' (id 4) in the default picture */
+        long a = node_of(n, nn, 0, DUSK_VIZ_NODE_RESULT), z = node_of(n, nn, 4, DUSK_VIZ_NODE_RESULT);
+        if (!strcmp(dir, "BT"))
+            assert_true(n[a].y > n[z].y);
+        dusk_viz_layout_free(l);
+    }
+    dusk_graph_free(g);
+}
+
+static void test_layout_layers(void **state)
+{
+    (void)state;
+    /* past the threshold: one node per layer, as dusk_visualize draws it */
+    dusk_graph *g = inc_add_graph(1000);        /* 2,500 keys */
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.quiet = true;
+    dusk_viz_layout *l = layout_of(g, &o);
+    assert_int_equal(dusk_viz_layout_view(l), DUSK_VIZ_LAYERS);
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+    assert_int_equal(nn, 3);
+    const char *names[3] = {"x", "inc", "add"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(n[i].kind, DUSK_VIZ_NODE_LAYER);
+        assert_int_equal(n[i].task, -1);
+        assert_string_equal(n[i].layer, names[i]);
+        assert_int_equal(n[i].shape, DUSK_VIZ_SHAPE_BOX);
+    }
+    assert_string_equal(n[1].label, "inc\n1000 tasks");
+    assert_true(n[1].fontsize > n[2].fontsize);   /* sized by task count */
+    assert_int_equal(ne, 2);
+    assert_true(has_edge(e, ne, 0, 1) && has_edge(e, ne, 1, 2));
+    assert_inside(l);
+    dusk_viz_layout_free(l);
+    dusk_graph_free(g);
+
+    /* an array's layers, named as dusk_array_layers names them */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "(500, 500)", DUSK_DT_F8);
+    dusk_array *r = dusk_array_sub(big, dusk_array_mean(big, DUSK_AXIS(0), false));
+    o.view = DUSK_VIZ_LAYERS;
+    l = layout_of_array(r, &o);
+    assert_int_equal(dusk_viz_layout_view(l), DUSK_VIZ_LAYERS);
+    n = dusk_viz_layout_nodes(l, &nn);
+    size_t nl = dusk_array_layers(r, NULL, 0);
+    dusk_layer_info *info = calloc(nl, sizeof *info);
+    dusk_array_layers(r, info, nl);
+    assert_int_equal(nn, nl);
+    for (size_t i = 0; i < nl; i++)
+        assert_string_equal(n[i].layer, info[i].name);
+    free(info);
+    assert_inside(l);
+    dusk_viz_layout_free(l);
+    dusk_array_ctx_free(ctx);
+}
+
+/* --- the layout is the picture: Graphviz's own xdot text, compared ------------------------------ */
+
+/* The value of attribute name in an agwrite attribute list, unquoted, into
+ * buf; 0 if absent. */
+static int dot_attr(const char *list, const char *name, char *buf, size_t n)
+{
+    size_t k = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)); p += k) {
+        if ((p != list && p[-1] != '\t' && p[-1] != ',' && p[-1] != ' ' && p[-1] != '[') ||
+            p[k] != '=')
+            continue;
+        p += k + 1;
+        size_t m;
+        if (*p == '"') {
+            p++;
+            m = strcspn(p, "\"");
+        } else {
+            m = strcspn(p, ",];\n");
+        }
+        if (m >= n)
+            m = n - 1;
+        memcpy(buf, p, m);
+        buf[m] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* The attribute list of edge "t -> h" in agwrite's text, into buf. */
+static const char *dot_edge(const char *dot, const char *t, const char *h, char *buf, size_t n)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\t%s -> %s\t[", t, h);
+    const char *p = strstr(dot, pat);
+    buf[0] = '\0';
+    if (!p)
+        return buf;
+    p += strlen(pat);
+    const char *end = strstr(p, "];");
+    size_t m = end ? (size_t)(end - p) : strlen(p);
+    if (m >= n)
+        m = n - 1;
+    memcpy(buf, p, m);
+    buf[m] = '\0';
+    return buf;
+}
+
+/* The colour of the first xdot op `op` ('C' fill, 'c' pen) in ops, as
+ * 0xRRGGBBAA; 0 if there is none. */
+static uint32_t xdot_color(const char *ops, char op)
+{
+    for (const char *p = ops; *p; p++) {
+        if (*p != op || (p != ops && p[-1] != ' ') || p[1] != ' ')
+            continue;
+        int len = 0;
+        const char *q = p + 2;
+        if (sscanf(q, "%d -", &len) != 1)
+            continue;
+        q = strchr(q, '-') + 1;
+        unsigned v = 0;
+        if (len == 7 && sscanf(q, "#%6x", &v) == 1)
+            return v << 8 | 0xffu;
+        if (len == 9 && sscanf(q, "#%8x", &v) == 1)
+            return v;
+        fail_msg("xdot colour of %d characters: %.20s", len, q);
+    }
+    return 0;
+}
+
+/* Graphviz's text has five significant digits (%.5g), here of a value and
+ * of the box it was translated by: near enough within a unit of the fifth
+ * digit of each. */
+static double text_box;
+
+static void assert_near(double got, double want, const char *what, const char *name)
+{
+    if (fabs(got - want) > 1e-3 + 1e-4 * (fabs(want) + text_box))
+        fail_msg("%s of %s: layout %.4f, Graphviz's text %.4f", what, name, got, want);
+}
+
+/* Every number of l against xdot, Graphviz's text of the same picture. */
+static void assert_same_picture(const dusk_viz_layout *l, char *xdot)
+{
+    dot_join(xdot);
+    char buf[8192], v[4096];
+    double llx, lly, urx, ury, w, h;
+    const char *bb = strstr(xdot, "bb=\"");
+    assert_non_null(bb);
+    assert_int_equal(sscanf(bb, "bb=\"%lf,%lf,%lf,%lf\"", &llx, &lly, &urx, &ury), 4);
+    text_box = fabs(urx) + fabs(ury);
+    dusk_viz_layout_bbox(l, &w, &h);
+    assert_near(w, urx - llx, "width", "the graph");
+    assert_near(h, ury - lly, "height", "the graph");
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+    for (size_t i = 0; i < nn; i++) {
+        const char *list = dot_node(xdot, n[i].name, buf, sizeof buf);
+        double px, py;
+        assert_true(dot_attr(list, "pos", v, sizeof v));
+        assert_int_equal(sscanf(v, "%lf,%lf", &px, &py), 2);
+        assert_near(n[i].x, px - llx, "x", n[i].name);
+        assert_near(n[i].y, ury - py, "y", n[i].name);
+        assert_true(dot_attr(list, "width", v, sizeof v));
+        assert_near(n[i].width, 72 * atof(v), "width", n[i].name);
+        assert_true(dot_attr(list, "height", v, sizeof v));
+        assert_near(n[i].height, 72 * atof(v), "height", n[i].name);
+        if (!dot_attr(list, "_draw_", v, sizeof v))
+            v[0] = '\0';                           /* plaintext: nothing drawn */
+        if (n[i].fill)
+            assert_int_equal(n[i].fill, xdot_color(v, 'C'));
+        else
+            assert_int_equal(xdot_color(v, 'C'), 0);
+        if (n[i].shape != DUSK_VIZ_SHAPE_PLAINTEXT)
+            assert_int_equal(n[i].pen, xdot_color(v, 'c'));
+    }
+    for (size_t i = 0; i < ne; i++) {
+        const char *t = n[e[i].tail].name, *hd = n[e[i].head].name;
+        const char *list = dot_edge(xdot, t, hd, buf, sizeof buf);
+        assert_true(dot_attr(list, "pos", v, sizeof v));
+        /* "e,x,y x1,y1 x2,y2 ..." */
+        const char *p = v;
+        double x, y;
+        int used;
+        assert_int_equal(sscanf(p, "e,%lf,%lf%n", &x, &y, &used), 2);
+        assert_true(e[i].arrow);
+        assert_near(e[i].tip.x, x - llx, "arrow x", t);
+        assert_near(e[i].tip.y, ury - y, "arrow y", t);
+        p += used;
+        size_t k = 0;
+        while (sscanf(p, " %lf,%lf%n", &x, &y, &used) == 2) {
+            assert_true(k < e[i].npoints);
+            assert_near(e[i].points[k].x, x - llx, "spline x", t);
+            assert_near(e[i].points[k].y, ury - y, "spline y", t);
+            k++;
+            p += used;
+        }
+        assert_int_equal(k, e[i].npoints);
+    }
+    /* and nothing more: as many visible edges in the text */
+    assert_int_equal(count_of(xdot, " -> ") - count_of(xdot, "style=invis"), (int)ne);
+}
+
+/* Lays g (or a) out and renders it to xdot with the same options; the two agree. */
+static void check_same(dusk_graph *g, dusk_array *a, const dusk_viz_options *o)
+{
+    dusk_viz_layout *l = g ? layout_of(g, o) : layout_of_array(a, o);
+    char *xdot = g ? render(g, "xdot", o, NULL) : render_array(a, "xdot", o);
+    assert_same_picture(l, xdot);
+    assert_inside(l);
+    dusk_free(xdot);
+    dusk_viz_layout_free(l);
+}
+
+static void test_layout_same_picture(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    check_same(g, NULL, &o);
+    o.collapse_outputs = true;
+    o.rankdir = "LR";
+    check_same(g, NULL, &o);
+    /* colours: the outline (order) and, after a run, the fill (state, with
+     * Graphviz's named colours; duration, with a striped colour bar) */
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.color = DUSK_VIZ_COLOR_ORDER;
+    check_same(g, NULL, &o);
+    dusk_viz_recorder *rec = run_recorded(g, "z");
+    o.events = dusk_viz_recorder_events(rec, &o.nevents);
+    for (int c = DUSK_VIZ_COLOR_WORKER; c < DUSK_VIZ_NCOLORS; c++) {
+        o.color = (dusk_viz_color)c;
+        check_same(g, NULL, &o);
+    }
+    o.color = DUSK_VIZ_COLOR_STATE;
+    dusk_viz_layout *l = layout_of(g, &o);
+    size_t nn;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    long z = node_of(n, nn, 4, DUSK_VIZ_NODE_RESULT);
+    assert_string_equal(n[z].fillcolor, "red");          /* in memory */
+    assert_int_equal(n[z].fill, 0xff0000ff);
+    assert_int_equal(n[z].fontcolor, 0xffffffff);        /* white reads on red */
+    int legend = 0;
+    for (size_t i = 0; i < nn; i++)
+        legend += n[i].kind == DUSK_VIZ_NODE_LEGEND && n[i].task == -1;
+    assert_true(legend >= 2);                            /* title, swatches */
+    dusk_viz_layout_free(l);
+    dusk_viz_recorder_free(rec);
+
+    /* the fast-layout settings of a big task view (straight edges) */
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_TASKS;
+    o.threshold = 3;
+    check_same(g, NULL, &o);
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_LAYERS;
+    o.rankdir = "TB";
+    check_same(g, NULL, &o);
+    dusk_graph_free(g);
+
+    /* arrays: the task view, and the layer view from layers alone */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = ones15(ctx);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    check_same(NULL, r, &o);
+    o.view = DUSK_VIZ_LAYERS;
+    check_same(NULL, r, &o);
+    dusk_array_ctx_free(ctx);
+}
+
+static void test_layout_errors(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_viz_layout *l = (dusk_viz_layout *)1;
+    assert_int_equal(dusk_viz_layout_graph(NULL, NULL, &l, &err), DUSK_EINVAL);
+    assert_null(l);
+    assert_int_equal(dusk_viz_layout_graph(g, NULL, NULL, &err), DUSK_EINVAL);
+    l = (dusk_viz_layout *)1;
+    assert_int_equal(dusk_viz_layout_array(NULL, NULL, &l, &err), DUSK_EINVAL);
+    assert_null(l);
+    assert_int_equal(dusk_viz_layout_array(NULL, NULL, NULL, NULL), DUSK_EINVAL);
+    /* bad options, as for dusk_visualize */
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.rankdir = "UP";
+    assert_int_equal(dusk_viz_layout_graph(g, &o, &l, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "'UP'");
+    assert_null(l);
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.color = DUSK_VIZ_COLOR_DURATION;                  /* no events */
+    assert_int_equal(dusk_viz_layout_graph(g, &o, &l, &err), DUSK_EINVAL);
+    /* o.format is not used */
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.format = "bmp";
+    assert_int_equal(dusk_viz_layout_graph(g, &o, &l, &err), 0);
+    dusk_viz_layout_free(l);
+    /* empty and invalid graphs */
+    dusk_graph *empty = dusk_graph_new();
+    assert_int_equal(dusk_viz_layout_graph(empty, NULL, &l, &err), DUSK_EEMPTY);
+    assert_null(l);
+    dusk_graph_free(empty);
+    dusk_graph *bad = dusk_graph_new();
+    dusk_task(bad, "b", &dusk_inc, dusk_ref("nothere"));
+    assert_int_equal(dusk_viz_layout_graph(bad, NULL, &l, &err), DUSK_EMISSING);
+    assert_contains(err.msg, "nothere");
+    assert_null(l);
+    dusk_graph_free(bad);
+    /* readers and free with NULL */
+    size_t n = 7;
+    double w = 1, h = 1;
+    assert_null(dusk_viz_layout_nodes(NULL, &n));
+    assert_int_equal(n, 0);
+    n = 7;
+    assert_null(dusk_viz_layout_edges(NULL, &n));
+    assert_int_equal(n, 0);
+    dusk_viz_layout_bbox(NULL, &w, &h);
+    assert_true(w == 0 && h == 0);
+    assert_int_equal(dusk_viz_layout_view(NULL), DUSK_VIZ_AUTO);
+    dusk_viz_layout_free(NULL);
+    /* an array in an error state gives its error */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *wrong = dusk_array_add(ones15(ctx), dusk_ones(ctx, DUSK_SHAPE(4, 3), "2",
+                                                              DUSK_DT_F8));
+    assert_int_equal(dusk_viz_layout_array(wrong, NULL, &l, &err),
+                     dusk_array_status(wrong, NULL));
+    assert_null(l);
+    dusk_array_ctx_free(ctx);
+    dusk_graph_free(g);
+}
+
+static void test_layout_alloc_failures(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viz_recorder *rec = run_recorded(g, "z");
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a = dusk_array_sum(ones15(ctx), DUSK_AXIS(0), false);
+    for (int k = 0; k < 5; k++) {
+        dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+        o.view = k == 1 || k == 4 ? DUSK_VIZ_LAYERS : DUSK_VIZ_TASKS;
+        o.color = k == 2 ? DUSK_VIZ_COLOR_ORDER : k == 3 ? DUSK_VIZ_COLOR_STATE : 0;
+        if (k == 3)
+            o.events = dusk_viz_recorder_events(rec, &o.nevents);
+        dusk_viz_layout *warm = NULL;         /* caches (order) */
+        if (k < 4)
+            assert_int_equal(dusk_viz_layout_graph(g, &o, &warm, NULL), 0);
+        else
+            assert_int_equal(dusk_viz_layout_array(a, &o, &warm, NULL), 0);
+        dusk_viz_layout_free(warm);
+        long live = dusk_alloc_live();
+        int rc = -1;
+        long nth;
+        for (nth = 0; nth < 10000 && rc != 0; nth++) {
+            dusk_viz_layout *l = (dusk_viz_layout *)1;
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_alloc_fail_after(nth);
+            rc = k < 4 ? dusk_viz_layout_graph(g, &o, &l, &err)
+                       : dusk_viz_layout_array(a, &o, &l, &err);
+            dusk_alloc_fail_after(-1);
+            if (rc) {
+                if (rc != DUSK_ENOMEM)
+                    fail_msg("case %d, allocation %ld: %s", k, nth, err.msg);
+                assert_null(l);
+                assert_int_equal(dusk_alloc_live(), live);
+            } else {
+                size_t nn;
+                dusk_viz_layout_nodes(l, &nn);
+                assert_true(nn > 0);
+                dusk_viz_layout_free(l);
+            }
+        }
+        assert_int_equal(rc, 0);
+        assert_true(nth > 5);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+    dusk_array_ctx_free(ctx);
+    dusk_viz_recorder_free(rec);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1283,6 +1905,12 @@ int main(void)
         cmocka_unit_test_teardown(test_many_renders, reset_alloc),
         cmocka_unit_test_teardown(test_threads, reset_alloc),
         cmocka_unit_test_teardown(test_recorder, reset_alloc),
+        cmocka_unit_test_teardown(test_layout_lecture, reset_alloc),
+        cmocka_unit_test_teardown(test_layout_rankdir, reset_alloc),
+        cmocka_unit_test_teardown(test_layout_layers, reset_alloc),
+        cmocka_unit_test_teardown(test_layout_same_picture, reset_alloc),
+        cmocka_unit_test_teardown(test_layout_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_layout_alloc_failures, reset_alloc),
     };
     return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }
