@@ -8,6 +8,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/builtins.h"
+#include "dusk/encode.h"
 #include "dusk/error.h"
 #include "dusk/events.h"
 #include "dusk/graph.h"
