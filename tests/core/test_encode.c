@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
-#include "test_util.h"
+#include "helpers.h"
 
 #define MAX_N 100000L
 
