@@ -264,21 +264,35 @@ typedef struct {
     int la[DUSK_MAXDIMS], rb[DUSK_MAXDIMS];
 } td_axes;
 
-static int want_block(const dusk_value *v, int ndim, const kparams *kp, dusk_error *err)
+/* The summed axes of a tensordot task, from its parameters, checked. */
+static int td_read(const dusk__targs *t, td_axes *ax, dusk_error *err)
 {
-    if (v && dusk_value_kind(v) == DUSK_KIND_NDARRAY && v->u.nd.ndim == ndim)
-        return 0;
-    return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes", kp->opname,
-                          ndim);
+    int64_t na, nb;
+    int nl, nr, rc;
+    if ((rc = dusk__targs_int(t, 0, &na, err)) || (rc = dusk__targs_int(t, 1, &nb, err)) ||
+        (rc = dusk__targs_ints(t, 2, ax->la, DUSK_MAXDIMS, &nl, err)) ||
+        (rc = dusk__targs_ints(t, 3, ax->rb, DUSK_MAXDIMS, &nr, err)))
+        return rc;
+    int ok = na >= 0 && na <= DUSK_MAXDIMS && nb >= 0 && nb <= DUSK_MAXDIMS && nl == nr &&
+             nl <= na && nl <= nb && na + nb - nl == (int64_t)dusk_tuple_len(t->index);
+    for (int k = 0; k < nl && ok; k++)
+        ok = ax->la[k] < na && ax->rb[k] < nb;
+    if (!ok)
+        return dusk_error_set(err, DUSK_EINVAL, "tensordot: the summed axes do not fit "
+                              "blocks of %" PRId64 " and %" PRId64 " axes", na, nb);
+    ax->n = nl;
+    ax->na = (int)na;
+    ax->nb = (int)nb;
+    return 0;
 }
 
-static int td_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
-                     dusk_error *err)
+int dusk__k_tensordot(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    const td_axes *ax = kp->extra;
-    const dusk_value *a = nargs > 2 ? args[2] : NULL, *b = nargs > 3 ? args[3] : NULL;
-    int rc;
-    if ((rc = want_block(a, ax->na, kp, err)) || (rc = want_block(b, ax->nb, kp, err)))
+    td_axes axes, *ax = &axes;
+    const dusk_value *a, *b;
+    int rc = td_read(t, ax, err);
+    if (rc || (rc = dusk__targs_block_in(t, 0, ax->na, &a, err)) ||
+        (rc = dusk__targs_block_in(t, 1, ax->nb, &b, err)))
         return rc;
     int fa[DUSK_MAXDIMS], fb[DUSK_MAXDIMS], nfa = 0, nfb = 0;
     int64_t shape[DUSK_MAXDIMS];
@@ -302,22 +316,22 @@ static int td_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
     }
     for (int k = 0; k < ax->n; k++)
         if (a->u.nd.shape[ax->la[k]] != b->u.nd.shape[ax->rb[k]])
-            return dusk_error_set(err, DUSK_EINVAL, "%s: blocks do not match along summed axes",
-                                  kp->opname);
+            return dusk_error_set(err, DUSK_EINVAL, "tensordot: blocks do not match along "
+                                  "summed axes");
     mat A, B;
     int64_t M, K, K2, N;
     char *ba = NULL, *bb = NULL;
-    if (as_matrix(a, fa, nfa, ax->la, ax->n, kp->dtype, &A, &M, &K, &ba) < 0)
+    if (as_matrix(a, fa, nfa, ax->la, ax->n, t->dtype, &A, &M, &K, &ba) < 0)
         return oom(err);
-    if (as_matrix(b, ax->rb, ax->n, fb, nfb, kp->dtype, &B, &K2, &N, &bb) < 0) {
+    if (as_matrix(b, ax->rb, ax->n, fb, nfb, t->dtype, &B, &K2, &N, &bb) < 0) {
         dusk_free(ba);
         return oom(err);
     }
-    dusk_value *v = dusk_ndarray_new(kp->dtype, ondim, shape);
+    dusk_value *v = dusk_ndarray_new(t->dtype, ondim, shape);
     if (!v) {
         rc = oom(err);
     } else {
-        rc = gemm2d(kp->dtype, M, N, K, &A, &B, v->u.nd.data, err);
+        rc = gemm2d(t->dtype, M, N, K, &A, &B, v->u.nd.data, err);
         if (rc)
             dusk_value_unref(v);
         else
@@ -446,20 +460,12 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
         snprintf(text + l, sizeof text - l, "%d:%d,", ax.la[k], ax.rb[k]);
     }
     dusk__token(tok, "tensordot|%s|%s|%s|%s", a->L->name, b->L->name, text, dusk_dtype_code(ct));
-    kparams *kp;
-    td_axes *extra = dusk_malloc(sizeof *extra);
-    dusk_value *pv = extra ? dusk__params_new(K_CUSTOM, "tensordot", ct, ndim, chunks, nb, &kp)
-                           : NULL;
-    if (!pv) {
-        dusk_free(extra);
-        dusk_free(ones);
-        return dusk__array_oom(ctx, "tensordot");
-    }
-    *extra = ax;
-    kp->kernel = td_kernel;
-    kp->extra = extra;
-    kp->extra_free = dusk_free;
-    layer *L = dusk__layer_new(ctx, "tensordot", tok, L_BLOCKS, pv, ndim, shape, nb, ct);
+    dusk_value *extra[4] = {dusk_int(ax.na), dusk_int(ax.nb), dusk__ints_value(ax.la, naxes),
+                            dusk__ints_value(ax.rb, naxes)};
+    dusk__layer *L = dusk__layer_new(ctx, "tensordot", tok, DUSK__L_BLOCKS,
+                                     dusk__op_get(DUSK__OP_TENSORDOT),
+                                     dusk__params_new(ct, ndim, NULL, NULL, 4, extra), ndim, shape,
+                                     nb, ct);
     if (!L) {
         dusk_free(ones);
         return dusk__array_oom(ctx, "tensordot");
@@ -494,34 +500,36 @@ dusk_array *dusk_array_dot(dusk_array *a, dusk_array *b)
 
 /* Blocks (..., m, k) and (..., k, n), their leading axes broadcasting, to
  * (..., m, 1, n). */
-static int mm_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
-                     dusk_error *err)
+int dusk__k_matmul(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    int nd = kp->ndim - 1;
-    const dusk_value *a = nargs > 2 ? args[2] : NULL, *b = nargs > 3 ? args[3] : NULL;
+    int nd = (int)dusk_tuple_len(t->index) - 1;
+    const dusk_value *a, *b;
     int rc;
-    if ((rc = want_block(a, nd, kp, err)) || (rc = want_block(b, nd, kp, err)))
+    if (nd < 2)
+        return dusk_error_set(err, DUSK_EINVAL, "matmul: a %d-d block index", nd + 1);
+    if ((rc = dusk__targs_block_in(t, 0, nd, &a, err)) ||
+        (rc = dusk__targs_block_in(t, 1, nd, &b, err)))
         return rc;
     const int64_t *sa = a->u.nd.shape, *sb = b->u.nd.shape;
     const int64_t *ta = a->u.nd.strides, *tb = b->u.nd.strides;
     int64_t shape[DUSK_MAXDIMS], M = sa[nd - 2], K = sa[nd - 1], N = sb[nd - 1];
     if (sb[nd - 2] != K)
-        return dusk_error_set(err, DUSK_EINVAL, "%s: blocks do not match along the inner axis",
-                              kp->opname);
+        return dusk_error_set(err, DUSK_EINVAL, "matmul: blocks do not match along the inner "
+                              "axis");
     int64_t batches = 1;
     for (int d = 0; d < nd - 2; d++) {
         if (sa[d] != sb[d] && sa[d] != 1 && sb[d] != 1)
-            return dusk_error_set(err, DUSK_EINVAL, "%s: blocks do not broadcast", kp->opname);
+            return dusk_error_set(err, DUSK_EINVAL, "matmul: blocks do not broadcast");
         shape[d] = sa[d] == 1 ? sb[d] : sa[d];
         batches *= shape[d];
     }
     shape[nd - 2] = M;
     shape[nd - 1] = 1;
     shape[nd] = N;
-    dusk_value *v = dusk_ndarray_new(kp->dtype, nd + 1, shape);
+    dusk_value *v = dusk_ndarray_new(t->dtype, nd + 1, shape);
     if (!v)
         return oom(err);
-    int64_t i[DUSK_MAXDIMS] = {0}, es = (int64_t)dusk_dtype_size(kp->dtype);
+    int64_t i[DUSK_MAXDIMS] = {0}, es = (int64_t)dusk_dtype_size(t->dtype);
     for (int64_t q = 0; q < batches && !rc; q++) {
         int64_t oa = 0, ob = 0;
         for (int d = 0; d < nd - 2; d++) {
@@ -530,7 +538,7 @@ static int mm_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
         }
         mat A = {a->u.nd.data + oa, ta[nd - 2], ta[nd - 1], a->u.nd.dtype};
         mat B = {b->u.nd.data + ob, tb[nd - 2], tb[nd - 1], b->u.nd.dtype};
-        rc = gemm2d(kp->dtype, M, N, K, &A, &B, v->u.nd.data + q * M * N * es, err);
+        rc = gemm2d(t->dtype, M, N, K, &A, &B, v->u.nd.data + q * M * N * es, err);
         for (int d = nd - 3; d >= 0; d--) {
             if (++i[d] < shape[d])
                 break;
@@ -545,8 +553,9 @@ static int mm_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
     return 0;
 }
 
-/* Renames a layer made by dusk_array_reduce to prefix-<its token>. */
-static int rename_layer(layer *L, const char *prefix)
+/* Renames a layer made by dusk_array_reduce to prefix-<its token>, and
+ * has its tasks run the entry of that name. */
+static int rename_layer(dusk__layer *L, const char *prefix, const dusk__op *kop)
 {
     const char *tok = strrchr(L->name, '-');
     size_t n = strlen(prefix) + strlen(tok) + 1;
@@ -557,8 +566,7 @@ static int rename_layer(layer *L, const char *prefix)
     dusk_free(L->name);
     L->name = name;
     dusk_key_split(name, L->op, sizeof L->op);
-    kparams *kp = dusk_opaque_ptr(L->params);
-    snprintf(kp->opname, sizeof kp->opname, "%s", L->op);
+    L->kop = kop;
     return 0;
 }
 
@@ -568,12 +576,13 @@ static int rename_layer(layer *L, const char *prefix)
  * '_chunk_sum-aggregate'. */
 static dusk_array *rename_sum(dusk_array *r, const dusk_array *x)
 {
-    layer *prev = NULL;
-    for (layer *L = r->L; L && L != x->L; L = L->in[0]) {
-        const char *prefix = strcmp(L->op, "sum-aggregate") == 0 ? "_chunk_sum-aggregate"
-                             : strcmp(L->op, "sum-partial") == 0 ? "_chunk_sum-partial"
-                                                                  : "chunk_sum";
-        if (rename_layer(L, prefix) < 0)
+    dusk__layer *prev = NULL;
+    for (dusk__layer *L = r->L; L && L != x->L; L = L->in[0]) {
+        int step = L->kop == dusk__op_red(DUSK__RED_ROW_SUM, DUSK__RED_AGG)       ? DUSK__RED_AGG
+                   : L->kop == dusk__op_red(DUSK__RED_ROW_SUM, DUSK__RED_COMBINE) ? DUSK__RED_COMBINE
+                                                                                 : DUSK__RED_CHUNK;
+        const dusk__op *kop = dusk__op_red(DUSK__RED_ROW_CHUNK_SUM, step);
+        if (rename_layer(L, kop->func.name, kop) < 0)
             return dusk__array_oom(r->ctx, "matmul");
         if (prev)
             prev->deps[0] = L->name;
@@ -679,11 +688,10 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
     map[1][nd - 1] = nd;
     char tok[33];
     dusk__token(tok, "matmul|%s|%s|%s", a->L->name, b->L->name, dusk_dtype_code(ct));
-    kparams *kp;
-    dusk_value *pv = dusk__params_new(K_CUSTOM, "matmul", ct, nd + 1, chunks, nb, &kp);
-    if (pv)
-        kp->kernel = mm_kernel;
-    layer *L = pv ? dusk__layer_new(ctx, "matmul", tok, L_BLOCKS, pv, nd + 1, shape, nb, ct) : NULL;
+    dusk__layer *L = dusk__layer_new(ctx, "matmul", tok, DUSK__L_BLOCKS,
+                                     dusk__op_get(DUSK__OP_MATMUL),
+                                     dusk__params_new(ct, nd + 1, NULL, NULL, 0, NULL), nd + 1,
+                                     shape, nb, ct);
     if (!L) {
         dusk_free(ones);
         return dusk__array_oom(ctx, "matmul");
