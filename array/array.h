@@ -163,6 +163,11 @@ dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int 
                             int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
                             int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
                             const char *extra, size_t nargs, dusk_value **args);
+/* The same with the token given. */
+dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_array **in, int nin,
+                                  int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                                  int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                                  size_t nargs, dusk_value **args);
 
 /* --- rechunk (rechunk.c) ---------------------------------------------------- */
 

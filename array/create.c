@@ -269,6 +269,13 @@ static int new_block(const dusk__targs *t, unsigned want, int zero, int64_t *sta
     return *out ? 0 : dusk__oom(err);
 }
 
+/* Parameters at and at + 1, both numbers. */
+static int two_floats(const dusk__targs *t, size_t at, double *a, double *b, dusk_error *err)
+{
+    int rc = dusk__targs_float(t, at, a, err);
+    return rc ? rc : dusk__targs_float(t, at + 1, b, err);
+}
+
 #define ONE_D(t, err)                                                                      \
     if (dusk_tuple_len((t)->index) != 1)                                                   \
         return dusk_error_set(err, DUSK_EINVAL, "%s: makes 1-d blocks, not %zu-d",         \
@@ -307,9 +314,8 @@ int dusk__k_arange(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int64_t start[1];
     double a, step;
     dusk_value *v;
-    int rc;
-    if ((rc = dusk__targs_float(t, 0, &a, err)) || (rc = dusk__targs_float(t, 1, &step, err)) ||
-        (rc = new_block(t, (1u << DUSK_DT_I8) | (1u << DUSK_DT_F8), 0, start, &v, err)))
+    int rc = two_floats(t, 0, &a, &step, err);
+    if (rc || (rc = new_block(t, (1u << DUSK_DT_I8) | (1u << DUSK_DT_F8), 0, start, &v, err)))
         return rc;
     int64_t n = dusk_ndarray_size(v);
     char *p = dusk_ndarray_data(v);
@@ -330,9 +336,8 @@ int dusk__k_linspace(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int64_t start[1], total;
     double a, b;
     dusk_value *v;
-    int rc;
-    if ((rc = dusk__targs_float(t, 0, &a, err)) || (rc = dusk__targs_float(t, 1, &b, err)) ||
-        (rc = dusk__targs_int(t, 2, &total, err)) ||
+    int rc = two_floats(t, 0, &a, &b, err);
+    if (rc || (rc = dusk__targs_int(t, 2, &total, err)) ||
         (rc = new_block(t, 1u << DUSK_DT_F8, 0, start, &v, err)))
         return rc;
     double *d = dusk_ndarray_data(v);
@@ -351,9 +356,8 @@ int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int64_t start[DUSK_MAXDIMS], seed;
     double a, b;
     dusk_value *v;
-    int rc;
-    if ((rc = dusk__targs_int(t, 0, &seed, err)) || (rc = dusk__targs_float(t, 1, &a, err)) ||
-        (rc = dusk__targs_float(t, 2, &b, err)) ||
+    int rc = dusk__targs_int(t, 0, &seed, err);
+    if (rc || (rc = two_floats(t, 1, &a, &b, err)) ||
         (rc = new_block(t, 1u << DUSK_DT_F8, 0, start, &v, err)))
         return rc;
     uint64_t s = (uint64_t)seed;

@@ -86,16 +86,13 @@ static dusk_array *unify(dusk_array *x, const dusk_array *y)
     return z;
 }
 
-dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int nin,
-                            int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
-                            int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
-                            const char *extra, size_t nargs, dusk_value **args)
+dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_array **in, int nin,
+                                  int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                                  int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                                  size_t nargs, dusk_value **args)
 {
     dusk_array_ctx *ctx = in[0]->ctx;
     const char *prefix = kop->func.name;
-    char tok[33];
-    dusk__token(tok, "%s|%d|%s|%s|%s|%s", prefix, code, in[0]->L->name,
-                nin > 1 ? in[1]->L->name : "", dusk_dtype_code(dtype), extra ? extra : "");
     dusk_value *pv = dusk__params_new(dtype, ndim, NULL, NULL, nargs, args);
     dusk__layer *L = dusk__layer_new(ctx, prefix, tok, DUSK__L_BLOCKS, kop, pv, ndim, shape, nb,
                                      dtype);
@@ -106,6 +103,18 @@ dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int 
         memcpy(L->map[i], map[i], sizeof L->map[i]);
     }
     return dusk__array_new(ctx, L, ndim, shape, chunks, nb, dtype);
+}
+
+dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int nin,
+                            int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                            int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                            const char *extra, size_t nargs, dusk_value **args)
+{
+    char tok[33];
+    dusk__token(tok, "%s|%d|%s|%s|%s|%s", kop->func.name, code, in[0]->L->name,
+                nin > 1 ? in[1]->L->name : "", dusk_dtype_code(dtype), extra ? extra : "");
+    return dusk__blockwise_layer(kop, tok, in, nin, map, ndim, shape, chunks, nb, dtype, nargs,
+                                 args);
 }
 
 /* The identity map of a's axes, for one-input layers. */

@@ -214,9 +214,10 @@ int dusk__unify_chunks(dusk_array **arrs, int n, int (*group)[DUSK_MAXDIMS], con
 
 /* --- shared checks ------------------------------------------------------------ */
 
-/* The arrays, checked: present, not in error, of one context. NULL, or an
- * error array. */
-static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *what)
+/* The arrays, checked: present, not in error, of one context, whose
+ * context and the first's ndim it gives. NULL, or an error array. */
+static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *what,
+                                dusk_array_ctx **ctx, int *ndim)
 {
     if (!arrays || n <= 0)
         return dusk__array_fail(NULL, DUSK_EINVAL, "%s: need at least one array", what);
@@ -228,7 +229,18 @@ static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *wh
             return dusk__array_fail(arrays[0]->ctx, DUSK_EINVAL,
                                     "%s: array %d belongs to another context", what, k);
     }
+    *ctx = arrays[0]->ctx;
+    *ndim = arrays[0]->ndim;
     return NULL;
+}
+
+/* The common dtype of the arrays, as numpy.result_type of them. */
+static dusk_dtype common_dtype(dusk_array *const *arrays, int n)
+{
+    dusk_dtype t = arrays[0]->dtype;
+    for (int k = 1; k < n; k++)
+        t = dusk__promote(t, arrays[k]->dtype);
+    return t;
 }
 
 static void fmt_shape(char *buf, size_t n, const dusk_array *a)
@@ -426,22 +438,13 @@ static dusk_array *cat_tree(dusk_array **arrs, int n, int axis)
     return n == 1 ? arrs[0] : cat_layer(arrs, n, axis);
 }
 
-/* The common dtype of the arrays, as numpy.result_type of them. */
-static dusk_dtype common_dtype(dusk_array *const *arrays, int n)
-{
-    dusk_dtype t = arrays[0]->dtype;
-    for (int k = 1; k < n; k++)
-        t = dusk__promote(t, arrays[k]->dtype);
-    return t;
-}
-
 dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis)
 {
-    dusk_array *e = check_inputs(arrays, n, "concatenate");
+    dusk_array_ctx *ctx;
+    int ndim;
+    dusk_array *e = check_inputs(arrays, n, "concatenate", &ctx, &ndim);
     if (e)
         return e;
-    dusk_array_ctx *ctx = arrays[0]->ctx;
-    int ndim = arrays[0]->ndim;
     if (ndim == 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "concatenate: zero-dimensional arrays cannot be "
                                 "concatenated");
@@ -601,11 +604,11 @@ static dusk_array *stack_layer(dusk_array *const *arrs, int n, int axis)
 
 dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis)
 {
-    dusk_array *e = check_inputs(arrays, n, "stack");
+    dusk_array_ctx *ctx;
+    int ndim;
+    dusk_array *e = check_inputs(arrays, n, "stack", &ctx, &ndim);
     if (e)
         return e;
-    dusk_array_ctx *ctx = arrays[0]->ctx;
-    int ndim = arrays[0]->ndim;
     for (int k = 1; k < n; k++) {
         const dusk_array *a = arrays[k];
         int differ = a->ndim != ndim;

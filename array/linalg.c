@@ -348,6 +348,25 @@ static dusk_dtype product_dtype(dusk_dtype a, dusk_dtype b)
     return dusk__reduce_dtype(DUSK_RED_SUM, dusk__promote(a, b));
 }
 
+/* Gives axis la[k] of a and axis rb[k] of b common chunks (k < n, see
+ * dusk__unify_chunks), replacing a and b; NULL, or an error array. */
+static dusk_array *unify_pair(dusk_array **a, dusk_array **b, const int *la, const int *rb, int n,
+                              const char *what)
+{
+    int group[2][DUSK_MAXDIMS];
+    memset(group, -1, sizeof group);
+    for (int k = 0; k < n; k++) {
+        group[0][la[k]] = k;
+        group[1][rb[k]] = k;
+    }
+    dusk_array *ab[2] = {*a, *b}, *e;
+    if (dusk__unify_chunks(ab, 2, group, what, &e) < 0)
+        return e;
+    *a = ab[0];
+    *b = ab[1];
+    return NULL;
+}
+
 static dusk_array *check_pair(dusk_array *a, dusk_array *b, const char *what)
 {
     dusk_array *e = dusk__array_bad_input(a, b);
@@ -405,50 +424,30 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
                                 "dimensions (at most %d)", ndim, DUSK_MAXDIMS);
     dusk_dtype ct = product_dtype(a->dtype, b->dtype);
     /* the summed axes get common chunks */
-    dusk_array *ab[2] = {a, b};
-    int group[2][DUSK_MAXDIMS];
-    for (int d = 0; d < DUSK_MAXDIMS; d++)
-        group[0][d] = group[1][d] = -1;
-    for (int k = 0; k < naxes; k++) {
-        group[0][ax.la[k]] = k;
-        group[1][ax.rb[k]] = k;
-    }
-    if (dusk__unify_chunks(ab, 2, group, "tensordot", &e) < 0)
+    if ((e = unify_pair(&a, &b, ax.la, ax.rb, naxes, "tensordot")))
         return e;
-    a = ab[0];
-    b = ab[1];
     /* the product's grid: a's axes (the summed ones one block wide), then
      * b's others */
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
-    int64_t *chunks[DUSK_MAXDIMS];
+    int64_t *chunks[DUSK_MAXDIMS], *ones;
     int map[2][DUSK_MAXDIMS];
     memset(map, -1, sizeof map);
-    uint64_t summed = 0;
-    int64_t ones_len = 1;
-    for (int d = 0; d < a->ndim; d++)
-        ones_len = a->nb[d] > ones_len ? a->nb[d] : ones_len;
-    int64_t *ones = dusk_malloc((size_t)ones_len * sizeof(int64_t));
-    if (!ones)
+    uint64_t summed = 0, summed_b = 0;
+    for (int k = 0; k < naxes; k++) {
+        summed |= (uint64_t)1 << ax.la[k];
+        summed_b |= (uint64_t)1 << ax.rb[k];
+        map[1][ax.rb[k]] = ax.la[k];
+    }
+    if (dusk__unit_chunks(a, summed, &ones, chunks) < 0)
         return dusk__array_oom(ctx, "tensordot");
-    for (int64_t i = 0; i < ones_len; i++)
-        ones[i] = 1;
     for (int d = 0; d < a->ndim; d++) {
         map[0][d] = d;
         nb[d] = a->nb[d];
-        if (group[0][d] >= 0) {
-            shape[d] = a->nb[d];
-            chunks[d] = ones;
-            summed |= (uint64_t)1 << d;
-        } else {
-            shape[d] = a->shape[d];
-            chunks[d] = a->chunks[d];
-        }
+        shape[d] = (summed >> d) & 1 ? a->nb[d] : a->shape[d];
     }
     for (int d = 0, o = a->ndim; d < b->ndim; d++) {
-        if (group[1][d] >= 0) {
-            map[1][d] = ax.la[group[1][d]];
+        if ((summed_b >> d) & 1)
             continue;
-        }
         map[1][d] = o;
         shape[o] = b->shape[d];
         nb[o] = b->nb[d];
@@ -462,18 +461,9 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
     dusk__token(tok, "tensordot|%s|%s|%s|%s", a->L->name, b->L->name, text, dusk_dtype_code(ct));
     dusk_value *extra[4] = {dusk_int(ax.na), dusk_int(ax.nb), dusk__ints_value(ax.la, naxes),
                             dusk__ints_value(ax.rb, naxes)};
-    dusk__layer *L = dusk__layer_new(ctx, "tensordot", tok, DUSK__L_BLOCKS,
-                                     dusk__op_get(DUSK__OP_TENSORDOT),
-                                     dusk__params_new(ct, ndim, NULL, NULL, 4, extra), ndim, shape,
-                                     nb, ct);
-    if (!L) {
-        dusk_free(ones);
-        return dusk__array_oom(ctx, "tensordot");
-    }
-    dusk__layer_input(L, a->L);
-    dusk__layer_input(L, b->L);
-    memcpy(L->map, map, sizeof map);
-    dusk_array *x = dusk__array_new(ctx, L, ndim, shape, chunks, nb, ct);
+    dusk_array *ab[2] = {a, b};
+    dusk_array *x = dusk__blockwise_layer(dusk__op_get(DUSK__OP_TENSORDOT), tok, ab, 2, map, ndim,
+                                          shape, chunks, nb, ct, 4, extra);
     dusk_free(ones);
     if (x->status)
         return x;
@@ -642,17 +632,13 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
             return e;
     }
     /* stack axes and the inner axis get common chunks */
-    dusk_array *ab[2] = {a, b};
-    int group[2][DUSK_MAXDIMS];
-    for (int d = 0; d < DUSK_MAXDIMS; d++)
-        group[0][d] = group[1][d] = -1;
+    int la[DUSK_MAXDIMS], rb[DUSK_MAXDIMS];
     for (int d = 0; d < nd - 2; d++)
-        group[0][d] = group[1][d] = d;
-    group[0][nd - 1] = group[1][nd - 2] = nd - 2;
-    if (dusk__unify_chunks(ab, 2, group, "matmul", &e) < 0)
+        la[d] = rb[d] = d;
+    la[nd - 2] = nd - 1;
+    rb[nd - 2] = nd - 2;
+    if ((e = unify_pair(&a, &b, la, rb, nd - 1, "matmul")))
         return e;
-    a = ab[0];
-    b = ab[1];
     /* the grid: stack axes, a's rows, the inner axis one block wide, b's
      * columns */
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
@@ -688,18 +674,9 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
     map[1][nd - 1] = nd;
     char tok[33];
     dusk__token(tok, "matmul|%s|%s|%s", a->L->name, b->L->name, dusk_dtype_code(ct));
-    dusk__layer *L = dusk__layer_new(ctx, "matmul", tok, DUSK__L_BLOCKS,
-                                     dusk__op_get(DUSK__OP_MATMUL),
-                                     dusk__params_new(ct, nd + 1, NULL, NULL, 0, NULL), nd + 1,
-                                     shape, nb, ct);
-    if (!L) {
-        dusk_free(ones);
-        return dusk__array_oom(ctx, "matmul");
-    }
-    dusk__layer_input(L, a->L);
-    dusk__layer_input(L, b->L);
-    memcpy(L->map, map, sizeof map);
-    dusk_array *x = dusk__array_new(ctx, L, nd + 1, shape, chunks, nb, ct);
+    dusk_array *ab[2] = {a, b};
+    dusk_array *x = dusk__blockwise_layer(dusk__op_get(DUSK__OP_MATMUL), tok, ab, 2, map, nd + 1,
+                                          shape, chunks, nb, ct, 0, NULL);
     dusk_free(ones);
     if (x->status)
         return x;

@@ -119,28 +119,22 @@ static int64_t bisect_left(const int64_t *b, int64_t n, int64_t x)
     return lo;
 }
 
+/* A slice bound x of an axis of length dim, as slice.indices clips it. */
+static int64_t clip_bound(int64_t x, int64_t dim, int64_t lower, int64_t upper)
+{
+    if (x < 0)
+        return x < -dim ? lower : x + dim < lower ? lower : x + dim;
+    return x > upper ? upper : x;
+}
+
 /* slice(start, stop, step).indices(dim), then Dask's normalize_slice:
  * parts that are the default become NIL. */
 static void normalize_slice(int64_t dim, int64_t *start, int64_t *stop, int64_t *step)
 {
     int64_t st = *step == NIL ? 1 : *step, s = *start, e = *stop;
     int64_t lower = st < 0 ? -1 : 0, upper = st < 0 ? dim - 1 : dim;
-    if (s == NIL) {
-        s = st < 0 ? upper : lower;
-    } else {
-        if (s < 0)
-            s = s < -dim ? lower : s + dim < lower ? lower : s + dim;
-        else if (s > upper)
-            s = upper;
-    }
-    if (e == NIL) {
-        e = st < 0 ? lower : upper;
-    } else {
-        if (e < 0)
-            e = e < -dim ? lower : e + dim < lower ? lower : e + dim;
-        else if (e > upper)
-            e = upper;
-    }
+    s = s == NIL ? (st < 0 ? upper : lower) : clip_bound(s, dim, lower, upper);
+    e = e == NIL ? (st < 0 ? lower : upper) : clip_bound(e, dim, lower, upper);
     if (st > 0) {
         int64_t ns = s == 0 ? NIL : s, ne = e >= dim ? NIL : e;
         if (ne != NIL && ns != NIL && ne < ns)
@@ -551,13 +545,7 @@ int dusk__k_getitem(const dusk__targs *t, dusk_value **out, dusk_error *err)
                     memcpy(dst + k * es, s + last[k], (size_t)es);
             }
             dst += n * es;
-            int d = ndim - 2;
-            for (; d >= 0; d--) {
-                if (++i[d] < shape[d])
-                    break;
-                i[d] = 0;
-            }
-            if (d < 0)
+            if (!dusk__next_index(ndim - 1, shape, i))
                 break;
         }
     }

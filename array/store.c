@@ -77,13 +77,7 @@ static void place_block(dusk_value *dst, const int64_t *at, const dusk_value *sr
             for (int64_t i = 0; i < row; i++)
                 memcpy(db + dof + i * ds[ndim - 1], sb + so + i * ss[ndim - 1], es);
         }
-        int d = ndim - 2;
-        for (; d >= 0; d--) {
-            if (++idx[d] < shape[d])
-                break;
-            idx[d] = 0;
-        }
-        if (d < 0)
+        if (!dusk__next_index(ndim - 1, shape, idx))
             break;
     }
 }
