@@ -30,7 +30,9 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
     ENTRY(DUSK__OP_RED + 3 * (row) + 1, combine, dusk__k_red_combine, row, 1, 1, 0),       \
     ENTRY(DUSK__OP_RED + 3 * (row) + 2, agg, dusk__k_red_agg, row, 1, 1, 3)
 
-/* code: the dusk_binop, dusk_unop or reduction row; uniform 1, normal 0. */
+/* ENTRY(id, name, kernel, code, fewest inputs, most inputs, parameters
+ * after dtype and bounds); code: the dusk_binop, dusk_unop or reduction
+ * row an entry computes, 1 for uniform (0 normal). */
 const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_ONES_LIKE, "ones_like", dusk__k_fill, 0, 0, 0, 1),
     ENTRY(DUSK__OP_ZEROS_LIKE, "zeros_like", dusk__k_fill, 0, 0, 0, 1),

@@ -44,9 +44,16 @@
 **   tensordot                     a_ndim, b_ndim, a_axes, b_axes      2 blocks
 **   matmul                        -                                   2 blocks
 **
+** getitem's plan has a tuple per entry of the index, (kind, axis, step,
+** table, idx): the table an int64 3 x nb ndarray of, per output block along
+** the entry's axis, the input block, the first element and the count; idx
+** the local indices of a list entry (an int64 ndarray), else None.
 ** The reductions' steps are named as Dask names them: sum, prod,
 ** mean_chunk / mean_combine / mean_agg, var (std too), chunk_min / amin,
 ** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum.
+** Five of these names are core builtins' ('add', 'sub', 'mul', 'neg',
+** 'sum'): dusk_func_lookup finds the builtin under them, so those tasks
+** cannot yet be run elsewhere by name (array/REQUESTS.md).
 **
 ** Invariant: a kernel reads nothing but its arguments (and, for HDF5,
 ** the file they name), so the same task gives the same block in any
@@ -105,7 +112,7 @@ typedef int (*dusk__kernel)(const dusk__targs *t, dusk_value **out, dusk_error *
 struct dusk__op {
     dusk_func func;              /* Dask's name, the checking trampoline, this entry */
     dusk__kernel kernel;
-    int code;                    /* the dusk_binop, dusk_unop, row or fill it computes */
+    int code;                    /* its dusk_binop, dusk_unop or reduction row; uniform 1 */
     unsigned char min_in, max_in;   /* inputs after (params, index) */
     unsigned char nextra;        /* parameters after (dtype, bounds) it needs */
 };
@@ -122,8 +129,8 @@ static inline const dusk__op *dusk__op_red(int row, int step)
 int dusk__red_row(dusk_reduction op);
 
 /* Registers every entry's function by its name (dusk_func_register),
- * once per process; thread-safe. A name a core builtin already owns
- * ('add', 'sub', 'mul', 'neg', 'sum') stays the builtin's. */
+ * once per process; thread-safe. A name a core builtin already owns stays
+ * the builtin's. */
 void dusk__ops_register(void);
 
 /* --- parameters, at build time ------------------------------------------- */
