@@ -21,6 +21,15 @@
 static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
                    void *ud);
 
+/* The block products' kernels are weak references: a program linked
+ * statically that never makes a product does not link array/linalg.c, and
+ * so neither OpenBLAS, whose loading alone costs a few MiB of memory;
+ * their entries then have no kernel and are not registered. The shared
+ * library, and any program that calls dusk_tensordot, dusk_array_dot or
+ * dusk_array_matmul, has them. */
+#pragma weak dusk__k_tensordot
+#pragma weak dusk__k_matmul
+
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, kernel, code, min_in, max_in, nextra}
 #define BINOP(op, name) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, op, 1, 2, 0)
@@ -94,7 +103,8 @@ static void register_all(void)
     /* a name a builtin owns is refused (DUSK_EINVAL); the rest cannot
      * fail but for want of memory, and then lookups of it find nothing */
     for (int i = 0; i < DUSK__NOPS; i++)
-        (void)dusk_func_register(&dusk__ops[i].func);
+        if (dusk__ops[i].kernel)
+            (void)dusk_func_register(&dusk__ops[i].func);
 }
 
 void dusk__ops_register(void) { pthread_once(&register_once, register_all); }

@@ -130,7 +130,8 @@ int dusk__red_row(dusk_reduction op);
 
 /* Registers every entry's function by its name (dusk_func_register),
  * once per process; thread-safe. A name a core builtin already owns stays
- * the builtin's. */
+ * the builtin's; tensordot and matmul are left out of a static program
+ * that does not link the block products (array/ops.c). */
 void dusk__ops_register(void);
 
 /* --- parameters, at build time ------------------------------------------- */
