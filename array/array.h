@@ -1,99 +1,80 @@
 /*
-** dusk — chunked array internals. This file is private to dusk's core.
+** dusk — chunked array internals. This file is private to libdusk-array.
 **
 ** An array is a view of its last layer: shape, dtype and chunk grid. A
 ** layer knows how to emit its tasks into a dusk_graph (one per output
-** block, except 'original-array' layers, which hold one value) and which
-** layers it reads. Both belong to their context and die with it.
+** block, except 'original-array' layers, which hold one value, and
+** rechunks, which add split tasks) and which layers it reads. Arrays and
+** layers belong to their context and die with it.
 **
-** What a task needs at run time travels in the graph itself, as a shared
-** opaque value (kparams) that is each task's first argument, followed by
-** the block's index as a tuple and then its input blocks. kparams also
-** holds the dusk_func the tasks run, named after the layer's operation,
-** so a graph stays valid after its context is freed.
+** A layer's tasks run one entry of the operation table (array/ops.h) and
+** take only values: the layer's shared parameter tuple, the block's index
+** and the input blocks. So a graph stays valid after its context is freed,
+** and a task can be encoded and run in another process.
+**
+** Where the code lives:
+**   array.c    contexts, errors, arrays and layers, tokens, descriptions
+**   chunks.c   chunk specs ("auto", "(5, 5)", ...) to block sizes
+**   create.c   ones, zeros, full, arange, linspace, random, from_buffer,
+**              from_hdf5, and their kernels
+**   elemwise.c broadcasting binops, unops, astype, transpose
+**   reduce.c   tree reductions (chunk, combine, aggregate)
+**   rechunk.c  rechunk-merge and rechunk-split
+**   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
+**   emit.c     layers to tasks (dusk_array_graph)
+**   store.c    compute and store
+**   ops.c      the operation table, task arguments, registration
+**   nd.c       the arithmetic on ndarray blocks
+**   h5.c       every libhdf5 call
 */
-#ifndef DUSK_CORE_ARRAY_H
-#define DUSK_CORE_ARRAY_H
+#ifndef DUSK_ARRAY_ARRAY_H
+#define DUSK_ARRAY_ARRAY_H
 
 #include "dusk/array.h"
-#include "h5.h"
+#include "ops.h"
 
 #define DUSK__MAXIN 16  /* inputs of one blockwise task (joins read many) */
 
-/* What a layer's tasks compute. */
+/* How a layer's tasks find their inputs.
+ * BLOCKS:   one task per output block, reading one block of each input.
+ * REDUCE:   each output block reads a group of input blocks (a list).
+ * GATHER:   a rechunk, as Dask builds it: each output block merges the
+ *           pieces of the input blocks it overlaps, split off by tasks of
+ *           their own where a piece is only part of a block.
+ * ORIGINAL: one string key holding a value.
+ * CUSTOM:   the layer's inputs() callback says what each block reads. */
 typedef enum {
-    K_FILL, K_ARANGE, K_LINSPACE, K_NORMAL, K_UNIFORM,
-    K_GET_H5, K_GET_BUF,
-    K_BINOP, K_BINOP_SCALAR, K_UNOP, K_ASTYPE, K_TRANSPOSE,
-    K_RED_CHUNK, K_RED_COMBINE, K_RED_AGG,
-    K_RECHUNK, K_RSPLIT, K_STORE, K_CUSTOM
-} kkind;
+    DUSK__L_BLOCKS, DUSK__L_REDUCE, DUSK__L_GATHER, DUSK__L_ORIGINAL, DUSK__L_CUSTOM
+} dusk__lkind;
 
-typedef struct kparams kparams;
-
-/* A kernel for operations that bring their own (slicing, joining, block
- * products): called with the same arguments as dusk__block_task. */
-typedef int (*dusk__kernel)(const kparams *kp, dusk_value *const *args, size_t nargs,
-                            dusk_value **out, dusk_error *err);
-
-struct kparams {
-    dusk_func func;              /* name: the operation, as Dask names it */
-    char opname[40];
-    kkind kind;
-    int op;                      /* dusk_binop, dusk_unop or dusk_reduction */
-    dusk_dtype dtype;            /* of the output */
-    int ndim;                    /* of the output blocks' grid */
-    int64_t *off[DUSK_MAXDIMS];  /* block boundaries per axis (nb + 1) */
-    int64_t *in_off[DUSK_MAXDIMS];  /* K_RECHUNK: the input's boundaries */
-    double a, b;                 /* fill; start, step; loc, scale; low, high; scalar */
-    uint64_t seed;
-    int scalar_first;
-    int perm[DUSK_MAXDIMS];
-    uint64_t axes;               /* reduced axes of the input */
-    int keepdims, ddof;
-    dusk_dtype acc_dtype;
-    struct dusk__h5dst *dst;     /* K_STORE */
-    dusk__kernel kernel;         /* K_CUSTOM */
-    void *extra;                 /* K_CUSTOM: the operation's own data */
-    void (*extra_free)(void *);
-};
-
-/* L_BLOCKS: one task per output block, reading one block of each input.
- * L_REDUCE: each output block reads a group of input blocks (a list).
- * L_GATHER: a rechunk, as Dask builds it: each output block merges the
- *   pieces of the input blocks it overlaps, split off by tasks of their
- *   own where a piece is only part of a block.
- * L_ORIGINAL: one string key holding a value.
- * L_CUSTOM: the layer's inputs() callback says what each block reads. */
-typedef enum { L_BLOCKS, L_REDUCE, L_GATHER, L_ORIGINAL, L_CUSTOM } lkind;
-
-typedef struct layer layer;
-struct layer {
-    layer *next;                 /* in the context's list */
+typedef struct dusk__layer dusk__layer;
+struct dusk__layer {
+    dusk__layer *next;           /* in the context's list */
     char *name;                  /* 'add-<token>' */
     char op[40];                 /* key_split of name */
-    lkind kind;
-    dusk_value *params;          /* opaque kparams; NULL for L_ORIGINAL */
-    dusk_value *literal;         /* L_ORIGINAL: its value */
+    dusk__lkind kind;
+    const dusk__op *kop;         /* what its tasks run; NULL for ORIGINAL */
+    dusk_value *params;          /* the tasks' shared parameter tuple */
+    dusk_value *literal;         /* ORIGINAL: its value */
     int ndim;
     int64_t shape[DUSK_MAXDIMS];
     int64_t nb[DUSK_MAXDIMS];    /* blocks per axis */
     dusk_dtype dtype;
     int nin;
-    layer *in[DUSK__MAXIN];
-    /* L_BLOCKS: input i's block index along its axis d is the output's
+    dusk__layer *in[DUSK__MAXIN];
+    /* BLOCKS: input i's block index along its axis d is the output's
      * along axis map[i][d], or 0 when map[i][d] is -1 (broadcast). */
     int map[DUSK__MAXIN][DUSK_MAXDIMS];
-    /* L_REDUCE: each output block gathers, along every axis in split,
+    /* REDUCE: each output block gathers, along every axis in split,
      * split[d] consecutive input blocks; out_axis[d] is the output axis of
      * input axis d, -1 when it is dropped. */
     int64_t split[DUSK_MAXDIMS];
     int out_axis[DUSK_MAXDIMS];
-    /* L_CUSTOM: the arguments after (params, index) of block idx, as new
+    /* CUSTOM: the arguments after (params, index) of block idx, as new
      * dusk_args (references or lists of them); returns how many (at most
      * DUSK__MAXIN), or -1 when out of memory. */
-    int (*inputs)(const layer *L, const int64_t *idx, dusk_arg **out);
-    void *data;                  /* for inputs(); freed with data_free */
+    int (*inputs)(const dusk__layer *L, const int64_t *idx, dusk_arg **out);
+    void *data;                  /* what emission needs; freed with data_free */
     void (*data_free)(void *);
     int64_t ntasks;
     const char *deps[DUSK__MAXIN];
@@ -105,7 +86,7 @@ struct dusk_array {
     dusk_array *next;            /* in the context's list */
     int status;                  /* 0, or the error that made it */
     char *msg;                   /* its message (owned), when status != 0 */
-    layer *L;                    /* the layer whose blocks it is */
+    dusk__layer *L;              /* the layer whose blocks it is */
     int ndim;
     int64_t shape[DUSK_MAXDIMS];
     int64_t nb[DUSK_MAXDIMS];    /* blocks per axis */
@@ -116,12 +97,12 @@ struct dusk_array {
 
 struct dusk_array_ctx {
     dusk_array *arrays;
-    layer *layers;
+    dusk__layer *layers;
     dusk_error first;            /* the first error of any array */
     unsigned stamp;              /* for layer traversals */
 };
 
-/* --- building blocks for array operations (core/array.c) --------------- */
+/* --- building blocks for array operations (array.c) --------------------- */
 
 /* An array in an error state with a formatted message; never NULL. */
 dusk_array *dusk__array_fail(dusk_array_ctx *ctx, int code, const char *fmt, ...)
@@ -133,27 +114,82 @@ dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what);
 /* The first of a and b that is NULL or in an error state, else NULL. */
 dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b);
 /* 32 hex digits hashing the formatted text. */
-void dusk__token(char out[33], const char *fmt, ...);
-void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape);
-/* Kernel parameters for output blocks of the given chunks (a new opaque
- * value, or NULL); *out points into it. */
-dusk_value *dusk__params_new(kkind kind, const char *opname, dusk_dtype dtype, int ndim,
-                             int64_t *const *chunks, const int64_t *nb, kparams **out);
-/* A layer named prefix-tok in ctx; takes params over (also on failure). */
-layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char *tok, lkind kind,
-                       dusk_value *params, int ndim, const int64_t *shape, const int64_t *nb,
-                       dusk_dtype dtype);
-void dusk__layer_input(layer *L, layer *in);
+void dusk__token(char out[33], const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* A hash of every block size, for tokens (chunk lists can be long). */
+uint64_t dusk__hash_chunks(int ndim, int64_t *const *per, const int64_t *nb);
+/* A layer named prefix-tok in ctx whose tasks run kop (NULL for an
+ * ORIGINAL layer); takes params over (also on failure). NULL when out of
+ * memory. */
+dusk__layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char *tok,
+                             dusk__lkind kind, const dusk__op *kop, dusk_value *params,
+                             int ndim, const int64_t *shape, const int64_t *nb,
+                             dusk_dtype dtype);
+void dusk__layer_input(dusk__layer *L, dusk__layer *in);
 /* The array of L's blocks (chunks copied). */
-dusk_array *dusk__array_new(dusk_array_ctx *ctx, layer *L, int ndim, const int64_t *shape,
+dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const int64_t *shape,
                             int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype);
-/* Normalises a chunks text for shape; on failure sets *err_out. */
+/* Visits the layers L needs, inputs first, calling f on each once. */
+size_t dusk__walk(dusk_array_ctx *ctx, dusk__layer *L, void (*f)(dusk__layer *, void *),
+                  void *ud);
+
+/* Block sizes of n blocks of length 1 along each axis in the mask (the
+ * rest keep x's chunks): for steps that keep a reduced block as one
+ * element. chunks[d] points into *buf (dusk_free it). -1 when out of
+ * memory. */
+int dusk__unit_chunks(const dusk_array *x, uint64_t mask, int64_t **buf, int64_t **chunks);
+
+/* --- chunks (chunks.c) ---------------------------------------------------- */
+
+void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape);
+/* Normalises a chunks text for shape, as Dask's normalize_chunks: block
+ * sizes per axis (nb[d] of them at per[d], in one new buffer *buf the
+ * caller frees). On failure returns -1 and sets *err_out to an error
+ * array naming the text and shape. */
 int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, const int64_t *shape,
                            dusk_dtype dtype, int64_t **buf, int64_t *nb, int64_t **per,
                            dusk_array **err_out);
 
-/* The task function of every array task (core/blocks.c). */
-int dusk__block_task(dusk_value *const *args, size_t nargs, dusk_value **out,
-                     dusk_error *err, void *ud);
+/* --- elementwise (elemwise.c) ---------------------------------------------- */
 
-#endif /* DUSK_CORE_ARRAY_H */
+/* A BLOCKS layer of kop over nin inputs with the given output grid;
+ * input i's axis d follows output axis map[i][d] (-1: block 0). The token
+ * hashes prefix, code, the inputs, the dtype and extra; the layer's
+ * parameters are (dtype, None, args...) (args stolen). */
+dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int nin,
+                            int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                            int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                            const char *extra, size_t nargs, dusk_value **args);
+/* The same with the token given. */
+dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_array **in, int nin,
+                                  int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                                  int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                                  size_t nargs, dusk_value **args);
+
+/* --- rechunk (rechunk.c) ---------------------------------------------------- */
+
+/* The tasks of output block idx of a GATHER layer (and its splits, the
+ * *splits-th on). */
+int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, const char *key,
+                       int64_t *splits);
+
+/* --- emission (emit.c) ------------------------------------------------------ */
+
+/* The block index as a literal tuple. */
+dusk_arg *dusk__index_arg(int ndim, const int64_t *idx);
+
+/* The next index in C order over a grid of nb blocks; 0 after the last. */
+static inline int dusk__next_index(int ndim, const int64_t *nb, int64_t *idx)
+{
+    for (int d = ndim - 1; d >= 0; d--) {
+        if (++idx[d] < nb[d])
+            return 1;
+        idx[d] = 0;
+    }
+    return 0;
+}
+
+#endif /* DUSK_ARRAY_ARRAY_H */

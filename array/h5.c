@@ -6,11 +6,19 @@
 ** hdf5.h. HDF5's own error printing is turned off once: dusk reports
 ** errors itself, naming the file and dataset.
 **
-** Writing never touches the target until the end: a dataset is written
-** into a copy of the file (or a new file) named <path>.dusk-tmp-<pid> in
-** the same directory, and renamed over the target only when every chunk
-** is written and the file is closed. A failed store leaves the target as
-** it was.
+** Reading and writing go by name (path, dataset), so that a task carries
+** nothing but values. Open datasets are kept in a small cache (under
+** h5_lock too) keyed by path, dataset and mode, least recently used out
+** first; before each use the path is stat()ed, and an entry whose file is
+** no longer the one at that path (another inode: the file was replaced,
+** as a store replaces its target; or, for reading, another size or
+** modification time) is closed and opened again. A file is never open for
+** reading and for writing at once: opening it one way closes the other.
+**
+** Writing never touches the target: dusk__h5_create fills a temporary
+** file reserved beside it (a copy of it, or a new file), store tasks write
+** into that file, dusk__h5_release closes it, and the caller renames it
+** into place (array/store.c).
 */
 #include <errno.h>
 #include <hdf5.h>
@@ -20,14 +28,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dusk/alloc.h"
 #include "h5.h"
 
 /* HDF5 1.10 (Debian 12) and 1.12+ name these differently. */
 #if H5_VERSION_GE(1, 12, 0)
 typedef H5O_info2_t obj_info;
 #define get_info(loc, name, info) H5Oget_info_by_name3(loc, name, info, H5O_INFO_BASIC, H5P_DEFAULT)
-#define is_hdf5(path) is_hdf5(path)
+#define is_hdf5(path) H5Fis_accessible(path, H5P_DEFAULT)
 #else
 typedef H5O_info_t obj_info;
 #define get_info(loc, name, info) H5Oget_info_by_name2(loc, name, info, H5O_INFO_BASIC, H5P_DEFAULT)
@@ -118,151 +125,245 @@ static htri_t link_exists(hid_t file, const char *path)
     return 1;
 }
 
-struct dusk__h5src {
-    hid_t file, dset, mem_type;
-    int ndim;
-    char *what;  /* "path:dataset", for messages */
-};
 
-int dusk__h5_open(const char *path, const char *dataset, dusk__h5src **out,
-                  dusk_dtype *dtype, int *ndim, int64_t *shape, dusk_error *err)
+/* --- the cache of open datasets -------------------------------------------- */
+
+#define NCACHE 8
+
+typedef struct {
+    int used, writable;
+    char path[4096], dataset[1024];
+    hid_t file, dset;
+    int ndim;                    /* of the dataset's space */
+    dusk_dtype dtype;            /* of the dataset's elements */
+    int64_t shape[DUSK_MAXDIMS];
+    dev_t dev;                   /* the file it opened, to notice a replacement */
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    unsigned long last;          /* when last used, for eviction */
+} entry;
+
+static entry cache[NCACHE];      /* guarded by h5_lock */
+static unsigned long uses;
+
+static int entry_close(entry *e)
 {
-    *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
-    dusk__h5src *s = dusk_calloc(1, sizeof *s);
-    size_t wl = strlen(path) + strlen(dataset) + 2;
-    char *what = dusk_malloc(wl);
-    if (!s || !what) {
-        dusk_free(s);
-        dusk_free(what);
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening '%s'", path);
-    }
-    snprintf(what, wl, "%s:%s", path, dataset);
-    s->what = what;
-    s->file = s->dset = s->mem_type = H5I_INVALID_HID;
     int rc = 0;
-    lock();
-    if (is_hdf5(path) <= 0) {
-        rc = dusk_error_set(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
-        goto done;
-    }
-    s->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (s->file < 0) {
-        rc = dusk_error_set(err, DUSK_EIO, "cannot open HDF5 file '%s'", path);
-        goto done;
-    }
+    if (e->dset >= 0 && H5Dclose(e->dset) < 0)
+        rc = -1;
+    if (e->file >= 0 && H5Fclose(e->file) < 0)
+        rc = -1;
+    e->used = 0;
+    e->file = e->dset = H5I_INVALID_HID;
+    return rc;
+}
+
+/* Whether e still has the file now at its path (st). */
+static int same_file(const entry *e, const struct stat *st)
+{
+    if (e->dev != st->st_dev || e->ino != st->st_ino)
+        return 0;
+    /* a file being written changes under its writer; one being read must
+     * not change at all */
+    return e->writable || (e->size == st->st_size && e->mtime.tv_sec == st->st_mtim.tv_sec &&
+                           e->mtime.tv_nsec == st->st_mtim.tv_nsec);
+}
+
+/* Opens path:dataset into e (which the caller closes), checking that it is
+ * a dataset dusk reads. Caller holds h5_lock. */
+static int open_entry(entry *e, const char *path, const char *dataset, int writable,
+                      const struct stat *st, dusk_error *err)
+{
+    e->file = e->dset = H5I_INVALID_HID;
+    e->writable = writable;
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    e->size = st->st_size;
+    e->mtime = st->st_mtim;
+    if (!writable && is_hdf5(path) <= 0)
+        return dusk_error_set(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+    e->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (e->file < 0)
+        return dusk_error_set(err, DUSK_EIO, "cannot open HDF5 file '%s'", path);
     obj_info info;
-    if (link_exists(s->file, dataset) <= 0 || get_info(s->file, dataset, &info) < 0) {
-        rc = dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
-        goto done;
-    }
-    if (info.type != H5O_TYPE_DATASET) {
-        rc = dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a dataset", dataset, path,
-                            info.type == H5O_TYPE_GROUP ? "group" : "named type");
-        goto done;
-    }
-    s->dset = H5Dopen2(s->file, dataset, H5P_DEFAULT);
-    hid_t ftype = s->dset >= 0 ? H5Dget_type(s->dset) : H5I_INVALID_HID;
+    if (link_exists(e->file, dataset) <= 0 || get_info(e->file, dataset, &info) < 0)
+        return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
+    if (info.type != H5O_TYPE_DATASET)
+        return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a dataset", dataset, path,
+                              info.type == H5O_TYPE_GROUP ? "group" : "named type");
+    e->dset = H5Dopen2(e->file, dataset, H5P_DEFAULT);
+    hid_t ftype = e->dset >= 0 ? H5Dget_type(e->dset) : H5I_INVALID_HID;
     int dt = ftype >= 0 ? dtype_of(ftype) : -1;
     if (ftype >= 0)
         H5Tclose(ftype);
-    if (dt < 0) {
-        rc = dusk_error_set(err, DUSK_EIO,
-                            "dataset '%s' in '%s' has a type dusk does not read "
-                            "(it reads integers, float32/64 and bool)", dataset, path);
-        goto done;
-    }
-    hid_t space = H5Dget_space(s->dset);
-    int nd = H5Sget_simple_extent_ndims(space);
+    if (dt < 0)
+        return dusk_error_set(err, DUSK_EIO,
+                              "dataset '%s' in '%s' has a type dusk does not read "
+                              "(it reads integers, float32/64 and bool)", dataset, path);
+    hid_t space = H5Dget_space(e->dset);
+    int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     hsize_t dims[H5S_MAX_RANK];
-    if (nd < 0 || nd > DUSK_MAXDIMS || H5Sget_simple_extent_dims(space, dims, NULL) < 0) {
+    int ok = nd >= 0 && nd <= DUSK_MAXDIMS && H5Sget_simple_extent_dims(space, dims, NULL) >= 0;
+    if (space >= 0)
         H5Sclose(space);
-        rc = dusk_error_set(err, DUSK_EIO, "cannot read the shape of '%s' in '%s'", dataset, path);
-        goto done;
-    }
-    H5Sclose(space);
+    if (!ok)
+        return dusk_error_set(err, DUSK_EIO, "cannot read the shape of '%s' in '%s'", dataset,
+                              path);
     for (int i = 0; i < nd; i++)
-        shape[i] = (int64_t)dims[i];
-    *ndim = s->ndim = nd;
-    *dtype = (dusk_dtype)dt;
-    s->mem_type = native_type((dusk_dtype)dt);
-done:
-    unlock();
-    if (rc) {
-        dusk__h5_close(s);
-        return rc;
-    }
-    *out = s;
+        e->shape[i] = (int64_t)dims[i];
+    e->ndim = nd;
+    e->dtype = (dusk_dtype)dt;
     return 0;
 }
 
-void dusk__h5_close(dusk__h5src *s)
+/* The open dataset path:dataset, from the cache or opened into it (or, for
+ * names too long to cache, into *scratch: the caller closes that one).
+ * Caller holds h5_lock. NULL with err set on failure. */
+static entry *get_entry(const char *path, const char *dataset, int writable, entry *scratch,
+                        dusk_error *err)
 {
-    if (!s)
-        return;
-    lock();
-    if (s->mem_type >= 0) H5Tclose(s->mem_type);
-    if (s->dset >= 0) H5Dclose(s->dset);
-    if (s->file >= 0) H5Fclose(s->file);
-    unlock();
-    dusk_free(s->what);
-    dusk_free(s);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    entry *slot = NULL;
+    for (int i = 0; i < NCACHE; i++) {
+        entry *e = &cache[i];
+        if (!e->used || strcmp(e->path, path) != 0)
+            continue;
+        if (e->writable != writable || !same_file(e, &st)) {
+            entry_close(e);
+        } else if (strcmp(e->dataset, dataset) == 0) {
+            e->last = ++uses;
+            return e;
+        }
+    }
+    if (strlen(path) < sizeof slot->path && strlen(dataset) < sizeof slot->dataset) {
+        for (int i = 0; i < NCACHE; i++)
+            if (!slot || !cache[i].used || (slot->used && cache[i].last < slot->last))
+                slot = &cache[i];
+        if (slot->used)
+            entry_close(slot);
+    } else {
+        slot = scratch;
+    }
+    if (open_entry(slot, path, dataset, writable, &st, err) != 0) {
+        entry_close(slot);
+        return NULL;
+    }
+    if (slot != scratch) {
+        snprintf(slot->path, sizeof slot->path, "%s", path);
+        snprintf(slot->dataset, sizeof slot->dataset, "%s", dataset);
+        slot->used = 1;
+        slot->last = ++uses;
+    }
+    return slot;
 }
 
-/* Selects [start, start + count) in a dataset's space; returns the file
- * and memory spaces (both to close), or -1. */
-static int select_slab(hid_t dset, int ndim, const int64_t *start, const int64_t *count,
-                       hid_t *fspace, hid_t *mspace)
+/* --- reading and writing --------------------------------------------------- */
+
+int dusk__h5_describe(const char *path, const char *dataset, dusk_dtype *dtype, int *ndim,
+                      int64_t *shape, dusk_error *err)
 {
+    entry scratch;
+    lock();
+    entry *e = get_entry(path, dataset, 0, &scratch, err);
+    if (e) {
+        *dtype = e->dtype;
+        *ndim = e->ndim;
+        memcpy(shape, e->shape, (size_t)e->ndim * sizeof *shape);
+        if (e == &scratch)
+            entry_close(e);
+    }
+    unlock();
+    return e ? 0 : err ? err->code : DUSK_EIO;
+}
+
+/* Reads (or writes) the hyperslab [start, start + count) of e's dataset
+ * from (into) buf, as dtype. Caller holds h5_lock. */
+static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int ndim,
+                    const int64_t *start, const int64_t *count, void *buf, dusk_error *err)
+{
+    const char *what = write ? "write" : "read";
+    if (ndim != e->ndim)
+        return dusk_error_set(err, DUSK_EIO, "cannot %s a %d-d block of '%s' in '%s': it has %d "
+                              "dimensions", what, ndim, e->dataset, path, e->ndim);
     hsize_t st[H5S_MAX_RANK], ct[H5S_MAX_RANK];
     for (int i = 0; i < ndim; i++) {
+        if (start[i] < 0 || count[i] < 0 || start[i] + count[i] > e->shape[i])
+            return dusk_error_set(err, DUSK_EIO, "cannot %s a block of '%s' in '%s': axis %d "
+                                  "ends at %lld, past its length %lld", what, e->dataset, path, i,
+                                  (long long)(start[i] + count[i]), (long long)e->shape[i]);
         st[i] = (hsize_t)start[i];
         ct[i] = (hsize_t)count[i];
     }
-    *fspace = H5Dget_space(dset);
-    *mspace = H5Screate_simple(ndim, ct, NULL);
-    if (*fspace < 0 || *mspace < 0 ||
-        (ndim > 0 && H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, st, NULL, ct, NULL) < 0)) {
-        if (*fspace >= 0) H5Sclose(*fspace);
-        if (*mspace >= 0) H5Sclose(*mspace);
-        return -1;
-    }
+    hid_t mem_type = native_type(dtype);
+    hid_t fspace = H5Dget_space(e->dset);
+    hid_t mspace = H5Screate_simple(ndim, ct, NULL);
+    int ok = mem_type >= 0 && fspace >= 0 && mspace >= 0 &&
+             (ndim == 0 || H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, ct, NULL) >= 0);
+    if (ok)
+        ok = (write ? H5Dwrite(e->dset, mem_type, mspace, fspace, H5P_DEFAULT, buf)
+                    : H5Dread(e->dset, mem_type, mspace, fspace, H5P_DEFAULT, buf)) >= 0;
+    if (mem_type >= 0) H5Tclose(mem_type);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (mspace >= 0) H5Sclose(mspace);
+    if (!ok)
+        return dusk_error_set(err, DUSK_EIO, "cannot %s a block of '%s' in '%s'", what, e->dataset,
+                              path);
     return 0;
 }
 
-int dusk__h5_read(dusk__h5src *s, const int64_t *start, const int64_t *count, void *buf,
-                  dusk_error *err)
+static int access_slab(const char *path, const char *dataset, int write, dusk_dtype dtype,
+                       int ndim, const int64_t *start, const int64_t *count, void *buf,
+                       dusk_error *err)
 {
-    int rc = 0;
+    entry scratch;
     lock();
-    hid_t fspace, mspace;
-    if (select_slab(s->dset, s->ndim, start, count, &fspace, &mspace) < 0) {
-        rc = dusk_error_set(err, DUSK_EIO, "cannot select a block of %s", s->what);
-    } else {
-        if (H5Dread(s->dset, s->mem_type, mspace, fspace, H5P_DEFAULT, buf) < 0)
-            rc = dusk_error_set(err, DUSK_EIO, "cannot read a block of %s", s->what);
-        H5Sclose(fspace);
-        H5Sclose(mspace);
-    }
+    entry *e = get_entry(path, dataset, write, &scratch, err);
+    int rc = e ? transfer(e, write, path, dtype, ndim, start, count, buf, err)
+               : err ? err->code : DUSK_EIO;
+    if (e == &scratch && entry_close(e) < 0 && !rc)
+        rc = dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s'", path);
     unlock();
     return rc;
 }
 
-struct dusk__h5dst {
-    hid_t file, dset, mem_type;
-    int ndim;
-    char *path, *tmp, *dataset;
-};
+int dusk__h5_read(const char *path, const char *dataset, dusk_dtype dtype, int ndim,
+                  const int64_t *start, const int64_t *count, void *buf, dusk_error *err)
+{
+    return access_slab(path, dataset, 0, dtype, ndim, start, count, buf, err);
+}
 
-/* Copies the file at from to to (which must not exist). */
+int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int ndim,
+                   const int64_t *start, const int64_t *count, const void *buf,
+                   dusk_error *err)
+{
+    return access_slab(file, dataset, 1, dtype, ndim, start, count, (void *)buf, err);
+}
+
+int dusk__h5_release(const char *file, dusk_error *err)
+{
+    int rc = 0;
+    lock();
+    for (int i = 0; i < NCACHE; i++)
+        if (cache[i].used && strcmp(cache[i].path, file) == 0 && entry_close(&cache[i]) < 0)
+            rc = -1;
+    unlock();
+    return rc ? dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s'", file) : 0;
+}
+
+/* --- making the file a store writes --------------------------------------- */
+
+/* Copies the file at from over to (the reserved, empty temporary file). */
 static int copy_file(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb");
     if (!in)
         return -1;
-    FILE *out = fopen(to, "wbx");
+    FILE *out = fopen(to, "wb");
     if (!out) {
         fclose(in);
         return -1;
@@ -282,8 +383,6 @@ static int copy_file(const char *from, const char *to)
         rc = -1;
     return rc;
 }
-
-static char *dup_str(const char *s) { return dusk_strdup(s); }
 
 typedef struct {
     hid_t from, to;
@@ -335,35 +434,14 @@ static int copy_except(hid_t from, hid_t to, const char *group, const char *skip
     return e < 0 || st.rc < 0 ? -1 : 0;
 }
 
-int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int ndim,
-                    const int64_t *shape, const int64_t *chunk, int gzip, int overwrite,
-                    dusk__h5dst **out, dusk_error *err)
+int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk_dtype dtype,
+                    int ndim, const int64_t *shape, const int64_t *chunk, int gzip,
+                    int overwrite, dusk_error *err)
 {
-    *out = NULL;
-    if (gzip < 0 || gzip > 9)
-        return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9, not %d", gzip);
-    if (!dataset[0] || (dataset[0] == '/' && !dataset[1]))
-        return dusk_error_set(err, DUSK_EINVAL, "no dataset name given for '%s'", path);
-    dusk__h5dst *d = dusk_calloc(1, sizeof *d);
-    size_t tl = strlen(path) + 40;
-    char *tmp = dusk_malloc(tl);
-    if (!d || !tmp || !(d->path = dup_str(path)) || !(d->dataset = dup_str(dataset))) {
-        if (d) {
-            dusk_free(d->path);
-            dusk_free(d->dataset);
-        }
-        dusk_free(d);
-        dusk_free(tmp);
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory creating '%s'", path);
-    }
-    snprintf(tmp, tl, "%s.dusk-tmp-%ld", path, (long)getpid());
-    d->tmp = tmp;
-    d->ndim = ndim;
-    d->file = d->dset = d->mem_type = H5I_INVALID_HID;
-    unlink(tmp);  /* a leftover of a crashed run of this process id */
     int rc = 0;
     struct stat st;
     int exists = stat(path, &st) == 0;
+    hid_t file = H5I_INVALID_HID;
     lock();
     if (exists) {
         if (is_hdf5(path) <= 0) {
@@ -387,8 +465,8 @@ int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int
         if (has) {
             /* Deleting a dataset in place does not give its space back:
              * build a new file with everything else instead. */
-            d->file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-            if (d->file >= 0 && copy_except(old, d->file, "/", dataset) < 0) {
+            file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+            if (file >= 0 && copy_except(old, file, "/", dataset) < 0) {
                 H5Fclose(old);
                 rc = dusk_error_set(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
                 goto done;
@@ -401,12 +479,12 @@ int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int
                                     strerror(errno));
                 goto done;
             }
-            d->file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+            file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
         }
     } else {
-        d->file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+        file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     }
-    if (d->file < 0) {
+    if (file < 0) {
         rc = dusk_error_set(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
         goto done;
     }
@@ -429,65 +507,17 @@ int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int
         if (gzip > 0)
             H5Pset_deflate(dcpl, (unsigned)gzip);
     }
-    d->mem_type = native_type(dtype);
-    d->dset = H5Dcreate2(d->file, dataset, d->mem_type, space, lcpl, dcpl, H5P_DEFAULT);
+    hid_t ftype = native_type(dtype);
+    hid_t dset = H5Dcreate2(file, dataset, ftype, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Tclose(ftype);
     H5Pclose(lcpl);
     H5Pclose(dcpl);
     H5Sclose(space);
-    if (d->dset < 0)
+    if (dset < 0 || H5Dclose(dset) < 0)
         rc = dusk_error_set(err, DUSK_EIO, "cannot create dataset '%s' in '%s'", dataset, path);
 done:
+    if (file >= 0 && H5Fclose(file) < 0 && !rc)
+        rc = dusk_error_set(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
     unlock();
-    if (rc) {
-        dusk__h5_finish(d, 0, NULL);
-        return rc;
-    }
-    *out = d;
-    return 0;
-}
-
-int dusk__h5_write(dusk__h5dst *d, const int64_t *start, const int64_t *count,
-                   const void *buf, dusk_error *err)
-{
-    int rc = 0;
-    lock();
-    hid_t fspace, mspace;
-    if (select_slab(d->dset, d->ndim, start, count, &fspace, &mspace) < 0) {
-        rc = dusk_error_set(err, DUSK_EIO, "cannot select a block of '%s' in '%s'", d->dataset,
-                            d->path);
-    } else {
-        if (H5Dwrite(d->dset, d->mem_type, mspace, fspace, H5P_DEFAULT, buf) < 0)
-            rc = dusk_error_set(err, DUSK_EIO, "cannot write a block of '%s' in '%s'",
-                                d->dataset, d->path);
-        H5Sclose(fspace);
-        H5Sclose(mspace);
-    }
-    unlock();
-    return rc;
-}
-
-int dusk__h5_finish(dusk__h5dst *d, int commit, dusk_error *err)
-{
-    if (!d)
-        return 0;
-    int rc = 0;
-    lock();
-    if (d->mem_type >= 0) H5Tclose(d->mem_type);
-    if (d->dset >= 0 && H5Dclose(d->dset) < 0)
-        rc = -1;
-    if (d->file >= 0 && H5Fclose(d->file) < 0)
-        rc = -1;
-    unlock();
-    if (rc < 0 && commit)
-        rc = dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s'", d->path);
-    if (commit && rc == 0 && rename(d->tmp, d->path) != 0)
-        rc = dusk_error_set(err, DUSK_EIO, "cannot rename '%s' to '%s': %s", d->tmp, d->path,
-                            strerror(errno));
-    if (!commit || rc)
-        unlink(d->tmp);
-    dusk_free(d->path);
-    dusk_free(d->tmp);
-    dusk_free(d->dataset);
-    dusk_free(d);
     return rc;
 }

@@ -1,37 +1,46 @@
 /*
-** dusk — HDF5 access. This file is private to dusk's core.
+** dusk — HDF5 access. This file is private to libdusk-array.
 **
-** Every libhdf5 call in dusk is made in core/h5.c, under one process-wide
+** Every libhdf5 call in dusk is made in array/h5.c, under one process-wide
 ** lock: the Debian library is not built thread-safe. Chunks compute in
 ** parallel; their reads and writes take turns.
+**
+** Files are named, never handed around: a task reads or writes a dataset
+** given its file's path and the dataset's name, and array/h5.c keeps the
+** datasets it has opened in a small per-process cache (so a file is not
+** opened once per block), checking on every use that the path still names
+** the file it opened.
 */
-#ifndef DUSK_CORE_H5_H
-#define DUSK_CORE_H5_H
+#ifndef DUSK_ARRAY_H5_H
+#define DUSK_ARRAY_H5_H
 
 #include "dusk/array.h"
 
-/* An open dataset to read from, shared by the tasks of one array. */
-typedef struct dusk__h5src dusk__h5src;
+/* Checks that path:dataset is a dataset dusk reads and describes it;
+ * DUSK_EIO naming the file or dataset when it is missing, not a dataset,
+ * or of a type dusk does not read. */
+int dusk__h5_describe(const char *path, const char *dataset, dusk_dtype *dtype, int *ndim,
+                      int64_t *shape, dusk_error *err);
+/* Reads the hyperslab [start, start + count) of path:dataset into buf (C
+ * order, as dtype). */
+int dusk__h5_read(const char *path, const char *dataset, dusk_dtype dtype, int ndim,
+                  const int64_t *start, const int64_t *count, void *buf, dusk_error *err);
 
-/* Opens path:dataset for reading and describes it; DUSK_EIO naming the
- * file or dataset when it is missing, not a dataset, or of a type dusk
- * does not read. */
-int dusk__h5_open(const char *path, const char *dataset, dusk__h5src **out,
-                  dusk_dtype *dtype, int *ndim, int64_t *shape, dusk_error *err);
-void dusk__h5_close(dusk__h5src *src);   /* NULL-safe */
-/* Reads the hyperslab [start, start + count) into buf (C order, dtype). */
-int dusk__h5_read(dusk__h5src *src, const int64_t *start, const int64_t *count, void *buf,
-                  dusk_error *err);
+/* Makes the file tmp (a fresh empty file reserved beside path) what path
+ * should become: a copy of path when it exists (without dataset, when
+ * overwrite replaces it) with dataset created in it, chunked, or a new
+ * file holding just the dataset. tmp is closed again: writers open it by
+ * name. */
+int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk_dtype dtype,
+                    int ndim, const int64_t *shape, const int64_t *chunk, int gzip,
+                    int overwrite, dusk_error *err);
+/* Writes buf (C order, as dtype) to the hyperslab [start, start + count)
+ * of file:dataset. */
+int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int ndim,
+                   const int64_t *start, const int64_t *count, const void *buf,
+                   dusk_error *err);
+/* Closes what this process has open of file (before it is renamed or
+ * removed); DUSK_EIO when that fails, as a failed flush does. */
+int dusk__h5_release(const char *file, dusk_error *err);
 
-/* A dataset being written: into a copy of the file beside it, renamed into
- * place by dusk__h5_commit. */
-typedef struct dusk__h5dst dusk__h5dst;
-int dusk__h5_create(const char *path, const char *dataset, dusk_dtype dtype, int ndim,
-                    const int64_t *shape, const int64_t *chunk, int gzip, int overwrite,
-                    dusk__h5dst **out, dusk_error *err);
-int dusk__h5_write(dusk__h5dst *dst, const int64_t *start, const int64_t *count,
-                   const void *buf, dusk_error *err);
-/* Closes and renames the copy into place (commit = 1), or removes it. */
-int dusk__h5_finish(dusk__h5dst *dst, int commit, dusk_error *err);
-
-#endif /* DUSK_CORE_H5_H */
+#endif /* DUSK_ARRAY_H5_H */

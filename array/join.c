@@ -9,7 +9,7 @@
 ** 'concatenate' hands the block on as it is (Dask's alias), 'stack' gives
 ** it the new axis of length 1.
 **
-** A layer reads at most DUSK__MAXIN distinct layers (core/array.h). Joins
+** A layer reads at most DUSK__MAXIN distinct layers (array/array.h). Joins
 ** of more distinct arrays than that are built as a tree of joins: the
 ** result is the same, but with one extra layer of pass-through tasks per
 ** level, so the counts are Dask's only up to DUSK__MAXIN distinct inputs.
@@ -214,9 +214,10 @@ int dusk__unify_chunks(dusk_array **arrs, int n, int (*group)[DUSK_MAXDIMS], con
 
 /* --- shared checks ------------------------------------------------------------ */
 
-/* The arrays, checked: present, not in error, of one context. NULL, or an
- * error array. */
-static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *what)
+/* The arrays, checked: present, not in error, of one context, whose
+ * context and the first's ndim it gives. NULL, or an error array. */
+static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *what,
+                                dusk_array_ctx **ctx, int *ndim)
 {
     if (!arrays || n <= 0)
         return dusk__array_fail(NULL, DUSK_EINVAL, "%s: need at least one array", what);
@@ -228,7 +229,18 @@ static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *wh
             return dusk__array_fail(arrays[0]->ctx, DUSK_EINVAL,
                                     "%s: array %d belongs to another context", what, k);
     }
+    *ctx = arrays[0]->ctx;
+    *ndim = arrays[0]->ndim;
     return NULL;
+}
+
+/* The common dtype of the arrays, as numpy.result_type of them. */
+static dusk_dtype common_dtype(dusk_array *const *arrays, int n)
+{
+    dusk_dtype t = arrays[0]->dtype;
+    for (int k = 1; k < n; k++)
+        t = dusk__promote(t, arrays[k]->dtype);
+    return t;
 }
 
 static void fmt_shape(char *buf, size_t n, const dusk_array *a)
@@ -237,7 +249,7 @@ static void fmt_shape(char *buf, size_t n, const dusk_array *a)
 }
 
 /* Names of the distinct layers of arrs[0..n), and how many. */
-static int distinct_layers(dusk_array *const *arrs, int n, layer **out, int max)
+static int distinct_layers(dusk_array *const *arrs, int n, dusk__layer **out, int max)
 {
     int m = 0;
     for (int k = 0; k < n; k++) {
@@ -307,8 +319,8 @@ static void join_token(char tok[33], const char *what, dusk_array *const *arrs, 
 /* The array of a join layer L, or an out-of-memory array when L is NULL: L reads
  * the distinct layers of arrs through inputs(), with plan j, which it owns
  * from here on (freed here when L is NULL). */
-static dusk_array *join_array(dusk_array_ctx *ctx, layer *L, void *j,
-                              int (*inputs)(const layer *, const int64_t *, dusk_arg **),
+static dusk_array *join_array(dusk_array_ctx *ctx, dusk__layer *L, void *j,
+                              int (*inputs)(const dusk__layer *, const int64_t *, dusk_arg **),
                               const char *what, dusk_array *const *arrs, int n, int ndim,
                               const int64_t *shape, int64_t *const *chunks, const int64_t *nb,
                               dusk_dtype dtype)
@@ -320,14 +332,14 @@ static dusk_array *join_array(dusk_array_ctx *ctx, layer *L, void *j,
     L->inputs = inputs;
     L->data = j;
     L->data_free = join_plan_free;
-    layer *ins[DUSK__MAXIN];
+    dusk__layer *ins[DUSK__MAXIN];
     int m = distinct_layers(arrs, n, ins, DUSK__MAXIN);
     for (int i = 0; i < m; i++)
         dusk__layer_input(L, ins[i]);
     return dusk__array_new(ctx, L, ndim, shape, chunks, nb, dtype);
 }
 
-static int cat_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
+static int cat_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
 {
     const join_plan *j = L->data;
     int64_t b = idx[j->axis];
@@ -349,13 +361,13 @@ static int cat_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
 }
 
 /* The block as it is: blocks are immutable, so this is Dask's alias. */
-static int pass_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
-                       dusk_error *err)
+int dusk__k_pass(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    if (nargs < 3 || dusk_value_kind(args[2]) != DUSK_KIND_NDARRAY)
-        return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block", kp->opname);
-    *out = dusk_value_ref(args[2]);
-    return 0;
+    const dusk_value *in;
+    int rc = dusk__targs_block_in(t, 0, -1, &in, err);
+    if (!rc)
+        *out = dusk_value_ref(t->in[0]);
+    return rc;
 }
 
 /* One 'concatenate' layer over arrs (n >= 2, same dtype, chunks unified,
@@ -392,13 +404,10 @@ static dusk_array *cat_layer(dusk_array *const *arrs, int n, int axis)
     chunks[axis] = axchunks;
     char tok[33];
     join_token(tok, "concatenate", arrs, n, axis);
-    kparams *kp;
-    dusk_value *pv = dusk__params_new(K_CUSTOM, "concatenate", a0->dtype, ndim, chunks, nb, &kp);
-    if (pv)
-        kp->kernel = pass_kernel;
-    layer *L = pv ? dusk__layer_new(ctx, "concatenate", tok, L_CUSTOM, pv, ndim, shape, nb,
-                                    a0->dtype)
-                  : NULL;
+    dusk__layer *L = dusk__layer_new(ctx, "concatenate", tok, DUSK__L_CUSTOM,
+                                     dusk__op_get(DUSK__OP_CONCATENATE),
+                                     dusk__params_new(a0->dtype, ndim, NULL, NULL, 0, NULL), ndim,
+                                     shape, nb, a0->dtype);
     dusk_array *r = join_array(ctx, L, j, cat_inputs, "concatenate", arrs, n, ndim, shape,
                                chunks, nb, a0->dtype);
     dusk_free(axchunks);
@@ -410,7 +419,7 @@ static dusk_array *cat_layer(dusk_array *const *arrs, int n, int axis)
  * allocated array it may rewrite). */
 static dusk_array *cat_tree(dusk_array **arrs, int n, int axis)
 {
-    layer *ins[DUSK__MAXIN];
+    dusk__layer *ins[DUSK__MAXIN];
     while (distinct_layers(arrs, n, ins, DUSK__MAXIN) > DUSK__MAXIN) {
         /* groups of consecutive arrays with at most DUSK__MAXIN layers each */
         int m = 0, k = 0;
@@ -429,22 +438,13 @@ static dusk_array *cat_tree(dusk_array **arrs, int n, int axis)
     return n == 1 ? arrs[0] : cat_layer(arrs, n, axis);
 }
 
-/* The common dtype of the arrays, as numpy.result_type of them. */
-static dusk_dtype common_dtype(dusk_array *const *arrays, int n)
-{
-    dusk_dtype t = arrays[0]->dtype;
-    for (int k = 1; k < n; k++)
-        t = dusk__promote(t, arrays[k]->dtype);
-    return t;
-}
-
 dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis)
 {
-    dusk_array *e = check_inputs(arrays, n, "concatenate");
+    dusk_array_ctx *ctx;
+    int ndim;
+    dusk_array *e = check_inputs(arrays, n, "concatenate", &ctx, &ndim);
     if (e)
         return e;
-    dusk_array_ctx *ctx = arrays[0]->ctx;
-    int ndim = arrays[0]->ndim;
     if (ndim == 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "concatenate: zero-dimensional arrays cannot be "
                                 "concatenated");
@@ -515,7 +515,7 @@ dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis)
 
 /* --- stack --------------------------------------------------------------------------- */
 
-static int stack_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
+static int stack_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
 {
     const join_plan *j = L->data;
     int64_t at[DUSK_MAXDIMS];
@@ -528,31 +528,35 @@ static int stack_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
     return out[0] ? 1 : -1;
 }
 
-/* The block with a new axis of length 1 at kp->op (a view of it). */
-static int stack_kernel(const kparams *kp, dusk_value *const *args, size_t nargs,
-                        dusk_value **out, dusk_error *err)
+/* The block with a new axis of length 1 at the parameter axis (a view of it). */
+int dusk__k_stack(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    if (nargs < 3 || dusk_value_kind(args[2]) != DUSK_KIND_NDARRAY ||
-        dusk_ndarray_ndim(args[2]) != kp->ndim - 1)
-        return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes",
-                              kp->opname, kp->ndim - 1);
-    dusk_value *in = args[2];
+    int ndim = (int)dusk_tuple_len(t->index);
+    const dusk_value *cin;
+    int64_t axis;
+    int rc = dusk__targs_block_in(t, 0, ndim - 1, &cin, err);
+    if (rc || (rc = dusk__targs_int(t, 0, &axis, err)))
+        return rc;
+    if (axis < 0 || axis >= ndim)
+        return dusk_error_set(err, DUSK_EINVAL, "stack: axis %" PRId64 " of a %d-d block", axis,
+                              ndim);
+    dusk_value *in = t->in[0];
     int64_t shape[DUSK_MAXDIMS], strides[DUSK_MAXDIMS];
     const int64_t *ish = dusk_ndarray_shape(in), *ist = dusk_ndarray_strides(in);
     size_t es = dusk_dtype_size(dusk_ndarray_dtype(in));
-    for (int d = 0, i = 0; d < kp->ndim; d++) {
-        if (d == kp->op) {
+    for (int d = 0, i = 0; d < ndim; d++) {
+        if (d == axis) {
             /* the stride a C-contiguous array would have there */
             shape[d] = 1;
-            strides[d] = i < kp->ndim - 1 ? ist[i] * ish[i] : (int64_t)es;
+            strides[d] = i < ndim - 1 ? ist[i] * ish[i] : (int64_t)es;
         } else {
             shape[d] = ish[i];
             strides[d] = ist[i++];
         }
     }
-    dusk_value *v = dusk_ndarray_view(in, kp->ndim, shape, strides, 0);
+    dusk_value *v = dusk_ndarray_view(in, ndim, shape, strides, 0);
     if (!v)
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+        return dusk__oom(err);
     *out = v;
     return 0;
 }
@@ -587,14 +591,11 @@ static dusk_array *stack_layer(dusk_array *const *arrs, int n, int axis)
     }
     char tok[33];
     join_token(tok, "stack", arrs, n, axis);
-    kparams *kp;
-    dusk_value *pv = dusk__params_new(K_CUSTOM, "stack", a0->dtype, ndim, chunks, nb, &kp);
-    if (pv) {
-        kp->kernel = stack_kernel;
-        kp->op = axis;
-    }
-    layer *L = pv ? dusk__layer_new(ctx, "stack", tok, L_CUSTOM, pv, ndim, shape, nb, a0->dtype)
-                  : NULL;
+    dusk_value *ax = dusk_int(axis);
+    dusk__layer *L = dusk__layer_new(ctx, "stack", tok, DUSK__L_CUSTOM,
+                                     dusk__op_get(DUSK__OP_STACK),
+                                     dusk__params_new(a0->dtype, ndim, NULL, NULL, 1, &ax), ndim,
+                                     shape, nb, a0->dtype);
     dusk_array *r = join_array(ctx, L, j, stack_inputs, "stack", arrs, n, ndim, shape, chunks,
                                nb, a0->dtype);
     dusk_free(ones);
@@ -603,11 +604,11 @@ static dusk_array *stack_layer(dusk_array *const *arrs, int n, int axis)
 
 dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis)
 {
-    dusk_array *e = check_inputs(arrays, n, "stack");
+    dusk_array_ctx *ctx;
+    int ndim;
+    dusk_array *e = check_inputs(arrays, n, "stack", &ctx, &ndim);
     if (e)
         return e;
-    dusk_array_ctx *ctx = arrays[0]->ctx;
-    int ndim = arrays[0]->ndim;
     for (int k = 1; k < n; k++) {
         const dusk_array *a = arrays[k];
         int differ = a->ndim != ndim;
@@ -646,7 +647,7 @@ dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis)
             group[k][d] = d;
     }
     if (!r && dusk__unify_chunks(seq, n, group, "stack", &r) == 0) {
-        layer *ins[DUSK__MAXIN];
+        dusk__layer *ins[DUSK__MAXIN];
         if (distinct_layers(seq, n, ins, DUSK__MAXIN) <= DUSK__MAXIN) {
             r = stack_layer(seq, n, axis);
         } else {

@@ -1,9 +1,9 @@
 /*
-** dusk — helpers shared by joining (core/join.c) and block products
-** (core/linalg.c). This file is private to dusk's core.
+** dusk — helpers shared by joining (array/join.c) and block products
+** (array/linalg.c). This file is private to libdusk-array.
 */
-#ifndef DUSK_CORE_JOIN_H
-#define DUSK_CORE_JOIN_H
+#ifndef DUSK_ARRAY_JOIN_H
+#define DUSK_ARRAY_JOIN_H
 
 #include "array.h"
 
@@ -18,4 +18,4 @@
 int dusk__unify_chunks(dusk_array **arrs, int n, int (*group)[DUSK_MAXDIMS], const char *what,
                        dusk_array **err);
 
-#endif /* DUSK_CORE_JOIN_H */
+#endif /* DUSK_ARRAY_JOIN_H */

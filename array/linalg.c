@@ -264,21 +264,35 @@ typedef struct {
     int la[DUSK_MAXDIMS], rb[DUSK_MAXDIMS];
 } td_axes;
 
-static int want_block(const dusk_value *v, int ndim, const kparams *kp, dusk_error *err)
+/* The summed axes of a tensordot task, from its parameters, checked. */
+static int td_read(const dusk__targs *t, td_axes *ax, dusk_error *err)
 {
-    if (v && dusk_value_kind(v) == DUSK_KIND_NDARRAY && v->u.nd.ndim == ndim)
-        return 0;
-    return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes", kp->opname,
-                          ndim);
+    int64_t na, nb;
+    int nl, nr, rc;
+    if ((rc = dusk__targs_int(t, 0, &na, err)) || (rc = dusk__targs_int(t, 1, &nb, err)) ||
+        (rc = dusk__targs_ints(t, 2, ax->la, DUSK_MAXDIMS, &nl, err)) ||
+        (rc = dusk__targs_ints(t, 3, ax->rb, DUSK_MAXDIMS, &nr, err)))
+        return rc;
+    int ok = na >= 0 && na <= DUSK_MAXDIMS && nb >= 0 && nb <= DUSK_MAXDIMS && nl == nr &&
+             nl <= na && nl <= nb && na + nb - nl == (int64_t)dusk_tuple_len(t->index);
+    for (int k = 0; k < nl && ok; k++)
+        ok = ax->la[k] < na && ax->rb[k] < nb;
+    if (!ok)
+        return dusk_error_set(err, DUSK_EINVAL, "tensordot: the summed axes do not fit "
+                              "blocks of %" PRId64 " and %" PRId64 " axes", na, nb);
+    ax->n = nl;
+    ax->na = (int)na;
+    ax->nb = (int)nb;
+    return 0;
 }
 
-static int td_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
-                     dusk_error *err)
+int dusk__k_tensordot(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    const td_axes *ax = kp->extra;
-    const dusk_value *a = nargs > 2 ? args[2] : NULL, *b = nargs > 3 ? args[3] : NULL;
-    int rc;
-    if ((rc = want_block(a, ax->na, kp, err)) || (rc = want_block(b, ax->nb, kp, err)))
+    td_axes axes, *ax = &axes;
+    const dusk_value *a, *b;
+    int rc = td_read(t, ax, err);
+    if (rc || (rc = dusk__targs_block_in(t, 0, ax->na, &a, err)) ||
+        (rc = dusk__targs_block_in(t, 1, ax->nb, &b, err)))
         return rc;
     int fa[DUSK_MAXDIMS], fb[DUSK_MAXDIMS], nfa = 0, nfb = 0;
     int64_t shape[DUSK_MAXDIMS];
@@ -302,22 +316,22 @@ static int td_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
     }
     for (int k = 0; k < ax->n; k++)
         if (a->u.nd.shape[ax->la[k]] != b->u.nd.shape[ax->rb[k]])
-            return dusk_error_set(err, DUSK_EINVAL, "%s: blocks do not match along summed axes",
-                                  kp->opname);
+            return dusk_error_set(err, DUSK_EINVAL, "tensordot: blocks do not match along "
+                                  "summed axes");
     mat A, B;
     int64_t M, K, K2, N;
     char *ba = NULL, *bb = NULL;
-    if (as_matrix(a, fa, nfa, ax->la, ax->n, kp->dtype, &A, &M, &K, &ba) < 0)
+    if (as_matrix(a, fa, nfa, ax->la, ax->n, t->dtype, &A, &M, &K, &ba) < 0)
         return oom(err);
-    if (as_matrix(b, ax->rb, ax->n, fb, nfb, kp->dtype, &B, &K2, &N, &bb) < 0) {
+    if (as_matrix(b, ax->rb, ax->n, fb, nfb, t->dtype, &B, &K2, &N, &bb) < 0) {
         dusk_free(ba);
         return oom(err);
     }
-    dusk_value *v = dusk_ndarray_new(kp->dtype, ondim, shape);
+    dusk_value *v = dusk_ndarray_new(t->dtype, ondim, shape);
     if (!v) {
         rc = oom(err);
     } else {
-        rc = gemm2d(kp->dtype, M, N, K, &A, &B, v->u.nd.data, err);
+        rc = gemm2d(t->dtype, M, N, K, &A, &B, v->u.nd.data, err);
         if (rc)
             dusk_value_unref(v);
         else
@@ -332,6 +346,25 @@ static int td_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
 static dusk_dtype product_dtype(dusk_dtype a, dusk_dtype b)
 {
     return dusk__reduce_dtype(DUSK_RED_SUM, dusk__promote(a, b));
+}
+
+/* Gives axis la[k] of a and axis rb[k] of b common chunks (k < n, see
+ * dusk__unify_chunks), replacing a and b; NULL, or an error array. */
+static dusk_array *unify_pair(dusk_array **a, dusk_array **b, const int *la, const int *rb, int n,
+                              const char *what)
+{
+    int group[2][DUSK_MAXDIMS];
+    memset(group, -1, sizeof group);
+    for (int k = 0; k < n; k++) {
+        group[0][la[k]] = k;
+        group[1][rb[k]] = k;
+    }
+    dusk_array *ab[2] = {*a, *b}, *e;
+    if (dusk__unify_chunks(ab, 2, group, what, &e) < 0)
+        return e;
+    *a = ab[0];
+    *b = ab[1];
+    return NULL;
 }
 
 static dusk_array *check_pair(dusk_array *a, dusk_array *b, const char *what)
@@ -391,50 +424,30 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
                                 "dimensions (at most %d)", ndim, DUSK_MAXDIMS);
     dusk_dtype ct = product_dtype(a->dtype, b->dtype);
     /* the summed axes get common chunks */
-    dusk_array *ab[2] = {a, b};
-    int group[2][DUSK_MAXDIMS];
-    for (int d = 0; d < DUSK_MAXDIMS; d++)
-        group[0][d] = group[1][d] = -1;
-    for (int k = 0; k < naxes; k++) {
-        group[0][ax.la[k]] = k;
-        group[1][ax.rb[k]] = k;
-    }
-    if (dusk__unify_chunks(ab, 2, group, "tensordot", &e) < 0)
+    if ((e = unify_pair(&a, &b, ax.la, ax.rb, naxes, "tensordot")))
         return e;
-    a = ab[0];
-    b = ab[1];
     /* the product's grid: a's axes (the summed ones one block wide), then
      * b's others */
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
-    int64_t *chunks[DUSK_MAXDIMS];
+    int64_t *chunks[DUSK_MAXDIMS], *ones;
     int map[2][DUSK_MAXDIMS];
     memset(map, -1, sizeof map);
-    uint64_t summed = 0;
-    int64_t ones_len = 1;
-    for (int d = 0; d < a->ndim; d++)
-        ones_len = a->nb[d] > ones_len ? a->nb[d] : ones_len;
-    int64_t *ones = dusk_malloc((size_t)ones_len * sizeof(int64_t));
-    if (!ones)
+    uint64_t summed = 0, summed_b = 0;
+    for (int k = 0; k < naxes; k++) {
+        summed |= (uint64_t)1 << ax.la[k];
+        summed_b |= (uint64_t)1 << ax.rb[k];
+        map[1][ax.rb[k]] = ax.la[k];
+    }
+    if (dusk__unit_chunks(a, summed, &ones, chunks) < 0)
         return dusk__array_oom(ctx, "tensordot");
-    for (int64_t i = 0; i < ones_len; i++)
-        ones[i] = 1;
     for (int d = 0; d < a->ndim; d++) {
         map[0][d] = d;
         nb[d] = a->nb[d];
-        if (group[0][d] >= 0) {
-            shape[d] = a->nb[d];
-            chunks[d] = ones;
-            summed |= (uint64_t)1 << d;
-        } else {
-            shape[d] = a->shape[d];
-            chunks[d] = a->chunks[d];
-        }
+        shape[d] = (summed >> d) & 1 ? a->nb[d] : a->shape[d];
     }
     for (int d = 0, o = a->ndim; d < b->ndim; d++) {
-        if (group[1][d] >= 0) {
-            map[1][d] = ax.la[group[1][d]];
+        if ((summed_b >> d) & 1)
             continue;
-        }
         map[1][d] = o;
         shape[o] = b->shape[d];
         nb[o] = b->nb[d];
@@ -446,28 +459,11 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
         snprintf(text + l, sizeof text - l, "%d:%d,", ax.la[k], ax.rb[k]);
     }
     dusk__token(tok, "tensordot|%s|%s|%s|%s", a->L->name, b->L->name, text, dusk_dtype_code(ct));
-    kparams *kp;
-    td_axes *extra = dusk_malloc(sizeof *extra);
-    dusk_value *pv = extra ? dusk__params_new(K_CUSTOM, "tensordot", ct, ndim, chunks, nb, &kp)
-                           : NULL;
-    if (!pv) {
-        dusk_free(extra);
-        dusk_free(ones);
-        return dusk__array_oom(ctx, "tensordot");
-    }
-    *extra = ax;
-    kp->kernel = td_kernel;
-    kp->extra = extra;
-    kp->extra_free = dusk_free;
-    layer *L = dusk__layer_new(ctx, "tensordot", tok, L_BLOCKS, pv, ndim, shape, nb, ct);
-    if (!L) {
-        dusk_free(ones);
-        return dusk__array_oom(ctx, "tensordot");
-    }
-    dusk__layer_input(L, a->L);
-    dusk__layer_input(L, b->L);
-    memcpy(L->map, map, sizeof map);
-    dusk_array *x = dusk__array_new(ctx, L, ndim, shape, chunks, nb, ct);
+    dusk_value *extra[4] = {dusk_int(ax.na), dusk_int(ax.nb), dusk__ints_value(ax.la, naxes),
+                            dusk__ints_value(ax.rb, naxes)};
+    dusk_array *ab[2] = {a, b};
+    dusk_array *x = dusk__blockwise_layer(dusk__op_get(DUSK__OP_TENSORDOT), tok, ab, 2, map, ndim,
+                                          shape, chunks, nb, ct, 4, extra);
     dusk_free(ones);
     if (x->status)
         return x;
@@ -494,34 +490,36 @@ dusk_array *dusk_array_dot(dusk_array *a, dusk_array *b)
 
 /* Blocks (..., m, k) and (..., k, n), their leading axes broadcasting, to
  * (..., m, 1, n). */
-static int mm_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
-                     dusk_error *err)
+int dusk__k_matmul(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    int nd = kp->ndim - 1;
-    const dusk_value *a = nargs > 2 ? args[2] : NULL, *b = nargs > 3 ? args[3] : NULL;
+    int nd = (int)dusk_tuple_len(t->index) - 1;
+    const dusk_value *a, *b;
     int rc;
-    if ((rc = want_block(a, nd, kp, err)) || (rc = want_block(b, nd, kp, err)))
+    if (nd < 2)
+        return dusk_error_set(err, DUSK_EINVAL, "matmul: a %d-d block index", nd + 1);
+    if ((rc = dusk__targs_block_in(t, 0, nd, &a, err)) ||
+        (rc = dusk__targs_block_in(t, 1, nd, &b, err)))
         return rc;
     const int64_t *sa = a->u.nd.shape, *sb = b->u.nd.shape;
     const int64_t *ta = a->u.nd.strides, *tb = b->u.nd.strides;
     int64_t shape[DUSK_MAXDIMS], M = sa[nd - 2], K = sa[nd - 1], N = sb[nd - 1];
     if (sb[nd - 2] != K)
-        return dusk_error_set(err, DUSK_EINVAL, "%s: blocks do not match along the inner axis",
-                              kp->opname);
+        return dusk_error_set(err, DUSK_EINVAL, "matmul: blocks do not match along the inner "
+                              "axis");
     int64_t batches = 1;
     for (int d = 0; d < nd - 2; d++) {
         if (sa[d] != sb[d] && sa[d] != 1 && sb[d] != 1)
-            return dusk_error_set(err, DUSK_EINVAL, "%s: blocks do not broadcast", kp->opname);
+            return dusk_error_set(err, DUSK_EINVAL, "matmul: blocks do not broadcast");
         shape[d] = sa[d] == 1 ? sb[d] : sa[d];
         batches *= shape[d];
     }
     shape[nd - 2] = M;
     shape[nd - 1] = 1;
     shape[nd] = N;
-    dusk_value *v = dusk_ndarray_new(kp->dtype, nd + 1, shape);
+    dusk_value *v = dusk_ndarray_new(t->dtype, nd + 1, shape);
     if (!v)
         return oom(err);
-    int64_t i[DUSK_MAXDIMS] = {0}, es = (int64_t)dusk_dtype_size(kp->dtype);
+    int64_t i[DUSK_MAXDIMS] = {0}, es = (int64_t)dusk_dtype_size(t->dtype);
     for (int64_t q = 0; q < batches && !rc; q++) {
         int64_t oa = 0, ob = 0;
         for (int d = 0; d < nd - 2; d++) {
@@ -530,7 +528,7 @@ static int mm_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
         }
         mat A = {a->u.nd.data + oa, ta[nd - 2], ta[nd - 1], a->u.nd.dtype};
         mat B = {b->u.nd.data + ob, tb[nd - 2], tb[nd - 1], b->u.nd.dtype};
-        rc = gemm2d(kp->dtype, M, N, K, &A, &B, v->u.nd.data + q * M * N * es, err);
+        rc = gemm2d(t->dtype, M, N, K, &A, &B, v->u.nd.data + q * M * N * es, err);
         for (int d = nd - 3; d >= 0; d--) {
             if (++i[d] < shape[d])
                 break;
@@ -545,8 +543,9 @@ static int mm_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
     return 0;
 }
 
-/* Renames a layer made by dusk_array_reduce to prefix-<its token>. */
-static int rename_layer(layer *L, const char *prefix)
+/* Renames a layer made by dusk_array_reduce to prefix-<its token>, and
+ * has its tasks run the entry of that name. */
+static int rename_layer(dusk__layer *L, const char *prefix, const dusk__op *kop)
 {
     const char *tok = strrchr(L->name, '-');
     size_t n = strlen(prefix) + strlen(tok) + 1;
@@ -557,8 +556,7 @@ static int rename_layer(layer *L, const char *prefix)
     dusk_free(L->name);
     L->name = name;
     dusk_key_split(name, L->op, sizeof L->op);
-    kparams *kp = dusk_opaque_ptr(L->params);
-    snprintf(kp->opname, sizeof kp->opname, "%s", L->op);
+    L->kop = kop;
     return 0;
 }
 
@@ -568,12 +566,13 @@ static int rename_layer(layer *L, const char *prefix)
  * '_chunk_sum-aggregate'. */
 static dusk_array *rename_sum(dusk_array *r, const dusk_array *x)
 {
-    layer *prev = NULL;
-    for (layer *L = r->L; L && L != x->L; L = L->in[0]) {
-        const char *prefix = strcmp(L->op, "sum-aggregate") == 0 ? "_chunk_sum-aggregate"
-                             : strcmp(L->op, "sum-partial") == 0 ? "_chunk_sum-partial"
-                                                                  : "chunk_sum";
-        if (rename_layer(L, prefix) < 0)
+    dusk__layer *prev = NULL;
+    for (dusk__layer *L = r->L; L && L != x->L; L = L->in[0]) {
+        int step = L->kop == dusk__op_red(DUSK__RED_ROW_SUM, DUSK__RED_AGG)       ? DUSK__RED_AGG
+                   : L->kop == dusk__op_red(DUSK__RED_ROW_SUM, DUSK__RED_COMBINE) ? DUSK__RED_COMBINE
+                                                                                 : DUSK__RED_CHUNK;
+        const dusk__op *kop = dusk__op_red(DUSK__RED_ROW_CHUNK_SUM, step);
+        if (rename_layer(L, kop->func.name, kop) < 0)
             return dusk__array_oom(r->ctx, "matmul");
         if (prev)
             prev->deps[0] = L->name;
@@ -633,17 +632,13 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
             return e;
     }
     /* stack axes and the inner axis get common chunks */
-    dusk_array *ab[2] = {a, b};
-    int group[2][DUSK_MAXDIMS];
-    for (int d = 0; d < DUSK_MAXDIMS; d++)
-        group[0][d] = group[1][d] = -1;
+    int la[DUSK_MAXDIMS], rb[DUSK_MAXDIMS];
     for (int d = 0; d < nd - 2; d++)
-        group[0][d] = group[1][d] = d;
-    group[0][nd - 1] = group[1][nd - 2] = nd - 2;
-    if (dusk__unify_chunks(ab, 2, group, "matmul", &e) < 0)
+        la[d] = rb[d] = d;
+    la[nd - 2] = nd - 1;
+    rb[nd - 2] = nd - 2;
+    if ((e = unify_pair(&a, &b, la, rb, nd - 1, "matmul")))
         return e;
-    a = ab[0];
-    b = ab[1];
     /* the grid: stack axes, a's rows, the inner axis one block wide, b's
      * columns */
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
@@ -679,19 +674,9 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
     map[1][nd - 1] = nd;
     char tok[33];
     dusk__token(tok, "matmul|%s|%s|%s", a->L->name, b->L->name, dusk_dtype_code(ct));
-    kparams *kp;
-    dusk_value *pv = dusk__params_new(K_CUSTOM, "matmul", ct, nd + 1, chunks, nb, &kp);
-    if (pv)
-        kp->kernel = mm_kernel;
-    layer *L = pv ? dusk__layer_new(ctx, "matmul", tok, L_BLOCKS, pv, nd + 1, shape, nb, ct) : NULL;
-    if (!L) {
-        dusk_free(ones);
-        return dusk__array_oom(ctx, "matmul");
-    }
-    dusk__layer_input(L, a->L);
-    dusk__layer_input(L, b->L);
-    memcpy(L->map, map, sizeof map);
-    dusk_array *x = dusk__array_new(ctx, L, nd + 1, shape, chunks, nb, ct);
+    dusk_array *ab[2] = {a, b};
+    dusk_array *x = dusk__blockwise_layer(dusk__op_get(DUSK__OP_MATMUL), tok, ab, 2, map, nd + 1,
+                                          shape, chunks, nb, ct, 0, NULL);
     dusk_free(ones);
     if (x->status)
         return x;

@@ -1,13 +1,13 @@
 /*
-** dusk — ndarray kernels. This file is private to dusk's core.
+** dusk — ndarray kernels. This file is private to libdusk-array.
 **
 ** The arithmetic on chunks that array tasks run: element access for every
 ** dtype, NumPy's type promotion, broadcasting elementwise operations,
 ** reductions with keepdims, transposes and copies. Every kernel returns a
 ** new C-contiguous ndarray value, or NULL when allocation fails.
 */
-#ifndef DUSK_CORE_ND_H
-#define DUSK_CORE_ND_H
+#ifndef DUSK_ARRAY_ND_H
+#define DUSK_ARRAY_ND_H
 
 #include "dusk/array.h"
 #include "core/value.h"
@@ -58,4 +58,4 @@ int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_
                            int keepdims, int ddof, dusk_dtype out_dtype, dusk_value **out,
                            dusk_error *err);
 
-#endif /* DUSK_CORE_ND_H */
+#endif /* DUSK_ARRAY_ND_H */

@@ -16,11 +16,13 @@
 **   slice_wrap_lists  a list with integers or partial slices first slices
 **                     ('slice-<token>') and then takes ('getitem-<token>').
 **
-** Every output block reads one input block, so a layer is L_CUSTOM: its
-** inputs() callback and its kernel share one plan (gi_plan), which says
-** per entry of the index, per output block along that entry's axis, which
-** input block it reads and which elements of it. The plan belongs to the
-** layer's kparams (freed with them), so a graph outlives its context.
+** Every output block reads one input block, so a layer is CUSTOM: its
+** inputs() callback and its kernel share one plan, which says per entry
+** of the index, per output block along that entry's axis, which input
+** block it reads and which elements of it. The plan is values (one tuple
+** per entry, its tables int64 ndarrays) in the layer's parameters, so the
+** tasks carry it; gi_plan is a view of those values, made once for the
+** layer's emission and once per task, checked, by its kernel.
 */
 #include <ctype.h>
 #include <errno.h>
@@ -51,7 +53,8 @@ typedef struct {
 } entry;
 
 /* One entry of a layer's plan: per output block along its axis, the input
- * block read, where its elements start and how many there are. */
+ * block read, where its elements start and how many there are. The
+ * tables are rows of tab (3 x nb, int64); E_LIST's local indices are idxv. */
 typedef struct {
     ekind kind;
     int axis;                    /* input axis; -1 for E_NEW */
@@ -59,6 +62,8 @@ typedef struct {
     int64_t step;                /* E_SLICE */
     int64_t *blk, *start, *count;
     int64_t *idx;                /* E_LIST: local indices; start[j] is an offset */
+    int64_t nidx;
+    dusk_value *tab, *idxv;      /* owned while building, borrowed in a view */
 } gi_axis;
 
 typedef struct {
@@ -67,16 +72,13 @@ typedef struct {
     gi_axis ax[2 * DUSK_MAXDIMS];
 } gi_plan;
 
-static void plan_free(void *p)
+/* Frees a plan being built (the values its axes own). */
+static void plan_free(gi_plan *pl)
 {
-    gi_plan *pl = p;
-    if (!pl)
-        return;
     for (int e = 0; e < pl->nent; e++) {
-        dusk_free(pl->ax[e].blk);
-        dusk_free(pl->ax[e].idx);
+        dusk_value_unref(pl->ax[e].tab);
+        dusk_value_unref(pl->ax[e].idxv);
     }
-    dusk_free(pl);
 }
 
 /* --- Python's arithmetic ---------------------------------------------------- */
@@ -117,28 +119,22 @@ static int64_t bisect_left(const int64_t *b, int64_t n, int64_t x)
     return lo;
 }
 
+/* A slice bound x of an axis of length dim, as slice.indices clips it. */
+static int64_t clip_bound(int64_t x, int64_t dim, int64_t lower, int64_t upper)
+{
+    if (x < 0)
+        return x < -dim ? lower : x + dim < lower ? lower : x + dim;
+    return x > upper ? upper : x;
+}
+
 /* slice(start, stop, step).indices(dim), then Dask's normalize_slice:
  * parts that are the default become NIL. */
 static void normalize_slice(int64_t dim, int64_t *start, int64_t *stop, int64_t *step)
 {
     int64_t st = *step == NIL ? 1 : *step, s = *start, e = *stop;
     int64_t lower = st < 0 ? -1 : 0, upper = st < 0 ? dim - 1 : dim;
-    if (s == NIL) {
-        s = st < 0 ? upper : lower;
-    } else {
-        if (s < 0)
-            s = s < -dim ? lower : s + dim < lower ? lower : s + dim;
-        else if (s > upper)
-            s = upper;
-    }
-    if (e == NIL) {
-        e = st < 0 ? lower : upper;
-    } else {
-        if (e < 0)
-            e = e < -dim ? lower : e + dim < lower ? lower : e + dim;
-        else if (e > upper)
-            e = upper;
-    }
+    s = s == NIL ? (st < 0 ? upper : lower) : clip_bound(s, dim, lower, upper);
+    e = e == NIL ? (st < 0 ? lower : upper) : clip_bound(e, dim, lower, upper);
     if (st > 0) {
         int64_t ns = s == 0 ? NIL : s, ne = e >= dim ? NIL : e;
         if (ne != NIL && ns != NIL && ne < ns)
@@ -163,11 +159,12 @@ static int is_full(const entry *e)
 static int axis_alloc(gi_axis *ax, int64_t nb)
 {
     ax->nb = nb;
-    ax->blk = dusk_malloc((size_t)(nb ? nb : 1) * 3 * sizeof(int64_t));
-    if (!ax->blk)
+    int64_t shape[2] = {3, nb ? nb : 1};
+    if (!(ax->tab = dusk_ndarray_empty(DUSK_DT_I8, 2, shape)))
         return -1;
-    ax->start = ax->blk + nb;
-    ax->count = ax->blk + 2 * nb;
+    ax->blk = dusk_ndarray_data(ax->tab);
+    ax->start = ax->blk + shape[1];
+    ax->count = ax->blk + 2 * shape[1];
     return 0;
 }
 
@@ -294,7 +291,9 @@ static int plan_list(gi_axis *ax, const entry *e, const int64_t *len, int64_t nb
             runs++;
         prev = loc;
     }
-    ax->idx = dusk_malloc((size_t)(e->n ? e->n : 1) * sizeof(int64_t));
+    ax->nidx = e->n;
+    ax->idxv = dusk_ndarray_empty(DUSK_DT_I8, 1, &ax->nidx);
+    ax->idx = ax->idxv ? dusk_ndarray_data(ax->idxv) : NULL;
     if (!ax->idx || axis_alloc(ax, runs) < 0) {
         dusk_free(bounds);
         return -1;
@@ -316,11 +315,9 @@ static int plan_list(gi_axis *ax, const entry *e, const int64_t *len, int64_t nb
 }
 
 /* The plan of one layer over input array a, for entries ent[0..nent). */
-static gi_plan *plan_new(const dusk_array *a, const entry *ent, int nent)
+static int plan_new(gi_plan *p, const dusk_array *a, const entry *ent, int nent)
 {
-    gi_plan *p = dusk_calloc(1, sizeof *p);
-    if (!p)
-        return NULL;
+    memset(p, 0, sizeof *p);
     p->in_ndim = a->ndim;
     for (int k = 0; k < nent; k++) {
         const entry *e = &ent[k];
@@ -354,15 +351,80 @@ static gi_plan *plan_new(const dusk_array *a, const entry *ent, int nent)
         }
         if (rc < 0) {
             plan_free(p);
-            return NULL;
+            return -1;
         }
     }
-    return p;
+    return 0;
+}
+
+/* The plan as values, (in_ndim, ((kind, axis, step, tab, idx|None), ...));
+ * NULL when out of memory. Takes the plan's values over. */
+static dusk_value *plan_value(gi_plan *p, dusk_value **in_ndim)
+{
+    dusk_value *ents[2 * DUSK_MAXDIMS];
+    for (int e = 0; e < p->nent; e++) {
+        gi_axis *ax = &p->ax[e];
+        dusk_value *items[5] = {dusk_int(ax->kind), dusk_int(ax->axis), dusk_int(ax->step),
+                                ax->tab, ax->idxv ? ax->idxv : dusk_none()};
+        ax->tab = ax->idxv = NULL;
+        ents[e] = dusk_tuple_of(5, items);
+    }
+    *in_ndim = dusk_int(p->in_ndim);
+    return dusk_tuple_of((size_t)p->nent, ents);
+}
+
+/* A view of a plan's values (in_ndim and the plan), checked as far as a
+ * kernel needs: kinds, axes and table shapes. */
+static int plan_read(gi_plan *p, const dusk_value *in_ndim, const dusk_value *plan,
+                     const char *what, dusk_error *err)
+{
+    size_t n = dusk_tuple_len(plan);
+    if (dusk_value_kind(in_ndim) != DUSK_KIND_INT || dusk_value_int(in_ndim) < 0 ||
+        dusk_value_int(in_ndim) > DUSK_MAXDIMS || dusk_value_kind(plan) != DUSK_KIND_TUPLE ||
+        n > 2 * DUSK_MAXDIMS)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the plan is not (in_ndim, entries)", what);
+    p->in_ndim = (int)dusk_value_int(in_ndim);
+    p->nent = (int)n;
+    for (size_t e = 0; e < n; e++) {
+        const dusk_value *t = dusk_tuple_get(plan, e);
+        gi_axis *ax = &p->ax[e];
+        const dusk_value *tab = dusk_tuple_get(t, 3), *idx = dusk_tuple_get(t, 4);
+        int ok = dusk_value_kind(t) == DUSK_KIND_TUPLE && dusk_tuple_len(t) == 5 && tab &&
+                 dusk_value_kind(tab) == DUSK_KIND_NDARRAY && dusk_ndarray_dtype(tab) == DUSK_DT_I8 &&
+                 dusk_ndarray_ndim(tab) == 2 && dusk_ndarray_shape(tab)[0] == 3 &&
+                 dusk_ndarray_shape(tab)[1] >= 1 && dusk_ndarray_is_contiguous(tab);
+        if (ok) {
+            ax->kind = (ekind)dusk_value_int(dusk_tuple_get(t, 0));
+            ax->axis = (int)dusk_value_int(dusk_tuple_get(t, 1));
+            ax->step = dusk_value_int(dusk_tuple_get(t, 2));
+            ax->nb = dusk_ndarray_shape(tab)[1];
+            ax->blk = dusk_ndarray_data(tab);
+            ax->start = ax->blk + ax->nb;
+            ax->count = ax->blk + 2 * ax->nb;
+            ax->idx = NULL;
+            ax->nidx = 0;
+            ok = ax->kind == E_NEW ? ax->axis == -1
+                 : ax->kind >= E_INT && ax->kind <= E_LIST && ax->axis >= 0 &&
+                       ax->axis < p->in_ndim && (ax->kind != E_SLICE || ax->step != 0);
+        }
+        if (ok && ax->kind == E_LIST) {
+            ok = dusk_value_kind(idx) == DUSK_KIND_NDARRAY && dusk_ndarray_ndim(idx) == 1 &&
+                 dusk_ndarray_dtype(idx) == DUSK_DT_I8 && dusk_ndarray_is_contiguous(idx);
+            if (ok) {
+                ax->idx = dusk_ndarray_data(idx);
+                ax->nidx = dusk_ndarray_shape(idx)[0];
+            }
+        }
+        if (!ok)
+            return dusk_error_set(err, DUSK_EINVAL, "%s: entry %zu of the plan is malformed",
+                                  what, e);
+    }
+    return 0;
 }
 
 /* --- running ------------------------------------------------------------------------- */
 
-static int gi_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
+static int gi_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
 {
     const gi_plan *p = L->data;
     int64_t j[DUSK_MAXDIMS] = {0};
@@ -383,30 +445,40 @@ static int gi_inputs(const layer *L, const int64_t *idx, dusk_arg **out)
 }
 
 /* Copies the selected elements of the input block into a new block. */
-static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, dusk_value **out,
-                     dusk_error *err)
+int dusk__k_getitem(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    const gi_plan *p = kp->extra;
-    const dusk_value *in = nargs > 2 ? args[2] : NULL;
-    if (!in || dusk_value_kind(in) != DUSK_KIND_NDARRAY || in->u.nd.ndim != p->in_ndim ||
-        in->u.nd.dtype != kp->dtype)
-        return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes",
-                              kp->opname, p->in_ndim);
-    const dusk_value *index = args[1];
+    const char *name = t->op->func.name;
+    gi_plan plan, *p = &plan;
+    const dusk_value *in;
+    int rc = plan_read(p, dusk__params_extra(t->params, 0), dusk__params_extra(t->params, 1),
+                       name, err);
+    if (rc || (rc = dusk__targs_block_in(t, 0, p->in_ndim, &in, err)))
+        return rc;
+    if (in->u.nd.dtype != t->dtype)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a %s block, got %s", name,
+                              dusk_dtype_name(t->dtype), dusk_dtype_name(in->u.nd.dtype));
+    const dusk_value *index = t->index;
     const int64_t *ist = in->u.nd.strides, *ish = in->u.nd.shape;
     int64_t shape[DUSK_MAXDIMS], total = 0, base = 0;
     int o = 0;
+    for (int e = 0; e < p->nent; e++)
+        o += p->ax[e].kind != E_INT;
+    if ((size_t)o != dusk_tuple_len(index) || o > DUSK_MAXDIMS)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: a %zu-d index for a plan of %d axes", name,
+                              dusk_tuple_len(index), o);
+    o = 0;
     /* the output's extent along each axis, and the integer entries' offset */
     for (int e = 0; e < p->nent; e++) {
         const gi_axis *ax = &p->ax[e];
         if (ax->kind == E_INT) {
-            if (ax->start[0] >= ish[ax->axis])
+            if (ax->start[0] < 0 || ax->start[0] >= ish[ax->axis])
                 goto bad;
             base += ax->start[0] * ist[ax->axis];
             continue;
         }
         int64_t j = dusk_value_int(dusk_tuple_get(index, (size_t)o));
-        if (j < 0 || j >= ax->nb)
+        if (j < 0 || j >= ax->nb || ax->count[j] < 0 ||
+            (ax->kind == E_LIST && (ax->start[j] < 0 || ax->start[j] + ax->count[j] > ax->nidx)))
             goto bad;
         shape[o] = ax->count[j];
         total += shape[o];
@@ -414,9 +486,9 @@ static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
     }
     int ndim = o;
     int64_t *tab = dusk_malloc((size_t)(total ? total : 1) * sizeof(int64_t));
-    const int64_t *t[DUSK_MAXDIMS];
+    const int64_t *rows[DUSK_MAXDIMS];
     if (!tab)
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+        return dusk__oom(err);
     /* byte offsets into the input along each output axis */
     int64_t at = 0;
     o = 0;
@@ -439,29 +511,29 @@ static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
             }
             row[i] = pos * ist[ax->axis];
         }
-        t[o] = row;
+        rows[o] = row;
         at += shape[o++];
     }
-    dusk_value *v = dusk_ndarray_new(kp->dtype, ndim, shape);
+    dusk_value *v = dusk_ndarray_new(t->dtype, ndim, shape);
     if (!v) {
         dusk_free(tab);
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+        return dusk__oom(err);
     }
-    int64_t es = (int64_t)dusk_dtype_size(kp->dtype), count = dusk_ndarray_size(v);
+    int64_t es = (int64_t)dusk_dtype_size(t->dtype), count = dusk_ndarray_size(v);
     const char *src = in->u.nd.data + base;
     char *dst = v->u.nd.data;
     if (count > 0 && ndim == 0) {
         memcpy(dst, src, (size_t)es);
     } else if (count > 0) {
         int64_t n = shape[ndim - 1], i[DUSK_MAXDIMS] = {0};
-        const int64_t *last = t[ndim - 1];
+        const int64_t *last = rows[ndim - 1];
         int contiguous = 1;
         for (int64_t k = 1; k < n && contiguous; k++)
             contiguous = last[k] == last[0] + k * es;
         for (;;) {
             int64_t off = 0;
             for (int d = 0; d < ndim - 1; d++)
-                off += t[d][i[d]];
+                off += rows[d][i[d]];
             const char *s = src + off;
             if (contiguous) {
                 memcpy(dst, s + last[0], (size_t)(n * es));
@@ -473,13 +545,7 @@ static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
                     memcpy(dst + k * es, s + last[k], (size_t)es);
             }
             dst += n * es;
-            int d = ndim - 2;
-            for (; d >= 0; d--) {
-                if (++i[d] < shape[d])
-                    break;
-                i[d] = 0;
-            }
-            if (d < 0)
+            if (!dusk__next_index(ndim - 1, shape, i))
                 break;
         }
     }
@@ -487,24 +553,28 @@ static int gi_kernel(const kparams *kp, dusk_value *const *args, size_t nargs, d
     *out = v;
     return 0;
 bad:
-    return dusk_error_set(err, DUSK_EINVAL, "%s: the input block does not fit the slice",
-                          kp->opname);
+    return dusk_error_set(err, DUSK_EINVAL, "%s: the input block does not fit the slice", name);
 }
 
 /* --- layers ------------------------------------------------------------------------------ */
 
-/* Adds a layer prefix-tok over a, for entries ent[0..nent). */
-static dusk_array *gi_layer(dusk_array *a, const char *prefix, const char *tok, const entry *ent,
-                            int nent)
+/* Adds a layer of entry id (getitem or slice) named by tok over a, for
+ * entries ent[0..nent). */
+static dusk_array *gi_layer(dusk_array *a, int id, const char *tok, const entry *ent, int nent)
 {
-    gi_plan *p = plan_new(a, ent, nent);
-    if (!p)
+    const dusk__op *kop = dusk__op_get(id);
+    const char *prefix = kop->func.name;
+    gi_plan p;
+    gi_plan *view = dusk_malloc(sizeof *view);
+    if (!view || plan_new(&p, a, ent, nent) < 0) {
+        dusk_free(view);
         return dusk__array_oom(a->ctx, prefix);
+    }
     int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
     int64_t *chunks[DUSK_MAXDIMS];
     int ndim = 0;
-    for (int e = 0; e < p->nent; e++) {
-        const gi_axis *ax = &p->ax[e];
+    for (int e = 0; e < p.nent; e++) {
+        const gi_axis *ax = &p.ax[e];
         if (ax->kind == E_INT)
             continue;
         nb[ndim] = ax->nb;
@@ -514,20 +584,22 @@ static dusk_array *gi_layer(dusk_array *a, const char *prefix, const char *tok, 
             shape[ndim] += ax->count[j];
         ndim++;
     }
-    kparams *kp;
-    dusk_value *pv = dusk__params_new(K_CUSTOM, prefix, a->dtype, ndim, chunks, nb, &kp);
-    if (!pv) {
-        plan_free(p);
+    /* the plan's values now belong to the parameters, which keep them
+     * (and so chunks) alive with the layer */
+    dusk_value *extra[2];
+    extra[1] = plan_value(&p, &extra[0]);
+    dusk_value *pv = dusk__params_new(a->dtype, ndim, NULL, NULL, 2, extra);
+    dusk__layer *L = dusk__layer_new(a->ctx, prefix, tok, DUSK__L_CUSTOM, kop, pv, ndim, shape,
+                                     nb, a->dtype);
+    if (!L) {
+        dusk_free(view);
         return dusk__array_oom(a->ctx, prefix);
     }
-    kp->kernel = gi_kernel;
-    kp->extra = p;
-    kp->extra_free = plan_free;
-    layer *L = dusk__layer_new(a->ctx, prefix, tok, L_CUSTOM, pv, ndim, shape, nb, a->dtype);
-    if (!L)
-        return dusk__array_oom(a->ctx, prefix);
+    /* emission reads the plan through a view of the layer's parameters */
+    plan_read(view, extra[0], extra[1], prefix, NULL);
     L->inputs = gi_inputs;
-    L->data = p;  /* owned by kp */
+    L->data = view;
+    L->data_free = dusk_free;
     dusk__layer_input(L, a->L);
     return dusk__array_new(a->ctx, L, ndim, shape, chunks, nb, a->dtype);
 }
@@ -707,7 +779,7 @@ dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n)
     dusk__token(tok, "getitem|%s|%d|%016" PRIx64, a->L->name, nent, index_hash(ent, nent));
     dusk_array *r;
     if (list_at < 0 || others_full) {
-        r = gi_layer(a, "getitem", tok, ent, nent);
+        r = gi_layer(a, DUSK__OP_GETITEM, tok, ent, nent);
     } else {
         /* slices and integers first ('slice-<token>'), then the list */
         entry first[2 * DUSK_MAXDIMS + 1], second[2 * DUSK_MAXDIMS + 1];
@@ -733,9 +805,9 @@ dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n)
         }
         char tok1[33];
         dusk__token(tok1, "slice|%s", tok);
-        r = gi_layer(a, "slice", tok1, first, n1);
+        r = gi_layer(a, DUSK__OP_SLICE, tok1, first, n1);
         if (!r->status)
-            r = gi_layer(r, "getitem", tok, second, n2);
+            r = gi_layer(r, DUSK__OP_GETITEM, tok, second, n2);
     }
     dusk_free(lists);
     return r;
@@ -894,15 +966,18 @@ dusk_array *dusk_array_slice(dusk_array *a, const char *text)
 
 /* Dask's squeeze of an array whose every axis has length 1, to 0-d
  * (map_blocks(np.squeeze)). */
-static int squeeze_kernel(const kparams *kp, dusk_value *const *args, size_t nargs,
-                          dusk_value **out, dusk_error *err)
+int dusk__k_squeeze(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    const dusk_value *in = nargs > 2 ? args[2] : NULL;
-    if (!in || dusk_value_kind(in) != DUSK_KIND_NDARRAY || dusk_ndarray_size(in) != 1)
-        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a block of one element", kp->opname);
+    const dusk_value *in;
+    int rc = dusk__targs_block_in(t, 0, -1, &in, err);
+    if (rc)
+        return rc;
+    if (dusk_ndarray_size(in) != 1)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a block of one element",
+                              t->op->func.name);
     dusk_value *v = dusk_ndarray_new(in->u.nd.dtype, 0, NULL);
     if (!v)
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+        return dusk__oom(err);
     memcpy(v->u.nd.data, in->u.nd.data, dusk_dtype_size(in->u.nd.dtype));
     *out = v;
     return 0;
@@ -943,14 +1018,10 @@ dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes)
         /* every axis goes: Dask maps np.squeeze over the one block */
         char tok[33];
         dusk__token(tok, "squeeze|%s", a->L->name);
-        kparams *kp;
-        int64_t none = 0;
-        dusk_value *pv = dusk__params_new(K_CUSTOM, "squeeze", a->dtype, 0, NULL, &none, &kp);
-        if (pv)
-            kp->kernel = squeeze_kernel;
-        layer *L = pv ? dusk__layer_new(a->ctx, "squeeze", tok, L_BLOCKS, pv, 0, NULL, NULL,
-                                        a->dtype)
-                      : NULL;
+        dusk__layer *L = dusk__layer_new(a->ctx, "squeeze", tok, DUSK__L_BLOCKS,
+                                         dusk__op_get(DUSK__OP_SQUEEZE),
+                                         dusk__params_new(a->dtype, 0, NULL, NULL, 0, NULL), 0,
+                                         NULL, NULL, a->dtype);
         if (!L)
             return dusk__array_oom(a->ctx, "squeeze");
         dusk__layer_input(L, a->L);

@@ -1,0 +1,434 @@
+/*
+** dusk — making arrays: ones, zeros, full, arange, linspace, random,
+** from_buffer, from_hdf5, and the kernels that make their blocks
+**
+** A source layer ('ones_like', 'arange', 'normal' ...) makes every block
+** from its parameters and the block's place alone. from_buffer and
+** from_hdf5 are Dask's from_array: an 'original-array' key holding the
+** source (the buffer's copy as an ndarray, or an HDF5 file as the tuple
+** (path, dataset)) and an 'array' layer of getter tasks, each reading its
+** own block of it: a view of the buffer, or a hyperslab of the dataset
+** (array/h5.c opens the file in whatever process runs the task).
+**
+** Random numbers: each block seeds its own xoshiro256** generator from the
+** array's seed and the block's position, so results depend only on the
+** seed, the shape and the chunks, never on which worker ran what when.
+*/
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "array.h"
+#include "core/util.h"
+#include "dusk/alloc.h"
+#include "h5.h"
+#include "nd.h"
+
+/* --- building ------------------------------------------------------------- */
+
+static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape)
+{
+    if (!ctx)
+        return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
+    if (shape.ndim < 0 || shape.ndim > DUSK_MAXDIMS)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "an array has 0 to %d dimensions, not %d",
+                                DUSK_MAXDIMS, shape.ndim);
+    for (int d = 0; d < shape.ndim; d++)
+        if (shape.v[d] < 0)
+            return dusk__array_fail(ctx, DUSK_EINVAL, "negative dimension %" PRId64 " in a shape",
+                                    shape.v[d]);
+    return NULL;
+}
+
+/* A source layer of entry id: every block made from nothing but its place.
+ * a and b (and seed) are the operation's numbers, in the order the table
+ * in ops.h gives its parameters. */
+static dusk_array *source(dusk_array_ctx *ctx, int id, dusk_shape shape, const char *chunks,
+                          dusk_dtype dtype, double a, double b, uint64_t seed, const char *what)
+{
+    dusk_array *e = check_shape(ctx, shape);
+    if (e)
+        return e;
+    if ((unsigned)dtype >= DUSK_DT_C16)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: unsupported dtype %d", what, (int)dtype);
+    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
+    if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0)
+        return e;
+    const dusk__op *kop = dusk__op_get(id);
+    const char *prefix = kop->func.name;
+    char sh[256], tok[33];
+    dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
+    dusk__token(tok, "%s|%s|%016" PRIx64 "|%s|%.17g|%.17g|%" PRIu64, prefix, sh,
+                dusk__hash_chunks(shape.ndim, per, nb), dusk_dtype_code(dtype), a, b, seed);
+    dusk_value *extra[3];
+    size_t nextra = 0;
+    if (kop->kernel == dusk__k_random)
+        extra[nextra++] = dusk_int((int64_t)seed);
+    extra[nextra++] = dusk_float(a);
+    if (kop->nextra > 1)
+        extra[nextra++] = dusk_float(b);
+    if (id == DUSK__OP_LINSPACE)
+        extra[nextra++] = dusk_int((int64_t)seed);
+    dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, nextra, extra);
+    dusk__layer *L = dusk__layer_new(ctx, prefix, tok, DUSK__L_BLOCKS, kop, pv, shape.ndim,
+                                     shape.v, nb, dtype);
+    dusk_array *r = L ? dusk__array_new(ctx, L, shape.ndim, shape.v, per, nb, dtype)
+                      : dusk__array_oom(ctx, what);
+    dusk_free(buf);
+    return r;
+}
+
+dusk_array *dusk_ones(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
+{
+    return source(ctx, DUSK__OP_ONES_LIKE, shape, chunks, dtype, 1, 0, 0, "ones");
+}
+
+dusk_array *dusk_zeros(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
+{
+    return source(ctx, DUSK__OP_ZEROS_LIKE, shape, chunks, dtype, 0, 0, 0, "zeros");
+}
+
+dusk_array *dusk_empty(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
+{
+    return source(ctx, DUSK__OP_EMPTY_LIKE, shape, chunks, dtype, 0, 0, 0, "empty");
+}
+
+dusk_array *dusk_full(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype,
+                      double fill)
+{
+    return source(ctx, DUSK__OP_FULL_LIKE, shape, chunks, dtype, fill, 0, 0, "full");
+}
+
+dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double step,
+                        const char *chunks)
+{
+    if (!ctx)
+        return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
+    if (step == 0 || !isfinite(step) || !isfinite(start) || !isfinite(stop))
+        return dusk__array_fail(ctx, DUSK_EINVAL, "arange: step must be finite and non-zero");
+    double n = ceil((stop - start) / step);
+    int64_t len = n > 0 ? (int64_t)n : 0;
+    int whole = start == floor(start) && stop == floor(stop) && step == floor(step);
+    return source(ctx, DUSK__OP_ARANGE, DUSK_SHAPE(len), chunks, whole ? DUSK_DT_I8 : DUSK_DT_F8,
+                  start, step, 0, "arange");
+}
+
+dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_t num,
+                          const char *chunks)
+{
+    if (!ctx)
+        return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
+    if (num < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "linspace: number of samples %" PRId64
+                                " is negative", num);
+    /* the token hashes num where the other sources hash a seed */
+    return source(ctx, DUSK__OP_LINSPACE, DUSK_SHAPE(num), chunks, DUSK_DT_F8, start, stop,
+                  (uint64_t)num, "linspace");
+}
+
+dusk_array *dusk_random_normal(dusk_array_ctx *ctx, uint64_t seed, double loc, double scale,
+                               dusk_shape shape, const char *chunks)
+{
+    if (ctx && scale < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "normal: scale %g is negative", scale);
+    return source(ctx, DUSK__OP_NORMAL, shape, chunks, DUSK_DT_F8, loc, scale, seed, "normal");
+}
+
+dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, double low, double high,
+                                dusk_shape shape, const char *chunks)
+{
+    return source(ctx, DUSK__OP_UNIFORM, shape, chunks, DUSK_DT_F8, low, high, seed, "uniform");
+}
+
+/* 'original-array-<token>' holding v, and 'array-<token>' getting blocks
+ * of it, as Dask's from_array does. Takes v over. */
+static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape shape,
+                                 const char *chunks, dusk_dtype dtype, const char *what,
+                                 const char *tokentext)
+{
+    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
+    dusk_array *e;
+    if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0) {
+        dusk_value_unref(v);
+        return e;
+    }
+    char tok[33];
+    dusk__token(tok, "array|%s|%016" PRIx64, tokentext, dusk__hash_chunks(shape.ndim, per, nb));
+    dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, 0, NULL);
+    int64_t one = 1;
+    dusk__layer *O = dusk__layer_new(ctx, "original-array", tok, DUSK__L_ORIGINAL, NULL, NULL, 0,
+                                     NULL, &one, dtype);
+    dusk__layer *L = O ? dusk__layer_new(ctx, "array", tok, DUSK__L_BLOCKS,
+                                         dusk__op_get(DUSK__OP_ARRAY), pv, shape.ndim, shape.v,
+                                         nb, dtype)
+                       : NULL;
+    dusk_array *r;
+    if (!L) {
+        if (!O)
+            dusk_value_unref(pv);
+        dusk_value_unref(v);
+        r = dusk__array_oom(ctx, what);
+    } else {
+        O->literal = v;
+        O->ntasks = 1;
+        dusk__layer_input(L, O);
+        r = dusk__array_new(ctx, L, shape.ndim, shape.v, per, nb, dtype);
+    }
+    dusk_free(buf);
+    return r;
+}
+
+dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
+                             dusk_shape shape, const char *chunks)
+{
+    dusk_array *e = check_shape(ctx, shape);
+    if (e)
+        return e;
+    if ((unsigned)dtype >= DUSK_DT_C16)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "from_buffer: unsupported dtype %d", (int)dtype);
+    if (!data)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "from_buffer: no data given");
+    dusk_value *v = dusk_ndarray_new(dtype, shape.ndim, shape.v);
+    if (!v)
+        return dusk__array_oom(ctx, "a copy of the buffer");
+    memcpy(dusk_ndarray_data(v), data, dusk_value_nbytes(v));
+    /* The token hashes the contents, as Dask's tokenize does for arrays. */
+    uint64_t h = dusk__fnv(DUSK__FNV_INIT, data, dusk_value_nbytes(v));
+    char sh[256], text[400];
+    dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
+    snprintf(text, sizeof text, "buffer|%s|%s|%016" PRIx64, sh, dusk_dtype_code(dtype), h);
+    return from_original(ctx, v, shape, chunks, dtype, "from_buffer", text);
+}
+
+dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
+                           const char *chunks)
+{
+    if (!ctx)
+        return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
+    if (!path || !dataset)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "from_hdf5: no %s given",
+                                path ? "dataset" : "file");
+    dusk_dtype dtype;
+    dusk_shape shape;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk__h5_describe(path, dataset, &dtype, &shape.ndim, shape.v, &err) < 0)
+        return dusk__array_fail(ctx, err.code, "%s", err.msg);
+    dusk_value *v = dusk_tuple_of(2, (dusk_value *[]){dusk_string(path), dusk_string(dataset)});
+    if (!v)
+        return dusk__array_oom(ctx, "from_hdf5");
+    char sh[256], text[1200];
+    dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
+    snprintf(text, sizeof text, "hdf5|%s|%s|%s|%s", path, dataset, sh, dusk_dtype_code(dtype));
+    return from_original(ctx, v, shape, chunks, dtype, "from_hdf5", text);
+}
+
+/* --- kernels ----------------------------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+typedef struct { uint64_t s[4]; } rng;
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(rng *r)
+{
+    uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+static double rng_unit(rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
+
+/* The block's place, and a new block of its shape (cleared when zero) of
+ * the task's dtype, which must be one of want (a mask of dtypes; 0: any). */
+static int new_block(const dusk__targs *t, unsigned want, int zero, int64_t *start,
+                     dusk_value **out, dusk_error *err)
+{
+    int64_t shape[DUSK_MAXDIMS];
+    int rc = dusk__targs_block(t, start, shape, err);
+    if (rc)
+        return rc;
+    if (want && !((want >> t->dtype) & 1u))
+        return dusk_error_set(err, DUSK_EINVAL, "%s: does not make %s blocks", t->op->func.name,
+                              dusk_dtype_name(t->dtype));
+    int ndim = (int)dusk_tuple_len(t->index);
+    *out = zero ? dusk_ndarray_new(t->dtype, ndim, shape)
+                : dusk_ndarray_empty(t->dtype, ndim, shape);
+    return *out ? 0 : dusk__oom(err);
+}
+
+/* Parameters at and at + 1, both numbers. */
+static int two_floats(const dusk__targs *t, size_t at, double *a, double *b, dusk_error *err)
+{
+    int rc = dusk__targs_float(t, at, a, err);
+    return rc ? rc : dusk__targs_float(t, at + 1, b, err);
+}
+
+#define ONE_D(t, err)                                                                      \
+    if (dusk_tuple_len((t)->index) != 1)                                                   \
+        return dusk_error_set(err, DUSK_EINVAL, "%s: makes 1-d blocks, not %zu-d",         \
+                              (t)->op->func.name, dusk_tuple_len((t)->index))
+
+int dusk__k_fill(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t start[DUSK_MAXDIMS];
+    double x;
+    dusk_value *v;
+    int rc = dusk__targs_float(t, 0, &x, err);
+    if (rc || (rc = new_block(t, 0, x == 0, start, &v, err)))
+        return rc;
+    /* zeros come cleared; everything else writes every element */
+    if (x != 0) {
+        int64_t n = dusk_ndarray_size(v);
+        char *p = dusk_ndarray_data(v);
+        if (t->dtype == DUSK_DT_F8) {
+            double *d = (double *)p;
+            for (int64_t i = 0; i < n; i++)
+                d[i] = x;
+        } else if (n > 0) {
+            size_t es = dusk_dtype_size(t->dtype);
+            dusk__nd_storef(p, t->dtype, x);
+            for (int64_t i = 1; i < n; i++)
+                memcpy(p + i * (int64_t)es, p, es);
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+int dusk__k_arange(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    ONE_D(t, err);
+    int64_t start[1];
+    double a, step;
+    dusk_value *v;
+    int rc = two_floats(t, 0, &a, &step, err);
+    if (rc || (rc = new_block(t, (1u << DUSK_DT_I8) | (1u << DUSK_DT_F8), 0, start, &v, err)))
+        return rc;
+    int64_t n = dusk_ndarray_size(v);
+    char *p = dusk_ndarray_data(v);
+    for (int64_t i = 0; i < n; i++) {
+        if (t->dtype == DUSK_DT_I8)
+            dusk__nd_storei(p + i * 8, DUSK_DT_I8, (int64_t)a + (start[0] + i) * (int64_t)step);
+        else
+            dusk__nd_storef(p + i * 8, DUSK_DT_F8, a + (double)(start[0] + i) * step);
+    }
+    *out = v;
+    return 0;
+}
+
+/* numpy.linspace: start + i * step, the last point exactly stop. */
+int dusk__k_linspace(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    ONE_D(t, err);
+    int64_t start[1], total;
+    double a, b;
+    dusk_value *v;
+    int rc = two_floats(t, 0, &a, &b, err);
+    if (rc || (rc = dusk__targs_int(t, 2, &total, err)) ||
+        (rc = new_block(t, 1u << DUSK_DT_F8, 0, start, &v, err)))
+        return rc;
+    double *d = dusk_ndarray_data(v);
+    int64_t n = dusk_ndarray_size(v);
+    double step = total > 1 ? (b - a) / (double)(total - 1) : 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t g = start[0] + i;
+        d[i] = g == total - 1 && total > 1 ? b : a + (double)g * step;
+    }
+    *out = v;
+    return 0;
+}
+
+int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t start[DUSK_MAXDIMS], seed;
+    double a, b;
+    dusk_value *v;
+    int rc = dusk__targs_int(t, 0, &seed, err);
+    if (rc || (rc = two_floats(t, 1, &a, &b, err)) ||
+        (rc = new_block(t, 1u << DUSK_DT_F8, 0, start, &v, err)))
+        return rc;
+    uint64_t s = (uint64_t)seed;
+    for (size_t d = 0; d < dusk_tuple_len(t->index); d++)
+        s = s * 0x9e3779b97f4a7c15ull + (uint64_t)start[d] + 1;
+    rng r;
+    for (int k = 0; k < 4; k++)
+        r.s[k] = splitmix64(&s);
+    double *d = dusk_ndarray_data(v);
+    int64_t n = dusk_ndarray_size(v);
+    if (t->op->code == 1) {
+        for (int64_t i = 0; i < n; i++)
+            d[i] = a + (b - a) * rng_unit(&r);
+    } else {
+        /* Box-Muller, both outputs used */
+        for (int64_t i = 0; i < n; i += 2) {
+            double u1 = 1.0 - rng_unit(&r), u2 = rng_unit(&r);
+            double rad = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
+            d[i] = a + b * rad * cos(th);
+            if (i + 1 < n)
+                d[i + 1] = a + b * rad * sin(th);
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+/* Reads this block of the original: a hyperslab of an HDF5 dataset, or a
+ * slice of a buffer's copy. */
+int dusk__k_getter(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS];
+    int rc = dusk__targs_block(t, start, shape, err);
+    if (rc)
+        return rc;
+    int ndim = (int)dusk_tuple_len(t->index);
+    dusk_value *orig = t->in[0];
+    if (dusk_value_kind(orig) == DUSK_KIND_TUPLE && dusk_tuple_len(orig) == 2 &&
+        dusk_value_str(dusk_tuple_get(orig, 0)) && dusk_value_str(dusk_tuple_get(orig, 1))) {
+        dusk_value *v = dusk_ndarray_empty(t->dtype, ndim, shape);
+        if (!v)
+            return dusk__oom(err);
+        if (dusk_ndarray_size(v) > 0 &&
+            (rc = dusk__h5_read(dusk_value_str(dusk_tuple_get(orig, 0)),
+                                dusk_value_str(dusk_tuple_get(orig, 1)), t->dtype, ndim, start,
+                                shape, dusk_ndarray_data(v), err))) {
+            dusk_value_unref(v);
+            return rc;
+        }
+        *out = v;
+        return 0;
+    }
+    if (dusk_value_kind(orig) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(orig) != ndim)
+        return dusk_error_set(err, DUSK_ETYPE, "array: the original is a %s, not a %d-d "
+                              "ndarray or an HDF5 (path, dataset)",
+                              dusk_kind_name(dusk_value_kind(orig)), ndim);
+    /* a strided view of the original at this block, copied */
+    const int64_t *st = dusk_ndarray_strides(orig), *osh = dusk_ndarray_shape(orig);
+    int64_t offset = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (start[d] + shape[d] > osh[d])
+            return dusk_error_set(err, DUSK_EINVAL, "array: block ends at %" PRId64 " past "
+                                  "axis %d of the original, of length %" PRId64,
+                                  start[d] + shape[d], d, osh[d]);
+        if (shape[d] > 0)
+            offset += start[d] * st[d];
+    }
+    dusk_value *view = dusk_ndarray_view(orig, ndim, shape, st, offset);
+    if (!view)
+        return dusk__oom(err);
+    rc = dusk__nd_astype(view, t->dtype, out, err);
+    dusk_value_unref(view);
+    return rc;
+}

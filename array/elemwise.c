@@ -1,0 +1,319 @@
+/*
+** dusk — elementwise operations: binops with NumPy broadcasting, binops
+** with a scalar, unops, astype and transpose
+**
+** Each is one BLOCKS layer (dusk__blockwise): output block idx reads, of
+** each input, the block that lies under it, or block 0 along an axis the
+** input broadcasts. Inputs whose chunks differ along a shared axis of
+** length > 1 are first rechunked to the common refinement of both (unify),
+** as Dask's unify_chunks does for two arrays. The kernels are thin: the
+** arithmetic and NumPy's dtype rules are array/nd.c's.
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "array.h"
+#include "dusk/alloc.h"
+#include "nd.h"
+
+static int same_chunks(const dusk_array *a, int da, const dusk_array *b, int db)
+{
+    if (a->nb[da] != b->nb[db])
+        return 0;
+    return memcmp(a->chunks[da], b->chunks[db], (size_t)a->nb[da] * sizeof(int64_t)) == 0;
+}
+
+/* The common refinement of two chunkings of one axis, as text "(...)". */
+static char *refine(const int64_t *c1, int64_t n1, const int64_t *c2, int64_t n2)
+{
+    size_t cap = (size_t)(n1 + n2) * 22 + 8;
+    char *s = dusk_malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "(");
+    int64_t i = 0, j = 0, e1 = c1[0], e2 = c2[0], at = 0;
+    while (i < n1 && j < n2) {
+        int64_t e = e1 < e2 ? e1 : e2;
+        len += (size_t)snprintf(s + len, cap - len, "%" PRId64 ", ", e - at);
+        at = e;
+        if (e1 == e && ++i < n1)
+            e1 += c1[i];
+        if (e2 == e && ++j < n2)
+            e2 += c2[j];
+    }
+    snprintf(s + len, cap - len, ")");
+    return s;
+}
+
+/* Rechunks x so that along each axis where both have length > 1 (right
+ * aligned) it has the common refinement of x's and y's chunks. */
+static dusk_array *unify(dusk_array *x, const dusk_array *y)
+{
+    int off = y->ndim - x->ndim;  /* y's axis of x's axis d is d + off */
+    int need = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        int e = d + off;
+        if (e >= 0 && x->shape[d] > 1 && y->shape[e] > 1 && !same_chunks(x, d, y, e))
+            need = 1;
+    }
+    if (!need)
+        return x;
+    size_t cap = 64;
+    for (int d = 0; d < x->ndim; d++)
+        cap += (size_t)(x->nb[d] + (d + off >= 0 ? y->nb[d + off] : 0)) * 22 + 8;
+    char *spec = dusk_malloc(cap);
+    if (!spec)
+        return dusk__array_oom(x->ctx, "unified chunks");
+    size_t len = (size_t)snprintf(spec, cap, "(");
+    for (int d = 0; d < x->ndim; d++) {
+        int e = d + off;
+        char *r;
+        if (e >= 0 && x->shape[d] > 1 && y->shape[e] > 1)
+            r = refine(x->chunks[d], x->nb[d], y->chunks[e], y->nb[e]);
+        else
+            r = refine(x->chunks[d], x->nb[d], x->chunks[d], x->nb[d]);
+        if (!r) {
+            dusk_free(spec);
+            return dusk__array_oom(x->ctx, "unified chunks");
+        }
+        len += (size_t)snprintf(spec + len, cap - len, "%s, ", r);
+        dusk_free(r);
+    }
+    snprintf(spec + len, cap - len, ")");
+    dusk_array *z = dusk_array_rechunk(x, spec);
+    dusk_free(spec);
+    return z;
+}
+
+dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_array **in, int nin,
+                                  int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                                  int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                                  size_t nargs, dusk_value **args)
+{
+    dusk_array_ctx *ctx = in[0]->ctx;
+    const char *prefix = kop->func.name;
+    dusk_value *pv = dusk__params_new(dtype, ndim, NULL, NULL, nargs, args);
+    dusk__layer *L = dusk__layer_new(ctx, prefix, tok, DUSK__L_BLOCKS, kop, pv, ndim, shape, nb,
+                                     dtype);
+    if (!L)
+        return dusk__array_oom(ctx, prefix);
+    for (int i = 0; i < nin; i++) {
+        dusk__layer_input(L, in[i]->L);
+        memcpy(L->map[i], map[i], sizeof L->map[i]);
+    }
+    return dusk__array_new(ctx, L, ndim, shape, chunks, nb, dtype);
+}
+
+dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int nin,
+                            int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
+                            int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
+                            const char *extra, size_t nargs, dusk_value **args)
+{
+    char tok[33];
+    dusk__token(tok, "%s|%d|%s|%s|%s|%s", kop->func.name, code, in[0]->L->name,
+                nin > 1 ? in[1]->L->name : "", dusk_dtype_code(dtype), extra ? extra : "");
+    return dusk__blockwise_layer(kop, tok, in, nin, map, ndim, shape, chunks, nb, dtype, nargs,
+                                 args);
+}
+
+/* The identity map of a's axes, for one-input layers. */
+static void identity_map(const dusk_array *a, int (*map)[DUSK_MAXDIMS])
+{
+    for (int d = 0; d < a->ndim; d++)
+        map[0][d] = d;
+}
+
+dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
+{
+    dusk_array *e = dusk__array_bad_input(a, b);
+    if (e)
+        return e;
+    if (!b)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "no second array given");
+    if ((unsigned)op >= DUSK_NBINOPS)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
+    int ndim = a->ndim > b->ndim ? a->ndim : b->ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        int da = d - (ndim - a->ndim), db = d - (ndim - b->ndim);
+        int64_t x = da >= 0 ? a->shape[da] : 1, y = db >= 0 ? b->shape[db] : 1;
+        if (x != y && x != 1 && y != 1) {
+            char s1[256], s2[256];
+            dusk__fmt_shape(s1, sizeof s1, a->ndim, a->shape);
+            dusk__fmt_shape(s2, sizeof s2, b->ndim, b->shape);
+            return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                        "%s: shapes %s and %s do not broadcast (axis %d: %" PRId64 " vs %" PRId64 ")",
+                        dusk__op_get(DUSK__OP_BINOP + op)->func.name, s1, s2, d, x, y);
+        }
+        shape[d] = x == 1 ? y : x;
+    }
+    dusk_dtype ta = a->dtype, tb = b->dtype;
+    if (op == DUSK_OP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
+    /* Chunks must agree along shared axes of length > 1: refine both. */
+    dusk_array *ua = unify(a, b), *ub = unify(b, a);
+    if ((e = dusk__array_bad_input(ua, ub)))
+        return e;
+    dusk_array *in[2] = {ua, ub};
+    int map[2][DUSK_MAXDIMS];
+    int64_t nb[DUSK_MAXDIMS];
+    int64_t *chunks[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        int da = d - (ndim - ua->ndim), db = d - (ndim - ub->ndim);
+        const dusk_array *src = da >= 0 && ua->shape[da] == shape[d] ? ua : ub;
+        int ds = src == ua ? da : db;
+        nb[d] = src->nb[ds];
+        chunks[d] = src->chunks[ds];
+        if (da >= 0)
+            map[0][da] = ua->shape[da] == shape[d] && shape[d] != 1 ? d : (ua->nb[da] == nb[d] ? d : -1);
+        if (db >= 0)
+            map[1][db] = ub->shape[db] == shape[d] && shape[d] != 1 ? d : (ub->nb[db] == nb[d] ? d : -1);
+    }
+    return dusk__blockwise(dusk__op_get(DUSK__OP_BINOP + op), op, in, 2, map, ndim, shape, chunks,
+                           nb, dusk__binop_dtype(op, ta, tb), NULL, 0, NULL);
+}
+
+dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    if ((unsigned)op >= DUSK_NBINOPS)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
+    dusk_dtype t = dusk__promote_scalar(a->dtype, s);
+    if (op >= DUSK_OP_LT)
+        t = DUSK_DT_BOOL;
+    else if (op == DUSK_OP_DIV && !dusk__dtype_is_float(t))
+        t = DUSK_DT_F8;
+    int map[1][DUSK_MAXDIMS];
+    identity_map(a, map);
+    char extra[64];
+    snprintf(extra, sizeof extra, "%.17g|%d", s, (int)scalar_first);
+    dusk_value *args[2] = {dusk_float(s), dusk_bool(scalar_first)};
+    return dusk__blockwise(dusk__op_get(DUSK__OP_BINOP + op), op, &a, 1, map, a->ndim, a->shape,
+                           a->chunks, a->nb, t, extra, 2, args);
+}
+
+dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    if ((unsigned)op >= DUSK_NUNOPS)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
+    if (op == DUSK_OP_NEG && a->dtype == DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "neg: the numpy boolean negative is not supported");
+    int map[1][DUSK_MAXDIMS];
+    identity_map(a, map);
+    return dusk__blockwise(dusk__op_get(DUSK__OP_UNOP + op), op, &a, 1, map, a->ndim, a->shape,
+                           a->chunks, a->nb, dusk__unop_dtype(op, a->dtype), NULL, 0, NULL);
+}
+
+dusk_array *dusk_array_add(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_ADD, a, b); }
+dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_SUB, a, b); }
+dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_MUL, a, b); }
+dusk_array *dusk_array_div(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_DIV, a, b); }
+
+
+/* --- shape ---------------------------------------------------------------------- */
+
+dusk_array *dusk_array_transpose(dusk_array *a, const int *perm)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    int p[DUSK_MAXDIMS], seen[DUSK_MAXDIMS] = {0};
+    for (int i = 0; i < a->ndim; i++) {
+        int ax = perm ? perm[i] : a->ndim - 1 - i;
+        if (ax < 0)
+            ax += a->ndim;
+        if (ax < 0 || ax >= a->ndim || seen[ax])
+            return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                    "transpose: axes are not a permutation of 0..%d", a->ndim - 1);
+        seen[ax] = 1;
+        p[i] = ax;
+    }
+    int64_t shape[DUSK_MAXDIMS], nb[DUSK_MAXDIMS];
+    int64_t *chunks[DUSK_MAXDIMS];
+    int map[1][DUSK_MAXDIMS];
+    char extra[256] = "";
+    for (int i = 0; i < a->ndim; i++) {
+        shape[i] = a->shape[p[i]];
+        nb[i] = a->nb[p[i]];
+        chunks[i] = a->chunks[p[i]];
+        map[0][p[i]] = i;
+        size_t l = strlen(extra);
+        snprintf(extra + l, sizeof extra - l, "%d,", p[i]);
+    }
+    dusk_value *pt = dusk__ints_value(p, a->ndim);
+    return dusk__blockwise(dusk__op_get(DUSK__OP_TRANSPOSE), 0, &a, 1, map, a->ndim, shape,
+                           chunks, nb, a->dtype, extra, 1, &pt);
+}
+
+dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    if ((unsigned)dtype >= DUSK_DT_C16)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "astype: unsupported dtype %d", (int)dtype);
+    if (dtype == a->dtype)
+        return a;
+    int map[1][DUSK_MAXDIMS];
+    identity_map(a, map);
+    return dusk__blockwise(dusk__op_get(DUSK__OP_ASTYPE), 0, &a, 1, map, a->ndim, a->shape,
+                           a->chunks, a->nb, dtype, NULL, 0, NULL);
+}
+
+/* --- kernels ---------------------------------------------------------------------- */
+
+int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a, *b = NULL;
+    int rc = dusk__targs_block_in(t, 0, -1, &a, err);
+    if (rc)
+        return rc;
+    if (t->nin == 2) {
+        if ((rc = dusk__targs_block_in(t, 1, -1, &b, err)))
+            return rc;
+        return dusk__nd_binop(t->op->code, a, b, 0, 0, t->dtype, out, err);
+    }
+    double s;
+    int64_t first;
+    if ((rc = dusk__targs_float(t, 0, &s, err)) || (rc = dusk__targs_int(t, 1, &first, err)))
+        return rc;
+    return dusk__nd_binop(t->op->code, a, NULL, s, first != 0, t->dtype, out, err);
+}
+
+int dusk__k_unop(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int rc = dusk__targs_block_in(t, 0, -1, &a, err);
+    return rc ? rc : dusk__nd_unop(t->op->code, a, t->dtype, out, err);
+}
+
+int dusk__k_astype(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int rc = dusk__targs_block_in(t, 0, -1, &a, err);
+    return rc ? rc : dusk__nd_astype(a, t->dtype, out, err);
+}
+
+int dusk__k_transpose(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int perm[DUSK_MAXDIMS], n, seen[DUSK_MAXDIMS] = {0};
+    int rc = dusk__targs_block_in(t, 0, -1, &a, err);
+    if (rc || (rc = dusk__targs_ints(t, 0, perm, DUSK_MAXDIMS, &n, err)))
+        return rc;
+    int ok = n == dusk_ndarray_ndim(a);
+    for (int i = 0; i < n && ok; i++) {
+        ok = perm[i] < n && !seen[perm[i]];
+        seen[perm[i]] = 1;
+    }
+    if (!ok)
+        return dusk_error_set(err, DUSK_EINVAL, "transpose: the axes are not a permutation of "
+                              "the block's %d", dusk_ndarray_ndim(a));
+    return dusk__nd_transpose(a, perm, out, err);
+}

@@ -1,0 +1,309 @@
+/*
+** dusk — the table of array operations and the checking of task arguments
+**
+** dusk__ops has one entry per operation: its name (Dask's), its kernel,
+** which code of a family it computes and how many inputs and parameters
+** its tasks take (the layout is in ops.h). Every entry's dusk_func runs
+** op_task, which checks the arguments against the entry once and then
+** calls the kernel; kernels read their parameters through the
+** dusk__targs_* helpers, which name the operation when a value is not
+** what it should be. So a task that arrives from elsewhere, given only its
+** values, either runs exactly as it would have here or fails with a
+** message; it never reads out of bounds.
+*/
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "array.h"
+#include "dusk/alloc.h"
+
+static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud);
+
+/* The block products' kernels are weak references: a program linked
+ * statically that never makes a product does not link array/linalg.c, and
+ * so neither OpenBLAS, whose loading alone costs a few MiB of memory;
+ * their entries then have no kernel and are not registered. The shared
+ * library, and any program that calls dusk_tensordot, dusk_array_dot or
+ * dusk_array_matmul, has them. */
+#pragma weak dusk__k_tensordot
+#pragma weak dusk__k_matmul
+
+#define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
+    [id] = {{name, op_task, (void *)&dusk__ops[id]}, kernel, code, min_in, max_in, nextra}
+#define BINOP(op, name) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, op, 1, 2, 0)
+#define UNOP(op, name) ENTRY(DUSK__OP_UNOP + (op), name, dusk__k_unop, op, 1, 1, 0)
+#define RED(row, chunk, combine, agg)                                                      \
+    ENTRY(DUSK__OP_RED + 3 * (row), chunk, dusk__k_red_chunk, row, 1, 1, 1),               \
+    ENTRY(DUSK__OP_RED + 3 * (row) + 1, combine, dusk__k_red_combine, row, 1, 1, 0),       \
+    ENTRY(DUSK__OP_RED + 3 * (row) + 2, agg, dusk__k_red_agg, row, 1, 1, 3)
+
+/* ENTRY(id, name, kernel, code, fewest inputs, most inputs, parameters
+ * after dtype and bounds); code: the dusk_binop, dusk_unop or reduction
+ * row an entry computes, 1 for uniform (0 normal). */
+const dusk__op dusk__ops[DUSK__NOPS] = {
+    ENTRY(DUSK__OP_ONES_LIKE, "ones_like", dusk__k_fill, 0, 0, 0, 1),
+    ENTRY(DUSK__OP_ZEROS_LIKE, "zeros_like", dusk__k_fill, 0, 0, 0, 1),
+    ENTRY(DUSK__OP_EMPTY_LIKE, "empty_like", dusk__k_fill, 0, 0, 0, 1),
+    ENTRY(DUSK__OP_FULL_LIKE, "full_like", dusk__k_fill, 0, 0, 0, 1),
+    ENTRY(DUSK__OP_ARANGE, "arange", dusk__k_arange, 0, 0, 0, 2),
+    ENTRY(DUSK__OP_LINSPACE, "linspace", dusk__k_linspace, 0, 0, 0, 3),
+    ENTRY(DUSK__OP_NORMAL, "normal", dusk__k_random, 0, 0, 0, 3),
+    ENTRY(DUSK__OP_UNIFORM, "uniform", dusk__k_random, 1, 0, 0, 3),
+    ENTRY(DUSK__OP_ARRAY, "array", dusk__k_getter, 0, 1, 1, 0),
+    BINOP(DUSK_OP_ADD, "add"), BINOP(DUSK_OP_SUB, "sub"), BINOP(DUSK_OP_MUL, "mul"),
+    BINOP(DUSK_OP_DIV, "truediv"), BINOP(DUSK_OP_POW, "pow"), BINOP(DUSK_OP_LT, "lt"),
+    BINOP(DUSK_OP_LE, "le"), BINOP(DUSK_OP_GT, "gt"), BINOP(DUSK_OP_GE, "ge"),
+    BINOP(DUSK_OP_EQ, "eq"), BINOP(DUSK_OP_NE, "ne"),
+    UNOP(DUSK_OP_NEG, "neg"), UNOP(DUSK_OP_ABS, "absolute"), UNOP(DUSK_OP_EXP, "exp"),
+    UNOP(DUSK_OP_LOG, "log"), UNOP(DUSK_OP_SQRT, "sqrt"), UNOP(DUSK_OP_SIN, "sin"),
+    UNOP(DUSK_OP_COS, "cos"),
+    ENTRY(DUSK__OP_ASTYPE, "astype", dusk__k_astype, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_TRANSPOSE, "transpose", dusk__k_transpose, 0, 1, 1, 1),
+    RED(DUSK__RED_ROW_SUM, "sum", "sum-partial", "sum-aggregate"),
+    RED(DUSK__RED_ROW_PROD, "prod", "prod-partial", "prod-aggregate"),
+    RED(DUSK__RED_ROW_MEAN, "mean_chunk", "mean_combine-partial", "mean_agg-aggregate"),
+    RED(DUSK__RED_ROW_VAR, "var", "var-partial", "var-aggregate"),
+    RED(DUSK__RED_ROW_MIN, "chunk_min", "chunk_min-partial", "amin-aggregate"),
+    RED(DUSK__RED_ROW_MAX, "chunk_max", "chunk_max-partial", "amax-aggregate"),
+    RED(DUSK__RED_ROW_ANY, "any", "any-partial", "any-aggregate"),
+    RED(DUSK__RED_ROW_ALL, "all", "all-partial", "all-aggregate"),
+    RED(DUSK__RED_ROW_CHUNK_SUM, "chunk_sum", "_chunk_sum-partial", "_chunk_sum-aggregate"),
+    ENTRY(DUSK__OP_RECHUNK_MERGE, "rechunk-merge", dusk__k_rechunk_merge, 0, 1, 1, 1),
+    ENTRY(DUSK__OP_RECHUNK_SPLIT, "rechunk-split", dusk__k_rechunk_split, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_STORE, "store-map", dusk__k_store, 0, 1, 1, 2),
+    ENTRY(DUSK__OP_GETITEM, "getitem", dusk__k_getitem, 0, 1, 1, 2),
+    ENTRY(DUSK__OP_SLICE, "slice", dusk__k_getitem, 0, 1, 1, 2),
+    ENTRY(DUSK__OP_SQUEEZE, "squeeze", dusk__k_squeeze, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_CONCATENATE, "concatenate", dusk__k_pass, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_STACK, "stack", dusk__k_stack, 0, 1, 1, 1),
+    ENTRY(DUSK__OP_TENSORDOT, "tensordot", dusk__k_tensordot, 0, 2, 2, 4),
+    ENTRY(DUSK__OP_MATMUL, "matmul", dusk__k_matmul, 0, 2, 2, 0),
+};
+
+int dusk__red_row(dusk_reduction op)
+{
+    static const int rows[DUSK_NREDS] = {
+        [DUSK_RED_SUM] = DUSK__RED_ROW_SUM, [DUSK_RED_PROD] = DUSK__RED_ROW_PROD,
+        [DUSK_RED_MEAN] = DUSK__RED_ROW_MEAN, [DUSK_RED_STD] = DUSK__RED_ROW_VAR,
+        [DUSK_RED_VAR] = DUSK__RED_ROW_VAR, [DUSK_RED_MIN] = DUSK__RED_ROW_MIN,
+        [DUSK_RED_MAX] = DUSK__RED_ROW_MAX, [DUSK_RED_ANY] = DUSK__RED_ROW_ANY,
+        [DUSK_RED_ALL] = DUSK__RED_ROW_ALL,
+    };
+    return rows[op];
+}
+
+/* --- registration -------------------------------------------------------- */
+
+static pthread_once_t register_once = PTHREAD_ONCE_INIT;
+
+static void register_all(void)
+{
+    /* a name a builtin owns is refused (DUSK_EINVAL); the rest cannot
+     * fail but for want of memory, and then lookups of it find nothing */
+    for (int i = 0; i < DUSK__NOPS; i++)
+        if (dusk__ops[i].kernel)
+            (void)dusk_func_register(&dusk__ops[i].func);
+}
+
+void dusk__ops_register(void) { pthread_once(&register_once, register_all); }
+
+#if defined(__GNUC__)
+/* At load time, so that a process that only runs tasks (given by name)
+ * finds the functions without making a context first. */
+__attribute__((constructor)) static void register_at_load(void) { dusk__ops_register(); }
+#endif
+
+/* --- parameters ------------------------------------------------------------ */
+
+dusk_value *dusk__bounds_new(int ndim, int64_t *const *chunks, const int64_t *nb)
+{
+    dusk_value *b = dusk_tuple_new((size_t)ndim);
+    for (int d = 0; b && d < ndim; d++) {
+        int64_t n = nb[d] + 1;
+        dusk_value *v = dusk_ndarray_empty(DUSK_DT_I8, 1, &n);
+        if (!v) {
+            dusk_value_unref(b);
+            return NULL;
+        }
+        int64_t *o = dusk_ndarray_data(v);
+        o[0] = 0;
+        for (int64_t k = 0; k < nb[d]; k++)
+            o[k + 1] = o[k] + chunks[d][k];
+        dusk_tuple_set(b, (size_t)d, v);
+    }
+    return b;
+}
+
+dusk_value *dusk__ints_value(const int *v, int n)
+{
+    dusk_value *items[DUSK_MAXDIMS * 2];
+    if (n < 0 || n > DUSK_MAXDIMS * 2)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        items[i] = dusk_int(v[i]);
+    return dusk_tuple_of((size_t)n, items);
+}
+
+dusk_value *dusk__params_new(dusk_dtype dtype, int ndim, int64_t *const *chunks,
+                             const int64_t *nb, size_t nextra, dusk_value **extra)
+{
+    dusk_value *items[2 + 8];
+    size_t n = 0;
+    items[n++] = dusk_string(dusk_dtype_code(dtype));
+    items[n++] = chunks ? dusk__bounds_new(ndim, chunks, nb) : dusk_none();
+    for (size_t i = 0; i < nextra && n < sizeof items / sizeof *items; i++)
+        items[n++] = extra[i];
+    return dusk_tuple_of(n, items);  /* drops them all when one is NULL */
+}
+
+/* --- checking a task's arguments ------------------------------------------------ */
+
+int dusk__oom(dusk_error *err)
+{
+    return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a block");
+}
+
+/* The dtype of a NumPy code, or -1. */
+static int dtype_of_code(const char *s)
+{
+    for (int t = 0; s && t < DUSK_DT_C16; t++)
+        if (strcmp(dusk_dtype_code((dusk_dtype)t), s) == 0)
+            return t;
+    return -1;
+}
+
+static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    const dusk__op *op = ud;
+    const char *name = op->func.name;
+    if (nargs < 2 || dusk_value_kind(args[0]) != DUSK_KIND_TUPLE ||
+        dusk_tuple_len(args[0]) < 2u + op->nextra)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: an array task takes (params, index, "
+                              "inputs...) with %u parameters after dtype and bounds", name,
+                              op->nextra);
+    int dt = dtype_of_code(dusk_value_str(dusk_tuple_get(args[0], 0)));
+    if (dt < 0)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the first parameter is not a dtype code",
+                              name);
+    /* the index of a block has at most DUSK_MAXDIMS entries (a split's
+     * has two per axis), so kernels may size their arrays by it */
+    const dusk_value *index = args[1];
+    size_t maxidx = op == &dusk__ops[DUSK__OP_RECHUNK_SPLIT] ? 2 * DUSK_MAXDIMS : DUSK_MAXDIMS;
+    if (dusk_value_kind(index) != DUSK_KIND_TUPLE || dusk_tuple_len(index) > maxidx)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the block index is not a tuple of at most "
+                              "%zu ints", name, maxidx);
+    for (size_t d = 0; d < dusk_tuple_len(index); d++)
+        if (dusk_value_kind(dusk_tuple_get(index, d)) != DUSK_KIND_INT)
+            return dusk_error_set(err, DUSK_EINVAL, "%s: the block index holds a %s", name,
+                                  dusk_kind_name(dusk_value_kind(dusk_tuple_get(index, d))));
+    size_t nin = nargs - 2;
+    if (nin < op->min_in || nin > op->max_in)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: takes %u to %u input%s, got %zu", name,
+                              op->min_in, op->max_in, op->max_in == 1 ? "" : "s", nin);
+    dusk__targs t = {op, args[0], index, args + 2, nin, (dusk_dtype)dt};
+    return op->kernel(&t, out, err);
+}
+
+int dusk__targs_block(const dusk__targs *t, int64_t *start, int64_t *shape, dusk_error *err)
+{
+    const dusk_value *bounds = dusk_tuple_get(t->params, 1);
+    size_t ndim = dusk_tuple_len(t->index);
+    if (dusk_value_kind(bounds) != DUSK_KIND_TUPLE || dusk_tuple_len(bounds) != ndim ||
+        ndim > DUSK_MAXDIMS)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the block bounds do not match the index",
+                              t->op->func.name);
+    for (size_t d = 0; d < ndim; d++) {
+        const dusk_value *b = dusk_tuple_get(bounds, d);
+        int64_t i = dusk_value_int(dusk_tuple_get(t->index, d));
+        if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(b) != DUSK_DT_I8 ||
+            dusk_ndarray_ndim(b) != 1 || !dusk_ndarray_is_contiguous(b) || i < 0 ||
+            i + 1 >= dusk_ndarray_shape(b)[0])
+            return dusk_error_set(err, DUSK_EINVAL, "%s: block %" PRId64 " of axis %zu is not "
+                                  "in the bounds", t->op->func.name, i, d);
+        const int64_t *o = dusk_ndarray_data(b);
+        start[d] = o[i];
+        shape[d] = o[i + 1] - o[i];
+        if (shape[d] < 0 || start[d] < 0)
+            return dusk_error_set(err, DUSK_EINVAL, "%s: the bounds of axis %zu decrease",
+                                  t->op->func.name, d);
+    }
+    return 0;
+}
+
+static int bad_param(const dusk__targs *t, size_t i, const char *want, dusk_error *err)
+{
+    const dusk_value *v = dusk__params_extra(t->params, i);
+    return dusk_error_set(err, DUSK_EINVAL, "%s: parameter %zu is %s, not %s", t->op->func.name,
+                          i + 2, v ? dusk_kind_name(dusk_value_kind(v)) : "missing", want);
+}
+
+int dusk__targs_int(const dusk__targs *t, size_t i, int64_t *out, dusk_error *err)
+{
+    const dusk_value *v = dusk__params_extra(t->params, i);
+    dusk_kind k = v ? dusk_value_kind(v) : DUSK_KIND_NONE;
+    if (k != DUSK_KIND_INT && k != DUSK_KIND_BOOL)
+        return bad_param(t, i, "an int", err);
+    *out = dusk_value_int(v);
+    return 0;
+}
+
+int dusk__targs_float(const dusk__targs *t, size_t i, double *out, dusk_error *err)
+{
+    const dusk_value *v = dusk__params_extra(t->params, i);
+    if (!v || !dusk_value_number(v, out))
+        return bad_param(t, i, "a number", err);
+    return 0;
+}
+
+int dusk__targs_str(const dusk__targs *t, size_t i, const char **out, dusk_error *err)
+{
+    const dusk_value *v = dusk__params_extra(t->params, i);
+    if (!v || !(*out = dusk_value_str(v)))
+        return bad_param(t, i, "a string", err);
+    return 0;
+}
+
+int dusk__targs_ints(const dusk__targs *t, size_t i, int *out, int max, int *n,
+                     dusk_error *err)
+{
+    const dusk_value *v = dusk__params_extra(t->params, i);
+    if (!v || dusk_value_kind(v) != DUSK_KIND_TUPLE || dusk_tuple_len(v) > (size_t)max)
+        return bad_param(t, i, "a tuple of ints", err);
+    *n = (int)dusk_tuple_len(v);
+    for (int k = 0; k < *n; k++) {
+        const dusk_value *x = dusk_tuple_get(v, (size_t)k);
+        if (dusk_value_kind(x) != DUSK_KIND_INT || dusk_value_int(x) < 0 ||
+            dusk_value_int(x) >= DUSK_MAXDIMS)
+            return bad_param(t, i, "a tuple of axes", err);
+        out[k] = (int)dusk_value_int(x);
+    }
+    return 0;
+}
+
+int dusk__targs_block_in(const dusk__targs *t, size_t i, int ndim, const dusk_value **out,
+                         dusk_error *err)
+{
+    const dusk_value *v = i < t->nin ? t->in[i] : NULL;
+    if (!v || dusk_value_kind(v) != DUSK_KIND_NDARRAY)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block, got %s",
+                              t->op->func.name, v ? dusk_kind_name(dusk_value_kind(v)) : "nothing");
+    if (ndim >= 0 && dusk_ndarray_ndim(v) != ndim)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected an ndarray block of %d axes, got %d",
+                              t->op->func.name, ndim, dusk_ndarray_ndim(v));
+    *out = v;
+    return 0;
+}
+
+int dusk__targs_list_in(const dusk__targs *t, size_t i, const dusk_value **out,
+                        dusk_error *err)
+{
+    const dusk_value *v = i < t->nin ? t->in[i] : NULL;
+    if (!v || dusk_value_kind(v) != DUSK_KIND_TUPLE || dusk_tuple_len(v) == 0)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a list of blocks, got %s",
+                              t->op->func.name, v ? dusk_kind_name(dusk_value_kind(v)) : "nothing");
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,206 @@
+/*
+** dusk — array operations, one table entry each. This file is private to
+** libdusk-array.
+**
+** Every array task runs one entry of dusk__ops: a dusk_func registered
+** under Dask's name for the operation ('add', 'mean_chunk',
+** 'rechunk-merge' ...; what pictures and profiles show), whose code checks
+** the task's arguments and hands them to the entry's kernel. A task's
+** arguments are plain values, so that it can be encoded and run in any
+** process that links libdusk-array:
+**
+**     (params, index, input...)
+**
+**   params  one tuple shared by the tasks of a layer: (dtype, bounds, extra...)
+**           dtype   NumPy's code of the output ("f8")
+**           bounds  per output axis, an int64 ndarray of its nb + 1 block
+**                   boundaries; None where the kernel needs no geometry
+**   index   the block's position in the output grid, a tuple of ints
+**   input   blocks (references), one list of them, or an original value
+**
+**   operation                     extra (after dtype, bounds)         inputs
+**   ones_like zeros_like
+**     empty_like full_like        fill (float)                        -
+**   arange                        start, step (floats)                -
+**   linspace                      start, stop (floats), num (int)     -
+**   normal | uniform              seed (int), loc | low, scale | high -
+**   array                         -                                   the original: an
+**                                                                     ndarray, or the tuple
+**                                                                     (path, dataset) of HDF5
+**   add sub mul truediv pow
+**     lt le gt ge eq ne           - | scalar (float), scalar_first    2 blocks | 1 block
+**   neg absolute exp log
+**     sqrt sin cos, astype        -                                   1 block
+**   transpose                     perm (tuple of ints)                1 block
+**   <reduction> chunk step        axes (int, a bit mask)              1 block
+**   <reduction>-partial           -                                   a list of partials
+**   <reduction>-aggregate         axes, keepdims (bool), ddof (int)   a list of partials
+**   rechunk-merge                 in_bounds (as bounds, of the input) a list of pieces
+**   rechunk-split                 - (index: (start, stop) per axis)   1 block
+**   store-map                     path (the temporary file), dataset  1 block
+**   getitem | slice               in_ndim (int), plan (tuple)         1 block
+**   squeeze | concatenate         -                                   1 block
+**   stack                         axis (int)                          1 block
+**   tensordot                     a_ndim, b_ndim, a_axes, b_axes      2 blocks
+**   matmul                        -                                   2 blocks
+**
+** getitem's plan has a tuple per entry of the index, (kind, axis, step,
+** table, idx): the table an int64 3 x nb ndarray of, per output block along
+** the entry's axis, the input block, the first element and the count; idx
+** the local indices of a list entry (an int64 ndarray), else None.
+** The reductions' steps are named as Dask names them: sum, prod,
+** mean_chunk / mean_combine / mean_agg, var (std too), chunk_min / amin,
+** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum.
+** Five of these names are core builtins' ('add', 'sub', 'mul', 'neg',
+** 'sum'): dusk_func_lookup finds the builtin under them, so those tasks
+** cannot yet be run elsewhere by name (array/REQUESTS.md).
+**
+** Invariant: a kernel reads nothing but its arguments (and, for HDF5,
+** the file they name), so the same task gives the same block in any
+** process. Registration happens once per process (pthread_once), when
+** the library is loaded and again, harmlessly, when a context is made.
+*/
+#ifndef DUSK_ARRAY_OPS_H
+#define DUSK_ARRAY_OPS_H
+
+#include "dusk/array.h"
+
+/* Rows of reduction names, and the three steps of each. std shares var's
+ * row (its square root is a separate 'sqrt' layer). */
+enum {
+    DUSK__RED_ROW_SUM, DUSK__RED_ROW_PROD, DUSK__RED_ROW_MEAN, DUSK__RED_ROW_VAR,
+    DUSK__RED_ROW_MIN, DUSK__RED_ROW_MAX, DUSK__RED_ROW_ANY, DUSK__RED_ROW_ALL,
+    DUSK__RED_ROW_CHUNK_SUM, DUSK__RED_NROWS
+};
+enum { DUSK__RED_CHUNK, DUSK__RED_COMBINE, DUSK__RED_AGG };
+
+/* The entries of the table. */
+typedef enum {
+    DUSK__OP_ONES_LIKE, DUSK__OP_ZEROS_LIKE, DUSK__OP_EMPTY_LIKE, DUSK__OP_FULL_LIKE,
+    DUSK__OP_ARANGE, DUSK__OP_LINSPACE, DUSK__OP_NORMAL, DUSK__OP_UNIFORM,
+    DUSK__OP_ARRAY,
+    DUSK__OP_BINOP,                                   /* + a dusk_binop */
+    DUSK__OP_UNOP = DUSK__OP_BINOP + DUSK_NBINOPS,    /* + a dusk_unop */
+    DUSK__OP_ASTYPE = DUSK__OP_UNOP + DUSK_NUNOPS,
+    DUSK__OP_TRANSPOSE,
+    DUSK__OP_RED,                                     /* + 3 * row + step */
+    DUSK__OP_RECHUNK_MERGE = DUSK__OP_RED + 3 * DUSK__RED_NROWS,
+    DUSK__OP_RECHUNK_SPLIT,
+    DUSK__OP_STORE,
+    DUSK__OP_GETITEM, DUSK__OP_SLICE, DUSK__OP_SQUEEZE,
+    DUSK__OP_CONCATENATE, DUSK__OP_STACK,
+    DUSK__OP_TENSORDOT, DUSK__OP_MATMUL,
+    DUSK__NOPS
+} dusk__opid;
+
+typedef struct dusk__op dusk__op;
+
+/* A task's arguments, checked against its entry: params is a tuple with
+ * at least 2 + op->nextra items whose first is a dtype code, index is a
+ * tuple of ints, and there are op->min_in to op->max_in inputs. */
+typedef struct dusk__targs {
+    const dusk__op *op;
+    const dusk_value *params;
+    const dusk_value *index;
+    dusk_value *const *in;
+    size_t nin;
+    dusk_dtype dtype;            /* params[0] */
+} dusk__targs;
+
+typedef int (*dusk__kernel)(const dusk__targs *t, dusk_value **out, dusk_error *err);
+
+struct dusk__op {
+    dusk_func func;              /* Dask's name, the checking trampoline, this entry */
+    dusk__kernel kernel;
+    int code;                    /* its dusk_binop, dusk_unop or reduction row; uniform 1 */
+    unsigned char min_in, max_in;   /* inputs after (params, index) */
+    unsigned char nextra;        /* parameters after (dtype, bounds) it needs */
+};
+
+extern const dusk__op dusk__ops[DUSK__NOPS];
+
+static inline const dusk__op *dusk__op_get(int id) { return &dusk__ops[id]; }
+/* The entry of step (DUSK__RED_*) of a reduction row. */
+static inline const dusk__op *dusk__op_red(int row, int step)
+{
+    return &dusk__ops[DUSK__OP_RED + 3 * row + step];
+}
+/* The row of a reduction's names. */
+int dusk__red_row(dusk_reduction op);
+
+/* Registers every entry's function by its name (dusk_func_register),
+ * once per process; thread-safe. A name a core builtin already owns stays
+ * the builtin's; tensordot and matmul are left out of a static program
+ * that does not link the block products (array/ops.c). */
+void dusk__ops_register(void);
+
+/* --- parameters, at build time ------------------------------------------- */
+
+/* (dtype, bounds, extra[0..nextra)) with bounds from chunks (None when
+ * chunks is NULL); steals the extras, also on failure. NULL when out of
+ * memory. */
+dusk_value *dusk__params_new(dusk_dtype dtype, int ndim, int64_t *const *chunks,
+                             const int64_t *nb, size_t nextra, dusk_value **extra);
+/* Per axis an int64 ndarray of nb[d] + 1 boundaries; NULL when out of memory. */
+dusk_value *dusk__bounds_new(int ndim, int64_t *const *chunks, const int64_t *nb);
+/* Axis d's boundaries in a bounds value made by dusk__bounds_new. */
+static inline const int64_t *dusk__bounds_axis(const dusk_value *bounds, int d)
+{
+    return (const int64_t *)dusk_ndarray_data(dusk_tuple_get(bounds, (size_t)d));
+}
+/* A tuple of n ints; NULL when out of memory. */
+dusk_value *dusk__ints_value(const int *v, int n);
+/* Parameter i after (dtype, bounds) of a layer's parameter tuple. */
+static inline dusk_value *dusk__params_extra(const dusk_value *params, size_t i)
+{
+    return dusk_tuple_get(params, 2 + i);
+}
+
+/* --- task arguments, at run time ------------------------------------------- */
+
+int dusk__oom(dusk_error *err);  /* DUSK_ENOMEM: "out of memory for a block" */
+/* The block's start and shape from bounds and index; DUSK_EINVAL when
+ * they do not describe a block. */
+int dusk__targs_block(const dusk__targs *t, int64_t *start, int64_t *shape, dusk_error *err);
+/* A tuple of n ints; NULL when out of memory. */
+dusk_value *dusk__ints_value(const int *v, int n);
+/* Parameter i after (dtype, bounds), of the given kind; DUSK_EINVAL
+ * naming the operation when it is not. */
+int dusk__targs_int(const dusk__targs *t, size_t i, int64_t *out, dusk_error *err);
+int dusk__targs_float(const dusk__targs *t, size_t i, double *out, dusk_error *err);
+int dusk__targs_str(const dusk__targs *t, size_t i, const char **out, dusk_error *err);
+/* A tuple of at most max small ints (axes, a permutation) into out. */
+int dusk__targs_ints(const dusk__targs *t, size_t i, int *out, int max, int *n,
+                     dusk_error *err);
+/* Input i, which must be an ndarray (of ndim axes unless ndim < 0). */
+int dusk__targs_block_in(const dusk__targs *t, size_t i, int ndim, const dusk_value **out,
+                         dusk_error *err);
+/* Input i, which must be a list (a tuple) of ndarrays. */
+int dusk__targs_list_in(const dusk__targs *t, size_t i, const dusk_value **out,
+                        dusk_error *err);
+
+/* --- the kernels the table names (in the files of their operations) ------ */
+
+int dusk__k_fill(const dusk__targs *t, dusk_value **out, dusk_error *err);       /* create.c */
+int dusk__k_arange(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_linspace(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_getter(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
+int dusk__k_unop(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_astype(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_transpose(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_red_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err);   /* reduce.c */
+int dusk__k_red_combine(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_red_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_rechunk_merge(const dusk__targs *t, dusk_value **out, dusk_error *err); /* rechunk.c */
+int dusk__k_rechunk_split(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_store(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* store.c */
+int dusk__k_getitem(const dusk__targs *t, dusk_value **out, dusk_error *err);    /* slicing.c */
+int dusk__k_squeeze(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_pass(const dusk__targs *t, dusk_value **out, dusk_error *err);       /* join.c */
+int dusk__k_stack(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_tensordot(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* linalg.c */
+int dusk__k_matmul(const dusk__targs *t, dusk_value **out, dusk_error *err);
+
+#endif /* DUSK_ARRAY_OPS_H */

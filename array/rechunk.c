@@ -1,0 +1,307 @@
+/*
+** dusk — rechunk, as Dask builds it in one step
+**
+** Per output block a 'rechunk-merge' task assembles the pieces of the
+** input blocks it overlaps (an alias instead, when one whole input block
+** is the output block), and a 'rechunk-split' task cuts out every piece
+** that is only part of an input block. Both kinds live in one GATHER
+** layer: its task count is the merges plus the splits, as in Dask.
+**
+** The merge layer's parameters hold the output's block boundaries and the
+** input's (ops.h); emission and the merge kernel find the overlapping
+** input blocks from them with one function (rechunk_range), so the pieces
+** a task is given are the pieces its kernel expects, in C order.
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "array.h"
+#include "dusk/alloc.h"
+#include "nd.h"
+
+/* The input blocks lo..hi (per axis) that output block idx overlaps, from
+ * the output's boundaries off and the input's in_off (in_nb blocks). */
+static void rechunk_range(const int64_t *const *off, const int64_t *const *in_off,
+                          const int64_t *in_nb, int ndim, const int64_t *idx, int64_t *lo,
+                          int64_t *hi)
+{
+    for (int d = 0; d < ndim; d++) {
+        int64_t s = off[d][idx[d]], e = off[d][idx[d] + 1];
+        const int64_t *io = in_off[d];
+        lo[d] = 0;
+        while (lo[d] + 1 < in_nb[d] && io[lo[d] + 1] <= s)
+            lo[d]++;
+        hi[d] = lo[d];
+        while (hi[d] + 1 < in_nb[d] && io[hi[d] + 1] < e)
+            hi[d]++;
+    }
+}
+
+/* Whether input block j is wholly inside output block idx. */
+static int rechunk_whole(const int64_t *const *off, const int64_t *const *in_off, int ndim,
+                         const int64_t *idx, const int64_t *j)
+{
+    for (int d = 0; d < ndim; d++)
+        if (in_off[d][j[d]] < off[d][idx[d]] || in_off[d][j[d] + 1] > off[d][idx[d] + 1])
+            return 0;
+    return 1;
+}
+
+/* A GATHER layer's boundaries, from its parameters. */
+static void layer_bounds(const dusk__layer *L, const int64_t **off, const int64_t **in_off)
+{
+    const dusk_value *ib = dusk__params_extra(L->params, 0);
+    for (int d = 0; d < L->ndim; d++) {
+        off[d] = dusk__bounds_axis(dusk_tuple_get(L->params, 1), d);
+        in_off[d] = dusk__bounds_axis(ib, d);
+    }
+}
+
+/* The number of split tasks of a GATHER layer. */
+static int64_t rechunk_splits(const dusk__layer *L)
+{
+    const int64_t *off[DUSK_MAXDIMS], *in_off[DUSK_MAXDIMS];
+    layer_bounds(L, off, in_off);
+    int ndim = L->ndim;
+    int64_t idx[DUSK_MAXDIMS] = {0}, n = 0;
+    do {
+        int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], j[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS];
+        int64_t k[DUSK_MAXDIMS] = {0};
+        rechunk_range(off, in_off, L->in[0]->nb, ndim, idx, lo, hi);
+        for (int d = 0; d < ndim; d++)
+            cnt[d] = hi[d] - lo[d] + 1;
+        do {
+            for (int d = 0; d < ndim; d++)
+                j[d] = lo[d] + k[d];
+            n += !rechunk_whole(off, in_off, ndim, idx, j);
+        } while (dusk__next_index(ndim, cnt, k));
+    } while (dusk__next_index(ndim, L->nb, idx));
+    return n;
+}
+
+static void unref_data(void *v) { dusk_value_unref(v); }
+
+dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
+    if (dusk__normalize_chunks(a->ctx, chunks, a->ndim, a->shape, a->dtype, &buf, nb, per, &e) < 0)
+        return e;
+    int same = 1;
+    for (int d = 0; d < a->ndim; d++)
+        if (nb[d] != a->nb[d] || memcmp(per[d], a->chunks[d], (size_t)nb[d] * 8) != 0)
+            same = 0;
+    if (same) {
+        dusk_free(buf);
+        return a;
+    }
+    char tok[33];
+    dusk__token(tok, "rechunk|%s|%016" PRIx64, a->L->name,
+                dusk__hash_chunks(a->ndim, per, nb));
+    dusk_value *in_bounds = dusk__bounds_new(a->ndim, a->chunks, a->nb);
+    dusk_value *pv = dusk__params_new(a->dtype, a->ndim, per, nb, 1, &in_bounds);
+    /* the split tasks' own parameters */
+    dusk_value *spv = dusk__params_new(a->dtype, 0, NULL, NULL, 0, NULL);
+    if (!spv) {
+        dusk_value_unref(pv);
+        pv = NULL;
+    }
+    /* layer_new takes pv over, also when it fails */
+    dusk__layer *L = dusk__layer_new(a->ctx, "rechunk-merge", tok, DUSK__L_GATHER,
+                                     dusk__op_get(DUSK__OP_RECHUNK_MERGE), pv, a->ndim, a->shape,
+                                     nb, a->dtype);
+    dusk_array *r;
+    if (!L) {
+        dusk_value_unref(spv);
+        r = dusk__array_oom(a->ctx, "rechunk");
+    } else {
+        L->data = spv;
+        L->data_free = unref_data;
+        dusk__layer_input(L, a->L);
+        L->ntasks += rechunk_splits(L);
+        r = dusk__array_new(a->ctx, L, a->ndim, a->shape, per, nb, a->dtype);
+    }
+    dusk_free(buf);
+    return r;
+}
+
+int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, const char *key,
+                       int64_t *splits)
+{
+    const dusk__layer *in = L->in[0];
+    int nd = in->ndim;
+    const int64_t *off[DUSK_MAXDIMS], *in_off[DUSK_MAXDIMS];
+    layer_bounds(L, off, in_off);
+    int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS], k[DUSK_MAXDIMS] = {0};
+    rechunk_range(off, in_off, in->nb, nd, idx, lo, hi);
+    int64_t npieces = 1;
+    for (int d = 0; d < nd; d++) {
+        cnt[d] = hi[d] - lo[d] + 1;
+        npieces *= cnt[d];
+    }
+    dusk_arg **items = dusk_malloc((size_t)npieces * sizeof *items);
+    if (!items)
+        return DUSK_ENOMEM;
+    const char *tok = L->name + strlen("rechunk-merge-");
+    char split_name[64], first[512];
+    snprintf(split_name, sizeof split_name, "rechunk-split-%s", tok);
+    const dusk_func *split = &dusk__op_get(DUSK__OP_RECHUNK_SPLIT)->func;
+    int64_t m = 0;
+    int rc = 0;
+    do {
+        int64_t j[DUSK_MAXDIMS];
+        for (int d = 0; d < nd; d++)
+            j[d] = lo[d] + k[d];
+        char ik[512], pk[512];
+        dusk_key_tuple(ik, sizeof ik, in->name, nd, j);
+        if (rechunk_whole(off, in_off, nd, idx, j)) {
+            snprintf(pk, sizeof pk, "%s", ik);
+        } else {
+            /* the part of input block j inside this block, as (start,
+             * stop) pairs relative to block j */
+            dusk_value *sl[2 * DUSK_MAXDIMS];
+            for (int d = 0; d < nd; d++) {
+                int64_t bs = in_off[d][j[d]], be = in_off[d][j[d] + 1];
+                int64_t s0 = off[d][idx[d]] > bs ? off[d][idx[d]] : bs;
+                int64_t e0 = off[d][idx[d] + 1] < be ? off[d][idx[d] + 1] : be;
+                sl[2 * d] = dusk_int(s0 - bs);
+                sl[2 * d + 1] = dusk_int(e0 - bs);
+            }
+            int64_t c = (*splits)++;
+            dusk_key_tuple(pk, sizeof pk, split_name, 1, &c);
+            rc = dusk_task(g, pk, split, dusk_lit(dusk_value_ref(L->data)),
+                           dusk_lit(dusk_tuple_of((size_t)(2 * nd), sl)), dusk_ref(ik));
+        }
+        if (m == 0)
+            snprintf(first, sizeof first, "%s", pk);
+        items[m++] = dusk_ref(pk);
+    } while (!rc && dusk__next_index(nd, cnt, k));
+    if (rc || m == 1) {
+        for (int64_t i = 0; i < m; i++)
+            dusk_arg_free(items[i]);
+        dusk_free(items);
+        return rc ? rc : dusk_graph_alias(g, key, first);
+    }
+    dusk_arg *list = dusk_listv((size_t)m, items);
+    dusk_free(items);
+    return dusk_task(g, key, &L->kop->func, dusk_lit(dusk_value_ref(L->params)),
+                     dusk__index_arg(L->ndim, idx), list);
+}
+
+/* --- kernels -------------------------------------------------------------------------- */
+
+/* Assembles this block from the pieces of the input blocks it overlaps:
+ * whole input blocks, or pieces split off already (exactly the overlap). */
+int dusk__k_rechunk_merge(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS], idx[DUSK_MAXDIMS] = {0};
+    int64_t in_nb[DUSK_MAXDIMS] = {0}, lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS];
+    const int64_t *off[DUSK_MAXDIMS] = {NULL}, *in_off[DUSK_MAXDIMS] = {NULL};
+    const char *name = t->op->func.name;
+    const dusk_value *list;
+    int rc = dusk__targs_block(t, start, shape, err);
+    if (rc || (rc = dusk__targs_list_in(t, 0, &list, err)))
+        return rc;
+    int nd = (int)dusk_tuple_len(t->index);
+    const dusk_value *ob = dusk_tuple_get(t->params, 1), *ib = dusk__params_extra(t->params, 0);
+    if (dusk_value_kind(ib) != DUSK_KIND_TUPLE || dusk_tuple_len(ib) != (size_t)nd)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the input bounds do not match the index",
+                              name);
+    int64_t npieces = 1;
+    for (int d = 0; d < nd; d++) {
+        const dusk_value *b = dusk_tuple_get(ib, (size_t)d);
+        if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(b) != DUSK_DT_I8 ||
+            dusk_ndarray_ndim(b) != 1 || !dusk_ndarray_is_contiguous(b) ||
+            dusk_ndarray_shape(b)[0] < 2)
+            return dusk_error_set(err, DUSK_EINVAL, "%s: the input bounds of axis %d are not "
+                                  "an int64 vector", name, d);
+        in_nb[d] = dusk_ndarray_shape(b)[0] - 1;
+        in_off[d] = dusk_ndarray_data(b);
+        off[d] = dusk__bounds_axis(ob, d);  /* checked by dusk__targs_block */
+        idx[d] = dusk_value_int(dusk_tuple_get(t->index, (size_t)d));
+    }
+    rechunk_range(off, in_off, in_nb, nd, idx, lo, hi);
+    for (int d = 0; d < nd; d++)
+        npieces *= cnt[d] = hi[d] - lo[d] + 1;
+    if ((size_t)npieces != dusk_tuple_len(list))
+        return dusk_error_set(err, DUSK_EINVAL, "%s: %zu pieces for the %" PRId64 " input "
+                              "blocks under the block", name, dusk_tuple_len(list), npieces);
+    dusk_value *v = dusk_ndarray_new(t->dtype, nd, shape);
+    if (!v)
+        return dusk__oom(err);
+    size_t es = dusk_dtype_size(t->dtype);
+    int64_t j[DUSK_MAXDIMS] = {0};
+    for (size_t k = 0; k < (size_t)npieces; k++, dusk__next_index(nd, cnt, j)) {
+        const dusk_value *b = dusk_tuple_get(list, k);
+        if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(b) != nd ||
+            dusk_ndarray_dtype(b) != t->dtype) {
+            dusk_value_unref(v);
+            return dusk_error_set(err, DUSK_ETYPE, "%s: piece %zu is not a %d-d %s block", name,
+                                  k, nd, dusk_dtype_name(t->dtype));
+        }
+        int64_t s0[DUSK_MAXDIMS], ov[DUSK_MAXDIMS], dst0[DUSK_MAXDIMS], total = 1;
+        const int64_t *bsh = dusk_ndarray_shape(b);
+        for (int d = 0; d < nd; d++) {
+            int64_t bs = in_off[d][lo[d] + j[d]], be = in_off[d][lo[d] + j[d] + 1];
+            int64_t a0 = bs > start[d] ? bs : start[d];
+            int64_t a1 = be < start[d] + shape[d] ? be : start[d] + shape[d];
+            ov[d] = a1 - a0 > 0 ? a1 - a0 : 0;
+            /* a piece split off already is exactly the overlap; a whole
+             * input block starts at bs */
+            s0[d] = bsh[d] == ov[d] ? 0 : a0 - bs;
+            dst0[d] = a0 - start[d];
+            total *= ov[d];
+            if (ov[d] && (s0[d] < 0 || s0[d] + ov[d] > bsh[d])) {
+                dusk_value_unref(v);
+                return dusk_error_set(err, DUSK_EINVAL, "%s: piece %zu does not cover its "
+                                      "part of the block", name, k);
+            }
+        }
+        /* element copy over the overlap, C order */
+        int64_t q[DUSK_MAXDIMS] = {0};
+        const int64_t *bst = dusk_ndarray_strides(b), *vst = dusk_ndarray_strides(v);
+        for (int64_t n = 0; n < total; n++, dusk__next_index(nd, ov, q)) {
+            int64_t so = 0, doff = 0;
+            for (int d = 0; d < nd; d++) {
+                so += (s0[d] + q[d]) * bst[d];
+                doff += (dst0[d] + q[d]) * vst[d];
+            }
+            memcpy((char *)dusk_ndarray_data(v) + doff, (const char *)dusk_ndarray_data(b) + so,
+                   es);
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+/* The part of a block given by (start, stop) pairs per axis, copied. */
+int dusk__k_rechunk_split(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *block, *slices = t->index;
+    int rc = dusk__targs_block_in(t, 0, -1, &block, err);
+    if (rc)
+        return rc;
+    int nd = dusk_ndarray_ndim(block);
+    if (dusk_tuple_len(slices) != (size_t)(2 * nd))
+        return dusk_error_set(err, DUSK_EINVAL, "rechunk-split: %zu bounds for %d axes",
+                              dusk_tuple_len(slices), nd);
+    const int64_t *st = dusk_ndarray_strides(block);
+    int64_t shape[DUSK_MAXDIMS], offset = 0;
+    for (int d = 0; d < nd; d++) {
+        int64_t a = dusk_value_int(dusk_tuple_get(slices, (size_t)(2 * d)));
+        int64_t b = dusk_value_int(dusk_tuple_get(slices, (size_t)(2 * d + 1)));
+        if (a < 0 || b < a || b > dusk_ndarray_shape(block)[d])
+            return dusk_error_set(err, DUSK_EINVAL, "rechunk-split: bounds out of the block");
+        shape[d] = b - a;
+        offset += a * st[d];
+    }
+    dusk_value *view = dusk_ndarray_view((dusk_value *)block, nd, shape, st, offset);
+    if (!view)
+        return dusk__oom(err);
+    rc = dusk__nd_astype(view, dusk_ndarray_dtype(block), out, err);
+    dusk_value_unref(view);
+    return rc;
+}

@@ -1,0 +1,270 @@
+/*
+** dusk — computing an array: compute (to one ndarray) and store (to HDF5)
+**
+** compute runs the array's graph for the keys of its blocks and copies
+** each block into place in one C-contiguous result.
+**
+** store writes every block to an HDF5 dataset as soon as it is computed,
+** with a 'store-map' task per block that writes it and returns None, so a
+** block is dropped once it is on disk and peak memory stays near a few
+** blocks per worker. The target is never written in place: the dataset is
+** made in a temporary file reserved beside it (dusk__atomic_reserve: a
+** fresh name, created exclusively, a copy of the target when it exists),
+** the store tasks name that file and the dataset (they open it themselves,
+** array/h5.c), and only when every task has run is the file closed and
+** renamed over the target (dusk__atomic_commit). A store that fails
+** removes the temporary file and leaves the target as it was.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "array.h"
+#include "core/util.h"
+#include "dusk/alloc.h"
+#include "h5.h"
+#include "nd.h"
+
+/* The keys of every block of a, in C order (a dusk_malloc'd array of
+ * strings in one buffer). */
+static char **block_keys(const dusk_array *a, size_t *count)
+{
+    int64_t n = dusk_array_nchunks(a);
+    char **keys = dusk_malloc((size_t)n * (sizeof(char *) + 512));
+    if (!keys)
+        return NULL;
+    char *text = (char *)(keys + n);
+    int64_t idx[DUSK_MAXDIMS] = {0};
+    for (int64_t k = 0; k < n; k++) {
+        keys[k] = text + k * 512;
+        dusk_key_tuple(keys[k], 512, a->L->name, a->ndim, idx);
+        dusk__next_index(a->ndim, a->nb, idx);
+    }
+    *count = (size_t)n;
+    return keys;
+}
+
+/* Copies block src into dst at the given offsets. */
+static void place_block(dusk_value *dst, const int64_t *at, const dusk_value *src)
+{
+    int ndim = dusk_ndarray_ndim(src);
+    const int64_t *shape = dusk_ndarray_shape(src), *ss = dusk_ndarray_strides(src);
+    const int64_t *ds = dusk_ndarray_strides(dst);
+    size_t es = dusk_dtype_size(dusk_ndarray_dtype(src));
+    int64_t count = 1;
+    for (int d = 0; d < ndim; d++)
+        count *= shape[d];
+    if (count == 0)
+        return;
+    char *db = dusk_ndarray_data(dst);
+    const char *sb = dusk_ndarray_data(src);
+    for (int d = 0; d < ndim; d++)
+        db += at[d] * ds[d];
+    if (ndim == 0) {
+        memcpy(db, sb, es);
+        return;
+    }
+    int64_t idx[DUSK_MAXDIMS] = {0}, row = shape[ndim - 1];
+    int contiguous_rows = ss[ndim - 1] == (int64_t)es && ds[ndim - 1] == (int64_t)es;
+    for (;;) {
+        int64_t so = 0, dof = 0;
+        for (int d = 0; d < ndim - 1; d++) {
+            so += idx[d] * ss[d];
+            dof += idx[d] * ds[d];
+        }
+        if (contiguous_rows) {
+            memcpy(db + dof, sb + so, (size_t)row * es);
+        } else {
+            for (int64_t i = 0; i < row; i++)
+                memcpy(db + dof + i * ds[ndim - 1], sb + so + i * ss[ndim - 1], es);
+        }
+        if (!dusk__next_index(ndim - 1, shape, idx))
+            break;
+    }
+}
+
+int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
+                       dusk_error *err)
+{
+    *out = NULL;
+    if (dusk_array_status(a, err))
+        return a->status;
+    dusk_graph *g;
+    int rc = dusk_array_graph(a, &g, err);
+    if (rc)
+        return rc;
+    size_t nkeys = 0;
+    char **keys = block_keys(a, &nkeys);
+    dusk_value *blocks = NULL, *result = NULL;
+    if (!keys) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory computing an array");
+        goto done;
+    }
+    rc = dusk_get_list(g, (const char *const *)keys, nkeys, opts, &blocks, err);
+    if (rc)
+        goto done;
+    result = dusk_ndarray_empty(a->dtype, a->ndim, a->shape);
+    if (!result) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
+        goto done;
+    }
+    int64_t idx[DUSK_MAXDIMS] = {0}, at[DUSK_MAXDIMS];
+    for (size_t k = 0; k < nkeys; k++) {
+        const dusk_value *b = dusk_tuple_get(blocks, k);
+        for (int d = 0; d < a->ndim; d++) {
+            at[d] = 0;
+            for (int64_t j = 0; j < idx[d]; j++)
+                at[d] += a->chunks[d][j];
+        }
+        if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(b) != a->ndim) {
+            rc = dusk_error_set(err, DUSK_ETYPE, "block %zu of %s is not an ndarray of %d axes",
+                                k, a->L->name, a->ndim);
+            goto done;
+        }
+        place_block(result, at, b);
+        dusk__next_index(a->ndim, a->nb, idx);
+    }
+    *out = result;
+    result = NULL;
+done:
+    dusk_value_unref(result);
+    dusk_value_unref(blocks);
+    dusk_free(keys);
+    dusk_graph_free(g);
+    return rc;
+}
+
+/* --- store ------------------------------------------------------------------------------ */
+
+/* The largest block of a along each axis (at least 1): the HDF5 chunk. */
+static void chunk_shape(const dusk_array *a, int64_t *csize)
+{
+    for (int d = 0; d < a->ndim; d++) {
+        csize[d] = 1;
+        for (int64_t k = 0; k < a->nb[d]; k++)
+            if (a->chunks[d][k] > csize[d])
+                csize[d] = a->chunks[d][k];
+    }
+}
+
+/* Adds a 'store-map' task per block of a to g, writing into dataset of
+ * file, and runs them; 0 or the first error. */
+static int run_store(dusk_array *a, dusk_graph *g, const char *path, const char *file,
+                     const char *dataset, const dusk_options *opts, dusk_error *err)
+{
+    dusk_value *extra[2] = {dusk_string(file), dusk_string(dataset)};
+    dusk_value *pv = dusk__params_new(a->dtype, a->ndim, a->chunks, a->nb, 2, extra);
+    size_t nkeys = 0;
+    char **keys = pv ? block_keys(a, &nkeys) : NULL;
+    char **skeys = keys ? dusk_malloc(nkeys * (sizeof(char *) + 512)) : NULL;
+    int rc = 0;
+    if (!skeys) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory storing %s", a->L->name);
+    } else {
+        char tok[33];
+        dusk__token(tok, "store|%s|%s|%s", a->L->name, path, dataset);
+        char *text = (char *)(skeys + nkeys);
+        int64_t idx[DUSK_MAXDIMS] = {0};
+        char name[64];
+        snprintf(name, sizeof name, "store-map-%s", tok);
+        const dusk_func *f = &dusk__op_get(DUSK__OP_STORE)->func;
+        for (size_t k = 0; k < nkeys && !rc; k++) {
+            skeys[k] = text + k * 512;
+            dusk_key_tuple(skeys[k], 512, name, a->ndim, idx);
+            rc = dusk_task(g, skeys[k], f, dusk_lit(dusk_value_ref(pv)),
+                           dusk__index_arg(a->ndim, idx), dusk_ref(keys[k]));
+            dusk__next_index(a->ndim, a->nb, idx);
+        }
+        if (rc) {
+            dusk_graph_status(g, err);
+        } else {
+            dusk_value *res = NULL;
+            rc = dusk_get_list(g, (const char *const *)skeys, nkeys, opts, &res, err);
+            dusk_value_unref(res);
+        }
+    }
+    dusk_free(keys);
+    dusk_free(skeys);
+    dusk_value_unref(pv);
+    return rc;
+}
+
+int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
+                     const dusk_store_options *sopts, const dusk_options *opts,
+                     dusk_error *err)
+{
+    if (dusk_array_status(a, err))
+        return a->status;
+    if (!path || !dataset)
+        return dusk_error_set(err, DUSK_EINVAL, "store: no %s given", path ? "dataset" : "file");
+    static const dusk_store_options defaults = {0, false};
+    if (!sopts)
+        sopts = &defaults;
+    if (sopts->gzip < 0 || sopts->gzip > 9)
+        return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9, not %d", sopts->gzip);
+    if (!dataset[0] || (dataset[0] == '/' && !dataset[1]))
+        return dusk_error_set(err, DUSK_EINVAL, "no dataset name given for '%s'", path);
+    int64_t csize[DUSK_MAXDIMS];
+    chunk_shape(a, csize);
+    dusk_graph *g;
+    int rc = dusk_array_graph(a, &g, err);
+    if (rc)
+        return rc;
+    dusk_error rerr = DUSK_ERROR_INIT;
+    char *tmp = dusk__atomic_reserve(path, &rerr);
+    if (!tmp) {
+        dusk_graph_free(g);
+        if (err)
+            *err = rerr;
+        return rerr.code;
+    }
+    rc = dusk__h5_create(path, tmp, dataset, a->dtype, a->ndim, a->shape, csize, sopts->gzip,
+                         sopts->overwrite, err);
+    if (!rc)
+        rc = run_store(a, g, path, tmp, dataset, opts, err);
+    dusk_graph_free(g);
+    /* this process's handles on the file go before it is renamed */
+    int rrc = dusk__h5_release(tmp, &rerr);
+    if (!rc && rrc) {
+        rc = rrc;
+        if (err)
+            *err = rerr;
+    }
+    if (!rc)
+        rc = dusk__atomic_commit(tmp, path, err);
+    else
+        remove(tmp);
+    dusk_free(tmp);
+    return rc;
+}
+
+/* --- the store task --------------------------------------------------------------------- */
+
+int dusk__k_store(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS];
+    const dusk_value *block;
+    const char *file, *dataset;
+    int rc = dusk__targs_block(t, start, shape, err);
+    int ndim = (int)dusk_tuple_len(t->index);
+    if (rc || (rc = dusk__targs_block_in(t, 0, ndim, &block, err)) ||
+        (rc = dusk__targs_str(t, 0, &file, err)) || (rc = dusk__targs_str(t, 1, &dataset, err)))
+        return rc;
+    if (memcmp(dusk_ndarray_shape(block), shape, (size_t)ndim * sizeof(int64_t)) != 0)
+        return dusk_error_set(err, DUSK_EINVAL, "store-map: the block's shape is not that of "
+                              "its place in '%s' of '%s'", dataset, file);
+    if (dusk_ndarray_size(block) > 0) {
+        /* HDF5 wants C order in the dtype of the dataset */
+        dusk_value *c = NULL;
+        if (dusk_ndarray_dtype(block) == t->dtype && dusk_ndarray_is_contiguous(block))
+            c = dusk_value_ref((dusk_value *)block);
+        else if ((rc = dusk__nd_astype(block, t->dtype, &c, err)))
+            return rc;
+        rc = dusk__h5_write(file, dataset, t->dtype, ndim, start, shape, dusk_ndarray_data(c),
+                            err);
+        dusk_value_unref(c);
+        if (rc)
+            return rc;
+    }
+    *out = dusk_none();
+    return 0;
+}
