@@ -31,7 +31,7 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 #pragma weak dusk__k_matmul
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
-    [id] = {{name, op_task, (void *)&dusk__ops[id]}, kernel, code, min_in, max_in, nextra}
+    [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
 #define BINOP(op, name) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, op, 1, 2, 0)
 #define UNOP(op, name) ENTRY(DUSK__OP_UNOP + (op), name, dusk__k_unop, op, 1, 1, 0)
 #define RED(row, chunk, combine, agg)                                                      \
@@ -100,11 +100,11 @@ static pthread_once_t register_once = PTHREAD_ONCE_INIT;
 
 static void register_all(void)
 {
-    /* a name a builtin owns is refused (DUSK_EINVAL); the rest cannot
+    /* keyed "array.<name>", apart from the builtins' names; this cannot
      * fail but for want of memory, and then lookups of it find nothing */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (dusk__ops[i].kernel)
-            (void)dusk_func_register(&dusk__ops[i].func);
+            (void)dusk_func_register_as(dusk__ops[i].key, &dusk__ops[i].func);
 }
 
 void dusk__ops_register(void) { pthread_once(&register_once, register_all); }

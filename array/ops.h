@@ -51,9 +51,9 @@
 ** The reductions' steps are named as Dask names them: sum, prod,
 ** mean_chunk / mean_combine / mean_agg, var (std too), chunk_min / amin,
 ** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum.
-** Five of these names are core builtins' ('add', 'sub', 'mul', 'neg',
-** 'sum'): dusk_func_lookup finds the builtin under them, so those tasks
-** cannot yet be run elsewhere by name (array/REQUESTS.md).
+** Each entry is registered under "array.<name>" (dusk_func_register_as),
+** since five of these names are core builtins' ('add', 'sub', 'mul',
+** 'neg', 'sum'): a task travels as its function's key, dusk_func_key().
 **
 ** Invariant: a kernel reads nothing but its arguments (and, for HDF5,
 ** the file they name), so the same task gives the same block in any
@@ -111,6 +111,7 @@ typedef int (*dusk__kernel)(const dusk__targs *t, dusk_value **out, dusk_error *
 
 struct dusk__op {
     dusk_func func;              /* Dask's name, the checking trampoline, this entry */
+    const char *key;             /* registered as: "array.<name>" */
     dusk__kernel kernel;
     int code;                    /* its dusk_binop, dusk_unop or reduction row; uniform 1 */
     unsigned char min_in, max_in;   /* inputs after (params, index) */

@@ -188,39 +188,62 @@ static const dusk_func *const builtins[] = {
     &dusk_sleep,
 };
 
-/* User functions registered by name; guarded by reg_lock. */
+/* User functions registered by key; guarded by reg_lock. Lookups are a
+ * linear scan: registries hold tens of functions and are read when a graph
+ * is built by name or a task travels, not per task run. */
+typedef struct reg_entry {
+    const char *key;             /* the caller's (static) text */
+    const dusk_func *f;
+} reg_entry;
+
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static const dusk_func **registered;
+static reg_entry *registered;
 static size_t nregistered, reg_cap;
 
-static const dusk_func *lookup_locked(const char *name)
+static const dusk_func *lookup_locked(const char *key)
 {
     for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)
-        if (strcmp(builtins[i]->name, name) == 0)
+        if (strcmp(builtins[i]->name, key) == 0)
             return builtins[i];
     for (size_t i = 0; i < nregistered; i++)
-        if (strcmp(registered[i]->name, name) == 0)
-            return registered[i];
+        if (strcmp(registered[i].key, key) == 0)
+            return registered[i].f;
     return NULL;
 }
 
-const dusk_func *dusk_func_lookup(const char *name)
+const dusk_func *dusk_func_lookup(const char *key)
 {
-    if (!name)
+    if (!key)
         return NULL;
     pthread_mutex_lock(&reg_lock);
-    const dusk_func *f = lookup_locked(name);
+    const dusk_func *f = lookup_locked(key);
     pthread_mutex_unlock(&reg_lock);
     return f;
 }
 
-int dusk_func_register(const dusk_func *f)
+const char *dusk_func_key(const dusk_func *f)
 {
-    if (!f || !f->name || !f->fn || !f->name[0])
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)
+        if (builtins[i] == f)
+            return f->name;
+    const char *key = NULL;
+    pthread_mutex_lock(&reg_lock);
+    for (size_t i = 0; i < nregistered && !key; i++)
+        if (registered[i].f == f)
+            key = registered[i].key;
+    pthread_mutex_unlock(&reg_lock);
+    return key;
+}
+
+int dusk_func_register_as(const char *key, const dusk_func *f)
+{
+    if (!key || !key[0] || !f || !f->name || !f->fn)
         return DUSK_EINVAL;
     int rc = 0;
     pthread_mutex_lock(&reg_lock);
-    const dusk_func *have = lookup_locked(f->name);
+    const dusk_func *have = lookup_locked(key);
     if (have) {
         rc = have == f ? 0 : DUSK_EINVAL;
     } else {
@@ -228,7 +251,7 @@ int dusk_func_register(const dusk_func *f)
             /* The registry lives for the process: plain realloc, so that it
              * is not counted among dusk's live blocks. */
             size_t cap = reg_cap ? reg_cap * 2 : 16;
-            const dusk_func **r = realloc((void *)registered, cap * sizeof *r);
+            reg_entry *r = realloc(registered, cap * sizeof *r);
             if (!r)
                 rc = DUSK_ENOMEM;
             else {
@@ -237,8 +260,13 @@ int dusk_func_register(const dusk_func *f)
             }
         }
         if (!rc)
-            registered[nregistered++] = f;
+            registered[nregistered++] = (reg_entry){key, f};
     }
     pthread_mutex_unlock(&reg_lock);
     return rc;
+}
+
+int dusk_func_register(const dusk_func *f)
+{
+    return dusk_func_register_as(f ? f->name : NULL, f);
 }

@@ -77,12 +77,24 @@ typedef struct dusk_func {
     void *ud;            /* passed to fn as its last argument */
 } dusk_func;
 
-/* Registers f under f->name so that dusk_func_lookup (and the CLI) find it;
+/* The registry: the names under which a process finds functions, which is
+ * how a task names its function when it travels to another process or
+ * machine (and how the CLI names functions). Builtins are registered under
+ * their display names.
+ *
+ * Registers f under f->name so that dusk_func_lookup (and the CLI) find it;
  * f must outlive its use. Returns DUSK_EINVAL if the name is taken by
  * another function. Thread-safe. */
 DUSK_API int dusk_func_register(const dusk_func *f);
-/* The builtin or registered function of that name, or NULL. */
-DUSK_API const dusk_func *dusk_func_lookup(const char *name);
+/* The same under a key of the caller's choosing, for functions whose
+ * display name another function has (dusk's arrays show "add", as the
+ * builtin is called, and register it as "array.add"). */
+DUSK_API int dusk_func_register_as(const char *key, const dusk_func *f);
+/* The builtin or registered function of that key, or NULL. */
+DUSK_API const dusk_func *dusk_func_lookup(const char *key);
+/* The key f was first registered under (a builtin's: its name), or NULL
+ * when it is not registered: such a function cannot travel. */
+DUSK_API const char *dusk_func_key(const dusk_func *f);
 
 /* --- arguments ----------------------------------------------------------- */
 DUSK_API dusk_arg *dusk_ref(const char *key);         /* reference to a key */

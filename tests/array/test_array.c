@@ -3025,19 +3025,11 @@ static void test_h5_store_failures(void **state)
 /* --- tasks that travel ---------------------------------------------------------------- */
 
 /* What a walk over graphs saw: tasks per entry of the operation table,
- * opaque values, and tasks whose name a core builtin owns. */
+ * and opaque values. */
 typedef struct {
     int seen[DUSK__NOPS];
     int opaque;
-    int shadowed;
-    char shadowed_names[256];
 } travel_log;
-
-static int builtin_func(const dusk_func *f)
-{
-    return f == &dusk_add || f == &dusk_sub || f == &dusk_mul || f == &dusk_neg ||
-           f == &dusk_sum || f == &dusk_inc || f == &dusk_identity || f == &dusk_sleep;
-}
 
 static void travel_value(const dusk_value *v, travel_log *log)
 {
@@ -3056,9 +3048,9 @@ static void travel_arg(const dusk_arg *a, travel_log *log)
             travel_arg(a->u.list.items[i], log);
 }
 
-/* Every task of g runs an entry of the table, registered under its name
- * (or a name a builtin owns, which the log counts), and no value in g is
- * opaque: a task is its function's name and values. */
+/* Every task of g runs an entry of the table, registered under a key that
+ * finds it again (not a builtin of the same display name), and no value in
+ * g is opaque: a task is its function's key and values. */
 static void travel_check(const dusk_graph *g, travel_log *log)
 {
     for (int64_t id = 0; id < (int64_t)dusk_graph_size(g); id++) {
@@ -3074,17 +3066,10 @@ static void travel_check(const dusk_graph *g, travel_log *log)
             fail_msg("task %s runs '%s', not an entry of the table", dusk_graph_key(g, id),
                      f->name);
         log->seen[op - dusk__ops]++;
-        const dusk_func *found = dusk_func_lookup(f->name);
-        if (found != f) {
-            if (!found || !builtin_func(found))
-                fail_msg("task %s: dusk_func_lookup(\"%s\") does not find its function",
-                         dusk_graph_key(g, id), f->name);
-            if (!strstr(log->shadowed_names, f->name)) {
-                size_t l = strlen(log->shadowed_names);
-                snprintf(log->shadowed_names + l, sizeof log->shadowed_names - l, "%s ", f->name);
-            }
-            log->shadowed++;
-        }
+        const char *key = dusk_func_key(f);
+        if (!key || dusk_func_lookup(key) != f)
+            fail_msg("task %s: its function '%s' is not found again by its key %s",
+                     dusk_graph_key(g, id), f->name, key ? key : "(none)");
         const dusk__task *t = &g->tasks[id];
         for (size_t i = 0; i < t->nargs; i++)
             travel_arg(t->args[i], log);
@@ -3124,7 +3109,7 @@ static dusk_value *by_name_arg(const dusk_graph *g, const dusk_arg *a, dusk_valu
     return t;
 }
 
-/* The value of task id, computed by calling dusk_func_lookup(its name)
+/* The value of task id, computed by calling dusk_func_lookup(its key)
  * with its arguments' values: what another process, given the task as a
  * name and values, would do. */
 static dusk_value *by_name(const dusk_graph *g, int64_t id, dusk_value **memo, dusk_error *err)
@@ -3138,7 +3123,7 @@ static dusk_value *by_name(const dusk_graph *g, int64_t id, dusk_value **memo, d
     } else if (t->kind == DUSK_ENTRY_ALIAS) {
         r = by_name(g, g->names[t->target].task, memo, err);
     } else {
-        const dusk_func *f = dusk_func_lookup(t->func->name);
+        const dusk_func *f = dusk_func_lookup(dusk_func_key(t->func));
         dusk_value *args[2 + 64];
         size_t n = 0;
         assert_true(t->nargs <= 2 + 64);
@@ -3207,9 +3192,9 @@ static void store_start(void *ud, const dusk_graph *g, size_t ntasks)
 
 /* Every kind of array task, in the lecture's graph read from and stored to
  * HDF5, slicing, joining, products and rechunks: its function is the
- * registered dusk_func of its name and its arguments hold no opaque
- * value. Graphs whose names are all the table's own also compute, task by
- * task, from dusk_func_lookup and the values alone. */
+ * dusk_func registered under its key and its arguments hold no opaque
+ * value. The graphs also compute, task by task, from dusk_func_lookup of
+ * the keys and the values alone. */
 static void test_tasks_travel(void **state)
 {
     (void)state;
@@ -3220,13 +3205,16 @@ static void test_tasks_travel(void **state)
     tmp_path(in, sizeof in, "travel-in.h5");
     tmp_path(out, sizeof out, "travel-out.h5");
 
-    /* every entry of the table is registered under its name (or the name
-     * is a builtin's) */
+    /* every entry of the table is registered under "array.<name>"; the
+     * builtins keep their own names */
     for (int i = 0; i < DUSK__NOPS; i++) {
-        const dusk_func *f = dusk_func_lookup(dusk__ops[i].func.name);
-        assert_non_null(f);
-        assert_true(f == &dusk__ops[i].func || builtin_func(f));
+        char key[64];
+        snprintf(key, sizeof key, "array.%s", dusk__ops[i].func.name);
+        assert_string_equal(dusk_func_key(&dusk__ops[i].func), key);
+        assert_ptr_equal(dusk_func_lookup(key), &dusk__ops[i].func);
     }
+    assert_ptr_equal(dusk_func_lookup("sub"), &dusk_sub);
+    assert_string_equal(dusk_func_key(&dusk_sub), "sub");
 
     /* the lecture: r = x - x.mean(axis=0), from HDF5, stored to HDF5 */
     dusk_array *src = dusk_random_normal(ctx, 11, 0, 1, DUSK_SHAPE(40, 300), "(20, 50)");
@@ -3322,21 +3310,16 @@ static void test_tasks_travel(void **state)
             fail_msg("no task of '%s' was checked", dusk__ops[i].func.name);
     assert_int_equal(log.opaque, 0);
 
-    /* The names a core builtin owns ('add', 'sub', 'mul', 'neg', 'sum')
-     * find the builtin, not the array operation: those tasks do not travel
-     * until core tells a registry name from a display name (see
-     * array/REQUESTS.md). The lecture's 'sub' is one. */
-    assert_true(log.shadowed > 0);
-    assert_string_equal(log.shadowed_names, "sub add mul neg sum ");
-    assert_int_equal(by_name_matches(r, &err), DUSK_EINVAL);
-    assert_contains(err.msg, "sub takes 2 arguments");
+    /* The lecture's r = x - x.mean(axis=0), whose 'sub' shows the same
+     * name as the builtin, computes by keys and values too. */
+    assert_int_equal(by_name_matches(r, &err), 0);
 }
 
-/* Runs the registered function of name on args (stolen); its code, with
+/* Runs the function registered as key on args (stolen); its code, with
  * the message in err and any result dropped. */
-static int run_named(const char *name, dusk_value **args, size_t n, dusk_error *err)
+static int run_named(const char *key, dusk_value **args, size_t n, dusk_error *err)
 {
-    const dusk_func *f = dusk_func_lookup(name);
+    const dusk_func *f = dusk_func_lookup(key);
     assert_non_null(f);
     dusk_value *out = NULL;
     *err = (dusk_error)DUSK_ERROR_INIT;
@@ -3375,53 +3358,53 @@ static void test_tasks_bad_arguments(void **state)
     dusk_value *ok[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(3, b3),
                                                           dusk_float(1)}),
                          ints(1, &one)};
-    assert_int_equal(run_named("ones_like", ok, 2, &err), 0);
+    assert_int_equal(run_named("array.ones_like", ok, 2, &err), 0);
     /* no parameters, a wrong dtype code, an index that is not ints */
-    assert_int_equal(run_named("ones_like", (dusk_value *[]){dusk_int(1)}, 1, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.ones_like", (dusk_value *[]){dusk_int(1)}, 1, &err), DUSK_EINVAL);
     assert_contains(err.msg, "ones_like");
     dusk_value *bad_dt[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("q9"), bounds1(3, b3),
                                                               dusk_float(1)}),
                              ints(1, &one)};
-    assert_int_equal(run_named("ones_like", bad_dt, 2, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.ones_like", bad_dt, 2, &err), DUSK_EINVAL);
     assert_contains(err.msg, "dtype");
     dusk_value *bad_ix[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(3, b3),
                                                               dusk_float(1)}),
                              dusk_tuple_of(1, (dusk_value *[]){dusk_string("0")})};
-    assert_int_equal(run_named("ones_like", bad_ix, 2, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.ones_like", bad_ix, 2, &err), DUSK_EINVAL);
     /* a block index past the bounds */
     dusk_value *past[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(3, b3),
                                                             dusk_float(1)}),
                            ints(1, &three)};
-    assert_int_equal(run_named("ones_like", past, 2, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.ones_like", past, 2, &err), DUSK_EINVAL);
     assert_contains(err.msg, "bounds");
     /* a parameter of the wrong kind */
     dusk_value *kind[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(3, b3),
                                                             dusk_string("1")}),
                            ints(1, &zero)};
-    assert_int_equal(run_named("full_like", kind, 2, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.full_like", kind, 2, &err), DUSK_EINVAL);
     assert_contains(err.msg, "not a number");
     /* arange makes int64 or float64 blocks only */
     dusk_value *ar[2] = {dusk_tuple_of(4, (dusk_value *[]){dusk_string("i1"), bounds1(3, b3),
                                                           dusk_float(0), dusk_float(1)}),
                          ints(1, &one)};
-    assert_int_equal(run_named("arange", ar, 2, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.arange", ar, 2, &err), DUSK_EINVAL);
     /* a getter whose block lies past its original */
     int64_t b9[2] = {0, 9};
     dusk_value *orig = dusk_ndarray_new(DUSK_DT_F8, 1, &three);
     dusk_value *get[3] = {dusk_tuple_of(2, (dusk_value *[]){dusk_string("f8"), bounds1(2, b9)}),
                           ints(1, &zero), orig};
-    assert_int_equal(run_named("array", get, 3, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.array", get, 3, &err), DUSK_EINVAL);
     assert_contains(err.msg, "past");
     /* too few inputs; an input that is not a block */
     dusk_value *tp[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), dusk_none(),
                                                           ints(1, &zero)}),
                          ints(1, &zero)};
-    assert_int_equal(run_named("transpose", tp, 2, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.transpose", tp, 2, &err), DUSK_EINVAL);
     assert_contains(err.msg, "input");
     dusk_value *tp2[3] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), dusk_none(),
                                                            ints(1, &one)}),
                           ints(1, &zero), dusk_ndarray_new(DUSK_DT_F8, 1, &three)};
-    assert_int_equal(run_named("transpose", tp2, 3, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.transpose", tp2, 3, &err), DUSK_EINVAL);
     assert_contains(err.msg, "permutation");
     /* a rechunk merge given fewer pieces than its bounds say */
     int64_t ob[2] = {0, 5}, ib[3] = {0, 2, 5};
@@ -3429,13 +3412,13 @@ static void test_tasks_bad_arguments(void **state)
     dusk_value *mg[3] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(2, ob),
                                                           bounds1(3, ib)}),
                          ints(1, &zero), dusk_tuple_of(1, &piece)};
-    assert_int_equal(run_named("rechunk-merge", mg, 3, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.rechunk-merge", mg, 3, &err), DUSK_EINVAL);
     assert_contains(err.msg, "pieces");
     /* a getitem whose plan is not one */
     dusk_value *gi[3] = {dusk_tuple_of(4, (dusk_value *[]){dusk_string("f8"), dusk_none(),
                                                           dusk_int(1), dusk_string("plan")}),
                          ints(1, &zero), dusk_ndarray_new(DUSK_DT_F8, 1, &three)};
-    assert_int_equal(run_named("getitem", gi, 3, &err), DUSK_EINVAL);
+    assert_int_equal(run_named("array.getitem", gi, 3, &err), DUSK_EINVAL);
     assert_contains(err.msg, "plan");
     /* a store into a file that is not there names it */
     char path[1024];
@@ -3443,7 +3426,7 @@ static void test_tasks_bad_arguments(void **state)
     dusk_value *st[3] = {dusk_tuple_of(4, (dusk_value *[]){dusk_string("f8"), bounds1(2, ob),
                                                           dusk_string(path), dusk_string("/x")}),
                          ints(1, &zero), dusk_ndarray_new(DUSK_DT_F8, 1, (int64_t[]){5})};
-    assert_int_equal(run_named("store-map", st, 3, &err), DUSK_EIO);
+    assert_int_equal(run_named("array.store-map", st, 3, &err), DUSK_EIO);
     assert_contains(err.msg, "absent.h5");
 }
 

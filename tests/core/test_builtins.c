@@ -253,6 +253,22 @@ static void test_register(void **state)
     assert_ptr_equal(dusk_func_lookup("test_square"), &square);
     assert_ptr_equal(dusk_func_lookup("inc"), &dusk_inc);
 
+    /* keys: a function shown as "inc" registers under a key of its own,
+     * and is found (and travels) by that key */
+    assert_null(dusk_func_key(&fake_inc));
+    assert_int_equal(dusk_func_register_as("test.inc", &fake_inc), 0);
+    assert_int_equal(dusk_func_register_as("test.inc", &fake_inc), 0);   /* again: fine */
+    assert_int_equal(dusk_func_register_as("test.inc", &square2), DUSK_EINVAL);
+    assert_int_equal(dusk_func_register_as("", &square2), DUSK_EINVAL);
+    assert_int_equal(dusk_func_register_as(NULL, &square2), DUSK_EINVAL);
+    assert_ptr_equal(dusk_func_lookup("test.inc"), &fake_inc);
+    assert_ptr_equal(dusk_func_lookup("inc"), &dusk_inc);
+    assert_string_equal(dusk_func_key(&fake_inc), "test.inc");
+    assert_string_equal(dusk_func_key(&square), "test_square");
+    assert_string_equal(dusk_func_key(&dusk_inc), "inc");
+    assert_null(dusk_func_key(&square2));
+    assert_null(dusk_func_key(NULL));
+
     /* a registered function in a graph, found by name */
     square_calls = 0;
     dusk_graph *g = dusk_graph_new();
