@@ -53,10 +53,7 @@ void dusk__colour(dusk_profiler *p, const char *name, double rgb[3])
                 break;
             }
     if (!found) {
-        uint64_t h = 1469598103934665603ull;
-        for (const char *s = name; *s; s++)
-            h = (h ^ (unsigned char)*s) * 1099511628211ull;
-        k = (size_t)(h % 20);
+        k = (size_t)(dusk__fnv(DUSK__FNV_INIT, name, strlen(name)) % 20);
     }
     memcpy(rgb, palette[k], sizeof palette[k]);
 }
