@@ -210,7 +210,7 @@ endif
 run-tests: all $(BENCH_BINS) $(TEST_RESULTS)
 	$(Q)sh scripts/run-tests.sh summary $(TEST_RESULTS)
 
-$(BUILD)/tests/%.result: $(BUILD)/tests/% FORCE
+$(BUILD)/tests/%.result: $(BUILD)/tests/% $(SHARED_LIBS) FORCE
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
 $(BUILD)/tests/example-%.result: $(BUILD)/examples/% FORCE
 	$(Q)mkdir -p $(@D)

@@ -151,8 +151,11 @@ long dusk_alloc_live(void)
 #define DUSK__TSAN 1
 #endif
 #endif
+/* The sanitizer runtimes find these hooks in the dynamic symbol table, so
+ * they keep default visibility in a -fvisibility=hidden build: the only
+ * non-dusk_ names a sanitizer build exports. */
 #ifdef DUSK__ASAN
-const char *__lsan_default_suppressions(void) __attribute__((weak));
+const char *__lsan_default_suppressions(void) __attribute__((weak, visibility("default")));
 const char *__lsan_default_suppressions(void)
 {
     return "leak:libfontconfig.so\n"
@@ -164,7 +167,7 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 #ifdef DUSK__TSAN
-const char *__tsan_default_suppressions(void) __attribute__((weak));
+const char *__tsan_default_suppressions(void) __attribute__((weak, visibility("default")));
 const char *__tsan_default_suppressions(void)
 {
     return "race:libfontconfig.so\n"

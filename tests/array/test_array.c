@@ -27,8 +27,7 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
-#include "test_util.h"
-#include "array_util.h"
+#include "helpers.h"
 
 /* --- fixtures ------------------------------------------------------------ */
 

@@ -20,89 +20,28 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
-#include "test_util.h"
-#include "ops_util.h"
+#include "helpers.h"
 #include "array.h"  /* core's DUSK__MAXIN: inputs a layer may read */
 
 /* --- helpers ------------------------------------------------------------------ */
-
-static int is_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4; }
-
-/* Element i of a C-contiguous buffer, as a double and as an int64. */
-static double load_f(const unsigned char *b, dusk_dtype t, int64_t i)
-{
-    switch (t) {
-    case DUSK_DT_F8: { double v; memcpy(&v, b + i * 8, 8); return v; }
-    case DUSK_DT_F4: { float v; memcpy(&v, b + i * 4, 4); return v; }
-    case DUSK_DT_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
-    case DUSK_DT_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
-    default: return b[i];
-    }
-}
-
-static int64_t load_i(const unsigned char *b, dusk_dtype t, int64_t i)
-{
-    switch (t) {
-    case DUSK_DT_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return v; }
-    case DUSK_DT_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
-    case DUSK_DT_U1: case DUSK_DT_BOOL: return b[i];
-    default: return (int64_t)load_f(b, t, i);
-    }
-}
 
 /* Stores element i of b (dtype t) at o in dtype u, as numpy's safe cast. */
 static void cast(unsigned char *o, dusk_dtype u, const unsigned char *b, dusk_dtype t, int64_t i)
 {
     if (u == DUSK_DT_F8) {
-        double v = is_float(t) ? load_f(b, t, i) : (double)load_i(b, t, i);
+        double v = dt_float(t) ? ref_getf(b, t, i) : (double)ref_geti(b, t, i);
         memcpy(o, &v, 8);
     } else if (u == DUSK_DT_F4) {
-        float v = (float)(is_float(t) ? load_f(b, t, i) : (double)load_i(b, t, i));
+        float v = (float)(dt_float(t) ? ref_getf(b, t, i) : (double)ref_geti(b, t, i));
         memcpy(o, &v, 4);
     } else {
-        int64_t v = load_i(b, t, i);
+        int64_t v = ref_geti(b, t, i);
         switch (u) {
         case DUSK_DT_I8: memcpy(o, &v, 8); break;
         case DUSK_DT_I4: { int32_t w = (int32_t)v; memcpy(o, &w, 4); break; }
         default: *o = (unsigned char)v; break;
         }
     }
-}
-
-static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t seed)
-{
-    int64_t n = 1;
-    for (int d = 0; d < ndim; d++)
-        n *= shape[d];
-    size_t es = dusk_dtype_size(t);
-    unsigned char *b = malloc((size_t)(n ? n : 1) * es);
-    assert_non_null(b);
-    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t v = (int64_t)(rng_next(&s) % 2001) - 1000;
-        unsigned char *p = b + i * (int64_t)es;
-        switch (t) {
-        case DUSK_DT_F8: { double x = (double)v / 8 + (double)i; memcpy(p, &x, 8); break; }
-        case DUSK_DT_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
-        case DUSK_DT_I8: { int64_t x = v * 1000003 + i; memcpy(p, &x, 8); break; }
-        case DUSK_DT_I4: { int32_t x = (int32_t)(v * 7 + i); memcpy(p, &x, 4); break; }
-        case DUSK_DT_U1: *p = (unsigned char)(v + i); break;
-        default: *p = (unsigned char)(v & 1); break;
-        }
-    }
-    return b;
-}
-
-static int64_t count_op(const dusk_array *a, const char *op)
-{
-    dusk_layer_info li[256];
-    size_t n = dusk_array_layers(a, li, 256);
-    assert_true(n <= 256);
-    int64_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(li[i].op, op) == 0)
-            t += li[i].ntasks;
-    return t;
 }
 
 /* --- the reference ------------------------------------------------------------ */
@@ -273,7 +212,7 @@ static void run_case(const dask_case *c, int both)
     if (dusk_array_status(y, &err))
         fail_msg("%s: %s", c->op, err.msg);
     char got[4096];
-    chunks_text(y, got, sizeof got);
+    all_chunks_text(y, got, sizeof got);
     if (strcmp(got, c->want_chunks) != 0)
         fail_msg("%s of %d arrays along %d: chunks %s, Dask has %s", c->op, c->n, c->axis, got,
                  c->want_chunks);
@@ -287,7 +226,7 @@ static void run_case(const dask_case *c, int both)
     int64_t rshape[8];
     unsigned char *want = ref_join(stack, c->n, c->a, bufs, axis, c->want_dtype, &rnd, rshape);
     for (int s = 0; s < (both ? 2 : 1); s++) {
-        dusk_value *v = compute_with(y, s ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS);
+        dusk_value *v = compute_on(y, s ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS);
         assert_int_equal(dusk_ndarray_ndim(v), rnd);
         for (int d = 0; d < rnd; d++)
             assert_int_equal(dusk_ndarray_shape(v)[d], rshape[d]);
@@ -355,7 +294,7 @@ static void test_many_arrays(void **state)
         rows += dusk_array_shape(in[k])[0];
     assert_int_equal(dusk_array_shape(c)[0], rows);
     assert_int_equal(dusk_array_dtype(c), DUSK_DT_I4);
-    dusk_value *v = compute_with(c, DUSK_SCHED_THREADS);
+    dusk_value *v = compute_on(c, DUSK_SCHED_THREADS);
     const int32_t *p = dusk_ndarray_data(v);
     int64_t at = 0;
     for (int k = 0; k < 7; k++) {
@@ -370,7 +309,7 @@ static void test_many_arrays(void **state)
     dusk_array *s = dusk_stack(sq, 6, 1);
     assert_int_equal(dusk_array_shape(s)[0], 4);
     assert_int_equal(dusk_array_shape(s)[1], 6);
-    v = compute_with(s, DUSK_SCHED_SYNC);
+    v = compute_on(s, DUSK_SCHED_SYNC);
     const float *f = dusk_ndarray_data(v);
     for (int i = 0; i < 4; i++)
         for (int k = 0; k < 6; k++)
@@ -424,7 +363,7 @@ static void test_errors(void **state)
     assert_int_equal(dusk_array_ndim(s), 1);
     assert_int_equal(dusk_array_shape(s)[0], 3);
     assert_int_equal(dusk_array_dtype(s), DUSK_DT_F8);
-    dusk_value *v0 = compute_with(s, DUSK_SCHED_THREADS);
+    dusk_value *v0 = compute_on(s, DUSK_SCHED_THREADS);
     const double *d0 = dusk_ndarray_data(v0);
     assert_true(d0[0] == 1.0 && d0[1] == 7.0 && d0[2] == 1.0);
     dusk_value_unref(v0);

@@ -24,59 +24,9 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
-#include "test_util.h"
-#include "ops_util.h"
+#include "helpers.h"
 
 /* --- helpers ------------------------------------------------------------------ */
-
-static double load_f(const unsigned char *b, dusk_dtype t, int64_t i)
-{
-    switch (t) {
-    case DUSK_DT_F8: { double v; memcpy(&v, b + i * 8, 8); return v; }
-    case DUSK_DT_F4: { float v; memcpy(&v, b + i * 4, 4); return v; }
-    case DUSK_DT_I8: { int64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
-    case DUSK_DT_U8: { uint64_t v; memcpy(&v, b + i * 8, 8); return (double)v; }
-    case DUSK_DT_I4: { int32_t v; memcpy(&v, b + i * 4, 4); return v; }
-    default: return b[i];
-    }
-}
-
-/* Small values, so that integer products never overflow. */
-static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t seed)
-{
-    int64_t n = 1;
-    for (int d = 0; d < ndim; d++)
-        n *= shape[d];
-    size_t es = dusk_dtype_size(t);
-    unsigned char *b = malloc((size_t)(n ? n : 1) * es);
-    assert_non_null(b);
-    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t v = (int64_t)(rng_next(&s) % 41) - 20;
-        unsigned char *p = b + i * (int64_t)es;
-        switch (t) {
-        case DUSK_DT_F8: { double x = (double)v / 3; memcpy(p, &x, 8); break; }
-        case DUSK_DT_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
-        case DUSK_DT_I8: { int64_t x = v * 1000; memcpy(p, &x, 8); break; }
-        case DUSK_DT_I4: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
-        case DUSK_DT_U1: *p = (unsigned char)(v + 20); break;
-        default: *p = (unsigned char)(v & 1); break;
-        }
-    }
-    return b;
-}
-
-static int64_t count_op(const dusk_array *a, const char *op)
-{
-    dusk_layer_info li[64];
-    size_t n = dusk_array_layers(a, li, 64);
-    assert_true(n <= 64);
-    int64_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(li[i].op, op) == 0)
-            t += li[i].ntasks;
-    return t;
-}
 
 /* --- references ------------------------------------------------------------------ */
 
@@ -149,7 +99,7 @@ static void ref_tensordot(const arr_spec *sa, const unsigned char *a, const arr_
                 offa = offa * sa->shape[d] + ia[d];
             for (int d = 0; d < sb->ndim; d++)
                 offb = offb * sb->shape[d] + ib[d];
-            double x = load_f(a, sa->dtype, offa) * load_f(b, sb->dtype, offb);
+            double x = ref_getf(a, sa->dtype, offa) * ref_getf(b, sb->dtype, offb);
             r->val[q] += x;
             r->mag[q] += fabs(x);
             for (int k = n - 1; k >= 0; k--) {
@@ -211,7 +161,7 @@ static void ref_matmul(const arr_spec *sa, const unsigned char *a, const arr_spe
             }
             offa = (offa * m + oi[nd - 2]) * k + p;
             offb = (offb * k + p) * n + oi[nd - 1];
-            double x = load_f(a, sa->dtype, offa) * load_f(b, sb->dtype, offb);
+            double x = ref_getf(a, sa->dtype, offa) * ref_getf(b, sb->dtype, offb);
             r->val[q] += x;
             r->mag[q] += fabs(x);
         }
@@ -315,7 +265,7 @@ static void check_values(const dusk_value *v, const ref_out *r, dusk_dtype t, co
     int64_t n = dusk_ndarray_size(v);
     const unsigned char *p = dusk_ndarray_data(v);
     for (int64_t i = 0; i < n; i++) {
-        double got = load_f(p, t, i), want = r->val[i];
+        double got = ref_getf(p, t, i), want = r->val[i];
         double tol = t == DUSK_DT_F4 ? 1e-5 * r->mag[i] + 1e-6 : t == DUSK_DT_F8 ? 1e-12 * r->mag[i] : 0;
         if (fabs(got - want) > tol)
             fail_msg("%s: element %" PRId64 " is %.17g, want %.17g", what, i, got, want);
@@ -343,7 +293,7 @@ static void run_case(const dask_case *c, size_t no)
         dusk_shape sh = {s[k]->ndim, {0}};
         for (int d = 0; d < s[k]->ndim; d++)
             sh.v[d] = s[k]->shape[d];
-        buf[k] = fill_buffer(s[k]->dtype, s[k]->ndim, s[k]->shape, no * 2 + (size_t)k + 1);
+        buf[k] = fill_values(s[k]->dtype, s[k]->ndim, s[k]->shape, no * 2 + (size_t)k + 1, true);
         in[k] = dusk_from_buffer(ctx, buf[k], s[k]->dtype, sh, s[k]->chunks);
         assert_int_equal(dusk_array_status(in[k], NULL), 0);
     }
@@ -354,7 +304,7 @@ static void run_case(const dask_case *c, size_t no)
     if (dusk_array_status(y, &err))
         fail_msg("%s: %s", what, err.msg);
     char got[4096];
-    chunks_text(y, got, sizeof got);
+    all_chunks_text(y, got, sizeof got);
     if (strcmp(got, c->want_chunks) != 0)
         fail_msg("%s: chunks %s, Dask has %s", what, got, c->want_chunks);
     assert_int_equal(dusk_array_dtype(y), c->want_dtype);
@@ -381,7 +331,7 @@ static void run_case(const dask_case *c, size_t no)
         ref_tensordot(s[0], buf[0], s[1], buf[1], n, la, rb, &r);
     }
     for (int k = 0; k < 2; k++) {
-        dusk_value *v = compute_with(y, k ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS);
+        dusk_value *v = compute_on(y, k ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS);
         check_values(v, &r, c->want_dtype, what);
         dusk_value_unref(v);
     }
@@ -415,7 +365,7 @@ static void test_brief_graphs(void **state)
     const int64_t want[] = {9, 9, 9, 27, 27, 9};
     for (int i = 0; i < 6; i++)
         assert_int_equal(count_op(r, ops[i]), want[i]);
-    dusk_value *v = compute_with(r, DUSK_SCHED_THREADS);
+    dusk_value *v = compute_on(r, DUSK_SCHED_THREADS);
     for (int64_t i = 0; i < 225; i++)
         assert_true(((const double *)dusk_ndarray_data(v))[i] == 30.0);
     dusk_value_unref(v);
@@ -424,7 +374,7 @@ static void test_brief_graphs(void **state)
     assert_int_equal(count_op(m, "matmul"), 27);
     assert_int_equal(count_op(m, "chunk_sum"), 27);
     assert_int_equal(count_op(m, "chunk_sum-aggregate"), 9);
-    v = compute_with(m, DUSK_SCHED_SYNC);
+    v = compute_on(m, DUSK_SCHED_SYNC);
     for (int64_t i = 0; i < 225; i++)
         assert_true(((const double *)dusk_ndarray_data(v))[i] == 15.0);
     dusk_value_unref(v);
@@ -443,7 +393,7 @@ static void test_brief_graphs(void **state)
     assert_int_equal(count_op(p, "chunk_sum"), 20);
     assert_int_equal(count_op(p, "chunk_sum-partial"), 5 + 2);
     assert_int_equal(count_op(p, "chunk_sum-aggregate"), 1);
-    v = compute_with(p, DUSK_SCHED_THREADS);
+    v = compute_on(p, DUSK_SCHED_THREADS);
     for (int64_t i = 0; i < 16; i++)
         assert_true(((const float *)dusk_ndarray_data(v))[i] == 40.0f);
     dusk_value_unref(v);
@@ -461,7 +411,7 @@ static void test_block_layouts(void **state)
     int64_t shape[2] = {6, 5};
     for (int t = 0; t < 2; t++) {
         dusk_dtype dt = t ? DUSK_DT_F4 : DUSK_DT_F8;
-        unsigned char *buf = fill_buffer(dt, 2, shape, 9 + (uint64_t)t);
+        unsigned char *buf = fill_values(dt, 2, shape, 9 + (uint64_t)t, true);
         dusk_array *a = dusk_from_buffer(ctx, buf, dt, DUSK_SHAPE(6, 5), "(4, 3)");
         arr_spec sa = {2, {6, 5}, NULL, dt};
         /* a over axis 0 with itself: both operands transposed for BLAS */
@@ -469,7 +419,7 @@ static void test_block_layouts(void **state)
         dusk_array *g = dusk_tensordot(a, a, &l, &r, 1);
         ref_out ref;
         ref_tensordot(&sa, buf, &sa, buf, 1, &l, &r, &ref);
-        dusk_value *v = compute_with(g, DUSK_SCHED_THREADS);
+        dusk_value *v = compute_on(g, DUSK_SCHED_THREADS);
         check_values(v, &ref, dt, "a.T @ a");
         dusk_value_unref(v);
         free(ref.val);
@@ -479,14 +429,14 @@ static void test_block_layouts(void **state)
         dusk_array *s = dusk_stack(aa, 2, 1);  /* (6, 2, 5) */
         int la[2] = {2, 1}, rb[2] = {2, 1};
         dusk_array *h = dusk_tensordot(s, s, la, rb, 2);  /* (6, 6) */
-        v = compute_with(h, DUSK_SCHED_SYNC);
+        v = compute_on(h, DUSK_SCHED_SYNC);
         const unsigned char *p = dusk_ndarray_data(v);
         for (int i = 0; i < 6; i++)
             for (int j = 0; j < 6; j++) {
                 double want = 0;
                 for (int k = 0; k < 5; k++)
-                    want += 2 * load_f(buf, dt, i * 5 + k) * load_f(buf, dt, j * 5 + k);
-                assert_true(fabs(load_f(p, dt, i * 6 + j) - want) <= 1e-4 * (fabs(want) + 1));
+                    want += 2 * ref_getf(buf, dt, i * 5 + k) * ref_getf(buf, dt, j * 5 + k);
+                assert_true(fabs(ref_getf(p, dt, i * 6 + j) - want) <= 1e-4 * (fabs(want) + 1));
             }
         dusk_value_unref(v);
         free(buf);
@@ -543,7 +493,7 @@ static void test_errors(void **state)
     assert_error(dusk_tensordot(b20, b20, NULL, NULL, 0), DUSK_EINVAL, "40 dimensions",
                  "at most 32");
     /* the graph of a good product built after errors is still fine */
-    dusk_value *v = compute_with(dusk_array_dot(dusk_array_transpose(x, NULL), y), DUSK_SCHED_SYNC);
+    dusk_value *v = compute_on(dusk_array_dot(dusk_array_transpose(x, NULL), y), DUSK_SCHED_SYNC);
     assert_true(((const double *)dusk_ndarray_data(v))[0] == 15.0);
     dusk_value_unref(v);
     dusk_array_ctx_free(ctx);

@@ -21,51 +21,12 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
-#include "test_util.h"
-#include "ops_util.h"
+#include "helpers.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 
 static const dusk_dtype DTYPES[] = {DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_I8, DUSK_DT_I4, DUSK_DT_U1, DUSK_DT_BOOL};
 #define NDTYPES (sizeof DTYPES / sizeof DTYPES[0])
-
-/* A C-contiguous buffer of shape with distinct-ish values of dtype t. */
-static void *fill_buffer(dusk_dtype t, int ndim, const int64_t *shape, uint64_t seed)
-{
-    int64_t n = 1;
-    for (int d = 0; d < ndim; d++)
-        n *= shape[d];
-    size_t es = dusk_dtype_size(t);
-    unsigned char *b = malloc((size_t)(n ? n : 1) * es);
-    assert_non_null(b);
-    uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t v = (int64_t)(rng_next(&s) % 2001) - 1000;
-        unsigned char *p = b + i * (int64_t)es;
-        switch (t) {
-        case DUSK_DT_F8: { double x = (double)v / 8 + (double)i; memcpy(p, &x, 8); break; }
-        case DUSK_DT_F4: { float x = (float)v / 4; memcpy(p, &x, 4); break; }
-        case DUSK_DT_I8: { int64_t x = v * 1000003 + i; memcpy(p, &x, 8); break; }
-        case DUSK_DT_I4: { int32_t x = (int32_t)(v * 7 + i); memcpy(p, &x, 4); break; }
-        case DUSK_DT_U1: *p = (unsigned char)(v + i); break;
-        default: *p = (unsigned char)(v & 1); break;
-        }
-    }
-    return b;
-}
-
-/* Tasks of a's graph in layers whose op is op. */
-static int64_t count_op(const dusk_array *a, const char *op)
-{
-    dusk_layer_info li[64];
-    size_t n = dusk_array_layers(a, li, 64);
-    assert_true(n <= 64);
-    int64_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(li[i].op, op) == 0)
-            t += li[i].ntasks;
-    return t;
-}
 
 /* a's chunks as Dask prints them, "((5, 5,), (2, 2, 1,))"; "()" for 0-d. */
 static void assert_ok(const dusk_array *a)
@@ -434,7 +395,7 @@ static void run_case(const dask_case *c, dusk_dtype t, int both_schedulers)
     if (dusk_array_status(y, &err))
         fail_msg("x[%s]: %s", c->index, err.msg);
     char got[4096];
-    chunks_text(y, got, sizeof got);
+    all_chunks_text(y, got, sizeof got);
     if (strcmp(got, c->want_chunks) != 0)
         fail_msg("x[%s] on chunks %s: chunks %s, Dask has %s", c->index, c->chunks, got,
                  c->want_chunks);
@@ -450,7 +411,7 @@ static void run_case(const dask_case *c, dusk_dtype t, int both_schedulers)
         int64_t rshape[DUSK_MAXDIMS];
         unsigned char *want = ref_getitem(buf, t, c->ndim, c->shape, c->index, &rnd, rshape);
         for (int s = 0; s < (both_schedulers ? 2 : 1); s++) {
-            dusk_value *v = compute_with(y, s ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS);
+            dusk_value *v = compute_on(y, s ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS);
             assert_int_equal(dusk_ndarray_ndim(v), rnd);
             assert_int_equal(dusk_array_ndim(y), rnd);
             for (int d = 0; d < rnd; d++) {
@@ -528,21 +489,21 @@ static void test_struct_index_and_counts(void **state)
     dusk_index big[] = {DUSK_SLICE(DUSK_NIL, DUSK_NIL, INT64_MAX)};
     dusk_index nbig[] = {DUSK_SLICE(INT64_MIN + 1, INT64_MAX, -INT64_MAX)};
     dusk_index rbig[] = {DUSK_SLICE(INT64_MAX, INT64_MIN + 1, -INT64_MAX)};
-    dusk_value *bv = compute_with(dusk_array_getitem(ar, big, 1), DUSK_SCHED_SYNC);
+    dusk_value *bv = compute_on(dusk_array_getitem(ar, big, 1), DUSK_SCHED_SYNC);
     assert_int_equal(dusk_ndarray_size(bv), 1);
     assert_int_equal(((const int64_t *)dusk_ndarray_data(bv))[0], 0);
     dusk_value_unref(bv);
-    bv = compute_with(dusk_array_getitem(ar, nbig, 1), DUSK_SCHED_SYNC);
+    bv = compute_on(dusk_array_getitem(ar, nbig, 1), DUSK_SCHED_SYNC);
     assert_int_equal(dusk_ndarray_size(bv), 0);
     dusk_value_unref(bv);
-    bv = compute_with(dusk_array_getitem(ar, rbig, 1), DUSK_SCHED_SYNC);
+    bv = compute_on(dusk_array_getitem(ar, rbig, 1), DUSK_SCHED_SYNC);
     assert_int_equal(dusk_ndarray_size(bv), 1);
     assert_int_equal(((const int64_t *)dusk_ndarray_data(bv))[0], 19);
     dusk_value_unref(bv);
     /* values: x[:, [10, 1, 5]] of arange */
     dusk_array *r = dusk_arange(ctx, 0, 225, 1, "50");
     dusk_array *m = dusk_array_slice(dusk_array_rechunk(r, "((50, 50, 50, 50, 25),)"), "[224, 0, 49, 50, -1]");
-    dusk_value *v = compute_with(m, DUSK_SCHED_SYNC);
+    dusk_value *v = compute_on(m, DUSK_SCHED_SYNC);
     const int64_t *p = dusk_ndarray_data(v);
     assert_int_equal(dusk_ndarray_size(v), 5);
     assert_int_equal(p[0], 224);
@@ -566,7 +527,7 @@ static void test_chained(void **state)
     dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_DT_F8, DUSK_SHAPE(37, 29), "(8, 6)");
     dusk_array *y = dusk_array_slice(dusk_array_slice(x, "::-3, 2:"), "1:-1, [4, 0, 4]");
     dusk_array *s = dusk_array_sum(y, DUSK_ALL_AXES, false);
-    dusk_value *v = compute_with(s, DUSK_SCHED_THREADS);
+    dusk_value *v = compute_on(s, DUSK_SCHED_THREADS);
     const double *src = (const double *)buf;
     double want = 0;
     int rows = 0;
@@ -606,11 +567,11 @@ static void test_squeeze(void **state)
     assert_ok(z);
     assert_int_equal(dusk_array_ndim(z), 0);
     assert_int_equal(count_op(z, "squeeze"), 1);
-    dusk_value *v = compute_with(z, DUSK_SCHED_SYNC);
+    dusk_value *v = compute_on(z, DUSK_SCHED_SYNC);
     assert_int_equal(dusk_ndarray_ndim(v), 0);
     assert_int_equal(*(const unsigned char *)dusk_ndarray_data(v), 9);
     dusk_value_unref(v);
-    v = compute_with(a, DUSK_SCHED_THREADS);
+    v = compute_on(a, DUSK_SCHED_THREADS);
     assert_int_equal(dusk_ndarray_size(v), 6);
     for (int i = 0; i < 6; i++)
         assert_int_equal(((const int32_t *)dusk_ndarray_data(v))[i], 7);

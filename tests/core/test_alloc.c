@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
-#include "test_util.h"
+#include "helpers.h"
 
 #define MAX_N 200000L
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
-#include "test_util.h"
+#include "helpers.h"
 
 /* Calls f on the given arguments (stolen) and returns its code; *out gets
  * the result (NULL on failure). */

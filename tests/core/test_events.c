@@ -19,7 +19,7 @@
 
 #include "dusk.h"
 #include "events.h"   /* dusk__tclock */
-#include "test_util.h"
+#include "helpers.h"
 
 /* --- a growing event log (libc memory, filled on any thread) ------------------- */
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
-#include "test_util.h"
+#include "helpers.h"
 
 static const dusk_options SYNC_OPTS = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL};
 

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
-#include "test_util.h"
+#include "helpers.h"
 
 /* --- user task functions ---------------------------------------------------- */
 

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
-#include "test_util.h"
+#include "helpers.h"
 
 /* --- scalars -------------------------------------------------------------- */
 

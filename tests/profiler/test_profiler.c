@@ -29,7 +29,7 @@
 
 #include "dusk.h"
 #include "dusk/profiler.h"
-#include "test_util.h"
+#include "helpers.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -73,34 +73,6 @@ static const char *tmp(const char *name)
     k = (k + 1) % 8;
     snprintf(path[k], sizeof path[k], "%s/%s", tmpdir, name);
     return path[k];
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)len + 1);
-    if (s && fread(s, 1, (size_t)len, f) != (size_t)len) {
-        free(s);
-        s = NULL;
-    }
-    fclose(f);
-    if (s) {
-        s[len] = '\0';
-        if (n)
-            *n = (size_t)len;
-    }
-    return s;
-}
-
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
 }
 
 /* Runs g for key with the given callbacks (and stream); returns dusk_get's code. */

@@ -23,7 +23,7 @@
 #include "dusk.h"
 #include "dusk/array.h"
 #include "dusk/viz.h"
-#include "test_util.h"
+#include "helpers.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 
