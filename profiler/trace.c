@@ -19,28 +19,36 @@
 **
 ** Times are microseconds with three decimals, so nanoseconds survive the
 ** round trip exactly (jansson reads them as doubles: exact below 2^51 ns,
-** 26 days; integers are exact to the limit, 2^62 ns). Task records come back from the X events alone
-** (dependencies and release times travel in args); the counters are for
-** viewers, except memory and cpu, which are the resource samples.
+** 26 days; integers are exact to the limit, 2^62 ns). Task records come
+** back from the X events alone (dependencies and release times travel in
+** args); the counters are for viewers, except memory and cpu, which are
+** the resource samples.
 **
-** Reading: jansson parses the whole file into a tree, strictly (RFC 8259:
-** no trailing commas, comments, NaN or duplicate keys; valid UTF-8; at most
-** 2048 levels deep), with messages "file:line:column: what is wrong" in its
-** words. On top of the syntax, every field dusk reads is type-checked and
-** range-checked (no negative time or duration, no worker id past 65535, no
-** unknown run, no dependency on a task the trace does not have); jansson
-** keeps no places for values, so those messages name the event (its index,
-** and its task's key) and the field instead of a line. Unknown fields and
-** event phases are skipped, so traces of other tools load as far as they
-** have X events.
+** Reading: a thin scanner walks the outer structure (the keys of the trace
+** object and of "otherData", the '[' ',' ']' of the event and run arrays)
+** and hands each event, run and other value to jansson, which parses that
+** one value strictly (RFC 8259: no trailing commas, comments, NaN or
+** duplicate keys; valid UTF-8; at most 2048 levels deep in a value). Each
+** event becomes records at once and its tree is freed, so a read holds the
+** records, not a tree of the file (which was about ten times the file).
+** Syntax errors are "file:line:column: what is wrong", in jansson's words
+** inside a value and in the scanner's between values ("expected ',' or ']'
+** after event 12, found '{'"). On top of the syntax, every field dusk
+** reads is type-checked and range-checked (no negative time or duration,
+** no worker id past 65535, no unknown run, no dependency on a task the
+** trace does not have); those messages are at the line:column where the
+** event (or run) starts and name it (its index, and its task's key) and
+** the field. Unknown fields and event phases are skipped, so traces of
+** other tools load as far as they have X events.
 **
-** jansson's tree (about ten times the file) comes from malloc, not
-** dusk_malloc: json_set_alloc_funcs would change the allocator of every
-** jansson user in the process, and jansson's lexer does not survive a
-** failed allocation cleanly (akheron/jansson#362). jansson is thread-safe
-** for separate documents, so readers need no lock.
+** jansson's trees come from malloc, not dusk_malloc: json_set_alloc_funcs
+** would change the allocator of every jansson user in the process, and
+** jansson's lexer does not survive a failed allocation cleanly
+** (akheron/jansson#362). jansson is thread-safe for separate documents, so
+** readers need no lock.
 */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -406,19 +414,31 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
     return dusk__atomic_close(&out, 1, err);
 }
 
-/* --- reading: jansson parses, dusk checks -------------------------------------------- */
+/* --- reading: a thin scanner walks the outer structure, jansson parses each value ---- */
 
 #define MAX_NS ((uint64_t)1 << 62)   /* about 146 years */
+
+/* Every json_loadb of the reader parses exactly one value of any type (an
+ * event, a run, a key, another member of the top-level object) and not a
+ * byte more: with JSON_DISABLE_EOF_CHECK jansson stops at the value's last
+ * character and says in json_error_t.position how many bytes it read. It
+ * pulls its input a byte at a time through a bounds check, so handing it
+ * the rest of a 70 MB text costs nothing past the value. */
+#define VALUE_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES)
 
 typedef struct reader {
     dusk_profiler *p;
     const char *name;        /* the trace, for messages */
     dusk_error *err;
+    const char *text, *end;  /* the whole trace */
+    const char *s;           /* the scanner: the next byte it looks at */
+    const char *at;          /* where the value being checked starts, or NULL */
     const char *what;        /* what is being read: "event", "run", "otherData" */
     size_t index;            /* its index, or SIZE_MAX */
     const char *key;         /* the event's task key, or NULL */
     char ctx[128];           /* where() puts them together here */
-    int have_runs;
+    json_t *other;           /* the members of "otherData" but "runs", until its '}' */
+    int have_events, have_runs;
 } reader;
 
 /* What messages name: "event 12 (key "inc-3")", "run 0", "otherData". A
@@ -435,28 +455,111 @@ static const char *where(reader *rd)
     return rd->ctx;
 }
 
-/* jansson's message at its line and column. Its column is that of the last
- * character it read (the end of a bad token); where it stopped before the
- * character at fault (the end of the text, a byte that is not UTF-8, a
- * control character in a string) the place is that next one. A failure
- * with no message is a failed allocation. */
-static int parse_error(const char *name, const json_error_t *je, dusk_error *err)
+/* The line and column of the byte at `at`, both from 1, the column in
+ * characters (a UTF-8 sequence counts once), as jansson counts them. The
+ * scanner keeps no count as it goes: a place is worked out only for a
+ * message, by one memchr pass over the text before it. */
+static void place(const reader *rd, const char *at, long *line, long *col)
+{
+    const char *s = rd->text, *bol = s, *nl;
+    long l = 1, c = 1;
+    while (s < at && (nl = memchr(s, '\n', (size_t)(at - s))) != NULL) {
+        l++;
+        bol = s = nl + 1;
+    }
+    for (s = bol; s < at; s++)
+        c += ((unsigned char)*s & 0xC0) != 0x80;
+    *line = l;
+    *col = c;
+}
+
+static int oom(reader *rd)
+{
+    return dusk_error_set(rd->err, DUSK_ENOMEM, "%s: out of memory", rd->name);
+}
+
+/* A syntax error that the scanner finds: at the first character of the
+ * token at fault (a trailing comma: the comma), or just past the last
+ * character of a text that stops short. */
+static int fail_at(reader *rd, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(reader *rd, const char *at, const char *fmt, ...)
+{
+    char msg[400];
+    long line, col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    place(rd, at, &line, &col);
+    return dusk_error_set(rd->err, DUSK_EINVAL, "%s:%ld:%ld: %s", rd->name, line, col, msg);
+}
+
+/* What the scanner found at s, for "expected ..., found ...": the end of
+ * the file, or the token there (a word, a number, or a string, cut after
+ * 20 characters; else the one character or byte). */
+static const char *found(const reader *rd, const char *s, char *buf, size_t size)
+{
+    size_t n = 1, left = (size_t)(rd->end - s);
+    if (s >= rd->end)
+        return "the end of the file";
+    unsigned char c = (unsigned char)*s;
+    if (c >= 0x80 || c < 0x20) {
+        snprintf(buf, size, "byte 0x%02x", c);
+        return buf;
+    }
+    if (c == '"') {
+        while (n < left && n < 20 && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"')
+            n++;
+        if (n < left && s[n] == '"')
+            n++;
+    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+        while (n < left && n < 20 && (((s[n] | 0x20) >= 'a' && (s[n] | 0x20) <= 'z') ||
+                                      (s[n] >= '0' && s[n] <= '9')))
+            n++;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+        while (n < left && n < 20 && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.' ||
+                                      s[n] == 'e' || s[n] == 'E' || s[n] == '+' || s[n] == '-'))
+            n++;
+    }
+    snprintf(buf, size, "'%.*s'", (int)n, s);
+    return buf;
+}
+
+/* jansson's message for the value that starts at `at`, at the file's line
+ * and column: jansson counts from 1:1 at the value's first character, so
+ * on its first line the value's own column is added. Its column is that of
+ * the last character it read (the end of a bad token); where it stopped
+ * before the character at fault (the end of the text, a byte that is not
+ * UTF-8, a control character in a string) the place is that next one. A
+ * failure with no message is a failed allocation. */
+static int parse_error(reader *rd, const char *at, const json_error_t *je)
 {
     enum json_error_code code = json_error_code(je);
     if (code == json_error_out_of_memory || !je->text[0])
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", name);
-    int col = je->column;
+        return oom(rd);
+    if (code == json_error_premature_end_of_input && rd->end - at > INT_MAX)
+        return fail_at(rd, at, "a value of more than 2 GiB");   /* jansson's window below */
+    long line, col, jcol = je->column;
     if (code == json_error_premature_end_of_input || code == json_error_invalid_utf8 ||
         (code == json_error_invalid_syntax && (!strncmp(je->text, "control character", 17) ||
                                                !strncmp(je->text, "unexpected newline", 18))))
-        col++;
+        jcol++;
+    place(rd, at, &line, &col);
+    if (je->line > 1) {
+        line += je->line - 1;
+        col = jcol;
+    } else {
+        col += jcol - 1;
+    }
     /* jansson's own text for this one names the flag of its API */
     const char *what = code == json_error_null_character ? "\\u0000 in a string" : je->text;
-    return dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: %s", name, je->line, col, what);
+    return dusk_error_set(rd->err, DUSK_EINVAL, "%s:%ld:%ld: %s", rd->name, line, col, what);
 }
 
-/* A trace that parses but says something wrong. jansson keeps no places
- * for values: the message names the event (index and task key) and field. */
+/* A trace that parses but says something wrong: at the place where the
+ * value being checked starts (the event, the run, "otherData"), when
+ * there is one, naming it (index and task key) and the field. */
 static int bad(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int bad(reader *rd, const char *fmt, ...)
 {
@@ -465,12 +568,11 @@ static int bad(reader *rd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return dusk_error_set(rd->err, DUSK_EINVAL, "%s: %s", rd->name, msg);
-}
-
-static int oom(reader *rd)
-{
-    return dusk_error_set(rd->err, DUSK_ENOMEM, "%s: out of memory", rd->name);
+    if (!rd->at)
+        return dusk_error_set(rd->err, DUSK_EINVAL, "%s: %s", rd->name, msg);
+    long line, col;
+    place(rd, rd->at, &line, &col);
+    return dusk_error_set(rd->err, DUSK_EINVAL, "%s:%ld:%ld: %s", rd->name, line, col, msg);
 }
 
 /* The field readers look field up in object o. An absent field leaves *out
@@ -696,6 +798,9 @@ static int add_event(reader *rd, const tev *e)
         r->status = (int32_t)e->status;
         r->ndeps = e->ndeps;
         r->deps = e->deps;
+        /* Until finish_records, a record's group holds where its event
+         * starts in the text, for messages (its deps hold task ids). */
+        r->group = rd->at;
         return 0;
     }
     if (e->ph == 'C' && e->name && (!strcmp(e->name, "memory") || !strcmp(e->name, "cpu"))) {
@@ -719,61 +824,229 @@ static int add_event(reader *rd, const tev *e)
     return 0;
 }
 
-static int read_events(reader *rd, json_t *events)
+/* --- the scanner: the trace's outer structure ---
+ *
+ * The text is a trace object, {"traceEvents":[event, ...], "otherData":
+ * {..., "runs":[run, ...]}, ...}, or the JSON Array Format, [event, ...].
+ * The scanner walks only that: blanks, the keys of the trace object and of
+ * "otherData", and the '[' ',' ']' of the event and run arrays (and of any
+ * other array member of the trace object, as other tools write large
+ * ones). Each event, run, key and other value is parsed by jansson alone,
+ * checked, turned into records and freed at once, so no more than one
+ * event's tree is ever held. The scanner rejects what RFC 8259 does at its
+ * level: a missing or trailing comma, a missing ':', a key that is not a
+ * string or repeats, a text that is not an object or an array, anything
+ * but blanks after it; inside a value jansson rejects the rest. It recurses
+ * no deeper than "otherData", whatever the text. */
+
+static int peek(reader *rd)   /* the next character after blanks, or -1 at the end */
 {
-    size_t i;
-    json_t *ev;
-    if (!json_is_array(events))
-        return bad(rd, "\"traceEvents\" must be an array");
-    json_array_foreach(events, i, ev) {
-        tev e;
-        int rc = read_event(rd, ev, i, &e);
-        if (!rc)
-            rc = add_event(rd, &e);
-        if (rc)
-            return rc;
-    }
+    const char *s = rd->s;
+    while (s < rd->end && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+        s++;
+    rd->s = s;
+    return s < rd->end ? (unsigned char)*s : -1;
+}
+
+/* jansson parses the one value at the scanner, which goes on past it.
+ * jansson counts its position in an int: it gets a window of at most
+ * INT_MAX bytes (a longer value is refused in parse_error). */
+static int load(reader *rd, json_t **out)
+{
+    json_error_t je;
+    const char *at = rd->s;
+    size_t left = (size_t)(rd->end - at);
+    json_t *v = json_loadb(at, left < INT_MAX ? left : INT_MAX, VALUE_FLAGS, &je);
+    if (!v)
+        return parse_error(rd, at, &je);
+    rd->s = at + je.position;
+    *out = v;
     return 0;
 }
 
-static int read_runs(reader *rd, json_t *runs)
+static int load_and_drop(reader *rd, size_t index)
 {
-    size_t i;
-    json_t *o;
-    if (!json_is_array(runs))
-        return bad(rd, "\"runs\" must be an array");
-    rd->have_runs = 1;
-    json_array_foreach(runs, i, o) {
-        int64_t workers = 0, status = 0;
-        rd->what = "run";
-        rd->index = i;
-        rd->key = NULL;
-        if (!json_is_object(o))
-            return bad(rd, "%s must be an object", where(rd));
-        dusk_run_record *run = dusk__push_run(rd->p);
-        if (!run)
-            return oom(rd);
-        int rc = time_field(rd, o, "begin", &run->begin_ns, NULL);
-        if (!rc)
-            rc = time_field(rd, o, "wall", &run->wall_ns, NULL);
-        if (!rc)
-            rc = count_field(rd, o, "ntasks", (uint64_t)1 << 48, &run->ntasks);
-        if (!rc)
-            rc = int_field(rd, o, "workers", 0, PROF_MAX_WORKERS, &workers, NULL);
-        if (!rc)
-            rc = int_field(rd, o, "status", INT32_MIN, INT32_MAX, &status, NULL);
+    json_t *v = NULL;
+    int rc = load(rd, &v);
+    json_decref(v);
+    (void)index;
+    return rc;
+}
+
+/* An array whose '[' is at the scanner: each(rd, i) reads element i, with
+ * the scanner at its first character, and leaves the scanner past it.
+ * what names an element in messages ("event 3"). */
+typedef int (*element_fn)(reader *rd, size_t index);
+
+static int scan_array(reader *rd, const char *what, element_fn each)
+{
+    char buf[48];
+    rd->s++;
+    if (peek(rd) == ']') {
+        rd->s++;
+        return 0;
+    }
+    for (size_t i = 0;; i++) {
+        if (rd->s == rd->end)
+            return fail_at(rd, rd->s, "expected %s %zu, found the end of the file", what, i);
+        int rc = each(rd, i);
         if (rc)
             return rc;
+        int c = peek(rd);
+        if (c == ']') {
+            rd->s++;
+            return 0;
+        }
+        if (c != ',')
+            return fail_at(rd, rd->s, "expected ',' or ']' after %s %zu, found %s", what, i,
+                           found(rd, rd->s, buf, sizeof buf));
+        const char *comma = rd->s++;
+        if (peek(rd) == ']')
+            return fail_at(rd, comma, "trailing ',' after %s %zu (before ']')", what, i);
+    }
+}
+
+/* An object whose '{' is at the scanner: member(rd, key, len) reads the
+ * value of each member, with the scanner at its first character, and
+ * leaves the scanner past it. jansson decodes the keys; a jansson object
+ * holds those seen, for repeats. what names the object in messages. */
+typedef int (*member_fn)(reader *rd, const char *key, size_t len);
+
+#define KEY(k, n) (int)((n) < 64 ? (n) : 64), (k)   /* for "%.*s" */
+
+static int scan_object(reader *rd, const char *what, member_fn member)
+{
+    char buf[48];
+    json_t *seen = json_object(), *key = NULL;
+    int rc = 0;
+    if (!seen)
+        return oom(rd);
+    rd->s++;
+    if (peek(rd) == '}') {
+        rd->s++;
+        json_decref(seen);
+        return 0;
+    }
+    for (;;) {
+        const char *key_at = rd->s;
+        if (rd->s == rd->end || *rd->s != '"') {
+            rc = fail_at(rd, rd->s, "expected a key (a string) in %s, found %s", what,
+                         found(rd, rd->s, buf, sizeof buf));
+            break;
+        }
+        if ((rc = load(rd, &key)) != 0)   /* a string: it starts with '"' */
+            break;
+        const char *k = json_string_value(key);
+        size_t n = json_string_length(key);
+        if (json_object_getn(seen, k, n)) {
+            rc = fail_at(rd, key_at, "duplicate key \"%.*s\" in %s", KEY(k, n), what);
+            break;
+        }
+        if (json_object_setn_new(seen, k, n, json_null())) {
+            rc = oom(rd);
+            break;
+        }
+        if (peek(rd) != ':') {
+            rc = fail_at(rd, rd->s, "expected ':' after \"%.*s\", found %s", KEY(k, n),
+                         found(rd, rd->s, buf, sizeof buf));
+            break;
+        }
+        rd->s++;
+        if (peek(rd) < 0) {
+            rc = fail_at(rd, rd->s, "expected the value of \"%.*s\", found the end of the file",
+                         KEY(k, n));
+            break;
+        }
+        if ((rc = member(rd, k, n)) != 0)
+            break;
+        int c = peek(rd);
+        if (c == '}') {
+            rd->s++;
+            break;
+        }
+        if (c != ',') {
+            rc = fail_at(rd, rd->s, "expected ',' or '}' after the value of \"%.*s\", found %s",
+                         KEY(k, n), found(rd, rd->s, buf, sizeof buf));
+            break;
+        }
+        const char *comma = rd->s++;
+        if (peek(rd) == '}') {
+            rc = fail_at(rd, comma, "trailing ',' after the value of \"%.*s\" (before '}')",
+                         KEY(k, n));
+            break;
+        }
+        json_decref(key);
+        key = NULL;
+    }
+    json_decref(key);
+    json_decref(seen);
+    return rc;
+}
+
+static int is_key(const char *key, size_t len, const char *name)
+{
+    return len == strlen(name) && !memcmp(key, name, len);
+}
+
+/* One event: parsed, checked, made a record or a sample, freed. */
+static int scan_event(reader *rd, size_t index)
+{
+    const char *at = rd->s;
+    json_t *ev;
+    tev e;
+    int rc = load(rd, &ev);
+    if (rc)
+        return rc;
+    rd->at = at;
+    rc = read_event(rd, ev, index, &e);
+    if (!rc)
+        rc = add_event(rd, &e);
+    json_decref(ev);
+    rd->at = NULL;
+    rd->key = NULL;   /* it was in ev */
+    return rc;
+}
+
+/* One element of "runs" in "otherData". */
+static int scan_run(reader *rd, size_t index)
+{
+    const char *at = rd->s;
+    json_t *o;
+    int64_t workers = 0, status = 0;
+    int rc = load(rd, &o);
+    if (rc)
+        return rc;
+    rd->at = at;
+    rd->what = "run";
+    rd->index = index;
+    rd->key = NULL;
+    dusk_run_record *run = NULL;
+    if (!json_is_object(o))
+        rc = bad(rd, "%s must be an object", where(rd));
+    else if (!(run = dusk__push_run(rd->p)))
+        rc = oom(rd);
+    if (!rc)
+        rc = time_field(rd, o, "begin", &run->begin_ns, NULL);
+    if (!rc)
+        rc = time_field(rd, o, "wall", &run->wall_ns, NULL);
+    if (!rc)
+        rc = count_field(rd, o, "ntasks", (uint64_t)1 << 48, &run->ntasks);
+    if (!rc)
+        rc = int_field(rd, o, "workers", 0, PROF_MAX_WORKERS, &workers, NULL);
+    if (!rc)
+        rc = int_field(rd, o, "status", INT32_MIN, INT32_MAX, &status, NULL);
+    if (!rc) {
         run->workers = (int32_t)workers;
         run->status = (int32_t)status;
     }
-    return 0;
+    json_decref(o);
+    rd->at = NULL;
+    return rc;
 }
 
+/* The members of "otherData" but "runs", once its '}' is read. */
 static int read_other(reader *rd, json_t *other)
 {
-    if (!json_is_object(other))
-        return bad(rd, "\"otherData\" must be an object");
     rd->what = "otherData";
     rd->index = SIZE_MAX;
     rd->key = NULL;
@@ -783,26 +1056,79 @@ static int read_other(reader *rd, json_t *other)
     if (metric)
         rd->p->o.cache_metric = !strcmp(json_string_value(metric), "count") ? DUSK_CACHE_COUNT
                                                                             : DUSK_CACHE_BYTES;
-    int rc = count_field(rd, other, "lost", (uint64_t)1 << 62, &rd->p->lost);
-    json_t *runs = json_object_get(other, "runs");
-    if (!rc && runs)
-        rc = read_runs(rd, runs);
+    return count_field(rd, other, "lost", (uint64_t)1 << 62, &rd->p->lost);
+}
+
+static int other_member(reader *rd, const char *key, size_t len)
+{
+    char buf[48];
+    json_t *v;
+    if (is_key(key, len, "runs")) {
+        if (*rd->s != '[')
+            return fail_at(rd, rd->s, "\"runs\" must be an array, found %s",
+                           found(rd, rd->s, buf, sizeof buf));
+        rd->have_runs = 1;
+        return scan_array(rd, "run", scan_run);
+    }
+    int rc = load(rd, &v);
+    if (!rc && json_object_setn_new(rd->other, key, len, v))
+        rc = oom(rd);
     return rc;
 }
 
-/* The whole trace: an object with "traceEvents" (and dusk's "otherData"),
- * or the JSON Array Format, an array of events. */
-static int read_root(reader *rd, json_t *root)
+static int top_member(reader *rd, const char *key, size_t len)
 {
-    if (json_is_array(root))
-        return read_events(rd, root);
-    json_t *events = json_object_get(root, "traceEvents");
-    json_t *other = json_object_get(root, "otherData");
-    if (!events)
-        return bad(rd, "no \"traceEvents\" array in the trace");
-    int rc = read_events(rd, events);
-    if (!rc && other)
-        rc = read_other(rd, other);
+    char buf[48];
+    const char *at = rd->s;
+    if (is_key(key, len, "traceEvents")) {
+        if (*at != '[')
+            return fail_at(rd, at, "\"traceEvents\" must be an array, found %s",
+                           found(rd, at, buf, sizeof buf));
+        rd->have_events = 1;
+        return scan_array(rd, "event", scan_event);
+    }
+    if (is_key(key, len, "otherData")) {
+        if (*at != '{')
+            return fail_at(rd, at, "\"otherData\" must be an object, found %s",
+                           found(rd, at, buf, sizeof buf));
+        if (!(rd->other = json_object()))
+            return oom(rd);
+        int rc = scan_object(rd, "\"otherData\"", other_member);
+        rd->at = at;
+        if (!rc)
+            rc = read_other(rd, rd->other);
+        rd->at = NULL;
+        json_decref(rd->other);
+        rd->other = NULL;
+        return rc;
+    }
+    /* Another tool's member: checked, not kept; an array one element at a
+     * time (Chrome's "samples" can be large), anything else whole. */
+    if (*at == '[')
+        return scan_array(rd, "element", load_and_drop);
+    return load_and_drop(rd, 0);
+}
+
+/* The whole text: a trace object, or the JSON Array Format (an array of
+ * events), and nothing but blanks after it. */
+static int scan_trace(reader *rd)
+{
+    char buf[48];
+    int rc, c = peek(rd);
+    if (c == '[') {
+        rd->have_events = 1;
+        rc = scan_array(rd, "event", scan_event);
+    } else if (c == '{') {
+        rc = scan_object(rd, "the trace", top_member);
+    } else {
+        return fail_at(rd, rd->s, "expected '{' or '[' (a trace), found %s",
+                       found(rd, rd->s, buf, sizeof buf));
+    }
+    if (!rc && peek(rd) >= 0)
+        rc = fail_at(rd, rd->s, "expected the end of the file after the trace, found %s",
+                     found(rd, rd->s, buf, sizeof buf));
+    if (!rc && !rd->have_events)
+        rc = bad(rd, "no \"traceEvents\" array in the trace");
     return rc;
 }
 
@@ -841,7 +1167,8 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Checks the records against the runs and turns dependency ids into
- * record indices. */
+ * record indices. The messages about a task are at its event, which its
+ * record's group points to until dusk__intern_records. */
 static int finish_records(reader *rd)
 {
     dusk_profiler *p = rd->p;
@@ -881,6 +1208,7 @@ static int finish_records(reader *rd)
     }
     for (size_t i = 0; i < p->nrecs; i++) {
         const dusk_task_record *r = &p->recs[i];
+        rd->at = r->group;
         if ((size_t)r->run >= p->nruns)
             return bad(rd, "task '%s' is in run %d, but the trace has %zu run(s)", r->key,
                        r->run, p->nruns);
@@ -888,6 +1216,7 @@ static int finish_records(reader *rd)
             return bad(rd, "task '%s' ran on worker %d, but run %d has %d worker(s)", r->key,
                        r->worker, r->run, p->runs[r->run].workers);
     }
+    rd->at = NULL;
     if (p->nrecs)
         qsort(p->recs, p->nrecs, sizeof *p->recs, by_start);
     if (p->nsamples)
@@ -900,6 +1229,7 @@ static int finish_records(reader *rd)
     qsort(ids, p->nrecs, sizeof *ids, by_id);
     for (size_t i = 1; i < p->nrecs; i++)
         if (ids[i].run == ids[i - 1].run && ids[i].task == ids[i - 1].task) {
+            rd->at = p->recs[ids[i].index].group;
             int rc = bad(rd, "task id %lld appears twice in run %lld ('%s')",
                          (long long)ids[i].task, (long long)ids[i].run,
                          p->recs[ids[i].index].key);
@@ -912,6 +1242,7 @@ static int finish_records(reader *rd)
         for (uint32_t k = 0; k < r->ndeps; k++) {
             idref want = {r->run, (int64_t)deps[k], 0};
             const idref *hit = bsearch(&want, ids, p->nrecs, sizeof *ids, by_id);
+            rd->at = r->group;
             if (!hit) {
                 dusk_free(ids);
                 return bad(rd, "task '%s' depends on task id %zu, which is not in run %d "
@@ -924,6 +1255,7 @@ static int finish_records(reader *rd)
             deps[k] = hit->index;
         }
     }
+    rd->at = NULL;
     dusk_free(ids);
     if (dusk__intern_records(p, 0))
         return oom(rd);
@@ -933,7 +1265,6 @@ static int finish_records(reader *rd)
 int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name,
                                     dusk_profiler **out, dusk_error *err)
 {
-    json_error_t je;
     reader rd;
     if (out)
         *out = NULL;
@@ -942,14 +1273,12 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
     memset(&rd, 0, sizeof rd);
     rd.name = name ? name : "trace";
     rd.err = err;
-    json_t *root = json_loadb(data ? data : "", n, JSON_REJECT_DUPLICATES, &je);
-    if (!root)
-        return parse_error(rd.name, &je, err);
+    rd.text = rd.s = data ? data : "";
+    rd.end = rd.text + n;
     rd.p = dusk__new_readonly();
-    int rc = rd.p ? read_root(&rd, root) : oom(&rd);
+    int rc = rd.p ? scan_trace(&rd) : oom(&rd);
     if (!rc)
         rc = finish_records(&rd);
-    json_decref(root);
     if (rc) {
         dusk_profiler_free(rd.p);
         return rc;

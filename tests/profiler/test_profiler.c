@@ -932,6 +932,35 @@ static void test_trace_small_summary(void **state)
     dusk_profiler_summary(p, &s);
     assert_string_equal(s.funcs[0].func, "compile");
     dusk_profiler_free(p);
+
+    /* small.json's events in other shapes of the outer structure: every
+     * blank around its tokens, "otherData" first, an escaped key, other
+     * tools' members of every type (their arrays are walked, too). */
+    size_t n;
+    char *small = slurp("tests/data/profiler/small.json", &n);
+    assert_non_null(small);
+    char *from = strchr(small, '\n') + 1, *to = strstr(small, "\n],\n\"displayTimeUnit\"");
+    assert_non_null(to);
+    size_t cap = n + 1024;
+    char *shaped = malloc(cap);
+    int len = snprintf(shaped, cap,
+                       " \r\n\t{ \"stackFrames\" : {\"1\":{\"name\":\"f\"}} ,\n"
+                       "\"samples\":[ [1, {\"a\":[]}] ,\r\n \"x\" , null,-1e3,true ] ,\n"
+                       "\"otherData\" : { \"runs\" : [ {\"begin\":0.0,\"wall\":100000.0,"
+                       "\"ntasks\":5,\"workers\":2} ] , \"lost\" : 0 , \"x\":[{},[]] } ,\n"
+                       "\"empty\":[],\"trace\\u0045vents\"\t:\r\n[ %.*s \n ] ,"
+                       " \"meta\": \"\" }\n\n",
+                       (int)(to - from), from);
+    assert_true(len > 0 && (size_t)len < cap);
+    assert_int_equal(dusk_profiler_read_trace_buffer(shaped, (size_t)len, "shaped", &p, &err),
+                     0);
+    assert_int_equal(dusk_profiler_ntasks(p), 5);
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    assert_int_equal(s.critical_ns, 90000000u);
+    assert_int_equal(dusk_profiler_nsamples(p), 2);
+    dusk_profiler_free(p);
+    free(shaped);
+    free(small);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -1002,18 +1031,81 @@ typedef struct bad_trace {
 #define X_DUR(v) XF("\"f\"", "1", v, "0", "")
 #define X_TID(v) XF("\"f\"", "1", "2", v, "")
 
-/* Syntax errors come with jansson's words at line:column (the column of
- * the last character read: the end of the offending token); the others
- * name the event and the field. */
+/* Every message has a line:column. Syntax errors in the outer structure
+ * (the reader's scanner) are at the first character of what is wrong (a
+ * trailing comma: the comma); inside an event or another value they are in
+ * jansson's words, at the last character it read (the end of the offending
+ * token). The others are at the start of the event (or run, or
+ * "otherData") and name it and the field. */
 static const bad_trace bad_traces[] = {
-    {"", "t:1:1: '[' or '{' expected near end of file"},
-    {"   \n  ", "t:2:3: '[' or '{' expected near end of file"},
-    {"null", "t:1:4: '[' or '{' expected near 'null'"},
+    /* the outer structure: not a trace */
+    {"", "t:1:1: expected '{' or '[' (a trace), found the end of the file"},
+    {"   \n  ", "t:2:3: expected '{' or '[' (a trace), found the end of the file"},
+    {"null", "t:1:1: expected '{' or '[' (a trace), found 'null'"},
+    {" 5", "t:1:2: expected '{' or '[' (a trace), found '5'"},
+    {"\"traceEvents\"", "t:1:1: expected '{' or '[' (a trace), found '\"traceEvents\"'"},
     {"{}", "t: no \"traceEvents\" array"},
-    {"{\"traceEvents\":{}}", "t: \"traceEvents\" must be an array"},
-    {"{\"traceEvents\":[]} x", "t:1:20: end of file expected near 'x'"},
-    {"{\"traceEvents\":[],}", "t:1:19: string or '}' expected near '}'"},
-    {"{\"traceEvents\":[1]}", "t: event 0 must be an object"},
+    {"{\"traceEvents\":{}}", "t:1:16: \"traceEvents\" must be an array, found '{'"},
+    {"{\"traceEvents\":\"x\"}", "t:1:16: \"traceEvents\" must be an array, found '\"x\"'"},
+    {"{\"traceEvents\":null}", "t:1:16: \"traceEvents\" must be an array, found 'null'"},
+    {EVO("", "\"otherData\":[]"), "t:1:31: \"otherData\" must be an object, found '['"},
+    {EVO("", "\"otherData\":{\"runs\":{}}"), "t:1:39: \"runs\" must be an array, found '{'"},
+    /* ... garbage after it */
+    {"{\"traceEvents\":[]} x",
+     "t:1:20: expected the end of the file after the trace, found 'x'"},
+    {"{\"traceEvents\":[]}}",
+     "t:1:19: expected the end of the file after the trace, found '}'"},
+    {"[]\n\n  ,", "t:3:3: expected the end of the file after the trace, found ','"},
+    {"[] []", "t:1:4: expected the end of the file after the trace, found '['"},
+    /* ... trailing commas, at every level the scanner walks */
+    {"{\"traceEvents\":[],}",
+     "t:1:18: trailing ',' after the value of \"traceEvents\" (before '}')"},
+    {"{\"traceEvents\":[" X("") ",\n]}", "t:1:61: trailing ',' after event 0 (before ']')"},
+    {"[" X("") "," X("") " , ]", "t:1:92: trailing ',' after event 1 (before ']')"},
+    {EVO("", "\"otherData\":{\"lost\":0,}"),
+     "t:1:40: trailing ',' after the value of \"lost\""},
+    {EVO("", "\"otherData\":{\"runs\":[{},]}"),
+     "t:1:42: trailing ',' after run 0 (before ']')"},
+    {EVO("", "\"samples\":[1,2,]"), "t:1:33: trailing ',' after element 1 (before ']')"},
+    /* ... missing commas, colons and keys */
+    {EV(X("") " " X("")), "t:1:62: expected ',' or ']' after event 0, found '{'"},
+    {"[" X("") "\n" X("") "]", "t:2:1: expected ',' or ']' after event 0, found '{'"},
+    {"{\"traceEvents\":[] \"otherData\":{}}",
+     "t:1:19: expected ',' or '}' after the value of \"traceEvents\", found '\"otherData\"'"},
+    {EVO("", "\"otherData\":{\"runs\":[{}{}]}"),
+     "t:1:42: expected ',' or ']' after run 0, found '{'"},
+    {EVO("", "\"otherData\":{\"lost\":0 \"runs\":[]}"),
+     "t:1:41: expected ',' or '}' after the value of \"lost\", found '\"runs\"'"},
+    {"{\"traceEvents\" []}", "t:1:16: expected ':' after \"traceEvents\", found '['"},
+    {"{traceEvents:[]}", "t:1:2: expected a key (a string) in the trace, found 'traceEvents'"},
+    {EVO("", "1:2"), "t:1:19: expected a key (a string) in the trace, found '1'"},
+    {EVO("", "\"otherData\":{,}"),
+     "t:1:32: expected a key (a string) in \"otherData\", found ','"},
+    {"[,]", "t:1:2: unexpected token near ','"},
+    {"{\"trace\\x\":[]}", "t:1:9: invalid escape near '\"trace\\x'"},
+    /* ... a text that stops short, between values */
+    {"{", "t:1:2: expected a key (a string) in the trace, found the end of the file"},
+    {"{\"traceEvents\"",
+     "t:1:15: expected ':' after \"traceEvents\", found the end of the file"},
+    {"{\"traceEvents\": ",
+     "t:1:17: expected the value of \"traceEvents\", found the end of the file"},
+    {"{\"traceEvents\":[", "t:1:17: expected event 0, found the end of the file"},
+    {"{\"traceEvents\":[" X(""),
+     "t:1:61: expected ',' or ']' after event 0, found the end of the file"},
+    {"{\"traceEvents\":[" X("") ",\n", "t:2:1: expected event 1, found the end of the file"},
+    {"{\"traceEvents\":[]",
+     "t:1:18: expected ',' or '}' after the value of \"traceEvents\", found the end"},
+    {"[" X(""), "t:1:46: expected ',' or ']' after event 0, found the end of the file"},
+    /* ... keys that repeat (which one would count?) */
+    {"{\"traceEvents\":[],\n\"traceEvents\":[]}",
+     "t:2:1: duplicate key \"traceEvents\" in the trace"},
+    {"{\"traceEvents\":[],\"trace\\u0045vents\":[]}", "t:1:19: duplicate key \"traceEvents\""},
+    {EVO("", "\"otherData\":{\"lost\":0,\"lost\":0}"),
+     "t:1:41: duplicate key \"lost\" in \"otherData\""},
+    {EVO("", "\"otherData\":{\"runs\":[],\"runs\":[]}"), "t:1:42: duplicate key \"runs\""},
+    {EVO("", "\"otherData\":{},\"otherData\":{}"), "t:1:34: duplicate key \"otherData\""},
+    /* what the events, runs and otherData say */
+    {"{\"traceEvents\":[1]}", "t:1:17: event 0 must be an object"},
     {EV("{\"ph\":\"X\",}"), "t:1:27: string or '}' expected near '}'"},
     {EV("{}"), "event 0 has no \"ph\""},
     {EV("{\"ph\":7}"), "\"ph\" of event 0 must be a string"},
@@ -1047,19 +1139,27 @@ static const bad_trace bad_traces[] = {
     {EVO(X_TID("3"), "\"otherData\":{\"runs\":[{\"workers\":2}]}"),
      "ran on worker 3, but run 0 has 2 worker(s)"},
     {EVO("", "\"otherData\":{\"runs\":[{\"workers\":1e12}]}"),
-     "\"workers\" of run 0 is out of range"},
-    {EVO("", "\"otherData\":{\"lost\":-1}"), "\"lost\" of otherData is negative"},
-    {EVO("", "\"otherData\":{\"runs\":{}}"), "\"runs\" must be an array"},
-    {EVO("", "\"otherData\":{\"runs\":[5]}"), "t: run 0 must be an object"},
-    {EVO("", "\"otherData\":[]"), "\"otherData\" must be an object"},
+     "t:1:40: \"workers\" of run 0 is out of range"},
+    {EVO("", "\"otherData\":{\"lost\":-1}"), "t:1:31: \"lost\" of otherData is negative"},
+    {EVO("", "\"otherData\":{\"runs\":[5]}"), "t:1:40: run 0 must be an object"},
     {EV("{\"ph\":\"C\",\"name\":\"memory\",\"args\":{\"rss\":1}}"), "(C) needs \"ts\""},
     {EV("{\"ph\":\"C\",\"name\":\"cpu\",\"ts\":0,\"args\":{\"percent\":-1}}"),
      "\"percent\" of event 0 is out of range"},
     {EV("{\"ph\":\"C\",\"name\":\"memory\",\"ts\":0,\"args\":{\"rss\":true}}"),
      "\"rss\" of event 0 must be a number"},
-    /* the task's key names the event, where it has one */
+    /* the task's key names the event, where it has one; the place is the
+     * event's start */
     {EV(X("") "," X(",\"args\":{\"key\":\"inc-7\",\"bytes\":-1}")),
-     "t: \"bytes\" of event 1 (key \"inc-7\") is negative"},
+     "t:1:62: \"bytes\" of event 1 (key \"inc-7\") is negative"},
+    {"{\"traceEvents\":[\n" X("") ",\n  " X(",\"args\":{\"key\":\"inc-7\",\"bytes\":-1}") "]}",
+     "t:3:3: \"bytes\" of event 1 (key \"inc-7\") is negative"},
+    /* ... and the task's, for what is found once all are read */
+    {"[" X(",\"args\":{\"id\":0}") ",\n " X(",\"args\":{\"id\":1,\"deps\":[7]}") "]",
+     "t:2:2: task 'f' depends on task id 7, which is not in run 0"},
+    {"[" X(",\"args\":{\"id\":1}") ",\n " X(",\"args\":{\"id\":1}") "]",
+     "t:2:2: task id 1 appears twice in run 0 ('f')"},
+    {EVO("\n" X_TID("3"), "\"otherData\":{\"runs\":[{\"workers\":2}]}"),
+     "t:2:1: task 'f' ran on worker 3, but run 0 has 2 worker(s)"},
     {EV(X_NAME("\"\\x\"")), "t:1:27: invalid escape near '\"\\x'"},
     {EV(X_NAME("\"\\ud800\"")), "invalid Unicode '\\uD800'"},
     {EV(X_NAME("\"\\u00\"")), "t:1:30: invalid escape near '\"\\u00\"'"},
@@ -1078,11 +1178,9 @@ static const bad_trace bad_traces[] = {
     {EV(X(",\"extra\":[1 2]")), "t:1:72: ']' expected near '2'"},
     {EV(X(",\"extra\":{\"a\" 1}")), "t:1:74: ':' expected near '1'"},
     {EV(X(" \"more\":1")), "t:1:66: '}' expected near '\"more\"'"},
-    {"{\"traceEvents\":[" X("") "," "]}", "t:1:62: unexpected token near ']'"},
-    {"\"traceEvents\"", "t:1:13: '[' or '{' expected near '\"traceEvents\"'"},
+    {EV(X(",\"extra\":[1,]")), "t:1:72: unexpected token near ']'"},
     /* keys may not repeat (which one would count?) */
     {EV(X(",\"ts\":5")), "t:1:64: duplicate object key near '\"ts\"'"},
-    {"{\"traceEvents\":[],\n\"traceEvents\":[]}", "t:2:13: duplicate object key"},
     /* numbers past what jansson holds (a 64-bit integer, a double) */
     {EV(X(",\"args\":{\"bytes\":18446744073709551616}")),
      "t:1:96: too big integer near '18446744073709551616'"},
@@ -1109,8 +1207,8 @@ static void test_trace_rejects(void **state)
             fail_msg("for %s\n  got:  %s\n  want: %s", t, err.msg, bad_traces[i].message);
         assert_true(!strncmp(err.msg, "t:", 2));
     }
-    /* Deep nesting: refused past jansson's 2048 levels, without recursing
-     * further. */
+    /* Deep nesting: refused past jansson's 2048 levels (counted from the
+     * element of "x", which the scanner walks), without recursing further. */
     size_t depth = 100000;
     char *deep = malloc(depth * 2 + 64);
     strcpy(deep, "{\"traceEvents\":[],\"x\":");
@@ -1123,9 +1221,9 @@ static void test_trace_rejects(void **state)
     dusk_error err = DUSK_ERROR_INIT;
     dusk_profiler *p;
     assert_int_equal(dusk_profiler_read_trace_buffer(deep, k, "deep", &p, &err), DUSK_EINVAL);
-    assert_contains(err.msg, "deep:1:2070: maximum parsing depth reached");
+    assert_contains(err.msg, "deep:1:2072: maximum parsing depth reached");
     free(deep);
-    /* A huge count of events that are all fine is fine. */
+    /* A file that cannot be opened */
     assert_int_equal(dusk_profiler_read_trace("/nonexistent/trace.json", &p, &err), DUSK_EIO);
     assert_contains(err.msg, "/nonexistent/trace.json");
     assert_int_equal(dusk_alloc_live(), live);
@@ -1169,6 +1267,21 @@ static void test_trace_syntax_place(void **state)
     assert_int_equal(dusk_profiler_read_trace(tmp("comma.json"), &p, &err), DUSK_EINVAL);
     assert_string_equal(err.msg, want);
     assert_int_equal(line, 7);
+    /* Between events (the reader's scanner): event 5, the one that puts
+     * "args" first, loses its comma; the place is the next event's start. */
+    at = strstr(text, "\n{\"args\":");
+    assert_non_null(at);
+    at = strstr(at + 1, "},\n") + 1;
+    off = (size_t)(at - text);
+    f = fopen(tmp("comma.json"), "wb");
+    assert_non_null(f);
+    fwrite(text, 1, off, f);
+    fwrite(text + off + 1, 1, n - off - 1, f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s:8:1: expected ',' or ']' after event 5, found '{'",
+             tmp("comma.json"));
+    assert_int_equal(dusk_profiler_read_trace(tmp("comma.json"), &p, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, want);
     free(text);
     assert_int_equal(dusk_alloc_live(), live);
 }
