@@ -100,7 +100,7 @@ dusk-array_PKGS := hdf5-serial openblas
 dusk-viz_MODULES := viz
 dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
-dusk-profiler_PKGS := cairo
+dusk-profiler_PKGS := cairo jansson
 
 # Every .c under a directory, at any depth.
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))

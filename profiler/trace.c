@@ -18,24 +18,43 @@
 **      "runs":[{"begin":0.0,"wall":812.3,"ntasks":3265,"workers":4,"status":0}]}}
 **
 ** Times are microseconds with three decimals, so nanoseconds survive the
-** round trip exactly. Task records come back from the X events alone
-** (dependencies and release times travel in args); the counters are for
-** viewers, except memory and cpu, which are the resource samples.
+** round trip exactly (jansson reads them as doubles: exact below 2^51 ns,
+** 26 days; integers are exact to the limit, 2^62 ns). Task records come
+** back from the X events alone (dependencies and release times travel in
+** args); the counters are for viewers, except memory and cpu, which are
+** the resource samples.
 **
-** The reader is strict: a recursive-descent JSON parser (RFC 8259: no
-** trailing commas, no comments, no NaN) over the whole file, at most 64
-** levels deep, with messages "file:line:column: what was expected". On top
-** of the syntax, every field dusk reads is type-checked and range-checked
-** (no negative time or duration, no worker id past 65535, no unknown run,
-** no dependency on a task the trace does not have). Unknown fields and
-** event phases are skipped, so traces of other tools load as far as they
-** have X events.
+** Reading: a thin scanner walks the outer structure (the keys of the trace
+** object and of "otherData", the '[' ',' ']' of the event and run arrays)
+** and hands each event, run and other value to jansson, which parses that
+** one value strictly (RFC 8259: no trailing commas, comments, NaN or
+** duplicate keys; valid UTF-8; at most 2048 levels deep in a value). Each
+** event becomes records at once and its tree is freed, so a read holds the
+** records, not a tree of the file (which was about ten times the file).
+** Syntax errors are "file:line:column: what is wrong", in jansson's words
+** inside a value and in the scanner's between values ("expected ',' or ']'
+** after event 12, found '{'"). On top of the syntax, every field dusk
+** reads is type-checked and range-checked (no negative time or duration,
+** no worker id past 65535, no unknown run, no dependency on a task the
+** trace does not have); those messages are at the line:column where the
+** event (or run) starts and name it (its index, and its task's key) and
+** the field. Unknown fields and event phases are skipped, so traces of
+** other tools load as far as they have X events.
+**
+** jansson's trees come from malloc, not dusk_malloc: json_set_alloc_funcs
+** would change the allocator of every jansson user in the process, and
+** jansson's lexer does not survive a failed allocation cleanly
+** (akheron/jansson#362). jansson is thread-safe for separate documents, so
+** readers need no lock.
 */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "prof.h"
 
@@ -395,740 +414,378 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
     return dusk__atomic_close(&out, 1, err);
 }
 
-/* --- a strict JSON reader ------------------------------------------------------------ */
+/* --- reading: a thin scanner walks the outer structure, jansson parses each value ---- */
 
-enum { MAX_DEPTH = 64 };
 #define MAX_NS ((uint64_t)1 << 62)   /* about 146 years */
 
-typedef struct jp {
-    const char *s, *p, *end;
-    const char *name;      /* for messages */
+/* Every json_loadb of the reader parses exactly one value of any type (an
+ * event, a run, a key, another member of the top-level object) and not a
+ * byte more: with JSON_DISABLE_EOF_CHECK jansson stops at the value's last
+ * character and says in json_error_t.position how many bytes it read. It
+ * pulls its input a byte at a time through a bounds check, so handing it
+ * the rest of a 70 MB text costs nothing past the value. */
+#define VALUE_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES)
+
+typedef struct reader {
+    dusk_profiler *p;
+    const char *name;        /* the trace, for messages */
     dusk_error *err;
-    int rc;                /* the first error */
-    char *str;             /* the last string read, decoded */
-    size_t nstr, capstr;
-} jp;
+    const char *text, *end;  /* the whole trace */
+    const char *s;           /* the scanner: the next byte it looks at */
+    const char *at;          /* where the value being checked starts, or NULL */
+    const char *what;        /* what is being read: "event", "run", "otherData" */
+    size_t index;            /* its index, or SIZE_MAX */
+    const char *key;         /* the event's task key, or NULL */
+    char ctx[128];           /* where() puts them together here */
+    json_t *other;           /* the members of "otherData" but "runs", until its '}' */
+    int have_events, have_runs;
+} reader;
 
-typedef struct jnum {
-    int neg;
-    uint64_t mant;         /* significant digits */
-    long exp;              /* value = mant * 10^exp */
-} jnum;
-
-/* Reports an error at position at (NULL: the current one). */
-static int jp_fail(jp *j, const char *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int jp_fail(jp *j, const char *at, const char *fmt, ...)
+/* What messages name: "event 12 (key "inc-3")", "run 0", "otherData". A
+ * task's key, where there is a short one, says which event is meant in a
+ * file of many. Put together only for a message. */
+static const char *where(reader *rd)
 {
-    if (j->rc)
-        return j->rc;
-    if (!at)
-        at = j->p;
-    if (at > j->end)
-        at = j->end;
-    size_t line = 1, col = 1;
-    for (const char *c = j->s; c < at; c++) {
-        if (*c == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col++;
-        }
+    if (rd->index == SIZE_MAX)
+        snprintf(rd->ctx, sizeof rd->ctx, "%s", rd->what);
+    else if (rd->key && strlen(rd->key) <= 64)
+        snprintf(rd->ctx, sizeof rd->ctx, "%s %zu (key \"%s\")", rd->what, rd->index, rd->key);
+    else
+        snprintf(rd->ctx, sizeof rd->ctx, "%s %zu", rd->what, rd->index);
+    return rd->ctx;
+}
+
+/* The line and column of the byte at `at`, both from 1, the column in
+ * characters (a UTF-8 sequence counts once), as jansson counts them. The
+ * scanner keeps no count as it goes: a place is worked out only for a
+ * message, by one memchr pass over the text before it. */
+static void place(const reader *rd, const char *at, long *line, long *col)
+{
+    const char *s = rd->text, *bol = s, *nl;
+    long l = 1, c = 1;
+    while (s < at && (nl = memchr(s, '\n', (size_t)(at - s))) != NULL) {
+        l++;
+        bol = s = nl + 1;
     }
+    for (s = bol; s < at; s++)
+        c += ((unsigned char)*s & 0xC0) != 0x80;
+    *line = l;
+    *col = c;
+}
+
+static int oom(reader *rd)
+{
+    return dusk_error_set(rd->err, DUSK_ENOMEM, "%s: out of memory", rd->name);
+}
+
+/* A syntax error that the scanner finds: at the first character of the
+ * token at fault (a trailing comma: the comma), or just past the last
+ * character of a text that stops short. */
+static int fail_at(reader *rd, const char *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_at(reader *rd, const char *at, const char *fmt, ...)
+{
+    char msg[400];
+    long line, col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    place(rd, at, &line, &col);
+    return dusk_error_set(rd->err, DUSK_EINVAL, "%s:%ld:%ld: %s", rd->name, line, col, msg);
+}
+
+/* What the scanner found at s, for "expected ..., found ...": the end of
+ * the file, or the token there (a word, a number, or a string, cut after
+ * 20 characters; else the one character or byte). */
+static const char *found(const reader *rd, const char *s, char *buf, size_t size)
+{
+    size_t n = 1, left = (size_t)(rd->end - s);
+    if (s >= rd->end)
+        return "the end of the file";
+    unsigned char c = (unsigned char)*s;
+    if (c >= 0x80 || c < 0x20) {
+        snprintf(buf, size, "byte 0x%02x", c);
+        return buf;
+    }
+    if (c == '"') {
+        while (n < left && n < 20 && s[n] >= 0x20 && s[n] < 0x7f && s[n] != '"')
+            n++;
+        if (n < left && s[n] == '"')
+            n++;
+    } else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+        while (n < left && n < 20 && (((s[n] | 0x20) >= 'a' && (s[n] | 0x20) <= 'z') ||
+                                      (s[n] >= '0' && s[n] <= '9')))
+            n++;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+        while (n < left && n < 20 && ((s[n] >= '0' && s[n] <= '9') || s[n] == '.' ||
+                                      s[n] == 'e' || s[n] == 'E' || s[n] == '+' || s[n] == '-'))
+            n++;
+    }
+    snprintf(buf, size, "'%.*s'", (int)n, s);
+    return buf;
+}
+
+/* jansson's message for the value that starts at `at`, at the file's line
+ * and column: jansson counts from 1:1 at the value's first character, so
+ * on its first line the value's own column is added. Its column is that of
+ * the last character it read (the end of a bad token); where it stopped
+ * before the character at fault (the end of the text, a byte that is not
+ * UTF-8, a control character in a string) the place is that next one. A
+ * failure with no message is a failed allocation. */
+static int parse_error(reader *rd, const char *at, const json_error_t *je)
+{
+    enum json_error_code code = json_error_code(je);
+    if (code == json_error_out_of_memory || !je->text[0])
+        return oom(rd);
+    if (code == json_error_premature_end_of_input && rd->end - at > INT_MAX)
+        return fail_at(rd, at, "a value of more than 2 GiB");   /* jansson's window below */
+    long line, col, jcol = je->column;
+    if (code == json_error_premature_end_of_input || code == json_error_invalid_utf8 ||
+        (code == json_error_invalid_syntax && (!strncmp(je->text, "control character", 17) ||
+                                               !strncmp(je->text, "unexpected newline", 18))))
+        jcol++;
+    place(rd, at, &line, &col);
+    if (je->line > 1) {
+        line += je->line - 1;
+        col = jcol;
+    } else {
+        col += jcol - 1;
+    }
+    /* jansson's own text for this one names the flag of its API */
+    const char *what = code == json_error_null_character ? "\\u0000 in a string" : je->text;
+    return dusk_error_set(rd->err, DUSK_EINVAL, "%s:%ld:%ld: %s", rd->name, line, col, what);
+}
+
+/* A trace that parses but says something wrong: at the place where the
+ * value being checked starts (the event, the run, "otherData"), when
+ * there is one, naming it (index and task key) and the field. */
+static int bad(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(reader *rd, const char *fmt, ...)
+{
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    j->rc = dusk_error_set(j->err, DUSK_EINVAL, "%s:%zu:%zu: %s", j->name, line, col, msg);
-    return j->rc;
+    if (!rd->at)
+        return dusk_error_set(rd->err, DUSK_EINVAL, "%s: %s", rd->name, msg);
+    long line, col;
+    place(rd, rd->at, &line, &col);
+    return dusk_error_set(rd->err, DUSK_EINVAL, "%s:%ld:%ld: %s", rd->name, line, col, msg);
 }
 
-static int jp_oom(jp *j)
-{
-    if (!j->rc)
-        j->rc = dusk_error_set(j->err, DUSK_ENOMEM, "%s: out of memory", j->name);
-    return j->rc;
-}
+/* The field readers look field up in object o. An absent field leaves *out
+ * as it was and returns 0; a present one sets *has (when given). */
 
-static void jp_ws(jp *j)
+/* A non-negative number in units of 1/unit (unit 1000: microseconds to
+ * ns), rounded, at most max; what "too large" is called is said by what.
+ * An integer is exact; a real is exact below 2^51 units (26 days in ns). */
+static int scaled_field(reader *rd, json_t *o, const char *field, uint64_t unit, uint64_t max,
+                        const char *what, uint64_t *out, int *has)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
-}
-
-/* The next non-blank character, or -1 at the end. */
-static int jp_peek(jp *j)
-{
-    jp_ws(j);
-    return j->p < j->end ? (unsigned char)*j->p : -1;
-}
-
-static const char *what_is(jp *j)
-{
-    return j->p >= j->end ? "the end of the file" : "this";
-}
-
-static int jp_expect(jp *j, char c, const char *what)
-{
-    if (jp_peek(j) != (unsigned char)c)
-        return jp_fail(j, NULL, "expected %s, found %s", what, what_is(j));
-    j->p++;
-    return 0;
-}
-
-static int str_put(jp *j, const char *s, size_t n)
-{
-    if (j->capstr - j->nstr < n + 1) {
-        size_t cap = j->capstr ? j->capstr : 256;
-        while (cap - j->nstr < n + 1)
-            cap *= 2;
-        char *d = dusk_realloc(j->str, cap);
-        if (!d)
-            return jp_oom(j);
-        j->str = d;
-        j->capstr = cap;
-    }
-    memcpy(j->str + j->nstr, s, n);
-    j->nstr += n;
-    j->str[j->nstr] = '\0';
-    return 0;
-}
-
-static int hex4(const char *s, unsigned *out)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-/* Reads a string into j->str (j->nstr bytes, NUL-terminated). */
-static int jp_string(jp *j)
-{
-    if (jp_peek(j) != '"')
-        return jp_fail(j, NULL, "expected a string, found %s", what_is(j));
-    const char *start = j->p++;
-    j->nstr = 0;
-    if (str_put(j, "", 0))
-        return j->rc;
-    for (;;) {
-        const char *run = j->p;
-        while (j->p < j->end && *j->p != '"' && *j->p != '\\' && (unsigned char)*j->p >= 0x20 &&
-               (unsigned char)*j->p < 0x80)
-            j->p++;
-        if (j->p > run && str_put(j, run, (size_t)(j->p - run)))
-            return j->rc;
-        if (j->p >= j->end)
-            return jp_fail(j, start, "unterminated string");
-        unsigned char c = (unsigned char)*j->p;
-        if (c == '"') {
-            j->p++;
-            return 0;
-        }
-        if (c < 0x20)
-            return jp_fail(j, NULL, "control character in a string");
-        if (c >= 0x80) {
-            size_t n = 0;
-            if ((size_t)(j->end - j->p) >= 4)
-                n = utf8_len((const unsigned char *)j->p);
-            else {
-                unsigned char t[4] = {0, 0, 0, 0};
-                memcpy(t, j->p, (size_t)(j->end - j->p));
-                n = utf8_len(t);
-                if (n > (size_t)(j->end - j->p))
-                    n = 0;
-            }
-            if (!n)
-                return jp_fail(j, NULL, "invalid UTF-8 in a string");
-            if (str_put(j, j->p, n))
-                return j->rc;
-            j->p += n;
-            continue;
-        }
-        /* an escape */
-        if (j->end - j->p < 2)
-            return jp_fail(j, start, "unterminated string");
-        char e = j->p[1], out;
-        j->p += 2;
-        switch (e) {
-        case '"': out = '"'; break;
-        case '\\': out = '\\'; break;
-        case '/': out = '/'; break;
-        case 'b': out = '\b'; break;
-        case 'f': out = '\f'; break;
-        case 'n': out = '\n'; break;
-        case 'r': out = '\r'; break;
-        case 't': out = '\t'; break;
-        case 'u': {
-            unsigned u, lo;
-            if (j->end - j->p < 4 || hex4(j->p, &u))
-                return jp_fail(j, j->p - 2, "bad \\u escape");
-            j->p += 4;
-            if (u >= 0xD800 && u <= 0xDBFF) {
-                if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
-                    hex4(j->p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-                    return jp_fail(j, j->p - 6, "unpaired surrogate in \\u escape");
-                j->p += 6;
-                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-            } else if (u >= 0xDC00 && u <= 0xDFFF) {
-                return jp_fail(j, j->p - 6, "unpaired surrogate in \\u escape");
-            }
-            if (u == 0)
-                return jp_fail(j, j->p - 6, "\\u0000 in a string");
-            char t[4];
-            size_t n;
-            if (u < 0x80) {
-                t[0] = (char)u;
-                n = 1;
-            } else if (u < 0x800) {
-                t[0] = (char)(0xC0 | (u >> 6));
-                t[1] = (char)(0x80 | (u & 0x3F));
-                n = 2;
-            } else if (u < 0x10000) {
-                t[0] = (char)(0xE0 | (u >> 12));
-                t[1] = (char)(0x80 | ((u >> 6) & 0x3F));
-                t[2] = (char)(0x80 | (u & 0x3F));
-                n = 3;
-            } else {
-                t[0] = (char)(0xF0 | (u >> 18));
-                t[1] = (char)(0x80 | ((u >> 12) & 0x3F));
-                t[2] = (char)(0x80 | ((u >> 6) & 0x3F));
-                t[3] = (char)(0x80 | (u & 0x3F));
-                n = 4;
-            }
-            if (str_put(j, t, n))
-                return j->rc;
-            continue;
-        }
-        default:
-            return jp_fail(j, j->p - 2, "bad escape in a string");
-        }
-        if (str_put(j, &out, 1))
-            return j->rc;
-    }
-}
-
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-
-static int jp_number(jp *j, jnum *n)
-{
-    const char *start = j->p;
-    n->neg = 0;
-    n->mant = 0;
-    n->exp = 0;
-    jp_ws(j);
-    start = j->p;
-    if (j->p < j->end && *j->p == '-') {
-        n->neg = 1;
-        j->p++;
-    }
-    if (j->p >= j->end || !is_digit(*j->p))
-        return jp_fail(j, start, "expected a number, found %s", what_is(j));
-    if (*j->p == '0') {
-        j->p++;
-        if (j->p < j->end && is_digit(*j->p))
-            return jp_fail(j, start, "a number may not start with 0");
+    json_t *v = json_object_get(o, field);
+    if (!v)
+        return 0;
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i < 0)
+            return bad(rd, "\"%s\" of %s is negative", field, where(rd));
+        if ((uint64_t)i > max / unit)
+            return bad(rd, "\"%s\" of %s is %s", field, where(rd), what);
+        *out = (uint64_t)i * unit;
+    } else if (json_is_real(v)) {
+        double d = json_real_value(v) * (double)unit;
+        if (d < 0)
+            return bad(rd, "\"%s\" of %s is negative", field, where(rd));
+        if (!(d <= (double)max) || (uint64_t)llround(d) > max)
+            return bad(rd, "\"%s\" of %s is %s", field, where(rd), what);
+        *out = (uint64_t)llround(d);
     } else {
-        while (j->p < j->end && is_digit(*j->p)) {
-            if (n->mant < 1000000000000000000u)
-                n->mant = n->mant * 10 + (uint64_t)(*j->p - '0');
-            else
-                n->exp++;   /* digits past 19 only scale */
-            j->p++;
-        }
+        return bad(rd, "\"%s\" of %s must be a number", field, where(rd));
     }
-    if (j->p < j->end && *j->p == '.') {
-        j->p++;
-        if (j->p >= j->end || !is_digit(*j->p))
-            return jp_fail(j, NULL, "expected a digit after '.'");
-        while (j->p < j->end && is_digit(*j->p)) {
-            if (n->mant < 1000000000000000000u) {
-                n->mant = n->mant * 10 + (uint64_t)(*j->p - '0');
-                n->exp--;
-            }
-            j->p++;
-        }
-    }
-    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-        int eneg = 0;
-        long e = 0;
-        j->p++;
-        if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-            eneg = *j->p++ == '-';
-        if (j->p >= j->end || !is_digit(*j->p))
-            return jp_fail(j, NULL, "expected a digit in the exponent");
-        while (j->p < j->end && is_digit(*j->p)) {
-            if (e < 100000)
-                e = e * 10 + (*j->p - '0');
-            j->p++;
-        }
-        n->exp += eneg ? -e : e;
-    }
-    if (j->p < j->end && (is_digit(*j->p) || *j->p == '.' || *j->p == '-' || *j->p == '+' ||
-                          (*j->p >= 'a' && *j->p <= 'z') || (*j->p >= 'A' && *j->p <= 'Z')))
-        return jp_fail(j, NULL, "bad number");
+    if (has)
+        *has = 1;
     return 0;
 }
 
-/* n x 10^scale as an integer in [0, max], rounded; -1 if negative, -2 if
- * too big. */
-static int jnum_scaled(const jnum *n, int scale, uint64_t max, uint64_t *out)
+static int time_field(reader *rd, json_t *o, const char *field, uint64_t *out, int *has)
 {
-    if (n->mant == 0) {
-        *out = 0;
-        return 0;
-    }
-    if (n->neg)
-        return -1;
-    long e = n->exp + scale;
-    uint64_t v = n->mant;
-    if (e >= 0) {
-        if (e > 19)
-            return -2;
-        for (long i = 0; i < e; i++) {
-            if (v > UINT64_MAX / 10)
-                return -2;
-            v *= 10;
-        }
+    return scaled_field(rd, o, field, 1000, MAX_NS, "absurdly large", out, has);
+}
+
+static int count_field(reader *rd, json_t *o, const char *field, uint64_t max, uint64_t *out)
+{
+    return scaled_field(rd, o, field, 1, max, "out of range", out, NULL);
+}
+
+/* An integer in [lo, hi]; a real without a fraction (1e3) is one too. */
+static int int_value(reader *rd, json_t *v, const char *field, int64_t lo, int64_t hi,
+                     int64_t *out)
+{
+    int64_t i;
+    if (json_is_integer(v)) {
+        i = json_integer_value(v);
+    } else if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v))) {
+        double d = json_real_value(v);
+        if (!(d >= -0x1p63 && d < 0x1p63))
+            return bad(rd, "\"%s\" of %s is out of range (%lld to %lld)", field, where(rd),
+                       (long long)lo, (long long)hi);
+        i = (int64_t)d;
     } else {
-        if (e < -19) {
-            *out = 0;
-            return 0;
-        }
-        uint64_t d = 1;
-        for (long i = 0; i < -e; i++)
-            d *= 10;
-        v = v / d + (v % d >= (d + 1) / 2);
+        return bad(rd, "\"%s\" of %s must be an integer", field, where(rd));
     }
-    if (v > max)
-        return -2;
-    *out = v;
+    if (i < lo || i > hi)
+        return bad(rd, "\"%s\" of %s is out of range (%lld to %lld)", field, where(rd),
+                   (long long)lo, (long long)hi);
+    *out = i;
     return 0;
 }
 
-/* n as an integer (no fraction) in [lo, hi]. */
-static int jnum_int(const jnum *n, int64_t lo, int64_t hi, int64_t *out)
+static int int_field(reader *rd, json_t *o, const char *field, int64_t lo, int64_t hi,
+                     int64_t *out, int *has)
 {
-    if (n->mant == 0) {
-        *out = 0;
-        return 0;
-    }
-    if (n->exp < 0) {
-        uint64_t d = 1;
-        if (n->exp < -19)
-            return -3;
-        for (long i = 0; i < -n->exp; i++)
-            d *= 10;
-        if (n->mant % d)
-            return -3;   /* a fraction */
-    }
-    jnum a = *n;
-    a.neg = 0;
-    uint64_t m;
-    if (jnum_scaled(&a, 0, (uint64_t)INT64_MAX, &m))
-        return -2;
-    int64_t v = n->neg ? -(int64_t)m : (int64_t)m;
-    if (v < lo || v > hi)
-        return -2;
-    *out = v;
+    json_t *v = json_object_get(o, field);
+    int rc = v ? int_value(rd, v, field, lo, hi, out) : 0;
+    if (v && !rc && has)
+        *has = 1;
+    return rc;
+}
+
+static int string_field(reader *rd, json_t *o, const char *field, const char **out)
+{
+    json_t *v = json_object_get(o, field);
+    if (v && !json_is_string(v))
+        return bad(rd, "\"%s\" of %s must be a string", field, where(rd));
+    if (v)
+        *out = json_string_value(v);
     return 0;
 }
-
-static double jnum_double(const jnum *n)
-{
-    double v = (double)n->mant * pow(10.0, (double)n->exp);
-    return n->neg ? -v : v;
-}
-
-/* Skips any value, at most MAX_DEPTH deep. */
-static int jp_skip(jp *j, int depth)
-{
-    int c = jp_peek(j);
-    if (depth > MAX_DEPTH)
-        return jp_fail(j, NULL, "nested deeper than %d levels", MAX_DEPTH);
-    switch (c) {
-    case '"':
-        return jp_string(j);
-    case '{': {
-        j->p++;
-        if (jp_peek(j) == '}') {
-            j->p++;
-            return 0;
-        }
-        for (;;) {
-            if (jp_string(j) || jp_expect(j, ':', "':'") || jp_skip(j, depth + 1))
-                return j->rc;
-            c = jp_peek(j);
-            if (c == ',') {
-                j->p++;
-                continue;
-            }
-            if (c == '}') {
-                j->p++;
-                return 0;
-            }
-            return jp_fail(j, NULL, "expected ',' or '}', found %s", what_is(j));
-        }
-    }
-    case '[': {
-        j->p++;
-        if (jp_peek(j) == ']') {
-            j->p++;
-            return 0;
-        }
-        for (;;) {
-            if (jp_skip(j, depth + 1))
-                return j->rc;
-            c = jp_peek(j);
-            if (c == ',') {
-                j->p++;
-                continue;
-            }
-            if (c == ']') {
-                j->p++;
-                return 0;
-            }
-            return jp_fail(j, NULL, "expected ',' or ']', found %s", what_is(j));
-        }
-    }
-    case 't':
-    case 'f':
-    case 'n': {
-        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-        size_t n = strlen(word);
-        if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
-            return jp_fail(j, NULL, "unexpected word");
-        j->p += n;
-        return 0;
-    }
-    case -1:
-        return jp_fail(j, NULL, "expected a value, found the end of the file");
-    default:
-        if (c == '-' || is_digit(c)) {
-            jnum n;
-            return jp_number(j, &n);
-        }
-        return jp_fail(j, NULL, "expected a value");
-    }
-}
-
-/* Object members: call with *first = 1 after '{' was read; returns 1 with
- * the member's name in j->str and ':' read, 0 at '}', or -1 on error. */
-static int jp_member(jp *j, int *first)
-{
-    int c = jp_peek(j);
-    if (c == '}') {
-        j->p++;
-        return 0;
-    }
-    if (!*first) {
-        if (c != ',')
-            return jp_fail(j, NULL, "expected ',' or '}', found %s", what_is(j)), -1;
-        j->p++;
-    }
-    *first = 0;
-    if (jp_string(j) || jp_expect(j, ':', "':'"))
-        return -1;
-    return 1;
-}
-
-/* Array items: like jp_member; returns 1 when an item follows. */
-static int jp_item(jp *j, int *first)
-{
-    int c = jp_peek(j);
-    if (c == ']') {
-        j->p++;
-        return 0;
-    }
-    if (!*first) {
-        if (c != ',')
-            return jp_fail(j, NULL, "expected ',' or ']', found %s", what_is(j)), -1;
-        j->p++;
-    }
-    *first = 0;
-    c = jp_peek(j);
-    if (c == -1)
-        return jp_fail(j, NULL, "expected a value, found the end of the file"), -1;
-    if (c == ']')
-        return jp_fail(j, NULL, "expected a value after ',', found ']'"), -1;
-    return 1;
-}
-
-/* --- reading traces ------------------------------------------------------------------- */
 
 /* One event's fields, as far as dusk reads them. */
 typedef struct tev {
     char ph;
-    const char *at;          /* where the event starts */
-    char *name, *key, *cname;
-    int has_ts, has_dur, has_tid, has_released;
+    const char *name, *key;  /* in the parsed tree */
+    int has_ts, has_dur, has_released, has_id;
     uint64_t ts, dur, released, bytes, rss, held;
     double cpu;
-    int has_rss, has_cpu;
     int64_t tid, id, run, status;
-    int has_id;
     size_t *deps;            /* task ids, in p->mem */
     uint32_t ndeps;
 } tev;
 
-typedef struct reader {
-    jp j;
-    dusk_profiler *p;
-    size_t nevents;
-    size_t *ids_tmp;         /* dependency ids while reading an event */
-    size_t nids, capids;
-    int have_runs;
-    char ctx[48];            /* "event 12", "run 0": what messages name */
-} reader;
-
-static int dup_str(reader *rd, char **dst)
+static int read_deps(reader *rd, json_t *args, tev *e)
 {
-    dusk_free(*dst);
-    *dst = dusk_strdup(rd->j.str);
-    return *dst ? 0 : jp_oom(&rd->j);
-}
-
-/* A non-negative number scaled by 10^scale (3: microseconds to ns), at
- * most max; what "too large" means is said by what. */
-static int read_scaled(reader *rd, const char *field, int scale, uint64_t max, const char *what,
-                       uint64_t *out)
-{
-    jnum n;
-    const char *at = (jp_ws(&rd->j), rd->j.p);
-    if (jp_peek(&rd->j) != '-' && !is_digit(jp_peek(&rd->j)))
-        return jp_fail(&rd->j, at, "\"%s\" of %s must be a number", field, rd->ctx);
-    if (jp_number(&rd->j, &n))
-        return rd->j.rc;
-    int r = jnum_scaled(&n, scale, max, out);
-    if (r == -1)
-        return jp_fail(&rd->j, at, "\"%s\" of %s is negative", field, rd->ctx);
-    if (r)
-        return jp_fail(&rd->j, at, "\"%s\" of %s is %s", field, rd->ctx, what);
-    return 0;
-}
-
-static int read_time(reader *rd, const char *field, uint64_t *out)
-{
-    return read_scaled(rd, field, 3, MAX_NS, "absurdly large", out);
-}
-
-static int read_u64(reader *rd, const char *field, uint64_t max, uint64_t *out)
-{
-    return read_scaled(rd, field, 0, max, "out of range", out);
-}
-
-static int read_int(reader *rd, const char *field, int64_t lo, int64_t hi, int64_t *out)
-{
-    jnum n;
-    const char *at = (jp_ws(&rd->j), rd->j.p);
-    if (jp_peek(&rd->j) != '-' && !is_digit(jp_peek(&rd->j)))
-        return jp_fail(&rd->j, at, "\"%s\" of %s must be an integer", field, rd->ctx);
-    if (jp_number(&rd->j, &n))
-        return rd->j.rc;
-    int r = jnum_int(&n, lo, hi, out);
-    if (r == -3)
-        return jp_fail(&rd->j, at, "\"%s\" of %s must be an integer", field, rd->ctx);
-    if (r)
-        return jp_fail(&rd->j, at, "\"%s\" of %s is out of range (%lld to %lld)", field,
-                       rd->ctx, (long long)lo, (long long)hi);
-    return 0;
-}
-
-static int read_string_field(reader *rd, const char *field, char **dst)
-{
-    if (jp_peek(&rd->j) != '"')
-        return jp_fail(&rd->j, NULL, "\"%s\" of %s must be a string", field, rd->ctx);
-    if (jp_string(&rd->j))
-        return rd->j.rc;
-    return dup_str(rd, dst);
-}
-
-static int read_deps(reader *rd, tev *e)
-{
-    int first = 1, r;
-    if (jp_peek(&rd->j) != '[')
-        return jp_fail(&rd->j, NULL, "\"deps\" of event %zu must be an array", rd->nevents);
-    rd->j.p++;
-    rd->nids = 0;
-    while ((r = jp_item(&rd->j, &first)) > 0) {
+    json_t *v = json_object_get(args, "deps");
+    if (!v)
+        return 0;
+    if (!json_is_array(v))
+        return bad(rd, "\"deps\" of %s must be an array", where(rd));
+    size_t n = json_array_size(v);
+    if (n > UINT32_MAX)
+        return bad(rd, "\"deps\" of %s is too long", where(rd));
+    e->ndeps = (uint32_t)n;
+    if (!n)
+        return 0;
+    e->deps = dusk__arena_alloc(&rd->p->mem, n * sizeof *e->deps);
+    if (!e->deps)
+        return oom(rd);
+    for (size_t k = 0; k < n; k++) {
         int64_t id;
-        if (read_int(rd, "deps", 0, INT64_MAX, &id))
-            return rd->j.rc;
-        if (rd->nids == rd->capids) {
-            size_t cap = rd->capids ? 2 * rd->capids : 16;
-            size_t *a = dusk_realloc(rd->ids_tmp, cap * sizeof *a);
-            if (!a)
-                return jp_oom(&rd->j);
-            rd->ids_tmp = a;
-            rd->capids = cap;
-        }
-        rd->ids_tmp[rd->nids++] = (size_t)id;
-    }
-    if (r < 0)
-        return rd->j.rc;
-    if (rd->nids > UINT32_MAX)
-        return jp_fail(&rd->j, NULL, "\"deps\" of event %zu is too long", rd->nevents);
-    e->ndeps = (uint32_t)rd->nids;
-    e->deps = NULL;
-    if (rd->nids) {
-        e->deps = dusk__arena_alloc(&rd->p->mem, rd->nids * sizeof *e->deps);
-        if (!e->deps)
-            return jp_oom(&rd->j);
-        memcpy(e->deps, rd->ids_tmp, rd->nids * sizeof *e->deps);
+        int rc = int_value(rd, json_array_get(v, k), "deps", 0, INT64_MAX, &id);
+        if (rc)
+            return rc;
+        e->deps[k] = (size_t)id;
     }
     return 0;
 }
 
-static int read_args(reader *rd, tev *e)
+/* "args": the task's for X events, the sample's for C events. */
+static int read_args(reader *rd, json_t *args, tev *e)
 {
-    int first = 1, r;
-    if (jp_peek(&rd->j) != '{')
-        return jp_fail(&rd->j, NULL, "\"args\" of event %zu must be an object", rd->nevents);
-    rd->j.p++;
-    while ((r = jp_member(&rd->j, &first)) > 0) {
-        const char *f = rd->j.str;
-        int rc = 0;
-        if (e->ph == 'X' && !strcmp(f, "key"))
-            rc = read_string_field(rd, "key", &e->key);
-        else if (e->ph == 'X' && !strcmp(f, "bytes"))
-            rc = read_u64(rd, "bytes", (uint64_t)1 << 62, &e->bytes);
-        else if (e->ph == 'X' && !strcmp(f, "id"))
-            rc = read_int(rd, "id", 0, INT64_MAX, &e->id), e->has_id = 1;
-        else if (e->ph == 'X' && !strcmp(f, "run"))
-            rc = read_int(rd, "run", 0, INT32_MAX, &e->run);
-        else if (e->ph == 'X' && !strcmp(f, "status"))
-            rc = read_int(rd, "status", INT32_MIN, 0, &e->status);
-        else if (e->ph == 'X' && !strcmp(f, "released"))
-            rc = read_time(rd, "released", &e->released), e->has_released = 1;
-        else if (e->ph == 'X' && !strcmp(f, "deps"))
-            rc = read_deps(rd, e);
-        else if (e->ph == 'C' && (!strcmp(f, "rss") || !strcmp(f, "held"))) {
-            int rss = !strcmp(f, "rss");
-            rc = read_u64(rd, rss ? "rss" : "held", (uint64_t)1 << 62, rss ? &e->rss : &e->held);
-            if (rss)
-                e->has_rss = 1;
-        } else if (e->ph == 'C' && !strcmp(f, "percent")) {
-            jnum n;
-            const char *at = (jp_ws(&rd->j), rd->j.p);
-            if (jp_peek(&rd->j) != '-' && !is_digit(jp_peek(&rd->j)))
-                return jp_fail(&rd->j, at, "\"percent\" of event %zu must be a number",
-                               rd->nevents);
-            if (jp_number(&rd->j, &n))
-                return rd->j.rc;
-            e->cpu = jnum_double(&n);
-            if (!(e->cpu >= 0 && e->cpu <= 1e6))
-                return jp_fail(&rd->j, at, "\"percent\" of event %zu is out of range",
-                               rd->nevents);
-            e->has_cpu = 1;
-        } else {
-            rc = jp_skip(&rd->j, 3);
-        }
-        if (rc)
-            return rd->j.rc;
+    int rc;
+    if (!json_is_object(args))
+        return bad(rd, "\"args\" of %s must be an object", where(rd));
+    if (e->ph == 'C') {
+        double cpu = 0;
+        json_t *v = json_object_get(args, "percent");
+        if (v && !json_is_number(v))
+            return bad(rd, "\"percent\" of %s must be a number", where(rd));
+        if (v && !((cpu = json_number_value(v)) >= 0 && cpu <= 1e6))
+            return bad(rd, "\"percent\" of %s is out of range", where(rd));
+        e->cpu = cpu;
+        rc = count_field(rd, args, "rss", (uint64_t)1 << 62, &e->rss);
+        if (!rc)
+            rc = count_field(rd, args, "held", (uint64_t)1 << 62, &e->held);
+        return rc;
     }
-    return r < 0 ? rd->j.rc : 0;
+    rc = string_field(rd, args, "key", &e->key);
+    if (!rc)
+        rc = count_field(rd, args, "bytes", (uint64_t)1 << 62, &e->bytes);
+    if (!rc)
+        rc = int_field(rd, args, "id", 0, INT64_MAX, &e->id, &e->has_id);
+    if (!rc)
+        rc = int_field(rd, args, "run", 0, INT32_MAX, &e->run, NULL);
+    if (!rc)
+        rc = int_field(rd, args, "status", INT32_MIN, 0, &e->status, NULL);
+    if (!rc)
+        rc = time_field(rd, args, "released", &e->released, &e->has_released);
+    if (!rc)
+        rc = read_deps(rd, args, e);
+    return rc;
 }
 
-static int read_event_fields(reader *rd, tev *e)
+static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
 {
-    int first = 1, r;
-    if (jp_peek(&rd->j) != '{')
-        return jp_fail(&rd->j, NULL, "event %zu must be an object", rd->nevents);
-    e->at = rd->j.p++;
-    /* "args" may come before "ph": remember where and read it last. */
-    const char *args_at = NULL;
-    while ((r = jp_member(&rd->j, &first)) > 0) {
-        const char *f = rd->j.str;
-        int rc = 0;
-        if (!strcmp(f, "ph")) {
-            const char *at = (jp_ws(&rd->j), rd->j.p);
-            if (jp_peek(&rd->j) != '"')
-                return jp_fail(&rd->j, at, "\"ph\" of event %zu must be a string", rd->nevents);
-            if (jp_string(&rd->j))
-                return rd->j.rc;
-            if (rd->j.nstr != 1)
-                return jp_fail(&rd->j, at, "\"ph\" of event %zu must be one letter",
-                               rd->nevents);
-            e->ph = rd->j.str[0];
-        } else if (!strcmp(f, "name")) {
-            rc = read_string_field(rd, "name", &e->name);
-        } else if (!strcmp(f, "ts")) {
-            rc = read_time(rd, "ts", &e->ts);
-            e->has_ts = 1;
-        } else if (!strcmp(f, "dur")) {
-            rc = read_time(rd, "dur", &e->dur);
-            e->has_dur = 1;
-        } else if (!strcmp(f, "tid")) {
-            rc = read_int(rd, "tid", INT64_MIN / 2, INT64_MAX / 2, &e->tid);
-            e->has_tid = 1;
-        } else if (!strcmp(f, "args")) {
-            jp_ws(&rd->j);
-            args_at = rd->j.p;
-            rc = jp_skip(&rd->j, 2);
-        } else {
-            rc = jp_skip(&rd->j, 2);
-        }
-        if (rc)
-            return rd->j.rc;
-    }
-    if (r < 0)
-        return rd->j.rc;
-    if (args_at && (e->ph == 'X' || e->ph == 'C')) {
-        const char *after = rd->j.p;
-        rd->j.p = args_at;
-        if (read_args(rd, e))
-            return rd->j.rc;
-        rd->j.p = after;
-    }
-    return 0;
+    memset(e, 0, sizeof *e);
+    if (!json_is_object(ev))
+        return bad(rd, "event %zu must be an object", index);
+    json_t *args = json_object_get(ev, "args");
+    rd->what = "event";
+    rd->index = index;
+    rd->key = json_string_value(json_object_get(args, "key"));
+    json_t *ph = json_object_get(ev, "ph");
+    if (!ph)
+        return bad(rd, "%s has no \"ph\"", where(rd));
+    if (!json_is_string(ph))
+        return bad(rd, "\"ph\" of %s must be a string", where(rd));
+    if (json_string_length(ph) != 1)
+        return bad(rd, "\"ph\" of %s must be one letter", where(rd));
+    e->ph = json_string_value(ph)[0];
+    int rc = string_field(rd, ev, "name", &e->name);
+    if (!rc)
+        rc = time_field(rd, ev, "ts", &e->ts, &e->has_ts);
+    if (!rc)
+        rc = time_field(rd, ev, "dur", &e->dur, &e->has_dur);
+    if (!rc)
+        rc = int_field(rd, ev, "tid", INT64_MIN / 2, INT64_MAX / 2, &e->tid, NULL);
+    if (!rc && args && (e->ph == 'X' || e->ph == 'C'))
+        rc = read_args(rd, args, e);
+    return rc;
 }
 
-static void tev_free(tev *e)
-{
-    dusk_free(e->name);
-    dusk_free(e->key);
-}
-
-static int add_event(reader *rd, tev *e)
+static int add_event(reader *rd, const tev *e)
 {
     dusk_profiler *p = rd->p;
-    jp *j = &rd->j;
-    if (!e->ph)
-        return jp_fail(j, e->at, "event %zu has no \"ph\"", rd->nevents);
     if (e->ph == 'X') {
         if (!e->has_ts || !e->has_dur)
-            return jp_fail(j, e->at, "event %zu (X) needs \"ts\" and \"dur\"", rd->nevents);
-        if (!e->has_tid)
-            e->tid = 0;
+            return bad(rd, "%s (X) needs \"ts\" and \"dur\"", where(rd));
         if (e->tid < 0 || e->tid >= PROF_MAX_WORKERS)
-            return jp_fail(j, e->at, "event %zu: worker (tid) %lld is out of range 0..%d",
-                           rd->nevents, (long long)e->tid, PROF_MAX_WORKERS - 1);
+            return bad(rd, "%s: worker (tid) %lld is out of range 0..%d", where(rd),
+                       (long long)e->tid, PROF_MAX_WORKERS - 1);
         if (e->ts + e->dur > MAX_NS)
-            return jp_fail(j, e->at, "event %zu ends absurdly late", rd->nevents);
+            return bad(rd, "%s ends absurdly late", where(rd));
         if (e->has_released && e->released < e->ts + e->dur)
-            return jp_fail(j, e->at, "event %zu: \"released\" is before the task ended",
-                           rd->nevents);
+            return bad(rd, "%s: \"released\" is before the task ended", where(rd));
         dusk_task_record *r = dusk__push_record(p);
         if (!r)
-            return jp_oom(j);
+            return oom(rd);
         const char *key = e->key ? e->key : e->name ? e->name : "";
         const char *func = e->name ? e->name : "(unnamed)";
         char *k = dusk__arena_strndup(&p->mem, key, strlen(key));
         char *f = dusk__arena_strndup(&p->mem, func, strlen(func));
         if (!k || !f)
-            return jp_oom(j);
+            return oom(rd);
         r->key = k;
         r->func = f;
         r->start_ns = e->ts;
@@ -1141,11 +798,14 @@ static int add_event(reader *rd, tev *e)
         r->status = (int32_t)e->status;
         r->ndeps = e->ndeps;
         r->deps = e->deps;
+        /* Until finish_records, a record's group holds where its event
+         * starts in the text, for messages (its deps hold task ids). */
+        r->group = rd->at;
         return 0;
     }
     if (e->ph == 'C' && e->name && (!strcmp(e->name, "memory") || !strcmp(e->name, "cpu"))) {
         if (!e->has_ts)
-            return jp_fail(j, e->at, "event %zu (C) needs \"ts\"", rd->nevents);
+            return bad(rd, "%s (C) needs \"ts\"", where(rd));
         int mem = !strcmp(e->name, "memory");
         if (!mem && p->nsamples && p->samples[p->nsamples - 1].t_ns == e->ts) {
             p->samples[p->nsamples - 1].cpu = e->cpu;
@@ -1159,102 +819,317 @@ static int add_event(reader *rd, tev *e)
         }
         dusk_resource_sample s = {e->ts, e->rss, e->held, e->cpu};
         if (dusk__push_sample(p, &s))
-            return jp_oom(j);
+            return oom(rd);
     }
     return 0;
 }
 
-static int read_events(reader *rd)
+/* --- the scanner: the trace's outer structure ---
+ *
+ * The text is a trace object, {"traceEvents":[event, ...], "otherData":
+ * {..., "runs":[run, ...]}, ...}, or the JSON Array Format, [event, ...].
+ * The scanner walks only that: blanks, the keys of the trace object and of
+ * "otherData", and the '[' ',' ']' of the event and run arrays (and of any
+ * other array member of the trace object, as other tools write large
+ * ones). Each event, run, key and other value is parsed by jansson alone,
+ * checked, turned into records and freed at once, so no more than one
+ * event's tree is ever held. The scanner rejects what RFC 8259 does at its
+ * level: a missing or trailing comma, a missing ':', a key that is not a
+ * string or repeats, a text that is not an object or an array, anything
+ * but blanks after it; inside a value jansson rejects the rest. It recurses
+ * no deeper than "otherData", whatever the text. */
+
+static int peek(reader *rd)   /* the next character after blanks, or -1 at the end */
 {
-    int first = 1, r;
-    if (jp_peek(&rd->j) != '[')
-        return jp_fail(&rd->j, NULL, "\"traceEvents\" must be an array");
-    rd->j.p++;
-    while ((r = jp_item(&rd->j, &first)) > 0) {
-        tev e;
-        memset(&e, 0, sizeof e);
-        snprintf(rd->ctx, sizeof rd->ctx, "event %zu", rd->nevents);
-        int rc = read_event_fields(rd, &e);
-        if (!rc)
-            rc = add_event(rd, &e);
-        tev_free(&e);
+    const char *s = rd->s;
+    while (s < rd->end && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+        s++;
+    rd->s = s;
+    return s < rd->end ? (unsigned char)*s : -1;
+}
+
+/* jansson parses the one value at the scanner, which goes on past it.
+ * jansson counts its position in an int: it gets a window of at most
+ * INT_MAX bytes (a longer value is refused in parse_error). */
+static int load(reader *rd, json_t **out)
+{
+    json_error_t je;
+    const char *at = rd->s;
+    size_t left = (size_t)(rd->end - at);
+    json_t *v = json_loadb(at, left < INT_MAX ? left : INT_MAX, VALUE_FLAGS, &je);
+    if (!v)
+        return parse_error(rd, at, &je);
+    rd->s = at + je.position;
+    *out = v;
+    return 0;
+}
+
+static int load_and_drop(reader *rd, size_t index)
+{
+    json_t *v = NULL;
+    int rc = load(rd, &v);
+    json_decref(v);
+    (void)index;
+    return rc;
+}
+
+/* An array whose '[' is at the scanner: each(rd, i) reads element i, with
+ * the scanner at its first character, and leaves the scanner past it.
+ * what names an element in messages ("event 3"). */
+typedef int (*element_fn)(reader *rd, size_t index);
+
+static int scan_array(reader *rd, const char *what, element_fn each)
+{
+    char buf[48];
+    rd->s++;
+    if (peek(rd) == ']') {
+        rd->s++;
+        return 0;
+    }
+    for (size_t i = 0;; i++) {
+        if (rd->s == rd->end)
+            return fail_at(rd, rd->s, "expected %s %zu, found the end of the file", what, i);
+        int rc = each(rd, i);
         if (rc)
             return rc;
-        rd->nevents++;
+        int c = peek(rd);
+        if (c == ']') {
+            rd->s++;
+            return 0;
+        }
+        if (c != ',')
+            return fail_at(rd, rd->s, "expected ',' or ']' after %s %zu, found %s", what, i,
+                           found(rd, rd->s, buf, sizeof buf));
+        const char *comma = rd->s++;
+        if (peek(rd) == ']')
+            return fail_at(rd, comma, "trailing ',' after %s %zu (before ']')", what, i);
     }
-    return r < 0 ? rd->j.rc : 0;
 }
 
-static int read_runs(reader *rd)
+/* An object whose '{' is at the scanner: member(rd, key, len) reads the
+ * value of each member, with the scanner at its first character, and
+ * leaves the scanner past it. jansson decodes the keys; a jansson object
+ * holds those seen, for repeats. what names the object in messages. */
+typedef int (*member_fn)(reader *rd, const char *key, size_t len);
+
+#define KEY(k, n) (int)((n) < 64 ? (n) : 64), (k)   /* for "%.*s" */
+
+static int scan_object(reader *rd, const char *what, member_fn member)
 {
-    int first = 1, r;
-    jp *j = &rd->j;
-    if (jp_peek(j) != '[')
-        return jp_fail(j, NULL, "\"runs\" must be an array");
-    j->p++;
-    rd->have_runs = 1;
-    while ((r = jp_item(j, &first)) > 0) {
-        int f2 = 1, r2;
-        if (jp_peek(j) != '{')
-            return jp_fail(j, NULL, "a run must be an object");
-        j->p++;
-        dusk_run_record *run = dusk__push_run(rd->p);
-        if (!run)
-            return jp_oom(j);
-        snprintf(rd->ctx, sizeof rd->ctx, "run %zu", rd->p->nruns - 1);
-        while ((r2 = jp_member(j, &f2)) > 0) {
-            int rc = 0;
-            int64_t v;
-            if (!strcmp(j->str, "begin"))
-                rc = read_time(rd, "begin", &run->begin_ns);
-            else if (!strcmp(j->str, "wall"))
-                rc = read_time(rd, "wall", &run->wall_ns);
-            else if (!strcmp(j->str, "ntasks"))
-                rc = read_u64(rd, "ntasks", (uint64_t)1 << 48, &run->ntasks);
-            else if (!strcmp(j->str, "workers")) {
-                rc = read_int(rd, "workers", 0, PROF_MAX_WORKERS, &v);
-                run->workers = (int32_t)v;
-            } else if (!strcmp(j->str, "status")) {
-                rc = read_int(rd, "status", INT32_MIN, INT32_MAX, &v);
-                run->status = (int32_t)v;
-            } else
-                rc = jp_skip(j, 4);
-            if (rc)
-                return j->rc;
-        }
-        if (r2 < 0)
-            return j->rc;
+    char buf[48];
+    json_t *seen = json_object(), *key = NULL;
+    int rc = 0;
+    if (!seen)
+        return oom(rd);
+    rd->s++;
+    if (peek(rd) == '}') {
+        rd->s++;
+        json_decref(seen);
+        return 0;
     }
-    return r < 0 ? j->rc : 0;
+    for (;;) {
+        const char *key_at = rd->s;
+        if (rd->s == rd->end || *rd->s != '"') {
+            rc = fail_at(rd, rd->s, "expected a key (a string) in %s, found %s", what,
+                         found(rd, rd->s, buf, sizeof buf));
+            break;
+        }
+        if ((rc = load(rd, &key)) != 0)   /* a string: it starts with '"' */
+            break;
+        const char *k = json_string_value(key);
+        size_t n = json_string_length(key);
+        if (json_object_getn(seen, k, n)) {
+            rc = fail_at(rd, key_at, "duplicate key \"%.*s\" in %s", KEY(k, n), what);
+            break;
+        }
+        if (json_object_setn_new(seen, k, n, json_null())) {
+            rc = oom(rd);
+            break;
+        }
+        if (peek(rd) != ':') {
+            rc = fail_at(rd, rd->s, "expected ':' after \"%.*s\", found %s", KEY(k, n),
+                         found(rd, rd->s, buf, sizeof buf));
+            break;
+        }
+        rd->s++;
+        if (peek(rd) < 0) {
+            rc = fail_at(rd, rd->s, "expected the value of \"%.*s\", found the end of the file",
+                         KEY(k, n));
+            break;
+        }
+        if ((rc = member(rd, k, n)) != 0)
+            break;
+        int c = peek(rd);
+        if (c == '}') {
+            rd->s++;
+            break;
+        }
+        if (c != ',') {
+            rc = fail_at(rd, rd->s, "expected ',' or '}' after the value of \"%.*s\", found %s",
+                         KEY(k, n), found(rd, rd->s, buf, sizeof buf));
+            break;
+        }
+        const char *comma = rd->s++;
+        if (peek(rd) == '}') {
+            rc = fail_at(rd, comma, "trailing ',' after the value of \"%.*s\" (before '}')",
+                         KEY(k, n));
+            break;
+        }
+        json_decref(key);
+        key = NULL;
+    }
+    json_decref(key);
+    json_decref(seen);
+    return rc;
 }
 
-static int read_other(reader *rd)
+static int is_key(const char *key, size_t len, const char *name)
 {
-    int first = 1, r;
-    jp *j = &rd->j;
-    if (jp_peek(j) != '{')
-        return jp_fail(j, NULL, "\"otherData\" must be an object");
-    j->p++;
-    while ((r = jp_member(j, &first)) > 0) {
-        int rc = 0;
-        snprintf(rd->ctx, sizeof rd->ctx, "otherData");
-        if (!strcmp(j->str, "runs")) {
-            rc = read_runs(rd);
-        } else if (!strcmp(j->str, "lost")) {
-            rc = read_u64(rd, "lost", (uint64_t)1 << 62, &rd->p->lost);
-        } else if (!strcmp(j->str, "cache_metric")) {
-            if (jp_peek(j) != '"')
-                return jp_fail(j, NULL, "\"cache_metric\" must be a string");
-            if ((rc = jp_string(j)) == 0)
-                rd->p->o.cache_metric = !strcmp(j->str, "count") ? DUSK_CACHE_COUNT
-                                                                 : DUSK_CACHE_BYTES;
-        } else {
-            rc = jp_skip(j, 2);
-        }
-        if (rc)
-            return j->rc;
+    return len == strlen(name) && !memcmp(key, name, len);
+}
+
+/* One event: parsed, checked, made a record or a sample, freed. */
+static int scan_event(reader *rd, size_t index)
+{
+    const char *at = rd->s;
+    json_t *ev;
+    tev e;
+    int rc = load(rd, &ev);
+    if (rc)
+        return rc;
+    rd->at = at;
+    rc = read_event(rd, ev, index, &e);
+    if (!rc)
+        rc = add_event(rd, &e);
+    json_decref(ev);
+    rd->at = NULL;
+    rd->key = NULL;   /* it was in ev */
+    return rc;
+}
+
+/* One element of "runs" in "otherData". */
+static int scan_run(reader *rd, size_t index)
+{
+    const char *at = rd->s;
+    json_t *o;
+    int64_t workers = 0, status = 0;
+    int rc = load(rd, &o);
+    if (rc)
+        return rc;
+    rd->at = at;
+    rd->what = "run";
+    rd->index = index;
+    rd->key = NULL;
+    dusk_run_record *run = NULL;
+    if (!json_is_object(o))
+        rc = bad(rd, "%s must be an object", where(rd));
+    else if (!(run = dusk__push_run(rd->p)))
+        rc = oom(rd);
+    if (!rc)
+        rc = time_field(rd, o, "begin", &run->begin_ns, NULL);
+    if (!rc)
+        rc = time_field(rd, o, "wall", &run->wall_ns, NULL);
+    if (!rc)
+        rc = count_field(rd, o, "ntasks", (uint64_t)1 << 48, &run->ntasks);
+    if (!rc)
+        rc = int_field(rd, o, "workers", 0, PROF_MAX_WORKERS, &workers, NULL);
+    if (!rc)
+        rc = int_field(rd, o, "status", INT32_MIN, INT32_MAX, &status, NULL);
+    if (!rc) {
+        run->workers = (int32_t)workers;
+        run->status = (int32_t)status;
     }
-    return r < 0 ? j->rc : 0;
+    json_decref(o);
+    rd->at = NULL;
+    return rc;
+}
+
+/* The members of "otherData" but "runs", once its '}' is read. */
+static int read_other(reader *rd, json_t *other)
+{
+    rd->what = "otherData";
+    rd->index = SIZE_MAX;
+    rd->key = NULL;
+    json_t *metric = json_object_get(other, "cache_metric");
+    if (metric && !json_is_string(metric))
+        return bad(rd, "\"cache_metric\" must be a string");
+    if (metric)
+        rd->p->o.cache_metric = !strcmp(json_string_value(metric), "count") ? DUSK_CACHE_COUNT
+                                                                            : DUSK_CACHE_BYTES;
+    return count_field(rd, other, "lost", (uint64_t)1 << 62, &rd->p->lost);
+}
+
+static int other_member(reader *rd, const char *key, size_t len)
+{
+    char buf[48];
+    json_t *v;
+    if (is_key(key, len, "runs")) {
+        if (*rd->s != '[')
+            return fail_at(rd, rd->s, "\"runs\" must be an array, found %s",
+                           found(rd, rd->s, buf, sizeof buf));
+        rd->have_runs = 1;
+        return scan_array(rd, "run", scan_run);
+    }
+    int rc = load(rd, &v);
+    if (!rc && json_object_setn_new(rd->other, key, len, v))
+        rc = oom(rd);
+    return rc;
+}
+
+static int top_member(reader *rd, const char *key, size_t len)
+{
+    char buf[48];
+    const char *at = rd->s;
+    if (is_key(key, len, "traceEvents")) {
+        if (*at != '[')
+            return fail_at(rd, at, "\"traceEvents\" must be an array, found %s",
+                           found(rd, at, buf, sizeof buf));
+        rd->have_events = 1;
+        return scan_array(rd, "event", scan_event);
+    }
+    if (is_key(key, len, "otherData")) {
+        if (*at != '{')
+            return fail_at(rd, at, "\"otherData\" must be an object, found %s",
+                           found(rd, at, buf, sizeof buf));
+        if (!(rd->other = json_object()))
+            return oom(rd);
+        int rc = scan_object(rd, "\"otherData\"", other_member);
+        rd->at = at;
+        if (!rc)
+            rc = read_other(rd, rd->other);
+        rd->at = NULL;
+        json_decref(rd->other);
+        rd->other = NULL;
+        return rc;
+    }
+    /* Another tool's member: checked, not kept; an array one element at a
+     * time (Chrome's "samples" can be large), anything else whole. */
+    if (*at == '[')
+        return scan_array(rd, "element", load_and_drop);
+    return load_and_drop(rd, 0);
+}
+
+/* The whole text: a trace object, or the JSON Array Format (an array of
+ * events), and nothing but blanks after it. */
+static int scan_trace(reader *rd)
+{
+    char buf[48];
+    int rc, c = peek(rd);
+    if (c == '[') {
+        rd->have_events = 1;
+        rc = scan_array(rd, "event", scan_event);
+    } else if (c == '{') {
+        rc = scan_object(rd, "the trace", top_member);
+    } else {
+        return fail_at(rd, rd->s, "expected '{' or '[' (a trace), found %s",
+                       found(rd, rd->s, buf, sizeof buf));
+    }
+    if (!rc && peek(rd) >= 0)
+        rc = fail_at(rd, rd->s, "expected the end of the file after the trace, found %s",
+                     found(rd, rd->s, buf, sizeof buf));
+    if (!rc && !rd->have_events)
+        rc = bad(rd, "no \"traceEvents\" array in the trace");
+    return rc;
 }
 
 /* Records by (start, run, worker); the reader's order may be any. */
@@ -1292,11 +1167,11 @@ static int by_id(const void *a, const void *b)
 }
 
 /* Checks the records against the runs and turns dependency ids into
- * record indices. */
+ * record indices. The messages about a task are at its event, which its
+ * record's group points to until dusk__intern_records. */
 static int finish_records(reader *rd)
 {
     dusk_profiler *p = rd->p;
-    jp *j = &rd->j;
     if (!rd->have_runs) {
         /* A trace of another tool (or of an old dusk): a run around the
          * records of each run index they name. */
@@ -1305,12 +1180,11 @@ static int finish_records(reader *rd)
             if (p->recs[i].run + 1 > nr)
                 nr = p->recs[i].run + 1;
         if (nr > 1 << 20)
-            return dusk_error_set(j->err, DUSK_EINVAL, "%s: %d runs, and no \"runs\" in "
-                                  "\"otherData\"", j->name, nr);
+            return bad(rd, "%d runs, and no \"runs\" in \"otherData\"", nr);
         for (int32_t k = 0; k < (nr ? nr : 1); k++) {
             dusk_run_record *run = dusk__push_run(p);
             if (!run)
-                return jp_oom(j);
+                return oom(rd);
             run->begin_ns = UINT64_MAX;
         }
         for (size_t i = 0; i < p->nrecs; i++) {
@@ -1334,31 +1208,31 @@ static int finish_records(reader *rd)
     }
     for (size_t i = 0; i < p->nrecs; i++) {
         const dusk_task_record *r = &p->recs[i];
+        rd->at = r->group;
         if ((size_t)r->run >= p->nruns)
-            return dusk_error_set(j->err, DUSK_EINVAL,
-                                  "%s: task '%s' is in run %d, but the trace has %zu run(s)",
-                                  j->name, r->key, r->run, p->nruns);
+            return bad(rd, "task '%s' is in run %d, but the trace has %zu run(s)", r->key,
+                       r->run, p->nruns);
         if (r->worker >= p->runs[r->run].workers)
-            return dusk_error_set(j->err, DUSK_EINVAL,
-                                  "%s: task '%s' ran on worker %d, but run %d has %d worker(s)",
-                                  j->name, r->key, r->worker, r->run, p->runs[r->run].workers);
+            return bad(rd, "task '%s' ran on worker %d, but run %d has %d worker(s)", r->key,
+                       r->worker, r->run, p->runs[r->run].workers);
     }
+    rd->at = NULL;
     if (p->nrecs)
         qsort(p->recs, p->nrecs, sizeof *p->recs, by_start);
     if (p->nsamples)
         qsort(p->samples, p->nsamples, sizeof *p->samples, by_sample_time);
     idref *ids = dusk_malloc((p->nrecs ? p->nrecs : 1) * sizeof *ids);
     if (!ids)
-        return jp_oom(j);
+        return oom(rd);
     for (size_t i = 0; i < p->nrecs; i++)
         ids[i] = (idref){p->recs[i].run, p->recs[i].task, i};
     qsort(ids, p->nrecs, sizeof *ids, by_id);
     for (size_t i = 1; i < p->nrecs; i++)
         if (ids[i].run == ids[i - 1].run && ids[i].task == ids[i - 1].task) {
-            int rc = dusk_error_set(j->err, DUSK_EINVAL,
-                                    "%s: task id %lld appears twice in run %lld ('%s')", j->name,
-                                    (long long)ids[i].task, (long long)ids[i].run,
-                                    p->recs[ids[i].index].key);
+            rd->at = p->recs[ids[i].index].group;
+            int rc = bad(rd, "task id %lld appears twice in run %lld ('%s')",
+                         (long long)ids[i].task, (long long)ids[i].run,
+                         p->recs[ids[i].index].key);
             dusk_free(ids);
             return rc;
         }
@@ -1368,23 +1242,23 @@ static int finish_records(reader *rd)
         for (uint32_t k = 0; k < r->ndeps; k++) {
             idref want = {r->run, (int64_t)deps[k], 0};
             const idref *hit = bsearch(&want, ids, p->nrecs, sizeof *ids, by_id);
+            rd->at = r->group;
             if (!hit) {
                 dusk_free(ids);
-                return dusk_error_set(j->err, DUSK_EINVAL,
-                                      "%s: task '%s' depends on task id %zu, which is not in "
-                                      "run %d of the trace", j->name, r->key, deps[k], r->run);
+                return bad(rd, "task '%s' depends on task id %zu, which is not in run %d "
+                           "of the trace", r->key, deps[k], r->run);
             }
             if (hit->index == i) {
                 dusk_free(ids);
-                return dusk_error_set(j->err, DUSK_EINVAL, "%s: task '%s' depends on itself",
-                                      j->name, r->key);
+                return bad(rd, "task '%s' depends on itself", r->key);
             }
             deps[k] = hit->index;
         }
     }
+    rd->at = NULL;
     dusk_free(ids);
     if (dusk__intern_records(p, 0))
-        return jp_oom(j);
+        return oom(rd);
     return 0;
 }
 
@@ -1392,49 +1266,19 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
                                     dusk_profiler **out, dusk_error *err)
 {
     reader rd;
-    int rc = 0, first = 1, r, have_events = 0;
     if (out)
         *out = NULL;
     if (!out || (!data && n))
         return dusk_error_set(err, DUSK_EINVAL, "no trace to read");
     memset(&rd, 0, sizeof rd);
-    rd.j.s = rd.j.p = data ? data : "";
-    rd.j.end = rd.j.s + n;
-    rd.j.name = name ? name : "trace";
-    rd.j.err = err;
+    rd.name = name ? name : "trace";
+    rd.err = err;
+    rd.text = rd.s = data ? data : "";
+    rd.end = rd.text + n;
     rd.p = dusk__new_readonly();
-    if (!rd.p)
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", rd.j.name);
-    jp *j = &rd.j;
-    int c = jp_peek(j);
-    if (c == '[') {
-        rc = read_events(&rd);   /* the JSON Array Format */
-        have_events = 1;
-    } else if (c == '{') {
-        j->p++;
-        while (!rc && (r = jp_member(j, &first)) > 0) {
-            if (!strcmp(j->str, "traceEvents")) {
-                rc = read_events(&rd);
-                have_events = 1;
-            } else if (!strcmp(j->str, "otherData")) {
-                rc = read_other(&rd);
-            } else {
-                rc = jp_skip(j, 1);
-            }
-        }
-        if (!rc && r < 0)
-            rc = j->rc;
-        if (!rc && !have_events)
-            rc = jp_fail(j, NULL, "no \"traceEvents\" array in the trace");
-    } else {
-        rc = jp_fail(j, NULL, "expected '{' or '[' to start a trace, found %s", what_is(j));
-    }
-    if (!rc && jp_peek(j) != -1)
-        rc = jp_fail(j, NULL, "unexpected text after the trace");
+    int rc = rd.p ? scan_trace(&rd) : oom(&rd);
     if (!rc)
         rc = finish_records(&rd);
-    dusk_free(rd.j.str);
-    dusk_free(rd.ids_tmp);
     if (rc) {
         dusk_profiler_free(rd.p);
         return rc;

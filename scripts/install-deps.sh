@@ -24,12 +24,14 @@ hdf5-tools
 libopenblas-dev
 libgraphviz-dev
 libcairo2-dev
+libjansson-dev
 chromium
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
-# libcairo2-dev (profiler/ charts), chromium (tests/test_profiler.c loads the
-# HTML report in headless Chromium). Coming with gui/: libsdl2-dev,
+# libcairo2-dev (profiler/ charts), libjansson-dev (profiler/ reads traces;
+# the coming `dusk` command), chromium (tests/test_profiler.c loads the HTML
+# report in headless Chromium). Coming with gui/: libsdl2-dev,
 # libsdl2-ttf-dev, xvfb.
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -245,8 +245,13 @@ DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
                               const dusk_trace_options *o, dusk_error *err);
 /* Reads a trace that dusk (or another tool: only X events are needed)
  * wrote, into a new profiler that only reads (its callbacks ignore runs).
- * A malformed, truncated or absurd file is rejected with a message naming
- * the place: "trace.json:1:5023: expected ',' or ']'". */
+ * Events are parsed one at a time: a read holds the records, not a tree of
+ * the file. A malformed, truncated or absurd file is rejected with a
+ * message that says where, as file:line:column:
+ *   trace.json:7:131: premature end of input near '"'
+ *   trace.json:413:1: expected ',' or ']' after event 410, found '{'
+ *   trace.json:9:1: "dur" of event 7 (key "inc-3") is negative
+ * (a check of what an event says is at the start of that event). */
 DUSK_API int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
                              dusk_error *err);
 /* The same from memory; name is what messages call it. */
