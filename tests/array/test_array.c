@@ -2,8 +2,8 @@
 ** tests/test_array.c — chunked arrays (include/dusk/array.h)
 **
 ** Every operation is checked against a reference that this file computes
-** with plain loops (tests/array_util.h reads and writes elements without
-** core/nd.c), over several shapes, chunkings with uneven last chunks, and
+** with plain loops (tests/helpers.c reads and writes elements without
+** array/nd.c), over several shapes, chunkings with uneven last chunks, and
 ** all eleven dtypes. The expected dtypes, task counts, chunks and layer
 ** names were taken from NumPy 1.24 and Dask 2022.12 when the tests were
 ** written (np.result_type, len(x.__dask_graph__()), x.chunks ...); the tests
