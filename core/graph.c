@@ -1,9 +1,9 @@
 /*
 ** dusk — task graphs: building, reading, validating, culling, ordering
 **
-** Building interns every key text once (names) and stores each set key as a
-** task. Nothing is checked while building, as a dict checks nothing: a
-** reference may name a key set later. Validation (dusk__graph_finalize)
+** Building interns every key text once (names, in the toolbox's interner)
+** and stores each set key as a task. Nothing is checked while building, as
+** a dict checks nothing: a reference may name a key set later. Validation (dusk__graph_finalize)
 ** resolves references, builds dependency and dependent lists, finds cycles
 ** with Kahn's algorithm, and computes each task's height (its longest chain
 ** of dependencies), which ordering uses. Any change drops what validation
@@ -18,108 +18,25 @@
 #include "dusk/alloc.h"
 #include "graph.h"
 
-/* --- arena for key text -------------------------------------------------- */
-
-struct dusk__arena_block {
-    dusk__arena_block *next;
-    size_t used, cap;
-    char data[];
-};
-
-static char *arena_copy(dusk_graph *g, const char *s, size_t len)
-{
-    dusk__arena_block *b = g->arena;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
-        b = dusk_malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->next = g->arena;
-        b->used = 0;
-        b->cap = cap;
-        g->arena = b;
-    }
-    char *d = b->data + b->used;
-    memcpy(d, s, len);
-    d[len] = '\0';
-    b->used += len + 1;
-    return d;
-}
-
 /* --- names --------------------------------------------------------------- */
 
-static uint64_t hash_text(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h ^ (h >> 29);
-}
-
-static int64_t name_find(const dusk_graph *g, const char *s, size_t len, uint64_t h)
-{
-    if (!g->nslots)
-        return -1;
-    size_t mask = g->nslots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        int64_t id = g->slots[i];
-        if (id < 0)
-            return -1;
-        const dusk__name *nm = &g->names[id];
-        if (nm->hash == h && nm->len == len && memcmp(nm->text, s, len) == 0)
-            return id;
-    }
-}
-
-static int slots_grow(dusk_graph *g)
-{
-    size_t n = g->nslots ? g->nslots * 2 : 1024;
-    int64_t *slots = dusk_malloc(n * sizeof *slots);
-    if (!slots)
-        return DUSK_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        slots[i] = -1;
-    for (size_t id = 0; id < g->nnames; id++) {
-        size_t i = g->names[id].hash & (n - 1);
-        while (slots[i] >= 0)
-            i = (i + 1) & (n - 1);
-        slots[i] = (int64_t)id;
-    }
-    dusk_free(g->slots);
-    g->slots = slots;
-    g->nslots = n;
-    return 0;
-}
-
-/* The name id of key, interning it if new; -1 on allocation failure. */
+/* The name id of key, interning it if new; -1 on allocation failure (the
+ * graph is unchanged). name_task grows first, so that a new name always
+ * has its slot. */
 static int64_t name_intern(dusk_graph *g, const char *s)
 {
-    size_t len = strlen(s);
-    uint64_t h = hash_text(s, len);
-    int64_t id = name_find(g, s, len, h);
-    if (id >= 0)
-        return id;
-    if ((g->nnames + 1) * 2 > g->nslots && slots_grow(g) < 0)
-        return -1;
-    if (g->nnames == g->names_cap) {
-        size_t cap = g->names_cap ? g->names_cap * 2 : 256;
-        dusk__name *names = dusk_realloc(g->names, cap * sizeof *names);
-        if (!names)
+    if (g->names.n == g->name_task_cap) {
+        size_t cap = g->name_task_cap ? g->name_task_cap * 2 : 256;
+        int64_t *nt = dusk_realloc(g->name_task, cap * sizeof *nt);
+        if (!nt)
             return -1;
-        g->names = names;
-        g->names_cap = cap;
+        g->name_task = nt;
+        g->name_task_cap = cap;
     }
-    const char *text = arena_copy(g, s, len);
-    if (!text)
-        return -1;
-    id = (int64_t)g->nnames++;
-    g->names[id] = (dusk__name){text, len, h, -1};
-    size_t mask = g->nslots - 1, i = h & mask;
-    while (g->slots[i] >= 0)
-        i = (i + 1) & mask;
-    g->slots[i] = id;
+    size_t n = g->names.n;
+    int64_t id = dusk__strtab_intern(&g->names, s, strlen(s));
+    if (id >= 0 && (size_t)id == n)
+        g->name_task[id] = -1;   /* new: only referenced so far */
     return id;
 }
 
@@ -362,13 +279,8 @@ void dusk_graph_free(dusk_graph *g)
     for (size_t i = 0; i < g->ntasks; i++)
         task_clear(&g->tasks[i]);
     dusk_free(g->tasks);
-    dusk_free(g->names);
-    dusk_free(g->slots);
-    while (g->arena) {
-        dusk__arena_block *next = g->arena->next;
-        dusk_free(g->arena);
-        g->arena = next;
-    }
+    dusk__strtab_free(&g->names);
+    dusk_free(g->name_task);
     drop_derived(g);
     dusk_free(g);
 }
@@ -389,7 +301,7 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
     int64_t name = name_intern(g, key);
     if (name < 0)
         return NULL;
-    int64_t t = g->names[name].task;
+    int64_t t = g->name_task[name];
     if (t < 0) {
         if (g->ntasks == g->tasks_cap) {
             size_t cap = g->tasks_cap ? g->tasks_cap * 2 : 256;
@@ -400,7 +312,7 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
             g->tasks_cap = cap;
         }
         t = (int64_t)g->ntasks++;
-        g->names[name].task = t;
+        g->name_task[name] = t;
     } else {
         task_clear(&g->tasks[t]);
     }
@@ -507,9 +419,8 @@ int64_t dusk_graph_find(const dusk_graph *g, const char *key)
 {
     if (!g || !key)
         return -1;
-    size_t len = strlen(key);
-    int64_t name = name_find(g, key, len, hash_text(key, len));
-    return name < 0 ? -1 : g->names[name].task;
+    int64_t name = dusk__strtab_find(&g->names, key, strlen(key));
+    return name < 0 ? -1 : g->name_task[name];
 }
 
 static int valid_id(const dusk_graph *g, int64_t id)
@@ -519,7 +430,7 @@ static int valid_id(const dusk_graph *g, int64_t id)
 
 const char *dusk_graph_key(const dusk_graph *g, int64_t id)
 {
-    return valid_id(g, id) ? g->names[g->tasks[id].name].text : NULL;
+    return valid_id(g, id) ? dusk__task_key(g, id) : NULL;
 }
 
 int dusk__is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
@@ -534,7 +445,7 @@ size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf, size_t n)
 {
     if (!valid_id(g, id))
         return (size_t)snprintf(buf, n, "?");
-    return dusk__key_repr(g->names[g->tasks[id].name].text, buf, n);
+    return dusk__key_repr(dusk__task_key(g, id), buf, n);
 }
 
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n)
@@ -684,10 +595,10 @@ static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
 {
     switch (a->kind) {
     case ARG_REF: {
-        int64_t d = g->names[a->u.ref.name].task;
+        int64_t d = g->name_task[a->u.ref.name];
         if (d < 0) {
             char who[256], what[256];
-            dusk__key_repr(g->names[a->u.ref.name].text, what, sizeof what);
+            dusk__key_repr(dusk__strtab_text(&g->names, a->u.ref.name), what, sizeof what);
             return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
                                   dusk__task_repr(g, t, who, sizeof who));
         }
@@ -723,7 +634,7 @@ static int report_cycle(dusk_graph *g, const int64_t *left, dusk_error *err)
         dusk_free(seen);
         dusk_free(path);
         return dusk_error_set(err, DUSK_ECYCLE, "cycle in task graph through '%s'",
-                              g->names[g->tasks[start].name].text);
+                              dusk__task_key(g, start));
     }
     for (size_t i = 0; i < n; i++)
         seen[i] = -1;

@@ -2,11 +2,12 @@
 ** dusk — task graph internals. This file is private to dusk's core.
 **
 ** Two id spaces. A *name* is any key text the graph has seen, set or only
-** referenced; names are interned once in a hash table and their text lives
-** in an arena. A *task* is a key that has been set; task ids are dense, in
-** the order keys were first set. An argument that references a key holds
-** the name id; validation maps names to tasks and builds the dependency
-** lists (CSR arrays) that the schedulers read.
+** referenced; names are interned once in the toolbox's dusk__strtab
+** (core/util.h), which keeps their text, and name_task, an array parallel
+** to it, maps each name to its task. A *task* is a key that has been set;
+** task ids are dense, in the order keys were first set. An argument that
+** references a key holds the name id; validation maps names to tasks and
+** builds the dependency lists (CSR arrays) that plans are made from.
 */
 #ifndef DUSK_CORE_GRAPH_H
 #define DUSK_CORE_GRAPH_H
@@ -14,6 +15,7 @@
 #include <pthread.h>
 
 #include "dusk/graph.h"
+#include "util.h"
 
 enum { ARG_LIT, ARG_REF, ARG_LIST };
 
@@ -43,27 +45,17 @@ typedef struct dusk__task {
     dusk_arg **args;             /* DUSK_ENTRY_TASK: owned */
 } dusk__task;
 
-typedef struct dusk__name {
-    const char *text;            /* in the arena, NUL-terminated */
-    size_t len;
-    uint64_t hash;
-    int64_t task;                /* task id, or -1 while only referenced */
-} dusk__name;
-
-typedef struct dusk__arena_block dusk__arena_block;
-
 typedef struct dusk__watch {
     dusk_graph_watch_fn fn;
     void *ud;
 } dusk__watch;
 
 struct dusk_graph {
-    /* names */
-    dusk__name *names;
-    size_t nnames, names_cap;
-    int64_t *slots;              /* hash table of name ids; -1 empty */
-    size_t nslots;               /* a power of two */
-    dusk__arena_block *arena;
+    /* names: every key text seen, set or only referenced */
+    dusk__strtab names;          /* name id -> text (the toolbox's interner) */
+    int64_t *name_task;          /* name id -> task id, -1 while only referenced;
+                                    name_task_cap >= names.n entries */
+    size_t name_task_cap;
     /* tasks */
     dusk__task *tasks;
     size_t ntasks, tasks_cap;
@@ -82,6 +74,12 @@ struct dusk_graph {
     int64_t *topo;               /* task ids, dependencies before dependents */
     int64_t *prio;               /* static order, or NULL until asked for */
 };
+
+/* The text of task t's key. */
+static inline const char *dusk__task_key(const dusk_graph *g, int64_t t)
+{
+    return dusk__strtab_text(&g->names, g->tasks[t].name);
+}
 
 /* Builds the derived arrays if the graph changed; 0 or an error. */
 int dusk__graph_finalize(dusk_graph *g, dusk_error *err);

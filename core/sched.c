@@ -259,7 +259,7 @@ static dusk_value *arg_value(run *r, const dusk_arg *a)
     case ARG_LIT:
         return dusk_value_ref(a->u.lit);
     case ARG_REF:
-        return dusk_value_ref(r->s[r->g->names[a->u.ref.name].task].result);
+        return dusk_value_ref(r->s[r->g->name_task[a->u.ref.name]].result);
     default: {
         dusk_value *t = dusk_tuple_new(a->u.list.n);
         for (size_t i = 0; t && i < a->u.list.n; i++) {
@@ -288,7 +288,7 @@ static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
         return 0;
     }
     if (task->kind == DUSK_ENTRY_ALIAS) {
-        *out = dusk_value_ref(r->s[r->g->names[task->target].task].result);
+        *out = dusk_value_ref(r->s[r->g->name_task[task->target]].result);
         return 0;
     }
     dusk_value *small[8], **argv = small;
@@ -301,7 +301,7 @@ static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
         for (size_t i = 0; i < n; i++) {
             const dusk_arg *a = task->args[i];
             argv[i] = a->kind == ARG_LIT ? a->u.lit
-                      : r->s[r->g->names[a->u.ref.name].task].result;
+                      : r->s[r->g->name_task[a->u.ref.name]].result;
         }
     } else {
         for (size_t i = 0; i < n; i++)
