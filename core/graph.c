@@ -10,12 +10,12 @@
 ** built.
 */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dusk/alloc.h"
+#include "dusk/plan.h"
 #include "graph.h"
 
 /* --- names --------------------------------------------------------------- */
@@ -160,85 +160,7 @@ static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
 
 dusk_graph *dusk_graph_new(void)
 {
-    dusk_graph *g = dusk_calloc(1, sizeof *g);
-    if (g && pthread_mutex_init(&g->watch_mu, NULL) != 0) {
-        dusk_free(g);
-        return NULL;
-    }
-    return g;
-}
-
-/* --- watchers ------------------------------------------------------------ */
-
-static void watch_lock(const dusk_graph *cg)
-{
-    pthread_mutex_lock(&((dusk_graph *)cg)->watch_mu);  /* not part of the graph's value */
-}
-
-static void watch_unlock(const dusk_graph *cg)
-{
-    pthread_mutex_unlock(&((dusk_graph *)cg)->watch_mu);
-}
-
-int dusk_graph_watch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
-{
-    dusk_graph *g = (dusk_graph *)cg;
-    if (!g || !fn)
-        return DUSK_EINVAL;
-    int rc = 0;
-    watch_lock(g);
-    if (g->nwatches == g->watches_cap) {
-        size_t cap = g->watches_cap ? 2 * g->watches_cap : 4;
-        dusk__watch *w = dusk_realloc(g->watches, cap * sizeof *w);
-        if (w) {
-            g->watches = w;
-            g->watches_cap = cap;
-        } else {
-            rc = DUSK_ENOMEM;
-        }
-    }
-    if (!rc)
-        g->watches[g->nwatches++] = (dusk__watch){fn, ud};
-    watch_unlock(g);
-    return rc;
-}
-
-int dusk_graph_unwatch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
-{
-    dusk_graph *g = (dusk_graph *)cg;
-    int found = 0;
-    if (!g)
-        return 0;
-    watch_lock(g);
-    for (size_t i = 0; i < g->nwatches; i++)
-        if (g->watches[i].fn == fn && g->watches[i].ud == ud) {
-            g->watches[i] = g->watches[--g->nwatches];
-            found = 1;
-            break;
-        }
-    if (g->nwatches == 0) {
-        dusk_free(g->watches);   /* an idle graph holds nothing for watchers */
-        g->watches = NULL;
-        g->watches_cap = 0;
-    }
-    watch_unlock(g);
-    return found;
-}
-
-/* Calls and ends every watch, before g changes. The list is taken out
- * first, so a watcher may watch again (it will be called at the change
- * after this one) or unwatch. */
-static void fire_watches(dusk_graph *g)
-{
-    watch_lock(g);
-    dusk__watch *w = g->watches;
-    size_t n = g->nwatches;
-    g->watches = NULL;
-    g->nwatches = g->watches_cap = 0;
-    watch_unlock(g);
-    for (size_t i = 0; i < n; i++)
-        w[i].fn(w[i].ud, g);
-    dusk_free(w);
+    return dusk_calloc(1, sizeof(dusk_graph));
 }
 
 static void drop_derived(dusk_graph *g)
@@ -253,6 +175,8 @@ static void drop_derived(dusk_graph *g)
     dusk_free(g->prio);
     g->dep_off = g->dep_ids = g->rdep_off = g->rdep_ids = NULL;
     g->height = g->topo = g->prio = NULL;
+    dusk_plan_unref(g->plan);
+    g->plan = NULL;
 }
 
 static void task_clear(dusk__task *t)
@@ -270,12 +194,6 @@ void dusk_graph_free(dusk_graph *g)
 {
     if (!g)
         return;
-    fire_watches(g);
-    watch_lock(g);
-    dusk_free(g->watches);   /* watches made while it was being freed */
-    g->watches = NULL;
-    watch_unlock(g);
-    pthread_mutex_destroy(&g->watch_mu);
     for (size_t i = 0; i < g->ntasks; i++)
         task_clear(&g->tasks[i]);
     dusk_free(g->tasks);
@@ -330,7 +248,6 @@ int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
     }
-    fire_watches(g);
     dusk__task *t = task_slot(g, key);
     if (!t) {
         dusk_value_unref(v);
@@ -353,8 +270,6 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
         rc = DUSK_EINVAL;
     if (!rc && nargs && !(owned = dusk_malloc(nargs * sizeof *owned)))
         rc = DUSK_ENOMEM;
-    if (!rc)
-        fire_watches(g);   /* before interning the arguments' keys changes g */
     for (size_t i = 0; !rc && i < nargs; i++)
         rc = arg_intern(g, args[i], &has_list);
     dusk__task *t = NULL;
@@ -380,7 +295,6 @@ int dusk_graph_alias(dusk_graph *g, const char *key, const char *target)
 {
     if (!g || !key || !target)
         return sticky(g, DUSK_EINVAL, key);
-    fire_watches(g);
     int64_t name = name_intern(g, target);
     dusk__task *t = name < 0 ? NULL : task_slot(g, key);
     if (!t)
@@ -784,22 +698,6 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
     if (rc)
         return rc;
     if (!valid_id(g, id))
-        return DUSK_EINVAL;
-    *ids = g->rdep_ids + g->rdep_off[id];
-    return g->rdep_off[id + 1] - g->rdep_off[id];
-}
-
-int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids)
-{
-    if (!g || !g->valid || !valid_id(g, id))
-        return DUSK_EINVAL;
-    *ids = g->dep_ids + g->dep_off[id];
-    return g->dep_off[id + 1] - g->dep_off[id];
-}
-
-int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids)
-{
-    if (!g || !g->valid || !valid_id(g, id))
         return DUSK_EINVAL;
     *ids = g->rdep_ids + g->rdep_off[id];
     return g->rdep_off[id + 1] - g->rdep_off[id];

@@ -12,8 +12,6 @@
 #ifndef DUSK_CORE_GRAPH_H
 #define DUSK_CORE_GRAPH_H
 
-#include <pthread.h>
-
 #include "dusk/graph.h"
 #include "util.h"
 
@@ -45,11 +43,6 @@ typedef struct dusk__task {
     dusk_arg **args;             /* DUSK_ENTRY_TASK: owned */
 } dusk__task;
 
-typedef struct dusk__watch {
-    dusk_graph_watch_fn fn;
-    void *ud;
-} dusk__watch;
-
 struct dusk_graph {
     /* names: every key text seen, set or only referenced */
     dusk__strtab names;          /* name id -> text (the toolbox's interner) */
@@ -61,11 +54,6 @@ struct dusk_graph {
     size_t ntasks, tasks_cap;
     /* the first builder error */
     dusk_error status;
-    /* watchers to call before the next change; a mutex guards them, as
-     * runs on several threads may add theirs at once */
-    pthread_mutex_t watch_mu;
-    dusk__watch *watches;
-    size_t nwatches, watches_cap;
     /* derived by validation, dropped by any change */
     int valid;                   /* 1 when the arrays below are current */
     int64_t *dep_off, *dep_ids;  /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
@@ -73,6 +61,7 @@ struct dusk_graph {
     int64_t *height;             /* longest chain of dependencies below t */
     int64_t *topo;               /* task ids, dependencies before dependents */
     int64_t *prio;               /* static order, or NULL until asked for */
+    struct dusk_plan *plan;      /* the last plan made (one reference), or NULL */
 };
 
 /* The text of task t's key. */

@@ -38,6 +38,7 @@
 #include "dusk/sched.h"
 #include "events.h"
 #include "graph.h"
+#include "plan.h"
 #include "value.h"
 
 typedef struct worker worker;
@@ -45,7 +46,7 @@ typedef struct worker worker;
 /* What a run knows of one task; one cache line holds two of them. */
 typedef struct slot {
     dusk_value *result;
-    int64_t waiting;             /* dependencies not yet done; -1: not in the run */
+    int64_t waiting;             /* dependencies not yet done */
     int64_t needed;              /* dependents in the run not yet done */
     int64_t wanted;              /* requested: keep the result */
 } slot;
@@ -65,6 +66,7 @@ typedef struct run {
     int status;                  /* the first error's code */
     /* Set before the workers start and only read after. */
     alignas(64) dusk_graph *g;
+    const dusk_plan *plan;       /* what the run executes */
     const int64_t *prio;
     size_t nrun;                 /* tasks in this run */
     slot *s;                     /* per task of the graph */
@@ -335,7 +337,7 @@ static int execute(run *r, int64_t t, dusk_value **out, dusk_error *terr)
 
 static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
 {
-    dusk_graph *g = r->g;
+    const dusk_plan *pl = r->plan;
     uint64_t nb = dusk_value_nbytes(v);
     r->s[t].result = v;
     r->held += nb;
@@ -347,9 +349,9 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
                            .done_nbytes = nb, .done_held = r->held, .start = -1};
         emit(r, w, DUSK_EV_END, t, nb, 0);
     }
-    for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
-        int64_t d = g->rdep_ids[k];
-        if (r->s[d].waiting > 0 && --r->s[d].waiting == 0) {
+    for (int64_t k = pl->rdep_off[t]; k < pl->rdep_off[t + 1]; k++) {
+        int64_t d = pl->rdep_ids[k];
+        if (--r->s[d].waiting == 0) {   /* the plan's dependents are all in the run */
             heap_push(r, d);
             if (r->timed) {
                 if (w->ready)
@@ -358,8 +360,8 @@ static void finish_ok(run *r, worker *w, int64_t t, dusk_value *v)
             }
         }
     }
-    for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
-        int64_t p = g->dep_ids[k];
+    for (int64_t k = pl->dep_off[t]; k < pl->dep_off[t + 1]; k++) {
+        int64_t p = pl->dep_ids[k];
         if (--r->s[p].needed == 0 && !r->s[p].wanted) {
             dusk_value *pv = r->s[p].result;
             uint64_t pb = dusk_value_nbytes(pv);
@@ -519,24 +521,24 @@ static void *thread_main(void *arg)
 
 static void run_free(run *r)
 {
-    if (r->s && r->g)
-        for (size_t t = 0; t < r->g->ntasks; t++)
-            dusk_value_unref(r->s[t].result);
+    if (r->s && r->plan)
+        for (size_t i = 0; i < r->plan->n; i++)
+            dusk_value_unref(r->s[r->plan->tasks[i]].result);
     dusk_free(r->s);
     dusk_free(r->heap);
 }
 
-/* Runs the tasks that the wanted ids need. On success, the results of
- * the wanted tasks stay in r->s[].result for the caller to take. */
-static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
-                     const dusk_options *opts, dusk_error *err)
+/* Runs plan p of g. On success, the results of the requested tasks stay
+ * in r->s[].result for the caller to take. */
+static int run_graph(run *r, dusk_graph *g, const dusk_plan *p, const dusk_options *opts,
+                     dusk_error *err)
 {
     static const dusk_options defaults = DUSK_OPTIONS_INIT;
     if (!opts)
         opts = &defaults;
     int rc = 0;
-    int64_t *ids = NULL;
-    size_t nids = 0;
+    const int64_t *ids = p->tasks;
+    size_t nids = p->n;
     worker *workers = NULL;
     pthread_t *threads = NULL;
     int nworkers = opts->scheduler == DUSK_SCHED_SYNC ? 1
@@ -546,55 +548,29 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
 
     memset(r, 0, sizeof *r);
     r->g = g;
+    r->plan = p;
+    r->prio = p->prio;
     if (opts->scheduler != DUSK_SCHED_SYNC && opts->scheduler != DUSK_SCHED_THREADS)
         return dusk_error_set(err, DUSK_EINVAL, "unknown scheduler %d", (int)opts->scheduler);
     if (opts->workers < 0)
         return dusk_error_set(err, DUSK_EINVAL, "workers must be 0 (one per core) or more, not %d",
                               opts->workers);
-    if ((rc = dusk_graph_order(g, &r->prio, err)) < 0)
-        return rc;
 
-    /* Cull: mark what the wanted tasks need. */
-    size_t n = g->ntasks;
-    r->s = dusk_calloc(n, sizeof *r->s);
-    ids = dusk_malloc(n * sizeof *ids);
-    if (!r->s || !ids) {
+    /* Counters: inputs missing and dependents to come, per task. */
+    r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
+    if (!r->s) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto done;
     }
-    for (size_t t = 0; t < n; t++)
-        r->s[t].waiting = -1;  /* -1: not in this run */
-    for (size_t i = 0; i < nwant; i++) {
-        r->s[want[i]].wanted = 1;
-        if (r->s[want[i]].waiting < 0) {
-            r->s[want[i]].waiting = 0;
-            ids[nids++] = want[i];
-        }
-    }
     for (size_t i = 0; i < nids; i++) {
         int64_t t = ids[i];
-        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
-            int64_t d = g->dep_ids[k];
-            if (r->s[d].waiting < 0) {
-                r->s[d].waiting = 0;
-                ids[nids++] = d;
-            }
-        }
+        r->s[t].waiting = p->dep_off[t + 1] - p->dep_off[t];
+        r->s[t].needed = p->rdep_off[t + 1] - p->rdep_off[t];
     }
+    for (size_t i = 0; i < p->nwant; i++)
+        r->s[p->want[i]].wanted = 1;
     r->nrun = nids;
-
-    /* Counters, and how big the per-worker buffers must be. */
-    size_t maxdeps = 0, maxrdeps = 0;
-    for (size_t i = 0; i < nids; i++) {
-        int64_t t = ids[i];
-        size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
-        size_t nr = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
-        r->s[t].waiting = (int64_t)nd;
-        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
-            r->s[g->dep_ids[k]].needed++;
-        if (nd > maxdeps) maxdeps = nd;
-        if (nr > maxrdeps) maxrdeps = nr;
-    }
+    size_t maxdeps = p->maxdeps, maxrdeps = p->maxrdeps;
     r->heap = dusk_malloc(nids * sizeof *r->heap);
     workers = dusk_calloc((size_t)nworkers, sizeof *workers);
     if (!r->heap || !workers) {
@@ -668,7 +644,7 @@ static int run_graph(run *r, dusk_graph *g, const int64_t *want, size_t nwant,
         r->t0 = now_ns();  /* the epoch: read before start, as events.h says */
         for (size_t i = 0; i < r->ncbs; i++)
             if (r->cbs[i].start)
-                r->cbs[i].start(r->cbs[i].ud, g, nids);
+                r->cbs[i].start(r->cbs[i].ud, p, nids);
         r->run_index = r->stream ? dusk__stream_next_run(r->stream) : 0;
         emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, nids, r->threaded ? nworkers : 1);  /* t = 0 */
     }
@@ -725,7 +701,6 @@ done:
         }
     dusk_free(workers);
     dusk_free(threads);
-    dusk_free(ids);
     if (cv_init)
         pthread_cond_destroy(&r->cv);
     if (mu_init)
@@ -793,6 +768,7 @@ int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
     int rc;
     size_t n = 0;
     int64_t *ids = NULL;
+    dusk_plan *plan = NULL;
     run r;
     memset(&r, 0, sizeof r);
     if (out)
@@ -822,11 +798,14 @@ int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
     }
     n = 0;
     request_ids(g, request, ids, &n, err);
-    rc = run_graph(&r, g, ids, n, opts, err);
+    if ((rc = dusk__plan_make(g, ids, n, &plan, err)) < 0)
+        goto done;
+    rc = run_graph(&r, g, plan, opts, err);
     if (rc == 0 && !(*out = request_value(&r, request)))
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
 done:
     run_free(&r);
+    dusk_plan_unref(plan);
     dusk_free(ids);
     dusk_arg_free(request);
     return rc;
