@@ -4,7 +4,9 @@
 ** The lecture's results under sync and threads (1, 2, 4 workers), nested
 ** requests, unknown keys, culling, task failures (code, message, no new
 ** starts, cleanup), agreement of the schedulers on random DAGs, early
-** release of intermediates and the memory a tree reduction holds.
+** release of intermediates and the memory a tree reduction holds; the
+** backends behind dusk_options.scheduler, an unknown one refused, and the
+** template backend, compiled but never selected.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/sched/sched.h"   /* the backends, for the backend tests */
 #include "dusk.h"
 #include "test_util.h"
 
@@ -173,6 +176,100 @@ static void test_defaults(void **state)
     out = NULL;
     assert_int_equal(dusk_get(g, "nope", NULL, &out, NULL), DUSK_ENOKEY);
     assert_null(out);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- backends ------------------------------------------------------------------- */
+
+/* DUSK_SCHED_SYNC and DUSK_SCHED_THREADS select the two registered
+ * backends; no kind selects the template; an unknown kind is refused with
+ * a message naming it, before anything runs. */
+static atomic_int starts_seen;
+static void count_start(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)ud;
+    (void)plan;
+    (void)ntasks;
+    atomic_fetch_add(&starts_seen, 1);
+}
+
+static void test_backend_selection(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    assert_ptr_equal(dusk__backend_find(DUSK_SCHED_SYNC), &dusk__sched_sync);
+    assert_ptr_equal(dusk__backend_find(DUSK_SCHED_THREADS), &dusk__sched_threads);
+    assert_string_equal(dusk__sched_sync.name, "sync");
+    assert_string_equal(dusk__sched_threads.name, "threads");
+    assert_null(dusk__backend_find(dusk__sched_template.kind));
+    assert_null(dusk__backend_find(7));
+
+    dusk_graph *g = lecture_dsk();
+    dusk_callbacks cb = {.start = count_start};
+    atomic_store(&starts_seen, 0);
+    for (int kind = -1; kind <= 7; kind += 8) {
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = (dusk_sched_kind)kind;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *out = (dusk_value *)&o;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "z", &o, &out, &err), DUSK_EINVAL);
+        assert_null(out);
+        char want[32];
+        snprintf(want, sizeof want, "unknown scheduler %d", kind);
+        assert_contains(err.msg, want);
+        assert_contains(err.msg, "DUSK_SCHED_THREADS");
+    }
+    assert_int_equal(atomic_load(&starts_seen), 0);   /* no run began */
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* The template backend compiles, fills every function, and refuses to
+ * run: the run fails cleanly (listeners see it begin and fail, nothing
+ * leaks) and the graph still computes afterwards. dusk__compute_on runs a
+ * request on any backend, as dusk_compute does on the selected one. */
+static atomic_int finish_status;
+static void note_finish(void *ud, int status)
+{
+    (void)ud;
+    atomic_store(&finish_status, status);
+}
+
+static void test_template_backend(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const dusk__backend *b = &dusk__sched_template;
+    assert_non_null(b->name);
+    assert_non_null(b->workers);
+    assert_non_null(b->init);
+    assert_non_null(b->run);
+    assert_non_null(b->fini);
+    dusk_graph *g = lecture_dsk();
+    dusk_callbacks cb = {.start = count_start, .finish = note_finish};
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    atomic_store(&starts_seen, 0);
+    atomic_store(&finish_status, 0);
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__compute_on(b, g, dusk_ref("z"), &o, &out, &err), DUSK_EINVAL);
+    assert_null(out);
+    assert_contains(err.msg, "template backend runs nothing");
+    assert_int_equal(atomic_load(&starts_seen), 1);
+    assert_int_equal(atomic_load(&finish_status), DUSK_EINVAL);
+    /* the engine's entry runs the registered ones as dusk_compute does */
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        dusk_options so = mkopts(&SCHEDS[s], NULL);
+        assert_int_equal(dusk__compute_on(dusk__backend_find(SCHEDS[s].kind), g,
+                                          dusk_ref("z"), &so, &out, &err), 0);
+        assert_int_value(out, 13);
+        dusk_value_unref(out);
+    }
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -741,6 +838,8 @@ int main(void)
         cmocka_unit_test_teardown(test_lecture_dsk, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_defaults, reset_alloc),
+        cmocka_unit_test_teardown(test_backend_selection, reset_alloc),
+        cmocka_unit_test_teardown(test_template_backend, reset_alloc),
         cmocka_unit_test_teardown(test_compute_nested, reset_alloc),
         cmocka_unit_test_teardown(test_request_without_keys, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_keys, reset_alloc),
