@@ -152,7 +152,9 @@ long dusk_alloc_live(void)
 #endif
 #endif
 #ifdef DUSK__ASAN
-const char *__lsan_default_suppressions(void) __attribute__((weak));
+/* default visibility: the sanitizer runtime, a shared library, finds
+ * these through the program's dynamic symbols, which hidden ones are not */
+const char *__lsan_default_suppressions(void) __attribute__((weak, visibility("default")));
 const char *__lsan_default_suppressions(void)
 {
     return "leak:libfontconfig.so\n"
@@ -164,7 +166,7 @@ const char *__lsan_default_suppressions(void)
 }
 #endif
 #ifdef DUSK__TSAN
-const char *__tsan_default_suppressions(void) __attribute__((weak));
+const char *__tsan_default_suppressions(void) __attribute__((weak, visibility("default")));
 const char *__tsan_default_suppressions(void)
 {
     return "race:libfontconfig.so\n"

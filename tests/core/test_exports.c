@@ -80,10 +80,16 @@ static int tool_present(const char *tool)
 
 static const char *const LIBS[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler"};
 
-/* Linker-made symbols that every shared object may carry. */
+/* Linker-made symbols that every shared object may carry; in sanitizer
+ * builds, the runtime's hooks (core/alloc.c) and ASan's ODR indicators of
+ * exported objects (__odr_asan.dusk_inc). */
 static int is_linker_symbol(const char *s)
 {
-    static const char *const ok[] = {"_init", "_fini", "_edata", "_end", "__bss_start"};
+    if (strncmp(s, "__odr_asan.", 11) == 0)
+        return 1;
+    static const char *const ok[] = {"_init", "_fini", "_edata", "_end", "__bss_start",
+                                     "__lsan_default_suppressions",
+                                     "__tsan_default_suppressions"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (strcmp(s, ok[i]) == 0)
             return 1;
