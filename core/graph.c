@@ -166,17 +166,47 @@ dusk_graph *dusk_graph_new(void)
 static void drop_derived(dusk_graph *g)
 {
     g->valid = 0;
-    dusk_free(g->dep_off);
-    dusk_free(g->dep_ids);
-    dusk_free(g->rdep_off);
-    dusk_free(g->rdep_ids);
+    if (g->lists_keep) {
+        dusk__keep_unref(g->lists_keep);   /* plans may still read these */
+        g->lists_keep = NULL;
+    } else {
+        dusk_free(g->dep_off);
+        dusk_free(g->dep_ids);
+        dusk_free(g->rdep_off);
+        dusk_free(g->rdep_ids);
+        dusk_free(g->prio);
+    }
     dusk_free(g->height);
     dusk_free(g->topo);
-    dusk_free(g->prio);
     g->dep_off = g->dep_ids = g->rdep_off = g->rdep_ids = NULL;
     g->height = g->topo = g->prio = NULL;
     dusk_plan_unref(g->plan);
     g->plan = NULL;
+}
+
+/* --- what plans share ------------------------------------------------------ */
+
+dusk__keep *dusk__keep_new(void)
+{
+    dusk__keep *k = dusk_calloc(1, sizeof *k);
+    if (k)
+        atomic_init(&k->refs, 1);
+    return k;
+}
+
+void dusk__keep_ref(dusk__keep *k)
+{
+    atomic_fetch_add_explicit(&k->refs, 1, memory_order_relaxed);
+}
+
+void dusk__keep_unref(dusk__keep *k)
+{
+    if (!k || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (size_t i = 0; i < sizeof k->blocks / sizeof *k->blocks; i++)
+        dusk_free(k->blocks[i]);
+    dusk__arena_free(&k->arena);
+    dusk_free(k);
 }
 
 static void task_clear(dusk__task *t)
@@ -197,6 +227,11 @@ void dusk_graph_free(dusk_graph *g)
     for (size_t i = 0; i < g->ntasks; i++)
         task_clear(&g->tasks[i]);
     dusk_free(g->tasks);
+    if (g->text_keep) {
+        /* plans point into the key text: it goes with the last of them */
+        dusk__arena_move(&g->text_keep->arena, &g->names.text);
+        dusk__keep_unref(g->text_keep);
+    }
     dusk__strtab_free(&g->names);
     dusk_free(g->name_task);
     drop_derived(g);

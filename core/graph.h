@@ -12,6 +12,8 @@
 #ifndef DUSK_CORE_GRAPH_H
 #define DUSK_CORE_GRAPH_H
 
+#include <stdatomic.h>
+
 #include "dusk/graph.h"
 #include "util.h"
 
@@ -43,12 +45,28 @@ typedef struct dusk__task {
     dusk_arg **args;             /* DUSK_ENTRY_TASK: owned */
 } dusk__task;
 
+/* What plans share with their graph instead of copying it (core/plan.c):
+ * blocks kept alive by a count of references, the graph's and each
+ * plan's, and freed with the last. A keep never changes after it is made,
+ * except that the graph hands it its key text's arena when it is freed. */
+typedef struct dusk__keep {
+    atomic_long refs;
+    void *blocks[5];             /* dusk_malloc'd, or NULL */
+    dusk__arena arena;           /* blocks handed over at the graph's end */
+} dusk__keep;
+
+dusk__keep *dusk__keep_new(void);          /* one reference; NULL on ENOMEM */
+void dusk__keep_ref(dusk__keep *k);
+void dusk__keep_unref(dusk__keep *k);      /* NULL-safe */
+
 struct dusk_graph {
     /* names: every key text seen, set or only referenced */
     dusk__strtab names;          /* name id -> text (the toolbox's interner) */
     int64_t *name_task;          /* name id -> task id, -1 while only referenced;
                                     name_task_cap >= names.n entries */
     size_t name_task_cap;
+    dusk__keep *text_keep;       /* when plans point into the names' text: it
+                                    gets the text's arena when g is freed */
     /* tasks */
     dusk__task *tasks;
     size_t ntasks, tasks_cap;
@@ -61,6 +79,8 @@ struct dusk_graph {
     int64_t *height;             /* longest chain of dependencies below t */
     int64_t *topo;               /* task ids, dependencies before dependents */
     int64_t *prio;               /* static order, or NULL until asked for */
+    dusk__keep *lists_keep;      /* when plans share the four lists and prio
+                                    (made once prio is): they go with it */
     struct dusk_plan *plan;      /* the last plan made (one reference), or NULL */
 };
 

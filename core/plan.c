@@ -1,16 +1,23 @@
 /*
 ** dusk — plans: the view of a graph that one run executes
 **
-** A plan is made from the arrays validation and ordering already keep in
-** the graph (dependency lists, priorities, interned key text), in one
-** pass after culling, into a single allocation: the struct, then the
-** 8-byte arrays, then the entry kinds, then all key text. One block is
-** cheap to make and free, and leaves one allocation to fail.
+** A plan is made after culling, in one pass over the plan's tasks, from
+** what validation and ordering keep in the graph. It copies what a later
+** change of the graph would overwrite (entry kinds, functions, literal
+** values, the requested ids) into one allocation: the struct, then its
+** arrays. What the graph only ever replaces, never changes in place, it
+** shares instead of copying, through counted keeps (core/graph.h):
 **
-** When the run takes every task of the graph (nothing culled), the lists
-** and priorities are the graph's, copied whole; otherwise the dependents
-** are rebuilt to hold only the plan's tasks, so that a scheduler never
-** looks at a task outside its run.
+**  - the key text: names are interned once and their text never moves or
+**    changes; the graph hands the text's arena to its keep when it is
+**    freed, so plans' key pointers stay good until the last plan goes;
+**  - the dependency lists and priorities of the graph's current version:
+**    a change drops the graph's reference instead of freeing them.
+**
+** Dependencies of the plan's tasks are all in the plan (it is closed under
+** them), so the graph's lists serve; dependents are the graph's when the
+** plan takes every task, and are rebuilt to hold only the plan's tasks
+** otherwise, so that a scheduler never looks at a task outside its run.
 **
 ** The graph caches the last plan it made (g->plan, dropped with the rest
 ** of what validation derived at any change); a request for the same ids
@@ -35,12 +42,12 @@ static size_t carve(size_t *at, size_t n, size_t sz)
 }
 
 /* Marks in `in` what want needs (want included) and counts the plan's
- * tasks, dependency edges and key bytes. stack has room for every task. */
+ * tasks and dependency edges. stack has room for every task. */
 static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigned char *in,
-                 int64_t *stack, size_t *n, size_t *ne, size_t *text)
+                 int64_t *stack, size_t *n, size_t *ne)
 {
     size_t sp = 0;
-    *n = *ne = *text = 0;
+    *n = *ne = 0;
     for (size_t i = 0; i < nwant; i++)
         if (!in[want[i]]) {
             in[want[i]] = 1;
@@ -50,7 +57,6 @@ static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigne
         int64_t t = stack[--sp];
         (*n)++;
         *ne += (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
-        *text += g->names.ents[g->tasks[t].name].len + 1;
         for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
             int64_t d = g->dep_ids[k];
             if (!in[d]) {
@@ -61,33 +67,45 @@ static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigne
     }
 }
 
+/* The graph's keeps for what plans share, made when first needed. */
+static int keeps(dusk_graph *g)
+{
+    if (!g->text_keep && !(g->text_keep = dusk__keep_new()))
+        return DUSK_ENOMEM;
+    if (!g->lists_keep) {
+        if (!(g->lists_keep = dusk__keep_new()))
+            return DUSK_ENOMEM;
+        void *blocks[5] = {g->dep_off, g->dep_ids, g->rdep_off, g->rdep_ids, g->prio};
+        memcpy(g->lists_keep->blocks, blocks, sizeof blocks);
+    }
+    return 0;
+}
+
 static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
                       dusk_error *err)
 {
-    size_t gs = g->ntasks, n, ne, text;
+    size_t gs = g->ntasks, n, ne;
+    if (keeps(g) != 0)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
     size_t tmp_bytes = gs * (sizeof(int64_t) + 1);
     int64_t *stack = dusk_malloc(tmp_bytes ? tmp_bytes : 1);
     if (!stack)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
     unsigned char *in = (unsigned char *)(stack + gs);
     memset(in, 0, gs);
-    cull(g, want, nwant, in, stack, &n, &ne, &text);
+    cull(g, want, nwant, in, stack, &n, &ne);
     int whole = n == gs;
 
     /* The layout of the block. */
     size_t at = sizeof(dusk_plan);
     size_t o_tasks = carve(&at, n, sizeof(int64_t));
     size_t o_want = carve(&at, nwant, sizeof(int64_t));
-    size_t o_dep_off = carve(&at, gs + 1, sizeof(int64_t));
-    size_t o_dep_ids = carve(&at, ne, sizeof(int64_t));
-    size_t o_rdep_off = carve(&at, gs + 2, sizeof(int64_t));  /* +1 for the fill below */
-    size_t o_rdep_ids = carve(&at, ne, sizeof(int64_t));
-    size_t o_prio = carve(&at, gs, sizeof(int64_t));
-    size_t o_key_off = carve(&at, gs, sizeof(size_t));
+    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(int64_t));  /* +1: the fill */
+    size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(int64_t));
+    size_t o_key = carve(&at, gs, sizeof(const char *));
     size_t o_func = carve(&at, gs, sizeof(const dusk_func *));
     size_t o_literal = carve(&at, gs, sizeof(dusk_value *));
     size_t o_kind = carve(&at, gs, 1);
-    size_t o_text = carve(&at, text, 1);
     char *block = dusk_malloc(at);
     if (!block) {
         dusk_free(stack);
@@ -101,76 +119,64 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     p->maxdeps = p->maxrdeps = 0;
     p->tasks = (int64_t *)(block + o_tasks);
     p->want = (int64_t *)(block + o_want);
-    p->dep_off = (int64_t *)(block + o_dep_off);
-    p->dep_ids = (int64_t *)(block + o_dep_ids);
-    p->rdep_off = (int64_t *)(block + o_rdep_off);
-    p->rdep_ids = (int64_t *)(block + o_rdep_ids);
-    p->prio = (int64_t *)(block + o_prio);
-    p->key_off = (size_t *)(block + o_key_off);
+    p->dep_off = g->dep_off;
+    p->dep_ids = g->dep_ids;
+    p->prio = g->prio;
+    p->key = (const char **)(block + o_key);
     p->func = (const dusk_func **)(block + o_func);
     p->literal = (dusk_value **)(block + o_literal);
     p->kind = (unsigned char *)(block + o_kind);
-    p->keytext = block + o_text;
+    p->lists = g->lists_keep;
+    p->text = g->text_keep;
+    dusk__keep_ref(p->lists);
+    dusk__keep_ref(p->text);
     if (nwant)
         memcpy(p->want, want, nwant * sizeof *want);
 
-    /* Per task: what it is, its key, its dependencies. */
-    if (whole) {
-        memcpy(p->dep_off, g->dep_off, (gs + 1) * sizeof *p->dep_off);
-        if (ne)
-            memcpy(p->dep_ids, g->dep_ids, ne * sizeof *p->dep_ids);
-        memcpy(p->prio, g->prio, gs * sizeof *p->prio);
-    }
-    size_t k = 0, e = 0, textat = 0;
+    /* Per task: what it is, its key. */
+    size_t k = 0;
     for (size_t t = 0; t < gs; t++) {
         if (!in[t]) {
-            p->dep_off[t] = (int64_t)e;
-            p->prio[t] = -1;
-            p->key_off[t] = 0;
+            p->key[t] = NULL;
             p->func[t] = NULL;
             p->literal[t] = NULL;
             p->kind[t] = DUSK__PLAN_OUT;
             continue;
         }
         const dusk__task *task = &g->tasks[t];
-        const dusk__strent *name = &g->names.ents[task->name];
         p->tasks[k++] = (int64_t)t;
         p->kind[t] = (unsigned char)task->kind;
         p->func[t] = task->kind == DUSK_ENTRY_TASK ? task->func : NULL;
         p->literal[t] = task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value) : NULL;
-        p->key_off[t] = textat;
-        memcpy(p->keytext + textat, name->text, name->len + 1);
-        textat += name->len + 1;
+        p->key[t] = dusk__strtab_text(&g->names, task->name);
         size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
-        if (!whole) {
-            p->dep_off[t] = (int64_t)e;
-            memcpy(p->dep_ids + e, g->dep_ids + g->dep_off[t], nd * sizeof *p->dep_ids);
-            p->prio[t] = g->prio[t];
-        }
-        e += nd;
         if (nd > p->maxdeps)
             p->maxdeps = nd;
     }
-    p->dep_off[gs] = (int64_t)e;
 
     /* Dependents within the plan: the graph's when nothing was culled,
      * else counted, summed and filled in increasing task order (rdep_off
      * is shifted by one while filling, as validation does). */
     if (whole) {
-        memcpy(p->rdep_off, g->rdep_off, (gs + 1) * sizeof *p->rdep_off);
-        if (ne)
-            memcpy(p->rdep_ids, g->rdep_ids, ne * sizeof *p->rdep_ids);
+        p->rdep_off = g->rdep_off;
+        p->rdep_ids = g->rdep_ids;
     } else {
-        memset(p->rdep_off, 0, (gs + 2) * sizeof *p->rdep_off);
-        for (size_t j = 0; j < ne; j++)
-            p->rdep_off[p->dep_ids[j] + 2]++;
-        for (size_t t = 0; t < gs; t++)
-            p->rdep_off[t + 2] += p->rdep_off[t + 1];
+        int64_t *off = (int64_t *)(block + o_rdep_off), *ids = (int64_t *)(block + o_rdep_ids);
+        memset(off, 0, (gs + 2) * sizeof *off);
         for (size_t i = 0; i < n; i++) {
             int64_t t = p->tasks[i];
-            for (int64_t j = p->dep_off[t]; j < p->dep_off[t + 1]; j++)
-                p->rdep_ids[p->rdep_off[p->dep_ids[j] + 1]++] = t;
+            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
+                off[g->dep_ids[j] + 2]++;
         }
+        for (size_t t = 0; t < gs; t++)
+            off[t + 2] += off[t + 1];
+        for (size_t i = 0; i < n; i++) {
+            int64_t t = p->tasks[i];
+            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
+                ids[off[g->dep_ids[j] + 1]++] = t;
+        }
+        p->rdep_off = off;
+        p->rdep_ids = ids;
     }
     for (size_t i = 0; i < n; i++) {
         int64_t t = p->tasks[i];
@@ -250,6 +256,8 @@ void dusk_plan_unref(const dusk_plan *cp)
         return;
     for (size_t i = 0; i < p->n; i++)
         dusk_value_unref(p->literal[p->tasks[i]]);
+    dusk__keep_unref(p->lists);
+    dusk__keep_unref(p->text);
     dusk_free(p);
 }
 
@@ -265,7 +273,7 @@ int dusk_plan_contains(const dusk_plan *p, int64_t id) { return p && dusk__plan_
 
 const char *dusk_plan_key(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) ? p->keytext + p->key_off[id] : NULL;
+    return dusk_plan_contains(p, id) ? p->key[id] : NULL;
 }
 
 size_t dusk_plan_key_repr(const dusk_plan *p, int64_t id, char *buf, size_t n)

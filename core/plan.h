@@ -1,12 +1,14 @@
 /*
 ** dusk — plan internals. This file is private to dusk's core.
 **
-** A plan is one block of memory: this struct followed by its arrays, then
-** the key text (see plan.c). Per-task arrays are indexed by graph task id
-** (gsize entries) so that a scheduler and a listener read an event's task
-** directly; ids outside the plan have kind DUSK__PLAN_OUT, priority -1 and
-** empty dependency lists. Schedulers read the CSR lists and the priorities
-** on their hot path.
+** A plan is one block of memory, this struct followed by its own arrays,
+** plus references to what it shares with its graph (see plan.c): the key
+** text, and the dependency lists and priorities of the graph's version it
+** was made from. Per-task arrays are indexed by graph task id (gsize
+** entries) so that a scheduler and a listener read an event's task
+** directly; ids outside the plan have kind DUSK__PLAN_OUT (and whatever
+** the shared arrays say, which no reader looks at). Schedulers read the
+** lists and the priorities of the plan's tasks on their hot path.
 */
 #ifndef DUSK_CORE_PLAN_H
 #define DUSK_CORE_PLAN_H
@@ -26,14 +28,16 @@ struct dusk_plan {
     size_t maxdeps, maxrdeps;    /* the longest lists, for per-worker buffers */
     int64_t *tasks;              /* n ids, increasing */
     int64_t *want;               /* nwant ids, in request order */
-    int64_t *dep_off, *dep_ids;  /* dependencies of t: dep_ids[dep_off[t] .. dep_off[t+1]) */
-    int64_t *rdep_off, *rdep_ids;/* dependents of t within the plan, the same way */
-    int64_t *prio;               /* dusk_graph_order's priority, -1 outside */
-    size_t *key_off;             /* into keytext */
+    const int64_t *dep_off, *dep_ids;   /* dependencies of t: dep_ids[dep_off[t] ..
+                                           dep_off[t+1]) (shared: the graph's) */
+    const int64_t *rdep_off, *rdep_ids; /* dependents of t within the plan, the
+                                           same way (the graph's when whole) */
+    const int64_t *prio;         /* dusk_graph_order's priorities (shared) */
+    const char **key;            /* key text (shared: the graph's), NULL outside */
     const dusk_func **func;      /* DUSK_ENTRY_TASK, else NULL */
     dusk_value **literal;        /* DUSK_ENTRY_VALUE: owned reference, else NULL */
     unsigned char *kind;         /* a dusk_entry_kind, or DUSK__PLAN_OUT */
-    char *keytext;               /* the plan's keys, NUL-terminated */
+    dusk__keep *lists, *text;    /* references to what is shared */
 };
 
 /* The plan of a run of g for the task ids want[0..nwant) (which exist):
