@@ -7,7 +7,9 @@
 ** resolves references, builds dependency and dependent lists, finds cycles
 ** with Kahn's algorithm, and computes each task's height (its longest chain
 ** of dependencies), which ordering uses. Any change drops what validation
-** built.
+** built, and the last plan made from it (core/plan.c); what plans share
+** with the graph (the key text, the lists of a version) lives in counted
+** keeps, which a change or dusk_graph_free lets go of instead of freeing.
 */
 #include <inttypes.h>
 #include <stdio.h>
