@@ -615,8 +615,8 @@ static dusk_value *request_value(dusk__run *r, dusk_graph *g, const dusk_arg *a)
 }
 
 /* be NULL: the scheduler opts names is not one dusk has. */
-static int compute(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
-                   const dusk_options *opts, dusk_value **out, dusk_error *err)
+int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
+                     const dusk_options *opts, dusk_value **out, dusk_error *err)
 {
     static const dusk_options defaults = DUSK_OPTIONS_INIT;
     int rc, nworkers = 0;
@@ -681,17 +681,11 @@ done:
     return rc;
 }
 
-int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
-                     const dusk_options *opts, dusk_value **out, dusk_error *err)
-{
-    return compute(be, g, request, opts, out, err);
-}
-
 int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
                  dusk_value **out, dusk_error *err)
 {
-    return compute(dusk__backend_find(opts ? (int)opts->scheduler : DUSK_SCHED_THREADS), g,
-                   request, opts, out, err);
+    return dusk__compute_on(dusk__backend_find(opts ? (int)opts->scheduler : DUSK_SCHED_THREADS),
+                            g, request, opts, out, err);
 }
 
 int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,

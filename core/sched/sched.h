@@ -217,7 +217,8 @@ static inline uint64_t dusk__run_clock_real(const dusk__run *r)
 
 /* --- the engine's entry, for dusk_compute and the tests ------------------------------ */
 
-/* Runs g for request (taken over, as dusk_compute) on backend be. */
+/* Runs g for request (taken over, as dusk_compute) on backend be; be NULL
+ * stands for an unknown dusk_options.scheduler (DUSK_EINVAL). */
 int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
                      const dusk_options *opts, dusk_value **out, dusk_error *err);
 
