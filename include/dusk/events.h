@@ -28,9 +28,10 @@
 **    sync            the calling thread      the calling thread
 **    threads         the calling thread      worker k's thread, outside
 **                                            the run's lock
-**  Any other backend calls the first column on the calling thread and the
-**  second on a thread of its own in the calling process, one thread at a
-**  time per worker id (see core/sched/sched.h).
+**  Every scheduler calls the first column on the calling thread, and the
+**  second on threads of the calling process, one thread at a time per
+**  worker id: one whose workers are other processes or machines calls them
+**  from the threads that hand out tasks and receive their outcomes.
 **
 ** Ordering guarantees
 **  - In a stream, events come in one total order that respects causality:
