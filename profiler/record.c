@@ -33,16 +33,15 @@
 
 /* --- per-worker buffers (worker thread only) -------------------------------- */
 
-static pworker *worker_of(prun *r, int32_t id)
+/* A worker's first event: its pworker, made now; NULL (the event lost)
+ * for an id out of range or on allocation failure. */
+static pworker *worker_new(prun *r, int32_t id)
 {
     if (id < 0 || id >= PROF_MAX_WORKERS) {
         atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
         return NULL;
     }
-    pworker *w = atomic_load_explicit(&r->slots[id], memory_order_acquire);
-    if (w)
-        return w;
-    w = dusk_calloc(1, sizeof *w);
+    pworker *w = dusk_calloc(1, sizeof *w);
     if (!w) {
         atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
         return NULL;
@@ -59,14 +58,20 @@ static pworker *worker_of(prun *r, int32_t id)
     return w;
 }
 
+static inline pworker *worker_of(prun *r, int32_t id)
+{
+    pworker *w = id >= 0 && id < PROF_MAX_WORKERS
+                 ? atomic_load_explicit(&r->slots[id], memory_order_acquire) : NULL;
+    return w ? w : worker_new(r, id);
+}
+
 /* --- the worker's log ------------------------------------------------------ */
 
-/* Makes room for n bytes at the end of the log; NULL if out of memory. */
-static unsigned char *log_room(pworker *w, size_t n)
+/* A new block at the end of the log with room for n bytes; NULL if out
+ * of memory. */
+static unsigned char *log_grow(pworker *w, size_t n)
 {
     dusk__arena_block *b = w->log_tail;
-    if (b && b->cap - b->used >= n)
-        return b->data + b->used;
     size_t cap = n > LOG_BLOCK ? n : LOG_BLOCK;
     dusk__arena_block *nb = dusk_malloc(sizeof *nb + cap);
     if (!nb)
@@ -80,6 +85,13 @@ static unsigned char *log_room(pworker *w, size_t n)
         w->log = nb;
     w->log_tail = nb;
     return nb->data;
+}
+
+/* Makes room for n bytes at the end of the log; NULL if out of memory. */
+static inline unsigned char *log_room(pworker *w, size_t n)
+{
+    dusk__arena_block *b = w->log_tail;
+    return b && b->cap - b->used >= n ? b->data + b->used : log_grow(w, n);
 }
 
 static unsigned char *put_u(unsigned char *o, uint64_t v)
@@ -394,13 +406,18 @@ static void cb_events(void *ud, const dusk_event *ev, size_t n)
     }
     /* A worker's batch (events.h): its pworker is looked up once, room
      * in its log is made once, and the sampler only needs the bytes held
-     * after the last event. */
+     * after the last event. A short batch (a step of a task with few
+     * dependents and dependencies) gets room for an entry per event
+     * without counting its entries. */
     int rec = (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE)) != 0;
-    size_t entries = 0;
-    for (size_t i = 0; rec && i < n; i++)
-        entries += ev[i].kind == DUSK_EV_END || ev[i].kind == DUSK_EV_ERROR ||
-                   ev[i].kind == DUSK_EV_RELEASED;
-    unsigned char *o0 = entries ? log_room(w, entries * LOG_ENTRY_MAX) : NULL, *o = o0;
+    size_t entries = n;
+    if (n > 8) {
+        entries = 0;
+        for (size_t i = 0; i < n; i++)
+            entries += ev[i].kind == DUSK_EV_END || ev[i].kind == DUSK_EV_ERROR ||
+                       ev[i].kind == DUSK_EV_RELEASED;
+    }
+    unsigned char *o0 = rec && entries ? log_room(w, entries * LOG_ENTRY_MAX) : NULL, *o = o0;
     const dusk_event *held = NULL;
     for (size_t i = 0; i < n; i++) {
         const dusk_event *e = &ev[i];

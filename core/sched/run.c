@@ -110,7 +110,7 @@ static void stamp_at(dusk__run *r, uint64_t now)
 }
 
 /* Hands n events to one set of callbacks. */
-static void deliver_one(const dusk_callbacks *cb, const dusk_event *ev, size_t n)
+static HOT_INLINE void deliver_one(const dusk_callbacks *cb, const dusk_event *ev, size_t n)
 {
     if (cb->on_events)
         cb->on_events(cb->ud, ev, n);
