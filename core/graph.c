@@ -1,125 +1,44 @@
 /*
 ** dusk — task graphs: building, reading, validating, culling, ordering
 **
-** Building interns every key text once (names) and stores each set key as a
-** task. Nothing is checked while building, as a dict checks nothing: a
-** reference may name a key set later. Validation (dusk__graph_finalize)
+** Building interns every key text once (names, in the toolbox's interner)
+** and stores each set key as a task. Nothing is checked while building, as
+** a dict checks nothing: a reference may name a key set later. Validation (dusk__graph_finalize)
 ** resolves references, builds dependency and dependent lists, finds cycles
 ** with Kahn's algorithm, and computes each task's height (its longest chain
 ** of dependencies), which ordering uses. Any change drops what validation
-** built.
+** built, and the last plan made from it (core/plan.c); what plans share
+** with the graph (the key text, the lists of a version) lives in counted
+** keeps, which a change or dusk_graph_free lets go of instead of freeing.
 */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dusk/alloc.h"
+#include "dusk/plan.h"
 #include "graph.h"
-
-/* --- arena for key text -------------------------------------------------- */
-
-struct dusk__arena_block {
-    dusk__arena_block *next;
-    size_t used, cap;
-    char data[];
-};
-
-static char *arena_copy(dusk_graph *g, const char *s, size_t len)
-{
-    dusk__arena_block *b = g->arena;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
-        b = dusk_malloc(sizeof *b + cap);
-        if (!b)
-            return NULL;
-        b->next = g->arena;
-        b->used = 0;
-        b->cap = cap;
-        g->arena = b;
-    }
-    char *d = b->data + b->used;
-    memcpy(d, s, len);
-    d[len] = '\0';
-    b->used += len + 1;
-    return d;
-}
 
 /* --- names --------------------------------------------------------------- */
 
-static uint64_t hash_text(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h ^ (h >> 29);
-}
-
-static int64_t name_find(const dusk_graph *g, const char *s, size_t len, uint64_t h)
-{
-    if (!g->nslots)
-        return -1;
-    size_t mask = g->nslots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        int64_t id = g->slots[i];
-        if (id < 0)
-            return -1;
-        const dusk__name *nm = &g->names[id];
-        if (nm->hash == h && nm->len == len && memcmp(nm->text, s, len) == 0)
-            return id;
-    }
-}
-
-static int slots_grow(dusk_graph *g)
-{
-    size_t n = g->nslots ? g->nslots * 2 : 1024;
-    int64_t *slots = dusk_malloc(n * sizeof *slots);
-    if (!slots)
-        return DUSK_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        slots[i] = -1;
-    for (size_t id = 0; id < g->nnames; id++) {
-        size_t i = g->names[id].hash & (n - 1);
-        while (slots[i] >= 0)
-            i = (i + 1) & (n - 1);
-        slots[i] = (int64_t)id;
-    }
-    dusk_free(g->slots);
-    g->slots = slots;
-    g->nslots = n;
-    return 0;
-}
-
-/* The name id of key, interning it if new; -1 on allocation failure. */
+/* The name id of key, interning it if new; -1 on allocation failure (the
+ * graph is unchanged). name_task grows first, so that a new name always
+ * has its slot. */
 static int64_t name_intern(dusk_graph *g, const char *s)
 {
-    size_t len = strlen(s);
-    uint64_t h = hash_text(s, len);
-    int64_t id = name_find(g, s, len, h);
-    if (id >= 0)
-        return id;
-    if ((g->nnames + 1) * 2 > g->nslots && slots_grow(g) < 0)
-        return -1;
-    if (g->nnames == g->names_cap) {
-        size_t cap = g->names_cap ? g->names_cap * 2 : 256;
-        dusk__name *names = dusk_realloc(g->names, cap * sizeof *names);
-        if (!names)
+    if (g->names.n == g->name_task_cap) {
+        size_t cap = g->name_task_cap ? g->name_task_cap * 2 : 256;
+        int64_t *nt = dusk_realloc(g->name_task, cap * sizeof *nt);
+        if (!nt)
             return -1;
-        g->names = names;
-        g->names_cap = cap;
+        g->name_task = nt;
+        g->name_task_cap = cap;
     }
-    const char *text = arena_copy(g, s, len);
-    if (!text)
-        return -1;
-    id = (int64_t)g->nnames++;
-    g->names[id] = (dusk__name){text, len, h, -1};
-    size_t mask = g->nslots - 1, i = h & mask;
-    while (g->slots[i] >= 0)
-        i = (i + 1) & mask;
-    g->slots[i] = id;
+    size_t n = g->names.n;
+    int64_t id = dusk__strtab_intern(&g->names, s, strlen(s));
+    if (id >= 0 && (size_t)id == n)
+        g->name_task[id] = -1;   /* new: only referenced so far */
     return id;
 }
 
@@ -243,99 +162,53 @@ static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
 
 dusk_graph *dusk_graph_new(void)
 {
-    dusk_graph *g = dusk_calloc(1, sizeof *g);
-    if (g && pthread_mutex_init(&g->watch_mu, NULL) != 0) {
-        dusk_free(g);
-        return NULL;
-    }
-    return g;
-}
-
-/* --- watchers ------------------------------------------------------------ */
-
-static void watch_lock(const dusk_graph *cg)
-{
-    pthread_mutex_lock(&((dusk_graph *)cg)->watch_mu);  /* not part of the graph's value */
-}
-
-static void watch_unlock(const dusk_graph *cg)
-{
-    pthread_mutex_unlock(&((dusk_graph *)cg)->watch_mu);
-}
-
-int dusk_graph_watch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
-{
-    dusk_graph *g = (dusk_graph *)cg;
-    if (!g || !fn)
-        return DUSK_EINVAL;
-    int rc = 0;
-    watch_lock(g);
-    if (g->nwatches == g->watches_cap) {
-        size_t cap = g->watches_cap ? 2 * g->watches_cap : 4;
-        dusk__watch *w = dusk_realloc(g->watches, cap * sizeof *w);
-        if (w) {
-            g->watches = w;
-            g->watches_cap = cap;
-        } else {
-            rc = DUSK_ENOMEM;
-        }
-    }
-    if (!rc)
-        g->watches[g->nwatches++] = (dusk__watch){fn, ud};
-    watch_unlock(g);
-    return rc;
-}
-
-int dusk_graph_unwatch(const dusk_graph *cg, dusk_graph_watch_fn fn, void *ud)
-{
-    dusk_graph *g = (dusk_graph *)cg;
-    int found = 0;
-    if (!g)
-        return 0;
-    watch_lock(g);
-    for (size_t i = 0; i < g->nwatches; i++)
-        if (g->watches[i].fn == fn && g->watches[i].ud == ud) {
-            g->watches[i] = g->watches[--g->nwatches];
-            found = 1;
-            break;
-        }
-    if (g->nwatches == 0) {
-        dusk_free(g->watches);   /* an idle graph holds nothing for watchers */
-        g->watches = NULL;
-        g->watches_cap = 0;
-    }
-    watch_unlock(g);
-    return found;
-}
-
-/* Calls and ends every watch, before g changes. The list is taken out
- * first, so a watcher may watch again (it will be called at the change
- * after this one) or unwatch. */
-static void fire_watches(dusk_graph *g)
-{
-    watch_lock(g);
-    dusk__watch *w = g->watches;
-    size_t n = g->nwatches;
-    g->watches = NULL;
-    g->nwatches = g->watches_cap = 0;
-    watch_unlock(g);
-    for (size_t i = 0; i < n; i++)
-        w[i].fn(w[i].ud, g);
-    dusk_free(w);
+    return dusk_calloc(1, sizeof(dusk_graph));
 }
 
 static void drop_derived(dusk_graph *g)
 {
     g->valid = 0;
-    dusk_free(g->dep_off);
-    dusk_free(g->dep_ids);
-    dusk_free(g->rdep_off);
-    dusk_free(g->rdep_ids);
+    if (g->lists_keep) {
+        dusk__keep_unref(g->lists_keep);   /* plans may still read these */
+        g->lists_keep = NULL;
+    } else {
+        dusk_free(g->dep_off);
+        dusk_free(g->dep_ids);
+        dusk_free(g->rdep_off);
+        dusk_free(g->rdep_ids);
+        dusk_free(g->prio);
+    }
     dusk_free(g->height);
     dusk_free(g->topo);
-    dusk_free(g->prio);
     g->dep_off = g->dep_ids = g->rdep_off = g->rdep_ids = NULL;
     g->height = g->topo = g->prio = NULL;
+    dusk_plan_unref(g->plan);
+    g->plan = NULL;
+}
+
+/* --- what plans share ------------------------------------------------------ */
+
+dusk__keep *dusk__keep_new(void)
+{
+    dusk__keep *k = dusk_calloc(1, sizeof *k);
+    if (k)
+        atomic_init(&k->refs, 1);
+    return k;
+}
+
+void dusk__keep_ref(dusk__keep *k)
+{
+    atomic_fetch_add_explicit(&k->refs, 1, memory_order_relaxed);
+}
+
+void dusk__keep_unref(dusk__keep *k)
+{
+    if (!k || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (size_t i = 0; i < sizeof k->blocks / sizeof *k->blocks; i++)
+        dusk_free(k->blocks[i]);
+    dusk__arena_free(&k->arena);
+    dusk_free(k);
 }
 
 static void task_clear(dusk__task *t)
@@ -353,22 +226,16 @@ void dusk_graph_free(dusk_graph *g)
 {
     if (!g)
         return;
-    fire_watches(g);
-    watch_lock(g);
-    dusk_free(g->watches);   /* watches made while it was being freed */
-    g->watches = NULL;
-    watch_unlock(g);
-    pthread_mutex_destroy(&g->watch_mu);
     for (size_t i = 0; i < g->ntasks; i++)
         task_clear(&g->tasks[i]);
     dusk_free(g->tasks);
-    dusk_free(g->names);
-    dusk_free(g->slots);
-    while (g->arena) {
-        dusk__arena_block *next = g->arena->next;
-        dusk_free(g->arena);
-        g->arena = next;
+    if (g->text_keep) {
+        /* plans point into the key text: it goes with the last of them */
+        dusk__arena_move(&g->text_keep->arena, &g->names.text);
+        dusk__keep_unref(g->text_keep);
     }
+    dusk__strtab_free(&g->names);
+    dusk_free(g->name_task);
     drop_derived(g);
     dusk_free(g);
 }
@@ -389,7 +256,7 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
     int64_t name = name_intern(g, key);
     if (name < 0)
         return NULL;
-    int64_t t = g->names[name].task;
+    int64_t t = g->name_task[name];
     if (t < 0) {
         if (g->ntasks == g->tasks_cap) {
             size_t cap = g->tasks_cap ? g->tasks_cap * 2 : 256;
@@ -400,7 +267,7 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
             g->tasks_cap = cap;
         }
         t = (int64_t)g->ntasks++;
-        g->names[name].task = t;
+        g->name_task[name] = t;
     } else {
         task_clear(&g->tasks[t]);
     }
@@ -418,7 +285,6 @@ int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
     }
-    fire_watches(g);
     dusk__task *t = task_slot(g, key);
     if (!t) {
         dusk_value_unref(v);
@@ -441,8 +307,6 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
         rc = DUSK_EINVAL;
     if (!rc && nargs && !(owned = dusk_malloc(nargs * sizeof *owned)))
         rc = DUSK_ENOMEM;
-    if (!rc)
-        fire_watches(g);   /* before interning the arguments' keys changes g */
     for (size_t i = 0; !rc && i < nargs; i++)
         rc = arg_intern(g, args[i], &has_list);
     dusk__task *t = NULL;
@@ -468,7 +332,6 @@ int dusk_graph_alias(dusk_graph *g, const char *key, const char *target)
 {
     if (!g || !key || !target)
         return sticky(g, DUSK_EINVAL, key);
-    fire_watches(g);
     int64_t name = name_intern(g, target);
     dusk__task *t = name < 0 ? NULL : task_slot(g, key);
     if (!t)
@@ -507,9 +370,8 @@ int64_t dusk_graph_find(const dusk_graph *g, const char *key)
 {
     if (!g || !key)
         return -1;
-    size_t len = strlen(key);
-    int64_t name = name_find(g, key, len, hash_text(key, len));
-    return name < 0 ? -1 : g->names[name].task;
+    int64_t name = dusk__strtab_find(&g->names, key, strlen(key));
+    return name < 0 ? -1 : g->name_task[name];
 }
 
 static int valid_id(const dusk_graph *g, int64_t id)
@@ -519,7 +381,7 @@ static int valid_id(const dusk_graph *g, int64_t id)
 
 const char *dusk_graph_key(const dusk_graph *g, int64_t id)
 {
-    return valid_id(g, id) ? g->names[g->tasks[id].name].text : NULL;
+    return valid_id(g, id) ? dusk__task_key(g, id) : NULL;
 }
 
 int dusk__is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
@@ -534,7 +396,7 @@ size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf, size_t n)
 {
     if (!valid_id(g, id))
         return (size_t)snprintf(buf, n, "?");
-    return dusk__key_repr(g->names[g->tasks[id].name].text, buf, n);
+    return dusk__key_repr(dusk__task_key(g, id), buf, n);
 }
 
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n)
@@ -684,10 +546,10 @@ static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
 {
     switch (a->kind) {
     case ARG_REF: {
-        int64_t d = g->names[a->u.ref.name].task;
+        int64_t d = g->name_task[a->u.ref.name];
         if (d < 0) {
             char who[256], what[256];
-            dusk__key_repr(g->names[a->u.ref.name].text, what, sizeof what);
+            dusk__key_repr(dusk__strtab_text(&g->names, a->u.ref.name), what, sizeof what);
             return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
                                   dusk__task_repr(g, t, who, sizeof who));
         }
@@ -723,7 +585,7 @@ static int report_cycle(dusk_graph *g, const int64_t *left, dusk_error *err)
         dusk_free(seen);
         dusk_free(path);
         return dusk_error_set(err, DUSK_ECYCLE, "cycle in task graph through '%s'",
-                              g->names[g->tasks[start].name].text);
+                              dusk__task_key(g, start));
     }
     for (size_t i = 0; i < n; i++)
         seen[i] = -1;
@@ -873,22 +735,6 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
     if (rc)
         return rc;
     if (!valid_id(g, id))
-        return DUSK_EINVAL;
-    *ids = g->rdep_ids + g->rdep_off[id];
-    return g->rdep_off[id + 1] - g->rdep_off[id];
-}
-
-int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids)
-{
-    if (!g || !g->valid || !valid_id(g, id))
-        return DUSK_EINVAL;
-    *ids = g->dep_ids + g->dep_off[id];
-    return g->dep_off[id + 1] - g->dep_off[id];
-}
-
-int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids)
-{
-    if (!g || !g->valid || !valid_id(g, id))
         return DUSK_EINVAL;
     *ids = g->rdep_ids + g->rdep_off[id];
     return g->rdep_off[id + 1] - g->rdep_off[id];

@@ -2,18 +2,20 @@
 ** dusk — task graph internals. This file is private to dusk's core.
 **
 ** Two id spaces. A *name* is any key text the graph has seen, set or only
-** referenced; names are interned once in a hash table and their text lives
-** in an arena. A *task* is a key that has been set; task ids are dense, in
-** the order keys were first set. An argument that references a key holds
-** the name id; validation maps names to tasks and builds the dependency
-** lists (CSR arrays) that the schedulers read.
+** referenced; names are interned once in the toolbox's dusk__strtab
+** (core/util.h), which keeps their text, and name_task, an array parallel
+** to it, maps each name to its task. A *task* is a key that has been set;
+** task ids are dense, in the order keys were first set. An argument that
+** references a key holds the name id; validation maps names to tasks and
+** builds the dependency lists (CSR arrays) that plans are made from.
 */
 #ifndef DUSK_CORE_GRAPH_H
 #define DUSK_CORE_GRAPH_H
 
-#include <pthread.h>
+#include <stdatomic.h>
 
 #include "dusk/graph.h"
+#include "util.h"
 
 enum { ARG_LIT, ARG_REF, ARG_LIST };
 
@@ -43,37 +45,33 @@ typedef struct dusk__task {
     dusk_arg **args;             /* DUSK_ENTRY_TASK: owned */
 } dusk__task;
 
-typedef struct dusk__name {
-    const char *text;            /* in the arena, NUL-terminated */
-    size_t len;
-    uint64_t hash;
-    int64_t task;                /* task id, or -1 while only referenced */
-} dusk__name;
+/* What plans share with their graph instead of copying it (core/plan.c):
+ * blocks kept alive by a count of references, the graph's and each
+ * plan's, and freed with the last. A keep never changes after it is made,
+ * except that the graph hands it its key text's arena when it is freed. */
+typedef struct dusk__keep {
+    atomic_long refs;
+    void *blocks[5];             /* dusk_malloc'd, or NULL */
+    dusk__arena arena;           /* blocks handed over at the graph's end */
+} dusk__keep;
 
-typedef struct dusk__arena_block dusk__arena_block;
-
-typedef struct dusk__watch {
-    dusk_graph_watch_fn fn;
-    void *ud;
-} dusk__watch;
+dusk__keep *dusk__keep_new(void);          /* one reference; NULL on ENOMEM */
+void dusk__keep_ref(dusk__keep *k);
+void dusk__keep_unref(dusk__keep *k);      /* NULL-safe */
 
 struct dusk_graph {
-    /* names */
-    dusk__name *names;
-    size_t nnames, names_cap;
-    int64_t *slots;              /* hash table of name ids; -1 empty */
-    size_t nslots;               /* a power of two */
-    dusk__arena_block *arena;
+    /* names: every key text seen, set or only referenced */
+    dusk__strtab names;          /* name id -> text (the toolbox's interner) */
+    int64_t *name_task;          /* name id -> task id, -1 while only referenced;
+                                    name_task_cap >= names.n entries */
+    size_t name_task_cap;
+    dusk__keep *text_keep;       /* when plans point into the names' text: it
+                                    gets the text's arena when g is freed */
     /* tasks */
     dusk__task *tasks;
     size_t ntasks, tasks_cap;
     /* the first builder error */
     dusk_error status;
-    /* watchers to call before the next change; a mutex guards them, as
-     * runs on several threads may add theirs at once */
-    pthread_mutex_t watch_mu;
-    dusk__watch *watches;
-    size_t nwatches, watches_cap;
     /* derived by validation, dropped by any change */
     int valid;                   /* 1 when the arrays below are current */
     int64_t *dep_off, *dep_ids;  /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
@@ -81,7 +79,16 @@ struct dusk_graph {
     int64_t *height;             /* longest chain of dependencies below t */
     int64_t *topo;               /* task ids, dependencies before dependents */
     int64_t *prio;               /* static order, or NULL until asked for */
+    dusk__keep *lists_keep;      /* when plans share the four lists and prio
+                                    (made once prio is): they go with it */
+    struct dusk_plan *plan;      /* the last plan made (one reference), or NULL */
 };
+
+/* The text of task t's key. */
+static inline const char *dusk__task_key(const dusk_graph *g, int64_t t)
+{
+    return dusk__strtab_text(&g->names, g->tasks[t].name);
+}
 
 /* Builds the derived arrays if the graph changed; 0 or an error. */
 int dusk__graph_finalize(dusk_graph *g, dusk_error *err);

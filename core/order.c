@@ -36,8 +36,7 @@ static int item_less(const dusk_graph *g, const sort_item *a, const sort_item *b
 {
     if (a->key1 != b->key1)
         return a->key1 < b->key1;
-    return strcmp(g->names[g->tasks[a->id].name].text,
-                  g->names[g->tasks[b->id].name].text) < 0;
+    return strcmp(dusk__task_key(g, a->id), dusk__task_key(g, b->id)) < 0;
 }
 
 static void sift_down(const dusk_graph *g, sort_item *it, size_t root, size_t n)

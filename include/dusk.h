@@ -12,6 +12,7 @@
 #include "dusk/error.h"
 #include "dusk/events.h"
 #include "dusk/graph.h"
+#include "dusk/plan.h"
 #include "dusk/sched.h"
 #include "dusk/value.h"
 #include "dusk/version.h"

@@ -6,15 +6,17 @@
 **
 **  - pending: runs as recorded. Each run has a table of per-worker states,
 **    created on a worker's first event; a worker appends its task records
-**    and RELEASED events, with the text they need (key, function name,
-**    dependency ids), to a compact log of its own (pworker below). No
+**    and RELEASED events (ids and times; keys, functions and dependencies
+**    are the run's plan's) to a compact log of its own (pworker below). No
 **    lock, no shared counter: events tagged worker k come from one thread
 **    at a time (events.h).
 **  - prepared: what the readers see. dusk__prepare() moves pending runs in
 **    (decoding the logs, merging each run's workers by start time, turning
 **    run times into profile times, dependency ids into record indices and
-**    joining RELEASED to records), interns function and group names and
-**    converts the resource samples. Summary and cache series are derived from the
+**    joining RELEASED to records, reading keys, functions and dependencies
+**    from each run's plan, which the profile then keeps: records point to
+**    its keys), interns function and group names and converts the
+**    resource samples. Summary and cache series are derived from the
 **    prepared records on demand and dropped when more runs come in.
 **
 ** Locking: p->mu guards the active-run pointer as the sampler sees it, the
@@ -32,6 +34,7 @@
 #include "dusk/alloc.h"
 #include "dusk/error.h"
 #include "dusk/graph.h"
+#include "dusk/plan.h"
 #include "dusk/profiler.h"
 
 #define PROF_MAX_WORKERS 65536   /* worker ids the recorder (and reader) accept */
@@ -50,7 +53,7 @@
  *   RELEASED  3, task, zz(t - last)
  * numbers as LEB128 varints, zz() zigzag for signed deltas, `last` the time
  * of the worker's previous END or RELEASED. A task's key, function and
- * dependencies come from the graph after the run (prun below). */
+ * dependencies come from the run's plan (prun below). */
 enum { LOG_END = 1, LOG_ERROR, LOG_RELEASED, LOG_BLOCK = 64 * 1024 };
 
 typedef struct pworker {
@@ -71,8 +74,8 @@ typedef struct pworker {
 
 typedef struct prun {
     struct prun *next;
-    const dusk_graph *g;         /* during the run, then (watched) until
-                                    prepared or the graph changes */
+    const dusk_plan *plan;       /* the run's (a reference): keys, functions,
+                                    dependencies by task id */
     size_t gsize;                /* ids are below this */
     int32_t index;               /* in the profile */
     uint64_t t0_abs;             /* dusk_now_ns() at the run's epoch */
@@ -83,16 +86,6 @@ typedef struct prun {
     _Atomic(pworker *) *slots;   /* PROF_MAX_WORKERS, created lazily */
     atomic_int nworkers;         /* highest id seen + 1 */
     atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
-    /* Keys and dependencies by task id, copied from the graph once, when
-     * the records are first read or just before the graph changes (see
-     * graph_changing): reading them per task during the run would cost a
-     * cache miss a task on the workers' time, and copying them when the
-     * run finishes, 50 ns a task on the caller's. */
-    char *keytext;               /* all keys, NUL-terminated, in id order */
-    size_t *keyoff;              /* gsize entries into keytext */
-    size_t *depoff, *depids;     /* CSR: deps of t at depids[depoff[t]..depoff[t+1]) */
-    uint32_t *fidx;              /* gsize entries into fnames */
-    dusk__strtab fnames;               /* "(value)", "(alias)", the functions' names */
 } prun;
 
 typedef struct raw_sample {
@@ -100,18 +93,8 @@ typedef struct raw_sample {
     double cpu;
 } raw_sample;
 
-/* What a graph's watch points to (see graph_changing): the profiler may
- * be freed on one thread while the graph, on another, is calling its
- * watch; the handle outlives both, counted. */
-typedef struct prof_handle {
-    pthread_mutex_t mu;          /* taken before p->mu */
-    struct dusk_profiler *p;     /* NULL once the profiler is being freed */
-    atomic_int refs;             /* the profiler's, and one per graph watch */
-} prof_handle;
-
 struct dusk_profiler {
     dusk_profiler_options o;
-    prof_handle *handle;
     int readonly;                /* read from a trace: callbacks ignore runs */
 
     pthread_mutex_t mu;
@@ -139,7 +122,10 @@ struct dusk_profiler {
     size_t nruns, capruns;
     dusk_resource_sample *samples;
     size_t nsamples, capsamples;
-    dusk__arena mem;                   /* keys, names, dependency indices */
+    dusk__arena mem;                   /* names, dependency indices */
+    const dusk_plan **plans;           /* prepared runs' plans (references):
+                                          records point to their keys */
+    size_t nplans, capplans;
     dusk__strtab funcs, groups;
     /* derived on demand */
     int have_summary;

@@ -105,10 +105,10 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-static void pb_start(void *ud, const dusk_graph *g, size_t ntasks)
+static void pb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     dusk_progress *b = ud;
-    (void)g;
+    (void)plan;
     for (int i = 0; i <= SLOTS; i++)
         atomic_store_explicit(&b->done[i].n, 0, memory_order_relaxed);
     b->ntasks = ntasks;

@@ -7,10 +7,12 @@
 ** line: START keeps the start time; END/ERROR appends an entry to the
 ** worker's log (task, times, bytes: about 10 bytes, see prof.h); RELEASED
 ** appends (task, time). Log blocks are allocated as they fill; when one
-** cannot be, the record is counted as lost and the run goes on. Keys,
-** functions and dependencies are taken from the graph after the run
-** (copy_keys), and decoding the logs waits for the first read
-** (dusk__prepare): neither is on the run's time.
+** cannot be, the record is counted as lost and the run goes on. `start`
+** takes a reference to the run's plan (plan.h), which says the keys,
+** functions and dependencies of its task ids whatever becomes of the
+** graph; decoding the logs and reading the plan wait for the first read
+** (dusk__prepare): neither is on the run's time. A prepared run's plan
+** stays with the profile, whose records point to its keys.
 **
 ** The resource sampler is a thread that wakes every dt (a timed wait on
 ** p->cv, so stopping it is immediate), reads RSS from /proc/self/statm, CPU
@@ -31,16 +33,15 @@
 
 /* --- per-worker buffers (worker thread only) -------------------------------- */
 
-static pworker *worker_of(prun *r, int32_t id)
+/* A worker's first event: its pworker, made now; NULL (the event lost)
+ * for an id out of range or on allocation failure. */
+static pworker *worker_new(prun *r, int32_t id)
 {
     if (id < 0 || id >= PROF_MAX_WORKERS) {
         atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
         return NULL;
     }
-    pworker *w = atomic_load_explicit(&r->slots[id], memory_order_acquire);
-    if (w)
-        return w;
-    w = dusk_calloc(1, sizeof *w);
+    pworker *w = dusk_calloc(1, sizeof *w);
     if (!w) {
         atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
         return NULL;
@@ -57,14 +58,20 @@ static pworker *worker_of(prun *r, int32_t id)
     return w;
 }
 
+static inline pworker *worker_of(prun *r, int32_t id)
+{
+    pworker *w = id >= 0 && id < PROF_MAX_WORKERS
+                 ? atomic_load_explicit(&r->slots[id], memory_order_acquire) : NULL;
+    return w ? w : worker_new(r, id);
+}
+
 /* --- the worker's log ------------------------------------------------------ */
 
-/* Makes room for n bytes at the end of the log; NULL if out of memory. */
-static unsigned char *log_room(pworker *w, size_t n)
+/* A new block at the end of the log with room for n bytes; NULL if out
+ * of memory. */
+static unsigned char *log_grow(pworker *w, size_t n)
 {
     dusk__arena_block *b = w->log_tail;
-    if (b && b->cap - b->used >= n)
-        return b->data + b->used;
     size_t cap = n > LOG_BLOCK ? n : LOG_BLOCK;
     dusk__arena_block *nb = dusk_malloc(sizeof *nb + cap);
     if (!nb)
@@ -78,6 +85,13 @@ static unsigned char *log_room(pworker *w, size_t n)
         w->log = nb;
     w->log_tail = nb;
     return nb->data;
+}
+
+/* Makes room for n bytes at the end of the log; NULL if out of memory. */
+static inline unsigned char *log_room(pworker *w, size_t n)
+{
+    dusk__arena_block *b = w->log_tail;
+    return b && b->cap - b->used >= n ? b->data + b->used : log_grow(w, n);
 }
 
 static unsigned char *put_u(unsigned char *o, uint64_t v)
@@ -261,7 +275,7 @@ static void sampler_stop(dusk_profiler *p)
 
 /* --- the callbacks ------------------------------------------------------------------ */
 
-static void cb_start(void *ud, const dusk_graph *g, size_t ntasks)
+static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     dusk_profiler *p = ud;
     /* The run's epoch was read just before the start callbacks. */
@@ -283,8 +297,8 @@ static void cb_start(void *ud, const dusk_graph *g, size_t ntasks)
         pthread_mutex_unlock(&p->mu);
         return;
     }
-    r->g = g;
-    r->gsize = dusk_graph_size(g);
+    r->plan = dusk_plan_ref(plan);
+    r->gsize = dusk_plan_graph_size(plan);
     r->slots = slots;
     r->ntasks = ntasks;
     atomic_init(&r->nworkers, 0);
@@ -350,131 +364,6 @@ static void cb_event(void *ud, const dusk_event *ev)
     }
 }
 
-/* The run's keys and dependencies, by task id, in one sequential pass
- * over the graph while it is still there. */
-static void free_keys(prun *r)
-{
-    dusk_free(r->keytext);
-    dusk_free(r->keyoff);
-    dusk_free(r->depoff);
-    dusk_free(r->depids);
-    dusk_free(r->fidx);
-    dusk__strtab_free(&r->fnames);
-    r->keytext = NULL;
-    r->keyoff = r->depoff = r->depids = NULL;
-    r->fidx = NULL;
-}
-
-/* The function name index of each task, in r->fidx; 0 or DUSK_ENOMEM. */
-static int copy_funcs(prun *r)
-{
-    const dusk_graph *g = r->g;
-    const dusk_func *last = NULL;
-    long last_i = 0;
-    if (dusk__strtab_intern(&r->fnames, "(value)", 7) != 0 || dusk__strtab_intern(&r->fnames, "(alias)", 7) != 1)
-        return DUSK_ENOMEM;
-    for (size_t t = 0; t < r->gsize; t++) {
-        const dusk_func *f = dusk_graph_func(g, (int64_t)t);
-        if (!f) {
-            r->fidx[t] = dusk_graph_entry_kind(g, (int64_t)t) == DUSK_ENTRY_ALIAS;
-            continue;
-        }
-        if (f != last) {
-            /* array layers have a dusk_func each: intern by name */
-            const char *name = f->name ? f->name : "(unnamed)";
-            if ((last_i = dusk__strtab_intern(&r->fnames, name, strlen(name))) < 0)
-                return DUSK_ENOMEM;
-            last = f;
-        }
-        r->fidx[t] = (uint32_t)last_i;
-    }
-    return 0;
-}
-
-/* Copies the keys, dependencies and function names of r's graph, by task
- * id. On failure the run's records get "(unknown)" keys and functions. */
-static void copy_keys(prun *r)
-{
-    const dusk_graph *g = r->g;
-    size_t n = r->gsize, text = 0, ndeps = 0;
-    for (size_t t = 0; t < n; t++) {
-        const char *k = dusk_graph_key(g, (int64_t)t);
-        const int64_t *ids;
-        int64_t nd = dusk_graph_deps(g, (int64_t)t, &ids);
-        text += (k ? strlen(k) : 0) + 1;
-        ndeps += nd > 0 ? (size_t)nd : 0;
-    }
-    r->keytext = dusk_malloc(text ? text : 1);
-    r->keyoff = dusk_malloc((n ? n : 1) * sizeof *r->keyoff);
-    r->depoff = dusk_malloc((n + 1) * sizeof *r->depoff);
-    r->depids = dusk_malloc((ndeps ? ndeps : 1) * sizeof *r->depids);
-    r->fidx = dusk_malloc((n ? n : 1) * sizeof *r->fidx);
-    if (!r->keytext || !r->keyoff || !r->depoff || !r->depids || !r->fidx ||
-        copy_funcs(r) != 0) {
-        free_keys(r);
-        atomic_fetch_add(&r->lost, 1);
-        return;
-    }
-    size_t at = 0, d = 0;
-    for (size_t t = 0; t < n; t++) {
-        const char *k = dusk_graph_key(g, (int64_t)t);
-        size_t len = k ? strlen(k) : 0;
-        r->keyoff[t] = at;
-        if (len)
-            memcpy(r->keytext + at, k, len);
-        r->keytext[at + len] = '\0';
-        at += len + 1;
-        const int64_t *ids;
-        int64_t nd = dusk_graph_deps(g, (int64_t)t, &ids);
-        r->depoff[t] = d;
-        for (int64_t i = 0; i < nd; i++)
-            r->depids[d++] = (size_t)ids[i];
-    }
-    r->depoff[n] = d;
-}
-
-static void handle_drop(prof_handle *h)
-{
-    if (atomic_fetch_sub(&h->refs, 1) == 1) {
-        pthread_mutex_destroy(&h->mu);
-        dusk_free(h);
-    }
-}
-
-/* The graph of runs not yet prepared is about to change or be freed: copy
- * what they need of it now. Runs on the thread changing the graph; the
- * watch's reference to the handle ends here. */
-static void graph_changing(void *ud, const dusk_graph *g)
-{
-    prof_handle *h = ud;
-    pthread_mutex_lock(&h->mu);
-    dusk_profiler *p = h->p;
-    if (p) {
-        pthread_mutex_lock(&p->mu);
-        for (prun *r = p->pending; r; r = r->next)
-            if (r->g == g) {
-                copy_keys(r);
-                r->g = NULL;
-            }
-        pthread_mutex_unlock(&p->mu);
-    }
-    pthread_mutex_unlock(&h->mu);
-    handle_drop(h);
-}
-
-/* Copies the keys of a finished run that still reads its graph, and stops
- * watching the graph. Caller holds p->mu. */
-static void detach_graph(dusk_profiler *p, prun *r, int copy)
-{
-    if (!r->g)
-        return;
-    if (copy)
-        copy_keys(r);
-    if (dusk_graph_unwatch(r->g, graph_changing, p->handle))
-        handle_drop(p->handle);   /* the watch's reference; never the last */
-    r->g = NULL;
-}
-
 static void cb_finish(void *ud, int status)
 {
     dusk_profiler *p = ud;
@@ -490,19 +379,8 @@ static void cb_finish(void *ud, int status)
     }
     if (!p->block)
         sampler_stop(p);   /* its last sample still sees the run */
-    /* Keys and dependencies are read from the graph when the records are
-     * first read, or copied just before the graph changes: not here, on
-     * the time of the computation that is being measured. */
-    if (r->g && (!(p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))))
-        r->g = NULL;
-    else if (r->g) {
-        atomic_fetch_add(&p->handle->refs, 1);
-        if (dusk_graph_watch(r->g, graph_changing, p->handle) != 0) {
-            atomic_fetch_sub(&p->handle->refs, 1);
-            copy_keys(r);
-            r->g = NULL;
-        }
-    }
+    /* Keys and dependencies are read from the plan when the records are
+     * first read: not here, on the time of the computation measured. */
     p->active = NULL;
     if (p->pending_tail)
         p->pending_tail->next = r;
@@ -528,13 +406,18 @@ static void cb_events(void *ud, const dusk_event *ev, size_t n)
     }
     /* A worker's batch (events.h): its pworker is looked up once, room
      * in its log is made once, and the sampler only needs the bytes held
-     * after the last event. */
+     * after the last event. A short batch (a step of a task with few
+     * dependents and dependencies) gets room for an entry per event
+     * without counting its entries. */
     int rec = (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE)) != 0;
-    size_t entries = 0;
-    for (size_t i = 0; rec && i < n; i++)
-        entries += ev[i].kind == DUSK_EV_END || ev[i].kind == DUSK_EV_ERROR ||
-                   ev[i].kind == DUSK_EV_RELEASED;
-    unsigned char *o0 = entries ? log_room(w, entries * LOG_ENTRY_MAX) : NULL, *o = o0;
+    size_t entries = n;
+    if (n > 8) {
+        entries = 0;
+        for (size_t i = 0; i < n; i++)
+            entries += ev[i].kind == DUSK_EV_END || ev[i].kind == DUSK_EV_ERROR ||
+                       ev[i].kind == DUSK_EV_RELEASED;
+    }
+    unsigned char *o0 = rec && entries ? log_room(w, entries * LOG_ENTRY_MAX) : NULL, *o = o0;
     const dusk_event *held = NULL;
     for (size_t i = 0; i < n; i++) {
         const dusk_event *e = &ev[i];
@@ -612,13 +495,6 @@ dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
         p->o.dt = 0.1;
     if (p->o.cache_metric != DUSK_CACHE_COUNT)
         p->o.cache_metric = DUSK_CACHE_BYTES;
-    if (!(p->handle = dusk_calloc(1, sizeof *p->handle))) {
-        dusk_free(p);
-        return NULL;
-    }
-    pthread_mutex_init(&p->handle->mu, NULL);
-    p->handle->p = p;
-    atomic_init(&p->handle->refs, 1);
     init_common(p);
     return p;
 }
@@ -653,7 +529,7 @@ static void free_run(prun *r)
             free_worker(w);
     }
     dusk_free(r->slots);
-    free_keys(r);
+    dusk_plan_unref(r->plan);
     dusk_free(r);
 }
 
@@ -679,11 +555,9 @@ void dusk__drop_derived(dusk_profiler *p)
     p->have_cache = 0;
 }
 
-/* Caller holds p->mu, which graph_changing takes. */
+/* Caller holds p->mu. */
 static void clear_data(dusk_profiler *p)
 {
-    for (prun *r = p->pending; r; r = r->next)
-        detach_graph(p, r, 0);
     for (prun *r = p->pending, *next; r; r = next) {
         next = r->next;
         free_run(r);
@@ -705,6 +579,11 @@ static void clear_data(dusk_profiler *p)
     p->nraw = p->capraw = 0;
     p->raw_lost = 0;
     dusk__arena_free(&p->mem);
+    for (size_t i = 0; i < p->nplans; i++)
+        dusk_plan_unref(p->plans[i]);
+    dusk_free(p->plans);
+    p->plans = NULL;
+    p->nplans = p->capplans = 0;
     dusk__strtab_free(&p->funcs);
     dusk__strtab_free(&p->groups);
     p->status = 0;
@@ -716,25 +595,17 @@ void dusk_profiler_free(dusk_profiler *p)
 {
     if (!p)
         return;
-    prof_handle *h = p->handle;
     pthread_mutex_lock(&p->mu);
     p->block = 0;
     sampler_stop(p);
     if (p->active)
         free_run(p->active);
     p->active = NULL;
-    clear_data(p);   /* ends the watches on graphs; a graph calling one
-                        now waits for p->mu, so it is still there */
+    clear_data(p);
     pthread_mutex_unlock(&p->mu);
-    /* A graph still calling a watch it took before finishes first; later
-     * ones find no profiler (the handle goes with the last watch). */
-    pthread_mutex_lock(&h->mu);
-    h->p = NULL;
-    pthread_mutex_unlock(&h->mu);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     dusk_free(p);
-    handle_drop(h);
 }
 
 void dusk_profiler_clear(dusk_profiler *p)
@@ -933,8 +804,7 @@ typedef struct relrec {
 /* Decodes w's log: records into out (run times), releases into rel.
  * Returns 0 or DUSK_ENOMEM. */
 static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t worker,
-                         const char *const *fn, dusk_task_record *out, size_t *nout,
-                         relrec *rel, size_t *nrel)
+                         dusk_task_record *out, size_t *nout, relrec *rel, size_t *nrel)
 {
     uint64_t last = 0;
     reader rd = {w->log, 0};
@@ -954,25 +824,25 @@ static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t 
         r->start_ns = last + (uint64_t)get_z(&q);
         r->end_ns = r->start_ns + get_u(&q);
         r->nbytes = get_u(&q);
-        r->key = r->func = "(unknown)";  /* unless the run's table has it */
-        if (run->keytext && r->task >= 0 && (size_t)r->task < run->gsize) {
-            /* the key and dependencies are in the run's table, which goes
-             * with the run; copied into the profile */
-            size_t t = (size_t)r->task;
-            const char *k = run->keytext + run->keyoff[t];
-            size_t len = strlen(k);
-            char *kc = dusk__arena_alloc(&p->mem, len + 1);
-            size_t m = run->depoff[t + 1] - run->depoff[t];
-            size_t *deps = m ? dusk__arena_alloc(&p->mem, m * sizeof *deps) : NULL;
-            if (!kc || (m && !deps))
+        r->key = r->func = "(unknown)";  /* unless the run's plan has it */
+        const char *k = dusk_plan_key(run->plan, r->task);
+        if (k) {
+            /* the key stays in the plan, which the profile keeps; the
+             * dependencies become record indices (merge_run) */
+            const int64_t *ids;
+            int64_t m = dusk_plan_dependencies(run->plan, r->task, &ids);
+            size_t *deps = m > 0 ? dusk__arena_alloc(&p->mem, (size_t)m * sizeof *deps) : NULL;
+            if (m > 0 && !deps)
                 return DUSK_ENOMEM;
-            memcpy(kc, k, len + 1);
-            if (m)
-                memcpy(deps, run->depids + run->depoff[t], m * sizeof *deps);
-            r->key = kc;
+            for (int64_t j = 0; j < m; j++)
+                deps[j] = (size_t)ids[j];
+            r->key = k;
             r->deps = deps;
-            r->ndeps = (uint32_t)m;
-            r->func = fn[run->fidx[t]];
+            r->ndeps = m > 0 ? (uint32_t)m : 0;
+            const dusk_func *f = dusk_plan_func(run->plan, r->task);
+            r->func = f ? (f->name ? f->name : "(unnamed)")
+                      : dusk_plan_entry_kind(run->plan, r->task) == DUSK_ENTRY_ALIAS ? "(alias)"
+                                                                                  : "(value)";
         }
         if (tag == LOG_ERROR)
             r->status = (int32_t)get_z(&q);
@@ -1017,7 +887,6 @@ static int merge_run(dusk_profiler *p, prun *r)
     size_t n = 0, base = p->nrecs, nrel = 0, nlogs = 0;
     uint64_t lost = atomic_load(&r->lost);
     int rc = 0;
-    const char **fn = NULL;
     for (int i = 0; i < nw; i++) {
         pworker *w = atomic_load(&r->slots[i]);
         if (w) {
@@ -1036,30 +905,19 @@ static int merge_run(dusk_profiler *p, prun *r)
     cursor *heap = dusk_malloc((size_t)(nw ? nw : 1) * sizeof *heap);
     dusk_task_record *tmp = dusk_malloc((n ? n : 1) * sizeof *tmp);
     relrec *rel = dusk_malloc((nlogs / 3 + 1) * sizeof *rel);   /* a release takes 3+ bytes */
-    if (!run || !map || !heap || !tmp || !rel || reserve_records(p, base + n)) {
+    /* room to keep the run's plan, which the records' keys point into */
+    if (!run || !map || !heap || !tmp || !rel || reserve_records(p, base + n) ||
+        grow((void **)&p->plans, &p->capplans, p->nplans + 1, sizeof *p->plans)) {
         rc = DUSK_ENOMEM;
         goto fail;
     }
-    /* the run's function names, copied into the profile once */
-    size_t nfn = r->fnames.n;
-    fn = dusk_malloc((nfn ? nfn : 1) * sizeof *fn);
-    if (!fn) {
-        rc = DUSK_ENOMEM;
-        goto fail;
-    }
-    for (size_t i = 0; i < nfn; i++)
-        if (!(fn[i] = dusk__arena_strndup(&p->mem, r->fnames.ents[i].text,
-                                         strlen(r->fnames.ents[i].text)))) {
-            rc = DUSK_ENOMEM;
-            goto fail;
-        }
     size_t nh = 0, k = 0;
     for (int i = 0; i < nw; i++) {
         pworker *w = atomic_load(&r->slots[i]);
         if (!w)
             continue;
         size_t first = k;
-        if ((rc = decode_worker(p, r, w, i, fn, tmp, &k, rel, &nrel)) != 0)
+        if ((rc = decode_worker(p, r, w, i, tmp, &k, rel, &nrel)) != 0)
             goto fail;
         if (k > first)
             heap[nh++] = (cursor){first, k};
@@ -1112,14 +970,16 @@ static int merge_run(dusk_profiler *p, prun *r)
         if (!m)
             d->deps = NULL;
     }
+    if (r->plan) {
+        p->plans[p->nplans++] = r->plan;   /* the run's reference, now the profile's */
+        r->plan = NULL;
+    }
     dusk_free(map);
     dusk_free(heap);
     dusk_free(tmp);
     dusk_free(rel);
-    dusk_free(fn);
     return dusk__intern_records(p, base);
 fail:
-    dusk_free(fn);
     dusk_free(map);
     dusk_free(heap);
     dusk_free(tmp);
@@ -1135,8 +995,6 @@ int dusk__prepare(dusk_profiler *p)
     pthread_mutex_lock(&p->mu);
     prun *list = p->pending;
     p->pending = p->pending_tail = NULL;
-    for (prun *r = list; r; r = r->next)
-        detach_graph(p, r, 1);
     int new_samples = !p->readonly && p->nraw != p->nsamples;
     int rc = 0;
     if (new_samples) {

@@ -8,16 +8,30 @@
 **
 ** Two ways to listen, usable together:
 **
-**  - dusk_callbacks, in the spirit of dask.callbacks: start, pretask,
-**    posttask and finish, plus on_event for every event. They run on the
-**    worker threads, outside any scheduler lock, concurrently from several
-**    workers: keep them short and thread-safe.
+**  - dusk_callbacks, in the spirit of dask.callbacks: start (which gets the
+**    run's plan, plan.h), pretask, posttask and finish, plus on_event or
+**    on_events for every event. The scheduling side of a run calls them,
+**    in the caller's process, from what its workers report: a backend
+**    whose workers are other processes or other machines calls them from
+**    its own threads, never in a worker. Several threads may call them at
+**    once: keep them short and thread-safe.
 **
 **  - dusk_stream, a lossless queue that one consumer on another thread
 **    drains, e.g. a window at 60 frames a second. The scheduler appends
 **    without ever waiting for the consumer (the consumer holds no lock a
 **    worker takes); the queue grows in blocks while the consumer falls
 **    behind, so memory, not the run, pays for a slow consumer.
+**
+** Who calls what
+**                    start, finish, and      pretask, posttask, and the
+**                    events of worker -1     events of worker k >= 0
+**    sync            the calling thread      the calling thread
+**    threads         the calling thread      worker k's thread, outside
+**                                            the run's lock
+**  Every scheduler calls the first column on the calling thread, and the
+**  second on threads of the calling process, one thread at a time per
+**  worker id: one whose workers are other processes or machines calls them
+**  from the threads that hand out tasks and receive their outcomes.
 **
 ** Ordering guarantees
 **  - In a stream, events come in one total order that respects causality:
@@ -27,13 +41,16 @@
 **    needed it.
 **  - Timestamps are non-decreasing in stream order, across all workers.
 **  - Per worker, START and END/ERROR alternate in time.
-**  - Callbacks: each worker's events reach on_event in the order above, on
-**    that worker's thread, one worker at a time per worker id; events with
-**    worker -1 (RUN_BEGIN, the first READYs, RUN_END) come from the thread
-**    that called the scheduler, never while a worker is delivering. Across
-**    workers, calls interleave in any order: the START of a task on worker
-**    B may be delivered before the READY that worker A emitted for it. The
-**    timestamps, and the stream, keep the true order.
+**  - Callbacks: start comes before anything else of the run and finish
+**    after everything else. Each worker's events reach on_event in the
+**    order above, one call at a time per worker id; a task's pretask comes
+**    after its START has reached on_event, and its posttask after its
+**    pretask and before its END or ERROR reaches on_event. Events with
+**    worker -1 (RUN_BEGIN, the first READYs, RUN_END) are never delivered
+**    while a worker's are. Across workers, calls interleave in any order:
+**    the START of a task on worker B may be delivered before the READY
+**    that worker A emitted for it. The timestamps, and the stream, keep
+**    the true order.
 **  - Time: t_ns is dusk_now_ns() at the transition minus the run's epoch,
 **    which is read just before the start callbacks are called; a recorder
 **    that reads dusk_now_ns() in start has the epoch to well under a
@@ -91,17 +108,22 @@ DUSK_API const char *dusk_event_kind_name(int kind);   /* "ready", "start", ... 
 /* The clock events are measured with (CLOCK_MONOTONIC), in ns. */
 DUSK_API uint64_t dusk_now_ns(void);
 
-struct dusk_graph;
+struct dusk_plan;
 
 /* Fill with designated initializers ({.on_event = f}): fields may be
- * added at the end in later versions. */
+ * added at the end in later versions. See "Who calls what" above. */
 typedef struct dusk_callbacks {
     void *ud;  /* passed to every callback */
-    /* Before any task: the graph and the number of tasks in the run. */
-    void (*start)(void *ud, const struct dusk_graph *g, size_t ntasks);
-    /* On the worker, just before the task's function runs. */
+    /* Before any task: the run's plan (borrowed for the call; keep it with
+     * dusk_plan_ref) and the number of tasks in the run. */
+    void (*start)(void *ud, const struct dusk_plan *plan, size_t ntasks);
+    /* A worker is about to run the task (sync and threads: just before
+     * its function runs, on the thread that runs it). */
     void (*pretask)(void *ud, int64_t task, int worker);
-    /* On the worker, right after; result is borrowed (NULL on error). */
+    /* The task's outcome is known (sync and threads: right after its
+     * function returns, on that thread). result is borrowed, NULL on
+     * error, and NULL from a backend whose results stay with its worker
+     * (another process or machine); status is the task's code. */
     void (*posttask)(void *ud, int64_t task, const dusk_value *result,
                      int status, int worker);
     /* After the last task, with the run's status. */

@@ -35,9 +35,11 @@
 ** passing it to dusk_task/dusk_graph_taskv/dusk_list hands it over, also on
 ** failure. dusk_graph_value steals its value. dusk_graph_free frees all.
 ** A task keeps a pointer to its dusk_func, which must outlive the graph
-** (profilers read the functions' names from the graph after a run, at
-** the latest just before the graph is freed).
-** A graph is used by one thread at a time; a computation only reads it.
+** and every plan made from it (plan.h: profilers read the functions'
+** names from a run's plan after the run).
+** A graph is used by one thread at a time. A computation does not change
+** what it holds, but keeps what it derives from it: validation, order and
+** the last plan (plan.h), until the graph next changes.
 */
 #ifndef DUSK_GRAPH_H
 #define DUSK_GRAPH_H
@@ -151,32 +153,11 @@ DUSK_API dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
 /* Validates (see dusk_graph_validate) and then answers: the distinct keys
  * id depends on, and the keys that depend on id. *ids points into the
  * graph, valid until it is next changed. Return the count, or a negative
- * code when the graph does not validate. */
+ * code when the graph does not validate (DUSK_EINVAL for an id that is not
+ * a task). A run's listeners read the same from the run's plan (plan.h),
+ * which stays valid when the graph changes. */
 DUSK_API int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids);
 DUSK_API int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
-/* The same for a graph that has been validated (a computation validates
- * it, so callbacks may use these on the graph they are given); they only
- * read. DUSK_EINVAL when the graph is not validated or id is not a task. */
-DUSK_API int64_t dusk_graph_deps(const dusk_graph *g, int64_t id, const int64_t **ids);
-DUSK_API int64_t dusk_graph_rdeps(const dusk_graph *g, int64_t id, const int64_t **ids);
-
-/* --- watching ------------------------------------------------------------ */
-
-/* fn(ud, g) is called once, just before g is next changed (any key set,
- * new or again) or freed, while g is still as it was: a recorder can then
- * keep reading g after a run and copy what it needs only when g is about
- * to change, instead of during the run. A watch ends when it fires or
- * with dusk_graph_unwatch; watching twice with the same fn and ud calls
- * fn twice; a watch made by fn while g is being freed is dropped.
- * Watching and unwatching may happen from several threads at once (each
- * run calls its recorders' callbacks on its own thread); fn runs on the
- * thread that changes or frees g. Returns 0, or DUSK_ENOMEM (then fn will
- * not be called). */
-typedef void (*dusk_graph_watch_fn)(void *ud, const dusk_graph *g);
-DUSK_API int dusk_graph_watch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
-/* Ends the watch (fn, ud) on g; returns 1 if it was still on, 0 if it had
- * fired or never was. */
-DUSK_API int dusk_graph_unwatch(const dusk_graph *g, dusk_graph_watch_fn fn, void *ud);
 
 /* --- validation, culling, ordering --------------------------------------- */
 

@@ -51,11 +51,11 @@
 ** at a time may read a profiler; reading may finish preparing its records,
 ** which is why readers take a non-const profiler.
 **
-** The graph: a profiler does not copy the keys and dependencies of a run
-** while the run goes on. It reads them from the graph when its records are
-** first read, or, through dusk_graph_watch, copies them just before the
-** graph is changed or freed (on the thread doing it, which waits for a
-** first read going on at the same time).
+** The plan: a profiler keeps a reference to the plan of each run it
+** records (plan.h) and reads the run's keys, functions and dependencies
+** from it when its records are first read, not while the run goes on.
+** The graph may be changed or freed at any time after the run: the
+** records still name what the run executed.
 **
 ** Times are ns since the profile began: the first of its first run's start
 ** (the run's epoch, t = 0 of its events), its first dusk_profiler_begin and

@@ -7,12 +7,17 @@
 ** argument tree of dusk_ref and dusk_list) and returns the same nesting of
 ** tuples.
 **
-** Every scheduler runs the same graph to the same results. Ready tasks are
-** taken in dusk_graph_order priority; each intermediate result is dropped as
+** A run executes the plan of the request (plan.h: the graph validated,
+** culled to what the keys need and ordered; the graph keeps it for the
+** next run of the same keys) on the scheduler dusk_options.scheduler
+** names; any other value is DUSK_EINVAL, with a message naming it. Every
+** scheduler runs the same graph to the same results. Ready tasks are taken
+** in dusk_graph_order priority; each intermediate result is dropped as
 ** soon as the last task needing it has run; requested results are kept.
 ** When a task fails, no new task starts, running tasks finish, everything
 ** held is freed and the call returns the task's code with a message naming
-** the key: "task 'b' (inc) failed: ...". The graph is only read.
+** the key: "task 'b' (inc) failed: ...". The graph's entries are only
+** read. Which thread calls the listeners, per scheduler: events.h.
 */
 #ifndef DUSK_SCHED_H
 #define DUSK_SCHED_H
@@ -23,6 +28,7 @@
 #include "error.h"
 #include "events.h"
 #include "graph.h"
+#include "plan.h"
 #include "value.h"
 
 #include "version.h"

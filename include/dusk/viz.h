@@ -293,10 +293,15 @@ DUSK_API int dusk_viz_recorder_add(dusk_viz_recorder *r, const dusk_event *ev,
  * count; not while a run is still appending. */
 DUSK_API const dusk_event *dusk_viz_recorder_events(const dusk_viz_recorder *r,
                                            size_t *n);
+/* The plan of the last run followed (borrowed, valid until r is cleared,
+ * follows another run or is freed; dusk_plan_ref keeps it), or NULL: it
+ * names the events' task ids, keys, functions and dependencies, also
+ * after the graph has changed. */
+DUSK_API const struct dusk_plan *dusk_viz_recorder_plan(const dusk_viz_recorder *r);
 /* Events that could not be kept for lack of memory (on_event cannot
  * report it), 0 normally. */
 DUSK_API uint64_t dusk_viz_recorder_lost(const dusk_viz_recorder *r);
-/* Forgets the events, to follow a new run. */
+/* Forgets the events and the plan, to follow a new run. */
 DUSK_API void dusk_viz_recorder_clear(dusk_viz_recorder *r);
 
 #ifdef __cplusplus

@@ -3096,7 +3096,7 @@ static dusk_value *by_name_arg(const dusk_graph *g, const dusk_arg *a, dusk_valu
     if (a->kind == ARG_LIT)
         return dusk_value_ref(a->u.lit);
     if (a->kind == ARG_REF)
-        return by_name(g, g->names[a->u.ref.name].task, memo, err);
+        return by_name(g, g->name_task[a->u.ref.name], memo, err);
     dusk_value *t = dusk_tuple_new(a->u.list.n);
     for (size_t i = 0; t && i < a->u.list.n; i++) {
         dusk_value *v = by_name_arg(g, a->u.list.items[i], memo, err);
@@ -3121,7 +3121,7 @@ static dusk_value *by_name(const dusk_graph *g, int64_t id, dusk_value **memo, d
     if (t->kind == DUSK_ENTRY_VALUE) {
         r = dusk_value_ref(t->value);
     } else if (t->kind == DUSK_ENTRY_ALIAS) {
-        r = by_name(g, g->names[t->target].task, memo, err);
+        r = by_name(g, g->name_task[t->target], memo, err);
     } else {
         const dusk_func *f = dusk_func_lookup(dusk_func_key(t->func));
         dusk_value *args[2 + 64];
@@ -3182,11 +3182,31 @@ typedef struct {
     int graphs;
 } store_watch;
 
-static void store_start(void *ud, const dusk_graph *g, size_t ntasks)
+/* The store's graph is dusk_array_store's own: its listeners see the
+ * run's plan, which holds each task's function and the literal entries
+ * (the arguments stay in the graph). */
+static void store_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     (void)ntasks;
     store_watch *w = ud;
-    travel_check(g, w->log);
+    const int64_t *ids = dusk_plan_tasks(plan);
+    for (size_t i = 0; i < dusk_plan_ntasks(plan); i++) {
+        int64_t id = ids[i];
+        if (dusk_plan_entry_kind(plan, id) == DUSK_ENTRY_VALUE)
+            travel_value(dusk_plan_literal(plan, id), w->log);
+        if (dusk_plan_entry_kind(plan, id) != DUSK_ENTRY_TASK)
+            continue;
+        const dusk_func *f = dusk_plan_func(plan, id);
+        const dusk__op *op = (const dusk__op *)f;
+        if (op < dusk__ops || op >= dusk__ops + DUSK__NOPS || &op->func != f)
+            fail_msg("task %s runs '%s', not an entry of the table", dusk_plan_key(plan, id),
+                     f->name);
+        w->log->seen[op - dusk__ops]++;
+        const char *key = dusk_func_key(f);
+        if (!key || dusk_func_lookup(key) != f)
+            fail_msg("task %s: its function '%s' is not found again by its key",
+                     dusk_plan_key(plan, id), f->name);
+    }
     w->graphs++;
 }
 

@@ -4,7 +4,8 @@
 ** A stream drained on another thread while a threads run goes must be
 ** complete and well ordered; callbacks must see every event and be called
 ** the right number of times; a stream follows several runs; a failing task
-** gives an ERROR event.
+** gives an ERROR event; a listener keeps the run's plan past the graph, and
+** sees pretask and posttask between a task's START and END.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -335,22 +336,24 @@ static void test_event_sizes(void **state)
 
 /* RUN_BEGIN's status is the number of workers; t_ns counts from an epoch
  * read just before the start callbacks, on dusk_now_ns()'s clock; the
- * const dependency readers answer inside callbacks. */
+ * plan given to start answers dependency questions. */
 typedef struct {
     uint64_t epoch_seen;     /* dusk_now_ns() in start */
     uint64_t last_t;         /* largest t_ns delivered */
     int future;              /* an event stamped after it was delivered */
+    int64_t z;               /* z's id */
     int deps_ok;
 } clock_probe;
 
-static void probe_start(void *ud, const dusk_graph *g, size_t ntasks)
+static void probe_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
-    (void)ntasks;
     clock_probe *p = ud;
     p->epoch_seen = dusk_now_ns();
     const int64_t *ids;
-    int64_t z = dusk_graph_find(g, "z");
-    p->deps_ok = dusk_graph_deps(g, z, &ids) == 2 && dusk_graph_rdeps(g, z, &ids) == 0;
+    p->deps_ok = ntasks == dusk_plan_ntasks(plan) &&
+                 dusk_plan_dependencies(plan, p->z, &ids) == 2 &&
+                 dusk_plan_dependents(plan, p->z, &ids) == 0 &&
+                 strcmp(dusk_plan_key(plan, p->z), "z") == 0;
 }
 
 static void probe_event(void *ud, const dusk_event *ev)
@@ -370,11 +373,10 @@ static void test_run_begin_and_clock(void **state)
     (void)state;
     long live = dusk_alloc_live();
     dusk_graph *g = lecture_dsk();
-    const int64_t *ids;
-    assert_int_equal(dusk_graph_deps(g, 0, &ids), DUSK_EINVAL);  /* not validated */
     for (int k = 0; k < 2; k++) {
         dusk_stream *s = dusk_stream_new();
         clock_probe p = {0};
+        p.z = dusk_graph_find(g, "z");
         dusk_callbacks cb = {.ud = &p, .start = probe_start, .on_event = probe_event};
         dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 3, &cb, 1, s, NULL};
         uint64_t before = dusk_now_ns();
@@ -393,9 +395,6 @@ static void test_run_begin_and_clock(void **state)
         dusk_value_unref(out);
         dusk_stream_free(s);
     }
-    int64_t z = dusk_graph_find(g, "z");
-    assert_int_equal(dusk_graph_deps(g, z, &ids), 2);
-    assert_int_equal(dusk_graph_deps(g, 99, &ids), DUSK_EINVAL);
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -631,12 +630,12 @@ typedef struct cbrec {
     atomic_int *post;  /* per task: posttask calls */
 } cbrec;
 
-static void cb_start(void *ud, const dusk_graph *g, size_t ntasks)
+static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     cbrec *r = ud;
     atomic_fetch_add(&r->starts, 1);
     atomic_store(&r->ntasks, ntasks);
-    if (g != r->g)
+    if (dusk_plan_graph_size(plan) != dusk_graph_size(r->g) || dusk_plan_ntasks(plan) != ntasks)
         atomic_fetch_add(&r->bad, 1);
     if (atomic_load(&r->pretasks) || atomic_load(&r->finishes))
         atomic_fetch_add(&r->bad, 1); /* start comes first */
@@ -997,6 +996,144 @@ static void test_callback_stream_parity(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* --- the plan a listener keeps ------------------------------------------------------ */
+
+/* A listener takes the run's plan in start, checks per task that pretask
+ * and posttask come between its START and its END as events.h says, and
+ * after the run, with the graph changed and then freed, still reads the
+ * keys and dependencies of every task its events named (ASan checks that
+ * nothing points into the graph). */
+enum { SEEN_START = 1, SEEN_PRE = 2, SEEN_POST = 4, SEEN_END = 8 };
+
+typedef struct keeper {
+    const dusk_plan *plan;
+    evlog log;
+    atomic_int starts, bad;
+    atomic_int *seen;    /* per task: SEEN_* bits */
+} keeper;
+
+static void keep_start(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    keeper *k = ud;
+    atomic_fetch_add(&k->starts, 1);
+    if (ntasks != dusk_plan_ntasks(plan))
+        atomic_fetch_add(&k->bad, 1);
+    k->plan = dusk_plan_ref(plan);
+}
+
+static void keep_pretask(void *ud, int64_t task, int worker)
+{
+    keeper *k = ud;
+    (void)worker;
+    int was = atomic_fetch_or(&k->seen[task], SEEN_PRE);
+    if (was != SEEN_START)
+        atomic_fetch_add(&k->bad, 1);   /* START delivered first, nothing else yet */
+}
+
+static void keep_posttask(void *ud, int64_t task, const dusk_value *result, int status,
+                          int worker)
+{
+    keeper *k = ud;
+    (void)result;
+    (void)status;
+    (void)worker;
+    int was = atomic_fetch_or(&k->seen[task], SEEN_POST);
+    if (was != (SEEN_START | SEEN_PRE))
+        atomic_fetch_add(&k->bad, 1);   /* after pretask, before END */
+}
+
+static void keep_event(void *ud, const dusk_event *ev)
+{
+    keeper *k = ud;
+    evlog_push(&k->log, ev);
+    if (ev->kind == DUSK_EV_START && atomic_fetch_or(&k->seen[ev->task], SEEN_START) != 0)
+        atomic_fetch_add(&k->bad, 1);
+    if (ev->kind == DUSK_EV_END &&
+        atomic_fetch_or(&k->seen[ev->task], SEEN_END) != (SEEN_START | SEEN_PRE | SEEN_POST))
+        atomic_fetch_add(&k->bad, 1);
+}
+
+static void test_listener_keeps_plan(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (size_t sc = 0; sc < NSCHEDS; sc++) {
+        rdag r;
+        assert_int_equal(rdag_build(&r, 40 + sc, 300), 0);
+        dusk_graph *g = r.g;
+        size_t gsz = dusk_graph_size(g);
+        const char *keys[2] = {r.keys[299], r.keys[150]};
+        keeper k;
+        memset(&k, 0, sizeof k);
+        evlog_init(&k.log);
+        k.seen = calloc(gsz, sizeof *k.seen);
+        dusk_callbacks cb = {.ud = &k, .start = keep_start, .pretask = keep_pretask,
+                             .posttask = keep_posttask, .on_event = keep_event};
+        dusk_options o = mkopts(&SCHEDS[sc], NULL);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *out = NULL;
+        assert_int_equal(dusk_get_list(g, keys, 2, &o, &out, NULL), 0);
+        dusk_value_unref(out);
+        assert_int_equal(atomic_load(&k.starts), 1);
+        assert_int_equal(atomic_load(&k.bad), 0);
+        assert_non_null(k.plan);
+
+        /* the plan is the graph's for this request: made once, shared */
+        dusk_plan *again = NULL;
+        assert_int_equal(dusk_plan_new(g, keys, 2, &again, NULL), 0);
+        assert_ptr_equal(again, k.plan);
+        dusk_plan_unref(again);
+
+        /* what the graph says now, by task id */
+        char (*key)[16] = calloc(gsz, sizeof *key);
+        char (*dep0)[16] = calloc(gsz, sizeof *dep0);
+        int64_t *ndeps = calloc(gsz, sizeof *ndeps);
+        for (size_t t = 0; t < gsz; t++) {
+            const int64_t *ids;
+            snprintf(key[t], sizeof key[t], "%s", dusk_graph_key(g, (int64_t)t));
+            ndeps[t] = dusk_graph_dependencies(g, (int64_t)t, &ids);
+            if (ndeps[t] > 0)
+                snprintf(dep0[t], sizeof dep0[t], "%s", dusk_graph_key(g, ids[0]));
+        }
+        /* change the graph, then free it */
+        dusk_task(g, r.keys[299], &dusk_neg, dusk_lit_int(1));
+        r.g = NULL;
+        dusk_graph_free(g);
+
+        assert_true(k.log.n > 2);
+        assert_int_equal(k.log.ev[0].kind, DUSK_EV_RUN_BEGIN);
+        assert_int_equal(k.log.ev[0].nbytes, dusk_plan_ntasks(k.plan));
+        size_t ends = 0;
+        for (size_t i = 0; i < k.log.n; i++) {
+            const dusk_event *e = &k.log.ev[i];
+            if (e->task < 0)
+                continue;
+            assert_true(dusk_plan_contains(k.plan, e->task));
+            if (e->kind != DUSK_EV_END)
+                continue;
+            ends++;
+            assert_string_equal(dusk_plan_key(k.plan, e->task), key[e->task]);
+            const int64_t *ids;
+            int64_t nd = dusk_plan_dependencies(k.plan, e->task, &ids);
+            assert_int_equal(nd, ndeps[e->task]);
+            if (nd > 0)
+                assert_string_equal(dusk_plan_key(k.plan, ids[0]), dep0[e->task]);
+        }
+        assert_int_equal(ends, dusk_plan_ntasks(k.plan));
+        assert_int_equal(dusk_plan_nrequested(k.plan), 2);
+        assert_string_equal(dusk_plan_key(k.plan, dusk_plan_requested(k.plan)[0]), keys[0]);
+        dusk_plan_unref(k.plan);
+        free(key);
+        free(dep0);
+        free(ndeps);
+        free(k.seen);
+        evlog_free(&k.log);
+        rdag_free(&r);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_kind_names(void **state)
 {
     (void)state;
@@ -1066,6 +1203,7 @@ int main(void)
                                   reset_alloc),
         cmocka_unit_test_teardown(test_error_event, reset_alloc),
         cmocka_unit_test_teardown(test_slow_consumer_lossless, reset_alloc),
+        cmocka_unit_test_teardown(test_listener_keeps_plan, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

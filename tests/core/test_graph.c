@@ -258,67 +258,6 @@ static void test_key_replacement(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
-/* --- watching ------------------------------------------------------------- */
-
-typedef struct watch_seen {
-    int calls;
-    size_t size;           /* the graph's size when called */
-    int64_t deps_of_z;     /* as the graph said when called */
-    int rewatch;           /* watch again from inside the call */
-} watch_seen;
-
-static void on_change(void *ud, const dusk_graph *g)
-{
-    watch_seen *s = ud;
-    const int64_t *ids;
-    s->calls++;
-    s->size = dusk_graph_size(g);
-    s->deps_of_z = dusk_graph_deps(g, dusk_graph_find(g, "z"), &ids);
-    if (s->rewatch) {
-        s->rewatch = 0;
-        assert_int_equal(dusk_graph_watch(g, on_change, s), 0);
-    }
-}
-
-static void test_watch(void **state)
-{
-    (void)state;
-    long live = dusk_alloc_live();
-    dusk_graph *g = lecture_dsk();
-    watch_seen a = {0}, b = {0}, c = {0};
-    assert_get_int(g, "z", 13);            /* validated: deps are there */
-    assert_int_equal(dusk_graph_watch(g, on_change, &a), 0);
-    assert_int_equal(dusk_graph_watch(g, on_change, &b), 0);
-    assert_int_equal(dusk_graph_watch(g, on_change, &c), 0);
-    assert_int_equal(dusk_graph_unwatch(g, on_change, &c), 1);
-    assert_int_equal(dusk_graph_unwatch(g, on_change, &c), 0);
-    /* reading, ordering and computing are not changes */
-    const int64_t *prio;
-    assert_int_equal(dusk_graph_order(g, &prio, NULL), 0);
-    assert_get_int(g, "z", 13);
-    assert_int_equal(a.calls, 0);
-    /* called once, before the change, seeing the graph as it was */
-    b.rewatch = 1;
-    assert_int_equal(dusk_graph_value(g, "new", dusk_int(1)), 0);
-    assert_int_equal(a.calls, 1);
-    assert_int_equal(a.size, 5);
-    assert_int_equal(a.deps_of_z, 2);
-    assert_int_equal(b.calls, 1);
-    assert_int_equal(c.calls, 0);
-    assert_int_equal(dusk_graph_value(g, "new", dusk_int(2)), 0);
-    assert_int_equal(a.calls, 1);          /* a's watch has ended */
-    assert_int_equal(b.calls, 2);          /* b watched again */
-    assert_int_equal(b.size, 6);
-    /* freeing is a change */
-    assert_int_equal(dusk_graph_watch(g, on_change, &a), 0);
-    dusk_graph_free(g);
-    assert_int_equal(a.calls, 2);
-    assert_int_equal(a.size, 6);
-    assert_int_equal(dusk_graph_watch(NULL, on_change, &a), DUSK_EINVAL);
-    assert_int_equal(dusk_graph_unwatch(NULL, on_change, &a), 0);
-    assert_int_equal(dusk_alloc_live(), live);
-}
-
 static void test_alias(void **state)
 {
     (void)state;
@@ -894,7 +833,6 @@ int main(void)
         cmocka_unit_test_teardown(test_cull, reset_alloc),
         cmocka_unit_test_teardown(test_order_lecture, reset_alloc),
         cmocka_unit_test_teardown(test_order_random_dags, reset_alloc),
-        cmocka_unit_test_teardown(test_watch, reset_alloc),
         cmocka_unit_test_teardown(test_order_independent_of_insertion,
                                   reset_alloc),
         cmocka_unit_test_teardown(test_order_finishes_branches_longest_first,

@@ -4,7 +4,10 @@
 ** The lecture's results under sync and threads (1, 2, 4 workers), nested
 ** requests, unknown keys, culling, task failures (code, message, no new
 ** starts, cleanup), agreement of the schedulers on random DAGs, early
-** release of intermediates and the memory a tree reduction holds.
+** release of intermediates and the memory a tree reduction holds; the
+** backends behind dusk_options.scheduler, an unknown one refused, the
+** template backend, compiled but never selected, and a backend that runs
+** tasks on a thread of its own while callbacks stay on the caller's.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -15,6 +18,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/sched/sched.h"   /* the backends, for the backend tests */
 #include "dusk.h"
 #include "helpers.h"
 
@@ -174,6 +178,283 @@ static void test_defaults(void **state)
     assert_int_equal(dusk_get(g, "nope", NULL, &out, NULL), DUSK_ENOKEY);
     assert_null(out);
     dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- backends ------------------------------------------------------------------- */
+
+/* DUSK_SCHED_SYNC and DUSK_SCHED_THREADS select the two registered
+ * backends; no kind selects the template; an unknown kind is refused with
+ * a message naming it, before anything runs. */
+static atomic_int starts_seen;
+static void count_start(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)ud;
+    (void)plan;
+    (void)ntasks;
+    atomic_fetch_add(&starts_seen, 1);
+}
+
+static void test_backend_selection(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    assert_ptr_equal(dusk__backend_find(DUSK_SCHED_SYNC), &dusk__sched_sync);
+    assert_ptr_equal(dusk__backend_find(DUSK_SCHED_THREADS), &dusk__sched_threads);
+    assert_string_equal(dusk__sched_sync.name, "sync");
+    assert_string_equal(dusk__sched_threads.name, "threads");
+    assert_null(dusk__backend_find(dusk__sched_template.kind));
+    assert_null(dusk__backend_find(7));
+
+    dusk_graph *g = lecture_dsk();
+    dusk_callbacks cb = {.start = count_start};
+    atomic_store(&starts_seen, 0);
+    for (int kind = -1; kind <= 7; kind += 8) {
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = (dusk_sched_kind)kind;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *out = (dusk_value *)&o;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "z", &o, &out, &err), DUSK_EINVAL);
+        assert_null(out);
+        char want[32];
+        snprintf(want, sizeof want, "unknown scheduler %d", kind);
+        assert_contains(err.msg, want);
+        assert_contains(err.msg, "DUSK_SCHED_THREADS");
+    }
+    assert_int_equal(atomic_load(&starts_seen), 0);   /* no run began */
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* The template backend compiles, fills every function, and refuses to
+ * run: the run fails cleanly (listeners see it begin and fail, nothing
+ * leaks) and the graph still computes afterwards. dusk__compute_on runs a
+ * request on any backend, as dusk_compute does on the selected one. */
+static atomic_int finish_status;
+static void note_finish(void *ud, int status)
+{
+    (void)ud;
+    atomic_store(&finish_status, status);
+}
+
+static void test_template_backend(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const dusk__backend *b = &dusk__sched_template;
+    assert_non_null(b->name);
+    assert_non_null(b->workers);
+    assert_non_null(b->init);
+    assert_non_null(b->run);
+    assert_non_null(b->fini);
+    dusk_graph *g = lecture_dsk();
+    dusk_callbacks cb = {.start = count_start, .finish = note_finish};
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    atomic_store(&starts_seen, 0);
+    atomic_store(&finish_status, 0);
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__compute_on(b, g, dusk_ref("z"), &o, &out, &err), DUSK_EINVAL);
+    assert_null(out);
+    assert_contains(err.msg, "template backend runs nothing");
+    assert_int_equal(atomic_load(&starts_seen), 1);
+    assert_int_equal(atomic_load(&finish_status), DUSK_EINVAL);
+    /* the engine's entry runs the registered ones as dusk_compute does */
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        dusk_options so = mkopts(&SCHEDS[s], NULL);
+        assert_int_equal(dusk__compute_on(dusk__backend_find(SCHEDS[s].kind), g,
+                                          dusk_ref("z"), &so, &out, &err), 0);
+        assert_int_value(out, 13);
+        dusk_value_unref(out);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A backend whose tasks run on a thread of their own, standing in for a
+ * forked worker or an MPI rank: the scheduling thread (the caller's) takes
+ * the steps and calls dusk__run_started and dusk__run_ended around each
+ * task, and the executor only computes (dusk__run_execute). Every result
+ * and every callback must come out as with sync, and no callback may be
+ * called on the executor's thread. */
+typedef struct remote {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    dusk__run *r;
+    int64_t task;        /* handed over, or -1 */
+    int busy, quit;
+    dusk_value *v;
+    int status;
+    dusk_error terr;
+} remote;
+
+static void *remote_main(void *arg)
+{
+    remote *x = arg;
+    pthread_mutex_lock(&x->mu);
+    for (;;) {
+        while (!x->busy && !x->quit)
+            pthread_cond_wait(&x->cv, &x->mu);
+        if (x->quit)
+            break;
+        dusk_error_clear(&x->terr);
+        x->status = dusk__run_execute(x->r, x->task, &x->v, &x->terr);
+        x->busy = 0;
+        pthread_cond_broadcast(&x->cv);
+    }
+    pthread_mutex_unlock(&x->mu);
+    return NULL;
+}
+
+static int remote_workers(const dusk_options *o, dusk_error *err)
+{
+    (void)o;
+    (void)err;
+    return 1;
+}
+
+static int remote_init(dusk__run *r, dusk_error *err)
+{
+    remote *x = calloc(1, sizeof *x);
+    if (!x)
+        return dusk_error_set(err, DUSK_ENOMEM, "no memory for the remote");
+    x->r = r;
+    pthread_mutex_init(&x->mu, NULL);
+    pthread_cond_init(&x->cv, NULL);
+    r->backend = x;
+    if (pthread_create(&x->th, NULL, remote_main, x) != 0)
+        return dusk_error_set(err, DUSK_ESYS, "cannot start the remote");
+    return 0;
+}
+
+static int remote_run(dusk__run *r, dusk_error *err)
+{
+    (void)err;
+    remote *x = r->backend;
+    dusk__worker *w = &r->workers[0];
+    int64_t t = dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
+    while (t >= 0) {
+        dusk__run_started(r, w, t);
+        pthread_mutex_lock(&x->mu);
+        x->task = t;
+        x->busy = 1;
+        pthread_cond_broadcast(&x->cv);
+        while (x->busy)
+            pthread_cond_wait(&x->cv, &x->mu);
+        pthread_mutex_unlock(&x->mu);
+        dusk__run_ended(r, w, t, x->v, x->status);
+        t = dusk__run_step(r, w, dusk__run_clock(r, w), t, x->v, x->status, &x->terr);
+    }
+    dusk__run_flush(r, w);
+    r->used = 1;
+    return 0;
+}
+
+static void remote_fini(dusk__run *r)
+{
+    remote *x = r->backend;
+    pthread_mutex_lock(&x->mu);
+    x->quit = 1;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    pthread_join(x->th, NULL);
+    pthread_cond_destroy(&x->cv);
+    pthread_mutex_destroy(&x->mu);
+    free(x);
+}
+
+static const dusk__backend remote_backend = {"remote", 99, remote_workers, remote_init,
+                                             remote_run, remote_fini};
+
+typedef struct where {
+    pthread_t caller;
+    atomic_int calls, elsewhere, pre, post, events;
+} where;
+
+static void where_check(where *h)
+{
+    atomic_fetch_add(&h->calls, 1);
+    if (!pthread_equal(pthread_self(), h->caller))
+        atomic_fetch_add(&h->elsewhere, 1);
+}
+static void w_start(void *ud, const dusk_plan *p, size_t n)
+{
+    (void)p;
+    (void)n;
+    where_check(ud);
+}
+static void w_pre(void *ud, int64_t t, int worker)
+{
+    (void)t;
+    (void)worker;
+    where_check(ud);
+    atomic_fetch_add(&((where *)ud)->pre, 1);
+}
+static void w_post(void *ud, int64_t t, const dusk_value *v, int status, int worker)
+{
+    (void)t;
+    (void)worker;
+    where_check(ud);
+    if ((status == 0) == (v != NULL))
+        atomic_fetch_add(&((where *)ud)->post, 1);
+}
+static void w_event(void *ud, const dusk_event *ev)
+{
+    (void)ev;
+    where_check(ud);
+    atomic_fetch_add(&((where *)ud)->events, 1);
+}
+static void w_finish(void *ud, int status)
+{
+    (void)status;
+    where_check(ud);
+}
+
+static void test_backend_out_of_thread(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    rdag r;
+    assert_int_equal(rdag_build(&r, 17, 150), 0);
+    const char *key = r.keys[149];
+    static failer f = {DUSK_EIO, 0, 1, 0};
+    static const dusk_func bad = {"bad", fail_fn, &f};
+    for (int failing = 0; failing < 2; failing++) {
+        if (failing) {
+            dusk_task(r.g, "broken", &bad, dusk_ref(key));
+            key = "broken";
+        }
+        where h = {.caller = pthread_self()};
+        dusk_callbacks cb = {.ud = &h, .start = w_start, .pretask = w_pre, .posttask = w_post,
+                             .on_event = w_event, .finish = w_finish};
+        dusk_stream *st = dusk_stream_new();
+        dusk_run_stats stats;
+        dusk_options o = {DUSK_SCHED_SYNC, 1, &cb, 1, st, &stats};
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk__compute_on(&remote_backend, r.g, dusk_ref(key), &o, &out, &err);
+        if (failing) {
+            assert_int_equal(rc, DUSK_EIO);
+            assert_contains(err.msg, "task 'broken' (bad) failed: boom 42");
+            assert_null(out);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_value(out, r.expect[149]);
+            dusk_value_unref(out);
+        }
+        assert_int_equal(atomic_load(&h.elsewhere), 0);
+        assert_int_equal(atomic_load(&h.pre), (int)stats.ntasks);
+        assert_int_equal(atomic_load(&h.post), (int)stats.ntasks);
+        assert_int_equal(atomic_load(&h.events), (int)dusk_stream_appended(st));
+        assert_true(atomic_load(&h.calls) > 2 * (int)stats.ntasks);
+        dusk_stream_free(st);
+    }
+    rdag_free(&r);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -741,6 +1022,9 @@ int main(void)
         cmocka_unit_test_teardown(test_lecture_dsk, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_defaults, reset_alloc),
+        cmocka_unit_test_teardown(test_backend_selection, reset_alloc),
+        cmocka_unit_test_teardown(test_template_backend, reset_alloc),
+        cmocka_unit_test_teardown(test_backend_out_of_thread, reset_alloc),
         cmocka_unit_test_teardown(test_compute_nested, reset_alloc),
         cmocka_unit_test_teardown(test_request_without_keys, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_keys, reset_alloc),

@@ -1235,6 +1235,14 @@ static void test_recorder(void **state)
     const dusk_event *ev = dusk_viz_recorder_events(rec, &n);
     assert_int_equal(n, dusk_stream_appended(st));
     assert_int_equal(ev[0].kind == DUSK_EV_RUN_BEGIN || n > 0, 1);
+    /* the run's plan names the events' tasks */
+    const dusk_plan *plan = dusk_viz_recorder_plan(rec);
+    assert_non_null(plan);
+    assert_int_equal(dusk_plan_ntasks(plan), ev[0].nbytes);
+    assert_string_equal(dusk_plan_key(plan, dusk_plan_requested(plan)[0]), r.keys[r.n - 1]);
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].task >= 0)
+            assert_string_equal(dusk_plan_key(plan, ev[i].task), dusk_graph_key(r.g, ev[i].task));
 
     /* the same events drained from the stream, added to a second recorder */
     dusk_viz_recorder *rec2 = dusk_viz_recorder_new();
@@ -1245,6 +1253,7 @@ static void test_recorder(void **state)
     size_t n2;
     dusk_viz_recorder_events(rec2, &n2);
     assert_int_equal(n2, n);
+    assert_null(dusk_viz_recorder_plan(rec2));   /* it followed no run */
 
     /* both draw the same picture */
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
@@ -1260,6 +1269,7 @@ static void test_recorder(void **state)
     dusk_viz_recorder_clear(rec);
     dusk_viz_recorder_events(rec, &n);
     assert_int_equal(n, 0);
+    assert_null(dusk_viz_recorder_plan(rec));
     dusk_viz_recorder_free(rec);
     dusk_viz_recorder_free(rec2);
     dusk_stream_free(st);

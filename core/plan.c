@@ -1,0 +1,323 @@
+/*
+** dusk — plans: the view of a graph that one run executes
+**
+** A plan is made after culling, in one pass over the plan's tasks, from
+** what validation and ordering keep in the graph. It copies what a later
+** change of the graph would overwrite (entry kinds, functions, literal
+** values, the requested ids) into one allocation: the struct, then its
+** arrays. What the graph only ever replaces, never changes in place, it
+** shares instead of copying, through counted keeps (core/graph.h):
+**
+**  - the key text: names are interned once and their text never moves or
+**    changes; the graph hands the text's arena to its keep when it is
+**    freed, so plans' key pointers stay good until the last plan goes;
+**  - the dependency lists and priorities of the graph's current version:
+**    a change drops the graph's reference instead of freeing them.
+**
+** Dependencies of the plan's tasks are all in the plan (it is closed under
+** them), so the graph's lists serve; dependents are the graph's when the
+** plan takes every task, and are rebuilt to hold only the plan's tasks
+** otherwise, so that a scheduler never looks at a task outside its run.
+**
+** The graph caches the last plan it made (g->plan, dropped with the rest
+** of what validation derived at any change); a request for the same ids
+** gets that plan again, with one more reference. Invariant: a plan is
+** written only between its allocation and its return from
+** dusk__plan_make; after that only its reference count changes.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "plan.h"
+
+/* --- making a plan -------------------------------------------------------- */
+
+/* Room for n items of size sz at *at, 8-byte aligned; returns the offset. */
+static size_t carve(size_t *at, size_t n, size_t sz)
+{
+    size_t off = (*at + 7) & ~(size_t)7;
+    *at = off + n * sz;
+    return off;
+}
+
+/* Marks in `in` what want needs (want included) and counts the plan's
+ * tasks and dependency edges. stack has room for every task. */
+static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigned char *in,
+                 int64_t *stack, size_t *n, size_t *ne)
+{
+    size_t sp = 0;
+    *n = *ne = 0;
+    for (size_t i = 0; i < nwant; i++)
+        if (!in[want[i]]) {
+            in[want[i]] = 1;
+            stack[sp++] = want[i];
+        }
+    while (sp) {
+        int64_t t = stack[--sp];
+        (*n)++;
+        *ne += (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
+        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
+            int64_t d = g->dep_ids[k];
+            if (!in[d]) {
+                in[d] = 1;
+                stack[sp++] = d;
+            }
+        }
+    }
+}
+
+/* The graph's keeps for what plans share, made when first needed. */
+static int keeps(dusk_graph *g)
+{
+    if (!g->text_keep && !(g->text_keep = dusk__keep_new()))
+        return DUSK_ENOMEM;
+    if (!g->lists_keep) {
+        if (!(g->lists_keep = dusk__keep_new()))
+            return DUSK_ENOMEM;
+        void *blocks[5] = {g->dep_off, g->dep_ids, g->rdep_off, g->rdep_ids, g->prio};
+        memcpy(g->lists_keep->blocks, blocks, sizeof blocks);
+    }
+    return 0;
+}
+
+static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
+                      dusk_error *err)
+{
+    size_t gs = g->ntasks, n, ne;
+    if (keeps(g) != 0)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
+    size_t tmp_bytes = gs * (sizeof(int64_t) + 1);
+    int64_t *stack = dusk_malloc(tmp_bytes ? tmp_bytes : 1);
+    if (!stack)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
+    unsigned char *in = (unsigned char *)(stack + gs);
+    memset(in, 0, gs);
+    cull(g, want, nwant, in, stack, &n, &ne);
+    int whole = n == gs;
+
+    /* The layout of the block. */
+    size_t at = sizeof(dusk_plan);
+    size_t o_tasks = carve(&at, n, sizeof(int64_t));
+    size_t o_want = carve(&at, nwant, sizeof(int64_t));
+    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(int64_t));  /* +1: the fill */
+    size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(int64_t));
+    size_t o_key = carve(&at, gs, sizeof(const char *));
+    size_t o_func = carve(&at, gs, sizeof(const dusk_func *));
+    size_t o_literal = carve(&at, gs, sizeof(dusk_value *));
+    size_t o_kind = carve(&at, gs, 1);
+    char *block = dusk_malloc(at);
+    if (!block) {
+        dusk_free(stack);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
+    }
+    dusk_plan *p = (dusk_plan *)block;
+    atomic_init(&p->refs, 1);
+    p->gsize = gs;
+    p->n = n;
+    p->nwant = nwant;
+    p->maxdeps = p->maxrdeps = 0;
+    p->tasks = (int64_t *)(block + o_tasks);
+    p->want = (int64_t *)(block + o_want);
+    p->dep_off = g->dep_off;
+    p->dep_ids = g->dep_ids;
+    p->prio = g->prio;
+    p->key = (const char **)(block + o_key);
+    p->func = (const dusk_func **)(block + o_func);
+    p->literal = (dusk_value **)(block + o_literal);
+    p->kind = (unsigned char *)(block + o_kind);
+    p->lists = g->lists_keep;
+    p->text = g->text_keep;
+    dusk__keep_ref(p->lists);
+    dusk__keep_ref(p->text);
+    if (nwant)
+        memcpy(p->want, want, nwant * sizeof *want);
+
+    /* Per task: what it is, its key. */
+    size_t k = 0;
+    for (size_t t = 0; t < gs; t++) {
+        if (!in[t]) {
+            p->key[t] = NULL;
+            p->func[t] = NULL;
+            p->literal[t] = NULL;
+            p->kind[t] = DUSK__PLAN_OUT;
+            continue;
+        }
+        const dusk__task *task = &g->tasks[t];
+        p->tasks[k++] = (int64_t)t;
+        p->kind[t] = (unsigned char)task->kind;
+        p->func[t] = task->kind == DUSK_ENTRY_TASK ? task->func : NULL;
+        p->literal[t] = task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value) : NULL;
+        p->key[t] = dusk__strtab_text(&g->names, task->name);
+        size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
+        if (nd > p->maxdeps)
+            p->maxdeps = nd;
+    }
+
+    /* Dependents within the plan: the graph's when nothing was culled,
+     * else counted, summed and filled in increasing task order (rdep_off
+     * is shifted by one while filling, as validation does). */
+    if (whole) {
+        p->rdep_off = g->rdep_off;
+        p->rdep_ids = g->rdep_ids;
+    } else {
+        int64_t *off = (int64_t *)(block + o_rdep_off), *ids = (int64_t *)(block + o_rdep_ids);
+        memset(off, 0, (gs + 2) * sizeof *off);
+        for (size_t i = 0; i < n; i++) {
+            int64_t t = p->tasks[i];
+            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
+                off[g->dep_ids[j] + 2]++;
+        }
+        for (size_t t = 0; t < gs; t++)
+            off[t + 2] += off[t + 1];
+        for (size_t i = 0; i < n; i++) {
+            int64_t t = p->tasks[i];
+            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
+                ids[off[g->dep_ids[j] + 1]++] = t;
+        }
+        p->rdep_off = off;
+        p->rdep_ids = ids;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = p->tasks[i];
+        size_t nr = (size_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
+        if (nr > p->maxrdeps)
+            p->maxrdeps = nr;
+    }
+    dusk_free(stack);
+    *out = p;
+    return 0;
+}
+
+int dusk__plan_make(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
+                    dusk_error *err)
+{
+    const int64_t *prio;
+    *out = NULL;
+    int rc = dusk_graph_order(g, &prio, err);
+    if (rc)
+        return rc;
+    dusk_plan *c = g->plan;
+    if (c && c->nwant == nwant && (!nwant || memcmp(c->want, want, nwant * sizeof *want) == 0)) {
+        *out = dusk_plan_ref(c);
+        return 0;
+    }
+    if ((rc = plan_build(g, want, nwant, out, err)) != 0)
+        return rc;
+    dusk_plan_unref(g->plan);
+    g->plan = dusk_plan_ref(*out);
+    return 0;
+}
+
+int dusk_plan_new(dusk_graph *g, const char *const *keys, size_t nkeys, dusk_plan **out,
+                  dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!g || !out || (nkeys && !keys))
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_plan_new needs a graph, keys and an output");
+    int rc = dusk__graph_finalize(g, err);
+    if (rc)
+        return rc;
+    int64_t *ids = dusk_malloc((nkeys ? nkeys : 1) * sizeof *ids);
+    if (!ids)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
+    for (size_t i = 0; i < nkeys; i++) {
+        ids[i] = keys[i] ? dusk_graph_find(g, keys[i]) : -1;
+        if (ids[i] < 0) {
+            char what[256];
+            if (keys[i])
+                dusk__key_repr(keys[i], what, sizeof what);
+            dusk_free(ids);
+            if (!keys[i])
+                return dusk_error_set(err, DUSK_EINVAL, "key %zu of the request is NULL", i);
+            return dusk_error_set(err, DUSK_ENOKEY, "key %s is not in the graph", what);
+        }
+    }
+    rc = dusk__plan_make(g, ids, nkeys, out, err);
+    dusk_free(ids);
+    return rc;
+}
+
+/* --- references ------------------------------------------------------------- */
+
+dusk_plan *dusk_plan_ref(const dusk_plan *cp)
+{
+    dusk_plan *p = (dusk_plan *)cp;   /* the count is not part of the plan's value */
+    if (p)
+        atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    return p;
+}
+
+void dusk_plan_unref(const dusk_plan *cp)
+{
+    dusk_plan *p = (dusk_plan *)cp;
+    if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        dusk_value_unref(p->literal[p->tasks[i]]);
+    dusk__keep_unref(p->lists);
+    dusk__keep_unref(p->text);
+    dusk_free(p);
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+size_t dusk_plan_ntasks(const dusk_plan *p) { return p ? p->n : 0; }
+const int64_t *dusk_plan_tasks(const dusk_plan *p) { return p ? p->tasks : NULL; }
+size_t dusk_plan_graph_size(const dusk_plan *p) { return p ? p->gsize : 0; }
+size_t dusk_plan_nrequested(const dusk_plan *p) { return p ? p->nwant : 0; }
+const int64_t *dusk_plan_requested(const dusk_plan *p) { return p ? p->want : NULL; }
+
+int dusk_plan_contains(const dusk_plan *p, int64_t id) { return p && dusk__plan_has(p, id); }
+
+const char *dusk_plan_key(const dusk_plan *p, int64_t id)
+{
+    return dusk_plan_contains(p, id) ? p->key[id] : NULL;
+}
+
+size_t dusk_plan_key_repr(const dusk_plan *p, int64_t id, char *buf, size_t n)
+{
+    const char *k = dusk_plan_key(p, id);
+    if (!k) {
+        int len = snprintf(buf, n, "?");
+        return len < 0 ? 0 : (size_t)len;
+    }
+    return dusk__key_repr(k, buf, n);
+}
+
+dusk_entry_kind dusk_plan_entry_kind(const dusk_plan *p, int64_t id)
+{
+    return dusk_plan_contains(p, id) ? (dusk_entry_kind)p->kind[id] : DUSK_ENTRY_VALUE;
+}
+
+const dusk_func *dusk_plan_func(const dusk_plan *p, int64_t id)
+{
+    return dusk_plan_contains(p, id) ? p->func[id] : NULL;
+}
+
+dusk_value *dusk_plan_literal(const dusk_plan *p, int64_t id)
+{
+    return dusk_plan_contains(p, id) ? p->literal[id] : NULL;
+}
+
+int64_t dusk_plan_priority(const dusk_plan *p, int64_t id)
+{
+    return dusk_plan_contains(p, id) ? p->prio[id] : -1;
+}
+
+int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **ids)
+{
+    if (!dusk_plan_contains(p, id) || !ids)
+        return DUSK_EINVAL;
+    *ids = p->dep_ids + p->dep_off[id];
+    return p->dep_off[id + 1] - p->dep_off[id];
+}
+
+int64_t dusk_plan_dependents(const dusk_plan *p, int64_t id, const int64_t **ids)
+{
+    if (!dusk_plan_contains(p, id) || !ids)
+        return DUSK_EINVAL;
+    *ids = p->rdep_ids + p->rdep_off[id];
+    return p->rdep_off[id + 1] - p->rdep_off[id];
+}

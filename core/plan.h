@@ -1,0 +1,55 @@
+/*
+** dusk — plan internals. This file is private to dusk's core.
+**
+** A plan is one block of memory, this struct followed by its own arrays,
+** plus references to what it shares with its graph (see plan.c): the key
+** text, and the dependency lists and priorities of the graph's version it
+** was made from. Per-task arrays are indexed by graph task id (gsize
+** entries) so that a scheduler and a listener read an event's task
+** directly; ids outside the plan have kind DUSK__PLAN_OUT (and whatever
+** the shared arrays say, which no reader looks at). Schedulers read the
+** lists and the priorities of the plan's tasks on their hot path.
+*/
+#ifndef DUSK_CORE_PLAN_H
+#define DUSK_CORE_PLAN_H
+
+#include <stdatomic.h>
+
+#include "dusk/plan.h"
+#include "graph.h"
+
+enum { DUSK__PLAN_OUT = 0xff };   /* kind[] of an id not in the plan */
+
+struct dusk_plan {
+    atomic_long refs;
+    size_t gsize;                /* the graph's size: ids are below this */
+    size_t n;                    /* tasks in the plan */
+    size_t nwant;                /* requested ids (repeats kept) */
+    size_t maxdeps, maxrdeps;    /* the longest lists, for per-worker buffers */
+    int64_t *tasks;              /* n ids, increasing */
+    int64_t *want;               /* nwant ids, in request order */
+    const int64_t *dep_off, *dep_ids;   /* dependencies of t: dep_ids[dep_off[t] ..
+                                           dep_off[t+1]) (shared: the graph's) */
+    const int64_t *rdep_off, *rdep_ids; /* dependents of t within the plan, the
+                                           same way (the graph's when whole) */
+    const int64_t *prio;         /* dusk_graph_order's priorities (shared) */
+    const char **key;            /* key text (shared: the graph's), NULL outside */
+    const dusk_func **func;      /* DUSK_ENTRY_TASK, else NULL */
+    dusk_value **literal;        /* DUSK_ENTRY_VALUE: owned reference, else NULL */
+    unsigned char *kind;         /* a dusk_entry_kind, or DUSK__PLAN_OUT */
+    dusk__keep *lists, *text;    /* references to what is shared */
+};
+
+/* The plan of a run of g for the task ids want[0..nwant) (which exist):
+ * g's cached plan when it was made for the same request since g last
+ * changed, else a new one, which g then caches. Orders g (validating it)
+ * first. Sets *out to a new reference; 0 or an error code. */
+int dusk__plan_make(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
+                    dusk_error *err);
+
+static inline int dusk__plan_has(const dusk_plan *p, int64_t id)
+{
+    return id >= 0 && (size_t)id < p->gsize && p->kind[id] != DUSK__PLAN_OUT;
+}
+
+#endif /* DUSK_CORE_PLAN_H */

@@ -1,0 +1,726 @@
+/*
+** dusk — a run: the state machine every scheduler backend drives
+**
+** A run executes a plan (core/plan.h). It keeps, per task: how many of its
+** dependencies are still missing (waiting), how many of its dependents in
+** the plan have yet to run (needed), and its result. Ready tasks sit in a
+** binary heap ordered by the plan's priorities. A step (dusk__run_step)
+** stores a finished task's result, makes the dependents whose last input
+** it was ready, drops each input no task needs any more (unless
+** requested) and hands out the next ready task. Backends (sync.c,
+** threads.c) decide where tasks run and serialise the steps; see sched.h.
+**
+** Events: with no listener, `listening` is 0 and no event is built and no
+** clock is read; when no listener wants a per-task event (a progress bar
+** counting in posttask), `timed` is 0 and no clock is read per task. When
+** one does, the stream's events are built inside the step (so the stream
+** gets one causal order with non-decreasing timestamps); there a worker
+** only notes what its step did, and builds the callbacks' events from that
+** afterwards (dusk__run_started, _flush), outside the backend's lock, in a
+** buffer sized so that it never needs to grow in the middle of a run.
+**
+** Callbacks: start, the first READYs, RUN_BEGIN and RUN_END, and finish
+** are called here on the calling thread, before the backend runs and after
+** it returns; a worker's events, pretask and posttask from the calls the
+** backend makes for that worker (sched.h), so that a backend whose tasks
+** run in other processes still calls them in this one.
+**
+** On failure: the first error is kept, no task starts after it, running
+** tasks finish, and everything held is freed.
+*/
+#include <string.h>
+#include <unistd.h>
+
+#include "dusk/alloc.h"
+#include "sched.h"
+
+/* For the pieces of a task's way that both dusk__run_task and the calls
+ * for other backends use: one call per task on the hot path, not four. */
+#if defined(__GNUC__) || defined(__clang__)
+#define HOT_INLINE inline __attribute__((always_inline))
+#else
+#define HOT_INLINE inline
+#endif
+
+int dusk_ncores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* --- the backends --------------------------------------------------------- */
+
+static const dusk__backend *const backends[] = {&dusk__sched_sync, &dusk__sched_threads};
+
+const dusk__backend *dusk__backend_find(int kind)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
+        if (backends[i]->kind == kind)
+            return backends[i];
+    return NULL;
+}
+
+/* --- the ready heap (serialised) -------------------------------------------- */
+
+static void heap_push(dusk__run *r, int64_t t)
+{
+    size_t i = r->nheap++;
+    int64_t p = r->prio[t];
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (r->prio[r->heap[up]] <= p)
+            break;
+        r->heap[i] = r->heap[up];
+        i = up;
+    }
+    r->heap[i] = t;
+}
+
+static int64_t heap_pop(dusk__run *r)
+{
+    int64_t top = r->heap[0], last = r->heap[--r->nheap];
+    size_t i = 0, n = r->nheap;
+    int64_t p = r->prio[last];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && r->prio[r->heap[c + 1]] < r->prio[r->heap[c]])
+            c++;
+        if (r->prio[r->heap[c]] >= p)
+            break;
+        r->heap[i] = r->heap[c];
+        i = c;
+    }
+    r->heap[i] = last;
+    return top;
+}
+
+/* --- events ----------------------------------------------------------------- */
+
+/* Sets the time of the events that follow from a clock reading (taken
+ * before the serialised part, which other workers wait on), keeping the
+ * stream's timestamps non-decreasing. One reading serves all the events of
+ * one step: they happen together. Serialised. */
+static void stamp_at(dusk__run *r, uint64_t now)
+{
+    uint64_t t = now - r->t0;
+    if (now > r->t0 && t > r->last_t)
+        r->last_t = t;
+}
+
+/* Hands n events to one set of callbacks. */
+static HOT_INLINE void deliver_one(const dusk_callbacks *cb, const dusk_event *ev, size_t n)
+{
+    if (cb->on_events)
+        cb->on_events(cb->ud, ev, n);
+    if (cb->on_event)
+        for (size_t k = 0; k < n; k++)
+            if (!cb->kinds || (cb->kinds & DUSK_EVMASK(ev[k].kind)))
+                cb->on_event(cb->ud, &ev[k]);
+}
+
+/* Builds an event stamped at the last stamp_at() for the stream, and for
+ * the callbacks when no worker is involved (w NULL: the thread that called
+ * the scheduler). A worker's events reach its callbacks through its
+ * section instead (see deliver). Serialised. */
+static void emit_now(dusk__run *r, dusk__worker *w, int kind, int64_t task, uint64_t nbytes,
+                     int status)
+{
+    dusk_event ev = {r->last_t, nbytes, r->held, task, w ? w->id : -1, kind, status,
+                     r->run_index};
+    if (r->stream)
+        dusk__stream_append(r->stream, &ev);
+    if (!w && (r->cb_want & DUSK_EVMASK(kind)))
+        for (size_t i = 0; i < r->ncbs; i++)
+            deliver_one(&r->cbs[i], &ev, 1);
+}
+
+/* The test inline: with callbacks only, a worker's call costs a branch. */
+static inline void emit(dusk__run *r, dusk__worker *w, int kind, int64_t task,
+                        uint64_t nbytes, int status)
+{
+    if (w ? r->stream != NULL : (r->want & DUSK_EVMASK(kind)) != 0)
+        emit_now(r, w, kind, task, nbytes, status);
+}
+
+static void put_event(dusk__run *r, dusk__worker *w, uint64_t t, int kind, int64_t task,
+                      uint64_t nbytes, uint64_t held, int status)
+{
+    if (r->cb_want & DUSK_EVMASK(kind))
+        w->evbuf[w->nev++] = (dusk_event){t, nbytes, held, task, w->id, kind, status,
+                                          r->run_index};
+}
+
+/* Builds the events of the worker's last step, in the stream's order (END
+ * or ERROR, the READY and RELEASED it caused, the next START), and hands
+ * them to the callbacks; not serialised. */
+static void deliver(dusk__run *r, dusk__worker *w)
+{
+    dusk__section *sec = &w->sec;
+    w->nev = 0;
+    if (sec->done >= 0) {
+        uint64_t held = sec->done_held;
+        put_event(r, w, sec->t_done, sec->done_kind, sec->done, sec->done_nbytes, held,
+                  sec->done_status);
+        for (size_t i = 0; i < sec->nready; i++)
+            put_event(r, w, sec->t_done, DUSK_EV_READY, w->ready[i], 0, held, 0);
+        for (size_t i = 0; i < w->ndrop; i++) {
+            held -= w->drop_nb[i];
+            put_event(r, w, sec->t_done, DUSK_EV_RELEASED, w->drop_id[i], w->drop_nb[i],
+                      held, 0);
+        }
+    }
+    if (sec->start >= 0)
+        put_event(r, w, sec->t_start, DUSK_EV_START, sec->start, 0, sec->start_held, 0);
+    sec->done = sec->start = -1;
+    sec->nready = 0;
+    if (w->nev)
+        for (size_t i = 0; i < r->ncbs; i++)
+            deliver_one(&r->cbs[i], w->evbuf, w->nev);
+    w->nev = 0;
+}
+
+/* --- the step (serialised) ---------------------------------------------------------- */
+
+static void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
+{
+    const dusk_plan *p = r->plan;
+    uint64_t nb = dusk_value_nbytes(v);
+    r->s[t].result = v;
+    r->held += nb;
+    if (r->held > r->peak)
+        r->peak = r->held;
+    r->done++;
+    if (r->timed) {
+        w->sec = (dusk__section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_END,
+                                 .done_nbytes = nb, .done_held = r->held, .start = -1};
+        emit(r, w, DUSK_EV_END, t, nb, 0);
+    }
+    for (int64_t k = p->rdep_off[t]; k < p->rdep_off[t + 1]; k++) {
+        int64_t d = p->rdep_ids[k];
+        if (--r->s[d].waiting == 0) {   /* the plan's dependents are all in the run */
+            heap_push(r, d);
+            if (r->timed) {
+                if (w->ready)
+                    w->ready[w->sec.nready++] = d;
+                emit(r, w, DUSK_EV_READY, d, 0, 0);
+            }
+        }
+    }
+    for (int64_t k = p->dep_off[t]; k < p->dep_off[t + 1]; k++) {
+        int64_t d = p->dep_ids[k];
+        if (--r->s[d].needed == 0 && !r->s[d].wanted) {
+            dusk_value *dv = r->s[d].result;
+            uint64_t db = dusk_value_nbytes(dv);
+            r->s[d].result = NULL;
+            r->held -= db;
+            if (w->drop_id) {
+                w->drop_id[w->ndrop] = d;
+                w->drop_nb[w->ndrop] = db;
+            }
+            w->drop[w->ndrop++] = dv;
+            if (r->timed)
+                emit(r, w, DUSK_EV_RELEASED, d, db, 0);
+        }
+    }
+}
+
+static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
+                         const dusk_error *terr)
+{
+    r->done++;
+    if (r->timed) {
+        w->sec = (dusk__section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_ERROR,
+                                 .done_status = code, .done_held = r->held, .start = -1};
+        emit(r, w, DUSK_EV_ERROR, t, 0, code);
+    }
+    if (r->status)
+        return;  /* keep the first error */
+    char key[256];
+    dusk_plan_key_repr(r->plan, t, key, sizeof key);
+    const dusk_func *f = dusk_plan_func(r->plan, t);
+    r->status = code;
+    dusk_error_set(&r->err, code, "task %s (%s) failed: %s", key, f ? f->name : "?",
+                   terr && terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code));
+}
+
+int64_t dusk__run_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
+                       dusk_value *result, int status, const dusk_error *terr)
+{
+    if (r->timed)
+        stamp_at(r, now);
+    if (done >= 0) {
+        r->running--;
+        if (status)
+            finish_error(r, w, done, status, terr);
+        else
+            finish_ok(r, w, done, result);
+    }
+    if (r->status || r->nheap == 0)
+        return -1;
+    int64_t t = heap_pop(r);
+    r->running++;
+    if (r->timed) {
+        w->sec.t_start = r->last_t;
+        w->sec.start = t;
+        w->sec.start_held = r->held;
+        emit(r, w, DUSK_EV_START, t, 0, 0);
+    }
+    return t;
+}
+
+/* --- around a task (not serialised) ------------------------------------------------- */
+
+/* Delivers the worker's last step's events and drops what it released. */
+static HOT_INLINE void after_step(dusk__run *r, dusk__worker *w)
+{
+    if (w->evbuf)
+        deliver(r, w);
+    for (size_t i = 0; i < w->ndrop; i++)
+        dusk_value_unref(w->drop[i]);
+    w->ndrop = 0;
+}
+
+static HOT_INLINE void started(dusk__run *r, dusk__worker *w, int64_t t)
+{
+    after_step(r, w);
+    if (r->has_pretask)
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].pretask)
+                r->cbs[i].pretask(r->cbs[i].ud, t, w->id);
+}
+
+static HOT_INLINE void ended(dusk__run *r, dusk__worker *w, int64_t t, const dusk_value *v,
+                         int status)
+{
+    if (r->has_posttask)
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].posttask)
+                r->cbs[i].posttask(r->cbs[i].ud, t, v, status, w->id);
+}
+
+/* The value of an argument: a new reference (tuples for lists), or NULL
+ * when a tuple cannot be allocated. */
+static dusk_value *arg_value(dusk__run *r, const dusk_arg *a)
+{
+    switch (a->kind) {
+    case ARG_LIT:
+        return dusk_value_ref(a->u.lit);
+    case ARG_REF:
+        return dusk_value_ref(r->s[r->g->name_task[a->u.ref.name]].result);
+    default: {
+        dusk_value *t = dusk_tuple_new(a->u.list.n);
+        for (size_t i = 0; t && i < a->u.list.n; i++) {
+            dusk_value *item = arg_value(r, a->u.list.items[i]);
+            if (!item) {
+                dusk_value_unref(t);
+                return NULL;
+            }
+            dusk_tuple_set(t, i, item);
+        }
+        return t;
+    }
+    }
+}
+
+/* The graph holds the tasks' arguments; the plan, which the graph cannot
+ * change during a run, says what to run. */
+static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
+{
+    const dusk__task *task = &r->g->tasks[t];
+    *out = NULL;
+    if (task->kind == DUSK_ENTRY_VALUE) {
+        *out = dusk_value_ref(task->value);
+        return 0;
+    }
+    if (task->kind == DUSK_ENTRY_ALIAS) {
+        *out = dusk_value_ref(r->s[r->g->name_task[task->target]].result);
+        return 0;
+    }
+    dusk_value *small[8], **argv = small;
+    size_t n = task->nargs;
+    if (n > 8 && !(argv = dusk_malloc(n * sizeof *argv)))
+        return dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
+    int rc = 0;
+    if (!task->has_list) {
+        /* Borrowed: nothing to build, nothing to drop. */
+        for (size_t i = 0; i < n; i++) {
+            const dusk_arg *a = task->args[i];
+            argv[i] = a->kind == ARG_LIT ? a->u.lit
+                      : r->s[r->g->name_task[a->u.ref.name]].result;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (!(argv[i] = arg_value(r, task->args[i]))) {
+                for (size_t j = 0; j < i; j++)
+                    dusk_value_unref(argv[j]);
+                rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
+                break;
+            }
+    }
+    if (!rc) {
+        rc = task->func->fn(argv, n, out, terr, task->func->ud);
+        if (rc > 0)
+            rc = DUSK_ETASK;
+        if (rc == 0 && !*out)
+            rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
+        if (rc && *out) {
+            dusk_value_unref(*out);
+            *out = NULL;
+        }
+        if (task->has_list)
+            for (size_t i = 0; i < n; i++)
+                dusk_value_unref(argv[i]);
+    }
+    if (argv != small)
+        dusk_free(argv);
+    return rc;
+}
+
+void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t) { started(r, w, t); }
+
+int dusk__run_execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
+{
+    return execute(r, t, out, terr);
+}
+
+void dusk__run_ended(dusk__run *r, dusk__worker *w, int64_t t, const dusk_value *result,
+                     int status)
+{
+    ended(r, w, t, result, status);
+}
+
+int dusk__run_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
+                   dusk_error *terr)
+{
+    started(r, w, t);
+    terr->code = 0;
+    terr->msg[0] = '\0';
+    int status = execute(r, t, out, terr);
+    ended(r, w, t, *out, status);
+    return status;
+}
+
+void dusk__run_flush(dusk__run *r, dusk__worker *w) { after_step(r, w); }
+
+/* --- a whole run ---------------------------------------------------------------------- */
+
+static void run_free(dusk__run *r)
+{
+    if (r->s && r->plan)
+        for (size_t i = 0; i < r->plan->n; i++)
+            dusk_value_unref(r->s[r->plan->tasks[i]].result);
+    dusk_free(r->s);
+    dusk_free(r->heap);
+    if (r->workers)
+        for (int i = 0; i < r->nworkers; i++) {
+            dusk_free(r->workers[i].evbuf);
+            dusk_free(r->workers[i].ready);
+            dusk_free(r->workers[i].drop_id);
+            dusk_free(r->workers[i].drop_nb);
+            dusk_free(r->workers[i].drop);
+        }
+    dusk_free(r->workers);
+    r->s = NULL;
+    r->heap = NULL;
+    r->workers = NULL;
+}
+
+/* Which listeners there are and what they want. */
+static void listeners(dusk__run *r, const dusk_options *opts)
+{
+    r->cbs = opts->callbacks;
+    r->ncbs = opts->callbacks ? opts->ncallbacks : 0;
+    r->stream = opts->stream;
+    r->listening = r->ncbs > 0 || r->stream != NULL;
+    for (size_t i = 0; i < r->ncbs; i++) {
+        const dusk_callbacks *cb = &r->cbs[i];
+        if (cb->on_event || cb->on_events)
+            r->cb_want |= cb->kinds ? cb->kinds : 0x7fu;
+        r->has_pretask |= cb->pretask != NULL;
+        r->has_posttask |= cb->posttask != NULL;
+    }
+    r->want = r->stream ? 0x7fu : r->cb_want;  /* the stream is lossless: everything */
+    /* Callbacks that want no per-task event (a progress bar counting in
+     * posttask) cost no clock reading. */
+    r->timed = (r->want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) | DUSK_EVMASK(DUSK_EV_RUN_END))) != 0;
+}
+
+/* The per-worker buffers: drops, and the callbacks' events of one step. */
+static int workers_new(dusk__run *r, int n)
+{
+    const dusk_plan *p = r->plan;
+    size_t maxdeps = p->maxdeps, maxrdeps = p->maxrdeps;
+    int evs = r->timed && (r->cb_want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) |
+                                          DUSK_EVMASK(DUSK_EV_RUN_END)));
+    int ready = evs && (r->cb_want & DUSK_EVMASK(DUSK_EV_READY));
+    if (!(r->workers = dusk_calloc((size_t)n, sizeof *r->workers)))
+        return DUSK_ENOMEM;
+    r->nworkers = n;
+    for (int i = 0; i < n; i++) {
+        dusk__worker *w = &r->workers[i];
+        w->r = r;
+        w->id = i;
+        w->sec.done = w->sec.start = -1;
+        w->drop = dusk_malloc((maxdeps + 1) * sizeof *w->drop);
+        if (evs) {
+            /* a step: END, its READY and RELEASED, the next START */
+            w->evbuf = dusk_malloc((maxdeps + maxrdeps + 2) * sizeof *w->evbuf);
+            w->drop_id = dusk_malloc((maxdeps + 1) * sizeof *w->drop_id);
+            w->drop_nb = dusk_malloc((maxdeps + 1) * sizeof *w->drop_nb);
+            if (ready)
+                w->ready = dusk_malloc((maxrdeps + 1) * sizeof *w->ready);
+        }
+        if (!w->drop || (evs && (!w->evbuf || !w->drop_id || !w->drop_nb || (ready && !w->ready))))
+            return DUSK_ENOMEM;
+    }
+    return 0;
+}
+
+/* Runs plan p of g on backend be. On success, the results of the
+ * requested tasks stay in r->s[].result for the caller to take. */
+static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const dusk_plan *p,
+                    int nworkers, const dusk_options *opts, dusk_error *err)
+{
+    int rc = 0, inited = 0;
+    uint64_t wall0 = dusk_now_ns();
+    r->g = g;
+    r->plan = p;
+    r->prio = p->prio;
+    r->be = be;
+    r->nrun = p->n;
+
+    /* Counters: inputs missing and dependents to come, per task. */
+    r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
+    r->heap = dusk_malloc((p->n ? p->n : 1) * sizeof *r->heap);
+    if (!r->s || !r->heap)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+    for (size_t i = 0; i < p->n; i++) {
+        int64_t t = p->tasks[i];
+        r->s[t].waiting = p->dep_off[t + 1] - p->dep_off[t];
+        r->s[t].needed = p->rdep_off[t + 1] - p->rdep_off[t];
+    }
+    for (size_t i = 0; i < p->nwant; i++)
+        r->s[p->want[i]].wanted = 1;
+
+    listeners(r, opts);
+    if (r->timed)
+        dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
+    if (workers_new(r, nworkers) != 0)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+    r->used = nworkers;
+    inited = 1;   /* fini undoes whatever init did, also when it failed */
+    if (be->init && (rc = be->init(r, err)) != 0)
+        goto end;
+
+    /* Begin: events for the run and the tasks ready from the start. */
+    if (r->listening) {
+        r->t0 = dusk_now_ns();  /* the epoch: read before start, as events.h says */
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].start)
+                r->cbs[i].start(r->cbs[i].ud, p, p->n);
+        r->run_index = r->stream ? dusk__stream_next_run(r->stream) : 0;
+        emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
+    }
+    for (size_t i = 0; i < p->n; i++)
+        if (r->s[p->tasks[i]].waiting == 0) {
+            heap_push(r, p->tasks[i]);
+            if (r->timed)
+                emit(r, NULL, DUSK_EV_READY, p->tasks[i], 0, 0);
+        }
+
+    rc = be->run(r, err);
+    if (!rc && !r->status && r->done < r->nrun)
+        rc = dusk_error_set(err, DUSK_ESYS, "run stopped with %zu of %zu tasks done",
+                            r->done, r->nrun);
+    if (!rc && r->status) {
+        rc = r->status;
+        if (err)
+            *err = r->err;
+    }
+    if (r->listening) {
+        stamp_at(r, dusk_now_ns());
+        emit(r, NULL, DUSK_EV_RUN_END, -1, 0, rc);
+        for (size_t i = 0; i < r->ncbs; i++)
+            if (r->cbs[i].finish)
+                r->cbs[i].finish(r->cbs[i].ud, rc);
+    }
+    if (opts->stats) {
+        opts->stats->ntasks = r->nrun;
+        opts->stats->wall_ns = dusk_now_ns() - wall0;
+        opts->stats->held_peak = r->peak;
+        opts->stats->held_end = r->held;
+        opts->stats->workers = r->used;
+    }
+end:
+    if (inited && be->fini)
+        be->fini(r);
+    return rc;
+}
+
+/* --- the public calls ---------------------------------------------------------------- */
+
+/* Collects the task ids a request names; DUSK_ENOKEY for an unknown key. */
+static int request_ids(dusk_graph *g, const dusk_arg *a, int64_t *ids, size_t *n,
+                       dusk_error *err)
+{
+    switch (a->kind) {
+    case ARG_REF: {
+        int64_t t = dusk_graph_find(g, a->u.ref.text);
+        if (t < 0) {
+            char what[256];
+            dusk__key_repr(a->u.ref.text, what, sizeof what);
+            return dusk_error_set(err, DUSK_ENOKEY, "key %s is not in the graph", what);
+        }
+        if (ids)
+            ids[*n] = t;
+        (*n)++;
+        return 0;
+    }
+    case ARG_LIST:
+        for (size_t i = 0; i < a->u.list.n; i++) {
+            int rc = request_ids(g, a->u.list.items[i], ids, n, err);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* The request's shape filled with results (new references), or NULL. r
+ * is NULL when the request names no key. */
+static dusk_value *request_value(dusk__run *r, dusk_graph *g, const dusk_arg *a)
+{
+    switch (a->kind) {
+    case ARG_REF:
+        return dusk_value_ref(r->s[dusk_graph_find(g, a->u.ref.text)].result);
+    case ARG_LIT:
+        return dusk_value_ref(a->u.lit);
+    default: {
+        dusk_value *t = dusk_tuple_new(a->u.list.n);
+        for (size_t i = 0; t && i < a->u.list.n; i++) {
+            dusk_value *item = request_value(r, g, a->u.list.items[i]);
+            if (!item) {
+                dusk_value_unref(t);
+                return NULL;
+            }
+            dusk_tuple_set(t, i, item);
+        }
+        return t;
+    }
+    }
+}
+
+/* be NULL: the scheduler opts names is not one dusk has. */
+int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
+                     const dusk_options *opts, dusk_value **out, dusk_error *err)
+{
+    static const dusk_options defaults = DUSK_OPTIONS_INIT;
+    int rc, nworkers = 0;
+    size_t n = 0;
+    int64_t *ids = NULL;
+    dusk_plan *plan = NULL;
+    dusk__run r;
+    memset(&r, 0, sizeof r);
+    if (!opts)
+        opts = &defaults;
+    if (out)
+        *out = NULL;
+    if (!g || !request || !out) {
+        rc = dusk_error_set(err, !request ? DUSK_ENOMEM : DUSK_EINVAL,
+                            !request ? "out of memory building the request"
+                                     : "dusk_compute needs a graph, a request and an output");
+        goto done;
+    }
+    if ((rc = dusk__graph_finalize(g, err)) < 0)
+        goto done;
+    if ((rc = request_ids(g, request, NULL, &n, err)) < 0)
+        goto done;
+    if (n == 0) {
+        /* Nothing to run: literals and empty lists come back as they are. */
+        if (!(*out = request_value(NULL, g, request)))
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+        if (opts->stats)
+            memset(opts->stats, 0, sizeof *opts->stats);
+        goto done;
+    }
+    if (!be) {
+        rc = dusk_error_set(err, DUSK_EINVAL,
+                            "unknown scheduler %d (dusk_options.scheduler is DUSK_SCHED_SYNC "
+                            "or DUSK_SCHED_THREADS)", (int)opts->scheduler);
+        goto done;
+    }
+    if (opts->workers < 0) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "workers must be 0 (one per core) or more, not %d",
+                            opts->workers);
+        goto done;
+    }
+    if ((nworkers = be->workers(opts, err)) < 0) {
+        rc = nworkers;
+        goto done;
+    }
+    if (!(ids = dusk_malloc(n * sizeof *ids))) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto done;
+    }
+    n = 0;
+    request_ids(g, request, ids, &n, err);
+    if ((rc = dusk__plan_make(g, ids, n, &plan, err)) < 0)
+        goto done;
+    rc = run_plan(&r, be, g, plan, nworkers, opts, err);
+    if (rc == 0 && !(*out = request_value(&r, g, request)))
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+done:
+    run_free(&r);
+    dusk_plan_unref(plan);
+    dusk_free(ids);
+    dusk_arg_free(request);
+    return rc;
+}
+
+int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
+                 dusk_value **out, dusk_error *err)
+{
+    return dusk__compute_on(dusk__backend_find(opts ? (int)opts->scheduler : DUSK_SCHED_THREADS),
+                            g, request, opts, out, err);
+}
+
+int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
+             dusk_value **out, dusk_error *err)
+{
+    if (!key) {
+        if (out)
+            *out = NULL;
+        return dusk_error_set(err, DUSK_EINVAL, "no key given");
+    }
+    return dusk_compute(g, dusk_ref(key), opts, out, err);
+}
+
+int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
+                  const dusk_options *opts, dusk_value **out, dusk_error *err)
+{
+    dusk_arg **items = dusk_malloc((n ? n : 1) * sizeof *items);
+    if (!items) {
+        if (out)
+            *out = NULL;
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory building the request");
+    }
+    int missing = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!keys[i])
+            missing = 1;
+    if (missing) {
+        dusk_free(items);
+        if (out)
+            *out = NULL;
+        return dusk_error_set(err, DUSK_EINVAL, "a key in the list is NULL");
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = dusk_ref(keys[i]);
+    dusk_arg *req = dusk_listv(n, items);
+    dusk_free(items);
+    return dusk_compute(g, req, opts, out, err);
+}

@@ -1,0 +1,225 @@
+/*
+** dusk — the run engine and its scheduler backends. This file is private
+** to dusk's core (core/sched/).
+**
+** A run (run.c) is a state machine over a plan (core/plan.h): per task,
+** how many inputs are still missing and how many dependents have yet to
+** run; a heap of ready tasks by priority; the results held; the first
+** error. It builds every event (stream and callbacks) and calls every
+** callback. A backend decides where tasks run and who drives the machine:
+** `sync` on the caller's thread, `threads` on a pool of pthreads, and
+** later ones in forked processes or MPI ranks. template.c is a commented
+** empty backend to start a new one from.
+**
+** How a backend drives a run (see dusk__backend below):
+**
+**   for each worker w, on whichever thread serves it:
+**       now = dusk__run_clock(r, w)
+**       t = dusk__run_step(r, w, now, -1, ...)         serialised
+**       while t >= 0:
+**           dusk__run_started(r, w, t)                  not serialised
+**           ... the task runs: in this thread (dusk__run_execute), or
+**               elsewhere, its inputs sent and its outcome received ...
+**           dusk__run_ended(r, w, t, result, status)    not serialised
+**           now = dusk__run_clock(r, w)
+**           t = dusk__run_step(r, w, now, t, result, status, terr)   serialised
+**       (t < 0 and !dusk__run_over(r): nothing is ready yet; wait until
+**        another worker's step makes something ready, or the run is over)
+**       dusk__run_flush(r, w)                           not serialised
+**
+** dusk__run_task is started + execute + ended for a task run in this
+** process. "Serialised": at most one dusk__run_step of a run at a time,
+** under the backend's lock (threads) or on one thread (sync). The other
+** calls for worker w come from one thread at a time and in the order
+** above: they deliver w's events to the callbacks (events.h: one thread at
+** a time per worker id) and drop the results w's step released. A backend
+** whose tasks run in another address space calls all of these on its own
+** threads in the caller's process; its workers only compute.
+**
+** Invariant: a task's inputs are stored (by the step that finished them)
+** before the step that hands the task out, and dropped only by steps after
+** the task's own finish; so reading them outside the lock is safe.
+*/
+#ifndef DUSK_CORE_SCHED_SCHED_H
+#define DUSK_CORE_SCHED_SCHED_H
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdint.h>
+
+#include "core/events.h"
+#include "core/graph.h"
+#include "core/plan.h"
+#include "dusk/sched.h"
+
+typedef struct dusk__run dusk__run;
+typedef struct dusk__worker dusk__worker;
+
+/* --- a backend ----------------------------------------------------------------- */
+
+typedef struct dusk__backend {
+    const char *name;            /* "sync", "threads": for messages */
+    int kind;                    /* the dusk_sched_kind that selects it */
+    /* The number of workers a run with these options has (o->workers is
+     * >= 0; 0 means "choose"), at least 1. Called first, before anything is
+     * allocated; may refuse options it cannot honour with DUSK_EINVAL
+     * (negative return, err set). */
+    int (*workers)(const dusk_options *o, dusk_error *err);
+    /* Optional (NULL: nothing to do). Prepares what the backend needs for
+     * run r (r->workers are ready; r->backend is its own pointer); called
+     * before any callback, so a failure here (a code, err set) is the
+     * run's failure and no listener hears of the run. fini follows even
+     * then, so init need not undo what it did before failing. */
+    int (*init)(dusk__run *r, dusk_error *err);
+    /* Runs every task of r->plan, driving r as described at the top, and
+     * returns once no step will be taken any more: the run is over, or
+     * failed, or nothing can run. Returns 0, or a code of its own (err
+     * set) when it could not run at all; task failures are the run's
+     * (r->status), not the backend's. Sets r->used to the workers that
+     * took part. */
+    int (*run)(dusk__run *r, dusk_error *err);
+    /* Optional. Undoes init (all of it, or what it did before failing);
+     * called once run has returned, or when init failed. */
+    void (*fini)(dusk__run *r);
+} dusk__backend;
+
+/* The registered backends (run.c), and the one a kind selects (NULL for
+ * an unknown kind). */
+const dusk__backend *dusk__backend_find(int kind);
+extern const dusk__backend dusk__sched_sync, dusk__sched_threads;
+/* Compiled, not registered: the backend to copy (template.c). */
+extern const dusk__backend dusk__sched_template;
+
+/* --- the run's state ------------------------------------------------------------ */
+
+/* What a run knows of one task; one cache line holds two of them. */
+typedef struct dusk__slot {
+    dusk_value *result;
+    int64_t waiting;             /* dependencies not yet done */
+    int64_t needed;              /* dependents in the run not yet done */
+    int64_t wanted;              /* requested: keep the result */
+} dusk__slot;
+
+struct dusk__run {
+    /* What each step changes, on the cache lines of the backend's lock:
+     * the lock and the state it guards move between cores together (a
+     * third line touched in each step costs about 5 % of a task with 2
+     * workers). mu and idle are the backend's; run.c never touches them. */
+    alignas(64) pthread_mutex_t mu;
+    size_t nheap;
+    uint64_t held;
+    uint64_t last_t;             /* the last event time, for monotonic stamps */
+    size_t done, running;
+    uint64_t peak;
+    int idle;                    /* the backend's: workers waiting */
+    int status;                  /* the first error's code */
+    /* Set before the backend runs and only read after. */
+    alignas(64) dusk_graph *g;
+    const dusk_plan *plan;       /* what the run executes */
+    const int64_t *prio;
+    size_t nrun;                 /* tasks in this run */
+    dusk__slot *s;               /* per task id of the graph */
+    int64_t *heap;               /* ready tasks, a min-heap on prio */
+    int listening;               /* some callback or a stream: the run has an epoch */
+    int timed;                   /* some per-task event is wanted: read the clock */
+    int has_pretask, has_posttask;
+    uint32_t cb_want;            /* kinds some callback wants */
+    uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
+    int run_index;
+    uint64_t t0;
+    dusk_stream *stream;
+    const dusk_callbacks *cbs;
+    size_t ncbs;
+    /* The backend and its workers. */
+    const dusk__backend *be;
+    void *backend;               /* the backend's own state */
+    dusk__worker *workers;       /* nworkers of them */
+    int nworkers;
+    int used;                    /* workers that took part (the backend says) */
+    dusk_error err;              /* the first task error's message */
+};
+
+/* What one step of a worker did, kept for its callbacks: their events are
+ * built from it after the step, outside the backend's lock, so listening
+ * adds only a few stores to the serialised part. The RELEASED tasks of the
+ * step are the worker's drop list. */
+typedef struct dusk__section {
+    uint64_t t_done, t_start;
+    int64_t done;                /* the task finished, or -1 */
+    int32_t done_kind, done_status;
+    uint64_t done_nbytes, done_held;
+    size_t nready;               /* READY tasks, in w->ready (if wanted) */
+    int64_t start;               /* the task started, or -1 */
+    uint64_t start_held;
+} dusk__section;
+
+struct dusk__worker {
+    dusk__run *r;
+    int id;
+    dusk__section sec;
+    int64_t *ready;              /* the section's READY tasks */
+    dusk__tclock clock;          /* this worker's readings of the time */
+    dusk_event *evbuf;           /* events to hand to callbacks after the step */
+    size_t nev;
+    dusk_value **drop;           /* results to unref after the step */
+    int64_t *drop_id;            /* ... their tasks and bytes, for RELEASED */
+    uint64_t *drop_nb;
+    size_t ndrop;
+    char pad[128];               /* workers' hot fields on lines of their own */
+};
+
+/* --- what a backend calls ---------------------------------------------------------- */
+
+/* Serialised. Records the outcome of task `done` (if >= 0: its result,
+ * taken over, or its error code and message) and hands out the next ready
+ * task, or returns -1 when none is ready or the run has failed. now is a
+ * clock reading from dusk__run_clock, taken before the serialised part. */
+int64_t dusk__run_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
+                       dusk_value *result, int status, const dusk_error *terr);
+/* Task t was handed to w: delivers w's last step's events, drops the
+ * results it released, calls pretask. */
+void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t);
+/* Computes task t in this process: 0 and *out, or a code with terr set.
+ * Reads the run's results (see the invariant above). */
+int dusk__run_execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr);
+/* Task t's outcome is known: calls posttask (result NULL when the
+ * backend does not hold results in this process). */
+void dusk__run_ended(dusk__run *r, dusk__worker *w, int64_t t, const dusk_value *result,
+                     int status);
+/* started + execute + ended, for a task run by the calling thread; returns
+ * its status, *out and terr as dusk__run_execute. */
+int dusk__run_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
+                   dusk_error *terr);
+/* After w's last step: delivers its events and drops what it released. */
+void dusk__run_flush(dusk__run *r, dusk__worker *w);
+
+/* Nothing more will be handed out: every task done, or one failed. Read
+ * it where steps are serialised. */
+static inline int dusk__run_over(const dusk__run *r)
+{
+    return r->status != 0 || r->done >= r->nrun;
+}
+
+/* Ready tasks wait in the heap (serialised, as above). */
+static inline int dusk__run_has_ready(const dusk__run *r) { return r->nheap > 0; }
+
+/* The time for w's next step, when the run is timed (0 otherwise). */
+static inline uint64_t dusk__run_clock(dusk__run *r, dusk__worker *w)
+{
+    return r->timed ? dusk__tclock_now(&w->clock) : 0;
+}
+
+/* The same with the real clock: for a worker that has been waiting. */
+static inline uint64_t dusk__run_clock_real(const dusk__run *r)
+{
+    return r->timed ? dusk_now_ns() : 0;
+}
+
+/* --- the engine's entry, for dusk_compute and the tests ------------------------------ */
+
+/* Runs g for request (taken over, as dusk_compute) on backend be; be NULL
+ * stands for an unknown dusk_options.scheduler (DUSK_EINVAL). */
+int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
+                     const dusk_options *opts, dusk_value **out, dusk_error *err);
+
+#endif /* DUSK_CORE_SCHED_SCHED_H */

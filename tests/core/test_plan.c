@@ -1,0 +1,394 @@
+/*
+** dusk tests — plans (include/dusk/plan.h)
+**
+** What a plan holds for the lecture's graph (keys, reprs, functions,
+** literals, dependencies, priorities, the request); a culled request holds
+** only the tasks it needs, with dependents restricted to them; errors name
+** the missing key; reference counting, the graph's cache of its last plan,
+** plans that outlive their graph (run under ASan), plans shared by threads
+** (TSan), and allocation failures while making one.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "helpers.h"
+
+static dusk_plan *plan_of(dusk_graph *g, const char *const *keys, size_t n)
+{
+    dusk_plan *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_plan_new(g, keys, n, &p, &err);
+    if (rc)
+        fail_msg("dusk_plan_new: %s: %s", dusk_err_name(rc), err.msg);
+    assert_non_null(p);
+    return p;
+}
+
+static void assert_deps(const dusk_plan *p, int64_t id, int dependents, const int64_t *want,
+                        int64_t nwant)
+{
+    const int64_t *ids = NULL;
+    int64_t n = dependents ? dusk_plan_dependents(p, id, &ids) : dusk_plan_dependencies(p, id, &ids);
+    assert_int_equal(n, nwant);
+    for (int64_t i = 0; i < n; i++)
+        assert_int_equal(ids[i], want[i]);
+}
+
+/* --- what a plan holds ---------------------------------------------------------- */
+
+static void test_lecture_plan(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();   /* a=0 x=1 b=2 y=3 z=4 */
+    dusk_plan *p = plan_of(g, (const char *[]){"z"}, 1);
+    assert_int_equal(dusk_plan_ntasks(p), 5);
+    assert_int_equal(dusk_plan_graph_size(p), 5);
+    for (int64_t i = 0; i < 5; i++) {
+        assert_int_equal(dusk_plan_tasks(p)[i], i);
+        assert_true(dusk_plan_contains(p, i));
+        assert_string_equal(dusk_plan_key(p, i), dusk_graph_key(g, i));
+    }
+    assert_false(dusk_plan_contains(p, 5));
+    assert_false(dusk_plan_contains(p, -1));
+    char buf[32];
+    assert_int_equal(dusk_plan_key_repr(p, 4, buf, sizeof buf), 3);
+    assert_string_equal(buf, "'z'");
+    assert_int_equal(dusk_plan_entry_kind(p, 0), DUSK_ENTRY_VALUE);
+    assert_int_equal(dusk_plan_entry_kind(p, 2), DUSK_ENTRY_TASK);
+    assert_null(dusk_plan_func(p, 0));
+    assert_ptr_equal(dusk_plan_func(p, 2), &dusk_inc);
+    assert_string_equal(dusk_plan_func(p, 4)->name, "add");
+    assert_int_value(dusk_plan_literal(p, 1), 10);
+    assert_null(dusk_plan_literal(p, 4));
+    assert_deps(p, 4, 0, (int64_t[]){2, 3}, 2);
+    assert_deps(p, 2, 0, (int64_t[]){0}, 1);
+    assert_deps(p, 0, 1, (int64_t[]){2}, 1);
+    assert_deps(p, 4, 1, NULL, 0);
+    const int64_t *prio;
+    assert_int_equal(dusk_graph_order(g, &prio, NULL), 0);
+    for (int64_t i = 0; i < 5; i++)
+        assert_int_equal(dusk_plan_priority(p, i), prio[i]);
+    assert_int_equal(dusk_plan_nrequested(p), 1);
+    assert_int_equal(dusk_plan_requested(p)[0], 4);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Tuple keys keep their text; an alias is an entry of its own. */
+static void test_tuple_keys_and_aliases(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    char k0[64], k1[64];
+    dusk_key_tuple(k0, sizeof k0, "x", 1, (int64_t[]){0});
+    dusk_key_tuple(k1, sizeof k1, "x", 1, (int64_t[]){1});
+    dusk_graph_value(g, k0, dusk_int(3));
+    dusk_task(g, k1, &dusk_neg, dusk_ref(k0));
+    dusk_graph_alias(g, "w", k1);
+    dusk_plan *p = plan_of(g, (const char *[]){"w", k1, "w"}, 3);
+    assert_int_equal(dusk_plan_ntasks(p), 3);
+    assert_string_equal(dusk_plan_key(p, 1), "('x', 1)");
+    char buf[32];
+    dusk_plan_key_repr(p, 1, buf, sizeof buf);
+    assert_string_equal(buf, "('x', 1)");   /* not quoted like a string key */
+    assert_int_equal(dusk_plan_entry_kind(p, 2), DUSK_ENTRY_ALIAS);
+    assert_null(dusk_plan_func(p, 2));
+    assert_deps(p, 2, 0, (int64_t[]){1}, 1);
+    /* the request as asked, repeats kept */
+    assert_int_equal(dusk_plan_nrequested(p), 3);
+    assert_int_equal(dusk_plan_requested(p)[0], 2);
+    assert_int_equal(dusk_plan_requested(p)[1], 1);
+    assert_int_equal(dusk_plan_requested(p)[2], 2);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A culled request: only what it needs, dependents within the plan. */
+static void test_culled_plan(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_task(g, "ab", &dusk_add, dusk_ref("a"), dusk_ref("b"));   /* 5 */
+    dusk_task(g, "other", &dusk_neg, dusk_ref("x"));               /* 6 */
+    dusk_plan *p = plan_of(g, (const char *[]){"b"}, 1);
+    assert_int_equal(dusk_plan_ntasks(p), 2);
+    assert_int_equal(dusk_plan_tasks(p)[0], 0);
+    assert_int_equal(dusk_plan_tasks(p)[1], 2);
+    assert_int_equal(dusk_plan_graph_size(p), 7);
+    for (int64_t id = 0; id < 7; id++)
+        assert_int_equal(dusk_plan_contains(p, id), id == 0 || id == 2);
+    /* a has dependents b and ab in the graph; only b in the plan */
+    const int64_t *ids;
+    assert_int_equal(dusk_graph_dependents(g, 0, &ids), 2);
+    assert_deps(p, 0, 1, (int64_t[]){2}, 1);
+    /* ids outside the plan */
+    assert_null(dusk_plan_key(p, 4));
+    assert_null(dusk_plan_func(p, 4));
+    assert_int_equal(dusk_plan_priority(p, 4), -1);
+    assert_int_equal(dusk_plan_dependencies(p, 4, &ids), DUSK_EINVAL);
+    assert_int_equal(dusk_plan_dependents(p, 99, &ids), DUSK_EINVAL);
+    char buf[8];
+    dusk_plan_key_repr(p, 4, buf, sizeof buf);
+    assert_string_equal(buf, "?");
+    dusk_plan_unref(p);
+
+    /* several keys */
+    p = plan_of(g, (const char *[]){"other", "ab"}, 2);
+    int64_t want[] = {0, 1, 2, 5, 6};
+    assert_int_equal(dusk_plan_ntasks(p), 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(dusk_plan_tasks(p)[i], want[i]);
+    assert_deps(p, 1, 1, (int64_t[]){6}, 1);   /* x: y is not in the plan */
+    dusk_plan_unref(p);
+
+    /* no keys: an empty plan */
+    p = plan_of(g, NULL, 0);
+    assert_int_equal(dusk_plan_ntasks(p), 0);
+    assert_int_equal(dusk_plan_nrequested(p), 0);
+    assert_false(dusk_plan_contains(p, 0));
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- errors ----------------------------------------------------------------------- */
+
+static void test_plan_errors(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_plan *p = (dusk_plan *)&live;   /* must be cleared on failure */
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, (const char *[]){"z", "nokey"}, 2, &p, &err), DUSK_ENOKEY);
+    assert_null(p);
+    assert_int_equal(err.code, DUSK_ENOKEY);
+    assert_contains(err.msg, "'nokey'");
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_plan_new(g, (const char *[]){"('q', 3)"}, 1, &p, &err), DUSK_ENOKEY);
+    assert_contains(err.msg, "('q', 3)");
+    assert_false(contains(err.msg, "'('"));
+    assert_int_equal(dusk_plan_new(g, (const char *[]){NULL}, 1, &p, &err), DUSK_EINVAL);
+    assert_int_equal(dusk_plan_new(NULL, (const char *[]){"z"}, 1, &p, &err), DUSK_EINVAL);
+    assert_null(p);
+    assert_int_equal(dusk_plan_new(g, (const char *[]){"z"}, 1, NULL, &err), DUSK_EINVAL);
+    /* a graph that does not validate gives validation's error */
+    dusk_task(g, "bad", &dusk_inc, dusk_ref("missing"));
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_plan_new(g, (const char *[]){"z"}, 1, &p, &err), DUSK_EMISSING);
+    assert_contains(err.msg, "'missing'");
+    assert_null(p);
+    /* NULL-safe readers */
+    assert_int_equal(dusk_plan_ntasks(NULL), 0);
+    assert_null(dusk_plan_key(NULL, 0));
+    assert_null(dusk_plan_ref(NULL));
+    dusk_plan_unref(NULL);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- references and the graph's cache ------------------------------------------------ */
+
+static void test_refcount_and_cache(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_plan *p1 = plan_of(g, (const char *[]){"z"}, 1);
+    dusk_plan *p2 = plan_of(g, (const char *[]){"z"}, 1);
+    assert_ptr_equal(p1, p2);            /* the same request: the cached plan */
+    dusk_plan *p3 = plan_of(g, (const char *[]){"b"}, 1);
+    assert_ptr_not_equal(p3, p1);
+    assert_int_equal(dusk_plan_ntasks(p1), 5);   /* p1 is still whole */
+    assert_ptr_equal(dusk_plan_ref(p3), p3);
+    dusk_plan_unref(p3);
+    dusk_plan_unref(p3);
+    assert_int_equal(dusk_plan_ntasks(p3), 2);   /* the graph's reference holds it */
+    /* a run for the same keys uses the cached plan: nothing new */
+    dusk_value *v = NULL;
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_SYNC;
+    assert_int_equal(dusk_get(g, "b", &o, &v, NULL), 0);
+    dusk_value_unref(v);
+    long cached = dusk_alloc_live();
+    assert_int_equal(dusk_get(g, "b", &o, &v, NULL), 0);
+    dusk_value_unref(v);
+    assert_int_equal(dusk_alloc_live(), cached);
+    /* a change drops the graph's plan; ours stay as they were */
+    assert_int_equal(dusk_graph_value(g, "a", dusk_int(5)), 0);
+    assert_int_value(dusk_plan_literal(p1, 0), 1);
+    dusk_plan *p4 = plan_of(g, (const char *[]){"z"}, 1);
+    assert_ptr_not_equal(p4, p1);
+    assert_int_value(dusk_plan_literal(p4, 0), 5);
+    dusk_plan_unref(p4);
+    dusk_plan_unref(p1);
+    dusk_plan_unref(p2);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A plan stays whole after its graph is changed and freed (ASan checks
+ * that nothing points into the graph). */
+static void test_plan_outlives_graph(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    rdag r;
+    assert_int_equal(rdag_build(&r, 11, 200), 0);
+    dusk_graph *g = r.g;
+    const char *root = r.keys[199];
+    dusk_plan *p = plan_of(g, &root, 1);
+    size_t n = dusk_plan_ntasks(p);
+    /* what the graph says now, to compare with afterwards */
+    char (*keys)[16] = calloc(n, sizeof *keys);
+    int64_t *ndeps = calloc(n, sizeof *ndeps);
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = dusk_plan_tasks(p)[i];
+        snprintf(keys[i], sizeof keys[i], "%s", dusk_graph_key(g, t));
+        const int64_t *ids;
+        ndeps[i] = dusk_graph_dependencies(g, t, &ids);
+    }
+    /* change every key the plan has, then free the graph */
+    for (size_t i = 0; i < n; i++)
+        dusk_graph_value(g, keys[i], dusk_string("changed"));
+    assert_int_equal(dusk_graph_size(g), (size_t)r.n);
+    r.g = NULL;
+    dusk_graph_free(g);
+    rdag_free(&r);
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = dusk_plan_tasks(p)[i];
+        assert_string_equal(dusk_plan_key(p, t), keys[i]);
+        const int64_t *ids;
+        int64_t nd = dusk_plan_dependencies(p, t, &ids);
+        assert_int_equal(nd, ndeps[i]);
+        for (int64_t j = 0; j < nd; j++)
+            assert_true(dusk_plan_contains(p, ids[j]));
+        if (dusk_plan_entry_kind(p, t) == DUSK_ENTRY_TASK)
+            assert_non_null(dusk_plan_func(p, t)->name);
+        if (dusk_plan_entry_kind(p, t) == DUSK_ENTRY_VALUE)
+            assert_int_equal(dusk_value_kind(dusk_plan_literal(p, t)), DUSK_KIND_INT);
+    }
+    free(keys);
+    free(ndeps);
+    dusk_plan_unref(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Threads share one plan: reading, referencing and unreferencing at once
+ * (TSan checks). */
+typedef struct sharer {
+    const dusk_plan *p;
+    size_t keybytes;
+} sharer;
+
+static void *share(void *arg)
+{
+    sharer *s = arg;
+    for (int k = 0; k < 200; k++) {
+        dusk_plan *mine = dusk_plan_ref(s->p);
+        size_t bytes = 0;
+        for (size_t i = 0; i < dusk_plan_ntasks(mine); i++)
+            bytes += strlen(dusk_plan_key(mine, dusk_plan_tasks(mine)[i]));
+        s->keybytes = bytes;
+        dusk_plan_unref(mine);
+    }
+    return NULL;
+}
+
+static void test_plan_shared_by_threads(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_plan *p = plan_of(g, (const char *[]){"z"}, 1);
+    dusk_graph_free(g);
+    sharer s[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        s[i] = (sharer){p, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, share, &s[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(s[i].keybytes, 5);   /* a x b y z */
+    }
+    dusk_plan_unref(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- allocation failures ------------------------------------------------------------- */
+
+/* Making a plan (of a fresh graph, so nothing is cached; and of a cached
+ * graph for another request) fails cleanly with DUSK_ENOMEM at every
+ * allocation, and leaks nothing. */
+static void test_plan_oom(void **state)
+{
+    (void)state;
+    for (int cached = 0; cached < 2; cached++) {
+        long n;
+        int saw_enomem = 0;
+        for (n = 0; n < 100000; n++) {
+            long live0 = dusk_alloc_live();
+            rdag r;
+            assert_int_equal(rdag_build(&r, 5, 60), 0);
+            if (cached) {
+                dusk_plan *first = plan_of(r.g, (const char *[]){r.keys[10]}, 1);
+                dusk_plan_unref(first);
+            }
+            long live = dusk_alloc_live();
+            dusk_plan *p = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            unsigned long c0 = dusk_alloc_calls();
+            dusk_alloc_fail_after(n);
+            int rc = dusk_plan_new(r.g, (const char *[]){r.keys[59], r.keys[3]}, 2, &p, &err);
+            dusk_alloc_fail_after(-1);
+            int injected = dusk_alloc_calls() - c0 > (unsigned long)n;
+            if (rc == 0) {
+                assert_non_null(p);
+                assert_true(dusk_plan_contains(p, dusk_graph_find(r.g, r.keys[59])));
+                dusk_plan_unref(p);
+            } else {
+                assert_int_equal(rc, DUSK_ENOMEM);
+                assert_int_equal(err.code, DUSK_ENOMEM);
+                assert_null(p);
+                saw_enomem = 1;
+                /* nothing half-made stays behind; a validated and ordered
+                 * graph holds no more than it did */
+                if (cached)
+                    assert_int_equal(dusk_alloc_live(), live);
+            }
+            rdag_free(&r);
+            assert_int_equal(dusk_alloc_live(), live0);
+            if (!injected)
+                break;
+        }
+        assert_true(n > 0 && n < 100000);
+        assert_true(saw_enomem);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_lecture_plan, reset_alloc),
+        cmocka_unit_test_teardown(test_tuple_keys_and_aliases, reset_alloc),
+        cmocka_unit_test_teardown(test_culled_plan, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_shared_by_threads, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_oom, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
