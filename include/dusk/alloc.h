@@ -1,5 +1,6 @@
 /*
 ** dusk — the one allocation path
+** Library: libdusk (core/: pthreads and libc only).
 **
 ** Every byte dusk allocates goes through these functions, so that a test can
 ** make the N-th allocation fail (the way SQLite and Lua test their

@@ -1,5 +1,6 @@
 /*
 ** dusk — chunked arrays that build task graphs, like dask.array
+** Library: libdusk-array (array/: HDF5 and OpenBLAS, on libdusk).
 **
 ** A dusk_array is lazy: a shape, a dtype, a grid of chunks, and the layers
 ** of tasks that compute them. Operations build new layers, named and

@@ -1,5 +1,6 @@
 /*
 ** dusk — builtin task functions for teaching and demos
+** Library: libdusk (core/).
 **
 ** Numbers follow Python: bool and int arithmetic stays int64, anything with
 ** a float gives a float. Each is also found by name with dusk_func_lookup.

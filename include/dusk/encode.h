@@ -1,5 +1,6 @@
 /*
 ** dusk — values as bytes: the encoding that lets tasks travel
+** Library: libdusk (core/).
 **
 ** A processes or MPI scheduler sends task arguments and results between
 ** address spaces. These functions turn a dusk_value into a compact binary

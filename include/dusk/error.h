@@ -1,5 +1,6 @@
 /*
 ** dusk — error codes and error messages
+** Library: libdusk (core/).
 **
 ** Every dusk call that can fail returns an int: 0 on success, a negative
 ** DUSK_E... code on failure. Where a message matters (a task's failure, a

@@ -1,5 +1,6 @@
 /*
 ** dusk — one event per task transition
+** Library: libdusk (core/; the run engine in core/sched/).
 **
 ** Schedulers describe each run as a sequence of events: RUN_BEGIN, then for
 ** every task READY (its inputs are in memory), START, END or ERROR, and

@@ -1,5 +1,6 @@
 /*
 ** dusk — task graphs with Dask's dict semantics
+** Library: libdusk (core/).
 **
 ** A graph maps keys to entries, as a Dask graph is a dict:
 **

@@ -1,5 +1,6 @@
 /*
 ** dusk — plans: what a run executes, fixed before it starts
+** Library: libdusk (core/).
 **
 ** A plan is the view of a graph that one run executes, taken once the
 ** graph has been validated, culled and ordered: the tasks the requested

@@ -1,5 +1,6 @@
 /*
 ** dusk — profiling runs: what dask.diagnostics records, and where it goes
+** Library: libdusk-profiler (profiler/: cairo and jansson, on libdusk).
 **
 ** Recorders, built on the event stream (events.h):
 **

@@ -1,5 +1,6 @@
 /*
 ** dusk — schedulers: running a graph for some of its keys
+** Library: libdusk (core/sched/: the run engine and one file per backend).
 **
 ** dusk_get runs what a key needs and returns its value, as dask's get(dsk,
 ** 'z') does; dusk_get_list takes a list of keys and returns a tuple;

@@ -1,5 +1,6 @@
 /*
 ** dusk — values: what tasks take and return
+** Library: libdusk (core/).
 **
 ** A dusk_value is reference-counted and immutable once it has been handed to
 ** a graph or returned from a task. Kinds: none, bool, int (int64), float

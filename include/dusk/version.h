@@ -1,5 +1,6 @@
 /*
 ** dusk — the version, and the mark of the public API
+** Library: libdusk (core/error.c has dusk_version).
 **
 ** DUSK_VERSION is the version of the headers; dusk_version() the version
 ** of the library a program runs with (they differ when a program built

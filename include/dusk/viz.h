@@ -1,5 +1,6 @@
 /*
 ** dusk — pictures of task graphs: visualize() through Graphviz
+** Library: libdusk-viz (viz/: Graphviz, on libdusk and libdusk-array).
 **
 ** Renders a task graph, or the graph of a chunked array, to SVG, PNG, PDF,
 ** JPEG or DOT with the Graphviz C libraries (cgraph and gvc) in-process; no
