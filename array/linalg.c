@@ -286,12 +286,26 @@ static int td_read(const dusk__targs *t, td_axes *ax, dusk_error *err)
     return 0;
 }
 
+/* The dtypes a product is computed and stored in (what the sum of its
+ * terms has: numpy promotes integer sums to 64 bits). A task that names
+ * another (it may come from elsewhere) is refused: the kernels write
+ * elements of this size. */
+static int product_dtype_ok(const dusk__targs *t, dusk_error *err)
+{
+    dusk_dtype d = t->dtype;
+    if (d == DUSK_DT_F8 || d == DUSK_DT_F4 || d == DUSK_DT_I8 || d == DUSK_DT_U8)
+        return 0;
+    return dusk_error_set(err, DUSK_EINVAL, "%s: a product is not computed in %s "
+                          "(float64, float32, int64 or uint64)", t->op->func.name,
+                          dusk_dtype_name(d));
+}
+
 int dusk__k_tensordot(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     td_axes axes, *ax = &axes;
     const dusk_value *a, *b;
     int rc = td_read(t, ax, err);
-    if (rc || (rc = dusk__targs_block_in(t, 0, ax->na, &a, err)) ||
+    if (rc || (rc = product_dtype_ok(t, err)) || (rc = dusk__targs_block_in(t, 0, ax->na, &a, err)) ||
         (rc = dusk__targs_block_in(t, 1, ax->nb, &b, err)))
         return rc;
     int fa[DUSK_MAXDIMS], fb[DUSK_MAXDIMS], nfa = 0, nfb = 0;
@@ -497,7 +511,7 @@ int dusk__k_matmul(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int rc;
     if (nd < 2)
         return dusk_error_set(err, DUSK_EINVAL, "matmul: a %d-d block index", nd + 1);
-    if ((rc = dusk__targs_block_in(t, 0, nd, &a, err)) ||
+    if ((rc = product_dtype_ok(t, err)) || (rc = dusk__targs_block_in(t, 0, nd, &a, err)) ||
         (rc = dusk__targs_block_in(t, 1, nd, &b, err)))
         return rc;
     const int64_t *sa = a->u.nd.shape, *sb = b->u.nd.shape;

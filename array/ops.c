@@ -220,15 +220,15 @@ int dusk__targs_block(const dusk__targs *t, int64_t *start, int64_t *shape, dusk
         int64_t i = dusk_value_int(dusk_tuple_get(t->index, d));
         if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(b) != DUSK_DT_I8 ||
             dusk_ndarray_ndim(b) != 1 || !dusk_ndarray_is_contiguous(b) || i < 0 ||
-            i + 1 >= dusk_ndarray_shape(b)[0])
+            i >= dusk_ndarray_shape(b)[0] - 1)
             return dusk_error_set(err, DUSK_EINVAL, "%s: block %" PRId64 " of axis %zu is not "
                                   "in the bounds", t->op->func.name, i, d);
         const int64_t *o = dusk_ndarray_data(b);
-        start[d] = o[i];
-        shape[d] = o[i + 1] - o[i];
-        if (shape[d] < 0 || start[d] < 0)
+        if (o[i] < 0 || o[i + 1] < o[i])   /* checked before subtracting: no overflow */
             return dusk_error_set(err, DUSK_EINVAL, "%s: the bounds of axis %zu decrease",
                                   t->op->func.name, d);
+        start[d] = o[i];
+        shape[d] = o[i + 1] - o[i];
     }
     return 0;
 }

@@ -192,7 +192,7 @@ static const dusk_func *const builtins[] = {
  * linear scan: registries hold tens of functions and are read when a graph
  * is built by name or a task travels, not per task run. */
 typedef struct reg_entry {
-    const char *key;             /* the caller's (static) text */
+    const char *key;             /* a copy, kept for the process's life */
     const dusk_func *f;
 } reg_entry;
 
@@ -259,8 +259,12 @@ int dusk_func_register_as(const char *key, const dusk_func *f)
                 reg_cap = cap;
             }
         }
+        /* the key is copied: the caller's text may be a buffer of its own */
+        char *copy = rc ? NULL : strdup(key);
+        if (!rc && !copy)
+            rc = DUSK_ENOMEM;
         if (!rc)
-            registered[nregistered++] = (reg_entry){key, f};
+            registered[nregistered++] = (reg_entry){copy, f};
     }
     pthread_mutex_unlock(&reg_lock);
     return rc;

@@ -318,21 +318,18 @@ static void panel_tasks(chart *c, const frame *f)
     frame_box(cr, f);
 }
 
-/* Unit for bytes up to top: scale and name. */
+/* Unit for bytes up to top: scale and name, in the binary units that
+ * dusk prints everywhere (dusk__fmt_bytes, as Dask's format_bytes). */
 static double byte_unit(double top, const char **unit)
 {
-    if (top >= 1e9) {
-        *unit = "GB";
-        return 1e9;
-    }
-    if (top >= 1e6) {
-        *unit = "MB";
-        return 1e6;
-    }
-    if (top >= 1e3) {
-        *unit = "kB";
-        return 1e3;
-    }
+    static const struct { const char *name; double k; } U[] = {
+        {"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"kiB", 1024.0},
+    };
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if (top >= U[i].k) {
+            *unit = U[i].name;
+            return U[i].k;
+        }
     *unit = "bytes";
     return 1;
 }

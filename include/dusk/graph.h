@@ -89,7 +89,7 @@ typedef struct dusk_func {
  * f must outlive its use. Returns DUSK_EINVAL if the name is taken by
  * another function. Thread-safe. */
 DUSK_API int dusk_func_register(const dusk_func *f);
-/* The same under a key of the caller's choosing, for functions whose
+/* The same under a key of the caller's choosing (copied), for functions whose
  * display name another function has (dusk's arrays show "add", as the
  * builtin is called, and register it as "array.add"). */
 DUSK_API int dusk_func_register_as(const char *key, const dusk_func *f);

@@ -3403,6 +3403,28 @@ static void test_tasks_bad_arguments(void **state)
                            ints(1, &zero)};
     assert_int_equal(run_named("array.full_like", kind, 2, &err), DUSK_EINVAL);
     assert_contains(err.msg, "not a number");
+    /* a block index at the very end of int64 */
+    int64_t huge = INT64_MAX;
+    dusk_value *end[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(3, b3),
+                                                           dusk_float(1)}),
+                          ints(1, &huge)};
+    assert_int_equal(run_named("array.ones_like", end, 2, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "bounds");
+    /* bounds whose difference overflows int64 */
+    int64_t wide[3] = {0, 1, INT64_MIN};
+    dusk_value *wrap[2] = {dusk_tuple_of(3, (dusk_value *[]){dusk_string("f8"), bounds1(3, wide),
+                                                            dusk_float(1)}),
+                           ints(1, &one)};
+    assert_int_equal(run_named("array.ones_like", wrap, 2, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "decrease");
+    /* products are computed in 64-bit or float types only: an int32 one
+     * would be written 8 bytes an element into 4-byte elements */
+    int64_t sq[2] = {2, 2};
+    dusk_value *mm[4] = {dusk_tuple_of(2, (dusk_value *[]){dusk_string("i4"), dusk_none()}),
+                         dusk_tuple_of(3, (dusk_value *[]){dusk_int(0), dusk_int(0), dusk_int(0)}),
+                         dusk_ndarray_new(DUSK_DT_I4, 2, sq), dusk_ndarray_new(DUSK_DT_I4, 2, sq)};
+    assert_int_equal(run_named("array.matmul", mm, 4, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "not computed in int32");
     /* arange makes int64 or float64 blocks only */
     dusk_value *ar[2] = {dusk_tuple_of(4, (dusk_value *[]){dusk_string("i1"), bounds1(3, b3),
                                                           dusk_float(0), dusk_float(1)}),
