@@ -21,6 +21,7 @@
 ** into place (array/store.c).
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -363,8 +364,12 @@ static int copy_file(const char *from, const char *to)
     FILE *in = fopen(from, "rb");
     if (!in)
         return -1;
-    FILE *out = fopen(to, "wb");
+    /* never through a link planted where the reserved file was */
+    int fd = open(to, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!out) {
+        if (fd >= 0)
+            close(fd);
         fclose(in);
         return -1;
     }
@@ -382,6 +387,16 @@ static int copy_file(const char *from, const char *to)
     if (fclose(out) != 0)
         rc = -1;
     return rc;
+}
+
+/* A new HDF5 file at tmp, the name dusk__atomic_reserve made: the empty
+ * placeholder is removed and the file made with O_EXCL (H5F_ACC_EXCL), so
+ * that HDF5 never writes through a link planted under that name. */
+static hid_t create_excl(const char *tmp)
+{
+    if (remove(tmp) != 0 && errno != ENOENT)
+        return H5I_INVALID_HID;
+    return H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
 }
 
 typedef struct {
@@ -465,7 +480,7 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
         if (has) {
             /* Deleting a dataset in place does not give its space back:
              * build a new file with everything else instead. */
-            file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+            file = create_excl(tmp);
             if (file >= 0 && copy_except(old, file, "/", dataset) < 0) {
                 H5Fclose(old);
                 rc = dusk_error_set(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
@@ -482,7 +497,7 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
             file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
         }
     } else {
-        file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+        file = create_excl(tmp);
     }
     if (file < 0) {
         rc = dusk_error_set(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);

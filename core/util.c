@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,20 +289,24 @@ void dusk__fmt_ns(char *out, size_t n, double ns)
 
 /* --- files that appear whole ---------------------------------------------------------- */
 
-/* Six characters nobody can guess from the path, the time or the pid
- * alone: a per-process counter mixed with the clock and the pid. */
+/* Six characters nobody can guess: from the kernel's random source, or,
+ * where it cannot answer, a per-process counter mixed with the clock and
+ * the pid (still unique per writer, O_EXCL settles any clash). */
 static void random_suffix(char out[7])
 {
     static const char digits[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     static atomic_uint_fast64_t counter;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = dusk__fnv_word(DUSK__FNV_INIT, (uint64_t)ts.tv_nsec);
-    x = dusk__fnv_word(x, (uint64_t)ts.tv_sec);
-    x = dusk__fnv_word(x, (uint64_t)getpid());
-    x = dusk__fnv_word(x, atomic_fetch_add(&counter, 1));
-    x ^= x >> 29;
+    uint64_t x;
+    if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        x = dusk__fnv_word(DUSK__FNV_INIT, (uint64_t)ts.tv_nsec);
+        x = dusk__fnv_word(x, (uint64_t)ts.tv_sec);
+        x = dusk__fnv_word(x, (uint64_t)getpid());
+        x = dusk__fnv_word(x, atomic_fetch_add(&counter, 1));
+        x ^= x >> 29;
+    }
     for (int i = 0; i < 6; i++, x /= 62)
         out[i] = digits[x % 62];
     out[6] = '\0';

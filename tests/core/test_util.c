@@ -1,0 +1,238 @@
+/*
+** dusk tests — the private toolbox (core/util.h)
+**
+** One formatter of bytes (binary units, as Dask's format_bytes) and of
+** durations, the interner, arenas, buffers, and the writer of files that
+** appear whole: two writers of one path never share a temporary file, a
+** failed write leaves the target as it was and no temporary behind, a
+** link planted at the target is replaced, not written through. Every test
+** checks that dusk's live block count comes back to where it started.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "helpers.h"
+
+static void test_fmt_bytes(void **state)
+{
+    (void)state;
+    static const struct { double b; const char *want; } cases[] = {
+        {0, "0 B"}, {512, "512 B"}, {921, "921 B"}, {922, "0.90 kiB"}, {1024, "1.00 kiB"},
+        {2000000, "1.91 MiB"}, {80000000, "76.29 MiB"}, {3221225472.0, "3.00 GiB"},
+        {1099511627776.0, "1.00 TiB"}, {-5, "0 B"},
+    };
+    char buf[32];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dusk__fmt_bytes(buf, sizeof buf, cases[i].b);
+        assert_string_equal(buf, cases[i].want);
+    }
+    dusk__fmt_bytes(buf, 4, 2000000);   /* truncates, stays a string */
+    assert_int_equal(strlen(buf), 3);
+}
+
+static void test_fmt_ns(void **state)
+{
+    (void)state;
+    char buf[32];
+    dusk__fmt_ns(buf, sizeof buf, 850);
+    assert_string_equal(buf, "850 ns");
+    dusk__fmt_ns(buf, sizeof buf, 12500);
+    assert_string_equal(buf, "12.5 us");
+    dusk__fmt_ns(buf, sizeof buf, 3.2e6);
+    assert_string_equal(buf, "3.2 ms");
+    dusk__fmt_ns(buf, sizeof buf, 1.25e9);
+    assert_string_equal(buf, "1.25 s");
+}
+
+static void test_strtab(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk__strtab t = {0};
+    char key[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "('x', %d)", i);
+        assert_int_equal(dusk__strtab_intern(&t, key, strlen(key)), i);
+    }
+    for (int i = 4999; i >= 0; i -= 7) {
+        snprintf(key, sizeof key, "('x', %d)", i);
+        assert_int_equal(dusk__strtab_find(&t, key, strlen(key)), i);
+        assert_int_equal(dusk__strtab_intern(&t, key, strlen(key)), i);   /* not twice */
+        assert_string_equal(dusk__strtab_text(&t, i), key);
+    }
+    assert_int_equal(t.n, 5000);
+    assert_int_equal(dusk__strtab_find(&t, "('x', 5000)", 11), -1);
+    assert_int_equal(dusk__strtab_intern(&t, "ab", 1), 5000);   /* n bytes, not to the NUL */
+    assert_string_equal(dusk__strtab_text(&t, 5000), "a");
+    dusk__strtab_free(&t);
+    assert_int_equal(dusk_alloc_live(), live);
+
+    /* allocation failure: -1, and the table is as it was */
+    for (long k = 0; k < 200; k++) {
+        dusk__strtab u = {0};
+        dusk_alloc_fail_after(k);
+        int64_t got = 0;
+        for (int i = 0; i < 100 && got >= 0; i++) {
+            snprintf(key, sizeof key, "k%d", i);
+            got = dusk__strtab_intern(&u, key, strlen(key));
+            if (got >= 0)
+                assert_int_equal(got, i);
+        }
+        dusk_alloc_fail_after(-1);
+        for (size_t i = 0; i < u.n; i++) {
+            snprintf(key, sizeof key, "k%zu", i);
+            assert_int_equal(dusk__strtab_find(&u, key, strlen(key)), (int64_t)i);
+        }
+        dusk__strtab_free(&u);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+}
+
+static void test_arena_and_buf(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk__arena a = {0}, b = {0};
+    for (int i = 0; i < 1000; i++) {
+        char *p = dusk__arena_alloc(i % 2 ? &a : &b, (size_t)(i * 37 % 20000) + 1);
+        assert_non_null(p);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        memset(p, 0xab, (size_t)(i * 37 % 20000) + 1);
+    }
+    assert_string_equal(dusk__arena_strndup(&a, "hello world", 5), "hello");
+    dusk__arena_move(&a, &b);
+    assert_null(b.head);
+    dusk__arena_free(&a);
+    assert_int_equal(dusk_alloc_live(), live);
+
+    dusk__buf buf = {0};
+    for (int i = 0; i < 2000; i++)
+        dusk__buf_printf(&buf, "%d,", i);
+    dusk__buf_puts(&buf, "end");
+    assert_false(buf.failed);
+    assert_int_equal(buf.data[buf.len], '\0');
+    assert_true(strncmp(buf.data, "0,1,2,", 6) == 0);
+    assert_true(strcmp(buf.data + buf.len - 8, "1999,end") == 0);
+    dusk__buf_free(&buf);
+    dusk_alloc_fail_after(0);
+    dusk__buf_puts(&buf, "x");
+    dusk_alloc_fail_after(-1);
+    assert_true(buf.failed);
+    dusk__buf_puts(&buf, "y");   /* sticky: nothing added after a failure */
+    assert_int_equal(buf.len, 0);
+    dusk__buf_free(&buf);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static char dir[256];
+
+static int make_dir(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/dusk-util-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+    (void)state;
+    rm_tree(dir);
+    return 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_atomic_files(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    char path[512], other[512];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    write_text(path, "old");
+
+    /* two writers of one path at once: two temporary files */
+    dusk__atomic w1, w2;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), 0);
+    assert_int_equal(dusk__atomic_open(&w2, path, &err), 0);
+    assert_string_not_equal(w1.tmp, w2.tmp);
+    assert_int_equal(count_entries_with(dir, ".tmp"), 2);
+    fputs("first", w1.f);
+    fputs("second", w2.f);
+    /* the first fails: the target keeps its text, its temporary goes */
+    assert_int_equal(dusk__atomic_close(&w1, 0, &err), 0);
+    char *text = slurp(path, NULL);
+    assert_string_equal(text, "old");
+    free(text);
+    assert_int_equal(count_entries_with(dir, ".tmp"), 1);
+    assert_int_equal(dusk__atomic_close(&w2, 1, &err), 0);
+    text = slurp(path, NULL);
+    assert_string_equal(text, "second");
+    free(text);
+    assert_int_equal(count_entries_with(dir, ".tmp"), 0);
+
+    /* a link at the target is replaced by the file, never written through */
+    snprintf(other, sizeof other, "%s/victim.txt", dir);
+    write_text(other, "precious");
+    snprintf(path, sizeof path, "%s/link.txt", dir);
+    assert_int_equal(symlink(other, path), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), 0);
+    fputs("new", w1.f);
+    assert_int_equal(dusk__atomic_close(&w1, 1, &err), 0);
+    text = slurp(other, NULL);
+    assert_string_equal(text, "precious");
+    free(text);
+    struct stat st;
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+
+    /* a directory that does not exist: a message naming the path */
+    snprintf(path, sizeof path, "%s/no/such/dir/x.txt", dir);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EIO);
+    assert_contains(err.msg, path);
+    assert_int_equal(dusk__atomic_open(&w1, "", &err), DUSK_EINVAL);
+    snprintf(path, sizeof path, "%s/", dir);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EINVAL);
+
+    /* a reserved name is fresh, empty, and committed by rename */
+    snprintf(path, sizeof path, "%s/r.bin", dir);
+    char *t1 = dusk__atomic_reserve(path, &err), *t2 = dusk__atomic_reserve(path, &err);
+    assert_non_null(t1);
+    assert_non_null(t2);
+    assert_string_not_equal(t1, t2);
+    assert_int_equal(stat(t1, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    write_text(t1, "reserved");
+    assert_int_equal(dusk__atomic_commit(t1, path, &err), 0);
+    text = slurp(path, NULL);
+    assert_string_equal(text, "reserved");
+    free(text);
+    remove(t2);
+    dusk_free(t1);
+    dusk_free(t2);
+    assert_int_equal(count_entries_with(dir, ".tmp"), 0);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_fmt_bytes, reset_alloc),
+        cmocka_unit_test_teardown(test_fmt_ns, reset_alloc),
+        cmocka_unit_test_teardown(test_strtab, reset_alloc),
+        cmocka_unit_test_teardown(test_arena_and_buf, reset_alloc),
+        cmocka_unit_test_teardown(test_atomic_files, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
