@@ -131,7 +131,7 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
         return e;
     if (!b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "no second array given");
-    if ((unsigned)op >= DUSK_NBINOPS)
+    if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     int ndim = a->ndim > b->ndim ? a->ndim : b->ndim;
     int64_t shape[DUSK_MAXDIMS];
@@ -149,7 +149,7 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
         shape[d] = x == 1 ? y : x;
     }
     dusk_dtype ta = a->dtype, tb = b->dtype;
-    if (op == DUSK_OP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
+    if (op == DUSK_BINOP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
     /* Chunks must agree along shared axes of length > 1: refine both. */
     dusk_array *ua = unify(a, b), *ub = unify(b, a);
@@ -179,12 +179,12 @@ dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
-    if ((unsigned)op >= DUSK_NBINOPS)
+    if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     dusk_dtype t = dusk__promote_scalar(a->dtype, s);
-    if (op >= DUSK_OP_LT)
+    if (op >= DUSK_BINOP_LT)
         t = DUSK_DT_BOOL;
-    else if (op == DUSK_OP_DIV && !dusk__dtype_is_float(t))
+    else if (op == DUSK_BINOP_DIV && !dusk__dtype_is_float(t))
         t = DUSK_DT_F8;
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
@@ -200,9 +200,9 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
-    if ((unsigned)op >= DUSK_NUNOPS)
+    if ((unsigned)op >= DUSK_UNOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
-    if (op == DUSK_OP_NEG && a->dtype == DUSK_DT_BOOL)
+    if (op == DUSK_UNOP_NEG && a->dtype == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "neg: the numpy boolean negative is not supported");
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
@@ -210,10 +210,10 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
                            a->chunks, a->nb, dusk__unop_dtype(op, a->dtype), NULL, 0, NULL);
 }
 
-dusk_array *dusk_array_add(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_ADD, a, b); }
-dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_SUB, a, b); }
-dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_MUL, a, b); }
-dusk_array *dusk_array_div(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_OP_DIV, a, b); }
+dusk_array *dusk_array_add(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_BINOP_ADD, a, b); }
+dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_BINOP_SUB, a, b); }
+dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_BINOP_MUL, a, b); }
+dusk_array *dusk_array_div(dusk_array *a, dusk_array *b) { return dusk_array_binop(DUSK_BINOP_DIV, a, b); }
 
 
 /* --- shape ---------------------------------------------------------------------- */

@@ -157,19 +157,19 @@ dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
 
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
 {
-    if (op >= DUSK_OP_LT)
+    if (op >= DUSK_BINOP_LT)
         return DUSK_DT_BOOL;
     dusk_dtype t = dusk__promote(a, b);
-    if (op == DUSK_OP_DIV && !dusk__dtype_is_float(t))
+    if (op == DUSK_BINOP_DIV && !dusk__dtype_is_float(t))
         return DUSK_DT_F8;
-    if (op == DUSK_OP_POW && t == DUSK_DT_BOOL)
+    if (op == DUSK_BINOP_POW && t == DUSK_DT_BOOL)
         return DUSK_DT_I1;
     return t;
 }
 
 dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
 {
-    if (op == DUSK_OP_NEG || op == DUSK_OP_ABS)
+    if (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS)
         return a;
     if (dusk__dtype_is_float(a))
         return a;
@@ -257,17 +257,17 @@ static int oom(dusk_error *err)
 static double fop(dusk_binop op, double x, double y)
 {
     switch (op) {
-    case DUSK_OP_ADD: return x + y;
-    case DUSK_OP_SUB: return x - y;
-    case DUSK_OP_MUL: return x * y;
-    case DUSK_OP_DIV: return x / y;
-    case DUSK_OP_POW: return pow(x, y);
-    case DUSK_OP_LT: return x < y;
-    case DUSK_OP_LE: return x <= y;
-    case DUSK_OP_GT: return x > y;
-    case DUSK_OP_GE: return x >= y;
-    case DUSK_OP_EQ: return x == y;
-    case DUSK_OP_NE: return x != y;
+    case DUSK_BINOP_ADD: return x + y;
+    case DUSK_BINOP_SUB: return x - y;
+    case DUSK_BINOP_MUL: return x * y;
+    case DUSK_BINOP_DIV: return x / y;
+    case DUSK_BINOP_POW: return pow(x, y);
+    case DUSK_BINOP_LT: return x < y;
+    case DUSK_BINOP_LE: return x <= y;
+    case DUSK_BINOP_GT: return x > y;
+    case DUSK_BINOP_GE: return x >= y;
+    case DUSK_BINOP_EQ: return x == y;
+    case DUSK_BINOP_NE: return x != y;
     default: return 0;
     }
 }
@@ -275,22 +275,22 @@ static double fop(dusk_binop op, double x, double y)
 static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
 {
     uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
-    if (uns && op >= DUSK_OP_LT) {
+    if (uns && op >= DUSK_BINOP_LT) {
         /* uint64 values past INT64_MAX compare as the large numbers they are */
         switch (op) {
-        case DUSK_OP_LT: *r = ux < uy; return 0;
-        case DUSK_OP_LE: *r = ux <= uy; return 0;
-        case DUSK_OP_GT: *r = ux > uy; return 0;
-        case DUSK_OP_GE: *r = ux >= uy; return 0;
-        case DUSK_OP_EQ: *r = ux == uy; return 0;
+        case DUSK_BINOP_LT: *r = ux < uy; return 0;
+        case DUSK_BINOP_LE: *r = ux <= uy; return 0;
+        case DUSK_BINOP_GT: *r = ux > uy; return 0;
+        case DUSK_BINOP_GE: *r = ux >= uy; return 0;
+        case DUSK_BINOP_EQ: *r = ux == uy; return 0;
         default: *r = ux != uy; return 0;
         }
     }
     switch (op) {
-    case DUSK_OP_ADD: *r = (int64_t)(ux + uy); return 0;
-    case DUSK_OP_SUB: *r = (int64_t)(ux - uy); return 0;
-    case DUSK_OP_MUL: *r = (int64_t)(ux * uy); return 0;
-    case DUSK_OP_POW: {
+    case DUSK_BINOP_ADD: *r = (int64_t)(ux + uy); return 0;
+    case DUSK_BINOP_SUB: *r = (int64_t)(ux - uy); return 0;
+    case DUSK_BINOP_MUL: *r = (int64_t)(ux * uy); return 0;
+    case DUSK_BINOP_POW: {
         if (y < 0)
             return -1;
         uint64_t acc = 1, base = ux;
@@ -302,12 +302,12 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
         *r = (int64_t)acc;
         return 0;
     }
-    case DUSK_OP_LT: *r = x < y; return 0;
-    case DUSK_OP_LE: *r = x <= y; return 0;
-    case DUSK_OP_GT: *r = x > y; return 0;
-    case DUSK_OP_GE: *r = x >= y; return 0;
-    case DUSK_OP_EQ: *r = x == y; return 0;
-    case DUSK_OP_NE: *r = x != y; return 0;
+    case DUSK_BINOP_LT: *r = x < y; return 0;
+    case DUSK_BINOP_LE: *r = x <= y; return 0;
+    case DUSK_BINOP_GT: *r = x > y; return 0;
+    case DUSK_BINOP_GE: *r = x >= y; return 0;
+    case DUSK_BINOP_EQ: *r = x == y; return 0;
+    case DUSK_BINOP_NE: *r = x != y; return 0;
     default: *r = 0; return 0;
     }
 }
@@ -319,18 +319,18 @@ static void f8_row(dusk_binop op, double *o, const char *pa, int64_t sa, const c
     const double *a = (const double *)pa, *b = (const double *)pb;
     if (sa == 8 && sb == 8) {
         switch (op) {
-        case DUSK_OP_ADD: for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i]; return;
-        case DUSK_OP_SUB: for (int64_t i = 0; i < n; i++) o[i] = a[i] - b[i]; return;
-        case DUSK_OP_MUL: for (int64_t i = 0; i < n; i++) o[i] = a[i] * b[i]; return;
+        case DUSK_BINOP_ADD: for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i]; return;
+        case DUSK_BINOP_SUB: for (int64_t i = 0; i < n; i++) o[i] = a[i] - b[i]; return;
+        case DUSK_BINOP_MUL: for (int64_t i = 0; i < n; i++) o[i] = a[i] * b[i]; return;
         default: for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; return;
         }
     }
     if (sa == 8 && sb == 0) {
         double y = b[0];
         switch (op) {
-        case DUSK_OP_ADD: for (int64_t i = 0; i < n; i++) o[i] = a[i] + y; return;
-        case DUSK_OP_SUB: for (int64_t i = 0; i < n; i++) o[i] = a[i] - y; return;
-        case DUSK_OP_MUL: for (int64_t i = 0; i < n; i++) o[i] = a[i] * y; return;
+        case DUSK_BINOP_ADD: for (int64_t i = 0; i < n; i++) o[i] = a[i] + y; return;
+        case DUSK_BINOP_SUB: for (int64_t i = 0; i < n; i++) o[i] = a[i] - y; return;
+        case DUSK_BINOP_MUL: for (int64_t i = 0; i < n; i++) o[i] = a[i] * y; return;
         default: for (int64_t i = 0; i < n; i++) o[i] = a[i] / y; return;
         }
     }
@@ -396,10 +396,10 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, sb = ndim ? it.strides[1][ndim - 1] : 0;
         int64_t so = ndim ? it.strides[2][ndim - 1] : 0;
         size_t es = dusk_dtype_size(out_dtype);
-        int fast = ta == DUSK_DT_F8 && tb == DUSK_DT_F8 && out_dtype == DUSK_DT_F8 && op <= DUSK_OP_DIV;
+        int fast = ta == DUSK_DT_F8 && tb == DUSK_DT_F8 && out_dtype == DUSK_DT_F8 && op <= DUSK_BINOP_DIV;
         dusk_dtype common = dusk__promote(ta, tb);
-        int as_float = dusk__dtype_is_float(common) || op == DUSK_OP_DIV;
-        int as_bool = common == DUSK_DT_BOOL && (op == DUSK_OP_ADD || op == DUSK_OP_MUL);
+        int as_float = dusk__dtype_is_float(common) || op == DUSK_BINOP_DIV;
+        int as_bool = common == DUSK_DT_BOOL && (op == DUSK_BINOP_ADD || op == DUSK_BINOP_MUL);
         int uns = dusk__dtype_is_unsigned(common);
         do {
             const char *pa = a->u.nd.data + it.off[0], *pb = b->u.nd.data + it.off[1];
@@ -412,7 +412,7 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
                 (void)so;
                 if (as_bool) {
                     int x = *pa != 0, y = *pb != 0;
-                    *po = (char)(op == DUSK_OP_ADD ? (x | y) : (x & y));
+                    *po = (char)(op == DUSK_BINOP_ADD ? (x | y) : (x & y));
                 } else if (as_float) {
                     dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),
                                                        dusk__nd_loadf(pb, tb)));
@@ -440,13 +440,13 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
 static double funary(dusk_unop op, double x)
 {
     switch (op) {
-    case DUSK_OP_NEG: return -x;
-    case DUSK_OP_ABS: return fabs(x);
-    case DUSK_OP_EXP: return exp(x);
-    case DUSK_OP_LOG: return log(x);
-    case DUSK_OP_SQRT: return sqrt(x);
-    case DUSK_OP_SIN: return sin(x);
-    case DUSK_OP_COS: return cos(x);
+    case DUSK_UNOP_NEG: return -x;
+    case DUSK_UNOP_ABS: return fabs(x);
+    case DUSK_UNOP_EXP: return exp(x);
+    case DUSK_UNOP_LOG: return log(x);
+    case DUSK_UNOP_SQRT: return sqrt(x);
+    case DUSK_UNOP_SIN: return sin(x);
+    case DUSK_UNOP_COS: return cos(x);
     default: return x;
     }
 }
@@ -485,10 +485,10 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                                                                : dusk__nd_loadi(pa, ta));
                     else
                         dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
-                } else if (as_int && (op == DUSK_OP_NEG || op == DUSK_OP_ABS)) {
+                } else if (as_int && (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS)) {
                     int64_t v = dusk__nd_loadi(pa, ta);
                     /* abs of an unsigned value is itself; neg wraps */
-                    if (op == DUSK_OP_NEG || (v < 0 && !dusk__dtype_is_unsigned(ta)))
+                    if (op == DUSK_UNOP_NEG || (v < 0 && !dusk__dtype_is_unsigned(ta)))
                         v = (int64_t)(0 - (uint64_t)v);
                     dusk__nd_storei(po, t, v);
                 } else {

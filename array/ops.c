@@ -52,13 +52,13 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_NORMAL, "normal", dusk__k_random, 0, 0, 0, 3),
     ENTRY(DUSK__OP_UNIFORM, "uniform", dusk__k_random, 1, 0, 0, 3),
     ENTRY(DUSK__OP_ARRAY, "array", dusk__k_getter, 0, 1, 1, 0),
-    BINOP(DUSK_OP_ADD, "add"), BINOP(DUSK_OP_SUB, "sub"), BINOP(DUSK_OP_MUL, "mul"),
-    BINOP(DUSK_OP_DIV, "truediv"), BINOP(DUSK_OP_POW, "pow"), BINOP(DUSK_OP_LT, "lt"),
-    BINOP(DUSK_OP_LE, "le"), BINOP(DUSK_OP_GT, "gt"), BINOP(DUSK_OP_GE, "ge"),
-    BINOP(DUSK_OP_EQ, "eq"), BINOP(DUSK_OP_NE, "ne"),
-    UNOP(DUSK_OP_NEG, "neg"), UNOP(DUSK_OP_ABS, "absolute"), UNOP(DUSK_OP_EXP, "exp"),
-    UNOP(DUSK_OP_LOG, "log"), UNOP(DUSK_OP_SQRT, "sqrt"), UNOP(DUSK_OP_SIN, "sin"),
-    UNOP(DUSK_OP_COS, "cos"),
+    BINOP(DUSK_BINOP_ADD, "add"), BINOP(DUSK_BINOP_SUB, "sub"), BINOP(DUSK_BINOP_MUL, "mul"),
+    BINOP(DUSK_BINOP_DIV, "truediv"), BINOP(DUSK_BINOP_POW, "pow"), BINOP(DUSK_BINOP_LT, "lt"),
+    BINOP(DUSK_BINOP_LE, "le"), BINOP(DUSK_BINOP_GT, "gt"), BINOP(DUSK_BINOP_GE, "ge"),
+    BINOP(DUSK_BINOP_EQ, "eq"), BINOP(DUSK_BINOP_NE, "ne"),
+    UNOP(DUSK_UNOP_NEG, "neg"), UNOP(DUSK_UNOP_ABS, "absolute"), UNOP(DUSK_UNOP_EXP, "exp"),
+    UNOP(DUSK_UNOP_LOG, "log"), UNOP(DUSK_UNOP_SQRT, "sqrt"), UNOP(DUSK_UNOP_SIN, "sin"),
+    UNOP(DUSK_UNOP_COS, "cos"),
     ENTRY(DUSK__OP_ASTYPE, "astype", dusk__k_astype, 0, 1, 1, 0),
     ENTRY(DUSK__OP_TRANSPOSE, "transpose", dusk__k_transpose, 0, 1, 1, 1),
     RED(DUSK__RED_ROW_SUM, "sum", "sum-partial", "sum-aggregate"),
@@ -84,7 +84,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
 
 int dusk__red_row(dusk_reduction op)
 {
-    static const int rows[DUSK_NREDS] = {
+    static const int rows[DUSK_RED_COUNT] = {
         [DUSK_RED_SUM] = DUSK__RED_ROW_SUM, [DUSK_RED_PROD] = DUSK__RED_ROW_PROD,
         [DUSK_RED_MEAN] = DUSK__RED_ROW_MEAN, [DUSK_RED_STD] = DUSK__RED_ROW_VAR,
         [DUSK_RED_VAR] = DUSK__RED_ROW_VAR, [DUSK_RED_MIN] = DUSK__RED_ROW_MIN,

@@ -80,8 +80,8 @@ typedef enum {
     DUSK__OP_ARANGE, DUSK__OP_LINSPACE, DUSK__OP_NORMAL, DUSK__OP_UNIFORM,
     DUSK__OP_ARRAY,
     DUSK__OP_BINOP,                                   /* + a dusk_binop */
-    DUSK__OP_UNOP = DUSK__OP_BINOP + DUSK_NBINOPS,    /* + a dusk_unop */
-    DUSK__OP_ASTYPE = DUSK__OP_UNOP + DUSK_NUNOPS,
+    DUSK__OP_UNOP = DUSK__OP_BINOP + DUSK_BINOP_COUNT,    /* + a dusk_unop */
+    DUSK__OP_ASTYPE = DUSK__OP_UNOP + DUSK_UNOP_COUNT,
     DUSK__OP_TRANSPOSE,
     DUSK__OP_RED,                                     /* + 3 * row + step */
     DUSK__OP_RECHUNK_MERGE = DUSK__OP_RED + 3 * DUSK__RED_NROWS,

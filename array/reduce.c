@@ -110,7 +110,7 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
-    if ((unsigned)op >= DUSK_NREDS)
+    if ((unsigned)op >= DUSK_RED_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown reduction %d", (int)op);
     int row = dusk__red_row(op);
     uint64_t axes;
@@ -172,7 +172,7 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
             split[d] = x->nb[d];
     x = reduce_step(x, op, DUSK__RED_AGG, axes, split, keepdims, ddof, out);
     if (op == DUSK_RED_STD)
-        x = dusk_array_unop(DUSK_OP_SQRT, x);
+        x = dusk_array_unop(DUSK_UNOP_SQRT, x);
     return x;
 }
 

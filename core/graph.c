@@ -56,7 +56,7 @@ dusk_arg *dusk_ref(const char *key)
 {
     if (!key)
         return NULL;
-    dusk_arg *a = arg_new(ARG_REF);
+    dusk_arg *a = arg_new(DUSK__ARG_REF);
     if (!a)
         return NULL;
     a->u.ref.text = dusk_strdup(key);
@@ -72,7 +72,7 @@ dusk_arg *dusk_lit(dusk_value *v)
 {
     if (!v)
         return NULL;
-    dusk_arg *a = arg_new(ARG_LIT);
+    dusk_arg *a = arg_new(DUSK__ARG_LIT);
     if (!a) {
         dusk_value_unref(v);
         return NULL;
@@ -92,7 +92,7 @@ dusk_arg *dusk_listv(size_t n, dusk_arg **items)
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
-    if (ok && (a = arg_new(ARG_LIST))) {
+    if (ok && (a = arg_new(DUSK__ARG_LIST))) {
         a->u.list.n = n;
         a->u.list.items = dusk_malloc((n ? n : 1) * sizeof *items);
         if (!a->u.list.items) {
@@ -115,13 +115,13 @@ void dusk_arg_free(dusk_arg *a)
     if (!a)
         return;
     switch (a->kind) {
-    case ARG_LIT:
+    case DUSK__ARG_LIT:
         dusk_value_unref(a->u.lit);
         break;
-    case ARG_REF:
+    case DUSK__ARG_REF:
         dusk_free(a->u.ref.text);
         break;
-    case ARG_LIST:
+    case DUSK__ARG_LIST:
         for (size_t i = 0; i < a->u.list.n; i++)
             dusk_arg_free(a->u.list.items[i]);
         dusk_free(a->u.list.items);
@@ -135,7 +135,7 @@ void dusk_arg_free(dusk_arg *a)
 static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
 {
     switch (a->kind) {
-    case ARG_REF:
+    case DUSK__ARG_REF:
         if (a->u.ref.text) {
             int64_t id = name_intern(g, a->u.ref.text);
             if (id < 0)
@@ -145,7 +145,7 @@ static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
             a->u.ref.name = id;
         }
         return 0;
-    case ARG_LIST:
+    case DUSK__ARG_LIST:
         *has_list = 1;
         for (size_t i = 0; i < a->u.list.n; i++) {
             int rc = arg_intern(g, a->u.list.items[i], has_list);
@@ -545,7 +545,7 @@ static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
                         int64_t *mark, dusk_error *err)
 {
     switch (a->kind) {
-    case ARG_REF: {
+    case DUSK__ARG_REF: {
         int64_t d = g->name_task[a->u.ref.name];
         if (d < 0) {
             char who[256], what[256];
@@ -558,7 +558,7 @@ static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
         mark[d] = t;
         return idvec_push(out, d);
     }
-    case ARG_LIST:
+    case DUSK__ARG_LIST:
         for (size_t i = 0; i < a->u.list.n; i++) {
             int rc = collect_deps(g, t, a->u.list.items[i], out, mark, err);
             if (rc < 0)
@@ -645,7 +645,7 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
         const dusk__task *task = &g->tasks[t];
         g->dep_off[t] = (int64_t)deps.n;
         if (task->kind == DUSK_ENTRY_ALIAS) {
-            dusk_arg ref = {.kind = ARG_REF, .u.ref = {NULL, task->target}};
+            dusk_arg ref = {.kind = DUSK__ARG_REF, .u.ref = {NULL, task->target}};
             rc = collect_deps(g, (int64_t)t, &ref, &deps, mark, err);
         }
         for (size_t i = 0; !rc && i < task->nargs; i++)

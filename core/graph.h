@@ -17,12 +17,12 @@
 #include "dusk/graph.h"
 #include "util.h"
 
-enum { ARG_LIT, ARG_REF, ARG_LIST };
+enum { DUSK__ARG_LIT, DUSK__ARG_REF, DUSK__ARG_LIST };
 
 struct dusk_arg {
-    int kind;                    /* ARG_LIT, ARG_REF or ARG_LIST */
+    int kind;                    /* DUSK__ARG_LIT, DUSK__ARG_REF or DUSK__ARG_LIST */
     union {
-        dusk_value *lit;         /* ARG_LIT: owned */
+        dusk_value *lit;         /* DUSK__ARG_LIT: owned */
         struct {
             char *text;          /* before insertion: the key, owned */
             int64_t name;        /* after insertion: the name id */

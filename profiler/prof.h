@@ -7,7 +7,7 @@
 **  - pending: runs as recorded. Each run has a table of per-worker states,
 **    created on a worker's first event; a worker appends its task records
 **    and RELEASED events (ids and times; keys, functions and dependencies
-**    are the run's plan's) to a compact log of its own (pworker below). No
+**    are the run's plan's) to a compact log of its own (dusk__pworker below). No
 **    lock, no shared counter: events tagged worker k come from one thread
 **    at a time (events.h).
 **  - prepared: what the readers see. dusk__prepare() moves pending runs in
@@ -37,7 +37,7 @@
 #include "dusk/plan.h"
 #include "dusk/profiler.h"
 
-#define PROF_MAX_WORKERS 65536   /* worker ids the recorder (and reader) accept */
+#define DUSK__PROF_MAX_WORKERS 65536   /* worker ids the recorder (and reader) accept */
 
 /* Arenas, interning, byte buffers, atomic output files and numbers for
  * people come from the toolbox, core/util.h. */
@@ -53,10 +53,10 @@
  *   RELEASED  3, task, zz(t - last)
  * numbers as LEB128 varints, zz() zigzag for signed deltas, `last` the time
  * of the worker's previous END or RELEASED. A task's key, function and
- * dependencies come from the run's plan (prun below). */
-enum { LOG_END = 1, LOG_ERROR, LOG_RELEASED, LOG_BLOCK = 64 * 1024 };
+ * dependencies come from the run's plan (dusk__prun below). */
+enum { DUSK__LOG_END = 1, DUSK__LOG_ERROR, DUSK__LOG_RELEASED, DUSK__LOG_BLOCK = 64 * 1024 };
 
-typedef struct pworker {
+typedef struct dusk__pworker {
     /* Workers' pworkers are allocated one after the other, maybe from one
      * malloc arena: the pads keep each one's fields, written at every
      * event, off the cache lines of its neighbours. */
@@ -70,10 +70,10 @@ typedef struct pworker {
     /* read by the sampler thread */
     _Atomic uint64_t held, held_t;
     char pad_after[64];
-} pworker;
+} dusk__pworker;
 
-typedef struct prun {
-    struct prun *next;
+typedef struct dusk__prun {
+    struct dusk__prun *next;
     const dusk_plan *plan;       /* the run's (a reference): keys, functions,
                                     dependencies by task id */
     size_t gsize;                /* ids are below this */
@@ -83,23 +83,23 @@ typedef struct prun {
     int32_t status;
     int32_t announced;           /* workers, as RUN_BEGIN says */
     int ended;                   /* RUN_END seen */
-    _Atomic(pworker *) *slots;   /* PROF_MAX_WORKERS, created lazily */
+    _Atomic(dusk__pworker *) *slots;   /* DUSK__PROF_MAX_WORKERS, created lazily */
     atomic_int nworkers;         /* highest id seen + 1 */
     atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
-} prun;
+} dusk__prun;
 
-typedef struct raw_sample {
+typedef struct dusk__raw_sample {
     uint64_t t_abs, rss, held;
     double cpu;
-} raw_sample;
+} dusk__raw_sample;
 
 struct dusk_profiler {
     dusk_profiler_options o;
     int readonly;                /* read from a trace: callbacks ignore runs */
 
     pthread_mutex_t mu;
-    prun *active;                /* the run being recorded */
-    prun *pending, *pending_tail;
+    dusk__prun *active;                /* the run being recorded */
+    dusk__prun *pending, *pending_tail;
     int32_t nruns_total;         /* runs recorded or pending */
     int has_epoch;
     uint64_t epoch_abs;
@@ -107,7 +107,7 @@ struct dusk_profiler {
     pthread_cond_t cv;
     pthread_t sampler;
     int sampler_on, sampler_stop, block;
-    raw_sample *raw;
+    dusk__raw_sample *raw;
     size_t nraw, capraw;
     uint64_t raw_lost;           /* samples that found no memory */
     uint64_t last_cpu_ns, last_cpu_t;  /* the sampler's previous reading */

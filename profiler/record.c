@@ -2,7 +2,7 @@
 ** dusk profiler — recording runs: callbacks, per-worker buffers, sampler
 **
 ** The hot path is cb_event on the worker threads. It touches only the
-** worker's own pworker (found through the run's slot table, created on the
+** worker's own dusk__pworker (found through the run's slot table, created on the
 ** worker's first event), so it takes no lock and writes no shared cache
 ** line: START keeps the start time; END/ERROR appends an entry to the
 ** worker's log (task, times, bytes: about 10 bytes, see prof.h); RELEASED
@@ -33,15 +33,15 @@
 
 /* --- per-worker buffers (worker thread only) -------------------------------- */
 
-/* A worker's first event: its pworker, made now; NULL (the event lost)
+/* A worker's first event: its dusk__pworker, made now; NULL (the event lost)
  * for an id out of range or on allocation failure. */
-static pworker *worker_new(prun *r, int32_t id)
+static dusk__pworker *worker_new(dusk__prun *r, int32_t id)
 {
-    if (id < 0 || id >= PROF_MAX_WORKERS) {
+    if (id < 0 || id >= DUSK__PROF_MAX_WORKERS) {
         atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
         return NULL;
     }
-    pworker *w = dusk_calloc(1, sizeof *w);
+    dusk__pworker *w = dusk_calloc(1, sizeof *w);
     if (!w) {
         atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
         return NULL;
@@ -58,9 +58,9 @@ static pworker *worker_new(prun *r, int32_t id)
     return w;
 }
 
-static inline pworker *worker_of(prun *r, int32_t id)
+static inline dusk__pworker *worker_of(dusk__prun *r, int32_t id)
 {
-    pworker *w = id >= 0 && id < PROF_MAX_WORKERS
+    dusk__pworker *w = id >= 0 && id < DUSK__PROF_MAX_WORKERS
                  ? atomic_load_explicit(&r->slots[id], memory_order_acquire) : NULL;
     return w ? w : worker_new(r, id);
 }
@@ -69,10 +69,10 @@ static inline pworker *worker_of(prun *r, int32_t id)
 
 /* A new block at the end of the log with room for n bytes; NULL if out
  * of memory. */
-static unsigned char *log_grow(pworker *w, size_t n)
+static unsigned char *log_grow(dusk__pworker *w, size_t n)
 {
     dusk__arena_block *b = w->log_tail;
-    size_t cap = n > LOG_BLOCK ? n : LOG_BLOCK;
+    size_t cap = n > DUSK__LOG_BLOCK ? n : DUSK__LOG_BLOCK;
     dusk__arena_block *nb = dusk_malloc(sizeof *nb + cap);
     if (!nb)
         return NULL;
@@ -88,7 +88,7 @@ static unsigned char *log_grow(pworker *w, size_t n)
 }
 
 /* Makes room for n bytes at the end of the log; NULL if out of memory. */
-static inline unsigned char *log_room(pworker *w, size_t n)
+static inline unsigned char *log_room(dusk__pworker *w, size_t n)
 {
     dusk__arena_block *b = w->log_tail;
     return b && b->cap - b->used >= n ? b->data + b->used : log_grow(w, n);
@@ -113,12 +113,12 @@ static unsigned char *put_z(unsigned char *o, int64_t v)
 enum { LOG_ENTRY_MAX = 1 + 5 * 10 };
 
 /* Encoders: write one entry at o (room is the caller's), return its end. */
-static unsigned char *put_end(pworker *w, unsigned char *o, const dusk_event *ev)
+static unsigned char *put_end(dusk__pworker *w, unsigned char *o, const dusk_event *ev)
 {
     uint64_t start = w->cur_task == ev->task ? w->cur_start : ev->t_ns;
     uint64_t end = ev->t_ns >= start ? ev->t_ns : start;
     int err = ev->kind == DUSK_EV_ERROR;
-    *o++ = err ? LOG_ERROR : LOG_END;
+    *o++ = err ? DUSK__LOG_ERROR : DUSK__LOG_END;
     o = put_u(o, (uint64_t)ev->task);
     o = put_z(o, (int64_t)(start - w->last_t));
     o = put_u(o, end - start);
@@ -131,9 +131,9 @@ static unsigned char *put_end(pworker *w, unsigned char *o, const dusk_event *ev
     return o;
 }
 
-static unsigned char *put_release(pworker *w, unsigned char *o, const dusk_event *ev)
+static unsigned char *put_release(dusk__pworker *w, unsigned char *o, const dusk_event *ev)
 {
-    *o++ = LOG_RELEASED;
+    *o++ = DUSK__LOG_RELEASED;
     o = put_u(o, (uint64_t)ev->task);
     o = put_z(o, (int64_t)(ev->t_ns - w->last_t));
     w->last_t = ev->t_ns;
@@ -141,7 +141,7 @@ static unsigned char *put_release(pworker *w, unsigned char *o, const dusk_event
 }
 
 /* One entry with its own room; a failed block loses it. */
-static void record_one(pworker *w, const dusk_event *ev)
+static void record_one(dusk__pworker *w, const dusk_event *ev)
 {
     unsigned char *o = log_room(w, LOG_ENTRY_MAX);
     if (!o) {
@@ -180,13 +180,13 @@ static uint64_t cpu_time_ns(void)
 /* Bytes held per the latest event of the active run. Caller holds p->mu. */
 static uint64_t held_now(dusk_profiler *p)
 {
-    prun *r = p->active;
+    dusk__prun *r = p->active;
     uint64_t best_t = 0, held = 0;
     if (!r)
         return 0;
     int n = atomic_load_explicit(&r->nworkers, memory_order_relaxed);
     for (int i = 0; i < n; i++) {
-        pworker *w = atomic_load_explicit(&r->slots[i], memory_order_acquire);
+        dusk__pworker *w = atomic_load_explicit(&r->slots[i], memory_order_acquire);
         if (!w)
             continue;
         uint64_t t = atomic_load_explicit(&w->held_t, memory_order_relaxed);
@@ -219,7 +219,7 @@ static void take_sample(dusk_profiler *p)
     }
     if (p->nraw == p->capraw) {
         size_t cap = p->capraw ? 2 * p->capraw : 256;
-        raw_sample *raw = dusk_realloc(p->raw, cap * sizeof *raw);
+        dusk__raw_sample *raw = dusk_realloc(p->raw, cap * sizeof *raw);
         if (!raw) {
             p->raw_lost++;
             return;
@@ -227,7 +227,7 @@ static void take_sample(dusk_profiler *p)
         p->raw = raw;
         p->capraw = cap;
     }
-    p->raw[p->nraw++] = (raw_sample){t, rss, held_now(p), pct};
+    p->raw[p->nraw++] = (dusk__raw_sample){t, rss, held_now(p), pct};
 }
 
 static void *sampler_main(void *arg)
@@ -282,8 +282,8 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     uint64_t t0 = dusk_now_ns();
     if (p->readonly)
         return;
-    prun *r = dusk_calloc(1, sizeof *r);
-    _Atomic(pworker *) *slots = dusk_calloc(PROF_MAX_WORKERS, sizeof *slots);
+    dusk__prun *r = dusk_calloc(1, sizeof *r);
+    _Atomic(dusk__pworker *) *slots = dusk_calloc(DUSK__PROF_MAX_WORKERS, sizeof *slots);
     pthread_mutex_lock(&p->mu);
     if (!r || !slots || p->active) {
         /* Out of memory (or a second run at once, which is not supported):
@@ -318,8 +318,8 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 static void cb_event(void *ud, const dusk_event *ev)
 {
     dusk_profiler *p = ud;
-    prun *r = p->active;
-    pworker *w;
+    dusk__prun *r = p->active;
+    dusk__pworker *w;
     if (!r)
         return;
     switch (ev->kind) {
@@ -368,7 +368,7 @@ static void cb_finish(void *ud, int status)
 {
     dusk_profiler *p = ud;
     pthread_mutex_lock(&p->mu);
-    prun *r = p->active;
+    dusk__prun *r = p->active;
     if (!r) {
         pthread_mutex_unlock(&p->mu);
         return;
@@ -394,8 +394,8 @@ static void cb_finish(void *ud, int status)
 static void cb_events(void *ud, const dusk_event *ev, size_t n)
 {
     dusk_profiler *p = ud;
-    prun *r = p->active;
-    pworker *w;
+    dusk__prun *r = p->active;
+    dusk__pworker *w;
     if (!r || n == 0)
         return;
     if (ev[0].worker < 0 || (w = worker_of(r, ev[0].worker)) == NULL) {
@@ -404,7 +404,7 @@ static void cb_events(void *ud, const dusk_event *ev, size_t n)
                 cb_event(ud, &ev[i]);
         return;
     }
-    /* A worker's batch (events.h): its pworker is looked up once, room
+    /* A worker's batch (events.h): its dusk__pworker is looked up once, room
      * in its log is made once, and the sampler only needs the bytes held
      * after the last event. A short batch (a step of a task with few
      * dependents and dependencies) gets room for an entry per event
@@ -509,7 +509,7 @@ dusk_profiler *dusk__new_readonly(void)
     return p;
 }
 
-static void free_worker(pworker *w)
+static void free_worker(dusk__pworker *w)
 {
     for (dusk__arena_block *b = w->log, *next; b; b = next) {
         next = b->next;
@@ -518,13 +518,13 @@ static void free_worker(pworker *w)
     dusk_free(w);
 }
 
-static void free_run(prun *r)
+static void free_run(dusk__prun *r)
 {
     if (!r)
         return;
     int n = atomic_load(&r->nworkers);
     for (int i = 0; i < n; i++) {
-        pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = atomic_load(&r->slots[i]);
         if (w)
             free_worker(w);
     }
@@ -558,7 +558,7 @@ void dusk__drop_derived(dusk_profiler *p)
 /* Caller holds p->mu. */
 static void clear_data(dusk_profiler *p)
 {
-    for (prun *r = p->pending, *next; r; r = next) {
+    for (dusk__prun *r = p->pending, *next; r; r = next) {
         next = r->next;
         free_run(r);
     }
@@ -803,7 +803,7 @@ typedef struct relrec {
 
 /* Decodes w's log: records into out (run times), releases into rel.
  * Returns 0 or DUSK_ENOMEM. */
-static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t worker,
+static int decode_worker(dusk_profiler *p, const dusk__prun *run, dusk__pworker *w, int32_t worker,
                          dusk_task_record *out, size_t *nout, relrec *rel, size_t *nrel)
 {
     uint64_t last = 0;
@@ -811,7 +811,7 @@ static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t 
     unsigned char tag;
     while (rd_byte(&rd, &tag)) {
         const unsigned char *q = rd.b->data + rd.i;
-        if (tag == LOG_RELEASED) {
+        if (tag == DUSK__LOG_RELEASED) {
             int64_t task = (int64_t)get_u(&q);
             last += (uint64_t)get_z(&q);
             rel[(*nrel)++] = (relrec){task, last};
@@ -844,7 +844,7 @@ static int decode_worker(dusk_profiler *p, const prun *run, pworker *w, int32_t 
                       : dusk_plan_entry_kind(run->plan, r->task) == DUSK_ENTRY_ALIAS ? "(alias)"
                                                                                   : "(value)";
         }
-        if (tag == LOG_ERROR)
+        if (tag == DUSK__LOG_ERROR)
             r->status = (int32_t)get_z(&q);
         r->worker = worker;
         last = r->end_ns;
@@ -881,14 +881,14 @@ static void sift_down(const dusk_task_record *t, cursor *h, size_t n, size_t i)
 }
 
 /* Moves run r into the prepared arrays. */
-static int merge_run(dusk_profiler *p, prun *r)
+static int merge_run(dusk_profiler *p, dusk__prun *r)
 {
     int nw = atomic_load(&r->nworkers);
     size_t n = 0, base = p->nrecs, nrel = 0, nlogs = 0;
     uint64_t lost = atomic_load(&r->lost);
     int rc = 0;
     for (int i = 0; i < nw; i++) {
-        pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = atomic_load(&r->slots[i]);
         if (w) {
             n += w->nrecs;
             lost += w->lost;
@@ -913,7 +913,7 @@ static int merge_run(dusk_profiler *p, prun *r)
     }
     size_t nh = 0, k = 0;
     for (int i = 0; i < nw; i++) {
-        pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = atomic_load(&r->slots[i]);
         if (!w)
             continue;
         size_t first = k;
@@ -993,7 +993,7 @@ fail:
 int dusk__prepare(dusk_profiler *p)
 {
     pthread_mutex_lock(&p->mu);
-    prun *list = p->pending;
+    dusk__prun *list = p->pending;
     p->pending = p->pending_tail = NULL;
     int new_samples = !p->readonly && p->nraw != p->nsamples;
     int rc = 0;
@@ -1018,7 +1018,7 @@ int dusk__prepare(dusk_profiler *p)
     pthread_mutex_unlock(&p->mu);
     if (list || new_samples)
         dusk__drop_derived(p);
-    for (prun *r = list, *next; r; r = next) {
+    for (dusk__prun *r = list, *next; r; r = next) {
         next = r->next;
         int mrc = merge_run(p, r);
         if (mrc && !rc)

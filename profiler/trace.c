@@ -770,9 +770,9 @@ static int add_event(reader *rd, const tev *e)
     if (e->ph == 'X') {
         if (!e->has_ts || !e->has_dur)
             return bad(rd, "%s (X) needs \"ts\" and \"dur\"", where(rd));
-        if (e->tid < 0 || e->tid >= PROF_MAX_WORKERS)
+        if (e->tid < 0 || e->tid >= DUSK__PROF_MAX_WORKERS)
             return bad(rd, "%s: worker (tid) %lld is out of range 0..%d", where(rd),
-                       (long long)e->tid, PROF_MAX_WORKERS - 1);
+                       (long long)e->tid, DUSK__PROF_MAX_WORKERS - 1);
         if (e->ts + e->dur > MAX_NS)
             return bad(rd, "%s ends absurdly late", where(rd));
         if (e->has_released && e->released < e->ts + e->dur)
@@ -1032,7 +1032,7 @@ static int scan_run(reader *rd, size_t index)
     if (!rc)
         rc = count_field(rd, o, "ntasks", (uint64_t)1 << 48, &run->ntasks);
     if (!rc)
-        rc = int_field(rd, o, "workers", 0, PROF_MAX_WORKERS, &workers, NULL);
+        rc = int_field(rd, o, "workers", 0, DUSK__PROF_MAX_WORKERS, &workers, NULL);
     if (!rc)
         rc = int_field(rd, o, "status", INT32_MIN, INT32_MAX, &status, NULL);
     if (!rc) {

@@ -16,7 +16,7 @@
 #include "scene.h"
 
 static int visualize_array(const dusk_array *a, const dusk_viz_options *o,
-                           const viz_out *out, dusk_error *err)
+                           const dusk__viz_out *out, dusk_error *err)
 {
     if (!a)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no array");
@@ -54,7 +54,7 @@ int dusk_visualize_array(const dusk_array *a, const char *path, const dusk_viz_o
 {
     if (!path)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no path");
-    viz_out out = {path, NULL, NULL, NULL, NULL};
+    dusk__viz_out out = {path, NULL, NULL, NULL, NULL};
     return visualize_array(a, o, &out, err);
 }
 
@@ -66,7 +66,7 @@ int dusk_visualize_array_mem(const dusk_array *a, const char *format,
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no buffer");
     *buf = NULL;
     *len = 0;
-    viz_out out = {NULL, format, buf, len, NULL};
+    dusk__viz_out out = {NULL, format, buf, len, NULL};
     return visualize_array(a, o, &out, err);
 }
 
@@ -76,6 +76,6 @@ int dusk_viz_layout_array(const dusk_array *a, const dusk_viz_options *o,
     if (!out)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no place for the layout");
     *out = NULL;
-    viz_out to = {NULL, NULL, NULL, NULL, out};
+    dusk__viz_out to = {NULL, NULL, NULL, NULL, out};
     return visualize_array(a, o, &to, err);
 }

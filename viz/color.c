@@ -79,21 +79,21 @@ const char *dusk__worker_color(int w)
 /* Dask's dashboard (distributed/dashboard/components/scheduler.py,
  * TaskGraph): waiting gray, queued yellow, processing green, memory red,
  * released blue, erred black. dusk's ready is Dask's queued. */
-static const char *const STATE_COLORS[VIZ_NSTATES] = {
+static const char *const STATE_COLORS[DUSK__VIZ_NSTATES] = {
     "gray", "yellow", "green", "red", "blue", "black",
 };
-static const char *const STATE_NAMES[VIZ_NSTATES] = {
+static const char *const STATE_NAMES[DUSK__VIZ_NSTATES] = {
     "waiting", "ready", "running", "in memory", "released", "erred",
 };
 
 const char *dusk__state_color(int s)
 {
-    return s >= 0 && s < VIZ_NSTATES ? STATE_COLORS[s] : "white";
+    return s >= 0 && s < DUSK__VIZ_NSTATES ? STATE_COLORS[s] : "white";
 }
 
 const char *dusk__state_name(int s)
 {
-    return s >= 0 && s < VIZ_NSTATES ? STATE_NAMES[s] : "?";
+    return s >= 0 && s < DUSK__VIZ_NSTATES ? STATE_NAMES[s] : "?";
 }
 
 /* The named colours dusk's pictures use, with the values of Graphviz's
@@ -148,7 +148,7 @@ const char *dusk__text_on(const char *fill)
 
 /* --- a run, per task ------------------------------------------------------------- */
 
-void dusk__run_free(viz_run *r)
+void dusk__run_free(dusk__viz_run *r)
 {
     dusk_free(r->worker);
     dusk_free(r->dur_ns);
@@ -158,7 +158,7 @@ void dusk__run_free(viz_run *r)
     memset(r, 0, sizeof *r);
 }
 
-int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
+int dusk__run_build(dusk__viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
                     dusk_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -200,16 +200,16 @@ int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
         size_t t = (size_t)e->task;
         int to = -1;
         switch (e->kind) {
-        case DUSK_EV_READY: to = VIZ_READY; break;
+        case DUSK_EV_READY: to = DUSK__VIZ_READY; break;
         case DUSK_EV_START:
-            to = VIZ_RUNNING;
+            to = DUSK__VIZ_RUNNING;
             t0[t] = e->t_ns;
             if (e->worker >= 0)
                 r->worker[t] = e->worker;
             break;
         case DUSK_EV_END:
         case DUSK_EV_ERROR:           /* it ran: its time, its worker */
-            to = e->kind == DUSK_EV_END ? VIZ_MEMORY : VIZ_ERRED;
+            to = e->kind == DUSK_EV_END ? DUSK__VIZ_MEMORY : DUSK__VIZ_ERRED;
             r->ran[t] = 1;
             if (e->kind == DUSK_EV_END)
                 r->nbytes[t] = e->nbytes;
@@ -218,12 +218,12 @@ int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
             if (r->worker[t] < 0 && e->worker >= 0)
                 r->worker[t] = e->worker;
             break;
-        case DUSK_EV_RELEASED: to = VIZ_RELEASED; break;
+        case DUSK_EV_RELEASED: to = DUSK__VIZ_RELEASED; break;
         default: break;
         }
-        if (to < 0 || r->state[t] == VIZ_ERRED)
+        if (to < 0 || r->state[t] == DUSK__VIZ_ERRED)
             continue;
-        if (to == VIZ_ERRED || to > r->state[t])
+        if (to == DUSK__VIZ_ERRED || to > r->state[t])
             r->state[t] = (uint8_t)to;
     }
     for (size_t i = 0; i < ntasks; i++)
@@ -235,7 +235,7 @@ int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
 
 /* --- painting nodes ------------------------------------------------------------------ */
 
-void dusk__palette_color(const viz_palette *p, double v, char out[8])
+void dusk__palette_color(const dusk__viz_palette *p, double v, char out[8])
 {
     switch (p->mode) {
     case DUSK_VIZ_COLOR_ORDER: {
@@ -262,7 +262,7 @@ void dusk__palette_color(const viz_palette *p, double v, char out[8])
     }
 }
 
-void dusk__paint(viz_scene *s, size_t i, const viz_palette *p, double v)
+void dusk__paint(dusk__viz_scene *s, size_t i, const dusk__viz_palette *p, double v)
 {
     if (p->mode == DUSK_VIZ_COLOR_NONE)
         return;
@@ -279,18 +279,18 @@ void dusk__paint(viz_scene *s, size_t i, const viz_palette *p, double v)
     if (!c)
         return;
     if (p->mode == DUSK_VIZ_COLOR_ORDER) {
-        dusk__scene_set(s, i, NA_COLOR, c);
-        dusk__scene_set(s, i, NA_PENWIDTH, "2");
+        dusk__scene_set(s, i, DUSK__NA_COLOR, c);
+        dusk__scene_set(s, i, DUSK__NA_PENWIDTH, "2");
         return;
     }
-    dusk__scene_set(s, i, NA_STYLE, "filled");
-    dusk__scene_set(s, i, NA_FILLCOLOR, c);
-    dusk__scene_set(s, i, NA_FONTCOLOR, dusk__text_on(c));
+    dusk__scene_set(s, i, DUSK__NA_STYLE, "filled");
+    dusk__scene_set(s, i, DUSK__NA_FILLCOLOR, c);
+    dusk__scene_set(s, i, DUSK__NA_FONTCOLOR, dusk__text_on(c));
 }
 
 /* --- legends -------------------------------------------------------------------------- */
 
-static void fmt_value(const viz_palette *p, double v, char *buf, size_t n)
+static void fmt_value(const dusk__viz_palette *p, double v, char *buf, size_t n)
 {
     switch (p->mode) {
     case DUSK_VIZ_COLOR_DURATION: dusk__fmt_ns(buf, n, (double)(uint64_t)(v < 0 ? 0 : v)); break;
@@ -302,34 +302,34 @@ static void fmt_value(const viz_palette *p, double v, char *buf, size_t n)
 #define BAR_STRIPES 12
 
 /* One legend node, named legend<k>. */
-static size_t legend_node(viz_scene *s, const char *label)
+static size_t legend_node(dusk__viz_scene *s, const char *label)
 {
     char name[32];
     snprintf(name, sizeof name, "legend%zu", s->nnodes - s->legend_first);
     size_t i = dusk__scene_node(s, name);
     if (i != (size_t)-1)
-        dusk__scene_set(s, i, NA_LABEL, dusk__scene_strdup(s, label));
+        dusk__scene_set(s, i, DUSK__NA_LABEL, dusk__scene_strdup(s, label));
     return i;
 }
 
-static size_t text_node(viz_scene *s, const char *label)
+static size_t text_node(dusk__viz_scene *s, const char *label)
 {
     size_t i = legend_node(s, label);
-    dusk__scene_set(s, i, NA_SHAPE, "plaintext");
-    dusk__scene_set(s, i, NA_WIDTH, "0.2");
-    dusk__scene_set(s, i, NA_MARGIN, "0.04");
+    dusk__scene_set(s, i, DUSK__NA_SHAPE, "plaintext");
+    dusk__scene_set(s, i, DUSK__NA_WIDTH, "0.2");
+    dusk__scene_set(s, i, DUSK__NA_MARGIN, "0.04");
     return i;
 }
 
-static void swatch(viz_scene *s, const char *label, const char *color)
+static void swatch(dusk__viz_scene *s, const char *label, const char *color)
 {
     size_t i = legend_node(s, label);
     if (i == (size_t)-1)
         return;
-    dusk__scene_set(s, i, NA_SHAPE, "box");
-    dusk__scene_set(s, i, NA_STYLE, "filled");
-    dusk__scene_set(s, i, NA_FILLCOLOR, color);
-    dusk__scene_set(s, i, NA_FONTCOLOR, dusk__text_on(color));
+    dusk__scene_set(s, i, DUSK__NA_SHAPE, "box");
+    dusk__scene_set(s, i, DUSK__NA_STYLE, "filled");
+    dusk__scene_set(s, i, DUSK__NA_FILLCOLOR, color);
+    dusk__scene_set(s, i, DUSK__NA_FONTCOLOR, dusk__text_on(color));
 }
 
 /* The legend is a row of plain nodes (rank=same), joined by invisible
@@ -337,7 +337,7 @@ static void swatch(viz_scene *s, const char *label, const char *color)
  * or a striped box between the two ends of the range for a colour bar.
  * Not an HTML-like table, nor a cluster: Graphviz 2.43 leaks memory on
  * every table it sizes and every cluster it lays out. */
-void dusk__legend(viz_scene *s, const viz_palette *p, const char *title)
+void dusk__legend(dusk__viz_scene *s, const dusk__viz_palette *p, const char *title)
 {
     if (p->mode == DUSK_VIZ_COLOR_NONE || s->oom)
         return;
@@ -354,7 +354,7 @@ void dusk__legend(viz_scene *s, const viz_palette *p, const char *title)
         if (p->missing || p->nworkers == 0)
             swatch(s, "not run", "#ffffff");
     } else if (p->mode == DUSK_VIZ_COLOR_STATE) {
-        for (int st = 0; st < VIZ_NSTATES; st++)
+        for (int st = 0; st < DUSK__VIZ_NSTATES; st++)
             if (p->states_seen[st])
                 swatch(s, STATE_NAMES[st], STATE_COLORS[st]);
     } else {
@@ -371,21 +371,21 @@ void dusk__legend(viz_scene *s, const viz_palette *p, const char *title)
         }
         text_node(s, a);
         size_t i = legend_node(s, "");
-        dusk__scene_set(s, i, NA_SHAPE, "box");
-        dusk__scene_set(s, i, NA_STYLE, "striped");
+        dusk__scene_set(s, i, DUSK__NA_SHAPE, "box");
+        dusk__scene_set(s, i, DUSK__NA_STYLE, "striped");
         if (stripes.failed)
             s->oom = 1;
         else
-            dusk__scene_set(s, i, NA_FILLCOLOR, dusk__scene_strdup(s, stripes.data));
+            dusk__scene_set(s, i, DUSK__NA_FILLCOLOR, dusk__scene_strdup(s, stripes.data));
         dusk__buf_free(&stripes);
-        dusk__scene_set(s, i, NA_WIDTH, "2.4");
-        dusk__scene_set(s, i, NA_HEIGHT, "0.3");
-        dusk__scene_set(s, i, NA_FIXEDSIZE, "true");
+        dusk__scene_set(s, i, DUSK__NA_WIDTH, "2.4");
+        dusk__scene_set(s, i, DUSK__NA_HEIGHT, "0.3");
+        dusk__scene_set(s, i, DUSK__NA_FIXEDSIZE, "true");
         text_node(s, z);
     }
     s->legend_n = s->nnodes - s->legend_first;
     for (size_t k = 1; k < s->legend_n; k++)
         dusk__scene_edge_invis(s, s->legend_first + k - 1, s->legend_first + k);
     for (size_t k = 0; k < s->legend_n; k++)
-        dusk__scene_set(s, s->legend_first + k, NA_TOOLTIP, title);
+        dusk__scene_set(s, s->legend_first + k, DUSK__NA_TOOLTIP, title);
 }

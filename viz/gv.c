@@ -95,20 +95,20 @@ static Agiodisc_t buf_io = {NULL, buf_putstr, buf_flush};
 
 /* --- scene -> cgraph (caller holds gv_mu) --------------------------------------- */
 
-static const char *const attr_names[NA_COUNT] = {
-    [NA_LABEL] = "label",         [NA_SHAPE] = "shape",
-    [NA_TOOLTIP] = "tooltip",     [NA_STYLE] = "style",
-    [NA_COLOR] = "color",         [NA_FILLCOLOR] = "fillcolor",
-    [NA_FONTCOLOR] = "fontcolor", [NA_FONTNAME] = "fontname",
-    [NA_FONTSIZE] = "fontsize",   [NA_PENWIDTH] = "penwidth",
-    [NA_MARGIN] = "margin",       [NA_WIDTH] = "width",
-    [NA_HEIGHT] = "height",       [NA_FIXEDSIZE] = "fixedsize",
+static const char *const attr_names[DUSK__NA_COUNT] = {
+    [DUSK__NA_LABEL] = "label",         [DUSK__NA_SHAPE] = "shape",
+    [DUSK__NA_TOOLTIP] = "tooltip",     [DUSK__NA_STYLE] = "style",
+    [DUSK__NA_COLOR] = "color",         [DUSK__NA_FILLCOLOR] = "fillcolor",
+    [DUSK__NA_FONTCOLOR] = "fontcolor", [DUSK__NA_FONTNAME] = "fontname",
+    [DUSK__NA_FONTSIZE] = "fontsize",   [DUSK__NA_PENWIDTH] = "penwidth",
+    [DUSK__NA_MARGIN] = "margin",       [DUSK__NA_WIDTH] = "width",
+    [DUSK__NA_HEIGHT] = "height",       [DUSK__NA_FIXEDSIZE] = "fixedsize",
 };
 
 /* Builds the cgraph graph of s; NULL when Graphviz or memory fails. Its
  * nodes go to nodes[] (s->nnodes of them) and, when edges is not NULL,
  * its edges to edges[] (s->nedges), in the scene's order. */
-static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc, Agnode_t **nodes,
+static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **nodes,
                            Agedge_t **edges)
 {
     Agraph_t *g = agopen((char *)"dusk", Agdirected, disc);
@@ -118,25 +118,25 @@ static Agraph_t *to_cgraph(const viz_scene *s, Agdisc_t *disc, Agnode_t **nodes,
         agattr(g, AGRAPH, (char *)s->gattr[i][0], (char *)s->gattr[i][1]);
 
     /* Declare the attributes in use, in a fixed order, with defaults. */
-    Agsym_t *sym[NA_COUNT] = {0};
-    for (int a = 0; a < NA_COUNT; a++) {
+    Agsym_t *sym[DUSK__NA_COUNT] = {0};
+    for (int a = 0; a < DUSK__NA_COUNT; a++) {
         int used = s->ndef[a] != NULL;
         for (size_t i = 0; !used && i < s->nnodes; i++)
             used = s->nodes[i].a[a] != NULL;
         if (!used)
             continue;
-        const char *def = s->ndef[a] ? s->ndef[a] : a == NA_LABEL ? "\\N" : "";
+        const char *def = s->ndef[a] ? s->ndef[a] : a == DUSK__NA_LABEL ? "\\N" : "";
         sym[a] = agattr(g, AGNODE, (char *)attr_names[a], (char *)def);
         if (!sym[a])
             goto fail;
     }
 
     for (size_t i = 0; i < s->nnodes; i++) {
-        const viz_node *vn = &s->nodes[i];
+        const dusk__viz_node *vn = &s->nodes[i];
         Agnode_t *n = nodes[i] = agnode(g, (char *)vn->name, 1);
         if (!n)
             goto fail;
-        for (int a = 0; a < NA_COUNT; a++) {
+        for (int a = 0; a < DUSK__NA_COUNT; a++) {
             if (!vn->a[a])
                 continue;
             agxset(n, sym[a], (char *)vn->a[a]);
@@ -226,7 +226,7 @@ static int take(const char *data, size_t n, char **buf, size_t *len)
     return 0;
 }
 
-int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
+int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
                     size_t *len, dusk_error *err)
 {
     *buf = NULL;
@@ -387,7 +387,7 @@ static const char *copy_label(copier *c, Agnode_t *n)
     return text;
 }
 
-static int copy_node(copier *c, const viz_node *vn, Agnode_t *n, dusk_viz_node *out)
+static int copy_node(copier *c, const dusk__viz_node *vn, Agnode_t *n, dusk_viz_node *out)
 {
     memset(out, 0, sizeof *out);
     out->kind = vn->kind;
@@ -421,7 +421,7 @@ static int copy_node(copier *c, const viz_node *vn, Agnode_t *n, dusk_viz_node *
 }
 
 /* Edge i of the scene, Graphviz's e, into out: its spline, all pieces. */
-static int copy_edge(copier *c, const viz_edge *ve, Agedge_t *e, dusk_viz_edge *out)
+static int copy_edge(copier *c, const dusk__viz_edge *ve, Agedge_t *e, dusk_viz_edge *out)
 {
     memset(out, 0, sizeof *out);
     out->tail = ve->tail;
@@ -449,7 +449,7 @@ static int copy_edge(copier *c, const viz_edge *ve, Agedge_t *e, dusk_viz_edge *
 }
 
 /* Copies the laid-out g into c->l. */
-static int copy_layout(copier *c, const viz_scene *s, Agraph_t *g, Agnode_t **nodes,
+static int copy_layout(copier *c, const dusk__viz_scene *s, Agraph_t *g, Agnode_t **nodes,
                        Agedge_t **edges)
 {
     dusk_viz_layout *l = c->l;
@@ -478,7 +478,7 @@ static int copy_layout(copier *c, const viz_scene *s, Agraph_t *g, Agnode_t **no
     return 0;
 }
 
-int dusk__gv_layout(const viz_scene *s, dusk_viz_layout *l, dusk_error *err)
+int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *err)
 {
     int rc = 0;
     Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &buf_io};

@@ -40,7 +40,7 @@ typedef struct lagg {
     int64_t *per_worker;   /* nworkers counters, in one block for all */
 } lagg;
 
-static void agg_task(lagg *a, const viz_ctx *c, int64_t id)
+static void agg_task(lagg *a, const dusk__viz_ctx *c, int64_t id)
 {
     a->ntasks++;
     if (c->prio) {
@@ -52,17 +52,17 @@ static void agg_task(lagg *a, const viz_ctx *c, int64_t id)
     }
     if (!c->has_run)
         return;
-    const viz_run *r = &c->run;
+    const dusk__viz_run *r = &c->run;
     if (r->ran[id]) {
         a->nran++;
         a->dur += r->dur_ns[id];
-        if (r->state[id] != VIZ_ERRED)
+        if (r->state[id] != DUSK__VIZ_ERRED)
             a->bytes += r->nbytes[id];
     }
     if (r->worker[id] >= 0 && a->per_worker)
         a->per_worker[r->worker[id]]++;
     int s = r->state[id];
-    if (s == VIZ_ERRED)
+    if (s == DUSK__VIZ_ERRED)
         a->erred = 1;
     else if (a->state < 0 || s < a->state)
         a->state = s;
@@ -72,8 +72,8 @@ static void agg_task(lagg *a, const viz_ctx *c, int64_t id)
 
 typedef struct lview {
     dusk_graph *g;
-    const viz_ctx *c;
-    viz_scene *s;
+    const dusk__viz_ctx *c;
+    dusk__viz_scene *s;
     dusk__strtab names;    /* layer / group names; a name's id is its index */
     lagg *agg;
     int64_t *wcount;       /* nlayers * nworkers */
@@ -170,7 +170,7 @@ static int layer_value(const lview *v, size_t i, dusk_viz_color m, double *out)
         *out = (double)a->bytes;
         return a->nran > 0;
     case DUSK_VIZ_COLOR_STATE:
-        *out = a->erred ? VIZ_ERRED : a->state < 0 ? VIZ_WAITING : a->state;
+        *out = a->erred ? DUSK__VIZ_ERRED : a->state < 0 ? DUSK__VIZ_WAITING : a->state;
         return 1;
     default:
         return 0;
@@ -179,8 +179,8 @@ static int layer_value(const lview *v, size_t i, dusk_viz_color m, double *out)
 
 static int emit(lview *v, size_t nl)
 {
-    const viz_ctx *c = v->c;
-    viz_scene *s = v->s;
+    const dusk__viz_ctx *c = v->c;
+    dusk__viz_scene *s = v->s;
     int64_t lo = 0, hi = 0;
     for (size_t i = 0; i < nl; i++) {
         int64_t t = c->layers ? c->layers[i].ntasks : v->agg[i].ntasks;
@@ -189,7 +189,7 @@ static int emit(lview *v, size_t nl)
         if (i == 0 || t > hi)
             hi = t;
     }
-    viz_palette pal;
+    dusk__viz_palette pal;
     memset(&pal, 0, sizeof pal);
     pal.mode = c->o.color;
     pal.nworkers = c->has_run ? c->run.nworkers : 0;
@@ -262,15 +262,15 @@ static int emit(lview *v, size_t nl)
             dusk__buf_printf(&tip, "\\nran: %d\\ntime in tasks: %s\\nresult bytes: %s",
                              a->nran, t1, t2);
         }
-        dusk__scene_set(s, k, NA_LABEL, dusk__scene_take(s, &lab));
-        dusk__scene_set(s, k, NA_TOOLTIP, dusk__scene_take(s, &tip));
+        dusk__scene_set(s, k, DUSK__NA_LABEL, dusk__scene_take(s, &lab));
+        dusk__scene_set(s, k, DUSK__NA_TOOLTIP, dusk__scene_take(s, &tip));
         /* Dask sizes the font by task count: 20 .. 40 there; 14 .. 24 here,
          * as the labels have several lines. */
         int fs = hi > lo ? 14 + (int)(10 * (ntasks - lo) / (hi - lo)) : 14;
         if (fs != 14) {
             char num[16];
             snprintf(num, sizeof num, "%d", fs);
-            dusk__scene_set(s, k, NA_FONTSIZE, dusk__scene_strdup(s, num));
+            dusk__scene_set(s, k, DUSK__NA_FONTSIZE, dusk__scene_strdup(s, num));
         }
         double x;
         if (layer_value(v, i, pal.mode, &x))
@@ -281,7 +281,7 @@ static int emit(lview *v, size_t nl)
     return 0;
 }
 
-int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error *err)
+int dusk__build_layers(dusk_graph *g, const dusk__viz_ctx *c, dusk__viz_scene *s, dusk_error *err)
 {
     lview v;
     memset(&v, 0, sizeof v);
@@ -291,7 +291,7 @@ int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error
     dusk__strtab drawn = {0};     /* group edges drawn: (from, to) */
     int rc = 0;
     size_t n = g ? dusk_graph_size(g) : 0;
-    s->ndef[NA_SHAPE] = "box";
+    s->ndef[DUSK__NA_SHAPE] = "box";
     if (n) {
         v.of = dusk_malloc(n * sizeof *v.of);
         if (!v.of)
@@ -373,7 +373,7 @@ done:
     return rc;
 }
 
-const dusk_layer_info *dusk__layer_of(const viz_ctx *c, const char *key)
+const dusk_layer_info *dusk__layer_of(const dusk__viz_ctx *c, const char *key)
 {
     if (!c->layers || !(key[0] == '(' && key[1] == '\''))
         return NULL;

@@ -25,7 +25,7 @@ int dusk_viz_layout_graph(dusk_graph *g, const dusk_viz_options *o, dusk_viz_lay
     *out = NULL;
     if (!g)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no graph");
-    viz_out to = {NULL, NULL, NULL, NULL, out};
+    dusk__viz_out to = {NULL, NULL, NULL, NULL, out};
     return dusk__visualize(g, NULL, 0, o, &to, err);
 }
 

@@ -14,7 +14,7 @@
 
 /* Scene strings come from the scene's arena (core/util.h); a failure is
  * sticky. */
-static char *arena_alloc(viz_scene *s, size_t n)
+static char *arena_alloc(dusk__viz_scene *s, size_t n)
 {
     if (s->oom)
         return NULL;
@@ -24,12 +24,12 @@ static char *arena_alloc(viz_scene *s, size_t n)
     return p;
 }
 
-void dusk__scene_init(viz_scene *s)
+void dusk__scene_init(dusk__viz_scene *s)
 {
     memset(s, 0, sizeof *s);
 }
 
-void dusk__scene_free(viz_scene *s)
+void dusk__scene_free(dusk__viz_scene *s)
 {
     dusk_free(s->nodes);
     dusk_free(s->edges);
@@ -37,7 +37,7 @@ void dusk__scene_free(viz_scene *s)
     memset(s, 0, sizeof *s);
 }
 
-int dusk__scene_status(const viz_scene *s, dusk_error *err)
+int dusk__scene_status(const dusk__viz_scene *s, dusk_error *err)
 {
     if (s->oom)
         return dusk_error_set(err, DUSK_ENOMEM,
@@ -45,7 +45,7 @@ int dusk__scene_status(const viz_scene *s, dusk_error *err)
     return 0;
 }
 
-char *dusk__scene_strdup(viz_scene *s, const char *str)
+char *dusk__scene_strdup(dusk__viz_scene *s, const char *str)
 {
     size_t n = strlen(str) + 1;
     char *p = arena_alloc(s, n);
@@ -54,7 +54,7 @@ char *dusk__scene_strdup(viz_scene *s, const char *str)
     return p;
 }
 
-const char *dusk__scene_take(viz_scene *s, dusk__buf *b)
+const char *dusk__scene_take(dusk__viz_scene *s, dusk__buf *b)
 {
     const char *r = NULL;
     if (b->failed)
@@ -66,7 +66,7 @@ const char *dusk__scene_take(viz_scene *s, dusk__buf *b)
 }
 
 /* Grows *p (of *cap items of size sz) to hold one more. */
-static int grow(viz_scene *s, void **p, size_t *cap, size_t n, size_t sz)
+static int grow(dusk__viz_scene *s, void **p, size_t *cap, size_t n, size_t sz)
 {
     if (n < *cap)
         return 0;
@@ -81,7 +81,7 @@ static int grow(viz_scene *s, void **p, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
-size_t dusk__scene_node(viz_scene *s, const char *name)
+size_t dusk__scene_node(dusk__viz_scene *s, const char *name)
 {
     if (s->oom || grow(s, (void **)&s->nodes, &s->nodes_cap, s->nnodes,
                        sizeof *s->nodes))
@@ -89,7 +89,7 @@ size_t dusk__scene_node(viz_scene *s, const char *name)
     char *nm = dusk__scene_strdup(s, name);
     if (!nm)
         return (size_t)-1;
-    viz_node *n = &s->nodes[s->nnodes];
+    dusk__viz_node *n = &s->nodes[s->nnodes];
     memset(n, 0, sizeof *n);
     n->name = nm;
     n->kind = DUSK_VIZ_NODE_LEGEND;
@@ -97,7 +97,7 @@ size_t dusk__scene_node(viz_scene *s, const char *name)
     return s->nnodes++;
 }
 
-void dusk__scene_meta(viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t task,
+void dusk__scene_meta(dusk__viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t task,
                       const char *layer)
 {
     if (s->oom || i >= s->nnodes)
@@ -107,14 +107,14 @@ void dusk__scene_meta(viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t t
     s->nodes[i].layer = layer;
 }
 
-void dusk__scene_set(viz_scene *s, size_t i, int a, const char *v)
+void dusk__scene_set(dusk__viz_scene *s, size_t i, int a, const char *v)
 {
-    if (s->oom || i >= s->nnodes || a < 0 || a >= NA_COUNT || !v)
+    if (s->oom || i >= s->nnodes || a < 0 || a >= DUSK__NA_COUNT || !v)
         return;
     s->nodes[i].a[a] = v;
 }
 
-static void add_edge(viz_scene *s, size_t tail, size_t head, int invis)
+static void add_edge(dusk__viz_scene *s, size_t tail, size_t head, int invis)
 {
     if (s->oom || tail >= s->nnodes || head >= s->nnodes)
         return;
@@ -126,17 +126,17 @@ static void add_edge(viz_scene *s, size_t tail, size_t head, int invis)
     s->nedges++;
 }
 
-void dusk__scene_edge(viz_scene *s, size_t tail, size_t head)
+void dusk__scene_edge(dusk__viz_scene *s, size_t tail, size_t head)
 {
     add_edge(s, tail, head, 0);
 }
 
-void dusk__scene_edge_invis(viz_scene *s, size_t tail, size_t head)
+void dusk__scene_edge_invis(dusk__viz_scene *s, size_t tail, size_t head)
 {
     add_edge(s, tail, head, 1);
 }
 
-void dusk__scene_gattr(viz_scene *s, const char *name, const char *value)
+void dusk__scene_gattr(dusk__viz_scene *s, const char *name, const char *value)
 {
     if (!name || !value)
         return;
@@ -145,7 +145,7 @@ void dusk__scene_gattr(viz_scene *s, const char *name, const char *value)
             s->gattr[i][1] = value;
             return;
         }
-    if (s->ngattr < VIZ_MAX_GATTR) {
+    if (s->ngattr < DUSK__VIZ_MAX_GATTR) {
         s->gattr[s->ngattr][0] = name;
         s->gattr[s->ngattr][1] = value;
         s->ngattr++;

@@ -30,63 +30,63 @@
 
 /* Node attributes, in the order they are declared to Graphviz. */
 enum {
-    NA_LABEL, NA_SHAPE, NA_TOOLTIP, NA_STYLE, NA_COLOR, NA_FILLCOLOR,
-    NA_FONTCOLOR, NA_FONTNAME, NA_FONTSIZE, NA_PENWIDTH, NA_MARGIN,
-    NA_WIDTH, NA_HEIGHT, NA_FIXEDSIZE,
-    NA_COUNT
+    DUSK__NA_LABEL, DUSK__NA_SHAPE, DUSK__NA_TOOLTIP, DUSK__NA_STYLE, DUSK__NA_COLOR, DUSK__NA_FILLCOLOR,
+    DUSK__NA_FONTCOLOR, DUSK__NA_FONTNAME, DUSK__NA_FONTSIZE, DUSK__NA_PENWIDTH, DUSK__NA_MARGIN,
+    DUSK__NA_WIDTH, DUSK__NA_HEIGHT, DUSK__NA_FIXEDSIZE,
+    DUSK__NA_COUNT
 };
 
-typedef struct viz_node {
+typedef struct dusk__viz_node {
     const char *name;               /* the DOT node id: "k12", "f12", ... */
-    const char *a[NA_COUNT];        /* NULL: Graphviz's default */
+    const char *a[DUSK__NA_COUNT];        /* NULL: Graphviz's default */
     /* what the node stands for, for layouts (not given to Graphviz) */
     dusk_viz_node_kind kind;
     int64_t task;                   /* -1: none */
     const char *layer;              /* LAYER nodes: static or arena */
-} viz_node;
+} dusk__viz_node;
 
-typedef struct viz_edge {
+typedef struct dusk__viz_edge {
     size_t tail, head;              /* node indexes */
     int invis;                      /* style=invis: only orders nodes */
-} viz_edge;
+} dusk__viz_edge;
 
-#define VIZ_MAX_GATTR 16
+#define DUSK__VIZ_MAX_GATTR 16
 
-typedef struct viz_scene {
-    viz_node *nodes;
+typedef struct dusk__viz_scene {
+    dusk__viz_node *nodes;
     size_t nnodes, nodes_cap;
-    viz_edge *edges;
+    dusk__viz_edge *edges;
     size_t nedges, edges_cap;
-    const char *gattr[VIZ_MAX_GATTR][2];   /* graph attributes: name, value */
-    const char *ndef[NA_COUNT];     /* node defaults (node [...]); static */
+    const char *gattr[DUSK__VIZ_MAX_GATTR][2];   /* graph attributes: name, value */
+    const char *ndef[DUSK__NA_COUNT];     /* node defaults (node [...]); static */
     /* The legend: nodes [legend_first, legend_first + legend_n), side by
      * side in the subgraph "legend" (rank=same). */
     size_t legend_first, legend_n;
     size_t ngattr;
     dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
-} viz_scene;
+} dusk__viz_scene;
 
-void dusk__scene_init(viz_scene *s);
-void dusk__scene_free(viz_scene *s);
+void dusk__scene_init(dusk__viz_scene *s);
+void dusk__scene_free(dusk__viz_scene *s);
 /* DUSK_ENOMEM (with a message in err) if an allocation failed, else 0. */
-int dusk__scene_status(const viz_scene *s, dusk_error *err);
+int dusk__scene_status(const dusk__viz_scene *s, dusk_error *err);
 /* A new node (name copied), of kind LEGEND with no task until
  * dusk__scene_meta says otherwise; its index, or (size_t)-1 after a
  * failure. */
-size_t dusk__scene_node(viz_scene *s, const char *name);
+size_t dusk__scene_node(dusk__viz_scene *s, const char *name);
 /* What node i stands for; layer static or in the arena, or NULL. */
-void dusk__scene_meta(viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t task,
+void dusk__scene_meta(dusk__viz_scene *s, size_t i, dusk_viz_node_kind kind, int64_t task,
                       const char *layer);
 /* Sets attribute a of node i to v, which must be static or in the arena. */
-void dusk__scene_set(viz_scene *s, size_t i, int a, const char *v);
-void dusk__scene_edge(viz_scene *s, size_t tail, size_t head);
-void dusk__scene_edge_invis(viz_scene *s, size_t tail, size_t head);
+void dusk__scene_set(dusk__viz_scene *s, size_t i, int a, const char *v);
+void dusk__scene_edge(dusk__viz_scene *s, size_t tail, size_t head);
+void dusk__scene_edge_invis(dusk__viz_scene *s, size_t tail, size_t head);
 /* Adds (or replaces) a graph attribute; name and value static or arena. */
-void dusk__scene_gattr(viz_scene *s, const char *name, const char *value);
-char *dusk__scene_strdup(viz_scene *s, const char *str);
+void dusk__scene_gattr(dusk__viz_scene *s, const char *name, const char *value);
+char *dusk__scene_strdup(dusk__viz_scene *s, const char *str);
 /* b's text copied into the arena (NULL, and s->oom, if b failed); frees b. */
-const char *dusk__scene_take(viz_scene *s, dusk__buf *b);
+const char *dusk__scene_take(dusk__viz_scene *s, dusk__buf *b);
 
 /* --- growable strings: dusk__buf (core/util.h), plus Graphviz escaping --- */
 /* Appends s escaped for a Graphviz escString (backslashes doubled). */
@@ -96,25 +96,25 @@ void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape);
 
 /* --- what a run did, per task (viz/color.c) ------------------------------------- */
 enum {
-    VIZ_WAITING, VIZ_READY, VIZ_RUNNING, VIZ_MEMORY, VIZ_RELEASED, VIZ_ERRED,
-    VIZ_NSTATES
+    DUSK__VIZ_WAITING, DUSK__VIZ_READY, DUSK__VIZ_RUNNING, DUSK__VIZ_MEMORY, DUSK__VIZ_RELEASED, DUSK__VIZ_ERRED,
+    DUSK__VIZ_NSTATES
 };
 
-typedef struct viz_run {
+typedef struct dusk__viz_run {
     size_t ntasks;
     int32_t *worker;                /* -1: not run */
     uint64_t *dur_ns;               /* END - START; 0 when not both seen */
     uint64_t *nbytes;               /* the result's bytes (END) */
-    uint8_t *state;                 /* VIZ_WAITING ... */
+    uint8_t *state;                 /* DUSK__VIZ_WAITING ... */
     uint8_t *ran;                   /* END or ERROR seen */
     int nworkers;                   /* highest worker id + 1 */
-} viz_run;
+} dusk__viz_run;
 
 /* Digests the events of the last run among ev for a graph of ntasks
  * tasks. DUSK_EINVAL (err names it) for an event of a task >= ntasks. */
-int dusk__run_build(viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
+int dusk__run_build(dusk__viz_run *r, const dusk_event *ev, size_t n, size_t ntasks,
                     dusk_error *err);
-void dusk__run_free(viz_run *r);
+void dusk__run_free(dusk__viz_run *r);
 const char *dusk__state_name(int state);
 
 /* --- colours (viz/color.c) -------------------------------------------------------- */
@@ -133,68 +133,68 @@ int dusk__color_rgba(const char *spec, uint32_t *out);
 
 /* Per-item colour values for a mode: value[i] (double) and has[i]; the
  * colour of a value and the legend for the range. */
-typedef struct viz_palette {
+typedef struct dusk__viz_palette {
     dusk_viz_color mode;
     double lo, hi;                  /* the range a colour bar spans */
     int nworkers;
-    int states_seen[VIZ_NSTATES];   /* which states occur (legend rows) */
+    int states_seen[DUSK__VIZ_NSTATES];   /* which states occur (legend rows) */
     int missing;                    /* some node has no value (not run) */
-} viz_palette;
+} dusk__viz_palette;
 
 /* Fill (runtime modes) or outline (order) colour of value v into out. */
-void dusk__palette_color(const viz_palette *p, double v, char out[8]);
+void dusk__palette_color(const dusk__viz_palette *p, double v, char out[8]);
 /* Adds the legend node for p to the scene (a colour bar or swatches). */
-void dusk__legend(viz_scene *s, const viz_palette *p, const char *title);
+void dusk__legend(dusk__viz_scene *s, const dusk__viz_palette *p, const char *title);
 /* Colours node i of s for value v under p (outline for ORDER, fill for
  * the runtime modes, with a readable font colour). */
-void dusk__paint(viz_scene *s, size_t i, const viz_palette *p, double v);
+void dusk__paint(dusk__viz_scene *s, size_t i, const dusk__viz_palette *p, double v);
 
 /* --- the builders ----------------------------------------------------------------- */
 
 /* What the builders share: options with defaults filled in, the run, the
  * priorities, and (for arrays) the layers. */
-typedef struct viz_ctx {
+typedef struct dusk__viz_ctx {
     dusk_viz_options o;             /* defaults filled in */
     const char *rankdir;            /* never NULL */
     size_t threshold;               /* never 0 */
-    viz_run run;                    /* when o.events */
+    dusk__viz_run run;                    /* when o.events */
     int has_run;
     const int64_t *prio;            /* for ORDER */
     /* array graphs: the layers (may be NULL, 0) */
     const dusk_layer_info *layers;
     size_t nlayers;
-} viz_ctx;
+} dusk__viz_ctx;
 
 /* The task view of g (every task and result), Dask's look. */
-int dusk__build_tasks(dusk_graph *g, const viz_ctx *c, viz_scene *s,
+int dusk__build_tasks(dusk_graph *g, const dusk__viz_ctx *c, dusk__viz_scene *s,
                       dusk_error *err);
 /* The layer view: given layers (an array's), or groups of a plain graph. */
-int dusk__build_layers(dusk_graph *g, const viz_ctx *c, viz_scene *s,
+int dusk__build_layers(dusk_graph *g, const dusk__viz_ctx *c, dusk__viz_scene *s,
                        dusk_error *err);
 
 /* Graph attributes every picture has (rankdir, fonts) and, for big task
  * views, the fast-layout settings. */
-void dusk__scene_defaults(viz_scene *s, const viz_ctx *c, size_t nnodes);
+void dusk__scene_defaults(dusk__viz_scene *s, const dusk__viz_ctx *c, size_t nnodes);
 
 /* The layer of an array key ("('add-ab12', 0, 1)" -> the layer named
  * 'add-ab12'), or NULL. */
-const dusk_layer_info *dusk__layer_of(const viz_ctx *c, const char *key);
+const dusk_layer_info *dusk__layer_of(const dusk__viz_ctx *c, const char *key);
 
 /* --- the entry shared by graphs and arrays (viz/viz.c) ------------------------- */
 /* What a call makes: a file (path), bytes (buf, len) or a layout. */
-typedef struct viz_out {
+typedef struct dusk__viz_out {
     const char *path;               /* a file, or NULL */
     const char *format;             /* NULL: o->format, or path's extension */
     char **buf;                     /* into memory, when not NULL */
     size_t *len;
     dusk_viz_layout **layout;       /* the layout only, when not NULL */
-} viz_out;
+} dusk__viz_out;
 
 /* Draws (or lays out) g, or for an array's layer view with no colour
  * its layers alone (g NULL). Clears *buf, *len and *layout first. */
 int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers,
                     size_t nlayers, const dusk_viz_options *o,
-                    const viz_out *out, dusk_error *err);
+                    const dusk__viz_out *out, dusk_error *err);
 
 /* --- layouts (viz/layout.c) --------------------------------------------------------- */
 /* Filled by dusk__gv_layout; every array and string in mem. */
@@ -212,12 +212,12 @@ struct dusk_viz_layout {
 /* Lays out and renders the scene in Graphviz format gvfmt ("svg", "png",
  * "pdf", "jpg"), or writes its DOT source when gvfmt is "dot", into a
  * dusk_malloc'd NUL-terminated buffer. Takes the Graphviz lock. */
-int dusk__gv_render(const viz_scene *s, const char *gvfmt, char **buf,
+int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
                     size_t *len, dusk_error *err);
 /* Lays out the scene as dusk__gv_render does and copies the result into
  * l (its nodes, edges and box; l->mem holds them). Takes the Graphviz
  * lock. On failure l may hold part of it: the caller frees l. */
-int dusk__gv_layout(const viz_scene *s, dusk_viz_layout *l, dusk_error *err);
+int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *err);
 /* The Graphviz lock, for any other code of dusk that calls Graphviz. */
 void dusk__gv_lock(void);
 void dusk__gv_unlock(void);

@@ -33,10 +33,10 @@
 
 typedef struct tview {
     dusk_graph *g;
-    const viz_ctx *c;
-    viz_scene *s;
+    const dusk__viz_ctx *c;
+    dusk__viz_scene *s;
     size_t *result;                /* node of each key's result, or NONE */
-    viz_palette pal;
+    dusk__viz_palette pal;
     double *val;                   /* colour value per id */
     uint8_t *has;                  /* val[id] is meaningful */
 } tview;
@@ -105,7 +105,7 @@ static const char *task_label(tview *t, int64_t id)
 static const char *tooltip(tview *t, int64_t id)
 {
     dusk_graph *g = t->g;
-    const viz_ctx *c = t->c;
+    const dusk__viz_ctx *c = t->c;
     dusk__buf b = {0};
     char tmp[512];
     dusk_graph_key_repr(g, id, tmp, sizeof tmp);
@@ -174,11 +174,11 @@ static const char *tooltip(tview *t, int64_t id)
 
 static void style_node(tview *t, size_t i, int64_t id, int circle)
 {
-    viz_scene *s = t->s;
+    dusk__viz_scene *s = t->s;
     dusk__scene_meta(s, i, circle ? DUSK_VIZ_NODE_TASK : DUSK_VIZ_NODE_RESULT, id, NULL);
-    dusk__scene_set(s, i, NA_LABEL, circle ? task_label(t, id) : result_label(t, id));
-    dusk__scene_set(s, i, NA_SHAPE, circle ? "circle" : "box");
-    dusk__scene_set(s, i, NA_TOOLTIP, tooltip(t, id));
+    dusk__scene_set(s, i, DUSK__NA_LABEL, circle ? task_label(t, id) : result_label(t, id));
+    dusk__scene_set(s, i, DUSK__NA_SHAPE, circle ? "circle" : "box");
+    dusk__scene_set(s, i, DUSK__NA_TOOLTIP, tooltip(t, id));
     if (t->has[id])
         dusk__paint(s, i, &t->pal, t->val[id]);
 }
@@ -204,8 +204,8 @@ static size_t result_node(tview *t, int64_t id)
 
 static void colour_values(tview *t, size_t n)
 {
-    const viz_ctx *c = t->c;
-    viz_palette *p = &t->pal;
+    const dusk__viz_ctx *c = t->c;
+    dusk__viz_palette *p = &t->pal;
     memset(p, 0, sizeof *p);
     p->mode = c->o.color;
     int first = 1;
@@ -228,7 +228,7 @@ static void colour_values(tview *t, size_t n)
             v = (double)c->run.dur_ns[id];
             break;
         case DUSK_VIZ_COLOR_BYTES:
-            has = c->run.ran[id] && c->run.state[id] != VIZ_ERRED;
+            has = c->run.ran[id] && c->run.state[id] != DUSK__VIZ_ERRED;
             v = (double)c->run.nbytes[id];
             break;
         case DUSK_VIZ_COLOR_STATE:
@@ -271,7 +271,7 @@ static const char *legend_title(dusk_viz_color m)
 
 /* --- the view ------------------------------------------------------------------------ */
 
-int dusk__build_tasks(dusk_graph *g, const viz_ctx *c, viz_scene *s, dusk_error *err)
+int dusk__build_tasks(dusk_graph *g, const dusk__viz_ctx *c, dusk__viz_scene *s, dusk_error *err)
 {
     size_t n = dusk_graph_size(g);
     tview t = {g, c, s, NULL, {0}, NULL, NULL};

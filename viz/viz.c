@@ -100,7 +100,7 @@ static int runtime_mode(dusk_viz_color c)
            c == DUSK_VIZ_COLOR_BYTES || c == DUSK_VIZ_COLOR_STATE;
 }
 
-static int check_options(viz_ctx *c, const dusk_viz_options *o, dusk_error *err)
+static int check_options(dusk__viz_ctx *c, const dusk_viz_options *o, dusk_error *err)
 {
     static const dusk_viz_options defaults = DUSK_VIZ_OPTIONS_INIT;
     c->o = o ? *o : defaults;
@@ -125,10 +125,10 @@ static int check_options(viz_ctx *c, const dusk_viz_options *o, dusk_error *err)
 
 /* --- graph attributes ---------------------------------------------------------------- */
 
-void dusk__scene_defaults(viz_scene *s, const viz_ctx *c, size_t nnodes)
+void dusk__scene_defaults(dusk__viz_scene *s, const dusk__viz_ctx *c, size_t nnodes)
 {
     dusk__scene_gattr(s, "rankdir", c->rankdir);
-    s->ndef[NA_FONTNAME] = "helvetica";       /* Dask's node_attr */
+    s->ndef[DUSK__NA_FONTNAME] = "helvetica";       /* Dask's node_attr */
     /* A big task view: trade layout polish for time. dot spends its time
      * in network simplex (ranking, then x positions: nslimit, nslimit1,
      * searchsize bound its iterations), in crossing minimisation
@@ -161,7 +161,7 @@ static int visualize_said(dusk_error *err, int rc)
 
 /* The view g (or the layers) is drawn in; says so on stderr when AUTO
  * switches to layers. */
-static dusk_viz_view choose_view(const viz_ctx *c, size_t ntasks)
+static dusk_viz_view choose_view(const dusk__viz_ctx *c, size_t ntasks)
 {
     if (c->o.view != DUSK_VIZ_AUTO)
         return c->o.view;
@@ -176,7 +176,7 @@ static dusk_viz_view choose_view(const viz_ctx *c, size_t ntasks)
 }
 
 /* Lays the scene out into a new layout, *out on success. */
-static int make_layout(const viz_scene *s, dusk_viz_view view, dusk_viz_layout **out,
+static int make_layout(const dusk__viz_scene *s, dusk_viz_view view, dusk_viz_layout **out,
                        dusk_error *err)
 {
     dusk_viz_layout *l = dusk_calloc(1, sizeof *l);
@@ -193,13 +193,13 @@ static int make_layout(const viz_scene *s, dusk_viz_view view, dusk_viz_layout *
 }
 
 int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers,
-                    const dusk_viz_options *o, const viz_out *out, dusk_error *err)
+                    const dusk_viz_options *o, const dusk__viz_out *out, dusk_error *err)
 {
-    viz_ctx c;
+    dusk__viz_ctx c;
     memset(&c, 0, sizeof c);
     c.layers = layers;
     c.nlayers = nlayers;
-    viz_scene s;
+    dusk__viz_scene s;
     dusk__scene_init(&s);
     dusk__atomic file = {0};
     char *bytes = NULL;
@@ -289,7 +289,7 @@ int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
 {
     if (!g || !path)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no %s", g ? "path" : "graph");
-    viz_out out = {path, NULL, NULL, NULL, NULL};
+    dusk__viz_out out = {path, NULL, NULL, NULL, NULL};
     return dusk__visualize(g, NULL, 0, o, &out, err);
 }
 
@@ -302,6 +302,6 @@ int dusk_visualize_mem(dusk_graph *g, const char *format, const dusk_viz_options
     *len = 0;
     if (!g)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: no graph");
-    viz_out out = {NULL, format, buf, len, NULL};
+    dusk__viz_out out = {NULL, format, buf, len, NULL};
     return dusk__visualize(g, NULL, 0, o, &out, err);
 }

@@ -305,9 +305,9 @@ static HOT_INLINE void ended(dusk__run *r, dusk__worker *w, int64_t t, const dus
 static dusk_value *arg_value(dusk__run *r, const dusk_arg *a)
 {
     switch (a->kind) {
-    case ARG_LIT:
+    case DUSK__ARG_LIT:
         return dusk_value_ref(a->u.lit);
-    case ARG_REF:
+    case DUSK__ARG_REF:
         return dusk_value_ref(r->s[r->g->name_task[a->u.ref.name]].result);
     default: {
         dusk_value *t = dusk_tuple_new(a->u.list.n);
@@ -347,7 +347,7 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
         /* Borrowed: nothing to build, nothing to drop. */
         for (size_t i = 0; i < n; i++) {
             const dusk_arg *a = task->args[i];
-            argv[i] = a->kind == ARG_LIT ? a->u.lit
+            argv[i] = a->kind == DUSK__ARG_LIT ? a->u.lit
                       : r->s[r->g->name_task[a->u.ref.name]].result;
         }
     } else {
@@ -566,7 +566,7 @@ static int request_ids(dusk_graph *g, const dusk_arg *a, int64_t *ids, size_t *n
                        dusk_error *err)
 {
     switch (a->kind) {
-    case ARG_REF: {
+    case DUSK__ARG_REF: {
         int64_t t = dusk_graph_find(g, a->u.ref.text);
         if (t < 0) {
             char what[256];
@@ -578,7 +578,7 @@ static int request_ids(dusk_graph *g, const dusk_arg *a, int64_t *ids, size_t *n
         (*n)++;
         return 0;
     }
-    case ARG_LIST:
+    case DUSK__ARG_LIST:
         for (size_t i = 0; i < a->u.list.n; i++) {
             int rc = request_ids(g, a->u.list.items[i], ids, n, err);
             if (rc < 0)
@@ -595,9 +595,9 @@ static int request_ids(dusk_graph *g, const dusk_arg *a, int64_t *ids, size_t *n
 static dusk_value *request_value(dusk__run *r, dusk_graph *g, const dusk_arg *a)
 {
     switch (a->kind) {
-    case ARG_REF:
+    case DUSK__ARG_REF:
         return dusk_value_ref(r->s[dusk_graph_find(g, a->u.ref.text)].result);
-    case ARG_LIT:
+    case DUSK__ARG_LIT:
         return dusk_value_ref(a->u.lit);
     default: {
         dusk_value *t = dusk_tuple_new(a->u.list.n);

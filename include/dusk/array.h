@@ -111,14 +111,14 @@ DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const
 
 /* --- elementwise ------------------------------------------------------------ */
 typedef enum {
-    DUSK_OP_ADD, DUSK_OP_SUB, DUSK_OP_MUL, DUSK_OP_DIV, DUSK_OP_POW,
-    DUSK_OP_LT, DUSK_OP_LE, DUSK_OP_GT, DUSK_OP_GE, DUSK_OP_EQ, DUSK_OP_NE,
-    DUSK_NBINOPS
+    DUSK_BINOP_ADD, DUSK_BINOP_SUB, DUSK_BINOP_MUL, DUSK_BINOP_DIV, DUSK_BINOP_POW,
+    DUSK_BINOP_LT, DUSK_BINOP_LE, DUSK_BINOP_GT, DUSK_BINOP_GE, DUSK_BINOP_EQ, DUSK_BINOP_NE,
+    DUSK_BINOP_COUNT
 } dusk_binop;
 typedef enum {
-    DUSK_OP_NEG, DUSK_OP_ABS, DUSK_OP_EXP, DUSK_OP_LOG, DUSK_OP_SQRT,
-    DUSK_OP_SIN, DUSK_OP_COS,
-    DUSK_NUNOPS
+    DUSK_UNOP_NEG, DUSK_UNOP_ABS, DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT,
+    DUSK_UNOP_SIN, DUSK_UNOP_COS,
+    DUSK_UNOP_COUNT
 } dusk_unop;
 
 /* a OP b with NumPy broadcasting; chunks are unified where they differ. */
@@ -217,7 +217,7 @@ DUSK_API dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b);
 typedef enum {
     DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN, DUSK_RED_STD, DUSK_RED_VAR,
     DUSK_RED_MIN, DUSK_RED_MAX, DUSK_RED_ANY, DUSK_RED_ALL,
-    DUSK_NREDS
+    DUSK_RED_COUNT
 } dusk_reduction;
 /* A tree reduction over the axes in the mask, split_every blocks per
  * step (0: Dask's default, 4); ddof for std and var. */

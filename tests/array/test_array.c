@@ -164,8 +164,8 @@ static void test_ctx_and_error_propagation(void **state)
     assert_contains(err.msg, "do not broadcast");
 
     /* every operation given an array in an error state returns it */
-    dusk_array *r = dusk_array_sum(dusk_array_transpose(dusk_array_unop(DUSK_OP_EXP,
-                        dusk_array_binop_scalar(DUSK_OP_MUL, bad, 2, false)), NULL), DUSK_ALL_AXES,
+    dusk_array *r = dusk_array_sum(dusk_array_transpose(dusk_array_unop(DUSK_UNOP_EXP,
+                        dusk_array_binop_scalar(DUSK_BINOP_MUL, bad, 2, false)), NULL), DUSK_ALL_AXES,
                         false);
     assert_array_error(r, DUSK_EINVAL, "do not broadcast");
     assert_array_error(dusk_array_add(x, bad), DUSK_EINVAL, "do not broadcast");
@@ -200,7 +200,7 @@ static void test_ctx_and_error_propagation(void **state)
 
     /* missing inputs */
     assert_int_not_equal(dusk_array_status(dusk_array_add(x, NULL), NULL), 0);
-    assert_int_not_equal(dusk_array_status(dusk_array_unop(DUSK_OP_EXP, NULL), NULL), 0);
+    assert_int_not_equal(dusk_array_status(dusk_array_unop(DUSK_UNOP_EXP, NULL), NULL), 0);
     assert_int_equal(dusk_array_status(NULL, &err), DUSK_EINVAL);
     assert_array_error(dusk_array_binop((dusk_binop)99, x, x), DUSK_EINVAL, "unknown operation");
     assert_array_error(dusk_array_unop((dusk_unop)99, x), DUSK_EINVAL, "unknown operation");
@@ -723,16 +723,16 @@ static dusk_dtype table_dt(const char *const *table, int i, int j)
 
 static dusk_dtype want_binop_dt(dusk_binop op, int i, int j)
 {
-    if (op >= DUSK_OP_LT)
+    if (op >= DUSK_BINOP_LT)
         return DUSK_DT_BOOL;
-    if (op == DUSK_OP_DIV)
+    if (op == DUSK_BINOP_DIV)
         return table_dt(TRUEDIV, i, j);
-    if (op == DUSK_OP_POW && ALL_DT[i] == DUSK_DT_BOOL && ALL_DT[j] == DUSK_DT_BOOL)
+    if (op == DUSK_BINOP_POW && ALL_DT[i] == DUSK_DT_BOOL && ALL_DT[j] == DUSK_DT_BOOL)
         return DUSK_DT_I1;
     return table_dt(PROMOTE, i, j);
 }
 
-static const char *const BINOP_OPS[DUSK_NBINOPS] = {
+static const char *const BINOP_OPS[DUSK_BINOP_COUNT] = {
     "add", "sub", "mul", "truediv", "pow", "lt", "le", "gt", "ge", "eq", "ne",
 };
 
@@ -743,9 +743,9 @@ static void test_binop_dtypes(void **state)
         for (int j = 0; j < NDT; j++) {
             dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(3), NULL, ALL_DT[i]);
             dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(3), NULL, ALL_DT[j]);
-            for (int op = 0; op < DUSK_NBINOPS; op++) {
+            for (int op = 0; op < DUSK_BINOP_COUNT; op++) {
                 dusk_array *r = dusk_array_binop((dusk_binop)op, a, b);
-                if (op == DUSK_OP_SUB && ALL_DT[i] == DUSK_DT_BOOL && ALL_DT[j] == DUSK_DT_BOOL) {
+                if (op == DUSK_BINOP_SUB && ALL_DT[i] == DUSK_DT_BOOL && ALL_DT[j] == DUSK_DT_BOOL) {
                     /* TypeError: numpy boolean subtract is not supported */
                     assert_array_error(r, DUSK_EINVAL, "boolean subtract");
                     continue;
@@ -777,20 +777,20 @@ static bool ref_binop(dusk_binop op, const void *a, dusk_dtype ta, int64_t ia, c
                       dusk_dtype tb, int64_t ib, dusk_dtype common, void *out, dusk_dtype tout,
                       int64_t k)
 {
-    if (op >= DUSK_OP_LT) {
+    if (op >= DUSK_BINOP_LT) {
         int r;
-        if (dt_float(common) || op == DUSK_OP_DIV) {
+        if (dt_float(common) || op == DUSK_BINOP_DIV) {
             double x = ref_getf(a, ta, ia), y = ref_getf(b, tb, ib);
-            r = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y : op == DUSK_OP_GT ? x > y
-              : op == DUSK_OP_GE ? x >= y : op == DUSK_OP_EQ ? x == y : x != y;
+            r = op == DUSK_BINOP_LT ? x < y : op == DUSK_BINOP_LE ? x <= y : op == DUSK_BINOP_GT ? x > y
+              : op == DUSK_BINOP_GE ? x >= y : op == DUSK_BINOP_EQ ? x == y : x != y;
         } else if (common == DUSK_DT_U8) {
             uint64_t x = (uint64_t)ref_geti(a, ta, ia), y = (uint64_t)ref_geti(b, tb, ib);
-            r = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y : op == DUSK_OP_GT ? x > y
-              : op == DUSK_OP_GE ? x >= y : op == DUSK_OP_EQ ? x == y : x != y;
+            r = op == DUSK_BINOP_LT ? x < y : op == DUSK_BINOP_LE ? x <= y : op == DUSK_BINOP_GT ? x > y
+              : op == DUSK_BINOP_GE ? x >= y : op == DUSK_BINOP_EQ ? x == y : x != y;
         } else {
             int64_t x = ref_geti(a, ta, ia), y = ref_geti(b, tb, ib);
-            r = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y : op == DUSK_OP_GT ? x > y
-              : op == DUSK_OP_GE ? x >= y : op == DUSK_OP_EQ ? x == y : x != y;
+            r = op == DUSK_BINOP_LT ? x < y : op == DUSK_BINOP_LE ? x <= y : op == DUSK_BINOP_GT ? x > y
+              : op == DUSK_BINOP_GE ? x >= y : op == DUSK_BINOP_EQ ? x == y : x != y;
         }
         ref_seti(out, DUSK_DT_BOOL, k, r);
         return true;
@@ -798,10 +798,10 @@ static bool ref_binop(dusk_binop op, const void *a, dusk_dtype ta, int64_t ia, c
     if (dt_float(tout)) {
         double x = ref_getf(a, ta, ia), y = ref_getf(b, tb, ib), r;
         switch (op) {
-        case DUSK_OP_ADD: r = x + y; break;
-        case DUSK_OP_SUB: r = x - y; break;
-        case DUSK_OP_MUL: r = x * y; break;
-        case DUSK_OP_DIV: r = x / y; break;
+        case DUSK_BINOP_ADD: r = x + y; break;
+        case DUSK_BINOP_SUB: r = x - y; break;
+        case DUSK_BINOP_MUL: r = x * y; break;
+        case DUSK_BINOP_DIV: r = x / y; break;
         default: r = pow(x, y); break;
         }
         ref_setf(out, tout, k, r);
@@ -809,14 +809,14 @@ static bool ref_binop(dusk_binop op, const void *a, dusk_dtype ta, int64_t ia, c
     }
     if (tout == DUSK_DT_BOOL) {   /* bool + bool: or; bool * bool: and */
         int x = ref_geti(a, ta, ia) != 0, y = ref_geti(b, tb, ib) != 0;
-        ref_seti(out, tout, k, op == DUSK_OP_ADD ? (x | y) : (x & y));
+        ref_seti(out, tout, k, op == DUSK_BINOP_ADD ? (x | y) : (x & y));
         return true;
     }
     uint64_t x = (uint64_t)ref_geti(a, ta, ia), y = (uint64_t)ref_geti(b, tb, ib), r;
     switch (op) {
-    case DUSK_OP_ADD: r = x + y; break;
-    case DUSK_OP_SUB: r = x - y; break;
-    case DUSK_OP_MUL: r = x * y; break;
+    case DUSK_BINOP_ADD: r = x + y; break;
+    case DUSK_BINOP_SUB: r = x - y; break;
+    case DUSK_BINOP_MUL: r = x * y; break;
     default:
         if (dt_signed(tb) && (int64_t)y < 0)
             return false;
@@ -881,17 +881,17 @@ static void test_binop_values(void **state)
             void *da = make_data(ta, 35, (uint64_t)(i * 11 + j), DATA_MIXED);
             void *db = make_data(tb, 35, (uint64_t)(i * 11 + j + 500), DATA_MIXED);
             void *de = make_data(tb, 35, (uint64_t)(i * 11 + j + 900), DATA_SMALLPOS);
-            for (int op = 0; op < DUSK_NBINOPS; op++) {
-                if (op == DUSK_OP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
+            for (int op = 0; op < DUSK_BINOP_COUNT; op++) {
+                if (op == DUSK_BINOP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
                     continue;
                 char what[96];
                 snprintf(what, sizeof what, "%s %s %s", dusk_dtype_code(ta), BINOP_OPS[op],
                          dusk_dtype_code(tb));
                 dusk_dtype tout = want_binop_dt((dusk_binop)op, i, j);
                 /* pow in float32: NumPy's powf may differ from pow by an ulp */
-                double rel = op == DUSK_OP_POW ? (tout == DUSK_DT_F4 ? 1e-6 : 1e-13) : rel_of(tout);
+                double rel = op == DUSK_BINOP_POW ? (tout == DUSK_DT_F4 ? 1e-6 : 1e-13) : rel_of(tout);
                 check_binop((dusk_binop)op, ta, 2, shape, "(3, 2)", da, tb, 2, shape, "(3, 2)",
-                            op == DUSK_OP_POW ? de : db, tout, rel, what);
+                            op == DUSK_BINOP_POW ? de : db, tout, rel, what);
             }
             free(da);
             free(db);
@@ -909,10 +909,10 @@ static void test_uint64_arith(void **state)
     uint64_t b[6] = {1, 3, 1ull << 63, 2, UINT64_MAX, 7};
     dusk_array *x = dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8, DUSK_SHAPE(6), "4");
     dusk_array *y = dusk_from_buffer(ctx, b, DUSK_DT_U8, DUSK_SHAPE(6), "4");
-    for (int op = DUSK_OP_ADD; op <= DUSK_OP_MUL; op++) {
+    for (int op = DUSK_BINOP_ADD; op <= DUSK_BINOP_MUL; op++) {
         dusk_value *v = compute(dusk_array_binop((dusk_binop)op, x, y), BINOP_OPS[op]);
         for (int k = 0; k < 6; k++) {
-            uint64_t want = op == DUSK_OP_ADD ? U8BIG[k] + b[k] : op == DUSK_OP_SUB ? U8BIG[k] - b[k]
+            uint64_t want = op == DUSK_BINOP_ADD ? U8BIG[k] + b[k] : op == DUSK_BINOP_SUB ? U8BIG[k] - b[k]
                           : U8BIG[k] * b[k];
             assert_true((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, k) == want);
         }
@@ -942,16 +942,16 @@ static void test_uint64_compare(void **state)
 {
     (void)state;
     uint64_t b[6] = {1, 2, 1ull << 63, 1ull << 63, (1ull << 63) + 1, 0};
-    for (int op = DUSK_OP_LT; op <= DUSK_OP_NE; op++) {
+    for (int op = DUSK_BINOP_LT; op <= DUSK_BINOP_NE; op++) {
         dusk_array *r = dusk_array_binop((dusk_binop)op,
                                          dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8, DUSK_SHAPE(6), "2"),
                                          dusk_from_buffer(ctx, b, DUSK_DT_U8, DUSK_SHAPE(6), "2"));
         dusk_value *v = compute(r, BINOP_OPS[op]);
         for (int k = 0; k < 6; k++) {
             uint64_t x = U8BIG[k], y = b[k];
-            bool want = op == DUSK_OP_LT ? x < y : op == DUSK_OP_LE ? x <= y
-                      : op == DUSK_OP_GT ? x > y : op == DUSK_OP_GE ? x >= y
-                      : op == DUSK_OP_EQ ? x == y : x != y;
+            bool want = op == DUSK_BINOP_LT ? x < y : op == DUSK_BINOP_LE ? x <= y
+                      : op == DUSK_BINOP_GT ? x > y : op == DUSK_BINOP_GE ? x >= y
+                      : op == DUSK_BINOP_EQ ? x == y : x != y;
             if (ref_geti(dusk_ndarray_data(v), DUSK_DT_BOOL, k) != want)
                 fail_msg("uint64 %llu %s %llu gave %d", (unsigned long long)x, BINOP_OPS[op],
                          (unsigned long long)y, !want);
@@ -965,7 +965,7 @@ static void test_uint64_scalar(void **state)
 {
     (void)state;
     dusk_array *x = dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8, DUSK_SHAPE(6), "4");
-    static const dusk_binop ops[3] = {DUSK_OP_ADD, DUSK_OP_SUB, DUSK_OP_MUL};
+    static const dusk_binop ops[3] = {DUSK_BINOP_ADD, DUSK_BINOP_SUB, DUSK_BINOP_MUL};
     for (int i = 0; i < 3; i++) {
         dusk_array *r = dusk_array_binop_scalar(ops[i], x, 3, false);
         assert_int_equal(dusk_array_dtype(r), DUSK_DT_U8);
@@ -984,7 +984,7 @@ static void test_uint64_scalar(void **state)
 static void test_uint64_abs(void **state)
 {
     (void)state;
-    dusk_value *v = compute(dusk_array_unop(DUSK_OP_ABS, dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8,
+    dusk_value *v = compute(dusk_array_unop(DUSK_UNOP_ABS, dusk_from_buffer(ctx, U8BIG, DUSK_DT_U8,
                                             DUSK_SHAPE(6), "4")), "abs u8");
     for (int k = 0; k < 6; k++)
         if ((uint64_t)ref_geti(dusk_ndarray_data(v), DUSK_DT_U8, k) != U8BIG[k])
@@ -999,7 +999,7 @@ static void test_binop_negative_int_power(void **state)
 {
     (void)state;
     int64_t base[6] = {1, 2, 3, 4, 5, 6}, ex[6] = {1, 2, 0, 3, 1, -1};
-    dusk_array *r = dusk_array_binop(DUSK_OP_POW,
+    dusk_array *r = dusk_array_binop(DUSK_BINOP_POW,
                                      dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(6), "2"),
                                      dusk_from_buffer(ctx, ex, DUSK_DT_I8, DUSK_SHAPE(6), "2"));
     assert_int_equal(dusk_array_status(r, NULL), 0);
@@ -1015,13 +1015,13 @@ static void test_binop_negative_int_power(void **state)
     }
     dusk_value *v = NULL;
     dusk_error err = DUSK_ERROR_INIT;
-    assert_int_not_equal(dusk_array_compute(dusk_array_binop_scalar(DUSK_OP_POW,
+    assert_int_not_equal(dusk_array_compute(dusk_array_binop_scalar(DUSK_BINOP_POW,
                              dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(6), "2"), -1, false),
                              NULL, &v, &err), 0);
     assert_contains(err.msg, "negative integer powers");
     /* a float base takes negative exponents */
     double fb[2] = {2, 4};
-    v = compute(dusk_array_binop(DUSK_OP_POW, dusk_from_buffer(ctx, fb, DUSK_DT_F8, DUSK_SHAPE(2), NULL),
+    v = compute(dusk_array_binop(DUSK_BINOP_POW, dusk_from_buffer(ctx, fb, DUSK_DT_F8, DUSK_SHAPE(2), NULL),
                                  dusk_from_buffer(ctx, ex + 5, DUSK_DT_I8, DUSK_SHAPE(1), NULL)),
                 "f8 ** i8");
     assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 0.5);
@@ -1059,20 +1059,20 @@ static void test_scalar_dtypes(void **state)
                 continue;   /* test_scalar_float32_overflow */
             dusk_dtype want = table_dt(SCALAR_DT, i, k);
             for (int first = 0; first < 2; first++) {
-                dusk_array *r = dusk_array_binop_scalar(DUSK_OP_ADD, a, SCALARS[k], first);
+                dusk_array *r = dusk_array_binop_scalar(DUSK_BINOP_ADD, a, SCALARS[k], first);
                 if (dusk_array_dtype(r) != want)
                     fail_msg("%s + %g: dtype %s, want %s", dusk_dtype_code(ALL_DT[i]), SCALARS[k],
                              dusk_dtype_code(dusk_array_dtype(r)), dusk_dtype_code(want));
             }
             /* comparisons give bool; true division floats */
-            assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_LT, a, SCALARS[k],
+            assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_BINOP_LT, a, SCALARS[k],
                                                                       false)), DUSK_DT_BOOL);
-            dusk_dtype d = dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_DIV, a, SCALARS[k], false));
+            dusk_dtype d = dusk_array_dtype(dusk_array_binop_scalar(DUSK_BINOP_DIV, a, SCALARS[k], false));
             assert_true(d == (want == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8));
         }
         /* whole floats given to an integer array are ints: i1 * 2.0 is int8 */
         if (dt_is_int(ALL_DT[i]))
-            assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_MUL, a, 2.0, false)),
+            assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_BINOP_MUL, a, 2.0, false)),
                              ALL_DT[i]);
     }
 }
@@ -1087,7 +1087,7 @@ static void test_scalar_float32_overflow(void **state)
     dusk_array *a = dusk_from_buffer(ctx, x, DUSK_DT_F4, DUSK_SHAPE(3), NULL);
     static const double s[3] = {1e300, 1e39, -4e38};
     for (int i = 0; i < 3; i++) {
-        dusk_array *r = dusk_array_binop_scalar(DUSK_OP_MUL, a, s[i], false);
+        dusk_array *r = dusk_array_binop_scalar(DUSK_BINOP_MUL, a, s[i], false);
         if (dusk_array_dtype(r) != DUSK_DT_F8)
             fail_msg("f4 * %g: dtype %s, NumPy gives float64", s[i],
                      dusk_dtype_code(dusk_array_dtype(r)));
@@ -1097,7 +1097,7 @@ static void test_scalar_float32_overflow(void **state)
         release(v);
     }
     /* 3e38 fits: float32 (and so does 70000.0) */
-    assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_OP_ADD, a, 3e38, false)), DUSK_DT_F4);
+    assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_BINOP_ADD, a, 3e38, false)), DUSK_DT_F4);
 }
 
 /* a OP s and s OP a for every dtype, against loops. */
@@ -1105,8 +1105,8 @@ static void test_scalar_values(void **state)
 {
     (void)state;
     static const double svals[] = {1, 1.5, -1, 300, 70000, -129, 2, 0.1};
-    static const dusk_binop ops[] = {DUSK_OP_ADD, DUSK_OP_SUB, DUSK_OP_MUL, DUSK_OP_DIV,
-                                     DUSK_OP_POW, DUSK_OP_LT, DUSK_OP_GE, DUSK_OP_EQ, DUSK_OP_NE};
+    static const dusk_binop ops[] = {DUSK_BINOP_ADD, DUSK_BINOP_SUB, DUSK_BINOP_MUL, DUSK_BINOP_DIV,
+                                     DUSK_BINOP_POW, DUSK_BINOP_LT, DUSK_BINOP_GE, DUSK_BINOP_EQ, DUSK_BINOP_NE};
     const int64_t n = 35;
     for (int i = 0; i < NDT; i++) {
         dusk_dtype t = ALL_DT[i];
@@ -1118,7 +1118,7 @@ static void test_scalar_values(void **state)
                 dusk_binop op = ops[oi];
                 for (int first = 0; first < 2; first++) {
                     const void *src = data;
-                    if (op == DUSK_OP_POW) {
+                    if (op == DUSK_BINOP_POW) {
                         /* integer exponents must not be negative; keep
                          * the numbers small */
                         if (first)
@@ -1137,8 +1137,8 @@ static void test_scalar_values(void **state)
                     dusk_dtype tout = dusk_array_dtype(r);
                     /* the scalar as a 0-d operand of NumPy's computation:
                      * the result dtype decides how it is done */
-                    dusk_dtype ts = dt_float(tout) || op == DUSK_OP_DIV ? DUSK_DT_F8 : DUSK_DT_I8;
-                    if (op >= DUSK_OP_LT)
+                    dusk_dtype ts = dt_float(tout) || op == DUSK_BINOP_DIV ? DUSK_DT_F8 : DUSK_DT_I8;
+                    if (op >= DUSK_BINOP_LT)
                         ts = (s == floor(s) && !dt_float(t)) ? DUSK_DT_I8 : DUSK_DT_F8;
                     char sbuf[8];
                     if (ts == DUSK_DT_F8)
@@ -1147,7 +1147,7 @@ static void test_scalar_values(void **state)
                         ref_seti(sbuf, ts, 0, (int64_t)s);
                     void *want = calloc((size_t)n, dt_size(tout));
                     dusk_dtype common = ts == DUSK_DT_F8 ? DUSK_DT_F8 : (dt_is_int(tout) ? tout : DUSK_DT_I8);
-                    if (op >= DUSK_OP_LT)   /* compared as numbers, exactly */
+                    if (op >= DUSK_BINOP_LT)   /* compared as numbers, exactly */
                         common = dt_float(t) || ts == DUSK_DT_F8 || (t == DUSK_DT_U8 && s < 0) ? DUSK_DT_F8
                                : t == DUSK_DT_U8 ? DUSK_DT_U8 : DUSK_DT_I8;
                     for (int64_t k = 0; k < n; k++) {
@@ -1155,7 +1155,7 @@ static void test_scalar_values(void **state)
                                         : ref_binop(op, src, t, k, sbuf, ts, 0, common, want, tout, k);
                         assert_true(ok);
                     }
-                    double rel = op == DUSK_OP_POW && tout == DUSK_DT_F4 ? 1e-6
+                    double rel = op == DUSK_BINOP_POW && tout == DUSK_DT_F4 ? 1e-6
                                : tout == DUSK_DT_F4 ? 6e-7 : 1e-14;
                     check_values(dusk_ndarray_data(v), want, tout, n, rel, 0, what);
                     free(want);
@@ -1170,7 +1170,7 @@ static void test_scalar_values(void **state)
 
 /* --- elementwise: unary -------------------------------------------------------- */
 
-static const char *const UNOP_OPS[DUSK_NUNOPS] = {"neg", "absolute", "exp", "log", "sqrt",
+static const char *const UNOP_OPS[DUSK_UNOP_COUNT] = {"neg", "absolute", "exp", "log", "sqrt",
                                                   "sin", "cos"};
 /* np.negative, np.abs, np.exp, np.log, np.sqrt, np.sin, np.cos of each
  * dtype; "--" for NumPy's TypeError (negative of bool). NumPy gives f2
@@ -1199,7 +1199,7 @@ static void test_unop_values(void **state)
             dusk_dtype t = ALL_DT[i];
             void *data = make_data(t, n, (uint64_t)(i + 1000 * si), DATA_MIXED);
             dusk_array *a = dusk_from_buffer(ctx, data, t, s, SHAPES[si].chunks);
-            for (int op = 0; op < DUSK_NUNOPS; op++) {
+            for (int op = 0; op < DUSK_UNOP_COUNT; op++) {
                 char what[96];
                 snprintf(what, sizeof what, "%s(%s) shape #%zu", UNOP_OPS[op], dusk_dtype_code(t), si);
                 dusk_array *r = dusk_array_unop((dusk_unop)op, a);
@@ -1218,18 +1218,18 @@ static void test_unop_values(void **state)
                     if (dt_is_int(tout) || tout == DUSK_DT_BOOL) {
                         int64_t x = ref_geti(data, t, k);
                         /* wraps: np.negative(int8(-128)) is -128 */
-                        uint64_t r2 = op == DUSK_OP_NEG || (x < 0 && !dt_unsigned(t))
+                        uint64_t r2 = op == DUSK_UNOP_NEG || (x < 0 && !dt_unsigned(t))
                                       ? 0 - (uint64_t)x : (uint64_t)x;
                         ref_seti(want, tout, k, tout == DUSK_DT_BOOL ? x != 0 : (int64_t)r2);
                     } else {
                         double x = ref_getf(data, t, k), y;
                         switch (op) {
-                        case DUSK_OP_NEG: y = -x; break;
-                        case DUSK_OP_ABS: y = fabs(x); break;
-                        case DUSK_OP_EXP: y = exp(x); break;
-                        case DUSK_OP_LOG: y = log(x); break;
-                        case DUSK_OP_SQRT: y = sqrt(x); break;
-                        case DUSK_OP_SIN: y = sin(x); break;
+                        case DUSK_UNOP_NEG: y = -x; break;
+                        case DUSK_UNOP_ABS: y = fabs(x); break;
+                        case DUSK_UNOP_EXP: y = exp(x); break;
+                        case DUSK_UNOP_LOG: y = log(x); break;
+                        case DUSK_UNOP_SQRT: y = sqrt(x); break;
+                        case DUSK_UNOP_SIN: y = sin(x); break;
                         default: y = cos(x); break;
                         }
                         ref_setf(want, tout, k, y);
@@ -1279,7 +1279,7 @@ static void test_broadcasting(void **state)
             void *da = make_data(ta, na, k * 3 + (size_t)ti, DATA_MIXED);
             void *db = make_data(tb, nb, k * 3 + (size_t)ti + 99, DATA_MIXED);
             int ia = ti == 0 ? 0 : ti == 1 ? 3 : 9, ib = ti == 0 ? 0 : ti == 1 ? 4 : 1;
-            for (int op = DUSK_OP_ADD; op <= DUSK_OP_MUL; op++) {
+            for (int op = DUSK_BINOP_ADD; op <= DUSK_BINOP_MUL; op++) {
                 char what[96];
                 snprintf(what, sizeof what, "broadcast case %zu %s %s %s", k, dusk_dtype_code(ta),
                          BINOP_OPS[op], dusk_dtype_code(tb));
@@ -1315,7 +1315,7 @@ static void test_broadcast_errors(void **state)
         dusk_shape s1 = {c[k].nda, {0}}, s2 = {c[k].ndb, {0}};
         memcpy(s1.v, c[k].sa, sizeof c[k].sa);
         memcpy(s2.v, c[k].sb, sizeof c[k].sb);
-        for (int op = 0; op < DUSK_NBINOPS; op++) {
+        for (int op = 0; op < DUSK_BINOP_COUNT; op++) {
             dusk_array *r = dusk_array_binop((dusk_binop)op, dusk_ones(ctx, s1, NULL, DUSK_DT_F8),
                                              dusk_zeros(ctx, s2, NULL, DUSK_DT_I4));
             assert_array_error(r, DUSK_EINVAL, "do not broadcast");
@@ -1612,7 +1612,7 @@ static void test_rechunk(void **state)
             assert_memory_equal(dusk_ndarray_data(v), d, (size_t)n * dt_size(t));
             release(v);
             /* and back again, after an elementwise step */
-            dusk_array *back = dusk_array_rechunk(dusk_array_binop_scalar(DUSK_OP_MUL, r, 1, false),
+            dusk_array *back = dusk_array_rechunk(dusk_array_binop_scalar(DUSK_BINOP_MUL, r, 1, false),
                                                   c[k].from);
             v = compute(back, what);
             if (t != DUSK_DT_BOOL)
@@ -1640,7 +1640,7 @@ static void test_rechunk(void **state)
 
 /* --- reductions ------------------------------------------------------------------ */
 
-static const char *const RED_NAMES[DUSK_NREDS] = {"sum", "prod", "mean", "std", "var",
+static const char *const RED_NAMES[DUSK_RED_COUNT] = {"sum", "prod", "mean", "std", "var",
                                                   "min", "max", "any", "all"};
 
 /* np.sum(x).dtype & co. for each input dtype */
@@ -1846,7 +1846,7 @@ static void test_reduce_f8(void **state)
         void *near1 = make_data(DUSK_DT_F8, n, si + 6, DATA_NEARONE);
         uint64_t sets[8];
         int ns = axis_sets(nd, sets);
-        for (int op = 0; op < DUSK_NREDS; op++)
+        for (int op = 0; op < DUSK_RED_COUNT; op++)
             for (int ai = 0; ai < ns; ai++)
                 for (int keep = 0; keep < 2; keep++)
                     for (int se = 0; se < 4; se++) {
@@ -1873,7 +1873,7 @@ static void test_reduce_dtypes(void **state)
             void *mixed = make_data(t, n, si * 17 + (size_t)ti, DATA_MIXED);
             void *near1 = make_data(t, n, si * 17 + (size_t)ti + 1, DATA_NEARONE);
             uint64_t sets[3] = {DUSK_ALL_AXES, DUSK_AXIS(0), DUSK_AXIS(-1)};
-            for (int op = 0; op < DUSK_NREDS; op++)
+            for (int op = 0; op < DUSK_RED_COUNT; op++)
                 for (int ai = 0; ai < 3; ai++) {
                     /* float products of mixed data over- and underflow
                      * differently in float32 steps */
@@ -1937,7 +1937,7 @@ static void test_reduce_nan(void **state)
                 if (ref_getf(d, t, k) == 0)
                     ref_setf(d, t, k, 0.5);
             ref_setf(d, t, at, NAN);
-            for (int op = 0; op < DUSK_NREDS; op++) {
+            for (int op = 0; op < DUSK_RED_COUNT; op++) {
                 if (op == DUSK_RED_PROD)
                     continue;
                 uint64_t sets[3] = {DUSK_ALL_AXES, DUSK_AXIS(0), DUSK_AXIS(1)};
@@ -2063,7 +2063,7 @@ static void test_reduce_shapes_and_errors(void **state)
     static const uint64_t badax[] = {DUSK_AXIS(2), DUSK_AXIS(-3), DUSK_AXIS(31),
                                      DUSK_AXIS(0) | DUSK_AXIS(5), DUSK_AXIS(-32)};
     for (size_t k = 0; k < sizeof badax / sizeof *badax; k++)
-        for (int op = 0; op < DUSK_NREDS; op++)
+        for (int op = 0; op < DUSK_RED_COUNT; op++)
             assert_array_error(dusk_array_reduce((dusk_reduction)op, x, badax[k], false, 0, 0),
                                DUSK_EINVAL, "axis out of range");
     assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(4), NULL, DUSK_DT_F8), DUSK_AXIS(1),
@@ -2133,7 +2133,7 @@ static void test_reduce_task_counts(void **state)
         dusk_shape s = {c[k].nd, {0}};
         memcpy(s.v, c[k].shape, sizeof c[k].shape);
         dusk_array *x = dusk_ones(ctx, s, c[k].chunks, DUSK_DT_F8);
-        for (int op = 0; op < DUSK_NREDS; op++) {
+        for (int op = 0; op < DUSK_RED_COUNT; op++) {
             dusk_array *r = dusk_array_reduce((dusk_reduction)op, x, c[k].axes, false, c[k].se, 0);
             int64_t want = c[k].ntasks + (op == DUSK_RED_STD ? dusk_array_nchunks(r) : 0);
             if (dusk_array_ntasks(r) != want)
@@ -2269,13 +2269,13 @@ static void test_task_counts(void **state)
     release(v);
 
     /* the other reductions' layer names */
-    static const char *const names[DUSK_NREDS][2] = {
+    static const char *const names[DUSK_RED_COUNT][2] = {
         {"sum", "sum-aggregate"}, {"prod", "prod-aggregate"},
         {"mean_chunk", "mean_agg-aggregate"}, {"var", "var-aggregate"},
         {"var", "var-aggregate"}, {"chunk_min", "amin-aggregate"},
         {"chunk_max", "amax-aggregate"}, {"any", "any-aggregate"}, {"all", "all-aggregate"},
     };
-    for (int op = 0; op < DUSK_NREDS; op++) {
+    for (int op = 0; op < DUSK_RED_COUNT; op++) {
         dusk_array *r = dusk_array_reduce((dusk_reduction)op, x, DUSK_AXIS(1), false, 0, 0);
         char a[64], b[64];
         snprintf(a, sizeof a, "%s:9", names[op][0]);
@@ -2451,9 +2451,9 @@ static void test_tokens(void **state)
         names[k][i++] = dusk_array_name(dusk_array_mean(dusk_array_sub(y, x), DUSK_ALL_AXES, true));
         names[k][i++] = dusk_array_name(dusk_array_rechunk(y, "(3, 4)"));
         names[k][i++] = dusk_array_name(dusk_array_astype(y, DUSK_DT_F4));
-        names[k][i++] = dusk_array_name(dusk_array_binop_scalar(DUSK_OP_POW, y, 2, false));
+        names[k][i++] = dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_POW, y, 2, false));
         names[k][i++] = dusk_array_name(dusk_array_reduce(DUSK_RED_STD, y, DUSK_AXIS(1), false, 2, 1));
-        names[k][i++] = dusk_array_name(dusk_array_unop(DUSK_OP_EXP, y));
+        names[k][i++] = dusk_array_name(dusk_array_unop(DUSK_UNOP_EXP, y));
         names[k][i++] = dusk_array_name(dusk_arange(c, 0, 10, 1, "3"));
         names[k][i++] = dusk_array_name(dusk_linspace(c, 0, 1, 10, "3"));
         assert_int_equal(i, 11);
@@ -2499,9 +2499,9 @@ static void test_tokens(void **state)
         dusk_array_name(dusk_array_reduce(DUSK_RED_SUM, x, DUSK_AXIS(0), false, 2, 0)),
         dusk_array_name(dusk_array_reduce(DUSK_RED_VAR, x, DUSK_AXIS(0), false, 0, 0)),
         dusk_array_name(dusk_array_reduce(DUSK_RED_VAR, x, DUSK_AXIS(0), false, 0, 1)),
-        dusk_array_name(dusk_array_binop_scalar(DUSK_OP_SUB, x, 2, false)),
-        dusk_array_name(dusk_array_binop_scalar(DUSK_OP_SUB, x, 2, true)),
-        dusk_array_name(dusk_array_binop_scalar(DUSK_OP_SUB, x, 3, false)),
+        dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_SUB, x, 2, false)),
+        dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_SUB, x, 2, true)),
+        dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_SUB, x, 3, false)),
         dusk_array_name(dusk_random_normal(ctx, 1, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)")),
         dusk_array_name(dusk_random_normal(ctx, 2, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)")),
         dusk_array_name(dusk_random_uniform(ctx, 1, 0, 1, DUSK_SHAPE(15, 15), "(5, 5)")),
@@ -2587,8 +2587,8 @@ static void test_composite(void **state)
         y[k] %= 1000;
     dusk_array *ax = dusk_from_buffer(ctx, x, DUSK_DT_F8, DUSK_SHAPE(N, M), "(5, 4)");
     dusk_array *ay = dusk_from_buffer(ctx, y, DUSK_DT_I4, DUSK_SHAPE(M, N), "(6, 7)");
-    dusk_array *z = dusk_array_binop_scalar(DUSK_OP_DIV,
-        dusk_array_sub(dusk_array_binop_scalar(DUSK_OP_MUL,
+    dusk_array *z = dusk_array_binop_scalar(DUSK_BINOP_DIV,
+        dusk_array_sub(dusk_array_binop_scalar(DUSK_BINOP_MUL,
                            dusk_array_add(ax, dusk_array_transpose(ay, NULL)), 2, false),
                        dusk_array_mean(ax, DUSK_AXIS(0), false)), 3, false);
     dusk_array *sd = dusk_array_reduce(DUSK_RED_STD, z, DUSK_AXIS(1), false, 2, 1);
@@ -2644,7 +2644,7 @@ static void test_shared_inputs_threads(void **state)
     dusk_array *t = dusk_array_transpose(x, NULL);
     dusk_array *e = dusk_array_add(dusk_array_add(x, t),
                                    dusk_array_sub(dusk_array_astype(x, DUSK_DT_F4),
-                                                  dusk_array_binop_scalar(DUSK_OP_MUL, t, 2, false)));
+                                                  dusk_array_binop_scalar(DUSK_BINOP_MUL, t, 2, false)));
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 4);
     dusk_value *vx = compute_with(x, &o, "x");
     const double *xd = dusk_ndarray_data(vx);
@@ -2793,7 +2793,7 @@ static void test_h5_layout_and_gzip(void **state)
     char path[1024];
     tmp_path(path, sizeof path, "gzip.h5");
     dusk_array *a = dusk_arange(ctx, 0, 10000, 1, "1000");
-    dusk_array *m = dusk_array_astype(dusk_array_binop_scalar(DUSK_OP_SUB, a, 5000, false), DUSK_DT_I4);
+    dusk_array *m = dusk_array_astype(dusk_array_binop_scalar(DUSK_BINOP_SUB, a, 5000, false), DUSK_DT_I4);
     dusk_error err = DUSK_ERROR_INIT;
     dusk_store_options so = {6, false};
     assert_int_equal(dusk_array_store(m, path, "/z", &so, NULL, &err), 0);
@@ -2876,8 +2876,8 @@ static void test_h5_overwrite(void **state)
     /* a dataset replaced by an expression that reads it: x = x * 10 + 1 */
     for (int round = 0; round < 2; round++) {
         dusk_array *x = dusk_from_hdf5(ctx, path, "/a", "2");
-        dusk_array *y = dusk_array_binop_scalar(DUSK_OP_ADD,
-                            dusk_array_binop_scalar(DUSK_OP_MUL, x, 10, false), 1, false);
+        dusk_array *y = dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                            dusk_array_binop_scalar(DUSK_BINOP_MUL, x, 10, false), 1, false);
         if (dusk_array_store(y, path, "/a", &so, NULL, &err))
             fail_msg("in-place store: %s", err.msg);
     }
@@ -2941,7 +2941,7 @@ static void test_h5_read_h5py_file(void **state)
         assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_BOOL, i), flags[i]);
     release(v);
     a = dusk_from_hdf5(ctx, FIXTURE, "/scalar", NULL);
-    v = compute(dusk_array_binop_scalar(DUSK_OP_MUL, a, 2, false), "/scalar * 2");
+    v = compute(dusk_array_binop_scalar(DUSK_BINOP_MUL, a, 2, false), "/scalar * 2");
     check_meta(a, v, DUSK_DT_F8, 0, NULL, "/scalar");
     assert_true(ref_getf(dusk_ndarray_data(v), DUSK_DT_F8, 0) == 5.0);
     release(v);
@@ -2970,7 +2970,7 @@ static void test_h5_store_failures(void **state)
     /* a task that fails mid-way (int64 to a negative power in the last
      * block): no file at the target, no temporary file */
     int64_t base[8] = {1, 2, 3, 4, 5, 6, 7, 8}, ex[8] = {1, 1, 1, 1, 1, 1, 1, -1};
-    dusk_array *bad = dusk_array_binop(DUSK_OP_POW,
+    dusk_array *bad = dusk_array_binop(DUSK_BINOP_POW,
                                        dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(8), "2"),
                                        dusk_from_buffer(ctx, ex, DUSK_DT_I8, DUSK_SHAPE(8), "2"));
     for (size_t si = 0; si < NSCHEDS; si++) {
@@ -3041,9 +3041,9 @@ static void travel_value(const dusk_value *v, travel_log *log)
 
 static void travel_arg(const dusk_arg *a, travel_log *log)
 {
-    if (a->kind == ARG_LIT)
+    if (a->kind == DUSK__ARG_LIT)
         travel_value(a->u.lit, log);
-    else if (a->kind == ARG_LIST)
+    else if (a->kind == DUSK__ARG_LIST)
         for (size_t i = 0; i < a->u.list.n; i++)
             travel_arg(a->u.list.items[i], log);
 }
@@ -3093,9 +3093,9 @@ static dusk_value *by_name(const dusk_graph *g, int64_t id, dusk_value **memo, d
 static dusk_value *by_name_arg(const dusk_graph *g, const dusk_arg *a, dusk_value **memo,
                                dusk_error *err)
 {
-    if (a->kind == ARG_LIT)
+    if (a->kind == DUSK__ARG_LIT)
         return dusk_value_ref(a->u.lit);
-    if (a->kind == ARG_REF)
+    if (a->kind == DUSK__ARG_REF)
         return by_name(g, g->name_task[a->u.ref.name], memo, err);
     dusk_value *t = dusk_tuple_new(a->u.list.n);
     for (size_t i = 0; t && i < a->u.list.n; i++) {
@@ -3275,15 +3275,15 @@ static void test_tasks_travel(void **state)
         acc = dusk_array_add(acc, parts[i]);
     for (size_t i = 0; i < sizeof line / sizeof *line; i++)
         acc = dusk_array_add(acc, line[i]);
-    for (int op = 0; op < DUSK_NBINOPS; op++) {
+    for (int op = 0; op < DUSK_BINOP_COUNT; op++) {
         travel_array(dusk_array_binop((dusk_binop)op, acc, parts[3]), &log);
         travel_array(dusk_array_binop_scalar((dusk_binop)op, acc, 2, op % 2), &log);
     }
-    for (int op = 0; op < DUSK_NUNOPS; op++)
+    for (int op = 0; op < DUSK_UNOP_COUNT; op++)
         travel_array(dusk_array_unop((dusk_unop)op, acc), &log);
     travel_array(dusk_array_transpose(dusk_array_astype(acc, DUSK_DT_F4), NULL), &log);
     dusk_array *wide = dusk_ones(ctx, DUSK_SHAPE(4, 40), "(2, 2)", DUSK_DT_I4);
-    for (int op = 0; op < DUSK_NREDS; op++)
+    for (int op = 0; op < DUSK_RED_COUNT; op++)
         travel_array(dusk_array_reduce((dusk_reduction)op, wide, DUSK_AXIS(1), false, 4, 0), &log);
     assert_int_equal(by_name_matches(dusk_array_transpose(line[2], NULL), &err), 0);
     assert_int_equal(by_name_matches(dusk_array_reduce(DUSK_RED_MEAN, wide, DUSK_AXIS(1), true,

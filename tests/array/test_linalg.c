@@ -357,7 +357,7 @@ static void test_brief_graphs(void **state)
     long live = dusk_alloc_live();
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
-    dusk_array *r = dusk_array_dot(x, dusk_array_binop_scalar(DUSK_OP_ADD,
+    dusk_array *r = dusk_array_dot(x, dusk_array_binop_scalar(DUSK_BINOP_ADD,
                                                               dusk_array_transpose(x, NULL), 1,
                                                               false));
     assert_int_equal(dusk_array_ntasks(r), 90);
