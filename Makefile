@@ -10,15 +10,16 @@
 #   make SANITIZE=thread test               build dirs: build/san-<list>/
 #
 # Options: WERROR=1 (warnings are errors; CI sets it), V=1 (show commands),
-# TESTS="graph sched" (run only those tests/test_<name>.c), TEST_TIMEOUT=900
+# TESTS="graph sched" (run only those tests/*/test_<name>.c), TEST_TIMEOUT=900
 # (seconds per test program), CFLAGS (default -O2 -g; the warning and
 # standard flags are always added).
 #
 # Layout of the build tree (BUILD is build/ or build/san-<list>/):
 #   $(BUILD)/obj/<dir>/<file>.o (+ .d)   objects with their header dependencies
-#   $(BUILD)/libdusk.a, libdusk.so*     the library (all of core/)
+#   $(BUILD)/lib<name>.a, .so*          libdusk (core/), libdusk-array (array/),
+#                                       libdusk-viz (viz/), libdusk-profiler (profiler/)
 #   $(BUILD)/dusk.pc                    for pkg-config
-#   $(BUILD)/tests/test_<module>        one cmocka program per tests/test_<module>.c
+#   $(BUILD)/tests/<lib>/test_<module>  one cmocka program per tests/<lib>/test_<module>.c
 #   $(BUILD)/examples/<name>            one program per examples/<name>.c
 #   $(BUILD)/bench/<name>               one program per bench/<name>.c
 #   $(BUILD)/dusk-demo                  examples/demo.c, the program `make demo` runs

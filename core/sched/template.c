@@ -11,7 +11,7 @@
 **   3. add DUSK_SCHED_PROCESSES to dusk_sched_kind (include/dusk/sched.h)
 **      and &dusk__sched_processes to backends[] in run.c;
 **   4. run tests/core/test_{sched,events,alloc}.c with it in SCHEDS
-**      (tests/test_util.h): every scheduler must give the same results,
+**      (tests/helpers.h): every scheduler must give the same results,
 **      the same events and the same callback order (events.h).
 **
 ** What the run engine already does for you: culling, ordering and the

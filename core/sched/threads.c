@@ -36,8 +36,7 @@ static int threads_workers(const dusk_options *o, dusk_error *err)
 /* A worker that finds the lock taken tries again this many times, with a
  * pause between, before it sleeps: steps last a few hundred ns, while
  * sleeping and being woken costs two system calls and, in a virtual
- * machine, an interrupt between cores (measured: 610 against 380 ns a task
- * with 2 workers on bench/overhead's graph). */
+ * machine, an interrupt between cores. */
 enum { LOCK_SPINS = 100 };
 
 static inline void cpu_relax(void)
