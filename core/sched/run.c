@@ -380,6 +380,70 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
 
 void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t) { started(r, w, t); }
 
+/* --- tasks that travel -------------------------------------------------------------- */
+
+int dusk__run_message(dusk__run *r, int64_t t, dusk_value **msg, dusk_error *err)
+{
+    const dusk__task *task = &r->g->tasks[t];
+    *msg = NULL;
+    if (task->kind != DUSK_ENTRY_TASK)
+        return 0;
+    char repr[256];
+    const char *key = dusk_func_key(task->func);
+    if (!key)
+        return dusk_error_set(err, DUSK_EINVAL, "task %s: its function '%s' is not registered, "
+                              "so it cannot run in another process (dusk_func_register)",
+                              dusk__task_repr(r->g, t, repr, sizeof repr), task->func->name);
+    dusk_value *m = dusk_tuple_new(1 + task->nargs), *k = dusk_string(key);
+    if (!m || !k) {
+        dusk_value_unref(m);
+        dusk_value_unref(k);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for task %s's message",
+                              dusk__task_repr(r->g, t, repr, sizeof repr));
+    }
+    dusk_tuple_set(m, 0, k);
+    for (size_t i = 0; i < task->nargs; i++) {
+        dusk_value *v = arg_value(r, task->args[i]);
+        if (!v) {
+            dusk_value_unref(m);
+            return dusk_error_set(err, DUSK_ENOMEM, "out of memory for task %s's message",
+                                  dusk__task_repr(r->g, t, repr, sizeof repr));
+        }
+        dusk_tuple_set(m, 1 + i, v);
+    }
+    *msg = m;
+    return 0;
+}
+
+int dusk__task_call(const dusk_value *msg, dusk_value **out, dusk_error *err)
+{
+    *out = NULL;
+    size_t n = dusk_tuple_len(msg);
+    const char *key = n ? dusk_value_str(dusk_tuple_get(msg, 0)) : NULL;
+    if (dusk_value_kind(msg) != DUSK_KIND_TUPLE || !key)
+        return dusk_error_set(err, DUSK_EINVAL, "a task message is a tuple (key, args...)");
+    const dusk_func *f = dusk_func_lookup(key);
+    if (!f)
+        return dusk_error_set(err, DUSK_EINVAL, "no function is registered as '%s' here", key);
+    dusk_value *small[8], **argv = n - 1 > 8 ? dusk_malloc((n - 1) * sizeof *argv) : small;
+    if (!argv)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the arguments");
+    for (size_t i = 1; i < n; i++)
+        argv[i - 1] = dusk_tuple_get(msg, i);   /* borrowed, as tasks take them */
+    int rc = f->fn(argv, n - 1, out, err, f->ud);
+    if (rc > 0)
+        rc = DUSK_ETASK;
+    if (rc == 0 && !*out)
+        rc = dusk_error_set(err, DUSK_ETASK, "returned no value");
+    if (rc && *out) {
+        dusk_value_unref(*out);
+        *out = NULL;
+    }
+    if (argv != small)
+        dusk_free(argv);
+    return rc;
+}
+
 int dusk__run_execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
 {
     return execute(r, t, out, terr);

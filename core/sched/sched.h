@@ -19,7 +19,8 @@
 **       while t >= 0:
 **           dusk__run_started(r, w, t)                  not serialised
 **           ... the task runs: in this thread (dusk__run_execute), or
-**               elsewhere, its inputs sent and its outcome received ...
+**               elsewhere: its message (dusk__run_message) encoded and
+**               sent, run there by dusk__task_call, the result sent back ...
 **           dusk__run_ended(r, w, t, result, status)    not serialised
 **           now = dusk__run_clock(r, w)
 **           t = dusk__run_step(r, w, now, t, result, status, terr)   serialised
@@ -182,6 +183,15 @@ void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t);
 /* Computes task t in this process: 0 and *out, or a code with terr set.
  * Reads the run's results (see the invariant above). */
 int dusk__run_execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr);
+/* For a backend that runs tasks in another address space. The scheduling
+ * side makes task t's message, a tuple (function key, arguments...) of
+ * plain values with list arguments as tuples, ready for dusk_value_encode
+ * (0 with *msg NULL for a value or an alias, which the scheduling side
+ * computes itself with dusk__run_execute; an error naming the task when
+ * its function is not registered). The other side decodes it and calls
+ * dusk__task_call, which finds the function by its key and runs it. */
+int dusk__run_message(dusk__run *r, int64_t t, dusk_value **msg, dusk_error *err);
+int dusk__task_call(const dusk_value *msg, dusk_value **out, dusk_error *err);
 /* Task t's outcome is known: calls posttask (result NULL when the
  * backend does not hold results in this process). */
 void dusk__run_ended(dusk__run *r, dusk__worker *w, int64_t t, const dusk_value *result,

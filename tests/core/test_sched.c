@@ -278,20 +278,24 @@ static void test_template_backend(void **state)
 /* A backend whose tasks run on a thread of their own, standing in for a
  * forked worker or an MPI rank: the scheduling thread (the caller's) takes
  * the steps and calls dusk__run_started and dusk__run_ended around each
- * task, and the executor only computes (dusk__run_execute). Every result
- * and every callback must come out as with sync, and no callback may be
- * called on the executor's thread. */
+ * task, and sends the executor only bytes: the task's message
+ * (dusk__run_message) encoded with dusk_value_encode; the executor
+ * decodes it, runs it by its function's key (dusk__task_call) and sends
+ * back the encoded result. Every result and every callback must come out
+ * as with sync, and no callback may be called on the executor's thread. */
 typedef struct remote {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     dusk__run *r;
-    int64_t task;        /* handed over, or -1 */
+    void *bytes;         /* handed over: the task; handed back: its result */
+    size_t len;
     int busy, quit;
-    dusk_value *v;
     int status;
     dusk_error terr;
 } remote;
+
+static int remote_sent;  /* tasks that travelled as bytes (one run at a time) */
 
 static void *remote_main(void *arg)
 {
@@ -303,12 +307,57 @@ static void *remote_main(void *arg)
         if (x->quit)
             break;
         dusk_error_clear(&x->terr);
-        x->status = dusk__run_execute(x->r, x->task, &x->v, &x->terr);
+        dusk_value *msg = NULL, *v = NULL;
+        x->status = dusk_value_decode(x->bytes, x->len, &msg, NULL, &x->terr);
+        dusk_free(x->bytes);
+        x->bytes = NULL;
+        if (!x->status)
+            x->status = dusk__task_call(msg, &v, &x->terr);
+        if (!x->status)
+            x->status = dusk_value_encode(v, &x->bytes, &x->len, &x->terr);
+        dusk_value_unref(msg);
+        dusk_value_unref(v);
         x->busy = 0;
         pthread_cond_broadcast(&x->cv);
     }
     pthread_mutex_unlock(&x->mu);
     return NULL;
+}
+
+/* Runs task t on the executor, through bytes both ways; values and
+ * aliases are computed here. */
+static int remote_execute(remote *x, int64_t t, dusk_value **out, dusk_error *terr)
+{
+    dusk_value *msg = NULL;
+    *out = NULL;
+    dusk_error_clear(terr);
+    int rc = dusk__run_message(x->r, t, &msg, terr);
+    if (rc || !msg)
+        return rc ? rc : dusk__run_execute(x->r, t, out, terr);
+    void *bytes = NULL;
+    size_t len = 0;
+    rc = dusk_value_encode(msg, &bytes, &len, terr);
+    dusk_value_unref(msg);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&x->mu);
+    x->bytes = bytes;
+    x->len = len;
+    x->busy = 1;
+    remote_sent++;
+    pthread_cond_broadcast(&x->cv);
+    while (x->busy)
+        pthread_cond_wait(&x->cv, &x->mu);
+    rc = x->status;
+    *terr = x->terr;
+    bytes = x->bytes;
+    len = x->len;
+    x->bytes = NULL;
+    pthread_mutex_unlock(&x->mu);
+    if (!rc)
+        rc = dusk_value_decode(bytes, len, out, NULL, terr);
+    dusk_free(bytes);
+    return rc;
 }
 
 static int remote_workers(const dusk_options *o, dusk_error *err)
@@ -340,15 +389,11 @@ static int remote_run(dusk__run *r, dusk_error *err)
     int64_t t = dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
     while (t >= 0) {
         dusk__run_started(r, w, t);
-        pthread_mutex_lock(&x->mu);
-        x->task = t;
-        x->busy = 1;
-        pthread_cond_broadcast(&x->cv);
-        while (x->busy)
-            pthread_cond_wait(&x->cv, &x->mu);
-        pthread_mutex_unlock(&x->mu);
-        dusk__run_ended(r, w, t, x->v, x->status);
-        t = dusk__run_step(r, w, dusk__run_clock(r, w), t, x->v, x->status, &x->terr);
+        dusk_value *v = NULL;
+        dusk_error terr;
+        int status = remote_execute(x, t, &v, &terr);
+        dusk__run_ended(r, w, t, v, status);
+        t = dusk__run_step(r, w, dusk__run_clock(r, w), t, v, status, &terr);
     }
     dusk__run_flush(r, w);
     r->used = 1;
@@ -424,7 +469,20 @@ static void test_backend_out_of_thread(void **state)
     const char *key = r.keys[149];
     static failer f = {DUSK_EIO, 0, 1, 0};
     static const dusk_func bad = {"bad", fail_fn, &f};
+    /* tasks travel by their function's key: one not registered cannot */
+    static const dusk_func unknown = {"unknown", fail_fn, &f};
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(1));
+    dusk_task(g, "u", &unknown, dusk_ref("a"));
+    dusk_options o1 = DUSK_OPTIONS_INIT;
+    dusk_value *v1 = NULL;
+    dusk_error e1 = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__compute_on(&remote_backend, g, dusk_ref("u"), &o1, &v1, &e1), DUSK_EINVAL);
+    assert_contains(e1.msg, "task 'u': its function 'unknown' is not registered");
+    dusk_graph_free(g);
+    assert_int_equal(dusk_func_register_as("test.sched.bad", &bad), 0);
     for (int failing = 0; failing < 2; failing++) {
+        remote_sent = 0;
         if (failing) {
             dusk_task(r.g, "broken", &bad, dusk_ref(key));
             key = "broken";
@@ -447,6 +505,7 @@ static void test_backend_out_of_thread(void **state)
             assert_int_value(out, r.expect[149]);
             dusk_value_unref(out);
         }
+        assert_true(remote_sent > 0);   /* the tasks went as bytes */
         assert_int_equal(atomic_load(&h.elsewhere), 0);
         assert_int_equal(atomic_load(&h.pre), (int)stats.ntasks);
         assert_int_equal(atomic_load(&h.post), (int)stats.ntasks);
