@@ -764,3 +764,47 @@ int64_t count_op(const dusk_array *a, const char *op)
             t += li[i].ntasks;
     return t;
 }
+
+/* --- a scratch directory per test program ---------------------------------------- */
+
+char scratch_dir[256];
+
+int scratch_setup(void **state)
+{
+    (void)state;
+    char self[256] = "test";
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0)
+        self[n] = '\0';
+    const char *base = strrchr(self, '/');
+    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/dusk-%s-XXXXXX", base ? base + 1 : self);
+    return mkdtemp(scratch_dir) ? 0 : -1;
+}
+
+int scratch_teardown(void **state)
+{
+    (void)state;
+    rm_tree(scratch_dir);
+    return 0;
+}
+
+const char *scratch(const char *name)
+{
+    static char path[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(path[k], sizeof path[k], "%s/%s", scratch_dir, name);
+    return path[k];
+}
+
+/* --- task functions for failures -------------------------------------------------- */
+
+int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+              void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)out;
+    (void)ud;
+    return dusk_error_set(err, DUSK_EIO, "disk on fire");
+}

@@ -267,4 +267,21 @@ void *fill_values(dusk_dtype t, int ndim, const int64_t *shape, uint64_t seed, b
 /* Tasks of a's graph in layers whose op is op. */
 int64_t count_op(const dusk_array *a, const char *op);
 
+/* --- a scratch directory per test program ------------------------------- */
+
+/* The program's scratch directory, made by scratch_setup (a cmocka group
+ * setup: /tmp/dusk-<program>-XXXXXX) and removed with all it holds by
+ * scratch_teardown. */
+extern char scratch_dir[256];
+int scratch_setup(void **state);
+int scratch_teardown(void **state);
+/* scratch_dir/name; the last 8 answers stay valid. */
+const char *scratch(const char *name);
+
+/* --- task functions for failures ------------------------------------------ */
+
+/* A task function that always fails: DUSK_EIO, "disk on fire". */
+int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+              void *ud);
+
 #endif /* DUSK_TESTS_HELPERS_H */

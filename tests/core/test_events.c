@@ -832,21 +832,11 @@ static void test_callbacks_and_stream_together(void **state)
 
 /* --- errors ------------------------------------------------------------------------ */
 
-static int fail_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
-                   dusk_error *err, void *ud)
-{
-    (void)args;
-    (void)nargs;
-    (void)out;
-    (void)ud;
-    return dusk_error_set(err, DUSK_EIO, "disk on fire");
-}
-
 static void test_error_event(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    const dusk_func failf = {"failing", fail_fn, NULL};
+    const dusk_func failf = {"failing", fail_task, NULL};
     for (size_t s = 0; s < NSCHEDS; s++) {
         dusk_graph *g = lecture_dsk();
         dusk_task(g, "b", &failf, dusk_ref("a"));
@@ -945,7 +935,7 @@ static dusk_graph *parity_graph(int failing)
         top[ntop++] = dusk_ref(key);
     }
     if (failing) {
-        static const dusk_func fail = {"fail", fail_fn, NULL};
+        static const dusk_func fail = {"fail", fail_task, NULL};
         dusk_task(g, "bad", &fail, dusk_ref("wide-0"));
         top[ntop++] = dusk_ref("bad");
     }

@@ -28,47 +28,11 @@
 
 /* --- helpers ------------------------------------------------------------------ */
 
-static char tmpdir[256];
 
-static int make_tmpdir(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/dusk-test-viz-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(tmpdir);
-    if (d) {
-        struct dirent *e;
-        char p[512];
-        while ((e = readdir(d))) {
-            if (e->d_name[0] == '.' && (!e->d_name[1] || e->d_name[1] == '.'))
-                continue;
-            snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(tmpdir);
-    return 0;
-}
-
-static const char *tpath(const char *name)
-{
-    static char p[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(p[k], sizeof p[k], "%s/%s", tmpdir, name);
-    return p[k];
-}
-
-/* Entries of tmpdir (not . and ..). */
+/* Entries of scratch_dir (not . and ..). */
 static int count_files(void)
 {
-    DIR *d = opendir(tmpdir);
+    DIR *d = opendir(scratch_dir);
     int n = 0;
     struct dirent *e;
     while (d && (e = readdir(d)))
@@ -638,7 +602,7 @@ static void test_binary_formats(void **state)
     dusk_error err = DUSK_ERROR_INIT;
     static const char *const names[] = {"g.png", "g.pdf", "g.jpg", "g.jpeg", "G.PNG", "noext"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *path = tpath(names[i]);
+        const char *path = scratch(names[i]);
         int rc = dusk_visualize(g, path, NULL, &err);
         if (rc)
             fail_msg("%s: %s", names[i], err.msg);
@@ -656,9 +620,9 @@ static void test_binary_formats(void **state)
     /* the format option wins over the extension */
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
     o.format = "pdf";
-    assert_int_equal(dusk_visualize(g, tpath("really-a-pdf.png"), &o, &err), 0);
+    assert_int_equal(dusk_visualize(g, scratch("really-a-pdf.png"), &o, &err), 0);
     size_t n;
-    char *data = read_file(tpath("really-a-pdf.png"), &n);
+    char *data = read_file(scratch("really-a-pdf.png"), &n);
     assert_pdf(data, n);
     free(data);
     /* and into memory */
@@ -669,12 +633,12 @@ static void test_binary_formats(void **state)
     assert_jpeg(p, n);
     dusk_free(p);
     /* .svg, .dot and .gv files */
-    assert_int_equal(dusk_visualize(g, tpath("g.svg"), NULL, &err), 0);
-    data = read_file(tpath("g.svg"), NULL);
+    assert_int_equal(dusk_visualize(g, scratch("g.svg"), NULL, &err), 0);
+    data = read_file(scratch("g.svg"), NULL);
     assert_xml(data);
     free(data);
-    assert_int_equal(dusk_visualize(g, tpath("g.gv"), NULL, &err), 0);
-    data = read_file(tpath("g.gv"), NULL);
+    assert_int_equal(dusk_visualize(g, scratch("g.gv"), NULL, &err), 0);
+    data = read_file(scratch("g.gv"), NULL);
     assert_true(strncmp(data, "digraph dusk {", 14) == 0);
     free(data);
     dusk_graph_free(g);
@@ -790,17 +754,7 @@ static void test_color_runtime(void **state)
     dusk_graph_free(g);
 }
 
-static int fail_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
-                   dusk_error *err, void *ud)
-{
-    (void)args;
-    (void)nargs;
-    (void)out;
-    (void)ud;
-    return dusk_error_set(err, DUSK_EINVAL, "no");
-}
-
-static const dusk_func failing = {"fail", fail_fn, NULL};
+static const dusk_func failing = {"fail", fail_task, NULL};
 
 static void test_color_run_with_error(void **state)
 {
@@ -1023,16 +977,16 @@ static void test_errors(void **state)
     int rc = dusk_visualize(g, "/nonexistent-dir/graph.svg", NULL, &err);
     assert_int_equal(rc, DUSK_EIO);
     assert_contains(err.msg, "visualize: cannot write /nonexistent-dir/graph.svg");
-    rc = dusk_visualize(g, tmpdir, NULL, &err);          /* a directory */
+    rc = dusk_visualize(g, scratch_dir, NULL, &err);          /* a directory */
     assert_int_not_equal(rc, 0);
 
     /* unknown formats */
-    rc = dusk_visualize(g, tpath("graph.bmp"), NULL, &err);
+    rc = dusk_visualize(g, scratch("graph.bmp"), NULL, &err);
     assert_int_equal(rc, DUSK_EINVAL);
     assert_contains(err.msg, "'bmp'");
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
     o.format = "tiff";
-    rc = dusk_visualize(g, tpath("graph.svg"), &o, &err);
+    rc = dusk_visualize(g, scratch("graph.svg"), &o, &err);
     assert_int_equal(rc, DUSK_EINVAL);
     assert_contains(err.msg, "'tiff'");
     char *p = (char *)1;
@@ -1059,7 +1013,7 @@ static void test_errors(void **state)
 
     /* empty graph */
     dusk_graph *empty = dusk_graph_new();
-    rc = dusk_visualize(empty, tpath("empty.svg"), NULL, &err);
+    rc = dusk_visualize(empty, scratch("empty.svg"), NULL, &err);
     assert_int_equal(rc, DUSK_EEMPTY);
     assert_contains(err.msg, "empty");
     dusk_graph_free(empty);
@@ -1067,7 +1021,7 @@ static void test_errors(void **state)
     /* a graph that does not validate names the key */
     dusk_graph *bad = dusk_graph_new();
     dusk_task(bad, "b", &dusk_inc, dusk_ref("nothere"));
-    rc = dusk_visualize(bad, tpath("bad.svg"), NULL, &err);
+    rc = dusk_visualize(bad, scratch("bad.svg"), NULL, &err);
     assert_int_equal(rc, DUSK_EMISSING);
     assert_contains(err.msg, "nothere");
     dusk_graph_free(bad);
@@ -1076,18 +1030,18 @@ static void test_errors(void **state)
     assert_int_equal(count_files(), before);
 
     /* a failure leaves an existing file as it was */
-    write_file(tpath("keep.svg"), "precious", 8);
+    write_file(scratch("keep.svg"), "precious", 8);
     bad = dusk_graph_new();
     dusk_task(bad, "a", &dusk_inc, dusk_ref("b"));
     dusk_task(bad, "b", &dusk_inc, dusk_ref("a"));
-    rc = dusk_visualize(bad, tpath("keep.svg"), NULL, &err);
+    rc = dusk_visualize(bad, scratch("keep.svg"), NULL, &err);
     assert_int_equal(rc, DUSK_ECYCLE);
-    char *kept = read_file(tpath("keep.svg"), NULL);
+    char *kept = read_file(scratch("keep.svg"), NULL);
     assert_string_equal(kept, "precious");
     free(kept);
     /* and a success replaces it whole */
-    assert_int_equal(dusk_visualize(g, tpath("keep.svg"), NULL, &err), 0);
-    kept = read_file(tpath("keep.svg"), NULL);
+    assert_int_equal(dusk_visualize(g, scratch("keep.svg"), NULL, &err), 0);
+    kept = read_file(scratch("keep.svg"), NULL);
     assert_xml(kept);
     free(kept);
     assert_int_equal(count_files(), before + 1);
@@ -1097,7 +1051,7 @@ static void test_errors(void **state)
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *a = ones15(ctx);
     dusk_array *wrong = dusk_array_add(a, dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8));
-    rc = dusk_visualize_array(wrong, tpath("wrong.svg"), NULL, &err);
+    rc = dusk_visualize_array(wrong, scratch("wrong.svg"), NULL, &err);
     assert_int_not_equal(rc, 0);
     assert_int_equal(rc, dusk_array_status(wrong, NULL));
     dusk_array_ctx_free(ctx);
@@ -1146,7 +1100,7 @@ static void test_alloc_failures(void **state)
     /* a file render that fails for memory leaves no file */
     int before = count_files();
     dusk_alloc_fail_after(3);
-    int rc = dusk_visualize(g, tpath("oom.svg"), NULL, NULL);
+    int rc = dusk_visualize(g, scratch("oom.svg"), NULL, NULL);
     dusk_alloc_fail_after(-1);
     assert_int_equal(rc, DUSK_ENOMEM);
     assert_int_equal(count_files(), before);
@@ -1922,5 +1876,5 @@ int main(void)
         cmocka_unit_test_teardown(test_layout_errors, reset_alloc),
         cmocka_unit_test_teardown(test_layout_alloc_failures, reset_alloc),
     };
-    return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
