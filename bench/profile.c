@@ -21,6 +21,7 @@
 **   profile.overhead.best  (best on - best off) / best off, in %
 **   profile.prepare        ns/task, first read of the records after a run
 **   profile.summary        ns/task, the summary (critical path included)
+**   profile.read_trace     ns/task, reading the run's trace back (its JSON through jansson)
 ** and exits non-zero when a run is wrong or a record is missing (every
 ** run must give exactly 200,006 task records: recording is lossless).
 */
@@ -29,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <dusk.h>
 #include <dusk/profiler.h>
@@ -158,6 +161,49 @@ int main(void)
         printf("profile.overhead.best: %.1f %%\n", 100.0 * (on - off) / off);
         printf("profile.prepare: %.0f ns/task\n", (double)prep / NTASKS);
         printf("profile.summary: %.0f ns/task\n", (double)summ / NTASKS);
+    }
+    /* Reading a recorded run back (the trace's JSON through jansson):
+     * the whole overhead graph, best of 3. */
+    if (!failures) {
+        dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+        po.record = DUSK_PROF_TASKS;
+        dusk_profiler *prof = dusk_profiler_new(&po);
+        dusk_callbacks cb = dusk_profiler_callbacks(prof);
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.workers = 2;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *v = NULL;
+        char path[] = "/tmp/dusk-bench-trace-XXXXXX";
+        int fd = mkstemp(path);
+        if (fd < 0 || dusk_get(g, root, &o, &v, &err) != 0 ||
+            dusk_profiler_write_trace(prof, path, NULL, &err) != 0) {
+            fail("writing the trace: %s", err.msg);
+        } else {
+            uint64_t bestr = UINT64_MAX;
+            struct stat st;
+            stat(path, &st);
+            for (int k = 0; k < 3 && !failures; k++) {
+                dusk_profiler *back = NULL;
+                uint64_t r0 = now_ns();
+                int rc = dusk_profiler_read_trace(path, &back, &err);
+                uint64_t r1 = now_ns();
+                if (rc != 0 || dusk_profiler_ntasks(back) != NTASKS)
+                    fail("reading the trace back: %s", rc ? err.msg : "wrong task count");
+                if (r1 - r0 < bestr)
+                    bestr = r1 - r0;
+                dusk_profiler_free(back);
+            }
+            if (!failures)
+                printf("profile.read_trace: %.0f ns/task (%.1f MiB of JSON, %.0f ms)\n",
+                       (double)bestr / NTASKS, (double)st.st_size / 1048576.0, bestr / 1e6);
+        }
+        if (fd >= 0) {
+            close(fd);
+            remove(path);
+        }
+        dusk_value_unref(v);
+        dusk_profiler_free(prof);
     }
     fclose(devnull);
     dusk_graph_free(g);
