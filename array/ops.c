@@ -96,18 +96,27 @@ int dusk__red_row(dusk_reduction op)
 
 /* --- registration -------------------------------------------------------- */
 
-static pthread_once_t register_once = PTHREAD_ONCE_INIT;
+/* Registration happens at load time and again whenever a context is made,
+ * until it has fully succeeded: a registration that ran out of memory is
+ * tried again, rather than leaving an entry unknown for the process's life. */
+static pthread_mutex_t register_mu = PTHREAD_MUTEX_INITIALIZER;
+static int registered_all;
 
-static void register_all(void)
+void dusk__ops_register(void)
 {
-    /* keyed "array.<name>", apart from the builtins' names; this cannot
-     * fail but for want of memory, and then lookups of it find nothing */
-    for (int i = 0; i < DUSK__NOPS; i++)
-        if (dusk__ops[i].kernel)
-            (void)dusk_func_register_as(dusk__ops[i].key, &dusk__ops[i].func);
+    pthread_mutex_lock(&register_mu);
+    if (!registered_all) {
+        /* keyed "array.<name>", apart from the builtins' names; registering
+         * an entry again is a no-op, so a retry picks up where it failed */
+        int ok = 1;
+        for (int i = 0; i < DUSK__NOPS; i++)
+            if (dusk__ops[i].kernel &&
+                dusk_func_register_as(dusk__ops[i].key, &dusk__ops[i].func) != 0)
+                ok = 0;
+        registered_all = ok;
+    }
+    pthread_mutex_unlock(&register_mu);
 }
-
-void dusk__ops_register(void) { pthread_once(&register_once, register_all); }
 
 #if defined(__GNUC__)
 /* At load time, so that a process that only runs tasks (given by name)
