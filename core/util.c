@@ -46,6 +46,10 @@ void *dusk__arena_alloc(dusk__arena *a, size_t n)
     dusk__arena_block *b = a->head;
     if (need < n)
         return NULL;
+    /* A block handed over by dusk__arena_move may have been filled byte by
+     * byte (a log): pieces start on the next 16-byte boundary. */
+    if (b && b->used % 16)
+        b->used = b->used + 16 - b->used % 16 <= b->cap ? b->used + 16 - b->used % 16 : b->cap;
     if (!b || b->cap - b->used < need) {
         int big = need > ARENA_BLOCK / 4;
         size_t cap = big ? need : ARENA_BLOCK;

@@ -110,6 +110,25 @@ static void test_arena_and_buf(void **state)
     dusk__arena_free(&a);
     assert_int_equal(dusk_alloc_live(), live);
 
+    /* a block filled byte by byte (a log) handed to an empty arena: what
+     * is allocated after it is still 16-byte aligned */
+    for (size_t used = 0; used < 40; used++) {
+        dusk__arena_block *log = dusk_malloc(sizeof *log + 256);
+        assert_non_null(log);
+        log->next = NULL;
+        log->used = used;
+        log->cap = 256;
+        dusk__arena c = {0};
+        dusk__arena_move(&c, &(dusk__arena){log});
+        for (int i = 0; i < 20; i++) {
+            void *p = dusk__arena_alloc(&c, (size_t)i * 3 + 1);
+            assert_non_null(p);
+            assert_int_equal((uintptr_t)p % 16, 0);
+        }
+        dusk__arena_free(&c);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+
     dusk__buf buf = {0};
     for (int i = 0; i < 2000; i++)
         dusk__buf_printf(&buf, "%d,", i);
