@@ -227,7 +227,7 @@ void rdag_free(rdag *r)
 }
 
 void rdag_requests(const rdag *r, uint64_t seed, int nreq,
-                                 const char **keys, int *idx)
+                   const char **keys, int *idx)
 {
     uint64_t s = seed * 0xD1B54A32D192ED03ULL + 7;
     for (int j = 0; j < nreq; j++) {
@@ -512,7 +512,7 @@ dusk_value *compute_with(dusk_array *a, const dusk_options *o, const char *what)
 }
 
 void assert_shape(const dusk_value *v, int ndim, const int64_t *shape,
-                                const char *what)
+                  const char *what)
 {
     if (dusk_ndarray_ndim(v) != ndim)
         fail_msg("%s: result has %d axes, want %d", what, dusk_ndarray_ndim(v), ndim);
@@ -618,16 +618,12 @@ void h5dump_free(h5dump_out *o)
     memset(o, 0, sizeof *o);
 }
 
-int run_h5dump(const char *path, const char *dataset, const char *extra,
-                             h5dump_out *o)
+char *run_command(const char *cmd, int *status)
 {
-    memset(o, 0, sizeof *o);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "h5dump %s -d '%s' -y -w 0 -m %%.17g '%s' 2>&1", extra ? extra : "",
-             dataset, path);
+    *status = -1;
     FILE *p = popen(cmd, "r");
     if (!p)
-        return -1;
+        return NULL;
     size_t cap = 1 << 16, n = 0, r;
     char *text = malloc(cap);
     while (text && (r = fread(text + n, 1, cap - n - 1, p)) > 0) {
@@ -639,10 +635,23 @@ int run_h5dump(const char *path, const char *dataset, const char *extra,
             text = t2;
         }
     }
-    int status = pclose(p);
+    *status = pclose(p);
+    if (text)
+        text[n] = '\0';
+    return text;
+}
+
+int run_h5dump(const char *path, const char *dataset, const char *extra,
+               h5dump_out *o)
+{
+    memset(o, 0, sizeof *o);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "h5dump %s -d '%s' -y -w 0 -m %%.17g '%s' 2>&1", extra ? extra : "",
+             dataset, path);
+    int status = -1;
+    char *text = run_command(cmd, &status);
     if (!text)
         return -1;
-    text[n] = 0;
     o->text = text;
     if (status != 0)
         return -1;

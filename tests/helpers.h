@@ -101,7 +101,7 @@ void rdag_free(rdag *r);
 
 /* Picks nreq keys to request (the last node always among them). */
 void rdag_requests(const rdag *r, uint64_t seed, int nreq,
-                                 const char **keys, int *idx);
+                   const char **keys, int *idx);
 
 /* --- time ----------------------------------------------------------------- */
 
@@ -190,7 +190,7 @@ void release_all(void);
 dusk_value *compute_with(dusk_array *a, const dusk_options *o, const char *what);
 
 void assert_shape(const dusk_value *v, int ndim, const int64_t *shape,
-                                const char *what);
+                  const char *what);
 
 /* The array's chunks along axis as text "(5, 5, 3)". */
 const char *chunks_text(const dusk_array *a, int axis, char *buf, size_t n);
@@ -241,11 +241,15 @@ typedef struct {
 
 void h5dump_free(h5dump_out *o);
 
+/* Runs cmd in a shell: its whole standard output (malloc'd, NUL-ended;
+ * NULL if it could not run) and, in *status, pclose's status. */
+char *run_command(const char *cmd, int *status);
+
 /* Runs `h5dump -d dataset -y -w 0 -m %.17g path` and splits the DATA
  * block into values. 0 on success. extra: more options ("-p -H") to get
  * the header only (then no values). */
 int run_h5dump(const char *path, const char *dataset, const char *extra,
-                             h5dump_out *o);
+               h5dump_out *o);
 /* Computes a on the given scheduler (threads: 3 workers), failing the test
  * with the message when it does not compute. */
 dusk_value *compute_on(dusk_array *a, dusk_sched_kind kind);

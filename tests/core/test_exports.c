@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
+#include "helpers.h"
 
 static char build_dir[4096];
 
@@ -42,32 +43,15 @@ static int find_build(void **state)
     return 0;
 }
 
-/* Runs cmd and returns its whole output (malloc'd), or NULL. */
+/* cmd's whole output, or NULL when it failed to run or exited non-zero. */
 static char *run(const char *cmd)
 {
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *out = malloc(cap);
-    size_t got;
-    while (out && (got = fread(out + len, 1, cap - len - 1, p)) > 0) {
-        len += got;
-        if (cap - len < 1024) {
-            char *bigger = realloc(out, cap *= 2);
-            if (!bigger) {
-                free(out);
-                out = NULL;
-            }
-            out = bigger;
-        }
-    }
-    if (pclose(p) != 0) {
+    int status;
+    char *out = run_command(cmd, &status);
+    if (out && status != 0) {
         free(out);
-        return NULL;
+        out = NULL;
     }
-    if (out)
-        out[len] = '\0';
     return out;
 }
 
