@@ -93,6 +93,8 @@ void dusk_free(void *p)
 
 char *dusk_strdup(const char *s)
 {
+    if (!s)
+        return NULL;
     size_t n = strlen(s) + 1;
     char *d = dusk_malloc(n);
     if (d)

@@ -239,6 +239,7 @@ const char *dusk_func_key(const dusk_func *f)
 
 int dusk_func_register_as(const char *key, const dusk_func *f)
 {
+    /* NULL, and a function that cannot run or be named, are refused alike */
     if (!key || !key[0] || !f || !f->name || !f->fn)
         return DUSK_EINVAL;
     int rc = 0;

@@ -28,6 +28,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/encode.h"
+#include "util.h"
 #include "value.h"
 
 static const unsigned char MAGIC[4] = {'d', 's', 'k', DUSK_ENCODE_VERSION};
@@ -308,8 +309,7 @@ int dusk_value_encode_to(const dusk_value *v, void *buf, size_t cap, size_t *len
     if (!len)
         len = &dummy;
     *len = 0;
-    if (!v)
-        return dusk_error_set(err, DUSK_EINVAL, "encode: no value (NULL)");
+    DUSK__NONNULL(err, v);
     int rc = encode_pass(v, NULL, &need, err);
     if (rc)
         return rc;
@@ -324,12 +324,13 @@ int dusk_value_encode_to(const dusk_value *v, void *buf, size_t cap, size_t *len
 
 int dusk_value_encode(const dusk_value *v, void **out, size_t *len, dusk_error *err)
 {
-    if (!out || !len)
-        return dusk_error_set(err, DUSK_EINVAL, "encode: out and len must not be NULL");
-    *out = NULL;
-    *len = 0;
-    if (!v)
-        return dusk_error_set(err, DUSK_EINVAL, "encode: no value (NULL)");
+    if (out)
+        *out = NULL;
+    if (len)
+        *len = 0;
+    DUSK__NONNULL(err, v);
+    DUSK__NONNULL(err, out);
+    DUSK__NONNULL(err, len);
     size_t need = 0;
     int rc = encode_pass(v, NULL, &need, err);
     if (rc)
@@ -605,16 +606,26 @@ static int decode(const void *buf, size_t len, dusk_value *owner, dusk_value **o
 int dusk_value_decode(const void *buf, size_t len, dusk_value **out, size_t *used,
                       dusk_error *err)
 {
+    if (out)
+        *out = NULL;
+    if (used)
+        *used = 0;
+    if (len)
+        DUSK__NONNULL(err, buf);
+    DUSK__NONNULL(err, out);
     return decode(buf, len, NULL, out, used, err);
 }
 
 int dusk_value_decode_view(const void *buf, size_t len, dusk_value *owner,
                            dusk_value **out, size_t *used, dusk_error *err)
 {
-    if (!owner) {
-        if (out)
-            *out = NULL;
-        return dusk_error_set(err, DUSK_EINVAL, "decode: decode_view needs an owner value");
-    }
+    if (out)
+        *out = NULL;
+    if (used)
+        *used = 0;
+    if (len)
+        DUSK__NONNULL(err, buf);
+    DUSK__NONNULL(err, owner);
+    DUSK__NONNULL(err, out);
     return decode(buf, len, owner, out, used, err);
 }

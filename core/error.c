@@ -33,6 +33,10 @@ int dusk_error_set(dusk_error *err, int code, const char *fmt, ...)
     if (!err)
         return code;
     err->code = code;
+    if (!fmt) {   /* no message: the code's own */
+        snprintf(err->msg, sizeof err->msg, "%s", dusk_strerror(code));
+        return code;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);

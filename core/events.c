@@ -99,6 +99,8 @@ int dusk__stream_next_run(dusk_stream *s) { return s->runs++; }
 
 size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
 {
+    if (!s || !out)   /* nowhere to put events: none is taken */
+        return 0;
     uint64_t avail = atomic_load_explicit(&s->appended, memory_order_acquire) - s->consumed;
     size_t n = avail < max ? (size_t)avail : max;
     for (size_t i = 0; i < n; i++) {
@@ -116,11 +118,15 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
 
 uint64_t dusk_stream_appended(const dusk_stream *s)
 {
+    if (!s)
+        return 0;
     return atomic_load_explicit(&((dusk_stream *)s)->appended, memory_order_acquire);
 }
 
 uint64_t dusk_stream_lost(const dusk_stream *s)
 {
+    if (!s)
+        return 0;
     return atomic_load_explicit(&((dusk_stream *)s)->lost, memory_order_relaxed);
 }
 

@@ -89,6 +89,8 @@ dusk_arg *dusk_listv(size_t n, dusk_arg **items)
 {
     dusk_arg *a = NULL;
     int ok = 1;
+    if (!items && n)
+        return NULL;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
@@ -300,6 +302,8 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
 {
     int rc = 0, has_list = 0;
     dusk_arg **owned = NULL;
+    if (!args && nargs)
+        return sticky(g, DUSK_EINVAL, key);
     for (size_t i = 0; i < nargs; i++)
         if (!args[i])
             rc = DUSK_ENOMEM;  /* an argument constructor failed */
@@ -343,8 +347,7 @@ int dusk_graph_alias(dusk_graph *g, const char *key, const char *target)
 
 int dusk_graph_status(const dusk_graph *g, dusk_error *err)
 {
-    if (!g)
-        return dusk_error_set(err, DUSK_EINVAL, "no graph");
+    DUSK__NONNULL(err, g);
     if (g->status.code && err)
         *err = g->status;
     return g->status.code;
@@ -352,6 +355,10 @@ int dusk_graph_status(const dusk_graph *g, dusk_error *err)
 
 int dusk_key_tuple(char *buf, size_t n, const char *name, int nidx, const int64_t *idx)
 {
+    if (!name || (nidx > 0 && !idx))
+        return DUSK_EINVAL;
+    if (!buf)
+        n = 0;
     int len = snprintf(buf, n, "('%s'", name);
     for (int i = 0; i < nidx; i++) {
         size_t at = (size_t)len < n ? (size_t)len : n;
@@ -394,6 +401,8 @@ size_t dusk__key_repr(const char *text, char *buf, size_t n)
 
 size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf, size_t n)
 {
+    if (!buf)
+        n = 0;
     if (!valid_id(g, id))
         return (size_t)snprintf(buf, n, "?");
     return dusk__key_repr(dusk__task_key(g, id), buf, n);
@@ -427,6 +436,10 @@ static int is_hex_token(const char *s, size_t n)
  * hex token, the inside of <...> reprs. */
 size_t dusk_key_split(const char *key, char *buf, size_t n)
 {
+    if (!buf)
+        n = 0;
+    if (!key)
+        return (size_t)snprintf(buf, n, "%s", "");
     char name[512];
     const char *s = key;
     size_t len;
@@ -715,11 +728,16 @@ done:
 
 int dusk_graph_validate(dusk_graph *g, dusk_error *err)
 {
+    DUSK__NONNULL(err, g);
     return dusk__graph_finalize(g, err);
 }
 
 int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids)
 {
+    if (ids)
+        *ids = NULL;
+    if (!g || !ids)
+        return DUSK_EINVAL;
     int rc = dusk__graph_finalize(g, NULL);
     if (rc)
         return rc;
@@ -731,6 +749,10 @@ int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids)
 
 int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
 {
+    if (ids)
+        *ids = NULL;
+    if (!g || !ids)
+        return DUSK_EINVAL;
     int rc = dusk__graph_finalize(g, NULL);
     if (rc)
         return rc;
@@ -745,8 +767,18 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
 int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
                     int64_t **out, size_t *nout, dusk_error *err)
 {
-    *out = NULL;
-    *nout = 0;
+    if (out)
+        *out = NULL;
+    if (nout)
+        *nout = 0;
+    DUSK__NONNULL(err, g);
+    if (nkeys)
+        DUSK__NONNULL(err, keys);
+    DUSK__NONNULL(err, out);
+    DUSK__NONNULL(err, nout);
+    for (size_t i = 0; i < nkeys; i++)
+        if (!keys[i])
+            return dusk_error_set(err, DUSK_EINVAL, "%s: keys[%zu] is NULL", __func__, i);
     int rc = dusk__graph_finalize(g, err);
     if (rc)
         return rc;

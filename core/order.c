@@ -94,6 +94,10 @@ static int push(stack *s, int64_t t)
 
 int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err)
 {
+    if (prio)
+        *prio = NULL;
+    DUSK__NONNULL(err, g);
+    DUSK__NONNULL(err, prio);
     int rc = dusk__graph_finalize(g, err);
     if (rc)
         return rc;

@@ -214,8 +214,10 @@ int dusk_plan_new(dusk_graph *g, const char *const *keys, size_t nkeys, dusk_pla
 {
     if (out)
         *out = NULL;
-    if (!g || !out || (nkeys && !keys))
-        return dusk_error_set(err, DUSK_EINVAL, "dusk_plan_new needs a graph, keys and an output");
+    DUSK__NONNULL(err, g);
+    DUSK__NONNULL(err, out);
+    if (nkeys)
+        DUSK__NONNULL(err, keys);
     int rc = dusk__graph_finalize(g, err);
     if (rc)
         return rc;
@@ -278,6 +280,8 @@ const char *dusk_plan_key(const dusk_plan *p, int64_t id)
 
 size_t dusk_plan_key_repr(const dusk_plan *p, int64_t id, char *buf, size_t n)
 {
+    if (!buf)
+        n = 0;
     const char *k = dusk_plan_key(p, id);
     if (!k) {
         int len = snprintf(buf, n, "?");
@@ -308,6 +312,8 @@ int64_t dusk_plan_priority(const dusk_plan *p, int64_t id)
 
 int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **ids)
 {
+    if (ids)
+        *ids = NULL;
     if (!dusk_plan_contains(p, id) || !ids)
         return DUSK_EINVAL;
     *ids = p->dep_ids + p->dep_off[id];
@@ -316,6 +322,8 @@ int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **i
 
 int64_t dusk_plan_dependents(const dusk_plan *p, int64_t id, const int64_t **ids)
 {
+    if (ids)
+        *ids = NULL;
     if (!dusk_plan_contains(p, id) || !ids)
         return DUSK_EINVAL;
     *ids = p->rdep_ids + p->rdep_off[id];

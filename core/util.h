@@ -19,6 +19,16 @@
 
 #include "dusk/error.h"
 
+/* --- NULL arguments (include/dusk/error.h, rule 2) ------------------------
+ * At a public function's entry: when p is NULL, returns DUSK_EINVAL with
+ * err saying "<function>: <p> is NULL". */
+#define DUSK__NONNULL(err, p)                                                \
+    do {                                                                     \
+        if (!(p))                                                            \
+            return dusk_error_set((err), DUSK_EINVAL, "%s: %s is NULL",      \
+                                  __func__, #p);                             \
+    } while (0)
+
 /* --- hashing ----------------------------------------------------------------
  * 64-bit FNV-1a. dusk__fnv continues from h (start with DUSK__FNV_INIT);
  * dusk__fnv_word mixes one whole 64-bit word in a single step, for hashing

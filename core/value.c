@@ -53,17 +53,20 @@ dusk_value *dusk_float(double d)
 
 dusk_value *dusk_string_n(const char *s, size_t n)
 {
+    if (!s && n)
+        return NULL;
     dusk_value *v = value_alloc(DUSK_KIND_STRING, n + 1);
     if (!v)
         return NULL;
     v->u.str.len = n;
     v->u.str.s = (char *)(v + 1);
-    memcpy(v->u.str.s, s, n);
+    if (n)
+        memcpy(v->u.str.s, s, n);
     v->u.str.s[n] = '\0';
     return v;
 }
 
-dusk_value *dusk_string(const char *s) { return dusk_string_n(s, strlen(s)); }
+dusk_value *dusk_string(const char *s) { return s ? dusk_string_n(s, strlen(s)) : NULL; }
 
 dusk_value *dusk_tuple_new(size_t n)
 {
@@ -83,6 +86,8 @@ dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
 {
     dusk_value *t = NULL;
     int ok = 1;
+    if (!items && n)
+        return NULL;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
@@ -138,7 +143,7 @@ size_t dusk_dtype_size(dusk_dtype t)
 static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *shape,
                                   size_t *count)
 {
-    if ((unsigned)dtype >= DUSK_DT_COUNT || ndim < 0 || ndim > DUSK_MAXDIMS)
+    if ((unsigned)dtype >= DUSK_DT_COUNT || ndim < 0 || ndim > DUSK_MAXDIMS || (ndim && !shape))
         return NULL;
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
@@ -212,7 +217,7 @@ bool dusk_ndarray_is_contiguous(const dusk_value *v)
 dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape,
                               const int64_t *strides, int64_t offset)
 {
-    if (!parent || parent->kind != DUSK_KIND_NDARRAY)
+    if (!parent || parent->kind != DUSK_KIND_NDARRAY || (ndim && (!shape || !strides)))
         return NULL;
     size_t count;
     dusk_value *v = ndarray_header(parent->u.nd.dtype, ndim, shape, &count);
@@ -260,7 +265,7 @@ void dusk_value_unref(dusk_value *v)
     dusk_free(v);
 }
 
-dusk_kind dusk_value_kind(const dusk_value *v) { return (dusk_kind)v->kind; }
+dusk_kind dusk_value_kind(const dusk_value *v) { return v ? (dusk_kind)v->kind : DUSK_KIND_NONE; }
 
 const char *dusk_kind_name(dusk_kind k)
 {
@@ -271,6 +276,8 @@ const char *dusk_kind_name(dusk_kind k)
 
 size_t dusk_value_nbytes(const dusk_value *v)
 {
+    if (!v)
+        return 0;
     switch (v->kind) {
     case DUSK_KIND_NONE:
         return 0;
@@ -296,7 +303,10 @@ size_t dusk_value_nbytes(const dusk_value *v)
 
 bool dusk_value_number(const dusk_value *v, double *out)
 {
-    switch (v->kind) {
+    double ignored;
+    if (!out)
+        out = &ignored;
+    switch (v ? v->kind : DUSK_KIND_NONE) {
     case DUSK_KIND_BOOL: *out = v->u.b; return true;
     case DUSK_KIND_INT: *out = (double)v->u.i; return true;
     case DUSK_KIND_FLOAT: *out = v->u.d; return true;
@@ -306,6 +316,8 @@ bool dusk_value_number(const dusk_value *v, double *out)
 
 bool dusk_value_bool(const dusk_value *v)
 {
+    if (!v)
+        return false;
     switch (v->kind) {
     case DUSK_KIND_BOOL: return v->u.b;
     case DUSK_KIND_INT: return v->u.i != 0;
@@ -319,6 +331,8 @@ bool dusk_value_bool(const dusk_value *v)
 
 int64_t dusk_value_int(const dusk_value *v)
 {
+    if (!v)
+        return 0;
     switch (v->kind) {
     case DUSK_KIND_BOOL: return v->u.b;
     case DUSK_KIND_INT: return v->u.i;
@@ -336,22 +350,22 @@ double dusk_value_float(const dusk_value *v)
 
 const char *dusk_value_str(const dusk_value *v)
 {
-    return v->kind == DUSK_KIND_STRING ? v->u.str.s : NULL;
+    return v && v->kind == DUSK_KIND_STRING ? v->u.str.s : NULL;
 }
 
 size_t dusk_tuple_len(const dusk_value *v)
 {
-    return v->kind == DUSK_KIND_TUPLE ? v->u.tup.n : 0;
+    return v && v->kind == DUSK_KIND_TUPLE ? v->u.tup.n : 0;
 }
 
 dusk_value *dusk_tuple_get(const dusk_value *v, size_t i)
 {
-    return v->kind == DUSK_KIND_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
+    return v && v->kind == DUSK_KIND_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
 }
 
 void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
 {
-    if (t->kind != DUSK_KIND_TUPLE || i >= t->u.tup.n) {
+    if (!t || t->kind != DUSK_KIND_TUPLE || i >= t->u.tup.n) {
         dusk_value_unref(item);
         return;
     }
@@ -361,17 +375,19 @@ void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
 
 void *dusk_opaque_ptr(const dusk_value *v)
 {
-    return v->kind == DUSK_KIND_OPAQUE ? v->u.op.ptr : NULL;
+    return v && v->kind == DUSK_KIND_OPAQUE ? v->u.op.ptr : NULL;
 }
 
-dusk_dtype dusk_ndarray_dtype(const dusk_value *v) { return v->u.nd.dtype; }
-int dusk_ndarray_ndim(const dusk_value *v) { return v->u.nd.ndim; }
-const int64_t *dusk_ndarray_shape(const dusk_value *v) { return v->u.nd.shape; }
-const int64_t *dusk_ndarray_strides(const dusk_value *v) { return v->u.nd.strides; }
-void *dusk_ndarray_data(const dusk_value *v) { return v->u.nd.data; }
+dusk_dtype dusk_ndarray_dtype(const dusk_value *v) { return v ? v->u.nd.dtype : (dusk_dtype)0; }
+int dusk_ndarray_ndim(const dusk_value *v) { return v ? v->u.nd.ndim : 0; }
+const int64_t *dusk_ndarray_shape(const dusk_value *v) { return v ? v->u.nd.shape : NULL; }
+const int64_t *dusk_ndarray_strides(const dusk_value *v) { return v ? v->u.nd.strides : NULL; }
+void *dusk_ndarray_data(const dusk_value *v) { return v ? v->u.nd.data : NULL; }
 
 int64_t dusk_ndarray_size(const dusk_value *v)
 {
+    if (!v)
+        return 0;
     int64_t n = 1;
     for (int i = 0; i < v->u.nd.ndim; i++)
         n *= v->u.nd.shape[i];
@@ -514,6 +530,13 @@ static void repr(out_buf *o, const dusk_value *v)
 
 size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n)
 {
+    if (!buf)
+        n = 0;
+    if (!v) {
+        if (n)
+            buf[0] = '\0';
+        return 0;
+    }
     out_buf o = {buf, n, 0};
     repr(&o, v);
     if (n) {
@@ -563,6 +586,8 @@ bool dusk_value_equal(const dusk_value *a, const dusk_value *b)
 {
     if (a == b)
         return true;
+    if (!a || !b)
+        return false;
     double x, y;
     if (dusk_value_number(a, &x) && dusk_value_number(b, &y)) {
         if (a->kind == DUSK_KIND_INT && b->kind == DUSK_KIND_INT)

@@ -748,6 +748,13 @@ done:
 int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
                  dusk_value **out, dusk_error *err)
 {
+    if (!g || !out) {   /* the request is ours, also on failure */
+        dusk_arg_free(request);
+        if (out)
+            *out = NULL;
+        DUSK__NONNULL(err, g);
+        DUSK__NONNULL(err, out);
+    }
     return dusk__compute_on(dusk__backend_find(opts ? (int)opts->scheduler : DUSK_SCHED_THREADS),
                             g, request, opts, out, err);
 }
@@ -755,17 +762,23 @@ int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
 int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
              dusk_value **out, dusk_error *err)
 {
-    if (!key) {
-        if (out)
-            *out = NULL;
-        return dusk_error_set(err, DUSK_EINVAL, "no key given");
-    }
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, g);
+    DUSK__NONNULL(err, key);
+    DUSK__NONNULL(err, out);
     return dusk_compute(g, dusk_ref(key), opts, out, err);
 }
 
 int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
                   const dusk_options *opts, dusk_value **out, dusk_error *err)
 {
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, g);
+    if (n)
+        DUSK__NONNULL(err, keys);
+    DUSK__NONNULL(err, out);
     dusk_arg **items = dusk_malloc((n ? n : 1) * sizeof *items);
     if (!items) {
         if (out)

@@ -7,6 +7,46 @@
 ** validation error naming keys) the call also fills a caller-supplied
 ** dusk_error. A dusk_error owns no heap memory, so it can be filled even
 ** when allocation has failed, and never needs freeing.
+**
+** NULL pointers: one rule for every DUSK_API function of the four
+** libraries (libdusk, libdusk-array, libdusk-viz, libdusk-profiler). A
+** NULL never crashes dusk; what it means depends on the argument and on
+** what the function returns:
+**
+**  1. Optional arguments. `dusk_error *err` is always optional: NULL means
+**     no message is wanted. So is every argument a header calls optional
+**     or gives a meaning for NULL (opts, o, sopts, chunks, perm, number,
+**     used, a getter's count output ...): NULL then means the default.
+**  2. Functions that return a status (0 or a DUSK_E... code; also a count
+**     or a code, as dusk_graph_dependencies) return DUSK_EINVAL for any
+**     other NULL pointer, and fill err with "<function>: <argument> is
+**     NULL", both as the header names them ("dusk_get: key is NULL").
+**     They do nothing else but what every failure does: outputs they
+**     were given are cleared (*out = NULL, *len = 0) and arguments they
+**     steal are released.
+**  3. Functions that return a new object (constructors, dusk_ref,
+**     dusk_lit ...) return NULL, releasing what they steal. Array
+**     operations never return NULL: they return an array in an error
+**     state (DUSK_EINVAL) instead, as for any other error (array.h).
+**  4. Functions that end something (_free, _unref, dusk_arg_free,
+**     dusk_free) take NULL as a no-op, as free() does; so do the void
+**     functions that change an object (_clear, dusk_tuple_set; those that
+**     steal an argument still release it).
+**  5. Getters and queries of a NULL object answer as for something that
+**     is not there: 0, false, NULL, a zeroed struct (callbacks that listen
+**     to nothing), the enum whose value is 0; and where the function has
+**     its own answer for "not there" (an id not set, a key not found), that
+**     one: -1 from dusk_graph_find and dusk_plan_priority, "?" from
+**     dusk_graph_key_repr and dusk_plan_key_repr.
+**  6. Text and records written into a caller's array (buf, n), as
+**     snprintf: a NULL array is one of 0 places, so nothing is written and
+**     the full length (or count) is returned. An input array given with a
+**     count of 0 may be NULL; with a count above 0 it is a NULL pointer
+**     under rules 2 and 3.
+**
+** tests/core/test_nulls.c calls every DUSK_API function with NULL for each
+** pointer argument in turn and checks these answers; it fails when a
+** function is added to the headers and not to it.
 */
 #ifndef DUSK_ERROR_H
 #define DUSK_ERROR_H
