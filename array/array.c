@@ -65,8 +65,7 @@ void dusk_array_ctx_free(dusk_array_ctx *ctx)
 
 int dusk_array_ctx_status(const dusk_array_ctx *ctx, dusk_error *err)
 {
-    if (!ctx)
-        return dusk_error_set(err, DUSK_EINVAL, "no context");
+    DUSK__NONNULL(err, ctx);
     if (ctx->first.code && err)
         *err = ctx->first;
     return ctx->first.code;
@@ -118,8 +117,7 @@ dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b)
 
 int dusk_array_status(const dusk_array *a, dusk_error *err)
 {
-    if (!a)
-        return dusk_error_set(err, DUSK_EINVAL, "no array given");
+    DUSK__NONNULL(err, a);
     if (a->status)
         dusk_error_set(err, a->status, "%s", a->msg ? a->msg : dusk_strerror(a->status));
     return a->status;
@@ -272,24 +270,24 @@ size_t dusk__walk(dusk_array_ctx *ctx, dusk__layer *L, void (*f)(dusk__layer *, 
 
 /* --- reading ------------------------------------------------------------------------ */
 
-dusk_dtype dusk_array_dtype(const dusk_array *a) { return a->dtype; }
-int dusk_array_ndim(const dusk_array *a) { return a->status ? 0 : a->ndim; }
-const int64_t *dusk_array_shape(const dusk_array *a) { return a->shape; }
-const char *dusk_array_name(const dusk_array *a) { return a->L ? a->L->name : ""; }
+dusk_dtype dusk_array_dtype(const dusk_array *a) { return a ? a->dtype : (dusk_dtype)0; }
+int dusk_array_ndim(const dusk_array *a) { return !a || a->status ? 0 : a->ndim; }
+const int64_t *dusk_array_shape(const dusk_array *a) { return a ? a->shape : NULL; }
+const char *dusk_array_name(const dusk_array *a) { return !a ? NULL : a->L ? a->L->name : ""; }
 
 int64_t dusk_array_numblocks(const dusk_array *a, int axis)
 {
-    return a->status || axis < 0 || axis >= a->ndim ? 0 : a->nb[axis];
+    return !a || a->status || axis < 0 || axis >= a->ndim ? 0 : a->nb[axis];
 }
 
 const int64_t *dusk_array_chunks(const dusk_array *a, int axis)
 {
-    return a->status || axis < 0 || axis >= a->ndim ? NULL : a->chunks[axis];
+    return !a || a->status || axis < 0 || axis >= a->ndim ? NULL : a->chunks[axis];
 }
 
 int64_t dusk_array_nchunks(const dusk_array *a)
 {
-    if (a->status)
+    if (!a || a->status)
         return 0;
     int64_t n = 1;
     for (int d = 0; d < a->ndim; d++)
@@ -301,7 +299,7 @@ static void count_tasks(dusk__layer *L, void *ud) { *(int64_t *)ud += L->ntasks;
 
 int64_t dusk_array_ntasks(const dusk_array *a)
 {
-    if (a->status || !a->L)
+    if (!a || a->status || !a->L)
         return 0;
     int64_t n = 0;
     dusk__walk(a->ctx, a->L, count_tasks, &n);
@@ -324,7 +322,9 @@ static void add_info(dusk__layer *L, void *ud)
 
 size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max)
 {
-    if (a->status || !a->L)
+    if (!out)
+        max = 0;
+    if (!a || a->status || !a->L)
         return 0;
     info_acc acc = {out, max, 0};
     dusk__walk(a->ctx, a->L, add_info, &acc);
@@ -333,6 +333,10 @@ size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max)
 
 size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n)
 {
+    if (!buf)
+        n = 0;
+    if (!a)
+        return (size_t)snprintf(buf, n, "%s", "");
     if (a->status)
         return (size_t)snprintf(buf, n, "dusk array in error: %s\n", a->msg);
     int64_t csize[DUSK_MAXDIMS];
@@ -368,5 +372,7 @@ size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n)
 
 int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n)
 {
+    if (!a || !a->L)   /* no array, or one in an error state: no blocks */
+        return DUSK_EINVAL;
     return dusk_key_tuple(buf, n, a->L->name, a->ndim, idx);
 }

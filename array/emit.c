@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "core/util.h"
 #include "dusk/alloc.h"
 
 typedef struct {
@@ -139,7 +140,10 @@ static void emit_layer(dusk__layer *L, void *ud)
 
 int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err)
 {
-    *out = NULL;
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, out);
     if (dusk_array_status(a, err))
         return a->status;
     dusk_graph *g = dusk_graph_new();

@@ -85,7 +85,10 @@ static void place_block(dusk_value *dst, const int64_t *at, const dusk_value *sr
 int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err)
 {
-    *out = NULL;
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, out);
     if (dusk_array_status(a, err))
         return a->status;
     dusk_graph *g;
@@ -192,6 +195,9 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err)
 {
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, dataset);
     if (dusk_array_status(a, err))
         return a->status;
     if (!path || !dataset)
