@@ -52,8 +52,8 @@ static int visualize_array(const dusk_array *a, const dusk_viz_options *o,
 int dusk_visualize_array(const dusk_array *a, const char *path, const dusk_viz_options *o,
                          dusk_error *err)
 {
-    if (!path)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no path");
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, path);
     dusk__viz_out out = {path, NULL, NULL, NULL, NULL};
     return visualize_array(a, o, &out, err);
 }
@@ -62,10 +62,13 @@ int dusk_visualize_array_mem(const dusk_array *a, const char *format,
                              const dusk_viz_options *o, char **buf, size_t *len,
                              dusk_error *err)
 {
-    if (!buf || !len)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no buffer");
-    *buf = NULL;
-    *len = 0;
+    if (buf)
+        *buf = NULL;
+    if (len)
+        *len = 0;
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, buf);
+    DUSK__NONNULL(err, len);
     dusk__viz_out out = {NULL, format, buf, len, NULL};
     return visualize_array(a, o, &out, err);
 }
@@ -73,9 +76,10 @@ int dusk_visualize_array_mem(const dusk_array *a, const char *format,
 int dusk_viz_layout_array(const dusk_array *a, const dusk_viz_options *o,
                           dusk_viz_layout **out, dusk_error *err)
 {
-    if (!out)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no place for the layout");
-    *out = NULL;
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, out);
     dusk__viz_out to = {NULL, NULL, NULL, NULL, out};
     return visualize_array(a, o, &to, err);
 }

@@ -20,11 +20,10 @@
 int dusk_viz_layout_graph(dusk_graph *g, const dusk_viz_options *o, dusk_viz_layout **out,
                           dusk_error *err)
 {
-    if (!out)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no place for the layout");
-    *out = NULL;
-    if (!g)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no graph");
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, g);
+    DUSK__NONNULL(err, out);
     dusk__viz_out to = {NULL, NULL, NULL, NULL, out};
     return dusk__visualize(g, NULL, 0, o, &to, err);
 }

@@ -103,6 +103,8 @@ dusk_callbacks dusk_viz_recorder_callbacks(dusk_viz_recorder *r)
 {
     dusk_callbacks cb;
     memset(&cb, 0, sizeof cb);
+    if (!r)   /* nothing to record into: callbacks that listen to nothing */
+        return cb;
     cb.ud = r;
     cb.start = on_start;
     cb.on_event = on_event;

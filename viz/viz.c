@@ -81,6 +81,8 @@ static const char *const COLOR_NAMES[DUSK_VIZ_NCOLORS] = {
 
 int dusk_viz_color_parse(const char *name, dusk_viz_color *out)
 {
+    if (!out)
+        return DUSK_EINVAL;
     for (int i = 0; name && i < DUSK_VIZ_NCOLORS; i++)
         if (strcasecmp(name, COLOR_NAMES[i]) == 0) {
             *out = (dusk_viz_color)i;
@@ -287,8 +289,8 @@ done:
 int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
                    dusk_error *err)
 {
-    if (!g || !path)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no %s", g ? "path" : "graph");
+    DUSK__NONNULL(err, g);
+    DUSK__NONNULL(err, path);
     dusk__viz_out out = {path, NULL, NULL, NULL, NULL};
     return dusk__visualize(g, NULL, 0, o, &out, err);
 }
@@ -296,12 +298,13 @@ int dusk_visualize(dusk_graph *g, const char *path, const dusk_viz_options *o,
 int dusk_visualize_mem(dusk_graph *g, const char *format, const dusk_viz_options *o,
                        char **buf, size_t *len, dusk_error *err)
 {
-    if (!buf || !len)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no buffer");
-    *buf = NULL;
-    *len = 0;
-    if (!g)
-        return dusk_error_set(err, DUSK_EINVAL, "visualize: no graph");
+    if (buf)
+        *buf = NULL;
+    if (len)
+        *len = 0;
+    DUSK__NONNULL(err, g);
+    DUSK__NONNULL(err, buf);
+    DUSK__NONNULL(err, len);
     dusk__viz_out out = {NULL, format, buf, len, NULL};
     return dusk__visualize(g, NULL, 0, o, &out, err);
 }
