@@ -671,8 +671,8 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
 int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write, void *closure,
                            const dusk_chart_options *o, dusk_error *err)
 {
-    if (!p || !write)
-        return dusk_error_set(err, DUSK_EINVAL, "chart: no profiler or writer");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, write);
     return dusk__chart(p, write, closure, o, err);
 }
 
@@ -702,8 +702,8 @@ int dusk_profiler_write_chart(dusk_profiler *p, const char *path, const dusk_cha
     dusk_chart_options co = o ? *o : defaults;
     dusk__atomic out;
     int rc;
-    if (!p || !path)
-        return dusk_error_set(err, DUSK_EINVAL, "chart: no profiler or file name");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, path);
     if (co.format == DUSK_CHART_AUTO && (co.format = format_of(path)) == DUSK_CHART_AUTO)
         return dusk_error_set(err, DUSK_EINVAL,
                               "chart: cannot tell the format of %s (use .png, .svg or .pdf)",

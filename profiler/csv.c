@@ -33,8 +33,8 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
 {
     dusk__atomic o;
     int rc;
-    if (!p)
-        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, path);
     dusk__prepare(p);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
@@ -60,8 +60,8 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
 {
     dusk__atomic o;
     int rc;
-    if (!p)
-        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, path);
     dusk__prepare(p);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
@@ -79,8 +79,8 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
 {
     dusk__atomic o;
     int rc;
-    if (!p)
-        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, path);
     dusk__cache(p);
     if (!p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);

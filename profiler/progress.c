@@ -204,6 +204,8 @@ dusk_callbacks dusk_progress_callbacks(dusk_progress *b)
 {
     dusk_callbacks cb;
     memset(&cb, 0, sizeof cb);
+    if (!b)   /* no bar: callbacks that listen to nothing */
+        return cb;
     cb.ud = b;
     cb.start = pb_start;
     cb.posttask = pb_posttask;

@@ -458,6 +458,8 @@ dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
 {
     dusk_callbacks cb;
     memset(&cb, 0, sizeof cb);
+    if (!p)   /* no profiler: callbacks that listen to nothing */
+        return cb;
     cb.ud = p;
     cb.start = cb_start;
     cb.on_events = cb_events;

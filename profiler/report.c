@@ -235,8 +235,8 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
     dusk__buf b = {0};
     dusk__atomic out;
     int rc;
-    if (!p || !path)
-        return dusk_error_set(err, DUSK_EINVAL, "report: no profiler or file name");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, path);
     if (!o)
         o = &defaults;
     const char *title = o->title ? o->title : "dusk performance report";

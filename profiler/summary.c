@@ -207,6 +207,8 @@ static void print_key(FILE *f, const char *key)
 
 int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
 {
+    if (!p || !f)
+        return DUSK_EINVAL;
     dusk_profile_summary s;
     char a[32], b[32], c[32];
     int rc = dusk_profiler_summary(p, &s);

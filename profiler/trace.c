@@ -326,8 +326,8 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
     static const dusk_trace_options defaults = DUSK_TRACE_OPTIONS_INIT;
     dusk__atomic out;
     int rc;
-    if (!p)
-        return dusk_error_set(err, DUSK_EINVAL, "no profiler");
+    DUSK__NONNULL(err, p);
+    DUSK__NONNULL(err, path);
     if (!o)
         o = &defaults;
     dusk__prepare(p);
@@ -1268,8 +1268,9 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
     reader rd;
     if (out)
         *out = NULL;
-    if (!out || (!data && n))
-        return dusk_error_set(err, DUSK_EINVAL, "no trace to read");
+    if (n)
+        DUSK__NONNULL(err, data);
+    DUSK__NONNULL(err, out);
     memset(&rd, 0, sizeof rd);
     rd.name = name ? name : "trace";
     rd.err = err;
@@ -1291,8 +1292,8 @@ int dusk_profiler_read_trace(const char *path, dusk_profiler **out, dusk_error *
 {
     if (out)
         *out = NULL;
-    if (!path || !out)
-        return dusk_error_set(err, DUSK_EINVAL, "no trace to read");
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, out);
     FILE *f = fopen(path, "rb");
     if (!f)
         return dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path, strerror(errno));
