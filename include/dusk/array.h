@@ -28,6 +28,11 @@
 ** array in an error state, so an expression is checked once at the end:
 ** dusk_array_status(r, &err) gives the first error with its message. The
 ** context also keeps the first error of all (dusk_array_ctx_status).
+** A NULL array or context is such an error too: operations given one
+** return an array in the error state DUSK_EINVAL (a shared static one
+** when no context is at hand to keep it), never NULL; readers of a NULL
+** array answer 0, NULL or DUSK_DT_F8, and the status functions
+** DUSK_EINVAL (error.h's rule).
 **
 ** Not thread-safe: build arrays of one context from one thread at a time.
 ** Computing uses the schedulers and their worker threads.
@@ -254,14 +259,16 @@ typedef struct dusk_layer_info {
     const char *const *deps;   /* names of the layers it reads */
 } dusk_layer_info;
 /* The layers of a's graph, inputs before their users; returns how many
- * there are (fills at most max). Valid while the context lives. */
+ * there are (fills at most max; none when out is NULL). Valid while the
+ * context lives. */
 DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
 
 /* --- computing ----------------------------------------------------------------------- */
 /* The task graph of a (a new graph the caller frees). */
 DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
 /* The key of block idx (one index per dimension), as text; returns the
- * length the full key has, as snprintf. */
+ * length the full key has, as snprintf (buf may be NULL), or DUSK_EINVAL
+ * for a NULL array, an array in an error state, or a NULL idx. */
 DUSK_API int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
 /* Runs a's graph and gathers the blocks into one C-contiguous ndarray
  * value (new reference). opts NULL: threads, one worker per core. */

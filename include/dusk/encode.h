@@ -88,8 +88,9 @@ DUSK_API int dusk_value_encode(const dusk_value *v, void **out, size_t *len,
                                dusk_error *err);
 
 /* Encodes v into the caller's buf of cap bytes (shared memory, say) and
- * sets *len to the bytes written. When cap is too small nothing is
- * written, *len gets the size needed and the call returns DUSK_EINVAL;
+ * sets *len (len may be NULL) to the bytes written. When cap is too small
+ * (or buf is NULL: no room) nothing is written, *len gets the size needed
+ * and the call returns DUSK_EINVAL;
  * other failures as dusk_value_encode. For the receiver to view arrays in
  * place, buf should start on a DUSK_ENCODE_ALIGN boundary. */
 DUSK_API int dusk_value_encode_to(const dusk_value *v, void *buf, size_t cap,

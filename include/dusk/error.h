@@ -18,12 +18,17 @@
 **     or gives a meaning for NULL (opts, o, sopts, chunks, perm, number,
 **     used, a getter's count output ...): NULL then means the default.
 **  2. Functions that return a status (0 or a DUSK_E... code; also a count
-**     or a code, as dusk_graph_dependencies) return DUSK_EINVAL for any
-**     other NULL pointer, and fill err with "<function>: <argument> is
-**     NULL", both as the header names them ("dusk_get: key is NULL").
-**     They do nothing else but what every failure does: outputs they
-**     were given are cleared (*out = NULL, *len = 0) and arguments they
-**     steal are released.
+**     or a code, as dusk_graph_dependencies, and a length or a code, as
+**     dusk_key_tuple) return DUSK_EINVAL for any other NULL pointer, and
+**     fill err with "<function>: <argument> is NULL", both as the header
+**     names them ("dusk_get: key is NULL"). They do nothing else but what
+**     every failure does: outputs they were given are cleared (*out =
+**     NULL, *len = 0) and arguments they steal are released. One
+**     exception: a NULL where a function steals what a dusk constructor
+**     returned (dusk_graph_value's v, an argument of dusk_graph_taskv,
+**     dusk_compute's request) is that constructor's failure, so the call
+**     returns DUSK_ENOMEM, which lets `dusk_graph_value(g, "a",
+**     dusk_int(1))` be checked once.
 **  3. Functions that return a new object (constructors, dusk_ref,
 **     dusk_lit ...) return NULL, releasing what they steal. Array
 **     operations never return NULL: they return an array in an error
@@ -40,8 +45,10 @@
 **     dusk_graph_key_repr and dusk_plan_key_repr.
 **  6. Text and records written into a caller's array (buf, n), as
 **     snprintf: a NULL array is one of 0 places, so nothing is written and
-**     the full length (or count) is returned. An input array given with a
-**     count of 0 may be NULL; with a count above 0 it is a NULL pointer
+**     the call returns what it returns for n = 0 (the full length of the
+**     text, the number of layers; dusk_stream_drain takes no event and
+**     returns 0). Text for a NULL object is "". An input array given with
+**     a count of 0 may be NULL; with a count above 0 it is a NULL pointer
 **     under rules 2 and 3.
 **
 ** tests/core/test_nulls.c calls every DUSK_API function with NULL for each

@@ -151,7 +151,8 @@ typedef struct dusk_stream dusk_stream;
 DUSK_API dusk_stream *dusk_stream_new(void);
 DUSK_API void dusk_stream_free(dusk_stream *s);   /* NULL-safe */
 /* Copies up to max of the oldest undrained events into out and returns
- * how many. Never blocks. Only one thread may drain a stream. */
+ * how many. Never blocks. Only one thread may drain a stream. A NULL s or
+ * out takes nothing and returns 0. */
 DUSK_API size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max);
 /* Events appended so far, and events lost (only when a block could not be
  * allocated; a run with a stream then still completes). */

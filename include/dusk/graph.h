@@ -30,7 +30,10 @@
 ** Builder errors are sticky, as in cairo: every call returns its code, and
 ** the first failure is also remembered by the graph (dusk_graph_status), so
 ** a sequence of calls can be checked once; computing a graph whose
-** building failed returns that error.
+** building failed returns that error. A NULL graph, key or function is
+** DUSK_EINVAL; a NULL value or argument is taken for the constructor that
+** made it running out of memory (dusk_int, dusk_ref ... return NULL only
+** then), so it is DUSK_ENOMEM (error.h, rule 2).
 **
 ** Ownership: dusk_arg constructors return an argument the caller owns;
 ** passing it to dusk_task/dusk_graph_taskv/dusk_list hands it over, also on
@@ -128,8 +131,9 @@ DUSK_API int dusk_graph_alias(dusk_graph *g, const char *key, const char *target
 /* The first builder error, or 0; err (if not NULL) gets its message. */
 DUSK_API int dusk_graph_status(const dusk_graph *g, dusk_error *err);
 
-/* Formats Dask's tuple key ('name', i0, i1, ...) into buf (n bytes);
- * returns the length the full text has, like snprintf. */
+/* Formats Dask's tuple key ('name', i0, i1, ...) into buf (n bytes; buf
+ * may be NULL); returns the length the full text has, like snprintf, or
+ * DUSK_EINVAL for a NULL name, or a NULL idx with nidx above 0. */
 DUSK_API int dusk_key_tuple(char *buf, size_t n, const char *name, int nidx,
                    const int64_t *idx);
 
@@ -141,7 +145,8 @@ DUSK_API const char *dusk_graph_key(const dusk_graph *g, int64_t id);   /* its t
 /* The key as messages print it: 'a' for string keys, ('x', 0) for tuples. */
 DUSK_API size_t dusk_graph_key_repr(const dusk_graph *g, int64_t id, char *buf,
                            size_t n);
-/* Dask's key_split: "inc-abc123" and ('inc-abc123', 0) give "inc". */
+/* Dask's key_split: "inc-abc123" and ('inc-abc123', 0) give "inc"; a NULL
+ * key gives "". */
 DUSK_API size_t dusk_key_split(const char *key, char *buf, size_t n);
 
 typedef enum { DUSK_ENTRY_VALUE, DUSK_ENTRY_TASK, DUSK_ENTRY_ALIAS } dusk_entry_kind;
@@ -169,7 +174,8 @@ DUSK_API int dusk_graph_validate(dusk_graph *g, dusk_error *err);
 
 /* The ids of the tasks needed for the given keys (the keys included), in
  * increasing id order, in *out (a dusk_malloc'd array the caller frees with
- * dusk_free). A key not in the graph gives DUSK_ENOKEY naming it. */
+ * dusk_free). A key not in the graph gives DUSK_ENOKEY naming it, a NULL
+ * key DUSK_EINVAL naming its index. */
 DUSK_API int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkeys,
                     int64_t **out, size_t *nout, dusk_error *err);
 

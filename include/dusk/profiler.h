@@ -113,7 +113,8 @@ DUSK_API dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o);
 DUSK_API void dusk_profiler_free(dusk_profiler *p);
 
 /* The callbacks to put in dusk_options.callbacks (copy them anywhere: they
- * only point at p). Every run they see is added to the profile. */
+ * only point at p). Every run they see is added to the profile. A NULL p
+ * gives callbacks that listen to nothing. */
 DUSK_API dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p);
 
 /* Samples resources across a whole block of work (several runs, and the
@@ -182,7 +183,7 @@ DUSK_API const dusk_resource_sample *dusk_profiler_samples(dusk_profiler *p);
 DUSK_API size_t dusk_profiler_ngroups(dusk_profiler *p);
 DUSK_API const char *dusk_profiler_group(dusk_profiler *p, size_t k);
 /* The step series of group k (k == ngroups: all groups together), in the
- * profiler's cache metric; returns its length. */
+ * profiler's cache metric (pts may be NULL); returns its length. */
 DUSK_API size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k,
                                   const dusk_cache_point **pts);
 
@@ -255,7 +256,7 @@ DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
  * (a check of what an event says is at the start of that event). */
 DUSK_API int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
                              dusk_error *err);
-/* The same from memory; name is what messages call it. */
+/* The same from memory; name is what messages call it (NULL: "trace"). */
 DUSK_API int dusk_profiler_read_trace_buffer(const char *data, size_t n,
                                     const char *name, dusk_profiler **out,
                                     dusk_error *err);
@@ -304,8 +305,9 @@ typedef struct dusk_chart_options {
  * visualize([prof, rprof, cprof]). o may be NULL. */
 DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
                               const dusk_chart_options *o, dusk_error *err);
-/* The same to a writer (format must not be AUTO): write gets the bytes in
- * pieces and returns 0, or non-zero to stop with DUSK_EIO. */
+/* The same to a writer (format must not be AUTO, so o is needed): write
+ * gets the bytes in pieces, with closure (the caller's, may be NULL), and
+ * returns 0, or non-zero to stop with DUSK_EIO. */
 typedef int (*dusk_write_fn)(void *closure, const unsigned char *data,
                              size_t n);
 DUSK_API int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write,
@@ -350,7 +352,7 @@ typedef struct dusk_progress_options {
  * the run ends (100% unless it failed). NULL when out of memory. */
 DUSK_API dusk_progress *dusk_progress_new(const dusk_progress_options *o);
 DUSK_API void dusk_progress_free(dusk_progress *b);   /* NULL-safe; not during a run */
-DUSK_API dusk_callbacks dusk_progress_callbacks(dusk_progress *b);
+DUSK_API dusk_callbacks dusk_progress_callbacks(dusk_progress *b);  /* NULL: none */
 /* Seconds the last run took (0 before any). */
 DUSK_API double dusk_progress_last_duration(const dusk_progress *b);
 

@@ -72,7 +72,8 @@ DUSK_API int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
 DUSK_API int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
                   const dusk_options *opts, dusk_value **out, dusk_error *err);
 /* For a request made of dusk_ref and (nested) dusk_list; takes the request
- * over. Literals in it come back as they are. */
+ * over. Literals in it come back as they are. A NULL request is a
+ * constructor that ran out of memory: DUSK_ENOMEM (error.h, rule 2). */
 DUSK_API int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
                  dusk_value **out, dusk_error *err);
 

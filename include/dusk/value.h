@@ -15,6 +15,10 @@
 ** says they steal it (the callee then owns that reference, also on failure).
 ** Constructors return NULL when allocation fails.
 **
+** NULL, as error.h's rule has it: a constructor given NULL where it needs
+** a pointer returns NULL; readers of a NULL value answer DUSK_KIND_NONE, 0,
+** false or NULL (dusk_value_float 0.0, dusk_ndarray_dtype 0).
+**
 ** Reference counts are atomic, so values may be shared between threads.
 */
 #ifndef DUSK_VALUE_H
@@ -62,10 +66,10 @@ DUSK_API dusk_value *dusk_string_n(const char *s, size_t n);
 /* A tuple of n items, each None until set with dusk_tuple_set(). */
 DUSK_API dusk_value *dusk_tuple_new(size_t n);
 /* A tuple of the given items; steals each (NULL items make the call fail
- * with NULL, after dropping the others). */
+ * with NULL, after dropping the others). items may be NULL when n is 0. */
 DUSK_API dusk_value *dusk_tuple_of(size_t n, dusk_value **items);
 /* Opaque: dtor(ptr) runs when the last reference goes; nbytes is what the
- * value reports as its size. */
+ * value reports as its size. ptr may be NULL, and dtor (then nothing runs). */
 DUSK_API dusk_value *dusk_opaque(void *ptr, void (*dtor)(void *), size_t nbytes);
 /* A C-contiguous ndarray, zero-filled. ndim may be 0 (a scalar array). */
 DUSK_API dusk_value *dusk_ndarray_new(dusk_dtype dtype, int ndim, const int64_t *shape);
@@ -93,17 +97,20 @@ DUSK_API size_t dusk_value_nbytes(const dusk_value *v);
 DUSK_API bool dusk_value_bool(const dusk_value *v);
 DUSK_API int64_t dusk_value_int(const dusk_value *v);  /* of bool/int/float */
 DUSK_API double dusk_value_float(const dusk_value *v); /* of bool/int/float */
-/* True for bool, int and float; *out gets the number as a double. */
+/* True for bool, int and float; *out (when out is not NULL) gets the
+ * number as a double. */
 DUSK_API bool dusk_value_number(const dusk_value *v, double *out);
 DUSK_API const char *dusk_value_str(const dusk_value *v);  /* NULL unless string */
 DUSK_API size_t dusk_tuple_len(const dusk_value *v);       /* 0 unless tuple */
 DUSK_API dusk_value *dusk_tuple_get(const dusk_value *v, size_t i); /* borrowed */
-/* Puts item at i, stealing it and dropping what was there. Only for a tuple
- * nobody else sees yet. */
+/* Puts item at i, stealing it and dropping what was there (a NULL item puts
+ * None; a NULL t, or i out of range, drops item). Only for a tuple nobody
+ * else sees yet. */
 DUSK_API void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item);
 DUSK_API void *dusk_opaque_ptr(const dusk_value *v);
 
-/* ndarray accessors (undefined for other kinds; check the kind first). */
+/* ndarray accessors (undefined for other kinds; check the kind first; of
+ * NULL: 0, NULL, false). */
 DUSK_API dusk_dtype dusk_ndarray_dtype(const dusk_value *v);
 DUSK_API int dusk_ndarray_ndim(const dusk_value *v);
 DUSK_API const int64_t *dusk_ndarray_shape(const dusk_value *v);
@@ -119,10 +126,12 @@ DUSK_API size_t dusk_dtype_size(dusk_dtype t);        /* bytes per element */
 
 /* Python-style text: None, True, 13, 2.5, 'text', (1, 2, 3), (1,),
  * ndarray<float64, (5, 5)>. Writes at most n bytes including the NUL,
- * truncating with "..."; returns the length the full text would have. */
+ * truncating with "..."; returns the length the full text would have.
+ * buf may be NULL (nothing written); v NULL gives "" and 0. */
 DUSK_API size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n);
 /* Structural equality: same kind and contents (numbers compare as numbers,
- * so 1 == 1.0 == True, as in Python). */
+ * so 1 == 1.0 == True, as in Python). Two NULLs are equal, NULL and a
+ * value are not. */
 DUSK_API bool dusk_value_equal(const dusk_value *a, const dusk_value *b);
 
 #ifdef __cplusplus

@@ -285,7 +285,8 @@ typedef struct dusk_viz_recorder dusk_viz_recorder;
 
 DUSK_API dusk_viz_recorder *dusk_viz_recorder_new(void);     /* NULL on ENOMEM */
 DUSK_API void dusk_viz_recorder_free(dusk_viz_recorder *r);  /* NULL-safe */
-/* Callbacks whose on_event appends to r; r must outlive the run. */
+/* Callbacks whose on_event appends to r; r must outlive the run. A NULL r
+ * gives callbacks that listen to nothing. */
 DUSK_API dusk_callbacks dusk_viz_recorder_callbacks(dusk_viz_recorder *r);
 /* Appends n events; 0 or DUSK_ENOMEM (then none of them is kept). */
 DUSK_API int dusk_viz_recorder_add(dusk_viz_recorder *r, const dusk_event *ev,
