@@ -200,8 +200,6 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
     DUSK__NONNULL(err, dataset);
     if (dusk_array_status(a, err))
         return a->status;
-    if (!path || !dataset)
-        return dusk_error_set(err, DUSK_EINVAL, "store: no %s given", path ? "dataset" : "file");
     static const dusk_store_options defaults = {0, false};
     if (!sopts)
         sopts = &defaults;

@@ -416,6 +416,11 @@ static void test_graph_reading(void **state)
     GIVES(dusk_graph_cull, 5, 0, g, keys, 1, &out, &nout, NULL);
     assert_int_equal(nout, 5);
     dusk_free(out);
+    /* a NULL among the keys is named by its place */
+    const char *holed[] = {"z", NULL};
+    assert_int_equal(dusk_graph_cull(g, holed, 2, &out, &nout, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "dusk_graph_cull: keys[1] is NULL");
+    assert_null(out);
     assert_int_equal(dusk_graph_cull(g, NULL, 0, &out, &nout, &err), 0);  /* no keys */
     assert_int_equal(nout, 0);
     dusk_free(out);
@@ -530,6 +535,9 @@ static void test_events_plans_runs(void **state)
     EINVAL_ERR(dusk_get_list, 4, "out", g, keys, 2, &sync, NULL, &err);
     GIVES(dusk_get_list, 5, 0, g, keys, 2, &sync, &out, NULL);
     dusk_value_unref(out);
+    const char *holed[] = {"z", NULL};
+    assert_int_equal(dusk_get_list(g, holed, 2, &sync, &out, &err), DUSK_EINVAL);
+    assert_null(out);
     assert_int_equal(dusk_get_list(g, NULL, 0, &sync, &out, &err), 0);  /* () */
     assert_repr(out, "()");
     dusk_value_unref(out);
