@@ -252,6 +252,14 @@ static int sticky(dusk_graph *g, int code, const char *key)
     return code;
 }
 
+/* Remembers a NULL argument as the first builder error (error.h, rule 2). */
+static int sticky_null(dusk_graph *g, const char *fn, const char *arg)
+{
+    if (!g->status.code)
+        dusk_error_set(&g->status, DUSK_EINVAL, "%s: %s is NULL", fn, arg);
+    return DUSK_EINVAL;
+}
+
 /* The task slot for key: the existing one (cleared) or a new one. */
 static dusk__task *task_slot(dusk_graph *g, const char *key)
 {
@@ -283,6 +291,10 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
 
 int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
 {
+    if (g && !key) {
+        dusk_value_unref(v);
+        return sticky_null(g, __func__, "key");
+    }
     if (!g || !key || !v) {
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
@@ -302,8 +314,13 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
 {
     int rc = 0, has_list = 0;
     dusk_arg **owned = NULL;
+    if (g && (!key || !f || (!args && nargs))) {
+        for (size_t i = 0; args && i < nargs; i++)
+            dusk_arg_free(args[i]);
+        return sticky_null(g, __func__, !key ? "key" : !f ? "f" : "args");
+    }
     if (!args && nargs)
-        return sticky(g, DUSK_EINVAL, key);
+        return DUSK_EINVAL;
     for (size_t i = 0; i < nargs; i++)
         if (!args[i])
             rc = DUSK_ENOMEM;  /* an argument constructor failed */
@@ -334,6 +351,8 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
 
 int dusk_graph_alias(dusk_graph *g, const char *key, const char *target)
 {
+    if (g && (!key || !target))
+        return sticky_null(g, __func__, !key ? "key" : "target");
     if (!g || !key || !target)
         return sticky(g, DUSK_EINVAL, key);
     int64_t name = name_intern(g, target);

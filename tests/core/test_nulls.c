@@ -301,6 +301,14 @@ static int noop_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 }
 static const dusk_func noop = {"nulls-noop", noop_fn, NULL};
 
+/* The graph remembers the builder's error (graph.h), with this message. */
+static void expect_status(const dusk_graph *g, const char *msg)
+{
+    dusk_error e = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_status(g, &e), DUSK_EINVAL);
+    assert_string_equal(e.msg, msg);
+}
+
 static void test_graph_building(void **state)
 {
     (void)state;
@@ -340,24 +348,30 @@ static void test_graph_building(void **state)
     EINVAL_ERR(dusk_graph_status, 0, "g", NULL, &err);
     GIVES(dusk_graph_status, 1, 0, g, NULL);
     EINVAL_NOERR(dusk_graph_value, 1, g, NULL, dusk_int(1));
+    expect_status(g, "dusk_graph_value: key is NULL");
     dusk_graph_free(g);
     g = dusk_graph_new();
     GIVES(dusk_graph_value, 2, DUSK_ENOMEM, g, "a", NULL);
     dusk_graph_free(g);
     g = dusk_graph_new();
     EINVAL_NOERR(dusk_graph_taskv, 1, g, NULL, &dusk_inc, 1, (dusk_arg *[]){dusk_ref("a")});
+    expect_status(g, "dusk_graph_taskv: key is NULL");
     dusk_graph_free(g);
     g = dusk_graph_new();
     EINVAL_NOERR(dusk_graph_taskv, 2, g, "b", NULL, 1, (dusk_arg *[]){dusk_ref("a")});
+    expect_status(g, "dusk_graph_taskv: f is NULL");
     dusk_graph_free(g);
     g = dusk_graph_new();
     EINVAL_NOERR(dusk_graph_taskv, 4, g, "b", &dusk_inc, 2, NULL);
+    expect_status(g, "dusk_graph_taskv: args is NULL");
     dusk_graph_free(g);
     g = dusk_graph_new();
     EINVAL_NOERR(dusk_graph_alias, 1, g, NULL, "a");
+    expect_status(g, "dusk_graph_alias: key is NULL");
     dusk_graph_free(g);
     g = dusk_graph_new();
     EINVAL_NOERR(dusk_graph_alias, 2, g, "c", NULL);
+    expect_status(g, "dusk_graph_alias: target is NULL");
     dusk_graph_free(g);
     g = dusk_graph_new();
     assert_int_equal(dusk_graph_taskv(g, "n", &noop, 0, NULL), 0);   /* no arguments */
