@@ -22,9 +22,9 @@ extern "C" {
 
 DUSK_API void *dusk_malloc(size_t n);
 DUSK_API void *dusk_calloc(size_t count, size_t size);
-DUSK_API void *dusk_realloc(void *p, size_t n);
+DUSK_API void *dusk_realloc(void *p, size_t n);   /* p NULL: as dusk_malloc */
 DUSK_API void dusk_free(void *p); /* dusk_free(NULL) is a no-op */
-DUSK_API char *dusk_strdup(const char *s);
+DUSK_API char *dusk_strdup(const char *s);        /* NULL for NULL */
 
 /* Failure injection. dusk_alloc_fail_after(n) makes the allocation n calls
  * from now (0 = the next one) and every later one fail, until

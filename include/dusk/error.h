@@ -19,24 +19,25 @@
 **     used, a getter's count output ...): NULL then means the default.
 **  2. Functions that return a status (0 or a DUSK_E... code; also a count
 **     or a code, as dusk_graph_dependencies, and a length or a code, as
-**     dusk_key_tuple) return DUSK_EINVAL for any other NULL pointer, and
-**     fill err with "<function>: <argument> is NULL", both as the header
-**     names them ("dusk_get: key is NULL"). They do nothing else but what
-**     every failure does: outputs they were given are cleared (*out =
-**     NULL, *len = 0) and arguments they steal are released. One
-**     exception: a NULL where a function steals what a dusk constructor
-**     returned (dusk_graph_value's v, an argument of dusk_graph_taskv,
-**     dusk_compute's request) is that constructor's failure, so the call
-**     returns DUSK_ENOMEM, which lets `dusk_graph_value(g, "a",
-**     dusk_int(1))` be checked once.
+**     dusk_key_tuple) return DUSK_EINVAL for any other NULL pointer and,
+**     when they take a dusk_error, fill it with "<function>: <argument> is
+**     NULL", both as the header names them ("dusk_get: key is NULL"; a
+**     graph builder keeps the same in the graph's status). They do nothing
+**     else but what every failure does: outputs they were given are
+**     cleared (*out = NULL, *len = 0) and arguments they steal are
+**     released. One exception: a NULL where a function steals what a dusk
+**     constructor returned (dusk_graph_value's v, an argument of
+**     dusk_graph_taskv, dusk_compute's request) is that constructor's
+**     failure, so the call returns DUSK_ENOMEM, which lets
+**     `dusk_graph_value(g, "a", dusk_int(1))` be checked once.
 **  3. Functions that return a new object (constructors, dusk_ref,
 **     dusk_lit ...) return NULL, releasing what they steal. Array
 **     operations never return NULL: they return an array in an error
 **     state (DUSK_EINVAL) instead, as for any other error (array.h).
 **  4. Functions that end something (_free, _unref, dusk_arg_free,
 **     dusk_free) take NULL as a no-op, as free() does; so do the void
-**     functions that change an object (_clear, dusk_tuple_set; those that
-**     steal an argument still release it).
+**     functions that change an object (_clear, dusk_tuple_set) given a
+**     NULL object, still releasing what they steal.
 **  5. Getters and queries of a NULL object answer as for something that
 **     is not there: 0, false, NULL, a zeroed struct (callbacks that listen
 **     to nothing), the enum whose value is 0; and where the function has
@@ -105,7 +106,8 @@ DUSK_API const char *dusk_strerror(int code);
 DUSK_API const char *dusk_err_name(int code);
 
 /* Fills err (when not NULL) with code and a printf-style message and returns
- * code, so a failing path can say `return dusk_error_set(err, ...)`. */
+ * code, so a failing path can say `return dusk_error_set(err, ...)`. A
+ * NULL fmt gives the code's own message, dusk_strerror(code). */
 DUSK_API int dusk_error_set(dusk_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
