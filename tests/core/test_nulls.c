@@ -790,6 +790,7 @@ static void test_viz(void **state)
     size_t len = 7;
 
     EINVAL_ERR(dusk_visualize, 0, "g", NULL, path, &dot, &err);
+    assert_false(file_exists(path));                        /* nothing written */
     EINVAL_ERR(dusk_visualize, 1, "path", g, NULL, &dot, &err);
     GIVES(dusk_visualize, 2, 0, g, path, NULL, &err);       /* "dot" from the name */
     GIVES(dusk_visualize, 3, 0, g, path, &dot, NULL);
@@ -807,7 +808,9 @@ static void test_viz(void **state)
     GIVES(dusk_visualize_mem, 5, 0, g, "dot", &dot, &mem, &len, NULL);
     dusk_free(mem);
 
-    EINVAL_ERR(dusk_visualize_array, 0, "a", NULL, path, &dot, &err);
+    const char *apath = scratch("a.dot");
+    EINVAL_ERR(dusk_visualize_array, 0, "a", NULL, apath, &dot, &err);
+    assert_false(file_exists(apath));
     EINVAL_ERR(dusk_visualize_array, 1, "path", a, NULL, &dot, &err);
     GIVES(dusk_visualize_array, 2, 0, a, path, NULL, &err);
     GIVES(dusk_visualize_array, 3, 0, a, path, &dot, NULL);
@@ -968,6 +971,7 @@ static void test_profiler(void **state)
 
     const char *trace = scratch("trace.json");
     EINVAL_ERR(dusk_profiler_write_trace, 0, "p", NULL, trace, NULL, &err);
+    assert_false(file_exists(trace));
     EINVAL_ERR(dusk_profiler_write_trace, 1, "path", p, NULL, NULL, &err);
     GIVES(dusk_profiler_write_trace, 2, 0, p, trace, NULL, &err);
     GIVES(dusk_profiler_write_trace, 3, 0, p, trace, NULL, NULL);
@@ -998,6 +1002,7 @@ static void test_profiler(void **state)
 
     const char *csv = scratch("t.csv");
     EINVAL_ERR(dusk_profiler_write_tasks_csv, 0, "p", NULL, csv, &err);
+    assert_false(file_exists(csv));
     EINVAL_ERR(dusk_profiler_write_tasks_csv, 1, "path", p, NULL, &err);
     GIVES(dusk_profiler_write_tasks_csv, 2, 0, p, csv, NULL);
     EINVAL_ERR(dusk_profiler_write_resources_csv, 0, "p", NULL, csv, &err);
@@ -1011,6 +1016,7 @@ static void test_profiler(void **state)
     dusk_chart_options co = DUSK_CHART_OPTIONS_INIT;
     co.format = DUSK_CHART_SVG;
     EINVAL_ERR(dusk_profiler_write_chart, 0, "p", NULL, svg, &co, &err);
+    assert_false(file_exists(svg));
     EINVAL_ERR(dusk_profiler_write_chart, 1, "path", p, NULL, &co, &err);
     GIVES(dusk_profiler_write_chart, 2, 0, p, svg, NULL, &err);
     GIVES(dusk_profiler_write_chart, 3, 0, p, svg, &co, NULL);
@@ -1025,6 +1031,7 @@ static void test_profiler(void **state)
 
     const char *html = scratch("report.html");
     EINVAL_ERR(dusk_profiler_write_report, 0, "p", NULL, html, NULL, &err);
+    assert_false(file_exists(html));
     EINVAL_ERR(dusk_profiler_write_report, 1, "path", p, NULL, NULL, &err);
     GIVES(dusk_profiler_write_report, 2, 0, p, html, NULL, &err);
     GIVES(dusk_profiler_write_report, 3, 0, p, html, NULL, NULL);
