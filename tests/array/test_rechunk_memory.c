@@ -1,0 +1,305 @@
+/*
+** tests/array/test_rechunk_memory.c — rechunk over many chunkings
+** (array/rechunk.c)
+**
+** Rechunk: seeded random shapes of 1 to 4 axes with irregular chunks (empty
+** blocks among them), rechunked to irregular chunks, -1, the chunks they
+** have, one block and blocks of 1, then back. Each result is computed and
+** compared with the source, element for element, and its graph is counted
+** against a reference written here with plain loops over every pair of
+** blocks (the rule rechunk has always followed, Dask's counts): a merge
+** task or alias per output block, a split task per piece that is only part
+** of an input block. Building the graph was quadratic in the number of
+** blocks; `make bench` (array.rechunk.20k and .80k) shows it linear.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/array.h"
+#include "helpers.h"
+
+static dusk_array_ctx *ctx;
+static long live0;
+
+static int setup(void **state)
+{
+    (void)state;
+    dusk_alloc_fail_after(-1);
+    live0 = dusk_alloc_live();
+    ctx = dusk_array_ctx_new();
+    return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    release_all();
+    dusk_array_ctx_free(ctx);
+    ctx = NULL;
+    if (dusk_alloc_live() != live0) {
+        fprintf(stderr, "leak: %ld blocks\n", dusk_alloc_live() - live0);
+        return -1;
+    }
+    return 0;
+}
+
+/* --- rechunk ------------------------------------------------------------- */
+
+/* n block sizes summing to len, at most max each, in text "(a, b, ...)";
+ * now and then an empty block among them. */
+static int random_chunks(uint64_t *s, int64_t len, int64_t max, char *buf, size_t n)
+{
+    size_t at = (size_t)snprintf(buf, n, "(");
+    int count = 0;
+    int64_t left = len;
+    do {
+        int64_t c = left == 0 ? 0 : 1 + (int64_t)(rng_next(s) % (uint64_t)(max < left ? max : left));
+        if (left > 0 && rng_next(s) % 8 == 0)
+            c = 0;  /* an empty block */
+        at += (size_t)snprintf(buf + at, n - at, "%s%" PRId64, count ? ", " : "", c);
+        left -= c;
+        count++;
+    } while (left > 0);
+    snprintf(buf + at, n - at, count == 1 ? ",)" : ")");
+    return count;
+}
+
+/* The chunks of a whole array as text: "((2, 3), (4,))". */
+static void chunks_spec(uint64_t *s, int nd, const int64_t *shape, int mode, char *buf, size_t n)
+{
+    size_t at = (size_t)snprintf(buf, n, "(");
+    for (int d = 0; d < nd; d++) {
+        char axis[1024];
+        int m = mode == 5 ? (int)(rng_next(s) % 5) : mode;
+        switch (m) {
+        case 0: /* irregular, small blocks */
+            random_chunks(s, shape[d], 3, axis, sizeof axis);
+            break;
+        case 1: /* irregular, larger blocks */
+            random_chunks(s, shape[d], 1 + shape[d] / 2, axis, sizeof axis);
+            break;
+        case 2: /* the whole axis */
+            snprintf(axis, sizeof axis, "-1");
+            break;
+        case 3: /* blocks of 1 */
+            snprintf(axis, sizeof axis, "1");
+            break;
+        default: /* a regular size */
+            snprintf(axis, sizeof axis, "%" PRId64, 1 + (int64_t)(rng_next(s) % 5));
+        }
+        at += (size_t)snprintf(buf + at, n - at, "%s%s", d ? ", " : "", axis);
+    }
+    snprintf(buf + at, n - at, nd == 1 ? ",)" : ")");
+}
+
+/* Boundaries of axis d's blocks: off[0] = 0, off[k+1] = off[k] + size k. */
+static int64_t *bounds_of(const dusk_array *a, int d)
+{
+    int64_t nb = dusk_array_numblocks(a, d);
+    int64_t *off = malloc((size_t)(nb + 1) * sizeof *off);
+    assert_non_null(off);
+    off[0] = 0;
+    for (int64_t k = 0; k < nb; k++)
+        off[k + 1] = off[k] + dusk_array_chunks(a, d)[k];
+    return off;
+}
+
+typedef struct {
+    int64_t merges;      /* output blocks made of more than one piece */
+    int64_t aliases;     /* output blocks that are one piece */
+    int64_t splits;      /* pieces that are part of an input block */
+} rechunk_counts;
+
+/* The reference: per output block, along each axis the input blocks from
+ * the last one starting at or before the block's start to the last one
+ * starting before its end (at least that first one), by scanning them all;
+ * a piece is whole when its input block lies inside the output block along
+ * every axis. A block of one piece is an alias of it. */
+static rechunk_counts reference_counts(const dusk_array *x, const dusk_array *y)
+{
+    int nd = dusk_array_ndim(x);
+    int64_t *xo[DUSK_MAXDIMS], *yo[DUSK_MAXDIMS], ynb[DUSK_MAXDIMS], xnb[DUSK_MAXDIMS];
+    for (int d = 0; d < nd; d++) {
+        xo[d] = bounds_of(x, d);
+        yo[d] = bounds_of(y, d);
+        xnb[d] = dusk_array_numblocks(x, d);
+        ynb[d] = dusk_array_numblocks(y, d);
+    }
+    rechunk_counts c = {0, 0, 0};
+    int64_t nout = count_of_shape(nd, ynb);
+    for (int64_t o = 0; o < nout; o++) {
+        int64_t idx[DUSK_MAXDIMS], lo[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS];
+        unravel(o, nd, ynb, idx);
+        for (int d = 0; d < nd; d++) {
+            int64_t s = yo[d][idx[d]], e = yo[d][idx[d] + 1], first = 0, last = 0;
+            for (int64_t j = 0; j < xnb[d]; j++) {
+                if (xo[d][j] <= s)
+                    first = j;
+                if (xo[d][j] < e)
+                    last = j;
+            }
+            lo[d] = first;
+            cnt[d] = (last > first ? last : first) - first + 1;
+        }
+        int64_t npieces = count_of_shape(nd, cnt), nsplit = 0;
+        for (int64_t p = 0; p < npieces; p++) {
+            int64_t k[DUSK_MAXDIMS];
+            unravel(p, nd, cnt, k);
+            bool whole = true;
+            for (int d = 0; d < nd; d++) {
+                int64_t j = lo[d] + k[d];
+                whole = whole && xo[d][j] >= yo[d][idx[d]] && xo[d][j + 1] <= yo[d][idx[d] + 1];
+            }
+            nsplit += !whole;
+        }
+        c.splits += nsplit;
+        if (npieces == 1)  /* the block, or the one piece split off for it */
+            c.aliases++;
+        else
+            c.merges++;
+    }
+    for (int d = 0; d < nd; d++) {
+        free(xo[d]);
+        free(yo[d]);
+    }
+    return c;
+}
+
+/* The same counted from y's graph: the entries of y's layer that are tasks
+ * or aliases, and the split tasks of the same rechunk (its token). */
+static rechunk_counts graph_counts(const dusk_array *y)
+{
+    dusk_graph *g = NULL;
+    assert_int_equal(dusk_array_graph(y, &g, NULL), 0);
+    rechunk_counts c = {0, 0, 0};
+    char merge[128], split[128];
+    snprintf(merge, sizeof merge, "('%s', ", dusk_array_name(y));
+    snprintf(split, sizeof split, "('rechunk-split-%s', ",
+             dusk_array_name(y) + strlen("rechunk-merge-"));
+    for (size_t t = 0; t < dusk_graph_size(g); t++) {
+        const char *key = dusk_graph_key(g, (int64_t)t);
+        if (strncmp(key, split, strlen(split)) == 0)
+            c.splits++;
+        else if (strncmp(key, merge, strlen(merge)) == 0)
+            dusk_graph_entry_kind(g, (int64_t)t) == DUSK_ENTRY_ALIAS ? c.aliases++ : c.merges++;
+    }
+    dusk_graph_free(g);
+    return c;
+}
+
+/* x rechunked to spec: the right values, and the graph the reference
+ * counts. Returns the rechunked array. */
+static dusk_array *check_rechunk(dusk_array *x, const int64_t *data, const char *spec,
+                                 const char *what)
+{
+    dusk_array *y = dusk_array_rechunk(x, spec);
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_status(y, &err))
+        fail_msg("%s -> %s: %s", what, spec, err.msg);
+    int nd = dusk_array_ndim(x);
+    dusk_value *v = compute_with(y, NULL, what);
+    assert_shape(v, nd, dusk_array_shape(x), what);
+    int64_t n = count_of_shape(nd, dusk_array_shape(x));
+    const int64_t *got = dusk_ndarray_data(v);
+    for (int64_t i = 0; i < n; i++)
+        if (got[i] != data[i])
+            fail_msg("%s -> %s: element %" PRId64 " is %" PRId64 ", not %" PRId64, what, spec, i,
+                     got[i], data[i]);
+    release(v);
+    if (y != x) {
+        rechunk_counts want = reference_counts(x, y), got_c = graph_counts(y);
+        if (want.merges != got_c.merges || want.aliases != got_c.aliases ||
+            want.splits != got_c.splits)
+            fail_msg("%s -> %s: %" PRId64 " merges, %" PRId64 " aliases, %" PRId64 " splits; "
+                     "the reference counts %" PRId64 ", %" PRId64 ", %" PRId64, what, spec,
+                     got_c.merges, got_c.aliases, got_c.splits, want.merges, want.aliases,
+                     want.splits);
+        /* the layer's count, which describe and the viewer show, is the graph's */
+        dusk_layer_info info[8];
+        size_t nl = dusk_array_layers(y, info, 8);
+        assert_true(nl >= 2 && nl <= 8);
+        assert_int_equal(info[nl - 1].ntasks, want.merges + want.aliases + want.splits);
+    }
+    return y;
+}
+
+static void test_rechunk_many_chunkings(void **state)
+{
+    (void)state;
+    uint64_t s = 0x5eed;
+    for (int k = 0; k < 160; k++) {
+        int nd = 1 + (int)(rng_next(&s) % 4);
+        int64_t shape[DUSK_MAXDIMS];
+        for (int d = 0; d < nd; d++)
+            shape[d] = rng_next(&s) % 16 == 0 ? 0 : 1 + (int64_t)(rng_next(&s) % (nd > 2 ? 7 : 17));
+        dusk_shape sh = {nd, {0}};
+        memcpy(sh.v, shape, (size_t)nd * sizeof *shape);
+        int64_t n = count_of_shape(nd, shape);
+        int64_t *data = malloc((size_t)(n ? n : 1) * sizeof *data);
+        assert_non_null(data);
+        for (int64_t i = 0; i < n; i++)
+            data[i] = i * 7 - 3;
+        char from[4096], to[4096], what[9000];
+        chunks_spec(&s, nd, shape, (int)(rng_next(&s) % 6), from, sizeof from);
+        dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_I8, sh, from);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(x, &err))
+            fail_msg("from_buffer %s: %s", from, err.msg);
+        static const char *fixed[] = {"-1", "1"};
+        for (int t = 0; t < 4; t++) {
+            if (t < 2)
+                snprintf(to, sizeof to, "%s", fixed[t]);
+            else
+                chunks_spec(&s, nd, shape, t == 2 ? 5 : (int)(rng_next(&s) % 2), to, sizeof to);
+            snprintf(what, sizeof what, "case %d: %d-d chunks %s", k, nd, from);
+            dusk_array *y = check_rechunk(x, data, to, what);
+            /* and back, from pieces that are splits of y's blocks */
+            snprintf(what, sizeof what, "case %d: %d-d chunks %s, rechunked to %s", k, nd, from,
+                     to);
+            check_rechunk(y, data, from, what);
+        }
+        /* to the chunks it has: the array itself */
+        assert_ptr_equal(dusk_array_rechunk(x, from), x);
+        free(data);
+    }
+}
+
+/* Rechunks whose blocks do not line up at all, and larger ones, the way
+ * the bench builds them: the counts and the values still agree. */
+static void test_rechunk_large_and_misaligned(void **state)
+{
+    (void)state;
+    static const struct { int nd; int64_t shape[3]; const char *from, *to; } c[] = {
+        {1, {3000}, "10", "15"},
+        {1, {3001}, "7", "(11,)"},
+        {2, {120, 90}, "(7, 11)", "(13, 5)"},
+        {2, {120, 90}, "(1, 90)", "(120, 1)"},
+        {3, {24, 18, 30}, "(5, 4, 7)", "(3, -1, 8)"},
+    };
+    for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+        dusk_shape sh = {c[k].nd, {0}};
+        memcpy(sh.v, c[k].shape, sizeof c[k].shape);
+        int64_t n = count_of_shape(c[k].nd, c[k].shape);
+        int64_t *data = malloc((size_t)n * sizeof *data);
+        assert_non_null(data);
+        for (int64_t i = 0; i < n; i++)
+            data[i] = n - i;
+        dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_I8, sh, c[k].from);
+        dusk_array *y = check_rechunk(x, data, c[k].to, c[k].from);
+        check_rechunk(y, data, c[k].from, c[k].to);
+        free(data);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rechunk_many_chunkings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rechunk_large_and_misaligned, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
