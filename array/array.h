@@ -23,6 +23,7 @@
 **   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
 **   emit.c     layers to tasks (dusk_array_graph)
 **   store.c    compute and store
+**   memlimit.c the memory they may take, checked before they start
 **   ops.c      the operation table, task arguments, registration
 **   nd.c       the arithmetic on ndarray blocks
 **   h5.c       every libhdf5 call
@@ -100,6 +101,7 @@ struct dusk_array_ctx {
     dusk__layer *layers;
     dusk_error first;            /* the first error of any array */
     unsigned stamp;              /* for layer traversals */
+    bool no_memory_check;        /* dusk_array_ctx_set_memory_check(ctx, false) */
 };
 
 /* --- building blocks for array operations (array.c) --------------------- */

@@ -9,8 +9,17 @@
 **
 ** The merge layer's parameters hold the output's block boundaries and the
 ** input's (ops.h); emission and the merge kernel find the overlapping
-** input blocks from them with one function (rechunk_range), so the pieces
+** input blocks from them with one function (axis_overlaps), so the pieces
 ** a task is given are the pieces its kernel expects, in C order.
+**
+** Cost: which input blocks an output block overlaps is a question per
+** axis, as in Dask's _intersect_1d. dusk_array_rechunk answers it once per
+** axis, sweeping the two sorted boundary lists together (a rechunk_plan,
+** kept as the layer's data); the pieces of a block are then the cartesian
+** product of its axes' answers, and the number of split tasks a product of
+** per-axis sums. So building the graph costs its tasks, not input blocks
+** times output blocks; a merge task finds its own block's inputs with a
+** binary search.
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,21 +29,39 @@
 #include "dusk/alloc.h"
 #include "nd.h"
 
-/* The input blocks lo..hi (per axis) that output block idx overlaps, from
- * the output's boundaries off and the input's in_off (in_nb blocks). */
-static void rechunk_range(const int64_t *const *off, const int64_t *const *in_off,
-                          const int64_t *in_nb, int ndim, const int64_t *idx, int64_t *lo,
-                          int64_t *hi)
+/* The last input block starting at or before s: the number of j in
+ * 1..in_nb-1 with io[j] <= s (io, the input's boundaries, never decrease). */
+static int64_t block_at(const int64_t *io, int64_t in_nb, int64_t s)
 {
-    for (int d = 0; d < ndim; d++) {
-        int64_t s = off[d][idx[d]], e = off[d][idx[d] + 1];
-        const int64_t *io = in_off[d];
-        lo[d] = 0;
-        while (lo[d] + 1 < in_nb[d] && io[lo[d] + 1] <= s)
-            lo[d]++;
-        hi[d] = lo[d];
-        while (hi[d] + 1 < in_nb[d] && io[hi[d] + 1] < e)
-            hi[d]++;
+    int64_t a = 1, b = in_nb;
+    while (a < b) {
+        int64_t m = a + (b - a) / 2;
+        if (io[m] <= s)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a - 1;
+}
+
+/* Along one axis: the input blocks first[i]..last[i] that output block i
+ * (spanning off[i]..off[i+1]) overlaps, for i < nb, from the input's
+ * boundaries io (in_nb blocks). An empty output block, or one at a run of
+ * empty input blocks, gets the last input block starting at or before it.
+ * Both lists only grow with i, so one sweep answers the whole axis. */
+static void axis_overlaps(const int64_t *off, int64_t nb, const int64_t *io, int64_t in_nb,
+                          int64_t *first, int64_t *last)
+{
+    int64_t lo = nb ? block_at(io, in_nb, off[0]) : 0, hi = lo;
+    for (int64_t i = 0; i < nb; i++) {
+        while (lo + 1 < in_nb && io[lo + 1] <= off[i])
+            lo++;
+        if (hi < lo)
+            hi = lo;
+        while (hi + 1 < in_nb && io[hi + 1] < off[i + 1])
+            hi++;
+        first[i] = lo;
+        last[i] = hi;
     }
 }
 
@@ -58,29 +85,74 @@ static void layer_bounds(const dusk__layer *L, const int64_t **off, const int64_
     }
 }
 
-/* The number of split tasks of a GATHER layer. */
-static int64_t rechunk_splits(const dusk__layer *L)
+/* What emission needs of a GATHER layer, made once by dusk_array_rechunk:
+ * output block i along axis d overlaps input blocks first[d][i] ..
+ * last[d][i]. */
+typedef struct {
+    dusk_value *split_params;    /* the split tasks' parameters */
+    int64_t *first[DUSK_MAXDIMS], *last[DUSK_MAXDIMS];  /* in buf */
+    int64_t *buf;
+} rechunk_plan;
+
+static void plan_free(void *p)
+{
+    rechunk_plan *plan = p;
+    if (!plan)
+        return;
+    dusk_value_unref(plan->split_params);
+    dusk_free(plan->buf);
+    dusk_free(plan);
+}
+
+/* The plan of layer L (its bounds and its input set), or NULL when out of
+ * memory. Takes split_params over. */
+static rechunk_plan *plan_new(const dusk__layer *L, dusk_value *split_params)
+{
+    rechunk_plan *plan = dusk_calloc(1, sizeof *plan);
+    int64_t total = 0;
+    for (int d = 0; d < L->ndim; d++)
+        total += 2 * L->nb[d];
+    int64_t *buf = dusk_malloc((size_t)(total ? total : 1) * sizeof *buf);
+    if (!plan || !buf || !split_params) {
+        dusk_free(plan);
+        dusk_free(buf);
+        dusk_value_unref(split_params);
+        return NULL;
+    }
+    plan->split_params = split_params;
+    plan->buf = buf;
+    const int64_t *off[DUSK_MAXDIMS], *in_off[DUSK_MAXDIMS];
+    layer_bounds(L, off, in_off);
+    for (int d = 0; d < L->ndim; d++) {
+        plan->first[d] = buf;
+        plan->last[d] = buf + L->nb[d];
+        buf += 2 * L->nb[d];
+        axis_overlaps(off[d], L->nb[d], in_off[d], L->in[0]->nb[d], plan->first[d],
+                      plan->last[d]);
+    }
+    return plan;
+}
+
+/* The number of split tasks of a GATHER layer: its pieces, less those that
+ * are whole input blocks. A piece is whole when it is whole along every
+ * axis, so both counts are products over the axes of per-axis sums. */
+static int64_t rechunk_splits(const dusk__layer *L, const rechunk_plan *plan)
 {
     const int64_t *off[DUSK_MAXDIMS], *in_off[DUSK_MAXDIMS];
     layer_bounds(L, off, in_off);
-    int ndim = L->ndim;
-    int64_t idx[DUSK_MAXDIMS] = {0}, n = 0;
-    do {
-        int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], j[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS];
-        int64_t k[DUSK_MAXDIMS] = {0};
-        rechunk_range(off, in_off, L->in[0]->nb, ndim, idx, lo, hi);
-        for (int d = 0; d < ndim; d++)
-            cnt[d] = hi[d] - lo[d] + 1;
-        do {
-            for (int d = 0; d < ndim; d++)
-                j[d] = lo[d] + k[d];
-            n += !rechunk_whole(off, in_off, ndim, idx, j);
-        } while (dusk__next_index(ndim, cnt, k));
-    } while (dusk__next_index(ndim, L->nb, idx));
-    return n;
+    int64_t pieces = 1, whole = 1;
+    for (int d = 0; d < L->ndim; d++) {
+        int64_t p = 0, w = 0;
+        for (int64_t i = 0; i < L->nb[d]; i++)
+            for (int64_t j = plan->first[d][i]; j <= plan->last[d][i]; j++) {
+                p++;
+                w += in_off[d][j] >= off[d][i] && in_off[d][j + 1] <= off[d][i + 1];
+            }
+        pieces *= p;
+        whole *= w;
+    }
+    return pieces - whole;
 }
-
-static void unref_data(void *v) { dusk_value_unref(v); }
 
 dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
 {
@@ -103,25 +175,23 @@ dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
                 dusk__hash_chunks(a->ndim, per, nb));
     dusk_value *in_bounds = dusk__bounds_new(a->ndim, a->chunks, a->nb);
     dusk_value *pv = dusk__params_new(a->dtype, a->ndim, per, nb, 1, &in_bounds);
-    /* the split tasks' own parameters */
-    dusk_value *spv = dusk__params_new(a->dtype, 0, NULL, NULL, 0, NULL);
-    if (!spv) {
-        dusk_value_unref(pv);
-        pv = NULL;
-    }
     /* layer_new takes pv over, also when it fails */
     dusk__layer *L = dusk__layer_new(a->ctx, "rechunk-merge", tok, DUSK__L_GATHER,
                                      dusk__op_get(DUSK__OP_RECHUNK_MERGE), pv, a->ndim, a->shape,
                                      nb, a->dtype);
+    rechunk_plan *plan = NULL;
+    if (L) {
+        dusk__layer_input(L, a->L);
+        /* the split tasks' own parameters, taken over by plan_new */
+        plan = plan_new(L, dusk__params_new(a->dtype, 0, NULL, NULL, 0, NULL));
+    }
     dusk_array *r;
-    if (!L) {
-        dusk_value_unref(spv);
+    if (!plan) {
         r = dusk__array_oom(a->ctx, "rechunk");
     } else {
-        L->data = spv;
-        L->data_free = unref_data;
-        dusk__layer_input(L, a->L);
-        L->ntasks += rechunk_splits(L);
+        L->data = plan;
+        L->data_free = plan_free;
+        L->ntasks += rechunk_splits(L, plan);
         r = dusk__array_new(a->ctx, L, a->ndim, a->shape, per, nb, a->dtype);
     }
     dusk_free(buf);
@@ -133,13 +203,14 @@ int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, 
 {
     const dusk__layer *in = L->in[0];
     int nd = in->ndim;
+    const rechunk_plan *plan = L->data;
     const int64_t *off[DUSK_MAXDIMS], *in_off[DUSK_MAXDIMS];
     layer_bounds(L, off, in_off);
-    int64_t lo[DUSK_MAXDIMS], hi[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS], k[DUSK_MAXDIMS] = {0};
-    rechunk_range(off, in_off, in->nb, nd, idx, lo, hi);
+    int64_t lo[DUSK_MAXDIMS], cnt[DUSK_MAXDIMS], k[DUSK_MAXDIMS] = {0};
     int64_t npieces = 1;
     for (int d = 0; d < nd; d++) {
-        cnt[d] = hi[d] - lo[d] + 1;
+        lo[d] = plan->first[d][idx[d]];
+        cnt[d] = plan->last[d][idx[d]] - lo[d] + 1;
         npieces *= cnt[d];
     }
     dusk_arg **items = dusk_malloc((size_t)npieces * sizeof *items);
@@ -172,7 +243,7 @@ int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, 
             }
             int64_t c = (*splits)++;
             dusk_key_tuple(pk, sizeof pk, split_name, 1, &c);
-            rc = dusk_task(g, pk, split, dusk_lit(dusk_value_ref(L->data)),
+            rc = dusk_task(g, pk, split, dusk_lit(dusk_value_ref(plan->split_params)),
                            dusk_lit(dusk_tuple_of((size_t)(2 * nd), sl)), dusk_ref(ik));
         }
         if (m == 0)
@@ -223,9 +294,10 @@ int dusk__k_rechunk_merge(const dusk__targs *t, dusk_value **out, dusk_error *er
         off[d] = dusk__bounds_axis(ob, d);  /* checked by dusk__targs_block */
         idx[d] = dusk_value_int(dusk_tuple_get(t->index, (size_t)d));
     }
-    rechunk_range(off, in_off, in_nb, nd, idx, lo, hi);
-    for (int d = 0; d < nd; d++)
+    for (int d = 0; d < nd; d++) {
+        axis_overlaps(off[d] + idx[d], 1, in_off[d], in_nb[d], &lo[d], &hi[d]);
         npieces *= cnt[d] = hi[d] - lo[d] + 1;
+    }
     if ((size_t)npieces != dusk_tuple_len(list))
         return dusk_error_set(err, DUSK_EINVAL, "%s: %zu pieces for the %" PRId64 " input "
                               "blocks under the block", name, dusk_tuple_len(list), npieces);

@@ -22,6 +22,7 @@
 #include "core/util.h"
 #include "dusk/alloc.h"
 #include "h5.h"
+#include "memlimit.h"
 #include "nd.h"
 
 /* The keys of every block of a, in C order (a dusk_malloc'd array of
@@ -92,8 +93,8 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
     if (dusk_array_status(a, err))
         return a->status;
     dusk_graph *g;
-    int rc = dusk_array_graph(a, &g, err);
-    if (rc)
+    int rc = dusk__memlimit_check_compute(a, err);
+    if (rc || (rc = dusk_array_graph(a, &g, err)))
         return rc;
     size_t nkeys = 0;
     char **keys = block_keys(a, &nkeys);
@@ -210,8 +211,8 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
     int64_t csize[DUSK_MAXDIMS];
     chunk_shape(a, csize);
     dusk_graph *g;
-    int rc = dusk_array_graph(a, &g, err);
-    if (rc)
+    int rc = dusk__memlimit_check_store(a, opts, err);
+    if (rc || (rc = dusk_array_graph(a, &g, err)))
         return rc;
     dusk_error rerr = DUSK_ERROR_INIT;
     char *tmp = dusk__atomic_reserve(path, &rerr);

@@ -78,6 +78,13 @@ DUSK_API dusk_array_ctx *dusk_array_ctx_new(void);             /* NULL on alloca
 DUSK_API void dusk_array_ctx_free(dusk_array_ctx *ctx);        /* frees its arrays; NULL-safe */
 /* The first error of any array made in ctx, or 0. */
 DUSK_API int dusk_array_ctx_status(const dusk_array_ctx *ctx, dusk_error *err);
+/* Whether dusk_array_compute and dusk_array_store of arrays of ctx check,
+ * before they start, that the memory they will hold fits in what this
+ * process may take (on by default; see dusk_array_compute). false lets a
+ * computation try anyway: it then fails with DUSK_ENOMEM when an
+ * allocation does, or, where the system promises memory it does not have,
+ * is killed by the kernel. NULL-safe. */
+DUSK_API void dusk_array_ctx_set_memory_check(dusk_array_ctx *ctx, bool on);
 
 /* --- chunks ----------------------------------------------------------------
  * Chunks are given as text, the way Dask takes them:
@@ -271,7 +278,14 @@ DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error 
  * for a NULL array, an array in an error state, or a NULL idx. */
 DUSK_API int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
 /* Runs a's graph and gathers the blocks into one C-contiguous ndarray
- * value (new reference). opts NULL: threads, one worker per core. */
+ * value (new reference). opts NULL: threads, one worker per core.
+ * It holds every block and then the result they are copied into, twice
+ * a's size; before building the graph it refuses with DUSK_ENOMEM, naming
+ * that size and the limit, when this is more than the process may take:
+ * the least of physical and available memory (MemAvailable), the limit of
+ * its cgroup (v2 memory.max or v1 memory.limit_in_bytes, less what is in
+ * use) and RLIMIT_AS and RLIMIT_DATA (less what is in use). Swap is not
+ * counted. dusk_array_ctx_set_memory_check(ctx, false) turns this off. */
 DUSK_API int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err);
 
@@ -282,7 +296,9 @@ typedef struct dusk_store_options {
 /* Computes a and writes it to dataset (created, chunked like a) in the
  * HDF5 file at path (created if missing). Chunks compute in parallel and are
  * written as they finish. A store that fails leaves the target as it was:
- * dusk writes a copy beside it and renames it into place. */
+ * dusk writes a copy beside it and renames it into place. As a store
+ * streams, its memory check (see dusk_array_compute) is on the least it
+ * will hold at once: a's largest block on each worker. */
 DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err);
