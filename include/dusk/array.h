@@ -220,7 +220,11 @@ typedef enum {
     DUSK_RED_COUNT
 } dusk_reduction;
 /* A tree reduction over the axes in the mask, split_every blocks per
- * step (0: Dask's default, 4); ddof for std and var. */
+ * step (0: Dask's default, 4); ddof for std and var. Over no elements, as
+ * NumPy: sum 0, prod 1, mean, var and std nan, any false, all true; min
+ * and max over an axis of length 0 are an error (DUSK_EINVAL, naming the
+ * shape: NumPy's "zero-size array to reduction operation minimum which
+ * has no identity"), even when the result would be empty. */
 DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
                               int split_every, int ddof);
 DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
