@@ -80,7 +80,16 @@ DUSK_API int dusk_array_ctx_status(const dusk_array_ctx *ctx, dusk_error *err);
  *   "5" or "(5, 5)"          a block size per dimension (one size: all)
  *   "(500, -1)"              -1: the whole dimension in one block
  *   "((5, 5, 5), (10, 5))"   explicit block sizes per dimension
- * NULL means "auto". */
+ * NULL means "auto"; "()" is the chunks of a 0-d array. A spec of another
+ * rank than the shape, a size of 0 or below -1, an empty tuple, explicit
+ * sizes that do not add up to the axis, or text that cannot be read is an
+ * error (DUSK_EINVAL) whose message quotes the spec and the shape.
+ *
+ * Sizes: as NumPy, an array whose byte size (its item size times the
+ * product of its axes, the axes of length 0 aside) exceeds PTRDIFF_MAX is
+ * refused (DUSK_EINVAL, naming the shape) when made, and so is the result
+ * of any operation (broadcast, astype, concatenate, stack, tensordot ...)
+ * that would be one. */
 
 /* --- creation -------------------------------------------------------------- */
 DUSK_API dusk_array *dusk_ones(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/wait.h>
+
 #include "dusk.h"
 #include "dusk/array.h"
 #include "helpers.h"
@@ -331,6 +333,267 @@ static void test_reduce_empty(void **state)
     }
 }
 
+/* --- chunk specs ----------------------------------------------------------- */
+
+/* a is in error code, and its message has each of the fragments. */
+static void assert_error_with(dusk_array *a, int code, const char *what, const char *f1,
+                              const char *f2)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_status(a, &err);
+    if (rc != code)
+        fail_msg("%s: status %s (%s), want %s", what, dusk_err_name(rc), err.msg,
+                 dusk_err_name(code));
+    if (f1 && !contains(err.msg, f1))
+        fail_msg("%s: \"%s\" does not name %s", what, err.msg, f1);
+    if (f2 && !contains(err.msg, f2))
+        fail_msg("%s: \"%s\" does not name %s", what, err.msg, f2);
+}
+
+/* Specs of the wrong rank, with zeros, negatives other than -1, empty
+ * tuples, numbers out of range, sums that overflow, and garbage: each
+ * refused with the spec and the shape in the message (the empty tuple
+ * divided by zero), by every function that takes chunks. */
+static void test_chunks_refused(void **state)
+{
+    (void)state;
+    static const struct { const char *spec, *why; } bad[] = {
+        {"()", "0 dimensions"},
+        {"(  )", "0 dimensions"},
+        {"(4,)", "1 dimension "},
+        {"(4, 4, 4)", "3 dimensions"},
+        {"((2, 2),)", "1 dimension "},
+        {"0", "block size of 0"},
+        {"(0, 2)", "block size of 0"},
+        {"(2, 0)", "block size of 0"},
+        {"-2", "-2"},
+        {"(2, -3)", "-3"},
+        {"(-1, -5)", "-5"},
+        {"((2, 2), ())", "empty tuple"},
+        {"((), (4,))", "empty tuple"},
+        {"((2, -2, 4), (4,))", "negative block size -2"},
+        {"99999999999999999999", "out of range"},
+        {"(2, 99999999999999999999)", "out of range"},
+        {"((9223372036854775807, 9223372036854775807, 2), (4,))", "sums to more than"},
+        {"((9223372036854775807, 1), (4,))", "sums to more than"},
+        {"((2, 1), (4,))", "sums to 3"},
+        {"abc", "column 1"},
+        {"", "column 1"},
+        {"   ", "column 4"},
+        {"(2, 2) x", "after the end"},
+        {"(2, 2))", "after the end"},
+        {"((2, 2), (4,)", "column"},
+        {"(2; 2)", "column 3"},
+        {"(2 2)", "column 4"},
+        {"(auto, 'auto'", "column"},
+        {"(None, 1e3)", "column"},
+        {"auto,", "after the end"},
+        {"(((2,),), 4)", "column"},
+    };
+    static const dusk_shape shapes[] = {DUSK_SHAPE(4, 4), DUSK_SHAPE(0, 4)};
+    const char *shape_text[] = {"(4, 4)", "(0, 4)"};
+    char quoted[128], what[256];
+    double buf[16] = {0};
+    for (size_t si = 0; si < 2; si++) {
+        dusk_array *x = dusk_ones(ctx, shapes[si], "2", DUSK_DT_F8);
+        assert_int_equal(dusk_array_status(x, NULL), 0);
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            if (si == 1 && strstr(bad[i].why, "sums to"))
+                continue;  /* axis 0 has another length there */
+            snprintf(quoted, sizeof quoted, "\"%s\"", bad[i].spec);
+            snprintf(what, sizeof what, "chunks %s for shape %s", quoted, shape_text[si]);
+            dusk_array *made[] = {
+                dusk_ones(ctx, shapes[si], bad[i].spec, DUSK_DT_F8),
+                dusk_full(ctx, shapes[si], bad[i].spec, DUSK_DT_I4, 3),
+                dusk_random_normal(ctx, 1, 0, 1, shapes[si], bad[i].spec),
+                dusk_from_buffer(ctx, buf, DUSK_DT_F8, shapes[si], bad[i].spec),
+                dusk_array_rechunk(x, bad[i].spec),
+            };
+            for (size_t k = 0; k < sizeof made / sizeof *made; k++) {
+                assert_error_with(made[k], DUSK_EINVAL, what, quoted, bad[i].why);
+                if (k < 4)  /* rechunk's own messages may word the shape otherwise */
+                    assert_error_with(made[k], DUSK_EINVAL, what, shape_text[si], NULL);
+            }
+        }
+    }
+    /* 1-d: "()" and friends, and arange / linspace */
+    assert_error_with(dusk_arange(ctx, 0, 10, 1, "()"), DUSK_EINVAL, "arange", "\"()\"", "(10,)");
+    assert_error_with(dusk_linspace(ctx, 0, 1, 7, "0"), DUSK_EINVAL, "linspace", "\"0\"", "(7,)");
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(0), "()", DUSK_DT_F8), DUSK_EINVAL, "ones (0,)",
+                      "\"()\"", "(0,)");
+    /* what stays valid: "()" for a 0-d array (Dask's chunks=()), -1 and
+     * None, sizes larger than the axis, explicit zeros within an axis */
+    dusk_value *v = compute(dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_I2, 3), "0-d, chunks ()");
+    assert_int_equal(dusk_ndarray_ndim(v), 0);
+    assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I2, 0), 3);
+    static const char *const good[] = {"(-1, None)", "(100, 9223372036854775807)",
+                                       "((0, 4, 0), (1, 3))", "  ( 'auto' , -1 )  "};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        snprintf(what, sizeof what, "chunks \"%s\"", good[i]);
+        v = compute(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(4, 4), good[i], DUSK_DT_I8),
+                                   DUSK_ALL_AXES, false), what);
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, 0), 16);
+    }
+}
+
+/* dusk-demo --chunks "()" (and others) stops with the message, not a
+ * signal, without writing an output. */
+static void test_demo_refuses_chunks(void **state)
+{
+    (void)state;
+    char self[4096], demo[4200], cmd[8192];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        skip();
+    self[n] = 0;
+    *strrchr(self, '/') = 0;                  /* .../build/tests/array */
+    snprintf(demo, sizeof demo, "%s/../../dusk-demo", self);
+    if (access(demo, X_OK) != 0) {
+        print_message("test_demo_refuses_chunks: skipped: %s not built\n", demo);
+        skip();
+    }
+    char input[512], output[512], dir[512];
+    snprintf(input, sizeof input, "%s", scratch("in.hdf5"));
+    snprintf(output, sizeof output, "%s", scratch("out.hdf5"));
+    snprintf(dir, sizeof dir, "%s", scratch("demo"));
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(4, 6), NULL, DUSK_DT_F8), input,
+                                      "/x", NULL, NULL, &err), 0);
+    static const char *const specs[] = {"()", "(0, 5)", "(2, -3)", "(2, 2, 2)", "garbage"};
+    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' --array-only --dir '%s' --input '%s' --dataset /x "
+                 "--output '%s' --chunks '%s' 2>&1", demo, dir, input, output, specs[i]);
+        int status;
+        char *out = run_command(cmd, &status);
+        assert_non_null(out);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+            fail_msg("dusk-demo --chunks '%s': status %d, want exit 1:\n%s", specs[i], status,
+                     out);
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "\"%s\"", specs[i]);
+        if (!contains(out, quoted) || !contains(out, "(4, 6)"))
+            fail_msg("dusk-demo --chunks '%s' does not name the spec and the shape:\n%s",
+                     specs[i], out);
+        free(out);
+        assert_false(file_exists(output));
+    }
+}
+
+/* --- sizes that overflow ----------------------------------------------------------- */
+
+#define P62 ((int64_t)1 << 62)
+#define P61 ((int64_t)1 << 61)
+
+/* Shapes whose byte size or block count does not fit, and explicit
+ * chunks that sum past INT64_MAX: refused when made, naming the shape,
+ * instead of wrapping to small or negative sizes. */
+static void test_sizes_refused(void **state)
+{
+    (void)state;
+    /* element count and byte size */
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(INT64_MAX, INT64_MAX), "(-1, -1)", DUSK_DT_F8),
+                      DUSK_EINVAL, "ones (max, max)", "(9223372036854775807, 9223372036854775807)",
+                      "too large");
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(P62, 4), "(1, 1)", DUSK_DT_F8), DUSK_EINVAL,
+                      "ones (2**62, 4)", "(4611686018427387904, 4)", "too large");
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(P62, 4), "(1, 1)", DUSK_DT_BOOL), DUSK_EINVAL,
+                      "ones (2**62, 4) bool", "(4611686018427387904, 4)", "too large");
+    assert_error_with(dusk_zeros(ctx, DUSK_SHAPE(P62), NULL, DUSK_DT_I2), DUSK_EINVAL,
+                      "zeros (2**62,) int16", "(4611686018427387904,)", "int16");
+    /* an axis of length 0 does not excuse the others (NumPy: "array is too big") */
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(INT64_MAX, 0, 4), NULL, DUSK_DT_U1), DUSK_EINVAL,
+                      "ones (max, 0, 4)", "(9223372036854775807, 0, 4)", "too large");
+    assert_error_with(dusk_random_normal(ctx, 1, 0, 1, DUSK_SHAPE(P61, 4), "-1"), DUSK_EINVAL,
+                      "normal", "(2305843009213693952, 4)", "too large");
+    assert_error_with(dusk_from_buffer(ctx, "x", DUSK_DT_F4, DUSK_SHAPE(P62, 2), NULL),
+                      DUSK_EINVAL, "from_buffer", "(4611686018427387904, 2)", "too large");
+    assert_error_with(dusk_arange(ctx, 0, 1e19, 1, NULL), DUSK_EINVAL, "arange(1e19)",
+                      "arange", "more than can be counted");
+    assert_error_with(dusk_arange(ctx, -1e308, 1e308, 1e-300, NULL), DUSK_EINVAL,
+                      "arange(-1e308, 1e308)", "arange", "more than can be counted");
+    assert_error_with(dusk_linspace(ctx, 0, 1, P62, NULL), DUSK_EINVAL, "linspace(2**62)",
+                      "(4611686018427387904,)", "too large");
+    /* block lists that cannot be listed: 2**61 blocks of one bool */
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(P61), "1", DUSK_DT_BOOL), DUSK_EINVAL,
+                      "ones (2**61,) in blocks of 1", "(2305843009213693952,)", "\"1\"");
+    /* explicit sizes that wrap to the axis's length */
+    assert_error_with(dusk_ones(ctx, DUSK_SHAPE(0, 4),
+                                "((9223372036854775807, 9223372036854775807, 2), (4,))",
+                                DUSK_DT_F8),
+                      DUSK_EINVAL, "explicit sizes summing to 2**64", "(0, 4)", "sums to more");
+    /* the largest array that can be: INT64_MAX bytes, described but not run */
+    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(INT64_MAX), "-1", DUSK_DT_BOOL);
+    assert_int_equal(dusk_array_status(big, NULL), 0);
+    assert_int_equal(dusk_array_nchunks(big), 1);
+    assert_error_with(dusk_array_astype(big, DUSK_DT_I2), DUSK_EINVAL, "astype of the largest",
+                      "(9223372036854775807,)", "too large");
+}
+
+/* Operations whose results outgrow their inputs: broadcasting, casts,
+ * joins and products, each refused with the result's shape; slices of the
+ * largest array keep Python's lengths. */
+static void test_results_refused(void **state)
+{
+    (void)state;
+    dusk_array *col = dusk_ones(ctx, DUSK_SHAPE(P61 / 4, 1), "(-1, -1)", DUSK_DT_BOOL);
+    dusk_array *row = dusk_ones(ctx, DUSK_SHAPE(1, 1024), "(-1, -1)", DUSK_DT_BOOL);
+    assert_int_equal(dusk_array_status(col, NULL), 0);
+    assert_error_with(dusk_array_add(col, row), DUSK_EINVAL, "broadcast",
+                      "(576460752303423488, 1024)", "too large");
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(P61), "-1", DUSK_DT_I2);
+    assert_int_equal(dusk_array_status(x, NULL), 0);
+    dusk_array *two[2] = {x, x};
+    assert_error_with(dusk_concatenate(two, 2, 0), DUSK_EINVAL, "concatenate",
+                      "(4611686018427387904,)", "too large");
+    assert_error_with(dusk_stack(two, 2, 0), DUSK_EINVAL, "stack", "(2, 2305843009213693952)",
+                      "too large");
+    assert_error_with(dusk_array_astype(x, DUSK_DT_F8), DUSK_EINVAL, "astype",
+                      "(2305843009213693952,)", "too large");
+    dusk_array *m = dusk_ones(ctx, DUSK_SHAPE(INT64_MAX), "-1", DUSK_DT_BOOL);
+    dusk_array *mm[3] = {m, m, m};
+    assert_error_with(dusk_concatenate(mm, 3, 0), DUSK_EINVAL, "concatenate past INT64_MAX",
+                      "(9223372036854775807,)", "longer than");
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(1 << 30, 2), "(-1, -1)", DUSK_DT_F8);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(2, (int64_t)1 << 34), "(-1, -1)", DUSK_DT_F8);
+    /* refused at its 'tensordot' layer, which keeps the summed axis */
+    assert_error_with(dusk_tensordot(a, b, (int[]){1}, (int[]){0}, 1), DUSK_EINVAL, "tensordot",
+                      "tensordot: shape (1073741824, 1, 17179869184)", "too large");
+    /* slices of an axis of INT64_MAX: Python's len(range(...)) */
+    static const struct { const char *index; int64_t len; } sl[] = {
+        {"::-1", INT64_MAX},
+        {"::2", P62},
+        {"::-2", P62},
+        {"-3:", 3},
+        {"5:1:-1", 4},
+        {"::9223372036854775807", 1},
+        {"::-9223372036854775807", 1},
+        {"9223372036854775806:", 1},
+        {"-9223372036854775807:-9223372036854775805", 2},
+    };
+    for (size_t i = 0; i < sizeof sl / sizeof *sl; i++) {
+        dusk_array *r = dusk_array_slice(m, sl[i].index);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(r, &err))
+            fail_msg("x[%s]: %s", sl[i].index, err.msg);
+        if (dusk_array_shape(r)[0] != sl[i].len)
+            fail_msg("x[%s] has length %" PRId64 ", want %" PRId64, sl[i].index,
+                     dusk_array_shape(r)[0], sl[i].len);
+    }
+    /* a list too long to copy is refused before any item is read */
+    int64_t first = 0;
+    dusk_index ix[1] = {DUSK_LIST(&first, INT64_MAX / 4)};
+    assert_error_with(dusk_array_getitem(m, ix, 1), DUSK_EINVAL, "a list of 2**61 items",
+                      "(9223372036854775807,)", "more than can be stored");
+    /* integers near the ends of int64 in arange: index * step overflows,
+     * the values do not */
+    dusk_value *v = compute(dusk_arange(ctx, -9e18, 9e18, 6e18, "1"), "arange(-9e18, 9e18, 6e18)");
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_I8);
+    assert_int_equal(dusk_ndarray_shape(v)[0], 3);
+    const int64_t want[3] = {-9000000000000000000, -3000000000000000000, 3000000000000000000};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), want[i]);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -338,6 +601,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_fill_empty),
         T(test_reduce_empty),
+        T(test_chunks_refused),
+        T(test_demo_refuses_chunks),
+        T(test_sizes_refused),
+        T(test_results_refused),
     };
     return cmocka_run_group_tests_name("limits", tests, scratch_setup, scratch_teardown);
 }
