@@ -160,11 +160,19 @@ uint64_t dusk__hash_chunks(int ndim, int64_t *const *per, const int64_t *nb)
 dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const int64_t *shape,
                             int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype)
 {
-    dusk_array *a = dusk_calloc(1, sizeof *a);
+    /* every operation's result passes here: one that broadcasts, joins,
+     * casts or multiplies axes past what can be addressed stops now */
+    char why[512];
+    if (dusk__check_size(ndim, shape, dtype, nb, why, sizeof why) < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: %s", L->op, why);
     int64_t total = 0;
+    int over = 0;
     for (int d = 0; d < ndim; d++)
-        total += nb[d];
-    int64_t *buf = dusk_malloc((size_t)(total ? total : 1) * sizeof *buf);
+        over |= __builtin_add_overflow(total, nb[d], &total);
+    size_t bytes;
+    over |= __builtin_mul_overflow((size_t)(total ? total : 1), sizeof(int64_t), &bytes);
+    dusk_array *a = dusk_calloc(1, sizeof *a);
+    int64_t *buf = over ? NULL : dusk_malloc(bytes);
     if (!a || !buf) {
         dusk_free(a);
         dusk_free(buf);
@@ -214,7 +222,9 @@ dusk__layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char
     for (int d = 0; d < ndim; d++) {
         L->shape[d] = shape[d];
         L->nb[d] = nb[d];
-        L->ntasks *= nb[d];
+        /* saturates: dusk__array_new refuses a grid this large */
+        if (__builtin_mul_overflow(L->ntasks, nb[d], &L->ntasks))
+            L->ntasks = INT64_MAX;
     }
     L->next = ctx->layers;
     ctx->layers = L;

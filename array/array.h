@@ -147,6 +147,12 @@ int dusk__unit_chunks(const dusk_array *x, uint64_t mask, int64_t **buf, int64_t
 /* --- chunks (chunks.c) ---------------------------------------------------- */
 
 void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape);
+/* 0 when an array of shape and dtype (and nb blocks per axis, unless nb
+ * is NULL) can exist: its byte size addressable (at most PTRDIFF_MAX, the
+ * axes of length 0 aside, as NumPy counts) and its blocks countable in
+ * an int64. Otherwise -1, with why (n bytes) naming the shape. */
+int dusk__check_size(int ndim, const int64_t *shape, dusk_dtype dtype, const int64_t *nb,
+                     char *why, size_t n);
 /* Normalises a chunks text for shape, as Dask's normalize_chunks: block
  * sizes per axis (nb[d] of them at per[d], in one new buffer *buf the
  * caller frees). On failure returns -1 and sets *err_out to an error

@@ -9,10 +9,17 @@
 ** The result is nb[d] block sizes per axis, every block but the last of
 ** an axis of the full size, in one buffer. A spec that cannot be read or
 ** does not fit the shape gives an error array quoting the text and shape.
+**
+** Invariants after normalising: every axis has at least one block (an
+** empty axis one block of 0), sizes are not negative and add up to the
+** axis, and the shape's byte size and the block count fit
+** (dusk__check_size, which every new array passes too).
 */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +28,13 @@
 #include "dusk/alloc.h"
 
 typedef struct {
-    int n;                       /* entries given (0: a single spec for all) */
+    int n;                       /* entries given */
+    int single;                  /* one entry for every axis: "5", "auto", "-1" */
     int kind[DUSK_MAXDIMS];      /* 0 size, 1 auto, 2 whole axis, 3 explicit */
     int64_t size[DUSK_MAXDIMS];
     int64_t *list[DUSK_MAXDIMS]; /* explicit sizes (owned) */
     int nlist[DUSK_MAXDIMS];
+    char why[160];               /* what is wrong, when parsing fails */
 } chunk_spec;
 
 static void spec_free(chunk_spec *s)
@@ -40,8 +49,30 @@ static void skip_ws(const char **p)
         (*p)++;
 }
 
-/* One entry: an integer, -1, None, 'auto' / auto, or a tuple of integers. */
-static int parse_entry(const char **p, chunk_spec *s, int i)
+/* An integer at *p into *v; -1 (with s->why) when there is none or it
+ * does not fit in int64. */
+static int read_size(const char **p, const char *text, chunk_spec *s, int64_t *v)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(*p, &end, 10);
+    if (end == *p) {
+        snprintf(s->why, sizeof s->why, "expected a block size, -1, None, 'auto' or a tuple of "
+                 "sizes at column %d", (int)(*p - text) + 1);
+        return -1;
+    }
+    if (errno == ERANGE) {
+        snprintf(s->why, sizeof s->why, "block size %.*s is out of range", (int)(end - *p), *p);
+        return -1;
+    }
+    *p = end;
+    *v = x;
+    return 0;
+}
+
+/* One entry: an integer, -1, None, 'auto' / auto, or a tuple of integers.
+ * -1 when malformed (s->why says how), -2 when out of memory. */
+static int parse_entry(const char **p, const char *text, chunk_spec *s, int i)
 {
     skip_ws(p);
     if (**p == '(') {
@@ -53,27 +84,42 @@ static int parse_entry(const char **p, chunk_spec *s, int i)
                 (*p)++;
                 break;
             }
-            char *end;
-            long long v = strtoll(*p, &end, 10);
-            if (end == *p || v < 0 || n == INT32_MAX)
+            int64_t v;
+            if (read_size(p, text, s, &v) < 0)
                 return -1;
+            if (v < 0) {
+                snprintf(s->why, sizeof s->why, "negative block size %" PRId64 " in a tuple of "
+                         "sizes", v);
+                return -1;
+            }
+            if (n == INT32_MAX) {
+                snprintf(s->why, sizeof s->why, "more than %d block sizes for one axis",
+                         INT32_MAX);
+                return -1;
+            }
             if (n == cap) {
-                cap = cap ? cap * 2 : 64;
+                cap = cap > INT32_MAX / 2 ? INT32_MAX : cap ? cap * 2 : 64;
                 int64_t *grown = dusk_realloc(s->list[i], (size_t)cap * sizeof(int64_t));
                 if (!grown)
                     return -2;
                 s->list[i] = grown;
             }
             s->list[i][n++] = v;
-            *p = end;
             skip_ws(p);
-            if (**p == ',')
+            if (**p == ',') {
                 (*p)++;
-            else if (**p != ')')
+            } else if (**p != ')') {
+                snprintf(s->why, sizeof s->why, "expected ',' or ')' at column %d",
+                         (int)(*p - text) + 1);
                 return -1;
+            }
         }
-        if (!s->list[i] && !(s->list[i] = dusk_malloc(sizeof(int64_t))))
-            return -2;
+        if (n == 0) {
+            /* every axis has at least one block: an empty one is (0,) */
+            snprintf(s->why, sizeof s->why, "an empty tuple of block sizes (an empty axis is "
+                     "one block of 0: (0,))");
+            return -1;
+        }
         s->nlist[i] = n;
         s->kind[i] = 3;
         return 0;
@@ -92,11 +138,14 @@ static int parse_entry(const char **p, chunk_spec *s, int i)
         s->kind[i] = 2;
         return 0;
     }
-    char *end;
-    long long v = strtoll(*p, &end, 10);
-    if (end == *p || v == 0 || v < -1)
+    int64_t v;
+    if (read_size(p, text, s, &v) < 0)
         return -1;
-    *p = end;
+    if (v == 0 || v < -1) {
+        snprintf(s->why, sizeof s->why, v == 0 ? "a block size of 0"
+                 : "block size %" PRId64 " (the only negative size is -1, the whole axis)", v);
+        return -1;
+    }
     s->kind[i] = v == -1 ? 2 : 0;
     s->size[i] = v;
     return 0;
@@ -105,7 +154,7 @@ static int parse_entry(const char **p, chunk_spec *s, int i)
 static int parse_chunks(const char *text, chunk_spec *s)
 {
     memset(s, 0, sizeof *s);
-    const char *p = text ? text : "auto";
+    const char *p = text;
     skip_ws(&p);
     int rc = 0;
     if (*p == '(') {
@@ -118,11 +167,12 @@ static int parse_chunks(const char *text, chunk_spec *s)
             entries += *c == ',';
         if (!nested && entries > DUSK_MAXDIMS) {
             /* more entries than axes: a 1-d array's block sizes */
-            if ((rc = parse_entry(&p, s, 0)) < 0)
+            if ((rc = parse_entry(&p, text, s, 0)) < 0)
                 return rc;
             s->n = 1;
         } else {
-            /* (5, 5): one entry per axis; ((5, 5), (3,)): explicit sizes */
+            /* (5, 5): one entry per axis; ((5, 5), (3,)): explicit sizes;
+             * (): none, for a 0-d array */
             p++;
             for (;;) {
                 skip_ws(&p);
@@ -130,23 +180,35 @@ static int parse_chunks(const char *text, chunk_spec *s)
                     p++;
                     break;
                 }
-                if (s->n == DUSK_MAXDIMS || (rc = parse_entry(&p, s, s->n)) < 0)
-                    return rc == -2 ? -2 : -1;
+                if (s->n == DUSK_MAXDIMS) {
+                    snprintf(s->why, sizeof s->why, "more than %d entries", DUSK_MAXDIMS);
+                    return -1;
+                }
+                if ((rc = parse_entry(&p, text, s, s->n)) < 0)
+                    return rc;
                 s->n++;
                 skip_ws(&p);
-                if (*p == ',')
+                if (*p == ',') {
                     p++;
-                else if (*p != ')')
+                } else if (*p != ')') {
+                    snprintf(s->why, sizeof s->why, "expected ',' or ')' at column %d",
+                             (int)(p - text) + 1);
                     return -1;
+                }
             }
         }
     } else {
-        if ((rc = parse_entry(&p, s, 0)) < 0)
+        if ((rc = parse_entry(&p, text, s, 0)) < 0)
             return rc;
-        s->n = 0;  /* one spec for every axis */
+        s->single = 1;
     }
     skip_ws(&p);
-    return *p ? -1 : 0;
+    if (*p) {
+        snprintf(s->why, sizeof s->why, "unexpected '%c' at column %d after the end", *p,
+                 (int)(p - text) + 1);
+        return -1;
+    }
+    return 0;
 }
 
 /* Dask's round_to: near an even multiple or factor of the axis length. */
@@ -166,6 +228,47 @@ void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape)
         snprintf(buf + len, n - len, ndim == 1 ? ",)" : ")");
 }
 
+int dusk__check_size(int ndim, const int64_t *shape, dusk_dtype dtype, const int64_t *nb,
+                     char *why, size_t n)
+{
+    char sh[256];
+    /* as NumPy: the axes of length 0 aside, the product of the lengths
+     * times the item size must be an addressable byte count, since
+     * strides are built from it even when an array is empty */
+    int64_t bytes = (int64_t)dusk_dtype_size(dtype);
+    double approx = (double)bytes;
+    int over = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] == 0)
+            continue;
+        approx *= (double)shape[d];
+        over |= __builtin_mul_overflow(bytes, shape[d], &bytes);
+    }
+    if (over || bytes > PTRDIFF_MAX) {
+        dusk__fmt_shape(sh, sizeof sh, ndim, shape);
+        snprintf(why, n, "shape %s of %s is too large: %.3g bytes, more than can be "
+                 "addressed (%" PRId64 ")", sh, dusk_dtype_name(dtype), approx,
+                 (int64_t)PTRDIFF_MAX);
+        return -1;
+    }
+    if (nb) {
+        int64_t blocks = 1;
+        approx = 1;
+        over = 0;
+        for (int d = 0; d < ndim; d++) {
+            approx *= (double)nb[d];
+            over |= __builtin_mul_overflow(blocks, nb[d], &blocks);
+        }
+        if (over) {
+            dusk__fmt_shape(sh, sizeof sh, ndim, shape);
+            snprintf(why, n, "shape %s is split into %.3g blocks, more than can be counted "
+                     "(%" PRId64 ")", sh, approx, INT64_MAX);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Fills sizes (per axis, nb[d] entries each, in one new buffer *buf) from
  * text for shape; Dask's normalize_chunks with a 128 MiB "auto" limit. */
 int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, const int64_t *shape,
@@ -173,8 +276,14 @@ int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, cons
                             dusk_array **err_out)
 {
     chunk_spec s;
-    char sh[256];
+    char sh[256], why[512];
+    if (!text)
+        text = "auto";
     dusk__fmt_shape(sh, sizeof sh, ndim, shape);
+    if (dusk__check_size(ndim, shape, dtype, NULL, why, sizeof why) < 0) {
+        *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\": %s", text, why);
+        return -1;
+    }
     int rc = parse_chunks(text, &s);
     if (rc == -2) {
         spec_free(&s);
@@ -183,8 +292,9 @@ int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, cons
     }
     if (rc < 0) {
         spec_free(&s);
-        *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "cannot read chunks \"%s\" (want \"auto\", \"(5, 5)\", "
-                        "\"(500, -1)\" or \"((5, 5, 5), (10, 5))\")", text ? text : "auto");
+        *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "cannot read chunks \"%s\" for shape %s: %s "
+                                    "(want \"auto\", \"(5, 5)\", \"(500, -1)\" or "
+                                    "\"((5, 5, 5), (10, 5))\")", text, sh, s.why);
         return -1;
     }
     if (ndim == 1 && s.n > 1) {
@@ -208,22 +318,17 @@ int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, cons
             s.n = 1;
         }
     }
-    if (s.n == 0) {
+    if (s.single) {
         for (int d = 1; d < ndim; d++) {
             s.kind[d] = s.kind[0];
             s.size[d] = s.size[0];
-        }
-        if (s.kind[0] == 3 && ndim != 1) {
-            spec_free(&s);
-            *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\" do not fit shape %s", text, sh);
-            return -1;
         }
         s.n = ndim;
     }
     if (s.n != ndim) {
         spec_free(&s);
-        *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\" give %d dimension%s for shape %s", text,
-                        s.n, s.n == 1 ? "" : "s", sh);
+        *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\" give %d dimension%s for shape "
+                                    "%s", text, s.n, s.n == 1 ? "" : "s", sh);
         return -1;
     }
     /* Resolve auto sizes. */
@@ -269,30 +374,49 @@ int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, cons
             }
         autos = 0;
     }
-    /* Count blocks, then fill. */
+    /* Count blocks, then fill. Sizes are at least 1 and at most the axis
+     * here, so nothing below overflows but what is checked. */
     int64_t total = 0;
+    int too_many = 0;
     for (int d = 0; d < ndim; d++) {
         if (s.kind[d] == 3) {
             int64_t sum = 0;
+            int over = 0;
             for (int k = 0; k < s.nlist[d]; k++)
-                sum += s.list[d][k];
-            if (sum != shape[d]) {
+                over |= __builtin_add_overflow(sum, s.list[d][k], &sum);
+            if (over || sum != shape[d]) {
                 spec_free(&s);
-                *err_out = dusk__array_fail(ctx, DUSK_EINVAL,
-                                "chunks \"%s\" do not fit shape %s: axis %d sums to %" PRId64,
-                                text, sh, d, sum);
+                if (over)
+                    *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\" do not fit shape "
+                                                "%s: axis %d sums to more than %" PRId64, text,
+                                                sh, d, INT64_MAX);
+                else
+                    *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\" do not fit shape "
+                                                "%s: axis %d sums to %" PRId64, text, sh, d, sum);
                 return -1;
             }
             nb[d] = s.nlist[d];
         } else {
-            nb[d] = shape[d] == 0 ? 1 : (shape[d] + size[d] - 1) / size[d];
+            nb[d] = shape[d] == 0 ? 1 : shape[d] / size[d] + (shape[d] % size[d] != 0);
         }
-        total += nb[d];
+        too_many |= __builtin_add_overflow(total, nb[d], &total);
     }
-    int64_t *b = dusk_malloc((size_t)(total ? total : 1) * sizeof *b);
+    size_t bytes;
+    why[0] = '\0';
+    if (dusk__check_size(ndim, shape, dtype, nb, why, sizeof why) < 0 || too_many ||
+        __builtin_mul_overflow((size_t)total, sizeof(int64_t), &bytes)) {
+        spec_free(&s);
+        if (!why[0])
+            snprintf(why, sizeof why, "shape %s is split into more blocks than can be listed",
+                     sh);
+        *err_out = dusk__array_fail(ctx, DUSK_EINVAL, "chunks \"%s\": %s", text, why);
+        return -1;
+    }
+    int64_t *b = dusk_malloc(bytes ? bytes : sizeof *b);
     if (!b) {
         spec_free(&s);
-        *err_out = dusk__array_oom(ctx, "chunks");
+        *err_out = dusk__array_fail(ctx, DUSK_ENOMEM, "out of memory for the %" PRId64 " block "
+                                    "sizes of chunks \"%s\" for shape %s", total, text, sh);
         return -1;
     }
     int64_t at = 0;
@@ -301,9 +425,9 @@ int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, cons
         for (int64_t k = 0; k < nb[d]; k++) {
             if (s.kind[d] == 3)
                 per[d][k] = s.list[d][k];
-            else
+            else  /* every block full but the last; k * size[d] < shape[d] */
                 per[d][k] = shape[d] == 0 ? 0
-                            : (k + 1) * size[d] <= shape[d] ? size[d] : shape[d] - k * size[d];
+                            : shape[d] - k * size[d] < size[d] ? shape[d] - k * size[d] : size[d];
         }
         at += nb[d];
     }

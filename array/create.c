@@ -27,7 +27,10 @@
 
 /* --- building ------------------------------------------------------------- */
 
-static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape)
+/* NULL when what (an operation's name) can make an array of shape and
+ * dtype, else an error array. */
+static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape, dusk_dtype dtype,
+                               const char *what)
 {
     if (!ctx)
         return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
@@ -38,6 +41,11 @@ static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape)
         if (shape.v[d] < 0)
             return dusk__array_fail(ctx, DUSK_EINVAL, "negative dimension %" PRId64 " in a shape",
                                     shape.v[d]);
+    if ((unsigned)dtype >= DUSK_DT_C16)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: unsupported dtype %d", what, (int)dtype);
+    char why[512];
+    if (dusk__check_size(shape.ndim, shape.v, dtype, NULL, why, sizeof why) < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: %s", what, why);
     return NULL;
 }
 
@@ -47,11 +55,9 @@ static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape)
 static dusk_array *source(dusk_array_ctx *ctx, int id, dusk_shape shape, const char *chunks,
                           dusk_dtype dtype, double a, double b, uint64_t seed, const char *what)
 {
-    dusk_array *e = check_shape(ctx, shape);
+    dusk_array *e = check_shape(ctx, shape, dtype, what);
     if (e)
         return e;
-    if ((unsigned)dtype >= DUSK_DT_C16)
-        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: unsupported dtype %d", what, (int)dtype);
     int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
     if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0)
         return e;
@@ -108,8 +114,14 @@ dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double s
     if (step == 0 || !isfinite(step) || !isfinite(start) || !isfinite(stop))
         return dusk__array_fail(ctx, DUSK_EINVAL, "arange: step must be finite and non-zero");
     double n = ceil((stop - start) / step);
+    if (!(n < 0x1p63))  /* also (stop - start) / step overflowing to inf */
+        return dusk__array_fail(ctx, DUSK_EINVAL, "arange: %.17g to %.17g by %.17g gives "
+                                "%.3g elements, more than can be counted (%" PRId64 ")",
+                                start, stop, step, n, INT64_MAX);
     int64_t len = n > 0 ? (int64_t)n : 0;
-    int whole = start == floor(start) && stop == floor(stop) && step == floor(step);
+    /* integers as NumPy makes them from Python ints, where they fit in int64 */
+    int whole = start == floor(start) && stop == floor(stop) && step == floor(step) &&
+                fabs(start) < 0x1p63 && fabs(stop) < 0x1p63 && fabs(step) < 0x1p63;
     return source(ctx, DUSK__OP_ARANGE, DUSK_SHAPE(len), chunks, whole ? DUSK_DT_I8 : DUSK_DT_F8,
                   start, step, 0, "arange");
 }
@@ -182,11 +194,9 @@ static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape 
 dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks)
 {
-    dusk_array *e = check_shape(ctx, shape);
+    dusk_array *e = check_shape(ctx, shape, dtype, "from_buffer");
     if (e)
         return e;
-    if ((unsigned)dtype >= DUSK_DT_C16)
-        return dusk__array_fail(ctx, DUSK_EINVAL, "from_buffer: unsupported dtype %d", (int)dtype);
     if (!data)
         return dusk__array_fail(ctx, DUSK_EINVAL, "from_buffer: no data given");
     dusk_value *v = dusk_ndarray_new(dtype, shape.ndim, shape.v);
@@ -315,13 +325,22 @@ int dusk__k_arange(const dusk__targs *t, dusk_value **out, dusk_error *err)
     double a, step;
     dusk_value *v;
     int rc = two_floats(t, 0, &a, &step, err);
-    if (rc || (rc = new_block(t, (1u << DUSK_DT_I8) | (1u << DUSK_DT_F8), 0, start, &v, err)))
+    if (rc)
+        return rc;
+    if (t->dtype == DUSK_DT_I8 && !(fabs(a) < 0x1p63 && fabs(step) < 0x1p63))
+        return dusk_error_set(err, DUSK_EINVAL, "%s: start %.17g or step %.17g is not an int64",
+                              t->op->func.name, a, step);
+    if ((rc = new_block(t, (1u << DUSK_DT_I8) | (1u << DUSK_DT_F8), 0, start, &v, err)))
         return rc;
     int64_t n = dusk_ndarray_size(v);
     char *p = dusk_ndarray_data(v);
     for (int64_t i = 0; i < n; i++) {
         if (t->dtype == DUSK_DT_I8)
-            dusk__nd_storei(p + i * 8, DUSK_DT_I8, (int64_t)a + (start[0] + i) * (int64_t)step);
+            /* wraps in unsigned arithmetic: the true value lies between
+             * start and stop, so it fits, while index * step may not */
+            dusk__nd_storei(p + i * 8, DUSK_DT_I8,
+                            (int64_t)((uint64_t)(int64_t)a +
+                                      (uint64_t)(start[0] + i) * (uint64_t)(int64_t)step));
         else
             dusk__nd_storef(p + i * 8, DUSK_DT_F8, a + (double)(start[0] + i) * step);
     }

@@ -468,6 +468,18 @@ dusk_array *dusk_concatenate(dusk_array *const *arrays, int n, int axis)
                                         "axis %d: array 0 has shape %s, array %d has %s", d, s0, k,
                                         s1);
     }
+    /* the joined axis's length and block count must be countable */
+    int64_t len = 0, blocks = 0;
+    for (int k = 0; k < n; k++)
+        if (__builtin_add_overflow(len, arrays[k]->shape[axis], &len) ||
+            __builtin_add_overflow(blocks, arrays[k]->nb[axis], &blocks)) {
+            char s0[256], s1[256];
+            fmt_shape(s0, sizeof s0, arrays[0]);
+            fmt_shape(s1, sizeof s1, arrays[k]);
+            return dusk__array_fail(ctx, DUSK_EINVAL, "concatenate: axis %d of the result would "
+                                    "be longer than %" PRId64 " (array 0 has shape %s, array %d "
+                                    "has %s)", axis, INT64_MAX, s0, k, s1);
+        }
     dusk_dtype t = common_dtype(arrays, n);
     dusk_array **seq = dusk_malloc((size_t)n * sizeof *seq);
     if (!seq)

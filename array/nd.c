@@ -604,6 +604,10 @@ static void acc_init(dusk_reduction op, char *p, dusk_dtype t)
 static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
 {
     int ndim = a->u.nd.ndim;
+    /* the row walk below visits a first row even when another axis is
+     * empty: an empty a has nothing to fold */
+    if (count_of(ndim, a->u.nd.shape) == 0)
+        return;
     dusk_dtype ta = a->u.nd.dtype, tc = acc->u.nd.dtype;
     iter it = {.ndim = ndim, .nop = 2};
     memcpy(it.shape, a->u.nd.shape, sizeof(int64_t) * (size_t)ndim);
@@ -657,16 +661,12 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
     int64_t total = count_of(ndim, a->u.nd.shape), nout = count_of(ndim, shape);
     int64_t per = nout ? total / nout : 0;  /* elements folded into each output */
     if (np == 1) {
-        int has_identity = !(op == DUSK_RED_MIN || op == DUSK_RED_MAX);
+        /* An empty block of min or max gives the extreme of its dtype,
+         * which every element of the other blocks replaces; an axis with
+         * no element at all was refused when the reduction was built. */
         for (int64_t k = 0; k < nout; k++)
             acc_init(op, parts[0]->u.nd.data + k * (int64_t)dusk_dtype_size(acc_dtype),
                      acc_dtype);
-        if (!has_identity && per == 0) {
-            for (int j = 0; j < np; j++)
-                dusk_value_unref(parts[j]);
-            return dusk_error_set(err, DUSK_EINVAL,
-                                  "zero-size array to reduction operation which has no identity");
-        }
         if (total)
             fold(op, a, parts[0]);
     } else {

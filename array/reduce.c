@@ -123,6 +123,18 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
         return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                 "split_every must be 0 (default) or at least 2, not %d",
                                 split_every);
+    /* min and max have no identity: NumPy refuses an empty reduced axis
+     * even when the result would be empty too */
+    for (int d = 0; d < a->ndim; d++)
+        if ((op == DUSK_RED_MIN || op == DUSK_RED_MAX) && (axes >> d) & 1 && a->shape[d] == 0) {
+            char sh[256];
+            dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+            return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                    "%s: zero-size array to reduction operation %s which has no "
+                                    "identity (axis %d of shape %s is empty)",
+                                    op == DUSK_RED_MIN ? "min" : "max",
+                                    op == DUSK_RED_MIN ? "minimum" : "maximum", d, sh);
+        }
     dusk_dtype out = dusk__reduce_dtype(op, a->dtype);
     dusk_dtype acc = op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD ? DUSK_DT_F8
                                                                                    : out;
@@ -219,7 +231,8 @@ static int check_partials(const dusk__targs *t, dusk_reduction op, const dusk_va
                  memcmp(dusk_ndarray_shape(x), dusk_ndarray_shape(x0),
                         (size_t)dusk_ndarray_ndim(x) * sizeof(int64_t)) == 0 &&
                  (np == 1 || (dusk_ndarray_dtype(x) == DUSK_DT_F8 &&
-                              dusk_ndarray_is_contiguous(x)));
+                              /* an empty one has no element to misplace */
+                              (dusk_ndarray_is_contiguous(x) || dusk_ndarray_size(x) == 0)));
         }
         if (!ok)
             return dusk_error_set(err, DUSK_ETYPE, "%s: item %zu of the list is not a partial "

@@ -218,11 +218,11 @@ static int plan_slice(gi_axis *ax, const entry *e, int64_t dim, const int64_t *l
         int64_t start = e->start == NIL ? dim - 1 : e->start;
         if (start >= dim)
             start = dim - 1;
-        int64_t stop = e->stop == NIL ? -(dim + 1) : e->stop;
+        /* a stop left out is one before the first element (Dask's
+         * -(dim + 1) + dim, without overflowing at dim = INT64_MAX) */
+        int64_t stop = e->stop == NIL ? -1 : e->stop < 0 ? e->stop + dim : e->stop;
         if (start < 0)
             start += dim;
-        if (stop < 0)
-            stop += dim;
         int64_t rstart = start;
         int64_t istart = bisect_left(bounds, nbl, start) + 1;
         if (istart > nbl - 1)
@@ -641,7 +641,13 @@ static dusk_array *normalize_index(dusk_array *a, const dusk_index *idx, int n, 
                 return dusk__array_fail(ctx, DUSK_EINVAL,
                                         "getitem: entry %d is a list with no items (n = %" PRId64 ")",
                                         k, idx[k].n);
-            total += idx[k].n;
+            if (__builtin_add_overflow(total, idx[k].n, &total) || total > PTRDIFF_MAX / 8) {
+                char sh[256];
+                dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+                return dusk__array_fail(ctx, DUSK_EINVAL, "getitem: entry %d of the index into "
+                                        "shape %s is a list of %" PRId64 " items, more than can "
+                                        "be stored", k, sh, idx[k].n);
+            }
             nsliced++;
             break;
         case DUSK_IDX_NEWAXIS:

@@ -553,8 +553,11 @@ static void array_demo(const demo_opts *o)
     if (!ctx)
         die("dusk_array_ctx_new", DUSK_ENOMEM, NULL);
     dusk_array *x = dusk_from_hdf5(ctx, input, o->dataset, o->chunks);
+    int rc = dusk_array_status(x, &err);
+    if (rc)
+        die("reading x (--input, --dataset, --chunks)", rc, &err);
     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
-    int rc = dusk_array_status(r, &err);
+    rc = dusk_array_status(r, &err);
     if (rc)
         die("building r", rc, &err);
     printf("  x = from_hdf5('%s', '%s', chunks=%s)\n", input, o->dataset, o->chunks);

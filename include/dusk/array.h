@@ -92,7 +92,16 @@ DUSK_API void dusk_array_ctx_set_memory_check(dusk_array_ctx *ctx, bool on);
  *   "5" or "(5, 5)"          a block size per dimension (one size: all)
  *   "(500, -1)"              -1: the whole dimension in one block
  *   "((5, 5, 5), (10, 5))"   explicit block sizes per dimension
- * NULL means "auto". */
+ * NULL means "auto"; "()" is the chunks of a 0-d array. A spec of another
+ * rank than the shape, a size of 0 or below -1, an empty tuple, explicit
+ * sizes that do not add up to the axis, or text that cannot be read is an
+ * error (DUSK_EINVAL) whose message quotes the spec and the shape.
+ *
+ * Sizes: as NumPy, an array whose byte size (its item size times the
+ * product of its axes, the axes of length 0 aside) exceeds PTRDIFF_MAX is
+ * refused (DUSK_EINVAL, naming the shape) when made, and so is the result
+ * of any operation (broadcast, astype, concatenate, stack, tensordot ...)
+ * that would be one. */
 
 /* --- creation -------------------------------------------------------------- */
 DUSK_API dusk_array *dusk_ones(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype);
@@ -232,7 +241,11 @@ typedef enum {
     DUSK_RED_COUNT
 } dusk_reduction;
 /* A tree reduction over the axes in the mask, split_every blocks per
- * step (0: Dask's default, 4); ddof for std and var. */
+ * step (0: Dask's default, 4); ddof for std and var. Over no elements, as
+ * NumPy: sum 0, prod 1, mean, var and std nan, any false, all true; min
+ * and max over an axis of length 0 are an error (DUSK_EINVAL, naming the
+ * shape: NumPy's "zero-size array to reduction operation minimum which
+ * has no identity"), even when the result would be empty. */
 DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
                               int split_every, int ddof);
 DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
