@@ -247,6 +247,9 @@ static int store_lock(const char *path, const char *lockpath, dusk_error *err)
 static void store_unlock(const char *lockpath, int fd)
 {
     unlink(lockpath);  /* while still holding it: see store_lock */
+    /* unlocked explicitly: a process forked meanwhile shares the lock
+     * through its copy of fd, and would hold it until it exits */
+    flock(fd, LOCK_UN);
     close(fd);
 }
 

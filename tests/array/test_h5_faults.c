@@ -405,6 +405,51 @@ static void test_two_stores_one_file(void **state)
     assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
 }
 
+/* The same between two processes: a child stores /child while this one
+ * stores /parent, both let go at once through a pipe. */
+static void test_two_processes_one_file(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        char name[64];
+        snprintf(name, sizeof name, "procs%d.h5", round);
+        const char *path = scratch(name);
+        dusk_array *a = dusk_full(ctx, DUSK_SHAPE(300, 300), "(60, 60)", DUSK_DT_F8, 3);
+        dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+        int go[2];
+        assert_int_equal(pipe(go), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            char c;
+            close(go[1]);
+            if (read(go[0], &c, 1) != 1)
+                _exit(2);
+            dusk_error err = DUSK_ERROR_INIT;
+            int rc = dusk_array_store(a, path, "/child", NULL, &o, &err);
+            if (rc)
+                fprintf(stderr, "child's store: %s\n", err.msg);
+            _exit(rc ? 1 : 0);
+        }
+        close(go[0]);
+        assert_int_equal(write(go[1], "x", 1), 1);
+        close(go[1]);
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk_array_store(a, path, "/parent", NULL, &o, &err);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (rc)
+            fail_msg("round %d: the parent's store: %s", round, err.msg);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        static const char *const both[] = {"/parent", "/child"};
+        for (int i = 0; i < 2; i++)
+            if (dusk_array_status(dusk_from_hdf5(ctx, path, both[i], NULL), &err))
+                fail_msg("round %d: %s was stored, and is gone: %s", round, both[i], err.msg);
+    }
+    assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
+}
+
 /* --- a full disk, a read-only disk ------------------------------------------------------ */
 
 static char mnt[512];
@@ -539,6 +584,7 @@ int main(void)
         cmocka_unit_test_teardown(test_valid_filters_read_as_hdf5, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
+        cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_full_disk, unmount_teardown),
         cmocka_unit_test_teardown(test_worker_errors_quiet, reset_alloc),
     };
