@@ -363,11 +363,14 @@ typedef struct {
 static void *store_thread(void *p)
 {
     store_job *j = p;
-    dusk_array *a = dusk_full(ctx, DUSK_SHAPE(300, 300), "(60, 60)", DUSK_DT_F8, j->value);
+    /* a context of its own: one context is one thread's */
+    dusk_array_ctx *c = dusk_array_ctx_new();
+    dusk_array *a = dusk_full(c, DUSK_SHAPE(300, 300), "(60, 60)", DUSK_DT_F8, j->value);
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
     dusk_error_clear(&j->err);
     pthread_barrier_wait(j->go);
     j->rc = dusk_array_store(a, j->path, j->dataset, NULL, &o, &j->err);
+    dusk_array_ctx_free(c);
     return NULL;
 }
 
