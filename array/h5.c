@@ -10,7 +10,7 @@
 ** Errors: HDF5 keeps its error stack, and the choice to print it, per
 ** thread, so printing is turned off on each thread the first time it
 ** enters here (lock()); a failed call puts HDF5's innermost message (its
-** reason: "inflate() failed", "No space left on device") into the
+** reason: "name doesn't exist", "No space left on device") into the
 ** dusk_error after dusk's own words naming the file and dataset.
 **
 ** Reading and writing go by name (path, dataset), so that a task carries
@@ -36,11 +36,12 @@
 ** Writing never touches the target: dusk__h5_create fills a temporary
 ** file reserved beside it (a copy of it, or a new file), store tasks write
 ** into that file, dusk__h5_release closes it, and the caller renames it
-** into place (array/store.c). Files are opened with H5F_CLOSE_STRONG (so
-** closing a file closes what is open in it) and datasets written without a
-** chunk cache: each block goes to disk in its H5Dwrite, so a write that
-** fails (a full disk) fails there, and no dirty chunk is left behind that
-** a failed close would leak.
+** into place (array/store.c). The files dusk writes are opened with
+** H5F_CLOSE_STRONG (closing a file closes what is open in it) and their
+** datasets without a chunk cache: each block goes to disk in its H5Dwrite,
+** so a write that fails (a full disk) fails there, and no dirty chunk is
+** left behind for a failed close to leak (libhdf5 keeps it, about a
+** chunk cache's worth a store, when H5Dclose cannot flush it).
 */
 #include <errno.h>
 #include <fcntl.h>

@@ -513,6 +513,7 @@ static void test_full_disk(void **state)
         assert_int_equal(count_entries_with(mnt, "dusk-lock"), 0);
     }
     size_t heap1 = heap_in_use();
+    print_message("50 failed stores: the heap from %zu to %zu bytes\n", heap0, heap1);
     if (heap1 > heap0 + 2 * 1024 * 1024)
         fail_msg("50 failed stores: the heap grew from %zu to %zu bytes", heap0, heap1);
     size_t len1 = 0;
