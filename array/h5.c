@@ -1,10 +1,17 @@
 /*
 ** dusk — HDF5 access, all of it under one lock
 **
-** libhdf5 as Debian builds it is not thread-safe, so every call into it in
-** dusk happens here with h5_lock held; nothing else in dusk includes
-** hdf5.h. HDF5's own error printing is turned off once: dusk reports
-** errors itself, naming the file and dataset.
+** Every call into libhdf5 in dusk happens here, with h5_lock held; nothing
+** else in dusk includes hdf5.h. Debian's libhdf5 is the thread-safe build,
+** but the lock is still what guards the cache below, and it keeps HDF5's
+** global state (its id tables, its free lists) out of reach of races in
+** builds that are not thread-safe.
+**
+** Errors: HDF5 keeps its error stack, and the choice to print it, per
+** thread, so printing is turned off on each thread the first time it
+** enters here (lock()); a failed call puts HDF5's innermost message (its
+** reason: "name doesn't exist", "No space left on device") into the
+** dusk_error after dusk's own words naming the file and dataset.
 **
 ** Reading and writing go by name (path, dataset), so that a task carries
 ** nothing but values. Open datasets are kept in a small cache (under
@@ -15,20 +22,41 @@
 ** modification time) is closed and opened again. A file is never open for
 ** reading and for writing at once: opening it one way closes the other.
 **
+** Compressed datasets are not read through H5Dread: libhdf5 1.10.8 trusts
+** what a chunk inflates to, and a corrupt chunk that inflates to fewer
+** bytes than the chunk holds makes it copy past its buffer (a segfault,
+** not an error). dusk reads each chunk of a filtered dataset raw
+** (H5Dread_chunk) and decodes it itself with zlib: gzip, shuffle and
+** fletcher32, the filters h5py and dusk write, checking that the result is
+** exactly one chunk; a dataset with any other filter is refused when it is
+** opened. Datasets without filters are read with H5Dread, which decodes
+** nothing. The last chunk decoded is kept with its dataset, for blocks
+** smaller than a chunk.
+**
 ** Writing never touches the target: dusk__h5_create fills a temporary
 ** file reserved beside it (a copy of it, or a new file), store tasks write
 ** into that file, dusk__h5_release closes it, and the caller renames it
-** into place (array/store.c).
+** into place (array/store.c). The files dusk writes are opened with
+** H5F_CLOSE_STRONG (closing a file closes what is open in it) and their
+** datasets without a chunk cache: each block goes to disk in its H5Dwrite,
+** so a write that fails (a full disk) fails there, and no dirty chunk is
+** left behind for a failed close to leak (libhdf5 keeps it, about a
+** chunk cache's worth a store, when H5Dclose cannot flush it).
 */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "dusk/alloc.h"
 #include "h5.h"
 
 /* HDF5 1.10 (Debian 12) and 1.12+ name these differently. */
@@ -43,7 +71,9 @@ typedef H5O_info_t obj_info;
 #endif
 
 static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
-static int h5_quiet;  /* error printing turned off (under h5_lock) */
+/* HDF5's automatic error printing is per thread in its thread-safe build:
+ * turned off on this thread already? */
+static _Thread_local int h5_quiet;
 
 static void lock(void)
 {
@@ -55,6 +85,96 @@ static void lock(void)
 }
 
 static void unlock(void) { pthread_mutex_unlock(&h5_lock); }
+
+/* Keeps the description of the innermost frame of the error stack (walked
+ * from the API call inwards, the last one seen). */
+static herr_t innermost(unsigned n, const H5E_error2_t *e, void *ud)
+{
+    (void)n;
+    if (!e->desc || !e->desc[0])
+        return 0;
+    char *why = ud;
+    /* a failed system call: "file write failed: time = ..., errno = 28,
+     * error message = 'No space left on device', buf = ..." says what
+     * matters in its first words and its error message */
+    const char *colon = strchr(e->desc, ':');
+    const char *em = strstr(e->desc, "error message = '");
+    const char *end = em ? strchr(em + 17, '\'') : NULL;
+    if (colon && em && end)
+        snprintf(why, 256, "%.*s: %.*s", (int)(colon - e->desc), e->desc,
+                 (int)(end - em - 17), em + 17);
+    else
+        snprintf(why, 256, "%s", e->desc);
+    for (char *c = why; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    return 0;
+}
+
+/* HDF5's reason for the call that just failed on this thread ("" when it
+ * gave none) into why (256 bytes); clears the error stack. */
+static void h5_reason(char *why)
+{
+    why[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, innermost, why);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* Fills err with code and the message, followed by HDF5's reason for the
+ * call that just failed on this thread (when it gave one), and clears
+ * HDF5's error stack. Caller holds h5_lock. Returns code. */
+static int h5_fail(dusk_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int h5_fail(dusk_error *err, int code, const char *fmt, ...)
+{
+    char msg[DUSK_ERROR_MSG_MAX], why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    h5_reason(why);
+    if (why[0])
+        return dusk_error_set(err, code, "%s: %s", msg, why);
+    return dusk_error_set(err, code, "%s", msg);
+}
+
+/* A file access property list whose files close everything open in them
+ * when they close (H5F_CLOSE_STRONG), so that no id outlives its file on
+ * an error path. Caller closes it. Only for the files dusk writes, which
+ * are its own: HDF5 refuses to open one file twice with two close
+ * degrees, and files dusk reads may be open in its host's own HDF5 code
+ * too (with the default degree). */
+static hid_t strong_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    return fapl;
+}
+
+/* Opens path: for reading as any HDF5 program does, for writing (a
+ * temporary file of a store) with strong_fapl. */
+static hid_t file_open(const char *path, unsigned flags)
+{
+    if (flags == H5F_ACC_RDONLY)
+        return H5Fopen(path, flags, H5P_DEFAULT);
+    hid_t fapl = strong_fapl();
+    hid_t f = fapl >= 0 ? H5Fopen(path, flags, fapl) : H5I_INVALID_HID;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return f;
+}
+
+static hid_t file_create(const char *path)
+{
+    hid_t fapl = strong_fapl();
+    hid_t f = fapl >= 0 ? H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl) : H5I_INVALID_HID;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return f;
+}
 
 /* The native HDF5 type of a dusk dtype (bool: an int8 enum, as h5py). */
 static hid_t native_type(dusk_dtype t)
@@ -131,10 +251,13 @@ static htri_t link_exists(hid_t file, const char *path)
 
 #define NCACHE 8
 
+#define MAXFILTERS 8
+
 typedef struct {
     int used, writable;
     char path[4096], dataset[1024];
     hid_t file, dset;
+    hid_t ftype;                 /* the elements' type in the file (reading) */
     int ndim;                    /* of the dataset's space */
     dusk_dtype dtype;            /* of the dataset's elements */
     int64_t shape[DUSK_MAXDIMS];
@@ -143,22 +266,52 @@ typedef struct {
     off_t size;
     struct timespec mtime;
     unsigned long last;          /* when last used, for eviction */
+    /* a chunked dataset with filters, which dusk decodes itself (reading) */
+    int nfilters;                /* 0: read with H5Dread */
+    H5Z_filter_t filter[MAXFILTERS];   /* in pipeline (writing) order */
+    unsigned shuffle_size[MAXFILTERS]; /* element size, for shuffle */
+    int edge_raw;                /* partial edge chunks are stored unfiltered */
+    hid_t dcpl;                  /* for the fill value of chunks never written */
+    hsize_t cdims[H5S_MAX_RANK]; /* a chunk's shape */
+    size_t chunk_bytes;          /* a chunk's size in the file's type */
+    unsigned char *cbuf;         /* the last chunk decoded, as cdtype */
+    hsize_t coff[H5S_MAX_RANK];  /* its offset in elements */
+    int cvalid;
+    dusk_dtype cdtype;
 } entry;
 
 static entry cache[NCACHE];      /* guarded by h5_lock */
 static unsigned long uses;
 
-static int entry_close(entry *e)
+/* Closes e; -1, with HDF5's reason for the first failure in why (256
+ * bytes, when not NULL), when closing did not flush everything. */
+static int entry_close_why(entry *e, char *why)
 {
     int rc = 0;
-    if (e->dset >= 0 && H5Dclose(e->dset) < 0)
+    if (e->ftype >= 0)
+        H5Tclose(e->ftype);
+    if (e->dcpl >= 0)
+        H5Pclose(e->dcpl);
+    if (e->dset >= 0 && H5Dclose(e->dset) < 0) {
         rc = -1;
-    if (e->file >= 0 && H5Fclose(e->file) < 0)
+        if (why)
+            h5_reason(why);
+    }
+    if (e->file >= 0 && H5Fclose(e->file) < 0) {
+        if (why && !rc)
+            h5_reason(why);
         rc = -1;
+    }
+    free(e->cbuf);
+    e->cbuf = NULL;
+    e->cvalid = 0;
+    e->nfilters = 0;
     e->used = 0;
-    e->file = e->dset = H5I_INVALID_HID;
+    e->file = e->dset = e->ftype = e->dcpl = H5I_INVALID_HID;
     return rc;
 }
+
+static int entry_close(entry *e) { return entry_close_why(e, NULL); }
 
 /* Whether e still has the file now at its path (st). */
 static int same_file(const entry *e, const struct stat *st)
@@ -171,33 +324,95 @@ static int same_file(const entry *e, const struct stat *st)
                            e->mtime.tv_nsec == st->st_mtim.tv_nsec);
 }
 
+/* Reads how e's dataset is stored: for a chunked dataset with filters,
+ * its chunk shape and filters, refusing filters dusk does not decode.
+ * Caller holds h5_lock. */
+static int inspect_filters(entry *e, const char *path, const char *dataset, dusk_error *err)
+{
+    e->dcpl = H5Dget_create_plist(e->dset);
+    if (e->dcpl < 0)
+        return h5_fail(err, DUSK_EIO, "cannot read how '%s' in '%s' is stored", dataset, path);
+    int n = H5Pget_nfilters(e->dcpl);
+    if (n < 0)
+        return h5_fail(err, DUSK_EIO, "cannot read the filters of '%s' in '%s'", dataset, path);
+    if (n == 0 || H5Pget_layout(e->dcpl) != H5D_CHUNKED)
+        return 0;
+    if (n > MAXFILTERS)
+        return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' has %d HDF5 filters; dusk decodes "
+                              "at most %d", dataset, path, n, MAXFILTERS);
+    if (H5Pget_chunk(e->dcpl, H5S_MAX_RANK, e->cdims) != e->ndim)
+        return h5_fail(err, DUSK_EIO, "cannot read the chunk shape of '%s' in '%s'", dataset,
+                       path);
+    /* HDF5 keeps a chunk under 4 GiB */
+    uint64_t bytes = H5Tget_size(e->ftype);
+    for (int d = 0; d < e->ndim; d++) {
+        bytes *= e->cdims[d] ? e->cdims[d] : 1;
+        if (bytes > UINT32_MAX)
+            return dusk_error_set(err, DUSK_EIO, "the chunks of '%s' in '%s' are larger than "
+                                  "HDF5 allows", dataset, path);
+    }
+    e->chunk_bytes = (size_t)bytes;
+    for (int i = 0; i < n; i++) {
+        unsigned flags, cd[8], config;
+        size_t ncd = 8;
+        char name[64] = "";
+        H5Z_filter_t id = H5Pget_filter2(e->dcpl, (unsigned)i, &flags, &ncd, cd, sizeof name,
+                                         name, &config);
+        e->filter[i] = id;
+        if (id == H5Z_FILTER_SHUFFLE)
+            e->shuffle_size[i] = ncd > 0 && cd[0] > 0 ? cd[0] : (unsigned)H5Tget_size(e->ftype);
+        else if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_FLETCHER32)
+            return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is stored with the HDF5 filter "
+                                  "'%s' (id %d), which dusk does not read (it reads gzip, "
+                                  "shuffle and fletcher32)", dataset, path,
+                                  name[0] ? name : "?", (int)id);
+    }
+    unsigned opts = 0;
+    if (H5Pget_chunk_opts(e->dcpl, &opts) < 0)
+        return h5_fail(err, DUSK_EIO, "cannot read the chunk options of '%s' in '%s'", dataset,
+                       path);
+    e->edge_raw = (opts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) != 0;
+    e->nfilters = n;
+    return 0;
+}
+
 /* Opens path:dataset into e (which the caller closes), checking that it is
  * a dataset dusk reads. Caller holds h5_lock. */
 static int open_entry(entry *e, const char *path, const char *dataset, int writable,
                       const struct stat *st, dusk_error *err)
 {
-    e->file = e->dset = H5I_INVALID_HID;
+    e->file = e->dset = e->ftype = e->dcpl = H5I_INVALID_HID;
+    e->cbuf = NULL;
+    e->cvalid = 0;
+    e->nfilters = 0;
     e->writable = writable;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
     e->size = st->st_size;
     e->mtime = st->st_mtim;
     if (!writable && is_hdf5(path) <= 0)
-        return dusk_error_set(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
-    e->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+        return h5_fail(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+    e->file = file_open(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY);
     if (e->file < 0)
-        return dusk_error_set(err, DUSK_EIO, "cannot open HDF5 file '%s'", path);
+        return h5_fail(err, DUSK_EIO, "cannot open HDF5 file '%s'", path);
     obj_info info;
-    if (link_exists(e->file, dataset) <= 0 || get_info(e->file, dataset, &info) < 0)
-        return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
+    if (get_info(e->file, dataset, &info) < 0)
+        return h5_fail(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
     if (info.type != H5O_TYPE_DATASET)
         return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a dataset", dataset, path,
                               info.type == H5O_TYPE_GROUP ? "group" : "named type");
-    e->dset = H5Dopen2(e->file, dataset, H5P_DEFAULT);
-    hid_t ftype = e->dset >= 0 ? H5Dget_type(e->dset) : H5I_INVALID_HID;
-    int dt = ftype >= 0 ? dtype_of(ftype) : -1;
-    if (ftype >= 0)
-        H5Tclose(ftype);
+    /* blocks written go straight to the file: nothing dirty is kept that a
+     * failed close would have to drop (array/h5.c's banner) */
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (dapl >= 0 && writable)
+        H5Pset_chunk_cache(dapl, 0, 0, 1.0);
+    e->dset = dapl >= 0 ? H5Dopen2(e->file, dataset, dapl) : H5I_INVALID_HID;
+    if (dapl >= 0)
+        H5Pclose(dapl);
+    if (e->dset < 0)
+        return h5_fail(err, DUSK_EIO, "cannot open dataset '%s' in '%s'", dataset, path);
+    e->ftype = H5Dget_type(e->dset);
+    int dt = e->ftype >= 0 ? dtype_of(e->ftype) : -1;
     if (dt < 0)
         return dusk_error_set(err, DUSK_EIO,
                               "dataset '%s' in '%s' has a type dusk does not read "
@@ -209,13 +424,12 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     if (space >= 0)
         H5Sclose(space);
     if (!ok)
-        return dusk_error_set(err, DUSK_EIO, "cannot read the shape of '%s' in '%s'", dataset,
-                              path);
+        return h5_fail(err, DUSK_EIO, "cannot read the shape of '%s' in '%s'", dataset, path);
     for (int i = 0; i < nd; i++)
         e->shape[i] = (int64_t)dims[i];
     e->ndim = nd;
     e->dtype = (dusk_dtype)dt;
-    return 0;
+    return writable ? 0 : inspect_filters(e, path, dataset, err);
 }
 
 /* The open dataset path:dataset, from the cache or opened into it (or, for
@@ -282,6 +496,300 @@ int dusk__h5_describe(const char *path, const char *dataset, dusk_dtype *dtype, 
     return e ? 0 : err ? err->code : DUSK_EIO;
 }
 
+/* --- decoding the chunks of a filtered dataset ------------------------------ */
+
+/* HDF5's Fletcher-32 (H5_checksum_fletcher32): 16-bit big-endian words,
+ * an odd last byte as the high half of one. */
+static uint32_t fletcher32(const unsigned char *p, size_t len)
+{
+    uint32_t s1 = 0, s2 = 0;
+    for (size_t words = len / 2; words > 0;) {
+        size_t t = words > 360 ? 360 : words;
+        words -= t;
+        for (; t > 0; t--, p += 2) {
+            s1 += (uint32_t)p[0] << 8 | p[1];
+            s2 += s1;
+        }
+        s1 = (s1 & 0xffff) + (s1 >> 16);
+        s2 = (s2 & 0xffff) + (s2 >> 16);
+    }
+    if (len % 2) {
+        s1 += (uint32_t)p[0] << 8;
+        s2 += s1;
+        s1 = (s1 & 0xffff) + (s1 >> 16);
+        s2 = (s2 & 0xffff) + (s2 >> 16);
+    }
+    s1 = (s1 & 0xffff) + (s1 >> 16);
+    s2 = (s2 & 0xffff) + (s2 >> 16);
+    return s2 << 16 | s1;
+}
+
+/* "(10, 0)": a chunk's offset, for messages. */
+static const char *offset_text(char *buf, size_t n, int ndim, const hsize_t *off)
+{
+    size_t k = (size_t)snprintf(buf, n, "(");
+    for (int d = 0; d < ndim && k < n; d++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%llu", d ? ", " : "", (unsigned long long)off[d]);
+    if (k < n)
+        snprintf(buf + k, n - k, ")");
+    return buf;
+}
+
+/* Inflates in (n bytes) into out, which must come out exactly want bytes
+ * long; NULL, or what is wrong. */
+static const char *inflate_exact(const unsigned char *in, size_t n, unsigned char *out,
+                                 size_t want, char *why, size_t nwhy)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (n > UINT32_MAX || want > UINT32_MAX || inflateInit(&z) != Z_OK)
+        return "zlib could not start";
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)want;
+    int zr = inflate(&z, Z_FINISH);
+    size_t got = z.total_out;
+    const char *zmsg = z.msg ? z.msg : "";
+    if (zr == Z_STREAM_END && got == want)
+        snprintf(why, nwhy, "%s", "");
+    else if (zr == Z_STREAM_END)
+        snprintf(why, nwhy, "it inflates to %zu bytes, not the %zu of a chunk", got, want);
+    else if (zr == Z_BUF_ERROR && z.avail_out == 0)
+        snprintf(why, nwhy, "it inflates to more than the %zu bytes of a chunk", want);
+    else if (zr == Z_BUF_ERROR)
+        snprintf(why, nwhy, "its gzip data ends early");
+    else
+        snprintf(why, nwhy, "its gzip data is corrupt (zlib: %s)", zmsg[0] ? zmsg : "error");
+    inflateEnd(&z);
+    return why[0] ? why : NULL;
+}
+
+/* Whether the chunk at off is a partial one at the dataset's far edge. */
+static int partial_edge(const entry *e, const hsize_t *off)
+{
+    for (int d = 0; d < e->ndim; d++)
+        if (off[d] + e->cdims[d] > (hsize_t)e->shape[d])
+            return 1;
+    return 0;
+}
+
+/* Decodes the chunk of e at offset off into out (e->chunk_bytes, in the
+ * file's type): raw from the file, then through the filters in reverse,
+ * each step checked. Caller holds h5_lock. */
+static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned char *out,
+                        dusk_error *err)
+{
+    char at[256], why[160];
+    offset_text(at, sizeof at, e->ndim, off);
+    hsize_t stored = 0;
+    haddr_t addr = HADDR_UNDEF;
+    unsigned mask0 = 0;
+    if (H5Dget_chunk_info_by_coord(e->dset, off, &mask0, &addr, &stored) < 0)
+        return h5_fail(err, DUSK_EIO, "cannot find the chunk at %s of '%s' in '%s'", at,
+                       e->dataset, path);
+    size_t n = e->chunk_bytes;
+    if (addr == HADDR_UNDEF) {
+        /* never written: the fill value, as H5Dread gives it */
+        H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
+        size_t es = H5Tget_size(e->ftype);
+        unsigned char one[64] = {0};
+        if (es > sizeof one || H5Pfill_value_defined(e->dcpl, &fv) < 0 ||
+            (fv != H5D_FILL_VALUE_UNDEFINED && H5Pget_fill_value(e->dcpl, e->ftype, one) < 0))
+            return h5_fail(err, DUSK_EIO, "cannot read the fill value of '%s' in '%s'",
+                           e->dataset, path);
+        for (size_t k = 0; k < n; k += es)
+            memcpy(out + k, one, es);
+        return 0;
+    }
+    /* what a filter (or none) can make of a chunk, with room to spare */
+    if (stored > n + n / 8 + 1024 + 4 * MAXFILTERS)
+        return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: %llu "
+                              "bytes stored for a chunk of %zu", at, e->dataset, path,
+                              (unsigned long long)stored, n);
+    unsigned char *cur = dusk_malloc((size_t)stored), *next = NULL;
+    if (!cur)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory reading '%s' in '%s'", e->dataset,
+                              path);
+    uint32_t mask = 0;
+    if (H5Dread_chunk(e->dset, H5P_DEFAULT, off, &mask, cur) < 0) {
+        dusk_free(cur);
+        return h5_fail(err, DUSK_EIO, "cannot read the chunk at %s of '%s' in '%s'", at,
+                       e->dataset, path);
+    }
+    size_t len = (size_t)stored;
+    static const char oom[] = "out of memory";
+    const char *bad = NULL;
+    if (e->edge_raw && partial_edge(e, off))
+        mask = ~0u;
+    for (int i = e->nfilters - 1; i >= 0 && !bad; i--) {
+        if (mask & (1u << i))
+            continue;
+        switch (e->filter[i]) {
+        case H5Z_FILTER_FLETCHER32: {
+            if (len < 4) {
+                bad = "it is too short for its checksum";
+                break;
+            }
+            len -= 4;
+            uint32_t stored_sum = (uint32_t)cur[len] | (uint32_t)cur[len + 1] << 8 |
+                                  (uint32_t)cur[len + 2] << 16 | (uint32_t)cur[len + 3] << 24;
+            uint32_t sum = fletcher32(cur, len);
+            /* files from before HDF5 1.6.3 have the halves' bytes swapped */
+            uint32_t swapped = (sum & 0x00ff00ffu) << 8 | (sum & 0xff00ff00u) >> 8;
+            if (stored_sum != sum && stored_sum != swapped)
+                bad = "its fletcher32 checksum does not match";
+            break;
+        }
+        case H5Z_FILTER_DEFLATE: {
+            size_t want = n;  /* plus the checksums still to be checked */
+            for (int j = 0; j < i; j++)
+                if (e->filter[j] == H5Z_FILTER_FLETCHER32 && !(mask & (1u << j)))
+                    want += 4;
+            next = dusk_malloc(want ? want : 1);
+            if (!next) {
+                bad = oom;
+                break;
+            }
+            bad = inflate_exact(cur, len, next, want, why, sizeof why);
+            dusk_free(cur);
+            cur = next;
+            next = NULL;
+            len = want;
+            break;
+        }
+        case H5Z_FILTER_SHUFFLE: {
+            size_t es = e->shuffle_size[i], ne = es ? len / es : 0;
+            next = dusk_malloc(len ? len : 1);
+            if (!next) {
+                bad = oom;
+                break;
+            }
+            for (size_t b = 0; b < es && ne > 1; b++)
+                for (size_t k = 0; k < ne; k++)
+                    next[k * es + b] = cur[b * ne + k];
+            if (ne <= 1)
+                memcpy(next, cur, len);
+            else  /* bytes past the last whole element stay where they are */
+                memcpy(next + ne * es, cur + ne * es, len - ne * es);
+            dusk_free(cur);
+            cur = next;
+            next = NULL;
+            break;
+        }
+        }
+    }
+    int rc = 0;
+    if (!bad && len != n) {
+        snprintf(why, sizeof why, "it decodes to %zu bytes, not the %zu of a chunk", len, n);
+        bad = why;
+    }
+    if (bad == oom)
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory decoding the chunk at %s of '%s' "
+                            "in '%s'", at, e->dataset, path);
+    else if (bad)
+        rc = dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: %s", at,
+                            e->dataset, path, bad);
+    else
+        memcpy(out, cur, n);
+    dusk_free(cur);
+    return rc;
+}
+
+/* The chunk of e at off, decoded and as dtype (mem_type): the one kept
+ * with e, or decoded into it now. NULL with err set. Caller holds h5_lock. */
+static const unsigned char *chunk_at(entry *e, const char *path, const hsize_t *off,
+                                     dusk_dtype dtype, hid_t mem_type, dusk_error *err)
+{
+    if (e->cvalid && e->cdtype == dtype &&
+        memcmp(e->coff, off, (size_t)e->ndim * sizeof *off) == 0)
+        return e->cbuf;
+    e->cvalid = 0;
+    size_t fs = H5Tget_size(e->ftype), ms = dusk_dtype_size(dtype);
+    size_t nel = e->chunk_bytes / fs, need = nel * (fs > ms ? fs : ms);
+    /* malloc, not dusk_malloc: the cache is the process's, and outlives
+     * the contexts whose allocations dusk counts */
+    if (!e->cbuf)
+        e->cbuf = malloc(need > e->chunk_bytes ? need : e->chunk_bytes);
+    else if (e->cdtype != dtype && need > e->chunk_bytes) {
+        free(e->cbuf);
+        e->cbuf = malloc(need);
+    }
+    if (!e->cbuf) {
+        dusk_error_set(err, DUSK_ENOMEM, "out of memory reading '%s' in '%s'", e->dataset, path);
+        return NULL;
+    }
+    e->cdtype = dtype;
+    if (decode_chunk(e, path, off, e->cbuf, err) != 0)
+        return NULL;
+    htri_t same = H5Tequal(e->ftype, mem_type);
+    if (same < 0 || (!same && H5Tconvert(e->ftype, mem_type, nel, e->cbuf, NULL,
+                                         H5P_DEFAULT) < 0)) {
+        h5_fail(err, DUSK_EIO, "cannot convert the elements of '%s' in '%s'", e->dataset, path);
+        return NULL;
+    }
+    memcpy(e->coff, off, (size_t)e->ndim * sizeof *off);
+    e->cvalid = 1;
+    return e->cbuf;
+}
+
+/* Reads the hyperslab [st, st + ct) of e's dataset, a filtered chunked one,
+ * into buf (C order, es bytes an element) chunk by chunk, decoding each
+ * one itself. Caller holds h5_lock. */
+static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem_type,
+                         const hsize_t *st, const hsize_t *ct, unsigned char *buf,
+                         dusk_error *err)
+{
+    int nd = e->ndim;
+    size_t es = dusk_dtype_size(dtype);
+    hsize_t first[H5S_MAX_RANK], last[H5S_MAX_RANK], ci[H5S_MAX_RANK];
+    for (int d = 0; d < nd; d++) {
+        if (ct[d] == 0)
+            return 0;
+        first[d] = st[d] / e->cdims[d];
+        last[d] = (st[d] + ct[d] - 1) / e->cdims[d];
+        ci[d] = first[d];
+    }
+    for (;;) {
+        hsize_t off[H5S_MAX_RANK], lo[H5S_MAX_RANK], hi[H5S_MAX_RANK];
+        for (int d = 0; d < nd; d++) {
+            off[d] = ci[d] * e->cdims[d];
+            lo[d] = off[d] > st[d] ? off[d] : st[d];
+            hi[d] = off[d] + e->cdims[d] < st[d] + ct[d] ? off[d] + e->cdims[d] : st[d] + ct[d];
+        }
+        const unsigned char *chunk = chunk_at(e, path, off, dtype, mem_type, err);
+        if (!chunk)
+            return err ? err->code : DUSK_EIO;
+        /* copy the rows of the chunk's part of the slab: idx runs over
+         * [lo, hi) on every axis but the last */
+        hsize_t idx[H5S_MAX_RANK];
+        memcpy(idx, lo, (size_t)nd * sizeof *lo);
+        size_t row = (size_t)(hi[nd - 1] - lo[nd - 1]) * es;
+        for (;;) {
+            size_t src = 0, dst = 0;
+            for (int d = 0; d < nd; d++) {
+                src = src * e->cdims[d] + (idx[d] - off[d]);
+                dst = dst * ct[d] + (idx[d] - st[d]);
+            }
+            memcpy(buf + dst * es, chunk + src * es, row);
+            int d = nd - 2;
+            while (d >= 0 && ++idx[d] == hi[d]) {
+                idx[d] = lo[d];
+                d--;
+            }
+            if (d < 0)
+                break;
+        }
+        int d = nd - 1;
+        while (d >= 0 && ++ci[d] > last[d]) {
+            ci[d] = first[d];
+            d--;
+        }
+        if (d < 0)
+            return 0;
+    }
+}
+
 /* Reads (or writes) the hyperslab [start, start + count) of e's dataset
  * from (into) buf, as dtype. Caller holds h5_lock. */
 static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int ndim,
@@ -301,20 +809,29 @@ static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int
         ct[i] = (hsize_t)count[i];
     }
     hid_t mem_type = native_type(dtype);
+    if (mem_type < 0)
+        return h5_fail(err, DUSK_EIO, "cannot %s a block of '%s' in '%s'", what, e->dataset,
+                       path);
+    int rc = 0;
+    if (!write && e->nfilters > 0) {
+        rc = read_filtered(e, path, dtype, mem_type, st, ct, buf, err);
+        H5Tclose(mem_type);
+        return rc;
+    }
     hid_t fspace = H5Dget_space(e->dset);
-    hid_t mspace = H5Screate_simple(ndim, ct, NULL);
-    int ok = mem_type >= 0 && fspace >= 0 && mspace >= 0 &&
+    hid_t mspace = fspace >= 0 ? H5Screate_simple(ndim, ct, NULL) : H5I_INVALID_HID;
+    int ok = mspace >= 0 &&
              (ndim == 0 || H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, ct, NULL) >= 0);
     if (ok)
         ok = (write ? H5Dwrite(e->dset, mem_type, mspace, fspace, H5P_DEFAULT, buf)
                     : H5Dread(e->dset, mem_type, mspace, fspace, H5P_DEFAULT, buf)) >= 0;
-    if (mem_type >= 0) H5Tclose(mem_type);
+    /* the reason first: every HDF5 call clears the error stack */
+    if (!ok)
+        rc = h5_fail(err, DUSK_EIO, "cannot %s a block of '%s' in '%s'", what, e->dataset, path);
+    H5Tclose(mem_type);
     if (fspace >= 0) H5Sclose(fspace);
     if (mspace >= 0) H5Sclose(mspace);
-    if (!ok)
-        return dusk_error_set(err, DUSK_EIO, "cannot %s a block of '%s' in '%s'", what, e->dataset,
-                              path);
-    return 0;
+    return rc;
 }
 
 static int access_slab(const char *path, const char *dataset, int write, dusk_dtype dtype,
@@ -326,8 +843,10 @@ static int access_slab(const char *path, const char *dataset, int write, dusk_dt
     entry *e = get_entry(path, dataset, write, &scratch, err);
     int rc = e ? transfer(e, write, path, dtype, ndim, start, count, buf, err)
                : err ? err->code : DUSK_EIO;
-    if (e == &scratch && entry_close(e) < 0 && !rc)
-        rc = dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s'", path);
+    char why[256] = "";
+    if (e == &scratch && entry_close_why(e, why) < 0 && !rc)
+        rc = dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s': %s", path,
+                            why[0] ? why : "HDF5 failed");
     unlock();
     return rc;
 }
@@ -348,12 +867,15 @@ int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int 
 int dusk__h5_release(const char *file, dusk_error *err)
 {
     int rc = 0;
+    char why[256] = "";
     lock();
     for (int i = 0; i < NCACHE; i++)
-        if (cache[i].used && strcmp(cache[i].path, file) == 0 && entry_close(&cache[i]) < 0)
+        if (cache[i].used && strcmp(cache[i].path, file) == 0 &&
+            entry_close_why(&cache[i], rc ? NULL : why) < 0)
             rc = -1;
     unlock();
-    return rc ? dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s'", file) : 0;
+    return rc ? dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s': %s", file,
+                               why[0] ? why : "HDF5 failed") : 0;
 }
 
 /* --- making the file a store writes --------------------------------------- */
@@ -396,7 +918,7 @@ static hid_t create_excl(const char *tmp)
 {
     if (remove(tmp) != 0 && errno != ENOENT)
         return H5I_INVALID_HID;
-    return H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    return file_create(tmp);
 }
 
 typedef struct {
@@ -460,15 +982,15 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
     lock();
     if (exists) {
         if (is_hdf5(path) <= 0) {
-            rc = dusk_error_set(err, DUSK_EIO, "'%s' exists and is not an HDF5 file", path);
+            rc = h5_fail(err, DUSK_EIO, "'%s' exists and is not an HDF5 file", path);
             goto done;
         }
-        hid_t old = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t old = file_open(path, H5F_ACC_RDONLY);
         htri_t has = old >= 0 ? link_exists(old, dataset) : -1;
         if (old < 0 || has < 0) {
+            rc = h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path);
             if (old >= 0)
                 H5Fclose(old);
-            rc = dusk_error_set(err, DUSK_EIO, "cannot read HDF5 file '%s'", path);
             goto done;
         }
         if (has && !overwrite) {
@@ -482,8 +1004,8 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
              * build a new file with everything else instead. */
             file = create_excl(tmp);
             if (file >= 0 && copy_except(old, file, "/", dataset) < 0) {
+                rc = h5_fail(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
                 H5Fclose(old);
-                rc = dusk_error_set(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
                 goto done;
             }
             H5Fclose(old);
@@ -494,13 +1016,13 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
                                     strerror(errno));
                 goto done;
             }
-            file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+            file = file_open(tmp, H5F_ACC_RDWR);
         }
     } else {
         file = create_excl(tmp);
     }
     if (file < 0) {
-        rc = dusk_error_set(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
+        rc = h5_fail(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
         goto done;
     }
     hsize_t dims[H5S_MAX_RANK], cdims[H5S_MAX_RANK];
@@ -524,15 +1046,15 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
     }
     hid_t ftype = native_type(dtype);
     hid_t dset = H5Dcreate2(file, dataset, ftype, space, lcpl, dcpl, H5P_DEFAULT);
+    if (dset < 0 || H5Dclose(dset) < 0)
+        rc = h5_fail(err, DUSK_EIO, "cannot create dataset '%s' in '%s'", dataset, path);
     H5Tclose(ftype);
     H5Pclose(lcpl);
     H5Pclose(dcpl);
     H5Sclose(space);
-    if (dset < 0 || H5Dclose(dset) < 0)
-        rc = dusk_error_set(err, DUSK_EIO, "cannot create dataset '%s' in '%s'", dataset, path);
 done:
     if (file >= 0 && H5Fclose(file) < 0 && !rc)
-        rc = dusk_error_set(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
+        rc = h5_fail(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
     unlock();
     return rc;
 }

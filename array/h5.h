@@ -2,8 +2,10 @@
 ** dusk — HDF5 access. This file is private to libdusk-array.
 **
 ** Every libhdf5 call in dusk is made in array/h5.c, under one process-wide
-** lock: the Debian library is not built thread-safe. Chunks compute in
-** parallel; their reads and writes take turns.
+** lock (Debian's libhdf5 is the thread-safe build, but the lock also
+** guards dusk's cache of open datasets). Chunks compute in parallel; their
+** reads and writes take turns. Compressed chunks are decoded by array/h5.c
+** itself, never by H5Dread (see there why).
 **
 ** Files are named, never handed around: a task reads or writes a dataset
 ** given its file's path and the dataset's name, and array/h5.c keeps the
@@ -18,7 +20,8 @@
 
 /* Checks that path:dataset is a dataset dusk reads and describes it;
  * DUSK_EIO naming the file or dataset when it is missing, not a dataset,
- * or of a type dusk does not read. */
+ * of a type dusk does not read, or stored with a filter dusk does not
+ * decode. */
 int dusk__h5_describe(const char *path, const char *dataset, dusk_dtype *dtype, int *ndim,
                       int64_t *shape, dusk_error *err);
 /* Reads the hyperslab [start, start + count) of path:dataset into buf (C

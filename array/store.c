@@ -14,9 +14,24 @@
 ** array/h5.c), and only when every task has run is the file closed and
 ** renamed over the target (dusk__atomic_commit). A store that fails
 ** removes the temporary file and leaves the target as it was.
+**
+** Stores to one file take turns: each copies the target, adds its dataset
+** and renames the copy over it, so two at once would each drop the
+** other's dataset. A store holds an exclusive flock() on a lock file
+** beside the target (".NAME.dusk-lock") from before it copies until after
+** it renames. flock() locks belong to an open file, so this serializes
+** threads of one process as well as processes. The lock file is removed by
+** its holder; a waiter that then gets the lock of a removed file tries
+** again on the file now at that name.
 */
+#define _DEFAULT_SOURCE  /* flock */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "core/util.h"
@@ -192,6 +207,67 @@ static int run_store(dusk_array *a, dusk_graph *g, const char *path, const char 
     return rc;
 }
 
+/* The lock file of path: ".NAME.dusk-lock" in path's directory (a
+ * dusk_malloc'd string), or NULL. */
+static char *lock_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0, n = strlen(path) + 16;
+    char *p = dusk_malloc(n);
+    if (p)
+        snprintf(p, n, "%.*s.%s.dusk-lock", (int)dir, path, path + dir);
+    return p;
+}
+
+/* Takes the store lock of path (array/store.c's banner): an open,
+ * flock()ed descriptor of its lock file, or -1 with err set. */
+static int store_lock(const char *path, const char *lockpath, dusk_error *err)
+{
+    for (;;) {
+        int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0) {
+            dusk_error_set(err, DUSK_EIO, "cannot store to '%s': cannot create its lock file "
+                           "'%s': %s", path, lockpath, strerror(errno));
+            return -1;
+        }
+        int rc;
+        while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+            ;
+        if (rc != 0) {
+            dusk_error_set(err, DUSK_EIO, "cannot store to '%s': cannot lock '%s': %s", path,
+                           lockpath, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        /* still the file at that name, not one its last holder removed? */
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && lstat(lockpath, &now) == 0 && held.st_dev == now.st_dev &&
+            held.st_ino == now.st_ino)
+            return fd;
+        close(fd);
+    }
+}
+
+static void store_unlock(const char *lockpath, int fd)
+{
+    unlink(lockpath);  /* while still holding it: see store_lock */
+    /* unlocked explicitly: a process forked meanwhile shares the lock
+     * through its copy of fd, and would hold it until it exits */
+    flock(fd, LOCK_UN);
+    close(fd);
+}
+
+/* Rewrites err's message to say which store failed, unless it names path
+ * already. */
+static void name_store(dusk_error *err, const char *path, const char *dataset)
+{
+    if (!err || strstr(err->msg, path))
+        return;
+    char inner[DUSK_ERROR_MSG_MAX];
+    snprintf(inner, sizeof inner, "%s", err->msg);
+    dusk_error_set(err, err->code, "storing '%s' in '%s': %s", dataset, path, inner);
+}
+
 int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err)
@@ -215,8 +291,15 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
     if (rc || (rc = dusk_array_graph(a, &g, err)))
         return rc;
     dusk_error rerr = DUSK_ERROR_INIT;
-    char *tmp = dusk__atomic_reserve(path, &rerr);
+    char *lockpath = lock_name(path);
+    int lockfd = lockpath ? store_lock(path, lockpath, &rerr) : -1;
+    char *tmp = lockfd >= 0 ? dusk__atomic_reserve(path, &rerr) : NULL;
     if (!tmp) {
+        if (!lockpath)
+            dusk_error_set(&rerr, DUSK_ENOMEM, "out of memory storing to '%s'", path);
+        if (lockfd >= 0)
+            store_unlock(lockpath, lockfd);
+        dusk_free(lockpath);
         dusk_graph_free(g);
         if (err)
             *err = rerr;
@@ -224,8 +307,8 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
     }
     rc = dusk__h5_create(path, tmp, dataset, a->dtype, a->ndim, a->shape, csize, sopts->gzip,
                          sopts->overwrite, err);
-    if (!rc)
-        rc = run_store(a, g, path, tmp, dataset, opts, err);
+    if (!rc && (rc = run_store(a, g, path, tmp, dataset, opts, err)))
+        name_store(err, path, dataset);
     dusk_graph_free(g);
     /* this process's handles on the file go before it is renamed */
     int rrc = dusk__h5_release(tmp, &rerr);
@@ -233,11 +316,14 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
         rc = rrc;
         if (err)
             *err = rerr;
+        name_store(err, path, dataset);
     }
     if (!rc)
         rc = dusk__atomic_commit(tmp, path, err);
     else
         remove(tmp);
+    store_unlock(lockpath, lockfd);
+    dusk_free(lockpath);
     dusk_free(tmp);
     return rc;
 }

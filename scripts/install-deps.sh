@@ -21,6 +21,7 @@ pkg-config
 libcmocka-dev
 libhdf5-dev
 hdf5-tools
+zlib1g-dev
 libopenblas-dev
 libgraphviz-dev
 libcairo2-dev
@@ -28,7 +29,8 @@ libjansson-dev
 chromium
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
-# h5dump), libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
+# h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
+# libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
 # libcairo2-dev (profiler/ charts), libjansson-dev (profiler/ reads traces;
 # the coming `dusk` command), chromium (tests/test_profiler.c loads the HTML
 # report in headless Chromium). Coming with gui/: libsdl2-dev,

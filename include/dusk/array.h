@@ -126,7 +126,14 @@ DUSK_API dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, dou
 DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks);
 /* From an HDF5 dataset, lazily: each chunk reads its own hyperslab when it
- * runs. The file and dataset are checked now. */
+ * runs. The file and dataset are checked now. A compressed (chunked,
+ * filtered) dataset is decoded by dusk, not by libhdf5, chunk by chunk:
+ * gzip, shuffle and fletcher32, each chunk checked to decode to exactly
+ * its size, so that a corrupt file is an error (DUSK_EIO naming the file,
+ * dataset and chunk) and never a crash inside libhdf5; a dataset with any
+ * other filter (szip, scale-offset, n-bit, plugins) is refused here with
+ * DUSK_EIO naming the filter. HDF5's own reason for a failure ends the
+ * message; libhdf5 prints nothing to stderr, from any thread. */
 DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
 
@@ -309,7 +316,13 @@ typedef struct dusk_store_options {
 /* Computes a and writes it to dataset (created, chunked like a) in the
  * HDF5 file at path (created if missing). Chunks compute in parallel and are
  * written as they finish. A store that fails leaves the target as it was:
- * dusk writes a copy beside it and renames it into place. As a store
+ * dusk writes a copy beside it and renames it into place; the copy is
+ * removed, and nothing of it stays in memory, when the store fails (a
+ * full or read-only disk: DUSK_EIO naming path and the system's reason).
+ * Stores to one path take turns, between threads and between processes:
+ * each holds an flock() on ".NAME.dusk-lock" beside the target (removed
+ * when it is done) from before it copies the file until it has renamed
+ * it, so every store that reports success keeps its dataset. As a store
  * streams, its memory check (see dusk_array_compute) is on the least it
  * will hold at once: a's largest block on each worker. */
 DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,

@@ -1,0 +1,596 @@
+/*
+** dusk tests — HDF5 files and disks that go wrong (array/h5.c, array/store.c)
+**
+** A corrupt gzip chunk is an error naming the file, the dataset and the
+** chunk, in a process that lives on (libhdf5 1.10.8's own H5Dread copies
+** past its buffer on one that inflates short); valid gzip, shuffle and
+** fletcher32 data, chunks never written and partial edge chunks read as
+** HDF5 (and h5py) read them; filters dusk does not decode are refused.
+** Two threads storing into one file both keep their dataset. A store onto
+** a full disk fails cleanly, again and again, without leaking; one onto a
+** read-only disk says so. HDF5 prints nothing from worker threads, and
+** its reason ends up in the dusk_error.
+*/
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE  /* mallinfo2, mount */
+#include <fcntl.h>
+#include <hdf5.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <zlib.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/array.h"
+#include "helpers.h"
+
+static dusk_array_ctx *ctx;
+
+static int setup(void **state)
+{
+    ctx = dusk_array_ctx_new();
+    return ctx ? scratch_setup(state) : -1;
+}
+
+static int teardown(void **state)
+{
+    dusk_array_ctx_free(ctx);
+    return scratch_teardown(state);
+}
+
+/* Computes a on the sync scheduler: 0 and the ndarray, or the code and the
+ * message in err. */
+static int compute_sync(dusk_array *a, dusk_value **out, dusk_error *err)
+{
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    return dusk_array_compute(a, &o, out, err);
+}
+
+/* --- files written with the HDF5 C API -------------------------------------------------- */
+
+typedef struct {
+    int ndim;
+    hsize_t dims[3], chunk[3];
+    hid_t ftype;          /* in the file, e.g. H5T_STD_I16BE */
+    int shuffle, gzip, fletcher, edge_raw;
+    int fill;             /* user-defined fill value, when not 0 */
+} dspec;
+
+/* Creates dataset name in file f as spec says; the caller closes it. */
+static hid_t make_dataset(hid_t f, const char *name, const dspec *s)
+{
+    hid_t space = H5Screate_simple(s->ndim, s->dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, s->ndim, s->chunk);
+    if (s->shuffle)
+        H5Pset_shuffle(dcpl);
+    if (s->gzip)
+        H5Pset_deflate(dcpl, (unsigned)s->gzip);
+    if (s->fletcher)
+        H5Pset_fletcher32(dcpl);
+    if (s->edge_raw)
+        H5Pset_chunk_opts(dcpl, H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS);
+    if (s->fill) {
+        int v = s->fill;
+        H5Pset_fill_value(dcpl, H5T_NATIVE_INT, &v);
+    }
+    hid_t d = H5Dcreate2(f, name, s->ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    assert_true(d >= 0);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return d;
+}
+
+/* Writes the double values v to the hyperslab [st, st + ct) of d. */
+static void write_slab(hid_t d, int ndim, const hsize_t *st, const hsize_t *ct, const double *v)
+{
+    hid_t fs = H5Dget_space(d), ms = H5Screate_simple(ndim, ct, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, ct, NULL);
+    assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) >= 0);
+    H5Sclose(fs);
+    H5Sclose(ms);
+}
+
+/* The whole of path:name as doubles, as libhdf5 itself reads it. */
+static double *h5_read_all(const char *path, const char *name, int64_t *n)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    hid_t s = H5Dget_space(d);
+    *n = H5Sget_simple_extent_npoints(s);
+    double *v = malloc((size_t)*n * sizeof *v);
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        H5Eprint2(H5E_DEFAULT, stderr);
+        fail_msg("libhdf5 cannot read %s of %s", name, path);
+    }
+    H5Sclose(s);
+    H5Dclose(d);
+    H5Fclose(f);
+    return v;
+}
+
+/* A (1000, 1000) float64 dataset in one gzip chunk, whose stored chunk is
+ * raw (n bytes) instead of what HDF5 would write. */
+static void write_gzip_file_with_chunk(const char *path, const void *raw, size_t n,
+                                       int fletcher)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    dspec s = {2, {1000, 1000}, {1000, 1000}, H5T_IEEE_F64LE, 0, 4, fletcher, 0, 0};
+    hid_t d = make_dataset(f, "/z", &s);
+    hsize_t off[2] = {0, 0};
+    assert_true(H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, n, raw) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+/* In a child process: reading path:/z fails with DUSK_EIO, naming the file,
+ * the dataset and the chunk, and with why. Fails the test when the child
+ * dies instead. */
+static void expect_corrupt(const char *path, const char *why)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* a crash must end the child (cmocka's handlers would carry on
+         * with the next test in it) */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGABRT, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        dusk_array_ctx *c = dusk_array_ctx_new();
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_value *v = NULL;
+        int rc = compute_sync(dusk_from_hdf5(c, path, "/z", NULL), &v, &err);
+        int ok = rc == DUSK_EIO && contains(err.msg, path) && contains(err.msg, "'/z'") &&
+                 contains(err.msg, "chunk at (0, 0)") && contains(err.msg, why);
+        if (!ok)
+            fprintf(stderr, "reading %s: %s (%s), want DUSK_EIO and \"%s\"\n", path,
+                    dusk_err_name(rc), err.msg, why);
+        dusk_value_unref(v);
+        dusk_array_ctx_free(c);
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("reading the corrupt chunk of %s killed the process (signal %d)", path,
+                 WTERMSIG(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A corrupt chunk is an error, never a crash: one that inflates to 10
+ * bytes (HDF5 1.10.8 then copies 8 MB from a 10-byte buffer), one with
+ * bytes flipped, one that inflates to too much, and checksums that do not
+ * match. */
+static void test_corrupt_gzip_chunk(void **state)
+{
+    (void)state;
+    const char *path = scratch("corrupt.h5");
+    unsigned char small[64];
+    uLongf n = sizeof small;
+    assert_int_equal(compress2(small, &n, (const Bytef *)"ten bytes!", 10, 6), Z_OK);
+    write_gzip_file_with_chunk(path, small, n, 0);
+    expect_corrupt(path, "inflates to 10 bytes, not the 8000000");
+
+    /* a real chunk with bytes flipped in the middle */
+    size_t nel = 1000 * 1000;
+    double *v = malloc(nel * sizeof *v);
+    for (size_t i = 0; i < nel; i++)
+        v[i] = (double)(i % 977) * 0.5;
+    uLongf big = compressBound(nel * sizeof *v);
+    unsigned char *z = malloc(big + 4);
+    assert_int_equal(compress2(z, &big, (const Bytef *)v, nel * sizeof *v, 4), Z_OK);
+    for (uLongf i = big / 2; i < big / 2 + 16; i++)
+        z[i] ^= 0xff;
+    write_gzip_file_with_chunk(path, z, big, 0);
+    expect_corrupt(path, "corrupt");
+
+    /* more than a chunk: 8 MB and one more byte */
+    unsigned char *zeros = calloc(nel * sizeof *v + 1, 1);
+    uLongf nz = compressBound(nel * sizeof *v + 1);
+    unsigned char *zz = malloc(nz);
+    assert_int_equal(compress2(zz, &nz, zeros, nel * sizeof *v + 1, 9), Z_OK);
+    write_gzip_file_with_chunk(path, zz, nz, 0);
+    expect_corrupt(path, "more than the 8000000 bytes");
+
+    /* fletcher32: a chunk too short for its checksum, and a wrong one */
+    write_gzip_file_with_chunk(path, "ab", 2, 1);
+    expect_corrupt(path, "too short");
+    big = compressBound(nel * sizeof *v);
+    assert_int_equal(compress2(z, &big, (const Bytef *)v, nel * sizeof *v, 4), Z_OK);
+    memset(z + big, 0x5a, 4);
+    write_gzip_file_with_chunk(path, z, big + 4, 1);
+    expect_corrupt(path, "fletcher32");
+    free(zz);
+    free(zeros);
+    free(z);
+    free(v);
+}
+
+/* Checks that dusk reads path:name, in blocks of chunks, as libhdf5 does. */
+static void check_same_as_hdf5(const char *path, const char *name, const char *chunks)
+{
+    int64_t n = 0;
+    double *want = h5_read_all(path, name, &n);
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *a = dusk_array_astype(dusk_from_hdf5(ctx, path, name, chunks), DUSK_DT_F8);
+    dusk_value *v = NULL;
+    if (compute_sync(a, &v, &err))
+        fail_msg("reading %s of %s in blocks %s: %s", name, path, chunks, err.msg);
+    assert_int_equal(dusk_ndarray_size(v), n);
+    const double *got = dusk_ndarray_data(v);
+    for (int64_t i = 0; i < n; i++)
+        if (got[i] != want[i])
+            fail_msg("%s of %s in blocks %s: element %lld is %g, HDF5 reads %g", name, path,
+                     chunks, (long long)i, got[i], want[i]);
+    dusk_value_unref(v);
+    free(want);
+}
+
+/* gzip, shuffle and fletcher32 in their combinations, a big-endian type,
+ * chunks never written (a fill value), partial edge chunks filtered or
+ * not, blocks that cut across chunks: what dusk decodes is what libhdf5
+ * decodes. */
+static void test_valid_filters_read_as_hdf5(void **state)
+{
+    (void)state;
+    const char *path = scratch("filters.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const dspec specs[] = {  /* not static: HDF5's type ids are not constants */
+        {2, {37, 23}, {10, 8}, H5T_IEEE_F64LE, 0, 6, 0, 0, 0},
+        {2, {37, 23}, {10, 8}, H5T_STD_I32LE, 1, 4, 0, 0, 0},
+        {2, {37, 23}, {10, 8}, H5T_STD_I16BE, 1, 1, 1, 0, 0},
+        {3, {9, 7, 5}, {4, 3, 5}, H5T_IEEE_F32LE, 1, 9, 1, 1, 0},
+        {1, {1000}, {64}, H5T_STD_U8LE, 0, 0, 1, 0, 0},
+        {2, {37, 23}, {10, 8}, H5T_STD_I32LE, 1, 4, 0, 0, 7},
+    };
+    static const char *const names[] = {"/gz", "/shuf", "/be", "/edge3", "/fl", "/holes"};
+    for (size_t k = 0; k < sizeof specs / sizeof *specs; k++) {
+        const dspec *s = &specs[k];
+        hid_t d = make_dataset(f, names[k], s);
+        hsize_t total = 1;
+        for (int i = 0; i < s->ndim; i++)
+            total *= s->dims[i];
+        double *v = malloc(total * sizeof *v);
+        for (hsize_t i = 0; i < total; i++)
+            v[i] = (double)((i * 37 + k) % 200) - (s->ftype == H5T_STD_U8LE ? 0 : 100);
+        hsize_t st[3] = {0}, ct[3];
+        memcpy(ct, s->dims, sizeof ct);
+        if (s->fill) {
+            ct[0] = 12;  /* rows 12.. never written: chunks of the fill value */
+            write_slab(d, s->ndim, st, ct, v);
+        } else {
+            write_slab(d, s->ndim, st, s->dims, v);
+        }
+        H5Dclose(d);
+        free(v);
+    }
+    H5Fclose(f);
+    static const char *const blockings[] = {NULL, "(10, 8)", "(7, 5)", "(37, 23)", "3"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+        for (size_t b = 0; b < sizeof blockings / sizeof *blockings; b++) {
+            if (specs[k].ndim != 2 && b > 0 && b < 4)
+                continue;
+            check_same_as_hdf5(path, names[k], blockings[b]);
+        }
+    /* rows of the fill value are 7, as HDF5 says */
+    int64_t n;
+    double *holes = h5_read_all(path, "/holes", &n);
+    assert_true(holes[20 * 23] == 7.0);
+    free(holes);
+
+    /* a file h5py wrote (gzip + shuffle + fletcher32), when h5py is there */
+    const char *py = scratch("h5py.h5");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c 'import h5py, numpy as np\n"
+             "with h5py.File(\"%s\", \"w\") as f:\n"
+             "    f.create_dataset(\"a\", data=np.arange(4000, dtype=\"f8\").reshape(40, 100),"
+             " chunks=(10, 30), compression=\"gzip\", shuffle=True, fletcher32=True)\n"
+             "    f.create_dataset(\"b\", data=np.arange(-500, 500, dtype=\"i2\"), chunks=(64,),"
+             " compression=\"gzip\", compression_opts=9)' 2>&1",
+             py);
+    int status;
+    char *out = run_command(cmd, &status);
+    free(out);
+    if (status != 0) {
+        print_message("test_valid_filters_read_as_hdf5: no h5py (python3-h5py): files h5py "
+                      "writes are not tried\n");
+        return;
+    }
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (compute_sync(dusk_from_hdf5(ctx, py, "/a", "(7, 33)"), &v, &err))
+        fail_msg("h5py's /a: %s", err.msg);
+    for (int i = 0; i < 4000; i++)
+        assert_true(((const double *)dusk_ndarray_data(v))[i] == i);
+    dusk_value_unref(v);
+    if (compute_sync(dusk_from_hdf5(ctx, py, "/b", NULL), &v, &err))
+        fail_msg("h5py's /b: %s", err.msg);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(((const int16_t *)dusk_ndarray_data(v))[i], i - 500);
+    dusk_value_unref(v);
+    check_same_as_hdf5(py, "/a", "(40, 7)");
+}
+
+/* A filter dusk does not decode (scale-offset, n-bit) is refused when the
+ * array is made, by name. */
+static void test_unknown_filter_refused(void **state)
+{
+    (void)state;
+    const char *path = scratch("nbit.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[1] = {100}, chunk[1] = {10};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, chunk);
+    H5Pset_scaleoffset(dcpl, H5Z_SO_INT, H5Z_SO_INT_MINBITS_DEFAULT);
+    hid_t d = H5Dcreate2(f, "/so", H5T_STD_I32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int v[100];
+    for (int i = 0; i < 100; i++)
+        v[i] = i;
+    assert_true(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(f);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/so", NULL), &err), DUSK_EIO);
+    assert_contains(err.msg, "/so");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "scaleoffset");
+    assert_contains(err.msg, "does not read");
+}
+
+/* --- two stores into one file ----------------------------------------------------------- */
+
+typedef struct {
+    const char *path, *dataset;
+    double value;
+    pthread_barrier_t *go;
+    int rc;
+    dusk_error err;
+} store_job;
+
+static void *store_thread(void *p)
+{
+    store_job *j = p;
+    /* a context of its own: one context is one thread's */
+    dusk_array_ctx *c = dusk_array_ctx_new();
+    dusk_array *a = dusk_full(c, DUSK_SHAPE(300, 300), "(60, 60)", DUSK_DT_F8, j->value);
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    dusk_error_clear(&j->err);
+    pthread_barrier_wait(j->go);
+    j->rc = dusk_array_store(a, j->path, j->dataset, NULL, &o, &j->err);
+    dusk_array_ctx_free(c);
+    return NULL;
+}
+
+/* Both stores reported success, so both datasets are in the file. */
+static void test_two_stores_one_file(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 6; round++) {
+        char name[64];
+        snprintf(name, sizeof name, "both%d.h5", round);
+        const char *path = scratch(name);
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        store_job j[2] = {{path, "/first", 1, &go, 0, DUSK_ERROR_INIT},
+                          {path, "/second", 2, &go, 0, DUSK_ERROR_INIT}};
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, store_thread, &j[i]), 0);
+        for (int i = 0; i < 2; i++)
+            pthread_join(t[i], NULL);
+        pthread_barrier_destroy(&go);
+        for (int i = 0; i < 2; i++) {
+            if (j[i].rc)
+                fail_msg("round %d: storing %s: %s", round, j[i].dataset, j[i].err.msg);
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_value *v = NULL;
+            if (compute_sync(dusk_from_hdf5(ctx, path, j[i].dataset, NULL), &v, &err))
+                fail_msg("round %d: %s was stored, and is gone: %s", round, j[i].dataset,
+                         err.msg);
+            assert_true(((const double *)dusk_ndarray_data(v))[299 * 300 + 299] == j[i].value);
+            dusk_value_unref(v);
+        }
+    }
+    assert_int_equal(count_entries_with(scratch_dir, ".tmp"), 0);
+    assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
+}
+
+/* The same between two processes: a child stores /child while this one
+ * stores /parent, both let go at once through a pipe. */
+static void test_two_processes_one_file(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        char name[64];
+        snprintf(name, sizeof name, "procs%d.h5", round);
+        const char *path = scratch(name);
+        dusk_array *a = dusk_full(ctx, DUSK_SHAPE(300, 300), "(60, 60)", DUSK_DT_F8, 3);
+        dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+        int go[2];
+        assert_int_equal(pipe(go), 0);
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            char c;
+            close(go[1]);
+            if (read(go[0], &c, 1) != 1)
+                _exit(2);
+            dusk_error err = DUSK_ERROR_INIT;
+            int rc = dusk_array_store(a, path, "/child", NULL, &o, &err);
+            if (rc)
+                fprintf(stderr, "child's store: %s\n", err.msg);
+            _exit(rc ? 1 : 0);
+        }
+        close(go[0]);
+        assert_int_equal(write(go[1], "x", 1), 1);
+        close(go[1]);
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk_array_store(a, path, "/parent", NULL, &o, &err);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (rc)
+            fail_msg("round %d: the parent's store: %s", round, err.msg);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        static const char *const both[] = {"/parent", "/child"};
+        for (int i = 0; i < 2; i++)
+            if (dusk_array_status(dusk_from_hdf5(ctx, path, both[i], NULL), &err))
+                fail_msg("round %d: %s was stored, and is gone: %s", round, both[i], err.msg);
+    }
+    assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
+}
+
+/* --- a full disk, a read-only disk ------------------------------------------------------ */
+
+static char mnt[512];
+static int mounted;
+
+static int unmount_teardown(void **state)
+{
+    (void)state;
+    if (mounted)
+        umount2(mnt, MNT_DETACH);
+    mounted = 0;
+    return reset_alloc(state);
+}
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+static void test_full_disk(void **state)
+{
+    (void)state;
+    snprintf(mnt, sizeof mnt, "%s", scratch("small-disk"));
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=256k") != 0) {
+        print_message("test_full_disk: cannot mount a 256 KiB tmpfs (%s; needs root): "
+                      "skipped\n", strerror(errno));
+        skip();
+    }
+    mounted = 1;
+    char target[600];
+    snprintf(target, sizeof target, "%s/t.h5", mnt);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(10), NULL, DUSK_DT_F8), target,
+                                      "/small", NULL, NULL, &err), 0);
+    size_t len0 = 0;
+    unsigned char *before = slurp(target, &len0);
+    assert_non_null(before);
+    /* 1.2 MiB of blocks do not fit in 256 KiB */
+    dusk_array *big = dusk_ones(ctx, DUSK_SHAPE(400, 400), "(100, 100)", DUSK_DT_F8);
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    ssize_t objs0 = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
+    size_t heap0 = 0;
+    for (int i = 0; i < 55; i++) {
+        if (i == 5)
+            heap0 = heap_in_use();  /* after the first ones have warmed the free lists */
+        int rc = dusk_array_store(big, target, "/big", NULL, &o, &err);
+        if (rc != DUSK_EIO)
+            fail_msg("store %d onto a full disk: %s (%s), want DUSK_EIO", i, dusk_err_name(rc),
+                     err.msg);
+        assert_contains(err.msg, target);
+        assert_contains(err.msg, "/big");
+        if (i == 0)
+            print_message("a store onto a full disk: %s\n", err.msg);
+        assert_int_equal(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL), objs0);
+        assert_int_equal(count_entries_with(mnt, ".tmp"), 0);
+        assert_int_equal(count_entries_with(mnt, "dusk-lock"), 0);
+    }
+    size_t heap1 = heap_in_use();
+    print_message("50 failed stores: the heap from %zu to %zu bytes\n", heap0, heap1);
+    if (heap1 > heap0 + 2 * 1024 * 1024)
+        fail_msg("50 failed stores: the heap grew from %zu to %zu bytes", heap0, heap1);
+    size_t len1 = 0;
+    unsigned char *after = slurp(target, &len1);
+    assert_int_equal(len0, len1);
+    assert_memory_equal(before, after, len0);
+    free(after);
+    free(before);
+    /* the small dataset still reads */
+    dusk_value *v = NULL;
+    assert_int_equal(compute_sync(dusk_from_hdf5(ctx, target, "/small", NULL), &v, &err), 0);
+    dusk_value_unref(v);
+
+    /* read-only: a clear error, and the file as it was */
+    assert_int_equal(mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+    int rc = dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_DT_F8), target, "/tiny",
+                              NULL, NULL, &err);
+    assert_int_equal(rc, DUSK_EIO);
+    assert_contains(err.msg, target);
+    assert_contains(err.msg, "Read-only file system");
+    assert_int_equal(compute_sync(dusk_from_hdf5(ctx, target, "/small", NULL), &v, &err), 0);
+    dusk_value_unref(v);
+}
+
+/* --- HDF5's error stack ----------------------------------------------------------------- */
+
+/* Reading a dataset gone from its file, on worker threads: HDF5 prints
+ * nothing, and its reason is in the message. */
+static void test_worker_errors_quiet(void **state)
+{
+    (void)state;
+    const char *path = scratch("quiet.h5"), *other = scratch("quiet-other.h5");
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(20), "5", DUSK_DT_F8), path,
+                                      "/x", NULL, NULL, &err), 0);
+    assert_int_equal(dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(20), "5", DUSK_DT_F8), other,
+                                      "/y", NULL, NULL, &err), 0);
+    dusk_array *x = dusk_from_hdf5(ctx, path, "/x", "5");
+    assert_int_equal(dusk_array_status(x, NULL), 0);
+    /* path now names a file without /x */
+    assert_int_equal(rename(other, path), 0);
+
+    const char *log = scratch("stderr.txt");
+    fflush(stderr);
+    int saved = dup(2), fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 3);
+    dusk_value *v = NULL;
+    int rc = dusk_array_compute(x, &o, &v, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    dusk_value_unref(v);
+    size_t n = 0;
+    char *printed = slurp(log, &n);
+    assert_non_null(printed);
+    if (n > 0)
+        fail_msg("HDF5 printed from a worker thread:\n%s", printed);
+    free(printed);
+    assert_int_equal(rc, DUSK_EIO);
+    assert_contains(err.msg, "/x");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "doesn't exist");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_corrupt_gzip_chunk, reset_alloc),
+        cmocka_unit_test_teardown(test_valid_filters_read_as_hdf5, reset_alloc),
+        cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
+        cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
+        cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
+        cmocka_unit_test_teardown(test_full_disk, unmount_teardown),
+        cmocka_unit_test_teardown(test_worker_errors_quiet, reset_alloc),
+    };
+    return cmocka_run_group_tests_name("h5_faults", tests, setup, teardown);
+}
