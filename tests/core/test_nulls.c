@@ -625,6 +625,7 @@ static void test_array_building(void **state)
     CALLS(dusk_array_ctx_free, 0, NULL);
     EINVAL_ERR(dusk_array_ctx_status, 0, "ctx", NULL, &err);
     GIVES(dusk_array_ctx_status, 1, 0, ctx, NULL);
+    CALLS(dusk_array_ctx_set_memory_check, 0, NULL, false);
 
     ARRAY_EINVAL(dusk_ones, 0, NULL, sh, NULL, DUSK_DT_F8);
     ARRAY_OK(dusk_ones, 2, ctx, sh, NULL, DUSK_DT_F8);      /* chunks: "auto" */
