@@ -52,6 +52,8 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
                      ",%" PRIu64 ",%" PRId32 "\n",
                 r->worker, r->run, r->start_ns, r->end_ns, r->end_ns - r->start_ns,
                 r->released_ns, r->nbytes, r->status);
+        if (dusk__atomic_check(&o) != 0)
+            break;
     }
     return dusk__atomic_close(&o, 1, err);
 }
@@ -71,6 +73,8 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
         uint64_t c = s->cpu > 0 && s->cpu < 1e15 ? (uint64_t)(s->cpu * 100 + 0.5) : 0;
         fprintf(o.f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ".%02u\n", s->t_ns, s->rss,
                 s->held, c / 100, (unsigned)(c % 100));
+        if (dusk__atomic_check(&o) != 0)
+            break;
     }
     return dusk__atomic_close(&o, 1, err);
 }
@@ -93,6 +97,8 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
             fprintf(o.f, "%" PRIu64 ",", p->series[k][i].t_ns);
             csv_field(o.f, g);
             fprintf(o.f, ",%.0f\n", p->series[k][i].value);
+            if (dusk__atomic_check(&o) != 0)
+                break;
         }
     }
     return dusk__atomic_close(&o, 1, err);

@@ -61,7 +61,7 @@
 /* --- writing ------------------------------------------------------------------ */
 
 typedef struct jw {
-    FILE *f;
+    dusk__atomic *o;
     size_t n;
     char b[1 << 16];
 } jw;
@@ -69,7 +69,7 @@ typedef struct jw {
 static void jw_flush(jw *w)
 {
     if (w->n)
-        fwrite(w->b, 1, w->n, w->f);
+        dusk__atomic_write(w->o, w->b, w->n);
     w->n = 0;
 }
 
@@ -78,7 +78,7 @@ static void jw_raw(jw *w, const char *s, size_t n)
     if (sizeof w->b - w->n < n) {
         jw_flush(w);
         if (n > sizeof w->b) {
-            fwrite(s, 1, n, w->f);
+            dusk__atomic_write(w->o, s, n);
             return;
         }
     }
@@ -338,7 +338,7 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
         dusk_free(w);
         return rc;
     }
-    w->f = out.f;
+    w->o = &out;
     w->n = 0;
 
     int workers = 0;
