@@ -119,7 +119,7 @@ void dusk__fmt_ns(char *out, size_t n, double ns);
  * was, and two writers of one path never share a temporary file. The
  * file that replaces path keeps path's permission bits (and, for root,
  * its owner); a new one gets 0666 less the umask, as fopen gives.
- * Before the rename the data is flushed and fsync'd, so that a full disk
+ * The data is flushed and closed before the rename, so that a full disk
  * or quota is reported here (DUSK_EIO, "cannot write PATH: No space left
  * on device") and never leaves a short file. */
 typedef struct dusk__atomic {

@@ -64,7 +64,7 @@
 **
 ** Output files are written whole or not at all: to a temporary file beside
 ** the target (a fresh name, created exclusively, so a link planted there
-** is never followed) that is renamed over it once complete and synced.
+** is never followed) that is renamed over it once complete.
 ** A file replaced keeps its permission bits (and, for root, its owner); a
 ** new one gets 0666 less the umask; a link at the target is replaced, not
 ** followed. Errors come back as a DUSK_E... code with a message in the
