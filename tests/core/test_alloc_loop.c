@@ -123,6 +123,8 @@ static int program(dusk_error *err, const char **step)
     }
 
     o.ncallbacks = 1;   /* the picture is of the compute run */
+    o.scheduler = DUSK_SCHED_THREADS;   /* the store on worker threads */
+    o.workers = 2;
     dusk_store_options so = {0, true};
     STEP("store", dusk_array_store(r, out_path("r.h5"), "/r", &so, &o, err));
 
