@@ -598,9 +598,10 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000)
         return dusk_error_set(err, DUSK_EINVAL, "chart: size %d x %d is out of range "
                               "(0 or 1..20000)", o->width, o->height);
-    dusk__summary(p);   /* colours follow the functions' order */
-    dusk__cache(p);
-    if (!p->have_summary || !p->have_cache)
+    int prc = dusk__summary(p);   /* colours follow the functions' order */
+    if (!prc)
+        prc = dusk__cache(p);
+    if (prc || !p->have_summary || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "chart: out of memory");
     unsigned panels = o->panels ? o->panels & DUSK_PANEL_ALL : panels_with_data(p);
     if (!panels)

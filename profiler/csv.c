@@ -35,7 +35,8 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
-    dusk__prepare(p);
+    if ((rc = dusk__prepare(p)) != 0)
+        return dusk_error_set(err, rc, "out of memory preparing the records for %s", path);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("task,key,function,group,worker,run,start_ns,end_ns,duration_ns,released_ns,"
@@ -64,7 +65,8 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
-    dusk__prepare(p);
+    if ((rc = dusk__prepare(p)) != 0)
+        return dusk_error_set(err, rc, "out of memory preparing the records for %s", path);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("t_ns,rss_bytes,held_bytes,cpu_percent\n", o.f);
@@ -85,8 +87,7 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
     int rc;
     if (!p)
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
-    dusk__cache(p);
-    if (!p->have_cache)
+    if ((rc = dusk__cache(p)) != 0 || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;

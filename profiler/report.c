@@ -241,9 +241,10 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
     if (!o)
         o = &defaults;
     const char *title = o->title ? o->title : "dusk performance report";
-    dusk_profiler_summary(p, &s);
-    dusk__cache(p);
-    if (!p->have_summary || !p->have_cache)
+    rc = dusk_profiler_summary(p, &s);
+    if (!rc)
+        rc = dusk__cache(p);
+    if (rc || !p->have_summary || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "report: out of memory");
 
     char when[64] = "";

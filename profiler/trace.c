@@ -330,7 +330,8 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
         return dusk_error_set(err, DUSK_EINVAL, "no profiler");
     if (!o)
         o = &defaults;
-    dusk__prepare(p);
+    if ((rc = dusk__prepare(p)) != 0)
+        return dusk_error_set(err, rc, "out of memory preparing the records for %s", path);
     jw *w = dusk_malloc(sizeof *w);
     if (!w)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
