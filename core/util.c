@@ -434,9 +434,9 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err)
     if (ok) {
         /* The first error says why: a write's errno the caller kept, or
          * what flushing the buffer reports, or closing (ENOSPC, EDQUOT:
-         * NFS tells only at close). No fsync: it would cost a disk's
-         * latency per file (~15 ms each here); surviving a power cut is
-         * not what these files promise. */
+         * NFS tells only at close). No fsync: it would cost a disk flush
+         * per file; surviving a power cut is not what these files
+         * promise. */
         e = o->failed > 1 ? o->failed : 0;
         if (!e && fflush(o->f) != 0)
             e = errno;
