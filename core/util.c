@@ -374,32 +374,87 @@ int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
     return 0;
 }
 
+/* The replacement of an existing file keeps what its owner gave it: its
+ * permission bits (a 0600 file stays 0600) and, when we are root, its
+ * owner and group (otherwise its group, where we may set it). A new file
+ * keeps what open gave it, 0666 less the umask, as fopen would. Only a
+ * regular file is copied from: a link at path is replaced, not followed.
+ * Ownership is kept where the file system lets us; the mode always is (a
+ * failure fails the write, rather than widen a private file). */
+static int keep_mode(int fd, const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    if (fchown(fd, geteuid() == 0 ? st.st_uid : (uid_t)-1, st.st_gid) != 0) {
+        /* not ours to give (EPERM), or a file system without owners */
+    }
+    return fchmod(fd, st.st_mode & 07777);
+}
+
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err)
 {
-    if (rename(tmp, path) != 0) {
-        int e = errno;
+    int e = 0, fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || keep_mode(fd, path) != 0)
+        e = errno;
+    if (fd >= 0)
+        close(fd);
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
         remove(tmp);
         return dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(e));
     }
     return 0;
 }
 
+int dusk__atomic_write(dusk__atomic *o, const void *data, size_t n)
+{
+    if (o->failed)
+        return -1;
+    if (n && fwrite(data, 1, n, o->f) != n) {
+        o->failed = errno ? errno : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int dusk__atomic_check(dusk__atomic *o)
+{
+    if (!o->failed && ferror(o->f))
+        o->failed = errno ? errno : EIO;
+    return o->failed ? -1 : 0;
+}
+
 int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err)
 {
-    int rc = 0;
     if (!o->f)
         return 0;
-    if (ok && (ferror(o->f) || o->failed))
-        ok = 0, rc = dusk_error_set(err, DUSK_EIO, "cannot write %s: write failed", o->path);
-    if (fclose(o->f) != 0 && ok) {
-        int e = errno;
-        ok = 0;
-        rc = dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", o->path, strerror(e));
+    int e = 0;
+    if (ok) {
+        /* The first error says why: a write's errno the caller kept, or
+         * what flushing the buffer reports, or closing (ENOSPC, EDQUOT:
+         * NFS tells only at close). No fsync: it would cost a disk flush
+         * per file; surviving a power cut is not what these files
+         * promise. */
+        e = o->failed > 1 ? o->failed : 0;
+        if (!e && fflush(o->f) != 0)
+            e = errno;
+        if (!e && (ferror(o->f) || o->failed))
+            e = EIO;
+        if (!e && keep_mode(fileno(o->f), o->path) != 0)
+            e = errno;
     }
-    if (ok)
-        rc = dusk__atomic_commit(o->tmp, o->path, err);
-    else
+    if (fclose(o->f) != 0 && ok && !e)
+        e = errno;
+    if (ok && !e && rename(o->tmp, o->path) != 0)
+        e = errno;
+    int rc = 0;
+    if (!ok || e) {
         remove(o->tmp);
+        if (ok)
+            rc = dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", o->path, strerror(e));
+    }
     dusk_free(o->path);
     dusk_free(o->tmp);
     memset(o, 0, sizeof *o);

@@ -126,21 +126,36 @@ void dusk__fmt_ns(char *out, size_t n, double ns);
  * suffix; never follows a link planted there), and opens it for writing;
  * dusk__atomic_close renames it over path when ok and nothing failed, and
  * removes it otherwise. So a failed or interrupted write leaves path as it
- * was, and two writers of one path never share a temporary file. */
+ * was, and two writers of one path never share a temporary file. The
+ * file that replaces path keeps path's permission bits (and, for root,
+ * its owner); a new one gets 0666 less the umask, as fopen gives.
+ * The data is flushed and closed before the rename, so that a full disk
+ * or quota is reported here (DUSK_EIO, "cannot write PATH: No space left
+ * on device") and never leaves a short file. */
 typedef struct dusk__atomic {
     FILE *f;                   /* write here */
     char *path, *tmp;
-    int failed;                /* set by the caller to make close fail */
+    int failed;                /* set by the caller to make close fail:
+                                  the errno of the failure, or 1 */
 } dusk__atomic;
 
 int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err);
-/* 0, or DUSK_EIO with a message naming path. Always closes and frees. */
+/* fwrite to o->f that keeps the errno of a failure in o->failed (and
+ * writes nothing more after one); 0 or -1. */
+int dusk__atomic_write(dusk__atomic *o, const void *data, size_t n);
+/* For writers that use stdio on o->f: after a failed fprintf (errno is
+ * still its), keeps that errno in o->failed; 0, or -1 once failed. */
+int dusk__atomic_check(dusk__atomic *o);
+/* ok: commit, giving 0, or DUSK_EIO with a message naming path and why.
+ * Not ok: discard (returns 0). Always closes, removes the temporary file
+ * unless committed, and frees; a no-op on a closed or zeroed o. */
 int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
 
 /* For writers that must open the file themselves (HDF5 does): reserves a
  * fresh temporary name beside path in the same way, as an empty file that
  * the caller then truncates and writes, and returns it (dusk_free it), or
- * NULL with err set. Commit with dusk__atomic_commit, or remove() it. */
+ * NULL with err set. Commit with dusk__atomic_commit (which gives it path's
+ * mode, as dusk__atomic_close does), or remove() it. */
 char *dusk__atomic_reserve(const char *path, dusk_error *err);
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
 

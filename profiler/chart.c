@@ -598,9 +598,10 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
     if (o->width < 0 || o->height < 0 || o->width > 20000 || o->height > 20000)
         return dusk_error_set(err, DUSK_EINVAL, "chart: size %d x %d is out of range "
                               "(0 or 1..20000)", o->width, o->height);
-    dusk__summary(p);   /* colours follow the functions' order */
-    dusk__cache(p);
-    if (!p->have_summary || !p->have_cache)
+    int prc = dusk__summary(p);   /* colours follow the functions' order */
+    if (!prc)
+        prc = dusk__cache(p);
+    if (prc || !p->have_summary || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "chart: out of memory");
     unsigned panels = o->panels ? o->panels & DUSK_PANEL_ALL : panels_with_data(p);
     if (!panels)
@@ -640,6 +641,7 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
 
     sink s = {write, closure, 0};
     cairo_surface_t *surf;
+    cairo_status_t st0;
     int w = (int)c.width, h = (int)c.height;
     if (o->format == DUSK_CHART_PNG)
         surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
@@ -647,9 +649,11 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
         surf = cairo_svg_surface_create_for_stream(sink_write, &s, w, h);
     else
         surf = cairo_pdf_surface_create_for_stream(sink_write, &s, w, h);
-    if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
+    if ((st0 = cairo_surface_status(surf)) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surf);
-        return dusk_error_set(err, DUSK_ENOMEM, "chart: cannot create a %d x %d surface", w, h);
+        return dusk_error_set(err, st0 == CAIRO_STATUS_NO_MEMORY ? DUSK_ENOMEM : DUSK_EINVAL,
+                              "chart: cannot create a %d x %d surface: %s", w, h,
+                              cairo_status_to_string(st0));
     }
     c.cr = cairo_create(surf);
     draw(&c, panels, o->title ? o->title : "dusk profile");
@@ -661,8 +665,12 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
     if (st == CAIRO_STATUS_SUCCESS)
         st = cairo_surface_status(surf);
     cairo_surface_destroy(surf);
+    /* What ran out says what to report: the writer (its own code: see
+     * dusk_profiler_chart_to), or cairo's memory, or cairo itself. */
     if (s.failed)
         return dusk_error_set(err, DUSK_EIO, "chart: write failed");
+    if (st == CAIRO_STATUS_NO_MEMORY)
+        return dusk_error_set(err, DUSK_ENOMEM, "chart: out of memory (cairo)");
     if (st != CAIRO_STATUS_SUCCESS)
         return dusk_error_set(err, DUSK_EIO, "chart: cairo: %s", cairo_status_to_string(st));
     return 0;
@@ -678,7 +686,7 @@ int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write, void *closure,
 
 static int file_write(void *closure, const unsigned char *data, size_t n)
 {
-    return fwrite(data, 1, n, closure) == n ? 0 : -1;
+    return dusk__atomic_write(closure, data, n);
 }
 
 static dusk_chart_format format_of(const char *path)
@@ -711,7 +719,11 @@ int dusk_profiler_write_chart(dusk_profiler *p, const char *path, const dusk_cha
     if ((rc = dusk__atomic_open(&out, path, err)) != 0)
         return rc;
     dusk_error e2 = DUSK_ERROR_INIT;
-    rc = dusk__chart(p, file_write, out.f, &co, &e2);
+    rc = dusk__chart(p, file_write, &out, &co, &e2);
+    if (rc == DUSK_EIO && out.failed) {
+        /* the file's write failed: close says why (ENOSPC ...) */
+        return dusk__atomic_close(&out, 1, err);
+    }
     if (rc) {
         dusk__atomic_close(&out, 0, NULL);
         return dusk_error_set(err, rc, "%s: %s", path, e2.msg);

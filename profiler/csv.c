@@ -35,7 +35,8 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
     int rc;
     DUSK__NONNULL(err, p);
     DUSK__NONNULL(err, path);
-    dusk__prepare(p);
+    if ((rc = dusk__prepare(p)) != 0)
+        return dusk_error_set(err, rc, "out of memory preparing the records for %s", path);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("task,key,function,group,worker,run,start_ns,end_ns,duration_ns,released_ns,"
@@ -52,6 +53,8 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
                      ",%" PRIu64 ",%" PRId32 "\n",
                 r->worker, r->run, r->start_ns, r->end_ns, r->end_ns - r->start_ns,
                 r->released_ns, r->nbytes, r->status);
+        if (dusk__atomic_check(&o) != 0)
+            break;
     }
     return dusk__atomic_close(&o, 1, err);
 }
@@ -62,7 +65,8 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
     int rc;
     DUSK__NONNULL(err, p);
     DUSK__NONNULL(err, path);
-    dusk__prepare(p);
+    if ((rc = dusk__prepare(p)) != 0)
+        return dusk_error_set(err, rc, "out of memory preparing the records for %s", path);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
     fputs("t_ns,rss_bytes,held_bytes,cpu_percent\n", o.f);
@@ -71,6 +75,8 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
         uint64_t c = s->cpu > 0 && s->cpu < 1e15 ? (uint64_t)(s->cpu * 100 + 0.5) : 0;
         fprintf(o.f, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ".%02u\n", s->t_ns, s->rss,
                 s->held, c / 100, (unsigned)(c % 100));
+        if (dusk__atomic_check(&o) != 0)
+            break;
     }
     return dusk__atomic_close(&o, 1, err);
 }
@@ -81,8 +87,7 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
     int rc;
     DUSK__NONNULL(err, p);
     DUSK__NONNULL(err, path);
-    dusk__cache(p);
-    if (!p->have_cache)
+    if ((rc = dusk__cache(p)) != 0 || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
     if ((rc = dusk__atomic_open(&o, path, err)) != 0)
         return rc;
@@ -93,6 +98,8 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
             fprintf(o.f, "%" PRIu64 ",", p->series[k][i].t_ns);
             csv_field(o.f, g);
             fprintf(o.f, ",%.0f\n", p->series[k][i].value);
+            if (dusk__atomic_check(&o) != 0)
+                break;
         }
     }
     return dusk__atomic_close(&o, 1, err);

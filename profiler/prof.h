@@ -141,7 +141,10 @@ struct dusk_profiler {
     size_t nseries_groups;
 };
 
-/* Moves pending runs and samples into the prepared half. 0 or a code. */
+/* Moves pending runs and samples into the prepared half. 0, or the code
+ * of a failure to prepare them now (DUSK_ENOMEM: their records are lost,
+ * and counted in p->lost); records lost while recording set p->status
+ * only. Writers fail on it, so that no file silently misses a run. */
 int dusk__prepare(dusk_profiler *p);
 /* A profiler that only reads, for the trace reader. */
 dusk_profiler *dusk__new_readonly(void);

@@ -980,7 +980,14 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     dusk_free(heap);
     dusk_free(tmp);
     dusk_free(rel);
-    return dusk__intern_records(p, base);
+    if ((rc = dusk__intern_records(p, base)) != 0) {
+        /* records whose names could not be kept are lost with their run:
+         * readers index by rec_func and rec_group */
+        p->lost += k - base;
+        p->nrecs = base;
+        p->nruns--;
+    }
+    return rc;
 fail:
     dusk_free(map);
     dusk_free(heap);
@@ -1013,9 +1020,12 @@ int dusk__prepare(dusk_profiler *p)
         }
     }
     if (p->raw_lost) {
+        /* lost while recording: the profile's status says so, not this
+         * preparation's code, which says whether preparing failed now */
         p->lost += p->raw_lost;
         p->raw_lost = 0;
-        rc = DUSK_ENOMEM;
+        if (!p->status)
+            p->status = DUSK_ENOMEM;
     }
     pthread_mutex_unlock(&p->mu);
     if (list || new_samples)

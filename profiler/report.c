@@ -66,7 +66,8 @@ static int chart_img(dusk_profiler *p, dusk__buf *b, unsigned panels, int height
     o.height = height;
     o.title = alt;
     int rc = dusk__chart(p, dusk__buf_write, &svg, &o, err);
-    if (!rc && svg.failed)
+    /* the buffer stops the chart only when it cannot grow */
+    if (svg.failed)
         rc = dusk_error_set(err, DUSK_ENOMEM, "report: out of memory for a chart");
     if (!rc) {
         dusk__buf_puts(b, "<img class=\"chart\" alt=\"");
@@ -240,9 +241,10 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
     if (!o)
         o = &defaults;
     const char *title = o->title ? o->title : "dusk performance report";
-    dusk_profiler_summary(p, &s);
-    dusk__cache(p);
-    if (!p->have_summary || !p->have_cache)
+    rc = dusk_profiler_summary(p, &s);
+    if (!rc)
+        rc = dusk__cache(p);
+    if (rc || !p->have_summary || !p->have_cache)
         return dusk_error_set(err, DUSK_ENOMEM, "report: out of memory");
 
     char when[64] = "";
@@ -300,8 +302,7 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
         return rc;
     }
     if ((rc = dusk__atomic_open(&out, path, err)) == 0) {
-        if (fwrite(b.data, 1, b.len, out.f) != b.len)
-            out.failed = 1;
+        dusk__atomic_write(&out, b.data, b.len);
         rc = dusk__atomic_close(&out, 1, err);
     }
     dusk__buf_free(&b);

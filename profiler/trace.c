@@ -61,7 +61,7 @@
 /* --- writing ------------------------------------------------------------------ */
 
 typedef struct jw {
-    FILE *f;
+    dusk__atomic *o;
     size_t n;
     char b[1 << 16];
 } jw;
@@ -69,7 +69,7 @@ typedef struct jw {
 static void jw_flush(jw *w)
 {
     if (w->n)
-        fwrite(w->b, 1, w->n, w->f);
+        dusk__atomic_write(w->o, w->b, w->n);
     w->n = 0;
 }
 
@@ -78,7 +78,7 @@ static void jw_raw(jw *w, const char *s, size_t n)
     if (sizeof w->b - w->n < n) {
         jw_flush(w);
         if (n > sizeof w->b) {
-            fwrite(s, 1, n, w->f);
+            dusk__atomic_write(w->o, s, n);
             return;
         }
     }
@@ -330,7 +330,8 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
     DUSK__NONNULL(err, path);
     if (!o)
         o = &defaults;
-    dusk__prepare(p);
+    if ((rc = dusk__prepare(p)) != 0)
+        return dusk_error_set(err, rc, "out of memory preparing the records for %s", path);
     jw *w = dusk_malloc(sizeof *w);
     if (!w)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path);
@@ -338,7 +339,7 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
         dusk_free(w);
         return rc;
     }
-    w->f = out.f;
+    w->o = &out;
     w->n = 0;
 
     int workers = 0;

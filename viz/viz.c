@@ -267,8 +267,7 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
     if ((rc = dusk__gv_render(&s, gvfmt, &bytes, &nbytes, err)))
         goto done;
     if (out->path) {
-        if (fwrite(bytes, 1, nbytes, file.f) != nbytes)
-            file.failed = 1;
+        dusk__atomic_write(&file, bytes, nbytes);
         rc = dusk__atomic_close(&file, 1, err);
         if (rc)
             visualize_said(err, rc);

@@ -28,8 +28,12 @@ DUSK_API char *dusk_strdup(const char *s);        /* NULL for NULL */
 
 /* Failure injection. dusk_alloc_fail_after(n) makes the allocation n calls
  * from now (0 = the next one) and every later one fail, until
- * dusk_alloc_fail_after(-1) turns injection off. */
+ * dusk_alloc_fail_after(-1) turns injection off. dusk_alloc_fail_once(n)
+ * makes that one allocation fail and the later ones succeed (SQLite's
+ * transient failure): it finds code that goes on after a failure as if
+ * nothing had been lost. dusk_alloc_fail_after(-1) also ends it. */
 DUSK_API void dusk_alloc_fail_after(long n);
+DUSK_API void dusk_alloc_fail_once(long n);
 /* How many allocations have been attempted since the process started. */
 unsigned long dusk_alloc_calls(void);
 /* How many blocks are allocated and not yet freed. */

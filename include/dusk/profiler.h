@@ -63,8 +63,14 @@
 ** its first resource sample.
 **
 ** Output files are written whole or not at all: to a temporary file beside
-** the target that is renamed over it once complete. Errors come back as a
-** DUSK_E... code with a message in the dusk_error naming the file.
+** the target (a fresh name, created exclusively, so a link planted there
+** is never followed) that is renamed over it once complete.
+** A file replaced keeps its permission bits (and, for root, its owner); a
+** new one gets 0666 less the umask; a link at the target is replaced, not
+** followed. Errors come back as a DUSK_E... code with a message in the
+** dusk_error naming the file: DUSK_EIO for I/O ("cannot write PATH: No
+** space left on device", a read-only file system ...), DUSK_ENOMEM when
+** memory ran out (also inside cairo).
 */
 #ifndef DUSK_PROFILER_H
 #define DUSK_PROFILER_H

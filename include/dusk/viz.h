@@ -46,7 +46,12 @@
 ** below.
 **
 ** Files are written whole or not at all: the picture goes to a temporary
-** file beside path, which is then renamed over it.
+** file beside path (a fresh name, created exclusively: a link planted
+** beside path is never followed), which is then renamed over it. A file
+** replaced keeps its permission bits (and, for root, its owner); a new
+** one gets 0666 less the umask. A full disk or a read-only file system is
+** DUSK_EIO with a message naming the file and why, and path stays as it
+** was. A link at path itself is replaced by the file, not followed.
 **
 ** Errors: DUSK_EINVAL for an unknown format or colour mode, or options that
 ** do not fit (events of another graph, a runtime colour mode without
