@@ -35,7 +35,7 @@ DUSK_API char *dusk_strdup(const char *s);        /* NULL for NULL */
 DUSK_API void dusk_alloc_fail_after(long n);
 DUSK_API void dusk_alloc_fail_once(long n);
 /* How many allocations have been attempted since the process started. */
-unsigned long dusk_alloc_calls(void);
+DUSK_API unsigned long dusk_alloc_calls(void);
 /* How many blocks are allocated and not yet freed. */
 DUSK_API long dusk_alloc_live(void);
 

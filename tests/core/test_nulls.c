@@ -171,6 +171,8 @@ static void test_version_alloc_error(void **state)
     dusk_free(dusk_calloc(1, 1));
     CALLS(dusk_alloc_fail_after, -1, -1);
     CALLS(dusk_alloc_fail_once, -1, -1);
+    mark("dusk_alloc_calls", -1);
+    assert_true(dusk_alloc_calls() > 0);
     mark("dusk_alloc_live", -1);
     assert_true(dusk_alloc_live() >= 0);
 
