@@ -47,8 +47,10 @@ static int64_t name_intern(dusk_graph *g, const char *s)
 static dusk_arg *arg_new(int kind)
 {
     dusk_arg *a = dusk_malloc(sizeof *a);
-    if (a)
+    if (a) {
         a->kind = kind;
+        a->depth = 0;
+    }
     return a;
 }
 
@@ -78,6 +80,7 @@ dusk_arg *dusk_lit(dusk_value *v)
         return NULL;
     }
     a->u.lit = v;
+    a->depth = v->depth;   /* DUSK__TOO_DEEP stays: the task refuses it */
     return a;
 }
 
@@ -88,11 +91,26 @@ dusk_arg *dusk_lit_str(const char *s) { return s ? dusk_lit(dusk_string(s)) : NU
 dusk_arg *dusk_listv(size_t n, dusk_arg **items)
 {
     dusk_arg *a = NULL;
-    int ok = 1;
+    int ok = 1, depth = 0;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
+        else if (items[i]->depth > depth)
+            depth = items[i]->depth;
+    if (ok && depth >= DUSK_MAX_DEPTH) {
+        /* Too deep: the items go now (each at most the limit deep), and
+         * the empty list left says so to the task or request it joins. */
+        for (size_t i = 0; i < n; i++)
+            dusk_arg_free(items[i]);
+        if ((a = arg_new(DUSK__ARG_LIST))) {
+            a->u.list.n = 0;
+            a->u.list.items = NULL;
+            a->depth = DUSK__TOO_DEEP;
+        }
+        return a;
+    }
     if (ok && (a = arg_new(DUSK__ARG_LIST))) {
+        a->depth = depth + 1;
         a->u.list.n = n;
         a->u.list.items = dusk_malloc((n ? n : 1) * sizeof *items);
         if (!a->u.list.items) {
@@ -250,6 +268,18 @@ static int sticky(dusk_graph *g, int code, const char *key)
     return code;
 }
 
+/* Refuses what nests deeper than DUSK_MAX_DEPTH, naming the key. */
+static int too_deep(dusk_graph *g, const char *key, const char *what)
+{
+    if (!g->status.code) {
+        char k[256];
+        dusk__key_repr(key, k, sizeof k);
+        dusk_error_set(&g->status, DUSK_EINVAL, "%s of key %s nests deeper than %d lists or "
+                       "tuples (DUSK_MAX_DEPTH)", what, k, DUSK_MAX_DEPTH);
+    }
+    return DUSK_EINVAL;
+}
+
 /* The task slot for key: the existing one (cleared) or a new one. */
 static dusk__task *task_slot(dusk_graph *g, const char *key)
 {
@@ -285,6 +315,10 @@ int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
     }
+    if (v->depth > DUSK_MAX_DEPTH) {
+        dusk_value_unref(v);
+        return too_deep(g, key, "its value");
+    }
     dusk__task *t = task_slot(g, key);
     if (!t) {
         dusk_value_unref(v);
@@ -305,6 +339,12 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
             rc = DUSK_ENOMEM;  /* an argument constructor failed */
     if (!g || !key || !f || !f->fn || !f->name)
         rc = DUSK_EINVAL;
+    for (size_t i = 0; !rc && i < nargs; i++)
+        if (args[i]->depth > DUSK_MAX_DEPTH) {
+            char what[48];
+            snprintf(what, sizeof what, "argument %zu", i);
+            rc = too_deep(g, key, what);
+        }
     if (!rc && nargs && !(owned = dusk_malloc(nargs * sizeof *owned)))
         rc = DUSK_ENOMEM;
     for (size_t i = 0; !rc && i < nargs; i++)

@@ -16,11 +16,15 @@
 
 #include "dusk/graph.h"
 #include "util.h"
+#include "value.h"
 
 enum { DUSK__ARG_LIT, DUSK__ARG_REF, DUSK__ARG_LIST };
 
 struct dusk_arg {
     int kind;                    /* DUSK__ARG_LIT, DUSK__ARG_REF or DUSK__ARG_LIST */
+    int depth;                   /* how deep it nests (value.h's DUSK_MAX_DEPTH),
+                                    or DUSK__TOO_DEEP: a list that refused its
+                                    items, which graphs and runs refuse */
     union {
         dusk_value *lit;         /* DUSK__ARG_LIT: owned */
         struct {

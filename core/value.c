@@ -29,6 +29,7 @@ static dusk_value *value_alloc(dusk_kind kind, size_t extra)
     atomic_init(&v->rc, 1);
     v->kind = (unsigned char)kind;
     v->is_static = 0;
+    v->depth = 0;
     return v;
 }
 
@@ -72,6 +73,7 @@ dusk_value *dusk_tuple_new(size_t n)
     dusk_value *v = value_alloc(DUSK_KIND_TUPLE, n * sizeof(dusk_value *));
     if (!v)
         return NULL;
+    v->depth = 1;
     v->u.tup.n = n;
     v->u.tup.items = (dusk_value **)(v + 1);
     for (size_t i = 0; i < n; i++)
@@ -82,11 +84,13 @@ dusk_value *dusk_tuple_new(size_t n)
 dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
 {
     dusk_value *t = NULL;
-    int ok = 1;
+    int ok = 1, depth = 0;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
-    if (ok)
+        else if (items[i]->depth > depth)
+            depth = items[i]->depth;
+    if (ok && depth < DUSK_MAX_DEPTH)   /* a too-deep item (DUSK__TOO_DEEP) fails too */
         t = dusk_tuple_new(n);
     if (!t) {
         for (size_t i = 0; i < n; i++)
@@ -95,6 +99,7 @@ dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
     }
     for (size_t i = 0; i < n; i++)
         t->u.tup.items[i] = items[i];
+    t->depth = (unsigned short)(depth + 1);
     return t;
 }
 
@@ -355,9 +360,21 @@ void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
         dusk_value_unref(item);
         return;
     }
+    if (item && item->depth >= DUSK_MAX_DEPTH) {
+        /* Refused here, so that no walk ever recurses deeper than the
+         * limit; the mark travels with t to whoever uses it. */
+        dusk_value_unref(item);
+        item = NULL;
+        t->depth = DUSK__TOO_DEEP;
+    } else if (item && item->depth >= t->depth && t->depth != DUSK__TOO_DEEP) {
+        t->depth = (unsigned short)(item->depth + 1);
+    }
     dusk_value_unref(t->u.tup.items[i]);
     t->u.tup.items[i] = item ? item : &v_none;
 }
+
+int dusk_value_depth(const dusk_value *v) { return v ? v->depth : 0; }
+bool dusk_value_too_deep(const dusk_value *v) { return v && v->depth > DUSK_MAX_DEPTH; }
 
 void *dusk_opaque_ptr(const dusk_value *v)
 {

@@ -352,10 +352,13 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
         }
     } else {
         for (size_t i = 0; i < n; i++)
-            if (!(argv[i] = arg_value(r, task->args[i]))) {
-                for (size_t j = 0; j < i; j++)
+            if (!(argv[i] = arg_value(r, task->args[i])) || dusk_value_too_deep(argv[i])) {
+                rc = argv[i] ? dusk_error_set(terr, DUSK_EINVAL, "argument %zu nests deeper "
+                                              "than %d tuples (DUSK_MAX_DEPTH) with its "
+                                              "inputs' results", i, DUSK_MAX_DEPTH)
+                             : dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
+                for (size_t j = 0; j <= i; j++)
                     dusk_value_unref(argv[j]);
-                rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
                 break;
             }
     }
@@ -365,6 +368,9 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
             rc = DUSK_ETASK;
         if (rc == 0 && !*out)
             rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
+        if (rc == 0 && dusk_value_too_deep(*out))
+            rc = dusk_error_set(terr, DUSK_EINVAL, "returned a tuple that refused an item "
+                                "nested deeper than %d (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
         if (rc && *out) {
             dusk_value_unref(*out);
             *out = NULL;
@@ -404,8 +410,15 @@ int dusk__run_message(dusk__run *r, int64_t t, dusk_value **msg, dusk_error *err
     dusk_tuple_set(m, 0, k);
     for (size_t i = 0; i < task->nargs; i++) {
         dusk_value *v = arg_value(r, task->args[i]);
-        if (!v) {
+        if (!v || dusk_value_too_deep(v)) {
             dusk_value_unref(m);
+            if (v) {
+                dusk_value_unref(v);
+                return dusk_error_set(err, DUSK_EINVAL, "task %s: argument %zu nests deeper "
+                                      "than %d tuples (DUSK_MAX_DEPTH)",
+                                      dusk__task_repr(r->g, t, repr, sizeof repr), i,
+                                      DUSK_MAX_DEPTH);
+            }
             return dusk_error_set(err, DUSK_ENOMEM, "out of memory for task %s's message",
                                   dusk__task_repr(r->g, t, repr, sizeof repr));
         }
@@ -699,6 +712,11 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
                                      : "dusk_compute needs a graph, a request and an output");
         goto done;
     }
+    if (request->depth > DUSK_MAX_DEPTH) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "the request nests deeper than %d lists "
+                            "(DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
+        goto done;
+    }
     if ((rc = dusk__graph_finalize(g, err)) < 0)
         goto done;
     if ((rc = request_ids(g, request, NULL, &n, err)) < 0)
@@ -737,6 +755,12 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
     rc = run_plan(&r, be, g, plan, nworkers, opts, err);
     if (rc == 0 && !(*out = request_value(&r, g, request)))
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+    if (rc == 0 && dusk_value_too_deep(*out)) {
+        dusk_value_unref(*out);
+        *out = NULL;
+        rc = dusk_error_set(err, DUSK_EINVAL, "the request's lists and the results in them "
+                            "nest deeper than %d tuples (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
+    }
 done:
     run_free(&r);
     dusk_plan_unref(plan);
