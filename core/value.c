@@ -240,29 +240,33 @@ dusk_value *dusk_value_ref(dusk_value *v)
 
 void dusk_value_unref(dusk_value *v)
 {
-    if (!v || v->is_static)
-        return;
-    if (atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) != 1)
-        return;
-    switch (v->kind) {
-    case DUSK_KIND_TUPLE:
-        for (size_t i = 0; i < v->u.tup.n; i++)
-            dusk_value_unref(v->u.tup.items[i]);
-        break;
-    case DUSK_KIND_OPAQUE:
-        if (v->u.op.dtor)
-            v->u.op.dtor(v->u.op.ptr);
-        break;
-    case DUSK_KIND_NDARRAY:
-        if (v->u.nd.parent)
-            dusk_value_unref(v->u.nd.parent);
-        else
-            dusk_free(v->u.nd.data);
-        break;
-    default:
-        break;
+    /* A view's parent is let go of in this loop, not by recursion: views
+     * of views (and decoded views of their owners) chain without limit.
+     * Tuples recurse, at most DUSK_MAX_DEPTH deep. */
+    while (v && !v->is_static &&
+           atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) == 1) {
+        dusk_value *next = NULL;
+        switch (v->kind) {
+        case DUSK_KIND_TUPLE:
+            for (size_t i = 0; i < v->u.tup.n; i++)
+                dusk_value_unref(v->u.tup.items[i]);
+            break;
+        case DUSK_KIND_OPAQUE:
+            if (v->u.op.dtor)
+                v->u.op.dtor(v->u.op.ptr);
+            break;
+        case DUSK_KIND_NDARRAY:
+            if (v->u.nd.parent)
+                next = v->u.nd.parent;
+            else
+                dusk_free(v->u.nd.data);
+            break;
+        default:
+            break;
+        }
+        dusk_free(v);
+        v = next;
     }
-    dusk_free(v);
 }
 
 dusk_kind dusk_value_kind(const dusk_value *v) { return (dusk_kind)v->kind; }

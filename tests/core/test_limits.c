@@ -10,7 +10,8 @@
 ** deep goes through every public path: set, validate, cull, order, plan,
 ** both schedulers, repr, equality, encoding (refused: its own limit is
 ** lower) and freeing. A hostile byte string nested a million tuples deep
-** is refused by the decoder.
+** is refused by the decoder. A chain of a million views, each of the one
+** before, is freed without recursing along it.
 **
 ** Memory: the overhead benchmark's graph on 500,000 leaves (1,000,000+
 ** tasks), built, ordered, planned and run, counted by the allocator
@@ -184,6 +185,45 @@ static void test_deep_refused_small_stack(void **state)
     pthread_attr_destroy(&at);
     if (why)
         fail_msg("on a 64 KiB stack: %s", (const char *)why);
+}
+
+/* A view of a view of ... an ndarray, `depth` views long: freeing the
+ * last lets go of the chain without recursing along it. */
+static void *chain_of_views(void *arg)
+{
+    int depth = *(const int *)arg;
+    long live = dusk_alloc_live();
+    int64_t shape[1] = {4}, strides[1] = {8};
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 1, shape);
+    for (int i = 0; v && i < depth; i++) {
+        dusk_value *view = dusk_ndarray_view(v, 1, shape, strides, 0);
+        dusk_value_unref(v);
+        v = view;
+    }
+    if (!v)
+        return "out of memory making the views";
+    dusk_value_unref(v);
+    return dusk_alloc_live() == live ? NULL : "the views leaked";
+}
+
+static void test_chain_of_views(void **state)
+{
+    (void)state;
+    int depth = HUGE_DEPTH;
+    const char *why = chain_of_views(&depth);
+    if (why)
+        fail_msg("%s", why);
+    pthread_attr_t at;
+    pthread_t th;
+    void *twhy = NULL;
+    depth = DEEP;
+    assert_int_equal(pthread_attr_init(&at), 0);
+    assert_int_equal(pthread_attr_setstacksize(&at, 64 * 1024), 0);
+    assert_int_equal(pthread_create(&th, &at, chain_of_views, &depth), 0);
+    assert_int_equal(pthread_join(th, &twhy), 0);
+    pthread_attr_destroy(&at);
+    if (twhy)
+        fail_msg("on a 64 KiB stack: %s", (const char *)twhy);
 }
 
 /* --- exactly at the limit ------------------------------------------------------ */
@@ -370,6 +410,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_deep_refused, reset_alloc),
         cmocka_unit_test_teardown(test_deep_refused_small_stack, reset_alloc),
+        cmocka_unit_test_teardown(test_chain_of_views, reset_alloc),
         cmocka_unit_test_teardown(test_at_the_limit, reset_alloc),
         cmocka_unit_test_teardown(test_results_too_deep, reset_alloc),
         cmocka_unit_test_teardown(test_bytes_per_task, reset_alloc),
