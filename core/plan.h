@@ -34,8 +34,8 @@ struct dusk_plan {
                                            same way (the graph's when whole) */
     const int64_t *prio;         /* dusk_graph_order's priorities (shared) */
     const char **key;            /* key text (shared: the graph's), NULL outside */
-    const dusk_func **func;      /* DUSK_ENTRY_TASK, else NULL */
-    dusk_value **literal;        /* DUSK_ENTRY_VALUE: owned reference, else NULL */
+    const void **entry;          /* by kind[]: the dusk_func of a task, the literal
+                                    (an owned reference) of a value, NULL else */
     unsigned char *kind;         /* a dusk_entry_kind, or DUSK__PLAN_OUT */
     dusk__keep *lists, *text;    /* references to what is shared */
 };

@@ -23,7 +23,13 @@ static dusk_value v_false = {.rc = 1, .kind = DUSK_KIND_BOOL, .is_static = 1, .u
 
 static dusk_value *value_alloc(dusk_kind kind, size_t extra)
 {
-    dusk_value *v = dusk_malloc(sizeof *v + extra);
+    /* A number takes the header and its 8 bytes, not the union's largest
+     * member (an ndarray's): 32 bytes of heap instead of 80, and graphs
+     * hold millions of int literals. Only u.i or u.d is ever read. */
+    size_t size = kind == DUSK_KIND_INT || kind == DUSK_KIND_FLOAT
+                      ? offsetof(dusk_value, u) + sizeof(int64_t)
+                      : sizeof(dusk_value) + extra;
+    dusk_value *v = dusk_malloc(size);
     if (!v)
         return NULL;
     atomic_init(&v->rc, 1);

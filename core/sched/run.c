@@ -73,12 +73,12 @@ static void heap_push(dusk__run *r, int64_t t)
         r->heap[i] = r->heap[up];
         i = up;
     }
-    r->heap[i] = t;
+    r->heap[i] = (uint32_t)t;
 }
 
 static int64_t heap_pop(dusk__run *r)
 {
-    int64_t top = r->heap[0], last = r->heap[--r->nheap];
+    uint32_t top = r->heap[0], last = r->heap[--r->nheap];
     size_t i = 0, n = r->nheap;
     int64_t p = r->prio[last];
     for (;;) {
@@ -210,7 +210,7 @@ static void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
     }
     for (int64_t k = p->dep_off[t]; k < p->dep_off[t + 1]; k++) {
         int64_t d = p->dep_ids[k];
-        if (--r->s[d].needed == 0 && !r->s[d].wanted) {
+        if ((r->s[d].needed -= 2) == 0) {
             dusk_value *dv = r->s[d].result;
             uint64_t db = dusk_value_nbytes(dv);
             r->s[d].result = NULL;
@@ -302,17 +302,17 @@ static HOT_INLINE void ended(dusk__run *r, dusk__worker *w, int64_t t, const dus
 
 /* The value of an argument: a new reference (tuples for lists), or NULL
  * when a tuple cannot be allocated. */
-static dusk_value *arg_value(dusk__run *r, const dusk_arg *a)
+static dusk_value *arg_value(dusk__run *r, const dusk__targ *a)
 {
     switch (a->kind) {
     case DUSK__ARG_LIT:
         return dusk_value_ref(a->u.lit);
     case DUSK__ARG_REF:
-        return dusk_value_ref(r->s[r->g->name_task[a->u.ref.name]].result);
+        return dusk_value_ref(r->s[dusk__name_task(r->g, a->u.name)].result);
     default: {
-        dusk_value *t = dusk_tuple_new(a->u.list.n);
-        for (size_t i = 0; t && i < a->u.list.n; i++) {
-            dusk_value *item = arg_value(r, a->u.list.items[i]);
+        dusk_value *t = dusk_tuple_new(a->n);
+        for (uint32_t i = 0; t && i < a->n; i++) {
+            dusk_value *item = arg_value(r, &a->u.items[i]);
             if (!item) {
                 dusk_value_unref(t);
                 return NULL;
@@ -335,7 +335,7 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
         return 0;
     }
     if (task->kind == DUSK_ENTRY_ALIAS) {
-        *out = dusk_value_ref(r->s[r->g->name_task[task->target]].result);
+        *out = dusk_value_ref(r->s[dusk__name_task(r->g, task->target)].result);
         return 0;
     }
     dusk_value *small[8], **argv = small;
@@ -346,13 +346,13 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
     if (!task->has_list) {
         /* Borrowed: nothing to build, nothing to drop. */
         for (size_t i = 0; i < n; i++) {
-            const dusk_arg *a = task->args[i];
+            const dusk__targ *a = &task->args[i];
             argv[i] = a->kind == DUSK__ARG_LIT ? a->u.lit
-                      : r->s[r->g->name_task[a->u.ref.name]].result;
+                      : r->s[dusk__name_task(r->g, a->u.name)].result;
         }
     } else {
         for (size_t i = 0; i < n; i++)
-            if (!(argv[i] = arg_value(r, task->args[i])) || dusk_value_too_deep(argv[i])) {
+            if (!(argv[i] = arg_value(r, &task->args[i])) || dusk_value_too_deep(argv[i])) {
                 rc = argv[i] ? dusk_error_set(terr, DUSK_EINVAL, "argument %zu nests deeper "
                                               "than %d tuples (DUSK_MAX_DEPTH) with its "
                                               "inputs' results", i, DUSK_MAX_DEPTH)
@@ -409,7 +409,7 @@ int dusk__run_message(dusk__run *r, int64_t t, dusk_value **msg, dusk_error *err
     }
     dusk_tuple_set(m, 0, k);
     for (size_t i = 0; i < task->nargs; i++) {
-        dusk_value *v = arg_value(r, task->args[i]);
+        dusk_value *v = arg_value(r, &task->args[i]);
         if (!v || dusk_value_too_deep(v)) {
             dusk_value_unref(m);
             if (v) {
@@ -568,18 +568,22 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     r->be = be;
     r->nrun = p->n;
 
-    /* Counters: inputs missing and dependents to come, per task. */
+    /* Counters: inputs missing and dependents to come, per task, in 32
+     * bits (twice the dependents, for the requested bit). */
+    if (p->maxdeps > UINT32_MAX || p->maxrdeps > UINT32_MAX / 2 - 1)
+        return dusk_error_set(err, DUSK_EINVAL, "a task with %zu dependencies or %zu "
+                              "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
     r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
     r->heap = dusk_malloc((p->n ? p->n : 1) * sizeof *r->heap);
     if (!r->s || !r->heap)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = p->tasks[i];
-        r->s[t].waiting = p->dep_off[t + 1] - p->dep_off[t];
-        r->s[t].needed = p->rdep_off[t + 1] - p->rdep_off[t];
+        r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
+        r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
     }
     for (size_t i = 0; i < p->nwant; i++)
-        r->s[p->want[i]].wanted = 1;
+        r->s[p->want[i]].needed |= 1;
 
     listeners(r, opts);
     if (r->timed)
