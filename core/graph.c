@@ -398,7 +398,7 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
     }
     dusk__task *task = &g->tasks[t];
     memset(task, 0, sizeof *task);   /* a value entry of NULL until the caller sets it */
-    task->name = name;
+    task->name = (uint32_t)name;
     drop_derived(g);
     return task;
 }
@@ -432,7 +432,7 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
     for (size_t i = 0; i < nargs; i++)
         if (!args[i])
             rc = DUSK_ENOMEM;  /* an argument constructor failed */
-    if (!g || !key || !f || !f->fn || !f->name || nargs > UINT32_MAX)
+    if (!g || !key || !f || !f->fn || !f->name || nargs > DUSK__MAX_NARGS)
         rc = DUSK_EINVAL;
     for (size_t i = 0; !rc && i < nargs; i++)
         if (args[i]->depth > DUSK_MAX_DEPTH) {
@@ -465,9 +465,9 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
         return sticky(g, rc, key);
     t->kind = DUSK_ENTRY_TASK;
     t->func = f;
-    t->nargs = (uint32_t)nargs;
+    t->nargs = (uint32_t)nargs & DUSK__MAX_NARGS;
     t->args = run;
-    t->has_list = (unsigned char)has_list;
+    t->has_list = has_list != 0;
     return 0;
 }
 

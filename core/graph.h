@@ -52,18 +52,18 @@ typedef struct dusk__targ {
     } u;
 } dusk__targ;
 
-/* 32 bytes: a graph holds millions. */
+/* 24 bytes: a graph holds millions. */
 typedef struct dusk__task {
-    int64_t name;                /* its name id */
     union {                      /* by kind: */
         const dusk_func *func;   /* DUSK_ENTRY_TASK */
         dusk_value *value;       /* DUSK_ENTRY_VALUE: owned */
         int64_t target;          /* DUSK_ENTRY_ALIAS: name id */
     };
     dusk__targ *args;            /* DUSK_ENTRY_TASK: in g->args */
-    uint32_t nargs;
-    unsigned char kind;          /* a dusk_entry_kind */
-    unsigned char has_list;      /* some argument is a list: build tuples */
+    uint32_t name;               /* its name id (the interner's ids fit) */
+    uint32_t nargs : 29;         /* DUSK__MAX_NARGS at most */
+    uint32_t kind : 2;           /* a dusk_entry_kind */
+    uint32_t has_list : 1;       /* some argument is a list: build tuples */
 } dusk__task;
 
 /* What plans share with their graph instead of copying it (core/plan.c):
@@ -114,6 +114,7 @@ struct dusk_graph {
 };
 
 #define DUSK__NO_TASK UINT32_MAX
+#define DUSK__MAX_NARGS ((1u << 29) - 1)
 
 /* The task id of name id `name`, or -1 while it is only referenced. */
 static inline int64_t dusk__name_task(const dusk_graph *g, int64_t name)

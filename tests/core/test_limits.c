@@ -429,7 +429,7 @@ static void test_replaced_arguments_reclaimed(void **state)
     /* 100,000 runs of 4 entries (6.4 MB) were about 100 arena blocks of
      * 64 KiB; what is left fits in one piece */
     if (before - after < 90)
-        fail_msg("validation kept %ld blocks of %ld", after - live, before - live);
+        fail_msg("validation left %ld blocks (%ld before it)", after - live, before - live);
     dusk_value *v = NULL;
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
         dusk_options o = DUSK_OPTIONS_INIT;
