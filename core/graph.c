@@ -290,7 +290,8 @@ static void drop_derived(dusk_graph *g)
     }
     dusk_free(g->height);
     dusk_free(g->topo);
-    g->dep_off = g->dep_ids = g->rdep_off = g->rdep_ids = NULL;
+    g->dep_off = g->rdep_off = NULL;
+    g->dep_ids = g->rdep_ids = NULL;
     g->height = g->topo = g->prio = NULL;
     dusk_plan_unref(g->plan);
     g->plan = NULL;
@@ -811,7 +812,12 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
     /* Dependencies, in the order the arguments name them. */
     for (size_t t = 0; t < n; t++) {
         const dusk__task *task = &g->tasks[t];
-        g->dep_off[t] = (int64_t)deps.n;
+        if (deps.n > UINT32_MAX) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
+                                "dependencies, more than dusk counts");
+            goto done;
+        }
+        g->dep_off[t] = (dusk__off)deps.n;
         if (task->kind == DUSK_ENTRY_ALIAS) {
             dusk__targ ref = {.kind = DUSK__ARG_REF, .u.name = task->target};
             rc = collect_deps(g, (int64_t)t, &ref, &deps, mark, err);
@@ -823,7 +829,12 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
         if (rc)
             goto done;
     }
-    g->dep_off[n] = (int64_t)deps.n;
+    if (deps.n > UINT32_MAX) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
+                            "dependencies, more than dusk counts");
+        goto done;
+    }
+    g->dep_off[n] = (dusk__off)deps.n;
     g->dep_ids = deps.ids;
     deps.ids = NULL;
     if (!g->dep_ids && !(g->dep_ids = dusk_malloc(sizeof *g->dep_ids))) {

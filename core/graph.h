@@ -52,6 +52,10 @@ typedef struct dusk__targ {
     } u;
 } dusk__targ;
 
+/* Offsets into a graph's dependency lists: 32 bits, so a graph has at
+ * most 2^32 - 1 dependency edges (validation refuses more). */
+typedef uint32_t dusk__off;
+
 /* 24 bytes: a graph holds millions. */
 typedef struct dusk__task {
     union {                      /* by kind: */
@@ -101,8 +105,10 @@ struct dusk_graph {
     dusk_error status;
     /* derived by validation, dropped by any change */
     int valid;                   /* 1 when the arrays below are current */
-    int64_t *dep_off, *dep_ids;  /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
-    int64_t *rdep_off, *rdep_ids;/* dependents, the same way */
+    dusk__off *dep_off;          /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
+    int64_t *dep_ids;
+    dusk__off *rdep_off;         /* dependents, the same way */
+    int64_t *rdep_ids;
     int64_t *height;             /* longest chain of dependencies below t (until
                                     ordered: only ordering reads it) */
     int64_t *topo;               /* task ids, dependencies before dependents

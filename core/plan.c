@@ -100,7 +100,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     size_t at = sizeof(dusk_plan);
     size_t o_tasks = carve(&at, n, sizeof(int64_t));
     size_t o_want = carve(&at, nwant, sizeof(int64_t));
-    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(int64_t));  /* +1: the fill */
+    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(dusk__off));  /* +1: the fill */
     size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(int64_t));
     size_t o_key = carve(&at, gs, sizeof(const char *));
     size_t o_entry = carve(&at, gs, sizeof(const void *));
@@ -159,7 +159,8 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         p->rdep_off = g->rdep_off;
         p->rdep_ids = g->rdep_ids;
     } else {
-        int64_t *off = (int64_t *)(block + o_rdep_off), *ids = (int64_t *)(block + o_rdep_ids);
+        dusk__off *off = (dusk__off *)(block + o_rdep_off);
+        int64_t *ids = (int64_t *)(block + o_rdep_ids);
         memset(off, 0, (gs + 2) * sizeof *off);
         for (size_t i = 0; i < n; i++) {
             int64_t t = p->tasks[i];
