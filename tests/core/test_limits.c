@@ -47,7 +47,7 @@ enum { HUGE_DEPTH = 1000000, DEEP = 15000 };
 /* Allocator-counted bytes a task of the overhead graph may cost (graph,
  * order, plan and the run's state): bench/overhead.c's graph.bytes_per_task
  * measures the same on 10 million tasks. */
-#define BYTES_PER_TASK_MAX 230
+#define BYTES_PER_TASK_MAX 210
 
 /* A list `depth` lists deep around a reference to key. */
 static dusk_arg *deep_list(const char *key, int depth)
