@@ -62,38 +62,42 @@ const dusk__backend *dusk__backend_find(int kind)
 
 /* --- the ready heap (serialised) -------------------------------------------- */
 
+/* An entry is the task's priority over its id, so that sifting compares
+ * the entries themselves: looking each priority up in the plan's array
+ * costs a cache miss a level once the heap outgrows the caches (a
+ * 10M-task graph starts with 5M ready leaves). Priorities and ids are
+ * below 2^32 (core/graph.h). */
 static void heap_push(dusk__run *r, int64_t t)
 {
     size_t i = r->nheap++;
-    int64_t p = r->prio[t];
+    uint64_t e = (uint64_t)r->prio[t] << 32 | (uint64_t)t;
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (r->prio[r->heap[up]] <= p)
+        if (r->heap[up] <= e)
             break;
         r->heap[i] = r->heap[up];
         i = up;
     }
-    r->heap[i] = (uint32_t)t;
+    r->heap[i] = e;
 }
 
 static int64_t heap_pop(dusk__run *r)
 {
-    uint32_t top = r->heap[0], last = r->heap[--r->nheap];
+    uint64_t top = r->heap[0], last = r->heap[--r->nheap];
     size_t i = 0, n = r->nheap;
-    int64_t p = r->prio[last];
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && r->prio[r->heap[c + 1]] < r->prio[r->heap[c]])
+        if (c + 1 < n && r->heap[c + 1] < r->heap[c])
             c++;
-        if (r->prio[r->heap[c]] >= p)
+        if (r->heap[c] >= last)
             break;
         r->heap[i] = r->heap[c];
         i = c;
     }
     r->heap[i] = last;
-    return top;
+    return (int64_t)(top & UINT32_MAX);
 }
 
 /* --- events ----------------------------------------------------------------- */

@@ -123,8 +123,8 @@ struct dusk__run {
     const int64_t *prio;
     size_t nrun;                 /* tasks in this run */
     dusk__slot *s;               /* per task id of the graph */
-    uint32_t *heap;              /* ready tasks, a min-heap on prio (task ids
-                                    fit in 32 bits: see core/graph.h) */
+    uint64_t *heap;              /* ready tasks, a min-heap of prio << 32 | id
+                                    (both fit in 32 bits: see core/graph.h) */
     int listening;               /* some callback or a stream: the run has an epoch */
     int timed;                   /* some per-task event is wanted: read the clock */
     int has_pretask, has_posttask;
