@@ -91,12 +91,15 @@ dusk_arg *dusk_lit_str(const char *s) { return s ? dusk_lit(dusk_string(s)) : NU
 dusk_arg *dusk_listv(size_t n, dusk_arg **items)
 {
     dusk_arg *a = NULL;
-    int ok = n <= UINT32_MAX, depth = 0;   /* a task keeps a list's length in 32 bits */
+    int ok = 1;
+    int depth = 0;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
         else if (items[i]->depth > depth)
             depth = items[i]->depth;
+    if (n > UINT32_MAX)   /* a task keeps a list's length in 32 bits */
+        ok = 0;
     if (ok && depth >= DUSK_MAX_DEPTH) {
         /* Too deep: the items go now (each at most the limit deep), and
          * the empty list left says so to the task or request it joins. */
@@ -433,7 +436,9 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
     for (size_t i = 0; i < nargs; i++)
         if (!args[i])
             rc = DUSK_ENOMEM;  /* an argument constructor failed */
-    if (!g || !key || !f || !f->fn || !f->name || nargs > DUSK__MAX_NARGS)
+    if (!g || !key || !f || !f->fn || !f->name)
+        rc = DUSK_EINVAL;
+    if (nargs > DUSK__MAX_NARGS)   /* a task keeps the count in 29 bits */
         rc = DUSK_EINVAL;
     for (size_t i = 0; !rc && i < nargs; i++)
         if (args[i]->depth > DUSK_MAX_DEPTH) {

@@ -90,7 +90,8 @@ dusk_value *dusk_tuple_new(size_t n)
 dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
 {
     dusk_value *t = NULL;
-    int ok = 1, depth = 0;
+    int ok = 1;
+    int depth = 0;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
