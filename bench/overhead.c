@@ -29,7 +29,7 @@
 **                                the allocator (glibc's mallinfo2) when the
 **                                run starts
 ** and, unless DUSK_BENCH_SKIP_BIG is set, the same graph on 5,000,000 leaves
-** (10,000,019 tasks; about a minute, and 2 GB):
+** (10,000,009 tasks; about a minute, and 2 GB):
 **   graph.bytes_per_task.10m     as graph.bytes_per_task
 **   overhead.threads.10m         as overhead.threads, best of 3
 ** and exits non-zero when a count or the sum is wrong.
