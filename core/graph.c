@@ -688,6 +688,20 @@ static int idvec_push(idvec *v, int64_t id)
     return 0;
 }
 
+/* The error for task t's reference to name, which no task has. Apart from
+ * collect_deps, so that the message's buffers are not in each of its
+ * frames (it recurses once a list level). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int missing_dep(const dusk_graph *g, int64_t t, int64_t name, dusk_error *err)
+{
+    char who[256], what[256];
+    dusk__key_repr(dusk__strtab_text(&g->names, name), what, sizeof what);
+    return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
+                          dusk__task_repr(g, t, who, sizeof who));
+}
+
 /* Appends the distinct tasks that a references, checking each exists.
  * mark[d] == stamp means d is already listed for this task. */
 static int collect_deps(dusk_graph *g, int64_t t, const dusk__targ *a, idvec *out,
@@ -696,12 +710,8 @@ static int collect_deps(dusk_graph *g, int64_t t, const dusk__targ *a, idvec *ou
     switch (a->kind) {
     case DUSK__ARG_REF: {
         int64_t d = dusk__name_task(g, a->u.name);
-        if (d < 0) {
-            char who[256], what[256];
-            dusk__key_repr(dusk__strtab_text(&g->names, a->u.name), what, sizeof what);
-            return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
-                                  dusk__task_repr(g, t, who, sizeof who));
-        }
+        if (d < 0)
+            return missing_dep(g, t, a->u.name, err);
         if (mark[d] == t)
             return 0;
         mark[d] = t;

@@ -481,7 +481,12 @@ static void float_repr(double d, char *buf, size_t n)
     *w = '\0';
 }
 
-static void repr(out_buf *o, const dusk_value *v)
+/* Everything but a tuple. Not inlined into repr, so that its buffers are
+ * not in each frame of repr's recursion (once a tuple level). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void repr_scalar(out_buf *o, const dusk_value *v)
 {
     char tmp[64];
     switch (v->kind) {
@@ -513,16 +518,7 @@ static void repr(out_buf *o, const dusk_value *v)
         break;
     }
     case DUSK_KIND_TUPLE:
-        out_put(o, "(", 1);
-        for (size_t i = 0; i < v->u.tup.n; i++) {
-            if (i)
-                out_str(o, ", ");
-            repr(o, v->u.tup.items[i]);
-        }
-        if (v->u.tup.n == 1)
-            out_put(o, ",", 1);
-        out_put(o, ")", 1);
-        break;
+        break;   /* repr's */
     case DUSK_KIND_NDARRAY:
         out_str(o, "ndarray<");
         out_str(o, dusk_dtype_name(v->u.nd.dtype));
@@ -538,6 +534,23 @@ static void repr(out_buf *o, const dusk_value *v)
         out_str(o, tmp);
         break;
     }
+}
+
+static void repr(out_buf *o, const dusk_value *v)
+{
+    if (v->kind != DUSK_KIND_TUPLE) {
+        repr_scalar(o, v);
+        return;
+    }
+    out_put(o, "(", 1);
+    for (size_t i = 0; i < v->u.tup.n; i++) {
+        if (i)
+            out_str(o, ", ");
+        repr(o, v->u.tup.items[i]);
+    }
+    if (v->u.tup.n == 1)
+        out_put(o, ",", 1);
+    out_put(o, ")", 1);
 }
 
 size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n)

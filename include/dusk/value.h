@@ -57,8 +57,9 @@ typedef enum {
  * the same way, plus the depth of the literals in it). Python stops
  * recursing at 1,000 too. Every walk over a value (printing, comparing,
  * freeing, encoding) and over an argument recurses once per level, so
- * the limit bounds the stack a walk needs (about 200 KiB on x86-64; more
- * under sanitizers); what would nest deeper is refused where it is made,
+ * the limit bounds the stack a walk needs (under 100 KiB on x86-64 at
+ * -O2, so a thread of 256 KiB is ample; more under sanitizers); what would
+ * nest deeper is refused where it is made,
  * without recursing into it: dusk_tuple_of returns NULL, dusk_tuple_set
  * leaves None and marks the tuple too deep, and graphs, runs and the
  * encoder refuse such a tuple with DUSK_EINVAL naming the key. */

@@ -314,6 +314,49 @@ static void test_at_the_limit(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* At the limit every walk fits in the stack value.h promises (256 KiB
+ * here; under sanitizers, with their larger frames, 8 MiB). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LIMIT_STACK (8 * 1024 * 1024)
+#else
+#define LIMIT_STACK (256 * 1024)
+#endif
+
+static void *walk_at_limit(void *arg)
+{
+    (void)arg;
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "x", dusk_int(5));
+    dusk_task(g, "deep", &dusk_identity, deep_list("x", DUSK_MAX_DEPTH));
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_SYNC;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_get(g, "deep", &o, &v, &err) != 0)
+        return "dusk_get failed";
+    char buf[8];
+    dusk_value_repr(v, buf, sizeof buf);
+    int ok = dusk_value_equal(v, v) && dusk_value_nbytes(v) == 8 * DUSK_MAX_DEPTH + 8;
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    return ok ? NULL : "wrong value";
+}
+
+static void test_limit_stack(void **state)
+{
+    (void)state;
+    pthread_attr_t at;
+    pthread_t th;
+    void *why = NULL;
+    assert_int_equal(pthread_attr_init(&at), 0);
+    assert_int_equal(pthread_attr_setstacksize(&at, LIMIT_STACK), 0);
+    assert_int_equal(pthread_create(&th, &at, walk_at_limit, NULL), 0);
+    assert_int_equal(pthread_join(th, &why), 0);
+    pthread_attr_destroy(&at);
+    if (why)
+        fail_msg("%s", (const char *)why);
+}
+
 /* A task's list DUSK_MAX_DEPTH deep around a result that is a tuple: the
  * run fails naming the task, on both schedulers; so does a task that
  * returns a tuple marked too deep, and a request whose lists put a
@@ -461,6 +504,7 @@ int main(void)
         cmocka_unit_test_teardown(test_deep_refused_small_stack, reset_alloc),
         cmocka_unit_test_teardown(test_chain_of_views, reset_alloc),
         cmocka_unit_test_teardown(test_at_the_limit, reset_alloc),
+        cmocka_unit_test_teardown(test_limit_stack, reset_alloc),
         cmocka_unit_test_teardown(test_results_too_deep, reset_alloc),
         cmocka_unit_test_teardown(test_replaced_arguments_reclaimed, reset_alloc),
         cmocka_unit_test_teardown(test_bytes_per_task, reset_alloc),
