@@ -24,9 +24,18 @@
 **   overhead.threads.nolistener  threads, 2 workers, no listener
 **   overhead.threads.stream      threads, 2 workers, a dusk_stream drained by
 **                                a consumer thread; the count is checked
+**   graph.bytes_per_task         the heap the graph, its order, the plan and
+**                                the run's state take, per task, counted by
+**                                the allocator (glibc's mallinfo2) when the
+**                                run starts
+** and, unless DUSK_BENCH_SKIP_BIG is set, the same graph on 5,000,000 leaves
+** (10,000,009 tasks; about a minute, and 2 GB):
+**   graph.bytes_per_task.10m     as graph.bytes_per_task
+**   overhead.threads.10m         as overhead.threads, best of 3
 ** and exits non-zero when a count or the sum is wrong.
 */
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -39,10 +48,10 @@
 
 #include "overhead_graph.h"
 
-enum { REPS = 5, WORKERS = 2 };
+enum { REPS = 5, WORKERS = 2, BIG_LEAVES = 5000000, BIG_REPS = 3 };
 /* Per task READY, START, END; RELEASED for all but the requested root;
  * RUN_BEGIN and RUN_END. */
-#define NEVENTS (3u * NTASKS + (NTASKS - 1u) + 2u)
+#define NEVENTS_OF(ntasks) (3u * (ntasks) + ((ntasks) - 1u) + 2u)
 
 
 /* --- listeners ------------------------------------------------------------ */
@@ -82,7 +91,26 @@ static void *drain_stream(void *arg)
 
 /* --- runs ------------------------------------------------------------------ */
 
-typedef enum { L_NONE, L_CALLBACK, L_STREAM } listener;
+typedef enum { L_NONE, L_CALLBACK, L_STREAM, L_START } listener;
+
+/* The root's value for the graph being run: sum(i + 1) over its leaves. */
+static int64_t want_sum = SUM;
+
+/* Bytes the allocator has handed out: small blocks and mmapped ones. */
+static size_t heap_bytes(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+static size_t bytes_at_start;
+static void note_start(void *ud, const dusk_plan *p, size_t n)
+{
+    (void)ud;
+    (void)p;
+    (void)n;
+    bytes_at_start = heap_bytes();
+}
 
 /* One timed dusk_get; returns ns, or 0 on failure. */
 static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
@@ -101,7 +129,11 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
     o.workers = kind == DUSK_SCHED_THREADS ? WORKERS : 1;
     memset(&cb, 0, sizeof cb);
     memset(&c, 0, sizeof c);
-    if (l == L_CALLBACK) {
+    if (l == L_START) {
+        cb.start = note_start;   /* alone: no event is built, no clock read */
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+    } else if (l == L_CALLBACK) {
         cb.on_event = count_event;
         o.callbacks = &cb;
         o.ncallbacks = 1;
@@ -133,32 +165,64 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
         fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
         return 0;
     }
-    if (dusk_value_kind(v) != DUSK_KIND_INT || dusk_value_int(v) != SUM) {
+    if (dusk_value_kind(v) != DUSK_KIND_INT || dusk_value_int(v) != want_sum) {
         char buf[64];
         dusk_value_repr(v, buf, sizeof buf);
-        fail("wrong sum %s (want %" PRId64 ")", buf, SUM);
+        fail("wrong sum %s (want %" PRId64 ")", buf, want_sum);
     }
     dusk_value_unref(v);
     return t1 - t0;
 }
 
-/* Best of REPS; checks the event count of each run when there is one. */
+/* Best of reps; checks the event count of each run when there is one. */
 static void measure(const char *name, dusk_graph *g, const char *root,
-                    dusk_sched_kind kind, listener l)
+                    dusk_sched_kind kind, listener l, int reps)
 {
     uint64_t best = UINT64_MAX;
-    for (int r = 0; r < REPS; r++) {
+    size_t ntasks = dusk_graph_size(g);
+    for (int r = 0; r < reps; r++) {
         uint64_t events = 0;
         uint64_t ns = run_once(g, root, kind, l, &events);
         if (ns == 0)
             return;
-        if (l != L_NONE && events != NEVENTS)
-            fail("%s: %" PRIu64 " events, expected %u", name, events, NEVENTS);
+        if ((l == L_CALLBACK || l == L_STREAM) && events != NEVENTS_OF(ntasks))
+            fail("%s: %" PRIu64 " events, expected %zu", name, events, NEVENTS_OF(ntasks));
         if (ns < best)
             best = ns;
     }
-    printf("%s: %.0f ns/task\n", name, (double)best / NTASKS);
+    printf("%s: %.0f ns/task\n", name, (double)best / (double)ntasks);
     fflush(stdout);
+}
+
+/* The heap a graph built from heap0 on takes with its order, plan and run
+ * state, per task (a run on the sync scheduler notes it as it starts). */
+static void bytes_per_task(const char *name, dusk_graph *g, const char *root, size_t heap0)
+{
+    uint64_t events;
+    if (heap0 == 0 || run_once(g, root, DUSK_SCHED_SYNC, L_START, &events) == 0)
+        return;   /* a sanitizer's allocator, which mallinfo2 does not see */
+    printf("%s: %.0f bytes/task\n", name,
+           (double)(bytes_at_start - heap0) / (double)dusk_graph_size(g));
+    fflush(stdout);
+}
+
+/* The same graph on BIG_LEAVES leaves: its bytes and its time a task. */
+static void measure_big(void)
+{
+    const char *root = NULL;
+    size_t ninc, nadd, nid;
+    size_t heap0 = heap_bytes();
+    dusk_graph *g = build_n(BIG_LEAVES, &root, &ninc, &nadd, &nid);
+    if (!g || dusk_graph_status(g, NULL) != 0 ||
+        dusk_graph_size(g) != overhead_ntasks(BIG_LEAVES)) {
+        fail("building the graph on %d leaves failed", BIG_LEAVES);
+        dusk_graph_free(g);
+        return;
+    }
+    want_sum = (int64_t)BIG_LEAVES * (BIG_LEAVES + 1) / 2;
+    bytes_per_task("graph.bytes_per_task.10m", g, root, heap0);
+    measure("overhead.threads.10m", g, root, DUSK_SCHED_THREADS, L_CALLBACK, BIG_REPS);
+    dusk_graph_free(g);
 }
 
 int main(void)
@@ -169,8 +233,10 @@ int main(void)
     uint64_t best = UINT64_MAX;
 
     /* Building: best of REPS fresh graphs; the last one is kept. */
+    size_t heap0 = 0;
     for (int r = 0; r < REPS; r++) {
         dusk_graph_free(g);
+        heap0 = heap_bytes();
         uint64_t t0 = now_ns();
         g = build(&root, &ninc, &nadd, &nid);
         uint64_t t1 = now_ns();
@@ -221,12 +287,15 @@ int main(void)
     }
     printf("plan.build: %.0f ns/task\n", (double)best / NTASKS);
 
-    measure("overhead.sync", g, root, DUSK_SCHED_SYNC, L_NONE);
-    measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK);
-    measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE);
-    measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM);
-
+    measure("overhead.sync", g, root, DUSK_SCHED_SYNC, L_NONE, REPS);
+    measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
+    measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE, REPS);
+    measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM, REPS);
+    bytes_per_task("graph.bytes_per_task", g, root, heap0);
     dusk_graph_free(g);
+
+    if (!getenv("DUSK_BENCH_SKIP_BIG"))
+        measure_big();
     if (failures) {
         fprintf(stderr, "bench: %d check(s) failed\n", failures);
         return 1;

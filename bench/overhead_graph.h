@@ -24,7 +24,7 @@ enum { NLEAVES = 100000 };
 
 static int failures;
 
-static uint64_t now_ns(void)
+static inline uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -32,7 +32,7 @@ static uint64_t now_ns(void)
 }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+static inline void fail(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -43,14 +43,26 @@ static void fail(const char *fmt, ...)
     failures++;
 }
 
-/* Builds the graph; *root gets the root's key (static storage). */
-static dusk_graph *build(const char **root, size_t *ninc, size_t *nadd, size_t *nid)
+/* The tasks of the graph on nleaves leaves: nleaves inc, nleaves - 1 add
+ * and one identity per level of odd length. */
+static inline size_t overhead_ntasks(size_t nleaves)
+{
+    size_t tasks = 0;
+    for (size_t n = nleaves; n > 1; n = (n + 1) / 2)
+        tasks += n / 2 + n % 2;
+    return nleaves + tasks;
+}
+
+/* Builds the graph on nleaves leaves; *root gets the root's key (static
+ * storage). */
+static inline dusk_graph *build_n(size_t nleaves, const char **root, size_t *ninc, size_t *nadd,
+                           size_t *nid)
 {
     static char rootkey[48];
     dusk_graph *g = dusk_graph_new();
-    char (*level)[48] = malloc(sizeof *level * NLEAVES);
+    char (*level)[48] = malloc(sizeof *level * nleaves);
     char key[48];
-    size_t n = NLEAVES;
+    size_t n = nleaves;
 
     if (!g || !level) {
         free(level);
@@ -84,6 +96,12 @@ static dusk_graph *build(const char **root, size_t *ninc, size_t *nadd, size_t *
     *root = rootkey;
     free(level);
     return g;
+}
+
+/* The benchmark's graph: NLEAVES leaves, NTASKS tasks. */
+static inline dusk_graph *build(const char **root, size_t *ninc, size_t *nadd, size_t *nid)
+{
+    return build_n(NLEAVES, root, ninc, nadd, nid);
 }
 
 #endif /* DUSK_BENCH_OVERHEAD_GRAPH_H */

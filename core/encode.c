@@ -248,6 +248,9 @@ static int put_value(enc *e, const dusk_value *v)
         return rc ? rc : put_bytes(e, v->u.str.s, v->u.str.len);
     }
     case DUSK_KIND_TUPLE: {
+        if (v->depth > DUSK_MAX_DEPTH)   /* it lost an item: encoding it would hide that */
+            return enc_fail(e, DUSK_EINVAL, "a tuple that refused an item nested deeper "
+                            "than DUSK_MAX_DEPTH");
         if (e->depth >= DUSK_ENCODE_MAXDEPTH) {
             char what[96];
             snprintf(what, sizeof what, "tuples nest more than %d deep",
@@ -409,6 +412,7 @@ static dusk_value *nd_view(dec *d, dusk_dtype dtype, int ndim, const int64_t *sh
     atomic_init(&v->rc, 1);
     v->kind = DUSK_KIND_NDARRAY;
     v->is_static = 0;
+    v->depth = 0;
     dusk__ndarray *a = &v->u.nd;
     a->dtype = dtype;
     a->ndim = ndim;

@@ -29,7 +29,7 @@ static int64_t name_intern(dusk_graph *g, const char *s)
 {
     if (g->names.n == g->name_task_cap) {
         size_t cap = g->name_task_cap ? g->name_task_cap * 2 : 256;
-        int64_t *nt = dusk_realloc(g->name_task, cap * sizeof *nt);
+        uint32_t *nt = dusk_realloc(g->name_task, cap * sizeof *nt);
         if (!nt)
             return -1;
         g->name_task = nt;
@@ -38,7 +38,7 @@ static int64_t name_intern(dusk_graph *g, const char *s)
     size_t n = g->names.n;
     int64_t id = dusk__strtab_intern(&g->names, s, strlen(s));
     if (id >= 0 && (size_t)id == n)
-        g->name_task[id] = -1;   /* new: only referenced so far */
+        g->name_task[id] = DUSK__NO_TASK;   /* new: only referenced so far */
     return id;
 }
 
@@ -47,8 +47,10 @@ static int64_t name_intern(dusk_graph *g, const char *s)
 static dusk_arg *arg_new(int kind)
 {
     dusk_arg *a = dusk_malloc(sizeof *a);
-    if (a)
+    if (a) {
         a->kind = kind;
+        a->depth = 0;
+    }
     return a;
 }
 
@@ -78,6 +80,7 @@ dusk_arg *dusk_lit(dusk_value *v)
         return NULL;
     }
     a->u.lit = v;
+    a->depth = v->depth;   /* DUSK__TOO_DEEP stays: the task refuses it */
     return a;
 }
 
@@ -91,10 +94,28 @@ dusk_arg *dusk_listv(size_t n, dusk_arg **items)
     int ok = 1;
     if (!items && n)
         return NULL;
+    int depth = 0;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
+        else if (items[i]->depth > depth)
+            depth = items[i]->depth;
+    if (n > UINT32_MAX)   /* a task keeps a list's length in 32 bits */
+        ok = 0;
+    if (ok && depth >= DUSK_MAX_DEPTH) {
+        /* Too deep: the items go now (each at most the limit deep), and
+         * the empty list left says so to the task or request it joins. */
+        for (size_t i = 0; i < n; i++)
+            dusk_arg_free(items[i]);
+        if ((a = arg_new(DUSK__ARG_LIST))) {
+            a->u.list.n = 0;
+            a->u.list.items = NULL;
+            a->depth = DUSK__TOO_DEEP;
+        }
+        return a;
+    }
     if (ok && (a = arg_new(DUSK__ARG_LIST))) {
+        a->depth = depth + 1;
         a->u.list.n = n;
         a->u.list.items = dusk_malloc((n ? n : 1) * sizeof *items);
         if (!a->u.list.items) {
@@ -160,6 +181,98 @@ static int arg_intern(dusk_graph *g, dusk_arg *a, int *has_list)
     }
 }
 
+/* The entries an argument takes in a task's run: itself and, for a list,
+ * its items' (recursion: at most DUSK_MAX_DEPTH deep). */
+static size_t arg_nodes(const dusk_arg *a)
+{
+    size_t n = 1;
+    if (a->kind == DUSK__ARG_LIST)
+        for (size_t i = 0; i < a->u.list.n; i++)
+            n += arg_nodes(a->u.list.items[i]);
+    return n;
+}
+
+/* Writes interned argument a at dst, its items from *next on; a literal
+ * moves over (a no longer holds it). */
+static void arg_store(dusk__targ *dst, dusk_arg *a, dusk__targ **next)
+{
+    dst->kind = (unsigned char)a->kind;
+    dst->n = 0;
+    switch (a->kind) {
+    case DUSK__ARG_LIT:
+        dst->u.lit = a->u.lit;
+        a->u.lit = NULL;
+        break;
+    case DUSK__ARG_REF:
+        dst->u.name = a->u.ref.name;
+        break;
+    default:
+        dst->n = (uint32_t)a->u.list.n;
+        dst->u.items = *next;
+        *next += a->u.list.n;
+        for (size_t i = 0; i < a->u.list.n; i++)
+            arg_store(dst->u.items + i, a->u.list.items[i], next);
+        break;
+    }
+}
+
+/* Drops the literals under a; returns the entries it took. */
+static size_t targ_release(dusk__targ *a)
+{
+    size_t n = 1;
+    if (a->kind == DUSK__ARG_LIT)
+        dusk_value_unref(a->u.lit);
+    else if (a->kind == DUSK__ARG_LIST)
+        for (uint32_t i = 0; i < a->n; i++)
+            n += targ_release(&a->u.items[i]);
+    return n;
+}
+
+static size_t targ_nodes(const dusk__targ *a)
+{
+    size_t n = 1;
+    if (a->kind == DUSK__ARG_LIST)
+        for (uint32_t i = 0; i < a->n; i++)
+            n += targ_nodes(&a->u.items[i]);
+    return n;
+}
+
+/* The entries of task t's run. */
+static size_t task_nodes(const dusk__task *t)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < t->nargs; i++)
+        n += targ_nodes(&t->args[i]);
+    return n;
+}
+
+/* When replaced tasks have left most of the argument arena unused, the
+ * current runs move to one new piece; on allocation failure they stay. */
+static void args_compact(dusk_graph *g)
+{
+    if (g->args_used <= 2 * g->args_live + 65536)
+        return;
+    dusk__arena fresh = {0};
+    dusk__targ *to = g->args_live ? dusk__arena_alloc(&fresh, g->args_live) : NULL;
+    if (g->args_live && !to)
+        return;
+    for (size_t i = 0; i < g->ntasks; i++) {
+        dusk__task *t = &g->tasks[i];
+        if (t->kind != DUSK_ENTRY_TASK || !t->nargs)
+            continue;
+        size_t n = task_nodes(t);
+        memcpy(to, t->args, n * sizeof *to);
+        for (size_t k = 0; k < n; k++)
+            if (to[k].kind == DUSK__ARG_LIST)
+                to[k].u.items = to + (to[k].u.items - t->args);
+        t->args = to;
+        to += n;
+    }
+    dusk__arena_free(&g->args);
+    g->args = fresh;
+    g->args_used = g->args_live;
+}
+
 /* --- building ------------------------------------------------------------ */
 
 dusk_graph *dusk_graph_new(void)
@@ -182,7 +295,8 @@ static void drop_derived(dusk_graph *g)
     }
     dusk_free(g->height);
     dusk_free(g->topo);
-    g->dep_off = g->dep_ids = g->rdep_off = g->rdep_ids = NULL;
+    g->dep_off = g->rdep_off = NULL;
+    g->dep_ids = g->rdep_ids = NULL;
     g->height = g->topo = g->prio = NULL;
     dusk_plan_unref(g->plan);
     g->plan = NULL;
@@ -213,12 +327,14 @@ void dusk__keep_unref(dusk__keep *k)
     dusk_free(k);
 }
 
-static void task_clear(dusk__task *t)
+static void task_clear(dusk_graph *g, dusk__task *t)
 {
-    dusk_value_unref(t->value);
+    if (t->kind == DUSK_ENTRY_VALUE)
+        dusk_value_unref(t->value);
+    size_t n = 0;
     for (size_t i = 0; i < t->nargs; i++)
-        dusk_arg_free(t->args[i]);
-    dusk_free(t->args);
+        n += targ_release(&t->args[i]);
+    g->args_live -= n * sizeof(dusk__targ);   /* the arena keeps them until compacted */
     t->value = NULL;
     t->args = NULL;
     t->nargs = 0;
@@ -229,8 +345,9 @@ void dusk_graph_free(dusk_graph *g)
     if (!g)
         return;
     for (size_t i = 0; i < g->ntasks; i++)
-        task_clear(&g->tasks[i]);
+        task_clear(g, &g->tasks[i]);
     dusk_free(g->tasks);
+    dusk__arena_free(&g->args);
     if (g->text_keep) {
         /* plans point into the key text: it goes with the last of them */
         dusk__arena_move(&g->text_keep->arena, &g->names.text);
@@ -257,6 +374,15 @@ static int sticky_null(dusk_graph *g, const char *fn, const char *arg)
 {
     if (!g->status.code)
         dusk_error_set(&g->status, DUSK_EINVAL, "%s: %s is NULL", fn, arg);
+/* Refuses what nests deeper than DUSK_MAX_DEPTH, naming the key. */
+static int too_deep(dusk_graph *g, const char *key, const char *what)
+{
+    if (!g->status.code) {
+        char k[256];
+        dusk__key_repr(key, k, sizeof k);
+        dusk_error_set(&g->status, DUSK_EINVAL, "%s of key %s nests deeper than %d lists or "
+                       "tuples (DUSK_MAX_DEPTH)", what, k, DUSK_MAX_DEPTH);
+    }
     return DUSK_EINVAL;
 }
 
@@ -266,7 +392,7 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
     int64_t name = name_intern(g, key);
     if (name < 0)
         return NULL;
-    int64_t t = g->name_task[name];
+    int64_t t = dusk__name_task(g, name);
     if (t < 0) {
         if (g->ntasks == g->tasks_cap) {
             size_t cap = g->tasks_cap ? g->tasks_cap * 2 : 256;
@@ -277,14 +403,13 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
             g->tasks_cap = cap;
         }
         t = (int64_t)g->ntasks++;
-        g->name_task[name] = t;
+        g->name_task[name] = (uint32_t)t;
     } else {
-        task_clear(&g->tasks[t]);
+        task_clear(g, &g->tasks[t]);
     }
     dusk__task *task = &g->tasks[t];
-    memset(task, 0, sizeof *task);
-    task->name = name;
-    task->target = -1;
+    memset(task, 0, sizeof *task);   /* a value entry of NULL until the caller sets it */
+    task->name = (uint32_t)name;
     drop_derived(g);
     return task;
 }
@@ -298,6 +423,10 @@ int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
     if (!g || !key || !v) {
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
+    }
+    if (v->depth > DUSK_MAX_DEPTH) {
+        dusk_value_unref(v);
+        return too_deep(g, key, "its value");
     }
     dusk__task *t = task_slot(g, key);
     if (!t) {
@@ -313,7 +442,6 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
                      size_t nargs, dusk_arg **args)
 {
     int rc = 0, has_list = 0;
-    dusk_arg **owned = NULL;
     if (g && (!key || !f || (!args && nargs))) {
         for (size_t i = 0; args && i < nargs; i++)
             dusk_arg_free(args[i]);
@@ -321,31 +449,49 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
     }
     if (!args && nargs)
         return DUSK_EINVAL;
+    dusk__targ *run = NULL;
+    size_t nodes = 0;
     for (size_t i = 0; i < nargs; i++)
         if (!args[i])
             rc = DUSK_ENOMEM;  /* an argument constructor failed */
     if (!g || !key || !f || !f->fn || !f->name)
         rc = DUSK_EINVAL;
-    if (!rc && nargs && !(owned = dusk_malloc(nargs * sizeof *owned)))
-        rc = DUSK_ENOMEM;
+    if (nargs > DUSK__MAX_NARGS)   /* a task keeps the count in 29 bits */
+        rc = DUSK_EINVAL;
+    for (size_t i = 0; !rc && i < nargs; i++)
+        if (args[i]->depth > DUSK_MAX_DEPTH) {
+            char what[48];
+            snprintf(what, sizeof what, "argument %zu", i);
+            rc = too_deep(g, key, what);
+        }
+    for (size_t i = 0; !rc && i < nargs; i++)
+        nodes += arg_nodes(args[i]);
+    if (!rc && nodes) {
+        if (!(run = dusk__arena_alloc(&g->args, nodes * sizeof *run)))
+            rc = DUSK_ENOMEM;
+        else
+            g->args_used += nodes * sizeof *run;   /* unused until the task is set */
+    }
     for (size_t i = 0; !rc && i < nargs; i++)
         rc = arg_intern(g, args[i], &has_list);
     dusk__task *t = NULL;
     if (!rc && !(t = task_slot(g, key)))
         rc = DUSK_ENOMEM;
-    if (rc) {
+    if (!rc && nodes) {
+        dusk__targ *next = run + nargs;
         for (size_t i = 0; i < nargs; i++)
-            dusk_arg_free(args[i]);
-        dusk_free(owned);
-        return sticky(g, rc, key);
+            arg_store(&run[i], args[i], &next);
+        g->args_live += nodes * sizeof *run;
     }
-    if (nargs)
-        memcpy(owned, args, nargs * sizeof *owned);
+    for (size_t i = 0; i < nargs; i++)
+        dusk_arg_free(args[i]);   /* what they held has moved to run */
+    if (rc)
+        return sticky(g, rc, key);
     t->kind = DUSK_ENTRY_TASK;
     t->func = f;
-    t->nargs = nargs;
-    t->args = owned;
-    t->has_list = has_list;
+    t->nargs = (uint32_t)nargs & DUSK__MAX_NARGS;
+    t->args = run;
+    t->has_list = has_list != 0;
     return 0;
 }
 
@@ -397,7 +543,7 @@ int64_t dusk_graph_find(const dusk_graph *g, const char *key)
     if (!g || !key)
         return -1;
     int64_t name = dusk__strtab_find(&g->names, key, strlen(key));
-    return name < 0 ? -1 : g->name_task[name];
+    return name < 0 ? -1 : dusk__name_task(g, name);
 }
 
 static int valid_id(const dusk_graph *g, int64_t id)
@@ -571,28 +717,38 @@ static int idvec_push(idvec *v, int64_t id)
     return 0;
 }
 
+/* The error for task t's reference to name, which no task has. Apart from
+ * collect_deps, so that the message's buffers are not in each of its
+ * frames (it recurses once a list level). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int missing_dep(const dusk_graph *g, int64_t t, int64_t name, dusk_error *err)
+{
+    char who[256], what[256];
+    dusk__key_repr(dusk__strtab_text(&g->names, name), what, sizeof what);
+    return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
+                          dusk__task_repr(g, t, who, sizeof who));
+}
+
 /* Appends the distinct tasks that a references, checking each exists.
  * mark[d] == stamp means d is already listed for this task. */
-static int collect_deps(dusk_graph *g, int64_t t, const dusk_arg *a, idvec *out,
+static int collect_deps(dusk_graph *g, int64_t t, const dusk__targ *a, idvec *out,
                         int64_t *mark, dusk_error *err)
 {
     switch (a->kind) {
     case DUSK__ARG_REF: {
-        int64_t d = g->name_task[a->u.ref.name];
-        if (d < 0) {
-            char who[256], what[256];
-            dusk__key_repr(dusk__strtab_text(&g->names, a->u.ref.name), what, sizeof what);
-            return dusk_error_set(err, DUSK_EMISSING, "missing dependency %s of task %s", what,
-                                  dusk__task_repr(g, t, who, sizeof who));
-        }
+        int64_t d = dusk__name_task(g, a->u.name);
+        if (d < 0)
+            return missing_dep(g, t, a->u.name, err);
         if (mark[d] == t)
             return 0;
         mark[d] = t;
         return idvec_push(out, d);
     }
     case DUSK__ARG_LIST:
-        for (size_t i = 0; i < a->u.list.n; i++) {
-            int rc = collect_deps(g, t, a->u.list.items[i], out, mark, err);
+        for (uint32_t i = 0; i < a->n; i++) {
+            int rc = collect_deps(g, t, &a->u.items[i], out, mark, err);
             if (rc < 0)
                 return rc;
         }
@@ -657,6 +813,31 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
     if (g->valid)
         return 0;
     size_t n = g->ntasks;
+    args_compact(g);
+    /* Building doubled these arrays; a graph is computed once it is
+     * built, so give back what doubling left over (up to half of them). */
+    if (g->tasks_cap > n && n) {
+        dusk__task *tasks = dusk_realloc(g->tasks, n * sizeof *tasks);
+        if (tasks) {
+            g->tasks = tasks;
+            g->tasks_cap = n;
+        }
+    }
+    if (g->names.cap > g->names.n && g->names.n) {
+        /* the interner's entries (24 bytes a name) grew the same way */
+        dusk__strent *e = dusk_realloc(g->names.ents, g->names.n * sizeof *e);
+        if (e) {
+            g->names.ents = e;
+            g->names.cap = g->names.n;
+        }
+    }
+    if (g->name_task_cap > g->names.n && g->names.n) {
+        uint32_t *nt = dusk_realloc(g->name_task, g->names.n * sizeof *nt);
+        if (nt) {
+            g->name_task = nt;
+            g->name_task_cap = g->names.n;
+        }
+    }
     int rc = 0;
     idvec deps = {0};
     int64_t *mark = dusk_malloc((n ? n : 1) * sizeof *mark);
@@ -675,19 +856,29 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
     /* Dependencies, in the order the arguments name them. */
     for (size_t t = 0; t < n; t++) {
         const dusk__task *task = &g->tasks[t];
-        g->dep_off[t] = (int64_t)deps.n;
+        if (deps.n > UINT32_MAX) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
+                                "dependencies, more than dusk counts");
+            goto done;
+        }
+        g->dep_off[t] = (dusk__off)deps.n;
         if (task->kind == DUSK_ENTRY_ALIAS) {
-            dusk_arg ref = {.kind = DUSK__ARG_REF, .u.ref = {NULL, task->target}};
+            dusk__targ ref = {.kind = DUSK__ARG_REF, .u.name = task->target};
             rc = collect_deps(g, (int64_t)t, &ref, &deps, mark, err);
         }
         for (size_t i = 0; !rc && i < task->nargs; i++)
-            rc = collect_deps(g, (int64_t)t, task->args[i], &deps, mark, err);
+            rc = collect_deps(g, (int64_t)t, &task->args[i], &deps, mark, err);
         if (rc == DUSK_ENOMEM)
             dusk_error_set(err, rc, "out of memory validating the graph");
         if (rc)
             goto done;
     }
-    g->dep_off[n] = (int64_t)deps.n;
+    if (deps.n > UINT32_MAX) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
+                            "dependencies, more than dusk counts");
+        goto done;
+    }
+    g->dep_off[n] = (dusk__off)deps.n;
     g->dep_ids = deps.ids;
     deps.ids = NULL;
     if (!g->dep_ids && !(g->dep_ids = dusk_malloc(sizeof *g->dep_ids))) {

@@ -16,11 +16,15 @@
 
 #include "dusk/graph.h"
 #include "util.h"
+#include "value.h"
 
 enum { DUSK__ARG_LIT, DUSK__ARG_REF, DUSK__ARG_LIST };
 
 struct dusk_arg {
     int kind;                    /* DUSK__ARG_LIT, DUSK__ARG_REF or DUSK__ARG_LIST */
+    int depth;                   /* how deep it nests (value.h's DUSK_MAX_DEPTH),
+                                    or DUSK__TOO_DEEP: a list that refused its
+                                    items, which graphs and runs refuse */
     union {
         dusk_value *lit;         /* DUSK__ARG_LIT: owned */
         struct {
@@ -34,15 +38,36 @@ struct dusk_arg {
     } u;
 };
 
+/* An argument as a task keeps it: 16 bytes in the graph's argument arena
+ * instead of a dusk_arg's block of its own (a graph holds millions). A
+ * task's arguments are one run of these: its nargs arguments, then the
+ * items of its lists, each list's items side by side. */
+typedef struct dusk__targ {
+    unsigned char kind;          /* DUSK__ARG_LIT, DUSK__ARG_REF or DUSK__ARG_LIST */
+    uint32_t n;                  /* DUSK__ARG_LIST: how many items */
+    union {
+        dusk_value *lit;         /* DUSK__ARG_LIT: owned */
+        int64_t name;            /* DUSK__ARG_REF: the name id */
+        struct dusk__targ *items;/* DUSK__ARG_LIST: in the same run */
+    } u;
+} dusk__targ;
+
+/* Offsets into a graph's dependency lists: 32 bits, so a graph has at
+ * most 2^32 - 1 dependency edges (validation refuses more). */
+typedef uint32_t dusk__off;
+
+/* 24 bytes: a graph holds millions. */
 typedef struct dusk__task {
-    int64_t name;                /* its name id */
-    int kind;                    /* a dusk_entry_kind */
-    int has_list;                /* some argument is a list: build tuples */
-    const dusk_func *func;       /* DUSK_ENTRY_TASK */
-    dusk_value *value;           /* DUSK_ENTRY_VALUE: owned */
-    int64_t target;              /* DUSK_ENTRY_ALIAS: name id */
-    size_t nargs;
-    dusk_arg **args;             /* DUSK_ENTRY_TASK: owned */
+    union {                      /* by kind: */
+        const dusk_func *func;   /* DUSK_ENTRY_TASK */
+        dusk_value *value;       /* DUSK_ENTRY_VALUE: owned */
+        int64_t target;          /* DUSK_ENTRY_ALIAS: name id */
+    };
+    dusk__targ *args;            /* DUSK_ENTRY_TASK: in g->args */
+    uint32_t name;               /* its name id (the interner's ids fit) */
+    uint32_t nargs : 29;         /* DUSK__MAX_NARGS at most */
+    uint32_t kind : 2;           /* a dusk_entry_kind */
+    uint32_t has_list : 1;       /* some argument is a list: build tuples */
 } dusk__task;
 
 /* What plans share with their graph instead of copying it (core/plan.c):
@@ -62,27 +87,47 @@ void dusk__keep_unref(dusk__keep *k);      /* NULL-safe */
 struct dusk_graph {
     /* names: every key text seen, set or only referenced */
     dusk__strtab names;          /* name id -> text (the toolbox's interner) */
-    int64_t *name_task;          /* name id -> task id, -1 while only referenced;
-                                    name_task_cap >= names.n entries */
+    uint32_t *name_task;         /* name id -> task id, DUSK__NO_TASK while only
+                                    referenced (ids fit: the interner holds under
+                                    2^32 - 2 names); name_task_cap >= names.n
+                                    entries; read it with dusk__name_task */
     size_t name_task_cap;
     dusk__keep *text_keep;       /* when plans point into the names' text: it
                                     gets the text's arena when g is freed */
     /* tasks */
     dusk__task *tasks;
     size_t ntasks, tasks_cap;
+    dusk__arena args;            /* the tasks' arguments (dusk__targ runs) */
+    size_t args_used, args_live; /* bytes handed out, and those of current
+                                    tasks: replaced tasks leave the rest, which
+                                    validation reclaims when it is most of it */
     /* the first builder error */
     dusk_error status;
     /* derived by validation, dropped by any change */
     int valid;                   /* 1 when the arrays below are current */
-    int64_t *dep_off, *dep_ids;  /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
-    int64_t *rdep_off, *rdep_ids;/* dependents, the same way */
-    int64_t *height;             /* longest chain of dependencies below t */
-    int64_t *topo;               /* task ids, dependencies before dependents */
+    dusk__off *dep_off;          /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
+    int64_t *dep_ids;
+    dusk__off *rdep_off;         /* dependents, the same way */
+    int64_t *rdep_ids;
+    int64_t *height;             /* longest chain of dependencies below t (until
+                                    ordered: only ordering reads it) */
+    int64_t *topo;               /* task ids, dependencies before dependents
+                                    (the same) */
     int64_t *prio;               /* static order, or NULL until asked for */
     dusk__keep *lists_keep;      /* when plans share the four lists and prio
                                     (made once prio is): they go with it */
     struct dusk_plan *plan;      /* the last plan made (one reference), or NULL */
 };
+
+#define DUSK__NO_TASK UINT32_MAX
+#define DUSK__MAX_NARGS ((1u << 29) - 1)
+
+/* The task id of name id `name`, or -1 while it is only referenced. */
+static inline int64_t dusk__name_task(const dusk_graph *g, int64_t name)
+{
+    uint32_t t = g->name_task[name];
+    return t == DUSK__NO_TASK ? -1 : (int64_t)t;
+}
 
 /* The text of task t's key. */
 static inline const char *dusk__task_key(const dusk_graph *g, int64_t t)

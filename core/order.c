@@ -194,6 +194,10 @@ int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err)
         g->prio = order;
         order = NULL;
         *prio = g->prio;
+        /* Only ordering reads these: 16 bytes a task given back. */
+        dusk_free(g->height);
+        dusk_free(g->topo);
+        g->height = g->topo = NULL;
     }
 done:
     dusk_free(order);

@@ -100,11 +100,10 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     size_t at = sizeof(dusk_plan);
     size_t o_tasks = carve(&at, n, sizeof(int64_t));
     size_t o_want = carve(&at, nwant, sizeof(int64_t));
-    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(int64_t));  /* +1: the fill */
+    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(dusk__off));  /* +1: the fill */
     size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(int64_t));
     size_t o_key = carve(&at, gs, sizeof(const char *));
-    size_t o_func = carve(&at, gs, sizeof(const dusk_func *));
-    size_t o_literal = carve(&at, gs, sizeof(dusk_value *));
+    size_t o_entry = carve(&at, gs, sizeof(const void *));
     size_t o_kind = carve(&at, gs, 1);
     char *block = dusk_malloc(at);
     if (!block) {
@@ -123,8 +122,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     p->dep_ids = g->dep_ids;
     p->prio = g->prio;
     p->key = (const char **)(block + o_key);
-    p->func = (const dusk_func **)(block + o_func);
-    p->literal = (dusk_value **)(block + o_literal);
+    p->entry = (const void **)(block + o_entry);
     p->kind = (unsigned char *)(block + o_kind);
     p->lists = g->lists_keep;
     p->text = g->text_keep;
@@ -138,16 +136,16 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     for (size_t t = 0; t < gs; t++) {
         if (!in[t]) {
             p->key[t] = NULL;
-            p->func[t] = NULL;
-            p->literal[t] = NULL;
+            p->entry[t] = NULL;
             p->kind[t] = DUSK__PLAN_OUT;
             continue;
         }
         const dusk__task *task = &g->tasks[t];
         p->tasks[k++] = (int64_t)t;
         p->kind[t] = (unsigned char)task->kind;
-        p->func[t] = task->kind == DUSK_ENTRY_TASK ? task->func : NULL;
-        p->literal[t] = task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value) : NULL;
+        p->entry[t] = task->kind == DUSK_ENTRY_TASK    ? (const void *)task->func
+                      : task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value)
+                                                       : NULL;
         p->key[t] = dusk__strtab_text(&g->names, task->name);
         size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
         if (nd > p->maxdeps)
@@ -161,7 +159,8 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         p->rdep_off = g->rdep_off;
         p->rdep_ids = g->rdep_ids;
     } else {
-        int64_t *off = (int64_t *)(block + o_rdep_off), *ids = (int64_t *)(block + o_rdep_ids);
+        dusk__off *off = (dusk__off *)(block + o_rdep_off);
+        int64_t *ids = (int64_t *)(block + o_rdep_ids);
         memset(off, 0, (gs + 2) * sizeof *off);
         for (size_t i = 0; i < n; i++) {
             int64_t t = p->tasks[i];
@@ -257,7 +256,8 @@ void dusk_plan_unref(const dusk_plan *cp)
     if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
     for (size_t i = 0; i < p->n; i++)
-        dusk_value_unref(p->literal[p->tasks[i]]);
+        if (p->kind[p->tasks[i]] == DUSK_ENTRY_VALUE)
+            dusk_value_unref((dusk_value *)p->entry[p->tasks[i]]);
     dusk__keep_unref(p->lists);
     dusk__keep_unref(p->text);
     dusk_free(p);
@@ -297,12 +297,14 @@ dusk_entry_kind dusk_plan_entry_kind(const dusk_plan *p, int64_t id)
 
 const dusk_func *dusk_plan_func(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) ? p->func[id] : NULL;
+    return dusk_plan_contains(p, id) && p->kind[id] == DUSK_ENTRY_TASK
+               ? (const dusk_func *)p->entry[id] : NULL;
 }
 
 dusk_value *dusk_plan_literal(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) ? p->literal[id] : NULL;
+    return dusk_plan_contains(p, id) && p->kind[id] == DUSK_ENTRY_VALUE
+               ? (dusk_value *)p->entry[id] : NULL;
 }
 
 int64_t dusk_plan_priority(const dusk_plan *p, int64_t id)

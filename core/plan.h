@@ -28,14 +28,15 @@ struct dusk_plan {
     size_t maxdeps, maxrdeps;    /* the longest lists, for per-worker buffers */
     int64_t *tasks;              /* n ids, increasing */
     int64_t *want;               /* nwant ids, in request order */
-    const int64_t *dep_off, *dep_ids;   /* dependencies of t: dep_ids[dep_off[t] ..
-                                           dep_off[t+1]) (shared: the graph's) */
-    const int64_t *rdep_off, *rdep_ids; /* dependents of t within the plan, the
-                                           same way (the graph's when whole) */
+    const dusk__off *dep_off;    /* dependencies of t: dep_ids[dep_off[t] ..
+                                    dep_off[t+1]) (shared: the graph's) */
+    const int64_t *dep_ids;
+    const dusk__off *rdep_off;   /* dependents of t within the plan, the same */
+    const int64_t *rdep_ids;     /* way (the graph's when whole) */
     const int64_t *prio;         /* dusk_graph_order's priorities (shared) */
     const char **key;            /* key text (shared: the graph's), NULL outside */
-    const dusk_func **func;      /* DUSK_ENTRY_TASK, else NULL */
-    dusk_value **literal;        /* DUSK_ENTRY_VALUE: owned reference, else NULL */
+    const void **entry;          /* by kind[]: the dusk_func of a task, the literal
+                                    (an owned reference) of a value, NULL else */
     unsigned char *kind;         /* a dusk_entry_kind, or DUSK__PLAN_OUT */
     dusk__keep *lists, *text;    /* references to what is shared */
 };

@@ -23,12 +23,19 @@ static dusk_value v_false = {.rc = 1, .kind = DUSK_KIND_BOOL, .is_static = 1, .u
 
 static dusk_value *value_alloc(dusk_kind kind, size_t extra)
 {
-    dusk_value *v = dusk_malloc(sizeof *v + extra);
+    /* A number takes the header and its 8 bytes, not the union's largest
+     * member (an ndarray's): 32 bytes of heap instead of 80, and graphs
+     * hold millions of int literals. Only u.i or u.d is ever read. */
+    size_t size = kind == DUSK_KIND_INT || kind == DUSK_KIND_FLOAT
+                      ? offsetof(dusk_value, u) + sizeof(int64_t)
+                      : sizeof(dusk_value) + extra;
+    dusk_value *v = dusk_malloc(size);
     if (!v)
         return NULL;
     atomic_init(&v->rc, 1);
     v->kind = (unsigned char)kind;
     v->is_static = 0;
+    v->depth = 0;
     return v;
 }
 
@@ -75,6 +82,7 @@ dusk_value *dusk_tuple_new(size_t n)
     dusk_value *v = value_alloc(DUSK_KIND_TUPLE, n * sizeof(dusk_value *));
     if (!v)
         return NULL;
+    v->depth = 1;
     v->u.tup.n = n;
     v->u.tup.items = (dusk_value **)(v + 1);
     for (size_t i = 0; i < n; i++)
@@ -88,10 +96,13 @@ dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
     int ok = 1;
     if (!items && n)
         return NULL;
+    int depth = 0;
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
-    if (ok)
+        else if (items[i]->depth > depth)
+            depth = items[i]->depth;
+    if (ok && depth < DUSK_MAX_DEPTH)   /* a too-deep item (DUSK__TOO_DEEP) fails too */
         t = dusk_tuple_new(n);
     if (!t) {
         for (size_t i = 0; i < n; i++)
@@ -100,6 +111,7 @@ dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
     }
     for (size_t i = 0; i < n; i++)
         t->u.tup.items[i] = items[i];
+    t->depth = (unsigned short)(depth + 1);
     return t;
 }
 
@@ -240,29 +252,33 @@ dusk_value *dusk_value_ref(dusk_value *v)
 
 void dusk_value_unref(dusk_value *v)
 {
-    if (!v || v->is_static)
-        return;
-    if (atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) != 1)
-        return;
-    switch (v->kind) {
-    case DUSK_KIND_TUPLE:
-        for (size_t i = 0; i < v->u.tup.n; i++)
-            dusk_value_unref(v->u.tup.items[i]);
-        break;
-    case DUSK_KIND_OPAQUE:
-        if (v->u.op.dtor)
-            v->u.op.dtor(v->u.op.ptr);
-        break;
-    case DUSK_KIND_NDARRAY:
-        if (v->u.nd.parent)
-            dusk_value_unref(v->u.nd.parent);
-        else
-            dusk_free(v->u.nd.data);
-        break;
-    default:
-        break;
+    /* A view's parent is let go of in this loop, not by recursion: views
+     * of views (and decoded views of their owners) chain without limit.
+     * Tuples recurse, at most DUSK_MAX_DEPTH deep. */
+    while (v && !v->is_static &&
+           atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) == 1) {
+        dusk_value *next = NULL;
+        switch (v->kind) {
+        case DUSK_KIND_TUPLE:
+            for (size_t i = 0; i < v->u.tup.n; i++)
+                dusk_value_unref(v->u.tup.items[i]);
+            break;
+        case DUSK_KIND_OPAQUE:
+            if (v->u.op.dtor)
+                v->u.op.dtor(v->u.op.ptr);
+            break;
+        case DUSK_KIND_NDARRAY:
+            if (v->u.nd.parent)
+                next = v->u.nd.parent;
+            else
+                dusk_free(v->u.nd.data);
+            break;
+        default:
+            break;
+        }
+        dusk_free(v);
+        v = next;
     }
-    dusk_free(v);
 }
 
 dusk_kind dusk_value_kind(const dusk_value *v) { return v ? (dusk_kind)v->kind : DUSK_KIND_NONE; }
@@ -369,9 +385,21 @@ void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
         dusk_value_unref(item);
         return;
     }
+    if (item && item->depth >= DUSK_MAX_DEPTH) {
+        /* Refused here, so that no walk ever recurses deeper than the
+         * limit; the mark travels with t to whoever uses it. */
+        dusk_value_unref(item);
+        item = NULL;
+        t->depth = DUSK__TOO_DEEP;
+    } else if (item && item->depth >= t->depth && t->depth != DUSK__TOO_DEEP) {
+        t->depth = (unsigned short)(item->depth + 1);
+    }
     dusk_value_unref(t->u.tup.items[i]);
     t->u.tup.items[i] = item ? item : &v_none;
 }
+
+int dusk_value_depth(const dusk_value *v) { return v ? v->depth : 0; }
+bool dusk_value_too_deep(const dusk_value *v) { return v && v->depth > DUSK_MAX_DEPTH; }
 
 void *dusk_opaque_ptr(const dusk_value *v)
 {
@@ -469,7 +497,12 @@ static void float_repr(double d, char *buf, size_t n)
     *w = '\0';
 }
 
-static void repr(out_buf *o, const dusk_value *v)
+/* Everything but a tuple. Not inlined into repr, so that its buffers are
+ * not in each frame of repr's recursion (once a tuple level). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void repr_scalar(out_buf *o, const dusk_value *v)
 {
     char tmp[64];
     switch (v->kind) {
@@ -501,16 +534,7 @@ static void repr(out_buf *o, const dusk_value *v)
         break;
     }
     case DUSK_KIND_TUPLE:
-        out_put(o, "(", 1);
-        for (size_t i = 0; i < v->u.tup.n; i++) {
-            if (i)
-                out_str(o, ", ");
-            repr(o, v->u.tup.items[i]);
-        }
-        if (v->u.tup.n == 1)
-            out_put(o, ",", 1);
-        out_put(o, ")", 1);
-        break;
+        break;   /* repr's */
     case DUSK_KIND_NDARRAY:
         out_str(o, "ndarray<");
         out_str(o, dusk_dtype_name(v->u.nd.dtype));
@@ -526,6 +550,23 @@ static void repr(out_buf *o, const dusk_value *v)
         out_str(o, tmp);
         break;
     }
+}
+
+static void repr(out_buf *o, const dusk_value *v)
+{
+    if (v->kind != DUSK_KIND_TUPLE) {
+        repr_scalar(o, v);
+        return;
+    }
+    out_put(o, "(", 1);
+    for (size_t i = 0; i < v->u.tup.n; i++) {
+        if (i)
+            out_str(o, ", ");
+        repr(o, v->u.tup.items[i]);
+    }
+    if (v->u.tup.n == 1)
+        out_put(o, ",", 1);
+    out_put(o, ")", 1);
 }
 
 size_t dusk_value_repr(const dusk_value *v, char *buf, size_t n)

@@ -18,10 +18,15 @@ typedef struct dusk__ndarray {
     size_t nbytes;           /* bytes this array shows */
 } dusk__ndarray;
 
+/* The depth of a tuple that refused an item for nesting too deep. */
+#define DUSK__TOO_DEEP (DUSK_MAX_DEPTH + 1)
+
 struct dusk_value {
     atomic_long rc;          /* references; static values are never freed */
     unsigned char kind;      /* a dusk_kind */
     unsigned char is_static; /* None, True, False */
+    unsigned short depth;    /* tuples: 1 + the deepest item, at most
+                                DUSK_MAX_DEPTH, or DUSK__TOO_DEEP; else 0 */
     union {
         bool b;
         int64_t i;

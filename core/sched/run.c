@@ -62,38 +62,42 @@ const dusk__backend *dusk__backend_find(int kind)
 
 /* --- the ready heap (serialised) -------------------------------------------- */
 
+/* An entry is the task's priority over its id, so that sifting compares
+ * the entries themselves: looking each priority up in the plan's array
+ * costs a cache miss a level once the heap outgrows the caches (a
+ * 10M-task graph starts with 5M ready leaves). Priorities and ids are
+ * below 2^32 (core/graph.h). */
 static void heap_push(dusk__run *r, int64_t t)
 {
     size_t i = r->nheap++;
-    int64_t p = r->prio[t];
+    uint64_t e = (uint64_t)r->prio[t] << 32 | (uint64_t)t;
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (r->prio[r->heap[up]] <= p)
+        if (r->heap[up] <= e)
             break;
         r->heap[i] = r->heap[up];
         i = up;
     }
-    r->heap[i] = t;
+    r->heap[i] = e;
 }
 
 static int64_t heap_pop(dusk__run *r)
 {
-    int64_t top = r->heap[0], last = r->heap[--r->nheap];
+    uint64_t top = r->heap[0], last = r->heap[--r->nheap];
     size_t i = 0, n = r->nheap;
-    int64_t p = r->prio[last];
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && r->prio[r->heap[c + 1]] < r->prio[r->heap[c]])
+        if (c + 1 < n && r->heap[c + 1] < r->heap[c])
             c++;
-        if (r->prio[r->heap[c]] >= p)
+        if (r->heap[c] >= last)
             break;
         r->heap[i] = r->heap[c];
         i = c;
     }
     r->heap[i] = last;
-    return top;
+    return (int64_t)(top & UINT32_MAX);
 }
 
 /* --- events ----------------------------------------------------------------- */
@@ -210,7 +214,7 @@ static void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
     }
     for (int64_t k = p->dep_off[t]; k < p->dep_off[t + 1]; k++) {
         int64_t d = p->dep_ids[k];
-        if (--r->s[d].needed == 0 && !r->s[d].wanted) {
+        if ((r->s[d].needed -= 2) == 0) {
             dusk_value *dv = r->s[d].result;
             uint64_t db = dusk_value_nbytes(dv);
             r->s[d].result = NULL;
@@ -302,17 +306,17 @@ static HOT_INLINE void ended(dusk__run *r, dusk__worker *w, int64_t t, const dus
 
 /* The value of an argument: a new reference (tuples for lists), or NULL
  * when a tuple cannot be allocated. */
-static dusk_value *arg_value(dusk__run *r, const dusk_arg *a)
+static dusk_value *arg_value(dusk__run *r, const dusk__targ *a)
 {
     switch (a->kind) {
     case DUSK__ARG_LIT:
         return dusk_value_ref(a->u.lit);
     case DUSK__ARG_REF:
-        return dusk_value_ref(r->s[r->g->name_task[a->u.ref.name]].result);
+        return dusk_value_ref(r->s[dusk__name_task(r->g, a->u.name)].result);
     default: {
-        dusk_value *t = dusk_tuple_new(a->u.list.n);
-        for (size_t i = 0; t && i < a->u.list.n; i++) {
-            dusk_value *item = arg_value(r, a->u.list.items[i]);
+        dusk_value *t = dusk_tuple_new(a->n);
+        for (uint32_t i = 0; t && i < a->n; i++) {
+            dusk_value *item = arg_value(r, &a->u.items[i]);
             if (!item) {
                 dusk_value_unref(t);
                 return NULL;
@@ -335,7 +339,7 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
         return 0;
     }
     if (task->kind == DUSK_ENTRY_ALIAS) {
-        *out = dusk_value_ref(r->s[r->g->name_task[task->target]].result);
+        *out = dusk_value_ref(r->s[dusk__name_task(r->g, task->target)].result);
         return 0;
     }
     dusk_value *small[8], **argv = small;
@@ -346,16 +350,19 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
     if (!task->has_list) {
         /* Borrowed: nothing to build, nothing to drop. */
         for (size_t i = 0; i < n; i++) {
-            const dusk_arg *a = task->args[i];
+            const dusk__targ *a = &task->args[i];
             argv[i] = a->kind == DUSK__ARG_LIT ? a->u.lit
-                      : r->s[r->g->name_task[a->u.ref.name]].result;
+                      : r->s[dusk__name_task(r->g, a->u.name)].result;
         }
     } else {
         for (size_t i = 0; i < n; i++)
-            if (!(argv[i] = arg_value(r, task->args[i]))) {
-                for (size_t j = 0; j < i; j++)
+            if (!(argv[i] = arg_value(r, &task->args[i])) || dusk_value_too_deep(argv[i])) {
+                rc = argv[i] ? dusk_error_set(terr, DUSK_EINVAL, "argument %zu nests deeper "
+                                              "than %d tuples (DUSK_MAX_DEPTH) with its "
+                                              "inputs' results", i, DUSK_MAX_DEPTH)
+                             : dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
+                for (size_t j = 0; j <= i; j++)
                     dusk_value_unref(argv[j]);
-                rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
                 break;
             }
     }
@@ -365,6 +372,9 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
             rc = DUSK_ETASK;
         if (rc == 0 && !*out)
             rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
+        if (rc == 0 && dusk_value_too_deep(*out))
+            rc = dusk_error_set(terr, DUSK_EINVAL, "returned a tuple that refused an item "
+                                "nested deeper than %d (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
         if (rc && *out) {
             dusk_value_unref(*out);
             *out = NULL;
@@ -403,9 +413,16 @@ int dusk__run_message(dusk__run *r, int64_t t, dusk_value **msg, dusk_error *err
     }
     dusk_tuple_set(m, 0, k);
     for (size_t i = 0; i < task->nargs; i++) {
-        dusk_value *v = arg_value(r, task->args[i]);
-        if (!v) {
+        dusk_value *v = arg_value(r, &task->args[i]);
+        if (!v || dusk_value_too_deep(v)) {
             dusk_value_unref(m);
+            if (v) {
+                dusk_value_unref(v);
+                return dusk_error_set(err, DUSK_EINVAL, "task %s: argument %zu nests deeper "
+                                      "than %d tuples (DUSK_MAX_DEPTH)",
+                                      dusk__task_repr(r->g, t, repr, sizeof repr), i,
+                                      DUSK_MAX_DEPTH);
+            }
             return dusk_error_set(err, DUSK_ENOMEM, "out of memory for task %s's message",
                                   dusk__task_repr(r->g, t, repr, sizeof repr));
         }
@@ -555,18 +572,22 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     r->be = be;
     r->nrun = p->n;
 
-    /* Counters: inputs missing and dependents to come, per task. */
+    /* Counters: inputs missing and dependents to come, per task, in 32
+     * bits (twice the dependents, for the requested bit). */
+    if (p->maxdeps > UINT32_MAX || p->maxrdeps > UINT32_MAX / 2 - 1)
+        return dusk_error_set(err, DUSK_EINVAL, "a task with %zu dependencies or %zu "
+                              "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
     r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
     r->heap = dusk_malloc((p->n ? p->n : 1) * sizeof *r->heap);
     if (!r->s || !r->heap)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = p->tasks[i];
-        r->s[t].waiting = p->dep_off[t + 1] - p->dep_off[t];
-        r->s[t].needed = p->rdep_off[t + 1] - p->rdep_off[t];
+        r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
+        r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
     }
     for (size_t i = 0; i < p->nwant; i++)
-        r->s[p->want[i]].wanted = 1;
+        r->s[p->want[i]].needed |= 1;
 
     listeners(r, opts);
     if (r->timed)
@@ -699,6 +720,11 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
                                      : "dusk_compute needs a graph, a request and an output");
         goto done;
     }
+    if (request->depth > DUSK_MAX_DEPTH) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "the request nests deeper than %d lists "
+                            "(DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
+        goto done;
+    }
     if ((rc = dusk__graph_finalize(g, err)) < 0)
         goto done;
     if ((rc = request_ids(g, request, NULL, &n, err)) < 0)
@@ -737,6 +763,12 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
     rc = run_plan(&r, be, g, plan, nworkers, opts, err);
     if (rc == 0 && !(*out = request_value(&r, g, request)))
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
+    if (rc == 0 && dusk_value_too_deep(*out)) {
+        dusk_value_unref(*out);
+        *out = NULL;
+        rc = dusk_error_set(err, DUSK_EINVAL, "the request's lists and the results in them "
+                            "nest deeper than %d tuples (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
+    }
 done:
     run_free(&r);
     dusk_plan_unref(plan);

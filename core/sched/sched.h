@@ -93,12 +93,15 @@ extern const dusk__backend dusk__sched_template;
 
 /* --- the run's state ------------------------------------------------------------ */
 
-/* What a run knows of one task; one cache line holds two of them. */
+/* What a run knows of one task, in 16 bytes: four to a cache line, and
+ * 16 bytes a task of a run's memory. */
 typedef struct dusk__slot {
     dusk_value *result;
-    int64_t waiting;             /* dependencies not yet done */
-    int64_t needed;              /* dependents in the run not yet done */
-    int64_t wanted;              /* requested: keep the result */
+    uint32_t waiting;            /* dependencies not yet done */
+    uint32_t needed;             /* 2 x the dependents in the run not yet done,
+                                    plus 1 when requested (keep the result):
+                                    each done dependent takes 2 off, and the
+                                    result goes at 0 */
 } dusk__slot;
 
 struct dusk__run {
@@ -120,7 +123,8 @@ struct dusk__run {
     const int64_t *prio;
     size_t nrun;                 /* tasks in this run */
     dusk__slot *s;               /* per task id of the graph */
-    int64_t *heap;               /* ready tasks, a min-heap on prio */
+    uint64_t *heap;              /* ready tasks, a min-heap of prio << 32 | id
+                                    (both fit in 32 bits: see core/graph.h) */
     int listening;               /* some callback or a stream: the run has an epoch */
     int timed;                   /* some per-task event is wanted: read the clock */
     int has_pretask, has_posttask;

@@ -56,6 +56,19 @@ typedef enum {
 
 #define DUSK_MAXDIMS 32
 
+/* How deep values and arguments may nest: a tuple holding only scalars
+ * is 1 deep, a tuple of such tuples 2, and so on (a list argument counts
+ * the same way, plus the depth of the literals in it). Python stops
+ * recursing at 1,000 too. Every walk over a value (printing, comparing,
+ * freeing, encoding) and over an argument recurses once per level, so
+ * the limit bounds the stack a walk needs (under 100 KiB on x86-64 at
+ * -O2, so a thread of 256 KiB is ample; more under sanitizers); what would
+ * nest deeper is refused where it is made,
+ * without recursing into it: dusk_tuple_of returns NULL, dusk_tuple_set
+ * leaves None and marks the tuple too deep, and graphs, runs and the
+ * encoder refuse such a tuple with DUSK_EINVAL naming the key. */
+#define DUSK_MAX_DEPTH 1000
+
 /* --- constructors (new reference, or NULL on allocation failure) ---------- */
 DUSK_API dusk_value *dusk_none(void);      /* never NULL: None is a static value */
 DUSK_API dusk_value *dusk_bool(bool b);    /* never NULL: True and False are static */
@@ -65,7 +78,8 @@ DUSK_API dusk_value *dusk_string(const char *s);         /* copies s */
 DUSK_API dusk_value *dusk_string_n(const char *s, size_t n);
 /* A tuple of n items, each None until set with dusk_tuple_set(). */
 DUSK_API dusk_value *dusk_tuple_new(size_t n);
-/* A tuple of the given items; steals each (NULL items make the call fail
+/* A tuple of the given items; steals each (NULL items, or items so deep
+ * that the tuple would nest deeper than DUSK_MAX_DEPTH, make the call fail
  * with NULL, after dropping the others). items may be NULL when n is 0. */
 DUSK_API dusk_value *dusk_tuple_of(size_t n, dusk_value **items);
 /* Opaque: dtor(ptr) runs when the last reference goes; nbytes is what the
@@ -105,7 +119,9 @@ DUSK_API size_t dusk_tuple_len(const dusk_value *v);       /* 0 unless tuple */
 DUSK_API dusk_value *dusk_tuple_get(const dusk_value *v, size_t i); /* borrowed */
 /* Puts item at i, stealing it and dropping what was there (a NULL item puts
  * None; a NULL t, or i out of range, drops item). Only for a tuple nobody
- * else sees yet. */
+ * else sees yet. An item that would make t nest deeper than
+ * DUSK_MAX_DEPTH is dropped instead, None stays at i, and t is marked too
+ * deep (dusk_value_too_deep): a graph, a run and the encoder refuse it. */
 DUSK_API void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item);
 DUSK_API void *dusk_opaque_ptr(const dusk_value *v);
 
@@ -123,6 +139,11 @@ DUSK_API int64_t dusk_ndarray_size(const dusk_value *v);  /* element count */
 DUSK_API const char *dusk_dtype_name(dusk_dtype t);   /* "float64", "int32", ... */
 DUSK_API const char *dusk_dtype_code(dusk_dtype t);   /* "f8", "i4", ... */
 DUSK_API size_t dusk_dtype_size(dusk_dtype t);        /* bytes per element */
+
+/* How deep v nests (0 for anything but a tuple; see DUSK_MAX_DEPTH), and
+ * whether it is a tuple that refused an item for being too deep. */
+DUSK_API int dusk_value_depth(const dusk_value *v);
+DUSK_API bool dusk_value_too_deep(const dusk_value *v);
 
 /* Python-style text: None, True, 13, 2.5, 'text', (1, 2, 3), (1,),
  * ndarray<float64, (5, 5)>. Writes at most n bytes including the NUL,

@@ -3039,13 +3039,13 @@ static void travel_value(const dusk_value *v, travel_log *log)
         travel_value(dusk_tuple_get(v, i), log);
 }
 
-static void travel_arg(const dusk_arg *a, travel_log *log)
+static void travel_arg(const dusk__targ *a, travel_log *log)
 {
     if (a->kind == DUSK__ARG_LIT)
         travel_value(a->u.lit, log);
     else if (a->kind == DUSK__ARG_LIST)
-        for (size_t i = 0; i < a->u.list.n; i++)
-            travel_arg(a->u.list.items[i], log);
+        for (size_t i = 0; i < a->n; i++)
+            travel_arg(&a->u.items[i], log);
 }
 
 /* Every task of g runs an entry of the table, registered under a key that
@@ -3072,7 +3072,7 @@ static void travel_check(const dusk_graph *g, travel_log *log)
                      dusk_graph_key(g, id), f->name, key ? key : "(none)");
         const dusk__task *t = &g->tasks[id];
         for (size_t i = 0; i < t->nargs; i++)
-            travel_arg(t->args[i], log);
+            travel_arg(&t->args[i], log);
     }
 }
 
@@ -3090,16 +3090,16 @@ static void travel_array(const dusk_array *a, travel_log *log)
 
 static dusk_value *by_name(const dusk_graph *g, int64_t id, dusk_value **memo, dusk_error *err);
 
-static dusk_value *by_name_arg(const dusk_graph *g, const dusk_arg *a, dusk_value **memo,
+static dusk_value *by_name_arg(const dusk_graph *g, const dusk__targ *a, dusk_value **memo,
                                dusk_error *err)
 {
     if (a->kind == DUSK__ARG_LIT)
         return dusk_value_ref(a->u.lit);
     if (a->kind == DUSK__ARG_REF)
-        return by_name(g, g->name_task[a->u.ref.name], memo, err);
-    dusk_value *t = dusk_tuple_new(a->u.list.n);
-    for (size_t i = 0; t && i < a->u.list.n; i++) {
-        dusk_value *v = by_name_arg(g, a->u.list.items[i], memo, err);
+        return by_name(g, dusk__name_task(g, a->u.name), memo, err);
+    dusk_value *t = dusk_tuple_new(a->n);
+    for (size_t i = 0; t && i < a->n; i++) {
+        dusk_value *v = by_name_arg(g, &a->u.items[i], memo, err);
         if (!v) {
             dusk_value_unref(t);
             return NULL;
@@ -3121,14 +3121,14 @@ static dusk_value *by_name(const dusk_graph *g, int64_t id, dusk_value **memo, d
     if (t->kind == DUSK_ENTRY_VALUE) {
         r = dusk_value_ref(t->value);
     } else if (t->kind == DUSK_ENTRY_ALIAS) {
-        r = by_name(g, g->name_task[t->target], memo, err);
+        r = by_name(g, dusk__name_task(g, t->target), memo, err);
     } else {
         const dusk_func *f = dusk_func_lookup(dusk_func_key(t->func));
         dusk_value *args[2 + 64];
         size_t n = 0;
         assert_true(t->nargs <= 2 + 64);
         for (; n < t->nargs; n++)
-            if (!(args[n] = by_name_arg(g, t->args[n], memo, err)))
+            if (!(args[n] = by_name_arg(g, &t->args[n], memo, err)))
                 break;
         if (n == t->nargs && f && f->fn(args, n, &r, err, f->ud) != 0)
             r = NULL;
