@@ -374,6 +374,9 @@ static int sticky_null(dusk_graph *g, const char *fn, const char *arg)
 {
     if (!g->status.code)
         dusk_error_set(&g->status, DUSK_EINVAL, "%s: %s is NULL", fn, arg);
+    return DUSK_EINVAL;
+}
+
 /* Refuses what nests deeper than DUSK_MAX_DEPTH, naming the key. */
 static int too_deep(dusk_graph *g, const char *key, const char *what)
 {

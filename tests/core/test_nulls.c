@@ -262,6 +262,8 @@ static void test_values(void **state)
     GIVES(dusk_value_number, 1, true, i7, NULL);   /* the output is optional */
     GIVES_NULL(dusk_value_str, 0, NULL);
     GIVES(dusk_tuple_len, 0, 0, NULL);
+    GIVES(dusk_value_depth, 0, 0, NULL);
+    GIVES(dusk_value_too_deep, 0, false, NULL);
     GIVES_NULL(dusk_tuple_get, 0, NULL, 0);
     GIVES_NULL(dusk_opaque_ptr, 0, NULL);
     GIVES(dusk_ndarray_dtype, 0, 0, NULL);
