@@ -7,7 +7,8 @@
 **   ((50, 50), 5)         the chunks, as a user gives them to dusk_ones ...
 **   (25, -1)              optional: chunks to rechunk it to
 **
-** (lengths are cut to 2^20, to keep an array's grid in memory). Making
+** (lengths are cut to 2^20, to keep an array's grid in memory; the
+** rechunk is left out when either grid has more than 2^16 blocks). Making
 ** the array must either give an error array (DUSK_EINVAL whose message
 ** quotes the chunks, or DUSK_ENOMEM) or an array whose grid is sound:
 ** along each axis, blocks that add up to its length, none empty; and then
@@ -89,7 +90,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_status(a, chunks);
     if (buf)
         check_values(a, buf, nelem, dtype);
-    if (rechunk && dusk_array_status(a, NULL) == 0) {
+    /* a rechunk builds a task per piece of the two grids: keep both to
+     * 2^16 blocks (the new grid as dusk_empty makes it) */
+    dusk_array *probe = rechunk ? dusk_empty(ctx, shape, rechunk, dtype) : NULL;
+    if (rechunk && dusk_array_status(a, NULL) == 0 && dusk_array_nchunks(a) <= 1 << 16 &&
+        (dusk_array_status(probe, NULL) != 0 || dusk_array_nchunks(probe) <= 1 << 16)) {
         dusk_array *r = dusk_array_rechunk(a, rechunk);
         check_status(r, rechunk);
         if (buf)

@@ -11,10 +11,11 @@
 ** array is made twice, with those chunks and in one block, and both are
 ** sliced: an index that one takes the other must take, giving the same
 ** shape; one both refuse gets DUSK_EINVAL (or DUSK_ENOMEM) in both, with
-** a message. What they give must have a sound grid (blocks
-** that add up to each axis, none empty) and, when the array is small (at
-** most 4096 elements and 4096 tasks) and made of distinct numbers from a buffer, both
-** compute to the same elements: how an array is chunked changes no value.
+** a message. What they give must have a sound grid (blocks that add up
+** to each axis, none empty) and, when the array is small (at most 4096
+** elements and 4096 tasks) and made of distinct numbers from a buffer,
+** both compute to the same elements: how an array is chunked changes no
+** value.
 **
 ** Seeds: tests/fuzz/corpus/slice/ (written by hand: every kind of entry);
 ** tests/fuzz/slice.dict. `make fuzz-run`.
