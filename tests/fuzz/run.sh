@@ -119,5 +119,5 @@ stats=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 persec=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 [ -n "$execs" ] || execs=$(printf '%s\n' "$stats" | sed -n 's/^#\([0-9]*\).*/\1/p')
-[ -n "$persec" ] || persec=$(printf '%s\n' "$stats" | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
+[ -n "$persec" ] || persec=$(printf '%s\n' "$stats" | sed -n 's/.*exec\/s:\{0,1\} \([0-9]*\).*/\1/p')
 echo "fuzz $name: ok, $execs runs in ${seconds} s ($persec/s)${FUZZ_FOREIGN:+, $foreign faults of $FUZZ_FOREIGN}; last: $stats"
