@@ -8,12 +8,12 @@
 **   (25, -1)              optional: chunks to rechunk it to
 **
 ** (lengths are cut to 2^20, to keep an array's grid in memory; the
-** rechunk is left out when either grid has more than 2^16 blocks). Making
+** rechunk is left out when either grid has more than 2^12 blocks). Making
 ** the array must either give an error array (DUSK_EINVAL whose message
 ** quotes the chunks, or DUSK_ENOMEM) or an array whose grid is sound:
 ** along each axis, blocks that add up to its length, none empty; and then
 ** so must the rechunked one. When the array is small (at most 4096
-** elements and 4096 tasks) it is made from a buffer of distinct numbers
+** elements and 1024 tasks) it is made from a buffer of distinct numbers
 ** and computed: the blocks must put every number back in its place,
 ** before and after the rechunk.
 **
@@ -44,7 +44,7 @@ static void check_status(const dusk_array *a, const char *chunks)
 /* a computes to want (nelem elements of dtype). */
 static void check_values(dusk_array *a, const void *want, int64_t nelem, dusk_dtype dtype)
 {
-    if (dusk_array_status(a, NULL) != 0 || dusk_array_ntasks(a) > 4096)
+    if (dusk_array_status(a, NULL) != 0 || dusk_array_ntasks(a) > 1024)
         return;
     dusk_value *v = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -92,10 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (buf)
         check_values(a, buf, nelem, dtype);
     /* a rechunk builds a task per piece of the two grids: keep both to
-     * 2^16 blocks (the new grid as dusk_empty makes it) */
+     * 2^12 blocks (the new grid as dusk_empty makes it) */
     dusk_array *probe = rechunk ? dusk_empty(ctx, shape, rechunk, dtype) : NULL;
-    if (rechunk && dusk_array_status(a, NULL) == 0 && dusk_array_nchunks(a) <= 1 << 16 &&
-        (dusk_array_status(probe, NULL) != 0 || dusk_array_nchunks(probe) <= 1 << 16)) {
+    if (rechunk && dusk_array_status(a, NULL) == 0 && dusk_array_nchunks(a) <= 1 << 12 &&
+        (dusk_array_status(probe, NULL) != 0 || dusk_array_nchunks(probe) <= 1 << 12)) {
         dusk_array *r = dusk_array_rechunk(a, rechunk);
         check_status(r, rechunk);
         if (buf)

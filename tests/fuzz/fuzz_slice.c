@@ -13,7 +13,7 @@
 ** shape; one both refuse gets DUSK_EINVAL (or DUSK_ENOMEM) in both, with
 ** a message. What they give must have a sound grid (blocks that add up
 ** to each axis, none empty) and, when the array is small (at most 4096
-** elements and 4096 tasks) and made of distinct numbers from a buffer,
+** elements and 1024 tasks) and made of distinct numbers from a buffer,
 ** both compute to the same elements: how an array is chunked changes no
 ** value.
 **
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Computes r and s (small and in no error state), which must agree. */
 static void check_same_values(dusk_array *r, dusk_array *s, const char *index)
 {
-    if (dusk_array_ntasks(r) > 4096 || dusk_array_ntasks(s) > 4096)
+    if (dusk_array_ntasks(r) > 1024 || dusk_array_ntasks(s) > 1024)
         return;
     dusk_value *vr = NULL, *vs = NULL;
     dusk_error er = DUSK_ERROR_INIT, es = DUSK_ERROR_INIT;

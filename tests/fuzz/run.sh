@@ -83,10 +83,12 @@ if [ -n "${FUZZ_FOREIGN:-}" ]; then
     counts=$(printf '%s\n' "$last" | sed -n 's/.*oom\/timeout\/crash: \([0-9]*\)\/\([0-9]*\)\/.*/\1 \2/p')
     if [ -z "$last" ] || [ "$counts" != "0 0" ]; then
         art=$(find "$out/crashes" -name "$name-*" -newer "$stamp" ! -name '*.log' | sort)
+        # shellcheck disable=SC2086  # one argument per file
         fail "exit code $rc after $(( $(date +%s) - start )) s; out of memory/timeouts: ${counts:-?}" $art
     fi
 elif [ $rc -ne 0 ]; then
     art=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+    # shellcheck disable=SC2086  # none or one file
     fail "exit code $rc after $(( $(date +%s) - start )) s" $art
 fi
 
@@ -99,6 +101,7 @@ foreign=0
 if [ -n "${FUZZ_FOREIGN:-}" ]; then
     for f in $(find "$out/crashes" -name "$name-*" -newer "$stamp" ! -name '*.log' | sort); do
         set +e
+        # shellcheck disable=SC2086  # options, split on spaces
         "./$prog" -runs=1 $FUZZ_FLAGS "$f" >"$f.log" 2>&1
         frc=$?
         set -e
