@@ -106,9 +106,10 @@ static void read_dataset(dusk_array_ctx *ctx, const char *path, const char *data
         return;
     }
     fuzz_check_grid(whole);
+    /* (an empty axis counts as 1: "auto" cuts the others all the same) */
     double nbytes = (double)dusk_dtype_size(dusk_array_dtype(whole));
     for (int d = 0; d < dusk_array_ndim(whole); d++)
-        nbytes *= (double)dusk_array_shape(whole)[d];
+        nbytes *= dusk_array_shape(whole)[d] ? (double)dusk_array_shape(whole)[d] : 1;
     if (nbytes > 65536.0 * (1 << 27))
         return;
     dusk_array *a = dusk_from_hdf5(ctx, path, dataset, "auto");
