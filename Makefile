@@ -6,6 +6,7 @@
 #   make bench            build and run the benchmarks in bench/
 #   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc)
 #   make installcheck     install into build/.../stage and build an example against it
+#   make fuzz-run         build the libFuzzer targets (clang) and run each FUZZ_SECONDS=60
 #   make SANITIZE=address,undefined test    sanitizer builds live in their own
 #   make SANITIZE=thread test               build dirs: build/san-<list>/
 #
@@ -309,6 +310,54 @@ distclean:
 
 help:
 	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+
+# --- fuzzing ---------------------------------------------------------------------
+# make fuzz        builds a libFuzzer program per tests/fuzz/fuzz_<name>.c
+#                  (build/fuzz/fuzz_<name>) with clang, from the libraries
+#                  compiled again with the fuzzer's coverage, ASan and UBSan
+#                  in build/fuzz/ (the normal build is left alone)
+# make fuzz-run    runs each one FUZZ_SECONDS (60), two at a time under -j2,
+#                  from its seeds in tests/fuzz/corpus/<name>/ (new inputs
+#                  go to build/fuzz/corpus/<name>/); first it replays
+#                  tests/fuzz/crashes/<name>/*. A crash fails the run and
+#                  its input is kept (build/fuzz/crashes/) and printed.
+# make fuzz-corpus rewrites the generated seeds (decode, trace, hdf5)
+# FUZZ_TARGETS="chunks slice" picks targets; FUZZ_SKIP_KNOWN=1 builds them
+# to step around the crashes README.md (Fuzzing) lists as known.
+FUZZ_BUILD   := build/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_GENS    := $(patsubst tests/fuzz/gen_%_corpus.c,%,$(wildcard tests/fuzz/gen_*_corpus.c))
+FUZZ_MAKE     = $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+                SANITIZE=fuzzer-no-link,address,undefined \
+                CPPFLAGS='$(CPPFLAGS)$(if $(filter 1,$(FUZZ_SKIP_KNOWN)), -DDUSK_FUZZ_SKIP_KNOWN)'
+.PHONY: fuzz fuzz-run fuzz-corpus fuzz-build fuzz-build-gens
+
+fuzz: deps
+	+$(Q)$(FUZZ_MAKE) fuzz-build
+fuzz-run: fuzz
+	+$(Q)$(FUZZ_MAKE) -k $(addprefix $(FUZZ_BUILD)/run-,$(FUZZ_TARGETS))
+	@echo "fuzz-run: $(words $(FUZZ_TARGETS)) targets, $(FUZZ_SECONDS) s each, no crash"
+fuzz-corpus: deps
+	+$(Q)$(FUZZ_MAKE) fuzz-build-gens
+	$(Q)set -e; for g in $(FUZZ_GENS); do rm -rf tests/fuzz/corpus/$$g; \
+		mkdir -p tests/fuzz/corpus/$$g; ./$(FUZZ_BUILD)/gen_$${g}_corpus tests/fuzz/corpus/$$g; \
+		echo "  GEN     tests/fuzz/corpus/$$g ($$(ls tests/fuzz/corpus/$$g | wc -l) files)"; done
+
+# (In the inner make, BUILD is build/fuzz.)
+fuzz-build: $(addprefix $(BUILD)/fuzz_,$(FUZZ_TARGETS))
+fuzz-build-gens: $(addprefix $(BUILD)/gen_,$(addsuffix _corpus,$(FUZZ_GENS)))
+
+$(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(STATIC_LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(PROGRAM_LIBS)
+$(BUILD)/gen_%_corpus: $(BUILD)/obj/tests/fuzz/gen_%_corpus.o $(STATIC_LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
+$(BUILD)/run-%: $(BUILD)/fuzz_% FORCE
+	$(Q)sh tests/fuzz/run.sh $< $* $(FUZZ_SECONDS)
 
 FORCE:
 

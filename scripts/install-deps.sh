@@ -27,14 +27,18 @@ libgraphviz-dev
 libcairo2-dev
 libjansson-dev
 chromium
+clang
+libclang-rt-dev
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
 # libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
 # libcairo2-dev (profiler/ charts), libjansson-dev (profiler/ reads traces;
 # the coming `dusk` command), chromium (tests/test_profiler.c loads the HTML
-# report in headless Chromium). Coming with gui/: libsdl2-dev,
-# libsdl2-ttf-dev, xvfb.
+# report in headless Chromium), clang and libclang-rt-dev (`make fuzz`:
+# libFuzzer, libclang_rt.fuzzer-x86_64.a, is in libclang-rt-14-dev on
+# Debian 12, which libclang-rt-dev picks to match `clang`). Coming with
+# gui/: libsdl2-dev, libsdl2-ttf-dev, xvfb.
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

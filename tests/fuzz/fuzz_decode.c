@@ -12,18 +12,15 @@
 **   - decoding in place (dusk_value_decode_view) agrees with copying;
 ** and dusk's live block count comes back after every input.
 **
-** Build and run from the repository root (Debian: clang, libclang-rt-14-dev);
-** core/sched/ is globbed only if that folder exists ([a-z]*.c: every .c):
+** Built and run by `make fuzz-run FUZZ_TARGETS=decode` (README.md,
+** Fuzzing), with clang's libFuzzer, ASan and UBSan; by hand:
 **
-**   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-**       -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -Iinclude -I. -pthread \
-**       -o build/fuzz_decode tests/fuzz/fuzz_decode.c \
-**       core/[a-z]*.c $(ls core/sched/[a-z]*.c 2>/dev/null) -lm
-**   mkdir -p build/fuzz-decode
-**   ./build/fuzz_decode -max_total_time=600 -max_len=4096 \
-**       build/fuzz-decode tests/fuzz/corpus/decode
+**   make fuzz FUZZ_TARGETS=decode
+**   mkdir -p build/fuzz/corpus/decode
+**   ./build/fuzz/fuzz_decode -max_total_time=600 -max_len=4096 \
+**       build/fuzz/corpus/decode tests/fuzz/corpus/decode
 **
-** (New inputs go to the first folder, build/fuzz-decode, so the seeds
+** (New inputs go to the first folder, build/fuzz/corpus/decode, so the seeds
 ** kept in git stay few.) The seeds are written by
 ** tests/fuzz/gen_decode_corpus.c; tests/core/test_encode.c checks that
 ** each still decodes and encodes back to itself.

@@ -3,12 +3,8 @@
 **
 ** A handful of encodings that between them use every tag, several
 ** dtypes, a view, nesting and padding, for libFuzzer to start from.
-** Not built by the Makefile; from the repository root:
-**
-**   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -I. -pthread \
-**       -o build/gen_decode_corpus tests/fuzz/gen_decode_corpus.c \
-**       core/[a-z]*.c $(ls core/sched/[a-z]*.c 2>/dev/null) -lm
-**   ./build/gen_decode_corpus tests/fuzz/corpus/decode
+** `make fuzz-corpus` builds and runs it (as gen_trace_corpus and
+** gen_hdf5_corpus) into tests/fuzz/corpus/decode/.
 */
 #include <math.h>
 #include <stdint.h>

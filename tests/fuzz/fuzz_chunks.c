@@ -1,0 +1,109 @@
+/*
+** dusk fuzz target — chunk specs (array/chunks.c, dusk__normalize_chunks)
+**
+** The input is text in three lines:
+**
+**   f8 (100, 20)          the array: a dtype code and its shape
+**   ((50, 50), 5)         the chunks, as a user gives them to dusk_ones ...
+**   (25, -1)              optional: chunks to rechunk it to
+**
+** (lengths are cut to 2^20, to keep an array's grid in memory; the
+** rechunk is left out when either grid has more than 2^12 blocks). Making
+** the array must either give an error array (DUSK_EINVAL whose message
+** quotes the chunks, or DUSK_ENOMEM) or an array whose grid is sound:
+** along each axis, blocks that add up to its length, none empty; and then
+** so must the rechunked one. When the array is small (at most 4096
+** elements and 1024 tasks) it is made from a buffer of distinct numbers
+** and computed: the blocks must put every number back in its place,
+** before and after the rechunk.
+**
+** Seeds: tests/fuzz/corpus/chunks/ (written by hand, one per form the
+** header describes); tests/fuzz/chunks.dict. `make fuzz-run`.
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "dusk/array.h"
+
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_status(const dusk_array *a, const char *chunks)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_status(a, &err);
+    if (rc == 0)
+        fuzz_check_grid(a);
+    else if (rc != DUSK_ENOMEM && (rc != DUSK_EINVAL || !strstr(err.msg, "chunks")))
+        fuzz_fail("chunks \"%s\": code %d, message \"%s\"", chunks, rc, err.msg);
+}
+
+/* a computes to want (nelem elements of dtype). */
+static void check_values(dusk_array *a, const void *want, int64_t nelem, dusk_dtype dtype)
+{
+    if (dusk_array_status(a, NULL) != 0 || dusk_array_ntasks(a) > 1024)
+        return;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = fuzz_compute(a, &v, &err);
+    if (rc == DUSK_ENOMEM)
+        return;
+    if (rc != 0)
+        fuzz_fail("computing an array of good chunks failed: %s", err.msg);
+    FUZZ_CHECK(dusk_value_nbytes(v) == (size_t)nelem * dusk_dtype_size(dtype));
+    FUZZ_CHECK(memcmp(dusk_ndarray_data(v), want, dusk_value_nbytes(v)) == 0);
+    dusk_value_unref(v);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    long live = dusk_alloc_live();
+    char *text = fuzz_text(data, size);
+    if (!text)
+        return 0;
+    char *chunks = fuzz_line(text);
+    char *rechunk = fuzz_line(chunks);
+    dusk_dtype dtype;
+    dusk_shape shape;
+    fuzz_array_line(text, (int64_t)1 << 20, &dtype, &shape);
+    if (dtype == DUSK_DT_C16)  /* for storage only: arrays are not made of it */
+        dtype = DUSK_DT_F8;
+    if (!chunks || fuzz_known_shape_bug(&shape) || fuzz_known_chunks_bug(chunks) ||
+        (rechunk && fuzz_known_chunks_bug(rechunk))) {
+        dusk_free(text);
+        return 0;
+    }
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    FUZZ_CHECK(ctx != NULL);
+    int64_t nelem = fuzz_nelem(&shape, 4096);
+    void *buf = NULL;
+    if (nelem >= 0) {
+        size_t nbytes = (size_t)nelem * dusk_dtype_size(dtype);
+        buf = dusk_malloc(nbytes ? nbytes : 1);
+        FUZZ_CHECK(buf != NULL);
+        fuzz_counting(buf, nelem, dtype);
+    }
+    dusk_array *a = buf ? dusk_from_buffer(ctx, buf, dtype, shape, chunks)
+                        : dusk_empty(ctx, shape, chunks, dtype);
+    check_status(a, chunks);
+    if (buf)
+        check_values(a, buf, nelem, dtype);
+    /* a rechunk builds a task per piece of the two grids: keep both to
+     * 2^12 blocks (the new grid as dusk_empty makes it) */
+    dusk_array *probe = rechunk ? dusk_empty(ctx, shape, rechunk, dtype) : NULL;
+    if (rechunk && dusk_array_status(a, NULL) == 0 && dusk_array_nchunks(a) <= 1 << 12 &&
+        (dusk_array_status(probe, NULL) != 0 || dusk_array_nchunks(probe) <= 1 << 12)) {
+        dusk_array *r = dusk_array_rechunk(a, rechunk);
+        check_status(r, rechunk);
+        if (buf)
+            check_values(r, buf, nelem, dtype);
+    }
+    dusk_array_ctx_free(ctx);
+    dusk_free(buf);
+    dusk_free(text);
+    FUZZ_CHECK(dusk_alloc_live() == live);
+    return 0;
+}
