@@ -224,6 +224,10 @@ dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *da
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk__h5_describe(path, dataset, &dtype, &shape.ndim, shape.v, &err) < 0)
         return dusk__array_fail(ctx, err.code, "%s", err.msg);
+    /* A file can claim any shape: say which file claims one dusk cannot hold. */
+    char why[320];
+    if (dusk__check_size(shape.ndim, shape.v, dtype, NULL, why, sizeof why) < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "dataset '%s' in '%s': %s", dataset, path, why);
     dusk_value *v = dusk_tuple_of(2, (dusk_value *[]){dusk_string(path), dusk_string(dataset)});
     if (!v)
         return dusk__array_oom(ctx, "from_hdf5");

@@ -157,13 +157,16 @@ static dusk_value *ndarray_header(dusk_dtype dtype, int ndim, const int64_t *sha
 {
     if ((unsigned)dtype >= DUSK_DT_COUNT || ndim < 0 || ndim > DUSK_MAXDIMS || (ndim && !shape))
         return NULL;
-    size_t n = 1;
+    /* The strides span the non-empty axes even when another axis is 0, so
+     * that product must fit too (NumPy's rule), not only the element count. */
+    size_t n = 1, span = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] < 0)
             return NULL;
-        if (shape[i] && n > SIZE_MAX / 16 / (size_t)shape[i])
+        if (shape[i] && span > (size_t)PTRDIFF_MAX / 16 / (size_t)shape[i])
             return NULL;
         n *= (size_t)shape[i];
+        span *= shape[i] ? (size_t)shape[i] : 1;
     }
     dusk_value *v = value_alloc(DUSK_KIND_NDARRAY, 2 * (size_t)ndim * sizeof(int64_t));
     if (!v)
@@ -217,6 +220,8 @@ bool dusk_ndarray_is_contiguous(const dusk_value *v)
     if (!v || v->kind != DUSK_KIND_NDARRAY)
         return false;
     const dusk__ndarray *a = &v->u.nd;
+    if (a->nbytes == 0)   /* nothing to lay out: contiguous, as in NumPy */
+        return 1;
     int64_t step = (int64_t)dtypes[a->dtype].size;
     for (int i = a->ndim - 1; i >= 0; i--) {
         if (a->shape[i] != 1 && a->strides[i] != step)

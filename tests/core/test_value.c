@@ -412,6 +412,33 @@ static void test_ndarray_new(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* An empty array may have huge other axes, but its strides span them: a
+ * span that cannot be addressed is refused (the fuzzed slice target found
+ * the strides overflowing), and empty arrays count as contiguous. */
+static void test_ndarray_empty_axes(void **state)
+{
+    (void)state;
+    const int64_t huge[5] = {0, 1 << 20, 1 << 20, 1 << 20, 1 << 20};
+    assert_null(dusk_ndarray_new(DUSK_DT_F8, 5, huge));
+    assert_null(dusk_ndarray_empty(DUSK_DT_I1, 5, huge));
+    const int64_t big[3] = {INT64_MAX / 2, 0, 4};
+    assert_null(dusk_ndarray_new(DUSK_DT_U1, 3, big));
+
+    const int64_t fits[3] = {1 << 20, 0, 1 << 20};
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 3, fits);
+    assert_non_null(v);
+    assert_int_equal(dusk_value_nbytes(v), 0);
+    assert_int_equal(dusk_ndarray_strides(v)[0], (int64_t)8 << 20);
+    assert_true(dusk_ndarray_is_contiguous(v));
+    dusk_value_unref(v);
+
+    const int64_t mid[3] = {3, 0, 2};
+    v = dusk_ndarray_new(DUSK_DT_I4, 3, mid);
+    assert_non_null(v);
+    assert_true(dusk_ndarray_is_contiguous(v));
+    dusk_value_unref(v);
+}
+
 static void test_ndarray_view(void **state)
 {
     (void)state;
@@ -509,6 +536,7 @@ int main(void)
         cmocka_unit_test_teardown(test_dtypes, reset_alloc),
         cmocka_unit_test_teardown(test_ndarray_new, reset_alloc),
         cmocka_unit_test_teardown(test_ndarray_view, reset_alloc),
+        cmocka_unit_test_teardown(test_ndarray_empty_axes, reset_alloc),
         cmocka_unit_test_teardown(test_values_shared_between_threads_refcount,
                                   reset_alloc),
     };
