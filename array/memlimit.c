@@ -92,9 +92,12 @@ static double read_number(const char *path, const char *key, double scale)
 }
 
 /* The limit less the usage of cgroup path and of each cgroup above it,
- * under root (the files named limit and usage in each directory). */
+ * under root (the files named limit and usage in each directory). Usage
+ * counts the page cache, which the kernel gives back before it kills: the
+ * inactive file pages of memory.stat (key cache) are taken off it, as
+ * docker stats does, or a container that has read files would look full. */
 static void cgroup_walk(dusk__memlimit *m, const char *root, const char *path,
-                        const char *limit, const char *usage)
+                        const char *limit, const char *usage, const char *cache)
 {
     char dir[1024], file[1100];
     snprintf(dir, sizeof dir, "%s", path);
@@ -109,6 +112,10 @@ static void cgroup_walk(dusk__memlimit *m, const char *root, const char *path,
         if (lim >= 0 && lim < 4611686018427387904.0) {
             snprintf(file, sizeof file, "%s%s/%s", root, dir, usage);
             double used = read_number(file, NULL, 1);
+            snprintf(file, sizeof file, "%s%s/memory.stat", root, dir);
+            double reclaim = read_number(file, cache, 1);
+            if (used > 0 && reclaim > 0)
+                used = reclaim < used ? used - reclaim : 0;
             snprintf(file, sizeof file, "%s%s/%s", root, dir, limit);
             consider(m, lim - (used > 0 ? used : 0), "the cgroup limit", file);
         }
@@ -137,14 +144,14 @@ static void cgroups(dusk__memlimit *m, const dusk__memlimit_paths *p)
         *c1 = *c2 = '\0';
         const char *controllers = c1 + 1, *path = c2 + 1;
         if (strcmp(line, "0") == 0 && !*controllers) {
-            cgroup_walk(m, p->cgroup2, path, "memory.max", "memory.current");
+            cgroup_walk(m, p->cgroup2, path, "memory.max", "memory.current", "inactive_file ");
             continue;
         }
         for (const char *c = controllers; c && *c;) {
             size_t len = strcspn(c, ",");
             if (len == 6 && strncmp(c, "memory", 6) == 0) {
                 cgroup_walk(m, p->cgroup1, path, "memory.limit_in_bytes",
-                            "memory.usage_in_bytes");
+                            "memory.usage_in_bytes", "total_inactive_file ");
                 break;
             }
             c = c[len] ? c + len + 1 : NULL;
