@@ -252,6 +252,7 @@ static htri_t link_exists(hid_t file, const char *path)
 #define NCACHE 8
 
 #define MAXFILTERS 8
+#define KEEP_CHUNK_MAX ((size_t)64 << 20)  /* a decoded chunk kept for the next read */
 
 typedef struct {
     int used, writable;
@@ -343,10 +344,13 @@ static int inspect_filters(entry *e, const char *path, const char *dataset, dusk
     if (H5Pget_chunk(e->dcpl, H5S_MAX_RANK, e->cdims) != e->ndim)
         return h5_fail(err, DUSK_EIO, "cannot read the chunk shape of '%s' in '%s'", dataset,
                        path);
-    /* HDF5 keeps a chunk under 4 GiB */
+    /* HDF5 keeps a chunk under 4 GiB, and none of its sides is 0 */
     uint64_t bytes = H5Tget_size(e->ftype);
     for (int d = 0; d < e->ndim; d++) {
-        bytes *= e->cdims[d] ? e->cdims[d] : 1;
+        if (e->cdims[d] == 0)
+            return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is corrupt: its chunks have a "
+                                  "side of 0", dataset, path);
+        bytes *= e->cdims[d];
         if (bytes > UINT32_MAX)
             return dusk_error_set(err, DUSK_EIO, "the chunks of '%s' in '%s' are larger than "
                                   "HDF5 allows", dataset, path);
@@ -468,9 +472,10 @@ static entry *get_entry(const char *path, const char *dataset, int writable, ent
         entry_close(slot);
         return NULL;
     }
+    /* names too long for the cache are cut in the scratch entry's messages */
+    snprintf(slot->path, sizeof slot->path, "%s", path);
+    snprintf(slot->dataset, sizeof slot->dataset, "%s", dataset);
     if (slot != scratch) {
-        snprintf(slot->path, sizeof slot->path, "%s", path);
-        snprintf(slot->dataset, sizeof slot->dataset, "%s", dataset);
         slot->used = 1;
         slot->last = ++uses;
     }
@@ -785,8 +790,16 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
             ci[d] = first[d];
             d--;
         }
-        if (d < 0)
+        if (d < 0) {
+            /* a big chunk is not kept between reads: the cache lives as
+             * long as the process and nothing else counts it */
+            if (e->chunk_bytes > KEEP_CHUNK_MAX) {
+                free(e->cbuf);
+                e->cbuf = NULL;
+                e->cvalid = 0;
+            }
             return 0;
+        }
     }
 }
 

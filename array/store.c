@@ -261,7 +261,10 @@ static void store_unlock(const char *lockpath, int fd)
  * already. */
 static void name_store(dusk_error *err, const char *path, const char *dataset)
 {
-    if (!err || strstr(err->msg, path))
+    /* the target quoted: a bare "t.h5" is also inside the temporary name */
+    char quoted[DUSK_ERROR_MSG_MAX];
+    snprintf(quoted, sizeof quoted, "'%s'", path);
+    if (!err || strstr(err->msg, quoted))
         return;
     char inner[DUSK_ERROR_MSG_MAX];
     snprintf(inner, sizeof inner, "%s", err->msg);

@@ -389,7 +389,9 @@ static int keep_mode(int fd, const char *path)
     if (fchown(fd, geteuid() == 0 ? st.st_uid : (uid_t)-1, st.st_gid) != 0) {
         /* not ours to give (EPERM), or a file system without owners */
     }
-    return fchmod(fd, st.st_mode & 07777);
+    /* not setuid, setgid or sticky: new contents must not inherit rights
+     * that were granted to the old program */
+    return fchmod(fd, st.st_mode & 0777);
 }
 
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err)

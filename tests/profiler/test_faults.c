@@ -562,6 +562,14 @@ static void test_modes(void **state)
         assert_int_equal(stat(path, &st), 0);
         if ((st.st_mode & 07777) != 0664)
             fail_msg("%s: a 0664 file became %04o", w->name, (unsigned)(st.st_mode & 07777));
+
+        /* but setuid, setgid and sticky bits are not handed to new contents */
+        assert_int_equal(chmod(path, 06755), 0);
+        if (w->write(1, path, &err) != 0)
+            fail_msg("%s: %s", w->name, err.msg);
+        assert_int_equal(stat(path, &st), 0);
+        if ((st.st_mode & 07777) != 0755)
+            fail_msg("%s: a 6755 file became %04o", w->name, (unsigned)(st.st_mode & 07777));
         unlink(path);
     }
     umask(old);
