@@ -322,8 +322,7 @@ help:
 #                  tests/fuzz/crashes/<name>/*. A crash fails the run and
 #                  its input is kept (build/fuzz/crashes/) and printed.
 # make fuzz-corpus rewrites the generated seeds (decode, trace, hdf5)
-# FUZZ_TARGETS="chunks slice" picks targets; FUZZ_SKIP_KNOWN=1 builds them
-# to step around the crashes README.md (Fuzzing) lists as known.
+# FUZZ_TARGETS="chunks slice" picks targets.
 FUZZ_BUILD   := build/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -331,8 +330,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_GENS    := $(patsubst tests/fuzz/gen_%_corpus.c,%,$(wildcard tests/fuzz/gen_*_corpus.c))
 FUZZ_MAKE     = $(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-                SANITIZE=fuzzer-no-link,address,undefined \
-                CPPFLAGS='$(CPPFLAGS)$(if $(filter 1,$(FUZZ_SKIP_KNOWN)), -DDUSK_FUZZ_SKIP_KNOWN)'
+                SANITIZE=fuzzer-no-link,address,undefined
 .PHONY: fuzz fuzz-run fuzz-corpus fuzz-build fuzz-build-gens
 
 fuzz: deps

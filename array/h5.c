@@ -612,6 +612,17 @@ static int decode_chunk(entry *e, const char *path, const hsize_t *off, unsigned
         return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: %llu "
                               "bytes stored for a chunk of %zu", at, e->dataset, path,
                               (unsigned long long)stored, n);
+    /* H5Dread_chunk writes as many bytes as H5Dget_chunk_storage_size
+     * says, which a corrupt index can make differ from the chunk's record
+     * (libhdf5 1.10.8 then writes past the buffer): the two must agree */
+    hsize_t reads = 0;
+    if (H5Dget_chunk_storage_size(e->dset, off, &reads) < 0)
+        return h5_fail(err, DUSK_EIO, "cannot find the chunk at %s of '%s' in '%s'", at,
+                       e->dataset, path);
+    if (reads != stored)
+        return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: its "
+                              "index gives it %llu bytes and %llu", at, e->dataset, path,
+                              (unsigned long long)stored, (unsigned long long)reads);
     unsigned char *cur = dusk_malloc((size_t)stored), *next = NULL;
     if (!cur)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory reading '%s' in '%s'", e->dataset,

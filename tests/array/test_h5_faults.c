@@ -350,6 +350,23 @@ static void test_unknown_filter_refused(void **state)
     assert_contains(err.msg, "does not read");
 }
 
+/* A file whose chunk index gives a chunk two sizes (found by the hdf5 fuzz
+ * target): H5Dread_chunk writes the larger into a buffer of the smaller,
+ * unless dusk refuses the chunk first. ASan sees the overflow. */
+static void test_chunk_sizes_disagree(void **state)
+{
+    (void)state;
+    const char *path = "tests/data/array/corrupt-chunk-index.h5";
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = compute_sync(dusk_from_hdf5(ctx, path, "/data", "-1"), &v, &err);
+    assert_int_equal(rc, DUSK_EIO);
+    assert_null(v);
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "'/data'");
+    assert_contains(err.msg, "its index gives it 35 bytes and 38");
+}
+
 /* --- two stores into one file ----------------------------------------------------------- */
 
 typedef struct {
@@ -587,6 +604,7 @@ int main(void)
         cmocka_unit_test_teardown(test_corrupt_gzip_chunk, reset_alloc),
         cmocka_unit_test_teardown(test_valid_filters_read_as_hdf5, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
+        cmocka_unit_test_teardown(test_chunk_sizes_disagree, reset_alloc),
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_full_disk, unmount_teardown),

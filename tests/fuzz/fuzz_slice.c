@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_array_line(text, (int64_t)1 << 20, &dtype, &shape);
     if (dtype == DUSK_DT_C16)  /* for storage only: arrays are not made of it */
         dtype = DUSK_DT_F8;
-    if (!index || fuzz_known_shape_bug(&shape) || fuzz_known_chunks_bug(chunks)) {
+    if (!index) {
         dusk_free(text);
         return 0;
     }
