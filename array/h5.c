@@ -72,19 +72,25 @@ typedef H5O_info_t obj_info;
 
 static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
 /* HDF5's automatic error printing is per thread in its thread-safe build:
- * turned off on this thread already? */
-static _Thread_local int h5_quiet;
+ * off while dusk calls into HDF5 (its reason goes into dusk's message),
+ * and given back as it was, for the host's own HDF5 code on that thread. */
+static _Thread_local H5E_auto2_t host_func;
+static _Thread_local void *host_data;
 
 static void lock(void)
 {
     pthread_mutex_lock(&h5_lock);
-    if (!h5_quiet) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        h5_quiet = 1;
-    }
+    host_func = NULL;
+    host_data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &host_func, &host_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-static void unlock(void) { pthread_mutex_unlock(&h5_lock); }
+static void unlock(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, host_func, host_data);
+    pthread_mutex_unlock(&h5_lock);
+}
 
 /* Keeps the description of the innermost frame of the error stack (walked
  * from the API call inwards, the last one seen). */

@@ -130,10 +130,14 @@ DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dus
  * filtered) dataset is decoded by dusk, not by libhdf5, chunk by chunk:
  * gzip, shuffle and fletcher32, each chunk checked to decode to exactly
  * its size, so that a corrupt file is an error (DUSK_EIO naming the file,
- * dataset and chunk) and never a crash inside libhdf5; a dataset with any
- * other filter (szip, scale-offset, n-bit, plugins) is refused here with
- * DUSK_EIO naming the filter. HDF5's own reason for a failure ends the
- * message; libhdf5 prints nothing to stderr, from any thread. */
+ * dataset and chunk), not a crash inside libhdf5's decoding; a dataset
+ * with any other filter (szip, scale-offset, n-bit, plugins) is refused
+ * here with DUSK_EIO naming the filter. HDF5's own reason for a failure
+ * ends the message; libhdf5 prints nothing to stderr while dusk calls it,
+ * from any thread, and the host's own HDF5 error handler on that thread is
+ * as it was afterwards. libhdf5 1.10.8 can still fault on a file whose
+ * object headers or heaps are corrupt: read files you do not trust in a
+ * process of their own (README, Fuzzing). */
 DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
 

@@ -367,6 +367,37 @@ static void test_chunk_sizes_disagree(void **state)
     assert_contains(err.msg, "its index gives it 35 bytes and 38");
 }
 
+/* dusk silences HDF5 only while it calls it: the host's own error handler
+ * on that thread is there again afterwards. */
+static herr_t host_handler(hid_t stack, void *data)
+{
+    (void)stack;
+    ++*(int *)data;
+    return 0;
+}
+
+static void test_host_error_handler_kept(void **state)
+{
+    (void)state;
+    int calls = 0;
+    H5E_auto2_t before = NULL;
+    void *before_data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &before, &before_data);
+    assert_true(H5Eset_auto2(H5E_DEFAULT, host_handler, &calls) >= 0);
+    dusk_error err = DUSK_ERROR_INIT;
+    const char *path = "tests/data/array/h5py_fixture.h5";
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/no/such", NULL), &err),
+                     DUSK_EIO);
+    assert_int_equal(calls, 0);               /* quiet inside dusk */
+    H5E_auto2_t now = NULL;
+    void *now_data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &now, &now_data);
+    assert_true(now == host_handler && now_data == &calls);
+    assert_true(H5Fopen("no-such-file.h5", H5F_ACC_RDONLY, H5P_DEFAULT) < 0);
+    assert_int_equal(calls, 1);               /* the host's own failure reaches it */
+    H5Eset_auto2(H5E_DEFAULT, before, before_data);
+}
+
 /* --- two stores into one file ----------------------------------------------------------- */
 
 typedef struct {
@@ -605,6 +636,7 @@ int main(void)
         cmocka_unit_test_teardown(test_valid_filters_read_as_hdf5, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
         cmocka_unit_test_teardown(test_chunk_sizes_disagree, reset_alloc),
+        cmocka_unit_test_teardown(test_host_error_handler_kept, reset_alloc),
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_full_disk, unmount_teardown),
