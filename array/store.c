@@ -22,7 +22,10 @@
 ** it renames. flock() locks belong to an open file, so this serializes
 ** threads of one process as well as processes. The lock file is removed by
 ** its holder; a waiter that then gets the lock of a removed file tries
-** again on the file now at that name.
+** again on the file now at that name. So a task of a store must not store
+** to the same path itself (it would wait for its own store), and two names
+** of one file (a link and its target) are two locks. A process killed in a
+** store leaves its lock file, which the next store takes and removes.
 */
 #define _DEFAULT_SOURCE  /* flock */
 #include <errno.h>
@@ -224,7 +227,7 @@ static char *lock_name(const char *path)
 static int store_lock(const char *path, const char *lockpath, dusk_error *err)
 {
     for (;;) {
-        int fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        int fd = open(lockpath, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
         if (fd < 0) {
             dusk_error_set(err, DUSK_EIO, "cannot store to '%s': cannot create its lock file "
                            "'%s': %s", path, lockpath, strerror(errno));

@@ -326,7 +326,8 @@ typedef struct dusk_store_options {
  * Stores to one path take turns, between threads and between processes:
  * each holds an flock() on ".NAME.dusk-lock" beside the target (removed
  * when it is done) from before it copies the file until it has renamed
- * it, so every store that reports success keeps its dataset. As a store
+ * it, so every store that reports success keeps its dataset (a task of a
+ * store must therefore not store to the same path itself). As a store
  * streams, its memory check (see dusk_array_compute) is on the least it
  * will hold at once: a's largest block on each worker. */
 DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
