@@ -18,13 +18,14 @@
 **
 ** An entry is a literal value, a task (a function and its arguments) or an
 ** alias of another key. An argument is a literal value, a reference to a key,
-** or a list of arguments; a list reaches the
-** function as a tuple of the computed values, as `(sum, ['a', 'b'])` does in
-** Dask. Lists and the tuples in them nest at most DUSK_MAX_DEPTH (1,000)
-** deep (value.h): dusk_list of a deeper list gives an argument that the
-** task refuses with DUSK_EINVAL naming its key, and a task whose list would
-** reach that depth only once its inputs' tuples are put in it fails the
-** run the same way. A task takes at most 2^29 - 1 arguments. Setting a key twice replaces the first entry, as a dict does.
+** or a list of arguments; a list reaches the function as a tuple of the
+** computed values, as `(sum, ['a', 'b'])` does in Dask. Lists and the
+** tuples in them nest at most DUSK_MAX_DEPTH (1,000) deep (value.h):
+** dusk_list of a deeper list gives an argument that the task refuses with
+** DUSK_EINVAL naming its key, and a task whose list would reach that depth
+** only once its inputs' tuples are put in it fails the run the same way. A
+** task takes at most 2^29 - 1 arguments. Setting a key twice replaces the
+** first entry, as a dict does.
 **
 ** Keys are text. A string key is any text; a tuple key is written the way
 ** Dask prints it, "('x', 0, 1)", and dusk_key_tuple() formats one. Each task
