@@ -826,14 +826,7 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
             g->tasks_cap = n;
         }
     }
-    if (g->names.cap > g->names.n && g->names.n) {
-        /* the interner's entries (24 bytes a name) grew the same way */
-        dusk__strent *e = dusk_realloc(g->names.ents, g->names.n * sizeof *e);
-        if (e) {
-            g->names.ents = e;
-            g->names.cap = g->names.n;
-        }
-    }
+    dusk__strtab_trim(&g->names);
     if (g->name_task_cap > g->names.n && g->names.n) {
         uint32_t *nt = dusk_realloc(g->name_task, g->names.n * sizeof *nt);
         if (nt) {

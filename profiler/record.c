@@ -750,8 +750,8 @@ int dusk__intern_records(dusk_profiler *p, size_t first)
             return DUSK_ENOMEM;
         p->rec_func[i] = (uint32_t)fi;
         p->rec_group[i] = (uint32_t)gi;
-        r->func = p->funcs.ents[fi].text;
-        r->group = p->groups.ents[gi].text;
+        r->func = dusk__strtab_text(&p->funcs, fi);
+        r->group = dusk__strtab_text(&p->groups, gi);
     }
     return 0;
 }
