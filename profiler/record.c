@@ -833,6 +833,8 @@ static int decode_worker(dusk_profiler *p, const dusk__prun *run, dusk__pworker 
              * dependencies become record indices (merge_run) */
             const int64_t *ids;
             int64_t m = dusk_plan_dependencies(run->plan, r->task, &ids);
+            if (m == DUSK_ENOMEM)   /* the plan makes its id array at the first call */
+                return DUSK_ENOMEM;
             size_t *deps = m > 0 ? dusk__arena_alloc(&p->mem, (size_t)m * sizeof *deps) : NULL;
             if (m > 0 && !deps)
                 return DUSK_ENOMEM;
