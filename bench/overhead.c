@@ -27,7 +27,9 @@
 **   graph.bytes_per_task         the heap the graph, its order, the plan and
 **                                the run's state take, per task, counted by
 **                                the allocator (glibc's mallinfo2) when the
-**                                run starts
+**                                run starts (with the 64-bit priorities that
+**                                timing dusk_graph_order above asked for:
+**                                core keeps 32-bit ones, 8 bytes a task less)
 ** and, unless DUSK_BENCH_SKIP_BIG is set, the same graph on 5,000,000 leaves
 ** (10,000,009 tasks; about a minute, and 2 GB):
 **   graph.bytes_per_task.10m     as graph.bytes_per_task

@@ -293,11 +293,16 @@ static void drop_derived(dusk_graph *g)
         dusk_free(g->rdep_ids);
         dusk_free(g->prio);
     }
+    dusk_free(g->dep_ids64);
+    dusk_free(g->rdep_ids64);
+    dusk_free(g->prio64);
+    g->dep_ids64 = g->rdep_ids64 = g->prio64 = NULL;
     dusk_free(g->height);
     dusk_free(g->topo);
     g->dep_off = g->rdep_off = NULL;
     g->dep_ids = g->rdep_ids = NULL;
-    g->height = g->topo = g->prio = NULL;
+    g->height = g->topo = NULL;
+    g->prio = NULL;
     dusk_plan_unref(g->plan);
     g->plan = NULL;
 }
@@ -702,7 +707,7 @@ dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id)
 /* --- validation ---------------------------------------------------------- */
 
 typedef struct {
-    int64_t *ids;
+    dusk__id *ids;
     size_t n, cap;
 } idvec;
 
@@ -710,13 +715,13 @@ static int idvec_push(idvec *v, int64_t id)
 {
     if (v->n == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 1024;
-        int64_t *ids = dusk_realloc(v->ids, cap * sizeof *ids);
+        dusk__id *ids = dusk_realloc(v->ids, cap * sizeof *ids);
         if (!ids)
             return DUSK_ENOMEM;
         v->ids = ids;
         v->cap = cap;
     }
-    v->ids[v->n++] = id;
+    v->ids[v->n++] = (dusk__id)id;
     return 0;
 }
 
@@ -826,14 +831,7 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
             g->tasks_cap = n;
         }
     }
-    if (g->names.cap > g->names.n && g->names.n) {
-        /* the interner's entries (24 bytes a name) grew the same way */
-        dusk__strent *e = dusk_realloc(g->names.ents, g->names.n * sizeof *e);
-        if (e) {
-            g->names.ents = e;
-            g->names.cap = g->names.n;
-        }
-    }
+    dusk__strtab_trim(&g->names);
     if (g->name_task_cap > g->names.n && g->names.n) {
         uint32_t *nt = dusk_realloc(g->name_task, g->names.n * sizeof *nt);
         if (nt) {
@@ -902,7 +900,7 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
         g->rdep_off[t + 2] += g->rdep_off[t + 1];
     for (size_t t = 0; t < n; t++)
         for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
-            g->rdep_ids[g->rdep_off[g->dep_ids[k] + 1]++] = (int64_t)t;
+            g->rdep_ids[g->rdep_off[g->dep_ids[k] + 1]++] = (dusk__id)t;
 
     /* Kahn's algorithm: heights, and whatever is left is on or behind a
      * cycle. */
@@ -945,6 +943,15 @@ int dusk_graph_validate(dusk_graph *g, dusk_error *err)
     return dusk__graph_finalize(g, err);
 }
 
+int64_t *dusk__ids_widen(const uint32_t *ids, size_t n)
+{
+    int64_t *w = dusk_malloc((n ? n : 1) * sizeof *w);
+    if (w)
+        for (size_t i = 0; i < n; i++)
+            w[i] = ids[i];
+    return w;
+}
+
 int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids)
 {
     if (ids)
@@ -956,7 +963,9 @@ int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids)
         return rc;
     if (!valid_id(g, id))
         return DUSK_EINVAL;
-    *ids = g->dep_ids + g->dep_off[id];
+    if (!g->dep_ids64 && !(g->dep_ids64 = dusk__ids_widen(g->dep_ids, g->dep_off[g->ntasks])))
+        return DUSK_ENOMEM;
+    *ids = g->dep_ids64 + g->dep_off[id];
     return g->dep_off[id + 1] - g->dep_off[id];
 }
 
@@ -971,7 +980,10 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
         return rc;
     if (!valid_id(g, id))
         return DUSK_EINVAL;
-    *ids = g->rdep_ids + g->rdep_off[id];
+    if (!g->rdep_ids64 &&
+        !(g->rdep_ids64 = dusk__ids_widen(g->rdep_ids, g->rdep_off[g->ntasks])))
+        return DUSK_ENOMEM;
+    *ids = g->rdep_ids64 + g->rdep_off[id];
     return g->rdep_off[id + 1] - g->rdep_off[id];
 }
 

@@ -56,6 +56,12 @@ typedef struct dusk__targ {
  * most 2^32 - 1 dependency edges (validation refuses more). */
 typedef uint32_t dusk__off;
 
+/* A task id as core keeps it in its arrays: 32 bits (a graph has fewer
+ * tasks than names, which the interner keeps under 2^32 - 2). The public
+ * API hands out 64-bit ids; where it hands out arrays of them, the graph
+ * and the plan make 64-bit copies the first time a caller asks. */
+typedef uint32_t dusk__id;
+
 /* 24 bytes: a graph holds millions. */
 typedef struct dusk__task {
     union {                      /* by kind: */
@@ -106,14 +112,17 @@ struct dusk_graph {
     /* derived by validation, dropped by any change */
     int valid;                   /* 1 when the arrays below are current */
     dusk__off *dep_off;          /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
-    int64_t *dep_ids;
+    dusk__id *dep_ids;
     dusk__off *rdep_off;         /* dependents, the same way */
-    int64_t *rdep_ids;
+    dusk__id *rdep_ids;
     int64_t *height;             /* longest chain of dependencies below t (until
                                     ordered: only ordering reads it) */
     int64_t *topo;               /* task ids, dependencies before dependents
                                     (the same) */
-    int64_t *prio;               /* static order, or NULL until asked for */
+    uint32_t *prio;              /* static order, or NULL until asked for */
+    int64_t *dep_ids64;          /* 64-bit copies of dep_ids, rdep_ids and prio */
+    int64_t *rdep_ids64;         /* for dusk_graph_dependencies, _dependents */
+    int64_t *prio64;             /* and _order: NULL until one asks (owned) */
     dusk__keep *lists_keep;      /* when plans share the four lists and prio
                                     (made once prio is): they go with it */
     struct dusk_plan *plan;      /* the last plan made (one reference), or NULL */
@@ -137,6 +146,11 @@ static inline const char *dusk__task_key(const dusk_graph *g, int64_t t)
 
 /* Builds the derived arrays if the graph changed; 0 or an error. */
 int dusk__graph_finalize(dusk_graph *g, dusk_error *err);
+/* Validates and orders g (g->prio), as dusk_graph_order without its
+ * 64-bit copy; 0 or an error. */
+int dusk__graph_order(dusk_graph *g, dusk_error *err);
+/* A dusk_malloc'd 64-bit copy of ids[0..n), NULL on ENOMEM. */
+int64_t *dusk__ids_widen(const uint32_t *ids, size_t n);
 
 /* A key's text as messages print it: 'a', or ('x', 0) for tuple keys. */
 size_t dusk__key_repr(const char *text, char *buf, size_t n);

@@ -98,13 +98,22 @@ int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err)
         *prio = NULL;
     DUSK__NONNULL(err, g);
     DUSK__NONNULL(err, prio);
+    int rc = dusk__graph_order(g, err);
+    if (rc)
+        return rc;
+    if (!g->prio64 && !(g->prio64 = dusk__ids_widen(g->prio, g->ntasks)))
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
+    *prio = g->prio64;
+    return 0;
+}
+
+int dusk__graph_order(dusk_graph *g, dusk_error *err)
+{
     int rc = dusk__graph_finalize(g, err);
     if (rc)
         return rc;
-    if (g->prio) {
-        *prio = g->prio;
+    if (g->prio)
         return 0;
-    }
     size_t n = g->ntasks, ne = (size_t)g->dep_off[n];
     int64_t *order = dusk_malloc((n ? n : 1) * sizeof *order);
     int64_t *sdeps = dusk_malloc((ne ? ne : 1) * sizeof *sdeps);  /* sorted deps */
@@ -190,10 +199,14 @@ int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err)
     }
     if (rc == DUSK_ENOMEM)
         dusk_error_set(err, rc, "out of memory ordering the graph");
+    uint32_t *prio = NULL;
+    if (!rc && !(prio = dusk_malloc((n ? n : 1) * sizeof *prio)))
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
     if (!rc) {
-        g->prio = order;
-        order = NULL;
-        *prio = g->prio;
+        /* kept in 32 bits (a graph has under 2^32 tasks) */
+        for (size_t t = 0; t < n; t++)
+            prio[t] = (uint32_t)order[t];
+        g->prio = prio;
         /* Only ordering reads these: 16 bytes a task given back. */
         dusk_free(g->height);
         dusk_free(g->topo);

@@ -23,7 +23,10 @@
 ** of what validation derived at any change); a request for the same ids
 ** gets that plan again, with one more reference. Invariant: a plan is
 ** written only between its allocation and its return from
-** dusk__plan_make; after that only its reference count changes.
+** dusk__plan_make; after that only its reference count changes, and its
+** 64-bit copies of its id arrays appear (published atomically, once).
+** Core reads the 32-bit arrays; the copies are only for the public API,
+** whose callers may never ask (a run does not).
 */
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +70,30 @@ static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigne
     }
 }
 
+/* A bound on how many tasks of p can be ready at once, for the size of a
+ * run's heap: tasks ready together are never one a dependency of the
+ * other, so each path of a cover of p's tasks by paths holds at most one
+ * of them, and a cover by n - m paths comes from any m edges with no two
+ * out of one task or into one task. Those are picked greedily: each task
+ * takes the first dependent no other task took. `taken` (gsize bytes) is
+ * scratch. On the lecture-style reductions (one dependent a task) the
+ * bound is about the leaves, half of what n would be. */
+static size_t ready_bound(const dusk_plan *p, unsigned char *taken)
+{
+    size_t m = 0;
+    memset(taken, 0, p->gsize);
+    for (size_t i = 0; i < p->n; i++) {
+        int64_t t = dusk__plan_task(p, i);
+        for (dusk__off k = p->rdep_off[t]; k < p->rdep_off[t + 1]; k++)
+            if (!taken[p->rdep_ids[k]]) {
+                taken[p->rdep_ids[k]] = 1;
+                m++;
+                break;
+            }
+    }
+    return p->n - m;
+}
+
 /* The graph's keeps for what plans share, made when first needed. */
 static int keeps(dusk_graph *g)
 {
@@ -98,11 +125,12 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
 
     /* The layout of the block. */
     size_t at = sizeof(dusk_plan);
-    size_t o_tasks = carve(&at, n, sizeof(int64_t));
-    size_t o_want = carve(&at, nwant, sizeof(int64_t));
+    size_t o_tasks = carve(&at, whole ? 0 : n, sizeof(dusk__id));
+    size_t o_want = carve(&at, nwant, sizeof(dusk__id));
     size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(dusk__off));  /* +1: the fill */
-    size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(int64_t));
-    size_t o_key = carve(&at, gs, sizeof(const char *));
+    size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(dusk__id));
+    size_t o_key = carve(&at, gs, sizeof(uint32_t));
+    size_t o_pages = carve(&at, g->names.npages, sizeof(char *));
     size_t o_entry = carve(&at, gs, sizeof(const void *));
     size_t o_kind = carve(&at, gs, 1);
     char *block = dusk_malloc(at);
@@ -116,37 +144,45 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     p->n = n;
     p->nwant = nwant;
     p->maxdeps = p->maxrdeps = 0;
-    p->tasks = (int64_t *)(block + o_tasks);
-    p->want = (int64_t *)(block + o_want);
+    p->tasks = whole ? NULL : (dusk__id *)(block + o_tasks);
+    p->want = (dusk__id *)(block + o_want);
     p->dep_off = g->dep_off;
     p->dep_ids = g->dep_ids;
     p->prio = g->prio;
-    p->key = (const char **)(block + o_key);
+    p->key = (uint32_t *)(block + o_key);
+    p->pages = (char **)(block + o_pages);
+    if (g->names.npages)
+        memcpy(p->pages, g->names.pages, g->names.npages * sizeof *p->pages);
     p->entry = (const void **)(block + o_entry);
     p->kind = (unsigned char *)(block + o_kind);
     p->lists = g->lists_keep;
     p->text = g->text_keep;
     dusk__keep_ref(p->lists);
     dusk__keep_ref(p->text);
-    if (nwant)
-        memcpy(p->want, want, nwant * sizeof *want);
+    for (size_t i = 0; i < nwant; i++)
+        p->want[i] = (dusk__id)want[i];
+    atomic_init(&p->tasks64, NULL);
+    atomic_init(&p->want64, NULL);
+    atomic_init(&p->deps64, NULL);
+    atomic_init(&p->rdeps64, NULL);
 
     /* Per task: what it is, its key. */
     size_t k = 0;
     for (size_t t = 0; t < gs; t++) {
         if (!in[t]) {
-            p->key[t] = NULL;
+            p->key[t] = 0;
             p->entry[t] = NULL;
             p->kind[t] = DUSK__PLAN_OUT;
             continue;
         }
         const dusk__task *task = &g->tasks[t];
-        p->tasks[k++] = (int64_t)t;
+        if (p->tasks)
+            p->tasks[k++] = (dusk__id)t;
         p->kind[t] = (unsigned char)task->kind;
         p->entry[t] = task->kind == DUSK_ENTRY_TASK    ? (const void *)task->func
                       : task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value)
                                                        : NULL;
-        p->key[t] = dusk__strtab_text(&g->names, task->name);
+        p->key[t] = g->names.offs[task->name];
         size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
         if (nd > p->maxdeps)
             p->maxdeps = nd;
@@ -160,29 +196,30 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         p->rdep_ids = g->rdep_ids;
     } else {
         dusk__off *off = (dusk__off *)(block + o_rdep_off);
-        int64_t *ids = (int64_t *)(block + o_rdep_ids);
+        dusk__id *ids = (dusk__id *)(block + o_rdep_ids);
         memset(off, 0, (gs + 2) * sizeof *off);
         for (size_t i = 0; i < n; i++) {
-            int64_t t = p->tasks[i];
+            int64_t t = dusk__plan_task(p, i);
             for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
                 off[g->dep_ids[j] + 2]++;
         }
         for (size_t t = 0; t < gs; t++)
             off[t + 2] += off[t + 1];
         for (size_t i = 0; i < n; i++) {
-            int64_t t = p->tasks[i];
+            int64_t t = dusk__plan_task(p, i);
             for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
-                ids[off[g->dep_ids[j] + 1]++] = t;
+                ids[off[g->dep_ids[j] + 1]++] = (dusk__id)t;
         }
         p->rdep_off = off;
         p->rdep_ids = ids;
     }
     for (size_t i = 0; i < n; i++) {
-        int64_t t = p->tasks[i];
+        int64_t t = dusk__plan_task(p, i);
         size_t nr = (size_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
         if (nr > p->maxrdeps)
             p->maxrdeps = nr;
     }
+    p->maxready = ready_bound(p, in);
     dusk_free(stack);
     *out = p;
     return 0;
@@ -191,15 +228,19 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
 int dusk__plan_make(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
                     dusk_error *err)
 {
-    const int64_t *prio;
     *out = NULL;
-    int rc = dusk_graph_order(g, &prio, err);
+    int rc = dusk__graph_order(g, err);
     if (rc)
         return rc;
     dusk_plan *c = g->plan;
-    if (c && c->nwant == nwant && (!nwant || memcmp(c->want, want, nwant * sizeof *want) == 0)) {
-        *out = dusk_plan_ref(c);
-        return 0;
+    if (c && c->nwant == nwant) {
+        size_t i = 0;
+        while (i < nwant && c->want[i] == want[i])
+            i++;
+        if (i == nwant) {
+            *out = dusk_plan_ref(c);
+            return 0;
+        }
     }
     if ((rc = plan_build(g, want, nwant, out, err)) != 0)
         return rc;
@@ -256,26 +297,69 @@ void dusk_plan_unref(const dusk_plan *cp)
     if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
     for (size_t i = 0; i < p->n; i++)
-        if (p->kind[p->tasks[i]] == DUSK_ENTRY_VALUE)
-            dusk_value_unref((dusk_value *)p->entry[p->tasks[i]]);
+        if (p->kind[dusk__plan_task(p, i)] == DUSK_ENTRY_VALUE)
+            dusk_value_unref((dusk_value *)p->entry[dusk__plan_task(p, i)]);
     dusk__keep_unref(p->lists);
     dusk__keep_unref(p->text);
+    dusk_free(atomic_load_explicit(&p->tasks64, memory_order_acquire));
+    dusk_free(atomic_load_explicit(&p->want64, memory_order_acquire));
+    dusk_free(atomic_load_explicit(&p->deps64, memory_order_acquire));
+    dusk_free(atomic_load_explicit(&p->rdeps64, memory_order_acquire));
     dusk_free(p);
 }
 
 /* --- reading ------------------------------------------------------------------ */
 
+/* The 64-bit copy of ids[0..n) in *slot, made by the first caller: any
+ * number of threads may ask at once; each that finds none makes one, the
+ * first to publish it wins and the others free theirs. NULL on ENOMEM. */
+static const int64_t *widened(_Atomic(int64_t *) *slot, const uint32_t *ids, size_t n)
+{
+    int64_t *w = atomic_load_explicit(slot, memory_order_acquire);
+    if (w)
+        return w;
+    int64_t *mine = dusk__ids_widen(ids, n);
+    if (!mine)
+        return NULL;
+    if (atomic_compare_exchange_strong_explicit(slot, &w, mine, memory_order_acq_rel,
+                                                memory_order_acquire))
+        return mine;
+    dusk_free(mine);   /* another thread's copy came first: w is it */
+    return w;
+}
+
 size_t dusk_plan_ntasks(const dusk_plan *p) { return p ? p->n : 0; }
-const int64_t *dusk_plan_tasks(const dusk_plan *p) { return p ? p->tasks : NULL; }
+const int64_t *dusk_plan_tasks(const dusk_plan *p)
+{
+    if (!p)
+        return NULL;
+    int64_t *w = atomic_load_explicit((_Atomic(int64_t *) *)&p->tasks64, memory_order_acquire);
+    if (w || p->tasks)
+        return w ? w : widened((_Atomic(int64_t *) *)&p->tasks64, p->tasks, p->n);
+    /* a whole plan: 0, 1, ... n - 1 */
+    int64_t *mine = dusk_malloc((p->n ? p->n : 1) * sizeof *mine);
+    if (!mine)
+        return NULL;
+    for (size_t i = 0; i < p->n; i++)
+        mine[i] = (int64_t)i;
+    if (atomic_compare_exchange_strong_explicit((_Atomic(int64_t *) *)&p->tasks64, &w, mine,
+                                                memory_order_acq_rel, memory_order_acquire))
+        return mine;
+    dusk_free(mine);
+    return w;
+}
 size_t dusk_plan_graph_size(const dusk_plan *p) { return p ? p->gsize : 0; }
 size_t dusk_plan_nrequested(const dusk_plan *p) { return p ? p->nwant : 0; }
-const int64_t *dusk_plan_requested(const dusk_plan *p) { return p ? p->want : NULL; }
+const int64_t *dusk_plan_requested(const dusk_plan *p)
+{
+    return p ? widened((_Atomic(int64_t *) *)&p->want64, p->want, p->nwant) : NULL;
+}
 
 int dusk_plan_contains(const dusk_plan *p, int64_t id) { return p && dusk__plan_has(p, id); }
 
 const char *dusk_plan_key(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) ? p->key[id] : NULL;
+    return dusk_plan_contains(p, id) ? dusk__plan_key(p, id) : NULL;
 }
 
 size_t dusk_plan_key_repr(const dusk_plan *p, int64_t id, char *buf, size_t n)
@@ -309,7 +393,7 @@ dusk_value *dusk_plan_literal(const dusk_plan *p, int64_t id)
 
 int64_t dusk_plan_priority(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) ? p->prio[id] : -1;
+    return dusk_plan_contains(p, id) ? (int64_t)p->prio[id] : -1;
 }
 
 int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **ids)
@@ -318,7 +402,11 @@ int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **i
         *ids = NULL;
     if (!dusk_plan_contains(p, id) || !ids)
         return DUSK_EINVAL;
-    *ids = p->dep_ids + p->dep_off[id];
+    const int64_t *all = widened((_Atomic(int64_t *) *)&p->deps64, p->dep_ids,
+                                 p->dep_off[p->gsize]);
+    if (!all)
+        return DUSK_ENOMEM;
+    *ids = all + p->dep_off[id];
     return p->dep_off[id + 1] - p->dep_off[id];
 }
 
@@ -328,6 +416,10 @@ int64_t dusk_plan_dependents(const dusk_plan *p, int64_t id, const int64_t **ids
         *ids = NULL;
     if (!dusk_plan_contains(p, id) || !ids)
         return DUSK_EINVAL;
-    *ids = p->rdep_ids + p->rdep_off[id];
+    const int64_t *all = widened((_Atomic(int64_t *) *)&p->rdeps64, p->rdep_ids,
+                                 p->rdep_off[p->gsize]);
+    if (!all)
+        return DUSK_ENOMEM;
+    *ids = all + p->rdep_off[id];
     return p->rdep_off[id + 1] - p->rdep_off[id];
 }

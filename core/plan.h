@@ -26,19 +26,30 @@ struct dusk_plan {
     size_t n;                    /* tasks in the plan */
     size_t nwant;                /* requested ids (repeats kept) */
     size_t maxdeps, maxrdeps;    /* the longest lists, for per-worker buffers */
-    int64_t *tasks;              /* n ids, increasing */
-    int64_t *want;               /* nwant ids, in request order */
+    size_t maxready;             /* at least as many as can be ready at once
+                                    (the size of a run's heap; plan.c) */
+    dusk__id *tasks;             /* n ids, increasing; NULL when the plan takes
+                                    every task (the i-th is i): dusk__plan_task */
+    dusk__id *want;              /* nwant ids, in request order */
     const dusk__off *dep_off;    /* dependencies of t: dep_ids[dep_off[t] ..
                                     dep_off[t+1]) (shared: the graph's) */
-    const int64_t *dep_ids;
+    const dusk__id *dep_ids;
     const dusk__off *rdep_off;   /* dependents of t within the plan, the same */
-    const int64_t *rdep_ids;     /* way (the graph's when whole) */
-    const int64_t *prio;         /* dusk_graph_order's priorities (shared) */
-    const char **key;            /* key text (shared: the graph's), NULL outside */
+    const dusk__id *rdep_ids;    /* way (the graph's when whole) */
+    const uint32_t *prio;        /* dusk_graph_order's priorities (shared) */
+    uint32_t *key;               /* the key text's offset in the graph's interner
+                                    (core/util.h), whose text pages are shared
+                                    and whose page table is copied to pages:
+                                    dusk__plan_key; 0 outside */
+    char **pages;
     const void **entry;          /* by kind[]: the dusk_func of a task, the literal
                                     (an owned reference) of a value, NULL else */
     unsigned char *kind;         /* a dusk_entry_kind, or DUSK__PLAN_OUT */
     dusk__keep *lists, *text;    /* references to what is shared */
+    /* 64-bit copies of tasks, want, dep_ids and rdep_ids for the public
+     * API, made the first time one is asked for (by any of the threads
+     * reading the plan: the first copy published wins), freed with it */
+    _Atomic(int64_t *) tasks64, want64, deps64, rdeps64;
 };
 
 /* The plan of a run of g for the task ids want[0..nwant) (which exist):
@@ -47,6 +58,19 @@ struct dusk_plan {
  * first. Sets *out to a new reference; 0 or an error code. */
 int dusk__plan_make(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
                     dusk_error *err);
+
+/* The i-th task of p (i < p->n). */
+static inline int64_t dusk__plan_task(const dusk_plan *p, size_t i)
+{
+    return p->tasks ? (int64_t)p->tasks[i] : (int64_t)i;
+}
+
+/* The key text of task t of p. */
+static inline const char *dusk__plan_key(const dusk_plan *p, int64_t t)
+{
+    uint32_t o = p->key[t];
+    return p->pages[o >> DUSK__STRTAB_SHIFT] + (o & ((1u << DUSK__STRTAB_SHIFT) - 1));
+}
 
 static inline int dusk__plan_has(const dusk_plan *p, int64_t id)
 {

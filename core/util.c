@@ -117,17 +117,31 @@ void dusk__arena_free(dusk__arena *a)
 
 /* --- interning -------------------------------------------------------------- */
 
+enum { STRTAB_PAGE = 1u << DUSK__STRTAB_SHIFT };
+
+/* The slot's hash bits for h in a table of nslots: h's high word above the
+ * id's bits (none when the ids take all 32). The position uses h's low bits. */
+static inline uint32_t strtab_tag(uint64_t h, size_t nslots)
+{
+    unsigned shift = (unsigned)__builtin_ctzll((unsigned long long)nslots);
+    return shift >= 32 ? 0 : (uint32_t)((h >> 32) << shift);
+}
+
 static int strtab_grow(dusk__strtab *t)
 {
     size_t ns = t->nslots ? 2 * t->nslots : 64;
+    if (ns > (size_t)1 << 32)
+        return -1;
     uint32_t *slots = dusk_calloc(ns, sizeof *slots);
     if (!slots)
         return -1;
     for (size_t i = 0; i < t->n; i++) {
-        size_t j = t->ents[i].hash & (ns - 1);
+        const char *s = dusk__strtab_text(t, (int64_t)i);
+        uint64_t h = dusk__fnv(DUSK__FNV_INIT, s, strlen(s));
+        size_t j = h & (ns - 1);
         while (slots[j])
             j = (j + 1) & (ns - 1);
-        slots[j] = (uint32_t)i + 1;
+        slots[j] = strtab_tag(h, ns) | (uint32_t)(i + 1);
     }
     dusk_free(t->slots);
     t->slots = slots;
@@ -139,13 +153,60 @@ static int strtab_grow(dusk__strtab *t)
 static size_t strtab_slot(const dusk__strtab *t, const char *s, size_t n, uint64_t h)
 {
     size_t mask = t->nslots - 1, j = h & mask;
-    while (t->slots[j]) {
-        const dusk__strent *e = &t->ents[t->slots[j] - 1];
-        if (e->hash == h && e->len == n && memcmp(e->text, s, n) == 0)
-            break;
+    uint32_t idmask = (uint32_t)mask, tag = strtab_tag(h, t->nslots);
+    uint32_t v;
+    while ((v = t->slots[j])) {
+        if ((v & ~idmask) == tag) {
+            const char *e = dusk__strtab_text(t, (int64_t)(v & idmask) - 1);
+            if (memcmp(e, s, n) == 0 && e[n] == '\0')
+                break;
+        }
         j = (j + 1) & mask;
     }
     return j;
+}
+
+/* Room for n + 1 bytes of text: its offset in *off, and a pointer to it;
+ * NULL on allocation failure or when 4 GiB of text are used. */
+static char *strtab_text_alloc(dusk__strtab *t, size_t n, uint32_t *off)
+{
+    size_t need = n + 1;
+    if (need == 0)
+        return NULL;
+    if (t->npages && t->used + need <= STRTAB_PAGE) {
+        *off = (uint32_t)((t->npages - 1) << DUSK__STRTAB_SHIFT | t->used);
+        char *p = t->pages[t->npages - 1] + t->used;
+        t->used += need;
+        return p;
+    }
+    /* a new block: a page, or pages enough for a long key */
+    size_t span = need <= STRTAB_PAGE ? 1 : (need + STRTAB_PAGE - 1) / STRTAB_PAGE;
+    size_t cap = span * STRTAB_PAGE;
+    if (span > ((size_t)1 << (32 - DUSK__STRTAB_SHIFT)) - t->npages ||
+        cap / STRTAB_PAGE != span || cap > SIZE_MAX - sizeof(dusk__arena_block))
+        return NULL;
+    if (t->npages + span > t->pages_cap) {
+        size_t pc = t->pages_cap ? 2 * t->pages_cap : 16;
+        while (pc < t->npages + span)
+            pc *= 2;
+        char **pages = dusk_realloc(t->pages, pc * sizeof *pages);
+        if (!pages)
+            return NULL;
+        t->pages = pages;
+        t->pages_cap = pc;
+    }
+    dusk__arena_block *b = dusk_malloc(sizeof *b + cap);
+    if (!b)
+        return NULL;
+    b->used = b->cap = cap;          /* the arena only frees or moves it */
+    b->next = t->text.head;
+    t->text.head = b;
+    for (size_t i = 0; i < span; i++)
+        t->pages[t->npages + i] = (char *)b->data + i * STRTAB_PAGE;
+    *off = (uint32_t)(t->npages << DUSK__STRTAB_SHIFT);
+    t->npages += span;
+    t->used = span == 1 ? need : STRTAB_PAGE;   /* a long key's pages are full */
+    return (char *)b->data;
 }
 
 int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n)
@@ -153,7 +214,7 @@ int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n)
     if (!t->nslots)
         return -1;
     size_t j = strtab_slot(t, s, n, dusk__fnv(DUSK__FNV_INIT, s, n));
-    return (int64_t)t->slots[j] - 1;
+    return (int64_t)(t->slots[j] & (uint32_t)(t->nslots - 1)) - 1;
 }
 
 int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n)
@@ -162,32 +223,46 @@ int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n)
     if (t->nslots) {
         size_t j = strtab_slot(t, s, n, h);
         if (t->slots[j])
-            return (int64_t)t->slots[j] - 1;
+            return (int64_t)(t->slots[j] & (uint32_t)(t->nslots - 1)) - 1;
     }
-    if (t->n >= UINT32_MAX - 1)
-        return -1;
-    if (2 * (t->n + 1) > t->nslots && strtab_grow(t) != 0)
+    /* load at most 3/4 */
+    if (4 * (t->n + 1) > 3 * t->nslots && strtab_grow(t) != 0)
         return -1;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
-        dusk__strent *e = dusk_realloc(t->ents, cap * sizeof *e);
-        if (!e)
+        uint32_t *o = dusk_realloc(t->offs, cap * sizeof *o);
+        if (!o)
             return -1;
-        t->ents = e;
+        t->offs = o;
         t->cap = cap;
     }
-    char *copy = dusk__arena_strndup(&t->text, s, n);
+    uint32_t off;
+    char *copy = strtab_text_alloc(t, n, &off);
     if (!copy)
         return -1;
-    t->ents[t->n] = (dusk__strent){copy, n, h};
-    t->slots[strtab_slot(t, s, n, h)] = (uint32_t)t->n + 1;
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    t->offs[t->n] = off;
+    t->slots[strtab_slot(t, s, n, h)] = strtab_tag(h, t->nslots) | (uint32_t)(t->n + 1);
     return (int64_t)t->n++;
+}
+
+void dusk__strtab_trim(dusk__strtab *t)
+{
+    if (t->cap > t->n && t->n) {
+        uint32_t *o = dusk_realloc(t->offs, t->n * sizeof *o);
+        if (o) {
+            t->offs = o;
+            t->cap = t->n;
+        }
+    }
 }
 
 void dusk__strtab_free(dusk__strtab *t)
 {
-    dusk_free(t->ents);
+    dusk_free(t->offs);
     dusk_free(t->slots);
+    dusk_free(t->pages);
     dusk__arena_free(&t->text);
     memset(t, 0, sizeof *t);
 }

@@ -66,31 +66,42 @@ void dusk__arena_free(dusk__arena *a);                      /* ends empty */
 
 /* --- interning --------------------------------------------------------------
  * A table that gives each distinct string a dense id (0, 1, 2 ... in the
- * order first seen) and keeps one copy of its text, in the table's arena.
- * Zero-initialise to start. Up to 2^32 - 2 strings. */
-typedef struct dusk__strent {
-    const char *text;          /* NUL-terminated, in the table's arena */
-    size_t len;
-    uint64_t hash;             /* dusk__fnv of the text */
-} dusk__strent;
+ * order first seen) and keeps one copy of its text, NUL-terminated and
+ * packed end to end in the blocks of the table's arena (they never move,
+ * so the text's address lasts as long as the arena). Zero-initialise to
+ * start. Up to 3 * 2^30 strings and 4 GiB of text (then interning fails).
+ *
+ * A graph holds one for millions of keys, so a string costs its text plus
+ * a byte, a 32-bit offset, and 32-bit hash slots at load at most 3/4: no
+ * stored length or hash (growing the slots hashes the text again). */
+enum { DUSK__STRTAB_SHIFT = 16 };   /* text pages of 64 KiB: offset >> this */
 
 typedef struct dusk__strtab {
-    dusk__strent *ents;        /* id -> entry */
+    uint32_t *offs;            /* id -> the text's offset: page << SHIFT | byte */
     size_t n, cap;
-    uint32_t *slots;           /* open addressing: id + 1, 0 empty */
-    size_t nslots;             /* a power of two */
+    uint32_t *slots;           /* open addressing: id + 1 in the low log2(nslots)
+                                  bits, hash bits above them; 0 empty */
+    size_t nslots;             /* a power of two, or 0 */
+    char **pages;              /* page -> its first byte (a key longer than a
+                                  page spans pages of one block of its own) */
+    size_t npages, pages_cap;
+    size_t used;               /* bytes used of the last page's block */
     dusk__arena text;
 } dusk__strtab;
 
-/* The id of the n bytes at s, adding them if new; -1 on allocation
- * failure (the table is unchanged). */
+/* The id of the n bytes at s (no NUL among them), adding them if new; -1 on allocation
+ * failure or when the table is full (the table is unchanged). */
 int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n);
 /* The id, or -1 when the text is not in the table. */
 int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n);
 static inline const char *dusk__strtab_text(const dusk__strtab *t, int64_t id)
 {
-    return t->ents[id].text;
+    uint32_t o = t->offs[id];
+    return t->pages[o >> DUSK__STRTAB_SHIFT] + (o & ((1u << DUSK__STRTAB_SHIFT) - 1));
 }
+/* Gives back what growing the id array left over (a table that is done
+ * growing: it may still grow after). */
+void dusk__strtab_trim(dusk__strtab *t);
 void dusk__strtab_free(dusk__strtab *t);                    /* ends empty */
 
 /* --- byte buffers -----------------------------------------------------------

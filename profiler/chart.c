@@ -277,7 +277,7 @@ static void panel_tasks(chart *c, const frame *f)
     double (*fc)[3] = dusk_malloc((p->funcs.n ? p->funcs.n : 1) * sizeof *fc);
     if (last_x && last_f && fc) {
         for (size_t k = 0; k < p->funcs.n; k++)
-            dusk__colour(p, p->funcs.ents[k].text, fc[k]);
+            dusk__colour(p, dusk__strtab_text(&p->funcs, (int64_t)k), fc[k]);
         for (int k = 0; k < nw; k++) {
             last_x[k] = -1;
             last_f[k] = UINT32_MAX;
@@ -461,7 +461,7 @@ static void panel_cache(chart *c, const frame *f)
     cols[nl][0] = cols[nl][1] = cols[nl][2] = 0.25;
     nl++;
     for (size_t a = 0; a < nshow; a++) {
-        names[nl] = p->groups.ents[p->group_order[show[a]]].text;
+        names[nl] = dusk__strtab_text(&p->groups, p->group_order[show[a]]);
         dusk__colour(p, names[nl], cols[nl]);
         nl++;
     }

@@ -93,7 +93,7 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
         return rc;
     fputs("t_ns,group,value\n", o.f);
     for (size_t k = 0; k <= p->nseries_groups; k++) {
-        const char *g = k < p->nseries_groups ? p->groups.ents[p->group_order[k]].text : "(all groups)";
+        const char *g = k < p->nseries_groups ? dusk__strtab_text(&p->groups, p->group_order[k]) : "(all groups)";
         for (size_t i = 0; i < p->nseries[k]; i++) {
             fprintf(o.f, "%" PRIu64 ",", p->series[k][i].t_ns);
             csv_field(o.f, g);

@@ -750,8 +750,8 @@ int dusk__intern_records(dusk_profiler *p, size_t first)
             return DUSK_ENOMEM;
         p->rec_func[i] = (uint32_t)fi;
         p->rec_group[i] = (uint32_t)gi;
-        r->func = p->funcs.ents[fi].text;
-        r->group = p->groups.ents[gi].text;
+        r->func = dusk__strtab_text(&p->funcs, fi);
+        r->group = dusk__strtab_text(&p->groups, gi);
     }
     return 0;
 }
@@ -833,6 +833,8 @@ static int decode_worker(dusk_profiler *p, const dusk__prun *run, dusk__pworker 
              * dependencies become record indices (merge_run) */
             const int64_t *ids;
             int64_t m = dusk_plan_dependencies(run->plan, r->task, &ids);
+            if (m == DUSK_ENOMEM)   /* the plan makes its id array at the first call */
+                return DUSK_ENOMEM;
             size_t *deps = m > 0 ? dusk__arena_alloc(&p->mem, (size_t)m * sizeof *deps) : NULL;
             if (m > 0 && !deps)
                 return DUSK_ENOMEM;

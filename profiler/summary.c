@@ -145,7 +145,7 @@ int dusk__summary(dusk_profiler *p)
     }
     for (size_t k = 0; k < nf; k++) {
         dusk_func_stats *f = &p->fstats[k];
-        f->func = p->funcs.ents[k].text;
+        f->func = dusk__strtab_text(&p->funcs, k);
         f->mean_ns = f->count ? (double)f->total_ns / (double)f->count : 0;
         f->share = busy ? (double)f->total_ns / (double)busy : 0;
     }
@@ -324,7 +324,7 @@ int dusk__cache(dusk_profiler *p)
         goto fail;
     }
     for (size_t k = 0; k < ng; k++)
-        byname[k] = (named){p->groups.ents[k].text, k};
+        byname[k] = (named){dusk__strtab_text(&p->groups, k), k};
     qsort(byname, ng, sizeof *byname, by_name);
     for (size_t k = 0; k < ng; k++) {
         order[k] = byname[k].index;
@@ -387,7 +387,7 @@ const char *dusk_profiler_group(dusk_profiler *p, size_t k)
 {
     if (!p || (dusk__cache(p), !p->have_cache) || k >= p->nseries_groups)
         return NULL;
-    return p->groups.ents[p->group_order[k]].text;
+    return dusk__strtab_text(&p->groups, p->group_order[k]);
 }
 
 size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k, const dusk_cache_point **pts)

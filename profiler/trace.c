@@ -283,7 +283,7 @@ static int write_cache(jw *w, dusk_profiler *p)
                 while (at[k] < p->nseries[k] && p->series[k][at[k]].t_ns <= t)
                     at[k]++;
                 double v = at[k] ? p->series[k][at[k] - 1].value : 0;
-                jw_str(w, p->groups.ents[p->group_order[k]].text);
+                jw_str(w, dusk__strtab_text(&p->groups, p->group_order[k]));
                 jw_raw(w, ":", 1);
                 jw_u64(w, (uint64_t)(v + 0.5));
                 jw_raw(w, ",", 1);
@@ -307,7 +307,7 @@ static int write_cache(jw *w, dusk_profiler *p)
         jw_us(w, t0 + (uint64_t)((double)(t1 - t0) * (double)b / (double)nb));
         jw_s(w, ",\"pid\":1,\"args\":{");
         for (size_t k = 0; per_group && k < ng; k++) {
-            jw_str(w, p->groups.ents[p->group_order[k]].text);
+            jw_str(w, dusk__strtab_text(&p->groups, p->group_order[k]));
             jw_raw(w, ":", 1);
             jw_u64(w, (uint64_t)(bins[k * nb + b] + 0.5));
             jw_raw(w, ",", 1);

@@ -491,7 +491,7 @@ static void run_free(dusk__run *r)
 {
     if (r->s && r->plan)
         for (size_t i = 0; i < r->plan->n; i++)
-            dusk_value_unref(r->s[r->plan->tasks[i]].result);
+            dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
     dusk_free(r->s);
     dusk_free(r->heap);
     if (r->workers)
@@ -578,11 +578,11 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         return dusk_error_set(err, DUSK_EINVAL, "a task with %zu dependencies or %zu "
                               "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
     r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
-    r->heap = dusk_malloc((p->n ? p->n : 1) * sizeof *r->heap);
+    r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap);
     if (!r->s || !r->heap)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     for (size_t i = 0; i < p->n; i++) {
-        int64_t t = p->tasks[i];
+        int64_t t = dusk__plan_task(p, i);
         r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
         r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
     }
@@ -609,10 +609,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
     for (size_t i = 0; i < p->n; i++)
-        if (r->s[p->tasks[i]].waiting == 0) {
-            heap_push(r, p->tasks[i]);
+        if (r->s[dusk__plan_task(p, i)].waiting == 0) {
+            heap_push(r, dusk__plan_task(p, i));
             if (r->timed)
-                emit(r, NULL, DUSK_EV_READY, p->tasks[i], 0, 0);
+                emit(r, NULL, DUSK_EV_READY, dusk__plan_task(p, i), 0, 0);
         }
 
     rc = be->run(r, err);

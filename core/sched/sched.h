@@ -120,7 +120,7 @@ struct dusk__run {
     /* Set before the backend runs and only read after. */
     alignas(64) dusk_graph *g;
     const dusk_plan *plan;       /* what the run executes */
-    const int64_t *prio;
+    const uint32_t *prio;
     size_t nrun;                 /* tasks in this run */
     dusk__slot *s;               /* per task id of the graph */
     uint64_t *heap;              /* ready tasks, a min-heap of prio << 32 | id

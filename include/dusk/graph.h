@@ -165,8 +165,9 @@ DUSK_API dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
  * id depends on, and the keys that depend on id. *ids points into the
  * graph, valid until it is next changed. Return the count, or a negative
  * code when the graph does not validate (DUSK_EINVAL for an id that is not
- * a task). A run's listeners read the same from the run's plan (plan.h),
- * which stays valid when the graph changes. */
+ * a task; DUSK_ENOMEM when the array, made at the first call after a
+ * change, finds no memory). A run's listeners read the same from the
+ * run's plan (plan.h), which stays valid when the graph changes. */
 DUSK_API int64_t dusk_graph_dependencies(dusk_graph *g, int64_t id, const int64_t **ids);
 DUSK_API int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids);
 

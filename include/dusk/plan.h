@@ -34,8 +34,10 @@
 ** long as the plan. A plan holds references to its literal values; it
 ** points to its tasks' dusk_func, which must outlive it (graph.h).
 **
-** Threads: a plan is never written after dusk_plan_new returns, so any
-** number of threads may read it, and reference and unreference it, at once.
+** Threads: a plan is never written after dusk_plan_new returns (but for
+** the 64-bit id arrays below, made the first time one is asked for, once,
+** whichever thread asks), so any number of threads may read it, and
+** reference and unreference it, at once.
 */
 #ifndef DUSK_PLAN_H
 #define DUSK_PLAN_H
@@ -69,7 +71,9 @@ DUSK_API void dusk_plan_unref(const dusk_plan *p);
 
 /* --- the tasks ----------------------------------------------------------- */
 
-/* How many tasks the run executes, and their ids in increasing order. */
+/* How many tasks the run executes, and their ids in increasing order
+ * (NULL, like dusk_plan_requested, when there is no memory for the array,
+ * which the plan makes at the first call). */
 DUSK_API size_t dusk_plan_ntasks(const dusk_plan *p);
 DUSK_API const int64_t *dusk_plan_tasks(const dusk_plan *p);
 /* The graph's size when the plan was made: every id is below it. */
@@ -98,7 +102,8 @@ DUSK_API dusk_value *dusk_plan_literal(const dusk_plan *p, int64_t id);
 DUSK_API int64_t dusk_plan_priority(const dusk_plan *p, int64_t id);
 /* The distinct tasks id depends on (all in the plan), and the tasks of
  * the plan that depend on it: *ids points into the plan. Return the
- * count, or DUSK_EINVAL. */
+ * count, or DUSK_EINVAL, or DUSK_ENOMEM (the first call makes the
+ * plan's array of them). */
 DUSK_API int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **ids);
 DUSK_API int64_t dusk_plan_dependents(const dusk_plan *p, int64_t id, const int64_t **ids);
 

@@ -327,6 +327,105 @@ static void test_plan_shared_by_threads(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Core keeps ids in 32 bits; the 64-bit arrays the API hands out are made
+ * the first time one is asked for. Eight threads ask a fresh plan at once,
+ * at a barrier: all get the same arrays, with the right ids (TSan checks
+ * the publishing). Without memory the getters say so and a later call
+ * succeeds; the graph's copies follow its changes. */
+typedef struct asker {
+    const dusk_plan *p;
+    pthread_barrier_t *go;
+    const int64_t *tasks, *want, *deps, *rdeps;
+} asker;
+
+static void *ask(void *arg)
+{
+    asker *a = arg;
+    pthread_barrier_wait(a->go);
+    a->tasks = dusk_plan_tasks(a->p);
+    (void)dusk_plan_dependencies(a->p, a->tasks[dusk_plan_ntasks(a->p) - 1], &a->deps);
+    (void)dusk_plan_dependents(a->p, a->tasks[0], &a->rdeps);
+    a->want = dusk_plan_requested(a->p);
+    return NULL;
+}
+
+static void test_plan_id_copies(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();   /* a x b y z: b = inc(a), y = inc(x), z = add(b, y) */
+    int64_t a_ = dusk_graph_find(g, "a"), x = dusk_graph_find(g, "x");
+    int64_t b_ = dusk_graph_find(g, "b"), y = dusk_graph_find(g, "y"), z = dusk_graph_find(g, "z");
+    for (int whole = 0; whole < 2; whole++) {
+        /* whole: every task (ids 0..4); else y's: x, y */
+        dusk_plan *p = whole ? plan_of(g, (const char *[]){"z", "y"}, 2)
+                             : plan_of(g, (const char *[]){"y"}, 1);
+        enum { T = 8 };
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, T);
+        asker k[T];
+        pthread_t th[T];
+        for (int i = 0; i < T; i++) {
+            k[i] = (asker){.p = p, .go = &go};
+            assert_int_equal(pthread_create(&th[i], NULL, ask, &k[i]), 0);
+        }
+        for (int i = 0; i < T; i++)
+            pthread_join(th[i], NULL);
+        pthread_barrier_destroy(&go);
+        for (int i = 1; i < T; i++) {
+            assert_ptr_equal(k[i].tasks, k[0].tasks);
+            assert_ptr_equal(k[i].want, k[0].want);
+            assert_ptr_equal(k[i].deps, k[0].deps);
+            assert_ptr_equal(k[i].rdeps, k[0].rdeps);
+        }
+        if (whole) {
+            assert_int_equal(dusk_plan_ntasks(p), 5);
+            for (size_t i = 0; i < 5; i++)
+                assert_int_equal(k[0].tasks[i], (int64_t)i);
+            assert_int_equal(k[0].want[0], z);
+            assert_int_equal(k[0].want[1], y);
+            assert_int_equal(k[0].deps[0], b_);     /* z's */
+            assert_int_equal(k[0].deps[1], y);
+            assert_int_equal(k[0].rdeps[0], b_);    /* a's */
+        } else {
+            assert_int_equal(dusk_plan_ntasks(p), 2);
+            assert_int_equal(k[0].tasks[0], x);
+            assert_int_equal(k[0].tasks[1], y);
+            assert_int_equal(k[0].want[0], y);
+            assert_int_equal(k[0].deps[0], x);      /* y's */
+            assert_int_equal(k[0].rdeps[0], y);     /* x's */
+        }
+        dusk_plan_unref(p);
+    }
+
+    /* without memory: said, and a later call succeeds */
+    dusk_plan *c = plan_of(g, (const char *[]){"b"}, 1);
+    const int64_t *ids;
+    dusk_alloc_fail_after(0);
+    assert_int_equal(dusk_plan_dependents(c, a_, &ids), DUSK_ENOMEM);
+    assert_null(ids);
+    assert_null(dusk_plan_tasks(c));
+    dusk_alloc_fail_after(-1);
+    assert_deps(c, a_, 1, (const int64_t[]){b_}, 1);
+    assert_int_equal(dusk_plan_tasks(c)[1], b_);
+    dusk_plan_unref(c);
+
+    /* the graph's copies: made on asking, dropped at a change */
+    assert_int_equal(dusk_graph_dependencies(g, z, &ids), 2);
+    assert_int_equal(dusk_task(g, "z", &dusk_inc, dusk_ref("b")), 0);
+    assert_int_equal(dusk_graph_dependencies(g, z, &ids), 1);
+    assert_int_equal(ids[0], b_);
+    assert_int_equal(dusk_graph_dependents(g, y, &ids), 0);
+    assert_int_equal(dusk_graph_dependents(g, b_, &ids), 1);
+    assert_int_equal(ids[0], z);
+    const int64_t *prio;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_order(g, &prio, &err), 0);
+    assert_true(prio[b_] < prio[z]);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* --- allocation failures ------------------------------------------------------------- */
 
 /* Making a plan (of a fresh graph, so nothing is cached; and of a cached
@@ -388,6 +487,7 @@ int main(void)
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
         cmocka_unit_test_teardown(test_plan_shared_by_threads, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_id_copies, reset_alloc),
         cmocka_unit_test_teardown(test_plan_oom, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

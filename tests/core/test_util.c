@@ -93,6 +93,63 @@ static void test_strtab(void **state)
     }
 }
 
+/* The text lives in 64 KiB pages of one arena: a key never straddles two
+ * unless it is longer than a page (then it has pages of its own), its
+ * address never changes as the table grows, and a key is told from a key
+ * it begins (the table stores no lengths: the NUL ends a key). Trimming
+ * keeps every id, and the table grows again after it. */
+static void test_strtab_pages(void **state)
+{
+    (void)state;
+    enum { N = 30000, LONG = 3 * 65536 + 100 };
+    long live = dusk_alloc_live();
+    dusk__strtab t = {0};
+    char key[64];
+    char *big = malloc(LONG + 1);
+    assert_non_null(big);
+    for (size_t i = 0; i < LONG; i++)
+        big[i] = (char)('a' + i % 26);
+    big[LONG] = '\0';
+    const char *first = NULL, *long_text = NULL;
+    for (int i = 0; i < N; i++) {
+        if (i == N / 2) {   /* a key of four pages amid the short ones */
+            assert_int_equal(dusk__strtab_intern(&t, big, LONG), N / 2);
+            long_text = dusk__strtab_text(&t, N / 2);
+        }
+        /* lengths 7 to 36: the pages fill unevenly */
+        snprintf(key, sizeof key, "k%0*d", 6 + i % 30, i);
+        assert_int_equal(dusk__strtab_intern(&t, key, strlen(key)), i < N / 2 ? i : i + 1);
+        if (i == 0)
+            first = dusk__strtab_text(&t, 0);
+    }
+    assert_true(t.npages > 10);
+    assert_ptr_equal(dusk__strtab_text(&t, 0), first);          /* never moved */
+    assert_ptr_equal(dusk__strtab_text(&t, N / 2), long_text);
+    assert_int_equal(strlen(long_text), LONG);
+    assert_memory_equal(long_text, big, LONG);
+    assert_int_equal(dusk__strtab_find(&t, big, LONG), N / 2);
+    assert_int_equal(dusk__strtab_find(&t, big, LONG - 1), -1);   /* a prefix of it */
+    assert_int_equal(dusk__strtab_find(&t, "k00000", 6), -1);     /* a prefix of "k000000" */
+    assert_int_equal(dusk__strtab_find(&t, "k0000000", 8), -1);   /* "k000000" begins it */
+    dusk__strtab_trim(&t);
+    assert_int_equal(t.cap, t.n);
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "k%0*d", 6 + i % 30, i);
+        int64_t id = i < N / 2 ? i : i + 1;
+        assert_int_equal(dusk__strtab_find(&t, key, strlen(key)), id);
+        assert_string_equal(dusk__strtab_text(&t, id), key);
+        const char *e = dusk__strtab_text(&t, id);   /* within one page */
+        assert_true((size_t)(e - t.pages[t.offs[id] >> DUSK__STRTAB_SHIFT]) + strlen(e) <
+                    (size_t)1 << DUSK__STRTAB_SHIFT);
+    }
+    assert_int_equal(dusk__strtab_intern(&t, "after", 5), N + 1);
+    assert_string_equal(dusk__strtab_text(&t, N + 1), "after");
+    assert_int_equal(dusk__strtab_intern(&t, "k000000", 7), 0);
+    free(big);
+    dusk__strtab_free(&t);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_arena_and_buf(void **state)
 {
     (void)state;
@@ -250,6 +307,7 @@ int main(void)
         cmocka_unit_test_teardown(test_fmt_bytes, reset_alloc),
         cmocka_unit_test_teardown(test_fmt_ns, reset_alloc),
         cmocka_unit_test_teardown(test_strtab, reset_alloc),
+        cmocka_unit_test_teardown(test_strtab_pages, reset_alloc),
         cmocka_unit_test_teardown(test_arena_and_buf, reset_alloc),
         cmocka_unit_test_teardown(test_atomic_files, reset_alloc),
     };
