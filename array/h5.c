@@ -274,6 +274,7 @@ typedef struct {
     struct timespec mtime;
     unsigned long last;          /* when last used, for eviction */
     /* a chunked dataset with filters, which dusk decodes itself (reading) */
+    int chunked;                 /* cdims and chunk_bytes are read */
     int nfilters;                /* 0: read with H5Dread */
     H5Z_filter_t filter[MAXFILTERS];   /* in pipeline (writing) order */
     unsigned shuffle_size[MAXFILTERS]; /* element size, for shuffle */
@@ -313,6 +314,7 @@ static int entry_close_why(entry *e, char *why)
     e->cbuf = NULL;
     e->cvalid = 0;
     e->nfilters = 0;
+    e->chunked = 0;
     e->used = 0;
     e->file = e->dset = e->ftype = e->dcpl = H5I_INVALID_HID;
     return rc;
@@ -342,7 +344,7 @@ static int inspect_filters(entry *e, const char *path, const char *dataset, dusk
     int n = H5Pget_nfilters(e->dcpl);
     if (n < 0)
         return h5_fail(err, DUSK_EIO, "cannot read the filters of '%s' in '%s'", dataset, path);
-    if (n == 0 || H5Pget_layout(e->dcpl) != H5D_CHUNKED)
+    if (H5Pget_layout(e->dcpl) != H5D_CHUNKED)
         return 0;
     if (n > MAXFILTERS)
         return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' has %d HDF5 filters; dusk decodes "
@@ -362,6 +364,7 @@ static int inspect_filters(entry *e, const char *path, const char *dataset, dusk
                                   "HDF5 allows", dataset, path);
     }
     e->chunk_bytes = (size_t)bytes;
+    e->chunked = 1;
     for (int i = 0; i < n; i++) {
         unsigned flags, cd[8], config;
         size_t ncd = 8;
@@ -395,6 +398,7 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     e->cbuf = NULL;
     e->cvalid = 0;
     e->nfilters = 0;
+    e->chunked = 0;
     e->writable = writable;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
@@ -822,6 +826,51 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
 
 /* Reads (or writes) the hyperslab [start, start + count) of e's dataset
  * from (into) buf, as dtype. Caller holds h5_lock. */
+/* An unfiltered chunk is stored whole, chunk_bytes of it, and libhdf5
+ * 1.10.8 reads as many out of a stored chunk that a corrupt index says is
+ * shorter: every chunk the slab [st, st + ct) meets must say chunk_bytes,
+ * the same to both of libhdf5's lookups, before H5Dread. Caller holds
+ * h5_lock. */
+static int check_raw_chunks(entry *e, const char *path, const hsize_t *st, const hsize_t *ct,
+                            dusk_error *err)
+{
+    int nd = e->ndim;
+    hsize_t first[H5S_MAX_RANK], last[H5S_MAX_RANK], ci[H5S_MAX_RANK];
+    for (int d = 0; d < nd; d++) {
+        if (ct[d] == 0)
+            return 0;
+        first[d] = ci[d] = st[d] / e->cdims[d];
+        last[d] = (st[d] + ct[d] - 1) / e->cdims[d];
+    }
+    for (;;) {
+        hsize_t off[H5S_MAX_RANK], stored = 0, reads = 0;
+        haddr_t addr = HADDR_UNDEF;
+        unsigned mask = 0;
+        for (int d = 0; d < nd; d++)
+            off[d] = ci[d] * e->cdims[d];
+        if (H5Dget_chunk_info_by_coord(e->dset, off, &mask, &addr, &stored) < 0)
+            return h5_fail(err, DUSK_EIO, "cannot find a chunk of '%s' in '%s'", e->dataset,
+                           path);
+        if (addr != HADDR_UNDEF &&
+            (H5Dget_chunk_storage_size(e->dset, off, &reads) < 0 || reads != stored ||
+             stored != e->chunk_bytes)) {
+            char at[256];
+            offset_text(at, sizeof at, nd, off);
+            return dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: "
+                                  "%llu (and %llu) bytes stored for a chunk of %zu", at,
+                                  e->dataset, path, (unsigned long long)stored,
+                                  (unsigned long long)reads, e->chunk_bytes);
+        }
+        int d = nd - 1;
+        while (d >= 0 && ++ci[d] > last[d]) {
+            ci[d] = first[d];
+            d--;
+        }
+        if (d < 0)
+            return 0;
+    }
+}
+
 static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int ndim,
                     const int64_t *start, const int64_t *count, void *buf, dusk_error *err)
 {
@@ -845,6 +894,10 @@ static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int
     int rc = 0;
     if (!write && e->nfilters > 0) {
         rc = read_filtered(e, path, dtype, mem_type, st, ct, buf, err);
+        H5Tclose(mem_type);
+        return rc;
+    }
+    if (!write && e->chunked && (rc = check_raw_chunks(e, path, st, ct, err)) != 0) {
         H5Tclose(mem_type);
         return rc;
     }
