@@ -126,11 +126,12 @@ DUSK_API dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, dou
 DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks);
 /* From an HDF5 dataset, lazily: each chunk reads its own hyperslab when it
- * runs. The file and dataset are checked now. A compressed (chunked,
- * filtered) dataset is decoded by dusk, not by libhdf5, chunk by chunk:
- * gzip, shuffle and fletcher32, each chunk checked to decode to exactly
- * its size, so that a corrupt file is an error (DUSK_EIO naming the file,
- * dataset and chunk), not a crash inside libhdf5's decoding; a dataset
+ * runs. The file and dataset are checked now. A chunked dataset is read,
+ * and a compressed one decoded, by dusk, not by libhdf5, chunk by chunk:
+ * gzip, shuffle and fletcher32, each chunk checked to be stored and to
+ * decode to exactly its size, so that a corrupt chunk is an error
+ * (DUSK_EIO naming the file, dataset and chunk), not a crash inside
+ * libhdf5's H5Dread; a dataset
  * with any other filter (szip, scale-offset, n-bit, plugins) is refused
  * here with DUSK_EIO naming the filter. HDF5's own reason for a failure
  * ends the message; libhdf5 prints nothing to stderr while dusk calls it,
