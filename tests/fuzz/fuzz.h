@@ -176,4 +176,47 @@ static void fuzz_counting(void *buf, int64_t n, dusk_dtype dtype)
                    : b < 8 ? (unsigned char)((uint64_t)i >> (8 * b)) : 0;
 }
 
+/* The input of the array targets: a line of dtype and shape, a line of
+ * chunks and a line for the target (*third NULL when absent). NULL, and
+ * nothing kept, without chunks, or without a third line when need_third.
+ * Fills the array's dtype and shape and returns the text (dusk_free it)
+ * holding the lines. */
+__attribute__((unused))
+static char *fuzz_array_input(const uint8_t *data, size_t size, int need_third, char **chunks,
+                              char **third, dusk_dtype *dtype, dusk_shape *shape)
+{
+    char *text = fuzz_text(data, size);
+    if (!text)
+        return NULL;
+    *chunks = fuzz_line(text);
+    *third = fuzz_line(*chunks);
+    fuzz_array_line(text, (int64_t)1 << 20, dtype, shape);
+    if (*dtype == DUSK_DT_C16)  /* for storage only: arrays are not made of it */
+        *dtype = DUSK_DT_F8;
+    if (!*chunks || (need_third && !*third)) {
+        dusk_free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* The array of dtype and shape in chunks: from a buffer of distinct numbers
+ * (*buf, *nelem of them; dusk_free it) when it has at most 4096 elements,
+ * else empty (*buf NULL). The buffer is kept to check values against. */
+__attribute__((unused))
+static dusk_array *fuzz_make_array(dusk_array_ctx *ctx, dusk_dtype dtype, dusk_shape shape,
+                                   const char *chunks, void **buf, int64_t *nelem)
+{
+    *nelem = fuzz_nelem(&shape, 4096);
+    *buf = NULL;
+    if (*nelem >= 0) {
+        size_t nbytes = (size_t)*nelem * dusk_dtype_size(dtype);
+        *buf = dusk_malloc(nbytes ? nbytes : 1);
+        FUZZ_CHECK(*buf != NULL);
+        fuzz_counting(*buf, *nelem, dtype);
+    }
+    return *buf ? dusk_from_buffer(ctx, *buf, dtype, shape, chunks)
+                : dusk_empty(ctx, shape, chunks, dtype);
+}
+
 #endif /* DUSK_FUZZ_H */

@@ -61,32 +61,17 @@ static void check_values(dusk_array *a, const void *want, int64_t nelem, dusk_dt
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     long live = dusk_alloc_live();
-    char *text = fuzz_text(data, size);
-    if (!text)
-        return 0;
-    char *chunks = fuzz_line(text);
-    char *rechunk = fuzz_line(chunks);
+    char *chunks, *rechunk;
     dusk_dtype dtype;
     dusk_shape shape;
-    fuzz_array_line(text, (int64_t)1 << 20, &dtype, &shape);
-    if (dtype == DUSK_DT_C16)  /* for storage only: arrays are not made of it */
-        dtype = DUSK_DT_F8;
-    if (!chunks) {
-        dusk_free(text);
+    char *text = fuzz_array_input(data, size, 0, &chunks, &rechunk, &dtype, &shape);
+    if (!text)
         return 0;
-    }
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     FUZZ_CHECK(ctx != NULL);
-    int64_t nelem = fuzz_nelem(&shape, 4096);
-    void *buf = NULL;
-    if (nelem >= 0) {
-        size_t nbytes = (size_t)nelem * dusk_dtype_size(dtype);
-        buf = dusk_malloc(nbytes ? nbytes : 1);
-        FUZZ_CHECK(buf != NULL);
-        fuzz_counting(buf, nelem, dtype);
-    }
-    dusk_array *a = buf ? dusk_from_buffer(ctx, buf, dtype, shape, chunks)
-                        : dusk_empty(ctx, shape, chunks, dtype);
+    void *buf;
+    int64_t nelem;
+    dusk_array *a = fuzz_make_array(ctx, dtype, shape, chunks, &buf, &nelem);
     check_status(a, chunks);
     if (buf)
         check_values(a, buf, nelem, dtype);

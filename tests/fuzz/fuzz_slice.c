@@ -58,32 +58,17 @@ static void check_same_values(dusk_array *r, dusk_array *s, const char *index)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     long live = dusk_alloc_live();
-    char *text = fuzz_text(data, size);
-    if (!text)
-        return 0;
-    char *chunks = fuzz_line(text);
-    char *index = fuzz_line(chunks);
+    char *chunks, *index;
     dusk_dtype dtype;
     dusk_shape shape;
-    fuzz_array_line(text, (int64_t)1 << 20, &dtype, &shape);
-    if (dtype == DUSK_DT_C16)  /* for storage only: arrays are not made of it */
-        dtype = DUSK_DT_F8;
-    if (!index) {
-        dusk_free(text);
+    char *text = fuzz_array_input(data, size, 1, &chunks, &index, &dtype, &shape);
+    if (!text)
         return 0;
-    }
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     FUZZ_CHECK(ctx != NULL);
-    int64_t nelem = fuzz_nelem(&shape, 4096);
-    void *buf = NULL;
-    if (nelem >= 0) {
-        size_t nbytes = (size_t)nelem * dusk_dtype_size(dtype);
-        buf = dusk_malloc(nbytes ? nbytes : 1);
-        FUZZ_CHECK(buf != NULL);
-        fuzz_counting(buf, nelem, dtype);
-    }
-    dusk_array *a = buf ? dusk_from_buffer(ctx, buf, dtype, shape, chunks)
-                        : dusk_empty(ctx, shape, chunks, dtype);
+    void *buf;
+    int64_t nelem;
+    dusk_array *a = fuzz_make_array(ctx, dtype, shape, chunks, &buf, &nelem);
     dusk_array *one = buf ? dusk_from_buffer(ctx, buf, dtype, shape, "-1")
                           : dusk_empty(ctx, shape, "-1", dtype);
     dusk_error eo = DUSK_ERROR_INIT;
