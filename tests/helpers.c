@@ -496,6 +496,30 @@ void release_all(void)
         dusk_value_unref(au_vals[--au_nvals]);
 }
 
+static long ctx_live0;
+
+int array_ctx_setup(dusk_array_ctx **ctx)
+{
+    dusk_alloc_fail_after(-1);
+    ctx_live0 = dusk_alloc_live();
+    *ctx = dusk_array_ctx_new();
+    return *ctx ? 0 : -1;
+}
+
+int array_ctx_teardown(dusk_array_ctx **ctx)
+{
+    dusk_alloc_fail_after(-1);
+    release_all();
+    dusk_array_ctx_free(*ctx);
+    *ctx = NULL;
+    long live = dusk_alloc_live();
+    if (live != ctx_live0) {
+        fprintf(stderr, "leak: dusk_alloc_live() is %ld, was %ld\n", live, ctx_live0);
+        return -1;
+    }
+    return 0;
+}
+
 dusk_value *compute_with(dusk_array *a, const dusk_options *o, const char *what)
 {
     dusk_error err = DUSK_ERROR_INIT;

@@ -185,6 +185,12 @@ void release(dusk_value *v);
 
 void release_all(void);
 
+/* cmocka setup and teardown bodies for a test file with one array context:
+ * the setup makes *ctx and notes dusk's live blocks; the teardown releases
+ * what the test tracked, frees *ctx and fails when a block is left. */
+int array_ctx_setup(dusk_array_ctx **ctx);
+int array_ctx_teardown(dusk_array_ctx **ctx);
+
 /* Computes a and checks that it worked; returns the ndarray (caller
  * releases). what names the case in a failure message. */
 dusk_value *compute_with(dusk_array *a, const dusk_options *o, const char *what);

@@ -46,28 +46,16 @@
 #endif
 
 static dusk_array_ctx *ctx;
-static long live0;
-
 static int setup(void **state)
 {
     (void)state;
-    dusk_alloc_fail_after(-1);
-    live0 = dusk_alloc_live();
-    ctx = dusk_array_ctx_new();
-    return ctx ? 0 : -1;
+    return array_ctx_setup(&ctx);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    release_all();
-    dusk_array_ctx_free(ctx);
-    ctx = NULL;
-    if (dusk_alloc_live() != live0) {
-        fprintf(stderr, "leak: %ld blocks\n", dusk_alloc_live() - live0);
-        return -1;
-    }
-    return 0;
+    return array_ctx_teardown(&ctx);
 }
 
 /* --- rechunk ------------------------------------------------------------- */
