@@ -98,22 +98,6 @@ typedef enum { L_NONE, L_CALLBACK, L_STREAM, L_START } listener;
 /* The root's value for the graph being run: sum(i + 1) over its leaves. */
 static int64_t want_sum = SUM;
 
-/* Bytes the allocator has handed out: small blocks and mmapped ones. */
-static size_t heap_bytes(void)
-{
-    struct mallinfo2 m = mallinfo2();
-    return m.uordblks + m.hblkhd;
-}
-
-static size_t bytes_at_start;
-static void note_start(void *ud, const dusk_plan *p, size_t n)
-{
-    (void)ud;
-    (void)p;
-    (void)n;
-    bytes_at_start = heap_bytes();
-}
-
 /* One timed dusk_get; returns ns, or 0 on failure. */
 static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
                          listener l, uint64_t *events)

@@ -1,6 +1,6 @@
 /*
 ** bench/overhead_graph.h — the graph of the scheduler-overhead benchmark,
-** shared by bench/overhead.c and bench/profile.c (private to bench/)
+** shared by bench/overhead.c, bench/profile.c and tests/core/test_limits.c
 **
 ** 100,000 independent `inc` tasks and a binary tree of `add` tasks summing
 ** them level by level, an odd element carried up by an `identity` task:
@@ -9,6 +9,7 @@
 #ifndef DUSK_BENCH_OVERHEAD_GRAPH_H
 #define DUSK_BENCH_OVERHEAD_GRAPH_H
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,25 @@
 enum { NLEAVES = 100000 };
 #define NTASKS 200006u          /* 100000 inc + 99999 add + 7 identity */
 #define SUM INT64_C(5000050000) /* sum of i + 1 for i < NLEAVES */
+
+/* Bytes the allocator has handed out (glibc's mallinfo2: small blocks and
+ * mmapped ones), and those noted by note_start as a run starts: what the
+ * graph, its order, the plan and the run's state take, per task, in
+ * graph.bytes_per_task and in tests/core/test_limits.c's bound of it. */
+static inline size_t heap_bytes(void)
+{
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+}
+
+static size_t bytes_at_start __attribute__((unused));
+static inline void note_start(void *ud, const dusk_plan *p, size_t n)
+{
+    (void)ud;
+    (void)p;
+    (void)n;
+    bytes_at_start = heap_bytes();
+}
 
 static int failures;
 

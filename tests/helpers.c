@@ -841,3 +841,36 @@ int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_erro
     (void)ud;
     return dusk_error_set(err, DUSK_EIO, "disk on fire");
 }
+
+/* The binary-tree graph of bench/overhead.c over n leaves; *root gets its
+ * key (static storage). */
+dusk_graph *tree_graph(size_t n, const char **root)
+{
+    static char rootkey[48];
+    dusk_graph *g = dusk_graph_new();
+    char (*level)[48] = malloc(sizeof *level * n);
+    char key[48];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(level[i], sizeof level[i], "inc-%zu", i);
+        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+    }
+    for (int depth = 1; n > 1; depth++) {
+        size_t m = 0;
+        for (size_t i = 0; i + 1 < n; i += 2, m++) {
+            snprintf(key, sizeof key, "add-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            memcpy(level[m], key, sizeof key);
+        }
+        if (n % 2) {
+            snprintf(key, sizeof key, "carry-%d-%zu", depth, m);
+            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            memcpy(level[m], key, sizeof key);
+            m++;
+        }
+        n = m;
+    }
+    memcpy(rootkey, level[0], sizeof rootkey);
+    *root = rootkey;
+    free(level);
+    return g;
+}

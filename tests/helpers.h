@@ -175,6 +175,11 @@ bool close_enough(double got, double want, double rel, double abs_tol);
 
 dusk_options opts_of(dusk_sched_kind k, int workers);
 
+/* The binary-tree graph of bench/overhead.c over n leaves (inc leaves,
+ * add nodes, identity carries); *root gets its key, in static storage
+ * that the next call overwrites. */
+dusk_graph *tree_graph(size_t n, const char **root);
+
 /* Values a test holds, so that a test that fails half-way does not also
  * show up as a leak: release() drops one, release_all() (teardown) the
  * rest. */

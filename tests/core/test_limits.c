@@ -410,22 +410,6 @@ static void test_results_too_deep(void **state)
 
 /* --- memory a task costs ---------------------------------------------------- */
 
-/* Bytes the allocator hands out (small blocks and mmapped ones). */
-static size_t heap_bytes(void)
-{
-    struct mallinfo2 m = mallinfo2();
-    return m.uordblks + m.hblkhd;
-}
-
-static size_t bytes_at_start;
-static void note_start(void *ud, const dusk_plan *p, size_t n)
-{
-    (void)ud;
-    (void)p;
-    (void)n;
-    bytes_at_start = heap_bytes();
-}
-
 static void test_bytes_per_task(void **state)
 {
     (void)state;

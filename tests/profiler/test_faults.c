@@ -46,45 +46,13 @@ typedef struct fixture {
 
 static fixture FX;
 
-/* inc-0 .. inc-(n-1), summed pairwise: n leaves, about 2n tasks. */
-static dusk_graph *tree(size_t n, const char **root)
-{
-    static char rootkey[2][48];
-    static int which;
-    dusk_graph *g = dusk_graph_new();
-    char (*level)[48] = malloc(sizeof *level * n);
-    char key[48];
-    for (size_t i = 0; i < n; i++) {
-        snprintf(level[i], sizeof level[i], "inc-%zu", i);
-        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
-    }
-    for (int depth = 1; n > 1; depth++) {
-        size_t m = 0;
-        for (size_t i = 0; i + 1 < n; i += 2, m++) {
-            snprintf(key, sizeof key, "add-%d-%zu", depth, m);
-            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
-            memcpy(level[m], key, sizeof key);
-        }
-        if (n % 2) {
-            memcpy(level[m], level[n - 1], sizeof key);
-            m++;
-        }
-        n = m;
-    }
-    which ^= 1;
-    memcpy(rootkey[which], level[0], sizeof key);
-    *root = rootkey[which];
-    free(level);
-    return g;
-}
-
 static int fixture_setup(void **state)
 {
     if (scratch_setup(state))
         return -1;
     for (int v = 0; v < 2; v++) {
         const char *root;
-        dusk_graph *g = tree(v ? 40 : 25, &root);
+        dusk_graph *g = tree_graph(v ? 40 : 25, &root);
         FX.prof[v] = dusk_profiler_new(NULL);
         dusk_callbacks cb = dusk_profiler_callbacks(FX.prof[v]);
         dusk_options o = DUSK_OPTIONS_INIT;
