@@ -21,6 +21,7 @@
 #                                       libdusk-viz (viz/), libdusk-profiler (profiler/)
 #   $(BUILD)/dusk.pc                    for pkg-config
 #   $(BUILD)/tests/<lib>/test_<module>  one cmocka program per tests/<lib>/test_<module>.c
+#   $(BUILD)/tests/cxx/test_<name>-<c++> tests/cxx/test_<name>.cpp, once per C++ compiler
 #   $(BUILD)/examples/<name>            one program per examples/<name>.c
 #   $(BUILD)/bench/<name>               one program per bench/<name>.c
 #   $(BUILD)/dusk-demo                  examples/demo.c, the program `make demo` runs
@@ -162,6 +163,22 @@ CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka)
 $(BUILD)/obj/tests/%.o: MOD_CFLAGS = $(CMOCKA_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) -Itests -Icore -Iarray
 
+# C++: each tests/cxx/test_<name>.cpp uses the public headers from C++, as a
+# user's program would (include/ only). It is compiled and linked by every
+# compiler in CXX_TEST_COMPILERS, as $(BUILD)/tests/cxx/test_<name>-<compiler>,
+# since g++ and clang++ each refuse things the other lets through.
+CXX_TEST_COMPILERS ?= g++ clang++
+CXXFLAGS ?= -O2 -g
+ALL_CXXFLAGS := -std=c++17 -Wall -Wextra -pedantic -Wshadow $(filter -Werror,$(WARNINGS)) \
+                -pthread $(SAN_FLAGS) $(CXXFLAGS)
+CXX_TEST_ALL_SRCS := $(wildcard tests/cxx/test_*.cpp)
+ifneq ($(strip $(TESTS)),)
+  CXX_TEST_SRCS := $(filter $(foreach t,$(TESTS),%/test_$(t).cpp %/$(t).cpp $(t)),$(CXX_TEST_ALL_SRCS))
+else
+  CXX_TEST_SRCS := $(CXX_TEST_ALL_SRCS)
+endif
+TEST_BINS += $(foreach c,$(CXX_TEST_COMPILERS),$(patsubst tests/cxx/%.cpp,$(BUILD)/tests/cxx/%-$(c),$(CXX_TEST_SRCS)))
+
 EXAMPLE_SRCS := $(filter-out examples/demo.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
 DEMO         := $(BUILD)/dusk-demo
@@ -244,6 +261,23 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPERS) $(STATIC_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(PROGRAM_LIBS) $(CMOCKA_LIBS)
+
+# The C++ tests, once per compiler (the flags in force in $(BUILD)/cxxflags).
+CXXFLAGS_TEXT := $(CXX_TEST_COMPILERS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)
+$(BUILD)/cxxflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CXXFLAGS_TEXT)' | cmp -s - $@ || echo '$(CXXFLAGS_TEXT)' > $@
+define cxx_test_rules
+$$(BUILD)/obj/tests/cxx/%-$(1).o: tests/cxx/%.cpp $$(BUILD)/cxxflags
+	@mkdir -p $$(@D)
+	$$(call say,CXX,$$@)
+	$$(Q)$(1) -Iinclude $$(CPPFLAGS) $$(ALL_CXXFLAGS) $$(CMOCKA_CFLAGS) -MMD -MP -c -o $$@ $$<
+$$(BUILD)/tests/cxx/%-$(1): $$(BUILD)/obj/tests/cxx/%-$(1).o $$(STATIC_LIBS)
+	@mkdir -p $$(@D)
+	$$(call say,LINK,$$@)
+	$$(Q)$(1) $$(ALL_LDFLAGS) -o $$@ $$< $$(PROGRAM_LIBS) $$(CMOCKA_LIBS)
+endef
+$(foreach c,$(CXX_TEST_COMPILERS),$(eval $(call cxx_test_rules,$(c))))
 
 $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STATIC_LIBS)
 	@mkdir -p $(@D)

@@ -37,7 +37,8 @@ libclang-rt-dev
 # the coming `dusk` command), chromium (tests/test_profiler.c loads the HTML
 # report in headless Chromium), clang and libclang-rt-dev (`make fuzz`:
 # libFuzzer, libclang_rt.fuzzer-x86_64.a, is in libclang-rt-14-dev on
-# Debian 12, which libclang-rt-dev picks to match `clang`). Coming with
+# Debian 12, which libclang-rt-dev picks to match `clang`; clang's clang++
+# and build-essential's g++ build tests/cxx/). Coming with
 # gui/: libsdl2-dev, libsdl2-ttf-dev, xvfb.
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

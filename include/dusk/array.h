@@ -63,10 +63,15 @@ typedef struct dusk_shape {
     int ndim;
     int64_t v[DUSK_MAXDIMS];
 } dusk_shape;
+#ifndef __cplusplus
 #define DUSK_SHAPE(...)                                                      \
     ((dusk_shape){(int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), \
                   {__VA_ARGS__}})
 #define DUSK_SHAPE0 ((dusk_shape){0, {0}})   /* a 0-d (scalar) shape */
+#else   /* C++ has no compound literals: see the end of this file */
+#define DUSK_SHAPE(...) dusk__shape_cxx(__VA_ARGS__)
+#define DUSK_SHAPE0 dusk__shape_cxx()
+#endif
 
 /* A set of axes as a bit mask: DUSK_AXIS(0), DUSK_AXIS(0) | DUSK_AXIS(2);
  * DUSK_ALL_AXES for all of them. Negative axes count from the end. */
@@ -197,13 +202,22 @@ typedef struct dusk_index {
     const int64_t *list;        /* DUSK_IDX_LIST: n integers */
     int64_t n;
 } dusk_index;
+#ifndef __cplusplus
+#define DUSK__INDEX(kind, start, stop, step, p, n) \
+    ((dusk_index){(kind), (start), (stop), (step), (p), (n)})
+#define DUSK__NOLIST NULL
+#else
+#define DUSK__INDEX(kind, start, stop, step, p, n) \
+    dusk__index_cxx((kind), (start), (stop), (step), (p), (n))
+#define DUSK__NOLIST nullptr
+#endif
 #define DUSK_SLICE(start, stop, step) \
-    ((dusk_index){DUSK_IDX_SLICE, (start), (stop), (step), NULL, 0})
+    DUSK__INDEX(DUSK_IDX_SLICE, (start), (stop), (step), DUSK__NOLIST, 0)
 #define DUSK_ALL DUSK_SLICE(DUSK_NIL, DUSK_NIL, DUSK_NIL)
-#define DUSK_AT(i) ((dusk_index){DUSK_IDX_INT, (i), 0, 0, NULL, 0})
-#define DUSK_LIST(p, n) ((dusk_index){DUSK_IDX_LIST, 0, 0, 0, (p), (n)})
-#define DUSK_NEWAXIS ((dusk_index){DUSK_IDX_NEWAXIS, 0, 0, 0, NULL, 0})
-#define DUSK_ELLIPSIS ((dusk_index){DUSK_IDX_ELLIPSIS, 0, 0, 0, NULL, 0})
+#define DUSK_AT(i) DUSK__INDEX(DUSK_IDX_INT, (i), 0, 0, DUSK__NOLIST, 0)
+#define DUSK_LIST(p, n) DUSK__INDEX(DUSK_IDX_LIST, 0, 0, 0, (p), (n))
+#define DUSK_NEWAXIS DUSK__INDEX(DUSK_IDX_NEWAXIS, 0, 0, 0, DUSK__NOLIST, 0)
+#define DUSK_ELLIPSIS DUSK__INDEX(DUSK_IDX_ELLIPSIS, 0, 0, 0, DUSK__NOLIST, 0)
 
 /* a[idx[0], ..., idx[n-1]], as Dask slices: one 'getitem' layer (two, a
  * 'slice' then a 'getitem', when a list is mixed with integers or partial
@@ -336,6 +350,20 @@ DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *datas
                      dusk_error *err);
 
 #ifdef __cplusplus
+}
+
+/* C++ has no compound literals: DUSK_SHAPE and the index macros call these
+ * instead. Each value converts to int64_t as it would in C. */
+template <typename... T>
+constexpr dusk_shape dusk__shape_cxx(T... v)
+{
+    static_assert(sizeof...(T) <= DUSK_MAXDIMS, "DUSK_SHAPE: more than DUSK_MAXDIMS axes");
+    return dusk_shape{static_cast<int>(sizeof...(T)), {static_cast<int64_t>(v)...}};
+}
+constexpr dusk_index dusk__index_cxx(dusk_index_kind kind, int64_t start, int64_t stop,
+                                     int64_t step, const int64_t *list, int64_t n)
+{
+    return dusk_index{kind, start, stop, step, list, n};
 }
 #endif
 #endif /* DUSK_ARRAY_H */

@@ -62,6 +62,7 @@
 #include "version.h"
 
 #ifdef __cplusplus
+#include <initializer_list>
 extern "C" {
 #endif
 
@@ -115,9 +116,13 @@ DUSK_API dusk_arg *dusk_lit_float(double d);
 DUSK_API dusk_arg *dusk_lit_str(const char *s);       /* a string, not a key */
 /* A list of n arguments; takes them over (also on failure). */
 DUSK_API dusk_arg *dusk_listv(size_t n, dusk_arg **items);
+#ifndef __cplusplus
 #define dusk_list(...)                                                       \
     dusk_listv(sizeof((dusk_arg *[]){__VA_ARGS__}) / sizeof(dusk_arg *),    \
                (dusk_arg *[]){__VA_ARGS__})
+#else   /* C++: see the end of this file */
+#define dusk_list(...) dusk__list_cxx({__VA_ARGS__})
+#endif
 DUSK_API void dusk_arg_free(dusk_arg *a);             /* NULL-safe */
 
 /* --- building ------------------------------------------------------------ */
@@ -127,10 +132,14 @@ DUSK_API void dusk_graph_free(dusk_graph *g);         /* NULL-safe */
 DUSK_API int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v);
 DUSK_API int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
                      size_t nargs, dusk_arg **args);
+#ifndef __cplusplus
 #define dusk_task(g, key, f, ...)                                            \
     dusk_graph_taskv((g), (key), (f),                                        \
                      sizeof((dusk_arg *[]){__VA_ARGS__}) / sizeof(dusk_arg *), \
                      (dusk_arg *[]){__VA_ARGS__})
+#else
+#define dusk_task(g, key, f, ...) dusk__task_cxx((g), (key), (f), {__VA_ARGS__})
+#endif
 /* key is another name for target: computing key gives target's value. */
 DUSK_API int dusk_graph_alias(dusk_graph *g, const char *key, const char *target);
 /* The first builder error, or 0; err (if not NULL) gets its message. */
@@ -193,6 +202,21 @@ DUSK_API int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkey
 DUSK_API int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err);
 
 #ifdef __cplusplus
+}
+
+/* C++ has no compound literals (g++ will not take the address of a
+ * temporary array), so there dusk_list and dusk_task pass their arguments
+ * as a braced list, which C++ evaluates from left to right. dusk_listv and
+ * dusk_graph_taskv only read the array, so handing them the list's own
+ * (const) storage is safe. */
+inline dusk_arg *dusk__list_cxx(std::initializer_list<dusk_arg *> items)
+{
+    return dusk_listv(items.size(), const_cast<dusk_arg **>(items.begin()));
+}
+inline int dusk__task_cxx(dusk_graph *g, const char *key, const dusk_func *f,
+                          std::initializer_list<dusk_arg *> args)
+{
+    return dusk_graph_taskv(g, key, f, args.size(), const_cast<dusk_arg **>(args.begin()));
 }
 #endif
 #endif /* DUSK_GRAPH_H */
