@@ -5,7 +5,8 @@
 #   make test             install missing Debian packages, build, run every test
 #   make bench            build and run the benchmarks in bench/
 #   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc)
-#   make installcheck     install into build/.../stage and build an example against it
+#   make installcheck     install into build/.../stage, build every example and C++ test
+#                         against it with pkg-config, run them
 #   make fuzz-run         build the libFuzzer targets (clang) and run each FUZZ_SECONDS=60
 #   make SANITIZE=address,undefined test    sanitizer builds live in their own
 #   make SANITIZE=thread test               build dirs: build/san-<list>/
@@ -323,19 +324,36 @@ uninstall:
 		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.a $(DESTDIR)$(LIBDIR)/lib$$l.so \
 		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); done
 
-# Installs into a scratch prefix, then builds and runs examples/lecture.c
-# against it through pkg-config, once shared and once static.
+# Installs into a scratch prefix, then builds every example and every C++
+# test against it as a user would, `cc FILE.c $(pkg-config --cflags --libs
+# dusk)` (at -std=c11 -pedantic; the C++ tests with each of
+# CXX_TEST_COMPILERS at -std=c++17), and runs each from the prefix (their
+# files go under it) with LD_LIBRARY_PATH as the loader's path for the
+# prefix (a runpath would not reach the libraries' own dependencies), its
+# output in $(STAGE)/log/<name>.log. lecture.c is
+# also linked statically (pkg-config --static).
 STAGE = $(abspath $(BUILD))/stage
+IC_CFLAGS = -std=c11 -Wall -Wextra -pedantic $(filter -Werror,$(WARNINGS)) $(SAN_FLAGS)
+IC_CXXFLAGS = -std=c++17 -Wall -Wextra -pedantic $(filter -Werror,$(WARNINGS)) $(SAN_FLAGS)
 installcheck:
 	$(Q)rm -rf $(STAGE)
 	$(Q)$(MAKE) --no-print-directory install PREFIX=$(STAGE) >/dev/null
-	$(Q)set -e; export PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig; \
-	$(CC) -std=c11 $(SAN_FLAGS) -o $(STAGE)/lecture-shared examples/lecture.c \
-		$$($(PKG_CONFIG) --cflags --libs dusk) -Wl,-rpath,$(STAGE)/lib; \
-	$(CC) -std=c11 $(SAN_FLAGS) -o $(STAGE)/lecture-static examples/lecture.c \
-		$$($(PKG_CONFIG) --cflags dusk) $$($(PKG_CONFIG) --libs --static dusk | sed -E 's/-l(dusk[a-z-]*)/-l:lib\1.a/g'); \
-	$(STAGE)/lecture-shared >/dev/null; $(STAGE)/lecture-static >/dev/null; \
-	echo "installcheck: ok (headers, libdusk.so.$(VERSION), libdusk.a and dusk.pc under $(STAGE))"
+	$(Q)set -e; export PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig; mkdir -p $(STAGE)/bin $(STAGE)/log; \
+	dusk="$$($(PKG_CONFIG) --cflags --libs dusk)"; \
+	build() { echo "  BUILD   $$2 ($$1)"; "$$@"; }; \
+	run() { echo "  RUN     $$1"; if ! (cd $(STAGE) && LD_LIBRARY_PATH=$(STAGE)/lib "./bin/$$1") >$(STAGE)/log/$$1.log 2>&1; then \
+		echo "installcheck: bin/$$1 failed; the end of $(STAGE)/log/$$1.log:"; \
+		tail -n 40 $(STAGE)/log/$$1.log; exit 1; fi; }; \
+	for f in $(wildcard examples/*.c); do n=$$(basename $$f .c); \
+		build $(CC) $$f $(IC_CFLAGS) -o $(STAGE)/bin/$$n $$dusk; run $$n; done; \
+	for f in $(CXX_TEST_ALL_SRCS); do for c in $(CXX_TEST_COMPILERS); do n=$$(basename $$f .cpp)-$$c; \
+		build $$c $$f $(IC_CXXFLAGS) -o $(STAGE)/bin/$$n $$dusk $$($(PKG_CONFIG) --cflags --libs cmocka); \
+		run $$n; done; done; \
+	build $(CC) examples/lecture.c $(IC_CFLAGS) -o $(STAGE)/bin/lecture-static $$($(PKG_CONFIG) --cflags dusk) \
+		$$($(PKG_CONFIG) --libs --static dusk | sed -E 's/-l(dusk[a-z-]*)/-l:lib\1.a/g'); \
+	run lecture-static; \
+	echo "installcheck: ok (headers, libdusk.so.$(VERSION), libdusk.a and dusk.pc under $(STAGE);" \
+		"$(words $(wildcard examples/*.c) $(foreach c,$(CXX_TEST_COMPILERS),$(CXX_TEST_ALL_SRCS))) programs built with pkg-config and run, lecture also statically)"
 
 clean:
 	rm -rf $(BUILD)

@@ -36,6 +36,7 @@
 **
 ** Exits non-zero when a result is wrong, a run fails or an option is bad.
 */
+#define _POSIX_C_SOURCE 200809L   /* clock_gettime, nanosleep under -std=c11 */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
