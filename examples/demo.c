@@ -17,7 +17,9 @@
 **     The profiler records that run too: its summary is printed and it
 **     writes trace.json (Perfetto), timeline.png and report.html.
 **  4. the lecture's array demo: rnd_data.hdf5 (1000 x 10000 standard
-**     normal numbers, seeded) is made when absent, then read lazily in
+**     normal numbers, seeded) is made when absent (written whole or not at
+**     all: dusk_array_store renames a finished temporary file into place)
+**     or unreadable, then read lazily in
 **     (500, 500) chunks, r = x - x.mean(axis=0) is described (Dask's
 **     Bytes/Shape/Count/Type table), computed on the threaded scheduler and
 **     stored to r.hdf5, and checked against a direct computation; its graph
@@ -27,7 +29,8 @@
 **
 ** Options (for part 4, so that it runs on anyone's data):
 **   --dir DIR            where files go (default: build/demo)
-**   --input FILE         HDF5 input (default: DIR/rnd_data.hdf5, made if absent)
+**   --input FILE         HDF5 input (default: DIR/rnd_data.hdf5, made if absent
+**                        or damaged; a file given here is never changed)
 **   --dataset NAME       dataset in it (default: /data_set_1)
 **   --chunks SPEC        chunks, as Dask takes them (default: "(500, 500)")
 **   --output FILE        HDF5 output (default: DIR/r.hdf5; dataset /r)
@@ -37,6 +40,7 @@
 ** Exits non-zero when a result is wrong, a run fails or an option is bad.
 */
 #define _POSIX_C_SOURCE 200809L   /* clock_gettime, nanosleep under -std=c11 */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -494,6 +498,31 @@ static void make_input(const char *path, const char *dataset)
     dusk_array_ctx_free(ctx);
 }
 
+/* The demo's own input (made when absent) must open as HDF5 with the
+ * dataset: one left damaged by something that bypassed dusk's atomic
+ * writer (a copy cut short, a full disk, a bad block) is made again, as the
+ * demo owns it, rather than failing every later run. A file given with
+ * --input is never touched. */
+static void check_own_input(const char *path, const char *dataset)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    if (!ctx)
+        die("dusk_array_ctx_new", DUSK_ENOMEM, NULL);
+    int rc = dusk_array_status(dusk_from_hdf5(ctx, path, dataset, "auto"), &err);
+    dusk_array_ctx_free(ctx);
+    if (rc == 0)
+        return;
+    fprintf(stderr, "dusk-demo: %s cannot be read (%s); it is the demo's own input: "
+                    "removing it and making it again\n", path, err.msg);
+    if (remove(path) != 0) {
+        fprintf(stderr, "dusk-demo: cannot remove %s: %s; remove it and run the demo again\n",
+                path, strerror(errno));
+        exit(1);
+    }
+    make_input(path, dataset);
+}
+
 /* r = x - x.mean(axis=0) computed directly, in doubles, and compared with
  * what dusk stored; returns the largest difference. */
 static double check_direct(dusk_array_ctx *ctx, const demo_opts *o, const char *out_path)
@@ -543,6 +572,8 @@ static void array_demo(const demo_opts *o)
         snprintf(input, sizeof input, "%s/rnd_data.hdf5", o->dir);
         if (stat(input, &st) != 0)
             make_input(input, o->dataset);
+        else
+            check_own_input(input, o->dataset);
     }
     snprintf(output, sizeof output, "%s", o->output ? o->output : "");
     if (!o->output)
@@ -555,8 +586,15 @@ static void array_demo(const demo_opts *o)
         die("dusk_array_ctx_new", DUSK_ENOMEM, NULL);
     dusk_array *x = dusk_from_hdf5(ctx, input, o->dataset, o->chunks);
     int rc = dusk_array_status(x, &err);
-    if (rc)
-        die("reading x (--input, --dataset, --chunks)", rc, &err);
+    if (rc) {
+        fprintf(stderr, "dusk-demo: reading x from %s:%s in chunks %s: %s\n", input, o->dataset,
+                o->chunks, err.msg);
+        fprintf(stderr, "dusk-demo: %s\n",
+                o->input ? "give --input an HDF5 file with that dataset (--dataset), and --chunks "
+                           "chunks for its shape; without --input the demo makes its own"
+                         : "check --dataset and --chunks");
+        exit(1);
+    }
     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
     rc = dusk_array_status(r, &err);
     if (rc)
@@ -574,8 +612,14 @@ static void array_demo(const demo_opts *o)
     dusk_store_options so = {0, true};
     uint64_t t0 = now_ns();
     rc = dusk_array_store(r, output, "/r", &so, &opts, &err);
-    if (rc)
+    if (rc) {
+        /* A block of the input that does not decode names the input. */
+        if (strstr(err.msg, input))
+            fprintf(stderr, "dusk-demo: the input %s may be damaged: %s\n", input,
+                    o->input ? "check it, or run without --input: the demo makes its own"
+                             : "remove it and run the demo again: it makes it anew");
         die("storing r", rc, &err);
+    }
     printf("  stored r to %s:/r in %.3f s on %d worker(s): %" PRIu64 " tasks, "
            "peak held %.1f MiB, process peak RSS %ld MiB\n", output, seconds(t0), stats.workers,
            stats.ntasks, stats.held_peak / 1048576.0, peak_rss_mib());
@@ -615,6 +659,9 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    /* Line by line, even into a pipe or a log, so that a failure's message
+     * (stderr, unbuffered) comes after what was printed before it. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     demo_opts o = {"build/demo", NULL, "/data_set_1", "(500, 500)", NULL, 0, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

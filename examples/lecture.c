@@ -54,6 +54,7 @@ static void check(int rc, const dusk_error *err, const char *what)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with stderr, even into a pipe */
     dusk_error err = DUSK_ERROR_INIT;
     dusk_value *v = NULL;
 

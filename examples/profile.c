@@ -85,6 +85,7 @@ static void check(int rc, const char *what, const dusk_error *err)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with stderr, even into a pipe */
     const char *dir = argc > 1 ? argv[1] : "build/profile-example";
     char path[600];
     dusk_error err = DUSK_ERROR_INIT;

@@ -71,6 +71,7 @@ static const dusk_func checked_sqrt = {"checked_sqrt", checked_sqrt_fn, NULL};
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with stderr, even into a pipe */
     dusk_error err = DUSK_ERROR_INIT;
     dusk_value *v = NULL;
     char buf[256];

@@ -49,6 +49,7 @@ static void draw(dusk_graph *g, dusk_array *a, const char *name, const dusk_viz_
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* in order with stderr, even into a pipe */
     if (argc > 1) {
         snprintf(dir, sizeof dir, "%s", argv[1]);
         if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
