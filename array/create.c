@@ -228,6 +228,8 @@ dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *da
     char why[320];
     if (dusk__check_size(shape.ndim, shape.v, dtype, NULL, why, sizeof why) < 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "dataset '%s' in '%s': %s", dataset, path, why);
+    /* (path, dataset): what the block tasks open, and what the source's box
+     * in a picture shows (viz/tasks.c) */
     dusk_value *v = dusk_tuple_of(2, (dusk_value *[]){dusk_string(path), dusk_string(dataset)});
     if (!v)
         return dusk__array_oom(ctx, "from_hdf5");

@@ -17,7 +17,10 @@
 ** the key, Dask's label, which array layers name after their operation);
 ** with color ORDER, the priority instead, as Dask does. Boxes show the
 ** chunk index of a tuple key ("(0, 1)", or "3" for one index, Dask's
-** box_label) or the key itself for a string key; verbose shows full keys.
+** box_label) or the key itself for a string key, but for an HDF5 source
+** (from_hdf5's 'original-array' key), its file and dataset,
+** "rnd_data.hdf5:/data_set_1", where Dask draws nothing; verbose shows
+** full keys.
 **
 ** Node ids depend only on task ids, and nodes and edges are added in a
 ** fixed order, so the DOT text of a graph is always the same.
@@ -74,14 +77,39 @@ static int is_tuple_key(const char *key)
     return key[0] == '(' && key[1] == '\'';
 }
 
+/* An HDF5 source's box: dusk_from_hdf5's 'original-array-<token>' key
+ * holds the tuple (path, dataset) (array/create.c). Dask leaves this box
+ * blank and its key says nothing to a reader, so it shows the file's base
+ * name and the dataset, "rnd_data.hdf5:/data_set_1" (the tooltip keeps the
+ * key and the full path). 0 when id is not such a source. */
+static int hdf5_source_label(tview *t, int64_t id, const char *key, dusk__buf *b)
+{
+    static const char prefix[] = "original-array-";
+    if (strncmp(key, prefix, sizeof prefix - 1) != 0 ||
+        dusk_graph_entry_kind(t->g, id) != DUSK_ENTRY_VALUE)
+        return 0;
+    const dusk_value *v = dusk_graph_literal(t->g, id);
+    const char *path = dusk_value_str(dusk_tuple_get(v, 0));
+    const char *dataset = dusk_value_str(dusk_tuple_get(v, 1));
+    if (dusk_tuple_len(v) != 2 || !path || !dataset)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    dusk__buf_esc(b, slash && slash[1] ? slash + 1 : path);
+    dusk__buf_add(b, ":", 1);
+    dusk__buf_esc(b, dataset);
+    return 1;
+}
+
 static const char *result_label(tview *t, int64_t id)
 {
     const char *key = dusk_graph_key(t->g, id);
     dusk__buf b = {0};
-    if (t->c->o.verbose || !is_tuple_key(key))
+    if (t->c->o.verbose)
         dusk__buf_esc(&b, key);
-    else
+    else if (is_tuple_key(key))
         box_label(key, &b);
+    else if (!hdf5_source_label(t, id, key, &b))
+        dusk__buf_esc(&b, key);
     return dusk__scene_take(t->s, &b);
 }
 

@@ -11,6 +11,9 @@
 ** which array layers name after their operation), each result a box
 ** labelled with its chunk index, (0, 1), or its key for string keys, a
 ** literal a box alone; edges from inputs to task to result; rankdir BT.
+** One label is not Dask's: the box of an HDF5 source (dusk_from_hdf5's
+** 'original-array' key, which Dask draws blank) shows the file's name and
+** the dataset, "rnd_data.hdf5:/data_set_1" (o.verbose: the key).
 **
 **     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
 **     o.color = DUSK_VIZ_COLOR_ORDER;
