@@ -475,6 +475,40 @@ static void test_two_stores_one_file(void **state)
     assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
 }
 
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A store killed before its rename leaves ".NAME.XXXXXX.tmp" (as large as
+ * the target); the next store to that name removes it, and only it. */
+static void test_stale_temporary_removed(void **state)
+{
+    (void)state;
+    const char *path = scratch("stale.h5");
+    const char *left[] = {".stale.h5.Ab3xZ9.tmp", ".stale.h5.000000.tmp"};
+    const char *kept[] = {".stale.h5.Ab3x.tmp", ".stale.h5.Ab3xZ9.tmp.keep", ".other.h5.Ab3xZ9.tmp",
+                          "stale.h5.Ab3xZ9.tmp", ".stale.h5.Ab-xZ9.tmp"};
+    for (size_t i = 0; i < 2; i++)
+        put_file(scratch(left[i]), "half a store");
+    for (size_t i = 0; i < 5; i++)
+        put_file(scratch(kept[i]), "not a store's");
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(20, 20), "(10, 10)", DUSK_DT_F8);
+    if (dusk_array_store(a, path, "/x", NULL, NULL, &err))
+        fail_msg("store: %s", err.msg);
+    for (size_t i = 0; i < 2; i++)
+        if (access(scratch(left[i]), F_OK) == 0)
+            fail_msg("%s, left by a killed store, is still there", left[i]);
+    for (size_t i = 0; i < 5; i++)
+        if (access(scratch(kept[i]), F_OK) != 0)
+            fail_msg("%s is not a store's temporary file, and was removed", kept[i]);
+    assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
+}
+
 /* The same between two processes: a child stores /child while this one
  * stores /parent, both let go at once through a pipe. */
 static void test_two_processes_one_file(void **state)
@@ -659,6 +693,7 @@ int main(void)
         cmocka_unit_test_teardown(test_host_error_handler_kept, reset_alloc),
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
+        cmocka_unit_test_teardown(test_stale_temporary_removed, reset_alloc),
         cmocka_unit_test_teardown(test_full_disk, unmount_teardown),
         cmocka_unit_test_teardown(test_worker_errors_quiet, reset_alloc),
     };

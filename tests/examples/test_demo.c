@@ -11,7 +11,7 @@
 **     given with --input is named, with what to do, and left alone;
 **   - killed while it writes rnd_data.hdf5: no file under that name (dusk
 **     writes a temporary file and renames it when whole), and the next run
-**     works.
+**     works and removes that temporary file.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
@@ -191,7 +191,8 @@ static long long temp_input_size(const char *dir)
 }
 
 /* Killed half-way through writing its input: nothing under the final
- * name; the next run makes the input and succeeds. */
+ * name; the next run makes the input, removes the killed one's temporary
+ * file, and succeeds. */
 static void killed_writer_leaves_no_file(void **state)
 {
     (void)state;
@@ -232,6 +233,10 @@ static void killed_writer_leaves_no_file(void **state)
     assert_contains(out, "made ");
     free(out);
     assert_good_input(dir);
+    /* the killed store's temporary file (as large as the input) is gone:
+     * the next store to that name removed it */
+    if ((size = temp_input_size(dir)) >= 0)
+        fail_msg("a temporary .rnd_data.hdf5.*.tmp of %lld bytes is left in %s", size, dir);
 }
 
 int main(void)
