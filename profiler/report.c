@@ -121,9 +121,22 @@ static void key_text(dusk__buf *b, const char *key)
     dusk__buf_puts(b, "</code>");
 }
 
+/* Bytes as people read them, with the exact count when that is rounded:
+ * "912 B", "1.20 MiB (1258291 bytes)", so that it matches what a program
+ * printing dusk_run_stats.held_peak says. */
+static void held_text(char *out, size_t n, uint64_t bytes)
+{
+    char h[32];
+    dusk__fmt_bytes(h, sizeof h, (double)bytes);
+    if (bytes < 1024 * 9 / 10)
+        snprintf(out, n, "%s", h);
+    else
+        snprintf(out, n, "%s (%llu bytes)", h, (unsigned long long)bytes);
+}
+
 static void summary_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_summary *s)
 {
-    char v[96], t[32];
+    char v[96], t[64];
     dusk__buf_puts(b, "<section id=\"summary\"><h2>Summary</h2>\n<table class=\"kv\">\n");
     snprintf(v, sizeof v, "%llu", (unsigned long long)s->ntasks);
     kv(b, "tasks", v);
@@ -140,18 +153,26 @@ static void summary_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_s
     dusk__fmt_ns(t, sizeof t, (double)s->critical_ns);
     snprintf(v, sizeof v, "%s over %zu task%s", t, s->ncritical, s->ncritical == 1 ? "" : "s");
     kv(b, "critical path", v);
-    uint64_t rss = 0, held = 0;
-    for (size_t i = 0; i < p->nsamples; i++) {
+    uint64_t rss = 0;
+    for (size_t i = 0; i < p->nsamples; i++)
         if (p->samples[i].rss > rss)
             rss = p->samples[i].rss;
-        if (p->samples[i].held > held)
-            held = p->samples[i].held;
-    }
     if (p->nsamples) {
         dusk__fmt_bytes(t, sizeof t, (double)rss);
         kv(b, "peak RSS", t);
     }
-    if (p->have_cache && p->nseries[p->nseries_groups]) {
+    /* The scheduler's own figure (what dusk_run_stats.held_peak says for
+     * the run), exact: the cache series and the samples can miss a peak
+     * that lasted no time (a result stored and its inputs dropped in one
+     * step). A trace read back does not have it: then the series' peak. */
+    uint64_t peak = 0;
+    for (size_t i = 0; i < p->nruns; i++)
+        if (p->runs[i].held_peak > peak)
+            peak = p->runs[i].held_peak;
+    if (peak && p->o.cache_metric == DUSK_CACHE_BYTES) {
+        held_text(t, sizeof t, peak);
+        kv(b, "peak held by the scheduler", t);
+    } else if (p->have_cache && p->nseries[p->nseries_groups]) {
         double top = 0;
         for (size_t i = 0; i < p->nseries[p->nseries_groups]; i++)
             if (p->series[p->nseries_groups][i].value > top)
@@ -159,7 +180,7 @@ static void summary_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_s
         if (p->o.cache_metric == DUSK_CACHE_COUNT)
             snprintf(t, sizeof t, "%.0f results", top);
         else
-            dusk__fmt_bytes(t, sizeof t, top);
+            held_text(t, sizeof t, (uint64_t)top);
         kv(b, "peak held by the scheduler", t);
     }
     if (s->nerrors) {
@@ -291,10 +312,17 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
     dusk__buf_puts(&b, "</section>\n");
     graph_section(&b, o->graph_svg);
     functions_section(p, &b, &s);
+    char every[96];
+    if (p->o.dt > 0)
+        snprintf(every, sizeof every, "every %.0f ms", p->o.dt * 1000);
+    else
+        snprintf(every, sizeof every, "every millisecond at first, less often as a run "
+                 "lengthens");
     dusk__buf_printf(&b, "<footer>Written by dusk %s. Times are measured on the workers "
-                         "(START to END events); CPU and RSS are sampled every %.0f ms.</footer>\n"
+                         "(START to END events); CPU and RSS are sampled %s (%zu samples); "
+                         "the peak held is the scheduler's own count.</footer>\n"
                          "</body>\n</html>\n",
-                     DUSK_VERSION, p->o.dt * 1000);
+                     DUSK_VERSION, every, p->nsamples);
     if (!rc && b.failed)
         rc = dusk_error_set(err, DUSK_ENOMEM, "report: out of memory");
     if (rc) {
