@@ -343,10 +343,18 @@ typedef struct dusk_report_options {
 
 #define DUSK_REPORT_OPTIONS_INIT {NULL, NULL}
 
-/* One self-contained HTML file that works offline (no script, no external
- * resource): the summary, the task stream, memory and CPU over time, cache
- * size, the graph picture and the per-function table, like distributed's
- * performance_report. o may be NULL. */
+/* One self-contained HTML file that works offline (no external resource,
+ * nothing fetched): the summary (with the scheduler's exact peak of bytes
+ * held), the task stream, memory and CPU over time, cache size, the graph
+ * picture and the per-function table, like distributed's
+ * performance_report. The task stream and the memory and CPU charts are
+ * live in a browser (an inline script draws them as SVG from the records
+ * in the page): hovering shows a task's key, function, worker, start and
+ * duration (on memory and CPU: the sample there and the tasks running),
+ * dragging or the mouse wheel zooms on a time range, a double-click shows
+ * it all. Without JavaScript the same sections are static pictures. Above
+ * 200,000 tasks the task stream stays a picture (the records would weigh
+ * too much). o may be NULL. */
 DUSK_API int dusk_profiler_write_report(dusk_profiler *p, const char *path,
                                const dusk_report_options *o, dusk_error *err);
 
