@@ -278,6 +278,11 @@ static json_t *js(cdp *c, const char *expr)
     return v;
 }
 
+static void js_run(cdp *c, const char *expr)
+{
+    json_decref(js(c, expr));
+}
+
 static double js_num(cdp *c, const char *expr)
 {
     json_t *v = js(c, expr);
@@ -431,7 +436,7 @@ static void test_report_live(void **state)
 
     /* on the memory chart: the sample there */
     double mf[4];
-    js(c, "document.querySelector('svg.ix-memory').scrollIntoView({block: 'center'})");
+    js_run(c, "document.querySelector('svg.ix-memory').scrollIntoView({block: 'center'})");
     frame_of(c, "memory", mf);
     mouse(c, "mouseMoved", mf[0] + mf[2] / 2, mf[1] + mf[3] / 2, "none", 0, 0, 0);
     tip = js_text(c, "document.getElementById('dusk-tip').textContent");
@@ -442,7 +447,7 @@ static void test_report_live(void **state)
 
     /* the wheel zooms in about the pointer, on every chart */
     double full[2], r[2], f[4], m[2];
-    js(c, "document.querySelector('svg.ix-tasks').scrollIntoView({block: 'center'})");
+    js_run(c, "document.querySelector('svg.ix-tasks').scrollIntoView({block: 'center'})");
     range_of(c, "tasks", full);
     assert_int_equal(full[0], 0);
     frame_of(c, "tasks", f);
@@ -575,7 +580,7 @@ static void test_report_without_tasks(void **state)
     assert_int_equal(js_num(&browser, "document.querySelectorAll('#resources.live svg.ix-chart')"
                                       ".length"), 2);
     double fr[4];
-    js(&browser, "document.querySelector('svg.ix-cpu').scrollIntoView({block: 'center'})");
+    js_run(&browser, "document.querySelector('svg.ix-cpu').scrollIntoView({block: 'center'})");
     frame_of(&browser, "cpu", fr);
     mouse(&browser, "mouseMoved", fr[0] + fr[2] / 2, fr[1] + fr[3] / 2, "none", 0, 0, 0);
     char *tip = js_text(&browser, "document.getElementById('dusk-tip').textContent");
