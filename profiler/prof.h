@@ -67,6 +67,7 @@ typedef struct dusk__pworker {
     dusk__arena_block *log, *log_tail; /* the log, oldest block first */
     uint64_t nrecs;
     uint64_t lost;
+    uint64_t held_peak;          /* most `held` of its END events */
     /* read by the sampler thread */
     _Atomic uint64_t held, held_t;
     char pad_after[64];
@@ -88,10 +89,21 @@ typedef struct dusk__prun {
     atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
 } dusk__prun;
 
+/* A sample as the sampler takes it: the CPU % between two samples is
+ * derived when samples are prepared, from the process's CPU time, so that
+ * thinning (record.c) keeps it right over the longer interval. */
 typedef struct dusk__raw_sample {
     uint64_t t_abs, rss, held;
-    double cpu;
+    uint64_t cpu_ns;             /* the process's CPU time so far */
+    int first;                   /* first of its sampler session: no CPU % */
 } dusk__raw_sample;
+
+/* Adaptive sampling (dt 0): every DUSK__SAMPLE_MIN_NS at first; when a
+ * session (a run, or a begin..end block) has DUSK__SAMPLE_KEEP samples,
+ * every other one goes and the interval doubles, so a session keeps
+ * between half that and that many, evenly spaced, whatever its length. */
+#define DUSK__SAMPLE_MIN_NS 1000000u
+#define DUSK__SAMPLE_KEEP 1024u
 
 struct dusk_profiler {
     dusk_profiler_options o;
@@ -109,8 +121,11 @@ struct dusk_profiler {
     int sampler_on, sampler_stop, block;
     dusk__raw_sample *raw;
     size_t nraw, capraw;
+    int raw_changed;             /* since the last dusk__prepare */
     uint64_t raw_lost;           /* samples that found no memory */
-    uint64_t last_cpu_ns, last_cpu_t;  /* the sampler's previous reading */
+    size_t sess_first;           /* raw index of the session's first sample */
+    uint64_t interval;           /* the session's sampling interval, ns */
+    int statm_fd;                /* /proc/self/statm, open while sampling */
 
     /* prepared */
     int status;

@@ -14,18 +14,28 @@
 ** (dusk__prepare): neither is on the run's time. A prepared run's plan
 ** stays with the profile, whose records point to its keys.
 **
-** The resource sampler is a thread that wakes every dt (a timed wait on
-** p->cv, so stopping it is immediate), reads RSS from /proc/self/statm, CPU
-** time from getrusage and the bytes held from the workers' last events, and
-** appends a sample under p->mu. It runs from `start` to `finish` of each
-** run, or from dusk_profiler_begin to dusk_profiler_end.
+** The resource sampler is a thread that wakes every interval (a timed wait
+** on p->cv, so stopping it is immediate), reads RSS from /proc/self/statm,
+** the process's CPU time and the bytes held from the workers' last events,
+** and appends a sample under p->mu. It runs from `start` to `finish` of
+** each run, or from dusk_profiler_begin to dusk_profiler_end: a session.
+** The interval is dt when the options fix one; by default it adapts to the
+** session's length (prof.h: 1 ms at first, doubling as old samples are
+** thinned out), so a 200 ms run gets a curve of some 200 points and an
+** hour's run still about a thousand. A sample costs a few microseconds of
+** the sampler's thread (a pread, a clock read, a wake-up).
+**
+** The scheduler's peak of bytes held is kept per worker from the `held`
+** of END events and is the run record's held_peak: exactly the run's
+** dusk_run_stats.held_peak.
 **
 ** dusk__prepare moves finished runs into the arrays readers see; see
 ** prof.h for the two halves.
 */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,27 +164,32 @@ static void record_one(dusk__pworker *w, const dusk_event *ev)
 
 /* --- the sampler ------------------------------------------------------------------ */
 
-static uint64_t read_rss(void)
+/* RSS from /proc/self/statm, kept open while sampling: a pread costs
+ * about a fifth of an fopen, fscanf and fclose, which matters at one
+ * sample a millisecond. */
+static uint64_t read_rss(int fd)
 {
     static long page;
     unsigned long size, resident;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
+    char buf[128];
+    if (fd < 0)
         return 0;
-    int ok = fscanf(f, "%lu %lu", &size, &resident) == 2;
-    fclose(f);
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
     if (!page)
         page = sysconf(_SC_PAGESIZE);
-    return ok && page > 0 ? (uint64_t)resident * (uint64_t)page : 0;
+    return sscanf(buf, "%lu %lu", &size, &resident) == 2 && page > 0
+               ? (uint64_t)resident * (uint64_t)page : 0;
 }
 
 static uint64_t cpu_time_ns(void)
 {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
         return 0;
-    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
-           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Bytes held per the latest event of the active run. Caller holds p->mu. */
@@ -198,21 +213,24 @@ static uint64_t held_now(dusk_profiler *p)
     return held;
 }
 
-/* Takes one sample. Caller holds p->mu. */
-static void take_sample(dusk_profiler *p)
+/* Adaptive sampling: a session that reached DUSK__SAMPLE_KEEP samples
+ * keeps every other one (its first among them) and samples half as often
+ * from now on. Caller holds p->mu. */
+static void thin_session(dusk_profiler *p)
 {
-    uint64_t rss = read_rss();
+    size_t first = p->sess_first, n = p->nraw - first, k = 0;
+    for (size_t i = 0; i < n; i += 2)
+        p->raw[first + k++] = p->raw[first + i];
+    p->nraw = first + k;
+    p->interval *= 2;
+}
+
+/* Takes one sample. Caller holds p->mu. */
+static void take_sample(dusk_profiler *p, int first)
+{
+    uint64_t rss = read_rss(p->statm_fd);
     uint64_t cpu = cpu_time_ns();
     uint64_t t = dusk_now_ns();
-    double pct = 0;
-    if (p->last_cpu_t && t > p->last_cpu_t + 100000u)
-        pct = 100.0 * (double)(cpu - p->last_cpu_ns) / (double)(t - p->last_cpu_t);
-    if (pct < 0)
-        pct = 0;
-    if (!p->last_cpu_t || t > p->last_cpu_t + 100000u) {
-        p->last_cpu_t = t;
-        p->last_cpu_ns = cpu;
-    }
     if (!p->has_epoch) {
         p->has_epoch = 1;
         p->epoch_abs = t;
@@ -227,23 +245,30 @@ static void take_sample(dusk_profiler *p)
         p->raw = raw;
         p->capraw = cap;
     }
-    p->raw[p->nraw++] = (dusk__raw_sample){t, rss, held_now(p), pct};
+    p->raw[p->nraw++] = (dusk__raw_sample){t, rss, held_now(p), cpu, first};
+    p->raw_changed = 1;
+    if (p->o.dt == 0 && p->nraw - p->sess_first >= DUSK__SAMPLE_KEEP)
+        thin_session(p);
 }
 
 static void *sampler_main(void *arg)
 {
     dusk_profiler *p = arg;
-    uint64_t dt = (uint64_t)(p->o.dt * 1e9);
     pthread_mutex_lock(&p->mu);
-    p->last_cpu_t = 0;
-    take_sample(p);
+    p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    p->sess_first = p->nraw;
+    p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
+    take_sample(p, 1);
     while (!p->sampler_stop) {
-        uint64_t deadline = dusk_now_ns() + dt;
+        uint64_t deadline = dusk_now_ns() + p->interval;
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
         while (!p->sampler_stop && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        take_sample(p);
+        take_sample(p, 0);
     }
+    if (p->statm_fd >= 0)
+        close(p->statm_fd);
+    p->statm_fd = -1;
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
@@ -333,6 +358,8 @@ static void cb_event(void *ud, const dusk_event *ev)
     case DUSK_EV_ERROR:
         if ((w = worker_of(r, ev->worker)) == NULL)
             break;
+        if (ev->held > w->held_peak)
+            w->held_peak = ev->held;
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
             record_one(w, ev);
         if (p->o.record & DUSK_PROF_RESOURCES) {
@@ -433,6 +460,10 @@ static void cb_events(void *ud, const dusk_event *ev, size_t n)
         case DUSK_EV_END:
         case DUSK_EV_ERROR:
         case DUSK_EV_RELEASED:
+            /* the scheduler's peak is the `held` of an END (it only adds
+             * there), which a sampled or rebuilt series can miss */
+            if (e->kind == DUSK_EV_END && e->held > w->held_peak)
+                w->held_peak = e->held;
             if (o)
                 o = e->kind == DUSK_EV_RELEASED ? put_release(w, o, e) : put_end(w, o, e);
             else if (rec)
@@ -494,9 +525,12 @@ dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
         p->o.record = DUSK_PROF_ALL;
     p->o.record &= DUSK_PROF_ALL;
     if (!(p->o.dt > 0) || p->o.dt > 3600)
-        p->o.dt = 0.1;
+        p->o.dt = 0;   /* adaptive */
+    else if (p->o.dt < 0.001)
+        p->o.dt = 0.001;
     if (p->o.cache_metric != DUSK_CACHE_COUNT)
         p->o.cache_metric = DUSK_CACHE_BYTES;
+    p->statm_fd = -1;
     init_common(p);
     return p;
 }
@@ -579,6 +613,8 @@ static void clear_data(dusk_profiler *p)
     p->raw = NULL;
     p->nrecs = p->caprecs = p->nruns = p->capruns = p->nsamples = p->capsamples = 0;
     p->nraw = p->capraw = 0;
+    p->raw_changed = 0;
+    p->sess_first = 0;
     p->raw_lost = 0;
     dusk__arena_free(&p->mem);
     for (size_t i = 0; i < p->nplans; i++)
@@ -934,6 +970,11 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     run->ntasks = r->ntasks;
     run->workers = r->announced > nw ? r->announced : nw;
     run->status = r->status;
+    for (int i = 0; i < nw; i++) {
+        dusk__pworker *w = atomic_load(&r->slots[i]);
+        if (w && w->held_peak > run->held_peak)
+            run->held_peak = w->held_peak;
+    }
     /* The run's index is its position among the prepared runs. */
     int32_t index = (int32_t)(p->nruns - 1);
 
@@ -1006,17 +1047,28 @@ int dusk__prepare(dusk_profiler *p)
     pthread_mutex_lock(&p->mu);
     dusk__prun *list = p->pending;
     p->pending = p->pending_tail = NULL;
-    int new_samples = !p->readonly && p->nraw != p->nsamples;
+    int new_samples = !p->readonly && p->raw_changed;
     int rc = 0;
     if (new_samples) {
         dusk_resource_sample *s = dusk_realloc(p->samples, (p->nraw ? p->nraw : 1) * sizeof *s);
         if (s) {
             p->capsamples = p->nraw ? p->nraw : 1;
-            for (size_t i = 0; i < p->nraw; i++)
-                s[i] = (dusk_resource_sample){since(p->raw[i].t_abs, p->epoch_abs),
-                                              p->raw[i].rss, p->raw[i].held, p->raw[i].cpu};
+            for (size_t i = 0; i < p->nraw; i++) {
+                const dusk__raw_sample *r = &p->raw[i];
+                double cpu = 0;
+                if (i && !r->first) {
+                    /* over an interval too short to measure (the sample
+                     * taken as a session stops), the previous figure */
+                    uint64_t dt = r->t_abs - p->raw[i - 1].t_abs;
+                    uint64_t dc = r->cpu_ns - p->raw[i - 1].cpu_ns;
+                    cpu = dt >= 100000u ? 100.0 * (double)dc / (double)dt : s[i - 1].cpu;
+                }
+                s[i] = (dusk_resource_sample){since(r->t_abs, p->epoch_abs), r->rss, r->held,
+                                              cpu};
+            }
             p->samples = s;
             p->nsamples = p->nraw;
+            p->raw_changed = 0;
         } else {
             rc = DUSK_ENOMEM;
         }

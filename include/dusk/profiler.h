@@ -9,9 +9,13 @@
 **      TASKS      Profiler: per task its key, function, start, end, worker,
 **                 result bytes and dependencies;
 **      RESOURCES  ResourceProfiler: process RSS, CPU % and the bytes the
-**                 scheduler holds, sampled every dt on a thread of its own
-**                 while a run is active (or between dusk_profiler_begin and
-**                 dusk_profiler_end);
+**                 scheduler holds, sampled on a thread of its own while a
+**                 run is active (or between dusk_profiler_begin and
+**                 dusk_profiler_end): every dt when dt is set, else every
+**                 1 ms at first and less often as the run lengthens (a
+**                 run keeps 512 to 1024 evenly spaced samples once it
+**                 has lasted half a second), so that a short run has a
+**                 curve and a long one a bounded count;
 **      CACHE      CacheProfiler: bytes (or count) of results held over time
 **                 per task group (Dask's key_split name of the key).
 **    Recording is lossless (a run of a million tasks gives a million task
@@ -106,11 +110,13 @@ typedef enum {
 
 typedef struct dusk_profiler_options {
     unsigned record;                 /* DUSK_PROF_* bits; 0 means ALL */
-    double dt;                       /* resource sampling interval, s; 0: 0.1 */
+    double dt;                       /* resource sampling interval, s (at
+                                        least 0.001); 0: adaptive (see
+                                        RESOURCES above) */
     dusk_cache_metric cache_metric;  /* what the cache series count */
 } dusk_profiler_options;
 
-#define DUSK_PROFILER_OPTIONS_INIT {DUSK_PROF_ALL, 0.1, DUSK_CACHE_BYTES}
+#define DUSK_PROFILER_OPTIONS_INIT {DUSK_PROF_ALL, 0, DUSK_CACHE_BYTES}
 
 /* A new profiler with options o (NULL: the defaults), or NULL when out of
  * memory. Free it with dusk_profiler_free. */
@@ -164,13 +170,18 @@ typedef struct dusk_run_record {
     uint64_t ntasks;        /* tasks in the run */
     int32_t workers;        /* worker threads (ids 0 .. workers - 1) */
     int32_t status;         /* the run's code */
+    uint64_t held_peak;     /* most bytes the scheduler held at once, from
+                               the `held` of the run's END events: what
+                               dusk_run_stats.held_peak says (0 when not
+                               known, as for a trace read back) */
 } dusk_run_record;
 
 typedef struct dusk_resource_sample {
     uint64_t t_ns;
     uint64_t rss;           /* resident set size, bytes */
     uint64_t held;          /* bytes the scheduler held (0 outside runs) */
-    double cpu;             /* CPU % since the previous sample (100 = a core) */
+    double cpu;             /* CPU % since the previous sample (100 = a core;
+                               0 for the first of a run or block) */
 } dusk_resource_sample;
 
 typedef struct dusk_cache_point {
@@ -332,10 +343,18 @@ typedef struct dusk_report_options {
 
 #define DUSK_REPORT_OPTIONS_INIT {NULL, NULL}
 
-/* One self-contained HTML file that works offline (no script, no external
- * resource): the summary, the task stream, memory and CPU over time, cache
- * size, the graph picture and the per-function table, like distributed's
- * performance_report. o may be NULL. */
+/* One self-contained HTML file that works offline (no external resource,
+ * nothing fetched): the summary (with the scheduler's exact peak of bytes
+ * held), the task stream, memory and CPU over time, cache size, the graph
+ * picture and the per-function table, like distributed's
+ * performance_report. The task stream and the memory and CPU charts are
+ * live in a browser (an inline script draws them as SVG from the records
+ * in the page): hovering shows a task's key, function, worker, start and
+ * duration (on memory and CPU: the sample there and the tasks running),
+ * dragging or the mouse wheel zooms on a time range, a double-click shows
+ * it all. Without JavaScript the same sections are static pictures. Above
+ * 200,000 tasks the task stream stays a picture (the records would weigh
+ * too much). o may be NULL. */
 DUSK_API int dusk_profiler_write_report(dusk_profiler *p, const char *path,
                                const dusk_report_options *o, dusk_error *err);
 

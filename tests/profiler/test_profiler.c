@@ -8,7 +8,8 @@
 ** truncated, mistyped and absurd traces rejected with a place, without a
 ** crash or a leak; CSV columns; charts of the asked size, not blank; the
 ** report's parts, offline, and (when Debian's chromium is there) loaded
-** in headless Chromium with no console error. The progress bar's lines.
+** in headless Chromium with no console error (test_report_browser.c drives
+** its live charts). The progress bar's lines.
 ** A hand-written trace (tests/data/profiler/small.json) pins the summary.
 */
 #define _POSIX_C_SOURCE 200809L
@@ -1568,7 +1569,7 @@ static void test_report(void **state)
     assert_null(strstr(html, "src=\"http"));
     assert_null(strstr(html, "href=\"http"));
     assert_null(strstr(html, "url(http"));
-    assert_null(strstr(html, "<script"));
+    assert_null(strstr(html, "<script src"));   /* its scripts are inline */
     assert_null(strstr(html, "<link"));
     /* summary numbers and the function table */
     assert_contains(html, "parallel efficiency");
@@ -1612,10 +1613,16 @@ static const char check_script[] =
     "      else if (e.getBoundingClientRect().height < 40) bad.push('empty #' + id);\n"
     "    });\n"
     "  for (var i = 0; i < document.images.length; i++) {\n"
-    "    var im = document.images[i];\n"
-    "    if (!im.complete || im.naturalWidth < 100 || im.getBoundingClientRect().height < 50)\n"
+    "    var im = document.images[i], live = im.closest('section.live');\n"
+    "    if (!im.complete || im.naturalWidth < 100 ||\n"
+    "        (!live && im.getBoundingClientRect().height < 50))\n"
     "      bad.push('image not shown: ' + im.alt);\n"
+    "    if (live && !live.querySelector('svg.ix-chart'))\n"
+    "      bad.push('no live chart for ' + im.alt);\n"
     "  }\n"
+    "  document.querySelectorAll('svg.ix-chart').forEach(function (c) {\n"
+    "    if (c.getBoundingClientRect().height < 50) bad.push('live chart not shown');\n"
+    "  });\n"
     "  var g = document.querySelector('#graph svg');\n"
     "  if (!g || g.getBoundingClientRect().height < 20) bad.push('graph picture not shown');\n"
     "  if (document.querySelectorAll('#functions tr').length < 2) bad.push('no function rows');\n"

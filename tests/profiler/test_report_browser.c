@@ -1,0 +1,610 @@
+/*
+** dusk tests — the HTML report, driven in headless Chromium
+**
+** The report's task stream and memory and CPU charts are live: this test
+** loads a report in Debian's chromium and drives it through the DevTools
+** protocol, as a user's mouse would (Input.dispatchMouseEvent): hovering a
+** task shows a tooltip naming that task (key, function, worker, start,
+** duration); the wheel and a drag zoom on a time range, on every chart at
+** once; a double-click shows the whole run again. Throughout, the page
+** makes no network request (only its own file) and logs no error. With
+** JavaScript off, the static pictures are what shows. A broken page (a
+** remote image, a throwing script) is caught by the same checks, so that
+** they can fail.
+**
+** The client: chromium --remote-debugging-pipe reads commands on fd 3 and
+** writes replies and events on fd 4, each a JSON text ended by a NUL
+** (jansson parses them). Skipped, with a message, without chromium.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "dusk.h"
+#include "dusk/profiler.h"
+#include "helpers.h"
+
+static const char *chromium_path(void)
+{
+    static const char *paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
+    for (size_t i = 0; i < 2; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+/* --- a DevTools client over a pipe ------------------------------------------------ */
+
+typedef struct cdp {
+    pid_t pid;
+    int to, from;            /* our ends: commands in, replies and events out */
+    char *buf;               /* bytes read and not yet parsed */
+    size_t len, cap;
+    int id;
+    char session[128];
+    char profile[512];
+    /* what the page did, from events */
+    int loaded;              /* Page.loadEventFired */
+    char requests[4096];     /* URLs fetched other than file: and data: */
+    char errors[4096];       /* exceptions, console errors, error log entries */
+} cdp;
+
+static void append(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(dst);
+    snprintf(dst + n, cap - n, "%s%s", n ? "; " : "", s);
+}
+
+static void note_event(cdp *c, json_t *m)
+{
+    const char *method = json_string_value(json_object_get(m, "method"));
+    json_t *pr = json_object_get(m, "params");
+    if (!method)
+        return;
+    if (!strcmp(method, "Page.loadEventFired")) {
+        c->loaded = 1;
+    } else if (!strcmp(method, "Network.requestWillBeSent")) {
+        const char *url = json_string_value(json_object_get(json_object_get(pr, "request"), "url"));
+        if (url && strncmp(url, "file://", 7) != 0 && strncmp(url, "data:", 5) != 0)
+            append(c->requests, sizeof c->requests, url);
+    } else if (!strcmp(method, "Runtime.exceptionThrown")) {
+        json_t *d = json_object_get(pr, "exceptionDetails");
+        const char *t = json_string_value(
+            json_object_get(json_object_get(d, "exception"), "description"));
+        append(c->errors, sizeof c->errors, t ? t : json_string_value(json_object_get(d, "text")));
+    } else if (!strcmp(method, "Runtime.consoleAPICalled")) {
+        const char *type = json_string_value(json_object_get(pr, "type"));
+        if (type && (!strcmp(type, "error") || !strcmp(type, "assert"))) {
+            json_t *a0 = json_array_get(json_object_get(pr, "args"), 0);
+            const char *v = json_string_value(json_object_get(a0, "value"));
+            append(c->errors, sizeof c->errors, v ? v : "console.error");
+        }
+    } else if (!strcmp(method, "Log.entryAdded")) {
+        json_t *e = json_object_get(pr, "entry");
+        const char *level = json_string_value(json_object_get(e, "level"));
+        if (level && !strcmp(level, "error"))
+            append(c->errors, sizeof c->errors, json_string_value(json_object_get(e, "text")));
+    }
+}
+
+/* The next message (a new reference), waiting at most timeout_ms. */
+static json_t *cdp_read(cdp *c, int timeout_ms)
+{
+    for (;;) {
+        char *end = c->len ? memchr(c->buf, '\0', c->len) : NULL;
+        if (end) {
+            json_error_t je;
+            json_t *m = json_loadb(c->buf, (size_t)(end - c->buf), 0, &je);
+            if (!m)
+                fail_msg("DevTools sent bad JSON: %s", je.text);
+            size_t used = (size_t)(end - c->buf) + 1;
+            memmove(c->buf, c->buf + used, c->len - used);
+            c->len -= used;
+            return m;
+        }
+        struct pollfd pf = {c->from, POLLIN, 0};
+        int r = poll(&pf, 1, timeout_ms);
+        if (r <= 0)
+            fail_msg("chromium did not answer within %d ms", timeout_ms);
+        if (c->cap - c->len < 65536) {
+            c->cap = c->cap ? 2 * c->cap : 1 << 20;
+            c->buf = realloc(c->buf, c->cap);
+        }
+        ssize_t n = read(c->from, c->buf + c->len, c->cap - c->len);
+        if (n <= 0)
+            fail_msg("chromium closed the DevTools pipe");
+        c->len += (size_t)n;
+    }
+}
+
+/* Sends method(params) (params is taken over; NULL: {}) to the page's
+ * session (or the browser when session is 0) and returns the reply's
+ * result (a new reference), noting the events that come before it. */
+static json_t *cdp_call(cdp *c, int session, const char *method, json_t *params)
+{
+    json_t *m = json_pack("{s:i, s:s, s:o}", "id", ++c->id, "method", method, "params",
+                          params ? params : json_object());
+    if (session)
+        json_object_set_new(m, "sessionId", json_string(c->session));
+    char *text = json_dumps(m, JSON_COMPACT);
+    json_decref(m);
+    size_t n = strlen(text) + 1;   /* with its NUL */
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(c->to, text + off, n - off);
+        if (w <= 0)
+            fail_msg("cannot write to chromium's DevTools pipe");
+        off += (size_t)w;
+    }
+    free(text);
+    for (;;) {
+        json_t *r = cdp_read(c, 60000);
+        json_t *id = json_object_get(r, "id");
+        if (id && json_integer_value(id) == c->id) {
+            json_t *err = json_object_get(r, "error");
+            if (err)
+                fail_msg("%s: %s", method, json_string_value(json_object_get(err, "message")));
+            json_t *res = json_incref(json_object_get(r, "result"));
+            json_decref(r);
+            return res;
+        }
+        note_event(c, r);
+        json_decref(r);
+    }
+}
+
+static void cdp_void(cdp *c, const char *method, json_t *params)
+{
+    json_decref(cdp_call(c, 1, method, params));
+}
+
+/* Starts chromium on a new empty profile and attaches to a new page. */
+static void cdp_open(cdp *c)
+{
+    memset(c, 0, sizeof *c);
+    int in[2], out[2];
+    snprintf(c->profile, sizeof c->profile, "%s/chrome-XXXXXX", scratch_dir);
+    assert_non_null(mkdtemp(c->profile));
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(pipe(out), 0);
+    char udd[600];
+    snprintf(udd, sizeof udd, "--user-data-dir=%s", c->profile);
+    const char *log = scratch("chromium.log");
+    c->pid = fork();
+    assert_true(c->pid >= 0);
+    if (c->pid == 0) {
+        /* fd 3: what chromium reads; fd 4: what it writes */
+        int r3 = dup(in[0]), w4 = dup(out[1]);
+        if (dup2(r3, 3) < 0 || dup2(w4, 4) < 0)
+            _exit(127);
+        int lf = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (lf >= 0)
+            dup2(lf, 2);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+        }
+        for (int fd = 5; fd < 1024; fd++)
+            close(fd);
+        execl(chromium_path(), "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+              "--disable-quic", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--disable-extensions",
+              "--proxy-server=127.0.0.1:9", udd, "--remote-debugging-pipe",
+              "--window-size=1200,900", "about:blank", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    c->to = in[1];
+    c->from = out[0];
+    signal(SIGPIPE, SIG_IGN);
+    json_t *r = cdp_call(c, 0, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"));
+    const char *tid = json_string_value(json_object_get(r, "targetId"));
+    assert_non_null(tid);
+    json_t *a = cdp_call(c, 0, "Target.attachToTarget",
+                         json_pack("{s:s, s:b}", "targetId", tid, "flatten", 1));
+    json_decref(r);
+    snprintf(c->session, sizeof c->session, "%s",
+             json_string_value(json_object_get(a, "sessionId")));
+    json_decref(a);
+    cdp_void(c, "Page.enable", NULL);
+    cdp_void(c, "Network.enable", NULL);
+    cdp_void(c, "Runtime.enable", NULL);
+    cdp_void(c, "Log.enable", NULL);
+    cdp_void(c, "Emulation.setDeviceMetricsOverride",
+             json_pack("{s:i, s:i, s:f, s:b}", "width", 1200, "height", 900,
+                       "deviceScaleFactor", 1.0, "mobile", 0));
+}
+
+static void cdp_close(cdp *c)
+{
+    json_t *m = json_pack("{s:i, s:s}", "id", ++c->id, "method", "Browser.close");
+    char *text = json_dumps(m, JSON_COMPACT);
+    json_decref(m);
+    ssize_t w = write(c->to, text, strlen(text) + 1);
+    (void)w;
+    free(text);
+    close(c->to);
+    int status;
+    for (int i = 0; i < 200 && waitpid(c->pid, &status, WNOHANG) == 0; i++)
+        sleep_ms(50);
+    if (waitpid(c->pid, &status, WNOHANG) == 0) {
+        kill(c->pid, SIGKILL);   /* the browser this test started */
+        waitpid(c->pid, &status, 0);
+    }
+    close(c->from);
+    free(c->buf);
+    rm_tree(c->profile);
+    memset(c, 0, sizeof *c);
+}
+
+/* Opens file path in the page and waits for its load event. */
+static void cdp_load(cdp *c, const char *path)
+{
+    char url[600];
+    snprintf(url, sizeof url, "file://%s", path);
+    c->loaded = 0;
+    c->requests[0] = c->errors[0] = '\0';
+    cdp_void(c, "Page.navigate", json_pack("{s:s}", "url", url));
+    while (!c->loaded) {
+        json_t *m = cdp_read(c, 60000);
+        note_event(c, m);
+        json_decref(m);
+    }
+}
+
+/* The value of a JavaScript expression in the page (a new reference). */
+static json_t *js(cdp *c, const char *expr)
+{
+    json_t *r = cdp_call(c, 1, "Runtime.evaluate",
+                         json_pack("{s:s, s:b}", "expression", expr, "returnByValue", 1));
+    json_t *ex = json_object_get(r, "exceptionDetails");
+    if (ex)
+        fail_msg("%s: %s", expr, json_dumps(ex, 0));
+    json_t *v = json_incref(json_object_get(json_object_get(r, "result"), "value"));
+    json_decref(r);
+    return v;
+}
+
+static void js_run(cdp *c, const char *expr)
+{
+    json_decref(js(c, expr));
+}
+
+static double js_num(cdp *c, const char *expr)
+{
+    json_t *v = js(c, expr);
+    if (!json_is_number(v))
+        fail_msg("%s is not a number", expr);
+    double d = json_number_value(v);
+    json_decref(v);
+    return d;
+}
+
+/* The text of an expression's value, malloc'd ("" for null). */
+static char *js_text(cdp *c, const char *expr)
+{
+    json_t *v = js(c, expr);
+    char *s = strdup(json_is_string(v) ? json_string_value(v) : "");
+    json_decref(v);
+    return s;
+}
+
+static void mouse(cdp *c, const char *type, double x, double y, const char *button,
+                  int buttons, int clicks, double wheel)
+{
+    json_t *p = json_pack("{s:s, s:f, s:f, s:s, s:i, s:i}", "type", type, "x", x, "y", y,
+                          "button", button, "buttons", buttons, "clickCount", clicks);
+    if (!strcmp(type, "mouseWheel")) {
+        json_object_set_new(p, "deltaX", json_real(0));
+        json_object_set_new(p, "deltaY", json_real(wheel));
+    }
+    cdp_void(c, "Input.dispatchMouseEvent", p);
+}
+
+/* The browser of the test running (closed by its teardown if it fails). */
+static cdp browser;
+
+/* --- the report ---------------------------------------------------------------------- */
+
+/* The key of the task the test hovers: it must come back in the tooltip
+ * as text, whatever HTML or JSON it looks like. */
+#define ODD_KEY "odd</script><b>\"key\"</b>&"
+
+/* Six 15 ms sleeps on two workers, one with an odd key, summed. */
+static dusk_profiler *profile_run(void)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *parts[6];
+    for (int i = 0; i < 6; i++) {
+        char k[48];
+        if (i == 3)
+            snprintf(k, sizeof k, "%s", ODD_KEY);
+        else
+            snprintf(k, sizeof k, "nap-%d", i);
+        dusk_task(g, k, &dusk_sleep, dusk_lit_int(15 + 5 * (i % 2)), dusk_lit_int(i));
+        parts[i] = dusk_ref(k);
+    }
+    dusk_task(g, "total", &dusk_sum,
+              dusk_list(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]));
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.workers = 2;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, "total", &o, &v, &err), 0);
+    assert_int_equal(dusk_value_int(v), 15);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    return p;
+}
+
+/* The range a chart shows, from its data-t0 and data-t1. */
+static void range_of(cdp *c, const char *chart, double r[2])
+{
+    char e[256];
+    snprintf(e, sizeof e, "+document.querySelector('svg.ix-%s').getAttribute('data-t0')", chart);
+    r[0] = js_num(c, e);
+    snprintf(e, sizeof e, "+document.querySelector('svg.ix-%s').getAttribute('data-t1')", chart);
+    r[1] = js_num(c, e);
+}
+
+/* The plot frame of a chart in page coordinates: left, top, width, height. */
+static void frame_of(cdp *c, const char *chart, double f[4])
+{
+    char e[256];
+    static const char *const side[] = {"left", "top", "width", "height"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(e, sizeof e,
+                 "document.querySelector('svg.ix-%s rect.frame').getBoundingClientRect().%s",
+                 chart, side[i]);
+        f[i] = js_num(c, e);
+    }
+}
+
+static void test_report_live(void **state)
+{
+    (void)state;
+    if (!chromium_path()) {
+        fprintf(stderr, "  (no chromium: install Debian's chromium to run this check)\n");
+        skip();
+    }
+    dusk_profiler *p = profile_run();
+    dusk_error err = DUSK_ERROR_INIT;
+    char page[512];
+    snprintf(page, sizeof page, "%s", scratch("live.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    const dusk_task_record *odd = NULL;
+    for (size_t i = 0; i < dusk_profiler_ntasks(p); i++)
+        if (!strcmp(dusk_profiler_tasks(p)[i].key, ODD_KEY))
+            odd = &dusk_profiler_tasks(p)[i];
+    assert_non_null(odd);
+
+    cdp *const c = &browser;
+    cdp_open(c);
+    cdp_load(c, page);
+    /* both live, their pictures hidden */
+    assert_int_equal(js_num(c, "document.querySelectorAll('section.live').length"), 2);
+    char *disp = js_text(c, "getComputedStyle(document.querySelector('#task-stream img')).display");
+    assert_string_equal(disp, "none");
+    free(disp);
+
+    /* hover the odd task: the tooltip names it */
+    json_t *at = js(c, "(function () {"
+                        "  var D = JSON.parse(document.getElementById('dusk-data').textContent);"
+                        "  var i = D.k.indexOf(" "'odd</scr' + 'ipt><b>\"key\"</b>&'" ");"
+                        "  var r = document.querySelector('#task-stream rect[data-i=\"' + i + '\"]');"
+                        "  r.scrollIntoView({block: 'center'});"
+                        "  var b = r.getBoundingClientRect();"
+                        "  return [b.left + b.width / 2, b.top + b.height / 2, b.width];"
+                        "})()");
+    assert_true(json_is_array(at) && json_array_size(at) == 3);
+    double hx = json_number_value(json_array_get(at, 0)), hy = json_number_value(json_array_get(at, 1));
+    assert_true(json_number_value(json_array_get(at, 2)) > 20);   /* 15+ ms of ~60 */
+    json_decref(at);
+    mouse(c, "mouseMoved", hx, hy, "none", 0, 0, 0);
+    char *tip = js_text(c, "(function () { var t = document.getElementById('dusk-tip');"
+                            "  return t.hidden ? '' : t.textContent; })()");
+    char want[128];
+    assert_contains(tip, ODD_KEY);
+    assert_contains(tip, "function sleep");
+    snprintf(want, sizeof want, "worker %d", odd->worker);
+    assert_contains(tip, want);
+    snprintf(want, sizeof want, "start %.1f ms", (double)odd->start_ns / 1e6);
+    assert_contains(tip, want);
+    snprintf(want, sizeof want, "duration %.1f ms", (double)(odd->end_ns - odd->start_ns) / 1e6);
+    assert_contains(tip, want);
+    free(tip);
+    /* and its box is outlined */
+    assert_int_equal(js_num(c, "+(document.querySelector('#task-stream rect.hl')"
+                                ".getAttribute('visibility') === 'visible')"), 1);
+
+    /* on the memory chart: the sample there */
+    double mf[4];
+    js_run(c, "document.querySelector('svg.ix-memory').scrollIntoView({block: 'center'})");
+    frame_of(c, "memory", mf);
+    mouse(c, "mouseMoved", mf[0] + mf[2] / 2, mf[1] + mf[3] / 2, "none", 0, 0, 0);
+    tip = js_text(c, "document.getElementById('dusk-tip').textContent");
+    assert_contains(tip, "RSS ");
+    assert_contains(tip, "held ");
+    assert_contains(tip, "CPU ");
+    free(tip);
+
+    /* the wheel zooms in about the pointer, on every chart */
+    double full[2], r[2], f[4], m[2];
+    js_run(c, "document.querySelector('svg.ix-tasks').scrollIntoView({block: 'center'})");
+    range_of(c, "tasks", full);
+    assert_int_equal(full[0], 0);
+    frame_of(c, "tasks", f);
+    double px = f[0] + f[2] * 0.25;
+    mouse(c, "mouseWheel", px, f[1] + f[3] / 2, "none", 0, 0, -400);
+    range_of(c, "tasks", r);
+    if (!(r[1] - r[0] < 0.6 * (full[1] - full[0]) && r[0] >= full[0] && r[1] <= full[1]))
+        fail_msg("the wheel left the range at %.0f..%.0f (all: %.0f..%.0f)", r[0], r[1],
+                 full[0], full[1]);
+    double tp = full[0] + 0.25 * (full[1] - full[0]);   /* the time under the pointer stays */
+    assert_true(fabs(r[0] + 0.25 * (r[1] - r[0]) - tp) < 0.01 * (full[1] - full[0]));
+    range_of(c, "memory", m);
+    assert_true(m[0] == r[0] && m[1] == r[1]);
+    range_of(c, "cpu", m);
+    assert_true(m[0] == r[0] && m[1] == r[1]);
+
+    /* a drag selects a range */
+    double x1 = f[0] + f[2] * 0.2, x2 = f[0] + f[2] * 0.6, y = f[1] + f[3] / 2;
+    double want0 = r[0] + 0.2 * (r[1] - r[0]), want1 = r[0] + 0.6 * (r[1] - r[0]);
+    mouse(c, "mousePressed", x1, y, "left", 1, 1, 0);
+    mouse(c, "mouseMoved", (x1 + x2) / 2, y, "left", 1, 0, 0);
+    mouse(c, "mouseMoved", x2, y, "left", 1, 0, 0);
+    mouse(c, "mouseReleased", x2, y, "left", 0, 1, 0);
+    range_of(c, "tasks", r);
+    if (fabs(r[0] - want0) > 0.01 * (want1 - want0) + 2000 ||
+        fabs(r[1] - want1) > 0.01 * (want1 - want0) + 2000)
+        fail_msg("a drag over %.0f..%.0f showed %.0f..%.0f", want0, want1, r[0], r[1]);
+    range_of(c, "memory", m);
+    assert_true(m[0] == r[0] && m[1] == r[1]);
+    char *label = js_text(c, "document.querySelector('svg.ix-tasks text.range').textContent");
+    assert_contains(label, "showing ");
+    free(label);
+
+    /* a double-click shows it all again */
+    mouse(c, "mousePressed", px, y, "left", 1, 1, 0);
+    mouse(c, "mouseReleased", px, y, "left", 0, 1, 0);
+    mouse(c, "mousePressed", px, y, "left", 1, 2, 0);
+    mouse(c, "mouseReleased", px, y, "left", 0, 2, 0);
+    range_of(c, "tasks", r);
+    assert_true(r[0] == full[0] && r[1] == full[1]);
+
+    /* nothing fetched, nothing wrong */
+    if (c->requests[0] || c->errors[0])
+        fail_msg("the report fetched [%s] and logged [%s]", c->requests, c->errors);
+
+    /* without JavaScript: the pictures */
+    cdp_void(c, "Emulation.setScriptExecutionDisabled", json_pack("{s:b}", "value", 1));
+    cdp_load(c, page);
+    assert_int_equal(js_num(c, "document.querySelectorAll('section.live, svg.ix-chart').length"), 0);
+    assert_int_equal(js_num(c, "Array.prototype.filter.call(document.images, function (im) {"
+                                "  return im.complete && im.naturalWidth > 100 &&"
+                                "    im.getBoundingClientRect().height > 50; }).length"), 3);
+    cdp_void(c, "Emulation.setScriptExecutionDisabled", json_pack("{s:b}", "value", 0));
+
+    /* the checks can fail: a page that fetches and throws */
+    char *html = slurp(page, NULL);
+    char *end = strstr(html, "</body>");
+    assert_non_null(end);
+    *end = '\0';
+    FILE *bad = fopen(scratch("bad.html"), "w");
+    fprintf(bad, "%s<img src=\"http://192.0.2.1/pixel.png\"><script>no_such_function();"
+                 "</script></body></html>\n", html);
+    fclose(bad);
+    free(html);
+    cdp_load(c, scratch("bad.html"));
+    assert_contains(c->requests, "http://192.0.2.1/pixel.png");
+    assert_contains(c->errors, "no_such_function");
+    cdp_close(c);
+    dusk_profiler_free(p);
+}
+
+/* Past 200,000 tasks the task stream stays a picture, and the page says
+ * so: the records are not in the page (its pictures are, already tens of
+ * megabytes at that size). A page without task records (resources only)
+ * has live memory and CPU charts and loads cleanly. */
+static void test_report_without_tasks(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(100100, &root);   /* 200,000 and some tasks */
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_TASKS;
+    dusk_profiler *p = dusk_profiler_new(&po);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.workers = 2;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, root, &o, &v, &err), 0);
+    dusk_value_unref(v);
+    size_t n = dusk_profiler_ntasks(p);
+    assert_true(n > 200000);
+    char page[512];
+    snprintf(page, sizeof page, "%s", scratch("many.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    char *html = slurp(page, NULL);
+    char want[128];
+    snprintf(want, sizeof want, "%zu tasks: more than the 200000 this page draws live", n);
+    assert_contains(html, want);
+    const char *data = strstr(html, "<script type=\"application/json\" id=\"dusk-data\">");
+    assert_non_null(data);
+    const char *end = strstr(data, "</script>");
+    assert_non_null(end);
+    assert_true(end - data < 4096);   /* no records, no samples */
+    snprintf(want, sizeof want, "\"omitted\":%zu", n);
+    assert_contains(data, want);
+    assert_contains(data, "\"s\":[]");
+    free(html);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+    if (!chromium_path()) {
+        fprintf(stderr, "  (no chromium: install Debian's chromium to load the page)\n");
+        return;
+    }
+    po.record = DUSK_PROF_RESOURCES;
+    p = dusk_profiler_new(&po);
+    assert_int_equal(dusk_profiler_begin(p), 0);
+    sleep_ms(50);
+    assert_int_equal(dusk_profiler_end(p), 0);
+    snprintf(page, sizeof page, "%s", scratch("resources.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    dusk_profiler_free(p);
+    cdp_open(&browser);
+    cdp_load(&browser, page);
+    assert_int_equal(js_num(&browser, "document.querySelectorAll('section.live').length"), 1);
+    assert_int_equal(js_num(&browser, "document.querySelectorAll('#resources.live svg.ix-chart')"
+                                      ".length"), 2);
+    double fr[4];
+    js_run(&browser, "document.querySelector('svg.ix-cpu').scrollIntoView({block: 'center'})");
+    frame_of(&browser, "cpu", fr);
+    mouse(&browser, "mouseMoved", fr[0] + fr[2] / 2, fr[1] + fr[3] / 2, "none", 0, 0, 0);
+    char *tip = js_text(&browser, "document.getElementById('dusk-tip').textContent");
+    assert_contains(tip, "CPU ");
+    assert_null(strstr(tip, "running"));
+    free(tip);
+    if (browser.requests[0] || browser.errors[0])
+        fail_msg("the report fetched [%s] and logged [%s]", browser.requests, browser.errors);
+    cdp_close(&browser);
+}
+
+/* A test that failed half-way leaves its browser open: closed here. */
+static int close_browser(void **state)
+{
+    if (browser.pid > 0)
+        cdp_close(&browser);
+    return reset_alloc(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_report_live, close_browser),
+        cmocka_unit_test_teardown(test_report_without_tasks, close_browser),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
