@@ -5,7 +5,7 @@
 ** tree of `add`, 200,006 tasks; the builder is shared through
 ** overhead_graph.h), run on the threads scheduler with 2 workers, with
 ** every recorder attached (a dusk_profiler recording tasks, resources
-** every 100 ms and cache, plus a forced dusk_progress bar drawing to
+** sampled adaptively (from every 1 ms) and cache, plus a forced dusk_progress bar drawing to
 ** /dev/null) and with none. Only dusk_get is timed; reading the records
 ** afterwards (which prepares them: keys from the graph, merge, groups) is
 ** timed on its own.

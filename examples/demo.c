@@ -420,7 +420,8 @@ static void generated(const char *dir)
     threads.scheduler = DUSK_SCHED_THREADS;
     threads.workers = WORKERS;
     threads.stream = w.stream;
-    /* The profiler listens too: tasks, RSS and CPU every 100 ms, cache. */
+    /* The profiler listens too: tasks, RSS and CPU (every 1 ms at first,
+     * thinned as the run goes on), cache. */
     dusk_profiler *prof = dusk_profiler_new(NULL);
     if (!prof)
         die("dusk_profiler_new", DUSK_ENOMEM, NULL);
