@@ -6,23 +6,30 @@
 **   {"traceEvents":[
 **     {"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"dusk"}},
 **     {"name":"thread_name","ph":"M","pid":1,"tid":0,"args":{"name":"worker 0"}},
-**     {"name":"inc","cat":"task","ph":"X","ts":0.412,"dur":1.250,"pid":1,"tid":0,
-**      "args":{"key":"inc-0","bytes":8,"id":0,"run":0,"deps":[],"released":7.5}},
+**     {"name":"inc","cat":"task","ph":"X","ts":0.412109375,"dur":1.25,"pid":1,"tid":0},
+**     {"name":"inc-0","cat":"task.record","ph":"i","s":"t","ts":1.662109375,"pid":1,
+**      "tid":0,"args":{"key":"inc-0","function":"inc","group":"inc","start_ns":412,
+**      "end_ns":1662,"released_ns":7500,"bytes":8,"id":0,"run":0,"deps":[]}},
 **     {"name":"memory","ph":"C","ts":0.0,"pid":1,"args":{"rss":1234,"held":0}},
 **     {"name":"cpu","ph":"C","ts":0.0,"pid":1,"args":{"percent":97.25}},
 **     {"name":"cache","ph":"C","ts":1.662,"pid":1,"args":{"add":16,"inc":8,"(all groups)":24}},
-**     {"name":"dependency","cat":"dependency","ph":"s","id":1,"ts":..,"pid":1,"tid":0},
-**     {"name":"dependency","cat":"dependency","ph":"f","bp":"e","id":1,...}],
+**     {"name":"dependency","cat":"task","ph":"s","id":1,"ts":0.412109375,"pid":1,"tid":0},
+**     {"name":"dependency","cat":"task","ph":"f","bp":"e","id":1,...}],
 **    "displayTimeUnit":"ms",
-**    "otherData":{"producer":"dusk","version":1,"cache_metric":"bytes","lost":0,
+**    "otherData":{"producer":"dusk","version":2,"cache_metric":"bytes","lost":0,
 **      "runs":[{"begin":0.0,"wall":812.3,"ntasks":3265,"workers":4,"status":0}]}}
 **
-** Times are microseconds with three decimals, so nanoseconds survive the
-** round trip exactly (jansson reads them as doubles: exact below 2^51 ns,
-** 26 days; integers are exact to the limit, 2^62 ns). Task records come
-** back from the X events alone (dependencies and release times travel in
-** args); the counters are for viewers, except memory and cpu, which are
-** the resource samples.
+** Format 2 is made for viewers (speedscope, Chrome DevTools, Perfetto): a
+** slice is named by its function and has no args, the task's record rides
+** on the instant after it, slice times are exact binary fractions of a
+** microsecond that never overlap on a worker, and flows sit on the slices'
+** ts and cat (see dusk_profiler_write_trace). Counters and runs keep three
+** decimals: ns survive the round trip exactly (jansson reads them as
+** doubles: exact below 2^51 ns, 26 days). Task records come back from the
+** X slices, completed by their task.record instants (exact ns times,
+** dependencies, releases); format 1 (the record in the slice's args) and
+** other tools' X events read as before. The counters are for viewers,
+** except memory and cpu, which are the resource samples.
 **
 ** Reading: a thin scanner walks the outer structure (the keys of the trace
 ** object and of "otherData", the '[' ',' ']' of the event and run arrays)
