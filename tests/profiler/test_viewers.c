@@ -152,6 +152,79 @@ static void test_slice_names(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Format 2 read back: the record comes from the task.record instant (exact
+ * ns, key, function), and an instant that does not follow its slice, or
+ * says something impossible, is refused with its place. */
+static void test_read_task_records(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_profiler *p;
+    static const char good[] =
+        "{\"traceEvents\":[\n"
+        "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.0009765625,\"dur\":0.9990234375,"
+        "\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":2,\"pid\":1,"
+        "\"tid\":1,\"args\":{\"key\":\"b\",\"function\":\"inc\",\"group\":\"b\",\"start_ns\":1001,"
+        "\"end_ns\":2000,\"released_ns\":2500,\"bytes\":8,\"id\":7,\"run\":0,\"deps\":[]}}\n"
+        "]}";
+    assert_int_equal(dusk_profiler_read_trace_buffer(good, sizeof good - 1, "good.json", &p, &err),
+                     0);
+    assert_int_equal(dusk_profiler_ntasks(p), 1);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    assert_string_equal(r->key, "b");
+    assert_string_equal(r->func, "inc");
+    assert_int_equal(r->start_ns, 1001);
+    assert_int_equal(r->end_ns, 2000);
+    assert_int_equal(r->released_ns, 2500);
+    assert_int_equal(r->task, 7);
+    assert_int_equal(r->worker, 1);
+    assert_int_equal(r->nbytes, 8);
+    dusk_profiler_free(p);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"traceEvents\":[\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":1,\"end_ns\":2}}]}",
+         "bad.json:2:1: event 0 (key \"b\") (a task's record) does not follow its task's "
+         "slice (X) on worker 0"},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":1,\"args\":{\"key\":\"b\"}}]}",
+         "bad.json:3:1: event 1 (key \"b\") (a task's record) does not follow its task's "
+         "slice (X) on worker 1"},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":900,\"end_ns\":800}}]}",
+         "bad.json:3:1: event 1 (key \"b\"): \"end_ns\" is before \"start_ns\""},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":900}}]}",
+         "bad.json:3:1: event 1 (key \"b\") has only one of \"start_ns\" and \"end_ns\""},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"released_ns\":10}}]}",
+         "bad.json:3:1: event 1 (key \"b\"): \"released_ns\" is before the task ended"},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"end_ns\":-3,\"start_ns\":1}}]}",
+         "bad.json:3:1: \"end_ns\" of event 1 (key \"b\") is negative"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = NULL;
+        err = (dusk_error)DUSK_ERROR_INIT;
+        int rc = dusk_profiler_read_trace_buffer(bad[i].text, strlen(bad[i].text), "bad.json",
+                                                 &p, &err);
+        if (rc != DUSK_EINVAL || strcmp(err.msg, bad[i].want) != 0)
+            fail_msg("case %zu: %s \"%s\", want \"%s\"", i, dusk_err_name(rc), err.msg,
+                     bad[i].want);
+        assert_null(p);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* --- the real clients -------------------------------------------------------- */
 
 static int have_viewers(void)
@@ -283,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_slices_never_overlap, reset_alloc),
         cmocka_unit_test_teardown(test_slice_names, reset_alloc),
+        cmocka_unit_test_teardown(test_read_task_records, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_array_in_viewers, reset_alloc),
         cmocka_unit_test_teardown(test_failing_run_in_viewers, reset_alloc),
     };

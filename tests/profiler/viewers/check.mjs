@@ -29,6 +29,13 @@ import path from 'node:path';
 import vm from 'node:vm';
 import {pathToFileURL} from 'node:url';
 
+// trace_engine calls Array.prototype.toSorted (node 20) in one of its
+// Chrome-page insights; Debian 12's node is 18.
+if (!Array.prototype.toSorted)
+  Object.defineProperty(Array.prototype, 'toSorted', {
+    value(f) { return [...this].sort(f); }, writable: true, configurable: true,
+  });
+
 const [modules, tracePath, expectPath] = process.argv.slice(2);
 const text = fs.readFileSync(tracePath, 'utf8');
 const expect = JSON.parse(fs.readFileSync(expectPath, 'utf8'));
