@@ -253,10 +253,17 @@ static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
         next[k] = UINT64_MAX;
     /* Records are by start time: walking back, next[w] is where the next
      * slice on worker w starts. */
+    /* Times near the reader's limit (2^62 ns, 146 years) stay below it
+     * once a viewer's double has rounded them; the record has them exact. */
+    const uint64_t cap = ns_units(((uint64_t)1 << 62) - ((uint64_t)1 << 20));
     for (size_t i = p->nrecs; i-- > 0;) {
         const dusk_task_record *r = &p->recs[i];
-        s[i] = ns_units(r->start_ns);
-        e[i] = ns_units(r->end_ns);
+        s[i] = r->start_ns < ((uint64_t)1 << 62) ? ns_units(r->start_ns) : cap;
+        e[i] = r->end_ns < ((uint64_t)1 << 62) ? ns_units(r->end_ns) : cap;
+        if (s[i] > cap)
+            s[i] = cap;
+        if (e[i] > cap)
+            e[i] = cap;
         if (e[i] >= next[r->worker])
             e[i] = next[r->worker] > s[i] ? next[r->worker] - 1 : s[i];
         next[r->worker] = s[i];

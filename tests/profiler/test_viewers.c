@@ -183,6 +183,26 @@ static void test_read_task_records(void **state)
     assert_int_equal(r->nbytes, 8);
     dusk_profiler_free(p);
 
+    /* A task at the far end of time (2^62 ns is the limit), 1 us long: its
+     * slice, in a viewer's doubles, would end past the limit; it still
+     * writes and reads back to the ns. */
+    static const char late[] =
+        "{\"traceEvents\":[{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":0,"
+        "\"dur\":0,\"pid\":1,\"tid\":0},{\"name\":\"late\",\"cat\":\"task.record\","
+        "\"ph\":\"i\",\"ts\":0,\"pid\":1,\"tid\":0,\"args\":{\"key\":\"late\","
+        "\"start_ns\":4611686018427386804,\"end_ns\":4611686018427387894}}]}";
+    if (dusk_profiler_read_trace_buffer(late, sizeof late - 1, "late.json", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    uint64_t start = dusk_profiler_tasks(p)->start_ns, end = dusk_profiler_tasks(p)->end_ns;
+    assert_int_equal(dusk_profiler_write_trace(p, scratch("late.json"), NULL, &err), 0);
+    dusk_profiler_free(p);
+    if (dusk_profiler_read_trace(scratch("late.json"), &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(dusk_profiler_tasks(p)->key, "late");
+    assert_int_equal(dusk_profiler_tasks(p)->start_ns, start);
+    assert_int_equal(dusk_profiler_tasks(p)->end_ns, end);
+    dusk_profiler_free(p);
+
     static const struct {
         const char *text, *want;
     } bad[] = {
