@@ -8,8 +8,8 @@
 **     {"name":"thread_name","ph":"M","pid":1,"tid":0,"args":{"name":"worker 0"}},
 **     {"name":"inc","cat":"task","ph":"X","ts":0.412109375,"dur":1.25,"pid":1,"tid":0},
 **     {"name":"inc-0","cat":"task.record","ph":"i","s":"t","ts":1.662109375,"pid":1,
-**      "tid":0,"args":{"key":"inc-0","function":"inc","group":"inc","start_ns":412,
-**      "end_ns":1662,"released_ns":7500,"bytes":8,"id":0,"run":0,"deps":[]}},
+**      "tid":0,"args":{"start_ns":412,"end_ns":1662,"released_ns":7500,"bytes":8,
+**      "id":0,"run":0,"deps":[]}},
 **     {"name":"memory","ph":"C","ts":0.0,"pid":1,"args":{"rss":1234,"held":0}},
 **     {"name":"cpu","ph":"C","ts":0.0,"pid":1,"args":{"percent":97.25}},
 **     {"name":"cache","ph":"C","ts":1.662,"pid":1,"args":{"add":16,"inc":8,"(all groups)":24}},
@@ -277,8 +277,8 @@ static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
 /* A task: its slice, named by its function, with no args (speedscope puts
  * the args in a frame's name: per-task args would make every task a
  * function of its own), then an instant on the same worker where the slice
- * ends, named by the task's key, with the task's record in args (exact ns
- * times, which the reader prefers to the slice's). */
+ * ends, named by the task's key, with the rest of the task's record in
+ * args (exact ns times, which the reader prefers to the slice's). */
 static void write_task(jw *w, dusk_profiler *p, const dusk_task_record *r, uint64_t su,
                        uint64_t eu)
 {
@@ -296,13 +296,7 @@ static void write_task(jw *w, dusk_profiler *p, const dusk_task_record *r, uint6
     jw_units(w, eu);
     jw_s(w, ",\"pid\":1,\"tid\":");
     jw_i64(w, r->worker);
-    jw_s(w, ",\"args\":{\"key\":");
-    jw_str(w, r->key);
-    jw_s(w, ",\"function\":");
-    jw_str(w, r->func);
-    jw_s(w, ",\"group\":");
-    jw_str(w, r->group);
-    jw_s(w, ",\"start_ns\":");
+    jw_s(w, ",\"args\":{\"start_ns\":");
     jw_u64(w, r->start_ns);
     jw_s(w, ",\"end_ns\":");
     jw_u64(w, r->end_ns);
@@ -915,7 +909,8 @@ static int add_task_record(reader *rd, const tev *e)
     if (e->has_released_ns && e->released_ns < r->end_ns)
         return bad(rd, "%s: \"released_ns\" is before the task ended", where(rd));
     r->released_ns = e->has_released_ns ? e->released_ns : r->end_ns;
-    if (e->key && !(r->key = dusk__arena_strndup(&p->mem, e->key, strlen(e->key))))
+    const char *key = e->key ? e->key : e->name;   /* format 2: the instant's name */
+    if (key && !(r->key = dusk__arena_strndup(&p->mem, key, strlen(key))))
         return oom(rd);
     if (e->func && !(r->func = dusk__arena_strndup(&p->mem, e->func, strlen(e->func))))
         return oom(rd);

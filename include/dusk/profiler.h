@@ -250,9 +250,10 @@ typedef struct dusk_trace_options {
  *    its function, cat "task", no args (speedscope appends a slice's args
  *    to its frame's name: per-task args would make every task a function
  *    of its own), followed by an 'i' instant (cat "task.record", named by
- *    the key) where the slice ends, whose args are the task's record:
- *    key, function, group, start_ns, end_ns, released_ns (exact ns), bytes,
- *    id, run, deps (ids), status (when not 0);
+ *    the key) where the slice ends, whose args are the rest of the task's
+ *    record: start_ns, end_ns, released_ns (exact ns), bytes, id, run,
+ *    deps (ids), status (when not 0) (the reader also takes "key" and
+ *    "function" there);
  *  - times in microseconds, as exact multiples of 1/1024 us (ten decimals
  *    at most), so that a viewer's ts + dur is exact in doubles; on each
  *    worker a slice ends strictly before the next one starts (an end that
