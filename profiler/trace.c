@@ -235,6 +235,11 @@ static void jw_units(jw *w, uint64_t u)
  * that starts where another of the same name ends inside it, and Chrome's
  * trace_engine nests a slice that starts before its predecessor's end), so
  * a task that ended as the next began is written 1 unit short. */
+/* Slices end before the reader's limit (2^62 ns, 146 years) even once a
+ * viewer's double has rounded their times (by up to 1 us there); the
+ * records keep the exact times. */
+#define SLICE_MAX_NS (((uint64_t)1 << 62) - ((uint64_t)1 << 20))
+
 static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
 {
     int32_t workers = 1;
@@ -253,17 +258,10 @@ static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
         next[k] = UINT64_MAX;
     /* Records are by start time: walking back, next[w] is where the next
      * slice on worker w starts. */
-    /* Times near the reader's limit (2^62 ns, 146 years) stay below it
-     * once a viewer's double has rounded them; the record has them exact. */
-    const uint64_t cap = ns_units(((uint64_t)1 << 62) - ((uint64_t)1 << 20));
     for (size_t i = p->nrecs; i-- > 0;) {
         const dusk_task_record *r = &p->recs[i];
-        s[i] = r->start_ns < ((uint64_t)1 << 62) ? ns_units(r->start_ns) : cap;
-        e[i] = r->end_ns < ((uint64_t)1 << 62) ? ns_units(r->end_ns) : cap;
-        if (s[i] > cap)
-            s[i] = cap;
-        if (e[i] > cap)
-            e[i] = cap;
+        s[i] = ns_units(r->start_ns < SLICE_MAX_NS ? r->start_ns : SLICE_MAX_NS);
+        e[i] = ns_units(r->end_ns < SLICE_MAX_NS ? r->end_ns : SLICE_MAX_NS);
         if (e[i] >= next[r->worker])
             e[i] = next[r->worker] > s[i] ? next[r->worker] - 1 : s[i];
         next[r->worker] = s[i];
