@@ -6,23 +6,30 @@
 **   {"traceEvents":[
 **     {"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"dusk"}},
 **     {"name":"thread_name","ph":"M","pid":1,"tid":0,"args":{"name":"worker 0"}},
-**     {"name":"inc","cat":"task","ph":"X","ts":0.412,"dur":1.250,"pid":1,"tid":0,
-**      "args":{"key":"inc-0","bytes":8,"id":0,"run":0,"deps":[],"released":7.5}},
+**     {"name":"inc","cat":"task","ph":"X","ts":0.412109375,"dur":1.25,"pid":1,"tid":0},
+**     {"name":"inc-0","cat":"task.record","ph":"i","s":"t","ts":1.662109375,"pid":1,
+**      "tid":0,"args":{"start_ns":412,"end_ns":1662,"released_ns":7500,"bytes":8,
+**      "id":0,"run":0,"deps":[]}},
 **     {"name":"memory","ph":"C","ts":0.0,"pid":1,"args":{"rss":1234,"held":0}},
 **     {"name":"cpu","ph":"C","ts":0.0,"pid":1,"args":{"percent":97.25}},
 **     {"name":"cache","ph":"C","ts":1.662,"pid":1,"args":{"add":16,"inc":8,"(all groups)":24}},
-**     {"name":"dependency","cat":"dependency","ph":"s","id":1,"ts":..,"pid":1,"tid":0},
-**     {"name":"dependency","cat":"dependency","ph":"f","bp":"e","id":1,...}],
+**     {"name":"dependency","cat":"task","ph":"s","id":1,"ts":0.412109375,"pid":1,"tid":0},
+**     {"name":"dependency","cat":"task","ph":"f","bp":"e","id":1,...}],
 **    "displayTimeUnit":"ms",
-**    "otherData":{"producer":"dusk","version":1,"cache_metric":"bytes","lost":0,
+**    "otherData":{"producer":"dusk","version":2,"cache_metric":"bytes","lost":0,
 **      "runs":[{"begin":0.0,"wall":812.3,"ntasks":3265,"workers":4,"status":0}]}}
 **
-** Times are microseconds with three decimals, so nanoseconds survive the
-** round trip exactly (jansson reads them as doubles: exact below 2^51 ns,
-** 26 days; integers are exact to the limit, 2^62 ns). Task records come
-** back from the X events alone (dependencies and release times travel in
-** args); the counters are for viewers, except memory and cpu, which are
-** the resource samples.
+** Format 2 is made for viewers (speedscope, Chrome DevTools, Perfetto): a
+** slice is named by its function and has no args, the task's record rides
+** on the instant after it, slice times are exact binary fractions of a
+** microsecond that never overlap on a worker, and flows sit on the slices'
+** ts and cat (see dusk_profiler_write_trace). Counters and runs keep three
+** decimals: ns survive the round trip exactly (jansson reads them as
+** doubles: exact below 2^51 ns, 26 days). Task records come back from the
+** X slices, completed by their task.record instants (exact ns times,
+** dependencies, releases); format 1 (the record in the slice's args) and
+** other tools' X events read as before. The counters are for viewers,
+** except memory and cpu, which are the resource samples.
 **
 ** Reading: a thin scanner walks the outer structure (the keys of the trace
 ** object and of "otherData", the '[' ',' ']' of the event and run arrays)
@@ -197,18 +204,102 @@ static void write_meta(jw *w, int tid, const char *what, const char *name)
     jw_s(w, "}},\n");
 }
 
-static void write_task(jw *w, dusk_profiler *p, const dusk_task_record *r)
+/* Task times go out in units of 1/1024 us (0.977 ns), written as exact
+ * decimals: every such number below 2^53 units (104 days) is a double, so
+ * a viewer's ts + dur, or ts - first ts, is exact and a task that ends
+ * before the next one starts still does in the viewer. A ns value maps to
+ * the nearest unit and back to itself (a unit is less than 1 ns). */
+static uint64_t ns_units(uint64_t ns)
+{
+    return ns / 125 * 128 + ((ns % 125) * 128 + 62) / 125;
+}
+
+static void jw_units(jw *w, uint64_t u)
+{
+    uint64_t frac = (u % 1024) * 9765625;   /* u % 1024 / 1024, ten decimals */
+    jw_u64(w, u / 1024);
+    if (!frac)
+        return;
+    char t[11];
+    int n = 10;
+    t[0] = '.';
+    for (int i = 10; i >= 1; i--, frac /= 10)
+        t[i] = (char)('0' + frac % 10);
+    while (t[n] == '0')
+        n--;
+    jw_raw(w, t, (size_t)n + 1);
+}
+
+/* Where each task's slice starts and ends, in units: on each worker a
+ * slice ends strictly before the next one starts (speedscope opens a slice
+ * that starts where another of the same name ends inside it, and Chrome's
+ * trace_engine nests a slice that starts before its predecessor's end), so
+ * a task that ended as the next began is written 1 unit short. */
+/* Slices end before the reader's limit (2^62 ns, 146 years) even once a
+ * viewer's double has rounded their times (by up to 1 us there); the
+ * records keep the exact times. */
+#define SLICE_MAX_NS (((uint64_t)1 << 62) - ((uint64_t)1 << 20))
+
+static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
+{
+    int32_t workers = 1;
+    for (size_t i = 0; i < p->nrecs; i++)
+        if (p->recs[i].worker + 1 > workers)
+            workers = p->recs[i].worker + 1;
+    uint64_t *s = dusk_malloc((p->nrecs ? p->nrecs : 1) * 2 * sizeof *s);
+    uint64_t *next = dusk_malloc((size_t)workers * sizeof *next);
+    if (!s || !next) {
+        dusk_free(s);
+        dusk_free(next);
+        return DUSK_ENOMEM;
+    }
+    uint64_t *e = s + (p->nrecs ? p->nrecs : 1);
+    for (int32_t k = 0; k < workers; k++)
+        next[k] = UINT64_MAX;
+    /* Records are by start time: walking back, next[w] is where the next
+     * slice on worker w starts. */
+    for (size_t i = p->nrecs; i-- > 0;) {
+        const dusk_task_record *r = &p->recs[i];
+        s[i] = ns_units(r->start_ns < SLICE_MAX_NS ? r->start_ns : SLICE_MAX_NS);
+        e[i] = ns_units(r->end_ns < SLICE_MAX_NS ? r->end_ns : SLICE_MAX_NS);
+        if (e[i] >= next[r->worker])
+            e[i] = next[r->worker] > s[i] ? next[r->worker] - 1 : s[i];
+        next[r->worker] = s[i];
+    }
+    dusk_free(next);
+    *start = s;
+    *end = e;
+    return 0;
+}
+
+/* A task: its slice, named by its function, with no args (speedscope puts
+ * the args in a frame's name: per-task args would make every task a
+ * function of its own), then an instant on the same worker where the slice
+ * ends, named by the task's key, with the rest of the task's record in
+ * args (exact ns times, which the reader prefers to the slice's). */
+static void write_task(jw *w, dusk_profiler *p, const dusk_task_record *r, uint64_t su,
+                       uint64_t eu)
 {
     jw_s(w, "{\"name\":");
     jw_str(w, r->func);
     jw_s(w, ",\"cat\":\"task\",\"ph\":\"X\",\"ts\":");
-    jw_us(w, r->start_ns);
+    jw_units(w, su);
     jw_s(w, ",\"dur\":");
-    jw_us(w, r->end_ns - r->start_ns);
+    jw_units(w, eu - su);
     jw_s(w, ",\"pid\":1,\"tid\":");
     jw_i64(w, r->worker);
-    jw_s(w, ",\"args\":{\"key\":");
+    jw_s(w, "},\n{\"name\":");
     jw_str(w, r->key);
+    jw_s(w, ",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":");
+    jw_units(w, eu);
+    jw_s(w, ",\"pid\":1,\"tid\":");
+    jw_i64(w, r->worker);
+    jw_s(w, ",\"args\":{\"start_ns\":");
+    jw_u64(w, r->start_ns);
+    jw_s(w, ",\"end_ns\":");
+    jw_u64(w, r->end_ns);
+    jw_s(w, ",\"released_ns\":");
+    jw_u64(w, r->released_ns);
     jw_s(w, ",\"bytes\":");
     jw_u64(w, r->nbytes);
     jw_s(w, ",\"id\":");
@@ -221,8 +312,7 @@ static void write_task(jw *w, dusk_profiler *p, const dusk_task_record *r)
             jw_raw(w, ",", 1);
         jw_i64(w, p->recs[r->deps[j]].task);
     }
-    jw_s(w, "],\"released\":");
-    jw_us(w, r->released_ns);
+    jw_s(w, "]");
     if (r->status) {
         jw_s(w, ",\"status\":");
         jw_i64(w, r->status);
@@ -230,25 +320,30 @@ static void write_task(jw *w, dusk_profiler *p, const dusk_task_record *r)
     jw_s(w, "}},\n");
 }
 
-static void write_flows(jw *w, dusk_profiler *p)
+/* One flow per dependency edge, as the Trace Event Format describes flows
+ * v1: an "s" bound to the producer's slice and an "f" (bp "e": the
+ * enclosing slice) bound to the consumer's, with one id. Chrome's
+ * trace_engine binds a flow event to the slice of the same ts, pid, tid
+ * and cat, so both carry their slice's start and cat "task". */
+static void write_flows(jw *w, dusk_profiler *p, const uint64_t *su)
 {
     uint64_t id = 0;
     for (size_t i = 0; i < p->nrecs; i++) {
         const dusk_task_record *r = &p->recs[i];
         for (uint32_t j = 0; j < r->ndeps; j++) {
-            const dusk_task_record *d = &p->recs[r->deps[j]];
+            size_t d = r->deps[j];
             id++;
-            jw_s(w, "{\"name\":\"dependency\",\"cat\":\"dependency\",\"ph\":\"s\",\"id\":");
+            jw_s(w, "{\"name\":\"dependency\",\"cat\":\"task\",\"ph\":\"s\",\"id\":");
             jw_u64(w, id);
             jw_s(w, ",\"ts\":");
-            jw_us(w, d->start_ns + (d->end_ns - d->start_ns) / 2);
+            jw_units(w, su[d]);
             jw_s(w, ",\"pid\":1,\"tid\":");
-            jw_i64(w, d->worker);
-            jw_s(w, "},\n{\"name\":\"dependency\",\"cat\":\"dependency\",\"ph\":\"f\","
+            jw_i64(w, p->recs[d].worker);
+            jw_s(w, "},\n{\"name\":\"dependency\",\"cat\":\"task\",\"ph\":\"f\","
                     "\"bp\":\"e\",\"id\":");
             jw_u64(w, id);
             jw_s(w, ",\"ts\":");
-            jw_us(w, r->start_ns + (r->end_ns - r->start_ns) / 2);
+            jw_units(w, su[i]);
             jw_s(w, ",\"pid\":1,\"tid\":");
             jw_i64(w, r->worker);
             jw_s(w, "},\n");
@@ -357,8 +452,10 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
         snprintf(name, sizeof name, "worker %d", k);
         write_meta(w, k, "thread_name", name);
     }
-    for (size_t i = 0; i < p->nrecs; i++)
-        write_task(w, p, &p->recs[i]);
+    uint64_t *su = NULL, *eu = NULL;
+    rc = slice_units(p, &su, &eu);
+    for (size_t i = 0; !rc && i < p->nrecs; i++)
+        write_task(w, p, &p->recs[i], su[i], eu[i]);
     for (size_t i = 0; i < p->nsamples; i++) {
         const dusk_resource_sample *s = &p->samples[i];
         jw_s(w, "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":");
@@ -373,9 +470,11 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
         jw_fixed2(w, s->cpu);
         jw_s(w, "}},\n");
     }
-    rc = write_cache(w, p);
+    if (!rc)
+        rc = write_cache(w, p);
     if (!rc && o->flows)
-        write_flows(w, p);
+        write_flows(w, p, su);
+    dusk_free(su);
     /* The last event: the end of the last run, so that the array ends
      * without a trailing comma. */
     jw_s(w, "{\"name\":\"end\",\"ph\":\"i\",\"s\":\"g\",\"pid\":1,\"tid\":0,\"ts\":");
@@ -385,7 +484,7 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
             last = p->runs[i].begin_ns + p->runs[i].wall_ns;
     jw_us(w, last);
     jw_s(w, "}\n],\n\"displayTimeUnit\":\"ms\",\n"
-            "\"otherData\":{\"producer\":\"dusk\",\"version\":1,"
+            "\"otherData\":{\"producer\":\"dusk\",\"version\":2,"
             "\"cache_metric\":");
     jw_s(w, p->o.cache_metric == DUSK_CACHE_COUNT ? "\"count\"" : "\"bytes\"");
     jw_s(w, ",\"lost\":");
@@ -439,6 +538,7 @@ typedef struct reader {
     const char *key;         /* the event's task key, or NULL */
     char ctx[128];           /* where() puts them together here */
     json_t *other;           /* the members of "otherData" but "runs", until its '}' */
+    size_t last_slice;       /* the record of the event just read, if an X; else SIZE_MAX */
     int have_events, have_runs;
 } reader;
 
@@ -666,9 +766,10 @@ static int string_field(reader *rd, json_t *o, const char *field, const char **o
 /* One event's fields, as far as dusk reads them. */
 typedef struct tev {
     char ph;
-    const char *name, *key;  /* in the parsed tree */
-    int has_ts, has_dur, has_released, has_id;
+    const char *name, *cat, *key, *func;  /* in the parsed tree */
+    int has_ts, has_dur, has_released, has_id, has_start, has_end, has_released_ns;
     uint64_t ts, dur, released, bytes, rss, held;
+    uint64_t start_ns, end_ns, released_ns;   /* a task.record instant's exact times */
     double cpu;
     int64_t tid, id, run, status;
     size_t *deps;            /* task ids, in p->mem */
@@ -722,6 +823,17 @@ static int read_args(reader *rd, json_t *args, tev *e)
     }
     rc = string_field(rd, args, "key", &e->key);
     if (!rc)
+        rc = string_field(rd, args, "function", &e->func);
+    if (!rc)
+        rc = scaled_field(rd, args, "start_ns", 1, MAX_NS, "absurdly large", &e->start_ns,
+                          &e->has_start);
+    if (!rc)
+        rc = scaled_field(rd, args, "end_ns", 1, MAX_NS, "absurdly large", &e->end_ns,
+                          &e->has_end);
+    if (!rc)
+        rc = scaled_field(rd, args, "released_ns", 1, MAX_NS, "absurdly large",
+                          &e->released_ns, &e->has_released_ns);
+    if (!rc)
         rc = count_field(rd, args, "bytes", (uint64_t)1 << 62, &e->bytes);
     if (!rc)
         rc = int_field(rd, args, "id", 0, INT64_MAX, &e->id, &e->has_id);
@@ -734,6 +846,12 @@ static int read_args(reader *rd, json_t *args, tev *e)
     if (!rc)
         rc = read_deps(rd, args, e);
     return rc;
+}
+
+/* The instant that carries a task's record (format 2), after its slice. */
+static int is_task_record(const tev *e)
+{
+    return e->ph == 'i' && e->cat && !strcmp(e->cat, "task.record");
 }
 
 static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
@@ -755,19 +873,61 @@ static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
     e->ph = json_string_value(ph)[0];
     int rc = string_field(rd, ev, "name", &e->name);
     if (!rc)
+        rc = string_field(rd, ev, "cat", &e->cat);
+    if (!rc)
         rc = time_field(rd, ev, "ts", &e->ts, &e->has_ts);
     if (!rc)
         rc = time_field(rd, ev, "dur", &e->dur, &e->has_dur);
     if (!rc)
         rc = int_field(rd, ev, "tid", INT64_MIN / 2, INT64_MAX / 2, &e->tid, NULL);
-    if (!rc && args && (e->ph == 'X' || e->ph == 'C'))
+    if (!rc && args && (e->ph == 'X' || e->ph == 'C' || is_task_record(e)))
         rc = read_args(rd, args, e);
     return rc;
+}
+
+/* A task.record instant: the record of the slice just before it (on its
+ * worker), which a slice alone (another tool's, or dusk's format 1 with
+ * its args) fills as far as it can. */
+static int add_task_record(reader *rd, const tev *e)
+{
+    dusk_profiler *p = rd->p;
+    if (rd->last_slice == SIZE_MAX || p->recs[rd->last_slice].worker != e->tid)
+        return bad(rd, "%s (a task's record) does not follow its task's slice (X) on "
+                   "worker %lld", where(rd), (long long)e->tid);
+    dusk_task_record *r = &p->recs[rd->last_slice];
+    rd->last_slice = SIZE_MAX;
+    if (e->has_start != e->has_end)
+        return bad(rd, "%s has only one of \"start_ns\" and \"end_ns\"", where(rd));
+    if (e->has_start) {
+        if (e->end_ns < e->start_ns)
+            return bad(rd, "%s: \"end_ns\" is before \"start_ns\"", where(rd));
+        r->start_ns = e->start_ns;
+        r->end_ns = e->end_ns;
+    }
+    if (e->has_released_ns && e->released_ns < r->end_ns)
+        return bad(rd, "%s: \"released_ns\" is before the task ended", where(rd));
+    r->released_ns = e->has_released_ns ? e->released_ns : r->end_ns;
+    const char *key = e->key ? e->key : e->name;   /* format 2: the instant's name */
+    if (key && !(r->key = dusk__arena_strndup(&p->mem, key, strlen(key))))
+        return oom(rd);
+    if (e->func && !(r->func = dusk__arena_strndup(&p->mem, e->func, strlen(e->func))))
+        return oom(rd);
+    r->nbytes = e->bytes;
+    if (e->has_id)
+        r->task = e->id;
+    r->run = (int32_t)e->run;
+    r->status = (int32_t)e->status;
+    r->ndeps = e->ndeps;
+    r->deps = e->deps;
+    return 0;
 }
 
 static int add_event(reader *rd, const tev *e)
 {
     dusk_profiler *p = rd->p;
+    if (is_task_record(e))
+        return add_task_record(rd, e);
+    rd->last_slice = SIZE_MAX;
     if (e->ph == 'X') {
         if (!e->has_ts || !e->has_dur)
             return bad(rd, "%s (X) needs \"ts\" and \"dur\"", where(rd));
@@ -802,6 +962,7 @@ static int add_event(reader *rd, const tev *e)
         /* Until finish_records, a record's group holds where its event
          * starts in the text, for messages (its deps hold task ids). */
         r->group = rd->at;
+        rd->last_slice = p->nrecs - 1;
         return 0;
     }
     if (e->ph == 'C' && e->name && (!strcmp(e->name, "memory") || !strcmp(e->name, "cpu"))) {
@@ -1277,6 +1438,7 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
     rd.err = err;
     rd.text = rd.s = data ? data : "";
     rd.end = rd.text + n;
+    rd.last_slice = SIZE_MAX;
     rd.p = dusk__new_readonly();
     int rc = rd.p ? scan_trace(&rd) : oom(&rd);
     if (!rc)

@@ -6,6 +6,8 @@
 # Checks every package of PACKAGES below (and any given on the command line)
 # with dpkg-query. When all are installed it prints nothing and exits 0 at
 # once, so the Makefile can call it before every `make demo` / `make test`.
+# It also installs the npm packages of tests/profiler/viewers/ into
+# build/viewers/ (`npm ci`, once per lockfile; see viewers() below).
 # When some are missing:
 #   - as root: `apt-get update`, then `apt-get install` of the missing ones;
 #   - otherwise: prints the exact `sudo apt-get install ...` line and exits 1.
@@ -54,7 +56,40 @@ for p in $PACKAGES "$@"; do
         *) missing="$missing $p" ;;
     esac
 done
-[ -z "$missing" ] && exit 0
+# node and npm (tests/profiler/test_viewers.c): Debian's nodejs and npm,
+# unless a node with its own npm is there already (NodeSource's nodejs
+# conflicts with Debian's npm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    missing="$missing nodejs npm"
+fi
+
+# The trace viewers that test_viewers.c loads traces into, pinned by
+# tests/profiler/viewers/package-lock.json, into build/viewers/ with
+# `npm ci`; nothing to do when that lockfile is the one installed. No
+# network is not an error: the test then skips, saying so.
+viewers() {
+    lock=tests/profiler/viewers/package-lock.json
+    dest=build/viewers
+    [ -f "$lock" ] && command -v npm >/dev/null 2>&1 || return 0
+    if cmp -s "$lock" "$dest/installed.json" && [ -d "$dest/node_modules" ]; then
+        return 0
+    fi
+    echo "install-deps: npm ci of the trace viewers into $dest/"
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp tests/profiler/viewers/package.json "$lock" "$dest/"
+    if npm ci --prefix "$dest" --ignore-scripts --no-audit --no-fund --loglevel=error \
+            </dev/null >"$dest/npm.log" 2>&1; then
+        cp "$lock" "$dest/installed.json"
+    else
+        echo "install-deps: npm ci failed (see $dest/npm.log); test_viewers will skip" >&2
+    fi
+}
+
+if [ -z "$missing" ]; then
+    viewers
+    exit 0
+fi
 missing=${missing# }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -70,3 +105,4 @@ apt-get update -qq </dev/null
 # shellcheck disable=SC2086  # word splitting of the package list is wanted
 apt-get install -y -qq --no-install-recommends $missing </dev/null
 echo "install-deps: done"
+viewers

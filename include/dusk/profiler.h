@@ -256,14 +256,34 @@ typedef struct dusk_trace_options {
 
 #define DUSK_TRACE_OPTIONS_INIT {1}
 
-/* Writes the profile as a Chrome trace: an 'X' event per task (args: key,
- * bytes, id, run, deps, released, status), 'M' names for the process and
- * each worker, 'C' counters for memory, CPU and cache, optional 's'/'f'
- * flows for dependencies, and the runs under "otherData". o may be NULL. */
+/* Writes the profile as a Chrome trace (format 2, "otherData.version"):
+ *  - per task, an 'X' slice on its worker (pid 1, tid = worker), named by
+ *    its function, cat "task", no args (speedscope appends a slice's args
+ *    to its frame's name: per-task args would make every task a function
+ *    of its own), followed by an 'i' instant (cat "task.record", named by
+ *    the key) where the slice ends, whose args are the rest of the task's
+ *    record: start_ns, end_ns, released_ns (exact ns), bytes, id, run,
+ *    deps (ids), status (when not 0) (the reader also takes "key" and
+ *    "function" there);
+ *  - times in microseconds, as exact multiples of 1/1024 us (ten decimals
+ *    at most), so that a viewer's ts + dur is exact in doubles; on each
+ *    worker a slice ends strictly before the next one starts (an end that
+ *    met the next start is written 1/1024 us early), so no viewer nests a
+ *    task under another;
+ *  - 'M' names for the process and each worker, 'C' counters for memory,
+ *    CPU and cache;
+ *  - with o->flows, one flow per dependency edge: 's' at the producer's
+ *    slice and 'f' (bp "e") at the consumer's, each with its slice's ts,
+ *    tid and cat "task" (Chrome's trace_engine binds a flow event to the
+ *    slice of equal ts, pid, tid and cat), one id per edge;
+ *  - the runs under "otherData". o may be NULL. */
 DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
                               const dusk_trace_options *o, dusk_error *err);
 /* Reads a trace that dusk (or another tool: only X events are needed)
  * wrote, into a new profiler that only reads (its callbacks ignore runs).
+ * Format 2's task records give exact ns times; format 1 (dusk before
+ * issue 11: the record in the X slice's args, times in us with three
+ * decimals) reads as before. A task.record instant must follow its slice.
  * Events are parsed one at a time: a read holds the records, not a tree of
  * the file. A malformed, truncated or absurd file is rejected with a
  * message that says where, as file:line:column:

@@ -1,0 +1,388 @@
+/*
+** dusk tests — the Chrome trace in the viewers people open it in
+**
+** On every worker a task's slice ends strictly before the next one starts,
+** in the double arithmetic a viewer does (ts + dur, and ts less the first
+** ts, as speedscope does), on threaded runs of many tiny tasks. Then real
+** clients: tests/profiler/viewers/check.mjs loads traces of the lecture's
+** array job (r = x - x.mean(0)) and of a run with a failing task into
+** speedscope 1.25's importer and Chrome DevTools' trace_engine, and checks
+** no warnings, a thread per worker, no task nested under another, totals
+** per function equal to dusk's summary and one flow per dependency edge.
+** Those cases skip, saying so, without node or without the packages that
+** scripts/install-deps.sh puts in build/viewers/node_modules.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "dusk.h"
+#include "dusk/array.h"
+#include "dusk/profiler.h"
+#include "helpers.h"
+
+#define VIEWER_MODULES "build/viewers/node_modules"
+#define VIEWER_SCRIPT "tests/profiler/viewers/check.mjs"
+
+/* Runs g for key on 4 threads under a new profiler (the caller frees it). */
+static dusk_profiler *profile_run(dusk_graph *g, const char *key, int want_rc)
+{
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    assert_non_null(p);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 4);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, key, &o, &v, &err);
+    if (rc != want_rc)
+        fail_msg("run of %s: %s (%s), want %s", key, dusk_err_name(rc), err.msg,
+                 dusk_err_name(want_rc));
+    dusk_value_unref(v);
+    return p;
+}
+
+typedef struct slice {
+    double ts, dur;
+} slice;
+
+static int by_ts(const void *a, const void *b)
+{
+    const slice *x = a, *y = b;
+    return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* Every task slice of the trace at path, per worker, ends before the next
+ * starts as a viewer computes it; returns how many slices it saw. */
+static size_t assert_no_overlap(const char *path, int workers)
+{
+    json_error_t je;
+    json_t *t = json_load_file(path, 0, &je);
+    if (!t)
+        fail_msg("%s:%d: %s", path, je.line, je.text);
+    json_t *events = json_object_get(t, "traceEvents");
+    size_t n = json_array_size(events), total = 0;
+    slice *s = calloc(n ? n : 1, sizeof *s);
+    assert_non_null(s);
+    for (int w = 0; w < workers; w++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *e = json_array_get(events, i);
+            if (strcmp(json_string_value(json_object_get(e, "ph")), "X") != 0 ||
+                json_integer_value(json_object_get(e, "tid")) != w)
+                continue;
+            s[k].ts = json_number_value(json_object_get(e, "ts"));
+            s[k].dur = json_number_value(json_object_get(e, "dur"));
+            k++;
+        }
+        qsort(s, k, sizeof *s, by_ts);
+        for (size_t i = 0; i + 1 < k; i++) {
+            double end = s[i].ts + s[i].dur, from0 = (s[i].ts - s[0].ts) + s[i].dur;
+            if (!(end < s[i + 1].ts) || !(from0 < s[i + 1].ts - s[0].ts))
+                fail_msg("worker %d: slice %zu (ts %.17g, dur %.17g) ends at %.17g, "
+                         "not before the next one's ts %.17g", w, i, s[i].ts, s[i].dur,
+                         end, s[i + 1].ts);
+        }
+        total += k;
+    }
+    free(s);
+    json_decref(t);
+    return total;
+}
+
+/* Item 1: back-to-back tiny tasks on 4 threads (the tree of the overhead
+ * bench: inc, add and identity tasks of a few hundred ns each). */
+static void test_slices_never_overlap(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(4096, &root);
+    dusk_profiler *p = profile_run(g, root, 0);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_trace(p, scratch("tiny.json"), NULL, &err), 0);
+    size_t n = assert_no_overlap(scratch("tiny.json"), 4);
+    assert_int_equal(n, dusk_profiler_ntasks(p));
+    /* what is read back is what was recorded, to the ns */
+    dusk_profiler *q;
+    assert_int_equal(dusk_profiler_read_trace(scratch("tiny.json"), &q, &err), 0);
+    assert_int_equal(dusk_profiler_ntasks(q), dusk_profiler_ntasks(p));
+    const dusk_task_record *a = dusk_profiler_tasks(p), *b = dusk_profiler_tasks(q);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(a[i].key, b[i].key);
+        assert_string_equal(a[i].func, b[i].func);
+        assert_int_equal(a[i].start_ns, b[i].start_ns);
+        assert_int_equal(a[i].end_ns, b[i].end_ns);
+        assert_int_equal(a[i].worker, b[i].worker);
+    }
+    dusk_profiler_free(q);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A slice is named by its function; the key is in the task's record. */
+static void test_slice_names(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = lecture_dsk();
+    dusk_profiler *p = profile_run(g, "z", 0);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_trace(p, scratch("names.json"), NULL, &err), 0);
+    char *text = slurp(scratch("names.json"), NULL);
+    assert_non_null(text);
+    /* no args on a slice: speedscope would name its frame after them */
+    assert_contains(text, "{\"name\":\"add\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":");
+    assert_null(strstr(text, "\"name\":\"z\",\"cat\":\"task\""));
+    /* the key names the task's record, which has the rest in args */
+    const char *rec = strstr(text, "{\"name\":\"z\",\"cat\":\"task.record\",\"ph\":\"i\"");
+    assert_non_null(rec);
+    const char *args = strstr(rec, ",\"args\":{\"start_ns\":");
+    assert_non_null(args);
+    assert_true(args < strchr(rec, '\n'));
+    free(text);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Format 2 read back: the record comes from the task.record instant (exact
+ * ns, key, function), and an instant that does not follow its slice, or
+ * says something impossible, is refused with its place. */
+static void test_read_task_records(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_profiler *p;
+    static const char good[] =
+        "{\"traceEvents\":[\n"
+        "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1.0009765625,\"dur\":0.9990234375,"
+        "\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":2,\"pid\":1,"
+        "\"tid\":1,\"args\":{\"key\":\"b\",\"function\":\"inc\",\"group\":\"b\",\"start_ns\":1001,"
+        "\"end_ns\":2000,\"released_ns\":2500,\"bytes\":8,\"id\":7,\"run\":0,\"deps\":[]}}\n"
+        "]}";
+    assert_int_equal(dusk_profiler_read_trace_buffer(good, sizeof good - 1, "good.json", &p, &err),
+                     0);
+    assert_int_equal(dusk_profiler_ntasks(p), 1);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    assert_string_equal(r->key, "b");
+    assert_string_equal(r->func, "inc");
+    assert_int_equal(r->start_ns, 1001);
+    assert_int_equal(r->end_ns, 2000);
+    assert_int_equal(r->released_ns, 2500);
+    assert_int_equal(r->task, 7);
+    assert_int_equal(r->worker, 1);
+    assert_int_equal(r->nbytes, 8);
+    dusk_profiler_free(p);
+
+    /* A task at the far end of time (2^62 ns is the limit), 1 us long: its
+     * slice, in a viewer's doubles, would end past the limit; it still
+     * writes and reads back to the ns. */
+    static const char late[] =
+        "{\"traceEvents\":[{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":0,"
+        "\"dur\":0,\"pid\":1,\"tid\":0},{\"name\":\"late\",\"cat\":\"task.record\","
+        "\"ph\":\"i\",\"ts\":0,\"pid\":1,\"tid\":0,\"args\":{\"key\":\"late\","
+        "\"start_ns\":4611686018427386804,\"end_ns\":4611686018427387894}}]}";
+    if (dusk_profiler_read_trace_buffer(late, sizeof late - 1, "late.json", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    uint64_t start = dusk_profiler_tasks(p)->start_ns, end = dusk_profiler_tasks(p)->end_ns;
+    assert_int_equal(dusk_profiler_write_trace(p, scratch("late.json"), NULL, &err), 0);
+    dusk_profiler_free(p);
+    if (dusk_profiler_read_trace(scratch("late.json"), &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_string_equal(dusk_profiler_tasks(p)->key, "late");
+    assert_int_equal(dusk_profiler_tasks(p)->start_ns, start);
+    assert_int_equal(dusk_profiler_tasks(p)->end_ns, end);
+    dusk_profiler_free(p);
+
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"{\"traceEvents\":[\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":1,\"end_ns\":2}}]}",
+         "bad.json:2:1: event 0 (key \"b\") (a task's record) does not follow its task's "
+         "slice (X) on worker 0"},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":1,\"args\":{\"key\":\"b\"}}]}",
+         "bad.json:3:1: event 1 (key \"b\") (a task's record) does not follow its task's "
+         "slice (X) on worker 1"},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":900,\"end_ns\":800}}]}",
+         "bad.json:3:1: event 1 (key \"b\"): \"end_ns\" is before \"start_ns\""},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":900}}]}",
+         "bad.json:3:1: event 1 (key \"b\") has only one of \"start_ns\" and \"end_ns\""},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"released_ns\":10}}]}",
+         "bad.json:3:1: event 1 (key \"b\"): \"released_ns\" is before the task ended"},
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"end_ns\":-3,\"start_ns\":1}}]}",
+         "bad.json:3:1: \"end_ns\" of event 1 (key \"b\") is negative"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = NULL;
+        err = (dusk_error)DUSK_ERROR_INIT;
+        int rc = dusk_profiler_read_trace_buffer(bad[i].text, strlen(bad[i].text), "bad.json",
+                                                 &p, &err);
+        if (rc != DUSK_EINVAL || strcmp(err.msg, bad[i].want) != 0)
+            fail_msg("case %zu: %s \"%s\", want \"%s\"", i, dusk_err_name(rc), err.msg,
+                     bad[i].want);
+        assert_null(p);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- the real clients -------------------------------------------------------- */
+
+static int have_viewers(void)
+{
+    int status = -1;
+    char *out = run_command("command -v node >/dev/null 2>&1 && echo yes", &status);
+    int node = out && !strncmp(out, "yes", 3);
+    free(out);
+    if (!node) {
+        print_message("skipped: no `node` on PATH (scripts/install-deps.sh installs nodejs)\n");
+        return 0;
+    }
+    if (access(VIEWER_MODULES "/speedscope/package.json", R_OK) != 0 ||
+        access(VIEWER_MODULES "/@paulirish/trace_engine/package.json", R_OK) != 0) {
+        print_message("skipped: no speedscope or @paulirish/trace_engine in " VIEWER_MODULES
+                      " (scripts/install-deps.sh installs them with npm ci)\n");
+        return 0;
+    }
+    return 1;
+}
+
+/* What the viewers must find, from dusk's own records and summary. */
+static void write_expect(dusk_profiler *p, const char *path)
+{
+    dusk_profile_summary s;
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    size_t n = dusk_profiler_ntasks(p), edges = 0;
+    int ran[64] = {0};
+    for (size_t i = 0; i < n; i++) {
+        edges += r[i].ndeps;
+        assert_in_range(r[i].worker, 0, 63);
+        ran[r[i].worker] = 1;
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"workers\":[");
+    for (int w = 0, first = 1; w < 64; w++)
+        if (ran[w]) {
+            fprintf(f, "%s%d", first ? "" : ",", w);
+            first = 0;
+        }
+    fprintf(f, "],\"tasks\":%zu,\"edges\":%zu,\"functions\":{", n, edges);
+    for (size_t k = 0; k < s.nfuncs; k++) {
+        json_t *name = json_string(s.funcs[k].func);
+        char *quoted = json_dumps(name, JSON_ENCODE_ANY);
+        fprintf(f, "%s%s:[%llu,%llu]", k ? "," : "", quoted,
+                (unsigned long long)s.funcs[k].count, (unsigned long long)s.funcs[k].total_ns);
+        free(quoted);
+        json_decref(name);
+    }
+    fprintf(f, "}}\n");
+    assert_int_equal(fclose(f), 0);
+}
+
+static void check_in_viewers(dusk_profiler *p, const char *name)
+{
+    char trace[300], expect[320], cmd[1400];
+    snprintf(trace, sizeof trace, "%s", scratch(name));
+    snprintf(expect, sizeof expect, "%s.expect", trace);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_trace(p, trace, NULL, &err), 0);
+    write_expect(p, expect);
+    snprintf(cmd, sizeof cmd, "node " VIEWER_SCRIPT " " VIEWER_MODULES " '%s' '%s' 2>&1", trace,
+             expect);
+    int status = -1;
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    print_message("%s", out);
+    if (status != 0)
+        fail_msg("the viewers disagree with dusk about %s:\n%s", name, out);
+    free(out);
+}
+
+/* The demo's array job, the lecture's r = x - x.mean(axis=0), smaller. */
+static void test_lecture_array_in_viewers(void **state)
+{
+    (void)state;
+    if (!have_viewers())
+        skip();
+    long live = dusk_alloc_live();
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_random_normal(ctx, 2026, 0, 1, DUSK_SHAPE(400, 4000), "(100, 100)");
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 4);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    if (dusk_array_compute(r, &o, &v, &err) != 0)
+        fail_msg("compute: %s", err.msg);
+    dusk_value_unref(v);
+    assert_true(dusk_profiler_ntasks(p) > 400);
+    check_in_viewers(p, "lecture-array.json");
+    dusk_profiler_free(p);
+    dusk_array_ctx_free(ctx);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static const dusk_func failing = {"failing", fail_task, NULL};
+
+/* A run that fails half-way: what ran is in the trace, the failed task too. */
+static void test_failing_run_in_viewers(void **state)
+{
+    (void)state;
+    if (!have_viewers())
+        skip();
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(1024, &root);
+    char rootkey[64];
+    snprintf(rootkey, sizeof rootkey, "%s", root);
+    dusk_task(g, "bad", &failing, dusk_ref(rootkey));
+    dusk_task(g, "after", &dusk_inc, dusk_ref("bad"));
+    dusk_profiler *p = profile_run(g, "after", DUSK_EIO);
+    dusk_profile_summary s;
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    assert_int_equal(s.nerrors, 1);
+    check_in_viewers(p, "failing.json");
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_slices_never_overlap, reset_alloc),
+        cmocka_unit_test_teardown(test_slice_names, reset_alloc),
+        cmocka_unit_test_teardown(test_read_task_records, reset_alloc),
+        cmocka_unit_test_teardown(test_lecture_array_in_viewers, reset_alloc),
+        cmocka_unit_test_teardown(test_failing_run_in_viewers, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
