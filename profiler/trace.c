@@ -17,7 +17,8 @@
 **     {"name":"dependency","cat":"task","ph":"f","bp":"e","id":1,...}],
 **    "displayTimeUnit":"ms",
 **    "otherData":{"producer":"dusk","version":2,"cache_metric":"bytes","lost":0,
-**      "runs":[{"begin":0.0,"wall":812.3,"ntasks":3265,"workers":4,"status":0}]}}
+**      "runs":[{"begin":0.0,"wall":812.3,"ntasks":3265,"workers":4,"status":0,
+**               "held_peak":1064}]}}
 **
 ** Format 2 is made for viewers (speedscope, Chrome DevTools, Perfetto): a
 ** slice is named by its function and has no args, the task's record rides
@@ -502,6 +503,8 @@ int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
         jw_i64(w, r->workers);
         jw_s(w, ",\"status\":");
         jw_i64(w, r->status);
+        jw_s(w, ",\"held_peak\":");
+        jw_u64(w, r->held_peak);
         jw_s(w, "}");
     }
     jw_s(w, "]}}\n");
@@ -1197,6 +1200,8 @@ static int scan_run(reader *rd, size_t index)
         rc = int_field(rd, o, "workers", 0, DUSK__PROF_MAX_WORKERS, &workers, NULL);
     if (!rc)
         rc = int_field(rd, o, "status", INT32_MIN, INT32_MAX, &status, NULL);
+    if (!rc)  /* absent from traces older than the field: 0, unknown */
+        rc = count_field(rd, o, "held_peak", (uint64_t)1 << 62, &run->held_peak);
     if (!rc) {
         run->workers = (int32_t)workers;
         run->status = (int32_t)status;

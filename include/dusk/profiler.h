@@ -172,8 +172,9 @@ typedef struct dusk_run_record {
     int32_t status;         /* the run's code */
     uint64_t held_peak;     /* most bytes the scheduler held at once, from
                                the `held` of the run's END events: what
-                               dusk_run_stats.held_peak says (0 when not
-                               known, as for a trace read back) */
+                               dusk_run_stats.held_peak says; a trace
+                               keeps it (0 when not known, as for a
+                               trace written before dusk wrote it) */
 } dusk_run_record;
 
 typedef struct dusk_resource_sample {

@@ -87,6 +87,22 @@ static void check_peak(dusk_graph *g, const char *key, dusk_sched_kind kind, int
         fail_msg("%s: the report says peak held \"%s\", the scheduler %llu bytes", name, cell,
                  (unsigned long long)st.held_peak);
     free(cell);
+
+    /* and a trace keeps it: read back, its report says the same */
+    char tname[96];
+    snprintf(tname, sizeof tname, "%s.json", name);
+    assert_int_equal(dusk_profiler_write_trace(p, scratch(tname), NULL, &err), 0);
+    dusk_profiler *back = NULL;
+    if (dusk_profiler_read_trace(scratch(tname), &back, &err))
+        fail_msg("%s: %s", tname, err.msg);
+    assert_int_equal(dusk_profiler_nruns(back), 1);
+    assert_int_equal(dusk_profiler_runs(back)[0].held_peak, st.held_peak);
+    cell = report_peak(back, name);
+    if (!strstr(cell, want))
+        fail_msg("%s read back: the report says peak held \"%s\", the scheduler %llu bytes",
+                 tname, cell, (unsigned long long)st.held_peak);
+    free(cell);
+    dusk_profiler_free(back);
     dusk_profiler_free(p);
 }
 
