@@ -735,6 +735,32 @@ uint32_t dusk__key_form(const char *text)
     return p[0] == ')' && !p[1] ? (uint32_t)(name + 3) : 0;
 }
 
+uint64_t dusk__key_pack(const char *text, uint32_t form)
+{
+    /* Each index biased to 1 .. 2^21 - 1 in 21 bits, 0 where the tuple
+     * has ended: unsigned order is the tuples' order, a prefix first. */
+    if (!form)
+        return DUSK__KEY_NOPACK;
+    const char *p = text + form;
+    uint64_t pk = 0;
+    int k = 0;
+    while (p[0] == ',' && p[1] == ' ') {
+        if (k == 3)
+            return DUSK__KEY_NOPACK;
+        p += 2;
+        int neg = *p == '-';
+        p += neg;
+        int64_t v = 0;
+        while (is_digit(*p) && v < (1 << 20))
+            v = v * 10 + (*p++ - '0');
+        if (v >= (1 << 20))
+            return DUSK__KEY_NOPACK;
+        pk |= (uint64_t)((neg ? -v : v) + (1 << 20)) << (21 * (2 - k));
+        k++;
+    }
+    return pk;
+}
+
 int dusk__key_cmp_form(const char *a, uint32_t fa, const char *b, uint32_t fb)
 {
     if (!fa || !fb)

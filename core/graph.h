@@ -166,6 +166,11 @@ int dusk__key_cmp(const char *a, const char *b);
  * (the keys of array graphs), 0 for any other key. */
 uint32_t dusk__key_form(const char *text);
 int dusk__key_cmp_form(const char *a, uint32_t fa, const char *b, uint32_t fb);
+/* A key of form fa with at most 3 indices within +-(2^20 - 1) as one
+ * number: two such keys of one name compare as their numbers do;
+ * DUSK__KEY_NOPACK for any other key. */
+#define DUSK__KEY_NOPACK UINT64_MAX
+uint64_t dusk__key_pack(const char *text, uint32_t form);
 
 /* The key of task t as messages print it, into buf. */
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n);

@@ -19,7 +19,8 @@
 **
 ** Ties are broken by key as Dask breaks them (Python's < on keys, which
 ** dusk__key_cmp follows): ('x', 2) before ('x', 10), so an array's blocks
-** go in index order. Each key's form is read once, before the walk.
+** go in index order. What comparing needs is read from each key once, before
+** the walk: two blocks of one array layer compare as two integers.
 **
 ** Results are freed as soon as their last dependent runs, so running in
 ** this order keeps few results alive: a tree reduction holds O(depth)
@@ -36,19 +37,64 @@ typedef struct {
     int64_t id;    /* ...then by key, as Dask compares keys */
 } sort_item;
 
-/* What ties are broken with: the graph's keys, and each one's form
- * (dusk__key_form), read once so that a comparison does not parse. */
+/* What ties are broken with: the graph's keys, and what is read once from
+ * each (core/graph.h) so that comparing keys does not parse them: its form,
+ * and for array keys, an id per run of tasks with one name (equal ids,
+ * equal names; equal names may have other ids) and the packed indices, so
+ * that two blocks of one layer compare as two numbers without their text. */
 typedef struct {
     const dusk_graph *g;
     const uint32_t *form;
+    uint32_t *nid;         /* NULL when no key has a form */
+    uint64_t *pk;
 } tiebreak;
 
 static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
 {
     if (a->key1 != b->key1)
         return a->key1 < b->key1;
+    if (k->nid && k->nid[a->id] == k->nid[b->id] && k->form[a->id] &&
+        k->pk[a->id] != DUSK__KEY_NOPACK && k->pk[b->id] != DUSK__KEY_NOPACK)
+        return k->pk[a->id] < k->pk[b->id];
     return dusk__key_cmp_form(dusk__task_key(k->g, a->id), k->form[a->id],
                               dusk__task_key(k->g, b->id), k->form[b->id]) < 0;
+}
+
+/* Reads each key's form, and for array keys its name's id and packed
+ * indices; 0 or DUSK_ENOMEM. */
+static int read_keys(tiebreak *k, uint32_t *form, size_t n)
+{
+    size_t nform = 0;
+    for (size_t t = 0; t < n; t++)
+        nform += (form[t] = dusk__key_form(dusk__task_key(k->g, (int64_t)t))) != 0;
+    k->form = form;
+    if (!nform)
+        return 0;
+    uint32_t *nid = dusk_malloc(n * sizeof *nid);
+    uint64_t *pk = dusk_malloc(n * sizeof *pk);
+    if (!nid || !pk) {
+        dusk_free(nid);
+        dusk_free(pk);
+        return DUSK_ENOMEM;
+    }
+    /* Array graphs set a layer's blocks one after another: a name equal
+     * to the last form key's takes its id. */
+    uint32_t next = 0;
+    const char *last = NULL;
+    for (size_t t = 0; t < n; t++) {
+        const char *key = dusk__task_key(k->g, (int64_t)t);
+        nid[t] = 0;
+        pk[t] = dusk__key_pack(key, form[t]);
+        if (!form[t])
+            continue;
+        if (!last || strncmp(last, key, form[t]) != 0)
+            next++;
+        nid[t] = next;
+        last = key;
+    }
+    k->nid = nid;
+    k->pk = pk;
+    return 0;
 }
 
 static void sift_down(const tiebreak *k, sort_item *it, size_t root, size_t n)
@@ -142,14 +188,16 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
     sort_item *seeds = dusk_malloc((n ? n : 1) * sizeof *seeds);
     int64_t *up = dusk_malloc((n ? n : 1) * sizeof *up);
     uint32_t *form = dusk_malloc((n ? n : 1) * sizeof *form);
-    tiebreak tb = {g, form};
+    tiebreak tb = {g, form, NULL, NULL};
     stack st = {0};
     if (!order || !sdeps || !cursor || !missing || !items || !seeds || !up || !form) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
         goto done;
     }
-    for (size_t t = 0; t < n; t++)
-        form[t] = dusk__key_form(dusk__task_key(g, (int64_t)t));
+    if (read_keys(&tb, form, n) != 0) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
+        goto done;
+    }
     for (size_t t = 0; t < n; t++) {
         order[t] = -1;
         int64_t a = g->dep_off[t], b = g->dep_off[t + 1];
@@ -237,6 +285,8 @@ done:
     dusk_free(seeds);
     dusk_free(up);
     dusk_free(form);
+    dusk_free(tb.nid);
+    dusk_free(tb.pk);
     dusk_free(st.v);
     return rc;
 }

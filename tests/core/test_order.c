@@ -103,7 +103,8 @@ static void test_key_compare_random(void **state)
             int o = snprintf(text[k], sizeof text[k], "('blk-%d'", trial % 2);
             for (int j = 0; j < len[k]; j++) {
                 /* few values, so that prefixes and ties are common */
-                int range = rng_range(&seed, 0, 1) ? 3 : 150;
+                int r = rng_range(&seed, 0, 3);
+                int range = r == 0 ? 3 : r == 1 ? 150 : r == 2 ? (1 << 20) - 1 : 1 << 21;
                 t[k][j] = rng_range(&seed, -range, range);
                 o += snprintf(text[k] + o, sizeof text[k] - (size_t)o, ", %" PRId64, t[k][j]);
             }
@@ -117,7 +118,22 @@ static void test_key_compare_random(void **state)
         if (!want)
             continue;   /* the same key */
         assert_key_order(text[0], text[1], want);
+        /* packed, when both fit: as numbers (one name here) */
+        uint64_t p0 = dusk__key_pack(text[0], dusk__key_form(text[0]));
+        uint64_t p1 = dusk__key_pack(text[1], dusk__key_form(text[1]));
+        bool fits = true;
+        for (int k = 0; k < 2; k++)
+            for (int j = 0; j < len[k]; j++)
+                fits = fits && t[k][j] > -(1 << 20) && t[k][j] < (1 << 20);
+        if (!fits)
+            assert_true(p0 == DUSK__KEY_NOPACK || p1 == DUSK__KEY_NOPACK);
+        else if (sign(p0 > p1) - sign(p0 < p1) != want)
+            fail_msg("%s vs %s packed: %" PRIx64 " vs %" PRIx64 ", want %d", text[0], text[1],
+                     p0, p1, want);
     }
+    assert_int_equal(dusk__key_pack("('x', 1, 2, 3, 4)", dusk__key_form("('x', 1, 2, 3, 4)")),
+                     DUSK__KEY_NOPACK);
+    assert_int_equal(dusk__key_pack("x", 0), DUSK__KEY_NOPACK);
 }
 
 /* --- running in an order ------------------------------------------------------ */
