@@ -228,6 +228,9 @@ int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, 
             j[d] = lo[d] + k[d];
         char ik[512], pk[512];
         dusk_key_tuple(ik, sizeof ik, in->name, nd, j);
+        /* Dask numbers every piece, whole input blocks too, and names
+         * only the cut ones: the same numbers, the same keys. */
+        int64_t c = (*splits)++;
         if (rechunk_whole(off, in_off, nd, idx, j)) {
             snprintf(pk, sizeof pk, "%s", ik);
         } else {
@@ -241,7 +244,6 @@ int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, 
                 sl[2 * d] = dusk_int(s0 - bs);
                 sl[2 * d + 1] = dusk_int(e0 - bs);
             }
-            int64_t c = (*splits)++;
             dusk_key_tuple(pk, sizeof pk, split_name, 1, &c);
             rc = dusk_task(g, pk, split, dusk_lit(dusk_value_ref(plan->split_params)),
                            dusk_lit(dusk_tuple_of((size_t)(2 * nd), sl)), dusk_ref(ik));

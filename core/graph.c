@@ -566,6 +566,240 @@ const char *dusk_graph_key(const dusk_graph *g, int64_t id)
 
 int dusk__is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
 
+/* --- comparing keys as Dask does ------------------------------------------- */
+
+/* One element of a tuple key's text, read in place: a quoted string, or a
+ * number (an int while it fits, otherwise a double). */
+enum { KEY_BAD, KEY_STR, KEY_INT, KEY_FLOAT };
+
+static int key_elem_kind(const char *p)
+{
+    if (*p == '\'' || *p == '"')
+        return KEY_STR;
+    if (*p == '-' || (*p >= '0' && *p <= '9') || *p == 'i' || *p == 'n')
+        return KEY_INT;   /* or KEY_FLOAT: key_number tells */
+    return KEY_BAD;
+}
+
+/* Reads the number at *p (Python's repr of an int or a float), advancing
+ * *p past it: KEY_INT with *i, KEY_FLOAT with *d, or KEY_BAD. */
+static int key_number(const char **p, int64_t *i, double *d)
+{
+    const char *s = *p, *q = s + (*s == '-');
+    int64_t v = 0;
+    int ndig = 0;
+    while (*q >= '0' && *q <= '9' && ndig < 18) {
+        v = v * 10 + (*q++ - '0');
+        ndig++;
+    }
+    if (ndig && ndig < 18 && *q != '.' && *q != 'e' && *q != 'E' && *q != 'n' &&
+        *q != 'i' && !(*q >= '0' && *q <= '9')) {
+        *i = *s == '-' ? -v : v;
+        *p = q;
+        return KEY_INT;
+    }
+    /* A float, or an int too long for the fast path: strtod reads both
+     * (and inf, nan). */
+    char *end;
+    *d = strtod(s, &end);
+    if (end == s)
+        return KEY_BAD;
+    *p = end;
+    return KEY_FLOAT;
+}
+
+/* Steps past the separator after an element: 1 when another element
+ * follows, 0 at the tuple's end, -1 when the text is not a tuple. */
+static int key_next(const char **p)
+{
+    const char *q = *p;
+    if (*q == ')')
+        return 0;
+    if (*q != ',')
+        return -1;
+    q++;
+    if (*q == ' ')
+        q++;
+    *p = q;
+    return *q == ')' ? 0 : 1;   /* ('x',): one element */
+}
+
+/* Compares two quoted strings in step, advancing both past them when they
+ * are equal: <0, 0, >0, or 2 when one is not closed. Escapes are compared
+ * as written. */
+static int key_str_cmp(const char **pa, const char **pb)
+{
+    const char *a = *pa, *b = *pb;
+    char qa = *a++, qb = *b++;
+    for (;;) {
+        int ea = *a == qa, eb = *b == qb;
+        if (!*a || !*b)
+            return 2;
+        if (ea || eb) {
+            if (ea && eb)
+                break;
+            return ea ? -1 : 1;   /* a prefix comes first */
+        }
+        if (*a != *b)
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        if (*a == '\\' && a[1] && b[1]) {   /* the escaped character too */
+            a++;
+            b++;
+            if (*a != *b)
+                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        }
+        a++;
+        b++;
+    }
+    *pa = a + 1;
+    *pb = b + 1;
+    return 0;
+}
+
+static int cmp_num(int ka, int64_t ia, double da, int kb, int64_t ib, double db)
+{
+    if (ka == KEY_INT && kb == KEY_INT)
+        return (ia > ib) - (ia < ib);
+    double x = ka == KEY_INT ? (double)ia : da, y = kb == KEY_INT ? (double)ib : db;
+    if (x != x || y != y)   /* nan: as unordered as Python makes it, by text */
+        return 2;
+    return (x > y) - (x < y);
+}
+
+int dusk__key_cmp(const char *a, const char *b)
+{
+    /* Python compares a string with a tuple, or tuples whose first
+     * differing elements are a string and a number, by their str(): the
+     * text. So does dusk, and for string keys, and for what it cannot read. */
+    if (dusk__is_tuple_key(a) && dusk__is_tuple_key(b)) {
+        const char *p = a + 1, *q = b + 1;
+        for (;;) {
+            int ka = key_elem_kind(p), kb = key_elem_kind(q), c;
+            if (ka == KEY_BAD || kb == KEY_BAD || (ka == KEY_STR) != (kb == KEY_STR))
+                break;
+            if (ka == KEY_STR) {
+                c = key_str_cmp(&p, &q);
+            } else {
+                int64_t ia = 0, ib = 0;
+                double da = 0, db = 0;
+                ka = key_number(&p, &ia, &da);
+                kb = key_number(&q, &ib, &db);
+                c = ka == KEY_BAD || kb == KEY_BAD ? 2 : cmp_num(ka, ia, da, kb, ib, db);
+            }
+            if (c == 2)
+                break;
+            if (c)
+                return c;
+            int na = key_next(&p), nb = key_next(&q);
+            if (na < 0 || nb < 0)
+                break;
+            if (!na || !nb) {
+                if (na != nb)
+                    return na ? 1 : -1;   /* the shorter tuple first */
+                break;                    /* equal as tuples: ('x', 1), ('x', 1.0) */
+            }
+        }
+    }
+    int c = strcmp(a, b);
+    return (c > 0) - (c < 0);
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+uint32_t dusk__key_form(const char *text)
+{
+    /* ('name', i, j, ...) as Python writes it: a name without quotes or
+     * escapes, then ints without leading zeros (nor -0), ", " between
+     * them. Two such texts differ first where their tuples do, which is
+     * what lets dusk__key_cmp_form compare bytes. */
+    if (!dusk__is_tuple_key(text))
+        return 0;
+    size_t name = strcspn(text + 2, "'\"\\");
+    if (text[2 + name] != '\'' || name + 3 >= UINT32_MAX)
+        return 0;
+    const char *p = text + 3 + name;
+    if (p[0] == ',' && p[1] == ')')   /* ('x',) */
+        return p[2] ? 0 : (uint32_t)(name + 3);
+    while (p[0] == ',' && p[1] == ' ') {
+        p += 2;
+        const char *d = p + (*p == '-');
+        if (!is_digit(*d) || (*d == '0' && (d != p || is_digit(d[1]))))
+            return 0;
+        const char *e = d;
+        while (is_digit(*e))
+            e++;
+        if (e - d > 17)
+            return 0;
+        p = e;
+    }
+    return p[0] == ')' && !p[1] ? (uint32_t)(name + 3) : 0;
+}
+
+uint64_t dusk__key_pack(const char *text, uint32_t form)
+{
+    /* Each index biased to 1 .. 2^21 - 1 in 21 bits, 0 where the tuple
+     * has ended: unsigned order is the tuples' order, a prefix first. */
+    if (!form)
+        return DUSK__KEY_NOPACK;
+    const char *p = text + form;
+    uint64_t pk = 0;
+    int k = 0;
+    while (p[0] == ',' && p[1] == ' ') {
+        if (k == 3)
+            return DUSK__KEY_NOPACK;
+        p += 2;
+        int neg = *p == '-';
+        p += neg;
+        int64_t v = 0;
+        while (is_digit(*p) && v < (1 << 20))
+            v = v * 10 + (*p++ - '0');
+        if (v >= (1 << 20))
+            return DUSK__KEY_NOPACK;
+        pk |= (uint64_t)((neg ? -v : v) + (1 << 20)) << (21 * (2 - k));
+        k++;
+    }
+    return pk;
+}
+
+int dusk__key_cmp_form(const char *a, uint32_t fa, const char *b, uint32_t fb)
+{
+    if (!fa || !fb)
+        return dusk__key_cmp(a, b);
+    /* The names: a prefix comes first. */
+    size_t la = fa - 3, lb = fb - 3;
+    int c = memcmp(a + 2, b + 2, la < lb ? la : lb);
+    if (c || la != lb)
+        return c ? (c > 0) - (c < 0) : la < lb ? -1 : 1;
+    /* The indices: find the first byte where they differ. */
+    size_t i = fa;
+    while (a[i] == b[i] && a[i])
+        i++;
+    if (a[i] == b[i])
+        return 0;
+    char x = a[i], y = b[i];
+    if ((is_digit(x) && is_digit(y)) || is_digit(a[i - 1]) || a[i - 1] == '-') {
+        /* inside one number of both: more digits left is farther from 0,
+         * then the first differing digit; a minus sign turns it round */
+        size_t ra = 0, rb = 0, s = i;
+        while (is_digit(a[i + ra]))
+            ra++;
+        while (is_digit(b[i + rb]))
+            rb++;
+        while (s > fa && is_digit(a[s - 1]))
+            s--;
+        if (ra || rb) {
+            c = ra != rb ? (ra < rb ? -1 : 1) : (x < y ? -1 : 1);
+            return a[s - 1] == '-' ? -c : c;
+        }
+        /* the same number, then one tuple ends */
+    }
+    if (x == ')' || y == ')')
+        return x == ')' ? -1 : 1;    /* the shorter tuple first */
+    if (x == '-' || y == '-')
+        return x == '-' ? -1 : 1;    /* a negative number first */
+    return dusk__key_cmp(a, b);
+}
+
 size_t dusk__key_repr(const char *text, char *buf, size_t n)
 {
     int len = snprintf(buf, n, dusk__is_tuple_key(text) ? "%s" : "'%s'", text);

@@ -155,6 +155,22 @@ int64_t *dusk__ids_widen(const uint32_t *ids, size_t n);
 /* A key's text as messages print it: 'a', or ('x', 0) for tuple keys. */
 size_t dusk__key_repr(const char *text, char *buf, size_t n);
 int dusk__is_tuple_key(const char *text);
+/* Orders two keys as Dask's order breaks ties (Python's < on the keys):
+ * tuple keys element by element, numbers as numbers, strings as strings, a
+ * tuple before the longer ones it begins; a string key against a tuple, or
+ * a string element against a number, by text. -1, 0 (the same text) or 1.
+ * Reads the texts in place, allocating nothing. */
+int dusk__key_cmp(const char *a, const char *b);
+/* The same, faster, with each key's form read once before: dusk__key_form
+ * gives the end of the name of a key ('name', i, j, ...) of plain ints
+ * (the keys of array graphs), 0 for any other key. */
+uint32_t dusk__key_form(const char *text);
+int dusk__key_cmp_form(const char *a, uint32_t fa, const char *b, uint32_t fb);
+/* A key of form fa with at most 3 indices within +-(2^20 - 1) as one
+ * number: two such keys of one name compare as their numbers do;
+ * DUSK__KEY_NOPACK for any other key. */
+#define DUSK__KEY_NOPACK UINT64_MAX
+uint64_t dusk__key_pack(const char *text, uint32_t form);
 
 /* The key of task t as messages print it, into buf. */
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n);

@@ -6,16 +6,21 @@
 **
 **  - Leaves (tasks with no dependencies) seed the walk: first the leaf
 **    under the longest chain of dependents (the critical path), ties by
-**    key text.
+**    key.
 **  - A task on top of the stack whose dependencies are not all ordered
 **    pushes the next unordered one; dependencies are taken longest chain
-**    first (the critical path), ties by key text, so the order is
+**    first (the critical path), ties by key, so the order is
 **    deterministic. A cursor per task makes each dependency list scanned
 **    once in all.
 **  - A task whose dependencies are all ordered gets the next number; then
 **    its dependents are pushed, those with the fewest dependencies still
 **    missing on top, so a task that has just become computable runs next
 **    and the inputs it frees go away early.
+**
+** Ties are broken by key as Dask breaks them (Python's < on keys, which
+** dusk__key_cmp follows): ('x', 2) before ('x', 10), so an array's blocks
+** go in index order. What comparing needs is read from each key once, before
+** the walk: two blocks of one array layer compare as two integers.
 **
 ** Results are freed as soon as their last dependent runs, so running in
 ** this order keeps few results alive: a tree reduction holds O(depth)
@@ -29,25 +34,78 @@
 
 typedef struct {
     int64_t key1;  /* sort by key1 ascending... */
-    int64_t id;    /* ...then by key text */
+    int64_t id;    /* ...then by key, as Dask compares keys */
 } sort_item;
 
-static int item_less(const dusk_graph *g, const sort_item *a, const sort_item *b)
+/* What ties are broken with: the graph's keys, and what is read once from
+ * each (core/graph.h) so that comparing keys does not parse them: its form,
+ * and for array keys, an id per run of tasks with one name (equal ids,
+ * equal names; equal names may have other ids) and the packed indices, so
+ * that two blocks of one layer compare as two numbers without their text. */
+typedef struct {
+    const dusk_graph *g;
+    const uint32_t *form;
+    uint32_t *nid;         /* NULL when no key has a form */
+    uint64_t *pk;
+} tiebreak;
+
+static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
 {
     if (a->key1 != b->key1)
         return a->key1 < b->key1;
-    return strcmp(dusk__task_key(g, a->id), dusk__task_key(g, b->id)) < 0;
+    if (k->nid && k->nid[a->id] == k->nid[b->id] && k->form[a->id] &&
+        k->pk[a->id] != DUSK__KEY_NOPACK && k->pk[b->id] != DUSK__KEY_NOPACK)
+        return k->pk[a->id] < k->pk[b->id];
+    return dusk__key_cmp_form(dusk__task_key(k->g, a->id), k->form[a->id],
+                              dusk__task_key(k->g, b->id), k->form[b->id]) < 0;
 }
 
-static void sift_down(const dusk_graph *g, sort_item *it, size_t root, size_t n)
+/* Reads each key's form, and for array keys its name's id and packed
+ * indices; 0 or DUSK_ENOMEM. */
+static int read_keys(tiebreak *k, uint32_t *form, size_t n)
+{
+    size_t nform = 0;
+    for (size_t t = 0; t < n; t++)
+        nform += (form[t] = dusk__key_form(dusk__task_key(k->g, (int64_t)t))) != 0;
+    k->form = form;
+    if (!nform)
+        return 0;
+    uint32_t *nid = dusk_malloc(n * sizeof *nid);
+    uint64_t *pk = dusk_malloc(n * sizeof *pk);
+    if (!nid || !pk) {
+        dusk_free(nid);
+        dusk_free(pk);
+        return DUSK_ENOMEM;
+    }
+    /* Array graphs set a layer's blocks one after another: a name equal
+     * to the last form key's takes its id. */
+    uint32_t next = 0;
+    const char *last = NULL;
+    for (size_t t = 0; t < n; t++) {
+        const char *key = dusk__task_key(k->g, (int64_t)t);
+        nid[t] = 0;
+        pk[t] = dusk__key_pack(key, form[t]);
+        if (!form[t])
+            continue;
+        if (!last || strncmp(last, key, form[t]) != 0)
+            next++;
+        nid[t] = next;
+        last = key;
+    }
+    k->nid = nid;
+    k->pk = pk;
+    return 0;
+}
+
+static void sift_down(const tiebreak *k, sort_item *it, size_t root, size_t n)
 {
     for (;;) {
         size_t c = 2 * root + 1;
         if (c >= n)
             return;
-        if (c + 1 < n && item_less(g, &it[c], &it[c + 1]))
+        if (c + 1 < n && item_less(k, &it[c], &it[c + 1]))
             c++;
-        if (!item_less(g, &it[root], &it[c]))
+        if (!item_less(k, &it[root], &it[c]))
             return;
         sort_item tmp = it[root];
         it[root] = it[c];
@@ -59,17 +117,17 @@ static void sift_down(const dusk_graph *g, sort_item *it, size_t root, size_t n)
 /* Heapsort: in place, O(n log n) for fan-outs of any size, and it can pass
  * the graph to the comparison (qsort cannot in C11). Keys are distinct, so
  * the result does not depend on the sort being stable. */
-static void sort_items(const dusk_graph *g, sort_item *it, size_t n)
+static void sort_items(const tiebreak *k, sort_item *it, size_t n)
 {
     if (n < 2)
         return;
     for (size_t i = n / 2; i-- > 0;)
-        sift_down(g, it, i, n);
+        sift_down(k, it, i, n);
     for (size_t end = n - 1; end > 0; end--) {
         sort_item tmp = it[0];
         it[0] = it[end];
         it[end] = tmp;
-        sift_down(g, it, 0, end);
+        sift_down(k, it, 0, end);
     }
 }
 
@@ -129,8 +187,14 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
     sort_item *items = dusk_malloc(maxfan * sizeof *items);
     sort_item *seeds = dusk_malloc((n ? n : 1) * sizeof *seeds);
     int64_t *up = dusk_malloc((n ? n : 1) * sizeof *up);
+    uint32_t *form = dusk_malloc((n ? n : 1) * sizeof *form);
+    tiebreak tb = {g, form, NULL, NULL};
     stack st = {0};
-    if (!order || !sdeps || !cursor || !missing || !items || !seeds || !up) {
+    if (!order || !sdeps || !cursor || !missing || !items || !seeds || !up || !form) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
+        goto done;
+    }
+    if (read_keys(&tb, form, n) != 0) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
         goto done;
     }
@@ -140,7 +204,7 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
         missing[t] = b - a;
         for (int64_t k = a; k < b; k++)
             items[k - a] = (sort_item){-g->height[g->dep_ids[k]], g->dep_ids[k]};
-        sort_items(g, items, (size_t)(b - a));
+        sort_items(&tb, items, (size_t)(b - a));
         for (int64_t k = a; k < b; k++)
             sdeps[k] = items[k - a].id;
     }
@@ -158,7 +222,7 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
     for (size_t t = 0; t < n; t++)
         if (g->dep_off[t + 1] == g->dep_off[t])
             seeds[nseeds++] = (sort_item){-up[t], (int64_t)t};
-    sort_items(g, seeds, nseeds);
+    sort_items(&tb, seeds, nseeds);
 
     int64_t next = 0;
     for (size_t si = 0; si < nseeds && rc == 0; si++) {
@@ -189,7 +253,7 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
             /* Push dependents, fewest missing dependencies last (on top). */
             for (int64_t k = a; k < b; k++)
                 items[k - a] = (sort_item){missing[g->rdep_ids[k]], g->rdep_ids[k]};
-            sort_items(g, items, (size_t)(b - a));
+            sort_items(&tb, items, (size_t)(b - a));
             for (int64_t k = b - 1; k >= a && rc == 0; k--) {
                 int64_t d = items[k - a].id;
                 if (order[d] < 0)
@@ -220,6 +284,9 @@ done:
     dusk_free(items);
     dusk_free(seeds);
     dusk_free(up);
+    dusk_free(form);
+    dusk_free(tb.nid);
+    dusk_free(tb.pk);
     dusk_free(st.v);
     return rc;
 }

@@ -197,7 +197,11 @@ DUSK_API int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkey
 /* A static priority per task (0 runs first) that keeps memory low, in the
  * spirit of dask.order: finish one branch before opening the next, taking
  * the dependency on the longest path first, ties broken by key, so that
- * the order is deterministic. *prio points into the graph (one entry per
+ * the order is deterministic. Keys compare as Dask compares them: tuple
+ * keys element by element, numbers as numbers and strings as strings (so
+ * ('x', 2) comes before ('x', 10)), a tuple before the longer ones it
+ * begins; string keys, a string key against a tuple, and a string element
+ * against a number, by text. *prio points into the graph (one entry per
  * id), valid until it is next changed. */
 DUSK_API int dusk_graph_order(dusk_graph *g, const int64_t **prio, dusk_error *err);
 
