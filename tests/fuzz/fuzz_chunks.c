@@ -36,7 +36,7 @@ static void check_status(const dusk_array *a, const char *chunks)
     dusk_error err = DUSK_ERROR_INIT;
     int rc = dusk_array_status(a, &err);
     if (rc == 0)
-        fuzz_check_grid(a);
+        fuzz_check_grid(a, 0);
     else if (rc != DUSK_ENOMEM && (rc != DUSK_EINVAL || (!strstr(err.msg, "chunks") && !strstr(err.msg, "shape ("))))
         fuzz_fail("chunks \"%s\": code %d, message \"%s\"", chunks, rc, err.msg);
 }

@@ -55,7 +55,7 @@ static void read_dataset(dusk_array_ctx *ctx, const char *path, const char *data
         check_error(whole, path, "dusk_from_hdf5");
         return;
     }
-    fuzz_check_grid(whole);
+    fuzz_check_grid(whole, 0);
     /* (an empty axis counts as 1: "auto" cuts the others all the same) */
     double nbytes = (double)dusk_dtype_size(dusk_array_dtype(whole));
     for (int d = 0; d < dusk_array_ndim(whole); d++)
@@ -67,7 +67,7 @@ static void read_dataset(dusk_array_ctx *ctx, const char *path, const char *data
         check_error(a, path, "dusk_from_hdf5");
         return;
     }
-    fuzz_check_grid(a);
+    fuzz_check_grid(a, 0);
     /* a block is read whole (and a corrupt file may claim terabytes):
      * read only when the first one is at most 1 MiB */
     double block = (double)dusk_dtype_size(dusk_array_dtype(a));

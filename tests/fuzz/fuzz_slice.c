@@ -12,8 +12,9 @@
 ** sliced: an index that one takes the other must take, giving the same
 ** shape; one both refuse gets DUSK_EINVAL (or DUSK_ENOMEM) in both, with
 ** a message. What they give must have a sound grid (blocks that add up
-** to each axis, none empty) and, when the array is small (at most 4096
-** elements and 1024 tasks) and made of distinct numbers from a buffer,
+** to each axis; empty only where Dask's slicing leaves a block empty)
+** and, when the array is small (at most 4096 elements and 1024 tasks)
+** and made of distinct numbers from a buffer,
 ** both compute to the same elements: how an array is chunked changes no
 ** value.
 **
@@ -80,9 +81,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dusk_error er = DUSK_ERROR_INIT, es = DUSK_ERROR_INIT;
         int rcr = dusk_array_status(r, &er), rcs = dusk_array_status(s, &es);
         if (rcr == 0)
-            fuzz_check_grid(r);
+            fuzz_check_grid(r, 1);
         if (rcs == 0)
-            fuzz_check_grid(s);
+            fuzz_check_grid(s, 1);
         if (rcr == 0 && rcs == 0) {
             FUZZ_CHECK(dusk_array_ndim(r) == dusk_array_ndim(s));
             for (int d = 0; d < dusk_array_ndim(r); d++)
