@@ -358,7 +358,9 @@ static void cb_event(void *ud, const dusk_event *ev)
     case DUSK_EV_ERROR:
         if ((w = worker_of(r, ev->worker)) == NULL)
             break;
-        if (ev->held > w->held_peak)
+        /* END only, as in the batched path: the scheduler's held_peak is
+         * taken where results are stored */
+        if (ev->kind == DUSK_EV_END && ev->held > w->held_peak)
             w->held_peak = ev->held;
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
             record_one(w, ev);

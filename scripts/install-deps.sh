@@ -56,12 +56,35 @@ for p in $PACKAGES "$@"; do
         *) missing="$missing $p" ;;
     esac
 done
-# node and npm (tests/profiler/test_viewers.c): Debian's nodejs and npm,
-# unless a node with its own npm is there already (NodeSource's nodejs
-# conflicts with Debian's npm).
+# node and npm (tests/profiler/test_viewers.c), unless a node with its npm
+# is there already. nodejs first, alone: NodeSource's nodejs brings its own
+# npm and conflicts with Debian's, which is installed afterwards only if no
+# npm came with it (node_npm, below). Without root they are optional: the
+# viewers' test skips, saying so.
+node_wanted=0
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    missing="$missing nodejs npm"
+    if [ "$(id -u)" -eq 0 ]; then
+        node_wanted=1
+    else
+        echo "install-deps: no node/npm: tests/profiler/test_viewers.c will skip its viewers" \
+             "(sudo apt-get install -y nodejs npm)" >&2
+    fi
 fi
+
+node_npm() {
+    [ "$node_wanted" -eq 1 ] || return 0
+    export DEBIAN_FRONTEND=noninteractive
+    if ! command -v node >/dev/null 2>&1; then
+        echo "install-deps: installing nodejs"
+        [ -n "${updated:-}" ] || { apt-get update -qq </dev/null; updated=1; }
+        apt-get install -y -qq --no-install-recommends nodejs </dev/null
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "install-deps: installing npm"
+        [ -n "${updated:-}" ] || { apt-get update -qq </dev/null; updated=1; }
+        apt-get install -y -qq --no-install-recommends npm </dev/null
+    fi
+}
 
 # The trace viewers that test_viewers.c loads traces into, pinned by
 # tests/profiler/viewers/package-lock.json, into build/viewers/ with
@@ -87,6 +110,7 @@ viewers() {
 }
 
 if [ -z "$missing" ]; then
+    node_npm
     viewers
     exit 0
 fi
@@ -102,7 +126,9 @@ fi
 echo "install-deps: installing $missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq </dev/null
+updated=1
 # shellcheck disable=SC2086  # word splitting of the package list is wanted
 apt-get install -y -qq --no-install-recommends $missing </dev/null
+node_npm
 echo "install-deps: done"
 viewers

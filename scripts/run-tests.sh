@@ -4,8 +4,8 @@
 #   run-tests.sh run PROGRAM RESULT     runs one program, from the current
 #       directory (the Makefile runs it from the repository root), with its
 #       output in RESULT's .log twin; writes RESULT as one line
-#       "<name> <exit code> <passed> <failed> <seconds> <not run>" and prints
-#       one line.
+#       "<name> <exit code> <passed> <failed> <seconds> <not run> <skipped>"
+#       and prints one line.
 #       Always exits 0, so that every program runs; the summary judges.
 #   run-tests.sh summary RESULT...      prints the logs of the programs that
 #       failed, then "N passed, N failed"; exits 1 if anything failed.
@@ -16,10 +16,14 @@
 # timeout) adds one failure; a program that prints no cmocka summary (an
 # example) counts as one test. Cases a program announced ("Running N
 # test(s)") but never reached, because it stopped early, are reported as
-# "not run" on a line of their own.
+# "not run" on a line of their own. Cases that skipped themselves (cmocka's
+# "[  SKIPPED ]": a tool or a privilege they need is missing, each says
+# which in the log) are counted and named apart; with DUSK_TEST_NO_SKIP=1
+# (CI's plain suite, on a machine that has everything) a skip is a failure,
+# so that a check cannot pass by not running.
 #
 # Environment: SANITIZE (as given to make) chooses sanitizer options;
-# TEST_TIMEOUT (seconds per program, default 900).
+# TEST_TIMEOUT (seconds per program, default 900); DUSK_TEST_NO_SKIP.
 set -eu
 
 run() {
@@ -64,6 +68,7 @@ run() {
     passed=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
     failed=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s),.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
     planned=$(sed -n 's/^\[==========\] Running \([0-9][0-9]*\) test(s)\..*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+    skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9][0-9]*\) test(s),.*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
     summaries=$(grep -c '^\[==========\] [0-9]* test(s) run\.' "$log" || true)
     if [ "$summaries" -eq 0 ]; then
         # No cmocka summary: an example, or a program that died early;
@@ -78,12 +83,17 @@ run() {
         failed=1   # all cases passed, then a leak report, a crash at exit ...
     fi
 
-    notrun=$((planned - passed - failed))
+    notrun=$((planned - passed - failed - skipped))
     [ "$notrun" -gt 0 ] || notrun=0
+    if [ "$skipped" -gt 0 ] && [ "${DUSK_TEST_NO_SKIP:-0}" = 1 ]; then
+        echo "run-tests: $skipped case(s) skipped, and DUSK_TEST_NO_SKIP=1 wants every case run" >>"$log"
+        failed=$((failed + skipped))
+    fi
 
-    echo "$name $rc $passed $failed $secs $notrun" >"$result"
+    echo "$name $rc $passed $failed $secs $notrun $skipped" >"$result"
     if [ $rc -eq 0 ] && [ "$failed" -eq 0 ]; then
-        printf '  PASS    %-28s %4s passed %8ss\n' "$name" "$passed" "$secs"
+        printf '  PASS    %-28s %4s passed %8ss%s\n' "$name" "$passed" "$secs" \
+            "$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
     else
         printf '  FAIL    %-28s %4s passed %4s failed%s (exit %s) %ss, log: %s\n' \
             "$name" "$passed" "$failed" "$([ "$notrun" -gt 0 ] && echo " $notrun not run")" \
@@ -92,15 +102,20 @@ run() {
 }
 
 summary() {
-    tp=0 tf=0 tn=0 bad=""
+    tp=0 tf=0 tn=0 ts=0 bad="" skips=""
     for result in "$@"; do
         if [ ! -f "$result" ]; then
             echo "run-tests: no result $result" >&2
             tf=$((tf + 1)); bad="$bad ${result%.result}"
             continue
         fi
-        read -r name rc passed failed secs notrun <"$result"
+        read -r name rc passed failed secs notrun skipped <"$result"
         tp=$((tp + passed)); tf=$((tf + failed)); tn=$((tn + ${notrun:-0}))
+        ts=$((ts + ${skipped:-0}))
+        if [ "${skipped:-0}" -gt 0 ]; then
+            skips="$skips$(sed -n "s/^\[  SKIPPED \] \(test_.*\)/    $name: \1/p" "${result%.result}.log" | awk '!seen[$0]++')
+"
+        fi
         if [ "$rc" -ne 0 ] || [ "$failed" -ne 0 ]; then
             bad="$bad $name"
             echo "======== $name: exit $rc, $failed failed; from ${result%.result}.log (passing cases left out):"
@@ -109,6 +124,7 @@ summary() {
     done
     [ -z "$bad" ] || echo "failed:$bad"
     [ "$tn" -eq 0 ] || echo "not run: $tn test case(s), in programs that stopped early"
+    [ "$ts" -eq 0 ] || printf 'skipped: %s test case(s) (each says why in its log):\n%s' "$ts" "$skips"
     echo "$tp passed, $tf failed"
     [ -z "$bad" ]
 }
