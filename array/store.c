@@ -26,9 +26,10 @@
 ** to the same path itself (it would wait for its own store), and two names
 ** of one file (a link and its target) are two locks. A process killed in a
 ** store leaves its lock file, which the next store takes and removes, and
-** its temporary file (".NAME.XXXXXX.tmp", as large as the target), which
-** the next store to that name removes too: while it holds the lock, no
-** other store can be writing one.
+** its temporary file (".NAME.XXXXXX.store.tmp", as large as the target),
+** which the next store to that name removes too: while it holds the lock,
+** no other store can be writing one (dusk's other writers end their
+** temporary names in ".tmp" alone, and are left alone).
 */
 #define _DEFAULT_SOURCE  /* flock */
 #include <ctype.h>
@@ -266,16 +267,16 @@ static void store_unlock(const char *lockpath, int fd)
 }
 
 /* Removes the temporary files that stores killed before they renamed left
- * beside path (".NAME.XXXXXX.tmp", core/util.c's names); called with the
- * store lock held, so none of them is being written. Best effort: a file
- * that cannot be listed or removed is left, as it was. */
+ * beside path (".NAME.XXXXXX.store.tmp", core/util.c's names); called with
+ * the store lock held, so none of them is being written. Best effort: a
+ * file that cannot be listed or removed is left, as it was. */
 static void remove_stale(const char *path)
 {
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
     const char *base = path + dirlen;
     size_t blen = strlen(base);
-    char *dirname = dusk_malloc(dirlen + 2), *victim = dusk_malloc(strlen(path) + 16);
+    char *dirname = dusk_malloc(dirlen + 2), *victim = dusk_malloc(strlen(path) + 24);
     DIR *d = NULL;
     if (dirname && victim) {
         snprintf(dirname, dirlen + 2, "%.*s", (int)(dirlen ? dirlen : 1), dirlen ? path : ".");
@@ -283,16 +284,16 @@ static void remove_stale(const char *path)
     }
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         const char *n = e->d_name;
-        /* "." base "." 6 letters or digits ".tmp" */
-        if (strlen(n) != blen + 12 || n[0] != '.' || strncmp(n + 1, base, blen) != 0 ||
-            n[blen + 1] != '.' || strcmp(n + blen + 8, ".tmp") != 0)
+        /* "." base "." 6 letters or digits ".store.tmp" */
+        if (strlen(n) != blen + 18 || n[0] != '.' || strncmp(n + 1, base, blen) != 0 ||
+            n[blen + 1] != '.' || strcmp(n + blen + 8, ".store.tmp") != 0)
             continue;
         bool ours = true;
         for (size_t i = blen + 2; i < blen + 8; i++)
             ours = ours && isalnum((unsigned char)n[i]);
         if (!ours)
             continue;
-        snprintf(victim, strlen(path) + 16, "%.*s%s", (int)dirlen, path, n);
+        snprintf(victim, strlen(path) + 24, "%.*s%s", (int)dirlen, path, n);
         struct stat st;
         if (lstat(victim, &st) == 0 && S_ISREG(st.st_mode))
             unlink(victim);
@@ -344,7 +345,7 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
     int lockfd = lockpath ? store_lock(path, lockpath, &rerr) : -1;
     if (lockfd >= 0)
         remove_stale(path);
-    char *tmp = lockfd >= 0 ? dusk__atomic_reserve(path, &rerr) : NULL;
+    char *tmp = lockfd >= 0 ? dusk__atomic_reserve(path, ".store.tmp", &rerr) : NULL;
     if (!tmp) {
         if (!lockpath)
             dusk_error_set(&rerr, DUSK_ENOMEM, "out of memory storing to '%s'", path);

@@ -391,9 +391,9 @@ static void random_suffix(char out[7])
     out[6] = '\0';
 }
 
-/* Creates "<dir>/.<name>.<random>.tmp" for path, exclusively: sets *fd
+/* Creates "<dir>/.<name>.<random><ext>" for path, exclusively: sets *fd
  * and *tmp (dusk_malloc'd) and returns 0, or returns a code with err set. */
-static int create_tmp(const char *path, char **tmp, int *fdp, dusk_error *err)
+static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, dusk_error *err)
 {
     *tmp = NULL;
     *fdp = -1;
@@ -404,14 +404,14 @@ static int create_tmp(const char *path, char **tmp, int *fdp, dusk_error *err)
     const char *base = path + dirlen;
     if (!*base)
         return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it names a directory", path);
-    size_t cap = strlen(path) + 16;
+    size_t cap = strlen(path) + strlen(ext) + 12;
     char *t = dusk_malloc(cap);
     if (!t)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening %s", path);
     for (int attempt = 0; attempt < 100; attempt++) {
         char sfx[7];
         random_suffix(sfx);
-        snprintf(t, cap, "%.*s.%s.%s.tmp", (int)dirlen, path, base, sfx);
+        snprintf(t, cap, "%.*s.%s.%s%s", (int)dirlen, path, base, sfx, ext);
         int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd >= 0) {
             *tmp = t;
@@ -431,7 +431,7 @@ static int create_tmp(const char *path, char **tmp, int *fdp, dusk_error *err)
 int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
 {
     memset(o, 0, sizeof *o);
-    int fd, rc = create_tmp(path, &o->tmp, &fd, err);
+    int fd, rc = create_tmp(path, ".tmp", &o->tmp, &fd, err);
     if (rc != 0)
         return rc;
     o->path = dusk_strdup(path);
@@ -538,11 +538,11 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err)
     return rc;
 }
 
-char *dusk__atomic_reserve(const char *path, dusk_error *err)
+char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err)
 {
     char *tmp;
     int fd;
-    if (create_tmp(path, &tmp, &fd, err) != 0)
+    if (create_tmp(path, ext, &tmp, &fd, err) != 0)
         return NULL;
     close(fd);
     return tmp;

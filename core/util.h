@@ -163,11 +163,13 @@ int dusk__atomic_check(dusk__atomic *o);
 int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
 
 /* For writers that must open the file themselves (HDF5 does): reserves a
- * fresh temporary name beside path in the same way, as an empty file that
- * the caller then truncates and writes, and returns it (dusk_free it), or
- * NULL with err set. Commit with dusk__atomic_commit (which gives it path's
- * mode, as dusk__atomic_close does), or remove() it. */
-char *dusk__atomic_reserve(const char *path, dusk_error *err);
+ * fresh temporary name beside path in the same way, ending in ext (".tmp";
+ * a store's ".store.tmp", which array/store.c can tell from the others), as
+ * an empty file that the caller then truncates and writes, and returns it
+ * (dusk_free it), or NULL with err set. Commit with dusk__atomic_commit
+ * (which gives it path's mode, as dusk__atomic_close does), or remove()
+ * it. */
+char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err);
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
 
 #endif /* DUSK_CORE_UTIL_H */

@@ -483,18 +483,23 @@ static void put_file(const char *path, const char *text)
     assert_int_equal(fclose(f), 0);
 }
 
-/* A store killed before its rename leaves ".NAME.XXXXXX.tmp" (as large as
- * the target); the next store to that name removes it, and only it. */
+/* A store killed before its rename leaves ".NAME.XXXXXX.store.tmp" (as
+ * large as the target); the next store to that name removes it, and only
+ * it. */
 static void test_stale_temporary_removed(void **state)
 {
     (void)state;
-    const char *path = scratch("stale.h5");
-    const char *left[] = {".stale.h5.Ab3xZ9.tmp", ".stale.h5.000000.tmp"};
-    const char *kept[] = {".stale.h5.Ab3x.tmp", ".stale.h5.Ab3xZ9.tmp.keep", ".other.h5.Ab3xZ9.tmp",
-                          "stale.h5.Ab3xZ9.tmp", ".stale.h5.Ab-xZ9.tmp"};
+    char path[4096];  /* scratch() reuses its buffer */
+    snprintf(path, sizeof path, "%s", scratch("stale.h5"));
+    const char *left[] = {".stale.h5.Ab3xZ9.store.tmp", ".stale.h5.000000.store.tmp"};
+    /* not a store's: other names, and another writer's temporary file
+     * (".tmp" alone: a trace or picture being written to that name) */
+    const char *kept[] = {".stale.h5.Ab3x.store.tmp", ".stale.h5.Ab3xZ9.store.tmp.keep",
+                          ".other.h5.Ab3xZ9.store.tmp", "stale.h5.Ab3xZ9.store.tmp",
+                          ".stale.h5.Ab-xZ9.store.tmp", ".stale.h5.Ab3xZ9.tmp"};
     for (size_t i = 0; i < 2; i++)
         put_file(scratch(left[i]), "half a store");
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         put_file(scratch(kept[i]), "not a store's");
     dusk_error err = DUSK_ERROR_INIT;
     dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(20, 20), "(10, 10)", DUSK_DT_F8);
@@ -503,7 +508,7 @@ static void test_stale_temporary_removed(void **state)
     for (size_t i = 0; i < 2; i++)
         if (access(scratch(left[i]), F_OK) == 0)
             fail_msg("%s, left by a killed store, is still there", left[i]);
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         if (access(scratch(kept[i]), F_OK) != 0)
             fail_msg("%s is not a store's temporary file, and was removed", kept[i]);
     assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);

@@ -283,10 +283,12 @@ static void test_atomic_files(void **state)
 
     /* a reserved name is fresh, empty, and committed by rename */
     snprintf(path, sizeof path, "%s/r.bin", dir);
-    char *t1 = dusk__atomic_reserve(path, &err), *t2 = dusk__atomic_reserve(path, &err);
+    char *t1 = dusk__atomic_reserve(path, ".tmp", &err);
+    char *t2 = dusk__atomic_reserve(path, ".store.tmp", &err);
     assert_non_null(t1);
     assert_non_null(t2);
     assert_string_not_equal(t1, t2);
+    assert_true(strlen(t2) > 10 && strcmp(t2 + strlen(t2) - 10, ".store.tmp") == 0);
     assert_int_equal(stat(t1, &st), 0);
     assert_int_equal(st.st_size, 0);
     write_text(t1, "reserved");
