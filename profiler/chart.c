@@ -587,6 +587,20 @@ static void draw(chart *c, unsigned panels, const char *title)
     text(cr, 80 + (c->width - 100) / 2, y + 2, 0.5, 0, axis);
 }
 
+double dusk__time_end(const dusk_profiler *p)
+{
+    double t1 = 0;
+    for (size_t i = 0; i < p->nruns; i++)
+        if ((double)(p->runs[i].begin_ns + p->runs[i].wall_ns) > t1)
+            t1 = (double)(p->runs[i].begin_ns + p->runs[i].wall_ns);
+    for (size_t i = 0; i < p->nrecs; i++)
+        if ((double)p->recs[i].end_ns > t1)
+            t1 = (double)p->recs[i].end_ns;
+    if (p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
+        t1 = (double)p->samples[p->nsamples - 1].t_ns;
+    return t1 > 0 ? t1 : 1e6;
+}
+
 int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
                 const dusk_chart_options *o, dusk_error *err)
 {
@@ -626,16 +640,7 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
         c.width = 200;
     if (c.height < 100 && !o->height)
         c.height = 100;
-    double t1 = 0;
-    for (size_t i = 0; i < p->nruns; i++)
-        if ((double)(p->runs[i].begin_ns + p->runs[i].wall_ns) > t1)
-            t1 = (double)(p->runs[i].begin_ns + p->runs[i].wall_ns);
-    for (size_t i = 0; i < p->nrecs; i++)
-        if ((double)p->recs[i].end_ns > t1)
-            t1 = (double)p->recs[i].end_ns;
-    if (p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
-        t1 = (double)p->samples[p->nsamples - 1].t_ns;
-    c.t1 = t1 > 0 ? t1 : 1e6;
+    c.t1 = dusk__time_end(p);
     c.tscale = c.t1 >= 2e9 ? 1e9 : c.t1 >= 2e6 ? 1e6 : c.t1 >= 2e3 ? 1e3 : 1;
     c.tunit = c.t1 >= 2e9 ? "s" : c.t1 >= 2e6 ? "ms" : c.t1 >= 2e3 ? "us" : "ns";
 

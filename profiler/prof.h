@@ -188,5 +188,9 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
                 const dusk_chart_options *o, dusk_error *err);
 /* A colour for a name: fixed per name within a profile. */
 void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
+/* The end of the time axis every chart of p draws (ns since the first
+ * run began): the last run's, task's or sample's end; 1e6 when empty.
+ * chart.c, also for the report's live charts. */
+double dusk__time_end(const dusk_profiler *p);
 
 #endif /* DUSK_PROFILER_PROF_H */

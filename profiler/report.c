@@ -629,21 +629,6 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
     dusk__buf_puts(b, "]}}");
 }
 
-/* The end of the time axis, as the charts draw it (chart.c). */
-static double time_end(dusk_profiler *p)
-{
-    double t1 = 0;
-    for (size_t i = 0; i < p->nruns; i++)
-        if ((double)(p->runs[i].begin_ns + p->runs[i].wall_ns) > t1)
-            t1 = (double)(p->runs[i].begin_ns + p->runs[i].wall_ns);
-    for (size_t i = 0; i < p->nrecs; i++)
-        if ((double)p->recs[i].end_ns > t1)
-            t1 = (double)p->recs[i].end_ns;
-    if (p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
-        t1 = (double)p->samples[p->nsamples - 1].t_ns;
-    return t1 > 0 ? t1 : 1e6;
-}
-
 static void kv(dusk__buf *b, const char *k, const char *v)
 {
     dusk__buf_puts(b, "<tr><td>");
@@ -872,7 +857,7 @@ int dusk_profiler_write_report(dusk_profiler *p, const char *path, const dusk_re
                          "the peak held is the scheduler's own count.</footer>\n",
                      DUSK_VERSION, every, p->nsamples);
     dusk__buf_puts(&b, "<script type=\"application/json\" id=\"dusk-data\">");
-    viewer_data(p, &b, time_end(p), s.workers);
+    viewer_data(p, &b, dusk__time_end(p), s.workers);
     dusk__buf_puts(&b, "</script>\n<script>\n");
     for (size_t i = 0; viewer[i]; i++)
         dusk__buf_puts(&b, viewer[i]);
