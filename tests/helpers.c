@@ -628,6 +628,15 @@ int count_entries_with(const char *dir, const char *needle)
     return n;
 }
 
+const char *chromium_path(void)
+{
+    static const char *paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
+    for (size_t i = 0; i < 2; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
 bool have_h5dump(void)
 {
     return system("h5dump --version >/dev/null 2>&1") == 0;

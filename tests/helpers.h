@@ -239,6 +239,20 @@ void *slurp(const char *path, size_t *len);
 /* How many entries of dir have names containing needle. */
 int count_entries_with(const char *dir, const char *needle);
 
+/* --- chromium -------------------------------------------------------------------- */
+
+/* Debian's chromium (or chromium-browser), or NULL when it is missing. */
+const char *chromium_path(void);
+
+/* Skips the calling test case, saying so, when chromium is missing. */
+#define SKIP_WITHOUT_CHROMIUM()                                                        \
+    do {                                                                               \
+        if (!chromium_path()) {                                                        \
+            print_message("skipped: no chromium (install Debian's chromium)\n");      \
+            skip();                                                                    \
+        }                                                                              \
+    } while (0)
+
 /* --- h5dump ------------------------------------------------------------------------ */
 
 bool have_h5dump(void);

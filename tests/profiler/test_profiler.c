@@ -1631,15 +1631,6 @@ static const char check_script[] =
     "});\n"
     "</script>\n";
 
-static const char *chromium_path(void)
-{
-    static const char *paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
-    for (size_t i = 0; i < 2; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
-}
-
 /* Writes html with the check script into dir/name, runs Chromium on it and
  * returns its verdict (malloc'd); *console gets the console lines of its
  * stderr (malloc'd, "" when none). */
@@ -1695,10 +1686,7 @@ static char *chromium_check(const char *html, const char *name, char **console)
 static void test_report_in_chromium(void **state)
 {
     (void)state;
-    if (!chromium_path()) {
-        fprintf(stderr, "  (no chromium: install Debian's chromium to run this check)\n");
-        skip();
-    }
+    SKIP_WITHOUT_CHROMIUM();
     dusk_profiler *p = profile_lecture_and_rdag();
     dusk_error err = DUSK_ERROR_INIT;
     dusk_report_options o = DUSK_REPORT_OPTIONS_INIT;

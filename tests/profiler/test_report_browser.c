@@ -36,15 +36,6 @@
 #include "dusk/profiler.h"
 #include "helpers.h"
 
-static const char *chromium_path(void)
-{
-    static const char *paths[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser"};
-    for (size_t i = 0; i < 2; i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
-    return NULL;
-}
-
 /* --- a DevTools client over a pipe ------------------------------------------------ */
 
 typedef struct cdp {
@@ -380,10 +371,7 @@ static void frame_of(cdp *c, const char *chart, double f[4])
 static void test_report_live(void **state)
 {
     (void)state;
-    if (!chromium_path()) {
-        fprintf(stderr, "  (no chromium: install Debian's chromium to run this check)\n");
-        skip();
-    }
+    SKIP_WITHOUT_CHROMIUM();
     dusk_profiler *p = profile_run();
     dusk_error err = DUSK_ERROR_INIT;
     char page[512];
