@@ -32,8 +32,15 @@
 #define VIEWER_MODULES "build/viewers/node_modules"
 #define VIEWER_SCRIPT "tests/profiler/viewers/check.mjs"
 
-/* Runs g for key on 4 threads under a new profiler (the caller frees it). */
-static dusk_profiler *profile_run(dusk_graph *g, const char *key, int want_rc)
+/* A job of a test: key of g, or array a when there is one. */
+typedef struct job {
+    dusk_graph *g;
+    const char *key;
+    dusk_array *a;
+} job;
+
+/* Runs the job on 4 threads under a new profiler (the caller frees it). */
+static dusk_profiler *profile_job(job j, int want_rc)
 {
     dusk_profiler *p = dusk_profiler_new(NULL);
     assert_non_null(p);
@@ -43,12 +50,17 @@ static dusk_profiler *profile_run(dusk_graph *g, const char *key, int want_rc)
     o.ncallbacks = 1;
     dusk_error err = DUSK_ERROR_INIT;
     dusk_value *v = NULL;
-    int rc = dusk_get(g, key, &o, &v, &err);
+    int rc = j.a ? dusk_array_compute(j.a, &o, &v, &err) : dusk_get(j.g, j.key, &o, &v, &err);
     if (rc != want_rc)
-        fail_msg("run of %s: %s (%s), want %s", key, dusk_err_name(rc), err.msg,
-                 dusk_err_name(want_rc));
+        fail_msg("run of %s: %s (%s), want %s", j.a ? "the array" : j.key, dusk_err_name(rc),
+                 err.msg, dusk_err_name(want_rc));
     dusk_value_unref(v);
     return p;
+}
+
+static dusk_profiler *profile_run(dusk_graph *g, const char *key, int want_rc)
+{
+    return profile_job((job){g, key, NULL}, want_rc);
 }
 
 typedef struct slice {
@@ -333,16 +345,7 @@ static void test_lecture_array_in_viewers(void **state)
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = dusk_random_normal(ctx, 2026, 0, 1, DUSK_SHAPE(400, 4000), "(100, 100)");
     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
-    dusk_profiler *p = dusk_profiler_new(NULL);
-    dusk_callbacks cb = dusk_profiler_callbacks(p);
-    dusk_options o = opts_of(DUSK_SCHED_THREADS, 4);
-    o.callbacks = &cb;
-    o.ncallbacks = 1;
-    dusk_error err = DUSK_ERROR_INIT;
-    dusk_value *v = NULL;
-    if (dusk_array_compute(r, &o, &v, &err) != 0)
-        fail_msg("compute: %s", err.msg);
-    dusk_value_unref(v);
+    dusk_profiler *p = profile_job((job){NULL, NULL, r}, 0);
     assert_true(dusk_profiler_ntasks(p) > 400);
     check_in_viewers(p, "lecture-array.json");
     dusk_profiler_free(p);
