@@ -8,7 +8,9 @@
 ** array job (r = x - x.mean(0)) and of a run with a failing task into
 ** speedscope 1.25's importer and Chrome DevTools' trace_engine, and checks
 ** no warnings, a thread per worker, no task nested under another, totals
-** per function equal to dusk's summary and one flow per dependency edge.
+** per function equal to dusk's summary and one flow per dependency edge,
+** each joining that edge's producer and consumer slices (a flow moved to
+** another slice fails the check: test_misbound_flow_is_caught).
 ** Those cases skip, saying so, without node or without the packages that
 ** scripts/install-deps.sh puts in build/viewers/node_modules.
 */
@@ -282,28 +284,40 @@ static int have_viewers(void)
     return 1;
 }
 
-/* What the viewers must find, from dusk's own records and summary. */
+/* What the viewers must find, from dusk's own records and summary: the
+ * workers, the tasks, the edges (a task named by its worker and its place
+ * among that worker's tasks, which is the order of its slices), the
+ * per-function totals. */
 static void write_expect(dusk_profiler *p, const char *path)
 {
     dusk_profile_summary s;
     assert_int_equal(dusk_profiler_summary(p, &s), 0);
     const dusk_task_record *r = dusk_profiler_tasks(p);
-    size_t n = dusk_profiler_ntasks(p), edges = 0;
-    int ran[64] = {0};
+    size_t n = dusk_profiler_ntasks(p);
+    size_t count[64] = {0};
+    size_t *place = calloc(n ? n : 1, sizeof *place);
+    assert_non_null(place);
     for (size_t i = 0; i < n; i++) {
-        edges += r[i].ndeps;
         assert_in_range(r[i].worker, 0, 63);
-        ran[r[i].worker] = 1;
+        place[i] = count[r[i].worker]++;
     }
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fprintf(f, "{\"workers\":[");
     for (int w = 0, first = 1; w < 64; w++)
-        if (ran[w]) {
+        if (count[w]) {
             fprintf(f, "%s%d", first ? "" : ",", w);
             first = 0;
         }
-    fprintf(f, "],\"tasks\":%zu,\"edges\":%zu,\"functions\":{", n, edges);
+    fprintf(f, "],\"tasks\":%zu,\n\"edges\":[", n);
+    for (size_t i = 0, first = 1; i < n; i++)
+        for (uint32_t j = 0; j < r[i].ndeps; j++) {
+            size_t d = r[i].deps[j];
+            fprintf(f, "%s[%d,%zu,%d,%zu]", first ? "" : ",", r[d].worker, place[d],
+                    r[i].worker, place[i]);
+            first = 0;
+        }
+    fprintf(f, "],\n\"functions\":{");
     for (size_t k = 0; k < s.nfuncs; k++) {
         json_t *name = json_string(s.funcs[k].func);
         char *quoted = json_dumps(name, JSON_ENCODE_ANY);
@@ -314,25 +328,42 @@ static void write_expect(dusk_profiler *p, const char *path)
     }
     fprintf(f, "}}\n");
     assert_int_equal(fclose(f), 0);
+    free(place);
 }
 
-static void check_in_viewers(dusk_profiler *p, const char *name)
+/* check.mjs on the trace at path, against what p says (its output, which
+ * the caller frees, and its exit status). */
+static char *run_viewers(dusk_profiler *p, const char *trace, int *status)
 {
-    char trace[300], expect[320], cmd[1400];
-    snprintf(trace, sizeof trace, "%s", scratch(name));
+    char expect[600], cmd[1600];
     snprintf(expect, sizeof expect, "%s.expect", trace);
-    dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_profiler_write_trace(p, trace, NULL, &err), 0);
     write_expect(p, expect);
     snprintf(cmd, sizeof cmd, "node " VIEWER_SCRIPT " " VIEWER_MODULES " '%s' '%s' 2>&1", trace,
              expect);
-    int status = -1;
-    char *out = run_command(cmd, &status);
+    *status = -1;
+    char *out = run_command(cmd, status);
     assert_non_null(out);
     print_message("%s", out);
+    return out;
+}
+
+static void check_trace_in_viewers(dusk_profiler *p, const char *trace)
+{
+    int status;
+    char *out = run_viewers(p, trace, &status);
     if (status != 0)
-        fail_msg("the viewers disagree with dusk about %s:\n%s", name, out);
+        fail_msg("the viewers disagree with dusk about %s:\n%s", trace, out);
     free(out);
+}
+
+/* Writes p's trace to scratch/name and checks it in the viewers. */
+static void check_in_viewers(dusk_profiler *p, const char *name)
+{
+    char trace[300];
+    snprintf(trace, sizeof trace, "%s", scratch(name));
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_trace(p, trace, NULL, &err), 0);
+    check_trace_in_viewers(p, trace);
 }
 
 /* The demo's array job, the lecture's r = x - x.mean(axis=0), smaller. */
@@ -350,6 +381,70 @@ static void test_lecture_array_in_viewers(void **state)
     check_in_viewers(p, "lecture-array.json");
     dusk_profiler_free(p);
     dusk_array_ctx_free(ctx);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* The ts of the first task slice on tid after the one at ts (in the
+ * trace's events), or NULL. */
+static json_t *next_slice_ts(json_t *events, json_int_t tid, double ts)
+{
+    json_t *best = NULL, *e;
+    size_t i;
+    json_array_foreach(events, i, e) {
+        json_t *t = json_object_get(e, "ts");
+        if (!strcmp(json_string_value(json_object_get(e, "ph")), "X") &&
+            json_integer_value(json_object_get(e, "tid")) == tid &&
+            json_number_value(t) > ts &&
+            (!best || json_number_value(t) < json_number_value(best)))
+            best = t;
+    }
+    return best;
+}
+
+/* The flow check is not fooled: a flow moved from its consumer's slice to
+ * the next slice on that worker (still a task slice, still later than its
+ * producer's) fails check.mjs, naming the flow. */
+static void test_misbound_flow_is_caught(void **state)
+{
+    (void)state;
+    if (!have_viewers())
+        skip();
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(256, &root);
+    dusk_profiler *p = profile_run(g, root, 0);
+    const char *path = scratch("misbound.json");
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_profiler_write_trace(p, path, NULL, &err), 0);
+    json_error_t je;
+    json_t *t = json_load_file(path, 0, &je);
+    assert_non_null(t);
+    json_t *events = json_object_get(t, "traceEvents"), *e, *moved = NULL;
+    size_t i;
+    json_array_foreach(events, i, e) {
+        if (strcmp(json_string_value(json_object_get(e, "ph")), "f") != 0)
+            continue;
+        json_t *to = next_slice_ts(events, json_integer_value(json_object_get(e, "tid")),
+                                   json_number_value(json_object_get(e, "ts")));
+        if (to) {
+            assert_int_equal(json_object_set(e, "ts", to), 0);
+            moved = e;
+            break;
+        }
+    }
+    assert_non_null(moved);
+    assert_int_equal(json_dump_file(t, path, JSON_COMPACT), 0);
+    json_decref(t);
+    int status;
+    char *out = run_viewers(p, path, &status);
+    assert_int_not_equal(status, 0);
+    assert_contains(out, "FAIL: trace_engine:");
+    assert_contains(out, "1 not an edge of dusk's");
+    assert_contains(out, "1 edges without their flow");
+    assert_null(strstr(out, "FAIL: speedscope"));
+    free(out);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -386,6 +481,7 @@ int main(void)
         cmocka_unit_test_teardown(test_read_task_records, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_array_in_viewers, reset_alloc),
         cmocka_unit_test_teardown(test_failing_run_in_viewers, reset_alloc),
+        cmocka_unit_test_teardown(test_misbound_flow_is_caught, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
