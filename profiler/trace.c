@@ -231,14 +231,18 @@ static void jw_units(jw *w, uint64_t u)
     jw_raw(w, t, (size_t)n + 1);
 }
 
-/* Where each task's slice starts and ends, in units: on each worker a
- * slice ends strictly before the next one starts (speedscope opens a slice
- * that starts where another of the same name ends inside it, and Chrome's
- * trace_engine nests a slice that starts before its predecessor's end), so
- * a task that ended as the next began is written 1 unit short. */
-/* Slices end before the reader's limit (2^62 ns, 146 years) even once a
- * viewer's double has rounded their times (by up to 1 us there); the
- * records keep the exact times. */
+/* Where each task's slice starts and ends, in units. On each worker a
+ * slice lasts at least 1 unit and ends strictly before the next one starts
+ * (speedscope opens a slice that starts where another of the same name
+ * ends inside it; Chrome's trace_engine nests a slice that starts before
+ * its predecessor's end, or at the ts of a zero-length one). Walking back,
+ * a task that ended as the next began is written 1 unit short; walking
+ * forward, where that leaves no room (tasks that started in one unit: a
+ * 0 ns task, another tool's us rounded to ns), a slice starts 1 unit after
+ * the previous one's written end, and ends 1 unit after its start at
+ * least. Slices end before the reader's limit (2^62 ns, 146 years) even
+ * once a viewer's double has rounded their times (by up to 1 us there).
+ * The records keep the exact times. */
 #define SLICE_MAX_NS (((uint64_t)1 << 62) - ((uint64_t)1 << 20))
 
 static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
@@ -248,26 +252,38 @@ static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
         if (p->recs[i].worker + 1 > workers)
             workers = p->recs[i].worker + 1;
     uint64_t *s = dusk_malloc((p->nrecs ? p->nrecs : 1) * 2 * sizeof *s);
-    uint64_t *next = dusk_malloc((size_t)workers * sizeof *next);
-    if (!s || !next) {
+    uint64_t *at = dusk_malloc((size_t)workers * sizeof *at);
+    if (!s || !at) {
         dusk_free(s);
-        dusk_free(next);
+        dusk_free(at);
         return DUSK_ENOMEM;
     }
     uint64_t *e = s + (p->nrecs ? p->nrecs : 1);
-    for (int32_t k = 0; k < workers; k++)
-        next[k] = UINT64_MAX;
-    /* Records are by start time: walking back, next[w] is where the next
+    /* Records are by start time: walking back, at[w] is where the next
      * slice on worker w starts. */
+    for (int32_t k = 0; k < workers; k++)
+        at[k] = UINT64_MAX;
     for (size_t i = p->nrecs; i-- > 0;) {
         const dusk_task_record *r = &p->recs[i];
         s[i] = ns_units(r->start_ns < SLICE_MAX_NS ? r->start_ns : SLICE_MAX_NS);
         e[i] = ns_units(r->end_ns < SLICE_MAX_NS ? r->end_ns : SLICE_MAX_NS);
-        if (e[i] >= next[r->worker])
-            e[i] = next[r->worker] > s[i] ? next[r->worker] - 1 : s[i];
-        next[r->worker] = s[i];
+        if (e[i] >= at[r->worker] && at[r->worker] > s[i])
+            e[i] = at[r->worker] - 1;
+        at[r->worker] = s[i];
     }
-    dusk_free(next);
+    /* Walking forward, at[w] is 1 past the written end of the last slice
+     * on worker w. */
+    for (int32_t k = 0; k < workers; k++)
+        at[k] = 0;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        int32_t w = p->recs[i].worker;
+        if (s[i] < at[w])
+            s[i] = at[w];
+        if (e[i] <= s[i])
+            e[i] = s[i] + 1;
+        at[w] = e[i] + 1;
+    }
+    dusk_free(at);
     *start = s;
     *end = e;
     return 0;

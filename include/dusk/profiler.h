@@ -268,9 +268,11 @@ typedef struct dusk_trace_options {
  *    "function" there);
  *  - times in microseconds, as exact multiples of 1/1024 us (ten decimals
  *    at most), so that a viewer's ts + dur is exact in doubles; on each
- *    worker a slice ends strictly before the next one starts (an end that
- *    met the next start is written 1/1024 us early), so no viewer nests a
- *    task under another;
+ *    worker a slice lasts 1/1024 us at least and ends strictly before the
+ *    next one starts (an end that met the next start is written 1/1024 us
+ *    early; tasks that started within 1/1024 us of each other, or a 0 ns
+ *    task, are written one after the other, 1/1024 us apart), so no
+ *    viewer nests a task under another (the task.record keeps exact ns);
  *  - 'M' names for the process and each worker, 'C' counters for memory,
  *    CPU and cache;
  *  - with o->flows, one flow per dependency edge: 's' at the producer's

@@ -65,6 +65,9 @@ static dusk_profiler *profile_run(dusk_graph *g, const char *key, int want_rc)
     return profile_job((job){g, key, NULL}, want_rc);
 }
 
+static int have_viewers(void);
+static void check_trace_in_viewers(dusk_profiler *p, const char *trace);
+
 typedef struct slice {
     double ts, dur;
 } slice;
@@ -141,6 +144,61 @@ static void test_slices_never_overlap(void **state)
     dusk_profiler_free(q);
     dusk_profiler_free(p);
     dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Another tool's trace, in us: on each worker two tasks that start in one
+ * ns (the same ts; 0.0001 us apart), the first 0 ns long. */
+static const char same_instant[] =
+    "[{\"name\":\"load\",\"ph\":\"X\",\"ts\":1,\"dur\":0,\"pid\":1,\"tid\":0,"
+    "\"args\":{\"id\":0}},\n"
+    "{\"name\":\"add\",\"ph\":\"X\",\"ts\":1,\"dur\":2,\"pid\":1,\"tid\":0,"
+    "\"args\":{\"id\":1,\"deps\":[0]}},\n"
+    "{\"name\":\"load\",\"ph\":\"X\",\"ts\":5,\"dur\":0.0001,\"pid\":1,\"tid\":1,"
+    "\"args\":{\"id\":2}},\n"
+    "{\"name\":\"add\",\"ph\":\"X\",\"ts\":5.0001,\"dur\":1,\"pid\":1,\"tid\":1,"
+    "\"args\":{\"id\":3,\"deps\":[2,0]}}]";
+
+/* Tasks that start in one time unit still get slices of their own, one
+ * after the other, in the viewers too; the records keep the exact ns. */
+static void test_same_instant_slices(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_profiler *p, *q;
+    if (dusk_profiler_read_trace_buffer(same_instant, sizeof same_instant - 1, "other.json", &p,
+                                        &err) != 0)
+        fail_msg("%s", err.msg);
+    static const struct {
+        const char *func;
+        uint64_t start, end;
+        int worker;
+    } want[] = {{"load", 1000, 1000, 0}, {"add", 1000, 3000, 0}, {"load", 5000, 5000, 1},
+                {"add", 5000, 6000, 1}};
+    assert_int_equal(dusk_profiler_ntasks(p), 4);
+    const char *path = scratch("same-instant.json");
+    assert_int_equal(dusk_profiler_write_trace(p, path, NULL, &err), 0);
+    assert_int_equal(assert_no_overlap(path, 2), 4);
+    if (dusk_profiler_read_trace(path, &q, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_ntasks(q), 4);
+    for (int k = 0; k < 2; k++) {
+        const dusk_task_record *r = dusk_profiler_tasks(k ? q : p);
+        for (size_t i = 0; i < 4; i++) {
+            assert_string_equal(r[i].func, want[i].func);
+            assert_int_equal(r[i].start_ns, want[i].start);
+            assert_int_equal(r[i].end_ns, want[i].end);
+            assert_int_equal(r[i].worker, want[i].worker);
+        }
+        assert_int_equal(r[3].ndeps, 2);
+        assert_int_equal(r[3].deps[0], 2);
+        assert_int_equal(r[3].deps[1], 0);
+    }
+    if (have_viewers())
+        check_trace_in_viewers(p, path);
+    dusk_profiler_free(q);
+    dusk_profiler_free(p);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -477,6 +535,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_slices_never_overlap, reset_alloc),
+        cmocka_unit_test_teardown(test_same_instant_slices, reset_alloc),
         cmocka_unit_test_teardown(test_slice_names, reset_alloc),
         cmocka_unit_test_teardown(test_read_task_records, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_array_in_viewers, reset_alloc),
