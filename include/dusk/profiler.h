@@ -286,7 +286,10 @@ DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
  * wrote, into a new profiler that only reads (its callbacks ignore runs).
  * Format 2's task records give exact ns times; format 1 (dusk before
  * issue 11: the record in the X slice's args, times in us with three
- * decimals) reads as before. A task.record instant must follow its slice.
+ * decimals) reads as before. A task.record instant belongs to the last
+ * slice before it on its worker (tid) that no record has claimed, so a
+ * trace whose events another tool sorted by ts across workers, or merged,
+ * reads back the same; an instant with no such slice is an error.
  * Events are parsed one at a time: a read holds the records, not a tree of
  * the file. A malformed, truncated or absurd file is rejected with a
  * message that says where, as file:line:column:

@@ -229,8 +229,9 @@ static void test_slice_names(void **state)
 }
 
 /* Format 2 read back: the record comes from the task.record instant (exact
- * ns, key, function), and an instant that does not follow its slice, or
- * says something impossible, is refused with its place. */
+ * ns, key, function), and an instant with no slice of its own before it on
+ * its worker, or one that says something impossible, is refused with its
+ * place. */
 static void test_read_task_records(void **state)
 {
     (void)state;
@@ -284,13 +285,20 @@ static void test_read_task_records(void **state)
     } bad[] = {
         {"{\"traceEvents\":[\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
          "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":1,\"end_ns\":2}}]}",
-         "bad.json:2:1: event 0 (key \"b\") (a task's record) does not follow its task's "
-         "slice (X) on worker 0"},
+         "bad.json:2:1: event 0 (key \"b\") (a task's record) has no slice (X) of its task "
+         "before it on worker 0"},
         {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
          "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
          "\"pid\":1,\"tid\":1,\"args\":{\"key\":\"b\"}}]}",
-         "bad.json:3:1: event 1 (key \"b\") (a task's record) does not follow its task's "
-         "slice (X) on worker 1"},
+         "bad.json:3:1: event 1 (key \"b\") (a task's record) has no slice (X) of its task "
+         "before it on worker 1"},
+        /* one slice, two records: the second has no slice left on worker 0 */
+        {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
+         "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
+         "\"pid\":1,\"tid\":0,\"args\":{}},\n{\"name\":\"c\",\"cat\":\"task.record\","
+         "\"ph\":\"i\",\"ts\":2,\"pid\":1,\"tid\":0,\"args\":{\"key\":\"c\"}}]}",
+         "bad.json:4:1: event 2 (key \"c\") (a task's record) has no slice (X) of its task "
+         "before it on worker 0"},
         {"{\"traceEvents\":[\n{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1,\"dur\":1,"
          "\"pid\":1,\"tid\":0},\n{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"ts\":2,"
          "\"pid\":1,\"tid\":0,\"args\":{\"key\":\"b\",\"start_ns\":900,\"end_ns\":800}}]}",
@@ -318,6 +326,143 @@ static void test_read_task_records(void **state)
                      bad[i].want);
         assert_null(p);
     }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+static const dusk_func failing = {"failing", fail_task, NULL};
+
+/* Events of a trace as another tool may re-save or merge them. */
+typedef struct reordered {
+    json_t *ev;
+    double ts;
+    json_int_t tid;
+    size_t at;   /* place in the file dusk wrote: keeps the sorts stable */
+} reordered;
+
+static int by_ts_stable(const void *a, const void *b)
+{
+    const reordered *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* by ts, ties by tid from the highest (as a merge of per-thread files may) */
+static int by_ts_tid_down_stable(const void *a, const void *b)
+{
+    const reordered *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    if (x->tid != y->tid)
+        return x->tid > y->tid ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The trace at from, its events sorted by cmp, to to: the whole trace
+ * object, or (whole 0) the bare JSON Array Format of the events. Returns
+ * how many task.record instants no longer directly follow a slice. */
+static size_t reorder_trace(const char *from, const char *to,
+                            int (*cmp)(const void *, const void *), int whole)
+{
+    json_error_t je;
+    json_t *t = json_load_file(from, 0, &je);
+    if (!t)
+        fail_msg("%s:%d: %s", from, je.line, je.text);
+    json_t *events = json_object_get(t, "traceEvents");
+    size_t n = json_array_size(events), apart = 0;
+    reordered *r = calloc(n ? n : 1, sizeof *r);
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(events, i);
+        json_t *tid = json_object_get(e, "tid");
+        r[i] = (reordered){json_incref(e), json_number_value(json_object_get(e, "ts")),
+                           tid ? json_integer_value(tid) : -1, i};
+    }
+    qsort(r, n, sizeof *r, cmp);
+    json_t *sorted = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *cat = json_string_value(json_object_get(r[i].ev, "cat"));
+        if (cat && !strcmp(cat, "task.record") &&
+            (!i || strcmp(json_string_value(json_object_get(r[i - 1].ev, "ph")), "X") != 0))
+            apart++;
+        assert_int_equal(json_array_append_new(sorted, r[i].ev), 0);
+    }
+    free(r);
+    if (whole) {
+        assert_int_equal(json_object_set_new(t, "traceEvents", sorted), 0);
+        assert_int_equal(json_dump_file(t, to, JSON_COMPACT), 0);
+    } else {
+        assert_int_equal(json_dump_file(sorted, to, JSON_COMPACT), 0);
+        json_decref(sorted);
+    }
+    json_decref(t);
+    return apart;
+}
+
+/* Records a and b are the same tasks, to the ns, with the same edges. */
+static void assert_same_records(dusk_profiler *a, dusk_profiler *b)
+{
+    size_t n = dusk_profiler_ntasks(a);
+    assert_int_equal(dusk_profiler_ntasks(b), n);
+    const dusk_task_record *x = dusk_profiler_tasks(a), *y = dusk_profiler_tasks(b);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(x[i].key, y[i].key);
+        assert_string_equal(x[i].func, y[i].func);
+        assert_int_equal(x[i].start_ns, y[i].start_ns);
+        assert_int_equal(x[i].end_ns, y[i].end_ns);
+        assert_int_equal(x[i].released_ns, y[i].released_ns);
+        assert_int_equal(x[i].nbytes, y[i].nbytes);
+        assert_int_equal(x[i].task, y[i].task);
+        assert_int_equal(x[i].worker, y[i].worker);
+        assert_int_equal(x[i].run, y[i].run);
+        assert_int_equal(x[i].status, y[i].status);
+        assert_int_equal(x[i].ndeps, y[i].ndeps);
+        for (uint32_t k = 0; k < x[i].ndeps; k++)
+            assert_int_equal(x[i].deps[k], y[i].deps[k]);
+    }
+}
+
+/* A trace re-saved or merged by another tool: its events sorted by ts
+ * across workers, in the trace object or in the bare JSON Array Format
+ * (no "otherData": the runs are made again from the records). Each
+ * task.record instant is its worker's, after its slice but no longer
+ * next to it; it reads back to the same records. */
+static void test_reordered_trace_reads_back(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(2048, &root);
+    char rootkey[64];
+    snprintf(rootkey, sizeof rootkey, "%s", root);
+    dusk_task(g, "bad", &failing, dusk_ref(rootkey));
+    dusk_profiler *p = profile_run(g, "bad", DUSK_EIO);
+    dusk_error err = DUSK_ERROR_INIT;
+    const char *path = scratch("reorder.json");
+    assert_int_equal(dusk_profiler_write_trace(p, path, NULL, &err), 0);
+    dusk_profiler *as_written;
+    if (dusk_profiler_read_trace(path, &as_written, &err) != 0)
+        fail_msg("%s", err.msg);
+    static const struct {
+        const char *name;
+        int (*cmp)(const void *, const void *);
+        int whole;
+    } ways[] = {{"by-ts.json", by_ts_stable, 1}, {"by-ts-tid.json", by_ts_tid_down_stable, 0}};
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        const char *to = scratch(ways[w].name);
+        size_t apart = reorder_trace(path, to, ways[w].cmp, ways[w].whole);
+        assert_true(apart > 0);
+        dusk_profiler *q;
+        if (dusk_profiler_read_trace(to, &q, &err) != 0)
+            fail_msg("%s (%zu records apart from their slices): %s", ways[w].name, apart,
+                     err.msg);
+        assert_same_records(as_written, q);
+        dusk_profiler_free(q);
+    }
+    assert_same_records(p, as_written);
+    dusk_profiler_free(as_written);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -506,8 +651,6 @@ static void test_misbound_flow_is_caught(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
-static const dusk_func failing = {"failing", fail_task, NULL};
-
 /* A run that fails half-way: what ran is in the trace, the failed task too. */
 static void test_failing_run_in_viewers(void **state)
 {
@@ -538,6 +681,7 @@ int main(void)
         cmocka_unit_test_teardown(test_same_instant_slices, reset_alloc),
         cmocka_unit_test_teardown(test_slice_names, reset_alloc),
         cmocka_unit_test_teardown(test_read_task_records, reset_alloc),
+        cmocka_unit_test_teardown(test_reordered_trace_reads_back, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_array_in_viewers, reset_alloc),
         cmocka_unit_test_teardown(test_failing_run_in_viewers, reset_alloc),
         cmocka_unit_test_teardown(test_misbound_flow_is_caught, reset_alloc),
