@@ -3,16 +3,19 @@
 **
 ** On every worker a task's slice ends strictly before the next one starts,
 ** in the double arithmetic a viewer does (ts + dur, and ts less the first
-** ts, as speedscope does), on threaded runs of many tiny tasks. Then real
+** ts, as speedscope does), on threaded runs of many tiny tasks and on
+** another tool's trace whose tasks start in one ns. A trace whose events
+** another tool sorted by ts reads back to the same records. Then real
 ** clients: tests/profiler/viewers/check.mjs loads traces of the lecture's
-** array job (r = x - x.mean(0)) and of a run with a failing task into
-** speedscope 1.25's importer and Chrome DevTools' trace_engine, and checks
-** no warnings, a thread per worker, no task nested under another, totals
-** per function equal to dusk's summary and one flow per dependency edge,
-** each joining that edge's producer and consumer slices (a flow moved to
-** another slice fails the check: test_misbound_flow_is_caught).
-** Those cases skip, saying so, without node or without the packages that
-** scripts/install-deps.sh puts in build/viewers/node_modules.
+** array job (r = x - x.mean(0)), of a run with a failing task and the one
+** the demo program (build/dusk-demo) writes into speedscope 1.25's
+** importer and Chrome DevTools' trace_engine, and checks no warnings, a
+** thread per worker, no task nested under another, totals per function
+** equal to dusk's summary and one flow per dependency edge, each joining
+** that edge's producer and consumer slices (a flow moved to another slice
+** fails the check: test_misbound_flow_is_caught). Those cases skip, saying
+** so, without node or without the packages that scripts/install-deps.sh
+** puts in build/viewers/node_modules.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -587,6 +590,54 @@ static void test_lecture_array_in_viewers(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* <build>/dusk-demo, beside this program's build tree (this program is
+ * <build>/tests/profiler/test_viewers; the Makefile builds the demo first). */
+static void demo_path(char *path, size_t size)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    assert_true(n > 0);
+    self[n] = '\0';
+    for (int up = 0; up < 3; up++) {   /* test_viewers, profiler, tests */
+        char *slash = strrchr(self, '/');
+        assert_non_null(slash);
+        *slash = '\0';
+    }
+    snprintf(path, size, "%s/dusk-demo", self);
+    if (!file_exists(path))
+        fail_msg("%s is not built (make %s)", path, path);
+}
+
+/* The trace `make demo` writes (its generated map-reduce on 4 threads, a
+ * few thousand tasks of 3 functions), as the demo wrote it: what the
+ * viewers must find is what dusk reads back from that file. */
+static void test_demo_trace_in_viewers(void **state)
+{
+    (void)state;
+    if (!have_viewers())
+        skip();
+    long live = dusk_alloc_live();
+    char demo[4200], cmd[9000], trace[600];
+    demo_path(demo, sizeof demo);
+    const char *dir = scratch("demo");
+    snprintf(cmd, sizeof cmd, "'%s' --dir '%s' 2>&1", demo, dir);
+    int status = -1;
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    if (status != 0)
+        fail_msg("%s exited with %d:\n%s", demo, status, out);
+    free(out);
+    snprintf(trace, sizeof trace, "%s/trace.json", dir);
+    dusk_profiler *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace(trace, &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_true(dusk_profiler_ntasks(p) > 1000);
+    check_trace_in_viewers(p, trace);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* The ts of the first task slice on tid after the one at ts (in the
  * trace's events), or NULL. */
 static json_t *next_slice_ts(json_t *events, json_int_t tid, double ts)
@@ -684,6 +735,7 @@ int main(void)
         cmocka_unit_test_teardown(test_reordered_trace_reads_back, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_array_in_viewers, reset_alloc),
         cmocka_unit_test_teardown(test_failing_run_in_viewers, reset_alloc),
+        cmocka_unit_test_teardown(test_demo_trace_in_viewers, reset_alloc),
         cmocka_unit_test_teardown(test_misbound_flow_is_caught, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
