@@ -31,8 +31,8 @@
 ** dependencies, releases), each bound to the last unclaimed slice before
 ** it on its worker, wherever other workers' events fall between them (a
 ** tool may sort a trace's events by ts); format 1 (the record in the
-** slice's args) and other tools' X events read as before. The counters are for viewers,
-** except memory and cpu, which are the resource samples.
+** slice's args) and other tools' X events read as before. The counters
+** are for viewers, except memory and cpu, which are the resource samples.
 **
 ** Reading: a thin scanner walks the outer structure (the keys of the trace
 ** object and of "otherData", the '[' ',' ']' of the event and run arrays)

@@ -88,7 +88,8 @@ function checkFlows(who, processes, flows) {
   }
   const wrong = [];
   for (const f of flows) {
-    const ends = [...f].sort((a, b) => a.ts - b.ts).map(e => place.get(`${e.pid}:${e.tid}:${e.ts}`));
+    const ends = [...f].sort((a, b) => a.ts - b.ts)
+      .map(e => place.get(`${e.pid}:${e.tid}:${e.ts}`));
     const edge = f.length === 2 && ends.every(x => x) ? `${ends[0]} -> ${ends[1]}` : null;
     if (edge && want.get(edge)) {
       want.set(edge, want.get(edge) - 1);
@@ -223,7 +224,8 @@ async function traceEngine() {
   checkTotals(who, totals);
   checkFlows(who, data.Renderer.processes, data.Flows.flows);
   console.log(`${who}: ${threads.length} threads, ${tasks} tasks, ${nested} nested, ` +
-              `${totals.size} functions, ${data.Flows.flows.length} flows, ${warnings.length} warnings`);
+              `${totals.size} functions, ${data.Flows.flows.length} flows, ` +
+              `${warnings.length} warnings`);
 }
 
 try {
