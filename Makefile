@@ -232,8 +232,9 @@ run-tests: all $(BENCH_BINS) $(TEST_RESULTS)
 
 $(BUILD)/tests/%.result: $(BUILD)/tests/% $(SHARED_LIBS) FORCE
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
-# tests/examples/test_demo runs the demo program.
+# tests/examples/test_demo and tests/profiler/test_viewers run the demo program.
 $(BUILD)/tests/examples/test_demo.result: $(DEMO)
+$(BUILD)/tests/profiler/test_viewers.result: $(DEMO)
 $(BUILD)/tests/example-%.result: $(BUILD)/examples/% FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@

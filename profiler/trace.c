@@ -28,9 +28,11 @@
 ** decimals: ns survive the round trip exactly (jansson reads them as
 ** doubles: exact below 2^51 ns, 26 days). Task records come back from the
 ** X slices, completed by their task.record instants (exact ns times,
-** dependencies, releases); format 1 (the record in the slice's args) and
-** other tools' X events read as before. The counters are for viewers,
-** except memory and cpu, which are the resource samples.
+** dependencies, releases), each bound to the last unclaimed slice before
+** it on its worker, wherever other workers' events fall between them (a
+** tool may sort a trace's events by ts); format 1 (the record in the
+** slice's args) and other tools' X events read as before. The counters
+** are for viewers, except memory and cpu, which are the resource samples.
 **
 ** Reading: a thin scanner walks the outer structure (the keys of the trace
 ** object and of "otherData", the '[' ',' ']' of the event and run arrays)
@@ -231,14 +233,18 @@ static void jw_units(jw *w, uint64_t u)
     jw_raw(w, t, (size_t)n + 1);
 }
 
-/* Where each task's slice starts and ends, in units: on each worker a
- * slice ends strictly before the next one starts (speedscope opens a slice
- * that starts where another of the same name ends inside it, and Chrome's
- * trace_engine nests a slice that starts before its predecessor's end), so
- * a task that ended as the next began is written 1 unit short. */
-/* Slices end before the reader's limit (2^62 ns, 146 years) even once a
- * viewer's double has rounded their times (by up to 1 us there); the
- * records keep the exact times. */
+/* Where each task's slice starts and ends, in units. On each worker a
+ * slice lasts at least 1 unit and ends strictly before the next one starts
+ * (speedscope opens a slice that starts where another of the same name
+ * ends inside it; Chrome's trace_engine nests a slice that starts before
+ * its predecessor's end, or at the ts of a zero-length one). Walking back,
+ * a task that ended as the next began is written 1 unit short; walking
+ * forward, where that leaves no room (tasks that started in one unit: a
+ * 0 ns task, another tool's us rounded to ns), a slice starts 1 unit after
+ * the previous one's written end, and ends 1 unit after its start at
+ * least. Slices end before the reader's limit (2^62 ns, 146 years) even
+ * once a viewer's double has rounded their times (by up to 1 us there).
+ * The records keep the exact times. */
 #define SLICE_MAX_NS (((uint64_t)1 << 62) - ((uint64_t)1 << 20))
 
 static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
@@ -248,26 +254,38 @@ static int slice_units(dusk_profiler *p, uint64_t **start, uint64_t **end)
         if (p->recs[i].worker + 1 > workers)
             workers = p->recs[i].worker + 1;
     uint64_t *s = dusk_malloc((p->nrecs ? p->nrecs : 1) * 2 * sizeof *s);
-    uint64_t *next = dusk_malloc((size_t)workers * sizeof *next);
-    if (!s || !next) {
+    uint64_t *at = dusk_malloc((size_t)workers * sizeof *at);
+    if (!s || !at) {
         dusk_free(s);
-        dusk_free(next);
+        dusk_free(at);
         return DUSK_ENOMEM;
     }
     uint64_t *e = s + (p->nrecs ? p->nrecs : 1);
-    for (int32_t k = 0; k < workers; k++)
-        next[k] = UINT64_MAX;
-    /* Records are by start time: walking back, next[w] is where the next
+    /* Records are by start time: walking back, at[w] is where the next
      * slice on worker w starts. */
+    for (int32_t k = 0; k < workers; k++)
+        at[k] = UINT64_MAX;
     for (size_t i = p->nrecs; i-- > 0;) {
         const dusk_task_record *r = &p->recs[i];
         s[i] = ns_units(r->start_ns < SLICE_MAX_NS ? r->start_ns : SLICE_MAX_NS);
         e[i] = ns_units(r->end_ns < SLICE_MAX_NS ? r->end_ns : SLICE_MAX_NS);
-        if (e[i] >= next[r->worker])
-            e[i] = next[r->worker] > s[i] ? next[r->worker] - 1 : s[i];
-        next[r->worker] = s[i];
+        if (e[i] >= at[r->worker] && at[r->worker] > s[i])
+            e[i] = at[r->worker] - 1;
+        at[r->worker] = s[i];
     }
-    dusk_free(next);
+    /* Walking forward, at[w] is 1 past the written end of the last slice
+     * on worker w. */
+    for (int32_t k = 0; k < workers; k++)
+        at[k] = 0;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        int32_t w = p->recs[i].worker;
+        if (s[i] < at[w])
+            s[i] = at[w];
+        if (e[i] <= s[i])
+            e[i] = s[i] + 1;
+        at[w] = e[i] + 1;
+    }
+    dusk_free(at);
     *start = s;
     *end = e;
     return 0;
@@ -541,7 +559,9 @@ typedef struct reader {
     const char *key;         /* the event's task key, or NULL */
     char ctx[128];           /* where() puts them together here */
     json_t *other;           /* the members of "otherData" but "runs", until its '}' */
-    size_t last_slice;       /* the record of the event just read, if an X; else SIZE_MAX */
+    size_t *open;            /* per worker (tid), the record of its last slice (X) that
+                              * no task.record has claimed yet, or SIZE_MAX */
+    size_t nopen;            /* workers in open */
     int have_events, have_runs;
 } reader;
 
@@ -888,17 +908,21 @@ static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
     return rc;
 }
 
-/* A task.record instant: the record of the slice just before it (on its
- * worker), which a slice alone (another tool's, or dusk's format 1 with
- * its args) fills as far as it can. */
+/* A task.record instant: the record of the last slice before it on its
+ * worker, which a slice alone (another tool's, or dusk's format 1 with its
+ * args) fills as far as it can. dusk writes the instant right after its
+ * slice; a tool that re-saves or merges traces may sort events by ts
+ * across workers, and on a worker each instant still comes after its own
+ * slice and before the next one (whose ts is later than the instant's). */
 static int add_task_record(reader *rd, const tev *e)
 {
     dusk_profiler *p = rd->p;
-    if (rd->last_slice == SIZE_MAX || p->recs[rd->last_slice].worker != e->tid)
-        return bad(rd, "%s (a task's record) does not follow its task's slice (X) on "
+    size_t at = e->tid >= 0 && (uint64_t)e->tid < rd->nopen ? rd->open[e->tid] : SIZE_MAX;
+    if (at == SIZE_MAX)
+        return bad(rd, "%s (a task's record) has no slice (X) of its task before it on "
                    "worker %lld", where(rd), (long long)e->tid);
-    dusk_task_record *r = &p->recs[rd->last_slice];
-    rd->last_slice = SIZE_MAX;
+    dusk_task_record *r = &p->recs[at];
+    rd->open[e->tid] = SIZE_MAX;
     if (e->has_start != e->has_end)
         return bad(rd, "%s has only one of \"start_ns\" and \"end_ns\"", where(rd));
     if (e->has_start) {
@@ -930,7 +954,6 @@ static int add_event(reader *rd, const tev *e)
     dusk_profiler *p = rd->p;
     if (is_task_record(e))
         return add_task_record(rd, e);
-    rd->last_slice = SIZE_MAX;
     if (e->ph == 'X') {
         if (!e->has_ts || !e->has_dur)
             return bad(rd, "%s (X) needs \"ts\" and \"dur\"", where(rd));
@@ -941,6 +964,18 @@ static int add_event(reader *rd, const tev *e)
             return bad(rd, "%s ends absurdly late", where(rd));
         if (e->has_released && e->released < e->ts + e->dur)
             return bad(rd, "%s: \"released\" is before the task ended", where(rd));
+        if ((uint64_t)e->tid >= rd->nopen) {
+            size_t n = rd->nopen ? rd->nopen : 4;
+            while (n <= (uint64_t)e->tid)
+                n *= 2;
+            size_t *open = dusk_realloc(rd->open, n * sizeof *open);
+            if (!open)
+                return oom(rd);
+            for (size_t k = rd->nopen; k < n; k++)
+                open[k] = SIZE_MAX;
+            rd->open = open;
+            rd->nopen = n;
+        }
         dusk_task_record *r = dusk__push_record(p);
         if (!r)
             return oom(rd);
@@ -965,7 +1000,7 @@ static int add_event(reader *rd, const tev *e)
         /* Until finish_records, a record's group holds where its event
          * starts in the text, for messages (its deps hold task ids). */
         r->group = rd->at;
-        rd->last_slice = p->nrecs - 1;
+        rd->open[e->tid] = p->nrecs - 1;
         return 0;
     }
     if (e->ph == 'C' && e->name && (!strcmp(e->name, "memory") || !strcmp(e->name, "cpu"))) {
@@ -1299,7 +1334,10 @@ static int scan_trace(reader *rd)
     return rc;
 }
 
-/* Records by (start, run, worker); the reader's order may be any. */
+/* Records by (start, run, worker, end), then as in the file (a record's
+ * group is still where its slice is in the text), so that tasks of one
+ * worker come back in the order their slices were written even where the
+ * ns times tie. */
 static int by_start(const void *a, const void *b)
 {
     const dusk_task_record *x = a, *y = b;
@@ -1309,7 +1347,9 @@ static int by_start(const void *a, const void *b)
         return x->run < y->run ? -1 : 1;
     if (x->worker != y->worker)
         return x->worker < y->worker ? -1 : 1;
-    return x->end_ns < y->end_ns ? -1 : x->end_ns > y->end_ns;
+    if (x->end_ns != y->end_ns)
+        return x->end_ns < y->end_ns ? -1 : 1;
+    return x->group < y->group ? -1 : x->group > y->group;
 }
 
 static int by_sample_time(const void *a, const void *b)
@@ -1443,9 +1483,9 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
     rd.err = err;
     rd.text = rd.s = data ? data : "";
     rd.end = rd.text + n;
-    rd.last_slice = SIZE_MAX;
     rd.p = dusk__new_readonly();
     int rc = rd.p ? scan_trace(&rd) : oom(&rd);
+    dusk_free(rd.open);
     if (!rc)
         rc = finish_records(&rd);
     if (rc) {

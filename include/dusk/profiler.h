@@ -268,9 +268,11 @@ typedef struct dusk_trace_options {
  *    "function" there);
  *  - times in microseconds, as exact multiples of 1/1024 us (ten decimals
  *    at most), so that a viewer's ts + dur is exact in doubles; on each
- *    worker a slice ends strictly before the next one starts (an end that
- *    met the next start is written 1/1024 us early), so no viewer nests a
- *    task under another;
+ *    worker a slice lasts 1/1024 us at least and ends strictly before the
+ *    next one starts (an end that met the next start is written 1/1024 us
+ *    early; tasks that started within 1/1024 us of each other, or a 0 ns
+ *    task, are written one after the other, 1/1024 us apart), so no
+ *    viewer nests a task under another (the task.record keeps exact ns);
  *  - 'M' names for the process and each worker, 'C' counters for memory,
  *    CPU and cache;
  *  - with o->flows, one flow per dependency edge: 's' at the producer's
@@ -284,7 +286,10 @@ DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
  * wrote, into a new profiler that only reads (its callbacks ignore runs).
  * Format 2's task records give exact ns times; format 1 (dusk before
  * issue 11: the record in the X slice's args, times in us with three
- * decimals) reads as before. A task.record instant must follow its slice.
+ * decimals) reads as before. A task.record instant belongs to the last
+ * slice before it on its worker (tid) that no record has claimed, so a
+ * trace whose events another tool sorted by ts across workers, or merged,
+ * reads back the same; an instant with no such slice is an error.
  * Events are parsed one at a time: a read holds the records, not a tree of
  * the file. A malformed, truncated or absurd file is rejected with a
  * message that says where, as file:line:column:

@@ -6,8 +6,10 @@
 // NODE_MODULES holds the packages of package-lock.json beside this file
 // (scripts/install-deps.sh installs them into build/viewers/node_modules).
 // EXPECT is JSON written by tests/profiler/test_viewers.c from dusk's own
-// records: {"workers": [tids that ran tasks], "tasks": N, "edges": N,
-// "functions": {"name": [count, total ns], ...}}.
+// records: {"workers": [tids that ran tasks], "tasks": N, "edges": [[producer
+// tid, its place, consumer tid, its place], ...], "functions": {"name":
+// [count, total ns], ...}}; a task's place is its index among its worker's
+// tasks in start order (dusk writes them in that order, strictly apart).
 //
 // The parsers:
 //  - speedscope 1.25 (its Chrome trace importer, importProfileGroupFromText):
@@ -19,8 +21,9 @@
 // Both must: warn about nothing (console.warn/error are captured), give one
 // thread per worker, nest no task under another, have per-function totals
 // equal to dusk's (within the 1/1024 us that each written time may move),
-// and trace_engine must find one flow per dependency edge, from the
-// producer's slice to the consumer's.
+// and trace_engine must find one flow per dependency edge, each from the
+// producer's slice to the consumer's of that edge (the slices trace_engine
+// bound the flow to, named by tid and place, against dusk's edges).
 //
 // Prints one line per parser; exits 1 with "FAIL: ..." lines on a failure.
 
@@ -65,6 +68,42 @@ function checkTotals(who, totals) {
 
 function sameSet(a, b) {
   return a.length === b.length && a.every(x => b.includes(x));
+}
+
+// Each flow against dusk's edges. trace_engine binds a flow's events to
+// the slices of the same ts, pid, tid and cat, and gives a flow as those
+// slices in time order (not which end was "s"): a producer's slice starts
+// before its consumer's, so the first is the producer.
+function checkFlows(who, processes, flows) {
+  const place = new Map();   // "pid:tid:ts" of a task slice -> "tid#place"
+  for (const [pid, proc] of processes)
+    for (const [tid, th] of proc.threads)
+      th.entries.filter(e => e.cat === 'task' && e.ph === 'X')
+        .sort((a, b) => a.ts - b.ts)
+        .forEach((e, k) => place.set(`${pid}:${tid}:${e.ts}`, `${tid}#${k}`));
+  const want = new Map();
+  for (const [pt, pk, ct, ck] of expect.edges) {
+    const edge = `${pt}#${pk} -> ${ct}#${ck}`;
+    want.set(edge, (want.get(edge) ?? 0) + 1);
+  }
+  const wrong = [];
+  for (const f of flows) {
+    const ends = [...f].sort((a, b) => a.ts - b.ts)
+      .map(e => place.get(`${e.pid}:${e.tid}:${e.ts}`));
+    const edge = f.length === 2 && ends.every(x => x) ? `${ends[0]} -> ${ends[1]}` : null;
+    if (edge && want.get(edge)) {
+      want.set(edge, want.get(edge) - 1);
+    } else {
+      wrong.push(edge ?? `${f.length} events: ` +
+                 f.map(e => `${e.name} ${e.ph} tid ${e.tid} ts ${e.ts}`).join(', '));
+    }
+  }
+  const missing = [...want].filter(([, n]) => n > 0).map(([edge]) => edge);
+  if (flows.length !== expect.edges.length || wrong.length || missing.length)
+    fail(who, `${flows.length} flows, want one per dependency edge: ${expect.edges.length}; ` +
+              `${wrong.length} not an edge of dusk's (tid#place of the slices), the first: ` +
+              `${wrong[0] ?? '-'}; ${missing.length} edges without their flow, the first: ` +
+              `${missing[0] ?? '-'}`);
 }
 
 async function speedscope() {
@@ -183,14 +222,10 @@ async function traceEngine() {
   if (tasks !== expect.tasks)
     fail(who, `${tasks} tasks, dusk recorded ${expect.tasks}`);
   checkTotals(who, totals);
-  const flows = data.Flows.flows;
-  const whole = flows.filter(f => f.length === 2 && f.every(e => e.ph === 'X' && e.cat === 'task') &&
-                                  f[0].ts < f[1].ts);
-  if (flows.length !== expect.edges || whole.length !== flows.length)
-    fail(who, `${flows.length} flows (${whole.length} from a task's slice to a later one), ` +
-              `want one per dependency edge: ${expect.edges}`);
+  checkFlows(who, data.Renderer.processes, data.Flows.flows);
   console.log(`${who}: ${threads.length} threads, ${tasks} tasks, ${nested} nested, ` +
-              `${totals.size} functions, ${flows.length} flows, ${warnings.length} warnings`);
+              `${totals.size} functions, ${data.Flows.flows.length} flows, ` +
+              `${warnings.length} warnings`);
 }
 
 try {
