@@ -11,7 +11,11 @@
 ** with the graph (the key text, the lists of a version) lives in counted
 ** keeps, which a change or dusk_graph_free lets go of instead of freeing.
 */
+#include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,43 +573,184 @@ int dusk__is_tuple_key(const char *s) { return s[0] == '(' && s[1] == '\''; }
 /* --- comparing keys as Dask does ------------------------------------------- */
 
 /* One element of a tuple key's text, read in place: a quoted string, or a
- * number (an int while it fits, otherwise a double). */
+ * number. */
 enum { KEY_BAD, KEY_STR, KEY_INT, KEY_FLOAT };
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static int key_elem_kind(const char *p)
 {
     if (*p == '\'' || *p == '"')
         return KEY_STR;
-    if (*p == '-' || (*p >= '0' && *p <= '9') || *p == 'i' || *p == 'n')
+    if (*p == '-' || is_digit(*p) || *p == 'i' || *p == 'n')
         return KEY_INT;   /* or KEY_FLOAT: key_number tells */
     return KEY_BAD;
 }
 
-/* Reads the number at *p (Python's repr of an int or a float), advancing
- * *p past it: KEY_INT with *i, KEY_FLOAT with *d, or KEY_BAD. */
-static int key_number(const char **p, int64_t *i, double *d)
+/* A number element. Ints stay text, of any length: Python's ints have no
+ * bound, and two compare exactly by sign, count of digits, then digits. */
+typedef struct {
+    int kind;             /* KEY_INT or KEY_FLOAT */
+    int sign;             /* KEY_INT: -1, 0 or 1 */
+    const char *dig;      /* KEY_INT: its digits, leading zeros skipped */
+    size_t ndig;          /* KEY_INT: how many (0 for zero) */
+    double d;             /* KEY_FLOAT */
+} key_num;
+
+/* strtod as the "C" locale reads numbers, whatever locale the program set
+ * (a decimal comma would stop "2.5" at the 2): the thread's locale is the C
+ * one for the call. */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+
+static void make_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+static int c_strtod(const char *s, const char *end, double *d)
+{
+    pthread_once(&c_locale_once, make_c_locale);
+    if (c_locale == (locale_t)0)
+        return -1;
+    int saved = errno;   /* "1e999" is inf, as Python reads it; no error */
+    locale_t old = uselocale(c_locale);
+    char *e;
+    *d = strtod(s, &e);
+    uselocale(old);
+    errno = saved;
+    return e == end ? 0 : -1;
+}
+
+/* Reads the number at *p as Python writes an int (-?digits) or a float
+ * (-?digits.digits, with e[+-]digits, inf, nan), advancing *p past it: 1,
+ * or 0 when it is neither. */
+static int key_number(const char **p, key_num *n)
 {
     const char *s = *p, *q = s + (*s == '-');
-    int64_t v = 0;
-    int ndig = 0;
-    while (*q >= '0' && *q <= '9' && ndig < 18) {
-        v = v * 10 + (*q++ - '0');
-        ndig++;
+    int is_float = 0;
+    if (!strncmp(q, "inf", 3) || !strncmp(q, "nan", 3)) {
+        q += 3;
+        is_float = 1;
+    } else {
+        if (!is_digit(*q))
+            return 0;
+        const char *d = q;
+        while (is_digit(*q))
+            q++;
+        if (*q == '.') {
+            is_float = 1;
+            for (q++; is_digit(*q);)
+                q++;
+        }
+        if (*q == 'e' || *q == 'E') {
+            const char *e = q + 1 + (q[1] == '+' || q[1] == '-');
+            if (is_digit(*e)) {
+                is_float = 1;
+                for (q = e; is_digit(*q);)
+                    q++;
+            }
+        }
+        if (!is_float) {
+            while (*d == '0')
+                d++;
+            n->kind = KEY_INT;
+            n->dig = d;
+            n->ndig = (size_t)(q - d);
+            n->sign = n->ndig == 0 ? 0 : *s == '-' ? -1 : 1;
+            *p = q;
+            return 1;
+        }
     }
-    if (ndig && ndig < 18 && *q != '.' && *q != 'e' && *q != 'E' && *q != 'n' &&
-        *q != 'i' && !(*q >= '0' && *q <= '9')) {
-        *i = *s == '-' ? -v : v;
-        *p = q;
-        return KEY_INT;
+    if (c_strtod(s, q, &n->d) != 0)
+        return 0;
+    n->kind = KEY_FLOAT;
+    *p = q;
+    return 1;
+}
+
+static int cmp_digits(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    int c = memcmp(a, b, na);
+    return (c > 0) - (c < 0);
+}
+
+/* The digits of f, a whole double >= 0, exactly (no leading zeros, none
+ * for 0) into buf (at least 310 bytes); how many. Above 2^64 it is
+ * M * 2^e, multiplied out in base 10^9. */
+static size_t whole_digits(double f, char *buf)
+{
+    uint32_t limb[40];   /* little end first; DBL_MAX has 309 digits */
+    size_t n = 0;
+    if (f < 18446744073709551616.0) {
+        for (uint64_t v = (uint64_t)f; v; v /= 1000000000u)
+            limb[n++] = (uint32_t)(v % 1000000000u);
+    } else {
+        int e;
+        uint64_t m = (uint64_t)ldexp(frexp(f, &e), 53);
+        for (e -= 53; m; m /= 1000000000u)
+            limb[n++] = (uint32_t)(m % 1000000000u);
+        for (; e > 0; e -= 30) {
+            int k = e < 30 ? e : 30;
+            uint64_t carry = 0;
+            for (size_t i = 0; i < n; i++) {
+                uint64_t v = ((uint64_t)limb[i] << k) + carry;
+                limb[i] = (uint32_t)(v % 1000000000u);
+                carry = v / 1000000000u;
+            }
+            for (; carry; carry /= 1000000000u)
+                limb[n++] = (uint32_t)(carry % 1000000000u);
+        }
     }
-    /* A float, or an int too long for the fast path: strtod reads both
-     * (and inf, nan). */
-    char *end;
-    *d = strtod(s, &end);
-    if (end == s)
-        return KEY_BAD;
-    *p = end;
-    return KEY_FLOAT;
+    size_t len = 0;
+    for (size_t i = n; i-- > 0;) {
+        char d[9];
+        uint32_t v = limb[i];
+        for (int j = 8; j >= 0; j--, v /= 10)
+            d[j] = (char)('0' + v % 10);
+        int skip = 0;
+        while (i == n - 1 && skip < 8 && d[skip] == '0')
+            skip++;   /* no leading zeros */
+        memcpy(buf + len, d + skip, (size_t)(9 - skip));
+        len += (size_t)(9 - skip);
+    }
+    return len;
+}
+
+/* Two numbers as Python compares them: ints exactly, floats as doubles, an
+ * int against a float exactly (not the int rounded to a double); 2 for
+ * nan, which Python leaves unordered. */
+static int cmp_num(const key_num *a, const key_num *b)
+{
+    if (a->kind == KEY_FLOAT && b->kind == KEY_FLOAT) {
+        if (a->d != a->d || b->d != b->d)
+            return 2;
+        return (a->d > b->d) - (a->d < b->d);
+    }
+    if (a->kind == KEY_FLOAT) {
+        int c = cmp_num(b, a);
+        return c == 2 ? 2 : -c;
+    }
+    int sb = b->kind == KEY_INT ? b->sign : (b->d > 0) - (b->d < 0);
+    if (b->kind == KEY_FLOAT && b->d != b->d)
+        return 2;
+    if (a->sign != sb)
+        return a->sign < sb ? -1 : 1;
+    int c;
+    if (b->kind == KEY_INT) {
+        c = cmp_digits(a->dig, a->ndig, b->dig, b->ndig);
+    } else {
+        /* |a| against |b|: the whole part of |b| exactly, then its fraction */
+        double m = fabs(b->d), w = floor(m);
+        if (isinf(m)) {
+            c = -1;
+        } else {
+            char buf[320];
+            c = cmp_digits(a->dig, a->ndig, buf, whole_digits(w, buf));
+            if (!c && m > w)
+                c = -1;
+        }
+    }
+    return a->sign < 0 ? -c : c;
 }
 
 /* Steps past the separator after an element: 1 when another element
@@ -624,54 +769,111 @@ static int key_next(const char **p)
     return *q == ')' ? 0 : 1;   /* ('x',): one element */
 }
 
-/* Compares two quoted strings in step, advancing both past them when they
- * are equal: <0, 0, >0, or 2 when one is not closed. Escapes are compared
- * as written. */
+/* The code point written as n hex digits at s, -1 if it is not one. */
+static int32_t hex_value(const char *s, int n)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = s[i];
+        int h = is_digit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (h < 0)
+            return -1;
+        v = v * 16 + (uint32_t)h;
+    }
+    return v <= 0x10ffff ? (int32_t)v : -1;
+}
+
+/* The next character of a string element closed by quote q, as a code
+ * point, reading the escapes Python writes (\\ \' \n \t \r \xNN \uNNNN
+ * \UNNNNNNNN) and those it reads (\" \a \b \f \v, octal), and UTF-8;
+ * advances *p past it. -1 at the closing quote (then past it), -2 at the
+ * end of the text. A byte that is not UTF-8, or a backslash that starts no
+ * escape, stands for itself, as Python keeps an unknown escape. */
+static int32_t str_char(const char **p, char q)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    int32_t v = s[0];
+    int len = 1;
+    if (v == 0)
+        return -2;
+    if (v == (unsigned char)q) {
+        *p += 1;
+        return -1;
+    }
+    if (v == '\\') {
+        static const char plain[] = "\\\\''\"\"n\nt\tr\ra\ab\bf\fv\v";
+        const char *e = s[1] ? strchr(plain, s[1]) : NULL;
+        int nhex = s[1] == 'x' ? 2 : s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
+        if (!s[1])
+            return -2;
+        if (e && (e - plain) % 2 == 0) {
+            v = (unsigned char)e[1];
+            len = 2;
+        } else if (nhex && (v = hex_value((const char *)s + 2, nhex)) >= 0) {
+            len = 2 + nhex;
+        } else if (s[1] >= '0' && s[1] <= '7') {
+            v = 0;
+            for (len = 1; len < 4 && s[len] >= '0' && s[len] <= '7'; len++)
+                v = v * 8 + (s[len] - '0');
+        } else {
+            v = '\\';
+        }
+    } else if (v >= 0xc2 && v <= 0xf4) {
+        int more = v >= 0xf0 ? 3 : v >= 0xe0 ? 2 : 1, ok = 1;
+        int32_t cp = v & (0x3f >> more);
+        for (int i = 1; i <= more && ok; i++) {
+            ok = (s[i] & 0xc0) == 0x80;
+            cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (ok) {
+            v = cp;
+            len = 1 + more;
+        }
+    }
+    *p += len;
+    return v;
+}
+
+/* Compares two quoted strings in step, as Python compares strings (code
+ * point by code point, a prefix first), advancing both past them when they
+ * are equal: <0, 0, >0, or 2 when one is not closed. */
 static int key_str_cmp(const char **pa, const char **pb)
 {
     const char *a = *pa, *b = *pb;
     char qa = *a++, qb = *b++;
     for (;;) {
-        int ea = *a == qa, eb = *b == qb;
-        if (!*a || !*b)
-            return 2;
-        if (ea || eb) {
-            if (ea && eb)
-                break;
-            return ea ? -1 : 1;   /* a prefix comes first */
-        }
-        if (*a != *b)
+        /* Characters as written, not escaped, compare as bytes: UTF-8's
+         * order is its code points' (and dusk__key_cmp_form compares names
+         * so, even where they are not UTF-8). Decode where an escape is. */
+        while (*a == *b && *a && *a != qa && *a != qb && *a != '\\')
+            a++, b++;
+        if (*a && *b && *a != qa && *b != qb && *a != '\\' && *b != '\\')
             return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-        if (*a == '\\' && a[1] && b[1]) {   /* the escaped character too */
-            a++;
-            b++;
-            if (*a != *b)
-                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-        }
-        a++;
-        b++;
+        int32_t ca = str_char(&a, qa), cb = str_char(&b, qb);
+        if (ca == -2 || cb == -2)
+            return 2;
+        if (ca != cb)
+            return ca < cb ? -1 : 1;   /* a prefix (-1) comes first */
+        if (ca == -1)
+            break;
     }
-    *pa = a + 1;
-    *pb = b + 1;
+    *pa = a;
+    *pb = b;
     return 0;
 }
 
-static int cmp_num(int ka, int64_t ia, double da, int kb, int64_t ib, double db)
-{
-    if (ka == KEY_INT && kb == KEY_INT)
-        return (ia > ib) - (ia < ib);
-    double x = ka == KEY_INT ? (double)ia : da, y = kb == KEY_INT ? (double)ib : db;
-    if (x != x || y != y)   /* nan: as unordered as Python makes it, by text */
-        return 2;
-    return (x > y) - (x < y);
-}
+/* A tuple as Python writes it: its first element, the name, may be in
+ * double quotes (("it's", 0)), which the rest of dusk takes for a string
+ * key. */
+static int is_tuple_text(const char *s) { return s[0] == '(' && (s[1] == '\'' || s[1] == '"'); }
 
 int dusk__key_cmp(const char *a, const char *b)
 {
     /* Python compares a string with a tuple, or tuples whose first
      * differing elements are a string and a number, by their str(): the
      * text. So does dusk, and for string keys, and for what it cannot read. */
-    if (dusk__is_tuple_key(a) && dusk__is_tuple_key(b)) {
+    if (is_tuple_text(a) && is_tuple_text(b)) {
         const char *p = a + 1, *q = b + 1;
         for (;;) {
             int ka = key_elem_kind(p), kb = key_elem_kind(q), c;
@@ -680,11 +882,8 @@ int dusk__key_cmp(const char *a, const char *b)
             if (ka == KEY_STR) {
                 c = key_str_cmp(&p, &q);
             } else {
-                int64_t ia = 0, ib = 0;
-                double da = 0, db = 0;
-                ka = key_number(&p, &ia, &da);
-                kb = key_number(&q, &ib, &db);
-                c = ka == KEY_BAD || kb == KEY_BAD ? 2 : cmp_num(ka, ia, da, kb, ib, db);
+                key_num na, nb;
+                c = key_number(&p, &na) && key_number(&q, &nb) ? cmp_num(&na, &nb) : 2;
             }
             if (c == 2)
                 break;
@@ -704,14 +903,12 @@ int dusk__key_cmp(const char *a, const char *b)
     return (c > 0) - (c < 0);
 }
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-
 uint32_t dusk__key_form(const char *text)
 {
     /* ('name', i, j, ...) as Python writes it: a name without quotes or
-     * escapes, then ints without leading zeros (nor -0), ", " between
-     * them. Two such texts differ first where their tuples do, which is
-     * what lets dusk__key_cmp_form compare bytes. */
+     * escapes, then ints of any length without leading zeros (nor -0),
+     * ", " between them. Two such texts differ first where their tuples
+     * do, which is what lets dusk__key_cmp_form compare bytes. */
     if (!dusk__is_tuple_key(text))
         return 0;
     size_t name = strcspn(text + 2, "'\"\\");
@@ -728,8 +925,6 @@ uint32_t dusk__key_form(const char *text)
         const char *e = d;
         while (is_digit(*e))
             e++;
-        if (e - d > 17)
-            return 0;
         p = e;
     }
     return p[0] == ')' && !p[1] ? (uint32_t)(name + 3) : 0;

@@ -156,14 +156,19 @@ int64_t *dusk__ids_widen(const uint32_t *ids, size_t n);
 size_t dusk__key_repr(const char *text, char *buf, size_t n);
 int dusk__is_tuple_key(const char *text);
 /* Orders two keys as Dask's order breaks ties (Python's < on the keys):
- * tuple keys element by element, numbers as numbers, strings as strings, a
- * tuple before the longer ones it begins; a string key against a tuple, or
- * a string element against a number, by text. -1, 0 (the same text) or 1.
- * Reads the texts in place, allocating nothing. */
+ * tuple keys element by element; numbers as numbers, exactly (ints of any
+ * length, an int against a float by the float's exact value), read as the
+ * "C" locale reads them; strings as strings, code point by code point,
+ * with Python's escapes read (\n, \xNN, \uNNNN ...); a tuple before the
+ * longer ones it begins. Where Python finds the tuples equal (('x', 1),
+ * ('x', 1.0)), and for a string key against a tuple, a string element
+ * against a number, or nan, by text. -1, 0 (the same text) or 1. Reads the
+ * texts in place, allocating nothing. */
 int dusk__key_cmp(const char *a, const char *b);
 /* The same, faster, with each key's form read once before: dusk__key_form
- * gives the end of the name of a key ('name', i, j, ...) of plain ints
- * (the keys of array graphs), 0 for any other key. */
+ * gives the end of the name of a key ('name', i, j, ...) of plain ints of
+ * any length and a name without escapes (the keys of array graphs), 0 for
+ * any other key. */
 uint32_t dusk__key_form(const char *text);
 int dusk__key_cmp_form(const char *a, uint32_t fa, const char *b, uint32_t fb);
 /* A key of form fa with at most 3 indices within +-(2^20 - 1) as one

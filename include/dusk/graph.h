@@ -199,7 +199,9 @@ DUSK_API int dusk_graph_cull(dusk_graph *g, const char *const *keys, size_t nkey
  * the dependency on the longest path first, ties broken by key, so that
  * the order is deterministic. Keys compare as Dask compares them: tuple
  * keys element by element, numbers as numbers and strings as strings (so
- * ('x', 2) comes before ('x', 10)), a tuple before the longer ones it
+ * ('x', 2) comes before ('x', 10)), exactly as Python compares them (ints
+ * of any length, in any locale; strings by code point, escapes read, so
+ * ('x', 'a\n') before ('x', 'aA')), a tuple before the longer ones it
  * begins; string keys, a string key against a tuple, and a string element
  * against a number, by text. *prio points into the graph (one entry per
  * id), valid until it is next changed. */

@@ -12,6 +12,7 @@
 ** in place of dusk's), it holds what the simulation says.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,6 +135,217 @@ static void test_key_compare_random(void **state)
     assert_int_equal(dusk__key_pack("('x', 1, 2, 3, 4)", dusk__key_form("('x', 1, 2, 3, 4)")),
                      DUSK__KEY_NOPACK);
     assert_int_equal(dusk__key_pack("x", 0), DUSK__KEY_NOPACK);
+}
+
+/* Ints of any length compare exactly, and an int against a float as
+ * Python compares them: by the float's exact value, not by the int rounded
+ * to a double. */
+static void test_key_compare_numbers(void **state)
+{
+    (void)state;
+    /* 17 and 18 digits, which strtod used to round */
+    assert_key_order("('x', 99999999999999999)", "('x', 100000000000000000)", -1);
+    assert_key_order("('x', 123456789012345678, 0)", "('x', 123456789012345679, -5)", -1);
+    assert_key_order("('x', 9223372036854775807)", "('x', 9223372036854775808)", -1);
+    assert_key_order("('x', -100000000000000000000)", "('x', -99999999999999999999)", -1);
+    assert_key_order("('x', -123456789012345679, 0)", "('x', -123456789012345678, -5)", -1);
+    assert_key_order("('x', 18446744073709551617, 0)", "('x', 18446744073709551616, 1)", 1);
+    assert_key_order("('x', 0, 1)", "('x', -0, 0)", 1);   /* -0 is 0 */
+    /* an int against a float: 2^53 + 1 is more than 2^53 as a float */
+    assert_key_order("('x', 9007199254740993, 0)", "('x', 9007199254740992.0, 5)", 1);
+    /* 2^60 is 1.152921504606847e+18 as repr writes it */
+    assert_key_order("('x', 1152921504606846975)", "('x', 1.152921504606847e+18)", -1);
+    assert_key_order("('x', 1152921504606846977)", "('x', 1.152921504606847e+18)", 1);
+    assert_key_order("('x', 1152921504606846976, 0)", "('x', 1.152921504606847e+18, 1)", -1);
+    /* int64's ends against 2^63 as a float */
+    assert_key_order("('x', 9223372036854775807)", "('x', 9.223372036854776e+18)", -1);
+    assert_key_order("('x', -9223372036854775808, 1)", "('x', -9.223372036854776e+18, 0)", 1);
+    assert_key_order("('x', -9223372036854775807)", "('x', -9.223372036854776e+18)", 1);
+    /* past 2^64: 1e+20 is 10^20 exactly, 1e+23 is not */
+    assert_key_order("('x', 100000000000000000000, 0)", "('x', 1e+20, 1)", -1);
+    assert_key_order("('x', 100000000000000000001)", "('x', 1e+20)", 1);
+    assert_key_order("('x', 100000000000000000000000)", "('x', 1e+23)", 1);
+    assert_key_order("('x', 99999999999999991611392, 1)", "('x', 1e+23, 0)", 1);
+    assert_key_order("('x', -99999999999999991611393)", "('x', -1e+23)", -1);
+    /* fractions, signs, zeros, infinities */
+    assert_key_order("('x', 2, 0)", "('x', 2.5, 1)", -1);
+    assert_key_order("('x', -2, 0)", "('x', -2.5, 1)", 1);
+    assert_key_order("('x', 0, 1)", "('x', -0.0, 0)", 1);
+    assert_key_order("('x', 0)", "('x', 5e-324)", -1);
+    assert_key_order("('x', -1)", "('x', -0.5)", -1);
+    assert_key_order("('x', -2.5)", "('x', -2.25)", -1);
+    assert_key_order("('x', inf)", "('x', 1e+308)", 1);
+    assert_key_order("('x', -inf)", "('x', -1e+308)", -1);
+    /* 10^300 against 1e+300 (a little more) and 10^400 against inf */
+    char big[2][512], huge[2][512];
+    for (int k = 0; k < 2; k++) {
+        snprintf(big[k], sizeof big[k], "('x', %s1%0300d)", k ? "-" : "", 0);
+        snprintf(huge[k], sizeof huge[k], "('x', %s1%0400d)", k ? "-" : "", 0);
+    }
+    assert_key_order(big[0], "('x', 1e+300)", -1);
+    assert_key_order(big[1], "('x', -1e+300)", 1);
+    assert_key_order(huge[0], "('x', 1.7976931348623157e+308)", 1);
+    assert_key_order(huge[0], "('x', inf)", -1);
+    assert_key_order(huge[1], "('x', -inf)", 1);
+    assert_key_order(huge[1], big[1], -1);
+    /* nan is unordered in Python: by text, as before */
+    assert_key_order("('x', nan)", "('x', 1)", 1);
+    /* the read-once forms take ints of any length too */
+    assert_true(dusk__key_form("('x', 123456789012345678901234567890)") > 0);
+    assert_int_equal(dusk__key_pack("('x', 123456789012345678901234567890)",
+                                    dusk__key_form("('x', 123456789012345678901234567890)")),
+                     DUSK__KEY_NOPACK);
+}
+
+/* Strings compare by the code points they stand for, escapes read as
+ * Python reads them, as Python compares strings. */
+static void test_key_compare_strings(void **state)
+{
+    (void)state;
+    assert_key_order("('x', 'a\\n')", "('x', 'aA')", -1);      /* 10 < 65 */
+    assert_key_order("('x', 'a\\t')", "('x', 'a ')", -1);      /* 9 < 32 */
+    assert_key_order("('x', 'a\\r', 1)", "('x', 'a\\x0d', 0)", 1);   /* the same \r */
+    assert_key_order("('x', 'a\\n')", "('x', 'a\\\\n')", -1);  /* \n against \ n */
+    assert_key_order("('x', '\\\\')", "('x', 'Z')", 1);        /* 92 > 90 */
+    assert_key_order("('x', '\\\\')", "('x', ']')", -1);       /* 92 < 93 */
+    /* \xNN, \uNNNN, \UNNNNNNNN and UTF-8: one code point each */
+    assert_key_order("('x', '\\xe9', 1)", "('x', '\xc3\xa9', 0)", 1);   /* é twice */
+    assert_key_order("('x', '\\x7f')", "('x', '\xc3\xa9')", -1);
+    assert_key_order("('x', '\\xff')", "('x', '\\u0100')", -1);
+    assert_key_order("('x', '\\u2603')", "('x', '\\xff')", 1);
+    assert_key_order("('x', '\\U0001f600')", "('x', '\\uffff')", 1);
+    assert_key_order("('x', '\xf0\x9f\x98\x80')", "('x', '\\U0001f600b')", -1);
+    assert_key_order("('x', '\\ud800')", "('x', '\\ue000')", -1);
+    assert_key_order("('x', '\\ud800')", "('x', '\xef\xbf\xbf')", -1);
+    /* quotes: "it's" is 'it\'s' */
+    assert_key_order("('x', \"it's\", 1)", "('x', 'it\\'s', 0)", 1);
+    assert_key_order("('x', 'say \"hi\"')", "('x', 'say \\'hi\\'')", -1);   /* " < ' */
+    assert_key_order("('x', 'a\\'')", "('x', 'a')", 1);
+    /* a prefix first, the empty string first of all */
+    assert_key_order("('x', '')", "('x', '\\x00')", -1);
+    assert_key_order("('x', 'ab')", "('x', 'ab\\x00')", -1);
+    /* the name is a string too */
+    assert_key_order("('a\\n', 1)", "('aA', 0)", -1);
+    assert_key_order("('\\xe9', 1)", "('\xc3\xa9', 0)", 1);
+    /* names as written compare by bytes, also with the read-once forms, so
+     * that both agree even on text that is not UTF-8 */
+    assert_key_order("('\xc3\xa9', 10)", "('\xe2\x98\x83', 2)", -1);
+    assert_key_order("('a\xff', 2)", "('a\xc3\xa9', 10)", 1);
+    assert_key_order("('a\xff', 2, 0)", "('a\xff', 10, 0)", -1);
+    assert_true(dusk__key_form("('\xc3\xa9', 1)") > 0);
+    /* escapes Python reads but repr does not write, and one it does not know */
+    assert_key_order("('x', '\\0')", "('x', '\\x01')", -1);
+    assert_key_order("('x', '\\101', 1)", "('x', 'A', 0)", 1);
+    assert_key_order("('x', '\\q')", "('x', '\\\\q')", 1);   /* the same, then by text */
+    /* not closed: by text */
+    assert_key_order("('x', 'a", "('x', 'b')", -1);
+}
+
+/* A program that set a locale with a decimal comma still reads 2.5 as two
+ * and a half. The locale is made with localedef (libc-bin), from a
+ * definition of its numbers only and an ASCII character map written here,
+ * so that no package of locales is needed. */
+static void test_key_compare_locale(void **state)
+{
+    (void)state;
+    const char *src = scratch("comma.def"), *map = scratch("ascii.cm");
+    const char *dir = scratch("locales");
+    FILE *f = fopen(src, "w");
+    assert_non_null(f);
+    fputs("LC_NUMERIC\ndecimal_point \"<U002C>\"\nthousands_sep \"<U002E>\"\ngrouping 3\n"
+          "END LC_NUMERIC\n", f);
+    fclose(f);
+    assert_non_null(f = fopen(map, "w"));
+    fputs("<code_set_name> ASCII_COMMA\n<escape_char> /\n<mb_cur_min> 1\n<mb_cur_max> 1\n"
+          "CHARMAP\n", f);
+    for (int c = 0; c < 128; c++)
+        fprintf(f, "<U%04X> /x%02x\n", c, c);
+    fputs("END CHARMAP\n", f);
+    fclose(f);
+    char cmd[1024];
+    int status;
+    mkdir(dir, 0700);
+    snprintf(cmd, sizeof cmd, "localedef -c -f '%s' -i '%s' '%s/xx_XX' 2>&1", map, src, dir);
+    free(run_command(cmd, &status));   /* warns of the categories left out */
+    setenv("LOCPATH", dir, 1);
+    if (!setlocale(LC_NUMERIC, "xx_XX")) {
+        print_message("test_key_compare_locale: skipped: cannot make a locale with "
+                      "localedef (%s)\n", cmd);
+        unsetenv("LOCPATH");
+        skip();
+    }
+    char *end;
+    double d = strtod("2.5", &end);   /* the locale took */
+    assert_true(d == 2.0 && strcmp(end, ".5") == 0);
+    assert_key_order("('x', -2.5)", "('x', -2.25)", -1);
+    assert_key_order("('x', -2, 0)", "('x', -2.5, 1)", 1);
+    assert_key_order("('x', 1.5e-07, 0)", "('x', 1e-06, 1)", -1);
+    assert_key_order("('x', 2.5, 0)", "('x', 2.5, 1)", -1);
+    setlocale(LC_NUMERIC, "C");
+    unsetenv("LOCPATH");
+}
+
+/* Random keys (tests/data/order/keys.txt, by gen_key_order.py there) where
+ * Python's sorted() put them: every pair compares as there, through both
+ * comparisons, and dusk_graph_order takes keys with nothing else to tell
+ * them apart in that order. */
+static void test_key_order_python(void **state)
+{
+    (void)state;
+    char *text = slurp("tests/data/order/keys.txt", NULL);
+    assert_non_null(text);
+    size_t n = 0, cap = 2048;
+    char **key = malloc(cap * sizeof *key);
+    int64_t *rank = malloc(cap * sizeof *rank);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] == '#')
+            continue;
+        char *tab = strchr(line, '\t');
+        assert_non_null(tab);
+        assert_true(n < cap);
+        rank[n] = strtoll(line, NULL, 10);
+        key[n++] = tab + 1;
+    }
+    assert_int_equal(n, 1500);
+    uint32_t *form = malloc(n * sizeof *form);
+    size_t nform = 0;
+    for (size_t i = 0; i < n; i++)
+        nform += (form[i] = dusk__key_form(key[i])) != 0;
+    assert_true(nform > 100);   /* the fast comparison is checked too */
+    size_t wrong = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            int want = (rank[i] > rank[j]) - (rank[i] < rank[j]);
+            int got = sign(dusk__key_cmp(key[i], key[j]));
+            int back = sign(dusk__key_cmp(key[j], key[i]));
+            int fast = sign(dusk__key_cmp_form(key[i], form[i], key[j], form[j]));
+            if (!want)   /* equal in Python: by text, so still a total order */
+                want = sign(strcmp(key[i], key[j]));
+            if ((got != want || back != -want || fast != want) && wrong++ < 10)
+                print_message("%s vs %s: got %d (reversed %d, with forms %d), want %d\n",
+                              key[i], key[j], got, back, fast, want);
+        }
+    assert_int_equal(wrong, 0);
+
+    /* as leaves of one graph: ordered by key alone */
+    dusk_graph *g = dusk_graph_new();
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(dusk_graph_value(g, key[i], dusk_int((int64_t)i)), 0);
+    const int64_t *prio;
+    assert_int_equal(dusk_graph_order(g, &prio, NULL), 0);
+    int64_t *by = malloc(n * sizeof *by);
+    for (size_t t = 0; t < n; t++)
+        by[prio[t]] = (int64_t)t;
+    for (size_t i = 1; i < n; i++)
+        if (rank[by[i - 1]] > rank[by[i]])
+            fail_msg("ordered %s (Python's rank %" PRId64 ") before %s (rank %" PRId64 ")",
+                     key[by[i - 1]], rank[by[i - 1]], key[by[i]], rank[by[i]]);
+    dusk_graph_free(g);
+    free(by);
+    free(form);
+    free(rank);
+    free(key);
+    free(text);
 }
 
 /* --- running in an order ------------------------------------------------------ */
@@ -519,6 +731,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_key_compare, reset_alloc),
         cmocka_unit_test_teardown(test_key_compare_random, reset_alloc),
+        cmocka_unit_test_teardown(test_key_compare_numbers, reset_alloc),
+        cmocka_unit_test_teardown(test_key_compare_strings, reset_alloc),
+        cmocka_unit_test_teardown(test_key_compare_locale, reset_alloc),
+        cmocka_unit_test_teardown(test_key_order_python, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_r_block_columns, reset_alloc),
         cmocka_unit_test_teardown(test_peaks_against_dask, reset_alloc),
     };
