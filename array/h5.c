@@ -228,6 +228,40 @@ static int dtype_of(hid_t type)
     return -1;
 }
 
+/* Whether a number type's bit layout fits in its bytes. libhdf5 1.10
+ * takes a file's word for it: an int16 of 65,296 bits is opened, and
+ * converting its elements reads past every buffer. Writes why into why
+ * when it does not. */
+static bool type_fits(hid_t type, char *why, size_t n)
+{
+    H5T_class_t cls = H5Tget_class(type);
+    if (cls == H5T_ENUM) {
+        hid_t base = H5Tget_super(type);
+        bool ok = base >= 0 && type_fits(base, why, n);
+        if (base >= 0)
+            H5Tclose(base);
+        if (base < 0)
+            snprintf(why, n, "an enum without a base type");
+        return ok;
+    }
+    size_t bits = H5Tget_size(type) * 8, prec = H5Tget_precision(type);
+    int off = H5Tget_offset(type);
+    if (prec == 0 || off < 0 || prec > bits || (size_t)off > bits - prec) {
+        snprintf(why, n, "%zu bits at bit %d of a %zu-byte number", prec, off, bits / 8);
+        return false;
+    }
+    if (cls == H5T_FLOAT) {
+        size_t spos, epos, esize, mpos, msize;
+        if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0 || esize == 0 ||
+            msize == 0 || spos >= bits || epos > bits || esize > bits - epos || mpos > bits ||
+            msize > bits - mpos) {
+            snprintf(why, n, "float fields that do not fit its %zu bytes", bits / 8);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* H5Lexists on every component of a path ("/a/b/c"), as HDF5 wants:
  * 1, 0, or -1. */
 static htri_t link_exists(hid_t file, const char *path)
@@ -431,6 +465,10 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
         return dusk_error_set(err, DUSK_EIO,
                               "dataset '%s' in '%s' has a type dusk does not read "
                               "(it reads integers, float32/64 and bool)", dataset, path);
+    char why[128];
+    if (!type_fits(e->ftype, why, sizeof why))
+        return dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is corrupt: its type "
+                              "claims %s", dataset, path, why);
     hid_t space = H5Dget_space(e->dset);
     int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     hsize_t dims[H5S_MAX_RANK];

@@ -386,6 +386,24 @@ static void test_raw_chunk_shorter(void **state)
     assert_contains(err.msg, "its index gives it 7 bytes and 12");
 }
 
+/* An int16 whose type says it has 65,296 bits (found by the hdf5 fuzz
+ * target): libhdf5 opens it, and converting its elements reads far past
+ * the chunk (a SEGV inside H5T__bit_find, from the second read on). dusk
+ * refuses the type when it opens the dataset. */
+static void test_type_bits_corrupt(void **state)
+{
+    (void)state;
+    const char *path = "tests/data/array/corrupt-int-precision.h5";
+    for (int round = 0; round < 3; round++) {
+        dusk_array *a = dusk_from_hdf5(ctx, path, "/data", NULL);
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_array_status(a, &err), DUSK_EIO);
+        assert_contains(err.msg, path);
+        assert_contains(err.msg, "'/data'");
+        assert_contains(err.msg, "is corrupt: its type claims 65296 bits at bit 0 of a 2-byte");
+    }
+}
+
 /* dusk silences HDF5 only while it calls it: the host's own error handler
  * on that thread is there again afterwards. */
 static herr_t host_handler(hid_t stack, void *data)
@@ -695,6 +713,7 @@ int main(void)
         cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
         cmocka_unit_test_teardown(test_chunk_sizes_disagree, reset_alloc),
         cmocka_unit_test_teardown(test_raw_chunk_shorter, reset_alloc),
+        cmocka_unit_test_teardown(test_type_bits_corrupt, reset_alloc),
         cmocka_unit_test_teardown(test_host_error_handler_kept, reset_alloc),
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
