@@ -19,7 +19,8 @@
 # Layout of the build tree (BUILD is build/ or build/san-<list>/):
 #   $(BUILD)/obj/<dir>/<file>.o (+ .d)   objects with their header dependencies
 #   $(BUILD)/lib<name>.a, .so*          libdusk (core/), libdusk-array (array/),
-#                                       libdusk-viz (viz/), libdusk-profiler (profiler/)
+#                                       libdusk-viz (viz/), libdusk-profiler (profiler/),
+#                                       libdusk-gui (gui/)
 #   $(BUILD)/dusk.pc                    for pkg-config
 #   $(BUILD)/tests/<lib>/test_<module>  one cmocka program per tests/<lib>/test_<module>.c
 #   $(BUILD)/tests/cxx/test_<name>-<c++> tests/cxx/test_<name>.cpp, once per C++ compiler
@@ -96,7 +97,7 @@ SYS_LIBS     := -lm $(LDLIBS)
 #     dusk-viz_PKGS := libcgraph libgvc        (pkg-config names)
 # and add its Debian package to scripts/install-deps.sh. Libraries are listed
 # from the bottom up: a later one may use the earlier ones.
-LIBRARIES := dusk dusk-array dusk-viz dusk-profiler
+LIBRARIES := dusk dusk-array dusk-viz dusk-profiler dusk-gui
 dusk_MODULES := core
 dusk_PKGS :=
 dusk-array_MODULES := array
@@ -105,6 +106,8 @@ dusk-viz_MODULES := viz
 dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo jansson
+dusk-gui_MODULES := gui
+dusk-gui_PKGS :=
 
 # Every .c under a directory, at any depth.
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))

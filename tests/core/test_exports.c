@@ -62,7 +62,7 @@ static int tool_present(const char *tool)
     return system(cmd) == 0;
 }
 
-static const char *const LIBS[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler"};
+static const char *const LIBS[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler", "dusk-gui"};
 
 /* Symbols that are not dusk's API but may be exported: the linker's own,
  * and in sanitizer builds the instrumentation's (__odr_asan.*) and the
@@ -119,6 +119,7 @@ static void test_api_is_exported(void **state)
         {"dusk", "dusk_version"}, {"dusk", "dusk_get"}, {"dusk", "dusk_ndarray_empty"},
         {"dusk", "dusk_inc"}, {"dusk-array", "dusk_array_ctx_new"},
         {"dusk-viz", "dusk_visualize"}, {"dusk-profiler", "dusk_profiler_new"},
+        {"dusk-gui", "dusk_viewer_new"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         char cmd[8400];
@@ -133,8 +134,8 @@ static void test_api_is_exported(void **state)
     }
 }
 
-/* Libraries that only the array, viz and profiler libraries may need. */
-static const char *const HEAVY[] = {"hdf5", "blas", "lapack", "gvc", "cgraph", "cairo"};
+/* Libraries that only the array, viz, profiler and gui libraries may need. */
+static const char *const HEAVY[] = {"hdf5", "blas", "lapack", "gvc", "cgraph", "cairo", "SDL2"};
 
 static void assert_light(const char *listing, const char *what)
 {

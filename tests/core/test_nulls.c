@@ -2,7 +2,7 @@
 ** dusk tests — NULL arguments, across the whole public API
 **
 ** include/dusk/error.h states one rule for NULL pointers in every DUSK_API
-** function of the four libraries. Here every public function is called
+** function of the five libraries. Here every public function is called
 ** with NULL for each of its pointer arguments in turn (the others valid)
 ** and gives the answer the rule promises: DUSK_EINVAL with "<function>:
 ** <argument> is NULL" from status functions, NULL from constructors, an
@@ -14,7 +14,7 @@
 ** repository root), lists every DUSK_API function and which of its
 ** arguments are pointers, and fails for any function, or pointer
 ** argument, that the cases above did not call with NULL: a function added
-** to a header must be added here. It also checks that the four shared
+** to a header must be added here. It also checks that the five shared
 ** libraries export exactly the functions the headers declare (nm -D).
 */
 #define _POSIX_C_SOURCE 200809L
@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
+#include "dusk/gui.h"
 #include "helpers.h"
 
 /* --- what the cases covered ------------------------------------------------ */
@@ -1056,6 +1057,58 @@ static void test_profiler(void **state)
     assert_true(dusk_progress_last_duration(NULL) == 0.0);
 }
 
+/* --- libdusk-gui ------------------------------------------------------------------------- */
+
+static void test_gui(void **state)
+{
+    (void)state;
+    mark("dusk_viewer_new", 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);   /* the defaults */
+    assert_non_null(v);
+    CALLS(dusk_viewer_free, 0, NULL);
+    mark("dusk_viewer_callbacks", 0);
+    dusk_callbacks cb = dusk_viewer_callbacks(NULL);
+    assert_true(!cb.on_event && !cb.on_events && !cb.start && !cb.finish && !cb.pretask &&
+                !cb.posttask);
+    GIVES_NULL(dusk_viewer_stream, 0, NULL);
+    GIVES(dusk_viewer_pump, 0, 0, NULL);
+
+    dusk_graph *g = lecture_dsk();
+    const char *keys[] = {"z"};
+    dusk_plan *p = NULL;
+    assert_int_equal(dusk_plan_new(g, keys, 1, &p, &err), 0);
+    EINVAL_ERR(dusk_viewer_set_plan, 0, "v", NULL, p, &err);
+    EINVAL_ERR(dusk_viewer_set_plan, 1, "plan", v, NULL, &err);
+    GIVES(dusk_viewer_set_plan, 2, 0, v, p, NULL);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    EINVAL_NOERR(dusk_viewer_feed, 0, NULL, &begin, 1);
+    EINVAL_NOERR(dusk_viewer_feed, 1, v, NULL, 1);
+    assert_int_equal(dusk_viewer_feed(v, &begin, 1), 0);
+    int64_t z = dusk_graph_find(g, "z");
+    assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_WAITING);
+
+    GIVES(dusk_viewer_state, 0, -1, NULL, z);
+    GIVES(dusk_viewer_count, 0, 0, NULL, DUSK_TASK_WAITING);
+    GIVES(dusk_viewer_worker_task, 0, -1, NULL, 0);
+    GIVES(dusk_viewer_events, 0, 0, NULL);
+    GIVES(dusk_viewer_unplaced, 0, 0, NULL);
+    const dusk_held_point *pts = (const dusk_held_point *)&err;
+    uint64_t peak = 7;
+    GIVES(dusk_viewer_held, 0, 0, NULL, &pts, &peak);
+    assert_null(pts);
+    assert_int_equal(peak, 0);
+    GIVES(dusk_viewer_held, 1, dusk_viewer_held(v, &pts, NULL), v, NULL, &peak);
+    GIVES(dusk_viewer_held, 2, dusk_viewer_held(v, &pts, &peak), v, &pts, NULL);
+    dusk_view_rect r;
+    EINVAL_NOERR(dusk_viewer_node, 0, NULL, z, &r);
+    EINVAL_NOERR(dusk_viewer_node, 2, v, z, NULL);
+    GIVES(dusk_viewer_nlayers, 0, 0, NULL);
+    GIVES(dusk_viewer_layer_view, 0, 0, NULL);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
 /* --- every function, every pointer ---------------------------------------------------------- */
 
 typedef struct {
@@ -1228,7 +1281,8 @@ static void test_every_function_is_covered(void **state)
     self[len] = '\0';
     for (int up = 0; up < 3; up++)
         *strrchr(self, '/') = '\0';
-    static const char *const libs[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler"};
+    static const char *const libs[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler",
+                                       "dusk-gui"};
     static int exported[512];
     memset(exported, 0, sizeof exported);
     for (size_t l = 0; l < sizeof libs / sizeof libs[0]; l++) {
@@ -1276,6 +1330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_array_reading, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_viz, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_profiler, note_live, check_live),
+        cmocka_unit_test_setup_teardown(test_gui, note_live, check_live),
         cmocka_unit_test(test_every_function_is_covered),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

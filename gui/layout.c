@@ -1,0 +1,131 @@
+/*
+** dusk gui — the layered layout, in time linear in tasks and edges
+**
+** Layer: dependency depth, by Kahn's walk over the plan's dependents (a
+** task's layer is one past its deepest dependency's, so every edge goes
+** from a lower layer to a higher one). Order within a layer: static
+** priority (dusk_plan_priority), by a counting sort over the priorities
+** (they are below the graph's size) followed by a stable counting sort on
+** the layer. Nothing here is quadratic or sorts by comparison, so 100,000
+** tasks lay out in milliseconds (bench/gui.c: gui.layout.100k).
+*/
+#include <string.h>
+
+#include "gui.h"
+
+void dusk__layout_free(dusk__layout *L)
+{
+    dusk_free(L->layer);
+    dusk_free(L->slot);
+    dusk_free(L->layer_start);
+    dusk_free(L->order);
+    memset(L, 0, sizeof *L);
+}
+
+int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err)
+{
+    dusk__layout_free(L);
+    size_t ng = dusk_plan_graph_size(p), n = dusk_plan_ntasks(p);
+    const int64_t *tasks = dusk_plan_tasks(p);
+    int64_t *queue = NULL;
+    size_t *count = NULL;
+    int32_t *indeg = NULL;
+    int rc = DUSK_ENOMEM;
+    L->ngraph = ng;
+    L->ntasks = n;
+    L->layer = dusk_malloc((ng ? ng : 1) * sizeof *L->layer);
+    L->slot = dusk_malloc((ng ? ng : 1) * sizeof *L->slot);
+    L->order = dusk_malloc((n ? n : 1) * sizeof *L->order);
+    queue = dusk_malloc((n ? n : 1) * sizeof *queue);
+    indeg = dusk_malloc((ng ? ng : 1) * sizeof *indeg);
+    count = dusk_calloc(ng + 1, sizeof *count);
+    if (!L->layer || !L->slot || !L->order || !queue || !indeg || !count || (n && !tasks))
+        goto fail;
+
+    /* layers: Kahn's walk from the tasks with no dependencies */
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < ng; i++)
+        L->layer[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        const int64_t *ids;
+        int64_t nd = dusk_plan_dependencies(p, tasks[i], &ids);
+        if (nd < 0)
+            goto fail;
+        indeg[tasks[i]] = (int32_t)nd;
+        L->layer[tasks[i]] = 0;
+        if (nd == 0)
+            queue[tail++] = tasks[i];
+    }
+    size_t nlayers = n ? 1 : 0;
+    while (head < tail) {
+        int64_t t = queue[head++];
+        const int64_t *ids;
+        int64_t nd = dusk_plan_dependents(p, t, &ids);
+        if (nd < 0)
+            goto fail;
+        for (int64_t k = 0; k < nd; k++) {
+            int64_t d = ids[k];
+            if (L->layer[d] < L->layer[t] + 1)
+                L->layer[d] = L->layer[t] + 1;
+            if (--indeg[d] == 0) {
+                queue[tail++] = d;
+                if ((size_t)L->layer[d] + 1 > nlayers)
+                    nlayers = (size_t)L->layer[d] + 1;
+            }
+        }
+    }
+    if (tail != n) {
+        rc = dusk_error_set(err, DUSK_EINVAL,
+                            "gui layout: the plan's dependencies form a cycle (%zu of %zu tasks "
+                            "laid out)", tail, n);
+        goto fail;
+    }
+
+    /* by priority: counting sort of the tasks on their priority */
+    for (size_t i = 0; i < n; i++) {
+        int64_t pr = dusk_plan_priority(p, tasks[i]);
+        count[pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng]++;
+    }
+    for (size_t i = 0, sum = 0; i <= ng; i++) {
+        size_t c = count[i];
+        count[i] = sum;
+        sum += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t pr = dusk_plan_priority(p, tasks[i]);
+        queue[count[pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng]++] = tasks[i];
+    }
+
+    /* ... then stably by layer */
+    L->nlayers = nlayers;
+    L->layer_start = dusk_calloc(nlayers + 1, sizeof *L->layer_start);
+    if (!L->layer_start)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        L->layer_start[L->layer[queue[i]] + 1]++;
+    for (size_t l = 0; l < nlayers; l++) {
+        if (L->layer_start[l + 1] > L->widest)
+            L->widest = L->layer_start[l + 1];
+        L->layer_start[l + 1] += L->layer_start[l];
+    }
+    memset(count, 0, (ng + 1) * sizeof *count);   /* per layer: filled so far */
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = queue[i];
+        size_t l = (size_t)L->layer[t];
+        L->slot[t] = (int32_t)count[l];
+        L->order[L->layer_start[l] + count[l]++] = t;
+    }
+    L->layer_view = n > threshold;
+    dusk_free(queue);
+    dusk_free(indeg);
+    dusk_free(count);
+    return 0;
+fail:
+    if (rc == DUSK_ENOMEM)
+        dusk_error_set(err, DUSK_ENOMEM, "gui layout: out of memory laying out %zu tasks", n);
+    dusk_free(queue);
+    dusk_free(indeg);
+    dusk_free(count);
+    dusk__layout_free(L);
+    return rc;
+}

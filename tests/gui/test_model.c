@@ -1,0 +1,330 @@
+/*
+** dusk tests — the viewer's model and layout (gui/model.c, gui/layout.c)
+**
+** Runs recorded from a plain stream are replayed into a viewer event by
+** event, and the states, counts and workers' tasks are checked at chosen
+** points against what the events say; a 100,000-task run on the threads
+** scheduler is pumped live from this thread while it runs (TSan watches
+** the hand-off) and must lose no event; layouts of random DAGs are checked
+** edge by edge.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dusk/gui.h"
+#include "gui/gui.h"
+#include "helpers.h"
+
+/* Runs key of g with a plain stream and returns every event (malloc'd). */
+static dusk_event *record(dusk_graph *g, const char *key, dusk_sched_kind k, int workers,
+                          size_t *n)
+{
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = opts_of(k, workers);
+    o.stream = s;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get(g, key, &o, &v, &err), 0);
+    dusk_value_unref(v);
+    size_t cap = (size_t)dusk_stream_appended(s);
+    dusk_event *ev = malloc((cap + 1) * sizeof *ev);
+    *n = dusk_stream_drain(s, ev, cap);
+    assert_int_equal(*n, cap);
+    dusk_stream_free(s);
+    return ev;
+}
+
+static int64_t id_of(dusk_graph *g, const char *key)
+{
+    int64_t id = dusk_graph_find(g, key);
+    assert_true(id >= 0);
+    return id;
+}
+
+static size_t total(const dusk_viewer *v)
+{
+    size_t sum = 0;
+    for (int s = 0; s < DUSK_TASK_NSTATES; s++)
+        sum += dusk_viewer_count(v, s);
+    return sum;
+}
+
+static void test_replay_lecture(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    size_t n;
+    dusk_event *ev = record(g, "z", DUSK_SCHED_SYNC, 1, &n);
+    const char *keys[] = {"z"};
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 1, &plan, &err), 0);
+    size_t nt = dusk_plan_ntasks(plan);
+    assert_int_equal(nt, 5);
+
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);   /* the viewer holds its own reference */
+    int64_t z = id_of(g, "z"), b = id_of(g, "b"), y = id_of(g, "y");
+    int saw_z_running = 0, saw_b_memory_z_waiting = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(dusk_viewer_feed(v, &ev[i], 1), 0);
+        if (ev[i].kind == DUSK_EV_RUN_BEGIN) {
+            assert_int_equal(dusk_viewer_count(v, DUSK_TASK_WAITING), 5);
+            assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_WAITING);
+        }
+        if (ev[i].kind == DUSK_EV_END && ev[i].task == b &&
+            dusk_viewer_state(v, y) != DUSK_TASK_MEMORY) {
+            /* b done, y not yet: z still waits for y */
+            assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_WAITING);
+            assert_int_equal(dusk_viewer_state(v, b), DUSK_TASK_MEMORY);
+            saw_b_memory_z_waiting = 1;
+        }
+        if (ev[i].kind == DUSK_EV_START && ev[i].task == z) {
+            assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_RUNNING);
+            assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RUNNING), 1);
+            assert_int_equal(dusk_viewer_worker_task(v, ev[i].worker), z);
+            assert_int_equal(dusk_viewer_state(v, b), DUSK_TASK_MEMORY);
+            assert_int_equal(dusk_viewer_state(v, y), DUSK_TASK_MEMORY);
+            saw_z_running = 1;
+        }
+        if (ev[i].kind == DUSK_EV_END && ev[i].task == z)
+            assert_int_equal(dusk_viewer_worker_task(v, ev[i].worker), -1);
+        assert_int_equal(total(v), 5);   /* every task in exactly one state */
+    }
+    assert_true(saw_z_running);
+    assert_true(saw_b_memory_z_waiting);
+    /* the end: the requested key in memory, every other result released */
+    assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_MEMORY);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_MEMORY), 1);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RELEASED), 4);
+    assert_int_equal(dusk_viewer_events(v), n);
+    assert_int_equal(dusk_viewer_unplaced(v), 0);
+    const dusk_held_point *pts;
+    uint64_t peak;
+    size_t np = dusk_viewer_held(v, &pts, &peak);
+    assert_true(np >= 2);
+    for (size_t i = 1; i < np; i++) {
+        assert_true(pts[i].t_ns >= pts[i - 1].t_ns);
+        assert_true(pts[i].held != pts[i - 1].held);   /* one point per change */
+        assert_true(pts[i].held <= peak);
+    }
+    assert_int_equal(pts[np - 1].held, ev[n - 1].held);
+
+    /* bad events are counted, not applied */
+    dusk_event bad[] = {{.kind = DUSK_EV_END, .task = 1000000, .worker = 0},
+                        {.kind = DUSK_EV_START, .task = -5, .worker = 0},
+                        {.kind = 99, .task = z, .worker = 0}};
+    assert_int_equal(dusk_viewer_feed(v, bad, 3), 0);
+    assert_int_equal(dusk_viewer_unplaced(v), 3);
+    assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_MEMORY);
+    assert_int_equal(dusk_viewer_feed(v, NULL, 1), DUSK_EINVAL);
+    dusk_viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
+/* A failing task shows as ERRED, through the callbacks and the stream. */
+static void test_erred(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "a", &dusk_inc, dusk_lit_str("not a number")), 0);
+    assert_int_equal(dusk_task(g, "b", &dusk_inc, dusk_ref("a")), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    o.stream = dusk_viewer_stream(v);
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_true(dusk_get(g, "b", &o, &out, &err) != 0);
+    assert_true(dusk_viewer_pump(v) > 0);
+    assert_int_equal(dusk_viewer_state(v, id_of(g, "a")), DUSK_TASK_ERRED);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_ERRED), 1);
+    assert_int_equal(dusk_viewer_unplaced(v), 0);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
+typedef struct {
+    dusk_graph *g;
+    const char *root;
+    dusk_options o;
+    int rc;
+    _Atomic int done;
+} bg_run;
+
+static void *run_thread(void *arg)
+{
+    bg_run *r = arg;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    r->rc = dusk_get(r->g, r->root, &r->o, &out, &err);
+    dusk_value_unref(out);
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+/* 100,000+ tasks on two worker threads, pumped live: nothing lost, and
+ * two runs in a row through one viewer each start afresh. */
+static void test_lossless_live(void **state)
+{
+    (void)state;
+    bg_run r = {0};
+    r.g = tree_graph(50001, &r.root);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    r.o = opts_of(DUSK_SCHED_THREADS, 2);
+    r.o.callbacks = &cb;
+    r.o.ncallbacks = 1;
+    r.o.stream = dusk_viewer_stream(v);
+    for (int run = 0; run < 2; run++) {
+        atomic_store(&r.done, 0);
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, run_thread, &r), 0);
+        size_t pumped = 0, pumps = 0;
+        while (!atomic_load(&r.done)) {
+            size_t got = dusk_viewer_pump(v);
+            pumped += got;
+            pumps++;
+            if (!got)
+                sleep_ms(1);   /* as a window between frames */
+        }
+        pthread_join(th, NULL);
+        assert_int_equal(r.rc, 0);
+        pumped += dusk_viewer_pump(v);
+        size_t nt = total(v);
+        assert_true(nt >= 100000);
+        assert_int_equal(dusk_viewer_events(v), dusk_stream_appended(r.o.stream));
+        assert_int_equal(dusk_stream_lost(r.o.stream), 0);
+        assert_int_equal(dusk_viewer_unplaced(v), 0);
+        assert_int_equal(dusk_viewer_count(v, DUSK_TASK_MEMORY), 1);
+        assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RELEASED), nt - 1);
+        assert_int_equal(dusk_viewer_worker_task(v, 0), -1);
+        assert_int_equal(dusk_viewer_worker_task(v, 1), -1);
+        print_message("run %d: %zu tasks, %zu events in %zu pumps\n", run, nt, pumped, pumps);
+    }
+    dusk_viewer_free(v);
+    dusk_graph_free(r.g);
+}
+
+/* --- layout ------------------------------------------------------------------- */
+
+static void check_layout(const dusk_plan *p, const dusk__layout *L)
+{
+    size_t n = dusk_plan_ntasks(p);
+    const int64_t *tasks = dusk_plan_tasks(p);
+    assert_int_equal(L->ntasks, n);
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = tasks[i];
+        const int64_t *deps;
+        int64_t nd = dusk_plan_dependencies(p, t, &deps);
+        assert_true(nd >= 0);
+        int32_t deepest = -1;
+        for (int64_t k = 0; k < nd; k++) {
+            assert_true(L->layer[deps[k]] < L->layer[t]);   /* edges go forward */
+            if (L->layer[deps[k]] > deepest)
+                deepest = L->layer[deps[k]];
+        }
+        assert_int_equal(L->layer[t], deepest + 1);          /* the depth exactly */
+    }
+    /* order: every task once; within a layer, slots 0.. in priority order;
+     * so no two tasks share (layer, slot): no overlap */
+    char *seen = calloc(L->ngraph, 1);
+    for (size_t l = 0; l < L->nlayers; l++) {
+        assert_true(L->layer_start[l + 1] > L->layer_start[l]);   /* no empty layer */
+        for (size_t i = L->layer_start[l]; i < L->layer_start[l + 1]; i++) {
+            int64_t t = L->order[i];
+            assert_false(seen[t]);
+            seen[t] = 1;
+            assert_int_equal(L->layer[t], l);
+            assert_int_equal(L->slot[t], i - L->layer_start[l]);
+            if (i > L->layer_start[l])
+                assert_true(dusk_plan_priority(p, L->order[i - 1]) < dusk_plan_priority(p, t));
+        }
+    }
+    assert_int_equal(L->layer_start[L->nlayers], n);
+    free(seen);
+}
+
+static void test_layout_random(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        rdag r;
+        assert_int_equal(rdag_build(&r, seed, 40 + (int)seed * 30), 0);
+        const char *keys[4];
+        int idx[4];
+        rdag_requests(&r, seed, 4, keys, idx);
+        dusk_plan *p;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_plan_new(r.g, keys, 4, &p, &err), 0);
+        dusk__layout L = {0};
+        assert_int_equal(dusk__layout_build(&L, p, 1000, &err), 0);
+        assert_false(L.layer_view);
+        check_layout(p, &L);
+        dusk__layout_free(&L);
+        dusk_plan_unref(p);
+        rdag_free(&r);
+    }
+}
+
+/* The viewer's nodes: distinct rectangles, columns by layer; past the
+ * threshold one node per layer. */
+static void test_nodes_and_layer_view(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(64, &root);
+    dusk_plan *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &p, &err), 0);
+    size_t n = dusk_plan_ntasks(p);
+    assert_int_equal(n, 127);
+    const int64_t *tasks = dusk_plan_tasks(p);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    for (int lv = 0; lv < 2; lv++) {
+        dusk_viewer_options vo = {.layer_view_threshold = lv ? 100 : 1000};
+        dusk_viewer *v = dusk_viewer_new(&vo);
+        assert_int_equal(dusk_viewer_set_plan(v, p, &err), 0);
+        assert_int_equal(dusk_viewer_feed(v, &begin, 1), 0);
+        assert_int_equal(dusk_viewer_layer_view(v), lv);
+        assert_int_equal(dusk_viewer_nlayers(v), 7);   /* 64 leaves, 6 levels of add */
+        dusk_view_rect *rs = malloc(n * sizeof *rs);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(dusk_viewer_node(v, tasks[i], &rs[i]), 0);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++) {
+                int overlap = rs[i].x < rs[j].x + rs[j].w && rs[j].x < rs[i].x + rs[i].w &&
+                              rs[i].y < rs[j].y + rs[j].h && rs[j].y < rs[i].y + rs[i].h;
+                /* in the layer view tasks of one layer share its node */
+                assert_int_equal(overlap, lv && rs[i].x == rs[j].x);
+            }
+        dusk_view_rect r;
+        assert_int_equal(dusk_viewer_node(v, (int64_t)dusk_graph_size(g) + 3, &r), DUSK_EINVAL);
+        free(rs);
+        dusk_viewer_free(v);
+    }
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replay_lecture),
+        cmocka_unit_test(test_erred),
+        cmocka_unit_test(test_lossless_live),
+        cmocka_unit_test(test_layout_random),
+        cmocka_unit_test(test_nodes_and_layer_view),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
