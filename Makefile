@@ -107,7 +107,7 @@ dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo jansson
 dusk-gui_MODULES := gui
-dusk-gui_PKGS :=
+dusk-gui_PKGS := sdl2 SDL2_ttf
 
 # Every .c under a directory, at any depth.
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))
@@ -291,6 +291,8 @@ $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STATIC_LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
 
+# bench/gui.c draws with SDL itself.
+$(BUILD)/obj/bench/gui.o: MOD_CFLAGS = $(call pkg_cflags,$(dusk-gui_PKGS))
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)

@@ -11,12 +11,19 @@
 **       scheduler fills the viewer's stream, then one pump (its RUN_BEGIN
 **       lays the plan out, included) takes all 400,025 events; best of 5
 **       (target 5 million/s); fails unless every event is applied
+**   gui.frame.10k, gui.frame.100k   ms to draw the graph panel at
+**       1280x800 with SDL's software renderer (into a surface: no display
+**       needed), half-way through a recorded run (every state present),
+**       a node per task (the layer-view threshold raised past the run),
+**       median of 21 frames (targets 8 ms and 16 ms)
 */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include <dusk.h>
 #include <dusk/gui.h>
+
+#include <SDL.h>
 
 #include "overhead_graph.h"
 
@@ -46,6 +53,65 @@ static double layout_ms(dusk_graph *g, const char *root, size_t *ntasks)
     }
     dusk_plan_unref(p);
     return best;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A run of g recorded from a stream, its plan, then the viewer fed up to
+ * half of its events and drawn 21 times. */
+static double frame_ms(dusk_graph *g, const char *root, size_t *ntasks)
+{
+    enum { FW = 1280, FH = 800, REPS = 21 };
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_SYNC;
+    o.stream = s;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_plan *p = NULL;
+    if (dusk_get(g, root, &o, &out, &err) != 0 || dusk_plan_new(g, &root, 1, &p, &err) != 0) {
+        fail("frame: %s", err.msg);
+        dusk_stream_free(s);
+        return 0;
+    }
+    dusk_value_unref(out);
+    size_t n = (size_t)dusk_stream_appended(s);
+    dusk_event *ev = malloc(n * sizeof *ev);
+    n = dusk_stream_drain(s, ev, n);
+    dusk_stream_free(s);
+    *ntasks = dusk_plan_ntasks(p);
+
+    dusk_viewer_options vo = {.layer_view_threshold = 10 * *ntasks};
+    dusk_viewer *v = dusk_viewer_new(&vo);
+    dusk_viewer_set_plan(v, p, &err);
+    dusk_plan_unref(p);
+    dusk_viewer_feed(v, ev, n / 2);
+    free(ev);
+    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, FW, FH, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Renderer *r = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
+    double t[REPS], med = 0;
+    if (!r) {
+        fail("frame: SDL software renderer: %s", SDL_GetError());
+    } else if (dusk_viewer_render(v, r, FW, FH, &err) != 0) {   /* the first opens the font */
+        fail("frame: %s", err.msg);
+    } else {
+        for (int k = 0; k < REPS; k++) {
+            uint64_t t0 = now_ns();
+            dusk_viewer_render(v, r, FW, FH, &err);
+            t[k] = (double)(now_ns() - t0) / 1e6;
+        }
+        qsort(t, REPS, sizeof t[0], cmp_double);
+        med = t[REPS / 2];
+    }
+    if (r)
+        SDL_DestroyRenderer(r);
+    SDL_FreeSurface(surf);
+    dusk_viewer_free(v);
+    return med;
 }
 
 int main(void)
@@ -93,5 +159,13 @@ int main(void)
     printf("gui.drain: %.1f million events/s (%" PRIu64 " events, layout included)\n", best / 1e6,
            nev);
     dusk_graph_free(g);
+
+    for (int k = 0; k < 2; k++) {
+        g = build_n(leaves[k], &root, &ninc, &nadd, &nid);
+        double ms = frame_ms(g, root, &ntasks);
+        printf("gui.frame.%s: %.1f ms (%zu tasks, 1280x800, software renderer)\n", names[k], ms,
+               ntasks);
+        dusk_graph_free(g);
+    }
     return failures ? 1 : 0;
 }

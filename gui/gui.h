@@ -37,6 +37,18 @@ void dusk__layout_free(dusk__layout *L);   /* ends empty */
 /* Layout units: a node is 1 x 1 with a gap of DUSK__GAP. */
 #define DUSK__GAP 0.5f
 
+/* render.c's state (a font, its glyph atlas, the node buffer), made at
+ * the first frame; NULL until then. */
+typedef struct dusk__render dusk__render;
+void dusk__render_free(dusk__render *R);   /* NULL-safe */
+/* The fit-to-window transform of the last layout at w x h pixels: a
+ * layout point (x, y) is drawn at (ox + x * scale, oy + y * scale). */
+void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox, float *oy);
+/* Dask's dashboard colour of each state, as render.c draws it. */
+extern const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3];
+/* The font used when the options name none (fonts-dejavu-core). */
+#define DUSK__DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
 typedef struct dusk__pending {
     struct dusk__pending *next;
     const dusk_plan *plan;   /* a reference */
@@ -65,6 +77,7 @@ struct dusk_viewer {
     uint64_t held_peak;
     uint64_t events, unplaced;
     dusk_event *batch;            /* pump's buffer */
+    dusk__render *render;         /* render.c's, from the first frame */
 };
 
 #define DUSK__BATCH 4096

@@ -61,6 +61,7 @@ void dusk_viewer_free(dusk_viewer *v)
     if (!v)
         return;
     clear_run(v);
+    dusk__render_free(v->render);
     for (dusk__pending *p = v->pending, *next; p; p = next) {
         next = p->next;
         dusk_plan_unref(p->plan);

@@ -31,6 +31,9 @@ libjansson-dev
 chromium
 clang
 libclang-rt-dev
+libsdl2-dev
+libsdl2-ttf-dev
+fonts-dejavu-core
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
@@ -40,8 +43,11 @@ libclang-rt-dev
 # report in headless Chromium), clang and libclang-rt-dev (`make fuzz`:
 # libFuzzer, libclang_rt.fuzzer-x86_64.a, is in libclang-rt-14-dev on
 # Debian 12, which libclang-rt-dev picks to match `clang`; clang's clang++
-# and build-essential's g++ build tests/cxx/). Coming with
-# gui/: libsdl2-dev, libsdl2-ttf-dev, xvfb.
+# and build-essential's g++ build tests/cxx/), libsdl2-dev and
+# libsdl2-ttf-dev (gui/ draws with SDL2, its labels with SDL2_ttf),
+# fonts-dejavu-core (gui/'s default font, DejaVu Sans; tests/gui/ draws
+# headless with SDL's dummy driver, so needs no X server). Coming with the
+# window's smoke test: xvfb.
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

@@ -10,7 +10,7 @@
 **     o.stream = dusk_viewer_stream(v);                // carries the events
 **     ... dusk_get on a run thread; on the UI thread, every frame:
 **     dusk_viewer_pump(v);                             // events -> states
-**     dusk_viewer_render(v, renderer, w, h);           // draw the graph panel
+**     dusk_viewer_render(v, renderer, w, h, &err);     // draw the graph panel
 **
 ** The callbacks set only `start` (and `finish`), so the run reads no clock
 ** for them: the events come through the lossless dusk_stream, which the
@@ -73,9 +73,13 @@ typedef struct dusk_viewer_options {
     /* Past this many tasks, the layer view (one node per layer); 0: the
      * default, 100,000. */
     size_t layer_view_threshold;
+    /* The TrueType font of the labels; NULL: DejaVu Sans of Debian's
+     * fonts-dejavu-core (/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf).
+     * The path is read at the first frame, not kept after it. */
+    const char *font;
 } dusk_viewer_options;
 
-#define DUSK_VIEWER_OPTIONS_INIT {0}
+#define DUSK_VIEWER_OPTIONS_INIT {0, NULL}
 
 typedef struct dusk_viewer dusk_viewer;
 
@@ -131,6 +135,22 @@ DUSK_API int dusk_viewer_node(const dusk_viewer *v, int64_t task, dusk_view_rect
 /* The layout's layers, and 1 when it is the layer view. */
 DUSK_API size_t dusk_viewer_nlayers(const dusk_viewer *v);
 DUSK_API int dusk_viewer_layer_view(const dusk_viewer *v);
+
+/* --- drawing (SDL2) ----------------------------------------------------------- */
+
+struct SDL_Renderer;
+
+/* Draws the graph panel of the viewer's state as it is now into r's
+ * current target, over (0, 0)-(w, h): a legend strip (each state's colour,
+ * name and count) at the top, the graph fitted below it, nodes in their
+ * state's colour, edges (every k-th only when there are more than 20,000)
+ * when a node is at least 2 pixels wide. It does not present: read pixels
+ * or present afterwards. The first call opens the font (DUSK_EIO naming it
+ * when it cannot be read) and keeps a glyph atlas; nothing of r is kept
+ * between calls, so r may be destroyed before or after the viewer. 0 or
+ * DUSK_EINVAL (NULL, an empty size), DUSK_EIO, DUSK_ENOMEM. */
+DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h,
+                                dusk_error *err);
 
 #ifdef __cplusplus
 }

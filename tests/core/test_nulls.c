@@ -1104,6 +1104,13 @@ static void test_gui(void **state)
     EINVAL_NOERR(dusk_viewer_node, 2, v, z, NULL);
     GIVES(dusk_viewer_nlayers, 0, 0, NULL);
     GIVES(dusk_viewer_layer_view, 0, 0, NULL);
+    /* the renderer is checked before SDL is touched (tests/gui/test_render.c
+     * draws with a real one) */
+    struct SDL_Renderer *ren = (struct SDL_Renderer *)&err;
+    EINVAL_ERR(dusk_viewer_render, 0, "v", NULL, ren, 64, 64, &err);
+    EINVAL_ERR(dusk_viewer_render, 1, "r", v, NULL, 64, 64, &err);
+    mark("dusk_viewer_render", 4);
+    assert_int_equal(dusk_viewer_render(v, NULL, 64, 64, NULL), DUSK_EINVAL);
     dusk_viewer_free(v);
     dusk_plan_unref(p);
     dusk_graph_free(g);
