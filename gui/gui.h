@@ -81,5 +81,6 @@ struct dusk_viewer {
 };
 
 #define DUSK__BATCH 4096
+#define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */
 
 #endif /* DUSK_GUI_PRIVATE_H */

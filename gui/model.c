@@ -156,7 +156,11 @@ static void begin_run(dusk_viewer *v, const dusk_event *ev)
     size_t ng = v->layout.ngraph;
     v->state = dusk_malloc(ng ? ng : 1);
     v->layer_counts = dusk_calloc(v->layout.nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
+    /* workers past DUSK__MAX_WORKERS (a corrupt RUN_BEGIN, say) are not
+     * followed; their tasks' states still are */
     size_t nw = ev->status > 0 ? (size_t)ev->status : 0;
+    if (nw > DUSK__MAX_WORKERS)
+        nw = DUSK__MAX_WORKERS;
     v->worker_task = dusk_malloc((nw ? nw : 1) * sizeof *v->worker_task);
     if (!v->state || !v->layer_counts || !v->worker_task) {
         clear_run(v);

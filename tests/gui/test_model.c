@@ -125,6 +125,14 @@ static void test_replay_lecture(void **state)
     assert_int_equal(dusk_viewer_unplaced(v), 3);
     assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_MEMORY);
     assert_int_equal(dusk_viewer_feed(v, NULL, 1), DUSK_EINVAL);
+    /* a RUN_BEGIN claiming 2^31 - 1 workers: the run still shows */
+    dusk_event huge = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = INT32_MAX};
+    dusk_event start = {.kind = DUSK_EV_START, .task = z, .worker = 70000};
+    assert_int_equal(dusk_viewer_feed(v, &huge, 1), 0);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_WAITING), 5);
+    assert_int_equal(dusk_viewer_feed(v, &start, 1), 0);
+    assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_RUNNING);
+    assert_int_equal(dusk_viewer_worker_task(v, 70000), -1);
     dusk_viewer_free(v);
     free(ev);
     dusk_graph_free(g);
