@@ -2,7 +2,9 @@
 ** dusk gui — private to libdusk-gui: the viewer's state and its layout
 **
 ** The viewer (model.c) owns everything; layout.c fills a dusk__layout from
-** a plan. Only render.c includes SDL headers.
+** a plan. The files that draw include SDL through draw.h: draw.c (themes,
+** glyph atlas, text), render.c (the graph panel). Nothing outside gui/
+** includes SDL.
 */
 #ifndef DUSK_GUI_PRIVATE_H
 #define DUSK_GUI_PRIVATE_H
@@ -26,6 +28,12 @@ typedef struct dusk__layout {
     size_t *layer_start;  /* nlayers + 1 offsets into order */
     int64_t *order;       /* task ids by (layer, priority) */
     int layer_view;       /* one node per layer */
+    /* Where the nodes are, in layout units: per graph id the top-left of
+     * its 1 x 1 node (in the layer view, per layer), and the bounding box.
+     * The layered layout puts layer l at x = l * (1 + DUSK__GAP) and slot
+     * s at y = s * (1 + DUSK__GAP); another layout may fill them instead. */
+    float *x, *y;         /* per graph id (layer view: per layer) */
+    float width, height;
 } dusk__layout;
 
 /* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose dependencies
@@ -37,14 +45,16 @@ void dusk__layout_free(dusk__layout *L);   /* ends empty */
 /* Layout units: a node is 1 x 1 with a gap of DUSK__GAP. */
 #define DUSK__GAP 0.5f
 
-/* render.c's state (a font, its glyph atlas, the node buffer), made at
+/* draw.c's state (a font, its glyph atlas, the node buffer), made at
  * the first frame; NULL until then. */
 typedef struct dusk__render dusk__render;
 void dusk__render_free(dusk__render *R);   /* NULL-safe */
-/* The fit-to-window transform of the last layout at w x h pixels: a
- * layout point (x, y) is drawn at (ox + x * scale, oy + y * scale). */
+/* The graph panel's transform at w x h pixels (its box at (0, 0)): the
+ * layout fitted below the legend, then zoomed by v->zoom about the box's
+ * centre and moved by (v->pan_x, v->pan_y) pixels. A layout point (x, y)
+ * is drawn at (ox + x * scale, oy + y * scale). */
 void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox, float *oy);
-/* Dask's dashboard colour of each state, as render.c draws it. */
+/* Dask's dashboard colour of each state, as the panels draw it. */
 extern const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3];
 /* The font used when the options name none (fonts-dejavu-core). */
 #define DUSK__DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -77,7 +87,20 @@ struct dusk_viewer {
     uint64_t held_peak;
     uint64_t events, unplaced;
     dusk_event *batch;            /* pump's buffer */
-    dusk__render *render;         /* render.c's, from the first frame */
+    /* The current run's events in the order applied, from its RUN_BEGIN:
+     * what the task stream, the memory curve and scrubbing read. */
+    dusk_event *log;
+    size_t nlog, log_cap;
+    uint64_t t0;                  /* the RUN_BEGIN's t_ns */
+    int run_over, run_status;     /* RUN_END seen, and its status */
+
+    /* how the window shows things (the UI thread's) */
+    dusk__render *render;         /* draw.c's, from the first frame */
+    int theme;                    /* DUSK__THEME_* (draw.h) */
+    float font_scale;             /* 1: 14 px text */
+    float zoom;                   /* the graph panel: 1 = fitted */
+    float pan_x, pan_y;           /* ... moved by this many pixels */
+    int64_t selected, hover;      /* tasks, -1 for none */
 };
 
 #define DUSK__BATCH 4096

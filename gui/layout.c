@@ -19,6 +19,8 @@ void dusk__layout_free(dusk__layout *L)
     dusk_free(L->slot);
     dusk_free(L->layer_start);
     dusk_free(L->order);
+    dusk_free(L->x);
+    dusk_free(L->y);
     memset(L, 0, sizeof *L);
 }
 
@@ -116,6 +118,28 @@ int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, du
         L->order[L->layer_start[l] + count[l]++] = t;
     }
     L->layer_view = n > threshold;
+
+    /* positions: layers are columns, slots rows */
+    float step = 1.0f + DUSK__GAP;
+    size_t npos = L->layer_view ? nlayers : ng;
+    L->x = dusk_malloc((npos ? npos : 1) * sizeof *L->x);
+    L->y = dusk_malloc((npos ? npos : 1) * sizeof *L->y);
+    if (!L->x || !L->y)
+        goto fail;
+    if (L->layer_view) {
+        for (size_t l = 0; l < nlayers; l++) {
+            L->x[l] = (float)l * step;
+            L->y[l] = 0.0f;
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            int64_t t = L->order[i];
+            L->x[t] = (float)L->layer[t] * step;
+            L->y[t] = (float)L->slot[t] * step;
+        }
+    }
+    L->width = nlayers ? (float)nlayers * step - DUSK__GAP : 1.0f;
+    L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
     dusk_free(queue);
     dusk_free(indeg);
     dusk_free(count);

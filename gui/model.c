@@ -29,6 +29,9 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
         v->opts = *o;
     if (!v->opts.layer_view_threshold)
         v->opts.layer_view_threshold = 100000;
+    v->font_scale = 1.0f;
+    v->zoom = 1.0f;
+    v->selected = v->hover = -1;
     v->stream = dusk_stream_new();
     v->batch = dusk_malloc(DUSK__BATCH * sizeof *v->batch);
     if (!v->stream || !v->batch || pthread_mutex_init(&v->mu, NULL) != 0) {
@@ -50,6 +53,10 @@ static void clear_run(dusk_viewer *v)
     v->layer_counts = NULL;
     v->worker_task = NULL;
     v->held = NULL;
+    v->nlog = 0;   /* the log's memory is kept for the next run */
+    v->t0 = 0;
+    v->run_over = v->run_status = 0;
+    v->selected = v->hover = -1;
     v->nworkers = v->nheld = v->held_cap = 0;
     v->held_peak = 0;
     memset(v->counts, 0, sizeof v->counts);
@@ -72,6 +79,7 @@ void dusk_viewer_free(dusk_viewer *v)
     pthread_mutex_destroy(&v->mu);
     dusk_stream_free(v->stream);
     dusk_free(v->batch);
+    dusk_free(v->log);
     dusk_free(v);
 }
 
@@ -195,6 +203,23 @@ static inline void add_held(dusk_viewer *v, uint64_t t, uint64_t held)
         v->held_peak = held;
 }
 
+/* Keeps ev in the run's log; on out of memory the log stops growing (the
+ * states still follow) and the event counts as unplaced. */
+static inline void log_event(dusk_viewer *v, const dusk_event *ev)
+{
+    if (v->nlog == v->log_cap) {
+        size_t cap = v->log_cap ? 2 * v->log_cap : 4096;
+        dusk_event *l = dusk_realloc(v->log, cap * sizeof *l);
+        if (!l) {
+            v->unplaced++;
+            return;
+        }
+        v->log = l;
+        v->log_cap = cap;
+    }
+    v->log[v->nlog++] = *ev;
+}
+
 static inline void apply(dusk_viewer *v, const dusk_event *ev)
 {
     static const int8_t to_state[] = {
@@ -205,9 +230,14 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
     switch (ev->kind) {
     case DUSK_EV_RUN_BEGIN:
         begin_run(v, ev);
+        v->t0 = ev->t_ns;
+        log_event(v, ev);
         return;
     case DUSK_EV_RUN_END:
         add_held(v, ev->t_ns, ev->held);
+        v->run_over = 1;
+        v->run_status = ev->status;
+        log_event(v, ev);
         return;
     case DUSK_EV_READY: case DUSK_EV_START: case DUSK_EV_END:
     case DUSK_EV_ERROR: case DUSK_EV_RELEASED:
@@ -221,6 +251,7 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
         v->unplaced++;
         return;
     }
+    log_event(v, ev);
     int from = v->state[t], to = to_state[ev->kind];
     v->state[t] = (uint8_t)to;
     v->counts[from]--;
@@ -326,11 +357,7 @@ int dusk_viewer_node(const dusk_viewer *v, int64_t task, dusk_view_rect *r)
     if (!v || !r || dusk_viewer_state(v, task) < 0)
         return DUSK_EINVAL;
     const dusk__layout *L = &v->layout;
-    float step = 1.0f + DUSK__GAP;
-    float x = (float)L->layer[task] * step;
-    if (L->layer_view)
-        *r = (dusk_view_rect){x, 0.0f, 1.0f, 1.0f};
-    else
-        *r = (dusk_view_rect){x, (float)L->slot[task] * step, 1.0f, 1.0f};
+    size_t k = L->layer_view ? (size_t)L->layer[task] : (size_t)task;
+    *r = (dusk_view_rect){L->x[k], L->y[k], 1.0f, 1.0f};
     return 0;
 }
