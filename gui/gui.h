@@ -91,7 +91,19 @@ struct dusk_viewer {
      * what the task stream, the memory curve and scrubbing read. */
     dusk_event *log;
     size_t nlog, log_cap;
+    size_t shown;                 /* log events the states show: nlog unless
+                                     scrubbed back (then states, counts,
+                                     worker_task and held are as of
+                                     log[shown - 1]) */
     uint64_t t0;                  /* the RUN_BEGIN's t_ns */
+    /* per graph id, from the log (facts, whatever is shown): START's time
+     * and worker, END's or ERROR's time; 0 / -1 until then */
+    uint64_t *t_start, *t_end;
+    int32_t *worker_of;
+    /* the process's resident memory over time: sampled while a run is
+     * followed, or a trace's samples in a replay */
+    dusk_held_point *rss;
+    size_t nrss, rss_cap;
     int run_over, run_status;     /* RUN_END seen, and its status */
 
     /* how the window shows things (the UI thread's) */

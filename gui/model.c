@@ -49,6 +49,15 @@ static void clear_run(dusk_viewer *v)
     dusk_free(v->layer_counts);
     dusk_free(v->worker_task);
     dusk_free(v->held);
+    dusk_free(v->t_start);
+    dusk_free(v->t_end);
+    dusk_free(v->worker_of);
+    dusk_free(v->rss);
+    v->t_start = v->t_end = NULL;
+    v->worker_of = NULL;
+    v->rss = NULL;
+    v->nrss = v->rss_cap = 0;
+    v->shown = 0;
     v->state = NULL;
     v->layer_counts = NULL;
     v->worker_task = NULL;
@@ -170,11 +179,17 @@ static void begin_run(dusk_viewer *v, const dusk_event *ev)
     if (nw > DUSK__MAX_WORKERS)
         nw = DUSK__MAX_WORKERS;
     v->worker_task = dusk_malloc((nw ? nw : 1) * sizeof *v->worker_task);
-    if (!v->state || !v->layer_counts || !v->worker_task) {
+    v->t_start = dusk_calloc(ng ? ng : 1, sizeof *v->t_start);
+    v->t_end = dusk_calloc(ng ? ng : 1, sizeof *v->t_end);
+    v->worker_of = dusk_malloc((ng ? ng : 1) * sizeof *v->worker_of);
+    if (!v->state || !v->layer_counts || !v->worker_task || !v->t_start || !v->t_end ||
+        !v->worker_of) {
         clear_run(v);
         return;
     }
     memset(v->state, 0xff, ng);   /* 0xff: not in the plan */
+    for (size_t i = 0; i < ng; i++)
+        v->worker_of[i] = -1;
     for (size_t i = 0; i < v->layout.ntasks; i++) {
         int64_t t = v->layout.order[i];
         v->state[t] = DUSK_TASK_WAITING;
@@ -218,6 +233,7 @@ static inline void log_event(dusk_viewer *v, const dusk_event *ev)
         v->log_cap = cap;
     }
     v->log[v->nlog++] = *ev;
+    v->shown = v->nlog;
 }
 
 static inline void apply(dusk_viewer *v, const dusk_event *ev)
@@ -259,6 +275,12 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
     uint32_t *lc = v->layer_counts + (size_t)v->layout.layer[t] * DUSK_TASK_NSTATES;
     lc[from]--;
     lc[to]++;
+    if (ev->kind == DUSK_EV_START) {
+        v->t_start[t] = ev->t_ns;
+        v->worker_of[t] = ev->worker;
+    } else if (ev->kind == DUSK_EV_END || ev->kind == DUSK_EV_ERROR) {
+        v->t_end[t] = ev->t_ns;
+    }
     if (ev->worker >= 0 && (size_t)ev->worker < v->nworkers) {
         if (ev->kind == DUSK_EV_START)
             v->worker_task[ev->worker] = t;
