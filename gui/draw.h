@@ -69,4 +69,26 @@ float dusk__text_width(const dusk__frame *f, const char *s);
  * by v->zoom, v->pan_x, v->pan_y (dusk__view_fit, offset by the box). */
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
 
+/* chunks.c: the chunk map (gui.h, "arrays and layout"): the result
+ * array's block grid large on the left, up to 3 inputs' small on the
+ * right, each titled, each block in its task's state colour; "no arrays
+ * in this run" without tuple keys. The grids are made at the first draw
+ * of a plan and kept until the next plan. */
+void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* The task whose block is drawn at pixel (x, y) by the last
+ * dusk__panel_chunks into box b, or -1 (no block there, or the grids of
+ * the current plan not drawn yet). */
+int64_t dusk__chunks_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int x, int y);
+/* The chunk map's grids as drawn (for tests and tooltips): how many are
+ * shown (0 without arrays; the result is grid 0), and grid k's full name,
+ * its title, its shape in blocks and the task of block (i, j) (-1). */
+size_t dusk__chunks_ngrids(const dusk_viewer *v);
+int dusk__chunks_grid(const dusk_viewer *v, size_t k, const char **name, const char **title,
+                      int64_t *rows, int64_t *cols);
+int64_t dusk__chunks_task(const dusk_viewer *v, size_t k, int64_t i, int64_t j);
+/* Where block (i, j) of shown grid k is drawn in box b (gap included);
+ * 0, or DUSK_EINVAL for no such block. */
+int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
+                      int64_t i, int64_t j, SDL_FRect *r);
+
 #endif /* DUSK_GUI_DRAW_H */

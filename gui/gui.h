@@ -113,7 +113,12 @@ struct dusk_viewer {
     float zoom;                   /* the graph panel: 1 = fitted */
     float pan_x, pan_y;           /* ... moved by this many pixels */
     int64_t selected, hover;      /* tasks, -1 for none */
+    struct dusk__chunks *chunks;  /* chunks.c's grids and set_array's sizes,
+                                     NULL until used */
 };
+
+/* Frees chunks.c's state (NULL-safe); dusk_viewer_free calls it. */
+void dusk__chunks_free(struct dusk__chunks *C);
 
 #define DUSK__BATCH 4096
 #define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */

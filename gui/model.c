@@ -78,6 +78,7 @@ void dusk_viewer_free(dusk_viewer *v)
         return;
     clear_run(v);
     dusk__render_free(v->render);
+    dusk__chunks_free(v->chunks);
     for (dusk__pending *p = v->pending, *next; p; p = next) {
         next = p->next;
         dusk_plan_unref(p->plan);

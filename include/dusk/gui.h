@@ -152,6 +152,31 @@ struct SDL_Renderer;
 DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h,
                                 dusk_error *err);
 
+/* --- arrays and layout -------------------------------------------------------
+ * The chunk map. For an array job (Dask's tuple keys, "('name', i, j)"),
+ * a panel shows the block grid of the result array, large, and of up to
+ * three of its inputs, small beside it, each block in the colour of the
+ * state of the task that makes it (Dask's colours, as in the graph), so
+ * the array is seen filling block by block. The grids come from the plan
+ * alone: keys grouped by name, a grid's shape in blocks the largest index
+ * plus one along each axis (a 1-d array is one row; of a 3-d or more, the
+ * first two axes are shown, at index 0 of the others, and the title says
+ * so); the result is the array of the requested keys, the inputs the
+ * arrays whose tasks use no other array's (ones, from_hdf5, random ...).
+ * Titles are the names without their token ("sub", "ones_like") and the
+ * shape in blocks. Cells are squares unless dusk_viewer_set_array has
+ * given the array's chunk sizes. A run with no tuple keys shows "no arrays
+ * in this run". */
+
+struct dusk_array;
+/* The chunk sizes of the array the runs compute (the window's
+ * dusk_view_array_compute calls it), so that the chunk map's cells of
+ * that array (the grid named as dusk_array_name(a)) are drawn in
+ * proportion to its chunks along its first two axes; kept until the
+ * next call, for every run. 0, DUSK_EINVAL (a NULL argument), the
+ * array's own error (an array in an error state), DUSK_ENOMEM. */
+DUSK_API int dusk_viewer_set_array(dusk_viewer *v, const struct dusk_array *a, dusk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

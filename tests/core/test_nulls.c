@@ -1111,6 +1111,12 @@ static void test_gui(void **state)
     EINVAL_ERR(dusk_viewer_render, 1, "r", v, NULL, 64, 64, &err);
     mark("dusk_viewer_render", 4);
     assert_int_equal(dusk_viewer_render(v, NULL, 64, 64, NULL), DUSK_EINVAL);
+    dusk_array_ctx *actx = dusk_array_ctx_new();
+    dusk_array *arr = dusk_ones(actx, DUSK_SHAPE(4), "2", DUSK_DT_F8);
+    EINVAL_ERR(dusk_viewer_set_array, 0, "v", NULL, arr, &err);
+    EINVAL_ERR(dusk_viewer_set_array, 1, "a", v, NULL, &err);
+    GIVES(dusk_viewer_set_array, 2, 0, v, arr, NULL);
+    dusk_array_ctx_free(actx);
     dusk_viewer_free(v);
     dusk_plan_unref(p);
     dusk_graph_free(g);

@@ -1,0 +1,448 @@
+/*
+** dusk tests — the chunk map panel (gui/chunks.c), headless
+**
+** The lecture's array job, r = x - x.mean(axis=0) on ones((15, 15),
+** chunks=(5, 5)), is run once with the sync scheduler and its events
+** recorded; they are then fed to a viewer one by one. At chosen points the
+** panel is drawn with SDL's dummy driver and software renderer (the same
+** pixels on every machine) and read back before any present: the pixel at
+** the centre of every block must be the colour of the state its task is
+** in, that state worked out here from the events fed so far (not read
+** from the viewer), and the blocks of each colour must be as many as the
+** tasks in that state.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <SDL.h>
+
+#include "dusk/array.h"
+#include "dusk/gui.h"
+#include "gui/draw.h"
+#include "helpers.h"
+
+enum { W = 900, H = 500 };
+
+static SDL_Window *win;
+static SDL_Renderer *ren;
+static uint32_t pix[W * H];
+static const SDL_Rect BOX = {20, 10, W - 40, H - 20};
+
+static int sdl_up(void **state)
+{
+    (void)state;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
+        return -1;
+    }
+    win = SDL_CreateWindow("dusk test", 0, 0, W, H, SDL_WINDOW_HIDDEN);
+    ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
+    if (!ren) {
+        fprintf(stderr, "SDL renderer: %s\n", SDL_GetError());
+        return -1;
+    }
+    return 0;
+}
+
+static int sdl_down(void **state)
+{
+    (void)state;
+    SDL_DestroyRenderer(ren);
+    SDL_DestroyWindow(win);
+    SDL_Quit();
+    return 0;
+}
+
+static uint32_t rgb_of(const uint8_t *c)
+{
+    return 0xff000000u | (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+}
+
+/* Draws the chunk map of v into BOX and reads the window back; *f stays
+ * usable for the geometry (dusk__chunks_cell, dusk__chunks_hit). */
+static void draw(dusk_viewer *v, dusk__frame *f)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    SDL_SetRenderDrawColor(ren, 1, 2, 3, 255);   /* outside the box: not the theme's */
+    SDL_RenderClear(ren);
+    if (dusk__frame_begin(v, ren, f, "test_chunks", &err) != 0)
+        fail_msg("dusk__frame_begin: %s", err.msg);
+    dusk__panel_chunks(v, f, BOX);
+    dusk__frame_end(f);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+}
+
+/* --- the lecture's array job, recorded ---------------------------------------------- */
+
+typedef struct job {
+    dusk_array_ctx *ctx;
+    dusk_array *x, *r;
+    const dusk_plan *plan;    /* the run's, from its start callback */
+    dusk_event *ev;
+    size_t n;
+} job;
+
+static void take_plan(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)ntasks;
+    job *j = ud;
+    dusk_plan_unref(j->plan);
+    j->plan = dusk_plan_ref(plan);
+}
+
+/* x = ones((15, 15), chunks) and r = x - x.mean(axis=0), run with the sync
+ * scheduler, its plan and events kept. */
+static void run_job(job *j, const char *chunks)
+{
+    memset(j, 0, sizeof *j);
+    j->ctx = dusk_array_ctx_new();
+    j->x = dusk_ones(j->ctx, DUSK_SHAPE(15, 15), chunks, DUSK_DT_F8);
+    j->r = dusk_array_sub(j->x, dusk_array_mean(j->x, DUSK_AXIS(0), false));
+    dusk_stream *s = dusk_stream_new();
+    dusk_callbacks cb = {0};
+    cb.ud = j;
+    cb.start = take_plan;
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    o.stream = s;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_compute(j->r, &o, &out, &err) != 0)
+        fail_msg("compute: %s", err.msg);
+    dusk_value_unref(out);
+    size_t cap = (size_t)dusk_stream_appended(s);
+    j->ev = malloc((cap + 1) * sizeof *j->ev);
+    j->n = dusk_stream_drain(s, j->ev, cap);
+    assert_int_equal(j->n, cap);
+    dusk_stream_free(s);
+    assert_non_null(j->plan);
+}
+
+/* Each task's state after events ev[0..n), as the dashboard's rules say. */
+static void states_after(const dusk_event *ev, size_t n, uint8_t *want)
+{
+    for (size_t i = 0; i < n; i++)
+        switch (ev[i].kind) {
+        case DUSK_EV_READY: want[ev[i].task] = DUSK_TASK_READY; break;
+        case DUSK_EV_START: want[ev[i].task] = DUSK_TASK_RUNNING; break;
+        case DUSK_EV_END: want[ev[i].task] = DUSK_TASK_MEMORY; break;
+        case DUSK_EV_RELEASED: want[ev[i].task] = DUSK_TASK_RELEASED; break;
+        case DUSK_EV_ERROR: want[ev[i].task] = DUSK_TASK_ERRED; break;
+        default: break;
+        }
+}
+
+static void free_job(job *j)
+{
+    dusk_plan_unref(j->plan);
+    free(j->ev);
+    dusk_array_ctx_free(j->ctx);
+}
+
+/* The key of block (i, j) of a 2-d array. */
+static int64_t block_task(const dusk_plan *p, const dusk_array *a, int64_t i, int64_t j)
+{
+    char key[256];
+    int64_t idx[2] = {i, j};
+    assert_true(dusk_array_block_key(a, idx, key, sizeof key) > 0);
+    const int64_t *tasks = dusk_plan_tasks(p);
+    for (size_t k = 0; k < dusk_plan_ntasks(p); k++)
+        if (strcmp(dusk_plan_key(p, tasks[k]), key) == 0)
+            return tasks[k];
+    fail_msg("no task %s in the plan", key);
+    return -1;
+}
+
+/* Checks every block of shown grid k (array a, rows x cols blocks):
+ * its task, its centre pixel's colour against want[task], dusk__chunks_hit
+ * at its centre; and the blocks of each colour against the tasks in each
+ * state. */
+static void check_grid(dusk_viewer *v, const dusk__frame *f, size_t k, const dusk_plan *p,
+                       const dusk_array *a, int64_t rows, int64_t cols, const uint8_t *want)
+{
+    size_t by_colour[DUSK_TASK_NSTATES] = {0}, by_state[DUSK_TASK_NSTATES] = {0};
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < cols; j++) {
+            int64_t t = block_task(p, a, i, j);
+            assert_int_equal(dusk__chunks_task(v, k, i, j), t);
+            SDL_FRect r;
+            assert_int_equal(dusk__chunks_cell(v, f, BOX, k, i, j, &r), 0);
+            int cx = (int)(r.x + r.w / 2), cy = (int)(r.y + r.h / 2);
+            assert_true(cx >= BOX.x && cx < BOX.x + BOX.w && cy >= BOX.y && cy < BOX.y + BOX.h);
+            uint32_t got = pix[cy * W + cx];
+            if (got != rgb_of(dusk__state_rgb[want[t]]))
+                fail_msg("grid %zu block (%lld, %lld): pixel 0x%08x, want state %d's 0x%08x", k,
+                         (long long)i, (long long)j, got, want[t],
+                         rgb_of(dusk__state_rgb[want[t]]));
+            for (int s = 0; s < DUSK_TASK_NSTATES; s++)
+                if (got == rgb_of(dusk__state_rgb[s]))
+                    by_colour[s]++;
+            by_state[want[t]]++;
+            assert_int_equal(dusk__chunks_hit(v, f, BOX, cx, cy), t);
+        }
+    for (int s = 0; s < DUSK_TASK_NSTATES; s++)
+        assert_int_equal(by_colour[s], by_state[s]);
+}
+
+static void test_lecture_job(void **state)
+{
+    (void)state;
+    job j;
+    run_job(&j, "(5, 5)");
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_viewer_set_plan(v, j.plan, &err), 0);
+    size_t ng = dusk_plan_graph_size(j.plan);
+    uint8_t *want = calloc(ng, 1);   /* every task WAITING from RUN_BEGIN */
+    dusk__frame f;
+    int points = 0, ended = 0;
+    size_t colours_seen = 0;
+    for (size_t i = 0; i < j.n; i++) {
+        const dusk_event *e = &j.ev[i];
+        dusk_viewer_feed(v, e, 1);
+        states_after(e, 1, want);
+        ended += e->kind == DUSK_EV_END;
+        /* at the start, after every 4th task ends, and at the end */
+        if (e->kind != DUSK_EV_RUN_BEGIN && !(e->kind == DUSK_EV_END && ended % 4 == 0) &&
+            i + 1 != j.n)
+            continue;
+        draw(v, &f);
+        points++;
+        /* the result, 3x3 blocks of 'sub', and its one input, ones_like */
+        assert_int_equal(dusk__chunks_ngrids(v), 2);
+        const char *name, *title;
+        int64_t rows, cols;
+        assert_int_equal(dusk__chunks_grid(v, 0, &name, &title, &rows, &cols), 0);
+        assert_string_equal(name, dusk_array_name(j.r));
+        assert_string_equal(title, "sub  3x3 blocks");
+        assert_true(rows == 3 && cols == 3);
+        check_grid(v, &f, 0, j.plan, j.r, 3, 3, want);
+        assert_int_equal(dusk__chunks_grid(v, 1, &name, &title, &rows, &cols), 0);
+        assert_string_equal(name, dusk_array_name(j.x));
+        assert_string_equal(title, "ones_like  3x3 blocks");
+        assert_true(rows == 3 && cols == 3);
+        check_grid(v, &f, 1, j.plan, j.x, 3, 3, want);
+        /* how many states the pictures went through */
+        for (int64_t t = 0; t < (int64_t)ng; t++)
+            colours_seen |= (size_t)1 << want[t];
+    }
+    assert_true(points >= 5);
+    /* waiting, running (sync: a task ends before the next starts, but it
+     * is drawn between START and END only by chance), in memory, released */
+    assert_true(colours_seen & (1u << DUSK_TASK_WAITING));
+    assert_true(colours_seen & (1u << DUSK_TASK_MEMORY));
+    assert_true(colours_seen & (1u << DUSK_TASK_RELEASED));
+
+    /* the result large on the left, the input small on the right, both
+     * with square cells (no chunk sizes set), apart */
+    SDL_FRect r0, r1;
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 0, &r0), 0);
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 1, 2, 2, &r1), 0);
+    assert_true(r0.w > 2 * r1.w);
+    assert_true(r0.w == r0.h && r1.w == r1.h);
+    SDL_FRect r02;
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 2, 2, &r02), 0);
+    assert_true(r02.x + r02.w <= r1.x);
+    /* off the grids: no task */
+    assert_int_equal(dusk__chunks_hit(v, &f, BOX, BOX.x + 1, BOX.y + 1), -1);
+    assert_int_equal(dusk__chunks_hit(v, &f, BOX, BOX.x + BOX.w + 5, BOX.y + 5), -1);
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 3, 0, &r0), DUSK_EINVAL);
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 2, 0, 0, &r0), DUSK_EINVAL);
+    free(want);
+    dusk_viewer_free(v);
+    free_job(&j);
+}
+
+/* dusk_viewer_set_array: cells in proportion to the chunks of the array
+ * set; the other grids keep square cells. */
+static void test_chunk_sizes(void **state)
+{
+    (void)state;
+    job j;
+    run_job(&j, "(10, 5)");   /* rows of 10 and 5, columns of 5 */
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_viewer_set_array(v, j.r, &err), 0);
+    assert_int_equal(dusk_viewer_set_plan(v, j.plan, &err), 0);
+    assert_int_equal(dusk_viewer_feed(v, j.ev, j.n), 0);
+    dusk__frame f;
+    draw(v, &f);
+    int64_t rows, cols;
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, NULL, &rows, &cols), 0);
+    assert_true(rows == 2 && cols == 3);
+    SDL_FRect a, b, c;
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 0, &a), 0);
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 1, 0, &b), 0);
+    assert_true(a.h > 1.99f * b.h && a.h < 2.01f * b.h);   /* 10 rows against 5 */
+    assert_true(a.w > 0.99f * b.h && a.w < 1.01f * b.h);   /* 5 columns: as wide as 5 rows */
+    /* a pixel in the lower half of block (0, 0) is that block, not (1, 0) */
+    assert_int_equal(dusk__chunks_hit(v, &f, BOX, (int)(a.x + 2), (int)(a.y + a.h * 0.8f)),
+                     dusk__chunks_task(v, 0, 0, 0));
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 1, 0, 0, &c), 0);
+    assert_true(c.w == c.h);   /* the input's: squares */
+    /* all done: r's blocks in memory, x's released */
+    uint8_t *want = calloc(dusk_plan_graph_size(j.plan), 1);
+    states_after(j.ev, j.n, want);
+    check_grid(v, &f, 0, j.plan, j.r, 2, 3, want);
+    check_grid(v, &f, 1, j.plan, j.x, 2, 3, want);
+    assert_int_equal(want[dusk__chunks_task(v, 0, 1, 2)], DUSK_TASK_MEMORY);
+    assert_int_equal(want[dusk__chunks_task(v, 1, 1, 2)], DUSK_TASK_RELEASED);
+    free(want);
+    dusk_viewer_free(v);
+    free_job(&j);
+}
+
+static void test_set_array_errors(void **state)
+{
+    (void)state;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
+    dusk_array *bad = dusk_array_add(a, dusk_ones(ctx, DUSK_SHAPE(3), "3", DUSK_DT_F8));
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_array(NULL, a, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "v is NULL");
+    assert_int_equal(dusk_viewer_set_array(v, NULL, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "a is NULL");
+    dusk_error want = DUSK_ERROR_INIT;
+    int code = dusk_array_status(bad, &want);
+    assert_true(code != 0);
+    assert_int_equal(dusk_viewer_set_array(v, bad, &err), code);
+    assert_string_equal(err.msg, want.msg);
+    assert_int_equal(dusk_viewer_set_array(v, a, NULL), 0);
+    dusk_viewer_free(v);
+    dusk_array_ctx_free(ctx);
+}
+
+/* The plan of an array's blocks, without a run: RUN_BEGIN fed alone. */
+static dusk_viewer *viewer_of(const dusk_array *a, dusk_plan **out)
+{
+    dusk_graph *g;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_graph(a, &g, &err), 0);
+    int64_t nb = dusk_array_nchunks(a), nd = dusk_array_ndim(a);
+    char (*keys)[256] = malloc((size_t)nb * sizeof *keys);
+    const char **kp = malloc((size_t)nb * sizeof *kp);
+    for (int64_t k = 0; k < nb; k++) {
+        int64_t idx[DUSK_MAXDIMS], rest = k;
+        for (int64_t d = nd - 1; d >= 0; d--) {
+            idx[d] = rest % dusk_array_numblocks(a, (int)d);
+            rest /= dusk_array_numblocks(a, (int)d);
+        }
+        dusk_array_block_key(a, idx, keys[k], sizeof keys[k]);
+        kp[k] = keys[k];
+    }
+    assert_int_equal(dusk_plan_new(g, kp, (size_t)nb, out, &err), 0);
+    free(keys);
+    free(kp);
+    dusk_graph_free(g);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, *out, &err), 0);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    dusk_viewer_feed(v, &begin, 1);
+    return v;
+}
+
+/* 1-d: one row; 3-d: the first two axes, and the title says so. */
+static void test_ranks(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a1 = dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                                             dusk_ones(ctx, DUSK_SHAPE(12), "4", DUSK_DT_F8),
+                                             1.0, false);
+    dusk_plan *p;
+    dusk_viewer *v = viewer_of(a1, &p);
+    dusk__frame f;
+    draw(v, &f);
+    const char *title;
+    int64_t rows, cols;
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, &title, &rows, &cols), 0);
+    assert_true(rows == 1 && cols == 3);
+    assert_string_equal(title, "add  3 blocks");
+    int64_t idx[1] = {2};
+    char key[256];
+    dusk_array_block_key(a1, idx, key, sizeof key);
+    assert_string_equal(dusk_plan_key(p, dusk__chunks_task(v, 0, 0, 2)), key);
+    SDL_FRect r;
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 2, &r), 0);
+    assert_int_equal(pix[(int)(r.y + r.h / 2) * W + (int)(r.x + r.w / 2)],
+                     rgb_of(dusk__state_rgb[DUSK_TASK_WAITING]));
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+
+    dusk_array *a3 = dusk_array_binop_scalar(
+        DUSK_BINOP_MUL, dusk_ones(ctx, DUSK_SHAPE(4, 6, 8), "(2, 2, 2)", DUSK_DT_F8), 2.0, false);
+    v = viewer_of(a3, &p);
+    draw(v, &f);
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, &title, &rows, &cols), 0);
+    assert_true(rows == 2 && cols == 3);
+    assert_string_equal(title, "mul  2x3 blocks (axes 0, 1 of 3)");
+    int64_t idx3[3] = {1, 2, 0};
+    dusk_array_block_key(a3, idx3, key, sizeof key);
+    assert_string_equal(dusk_plan_key(p, dusk__chunks_task(v, 0, 1, 2)), key);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array_ctx_free(ctx);
+}
+
+/* No tuple keys: the panel says so, and nothing is under any pixel. */
+static void test_no_arrays(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_plan *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, (const char *[]){"z"}, 1, &p, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk__frame f;
+    draw(v, &f);   /* before any run, too */
+    assert_int_equal(dusk__chunks_ngrids(v), 0);
+    assert_int_equal(dusk_viewer_set_plan(v, p, &err), 0);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    dusk_viewer_feed(v, &begin, 1);
+    draw(v, &f);
+    assert_int_equal(dusk__chunks_ngrids(v), 0);
+    assert_int_equal(dusk__chunks_hit(v, &f, BOX, BOX.x + BOX.w / 2, BOX.y + BOX.h / 2), -1);
+    /* the message: text pixels on the middle line, no state colour anywhere */
+    uint32_t bg = rgb_of(f.th->bg);
+    size_t text = 0;
+    for (int y = BOX.y; y < BOX.y + BOX.h; y++)
+        for (int x = BOX.x; x < BOX.x + BOX.w; x++) {
+            uint32_t c = pix[y * W + x];
+            /* no block: no yellow, green, red or blue (waiting's gray is
+             * the light theme's text colour, erred's black may be too) */
+            for (int s = DUSK_TASK_READY; s <= DUSK_TASK_RELEASED; s++)
+                assert_true(c != rgb_of(dusk__state_rgb[s]));
+            if (c != bg) {
+                assert_true(abs(y - (BOX.y + BOX.h / 2)) < f.line);
+                text++;
+            }
+        }
+    assert_true(text > 50);
+    assert_int_equal(pix[5 * W + 5], 0xff010203u);   /* nothing drawn outside the box */
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lecture_job),
+        cmocka_unit_test(test_chunk_sizes),
+        cmocka_unit_test(test_set_array_errors),
+        cmocka_unit_test(test_ranks),
+        cmocka_unit_test(test_no_arrays),
+    };
+    return cmocka_run_group_tests(tests, sdl_up, sdl_down);
+}
