@@ -34,6 +34,7 @@ typedef struct dusk__layout {
      * s at y = s * (1 + DUSK__GAP); another layout may fill them instead. */
     float *x, *y;         /* per graph id (layer view: per layer) */
     float width, height;
+    int graphviz;         /* x, y, width, height are Graphviz's */
 } dusk__layout;
 
 /* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose dependencies
@@ -41,6 +42,14 @@ typedef struct dusk__layout {
  * replaced; on failure it is left empty. */
 int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err);
 void dusk__layout_free(dusk__layout *L);   /* ends empty */
+/* Moves the nodes of a built layout (not the layer view) to where
+ * Graphviz's dot puts them (dusk_viz_layout_plan, rankdir LR), when the
+ * plan has at most max_tasks tasks (0: DUSK_VIEWER_GRAPHVIZ_THRESHOLD;
+ * DUSK_VIEWER_NO_GRAPHVIZ: never). 1 when it did, 0 when the layered
+ * positions stay (too many tasks), or Graphviz's error code with err set
+ * (the layered positions stay). layer, slot and order are not changed. */
+int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
+                          dusk_error *err);
 
 /* Layout units: a node is 1 x 1 with a gap of DUSK__GAP. */
 #define DUSK__GAP 0.5f

@@ -8,9 +8,19 @@
 ** (they are below the graph's size) followed by a stable counting sort on
 ** the layer. Nothing here is quadratic or sorts by comparison, so 100,000
 ** tasks lay out in milliseconds (bench/gui.c: gui.layout.100k).
+**
+** Small runs are then laid out again by Graphviz (dusk__layout_graphviz):
+** dot's ranking, crossing minimisation and spacing read better than
+** columns of squares, but its time grows much faster than linearly, so
+** only up to a threshold (DUSK_VIEWER_GRAPHVIZ_THRESHOLD, measured). It
+** lays the plan out through libdusk-viz left to right, every node a
+** 36-point square, and 36 points become one layout unit. libdusk-viz
+** already flips Graphviz's y (origin at the top left), so the only
+** mapping is the scale and the shift from a node's centre to its corner.
 */
 #include <string.h>
 
+#include "dusk/viz.h"
 #include "gui.h"
 
 void dusk__layout_free(dusk__layout *L)
@@ -22,6 +32,67 @@ void dusk__layout_free(dusk__layout *L)
     dusk_free(L->x);
     dusk_free(L->y);
     memset(L, 0, sizeof *L);
+}
+
+/* dusk_viz_layout_plan's node side, in points: one layout unit. */
+#define GV_UNIT 36.0
+
+int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
+                          dusk_error *err)
+{
+    if (!max_tasks)
+        max_tasks = DUSK_VIEWER_GRAPHVIZ_THRESHOLD;
+    if (L->layer_view || !L->ntasks || L->ntasks > max_tasks ||
+        max_tasks == DUSK_VIEWER_NO_GRAPHVIZ)
+        return 0;
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.rankdir = "LR";   /* dependencies on the left, as in the layered view */
+    o.quiet = true;
+    dusk_viz_layout *gv;
+    int rc = dusk_viz_layout_plan(p, &o, &gv, err);
+    if (rc != 0)
+        return rc;
+    size_t nn, placed = 0;
+    const dusk_viz_node *nodes = dusk_viz_layout_nodes(gv, &nn);
+    /* into new arrays, so that a plan Graphviz did not wholly place keeps
+     * the layered positions */
+    float *x = dusk_malloc(L->ngraph * sizeof *x), *y = dusk_malloc(L->ngraph * sizeof *y);
+    if (!x || !y) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "gui layout: out of memory for %zu tasks",
+                            L->ntasks);
+        goto done;
+    }
+    for (size_t i = 0; i < nn; i++) {
+        int64_t t = nodes[i].task;
+        if (nodes[i].kind == DUSK_VIZ_NODE_LEGEND || t < 0 || (uint64_t)t >= L->ngraph ||
+            L->layer[t] < 0)
+            continue;
+        x[t] = (float)(nodes[i].x / GV_UNIT - 0.5);
+        y[t] = (float)(nodes[i].y / GV_UNIT - 0.5);
+        placed++;
+    }
+    if (placed != L->ntasks) {
+        rc = dusk_error_set(err, DUSK_EIO,
+                            "gui layout: Graphviz placed %zu of the plan's %zu tasks", placed,
+                            L->ntasks);
+        goto done;
+    }
+    double w, h;
+    dusk_viz_layout_bbox(gv, &w, &h);
+    dusk_free(L->x);
+    dusk_free(L->y);
+    L->x = x;
+    L->y = y;
+    x = y = NULL;
+    L->width = (float)(w / GV_UNIT);
+    L->height = (float)(h / GV_UNIT);
+    L->graphviz = 1;
+    rc = 1;
+done:
+    dusk_free(x);
+    dusk_free(y);
+    dusk_viz_layout_free(gv);
+    return rc;
 }
 
 int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err)

@@ -77,9 +77,13 @@ typedef struct dusk_viewer_options {
      * fonts-dejavu-core (/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf).
      * The path is read at the first frame, not kept after it. */
     const char *font;
+    /* Runs of at most this many tasks are laid out by Graphviz (see
+     * "arrays and layout" below); 0: the default,
+     * DUSK_VIEWER_GRAPHVIZ_THRESHOLD; DUSK_VIEWER_NO_GRAPHVIZ: never. */
+    size_t graphviz_threshold;
 } dusk_viewer_options;
 
-#define DUSK_VIEWER_OPTIONS_INIT {0, NULL}
+#define DUSK_VIEWER_OPTIONS_INIT {0, NULL, 0}
 
 typedef struct dusk_viewer dusk_viewer;
 
@@ -153,6 +157,21 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
                                 dusk_error *err);
 
 /* --- arrays and layout -------------------------------------------------------
+ * Which layout when. A run of at most opts.graphviz_threshold tasks
+ * (default DUSK_VIEWER_GRAPHVIZ_THRESHOLD) is laid out by Graphviz's dot
+ * through libdusk-viz (dusk_viz_layout_plan, left to right, so inputs are
+ * on the left as in the layered layout): its crossing minimisation makes a
+ * small graph readable, but its time grows much faster than the graph, and
+ * the threshold is the largest run that dot laid out in about 150 ms on
+ * the 2-core machine dusk is built on (the layout is made before the first
+ * frame, so this is the wait before a run shows): x - x.mean(axis=0) of
+ * 340 tasks in 73 ms and of 480 in 126 ms, a random DAG of 400 tasks in
+ * 143 ms and of 600 in 371 ms. A bigger run, or
+ * one Graphviz fails on, gets the layered layout above (linear time,
+ * milliseconds for 100,000 tasks), and past opts.layer_view_threshold the
+ * layer view. Task layers, slots and static order are the same in every
+ * layout.
+ *
  * The chunk map. For an array job (Dask's tuple keys, "('name', i, j)"),
  * a panel shows the block grid of the result array, large, and of up to
  * three of its inputs, small beside it, each block in the colour of the
@@ -167,6 +186,8 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
  * shape in blocks. Cells are squares unless dusk_viewer_set_array has
  * given the array's chunk sizes. A run with no tuple keys shows "no arrays
  * in this run". */
+#define DUSK_VIEWER_GRAPHVIZ_THRESHOLD 400
+#define DUSK_VIEWER_NO_GRAPHVIZ ((size_t)-1)
 
 struct dusk_array;
 /* The chunk sizes of the array the runs compute (the window's

@@ -251,6 +251,17 @@ DUSK_API int dusk_viz_layout_graph(dusk_graph *g, const dusk_viz_options *o,
 /* The same for an array, as dusk_visualize_array draws it. */
 DUSK_API int dusk_viz_layout_array(const dusk_array *a, const dusk_viz_options *o,
                                    dusk_viz_layout **out, dusk_error *err);
+/* The same for a run's plan (plan.h), for a program that holds the plan
+ * and not the graph (the live viewer): one node per task of the plan, as
+ * collapse_outputs draws them (a circle labelled with what the task does,
+ * a box for a literal or an alias; o->verbose: the keys), every node the
+ * same fixed size, 36 x 36 points, whatever its label, and an edge from
+ * each dependency to each dependent. Of o only rankdir, verbose and
+ * threshold (the fast settings past twice it) are used; a colour mode
+ * other than NONE or the view LAYERS is DUSK_EINVAL. DUSK_EEMPTY for a
+ * plan with no tasks, else as dusk_viz_layout_graph. */
+DUSK_API int dusk_viz_layout_plan(const struct dusk_plan *p, const dusk_viz_options *o,
+                                  dusk_viz_layout **out, dusk_error *err);
 DUSK_API void dusk_viz_layout_free(dusk_viz_layout *l);     /* NULL-safe */
 
 /* DUSK_VIZ_TASKS or DUSK_VIZ_LAYERS: the view that was laid out (what

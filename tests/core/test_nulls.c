@@ -847,6 +847,17 @@ static void test_viz(void **state)
     GIVES(dusk_viz_layout_array, 3, 0, a, &dot, &lay, NULL);
     dusk_viz_layout_free(lay);
     GIVES(dusk_viz_layout_array, 1, 0, a, NULL, &lay, &err);
+    dusk_plan *plan = NULL;
+    assert_int_equal(dusk_plan_new(g, (const char *[]){"z"}, 1, &plan, &err), 0);
+    dusk_viz_layout *play = (dusk_viz_layout *)path;
+    EINVAL_ERR(dusk_viz_layout_plan, 0, "p", NULL, &dot, &play, &err);
+    assert_null(play);
+    EINVAL_ERR(dusk_viz_layout_plan, 2, "out", plan, &dot, NULL, &err);
+    GIVES(dusk_viz_layout_plan, 3, 0, plan, &dot, &play, NULL);
+    dusk_viz_layout_free(play);
+    GIVES(dusk_viz_layout_plan, 1, 0, plan, NULL, &play, &err);
+    dusk_viz_layout_free(play);
+    dusk_plan_unref(plan);
     CALLS(dusk_viz_layout_free, 0, NULL);
 
     GIVES(dusk_viz_layout_view, 0, DUSK_VIZ_AUTO, NULL);
