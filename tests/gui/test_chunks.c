@@ -49,12 +49,12 @@ static int sdl_up(void **state)
         fprintf(stderr, "SDL renderer: %s\n", SDL_GetError());
         return -1;
     }
-    return 0;
+    return scratch_setup(state);
 }
 
 static int sdl_down(void **state)
 {
-    (void)state;
+    scratch_teardown(state);
     SDL_DestroyRenderer(ren);
     SDL_DestroyWindow(win);
     SDL_Quit();
@@ -98,13 +98,14 @@ static void take_plan(void *ud, const dusk_plan *plan, size_t ntasks)
     j->plan = dusk_plan_ref(plan);
 }
 
-/* x = ones((15, 15), chunks) and r = x - x.mean(axis=0), run with the sync
+/* x = ones((15, 15), chunks) (or the dataset /x of the HDF5 file h5) and r = x - x.mean(axis=0), run with the sync
  * scheduler, its plan and events kept. */
-static void run_job(job *j, const char *chunks)
+static void run_job(job *j, const char *chunks, const char *h5)
 {
     memset(j, 0, sizeof *j);
     j->ctx = dusk_array_ctx_new();
-    j->x = dusk_ones(j->ctx, DUSK_SHAPE(15, 15), chunks, DUSK_DT_F8);
+    j->x = h5 ? dusk_from_hdf5(j->ctx, h5, "/x", chunks)
+              : dusk_ones(j->ctx, DUSK_SHAPE(15, 15), chunks, DUSK_DT_F8);
     j->r = dusk_array_sub(j->x, dusk_array_mean(j->x, DUSK_AXIS(0), false));
     dusk_stream *s = dusk_stream_new();
     dusk_callbacks cb = {0};
@@ -197,7 +198,7 @@ static void test_lecture_job(void **state)
 {
     (void)state;
     job j;
-    run_job(&j, "(5, 5)");
+    run_job(&j, "(5, 5)", NULL);
     dusk_viewer *v = dusk_viewer_new(NULL);
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_viewer_set_plan(v, j.plan, &err), 0);
@@ -268,7 +269,7 @@ static void test_chunk_sizes(void **state)
 {
     (void)state;
     job j;
-    run_job(&j, "(10, 5)");   /* rows of 10 and 5, columns of 5 */
+    run_job(&j, "(10, 5)", NULL);   /* rows of 10 and 5, columns of 5 */
     dusk_viewer *v = dusk_viewer_new(NULL);
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_viewer_set_array(v, j.r, &err), 0);
@@ -296,6 +297,46 @@ static void test_chunk_sizes(void **state)
     check_grid(v, &f, 1, j.plan, j.x, 2, 3, want);
     assert_int_equal(want[dusk__chunks_task(v, 0, 1, 2)], DUSK_TASK_MEMORY);
     assert_int_equal(want[dusk__chunks_task(v, 1, 1, 2)], DUSK_TASK_RELEASED);
+    free(want);
+    dusk_viewer_free(v);
+    free_job(&j);
+}
+
+/* The lecture's own input: from_hdf5 (its blocks read a literal, the
+ * file and dataset, which is no array). */
+static void test_from_hdf5(void **state)
+{
+    (void)state;
+    const char *h5 = scratch("x.hdf5");
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_options sync = opts_of(DUSK_SCHED_SYNC, 1);
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_store(dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8), h5, "/x",
+                         NULL, &sync, &err) != 0)
+        fail_msg("store: %s", err.msg);
+    dusk_array_ctx_free(ctx);
+    job j;
+    run_job(&j, "(5, 5)", h5);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, j.plan, &err), 0);
+    uint8_t *want = calloc(dusk_plan_graph_size(j.plan), 1);
+    dusk__frame f;
+    for (size_t i = 0; i < j.n; i++) {   /* drawn halfway and at the end */
+        dusk_viewer_feed(v, &j.ev[i], 1);
+        states_after(&j.ev[i], 1, want);
+        if (i != j.n / 2 && i + 1 != j.n)
+            continue;
+        draw(v, &f);
+        assert_int_equal(dusk__chunks_ngrids(v), 2);
+        const char *name, *title;
+        assert_int_equal(dusk__chunks_grid(v, 0, &name, &title, NULL, NULL), 0);
+        assert_string_equal(name, dusk_array_name(j.r));
+        check_grid(v, &f, 0, j.plan, j.r, 3, 3, want);
+        assert_int_equal(dusk__chunks_grid(v, 1, &name, &title, NULL, NULL), 0);
+        assert_string_equal(name, dusk_array_name(j.x));
+        assert_string_equal(title, "array  3x3 blocks");
+        check_grid(v, &f, 1, j.plan, j.x, 3, 3, want);
+    }
     free(want);
     dusk_viewer_free(v);
     free_job(&j);
@@ -440,6 +481,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lecture_job),
         cmocka_unit_test(test_chunk_sizes),
+        cmocka_unit_test(test_from_hdf5),
         cmocka_unit_test(test_set_array_errors),
         cmocka_unit_test(test_ranks),
         cmocka_unit_test(test_no_arrays),
