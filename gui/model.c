@@ -171,6 +171,8 @@ static void begin_run(dusk_viewer *v, const dusk_event *ev)
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk__layout_build(&v->layout, v->plan, v->opts.layer_view_threshold, &err) != 0)
         return;
+    /* small runs: Graphviz's positions (the layered ones stay if it fails) */
+    dusk__layout_graphviz(&v->layout, v->plan, v->opts.graphviz_threshold, NULL);
     size_t ng = v->layout.ngraph;
     v->state = dusk_malloc(ng ? ng : 1);
     v->layer_counts = dusk_calloc(v->layout.nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
