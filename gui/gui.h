@@ -113,7 +113,18 @@ struct dusk_viewer {
     float zoom;                   /* the graph panel: 1 = fitted */
     float pan_x, pan_y;           /* ... moved by this many pixels */
     int64_t selected, hover;      /* tasks, -1 for none */
+
+    /* panels.c: the task stream, memory and progress panels */
+    double stream_span;           /* seconds the task stream shows at most (0: 10) */
+    uint64_t rss_epoch;           /* dusk_now_ns() at the run's t = 0, as estimated
+                                     by dusk__rss_sample (0: not yet) */
+    uint64_t rss_last;            /* dusk_now_ns() of the last RSS sample */
+    struct dusk__panels *panels;  /* panels.c's per-plan cache (function
+                                     colours, task groups, buffers) */
 };
+
+/* Frees panels.c's cache (v->panels); dusk_viewer_free must call it. */
+void dusk__panels_free(dusk_viewer *v);
 
 #define DUSK__BATCH 4096
 #define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */
