@@ -16,10 +16,11 @@
 ** appearance in static order (dusk_plan_priority).
 **
 ** Speed (bench/gui.c, gui.frame.panels.100k): the stream's bars are
-** batched, one SDL_RenderFillRectsF per colour; a bar that would only
-** repaint the pixels its row's previous bar of the same colour painted is
-** skipped, as profiler/chart.c does, so a 100,000-task run draws a few
-** thousand rectangles. The memory curves are drawn per pixel column (the
+** batched, one SDL_RenderFillRectsF per colour, and cover whole pixels; a
+** bar whose pixels its row has already painted is skipped (the first bar
+** in a pixel shows), so a row draws at most one rectangle per pixel
+** column however many tasks it ran: filling 50,000 one-pixel bars of the
+** full row height cost 12 ms a frame, the fill rate and not the count. The memory curves are drawn per pixel column (the
 ** lowest and highest value in the column, one rectangle), whatever the
 ** number of points.
 */
@@ -63,8 +64,14 @@ typedef struct dusk__panels {
     uint8_t *rect_colour;
     size_t rects_cap;
     float *last_x;                  /* per worker row: where its last bar ended */
-    int16_t *last_c;                /* ... and its colour */
     size_t rows_cap;
+    /* The log's STARTs in order, their task and index in the log, indexed
+     * up to log[scanned]: each frame reads the new events only, not the
+     * whole log (at 48 bytes an event, 400,000 of them cost 3 ms). */
+    int64_t *st_task;
+    size_t *st_at;
+    size_t nst, st_cap, scanned;
+    uint64_t st_last_t;             /* the last indexed START's time */
 } dusk__panels;
 
 void dusk__panels_free(dusk_viewer *v)
@@ -85,7 +92,8 @@ void dusk__panels_free(dusk_viewer *v)
     dusk_free(P->sorted);
     dusk_free(P->rect_colour);
     dusk_free(P->last_x);
-    dusk_free(P->last_c);
+    dusk_free(P->st_task);
+    dusk_free(P->st_at);
     dusk_free(P);
     v->panels = NULL;
 }
@@ -231,6 +239,53 @@ static int grow_rects(dusk__panels *P, size_t n)
     return 0;
 }
 
+/* Indexes the STARTs of log[scanned..nlog). A log that is not the one
+ * indexed (shorter, or its last indexed START not there at its time: a new
+ * run of the same plan) is indexed afresh. On out of memory the index stops short; the
+ * stream then shows the tasks started before. */
+static void index_starts(const dusk_viewer *v, dusk__panels *P)
+{
+    if (P->scanned > v->nlog ||
+        (P->nst && (v->log[P->st_at[P->nst - 1]].kind != DUSK_EV_START ||
+                    v->log[P->st_at[P->nst - 1]].task != P->st_task[P->nst - 1] ||
+                    v->log[P->st_at[P->nst - 1]].t_ns != P->st_last_t)))
+        P->nst = P->scanned = 0;
+    for (size_t i = P->scanned; i < v->nlog; i++, P->scanned = i) {
+        if (v->log[i].kind != DUSK_EV_START)
+            continue;
+        if (P->nst == P->st_cap) {
+            size_t cap = P->st_cap ? 2 * P->st_cap : 1024;
+            int64_t *t = dusk_realloc(P->st_task, cap * sizeof *t);
+            if (t)
+                P->st_task = t;
+            size_t *a = dusk_realloc(P->st_at, cap * sizeof *a);
+            if (a)
+                P->st_at = a;
+            if (!t || !a)
+                return;
+            P->st_cap = cap;
+        }
+        P->st_task[P->nst] = v->log[i].task;
+        P->st_at[P->nst++] = i;
+        P->st_last_t = v->log[i].t_ns;
+    }
+    P->scanned = v->nlog;
+}
+
+/* How many of the indexed STARTs are in log[0..shown). */
+static size_t starts_shown(const dusk_viewer *v, const dusk__panels *P)
+{
+    size_t lo = 0, hi = P->nst;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (P->st_at[mid] < v->shown)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* --- shared pieces ------------------------------------------------------------ */
 
 /* "Now": the time of the last event shown, in the log's clock. */
@@ -305,6 +360,8 @@ typedef struct stream_geom {
     float rowh, gap;
     size_t nw;
     uint64_t lo, hi, now;     /* the window and now, relative to t0 */
+    uint64_t now_log;         /* now in the log's clock */
+    double px_per_ns;
 } stream_geom;
 
 static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, stream_geom *g)
@@ -325,7 +382,8 @@ static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect 
     g->gap = g->rowh > 6 ? 1.0f : 0.0f;
     double span_s = v->stream_span > 0 ? v->stream_span : DEFAULT_SPAN_S;
     uint64_t span = (uint64_t)(span_s * 1e9);
-    g->now = rel(v, now_of(v));
+    g->now_log = now_of(v);
+    g->now = rel(v, g->now_log);
     if (g->now <= span) {
         g->lo = 0;
         g->hi = g->now ? g->now : 1;
@@ -333,13 +391,14 @@ static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect 
         g->lo = g->now - span;
         g->hi = g->now;
     }
+    g->px_per_ns = (double)g->pw / (double)(g->hi - g->lo);
 }
 
 static float stream_x(const stream_geom *g, uint64_t t)
 {
     if (t < g->lo)
         t = g->lo;
-    return g->px + (float)((double)(t - g->lo) / (double)(g->hi - g->lo)) * g->pw;
+    return g->px + (float)((double)(t - g->lo) * g->px_per_ns);
 }
 
 /* Whether task t has started as of now: its START is in log[0..shown).
@@ -360,18 +419,16 @@ static int started(const dusk_viewer *v, int64_t t)
 
 /* Task t's bar as drawn (before the skipping of repainted pixels): 0, or
  * -1 when it is not on the plot as of now. */
-static int stream_bar(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL_FRect *r)
+static int bar_of(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL_FRect *r)
 {
     int32_t w = v->worker_of[t];
     if (w < 0 || (size_t)w >= g->nw)
         return -1;
-    uint64_t now = now_of(v);
-    if (!started(v, t))
-        return -1;   /* scrubbed back before its START */
-    uint64_t e = v->t_end[t] && v->t_end[t] <= now ? rel(v, v->t_end[t]) : g->now;
+    uint64_t e = v->t_end[t] && v->t_end[t] <= g->now_log ? rel(v, v->t_end[t]) : g->now;
     if (e < g->lo)
         return -1;
-    float x0 = stream_x(g, rel(v, v->t_start[t])), x1 = stream_x(g, e);
+    /* whole pixels, so that a row paints each pixel column at most once */
+    float x0 = (float)(int)stream_x(g, rel(v, v->t_start[t])), x1 = (float)(int)stream_x(g, e);
     if (x1 - x0 >= 4)
         x1 -= 1;   /* a hairline between tasks back to back */
     else if (x1 - x0 < 1)
@@ -380,6 +437,13 @@ static int stream_bar(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL
     if (r->h < 1)
         r->h = 1;
     return 0;
+}
+
+static int stream_bar(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL_FRect *r)
+{
+    if (v->worker_of[t] < 0 || !started(v, t))
+        return -1;   /* scrubbed back before its START */
+    return bar_of(v, g, t, r);
 }
 
 static void outline(dusk__frame *f, SDL_FRect r)
@@ -418,40 +482,32 @@ void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     size_t nbars = 0;
     if (P && g.nw && P->rows_cap < g.nw) {
         float *lx = dusk_realloc(P->last_x, g.nw * sizeof *lx);
-        if (lx)
+        if (lx) {
             P->last_x = lx;
-        int16_t *lc = dusk_realloc(P->last_c, g.nw * sizeof *lc);
-        if (lc)
-            P->last_c = lc;
-        if (lx && lc)
             P->rows_cap = g.nw;
+        }
     }
     if (P && g.nw && P->rows_cap >= g.nw && grow_rects(P, v->layout.ntasks ? v->layout.ntasks : 1) == 0) {
-        for (size_t w = 0; w < g.nw; w++) {
+        for (size_t w = 0; w < g.nw; w++)
             P->last_x[w] = -1;
-            P->last_c[w] = -1;
-        }
         /* STARTs in the log's order: each row's bars left to right */
-        for (size_t i = 0; i < v->shown; i++) {
-            const dusk_event *ev = &v->log[i];
-            if (ev->kind != DUSK_EV_START)
-                continue;
+        index_starts(v, P);
+        size_t nst = starts_shown(v, P);
+        for (size_t i = 0; i < nst; i++) {
+            int64_t t = P->st_task[i];
             SDL_FRect r;
-            if (stream_bar(v, &g, ev->task, &r) != 0)
+            if (bar_of(v, &g, t, &r) != 0)   /* started: its START is shown */
                 continue;
-            size_t w = (size_t)v->worker_of[ev->task];
-            int c = P->colour[ev->task];
+            size_t w = (size_t)v->worker_of[t];
+            int c = P->colour[t];
             float x1 = r.x + r.w;
-            if (P->last_c[w] == c) {
-                if (x1 <= P->last_x[w])
-                    continue;   /* would only repaint its own colour */
-                if (r.x < P->last_x[w]) {
-                    r.w = x1 - P->last_x[w];
-                    r.x = P->last_x[w];
-                }
+            if (x1 <= P->last_x[w])
+                continue;   /* its pixels are painted: the first bar there shows */
+            if (r.x < P->last_x[w]) {
+                r.w = x1 - P->last_x[w];
+                r.x = P->last_x[w];
             }
             P->last_x[w] = x1;
-            P->last_c[w] = (int16_t)c;
             P->rects[nbars] = r;
             P->rect_colour[nbars++] = (uint8_t)c;
         }
