@@ -799,8 +799,8 @@ typedef struct progress_geom {
     size_t rows, shown;       /* rows that fit, groups shown in them */
 } progress_geom;
 
-static void progress_geom_of(const dusk_viewer *v, const dusk__frame *f, const dusk__panels *P,
-                             SDL_Rect b, progress_geom *g)
+static void progress_geom_of(const dusk__frame *f, const dusk__panels *P, SDL_Rect b,
+                             progress_geom *g)
 {
     g->x = (float)b.x + MARGIN;
     g->y = (float)b.y + STRIP_H + 4;
@@ -826,7 +826,6 @@ static void progress_geom_of(const dusk_viewer *v, const dusk__frame *f, const d
     g->bw = (float)(b.x + b.w - MARGIN) - g->bx;
     if (g->bw < 1)
         g->bw = 1;
-    (void)v;
 }
 
 static void count_groups(const dusk_viewer *v, dusk__panels *P)
@@ -844,7 +843,7 @@ int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t 
 {
     dusk__panels *P = cache(v);
     progress_geom g;
-    progress_geom_of(v, f, P, b, &g);
+    progress_geom_of(f, P, b, &g);
     if (!P || k >= g.shown)
         return -1;
     uint32_t gi = P->order[k];
@@ -861,7 +860,7 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     dusk__fill(f, f->th->bg, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
     dusk__panels *P = cache(v);
     progress_geom g;
-    progress_geom_of(v, f, P, b, &g);
+    progress_geom_of(f, P, b, &g);
     if (P)
         count_groups(v, P);
     /* the shares left to right: done (released, in memory), erred,
