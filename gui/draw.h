@@ -91,4 +91,54 @@ int64_t dusk__chunks_task(const dusk_viewer *v, size_t k, int64_t i, int64_t j);
 int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
                       int64_t i, int64_t j, SDL_FRect *r);
 
+/* --- panels.c: task stream, memory, progress, status line ---------------- */
+
+/* Each panel has a title strip at its top. "Now" is the time of
+ * log[shown - 1]: nothing after it is drawn. */
+/* A row per worker, a bar per task from its START to its END (or now),
+ * coloured by function as the profiler's charts (dusk_profiler_colour with
+ * no profiler), over the last v->stream_span seconds (0: 10; the whole run
+ * while it is shorter), ticks under it. v->selected and the tasks it needs
+ * and that need it are outlined in the theme's accent. */
+void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* Task t's bar in the stream drawn in box b (before bars that would only
+ * repaint their row's pixels are skipped): 0, or -1 when it is not on the
+ * plot as of now. */
+int dusk__stream_bar(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int64_t t,
+                     SDL_FRect *r);
+/* The task whose bar is under pixel (x, y) of the stream drawn in box b
+ * (the last drawn there when bars share the pixel), or -1. */
+int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int x, int y);
+/* Bytes held by the scheduler and process RSS over the run up to now: two
+ * lines, the current values in the strip, each peak dotted and labelled. */
+void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* The memory panel's numbers as of now: series 0 is held, 1 is RSS. */
+typedef struct dusk__memory_stats {
+    uint64_t now[2], peak[2];
+    uint64_t peak_t[2];           /* the peak's time (the log's clock) */
+    size_t n[2];                  /* points up to now */
+} dusk__memory_stats;
+void dusk__memory_stats_of(const dusk_viewer *v, dusk__memory_stats *m);
+/* "peak 1.23 MiB" (peak 1) or "held 1.23 MiB" / "RSS 1.23 MiB", as drawn. */
+void dusk__memory_label(const dusk__memory_stats *m, int series, int peak, char *buf, size_t n);
+/* Samples the process's resident memory (/proc/self/statm) into v->rss at
+ * most every 20 ms of now_ns (dusk_now_ns()), while a run that came
+ * through the viewer's stream is followed and has not ended. */
+void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns);
+/* A bar per task group (key_split of the key), in order of first
+ * appearance in static order, split into done (released, in memory),
+ * erred, running, ready and waiting shares; "name done/total" beside it.
+ * At most 40 rows; the rest as "... N more". */
+void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* Row k of the progress panel drawn in box b: the group's name, its bar's
+ * rectangle and the group's tasks; 0, or -1 past the rows shown. */
+int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
+                       const char **name, SDL_Rect *bar, size_t *total);
+/* "tasks done D / T · elapsed 1.23 s · 4,567 tasks/s · workers busy 2/2 ·
+ * events dropped 0" (UTF-8 middle dots), then "· run failed: DUSK_E..."
+ * when the run ended with an error. Returns the length it wanted. */
+size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n);
+/* The status line in a strip (the dots drawn, as the atlas is ASCII). */
+void dusk__panel_status(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+
 #endif /* DUSK_GUI_DRAW_H */

@@ -124,10 +124,20 @@ struct dusk_viewer {
     int64_t selected, hover;      /* tasks, -1 for none */
     struct dusk__chunks *chunks;  /* chunks.c's grids and set_array's sizes,
                                      NULL until used */
+
+    /* panels.c: the task stream, memory and progress panels */
+    double stream_span;           /* seconds the task stream shows at most (0: 10) */
+    uint64_t rss_epoch;           /* dusk_now_ns() at the run's t = 0, as estimated
+                                     by dusk__rss_sample (0: not yet) */
+    uint64_t rss_last;            /* dusk_now_ns() of the last RSS sample */
+    struct dusk__panels *panels;  /* panels.c's per-plan cache (function
+                                     colours, task groups, buffers) */
 };
 
 /* Frees chunks.c's state (NULL-safe); dusk_viewer_free calls it. */
 void dusk__chunks_free(struct dusk__chunks *C);
+/* Frees panels.c's cache (v->panels); dusk_viewer_free calls it. */
+void dusk__panels_free(dusk_viewer *v);
 
 #define DUSK__BATCH 4096
 #define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */

@@ -79,6 +79,7 @@ void dusk_viewer_free(dusk_viewer *v)
     clear_run(v);
     dusk__render_free(v->render);
     dusk__chunks_free(v->chunks);
+    dusk__panels_free(v);
     for (dusk__pending *p = v->pending, *next; p; p = next) {
         next = p->next;
         dusk_plan_unref(p->plan);

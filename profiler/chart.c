@@ -45,7 +45,7 @@ void dusk__colour(dusk_profiler *p, const char *name, double rgb[3])
 {
     size_t k = 0;
     int found = 0;
-    if (p->have_summary)
+    if (p && p->have_summary)
         for (size_t i = 0; i < p->nfstats && i < 20; i++)
             if (!strcmp(p->fstats[i].func, name)) {
                 k = i;
@@ -56,6 +56,18 @@ void dusk__colour(dusk_profiler *p, const char *name, double rgb[3])
         k = (size_t)(dusk__fnv(DUSK__FNV_INIT, name, strlen(name)) % 20);
     }
     memcpy(rgb, palette[k], sizeof palette[k]);
+}
+
+void dusk_profiler_colour(dusk_profiler *p, const char *name, uint8_t rgb[3])
+{
+    if (!rgb)
+        return;
+    double c[3];
+    if (p)
+        dusk__summary(p);   /* the functions' order; on failure, colours by hash */
+    dusk__colour(p, name ? name : "", c);
+    for (int i = 0; i < 3; i++)
+        rgb[i] = (uint8_t)lround(c[i] * 255.0);
 }
 
 /* --- layout and axes --------------------------------------------------------- */

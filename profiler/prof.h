@@ -186,7 +186,8 @@ int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins,
 
 int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
                 const dusk_chart_options *o, dusk_error *err);
-/* A colour for a name: fixed per name within a profile. */
+/* A colour for a name: fixed per name within a profile (p NULL: by the
+ * name's hash alone). */
 void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
 /* The end of the time axis every chart of p draws (ns since the first
  * run began): the last run's, task's or sample's end; 1e6 when empty.

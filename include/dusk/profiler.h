@@ -357,6 +357,14 @@ DUSK_API int dusk_profiler_chart_to(dusk_profiler *p, dusk_write_fn write,
                            void *closure, const dusk_chart_options *o,
                            dusk_error *err);
 
+/* The colour the charts (and the live viewer's task stream) give a function
+ * or task group `name`, as 8-bit RGB in rgb: a 20-colour palette
+ * (Category20's strong shades first) where the functions of p in order of
+ * total time take the first colours and any other name a palette colour
+ * from a hash of its text. p NULL: the colour by the hash, which is what a
+ * live run without a profiler shows. name NULL is "". rgb NULL: nothing. */
+DUSK_API void dusk_profiler_colour(dusk_profiler *p, const char *name, uint8_t rgb[3]);
+
 /* --- the HTML report --------------------------------------------------------------- */
 
 typedef struct dusk_report_options {

@@ -981,6 +981,19 @@ static void test_profiler(void **state)
     dusk_profile_summary sum;
     EINVAL_NOERR(dusk_profiler_summary, 0, NULL, &sum);
     EINVAL_NOERR(dusk_profiler_summary, 1, p, NULL);
+    /* colours: p NULL by the name's hash, name NULL as "", rgb NULL a no-op;
+     * p's busiest function takes the palette's first colour */
+    uint8_t c1[3] = {1, 2, 3}, c2[3] = {4, 5, 6};
+    CALLS(dusk_profiler_colour, 0, NULL, "inc", c1);
+    dusk_profiler_colour(NULL, "inc", c2);
+    assert_memory_equal(c1, c2, 3);
+    CALLS(dusk_profiler_colour, 1, p, NULL, c1);
+    dusk_profiler_colour(p, "", c2);
+    assert_memory_equal(c1, c2, 3);
+    CALLS(dusk_profiler_colour, 2, p, "inc", NULL);
+    assert_int_equal(dusk_profiler_summary(p, &sum), 0);
+    dusk_profiler_colour(p, sum.funcs[0].func, c1);
+    assert_memory_equal(c1, ((const uint8_t[]){0x1f, 0x77, 0xb4}), 3);
     FILE *devnull = fopen("/dev/null", "w");
     assert_non_null(devnull);
     EINVAL_NOERR(dusk_profiler_print_summary, 0, NULL, devnull);

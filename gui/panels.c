@@ -1,0 +1,979 @@
+/*
+** dusk gui — the task stream, memory and progress panels, and the status line
+**
+** Every panel reads the current run's log (v->log[0..v->shown)) and the
+** facts model.c keeps per task (t_start, t_end, worker_of), and draws as
+** of "now", the time of log[shown - 1]: when the user scrubs back, bars,
+** curves and counts stop there. Times are the events' clock (ns since the
+** run began); v->t0, the RUN_BEGIN's time, is t = 0 of the axes.
+**
+** What does not change during a run is computed once per plan and cached
+** in v->panels (holding a reference to the plan, so that a later plan made
+** at the same address can never be taken for it): each task's colour
+** (its function's, from the profiler's palette: dusk_profiler_colour with
+** no profiler, so the live window and the charts agree), each task's group
+** (Dask's key_split of its key) and the groups in order of first
+** appearance in static order (dusk_plan_priority).
+**
+** Speed (bench/gui.c, gui.frame.panels.100k): the stream's bars are
+** batched, one SDL_RenderFillRectsF per colour, and cover whole pixels; a
+** bar whose pixels its row has already painted is skipped (the first bar
+** in a pixel shows), so a row draws at most one rectangle per pixel
+** column however many tasks it ran: filling 50,000 one-pixel bars of the
+** full row height cost 12 ms a frame, the fill rate and not the count. The memory curves are drawn per pixel column (the
+** lowest and highest value in the column, one rectangle), whatever the
+** number of points.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "draw.h"
+#include "dusk/profiler.h"
+
+#define STRIP_H 28                   /* the title strip, as the graph's legend */
+#define MARGIN 8
+#define MAX_COLOURS 64               /* distinct function colours (the palette has 20) */
+#define MAX_GROUP_ROWS 40
+#define DEFAULT_SPAN_S 10.0
+#define RSS_EVERY_NS 20000000ull     /* 20 ms between RSS samples */
+
+static const uint8_t held_rgb[3] = {0xff, 0x7f, 0x0e};   /* as the profiler's memory chart */
+static const uint8_t rss_rgb[3] = {0x1f, 0x77, 0xb4};
+
+typedef struct dusk__panels {
+    const dusk_plan *plan;          /* a reference: what the rest was made from */
+    size_t ngraph;
+    /* colours: per graph id an index into rgb; the functions for the legend */
+    uint8_t *colour;
+    uint8_t rgb[MAX_COLOURS][3];
+    int ncolours;
+    dusk__strtab funcs;             /* function names, first seen first */
+    uint8_t *func_colour;           /* per function: its colour index */
+    /* groups: per graph id its group (-1: not in the plan) */
+    int32_t *group;
+    dusk__strtab names;             /* group names, first seen first */
+    size_t ngroups;
+    uint32_t *order;                /* group ids by first appearance in static order */
+    uint32_t *total;                /* per group: its tasks */
+    uint32_t *counts;               /* per group x DUSK_TASK_NSTATES, per frame */
+    /* per-frame buffers */
+    SDL_FRect *rects, *sorted;
+    uint8_t *rect_colour;
+    size_t rects_cap;
+    float *last_x;                  /* per worker row: where its last bar ended */
+    size_t rows_cap;
+    /* The log's STARTs in order, their task and index in the log, indexed
+     * up to log[scanned]: each frame reads the new events only, not the
+     * whole log (at 48 bytes an event, 400,000 of them cost 3 ms). */
+    int64_t *st_task;
+    size_t *st_at;
+    size_t nst, st_cap, scanned;
+    uint64_t st_last_t;             /* the last indexed START's time */
+} dusk__panels;
+
+void dusk__panels_free(dusk_viewer *v)
+{
+    dusk__panels *P = v ? v->panels : NULL;
+    if (!P)
+        return;
+    dusk_plan_unref(P->plan);
+    dusk_free(P->colour);
+    dusk__strtab_free(&P->funcs);
+    dusk_free(P->func_colour);
+    dusk_free(P->group);
+    dusk__strtab_free(&P->names);
+    dusk_free(P->order);
+    dusk_free(P->total);
+    dusk_free(P->counts);
+    dusk_free(P->rects);
+    dusk_free(P->sorted);
+    dusk_free(P->rect_colour);
+    dusk_free(P->last_x);
+    dusk_free(P->st_task);
+    dusk_free(P->st_at);
+    dusk_free(P);
+    v->panels = NULL;
+}
+
+/* --- the per-plan cache ---------------------------------------------------- */
+
+static const char *func_name(const dusk_plan *p, int64_t t)
+{
+    /* the names the profiler's records give (profiler/record.c) */
+    const dusk_func *f = dusk_plan_func(p, t);
+    if (f)
+        return f->name ? f->name : "(unnamed)";
+    return dusk_plan_entry_kind(p, t) == DUSK_ENTRY_ALIAS ? "(alias)" : "(value)";
+}
+
+typedef struct first_seen {
+    int64_t prio;                   /* the group's first task in static order */
+    uint32_t group;
+} first_seen;
+
+static int by_first(const void *a, const void *b)
+{
+    const first_seen *x = a, *y = b;
+    if (x->prio != y->prio)
+        return x->prio < y->prio ? -1 : 1;
+    return x->group < y->group ? -1 : x->group > y->group;
+}
+
+static int build_cache(dusk__panels *P, const dusk_plan *plan, const dusk__layout *L)
+{
+    size_t ng = L->ngraph ? L->ngraph : 1;
+    P->ngraph = L->ngraph;
+    P->colour = dusk_calloc(ng, 1);
+    P->group = dusk_malloc(ng * sizeof *P->group);
+    if (!P->colour || !P->group)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < L->ngraph; i++)
+        P->group[i] = -1;
+    first_seen *first = NULL;
+    size_t first_cap = 0;
+    for (size_t i = 0; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        const char *fn = func_name(plan, t);
+        size_t nfuncs = P->funcs.n;
+        int64_t fi = dusk__strtab_intern(&P->funcs, fn, strlen(fn));
+        if (fi < 0)
+            goto oom;
+        if (P->funcs.n > nfuncs) {   /* a new function: its colour */
+            uint8_t *fc = dusk_realloc(P->func_colour, P->funcs.n);
+            if (!fc)
+                goto oom;
+            P->func_colour = fc;
+            uint8_t rgb[3];
+            dusk_profiler_colour(NULL, fn, rgb);
+            int k = 0;
+            while (k < P->ncolours && memcmp(P->rgb[k], rgb, 3) != 0)
+                k++;
+            if (k == P->ncolours && k < MAX_COLOURS)
+                memcpy(P->rgb[P->ncolours++], rgb, 3);
+            P->func_colour[fi] = (uint8_t)(k < MAX_COLOURS ? k : MAX_COLOURS - 1);
+        }
+        P->colour[t] = P->func_colour[fi];
+
+        char grp[256];
+        size_t len = dusk_key_split(dusk_plan_key(plan, t), grp, sizeof grp);
+        if (len >= sizeof grp)
+            len = sizeof grp - 1;   /* a longer group name is cut, not split */
+        size_t ngroups = P->names.n;
+        int64_t gi = dusk__strtab_intern(&P->names, grp, len);
+        if (gi < 0)
+            goto oom;
+        P->group[t] = (int32_t)gi;
+        int64_t prio = dusk_plan_priority(plan, t);
+        if ((size_t)gi >= first_cap) {
+            size_t cap = first_cap ? 2 * first_cap : 64;
+            first_seen *nf = dusk_realloc(first, cap * sizeof *nf);
+            if (!nf)
+                goto oom;
+            first = nf;
+            first_cap = cap;
+        }
+        if (P->names.n > ngroups || prio < first[gi].prio)
+            first[gi] = (first_seen){prio, (uint32_t)gi};
+    }
+    P->ngroups = P->names.n;
+    size_t ngr = P->ngroups ? P->ngroups : 1;
+    P->order = dusk_malloc(ngr * sizeof *P->order);
+    P->total = dusk_calloc(ngr, sizeof *P->total);
+    P->counts = dusk_malloc(ngr * DUSK_TASK_NSTATES * sizeof *P->counts);
+    if (!P->order || !P->total || !P->counts)
+        goto oom;
+    if (P->ngroups)
+        qsort(first, P->ngroups, sizeof *first, by_first);
+    for (size_t g = 0; g < P->ngroups; g++)
+        P->order[g] = first[g].group;
+    for (size_t i = 0; i < L->ntasks; i++)
+        P->total[P->group[L->order[i]]]++;
+    dusk_free(first);
+    return 0;
+oom:
+    dusk_free(first);
+    return DUSK_ENOMEM;
+}
+
+/* The cache for the current plan, made at the first frame of its run;
+ * NULL with no run, or when memory ran out (then the panels show their
+ * strips alone and the next frame tries again). */
+static dusk__panels *cache(dusk_viewer *v)
+{
+    if (!v->plan || !v->state)
+        return NULL;
+    if (v->panels && v->panels->plan == v->plan && v->panels->ngraph == v->layout.ngraph)
+        return v->panels;
+    dusk__panels_free(v);
+    dusk__panels *P = dusk_calloc(1, sizeof *P);
+    if (!P)
+        return NULL;
+    v->panels = P;
+    P->plan = dusk_plan_ref(v->plan);
+    if (build_cache(P, v->plan, &v->layout) != 0) {
+        dusk__panels_free(v);
+        return NULL;
+    }
+    return P;
+}
+
+static int grow_rects(dusk__panels *P, size_t n)
+{
+    if (n <= P->rects_cap)
+        return 0;
+    SDL_FRect *a = dusk_realloc(P->rects, n * sizeof *a);
+    if (a)
+        P->rects = a;
+    SDL_FRect *s = dusk_realloc(P->sorted, n * sizeof *s);
+    if (s)
+        P->sorted = s;
+    uint8_t *c = dusk_realloc(P->rect_colour, n);
+    if (c)
+        P->rect_colour = c;
+    if (!a || !s || !c)
+        return DUSK_ENOMEM;
+    P->rects_cap = n;
+    return 0;
+}
+
+/* Indexes the STARTs of log[scanned..nlog). A log that is not the one
+ * indexed (shorter, or its last indexed START not there at its time: a new
+ * run of the same plan) is indexed afresh. On out of memory the index stops short; the
+ * stream then shows the tasks started before. */
+static void index_starts(const dusk_viewer *v, dusk__panels *P)
+{
+    if (P->scanned > v->nlog ||
+        (P->nst && (v->log[P->st_at[P->nst - 1]].kind != DUSK_EV_START ||
+                    v->log[P->st_at[P->nst - 1]].task != P->st_task[P->nst - 1] ||
+                    v->log[P->st_at[P->nst - 1]].t_ns != P->st_last_t)))
+        P->nst = P->scanned = 0;
+    for (size_t i = P->scanned; i < v->nlog; i++, P->scanned = i) {
+        if (v->log[i].kind != DUSK_EV_START)
+            continue;
+        if (P->nst == P->st_cap) {
+            size_t cap = P->st_cap ? 2 * P->st_cap : 1024;
+            int64_t *t = dusk_realloc(P->st_task, cap * sizeof *t);
+            if (t)
+                P->st_task = t;
+            size_t *a = dusk_realloc(P->st_at, cap * sizeof *a);
+            if (a)
+                P->st_at = a;
+            if (!t || !a)
+                return;
+            P->st_cap = cap;
+        }
+        P->st_task[P->nst] = v->log[i].task;
+        P->st_at[P->nst++] = i;
+        P->st_last_t = v->log[i].t_ns;
+    }
+    P->scanned = v->nlog;
+}
+
+/* How many of the indexed STARTs are in log[0..shown). */
+static size_t starts_shown(const dusk_viewer *v, const dusk__panels *P)
+{
+    size_t lo = 0, hi = P->nst;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (P->st_at[mid] < v->shown)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* --- shared pieces ------------------------------------------------------------ */
+
+/* "Now": the time of the last event shown, in the log's clock. */
+static uint64_t now_of(const dusk_viewer *v)
+{
+    return v->shown ? v->log[v->shown - 1].t_ns : v->t0;
+}
+
+static uint64_t rel(const dusk_viewer *v, uint64_t t)
+{
+    return t > v->t0 ? t - v->t0 : 0;
+}
+
+static void strip(dusk__frame *f, SDL_Rect b, const char *title)
+{
+    dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, STRIP_H);
+    dusk__text(f, (float)(b.x + MARGIN), (float)b.y + (float)(STRIP_H - f->line) / 2, title,
+               f->th->fg);
+}
+
+/* A "nice" step (1, 2 or 5 times a power of ten) near range / n. */
+static double nice_step(double range, int n)
+{
+    if (!(range > 0) || n < 1)
+        return 1;
+    double raw = range / n, mag = 1;
+    while (mag * 10 <= raw)
+        mag *= 10;
+    while (mag > raw)
+        mag /= 10;
+    double r = raw / mag;
+    return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
+}
+
+/* A time tick's label: the step's unit, as few digits as it needs. */
+static void tick_label(char *buf, size_t n, double ns, double step_ns)
+{
+    static const struct { double k; const char *unit; } U[] = {
+        {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
+    size_t i = 0;
+    while (i < 3 && step_ns < U[i].k)
+        i++;
+    snprintf(buf, n, "%g %s", ns / U[i].k, U[i].unit);
+}
+
+/* Time ticks under a plot from x0 (time lo) to x0 + w (time hi). */
+static void time_ticks(dusk__frame *f, float x0, float y, float w, uint64_t lo, uint64_t hi)
+{
+    double range = (double)(hi - lo);
+    double step = nice_step(range, (int)(w / 90) > 2 ? (int)(w / 90) : 2);
+    double first = step * (double)(uint64_t)((double)lo / step);
+    if (first < (double)lo)
+        first += step;
+    dusk__set_rgb(f, f->th->dim);
+    for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
+        float x = x0 + (float)((t - (double)lo) / range) * w;
+        SDL_RenderDrawLineF(f->r, x, y, x, y + 4);
+    }
+    for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
+        float x = x0 + (float)((t - (double)lo) / range) * w;
+        char s[32];
+        tick_label(s, sizeof s, t, step);
+        float tw = dusk__text_width(f, s);
+        dusk__text(f, x - tw / 2, y + 5, s, f->th->dim);
+    }
+}
+
+/* --- the task stream ------------------------------------------------------------ */
+
+typedef struct stream_geom {
+    float px, py, pw, ph;     /* the plot */
+    float rowh, gap;
+    size_t nw;
+    uint64_t lo, hi, now;     /* the window and now, relative to t0 */
+    uint64_t now_log;         /* now in the log's clock */
+    double px_per_ns;
+} stream_geom;
+
+static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, stream_geom *g)
+{
+    char widest[24];
+    snprintf(widest, sizeof widest, "%zu", v->nworkers ? v->nworkers - 1 : 0);
+    float lw = dusk__text_width(f, widest);
+    g->px = (float)b.x + MARGIN + lw + 6;
+    g->py = (float)b.y + STRIP_H + 4;
+    g->pw = (float)(b.x + b.w - MARGIN) - g->px;
+    g->ph = (float)(b.y + b.h) - (float)(f->line + 8) - g->py;
+    if (g->pw < 1)
+        g->pw = 1;
+    if (g->ph < 1)
+        g->ph = 1;
+    g->nw = v->state ? v->nworkers : 0;
+    g->rowh = g->nw ? g->ph / (float)g->nw : g->ph;
+    g->gap = g->rowh > 6 ? 1.0f : 0.0f;
+    double span_s = v->stream_span > 0 ? v->stream_span : DEFAULT_SPAN_S;
+    uint64_t span = (uint64_t)(span_s * 1e9);
+    g->now_log = now_of(v);
+    g->now = rel(v, g->now_log);
+    if (g->now <= span) {
+        g->lo = 0;
+        g->hi = g->now ? g->now : 1;
+    } else {
+        g->lo = g->now - span;
+        g->hi = g->now;
+    }
+    g->px_per_ns = (double)g->pw / (double)(g->hi - g->lo);
+}
+
+static float stream_x(const stream_geom *g, uint64_t t)
+{
+    if (t < g->lo)
+        t = g->lo;
+    return g->px + (float)((double)(t - g->lo) * g->px_per_ns);
+}
+
+/* Whether task t has started as of now: its START is in log[0..shown).
+ * Times decide unless its START has now's time stamp, which events just
+ * after now may share. */
+static int started(const dusk_viewer *v, int64_t t)
+{
+    uint64_t now = now_of(v);
+    if (v->worker_of[t] < 0 || v->t_start[t] > now)
+        return 0;
+    if (v->t_start[t] < now)
+        return 1;
+    for (size_t i = v->shown; i-- > 0 && v->log[i].t_ns == now;)
+        if (v->log[i].kind == DUSK_EV_START && v->log[i].task == t)
+            return 1;
+    return 0;
+}
+
+/* Task t's bar as drawn (before the skipping of repainted pixels): 0, or
+ * -1 when it is not on the plot as of now. */
+static int bar_of(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL_FRect *r)
+{
+    int32_t w = v->worker_of[t];
+    if (w < 0 || (size_t)w >= g->nw)
+        return -1;
+    uint64_t e = v->t_end[t] && v->t_end[t] <= g->now_log ? rel(v, v->t_end[t]) : g->now;
+    if (e < g->lo)
+        return -1;
+    /* whole pixels, so that a row paints each pixel column at most once */
+    float x0 = (float)(int)stream_x(g, rel(v, v->t_start[t])), x1 = (float)(int)stream_x(g, e);
+    if (x1 - x0 >= 4)
+        x1 -= 1;   /* a hairline between tasks back to back */
+    else if (x1 - x0 < 1)
+        x1 = x0 + 1;
+    *r = (SDL_FRect){x0, g->py + g->rowh * (float)w + g->gap, x1 - x0, g->rowh - 2 * g->gap};
+    if (r->h < 1)
+        r->h = 1;
+    return 0;
+}
+
+static int stream_bar(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL_FRect *r)
+{
+    if (v->worker_of[t] < 0 || !started(v, t))
+        return -1;   /* scrubbed back before its START */
+    return bar_of(v, g, t, r);
+}
+
+static void outline(dusk__frame *f, SDL_FRect r)
+{
+    SDL_RenderDrawRectF(f->r, &r);
+    if (r.w > 4 && r.h > 4)
+        SDL_RenderDrawRectF(f->r, &(SDL_FRect){r.x + 1, r.y + 1, r.w - 2, r.h - 2});
+}
+
+static void stream_selection(dusk_viewer *v, dusk__frame *f, const stream_geom *g)
+{
+    int64_t sel = v->selected;
+    if (sel < 0 || (size_t)sel >= v->layout.ngraph || v->state[sel] == 0xff)
+        return;
+    dusk__set_rgb(f, f->th->accent);
+    SDL_FRect r;
+    if (stream_bar(v, g, sel, &r) == 0)
+        outline(f, r);
+    for (int side = 0; side < 2; side++) {
+        const int64_t *ids;
+        int64_t n = side ? dusk_plan_dependents(v->plan, sel, &ids)
+                         : dusk_plan_dependencies(v->plan, sel, &ids);
+        for (int64_t i = 0; i < n; i++)
+            if (stream_bar(v, g, ids[i], &r) == 0)
+                outline(f, r);
+    }
+}
+
+void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
+{
+    SDL_RenderSetClipRect(f->r, &b);
+    dusk__fill(f, f->th->bg, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
+    dusk__panels *P = cache(v);
+    stream_geom g;
+    stream_geom_of(v, f, b, &g);
+    size_t nbars = 0;
+    if (P && g.nw && P->rows_cap < g.nw) {
+        float *lx = dusk_realloc(P->last_x, g.nw * sizeof *lx);
+        if (lx) {
+            P->last_x = lx;
+            P->rows_cap = g.nw;
+        }
+    }
+    if (P && g.nw && P->rows_cap >= g.nw && grow_rects(P, v->layout.ntasks ? v->layout.ntasks : 1) == 0) {
+        for (size_t w = 0; w < g.nw; w++)
+            P->last_x[w] = -1;
+        /* STARTs in the log's order: each row's bars left to right */
+        index_starts(v, P);
+        size_t nst = starts_shown(v, P);
+        for (size_t i = 0; i < nst; i++) {
+            int64_t t = P->st_task[i];
+            SDL_FRect r;
+            if (bar_of(v, &g, t, &r) != 0)   /* started: its START is shown */
+                continue;
+            size_t w = (size_t)v->worker_of[t];
+            int c = P->colour[t];
+            float x1 = r.x + r.w;
+            if (x1 <= P->last_x[w])
+                continue;   /* its pixels are painted: the first bar there shows */
+            if (r.x < P->last_x[w]) {
+                r.w = x1 - P->last_x[w];
+                r.x = P->last_x[w];
+            }
+            P->last_x[w] = x1;
+            P->rects[nbars] = r;
+            P->rect_colour[nbars++] = (uint8_t)c;
+        }
+        /* one SDL_RenderFillRectsF per colour */
+        size_t start[MAX_COLOURS + 1] = {0}, fill[MAX_COLOURS];
+        for (size_t i = 0; i < nbars; i++)
+            start[P->rect_colour[i] + 1]++;
+        for (int k = 0; k < MAX_COLOURS; k++)
+            start[k + 1] += start[k];
+        memcpy(fill, start, sizeof fill);
+        for (size_t i = 0; i < nbars; i++)
+            P->sorted[fill[P->rect_colour[i]]++] = P->rects[i];
+        for (int k = 0; k < P->ncolours; k++)
+            if (start[k + 1] > start[k]) {
+                dusk__set_rgb(f, P->rgb[k]);
+                SDL_RenderFillRectsF(f->r, P->sorted + start[k], (int)(start[k + 1] - start[k]));
+            }
+        stream_selection(v, f, &g);
+    }
+
+    /* worker labels, every row that has room for one */
+    if (g.nw) {
+        size_t every = (size_t)((float)f->line / g.rowh) + 1;
+        for (size_t w = 0; w < g.nw; w += every) {
+            char s[24];
+            snprintf(s, sizeof s, "%zu", w);
+            float tw = dusk__text_width(f, s);
+            dusk__text(f, g.px - 6 - tw, g.py + g.rowh * ((float)w + 0.5f) - (float)f->line / 2,
+                       s, f->th->dim);
+        }
+    }
+    dusk__set_rgb(f, f->th->dim);
+    SDL_RenderDrawLineF(f->r, g.px, g.py + g.ph, g.px + g.pw, g.py + g.ph);
+    if (g.nw)
+        time_ticks(f, g.px, g.py + g.ph, g.pw, g.lo, g.hi);
+
+    /* the strip: title, then each function's colour while there is room */
+    strip(f, b, "Task stream");
+    if (P) {
+        float x = (float)b.x + MARGIN + dusk__text_width(f, "Task stream") + 16;
+        float ty = (float)b.y + (float)(STRIP_H - f->line) / 2;
+        for (size_t k = 0; k < P->funcs.n; k++) {
+            const char *name = dusk__strtab_text(&P->funcs, (int64_t)k);
+            if (x + 18 + dusk__text_width(f, name) > (float)(b.x + b.w - MARGIN))
+                break;
+            dusk__fill(f, P->rgb[P->func_colour[k]], x, (float)b.y + (STRIP_H - 12) / 2.0f, 12, 12);
+            x = dusk__text(f, x + 16, ty, name, f->th->fg) + 12;
+        }
+    }
+    SDL_RenderSetClipRect(f->r, NULL);
+}
+
+int dusk__stream_bar(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int64_t t,
+                     SDL_FRect *r)
+{
+    if (!v || !v->state || t < 0 || (size_t)t >= v->layout.ngraph || v->state[t] == 0xff)
+        return -1;
+    stream_geom g;
+    stream_geom_of(v, f, b, &g);
+    return stream_bar(v, &g, t, r);
+}
+
+int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int x, int y)
+{
+    if (!v || !v->state || !v->worker_of)
+        return -1;
+    stream_geom g;
+    stream_geom_of(v, f, b, &g);
+    float fx = (float)x + 0.5f, fy = (float)y + 0.5f;   /* the pixel's centre */
+    if (!g.nw || fx < g.px || fx >= g.px + g.pw || fy < g.py || fy >= g.py + g.ph)
+        return -1;
+    size_t w = (size_t)((fy - g.py) / g.rowh);
+    int64_t hit = -1;
+    for (size_t i = 0; i < v->shown; i++) {
+        const dusk_event *ev = &v->log[i];
+        if (ev->kind != DUSK_EV_START || ev->worker < 0 || (size_t)ev->worker != w)
+            continue;
+        SDL_FRect r;
+        if (stream_bar(v, &g, ev->task, &r) == 0 && fx >= r.x && fx < r.x + r.w && fy >= r.y &&
+            fy < r.y + r.h)
+            hit = ev->task;   /* the last drawn is on top */
+    }
+    return hit;
+}
+
+/* --- memory ------------------------------------------------------------------------ */
+
+static const dusk_held_point *series(const dusk_viewer *v, int s, size_t *n)
+{
+    *n = s ? v->nrss : v->nheld;
+    return s ? v->rss : v->held;
+}
+
+void dusk__memory_stats_of(const dusk_viewer *v, dusk__memory_stats *m)
+{
+    memset(m, 0, sizeof *m);
+    uint64_t now = now_of(v);
+    for (int s = 0; s < 2; s++) {
+        size_t n;
+        const dusk_held_point *p = series(v, s, &n);
+        for (size_t i = 0; i < n && p[i].t_ns <= now; i++) {
+            m->now[s] = p[i].held;
+            if (p[i].held > m->peak[s] || !m->n[s]) {
+                m->peak[s] = p[i].held;
+                m->peak_t[s] = p[i].t_ns;
+            }
+            m->n[s]++;
+        }
+    }
+}
+
+void dusk__memory_label(const dusk__memory_stats *m, int series_k, int peak, char *buf, size_t n)
+{
+    char b[32];
+    dusk__fmt_bytes(b, sizeof b, (double)(peak ? m->peak[series_k] : m->now[series_k]));
+    snprintf(buf, n, "%s %s", peak ? "peak" : series_k ? "RSS" : "held", b);
+}
+
+/* The y axis: a top of nice steps in the binary unit of the largest value. */
+static double bytes_axis(double top, double *step, double *unit, const char **uname)
+{
+    static const struct { double k; const char *name; } U[] = {
+        {1099511627776.0, "TiB"}, {1073741824.0, "GiB"}, {1048576.0, "MiB"}, {1024.0, "kiB"}};
+    *unit = 1;
+    *uname = "B";
+    for (size_t i = 0; i < sizeof U / sizeof U[0]; i++)
+        if (top >= U[i].k) {
+            *unit = U[i].k;
+            *uname = U[i].name;
+            break;
+        }
+    double range = top / *unit;
+    *step = nice_step(range > 0 ? range : 1, 4);
+    double vtop = *step;
+    while (vtop < range * (1 - 1e-9))
+        vtop += *step;
+    return vtop;
+}
+
+/* One series as a line of pixel columns: in each column, a rectangle from
+ * the lowest to the highest value it holds (the value carried in from the
+ * column before included, as the curve is a step function). */
+static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, float px,
+                        float py, float pw, float ph, uint64_t hi, double ytop,
+                        const uint8_t rgb[3])
+{
+    size_t n;
+    const dusk_held_point *p = series(v, s, &n);
+    uint64_t now = now_of(v);
+    size_t cols = (size_t)pw + 1, k = 0;
+    if (!n || grow_rects(P, cols) != 0)
+        return;
+    size_t i = 0;
+    double cur = -1;
+    for (size_t c = 0; c < cols; c++) {
+        /* points up to this column's right edge */
+        uint64_t edge = (uint64_t)((double)(c + 1) / (double)pw * (double)hi);
+        double lo = cur, top = cur;
+        while (i < n && p[i].t_ns <= now && rel(v, p[i].t_ns) < edge) {
+            double h = (double)p[i].held;
+            if (lo < 0 || h < lo)
+                lo = h;
+            if (h > top)
+                top = h;
+            cur = h;
+            i++;
+        }
+        if (lo < 0)
+            continue;   /* before the first point */
+        float y0 = py + ph - (float)(top / ytop) * ph, y1 = py + ph - (float)(lo / ytop) * ph;
+        P->rects[k++] = (SDL_FRect){px + (float)c, y0 - 1, 1, y1 - y0 + 2};
+    }
+    dusk__set_rgb(f, rgb);
+    SDL_RenderFillRectsF(f->r, P->rects, (int)k);
+}
+
+void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
+{
+    SDL_RenderSetClipRect(f->r, &b);
+    dusk__fill(f, f->th->bg, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
+    dusk__panels *P = cache(v);
+    dusk__memory_stats m;
+    dusk__memory_stats_of(v, &m);
+    double top = (double)(m.peak[0] > m.peak[1] ? m.peak[0] : m.peak[1]);
+    double step, unit;
+    const char *uname;
+    double vtop = bytes_axis(top > 0 ? top : 1024, &step, &unit, &uname);
+    char label[48];
+    snprintf(label, sizeof label, "%g %s", vtop, uname);
+    float lw = dusk__text_width(f, label) + 8;
+    float px = (float)b.x + MARGIN + lw, py = (float)b.y + STRIP_H + (float)f->line / 2 + 4;
+    float pw = (float)(b.x + b.w - MARGIN) - px, ph = (float)(b.y + b.h) - (float)(f->line + 8) - py;
+    if (pw < 1)
+        pw = 1;
+    if (ph < 1)
+        ph = 1;
+    uint64_t hi = rel(v, now_of(v));
+    if (!hi)
+        hi = 1;
+    /* y ticks and their labels */
+    for (double y = 0; y <= vtop * (1 + 1e-9); y += step) {
+        float yy = py + ph - (float)(y / vtop) * ph;
+        snprintf(label, sizeof label, "%g %s", y, uname);
+        dusk__set_rgb(f, f->th->dim);
+        SDL_RenderDrawLineF(f->r, px - 4, yy, px, yy);
+        dusk__text(f, px - 6 - dusk__text_width(f, label), yy - (float)f->line / 2, label,
+                   f->th->dim);
+    }
+    dusk__set_rgb(f, f->th->dim);
+    SDL_RenderDrawLineF(f->r, px, py, px, py + ph);
+    SDL_RenderDrawLineF(f->r, px, py + ph, px + pw, py + ph);
+    if (v->state)
+        time_ticks(f, px, py + ph, pw, 0, hi);
+
+    static const uint8_t *const colour[2] = {held_rgb, rss_rgb};
+    double ytop = vtop * unit;
+    if (P)
+        for (int s = 1; s >= 0; s--)   /* held drawn last, on top */
+            draw_series(v, f, P, s, px, py, pw, ph, hi, ytop, colour[s]);
+    /* the peaks: a dot and its value, written away from the right edge */
+    for (int s = 0; s < 2; s++) {
+        if (!m.n[s])
+            continue;
+        float x = px + (float)((double)rel(v, m.peak_t[s]) / (double)hi) * pw;
+        float y = py + ph - (float)((double)m.peak[s] / ytop) * ph;
+        dusk__fill(f, colour[s], x - 3, y - 3, 7, 7);
+        dusk__memory_label(&m, s, 1, label, sizeof label);
+        float tw = dusk__text_width(f, label);
+        float tx = x + 6 + tw > px + pw ? x - 6 - tw : x + 6;
+        dusk__text(f, tx, y - (float)f->line - 1 + (float)s * ((float)f->line + 2), label,
+                   f->th->fg);
+    }
+    strip(f, b, "Memory");
+    float x = (float)b.x + MARGIN + dusk__text_width(f, "Memory") + 16;
+    float ty = (float)b.y + (float)(STRIP_H - f->line) / 2;
+    for (int s = 0; s < 2; s++) {
+        dusk__fill(f, colour[s], x, (float)b.y + (STRIP_H - 12) / 2.0f, 12, 12);
+        if (m.n[s])
+            dusk__memory_label(&m, s, 0, label, sizeof label);
+        else
+            snprintf(label, sizeof label, "%s -", s ? "RSS" : "held");
+        x = dusk__text(f, x + 16, ty, label, f->th->fg) + 16;
+    }
+    SDL_RenderSetClipRect(f->r, NULL);
+}
+
+void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns)
+{
+    /* only a live run: one that came through the stream (a replay is fed)
+     * and is still going */
+    if (!v || !v->nlog || v->run_over || !dusk_stream_appended(v->stream))
+        return;
+    if (v->nrss && now_ns < v->rss_last + RSS_EVERY_NS)
+        return;
+    /* The run's t = 0 in dusk_now_ns() terms: the last event happened
+     * before now, so now minus its time is never earlier than the run's
+     * start; the smallest such value seen is the best estimate (within a
+     * frame of the truth once events flow). A new run starts afresh. */
+    uint64_t last = v->log[v->nlog - 1].t_ns;
+    if (now_ns < last)
+        return;
+    if (!v->nrss || now_ns - last < v->rss_epoch)
+        v->rss_epoch = now_ns - last;
+    long pages = 0, resident = 0;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    if (!fp)
+        return;
+    int got = fscanf(fp, "%ld %ld", &pages, &resident);
+    fclose(fp);
+    if (got != 2 || resident < 0)
+        return;
+    if (v->nrss == v->rss_cap) {
+        size_t cap = v->rss_cap ? 2 * v->rss_cap : 256;
+        dusk_held_point *r = dusk_realloc(v->rss, cap * sizeof *r);
+        if (!r)
+            return;   /* the curve loses a sample */
+        v->rss = r;
+        v->rss_cap = cap;
+    }
+    v->rss[v->nrss++] = (dusk_held_point){now_ns - v->rss_epoch,
+                                          (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE)};
+    v->rss_last = now_ns;
+}
+
+/* --- progress ------------------------------------------------------------------------ */
+
+typedef struct progress_geom {
+    float x, y, lw, bx, bw, rowh;
+    size_t rows, shown;       /* rows that fit, groups shown in them */
+} progress_geom;
+
+static void progress_geom_of(const dusk__frame *f, const dusk__panels *P, SDL_Rect b,
+                             progress_geom *g)
+{
+    g->x = (float)b.x + MARGIN;
+    g->y = (float)b.y + STRIP_H + 4;
+    g->rowh = (float)f->line + 6;
+    size_t fit = (size_t)(((float)(b.y + b.h) - g->y) / g->rowh);
+    g->rows = fit < MAX_GROUP_ROWS + 1 ? fit : MAX_GROUP_ROWS + 1;
+    size_t ng = P ? P->ngroups : 0;
+    g->shown = ng <= g->rows ? ng : g->rows ? g->rows - 1 : 0;
+    /* the labels' column: the widest "name done/total", at most 45% */
+    float lw = 0;
+    char s[300];
+    for (size_t k = 0; k < g->shown; k++) {
+        uint32_t gi = P->order[k];
+        snprintf(s, sizeof s, "%s %u/%u", dusk__strtab_text(&P->names, gi), P->total[gi],
+                 P->total[gi]);
+        float w = dusk__text_width(f, s);
+        if (w > lw)
+            lw = w;
+    }
+    float cap = (float)b.w * 0.45f;
+    g->lw = lw < cap ? lw : cap;
+    g->bx = g->x + g->lw + 8;
+    g->bw = (float)(b.x + b.w - MARGIN) - g->bx;
+    if (g->bw < 1)
+        g->bw = 1;
+}
+
+static void count_groups(const dusk_viewer *v, dusk__panels *P)
+{
+    memset(P->counts, 0, (P->ngroups ? P->ngroups : 1) * DUSK_TASK_NSTATES * sizeof *P->counts);
+    const dusk__layout *L = &v->layout;
+    for (size_t i = 0; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        P->counts[(size_t)P->group[t] * DUSK_TASK_NSTATES + v->state[t]]++;
+    }
+}
+
+int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
+                       const char **name, SDL_Rect *bar, size_t *total)
+{
+    dusk__panels *P = cache(v);
+    progress_geom g;
+    progress_geom_of(f, P, b, &g);
+    if (!P || k >= g.shown)
+        return -1;
+    uint32_t gi = P->order[k];
+    *name = dusk__strtab_text(&P->names, gi);
+    *total = P->total[gi];
+    float y = g.y + g.rowh * (float)k;
+    *bar = (SDL_Rect){(int)g.bx, (int)(y + 2), (int)g.bw, (int)(g.rowh - 4)};
+    return 0;
+}
+
+void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
+{
+    SDL_RenderSetClipRect(f->r, &b);
+    dusk__fill(f, f->th->bg, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
+    dusk__panels *P = cache(v);
+    progress_geom g;
+    progress_geom_of(f, P, b, &g);
+    if (P)
+        count_groups(v, P);
+    /* the shares left to right: done (released, in memory), erred,
+     * running, ready; what is left is waiting (the bar's ground) */
+    static const int seg[] = {DUSK_TASK_RELEASED, DUSK_TASK_MEMORY, DUSK_TASK_ERRED,
+                              DUSK_TASK_RUNNING, DUSK_TASK_READY};
+    char s[300];
+    for (size_t k = 0; k < g.shown; k++) {
+        uint32_t gi = P->order[k];
+        const uint32_t *c = P->counts + (size_t)gi * DUSK_TASK_NSTATES;
+        uint32_t total = P->total[gi];
+        float y = g.y + g.rowh * (float)k;
+        int bx = (int)g.bx, by = (int)(y + 2), bw = (int)g.bw, bh = (int)(g.rowh - 4);
+        dusk__fill(f, dusk__state_rgb[DUSK_TASK_WAITING], (float)bx, (float)by, (float)bw,
+                   (float)bh);
+        /* cumulative edges rounded, so each share is within a pixel */
+        uint64_t cum = 0;
+        int x = bx;
+        for (size_t j = 0; j < sizeof seg / sizeof seg[0]; j++) {
+            cum += c[seg[j]];
+            int x1 = bx + (int)((cum * (uint64_t)bw + total / 2) / (total ? total : 1));
+            if (x1 > x)
+                dusk__fill(f, dusk__state_rgb[seg[j]], (float)x, (float)by, (float)(x1 - x),
+                           (float)bh);
+            x = x1;
+        }
+        snprintf(s, sizeof s, "%s %u/%u", dusk__strtab_text(&P->names, gi),
+                 c[DUSK_TASK_MEMORY] + c[DUSK_TASK_RELEASED], total);
+        SDL_RenderSetClipRect(f->r, &(SDL_Rect){(int)g.x, (int)y, (int)g.lw + 1, (int)g.rowh});
+        dusk__text(f, g.x, y + 3, s, f->th->fg);
+        SDL_RenderSetClipRect(f->r, &b);
+    }
+    if (P && g.shown < P->ngroups) {
+        snprintf(s, sizeof s, "... %zu more", P->ngroups - g.shown);
+        dusk__text(f, g.x, g.y + g.rowh * (float)g.shown + 3, s, f->th->dim);
+    }
+    strip(f, b, "Progress (task groups)");
+    SDL_RenderSetClipRect(f->r, NULL);
+}
+
+/* --- the status line ------------------------------------------------------------------- */
+
+#define DOT " \xc2\xb7 "   /* U+00B7 MIDDLE DOT, between spaces */
+
+/* n with a comma every three digits: 4,567. */
+static void fmt_count(char *buf, size_t n, uint64_t x)
+{
+    char d[32];
+    int len = snprintf(d, sizeof d, "%llu", (unsigned long long)x), o = 0;
+    char out[48];
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = d[i];
+    }
+    out[o] = '\0';
+    snprintf(buf, n, "%s", out);
+}
+
+size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n)
+{
+    size_t done = v->counts[DUSK_TASK_MEMORY] + v->counts[DUSK_TASK_RELEASED];
+    size_t total = v->state ? v->layout.ntasks : 0;
+    uint64_t el = rel(v, now_of(v));
+    char elapsed[32], rate[48], dropped[48];
+    dusk__fmt_ns(elapsed, sizeof elapsed, (double)el);
+    fmt_count(rate, sizeof rate, el ? (uint64_t)((double)done / ((double)el / 1e9) + 0.5) : 0);
+    size_t busy = 0;
+    for (size_t w = 0; v->worker_task && w < v->nworkers; w++)
+        busy += v->worker_task[w] >= 0;
+    /* Events lost between the run and the viewer: the stream's count of
+     * what it could not store. v->unplaced (events naming no task of the
+     * plan) are not losses. */
+    fmt_count(dropped, sizeof dropped, dusk_stream_lost(v->stream));
+    int len = snprintf(buf, n,
+                       "tasks done %zu / %zu" DOT "elapsed %s" DOT "%s tasks/s" DOT
+                       "workers busy %zu/%zu" DOT "events dropped %s",
+                       done, total, elapsed, rate, busy, v->nworkers, dropped);
+    if (len < 0)
+        return 0;
+    const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
+    if (last && last->kind == DUSK_EV_RUN_END && last->status != 0) {
+        size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
+        int more = snprintf(n ? buf + at : NULL, n - at, DOT "run failed: %s",
+                            dusk_err_name(last->status));
+        if (more > 0)
+            len += more;
+    }
+    return (size_t)len;
+}
+
+void dusk__panel_status(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
+{
+    char line[512];
+    dusk__status_line(v, line, sizeof line);
+    SDL_RenderSetClipRect(f->r, &b);
+    dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
+    float x = (float)b.x + MARGIN, y = (float)b.y + (float)(b.h - f->line) / 2;
+    const uint8_t *fg = f->th->fg;
+    if (strstr(line, "run failed"))
+        fg = f->th->accent;
+    /* each piece, and the middle dots drawn as squares (the atlas is ASCII) */
+    for (char *p = line;;) {
+        char *d = strstr(p, DOT);
+        if (d)
+            *d = '\0';
+        x = dusk__text(f, x, y, p, fg);
+        if (!d)
+            break;
+        float sp = dusk__text_width(f, " ");
+        dusk__fill(f, f->th->dim, x + sp + 1, (float)b.y + (float)b.h / 2 - 1, 3, 3);
+        x += 2 * sp + 5;
+        p = d + strlen(DOT);
+    }
+    SDL_RenderSetClipRect(f->r, NULL);
+}

@@ -1,0 +1,758 @@
+/*
+** dusk tests — the task stream, memory and progress panels and the status
+** line (gui/panels.c), headless
+**
+** SDL's dummy video driver with its software renderer, as test_render.c.
+** A run of sleeping tasks on two threads is recorded from a stream and
+** replayed into a viewer; each panel is drawn alone into a box and read
+** back before any present: a task's bar has its function's colour (the
+** profiler's palette) at its mid-time in its worker's row, an idle worker's
+** row is background, the progress bars' shares are the counts' shares of
+** their width, the status line says the counts, the memory panel's peak is
+** the held curve's. The RSS sampler is checked on a live run held by a gate.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <SDL.h>
+
+#include "core/util.h"
+#include "dusk/gui.h"
+#include "dusk/profiler.h"
+#include "gui/draw.h"
+#include "helpers.h"
+
+enum { W = 800, H = 1000 };
+
+static SDL_Window *win;
+static SDL_Renderer *ren;
+static uint32_t pix[W * H];
+
+static int sdl_up(void **state)
+{
+    (void)state;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
+        return -1;
+    }
+    win = SDL_CreateWindow("dusk test", 0, 0, W, H, SDL_WINDOW_HIDDEN);
+    ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
+    if (!ren) {
+        fprintf(stderr, "SDL renderer: %s\n", SDL_GetError());
+        return -1;
+    }
+    return 0;
+}
+
+static int sdl_down(void **state)
+{
+    (void)state;
+    SDL_DestroyRenderer(ren);
+    SDL_DestroyWindow(win);
+    SDL_Quit();
+    return 0;
+}
+
+static void viewer_free(dusk_viewer *v)
+{
+    dusk_viewer_free(v);
+}
+
+typedef void (*panel_fn)(dusk_viewer *, dusk__frame *, SDL_Rect);
+
+/* Clears the frame, draws one panel into b and reads the frame back; f
+ * stays usable for the geometry helpers (its atlas texture is gone). */
+static void draw(dusk_viewer *v, panel_fn panel, SDL_Rect b, dusk__frame *f)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    SDL_SetRenderDrawColor(ren, 1, 2, 3, 255);   /* outside every box */
+    SDL_RenderClear(ren);
+    if (dusk__frame_begin(v, ren, f, "test_panels", &err) != 0)
+        fail_msg("frame: %s", err.msg);
+    panel(v, f, b);
+    dusk__frame_end(f);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+}
+
+static uint32_t argb(const uint8_t c[3])
+{
+    return 0xff000000u | (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
+}
+
+static uint32_t at(float x, float y)
+{
+    int ix = (int)x, iy = (int)y;
+    assert_true(ix >= 0 && ix < W && iy >= 0 && iy < H);
+    return pix[iy * W + ix];
+}
+
+/* --- the run ------------------------------------------------------------------ */
+
+/* Three loads of 30 ms, an inc of each, two adds, then one slow task of
+ * 80 ms that keeps one of the two workers busy while the other idles. */
+static dusk_graph *sleepy_graph(void)
+{
+    dusk_graph *g = dusk_graph_new();
+    for (int i = 0; i < 3; i++) {
+        char k[16], l[16];
+        snprintf(k, sizeof k, "load-%d", i);
+        dusk_task(g, k, &dusk_sleep, dusk_lit_int(30), dusk_lit_int(i));
+        snprintf(l, sizeof l, "inc-%d", i);
+        dusk_task(g, l, &dusk_inc, dusk_ref(k));
+    }
+    dusk_task(g, "add-0", &dusk_add, dusk_ref("inc-0"), dusk_ref("inc-1"));
+    dusk_task(g, "add-1", &dusk_add, dusk_ref("add-0"), dusk_ref("inc-2"));
+    dusk_task(g, "slow", &dusk_sleep, dusk_lit_int(80), dusk_ref("add-1"));
+    return g;
+}
+
+static dusk_event *record(dusk_graph *g, const char *key, dusk_sched_kind k, int workers,
+                          size_t *n)
+{
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = opts_of(k, workers);
+    o.stream = s;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_get(g, key, &o, &v, &err);
+    dusk_value_unref(v);
+    size_t cap = (size_t)dusk_stream_appended(s);
+    dusk_event *ev = malloc((cap + 1) * sizeof *ev);
+    *n = dusk_stream_drain(s, ev, cap);
+    dusk_stream_free(s);
+    return ev;
+}
+
+static dusk_viewer *replay_viewer(dusk_graph *g, const char *key)
+{
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &key, 1, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    return v;
+}
+
+static size_t find_event(const dusk_event *ev, size_t n, int kind, int64_t task)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].kind == kind && ev[i].task == task)
+            return i;
+    fail_msg("no %s event of task %" PRId64, dusk_event_kind_name(kind), task);
+    return 0;
+}
+
+static uint32_t func_colour(const char *fn)
+{
+    uint8_t c[3];
+    dusk_profiler_colour(NULL, fn, c);
+    return argb(c);
+}
+
+/* --- the task stream ------------------------------------------------------------ */
+
+static void test_stream_bars(void **state)
+{
+    (void)state;
+    dusk_graph *g = sleepy_graph();
+    size_t n;
+    dusk_event *ev = record(g, "slow", DUSK_SCHED_THREADS, 2, &n);
+    dusk_viewer *v = replay_viewer(g, "slow");
+    assert_int_equal(dusk_viewer_feed(v, ev, n), 0);
+    SDL_Rect b = {20, 40, 700, 240};
+    dusk__frame f;
+    draw(v, dusk__panel_stream, b, &f);
+
+    static const char *const keys[] = {"load-0", "load-1", "load-2", "inc-0", "inc-1",
+                                       "inc-2",  "add-0",  "add-1",  "slow"};
+    static const char *const funcs[] = {"sleep", "sleep", "sleep", "inc", "inc",
+                                        "inc",   "add",   "add",   "sleep"};
+    int64_t slow = dusk_graph_find(g, "slow");
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int64_t t = dusk_graph_find(g, keys[k]);
+        const dusk_event *s = &ev[find_event(ev, n, DUSK_EV_START, t)];
+        const dusk_event *e = &ev[find_event(ev, n, DUSK_EV_END, t)];
+        SDL_FRect r;
+        assert_int_equal(dusk__stream_bar(v, &f, b, t, &r), 0);
+        /* the bar is in its worker's row (worker 0 on top) and inside the box */
+        float cy = r.y + r.h / 2, half = (float)b.y + (float)b.h / 2;
+        assert_true(r.y >= (float)b.y && r.y + r.h <= (float)(b.y + b.h));
+        assert_true(s->worker ? cy > half + 10 : cy < half - 10);
+        /* its pixel at its mid-time: the function's colour; only the long
+         * tasks are wider than a pixel and cannot be covered by a later bar */
+        if (r.w >= 4) {
+            float mid = r.x + r.w / 2, y = r.y + r.h / 2;
+            if (at(mid, y) != func_colour(funcs[k]))
+                fail_msg("%s: pixel 0x%08x at its mid-time, want %s's 0x%08x", keys[k],
+                         at(mid, y), funcs[k], func_colour(funcs[k]));
+            assert_int_equal(dusk__stream_hit(v, &f, b, (int)mid, (int)y), t);
+        }
+        (void)e;
+    }
+    /* The time axis is linear: slow's bar is as long, relative to the
+     * whole run, as its duration. */
+    SDL_FRect rs, rl;
+    assert_int_equal(dusk__stream_bar(v, &f, b, slow, &rs), 0);
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "load-0"), &rl), 0);
+    const dusk_event *s0 = &ev[find_event(ev, n, DUSK_EV_START, slow)];
+    const dusk_event *e0 = &ev[find_event(ev, n, DUSK_EV_END, slow)];
+    const dusk_event *sl = &ev[find_event(ev, n, DUSK_EV_START, dusk_graph_find(g, "load-0"))];
+    double px_per_ns = (double)(rs.x - rl.x) / (double)(s0->t_ns - sl->t_ns);
+    assert_true(fabs((double)(rs.w + 1) - px_per_ns * (double)(e0->t_ns - s0->t_ns)) < 3.0);
+
+    /* While slow runs the other worker idles: its row (a row is a bar's
+     * height and its two 1-pixel gaps) is background. */
+    int other = 1 - s0->worker;
+    float gap_x = rs.x + rs.w / 2, gap_y = rs.y + rs.h / 2 + (float)(other - s0->worker) * (rs.h + 2);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int64_t t = dusk_graph_find(g, keys[k]);
+        SDL_FRect r;
+        if (ev[find_event(ev, n, DUSK_EV_START, t)].worker == other &&
+            dusk__stream_bar(v, &f, b, t, &r) == 0) {
+            assert_true(fabs((r.y + r.h / 2) - gap_y) < 1);   /* that row */
+            assert_true(r.x + r.w < gap_x - 2);   /* no task of that worker runs then */
+        }
+    }
+    assert_int_equal(at(gap_x, gap_y), argb(dusk__themes[DUSK__THEME_LIGHT].bg));
+    assert_int_equal(dusk__stream_hit(v, &f, b, (int)gap_x, (int)gap_y), -1);
+    assert_int_equal(dusk__stream_hit(v, &f, b, b.x + 2, b.y + 2), -1);   /* the strip */
+
+    /* The selected task and what it needs are outlined in the accent; an
+     * unrelated task is not. */
+    v->selected = slow;
+    draw(v, dusk__panel_stream, b, &f);
+    uint32_t accent = argb(dusk__themes[DUSK__THEME_LIGHT].accent);
+    assert_int_equal(at(rs.x + rs.w / 2, rs.y + 1), accent);
+    SDL_FRect ra;
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "add-1"), &ra), 0);
+    assert_int_equal(at(ra.x, ra.y + ra.h / 2), accent);
+    assert_int_equal(at(rl.x + rl.w / 2, rl.y + 1), func_colour("sleep"));
+
+    /* Scrubbed back to slow's START: slow runs "now" (its bar reaches the
+     * plot's right end) and nothing after it is drawn. */
+    size_t si = find_event(ev, n, DUSK_EV_START, slow);
+    v->shown = si + 1;
+    v->selected = -1;
+    draw(v, dusk__panel_stream, b, &f);
+    assert_int_equal(dusk__stream_bar(v, &f, b, slow, &rs), 0);
+    assert_true(rs.w <= 2);
+    SDL_FRect r1;
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "load-0"), &r1), 0);
+    assert_true(r1.w > rl.w);   /* the window is shorter: the same bar wider */
+    v->shown = si;   /* before slow's START */
+    assert_int_equal(dusk__stream_bar(v, &f, b, slow, &rs), -1);
+
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
+/* Past stream_span the window scrolls: the first tasks leave the plot. */
+static void test_stream_scrolls(void **state)
+{
+    (void)state;
+    dusk_graph *g = sleepy_graph();
+    size_t n;
+    dusk_event *ev = record(g, "slow", DUSK_SCHED_THREADS, 2, &n);
+    dusk_viewer *v = replay_viewer(g, "slow");
+    dusk_viewer_feed(v, ev, n);
+    v->stream_span = 0.05;   /* the last 50 ms: slow alone (80 ms) */
+    SDL_Rect b = {0, 0, W, 200};
+    dusk__frame f;
+    draw(v, dusk__panel_stream, b, &f);
+    SDL_FRect r;
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "load-0"), &r), -1);
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "slow"), &r), 0);
+    assert_int_equal(at(r.x + r.w / 2, r.y + r.h / 2), func_colour("sleep"));
+    /* a window longer than the run shows all of it again */
+    v->stream_span = 10;
+    draw(v, dusk__panel_stream, b, &f);
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "load-0"), &r), 0);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
+/* --- progress ------------------------------------------------------------------- */
+
+static int done_state(int s)
+{
+    return s == DUSK_TASK_MEMORY || s == DUSK_TASK_RELEASED;
+}
+
+/* Pixels of row y from x0 on whose colour is one of cs (nc of them), in a run. */
+static int run_of(int x0, int y, int xmax, const uint32_t *cs, int nc)
+{
+    int x = x0;
+    for (; x < xmax; x++) {
+        uint32_t p = pix[y * W + x];
+        int ok = 0;
+        for (int k = 0; k < nc; k++)
+            ok |= p == cs[k];
+        if (!ok)
+            break;
+    }
+    return x - x0;
+}
+
+static const dusk_plan *sort_plan;
+static int by_priority(const void *a, const void *b)
+{
+    int64_t x = dusk_plan_priority(sort_plan, *(const int64_t *)a);
+    int64_t y = dusk_plan_priority(sort_plan, *(const int64_t *)b);
+    return (x > y) - (x < y);
+}
+
+static void check_progress(dusk_viewer *v, dusk_graph *g, const dusk_plan *plan, SDL_Rect b)
+{
+    dusk__frame f;
+    draw(v, dusk__panel_progress, b, &f);
+    /* the groups in order of first appearance in static order, counted here */
+    size_t nt = dusk_plan_ntasks(plan);
+    const int64_t *tasks = dusk_plan_tasks(plan);
+    int64_t *by_prio = malloc(nt * sizeof *by_prio);
+    memcpy(by_prio, tasks, nt * sizeof *by_prio);
+    sort_plan = plan;
+    qsort(by_prio, nt, sizeof *by_prio, by_priority);
+    char names[64][32];
+    size_t ng = 0, total[64] = {0}, done[64] = {0}, erred[64] = {0}, running[64] = {0};
+    for (size_t i = 0; i < nt; i++) {
+        char grp[32];
+        dusk_key_split(dusk_graph_key(g, by_prio[i]), grp, sizeof grp);
+        size_t k = 0;
+        while (k < ng && strcmp(names[k], grp) != 0)
+            k++;
+        if (k == ng)
+            strcpy(names[ng++], grp);
+        int s = dusk_viewer_state(v, by_prio[i]);
+        total[k]++;
+        done[k] += done_state(s);
+        erred[k] += s == DUSK_TASK_ERRED;
+        running[k] += s == DUSK_TASK_RUNNING;
+    }
+    free(by_prio);
+    uint32_t cdone[2] = {argb(dusk__state_rgb[DUSK_TASK_RELEASED]),
+                         argb(dusk__state_rgb[DUSK_TASK_MEMORY])};
+    uint32_t cerr = argb(dusk__state_rgb[DUSK_TASK_ERRED]);
+    uint32_t crun = argb(dusk__state_rgb[DUSK_TASK_RUNNING]);
+    size_t k = 0;
+    for (;; k++) {
+        const char *name;
+        SDL_Rect bar;
+        size_t tot;
+        if (dusk__progress_row(v, &f, b, k, &name, &bar, &tot) != 0)
+            break;
+        assert_true(k < ng);
+        assert_string_equal(name, names[k]);
+        assert_int_equal(tot, total[k]);
+        int y = bar.y + bar.h / 2, xmax = bar.x + bar.w;
+        int wd = run_of(bar.x, y, xmax, cdone, 2);
+        int we = run_of(bar.x + wd, y, xmax, &cerr, 1);
+        int wr = run_of(bar.x + wd + we, y, xmax, &crun, 1);
+        double want_d = (double)done[k] / (double)total[k] * bar.w;
+        double want_e = (double)erred[k] / (double)total[k] * bar.w;
+        double want_r = (double)running[k] / (double)total[k] * bar.w;
+        if (fabs(wd - want_d) > 1 || fabs(we - want_e) > 1 || fabs(wr - want_r) > 1)
+            fail_msg("group %s: done/erred/running %d/%d/%d px, want %.1f/%.1f/%.1f of %d "
+                     "(%zu/%zu/%zu of %zu)",
+                     name, wd, we, wr, want_d, want_e, want_r, bar.w, done[k], erred[k],
+                     running[k], total[k]);
+    }
+    assert_int_equal(k, ng < 40 ? ng : 40);
+}
+
+static void test_progress_bars(void **state)
+{
+    (void)state;
+    dusk_graph *g = sleepy_graph();
+    size_t n;
+    dusk_event *ev = record(g, "slow", DUSK_SCHED_THREADS, 2, &n);
+    const char *key = "slow";
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &key, 1, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_viewer_set_plan(v, plan, &err);
+    SDL_Rect b = {10, 300, 600, 250};
+    /* at every event: the shares follow the counts */
+    for (size_t i = 0; i < n; i++) {
+        dusk_viewer_feed(v, &ev[i], 1);
+        check_progress(v, g, plan, b);
+    }
+    viewer_free(v);
+    free(ev);
+
+    /* a failing run: the erred share in black */
+    dusk_graph *bad = dusk_graph_new();
+    dusk_task(bad, "a-0", &dusk_inc, dusk_lit_str("not a number"));
+    dusk_task(bad, "a-1", &dusk_inc, dusk_lit_int(1));
+    dusk_task(bad, "b-0", &dusk_add, dusk_ref("a-0"), dusk_ref("a-1"));
+    ev = record(bad, "b-0", DUSK_SCHED_SYNC, 1, &n);
+    dusk_plan_unref(plan);
+    key = "b-0";
+    assert_int_equal(dusk_plan_new(bad, &key, 1, &plan, &err), 0);
+    v = dusk_viewer_new(NULL);
+    dusk_viewer_set_plan(v, plan, &err);
+    dusk_viewer_feed(v, ev, n);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_ERRED), 1);
+    check_progress(v, bad, plan, b);
+    viewer_free(v);
+    free(ev);
+    dusk_plan_unref(plan);
+    dusk_graph_free(bad);
+    dusk_graph_free(g);
+}
+
+/* Fifty groups: forty rows, then "... 10 more". */
+static void test_progress_many_groups(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    for (int i = 0; i < 50; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "g%02d-0", i);
+        dusk_task(g, k, &dusk_inc, dusk_lit_int(i));
+    }
+    const char *keys[50];
+    char kb[50][16];
+    for (int i = 0; i < 50; i++) {
+        snprintf(kb[i], sizeof kb[i], "g%02d-0", i);
+        keys[i] = kb[i];
+    }
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 50, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_viewer_set_plan(v, plan, &err);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    dusk_viewer_feed(v, &begin, 1);
+    SDL_Rect b = {0, 0, W, H};   /* room for more than 41 rows */
+    dusk__frame f;
+    check_progress(v, g, plan, b);
+    draw(v, dusk__panel_progress, b, &f);
+    const char *name;
+    SDL_Rect bar, last;
+    size_t tot;
+    assert_int_equal(dusk__progress_row(v, &f, b, 39, &name, &last, &tot), 0);
+    assert_int_equal(dusk__progress_row(v, &f, b, 40, &name, &bar, &tot), -1);
+    /* the "... 10 more" line under the last bar has text on it */
+    int y0 = last.y + last.h + 2, ink = 0;
+    uint32_t bg = argb(dusk__themes[DUSK__THEME_LIGHT].bg);
+    for (int y = y0; y < y0 + f.line; y++)
+        for (int x = 8; x < 200; x++)
+            ink += pix[y * W + x] != bg;
+    assert_true(ink > 20);
+    viewer_free(v);
+    dusk_plan_unref(plan);
+    dusk_graph_free(g);
+}
+
+/* --- status line and memory ------------------------------------------------------- */
+
+static void with_commas(char *buf, size_t n, uint64_t x)
+{
+    char d[32], out[48];
+    int len = snprintf(d, sizeof d, "%" PRIu64, x), o = 0;
+    for (int i = 0; i < len; i++) {
+        if (i && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = d[i];
+    }
+    out[o] = '\0';
+    snprintf(buf, n, "%s", out);
+}
+
+static void test_status_line(void **state)
+{
+    (void)state;
+    char got[512], want[512];
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk__status_line(v, got, sizeof got);
+    assert_string_equal(got, "tasks done 0 / 0 \xc2\xb7 elapsed 0 ns \xc2\xb7 0 tasks/s \xc2\xb7 "
+                             "workers busy 0/0 \xc2\xb7 events dropped 0");
+    viewer_free(v);
+
+    /* a run of 4,095 tasks: thousands of tasks a second */
+    const char *root;
+    dusk_graph *g = tree_graph(2048, &root);
+    size_t n;
+    dusk_event *ev = record(g, root, DUSK_SCHED_THREADS, 2, &n);
+    v = replay_viewer(g, root);
+    /* half-way, then at the end */
+    for (int part = 0; part < 2; part++) {
+        size_t upto = part ? n : n / 2;
+        dusk_viewer_feed(v, ev + (part ? n / 2 : 0), part ? n - n / 2 : n / 2);
+        size_t done = 0, busy = 0, total = 0;
+        for (int64_t t = 0; t < (int64_t)dusk_graph_size(g); t++) {
+            int s = dusk_viewer_state(v, t);
+            total += s >= 0;
+            done += done_state(s);
+        }
+        for (int w = 0; w < 2; w++)
+            busy += dusk_viewer_worker_task(v, w) >= 0;
+        uint64_t el = ev[upto - 1].t_ns - ev[0].t_ns;
+        char elapsed[32], rate[48];
+        dusk__fmt_ns(elapsed, sizeof elapsed, (double)el);
+        with_commas(rate, sizeof rate, (uint64_t)((double)done / ((double)el / 1e9) + 0.5));
+        snprintf(want, sizeof want,
+                 "tasks done %zu / %zu \xc2\xb7 elapsed %s \xc2\xb7 %s tasks/s \xc2\xb7 "
+                 "workers busy %zu/2 \xc2\xb7 events dropped 0",
+                 done, total, elapsed, rate, busy);
+        size_t len = dusk__status_line(v, got, sizeof got);
+        assert_string_equal(got, want);
+        assert_int_equal(len, strlen(want));
+        if (part) {
+            assert_int_equal(done, total);
+            assert_non_null(strchr(rate, ','));   /* 4,095 tasks in well under a second */
+        }
+    }
+    /* cut short, it says how long it wanted */
+    char small[16];
+    size_t len = dusk__status_line(v, small, sizeof small);
+    assert_int_equal(len, strlen(want));
+    assert_int_equal(strlen(small), sizeof small - 1);
+    /* the panel draws it: ink on the strip */
+    dusk__frame f;
+    SDL_Rect b = {0, H - 30, W, 30};
+    draw(v, dusk__panel_status, b, &f);
+    int ink = 0;
+    uint32_t strip = argb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    for (int x = 0; x < W; x++)
+        ink += pix[(H - 15) * W + x] != strip;
+    assert_true(ink > 50);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+
+    /* a failed run says so */
+    g = dusk_graph_new();
+    dusk_task(g, "a", &dusk_inc, dusk_lit_str("not a number"));
+    ev = record(g, "a", DUSK_SCHED_SYNC, 1, &n);
+    v = replay_viewer(g, "a");
+    dusk_viewer_feed(v, ev, n);
+    dusk__status_line(v, got, sizeof got);
+    assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+    assert_true(ev[n - 1].status != 0);
+    snprintf(want, sizeof want, "events dropped 0 \xc2\xb7 run failed: %s",
+             dusk_err_name(ev[n - 1].status));
+    assert_contains(got, "tasks done 0 / 1 \xc2\xb7 ");
+    assert_contains(got, want);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
+static void test_memory_peak(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(256, &root);
+    size_t n;
+    dusk_event *ev = record(g, root, DUSK_SCHED_THREADS, 2, &n);
+    dusk_viewer *v = replay_viewer(g, root);
+    dusk_viewer_feed(v, ev, n);
+    uint64_t peak;
+    const dusk_held_point *pts;
+    size_t np = dusk_viewer_held(v, &pts, &peak);
+    assert_true(np > 2 && peak > 0);
+    dusk__memory_stats m;
+    dusk__memory_stats_of(v, &m);
+    assert_int_equal(m.peak[0], peak);
+    assert_int_equal(m.now[0], pts[np - 1].held);
+    assert_int_equal(m.n[1], 0);   /* a replay: no RSS */
+    char got[64], want[64], b[32];
+    dusk__memory_label(&m, 0, 1, got, sizeof got);
+    dusk__fmt_bytes(b, sizeof b, (double)peak);
+    snprintf(want, sizeof want, "peak %s", b);
+    assert_string_equal(got, want);
+
+    /* drawn: the peak's dot (7 x 7 in the held colour) is the curve's
+     * highest point */
+    SDL_Rect box = {0, 100, W, 300};
+    dusk__frame f;
+    draw(v, dusk__panel_memory, box, &f);
+    uint32_t held = argb((const uint8_t[]){0xff, 0x7f, 0x0e});
+    int top = -1, dot_y = -1;
+    for (int y = box.y + 28; y < box.y + box.h && dot_y < 0; y++)
+        for (int x = 0; x + 7 <= W && dot_y < 0; x++) {
+            if (pix[y * W + x] != held)
+                continue;
+            if (top < 0)
+                top = y;
+            int solid = 1;
+            for (int dy = 0; dy < 7 && solid; dy++)
+                for (int dx = 0; dx < 7 && solid; dx++)
+                    solid = y + dy < H && pix[(y + dy) * W + x + dx] == held;
+            if (solid)
+                dot_y = y;
+        }
+    assert_true(dot_y > 0);
+    assert_true(top >= dot_y - 1 && top <= dot_y + 3);   /* nothing held is drawn above it */
+
+    /* scrubbed back to the first quarter: the peak is that part's */
+    v->shown = n / 4;
+    dusk__memory_stats_of(v, &m);
+    uint64_t part = 0;
+    for (size_t i = 0; i < np && pts[i].t_ns <= ev[n / 4 - 1].t_ns; i++)
+        part = pts[i].held > part ? pts[i].held : part;
+    assert_int_equal(m.peak[0], part);
+    assert_true(part <= peak);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
+/* --- RSS sampling on a live run ------------------------------------------------------- */
+
+typedef struct gate {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int open;
+} gate;
+
+static void gate_pretask(void *ud, int64_t task, int worker)
+{
+    (void)task, (void)worker;
+    gate *gt = ud;
+    pthread_mutex_lock(&gt->mu);
+    while (!gt->open)
+        pthread_cond_wait(&gt->cv, &gt->mu);
+    pthread_mutex_unlock(&gt->mu);
+}
+
+typedef struct live {
+    dusk_graph *g;
+    const char *key;
+    dusk_callbacks cb[2];
+    dusk_stream *s;
+    int rc;
+} live;
+
+static void *run_live(void *arg)
+{
+    live *l = arg;
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    o.callbacks = l->cb;
+    o.ncallbacks = 2;
+    o.stream = l->s;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    l->rc = dusk_get(l->g, l->key, &o, &out, &err);
+    dusk_value_unref(out);
+    return NULL;
+}
+
+static void test_rss_sampler(void **state)
+{
+    (void)state;
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    uint64_t t = dusk_now_ns();
+    dusk__rss_sample(v, t);   /* no run followed: nothing */
+    assert_int_equal(v->nrss, 0);
+
+    gate gt = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+    live l = {.g = lecture_dsk(), .key = "z", .s = dusk_viewer_stream(v)};
+    l.cb[0] = dusk_viewer_callbacks(v);
+    l.cb[1] = (dusk_callbacks){.ud = &gt, .pretask = gate_pretask};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, run_live, &l), 0);
+    for (int i = 0; i < 5000 && v->nlog == 0; i++) {
+        dusk_viewer_pump(v);
+        sleep_ms(1);
+    }
+    assert_int_equal(v->log[0].kind, DUSK_EV_RUN_BEGIN);
+    assert_false(v->run_over);
+
+    t = dusk_now_ns();
+    dusk__rss_sample(v, t);
+    assert_int_equal(v->nrss, 1);
+    assert_true(v->rss[0].held > 1024 * 1024);   /* this process's resident bytes */
+    assert_true(v->rss[0].t_ns >= v->log[v->nlog - 1].t_ns);
+    dusk__rss_sample(v, t + 5000000);    /* 5 ms later: too soon */
+    dusk__rss_sample(v, t + 19000000);
+    assert_int_equal(v->nrss, 1);
+    dusk__rss_sample(v, t + 25000000);   /* 25 ms later */
+    assert_int_equal(v->nrss, 2);
+    assert_int_equal(v->rss[1].t_ns - v->rss[0].t_ns, 25000000);
+    for (int k = 2; k < 600; k++)        /* grows past its first 256 */
+        dusk__rss_sample(v, t + (uint64_t)k * 25000000);
+    assert_int_equal(v->nrss, 600);
+
+    pthread_mutex_lock(&gt.mu);
+    gt.open = 1;
+    pthread_cond_broadcast(&gt.cv);
+    pthread_mutex_unlock(&gt.mu);
+    pthread_join(th, NULL);
+    assert_int_equal(l.rc, 0);
+    dusk_viewer_pump(v);
+    assert_true(v->run_over);
+    dusk__rss_sample(v, t + 600 * 25000000ull);   /* the run has ended */
+    assert_int_equal(v->nrss, 600);
+
+    /* the memory panel shows the RSS curve's peak */
+    dusk__memory_stats m;
+    dusk__memory_stats_of(v, &m);
+    assert_true(m.n[1] > 0);
+    viewer_free(v);
+    dusk_graph_free(l.g);
+}
+
+/* Every panel with nothing to show, and in each theme, does not fail. */
+static void test_empty_and_themes(void **state)
+{
+    (void)state;
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk__frame f;
+    static const panel_fn panels[] = {dusk__panel_stream, dusk__panel_memory,
+                                      dusk__panel_progress, dusk__panel_status};
+    for (size_t k = 0; k < 4; k++) {
+        draw(v, panels[k], (SDL_Rect){5, 5, 300, 200}, &f);
+        /* the title strip (or status strip) is there, and nothing outside the box */
+        assert_int_equal(at(100, 8), argb(dusk__themes[0].strip));
+        assert_int_equal(at(310, 100), 0xff010203u);
+    }
+    assert_int_equal(dusk__stream_hit(v, &f, (SDL_Rect){5, 5, 300, 200}, 100, 100), -1);
+    viewer_free(v);
+
+    dusk_graph *g = sleepy_graph();
+    size_t n;
+    dusk_event *ev = record(g, "slow", DUSK_SCHED_THREADS, 2, &n);
+    v = replay_viewer(g, "slow");
+    dusk_viewer_feed(v, ev, n);
+    for (int th = 0; th < DUSK__NTHEMES; th++) {
+        v->theme = th;
+        for (size_t k = 0; k < 4; k++) {
+            draw(v, panels[k], (SDL_Rect){0, 0, W, 150}, &f);
+            assert_int_equal(at(W - 2, 2), argb(dusk__themes[th].strip));
+        }
+        /* a box too small for anything but its strip */
+        for (size_t k = 0; k < 4; k++)
+            draw(v, panels[k], (SDL_Rect){0, 0, 20, 10}, &f);
+    }
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stream_bars),
+        cmocka_unit_test(test_stream_scrolls),
+        cmocka_unit_test(test_progress_bars),
+        cmocka_unit_test(test_progress_many_groups),
+        cmocka_unit_test(test_status_line),
+        cmocka_unit_test(test_memory_peak),
+        cmocka_unit_test(test_rss_sampler),
+        cmocka_unit_test(test_empty_and_themes),
+    };
+    return cmocka_run_group_tests(tests, sdl_up, sdl_down);
+}
