@@ -128,7 +128,9 @@ DUSK_API int64_t dusk_viewer_worker_task(const dusk_viewer *v, int worker);
 DUSK_API uint64_t dusk_viewer_events(const dusk_viewer *v);
 DUSK_API uint64_t dusk_viewer_unplaced(const dusk_viewer *v);
 /* The current run's bytes-held curve (*pts borrowed until the next pump or
- * feed) and its length; its peak in *peak when peak is not NULL. */
+ * feed) and its length: the points of the events shown (all of them while
+ * following; see time, below); the whole run's peak in *peak when peak is
+ * not NULL. */
 DUSK_API size_t dusk_viewer_held(const dusk_viewer *v, const dusk_held_point **pts,
                                  uint64_t *peak);
 
