@@ -169,8 +169,8 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
  * By default the viewer follows: it shows every event as it comes. Once
  * it is scrubbed back (a seek before the end), events that arrive are
  * kept but not shown until the shown time reaches them or
- * dusk_viewer_follow is called. dusk_viewer_held then gives the curve up
- * to the shown time (its peak stays the whole run's, so a scale does not
+ * dusk_viewer_follow is called. dusk_viewer_held then gives the curve of
+ * the events shown (its peak stays the whole run's, so a scale does not
  * move while scrubbing).
  *
  * Shows the run at t_ns; at or past the end (dusk_viewer_duration) it
