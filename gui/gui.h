@@ -92,6 +92,7 @@ struct dusk_viewer {
     int64_t *worker_task;         /* per worker */
     size_t nworkers;
     dusk_held_point *held;
+    size_t *held_log;             /* per point: nlog once its event was logged */
     size_t nheld, held_cap;
     uint64_t held_peak;
     uint64_t events, unplaced;
@@ -101,10 +102,21 @@ struct dusk_viewer {
     dusk_event *log;
     size_t nlog, log_cap;
     size_t shown;                 /* log events the states show: nlog unless
-                                     scrubbed back (then states, counts,
-                                     worker_task and held are as of
-                                     log[shown - 1]) */
+                                     scrubbed back (then states, counts and
+                                     worker_task are as of log[shown - 1];
+                                     held keeps every point: dusk__held_at) */
     uint64_t t0;                  /* the RUN_BEGIN's t_ns */
+    /* Scrubbing (model.c). Moving the shown point forward applies log
+     * events, backward undoes them, each from what applying it overwrote
+     * (kept per log event, log_cap long), so a move costs the events it
+     * crosses. The log's times are non-decreasing (a later event stamped
+     * earlier is logged at its predecessor's time). */
+    uint8_t *undo_state;          /* the task's state before log[i] */
+    int64_t *undo_worker;         /* START/END/ERROR: the worker's task before */
+    int follow;                   /* 1: shown follows nlog (live); 0: scrubbed */
+    uint64_t cursor;              /* scrubbed: the shown time from t0 */
+    double speed, carry;          /* playback speed; the ns fraction not yet moved */
+    struct dusk__replayed *replayed;   /* replay.c: the functions of trace plans */
     /* per graph id, from the log (facts, whatever is shown): START's time
      * and worker, END's or ERROR's time; 0 / -1 until then */
     uint64_t *t_start, *t_end;
@@ -138,6 +150,23 @@ struct dusk_viewer {
 void dusk__chunks_free(struct dusk__chunks *C);
 /* Frees panels.c's cache (v->panels); dusk_viewer_free calls it. */
 void dusk__panels_free(dusk_viewer *v);
+/* The number of points of p[0..n) at or before t (p by time). A panel
+ * draws the first dusk__held_at(v) points of v->held (those of the events
+ * shown) and the first dusk__rss_at(v) of v->rss (those up to the shown
+ * time; times from the run's start). */
+size_t dusk__points_upto(const dusk_held_point *p, size_t n, uint64_t t);
+size_t dusk__held_at(const dusk_viewer *v);
+size_t dusk__rss_at(const dusk_viewer *v);
+/* Shows exactly the first k events of the log (k from 1 to nlog; the
+ * cursor goes to log[k - 1]'s time): a key that steps one event, and the
+ * tests' way to stop between events of one time. */
+void dusk__show(dusk_viewer *v, size_t k);
+/* replay.c: starts a run of plan (a reference is taken, no queued plan is
+ * used) at the RUN_BEGIN begin, as dusk_viewer_feed would with that plan. */
+void dusk__begin_with(dusk_viewer *v, const dusk_plan *plan, const dusk_event *begin);
+/* replay.c: frees the functions of replayed plans (after the last of
+ * those plans is gone: the viewer's end). */
+void dusk__replayed_free(struct dusk__replayed *r);
 
 #define DUSK__BATCH 4096
 #define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */

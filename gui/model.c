@@ -13,8 +13,21 @@
 ** and the per-state and per-layer counts; START and END/ERROR also set
 ** the worker's current task; a change of `held` adds a point to the curve.
 ** Applying an event is a handful of loads and stores: no allocation but
-** the curve's doubling, no lock.
+** the curve's and the log's doubling, no lock.
+**
+** Scrubbing: every event of the current run goes to v->log, and the
+** states show its first v->shown events. While following (v->follow, the
+** default) shown is nlog and each event is applied as it comes. Once the
+** window seeks back, events still go to the log (and to the facts kept per
+** task: start, end, worker, and the held curve) but not to the states,
+** until a seek forward or dusk_viewer_follow applies them. Applying log[i]
+** keeps what it overwrote (the task's state, its worker's task) in
+** undo_state[i] / undo_worker[i]; undoing it puts them back. Events are
+** applied and undone in log order only, so what is kept for log[i] is
+** always what the states held just before it, and a move of the cursor
+** costs the events it crosses, never the run.
 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +42,8 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
         v->opts = *o;
     if (!v->opts.layer_view_threshold)
         v->opts.layer_view_threshold = 100000;
+    v->follow = 1;
+    v->speed = 1.0;
     v->font_scale = 1.0f;
     v->zoom = 1.0f;
     v->selected = v->hover = -1;
@@ -49,6 +64,7 @@ static void clear_run(dusk_viewer *v)
     dusk_free(v->layer_counts);
     dusk_free(v->worker_task);
     dusk_free(v->held);
+    dusk_free(v->held_log);
     dusk_free(v->t_start);
     dusk_free(v->t_end);
     dusk_free(v->worker_of);
@@ -58,10 +74,14 @@ static void clear_run(dusk_viewer *v)
     v->rss = NULL;
     v->nrss = v->rss_cap = 0;
     v->shown = 0;
+    v->follow = 1;   /* a new run is followed live */
+    v->cursor = 0;
+    v->carry = 0;
     v->state = NULL;
     v->layer_counts = NULL;
     v->worker_task = NULL;
     v->held = NULL;
+    v->held_log = NULL;
     v->nlog = 0;   /* the log's memory is kept for the next run */
     v->t0 = 0;
     v->run_over = v->run_status = 0;
@@ -87,10 +107,13 @@ void dusk_viewer_free(dusk_viewer *v)
     }
     dusk_plan_unref(v->plan);
     dusk_plan_unref(v->next_plan);
+    dusk__replayed_free(v->replayed);   /* after the plans that use them */
     pthread_mutex_destroy(&v->mu);
     dusk_stream_free(v->stream);
     dusk_free(v->batch);
     dusk_free(v->log);
+    dusk_free(v->undo_state);
+    dusk_free(v->undo_worker);
     dusk_free(v);
 }
 
@@ -153,15 +176,11 @@ static const dusk_plan *pop_pending(dusk_viewer *v)
     return plan;
 }
 
-/* A new run: adopt its plan, lay it out, every task WAITING. On failure
- * the run's events are counted as unplaced. */
-static void begin_run(dusk_viewer *v, const dusk_event *ev)
+/* A new run of plan (its reference handed over; NULL: the current plan
+ * again): lay it out, every task WAITING. On failure the run's events are
+ * counted as unplaced. */
+static void begin_run(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
 {
-    const dusk_plan *plan = pop_pending(v);
-    if (!plan && v->next_plan) {
-        plan = v->next_plan;
-        v->next_plan = NULL;
-    }
     if (plan) {
         dusk_plan_unref(v->plan);
         v->plan = plan;
@@ -215,54 +234,169 @@ static inline void add_held(dusk_viewer *v, uint64_t t, uint64_t held)
         if (!h)
             return;   /* the curve loses a point; the states do not */
         v->held = h;
+        size_t *hl = dusk_realloc(v->held_log, cap * sizeof *hl);
+        if (!hl)
+            return;
+        v->held_log = hl;
         v->held_cap = cap;
     }
+    v->held_log[v->nheld] = v->nlog;   /* the event that moved it is logged */
     v->held[v->nheld++] = (dusk_held_point){t, held};
     if (held > v->held_peak)
         v->held_peak = held;
 }
 
-/* Keeps ev in the run's log; on out of memory the log stops growing (the
- * states still follow) and the event counts as unplaced. */
-static inline void log_event(dusk_viewer *v, const dusk_event *ev)
+/* Grows the log and its undo arrays together; 0 on out of memory (then
+ * nothing is lost: each array is at least as long as log_cap). */
+static int grow_log(dusk_viewer *v)
 {
-    if (v->nlog == v->log_cap) {
-        size_t cap = v->log_cap ? 2 * v->log_cap : 4096;
-        dusk_event *l = dusk_realloc(v->log, cap * sizeof *l);
-        if (!l) {
-            v->unplaced++;
-            return;
-        }
-        v->log = l;
-        v->log_cap = cap;
+    size_t cap = v->log_cap ? 2 * v->log_cap : 4096;
+    dusk_event *l = dusk_realloc(v->log, cap * sizeof *l);
+    if (!l)
+        return 0;
+    v->log = l;
+    uint8_t *us = dusk_realloc(v->undo_state, cap);
+    if (!us)
+        return 0;
+    v->undo_state = us;
+    int64_t *uw = dusk_realloc(v->undo_worker, cap * sizeof *uw);
+    if (!uw)
+        return 0;
+    v->undo_worker = uw;
+    v->log_cap = cap;
+    return 1;
+}
+
+/* Keeps ev, at time t_ns, in the run's log and returns its index; on out
+ * of memory the log stops growing (the states still follow while followed)
+ * and the event counts as unplaced: SIZE_MAX. */
+static inline size_t log_event(dusk_viewer *v, const dusk_event *ev, uint64_t t_ns)
+{
+    if (v->nlog == v->log_cap && !grow_log(v)) {
+        v->unplaced++;
+        return SIZE_MAX;
     }
-    v->log[v->nlog++] = *ev;
+    dusk_event *e = &v->log[v->nlog];
+    *e = *ev;
+    e->t_ns = t_ns;
+    return v->nlog++;
+}
+
+static const uint8_t to_state[] = {
+    [DUSK_EV_READY] = DUSK_TASK_READY,     [DUSK_EV_START] = DUSK_TASK_RUNNING,
+    [DUSK_EV_END] = DUSK_TASK_MEMORY,      [DUSK_EV_ERROR] = DUSK_TASK_ERRED,
+    [DUSK_EV_RELEASED] = DUSK_TASK_RELEASED};
+
+static inline int is_task_event(int32_t kind)
+{
+    return kind >= DUSK_EV_READY && kind <= DUSK_EV_RELEASED;
+}
+
+/* Whether ev moves its worker's current task (a worker the viewer follows). */
+static inline int moves_worker(const dusk_viewer *v, const dusk_event *ev)
+{
+    return ev->worker >= 0 && (size_t)ev->worker < v->nworkers &&
+           (ev->kind == DUSK_EV_START || ev->kind == DUSK_EV_END || ev->kind == DUSK_EV_ERROR);
+}
+
+static inline void move_task(dusk_viewer *v, int64_t t, int from, int to)
+{
+    v->state[t] = (uint8_t)to;
+    v->counts[from]--;
+    v->counts[to]++;
+    uint32_t *lc = v->layer_counts + (size_t)v->layout.layer[t] * DUSK_TASK_NSTATES;
+    lc[from]--;
+    lc[to]++;
+}
+
+/* Applies the task event ev (of a task in the plan) to the states, keeping
+ * what it overwrites in *us and *uw. */
+static inline void change(dusk_viewer *v, const dusk_event *ev, uint8_t *us, int64_t *uw)
+{
+    int64_t t = ev->task;
+    int from = v->state[t];
+    *us = (uint8_t)from;
+    move_task(v, t, from, to_state[ev->kind]);
+    if (moves_worker(v, ev)) {
+        int64_t *wt = &v->worker_task[ev->worker];
+        *uw = *wt;
+        if (ev->kind == DUSK_EV_START)
+            *wt = t;
+        else if (*wt == t)
+            *wt = -1;
+    }
+}
+
+/* log[i] applied to the states: shown goes from i to i + 1. */
+static inline void step(dusk_viewer *v, size_t i)
+{
+    const dusk_event *ev = &v->log[i];
+    if (is_task_event(ev->kind))
+        change(v, ev, &v->undo_state[i], &v->undo_worker[i]);
+}
+
+/* log[i] undone: shown goes from i + 1 to i. */
+static inline void unstep(dusk_viewer *v, size_t i)
+{
+    const dusk_event *ev = &v->log[i];
+    if (!is_task_event(ev->kind))
+        return;
+    move_task(v, ev->task, v->state[ev->task], v->undo_state[i]);
+    if (moves_worker(v, ev))
+        v->worker_task[ev->worker] = v->undo_worker[i];
+}
+
+/* Shows the log's events at or before t (absolute, as the log's times):
+ * forward applies, backward undoes; never before the RUN_BEGIN. */
+static void move_to(dusk_viewer *v, uint64_t t)
+{
+    while (v->shown < v->nlog && v->log[v->shown].t_ns <= t) {
+        step(v, v->shown);
+        v->shown++;
+    }
+    while (v->shown > 1 && v->log[v->shown - 1].t_ns > t) {
+        v->shown--;
+        unstep(v, v->shown);
+    }
+}
+
+/* A RUN_BEGIN of plan (a reference handed over, or NULL). */
+static void start(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
+{
+    v->events++;
+    begin_run(v, plan, ev);
+    v->t0 = ev->t_ns;
+    log_event(v, ev, ev->t_ns);
     v->shown = v->nlog;
 }
 
 static inline void apply(dusk_viewer *v, const dusk_event *ev)
 {
-    static const int8_t to_state[] = {
-        [DUSK_EV_READY] = DUSK_TASK_READY,     [DUSK_EV_START] = DUSK_TASK_RUNNING,
-        [DUSK_EV_END] = DUSK_TASK_MEMORY,      [DUSK_EV_ERROR] = DUSK_TASK_ERRED,
-        [DUSK_EV_RELEASED] = DUSK_TASK_RELEASED};
-    v->events++;
-    switch (ev->kind) {
-    case DUSK_EV_RUN_BEGIN:
-        begin_run(v, ev);
-        v->t0 = ev->t_ns;
-        log_event(v, ev);
+    if (ev->kind == DUSK_EV_RUN_BEGIN) {
+        const dusk_plan *plan = pop_pending(v);
+        if (!plan && v->next_plan) {
+            plan = v->next_plan;
+            v->next_plan = NULL;
+        }
+        start(v, plan, ev);
         return;
-    case DUSK_EV_RUN_END:
-        add_held(v, ev->t_ns, ev->held);
+    }
+    v->events++;
+    /* the log's times never go back (the stream's do not either; fed
+     * events might) */
+    uint64_t tn = ev->t_ns;
+    if (v->nlog && tn < v->log[v->nlog - 1].t_ns)
+        tn = v->log[v->nlog - 1].t_ns;
+    if (ev->kind == DUSK_EV_RUN_END) {
         v->run_over = 1;
         v->run_status = ev->status;
-        log_event(v, ev);
+        log_event(v, ev, tn);
+        add_held(v, tn, ev->held);
+        if (v->follow)
+            v->shown = v->nlog;
         return;
-    case DUSK_EV_READY: case DUSK_EV_START: case DUSK_EV_END:
-    case DUSK_EV_ERROR: case DUSK_EV_RELEASED:
-        break;
-    default:
+    }
+    if (!is_task_event(ev->kind)) {
         v->unplaced++;
         return;
     }
@@ -271,28 +405,24 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
         v->unplaced++;
         return;
     }
-    log_event(v, ev);
-    int from = v->state[t], to = to_state[ev->kind];
-    v->state[t] = (uint8_t)to;
-    v->counts[from]--;
-    v->counts[to]++;
-    uint32_t *lc = v->layer_counts + (size_t)v->layout.layer[t] * DUSK_TASK_NSTATES;
-    lc[from]--;
-    lc[to]++;
+    size_t i = log_event(v, ev, tn);
+    if (v->follow) {
+        if (i != SIZE_MAX) {
+            change(v, &v->log[i], &v->undo_state[i], &v->undo_worker[i]);
+            v->shown = v->nlog;
+        } else {
+            uint8_t us;
+            int64_t uw;
+            change(v, ev, &us, &uw);
+        }
+    }
     if (ev->kind == DUSK_EV_START) {
-        v->t_start[t] = ev->t_ns;
+        v->t_start[t] = tn;
         v->worker_of[t] = ev->worker;
     } else if (ev->kind == DUSK_EV_END || ev->kind == DUSK_EV_ERROR) {
-        v->t_end[t] = ev->t_ns;
+        v->t_end[t] = tn;
     }
-    if (ev->worker >= 0 && (size_t)ev->worker < v->nworkers) {
-        if (ev->kind == DUSK_EV_START)
-            v->worker_task[ev->worker] = t;
-        else if ((ev->kind == DUSK_EV_END || ev->kind == DUSK_EV_ERROR) &&
-                 v->worker_task[ev->worker] == t)
-            v->worker_task[ev->worker] = -1;
-    }
-    add_held(v, ev->t_ns, ev->held);
+    add_held(v, tn, ev->held);
 }
 
 size_t dusk_viewer_pump(dusk_viewer *v)
@@ -365,7 +495,7 @@ size_t dusk_viewer_held(const dusk_viewer *v, const dusk_held_point **pts, uint6
         *pts = v ? v->held : NULL;
     if (peak)
         *peak = v ? v->held_peak : 0;
-    return v ? v->nheld : 0;
+    return v ? dusk__held_at(v) : 0;
 }
 
 size_t dusk_viewer_nlayers(const dusk_viewer *v)
@@ -386,4 +516,144 @@ int dusk_viewer_node(const dusk_viewer *v, int64_t task, dusk_view_rect *r)
     size_t k = L->layer_view ? (size_t)L->layer[task] : (size_t)task;
     *r = (dusk_view_rect){L->x[k], L->y[k], 1.0f, 1.0f};
     return 0;
+}
+
+/* --- time: scrubbing and playback -------------------------------------------------- */
+
+size_t dusk__points_upto(const dusk_held_point *p, size_t n, uint64_t t)
+{
+    size_t lo = 0, hi = n;   /* the first point after t */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].t_ns <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t dusk__held_at(const dusk_viewer *v)
+{
+    if (v->follow)
+        return v->nheld;
+    size_t lo = 0, hi = v->nheld;   /* the first point of an event not shown */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->held_log[mid] <= v->shown)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t dusk__rss_at(const dusk_viewer *v)
+{
+    return v->follow ? v->nrss : dusk__points_upto(v->rss, v->nrss, v->cursor);
+}
+
+void dusk__show(dusk_viewer *v, size_t k)
+{
+    if (!v->nlog)
+        return;
+    if (k < 1)
+        k = 1;
+    if (k > v->nlog)
+        k = v->nlog;
+    while (v->shown < k) {
+        step(v, v->shown);
+        v->shown++;
+    }
+    while (v->shown > k) {
+        v->shown--;
+        unstep(v, v->shown);
+    }
+    v->follow = 0;
+    v->cursor = v->log[k - 1].t_ns - v->t0;
+}
+
+void dusk__begin_with(dusk_viewer *v, const dusk_plan *plan, const dusk_event *begin)
+{
+    start(v, dusk_plan_ref(plan), begin);
+}
+
+uint64_t dusk_viewer_duration(const dusk_viewer *v)
+{
+    return v && v->nlog ? v->log[v->nlog - 1].t_ns - v->t0 : 0;
+}
+
+uint64_t dusk_viewer_time(const dusk_viewer *v)
+{
+    if (!v)
+        return 0;
+    return v->follow ? dusk_viewer_duration(v) : v->cursor;
+}
+
+void dusk_viewer_follow(dusk_viewer *v)
+{
+    if (!v)
+        return;
+    move_to(v, UINT64_MAX);
+    v->follow = 1;
+    v->cursor = 0;
+    v->carry = 0;
+}
+
+int dusk_viewer_seek(dusk_viewer *v, uint64_t t_ns)
+{
+    if (!v)
+        return DUSK_EINVAL;
+    if (t_ns >= dusk_viewer_duration(v)) {
+        dusk_viewer_follow(v);
+        return 0;
+    }
+    move_to(v, v->t0 + t_ns);   /* below the log's last time: no overflow */
+    v->follow = 0;
+    v->cursor = t_ns;
+    return 0;
+}
+
+int dusk_viewer_set_speed(dusk_viewer *v, double speed)
+{
+    if (!v || isnan(speed))
+        return DUSK_EINVAL;
+    v->speed = speed;
+    v->carry = 0;
+    return 0;
+}
+
+int dusk_viewer_advance(dusk_viewer *v, uint64_t wall_dt_ns)
+{
+    if (!v || !v->nlog || v->speed == 0)
+        return 0;
+    uint64_t now = dusk_viewer_time(v), end = dusk_viewer_duration(v), to;
+    /* the fraction of a ns left over carries to the next frame, so that
+     * slow motion (0.001 x 1 ms) still moves */
+    double d = v->speed * (double)wall_dt_ns + v->carry;
+    if (d >= 0) {
+        if (d >= (double)(end - now)) {
+            to = end;
+            v->carry = 0;
+        } else {
+            uint64_t w = (uint64_t)d;
+            v->carry = d - (double)w;
+            to = now + w;
+        }
+    } else {
+        if (-d >= (double)now) {
+            to = 0;
+            v->carry = 0;
+        } else {
+            uint64_t w = (uint64_t)-d;
+            v->carry = d + (double)w;
+            to = now - w;
+        }
+    }
+    double carry = v->carry;
+    dusk_viewer_seek(v, to);   /* the end: follow */
+    v->carry = carry;
+    if (v->speed > 0)
+        return to < end || !v->run_over;
+    return to > 0;
 }

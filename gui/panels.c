@@ -597,7 +597,7 @@ int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b,
 
 static const dusk_held_point *series(const dusk_viewer *v, int s, size_t *n)
 {
-    *n = s ? v->nrss : v->nheld;
+    *n = s ? v->nrss : dusk__held_at(v);   /* held: exactly the events shown */
     return s ? v->rss : v->held;
 }
 

@@ -25,7 +25,10 @@
 ** that one thread only.
 **
 ** Replay: dusk_viewer_set_plan and dusk_viewer_feed apply a plan and
-** recorded events (dusk_profiler_run_events) without a run.
+** recorded events (dusk_profiler_run_events) without a run;
+** dusk_viewer_load_trace does it all from a trace file. The whole run is
+** kept: the window can scrub back through it and play it at any speed
+** (below: time).
 **
 ** Task states are the ones of Dask's dashboard, with its colours:
 ** WAITING (gray; inputs not yet in memory), READY (yellow; READY event),
@@ -129,7 +132,9 @@ DUSK_API int64_t dusk_viewer_worker_task(const dusk_viewer *v, int worker);
 DUSK_API uint64_t dusk_viewer_events(const dusk_viewer *v);
 DUSK_API uint64_t dusk_viewer_unplaced(const dusk_viewer *v);
 /* The current run's bytes-held curve (*pts borrowed until the next pump or
- * feed) and its length; its peak in *peak when peak is not NULL. */
+ * feed) and its length: the points of the events shown (all of them while
+ * following; see time, below); the whole run's peak in *peak when peak is
+ * not NULL. */
 DUSK_API size_t dusk_viewer_held(const dusk_viewer *v, const dusk_held_point **pts,
                                  uint64_t *peak);
 
@@ -197,6 +202,61 @@ struct dusk_array;
  * next call, for every run. 0, DUSK_EINVAL (a NULL argument), the
  * array's own error (an array in an error state), DUSK_ENOMEM. */
 DUSK_API int dusk_viewer_set_array(dusk_viewer *v, const struct dusk_array *a, dusk_error *err);
+/* --- time: scrubbing and replay ---------------------------------------------- */
+
+/* The viewer keeps every event of the current run (from its RUN_BEGIN; a
+ * new RUN_BEGIN starts afresh), so the window can show the run as it was
+ * at any time: the states, counts, per-layer counts and workers' tasks are
+ * then as after the last event at or before that time. Times are ns from
+ * the run's start. Moving the shown time costs the events it crosses (each
+ * is applied, or undone, once), not the run's length.
+ *
+ * By default the viewer follows: it shows every event as it comes. Once
+ * it is scrubbed back (a seek before the end), events that arrive are
+ * kept but not shown until the shown time reaches them or
+ * dusk_viewer_follow is called. dusk_viewer_held then gives the curve of
+ * the events shown (its peak stays the whole run's, so a scale does not
+ * move while scrubbing).
+ *
+ * Shows the run at t_ns; at or past the end (dusk_viewer_duration) it
+ * follows again. 0, or DUSK_EINVAL for a NULL v. */
+DUSK_API int dusk_viewer_seek(dusk_viewer *v, uint64_t t_ns);
+/* The shown time (the duration while following), and the time of the
+ * run's last event so far; 0 for a NULL v or before any run. */
+DUSK_API uint64_t dusk_viewer_time(const dusk_viewer *v);
+DUSK_API uint64_t dusk_viewer_duration(const dusk_viewer *v);
+/* Back to live: shows every event kept, and each new one as it comes. */
+DUSK_API void dusk_viewer_follow(dusk_viewer *v);
+
+/* Playback. The window calls dusk_viewer_advance every frame with the wall
+ * time since the last one (a test, with a virtual clock's), and the shown
+ * time moves by speed x wall_dt_ns: speed 1 is real time, 0.1 slow
+ * motion, 20 fast, 0 stopped, negative backwards (the default is 1: a
+ * followed run stays followed). It stops at 0 and at the end (where it
+ * follows). dusk_viewer_set_speed: 0, or DUSK_EINVAL for a NULL v or a NaN
+ * speed (infinities jump to an end). dusk_viewer_advance returns 1 while
+ * the shown time can still move that way (forward on a run not yet
+ * ended counts), 0 once it is at the end of an ended run or at 0, when the
+ * speed is 0, and for a NULL v. */
+DUSK_API int dusk_viewer_set_speed(dusk_viewer *v, double speed);
+DUSK_API int dusk_viewer_advance(dusk_viewer *v, uint64_t wall_dt_ns);
+
+/* Replay: reads the Chrome trace at path (dusk_profiler_read_trace: one
+ * dusk wrote, whose task.record instants carry each task's dependencies,
+ * or another tool's, with only X slices: tasks then have no edges) and
+ * puts its first run in the viewer as a finished run: a plan of the
+ * recorded tasks with their keys and dependencies (keys as recorded; a
+ * key seen twice, as another tool's slice names may be, gets " #<n>"
+ * appended; requested keys: the tasks nothing depends on; tasks call a
+ * function of the recorded name that never runs), the run's events
+ * (dusk_profiler_run_events), and the trace's RSS samples within the run
+ * (for the memory panel). The shown time is then 0, ready to play. Load
+ * it into a viewer no live run is feeding. 0, or DUSK_EINVAL (NULL, a
+ * malformed trace, dependencies that form a cycle), DUSK_EIO (the file
+ * cannot be read), DUSK_ENOMEM, each with a message naming the file; on
+ * failure the viewer is unchanged (but when memory runs out laying the
+ * plan out: then it shows no run). */
+DUSK_API int dusk_viewer_load_trace(dusk_viewer *v, const char *path, dusk_error *err);
 
 #ifdef __cplusplus
 }

@@ -1128,6 +1128,16 @@ static void test_gui(void **state)
     EINVAL_NOERR(dusk_viewer_node, 2, v, z, NULL);
     GIVES(dusk_viewer_nlayers, 0, 0, NULL);
     GIVES(dusk_viewer_layer_view, 0, 0, NULL);
+    EINVAL_NOERR(dusk_viewer_seek, 0, NULL, 5);
+    GIVES(dusk_viewer_time, 0, 0, NULL);
+    GIVES(dusk_viewer_duration, 0, 0, NULL);
+    CALLS(dusk_viewer_follow, 0, NULL);
+    EINVAL_NOERR(dusk_viewer_set_speed, 0, NULL, 2.0);
+    GIVES(dusk_viewer_advance, 0, 0, NULL, 1000);
+    EINVAL_ERR(dusk_viewer_load_trace, 0, "v", NULL, "trace.json", &err);
+    EINVAL_ERR(dusk_viewer_load_trace, 1, "path", v, NULL, &err);
+    GIVES(dusk_viewer_load_trace, 2, DUSK_EIO, v, "/nonexistent/trace.json", NULL);
+    assert_int_equal(dusk_viewer_state(v, z), DUSK_TASK_WAITING);   /* untouched */
     /* the renderer is checked before SDL is touched (tests/gui/test_render.c
      * draws with a real one) */
     struct SDL_Renderer *ren = (struct SDL_Renderer *)&err;
