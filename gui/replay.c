@@ -235,11 +235,6 @@ static int events(loader *L, size_t run)
         const idmap *hit = bsearch(&want, L->map, L->n, sizeof *L->map, by_old);
         e->task = hit ? hit->id : -1;   /* every event is of a record: always hit */
     }
-    /* RUN_BEGIN's status is its workers (events.h), which the rebuilt
-     * events leave at 0 */
-    const dusk_run_record *rr = &dusk_profiler_runs(L->prof)[run];
-    if (L->nev && L->ev[0].kind == DUSK_EV_RUN_BEGIN && L->ev[0].status == 0)
-        L->ev[0].status = rr->workers;
     return 0;
 }
 

@@ -1286,7 +1286,8 @@ int dusk_profiler_run_events(dusk_profiler *p, size_t run, dusk_event **out, siz
 
     uint64_t held = 0, last = 0;
     size_t no = 0, nheld = 0;
-    o[no++] = (dusk_event){0, rr->ntasks, 0, -1, -1, DUSK_EV_RUN_BEGIN, 0, (int32_t)run};
+    /* RUN_BEGIN's status is the run's number of workers (events.h) */
+    o[no++] = (dusk_event){0, rr->ntasks, 0, -1, -1, DUSK_EV_RUN_BEGIN, rr->workers, (int32_t)run};
     for (size_t i = 0; i <= k; i++) {
         if (i < k && !can_emit(p, &ev[i], done)) {
             held_back[nheld++] = ev[i];

@@ -374,6 +374,8 @@ static void test_records_match_stream(void **state)
         assert_int_equal(dusk_profiler_run_events(p, 0, &re, &nre), 0);
         assert_int_equal(nre, d.n);
         assert_int_equal(re[0].kind, DUSK_EV_RUN_BEGIN);
+        assert_int_equal(re[0].status, dusk_profiler_runs(p)[0].workers);   /* events.h */
+        assert_true(re[0].status > 0);
         assert_int_equal(re[nre - 1].kind, DUSK_EV_RUN_END);
         int *stage = calloc(gsz, sizeof *stage);
         for (size_t i = 1; i < nre; i++) {
