@@ -21,8 +21,9 @@
 ** number of runs, one at a time: each RUN_BEGIN starts the picture afresh.
 **
 ** Threads: the callbacks may be called from the run's thread while another
-** thread (the UI's) calls everything else; all other functions are for
-** that one thread only.
+** thread (the UI's) calls everything else; all other functions but
+** classroom mode's (at the end, for any thread) are for that one thread
+** only.
 **
 ** Replay: dusk_viewer_set_plan and dusk_viewer_feed apply a plan and
 ** recorded events (dusk_profiler_run_events) without a run.
