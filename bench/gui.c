@@ -21,8 +21,19 @@
 **       line (gui/panels.c) side by side at 1280x800, the first frame (which
 **       groups the tasks and colours them once per plan) left out; median
 **       of 21 (target 16 ms, all panels together)
+**   gui.overhead   what a live viewer costs a run, in %: the 200,006-task
+**       graph (100,000 leaves) on the threads scheduler with 2 workers,
+**       with a viewer attached (its callbacks, classroom mode's gate and
+**       pretask included, at full speed and never paused; its stream; a UI
+**       thread pumping it every 16 ms as a window at 60 frames a second)
+**       against no listener. Only dusk_get is timed. Runs come in pairs,
+**       one of each in alternating order, as profile.overhead's; the
+**       median over the pairs of (on - off) / off (target: under 10 %);
+**       fails unless every event reaches the viewer
 */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include <dusk.h>
@@ -142,6 +153,106 @@ static double frame_ms(dusk_graph *g, const char *root, size_t *ntasks, int pane
     return med;
 }
 
+/* --- gui.overhead --------------------------------------------------------------- */
+
+enum { OVH_PAIRS = 21, OVH_WORKERS = 2 };
+
+typedef struct ui {
+    dusk_viewer *v;
+    atomic_int stop;
+} ui;
+
+/* A window's loop without the drawing: a pump a frame. */
+static void *ui_main(void *arg)
+{
+    ui *u = arg;
+    while (!atomic_load(&u->stop)) {
+        dusk_viewer_pump(u->v);
+        nanosleep(&(struct timespec){0, 16000000}, NULL);
+    }
+    return NULL;
+}
+
+/* One timed dusk_get of the overhead graph, with a live viewer or with no
+ * listener; ns, or 0 on failure. */
+static uint64_t overhead_run(dusk_graph *g, const char *root, int viewer)
+{
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_THREADS;
+    o.workers = OVH_WORKERS;
+    dusk_callbacks cb;
+    ui u = {0};
+    pthread_t th;
+    atomic_init(&u.stop, 0);
+    if (viewer) {
+        if (!(u.v = dusk_viewer_new(NULL))) {
+            fail("overhead: out of memory");
+            return 0;
+        }
+        cb = dusk_viewer_callbacks(u.v);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        o.stream = dusk_viewer_stream(u.v);
+        if (pthread_create(&th, NULL, ui_main, &u) != 0) {
+            fail("overhead: cannot start the UI thread");
+            dusk_viewer_free(u.v);
+            return 0;
+        }
+    }
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    uint64_t t0 = now_ns();
+    int rc = dusk_get(g, root, &o, &out, &err);
+    uint64_t t1 = now_ns();
+    if (viewer) {
+        atomic_store(&u.stop, 1);
+        pthread_join(th, NULL);
+        dusk_viewer_pump(u.v);
+        if (dusk_viewer_events(u.v) != dusk_stream_appended(o.stream) ||
+            dusk_viewer_unplaced(u.v) != 0 || dusk_stream_lost(o.stream) != 0 ||
+            dusk_viewer_count(u.v, DUSK_TASK_RELEASED) + 1 != NTASKS)
+            fail("overhead: the viewer took %" PRIu64 " of %" PRIu64 " events", dusk_viewer_events(u.v),
+                 dusk_stream_appended(o.stream));
+        dusk_viewer_free(u.v);
+    }
+    if (rc != 0 || dusk_value_int(out) != SUM) {
+        fail("overhead: %s", rc ? err.msg : "wrong sum");
+        t1 = t0;
+    }
+    dusk_value_unref(out);
+    return t1 - t0;
+}
+
+/* The median over OVH_PAIRS pairs of (with a viewer - without) / without,
+ * in %; *off and *on get the best runs' ns a task. */
+static double overhead_pct(double *off, double *on)
+{
+    size_t ninc, nadd, nid;
+    const char *root;
+    dusk_graph *g = build(&root, &ninc, &nadd, &nid);
+    double ratio[OVH_PAIRS];
+    uint64_t best[2] = {UINT64_MAX, UINT64_MAX};
+    size_t n = 0;
+    for (int r = 0; r < OVH_PAIRS + 1 && !failures; r++) {
+        uint64_t ns[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+            int viewer = (r + k) % 2;   /* without first in even pairs */
+            ns[viewer] = overhead_run(g, root, viewer);
+            if (r > 0 && ns[viewer] && ns[viewer] < best[viewer])
+                best[viewer] = ns[viewer];
+        }
+        if (r > 0 && ns[0] && ns[1])   /* the first pair warms up */
+            ratio[n++] = (double)ns[1] / (double)ns[0];
+    }
+    dusk_graph_free(g);
+    if (!n)
+        return 0;
+    qsort(ratio, n, sizeof *ratio, cmp_double);
+    *off = (double)best[0] / NTASKS;
+    *on = (double)best[1] / NTASKS;
+    return 100.0 * ((n % 2 ? ratio[n / 2] : (ratio[n / 2 - 1] + ratio[n / 2]) / 2) - 1);
+}
+
 int main(void)
 {
     size_t ninc, nadd, nid, ntasks = 0;
@@ -200,5 +311,9 @@ int main(void)
         }
         dusk_graph_free(g);
     }
+    double off = 0, on = 0, pct = overhead_pct(&off, &on);
+    if (!failures)
+        printf("gui.overhead: %.1f %% (median of %d pairs; best %.0f ns/task without, %.0f "
+               "with a live viewer)\n", pct, OVH_PAIRS, off, on);
     return failures ? 1 : 0;
 }

@@ -144,6 +144,19 @@ struct dusk_viewer {
     uint64_t rss_last;            /* dusk_now_ns() of the last RSS sample */
     struct dusk__panels *panels;  /* panels.c's per-plan cache (function
                                      colours, task groups, buffers) */
+
+    /* control.c's: classroom mode, which the run's workers read in the
+     * gate (any thread) and the UI sets (any thread). ctl_mu guards the
+     * fields that are not atomics and is held for every change; the
+     * atomics are also read without it. */
+    pthread_mutex_t ctl_mu;
+    pthread_cond_t ctl_cv;        /* on CLOCK_MONOTONIC: resume, step, close, delay */
+    _Atomic int ctl_hold;         /* paused, closed or slowed: the gate must look */
+    _Atomic int ctl_paused, ctl_closed;
+    _Atomic uint64_t ctl_delay_ns;  /* slow motion: least time between STARTs */
+    uint64_t ctl_steps;           /* tasks that may start while paused */
+    uint64_t ctl_last_ns;         /* the last pass or START (dusk_now_ns) */
+    int ctl_made;                 /* ctl_mu and ctl_cv exist */
 };
 
 /* Frees chunks.c's state (NULL-safe); dusk_viewer_free calls it. */
@@ -167,6 +180,15 @@ void dusk__begin_with(dusk_viewer *v, const dusk_plan *plan, const dusk_event *b
 /* replay.c: frees the functions of replayed plans (after the last of
  * those plans is gone: the viewer's end). */
 void dusk__replayed_free(struct dusk__replayed *r);
+
+/* control.c: makes and ends the viewer's controls (0, or -1 when a
+ * mutex or condition variable cannot be made), and fills the gate and the
+ * pretask (which notes when a task started, for slow motion) of the
+ * viewer's callbacks. */
+int dusk__control_init(dusk_viewer *v);
+void dusk__control_fini(dusk_viewer *v);
+void dusk__control_callbacks(dusk_viewer *v, dusk_callbacks *cb);
+int dusk__control_gate(void *ud, int worker, dusk_error *err);
 
 #define DUSK__BATCH 4096
 #define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */

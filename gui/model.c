@@ -55,6 +55,10 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
         dusk_free(v);
         return NULL;
     }
+    if (dusk__control_init(v) != 0) {
+        dusk_viewer_free(v);
+        return NULL;
+    }
     return v;
 }
 
@@ -109,6 +113,7 @@ void dusk_viewer_free(dusk_viewer *v)
     dusk_plan_unref(v->next_plan);
     dusk__replayed_free(v->replayed);   /* after the plans that use them */
     pthread_mutex_destroy(&v->mu);
+    dusk__control_fini(v);
     dusk_stream_free(v->stream);
     dusk_free(v->batch);
     dusk_free(v->log);
@@ -148,6 +153,7 @@ dusk_callbacks dusk_viewer_callbacks(dusk_viewer *v)
     cb.start = cb_start;
     /* no on_event: the events come through the stream */
     cb.kinds = DUSK_EVMASK(DUSK_EV_RUN_BEGIN);
+    dusk__control_callbacks(v, &cb);   /* classroom mode's gate (control.c) */
     return cb;
 }
 

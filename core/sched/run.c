@@ -25,6 +25,11 @@
 ** backend makes for that worker (sched.h), so that a backend whose tasks
 ** run in other processes still calls them in this one.
 **
+** Gates (dusk_callbacks.gate): a backend of a gated run records a
+** finished task, calls the gates outside its lock (dusk__run_gate) and
+** only then takes the next task; a refusal fails the run as a task's
+** error does (dusk__run_refused). An ungated run takes the one step.
+**
 ** On failure: the first error is kept, no task starts after it, running
 ** tasks finish, and everything held is freed.
 */
@@ -81,7 +86,7 @@ static void heap_push(dusk__run *r, int64_t t)
     r->heap[i] = e;
 }
 
-static int64_t heap_pop(dusk__run *r)
+static HOT_INLINE int64_t heap_pop(dusk__run *r)
 {
     uint64_t top = r->heap[0], last = r->heap[--r->nheap];
     size_t i = 0, n = r->nheap;
@@ -187,7 +192,7 @@ static void deliver(dusk__run *r, dusk__worker *w)
 
 /* --- the step (serialised) ---------------------------------------------------------- */
 
-static void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
+static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
 {
     const dusk_plan *p = r->plan;
     uint64_t nb = dusk_value_nbytes(v);
@@ -249,20 +254,22 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
                    terr && terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code));
 }
 
-int64_t dusk__run_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
-                       dusk_value *result, int status, const dusk_error *terr)
+/* The two halves of a step: the finished task's outcome, and the next
+ * ready task handed out (the heap is not empty). They, heap_pop and
+ * finish_ok are inlined in dusk__run_step as well as in the gated halves,
+ * so that an ungated step stays one call. */
+static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
+                              int status, const dusk_error *terr)
 {
-    if (r->timed)
-        stamp_at(r, now);
-    if (done >= 0) {
-        r->running--;
-        if (status)
-            finish_error(r, w, done, status, terr);
-        else
-            finish_ok(r, w, done, result);
-    }
-    if (r->status || r->nheap == 0)
-        return -1;
+    r->running--;
+    if (status)
+        finish_error(r, w, done, status, terr);
+    else
+        finish_ok(r, w, done, result);
+}
+
+static HOT_INLINE int64_t take(dusk__run *r, dusk__worker *w)
+{
     int64_t t = heap_pop(r);
     r->running++;
     if (r->timed) {
@@ -272,6 +279,50 @@ int64_t dusk__run_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done
         emit(r, w, DUSK_EV_START, t, 0, 0);
     }
     return t;
+}
+
+int64_t dusk__run_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
+                       dusk_value *result, int status, const dusk_error *terr)
+{
+    if (r->timed)
+        stamp_at(r, now);
+    if (done >= 0)
+        record(r, w, done, result, status, terr);
+    if (r->status || r->nheap == 0)
+        return -1;
+    return take(r, w);
+}
+
+void dusk__run_record(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
+                      dusk_value *result, int status, const dusk_error *terr)
+{
+    if (done < 0)
+        return;
+    if (r->timed)
+        stamp_at(r, now);
+    record(r, w, done, result, status, terr);
+}
+
+int64_t dusk__run_take(dusk__run *r, dusk__worker *w, uint64_t now)
+{
+    if (r->status || r->nheap == 0)
+        return -1;
+    if (r->timed)
+        stamp_at(r, now);
+    return take(r, w);
+}
+
+void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
+{
+    if (r->status)
+        return;   /* keep the first error */
+    r->status = code;
+    if (gerr && gerr->msg[0]) {
+        r->err = *gerr;
+        r->err.code = code;
+    } else {
+        dusk_error_set(&r->err, code, "a gate stopped the run: %s", dusk_strerror(code));
+    }
 }
 
 /* --- around a task (not serialised) ------------------------------------------------- */
@@ -389,6 +440,22 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
 }
 
 void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t) { started(r, w, t); }
+
+int dusk__run_gate(dusk__run *r, dusk__worker *w, dusk_error *gerr)
+{
+    /* What the last step did reaches the callbacks (and its released
+     * results are freed) before a gate holds the worker. */
+    after_step(r, w);
+    for (size_t i = 0; i < r->ncbs; i++) {
+        if (!r->cbs[i].gate)
+            continue;
+        dusk_error_clear(gerr);
+        int rc = r->cbs[i].gate(r->cbs[i].ud, w->id, gerr);
+        if (rc)
+            return rc < 0 ? rc : DUSK_ECANCELED;
+    }
+    return 0;
+}
 
 /* --- tasks that travel -------------------------------------------------------------- */
 
@@ -521,6 +588,7 @@ static void listeners(dusk__run *r, const dusk_options *opts)
             r->cb_want |= cb->kinds ? cb->kinds : 0x7fu;
         r->has_pretask |= cb->pretask != NULL;
         r->has_posttask |= cb->posttask != NULL;
+        r->gated |= cb->gate != NULL;
     }
     r->want = r->stream ? 0x7fu : r->cb_want;  /* the stream is lossless: everything */
     /* Callbacks that want no per-task event (a progress bar counting in

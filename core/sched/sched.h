@@ -28,6 +28,20 @@
 **        another worker's step makes something ready, or the run is over)
 **       dusk__run_flush(r, w)                           not serialised
 **
+** When a callback has a gate (r->gated), each step is split in two around
+** it, so that the gate is called outside every lock and after the
+** finished task is recorded:
+**
+**       dusk__run_record(r, w, now, t, result, status, terr)   serialised
+**       if dusk__run_wants_gate(r):                             serialised
+**           rc = dusk__run_gate(r, w, &gerr)            not serialised
+**           rc ? dusk__run_refused(r, rc, &gerr)        serialised
+**              : t = dusk__run_take(r, w, now)  (-1 if another worker
+**                                                took the task meanwhile)
+**
+** and a worker that waited for a task passes the gate again before it
+** takes one (threads.c's gated_step).
+**
 ** dusk__run_task is started + execute + ended for a task run in this
 ** process. "Serialised": at most one dusk__run_step of a run at a time,
 ** under the backend's lock (threads) or on one thread (sync). The other
@@ -128,6 +142,7 @@ struct dusk__run {
     int listening;               /* some callback or a stream: the run has an epoch */
     int timed;                   /* some per-task event is wanted: read the clock */
     int has_pretask, has_posttask;
+    int gated;                   /* some callback has a gate */
     uint32_t cb_want;            /* kinds some callback wants */
     uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
     int run_index;
@@ -181,6 +196,20 @@ struct dusk__worker {
  * clock reading from dusk__run_clock, taken before the serialised part. */
 int64_t dusk__run_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
                        dusk_value *result, int status, const dusk_error *terr);
+/* The same in two halves, for a gated run (see the top): record only
+ * records `done` (if >= 0), take only hands out the next ready task (-1
+ * when none is ready or the run has failed). Both serialised. */
+void dusk__run_record(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
+                      dusk_value *result, int status, const dusk_error *terr);
+int64_t dusk__run_take(dusk__run *r, dusk__worker *w, uint64_t now);
+/* Not serialised. Delivers w's last step's events, drops the results it
+ * released, then calls every callback's gate for w in turn: 0 when all
+ * pass, or the first refusal's code (a negative DUSK_E...) with its
+ * message in *gerr. */
+int dusk__run_gate(dusk__run *r, dusk__worker *w, dusk_error *gerr);
+/* Serialised. A gate refused: the run fails with its code and message as
+ * with a failed task's (the first failure is kept). */
+void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr);
 /* Task t was handed to w: delivers w's last step's events, drops the
  * results it released, calls pretask. */
 void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t);
@@ -216,6 +245,13 @@ static inline int dusk__run_over(const dusk__run *r)
 
 /* Ready tasks wait in the heap (serialised, as above). */
 static inline int dusk__run_has_ready(const dusk__run *r) { return r->nheap > 0; }
+
+/* In a gated run: a task can be taken, so the gate is to be passed first
+ * (serialised). */
+static inline int dusk__run_wants_gate(const dusk__run *r)
+{
+    return r->status == 0 && r->nheap > 0;
+}
 
 /* The time for w's next step, when the run is timed (0 otherwise). */
 static inline uint64_t dusk__run_clock(dusk__run *r, dusk__worker *w)

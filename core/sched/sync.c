@@ -5,7 +5,8 @@
 ** task it was given, and takes the next step with the outcome, until no
 ** task is ready. Everything — events, pretask, posttask — happens on that
 ** thread, in the order the steps make, which is what makes it the
-** scheduler to debug with (Dask's get_sync).
+** scheduler to debug with (Dask's get_sync). A gated run records each
+** finished task, passes the gates, and only then takes the next.
 */
 #include "sched.h"
 
@@ -16,6 +17,22 @@ static int sync_workers(const dusk_options *o, dusk_error *err)
     return 1;
 }
 
+/* The step after task done (-1: none) in a gated run. */
+static int64_t gated_step(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *v,
+                          int status, const dusk_error *terr)
+{
+    dusk__run_record(r, w, dusk__run_clock(r, w), done, v, status, terr);
+    if (!dusk__run_wants_gate(r))
+        return -1;
+    dusk_error gerr;
+    int rc = dusk__run_gate(r, w, &gerr);
+    if (rc) {
+        dusk__run_refused(r, rc, &gerr);
+        return -1;
+    }
+    return dusk__run_take(r, w, dusk__run_clock(r, w));
+}
+
 static int sync_run(dusk__run *r, dusk_error *err)
 {
     (void)err;
@@ -23,10 +40,12 @@ static int sync_run(dusk__run *r, dusk_error *err)
     dusk_error terr;
     dusk_value *v = NULL;
     int status = 0;
-    int64_t t = dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
+    int64_t t = r->gated ? gated_step(r, w, -1, NULL, 0, NULL)
+                         : dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
     while (t >= 0) {
         status = dusk__run_task(r, w, t, &v, &terr);
-        t = dusk__run_step(r, w, dusk__run_clock(r, w), t, v, status, &terr);
+        t = r->gated ? gated_step(r, w, t, v, status, &terr)
+                     : dusk__run_step(r, w, dusk__run_clock(r, w), t, v, status, &terr);
     }
     dusk__run_flush(r, w);
     r->used = 1;

@@ -61,7 +61,12 @@ static int template_init(dusk__run *r, dusk_error *err)
  * smallest complete example, threads.c the one with a lock). Set r->used
  * to the number of workers that took part, and return 0 once no step will
  * be taken any more; a code of the backend's own (err set) only when it
- * could not run at all. */
+ * could not run at all.
+ *
+ * When r->gated, split each step around the gates as sched.h shows
+ * (sync.c's and threads.c's gated_step): record, then, if
+ * dusk__run_wants_gate(r), call dusk__run_gate outside any lock, then
+ * take (or dusk__run_refused). */
 static int template_run(dusk__run *r, dusk_error *err)
 {
     r->used = 0;

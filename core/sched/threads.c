@@ -14,6 +14,15 @@
 ** waiter, and the worker that sees the run over (or failed) wakes them
 ** all. A worker that finds the lock taken spins briefly before it sleeps
 ** (see lock()).
+**
+** In a gated run (some callback has a gate) a worker's step is split
+** around the gates (gated_step): it records its finished task under the
+** lock, leaves the lock to pass the gates (which may block: a paused
+** viewer), takes the lock again and takes a task if one is still ready.
+** If another worker took the last one meanwhile, it waits as above and
+** passes the gates again before it takes one: every START follows a pass
+** on its worker, so a closed gate holds the whole pool. An ungated run
+** pays one branch per step for this.
 */
 #include <pthread.h>
 
@@ -58,6 +67,33 @@ static void lock(dusk__run *r)
     pthread_mutex_lock(&r->mu);
 }
 
+/* A gated run's step (r->mu held, and held again on return): records the
+ * task done (-1: none), then, when a task is ready, passes the gates
+ * outside the lock and takes one; -1 when none is ready any more (another
+ * worker took it) or the run failed, a gate's refusal included. */
+static int64_t gated_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
+                          dusk_value *v, int status, const dusk_error *terr)
+{
+    pool *pl = r->backend;
+    dusk__run_record(r, w, now, done, v, status, terr);
+    if (!dusk__run_wants_gate(r))
+        return -1;
+    /* This worker means to take one task: a sleeper may take the others
+     * (after its own gate) while this one waits in its gate. */
+    if (r->idle > 0 && r->nheap > 1)
+        pthread_cond_signal(&pl->cv);
+    pthread_mutex_unlock(&r->mu);
+    dusk_error gerr;
+    int rc = dusk__run_gate(r, w, &gerr);
+    now = dusk__run_clock(r, w);   /* the START's time is after the gate */
+    lock(r);
+    if (rc) {
+        dusk__run_refused(r, rc, &gerr);
+        return -1;
+    }
+    return dusk__run_take(r, w, now);
+}
+
 /* One worker's loop: runs tasks until none is left or the run failed. */
 static void *worker_main(void *arg)
 {
@@ -72,13 +108,16 @@ static void *worker_main(void *arg)
     uint64_t now = dusk__run_clock(r, w);   /* read before locking */
     lock(r);
     for (;;) {
-        t = dusk__run_step(r, w, now, t, v, status, &terr);
+        t = r->gated ? gated_step(r, w, now, t, v, status, &terr)
+                     : dusk__run_step(r, w, now, t, v, status, &terr);
         while (t < 0 && !dusk__run_over(r)) {
             /* Nothing ready yet: wait for another worker's step. */
             r->idle++;
             pthread_cond_wait(&pl->cv, &r->mu);
             r->idle--;
-            t = dusk__run_step(r, w, dusk__run_clock_real(r), -1, NULL, 0, NULL);
+            now = dusk__run_clock_real(r);
+            t = r->gated ? gated_step(r, w, now, -1, NULL, 0, NULL)
+                         : dusk__run_step(r, w, now, -1, NULL, 0, NULL);
         }
         if (t < 0) {
             /* Done or failed: wake the others so that they see it too. */

@@ -17,6 +17,11 @@
 **    its own threads, never in a worker. Several threads may call them at
 **    once: keep them short and thread-safe.
 **
+**    A gate (dusk_callbacks.gate) lets a listener hold the run itself: a
+**    worker calls it before it takes its next task, and waits while it
+**    blocks (a viewer's pause, step and slow motion); a gate that refuses
+**    stops the run (see the field).
+**
 **  - dusk_stream, a lossless queue that one consumer on another thread
 **    drains, e.g. a window at 60 frames a second. The scheduler appends
 **    without ever waiting for the consumer (the consumer holds no lock a
@@ -24,8 +29,8 @@
 **    behind, so memory, not the run, pays for a slow consumer.
 **
 ** Who calls what
-**                    start, finish, and      pretask, posttask, and the
-**                    events of worker -1     events of worker k >= 0
+**                    start, finish, and      pretask, posttask, gate, and
+**                    events of worker -1     the events of worker k >= 0
 **    sync            the calling thread      the calling thread
 **    threads         the calling thread      worker k's thread, outside
 **                                            the run's lock
@@ -73,6 +78,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "value.h"
 
 #include "version.h"
@@ -140,6 +146,26 @@ typedef struct dusk_callbacks {
     /* Which kinds on_event gets, as a mask of DUSK_EVMASK(kind); 0: all.
      * A scheduler builds no event that no callback (and no stream) wants. */
     uint32_t kinds;
+    /* Optional: lets worker `worker` take its next task (0), holds it (by
+     * blocking: a pause, slow motion), or stops the run (non-zero). Called
+     * before every task is taken, only when one is ready for the worker,
+     * outside every lock, on the worker's thread (sync: the calling
+     * thread), after the worker's last task has been recorded (its END and
+     * what it made READY or RELEASED are in the stream and have reached
+     * on_event): a paused run shows its finished tasks in memory. Each
+     * START of a worker follows one pass of its gate; a worker that waited
+     * for a task to become ready passes again before it takes one, and a
+     * pass goes unused only when another worker (that passed its own gate)
+     * took the task meanwhile or the run ended. With several callbacks'
+     * gates, all must pass, in order. A refusal (a DUSK_E... code, with a
+     * message in err, which comes cleared; a positive code counts as
+     * DUSK_ECANCELED) stops the run as a failed task does: no task starts
+     * after it, running tasks finish (their END events still come), and
+     * the run returns that code and message, unless a task failed first.
+     * A gated run takes its lock twice a task (to record the last task
+     * before the gate, to take the next after it): some 100 ns a task with
+     * 2 workers, which tasks of a microsecond feel and longer ones do not. */
+    int (*gate)(void *ud, int worker, dusk_error *err);
 } dusk_callbacks;
 
 #define DUSK_EVMASK(kind) (1u << (kind))

@@ -21,8 +21,9 @@
 ** number of runs, one at a time: each RUN_BEGIN starts the picture afresh.
 **
 ** Threads: the callbacks may be called from the run's thread while another
-** thread (the UI's) calls everything else; all other functions are for
-** that one thread only.
+** thread (the UI's) calls everything else; all other functions but
+** classroom mode's (at the end, for any thread) are for that one thread
+** only.
 **
 ** Replay: dusk_viewer_set_plan and dusk_viewer_feed apply a plan and
 ** recorded events (dusk_profiler_run_events) without a run;
@@ -106,8 +107,8 @@ typedef struct dusk_view_rect {
  * memory. Free it after its last run has ended. */
 DUSK_API dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o);
 DUSK_API void dusk_viewer_free(dusk_viewer *v);   /* NULL-safe */
-/* The callbacks to give a run (start and finish only); all NULL for a
- * NULL v. */
+/* The callbacks to give a run (start, and classroom mode's gate and
+ * pretask: see the end); all NULL for a NULL v. */
 DUSK_API dusk_callbacks dusk_viewer_callbacks(dusk_viewer *v);
 /* The viewer's stream, for dusk_options.stream (owned by the viewer). */
 DUSK_API dusk_stream *dusk_viewer_stream(dusk_viewer *v);
@@ -257,6 +258,37 @@ DUSK_API int dusk_viewer_advance(dusk_viewer *v, uint64_t wall_dt_ns);
  * failure the viewer is unchanged (but when memory runs out laying the
  * plan out: then it shows no run). */
 DUSK_API int dusk_viewer_load_trace(dusk_viewer *v, const char *path, dusk_error *err);
+/* --- classroom mode ----------------------------------------------------------- */
+
+/* The viewer's callbacks (dusk_viewer_callbacks) carry a gate
+ * (dusk_callbacks.gate, events.h) that the run's workers pass before they
+ * take each task, and a pretask that notes when it started: these calls
+ * hold the real run, not a replay of it. They are thread-safe, may be
+ * called from any thread (the UI's, usually) before, during or between
+ * runs, and take effect at each worker's next gate; running tasks finish
+ * (and show in memory) either way. A NULL v does nothing, and its getters
+ * answer 0. */
+
+/* Pause (non-zero) or resume (0) the run: while paused no task starts;
+ * workers wait in the gate. Resuming forgets unused steps. */
+DUSK_API void dusk_viewer_pause(dusk_viewer *v, int paused);
+DUSK_API int dusk_viewer_paused(const dusk_viewer *v);
+/* While paused, lets one more task start (each call one more); does
+ * nothing while running. */
+DUSK_API void dusk_viewer_step(dusk_viewer *v);
+/* Slow motion: at least `seconds` between two STARTs of the run, across
+ * all workers (0: full speed), clamped to [0, 10] (NaN: 0). A change wakes
+ * the workers waiting for the old delay; 0.05 s to 2 s suit a class. */
+DUSK_API void dusk_viewer_set_delay(dusk_viewer *v, double seconds);
+DUSK_API double dusk_viewer_delay(const dusk_viewer *v);
+/* The window was closed: every gate refuses at once (also those waiting
+ * in a pause or a delay), so the run stops as a failed run does, its
+ * running tasks finishing, and dusk_get returns DUSK_ECANCELED with "the
+ * viewer was closed"; nothing leaks. For good: a later run through this
+ * viewer stops before its first task. Free the viewer once the run has
+ * returned. */
+DUSK_API void dusk_viewer_close(dusk_viewer *v);
+DUSK_API int dusk_viewer_closed(const dusk_viewer *v);
 
 #ifdef __cplusplus
 }

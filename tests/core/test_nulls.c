@@ -1156,6 +1156,22 @@ static void test_gui(void **state)
     dusk_graph_free(g);
 }
 
+/* classroom mode (gui/control.c): a NULL viewer changes nothing and reads 0 */
+static void test_gui_control(void **state)
+{
+    (void)state;
+    CALLS(dusk_viewer_pause, 0, NULL, 1);
+    GIVES(dusk_viewer_paused, 0, 0, NULL);
+    CALLS(dusk_viewer_step, 0, NULL);
+    CALLS(dusk_viewer_set_delay, 0, NULL, 1.0);
+    mark("dusk_viewer_delay", 0);
+    assert_true(dusk_viewer_delay(NULL) == 0.0);
+    CALLS(dusk_viewer_close, 0, NULL);
+    GIVES(dusk_viewer_closed, 0, 0, NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(NULL);
+    assert_null(cb.gate);
+}
+
 /* --- every function, every pointer ---------------------------------------------------------- */
 
 typedef struct {
@@ -1378,6 +1394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_viz, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_profiler, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_gui, note_live, check_live),
+        cmocka_unit_test_setup_teardown(test_gui_control, note_live, check_live),
         cmocka_unit_test(test_every_function_is_covered),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

@@ -1,0 +1,190 @@
+/*
+** dusk gui — classroom mode: the viewer holds the real run through its gate
+**
+** dusk_viewer_callbacks carries a gate (include/dusk/events.h) that every
+** worker of the run passes before it takes a task. The UI, on any thread,
+** pauses it (workers wait in the gate before their next task; running
+** tasks finish and show in memory), steps it (one more task may start),
+** slows it (at least `delay` between two STARTs of the run, across
+** workers) or closes it (every gate refuses with DUSK_ECANCELED at once,
+** waking the workers that wait, and the run ends as a failed one does).
+**
+** Locking: v->ctl_mu guards the controls and is held for every change,
+** each change broadcasting ctl_cv, so that a worker waiting in the gate
+** re-reads everything after any of them. At full speed (not paused, not
+** closed, no delay) ctl_hold is 0 and the gate returns after one atomic
+** load, with no lock: a live viewer costs the run that much per task.
+**
+** Slow motion measures from the later of the last pass and the last
+** START: the gate notes its pass (so that another worker's gate waits
+** from there), and the pretask callback, called once the START's time is
+** taken, moves the mark to then; so two STARTs are at least `delay` apart
+** even when a worker is preempted between its pass and its START. Waits
+** are pthread_cond_timedwait on CLOCK_MONOTONIC, the clock of dusk_now_ns
+** and of the events' times.
+*/
+#include <stdatomic.h>
+#include <time.h>
+
+#include "gui.h"
+
+#define MAX_DELAY_S 10.0
+
+int dusk__control_init(dusk_viewer *v)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        return -1;
+    int ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&v->ctl_cv, &ca) == 0;
+    pthread_condattr_destroy(&ca);
+    if (!ok)
+        return -1;
+    if (pthread_mutex_init(&v->ctl_mu, NULL) != 0) {
+        pthread_cond_destroy(&v->ctl_cv);
+        return -1;
+    }
+    v->ctl_made = 1;
+    return 0;
+}
+
+void dusk__control_fini(dusk_viewer *v)
+{
+    if (!v->ctl_made)
+        return;
+    pthread_cond_destroy(&v->ctl_cv);
+    pthread_mutex_destroy(&v->ctl_mu);
+    v->ctl_made = 0;
+}
+
+/* After a change, under ctl_mu: whether the gate must look, and wake
+ * every worker waiting in it. */
+static void changed(dusk_viewer *v)
+{
+    atomic_store(&v->ctl_hold, atomic_load(&v->ctl_paused) || atomic_load(&v->ctl_closed) ||
+                                   atomic_load(&v->ctl_delay_ns) > 0);
+    pthread_cond_broadcast(&v->ctl_cv);
+}
+
+/* --- the run's side ------------------------------------------------------------ */
+
+int dusk__control_gate(void *ud, int worker, dusk_error *err)
+{
+    dusk_viewer *v = ud;
+    (void)worker;
+    if (!atomic_load_explicit(&v->ctl_hold, memory_order_acquire))
+        return 0;   /* full speed */
+    int rc = 0;
+    pthread_mutex_lock(&v->ctl_mu);
+    for (;;) {
+        if (atomic_load(&v->ctl_closed)) {
+            rc = dusk_error_set(err, DUSK_ECANCELED, "the viewer was closed");
+            break;
+        }
+        if (atomic_load(&v->ctl_paused) && v->ctl_steps == 0) {
+            pthread_cond_wait(&v->ctl_cv, &v->ctl_mu);
+            continue;
+        }
+        uint64_t delay = atomic_load(&v->ctl_delay_ns);
+        if (delay && v->ctl_last_ns) {
+            uint64_t due = v->ctl_last_ns + delay, now = dusk_now_ns();
+            if (now < due) {
+                struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
+                pthread_cond_timedwait(&v->ctl_cv, &v->ctl_mu, &ts);
+                continue;   /* the time, or a change: look again */
+            }
+        }
+        if (atomic_load(&v->ctl_paused))
+            v->ctl_steps--;
+        v->ctl_last_ns = dusk_now_ns();
+        break;
+    }
+    pthread_mutex_unlock(&v->ctl_mu);
+    return rc;
+}
+
+/* pretask: the task's START has its time; slow motion counts from it. */
+static void control_started(void *ud, int64_t task, int worker)
+{
+    dusk_viewer *v = ud;
+    (void)task;
+    (void)worker;
+    if (!atomic_load_explicit(&v->ctl_hold, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&v->ctl_mu);
+    uint64_t now = dusk_now_ns();
+    if (now > v->ctl_last_ns)
+        v->ctl_last_ns = now;
+    pthread_mutex_unlock(&v->ctl_mu);
+}
+
+void dusk__control_callbacks(dusk_viewer *v, dusk_callbacks *cb)
+{
+    (void)v;
+    cb->gate = dusk__control_gate;
+    cb->pretask = control_started;
+}
+
+/* --- the UI's side --------------------------------------------------------------- */
+
+void dusk_viewer_pause(dusk_viewer *v, int paused)
+{
+    if (!v)
+        return;
+    pthread_mutex_lock(&v->ctl_mu);
+    atomic_store(&v->ctl_paused, paused != 0);
+    v->ctl_steps = 0;   /* steps asked for before count for that pause only */
+    changed(v);
+    pthread_mutex_unlock(&v->ctl_mu);
+}
+
+int dusk_viewer_paused(const dusk_viewer *v)
+{
+    return v ? atomic_load(&v->ctl_paused) : 0;
+}
+
+void dusk_viewer_step(dusk_viewer *v)
+{
+    if (!v)
+        return;
+    pthread_mutex_lock(&v->ctl_mu);
+    if (atomic_load(&v->ctl_paused)) {
+        v->ctl_steps++;
+        changed(v);
+    }
+    pthread_mutex_unlock(&v->ctl_mu);
+}
+
+void dusk_viewer_set_delay(dusk_viewer *v, double seconds)
+{
+    if (!v)
+        return;
+    if (!(seconds > 0))   /* negative, zero, NaN: full speed */
+        seconds = 0;
+    if (seconds > MAX_DELAY_S)
+        seconds = MAX_DELAY_S;
+    pthread_mutex_lock(&v->ctl_mu);
+    atomic_store(&v->ctl_delay_ns, (uint64_t)(seconds * 1e9 + 0.5));
+    changed(v);
+    pthread_mutex_unlock(&v->ctl_mu);
+}
+
+double dusk_viewer_delay(const dusk_viewer *v)
+{
+    return v ? (double)atomic_load(&v->ctl_delay_ns) / 1e9 : 0.0;
+}
+
+void dusk_viewer_close(dusk_viewer *v)
+{
+    if (!v)
+        return;
+    pthread_mutex_lock(&v->ctl_mu);
+    atomic_store(&v->ctl_closed, 1);
+    changed(v);
+    pthread_mutex_unlock(&v->ctl_mu);
+}
+
+int dusk_viewer_closed(const dusk_viewer *v)
+{
+    return v ? atomic_load(&v->ctl_closed) : 0;
+}

@@ -1,0 +1,476 @@
+/*
+** dusk tests — the gate (dusk_callbacks.gate, include/dusk/events.h)
+**
+** On every scheduler configuration: a gate that counts its passes sees
+** each START on a worker follow one pass on that worker, only with the
+** worker's last task already recorded (its END delivered), and passes
+** lost only where another worker could take the task; a gate that blocks
+** holds the run (no START while closed, the running task finishes and
+** shows in memory, idle workers woken by new ready tasks wait in the gate
+** too) until it opens; a gate that refuses stops the run with its code and
+** message, no task starting after it, running tasks ending, nothing
+** leaked; a gate on a failing graph gives the task's error.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "helpers.h"
+
+enum { MAXW = 8 };
+
+/* --- a gate that counts, checked against the worker's own events ------------------ */
+
+typedef struct counter {
+    atomic_long passes, starts, ends, errors, lost, bad;
+    /* per worker, touched only on that worker's thread (events.h) */
+    long pending[MAXW];      /* passes not yet followed by a START */
+    int64_t running[MAXW];   /* the worker's task between START and END */
+    /* refuse: the gate's calls from the refuse-th on return this code */
+    long refuse;
+    int refuse_code;
+    atomic_long calls;
+} counter;
+
+static void counter_init(counter *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int w = 0; w < MAXW; w++)
+        c->running[w] = -1;
+    c->refuse = -1;
+}
+
+static int count_gate(void *ud, int worker, dusk_error *err)
+{
+    counter *c = ud;
+    if (worker < 0 || worker >= MAXW) {
+        atomic_fetch_add(&c->bad, 1);
+        return 0;
+    }
+    /* The worker's last task is recorded and its END has reached
+     * on_event before its gate is called. */
+    if (c->running[worker] != -1)
+        atomic_fetch_add(&c->bad, 1);
+    if (err->code != 0 || err->msg[0])
+        atomic_fetch_add(&c->bad, 1);   /* err comes cleared */
+    long k = atomic_fetch_add(&c->calls, 1);
+    if (c->refuse >= 0 && k >= c->refuse) {
+        if (c->refuse_code > 0)
+            return c->refuse_code;   /* a positive code, no message */
+        return dusk_error_set(err, c->refuse_code, "the window was closed");
+    }
+    if (c->pending[worker] > 0)
+        atomic_fetch_add(&c->lost, 1);   /* the last pass went unused */
+    c->pending[worker] = 1;
+    atomic_fetch_add(&c->passes, 1);
+    return 0;
+}
+
+static void count_event(void *ud, const dusk_event *ev)
+{
+    counter *c = ud;
+    int w = ev->worker;
+    if (w < 0)
+        return;
+    if (w >= MAXW) {
+        atomic_fetch_add(&c->bad, 1);
+        return;
+    }
+    switch (ev->kind) {
+    case DUSK_EV_START:
+        if (c->pending[w] != 1 || c->running[w] != -1)
+            atomic_fetch_add(&c->bad, 1);   /* a START with no pass before it */
+        c->pending[w] = 0;
+        c->running[w] = ev->task;
+        atomic_fetch_add(&c->starts, 1);
+        break;
+    case DUSK_EV_END:
+    case DUSK_EV_ERROR:
+        if (c->running[w] != ev->task)
+            atomic_fetch_add(&c->bad, 1);
+        c->running[w] = -1;
+        atomic_fetch_add(ev->kind == DUSK_EV_END ? &c->ends : &c->errors, 1);
+        break;
+    default:
+        break;
+    }
+}
+
+static dusk_callbacks counting(counter *c)
+{
+    dusk_callbacks cb = {.ud = c, .on_event = count_event, .gate = count_gate};
+    return cb;
+}
+
+/* The stream's events (malloc'd) and their number. */
+static dusk_event *drain_all(dusk_stream *s, size_t *n)
+{
+    size_t cap = (size_t)dusk_stream_appended(s);
+    dusk_event *ev = malloc((cap + 1) * sizeof *ev);
+    *n = dusk_stream_drain(s, ev, cap);
+    assert_int_equal(*n, cap);
+    return ev;
+}
+
+static size_t count_kind(const dusk_event *ev, size_t n, int kind)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ev[i].kind == kind;
+    return k;
+}
+
+/* Every START follows a pass on its worker; the run's result is right. */
+static void test_passes_and_starts(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(600, &root);   /* 1,199 tasks */
+    size_t ntasks = dusk_graph_size(g);
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        counter c;
+        counter_init(&c);
+        dusk_callbacks cb = counting(&c);
+        dusk_options o = mkopts(&SCHEDS[s], NULL);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, root, &o, &out, &err), 0);
+        assert_int_value(out, 600 * 601 / 2);
+        dusk_value_unref(out);
+        long passes = atomic_load(&c.passes), starts = atomic_load(&c.starts);
+        long lost = atomic_load(&c.lost);
+        print_message("%s: %ld passes, %ld starts, %ld lost\n", SCHEDS[s].name, passes, starts,
+                      lost);
+        assert_int_equal(atomic_load(&c.bad), 0);
+        assert_int_equal(starts, (long)ntasks);
+        assert_int_equal(atomic_load(&c.ends), (long)ntasks);
+        /* passes not followed by a START: lost ones, and at most one per
+         * worker left at the end */
+        long left = 0;
+        for (int w = 0; w < SCHEDS[s].workers; w++)
+            left += c.pending[w];
+        assert_int_equal(passes, starts + lost + left);
+        if (SCHEDS[s].workers == 1) {
+            /* no other worker to take a task: no pass is lost */
+            assert_int_equal(lost, 0);
+            assert_int_equal(left, 0);
+            assert_int_equal(passes, (long)ntasks);
+        }
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- a gate that blocks -------------------------------------------------------------- */
+
+typedef struct holder {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long allowance;      /* passes left; -1: open */
+    int waiting;         /* workers blocked in the gate */
+    atomic_long starts, ends;
+} holder;
+
+static int hold_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)worker;
+    (void)err;
+    holder *h = ud;
+    pthread_mutex_lock(&h->mu);
+    h->waiting++;
+    while (h->allowance == 0)
+        pthread_cond_wait(&h->cv, &h->mu);
+    h->waiting--;
+    if (h->allowance > 0)
+        h->allowance--;
+    pthread_mutex_unlock(&h->mu);
+    return 0;
+}
+
+static void hold_event(void *ud, const dusk_event *ev)
+{
+    holder *h = ud;
+    if (ev->kind == DUSK_EV_START)
+        atomic_fetch_add(&h->starts, 1);
+    if (ev->kind == DUSK_EV_END)
+        atomic_fetch_add(&h->ends, 1);
+}
+
+/* Sleeps 30 ms and returns its int argument. */
+static int nap(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    sleep_ms(30);
+    *out = dusk_int(dusk_value_int(args[0]));
+    return 0;
+}
+
+static const dusk_func NAP = {"nap", nap, NULL};
+
+typedef struct bg {
+    dusk_graph *g;
+    const char *key;
+    dusk_options o;
+    int rc;
+    dusk_error err;
+    int64_t value;
+} bg;
+
+static void *bg_run(void *arg)
+{
+    bg *b = arg;
+    dusk_value *out = NULL;
+    dusk_error_clear(&b->err);
+    b->rc = dusk_get(b->g, b->key, &b->o, &out, &b->err);
+    b->value = out ? dusk_value_int(out) : -1;
+    dusk_value_unref(out);
+    return NULL;
+}
+
+/* s = nap(1) (30 ms), then ten tasks x_i = inc(s), then their sum: while s
+ * runs nothing else is ready (a second worker waits idle). The gate lets
+ * one task through: s starts, finishes, its results shows in memory, and
+ * every worker (the idle one woken by the ready x_i) then waits in the
+ * gate; no other task starts until it opens. */
+static void test_gate_holds(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "s", &NAP, dusk_lit_int(1)), 0);
+    dusk_arg *xs[10];
+    for (int i = 0; i < 10; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "x%d", i);
+        assert_int_equal(dusk_task(g, key, &dusk_inc, dusk_ref("s")), 0);
+        xs[i] = dusk_ref(key);
+    }
+    assert_int_equal(dusk_task(g, "total", &dusk_sum, dusk_listv(10, xs)), 0);
+    int64_t sid = dusk_graph_find(g, "s");
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        holder h = {.allowance = 1};
+        pthread_mutex_init(&h.mu, NULL);
+        pthread_cond_init(&h.cv, NULL);
+        dusk_callbacks cb = {.ud = &h, .on_event = hold_event, .gate = hold_gate};
+        dusk_stream *st = dusk_stream_new();
+        bg b = {.g = g, .key = "total"};
+        b.o = mkopts(&SCHEDS[s], NULL);
+        b.o.callbacks = &cb;
+        b.o.ncallbacks = 1;
+        b.o.stream = st;
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, bg_run, &b), 0);
+        /* held: every worker ends up in the gate, s done, nothing else started */
+        int waiting = 0;
+        for (int k = 0; k < 400 && waiting < SCHEDS[s].workers; k++) {
+            sleep_ms(5);
+            pthread_mutex_lock(&h.mu);
+            waiting = h.waiting;
+            pthread_mutex_unlock(&h.mu);
+        }
+        assert_int_equal(waiting, SCHEDS[s].workers);
+        sleep_ms(200);
+        assert_int_equal(atomic_load(&h.starts), 1);
+        assert_int_equal(atomic_load(&h.ends), 1);
+        size_t n;
+        dusk_event *ev = drain_all(st, &n);
+        assert_int_equal(count_kind(ev, n, DUSK_EV_START), 1);
+        assert_int_equal(count_kind(ev, n, DUSK_EV_END), 1);
+        for (size_t i = 0; i < n; i++)
+            if (ev[i].kind == DUSK_EV_END)
+                assert_int_equal(ev[i].task, sid);   /* in memory while held */
+        assert_int_equal(count_kind(ev, n, DUSK_EV_READY), 11);
+        free(ev);
+        pthread_mutex_lock(&h.mu);
+        h.allowance = -1;
+        pthread_cond_broadcast(&h.cv);
+        pthread_mutex_unlock(&h.mu);
+        pthread_join(th, NULL);
+        assert_int_equal(b.rc, 0);
+        assert_int_equal(b.value, 10 * 2);
+        assert_int_equal(atomic_load(&h.starts), 12);
+        dusk_stream_free(st);
+        pthread_cond_destroy(&h.cv);
+        pthread_mutex_destroy(&h.mu);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- a gate that refuses ------------------------------------------------------------ */
+
+/* 40 naps (1 ms each in the tasks' own time, so that another worker is
+ * running when the gate refuses) summed. */
+static int short_nap(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    sleep_ms(1);
+    *out = dusk_int(dusk_value_int(args[0]));
+    return 0;
+}
+
+static const dusk_func SHORT_NAP = {"short_nap", short_nap, NULL};
+
+static dusk_graph *naps_graph(int n)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg **xs = malloc((size_t)n * sizeof *xs);
+    for (int i = 0; i < n; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "n%d", i);
+        dusk_task(g, key, &SHORT_NAP, dusk_lit_int(i));
+        xs[i] = dusk_ref(key);
+    }
+    dusk_task(g, "total", &dusk_sum, dusk_listv((size_t)n, xs));
+    free(xs);
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    return g;
+}
+
+static void test_gate_refuses(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = naps_graph(40);
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        counter c;
+        counter_init(&c);
+        c.refuse = 5;
+        c.refuse_code = DUSK_ECANCELED;
+        dusk_callbacks cb = counting(&c);
+        dusk_stream *st = dusk_stream_new();
+        dusk_options o = mkopts(&SCHEDS[s], NULL);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        o.stream = st;
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "total", &o, &out, &err), DUSK_ECANCELED);
+        assert_null(out);
+        assert_int_equal(err.code, DUSK_ECANCELED);
+        assert_string_equal(err.msg, "the window was closed");
+        assert_int_equal(atomic_load(&c.bad), 0);
+        long passes = atomic_load(&c.passes), starts = atomic_load(&c.starts);
+        /* no task starts past the refusal: only the 5 passes' tasks (a
+         * pass may go unused with several workers); every one ended */
+        assert_int_equal(passes, 5);
+        assert_true(starts >= 1 && starts <= 5);
+        if (SCHEDS[s].workers == 1)
+            assert_int_equal(starts, 5);
+        assert_int_equal(atomic_load(&c.ends), starts);
+        size_t n;
+        dusk_event *ev = drain_all(st, &n);
+        assert_int_equal(count_kind(ev, n, DUSK_EV_START), (size_t)starts);
+        assert_int_equal(count_kind(ev, n, DUSK_EV_END), (size_t)starts);
+        assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+        assert_int_equal(ev[n - 1].status, DUSK_ECANCELED);
+        free(ev);
+        dusk_stream_free(st);
+    }
+    /* sync: a positive code counts as DUSK_ECANCELED; no message says so */
+    counter c;
+    counter_init(&c);
+    c.refuse = 2;
+    c.refuse_code = 1;
+    dusk_callbacks cb = counting(&c);
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get(g, "total", &o, &out, &err), DUSK_ECANCELED);
+    assert_contains(err.msg, "a gate stopped the run");
+    assert_int_equal(atomic_load(&c.starts), 2);
+    /* two sets of callbacks: the second's gate is not asked once the
+     * first refuses, and both are asked otherwise */
+    counter c1, c2;
+    counter_init(&c1);
+    counter_init(&c2);
+    c1.refuse = 3;
+    c1.refuse_code = DUSK_EIO;
+    dusk_callbacks two[2] = {counting(&c1), counting(&c2)};
+    o.callbacks = two;
+    o.ncallbacks = 2;
+    assert_int_equal(dusk_get(g, "total", &o, &out, &err), DUSK_EIO);
+    assert_string_equal(err.msg, "the window was closed");
+    assert_int_equal(atomic_load(&c1.calls), 4);
+    assert_int_equal(atomic_load(&c2.calls), 3);
+    assert_int_equal(atomic_load(&c2.starts), 3);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A gate on a graph whose task fails: the task's error, and no START after
+ * the ERROR in the stream. */
+static void test_gate_failing_graph(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const dusk_func failf = {"failing", fail_task, NULL};
+    dusk_graph *g = naps_graph(30);
+    assert_int_equal(dusk_task(g, "bad", &failf, dusk_ref("n7")), 0);
+    dusk_arg *both[2] = {dusk_ref("total"), dusk_ref("bad")};
+    assert_int_equal(dusk_task(g, "top", &dusk_sum, dusk_listv(2, both)), 0);
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        counter c;
+        counter_init(&c);
+        dusk_callbacks cb = counting(&c);
+        dusk_stream *st = dusk_stream_new();
+        dusk_options o = mkopts(&SCHEDS[s], NULL);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        o.stream = st;
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "top", &o, &out, &err), DUSK_EIO);
+        assert_null(out);
+        assert_contains(err.msg, "disk on fire");
+        assert_int_equal(atomic_load(&c.bad), 0);
+        assert_int_equal(atomic_load(&c.errors), 1);
+        long starts = atomic_load(&c.starts);
+        assert_int_equal(atomic_load(&c.ends) + 1, starts);
+        if (SCHEDS[s].workers == 1)   /* no gate is asked once the run failed */
+            assert_int_equal(atomic_load(&c.passes), starts);
+        size_t n;
+        dusk_event *ev = drain_all(st, &n);
+        int failed = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (ev[i].kind == DUSK_EV_ERROR)
+                failed = 1;
+            if (failed)
+                assert_int_not_equal(ev[i].kind, DUSK_EV_START);
+        }
+        assert_true(failed);
+        free(ev);
+        dusk_stream_free(st);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_passes_and_starts, reset_alloc),
+        cmocka_unit_test_teardown(test_gate_holds, reset_alloc),
+        cmocka_unit_test_teardown(test_gate_refuses, reset_alloc),
+        cmocka_unit_test_teardown(test_gate_failing_graph, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
