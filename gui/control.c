@@ -12,8 +12,9 @@
 ** Locking: v->ctl_mu guards the controls and is held for every change,
 ** each change broadcasting ctl_cv, so that a worker waiting in the gate
 ** re-reads everything after any of them. At full speed (not paused, not
-** closed, no delay) ctl_hold is 0 and the gate returns after one atomic
-** load, with no lock: a live viewer costs the run that much per task.
+** closed, no delay) ctl_hold is 0; it is the gate_armed of the viewer's
+** callbacks, so the run does not call the gate at all and takes its lock
+** once a task, as an ungated run (the gate also returns at once on 0).
 **
 ** Slow motion measures from the later of the last pass and the last
 ** START: the gate notes its pass (so that another worker's gate waits
@@ -61,8 +62,9 @@ void dusk__control_fini(dusk_viewer *v)
  * every worker waiting in it. */
 static void changed(dusk_viewer *v)
 {
-    atomic_store(&v->ctl_hold, atomic_load(&v->ctl_paused) || atomic_load(&v->ctl_closed) ||
-                                   atomic_load(&v->ctl_delay_ns) > 0);
+    __atomic_store_n(&v->ctl_hold, atomic_load(&v->ctl_paused) || atomic_load(&v->ctl_closed) ||
+                                       atomic_load(&v->ctl_delay_ns) > 0,
+                     __ATOMIC_RELEASE);
     pthread_cond_broadcast(&v->ctl_cv);
 }
 
@@ -72,7 +74,7 @@ int dusk__control_gate(void *ud, int worker, dusk_error *err)
 {
     dusk_viewer *v = ud;
     (void)worker;
-    if (!atomic_load_explicit(&v->ctl_hold, memory_order_acquire))
+    if (!__atomic_load_n(&v->ctl_hold, __ATOMIC_ACQUIRE))
         return 0;   /* full speed */
     int rc = 0;
     pthread_mutex_lock(&v->ctl_mu);
@@ -109,7 +111,7 @@ static void control_started(void *ud, int64_t task, int worker)
     dusk_viewer *v = ud;
     (void)task;
     (void)worker;
-    if (!atomic_load_explicit(&v->ctl_hold, memory_order_acquire))
+    if (!__atomic_load_n(&v->ctl_hold, __ATOMIC_ACQUIRE))
         return;
     pthread_mutex_lock(&v->ctl_mu);
     uint64_t now = dusk_now_ns();
@@ -120,8 +122,9 @@ static void control_started(void *ud, int64_t task, int worker)
 
 void dusk__control_callbacks(dusk_viewer *v, dusk_callbacks *cb)
 {
-    (void)v;
     cb->gate = dusk__control_gate;
+    /* at full speed the run does not call the gate at all: one lock a task */
+    cb->gate_armed = &v->ctl_hold;
     cb->pretask = control_started;
 }
 

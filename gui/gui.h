@@ -151,7 +151,8 @@ struct dusk_viewer {
      * atomics are also read without it. */
     pthread_mutex_t ctl_mu;
     pthread_cond_t ctl_cv;        /* on CLOCK_MONOTONIC: resume, step, close, delay */
-    _Atomic int ctl_hold;         /* paused, closed or slowed: the gate must look */
+    int ctl_hold;                 /* paused, closed or slowed: the gate must look
+                                     (the run's gate_armed; __atomic loads and stores) */
     _Atomic int ctl_paused, ctl_closed;
     _Atomic uint64_t ctl_delay_ns;  /* slow motion: least time between STARTs */
     uint64_t ctl_steps;           /* tasks that may start while paused */

@@ -589,6 +589,7 @@ static void listeners(dusk__run *r, const dusk_options *opts)
         r->has_pretask |= cb->pretask != NULL;
         r->has_posttask |= cb->posttask != NULL;
         r->gated |= cb->gate != NULL;
+        r->gate_always |= cb->gate != NULL && cb->gate_armed == NULL;
     }
     r->want = r->stream ? 0x7fu : r->cb_want;  /* the stream is lossless: everything */
     /* Callbacks that want no per-task event (a progress bar counting in

@@ -143,6 +143,7 @@ struct dusk__run {
     int timed;                   /* some per-task event is wanted: read the clock */
     int has_pretask, has_posttask;
     int gated;                   /* some callback has a gate */
+    int gate_always;             /* ... one without gate_armed */
     uint32_t cb_want;            /* kinds some callback wants */
     uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
     int run_index;
@@ -245,6 +246,20 @@ static inline int dusk__run_over(const dusk__run *r)
 
 /* Ready tasks wait in the heap (serialised, as above). */
 static inline int dusk__run_has_ready(const dusk__run *r) { return r->nheap > 0; }
+
+/* Whether the next take passes the gates (serialised): in a gated run,
+ * when some gate is always called or some gate_armed reads non-zero. */
+static inline int dusk__run_gate_armed(const dusk__run *r)
+{
+    if (!r->gated)
+        return 0;
+    if (r->gate_always)
+        return 1;
+    for (size_t i = 0; i < r->ncbs; i++)
+        if (r->cbs[i].gate && __atomic_load_n(r->cbs[i].gate_armed, __ATOMIC_ACQUIRE))
+            return 1;
+    return 0;
+}
 
 /* In a gated run: a task can be taken, so the gate is to be passed first
  * (serialised). */

@@ -40,11 +40,11 @@ static int sync_run(dusk__run *r, dusk_error *err)
     dusk_error terr;
     dusk_value *v = NULL;
     int status = 0;
-    int64_t t = r->gated ? gated_step(r, w, -1, NULL, 0, NULL)
+    int64_t t = dusk__run_gate_armed(r) ? gated_step(r, w, -1, NULL, 0, NULL)
                          : dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
     while (t >= 0) {
         status = dusk__run_task(r, w, t, &v, &terr);
-        t = r->gated ? gated_step(r, w, t, v, status, &terr)
+        t = dusk__run_gate_armed(r) ? gated_step(r, w, t, v, status, &terr)
                      : dusk__run_step(r, w, dusk__run_clock(r, w), t, v, status, &terr);
     }
     dusk__run_flush(r, w);

@@ -63,7 +63,7 @@ static int template_init(dusk__run *r, dusk_error *err)
  * be taken any more; a code of the backend's own (err set) only when it
  * could not run at all.
  *
- * When r->gated, split each step around the gates as sched.h shows
+ * When dusk__run_gate_armed(r), split the step around the gates as sched.h shows
  * (sync.c's and threads.c's gated_step): record, then, if
  * dusk__run_wants_gate(r), call dusk__run_gate outside any lock, then
  * take (or dusk__run_refused). */

@@ -108,7 +108,7 @@ static void *worker_main(void *arg)
     uint64_t now = dusk__run_clock(r, w);   /* read before locking */
     lock(r);
     for (;;) {
-        t = r->gated ? gated_step(r, w, now, t, v, status, &terr)
+        t = dusk__run_gate_armed(r) ? gated_step(r, w, now, t, v, status, &terr)
                      : dusk__run_step(r, w, now, t, v, status, &terr);
         while (t < 0 && !dusk__run_over(r)) {
             /* Nothing ready yet: wait for another worker's step. */
@@ -116,7 +116,7 @@ static void *worker_main(void *arg)
             pthread_cond_wait(&pl->cv, &r->mu);
             r->idle--;
             now = dusk__run_clock_real(r);
-            t = r->gated ? gated_step(r, w, now, -1, NULL, 0, NULL)
+            t = dusk__run_gate_armed(r) ? gated_step(r, w, now, -1, NULL, 0, NULL)
                          : dusk__run_step(r, w, now, -1, NULL, 0, NULL);
         }
         if (t < 0) {

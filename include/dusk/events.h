@@ -164,8 +164,17 @@ typedef struct dusk_callbacks {
      * the run returns that code and message, unless a task failed first.
      * A gated run takes its lock twice a task (to record the last task
      * before the gate, to take the next after it): some 100 ns a task with
-     * 2 workers, which tasks of a microsecond feel and longer ones do not. */
+     * 2 workers, which tasks of a microsecond feel and longer ones do not
+     * (see gate_armed). */
     int (*gate)(void *ud, int worker, dusk_error *err);
+    /* Optional, with a gate that holds the run only at times (a pause
+     * button): while the int it points to reads 0 (an atomic load, made by
+     * the worker under the run's lock before it takes a task), the gate is
+     * not called and the run takes its lock once a task, as an ungated
+     * run; while it reads non-zero, every rule of the gate above holds. A
+     * change is seen at each worker's next take (a task being taken as
+     * the int is set still starts). NULL: the gate is always called. */
+    const int *gate_armed;
 } dusk_callbacks;
 
 #define DUSK_EVMASK(kind) (1u << (kind))

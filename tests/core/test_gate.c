@@ -464,6 +464,78 @@ static void test_gate_failing_graph(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* --- gate_armed: the gate is called only while its int reads non-zero ---------------- */
+
+typedef struct armer {
+    int armed;              /* the run's gate_armed */
+    long arm_at;            /* the START that arms it (-1: never) */
+    atomic_long starts, passes, starts_armed;
+} armer;
+
+static int armed_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)worker;
+    (void)err;
+    armer *a = ud;
+    atomic_fetch_add(&a->passes, 1);
+    return 0;
+}
+
+static void armed_event(void *ud, const dusk_event *ev)
+{
+    armer *a = ud;
+    if (ev->kind != DUSK_EV_START)
+        return;
+    long k = atomic_fetch_add(&a->starts, 1);
+    if (__atomic_load_n(&a->armed, __ATOMIC_ACQUIRE))
+        atomic_fetch_add(&a->starts_armed, 1);
+    if (k + 1 == a->arm_at)
+        __atomic_store_n(&a->armed, 1, __ATOMIC_RELEASE);
+}
+
+static void test_gate_armed(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(600, &root);   /* 1,199 tasks */
+    long ntasks = (long)dusk_graph_size(g);
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        for (int mode = 0; mode < 3; mode++) {   /* never, from the start, mid-run */
+            armer a = {.armed = mode == 1, .arm_at = mode == 2 ? 300 : -1};
+            dusk_callbacks cb = {.ud = &a, .on_event = armed_event, .gate = armed_gate,
+                                 .gate_armed = &a.armed};
+            dusk_options o = mkopts(&SCHEDS[s], NULL);
+            o.callbacks = &cb;
+            o.ncallbacks = 1;
+            dusk_value *out = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            assert_int_equal(dusk_get(g, root, &o, &out, &err), 0);
+            assert_int_value(out, 600 * 601 / 2);
+            dusk_value_unref(out);
+            long passes = atomic_load(&a.passes), armed = atomic_load(&a.starts_armed);
+            int workers = SCHEDS[s].workers;
+            assert_int_equal(atomic_load(&a.starts), ntasks);
+            if (mode == 0) {
+                assert_int_equal(passes, 0);   /* never armed: never called */
+            } else {
+                /* armed: every START but those taken as it was set follows
+                 * a pass (passes may also go unused, one per worker at most
+                 * when a task is taken by another) */
+                assert_true(passes >= armed - workers);
+                if (mode == 1 && workers == 1)
+                    assert_int_equal(passes, ntasks);
+                if (mode == 2) {
+                    assert_true(passes > 0);
+                    assert_true(passes <= ntasks - 300 + 2L * workers);
+                }
+            }
+        }
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +543,7 @@ int main(void)
         cmocka_unit_test_teardown(test_gate_holds, reset_alloc),
         cmocka_unit_test_teardown(test_gate_refuses, reset_alloc),
         cmocka_unit_test_teardown(test_gate_failing_graph, reset_alloc),
+        cmocka_unit_test_teardown(test_gate_armed, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
