@@ -107,7 +107,7 @@ dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo jansson
 dusk-gui_MODULES := gui
-dusk-gui_PKGS := sdl2 SDL2_ttf
+dusk-gui_PKGS := sdl2 SDL2_ttf cairo
 
 # Every .c under a directory, at any depth.
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))

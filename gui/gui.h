@@ -14,6 +14,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/gui.h"
+#include "ui.h"
 
 /* A layered layout: layer = dependency depth, slot = rank by static order
  * within the layer. Arrays indexed by graph id are ngraph long; a task not
@@ -113,6 +114,7 @@ struct dusk_viewer {
     float zoom;                   /* the graph panel: 1 = fitted */
     float pan_x, pan_y;           /* ... moved by this many pixels */
     int64_t selected, hover;      /* tasks, -1 for none */
+    dusk__ui ui;                  /* the window's: panels, mouse, overlays (ui.h) */
 };
 
 #define DUSK__BATCH 4096
