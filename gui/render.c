@@ -428,7 +428,7 @@ static void draw_help(dusk__frame *f, int w, int h)
 {
     static char lines[48][96];
     size_t n = dusk__help_lines(lines, 48);
-    /* two columns: the keys, then what they do */
+    /* each line is two cells: the keys, then what they do */
     float kw = 0, ww = 0;
     for (size_t i = 0; i < n; i++) {
         char *tab = strchr(lines[i], '\t');
@@ -442,7 +442,14 @@ static void draw_help(dusk__frame *f, int w, int h)
         if (b > ww)
             ww = b;
     }
-    float bw = kw + ww + 3 * MARGIN + 16, bh = (float)((n + 2) * (size_t)f->line) + 2 * MARGIN;
+    /* as many columns as the height needs */
+    size_t fit = (size_t)((h - 4 * MARGIN) / (f->line > 0 ? f->line : 1));
+    size_t rows = fit > 3 ? fit - 3 : 1, cols = (n + rows - 1) / rows;
+    if (cols < 1)
+        cols = 1;
+    rows = (n + cols - 1) / cols;
+    float colw = kw + ww + 3 * MARGIN + 16;
+    float bw = colw * (float)cols + MARGIN, bh = (float)((rows + 2) * (size_t)f->line) + 2 * MARGIN;
     float x = ((float)w - bw) / 2, y = ((float)h - bh) / 2;
     if (x < 0)
         x = 0;
@@ -452,13 +459,14 @@ static void draw_help(dusk__frame *f, int w, int h)
     dusk__fill(f, f->th->bg, x, y, bw, bh);
     dusk__text(f, x + MARGIN, y + MARGIN, "dusk viewer: keys (h or ? to close)", f->th->fg);
     for (size_t i = 0; i < n; i++) {
-        float ly = y + MARGIN + (float)((i + 2) * (size_t)f->line);
+        float lx = x + colw * (float)(i / rows);
+        float ly = y + MARGIN + (float)((i % rows + 2) * (size_t)f->line);
         char *tab = strchr(lines[i], '\t');
         if (tab)
             *tab = '\0';
-        dusk__text(f, x + MARGIN, ly, lines[i], f->th->accent);
+        dusk__text(f, lx + MARGIN, ly, lines[i], f->th->accent);
         if (tab) {
-            dusk__text(f, x + 2 * MARGIN + kw + 16, ly, tab + 1, f->th->fg);
+            dusk__text(f, lx + 2 * MARGIN + kw + 16, ly, tab + 1, f->th->fg);
             *tab = '\t';
         }
     }
