@@ -172,6 +172,7 @@ static void zoom_at(dusk_viewer *v, float factor, int x, int y)
     v->pan_y += (float)(y - b.y) - (oy + uy * s);
 }
 
+/* (control.c: dusk_viewer_paused(v)) */
 static int run_paused(const dusk_viewer *v)
 {
     return v->ui.paused;
@@ -183,23 +184,24 @@ void dusk__act(dusk_viewer *v, int action, int arg)
     dusk__ui_ready(v);
     SDL_Rect g = dusk__panel_box(v, DUSK__P_GRAPH);
     switch (action) {
-    /* the run's controls: ui keeps what was asked for, and these hand it
-     * to the run */
+    /* the run's controls: ui keeps what was asked for (the status strip
+     * shows it); control.c's calls, in the comments, hand it to the run */
     case DUSK__A_PAUSE:
-        ui->paused = !ui->paused;
+        ui->paused = !ui->paused;   /* dusk_viewer_pause(v, ui->paused) */
         break;
     case DUSK__A_STEP:
         if (run_paused(v))
-            ui->steps++;
+            ui->steps++;            /* dusk_viewer_step(v) */
         break;
     case DUSK__A_SLOWER:
     case DUSK__A_FASTER:
         ui->delay = dusk__delay_next(ui->delay, action == DUSK__A_SLOWER);
-        break;
+        break;                      /* dusk_viewer_set_delay(v, ui->delay) */
     case DUSK__A_CLOSE:
-        ui->close = 1;
+        ui->close = 1;              /* dusk_viewer_close(v) */
         break;
-    /* the scrubber */
+    /* the scrubber (model.c: dusk_viewer_seek(v, 0), dusk_viewer_follow(v),
+     * dusk_viewer_seek(v, dusk_viewer_time(v) -/+ a step)) */
     case DUSK__A_SCRUB_START:
     case DUSK__A_SCRUB_END:
     case DUSK__A_SCRUB_BACK:

@@ -370,6 +370,13 @@ static void status_strip(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
                  done, v->layout.ntasks);
     else
         snprintf(line, sizeof line, "waiting for a run");
+    if (ui->paused || ui->delay > 0) {
+        size_t k = strlen(line);
+        if (ui->paused)
+            snprintf(line + k, sizeof line - k, "   |   paused (space: resume, n: one task)");
+        else
+            snprintf(line + k, sizeof line - k, "   |   slow motion: %g s a task (s/S)", ui->delay);
+    }
     if (ui->shot_note[0]) {
         size_t k = strlen(line);
         snprintf(line + k, sizeof line - k, "   |   %s", ui->shot_note);

@@ -201,12 +201,6 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     return 0;
 }
 
-/* Hands what the keys asked for (v->ui) to the run's controls. */
-static void hand_controls(dusk_viewer *v)
-{
-    (void)v;
-}
-
 static void note_outcome(dusk_viewer *v, const job *j, double secs)
 {
     char took[64];
@@ -233,7 +227,6 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         SDL_Event e;
         while (SDL_PollEvent(&e))
             dusk_viewer_handle(v, &e);
-        hand_controls(v);
         dusk_viewer_pump(v);
         if (!ended && atomic_load(&j->done)) {
             pthread_join(*th, NULL);
@@ -266,14 +259,25 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         /* closed (or failed to draw) during the run: the window goes at
          * once, the run is stopped and waited for */
         close_window(s);
-        hand_controls(v);
-        pthread_join(*th, NULL);
+        pthread_join(*th, NULL);   /* (control.c: dusk_viewer_close(v) first stops the run) */
         if (rc == 0)
             rc = dusk_error_set(err, DUSK_ECANCELED, "%s: the window was closed before the run ended",
                                 who);
         dusk_value_unref(j->out);
         j->out = NULL;
     }
+    return rc;
+}
+
+/* Draws once before anything runs, so that a font that cannot be read
+ * fails the call before the run starts. */
+static int first_frame(dusk_viewer *v, session *s, dusk_error *err)
+{
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(s->ren, &w, &h);
+    int rc = w > 0 && h > 0 ? dusk_viewer_render(v, s->ren, w, h, err) : 0;
+    if (rc == 0)
+        SDL_RenderPresent(s->ren);
     return rc;
 }
 
@@ -333,6 +337,8 @@ static dusk_viewer *make_viewer(const dusk_view_options *vo, int theme)
     dusk__ui_ready(v);
     if (vo->panels)
         v->ui.shown = vo->panels;
+    /* (control.c: dusk_viewer_pause(v, 1) when start_paused, and
+     * dusk_viewer_set_delay(v, vo->delay)) */
     v->ui.paused = vo->start_paused;
     v->ui.delay = vo->delay;
     v->ui.fullscreen = vo->fullscreen;
@@ -372,13 +378,14 @@ static int view_run(job *j, const dusk_view_options *vo, dusk_value **out, const
 
     session s;
     rc = open_window(&s, vo, who, err);
+    if (rc == 0 && (rc = first_frame(v, &s, err)) != 0)
+        close_window(&s);
     pthread_t th;
     if (rc == 0 && pthread_create(&th, NULL, run_job, j) != 0) {
         rc = dusk_error_set(err, DUSK_ESYS, "%s: cannot start the run's thread", who);
         close_window(&s);
     }
     if (rc == 0) {
-        hand_controls(v);
         rc = loop(v, &s, vo, j, &th, who, err);
         close_window(&s);
         if (rc == 0) {
@@ -441,8 +448,8 @@ int dusk_view_array_store(struct dusk_array *a, const char *path, const char *da
     return view_run(&j, vo, NULL, "dusk_view_array_store", err);
 }
 
-/* Reads a trace into v (a plan and its events); NULL until the viewer can
- * read traces (dusk_viewer_load_trace). */
+/* Reads a trace into v (a plan and its events): dusk_viewer_load_trace
+ * once model.c has it; NULL until then. */
 static int (*const load_trace)(dusk_viewer *v, const char *path, dusk_error *err) = NULL;
 
 int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *err)
@@ -467,6 +474,8 @@ int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *e
     session s;
     if (rc == 0)
         rc = open_window(&s, vo, who, err);
+    if (rc == 0 && (rc = first_frame(v, &s, err)) != 0)
+        close_window(&s);
     if (rc == 0) {
         rc = loop(v, &s, vo, NULL, NULL, who, err);
         close_window(&s);

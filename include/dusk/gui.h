@@ -10,7 +10,7 @@
 **     o.stream = dusk_viewer_stream(v);                // carries the events
 **     ... dusk_get on a run thread; on the UI thread, every frame:
 **     dusk_viewer_pump(v);                             // events -> states
-**     dusk_viewer_render(v, renderer, w, h, &err);     // draw the graph panel
+**     dusk_viewer_render(v, renderer, w, h, &err);     // draw the panels
 **
 ** The callbacks set only `start` (and `finish`), so the run reads no clock
 ** for them: the events come through the lossless dusk_stream, which the
@@ -141,12 +141,17 @@ DUSK_API int dusk_viewer_layer_view(const dusk_viewer *v);
 
 struct SDL_Renderer;
 
-/* Draws the graph panel of the viewer's state as it is now into r's
- * current target, over (0, 0)-(w, h): a legend strip (each state's colour,
- * name and count) at the top, the graph fitted below it, nodes in their
- * state's colour, edges (every k-th only when there are more than 20,000)
- * when a node is at least 2 pixels wide. It does not present: read pixels
- * or present afterwards. The first call opens the font (DUSK_EIO naming it
+/* Draws the window of the viewer's state as it is now into r's current
+ * target, over (0, 0)-(w, h): the panels shown (see "the window" below;
+ * the graph large at the left and top, a status strip at the bottom),
+ * the hovered task's tooltip and the help overlay when shown, and writes
+ * the screenshot that p asked for. The graph panel: a legend strip (each
+ * state's colour, name and count) at the top, the graph fitted below it,
+ * nodes in their state's colour, edges (every k-th only when there are
+ * more than 20,000) when a node is at least 2 pixels wide, running tasks
+ * outlined in their worker's colour, the selected task and its
+ * neighbours in the theme's accent. It does not present: read pixels or
+ * present afterwards. The first call opens the font (DUSK_EIO naming it
  * when it cannot be read) and keeps a glyph atlas; nothing of r is kept
  * between calls, so r may be destroyed before or after the viewer. 0 or
  * DUSK_EINVAL (NULL, an empty size), DUSK_EIO, DUSK_ENOMEM. */

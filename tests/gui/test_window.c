@@ -717,6 +717,14 @@ static void test_view_get(void **state)
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
     assert_contains(err.msg, "\"sepia\"");
     vo.theme = "dark";
+    /* a font that cannot be read fails before anything runs */
+    vo.font = "/nonexistent/dusk-font.ttf";
+    finished = 0;
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "/nonexistent/dusk-font.ttf");
+    assert_int_equal(finished, 0);
+    assert_null(out);
+    vo.font = NULL;
     /* an unknown key: dusk_get's error, as dusk_get gives it */
     dusk_error want = DUSK_ERROR_INIT;
     int want_rc = dusk_get(g, "nope", &(dusk_options)DUSK_OPTIONS_INIT, &out, &want);
