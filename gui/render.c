@@ -510,7 +510,15 @@ int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dus
             SDL_RenderFillRect(r, &(SDL_Rect){b->x, b->y + HANDLE - 1, b->w, 2});
     }
     if (v->hover >= 0 && dusk_viewer_state(v, v->hover) >= 0) {
-        dusk__tooltip_text(v, v->hover, ui->tooltip, sizeof ui->tooltip);
+        /* made again only when the task or what is shown of the run
+         * changes (it looks through the run's log for the bytes) */
+        if (!ui->tooltip[0] || ui->tip_task != v->hover || ui->tip_events != v->events ||
+            ui->tip_shown != v->shown) {
+            dusk__tooltip_text(v, v->hover, ui->tooltip, sizeof ui->tooltip);
+            ui->tip_task = v->hover;
+            ui->tip_events = v->events;
+            ui->tip_shown = v->shown;
+        }
         draw_tooltip(v, &f, w, h);
     } else {
         ui->tooltip[0] = '\0';

@@ -59,6 +59,9 @@ typedef struct dusk__ui {
     double delay;             /* s/S: slow motion, s per task; 0 off */
     int steps;                /* n: steps asked for and not yet handed on */
     char tooltip[768];        /* the hovered task's, "" for none */
+    int64_t tip_task;         /* ... made for this task */
+    uint64_t tip_events;      /* ... at this many events applied */
+    size_t tip_shown;         /* ... and this many shown */
     char message[DUSK_ERROR_MSG_MAX + 96];   /* the run's outcome, for the status strip */
     char shot_note[DUSK_ERROR_MSG_MAX];   /* the last screenshot written, or why not */
 } dusk__ui;

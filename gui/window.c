@@ -175,8 +175,10 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
 {
     memset(s, 0, sizeof *s);
     s->quit_all = SDL_WasInit(SDL_INIT_EVERYTHING) == 0;
-    /* a library does not take the program's SIGINT and SIGTERM */
-    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    /* a library does not take the program's SIGINT and SIGTERM (a program
+     * with SDL up already has chosen for itself) */
+    if (s->quit_all)
+        SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         dusk_error_set(err, DUSK_EIO,
                        "%s: cannot open a window: %s; set DISPLAY or use SDL_VIDEODRIVER=dummy",
