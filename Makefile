@@ -2,6 +2,7 @@
 #
 #   make                  libraries, dusk.pc, examples and the demo (no install of deps)
 #   make demo             install missing Debian packages, build, run build/dusk-demo
+#   make view-demo        the same, then the lecture's array job in the live window
 #   make test             install missing Debian packages, build, run every test
 #   make bench            build and run the benchmarks in bench/
 #   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc)
@@ -107,7 +108,7 @@ dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo jansson
 dusk-gui_MODULES := gui
-dusk-gui_PKGS := sdl2 SDL2_ttf
+dusk-gui_PKGS := sdl2 SDL2_ttf cairo
 
 # Every .c under a directory, at any depth.
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))
@@ -192,7 +193,7 @@ BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # --- top-level targets ---------------------------------------------------------
 .PHONY: all lib examples deps demo test check bench bench-reference install uninstall \
         installcheck clean distclean help run-demo run-tests \
-        run-bench FORCE
+        run-bench view-demo run-view-demo FORCE
 
 all: lib examples $(DEMO)
 lib: $(STATIC_LIBS) $(SHARED_LIBS) $(BUILD)/dusk.pc
@@ -219,6 +220,14 @@ bench-reference: bench
 run-demo: all
 	@echo "== $(DEMO)"
 	$(Q)./$(DEMO)
+
+# examples/view.c in the window, on the demo's HDF5 file once `make demo`
+# has made it (on ones before); with no display it says how to get one.
+view-demo: deps
+	$(Q)$(MAKE) --no-print-directory run-view-demo
+run-view-demo: $(BUILD)/examples/view
+	@echo "== $(BUILD)/examples/view"
+	$(Q)./$(BUILD)/examples/view $(wildcard $(BUILD)/demo/rnd_data.hdf5)
 
 # Every test program and every example runs once (in parallel under -j),
 # from the repository root so that tests/data/ paths work; each writes

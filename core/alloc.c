@@ -155,8 +155,11 @@ long dusk_alloc_live(void)
  * calls (ignoring cairo's interceptors instead, called_from_lib, hides its
  * mutexes from pango's). A race whose stack passes through cairo (the
  * charts' write callbacks) is not reported: those touch only the chart's
- * own buffer or file. These suppressions name only those libraries; they
- * are weak, so a program's own win. */
+ * own buffer or file. (4) SDL's X11 video driver (gui/) opens the session
+ * D-Bus (screensaver inhibition, input methods); libdbus keeps what it
+ * allocated for that until dbus_shutdown(), which SDL never calls, since
+ * other code of the process may still use the bus. These suppressions
+ * name only those libraries; they are weak, so a program's own win. */
 #if defined(__SANITIZE_ADDRESS__)
 #define DUSK__ASAN 1
 #endif
@@ -183,7 +186,8 @@ const char *__lsan_default_suppressions(void)
            "leak:libpangoft2-1.0.so\n"
            "leak:libpangocairo-1.0.so\n"
            "leak:libgvplugin_pango.so\n"
-           "leak:gvconfig\n";
+           "leak:gvconfig\n"
+           "leak:libdbus-1.so\n";
 }
 #endif
 #ifdef DUSK__TSAN

@@ -14,6 +14,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/gui.h"
+#include "ui.h"
 
 /* A layered layout: layer = dependency depth, slot = rank by static order
  * within the layer. Arrays indexed by graph id are ngraph long; a task not
@@ -71,6 +72,8 @@ extern const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3];
 typedef struct dusk__pending {
     struct dusk__pending *next;
     const dusk_plan *plan;   /* a reference */
+    uint64_t epoch;          /* dusk_now_ns() at the start callback: the run's
+                                t = 0 (core reads it just before) */
 } dusk__pending;
 
 struct dusk_viewer {
@@ -106,6 +109,8 @@ struct dusk_viewer {
                                      worker_task are as of log[shown - 1];
                                      held keeps every point: dusk__held_at) */
     uint64_t t0;                  /* the RUN_BEGIN's t_ns */
+    uint64_t epoch;               /* a live run's t = 0 in dusk_now_ns() terms
+                                     (its start callback's); 0: not live */
     /* Scrubbing (model.c). Moving the shown point forward applies log
      * events, backward undoes them, each from what applying it overwrote
      * (kept per log event, log_cap long), so a move costs the events it
@@ -158,7 +163,13 @@ struct dusk_viewer {
     uint64_t ctl_steps;           /* tasks that may start while paused */
     uint64_t ctl_last_ns;         /* the last pass or START (dusk_now_ns) */
     int ctl_made;                 /* ctl_mu and ctl_cv exist */
+    dusk__ui ui;                  /* the window's: panels, mouse, overlays (ui.h) */
 };
+
+/* "Now" in the log's clock: the time of the last event shown, or, while a
+ * live run is followed, the clock's (so a long task's bar grows and the
+ * elapsed time runs between events). */
+uint64_t dusk__view_now(const dusk_viewer *v);
 
 /* Frees chunks.c's state (NULL-safe); dusk_viewer_free calls it. */
 void dusk__chunks_free(struct dusk__chunks *C);

@@ -64,6 +64,7 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
 
 static void clear_run(dusk_viewer *v)
 {
+    v->epoch = 0;
     dusk_free(v->state);
     dusk_free(v->layer_counts);
     dusk_free(v->worker_task);
@@ -133,6 +134,7 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     if (p) {
         p->next = NULL;
         p->plan = dusk_plan_ref(plan);
+        p->epoch = dusk_now_ns();
         if (v->pending_tail)
             v->pending_tail->next = p;
         else
@@ -164,9 +166,11 @@ dusk_stream *dusk_viewer_stream(dusk_viewer *v)
 
 /* --- the UI's side ------------------------------------------------------------ */
 
-/* The oldest plan a start callback queued, or NULL. */
-static const dusk_plan *pop_pending(dusk_viewer *v)
+/* The oldest plan a start callback queued, or NULL; its epoch in *epoch
+ * (0 when none). */
+static const dusk_plan *pop_pending(dusk_viewer *v, uint64_t *epoch)
 {
+    *epoch = 0;
     pthread_mutex_lock(&v->mu);
     dusk__pending *p = v->pending;
     if (p) {
@@ -178,6 +182,7 @@ static const dusk_plan *pop_pending(dusk_viewer *v)
     if (!p)
         return NULL;
     const dusk_plan *plan = p->plan;
+    *epoch = p->epoch;
     dusk_free(p);
     return plan;
 }
@@ -367,6 +372,15 @@ static void move_to(dusk_viewer *v, uint64_t t)
 }
 
 /* A RUN_BEGIN of plan (a reference handed over, or NULL). */
+uint64_t dusk__view_now(const dusk_viewer *v)
+{
+    uint64_t last = v->shown ? v->log[v->shown - 1].t_ns : v->t0;
+    if (!v->epoch || !v->follow || v->run_over)
+        return last;
+    uint64_t now = dusk_now_ns();
+    return now > v->epoch && now - v->epoch > last ? now - v->epoch : last;
+}
+
 static void start(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
 {
     v->events++;
@@ -379,12 +393,14 @@ static void start(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
 static inline void apply(dusk_viewer *v, const dusk_event *ev)
 {
     if (ev->kind == DUSK_EV_RUN_BEGIN) {
-        const dusk_plan *plan = pop_pending(v);
+        uint64_t epoch;
+        const dusk_plan *plan = pop_pending(v, &epoch);
         if (!plan && v->next_plan) {
             plan = v->next_plan;
             v->next_plan = NULL;
         }
         start(v, plan, ev);
+        v->epoch = epoch;
         return;
     }
     v->events++;

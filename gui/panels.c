@@ -291,7 +291,7 @@ static size_t starts_shown(const dusk_viewer *v, const dusk__panels *P)
 /* "Now": the time of the last event shown, in the log's clock. */
 static uint64_t now_of(const dusk_viewer *v)
 {
-    return v->shown ? v->log[v->shown - 1].t_ns : v->t0;
+    return dusk__view_now(v);
 }
 
 static uint64_t rel(const dusk_viewer *v, uint64_t t)
@@ -762,14 +762,17 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns)
         return;
     if (v->nrss && now_ns < v->rss_last + RSS_EVERY_NS)
         return;
-    /* The run's t = 0 in dusk_now_ns() terms: the last event happened
+    /* The run's t = 0 in dusk_now_ns() terms: the start callback's time
+     * when the viewer has it; else an estimate: the last event happened
      * before now, so now minus its time is never earlier than the run's
-     * start; the smallest such value seen is the best estimate (within a
-     * frame of the truth once events flow). A new run starts afresh. */
+     * start, and the smallest such value seen is the best (within a frame
+     * of the truth once events flow). A new run starts afresh. */
     uint64_t last = v->log[v->nlog - 1].t_ns;
     if (now_ns < last)
         return;
-    if (!v->nrss || now_ns - last < v->rss_epoch)
+    if (v->epoch && now_ns >= v->epoch)
+        v->rss_epoch = v->epoch;
+    else if (!v->nrss || now_ns - last < v->rss_epoch)
         v->rss_epoch = now_ns - last;
     long pages = 0, resident = 0;
     FILE *fp = fopen("/proc/self/statm", "r");

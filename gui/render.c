@@ -13,15 +13,30 @@
 ** takes the colour of the state most of its tasks are in, with a bar at
 ** its foot filled to the share of its tasks that are done (in memory,
 ** released or erred).
+**
+** Over the nodes: each running task outlined in its worker's colour, and
+** the selected task with what it needs and what needs it outlined in the
+** theme's accent (selection on top).
+**
+** dusk_viewer_render draws the whole window: the panels of the panel table
+** that are shown and drawn by this build, arranged by dusk__arrange (the
+** graph large on the left and top, the chunk map above the progress bars
+** in a right column, the task stream left of the memory curve in a bottom
+** row, the status strip at the very bottom; the splitters' fractions in
+** v->ui), the splitters, then the tooltip of the hovered task and the help
+** overlay. A screenshot asked for with p is taken there, from the frame
+** just drawn, before the caller presents it.
 */
 #include <stdio.h>
 #include <string.h>
 
-#include "draw.h"
+#include "core/util.h"
+#include "window.h"
 
 #define LEGEND_H 28
 #define MARGIN 8
 #define DUSK__MAX_EDGES 20000
+#define SCRUB_H 12   /* the time scrubber under the status lines */
 
 /* Dask's dashboard colours, and the names its legend uses. */
 const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3] = {
@@ -89,6 +104,50 @@ static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, 
     }
 }
 
+/* Workers' colours for the outline of the task each runs: none of them a
+ * state's colour (tab10's others, then darker ones). */
+static const uint8_t worker_rgb[8][3] = {
+    {0x94, 0x67, 0xbd}, {0x8c, 0x56, 0x4b}, {0xe3, 0x77, 0xc2}, {0xbc, 0xbd, 0x22},
+    {0x17, 0xbe, 0xcf}, {0x39, 0x3b, 0x79}, {0x63, 0x79, 0x39}, {0x84, 0x3c, 0x39}};
+
+/* A ring `width` pixels wide just outside node t's square. */
+static void outline(dusk__frame *f, const dusk_viewer *v, int64_t t, float s, float ox, float oy,
+                    float side, int width)
+{
+    const dusk__layout *L = &v->layout;
+    float x = ox + L->x[t] * s, y = oy + L->y[t] * s;
+    for (int k = 1; k <= width; k++)
+        SDL_RenderDrawRectF(f->r, &(SDL_FRect){x - (float)k, y - (float)k, side + 2.0f * (float)k,
+                                               side + 2.0f * (float)k});
+}
+
+static void draw_outlines(dusk__frame *f, const dusk_viewer *v, float s, float ox, float oy,
+                          float side)
+{
+    int width = side >= 6 ? 3 : 1;
+    for (size_t w = 0; w < v->nworkers; w++) {
+        int64_t t = v->worker_task[w];
+        if (t < 0 || dusk_viewer_state(v, t) != DUSK_TASK_RUNNING)
+            continue;
+        dusk__set_rgb(f, worker_rgb[w % 8]);
+        outline(f, v, t, s, ox, oy, side, width);
+    }
+    int64_t sel = v->selected;
+    if (dusk_viewer_state(v, sel) < 0)
+        return;
+    dusk__set_rgb(f, f->th->accent);
+    const int64_t *ids;
+    int64_t nd = dusk_plan_dependencies(v->plan, sel, &ids);
+    for (int64_t j = 0; j < nd; j++)
+        if (dusk_viewer_state(v, ids[j]) >= 0)
+            outline(f, v, ids[j], s, ox, oy, side, width);
+    nd = dusk_plan_dependents(v->plan, sel, &ids);
+    for (int64_t j = 0; j < nd; j++)
+        if (dusk_viewer_state(v, ids[j]) >= 0)
+            outline(f, v, ids[j], s, ox, oy, side, width);
+    outline(f, v, sel, s, ox, oy, side, width + 1);
+}
+
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
 {
     dusk__render *R = f->R;
@@ -141,6 +200,8 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             dusk__set_rgb(f, dusk__state_rgb[k]);
             SDL_RenderFillRectsF(f->r, R->rects + start[k], (int)(start[k + 1] - start[k]));
         }
+    if (n && !L->layer_view)
+        draw_outlines(f, v, s, ox, oy, side);
     if (n && L->layer_view) {   /* each layer's progress bar at its foot */
         dusk__set_rgb(f, f->th->fg);
         for (size_t l = 0; l < n; l++) {
@@ -165,6 +226,313 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     SDL_RenderSetClipRect(f->r, NULL);
 }
 
+int64_t dusk__graph_hit(const dusk_viewer *v, SDL_Rect b, int x, int y)
+{
+    const dusk__layout *L = &v->layout;
+    if (!v->state || L->layer_view || x < b.x || y < b.y + LEGEND_H || x >= b.x + b.w ||
+        y >= b.y + b.h)
+        return -1;
+    float s, ox, oy;
+    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
+    float side = s < 1.0f ? 1.0f : s;
+    /* in layout units, then the node whose square holds the point (a
+     * scan: a hover is one event, and another layout may place nodes
+     * anywhere) */
+    float px = (float)x + 0.5f - (ox + (float)b.x), py = (float)y + 0.5f - (oy + (float)b.y);
+    for (size_t i = 0; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        float nx = L->x[t] * s, ny = L->y[t] * s;
+        if (px >= nx && px < nx + side && py >= ny && py < ny + side)
+            return t;
+    }
+    return -1;
+}
+
+/* --- the window: panels arranged ------------------------------------------------ */
+
+#define SPLIT_MIN 0.15f
+#define SPLIT_MAX 0.85f
+#define HANDLE 3   /* a splitter's handle reaches this far each side of it */
+
+static void status_strip(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+static int64_t stream_hit(const dusk_viewer *v, SDL_Rect b, int x, int y);
+static int64_t chunks_hit(const dusk_viewer *v, SDL_Rect b, int x, int y);
+
+/* The panels: only the graph's and the status strip's drawers are in this
+ * file; the others come from panels.c and chunks.c. */
+const dusk__panel dusk__panels[DUSK__NPANELS] = {
+    [DUSK__P_GRAPH] = {"graph", SDLK_1, DUSK_VIEW_GRAPH, dusk__panel_graph, dusk__graph_hit},
+    [DUSK__P_CHUNKS] = {"chunk map", SDLK_2, DUSK_VIEW_CHUNKS, dusk__panel_chunks, chunks_hit},
+    [DUSK__P_STREAM] = {"task stream", SDLK_3, DUSK_VIEW_STREAM, dusk__panel_stream, stream_hit},
+    [DUSK__P_MEMORY] = {"memory", SDLK_4, DUSK_VIEW_MEMORY, dusk__panel_memory, NULL},
+    [DUSK__P_PROGRESS] = {"progress", SDLK_5, DUSK_VIEW_PROGRESS, dusk__panel_progress, NULL},
+    [DUSK__P_STATUS] = {"status", 0, DUSK_VIEW_STATUS, status_strip, NULL},
+};
+
+void dusk__ui_ready(dusk_viewer *v)
+{
+    dusk__ui *ui = &v->ui;
+    if (ui->ready)
+        return;
+    ui->ready = 1;
+    ui->shown = DUSK_VIEW_ALL;
+    for (int k = 0; k < DUSK__NPANELS; k++)
+        if (dusk__panels[k].draw)
+            ui->avail |= dusk__panels[k].bit;
+    ui->split[DUSK__S_RIGHT] = 0.7f;
+    ui->split[DUSK__S_BOTTOM] = 0.68f;
+    ui->split[DUSK__S_COLUMN] = 0.6f;
+    ui->split[DUSK__S_ROW] = 0.6f;
+}
+
+static int part(int len, float frac)
+{
+    if (frac < SPLIT_MIN)
+        frac = SPLIT_MIN;
+    if (frac > SPLIT_MAX)
+        frac = SPLIT_MAX;
+    return (int)((float)len * frac + 0.5f);
+}
+
+static void put(dusk__box *b, int x, int y, int w, int h)
+{
+    *b = (w > 0 && h > 0) ? (dusk__box){x, y, w, h} : (dusk__box){0, 0, 0, 0};
+}
+
+void dusk__arrange(dusk__ui *ui, unsigned shown, int w, int h, int status_h)
+{
+    memset(ui->box, 0, sizeof ui->box);
+    memset(ui->split_box, 0, sizeof ui->split_box);
+    memset(ui->split_span, 0, sizeof ui->split_span);
+    ui->w = w;
+    ui->h = h;
+    if (!(shown & DUSK_VIEW_STATUS) || status_h > h)
+        status_h = shown & DUSK_VIEW_STATUS ? h : 0;
+    int area = h - status_h;
+    put(&ui->box[DUSK__P_STATUS], 0, area, w, status_h);
+    int left = !!(shown & DUSK_VIEW_GRAPH);
+    int right = !!(shown & (DUSK_VIEW_CHUNKS | DUSK_VIEW_PROGRESS));
+    int bottom = !!(shown & (DUSK_VIEW_STREAM | DUSK_VIEW_MEMORY));
+    int top_h = left || right ? (bottom ? part(area, ui->split[DUSK__S_BOTTOM]) : area) : 0;
+    int bottom_h = area - top_h;
+    int right_w = right ? (left ? w - part(w, ui->split[DUSK__S_RIGHT]) : w) : 0;
+    if (top_h && bottom) {
+        put(&ui->split_box[DUSK__S_BOTTOM], 0, top_h - HANDLE, w, 2 * HANDLE);
+        put(&ui->split_span[DUSK__S_BOTTOM], 0, 0, w, area);
+    }
+    if (left && right) {
+        put(&ui->split_box[DUSK__S_RIGHT], w - right_w - HANDLE, 0, 2 * HANDLE, top_h);
+        put(&ui->split_span[DUSK__S_RIGHT], 0, 0, w, top_h);
+    }
+    if (left)
+        put(&ui->box[DUSK__P_GRAPH], 0, 0, w - right_w, top_h);
+    /* the right column: the chunk map above the progress bars */
+    int cx = w - right_w;
+    if ((shown & DUSK_VIEW_CHUNKS) && (shown & DUSK_VIEW_PROGRESS)) {
+        int ch = part(top_h, ui->split[DUSK__S_COLUMN]);
+        put(&ui->box[DUSK__P_CHUNKS], cx, 0, right_w, ch);
+        put(&ui->box[DUSK__P_PROGRESS], cx, ch, right_w, top_h - ch);
+        put(&ui->split_box[DUSK__S_COLUMN], cx, ch - HANDLE, right_w, 2 * HANDLE);
+        put(&ui->split_span[DUSK__S_COLUMN], cx, 0, right_w, top_h);
+    } else if (right) {
+        put(&ui->box[shown & DUSK_VIEW_CHUNKS ? DUSK__P_CHUNKS : DUSK__P_PROGRESS], cx, 0, right_w,
+            top_h);
+    }
+    /* the bottom row: the task stream left of the memory curve */
+    if ((shown & DUSK_VIEW_STREAM) && (shown & DUSK_VIEW_MEMORY)) {
+        int sw = part(w, ui->split[DUSK__S_ROW]);
+        put(&ui->box[DUSK__P_STREAM], 0, top_h, sw, bottom_h);
+        put(&ui->box[DUSK__P_MEMORY], sw, top_h, w - sw, bottom_h);
+        put(&ui->split_box[DUSK__S_ROW], sw - HANDLE, top_h, 2 * HANDLE, bottom_h);
+        put(&ui->split_span[DUSK__S_ROW], 0, top_h, w, bottom_h);
+    } else if (bottom) {
+        put(&ui->box[shown & DUSK_VIEW_STREAM ? DUSK__P_STREAM : DUSK__P_MEMORY], 0, top_h, w,
+            bottom_h);
+    }
+}
+
+SDL_Rect dusk__panel_box(const dusk_viewer *v, int k)
+{
+    const dusk__box *b = &v->ui.box[k];
+    return (SDL_Rect){b->x, b->y, b->w, b->h};
+}
+
+/* The panels whose hit tests place things by the text's height: a frame
+ * with the font of the last frame drawn (none yet: nothing to hit). */
+static int hit_frame(const dusk_viewer *v, dusk__frame *f)
+{
+    memset(f, 0, sizeof *f);
+    if (!v->render || !v->render->atlas)
+        return -1;
+    f->R = v->render;
+    f->th = &dusk__themes[v->theme >= 0 && v->theme < DUSK__NTHEMES ? v->theme : 0];
+    f->line = v->render->atlas->h;
+    return 0;
+}
+
+static int64_t stream_hit(const dusk_viewer *v, SDL_Rect b, int x, int y)
+{
+    dusk__frame f;
+    return hit_frame(v, &f) == 0 ? dusk__stream_hit(v, &f, b, x, y) : -1;
+}
+
+static int64_t chunks_hit(const dusk_viewer *v, SDL_Rect b, int x, int y)
+{
+    dusk__frame f;
+    return hit_frame(v, &f) == 0 ? dusk__chunks_hit(v, &f, b, x, y) : -1;
+}
+
+/* Two lines: the status line of the run shown (panels.c), then the
+ * window's own: the run's outcome, the classroom controls, the time shown
+ * when scrubbed back, the last screenshot, and "h: help" on the right. */
+static void status_strip(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
+{
+    /* the time scrubber along the bottom: the run so far, the time shown */
+    dusk__ui *sui = &v->ui;
+    b.h -= SCRUB_H;
+    SDL_Rect bar = {b.x + MARGIN, b.y + b.h + 2, b.w - 2 * MARGIN, SCRUB_H - 4};
+    dusk__fill(f, f->th->strip, (float)b.x, (float)(b.y + b.h), (float)b.w, SCRUB_H);
+    sui->scrub = (dusk__box){0, 0, 0, 0};
+    if (v->state && bar.w > 1 && bar.h > 0) {
+        sui->scrub = (dusk__box){bar.x, bar.y - 2, bar.w, bar.h + 4};
+        uint64_t d = dusk_viewer_duration(v), t = dusk_viewer_time(v);
+        float at = d ? (float)bar.w * (float)((double)t / (double)d) : (float)bar.w;
+        dusk__fill(f, f->th->dim, (float)bar.x, (float)bar.y + (float)bar.h / 2 - 1,
+                   (float)bar.w, 2);
+        dusk__fill(f, f->th->accent, (float)bar.x, (float)bar.y, at, (float)bar.h);
+        dusk__fill(f, f->th->fg, (float)bar.x + at - 1, (float)bar.y - 2, 3,
+                   (float)bar.h + 4);
+    }
+    int top = b.h / 2;
+    dusk__panel_status(v, f, (SDL_Rect){b.x, b.y, b.w, top});
+    SDL_Rect low = {b.x, b.y + top, b.w, b.h - top};
+    dusk__fill(f, f->th->strip, (float)low.x, (float)low.y, (float)low.w, (float)low.h);
+    char line[DUSK_ERROR_MSG_MAX + 512];
+    const dusk__ui *ui = &v->ui;
+    if (ui->message[0])
+        snprintf(line, sizeof line, "%s", ui->message);
+    else if (v->state)
+        snprintf(line, sizeof line, "%s", v->run_over ? "the run ended" : "running");
+    else
+        snprintf(line, sizeof line, "waiting for a run");
+    size_t k = strlen(line);
+    if (dusk_viewer_paused(v))
+        snprintf(line + k, sizeof line - k, "   |   paused (space: resume, n: one task)");
+    else if (dusk_viewer_delay(v) > 0)
+        snprintf(line + k, sizeof line - k, "   |   slow motion: %g s a task (s/S)",
+                 dusk_viewer_delay(v));
+    k = strlen(line);
+    if (v->state && (v->shown < v->nlog || sui->playing))
+        snprintf(line + k, sizeof line - k, "   |   %s at %.3f s of %.3f s%s",
+                 sui->playing ? "replay" : "scrubbed", (double)dusk_viewer_time(v) / 1e9,
+                 (double)dusk_viewer_duration(v) / 1e9,
+                 sui->playing ? (sui->play_back ? ", backwards (k: stop)" : " (k: stop)")
+                              : " (End: live, k: play)");
+    k = strlen(line);
+    if (sui->playing && sui->play_speed > 0 && sui->play_speed != 1)
+        snprintf(line + k, sizeof line - k, " x%g", sui->play_speed);
+    k = strlen(line);
+    if (ui->shot_note[0])
+        snprintf(line + k, sizeof line - k, "   |   %s", ui->shot_note);
+    float ty = (float)low.y + (float)(low.h - f->line) / 2;
+    dusk__text(f, (float)low.x + MARGIN, ty, line, f->th->fg);
+    const char *hint = "h: help";
+    dusk__text(f, (float)(low.x + low.w) - MARGIN - dusk__text_width(f, hint), ty, hint,
+               f->th->dim);
+}
+
+/* Lines of text in a box with a border, placed at (x, y) but kept inside
+ * w x h. */
+static void text_box(dusk__frame *f, const char *const *lines, size_t n, float x, float y, int w,
+                     int h)
+{
+    float bw = 0, bh = (float)(n * (size_t)f->line) + 2 * MARGIN;
+    for (size_t i = 0; i < n; i++) {
+        float tw = dusk__text_width(f, lines[i]);
+        if (tw > bw)
+            bw = tw;
+    }
+    bw += 2 * MARGIN;
+    if (x + bw > (float)w)
+        x = (float)w - bw;
+    if (y + bh > (float)h)
+        y = (float)h - bh;
+    if (x < 0)
+        x = 0;
+    if (y < 0)
+        y = 0;
+    dusk__fill(f, f->th->dim, x - 1, y - 1, bw + 2, bh + 2);
+    dusk__fill(f, f->th->strip, x, y, bw, bh);
+    for (size_t i = 0; i < n; i++)
+        dusk__text(f, x + MARGIN, y + MARGIN + (float)(i * (size_t)f->line), lines[i], f->th->fg);
+}
+
+static void draw_tooltip(dusk_viewer *v, dusk__frame *f, int w, int h)
+{
+    char text[sizeof v->ui.tooltip];
+    snprintf(text, sizeof text, "%s", v->ui.tooltip);
+    const char *lines[16];
+    size_t n = 0;
+    for (char *p = text; *p && n < 16;) {
+        lines[n++] = p;
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    if (n)
+        text_box(f, lines, n, (float)v->ui.mouse_x + 16, (float)v->ui.mouse_y + 16, w, h);
+}
+
+static void draw_help(dusk__frame *f, int w, int h)
+{
+    static char lines[48][96];
+    size_t n = dusk__help_lines(lines, 48);
+    /* each line is two cells: the keys, then what they do */
+    float kw = 0, ww = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *tab = strchr(lines[i], '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        float a = dusk__text_width(f, lines[i]), b = dusk__text_width(f, tab + 1);
+        *tab = '\t';
+        if (a > kw)
+            kw = a;
+        if (b > ww)
+            ww = b;
+    }
+    /* as many columns as the height needs */
+    size_t fit = (size_t)((h - 4 * MARGIN) / (f->line > 0 ? f->line : 1));
+    size_t rows = fit > 3 ? fit - 3 : 1, cols = (n + rows - 1) / rows;
+    if (cols < 1)
+        cols = 1;
+    rows = (n + cols - 1) / cols;
+    float colw = kw + ww + 3 * MARGIN + 16;
+    float bw = colw * (float)cols + MARGIN, bh = (float)((rows + 2) * (size_t)f->line) + 2 * MARGIN;
+    float x = ((float)w - bw) / 2, y = ((float)h - bh) / 2;
+    if (x < 0)
+        x = 0;
+    if (y < 0)
+        y = 0;
+    dusk__fill(f, f->th->accent, x - 2, y - 2, bw + 4, bh + 4);
+    dusk__fill(f, f->th->bg, x, y, bw, bh);
+    dusk__text(f, x + MARGIN, y + MARGIN, "dusk viewer: keys (h or ? to close)", f->th->fg);
+    for (size_t i = 0; i < n; i++) {
+        float lx = x + colw * (float)(i / rows);
+        float ly = y + MARGIN + (float)((i % rows + 2) * (size_t)f->line);
+        char *tab = strchr(lines[i], '\t');
+        if (tab)
+            *tab = '\0';
+        dusk__text(f, lx + MARGIN, ly, lines[i], f->th->accent);
+        if (tab) {
+            dusk__text(f, lx + 2 * MARGIN + kw + 16, ly, tab + 1, f->th->fg);
+            *tab = '\t';
+        }
+    }
+}
+
 int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dusk_error *err)
 {
     if (!v)
@@ -178,7 +546,112 @@ int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dus
     int rc = dusk__frame_begin(v, r, &f, "dusk_viewer_render", err);
     if (rc != 0)
         return rc;
-    dusk__panel_graph(v, &f, (SDL_Rect){0, 0, w, h});
+    dusk__ui *ui = &v->ui;
+    dusk__ui_ready(v);
+    dusk__arrange(ui, ui->shown & ui->avail, w, h, 2 * f.line + 10 + SCRUB_H);
+    dusk__fill(&f, f.th->bg, 0, 0, (float)w, (float)h);
+    for (int k = 0; k < DUSK__NPANELS; k++)
+        if (ui->box[k].w && dusk__panels[k].draw)
+            dusk__panels[k].draw(v, &f, dusk__panel_box(v, k));
+    dusk__set_rgb(&f, f.th->dim);
+    for (int k = 0; k < DUSK__NSPLITS; k++) {
+        const dusk__box *b = &ui->split_box[k];
+        if (!b->w)
+            continue;
+        if (k == DUSK__S_RIGHT || k == DUSK__S_ROW)
+            SDL_RenderFillRect(r, &(SDL_Rect){b->x + HANDLE - 1, b->y, 2, b->h});
+        else
+            SDL_RenderFillRect(r, &(SDL_Rect){b->x, b->y + HANDLE - 1, b->w, 2});
+    }
+    if (v->hover >= 0 && dusk_viewer_state(v, v->hover) >= 0) {
+        /* made again only when the task or what is shown of the run
+         * changes (it looks through the run's log for the bytes) */
+        if (!ui->tooltip[0] || ui->tip_task != v->hover || ui->tip_events != v->events ||
+            ui->tip_shown != v->shown) {
+            dusk__tooltip_text(v, v->hover, ui->tooltip, sizeof ui->tooltip);
+            ui->tip_task = v->hover;
+            ui->tip_events = v->events;
+            ui->tip_shown = v->shown;
+        }
+        draw_tooltip(v, &f, w, h);
+    } else {
+        ui->tooltip[0] = '\0';
+    }
+    if (ui->help)
+        draw_help(&f, w, h);
     dusk__frame_end(&f);
+    if (ui->want_shot) {
+        ui->want_shot = 0;
+        dusk_error e2 = DUSK_ERROR_INIT;
+        if (dusk__write_png(v, r, w, h, NULL, "screenshot", &e2) != 0)
+            snprintf(ui->shot_note, sizeof ui->shot_note, "%s", e2.msg);
+    }
     return 0;
+}
+
+/* --- the tooltip's text ------------------------------------------------------------ */
+
+/* The bytes of task t's result: its END's nbytes (a scan of the log, for
+ * one task a frame). */
+static uint64_t result_bytes(const dusk_viewer *v, int64_t t, int *found)
+{
+    for (size_t i = v->shown; i-- > 0;)
+        if (v->log[i].task == t && v->log[i].kind == DUSK_EV_END) {
+            *found = 1;
+            return v->log[i].nbytes;
+        }
+    *found = 0;
+    return 0;
+}
+
+size_t dusk__tooltip_text(const dusk_viewer *v, int64_t t, char *buf, size_t n)
+{
+    int st = dusk_viewer_state(v, t);
+    if (st < 0)
+        return (size_t)snprintf(buf, n, "%s", "");
+    char key[128], fn[64] = "", num[64];
+    dusk_plan_key_repr(v->plan, t, key, sizeof key);
+    const dusk_func *func = dusk_plan_func(v->plan, t);
+    if (func && func->name)
+        snprintf(fn, sizeof fn, "%s", func->name);
+    else
+        snprintf(fn, sizeof fn, "(a value)");
+    char out[1024];
+    size_t k = (size_t)snprintf(out, sizeof out, "key: %s\nfunction: %s\nstate: %s", key, fn,
+                                state_name[st]);
+#define ADD(...)                                                                   \
+    do {                                                                           \
+        if (k < sizeof out)                                                        \
+            k += (size_t)snprintf(out + k, sizeof out - k, __VA_ARGS__);           \
+    } while (0)
+    if (v->worker_of && v->worker_of[t] >= 0)
+        ADD("\nworker: %d", (int)v->worker_of[t]);
+    if (v->t_start && v->t_start[t] && v->t_end && v->t_end[t] >= v->t_start[t]) {
+        dusk__fmt_ns(num, sizeof num, (double)(v->t_end[t] - v->t_start[t]));
+        ADD("\nduration: %s", num);
+    } else if (st == DUSK_TASK_RUNNING && v->t_start && v->shown) {
+        uint64_t now = dusk__view_now(v);
+        dusk__fmt_ns(num, sizeof num, (double)(now > v->t_start[t] ? now - v->t_start[t] : 0));
+        ADD("\nrunning for: %s", num);
+    }
+    int found;
+    uint64_t bytes = result_bytes(v, t, &found);
+    if (found) {
+        dusk__fmt_bytes(num, sizeof num, (double)bytes);
+        ADD("\nbytes: %s", num);
+    }
+    if (st == DUSK_TASK_WAITING) {
+        const int64_t *ids;
+        int64_t nd = dusk_plan_dependencies(v->plan, t, &ids);
+        const char *sep = "\nwaits for: ";
+        for (int64_t j = 0; j < nd; j++) {
+            if (dusk_viewer_state(v, ids[j]) == DUSK_TASK_MEMORY)
+                continue;
+            dusk_plan_key_repr(v->plan, ids[j], key, sizeof key);
+            ADD("%s%s", sep, key);
+            sep = ", ";
+        }
+    }
+#undef ADD
+    return (size_t)snprintf(buf, n, "%s", out);
 }

@@ -34,6 +34,8 @@ libclang-rt-dev
 libsdl2-dev
 libsdl2-ttf-dev
 fonts-dejavu-core
+xvfb
+xauth
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
@@ -46,8 +48,9 @@ fonts-dejavu-core
 # and build-essential's g++ build tests/cxx/), libsdl2-dev and
 # libsdl2-ttf-dev (gui/ draws with SDL2, its labels with SDL2_ttf),
 # fonts-dejavu-core (gui/'s default font, DejaVu Sans; tests/gui/ draws
-# headless with SDL's dummy driver, so needs no X server). Coming with the
-# window's smoke test: xvfb.
+# headless with SDL's dummy driver, so needs no X server), xvfb and xauth
+# (tests/gui/test_xvfb.c runs examples/view in a virtual X server; xauth for
+# xvfb-run, to do the same by hand).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

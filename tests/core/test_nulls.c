@@ -1151,6 +1151,43 @@ static void test_gui(void **state)
     EINVAL_ERR(dusk_viewer_set_array, 1, "a", v, NULL, &err);
     GIVES(dusk_viewer_set_array, 2, 0, v, arr, NULL);
     dusk_array_ctx_free(actx);
+
+    /* the window: arguments are checked before SDL is touched
+     * (tests/gui/test_window.c opens windows) */
+    GIVES(dusk_viewer_handle, 0, 0, NULL, (const union SDL_Event *)&err);
+    GIVES(dusk_viewer_handle, 1, 0, v, NULL);
+    EINVAL_ERR(dusk_viewer_screenshot, 0, "v", NULL, ren, 64, 64, "x.png", &err);
+    EINVAL_ERR(dusk_viewer_screenshot, 1, "r", v, NULL, 64, 64, "x.png", &err);
+    EINVAL_ERR(dusk_viewer_screenshot, 4, "r", v, NULL, 64, 64, NULL, &err);
+    GIVES(dusk_viewer_screenshot, 5, DUSK_EINVAL, NULL, ren, 64, 64, "x.png", NULL);
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    dusk_value *out = (dusk_value *)&err;
+    EINVAL_ERR(dusk_view_get, 0, "g", NULL, "z", &vo, &out, &err);
+    assert_null(out);
+    EINVAL_ERR(dusk_view_get, 1, "key", g, NULL, &vo, &out, &err);
+    EINVAL_ERR(dusk_view_get, 3, "out", g, "z", &vo, NULL, &err);
+    EINVAL_ERR(dusk_view_get, 2, "out", g, "z", NULL, NULL, &err);   /* vo: the defaults */
+    GIVES(dusk_view_get, 4, DUSK_EINVAL, NULL, "z", &vo, &out, NULL);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8);
+    EINVAL_ERR(dusk_view_array_compute, 0, "a", NULL, &vo, &out, &err);
+    EINVAL_ERR(dusk_view_array_compute, 2, "out", a, &vo, NULL, &err);
+    EINVAL_ERR(dusk_view_array_compute, 1, "out", a, NULL, NULL, &err);
+    GIVES(dusk_view_array_compute, 3, DUSK_EINVAL, NULL, &vo, &out, NULL);
+    const char *h5 = scratch("view.h5");
+    EINVAL_ERR(dusk_view_array_store, 0, "a", NULL, h5, "/x", NULL, &vo, &err);
+    EINVAL_ERR(dusk_view_array_store, 1, "path", a, NULL, "/x", NULL, &vo, &err);
+    EINVAL_ERR(dusk_view_array_store, 2, "dataset", a, h5, NULL, NULL, &vo, &err);
+    EINVAL_ERR(dusk_view_array_store, 3, "a", NULL, h5, "/x", NULL, NULL, &err);
+    mark("dusk_view_array_store", 4);
+    GIVES(dusk_view_array_store, 5, DUSK_EINVAL, NULL, h5, "/x", NULL, &vo, NULL);
+    assert_false(file_exists(h5));
+    dusk_array_ctx_free(ctx);
+    EINVAL_ERR(dusk_view_trace, 0, "path", NULL, &vo, &err);
+    /* vo NULL: the defaults; a trace that is not there fails before any window */
+    mark("dusk_view_trace", 1);
+    assert_true(dusk_view_trace(scratch("no-trace.json"), NULL, &err) != 0);
+    GIVES(dusk_view_trace, 2, DUSK_EINVAL, NULL, &vo, NULL);
     dusk_viewer_free(v);
     dusk_plan_unref(p);
     dusk_graph_free(g);

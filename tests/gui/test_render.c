@@ -73,9 +73,12 @@ static uint32_t node_pixel(dusk_viewer *v, int64_t task)
 {
     dusk_view_rect r;
     assert_int_equal(dusk_viewer_node(v, task, &r), 0);
+    /* the graph panel's box, as the frame arranged it */
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    assert_true(b->w > 0 && b->h > 0);
     float s, ox, oy;
-    dusk__view_fit(v, W, H, &s, &ox, &oy);
-    int x = (int)(ox + (r.x + r.w / 2) * s), y = (int)(oy + (r.y + r.h / 2) * s);
+    dusk__view_fit(v, b->w, b->h, &s, &ox, &oy);
+    int x = b->x + (int)(ox + (r.x + r.w / 2) * s), y = b->y + (int)(oy + (r.y + r.h / 2) * s);
     assert_true(x >= 0 && x < W && y >= 0 && y < H);
     return pix[y * W + x];
 }
@@ -234,7 +237,8 @@ static void test_bad_input(void **state)
     v = dusk_viewer_new(NULL);
     frame(v);
     assert_int_equal(pix[14 * W + 14], rgb_of(DUSK_TASK_WAITING));
-    assert_int_equal(pix[(H - 10) * W + W / 2], 0xffffffffu);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    assert_int_equal(pix[(b->y + b->h - 10) * W + W / 2], 0xffffffffu);
     dusk_viewer_free(v);
 }
 

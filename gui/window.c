@@ -1,0 +1,492 @@
+/*
+** dusk gui — the window: a run on its own thread, shown as it happens
+**
+** dusk_view_get, dusk_view_array_compute and dusk_view_array_store open a
+** window on the calling thread (SDL wants its window and events on the
+** program's main thread), then start the plain call (dusk_get,
+** dusk_array_compute, dusk_array_store) on a thread of their own with the
+** viewer's callbacks and stream added to the caller's options. The calling
+** thread loops at most vo->fps times a second: SDL's events to
+** dusk_viewer_handle, the controls asked for handed to the run, the
+** stream pumped, a frame drawn and presented. The run's thread touches
+** nothing of the window: it only appends to the viewer's stream and calls
+** the viewer's start callback (gui/model.c), and sets `done` when the
+** call has returned; the loop then joins it, which makes its result
+** (rc, err, out) the loop's to read.
+**
+** The window is opened before the run starts, so a machine with no
+** display fails at once (DUSK_EIO) and nothing runs. Closing the window
+** while the run goes on stops the run (the controls' close), waits for it
+** and returns DUSK_ECANCELED; the run's value, if it got one, is released.
+** At exit the last frame goes to vo->screenshot when one is asked for.
+** The program's own SDL, if it had any up, is left as it was: the window
+** takes the video subsystem with SDL_InitSubSystem and hands it back with
+** SDL_QuitSubSystem, and calls SDL_Quit only when SDL was down before.
+*/
+#include <cairo.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "dusk/array.h"
+#include "window.h"
+
+/* --- screenshots ------------------------------------------------------------------- */
+
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    return dusk__atomic_write(closure, data, len) == 0 ? CAIRO_STATUS_SUCCESS
+                                                       : CAIRO_STATUS_WRITE_ERROR;
+}
+
+int dusk__write_png(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *path,
+                    const char *who, dusk_error *err)
+{
+    char name[64];
+    if (!path) {   /* the first free number, so that no screenshot is replaced */
+        for (int n = v->ui.shots + 1;; n++) {
+            snprintf(name, sizeof name, "dusk-screenshot-%d.png", n);
+            if (access(name, F_OK) != 0)
+                break;
+        }
+        path = name;
+    }
+    int ow = 0, oh = 0;
+    if (SDL_GetRendererOutputSize(r, &ow, &oh) == 0) {
+        w = w < ow ? w : ow;
+        h = h < oh ? h : oh;
+    }
+    if (w <= 0 || h <= 0)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: nothing to write to %s: the frame is %dx%d",
+                              who, path, w, h);
+    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, w);
+    unsigned char *px = dusk_malloc((size_t)stride * (size_t)h);
+    if (!px)
+        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory for a %dx%d screenshot", who,
+                              w, h);
+    if (SDL_RenderReadPixels(r, &(SDL_Rect){0, 0, w, h}, SDL_PIXELFORMAT_ARGB8888, px, stride) !=
+        0) {
+        dusk_free(px);
+        return dusk_error_set(err, DUSK_EIO, "%s: cannot read the window's pixels for %s: %s",
+                              who, path, SDL_GetError());
+    }
+    /* SDL's ARGB8888 and cairo's RGB24 are both a native 32-bit 0x?RGB */
+    cairo_surface_t *cs = cairo_image_surface_create_for_data(px, CAIRO_FORMAT_RGB24, w, h, stride);
+    dusk__atomic a;
+    int rc = dusk__atomic_open(&a, path, err);
+    if (rc == 0) {
+        cairo_status_t st = cairo_surface_write_to_png_stream(cs, png_write, &a);
+        if (st != CAIRO_STATUS_SUCCESS && !a.failed)
+            a.failed = 1;
+        rc = dusk__atomic_close(&a, st == CAIRO_STATUS_SUCCESS, err);
+        if (rc == 0 && st != CAIRO_STATUS_SUCCESS)
+            rc = dusk_error_set(err, DUSK_EIO, "%s: cannot write %s: %s", who, path,
+                                cairo_status_to_string(st));
+    }
+    cairo_surface_destroy(cs);
+    dusk_free(px);
+    if (rc == 0) {
+        v->ui.shots++;
+        snprintf(v->ui.shot_note, sizeof v->ui.shot_note, "screenshot: %s", path);
+    }
+    return rc;
+}
+
+int dusk_viewer_screenshot(dusk_viewer *v, struct SDL_Renderer *r, int w, int h,
+                           const char *path, dusk_error *err)
+{
+    if (!v)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_viewer_screenshot: v is NULL");
+    if (!r)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_viewer_screenshot: r is NULL");
+    int rc = dusk_viewer_render(v, r, w, h, err);
+    if (rc != 0)
+        return rc;
+    return dusk__write_png(v, r, w, h, path, "dusk_viewer_screenshot", err);
+}
+
+/* --- the run's thread ----------------------------------------------------------------- */
+
+typedef enum { JOB_GET, JOB_COMPUTE, JOB_STORE } job_kind;
+
+typedef struct job {
+    job_kind kind;
+    dusk_graph *g;            /* JOB_GET */
+    const char *key;
+    dusk_array *a;            /* JOB_COMPUTE, JOB_STORE */
+    const char *path, *dataset;
+    const dusk_store_options *sopts;
+    dusk_options o;           /* the caller's, with the viewer's listeners */
+    dusk_callbacks *cbs;      /* the viewer's, then the caller's */
+    /* the run's thread writes these, then done; the loop reads them after
+     * joining it */
+    dusk_value *out;
+    dusk_error err;
+    int rc;
+    atomic_int done;
+} job;
+
+static void *run_job(void *arg)
+{
+    job *j = arg;
+    switch (j->kind) {
+    case JOB_GET:
+        j->rc = dusk_get(j->g, j->key, &j->o, &j->out, &j->err);
+        break;
+    case JOB_COMPUTE:
+        j->rc = dusk_array_compute(j->a, &j->o, &j->out, &j->err);
+        break;
+    case JOB_STORE:
+        j->rc = dusk_array_store(j->a, j->path, j->dataset, j->sopts, &j->o, &j->err);
+        break;
+    }
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+/* --- the window ------------------------------------------------------------------------- */
+
+typedef struct session {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    int video;                /* the video subsystem is ours to hand back */
+    int quit_all;             /* SDL was down before: SDL_Quit at the end */
+} session;
+
+static void close_window(session *s)
+{
+    if (s->ren)
+        SDL_DestroyRenderer(s->ren);
+    if (s->win)
+        SDL_DestroyWindow(s->win);
+    s->ren = NULL;
+    s->win = NULL;
+    if (s->video)
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    s->video = 0;
+    if (s->quit_all)
+        SDL_Quit();
+    s->quit_all = 0;
+}
+
+static int open_window(session *s, const dusk_view_options *vo, const char *who, dusk_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->quit_all = SDL_WasInit(SDL_INIT_EVERYTHING) == 0;
+    /* a library does not take the program's SIGINT and SIGTERM (a program
+     * with SDL up already has chosen for itself) */
+    if (s->quit_all)
+        SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        dusk_error_set(err, DUSK_EIO,
+                       "%s: cannot open a window: %s; set DISPLAY or use SDL_VIDEODRIVER=dummy",
+                       who, SDL_GetError());
+        close_window(s);
+        return DUSK_EIO;
+    }
+    s->video = 1;
+    Uint32 flags = SDL_WINDOW_RESIZABLE | (vo->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+    s->win = SDL_CreateWindow(vo->title ? vo->title : "dusk", SDL_WINDOWPOS_CENTERED,
+                              SDL_WINDOWPOS_CENTERED, vo->width ? vo->width : 1280,
+                              vo->height ? vo->height : 800, flags);
+    if (s->win)
+        s->ren = SDL_CreateRenderer(s->win, -1, 0);
+    if (!s->ren) {
+        dusk_error_set(err, DUSK_EIO,
+                       "%s: cannot open a window: %s; set DISPLAY or use SDL_VIDEODRIVER=dummy",
+                       who, SDL_GetError());
+        close_window(s);
+        return DUSK_EIO;
+    }
+    return 0;
+}
+
+static void note_outcome(dusk_viewer *v, const job *j, double secs)
+{
+    char took[64];
+    dusk__fmt_ns(took, sizeof took, secs * 1e9);
+    if (j->rc == 0)
+        snprintf(v->ui.message, sizeof v->ui.message, "done in %s: %zu tasks", took,
+                 v->layout.ntasks);
+    else
+        snprintf(v->ui.message, sizeof v->ui.message, "failed (%.24s) after %.24s: %s",
+                 dusk_err_name(j->rc), took, j->err.msg);
+}
+
+/* The loop; j NULL: a replay, over already. Returns 0, the code of a frame
+ * that could not be drawn, or DUSK_ECANCELED when the window was closed
+ * before the run ended (the run is joined in every case). */
+static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j, pthread_t *th,
+                const char *who, dusk_error *err)
+{
+    int fps = vo->fps > 0 ? vo->fps : 60;
+    Uint64 frame_ms = (Uint64)(1000 / fps), t_run = SDL_GetTicks64();
+    int ended = !j, rc = 0;
+    uint64_t last_ns = dusk_now_ns();
+    for (;;) {
+        Uint64 t0 = SDL_GetTicks64();
+        SDL_Event e;
+        while (SDL_PollEvent(&e))
+            dusk_viewer_handle(v, &e);
+        dusk_viewer_pump(v);
+        uint64_t now_ns = dusk_now_ns();
+        dusk__rss_sample(v, now_ns);
+        dusk_viewer_advance(v, now_ns - last_ns);   /* playback (k, [ ], r) */
+        last_ns = now_ns;
+        if (!ended && atomic_load(&j->done)) {
+            pthread_join(*th, NULL);
+            ended = 1;
+            dusk_viewer_pump(v);   /* the run's last events, RUN_END among them */
+            note_outcome(v, j, (double)(SDL_GetTicks64() - t_run) / 1e3);
+        }
+        if (v->ui.close)
+            break;
+        int full = (SDL_GetWindowFlags(s->win) & SDL_WINDOW_FULLSCREEN) != 0;
+        if (full != v->ui.fullscreen)
+            SDL_SetWindowFullscreen(s->win, v->ui.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        int w = 0, h = 0;
+        SDL_GetRendererOutputSize(s->ren, &w, &h);
+        if (w > 0 && h > 0 && (rc = dusk_viewer_render(v, s->ren, w, h, err)) != 0)
+            break;
+        /* a replay closes once played to its end */
+        if (ended && vo->close_when_done &&
+            (j || !v->ui.playing || dusk_viewer_time(v) >= dusk_viewer_duration(v)))
+            break;
+        SDL_RenderPresent(s->ren);
+        Uint64 spent = SDL_GetTicks64() - t0;
+        if (spent < frame_ms)
+            SDL_Delay((Uint32)(frame_ms - spent));
+    }
+    if (rc == 0 && vo->screenshot) {
+        int w = 0, h = 0;
+        SDL_GetRendererOutputSize(s->ren, &w, &h);
+        rc = dusk_viewer_screenshot(v, s->ren, w, h, vo->screenshot, err);
+    }
+    if (!ended) {
+        /* closed (or failed to draw) during the run: the window goes at
+         * once, the run is stopped and waited for */
+        close_window(s);
+        dusk_viewer_close(v);   /* every gate refuses: the run stops */
+        pthread_join(*th, NULL);
+        if (rc == 0)
+            rc = dusk_error_set(err, DUSK_ECANCELED, "%s: the window was closed before the run ended",
+                                who);
+        dusk_value_unref(j->out);
+        j->out = NULL;
+    }
+    return rc;
+}
+
+/* Draws once before anything runs, so that a font that cannot be read
+ * fails the call before the run starts. */
+static int first_frame(dusk_viewer *v, session *s, dusk_error *err)
+{
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(s->ren, &w, &h);
+    int rc = w > 0 && h > 0 ? dusk_viewer_render(v, s->ren, w, h, err) : 0;
+    if (rc == 0)
+        SDL_RenderPresent(s->ren);
+    return rc;
+}
+
+static int check_options(const dusk_view_options *vo, const char *who, int *theme,
+                         dusk_error *err)
+{
+    *theme = DUSK__THEME_LIGHT;
+    if (vo->theme) {
+        if (strcmp(vo->theme, "light") == 0)
+            *theme = DUSK__THEME_LIGHT;
+        else if (strcmp(vo->theme, "dark") == 0)
+            *theme = DUSK__THEME_DARK;
+        else if (strcmp(vo->theme, "contrast") == 0 || strcmp(vo->theme, "high-contrast") == 0)
+            *theme = DUSK__THEME_CONTRAST;
+        else
+            return dusk_error_set(err, DUSK_EINVAL,
+                                  "%s: the theme \"%s\" is not one of light, dark, contrast", who,
+                                  vo->theme);
+    }
+    if (vo->width < 0 || vo->height < 0)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the window size %dx%d is negative", who,
+                              vo->width, vo->height);
+    if (vo->fps < 0)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: fps %d is negative", who, vo->fps);
+    if (!(vo->delay >= 0))
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the delay %g s is not 0 or more", who,
+                              vo->delay);
+    if (!(vo->font_scale >= 0))
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the font scale %g is not 0 or more", who,
+                              (double)vo->font_scale);
+    if (vo->panels & ~(unsigned)DUSK_VIEW_ALL)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: panels 0x%x has bits that are no panel's",
+                              who, vo->panels);
+    const dusk_options *o = vo->run;
+    if (o && o->stream)
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "%s: the run's options have a stream of their own (vo->run->stream);"
+                              " the window brings its own: leave it NULL",
+                              who);
+    if (o && o->ncallbacks && !o->callbacks)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: vo->run->callbacks is NULL with ncallbacks %zu",
+                              who, o->ncallbacks);
+    return 0;
+}
+
+static dusk_viewer *make_viewer(const dusk_view_options *vo, int theme)
+{
+    dusk_viewer_options o = DUSK_VIEWER_OPTIONS_INIT;
+    o.layer_view_threshold = vo->layer_view_threshold;
+    o.font = vo->font;
+    dusk_viewer *v = dusk_viewer_new(&o);
+    if (!v)
+        return NULL;
+    v->theme = theme;
+    if (vo->font_scale > 0)
+        v->font_scale = vo->font_scale;
+    dusk__ui_ready(v);
+    if (vo->panels)
+        v->ui.shown = vo->panels;
+    v->ui.paused = vo->start_paused;
+    v->ui.delay = vo->delay;
+    dusk_viewer_pause(v, vo->start_paused);
+    dusk_viewer_set_delay(v, vo->delay);
+    v->ui.fullscreen = vo->fullscreen;
+    return v;
+}
+
+/* Everything the three calls share, from their checked arguments on. */
+static int view_run(job *j, const dusk_view_options *vo, dusk_value **out, const char *who,
+                    dusk_error *err)
+{
+    static const dusk_view_options defaults = DUSK_VIEW_OPTIONS_INIT;
+    if (!vo)
+        vo = &defaults;
+    int theme, rc = check_options(vo, who, &theme, err);
+    if (rc != 0)
+        return rc;
+    dusk_viewer *v = make_viewer(vo, theme);
+    const dusk_options *o = vo->run;
+    size_t ncb = 1 + (o ? o->ncallbacks : 0);
+    j->cbs = v ? dusk_malloc(ncb * sizeof *j->cbs) : NULL;
+    if (!j->cbs) {
+        dusk_viewer_free(v);
+        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
+    }
+    j->cbs[0] = dusk_viewer_callbacks(v);
+    if (ncb > 1)
+        memcpy(j->cbs + 1, o->callbacks, (ncb - 1) * sizeof *j->cbs);
+    dusk_options run = DUSK_OPTIONS_INIT;
+    if (o)
+        run = *o;
+    run.callbacks = j->cbs;
+    run.ncallbacks = ncb;
+    run.stream = dusk_viewer_stream(v);
+    j->o = run;
+    j->err = (dusk_error)DUSK_ERROR_INIT;
+    atomic_init(&j->done, 0);
+
+    session s;
+    rc = open_window(&s, vo, who, err);
+    if (rc == 0 && (rc = first_frame(v, &s, err)) != 0)
+        close_window(&s);
+    pthread_t th;
+    if (rc == 0 && pthread_create(&th, NULL, run_job, j) != 0) {
+        rc = dusk_error_set(err, DUSK_ESYS, "%s: cannot start the run's thread", who);
+        close_window(&s);
+    }
+    if (rc == 0) {
+        rc = loop(v, &s, vo, j, &th, who, err);
+        close_window(&s);
+        if (rc == 0) {
+            rc = j->rc;
+            if (rc != 0 && err)
+                *err = j->err;
+        } else {
+            dusk_value_unref(j->out);
+            j->out = NULL;
+        }
+        if (out)
+            *out = j->out;
+        else
+            dusk_value_unref(j->out);
+    }
+    dusk_free(j->cbs);
+    dusk_viewer_free(v);
+    return rc;
+}
+
+int dusk_view_get(dusk_graph *g, const char *key, const dusk_view_options *vo, dusk_value **out,
+                  dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!g)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_get: g is NULL");
+    if (!key)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_get: key is NULL");
+    if (!out)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_get: out is NULL");
+    job j = {.kind = JOB_GET, .g = g, .key = key};
+    return view_run(&j, vo, out, "dusk_view_get", err);
+}
+
+int dusk_view_array_compute(struct dusk_array *a, const dusk_view_options *vo, dusk_value **out,
+                            dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!a)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_array_compute: a is NULL");
+    if (!out)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_array_compute: out is NULL");
+    job j = {.kind = JOB_COMPUTE, .a = a};
+    return view_run(&j, vo, out, "dusk_view_array_compute", err);
+}
+
+int dusk_view_array_store(struct dusk_array *a, const char *path, const char *dataset,
+                          const struct dusk_store_options *sopts, const dusk_view_options *vo,
+                          dusk_error *err)
+{
+    if (!a)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_array_store: a is NULL");
+    if (!path)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_array_store: path is NULL");
+    if (!dataset)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_array_store: dataset is NULL");
+    job j = {.kind = JOB_STORE, .a = a, .path = path, .dataset = dataset, .sopts = sopts};
+    return view_run(&j, vo, NULL, "dusk_view_array_store", err);
+}
+
+
+int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *err)
+{
+    static const dusk_view_options defaults = DUSK_VIEW_OPTIONS_INIT;
+    const char *who = "dusk_view_trace";
+    if (!path)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_trace: path is NULL");
+    if (!vo)
+        vo = &defaults;
+    int theme, rc = check_options(vo, who, &theme, err);
+    if (rc != 0)
+        return rc;
+    dusk_viewer *v = make_viewer(vo, theme);
+    if (!v)
+        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
+    rc = dusk_viewer_load_trace(v, path, err);
+    if (rc == 0) {
+        dusk__act(v, DUSK__A_PLAY, 0);   /* a replay plays from its start */
+        dusk_viewer_seek(v, 0);
+    }
+    session s;
+    if (rc == 0)
+        rc = open_window(&s, vo, who, err);
+    if (rc == 0 && (rc = first_frame(v, &s, err)) != 0)
+        close_window(&s);
+    if (rc == 0) {
+        rc = loop(v, &s, vo, NULL, NULL, who, err);
+        close_window(&s);
+    }
+    dusk_viewer_free(v);
+    return rc;
+}
