@@ -373,6 +373,12 @@ static int view_run(job *j, const dusk_view_options *vo, dusk_value **out, const
         dusk_viewer_free(v);
         return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
     }
+    /* an array's chunk map drawn with its real chunk sizes */
+    if (j->a && (rc = dusk_viewer_set_array(v, j->a, err)) != 0) {
+        dusk_free(j->cbs);
+        dusk_viewer_free(v);
+        return rc;
+    }
     j->cbs[0] = dusk_viewer_callbacks(v);
     if (ncb > 1)
         memcpy(j->cbs + 1, o->callbacks, (ncb - 1) * sizeof *j->cbs);

@@ -20,7 +20,9 @@
 #include <SDL.h>
 #include <cairo.h>
 
+#include "dusk/array.h"
 #include "dusk/gui.h"
+#include "dusk/profiler.h"
 #include "gui/window.h"
 #include "helpers.h"
 
@@ -900,6 +902,61 @@ static void test_view_get_closed(void **state)
     dusk_graph_free(g);
 }
 
+/* The lecture's array job in the window: its value, its chunk map drawn
+ * with the array's chunks; its trace (recorded by a profiler beside the
+ * window) replayed in a window of its own to the end; a trace that is not
+ * there: an error naming it, no window. */
+static void test_view_array_and_trace(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(10, 5)", DUSK_DT_F8);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_profiler *prof = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(prof);
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    vo.run = &o;
+    vo.close_when_done = 1;
+    vo.width = W;
+    vo.height = H;
+    vo.screenshot = scratch("view-array.png");
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_view_array_compute(r, &vo, &out, &err) != 0)
+        fail_msg("dusk_view_array_compute: %s", err.msg);
+    assert_int_equal(dusk_ndarray_ndim(out), 2);
+    assert_int_equal(dusk_ndarray_shape(out)[0], 15);
+    assert_int_equal(dusk_ndarray_shape(out)[1], 15);
+    const double *d = dusk_ndarray_data(out);
+    for (int i = 0; i < 225; i++)
+        assert_true(d[i] == 0.0);   /* ones minus their mean */
+    dusk_value_unref(out);
+    cairo_surface_t *png = cairo_image_surface_create_from_png(vo.screenshot);
+    assert_int_equal(cairo_surface_status(png), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_image_surface_get_width(png), W);
+    cairo_surface_destroy(png);
+
+    const char *trace = scratch("view-array.trace.json");
+    if (dusk_profiler_write_trace(prof, trace, NULL, &err) != 0)
+        fail_msg("write_trace: %s", err.msg);
+    dusk_profiler_free(prof);
+    vo.run = NULL;
+    vo.screenshot = scratch("view-trace.png");
+    if (dusk_view_trace(trace, &vo, &err) != 0)
+        fail_msg("dusk_view_trace: %s", err.msg);
+    png = cairo_image_surface_create_from_png(vo.screenshot);
+    assert_int_equal(cairo_surface_status(png), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_image_surface_get_height(png), H);
+    cairo_surface_destroy(png);
+    const char *missing = scratch("no-such.trace.json");
+    assert_int_not_equal(dusk_view_trace(missing, &vo, &err), 0);
+    assert_contains(err.msg, missing);
+    dusk_array_ctx_free(ctx);
+}
+
 /* Closing the window stops the run itself: of a chain of 40 tasks of
  * 50 ms, the one running finishes and no other starts. */
 static atomic_int chain_started;
@@ -996,6 +1053,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_view_get_fails, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_get_closed, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_close_stops_run, live_up, live_down),
+        cmocka_unit_test_setup_teardown(test_view_array_and_trace, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_no_display, live_up, live_down),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
