@@ -2,7 +2,7 @@
 #
 #   make                  libraries, dusk.pc, examples and the demo (no install of deps)
 #   make demo             install missing Debian packages, build, run build/dusk-demo
-#   make view-demo        the same, then the lecture's array job in the live window
+#   make view-demo        the lecture's array job in the live window
 #   make test             install missing Debian packages, build, run every test
 #   make bench            build and run the benchmarks in bench/
 #   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc)
@@ -217,9 +217,19 @@ bench: deps
 bench-reference: bench
 	$(Q)/usr/bin/python3 bench/reference.py
 
-run-demo: all
+# Then, where a display is (and DUSK_DEMO_HEADLESS is not 1), the lecture's
+# array job on the demo's HDF5 file in the live window, slowed for a class.
+run-demo: all $(BUILD)/examples/view
 	@echo "== $(DEMO)"
 	$(Q)./$(DEMO)
+	$(Q)if [ "$$DUSK_DEMO_HEADLESS" != 1 ] && { [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; }; then \
+		echo "== $(BUILD)/examples/view $(BUILD)/demo/rnd_data.hdf5 (the live window; q closes it)"; \
+		./$(BUILD)/examples/view $(BUILD)/demo/rnd_data.hdf5; \
+	else \
+		echo "== the live window: no display here (or DUSK_DEMO_HEADLESS=1), so not opened."; \
+		echo "   On a desktop, 'make view-demo' shows r = x - x.mean(axis=0) on $(BUILD)/demo/rnd_data.hdf5"; \
+		echo "   running, slowed so that a class can follow it."; \
+	fi
 
 # examples/view.c in the window, on the demo's HDF5 file once `make demo`
 # has made it (on ones before); with no display it says how to get one.

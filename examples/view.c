@@ -14,7 +14,7 @@
 ** without a screen. Run by a script (stdin not a terminal) or with
 ** --close, the window closes by itself when the run has ended.
 **
-** Usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG]
+** Usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme NAME]
 **   DATASET defaults to /data_set_1.
 ** Build against an installed dusk:
 **     cc view.c $(pkg-config --cflags --libs dusk)
@@ -62,15 +62,18 @@ static int check(const dusk_value *r)
 
 int main(int argc, char **argv)
 {
-    const char *file = NULL, *dataset = "/data_set_1", *shot = NULL;
+    const char *file = NULL, *dataset = "/data_set_1", *shot = NULL, *theme = NULL;
     int close_when_done = !isatty(STDIN_FILENO);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--close") == 0)
             close_when_done = 1;
         else if (strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc)
             shot = argv[++i];
+        else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc)
+            theme = argv[++i];
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG]\n");
+            fprintf(stderr, "usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] "
+                            "[--theme light|dark|contrast]\n");
             return 2;
         } else if (!file)
             file = argv[i];
@@ -103,6 +106,7 @@ int main(int argc, char **argv)
         vo.title = "dusk: r = x - x.mean(axis=0)";
         vo.close_when_done = close_when_done;
         vo.screenshot = shot;
+        vo.theme = theme;
         rc = dusk_view_array_compute(r, &vo, &out, &err);
         if (rc == DUSK_EIO && !out && strstr(err.msg, "cannot open a window")) {
             printf("view: %s\nview: computing without the window\n", err.msg);

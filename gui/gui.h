@@ -36,6 +36,7 @@ typedef struct dusk__layout {
     float *x, *y;         /* per graph id (layer view: per layer) */
     float width, height;
     int graphviz;         /* x, y, width, height are Graphviz's */
+    int vertical;         /* turned so dependencies go down, not right */
 } dusk__layout;
 
 /* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose dependencies
@@ -49,6 +50,11 @@ void dusk__layout_free(dusk__layout *L);   /* ends empty */
  * DUSK_VIEWER_NO_GRAPHVIZ: never). 1 when it did, 0 when the layered
  * positions stay (too many tasks), or Graphviz's error code with err set
  * (the layered positions stay). layer, slot and order are not changed. */
+/* Turns a layout much taller than wide (a few layers of many tasks, as
+ * most array jobs are) so that its layers are rows, dependencies going
+ * down: drawn in a panel wider than tall, its nodes come out several times
+ * larger. Not the layer view (one row of layers already). */
+void dusk__layout_orient(dusk__layout *L);
 int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
                           dusk_error *err);
 

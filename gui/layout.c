@@ -224,3 +224,16 @@ fail:
     dusk__layout_free(L);
     return rc;
 }
+
+void dusk__layout_orient(dusk__layout *L)
+{
+    if (L->layer_view || L->vertical || !L->x || L->height <= 1.5f * L->width)
+        return;
+    float *t = L->x;
+    L->x = L->y;
+    L->y = t;
+    float w = L->width;
+    L->width = L->height;
+    L->height = w;
+    L->vertical = 1;
+}

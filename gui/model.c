@@ -204,6 +204,7 @@ static void begin_run(dusk_viewer *v, const dusk_plan *plan, const dusk_event *e
         return;
     /* small runs: Graphviz's positions (the layered ones stay if it fails) */
     dusk__layout_graphviz(&v->layout, v->plan, v->opts.graphviz_threshold, NULL);
+    dusk__layout_orient(&v->layout);
     size_t ng = v->layout.ngraph;
     v->state = dusk_malloc(ng ? ng : 1);
     v->layer_counts = dusk_calloc(v->layout.nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);

@@ -98,8 +98,12 @@ static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, 
             int64_t d = ids[j];
             size_t a = L->layer_view ? (size_t)L->layer[d] : (size_t)d;
             size_t b = L->layer_view ? (size_t)L->layer[t] : (size_t)t;
-            SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 1) * s, oy + (L->y[a] + 0.5f) * s,
-                                ox + L->x[b] * s, oy + (L->y[b] + 0.5f) * s);
+            if (L->vertical)   /* a dependency's foot to its dependent's head */
+                SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 0.5f) * s, oy + (L->y[a] + 1) * s,
+                                    ox + (L->x[b] + 0.5f) * s, oy + L->y[b] * s);
+            else
+                SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 1) * s, oy + (L->y[a] + 0.5f) * s,
+                                    ox + L->x[b] * s, oy + (L->y[b] + 0.5f) * s);
         }
     }
 }

@@ -222,6 +222,63 @@ static void test_viz_layout_plan(void **state)
     dusk_graph_free(g);
 }
 
+/* 30 chains of 3 tasks into one sum, as an array job is (few layers of
+ * many tasks): laid out much taller than wide, then turned so that every
+ * dependency is above its dependent, nodes still apart, inside the box,
+ * by Graphviz and by the layered layout alike. */
+static void test_turned_when_tall(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *ends[30];
+    for (int i = 0; i < 30; i++) {
+        char a[16], b[16], c[16];
+        snprintf(a, sizeof a, "a%d", i);
+        snprintf(b, sizeof b, "b%d", i);
+        snprintf(c, sizeof c, "c%d", i);
+        dusk_task(g, a, &dusk_inc, dusk_lit_int(i));
+        dusk_task(g, b, &dusk_inc, dusk_ref(a));
+        dusk_task(g, c, &dusk_inc, dusk_ref(b));
+        ends[i] = dusk_ref(c);
+    }
+    dusk_task(g, "total", &dusk_sum, dusk_listv(30, ends));
+    dusk_plan *p = plan_of(g, "total");
+    for (size_t max = 0; max <= 1000; max += 1000) {   /* layered, then Graphviz */
+        dusk__layout L = {0};
+        lay_out(p, 100000, max ? max : DUSK_VIEWER_NO_GRAPHVIZ, &L);
+        assert_true(L.height > 1.5f * L.width);
+        float w = L.width, h = L.height;
+        dusk__layout_orient(&L);
+        assert_int_equal(L.vertical, 1);
+        assert_true(L.width == h && L.height == w);
+        size_t n = dusk_plan_ntasks(p);
+        const int64_t *t = dusk_plan_tasks(p);
+        for (size_t i = 0; i < n; i++) {
+            const int64_t *deps;
+            int64_t nd = dusk_plan_dependencies(p, t[i], &deps);
+            for (int64_t k = 0; k < nd; k++)
+                if (!(L.y[deps[k]] + 1.0f <= L.y[t[i]]))
+                    fail_msg("task %s (y %g) is not below its input %s (y %g)",
+                             dusk_plan_key(p, t[i]), L.y[t[i]], dusk_plan_key(p, deps[k]),
+                             L.y[deps[k]]);
+            assert_true(L.x[t[i]] + 1 <= L.width + 1e-3f && L.y[t[i]] + 1 <= L.height + 1e-3f);
+        }
+        dusk__layout_orient(&L);   /* once only */
+        assert_true(L.width == h);
+        dusk__layout_free(&L);
+    }
+    /* a chain (wide already) stays as it is */
+    dusk__layout L = {0};
+    dusk_plan *chain = plan_of(g, "c0");
+    lay_out(chain, 100000, DUSK_VIEWER_NO_GRAPHVIZ, &L);
+    dusk__layout_orient(&L);
+    assert_int_equal(L.vertical, 0);
+    dusk__layout_free(&L);
+    dusk_plan_unref(chain);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_layered_otherwise),
         cmocka_unit_test(test_viz_layout_plan),
+        cmocka_unit_test(test_turned_when_tall),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
