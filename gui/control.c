@@ -20,11 +20,15 @@
 ** START: the gate notes its pass (so that another worker's gate waits
 ** from there), and the pretask callback, called once the START's time is
 ** taken, moves the mark to then; so two STARTs are at least `delay` apart
-** even when a worker is preempted between its pass and its START. Waits
+** when a worker is preempted between its pass and its START for less than
+** the delay (a pretask that comes later than that, behind slow listeners
+** of the START, lets another worker's gate pass from the earlier mark).
+** Waits
 ** are pthread_cond_timedwait on CLOCK_MONOTONIC, the clock of dusk_now_ns
 ** and of the events' times.
 */
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "gui.h"
@@ -51,6 +55,9 @@ int dusk__control_init(dusk_viewer *v)
 
 void dusk__control_fini(dusk_viewer *v)
 {
+    dusk_free(v->ctl_reserved);
+    v->ctl_reserved = NULL;
+    v->ctl_nreserved = 0;
     if (!v->ctl_made)
         return;
     pthread_cond_destroy(&v->ctl_cv);
@@ -68,12 +75,52 @@ static void changed(dusk_viewer *v)
     pthread_cond_broadcast(&v->ctl_cv);
 }
 
+/* Under ctl_mu: whether worker w holds a step it has not started a task
+ * with (it passed the gate, then found the task taken and waited). */
+static int reserved(const dusk_viewer *v, int w)
+{
+    return w >= 0 && (size_t)w < v->ctl_nreserved && v->ctl_reserved[w];
+}
+
+/* Under ctl_mu: w takes a step; 0, or -1 when its flag cannot be kept
+ * (the step is then used by this pass, as if it started a task). */
+static int reserve(dusk_viewer *v, int w)
+{
+    if (w < 0)
+        return -1;
+    if ((size_t)w >= v->ctl_nreserved) {
+        size_t n = (size_t)w + 16;
+        uint8_t *r = dusk_realloc(v->ctl_reserved, n);
+        if (!r)
+            return -1;
+        memset(r + v->ctl_nreserved, 0, n - v->ctl_nreserved);
+        v->ctl_reserved = r;
+        v->ctl_nreserved = n;
+    }
+    v->ctl_reserved[w] = 1;
+    return 0;
+}
+
+static void forget_steps(dusk_viewer *v)
+{
+    v->ctl_steps = 0;
+    if (v->ctl_reserved)
+        memset(v->ctl_reserved, 0, v->ctl_nreserved);
+}
+
 /* --- the run's side ------------------------------------------------------------ */
+
+void dusk__control_begin(dusk_viewer *v)
+{
+    pthread_mutex_lock(&v->ctl_mu);
+    if (v->ctl_reserved)   /* a step held in the last run is not this one's */
+        memset(v->ctl_reserved, 0, v->ctl_nreserved);
+    pthread_mutex_unlock(&v->ctl_mu);
+}
 
 int dusk__control_gate(void *ud, int worker, dusk_error *err)
 {
     dusk_viewer *v = ud;
-    (void)worker;
     if (!__atomic_load_n(&v->ctl_hold, __ATOMIC_ACQUIRE))
         return 0;   /* full speed */
     int rc = 0;
@@ -83,7 +130,8 @@ int dusk__control_gate(void *ud, int worker, dusk_error *err)
             rc = dusk_error_set(err, DUSK_ECANCELED, "the viewer was closed");
             break;
         }
-        if (atomic_load(&v->ctl_paused) && v->ctl_steps == 0) {
+        /* paused: a step of its own still unused, or a new one */
+        if (atomic_load(&v->ctl_paused) && v->ctl_steps == 0 && !reserved(v, worker)) {
             pthread_cond_wait(&v->ctl_cv, &v->ctl_mu);
             continue;
         }
@@ -96,8 +144,14 @@ int dusk__control_gate(void *ud, int worker, dusk_error *err)
                 continue;   /* the time, or a change: look again */
             }
         }
-        if (atomic_load(&v->ctl_paused))
+        /* A step is held by the worker until its task STARTs (pretask), so
+         * a pass that finds the task taken by another worker, which then
+         * waits for a ready task, does not use one up: each step starts
+         * exactly one task. */
+        if (atomic_load(&v->ctl_paused) && !reserved(v, worker)) {
             v->ctl_steps--;
+            reserve(v, worker);
+        }
         v->ctl_last_ns = dusk_now_ns();
         break;
     }
@@ -110,10 +164,11 @@ static void control_started(void *ud, int64_t task, int worker)
 {
     dusk_viewer *v = ud;
     (void)task;
-    (void)worker;
     if (!__atomic_load_n(&v->ctl_hold, __ATOMIC_ACQUIRE))
         return;
     pthread_mutex_lock(&v->ctl_mu);
+    if (reserved(v, worker))
+        v->ctl_reserved[worker] = 0;   /* its step is used: a task started */
     uint64_t now = dusk_now_ns();
     if (now > v->ctl_last_ns)
         v->ctl_last_ns = now;
@@ -135,8 +190,10 @@ void dusk_viewer_pause(dusk_viewer *v, int paused)
     if (!v)
         return;
     pthread_mutex_lock(&v->ctl_mu);
+    /* steps asked for count for their pause only: forgotten on a change */
+    if (atomic_load(&v->ctl_paused) != (paused != 0))
+        forget_steps(v);
     atomic_store(&v->ctl_paused, paused != 0);
-    v->ctl_steps = 0;   /* steps asked for before count for that pause only */
     changed(v);
     pthread_mutex_unlock(&v->ctl_mu);
 }

@@ -167,6 +167,8 @@ struct dusk_viewer {
     _Atomic int ctl_paused, ctl_closed;
     _Atomic uint64_t ctl_delay_ns;  /* slow motion: least time between STARTs */
     uint64_t ctl_steps;           /* tasks that may start while paused */
+    uint8_t *ctl_reserved;        /* per worker: holds a step, no START yet */
+    size_t ctl_nreserved;
     uint64_t ctl_last_ns;         /* the last pass or START (dusk_now_ns) */
     int ctl_made;                 /* ctl_mu and ctl_cv exist */
     dusk__ui ui;                  /* the window's: panels, mouse, overlays (ui.h) */
@@ -207,6 +209,9 @@ int dusk__control_init(dusk_viewer *v);
 void dusk__control_fini(dusk_viewer *v);
 void dusk__control_callbacks(dusk_viewer *v, dusk_callbacks *cb);
 int dusk__control_gate(void *ud, int worker, dusk_error *err);
+/* A run starts (its start callback): steps workers held in the last one
+ * are dropped. */
+void dusk__control_begin(dusk_viewer *v);
 
 #define DUSK__BATCH 4096
 #define DUSK__MAX_WORKERS 65536   /* workers whose current task is kept */

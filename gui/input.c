@@ -155,8 +155,8 @@ double dusk__delay_next(double d, int slower)
     for (int i = 0; i < n; i++)
         if (d >= steps[i] - 1e-9)
             at = i;
-    if (slower)
-        return steps[at + 1 < n ? at + 1 : n - 1];
+    if (slower)   /* past the last step (a delay set in the options): kept */
+        return d > steps[n - 1] ? d : steps[at + 1 < n ? at + 1 : n - 1];
     return at <= 0 ? 0.0 : steps[at - 1];
 }
 
@@ -179,6 +179,21 @@ static void zoom_at(dusk_viewer *v, float factor, int x, int y)
     dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
     v->pan_x += (float)(x - b.x) - (ox + ux * s);
     v->pan_y += (float)(y - b.y) - (oy + uy * s);
+}
+
+/* Pans the graph so that task t's node is at the middle of its panel: a
+ * task picked in another panel (a bar of the task stream, a block of the
+ * chunk map) is found in the graph. */
+static void centre_on(dusk_viewer *v, int64_t t)
+{
+    SDL_Rect b = dusk__panel_box(v, DUSK__P_GRAPH);
+    dusk_view_rect r;
+    if (!b.w || dusk_viewer_node(v, t, &r) != 0)
+        return;
+    float s, ox, oy;
+    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
+    v->pan_x += (float)b.w / 2 - (ox + (r.x + r.w / 2) * s);
+    v->pan_y += (float)b.h / 2 - (oy + (r.y + r.h / 2) * s);
 }
 
 static int run_paused(const dusk_viewer *v)
@@ -402,8 +417,12 @@ static int on_button(dusk_viewer *v, const SDL_MouseButtonEvent *b)
         scrub_at(v, b->x);
         return 1;
     }
-    if (!ui->moved && abs(b->x - ui->down_x) <= CLICK_SLOP && abs(b->y - ui->down_y) <= CLICK_SLOP)
+    if (!ui->moved && abs(b->x - ui->down_x) <= CLICK_SLOP && abs(b->y - ui->down_y) <= CLICK_SLOP) {
         v->selected = task_at(v, b->x, b->y);
+        /* picked elsewhere in a zoomed graph: brought into its view */
+        if (v->selected >= 0 && v->zoom > 1.0f && !in_box(&ui->box[DUSK__P_GRAPH], b->x, b->y))
+            centre_on(v, v->selected);
+    }
     return 1;
 }
 

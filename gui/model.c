@@ -129,6 +129,7 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     dusk_viewer *v = ud;
     (void)ntasks;
+    dusk__control_begin(v);
     dusk__pending *p = dusk_malloc(sizeof *p);
     pthread_mutex_lock(&v->mu);
     if (p) {
@@ -648,8 +649,8 @@ int dusk_viewer_set_speed(dusk_viewer *v, double speed)
 
 int dusk_viewer_advance(dusk_viewer *v, uint64_t wall_dt_ns)
 {
-    if (!v || !v->nlog || v->speed == 0)
-        return 0;
+    if (!v || !v->nlog || v->speed == 0 || wall_dt_ns == 0)
+        return 0;   /* (0 x an infinite speed would be NaN) */
     uint64_t now = dusk_viewer_time(v), end = dusk_viewer_duration(v), to;
     /* the fraction of a ns left over carries to the next frame, so that
      * slow motion (0.001 x 1 ms) still moves */

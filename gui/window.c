@@ -268,13 +268,17 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         /* closed (or failed to draw) during the run: the window goes at
          * once, the run is stopped and waited for */
         close_window(s);
+        /* a run that ended in the frame the window closed keeps its result */
+        int done = atomic_load(&j->done);
         dusk_viewer_close(v);   /* every gate refuses: the run stops */
         pthread_join(*th, NULL);
-        if (rc == 0)
-            rc = dusk_error_set(err, DUSK_ECANCELED, "%s: the window was closed before the run ended",
-                                who);
-        dusk_value_unref(j->out);
-        j->out = NULL;
+        if (!done) {
+            if (rc == 0)
+                rc = dusk_error_set(err, DUSK_ECANCELED,
+                                    "%s: the window was closed before the run ended", who);
+            dusk_value_unref(j->out);
+            j->out = NULL;
+        }
     }
     return rc;
 }

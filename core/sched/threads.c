@@ -78,9 +78,11 @@ static int64_t gated_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t d
     dusk__run_record(r, w, now, done, v, status, terr);
     if (!dusk__run_wants_gate(r))
         return -1;
-    /* This worker means to take one task: a sleeper may take the others
-     * (after its own gate) while this one waits in its gate. */
-    if (r->idle > 0 && r->nheap > 1)
+    /* A sleeper may take a ready task (after its own gate) while this one
+     * waits in its gate: even the only one, as the gate may let the
+     * sleeper pass and hold this one (a viewer's step that the sleeper
+     * holds since it found nothing ready). */
+    if (r->idle > 0 && r->nheap > 0)
         pthread_cond_signal(&pl->cv);
     pthread_mutex_unlock(&r->mu);
     dusk_error gerr;

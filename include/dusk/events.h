@@ -173,7 +173,10 @@ typedef struct dusk_callbacks {
      * not called and the run takes its lock once a task, as an ungated
      * run; while it reads non-zero, every rule of the gate above holds. A
      * change is seen at each worker's next take (a task being taken as
-     * the int is set still starts). NULL: the gate is always called. */
+     * the int is set still starts). NULL: the gate is always called.
+     * Whoever sets the int stores it atomically (__atomic_store_n, or
+     * atomic_store_explicit on a C11 atomic_int, which has int's
+     * representation on the compilers dusk supports). */
     const int *gate_armed;
 } dusk_callbacks;
 

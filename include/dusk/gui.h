@@ -12,8 +12,10 @@
 **     dusk_viewer_pump(v);                             // events -> states
 **     dusk_viewer_render(v, renderer, w, h, &err);     // draw the panels
 **
-** The callbacks set only `start` (and `finish`), so the run reads no clock
-** for them: the events come through the lossless dusk_stream, which the
+** The callbacks set `start`, and classroom mode's gate, gate_armed and
+** pretask (see the end), none of which reads a clock or builds an event
+** while the run goes at full speed: the events come through the lossless
+** dusk_stream, which the
 ** run appends to without waiting and dusk_viewer_pump drains. `start`
 ** takes a reference to the run's plan and queues it under a short lock;
 ** pump picks it up at the run's RUN_BEGIN, lays the plan out (linear time,
@@ -327,7 +329,14 @@ DUSK_API int dusk_viewer_closed(const dusk_viewer *v);
  * s per task), t theme, ctrl+= / ctrl+- text size, F11 fullscreen, p
  * screenshot (dusk-screenshot-N.png in the current directory, N the first
  * free number), +/- or the wheel zoom, arrows or a drag pan, f or 0 fit,
- * Home/End , . move through the run, q or Esc close. Hover a task for its
+ * Home/End , . move through the run (or drag the time bar under the
+ * status lines), k plays it (a replay plays from its start), [ and ] halve
+ * and double the playing speed, r plays backwards, q or Esc close. Closing
+ * the window during the run stops it (the viewer's gates refuse with
+ * "the viewer was closed") and the call returns DUSK_ECANCELED "the window
+ * was closed before the run ended" (a run that had ended by then, in the
+ * frame the window closed, keeps its result). Clicking a task in the task stream or the chunk map
+ * outlines it in the graph too (brought into view when zoomed in). Hover a task for its
  * key, function, state, worker, duration and bytes (for a waiting task,
  * the inputs it waits for); click one to outline it with what it needs and
  * what needs it. */

@@ -415,6 +415,41 @@ static void test_running_outline(void **state)
     dusk_graph_free(g);
 }
 
+/* A bar clicked in the task stream selects its task and, in a zoomed-in
+ * graph, brings the task's node to the middle of the graph panel. */
+static void test_stream_click_finds_task(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    int64_t y = dusk_graph_find(g, "y");
+    dusk_event ev[] = {{.t_ns = 10, .kind = DUSK_EV_READY, .task = y, .worker = 1},
+                       {.t_ns = 20, .kind = DUSK_EV_START, .task = y, .worker = 1},
+                       {.t_ns = 1000, .kind = DUSK_EV_END, .task = y, .worker = 1}};
+    dusk_viewer_feed(v, ev, 3);
+    frame(v);
+    /* zoom the graph in far, about its top-left corner: y is off the panel */
+    const dusk__box *gb = &v->ui.box[DUSK__P_GRAPH];
+    wheel(v, gb->x + 40, gb->y + 40, 12);
+    frame(v);
+    /* y's bar in the stream, as drawn */
+    dusk__frame f;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__frame_begin(v, ren, &f, "test", &err), 0);
+    SDL_FRect bar;
+    assert_int_equal(dusk__stream_bar(v, &f, dusk__panel_box(v, DUSK__P_STREAM), y, &bar), 0);
+    dusk__frame_end(&f);
+    int bx = (int)(bar.x + bar.w / 2), by = (int)(bar.y + bar.h / 2);
+    button(v, SDL_MOUSEBUTTONDOWN, bx, by);
+    button(v, SDL_MOUSEBUTTONUP, bx, by);
+    assert_int_equal(v->selected, y);
+    int x, yy;
+    centre(v, y, &x, &yy);
+    assert_true(abs(x - (gb->x + gb->w / 2)) <= 1 && abs(yy - (gb->y + gb->h / 2)) <= 1);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* --- keys --------------------------------------------------------------------------------- */
 
 static void test_help_lists_every_key(void **state)
@@ -1043,6 +1078,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hover_tooltip, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_click_selects_and_outlines, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_running_outline, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_stream_click_finds_task, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_help_lists_every_key, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_keys, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_scrub_and_play, sdl_up, sdl_down),
