@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <SDL.h>
+
 #include "helpers.h"
 
 const sched_cfg SCHEDS[NSCHED_CFGS] = {
@@ -882,4 +884,39 @@ dusk_graph *tree_graph(size_t n, const char **root)
     *root = rootkey;
     free(level);
     return g;
+}
+
+/* --- headless SDL ------------------------------------------------------------------- */
+
+void sdl_headless_env(void)
+{
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+}
+
+int sdl_headless_open(int w, int h, SDL_Window **win, SDL_Renderer **ren)
+{
+    sdl_headless_env();
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
+        return -1;
+    }
+    *win = SDL_CreateWindow("dusk test", 0, 0, w, h, SDL_WINDOW_HIDDEN);
+    *ren = *win ? SDL_CreateRenderer(*win, -1, SDL_RENDERER_SOFTWARE) : NULL;
+    if (!*ren) {
+        fprintf(stderr, "SDL renderer: %s\n", SDL_GetError());
+        return -1;
+    }
+    return 0;
+}
+
+void sdl_headless_close(SDL_Window **win, SDL_Renderer **ren)
+{
+    if (*ren)
+        SDL_DestroyRenderer(*ren);
+    if (*win)
+        SDL_DestroyWindow(*win);
+    *ren = NULL;
+    *win = NULL;
+    SDL_Quit();
 }

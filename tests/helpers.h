@@ -313,4 +313,14 @@ const char *scratch(const char *name);
 int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
               void *ud);
 
+/* Headless SDL for the gui tests: SDL's dummy video driver with the
+ * software renderer (the same pixels on every machine), set in the
+ * environment; then SDL up with a hidden w x h window and its renderer (0,
+ * or -1 with SDL's message on stderr), and both down again. */
+struct SDL_Window;
+struct SDL_Renderer;
+void sdl_headless_env(void);
+int sdl_headless_open(int w, int h, struct SDL_Window **win, struct SDL_Renderer **ren);
+void sdl_headless_close(struct SDL_Window **win, struct SDL_Renderer **ren);
+
 #endif /* DUSK_TESTS_HELPERS_H */

@@ -37,27 +37,15 @@ static const SDL_Rect BOX = {20, 10, W - 40, H - 20};
 static int sdl_up(void **state)
 {
     (void)state;
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
-    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
+    if (sdl_headless_open(W, H, &win, &ren) != 0)
         return -1;
-    }
-    win = SDL_CreateWindow("dusk test", 0, 0, W, H, SDL_WINDOW_HIDDEN);
-    ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
-    if (!ren) {
-        fprintf(stderr, "SDL renderer: %s\n", SDL_GetError());
-        return -1;
-    }
     return scratch_setup(state);
 }
 
 static int sdl_down(void **state)
 {
     scratch_teardown(state);
-    SDL_DestroyRenderer(ren);
-    SDL_DestroyWindow(win);
-    SDL_Quit();
+    sdl_headless_close(&win, &ren);
     return 0;
 }
 

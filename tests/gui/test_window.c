@@ -35,24 +35,12 @@ static long live_at_start;
 
 static void dummy_driver(void)
 {
-    setenv("SDL_VIDEODRIVER", "dummy", 1);
-    setenv("SDL_RENDER_DRIVER", "software", 1);
+    sdl_headless_env();
 }
 
 static int sdl_open(void)
 {
-    dummy_driver();
-    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
-        return -1;
-    }
-    win = SDL_CreateWindow("dusk test", 0, 0, W, H, SDL_WINDOW_HIDDEN);
-    ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
-    if (!ren) {
-        fprintf(stderr, "SDL renderer: %s\n", SDL_GetError());
-        return -1;
-    }
-    return 0;
+    return sdl_headless_open(W, H, &win, &ren);
 }
 
 static int check_live(void)
@@ -67,11 +55,7 @@ static int check_live(void)
 
 static void sdl_close(void)
 {
-    SDL_DestroyRenderer(ren);
-    SDL_DestroyWindow(win);
-    ren = NULL;
-    win = NULL;
-    SDL_Quit();
+    sdl_headless_close(&win, &ren);
 }
 
 static int sdl_up(void **state)
