@@ -65,7 +65,8 @@ const char *cli_closest(const char *given, const char *const *known, size_t n)
         if (!known[i])
             continue;
         size_t d = distance(given, known[i], 3);
-        if (d < best_d) {
+        /* "q" is one edit from any one-letter key: that says nothing */
+        if (d < best_d && d < strlen(given)) {
             best_d = d;
             best = known[i];
         }

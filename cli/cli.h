@@ -19,8 +19,9 @@ int cli_eval(int argc, char **argv);      /* cli/eval.c */
 int cli_demo(int argc, char **argv);
 int cli_view(int argc, char **argv);
 
-/* The known word closest to `given` (edit distance, at most 3 edits), or
- * NULL: "unknown option '--wrokers'; did you mean '--workers'?". */
+/* The known word closest to `given` (edit distance, at most 3 edits and
+ * fewer than given has letters), or NULL: "unknown option '--wrokers';
+ * did you mean '--workers'?". */
 const char *cli_closest(const char *given, const char *const *known, size_t n);
 
 /* Whether stderr is a terminal and --quiet was not given (progress bars). */

@@ -260,6 +260,21 @@ static void run_failures(void **state)
                           NULL);
     done(&r);
 
+    /* lists nested past DUSK_MAX_DEPTH, and past what jansson reads */
+    FILE *f = fopen(scratch("deep.json"), "w");
+    assert_non_null(f);
+    fputs("{\"a\": [\"identity\", ", f);
+    for (int i = 0; i < 1500; i++)
+        fputc('[', f);
+    fputc('1', f);
+    for (int i = 0; i < 1500; i++)
+        fputc(']', f);
+    fputs("]}\n", f);
+    assert_int_equal(fclose(f), 0);
+    r = dusk_cmd("run %s", scratch("deep.json"));
+    assert_one_line_error(&r, 1, "deep.json: ", "nests deeper than 1000");
+    done(&r);
+
     /* a task that fails: named, with its function */
     write_file(scratch("fails.json"), "{\"s\": \"text\", \"b\": [\"inc\", \"s\"]}\n");
     r = dusk_cmd("run %s", scratch("fails.json"));
@@ -269,6 +284,10 @@ static void run_failures(void **state)
     /* usage: exit 2 */
     r = dusk_cmd("run examples/lecture-dsk.json q");
     assert_one_line_error(&r, 2, "lecture-dsk.json has no key 'q'", NULL);
+    assert_null(strstr(r.err, "did you mean"));   /* any one-letter key is 1 edit away */
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json zz");
+    assert_one_line_error(&r, 2, "has no key 'zz'; did you mean 'z'?", NULL);
     done(&r);
     r = dusk_cmd("run examples/lecture-dsk.json --wrokers 3");
     assert_one_line_error(&r, 2, "unknown option '--wrokers'; did you mean '--workers'?", NULL);
@@ -297,11 +316,49 @@ static void run_failures(void **state)
     done(&r);
     assert_false(file_exists(scratch("early.csv")));
 
+    /* results that cannot be written */
+    r = dusk_cmd("run examples/lecture-dsk.json >/dev/full");
+    assert_one_line_error(&r, 1, "dusk run: cannot write the output", NULL);
+    done(&r);
+
     /* a failed run writes none of its outputs */
     r = dusk_cmd("run %s --trace %s", scratch("fails.json"), scratch("failed-trace.json"));
     assert_int_equal(r.code, 1);
     done(&r);
     assert_false(file_exists(scratch("failed-trace.json")));
+}
+
+/* The progress bar: on a terminal (script(1) gives the command one), not
+ * with --quiet, never when stderr is a file or a pipe. */
+static void progress_only_on_a_terminal(void **state)
+{
+    (void)state;
+    int status;
+    char cmd[8400];
+    if (system("command -v script >/dev/null 2>&1") != 0) {
+        print_message("skipped: no script(1) (util-linux)\n");
+        skip();
+    }
+    snprintf(cmd, sizeof cmd,
+             "script -qec '%s run examples/lecture-dsk.json --progress' /dev/null", dusk);
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_int_equal(status, 0);
+    assert_contains(out, "100% Completed");
+    assert_contains(out, "13");
+    free(out);
+    snprintf(cmd, sizeof cmd,
+             "script -qec '%s run examples/lecture-dsk.json --progress --quiet' /dev/null", dusk);
+    out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_null(strstr(out, "Completed"));
+    assert_contains(out, "13");
+    free(out);
+    result r = dusk_cmd("run examples/lecture-dsk.json --progress");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    assert_string_equal(r.err, "");
+    done(&r);
 }
 
 /* --- render, profile: a run's trace ------------------------------------------ */
@@ -511,6 +568,7 @@ int main(void)
         cmocka_unit_test(version_and_help),
         cmocka_unit_test(run_lecture),
         cmocka_unit_test(run_failures),
+        cmocka_unit_test(progress_only_on_a_terminal),
         cmocka_unit_test(render_golden_dot),
         cmocka_unit_test(trace_profile_render),
         cmocka_unit_test(plugin_functions),
