@@ -3,13 +3,16 @@
 **
 ** Reads a trace back (dusk_profiler_read_trace) and prints its summary,
 ** or writes, by the extension of -o: the HTML report (.html), a chart
-** (.png, .svg, .pdf) or the task records (.csv).
+** (.png, .svg, .pdf) or the task records (.csv). The report shows the
+** recorded run's graph coloured by duration, as `dusk run --report` does.
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dusk/alloc.h>
 #include <dusk/profiler.h>
+#include <dusk/viz.h>
 
 #include "cli/cli.h"
 
@@ -59,8 +62,25 @@ int cli_profile(int argc, char **argv)
         char title[512];
         snprintf(title, sizeof title, "dusk profile %s", in);
         ro.title = title;
+        /* the recorded run's graph, coloured by duration (none if it cannot be drawn) */
+        cli_trace_graph t;
+        char *svg = NULL;
+        size_t len;
+        dusk_error ignored = DUSK_ERROR_INIT;
+        if (cli_trace_graph_load(in, &t, &ignored) == 0) {
+            dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+            vo.color = DUSK_VIZ_COLOR_DURATION;
+            vo.events = t.ev;
+            vo.nevents = t.nev;
+            vo.quiet = true;
+            if (dusk_visualize_mem(t.g, "svg", &vo, &svg, &len, &ignored) != 0)
+                svg = NULL;
+            cli_trace_graph_free(&t);
+        }
+        ro.graph_svg = svg;
         if (dusk_profiler_write_report(prof, out, &ro, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
+        dusk_free(svg);
     } else if (!strcmp(ext, "csv")) {
         if (dusk_profiler_write_tasks_csv(prof, out, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);

@@ -450,7 +450,11 @@ static void trace_profile_render(void **state)
     r = dusk_cmd("profile %s -o %s", trace, scratch("p.html"));
     assert_ok(&r);
     done(&r);
-    assert_true(file_exists(scratch("p.html")));
+    char *html = slurp(scratch("p.html"), NULL);
+    assert_non_null(html);
+    assert_contains(html, "<svg");
+    assert_contains(html, "key: &#39;z&#39;");   /* the graph's picture, its tooltips */
+    free(html);
 
     /* render draws the recorded run: its tasks, coloured by state */
     r = dusk_cmd("render %s -o %s --color state", trace, dot);
