@@ -43,6 +43,9 @@
 
 /* --- the known functions ---------------------------------------------------- */
 
+/* The builtins, then what plugins registered (for messages). */
+static const char *names[256] = {"inc", "add", "sub", "mul", "neg", "sum", "identity", "sleep"};
+static size_t nnames = 8;
 static char known[4096] = "inc, add, sub, mul, neg, sum, identity, sleep";
 
 const char *cli_known_functions(void)
@@ -50,13 +53,16 @@ const char *cli_known_functions(void)
     return known;
 }
 
-/* What plugins get: dusk_func_register, keeping the name for messages. */
+/* What plugins get: dusk_func_register, keeping the name for messages
+ * (f outlives the process's use of it, and so does its name). */
 static int register_fn(const dusk_func *f)
 {
     int rc = dusk_func_register(f);
     if (rc == 0 && f && f->name) {
         size_t len = strlen(known);
         snprintf(known + len, sizeof known - len, ", %s", f->name);
+        if (nnames < sizeof names / sizeof names[0])
+            names[nnames++] = f->name;
     }
     return rc;
 }
@@ -105,8 +111,7 @@ typedef struct {
 static int fail(reader *r, const char *what, const char *fname)
 {
     if (fname) {
-        const char *names[] = {"inc", "add", "sub", "mul", "neg", "sum", "identity", "sleep"};
-        const char *near = cli_closest(fname, names, 8);
+        const char *near = cli_closest(fname, names, nnames);
         char hint[128] = "";
         if (near)
             snprintf(hint, sizeof hint, "did you mean '%s'? ", near);

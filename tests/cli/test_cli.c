@@ -506,9 +506,14 @@ static void plugin_functions(void **state)
     assert_one_line_error(&r, 1, "unknown function 'square'", NULL);
     done(&r);
     /* with it, a failure of its function is named; its names are known */
-    write_file(scratch("f.json"), "{\"x\": [\"fails\"], \"y\": [\"nope\", 1]}\n");
+    write_file(scratch("f.json"), "{\"x\": [\"fails\"], \"y\": [\"sqaure\", 1]}\n");
     r = dusk_cmd("run %s --plugin %s x", scratch("f.json"), so);
-    assert_one_line_error(&r, 1, "key 'y': unknown function 'nope'", "sleep, square, fails");
+    assert_one_line_error(&r, 1, "key 'y': unknown function 'sqaure'; did you mean 'square'?",
+                          "sleep, square, fails");
+    done(&r);
+    write_file(scratch("f2.json"), "{\"x\": [\"fails\"]}\n");
+    r = dusk_cmd("run %s --plugin %s", scratch("f2.json"), so);
+    assert_one_line_error(&r, 1, "task 'x' (fails) failed", "disk on fire");
     done(&r);
     r = dusk_cmd("run %s --plugin %s", scratch("sq.json"), scratch("none.so"));
     assert_one_line_error(&r, 1, "cannot load plugin ", "none.so");
