@@ -564,8 +564,28 @@ static void view_window(void **state)
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     done(&r);
+    /* slow motion: at least 0.1 s for each of the 5 tasks */
+    uint64_t t0 = now_ns();
+    r = dusk_cmd("view examples/lecture-dsk.json --delay 0.1");
+    uint64_t took = now_ns() - t0;
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    if (took < 400000000u)
+        fail_msg("5 tasks at --delay 0.1 took %.3f s", (double)took / 1e9);
     r = dusk_cmd("run examples/lecture-dsk.json --delay 0.1");
     assert_one_line_error(&r, 2, "--delay and --start-paused go with --view", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --view --delay 61");
+    assert_one_line_error(&r, 2, "--delay takes seconds from 0 to 60, not '61'", NULL);
+    done(&r);
+    r = dusk_cmd("view");
+    assert_one_line_error(&r, 2, "what to show?", NULL);
+    done(&r);
+    /* no window can open: said in one line, before anything runs */
+    setenv("SDL_VIDEODRIVER", "no-such-driver", 1);
+    r = dusk_cmd("run examples/lecture-dsk.json --view");
+    assert_one_line_error(&r, 1, "cannot open a window", NULL);
     done(&r);
     unsetenv("SDL_VIDEODRIVER");
     unsetenv("SDL_RENDER_DRIVER");
