@@ -224,6 +224,11 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "syntax.json:2:10: ", "inc");
     done(&r);
 
+    write_file(scratch("nul.json"), "{\"a\": \"x\\u0000y\"}\n");
+    r = dusk_cmd("run %s", scratch("nul.json"));
+    assert_one_line_error(&r, 1, "nul.json:1:", "a string holds \\u0000");
+    done(&r);
+
     write_file(scratch("array.json"), "[1, 2]\n");
     r = dusk_cmd("run %s", scratch("array.json"));
     assert_one_line_error(&r, 1, "array.json: a graph file is a JSON object", NULL);
