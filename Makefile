@@ -1,11 +1,12 @@
 # dusk — the one Makefile: build, test, demo, bench, install
 #
 #   make                  libraries, dusk.pc, examples and the demo (no install of deps)
-#   make demo             install missing Debian packages, build, run build/dusk-demo
+#   make demo             install missing Debian packages, build, run `build/dusk demo`
 #   make view-demo        the lecture's array job in the live window
 #   make test             install missing Debian packages, build, run every test
 #   make bench            build and run the benchmarks in bench/
-#   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc)
+#   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc, the dusk
+#                         command, its man page and bash completion)
 #   make installcheck     install into build/.../stage, build every example and C++ test
 #                         against it with pkg-config, run them
 #   make fuzz-run         build the libFuzzer targets (clang) and run each FUZZ_SECONDS=60
@@ -27,7 +28,8 @@
 #   $(BUILD)/tests/cxx/test_<name>-<c++> tests/cxx/test_<name>.cpp, once per C++ compiler
 #   $(BUILD)/examples/<name>            one program per examples/<name>.c
 #   $(BUILD)/bench/<name>               one program per bench/<name>.c
-#   $(BUILD)/dusk-demo                  examples/demo.c, the program `make demo` runs
+#   $(BUILD)/dusk-demo                  examples/demo.c (what `dusk demo tour` runs)
+#   $(BUILD)/dusk                       the dusk command, cli/*.c
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -44,6 +46,9 @@ PREFIX       ?= /usr/local
 INCLUDEDIR   ?= $(PREFIX)/include
 LIBDIR       ?= $(PREFIX)/lib
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR      ?=
 
 # --- tools -------------------------------------------------------------------
@@ -187,6 +192,10 @@ TEST_BINS += $(foreach c,$(CXX_TEST_COMPILERS),$(patsubst tests/cxx/%.cpp,$(BUIL
 EXAMPLE_SRCS := $(filter-out examples/demo.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
 DEMO         := $(BUILD)/dusk-demo
+# The dusk command: cli/*.c, and the demos it runs in-process (see cli/demo.c).
+DUSK_CLI     := $(BUILD)/dusk
+CLI_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c)) \
+                $(BUILD)/obj/cli/demo-tour.o $(BUILD)/obj/cli/demo-window.o
 BENCH_SRCS   := $(wildcard bench/*.c)
 BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
@@ -195,7 +204,7 @@ BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
         installcheck clean distclean help run-demo run-tests \
         run-bench view-demo run-view-demo FORCE
 
-all: lib examples $(DEMO)
+all: lib examples $(DEMO) $(DUSK_CLI)
 lib: $(STATIC_LIBS) $(SHARED_LIBS) $(BUILD)/dusk.pc
 examples: $(EXAMPLE_BINS)
 
@@ -217,18 +226,19 @@ bench: deps
 bench-reference: bench
 	$(Q)/usr/bin/python3 bench/reference.py
 
-# Then, where a display is (and DUSK_DEMO_HEADLESS is not 1), the lecture's
-# array job on the demo's HDF5 file in the live window, slowed for a class.
-run-demo: all $(BUILD)/examples/view
-	@echo "== $(DEMO)"
-	$(Q)./$(DEMO)
+# `dusk demo` (the tour, into build/demo), then, where a display is (and
+# DUSK_DEMO_HEADLESS is not 1), `dusk demo window`: the lecture's array job
+# on the demo's HDF5 file in the live window, slowed for a class.
+run-demo: all
+	@echo "== $(DUSK_CLI) demo"
+	$(Q)./$(DUSK_CLI) demo tour --dir $(BUILD)/demo
 	$(Q)if [ "$$DUSK_DEMO_HEADLESS" != 1 ] && { [ -n "$$DISPLAY" ] || [ -n "$$WAYLAND_DISPLAY" ]; }; then \
-		echo "== $(BUILD)/examples/view $(BUILD)/demo/rnd_data.hdf5 (the live window; q closes it)"; \
-		./$(BUILD)/examples/view $(BUILD)/demo/rnd_data.hdf5; \
+		echo "== $(DUSK_CLI) demo window $(BUILD)/demo/rnd_data.hdf5 (the live window; q closes it)"; \
+		./$(DUSK_CLI) demo window $(BUILD)/demo/rnd_data.hdf5; \
 	else \
 		echo "== the live window: no display here (or DUSK_DEMO_HEADLESS=1), so not opened."; \
-		echo "   On a desktop, 'make view-demo' shows r = x - x.mean(axis=0) on $(BUILD)/demo/rnd_data.hdf5"; \
-		echo "   running, slowed so that a class can follow it."; \
+		echo "   On a desktop, 'make view-demo' (or '$(DUSK_CLI) demo window $(BUILD)/demo/rnd_data.hdf5')"; \
+		echo "   shows r = x - x.mean(axis=0) running, slowed so that a class can follow it."; \
 	fi
 
 # examples/view.c in the window, on the demo's HDF5 file once `make demo`
@@ -257,6 +267,8 @@ $(BUILD)/tests/%.result: $(BUILD)/tests/% $(SHARED_LIBS) FORCE
 # tests/examples/test_demo and tests/profiler/test_viewers run the demo program.
 $(BUILD)/tests/examples/test_demo.result: $(DEMO)
 $(BUILD)/tests/profiler/test_viewers.result: $(DEMO)
+# tests/cli/test_cli runs the dusk command.
+$(BUILD)/tests/cli/test_cli.result: $(DUSK_CLI)
 $(BUILD)/tests/example-%.result: $(BUILD)/examples/% FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
@@ -321,6 +333,23 @@ $(DEMO): $(BUILD)/obj/examples/demo.o $(STATIC_LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
 
+# The command links like the examples; -rdynamic lets a --plugin library
+# call the dusk_ API linked into it; the demos are the examples' own code,
+# compiled again with their main renamed (cli/demo.c calls them).
+$(BUILD)/obj/cli/%.o: MOD_CFLAGS = $(call pkg_cflags,$(ALL_PKGS))
+$(BUILD)/obj/cli/demo-tour.o: MAIN_NAME = cli_demo_tour_main
+$(BUILD)/obj/cli/demo-window.o: MAIN_NAME = cli_demo_window_main
+$(BUILD)/obj/cli/demo-tour.o: examples/demo.c $(BUILD)/flags
+$(BUILD)/obj/cli/demo-window.o: examples/view.c $(BUILD)/flags
+$(BUILD)/obj/cli/demo-tour.o $(BUILD)/obj/cli/demo-window.o:
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Dmain=$(MAIN_NAME) -Wno-missing-prototypes \
+		-MMD -MP -c -o $@ $<
+$(DUSK_CLI): $(CLI_OBJS) $(STATIC_LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -rdynamic -o $@ $(CLI_OBJS) $(PROGRAM_LIBS) -ldl
+
 # dusk.pc for the install prefix; rewritten only when its text changes.
 # Directories under PREFIX are written relative to ${prefix}, as is usual.
 pc_dir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
@@ -333,8 +362,12 @@ $(BUILD)/dusk.pc: dusk.pc.in FORCE
 	$(Q)$(PC_TEXT) | cmp -s - $@ || { $(PC_TEXT) > $@ && echo "  GEN     $@"; }
 
 # --- install -------------------------------------------------------------------
-install: lib
-	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/dusk $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+install: lib $(DUSK_CLI)
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/dusk $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -m 755 $(DUSK_CLI) $(DESTDIR)$(BINDIR)/dusk
+	$(INSTALL) -m 644 dusk.1 $(DESTDIR)$(MANDIR)/man1/dusk.1
+	$(INSTALL) -m 644 scripts/dusk.bash-completion $(DESTDIR)$(COMPLETIONDIR)/dusk
 	$(INSTALL) -m 644 include/dusk.h $(DESTDIR)$(INCLUDEDIR)/dusk.h
 	$(INSTALL) -m 644 include/dusk/*.h $(DESTDIR)$(INCLUDEDIR)/dusk/
 	$(INSTALL) -m 644 $(STATIC_LIBS) $(DESTDIR)$(LIBDIR)/
@@ -346,6 +379,7 @@ install: lib
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/dusk.h $(DESTDIR)$(PKGCONFIGDIR)/dusk.pc
+	rm -f $(DESTDIR)$(BINDIR)/dusk $(DESTDIR)$(MANDIR)/man1/dusk.1 $(DESTDIR)$(COMPLETIONDIR)/dusk
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/dusk
 	$(Q)set -e; for l in $(LIBRARIES); do \
 		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.a $(DESTDIR)$(LIBDIR)/lib$$l.so \
@@ -379,6 +413,8 @@ installcheck:
 	build $(CC) examples/lecture.c $(IC_CFLAGS) -o $(STAGE)/bin/lecture-static $$($(PKG_CONFIG) --cflags dusk) \
 		$$($(PKG_CONFIG) --libs --static dusk | sed -E 's/-l(dusk[a-z-]*)/-l:lib\1.a/g'); \
 	run lecture-static; \
+	echo "  RUN     bin/dusk --version"; $(STAGE)/bin/dusk --version | grep -qx "dusk $(VERSION)" || \
+		{ echo "installcheck: bin/dusk --version does not say dusk $(VERSION)"; exit 1; }; \
 	echo "installcheck: ok (headers, libdusk.so.$(VERSION), libdusk.a and dusk.pc under $(STAGE);" \
 		"$(words $(wildcard examples/*.c) $(foreach c,$(CXX_TEST_COMPILERS),$(CXX_TEST_ALL_SRCS))) programs built with pkg-config and run, lecture also statically)"
 

@@ -1,0 +1,183 @@
+/*
+** dusk cli — arguments, messages and the closest word
+**
+** One option walker for every subcommand, so that all of them take
+** "--opt value" and "--opt=value", stop at "--", answer --help, and name
+** an unknown option with the known one closest to it.
+*/
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dusk/graph.h>
+#include <dusk/value.h>
+
+#include "cli/cli.h"
+
+int cli_fail(int code, const char *sub, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "dusk %s: ", sub);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+/* Levenshtein distance, capped: past `cap` the exact figure does not matter. */
+static size_t distance(const char *a, const char *b, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return cap + 1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *cli_closest(const char *given, const char *const *known, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = 4;
+    if (!given)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!known[i])
+            continue;
+        size_t d = distance(given, known[i], 3);
+        /* "q" is one edit from any one-letter key: that says nothing */
+        if (d < best_d && d < strlen(given)) {
+            best_d = d;
+            best = known[i];
+        }
+    }
+    return best;
+}
+
+int cli_progress_wanted(int quiet)
+{
+    return !quiet && isatty(STDERR_FILENO);
+}
+
+int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val)
+{
+    if (a->i >= a->argc)
+        return CLI_END;
+    const char *s = a->argv[a->i++];
+    *val = s;
+    if (a->only_args || s[0] != '-' || s[1] == '\0')   /* "-" is an argument (stdin/stdout) */
+        return CLI_ARG;
+    if (!strcmp(s, "--")) {
+        a->only_args = 1;
+        return cli_next(a, opts, n, val);
+    }
+    if (!strcmp(s, "--help") || !strcmp(s, "-h"))
+        return CLI_HELP;
+    const char *eq = strchr(s, '=');
+    size_t len = eq ? (size_t)(eq - s) : strlen(s);
+    for (size_t k = 0; k < n; k++) {
+        size_t ol = strlen(opts[k]);
+        int takes = ol > 0 && opts[k][ol - 1] == '=';
+        if (takes)
+            ol--;
+        if (ol != len || strncmp(opts[k], s, len) != 0)
+            continue;
+        if (!takes) {
+            if (eq)
+                return cli_fail(2, a->argv[0], "option '%.*s' takes no value", (int)len, s),
+                       CLI_BAD;
+            *val = NULL;
+            return (int)k;
+        }
+        if (eq) {
+            *val = eq + 1;
+        } else if (a->i < a->argc) {
+            *val = a->argv[a->i++];
+        } else {
+            cli_fail(2, a->argv[0], "option '%s' needs a value", s);
+            return CLI_BAD;
+        }
+        return (int)k;
+    }
+    /* unknown: name the closest of the known ones, without their '=' */
+    char known[64][40];
+    const char *names[64];
+    size_t m = 0;
+    for (size_t k = 0; k < n && m < 64; k++) {
+        snprintf(known[m], sizeof known[m], "%s", opts[k]);
+        char *e = strchr(known[m], '=');
+        if (e)
+            *e = '\0';
+        names[m] = known[m];
+        m++;
+    }
+    char given[128];
+    snprintf(given, sizeof given, "%.*s", (int)(len < 120 ? len : 120), s);
+    const char *near = cli_closest(given, names, m);
+    if (near)
+        cli_fail(2, a->argv[0], "unknown option '%s'; did you mean '%s'?", given, near);
+    else
+        cli_fail(2, a->argv[0], "unknown option '%s' (dusk %s --help lists them)", given,
+                 a->argv[0]);
+    return CLI_BAD;
+}
+
+int cli_parse_int(const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void print_value(const dusk_value *v, FILE *f)
+{
+    char small[256];
+    size_t len = dusk_value_repr(v, small, sizeof small);
+    if (len < sizeof small) {
+        fputs(small, f);
+        return;
+    }
+    char *big = malloc(len + 1);
+    if (!big) {
+        fputs(small, f);   /* truncated with "...", as repr does */
+        return;
+    }
+    dusk_value_repr(v, big, len + 1);
+    fputs(big, f);
+    free(big);
+}
+
+int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
+                      FILE *f)
+{
+    (void)g;
+    (void)keys;
+    /* as Dask's get prints them: get(dsk, 'c') is 3, get(dsk, ['a', 'c']) (1, 3) */
+    print_value(n == 1 ? dusk_tuple_get(tuple, 0) : tuple, f);
+    fputc('\n', f);
+    return ferror(f) ? 1 : 0;
+}

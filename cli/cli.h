@@ -1,0 +1,117 @@
+/*
+** dusk cli — private to the `dusk` command (cli/, built to build/dusk)
+**
+** main.c reads the subcommand and hands the rest of argv to one of these;
+** each returns the command's exit code: 0 done, 1 the run or a file
+** failed, 2 bad usage. Messages go to stderr as one line,
+** "dusk SUB: what is wrong", naming the file, key, option or column.
+*/
+#ifndef DUSK_CLI_H
+#define DUSK_CLI_H
+
+#include <stddef.h>
+
+/* argv[0] is the subcommand's name ("run"), argv[1..argc) its arguments. */
+int cli_run(int argc, char **argv);
+int cli_render(int argc, char **argv);
+int cli_profile(int argc, char **argv);
+int cli_eval(int argc, char **argv);      /* cli/eval.c */
+int cli_demo(int argc, char **argv);
+int cli_view(int argc, char **argv);
+
+/* The known word closest to `given` (edit distance, at most 3 edits and
+ * fewer than given has letters), or NULL: "unknown option '--wrokers';
+ * did you mean '--workers'?". */
+const char *cli_closest(const char *given, const char *const *known, size_t n);
+
+/* Whether stderr is a terminal and --quiet was not given (progress bars). */
+int cli_progress_wanted(int quiet);
+
+/* --- shared by the subcommands (cli/args.c, cli/graphfile.c) ----------------- */
+
+#include <stdio.h>
+
+#include <dusk/events.h>
+#include <dusk/graph.h>
+
+/* The help text of a subcommand ("run", ...; NULL: the whole command's)
+ * to f; returns 0, or 2 for a subcommand that does not exist. */
+int cli_help(const char *sub, FILE *f);
+
+/* Walks a subcommand's arguments. opts lists the options it takes, each
+ * as typed ("--workers", "-o"), a trailing '=' meaning it takes a value
+ * ("--workers="); "--opt value" and "--opt=value" both work, "--" ends
+ * the options. cli_next returns the index of the option met (its value
+ * in *val), CLI_ARG for a plain argument (in *val), CLI_END at the end,
+ * or CLI_BAD once it has said on stderr what is wrong (an unknown option,
+ * with the closest known one; a missing value): the caller exits 2.
+ * "--help" and "-h" are CLI_HELP. */
+enum { CLI_ARG = -1, CLI_END = -2, CLI_BAD = -3, CLI_HELP = -4 };
+typedef struct cli_args {
+    int argc;
+    char **argv;
+    int i;                 /* the next argument */
+    int only_args;         /* after "--" */
+} cli_args;
+int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val);
+
+/* Prints "dusk SUB: " and the message to stderr, with a newline; returns
+ * code, so that `return cli_fail(1, "run", ...)` reads as what it does. */
+int cli_fail(int code, const char *sub, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* 0 when path can be written (its directory exists and is writable);
+ * else says so ("dusk SUB: cannot write PATH: why") and returns 1. Checked
+ * before a run, so that a long run does not end in an unwritable file. */
+int cli_check_output(const char *sub, const char *path);
+
+/* A whole number in [lo, hi] from text (for --workers, --threshold). */
+int cli_parse_int(const char *text, long lo, long hi, long *out);
+
+/* Reads the graph file at path (the format: cli/graphfile.c, dusk.1)
+ * into *out, the caller's to dusk_graph_free. Functions are looked up
+ * with dusk_func_lookup (the builtins and what plugins registered). On
+ * failure, *out is NULL, 1 is returned and err holds a one-line message
+ * that names the file (and line:column, key or function). */
+int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err);
+
+/* Whether the JSON file at path looks like a Chrome trace (an object with
+ * "traceEvents", or an array of events) rather than a graph file. Only
+ * the beginning of the file is read. */
+int cli_is_trace(const char *path);
+
+/* dlopens the shared library at path and calls its entry point
+ *     int dusk_plugin_init(int (*register_fn)(const dusk_func *f));
+ * which registers its functions through register_fn (dusk_func_register,
+ * whose names the CLI also keeps for its "known functions" list) and
+ * returns 0. 1 with a message in err when the library cannot be opened,
+ * has no such entry or its entry fails. The library stays loaded. */
+int cli_plugin_load(const char *path, dusk_error *err);
+/* The names of the builtins and of the plugins' functions, ", "-separated. */
+const char *cli_known_functions(void);
+
+/* The graph of a trace's first run, rebuilt from its records through the
+ * public API (dusk_profiler_read_trace, dusk_profiler_run_events): a key
+ * per recorded task, with its recorded function name (a function that
+ * refuses to run) and its recorded dependencies; *ev gets the run's events
+ * renamed to the new graph's ids (dusk_free them), for dusk_visualize's
+ * colour modes. The functions live in *funcs (cli_trace_graph_free). */
+typedef struct cli_trace_graph {
+    dusk_graph *g;
+    dusk_event *ev;
+    size_t nev;
+    dusk_func *funcs;
+    size_t nfuncs;
+} cli_trace_graph;
+int cli_trace_graph_load(const char *path, cli_trace_graph *t, dusk_error *err);
+void cli_trace_graph_free(cli_trace_graph *t);
+
+/* The results of keys (tuple: their values in order) on one line, as
+ * Dask's get prints them: the value alone for one key, else the tuple. */
+int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
+                      FILE *f);
+
+#endif /* DUSK_CLI_H */

@@ -1,0 +1,71 @@
+/*
+** dusk cli — `dusk demo [NAME]`: the demos `make demo` runs
+**
+** The demos are the example programs themselves, linked into dusk once
+** more with their main renamed (the Makefile compiles examples/demo.c
+** with -Dmain=cli_demo_tour_main and examples/view.c with
+** -Dmain=cli_demo_window_main), so that `dusk demo` runs in-process the
+** very code build/dusk-demo and build/examples/view run, and the examples
+** stay what a user reads and copies.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_demo_tour_main(int argc, char **argv);     /* examples/demo.c */
+int cli_demo_window_main(int argc, char **argv);   /* examples/view.c */
+
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *what;
+} demos[] = {
+    {"tour", cli_demo_tour_main,
+     "the lecture's graphs, a map-reduce on both schedulers with its profile, "
+     "and the lecture's array job (build/demo/)"},
+    {"window", cli_demo_window_main,
+     "r = x - x.mean(axis=0) in the live window, slowed for a class"},
+};
+enum { NDEMOS = sizeof demos / sizeof demos[0] };
+
+int cli_demo(int argc, char **argv)
+{
+    const char *sub = argv[0];
+    int at = 1;
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        cli_help("demo", stdout);
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "--list")) {
+        if (argc > 2)
+            return cli_fail(2, sub, "--list takes nothing more ('%s')", argv[2]);
+        for (size_t i = 0; i < NDEMOS; i++)
+            printf("%-8s %s\n", demos[i].name, demos[i].what);
+        return 0;
+    }
+    const char *name = "tour";
+    if (argc > 1 && argv[1][0] != '-') {
+        name = argv[1];
+        at = 2;
+    }
+    for (size_t i = 0; i < NDEMOS; i++) {
+        if (strcmp(demos[i].name, name) != 0)
+            continue;
+        /* the demo sees its own name and the options after NAME */
+        char *saved = argv[at - 1];
+        char prog[64];
+        snprintf(prog, sizeof prog, "dusk demo %s", name);
+        argv[at - 1] = prog;
+        int rc = demos[i].main(argc - at + 1, argv + at - 1);
+        argv[at - 1] = saved;
+        return rc == 0 ? 0 : rc == 2 ? 2 : 1;
+    }
+    const char *names[NDEMOS];
+    for (size_t i = 0; i < NDEMOS; i++)
+        names[i] = demos[i].name;
+    const char *near = cli_closest(name, names, NDEMOS);
+    if (near)
+        return cli_fail(2, sub, "no demo '%s'; did you mean '%s'? (dusk demo --list)", name, near);
+    return cli_fail(2, sub, "no demo '%s' (dusk demo --list names them)", name);
+}

@@ -1,0 +1,328 @@
+/*
+** dusk cli — the graph file: JSON that reads as a Dask graph
+**
+** An object from keys to entries, read with jansson (the JSON library the
+** profiler already links):
+**
+**     {"a": 1, "x": 10, "b": ["inc", "a"], "y": ["inc", "x"],
+**      "z": ["add", "b", "y"]}
+**
+**  - a number, true/false, null or a string is a value; a string that is
+**    another key is an alias of it (Dask: {'c': 'a'});
+**  - an array whose first element is a string naming a function (the
+**    builtins of builtins.h, or what a --plugin registered) is a task; its
+**    other elements are the arguments:
+**      - a string that is a key of the graph is a reference to it, as in
+**        Dask; a string written as Dask prints a tuple key, "('x', 0, 1)",
+**        is a reference too (a missing one is then named); any other
+**        string is text;
+**      - a nested array is a list, which reaches the function as a tuple
+**        of its computed items ( ["sum", ["a", "b", "c"]] );
+**      - numbers, true/false, null are literals;
+**  - an array whose first element is not a string is a list: a tuple
+**    value, or, when it refers to keys, a task (identity) that makes the
+**    tuple of their values, as Dask computes {'l': ['a', 1]};
+**  - an array whose first element is a string that is neither a function
+**    nor a key is refused, naming the known functions.
+** Keys are set in the file's order (their ids, which break order ties).
+** Duplicate keys are refused, as dict literals would silently drop one.
+*/
+#define _GNU_SOURCE   /* dlopen's RTLD_* under -std=c11 */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <dusk/builtins.h>
+#include <dusk/graph.h>
+
+#include "cli/cli.h"
+
+/* --- the known functions ---------------------------------------------------- */
+
+/* The builtins, then what plugins registered (for messages). */
+static const char *names[256] = {"inc", "add", "sub", "mul", "neg", "sum", "identity", "sleep"};
+static size_t nnames = 8;
+static char known[4096] = "inc, add, sub, mul, neg, sum, identity, sleep";
+
+const char *cli_known_functions(void)
+{
+    return known;
+}
+
+/* What plugins get: dusk_func_register, keeping the name for messages
+ * (f outlives the process's use of it, and so does its name). */
+static int register_fn(const dusk_func *f)
+{
+    int rc = dusk_func_register(f);
+    if (rc == 0 && f && f->name) {
+        size_t len = strlen(known);
+        snprintf(known + len, sizeof known - len, ", %s", f->name);
+        if (nnames < sizeof names / sizeof names[0])
+            names[nnames++] = f->name;
+    }
+    return rc;
+}
+
+int cli_plugin_load(const char *path, dusk_error *err)
+{
+    /* a bare name would be looked up in the library path: make it a path */
+    char buf[4096];
+    if (!strchr(path, '/'))
+        snprintf(buf, sizeof buf, "./%s", path);
+    else
+        snprintf(buf, sizeof buf, "%s", path);
+    void *lib = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        dusk_error_set(err, DUSK_EIO, "cannot load plugin %s: %s", path, dlerror());
+        return 1;
+    }
+    typedef int (*init_fn)(int (*)(const dusk_func *));
+    init_fn init;
+    void *sym = dlsym(lib, "dusk_plugin_init");
+    memcpy(&init, &sym, sizeof init);   /* ISO C has no object-to-function cast */
+    if (!sym) {
+        dlclose(lib);
+        dusk_error_set(err, DUSK_EINVAL, "plugin %s has no dusk_plugin_init", path);
+        return 1;
+    }
+    int rc = init(register_fn);
+    if (rc != 0) {
+        dusk_error_set(err, DUSK_EINVAL, "plugin %s: dusk_plugin_init returned %d", path, rc);
+        return 1;   /* registered functions may point into it: it stays loaded */
+    }
+    return 0;
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *path;
+    json_t *root;
+    dusk_graph *g;
+    dusk_error *err;
+    const char *key;   /* the entry being read */
+} reader;
+
+/* The message (truncated to dusk_error's size, which is plenty for one line). */
+static int fail(reader *r, const char *what, const char *fname)
+{
+    if (fname) {
+        const char *near = cli_closest(fname, names, nnames);
+        char hint[128] = "";
+        if (near)
+            snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+        dusk_error_set(r->err, DUSK_EINVAL, "%s: key '%s': unknown function '%s'; %sknown: %s",
+                       r->path, r->key, fname, hint, cli_known_functions());
+    } else {
+        dusk_error_set(r->err, DUSK_EINVAL, "%s: key '%s': %s", r->path, r->key, what);
+    }
+    return 1;
+}
+
+/* Dask's printed tuple key: "('name', ...)" */
+static int tuple_key(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 4 && s[0] == '(' && (s[1] == '\'' || s[1] == '"') && s[n - 1] == ')';
+}
+
+static int is_key(reader *r, const char *s)
+{
+    return json_object_get(r->root, s) != NULL;
+}
+
+static int refers(reader *r, json_t *j)
+{
+    if (json_is_string(j))
+        return is_key(r, json_string_value(j)) || tuple_key(json_string_value(j));
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x) if (refers(r, x)) return 1;
+    }
+    return 0;
+}
+
+static dusk_value *value_of(reader *r, json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_INTEGER: return dusk_int(json_integer_value(j));
+    case JSON_REAL: return dusk_float(json_real_value(j));
+    case JSON_TRUE: return dusk_bool(true);
+    case JSON_FALSE: return dusk_bool(false);
+    case JSON_NULL: return dusk_none();
+    case JSON_STRING: return dusk_string_n(json_string_value(j), json_string_length(j));
+    case JSON_ARRAY: {
+        dusk_value *t = dusk_tuple_new(json_array_size(j));
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x) {
+            dusk_value *item = value_of(r, x);
+            if (!item) {
+                dusk_value_unref(t);
+                return NULL;
+            }
+            dusk_tuple_set(t, i, item);
+        }
+        return t;
+    }
+    case JSON_OBJECT:
+    default:
+        return NULL;
+    }
+}
+
+static int has_object(json_t *j)
+{
+    if (json_is_object(j))
+        return 1;
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x) if (has_object(x)) return 1;
+    }
+    return 0;
+}
+
+static dusk_arg *arg_of(reader *r, json_t *j)
+{
+    if (json_is_string(j)) {
+        const char *s = json_string_value(j);
+        if (is_key(r, s) || tuple_key(s))
+            return dusk_ref(s);
+        return dusk_lit_str(s);
+    }
+    if (json_is_array(j)) {
+        size_t n = json_array_size(j), i;
+        dusk_arg **items = malloc((n ? n : 1) * sizeof *items);
+        if (!items)
+            return NULL;
+        json_t *x;
+        json_array_foreach(j, i, x) items[i] = arg_of(r, x);
+        dusk_arg *l = dusk_listv(n, items);   /* takes the items, NULLs too */
+        free(items);
+        return l;
+    }
+    return dusk_lit(value_of(r, j));
+}
+
+static int entry(reader *r, const char *key, json_t *j)
+{
+    r->key = key;
+    if (has_object(j))
+        return fail(r, "an object is neither a value nor a task", NULL);
+    if (json_is_string(j) && is_key(r, json_string_value(j)) && strcmp(json_string_value(j), key))
+        return dusk_graph_alias(r->g, key, json_string_value(j)) ? 2 : 0;
+    if (!json_is_array(j) || json_array_size(j) == 0 || !refers(r, j)) {
+        if (json_is_array(j) && json_array_size(j) && json_is_string(json_array_get(j, 0)) &&
+            !is_key(r, json_string_value(json_array_get(j, 0))))
+            goto task;   /* ["incc", 1]: a task, whose function is unknown */
+        dusk_value *v = value_of(r, j);
+        return dusk_graph_value(r->g, key, v) ? 2 : 0;
+    }
+task:;
+    json_t *head = json_array_get(j, 0);
+    const char *fname = json_is_string(head) ? json_string_value(head) : NULL;
+    const dusk_func *f = fname ? dusk_func_lookup(fname) : NULL;
+    size_t first = 1;
+    if (!f && fname && !is_key(r, fname)) {
+        return fail(r, NULL, fname);
+    }
+    if (!f) {   /* a list that refers to keys: the tuple of their values */
+        f = &dusk_identity;
+        first = 0;
+    }
+    size_t n = json_array_size(j) - first;
+    dusk_arg **args = malloc((n ? n : 1) * sizeof *args);
+    if (!args)
+        return 2;
+    if (first == 0) {
+        args[0] = arg_of(r, j);
+        n = 1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            args[i] = arg_of(r, json_array_get(j, i + first));
+    }
+    int rc = dusk_graph_taskv(r->g, key, f, n, args);
+    free(args);
+    return rc ? 2 : 0;
+}
+
+int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path, strerror(errno));
+        return 1;
+    }
+    json_error_t je;
+    json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
+    int read_err = ferror(f);
+    fclose(f);
+    if (!root) {
+        if (read_err)
+            dusk_error_set(err, DUSK_EIO, "cannot read %s", path);
+        else if (strstr(je.text, "JSON_ALLOW_NUL"))   /* keys and text are C strings */
+            dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: a string holds \\u0000, which keys "
+                           "and text cannot", path, je.line, je.column);
+        else
+            dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+        return 1;
+    }
+    if (!json_is_object(root)) {
+        dusk_error_set(err, DUSK_EINVAL,
+                       "%s: a graph file is a JSON object from keys to values or tasks", path);
+        json_decref(root);
+        return 1;
+    }
+    if (json_object_size(root) == 0) {
+        dusk_error_set(err, DUSK_EINVAL, "%s: the graph has no keys", path);
+        json_decref(root);
+        return 1;
+    }
+    reader r = {path, root, dusk_graph_new(), err, NULL};
+    int rc = r.g ? 0 : 2;
+    const char *key;
+    json_t *j;
+    json_object_foreach(root, key, j) {
+        if (rc)
+            break;
+        rc = entry(&r, key, j);
+    }
+    if (rc == 2) {   /* the graph said why (depth, memory) */
+        dusk_error e = DUSK_ERROR_INIT;
+        if (r.g && dusk_graph_status(r.g, &e))
+            dusk_error_set(err, DUSK_EINVAL, "%s: %s", path, e.msg);
+        else
+            dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", path);
+    }
+    json_decref(root);
+    if (rc) {
+        dusk_graph_free(r.g);
+        return 1;
+    }
+    *out = r.g;
+    return 0;
+}
+
+int cli_is_trace(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char head[4096];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    size_t i = 0;
+    while (i < n && strchr(" \t\r\n", head[i]))
+        i++;
+    if (i < n && head[i] == '[')
+        return 1;   /* the array form of the Trace Event Format */
+    return strstr(head, "\"traceEvents\"") != NULL;
+}

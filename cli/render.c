@@ -1,0 +1,131 @@
+/*
+** dusk cli — `dusk render GRAPH.json|TRACE.json -o OUT`
+**
+** dusk_visualize on the graph of a graph file, or on the graph of a
+** trace's first run (trace.c) with the run's events, so that a trace can
+** be coloured by worker, duration, bytes or state (by duration unless
+** --color says otherwise). Which of the two a file is: cli_is_trace.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dusk/alloc.h>
+#include <dusk/viz.h>
+
+#include "cli/cli.h"
+
+static const char *const opts[] = {"-o=", "--output=", "--color=", "--view=", "--threshold=",
+                                   "--collapse-outputs", "--verbose", "--rankdir=", "--quiet",
+                                   "--plugin="};
+enum { O_O, O_OUTPUT, O_COLOR, O_VIEW, O_THRESHOLD, O_COLLAPSE, O_VERBOSE, O_RANKDIR, O_QUIET,
+       O_PLUGIN, NOPTS };
+
+int cli_render(int argc, char **argv)
+{
+    const char *sub = argv[0];
+    cli_args a = {argc, argv, 1, 0};
+    const char *val, *in = NULL, *out = NULL;
+    const char **plugins = calloc((size_t)argc, sizeof *plugins);
+    size_t nplugins = 0;
+    dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+    int color_given = 0, rc = plugins ? 0 : cli_fail(1, sub, "out of memory");
+    for (int k; !rc && (k = cli_next(&a, opts, NOPTS, &val)) != CLI_END;) {
+        long num;
+        switch (k) {
+        case CLI_HELP: cli_help("render", stdout); free(plugins); return 0;
+        case CLI_BAD: rc = 2; break;
+        case CLI_ARG:
+            if (in)
+                rc = cli_fail(2, sub, "one input file at a time ('%s' and '%s')", in, val);
+            in = val;
+            break;
+        case O_O:
+        case O_OUTPUT: out = val; break;
+        case O_COLOR:
+            if (dusk_viz_color_parse(val, &vo.color) != 0) {
+                static const char *const modes[] = {"none", "order", "worker", "duration",
+                                                    "bytes", "state"};
+                const char *near = cli_closest(val, modes, 6);
+                rc = cli_fail(2, sub, "--color is none, order, worker, duration, bytes or state, "
+                              "not '%s'%s%s%s", val, near ? "; did you mean '" : "",
+                              near ? near : "", near ? "'?" : "");
+            }
+            color_given = 1;
+            break;
+        case O_VIEW:
+            if (!strcmp(val, "auto"))
+                vo.view = DUSK_VIZ_AUTO;
+            else if (!strcmp(val, "tasks"))
+                vo.view = DUSK_VIZ_TASKS;
+            else if (!strcmp(val, "layers"))
+                vo.view = DUSK_VIZ_LAYERS;
+            else
+                rc = cli_fail(2, sub, "--view is auto, tasks or layers, not '%s'", val);
+            break;
+        case O_THRESHOLD:
+            if (cli_parse_int(val, 1, 1000000000, &num) != 0)
+                rc = cli_fail(2, sub, "--threshold takes a whole number of tasks, not '%s'", val);
+            else
+                vo.threshold = (size_t)num;
+            break;
+        case O_COLLAPSE: vo.collapse_outputs = true; break;
+        case O_VERBOSE: vo.verbose = true; break;
+        case O_RANKDIR:
+            if (strcmp(val, "BT") && strcmp(val, "TB") && strcmp(val, "LR") && strcmp(val, "RL"))
+                rc = cli_fail(2, sub, "--rankdir is BT, TB, LR or RL, not '%s'", val);
+            vo.rankdir = val;
+            break;
+        case O_QUIET: vo.quiet = true; break;
+        case O_PLUGIN: plugins[nplugins++] = val; break;
+        }
+    }
+    if (!rc && !in)
+        rc = cli_fail(2, sub, "which file? (usage: dusk render GRAPH.json|TRACE.json -o OUT.svg)");
+    if (!rc && !out)
+        rc = cli_fail(2, sub, "where to? -o OUT.svg|png|pdf|jpg|dot");
+    if (!rc) {
+        const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
+        const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+        static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv",
+                                            "xdot"};
+        int known = 0;
+        for (size_t i = 0; i < 8; i++)
+            known |= !strcmp(ext, kinds[i]);
+        if (!known)
+            rc = cli_fail(2, sub, "%s: the picture is a .svg, .png, .pdf, .jpg or .dot file", out);
+    }
+    if (!rc)
+        rc = cli_check_output(sub, out);
+    dusk_error err = DUSK_ERROR_INIT;
+    for (size_t i = 0; i < nplugins && !rc; i++)
+        if (cli_plugin_load(plugins[i], &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+    dusk_graph *g = NULL;
+    cli_trace_graph t = {0};
+    if (!rc && cli_is_trace(in)) {
+        if (cli_trace_graph_load(in, &t, &err) != 0) {
+            rc = cli_fail(1, sub, "%s", err.msg);
+        } else {
+            g = t.g;
+            vo.events = t.ev;
+            vo.nevents = t.nev;
+            if (!color_given)
+                vo.color = DUSK_VIZ_COLOR_DURATION;
+        }
+    } else if (!rc) {
+        if (cli_graph_load(in, &g, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+        else if (vo.color != DUSK_VIZ_COLOR_NONE && vo.color != DUSK_VIZ_COLOR_ORDER)
+            rc = cli_fail(2, sub, "--color %s needs a run: render a trace (dusk run --trace)",
+                          dusk_viz_color_name(vo.color));
+    }
+    if (!rc && dusk_visualize(g, out, &vo, &err) != 0)
+        rc = cli_fail(1, sub, "%s: %s", in, err.msg);
+    if (t.g)
+        cli_trace_graph_free(&t);
+    else
+        dusk_graph_free(g);
+    free(plugins);
+    return rc;
+}

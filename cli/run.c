@@ -1,0 +1,303 @@
+/*
+** dusk cli — `dusk run GRAPH.json [KEY...]`
+**
+** Loads the graph file (graphfile.c), checks everything the user typed
+** before anything runs (the keys, the numbers, the output files' kinds
+** and directories), runs the graph on the chosen scheduler (or in the
+** live window with --view), prints the results, then writes the
+** profiler's outputs. Nothing is written when the run fails.
+** `dusk view GRAPH.json` is this with --view (argv[0] is then "view").
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dusk/alloc.h>
+#include <dusk/builtins.h>
+#include <dusk/graph.h>
+#include <dusk/gui.h>
+#include <dusk/profiler.h>
+#include <dusk/sched.h>
+#include <dusk/viz.h>
+
+#include "cli/cli.h"
+
+static const char *const opts[] = {
+    "--scheduler=", "--workers=", "--progress", "--quiet", "--trace=", "--report=",
+    "--chart=", "--csv=", "--view", "--delay=", "--start-paused", "--close", "--plugin=",
+};
+enum { O_SCHED, O_WORKERS, O_PROGRESS, O_QUIET, O_TRACE, O_REPORT, O_CHART, O_CSV, O_VIEW,
+       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, NOPTS };
+
+static const char *ext_of(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+int cli_check_output(const char *sub, const char *path)
+{
+    /* the directory must be there and writable: say so before the run */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (!*path)
+        return cli_fail(2, sub, "an output file name is empty");
+    if (access(dir, W_OK) != 0)
+        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* The keys no task depends on, in the file's order. */
+static int default_keys(dusk_graph *g, const char ***keys, size_t *n)
+{
+    size_t size = dusk_graph_size(g);
+    unsigned char *needed = calloc(size ? size : 1, 1);
+    *keys = malloc((size ? size : 1) * sizeof **keys);
+    if (!needed || !*keys) {
+        free(needed);
+        return DUSK_ENOMEM;
+    }
+    for (size_t id = 0; id < size; id++) {
+        const int64_t *deps;
+        int64_t nd = dusk_graph_dependencies(g, (int64_t)id, &deps);
+        for (int64_t k = 0; k < nd; k++)
+            needed[deps[k]] = 1;
+    }
+    *n = 0;
+    for (size_t id = 0; id < size; id++)
+        if (!needed[id])
+            (*keys)[(*n)++] = dusk_graph_key(g, (int64_t)id);
+    free(needed);
+    return 0;
+}
+
+/* The graph's picture coloured by duration, for the report (NULL if it
+ * cannot be drawn: the report then says it has none). */
+static char *report_svg(dusk_graph *g, dusk_profiler *prof)
+{
+    dusk_event *ev = NULL;
+    size_t nev = 0;
+    char *svg = NULL;
+    size_t len;
+    dusk_error e = DUSK_ERROR_INIT;
+    if (dusk_profiler_run_events(prof, 0, &ev, &nev) != 0)
+        return NULL;
+    dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+    vo.color = DUSK_VIZ_COLOR_DURATION;
+    vo.events = ev;
+    vo.nevents = nev;
+    vo.quiet = true;
+    if (dusk_visualize_mem(g, "svg", &vo, &svg, &len, &e) != 0)
+        svg = NULL;
+    dusk_free(ev);
+    return svg;
+}
+
+int cli_run(int argc, char **argv)
+{
+    const char *sub = argv[0];
+    cli_args a = {argc, argv, 1, 0};
+    const char *val, *path = NULL;
+    const char **keys = calloc((size_t)argc, sizeof *keys);
+    const char **plugins = calloc((size_t)argc, sizeof *plugins);
+    size_t nkeys = 0, nplugins = 0;
+    const char *trace = NULL, *report = NULL, *chart = NULL, *csv = NULL;
+    int progress = 0, quiet = 0, view = !strcmp(sub, "view"), paused = 0;
+    int close_when_done = !isatty(STDIN_FILENO);
+    double delay = 0;
+    dusk_options o = DUSK_OPTIONS_INIT;
+    int rc = keys && plugins ? 0 : cli_fail(1, sub, "out of memory");
+    for (int k; !rc && (k = cli_next(&a, opts, NOPTS, &val)) != CLI_END;) {
+        long num;
+        switch (k) {
+        case CLI_HELP: cli_help("run", stdout); free(keys); free(plugins); return 0;
+        case CLI_BAD: rc = 2; break;
+        case CLI_ARG:
+            if (!path)
+                path = val;
+            else
+                keys[nkeys++] = val;
+            break;
+        case O_SCHED:
+            if (!strcmp(val, "sync"))
+                o.scheduler = DUSK_SCHED_SYNC;
+            else if (!strcmp(val, "threads"))
+                o.scheduler = DUSK_SCHED_THREADS;
+            else
+                rc = cli_fail(2, sub, "--scheduler is sync or threads, not '%s'", val);
+            break;
+        case O_WORKERS:
+            if (cli_parse_int(val, 1, 4096, &num) != 0)
+                rc = cli_fail(2, sub, "--workers takes a whole number from 1 to 4096, not '%s'",
+                              val);
+            else
+                o.workers = (int)num;
+            break;
+        case O_PROGRESS: progress = 1; break;
+        case O_QUIET: quiet = 1; break;
+        case O_TRACE: trace = val; break;
+        case O_REPORT: report = val; break;
+        case O_CHART: chart = val; break;
+        case O_CSV: csv = val; break;
+        case O_VIEW: view = 1; break;
+        case O_DELAY: {
+            char *end;
+            errno = 0;
+            delay = strtod(val, &end);
+            if (!*val || *end || errno || !(delay >= 0 && delay <= 60))
+                rc = cli_fail(2, sub, "--delay takes seconds from 0 to 60, not '%s'", val);
+            break;
+        }
+        case O_PAUSED: paused = 1; break;
+        case O_CLOSE: close_when_done = 1; break;
+        case O_PLUGIN: plugins[nplugins++] = val; break;
+        }
+    }
+    if (!rc && !path)
+        rc = cli_fail(2, sub, "which graph file? (usage: dusk %s GRAPH.json [KEY...])", sub);
+    if (!rc && chart) {
+        const char *e = ext_of(chart);
+        if (strcmp(e, "png") && strcmp(e, "svg") && strcmp(e, "pdf"))
+            rc = cli_fail(2, sub, "--chart %s: the chart is a .png, .svg or .pdf file", chart);
+    }
+    const char *outs[] = {trace, report, chart, csv};
+    for (size_t i = 0; i < 4 && !rc; i++)
+        if (outs[i])
+            rc = cli_check_output(sub, outs[i]);
+    if ((paused || delay > 0) && !view && !rc)
+        rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
+
+    dusk_error err = DUSK_ERROR_INIT;
+    for (size_t i = 0; i < nplugins && !rc; i++)
+        if (cli_plugin_load(plugins[i], &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+    dusk_graph *g = NULL;
+    if (!rc && cli_graph_load(path, &g, &err) != 0)
+        rc = cli_fail(1, sub, "%s", err.msg);
+    if (!rc && dusk_graph_validate(g, &err) != 0)
+        rc = cli_fail(1, sub, "%s: %s", path, err.msg);
+    for (size_t i = 0; i < nkeys && !rc; i++) {
+        if (dusk_graph_find(g, keys[i]) >= 0)
+            continue;
+        /* suggest a key of the graph (among its first thousand) */
+        size_t n = dusk_graph_size(g) < 1000 ? dusk_graph_size(g) : 1000;
+        const char *names[1000];
+        for (size_t id = 0; id < n; id++)
+            names[id] = dusk_graph_key(g, (int64_t)id);
+        const char *near = cli_closest(keys[i], names, n);
+        if (near)
+            rc = cli_fail(2, sub, "%s has no key '%s'; did you mean '%s'?", path, keys[i], near);
+        else
+            rc = cli_fail(2, sub, "%s has no key '%s'", path, keys[i]);
+    }
+    const char **want = keys;
+    const char **defaults = NULL;
+    if (!rc && nkeys == 0) {
+        if (default_keys(g, &defaults, &nkeys) != 0)
+            rc = cli_fail(1, sub, "out of memory");
+        want = defaults;
+    }
+
+    /* listeners: the profiler when an output needs it, the progress bar */
+    dusk_profiler *prof = NULL;
+    dusk_progress *bar = NULL;
+    dusk_callbacks cbs[2];
+    size_t ncb = 0;
+    if (!rc && (trace || report || chart || csv)) {
+        if (!(prof = dusk_profiler_new(NULL)))
+            rc = cli_fail(1, sub, "out of memory");
+        else
+            cbs[ncb++] = dusk_profiler_callbacks(prof);
+    }
+    if (!rc && progress && !view && cli_progress_wanted(quiet)) {
+        if ((bar = dusk_progress_new(NULL)))
+            cbs[ncb++] = dusk_progress_callbacks(bar);
+    }
+    o.callbacks = ncb ? cbs : NULL;
+    o.ncallbacks = ncb;
+
+    dusk_value *out = NULL;
+    if (!rc && !view) {
+        if (dusk_get_list(g, want, nkeys, &o, &out, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+    } else if (!rc) {
+        /* the window runs one key: several are gathered into a tuple by one
+         * more task, as dusk_get_list would return them */
+        const char *key = want[0];
+        char gather[64] = "";
+        if (nkeys > 1) {
+            for (unsigned i = 0; !gather[0] || dusk_graph_find(g, gather) >= 0; i++)
+                snprintf(gather, sizeof gather, i ? "dusk-run-%u" : "dusk-run", i);
+            dusk_arg **refs = malloc(nkeys * sizeof *refs);
+            if (!refs) {
+                rc = cli_fail(1, sub, "out of memory");
+            } else {
+                for (size_t i = 0; i < nkeys; i++)
+                    refs[i] = dusk_ref(want[i]);
+                dusk_arg *list = dusk_listv(nkeys, refs);
+                free(refs);
+                if (dusk_task(g, gather, &dusk_identity, list) != 0)
+                    rc = cli_fail(1, sub, "out of memory");
+                key = gather;
+            }
+        }
+        dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+        char title[512];
+        snprintf(title, sizeof title, "dusk: %s", path);
+        vo.run = &o;
+        vo.delay = delay;
+        vo.start_paused = paused;
+        vo.close_when_done = close_when_done;
+        vo.title = title;
+        dusk_value *v = NULL;
+        if (!rc && dusk_view_get(g, key, &vo, &v, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+        if (!rc && nkeys > 1) {
+            out = v;
+        } else if (!rc) {
+            dusk_value *one[1] = {v};
+            out = dusk_tuple_of(1, one);
+            if (!out)
+                rc = cli_fail(1, sub, "out of memory");
+        }
+    }
+    if (!rc && cli_print_results(g, want, nkeys, out, stdout) != 0)
+        rc = cli_fail(1, sub, "cannot write the results");
+
+    /* the profiler's outputs, now that the run has succeeded */
+    if (!rc && trace && dusk_profiler_write_trace(prof, trace, NULL, &err) != 0)
+        rc = cli_fail(1, sub, "%s", err.msg);
+    if (!rc && chart && dusk_profiler_write_chart(prof, chart, NULL, &err) != 0)
+        rc = cli_fail(1, sub, "%s", err.msg);
+    if (!rc && csv && dusk_profiler_write_tasks_csv(prof, csv, &err) != 0)
+        rc = cli_fail(1, sub, "%s", err.msg);
+    if (!rc && report) {
+        dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
+        char *svg = report_svg(g, prof);
+        char title[512];
+        snprintf(title, sizeof title, "dusk run %s", path);
+        ro.title = title;
+        ro.graph_svg = svg;
+        if (dusk_profiler_write_report(prof, report, &ro, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+        dusk_free(svg);
+    }
+    dusk_value_unref(out);
+    dusk_progress_free(bar);
+    dusk_profiler_free(prof);
+    dusk_graph_free(g);
+    free(defaults);
+    free(plugins);
+    free(keys);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/*
+** dusk cli — `dusk view`: the live window on a graph file, a trace or an
+** expression
+**
+** A graph file is `dusk run --view` (run.c, which reads argv[0] "view"),
+** a trace goes to dusk_view_trace, and --eval hands the rest of the line
+** to `dusk eval` with --view added.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dusk/gui.h>
+
+#include "cli/cli.h"
+
+int cli_view(int argc, char **argv)
+{
+    const char *sub = argv[0];
+    if (argc < 2)
+        return cli_fail(2, sub, "what to show? (usage: dusk view GRAPH.json|TRACE.json, "
+                        "or dusk view --eval EXPR ...)");
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        cli_help("view", stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--eval")) {
+        /* dusk eval EXPR ... --view */
+        char **args = calloc((size_t)argc + 2, sizeof *args);
+        if (!args)
+            return cli_fail(1, sub, "out of memory");
+        args[0] = "eval";
+        for (int i = 2; i < argc; i++)
+            args[i - 1] = argv[i];
+        args[argc - 1] = "--view";
+        int rc = cli_eval(argc, args);
+        free(args);
+        return rc;
+    }
+    /* the file is the first argument that is not an option */
+    const char *file = NULL;
+    for (int i = 1; i < argc && !file; i++)
+        if (argv[i][0] != '-')
+            file = argv[i];
+    if (file && cli_is_trace(file)) {
+        static const char *const opts[] = {"--close"};
+        cli_args a = {argc, argv, 1, 0};
+        const char *val;
+        dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+        vo.close_when_done = !isatty(STDIN_FILENO);
+        for (int k; (k = cli_next(&a, opts, 1, &val)) != CLI_END;) {
+            if (k == CLI_BAD)
+                return 2;
+            if (k == CLI_HELP) {
+                cli_help("view", stdout);
+                return 0;
+            }
+            if (k == CLI_ARG && strcmp(val, file) != 0)
+                return cli_fail(2, sub, "a trace is shown alone ('%s' is one more)", val);
+            if (k == 0)
+                vo.close_when_done = 1;
+        }
+        char title[512];
+        snprintf(title, sizeof title, "dusk: %s", file);
+        vo.title = title;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_view_trace(file, &vo, &err) != 0)
+            return cli_fail(1, sub, "%s", err.msg);
+        return 0;
+    }
+    return cli_run(argc, argv);
+}

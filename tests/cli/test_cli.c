@@ -1,0 +1,613 @@
+/*
+** dusk tests — the dusk command as a user meets it (cli/)
+**
+** Runs the built <build>/dusk (beside this program's build tree, so that
+** the sanitizer builds run their own, which then also report leaks as a
+** failed exit code) on good and bad inputs, in a scratch folder, and
+** checks stdout, stderr, exit codes and the files written:
+**   - the lecture's graphs print what the lecture shows;
+**   - render's DOT of the lecture's graph is tests/data/cli/lecture-dsk.dot;
+**   - a trace that run writes is what profile summarises and render draws;
+**   - each kind of bad input is one line on stderr naming what is wrong,
+**     exit 1 or 2, no file written;
+**   - a --plugin library's functions run;
+**   - the live window (SDL's dummy driver) runs the graph and replays the
+**     trace.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+
+static char dusk[4200];   /* <build>/dusk */
+
+static int setup(void **state)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    for (int up = 0; up < 3; up++) {   /* test_cli, cli, tests */
+        char *slash = strrchr(self, '/');
+        if (!slash)
+            return -1;
+        *slash = '\0';
+    }
+    snprintf(dusk, sizeof dusk, "%s/dusk", self);
+    if (!file_exists(dusk)) {
+        fprintf(stderr, "test_cli: %s is not built (make %s)\n", dusk, dusk);
+        return -1;
+    }
+    return scratch_setup(state);
+}
+
+/* What one command did. */
+typedef struct {
+    int code;        /* exit code; -1 if it did not exit */
+    char *out;       /* stdout */
+    char *err;       /* stderr */
+} result;
+
+/* Runs `dusk ARGS` (a shell line, from the repository root). */
+static result dusk_cmd(const char *fmt, ...)
+{
+    char args[8192], cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *errf = scratch("stderr.txt");
+    snprintf(cmd, sizeof cmd, "%s %s 2>%s </dev/null", dusk, args, errf);
+    result r = {-1, NULL, NULL};
+    int status;
+    r.out = run_command(cmd, &status);
+    assert_non_null(r.out);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(errf, NULL);
+    assert_non_null(r.err);
+    return r;
+}
+
+static void done(result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* One line on stderr, containing each of the fragments; nothing on stdout. */
+static void assert_one_line_error(const result *r, int code, const char *frag1,
+                                  const char *frag2)
+{
+    if (r->code != code)
+        fail_msg("exit code %d, want %d; stderr: %s", r->code, code, r->err);
+    assert_string_equal(r->out, "");
+    size_t len = strlen(r->err);
+    assert_true(len > 0 && r->err[len - 1] == '\n');
+    if (memchr(r->err, '\n', len - 1))
+        fail_msg("more than one line on stderr: %s", r->err);
+    assert_contains(r->err, frag1);
+    if (frag2)
+        assert_contains(r->err, frag2);
+}
+
+/* scratch(name) into buf (512 bytes): scratch's own answers are reused
+ * after 8 calls, and every command takes one. */
+static void keep(char *buf, const char *name)
+{
+    snprintf(buf, 512, "%s", scratch(name));
+}
+
+static void assert_ok(const result *r)
+{
+    if (r->code != 0)
+        fail_msg("exit code %d, want 0; stderr: %s", r->code, r->err);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* --- the command ---------------------------------------------------------- */
+
+static void version_and_help(void **state)
+{
+    (void)state;
+    result r = dusk_cmd("--version");
+    assert_ok(&r);
+    char want[64];
+    snprintf(want, sizeof want, "dusk %s\n", DUSK_VERSION);
+    assert_string_equal(r.out, want);
+    done(&r);
+
+    r = dusk_cmd("--help");
+    assert_ok(&r);
+    const char *subs[] = {"run", "render", "profile", "eval", "demo", "view"};
+    for (size_t i = 0; i < 6; i++)
+        assert_contains(r.out, subs[i]);
+    done(&r);
+
+    /* dusk help SUB and dusk SUB --help say the same */
+    const char *each[] = {"run", "render", "profile", "demo", "view"};
+    for (size_t i = 0; i < 5; i++) {
+        result a = dusk_cmd("help %s", each[i]), b = dusk_cmd("%s --help", each[i]);
+        assert_int_equal(a.code, 0);
+        assert_int_equal(b.code, 0);
+        assert_contains(a.out, "usage: dusk ");
+        assert_string_equal(a.out, b.out);
+        done(&a);
+        done(&b);
+    }
+    r = dusk_cmd("help run");
+    assert_contains(r.out, "--scheduler sync|threads");
+    done(&r);
+
+    r = dusk_cmd("");
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "usage: dusk");
+    done(&r);
+    r = dusk_cmd("rnu x.json");
+    assert_one_line_error(&r, 2, "unknown subcommand 'rnu'", "did you mean 'run'?");
+    done(&r);
+    r = dusk_cmd("--verison");
+    assert_one_line_error(&r, 2, "unknown option '--verison'", "did you mean '--version'?");
+    done(&r);
+}
+
+/* --- run ----------------------------------------------------------------------- */
+
+static void run_lecture(void **state)
+{
+    (void)state;
+    result r = dusk_cmd("run examples/lecture-dsk.json z");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    assert_string_equal(r.err, "");
+    done(&r);
+
+    /* default: the keys nothing depends on (z alone) */
+    r = dusk_cmd("run examples/lecture-dsk.json --scheduler sync");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+
+    /* get(dsk2, 'c') 3, get(dsk2, 'd') 6, get(dsk2, ['a', 'b', 'c']) (1, 2, 3) */
+    r = dusk_cmd("run examples/lecture-dsk2.json c");
+    assert_string_equal(r.out, "3\n");
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk2.json --workers 2 d");
+    assert_string_equal(r.out, "6\n");
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk2.json a b c --scheduler=threads --workers=3");
+    assert_ok(&r);
+    assert_string_equal(r.out, "(1, 2, 3)\n");
+    done(&r);
+
+    /* values of every kind, aliases, lists that refer to keys, tuple keys */
+    write_file(scratch("kinds.json"),
+               "{\"i\": 2, \"f\": 0.5, \"s\": \"text\", \"t\": true, \"n\": null,\n"
+               " \"l\": [1, [2, 3]], \"alias\": \"i\", \"refs\": [\"i\", \"f\", 7],\n"
+               " \"('x', 0)\": 40, \"('x', 1)\": [\"add\", \"('x', 0)\", \"i\"],\n"
+               " \"total\": [\"sum\", [\"i\", \"f\", 1.5]], \"word\": [\"identity\", \"hello\"]}\n");
+    r = dusk_cmd("run %s i f s t n l alias refs \"('x', 1)\" total word", scratch("kinds.json"));
+    assert_ok(&r);
+    assert_string_equal(r.out, "(2, 0.5, 'text', True, None, (1, (2, 3)), 2, (2, 0.5, 7), 42, "
+                               "4.0, 'hello')\n");
+    done(&r);
+}
+
+static void run_failures(void **state)
+{
+    (void)state;
+    const char *missing = scratch("missing.json");
+    result r = dusk_cmd("run %s", missing);
+    assert_one_line_error(&r, 1, "cannot read ", "missing.json: No such file or directory");
+    done(&r);
+
+    /* a JSON error: file:line:column */
+    write_file(scratch("syntax.json"), "{\"a\": 1,\n \"b\": [inc, \"a\"]}\n");
+    r = dusk_cmd("run %s", scratch("syntax.json"));
+    assert_one_line_error(&r, 1, "syntax.json:2:10: ", "inc");
+    done(&r);
+
+    write_file(scratch("nul.json"), "{\"a\": \"x\\u0000y\"}\n");
+    r = dusk_cmd("run %s", scratch("nul.json"));
+    assert_one_line_error(&r, 1, "nul.json:1:", "a string holds \\u0000");
+    done(&r);
+
+    write_file(scratch("array.json"), "[1, 2]\n");
+    r = dusk_cmd("run %s", scratch("array.json"));
+    assert_one_line_error(&r, 1, "array.json: a graph file is a JSON object", NULL);
+    done(&r);
+
+    write_file(scratch("dup.json"), "{\"a\": 1, \"a\": 2}\n");
+    r = dusk_cmd("run %s", scratch("dup.json"));
+    assert_one_line_error(&r, 1, "dup.json:1:", "duplicate object key");
+    done(&r);
+
+    /* an unknown function: the known ones are listed */
+    write_file(scratch("func.json"), "{\"a\": 1, \"b\": [\"incc\", \"a\"]}\n");
+    r = dusk_cmd("run %s", scratch("func.json"));
+    assert_one_line_error(&r, 1, "func.json: key 'b': unknown function 'incc'; did you mean 'inc'?",
+                          "known: inc, add, sub, mul, neg, sum, identity, sleep");
+    done(&r);
+
+    /* a missing key, with the task that wants it */
+    write_file(scratch("dep.json"), "{\"a\": 1, \"z\": [\"add\", \"a\", \"('x', 0)\"]}\n");
+    r = dusk_cmd("run %s", scratch("dep.json"));
+    assert_one_line_error(&r, 1, "dep.json: missing dependency ('x', 0) of task 'z'", NULL);
+    done(&r);
+
+    /* a cycle, its keys in order */
+    write_file(scratch("cycle.json"),
+               "{\"a\": [\"inc\", \"c\"], \"b\": [\"inc\", \"a\"], \"c\": [\"inc\", \"b\"]}\n");
+    r = dusk_cmd("run %s", scratch("cycle.json"));
+    assert_one_line_error(&r, 1, "cycle.json: cycle: 'a' -> 'c' -> 'b' -> 'a'", NULL);
+    done(&r);
+
+    write_file(scratch("object.json"), "{\"a\": {\"b\": 1}}\n");
+    r = dusk_cmd("run %s", scratch("object.json"));
+    assert_one_line_error(&r, 1, "object.json: key 'a': an object is neither a value nor a task",
+                          NULL);
+    done(&r);
+
+    /* lists nested past DUSK_MAX_DEPTH, and past what jansson reads */
+    FILE *f = fopen(scratch("deep.json"), "w");
+    assert_non_null(f);
+    fputs("{\"a\": [\"identity\", ", f);
+    for (int i = 0; i < 1500; i++)
+        fputc('[', f);
+    fputc('1', f);
+    for (int i = 0; i < 1500; i++)
+        fputc(']', f);
+    fputs("]}\n", f);
+    assert_int_equal(fclose(f), 0);
+    r = dusk_cmd("run %s", scratch("deep.json"));
+    assert_one_line_error(&r, 1, "deep.json: ", "nests deeper than 1000");
+    done(&r);
+
+    /* a task that fails: named, with its function */
+    write_file(scratch("fails.json"), "{\"s\": \"text\", \"b\": [\"inc\", \"s\"]}\n");
+    r = dusk_cmd("run %s", scratch("fails.json"));
+    assert_one_line_error(&r, 1, "task 'b' (inc) failed", NULL);
+    done(&r);
+
+    /* usage: exit 2 */
+    r = dusk_cmd("run examples/lecture-dsk.json q");
+    assert_one_line_error(&r, 2, "lecture-dsk.json has no key 'q'", NULL);
+    assert_null(strstr(r.err, "did you mean"));   /* any one-letter key is 1 edit away */
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json zz");
+    assert_one_line_error(&r, 2, "has no key 'zz'; did you mean 'z'?", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --wrokers 3");
+    assert_one_line_error(&r, 2, "unknown option '--wrokers'; did you mean '--workers'?", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --workers 0");
+    assert_one_line_error(&r, 2, "--workers takes a whole number", "'0'");
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --scheduler processes");
+    assert_one_line_error(&r, 2, "--scheduler is sync or threads, not 'processes'", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --workers");
+    assert_one_line_error(&r, 2, "option '--workers' needs a value", NULL);
+    done(&r);
+    r = dusk_cmd("run");
+    assert_one_line_error(&r, 2, "which graph file?", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --chart %s", scratch("chart.gif"));
+    assert_one_line_error(&r, 2, "chart.gif: the chart is a .png, .svg or .pdf file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("chart.gif")));
+
+    /* an output that cannot be written: said before the run, nothing left */
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s/no/such/dir/t.json --csv %s",
+                 scratch_dir, scratch("early.csv"));
+    assert_one_line_error(&r, 1, "cannot write ", "no/such/dir/t.json: No such file or directory");
+    done(&r);
+    assert_false(file_exists(scratch("early.csv")));
+
+    /* results that cannot be written */
+    r = dusk_cmd("run examples/lecture-dsk.json >/dev/full");
+    assert_one_line_error(&r, 1, "dusk run: cannot write the output", NULL);
+    done(&r);
+
+    /* a failed run writes none of its outputs */
+    r = dusk_cmd("run %s --trace %s", scratch("fails.json"), scratch("failed-trace.json"));
+    assert_int_equal(r.code, 1);
+    done(&r);
+    assert_false(file_exists(scratch("failed-trace.json")));
+}
+
+/* The progress bar: on a terminal (script(1) gives the command one), not
+ * with --quiet, never when stderr is a file or a pipe. */
+static void progress_only_on_a_terminal(void **state)
+{
+    (void)state;
+    int status;
+    char cmd[8400];
+    if (system("command -v script >/dev/null 2>&1") != 0) {
+        print_message("skipped: no script(1) (util-linux)\n");
+        skip();
+    }
+    snprintf(cmd, sizeof cmd,
+             "script -qec '%s run examples/lecture-dsk.json --progress' /dev/null", dusk);
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_int_equal(status, 0);
+    assert_contains(out, "100% Completed");
+    assert_contains(out, "13");
+    free(out);
+    snprintf(cmd, sizeof cmd,
+             "script -qec '%s run examples/lecture-dsk.json --progress --quiet' /dev/null", dusk);
+    out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_null(strstr(out, "Completed"));
+    assert_contains(out, "13");
+    free(out);
+    result r = dusk_cmd("run examples/lecture-dsk.json --progress");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    assert_string_equal(r.err, "");
+    done(&r);
+}
+
+/* --- render, profile: a run's trace ------------------------------------------ */
+
+static void render_golden_dot(void **state)
+{
+    (void)state;
+    char dot[512];
+    keep(dot, "lecture.dot");
+    result r = dusk_cmd("render examples/lecture-dsk.json -o %s", dot);
+    assert_ok(&r);
+    assert_string_equal(r.err, "");
+    done(&r);
+    char *got = slurp(dot, NULL), *want = slurp("tests/data/cli/lecture-dsk.dot", NULL);
+    assert_non_null(got);
+    assert_non_null(want);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+
+    r = dusk_cmd("render examples/lecture-dsk2.json --output=%s --color order --rankdir LR "
+                 "--collapse-outputs --view tasks", scratch("dsk2.svg"));
+    assert_ok(&r);
+    done(&r);
+    char *svg = slurp(scratch("dsk2.svg"), NULL);
+    assert_non_null(svg);
+    assert_contains(svg, "<svg");
+    free(svg);
+
+    /* bad usage, and nothing written */
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
+    assert_one_line_error(&r, 2, "g.gif: the picture is a .svg, .png", NULL);
+    done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s --color ordre", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "not 'ordre'; did you mean 'order'?", NULL);
+    done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s --color duration", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "--color duration needs a run", NULL);
+    done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json");
+    assert_one_line_error(&r, 2, "where to? -o", NULL);
+    done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s/none/g.svg", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot write ", "none/g.svg");
+    done(&r);
+    assert_false(file_exists(scratch("g.svg")));
+}
+
+static void trace_profile_render(void **state)
+{
+    (void)state;
+    char trace[512], csv[512], csv2[512], dot[512];
+    keep(trace, "t.json");
+    keep(csv, "run.csv");
+    keep(csv2, "profile.csv");
+    keep(dot, "trace.dot");
+    result r = dusk_cmd("run examples/lecture-dsk.json z --scheduler sync --trace %s --csv %s "
+                        "--report %s --chart %s",
+                        trace, csv, scratch("r.html"), scratch("c.png"));
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    assert_true(file_exists(scratch("r.html")));
+    assert_true(file_exists(scratch("c.png")));
+
+    /* the summary of what ran: 5 tasks, the critical path a -> b -> z */
+    r = dusk_cmd("profile %s", trace);
+    assert_ok(&r);
+    assert_contains(r.out, "5 tasks in 1 run on 1 worker");
+    assert_contains(r.out, "critical path: 3 tasks");
+    assert_contains(r.out, "'a' -> 'b' -> 'z'");
+    done(&r);
+
+    /* -o csv from the trace: the same tasks as run's own CSV */
+    r = dusk_cmd("profile %s -o %s", trace, csv2);
+    assert_ok(&r);
+    done(&r);
+    char *a = slurp(csv, NULL), *b = slurp(csv2, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    int lines = 0;
+    for (char *p = b; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 6);   /* header and 5 tasks */
+    assert_contains(b, ",z,add,");
+    assert_contains(a, ",z,add,");
+    free(a);
+    free(b);
+    r = dusk_cmd("profile %s -o %s", trace, scratch("p.html"));
+    assert_ok(&r);
+    done(&r);
+    char *html = slurp(scratch("p.html"), NULL);
+    assert_non_null(html);
+    assert_contains(html, "<svg");
+    assert_contains(html, "key: &#39;z&#39;");   /* the graph's picture, its tooltips */
+    free(html);
+
+    /* render draws the recorded run: its tasks, coloured by state */
+    r = dusk_cmd("render %s -o %s --color state", trace, dot);
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(dot, NULL);
+    assert_non_null(text);
+    assert_contains(text, "key: 'z'");
+    assert_contains(text, "label=add");
+    assert_contains(text, "label=inc");
+    free(text);
+
+    /* a damaged trace: file:line:column */
+    write_file(scratch("bad-trace.json"), "{\"traceEvents\": [\n{\"ph\": \"X\", \n");
+    r = dusk_cmd("profile %s", scratch("bad-trace.json"));
+    assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
+    done(&r);
+    r = dusk_cmd("render %s -o %s", scratch("bad-trace.json"), scratch("bad.svg"));
+    assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("bad.svg")));
+    r = dusk_cmd("profile %s -o %s", trace, scratch("x.txt"));
+    assert_one_line_error(&r, 2, "x.txt: -o writes a .html report", NULL);
+    done(&r);
+}
+
+/* --- plugins -------------------------------------------------------------------- */
+
+static void plugin_functions(void **state)
+{
+    (void)state;
+    char so[512];
+    keep(so, "plugin.so");
+    char cmd[8192];
+    int status;
+    snprintf(cmd, sizeof cmd, "cc -shared -fPIC -Iinclude tests/data/cli/plugin.c -o %s 2>&1", so);
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("cannot build the plugin: %s", out ? out : "");
+    free(out);
+    write_file(scratch("sq.json"), "{\"x\": 7, \"y\": [\"square\", \"x\"]}\n");
+    result r = dusk_cmd("run %s --plugin %s", scratch("sq.json"), so);
+    assert_ok(&r);
+    assert_string_equal(r.out, "49\n");
+    done(&r);
+
+    /* without it the function is unknown */
+    r = dusk_cmd("run %s", scratch("sq.json"));
+    assert_one_line_error(&r, 1, "unknown function 'square'", NULL);
+    done(&r);
+    /* with it, a failure of its function is named; its names are known */
+    write_file(scratch("f.json"), "{\"x\": [\"fails\"], \"y\": [\"sqaure\", 1]}\n");
+    r = dusk_cmd("run %s --plugin %s x", scratch("f.json"), so);
+    assert_one_line_error(&r, 1, "key 'y': unknown function 'sqaure'; did you mean 'square'?",
+                          "sleep, square, fails");
+    done(&r);
+    write_file(scratch("f2.json"), "{\"x\": [\"fails\"]}\n");
+    r = dusk_cmd("run %s --plugin %s", scratch("f2.json"), so);
+    assert_one_line_error(&r, 1, "task 'x' (fails) failed", "disk on fire");
+    done(&r);
+    r = dusk_cmd("run %s --plugin %s", scratch("sq.json"), scratch("none.so"));
+    assert_one_line_error(&r, 1, "cannot load plugin ", "none.so");
+    done(&r);
+}
+
+/* --- demo, view ------------------------------------------------------------------ */
+
+static void demo_list(void **state)
+{
+    (void)state;
+    result r = dusk_cmd("demo --list");
+    assert_ok(&r);
+    assert_contains(r.out, "tour ");
+    assert_contains(r.out, "window ");
+    done(&r);
+    r = dusk_cmd("demo tuor");
+    assert_one_line_error(&r, 2, "no demo 'tuor'; did you mean 'tour'?", NULL);
+    done(&r);
+    r = dusk_cmd("eval");
+    assert_int_equal(r.code, 2);
+    done(&r);
+}
+
+static void view_window(void **state)
+{
+    (void)state;
+    /* SDL's dummy driver: a window without a display */
+    result r;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    r = dusk_cmd("run examples/lecture-dsk2.json a d --view --close");
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    assert_string_equal(r.out, "(1, 6)\n");
+    done(&r);
+    r = dusk_cmd("view examples/lecture-dsk.json z");
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    char trace[512];
+    keep(trace, "v.json");
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("view %s --close", trace);
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    done(&r);
+    /* slow motion: at least 0.1 s for each of the 5 tasks */
+    uint64_t t0 = now_ns();
+    r = dusk_cmd("view examples/lecture-dsk.json --delay 0.1");
+    uint64_t took = now_ns() - t0;
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    if (took < 400000000u)
+        fail_msg("5 tasks at --delay 0.1 took %.3f s", (double)took / 1e9);
+    r = dusk_cmd("run examples/lecture-dsk.json --delay 0.1");
+    assert_one_line_error(&r, 2, "--delay and --start-paused go with --view", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --view --delay 61");
+    assert_one_line_error(&r, 2, "--delay takes seconds from 0 to 60, not '61'", NULL);
+    done(&r);
+    r = dusk_cmd("view");
+    assert_one_line_error(&r, 2, "what to show?", NULL);
+    done(&r);
+    /* no window can open: said in one line, before anything runs */
+    setenv("SDL_VIDEODRIVER", "no-such-driver", 1);
+    r = dusk_cmd("run examples/lecture-dsk.json --view");
+    assert_one_line_error(&r, 1, "cannot open a window", NULL);
+    done(&r);
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("SDL_RENDER_DRIVER");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(version_and_help),
+        cmocka_unit_test(run_lecture),
+        cmocka_unit_test(run_failures),
+        cmocka_unit_test(progress_only_on_a_terminal),
+        cmocka_unit_test(render_golden_dot),
+        cmocka_unit_test(trace_profile_render),
+        cmocka_unit_test(plugin_functions),
+        cmocka_unit_test(demo_list),
+        cmocka_unit_test(view_window),
+    };
+    return cmocka_run_group_tests_name("cli", tests, setup, scratch_teardown);
+}
