@@ -291,12 +291,35 @@ static expr *node(parser *ps, expr_kind kind, int col, int nkids)
         return NULL;
     }
     memset(e, 0, sizeof *e);
+    e->depth = 1;
     e->kind = kind;
     e->col = e->opcol = col;
     e->nkids = nkids;
     e->kids = kids;
     for (int i = 0; i < nkids; i++)
         kids[i] = NULL;
+    return e;
+}
+
+/* Sets e's depth from its kids; NULL (an error at e's operator) past
+ * EXPR_MAX_DEPTH, so that walking the tree (printing, evaluating) never
+ * runs the stack out: x.T.T.T... and x+x+x+... are built by loops. */
+static expr *deepen(parser *ps, expr *e)
+{
+    if (!e)
+        return NULL;
+    e->depth = 1;
+    for (int i = 0; i < e->nkids; i++)
+        if (e->kids[i] && e->kids[i]->depth + 1 > e->depth)
+            e->depth = e->kids[i]->depth + 1;
+    if (e->depth > EXPR_MAX_DEPTH) {
+        if (!ps->failed) {
+            ps->failed = 1;
+            set_error(ps->err, 2, e->opcol, "the expression nests deeper than %d levels",
+                      EXPR_MAX_DEPTH);
+        }
+        return NULL;
+    }
     return e;
 }
 
@@ -347,7 +370,7 @@ static expr *from_list(parser *ps, expr_kind kind, int col, expr *first, nodelis
     }
     dusk_free(l->v);
     l->v = NULL;
-    return e;
+    return deepen(ps, e);
 }
 
 static expr *parse_expr(parser *ps);
@@ -470,7 +493,7 @@ static expr *parse_sub(parser *ps)
     if (e)
         for (int k = 0; k < 3; k++)
             e->kids[k] = parts[k];
-    return e;
+    return deepen(ps, e);
 }
 
 static expr *parse_postfix(parser *ps)
@@ -495,6 +518,7 @@ static expr *parse_postfix(parser *ps)
                             a = NULL;
                         if (a && !(a->kids[0] = parse_expr(ps)))
                             a = NULL;
+                        a = deepen(ps, a);
                         seen_kw = 1;
                         goto got;
                     }
@@ -538,7 +562,8 @@ static expr *parse_postfix(parser *ps)
             a->kids[0] = e;
             a->opcol = ps->tok.col;
             next(ps);
-            e = a;
+            if (!(e = deepen(ps, a)))
+                return NULL;
         } else if (is_op(ps, "[")) {
             next(ps);
             nodelist l = {0};
@@ -582,7 +607,7 @@ static expr *binop(parser *ps, const char *op, int opcol, expr *a, expr *b)
     e->opcol = opcol;
     e->kids[0] = a;
     e->kids[1] = b;
-    return e;
+    return deepen(ps, e);
 }
 
 static expr *parse_power(parser *ps)
@@ -608,6 +633,7 @@ static expr *parse_unary(parser *ps)
         e = a ? node(ps, EXPR_NEG, col, 1) : NULL;
         if (e)
             e->kids[0] = a;
+        e = deepen(ps, e);
     } else if (is_op(ps, "+")) {
         next(ps);
         e = parse_unary(ps);

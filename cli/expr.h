@@ -42,6 +42,7 @@ struct expr {
     int is_int;
     double num;
     const char *str;      /* in the tree's block */
+    int depth;            /* 1 + the deepest kid's */
     int nkids;
     expr **kids;
 };

@@ -212,6 +212,17 @@ static void test_parse_depth(void **state)
     strcpy(deep + 3000, "x");
     assert_null(expr_parse(deep, &err));
     assert_non_null(strstr(err.msg, "nests deeper than"));
+    /* chains that the parser builds by loops nest too: x.T.T..., x+x+..., x[0][0]... */
+    static const char *const LINKS[] = {".T", "+x", "[0]", "(1)", "**x"};
+    for (size_t i = 0; i < sizeof LINKS / sizeof *LINKS; i++) {
+        strcpy(deep, "x");
+        for (int j = 0; j < 300; j++)
+            strcat(deep, LINKS[i]);
+        expr_tree *t = expr_parse(deep, &err);
+        if (t)
+            fail_msg("a chain of 300 '%s' parsed", LINKS[i]);
+        assert_non_null(strstr(err.msg, "nests deeper than"));
+    }
     /* 40 levels are fine */
     k = 0;
     for (int i = 0; i < 40; i++)
