@@ -690,6 +690,76 @@ static void test_cli_visualize_profile(void **state)
     free(html);
 }
 
+/* The same expressions through dusk eval -o and through NumPy on the same
+ * HDF5 input, read back with h5py: where /usr/bin/python3 has both. */
+static const char *const NUMPY_EXPRS[] = {
+    "x - x.mean(axis=0)",
+    "(x ** 2).sum(axis=1, keepdims=True) / x.shape[1]",
+    "x.T @ x",
+    "x[:50, 40:10:-2] * 2 + 1",
+    "x[:, [10, 1, 5]].std(axis=0, ddof=1)",
+    "np.exp(-abs(x)).max(axis=0)",
+    "(x > 0).sum(axis=0)",
+    "np.concatenate([x, -x], axis=0).var(axis=1)",
+    "np.dot(x[:7], x[:7].T) - 1 / (x[:7, :7] ** 2 + 1)",
+    "x[..., None][::3, 5, 0] <= x[::3, 6]",
+};
+
+static const char NUMPY_SCRIPT[] =
+    "import sys, numpy as np, h5py\n"
+    "x = h5py.File(sys.argv[1], 'r')['x'][...]\n"
+    "bad = 0\n"
+    "for i, e in enumerate(sys.argv[3:]):\n"
+    "    want = np.asarray(eval(e, {'np': np, 'x': x}))\n"
+    "    got = h5py.File('%s/np%d.h5' % (sys.argv[2], i), 'r')['r'][...]\n"
+    "    if got.shape != want.shape or got.dtype != want.dtype or \\\n"
+    "            not np.allclose(got, want, rtol=1e-12, atol=1e-12):\n"
+    "        bad += 1\n"
+    "        print('differs:', e, got.shape, got.dtype, want.shape, want.dtype)\n"
+    "print('compared', len(sys.argv) - 3, 'bad', bad)\n";
+
+static void test_cli_against_numpy(void **state)
+{
+    (void)state;
+    int status;
+    char *has = run_command("/usr/bin/python3 -c 'import numpy, h5py' 2>/dev/null && echo yes", &status);
+    bool ok = has && strstr(has, "yes");
+    free(has);
+    if (!ok) {
+        print_message("no numpy and h5py in /usr/bin/python3: not compared with NumPy\n");
+        skip();
+    }
+    char input[600], output[600];
+    snprintf(input, sizeof input, "x=%s:/x", input_file());
+    size_t n = sizeof NUMPY_EXPRS / sizeof *NUMPY_EXPRS;
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "np%zu.h5", i);
+        snprintf(output, sizeof output, "%s:/r", scratch(name));
+        ran r = run_eval(NUMPY_EXPRS[i], "--input", input, "--chunks", "(30, 25)", "-o", output, NULL);
+        if (r.rc != 0)
+            fail_msg("'%s': exit %d: %s", NUMPY_EXPRS[i], r.rc, r.err);
+        ran_free(&r);
+    }
+    FILE *f = fopen(scratch("compare.py"), "w");
+    assert_non_null(f);
+    fputs(NUMPY_SCRIPT, f);
+    fclose(f);
+    char cmd[8192];
+    int k = snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s %s", scratch("compare.py"),
+                     input_file(), scratch_dir);
+    for (size_t i = 0; i < n; i++)
+        k += snprintf(cmd + k, sizeof cmd - (size_t)k, " '%s'", NUMPY_EXPRS[i]);
+    strcat(cmd, " 2>&1");
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    char want[64];
+    snprintf(want, sizeof want, "compared %zu bad 0\n", n);
+    if (status != 0 || strcmp(out, want) != 0)
+        fail_msg("NumPy disagrees: %s", out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -702,6 +772,7 @@ int main(void)
         cmocka_unit_test(test_cli_print),
         cmocka_unit_test(test_cli_errors),
         cmocka_unit_test(test_cli_visualize_profile),
+        cmocka_unit_test(test_cli_against_numpy),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
