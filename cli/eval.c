@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dusk/alloc.h"
 #include "dusk/array.h"
@@ -68,7 +69,9 @@ static const char HELP[] =
     "  --print                     compute and print the result (the default when\n"
     "                              nothing else is asked; long axes are cut to ...)\n"
     "  --profile FILE.html         profile the computation, write the HTML report\n"
-    "  --view                      compute in the live window\n"
+    "  --view                      compute in the live window (--close: close it\n"
+    "                              when the run ends; so it does when stdin is\n"
+    "                              not a terminal)\n"
     "  --scheduler sync|threads    (threads); --workers N (0: one per core)\n"
     "  -q, --quiet                 no progress bar\n"
     "\n"
@@ -77,7 +80,7 @@ static const char HELP[] =
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
-    "--view", "--scheduler", "--workers", "--quiet", "--help",
+    "--view", "--close", "--scheduler", "--workers", "--quiet", "--help",
 };
 
 /* The expression echoed with a caret under column col (control characters
@@ -192,6 +195,7 @@ int cli_eval(int argc, char **argv)
 {
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
     bool describe = false, print = false, view = false, quiet = false;
+    bool close_when_done = !isatty(STDIN_FILENO);
     dusk_options run = DUSK_OPTIONS_INIT;
     char *inputs[MAX_INPUTS];
     int ninputs = 0;
@@ -266,6 +270,8 @@ int cli_eval(int argc, char **argv)
             print = true;
         } else if (!strcmp(a, "--view")) {
             view = true;
+        } else if (!strcmp(a, "--close")) {
+            close_when_done = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
         } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1]) && a[1] != '.' &&
@@ -407,6 +413,7 @@ int cli_eval(int argc, char **argv)
     dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
     vo.run = &run;
     vo.title = text;
+    vo.close_when_done = close_when_done;
     dusk_store_options so = {0, true};
     int crc = 0;
     if (output)

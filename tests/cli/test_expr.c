@@ -690,6 +690,27 @@ static void test_cli_visualize_profile(void **state)
     free(html);
 }
 
+/* --view: the run in the live window (SDL's dummy driver), stored as without it. */
+static void test_cli_view(void **state)
+{
+    (void)state;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    char output[600];
+    snprintf(output, sizeof output, "%s:/r", scratch("viewed.h5"));
+    ran r = run_eval("arange(12, chunks=4) * 2", "--view", "--close", "-o", output, "--print", NULL);
+    if (r.rc != 0)
+        fail_msg("exit %d: %s", r.rc, r.err);
+    assert_string_equal(r.out, "[0 2 4 6 8 10 12 14 16 18 20 22]\n");
+    ran_free(&r);
+    h5dump_out o;
+    assert_int_equal(run_h5dump(scratch("viewed.h5"), "/r", NULL, &o), 0);
+    assert_int_equal(o.n, 12);
+    for (size_t k = 0; k < o.n; k++)
+        assert_int_equal(strtoll(o.tok[k], NULL, 10), 2 * (long long)k);
+    h5dump_free(&o);
+}
+
 /* The same expressions through dusk eval -o and through NumPy on the same
  * HDF5 input, read back with h5py: where /usr/bin/python3 has both. */
 static const char *const NUMPY_EXPRS[] = {
@@ -772,6 +793,7 @@ int main(void)
         cmocka_unit_test(test_cli_print),
         cmocka_unit_test(test_cli_errors),
         cmocka_unit_test(test_cli_visualize_profile),
+        cmocka_unit_test(test_cli_view),
         cmocka_unit_test(test_cli_against_numpy),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
