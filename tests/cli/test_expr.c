@@ -661,6 +661,12 @@ static void test_cli_errors(void **state)
     assert_non_null(strstr(r.err, "/proc/nowhere/r.h5"));
     ran_free(&r);
 
+    /* a task that fails as NumPy's would: exit 1, its message, no file */
+    r = run_eval("(-arange(1, 4)) ** -arange(1, 4)", "-o", output, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "negative integer powers"));
+    ran_free(&r);
+
     /* no output file was made by any of these */
     assert_int_not_equal(access(scratch("never.h5"), F_OK), 0);
 
