@@ -650,6 +650,11 @@ static expr *parse_term(parser *ps)
     while (e && (is_op(ps, "*") || is_op(ps, "/") || is_op(ps, "@"))) {
         char op[2] = {*ps->tok.start, 0};
         int col = ps->tok.col;
+        if (op[0] == '/' && ps->tok.start[1] == '/') {
+            ps->failed = 1;
+            set_error(ps->err, 2, col, "dusk has no '//' (floor division)");
+            return NULL;
+        }
         next(ps);
         e = binop(ps, op, col, e, parse_unary(ps));
     }
@@ -1280,8 +1285,13 @@ static int check_size(evaluator *ev, const expr *e, const dusk_shape *s)
     if (ev->env->max_elements <= 0)
         return 0;
     double n = 1;
-    for (int d = 0; d < s->ndim; d++)
+    for (int d = 0; d < s->ndim; d++) {
+        /* an empty array's axes count too: its grid of blocks is made */
+        if (s->v[d] > ev->env->max_elements)
+            return fail(ev, 2, e->col, "an axis of length %lld is more than the %lld allowed here",
+                        (long long)s->v[d], (long long)ev->env->max_elements);
         n *= s->v[d] < 0 ? 0 : (double)s->v[d];
+    }
     if (n > (double)ev->env->max_elements)
         return fail(ev, 2, e->col, "an array of %.0f elements is more than the %lld allowed here",
                     n, (long long)ev->env->max_elements);
@@ -1795,12 +1805,13 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
 static int eval_attr(evaluator *ev, const expr *e, val *out)
 {
     char name[128];
-    if (dotted(e, name, sizeof name) == 0) {
+    if (dotted(e, name, sizeof name) == 0) {   /* np.pi, np.float32, np.newaxis */
         char *dot = strchr(name, '.');
         *dot = '\0';
-        int is_input = input_of(ev, name) != NULL;
+        int is_module = !input_of(ev, name) && (!strcmp(name, "np") || !strcmp(name, "numpy") ||
+                                                !strcmp(name, "da") || !strcmp(name, "dask"));
         *dot = '.';
-        if (!is_input)
+        if (is_module)
             return eval_dotted_name(ev, e, name, out);
     }
     val base;

@@ -75,7 +75,8 @@ typedef struct expr_env {
     const expr_binding *inputs;
     size_t ninputs;
     const char *chunks;          /* creation functions' default chunks (NULL: "auto") */
-    int64_t max_elements;        /* 0: none; else arrays made by functions larger than this are refused */
+    int64_t max_elements;        /* 0: none; else arrays made by functions with more elements,
+                                    or an axis longer, than this are refused */
     int64_t max_blocks;          /* 0: none; else any array of more blocks is refused */
 } expr_env;
 

@@ -155,6 +155,7 @@ static const parse_case PARSE[] = {
     {"x[1, ...", NULL, 9, "expected ',' or ']' in the index"},
     {"f(,)", NULL, 3, "expected an expression, found ','"},
     {"x\x01", NULL, 2, "the byte 0x01"},
+    {"x // 2", NULL, 3, "dusk has no '//'"},
     {"sum(x, axis=0", NULL, 14, "expected ',' or ')' in the arguments, found the end"},
     {"x[:, [10, 1 5]]", NULL, 13, "expected ',' or ']'"},
     {"ones((15, 15), chunks=(5, 5)", NULL, 29, "expected ',' or ')'"},
@@ -298,7 +299,9 @@ static const eval_case EVAL_ERRORS[] = {
     {"x.transpose(0)", 2, 13, "each of the array's 2 axes"},
     {"ones((2,), dtype=complex)", 2, 18, "unknown name 'complex'"},
     {"(1, 2)", 2, 1, "gives a tuple, not an array"},
-    {"w * 2", 2, 1, "=unknown name 'w'"},   /* no guess of 'e' for a one-letter name */
+    {"w * 2", 2, 1, "=unknown name 'w'"},
+    {"z.shape[0]", 2, 1, "=unknown name 'z'"},
+    {"np.float32 + x", 2, 12, "'+' takes arrays and numbers, not a string and an array"},
 };
 
 static void test_eval_errors(void **state)
@@ -328,6 +331,32 @@ static void test_eval_errors(void **state)
         expr_free(t);
         dusk_array_ctx_free(ctx);
         assert_int_equal(dusk_alloc_live(), live);
+    }
+}
+
+/* The limits the fuzz target sets: elements and axis lengths of made
+ * arrays (an empty array's grid of blocks is made too), blocks of results. */
+static void test_eval_limits(void **state)
+{
+    (void)state;
+    static const struct { const char *text; const char *msg; } CASES[] = {
+        {"zeros((2922337277503800, 0))", "an axis of length 2922337277503800 is more than the 4096"},
+        {"ones((100, 100))", "an array of 10000 elements is more than the 4096"},
+        {"arange(0, 1e300, 1e290)", "an axis of length 10000000000 is more than"},
+        {"ones(4096, chunks=1)", "the result has 4096 blocks, more than the 256"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        expr_env env = {ctx, NULL, 0, NULL, 4096, 256};
+        expr_error err;
+        expr_tree *t = expr_parse(CASES[i].text, &err);
+        assert_non_null(t);
+        dusk_array *r = NULL;
+        assert_int_equal(expr_eval(t, &env, &r, &err), 2);
+        if (!strstr(err.msg, CASES[i].msg))
+            fail_msg("'%s': \"%s\", expected \"%s\"", CASES[i].text, err.msg, CASES[i].msg);
+        expr_free(t);
+        dusk_array_ctx_free(ctx);
     }
 }
 
@@ -794,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_parse_depth),
         cmocka_unit_test(test_eval_errors),
         cmocka_unit_test(test_eval_values),
+        cmocka_unit_test(test_eval_limits),
         cmocka_unit_test(test_eval_same_keys),
         cmocka_unit_test(test_cli_store),
         cmocka_unit_test(test_cli_print),
