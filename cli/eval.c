@@ -73,7 +73,8 @@ static const char HELP[] =
     "                              when the run ends; so it does when stdin is\n"
     "                              not a terminal)\n"
     "  --scheduler sync|threads    (threads); --workers N (0: one per core)\n"
-    "  -q, --quiet                 no progress bar\n"
+    "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
+    "                              when it is a terminal)\n"
     "\n"
     "Exit codes: 0 done, 1 a file or the computation failed, 2 bad usage (a\n"
     "syntax error, an unknown name, function or keyword: shown with a caret).\n";
@@ -292,7 +293,6 @@ int cli_eval(int argc, char **argv)
         }
 #undef VALUE
     }
-    (void)quiet;   /* dusk eval draws no progress bar yet */
     if (!text) {
         fprintf(stderr, "dusk eval: no expression given (dusk eval --help)\n");
         return 2;
@@ -318,6 +318,7 @@ int cli_eval(int argc, char **argv)
     int rc = 0, nspecs = 0;
     dusk_array_ctx *ctx = NULL;
     dusk_profiler *prof = NULL;
+    dusk_progress *bar = NULL;
     dusk_value *result = NULL;
     dusk_error err = DUSK_ERROR_INIT;
 
@@ -399,17 +400,19 @@ int cli_eval(int argc, char **argv)
     if (!output && !print && !report && !view)
         goto done;
 
-    dusk_callbacks cb;
+    dusk_callbacks cbs[2];
     if (report) {
         if (!(prof = dusk_profiler_new(NULL))) {
             fprintf(stderr, "dusk eval: out of memory\n");
             rc = 1;
             goto done;
         }
-        cb = dusk_profiler_callbacks(prof);
-        run.callbacks = &cb;
-        run.ncallbacks = 1;
+        cbs[run.ncallbacks++] = dusk_profiler_callbacks(prof);
     }
+    /* the bar draws only where stderr is a terminal; the window shows its own */
+    if (!quiet && !view && (bar = dusk_progress_new(NULL)))
+        cbs[run.ncallbacks++] = dusk_progress_callbacks(bar);
+    run.callbacks = run.ncallbacks ? cbs : NULL;
     dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
     vo.run = &run;
     vo.title = text;
@@ -438,6 +441,7 @@ int cli_eval(int argc, char **argv)
 done:
     dusk_value_unref(result);
     dusk_profiler_free(prof);
+    dusk_progress_free(bar);
     dusk_array_ctx_free(ctx);
     for (int k = 0; k < nspecs; k++)
         dusk_free(specs[k]);
