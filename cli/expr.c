@@ -795,7 +795,6 @@ static void sexp(textbuf *o, const expr *e)
         return;
     }
     const char *head = NULL;
-    int first = 0;
     switch (e->kind) {
     case EXPR_NUM: put_number(o, e->num, e->is_int); return;
     case EXPR_STR: put(o, "'%s'", e->str); return;
@@ -813,7 +812,7 @@ static void sexp(textbuf *o, const expr *e)
     case EXPR_LIST: head = "list"; break;
     }
     put(o, "(%s", head);
-    for (int i = first; i < e->nkids; i++) {
+    for (int i = 0; i < e->nkids; i++) {
         put(o, " ");
         sexp(o, e->kids[i]);
     }
@@ -1585,7 +1584,7 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
         return check(ev, col, dusk_linspace(ctx, start, stop, num, chunks), out);
     }
     case F_NORMAL: case F_UNIFORM: case F_RANDOM: {
-        double p0 = f == F_NORMAL ? 0 : 0, p1 = 1;
+        double p0 = 0, p1 = 1;   /* loc, scale or low, high */
         int64_t seed = 42;
         dusk_shape s = DUSK_SHAPE0;
         int base = f == F_RANDOM ? 0 : 2;
