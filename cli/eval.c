@@ -1,0 +1,451 @@
+/*
+** dusk cli — `dusk eval EXPR`: a NumPy-style array expression over HDF5
+** datasets, described, drawn, printed, stored, profiled or watched
+**
+** The work is the libraries': cli/expr.c parses the expression and builds
+** it with include/dusk/array.h; this file reads the options, opens the
+** --input datasets (lazily, as dusk_from_hdf5 does), and hands the result
+** to dusk_array_describe, dusk_visualize_array, dusk_array_compute or
+** dusk_array_store (under a profiler, or in the live window with --view).
+**
+** Exit codes: 0 done; 1 the run or a file failed (a missing file or
+** dataset, shapes that do not fit, an output that cannot be written); 2 bad
+** usage (an unknown option, a syntax error, an unknown name, function or
+** keyword, an argument of the wrong kind). An error in the expression is
+** printed with the expression and a caret under its column.
+*/
+#include <ctype.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dusk/alloc.h"
+#include "dusk/array.h"
+#include "dusk/gui.h"
+#include "dusk/profiler.h"
+#include "dusk/viz.h"
+
+#include "cli.h"
+#include "expr.h"
+
+#define MAX_INPUTS 64
+
+static const char HELP[] =
+    "usage: dusk eval EXPR [--input NAME=FILE.hdf5:/dataset ...] [--chunks SPEC]\n"
+    "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg]\n"
+    "                 [--print] [--profile REPORT.html] [--view]\n"
+    "                 [--scheduler sync|threads] [--workers N]\n"
+    "\n"
+    "Evaluates a NumPy-style expression over dusk's chunked arrays, e.g.\n"
+    "  dusk eval 'x - x.mean(axis=0)' --input x=rnd_data.hdf5:/data_set_1 \\\n"
+    "            --chunks '(500, 500)' -o r.hdf5:/r\n"
+    "  dusk eval 'ones((15, 15), chunks=(5, 5)).sum(axis=1)' --print\n"
+    "\n"
+    "The language: numbers, 'strings', names (the --input arrays; pi, e, inf,\n"
+    "nan, newaxis; dtype names such as float32), + - * / ** @, comparisons\n"
+    "(< <= > >= == !=), unary minus, calls with keyword arguments, x.T,\n"
+    "x.shape, x.ndim, x.size, x.dtype, methods (x.sum(axis=0), x.astype('f4')),\n"
+    "indexing and slicing (x[:100, 500:100:-2], x[:, [10, 1, 5]], x[..., None]).\n"
+    "np., numpy., da. and dask.array. before a name are allowed and ignored.\n"
+    "Functions: ones zeros empty full (shape, [fill_value,] dtype=, chunks=),\n"
+    "arange linspace, random.normal random.uniform random.random (size=,\n"
+    "chunks=, seed=; 42 by default), exp log sqrt sin cos abs negative, add\n"
+    "subtract multiply divide power less less_equal greater greater_equal equal\n"
+    "not_equal, sum prod mean std var min max any all (axis=, keepdims=, ddof=,\n"
+    "split_every=), transpose astype rechunk squeeze concatenate stack\n"
+    "tensordot dot matmul.\n"
+    "\n"
+    "  --input NAME=FILE:/DATASET  an HDF5 dataset, read lazily, as the array NAME\n"
+    "  --chunks SPEC               the inputs' chunks, and the creation functions'\n"
+    "                              when they give none ('(500, 500)', 'auto')\n"
+    "  -o, --output FILE:/DATASET  compute and store the result (HDF5; the dataset\n"
+    "                              is replaced if it exists, the file kept whole\n"
+    "                              if the store fails)\n"
+    "  --describe                  print Dask's table: bytes, shape, count, type\n"
+    "  --visualize FILE            draw the result's task graph (.svg .png .pdf .dot)\n"
+    "  --print                     compute and print the result (the default when\n"
+    "                              nothing else is asked; long axes are cut to ...)\n"
+    "  --profile FILE.html         profile the computation, write the HTML report\n"
+    "  --view                      compute in the live window (--close: close it\n"
+    "                              when the run ends; so it does when stdin is\n"
+    "                              not a terminal)\n"
+    "  --scheduler sync|threads    (threads); --workers N (0: one per core)\n"
+    "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
+    "                              when it is a terminal)\n"
+    "\n"
+    "Exit codes: 0 done, 1 a file or the computation failed, 2 bad usage (a\n"
+    "syntax error, an unknown name, function or keyword: shown with a caret).\n";
+
+static const char *const OPTIONS[] = {
+    "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
+    "--view", "--close", "--scheduler", "--workers", "--quiet", "--help",
+};
+
+/* The expression echoed with a caret under column col (control characters
+ * shown as spaces, so that the caret stays under its character). */
+static void show_caret(const char *text, int col)
+{
+    if (col <= 0)
+        return;
+    fputs("  ", stderr);
+    for (const char *p = text; *p; p++)
+        fputc((unsigned char)*p < 0x20 ? ' ' : *p, stderr);
+    fprintf(stderr, "\n  %*s^\n", col - 1, "");
+}
+
+/* NAME=FILE:/dataset or FILE:/dataset (name NULL). The last ":/" splits. */
+static int split_target(char *spec, char **name, char **file, char **dataset)
+{
+    if (name) {
+        char *eq = strchr(spec, '=');
+        if (!eq)
+            return -1;
+        *eq = '\0';
+        *name = spec;
+        spec = eq + 1;
+        if (!**name || !(isalpha((unsigned char)**name) || **name == '_'))
+            return -1;
+        for (char *p = *name; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '_')
+                return -1;
+    }
+    char *cut = NULL;
+    for (char *p = strstr(spec, ":/"); p; p = strstr(p + 1, ":/"))
+        cut = p;
+    if (!cut || cut == spec)
+        return -1;
+    *cut = '\0';
+    *file = spec;
+    *dataset = cut + 1;
+    return 0;
+}
+
+/* A float as NumPy shows one: "1." for a whole number, else its digits. */
+static void print_float(double x, int digits)
+{
+    if (x == x && fabs(x) < 1e16 && x == floor(x))
+        printf("%.0f.", x);
+    else
+        printf("%.*g", digits, x);
+}
+
+/* Prints one element of v (index k in C order). */
+static void print_elem(const dusk_value *v, int64_t k)
+{
+    const unsigned char *p = (const unsigned char *)dusk_ndarray_data(v) +
+                             (size_t)k * dusk_dtype_size(dusk_ndarray_dtype(v));
+    switch (dusk_ndarray_dtype(v)) {
+    case DUSK_DT_F8: { double x; memcpy(&x, p, 8); print_float(x, 8); break; }
+    case DUSK_DT_F4: { float x; memcpy(&x, p, 4); print_float(x, 7); break; }
+    case DUSK_DT_I8: { int64_t x; memcpy(&x, p, 8); printf("%lld", (long long)x); break; }
+    case DUSK_DT_I4: { int32_t x; memcpy(&x, p, 4); printf("%d", (int)x); break; }
+    case DUSK_DT_I2: { int16_t x; memcpy(&x, p, 2); printf("%d", (int)x); break; }
+    case DUSK_DT_I1: { int8_t x; memcpy(&x, p, 1); printf("%d", (int)x); break; }
+    case DUSK_DT_U8: { uint64_t x; memcpy(&x, p, 8); printf("%llu", (unsigned long long)x); break; }
+    case DUSK_DT_U4: { uint32_t x; memcpy(&x, p, 4); printf("%u", (unsigned)x); break; }
+    case DUSK_DT_U2: { uint16_t x; memcpy(&x, p, 2); printf("%u", (unsigned)x); break; }
+    case DUSK_DT_U1: printf("%u", (unsigned)*p); break;
+    case DUSK_DT_BOOL: printf("%s", *p ? "True" : "False"); break;
+    default: printf("?"); break;
+    }
+}
+
+/* NumPy's str() of an array, more or less: nested brackets, axes longer
+ * than 6 cut to their first and last 3 when the array has more than 1000
+ * elements. */
+static void print_axis(const dusk_value *v, int d, int64_t base, int cut)
+{
+    int nd = dusk_ndarray_ndim(v);
+    const int64_t *shape = dusk_ndarray_shape(v);
+    int64_t stride = 1;
+    for (int k = d + 1; k < nd; k++)
+        stride *= shape[k];
+    putchar('[');
+    for (int64_t i = 0; i < shape[d]; i++) {
+        if (cut && shape[d] > 6 && i == 3) {
+            printf(d == nd - 1 ? " ..." : "\n%*s...", d == nd - 1 ? 0 : d + 1, "");
+            i = shape[d] - 3;
+        }
+        if (i > 0 || (cut && shape[d] > 6 && i == shape[d] - 3)) {
+            if (d == nd - 1)
+                putchar(' ');
+            else
+                printf("\n%*s", d + 1, "");
+        }
+        if (d == nd - 1)
+            print_elem(v, base + i);
+        else
+            print_axis(v, d + 1, base + i * stride, cut);
+    }
+    putchar(']');
+}
+
+static void print_value(const dusk_value *v)
+{
+    if (dusk_ndarray_ndim(v) == 0)
+        print_elem(v, 0);
+    else
+        print_axis(v, 0, 0, dusk_ndarray_size(v) > 1000);
+    putchar('\n');
+}
+
+int cli_eval(int argc, char **argv)
+{
+    const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
+    bool describe = false, print = false, view = false, quiet = false;
+    bool close_when_done = !isatty(STDIN_FILENO);
+    dusk_options run = DUSK_OPTIONS_INIT;
+    char *inputs[MAX_INPUTS];
+    int ninputs = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        char opt[32];
+        /* --opt=value is --opt value */
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        if (eq && (size_t)(eq - a) < sizeof opt) {
+            memcpy(opt, a, (size_t)(eq - a));
+            opt[eq - a] = '\0';
+            a = opt;
+            val = eq + 1;
+        }
+#define VALUE()                                                                           \
+    (val ? val : i + 1 < argc ? argv[++i]                                                 \
+                              : (fprintf(stderr, "dusk eval: %s needs a value\n", a), (char *)NULL))
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(HELP, stdout);
+            return 0;
+        } else if (!strcmp(a, "--input") || !strcmp(a, "-i")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (ninputs == MAX_INPUTS) {
+                fprintf(stderr, "dusk eval: more than %d --input\n", MAX_INPUTS);
+                return 2;
+            }
+            inputs[ninputs++] = (char *)v;
+        } else if (!strcmp(a, "--chunks")) {
+            if (!(chunks = VALUE()))
+                return 2;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!(output = VALUE()))
+                return 2;
+        } else if (!strcmp(a, "--visualize")) {
+            if (!(picture = VALUE()))
+                return 2;
+        } else if (!strcmp(a, "--profile")) {
+            if (!(report = VALUE()))
+                return 2;
+        } else if (!strcmp(a, "--scheduler")) {
+            const char *v = VALUE();
+            if (!v)
+                return 2;
+            if (!strcmp(v, "sync"))
+                run.scheduler = DUSK_SCHED_SYNC;
+            else if (!strcmp(v, "threads"))
+                run.scheduler = DUSK_SCHED_THREADS;
+            else {
+                fprintf(stderr, "dusk eval: --scheduler '%s': sync or threads\n", v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--workers")) {
+            const char *v = VALUE();
+            char *end;
+            if (!v)
+                return 2;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 0 || n > 4096) {
+                fprintf(stderr, "dusk eval: --workers '%s': a number from 0 to 4096\n", v);
+                return 2;
+            }
+            run.workers = (int)n;
+        } else if (val) {
+            goto unknown;
+        } else if (!strcmp(a, "--describe")) {
+            describe = true;
+        } else if (!strcmp(a, "--print")) {
+            print = true;
+        } else if (!strcmp(a, "--view")) {
+            view = true;
+        } else if (!strcmp(a, "--close")) {
+            close_when_done = true;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = true;
+        } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1]) && a[1] != '.' &&
+                   a[1] != ' ' && a[1] != '(') {
+        unknown:;
+            const char *near = expr_closest(a, OPTIONS, sizeof OPTIONS / sizeof *OPTIONS);
+            fprintf(stderr, "dusk eval: unknown option '%s'", a);
+            if (near)
+                fprintf(stderr, "; did you mean '%s'?", near);
+            fprintf(stderr, " (dusk eval --help lists them)\n");
+            return 2;
+        } else if (text) {
+            fprintf(stderr, "dusk eval: one expression only; '%s' is a second one (quote the "
+                            "expression)\n", a);
+            return 2;
+        } else {
+            text = a;
+        }
+#undef VALUE
+    }
+    if (!text) {
+        fprintf(stderr, "dusk eval: no expression given (dusk eval --help)\n");
+        return 2;
+    }
+    if (!describe && !picture && !output && !report && !view)
+        print = true;
+
+    /* Usage first: the expression and the targets, before any file is read. */
+    expr_error xe;
+    expr_tree *tree = expr_parse(text, &xe);
+    if (!tree) {
+        if (xe.col > 0)
+            fprintf(stderr, "dusk eval: column %d: %s\n", xe.col, xe.msg);
+        else
+            fprintf(stderr, "dusk eval: %s\n", xe.msg);
+        show_caret(text, xe.col);
+        return xe.code ? xe.code : 2;
+    }
+    char *outspec = NULL, *outfile = NULL, *outset = NULL;
+    char *specs[MAX_INPUTS];
+    expr_binding bind[MAX_INPUTS];
+    char *names[MAX_INPUTS], *files[MAX_INPUTS], *sets[MAX_INPUTS];
+    int rc = 0, nspecs = 0;
+    dusk_array_ctx *ctx = NULL;
+    dusk_profiler *prof = NULL;
+    dusk_progress *bar = NULL;
+    dusk_value *result = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+
+    if (output) {
+        outspec = dusk_strdup(output);
+        if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
+            fprintf(stderr, "dusk eval: -o '%s': expected FILE.hdf5:/dataset\n", output);
+            rc = 2;
+            goto done;
+        }
+    }
+    for (int k = 0; k < ninputs; k++) {
+        if (!(specs[k] = dusk_strdup(inputs[k]))) {
+            fprintf(stderr, "dusk eval: out of memory\n");
+            rc = 1;
+            goto done;
+        }
+        nspecs++;
+        if (split_target(specs[k], &names[k], &files[k], &sets[k]) < 0) {
+            fprintf(stderr, "dusk eval: --input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
+                            "a Python name)\n", inputs[k]);
+            rc = 2;
+            goto done;
+        }
+        for (int j = 0; j < k; j++)
+            if (!strcmp(names[j], names[k])) {
+                fprintf(stderr, "dusk eval: --input names '%s' twice\n", names[k]);
+                rc = 2;
+                goto done;
+            }
+    }
+
+    if (!(ctx = dusk_array_ctx_new())) {
+        fprintf(stderr, "dusk eval: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    for (int k = 0; k < ninputs; k++) {
+        dusk_array *a = dusk_from_hdf5(ctx, files[k], sets[k], chunks);
+        if (dusk_array_status(a, &err) != 0) {
+            fprintf(stderr, "dusk eval: --input %s: %s\n", names[k], err.msg);
+            rc = 1;
+            goto done;
+        }
+        bind[k].name = names[k];
+        bind[k].array = a;
+    }
+    expr_env env = {ctx, bind, (size_t)ninputs, chunks, 0, 0};
+    dusk_array *r = NULL;
+    if (expr_eval(tree, &env, &r, &xe) != 0) {
+        if (xe.col > 0)
+            fprintf(stderr, "dusk eval: column %d: %s\n", xe.col, xe.msg);
+        else
+            fprintf(stderr, "dusk eval: %s\n", xe.msg);
+        show_caret(text, xe.col);
+        rc = xe.code;
+        goto done;
+    }
+
+    if (describe) {
+        size_t n = dusk_array_describe(r, NULL, 0);
+        char *buf = dusk_malloc(n + 1);
+        if (!buf) {
+            fprintf(stderr, "dusk eval: out of memory\n");
+            rc = 1;
+            goto done;
+        }
+        dusk_array_describe(r, buf, n + 1);
+        fputs(buf, stdout);
+        if (n && buf[n - 1] != '\n')
+            putchar('\n');
+        dusk_free(buf);
+    }
+    if (picture && dusk_visualize_array(r, picture, NULL, &err) != 0) {
+        fprintf(stderr, "dusk eval: --visualize %s: %s\n", picture, err.msg);
+        rc = 1;
+        goto done;
+    }
+    if (!output && !print && !report && !view)
+        goto done;
+
+    dusk_callbacks cbs[2];
+    if (report) {
+        if (!(prof = dusk_profiler_new(NULL))) {
+            fprintf(stderr, "dusk eval: out of memory\n");
+            rc = 1;
+            goto done;
+        }
+        cbs[run.ncallbacks++] = dusk_profiler_callbacks(prof);
+    }
+    /* the bar draws only where stderr is a terminal; the window shows its own */
+    if (!quiet && !view && (bar = dusk_progress_new(NULL)))
+        cbs[run.ncallbacks++] = dusk_progress_callbacks(bar);
+    run.callbacks = run.ncallbacks ? cbs : NULL;
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    vo.run = &run;
+    vo.title = text;
+    vo.close_when_done = close_when_done;
+    dusk_store_options so = {0, true};
+    int crc = 0;
+    if (output)
+        crc = view ? dusk_view_array_store(r, outfile, outset, &so, &vo, &err)
+                   : dusk_array_store(r, outfile, outset, &so, &run, &err);
+    if (crc == 0 && (print || (!output && (report || view))))
+        crc = view && !output ? dusk_view_array_compute(r, &vo, &result, &err)
+                              : dusk_array_compute(r, &run, &result, &err);
+    if (crc != 0) {
+        fprintf(stderr, "dusk eval: %s\n", err.msg);
+        rc = 1;
+        goto done;
+    }
+    if (print && result)
+        print_value(result);
+    if (report && dusk_profiler_write_report(prof, report, NULL, &err) != 0) {
+        fprintf(stderr, "dusk eval: --profile %s: %s\n", report, err.msg);
+        rc = 1;
+        goto done;
+    }
+
+done:
+    dusk_value_unref(result);
+    dusk_profiler_free(prof);
+    dusk_progress_free(bar);
+    dusk_array_ctx_free(ctx);
+    for (int k = 0; k < nspecs; k++)
+        dusk_free(specs[k]);
+    dusk_free(outspec);
+    expr_free(tree);
+    return rc;
+}

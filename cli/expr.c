@@ -1,0 +1,2059 @@
+/*
+** dusk cli — array expressions: lexer, recursive-descent parser, tree,
+** canonical print and evaluator onto include/dusk/array.h (private to cli/)
+**
+** The grammar, Python's for the part NumPy users write (lowest binding
+** first; { } repeats, [ ] is optional):
+**
+**   expr       := arith [ cmpop arith ]           cmpop: < <= > >= == !=
+**   arith      := term { ('+' | '-') term }
+**   term       := unary { ('*' | '/' | '@') unary }
+**   unary      := ('-' | '+') unary | power
+**   power      := postfix [ '**' unary ]          so -2**2 is -(2**2), 2**-1 works
+**   postfix    := atom { '(' [args] ')' | '.' NAME | '[' subscripts ']' }
+**   atom       := NUMBER | STRING | NAME | True | False | None
+**               | '(' ')' | '(' expr ')' | '(' expr ',' [expr {',' expr}] [','] ')'
+**               | '[' [expr {',' expr} [',']] ']'
+**   args       := arg {',' arg} [',']              arg: NAME '=' expr | expr
+**                                                  (no positional after a keyword)
+**   subscripts := sub {',' sub} [',']
+**   sub        := '...' | expr | [expr] ':' [expr] [':' [expr]]
+**
+** NUMBER is 12, 1.5, .5, 1e-3 (no sign: that is unary minus); STRING is
+** '...' or "..." without escapes; NAME is [A-Za-z_][A-Za-z0-9_]*. Comparisons
+** do not chain (a < b < c is refused: dusk has no 'and' of arrays).
+**
+** The tree lives in one block list owned by expr_tree (no node is freed on
+** its own). Nesting deeper than EXPR_MAX_DEPTH is refused, so that no input
+** runs the C stack out. Every error carries the column it is at.
+**
+** The evaluator: names are the --input arrays, then constants (pi, e, inf,
+** nan, newaxis) and dtype names; np., numpy., da. and dask.array. prefixes
+** are dropped (np.exp(x) is exp(x)). A call on an array's attribute is a
+** method (x.sum(axis=0), x.astype('f4')); x.T, x.shape, x.ndim, x.size and
+** x.dtype are attributes. Values are arrays, numbers, strings, None and
+** tuples or lists of them; a number that meets an array is a scalar
+** operand (dusk_array_binop_scalar). After every array operation the
+** array's status is read, so that dusk's own message (shapes that do not
+** broadcast, an axis out of range) comes with the column of the operator
+** or call that failed.
+*/
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dusk/alloc.h"
+#include "dusk/array.h"
+
+#include "expr.h"
+
+#define EXPR_MAX_DEPTH 100
+
+/* --- the tree's memory ---------------------------------------------------- */
+
+typedef struct block {
+    struct block *next;
+    size_t used, size;
+    _Alignas(max_align_t) unsigned char data[];
+} block;
+
+struct expr_tree {
+    block *blocks;
+    expr *root;
+};
+
+static void *tree_alloc(expr_tree *t, size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (!t->blocks || t->blocks->size - t->blocks->used < n) {
+        size_t size = n > 4000 ? n : 4000;
+        block *b = dusk_malloc(sizeof *b + size);
+        if (!b)
+            return NULL;
+        b->next = t->blocks;
+        b->used = 0;
+        b->size = size;
+        t->blocks = b;
+    }
+    void *p = t->blocks->data + t->blocks->used;
+    t->blocks->used += n;
+    return p;
+}
+
+void expr_free(expr_tree *t)
+{
+    if (!t)
+        return;
+    for (block *b = t->blocks, *next; b; b = next) {
+        next = b->next;
+        dusk_free(b);
+    }
+    dusk_free(t);
+}
+
+const expr *expr_root(const expr_tree *t) { return t ? t->root : NULL; }
+
+static void set_error(expr_error *err, int code, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void set_error(expr_error *err, int code, int col, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    err->code = code;
+    err->col = col;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* --- lexer ---------------------------------------------------------------- */
+
+typedef enum { T_END, T_NUM, T_STR, T_NAME, T_OP, T_BAD } tok_kind;
+
+typedef struct token {
+    tok_kind kind;
+    int col;             /* 1-based */
+    const char *start;
+    size_t len;
+    double num;
+    int is_int;
+} token;
+
+typedef struct parser {
+    const char *text;
+    const char *p;
+    token tok;
+    expr_tree *tree;
+    expr_error *err;
+    int depth;
+    int failed;
+} parser;
+
+/* Operators, longest first so that "**" wins over "*". */
+static const char *const OPS[] = {"**", "<=", ">=", "==", "!=", "...", "+", "-", "*", "/",
+                                  "@", "<", ">", "(", ")", "[", "]", ",", ":", ".", "="};
+
+static void next(parser *ps)
+{
+    const char *p = ps->p;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    token *t = &ps->tok;
+    t->start = p;
+    t->col = (int)(p - ps->text) + 1;
+    t->is_int = 0;
+    t->num = 0;
+    if (!*p) {
+        t->kind = T_END;
+        t->len = 0;
+    } else if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
+        const char *q = p;
+        int is_int = 1;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (*q == '.') {
+            is_int = 0;
+            q++;
+            while (isdigit((unsigned char)*q))
+                q++;
+        }
+        if ((*q == 'e' || *q == 'E') &&
+            (isdigit((unsigned char)q[1]) ||
+             ((q[1] == '+' || q[1] == '-') && isdigit((unsigned char)q[2])))) {
+            is_int = 0;
+            q += 2;
+            while (isdigit((unsigned char)*q))
+                q++;
+        }
+        char buf[64];
+        size_t n = (size_t)(q - p);
+        if (n >= sizeof buf) {   /* strtod on a copy: the text is not ours to cut */
+            char *copy = dusk_malloc(n + 1);
+            if (copy) {
+                memcpy(copy, p, n);
+                copy[n] = '\0';
+                t->num = strtod(copy, NULL);
+                dusk_free(copy);
+            }
+        } else {
+            memcpy(buf, p, n);
+            buf[n] = '\0';
+            t->num = strtod(buf, NULL);
+        }
+        t->kind = T_NUM;
+        t->is_int = is_int;
+        t->len = n;
+        p = q;
+        if (isalpha((unsigned char)*p) || *p == '_') {   /* 3x, 1e */
+            t->kind = T_BAD;
+            t->col = (int)(p - ps->text) + 1;
+            t->start = p;
+            t->len = 1;
+            return;
+        }
+    } else if (isalpha((unsigned char)*p) || *p == '_') {
+        const char *q = p;
+        while (isalnum((unsigned char)*q) || *q == '_')
+            q++;
+        t->kind = T_NAME;
+        t->len = (size_t)(q - p);
+        p = q;
+    } else if (*p == '\'' || *p == '"') {
+        const char *q = strchr(p + 1, *p);
+        if (!q) {
+            t->kind = T_BAD;
+            t->len = strlen(p);
+            ps->p = p;
+            return;
+        }
+        t->kind = T_STR;
+        t->start = p + 1;
+        t->len = (size_t)(q - p - 1);
+        p = q + 1;
+    } else {
+        t->kind = T_BAD;
+        t->len = 1;
+        for (size_t i = 0; i < sizeof OPS / sizeof *OPS; i++) {
+            size_t n = strlen(OPS[i]);
+            if (strncmp(p, OPS[i], n) == 0) {
+                t->kind = T_OP;
+                t->len = n;
+                p += n;
+                break;
+            }
+        }
+    }
+    ps->p = p;
+}
+
+static int is_op(const parser *ps, const char *op)
+{
+    return ps->tok.kind == T_OP && ps->tok.len == strlen(op) &&
+           strncmp(ps->tok.start, op, ps->tok.len) == 0;
+}
+
+/* What the current token is, for messages: "')'", "the end". */
+static const char *tok_text(const parser *ps, char *buf, size_t n)
+{
+    const token *t = &ps->tok;
+    if (t->kind == T_END)
+        return "the end of the expression";
+    if (t->kind == T_BAD) {
+        unsigned char c = (unsigned char)*t->start;
+        if (c == '\'' || c == '"')
+            snprintf(buf, n, "a string that is not closed");
+        else if (c < 0x20 || c >= 0x7f)
+            snprintf(buf, n, "the byte 0x%02x", c);
+        else
+            snprintf(buf, n, "'%c'", c);
+        return buf;
+    }
+    int len = t->len > 40 ? 40 : (int)t->len;
+    snprintf(buf, n, "%s%.*s%s%s", t->kind == T_STR ? "the string '" : "'", len, t->start,
+             t->len > 40 ? "..." : "", "'");
+    return buf;
+}
+
+static void syntax(parser *ps, const char *fmt, const char *what)
+{
+    if (ps->failed)
+        return;
+    char tb[80], msg[256];
+    ps->failed = 1;
+    snprintf(msg, sizeof msg, fmt, what ? what : "");
+    if (ps->tok.kind == T_BAD && (*ps->tok.start == '\'' || *ps->tok.start == '"'))
+        set_error(ps->err, 2, ps->tok.col, "a string that is not closed");
+    else if (ps->tok.kind == T_BAD)
+        set_error(ps->err, 2, ps->tok.col, "unexpected %s", tok_text(ps, tb, sizeof tb));
+    else
+        set_error(ps->err, 2, ps->tok.col, "%s, found %s", msg, tok_text(ps, tb, sizeof tb));
+}
+
+static void nomem(parser *ps)
+{
+    if (!ps->failed) {
+        ps->failed = 1;
+        set_error(ps->err, 1, 0, "out of memory");
+    }
+}
+
+static expr *node(parser *ps, expr_kind kind, int col, int nkids)
+{
+    expr *e = tree_alloc(ps->tree, sizeof *e);
+    expr **kids = nkids ? tree_alloc(ps->tree, sizeof *kids * (size_t)nkids) : NULL;
+    if (!e || (nkids && !kids)) {
+        nomem(ps);
+        return NULL;
+    }
+    memset(e, 0, sizeof *e);
+    e->depth = 1;
+    e->kind = kind;
+    e->col = e->opcol = col;
+    e->nkids = nkids;
+    e->kids = kids;
+    for (int i = 0; i < nkids; i++)
+        kids[i] = NULL;
+    return e;
+}
+
+/* Sets e's depth from its kids; NULL (an error at e's operator) past
+ * EXPR_MAX_DEPTH, so that walking the tree (printing, evaluating) never
+ * runs the stack out: x.T.T.T... and x+x+x+... are built by loops. */
+static expr *deepen(parser *ps, expr *e)
+{
+    if (!e)
+        return NULL;
+    e->depth = 1;
+    for (int i = 0; i < e->nkids; i++)
+        if (e->kids[i] && e->kids[i]->depth + 1 > e->depth)
+            e->depth = e->kids[i]->depth + 1;
+    if (e->depth > EXPR_MAX_DEPTH) {
+        if (!ps->failed) {
+            ps->failed = 1;
+            set_error(ps->err, 2, e->opcol, "the expression nests deeper than %d levels",
+                      EXPR_MAX_DEPTH);
+        }
+        return NULL;
+    }
+    return e;
+}
+
+static const char *intern(parser *ps, const char *s, size_t n)
+{
+    char *c = tree_alloc(ps->tree, n + 1);
+    if (!c) {
+        nomem(ps);
+        return NULL;
+    }
+    memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
+/* A growing list of nodes while a call's arguments or a tuple are read. */
+typedef struct nodelist {
+    expr **v;
+    int n, cap;
+} nodelist;
+
+static int push(parser *ps, nodelist *l, expr *e)
+{
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        expr **v = dusk_realloc(l->v, sizeof *v * (size_t)cap);
+        if (!v) {
+            nomem(ps);
+            return -1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = e;
+    return 0;
+}
+
+/* A node of kind with first (may be NULL: none) and the list as kids. */
+static expr *from_list(parser *ps, expr_kind kind, int col, expr *first, nodelist *l)
+{
+    int off = first ? 1 : 0;
+    expr *e = node(ps, kind, col, l->n + off);
+    if (e) {
+        if (first)
+            e->kids[0] = first;
+        for (int i = 0; i < l->n; i++)
+            e->kids[i + off] = l->v[i];
+    }
+    dusk_free(l->v);
+    l->v = NULL;
+    return deepen(ps, e);
+}
+
+static expr *parse_expr(parser *ps);
+static expr *parse_unary(parser *ps);
+
+static int enter(parser *ps)
+{
+    if (++ps->depth > EXPR_MAX_DEPTH) {
+        if (!ps->failed) {
+            ps->failed = 1;
+            set_error(ps->err, 2, ps->tok.col, "the expression nests deeper than %d levels",
+                      EXPR_MAX_DEPTH);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* Comma-separated expressions up to close (the opening one read). *commas
+ * counts the commas (a trailing one makes (1,) a tuple). */
+static int parse_seq(parser *ps, const char *close, nodelist *l, int *commas)
+{
+    *commas = 0;
+    while (!is_op(ps, close)) {
+        expr *e = parse_expr(ps);
+        if (!e || push(ps, l, e) < 0)
+            return -1;
+        if (is_op(ps, ",")) {
+            (*commas)++;
+            next(ps);
+        } else if (!is_op(ps, close)) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "expected ',' or '%s'", close);
+            syntax(ps, "%s", msg);
+            return -1;
+        }
+    }
+    next(ps);
+    return 0;
+}
+
+static expr *parse_atom(parser *ps)
+{
+    token t = ps->tok;
+    expr *e = NULL;
+    if (t.kind == T_NUM) {
+        e = node(ps, EXPR_NUM, t.col, 0);
+        if (e) {
+            e->num = t.num;
+            e->is_int = t.is_int;
+        }
+        next(ps);
+    } else if (t.kind == T_STR) {
+        e = node(ps, EXPR_STR, t.col, 0);
+        if (e && !(e->str = intern(ps, t.start, t.len)))
+            return NULL;
+        next(ps);
+    } else if (t.kind == T_NAME) {
+        int is_const = (t.len == 4 && (!strncmp(t.start, "True", 4) || !strncmp(t.start, "None", 4))) ||
+                       (t.len == 5 && !strncmp(t.start, "False", 5));
+        e = node(ps, is_const ? EXPR_CONST : EXPR_NAME, t.col, 0);
+        if (e && !(e->str = intern(ps, t.start, t.len)))
+            return NULL;
+        next(ps);
+    } else if (is_op(ps, "(")) {
+        next(ps);
+        nodelist l = {0};
+        int commas;
+        if (parse_seq(ps, ")", &l, &commas) < 0) {
+            dusk_free(l.v);
+            return NULL;
+        }
+        if (l.n == 1 && commas == 0) {   /* (a): grouping; the node keeps its own column */
+            e = l.v[0];
+            dusk_free(l.v);
+        } else {
+            e = from_list(ps, EXPR_TUPLE, t.col, NULL, &l);
+        }
+    } else if (is_op(ps, "[")) {
+        next(ps);
+        nodelist l = {0};
+        int commas;
+        if (parse_seq(ps, "]", &l, &commas) < 0) {
+            dusk_free(l.v);
+            return NULL;
+        }
+        e = from_list(ps, EXPR_LIST, t.col, NULL, &l);
+    } else {
+        syntax(ps, "expected an expression", NULL);
+    }
+    return e;
+}
+
+/* One entry of x[...]. */
+static expr *parse_sub(parser *ps)
+{
+    int col = ps->tok.col;
+    if (is_op(ps, "...")) {
+        next(ps);
+        return node(ps, EXPR_ELLIPSIS, col, 0);
+    }
+    expr *parts[3] = {NULL, NULL, NULL};
+    if (!is_op(ps, ":")) {
+        parts[0] = parse_expr(ps);
+        if (!parts[0] || !is_op(ps, ":"))
+            return parts[0];
+    }
+    for (int k = 1; k < 3 && is_op(ps, ":"); k++) {
+        next(ps);
+        if (!is_op(ps, ":") && !is_op(ps, ",") && !is_op(ps, "]")) {
+            if (!(parts[k] = parse_expr(ps)))
+                return NULL;
+        }
+    }
+    if (is_op(ps, ":")) {
+        syntax(ps, "expected ',' or ']' after a slice's step", NULL);
+        return NULL;
+    }
+    expr *e = node(ps, EXPR_SLICE, col, 3);
+    if (e)
+        for (int k = 0; k < 3; k++)
+            e->kids[k] = parts[k];
+    return deepen(ps, e);
+}
+
+static expr *parse_postfix(parser *ps)
+{
+    expr *e = parse_atom(ps);
+    while (e && !ps->failed) {
+        int col = ps->tok.col;
+        if (is_op(ps, "(")) {
+            next(ps);
+            nodelist l = {0};
+            int seen_kw = 0;
+            while (!is_op(ps, ")")) {
+                expr *a;
+                const char *save = ps->p;
+                token t = ps->tok;
+                if (t.kind == T_NAME) {   /* NAME '=' expr: a keyword */
+                    next(ps);
+                    if (is_op(ps, "=")) {
+                        next(ps);
+                        a = node(ps, EXPR_KEYWORD, t.col, 1);
+                        if (a && !(a->str = intern(ps, t.start, t.len)))
+                            a = NULL;
+                        if (a && !(a->kids[0] = parse_expr(ps)))
+                            a = NULL;
+                        a = deepen(ps, a);
+                        seen_kw = 1;
+                        goto got;
+                    }
+                    ps->p = save;
+                    ps->tok = t;
+                }
+                if (seen_kw) {
+                    syntax(ps, "expected a keyword argument (a positional one cannot follow "
+                               "a keyword)", NULL);
+                    a = NULL;
+                } else {
+                    a = parse_expr(ps);
+                }
+            got:
+                if (!a || push(ps, &l, a) < 0) {
+                    dusk_free(l.v);
+                    return NULL;
+                }
+                if (is_op(ps, ","))
+                    next(ps);
+                else if (!is_op(ps, ")")) {
+                    syntax(ps, "expected ',' or ')' in the arguments", NULL);
+                    dusk_free(l.v);
+                    return NULL;
+                }
+            }
+            next(ps);
+            expr *c = from_list(ps, EXPR_CALL, e->col, e, &l);
+            if (c)
+                c->opcol = col;
+            e = c;
+        } else if (is_op(ps, ".")) {
+            next(ps);
+            if (ps->tok.kind != T_NAME) {
+                syntax(ps, "expected a name after '.'", NULL);
+                return NULL;
+            }
+            expr *a = node(ps, EXPR_ATTR, e->col, 1);
+            if (!a || !(a->str = intern(ps, ps->tok.start, ps->tok.len)))
+                return NULL;
+            a->kids[0] = e;
+            a->opcol = ps->tok.col;
+            next(ps);
+            if (!(e = deepen(ps, a)))
+                return NULL;
+        } else if (is_op(ps, "[")) {
+            next(ps);
+            nodelist l = {0};
+            if (is_op(ps, "]")) {
+                syntax(ps, "expected an index", NULL);
+                return NULL;
+            }
+            while (!is_op(ps, "]")) {
+                expr *s = parse_sub(ps);
+                if (!s || push(ps, &l, s) < 0) {
+                    dusk_free(l.v);
+                    return NULL;
+                }
+                if (is_op(ps, ","))
+                    next(ps);
+                else if (!is_op(ps, "]")) {
+                    syntax(ps, "expected ',' or ']' in the index", NULL);
+                    dusk_free(l.v);
+                    return NULL;
+                }
+            }
+            next(ps);
+            expr *x = from_list(ps, EXPR_INDEX, e->col, e, &l);
+            if (x)
+                x->opcol = col;
+            e = x;
+        } else {
+            break;
+        }
+    }
+    return ps->failed ? NULL : e;
+}
+
+static expr *binop(parser *ps, const char *op, int opcol, expr *a, expr *b)
+{
+    if (!a || !b)
+        return NULL;
+    expr *e = node(ps, EXPR_BINOP, a->col, 2);
+    if (!e || !(e->str = intern(ps, op, strlen(op))))
+        return NULL;
+    e->opcol = opcol;
+    e->kids[0] = a;
+    e->kids[1] = b;
+    return deepen(ps, e);
+}
+
+static expr *parse_power(parser *ps)
+{
+    expr *e = parse_postfix(ps);
+    if (e && is_op(ps, "**")) {
+        int col = ps->tok.col;
+        next(ps);
+        e = binop(ps, "**", col, e, parse_unary(ps));
+    }
+    return e;
+}
+
+static expr *parse_unary(parser *ps)
+{
+    if (enter(ps) < 0)
+        return NULL;
+    expr *e;
+    int col = ps->tok.col;
+    if (is_op(ps, "-")) {
+        next(ps);
+        expr *a = parse_unary(ps);
+        e = a ? node(ps, EXPR_NEG, col, 1) : NULL;
+        if (e)
+            e->kids[0] = a;
+        e = deepen(ps, e);
+    } else if (is_op(ps, "+")) {
+        next(ps);
+        e = parse_unary(ps);
+    } else {
+        e = parse_power(ps);
+    }
+    ps->depth--;
+    return e;
+}
+
+static expr *parse_term(parser *ps)
+{
+    expr *e = parse_unary(ps);
+    while (e && (is_op(ps, "*") || is_op(ps, "/") || is_op(ps, "@"))) {
+        char op[2] = {*ps->tok.start, 0};
+        int col = ps->tok.col;
+        if (op[0] == '/' && ps->tok.start[1] == '/') {
+            ps->failed = 1;
+            set_error(ps->err, 2, col, "dusk has no '//' (floor division)");
+            return NULL;
+        }
+        next(ps);
+        e = binop(ps, op, col, e, parse_unary(ps));
+    }
+    return e;
+}
+
+static expr *parse_arith(parser *ps)
+{
+    expr *e = parse_term(ps);
+    while (e && (is_op(ps, "+") || is_op(ps, "-"))) {
+        char op[2] = {*ps->tok.start, 0};
+        int col = ps->tok.col;
+        next(ps);
+        e = binop(ps, op, col, e, parse_term(ps));
+    }
+    return e;
+}
+
+static int is_cmp(const parser *ps)
+{
+    return is_op(ps, "<") || is_op(ps, "<=") || is_op(ps, ">") || is_op(ps, ">=") ||
+           is_op(ps, "==") || is_op(ps, "!=");
+}
+
+static expr *parse_expr(parser *ps)
+{
+    if (enter(ps) < 0)
+        return NULL;
+    expr *e = parse_arith(ps);
+    if (e && is_cmp(ps)) {
+        char op[3] = {0};
+        memcpy(op, ps->tok.start, ps->tok.len);
+        int col = ps->tok.col;
+        next(ps);
+        e = binop(ps, op, col, e, parse_arith(ps));
+        if (e && is_cmp(ps)) {
+            if (!ps->failed) {
+                ps->failed = 1;
+                set_error(ps->err, 2, ps->tok.col,
+                          "comparisons do not chain: write (a < b) * (b < c)");
+            }
+            e = NULL;
+        }
+    }
+    if (e && is_op(ps, "=") && !ps->failed) {
+        ps->failed = 1;
+        set_error(ps->err, 2, ps->tok.col,
+                  "'=' only names a keyword argument (f(axis=0)); to compare, write '=='");
+        e = NULL;
+    }
+    ps->depth--;
+    return ps->failed ? NULL : e;
+}
+
+expr_tree *expr_parse(const char *text, expr_error *err)
+{
+    if (err) {
+        err->code = 0;
+        err->col = 0;
+        err->msg[0] = '\0';
+    }
+    if (!text) {
+        set_error(err, 2, 0, "no expression");
+        return NULL;
+    }
+    expr_tree *t = dusk_malloc(sizeof *t);
+    if (!t) {
+        set_error(err, 1, 0, "out of memory");
+        return NULL;
+    }
+    t->blocks = NULL;
+    t->root = NULL;
+    parser ps = {text, text, {0}, t, err, 0, 0};
+    next(&ps);
+    if (ps.tok.kind == T_END) {
+        set_error(err, 2, 1, "the expression is empty");
+        expr_free(t);
+        return NULL;
+    }
+    t->root = parse_expr(&ps);
+    if (t->root && ps.tok.kind != T_END)
+        syntax(&ps, "expected an operator or the end", NULL);
+    if (ps.failed || !t->root) {
+        expr_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* --- canonical print -------------------------------------------------------- */
+
+typedef struct textbuf {
+    char *buf;
+    size_t n, len;
+} textbuf;
+
+static void put(textbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(textbuf *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = o->len < o->n ? o->n - o->len : 0;
+    int k = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        o->len += (size_t)k;
+}
+
+/* The shortest text that reads back as v, with ".0" when it looks whole. */
+static void put_number(textbuf *o, double v, int is_int)
+{
+    char b[40];
+    if (is_int && fabs(v) < 9007199254740992.0) {
+        snprintf(b, sizeof b, "%.0f", v);
+    } else {
+        int p = 1;
+        for (; p < 17; p++) {
+            snprintf(b, sizeof b, "%.*g", p, v);
+            if (strtod(b, NULL) == v)
+                break;
+        }
+        /* as Python's repr: plain digits between 1e-4 and 1e16 */
+        int ex = v != 0 && isfinite(v) ? (int)floor(log10(fabs(v))) : 0;
+        if (v != 0 && isfinite(v) && ex >= -4 && ex < 16)
+            snprintf(b, sizeof b, "%.*f", p - 1 - ex > 0 ? p - 1 - ex : 0, v);
+        else
+            snprintf(b, sizeof b, "%.*g", p, v);
+        if (!is_int && !strpbrk(b, ".eni"))
+            strcat(b, ".0");
+    }
+    put(o, "%s", b);
+}
+
+static void sexp(textbuf *o, const expr *e)
+{
+    if (!e) {
+        put(o, "_");
+        return;
+    }
+    const char *head = NULL;
+    switch (e->kind) {
+    case EXPR_NUM: put_number(o, e->num, e->is_int); return;
+    case EXPR_STR: put(o, "'%s'", e->str); return;
+    case EXPR_NAME:
+    case EXPR_CONST: put(o, "%s", e->str); return;
+    case EXPR_ELLIPSIS: put(o, "..."); return;
+    case EXPR_BINOP: head = e->str; break;
+    case EXPR_NEG: head = "neg"; break;
+    case EXPR_CALL: head = "call"; break;
+    case EXPR_KEYWORD: put(o, "(= %s ", e->str); sexp(o, e->kids[0]); put(o, ")"); return;
+    case EXPR_ATTR: put(o, "(. "); sexp(o, e->kids[0]); put(o, " %s)", e->str); return;
+    case EXPR_INDEX: head = "[]"; break;
+    case EXPR_SLICE: head = ":"; break;
+    case EXPR_TUPLE: head = "tuple"; break;
+    case EXPR_LIST: head = "list"; break;
+    }
+    put(o, "(%s", head);
+    for (int i = 0; i < e->nkids; i++) {
+        put(o, " ");
+        sexp(o, e->kids[i]);
+    }
+    put(o, ")");
+}
+
+size_t expr_sexp(const expr *e, char *buf, size_t n)
+{
+    textbuf o = {buf, n, 0};
+    if (buf && n)
+        buf[0] = '\0';
+    sexp(&o, e);
+    return o.len;
+}
+
+/* --- suggestions ------------------------------------------------------------ */
+
+static size_t edits(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40)
+        return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (up + 1 < best)
+                best = up + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *expr_closest(const char *given, const char *const *known, size_t n)
+{
+    const char *best = NULL;
+    size_t bestd = 4, len = strlen(given);
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edits(given, known[i]);
+        if (d < bestd && d < len) {
+            bestd = d;
+            best = known[i];
+        }
+    }
+    return best;
+}
+
+/* --- values -------------------------------------------------------------------- */
+
+typedef enum { V_ARRAY, V_NUM, V_STR, V_NONE, V_SEQ } vkind;
+
+typedef struct val {
+    vkind kind;
+    int is_int;           /* V_NUM: a Python int (or a bool, when is_bool) */
+    int is_bool;
+    int is_list;          /* V_SEQ: [..] rather than (..) */
+    double num;
+    const char *str;      /* V_STR: in the tree or static */
+    dusk_array *a;
+    int n;                /* V_SEQ */
+    struct val *items;    /* V_SEQ: in the evaluator's list of allocations */
+} val;
+
+typedef struct evaluator {
+    const expr_env *env;
+    expr_error *err;
+    void **allocs;        /* what to free at the end */
+    size_t nallocs, cap;
+    int failed;
+} evaluator;
+
+static void *ev_alloc(evaluator *ev, size_t n)
+{
+    if (ev->nallocs == ev->cap) {
+        size_t cap = ev->cap ? 2 * ev->cap : 16;
+        void **v = dusk_realloc(ev->allocs, sizeof *v * cap);
+        if (!v)
+            return NULL;
+        ev->allocs = v;
+        ev->cap = cap;
+    }
+    void *p = dusk_malloc(n ? n : 1);
+    if (p)
+        ev->allocs[ev->nallocs++] = p;
+    return p;
+}
+
+static int fail(evaluator *ev, int code, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(evaluator *ev, int code, int col, const char *fmt, ...)
+{
+    if (!ev->failed && ev->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        ev->err->code = code;
+        ev->err->col = col;
+        vsnprintf(ev->err->msg, sizeof ev->err->msg, fmt, ap);
+        va_end(ap);
+    }
+    ev->failed = 1;
+    return -1;
+}
+
+static int nomem_ev(evaluator *ev, int col) { return fail(ev, 1, col, "out of memory"); }
+
+static val num_val(double v, int is_int)
+{
+    val r = {0};
+    r.kind = V_NUM;
+    r.num = v;
+    r.is_int = is_int;
+    return r;
+}
+
+static const char *kind_name(const val *v)
+{
+    switch (v->kind) {
+    case V_ARRAY: return "an array";
+    case V_NUM: return v->is_bool ? "a bool" : v->is_int ? "an integer" : "a number";
+    case V_STR: return "a string";
+    case V_NONE: return "None";
+    case V_SEQ: return v->is_list ? "a list" : "a tuple";
+    }
+    return "a value";
+}
+
+/* The status of a new array r made at col: dusk's own message, code 1; too
+ * many blocks for the env's limit, code 2. */
+static int check(evaluator *ev, int col, dusk_array *r, val *out)
+{
+    dusk_error e = DUSK_ERROR_INIT;
+    if (dusk_array_status(r, &e) != 0)
+        return fail(ev, 1, col, "%s", e.msg);
+    if (ev->env->max_blocks > 0 && dusk_array_nchunks(r) > ev->env->max_blocks)
+        return fail(ev, 2, col, "the result has %lld blocks, more than the %lld allowed here",
+                    (long long)dusk_array_nchunks(r), (long long)ev->env->max_blocks);
+    memset(out, 0, sizeof *out);
+    out->kind = V_ARRAY;
+    out->a = r;
+    return 0;
+}
+
+/* --- names: constants and dtypes ------------------------------------------------- */
+
+static const struct { const char *name; dusk_dtype dt; } DTYPES[] = {
+    {"float64", DUSK_DT_F8}, {"float32", DUSK_DT_F4}, {"int64", DUSK_DT_I8},
+    {"int32", DUSK_DT_I4},   {"int16", DUSK_DT_I2},   {"int8", DUSK_DT_I1},
+    {"uint64", DUSK_DT_U8},  {"uint32", DUSK_DT_U4},  {"uint16", DUSK_DT_U2},
+    {"uint8", DUSK_DT_U1},   {"bool", DUSK_DT_BOOL},  {"bool_", DUSK_DT_BOOL},
+    {"float", DUSK_DT_F8},   {"int", DUSK_DT_I8},     {"double", DUSK_DT_F8},
+    {"f8", DUSK_DT_F8},      {"f4", DUSK_DT_F4},      {"i8", DUSK_DT_I8},
+    {"i4", DUSK_DT_I4},      {"i2", DUSK_DT_I2},      {"i1", DUSK_DT_I1},
+    {"u8", DUSK_DT_U8},      {"u4", DUSK_DT_U4},      {"u2", DUSK_DT_U2},
+    {"u1", DUSK_DT_U1},      {"?", DUSK_DT_BOOL},
+};
+#define NDTYPES (sizeof DTYPES / sizeof *DTYPES)
+
+static int dtype_of(const char *s, dusk_dtype *dt)
+{
+    for (size_t i = 0; i < NDTYPES; i++)
+        if (strcmp(s, DTYPES[i].name) == 0) {
+            *dt = DTYPES[i].dt;
+            return 0;
+        }
+    return -1;
+}
+
+/* Names of functions, for lookups and suggestions (methods: the same names
+ * on an array, plus those of METHODS). */
+enum {
+    F_ONES, F_ZEROS, F_EMPTY, F_FULL, F_ARANGE, F_LINSPACE, F_NORMAL, F_UNIFORM, F_RANDOM,
+    F_EXP, F_LOG, F_SQRT, F_SIN, F_COS, F_ABS, F_NEGATIVE,
+    F_ADD, F_SUBTRACT, F_MULTIPLY, F_DIVIDE, F_POWER, F_LESS, F_LESS_EQUAL, F_GREATER,
+    F_GREATER_EQUAL, F_EQUAL, F_NOT_EQUAL,
+    F_SUM, F_PROD, F_MEAN, F_STD, F_VAR, F_MIN, F_MAX, F_ANY, F_ALL,
+    F_TRANSPOSE, F_ASTYPE, F_RECHUNK, F_SQUEEZE, F_CONCATENATE, F_STACK, F_TENSORDOT, F_DOT,
+    F_MATMUL,
+    F_COUNT
+};
+static const char *const FUNCS[F_COUNT] = {
+    "ones", "zeros", "empty", "full", "arange", "linspace", "random.normal",
+    "random.uniform", "random.random",
+    "exp", "log", "sqrt", "sin", "cos", "abs", "negative",
+    "add", "subtract", "multiply", "divide", "power", "less", "less_equal", "greater",
+    "greater_equal", "equal", "not_equal",
+    "sum", "prod", "mean", "std", "var", "min", "max", "any", "all",
+    "transpose", "astype", "rechunk", "squeeze", "concatenate", "stack", "tensordot", "dot",
+    "matmul",
+};
+
+/* Parameters of each function, in order; those before the '|' are required. */
+static const char *const PARAMS[F_COUNT] = {
+    [F_ONES] = "shape|dtype chunks", [F_ZEROS] = "shape|dtype chunks",
+    [F_EMPTY] = "shape|dtype chunks", [F_FULL] = "shape fill_value|dtype chunks",
+    [F_ARANGE] = "start|stop step chunks", [F_LINSPACE] = "start stop|num chunks",
+    [F_NORMAL] = "|loc scale size chunks seed", [F_UNIFORM] = "|low high size chunks seed",
+    [F_RANDOM] = "|size chunks seed",
+    [F_EXP] = "x|", [F_LOG] = "x|", [F_SQRT] = "x|", [F_SIN] = "x|", [F_COS] = "x|",
+    [F_ABS] = "x|", [F_NEGATIVE] = "x|",
+    [F_ADD] = "x1 x2|", [F_SUBTRACT] = "x1 x2|", [F_MULTIPLY] = "x1 x2|",
+    [F_DIVIDE] = "x1 x2|", [F_POWER] = "x1 x2|", [F_LESS] = "x1 x2|",
+    [F_LESS_EQUAL] = "x1 x2|", [F_GREATER] = "x1 x2|", [F_GREATER_EQUAL] = "x1 x2|",
+    [F_EQUAL] = "x1 x2|", [F_NOT_EQUAL] = "x1 x2|",
+    [F_SUM] = "a|axis keepdims split_every", [F_PROD] = "a|axis keepdims split_every",
+    [F_MEAN] = "a|axis keepdims split_every", [F_STD] = "a|axis keepdims ddof split_every",
+    [F_VAR] = "a|axis keepdims ddof split_every", [F_MIN] = "a|axis keepdims split_every",
+    [F_MAX] = "a|axis keepdims split_every", [F_ANY] = "a|axis keepdims split_every",
+    [F_ALL] = "a|axis keepdims split_every",
+    [F_TRANSPOSE] = "a|axes", [F_ASTYPE] = "a dtype|", [F_RECHUNK] = "a chunks|",
+    [F_SQUEEZE] = "a|axis", [F_CONCATENATE] = "arrays|axis", [F_STACK] = "arrays|axis",
+    [F_TENSORDOT] = "a b|axes", [F_DOT] = "a b|", [F_MATMUL] = "a b|",
+};
+
+/* Other spellings NumPy has. */
+static const struct { const char *alias; int f; } ALIASES[] = {
+    {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.standard_normal", F_NORMAL},
+    {"true_divide", F_DIVIDE},
+};
+
+static const char *const PREFIXES[] = {"np.", "numpy.", "da.", "dask.array."};
+
+static const char *strip_prefix(const char *s)
+{
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < sizeof PREFIXES / sizeof *PREFIXES; i++) {
+            size_t n = strlen(PREFIXES[i]);
+            if (strncmp(s, PREFIXES[i], n) == 0) {
+                s += n;
+                again = 1;
+            }
+        }
+    }
+    return s;
+}
+
+static int func_of(const char *name)
+{
+    name = strip_prefix(name);
+    for (int f = 0; f < F_COUNT; f++)
+        if (strcmp(name, FUNCS[f]) == 0)
+            return f;
+    for (size_t i = 0; i < sizeof ALIASES / sizeof *ALIASES; i++)
+        if (strcmp(name, ALIASES[i].alias) == 0)
+            return ALIASES[i].f;
+    return -1;
+}
+
+/* The dotted name an ATTR/NAME chain spells ("np.random.normal"), into
+ * buf; -1 when it is not all names or does not fit. */
+static int dotted(const expr *e, char *buf, size_t n)
+{
+    if (e->kind == EXPR_NAME) {
+        if (strlen(e->str) >= n)
+            return -1;
+        strcpy(buf, e->str);
+        return 0;
+    }
+    if (e->kind != EXPR_ATTR || dotted(e->kids[0], buf, n) < 0)
+        return -1;
+    size_t len = strlen(buf);
+    if (len + 1 + strlen(e->str) >= n)
+        return -1;
+    buf[len] = '.';
+    strcpy(buf + len + 1, e->str);
+    return 0;
+}
+
+static const dusk_array *input_of(const evaluator *ev, const char *name)
+{
+    for (size_t i = 0; i < ev->env->ninputs; i++)
+        if (strcmp(ev->env->inputs[i].name, name) == 0)
+            return ev->env->inputs[i].array;
+    return NULL;
+}
+
+/* "unknown name 'y'; did you mean 'x'?" over inputs, constants and functions. */
+static int unknown(evaluator *ev, int col, const char *what, const char *name, int funcs_only)
+{
+    const char *known[F_COUNT + 64 + NDTYPES];
+    size_t n = 0;
+    for (int f = 0; f < F_COUNT; f++)
+        known[n++] = FUNCS[f];
+    if (!funcs_only) {
+        for (size_t i = 0; i < ev->env->ninputs && n < F_COUNT + 60; i++)
+            known[n++] = ev->env->inputs[i].name;
+        static const char *const CONSTS[] = {"pi", "e", "inf", "nan", "newaxis"};
+        for (size_t i = 0; i < 5; i++)
+            known[n++] = CONSTS[i];
+    }
+    const char *near = expr_closest(strip_prefix(name), known, n);
+    if (near)
+        return fail(ev, 2, col, "unknown %s '%s'; did you mean '%s'?", what, name, near);
+    if (!funcs_only && ev->env->ninputs == 0)
+        return fail(ev, 2, col, "unknown %s '%s' (no --input names an array)", what, name);
+    return fail(ev, 2, col, "unknown %s '%s'", what, name);
+}
+
+/* A name that is not an input: a constant or a dtype (as a string). */
+static int eval_dotted_name(evaluator *ev, const expr *e, const char *name, val *out)
+{
+    const char *s = strip_prefix(name);
+    dusk_dtype dt;
+    memset(out, 0, sizeof *out);
+    if (!strcmp(s, "pi"))
+        *out = num_val(3.14159265358979323846, 0);
+    else if (!strcmp(s, "e"))
+        *out = num_val(2.71828182845904523536, 0);
+    else if (!strcmp(s, "inf"))
+        *out = num_val(INFINITY, 0);
+    else if (!strcmp(s, "nan"))
+        *out = num_val(NAN, 0);
+    else if (!strcmp(s, "newaxis"))
+        out->kind = V_NONE;
+    else if (dtype_of(s, &dt) == 0) {
+        out->kind = V_STR;
+        out->str = dusk_dtype_code(dt);
+    } else if (func_of(s) >= 0)
+        return fail(ev, 2, e->col, "'%s' is a function: call it, as %s(...)", name, name);
+    else
+        return unknown(ev, e->col, "name", name, 0);
+    return 0;
+}
+
+/* --- evaluation ---------------------------------------------------------------- */
+
+static int eval(evaluator *ev, const expr *e, val *out);
+
+static int as_int(evaluator *ev, const expr *e, const val *v, const char *what, int64_t *out)
+{
+    if (v->kind != V_NUM || !v->is_int || v->num != v->num)
+        return fail(ev, 2, e ? e->col : 0, "%s must be an integer, not %s", what, kind_name(v));
+    if (fabs(v->num) > 4.0e18)
+        return fail(ev, 2, e ? e->col : 0, "%s %.17g is too large", what, v->num);
+    *out = (int64_t)v->num;
+    return 0;
+}
+
+static int as_num(evaluator *ev, const expr *e, const val *v, const char *what, double *out)
+{
+    if (v->kind != V_NUM)
+        return fail(ev, 2, e ? e->col : 0, "%s must be a number, not %s", what, kind_name(v));
+    *out = v->num;
+    return 0;
+}
+
+static int as_bool(evaluator *ev, const expr *e, const val *v, const char *what, bool *out)
+{
+    if (v->kind != V_NUM || !v->is_int || (v->num != 0 && v->num != 1))
+        return fail(ev, 2, e ? e->col : 0, "%s must be True or False, not %s", what,
+                    kind_name(v));
+    *out = v->num != 0;
+    return 0;
+}
+
+static int as_shape(evaluator *ev, const expr *e, const val *v, dusk_shape *s)
+{
+    s->ndim = 0;
+    if (v->kind == V_NUM)
+        return as_int(ev, e, v, "a shape", &s->v[s->ndim++]);
+    if (v->kind != V_SEQ)
+        return fail(ev, 2, e->col, "a shape must be an integer or a tuple of integers, not %s",
+                    kind_name(v));
+    if (v->n > DUSK_MAXDIMS)
+        return fail(ev, 2, e->col, "a shape has at most %d axes, this one %d", DUSK_MAXDIMS, v->n);
+    for (int i = 0; i < v->n; i++)
+        if (as_int(ev, e, &v->items[i], "a shape's length", &s->v[s->ndim++]) < 0)
+            return -1;
+    return 0;
+}
+
+static int as_axes(evaluator *ev, const expr *e, const val *v, uint64_t *mask)
+{
+    if (v->kind == V_NONE) {
+        *mask = DUSK_ALL_AXES;
+        return 0;
+    }
+    int n = v->kind == V_SEQ ? v->n : 1;
+    const val *items = v->kind == V_SEQ ? v->items : v;
+    *mask = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t ax = 0;
+        if (as_int(ev, e, &items[i], "an axis", &ax) < 0)
+            return -1;
+        if (ax >= DUSK_MAXDIMS || ax < -DUSK_MAXDIMS)
+            return fail(ev, 2, e->col, "axis %lld is out of range (arrays have at most %d axes)",
+                        (long long)ax, DUSK_MAXDIMS);
+        *mask |= DUSK_AXIS(ax);
+    }
+    return 0;
+}
+
+/* Chunks as the text dusk_array takes: 'auto', 5, (5, 5), ((2, 3), -1). */
+static int chunks_text(evaluator *ev, const expr *e, const val *v, textbuf *o, int depth)
+{
+    if (depth > 2)
+        return fail(ev, 2, e->col, "chunks nest at most two deep: ((5, 5), (10,))");
+    if (v->kind == V_STR && depth == 0) {
+        put(o, "%s", v->str);
+    } else if (v->kind == V_NONE && depth == 0) {
+        put(o, "auto");
+    } else if (v->kind == V_NUM) {
+        int64_t k;
+        if (as_int(ev, e, v, "a chunk size", &k) < 0)
+            return -1;
+        put(o, "%lld", (long long)k);
+    } else if (v->kind == V_SEQ) {
+        put(o, "(");
+        for (int i = 0; i < v->n; i++) {
+            if (i)
+                put(o, ", ");
+            if (chunks_text(ev, e, &v->items[i], o, depth + 1) < 0)
+                return -1;
+        }
+        put(o, v->n == 1 ? ",)" : ")");
+    } else {
+        return fail(ev, 2, e->col, "chunks must be 'auto', an integer or a tuple, not %s",
+                    kind_name(v));
+    }
+    return 0;
+}
+
+/* The chunks argument (or --chunks, or auto) into buf. */
+static int get_chunks(evaluator *ev, const expr *e, const val *v, char *buf, size_t n)
+{
+    if (!v) {
+        snprintf(buf, n, "%s", ev->env->chunks ? ev->env->chunks : "auto");
+        return 0;
+    }
+    textbuf o = {buf, n, 0};
+    if (chunks_text(ev, e, v, &o, 0) < 0)
+        return -1;
+    if (o.len >= n)
+        return fail(ev, 2, e->col, "the chunks are too long");
+    return 0;
+}
+
+static int get_dtype(evaluator *ev, const expr *e, const val *v, dusk_dtype *dt)
+{
+    if (v->kind != V_STR)
+        return fail(ev, 2, e->col, "a dtype must be a name such as 'f8' or float32, not %s",
+                    kind_name(v));
+    if (dtype_of(v->str, dt) < 0) {
+        const char *names[NDTYPES];
+        for (size_t i = 0; i < NDTYPES; i++)
+            names[i] = DTYPES[i].name;
+        const char *near = expr_closest(v->str, names, NDTYPES);
+        return fail(ev, 2, e->col, "unknown dtype '%s'%s%s%s", v->str,
+                    near ? "; did you mean '" : " (f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 bool)",
+                    near ? near : "", near ? "'?" : "");
+    }
+    if (*dt == DUSK_DT_C16)
+        return fail(ev, 2, e->col, "complex arrays are not made by dusk");
+    return 0;
+}
+
+/* The elements a new array of shape s would have, against the env's limit. */
+static int check_size(evaluator *ev, const expr *e, const dusk_shape *s)
+{
+    if (ev->env->max_elements <= 0)
+        return 0;
+    double n = 1;
+    for (int d = 0; d < s->ndim; d++) {
+        /* an empty array's axes count too: its grid of blocks is made */
+        if (s->v[d] > ev->env->max_elements)
+            return fail(ev, 2, e->col, "an axis of length %lld is more than the %lld allowed here",
+                        (long long)s->v[d], (long long)ev->env->max_elements);
+        n *= s->v[d] < 0 ? 0 : (double)s->v[d];
+    }
+    if (n > (double)ev->env->max_elements)
+        return fail(ev, 2, e->col, "an array of %.0f elements is more than the %lld allowed here",
+                    n, (long long)ev->env->max_elements);
+    return 0;
+}
+
+/* Arguments bound to a function's parameters. */
+typedef struct bound {
+    int n;
+    const char *names[8];
+    const expr *at[8];    /* the argument's node (NULL: not given) */
+    val v[8];
+} bound;
+
+static const val *arg(const bound *b, const char *name)
+{
+    for (int i = 0; i < b->n; i++)
+        if (!strcmp(b->names[i], name))
+            return b->at[i] ? &b->v[i] : NULL;
+    return NULL;
+}
+
+static const expr *arg_at(const bound *b, const char *name, const expr *call)
+{
+    for (int i = 0; i < b->n; i++)
+        if (!strcmp(b->names[i], name) && b->at[i])
+            return b->at[i];
+    return call;
+}
+
+/* Binds self (may be NULL) and the call's arguments to f's parameters as
+ * Python would, naming what is unknown, missing or given twice. */
+static int bind(evaluator *ev, int f, const char *fname, const expr *call, const val *self,
+                const expr *self_at, bound *b)
+{
+    char spec[96];
+    snprintf(spec, sizeof spec, "%s", PARAMS[f]);
+    int required = -1;
+    b->n = 0;
+    for (char *p = spec, *tok; (tok = strtok(p, " ")); p = NULL) {
+        char *bar = strchr(tok, '|');
+        if (bar) {
+            *bar = '\0';
+            if (*tok)
+                b->names[b->n++] = tok;
+            required = b->n;
+            if (bar[1])
+                b->names[b->n++] = bar + 1;
+        } else {
+            b->names[b->n++] = tok;
+        }
+    }
+    /* keep names valid after this function: they point into PARAMS' copy */
+    for (int i = 0; i < b->n; i++) {
+        char *c = ev_alloc(ev, strlen(b->names[i]) + 1);
+        if (!c)
+            return nomem_ev(ev, call->col);
+        strcpy(c, b->names[i]);
+        b->names[i] = c;
+        b->at[i] = NULL;
+    }
+    int pos = 0;
+    if (self) {
+        b->v[0] = *self;
+        b->at[0] = self_at;
+        pos = 1;
+    }
+    for (int k = 1; k < call->nkids; k++) {
+        const expr *a = call->kids[k];
+        if (a->kind == EXPR_KEYWORD) {
+            int i;
+            for (i = 0; i < b->n && strcmp(b->names[i], a->str); i++)
+                ;
+            if (i == b->n) {
+                const char *near = expr_closest(a->str, b->names, (size_t)b->n);
+                if (near)
+                    return fail(ev, 2, a->col, "%s() has no keyword '%s'; did you mean '%s'?",
+                                fname, a->str, near);
+                return fail(ev, 2, a->col, "%s() has no keyword '%s'", fname, a->str);
+            }
+            if (b->at[i])
+                return fail(ev, 2, a->col, "%s() got '%s' twice", fname, a->str);
+            if (eval(ev, a->kids[0], &b->v[i]) < 0)
+                return -1;
+            b->at[i] = a->kids[0];
+        } else {
+            if (pos >= b->n)
+                return fail(ev, 2, a->col, "%s() takes at most %d arguments", fname,
+                            b->n - (self ? 1 : 0));
+            if (eval(ev, a, &b->v[pos]) < 0)
+                return -1;
+            b->at[pos++] = a;
+        }
+    }
+    for (int i = 0; i < required; i++)
+        if (!b->at[i])
+            return fail(ev, 2, call->opcol, "%s() needs its argument '%s'", fname, b->names[i]);
+    return 0;
+}
+
+static int need_array(evaluator *ev, const expr *e, const val *v, const char *fname)
+{
+    if (v->kind != V_ARRAY)
+        return fail(ev, 2, e->col, "%s() needs an array here, not %s", fname, kind_name(v));
+    return 0;
+}
+
+/* A number as a 0-d array of the context (so that array functions take it). */
+static int to_array(evaluator *ev, const expr *e, val *v)
+{
+    if (v->kind == V_ARRAY)
+        return 0;
+    if (v->kind != V_NUM)
+        return fail(ev, 2, e->col, "expected an array or a number, not %s", kind_name(v));
+    dusk_dtype dt = v->is_bool ? DUSK_DT_BOOL : v->is_int ? DUSK_DT_I8 : DUSK_DT_F8;
+    return check(ev, e->col, dusk_full(ev->env->ctx, DUSK_SHAPE0, "()", dt, v->num), v);
+}
+
+static const dusk_binop BINOP_OF_F[] = {
+    [F_ADD] = DUSK_BINOP_ADD, [F_SUBTRACT] = DUSK_BINOP_SUB, [F_MULTIPLY] = DUSK_BINOP_MUL,
+    [F_DIVIDE] = DUSK_BINOP_DIV, [F_POWER] = DUSK_BINOP_POW, [F_LESS] = DUSK_BINOP_LT,
+    [F_LESS_EQUAL] = DUSK_BINOP_LE, [F_GREATER] = DUSK_BINOP_GT,
+    [F_GREATER_EQUAL] = DUSK_BINOP_GE, [F_EQUAL] = DUSK_BINOP_EQ, [F_NOT_EQUAL] = DUSK_BINOP_NE,
+};
+
+/* Python's arithmetic on two numbers. */
+static val num_binop(dusk_binop op, const val *a, const val *b)
+{
+    int ints = a->is_int && b->is_int;
+    double x = a->num, y = b->num;
+    val r;
+    switch (op) {
+    case DUSK_BINOP_ADD: r = num_val(x + y, ints); break;
+    case DUSK_BINOP_SUB: r = num_val(x - y, ints); break;
+    case DUSK_BINOP_MUL: r = num_val(x * y, ints); break;
+    case DUSK_BINOP_DIV: r = num_val(x / y, 0); break;
+    case DUSK_BINOP_POW: r = num_val(pow(x, y), ints && y >= 0); break;
+    case DUSK_BINOP_LT: r = num_val(x < y, 1); r.is_bool = 1; break;
+    case DUSK_BINOP_LE: r = num_val(x <= y, 1); r.is_bool = 1; break;
+    case DUSK_BINOP_GT: r = num_val(x > y, 1); r.is_bool = 1; break;
+    case DUSK_BINOP_GE: r = num_val(x >= y, 1); r.is_bool = 1; break;
+    case DUSK_BINOP_EQ: r = num_val(x == y, 1); r.is_bool = 1; break;
+    default: r = num_val(x != y, 1); r.is_bool = 1; break;
+    }
+    if (r.is_int && !r.is_bool && !(fabs(r.num) < 9.2e18))
+        r.is_int = 0;   /* past int64: dusk would not take it as an integer */
+    return r;
+}
+
+static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char *opname,
+                       const val *a, const val *b, val *out)
+{
+    if (a->kind == V_NUM && b->kind == V_NUM) {
+        if (op == DUSK_BINOP_DIV && b->num == 0)
+            return fail(ev, 2, at->opcol, "division by zero");
+        *out = num_binop(op, a, b);
+        return 0;
+    }
+    if (a->kind == V_ARRAY && b->kind == V_ARRAY)
+        return check(ev, at->opcol, dusk_array_binop(op, a->a, b->a), out);
+    if (a->kind == V_ARRAY && b->kind == V_NUM)
+        return check(ev, at->opcol, dusk_array_binop_scalar(op, a->a, b->num, false), out);
+    if (a->kind == V_NUM && b->kind == V_ARRAY)
+        return check(ev, at->opcol, dusk_array_binop_scalar(op, b->a, a->num, true), out);
+    return fail(ev, 2, at->opcol, "'%s' takes arrays and numbers, not %s and %s", opname,
+                kind_name(a), kind_name(b));
+}
+
+static int apply_unop(evaluator *ev, const expr *at, dusk_unop op, const val *a, val *out)
+{
+    if (a->kind == V_NUM) {
+        double x = a->num;
+        static double (*const fn[])(double) = {NULL, fabs, exp, log, sqrt, sin, cos};
+        if (op == DUSK_UNOP_NEG)
+            *out = num_val(-x, a->is_int);
+        else if (op == DUSK_UNOP_ABS)
+            *out = num_val(fabs(x), a->is_int);
+        else
+            *out = num_val(fn[op](x), 0);
+        return 0;
+    }
+    if (a->kind != V_ARRAY)
+        return fail(ev, 2, at->col, "expected an array or a number, not %s", kind_name(a));
+    return check(ev, at->opcol, dusk_array_unop(op, a->a), out);
+}
+
+static int eval_seq_arrays(evaluator *ev, const expr *at, val *v, const char *fname,
+                           dusk_array ***arrays)
+{
+    if (v->kind != V_SEQ || v->n == 0)
+        return fail(ev, 2, at->col, "%s() needs a list of arrays, not %s", fname,
+                    v->kind == V_SEQ ? "an empty one" : kind_name(v));
+    *arrays = ev_alloc(ev, sizeof **arrays * (size_t)v->n);
+    if (!*arrays)
+        return nomem_ev(ev, at->col);
+    for (int i = 0; i < v->n; i++) {
+        if (to_array(ev, at, &v->items[i]) < 0)
+            return -1;
+        (*arrays)[i] = v->items[i].a;
+    }
+    return 0;
+}
+
+static int axes_list(evaluator *ev, const expr *at, const val *v, int *ax, int *n)
+{
+    const val *items = v->kind == V_SEQ ? v->items : v;
+    int k = v->kind == V_SEQ ? v->n : 1;
+    if (k > DUSK_MAXDIMS)
+        return fail(ev, 2, at->col, "more axes than an array has (%d)", DUSK_MAXDIMS);
+    for (int i = 0; i < k; i++) {
+        int64_t a = 0;
+        if (as_int(ev, at, &items[i], "an axis", &a) < 0)
+            return -1;
+        if (a > 1000 || a < -1000)
+            return fail(ev, 2, at->col, "axis %lld is out of range", (long long)a);
+        ax[i] = (int)a;
+    }
+    *n = k;
+    return 0;
+}
+
+static int call_func(evaluator *ev, int f, const char *fname, const expr *call, const val *self,
+                     const expr *self_at, val *out)
+{
+    bound b;
+    if (bind(ev, f, fname, call, self, self_at, &b) < 0)
+        return -1;
+    dusk_array_ctx *ctx = ev->env->ctx;
+    int col = call->opcol;
+    char chunks[256];
+    const val *v;
+    switch (f) {
+    case F_ONES: case F_ZEROS: case F_EMPTY: case F_FULL: {
+        dusk_shape s;
+        dusk_dtype dt = DUSK_DT_F8;
+        double fill = 0;
+        if (as_shape(ev, b.at[0], &b.v[0], &s) < 0 || check_size(ev, call, &s) < 0)
+            return -1;
+        if (f == F_FULL) {
+            if (as_num(ev, b.at[1], &b.v[1], "fill_value", &fill) < 0)
+                return -1;
+            /* NumPy's full takes the fill's type */
+            dt = b.v[1].is_bool ? DUSK_DT_BOOL : b.v[1].is_int ? DUSK_DT_I8 : DUSK_DT_F8;
+        }
+        if ((v = arg(&b, "dtype")) && get_dtype(ev, arg_at(&b, "dtype", call), v, &dt) < 0)
+            return -1;
+        if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
+            return -1;
+        dusk_array *r = f == F_ONES    ? dusk_ones(ctx, s, chunks, dt)
+                        : f == F_ZEROS ? dusk_zeros(ctx, s, chunks, dt)
+                        : f == F_EMPTY ? dusk_empty(ctx, s, chunks, dt)
+                                       : dusk_full(ctx, s, chunks, dt, fill);
+        return check(ev, col, r, out);
+    }
+    case F_ARANGE: {
+        double start = 0, stop = 0, step = 1;
+        const val *v1 = arg(&b, "stop"), *v2 = arg(&b, "step");
+        if (as_num(ev, b.at[0], &b.v[0], "start", v1 ? &start : &stop) < 0)
+            return -1;
+        if (v1 && as_num(ev, arg_at(&b, "stop", call), v1, "stop", &stop) < 0)
+            return -1;
+        if (v2 && as_num(ev, arg_at(&b, "step", call), v2, "step", &step) < 0)
+            return -1;
+        if (step == 0)
+            return fail(ev, 2, arg_at(&b, "step", call)->col, "arange's step must not be 0");
+        double n = ceil((stop - start) / step);
+        dusk_shape s = {1, {n > 0 ? (int64_t)fmin(n, 9e18) : 0}};
+        if (n != n)
+            return fail(ev, 2, col, "arange's bounds must be finite");
+        if (check_size(ev, call, &s) < 0)
+            return -1;
+        if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
+            return -1;
+        return check(ev, col, dusk_arange(ctx, start, stop, step, chunks), out);
+    }
+    case F_LINSPACE: {
+        double start = 0, stop = 0;
+        int64_t num = 50;
+        if (as_num(ev, b.at[0], &b.v[0], "start", &start) < 0 ||
+            as_num(ev, b.at[1], &b.v[1], "stop", &stop) < 0)
+            return -1;
+        if ((v = arg(&b, "num")) && as_int(ev, arg_at(&b, "num", call), v, "num", &num) < 0)
+            return -1;
+        if (num < 0)
+            return fail(ev, 2, arg_at(&b, "num", call)->col, "linspace's num must be 0 or more");
+        dusk_shape s = {1, {num}};
+        if (check_size(ev, call, &s) < 0)
+            return -1;
+        if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
+            return -1;
+        return check(ev, col, dusk_linspace(ctx, start, stop, num, chunks), out);
+    }
+    case F_NORMAL: case F_UNIFORM: case F_RANDOM: {
+        double p0 = 0, p1 = 1;   /* loc, scale or low, high */
+        int64_t seed = 42;
+        dusk_shape s = DUSK_SHAPE0;
+        int base = f == F_RANDOM ? 0 : 2;
+        if (f != F_RANDOM) {
+            if (b.at[0] && as_num(ev, b.at[0], &b.v[0], b.names[0], &p0) < 0)
+                return -1;
+            if (b.at[1] && as_num(ev, b.at[1], &b.v[1], b.names[1], &p1) < 0)
+                return -1;
+        }
+        if (b.at[base] && as_shape(ev, b.at[base], &b.v[base], &s) < 0)
+            return -1;
+        if (check_size(ev, call, &s) < 0)
+            return -1;
+        if ((v = arg(&b, "seed")) && as_int(ev, arg_at(&b, "seed", call), v, "seed", &seed) < 0)
+            return -1;
+        if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
+            return -1;
+        if (s.ndim == 0)
+            strcpy(chunks, "()");
+        dusk_array *r = f == F_NORMAL ? dusk_random_normal(ctx, (uint64_t)seed, p0, p1, s, chunks)
+                                      : dusk_random_uniform(ctx, (uint64_t)seed, p0, p1, s, chunks);
+        return check(ev, col, r, out);
+    }
+    case F_EXP: case F_LOG: case F_SQRT: case F_SIN: case F_COS: case F_ABS: case F_NEGATIVE: {
+        static const dusk_unop U[] = {DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT, DUSK_UNOP_SIN,
+                                      DUSK_UNOP_COS, DUSK_UNOP_ABS, DUSK_UNOP_NEG};
+        return apply_unop(ev, call, U[f - F_EXP], &b.v[0], out);
+    }
+    case F_ADD: case F_SUBTRACT: case F_MULTIPLY: case F_DIVIDE: case F_POWER: case F_LESS:
+    case F_LESS_EQUAL: case F_GREATER: case F_GREATER_EQUAL: case F_EQUAL: case F_NOT_EQUAL:
+        return apply_binop(ev, call, BINOP_OF_F[f], fname, &b.v[0], &b.v[1], out);
+    case F_SUM: case F_PROD: case F_MEAN: case F_STD: case F_VAR: case F_MIN: case F_MAX:
+    case F_ANY: case F_ALL: {
+        static const dusk_reduction R[] = {DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN,
+                                           DUSK_RED_STD, DUSK_RED_VAR, DUSK_RED_MIN,
+                                           DUSK_RED_MAX, DUSK_RED_ANY, DUSK_RED_ALL};
+        uint64_t axes = DUSK_ALL_AXES;
+        bool keepdims = false;
+        int64_t ddof = 0, split = 0;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0)
+            return -1;
+        if ((v = arg(&b, "axis")) && as_axes(ev, arg_at(&b, "axis", call), v, &axes) < 0)
+            return -1;
+        if ((v = arg(&b, "keepdims")) &&
+            as_bool(ev, arg_at(&b, "keepdims", call), v, "keepdims", &keepdims) < 0)
+            return -1;
+        if ((v = arg(&b, "ddof")) && as_int(ev, arg_at(&b, "ddof", call), v, "ddof", &ddof) < 0)
+            return -1;
+        if ((v = arg(&b, "split_every")) &&
+            as_int(ev, arg_at(&b, "split_every", call), v, "split_every", &split) < 0)
+            return -1;
+        if (ddof < 0 || ddof > 1000000 || split < 0 || split > 1000000)
+            return fail(ev, 2, col, "ddof and split_every must be between 0 and 1000000");
+        return check(ev, col, dusk_array_reduce(R[f - F_SUM], b.v[0].a, axes, keepdims,
+                                                (int)split, (int)ddof), out);
+    }
+    case F_TRANSPOSE: {
+        int perm[DUSK_MAXDIMS], n = 0;
+        if (need_array(ev, b.at[0], &b.v[0], fname) < 0)
+            return -1;
+        if ((v = arg(&b, "axes")) && v->kind != V_NONE &&
+            axes_list(ev, arg_at(&b, "axes", call), v, perm, &n) < 0)
+            return -1;
+        if (v && v->kind != V_NONE && n != dusk_array_ndim(b.v[0].a))
+            return fail(ev, 2, arg_at(&b, "axes", call)->col,
+                        "transpose's axes must list each of the array's %d axes once",
+                        dusk_array_ndim(b.v[0].a));
+        return check(ev, col, dusk_array_transpose(b.v[0].a, v && v->kind != V_NONE ? perm : NULL),
+                     out);
+    }
+    case F_ASTYPE: {
+        dusk_dtype dt;
+        if (need_array(ev, b.at[0], &b.v[0], fname) < 0 || get_dtype(ev, b.at[1], &b.v[1], &dt) < 0)
+            return -1;
+        return check(ev, col, dusk_array_astype(b.v[0].a, dt), out);
+    }
+    case F_RECHUNK:
+        if (need_array(ev, b.at[0], &b.v[0], fname) < 0 ||
+            get_chunks(ev, b.at[1], &b.v[1], chunks, sizeof chunks) < 0)
+            return -1;
+        return check(ev, col, dusk_array_rechunk(b.v[0].a, chunks), out);
+    case F_SQUEEZE: {
+        uint64_t axes = DUSK_ALL_AXES;
+        if (need_array(ev, b.at[0], &b.v[0], fname) < 0)
+            return -1;
+        if ((v = arg(&b, "axis")) && as_axes(ev, arg_at(&b, "axis", call), v, &axes) < 0)
+            return -1;
+        return check(ev, col, dusk_array_squeeze(b.v[0].a, axes), out);
+    }
+    case F_CONCATENATE: case F_STACK: {
+        dusk_array **arrays;
+        int64_t axis = 0;
+        if (eval_seq_arrays(ev, b.at[0], &b.v[0], fname, &arrays) < 0)
+            return -1;
+        if ((v = arg(&b, "axis")) && as_int(ev, arg_at(&b, "axis", call), v, "axis", &axis) < 0)
+            return -1;
+        if (axis > 1000 || axis < -1000)
+            return fail(ev, 2, arg_at(&b, "axis", call)->col, "axis %lld is out of range",
+                        (long long)axis);
+        dusk_array *r = f == F_STACK ? dusk_stack(arrays, b.v[0].n, (int)axis)
+                                     : dusk_concatenate(arrays, b.v[0].n, (int)axis);
+        return check(ev, col, r, out);
+    }
+    case F_TENSORDOT: {
+        if (to_array(ev, b.at[0], &b.v[0]) < 0 || to_array(ev, b.at[1], &b.v[1]) < 0)
+            return -1;
+        v = arg(&b, "axes");
+        if (!v || v->kind == V_NUM) {
+            int64_t n = 2;
+            if (v && as_int(ev, arg_at(&b, "axes", call), v, "axes", &n) < 0)
+                return -1;
+            if (n < 0 || n > DUSK_MAXDIMS)
+                return fail(ev, 2, arg_at(&b, "axes", call)->col,
+                            "tensordot's axes must be between 0 and %d", DUSK_MAXDIMS);
+            return check(ev, col, dusk_tensordot(b.v[0].a, b.v[1].a, NULL, NULL, (int)n), out);
+        }
+        int aa[DUSK_MAXDIMS], ba[DUSK_MAXDIMS], na, nb;
+        const expr *at = arg_at(&b, "axes", call);
+        if (v->kind != V_SEQ || v->n != 2)
+            return fail(ev, 2, at->col, "tensordot's axes: an integer or a pair of axis lists");
+        if (axes_list(ev, at, &v->items[0], aa, &na) < 0 || axes_list(ev, at, &v->items[1], ba, &nb) < 0)
+            return -1;
+        if (na != nb)
+            return fail(ev, 2, at->col, "tensordot's axes: %d axes of a but %d of b", na, nb);
+        return check(ev, col, dusk_tensordot(b.v[0].a, b.v[1].a, aa, ba, na), out);
+    }
+    case F_DOT: case F_MATMUL:
+        if (to_array(ev, b.at[0], &b.v[0]) < 0 || to_array(ev, b.at[1], &b.v[1]) < 0)
+            return -1;
+        return check(ev, col, f == F_DOT ? dusk_array_dot(b.v[0].a, b.v[1].a)
+                                         : dusk_array_matmul(b.v[0].a, b.v[1].a), out);
+    }
+    return fail(ev, 2, col, "%s() is not callable here", fname);
+}
+
+/* Methods an array has: the functions that take the array first. */
+static int is_method(int f)
+{
+    return (f >= F_SUM && f <= F_ALL) || f == F_TRANSPOSE || f == F_ASTYPE || f == F_RECHUNK ||
+           f == F_SQUEEZE || f == F_DOT;
+}
+
+static int eval_call(evaluator *ev, const expr *e, val *out)
+{
+    const expr *callee = e->kids[0];
+    char name[128];
+    if (callee->kind == EXPR_ATTR) {
+        /* a method, unless the chain spells a function (np.random.normal) */
+        if (dotted(callee, name, sizeof name) == 0) {
+            char first[128];
+            snprintf(first, sizeof first, "%s", name);
+            *strchr(first, '.') = '\0';
+            if (!input_of(ev, first)) {
+                if (func_of(name) >= 0)
+                    return call_func(ev, func_of(name), strip_prefix(name), e, NULL, NULL, out);
+                if (!strcmp(first, "np") || !strcmp(first, "numpy") || !strcmp(first, "da") ||
+                    !strcmp(first, "dask") || !strcmp(first, "random"))
+                    return unknown(ev, callee->col, "function", name, 1);
+            }
+        }
+        val self;
+        if (eval(ev, callee->kids[0], &self) < 0)
+            return -1;
+        int f = func_of(callee->str);
+        if (self.kind != V_ARRAY)
+            return fail(ev, 2, callee->opcol, "%s has no method '%s'", kind_name(&self),
+                        callee->str);
+        if (f < 0 || !is_method(f)) {
+            static const char *const M[] = {"sum", "prod", "mean", "std", "var", "min", "max",
+                                            "any", "all", "transpose", "astype", "rechunk",
+                                            "squeeze", "dot", "T", "shape", "ndim", "size",
+                                            "dtype"};
+            const char *near = expr_closest(callee->str, M, sizeof M / sizeof *M);
+            return fail(ev, 2, callee->opcol, "an array has no method '%s'%s%s%s", callee->str,
+                        near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+        }
+        if (f == F_TRANSPOSE && e->nkids > 2 && e->kids[1]->kind != EXPR_KEYWORD) {
+            /* x.transpose(1, 0, 2): the axes as separate arguments */
+            val *items = ev_alloc(ev, sizeof *items * (size_t)(e->nkids - 1));
+            if (!items)
+                return nomem_ev(ev, e->col);
+            for (int k = 1; k < e->nkids; k++)
+                if (eval(ev, e->kids[k], &items[k - 1]) < 0)
+                    return -1;
+            val axes = {0};
+            axes.kind = V_SEQ;
+            axes.n = e->nkids - 1;
+            axes.items = items;
+            int perm[DUSK_MAXDIMS], n;
+            if (axes_list(ev, e->kids[1], &axes, perm, &n) < 0)
+                return -1;
+            if (n != dusk_array_ndim(self.a))
+                return fail(ev, 2, e->kids[1]->col,
+                            "transpose's axes must list each of the array's %d axes once",
+                            dusk_array_ndim(self.a));
+            return check(ev, e->opcol, dusk_array_transpose(self.a, perm), out);
+        }
+        return call_func(ev, f, callee->str, e, &self, callee->kids[0], out);
+    }
+    if (callee->kind != EXPR_NAME) {
+        val v;
+        if (eval(ev, callee, &v) < 0)
+            return -1;
+        return fail(ev, 2, e->opcol, "%s cannot be called", kind_name(&v));
+    }
+    int f = func_of(callee->str);
+    if (f < 0) {
+        if (input_of(ev, callee->str))
+            return fail(ev, 2, e->opcol, "'%s' is an array, not a function", callee->str);
+        return unknown(ev, callee->col, "function", callee->str, 1);
+    }
+    if (f == F_NORMAL || f == F_UNIFORM || f == F_RANDOM)   /* normal(...): write random.normal */
+        return unknown(ev, callee->col, "function", callee->str, 1);
+    return call_func(ev, f, callee->str, e, NULL, NULL, out);
+}
+
+static int eval_attr(evaluator *ev, const expr *e, val *out)
+{
+    char name[128];
+    if (dotted(e, name, sizeof name) == 0) {   /* np.pi, np.float32, np.newaxis */
+        char *dot = strchr(name, '.');
+        *dot = '\0';
+        int is_module = !input_of(ev, name) && (!strcmp(name, "np") || !strcmp(name, "numpy") ||
+                                                !strcmp(name, "da") || !strcmp(name, "dask"));
+        *dot = '.';
+        if (is_module)
+            return eval_dotted_name(ev, e, name, out);
+    }
+    val base;
+    if (eval(ev, e->kids[0], &base) < 0)
+        return -1;
+    if (base.kind != V_ARRAY)
+        return fail(ev, 2, e->opcol, "%s has no attribute '%s'", kind_name(&base), e->str);
+    dusk_array *a = base.a;
+    int nd = dusk_array_ndim(a);
+    memset(out, 0, sizeof *out);
+    if (!strcmp(e->str, "T"))
+        return check(ev, e->opcol, dusk_array_transpose(a, NULL), out);
+    if (!strcmp(e->str, "ndim")) {
+        *out = num_val(nd, 1);
+        return 0;
+    }
+    if (!strcmp(e->str, "size")) {
+        double n = 1;
+        for (int d = 0; d < nd; d++)
+            n *= (double)dusk_array_shape(a)[d];
+        *out = num_val(n, 1);
+        return 0;
+    }
+    if (!strcmp(e->str, "dtype")) {
+        out->kind = V_STR;
+        out->str = dusk_dtype_code(dusk_array_dtype(a));
+        return 0;
+    }
+    if (!strcmp(e->str, "shape")) {
+        val *items = ev_alloc(ev, sizeof *items * (size_t)(nd ? nd : 1));
+        if (!items)
+            return nomem_ev(ev, e->col);
+        for (int d = 0; d < nd; d++)
+            items[d] = num_val((double)dusk_array_shape(a)[d], 1);
+        out->kind = V_SEQ;
+        out->n = nd;
+        out->items = items;
+        return 0;
+    }
+    int f = func_of(e->str);
+    if (f >= 0 && is_method(f))
+        return fail(ev, 2, e->opcol, "'%s' is a method: call it, as x.%s()", e->str, e->str);
+    static const char *const A[] = {"T", "shape", "ndim", "size", "dtype"};
+    const char *near = expr_closest(e->str, A, 5);
+    return fail(ev, 2, e->opcol, "an array has no attribute '%s'%s%s%s", e->str,
+                near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+}
+
+/* One entry of an index: a number, a slice, a list, None or '...'. */
+static int index_entry(evaluator *ev, const expr *s, dusk_index *ix)
+{
+    if (s->kind == EXPR_ELLIPSIS) {
+        *ix = DUSK_ELLIPSIS;
+        return 0;
+    }
+    if (s->kind == EXPR_SLICE) {
+        int64_t p[3];
+        for (int k = 0; k < 3; k++) {
+            p[k] = DUSK_NIL;
+            if (!s->kids[k])
+                continue;
+            val v;
+            if (eval(ev, s->kids[k], &v) < 0)
+                return -1;
+            if (v.kind == V_NONE)
+                continue;
+            if (as_int(ev, s->kids[k], &v, "a slice's bound", &p[k]) < 0)
+                return -1;
+        }
+        if (p[2] == 0)
+            return fail(ev, 2, s->kids[2]->col, "a slice's step must not be 0");
+        *ix = DUSK_SLICE(p[0], p[1], p[2]);
+        return 0;
+    }
+    val v;
+    if (eval(ev, s, &v) < 0)
+        return -1;
+    if (v.kind == V_NONE) {
+        *ix = DUSK_NEWAXIS;
+        return 0;
+    }
+    if (v.kind == V_NUM) {
+        int64_t i;
+        if (as_int(ev, s, &v, "an index", &i) < 0)
+            return -1;
+        *ix = DUSK_AT(i);
+        return 0;
+    }
+    if (v.kind == V_SEQ && v.is_list) {
+        int64_t *list = ev_alloc(ev, sizeof *list * (size_t)(v.n ? v.n : 1));
+        if (!list)
+            return nomem_ev(ev, s->col);
+        for (int i = 0; i < v.n; i++)
+            if (as_int(ev, s, &v.items[i], "a list index", &list[i]) < 0)
+                return -1;
+        *ix = DUSK_LIST(list, v.n);
+        return 0;
+    }
+    return fail(ev, 2, s->col, "an index entry is an integer, a slice, a list of integers, "
+                               "None or ..., not %s", kind_name(&v));
+}
+
+static int eval_index(evaluator *ev, const expr *e, val *out)
+{
+    val base;
+    if (eval(ev, e->kids[0], &base) < 0)
+        return -1;
+    int n = e->nkids - 1;
+    if (base.kind == V_SEQ) {   /* x.shape[0] */
+        val v;
+        int64_t i;
+        if (n != 1 || e->kids[1]->kind == EXPR_SLICE)
+            return fail(ev, 2, e->opcol, "a tuple takes one integer index");
+        if (eval(ev, e->kids[1], &v) < 0 || as_int(ev, e->kids[1], &v, "an index", &i) < 0)
+            return -1;
+        if (i < -base.n || i >= base.n)
+            return fail(ev, 2, e->kids[1]->col, "index %lld is out of range for %d items",
+                        (long long)i, base.n);
+        *out = base.items[i < 0 ? i + base.n : i];
+        return 0;
+    }
+    if (base.kind != V_ARRAY)
+        return fail(ev, 2, e->opcol, "%s cannot be indexed", kind_name(&base));
+    if (n > 2 * DUSK_MAXDIMS)
+        return fail(ev, 2, e->kids[2 * DUSK_MAXDIMS + 1]->col, "too many indices (more than %d)",
+                    2 * DUSK_MAXDIMS);
+    dusk_index ix[2 * DUSK_MAXDIMS];
+    for (int k = 0; k < n; k++)
+        if (index_entry(ev, e->kids[k + 1], &ix[k]) < 0)
+            return -1;
+    return check(ev, e->opcol, dusk_array_getitem(base.a, ix, n), out);
+}
+
+static int eval(evaluator *ev, const expr *e, val *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (e->kind) {
+    case EXPR_NUM:
+        *out = num_val(e->num, e->is_int && fabs(e->num) < 9.2e18);
+        return 0;
+    case EXPR_STR:
+        out->kind = V_STR;
+        out->str = e->str;
+        return 0;
+    case EXPR_CONST:
+        if (!strcmp(e->str, "None")) {
+            out->kind = V_NONE;
+        } else {
+            *out = num_val(!strcmp(e->str, "True"), 1);
+            out->is_bool = 1;
+        }
+        return 0;
+    case EXPR_NAME: {
+        const dusk_array *a = input_of(ev, e->str);
+        if (a) {
+            out->kind = V_ARRAY;
+            out->a = (dusk_array *)a;
+            return 0;
+        }
+        return eval_dotted_name(ev, e, e->str, out);
+    }
+    case EXPR_ELLIPSIS:
+        return fail(ev, 2, e->col, "'...' only stands inside an index");
+    case EXPR_SLICE:
+        return fail(ev, 2, e->col, "a slice only stands inside an index");
+    case EXPR_KEYWORD:
+        return fail(ev, 2, e->col, "a keyword argument only stands inside a call");
+    case EXPR_NEG: {
+        val a;
+        if (eval(ev, e->kids[0], &a) < 0)
+            return -1;
+        return apply_unop(ev, e, DUSK_UNOP_NEG, &a, out);
+    }
+    case EXPR_BINOP: {
+        val a, b;
+        if (eval(ev, e->kids[0], &a) < 0 || eval(ev, e->kids[1], &b) < 0)
+            return -1;
+        if (!strcmp(e->str, "@")) {
+            if (a.kind != V_ARRAY || b.kind != V_ARRAY)
+                return fail(ev, 2, e->opcol, "'@' takes two arrays, not %s and %s",
+                            kind_name(&a), kind_name(&b));
+            return check(ev, e->opcol, dusk_array_matmul(a.a, b.a), out);
+        }
+        static const struct { const char *op; dusk_binop b; } OPS_OF[] = {
+            {"+", DUSK_BINOP_ADD}, {"-", DUSK_BINOP_SUB}, {"*", DUSK_BINOP_MUL},
+            {"/", DUSK_BINOP_DIV}, {"**", DUSK_BINOP_POW}, {"<", DUSK_BINOP_LT},
+            {"<=", DUSK_BINOP_LE}, {">", DUSK_BINOP_GT}, {">=", DUSK_BINOP_GE},
+            {"==", DUSK_BINOP_EQ}, {"!=", DUSK_BINOP_NE}};
+        for (size_t i = 0; i < sizeof OPS_OF / sizeof *OPS_OF; i++)
+            if (!strcmp(e->str, OPS_OF[i].op))
+                return apply_binop(ev, e, OPS_OF[i].b, e->str, &a, &b, out);
+        return fail(ev, 2, e->opcol, "unknown operator '%s'", e->str);
+    }
+    case EXPR_CALL:
+        return eval_call(ev, e, out);
+    case EXPR_ATTR:
+        return eval_attr(ev, e, out);
+    case EXPR_INDEX:
+        return eval_index(ev, e, out);
+    case EXPR_TUPLE:
+    case EXPR_LIST: {
+        val *items = ev_alloc(ev, sizeof *items * (size_t)(e->nkids ? e->nkids : 1));
+        if (!items)
+            return nomem_ev(ev, e->col);
+        for (int i = 0; i < e->nkids; i++)
+            if (eval(ev, e->kids[i], &items[i]) < 0)
+                return -1;
+        out->kind = V_SEQ;
+        out->is_list = e->kind == EXPR_LIST;
+        out->n = e->nkids;
+        out->items = items;
+        return 0;
+    }
+    }
+    return fail(ev, 2, e->col, "cannot evaluate this");
+}
+
+int expr_eval(const expr_tree *t, const expr_env *env, dusk_array **out, expr_error *err)
+{
+    if (err) {
+        err->code = 0;
+        err->col = 0;
+        err->msg[0] = '\0';
+    }
+    *out = NULL;
+    if (!t || !env || !env->ctx) {
+        set_error(err, 2, 0, "no expression or no context");
+        return 2;
+    }
+    evaluator ev = {env, err, NULL, 0, 0, 0};
+    val v;
+    int rc = eval(&ev, t->root, &v);
+    if (rc == 0) {
+        if (v.kind == V_NUM)
+            rc = to_array(&ev, t->root, &v);
+        else if (v.kind != V_ARRAY)
+            rc = fail(&ev, 2, t->root->col, "the expression gives %s, not an array",
+                      kind_name(&v));
+        if (rc == 0)
+            *out = v.a;
+    }
+    for (size_t i = 0; i < ev.nallocs; i++)
+        dusk_free(ev.allocs[i]);
+    dusk_free(ev.allocs);
+    return rc == 0 ? 0 : (err ? err->code : 2);
+}

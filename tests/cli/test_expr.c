@@ -1,0 +1,836 @@
+/*
+** dusk tests — `dusk eval`'s expression language (cli/expr.c) and the
+** subcommand itself (cli/eval.c), called in-process
+**
+** The parser's table: expressions with their canonical trees (expr_sexp)
+** or their error's column and message. Then evaluation: errors with their
+** codes and columns; values checked against the same computation written
+** with include/dusk/array.h directly; and cli_eval end to end on HDF5
+** files (stdout and stderr captured, exit codes, -o read back by h5dump).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+
+#include "helpers.h"
+
+#include "../../cli/cli.h"
+#include "../../cli/expr.h"
+
+/* --- the parser's table ----------------------------------------------------- */
+
+typedef struct parse_case {
+    const char *text;
+    const char *tree;   /* the canonical tree, or NULL: an error */
+    int col;            /* the error's column */
+    const char *msg;    /* a part of the error's message */
+} parse_case;
+
+static const parse_case PARSE[] = {
+    /* numbers, names, strings, constants */
+    {"1", "1", 0, NULL},
+    {"1.5", "1.5", 0, NULL},
+    {"1.", "1.0", 0, NULL},
+    {".5", "0.5", 0, NULL},
+    {"1e3", "1000.0", 0, NULL},
+    {"2.5E-3", "0.0025", 0, NULL},
+    {"007", "7", 0, NULL},
+    {"x", "x", 0, NULL},
+    {"_a1", "_a1", 0, NULL},
+    {"'f4'", "'f4'", 0, NULL},
+    {"\"auto\"", "'auto'", 0, NULL},
+    {"True", "True", 0, NULL},
+    {"None", "None", 0, NULL},
+    {"  x\t", "x", 0, NULL},
+    /* arithmetic and precedence, as Python's */
+    {"x + 1", "(+ x 1)", 0, NULL},
+    {"x - y - z", "(- (- x y) z)", 0, NULL},
+    {"x + y * z", "(+ x (* y z))", 0, NULL},
+    {"(x + y) * z", "(* (+ x y) z)", 0, NULL},
+    {"x / y / 2", "(/ (/ x y) 2)", 0, NULL},
+    {"x ** 2", "(** x 2)", 0, NULL},
+    {"x ** y ** 2", "(** x (** y 2))", 0, NULL},
+    {"-x ** 2", "(neg (** x 2))", 0, NULL},
+    {"2 ** -1", "(** 2 (neg 1))", 0, NULL},
+    {"-x", "(neg x)", 0, NULL},
+    {"--x", "(neg (neg x))", 0, NULL},
+    {"+x", "x", 0, NULL},
+    {"x @ y", "(@ x y)", 0, NULL},
+    {"x @ y + 1", "(+ (@ x y) 1)", 0, NULL},
+    {"a * b @ c", "(@ (* a b) c)", 0, NULL},
+    {"x * -1", "(* x (neg 1))", 0, NULL},
+    {"x - x.mean(axis=0)", "(- x (call (. x mean) (= axis 0)))", 0, NULL},
+    /* comparisons */
+    {"x < 1", "(< x 1)", 0, NULL},
+    {"x <= y + 1", "(<= x (+ y 1))", 0, NULL},
+    {"x == 0", "(== x 0)", 0, NULL},
+    {"x != 0", "(!= x 0)", 0, NULL},
+    {"x >= 2 * y", "(>= x (* 2 y))", 0, NULL},
+    {"(x > 0) * x", "(* (> x 0) x)", 0, NULL},
+    /* calls */
+    {"f()", "(call f)", 0, NULL},
+    {"exp(x)", "(call exp x)", 0, NULL},
+    {"ones((15, 15), chunks=(5, 5))", "(call ones (tuple 15 15) (= chunks (tuple 5 5)))", 0, NULL},
+    {"zeros(10)", "(call zeros 10)", 0, NULL},
+    {"full((2, 3), 7.5, dtype='f4')", "(call full (tuple 2 3) 7.5 (= dtype 'f4'))", 0, NULL},
+    {"sum(x, axis=(0, 1), keepdims=True)", "(call sum x (= axis (tuple 0 1)) (= keepdims True))", 0, NULL},
+    {"f(x,)", "(call f x)", 0, NULL},
+    {"f(a=1, b=2,)", "(call f (= a 1) (= b 2))", 0, NULL},
+    {"random.normal(0, 1, size=(3,))", "(call (. random normal) 0 1 (= size (tuple 3)))", 0, NULL},
+    {"np.exp(x)", "(call (. np exp) x)", 0, NULL},
+    {"da.random.random((4, 4))", "(call (. (. da random) random) (tuple 4 4))", 0, NULL},
+    {"dot(x, x.T)", "(call dot x (. x T))", 0, NULL},
+    {"f(g(h(x)))", "(call f (call g (call h x)))", 0, NULL},
+    {"concatenate([x, y], axis=1)", "(call concatenate (list x y) (= axis 1))", 0, NULL},
+    /* attributes and methods */
+    {"x.T", "(. x T)", 0, NULL},
+    {"x.T.T", "(. (. x T) T)", 0, NULL},
+    {"x.shape", "(. x shape)", 0, NULL},
+    {"x.sum()", "(call (. x sum))", 0, NULL},
+    {"x.sum(axis=1).mean()", "(call (. (call (. x sum) (= axis 1)) mean))", 0, NULL},
+    {"(x + 1).T", "(. (+ x 1) T)", 0, NULL},
+    {"x.astype('i4')", "(call (. x astype) 'i4')", 0, NULL},
+    {"x.shape[0]", "([] (. x shape) 0)", 0, NULL},
+    /* tuples and lists */
+    {"()", "(tuple)", 0, NULL},
+    {"(1,)", "(tuple 1)", 0, NULL},
+    {"(1, 2)", "(tuple 1 2)", 0, NULL},
+    {"((1, 2), (3,))", "(tuple (tuple 1 2) (tuple 3))", 0, NULL},
+    {"(x)", "x", 0, NULL},
+    {"[]", "(list)", 0, NULL},
+    {"[1, -2, 3,]", "(list 1 (neg 2) 3)", 0, NULL},
+    /* indexing and slicing */
+    {"x[0]", "([] x 0)", 0, NULL},
+    {"x[-1]", "([] x (neg 1))", 0, NULL},
+    {"x[:]", "([] x (: _ _ _))", 0, NULL},
+    {"x[::]", "([] x (: _ _ _))", 0, NULL},
+    {"x[::2]", "([] x (: _ _ 2))", 0, NULL},
+    {"x[1:]", "([] x (: 1 _ _))", 0, NULL},
+    {"x[:100, 500:100:-2]", "([] x (: _ 100 _) (: 500 100 (neg 2)))", 0, NULL},
+    {"x[:, [10, 1, 5]]", "([] x (: _ _ _) (list 10 1 5))", 0, NULL},
+    {"x[..., None]", "([] x ... None)", 0, NULL},
+    {"x[None, :, 0]", "([] x None (: _ _ _) 0)", 0, NULL},
+    {"x[1:n-1]", "([] x (: 1 (- n 1) _))", 0, NULL},
+    {"x[0][1]", "([] ([] x 0) 1)", 0, NULL},
+    {"x[0,]", "([] x 0)", 0, NULL},
+    {"x[:, ::-1].sum(axis=0)", "(call (. ([] x (: _ _ _) (: _ _ (neg 1))) sum) (= axis 0))", 0, NULL},
+    {"x[i:j:k]", "([] x (: i j k))", 0, NULL},
+    {"-x[0]", "(neg ([] x 0))", 0, NULL},
+    {"x[0] ** 2", "(** ([] x 0) 2)", 0, NULL},
+
+    /* syntax errors: the column, and what is wrong */
+    {"", NULL, 1, "the expression is empty"},
+    {"   ", NULL, 1, "the expression is empty"},
+    {"x - x.mean(axis=)", NULL, 17, "expected an expression, found ')'"},
+    {"x +", NULL, 4, "expected an expression, found the end"},
+    {"x + * 2", NULL, 5, "expected an expression, found '*'"},
+    {"(x + 1", NULL, 7, "expected ',' or ')'"},
+    {"x + 1)", NULL, 6, "expected an operator or the end, found ')'"},
+    {"x y", NULL, 3, "expected an operator or the end, found 'y'"},
+    {"f(x", NULL, 4, "expected ',' or ')' in the arguments"},
+    {"f(x y)", NULL, 5, "expected ',' or ')' in the arguments, found 'y'"},
+    {"f(a=1, 2)", NULL, 8, "a positional one cannot follow a keyword"},
+    {"f(1=2)", NULL, 4, "'=' only names a keyword argument"},
+    {"x = 1", NULL, 3, "'=' only names a keyword argument"},
+    {"x[]", NULL, 3, "expected an index"},
+    {"x[1", NULL, 4, "expected ',' or ']' in the index"},
+    {"x[1:2:3:4]", NULL, 8, "after a slice's step"},
+    {"x.", NULL, 3, "expected a name after '.'"},
+    {"x.1", NULL, 2, "expected an operator or the end, found '.1'"},
+    {"x.(1)", NULL, 3, "expected a name after '.'"},
+    {"x $ 1", NULL, 3, "unexpected '$'"},
+    {"x # 1", NULL, 3, "unexpected '#'"},
+    {"x & y", NULL, 3, "unexpected '&'"},
+    {"3x", NULL, 2, "unexpected 'x'"},
+    {"1e", NULL, 2, "unexpected 'e'"},
+    {"'f4", NULL, 1, "a string that is not closed"},
+    {"x < y < z", NULL, 7, "comparisons do not chain"},
+    {"[1, 2", NULL, 6, "expected ',' or ']'"},
+    {"(1 2)", NULL, 4, "expected ',' or ')'"},
+    {"x ** ", NULL, 6, "expected an expression"},
+    {"...", NULL, 1, "expected an expression, found '...'"},
+    {"x[1, ...", NULL, 9, "expected ',' or ']' in the index"},
+    {"f(,)", NULL, 3, "expected an expression, found ','"},
+    {"x\x01", NULL, 2, "the byte 0x01"},
+    {"x // 2", NULL, 3, "dusk has no '//'"},
+    {"sum(x, axis=0", NULL, 14, "expected ',' or ')' in the arguments, found the end"},
+    {"x[:, [10, 1 5]]", NULL, 13, "expected ',' or ']'"},
+    {"ones((15, 15), chunks=(5, 5)", NULL, 29, "expected ',' or ')'"},
+};
+
+static void test_parse_table(void **state)
+{
+    (void)state;
+    size_t n = sizeof PARSE / sizeof *PARSE;
+    assert_true(n >= 100);
+    for (size_t i = 0; i < n; i++) {
+        const parse_case *c = &PARSE[i];
+        expr_error err;
+        long live = dusk_alloc_live();
+        expr_tree *t = expr_parse(c->text, &err);
+        char got[512];
+        if (t)
+            expr_sexp(expr_root(t), got, sizeof got);
+        if (c->tree) {
+            if (!t)
+                fail_msg("'%s': parse error at column %d: %s", c->text, err.col, err.msg);
+            if (strcmp(got, c->tree) != 0)
+                fail_msg("'%s': tree %s, expected %s", c->text, got, c->tree);
+        } else {
+            if (t)
+                fail_msg("'%s' parsed as %s; expected an error at column %d", c->text, got,
+                         c->col);
+            assert_int_equal(err.code, 2);
+            if (err.col != c->col || !strstr(err.msg, c->msg))
+                fail_msg("'%s': error at column %d: \"%s\"; expected column %d: \"%s\"",
+                         c->text, err.col, err.msg, c->col, c->msg);
+        }
+        expr_free(t);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+}
+
+/* Nesting is bounded, so that no input runs the stack out. */
+static void test_parse_depth(void **state)
+{
+    (void)state;
+    char deep[4096];
+    size_t k = 0;
+    for (int i = 0; i < 1000; i++)
+        deep[k++] = '(';
+    deep[k++] = 'x';
+    for (int i = 0; i < 1000; i++)
+        deep[k++] = ')';
+    deep[k] = '\0';
+    expr_error err;
+    assert_null(expr_parse(deep, &err));
+    assert_int_equal(err.code, 2);
+    assert_non_null(strstr(err.msg, "nests deeper than"));
+    memset(deep, '-', 3000);
+    strcpy(deep + 3000, "x");
+    assert_null(expr_parse(deep, &err));
+    assert_non_null(strstr(err.msg, "nests deeper than"));
+    /* chains that the parser builds by loops nest too: x.T.T..., x+x+..., x[0][0]... */
+    static const char *const LINKS[] = {".T", "+x", "[0]", "(1)", "**x"};
+    for (size_t i = 0; i < sizeof LINKS / sizeof *LINKS; i++) {
+        strcpy(deep, "x");
+        for (int j = 0; j < 300; j++)
+            strcat(deep, LINKS[i]);
+        expr_tree *t = expr_parse(deep, &err);
+        if (t)
+            fail_msg("a chain of 300 '%s' parsed", LINKS[i]);
+        assert_non_null(strstr(err.msg, "nests deeper than"));
+    }
+    /* 40 levels are fine */
+    k = 0;
+    for (int i = 0; i < 40; i++)
+        deep[k++] = '(';
+    deep[k++] = 'x';
+    for (int i = 0; i < 40; i++)
+        deep[k++] = ')';
+    deep[k] = '\0';
+    expr_tree *t = expr_parse(deep, &err);
+    assert_non_null(t);
+    expr_free(t);
+}
+
+/* --- evaluation ------------------------------------------------------------------ */
+
+/* x: 6 x 4 float64 (k / 2 - 3), y: 4 int64 (1..4), in chunks (3, 2) and 2. */
+static double XDATA[24];
+static int64_t YDATA[4] = {1, 2, 3, 4};
+
+static dusk_array *make_x(dusk_array_ctx *ctx)
+{
+    for (int k = 0; k < 24; k++)
+        XDATA[k] = k / 2.0 - 3;
+    return dusk_from_buffer(ctx, XDATA, DUSK_DT_F8, DUSK_SHAPE(6, 4), "(3, 2)");
+}
+
+static dusk_array *make_y(dusk_array_ctx *ctx)
+{
+    return dusk_from_buffer(ctx, YDATA, DUSK_DT_I8, DUSK_SHAPE(4), "2");
+}
+
+typedef struct eval_case {
+    const char *text;
+    int code;           /* 2: usage; 1: dusk's array error */
+    int col;
+    const char *msg;    /* a part of the message ("=...": all of it) */
+} eval_case;
+
+static const eval_case EVAL_ERRORS[] = {
+    {"z + 1", 2, 1, "unknown name 'z'"},
+    {"xx + 1", 2, 1, "unknown name 'xx'; did you mean 'x'?"},
+    {"x - x.maen(axis=0)", 2, 7, "no method 'maen'; did you mean 'mean'?"},
+    {"x.mean(axs=0)", 2, 8, "mean() has no keyword 'axs'; did you mean 'axis'?"},
+    {"x.mean(axis=0, axis=1)", 2, 16, "got 'axis' twice"},
+    {"onse((3, 3))", 2, 1, "unknown function 'onse'; did you mean 'ones'?"},
+    {"np.onse(3)", 2, 1, "unknown function 'np.onse'; did you mean 'ones'?"},
+    {"frobnicate(3)", 2, 1, "unknown function 'frobnicate'"},
+    {"full((2, 2))", 2, 5, "full() needs its argument 'fill_value'"},
+    {"ones(3, 4, 5, 6)", 2, 15, "takes at most 3 arguments"},
+    {"x + y[:3]", 1, 3, "broadcast"},
+    {"x @ x", 1, 3, ""},
+    {"x.sum(axis=5)", 1, 6, "axis"},
+    {"x.sum(axis=99)", 2, 12, "axis 99 is out of range"},
+    {"x.T.shape + 1", 2, 11, "'+' takes arrays and numbers, not a tuple and an integer"},
+    {"x.astype('f3')", 2, 10, "unknown dtype 'f3'; did you mean"},
+    {"x.T.nope", 2, 5, "no attribute 'nope'"},
+    {"x.mean", 2, 3, "'mean' is a method"},
+    {"x[1.5]", 2, 3, "an index must be an integer"},
+    {"x[::0]", 2, 5, "step must not be 0"},
+    {"x[10]", 1, 2, ""},
+    {"x['a']", 2, 3, "not a string"},
+    {"ones('a')", 2, 6, "a shape must be an integer or a tuple"},
+    {"ones((2, 2), chunks=[1.5])", 2, 21, "a chunk size must be an integer"},
+    {"arange(0, 10, 0)", 2, 15, "step must not be 0"},
+    {"1 / 0", 2, 3, "division by zero"},
+    {"'a'", 2, 1, "gives a string, not an array"},
+    {"x(1)", 2, 2, "an array, not a function"},
+    {"exp", 2, 1, "'exp' is a function: call it"},
+    {"3(1)", 2, 2, "an integer cannot be called"},
+    {"x.sum(keepdims=2.5)", 2, 16, "keepdims must be True or False, not a number"},
+    {"concatenate(x)", 2, 13, "needs a list of arrays"},
+    {"concatenate([x, y])", 1, 12, ""},
+    {"x.transpose(0)", 2, 13, "each of the array's 2 axes"},
+    {"ones((2,), dtype=complex)", 2, 18, "unknown name 'complex'"},
+    {"(1, 2)", 2, 1, "gives a tuple, not an array"},
+    {"w * 2", 2, 1, "=unknown name 'w'"},
+    {"z.shape[0]", 2, 1, "=unknown name 'z'"},
+    {"np.float32 + x", 2, 12, "'+' takes arrays and numbers, not a string and an array"},
+};
+
+static void test_eval_errors(void **state)
+{
+    (void)state;
+    size_t n = sizeof EVAL_ERRORS / sizeof *EVAL_ERRORS;
+    for (size_t i = 0; i < n; i++) {
+        const eval_case *c = &EVAL_ERRORS[i];
+        long live = dusk_alloc_live();
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        expr_binding in[2] = {{"x", make_x(ctx)}, {"y", make_y(ctx)}};
+        expr_env env = {ctx, in, 2, NULL, 0, 0};
+        expr_error err;
+        expr_tree *t = expr_parse(c->text, &err);
+        if (!t)
+            fail_msg("'%s' does not parse: %s", c->text, err.msg);
+        dusk_array *r = NULL;
+        int rc = expr_eval(t, &env, &r, &err);
+        if (rc == 0)
+            fail_msg("'%s' evaluated; expected error code %d at column %d", c->text, c->code,
+                     c->col);
+        if (rc != c->code || err.code != c->code || err.col != c->col ||
+            (c->msg[0] == '=' ? strcmp(err.msg, c->msg + 1) != 0 : !strstr(err.msg, c->msg)))
+            fail_msg("'%s': code %d at column %d: \"%s\"; expected code %d at column %d: \"%s\"",
+                     c->text, rc, err.col, err.msg, c->code, c->col, c->msg);
+        assert_null(r);
+        expr_free(t);
+        dusk_array_ctx_free(ctx);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+}
+
+/* The limits the fuzz target sets: elements and axis lengths of made
+ * arrays (an empty array's grid of blocks is made too), blocks of results. */
+static void test_eval_limits(void **state)
+{
+    (void)state;
+    static const struct { const char *text; const char *msg; } CASES[] = {
+        {"zeros((2922337277503800, 0))", "an axis of length 2922337277503800 is more than the 4096"},
+        {"ones((100, 100))", "an array of 10000 elements is more than the 4096"},
+        {"arange(0, 1e300, 1e290)", "an axis of length 10000000000 is more than"},
+        {"ones(4096, chunks=1)", "the result has 4096 blocks, more than the 256"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        expr_env env = {ctx, NULL, 0, NULL, 4096, 256};
+        expr_error err;
+        expr_tree *t = expr_parse(CASES[i].text, &err);
+        assert_non_null(t);
+        dusk_array *r = NULL;
+        assert_int_equal(expr_eval(t, &env, &r, &err), 2);
+        if (!strstr(err.msg, CASES[i].msg))
+            fail_msg("'%s': \"%s\", expected \"%s\"", CASES[i].text, err.msg, CASES[i].msg);
+        expr_free(t);
+        dusk_array_ctx_free(ctx);
+    }
+}
+
+/* Evaluates text with x and y bound; the array, which must be fine. */
+static dusk_array *eval_ok(dusk_array_ctx *ctx, const char *text)
+{
+    expr_binding in[2] = {{"x", make_x(ctx)}, {"y", make_y(ctx)}};
+    expr_env env = {ctx, in, 2, NULL, 0, 0};
+    expr_error err;
+    expr_tree *t = expr_parse(text, &err);
+    if (!t)
+        fail_msg("'%s' does not parse: column %d: %s", text, err.col, err.msg);
+    dusk_array *r = NULL;
+    if (expr_eval(t, &env, &r, &err) != 0)
+        fail_msg("'%s' does not evaluate: column %d: %s", text, err.col, err.msg);
+    expr_free(t);
+    return r;
+}
+
+/* a and b compute to the same shape, dtype and elements (floats within 1e-12). */
+static void assert_same(const char *text, dusk_array *a, dusk_array *b)
+{
+    dusk_value *va = compute_on(a, DUSK_SCHED_SYNC), *vb = compute_on(b, DUSK_SCHED_SYNC);
+    if (dusk_ndarray_dtype(va) != dusk_ndarray_dtype(vb))
+        fail_msg("'%s': dtype %s, expected %s", text, dusk_dtype_code(dusk_ndarray_dtype(va)),
+                 dusk_dtype_code(dusk_ndarray_dtype(vb)));
+    assert_int_equal(dusk_ndarray_ndim(va), dusk_ndarray_ndim(vb));
+    for (int d = 0; d < dusk_ndarray_ndim(va); d++)
+        assert_int_equal(dusk_ndarray_shape(va)[d], dusk_ndarray_shape(vb)[d]);
+    dusk_dtype t = dusk_ndarray_dtype(va);
+    for (int64_t k = 0; k < dusk_ndarray_size(va); k++) {
+        if (dt_float(t)) {
+            double x = ref_getf(dusk_ndarray_data(va), t, k), y = ref_getf(dusk_ndarray_data(vb), t, k);
+            if (!close_enough(x, y, 1e-12, 1e-12) && !(x != x && y != y))
+                fail_msg("'%s': element %lld is %.17g, expected %.17g", text, (long long)k, x, y);
+        } else if (ref_geti(dusk_ndarray_data(va), t, k) != ref_geti(dusk_ndarray_data(vb), t, k)) {
+            fail_msg("'%s': element %lld differs", text, (long long)k);
+        }
+    }
+    dusk_value_unref(va);
+    dusk_value_unref(vb);
+}
+
+static void test_eval_values(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = make_x(ctx), *y = make_y(ctx);
+    static const int64_t L[] = {3, 0, 5};
+    dusk_index ix1[] = {DUSK_SLICE(DUSK_NIL, 4, DUSK_NIL), DUSK_SLICE(3, 0, -2)};
+    dusk_index ix2[] = {DUSK_ALL, DUSK_LIST(L + 0, 2)};
+    dusk_index ix3[] = {DUSK_ELLIPSIS, DUSK_NEWAXIS};
+    dusk_index ix4[] = {DUSK_AT(-1)};
+    struct { const char *text; dusk_array *want; } cases[] = {
+        {"x - x.mean(axis=0)", dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false))},
+        {"x + 1", dusk_array_binop_scalar(DUSK_BINOP_ADD, x, 1, false)},
+        {"2 * x ** 2 - 1",
+         dusk_array_binop_scalar(DUSK_BINOP_SUB,
+                                 dusk_array_binop_scalar(DUSK_BINOP_MUL,
+                                                         dusk_array_binop_scalar(DUSK_BINOP_POW, x, 2, false),
+                                                         2, true), 1, false)},
+        {"-x", dusk_array_unop(DUSK_UNOP_NEG, x)},
+        {"1 / (x + 10)", dusk_array_binop_scalar(DUSK_BINOP_DIV,
+                                                 dusk_array_binop_scalar(DUSK_BINOP_ADD, x, 10, false), 1, true)},
+        {"x * y", dusk_array_mul(x, y)},
+        {"x @ x.T", dusk_array_matmul(x, dusk_array_transpose(x, NULL))},
+        {"dot(x.T, x)", dusk_array_dot(dusk_array_transpose(x, NULL), x)},
+        {"np.exp(x)", dusk_array_unop(DUSK_UNOP_EXP, x)},
+        {"sqrt(abs(x))", dusk_array_unop(DUSK_UNOP_SQRT, dusk_array_unop(DUSK_UNOP_ABS, x))},
+        {"x.sum()", dusk_array_sum(x, DUSK_ALL_AXES, false)},
+        {"x.sum(axis=1, keepdims=True)", dusk_array_sum(x, DUSK_AXIS(1), true)},
+        {"std(x, axis=(0,), ddof=1)", dusk_array_reduce(DUSK_RED_STD, x, DUSK_AXIS(0), false, 0, 1)},
+        {"x.max(axis=-1)", dusk_array_reduce(DUSK_RED_MAX, x, DUSK_AXIS(-1), false, 0, 0)},
+        {"(x > 0).any(axis=0)", dusk_array_reduce(DUSK_RED_ANY,
+                                                  dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false),
+                                                  DUSK_AXIS(0), false, 0, 0)},
+        {"x[:4, 3:0:-2]", dusk_array_getitem(x, ix1, 2)},
+        {"x[:, [3, 0]]", dusk_array_getitem(x, ix2, 2)},
+        {"x[..., None]", dusk_array_getitem(x, ix3, 2)},
+        {"y[-1]", dusk_array_getitem(y, ix4, 1)},
+        {"ones((15, 15), chunks=(5, 5))", dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8)},
+        {"zeros(4, dtype='i4', chunks=2)", dusk_zeros(ctx, DUSK_SHAPE(4), "2", DUSK_DT_I4)},
+        {"full((2, 3), 7)", dusk_full(ctx, DUSK_SHAPE(2, 3), "auto", DUSK_DT_I8, 7)},
+        {"arange(10)", dusk_arange(ctx, 0, 10, 1, "auto")},
+        {"arange(1, 2, 0.25, chunks=3)", dusk_arange(ctx, 1, 2, 0.25, "3")},
+        {"linspace(0, 1, 5)", dusk_linspace(ctx, 0, 1, 5, "auto")},
+        {"random.normal(2, 3, size=(4, 4), chunks=2, seed=7)",
+         dusk_random_normal(ctx, 7, 2, 3, DUSK_SHAPE(4, 4), "2")},
+        {"np.random.uniform(size=5, seed=1)", dusk_random_uniform(ctx, 1, 0, 1, DUSK_SHAPE(5), "auto")},
+        {"x.astype(np.float32)", dusk_array_astype(x, DUSK_DT_F4)},
+        {"x.rechunk((6, 4))", dusk_array_rechunk(x, "(6, 4)")},
+        {"x.transpose(1, 0)", dusk_array_transpose(x, (const int[]){1, 0})},
+        {"concatenate([x, x], axis=1)", dusk_concatenate((dusk_array *[]){x, x}, 2, 1)},
+        {"stack([y, y * 2])", dusk_stack((dusk_array *[]){y, dusk_array_binop_scalar(DUSK_BINOP_MUL, y, 2, false)}, 2, 0)},
+        {"tensordot(x, x, axes=((0,), (0,)))", dusk_tensordot(x, x, (const int[]){0}, (const int[]){0}, 1)},
+        {"squeeze(x[:1])", dusk_array_squeeze(dusk_array_slice(x, ":1"), DUSK_ALL_AXES)},
+        {"x.shape[0] * y", dusk_array_binop_scalar(DUSK_BINOP_MUL, y, 6, true)},
+        {"2 ** 3 + pi * 0", dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_F8, 8)},
+        {"x.T.T == x", dusk_array_binop(DUSK_BINOP_EQ, x, x)},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(dusk_array_status(cases[i].want, NULL), 0);
+        assert_same(cases[i].text, eval_ok(ctx, cases[i].text), cases[i].want);
+    }
+    dusk_array_ctx_free(ctx);
+}
+
+/* The same expression gives the same keys (Dask's deterministic tokens). */
+static void test_eval_same_keys(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = make_x(ctx);
+    dusk_array *direct = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_array *viaexpr = eval_ok(ctx, "x - x.mean(axis=0)");
+    assert_string_equal(dusk_array_name(direct), dusk_array_name(viaexpr));
+    assert_int_equal(dusk_array_ntasks(direct), dusk_array_ntasks(viaexpr));
+    dusk_array_ctx_free(ctx);
+}
+
+/* --- cli_eval, end to end ------------------------------------------------------- */
+
+typedef struct ran {
+    int rc;
+    char *out, *err;
+} ran;
+
+/* cli_eval on the arguments (NULL-ended), stdout and stderr captured. */
+static ran run_eval(const char *first, ...)
+{
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = "eval";
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    fflush(stdout);
+    fflush(stderr);
+    int save1 = dup(1), save2 = dup(2);
+    int o = open(scratch("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(scratch("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    ran r;
+    r.rc = cli_eval(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(save1, 1);
+    dup2(save2, 2);
+    close(o);
+    close(e);
+    close(save1);
+    close(save2);
+    r.out = slurp(scratch("stdout"), NULL);
+    r.err = slurp(scratch("stderr"), NULL);
+    return r;
+}
+
+static void ran_free(ran *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* The input file: x, 100 x 60 float64 (k % 97 / 7), in data.h5:/x. */
+static double *input_data(void)
+{
+    static double d[6000];
+    for (int k = 0; k < 6000; k++)
+        d[k] = (k % 97) / 7.0 - 3;
+    return d;
+}
+
+static const char *input_file(void)
+{
+    static char path[512];
+    if (!path[0]) {
+        snprintf(path, sizeof path, "%s", scratch("data.h5"));
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        dusk_array *x = dusk_from_buffer(ctx, input_data(), DUSK_DT_F8, DUSK_SHAPE(100, 60), "(50, 30)");
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_store(x, path, "/x", NULL, NULL, &err) != 0)
+            fail_msg("storing the input: %s", err.msg);
+        dusk_array_ctx_free(ctx);
+    }
+    return path;
+}
+
+static void test_cli_store(void **state)
+{
+    (void)state;
+    char input[600], output[600];
+    snprintf(input, sizeof input, "x=%s:/x", input_file());
+    snprintf(output, sizeof output, "%s:/r", scratch("r.h5"));
+    ran r = run_eval("x - x.mean(axis=0)", "--input", input, "--chunks", "(25, 20)", "-o", output,
+                     "--describe", NULL);
+    if (r.rc != 0)
+        fail_msg("exit %d: %s", r.rc, r.err);
+    assert_string_equal(r.err, "");
+    assert_non_null(strstr(r.out, "Bytes"));
+    assert_non_null(strstr(r.out, "(100, 60)"));
+    ran_free(&r);
+
+    /* the same with the array API */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_from_buffer(ctx, input_data(), DUSK_DT_F8, DUSK_SHAPE(100, 60), "(25, 20)");
+    dusk_value *want = compute_on(dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false)),
+                                  DUSK_SCHED_SYNC);
+    /* read back by libhdf5's own h5dump */
+    h5dump_out o;
+    assert_int_equal(run_h5dump(scratch("r.h5"), "/r", NULL, &o), 0);
+    assert_non_null(strstr(o.type, "H5T_IEEE_F64LE"));
+    assert_int_equal(o.n, 6000);
+    const double *w = dusk_ndarray_data(want);
+    for (size_t k = 0; k < o.n; k++)
+        if (!close_enough(strtod(o.tok[k], NULL), w[k], 1e-15, 1e-15))
+            fail_msg("element %zu: %s, expected %.17g", k, o.tok[k], w[k]);
+    h5dump_free(&o);
+    dusk_value_unref(want);
+    dusk_array_ctx_free(ctx);
+}
+
+static void test_cli_print(void **state)
+{
+    (void)state;
+    ran r = run_eval("ones((3, 4), chunks=2).sum(axis=0) * 2", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[6. 6. 6. 6.]\n");
+    ran_free(&r);
+    r = run_eval("arange(6)[::-2] > 1", "--print", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[True True False]\n");
+    ran_free(&r);
+    r = run_eval("linspace(0, 1, 3)[None, :] + zeros((2, 1))", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[[0. 0.5 1.]\n [0. 0.5 1.]]\n");
+    ran_free(&r);
+    r = run_eval("arange(2000).sum()", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "1999000\n");
+    ran_free(&r);
+    r = run_eval("arange(2000)", NULL);   /* long: cut as NumPy cuts it */
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[0 1 2 ... 1997 1998 1999]\n");
+    ran_free(&r);
+}
+
+static void test_cli_errors(void **state)
+{
+    (void)state;
+    char input[600], output[600];
+    snprintf(input, sizeof input, "x=%s:/x", input_file());
+    snprintf(output, sizeof output, "%s:/r", scratch("never.h5"));
+
+    ran r = run_eval("x - x.mean(axis=)", "--input", input, "-o", output, NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: column 17: expected an expression, found ')'\n"
+                               "  x - x.mean(axis=)\n"
+                               "                  ^\n");
+    assert_string_equal(r.out, "");
+    ran_free(&r);
+
+    r = run_eval("x - x.maen(axis=0)", "--input", input, "-o", output, NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "column 7: an array has no method 'maen'; did you mean 'mean'?"));
+    assert_non_null(strstr(r.err, "\n        ^\n"));
+    ran_free(&r);
+
+    r = run_eval("x + ones(7)", "--input", input, "-o", output, NULL);   /* dusk's own message */
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "column 3: "));
+    assert_non_null(strstr(r.err, "(100, 60)"));
+    ran_free(&r);
+
+    char missing[600];
+    snprintf(missing, sizeof missing, "x=%s:/x", scratch("missing.h5"));
+    r = run_eval("x + 1", "--input", missing, "-o", output, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "dusk eval: --input x: "));
+    assert_non_null(strstr(r.err, "missing.h5"));
+    ran_free(&r);
+
+    char noset[600];
+    snprintf(noset, sizeof noset, "x=%s:/nothing", input_file());
+    r = run_eval("x + 1", "--input", noset, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "/nothing"));
+    ran_free(&r);
+
+    r = run_eval("x + 1", "--input", "x=nofile", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "expected NAME=FILE.hdf5:/dataset"));
+    ran_free(&r);
+
+    r = run_eval("x + 1", "--input", input, "-o", "out.h5", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "-o 'out.h5': expected FILE.hdf5:/dataset"));
+    ran_free(&r);
+
+    r = run_eval("x + 1", "--inptu", input, NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: unknown option '--inptu'; did you mean '--input'? "
+                               "(dusk eval --help lists them)\n");
+    ran_free(&r);
+
+    r = run_eval("x + 1", "y", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "one expression only"));
+    ran_free(&r);
+
+    r = run_eval("--print", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "no expression"));
+    ran_free(&r);
+
+    r = run_eval("-1 + ones(2)", "--chunks", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "--chunks needs a value"));
+    ran_free(&r);
+
+    r = run_eval("ones(3)", "--input", "1x=a.h5:/d", NULL);
+    assert_int_equal(r.rc, 2);
+    ran_free(&r);
+
+    /* an output that cannot be written: exit 1, nothing left behind */
+    r = run_eval("ones(3)", "-o", "/proc/nowhere/r.h5:/r", NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "/proc/nowhere/r.h5"));
+    ran_free(&r);
+
+    /* a task that fails as NumPy's would: exit 1, its message, no file */
+    r = run_eval("(-arange(1, 4)) ** -arange(1, 4)", "-o", output, NULL);
+    assert_int_equal(r.rc, 1);
+    assert_non_null(strstr(r.err, "negative integer powers"));
+    ran_free(&r);
+
+    /* no output file was made by any of these */
+    assert_int_not_equal(access(scratch("never.h5"), F_OK), 0);
+
+    r = run_eval("--help", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "usage: dusk eval EXPR"));
+    ran_free(&r);
+}
+
+static void test_cli_visualize_profile(void **state)
+{
+    (void)state;
+    ran r = run_eval("ones((6, 6), chunks=3) @ ones((6, 6), chunks=3)", "--visualize",
+                     scratch("g.svg"), "--profile", scratch("p.html"), NULL);
+    if (r.rc != 0)
+        fail_msg("exit %d: %s", r.rc, r.err);
+    ran_free(&r);
+    char *svg = slurp(scratch("g.svg"), NULL);
+    assert_non_null(svg);
+    assert_non_null(strstr(svg, "<svg"));
+    assert_non_null(strstr(svg, "matmul"));
+    free(svg);
+    char *html = slurp(scratch("p.html"), NULL);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<html"));
+    assert_non_null(strstr(html, "matmul"));
+    free(html);
+}
+
+/* --view: the run in the live window (SDL's dummy driver), stored as without it. */
+static void test_cli_view(void **state)
+{
+    (void)state;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    char output[600];
+    snprintf(output, sizeof output, "%s:/r", scratch("viewed.h5"));
+    ran r = run_eval("arange(12, chunks=4) * 2", "--view", "--close", "-o", output, "--print", NULL);
+    if (r.rc != 0)
+        fail_msg("exit %d: %s", r.rc, r.err);
+    assert_string_equal(r.out, "[0 2 4 6 8 10 12 14 16 18 20 22]\n");
+    ran_free(&r);
+    h5dump_out o;
+    assert_int_equal(run_h5dump(scratch("viewed.h5"), "/r", NULL, &o), 0);
+    assert_int_equal(o.n, 12);
+    for (size_t k = 0; k < o.n; k++)
+        assert_int_equal(strtoll(o.tok[k], NULL, 10), 2 * (long long)k);
+    h5dump_free(&o);
+}
+
+/* The same expressions through dusk eval -o and through NumPy on the same
+ * HDF5 input, read back with h5py: where /usr/bin/python3 has both. */
+static const char *const NUMPY_EXPRS[] = {
+    "x - x.mean(axis=0)",
+    "(x ** 2).sum(axis=1, keepdims=True) / x.shape[1]",
+    "x.T @ x",
+    "x[:50, 40:10:-2] * 2 + 1",
+    "x[:, [10, 1, 5]].std(axis=0, ddof=1)",
+    "np.exp(-abs(x)).max(axis=0)",
+    "(x > 0).sum(axis=0)",
+    "np.concatenate([x, -x], axis=0).var(axis=1)",
+    "np.dot(x[:7], x[:7].T) - 1 / (x[:7, :7] ** 2 + 1)",
+    "x[..., None][::3, 5, 0] <= x[::3, 6]",
+};
+
+static const char NUMPY_SCRIPT[] =
+    "import sys, numpy as np, h5py\n"
+    "x = h5py.File(sys.argv[1], 'r')['x'][...]\n"
+    "bad = 0\n"
+    "for i, e in enumerate(sys.argv[3:]):\n"
+    "    want = np.asarray(eval(e, {'np': np, 'x': x}))\n"
+    "    got = h5py.File('%s/np%d.h5' % (sys.argv[2], i), 'r')['r'][...]\n"
+    "    if got.shape != want.shape or got.dtype != want.dtype or \\\n"
+    "            not np.allclose(got, want, rtol=1e-12, atol=1e-12):\n"
+    "        bad += 1\n"
+    "        print('differs:', e, got.shape, got.dtype, want.shape, want.dtype)\n"
+    "print('compared', len(sys.argv) - 3, 'bad', bad)\n";
+
+static void test_cli_against_numpy(void **state)
+{
+    (void)state;
+    int status;
+    char *has = run_command("/usr/bin/python3 -c 'import numpy, h5py' 2>/dev/null && echo yes", &status);
+    bool ok = has && strstr(has, "yes");
+    free(has);
+    if (!ok) {
+        print_message("no numpy and h5py in /usr/bin/python3: not compared with NumPy\n");
+        skip();
+    }
+    char input[600], output[600];
+    snprintf(input, sizeof input, "x=%s:/x", input_file());
+    size_t n = sizeof NUMPY_EXPRS / sizeof *NUMPY_EXPRS;
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "np%zu.h5", i);
+        snprintf(output, sizeof output, "%s:/r", scratch(name));
+        ran r = run_eval(NUMPY_EXPRS[i], "--input", input, "--chunks", "(30, 25)", "-o", output, NULL);
+        if (r.rc != 0)
+            fail_msg("'%s': exit %d: %s", NUMPY_EXPRS[i], r.rc, r.err);
+        ran_free(&r);
+    }
+    FILE *f = fopen(scratch("compare.py"), "w");
+    assert_non_null(f);
+    fputs(NUMPY_SCRIPT, f);
+    fclose(f);
+    char cmd[8192];
+    int k = snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s %s", scratch("compare.py"),
+                     input_file(), scratch_dir);
+    for (size_t i = 0; i < n; i++)
+        k += snprintf(cmd + k, sizeof cmd - (size_t)k, " '%s'", NUMPY_EXPRS[i]);
+    strcat(cmd, " 2>&1");
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    char want[64];
+    snprintf(want, sizeof want, "compared %zu bad 0\n", n);
+    if (status != 0 || strcmp(out, want) != 0)
+        fail_msg("NumPy disagrees: %s", out);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_parse_depth),
+        cmocka_unit_test(test_eval_errors),
+        cmocka_unit_test(test_eval_values),
+        cmocka_unit_test(test_eval_limits),
+        cmocka_unit_test(test_eval_same_keys),
+        cmocka_unit_test(test_cli_store),
+        cmocka_unit_test(test_cli_print),
+        cmocka_unit_test(test_cli_errors),
+        cmocka_unit_test(test_cli_visualize_profile),
+        cmocka_unit_test(test_cli_view),
+        cmocka_unit_test(test_cli_against_numpy),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
