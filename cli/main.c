@@ -85,13 +85,15 @@ static const subcommand subs[] = {
      "  window    r = x - x.mean(axis=0) in the live window, slowed for a class;\n"
      "            [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme T]\n"
      "            (no display: computes without the window and says how)\n"},
-    {"view", cli_view, "open the live window on a graph, a trace or an expression",
+    {"view", cli_view, "open the live window on a graph, a trace, an expression or a demo",
      "usage: dusk view GRAPH.json [KEY...] [options of dusk run]\n"
      "       dusk view TRACE.json [--close]\n"
      "       dusk view --eval EXPR [options of dusk eval]\n"
+     "       dusk view --demo [window] [options of that demo]\n"
      "\n"
      "A graph file is run in the window (as dusk run --view); a trace is\n"
-     "replayed in it; --eval hands the rest to dusk eval with --view.\n"
+     "replayed in it; --eval hands the rest to dusk eval with --view;\n"
+     "--demo runs a demo that shows the window (dusk demo --list).\n"
      "Needs a display (DISPLAY or WAYLAND_DISPLAY; SDL_VIDEODRIVER=dummy draws\n"
      "without one).\n"},
     {"help", NULL, "show the help of a subcommand", "usage: dusk help [SUBCOMMAND]\n"},

@@ -20,7 +20,7 @@ int cli_view(int argc, char **argv)
     const char *sub = argv[0];
     if (argc < 2)
         return cli_fail(2, sub, "what to show? (usage: dusk view GRAPH.json|TRACE.json, "
-                        "or dusk view --eval EXPR ...)");
+                        "dusk view --eval EXPR ..., or dusk view --demo)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         cli_help("view", stdout);
         return 0;
@@ -35,6 +35,21 @@ int cli_view(int argc, char **argv)
             args[i - 1] = argv[i];
         args[argc - 1] = "--view";
         int rc = cli_eval(argc, args);
+        free(args);
+        return rc;
+    }
+    if (!strcmp(argv[1], "--demo")) {
+        /* dusk demo NAME ... (the demos that show the window: window) */
+        char **args = calloc((size_t)argc + 2, sizeof *args);
+        if (!args)
+            return cli_fail(1, sub, "out of memory");
+        int n = 0;
+        args[n++] = "demo";
+        if (argc < 3 || argv[2][0] == '-')
+            args[n++] = "window";
+        for (int i = 2; i < argc; i++)
+            args[n++] = argv[i];
+        int rc = cli_demo(n, args);
         free(args);
         return rc;
     }

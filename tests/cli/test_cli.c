@@ -587,6 +587,10 @@ static void view_window(void **state)
     r = dusk_cmd("view");
     assert_one_line_error(&r, 2, "what to show?", NULL);
     done(&r);
+    /* --demo goes to dusk demo: a name it does not know is its error */
+    r = dusk_cmd("view --demo windw");
+    assert_one_line_error(&r, 2, "dusk demo: no demo 'windw'; did you mean 'window'?", NULL);
+    done(&r);
     /* no window can open: said in one line, before anything runs */
     setenv("SDL_VIDEODRIVER", "no-such-driver", 1);
     r = dusk_cmd("run examples/lecture-dsk.json --view");
