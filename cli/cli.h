@@ -67,6 +67,8 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
  * else says so ("dusk SUB: cannot write PATH: why") and returns 1. Checked
  * before a run, so that a long run does not end in an unwritable file. */
 int cli_check_output(const char *sub, const char *path);
+/* Whether paths a and b name one file (whether or not it exists yet). */
+int cli_same_file(const char *a, const char *b);
 
 /* A whole number in [lo, hi] from text (for --workers, --threshold). */
 int cli_parse_int(const char *text, long lo, long hi, long *out);

@@ -8,11 +8,13 @@
 ** profiler's outputs. Nothing is written when the run fails.
 ** `dusk view GRAPH.json` is this with --view (argv[0] is then "view").
 */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dusk/alloc.h>
@@ -52,9 +54,34 @@ int cli_check_output(const char *sub, const char *path)
         *slash = '\0';
     if (!*path)
         return cli_fail(2, sub, "an output file name is empty");
+    /* outputs appear whole by a rename: never over a device, pipe or directory */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_fail(2, sub, "cannot write %s: it is %s, not a plain file", path,
+                        S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a pipe"
+                                                                                   : "a device");
     if (access(dir, W_OK) != 0)
         return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
     return 0;
+}
+
+/* Whether a and b name one file: the same inode when both exist, else the
+ * same directory (by its real path) and the same last name. */
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return 0;
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    if (strcmp(na ? na + 1 : a, nb ? nb + 1 : b) != 0)
+        return 0;
+    char da[4096], db[4096], ra[PATH_MAX], rb[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s", na ? (int)(na - a) + 1 : 1, na ? a : ".");
+    snprintf(db, sizeof db, "%.*s", nb ? (int)(nb - b) + 1 : 1, nb ? b : ".");
+    return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
 }
 
 /* The keys no task depends on, in the file's order. */
@@ -171,9 +198,22 @@ int cli_run(int argc, char **argv)
             rc = cli_fail(2, sub, "--chart %s: the chart is a .png, .svg or .pdf file", chart);
     }
     const char *outs[] = {trace, report, chart, csv};
+    static const char *const out_opt[] = {"--trace", "--report", "--chart", "--csv"};
     for (size_t i = 0; i < 4 && !rc; i++)
         if (outs[i])
             rc = cli_check_output(sub, outs[i]);
+    /* an output never replaces the graph file or another output */
+    for (size_t i = 0; i < 4 && !rc; i++) {
+        if (!outs[i])
+            continue;
+        if (path && cli_same_file(outs[i], path))
+            rc = cli_fail(2, sub, "%s %s would replace the graph file %s", out_opt[i], outs[i],
+                          path);
+        for (size_t k = 0; k < i && !rc; k++)
+            if (outs[k] && cli_same_file(outs[i], outs[k]))
+                rc = cli_fail(2, sub, "%s and %s name one file, %s", out_opt[k], out_opt[i],
+                              outs[i]);
+    }
     if ((paused || delay > 0) && !view && !rc)
         rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
 
@@ -274,13 +314,28 @@ int cli_run(int argc, char **argv)
     if (!rc && cli_print_results(g, want, nkeys, out, stdout) != 0)
         rc = cli_fail(1, sub, "cannot write the results");
 
-    /* the profiler's outputs, now that the run has succeeded */
-    if (!rc && trace && dusk_profiler_write_trace(prof, trace, NULL, &err) != 0)
-        rc = cli_fail(1, sub, "%s", err.msg);
-    if (!rc && chart && dusk_profiler_write_chart(prof, chart, NULL, &err) != 0)
-        rc = cli_fail(1, sub, "%s", err.msg);
-    if (!rc && csv && dusk_profiler_write_tasks_csv(prof, csv, &err) != 0)
-        rc = cli_fail(1, sub, "%s", err.msg);
+    /* the profiler's outputs, now that the run has succeeded; when one
+     * fails, those written before it go too (each appears whole or not) */
+    const char *written[4];
+    size_t nwritten = 0;
+    if (!rc && trace) {
+        if (dusk_profiler_write_trace(prof, trace, NULL, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+        else
+            written[nwritten++] = trace;
+    }
+    if (!rc && chart) {
+        if (dusk_profiler_write_chart(prof, chart, NULL, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+        else
+            written[nwritten++] = chart;
+    }
+    if (!rc && csv) {
+        if (dusk_profiler_write_tasks_csv(prof, csv, &err) != 0)
+            rc = cli_fail(1, sub, "%s", err.msg);
+        else
+            written[nwritten++] = csv;
+    }
     if (!rc && report) {
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char *svg = report_svg(g, prof);
@@ -292,6 +347,8 @@ int cli_run(int argc, char **argv)
             rc = cli_fail(1, sub, "%s", err.msg);
         dusk_free(svg);
     }
+    for (size_t i = 0; rc && i < nwritten; i++)
+        remove(written[i]);
     dusk_value_unref(out);
     dusk_progress_free(bar);
     dusk_profiler_free(prof);

@@ -404,6 +404,16 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
     const char *base = path + dirlen;
     if (!*base)
         return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it names a directory", path);
+    /* A file appears whole by a rename over path, which would put a plain
+     * file in place of a device, a pipe or a directory (as root, over
+     * /dev/null): those are refused. A link to a plain file is replaced. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it is %s, not a plain file", path,
+                              S_ISDIR(st.st_mode)    ? "a directory"
+                              : S_ISFIFO(st.st_mode) ? "a pipe"
+                              : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                            : "a special file");
     size_t cap = strlen(path) + strlen(ext) + 12;
     char *t = dusk_malloc(cap);
     if (!t)

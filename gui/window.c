@@ -187,6 +187,17 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
         return DUSK_EIO;
     }
     s->video = 1;
+    /* With no display SDL may fall back on a driver that shows nothing
+     * (offscreen): a user who asked for a window gets the error instead,
+     * unless SDL_VIDEODRIVER chose that driver (tests, scripts). */
+    const char *drv = SDL_GetCurrentVideoDriver(), *asked = SDL_getenv("SDL_VIDEODRIVER");
+    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(asked && *asked)) {
+        dusk_error_set(err, DUSK_EIO,
+                       "%s: cannot open a window: no display (SDL found only its %s driver); "
+                       "set DISPLAY or use SDL_VIDEODRIVER=dummy", who, drv);
+        close_window(s);
+        return DUSK_EIO;
+    }
     Uint32 flags = SDL_WINDOW_RESIZABLE | (vo->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
     s->win = SDL_CreateWindow(vo->title ? vo->title : "dusk", SDL_WINDOWPOS_CENTERED,
                               SDL_WINDOWPOS_CENTERED, vo->width ? vo->width : 1280,

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -217,6 +218,41 @@ static void run_failures(void **state)
     result r = dusk_cmd("run %s", missing);
     assert_one_line_error(&r, 1, "cannot read ", "missing.json: No such file or directory");
     done(&r);
+
+    /* an output that would replace the graph file, another output, a pipe
+     * or a device: refused before the run, all of them left as they were */
+    char g[512], fifo[512], tr[512];
+    keep(g, "own.json");
+    keep(fifo, "fifo");
+    keep(tr, "t.json");
+    write_file(g, "{\"a\": 1, \"b\": [\"inc\", \"a\"]}\n");
+    r = dusk_cmd("run %s --csv %s", g, g);
+    assert_one_line_error(&r, 2, "dusk run: --csv ", "would replace the graph file");
+    done(&r);
+    r = dusk_cmd("run %s --trace %s --report %s", g, tr, tr);
+    assert_one_line_error(&r, 2, "dusk run: --trace and --report name one file", NULL);
+    done(&r);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    r = dusk_cmd("run %s --csv %s", g, fifo);
+    assert_one_line_error(&r, 2, "dusk run: cannot write ", "it is a pipe, not a plain file");
+    done(&r);
+    /* (a link to the device: were the check to fail, the rename would
+     * replace the link, never /dev/null itself) */
+    char dev[512];
+    keep(dev, "null-link");
+    assert_int_equal(symlink("/dev/null", dev), 0);
+    r = dusk_cmd("run %s --trace %s", g, dev);
+    assert_one_line_error(&r, 2, "dusk run: cannot write ", "it is a device, not a plain file");
+    done(&r);
+    struct stat st;
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(lstat(dev, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(tr, &st), -1);
+    char *text = slurp(g, NULL);
+    assert_contains(text, "\"inc\"");
+    free(text);
 
     /* a JSON error: file:line:column */
     write_file(scratch("syntax.json"), "{\"a\": 1,\n \"b\": [inc, \"a\"]}\n");

@@ -273,6 +273,27 @@ static void test_atomic_files(void **state)
     assert_int_equal(lstat(path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
 
+    /* a pipe, a directory, or a link to a device at the target: refused,
+     * left as they are (a rename would put a plain file in their place) */
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "it is a pipe, not a plain file");
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_null(dusk__atomic_reserve(path, ".tmp", &err));
+    snprintf(path, sizeof path, "%s/sub", dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "it is a directory");
+    snprintf(path, sizeof path, "%s/null-link", dir);
+    assert_int_equal(symlink("/dev/null", path), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "it is a device");
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(count_entries_with(dir, ".tmp"), 0);
+
     /* a directory that does not exist: a message naming the path */
     snprintf(path, sizeof path, "%s/no/such/dir/x.txt", dir);
     assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EIO);

@@ -1046,6 +1046,14 @@ static void test_no_display(void **state)
     assert_contains(err.msg, "set DISPLAY or use SDL_VIDEODRIVER=dummy");
     assert_null(out);
     assert_int_equal(finished, 0);
+    /* no driver asked for: whichever SDL falls back on (offscreen shows
+     * nothing), the call says there is no display, and nothing runs */
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("SDL_RENDER_DRIVER");
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
+    assert_null(out);
+    assert_int_equal(finished, 0);
     dusk_graph_free(g);
     if (display) {
         setenv("DISPLAY", display, 1);
