@@ -50,6 +50,8 @@ static const char HELP[] =
     "x.shape, x.ndim, x.size, x.dtype, methods (x.sum(axis=0), x.astype('f4')),\n"
     "indexing and slicing (x[:100, 500:100:-2], x[:, [10, 1, 5]], x[..., None]).\n"
     "np., numpy., da. and dask.array. before a name are allowed and ignored.\n"
+    "The whole expression gives an array or a number: x.shape and x.dtype are\n"
+    "for use inside it (zeros(x.shape, dtype=x.dtype)).\n"
     "Functions: ones zeros empty full (shape, [fill_value,] dtype=, chunks=),\n"
     "arange linspace, random.normal random.uniform random.random (size=,\n"
     "chunks=, seed=; 42 by default), exp log sqrt sin cos abs negative, add\n"
@@ -192,6 +194,41 @@ static void print_value(const dusk_value *v)
     putchar('\n');
 }
 
+/* Whether spec reads as chunks: a number, auto, -1 or a tuple of those
+ * (nested tuples for per-block sizes), parentheses balanced, no 0. What
+ * fits an array's shape is array.h's to say; this catches the typing. */
+static bool chunks_spelled(const char *spec)
+{
+    int depth = 0, items = 0;
+    for (const char *p = spec; *p;) {
+        if (isspace((unsigned char)*p) || *p == ',') {
+            p++;
+        } else if (*p == '(') {
+            depth++;
+            p++;
+        } else if (*p == ')') {
+            if (--depth < 0)
+                return false;
+            p++;
+        } else if (!strncmp(p, "auto", 4)) {
+            items++;
+            p += 4;
+        } else if (*p == '-' && p[1] == '1' && !isdigit((unsigned char)p[2])) {
+            items++;
+            p += 2;
+        } else if (isdigit((unsigned char)*p)) {
+            char *end;
+            if (strtoll(p, &end, 10) <= 0)
+                return false;
+            items++;
+            p = end;
+        } else {
+            return false;
+        }
+    }
+    return depth == 0 && items > 0;
+}
+
 int cli_eval(int argc, char **argv)
 {
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
@@ -201,10 +238,24 @@ int cli_eval(int argc, char **argv)
     char *inputs[MAX_INPUTS];
     int ninputs = 0;
 
+    bool options_end = false;   /* after "--" every word is the expression */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
         char opt[32];
+        if (!options_end && !strcmp(a, "--")) {
+            options_end = true;
+            continue;
+        }
+        if (options_end) {
+            if (text) {
+                fprintf(stderr, "dusk eval: one expression only; '%s' is a second one (quote "
+                                "the expression)\n", a);
+                return 2;
+            }
+            text = a;
+            continue;
+        }
         /* --opt=value is --opt value */
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
         if (eq && (size_t)(eq - a) < sizeof opt) {
@@ -231,6 +282,11 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--chunks")) {
             if (!(chunks = VALUE()))
                 return 2;
+            if (!chunks_spelled(chunks)) {
+                fprintf(stderr, "dusk eval: --chunks '%s': chunks are a number, auto or a tuple "
+                                "of them, as '(500, 500)'\n", chunks);
+                return 2;
+            }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (!(output = VALUE()))
                 return 2;

@@ -670,6 +670,22 @@ static void test_cli_errors(void **state)
     assert_non_null(strstr(r.err, "one expression only"));
     ran_free(&r);
 
+    /* --chunks spelt wrong: its own message, usage (2), no caret */
+    static const char *const bad_chunks[] = {"foo", "(0, 1)", "(1, 1", ")", ""};
+    for (size_t k = 0; k < sizeof bad_chunks / sizeof *bad_chunks; k++) {
+        r = run_eval("ones((4, 4))", "--chunks", bad_chunks[k], "--print", NULL);
+        assert_int_equal(r.rc, 2);
+        assert_non_null(strstr(r.err, "--chunks '"));
+        assert_non_null(strstr(r.err, "chunks are a number, auto or a tuple"));
+        assert_null(strchr(r.err, '^'));
+        ran_free(&r);
+    }
+    /* "--" ends the options: an expression may start with '-' */
+    r = run_eval("--print", "--", "-(ones((2,)) * 3)", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "-3"));
+    ran_free(&r);
+
     r = run_eval("--print", NULL);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "no expression"));
