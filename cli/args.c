@@ -20,12 +20,21 @@
 
 int cli_fail(int code, const char *sub, const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "dusk %s: ", sub);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* one line, whatever a key holds: control characters are escaped (a
+     * newline or an escape sequence in a key must not reach the terminal) */
+    fprintf(stderr, "dusk %s: ", sub);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\n', stderr);
     return code;
 }
 

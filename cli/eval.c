@@ -95,7 +95,12 @@ static void show_caret(const char *text, int col)
     fputs("  ", stderr);
     for (const char *p = text; *p; p++)
         fputc((unsigned char)*p < 0x20 ? ' ' : *p, stderr);
-    fprintf(stderr, "\n  %*s^\n", col - 1, "");
+    /* col counts bytes; the caret goes under the character: UTF-8
+     * continuation bytes take no place on the line */
+    int place = 0;
+    for (int k = 0; k < col - 1 && text[k]; k++)
+        place += ((unsigned char)text[k] & 0xc0) != 0x80;
+    fprintf(stderr, "\n  %*s^\n", place, "");
 }
 
 /* NAME=FILE:/dataset or FILE:/dataset (name NULL). The last ":/" splits. */

@@ -7,6 +7,7 @@
 ** `dusk help SUB` and `dusk SUB --help` say the same (and dusk.1 follows it).
 */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,7 +155,23 @@ static int help_of(const char *name)
     return 0;
 }
 
+static int command(int argc, char **argv, const char **who);
+
+/* Whatever the command printed must have reached stdout (a full disk, a
+ * closed pipe): else it failed, help and --version included. */
 int main(int argc, char **argv)
+{
+    const char *who = NULL;
+    int rc = command(argc, argv, &who);
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, "dusk%s%s: cannot write the output: %s\n", who ? " " : "",
+                who ? who : "", strerror(errno));
+        rc = 1;
+    }
+    return rc;
+}
+
+static int command(int argc, char **argv, const char **who)
 {
     if (argc < 2) {
         cli_help(NULL, stderr);
@@ -192,11 +209,6 @@ int main(int argc, char **argv)
     const subcommand *s = find(first);
     if (!s)
         return unknown_sub(first);
-    int rc = s->fn(argc - 1, argv + 1);
-    /* a failed write of the results (a full disk, a closed pipe) is a failure */
-    if (fflush(stdout) != 0 && rc == 0) {
-        fprintf(stderr, "dusk %s: cannot write the output\n", s->name);
-        rc = 1;
-    }
-    return rc;
+    *who = s->name;
+    return s->fn(argc - 1, argv + 1);
 }

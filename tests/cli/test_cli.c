@@ -361,6 +361,18 @@ static void run_failures(void **state)
     r = dusk_cmd("run examples/lecture-dsk.json >/dev/full");
     assert_one_line_error(&r, 1, "dusk run: cannot write the output", NULL);
     done(&r);
+    r = dusk_cmd("--version >/dev/full");
+    assert_one_line_error(&r, 1, "dusk: cannot write the output: No space left on device", NULL);
+    done(&r);
+    r = dusk_cmd("help run >/dev/full");
+    assert_one_line_error(&r, 1, "dusk: cannot write the output", NULL);
+    done(&r);
+
+    /* a key holding a newline and an escape: still one line, escaped */
+    write_file(scratch("ctl.json"), "{\"a\\nb\\u001b[31m\": [\"incc\", 1]}\n");
+    r = dusk_cmd("run %s", scratch("ctl.json"));
+    assert_one_line_error(&r, 1, "dusk run: ", "key 'a\\x0ab\\x1b[31m': unknown function 'incc'");
+    done(&r);
 
     /* a failed run writes none of its outputs */
     r = dusk_cmd("run %s --trace %s", scratch("fails.json"), scratch("failed-trace.json"));

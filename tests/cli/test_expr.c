@@ -680,6 +680,12 @@ static void test_cli_errors(void **state)
         assert_null(strchr(r.err, '^'));
         ran_free(&r);
     }
+    /* after a character of two bytes the caret is still under the error */
+    r = run_eval("'\xc3\xa9' + )", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "  '\xc3\xa9' + )\n        ^\n"));
+    ran_free(&r);
+
     /* "--" ends the options: an expression may start with '-' */
     r = run_eval("--print", "--", "-(ones((2,)) * 3)", NULL);
     assert_int_equal(r.rc, 0);
