@@ -69,8 +69,13 @@ int main(int argc, char **argv)
             close_when_done = 1;
         else if (strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc)
             shot = argv[++i];
-        else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
             theme = argv[++i];
+            if (strcmp(theme, "light") && strcmp(theme, "dark") && strcmp(theme, "contrast")) {
+                fprintf(stderr, "view: --theme '%s': light, dark or contrast\n", theme);
+                return 2;
+            }
+        }
         else if (argv[i][0] == '-') {
             fprintf(stderr, "usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] "
                             "[--theme light|dark|contrast]\n");

@@ -586,6 +586,9 @@ static void demo_list(void **state)
     r = dusk_cmd("demo tuor");
     assert_one_line_error(&r, 2, "no demo 'tuor'; did you mean 'tour'?", NULL);
     done(&r);
+    r = dusk_cmd("demo window --theme purple");   /* bad usage, before anything runs */
+    assert_one_line_error(&r, 2, "--theme 'purple': light, dark or contrast", NULL);
+    done(&r);
     r = dusk_cmd("eval");
     assert_int_equal(r.code, 2);
     done(&r);
