@@ -809,6 +809,25 @@ int64_t count_op(const dusk_array *a, const char *op)
     return t;
 }
 
+/* --- the build tree ---------------------------------------------------------------- */
+
+int build_path(char *out, size_t n, const char *name)
+{
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return -1;
+    self[len] = '\0';
+    for (int up = 0; up < 3; up++) {   /* test_<name>, <library>, tests */
+        char *slash = strrchr(self, '/');
+        if (!slash)
+            return -1;
+        *slash = '\0';
+    }
+    snprintf(out, n, *name ? "%s/%s" : "%s", self, name);
+    return 0;
+}
+
 /* --- a scratch directory per test program ---------------------------------------- */
 
 char scratch_dir[256];

@@ -313,6 +313,12 @@ const char *scratch(const char *name);
 int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
               void *ud);
 
+/* <build>/name, where <build> is the build tree this test program is in
+ * (it is <build>/tests/<library>/test_<name>: build/ or build/san-<list>/);
+ * name "" gives the tree itself. 0, or -1 when this program's path cannot
+ * be read. */
+int build_path(char *out, size_t n, const char *name);
+
 /* Headless SDL for the gui tests: SDL's dummy video driver with the
  * software renderer (the same pixels on every machine), set in the
  * environment; then SDL up with a hidden w x h window and its renderer (0,

@@ -34,18 +34,8 @@ static char dusk[4200];   /* <build>/dusk */
 
 static int setup(void **state)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    if (build_path(dusk, sizeof dusk, "dusk") != 0)
         return -1;
-    self[n] = '\0';
-    for (int up = 0; up < 3; up++) {   /* test_cli, cli, tests */
-        char *slash = strrchr(self, '/');
-        if (!slash)
-            return -1;
-        *slash = '\0';
-    }
-    snprintf(dusk, sizeof dusk, "%s/dusk", self);
     if (!file_exists(dusk)) {
         fprintf(stderr, "test_cli: %s is not built (make %s)\n", dusk, dusk);
         return -1;

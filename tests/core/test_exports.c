@@ -28,19 +28,7 @@ static char build_dir[4096];
 static int find_build(void **state)
 {
     (void)state;
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    for (int up = 0; up < 3; up++) {           /* test_exports, core, tests */
-        char *slash = strrchr(self, '/');
-        if (!slash)
-            return -1;
-        *slash = '\0';
-    }
-    snprintf(build_dir, sizeof build_dir, "%s", self);
-    return 0;
+    return build_path(build_dir, sizeof build_dir, "");
 }
 
 /* cmd's whole output, or NULL when it failed to run or exited non-zero. */

@@ -34,18 +34,8 @@ static char demo[4200];   /* <build>/dusk-demo */
  * <build>/dusk-demo (build/ or build/san-<list>/). */
 static int setup(void **state)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    if (build_path(demo, sizeof demo, "dusk-demo") != 0)
         return -1;
-    self[n] = '\0';
-    for (int up = 0; up < 3; up++) {   /* test_demo, examples, tests */
-        char *slash = strrchr(self, '/');
-        if (!slash)
-            return -1;
-        *slash = '\0';
-    }
-    snprintf(demo, sizeof demo, "%s/dusk-demo", self);
     if (!file_exists(demo)) {
         fprintf(stderr, "test_demo: %s is not built (make %s)\n", demo, demo);
         return -1;

@@ -29,11 +29,7 @@ extern char **environ;
 /* The build tree this program is in: <build>/tests/gui/test_xvfb. */
 static void build_dir(char *out, size_t n)
 {
-    ssize_t len = readlink("/proc/self/exe", out, n - 1);
-    assert_true(len > 0);
-    out[len] = '\0';
-    for (int up = 0; up < 3; up++)
-        *strrchr(out, '/') = '\0';
+    assert_int_equal(build_path(out, n, ""), 0);
 }
 
 /* Starts Xvfb on a free display; its pid, and the display in *display. */

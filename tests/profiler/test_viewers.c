@@ -594,16 +594,7 @@ static void test_lecture_array_in_viewers(void **state)
  * <build>/tests/profiler/test_viewers; the Makefile builds the demo first). */
 static void demo_path(char *path, size_t size)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    assert_true(n > 0);
-    self[n] = '\0';
-    for (int up = 0; up < 3; up++) {   /* test_viewers, profiler, tests */
-        char *slash = strrchr(self, '/');
-        assert_non_null(slash);
-        *slash = '\0';
-    }
-    snprintf(path, size, "%s/dusk-demo", self);
+    assert_int_equal(build_path(path, size, "dusk-demo"), 0);
     if (!file_exists(path))
         fail_msg("%s is not built (make %s)", path, path);
 }
