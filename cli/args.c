@@ -17,6 +17,7 @@
 #include <dusk/value.h>
 
 #include "cli/cli.h"
+#include "cli/expr.h"
 
 int cli_fail(int code, const char *sub, const char *fmt, ...)
 {
@@ -38,49 +39,11 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
     return code;
 }
 
-/* Levenshtein distance, capped: past `cap` the exact figure does not matter. */
-static size_t distance(const char *a, const char *b, size_t cap)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return cap + 1;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
+/* One measure of "close" for options, keys and names alike: expr.c's (at
+ * most 3 edits, case aside, and fewer edits than the word has letters). */
 const char *cli_closest(const char *given, const char *const *known, size_t n)
 {
-    const char *best = NULL;
-    size_t best_d = 4;
-    if (!given)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (!known[i])
-            continue;
-        size_t d = distance(given, known[i], 3);
-        /* "q" is one edit from any one-letter key: that says nothing */
-        if (d < best_d && d < strlen(given)) {
-            best_d = d;
-            best = known[i];
-        }
-    }
-    return best;
+    return expr_closest(given, known, n);
 }
 
 int cli_progress_wanted(int quiet)

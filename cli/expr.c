@@ -858,8 +858,12 @@ static size_t edits(const char *a, const char *b)
 const char *expr_closest(const char *given, const char *const *known, size_t n)
 {
     const char *best = NULL;
+    if (!given)
+        return NULL;
     size_t bestd = 4, len = strlen(given);
     for (size_t i = 0; i < n; i++) {
+        if (!known[i])
+            continue;
         size_t d = edits(given, known[i]);
         if (d < bestd && d < len) {
             bestd = d;

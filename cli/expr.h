@@ -85,8 +85,9 @@ typedef struct expr_env {
  * does not exist or does not fit; 1: dusk's own array error). */
 int expr_eval(const expr_tree *t, const expr_env *env, dusk_array **out, expr_error *err);
 
-/* The known word closest to given (at most 3 edits, and fewer edits than
- * it has letters: no guess for a one-letter name), or NULL. */
+/* The known word closest to given (at most 3 edits, case aside, and fewer
+ * edits than it has letters: no guess for a one-letter name), or NULL;
+ * NULL entries of known are skipped. cli_closest is this too. */
 const char *expr_closest(const char *given, const char *const *known, size_t n);
 
 #endif /* DUSK_CLI_EXPR_H */
