@@ -130,7 +130,9 @@ pkg_libs = $(if $(1),$(shell $(PKG_CONFIG) --libs $(1)))
 # The libraries listed before library $(1) in list $(2).
 libs_before = $(if $(filter-out $(1),$(firstword $(2))),$(firstword $(2)) $(call libs_before,$(1),$(wordlist 2,$(words $(2)),$(2))))
 reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
-ALL_PKGS := $(foreach l,$(LIBRARIES),$($(l)_PKGS))
+# Each package once (the profiler and the gui both need cairo).
+uniq = $(if $(1),$(firstword $(1)) $(call uniq,$(filter-out $(firstword $(1)),$(1))))
+ALL_PKGS := $(call uniq,$(foreach l,$(LIBRARIES),$($(l)_PKGS)))
 STATIC_LIBS := $(foreach l,$(call reverse,$(LIBRARIES)),$(BUILD)/lib$(l).a)
 SHARED_LIBS := $(foreach l,$(LIBRARIES),$(BUILD)/lib$(l).so.$(VERSION))
 # What a program of this tree links with (static, so tests reach internals).

@@ -25,6 +25,7 @@ extern "C" {   /* cmocka 1.1's header has no extern "C" of its own */
 }
 
 #include <dusk.h>
+#include <dusk/gui.h>
 
 namespace {
 
@@ -219,6 +220,38 @@ void array_macros(void **)
     dusk_array_ctx_free(ctx);
 }
 
+/* The live viewer's header from C++: its option initialisers, and a
+ * viewer fed the lecture's graph's run by hand. */
+void viewer_header(void **)
+{
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    dusk_viewer_options o = DUSK_VIEWER_OPTIONS_INIT;
+    assert_null(vo.run);
+    assert_int_equal(o.layer_view_threshold, 0);
+    dusk_viewer *v = dusk_viewer_new(&o);
+    assert_non_null(v);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));
+    const char *key = "a";
+    dusk_plan *p = nullptr;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &key, 1, &p, &err), 0);
+    assert_int_equal(dusk_viewer_set_plan(v, p, &err), 0);
+    dusk_event ev[2] = {};
+    ev[0].kind = DUSK_EV_RUN_BEGIN;
+    ev[0].task = -1;
+    ev[0].worker = -1;
+    ev[0].status = 1;
+    ev[1].kind = DUSK_EV_READY;
+    ev[1].task = dusk_graph_find(g, "a");
+    ev[1].worker = -1;
+    assert_int_equal(dusk_viewer_feed(v, ev, 2), 0);
+    assert_int_equal(dusk_viewer_state(v, ev[1].task), DUSK_TASK_READY);
+    dusk_plan_unref(p);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 }  // namespace
 
 int main()
@@ -229,6 +262,7 @@ int main()
         cmocka_unit_test(cxx_task),
         cmocka_unit_test(builder_errors),
         cmocka_unit_test(array_macros),
+        cmocka_unit_test(viewer_header),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
