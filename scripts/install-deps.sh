@@ -36,6 +36,8 @@ libsdl2-ttf-dev
 fonts-dejavu-core
 xvfb
 xauth
+python3-numpy
+python3-h5py
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
@@ -50,7 +52,10 @@ xauth
 # fonts-dejavu-core (gui/'s default font, DejaVu Sans; tests/gui/ draws
 # headless with SDL's dummy driver, so needs no X server), xvfb and xauth
 # (tests/gui/test_xvfb.c runs examples/view in a virtual X server; xauth for
-# xvfb-run, to do the same by hand).
+# xvfb-run, to do the same by hand), python3-numpy and python3-h5py (what
+# real clients read: tests/array/test_h5_faults.c reads files h5py wrote,
+# tests/cli/test_expr.c compares dusk eval with NumPy through h5py; CI
+# fails a test that skips, so they must be there).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2
