@@ -15,6 +15,7 @@
 **     trace.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <dusk/array.h>
 
 #include "helpers.h"
 
@@ -565,6 +568,40 @@ static void plugin_functions(void **state)
 
 /* --- demo, view ------------------------------------------------------------------ */
 
+/* The built dusk eval -o: the lecture's r = x - x.mean(axis=0) over an
+ * HDF5 dataset, written to another, equal to the same computed directly
+ * with the array API (read back through libhdf5). */
+static void eval_output(void **state)
+{
+    (void)state;
+    char in[512], out[512];
+    keep(in, "x.h5");
+    keep(out, "r.h5");
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *x = dusk_random_normal(ctx, 7, 1.0, 2.0, DUSK_SHAPE(12, 9), "(5, 4)");
+    assert_int_equal(dusk_array_store(x, in, "/x", NULL, NULL, &err), 0);
+    result r = dusk_cmd("eval 'x - x.mean(axis=0)' --input x=%s:/x --chunks '(4, 3)' -o %s:/r "
+                        "--quiet", in, out);
+    assert_ok(&r);
+    done(&r);
+    dusk_array *xi = dusk_from_hdf5(ctx, in, "/x", NULL);
+    dusk_array *want = dusk_array_sub(xi, dusk_array_mean(xi, DUSK_AXIS(0), false));
+    dusk_array *got = dusk_from_hdf5(ctx, out, "/r", NULL);
+    dusk_value *w = NULL, *g = NULL;
+    assert_int_equal(dusk_array_compute(want, NULL, &w, &err), 0);
+    if (dusk_array_compute(got, NULL, &g, &err) != 0)
+        fail_msg("reading %s:/r: %s", out, err.msg);
+    assert_int_equal(dusk_ndarray_shape(g)[0], 12);
+    assert_int_equal(dusk_ndarray_shape(g)[1], 9);
+    const double *a = dusk_ndarray_data(w), *b = dusk_ndarray_data(g);
+    for (int i = 0; i < 12 * 9; i++)
+        assert_true(fabs(a[i] - b[i]) <= 1e-12 * (1 + fabs(a[i])));
+    dusk_value_unref(w);
+    dusk_value_unref(g);
+    dusk_array_ctx_free(ctx);
+}
+
 static void demo_list(void **state)
 {
     (void)state;
@@ -651,6 +688,7 @@ int main(void)
         cmocka_unit_test(render_golden_dot),
         cmocka_unit_test(trace_profile_render),
         cmocka_unit_test(plugin_functions),
+        cmocka_unit_test(eval_output),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
     };
