@@ -1,19 +1,36 @@
 /*
 ** dusk — the lossless event stream
 **
-** A single-producer, single-consumer queue of fixed-size blocks. The
-** producer (a scheduler, which serialises its workers' appends under its own
-** lock) writes an event into the tail block and then publishes the new
-** count with a release store; the consumer reads the count with an acquire
-** load and copies that many events, following block links and freeing each
-** block it has read past. The producer never looks at consumer state and
-** never waits, and the consumer takes no lock, so a slow consumer only
-** costs memory: blocks pile up until it catches up.
+** Each producer of a run (a worker, and the run's calling thread for the
+** events of worker -1) has a queue of its own: single producer, single
+** consumer, in blocks. A worker writes its step's events there outside the
+** scheduler's lock, each with the sequence number its step took inside the
+** lock (two additions there, instead of building the events in it), and
+** then publishes them with a release store of its count. The consumer
+** merges the queues back into the one order of the sequence numbers: it
+** takes the queue whose oldest unread event carries the next number,
+** copies that queue's run of consecutive numbers, and stops when the next
+** number is not published yet. The producers never look at consumer state
+** nor wait for it, and the consumer takes no lock a producer takes, so a
+** slow consumer only costs memory.
+**
+** A run's queues form a segment; segments are linked in run order. The
+** consumer leaves a segment (and frees it) once the next one exists and
+** it has read everything in it: the next run begins only after the last
+** one published its last event. dusk_stream_appended sums the queues'
+** counts under a mutex that only it and the consumer's leaving a segment
+** take.
+**
+** Losses: when a block cannot be allocated, the event is counted lost and
+** its run marked; in a marked run the consumer no longer waits for a
+** missing number but takes the smallest one published, so the order there
+** is only nearly kept. Without a loss, the order is exact.
 **
 ** Invariant: a block is freed only by the consumer, only once it has read
-** all its events and the producer has linked the next block, after which
-** the producer never touches it again.
+** all its events and the producer has moved to the next block (it only
+** ever writes the tail, and publishes the link with the events after it).
 */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,32 +39,86 @@
 #include "dusk/alloc.h"
 #include "events.h"
 
-#define BLOCK_EVENTS 4096
+/* Events a block holds, unless one step has more (a task with thousands
+ * of dependents): then its block is that big. */
+#define BLOCK_EVENTS 1024
 
+/* In a queue, an event's `run` field holds the low 32 bits of its
+ * sequence number (the consumer puts the run's index back): a step's
+ * events are numbered without a store of their own. */
 typedef struct block {
-    _Atomic(struct block *) next;
-    dusk_event ev[BLOCK_EVENTS];
+    _Atomic(struct block *) next;   /* set by the producer, after fill */
+    size_t fill;                 /* events in it, final once next is set */
+    dusk_event ev[];
 } block;
 
-struct dusk_stream {
+/* One producer's queue; the two sides on cache lines of their own. */
+typedef struct queue {
     /* producer side */
     block *tail;
-    size_t tail_n;               /* events written in tail */
-    int runs;                    /* runs begun */
-    atomic_uint_least64_t appended;
-    atomic_uint_least64_t lost;
+    size_t tail_n, tail_cap;     /* events written in tail, and its room */
+    uint64_t written;
+    block *first;                /* the first block, for the consumer */
+    atomic_uint_least64_t published;
+    char pad1[64];
     /* consumer side */
     block *head;
     size_t head_i;               /* events read from head */
     uint64_t consumed;
+    uint64_t seen;               /* the last published count loaded */
+    char pad2[64];
+} queue;
+
+typedef struct segment {
+    _Atomic(struct segment *) next;
+    uint64_t first_seq;
+    int32_t run;                 /* the run's index in the stream */
+    atomic_int lossy;            /* some event of this run was lost */
+    int nq;
+    queue q[];
+} segment;
+
+struct dusk_stream {
+    /* producer side: the thread that runs a run (begin, end) */
+    segment *prod;               /* the current run's segment (NULL: none) */
+    segment *last;               /* the last one linked */
+    uint64_t seq;                /* the next run's first sequence number */
+    int runs;                    /* runs begun */
+    atomic_uint_least64_t lost;
+    /* consumer side */
+    segment *cur;
+    uint64_t next;               /* the next sequence number to hand out */
+    /* dusk_stream_appended against the consumer leaving a segment */
+    pthread_mutex_t mu;
+    uint64_t retired;            /* events of the segments left */
 };
 
-static block *block_new(void)
+static segment *segment_new(int nq, uint64_t first_seq)
 {
-    block *b = dusk_malloc(sizeof *b);
-    if (b)
-        atomic_init(&b->next, NULL);
-    return b;
+    segment *g = dusk_calloc(1, sizeof *g + (size_t)nq * sizeof(queue));
+    if (!g)
+        return NULL;
+    atomic_init(&g->next, NULL);
+    atomic_init(&g->lossy, 0);
+    g->first_seq = first_seq;
+    g->nq = nq;
+    for (int i = 0; i < nq; i++)
+        atomic_init(&g->q[i].published, 0);
+    return g;
+}
+
+/* Frees g's blocks that the consumer has not freed yet, and g. */
+static void segment_free(segment *g)
+{
+    for (int i = 0; i < g->nq; i++) {
+        block *b = g->q[i].head ? g->q[i].head : g->q[i].first;
+        while (b) {
+            block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
+            dusk_free(b);
+            b = next;
+        }
+    }
+    dusk_free(g);
 }
 
 dusk_stream *dusk_stream_new(void)
@@ -55,12 +126,12 @@ dusk_stream *dusk_stream_new(void)
     dusk_stream *s = dusk_calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->head = s->tail = block_new();
-    if (!s->head) {
+    /* an empty first segment, so that cur and last are never NULL */
+    if (!(s->cur = s->last = segment_new(0, 0)) || pthread_mutex_init(&s->mu, NULL) != 0) {
+        dusk_free(s->cur);
         dusk_free(s);
         return NULL;
     }
-    atomic_init(&s->appended, 0);
     atomic_init(&s->lost, 0);
     return s;
 }
@@ -69,58 +140,215 @@ void dusk_stream_free(dusk_stream *s)
 {
     if (!s)
         return;
-    block *b = s->head;
-    while (b) {
-        block *next = atomic_load(&b->next);
-        dusk_free(b);
-        b = next;
+    segment *g = s->cur;
+    while (g) {
+        segment *next = atomic_load(&g->next);
+        segment_free(g);
+        g = next;
     }
+    pthread_mutex_destroy(&s->mu);
     dusk_free(s);
 }
 
-void dusk__stream_append(dusk_stream *s, const dusk_event *ev)
+/* --- the producers --------------------------------------------------------- */
+
+int dusk__stream_begin(dusk_stream *s, int nq, uint64_t *seq)
 {
-    if (s->tail_n == BLOCK_EVENTS) {
-        block *b = block_new();
-        if (!b) {
-            atomic_fetch_add_explicit(&s->lost, 1, memory_order_relaxed);
-            return;
-        }
-        atomic_store_explicit(&s->tail->next, b, memory_order_release);
-        s->tail = b;
-        s->tail_n = 0;
+    segment *g = segment_new(nq, s->seq);
+    if (g) {
+        g->run = s->runs;
+        atomic_store_explicit(&s->last->next, g, memory_order_release);
+        s->last = g;
     }
-    s->tail->ev[s->tail_n++] = *ev;
-    uint64_t n = atomic_load_explicit(&s->appended, memory_order_relaxed);
-    atomic_store_explicit(&s->appended, n + 1, memory_order_release);
+    s->prod = g;   /* NULL: this run's events are all lost */
+    *seq = s->seq;
+    return s->runs++;
 }
 
-int dusk__stream_next_run(dusk_stream *s) { return s->runs++; }
+void dusk__stream_end(dusk_stream *s, uint64_t seq)
+{
+    s->seq = seq;
+    s->prod = NULL;
+}
+
+dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n)
+{
+    segment *g = s->prod;
+    if (!g) {
+        atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
+        return NULL;
+    }
+    queue *q = &g->q[qi];
+    if (!q->tail || q->tail_n + n > q->tail_cap) {
+        size_t cap = n > BLOCK_EVENTS ? n : BLOCK_EVENTS;
+        block *b = dusk_malloc(sizeof *b + cap * sizeof(dusk_event));
+        if (!b) {
+            atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
+            atomic_store_explicit(&g->lossy, 1, memory_order_release);
+            return NULL;
+        }
+        atomic_init(&b->next, NULL);
+        b->fill = 0;
+        if (q->tail) {
+            q->tail->fill = q->tail_n;
+            atomic_store_explicit(&q->tail->next, b, memory_order_release);
+        } else {
+            q->first = b;
+        }
+        q->tail = b;
+        q->tail_n = 0;
+        q->tail_cap = cap;
+    }
+    dusk_event *e = &q->tail->ev[q->tail_n];
+    q->tail_n += n;
+    q->written += n;
+    return e;
+}
+
+void dusk__stream_publish(dusk_stream *s, int qi)
+{
+    segment *g = s->prod;
+    if (g)
+        atomic_store_explicit(&g->q[qi].published, g->q[qi].written, memory_order_release);
+}
+
+/* --- the consumer ------------------------------------------------------------ */
+
+/* How many events q has to read in a row from q->head (0: none yet):
+ * loads the producer's count only when what was seen last is read, and
+ * moves past a block read to its end. */
+static size_t queue_ready(queue *q)
+{
+    if (q->seen == q->consumed) {
+        q->seen = atomic_load_explicit(&q->published, memory_order_acquire);
+        if (q->seen == q->consumed)
+            return 0;
+        if (!q->head)
+            q->head = q->first;
+    }
+    size_t left = (size_t)(q->seen - q->consumed);
+    for (;;) {
+        /* fill is final, and may be read, once next is set; while next is
+         * not set, every published event left is in head */
+        block *next = atomic_load_explicit(&q->head->next, memory_order_acquire);
+        if (!next)
+            return left;
+        if (q->head_i < q->head->fill)
+            return left < q->head->fill - q->head_i ? left : q->head->fill - q->head_i;
+        dusk_free(q->head);
+        q->head = next;
+        q->head_i = 0;
+    }
+}
+
+/* After the RUN_END of g is read: its producers are done, so the blocks
+ * of the queues read to their end go now, not when the next run begins
+ * (a stream between runs holds no block). */
+static void segment_done(segment *g)
+{
+    for (int i = 0; i < g->nq; i++) {
+        queue *q = &g->q[i];
+        if (q->consumed != atomic_load_explicit(&q->published, memory_order_acquire))
+            continue;   /* a run with losses: what is left stays readable */
+        block *b = q->head ? q->head : q->first;
+        while (b) {
+            block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
+            dusk_free(b);
+            b = next;
+        }
+        q->head = q->first = q->tail = NULL;
+        q->head_i = 0;
+    }
+}
+
+/* Leaves segment cur for next (cur is read to its end). */
+static void segment_leave(dusk_stream *s, segment *next)
+{
+    segment *g = s->cur;
+    uint64_t n = 0;
+    for (int i = 0; i < g->nq; i++)
+        n += g->q[i].consumed;
+    pthread_mutex_lock(&s->mu);
+    s->retired += n;
+    s->cur = next;
+    pthread_mutex_unlock(&s->mu);
+    s->next = next->first_seq;
+    segment_free(g);
+}
 
 size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
 {
     if (!s || !out)   /* nowhere to put events: none is taken */
         return 0;
-    uint64_t avail = atomic_load_explicit(&s->appended, memory_order_acquire) - s->consumed;
-    size_t n = avail < max ? (size_t)avail : max;
-    for (size_t i = 0; i < n; i++) {
-        if (s->head_i == BLOCK_EVENTS) {
-            block *next = atomic_load_explicit(&s->head->next, memory_order_acquire);
-            dusk_free(s->head);
-            s->head = next;
-            s->head_i = 0;
+    size_t n = 0;
+    while (n < max) {
+        segment *g = s->cur;
+        /* Read before the queues: if the next run has begun, every event
+         * of this one is published. */
+        segment *next = atomic_load_explicit(&g->next, memory_order_acquire);
+        queue *best = NULL;
+        size_t best_k = 0;
+        int32_t best_d = INT32_MAX;   /* its head's number, less the next one */
+        for (int i = 0; i < g->nq; i++) {
+            queue *q = &g->q[i];
+            size_t k = queue_ready(q);
+            if (!k)
+                continue;
+            int32_t d = (int32_t)((uint32_t)q->head->ev[q->head_i].run - (uint32_t)s->next);
+            if (!best || d < best_d) {
+                best = q;
+                best_k = k;
+                best_d = d;
+                if (d == 0)
+                    break;
+            }
         }
-        out[i] = s->head->ev[s->head_i++];
+        if (!best) {
+            if (!next)
+                break;   /* the run goes on: nothing more yet */
+            segment_leave(s, next);
+            continue;
+        }
+        if (best_d != 0) {
+            /* The next number is not published yet; unless it never will
+             * be (a lost event), wait for it. */
+            if (!next && !atomic_load_explicit(&g->lossy, memory_order_acquire))
+                break;
+            s->next += (uint64_t)(int64_t)best_d;
+        }
+        /* This queue's run of consecutive numbers (a step's events). */
+        for (;;) {
+            dusk_event *e = &best->head->ev[best->head_i];
+            if ((uint32_t)e->run != (uint32_t)s->next)
+                break;
+            out[n] = *e;
+            out[n++].run = g->run;
+            best->head_i++;
+            best->consumed++;
+            s->next++;
+            if (e->kind == DUSK_EV_RUN_END) {
+                segment_done(g);
+                break;
+            }
+            if (n == max || (--best_k == 0 && (best_k = queue_ready(best)) == 0))
+                break;
+        }
     }
-    s->consumed += n;
     return n;
 }
 
-uint64_t dusk_stream_appended(const dusk_stream *s)
+uint64_t dusk_stream_appended(const dusk_stream *cs)
 {
-    if (!s)
+    if (!cs)
         return 0;
-    return atomic_load_explicit(&((dusk_stream *)s)->appended, memory_order_acquire);
+    dusk_stream *s = (dusk_stream *)cs;
+    pthread_mutex_lock(&s->mu);
+    uint64_t n = s->retired;
+    for (segment *g = s->cur; g; g = atomic_load_explicit(&g->next, memory_order_acquire))
+        for (int i = 0; i < g->nq; i++)
+            n += atomic_load_explicit(&g->q[i].published, memory_order_acquire);
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 uint64_t dusk_stream_lost(const dusk_stream *s)

@@ -6,11 +6,22 @@
 
 #include "dusk/events.h"
 
-/* Appends ev to s. Callers serialise appends (a scheduler appends under its
- * own lock, or from its one thread); the consumer needs no lock. */
-void dusk__stream_append(dusk_stream *s, const dusk_event *ev);
-/* Starts a new run: returns its index in the stream. Same rule. */
-int dusk__stream_next_run(dusk_stream *s);
+/* The producers' side (see events.c). A run begins with nq producers,
+ * queues 0..nq-1 (a worker's id, and one for the calling thread), and
+ * gets its index in the stream and its first sequence number in *seq; the
+ * run hands out the numbers that follow, one per event, in the stream's
+ * order, and gives the next free one back at its end. Begin and end: the
+ * run's calling thread, one run at a time. */
+int dusk__stream_begin(dusk_stream *s, int nq, uint64_t *seq);
+void dusk__stream_end(dusk_stream *s, uint64_t seq);
+/* Room for n events in queue qi, for the caller to fill, each with the
+ * low 32 bits of its sequence number in its `run` field (the consumer
+ * sets the run's index there); unseen by the consumer until
+ * dusk__stream_publish(s, qi). NULL when they are lost (no memory:
+ * counted in dusk_stream_lost). Only queue qi's producer calls these for
+ * it; every number handed out is written once, and n is not 0. */
+dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n);
+void dusk__stream_publish(dusk_stream *s, int qi);
 
 /* --- a cheap clock for one thread --------------------------------------
  *

@@ -188,6 +188,26 @@ static const dusk_plan *pop_pending(dusk_viewer *v, uint64_t *epoch)
     return plan;
 }
 
+/* Makes the log and its undo arrays hold cap events; 0 on out of memory
+ * (then nothing is lost: each array is at least as long as log_cap). */
+static int reserve_log(dusk_viewer *v, size_t cap)
+{
+    dusk_event *l = dusk_realloc(v->log, cap * sizeof *l);
+    if (!l)
+        return 0;
+    v->log = l;
+    uint8_t *us = dusk_realloc(v->undo_state, cap);
+    if (!us)
+        return 0;
+    v->undo_state = us;
+    int64_t *uw = dusk_realloc(v->undo_worker, cap * sizeof *uw);
+    if (!uw)
+        return 0;
+    v->undo_worker = uw;
+    v->log_cap = cap;
+    return 1;
+}
+
 /* A new run of plan (its reference handed over; NULL: the current plan
  * again): lay it out, every task WAITING. On failure the run's events are
  * counted as unplaced. */
@@ -232,6 +252,12 @@ static void begin_run(dusk_viewer *v, const dusk_plan *plan, const dusk_event *e
         v->layer_counts[(size_t)v->layout.layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
     }
     v->counts[DUSK_TASK_WAITING] = v->layout.ntasks;
+    /* A run has at most four events a task (READY, START, END or ERROR,
+     * RELEASED) and two of its own: room for all of them now, rather than
+     * copying the log as it doubles in the middle of a run. */
+    size_t need = 4 * v->layout.ntasks + 2;
+    if (need > v->log_cap)
+        reserve_log(v, need);   /* on failure, the log grows as it goes */
     v->nworkers = nw;
     for (size_t w = 0; w < nw; w++)
         v->worker_task[w] = -1;
@@ -259,33 +285,12 @@ static inline void add_held(dusk_viewer *v, uint64_t t, uint64_t held)
         v->held_peak = held;
 }
 
-/* Grows the log and its undo arrays together; 0 on out of memory (then
- * nothing is lost: each array is at least as long as log_cap). */
-static int grow_log(dusk_viewer *v)
-{
-    size_t cap = v->log_cap ? 2 * v->log_cap : 4096;
-    dusk_event *l = dusk_realloc(v->log, cap * sizeof *l);
-    if (!l)
-        return 0;
-    v->log = l;
-    uint8_t *us = dusk_realloc(v->undo_state, cap);
-    if (!us)
-        return 0;
-    v->undo_state = us;
-    int64_t *uw = dusk_realloc(v->undo_worker, cap * sizeof *uw);
-    if (!uw)
-        return 0;
-    v->undo_worker = uw;
-    v->log_cap = cap;
-    return 1;
-}
-
 /* Keeps ev, at time t_ns, in the run's log and returns its index; on out
  * of memory the log stops growing (the states still follow while followed)
  * and the event counts as unplaced: SIZE_MAX. */
 static inline size_t log_event(dusk_viewer *v, const dusk_event *ev, uint64_t t_ns)
 {
-    if (v->nlog == v->log_cap && !grow_log(v)) {
+    if (v->nlog == v->log_cap && !reserve_log(v, v->log_cap ? 2 * v->log_cap : 4096)) {
         v->unplaced++;
         return SIZE_MAX;
     }
@@ -449,18 +454,32 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
     add_held(v, tn, ev->held);
 }
 
-size_t dusk_viewer_pump(dusk_viewer *v)
+size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns)
 {
     if (!v)
         return 0;
+    uint64_t t0 = max_ns ? dusk_now_ns() : 0;
     size_t total = 0, n;
     do {
         n = dusk_stream_drain(v->stream, v->batch, DUSK__BATCH);
         for (size_t i = 0; i < n; i++)
             apply(v, &v->batch[i]);
         total += n;
-    } while (n == DUSK__BATCH);
+    } while (n == DUSK__BATCH && (!max_ns || dusk_now_ns() - t0 < max_ns));
     return total;
+}
+
+size_t dusk_viewer_pump(dusk_viewer *v)
+{
+    return dusk_viewer_pump_for(v, 0);
+}
+
+uint64_t dusk_viewer_backlog(const dusk_viewer *v)
+{
+    if (!v)
+        return 0;
+    uint64_t appended = dusk_stream_appended(v->stream);
+    return appended > v->events ? appended - v->events : 0;
 }
 
 int dusk_viewer_set_plan(dusk_viewer *v, const dusk_plan *plan, dusk_error *err)

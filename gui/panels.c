@@ -944,6 +944,17 @@ size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n)
                        done, total, elapsed, rate, busy, v->nworkers, dropped);
     if (len < 0)
         return 0;
+    /* A run of tiny tasks outpaces the window's pump (DUSK_VIEWER_PUMP_NS
+     * a frame): say how far behind the picture is. */
+    uint64_t behind = dusk_viewer_backlog(v);
+    if (behind) {
+        char cnt[48];
+        fmt_count(cnt, sizeof cnt, behind);
+        size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
+        int more = snprintf(n ? buf + at : NULL, n - at, DOT "catching up: %s events", cnt);
+        if (more > 0)
+            len += more;
+    }
     const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
     if (last && last->kind == DUSK_EV_RUN_END && last->status != 0) {
         size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;

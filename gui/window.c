@@ -241,7 +241,9 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         SDL_Event e;
         while (SDL_PollEvent(&e))
             dusk_viewer_handle(v, &e);
-        dusk_viewer_pump(v);
+        /* while the run goes, a bounded share of a core: the run keeps
+         * its cores, and a flood of events is shown late, not lost */
+        dusk_viewer_pump_for(v, ended ? 0 : DUSK_VIEWER_PUMP_NS);
         uint64_t now_ns = dusk_now_ns();
         dusk__rss_sample(v, now_ns);
         dusk_viewer_advance(v, now_ns - last_ns);   /* playback (k, [ ], r) */

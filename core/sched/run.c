@@ -13,11 +13,15 @@
 ** Events: with no listener, `listening` is 0 and no event is built and no
 ** clock is read; when no listener wants a per-task event (a progress bar
 ** counting in posttask), `timed` is 0 and no clock is read per task. When
-** one does, the stream's events are built inside the step (so the stream
-** gets one causal order with non-decreasing timestamps); there a worker
-** only notes what its step did, and builds the callbacks' events from that
-** afterwards (dusk__run_started, _flush), outside the backend's lock, in a
-** buffer sized so that it never needs to grow in the middle of a run.
+** one does, a step only notes what it did (the task done, the tasks it
+** made ready, the results it released, the task it took, their time) and,
+** for a stream, takes the sequence numbers of those events: the stream's
+** one causal order, with non-decreasing timestamps, is the order of the
+** steps. The worker builds the events afterwards (dusk__run_started,
+** _gate, _flush), outside the backend's lock, in a buffer sized so that it
+** never needs to grow in the middle of a run, and writes them to its own
+** queue of the stream and to the callbacks. A worker about to wait for
+** work flushes first, as the stream's consumer waits for every number.
 **
 ** Callbacks: start, the first READYs, RUN_BEGIN and RUN_END, and finish
 ** are called here on the calling thread, before the backend runs and after
@@ -129,65 +133,100 @@ static HOT_INLINE void deliver_one(const dusk_callbacks *cb, const dusk_event *e
                 cb->on_event(cb->ud, &ev[k]);
 }
 
-/* Builds an event stamped at the last stamp_at() for the stream, and for
- * the callbacks when no worker is involved (w NULL: the thread that called
- * the scheduler). A worker's events reach its callbacks through its
- * section instead (see deliver). Serialised. */
-static void emit_now(dusk__run *r, dusk__worker *w, int kind, int64_t task, uint64_t nbytes,
-                     int status)
+/* An event of no worker (the run's calling thread: RUN_BEGIN, the first
+ * READYs, RUN_END), stamped at the last stamp_at(), to the stream and the
+ * callbacks. A worker's events reach both through its section instead
+ * (see deliver). */
+static void emit(dusk__run *r, int kind, int64_t task, uint64_t nbytes, int status)
 {
-    dusk_event ev = {r->last_t, nbytes, r->held, task, w ? w->id : -1, kind, status,
-                     r->run_index};
-    if (r->stream)
-        dusk__stream_append(r->stream, &ev);
-    if (!w && (r->cb_want & DUSK_EVMASK(kind)))
+    if (!(r->want & DUSK_EVMASK(kind)))
+        return;
+    dusk_event ev = {r->last_t, nbytes, r->held, task, -1, kind, status, r->run_index};
+    if (r->stream) {
+        dusk_event *e = dusk__stream_reserve(r->stream, r->nworkers, 1);
+        if (e) {
+            *e = ev;
+            e->run = (int32_t)(uint32_t)r->seq;   /* the queue's numbering (core/events.h) */
+            dusk__stream_publish(r->stream, r->nworkers);
+        }
+        r->seq++;
+    }
+    if (r->cb_want & DUSK_EVMASK(kind))
         for (size_t i = 0; i < r->ncbs; i++)
             deliver_one(&r->cbs[i], &ev, 1);
 }
 
-/* The test inline: with callbacks only, a worker's call costs a branch. */
-static inline void emit(dusk__run *r, dusk__worker *w, int kind, int64_t task,
-                        uint64_t nbytes, int status)
+/* Writes the events of the done part of w's last step (END or ERROR, the
+ * READY and RELEASED it caused), kinds in want only, to e; returns how
+ * many. Their `run` field: the run's index, or (numbered) the stream's
+ * numbers from seq on. */
+static HOT_INLINE size_t done_events(dusk__run *r, dusk__worker *w, dusk_event *e,
+                                     uint32_t want, int numbered, uint64_t seq)
 {
-    if (w ? r->stream != NULL : (r->want & DUSK_EVMASK(kind)) != 0)
-        emit_now(r, w, kind, task, nbytes, status);
+    const dusk__section *sec = &w->sec;
+    uint64_t held = sec->done_held, t = sec->t_done;
+    int32_t id = w->id, run = numbered ? (int32_t)(uint32_t)seq : r->run_index;
+    int32_t inc = numbered;
+    size_t n = 0;
+    if (want & DUSK_EVMASK(sec->done_kind)) {
+        e[n++] = (dusk_event){t, sec->done_nbytes, held, sec->done, id, sec->done_kind,
+                              sec->done_status, run};
+        run += inc;
+    }
+    if (want & DUSK_EVMASK(DUSK_EV_READY))
+        for (size_t i = 0; i < sec->nready; i++, run += inc)
+            e[n++] = (dusk_event){t, 0, held, w->ready[i], id, DUSK_EV_READY, 0, run};
+    if (want & DUSK_EVMASK(DUSK_EV_RELEASED))
+        for (size_t i = 0; i < w->ndrop; i++, run += inc) {
+            held -= w->drop_nb[i];
+            e[n++] = (dusk_event){t, w->drop_nb[i], held, w->drop_id[i], id,
+                                  DUSK_EV_RELEASED, 0, run};
+        }
+    return n;
 }
 
-static void put_event(dusk__run *r, dusk__worker *w, uint64_t t, int kind, int64_t task,
-                      uint64_t nbytes, uint64_t held, int status)
+static inline dusk_event start_event(const dusk__worker *w, int32_t run)
 {
-    if (r->cb_want & DUSK_EVMASK(kind))
-        w->evbuf[w->nev++] = (dusk_event){t, nbytes, held, task, w->id, kind, status,
-                                          r->run_index};
+    return (dusk_event){w->sec.t_start, 0, w->sec.start_held, w->sec.start, w->id,
+                        DUSK_EV_START, 0, run};
 }
 
-/* Builds the events of the worker's last step, in the stream's order (END
- * or ERROR, the READY and RELEASED it caused, the next START), and hands
- * them to the callbacks; not serialised. */
+/* The events of the worker's last step, in the stream's order (END or
+ * ERROR, the READY and RELEASED it caused, the next START): built straight
+ * into the worker's queue of the stream under the numbers the step took,
+ * and into w->evbuf for the callbacks (the kinds they want), which get
+ * them before the stream's consumer does; not serialised. */
 static void deliver(dusk__run *r, dusk__worker *w)
 {
     dusk__section *sec = &w->sec;
-    w->nev = 0;
-    if (sec->done >= 0) {
-        uint64_t held = sec->done_held;
-        put_event(r, w, sec->t_done, sec->done_kind, sec->done, sec->done_nbytes, held,
-                  sec->done_status);
-        for (size_t i = 0; i < sec->nready; i++)
-            put_event(r, w, sec->t_done, DUSK_EV_READY, w->ready[i], 0, held, 0);
-        for (size_t i = 0; i < w->ndrop; i++) {
-            held -= w->drop_nb[i];
-            put_event(r, w, sec->t_done, DUSK_EV_RELEASED, w->drop_id[i], w->drop_nb[i],
-                      held, 0);
+    int wrote = r->stream && (sec->done >= 0 || sec->start >= 0);
+    if (wrote) {
+        if (sec->done >= 0) {
+            size_t nd = 1 + sec->nready + w->ndrop;
+            dusk_event *e = dusk__stream_reserve(r->stream, w->id, nd);
+            if (e)
+                done_events(r, w, e, 0x7fu, 1, sec->seq_done);
+        }
+        if (sec->start >= 0) {
+            dusk_event *e = dusk__stream_reserve(r->stream, w->id, 1);
+            if (e)
+                *e = start_event(w, (int32_t)(uint32_t)sec->seq_start);
         }
     }
-    if (sec->start >= 0)
-        put_event(r, w, sec->t_start, DUSK_EV_START, sec->start, 0, sec->start_held, 0);
+    if (r->cb_want) {
+        size_t n = 0;
+        if (sec->done >= 0)
+            n = done_events(r, w, w->evbuf, r->cb_want, 0, 0);
+        if (sec->start >= 0 && (r->cb_want & DUSK_EVMASK(DUSK_EV_START)))
+            w->evbuf[n++] = start_event(w, r->run_index);
+        if (n)
+            for (size_t i = 0; i < r->ncbs; i++)
+                deliver_one(&r->cbs[i], w->evbuf, n);
+    }
     sec->done = sec->start = -1;
     sec->nready = 0;
-    if (w->nev)
-        for (size_t i = 0; i < r->ncbs; i++)
-            deliver_one(&r->cbs[i], w->evbuf, w->nev);
-    w->nev = 0;
+    if (wrote)
+        dusk__stream_publish(r->stream, w->id);
 }
 
 /* --- the step (serialised) ---------------------------------------------------------- */
@@ -204,17 +243,13 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
     if (r->timed) {
         w->sec = (dusk__section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_END,
                                  .done_nbytes = nb, .done_held = r->held, .start = -1};
-        emit(r, w, DUSK_EV_END, t, nb, 0);
     }
     for (int64_t k = p->rdep_off[t]; k < p->rdep_off[t + 1]; k++) {
         int64_t d = p->rdep_ids[k];
         if (--r->s[d].waiting == 0) {   /* the plan's dependents are all in the run */
             heap_push(r, d);
-            if (r->timed) {
-                if (w->ready)
-                    w->ready[w->sec.nready++] = d;
-                emit(r, w, DUSK_EV_READY, d, 0, 0);
-            }
+            if (w->ready)
+                w->ready[w->sec.nready++] = d;
         }
     }
     for (int64_t k = p->dep_off[t]; k < p->dep_off[t + 1]; k++) {
@@ -229,8 +264,6 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
                 w->drop_nb[w->ndrop] = db;
             }
             w->drop[w->ndrop++] = dv;
-            if (r->timed)
-                emit(r, w, DUSK_EV_RELEASED, d, db, 0);
         }
     }
 }
@@ -242,7 +275,6 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
     if (r->timed) {
         w->sec = (dusk__section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_ERROR,
                                  .done_status = code, .done_held = r->held, .start = -1};
-        emit(r, w, DUSK_EV_ERROR, t, 0, code);
     }
     if (r->status)
         return;  /* keep the first error */
@@ -266,6 +298,10 @@ static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_
         finish_error(r, w, done, status, terr);
     else
         finish_ok(r, w, done, result);
+    if (r->stream) {   /* numbers for the END or ERROR, READYs and RELEASEDs */
+        w->sec.seq_done = r->seq;
+        r->seq += 1 + w->sec.nready + w->ndrop;
+    }
 }
 
 static HOT_INLINE int64_t take(dusk__run *r, dusk__worker *w)
@@ -276,7 +312,8 @@ static HOT_INLINE int64_t take(dusk__run *r, dusk__worker *w)
         w->sec.t_start = r->last_t;
         w->sec.start = t;
         w->sec.start_held = r->held;
-        emit(r, w, DUSK_EV_START, t, 0, 0);
+        if (r->stream)
+            w->sec.seq_start = r->seq++;
     }
     return t;
 }
@@ -602,9 +639,9 @@ static int workers_new(dusk__run *r, int n)
 {
     const dusk_plan *p = r->plan;
     size_t maxdeps = p->maxdeps, maxrdeps = p->maxrdeps;
-    int evs = r->timed && (r->cb_want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) |
-                                          DUSK_EVMASK(DUSK_EV_RUN_END)));
-    int ready = evs && (r->cb_want & DUSK_EVMASK(DUSK_EV_READY));
+    int evs = r->timed && (r->want & ~(DUSK_EVMASK(DUSK_EV_RUN_BEGIN) |
+                                       DUSK_EVMASK(DUSK_EV_RUN_END)));
+    int ready = evs && (r->want & DUSK_EVMASK(DUSK_EV_READY));
     if (!(r->workers = dusk_calloc((size_t)n, sizeof *r->workers)))
         return DUSK_ENOMEM;
     r->nworkers = n;
@@ -674,14 +711,15 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         for (size_t i = 0; i < r->ncbs; i++)
             if (r->cbs[i].start)
                 r->cbs[i].start(r->cbs[i].ud, p, p->n);
-        r->run_index = r->stream ? dusk__stream_next_run(r->stream) : 0;
-        emit(r, NULL, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
+        /* queues: one per worker, and the last for this thread's events */
+        r->run_index = r->stream ? dusk__stream_begin(r->stream, nworkers + 1, &r->seq) : 0;
+        emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
     for (size_t i = 0; i < p->n; i++)
         if (r->s[dusk__plan_task(p, i)].waiting == 0) {
             heap_push(r, dusk__plan_task(p, i));
             if (r->timed)
-                emit(r, NULL, DUSK_EV_READY, dusk__plan_task(p, i), 0, 0);
+                emit(r, DUSK_EV_READY, dusk__plan_task(p, i), 0, 0);
         }
 
     rc = be->run(r, err);
@@ -695,7 +733,9 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     }
     if (r->listening) {
         stamp_at(r, dusk_now_ns());
-        emit(r, NULL, DUSK_EV_RUN_END, -1, 0, rc);
+        emit(r, DUSK_EV_RUN_END, -1, 0, rc);
+        if (r->stream)
+            dusk__stream_end(r->stream, r->seq);
         for (size_t i = 0; i < r->ncbs; i++)
             if (r->cbs[i].finish)
                 r->cbs[i].finish(r->cbs[i].ud, rc);

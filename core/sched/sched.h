@@ -24,8 +24,11 @@
 **           dusk__run_ended(r, w, t, result, status)    not serialised
 **           now = dusk__run_clock(r, w)
 **           t = dusk__run_step(r, w, now, t, result, status, terr)   serialised
-**       (t < 0 and !dusk__run_over(r): nothing is ready yet; wait until
-**        another worker's step makes something ready, or the run is over)
+**       (t < 0 and !dusk__run_over(r): nothing is ready yet; if
+**        dusk__run_pending(w), dusk__run_flush(r, w) outside the lock and
+**        step again (the stream's consumer waits for w's numbers); else
+**        wait until another worker's step makes something ready, or the
+**        run is over)
 **       dusk__run_flush(r, w)                           not serialised
 **
 ** When a callback has a gate (r->gated), each step is split in two around
@@ -127,6 +130,7 @@ struct dusk__run {
     size_t nheap;
     uint64_t held;
     uint64_t last_t;             /* the last event time, for monotonic stamps */
+    uint64_t seq;                /* the stream's next sequence number */
     size_t done, running;
     uint64_t peak;
     int idle;                    /* the backend's: workers waiting */
@@ -172,6 +176,7 @@ typedef struct dusk__section {
     size_t nready;               /* READY tasks, in w->ready (if wanted) */
     int64_t start;               /* the task started, or -1 */
     uint64_t start_held;
+    uint64_t seq_done, seq_start;   /* the stream's numbers for both parts */
 } dusk__section;
 
 struct dusk__worker {
@@ -181,7 +186,6 @@ struct dusk__worker {
     int64_t *ready;              /* the section's READY tasks */
     dusk__tclock clock;          /* this worker's readings of the time */
     dusk_event *evbuf;           /* events to hand to callbacks after the step */
-    size_t nev;
     dusk_value **drop;           /* results to unref after the step */
     int64_t *drop_id;            /* ... their tasks and bytes, for RELEASED */
     uint64_t *drop_nb;
@@ -236,6 +240,14 @@ int dusk__run_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
                    dusk_error *terr);
 /* After w's last step: delivers its events and drops what it released. */
 void dusk__run_flush(dusk__run *r, dusk__worker *w);
+
+/* w's last step did something its listeners have not heard of yet, or
+ * released results it has not dropped: a worker about to wait flushes it
+ * first (outside the lock), as the stream's consumer waits for its events. */
+static inline int dusk__run_pending(const dusk__worker *w)
+{
+    return w->sec.done >= 0 || w->sec.start >= 0 || w->ndrop > 0;
+}
 
 /* Nothing more will be handed out: every task done, or one failed. Read
  * it where steps are serialised. */

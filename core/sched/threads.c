@@ -9,8 +9,9 @@
 ** pretask and posttask after leaving it (dusk__run_task), so each worker
 ** id's callbacks come from that worker's thread, one at a time.
 **
-** A worker that finds nothing ready while tasks are still running waits
-** on a condition variable; a step that leaves ready tasks behind wakes one
+** A worker that finds nothing ready while tasks are still running first
+** hands its last step's events to the listeners outside the lock, then
+** waits on a condition variable; a step that leaves ready tasks behind wakes one
 ** waiter, and the worker that sees the run over (or failed) wakes them
 ** all. A worker that finds the lock taken spins briefly before it sleeps
 ** (see lock()).
@@ -113,11 +114,21 @@ static void *worker_main(void *arg)
         t = dusk__run_gate_armed(r) ? gated_step(r, w, now, t, v, status, &terr)
                      : dusk__run_step(r, w, now, t, v, status, &terr);
         while (t < 0 && !dusk__run_over(r)) {
-            /* Nothing ready yet: wait for another worker's step. */
-            r->idle++;
-            pthread_cond_wait(&pl->cv, &r->mu);
-            r->idle--;
-            now = dusk__run_clock_real(r);
+            if (dusk__run_pending(w)) {
+                /* Nothing ready: before waiting, what the last step did
+                 * reaches the listeners (the stream's consumer waits for
+                 * these events), then look again. */
+                pthread_mutex_unlock(&r->mu);
+                dusk__run_flush(r, w);
+                now = dusk__run_clock(r, w);
+                lock(r);
+            } else {
+                /* Nothing ready yet: wait for another worker's step. */
+                r->idle++;
+                pthread_cond_wait(&pl->cv, &r->mu);
+                r->idle--;
+                now = dusk__run_clock_real(r);
+            }
             t = dusk__run_gate_armed(r) ? gated_step(r, w, now, -1, NULL, 0, NULL)
                          : dusk__run_step(r, w, now, -1, NULL, 0, NULL);
         }

@@ -26,7 +26,14 @@
 **    drains, e.g. a window at 60 frames a second. The scheduler appends
 **    without ever waiting for the consumer (the consumer holds no lock a
 **    worker takes); the queue grows in blocks while the consumer falls
-**    behind, so memory, not the run, pays for a slow consumer.
+**    behind, so memory, not the run, pays for a slow consumer. Each
+**    worker writes its own events to a queue of its own, after its step
+**    and outside the run's lock, numbered in the run's one order (each
+**    step takes its numbers under the lock: two additions); the consumer
+**    merges the queues by number. A worker's step's events appear
+**    together once it has left the lock, and a worker about to wait for
+**    work hands in its last step's events first, so the stream never
+**    waits on an idle worker.
 **
 ** Who calls what
 **                    start, finish, and      pretask, posttask, gate, and
@@ -193,7 +200,10 @@ DUSK_API void dusk_stream_free(dusk_stream *s);   /* NULL-safe */
  * out takes nothing and returns 0. */
 DUSK_API size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max);
 /* Events appended so far, and events lost (only when a block could not be
- * allocated; a run with a stream then still completes). */
+ * allocated; a run with a stream then still completes, and its other
+ * events still come out, though near a loss not always in order).
+ * During a run, appended counts events some of which a drain may not
+ * return yet (an earlier one in the order is still being written). */
 DUSK_API uint64_t dusk_stream_appended(const dusk_stream *s);
 DUSK_API uint64_t dusk_stream_lost(const dusk_stream *s);
 

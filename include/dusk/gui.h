@@ -119,6 +119,17 @@ DUSK_API dusk_stream *dusk_viewer_stream(dusk_viewer *v);
 /* Moves every event the stream holds now into the viewer's state; returns
  * how many (0 for NULL). */
 DUSK_API size_t dusk_viewer_pump(dusk_viewer *v);
+/* The same for about max_ns at most (the clock is read every 4,096
+ * events; 0: no limit), for a UI thread that shares the cores with the
+ * run: the window pumps DUSK_VIEWER_PUMP_NS a frame while a run goes, and
+ * everything once it has ended. A run of tiny tasks that makes events
+ * faster than that (some 5 million a second) is then shown late, by the
+ * backlog below, rather than slowed down; it loses nothing. */
+DUSK_API size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns);
+#define DUSK_VIEWER_PUMP_NS 2000000u
+/* Events in the stream not applied yet (0 for NULL, and when the viewer
+ * keeps up). */
+DUSK_API uint64_t dusk_viewer_backlog(const dusk_viewer *v);
 /* Replay: the plan of the runs fed next (a reference is taken; the next
  * RUN_BEGIN fed or pumped with no plan queued uses it), and events applied
  * in order as pump applies the stream's. DUSK_EINVAL for NULL, DUSK_ENOMEM. */

@@ -617,6 +617,139 @@ static void test_stream_two_runs(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Every event of the stream, drained from this thread. */
+static size_t drain_all(dusk_stream *s, evlog *log)
+{
+    dusk_event buf[256];
+    size_t got, n = 0;
+    while ((got = dusk_stream_drain(s, buf, 256)) > 0)
+        for (size_t i = 0; i < got; i++, n++)
+            evlog_push(log, &buf[i]);
+    return n;
+}
+
+/* When a block of the stream cannot be allocated, its events are counted
+ * lost and every other one still comes out (the consumer does not wait
+ * for a number that will never come); a run whose queues could not be
+ * made at all is lost whole; and the stream's next run is whole and in
+ * order. Each allocation of a run is made to fail once in turn. */
+static void test_stream_losses(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(300, &root);
+    const char *keys[1] = {root};
+    /* a clean run: how many events, and how many allocations it makes */
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL};
+    dusk_value *out = NULL;
+    unsigned long calls0 = dusk_alloc_calls();
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    unsigned long calls = dusk_alloc_calls() - calls0;
+    dusk_value_unref(out);
+    evlog log;
+    evlog_init(&log);
+    size_t clean = drain_all(s, &log);
+    evlog_free(&log);
+    dusk_stream_free(s);
+    assert_true(clean > 1024);   /* more than one block */
+
+    int partial = 0, whole = 0;
+    for (unsigned long n = 0; n < calls + 8; n++) {
+        s = dusk_stream_new();
+        assert_non_null(s);
+        o.stream = s;
+        dusk_alloc_fail_once((long)n);
+        int rc = dusk_get(g, root, &o, &out, NULL);
+        dusk_alloc_fail_after(-1);
+        dusk_value_unref(out);
+        out = NULL;
+        evlog_init(&log);
+        size_t got = drain_all(s, &log);
+        uint64_t lost = dusk_stream_lost(s);
+        assert_int_equal(got, dusk_stream_appended(s));
+        if (rc == 0) {
+            assert_int_equal(got + lost, clean);
+            partial += lost > 0 && got > 0;
+            whole += lost == clean;
+        }
+        /* the next run on the same stream: whole, in order */
+        assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+        dusk_value_unref(out);
+        out = NULL;
+        size_t before = log.n;
+        assert_int_equal(drain_all(s, &log), clean);
+        int32_t run = got + lost > 0;   /* the failed run began, or did not */
+        assert_int_equal(log.ev[before].run, run);
+        check_run_events(g, log.ev + before, clean, keys, 1, 1, STRICT, run, NULL);
+        evlog_free(&log);
+        dusk_stream_free(s);
+    }
+    assert_true(partial > 0);   /* a block was lost mid-run */
+    assert_true(whole > 0);     /* a run's queues were */
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+typedef struct bg_get {
+    dusk_graph *g;
+    dusk_options o;
+    int rc;
+    atomic_int done;
+} bg_get;
+
+static void *bg_get_main(void *arg)
+{
+    bg_get *b = arg;
+    dusk_value *out = NULL;
+    b->rc = dusk_get(b->g, "top", &b->o, &out, NULL);
+    dusk_value_unref(out);
+    atomic_store(&b->done, 1);
+    return NULL;
+}
+
+/* A worker that finds nothing to do hands its last events to the stream
+ * before it waits: while one worker is in a long task, the END of the
+ * shorter task the other ran (which left nothing ready) is already in the
+ * stream. */
+static void test_stream_idle_worker_flushes(void **state)
+{
+    (void)state;
+    bg_get b = {.g = dusk_graph_new()};
+    dusk_task(b.g, "slow", &dusk_sleep, dusk_lit_int(1500), dusk_lit_int(1));
+    /* long enough that the other worker takes "slow" meanwhile */
+    dusk_task(b.g, "quick", &dusk_sleep, dusk_lit_int(200), dusk_lit_int(2));
+    dusk_task(b.g, "top", &dusk_add, dusk_ref("slow"), dusk_ref("quick"));
+    int64_t quick = dusk_graph_find(b.g, "quick");
+    dusk_stream *s = dusk_stream_new();
+    b.o = (dusk_options){DUSK_SCHED_THREADS, 2, NULL, 0, s, NULL};
+    atomic_init(&b.done, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, bg_get_main, &b), 0);
+    int seen = 0, during = 0;
+    while (!seen) {
+        dusk_event buf[16];
+        int done = atomic_load(&b.done);   /* before the drain */
+        size_t got = dusk_stream_drain(s, buf, 16);
+        for (size_t i = 0; i < got; i++)
+            if (buf[i].kind == DUSK_EV_END && buf[i].task == quick) {
+                seen = 1;
+                during = !done;
+            }
+        if (!got && done)
+            break;
+        if (!got)
+            sleep_ms(1);
+    }
+    pthread_join(th, NULL);
+    assert_int_equal(b.rc, 0);
+    assert_true(seen);
+    assert_true(during);   /* not only once the run had ended */
+    dusk_stream_free(s);
+    dusk_graph_free(b.g);
+}
+
 /* --- callbacks ------------------------------------------------------------------- */
 
 typedef struct cbrec {
@@ -1188,6 +1321,8 @@ int main(void)
         cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
         cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_losses, reset_alloc),
+        cmocka_unit_test(test_stream_idle_worker_flushes),
         cmocka_unit_test_teardown(test_callbacks, reset_alloc),
         cmocka_unit_test_teardown(test_callbacks_and_stream_together,
                                   reset_alloc),

@@ -1096,6 +1096,8 @@ static void test_gui(void **state)
                 !cb.posttask);
     GIVES_NULL(dusk_viewer_stream, 0, NULL);
     GIVES(dusk_viewer_pump, 0, 0, NULL);
+    GIVES(dusk_viewer_pump_for, 0, 0, NULL, 1000);
+    GIVES(dusk_viewer_backlog, 0, 0, NULL);
 
     dusk_graph *g = lecture_dsk();
     const char *keys[] = {"z"};

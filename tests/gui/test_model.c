@@ -231,6 +231,39 @@ static void test_lossless_live(void **state)
     dusk_graph_free(r.g);
 }
 
+/* A bounded pump takes at least one batch and stops once its time is
+ * spent; the backlog says what is left, and an unbounded pump clears it. */
+static void test_pump_budget(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(20001, &root);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    o.stream = dusk_viewer_stream(v);
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    uint64_t all = dusk_stream_appended(o.stream);
+    assert_true(all > 3 * DUSK__BATCH);
+    assert_int_equal(dusk_viewer_backlog(v), all);
+    /* 1 ns: spent after the first batch */
+    assert_int_equal(dusk_viewer_pump_for(v, 1), DUSK__BATCH);
+    assert_int_equal(dusk_viewer_backlog(v), all - DUSK__BATCH);
+    assert_int_equal(dusk_viewer_events(v), DUSK__BATCH);
+    /* a minute: everything */
+    assert_int_equal(dusk_viewer_pump_for(v, 60000000000u), all - DUSK__BATCH);
+    assert_int_equal(dusk_viewer_backlog(v), 0);
+    assert_int_equal(dusk_viewer_pump_for(v, 1), 0);
+    assert_int_equal(dusk_viewer_unplaced(v), 0);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RELEASED) + 1, total(v));
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* --- layout ------------------------------------------------------------------- */
 
 static void check_layout(const dusk_plan *p, const dusk__layout *L)
@@ -338,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_replay_lecture),
         cmocka_unit_test(test_erred),
         cmocka_unit_test(test_lossless_live),
+        cmocka_unit_test(test_pump_budget),
         cmocka_unit_test(test_layout_random),
         cmocka_unit_test(test_nodes_and_layer_view),
     };

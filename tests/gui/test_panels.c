@@ -536,6 +536,30 @@ static void test_status_line(void **state)
     viewer_free(v);
     free(ev);
     dusk_graph_free(g);
+
+    /* a viewer behind its stream says by how much, until it catches up */
+    g = tree_graph(8192, &root);
+    v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    o.stream = dusk_viewer_stream(v);
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    assert_true(dusk_viewer_pump_for(v, 1) > 0);
+    char cnt[48];
+    with_commas(cnt, sizeof cnt, dusk_viewer_backlog(v));
+    assert_true(dusk_viewer_backlog(v) > 0);
+    snprintf(want, sizeof want, "events dropped 0 \xc2\xb7 catching up: %s events", cnt);
+    dusk__status_line(v, got, sizeof got);
+    assert_contains(got, want);
+    dusk_viewer_pump(v);
+    dusk__status_line(v, got, sizeof got);
+    assert_null(strstr(got, "catching up"));
+    viewer_free(v);
+    dusk_graph_free(g);
 }
 
 static void test_memory_peak(void **state)
