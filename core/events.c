@@ -49,8 +49,15 @@
 typedef struct block {
     _Atomic(struct block *) next;   /* set by the producer, after fill */
     size_t fill;                 /* events in it, final once next is set */
+    size_t cap;
     dusk_event ev[];
 } block;
+
+/* Blocks read to their end wait in the stream's pool for a producer to
+ * take again, up to this many: memory the kernel has already mapped in,
+ * where a fresh block costs a page fault each 4 KiB (in a virtual
+ * machine, microseconds: more than writing its events). */
+#define POOL_BLOCKS 256
 
 /* One producer's queue; the two sides on cache lines of their own. */
 typedef struct queue {
@@ -91,7 +98,48 @@ struct dusk_stream {
     /* dusk_stream_appended against the consumer leaving a segment */
     pthread_mutex_t mu;
     uint64_t retired;            /* events of the segments left */
+    /* the pool: the consumer puts, producers take, once a block each */
+    pthread_mutex_t pool_mu;
+    block *pool;
+    size_t npool;
 };
+
+static block *block_get(dusk_stream *s, size_t cap)
+{
+    block *b = NULL;
+    if (cap == BLOCK_EVENTS) {
+        pthread_mutex_lock(&s->pool_mu);
+        if ((b = s->pool)) {
+            s->pool = atomic_load_explicit(&b->next, memory_order_relaxed);
+            s->npool--;
+        }
+        pthread_mutex_unlock(&s->pool_mu);
+    }
+    if (!b && (b = dusk_malloc(sizeof *b + cap * sizeof(dusk_event))))
+        b->cap = cap;
+    if (b) {
+        atomic_init(&b->next, NULL);
+        b->fill = 0;
+    }
+    return b;
+}
+
+static void block_put(dusk_stream *s, block *b)
+{
+    if (b->cap == BLOCK_EVENTS) {
+        pthread_mutex_lock(&s->pool_mu);
+        int kept = s->npool < POOL_BLOCKS;
+        if (kept) {
+            atomic_store_explicit(&b->next, s->pool, memory_order_relaxed);
+            s->pool = b;
+            s->npool++;
+        }
+        pthread_mutex_unlock(&s->pool_mu);
+        if (kept)
+            return;
+    }
+    dusk_free(b);
+}
 
 static segment *segment_new(int nq, uint64_t first_seq)
 {
@@ -121,6 +169,17 @@ static void segment_free(segment *g)
     dusk_free(g);
 }
 
+static void pool_free(dusk_stream *s)
+{
+    for (block *b = s->pool; b;) {
+        block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
+        dusk_free(b);
+        b = next;
+    }
+    s->pool = NULL;
+    s->npool = 0;
+}
+
 dusk_stream *dusk_stream_new(void)
 {
     dusk_stream *s = dusk_calloc(1, sizeof *s);
@@ -128,6 +187,12 @@ dusk_stream *dusk_stream_new(void)
         return NULL;
     /* an empty first segment, so that cur and last are never NULL */
     if (!(s->cur = s->last = segment_new(0, 0)) || pthread_mutex_init(&s->mu, NULL) != 0) {
+        dusk_free(s->cur);
+        dusk_free(s);
+        return NULL;
+    }
+    if (pthread_mutex_init(&s->pool_mu, NULL) != 0) {
+        pthread_mutex_destroy(&s->mu);
         dusk_free(s->cur);
         dusk_free(s);
         return NULL;
@@ -146,6 +211,8 @@ void dusk_stream_free(dusk_stream *s)
         segment_free(g);
         g = next;
     }
+    pool_free(s);
+    pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->mu);
     dusk_free(s);
 }
@@ -181,14 +248,12 @@ dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n)
     queue *q = &g->q[qi];
     if (!q->tail || q->tail_n + n > q->tail_cap) {
         size_t cap = n > BLOCK_EVENTS ? n : BLOCK_EVENTS;
-        block *b = dusk_malloc(sizeof *b + cap * sizeof(dusk_event));
+        block *b = block_get(s, cap);
         if (!b) {
             atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
             atomic_store_explicit(&g->lossy, 1, memory_order_release);
             return NULL;
         }
-        atomic_init(&b->next, NULL);
-        b->fill = 0;
         if (q->tail) {
             q->tail->fill = q->tail_n;
             atomic_store_explicit(&q->tail->next, b, memory_order_release);
@@ -217,7 +282,7 @@ void dusk__stream_publish(dusk_stream *s, int qi)
 /* How many events q has to read in a row from q->head (0: none yet):
  * loads the producer's count only when what was seen last is read, and
  * moves past a block read to its end. */
-static size_t queue_ready(queue *q)
+static size_t queue_ready(dusk_stream *s, queue *q)
 {
     if (q->seen == q->consumed) {
         q->seen = atomic_load_explicit(&q->published, memory_order_acquire);
@@ -235,7 +300,7 @@ static size_t queue_ready(queue *q)
             return left;
         if (q->head_i < q->head->fill)
             return left < q->head->fill - q->head_i ? left : q->head->fill - q->head_i;
-        dusk_free(q->head);
+        block_put(s, q->head);
         q->head = next;
         q->head_i = 0;
     }
@@ -244,7 +309,7 @@ static size_t queue_ready(queue *q)
 /* After the RUN_END of g is read: its producers are done, so the blocks
  * of the queues read to their end go now, not when the next run begins
  * (a stream between runs holds no block). */
-static void segment_done(segment *g)
+static void segment_done(dusk_stream *s, segment *g)
 {
     for (int i = 0; i < g->nq; i++) {
         queue *q = &g->q[i];
@@ -253,7 +318,7 @@ static void segment_done(segment *g)
         block *b = q->head ? q->head : q->first;
         while (b) {
             block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
-            dusk_free(b);
+            block_put(s, b);
             b = next;
         }
         q->head = q->first = q->tail = NULL;
@@ -291,7 +356,7 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
         int32_t best_d = INT32_MAX;   /* its head's number, less the next one */
         for (int i = 0; i < g->nq; i++) {
             queue *q = &g->q[i];
-            size_t k = queue_ready(q);
+            size_t k = queue_ready(s, q);
             if (!k)
                 continue;
             int32_t d = (int32_t)((uint32_t)q->head->ev[q->head_i].run - (uint32_t)s->next);
@@ -327,10 +392,10 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
             best->consumed++;
             s->next++;
             if (e->kind == DUSK_EV_RUN_END) {
-                segment_done(g);
+                segment_done(s, g);
                 break;
             }
-            if (n == max || (--best_k == 0 && (best_k = queue_ready(best)) == 0))
+            if (n == max || (--best_k == 0 && (best_k = queue_ready(s, best)) == 0))
                 break;
         }
     }

@@ -692,6 +692,46 @@ static void test_stream_losses(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Blocks read to their end are kept for the stream's next events: a
+ * second run through a drained stream allocates no block. */
+static void test_stream_reuses_blocks(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(2000, &root);   /* some 8,000 events: blocks */
+    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);   /* the graph's caches */
+    dusk_value_unref(out);
+    unsigned long c0 = dusk_alloc_calls();
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    unsigned long plain = dusk_alloc_calls() - c0;
+    dusk_value_unref(out);
+
+    dusk_stream *s = dusk_stream_new();
+    o.stream = s;
+    unsigned long calls[2];
+    size_t events = 0;
+    for (int run = 0; run < 2; run++) {
+        c0 = dusk_alloc_calls();
+        assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+        calls[run] = dusk_alloc_calls() - c0 - plain;
+        dusk_value_unref(out);
+        evlog log;
+        evlog_init(&log);
+        events = drain_all(s, &log);
+        evlog_free(&log);
+    }
+    /* the run's own (its queues, the workers' event buffers) the same;
+     * the blocks of some 8,000 events the first time only */
+    assert_true(events > 4 * 1024);
+    assert_true(calls[0] >= calls[1] + events / 1024);
+    dusk_stream_free(s);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 typedef struct bg_get {
     dusk_graph *g;
     dusk_options o;
@@ -1322,6 +1362,7 @@ int main(void)
         cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),
         cmocka_unit_test_teardown(test_stream_losses, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_reuses_blocks, reset_alloc),
         cmocka_unit_test(test_stream_idle_worker_flushes),
         cmocka_unit_test_teardown(test_callbacks, reset_alloc),
         cmocka_unit_test_teardown(test_callbacks_and_stream_together,
