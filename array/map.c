@@ -1058,12 +1058,14 @@ int dusk_block_func_run(dusk_value *const *args, size_t nargs, dusk_value **out,
                         void *ud)
 {
     const dusk_block_func *f = ud;
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, args);
     DUSK__NONNULL(err, out);
-    *out = NULL;
-    DUSK__NONNULL(err, f);
+    DUSK__NONNULL(err, ud);
     const char *name = f->func.name ? f->func.name : "(unnamed)";
     const dusk_value *params = nargs >= 2 ? args[0] : NULL;
-    if (!args || !params || dusk_value_kind(params) != DUSK_KIND_TUPLE ||
+    if (!params || dusk_value_kind(params) != DUSK_KIND_TUPLE ||
         dusk_tuple_len(params) < 2 + NPARAMS)
         return dusk_error_set(err, DUSK_EINVAL, "%s: a block task takes (params, index, "
                               "inputs...) with %d parameters after dtype and bounds", name,

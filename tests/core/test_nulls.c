@@ -617,6 +617,22 @@ static void test_events_plans_runs(void **state)
 
 /* --- libdusk-array --------------------------------------------------------------- */
 
+/* a block function that returns its first input, and a scalar one */
+static int keep_block(const dusk_block *b, dusk_value **out, dusk_error *e, void *ud)
+{
+    (void)e;
+    (void)ud;
+    *out = dusk_value_ref((dusk_value *)b->in[0]);
+    return 0;
+}
+static double one_scalar(const double *x, int n, void *ud)
+{
+    (void)x;
+    (void)n;
+    (void)ud;
+    return 1;
+}
+
 static void test_array_building(void **state)
 {
     (void)state;
@@ -709,6 +725,36 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_reduce, 1, DUSK_RED_MAX, NULL, DUSK_ALL_AXES, false, 0, 0);
     ARRAY_EINVAL(dusk_array_sum, 0, NULL, DUSK_ALL_AXES, false);
     ARRAY_EINVAL(dusk_array_mean, 0, NULL, DUSK_ALL_AXES, false);
+
+    /* user functions on blocks (array/map.c) */
+    static const dusk_block_func keep = DUSK_BLOCK_FUNC(keep, "keep", keep_block, NULL);
+    static const dusk_block_func one = DUSK_SCALAR_FUNC(one, "one", one_scalar, NULL);
+    ARRAY_EINVAL(dusk_map_blocks, 0, NULL, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_map_blocks, 1, &keep, NULL, 1, DUSK_DT_F8, NULL);
+    ARRAY_OK(dusk_map_blocks, 4, &keep, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_blockwise, 0, NULL, "ij->ij", &a, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_EINVAL(dusk_blockwise, 1, &keep, NULL, &a, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_EINVAL(dusk_blockwise, 2, &keep, "ij->ij", NULL, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_OK(dusk_blockwise, 6, &keep, "ij->ij", &a, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_EINVAL(dusk_elemwise, 0, NULL, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_elemwise, 1, &one, NULL, 1, DUSK_DT_F8, NULL);
+    ARRAY_OK(dusk_elemwise, 4, &one, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_array_reduction, 0, NULL, &keep, NULL, &keep, DUSK_ALL_AXES, false,
+                 DUSK_DT_F8, 0, NULL);
+    ARRAY_EINVAL(dusk_array_reduction, 1, a, NULL, NULL, &keep, DUSK_ALL_AXES, false,
+                 DUSK_DT_F8, 0, NULL);
+    ARRAY_OK(dusk_array_reduction, 2, a, &keep, NULL, &keep, DUSK_ALL_AXES, false, DUSK_DT_F8,
+             0, NULL);
+    ARRAY_EINVAL(dusk_array_reduction, 3, a, &keep, NULL, NULL, DUSK_ALL_AXES, false,
+                 DUSK_DT_F8, 0, NULL);
+    ARRAY_OK(dusk_array_reduction, 8, a, &keep, NULL, &keep, DUSK_ALL_AXES, false, DUSK_DT_F8,
+             0, NULL);
+    dusk_value *bargs[2] = {dusk_none(), dusk_none()}, *bout = NULL;
+    EINVAL_ERR(dusk_block_func_run, 0, "args", NULL, 2, &bout, &err, (void *)&keep);
+    EINVAL_ERR(dusk_block_func_run, 2, "out", bargs, 2, NULL, &err, (void *)&keep);
+    GIVES(dusk_block_func_run, 3, DUSK_EINVAL, bargs, 2, &bout, NULL, (void *)&keep);
+    EINVAL_ERR(dusk_block_func_run, 4, "ud", bargs, 2, &bout, &err, NULL);
+    assert_null(bout);
 
     /* an expression with a NULL in it ends in an error, checked once */
     dusk_array *r = dusk_array_sub(dusk_array_mean(NULL, DUSK_AXIS(0), false), a);
