@@ -80,6 +80,10 @@ struct dusk__layer {
     void *data;                  /* what emission needs; freed with data_free */
     void (*data_free)(void *);
     int64_t ntasks;
+    /* Its tasks are counted and listed as part of the one layer that reads
+     * it, as Dask merges a mixed getitem's 'slice' keys into its 'getitem'
+     * layer: dusk_array_layers leaves it out (ntasks 0 here). */
+    bool inner;
     const char *deps[DUSK__MAXIN];
     unsigned visit;              /* traversal stamp */
 };

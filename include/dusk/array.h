@@ -219,9 +219,10 @@ typedef struct dusk_index {
 #define DUSK_NEWAXIS DUSK__INDEX(DUSK_IDX_NEWAXIS, 0, 0, 0, DUSK__NOLIST, 0)
 #define DUSK_ELLIPSIS DUSK__INDEX(DUSK_IDX_ELLIPSIS, 0, 0, 0, DUSK__NOLIST, 0)
 
-/* a[idx[0], ..., idx[n-1]], as Dask slices: one 'getitem' layer (two, a
- * 'slice' then a 'getitem', when a list is mixed with integers or partial
- * slices), the result chunked as Dask chunks it. An index that selects
+/* a[idx[0], ..., idx[n-1]], as Dask slices: one 'getitem' layer (when a
+ * list is mixed with integers or partial slices, it holds 'slice-<token>'
+ * tasks too, which take the integers and slices first, as Dask's layer
+ * does), the result chunked as Dask chunks it. An index that selects
  * everything returns a itself. For example x[:10, 12:2:-2]:
  *     dusk_index ix[] = {DUSK_SLICE(DUSK_NIL, 10, DUSK_NIL), DUSK_SLICE(12, 2, -2)};
  *     dusk_array *y = dusk_array_getitem(x, ix, 2);                          */
