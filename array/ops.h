@@ -37,7 +37,8 @@
 **   <reduction>-aggregate         axes, keepdims (bool), ddof (int)   a list of partials
 **   rechunk-merge                 in_bounds (as bounds, of the input) a list of pieces
 **   rechunk-split                 - (index: (start, stop) per axis)   1 block
-**   store-map                     path (the temporary file), dataset  1 block
+**   store-map                     path (the temporary file), dataset, 1 block
+**                                 region (optional: offsets per axis)
 **   getitem | slice               in_ndim (int), plan (tuple)         1 block
 **   squeeze | concatenate         -                                   1 block
 **   stack                         axis (int)                          1 block

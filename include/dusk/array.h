@@ -350,6 +350,48 @@ DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *datas
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err);
 
+/* --- HDF5 attributes, resizable datasets and regions (array/store.c) ---------
+ * One attribute to write: its value a string (written as h5py writes a
+ * str: variable-length UTF-8), an int (int64), a float (float64), a bool
+ * (h5py's enum) or an ndarray (an array of its dtype; HDF5 keeps at most
+ * 64 KiB of attributes in a dataset's header). */
+typedef struct dusk_hdf5_attr {
+    const char *name;
+    const dusk_value *value;   /* borrowed */
+} dusk_hdf5_attr;
+typedef struct dusk_hdf5_options {
+    const dusk_hdf5_attr *attrs;   /* written on the dataset (replacing ones of those names) */
+    size_t nattrs;
+    /* Per axis the length the dataset may grow to, -1 for no limit (h5py's
+     * maxshape, None written -1): a resizable, chunked dataset. NULL: fixed. */
+    const int64_t *maxshape;
+    /* Per axis where the array goes in an existing dataset (Dask's
+     * store(..., regions=)): the array fills [region[d], region[d] +
+     * shape[d]) of dataset, which must exist, have as many axes, and hold
+     * that region, or be resizable that far: it is extended (what lies
+     * between its old end and the region holds its fill value, 0). The
+     * blocks are cast to the dataset's dtype, as NumPy casts. NULL: the
+     * dataset is made, as dusk_array_store makes it. */
+    const int64_t *region;
+} dusk_hdf5_options;
+#define DUSK_HDF5_OPTIONS_INIT {0, 0, 0, 0}
+/* dusk_array_store with these options (h5 NULL: dusk_array_store), with its
+ * guarantees: the target changes whole or not at all. So a result can be
+ * appended to a growing dataset: store the first part with maxshape
+ * {-1, n}, then each next part with region {rows so far, 0}. */
+DUSK_API int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
+                                   const dusk_store_options *sopts, const dusk_hdf5_options *h5,
+                                   const dusk_options *opts, dusk_error *err);
+/* The attributes of dataset (or group) in the HDF5 file at path, as a new
+ * tuple of (name, value) tuples in name order: a string, an int, a float
+ * or a bool for a scalar, an ndarray for an array (h5py's Empty: None). */
+DUSK_API int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value **out,
+                             dusk_error *err);
+/* One attribute's value (a new reference); DUSK_ENOKEY naming it when
+ * there is none. */
+DUSK_API int dusk_hdf5_attr_get(const char *path, const char *dataset, const char *name,
+                                dusk_value **out, dusk_error *err);
+
 /* --- user functions on blocks (array/map.c) ------------------------------------------
  * dask.array's map_blocks, blockwise, elemwise and reduction with your own
  * C function. The function is declared once, with a name, and may be

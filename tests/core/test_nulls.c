@@ -824,6 +824,29 @@ static void test_array_reading(void **state)
     GIVES(dusk_array_store, 3, 0, a, h5, "/x", NULL, &sync, &err);
     GIVES(dusk_array_store, 4, 0, a, h5, "/y", &so, NULL, &err);
     GIVES(dusk_array_store, 5, 0, a, h5, "/x", &so, &sync, NULL);
+
+    /* HDF5 attributes and regions (array/store.c) */
+    dusk_hdf5_options ho = DUSK_HDF5_OPTIONS_INIT;
+    EINVAL_ERR(dusk_array_store_hdf5, 0, "a", NULL, h5, "/z", &so, &ho, &sync, &err);
+    EINVAL_ERR(dusk_array_store_hdf5, 1, "path", a, NULL, "/z", &so, &ho, &sync, &err);
+    EINVAL_ERR(dusk_array_store_hdf5, 2, "dataset", a, h5, NULL, &so, &ho, &sync, &err);
+    GIVES(dusk_array_store_hdf5, 3, 0, a, h5, "/z", NULL, &ho, &sync, &err);
+    GIVES(dusk_array_store_hdf5, 4, 0, a, h5, "/z", &so, NULL, &sync, &err);
+    GIVES(dusk_array_store_hdf5, 5, 0, a, h5, "/z", &so, &ho, NULL, &err);
+    GIVES(dusk_array_store_hdf5, 6, 0, a, h5, "/z", &so, &ho, &sync, NULL);
+    dusk_value *attrs = NULL;
+    EINVAL_ERR(dusk_hdf5_attrs, 0, "path", NULL, "/z", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attrs, 1, "dataset", h5, NULL, &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attrs, 2, "out", h5, "/z", NULL, &err);
+    GIVES(dusk_hdf5_attrs, 3, 0, h5, "/z", &attrs, NULL);
+    assert_int_equal(dusk_tuple_len(attrs), 0);
+    dusk_value_unref(attrs);
+    EINVAL_ERR(dusk_hdf5_attr_get, 0, "path", NULL, "/z", "u", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attr_get, 1, "dataset", h5, NULL, "u", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attr_get, 2, "name", h5, "/z", NULL, &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attr_get, 3, "out", h5, "/z", "u", NULL, &err);
+    GIVES(dusk_hdf5_attr_get, 4, DUSK_ENOKEY, h5, "/z", "u", &attrs, NULL);
+    assert_null(attrs);
     dusk_array_ctx_free(ctx);
 }
 
