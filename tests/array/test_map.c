@@ -727,6 +727,47 @@ static void test_task_by_name(void **state)
     dusk_value_unref(args[1]);
 }
 
+/* Every allocation of building and computing a map_blocks with drop_axis,
+ * a blockwise, an elemwise and a reduction fails in turn: each ends in an
+ * error or the right answer, and nothing leaks. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    int completed = 0;
+    for (long k = 0; !completed && k < 20000; k++) {
+        dusk_alloc_fail_after(k);
+        unsigned long before = dusk_alloc_calls();
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(6, 4), "(2, 3)", DUSK_DT_F8);
+        dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+        o.drop_axis = DUSK_AXIS(1);
+        dusk_array *r = dusk_map_blocks(&rowsum, &x, 1, DUSK_DT_F8, &o);      /* (6,) of 4 */
+        dusk_array *xr[2] = {x, dusk_array_transpose(x, NULL)};
+        dusk_array *p = dusk_blockwise(&dot, "ij,jk->ik", xr, 2, DUSK_DT_F8, false, NULL);
+        dusk_array *e2[2] = {p, r};                                           /* 6x6 + (6,) */
+        dusk_array *e = dusk_elemwise(&f, e2, 2, DUSK_DT_F8, NULL);           /* 4 * 4 + 1 */
+        dusk_array *s = dusk_array_reduction(e, &c, &c, &c, DUSK_ALL_AXES, false, DUSK_DT_F8, 2,
+                                             NULL);
+        dusk_options opt = DUSK_OPTIONS_INIT;
+        opt.scheduler = DUSK_SCHED_SYNC;
+        dusk_value *v = NULL;
+        int rc = dusk_array_compute(s, &opt, &v, NULL);
+        completed = dusk_alloc_calls() - before < (unsigned long)k;
+        dusk_alloc_fail_after(-1);
+        if (completed) {
+            assert_int_equal(rc, 0);
+            assert_true(*(const double *)dusk_ndarray_data(v) == 36 * 17);
+        } else {
+            assert_true(rc != 0 || v != NULL);
+        }
+        dusk_value_unref(v);
+        dusk_array_ctx_free(ctx);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+    assert_true(completed);
+}
+
 static int setup(void **state)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
@@ -754,6 +795,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reduction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_the_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_by_name, setup, teardown),
+        cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
