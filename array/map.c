@@ -333,6 +333,9 @@ typedef struct {
 static dusk_array *bw_core(bw_spec *s)
 {
     dusk_array_ctx *ctx = s->in[0]->ctx;
+    if (s->args && dusk_value_kind(s->args) != DUSK_KIND_TUPLE)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: args must be a tuple, not %s", s->what,
+                                dusk_kind_name(dusk_value_kind(s->args)));
     int nlab = s->nlab, nin = s->nin;
     int64_t len[MAXLAB];
     int src[MAXLAB][2];       /* an input and axis that give the label's chunks */

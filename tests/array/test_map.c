@@ -689,6 +689,12 @@ static void test_errors_name_the_block(void **state)
     o.chunks = "(5, x)";
     assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
                  "chunks \"(5, x)\" are not a tuple", NULL);
+    o = (dusk_map_options)DUSK_MAP_OPTIONS_INIT;
+    dusk_value *one = dusk_int(1);
+    o.args = one;
+    assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "map_blocks: args must be a tuple, not int", NULL);
+    dusk_value_unref(one);
     static const dusk_block_func stray = {{"stray", NULL, NULL}, normalise_fn, NULL, NULL};
     assert_error(dusk_map_blocks(&stray, &x, 1, DUSK_DT_F8, NULL), DUSK_EINVAL,
                  "stray was not made with DUSK_BLOCK_FUNC", NULL);
