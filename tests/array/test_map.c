@@ -302,7 +302,7 @@ static void assert_built(const dusk_array *a)
 
 /* The cases compared with Dask: each builds one expression in dusk; the
  * Python below builds the same in Dask, in the same order. */
-#define NCASES 13
+#define NCASES 16
 static dusk_array *build_case(dusk_array_ctx *ctx, int k)
 {
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "(5, 5)", DUSK_DT_F8);
@@ -350,9 +350,20 @@ static dusk_array *build_case(dusk_array_ctx *ctx, int k)
         return dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 0, NULL);
     case 11:
         return dusk_array_reduction(v, &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 0, NULL);
-    default:
+    case 12:
         return dusk_array_reduction(v, &c, NULL, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 0,
                                     "mysum");
+    case 13: {
+        dusk_array *row = dusk_ones(ctx, DUSK_SHAPE(15), "5", DUSK_DT_F8);
+        dusk_array *in[2] = {x, row};
+        return dusk_map_blocks(&add, in, 2, DUSK_DT_F8, NULL);
+    }
+    case 14:
+        o.chunks = "(5, 5, 3)";
+        return dusk_blockwise(&where, "ij->ijk", &x, 1, DUSK_DT_F8, true, &o);
+    default:
+        o.chunks = "(2, 5, 3)";
+        return dusk_blockwise(&where, "ij->ijk", &x, 1, DUSK_DT_F8, true, &o);
     }
 }
 
@@ -371,6 +382,9 @@ static const char *const dask_sigs[NCASES] = {
     "21;c=9,c-aggregate=3,ones_like=9",
     "48;c=20,c-aggregate=1,c-partial=7,ones_like=20",
     "48;mysum=20,mysum-aggregate=1,mysum-partial=7,ones_like=20",
+    "21;add=9,ones_like=12",
+    "18;ones_like=9,where=9",
+    "18;ones_like=9,where=9",
 };
 
 static const char *const py_cases =
@@ -383,7 +397,7 @@ static const char *const py_cases =
     "def dot(a, b): return a @ b\n"
     "def add(a, b): return a + b.T\n"
     "def f(a, b): return a * b + 1\n"
-    "def c(b, axis, keepdims): return b.sum(axis=axis, keepdims=keepdims)\n"
+    "def c(b, axis, keepdims): return b.sum(axis=axis, keepdims=keepdims)\n"    "def where(b): return np.broadcast_to(b[:, :, None], b.shape + (3,))\n"
     "x = da.ones((15, 15), chunks=(5, 5)); y = da.ones((15, 10), chunks=(5, 4))\n"
     "z = da.ones((15, 15), chunks=(3, 5)); v = da.ones((100,), chunks=5)\n"
     "col = da.ones((15, 1), chunks=5)\n"
@@ -398,7 +412,11 @@ static const char *const py_cases =
     " elemwise(f, x, col), elemwise(f, x, z),\n"
     " da.reduction(x, c, c, axis=0, dtype='f8'),\n"
     " da.reduction(v, c, c, combine=c, axis=0, dtype='f8'),\n"
-    " da.reduction(v, c, c, axis=0, dtype='f8', name='mysum')]\n"
+    " da.reduction(v, c, c, axis=0, dtype='f8', name='mysum'),\n"
+    " da.map_blocks(add, x, da.ones((15,), chunks=5), dtype='f8'),\n"
+    " da.blockwise(where, 'ijk', x, 'ij', new_axes={'k': 3}, dtype='f8'),\n"
+    " da.blockwise(where, 'ijk', x, 'ij', new_axes={'k': 3}, adjust_chunks={'i': 2},"
+    " dtype='f8')]\n"
     "from dask.utils import key_split\n"
     "for a in cases:\n"
     "    g = a.__dask_graph__(); cnt = {}\n"
@@ -431,6 +449,11 @@ static void test_graphs_as_dask(void **state)
     assert_string_equal(buf, "((5, 5, 5,), (4, 4, 2,))");
     all_chunks(build_case(ctx, 9), buf, sizeof buf);
     assert_string_equal(buf, "((3, 2, 1, 3, 1, 2, 3,), (5, 5, 5,))");
+    all_chunks(build_case(ctx, 15), buf, sizeof buf);
+    assert_string_equal(buf, "((2, 2, 2,), (5, 5, 5,), (3,))");
+    /* and the blocks hold what the function made for each */
+    const double *w = values(build_case(ctx, 15), "blockwise new axis");
+    assert_true(w[((5 * 15) + 14) * 3 + 2] == 20200);   /* element (5, 14, 2): block (2, 2, 0) */
     /* layer names: the function's, or the name given, then a token */
     assert_true(strncmp(dusk_array_name(build_case(ctx, 0)), "normalise-", 10) == 0);
     assert_int_equal(strlen(dusk_array_name(build_case(ctx, 1))), strlen("mynorm-") + 32);
