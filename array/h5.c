@@ -456,8 +456,20 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     if (e->file < 0)
         return h5_fail(err, DUSK_EIO, "cannot open HDF5 file '%s'", path);
     obj_info info;
-    if (get_info(e->file, dataset, &info) < 0)
-        return h5_fail(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
+    if (get_info(e->file, dataset, &info) < 0) {
+        /* a dataset on the way ("/x" of "/x/deeper") is named as such */
+        char blocker[4096], why[256];
+        h5_reason(why);
+        int blocked = link_exists(e->file, dataset, blocker, sizeof blocker) == -2;
+        H5Eclear2(H5E_DEFAULT);
+        if (blocked)
+            return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s': '%s' there is a "
+                                  "dataset, not a group", dataset, path, blocker);
+        if (why[0])
+            return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s': %s", dataset, path,
+                                  why);
+        return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
+    }
     if (info.type != H5O_TYPE_DATASET)
         return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a dataset", dataset, path,
                               info.type == H5O_TYPE_GROUP ? "group" : "named type");

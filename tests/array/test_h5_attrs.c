@@ -329,6 +329,11 @@ static void test_store_under_a_dataset(void **state)
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_array_store(x, path, "/x/deeper", &so, NULL, &err), DUSK_EIO);
     assert_true(contains(err.msg, "'/x' there is a dataset, not a group"));
+    /* and reading it says the same */
+    assert_error(dusk_from_hdf5(ctx, path, "/x/deeper", NULL), DUSK_EIO,
+                 "no dataset '/x/deeper' in '", "'/x' there is a dataset, not a group");
+    assert_error(dusk_from_hdf5(ctx, path, "/nothing", NULL), DUSK_EIO,
+                 "no dataset '/nothing' in '", NULL);
     /* a group on the way is fine */
     store_ok(x, path, "/g/y", NULL, NULL);
     store_ok(x, path, "/g/z", NULL, NULL);
