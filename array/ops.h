@@ -2,7 +2,9 @@
 ** dusk — array operations, one table entry each. This file is private to
 ** libdusk-array.
 **
-** Every array task runs one entry of dusk__ops: a dusk_func registered
+** Every array task (but those of user functions, array/map.c, which run
+** the user's dusk_block_func with the same argument layout) runs one
+** entry of dusk__ops: a dusk_func registered
 ** under Dask's name for the operation ('add', 'mean_chunk',
 ** 'rechunk-merge' ...; what pictures and profiles show), whose code checks
 ** the task's arguments and hands them to the entry's kernel. A task's
