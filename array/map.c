@@ -23,6 +23,7 @@
 ** compute or store later.
 */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1190,4 +1191,521 @@ int dusk_block_func_run(dusk_value *const *args, size_t nargs, dusk_value **out,
     }
     *out = res;
     return 0;
+}
+
+/* --- map_overlap ----------------------------------------------------------------------
+ *
+ * As dask.array.map_overlap (one array, one depth per axis, one boundary
+ * for all axes): the chunks grown to at least the depth (a rechunk), the
+ * boundary added with getitem, full and concatenate layers exactly as
+ * Dask's boundaries() adds it, then the overlap (below), a trim of the
+ * added boundary (a getitem), the user's map_blocks, and a 'trim' layer.
+ *
+ * The overlap is Dask's ArrayOverlapLayer: per output block, the block
+ * and the edges of its neighbours joined ('overlap-<token>' tasks), each
+ * edge cut from its block by a task of its own ('getitem-<token>'), all
+ * in one layer. Along an axis with depth, piece p of the pieces' grid
+ * (3 nb - 2 of them) is block p / 3 whole when p % 3 is 0, its last depth
+ * cells when 1, and the first depth cells of block p / 3 + 1 when 2
+ * (Dask's keys i, i + 0.9 and i + 1.1 - 1 ... are fractions: dusk's are
+ * these integers). Output block i joins pieces 3i - 2, 3i and 3i + 2. */
+
+typedef struct {
+    int64_t depth[DUSK_MAXDIMS];
+} overlap_data;
+
+/* The sub-block of x at off of the given shape, contiguous. */
+static int sub_block(const dusk_value *x, const int64_t *off, const int64_t *shape,
+                     dusk_value **out, dusk_error *err)
+{
+    int nd = dusk_ndarray_ndim(x);
+    const int64_t *xs = dusk_ndarray_shape(x), *st = dusk_ndarray_strides(x);
+    for (int d = 0; d < nd; d++)
+        if (off[d] < 0 || shape[d] < 0 || off[d] + shape[d] > xs[d])
+            return dusk_error_set(err, DUSK_EINVAL, "overlap: a block of %lld along axis %d "
+                                  "has no cells %lld:%lld", (long long)xs[d], d,
+                                  (long long)off[d], (long long)(off[d] + shape[d]));
+    dusk_value *r = dusk_ndarray_empty(dusk_ndarray_dtype(x), nd, shape);
+    if (!r)
+        return dusk__oom(err);
+    size_t item = dusk_dtype_size(dusk_ndarray_dtype(x));
+    int64_t n = dusk_ndarray_size(r), idx[DUSK_MAXDIMS] = {0};
+    const char *base = dusk_ndarray_data(x);
+    for (int d = 0; d < nd; d++)
+        base += off[d] * st[d];
+    char *o = dusk_ndarray_data(r);
+    for (int64_t k = 0; k < n; k++) {
+        const char *p = base;
+        for (int d = 0; d < nd; d++)
+            p += idx[d] * st[d];
+        memcpy(o + (size_t)k * item, p, item);
+        for (int d = nd - 1; d >= 0 && ++idx[d] == shape[d]; d--)
+            idx[d] = 0;
+    }
+    *out = r;
+    return 0;
+}
+
+/* depth per axis, from args[0] */
+static int depths_of(const dusk_block *b, int64_t *depth, dusk_error *err)
+{
+    const dusk_value *t = dusk_tuple_get(b->args, 0);
+    if (dusk_value_kind(t) != DUSK_KIND_TUPLE || dusk_tuple_len(t) != (size_t)b->ndim)
+        return dusk_error_set(err, DUSK_EINVAL, "overlap: the depths are not %d ints", b->ndim);
+    for (int d = 0; d < b->ndim; d++) {
+        depth[d] = dusk_value_int(dusk_tuple_get(t, (size_t)d));
+        if (depth[d] < 0)
+            return dusk_error_set(err, DUSK_EINVAL, "overlap: a depth is negative");
+    }
+    return 0;
+}
+
+/* A piece: the whole block, its last depth cells or its first. */
+static int piece_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)ud;
+    int64_t depth[DUSK_MAXDIMS], off[DUSK_MAXDIMS];
+    int rc = depths_of(b, depth, err);
+    if (rc)
+        return rc;
+    const dusk_value *x = b->in[0];
+    if (dusk_value_kind(x) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(x) != b->ndim)
+        return dusk_error_set(err, DUSK_ETYPE, "overlap: a piece's input is not a block");
+    for (int d = 0; d < b->ndim; d++)
+        off[d] = depth[d] && b->block_id[d] % 3 == 1 ? dusk_ndarray_shape(x)[d] - depth[d] : 0;
+    return sub_block(x, off, b->chunk_shape, out, err);
+}
+static const dusk_block_func piece = DUSK_BLOCK_FUNC(piece, "getitem", piece_fn, NULL);
+
+/* The joined pieces (the call has concatenated them). */
+static int join_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)err;
+    (void)ud;
+    *out = dusk_value_ref((dusk_value *)b->in[0]);
+    return 0;
+}
+static const dusk_block_func join3 = DUSK_BLOCK_FUNC(join3, "concatenate3", join_fn, NULL);
+
+/* Dask's _trim: depth off each side of a block, but the array's own edges
+ * where no boundary was added (args: depths, boundary none). */
+static int trim_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)ud;
+    int64_t depth[DUSK_MAXDIMS], off[DUSK_MAXDIMS];
+    int rc = depths_of(b, depth, err);
+    if (rc)
+        return rc;
+    bool none = dusk_value_bool(dusk_tuple_get(b->args, 1));
+    const dusk_value *x = b->in[0];
+    if (dusk_value_kind(x) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(x) != b->ndim)
+        return dusk_error_set(err, DUSK_ETYPE, "trim: the input is not a %d-d block", b->ndim);
+    for (int d = 0; d < b->ndim; d++)
+        off[d] = b->block_id[d] == 0 && none ? 0 : depth[d];
+    return sub_block(x, off, b->chunk_shape, out, err);
+}
+static const dusk_block_func trim = DUSK_BLOCK_FUNC(trim, "trim", trim_fn, NULL);
+
+static pthread_once_t overlap_once = PTHREAD_ONCE_INIT;
+static void register_overlap(void)
+{
+    /* so that these tasks too run by name in another process */
+    dusk_func_register_as("array.overlap-getitem", &piece.func);
+    dusk_func_register_as("array.concatenate3", &join3.func);
+    dusk_func_register_as("array.trim", &trim.func);
+}
+
+static int piece_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
+{
+    const overlap_data *od = L->data;
+    const dusk__layer *in = L->in[0];
+    int64_t at[DUSK_MAXDIMS];
+    for (int d = 0; d < in->ndim; d++)
+        at[d] = od->depth[d] && in->nb[d] > 1 ? idx[d] / 3 + (idx[d] % 3 == 2) : idx[d];
+    char key[512];
+    dusk_key_tuple(key, sizeof key, in->name, in->ndim, at);
+    return (out[0] = dusk_ref(key)) ? 1 : -1;
+}
+
+/* Nested lists over the overlapped axes of the pieces output block idx joins. */
+static dusk_arg *piece_nest(const dusk__layer *P, const overlap_data *od, const int64_t *idx,
+                            int d, int64_t *at)
+{
+    while (d < P->ndim && !od->depth[d])
+        d++;
+    if (d == P->ndim) {
+        char key[512];
+        dusk_key_tuple(key, sizeof key, P->name, P->ndim, at);
+        return dusk_ref(key);
+    }
+    int64_t nb = (P->nb[d] + 2) / 3, list[3];
+    int n = 0;
+    if (nb == 1) {
+        list[n++] = 0;
+    } else {
+        if (idx[d] > 0)
+            list[n++] = 3 * idx[d] - 2;
+        list[n++] = 3 * idx[d];
+        if (idx[d] < nb - 1)
+            list[n++] = 3 * idx[d] + 2;
+    }
+    dusk_arg *items[3];
+    for (int k = 0; k < n; k++) {
+        at[d] = list[k];
+        items[k] = piece_nest(P, od, idx, d + 1, at);
+    }
+    return dusk_listv((size_t)n, items);
+}
+
+static int join_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
+{
+    const overlap_data *od = L->data;
+    int64_t at[DUSK_MAXDIMS];
+    for (int d = 0; d < L->ndim; d++)
+        at[d] = idx[d];
+    return (out[0] = piece_nest(L->in[0], od, idx, 0, at)) ? 1 : -1;
+}
+
+/* A copy of src's depths as the layers' data. */
+static overlap_data *overlap_data_new(const int64_t *depth, int ndim)
+{
+    overlap_data *od = dusk_calloc(1, sizeof *od);
+    if (od)
+        memcpy(od->depth, depth, (size_t)ndim * sizeof *depth);
+    return od;
+}
+
+/* Dask's overlap_internal over x. */
+static dusk_array *overlap_internal(dusk_array *x, const int64_t *depth, const dusk_value *dargs)
+{
+    dusk_array_ctx *ctx = x->ctx;
+    int nd = x->ndim;
+    int64_t room = 1;
+    for (int d = 0; d < nd; d++)
+        room += 3 * x->nb[d] + x->nb[d];
+    int64_t *buf = dusk_malloc((size_t)room * sizeof *buf), *next = buf;
+    if (!buf)
+        return dusk__array_oom(ctx, "overlap");
+    int64_t pnb[DUSK_MAXDIMS], onb[DUSK_MAXDIMS], pshape[DUSK_MAXDIMS], oshape[DUSK_MAXDIMS];
+    int64_t *pc[DUSK_MAXDIMS], *oc[DUSK_MAXDIMS];
+    for (int d = 0; d < nd; d++) {
+        int64_t nb = x->nb[d], dep = nb > 1 ? depth[d] : 0;
+        const int64_t *c = x->chunks[d];
+        pc[d] = next;
+        pnb[d] = dep ? 3 * nb - 2 : nb;
+        pshape[d] = 0;
+        for (int64_t p = 0; p < pnb[d]; p++) {
+            next[p] = !dep || p % 3 == 0 ? c[dep ? p / 3 : p] : dep;
+            pshape[d] += next[p];
+        }
+        next += pnb[d];
+        oc[d] = next;
+        onb[d] = nb;
+        oshape[d] = 0;
+        for (int64_t i = 0; i < nb; i++) {
+            next[i] = c[i] + (nb > 1 ? (i > 0) * depth[d] + (i < nb - 1) * depth[d] : 0);
+            oshape[d] += next[i];
+        }
+        next += nb;
+    }
+    char tok[33], dep[256] = "";
+    for (int d = 0; d < nd; d++)
+        snprintf(dep + strlen(dep), sizeof dep - strlen(dep), "%lld,", (long long)depth[d]);
+    dusk__token(tok, "overlap|%s|%s", x->L->name, dep);
+    map_plan none;
+    memset(&none, 0, sizeof none);
+    dusk_value *e0[1] = {dusk_tuple_new(0)};
+    dusk_array *P = user_layer(&piece, MODE_MAP, "getitem", tok, &x, 1, &none, nd, pshape, pc,
+                               pnb, x->dtype, e0[0] ? dusk_tuple_of(1, e0) : NULL, 0, false,
+                               dargs);
+    dusk_array *r = P;
+    if (!P->status) {
+        overlap_data *od = overlap_data_new(depth, nd);
+        dusk_value *axes[DUSK_MAXDIMS];
+        int na = 0;
+        for (int d = 0; d < nd; d++)
+            if (depth[d])
+                axes[na++] = dusk_int(d);
+        dusk_value *cx = dusk_tuple_of((size_t)na, axes);
+        dusk_value *concat = cx ? dusk_tuple_of(1, &cx) : NULL;
+        r = od ? user_layer(&join3, MODE_MAP, "overlap", tok, &P, 1, &none, nd, oshape, oc, onb,
+                            x->dtype, concat, 0, false, dargs)
+               : (dusk_value_unref(concat), dusk__array_oom(ctx, "overlap"));
+        if (!r->status) {
+            P->L->inputs = piece_inputs;
+            P->L->data_free(P->L->data);
+            P->L->data = overlap_data_new(depth, nd);
+            r->L->inputs = join_inputs;
+            r->L->data_free(r->L->data);
+            r->L->data = od;
+            /* one layer, as Dask's: the pieces are counted with it */
+            r->L->ntasks += P->L->ntasks;
+            r->L->deps[0] = P->L->deps[0];
+            P->L->ntasks = 0;
+            P->L->inner = true;
+            if (!P->L->data)
+                r = dusk__array_oom(ctx, "overlap");
+        } else {
+            dusk_free(od);
+        }
+    }
+    dusk_free(buf);
+    return r;
+}
+
+/* Dask's ensure_minimum_chunksize: chunks of at least size, small ones
+ * added to their neighbours; -1 when the axis is shorter than size. */
+static int64_t min_chunks(int64_t size, const int64_t *c, int64_t nb, int64_t *out)
+{
+    int64_t lo = INT64_MAX, n = 0, acc = 0;
+    for (int64_t i = 0; i < nb; i++)
+        lo = c[i] < lo ? c[i] : lo;
+    if (size <= lo) {
+        memcpy(out, c, (size_t)nb * sizeof *c);
+        return nb;
+    }
+    for (int64_t i = 0; i < nb; i++) {
+        if (c[i] < size) {
+            if (acc > size + (size - c[i])) {
+                out[n++] = acc - (size - c[i]);
+                acc = size;
+            } else {
+                acc += c[i];
+            }
+        }
+        if (acc >= size) {
+            out[n++] = acc;
+            acc = 0;
+        }
+        if (c[i] >= size)
+            acc += c[i];
+    }
+    if (acc >= size)
+        out[n++] = acc;
+    else if (n >= 1)
+        out[n - 1] += acc;
+    else
+        return -1;
+    return n;
+}
+
+/* x with its chunks along axis replaced by (depth,), as Dask's
+ * _remove_overlap_boundaries (a rechunk, or x itself). */
+static dusk_array *depth_chunks(dusk_array *x, int axis, int64_t depth)
+{
+    size_t cap = 16;
+    for (int d = 0; d < x->ndim; d++)
+        cap += (size_t)x->nb[d] * 22 + 8;
+    char *spec = dusk_malloc(cap);
+    if (!spec)
+        return dusk__array_oom(x->ctx, "overlap");
+    size_t at = (size_t)snprintf(spec, cap, "(");
+    for (int d = 0; d < x->ndim; d++) {
+        if (d == axis)
+            at += (size_t)snprintf(spec + at, cap - at, "(%lld,)", (long long)depth);
+        else
+            fmt_chunks(spec + at, cap - at, x->chunks[d], x->nb[d]);
+        at += strlen(spec + at);
+        at += (size_t)snprintf(spec + at, cap - at, ", ");
+    }
+    snprintf(spec + at, cap - at, ")");
+    dusk_array *r = dusk_array_rechunk(x, spec);
+    dusk_free(spec);
+    return r;
+}
+
+/* x[..., a:b:s, ...] along axis. */
+static dusk_array *cut(dusk_array *x, int axis, int64_t a, int64_t b, int64_t s)
+{
+    dusk_index ix[DUSK_MAXDIMS];
+    for (int d = 0; d < x->ndim; d++)
+        ix[d] = d == axis ? (dusk_index){DUSK_IDX_SLICE, a, b, s, NULL, 0}
+                          : (dusk_index){DUSK_IDX_SLICE, DUSK_NIL, DUSK_NIL, DUSK_NIL, NULL, 0};
+    return dusk_array_getitem(x, ix, x->ndim);
+}
+
+/* Dask's boundaries(): the boundary along axis, depth deep. */
+static dusk_array *add_boundary(dusk_array *x, int axis, int64_t d, dusk_boundary kind,
+                                double value)
+{
+    dusk_array *parts[3], *l, *r;
+    switch (kind) {
+    case DUSK_BOUNDARY_CONSTANT: {
+        dusk_shape sh = {x->ndim, {0}};
+        size_t cap = 16;
+        for (int k = 0; k < x->ndim; k++) {
+            sh.v[k] = k == axis ? d : x->shape[k];
+            cap += (size_t)x->nb[k] * 22 + 8;
+        }
+        char *spec = dusk_malloc(cap);
+        if (!spec)
+            return dusk__array_oom(x->ctx, "overlap");
+        size_t at = (size_t)snprintf(spec, cap, "(");
+        for (int k = 0; k < x->ndim; k++) {
+            if (k == axis)
+                at += (size_t)snprintf(spec + at, cap - at, "(%lld,)", (long long)d);
+            else
+                fmt_chunks(spec + at, cap - at, x->chunks[k], x->nb[k]);
+            at += strlen(spec + at);
+            at += (size_t)snprintf(spec + at, cap - at, ", ");
+        }
+        snprintf(spec + at, cap - at, ")");
+        dusk_array *c = dusk_full(x->ctx, sh, spec, x->dtype, value);
+        dusk_free(spec);
+        parts[0] = c, parts[1] = x, parts[2] = c;
+        return dusk_concatenate(parts, 3, axis);
+    }
+    case DUSK_BOUNDARY_PERIODIC:
+        l = cut(x, axis, 0, d, DUSK_NIL);
+        r = cut(x, axis, -d, DUSK_NIL, DUSK_NIL);
+        l = depth_chunks(l, axis, d);
+        r = depth_chunks(r, axis, d);
+        parts[0] = r, parts[1] = x, parts[2] = l;
+        return dusk_concatenate(parts, 3, axis);
+    case DUSK_BOUNDARY_REFLECT:
+        l = d == 1 ? cut(x, axis, 0, 1, DUSK_NIL) : cut(x, axis, d - 1, DUSK_NIL, -1);
+        r = cut(x, axis, -1, -d - 1, -1);
+        l = depth_chunks(l, axis, d);
+        r = depth_chunks(r, axis, d);
+        parts[0] = l, parts[1] = x, parts[2] = r;
+        return dusk_concatenate(parts, 3, axis);
+    default: {   /* nearest */
+        dusk_array **rep = dusk_malloc((size_t)d * sizeof *rep);
+        if (!rep)
+            return dusk__array_oom(x->ctx, "overlap");
+        dusk_array *e = cut(x, axis, 0, 1, DUSK_NIL);
+        for (int64_t k = 0; k < d; k++)
+            rep[k] = e;
+        l = dusk_concatenate(rep, (int)d, axis);
+        e = cut(x, axis, -1, -2, -1);
+        for (int64_t k = 0; k < d; k++)
+            rep[k] = e;
+        r = dusk_concatenate(rep, (int)d, axis);
+        dusk_free(rep);
+        l = depth_chunks(l, axis, d);
+        r = depth_chunks(r, axis, d);
+        parts[0] = l, parts[1] = x, parts[2] = r;
+        return dusk_concatenate(parts, 3, axis);
+    }
+    }
+}
+
+dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int64_t *depth,
+                             dusk_boundary boundary, double value, dusk_dtype dtype,
+                             const dusk_map_options *opts)
+{
+    dusk_array *e = check_inputs("map_overlap", f, 0, &x, 1, dtype);
+    if (e)
+        return e;
+    if (!depth)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: depth is NULL");
+    if ((unsigned)boundary > DUSK_BOUNDARY_NEAREST)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: unknown boundary %d",
+                                (int)boundary);
+    if (opts && (opts->chunks || opts->drop_axis || opts->new_axis))
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: chunks, drop_axis and "
+                                "new_axis are map_blocks' (the function keeps its block's shape)");
+    int any = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        if (depth[d] < 0 || depth[d] > x->shape[d])
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: depth %lld of axis %d "
+                                    "is not between 0 and its length %lld", (long long)depth[d],
+                                    d, (long long)x->shape[d]);
+        any |= depth[d] > 0;
+    }
+    if (!any)
+        return dusk_map_blocks(f, &x, 1, dtype, opts);
+    pthread_once(&overlap_once, register_overlap);
+    /* chunks of at least the depth */
+    int need = 0;
+    size_t cap = 16;
+    for (int d = 0; d < x->ndim; d++)
+        cap += (size_t)x->nb[d] * 22 + 8;
+    int64_t *mc = dusk_malloc((size_t)(cap + 1) * sizeof *mc);
+    char *spec = dusk_malloc(cap);
+    if (!mc || !spec) {
+        dusk_free(mc);
+        dusk_free(spec);
+        return dusk__array_oom(x->ctx, "map_overlap");
+    }
+    size_t at = (size_t)snprintf(spec, cap, "(");
+    for (int d = 0; d < x->ndim; d++) {
+        int64_t n = min_chunks(depth[d], x->chunks[d], x->nb[d], mc);
+        if (n < 0) {
+            dusk_free(mc);
+            dusk_free(spec);
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: the overlapping depth "
+                                    "%lld is larger than axis %d of the array (%lld)",
+                                    (long long)depth[d], d, (long long)x->shape[d]);
+        }
+        need |= n != x->nb[d] || memcmp(mc, x->chunks[d], (size_t)n * sizeof *mc) != 0;
+        fmt_chunks(spec + at, cap - at, mc, n);
+        at += strlen(spec + at);
+        at += (size_t)snprintf(spec + at, cap - at, ", ");
+    }
+    snprintf(spec + at, cap - at, ")");
+    dusk_array *y = need ? dusk_array_rechunk(x, spec) : x;
+    dusk_free(mc);
+    dusk_free(spec);
+    /* the boundary, the overlap, and the boundary's trim */
+    for (int d = 0; d < x->ndim && !y->status; d++)
+        if (depth[d] && boundary != DUSK_BOUNDARY_NONE)
+            y = add_boundary(y, d, depth[d], boundary, value);
+    dusk_value *dv[DUSK_MAXDIMS];
+    for (int d = 0; d < x->ndim; d++)
+        dv[d] = dusk_int(depth[d]);
+    dusk_value *items[2] = {dusk_tuple_of((size_t)x->ndim, dv),
+                            dusk_bool(boundary == DUSK_BOUNDARY_NONE)};
+    dusk_value *dargs = dusk_tuple_of(2, items);
+    if (!dargs)
+        return dusk__array_oom(x->ctx, "map_overlap");
+    if (!y->status)
+        y = overlap_internal(y, depth, dargs);
+    if (!y->status && boundary != DUSK_BOUNDARY_NONE) {
+        dusk_index ix[DUSK_MAXDIMS];
+        for (int d = 0; d < x->ndim; d++)
+            ix[d] = depth[d] ? (dusk_index){DUSK_IDX_SLICE, 2 * depth[d], -2 * depth[d], DUSK_NIL,
+                                            NULL, 0}
+                             : (dusk_index){DUSK_IDX_SLICE, 0, DUSK_NIL, DUSK_NIL, NULL, 0};
+        y = dusk_array_getitem(y, ix, x->ndim);
+    }
+    if (!y->status)
+        y = dusk_map_blocks(f, &y, 1, dtype, opts);
+    /* the trim: depth off each side of each block, as Dask's trim_internal */
+    if (!y->status) {
+        cap = 64;
+        for (int d = 0; d < y->ndim; d++)
+            cap += (size_t)y->nb[d] * 22 + 8;
+        int64_t *tc = dusk_malloc((size_t)(dusk_array_nchunks(y) + y->ndim + 1) * 8), *tn = tc;
+        char *ts = tc ? dusk_malloc(cap + 64) : NULL;
+        if (!ts) {
+            dusk_free(tc);
+            dusk_value_unref(dargs);
+            return dusk__array_oom(x->ctx, "map_overlap");
+        }
+        size_t tat = (size_t)snprintf(ts, cap + 64, "(");
+        for (int d = 0; d < y->ndim; d++) {
+            for (int64_t j = 0; j < y->nb[d]; j++) {
+                int64_t c = y->chunks[d][j];
+                if (boundary != DUSK_BOUNDARY_NONE)
+                    c -= 2 * depth[d];
+                else
+                    c -= (j != 0) * depth[d] + (j != y->nb[d] - 1) * depth[d];
+                tn[j] = c;
+            }
+            fmt_chunks(ts + tat, cap + 64 - tat, tn, y->nb[d]);
+            tat += strlen(ts + tat);
+            tat += (size_t)snprintf(ts + tat, cap + 64 - tat, ", ");
+        }
+        snprintf(ts + tat, cap + 64 - tat, ")");
+        dusk_map_options to = DUSK_MAP_OPTIONS_INIT;
+        to.name = "trim";
+        to.chunks = ts;
+        to.args = dargs;
+        y = dusk_map_blocks(&trim, &y, 1, dtype, &to);
+        dusk_free(ts);
+        dusk_free(tc);
+    }
+    dusk_value_unref(dargs);
+    return y;
 }

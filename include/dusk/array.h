@@ -518,6 +518,28 @@ DUSK_API dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *
                                           bool keepdims, dusk_dtype dtype, int split_every,
                                           const char *name);
 
+/* The values beyond an array's edges that map_overlap gives the blocks
+ * there, as Dask's boundary= ('none': none, the edge blocks are smaller). */
+typedef enum {
+    DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_CONSTANT, DUSK_BOUNDARY_REFLECT, DUSK_BOUNDARY_PERIODIC,
+    DUSK_BOUNDARY_NEAREST
+} dusk_boundary;
+/* f on every block of x grown by depth[d] cells of its neighbours (or of
+ * the boundary) along each axis d, then trimmed back: a stencil, as
+ * dask.array.map_overlap(f, x, depth=, boundary=) with trim=True. value is
+ * the constant of DUSK_BOUNDARY_CONSTANT. f returns a block of the grown
+ * block's shape (b->chunk_shape). Chunks smaller than the depth are first
+ * merged (Dask's ensure_minimum_chunksize). The layers are Dask's (a
+ * rechunk, the boundary's getitem, full_like and concatenate layers, one
+ * 'overlap' layer holding the neighbours' 'getitem' pieces, a getitem
+ * trimming the boundary, f, 'trim') but for Dask's 'block-info' layer;
+ * the pieces' keys are integers where Dask's are fractions (i + 0.9).
+ * opts: name and args only. */
+DUSK_API dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x,
+                                      const int64_t *depth, dusk_boundary boundary,
+                                      double value, dusk_dtype dtype,
+                                      const dusk_map_options *opts);
+
 #ifdef __cplusplus
 }
 

@@ -756,8 +756,172 @@ static void test_task_by_name(void **state)
     dusk_value_unref(args[1]);
 }
 
+/* --- map_overlap ----------------------------------------------------------------- */
+
+/* The cross-shaped stencil of radius args[0]: each cell the sum of the
+ * cells up to r away along one axis (not itself), cells past the grown
+ * block counted as 0 (they are trimmed off anyway, or are the array's own
+ * edge with boundary 'none'). */
+static int cross_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)err;
+    (void)ud;
+    int64_t r = dusk_value_int(dusk_tuple_get(b->args, 0));
+    const dusk_value *x = b->in[0];
+    const int64_t *s = dusk_ndarray_shape(x);
+    dusk_value *o = dusk_ndarray_new(DUSK_DT_F8, 2, s);
+    if (!o)
+        return DUSK_ENOMEM;
+    const double *p = dusk_ndarray_data(x);
+    double *q = dusk_ndarray_data(o);
+    for (int64_t i = 0; i < s[0]; i++)
+        for (int64_t j = 0; j < s[1]; j++)
+            for (int64_t k = -r; k <= r; k++) {
+                if (k == 0)
+                    continue;
+                if (i + k >= 0 && i + k < s[0])
+                    q[i * s[1] + j] += p[(i + k) * s[1] + j];
+                if (j + k >= 0 && j + k < s[1])
+                    q[i * s[1] + j] += p[i * s[1] + j + k];
+            }
+    *out = o;
+    return 0;
+}
+static const dusk_block_func cross = DUSK_BLOCK_FUNC(cross, "cross", cross_fn, NULL);
+
+/* x[i] with i past the edges as the boundary makes it (Dask's pads:
+ * reflect and nearest mirror / repeat the edge, periodic wraps). */
+static double padded(const double *x, int64_t n0, int64_t n1, int64_t i, int64_t j,
+                     dusk_boundary kind)
+{
+    int64_t at[2] = {i, j}, n[2] = {n0, n1};
+    for (int d = 0; d < 2; d++) {
+        if (at[d] >= 0 && at[d] < n[d])
+            continue;
+        switch (kind) {
+        case DUSK_BOUNDARY_PERIODIC: at[d] = (at[d] + n[d]) % n[d]; break;
+        case DUSK_BOUNDARY_REFLECT: at[d] = at[d] < 0 ? -at[d] - 1 : 2 * n[d] - at[d] - 1; break;
+        case DUSK_BOUNDARY_NEAREST: at[d] = at[d] < 0 ? 0 : n[d] - 1; break;
+        default: return 0;   /* none and constant 0 */
+        }
+    }
+    return x[at[0] * n1 + at[1]];
+}
+
+static const char *const overlap_sigs[] = {
+    "85;cross=9,ones_like=9,overlap=58,trim=9",
+    "278;concatenate=40,cross=9,full_like=8,getitem=9,ones_like=9,overlap=194,trim=9",
+    "286;concatenate=40,cross=9,getitem=25,ones_like=9,overlap=194,trim=9",
+    "286;concatenate=40,cross=9,getitem=25,ones_like=9,overlap=194,trim=9",
+    "286;concatenate=40,cross=9,getitem=25,ones_like=9,overlap=194,trim=9",
+    "57;cross=9,ones_like=9,overlap=30,trim=9",
+    "286;concatenate=40,cross=9,getitem=25,ones_like=9,overlap=194,trim=9",
+    "233;concatenate=30,cross=6,getitem=20,ones_like=9,overlap=150,rechunk-merge=12,trim=6",
+    "67;cross=6,ones_like=9,overlap=34,rechunk-merge=12,trim=6",
+    "289;concatenate=72,cross=6,getitem=20,ones_like=9,overlap=150,rechunk-merge=26,trim=6",
+};
+
+static dusk_array *overlap_case(dusk_array_ctx *ctx, int k, dusk_value *args)
+{
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(15, 15), "5", DUSK_DT_F8);
+    dusk_array *x2 = dusk_ones(ctx, DUSK_SHAPE(12, 10), "((5, 5, 2), (4, 4, 2))", DUSK_DT_F8);
+    static const dusk_boundary kinds[] = {
+        DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_CONSTANT, DUSK_BOUNDARY_REFLECT,
+        DUSK_BOUNDARY_PERIODIC, DUSK_BOUNDARY_NEAREST, DUSK_BOUNDARY_NONE,
+        DUSK_BOUNDARY_REFLECT, DUSK_BOUNDARY_REFLECT, DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_NEAREST};
+    int64_t depth[2] = {k < 6 ? 1 : k == 6 ? 2 : 3, k == 5 ? 0 : k < 6 ? 1 : k == 6 ? 2 : 3};
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.args = args;
+    return dusk_map_overlap(&cross, k < 7 ? x : x2, depth, kinds[k], 0, DUSK_DT_F8, &o);
+}
+
+static void test_map_overlap_graphs(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_value *r1[1] = {dusk_int(1)};
+    dusk_value *args = dusk_tuple_of(1, r1);
+    for (int k = 0; k < 10; k++) {
+        dusk_array *y = overlap_case(ctx, k, args);
+        assert_built(y);
+        char sig[512];
+        signature(y, sig, sizeof sig);
+        if (strcmp(sig, overlap_sigs[k]) != 0)
+            fail_msg("map_overlap case %d: dusk builds %s, Dask %s", k, sig, overlap_sigs[k]);
+    }
+    char buf[256];
+    all_chunks(overlap_case(ctx, 7, args), buf, sizeof buf);
+    assert_string_equal(buf, "((5, 4, 3,), (4, 6,))");
+    dusk_value_unref(args);
+    /* and Dask's own, but for its block-info layer of values */
+    int status;
+    char *out = run_command("/usr/bin/python3 -c \"$(cat <<'EOF'\n"
+        "import dask.array as da\nfrom dask.utils import key_split\n"
+        "def cross(b): return b\n"
+        "x = da.ones((15, 15), chunks=5)\n"
+        "x2 = da.ones((12, 10), chunks=((5, 5, 2), (4, 4, 2)))\n"
+        "cases = [(x, 1, 'none'), (x, 1, 0), (x, 1, 'reflect'), (x, 1, 'periodic'),"
+        " (x, 1, 'nearest'), (x, {0: 1, 1: 0}, 'none'), (x, 2, 'reflect'), (x2, 3, 'reflect'),"
+        " (x2, 3, 'none'), (x2, 3, 'nearest')]\n"
+        "for a, depth, b in cases:\n"
+        "    g = a.map_overlap(cross, depth=depth, boundary=b, dtype='f8').__dask_graph__()\n"
+        "    cnt = {}\n"
+        "    for name, layer in g.layers.items():\n"
+        "        op = key_split(name)\n"
+        "        if op != 'block-info': cnt[op] = cnt.get(op, 0) + len(layer)\n"
+        "    print('%d;%s' % (sum(cnt.values()), ','.join('%s=%d' % (k, cnt[k]) for k in sorted(cnt))))\n"
+        "EOF\n)\" 2>&1", &status);
+    if (status != 0)
+        fail_msg("python3-dask failed:\n%s", out);
+    char *save = NULL;
+    for (int k = 0; k < 10; k++) {
+        char *l = strtok_r(k ? NULL : out, "\n", &save);
+        if (!l || strcmp(l, overlap_sigs[k]) != 0)
+            fail_msg("map_overlap case %d: Dask builds %s, the test keeps %s", k, l ? l : "nothing",
+                     overlap_sigs[k]);
+    }
+    free(out);
+}
+
+static void test_map_overlap_values(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    int64_t sh[2] = {13, 11};
+    double *data = fill_buffer(DUSK_DT_F8, 2, sh, 9);
+    dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_F8, DUSK_SHAPE(13, 11), "((5, 2, 6), (4, 7))");
+    for (int r = 1; r <= 2; r++) {
+        dusk_value *it[1] = {dusk_int(r)};
+        dusk_value *args = dusk_tuple_of(1, it);
+        for (int kind = 0; kind <= DUSK_BOUNDARY_NEAREST; kind++) {
+            int64_t depth[2] = {r, r};
+            dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+            o.args = args;
+            dusk_array *y = dusk_map_overlap(&cross, x, depth, (dusk_boundary)kind, 0, DUSK_DT_F8,
+                                             &o);
+            char what[64];
+            snprintf(what, sizeof what, "map_overlap radius %d boundary %d", r, kind);
+            const double *v = values(y, what);
+            for (int64_t i = 0; i < 13; i++)
+                for (int64_t j = 0; j < 11; j++) {
+                    double want = 0;
+                    for (int64_t k = -r; k <= r; k++)
+                        if (k)
+                            want += padded(data, 13, 11, i + k, j, (dusk_boundary)kind) +
+                                    padded(data, 13, 11, i, j + k, (dusk_boundary)kind);
+                    if (!close_enough(v[i * 11 + j], want, 1e-12, 1e-12))
+                        fail_msg("%s: (%lld, %lld) is %g, want %g", what, (long long)i,
+                                 (long long)j, v[i * 11 + j], want);
+                }
+        }
+        dusk_value_unref(args);
+    }
+    int64_t deep[2] = {14, 1};
+    assert_error(dusk_map_overlap(&cross, x, deep, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL),
+                 DUSK_EINVAL, "depth 14 of axis 0 is not between 0 and its length 13", NULL);
+    free(data);
+}
+
 /* Every allocation of building and computing a map_blocks with drop_axis,
- * a blockwise, an elemwise and a reduction fails in turn: each ends in an
+ * a blockwise, an elemwise, a map_overlap and a reduction fails in turn: each ends in an
  * error or the right answer, and nothing leaks. */
 static void test_out_of_memory(void **state)
 {
@@ -776,7 +940,15 @@ static void test_out_of_memory(void **state)
         dusk_array *p = dusk_blockwise(&dot, "ij,jk->ik", xr, 2, DUSK_DT_F8, false, NULL);
         dusk_array *e2[2] = {p, r};                                           /* 6x6 + (6,) */
         dusk_array *e = dusk_elemwise(&f, e2, 2, DUSK_DT_F8, NULL);           /* 4 * 4 + 1 */
-        dusk_array *s = dusk_array_reduction(e, &c, &c, &c, DUSK_ALL_AXES, false, DUSK_DT_F8, 2,
+        dusk_value *r1[1] = {dusk_int(1)};
+        dusk_value *args = dusk_tuple_of(1, r1);
+        dusk_map_options oo = DUSK_MAP_OPTIONS_INIT;
+        oo.args = args;
+        int64_t depth[2] = {1, 2};
+        dusk_array *st = dusk_map_overlap(&cross, e, depth, DUSK_BOUNDARY_REFLECT, 0,
+                                          DUSK_DT_F8, &oo);             /* 4 * 17 */
+        dusk_value_unref(args);
+        dusk_array *s = dusk_array_reduction(st, &c, &c, &c, DUSK_ALL_AXES, false, DUSK_DT_F8, 2,
                                              NULL);
         dusk_options opt = DUSK_OPTIONS_INIT;
         opt.scheduler = DUSK_SCHED_SYNC;
@@ -786,7 +958,7 @@ static void test_out_of_memory(void **state)
         dusk_alloc_fail_after(-1);
         if (completed) {
             assert_int_equal(rc, 0);
-            assert_true(*(const double *)dusk_ndarray_data(v) == 36 * 17);
+            assert_true(*(const double *)dusk_ndarray_data(v) == 36 * 17 * 4);
         } else {
             assert_true(rc != 0 || v != NULL);
         }
@@ -824,6 +996,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reduction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_name_the_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_by_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_overlap_graphs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_overlap_values, setup, teardown),
         cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -749,6 +749,12 @@ static void test_array_building(void **state)
                  DUSK_DT_F8, 0, NULL);
     ARRAY_OK(dusk_array_reduction, 8, a, &keep, NULL, &keep, DUSK_ALL_AXES, false, DUSK_DT_F8,
              0, NULL);
+    int64_t depth[2] = {1, 1};
+    ARRAY_EINVAL(dusk_map_overlap, 0, NULL, a, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_map_overlap, 1, &keep, NULL, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8,
+                 NULL);
+    ARRAY_EINVAL(dusk_map_overlap, 2, &keep, a, NULL, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
+    ARRAY_OK(dusk_map_overlap, 6, &keep, a, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
     dusk_value *bargs[2] = {dusk_none(), dusk_none()}, *bout = NULL;
     EINVAL_ERR(dusk_block_func_run, 0, "args", NULL, 2, &bout, &err, (void *)&keep);
     EINVAL_ERR(dusk_block_func_run, 2, "out", bargs, 2, NULL, &err, (void *)&keep);
