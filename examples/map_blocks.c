@@ -4,13 +4,15 @@
 ** dask.array's map_blocks, in C: a per-block normalisation (each block
 ** less its own mean, over its own standard deviation), then a map_blocks
 ** that changes the chunks (one number per block: its mean, using the
-** block's index), and a reduction with your own chunk and aggregate
-** functions (the largest |x|).
+** block's index), a reduction with your own chunk and aggregate
+** functions (the largest |x|), and a stencil with map_overlap (the mean
+** of each cell's 3 x 3 neighbourhood, across block edges).
 **
 **     x = da.random.normal(5, 2, size=(1000, 1000), chunks=(250, 250))
 **     y = x.map_blocks(standardise, dtype='f8')
 **     means = y.map_blocks(block_mean, chunks=(1, 1), dtype='f8')
 **     top = da.reduction(y, abs_max, abs_max, dtype='f8')
+**     smooth = x.map_overlap(blur, depth=1, boundary='reflect', dtype='f8')
 **
 ** A block function gets a dusk_block (its inputs, its index, its place and
 ** shape, the output dtype) and returns a new ndarray of that shape and
@@ -97,6 +99,32 @@ static int abs_max_fn(const dusk_block *b, dusk_value **out, dusk_error *err, vo
 }
 static const dusk_block_func abs_max = DUSK_BLOCK_FUNC(abs_max, "abs_max", abs_max_fn, NULL);
 
+/* the mean of each cell's 3 x 3 neighbourhood; map_overlap grew the block
+ * by one cell on each side, which it trims off again afterwards */
+static int blur_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)err;
+    (void)ud;
+    const dusk_value *x = b->in[0];
+    const int64_t *s = dusk_ndarray_shape(x);
+    dusk_value *r = dusk_ndarray_new(DUSK_DT_F8, 2, s);   /* zeros: the rim is trimmed */
+    if (!r)
+        return DUSK_ENOMEM;
+    const double *p = dusk_ndarray_data(x);
+    double *o = dusk_ndarray_data(r);
+    for (int64_t i = 1; i + 1 < s[0]; i++)
+        for (int64_t j = 1; j + 1 < s[1]; j++) {
+            double sum = 0;
+            for (int di = -1; di <= 1; di++)
+                for (int dj = -1; dj <= 1; dj++)
+                    sum += p[(i + di) * s[1] + j + dj];
+            o[i * s[1] + j] = sum / 9;
+        }
+    *out = r;
+    return 0;
+}
+static const dusk_block_func blur = DUSK_BLOCK_FUNC(blur, "blur", blur_fn, NULL);
+
 int main(void)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
@@ -133,6 +161,30 @@ int main(void)
            (long long)dusk_ndarray_size(m), worst);
     printf("largest |y|: %.3f standard deviations\n", tv);
     int ok = dusk_ndarray_size(m) == 16 && worst < 1e-12 && tv > 3 && tv < 7;
+
+    /* the stencil: cell (250, 250) is a block's corner, its neighbours in
+     * three other blocks */
+    int64_t depth[2] = {1, 1};
+    dusk_array *smooth = dusk_map_overlap(&blur, x, depth, DUSK_BOUNDARY_REFLECT, 0, DUSK_DT_F8,
+                                          NULL);
+    dusk_value *sv = NULL, *xv = NULL;
+    if (dusk_array_compute(smooth, NULL, &sv, &err) || dusk_array_compute(x, NULL, &xv, &err)) {
+        fprintf(stderr, "map_overlap: %s\n", err.msg);
+        ok = 0;
+    } else {
+        const double *xs = dusk_ndarray_data(xv), *ss = dusk_ndarray_data(sv);
+        double want = 0;
+        for (int di = -1; di <= 1; di++)
+            for (int dj = -1; dj <= 1; dj++)
+                want += xs[(250 + di) * 1000 + 250 + dj];
+        want /= 9;
+        printf("x.map_overlap(blur, depth=1, boundary='reflect'): %lld tasks; at (250, 250) "
+               "%.6f, by hand %.6f\n", (long long)dusk_array_ntasks(smooth), ss[250 * 1000 + 250],
+               want);
+        ok = ok && fabs(ss[250 * 1000 + 250] - want) < 1e-12;
+    }
+    dusk_value_unref(sv);
+    dusk_value_unref(xv);
     dusk_value_unref(m);
     dusk_value_unref(t);
     dusk_array_ctx_free(ctx);
