@@ -324,6 +324,8 @@ typedef struct {
 static void add_info(dusk__layer *L, void *ud)
 {
     info_acc *acc = ud;
+    if (L->inner)
+        return;
     if (acc->n < acc->max)
         acc->out[acc->n] = (dusk_layer_info){L->name, L->op, L->ntasks, L->ndim, L->shape,
                                              L->dtype, (size_t)L->nin, L->deps};

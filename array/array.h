@@ -21,6 +21,7 @@
 **   reduce.c   tree reductions (chunk, combine, aggregate)
 **   rechunk.c  rechunk-merge and rechunk-split
 **   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
+**   map.c      map_blocks, blockwise, elemwise, reduction with user functions
 **   emit.c     layers to tasks (dusk_array_graph)
 **   store.c    compute and store
 **   memlimit.c the memory they may take, checked before they start
@@ -55,6 +56,7 @@ struct dusk__layer {
     char op[40];                 /* key_split of name */
     dusk__lkind kind;
     const dusk__op *kop;         /* what its tasks run; NULL for ORIGINAL */
+    const dusk_func *func;       /* a user's function its tasks run instead (map.c) */
     dusk_value *params;          /* the tasks' shared parameter tuple */
     dusk_value *literal;         /* ORIGINAL: its value */
     int ndim;
@@ -78,6 +80,10 @@ struct dusk__layer {
     void *data;                  /* what emission needs; freed with data_free */
     void (*data_free)(void *);
     int64_t ntasks;
+    /* Its tasks are counted and listed as part of the one layer that reads
+     * it, as Dask merges a mixed getitem's 'slice' keys into its 'getitem'
+     * layer: dusk_array_layers leaves it out (ntasks 0 here). */
+    bool inner;
     const char *deps[DUSK__MAXIN];
     unsigned visit;              /* traversal stamp */
 };

@@ -134,7 +134,7 @@ static void emit_layer(dusk__layer *L, void *ud)
         } else {
             args[nargs++] = reduce_arg(L, idx);
         }
-        st->rc = dusk_graph_taskv(st->g, key, &L->kop->func, nargs, args);
+        st->rc = dusk_graph_taskv(st->g, key, L->func ? L->func : &L->kop->func, nargs, args);
     } while (!st->rc && dusk__next_index(L->ndim, L->nb, idx));
 }
 

@@ -262,16 +262,18 @@ static bool type_fits(hid_t type, char *why, size_t n)
     return true;
 }
 
-/* H5Lexists on every component of a path ("/a/b/c"), as HDF5 wants:
- * 1, 0, or -1. */
-static htri_t link_exists(hid_t file, const char *path)
+/* H5Lexists on every component of a path ("/a/b/c"), as HDF5 wants.
+ * Whether path names an object of file: 1, 0, or -1 when HDF5 fails.
+ * -2 when a part of it on the way is not a group (a dataset "/x" of
+ * "/x/deeper"): that part goes into blocker (n bytes). */
+static htri_t link_exists(hid_t file, const char *path, char *blocker, size_t n)
 {
     char buf[4096];
-    size_t n = strlen(path);
-    if (n >= sizeof buf)
+    size_t len = strlen(path);
+    if (len >= sizeof buf)
         return -1;
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
         if (buf[i] != '/' && buf[i] != '\0')
             continue;
         char c = buf[i];
@@ -280,12 +282,22 @@ static htri_t link_exists(hid_t file, const char *path)
             htri_t e = H5Lexists(file, buf, H5P_DEFAULT);
             if (e <= 0)
                 return e;
+            if (c == '/') {   /* more to come: this part must be a group */
+                hid_t obj = H5Oopen(file, buf, H5P_DEFAULT);
+                if (obj < 0)
+                    return -1;
+                H5I_type_t t = H5Iget_type(obj);
+                H5Oclose(obj);
+                if (t != H5I_GROUP) {
+                    snprintf(blocker, n, "%s", buf);
+                    return -2;
+                }
+            }
         }
         buf[i] = c;
     }
     return 1;
 }
-
 
 /* --- the cache of open datasets -------------------------------------------- */
 
@@ -444,8 +456,20 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     if (e->file < 0)
         return h5_fail(err, DUSK_EIO, "cannot open HDF5 file '%s'", path);
     obj_info info;
-    if (get_info(e->file, dataset, &info) < 0)
-        return h5_fail(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
+    if (get_info(e->file, dataset, &info) < 0) {
+        /* a dataset on the way ("/x" of "/x/deeper") is named as such */
+        char blocker[4096], why[256];
+        h5_reason(why);
+        int blocked = link_exists(e->file, dataset, blocker, sizeof blocker) == -2;
+        H5Eclear2(H5E_DEFAULT);
+        if (blocked)
+            return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s': '%s' there is a "
+                                  "dataset, not a group", dataset, path, blocker);
+        if (why[0])
+            return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s': %s", dataset, path,
+                                  why);
+        return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
+    }
     if (info.type != H5O_TYPE_DATASET)
         return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a dataset", dataset, path,
                               info.type == H5O_TYPE_GROUP ? "group" : "named type");
@@ -1079,22 +1103,468 @@ static int copy_except(hid_t from, hid_t to, const char *group, const char *skip
     return e < 0 || st.rc < 0 ? -1 : 0;
 }
 
+/* --- attributes ---------------------------------------------------------------- */
+
+/* Writes attribute name = v on obj (replacing one of that name), as h5py
+ * writes Python's: a str as a variable-length UTF-8 string, an int as
+ * int64, a float as float64, a bool as h5py's enum, an ndarray as an array
+ * of its dtype. Caller holds h5_lock. */
+static int attr_write(hid_t obj, const char *name, const dusk_value *v, const char *dataset,
+                      const char *path, dusk_error *err)
+{
+    hid_t type = H5I_INVALID_HID, space = H5I_INVALID_HID;
+    const void *buf = NULL;
+    int64_t iv;
+    double fv;
+    int8_t bv;
+    const char *sv;
+    dusk_kind k = v ? dusk_value_kind(v) : DUSK_KIND_NONE;
+    switch (k) {
+    case DUSK_KIND_STRING:
+        sv = dusk_value_str(v);
+        type = H5Tcopy(H5T_C_S1);
+        if (type >= 0 && (H5Tset_size(type, H5T_VARIABLE) < 0 ||
+                          H5Tset_cset(type, H5T_CSET_UTF8) < 0)) {
+            H5Tclose(type);
+            type = H5I_INVALID_HID;
+        }
+        buf = &sv;
+        break;
+    case DUSK_KIND_INT:
+        iv = dusk_value_int(v);
+        type = H5Tcopy(H5T_NATIVE_INT64);
+        buf = &iv;
+        break;
+    case DUSK_KIND_FLOAT:
+        fv = dusk_value_float(v);
+        type = H5Tcopy(H5T_NATIVE_DOUBLE);
+        buf = &fv;
+        break;
+    case DUSK_KIND_BOOL:
+        bv = dusk_value_bool(v);
+        type = native_type(DUSK_DT_BOOL);
+        buf = &bv;
+        break;
+    case DUSK_KIND_NDARRAY: {
+        dusk_dtype t = dusk_ndarray_dtype(v);
+        if ((unsigned)t >= DUSK_DT_C16 || !dusk_ndarray_is_contiguous(v))
+            return dusk_error_set(err, DUSK_EINVAL, "attribute '%s' of '%s' in '%s': a %s%s "
+                                  "ndarray cannot be written", name, dataset, path,
+                                  dusk_ndarray_is_contiguous(v) ? "" : "non-contiguous ",
+                                  dusk_dtype_name(t));
+        int nd = dusk_ndarray_ndim(v);
+        hsize_t dims[H5S_MAX_RANK];
+        for (int d = 0; d < nd; d++)
+            dims[d] = (hsize_t)dusk_ndarray_shape(v)[d];
+        type = native_type(t);
+        space = nd ? H5Screate_simple(nd, dims, NULL) : H5Screate(H5S_SCALAR);
+        buf = dusk_ndarray_data(v);
+        break;
+    }
+    default:
+        return dusk_error_set(err, DUSK_EINVAL, "attribute '%s' of '%s' in '%s': a %s is not an "
+                              "HDF5 attribute (strings, ints, floats, bools and ndarrays are)",
+                              name, dataset, path, v ? dusk_kind_name(k) : "NULL value");
+    }
+    if (space < 0 && k != DUSK_KIND_NDARRAY)
+        space = H5Screate(H5S_SCALAR);
+    int rc = 0;
+    hid_t a = H5I_INVALID_HID;
+    if (type < 0 || space < 0 || (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0) ||
+        (a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Awrite(a, type, buf) < 0)
+        rc = h5_fail(err, DUSK_EIO, "cannot write attribute '%s' of '%s' in '%s'", name,
+                     dataset, path);
+    if (a >= 0)
+        H5Aclose(a);
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+/* The value of attribute a (named name): a string, an int, a float or a
+ * bool for a scalar, an ndarray for an array. Caller holds h5_lock. */
+static int attr_value(hid_t a, const char *name, const char *dataset, const char *path,
+                      dusk_value **out, dusk_error *err)
+{
+    hid_t type = H5Aget_type(a), space = H5Aget_space(a), mem = H5I_INVALID_HID;
+    int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    H5S_class_t sc = space >= 0 ? H5Sget_simple_extent_type(space) : H5S_NO_CLASS;
+    int rc = 0;
+    char why[128];
+    if (type < 0 || nd < 0 || nd > DUSK_MAXDIMS) {
+        rc = h5_fail(err, DUSK_EIO, "cannot read attribute '%s' of '%s' in '%s'", name, dataset,
+                     path);
+        goto done;
+    }
+    if (sc == H5S_NULL) {
+        *out = dusk_none();   /* h5py's Empty */
+        goto done;
+    }
+    if (H5Tget_class(type) == H5T_STRING) {
+        if (nd != 0) {
+            rc = dusk_error_set(err, DUSK_EIO, "attribute '%s' of '%s' in '%s' is an array of "
+                                "strings, which dusk does not read", name, dataset, path);
+            goto done;
+        }
+        if (H5Tis_variable_str(type) > 0) {
+            char *sv = NULL;
+            mem = H5Tcopy(H5T_C_S1);
+            if (mem < 0 || H5Tset_size(mem, H5T_VARIABLE) < 0 ||
+                H5Tset_cset(mem, H5Tget_cset(type)) < 0 || H5Aread(a, mem, &sv) < 0) {
+                rc = h5_fail(err, DUSK_EIO, "cannot read attribute '%s' of '%s' in '%s'", name,
+                             dataset, path);
+                goto done;
+            }
+            *out = dusk_string(sv ? sv : "");
+            H5free_memory(sv);
+        } else {
+            size_t n = H5Tget_size(type);
+            char *sv = n < ((size_t)1 << 24) ? dusk_malloc(n + 1) : NULL;
+            if (!sv) {
+                rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+                goto done;
+            }
+            mem = H5Tcopy(type);
+            if (mem < 0 || H5Aread(a, mem, sv) < 0) {
+                dusk_free(sv);
+                rc = h5_fail(err, DUSK_EIO, "cannot read attribute '%s' of '%s' in '%s'", name,
+                             dataset, path);
+                goto done;
+            }
+            sv[n] = 0;
+            size_t len = strlen(sv);
+            if (H5Tget_strpad(type) == H5T_STR_SPACEPAD)
+                while (len && sv[len - 1] == ' ')
+                    len--;
+            *out = dusk_string_n(sv, len);
+            dusk_free(sv);
+        }
+        if (!*out)
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+        goto done;
+    }
+    int dt = type_fits(type, why, sizeof why) ? dtype_of(type) : -1;
+    if (dt < 0) {
+        rc = dusk_error_set(err, DUSK_EIO, "attribute '%s' of '%s' in '%s' is of an HDF5 type "
+                            "dusk does not read", name, dataset, path);
+        goto done;
+    }
+    int64_t shape[DUSK_MAXDIMS];
+    hsize_t dims[H5S_MAX_RANK];
+    if (nd)
+        H5Sget_simple_extent_dims(space, dims, NULL);
+    for (int d = 0; d < nd; d++)
+        shape[d] = (int64_t)dims[d];
+    dusk_value *v = dusk_ndarray_empty((dusk_dtype)dt, nd, shape);
+    mem = native_type((dusk_dtype)dt);
+    if (!v) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+        goto done;
+    }
+    if (mem < 0 || H5Aread(a, mem, dusk_ndarray_data(v)) < 0) {
+        dusk_value_unref(v);
+        rc = h5_fail(err, DUSK_EIO, "cannot read attribute '%s' of '%s' in '%s'", name, dataset,
+                     path);
+        goto done;
+    }
+    if (nd == 0) {   /* a scalar: a number, as h5py gives numpy's scalar */
+        const void *p = dusk_ndarray_data(v);
+        dusk_value *x;
+        if (dt == DUSK_DT_BOOL)
+            x = dusk_bool(*(const int8_t *)p != 0);
+        else if (dt == DUSK_DT_F8)
+            x = dusk_float(*(const double *)p);
+        else if (dt == DUSK_DT_F4)
+            x = dusk_float(*(const float *)p);
+        else if (dt == DUSK_DT_U8 && *(const uint64_t *)p > INT64_MAX)
+            x = dusk_value_ref(v);   /* too large for an int: left an ndarray */
+        else
+            x = dusk_int(dt == DUSK_DT_I8   ? *(const int64_t *)p
+                         : dt == DUSK_DT_U8 ? (int64_t)*(const uint64_t *)p
+                         : dt == DUSK_DT_I4 ? (int64_t)*(const int32_t *)p
+                         : dt == DUSK_DT_U4 ? (int64_t)*(const uint32_t *)p
+                         : dt == DUSK_DT_I2 ? (int64_t)*(const int16_t *)p
+                         : dt == DUSK_DT_U2 ? (int64_t)*(const uint16_t *)p
+                         : dt == DUSK_DT_I1 ? (int64_t)*(const int8_t *)p
+                                            : (int64_t)*(const uint8_t *)p);
+        dusk_value_unref(v);
+        v = x;
+        if (!v)
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+    }
+    *out = v;
+done:
+    if (mem >= 0)
+        H5Tclose(mem);
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    return rc;
+}
+
+typedef struct {
+    char **names;
+    size_t n, cap;
+    int oom;
+} name_list;
+
+static herr_t add_name(hid_t obj, const char *name, const H5A_info_t *info, void *ud)
+{
+    (void)obj;
+    (void)info;
+    name_list *l = ud;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        char **p = dusk_realloc(l->names, cap * sizeof *p);
+        if (!p) {
+            l->oom = 1;
+            return -1;
+        }
+        l->names = p;
+        l->cap = cap;
+    }
+    size_t len = strlen(name) + 1;
+    if (!(l->names[l->n] = dusk_malloc(len))) {
+        l->oom = 1;
+        return -1;
+    }
+    memcpy(l->names[l->n++], name, len);
+    return 0;
+}
+
+int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk_value **out,
+                   dusk_error *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
+    int rc = 0;
+    name_list names = {NULL, 0, 0, 0};
+    dusk_value *res = NULL;
+    hid_t file = H5I_INVALID_HID, obj = H5I_INVALID_HID;
+    char blocker[4096];
+    lock();
+    if (is_hdf5(path) <= 0) {
+        rc = h5_fail(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+        goto done;
+    }
+    file = file_open(path, H5F_ACC_RDONLY);
+    htri_t has = file >= 0 ? link_exists(file, dataset, blocker, sizeof blocker) : -1;
+    if (has == -2) {
+        rc = dusk_error_set(err, DUSK_EIO, "'%s' has no '%s': '%s' there is a dataset, not a "
+                            "group", path, dataset, blocker);
+        goto done;
+    }
+    if (has <= 0) {
+        rc = has < 0 ? h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path)
+                     : dusk_error_set(err, DUSK_EIO, "'%s' has no '%s'", path, dataset);
+        goto done;
+    }
+    if ((obj = H5Oopen(file, dataset, H5P_DEFAULT)) < 0) {
+        rc = h5_fail(err, DUSK_EIO, "cannot open '%s' in '%s'", dataset, path);
+        goto done;
+    }
+    if (name) {
+        htri_t e = H5Aexists(obj, name);
+        if (e <= 0) {
+            rc = e < 0 ? h5_fail(err, DUSK_EIO, "cannot read the attributes of '%s' in '%s'",
+                                 dataset, path)
+                       : dusk_error_set(err, DUSK_ENOKEY, "'%s' in '%s' has no attribute '%s'",
+                                        dataset, path, name);
+            goto done;
+        }
+        if (add_name(obj, name, NULL, &names) < 0) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes");
+            goto done;
+        }
+    } else {
+        hsize_t at = 0;
+        if (H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &at, add_name, &names) < 0) {
+            rc = names.oom ? dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes")
+                           : h5_fail(err, DUSK_EIO, "cannot list the attributes of '%s' in '%s'",
+                                     dataset, path);
+            goto done;
+        }
+    }
+    res = name ? NULL : dusk_tuple_new(names.n);
+    if (!name && !res) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes");
+        goto done;
+    }
+    for (size_t i = 0; i < names.n && !rc; i++) {
+        hid_t a = H5Aopen(obj, names.names[i], H5P_DEFAULT);
+        dusk_value *v = NULL;
+        if (a < 0) {
+            rc = h5_fail(err, DUSK_EIO, "cannot open attribute '%s' of '%s' in '%s'",
+                         names.names[i], dataset, path);
+            break;
+        }
+        rc = attr_value(a, names.names[i], dataset, path, &v, err);
+        H5Aclose(a);
+        if (rc)
+            break;
+        if (name) {
+            res = v;
+            break;
+        }
+        dusk_value *pair[2] = {dusk_string(names.names[i]), v};
+        dusk_value *t = dusk_tuple_of(2, pair);
+        if (!t)
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes");
+        else
+            dusk_tuple_set(res, i, t);
+    }
+done:
+    if (obj >= 0)
+        H5Oclose(obj);
+    if (file >= 0)
+        H5Fclose(file);
+    unlock();
+    for (size_t i = 0; i < names.n; i++)
+        dusk_free(names.names[i]);
+    dusk_free(names.names);
+    if (rc)
+        dusk_value_unref(res);
+    else
+        *out = res;
+    return rc;
+}
+
+/* The region store's dataset: opened in file (the copy), checked to take
+ * an array of ndim axes and shape at region, and extended to it where its
+ * maxshape lets it. Its dtype goes to *dt. Caller holds h5_lock. */
+static int open_region(hid_t file, const char *path, const char *dataset, int ndim,
+                       const int64_t *shape, const int64_t *region, hid_t *out, int *dt,
+                       dusk_error *err)
+{
+    hid_t dset = H5Dopen2(file, dataset, H5P_DEFAULT);
+    if (dset < 0)
+        return h5_fail(err, DUSK_EIO, "cannot open dataset '%s' in '%s' to store into", dataset,
+                       path);
+    hid_t type = H5Dget_type(dset), space = H5Dget_space(dset);
+    int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    hsize_t dims[H5S_MAX_RANK], maxd[H5S_MAX_RANK];
+    char why[128];
+    int rc = 0;
+    *dt = type >= 0 && type_fits(type, why, sizeof why) ? dtype_of(type) : -1;
+    if (nd < 0 || type < 0) {
+        rc = h5_fail(err, DUSK_EIO, "cannot read dataset '%s' in '%s'", dataset, path);
+    } else if (*dt < 0) {
+        rc = dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is of an HDF5 type dusk does "
+                            "not write", dataset, path);
+    } else if (nd != ndim) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "cannot store a %d-d array into dataset '%s' of "
+                            "'%s': it has %d dimensions", ndim, dataset, path, nd);
+    } else {
+        H5Sget_simple_extent_dims(space, dims, maxd);
+        int grow = 0;
+        hsize_t want[H5S_MAX_RANK];
+        for (int d = 0; d < nd && !rc; d++) {
+            want[d] = dims[d];
+            if (region[d] < 0 || shape[d] > INT64_MAX - region[d]) {
+                rc = dusk_error_set(err, DUSK_EINVAL, "region start %lld of axis %d is not a "
+                                    "place in dataset '%s' of '%s'", (long long)region[d], d,
+                                    dataset, path);
+                break;
+            }
+            hsize_t end = (hsize_t)(region[d] + shape[d]);
+            if (end <= dims[d])
+                continue;
+            if (maxd[d] != H5S_UNLIMITED && end > maxd[d]) {
+                rc = dusk_error_set(err, DUSK_EINVAL, "the region %lld:%llu of axis %d does not "
+                                    "fit dataset '%s' of '%s': its length is %llu and its "
+                                    "maxshape %llu", (long long)region[d],
+                                    (unsigned long long)end, d, dataset, path,
+                                    (unsigned long long)dims[d], (unsigned long long)maxd[d]);
+                break;
+            }
+            want[d] = end;
+            grow = 1;
+        }
+        if (!rc && grow && H5Dset_extent(dset, want) < 0)
+            rc = h5_fail(err, DUSK_EIO, "cannot extend dataset '%s' of '%s'", dataset, path);
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    if (space >= 0)
+        H5Sclose(space);
+    if (rc)
+        H5Dclose(dset);
+    else
+        *out = dset;
+    return rc;
+}
+
 int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk_dtype dtype,
                     int ndim, const int64_t *shape, const int64_t *chunk, int gzip,
-                    int overwrite, dusk_error *err)
+                    int overwrite, const dusk_hdf5_options *h5, dusk_dtype *file_dtype,
+                    dusk_error *err)
 {
     int rc = 0;
     struct stat st;
     int exists = stat(path, &st) == 0;
     hid_t file = H5I_INVALID_HID;
+    const int64_t *region = h5 ? h5->region : NULL, *maxshape = h5 ? h5->maxshape : NULL;
+    *file_dtype = dtype;
+    for (int d = 0; maxshape && d < ndim; d++)
+        if (maxshape[d] != -1 && maxshape[d] < shape[d])
+            return dusk_error_set(err, DUSK_EINVAL, "cannot store '%s' in '%s': maxshape[%d] is "
+                                  "%lld, less than the array's %lld", dataset, path, d,
+                                  (long long)maxshape[d], (long long)shape[d]);
+    if (region && !exists)
+        return dusk_error_set(err, DUSK_EIO, "cannot store into a region of '%s' in '%s': %s",
+                              dataset, path, strerror(errno));
     lock();
+    if (region) {
+        char blocker[4096];
+        hid_t old = is_hdf5(path) > 0 ? file_open(path, H5F_ACC_RDONLY) : H5I_INVALID_HID;
+        htri_t has = old >= 0 ? link_exists(old, dataset, blocker, sizeof blocker) : -1;
+        if (old >= 0)
+            H5Fclose(old);
+        if (has == -2)
+            rc = dusk_error_set(err, DUSK_EIO, "cannot store '%s' in '%s': '%s' there is a "
+                                "dataset, not a group", dataset, path, blocker);
+        else if (has < 0)
+            rc = h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path);
+        else if (has == 0)
+            rc = dusk_error_set(err, DUSK_EIO, "'%s' has no dataset '%s' to store a region of",
+                                path, dataset);
+        else if (copy_file(path, tmp) < 0)
+            rc = dusk_error_set(err, DUSK_EIO, "cannot copy '%s' to '%s': %s", path, tmp,
+                                strerror(errno));
+        else if ((file = file_open(tmp, H5F_ACC_RDWR)) < 0)
+            rc = h5_fail(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
+        hid_t dset = H5I_INVALID_HID;
+        int dt = 0;
+        if (!rc)
+            rc = open_region(file, path, dataset, ndim, shape, region, &dset, &dt, err);
+        for (size_t k = 0; !rc && h5 && k < h5->nattrs; k++)
+            rc = attr_write(dset, h5->attrs[k].name, h5->attrs[k].value, dataset, path, err);
+        if (dset >= 0 && H5Dclose(dset) < 0 && !rc)
+            rc = h5_fail(err, DUSK_EIO, "cannot write dataset '%s' in '%s'", dataset, path);
+        if (!rc)
+            *file_dtype = (dusk_dtype)dt;
+        goto done;
+    }
     if (exists) {
         if (is_hdf5(path) <= 0) {
             rc = h5_fail(err, DUSK_EIO, "'%s' exists and is not an HDF5 file", path);
             goto done;
         }
         hid_t old = file_open(path, H5F_ACC_RDONLY);
-        htri_t has = old >= 0 ? link_exists(old, dataset) : -1;
+        char blocker[4096];
+        htri_t has = old >= 0 ? link_exists(old, dataset, blocker, sizeof blocker) : -1;
+        if (has == -2) {
+            H5Fclose(old);
+            rc = dusk_error_set(err, DUSK_EIO, "cannot store '%s' in '%s': '%s' there is a "
+                                "dataset, not a group", dataset, path, blocker);
+            goto done;
+        }
         if (old < 0 || has < 0) {
             rc = h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path);
             if (old >= 0)
@@ -1133,20 +1603,25 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
         rc = h5_fail(err, DUSK_EIO, "cannot write HDF5 file '%s' (as '%s')", path, tmp);
         goto done;
     }
-    hsize_t dims[H5S_MAX_RANK], cdims[H5S_MAX_RANK];
+    hsize_t dims[H5S_MAX_RANK], cdims[H5S_MAX_RANK], maxd[H5S_MAX_RANK];
     int chunked = ndim > 0;
     for (int i = 0; i < ndim; i++) {
         dims[i] = (hsize_t)shape[i];
         cdims[i] = (hsize_t)(chunk[i] > 0 ? chunk[i] : 1);
-        if (shape[i] == 0)
-            chunked = 0;
+        maxd[i] = maxshape && maxshape[i] == -1 ? H5S_UNLIMITED
+                  : maxshape                     ? (hsize_t)maxshape[i]
+                                                 : dims[i];
+        if (shape[i] == 0 && !maxshape)
+            chunked = 0;   /* a resizable one must be chunked, even empty */
     }
-    hid_t space = H5Screate_simple(ndim, dims, NULL);
+    hid_t space = H5Screate_simple(ndim, dims, maxshape ? maxd : NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
-    /* every element gets written: no fill values to write first */
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    /* every element gets written: no fill values to write first (but a
+     * resizable dataset keeps them, for what a later region leaves out) */
+    if (!maxshape)
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     if (chunked) {
         H5Pset_chunk(dcpl, ndim, cdims);
         if (gzip > 0)
@@ -1154,7 +1629,11 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
     }
     hid_t ftype = native_type(dtype);
     hid_t dset = H5Dcreate2(file, dataset, ftype, space, lcpl, dcpl, H5P_DEFAULT);
-    if (dset < 0 || H5Dclose(dset) < 0)
+    if (dset < 0)
+        rc = h5_fail(err, DUSK_EIO, "cannot create dataset '%s' in '%s'", dataset, path);
+    for (size_t k = 0; !rc && h5 && k < h5->nattrs; k++)
+        rc = attr_write(dset, h5->attrs[k].name, h5->attrs[k].value, dataset, path, err);
+    if (dset >= 0 && H5Dclose(dset) < 0 && !rc)
         rc = h5_fail(err, DUSK_EIO, "cannot create dataset '%s' in '%s'", dataset, path);
     H5Tclose(ftype);
     H5Pclose(lcpl);

@@ -36,7 +36,19 @@ int dusk__h5_read(const char *path, const char *dataset, dusk_dtype dtype, int n
  * name. */
 int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk_dtype dtype,
                     int ndim, const int64_t *shape, const int64_t *chunk, int gzip,
-                    int overwrite, dusk_error *err);
+                    int overwrite, const dusk_hdf5_options *h5, dusk_dtype *file_dtype,
+                    dusk_error *err);
+/* With h5 (may be NULL): its attributes written on the dataset, its
+ * maxshape making the dataset resizable; with h5->region, the dataset is
+ * not made but must exist in path, and is checked to take the array at
+ * the region (extended to it where its maxshape allows). *file_dtype is
+ * the dataset's dtype, which the store tasks write. */
+
+/* The attributes of the object (dataset or group) dataset of path: a
+ * tuple of (name, value) pairs in name order, or with name, that one's
+ * value (DUSK_ENOKEY when it has none). */
+int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk_value **out,
+                   dusk_error *err);
 /* Writes buf (C order, as dtype) to the hyperslab [start, start + count)
  * of file:dataset. */
 int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int ndim,

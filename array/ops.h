@@ -2,7 +2,9 @@
 ** dusk — array operations, one table entry each. This file is private to
 ** libdusk-array.
 **
-** Every array task runs one entry of dusk__ops: a dusk_func registered
+** Every array task (but those of user functions, array/map.c, which run
+** the user's dusk_block_func with the same argument layout) runs one
+** entry of dusk__ops: a dusk_func registered
 ** under Dask's name for the operation ('add', 'mean_chunk',
 ** 'rechunk-merge' ...; what pictures and profiles show), whose code checks
 ** the task's arguments and hands them to the entry's kernel. A task's
@@ -37,7 +39,8 @@
 **   <reduction>-aggregate         axes, keepdims (bool), ddof (int)   a list of partials
 **   rechunk-merge                 in_bounds (as bounds, of the input) a list of pieces
 **   rechunk-split                 - (index: (start, stop) per axis)   1 block
-**   store-map                     path (the temporary file), dataset  1 block
+**   store-map                     path (the temporary file), dataset, 1 block
+**                                 region (optional: offsets per axis)
 **   getitem | slice               in_ndim (int), plan (tuple)         1 block
 **   squeeze | concatenate         -                                   1 block
 **   stack                         axis (int)                          1 block

@@ -14,7 +14,9 @@
 **   slicing_plan/take a list becomes one output block per run of entries
 **                     that fall in the same input block;
 **   slice_wrap_lists  a list with integers or partial slices first slices
-**                     ('slice-<token>') and then takes ('getitem-<token>').
+**                     ('slice-<token>' keys) and then takes ('getitem-<token>'),
+**                     in one 'getitem' layer as Dask's (the slice layer is
+**                     inner: counted and listed with the getitem layer).
 **
 ** Every output block reads one input block, so a layer is CUSTOM: its
 ** inputs() callback and its kernel share one plan, which says per entry
@@ -812,8 +814,18 @@ dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, int n)
         char tok1[33];
         dusk__token(tok1, "slice|%s", tok);
         r = gi_layer(a, DUSK__OP_SLICE, tok1, first, n1);
-        if (!r->status)
+        if (!r->status) {
+            dusk__layer *S = r->L;
             r = gi_layer(r, DUSK__OP_GETITEM, tok, second, n2);
+            if (!r->status) {
+                /* one 'getitem' layer, as Dask's: it holds the slice keys
+                 * and reads what they read */
+                r->L->ntasks += S->ntasks;
+                r->L->deps[0] = S->deps[0];
+                S->ntasks = 0;
+                S->inner = true;
+            }
+        }
     }
     dusk_free(lists);
     return r;

@@ -177,10 +177,17 @@ static void chunk_shape(const dusk_array *a, int64_t *csize)
 /* Adds a 'store-map' task per block of a to g, writing into dataset of
  * file, and runs them; 0 or the first error. */
 static int run_store(dusk_array *a, dusk_graph *g, const char *path, const char *file,
-                     const char *dataset, const dusk_options *opts, dusk_error *err)
+                     const char *dataset, dusk_dtype file_dtype, const int64_t *region,
+                     const dusk_options *opts, dusk_error *err)
 {
-    dusk_value *extra[2] = {dusk_string(file), dusk_string(dataset)};
-    dusk_value *pv = dusk__params_new(a->dtype, a->ndim, a->chunks, a->nb, 2, extra);
+    /* a region's tasks carry where the array starts in the dataset */
+    dusk_value *at[DUSK_MAXDIMS];
+    for (int d = 0; region && d < a->ndim; d++)
+        at[d] = dusk_int(region[d]);
+    dusk_value *extra[3] = {dusk_string(file), dusk_string(dataset),
+                            region ? dusk_tuple_of((size_t)a->ndim, at) : NULL};
+    dusk_value *pv = dusk__params_new(file_dtype, a->ndim, a->chunks, a->nb, region ? 3 : 2,
+                                      extra);
     size_t nkeys = 0;
     char **keys = pv ? block_keys(a, &nkeys) : NULL;
     char **skeys = keys ? dusk_malloc(nkeys * (sizeof(char *) + 512)) : NULL;
@@ -189,7 +196,7 @@ static int run_store(dusk_array *a, dusk_graph *g, const char *path, const char 
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory storing %s", a->L->name);
     } else {
         char tok[33];
-        dusk__token(tok, "store|%s|%s|%s", a->L->name, path, dataset);
+        dusk__token(tok, "store|%s|%s|%s|%s", a->L->name, path, dataset, region ? "region" : "");
         char *text = (char *)(skeys + nkeys);
         int64_t idx[DUSK_MAXDIMS] = {0};
         char name[64];
@@ -325,6 +332,38 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
     DUSK__NONNULL(err, a);
     DUSK__NONNULL(err, path);
     DUSK__NONNULL(err, dataset);
+    return dusk_array_store_hdf5(a, path, dataset, sopts, NULL, opts, err);
+}
+
+int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value **out, dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, dataset);
+    DUSK__NONNULL(err, out);
+    return dusk__h5_attrs(path, dataset, NULL, out, err);
+}
+
+int dusk_hdf5_attr_get(const char *path, const char *dataset, const char *name, dusk_value **out,
+                       dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, dataset);
+    DUSK__NONNULL(err, name);
+    DUSK__NONNULL(err, out);
+    return dusk__h5_attrs(path, dataset, name, out, err);
+}
+
+int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
+                          const dusk_store_options *sopts, const dusk_hdf5_options *h5,
+                          const dusk_options *opts, dusk_error *err)
+{
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, dataset);
     if (dusk_array_status(a, err))
         return a->status;
     static const dusk_store_options defaults = {0, false};
@@ -357,9 +396,16 @@ int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
             *err = rerr;
         return rerr.code;
     }
-    rc = dusk__h5_create(path, tmp, dataset, a->dtype, a->ndim, a->shape, csize, sopts->gzip,
-                         sopts->overwrite, err);
-    if (!rc && (rc = run_store(a, g, path, tmp, dataset, opts, err)))
+    for (size_t k = 0; h5 && k < h5->nattrs && !rc; k++)
+        if (!h5->attrs || !h5->attrs[k].name)
+            rc = dusk_error_set(err, DUSK_EINVAL, "storing '%s' in '%s': attribute %zu has no "
+                                "name", dataset, path, k);
+    dusk_dtype fdt = a->dtype;
+    if (!rc)
+        rc = dusk__h5_create(path, tmp, dataset, a->dtype, a->ndim, a->shape, csize,
+                             sopts->gzip, sopts->overwrite, h5, &fdt, err);
+    if (!rc && (rc = run_store(a, g, path, tmp, dataset, fdt, h5 ? h5->region : NULL, opts,
+                               err)))
         name_store(err, path, dataset);
     dusk_graph_free(g);
     /* this process's handles on the file go before it is renamed */
@@ -392,6 +438,18 @@ int dusk__k_store(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (rc || (rc = dusk__targs_block_in(t, 0, ndim, &block, err)) ||
         (rc = dusk__targs_str(t, 0, &file, err)) || (rc = dusk__targs_str(t, 1, &dataset, err)))
         return rc;
+    /* a store into a region: where the array starts in the dataset */
+    const dusk_value *at = dusk_tuple_len(t->params) > 4 ? dusk__params_extra(t->params, 2) : NULL;
+    int64_t wstart[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        const dusk_value *o = at ? dusk_tuple_get(at, (size_t)d) : NULL;
+        if (at && (dusk_value_kind(at) != DUSK_KIND_TUPLE || dusk_tuple_len(at) != (size_t)ndim ||
+                   dusk_value_kind(o) != DUSK_KIND_INT || dusk_value_int(o) < 0 ||
+                   dusk_value_int(o) > INT64_MAX - start[d]))
+            return dusk_error_set(err, DUSK_EINVAL, "store-map: the region is not %d offsets",
+                                  ndim);
+        wstart[d] = start[d] + (at ? dusk_value_int(o) : 0);
+    }
     if (memcmp(dusk_ndarray_shape(block), shape, (size_t)ndim * sizeof(int64_t)) != 0)
         return dusk_error_set(err, DUSK_EINVAL, "store-map: the block's shape is not that of "
                               "its place in '%s' of '%s'", dataset, file);
@@ -402,7 +460,7 @@ int dusk__k_store(const dusk__targs *t, dusk_value **out, dusk_error *err)
             c = dusk_value_ref((dusk_value *)block);
         else if ((rc = dusk__nd_astype(block, t->dtype, &c, err)))
             return rc;
-        rc = dusk__h5_write(file, dataset, t->dtype, ndim, start, shape, dusk_ndarray_data(c),
+        rc = dusk__h5_write(file, dataset, t->dtype, ndim, wstart, shape, dusk_ndarray_data(c),
                             err);
         dusk_value_unref(c);
         if (rc)

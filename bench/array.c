@@ -23,6 +23,9 @@
 **   array.rechunk.80k   the same with 80,000 blocks: per block, about the
 **                       figure above when building grows with the blocks
 **                       (it grew with their square before the per-axis plan)
+**   array.map_blocks    a user function over 10,000 blocks of 10 (threads):
+**                       the whole compute per block, the builtin x + 1
+**                       beside it, and the difference per map task
 */
 #define _DEFAULT_SOURCE  /* wait4 */
 #include <inttypes.h>
@@ -135,6 +138,68 @@ static void rechunk_build(const char *name, int64_t nblocks)
     fflush(stdout);
 }
 
+/* array.map_blocks: the per-task cost of a user function on blocks. f
+ * adds 1 to a block of 10 float64 (a copy, as x + 1 makes), on 10,000
+ * blocks, threads; beside it the same work by the builtin x + 1, and the
+ * difference per task, the user function's own overhead (the trampoline,
+ * its checks). Medians of 7 runs, the two interleaved. */
+static int add_one_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)err;
+    (void)ud;
+    const dusk_value *x = b->in[0];
+    dusk_value *r = dusk_ndarray_empty(DUSK_DT_F8, dusk_ndarray_ndim(x), dusk_ndarray_shape(x));
+    if (!r)
+        return DUSK_ENOMEM;
+    const double *p = dusk_ndarray_data(x);
+    double *o = dusk_ndarray_data(r);
+    for (int64_t k = 0; k < dusk_ndarray_size(x); k++)
+        o[k] = p[k] + 1;
+    *out = r;
+    return 0;
+}
+static const dusk_block_func add_one = DUSK_BLOCK_FUNC(add_one, "add_one", add_one_fn, NULL);
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void map_blocks_bench(const char *name, int64_t nblocks)
+{
+    enum { REPS = 7 };
+    double t_map[REPS], t_builtin[REPS];
+    for (int rep = 0; rep < REPS; rep++)
+        for (int which = 0; which < 2; which++) {
+            dusk_array_ctx *ctx = dusk_array_ctx_new();
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(nblocks * 10), "10", DUSK_DT_F8);
+            dusk_array *y = which ? dusk_array_binop_scalar(DUSK_BINOP_ADD, x, 1, false)
+                                  : dusk_map_blocks(&add_one, &x, 1, DUSK_DT_F8, NULL);
+            dusk_value *v = NULL;
+            double t0 = now_s();
+            if (dusk_array_compute(y, NULL, &v, &err))
+                fail(name, &err);
+            double t = now_s() - t0;
+            if (((const double *)dusk_ndarray_data(v))[nblocks * 10 - 1] != 2) {
+                fprintf(stderr, "bench/array: %s: wrong result\n", name);
+                exit(1);
+            }
+            dusk_value_unref(v);
+            dusk_array_ctx_free(ctx);
+            (which ? t_builtin : t_map)[rep] = t;
+        }
+    qsort(t_map, REPS, sizeof *t_map, cmp_double);
+    qsort(t_builtin, REPS, sizeof *t_builtin, cmp_double);
+    double ntasks = 2.0 * (double)nblocks;   /* ones_like and the map */
+    printf("%s: %.2f us/block\n", name, t_map[REPS / 2] * 1e6 / (double)nblocks);
+    printf("%s.builtin: %.2f us/block\n", name, t_builtin[REPS / 2] * 1e6 / (double)nblocks);
+    printf("%s.overhead: %.0f ns/task\n", name,
+           (t_map[REPS / 2] - t_builtin[REPS / 2]) * 1e9 / ntasks * 2);
+    fflush(stdout);
+}
+
 int main(void)
 {
     mkdir("build", 0777);
@@ -150,5 +215,6 @@ int main(void)
     /* last: the children above would start with this heap in their RSS */
     rechunk_build("array.rechunk.20k", 20000);
     rechunk_build("array.rechunk.80k", 80000);
+    map_blocks_bench("array.map_blocks", 10000);
     return 0;
 }

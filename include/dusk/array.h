@@ -219,9 +219,10 @@ typedef struct dusk_index {
 #define DUSK_NEWAXIS DUSK__INDEX(DUSK_IDX_NEWAXIS, 0, 0, 0, DUSK__NOLIST, 0)
 #define DUSK_ELLIPSIS DUSK__INDEX(DUSK_IDX_ELLIPSIS, 0, 0, 0, DUSK__NOLIST, 0)
 
-/* a[idx[0], ..., idx[n-1]], as Dask slices: one 'getitem' layer (two, a
- * 'slice' then a 'getitem', when a list is mixed with integers or partial
- * slices), the result chunked as Dask chunks it. An index that selects
+/* a[idx[0], ..., idx[n-1]], as Dask slices: one 'getitem' layer (when a
+ * list is mixed with integers or partial slices, it holds 'slice-<token>'
+ * tasks too, which take the integers and slices first, as Dask's layer
+ * does), the result chunked as Dask chunks it. An index that selects
  * everything returns a itself. For example x[:10, 12:2:-2]:
  *     dusk_index ix[] = {DUSK_SLICE(DUSK_NIL, 10, DUSK_NIL), DUSK_SLICE(12, 2, -2)};
  *     dusk_array *y = dusk_array_getitem(x, ix, 2);                          */
@@ -348,6 +349,196 @@ typedef struct dusk_store_options {
 DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err);
+
+/* --- HDF5 attributes, resizable datasets and regions (array/store.c) ---------
+ * One attribute to write: its value a string (written as h5py writes a
+ * str: variable-length UTF-8), an int (int64), a float (float64), a bool
+ * (h5py's enum) or an ndarray (an array of its dtype; HDF5 keeps at most
+ * 64 KiB of attributes in a dataset's header). */
+typedef struct dusk_hdf5_attr {
+    const char *name;
+    const dusk_value *value;   /* borrowed */
+} dusk_hdf5_attr;
+typedef struct dusk_hdf5_options {
+    const dusk_hdf5_attr *attrs;   /* written on the dataset (replacing ones of those names) */
+    size_t nattrs;
+    /* Per axis the length the dataset may grow to, -1 for no limit (h5py's
+     * maxshape, None written -1): a resizable, chunked dataset. NULL: fixed. */
+    const int64_t *maxshape;
+    /* Per axis where the array goes in an existing dataset (Dask's
+     * store(..., regions=)): the array fills [region[d], region[d] +
+     * shape[d]) of dataset, which must exist, have as many axes, and hold
+     * that region, or be resizable that far: it is extended (what lies
+     * between its old end and the region holds its fill value, 0). The
+     * blocks are cast to the dataset's dtype, as NumPy casts. NULL: the
+     * dataset is made, as dusk_array_store makes it. */
+    const int64_t *region;
+} dusk_hdf5_options;
+#define DUSK_HDF5_OPTIONS_INIT {0, 0, 0, 0}
+/* dusk_array_store with these options (h5 NULL: dusk_array_store), with its
+ * guarantees: the target changes whole or not at all. So a result can be
+ * appended to a growing dataset: store the first part with maxshape
+ * {-1, n}, then each next part with region {rows so far, 0}. */
+DUSK_API int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
+                                   const dusk_store_options *sopts, const dusk_hdf5_options *h5,
+                                   const dusk_options *opts, dusk_error *err);
+/* The attributes of dataset (or group) in the HDF5 file at path, as a new
+ * tuple of (name, value) tuples in name order: a string, an int, a float
+ * or a bool for a scalar, an ndarray for an array (h5py's Empty: None). */
+DUSK_API int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value **out,
+                             dusk_error *err);
+/* One attribute's value (a new reference); DUSK_ENOKEY naming it when
+ * there is none. */
+DUSK_API int dusk_hdf5_attr_get(const char *path, const char *dataset, const char *name,
+                                dusk_value **out, dusk_error *err);
+
+/* --- user functions on blocks (array/map.c) ------------------------------------------
+ * dask.array's map_blocks, blockwise, elemwise and reduction with your own
+ * C function. The function is declared once, with a name, and may be
+ * registered so that its tasks can travel to another process:
+ *
+ *     static int normalise(const dusk_block *b, dusk_value **out, dusk_error *err,
+ *                          void *ud);
+ *     static const dusk_block_func norm = DUSK_BLOCK_FUNC(norm, "normalise", normalise, NULL);
+ *     dusk_func_register(&norm.func);               // optional: by name elsewhere
+ *     dusk_array *y = dusk_map_blocks(&norm, &x, 1, DUSK_DT_F8, NULL);
+ *
+ * The signature is stable: a block function gets a dusk_block (below) that
+ * says which block it makes and holds its input blocks (borrowed), and sets
+ * *out to a new ndarray: of the declared dtype and of the shape the output's
+ * chunks give that block (b->chunk_shape). Anything else fails the task
+ * with a message that says what came back and what was wanted. On failure
+ * it returns a negative DUSK_E... code and may say why with
+ * dusk_error_set(err, ...); either way the run's error names the block's
+ * key and the function: "task ('normalise-<token>', 0, 1) (normalise)
+ * failed: ...". It runs on any worker thread, concurrently with itself.
+ *
+ * The layers are Dask 2022.12's: one task per output block, named
+ * '<name>-<token>' after the function (or the name given), with Dask's
+ * task counts. Dask adds a 'block-id-' or 'block-info-' layer of values
+ * when a Python function asks for block_id or block_info; in dusk every
+ * call has them in its dusk_block, and no layer is added. */
+typedef struct dusk_block {
+    size_t nin;                    /* input blocks, in the order the arrays were given */
+    const dusk_value *const *in;   /* ndarrays; for dusk_blockwise without concatenate,
+                                      an input with contracted indices is a tuple (nested
+                                      one level per such axis, in its axis order) */
+    int ndim;                      /* of the output */
+    const int64_t *block_id;       /* this block's index in the output grid */
+    const int64_t *numblocks;      /* blocks per output axis */
+    const int64_t *start;          /* where the block starts in the output */
+    const int64_t *chunk_shape;    /* the block's shape: what *out must have */
+    const int64_t *shape;          /* the whole output's shape */
+    dusk_dtype dtype;              /* what *out must have */
+    const dusk_value *args;        /* the extra arguments given (a tuple, maybe empty) */
+    uint64_t axes;                 /* reduction steps: the reduced axes (a mask, of the
+                                      input's axes); 0 otherwise */
+    bool keepdims;                 /* reduction steps: keep them (always true but for the
+                                      aggregate of a reduction without keepdims) */
+} dusk_block;
+
+typedef int (*dusk_block_fn)(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud);
+/* An elementwise kernel: one element of each input (as float64, after
+ * broadcasting), n of them, gives the output element (stored in the
+ * output's dtype as a cast from float64 would). */
+typedef double (*dusk_scalar_fn)(const double *x, int n, void *ud);
+
+/* A user function, made with DUSK_BLOCK_FUNC or DUSK_SCALAR_FUNC and
+ * kept alive as long as any graph or plan that uses it (a static one is
+ * simplest). func is the task function every block's task runs: its name
+ * is what pictures and profiles show, and registering it
+ * (dusk_func_register(&f.func)) lets a task be run by name elsewhere. */
+typedef struct dusk_block_func {
+    dusk_func func;                /* {name, dusk_block_func_run, this struct} */
+    dusk_block_fn block;           /* map_blocks, blockwise, reduction steps */
+    dusk_scalar_fn scalar;         /* elemwise */
+    void *ud;                      /* passed to either as its last argument */
+} dusk_block_func;
+#define DUSK_BLOCK_FUNC(self, name, fn, ud) \
+    {{(name), dusk_block_func_run, (void *)&(self)}, (fn), 0, (ud)}
+#define DUSK_SCALAR_FUNC(self, name, fn, ud) \
+    {{(name), dusk_block_func_run, (void *)&(self)}, 0, (fn), (ud)}
+/* The task function of every block function (ud: its dusk_block_func). A
+ * task's arguments are (params, index, inputs...), as every array task's;
+ * what does not fit is DUSK_EINVAL naming the function. */
+DUSK_API int dusk_block_func_run(dusk_value *const *args, size_t nargs, dusk_value **out,
+                                 dusk_error *err, void *ud);
+
+typedef struct dusk_map_options {
+    const char *name;         /* the layer's name before its token (Dask's name=);
+                                 NULL: the function's */
+    /* The output's chunks, when the function changes them (Dask's chunks=):
+     * per output axis a size that every block has, or the sizes of its
+     * blocks: "(3, 5)", "((2, 2, 1), 5)". NULL: the inputs' chunks, and 1
+     * along new axes. An axis the inputs have keeps their number of blocks. */
+    const char *chunks;
+    uint64_t drop_axis;       /* map_blocks: axes the function removes (DUSK_AXIS); the
+                                 input blocks along them are concatenated first */
+    uint64_t new_axis;        /* map_blocks: axes of the output it adds */
+    const dusk_value *args;   /* extra arguments for every call (a tuple; a reference is
+                                 taken; NULL: none); they are part of the token */
+} dusk_map_options;
+#define DUSK_MAP_OPTIONS_INIT {0, 0, 0, 0, 0}
+
+/* f on every block of the nin arrays in[] (at most 16, of one context),
+ * as dask.array.map_blocks: the arrays' axes line up from the right, and
+ * along each axis their chunks must be the same, or one block of length
+ * 1 (broadcast); arrays are not rechunked (Dask's align_arrays=False),
+ * a mismatch is an error naming the axis and both chunkings. dtype is
+ * the output's (Dask infers it; C cannot). opts may be NULL. */
+DUSK_API dusk_array *dusk_map_blocks(const dusk_block_func *f, dusk_array *const *in, int nin,
+                                     dusk_dtype dtype, const dusk_map_options *opts);
+/* f over the blocks of in[] as dask.array.blockwise, with its index
+ * notation: "ij,jk->ik" names each input's axes and the output's. An index
+ * of the output missing from the inputs is a new axis (its chunks from
+ * opts->chunks, else one block of 1); an index of inputs missing from the
+ * output is contracted: each task gets all blocks along it, concatenated
+ * into one when concatenate is true, else as a tuple. Arrays sharing an
+ * index are rechunked to the common refinement of their chunks, as Dask's
+ * unify_chunks (Dask's 'rechunk-merge' layers); lengths must agree or be 1. */
+DUSK_API dusk_array *dusk_blockwise(const dusk_block_func *f, const char *indices,
+                                    dusk_array *const *in, int nin, dusk_dtype dtype,
+                                    bool concatenate, const dusk_map_options *opts);
+/* f's scalar kernel on every element of the broadcast inputs, as
+ * dask.array.core.elemwise: NumPy broadcasting, chunks unified as
+ * dusk_array_binop unifies them, computed through float64. name: the
+ * layer's name (NULL: the function's). */
+DUSK_API dusk_array *dusk_elemwise(const dusk_block_func *f, dusk_array *const *in, int nin,
+                                   dusk_dtype dtype, const char *name);
+/* dask.array.reduction with your functions: chunk on every block (with
+ * b->axes and keepdims true: it returns the block with the reduced axes
+ * of length 1), then combine (NULL: aggregate) on split_every partials
+ * at a time concatenated along the reduced axes ('<name>-partial'), then
+ * aggregate on what is left ('<name>-aggregate'), keepdims as given.
+ * Every step returns dtype. split_every: 0 for Dask's 4, else at least 2.
+ * (dusk_array_reduce is the builtin sum, mean ... .) */
+DUSK_API dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
+                                          const dusk_block_func *combine,
+                                          const dusk_block_func *aggregate, uint64_t axes,
+                                          bool keepdims, dusk_dtype dtype, int split_every,
+                                          const char *name);
+
+/* The values beyond an array's edges that map_overlap gives the blocks
+ * there, as Dask's boundary= ('none': none, the edge blocks are smaller). */
+typedef enum {
+    DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_CONSTANT, DUSK_BOUNDARY_REFLECT, DUSK_BOUNDARY_PERIODIC,
+    DUSK_BOUNDARY_NEAREST
+} dusk_boundary;
+/* f on every block of x grown by depth[d] cells of its neighbours (or of
+ * the boundary) along each axis d, then trimmed back: a stencil, as
+ * dask.array.map_overlap(f, x, depth=, boundary=) with trim=True. value is
+ * the constant of DUSK_BOUNDARY_CONSTANT. f returns a block of the grown
+ * block's shape (b->chunk_shape). Chunks smaller than the depth are first
+ * merged (Dask's ensure_minimum_chunksize). The layers are Dask's (a
+ * rechunk, the boundary's getitem, full_like and concatenate layers, one
+ * 'overlap' layer holding the neighbours' 'getitem' pieces, a getitem
+ * trimming the boundary, f, 'trim') but for Dask's 'block-info' layer;
+ * the pieces' keys are integers where Dask's are fractions (i + 0.9).
+ * opts: name and args only. */
+DUSK_API dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x,
+                                      const int64_t *depth, dusk_boundary boundary,
+                                      double value, dusk_dtype dtype,
+                                      const dusk_map_options *opts);
 
 #ifdef __cplusplus
 }

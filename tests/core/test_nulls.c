@@ -617,6 +617,22 @@ static void test_events_plans_runs(void **state)
 
 /* --- libdusk-array --------------------------------------------------------------- */
 
+/* a block function that returns its first input, and a scalar one */
+static int keep_block(const dusk_block *b, dusk_value **out, dusk_error *e, void *ud)
+{
+    (void)e;
+    (void)ud;
+    *out = dusk_value_ref((dusk_value *)b->in[0]);
+    return 0;
+}
+static double one_scalar(const double *x, int n, void *ud)
+{
+    (void)x;
+    (void)n;
+    (void)ud;
+    return 1;
+}
+
 static void test_array_building(void **state)
 {
     (void)state;
@@ -710,6 +726,42 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_sum, 0, NULL, DUSK_ALL_AXES, false);
     ARRAY_EINVAL(dusk_array_mean, 0, NULL, DUSK_ALL_AXES, false);
 
+    /* user functions on blocks (array/map.c) */
+    static const dusk_block_func keep = DUSK_BLOCK_FUNC(keep, "keep", keep_block, NULL);
+    static const dusk_block_func one = DUSK_SCALAR_FUNC(one, "one", one_scalar, NULL);
+    ARRAY_EINVAL(dusk_map_blocks, 0, NULL, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_map_blocks, 1, &keep, NULL, 1, DUSK_DT_F8, NULL);
+    ARRAY_OK(dusk_map_blocks, 4, &keep, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_blockwise, 0, NULL, "ij->ij", &a, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_EINVAL(dusk_blockwise, 1, &keep, NULL, &a, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_EINVAL(dusk_blockwise, 2, &keep, "ij->ij", NULL, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_OK(dusk_blockwise, 6, &keep, "ij->ij", &a, 1, DUSK_DT_F8, true, NULL);
+    ARRAY_EINVAL(dusk_elemwise, 0, NULL, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_elemwise, 1, &one, NULL, 1, DUSK_DT_F8, NULL);
+    ARRAY_OK(dusk_elemwise, 4, &one, &a, 1, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_array_reduction, 0, NULL, &keep, NULL, &keep, DUSK_ALL_AXES, false,
+                 DUSK_DT_F8, 0, NULL);
+    ARRAY_EINVAL(dusk_array_reduction, 1, a, NULL, NULL, &keep, DUSK_ALL_AXES, false,
+                 DUSK_DT_F8, 0, NULL);
+    ARRAY_OK(dusk_array_reduction, 2, a, &keep, NULL, &keep, DUSK_ALL_AXES, false, DUSK_DT_F8,
+             0, NULL);
+    ARRAY_EINVAL(dusk_array_reduction, 3, a, &keep, NULL, NULL, DUSK_ALL_AXES, false,
+                 DUSK_DT_F8, 0, NULL);
+    ARRAY_OK(dusk_array_reduction, 8, a, &keep, NULL, &keep, DUSK_ALL_AXES, false, DUSK_DT_F8,
+             0, NULL);
+    int64_t depth[2] = {1, 1};
+    ARRAY_EINVAL(dusk_map_overlap, 0, NULL, a, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_map_overlap, 1, &keep, NULL, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8,
+                 NULL);
+    ARRAY_EINVAL(dusk_map_overlap, 2, &keep, a, NULL, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
+    ARRAY_OK(dusk_map_overlap, 6, &keep, a, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
+    dusk_value *bargs[2] = {dusk_none(), dusk_none()}, *bout = NULL;
+    EINVAL_ERR(dusk_block_func_run, 0, "args", NULL, 2, &bout, &err, (void *)&keep);
+    EINVAL_ERR(dusk_block_func_run, 2, "out", bargs, 2, NULL, &err, (void *)&keep);
+    GIVES(dusk_block_func_run, 3, DUSK_EINVAL, bargs, 2, &bout, NULL, (void *)&keep);
+    EINVAL_ERR(dusk_block_func_run, 4, "ud", bargs, 2, &bout, &err, NULL);
+    assert_null(bout);
+
     /* an expression with a NULL in it ends in an error, checked once */
     dusk_array *r = dusk_array_sub(dusk_array_mean(NULL, DUSK_AXIS(0), false), a);
     assert_int_equal(dusk_array_status(r, NULL), DUSK_EINVAL);
@@ -778,6 +830,29 @@ static void test_array_reading(void **state)
     GIVES(dusk_array_store, 3, 0, a, h5, "/x", NULL, &sync, &err);
     GIVES(dusk_array_store, 4, 0, a, h5, "/y", &so, NULL, &err);
     GIVES(dusk_array_store, 5, 0, a, h5, "/x", &so, &sync, NULL);
+
+    /* HDF5 attributes and regions (array/store.c) */
+    dusk_hdf5_options ho = DUSK_HDF5_OPTIONS_INIT;
+    EINVAL_ERR(dusk_array_store_hdf5, 0, "a", NULL, h5, "/z", &so, &ho, &sync, &err);
+    EINVAL_ERR(dusk_array_store_hdf5, 1, "path", a, NULL, "/z", &so, &ho, &sync, &err);
+    EINVAL_ERR(dusk_array_store_hdf5, 2, "dataset", a, h5, NULL, &so, &ho, &sync, &err);
+    GIVES(dusk_array_store_hdf5, 3, 0, a, h5, "/z", NULL, &ho, &sync, &err);
+    GIVES(dusk_array_store_hdf5, 4, 0, a, h5, "/z", &so, NULL, &sync, &err);
+    GIVES(dusk_array_store_hdf5, 5, 0, a, h5, "/z", &so, &ho, NULL, &err);
+    GIVES(dusk_array_store_hdf5, 6, 0, a, h5, "/z", &so, &ho, &sync, NULL);
+    dusk_value *attrs = NULL;
+    EINVAL_ERR(dusk_hdf5_attrs, 0, "path", NULL, "/z", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attrs, 1, "dataset", h5, NULL, &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attrs, 2, "out", h5, "/z", NULL, &err);
+    GIVES(dusk_hdf5_attrs, 3, 0, h5, "/z", &attrs, NULL);
+    assert_int_equal(dusk_tuple_len(attrs), 0);
+    dusk_value_unref(attrs);
+    EINVAL_ERR(dusk_hdf5_attr_get, 0, "path", NULL, "/z", "u", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attr_get, 1, "dataset", h5, NULL, "u", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attr_get, 2, "name", h5, "/z", NULL, &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_attr_get, 3, "out", h5, "/z", "u", NULL, &err);
+    GIVES(dusk_hdf5_attr_get, 4, DUSK_ENOKEY, h5, "/z", "u", &attrs, NULL);
+    assert_null(attrs);
     dusk_array_ctx_free(ctx);
 }
 

@@ -1,0 +1,366 @@
+/*
+** dusk tests — HDF5 attributes, resizable datasets and stores into a
+** region (dusk_array_store_hdf5, dusk_hdf5_attrs), checked against h5py
+**
+** Files dusk writes are read by h5py (/usr/bin/python3, python3-h5py:
+** install-deps installs it) and the other way round: attributes of every
+** kind, maxshape, a dataset grown by appending, a region of a dataset
+** h5py made. Bad requests are refused naming what is wrong, the target
+** left as it was. Also: storing to '/x/deeper' where '/x' is a dataset.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/array.h"
+#include "helpers.h"
+
+/* Runs a Python program with h5py and NumPy; its output (free it). Fails
+ * the test when Python fails. */
+static char *py(const char *prog)
+{
+    char cmd[16384];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"$(cat <<'EOF'\nimport h5py, numpy as np\n"
+             "%s\nEOF\n)\" 2>&1", prog);
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3 with h5py (install-deps installs python3-h5py) failed:\n%s\n%s", prog,
+                 out);
+    return out;
+}
+
+static void store_ok(dusk_array *a, const char *path, const char *ds, const dusk_store_options *so,
+                     const dusk_hdf5_options *h5)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_store_hdf5(a, path, ds, so, h5, NULL, &err) != 0)
+        fail_msg("store %s:%s failed: %s", path, ds, err.msg);
+}
+
+static void store_fails(dusk_array *a, const char *path, const char *ds,
+                        const dusk_hdf5_options *h5, int code, const char *frag1,
+                        const char *frag2)
+{
+    size_t n0 = 0, n1 = 0;
+    void *before = slurp(path, &n0);
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_store_hdf5(a, path, ds, NULL, h5, NULL, &err);
+    if (rc != code || !contains(err.msg, frag1) || (frag2 && !contains(err.msg, frag2)))
+        fail_msg("store %s:%s gave %s \"%s\", want %s with \"%s\"", path, ds, dusk_err_name(rc),
+                 err.msg, dusk_err_name(code), frag1);
+    void *after = slurp(path, &n1);   /* the target as it was */
+    assert_int_equal(n0, n1);
+    if (n0)
+        assert_memory_equal(before, after, n0);
+    free(before);
+    free(after);
+}
+
+/* dusk_value_repr, with an ndarray's elements: "int16[0, 1, 2, 3] (2, 3)". */
+static size_t repr(const dusk_value *v, char *buf, size_t n)
+{
+    if (dusk_value_kind(v) == DUSK_KIND_TUPLE) {
+        size_t l = (size_t)snprintf(buf, n, "(");
+        for (size_t i = 0; i < dusk_tuple_len(v) && l < n; i++) {
+            l += repr(dusk_tuple_get(v, i), buf + l, n - l);
+            if (l < n)
+                l += (size_t)snprintf(buf + l, n - l, i + 1 < dusk_tuple_len(v) ? ", " : "");
+        }
+        if (l < n)
+            l += (size_t)snprintf(buf + l, n - l, ")");
+        return l;
+    }
+    if (dusk_value_kind(v) != DUSK_KIND_NDARRAY)
+        return dusk_value_repr(v, buf, n);
+    dusk_dtype t = dusk_ndarray_dtype(v);
+    size_t l = (size_t)snprintf(buf, n, "%s[", dusk_dtype_name(t));
+    for (int64_t k = 0; k < dusk_ndarray_size(v) && l < n; k++)
+        l += (size_t)snprintf(buf + l, n - l, "%s%.17g", k ? ", " : "",
+                              ref_getf(dusk_ndarray_data(v), t, k));
+    if (l < n)
+        l += (size_t)snprintf(buf + l, n - l, "] ");
+    if (l < n) {
+        char sh[128] = "(";
+        for (int d = 0; d < dusk_ndarray_ndim(v); d++)
+            snprintf(sh + strlen(sh), sizeof sh - strlen(sh), "%s%lld", d ? ", " : "",
+                     (long long)dusk_ndarray_shape(v)[d]);
+        l += (size_t)snprintf(buf + l, n - l, "%s)", sh);
+    }
+    return l;
+}
+
+static void test_attributes_round_trip_with_h5py(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("attrs.h5");
+    dusk_array *x = dusk_arange(ctx, 0, 24, 1, "5");
+    int64_t sh[1] = {3};
+    dusk_value *arr = dusk_ndarray_new(DUSK_DT_F8, 1, sh);
+    double *p = dusk_ndarray_data(arr);
+    p[0] = 1.5, p[1] = -2, p[2] = 1e300;
+    dusk_value *iarr = dusk_ndarray_new(DUSK_DT_I4, 1, sh);
+    ((int32_t *)dusk_ndarray_data(iarr))[2] = -7;
+    dusk_value *s = dusk_string("metres, \xc3\xa9t\xc3\xa9");   /* UTF-8 */
+    dusk_value *i = dusk_int(-9007199254740993);                   /* not a double */
+    dusk_value *f = dusk_float(0.1);
+    dusk_hdf5_attr at[] = {{"units", s}, {"count", i}, {"scale", f}, {"valid", dusk_bool(true)},
+                           {"window", arr}, {"ids", iarr}};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.attrs = at;
+    h5.nattrs = 6;
+    store_ok(x, path, "/grp/x", NULL, &h5);
+    /* h5py reads them as Python and NumPy values of the same types */
+    char prog[2048];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'r'); a = f['/grp/x'].attrs\n"
+             "assert a['units'] == 'metres, \\u00e9t\\u00e9', repr(a['units'])\n"
+             "assert a['count'] == -9007199254740993 and a['count'].dtype == np.int64\n"
+             "assert a['scale'] == 0.1 and a['scale'].dtype == np.float64\n"
+             "assert a['valid'] is np.True_ or a['valid'] == True and a['valid'].dtype == bool\n"
+             "assert list(a['window']) == [1.5, -2, 1e300] and a['window'].dtype == np.float64\n"
+             "assert list(a['ids']) == [0, 0, -7] and a['ids'].dtype == np.int32\n"
+             "assert sorted(a.keys()) == ['count', 'ids', 'scale', 'units', 'valid', 'window']\n"
+             "assert list(f['/grp/x'][:]) == list(range(24))\n"
+             "print('ok')",
+             path);
+    char *out = py(prog);
+    assert_string_equal(out, "ok\n");
+    free(out);
+    /* and dusk reads back what it wrote, in name order */
+    dusk_value *all = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_hdf5_attrs(path, "/grp/x", &all, &err), 0);
+    char buf[1024];
+    repr(all, buf, sizeof buf);
+    assert_string_equal(buf, "(('count', -9007199254740993), ('ids', int32[0, 0, -7] (3)), "
+                             "('scale', 0.1), ('units', 'metres, \xc3\xa9t\xc3\xa9'), "
+                             "('valid', True), ('window', float64[1.5, -2, 1.0000000000000001e+300] "
+                             "(3)))");
+    dusk_value_unref(all);
+    dusk_value_unref(arr);
+    dusk_value_unref(iarr);
+    dusk_value_unref(s);
+    dusk_value_unref(i);
+    dusk_value_unref(f);
+}
+
+static void test_attributes_h5py_wrote(void **state)
+{
+    (void)state;
+    const char *path = scratch("h5py-attrs.h5");
+    char prog[2048];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'w'); d = f.create_dataset('d', data=np.arange(6.0))\n"
+             "d.attrs['title'] = 'sea level'\n"
+             "d.attrs['fixed'] = np.bytes_(b'abc')\n"
+             "d.attrs['n'] = np.uint8(200)\n"
+             "d.attrs['x'] = np.float32(0.5)\n"
+             "d.attrs['grid'] = np.arange(6, dtype='i2').reshape(2, 3)\n"
+             "d.attrs['big'] = np.array([1, 2], dtype='>i8')\n"
+             "d.attrs['flag'] = False\n"
+             "f.attrs['made_by'] = 'h5py'\n"
+             "f.close(); print('ok')",
+             path);
+    free(py(prog));
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    char buf[512];
+    struct {
+        const char *name, *want;
+    } cases[] = {
+        {"title", "'sea level'"}, {"fixed", "'abc'"}, {"n", "200"}, {"x", "0.5"},
+        {"grid", "int16[0, 1, 2, 3, 4, 5] (2, 3)"}, {"big", "int64[1, 2] (2)"},
+        {"flag", "False"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        if (dusk_hdf5_attr_get(path, "d", cases[k].name, &v, &err) != 0)
+            fail_msg("attribute %s: %s", cases[k].name, err.msg);
+        repr(v, buf, sizeof buf);
+        if (strcmp(buf, cases[k].want) != 0)
+            fail_msg("attribute %s reads %s, h5py wrote %s", cases[k].name, buf, cases[k].want);
+        dusk_value_unref(v);
+    }
+    assert_int_equal(dusk_hdf5_attr_get(path, "/", "made_by", &v, &err), 0);   /* a group's */
+    assert_string_equal(dusk_value_str(v), "h5py");
+    dusk_value_unref(v);
+    /* what is not there is named */
+    assert_int_equal(dusk_hdf5_attr_get(path, "d", "nope", &v, &err), DUSK_ENOKEY);
+    assert_true(contains(err.msg, "'d' in '") && contains(err.msg, "has no attribute 'nope'"));
+    assert_null(v);
+    assert_int_equal(dusk_hdf5_attrs(path, "/e", &v, &err), DUSK_EIO);
+    assert_true(contains(err.msg, "has no '/e'"));
+    assert_int_equal(dusk_hdf5_attrs(path, "/d/deeper", &v, &err), DUSK_EIO);
+    assert_true(contains(err.msg, "'d' there is a dataset, not a group") ||
+                contains(err.msg, "'/d' there is a dataset, not a group"));
+    assert_int_equal(dusk_hdf5_attrs(scratch("none.h5"), "/d", &v, &err), DUSK_EIO);
+    assert_true(contains(err.msg, "none.h5"));
+}
+
+/* A dataset made resizable, then grown by appending, as a growing
+ * result's is; h5py sees the maxshape, the chunks and every row. */
+static void test_maxshape_and_append(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("grow.h5");
+    int64_t sh[2] = {10, 4};
+    double *a = fill_buffer(DUSK_DT_F8, 2, sh, 11);
+    double *b = fill_buffer(DUSK_DT_F8, 2, sh, 12);
+    dusk_array *x = dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(10, 4), "(4, 4)");
+    dusk_array *y = dusk_from_buffer(ctx, b, DUSK_DT_F8, DUSK_SHAPE(10, 4), "(3, 2)");
+    int64_t maxshape[2] = {-1, 4}, at[2] = {10, 0};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.maxshape = maxshape;
+    store_ok(x, path, "/series", NULL, &h5);
+    h5 = (dusk_hdf5_options)DUSK_HDF5_OPTIONS_INIT;
+    h5.region = at;
+    dusk_value *step = dusk_int(2);
+    dusk_hdf5_attr na[] = {{"parts", step}};
+    h5.attrs = na;
+    h5.nattrs = 1;
+    store_ok(y, path, "/series", NULL, &h5);   /* rows 10..19: the dataset grows */
+    /* a region past the end leaves a gap of fill values (0) */
+    at[0] = 25;
+    h5.nattrs = 0;
+    store_ok(dusk_array_getitem(x, (dusk_index[]){DUSK_SLICE(0, 2, DUSK_NIL)}, 1), path,
+             "/series", NULL, &h5);
+    char prog[4096];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'r'); d = f['series']\n"
+             "print(d.shape, d.maxshape, d.chunks, d.attrs['parts'])\n",
+             path);
+    char *out = py(prog);
+    assert_string_equal(out, "(27, 4) (None, 4) (4, 4) 2\n");
+    free(out);
+    dusk_array *back = dusk_from_hdf5(ctx, path, "/series", NULL);
+    dusk_value *v = compute_with(back, NULL, "the grown dataset");
+    const double *r = dusk_ndarray_data(v);
+    for (int k = 0; k < 40; k++) {
+        assert_true(r[k] == a[k]);
+        assert_true(r[40 + k] == b[k]);
+    }
+    for (int k = 80; k < 100; k++)
+        assert_true(r[k] == 0);
+    for (int k = 0; k < 8; k++)
+        assert_true(r[100 + k] == a[k]);
+    dusk_value_unref(step);
+    free(a);
+    free(b);
+}
+
+/* Dask's store(x, dset, regions=...) into a dataset h5py made: int16,
+ * fixed shape, gzip; the blocks are cast as NumPy casts. */
+static void test_region_of_a_dataset_h5py_made(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("region.h5");
+    char prog[1024];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'w'); f.create_dataset('g/d', data=np.full((6, 8), -1, 'i2'),"
+             " chunks=(3, 3), compression='gzip'); f.attrs['keep'] = 1; f.close()",
+             path);
+    free(py(prog));
+    dusk_array *x = dusk_arange(ctx, 0, 6, 1, "2");
+    dusk_array *x2 = dusk_array_binop_scalar(DUSK_BINOP_MUL,
+                                             dusk_array_getitem(x, (dusk_index[]){DUSK_ALL,
+                                                                                  DUSK_NEWAXIS}, 2),
+                                             1.5, false);   /* (6, 1) float64 */
+    int64_t at[2] = {0, 5};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.region = at;
+    store_ok(x2, path, "g/d", NULL, &h5);
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'r'); d = f['g/d']\n"
+             "print(d.dtype, d.shape, d.compression, f.attrs['keep'])\n"
+             "print(d[:, 5].tolist(), int((d[:, :5] == -1).all() and (d[:, 6:] == -1).all()))",
+             path);
+    char *out = py(prog);
+    assert_string_equal(out, "int16 (6, 8) gzip 1\n[0, 1, 3, 4, 6, 7] 1\n");
+    free(out);
+
+    /* refused, naming why, the file as it was */
+    at[0] = 1;
+    store_fails(x2, path, "g/d", &h5, DUSK_EINVAL, "the region 1:7 of axis 0 does not fit",
+                "its length is 6 and its maxshape 6");
+    at[0] = 0;
+    store_fails(x, path, "g/d", &h5, DUSK_EINVAL, "cannot store a 1-d array", "it has 2");
+    store_fails(x2, path, "g/e", &h5, DUSK_EIO, "has no dataset 'g/e' to store a region of",
+                NULL);
+    store_fails(x2, path, "g/d/deeper", &h5, DUSK_EIO, "'g/d' there is a dataset, not a group",
+                NULL);
+    at[1] = -1;
+    store_fails(x2, path, "g/d", &h5, DUSK_EINVAL, "region start -1 of axis 1", NULL);
+    h5.region = NULL;
+    int64_t small[2] = {3, 1};
+    h5.maxshape = small;
+    store_fails(x2, scratch("other.h5"), "d", &h5, DUSK_EINVAL, "maxshape[0] is 3",
+                "less than the array's 6");
+    h5.maxshape = NULL;
+    dusk_value *tup = dusk_tuple_new(0);
+    dusk_hdf5_attr bad[] = {{"t", tup}};
+    h5.attrs = bad;
+    h5.nattrs = 1;
+    store_fails(x2, path, "new", &h5, DUSK_EINVAL, "attribute 't' of 'new'",
+                "a tuple is not an HDF5 attribute");
+    bad[0].name = NULL;
+    store_fails(x2, path, "new", &h5, DUSK_EINVAL, "attribute 0 has no name", NULL);
+    dusk_value_unref(tup);
+    assert_false(file_exists(scratch("other.h5")));
+}
+
+/* The issue's fix: a dataset in the way of a store's path is named. */
+static void test_store_under_a_dataset(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("under.h5");
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8);
+    store_ok(x, path, "/x", NULL, NULL);
+    store_fails(x, path, "/x/deeper", NULL, DUSK_EIO,
+                "cannot store '/x/deeper' in '", "'/x' there is a dataset, not a group");
+    store_fails(x, path, "/x/deeper/still", NULL, DUSK_EIO, "'/x' there is a dataset", NULL);
+    dusk_store_options so = {0, true};
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_store(x, path, "/x/deeper", &so, NULL, &err), DUSK_EIO);
+    assert_true(contains(err.msg, "'/x' there is a dataset, not a group"));
+    /* and reading it says the same */
+    assert_error(dusk_from_hdf5(ctx, path, "/x/deeper", NULL), DUSK_EIO,
+                 "no dataset '/x/deeper' in '", "'/x' there is a dataset, not a group");
+    assert_error(dusk_from_hdf5(ctx, path, "/nothing", NULL), DUSK_EIO,
+                 "no dataset '/nothing' in '", NULL);
+    /* a group on the way is fine */
+    store_ok(x, path, "/g/y", NULL, NULL);
+    store_ok(x, path, "/g/z", NULL, NULL);
+}
+
+static int setup(void **state)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    *state = ctx;
+    return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    release_all();
+    dusk_array_ctx_free(*state);
+    return reset_alloc(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_attributes_round_trip_with_h5py, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attributes_h5py_wrote, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_maxshape_and_append, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_of_a_dataset_h5py_made, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_under_a_dataset, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
