@@ -371,6 +371,45 @@ $(BUILD)/dusk.pc: dusk.pc.in FORCE
 	@mkdir -p $(@D)
 	$(Q)$(PC_TEXT) | cmp -s - $@ || { $(PC_TEXT) > $@ && echo "  GEN     $@"; }
 
+# --- the Python module (python/: `import dusk`, `import dusk.array as da`) --------
+# Built against Debian's python3 (python3-dev, python3-numpy: python3 on PATH
+# may be another interpreter without NumPy) into $(BUILD)/python/dusk/, the
+# C extension linked with the static libraries, as the examples are:
+# PYTHONPATH=$(BUILD)/python $(PYTHON) -c 'import dusk'. `make test` runs
+# tests/python/ with pytest (tests/python/run.sh, as one more test program).
+PYTHON ?= /usr/bin/python3
+PY_CFLAGS = $(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null)
+PY_EXT_SUFFIX = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+PY_SITEDIR ?= $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("platlib", vars={"platbase": "$(PREFIX)", "base": "$(PREFIX)"}))' 2>/dev/null)
+PY_OUT   := $(BUILD)/python/dusk
+PY_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard python/*.c))
+PY_FILES := $(patsubst python/dusk/%,$(PY_OUT)/%,$(wildcard python/dusk/*.py))
+PY_EXT    = $(PY_OUT)/_dusk$(PY_EXT_SUFFIX)
+.PHONY: python
+python: $(PY_EXT) $(PY_FILES)
+$(BUILD)/obj/python/%.o: MOD_CFLAGS = $(PY_CFLAGS) $(call pkg_cflags,$(ALL_PKGS))
+$(PY_OBJS): python/pydusk.h
+$(PY_EXT): $(PY_OBJS) $(STATIC_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $(PY_OBJS) $(PROGRAM_LIBS)
+$(PY_OUT)/%.py: python/dusk/%.py
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+# The pytest suite, as a program that run-tests.sh runs and counts (not
+# under ThreadSanitizer, which cannot follow an uninstrumented python3).
+$(BUILD)/tests/python/pytest: tests/python/run.sh $(PY_EXT) $(PY_FILES)
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PYTHON@|$(PYTHON)|g' -e 's|@BUILD@|$(abspath $(BUILD))|g' \
+		-e 's|@SANITIZE@|$(SANITIZE)|g' -e 's|@CC@|$(CC)|g' tests/python/run.sh > $@ && chmod +x $@
+ifeq ($(filter thread,$(subst $(comma), ,$(SANITIZE))),)
+ifneq ($(strip $(if $(TESTS),$(filter python py,$(TESTS)),all)),)
+  TEST_RESULTS += $(BUILD)/tests/python/pytest.result
+run-tests: $(BUILD)/tests/python/pytest.result
+endif
+endif
+$(BUILD)/tests/python/pytest.result: $(BUILD)/tests/python/pytest
+
 # --- install -------------------------------------------------------------------
 install: lib $(DUSK_CLI)
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/dusk $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \

@@ -1,0 +1,68 @@
+/*
+** python/pydusk.h — private to the Python module (python/ files): what its
+** files share. Not installed; the module is built on dusk's public C API
+** (include/dusk/ headers) only.
+**
+** Python objects travel through a dusk graph in two ways: numbers (exact
+** int within int64, float, bool) and None become dusk's own values, so
+** that the builtins (operator.add, sum ...) run on them in C without the
+** GIL; everything else is an opaque value holding a strong reference to
+** the object (pyd_value_from). A list argument reaches a task as a dusk
+** tuple, so a dusk tuple always comes back to Python as a list.
+*/
+#ifndef DUSK_PYTHON_PYDUSK_H
+#define DUSK_PYTHON_PYDUSK_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <dusk.h>
+#include <dusk/gui.h>
+
+/* The module's error for a dusk code that has no better Python type. */
+extern PyObject *pyd_error;
+
+/* Sets the Python exception a Dask user expects for a dusk failure
+ * (KeyError, ValueError, TypeError, MemoryError, OSError, RuntimeError)
+ * with err's message; returns NULL. */
+PyObject *pyd_raise(int code, const dusk_error *err);
+
+/* A dusk value for a Python object (new reference; NULL with a Python
+ * exception set on failure). */
+dusk_value *pyd_value_from(PyObject *o);
+/* A Python object for a dusk value (new reference, or NULL with an
+ * exception). Tuples become lists; ndarrays become NumPy arrays that
+ * share the value's memory. */
+PyObject *pyd_value_to(dusk_value *v);
+/* A NumPy array over an ndarray value, keeping the value alive. */
+PyObject *pyd_ndarray_to_numpy(dusk_value *v);
+
+/* The listeners that dusk.diagnostics and dusk.view() have switched on
+ * for every computation made meanwhile (diag.c). pyd_listeners fills
+ * opts->callbacks from them (a static array, valid until the next call;
+ * the GIL serialises callers). */
+void pyd_listeners(dusk_options *opts);
+/* Whether a dusk.view() block is open (then computations open the live
+ * window), and its options. */
+int pyd_view_active(dusk_view_options *vo);
+
+/* Parses scheduler= and num_workers= as dusk.get takes them; 0 or -1
+ * with an exception. *view is set when scheduler is 'view'. */
+int pyd_parse_scheduler(PyObject *scheduler, PyObject *num_workers, dusk_options *opts,
+                        int *view);
+
+/* Builds a dusk graph from a Dask graph (any mapping); NULL with an
+ * exception. pyd_graph_free releases it and the functions it uses. */
+typedef struct pyd_graph pyd_graph;
+pyd_graph *pyd_graph_build(PyObject *dsk);
+dusk_graph *pyd_graph_dusk(pyd_graph *pg);
+/* The text dusk knows key by, into a new bytes-like PyObject (str keys:
+ * their UTF-8; tuples and other keys: Dask's repr), or NULL. */
+PyObject *pyd_key_text(PyObject *key);
+void pyd_graph_free(pyd_graph *pg);
+
+/* Module parts registered by module.c's init. */
+int pyd_array_init(PyObject *m);
+int pyd_diag_init(PyObject *m);
+
+#endif /* DUSK_PYTHON_PYDUSK_H */
