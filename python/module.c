@@ -999,7 +999,16 @@ static PyObject *py_ncores(PyObject *self, PyObject *unused)
     return PyLong_FromLong(dusk_ncores());
 }
 
+/* dusk's count of live blocks (alloc.h): tests check it comes back. */
+static PyObject *py_alloc_live(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromLong(dusk_alloc_live());
+}
+
 static PyMethodDef methods[] = {
+    {"_alloc_live", py_alloc_live, METH_NOARGS, "dusk_alloc_live(): blocks dusk has allocated"},
     {"get", (PyCFunction)(void (*)(void))py_get, METH_VARARGS | METH_KEYWORDS,
      "get(dsk, keys, scheduler='threads', num_workers=None)\n--\n\n"
      "Computes keys of the Dask graph dsk with dusk's scheduler: a key gives its\n"

@@ -61,6 +61,12 @@ dusk_graph *pyd_graph_dusk(pyd_graph *pg);
 PyObject *pyd_key_text(PyObject *key);
 void pyd_graph_free(pyd_graph *pg);
 
+/* dusk_viz_options from visualize()'s keywords (array.c); -1 with an
+ * exception. color: None, 'none' or 'order'; view: 'auto', 'tasks',
+ * 'layers' or NULL. */
+int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verbose,
+                    const char *view, dusk_viz_options *o);
+
 /* Module parts registered by module.c's init. */
 int pyd_array_init(PyObject *m);
 int pyd_diag_init(PyObject *m);
