@@ -437,7 +437,22 @@ struct pyd_graph {
     pyfunc *head;         /* every pyfunc, to free */
     PyObject *op_of;      /* borrowed: module state's {callable: op} */
     size_t hoisted;       /* nested tasks given keys of their own */
+    int listened;         /* a profiler recorded a run of it */
 };
+
+/* Functions of graphs that a profiler recorded: its plans keep pointers
+ * to them (their names), so they stay until the last profiler goes. */
+static pyfunc *graveyard;
+
+void pyd_funcs_release(void)
+{
+    for (pyfunc *pf = graveyard, *next; pf; pf = next) {
+        next = pf->next;
+        dusk_free((void *)pf->f.name);
+        dusk_free(pf);
+    }
+    graveyard = NULL;
+}
 
 static PyObject *builtin_ops;   /* {operator.add: OP_ADD, ...} */
 
@@ -689,11 +704,17 @@ void pyd_graph_free(pyd_graph *pg)
     dusk_graph_free(pg->g);   /* first: its literals may hold objects */
     Py_XDECREF(pg->funcs);
     Py_XDECREF(pg->dsk);
+    int keep = pg->listened && pyd_profiles_alive();
     for (pyfunc *pf = pg->head, *next; pf; pf = next) {
         next = pf->next;
-        Py_DECREF(pf->callable);
-        dusk_free((void *)pf->f.name);
-        dusk_free(pf);
+        Py_CLEAR(pf->callable);
+        if (keep) {
+            pf->next = graveyard;
+            graveyard = pf;
+        } else {
+            dusk_free((void *)pf->f.name);
+            dusk_free(pf);
+        }
     }
     dusk_free(pg);
 }
@@ -914,6 +935,8 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
         return NULL;
     }
     funcs_set_run(pg, &r);
+    if (opts->ncallbacks)
+        pg->listened = 1;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     int rc;

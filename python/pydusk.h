@@ -67,6 +67,12 @@ void pyd_graph_free(pyd_graph *pg);
 int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verbose,
                     const char *view, dusk_viz_options *o);
 
+/* Whether a _dusk.Profile object exists (diag.c); when the last one goes,
+ * diag.c calls pyd_funcs_release (module.c), which frees the functions
+ * that recorded runs' plans point to. */
+int pyd_profiles_alive(void);
+void pyd_funcs_release(void);
+
 /* Module parts registered by module.c's init. */
 int pyd_array_init(PyObject *m);
 int pyd_diag_init(PyObject *m);
