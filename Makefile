@@ -401,7 +401,7 @@ $(PY_OUT)/%.py: python/dusk/%.py
 $(BUILD)/tests/python/pytest: tests/python/run.sh $(PY_EXT) $(PY_FILES)
 	@mkdir -p $(@D)
 	$(Q)sed -e 's|@PYTHON@|$(PYTHON)|g' -e 's|@BUILD@|$(abspath $(BUILD))|g' \
-		-e 's|@SANITIZE@|$(SANITIZE)|g' -e 's|@CC@|$(CC)|g' tests/python/run.sh > $@ && chmod +x $@
+		-e 's|@SANITIZE@|$(SANITIZE)|g' -e 's|@CC@|$(CC)|g' -e 's|@ROOT@|$(CURDIR)|g' tests/python/run.sh > $@ && chmod +x $@
 ifeq ($(filter thread,$(subst $(comma), ,$(SANITIZE))),)
 ifneq ($(strip $(if $(TESTS),$(filter python py,$(TESTS)),all)),)
   TEST_RESULTS += $(BUILD)/tests/python/pytest.result

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/python/run.sh — the pytest suite of the Python module as one test
 # program for scripts/run-tests.sh (make test). The Makefile writes it to
-# $(BUILD)/tests/python/pytest with @PYTHON@, @BUILD@, @SANITIZE@ filled
+# $(BUILD)/tests/python/pytest with @PYTHON@, @BUILD@, @ROOT@ ... filled
 # in. It prints pytest's report and then cmocka's summary lines, which
 # run-tests.sh counts (a skipped test counts as skipped, which CI's plain
 # suite fails).
@@ -15,14 +15,12 @@ set -u
 PYTHON=@PYTHON@
 BUILD=@BUILD@
 SANITIZE=@SANITIZE@
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../.." && pwd)
-[ -d "$root/tests/python" ] || root=$(pwd)
+root=@ROOT@
 case ",$SANITIZE," in
     *,address,*)
         LD_PRELOAD=$(@CC@ -print-file-name=libasan.so)
         export LD_PRELOAD
-        ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}"
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
         export ASAN_OPTIONS ;;
 esac
 case ",$SANITIZE," in
