@@ -278,11 +278,12 @@ $(BUILD)/tests/dusk-demo.result: $(DEMO) FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
 
-run-bench: $(BENCH_BINS)
+run-bench: $(BENCH_BINS) python
 ifneq ($(strip $(SANITIZE)),)
 	@echo "bench: note: built with SANITIZE=$(SANITIZE); figures are not representative"
 endif
 	$(Q)set -e; for b in $(BENCH_BINS); do ./$$b; done
+	$(Q)PYTHONPATH=$(BUILD)/python $(PYTHON) bench/py.py
 
 # --- compiling and linking -----------------------------------------------------
 # The flags in force are recorded in $(BUILD)/flags; it changes (and
@@ -380,7 +381,13 @@ $(BUILD)/dusk.pc: dusk.pc.in FORCE
 PYTHON ?= /usr/bin/python3
 PY_CFLAGS = $(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null)
 PY_EXT_SUFFIX = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
-PY_SITEDIR ?= $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("platlib", vars={"platbase": "$(PREFIX)", "base": "$(PREFIX)"}))' 2>/dev/null)
+# Where `make install` puts the package: the directory Debian's python3
+# reads for that prefix (/usr/local: /usr/local/lib/python3.X/dist-packages,
+# /usr: /usr/lib/python3/dist-packages), else PREFIX/lib/python3.X/site-packages
+# (then on PYTHONPATH). Under DESTDIR as the rest.
+PY_SITEDIR ?= $(shell $(PYTHON) -c 'import sys, sysconfig; p = "$(PREFIX)"; v = "%d.%d" % sys.version_info[:2]; \
+	print("/usr/lib/python3/dist-packages" if p == "/usr" else "/usr/local/lib/python%s/dist-packages" % v \
+	if p == "/usr/local" else sysconfig.get_path("platlib", "posix_prefix", vars={"platbase": p, "base": p}))' 2>/dev/null)
 PY_OUT   := $(BUILD)/python/dusk
 PY_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard python/*.c))
 PY_FILES := $(patsubst python/dusk/%,$(PY_OUT)/%,$(wildcard python/dusk/*.py))
@@ -409,6 +416,15 @@ run-tests: $(BUILD)/tests/python/pytest.result
 endif
 endif
 $(BUILD)/tests/python/pytest.result: $(BUILD)/tests/python/pytest
+.PHONY: install-python uninstall-python
+install: install-python
+uninstall: uninstall-python
+install-python: python
+	$(INSTALL) -d $(DESTDIR)$(PY_SITEDIR)/dusk
+	$(INSTALL) -m 644 $(PY_FILES) $(DESTDIR)$(PY_SITEDIR)/dusk/
+	$(INSTALL) -m 755 $(PY_EXT) $(DESTDIR)$(PY_SITEDIR)/dusk/
+uninstall-python:
+	rm -rf $(DESTDIR)$(PY_SITEDIR)/dusk
 
 # --- install -------------------------------------------------------------------
 install: lib $(DUSK_CLI)

@@ -31,7 +31,7 @@ case ",$SANITIZE," in
         fi ;;
 esac
 export PYTHONPATH="$BUILD/python${PYTHONPATH:+:$PYTHONPATH}"
-export DUSK_TEST_BUILD="$BUILD"
+export DUSK_TEST_BUILD="$BUILD" DUSK_TEST_SANITIZE="$SANITIZE"
 export SDL_VIDEODRIVER=dummy
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
