@@ -833,13 +833,13 @@ static PyObject *arr_block_key(arrobject *self, PyObject *idx)
 /* --- computing ------------------------------------------------------------------------ */
 
 static int run_options(PyObject *scheduler, PyObject *num_workers, dusk_options *opts,
-                       int *view)
+                       int *view, dusk_callbacks *listeners)
 {
     if (pyd_parse_scheduler(scheduler, num_workers, opts, view) < 0)
         return -1;
     if (pyd_view_active(NULL))
         *view = 1;
-    pyd_listeners(opts);
+    pyd_listeners(opts, listeners);
     return 0;
 }
 
@@ -850,8 +850,9 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:_compute", kwlist, &scheduler, &num_workers))
         return NULL;
     dusk_options opts = DUSK_OPTIONS_INIT;
+    dusk_callbacks listeners[PYD_MAX_LISTENERS];
     int view;
-    if (run_options(scheduler, num_workers, &opts, &view) < 0)
+    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0)
         return NULL;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -881,13 +882,14 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
                                      &path, &dataset, &gzip, &overwrite, &scheduler, &num_workers))
         return NULL;
     dusk_options opts = DUSK_OPTIONS_INIT;
+    dusk_callbacks listeners[PYD_MAX_LISTENERS];
     int view;
     if (gzip < 0 || gzip > 9) {
         Py_DECREF(path);
         PyErr_Format(PyExc_ValueError, "gzip level must be 0 to 9, not %d", gzip);
         return NULL;
     }
-    if (run_options(scheduler, num_workers, &opts, &view) < 0) {
+    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0) {
         Py_DECREF(path);
         return NULL;
     }

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { MAX_LISTENERS = 16 };
+enum { MAX_LISTENERS = PYD_MAX_LISTENERS };
 
 static dusk_callbacks active[MAX_LISTENERS];
 static PyObject *active_owner[MAX_LISTENERS];   /* strong references */
@@ -26,11 +26,12 @@ static int view_depth;
 static dusk_view_options view_opts;
 static char view_title[256];
 
-void pyd_listeners(dusk_options *opts)
+void pyd_listeners(dusk_options *opts, dusk_callbacks *buf)
 {
-    static dusk_callbacks copy[MAX_LISTENERS];
-    memcpy(copy, active, nactive * sizeof *copy);
-    opts->callbacks = nactive ? copy : NULL;
+    /* A copy per run: another thread's run may start while this one goes
+     * on, with other listeners. */
+    memcpy(buf, active, nactive * sizeof *buf);
+    opts->callbacks = nactive ? buf : NULL;
     opts->ncallbacks = nactive;
 }
 

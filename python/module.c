@@ -997,7 +997,8 @@ static PyObject *py_get(PyObject *self, PyObject *args, PyObject *kw)
         goto bad;
     if (pyd_view_active(NULL))
         view = 1;
-    pyd_listeners(&opts);
+    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    pyd_listeners(&opts, listeners);
     pyd_graph *pg = pyd_graph_build(dsk);
     if (!pg)
         goto bad;

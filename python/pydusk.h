@@ -37,11 +37,12 @@ PyObject *pyd_value_to(dusk_value *v);
 /* A NumPy array over an ndarray value, keeping the value alive. */
 PyObject *pyd_ndarray_to_numpy(dusk_value *v);
 
-/* The listeners that dusk.diagnostics and dusk.view() have switched on
- * for every computation made meanwhile (diag.c). pyd_listeners fills
- * opts->callbacks from them (a static array, valid until the next call;
- * the GIL serialises callers). */
-void pyd_listeners(dusk_options *opts);
+/* The listeners that dusk.diagnostics have switched on for every
+ * computation made meanwhile (diag.c). pyd_listeners copies them into buf
+ * (PYD_MAX_LISTENERS entries, the caller's, which must last the run) and
+ * points opts->callbacks at it; GIL held. */
+#define PYD_MAX_LISTENERS 16
+void pyd_listeners(dusk_options *opts, dusk_callbacks *buf);
 /* Whether a dusk.view() block is open (then computations open the live
  * window), and its options. */
 int pyd_view_active(dusk_view_options *vo);
