@@ -11,11 +11,13 @@ Prints `name: value unit` lines:
                                      identity), which take the GIL per task
   py.overhead.dask.sync|threads      the Python-function graph on dask.get and
                                      dask.threaded.get (2 workers), once each
-  py.lecture.dusk|dask|numpy         seconds for a whole `python3 -c` process that
+  py.lecture.dusk|dusk_h5py|dask|numpy
+                                     seconds for a whole `python3 -c` process that
                                      computes r = x - x.mean(axis=0) over the lecture's
                                      1000 x 10000 HDF5 dataset and stores r in a new
-                                     HDF5 file: dusk.array, dask.array (h5py), NumPy
-                                     (h5py); median of 3 interleaved rounds
+                                     HDF5 file: dusk.array (da.from_hdf5; dusk_h5py: the
+                                     lecture's h5py.File and from_array), dask.array
+                                     (h5py), NumPy (h5py); median of 3 interleaved rounds
 Dask's lines are left out when python3-dask is not installed.
 """
 import operator
@@ -92,6 +94,11 @@ def overhead(have_dask):
 
 LECTURE = {
     "dusk": """
+import dusk.array as da
+x = da.from_hdf5(SRC, "/data_set_1", chunks=(500, 500))
+(x - x.mean(axis=0)).to_hdf5(DST, "/r")
+""",
+    "dusk_h5py": """
 import h5py, dusk.array as da
 f = h5py.File(SRC, "r")
 x = da.from_array(f["data_set_1"], chunks=(500, 500))
@@ -134,7 +141,7 @@ def lecture(have_dask):
     import numpy as np
 
     src = lecture_input()
-    kinds = ["dusk", "dask", "numpy"] if have_dask else ["dusk", "numpy"]
+    kinds = ["dusk", "dusk_h5py", "dask", "numpy"] if have_dask else ["dusk", "dusk_h5py", "numpy"]
     times = {k: [] for k in kinds}
     results = {}
     for _ in range(3):

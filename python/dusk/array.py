@@ -24,7 +24,7 @@ import numpy as np
 from . import _dusk
 
 __all__ = [
-    "Array", "ones", "zeros", "empty", "full", "arange", "linspace", "from_array",
+    "Array", "ones", "zeros", "empty", "full", "arange", "linspace", "from_array", "from_hdf5",
     "asarray", "random", "exp", "log", "sqrt", "sin", "cos", "absolute", "abs", "negative",
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
@@ -416,6 +416,13 @@ def from_array(x, chunks="auto", name=None, **kwargs):
 
 
 asarray = from_array
+
+
+def from_hdf5(filename, datapath, chunks="auto"):
+    """A dusk array over dataset datapath of the HDF5 file filename, read lazily by
+    dusk, chunk by chunk (from_array of an h5py dataset does the same; this needs no
+    h5py)."""
+    return _apply("_from_hdf5", str(filename), str(datapath), _chunks_text(chunks))
 
 
 def _is_h5py_dataset(x):

@@ -109,6 +109,10 @@ def test_h5py_section_files_read_and_written(tmp_path):
     np.testing.assert_array_equal(comp.compute(), (arr * 100).astype("i1"))
     sub = da.from_array(h5py.File("groups.hdf5", "r")["Base_Group/Sub_Group/default"], chunks=300)
     assert sub[1].compute() == arr[1]
+    np.testing.assert_array_equal(da.from_hdf5("groups.hdf5", "/Base_Group/Sub_Group/default",
+                                               chunks=300).compute(), arr)
+    with pytest.raises(OSError, match="nothing.hdf5"):
+        da.from_hdf5("nothing.hdf5", "/x")
     res = da.from_array(h5py.File("resize_dataset.hdf5", "r")["dataset"], chunks=64)
     np.testing.assert_array_equal(res.compute(), arr[:200].astype(np.float32))
     # dusk writes, h5py reads.
