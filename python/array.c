@@ -13,10 +13,10 @@
 ** that each array keeps alive. New arrays go into the context that is
 ** alive, if any: all arrays alive at any moment share one context, so any
 ** two can be combined, and the context (with every array made in it) goes
-** when the last of its arrays does. A loop that makes arrays and drops
-** them keeps memory flat; one that keeps an array alive keeps the whole
-** context, which grows with what the loop makes (the C API frees arrays
-** only with their context).
+** when the last of its arrays does. dusk/array.py keeps a long-lived array
+** from holding every array made since: it remakes the live arrays in a new
+** context (_new_context, then _rebind each to its copy) once the old one
+** holds many more arrays than are alive.
 **
 ** Threads: dusk_array_* calls are made with the GIL held, as a context is
 ** built by one thread at a time; computations keep it too (their tasks

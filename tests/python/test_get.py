@@ -162,3 +162,11 @@ def test_memory_stays_flat_over_10000_computations(lecture_dsk):
     gc.collect()
     assert sys.getrefcount(obj) == refs
     assert rss_bytes() - before < 4 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_many_arguments_and_nested_computations(scheduler):
+    dsk = {"many": (lambda *a: sum(a), *range(20)), "a": 5,
+           # A task that computes a graph of its own, from a worker thread.
+           "inner": (lambda v: dusk.get({"p": v, "q": (inc, "p")}, "q", scheduler=scheduler), "a")}
+    assert dusk.get(dsk, ["many", "inner"], scheduler=scheduler) == (190, 6)
