@@ -7,6 +7,9 @@ Prints `name: value unit` lines:
                                      with operator.add tasks (dusk runs them in C): the
                                      whole call, graph read from Python, ordered, run,
                                      result back; best of 3, 2 workers
+  py.graph.read                      ns per task of reading that dict into a dusk graph
+                                     (and freeing it): the Python side of the figure
+                                     above; the rest is dusk's own graph, order and run
   py.overhead.python.sync|threads    the same graph with Python functions (inc, add,
                                      identity), which take the GIL per task
   py.overhead.dask.sync|threads      the Python-function graph on dask.get and
@@ -77,6 +80,17 @@ def per_task(fn, dsk, root, reps):
 def overhead(have_dask):
     import dusk
 
+    from dusk import _dusk
+
+    dsk, root = overhead_graph(True)
+    best = None
+    for _ in range(3):
+        t = time.perf_counter()
+        if _dusk._graph_size(dsk) != len(dsk):
+            sys.exit("bench/py.py: the graph read has the wrong size")
+        dt = time.perf_counter() - t
+        best = dt if best is None else min(best, dt)
+    print("py.graph.read: %.0f ns/task" % (best / len(dsk) * 1e9), flush=True)
     for kind in ("builtin", "python"):
         dsk, root = overhead_graph(kind == "builtin")
         for sched in ("sync", "threads"):

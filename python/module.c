@@ -438,6 +438,10 @@ struct pyd_graph {
     PyObject *op_of;      /* borrowed: module state's {callable: op} */
     size_t hoisted;       /* nested tasks given keys of their own */
     int listened;         /* a profiler recorded a run of it */
+    struct {              /* the last functions looked up, by address */
+        PyObject *callable;
+        pyfunc *pf;
+    } recent[16];
 };
 
 /* Functions of graphs that a profiler recorded: its plans keep pointers
@@ -520,13 +524,22 @@ static void pyfunc_free(PyObject *cap)
 
 static pyfunc *func_for(pyd_graph *pg, PyObject *callable)
 {
+    /* Graphs name few functions many times: a small cache saves making an
+     * id and a dict lookup per task. */
+    size_t slot = ((uintptr_t)callable >> 4) % 16;
+    if (pg->recent[slot].callable == callable)
+        return pg->recent[slot].pf;
+    pyfunc *found = NULL;
     PyObject *id = PyLong_FromVoidPtr(callable);
     if (!id)
         return NULL;
     PyObject *cap = PyDict_GetItemWithError(pg->funcs, id);
     if (cap) {
         Py_DECREF(id);
-        return PyCapsule_GetPointer(cap, "dusk.func");
+        found = PyCapsule_GetPointer(cap, "dusk.func");
+        pg->recent[slot].callable = callable;   /* kept alive by found->callable */
+        pg->recent[slot].pf = found;
+        return found;
     }
     if (PyErr_Occurred()) {
         Py_DECREF(id);
@@ -558,7 +571,12 @@ static pyfunc *func_for(pyd_graph *pg, PyObject *callable)
         PyErr_NoMemory();
         return NULL;
     }
-    return rc < 0 ? NULL : pf;
+    if (rc < 0)
+        return NULL;
+    pg->recent[slot].callable = callable;
+    pg->recent[slot].pf = pf;
+    (void)found;
+    return pf;
 }
 
 static int add_entry(pyd_graph *pg, const char *key, PyObject *val);
@@ -1023,6 +1041,19 @@ static PyObject *py_ncores(PyObject *self, PyObject *unused)
     return PyLong_FromLong(dusk_ncores());
 }
 
+/* How many keys the dusk graph read from dsk has (nested tasks have keys
+ * of their own): what bench/py.py times as reading a graph. */
+static PyObject *py_graph_size(PyObject *self, PyObject *dsk)
+{
+    (void)self;
+    pyd_graph *pg = pyd_graph_build(dsk);
+    if (!pg)
+        return NULL;
+    size_t n = dusk_graph_size(pg->g);
+    pyd_graph_free(pg);
+    return PyLong_FromSize_t(n);
+}
+
 /* dusk's count of live blocks (alloc.h): tests check it comes back. */
 static PyObject *py_alloc_live(PyObject *self, PyObject *unused)
 {
@@ -1032,6 +1063,7 @@ static PyObject *py_alloc_live(PyObject *self, PyObject *unused)
 }
 
 static PyMethodDef methods[] = {
+    {"_graph_size", py_graph_size, METH_O, "keys of the dusk graph read from a Dask graph"},
     {"_alloc_live", py_alloc_live, METH_NOARGS, "dusk_alloc_live(): blocks dusk has allocated"},
     {"get", (PyCFunction)(void (*)(void))py_get, METH_VARARGS | METH_KEYWORDS,
      "get(dsk, keys, scheduler='threads', num_workers=None)\n--\n\n"

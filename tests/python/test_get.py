@@ -57,6 +57,13 @@ def test_dask_task_semantics(scheduler):
                                  "tup", "str", "obj", ["kw", [("x", 0)]]])
 
 
+def test_graph_read_gives_nested_tasks_keys_of_their_own(lecture_dsk):
+    from dusk import _dusk
+
+    assert _dusk._graph_size(lecture_dsk) == 5
+    assert _dusk._graph_size({"n": (add, (inc, (inc, 1)), [(inc, 2)])}) == 4
+
+
 def test_objects_pass_through_unchanged():
     obj = object()
     before = sys.getrefcount(obj)
