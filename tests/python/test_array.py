@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import dusk.array as da
-from conftest import rss_bytes
+from conftest import SANITIZED, rss_bytes
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -219,12 +219,19 @@ def test_memory_stays_flat_over_10000_array_computations():
             assert (x - x.mean(axis=0)).sum().compute() == pytest.approx(0, abs=1e-9)
             assert (kept + i).max().compute() == 63 + i
 
+    import tracemalloc
+
     loop(3000)
     gc.collect()
-    before, blocks = rss_bytes(), core._alloc_live()
+    tracemalloc.start()
+    before, blocks, py_before = rss_bytes(), core._alloc_live(), tracemalloc.get_traced_memory()[0]
     loop(10000)
     gc.collect()
-    assert rss_bytes() - before < 8 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
+    py_grew = tracemalloc.get_traced_memory()[0] - py_before
+    tracemalloc.stop()
+    assert py_grew < 1 << 20, "Python's memory grew by %d bytes" % py_grew
+    if not SANITIZED:
+        assert rss_bytes() - before < 8 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
     # The context is compacted every ~1024 arrays: its blocks stay bounded.
     assert core._alloc_live() - blocks < 20000
     np.testing.assert_array_equal(kept.compute(), a)

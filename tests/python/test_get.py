@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import dusk
-from conftest import add, inc, rss_bytes
+from conftest import SANITIZED, add, inc, rss_bytes
 
 SCHEDULERS = ["threads", "sync"]
 
@@ -160,15 +160,26 @@ def test_memory_stays_flat_over_10000_computations(lecture_dsk):
             with pytest.raises(ZeroDivisionError):
                 dusk.get({"a": 0, "b": (operator.truediv, 1, "a")}, "b")
 
+    import tracemalloc
+
+    from dusk import _dusk
+
     loop(1000)
     failing(200)
     gc.collect()
-    refs, before = sys.getrefcount(obj), rss_bytes()
+    tracemalloc.start()
+    refs, before, blocks = sys.getrefcount(obj), rss_bytes(), _dusk._alloc_live()
+    py_before = tracemalloc.get_traced_memory()[0]
     loop(10000)
     failing(2000)
     gc.collect()
+    py_grew = tracemalloc.get_traced_memory()[0] - py_before
+    tracemalloc.stop()
     assert sys.getrefcount(obj) == refs
-    assert rss_bytes() - before < 4 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
+    assert _dusk._alloc_live() == blocks       # every graph, value and run freed
+    assert py_grew < 256 << 10, "Python's memory grew by %d bytes" % py_grew
+    if not SANITIZED:
+        assert rss_bytes() - before < 4 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)
