@@ -394,6 +394,10 @@ PY_FILES := $(patsubst python/dusk/%,$(PY_OUT)/%,$(wildcard python/dusk/*.py))
 PY_EXT    = $(PY_OUT)/_dusk$(PY_EXT_SUFFIX)
 .PHONY: python
 python: $(PY_EXT) $(PY_FILES)
+$(PY_EXT): | python-check
+.PHONY: python-check
+python-check:
+	@[ "$(PY_OK)" = 1 ] || { echo "python: $(PYTHON) needs python3-dev and python3-numpy (make deps installs them)"; exit 1; }
 $(BUILD)/obj/python/%.o: MOD_CFLAGS = $(PY_CFLAGS) $(call pkg_cflags,$(ALL_PKGS))
 $(PY_OBJS): python/pydusk.h
 $(PY_EXT): $(PY_OBJS) $(STATIC_LIBS)
@@ -417,7 +421,17 @@ endif
 endif
 $(BUILD)/tests/python/pytest.result: $(BUILD)/tests/python/pytest
 .PHONY: install-python uninstall-python
+# `make install` installs the module too where $(PYTHON) has its headers and
+# NumPy (python3-dev, python3-numpy); without them it says so and goes on.
+PY_OK := $(shell $(PYTHON) -c 'import os, sysconfig, numpy; print(int(os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))))' 2>/dev/null)
+ifeq ($(PY_OK),1)
 install: install-python
+else
+install: install-python-none
+.PHONY: install-python-none
+install-python-none:
+	@echo "install: no Python module ($(PYTHON) without python3-dev or NumPy)"
+endif
 uninstall: uninstall-python
 install-python: python
 	$(INSTALL) -d $(DESTDIR)$(PY_SITEDIR)/dusk
