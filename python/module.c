@@ -503,6 +503,18 @@ static char *func_name(PyObject *f)
         }
         o = inner;
     }
+    /* Dask's fused tasks (SubgraphCallable) carry the layer's name: its
+     * key_split is the operation ('add-<token>' is add). */
+    PyObject *layer = PyObject_HasAttrString(o, "dsk") ? PyObject_GetAttrString(o, "name") : NULL;
+    if (layer && PyUnicode_Check(layer)) {
+        char buf[256];
+        dusk_key_split(PyUnicode_AsUTF8(layer), buf, sizeof buf);
+        Py_DECREF(layer);
+        Py_DECREF(o);
+        return dusk_strdup(buf[0] ? buf : "?");
+    }
+    Py_XDECREF(layer);
+    PyErr_Clear();
     PyObject *name = PyObject_GetAttrString(o, "__name__");
     if (!name) {
         PyErr_Clear();

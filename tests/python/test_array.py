@@ -105,6 +105,14 @@ def test_h5py_section_files_read_and_written(tmp_path):
         d[:100] = arr[:100]
         d.resize((200,))
         d[100:200] = arr[100:200]
+    with h5py.File("several_datasets.hdf5", "w") as f:                            # In [200]
+        f.create_dataset("integers", (10,), dtype="i1")[0] = 100
+        f.create_dataset("integers8", (10,), dtype="i8")[0] = 1200
+    with h5py.File("several_datasets.hdf5", "r") as f:
+        i1 = da.from_array(f["integers"], chunks=4)
+        i8 = da.from_array(f["integers8"], chunks=4)
+        assert (i1.dtype, i8.dtype) == (np.int8, np.int64)
+        assert (i1.sum().compute(), i8.sum().compute()) == (100, 1200)
     comp = da.from_array(h5py.File("integer_1_compr.hdf5", "r")["default"], chunks=128)
     np.testing.assert_array_equal(comp.compute(), (arr * 100).astype("i1"))
     sub = da.from_array(h5py.File("groups.hdf5", "r")["Base_Group/Sub_Group/default"], chunks=300)

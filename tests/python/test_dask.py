@@ -59,3 +59,18 @@ def test_errors_through_dask():
     x = da.ones((4, 4), chunks=2)
     with pytest.raises(ValueError):
         (x + da.ones((3,), chunks=3)).compute(scheduler=dusk.get)
+
+
+def test_dask_users_get_dusks_profiler():
+    from dusk.diagnostics import Profiler
+
+    x = da.ones((40, 40), chunks=(10, 10))
+    with Profiler() as prof:
+        total = (x + x.T).sum().compute(scheduler=dusk.get, optimize_graph=False)
+    assert total == 3200
+    tasks = prof.results
+    # Every key of Dask's graph ran (and nested tasks, which dusk gives keys of their own).
+    keys = {t.key for t in tasks}
+    assert keys >= set((x + x.T).sum().__dask_graph__().keys())
+    assert all(t.task and t.end_time >= t.start_time for t in tasks)
+    assert any(isinstance(t.key, tuple) for t in tasks)
