@@ -436,7 +436,8 @@ struct pyd_graph {
     PyObject *funcs;      /* {id(callable): capsule of its pyfunc} */
     pyfunc *head;         /* every pyfunc, to free */
     PyObject *op_of;      /* borrowed: module state's {callable: op} */
-    size_t hoisted;       /* nested tasks given keys of their own */
+    size_t hoisted;       /* names tried for nested tasks */
+    size_t hoisted_keys;  /* nested tasks given keys of their own */
     int listened;         /* a profiler recorded a run of it */
     struct {              /* the last functions looked up, by address */
         PyObject *callable;
@@ -594,8 +595,8 @@ static pyfunc *func_for(pyd_graph *pg, PyObject *callable)
 static int add_entry(pyd_graph *pg, const char *key, PyObject *val);
 
 /* An argument of a task; NULL with an exception. A nested task gets a
- * key of its own, "<parent>.<n>", as dusk's arguments are values, keys
- * and lists only. */
+ * key of its own, "<parent>.<n>" (or, under a tuple key, the tuple with
+ * '.<n>' added), as dusk's arguments are values, keys and lists only. */
 static dusk_arg *make_arg(pyd_graph *pg, const char *parent, PyObject *o, int depth)
 {
     if (depth > DUSK_MAX_DEPTH) {
@@ -604,12 +605,39 @@ static dusk_arg *make_arg(pyd_graph *pg, const char *parent, PyObject *o, int de
         return NULL;
     }
     if (is_task(o)) {
-        PyObject *k = PyUnicode_FromFormat("%s.%zu", parent, ++pg->hoisted);
-        if (!k)
+        /* Under a tuple key, a tuple key one longer, so that it groups
+         * (key_split) with its parent: ('x', 0, 1, '.3'). */
+        size_t plen = strlen(parent);
+        int tuple = plen > 2 && parent[0] == '(' && parent[plen - 1] == ')';
+        int comma = tuple && parent[plen - 2] == ',';
+        PyObject *k = NULL;
+        const char *ks = NULL;
+        for (;;) {   /* a name no key of the graph has */
+            if (tuple) {
+                /* (PyUnicode_FromFormat has no %.*s) */
+                PyObject *head = PyUnicode_FromStringAndSize(parent, (Py_ssize_t)(plen - 1 - comma));
+                k = head ? PyUnicode_FromFormat("%U, '.%zu')", head, ++pg->hoisted) : NULL;
+                Py_XDECREF(head);
+            } else {
+                k = PyUnicode_FromFormat("%s.%zu", parent, ++pg->hoisted);
+            }
+            ks = k ? PyUnicode_AsUTF8(k) : NULL;
+            if (!ks)
+                break;
+            int taken = PyDict_Contains(pg->dsk, k);
+            if (taken < 0)
+                break;
+            if (!taken && dusk_graph_find(pg->g, ks) < 0)
+                break;
+            Py_CLEAR(k);
+        }
+        if (!ks) {
+            Py_XDECREF(k);
             return NULL;
-        const char *ks = PyUnicode_AsUTF8(k);
+        }
         dusk_arg *a = NULL;
-        if (ks && add_entry(pg, ks, o) == 0) {
+        pg->hoisted_keys++;
+        if (add_entry(pg, ks, o) == 0) {
             a = dusk_ref(ks);
             if (!a)
                 PyErr_NoMemory();
@@ -784,6 +812,14 @@ pyd_graph *pyd_graph_build(PyObject *dsk)
         Py_XDECREF(t);
         if (rc < 0)
             goto fail;
+    }
+    /* dusk knows keys by their text: two keys of one text (the string
+     * "('x', 0)" and the tuple ('x', 0)) would be one. */
+    if (dusk_graph_size(pg->g) != (size_t)PyDict_GET_SIZE(pg->dsk) + pg->hoisted_keys) {
+        PyErr_SetString(PyExc_ValueError, "two keys of the graph have the same text (a string "
+                        "key that reads as a tuple key, or a number key as its text): dusk "
+                        "cannot tell them apart");
+        goto fail;
     }
     return pg;
 fail:

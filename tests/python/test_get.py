@@ -62,6 +62,16 @@ def test_graph_read_gives_nested_tasks_keys_of_their_own(lecture_dsk):
 
     assert _dusk._graph_size(lecture_dsk) == 5
     assert _dusk._graph_size({"n": (add, (inc, (inc, 1)), [(inc, 2)])}) == 4
+    from dusk.diagnostics import Profiler
+
+    with Profiler() as prof:
+        assert dusk.get({("x", 0): (add, (inc, 1), 1), ("y",): (inc, (inc, 0))},
+                        [("x", 0), ("y",)]) == (3, 2)
+    assert {t.key for t in prof.results} == {("x", 0), ("x", 0, ".1"), ("y",), ("y", ".2")}
+    # A nested task's key is one the graph does not have.
+    assert dusk.get({"z": (add, (inc, 1), "z.1"), "z.1": 100}, "z") == 102
+    with pytest.raises(ValueError, match="same text"):
+        dusk.get({("x", 0): 1, "('x', 0)": 2}, ("x", 0))
 
 
 def test_objects_pass_through_unchanged():
