@@ -1012,9 +1012,12 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = opts;
-        rc = dusk_task(pg->g, "dusk-view-request", &dusk_identity, req);
+        char name[64] = "dusk-view-request";
+        for (int n = 1; dusk_graph_find(pg->g, name) >= 0; n++)
+            snprintf(name, sizeof name, "dusk-view-request-%d", n);
+        rc = dusk_task(pg->g, name, &dusk_identity, req);
         if (rc == 0)
-            rc = dusk_view_get(pg->g, "dusk-view-request", &vo, &out, &err);
+            rc = dusk_view_get(pg->g, name, &vo, &out, &err);
         else
             dusk_graph_status(pg->g, &err);
     } else {

@@ -94,6 +94,9 @@ def test_view_runs_in_the_live_window(tmp_path, lecture_dsk):
             dusk.get({"a": 0, "bad": (lambda v: 1 / v, "a")}, "bad")
     with dusk.view(close_when_done=True):
         assert dusk.get(lecture_dsk, "z", scheduler="view") == 13
+        # The window's gathering task takes a name the graph does not have.
+        assert dusk.get({"dusk-view-request": 5, "b": (sum, ["dusk-view-request"] * 2)},
+                        ["b", "dusk-view-request"]) == (10, 5)
     with pytest.raises(ValueError, match="theme"):
         with dusk.view(theme="neon"):
             pass
