@@ -278,11 +278,12 @@ $(BUILD)/tests/dusk-demo.result: $(DEMO) FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
 
-run-bench: $(BENCH_BINS)
+run-bench: $(BENCH_BINS) python
 ifneq ($(strip $(SANITIZE)),)
 	@echo "bench: note: built with SANITIZE=$(SANITIZE); figures are not representative"
 endif
 	$(Q)set -e; for b in $(BENCH_BINS); do ./$$b; done
+	$(Q)PYTHONPATH=$(BUILD)/python $(PYTHON) bench/py.py
 
 # --- compiling and linking -----------------------------------------------------
 # The flags in force are recorded in $(BUILD)/flags; it changes (and
@@ -370,6 +371,74 @@ PC_TEXT = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(call pc_dir,$(INC
 $(BUILD)/dusk.pc: dusk.pc.in FORCE
 	@mkdir -p $(@D)
 	$(Q)$(PC_TEXT) | cmp -s - $@ || { $(PC_TEXT) > $@ && echo "  GEN     $@"; }
+
+# --- the Python module (python/: `import dusk`, `import dusk.array as da`) --------
+# Built against Debian's python3 (python3-dev, python3-numpy: python3 on PATH
+# may be another interpreter without NumPy) into $(BUILD)/python/dusk/, the
+# C extension linked with the static libraries, as the examples are:
+# PYTHONPATH=$(BUILD)/python $(PYTHON) -c 'import dusk'. `make test` runs
+# tests/python/ with pytest (tests/python/run.sh, as one more test program).
+PYTHON ?= /usr/bin/python3
+PY_CFLAGS = $(shell $(PYTHON) -c 'import sysconfig, numpy; print("-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include())' 2>/dev/null)
+PY_EXT_SUFFIX = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))' 2>/dev/null)
+# Where `make install` puts the package: the directory Debian's python3
+# reads for that prefix (/usr/local: /usr/local/lib/python3.X/dist-packages,
+# /usr: /usr/lib/python3/dist-packages), else PREFIX/lib/python3.X/site-packages
+# (then on PYTHONPATH). Under DESTDIR as the rest.
+PY_SITEDIR ?= $(shell $(PYTHON) -c 'import sys, sysconfig; p = "$(PREFIX)"; v = "%d.%d" % sys.version_info[:2]; \
+	print("/usr/lib/python3/dist-packages" if p == "/usr" else "/usr/local/lib/python%s/dist-packages" % v \
+	if p == "/usr/local" else sysconfig.get_path("platlib", "posix_prefix", vars={"platbase": p, "base": p}))' 2>/dev/null)
+PY_OUT   := $(BUILD)/python/dusk
+PY_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard python/*.c))
+PY_FILES := $(patsubst python/dusk/%,$(PY_OUT)/%,$(wildcard python/dusk/*.py))
+PY_EXT    = $(PY_OUT)/_dusk$(PY_EXT_SUFFIX)
+.PHONY: python
+python: $(PY_EXT) $(PY_FILES)
+$(PY_EXT): | python-check
+.PHONY: python-check
+python-check:
+	@[ "$(PY_OK)" = 1 ] || { echo "python: $(PYTHON) needs python3-dev and python3-numpy (make deps installs them)"; exit 1; }
+$(BUILD)/obj/python/%.o: MOD_CFLAGS = $(PY_CFLAGS) $(call pkg_cflags,$(ALL_PKGS))
+$(PY_OBJS): python/pydusk.h
+$(PY_EXT): $(PY_OBJS) $(STATIC_LIBS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) -shared $(ALL_LDFLAGS) -o $@ $(PY_OBJS) $(PROGRAM_LIBS)
+$(PY_OUT)/%.py: python/dusk/%.py
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+# The pytest suite, as a program that run-tests.sh runs and counts (not
+# under ThreadSanitizer, which cannot follow an uninstrumented python3).
+$(BUILD)/tests/python/pytest: tests/python/run.sh $(PY_EXT) $(PY_FILES)
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PYTHON@|$(PYTHON)|g' -e 's|@BUILD@|$(abspath $(BUILD))|g' \
+		-e 's|@SANITIZE@|$(SANITIZE)|g' -e 's|@CC@|$(CC)|g' -e 's|@ROOT@|$(CURDIR)|g' tests/python/run.sh > $@ && chmod +x $@
+ifeq ($(filter thread,$(subst $(comma), ,$(SANITIZE))),)
+ifneq ($(strip $(if $(TESTS),$(filter python py,$(TESTS)),all)),)
+  TEST_RESULTS += $(BUILD)/tests/python/pytest.result
+run-tests: $(BUILD)/tests/python/pytest.result
+endif
+endif
+$(BUILD)/tests/python/pytest.result: $(BUILD)/tests/python/pytest
+.PHONY: install-python uninstall-python
+# `make install` installs the module too where $(PYTHON) has its headers and
+# NumPy (python3-dev, python3-numpy); without them it says so and goes on.
+PY_OK := $(shell $(PYTHON) -c 'import os, sysconfig, numpy; print(int(os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))))' 2>/dev/null)
+ifeq ($(PY_OK),1)
+install: install-python
+else
+install: install-python-none
+.PHONY: install-python-none
+install-python-none:
+	@echo "install: no Python module ($(PYTHON) without python3-dev or NumPy)"
+endif
+uninstall: uninstall-python
+install-python: python
+	$(INSTALL) -d $(DESTDIR)$(PY_SITEDIR)/dusk
+	$(INSTALL) -m 644 $(PY_FILES) $(DESTDIR)$(PY_SITEDIR)/dusk/
+	$(INSTALL) -m 755 $(PY_EXT) $(DESTDIR)$(PY_SITEDIR)/dusk/
+uninstall-python:
+	rm -rf $(DESTDIR)$(PY_SITEDIR)/dusk
 
 # --- install -------------------------------------------------------------------
 install: lib $(DUSK_CLI)

@@ -38,7 +38,11 @@ xvfb
 xauth
 python3-numpy
 python3-h5py
+python3-dev
+python3-pytest
 python3-dask
+python3-nbconvert
+python3-ipykernel
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
@@ -56,8 +60,12 @@ python3-dask
 # xvfb-run, to do the same by hand), python3-numpy and python3-h5py (what
 # real clients read: tests/array/test_h5_faults.c reads files h5py wrote,
 # tests/cli/test_expr.c compares dusk eval with NumPy through h5py; CI
-# fails a test that skips, so they must be there), python3-dask
-# (tests/array/test_map.c builds its graphs in Dask to compare).
+# fails a test that skips, so they must be there), python3-dev (the Python
+# module, python/, builds against its headers and NumPy's), python3-pytest
+# (tests/python/) and python3-dask (tests/python/ compare dusk with Dask and
+# run Dask's collections on dusk's scheduler; tests/array/test_map.c builds
+# its graphs in Dask to compare), python3-nbconvert and python3-ipykernel
+# (tests/python/test_notebook.py runs examples/lecture.ipynb).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

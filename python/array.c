@@ -1,0 +1,1060 @@
+/*
+** python/array.c — _dusk.Array: a dusk_array for Python (dusk.array's base)
+**
+** dusk/array.py subclasses this type with the NumPy-style surface
+** (operators, methods, repr); every operation here is one call of
+** include/dusk/array.h, and its result is an instance of the caller's
+** class. An operation that fails (shapes that do not broadcast, an axis
+** out of range, a missing file) raises at once, as Dask does: ValueError
+** for what the caller gave, OSError for files, MemoryError.
+**
+** Contexts. A dusk_array_ctx owns every array made in it and frees them
+** all at once, so arrays live in a context object (_dusk.ArrayContext)
+** that each array keeps alive. New arrays go into the context that is
+** alive, if any: all arrays alive at any moment share one context, so any
+** two can be combined, and the context (with every array made in it) goes
+** when the last of its arrays does. dusk/array.py keeps a long-lived array
+** from holding every array made since: it remakes the live arrays in a new
+** context (_new_context, then _rebind each to its copy) once the old one
+** holds many more arrays than are alive.
+**
+** Threads: dusk_array_* calls are made with the GIL held, as a context is
+** built by one thread at a time; computations keep it too (their tasks
+** are C and run on dusk's workers meanwhile).
+*/
+#include "pydusk.h"
+
+#include <string.h>
+
+#define NO_IMPORT_ARRAY
+#define PY_ARRAY_UNIQUE_SYMBOL pyd_numpy_api
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+typedef struct {
+    PyObject_HEAD
+    dusk_array_ctx *ctx;
+    long long made;     /* arrays made in it */
+} ctxobject;
+
+typedef struct {
+    PyObject_HEAD
+    ctxobject *ctx;     /* strong */
+    dusk_array *a;      /* owned by ctx */
+} arrobject;
+
+static ctxobject *live_ctx;   /* borrowed; cleared when it goes */
+
+static void ctx_dealloc(ctxobject *c)
+{
+    if (live_ctx == c)
+        live_ctx = NULL;
+    dusk_array_ctx_free(c->ctx);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static PyTypeObject CtxType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "dusk._dusk.ArrayContext",
+    .tp_basicsize = sizeof(ctxobject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The dusk_array_ctx that the arrays alive share.",
+    .tp_dealloc = (destructor)ctx_dealloc,
+};
+
+/* The live context, or a new one (new reference). */
+static ctxobject *get_ctx(void)
+{
+    if (live_ctx) {
+        Py_INCREF(live_ctx);
+        return live_ctx;
+    }
+    ctxobject *c = PyObject_New(ctxobject, &CtxType);
+    if (!c)
+        return NULL;
+    c->made = 0;
+    c->ctx = dusk_array_ctx_new();
+    if (!c->ctx) {
+        Py_DECREF(c);
+        return (ctxobject *)PyErr_NoMemory();
+    }
+    live_ctx = c;
+    return c;
+}
+
+static PyTypeObject ArrType;
+
+/* An instance of cls over a (raising its error, if it has one); steals
+ * ctx. */
+static PyObject *wrap(PyTypeObject *cls, ctxobject *ctx, dusk_array *a)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_status(a, &err);
+    if (rc) {
+        Py_DECREF(ctx);
+        return pyd_raise(rc == DUSK_ENOKEY || rc == DUSK_EMISSING ? DUSK_EINVAL : rc, &err);
+    }
+    arrobject *o = (arrobject *)cls->tp_alloc(cls, 0);
+    if (!o) {
+        Py_DECREF(ctx);
+        return NULL;
+    }
+    o->ctx = ctx;
+    o->a = a;
+    ctx->made++;
+    return (PyObject *)o;
+}
+
+static PyObject *derive(arrobject *self, dusk_array *a)
+{
+    Py_INCREF(self->ctx);
+    return wrap(Py_TYPE(self), self->ctx, a);
+}
+
+static void arr_dealloc(arrobject *o)
+{
+    Py_XDECREF(o->ctx);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+static int check_arr(PyObject *o, const char *what)
+{
+    if (!PyObject_TypeCheck(o, &ArrType)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a dusk array, not %.100s", what,
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Two arrays combined must live in one context (dusk/array.py keeps it so). */
+static int same_ctx(arrobject *a, PyObject *b)
+{
+    if (a->ctx != ((arrobject *)b)->ctx) {
+        PyErr_SetString(PyExc_ValueError, "dusk arrays of two array contexts cannot be combined");
+        return -1;
+    }
+    return 0;
+}
+
+/* --- contexts, for dusk/array.py's compaction -------------------------------------- */
+
+static PyObject *arr_context_made(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromLongLong(self->ctx->made);
+}
+
+/* The next array made starts a new context. */
+static PyObject *arr_new_context(PyObject *cls, PyObject *unused)
+{
+    (void)cls;
+    (void)unused;
+    live_ctx = NULL;
+    Py_RETURN_NONE;
+}
+
+/* The next arrays are made in self's context again. */
+static PyObject *arr_use_context(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    live_ctx = self->ctx;
+    Py_RETURN_NONE;
+}
+
+/* self becomes other's array (the same one, made again in a new context). */
+static PyObject *arr_rebind(arrobject *self, PyObject *other)
+{
+    if (check_arr(other, "other") < 0)
+        return NULL;
+    arrobject *o = (arrobject *)other;
+    ctxobject *old = self->ctx;
+    Py_INCREF(o->ctx);
+    self->ctx = o->ctx;
+    self->a = o->a;
+    Py_DECREF(old);
+    Py_RETURN_NONE;
+}
+
+/* --- arguments ---------------------------------------------------------------------- */
+
+static int dtype_of(PyObject *o, dusk_dtype *out)
+{
+    *out = DUSK_DT_F8;
+    if (!o || o == Py_None)
+        return 0;
+    const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
+    if (!s) {
+        PyErr_SetString(PyExc_TypeError, "dtype must be given by its name ('float64')");
+        return -1;
+    }
+    for (int t = 0; t < DUSK_DT_COUNT; t++) {
+        if (!strcmp(s, dusk_dtype_name((dusk_dtype)t)) || !strcmp(s, dusk_dtype_code((dusk_dtype)t))) {
+            *out = (dusk_dtype)t;
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_TypeError, "dusk arrays have no dtype '%s'", s);
+    return -1;
+}
+
+static int shape_of(PyObject *o, dusk_shape *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    if (PyLong_Check(o)) {
+        sh->ndim = 1;
+        sh->v[0] = PyLong_AsLongLong(o);
+        return sh->v[0] == -1 && PyErr_Occurred() ? -1 : 0;
+    }
+    if (!PyTuple_Check(o) && !PyList_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "shape must be an int or a tuple of ints, not %.100s",
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    PyObject *seq = PySequence_Fast(o, "shape");
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > DUSK_MAXDIMS) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "shape has %zd axes; dusk takes at most %d", n,
+                     DUSK_MAXDIMS);
+        return -1;
+    }
+    sh->ndim = (int)n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyIndex_Check(it)) {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_TypeError, "shape must hold ints, not %.100s", Py_TYPE(it)->tp_name);
+            return -1;
+        }
+        sh->v[i] = PyLong_AsLongLong(it);
+        if (sh->v[i] == -1 && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return -1;
+        }
+        if (sh->v[i] < 0) {
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_ValueError, "negative dimension %lld in shape",
+                         (long long)sh->v[i]);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static PyObject *shape_tuple(int nd, const int64_t *v)
+{
+    PyObject *t = PyTuple_New(nd);
+    for (int i = 0; t && i < nd; i++) {
+        PyObject *x = PyLong_FromLongLong(v[i]);
+        if (!x) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, x);
+    }
+    return t;
+}
+
+/* --- creation (class methods) ------------------------------------------------------ */
+
+static PyObject *arr_create(PyTypeObject *cls, PyObject *args)
+{
+    const char *kind, *chunks;
+    PyObject *shape, *dtype;
+    double fill = 0;
+    if (!PyArg_ParseTuple(args, "sOzO|d:_create", &kind, &shape, &chunks, &dtype, &fill))
+        return NULL;
+    dusk_shape sh;
+    dusk_dtype dt;
+    if (shape_of(shape, &sh) < 0 || dtype_of(dtype, &dt) < 0)
+        return NULL;
+    ctxobject *c = get_ctx();
+    if (!c)
+        return NULL;
+    dusk_array *a;
+    if (!strcmp(kind, "ones"))
+        a = dusk_ones(c->ctx, sh, chunks, dt);
+    else if (!strcmp(kind, "zeros"))
+        a = dusk_zeros(c->ctx, sh, chunks, dt);
+    else if (!strcmp(kind, "empty"))
+        a = dusk_empty(c->ctx, sh, chunks, dt);
+    else
+        a = dusk_full(c->ctx, sh, chunks, dt, fill);
+    return wrap(cls, c, a);
+}
+
+static PyObject *arr_arange(PyTypeObject *cls, PyObject *args)
+{
+    double start, stop, step;
+    const char *chunks;
+    if (!PyArg_ParseTuple(args, "dddz:_arange", &start, &stop, &step, &chunks))
+        return NULL;
+    if (step == 0) {
+        PyErr_SetString(PyExc_ValueError, "arange: step must not be 0");
+        return NULL;
+    }
+    ctxobject *c = get_ctx();
+    return c ? wrap(cls, c, dusk_arange(c->ctx, start, stop, step, chunks)) : NULL;
+}
+
+static PyObject *arr_linspace(PyTypeObject *cls, PyObject *args)
+{
+    double start, stop;
+    long long num;
+    const char *chunks;
+    if (!PyArg_ParseTuple(args, "ddLz:_linspace", &start, &stop, &num, &chunks))
+        return NULL;
+    if (num < 0) {
+        PyErr_Format(PyExc_ValueError, "linspace: num must be 0 or more, not %lld", num);
+        return NULL;
+    }
+    ctxobject *c = get_ctx();
+    return c ? wrap(cls, c, dusk_linspace(c->ctx, start, stop, num, chunks)) : NULL;
+}
+
+static PyObject *arr_random(PyTypeObject *cls, PyObject *args)
+{
+    const char *kind, *chunks;
+    unsigned long long seed;
+    double p1, p2;
+    PyObject *shape;
+    if (!PyArg_ParseTuple(args, "sKddOz:_random", &kind, &seed, &p1, &p2, &shape, &chunks))
+        return NULL;
+    dusk_shape sh;
+    if (shape_of(shape, &sh) < 0)
+        return NULL;
+    ctxobject *c = get_ctx();
+    if (!c)
+        return NULL;
+    return wrap(cls, c, !strcmp(kind, "normal") ? dusk_random_normal(c->ctx, seed, p1, p2, sh, chunks)
+                                               : dusk_random_uniform(c->ctx, seed, p1, p2, sh, chunks));
+}
+
+static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
+{
+    PyObject *o;
+    const char *chunks;
+    if (!PyArg_ParseTuple(args, "Oz:_from_numpy", &o, &chunks))
+        return NULL;
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_OF(o, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
+    if (!arr)
+        return NULL;
+    dusk_dtype dt;
+    PyObject *dname = PyObject_GetAttrString((PyObject *)PyArray_DESCR(arr), "name");
+    int rc = dname ? dtype_of(dname, &dt) : -1;
+    Py_XDECREF(dname);
+    if (rc < 0 || PyArray_NDIM(arr) > DUSK_MAXDIMS) {
+        if (rc == 0)
+            PyErr_Format(PyExc_ValueError, "from_array: %d axes; dusk takes at most %d",
+                         PyArray_NDIM(arr), DUSK_MAXDIMS);
+        Py_DECREF(arr);
+        return NULL;
+    }
+    dusk_shape sh;
+    sh.ndim = PyArray_NDIM(arr);
+    for (int i = 0; i < sh.ndim; i++)
+        sh.v[i] = PyArray_DIM(arr, i);
+    ctxobject *c = get_ctx();
+    PyObject *r = c ? wrap(cls, c, dusk_from_buffer(c->ctx, PyArray_DATA(arr), dt, sh, chunks)) : NULL;
+    Py_DECREF(arr);
+    return r;
+}
+
+static PyObject *arr_from_hdf5(PyTypeObject *cls, PyObject *args)
+{
+    PyObject *path;
+    const char *dataset, *chunks;
+    if (!PyArg_ParseTuple(args, "O&sz:_from_hdf5", PyUnicode_FSConverter, &path, &dataset, &chunks))
+        return NULL;
+    ctxobject *c = get_ctx();
+    PyObject *r = c ? wrap(cls, c, dusk_from_hdf5(c->ctx, PyBytes_AS_STRING(path), dataset, chunks))
+                    : NULL;
+    Py_DECREF(path);
+    return r;
+}
+
+static PyObject *arr_join(PyTypeObject *cls, PyObject *args)
+{
+    const char *kind;
+    PyObject *seq;
+    int axis;
+    if (!PyArg_ParseTuple(args, "sOi:_join", &kind, &seq, &axis))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "arrays must be a sequence of dusk arrays");
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    if (n < 1 || n > 1 << 20) {
+        Py_DECREF(fast);
+        PyErr_SetString(PyExc_ValueError, "need at least one array to join");
+        return NULL;
+    }
+    dusk_array **as = PyMem_Calloc((size_t)n, sizeof *as);
+    if (!as) {
+        Py_DECREF(fast);
+        return PyErr_NoMemory();
+    }
+    ctxobject *c = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_Fast_GET_ITEM(fast, i);
+        if (check_arr(it, "every array joined") < 0) {
+            PyMem_Free(as);
+            Py_DECREF(fast);
+            return NULL;
+        }
+        if (c && c != ((arrobject *)it)->ctx) {
+            PyMem_Free(as);
+            Py_DECREF(fast);
+            PyErr_SetString(PyExc_ValueError, "dusk arrays of two array contexts cannot be combined");
+            return NULL;
+        }
+        as[i] = ((arrobject *)it)->a;
+        c = ((arrobject *)it)->ctx;
+    }
+    Py_INCREF(c);
+    dusk_array *r = !strcmp(kind, "stack") ? dusk_stack(as, (int)n, axis) : dusk_concatenate(as, (int)n, axis);
+    PyMem_Free(as);
+    Py_DECREF(fast);
+    return wrap(cls, c, r);
+}
+
+/* --- operations ---------------------------------------------------------------------- */
+
+static PyObject *arr_binop(arrobject *self, PyObject *args)
+{
+    int op;
+    PyObject *other;
+    if (!PyArg_ParseTuple(args, "iO:_binop", &op, &other))
+        return NULL;
+    if (op < 0 || op >= DUSK_BINOP_COUNT) {
+        PyErr_Format(PyExc_ValueError, "no binary operation %d", op);
+        return NULL;
+    }
+    if (check_arr(other, "the other operand") < 0 || same_ctx(self, other) < 0)
+        return NULL;
+    return derive(self, dusk_array_binop((dusk_binop)op, self->a, ((arrobject *)other)->a));
+}
+
+static PyObject *arr_binop_scalar(arrobject *self, PyObject *args)
+{
+    int op, first;
+    double s;
+    if (!PyArg_ParseTuple(args, "idp:_binop_scalar", &op, &s, &first))
+        return NULL;
+    if (op < 0 || op >= DUSK_BINOP_COUNT) {
+        PyErr_Format(PyExc_ValueError, "no binary operation %d", op);
+        return NULL;
+    }
+    return derive(self, dusk_array_binop_scalar((dusk_binop)op, self->a, s, first));
+}
+
+static PyObject *arr_unop(arrobject *self, PyObject *args)
+{
+    int op;
+    if (!PyArg_ParseTuple(args, "i:_unop", &op))
+        return NULL;
+    if (op < 0 || op >= DUSK_UNOP_COUNT) {
+        PyErr_Format(PyExc_ValueError, "no unary operation %d", op);
+        return NULL;
+    }
+    return derive(self, dusk_array_unop((dusk_unop)op, self->a));
+}
+
+static PyObject *arr_transpose(arrobject *self, PyObject *args)
+{
+    PyObject *perm = Py_None;
+    if (!PyArg_ParseTuple(args, "|O:_transpose", &perm))
+        return NULL;
+    if (perm == Py_None)
+        return derive(self, dusk_array_transpose(self->a, NULL));
+    dusk_shape sh;
+    if (shape_of(perm, &sh) < 0)
+        return NULL;
+    int nd = dusk_array_ndim(self->a);
+    if (sh.ndim != nd) {
+        PyErr_Format(PyExc_ValueError, "axes don't match array: %d axes for an array of %d",
+                     sh.ndim, nd);
+        return NULL;
+    }
+    int p[DUSK_MAXDIMS];
+    for (int i = 0; i < nd; i++)
+        p[i] = (int)sh.v[i];
+    return derive(self, dusk_array_transpose(self->a, p));
+}
+
+static PyObject *arr_astype(arrobject *self, PyObject *dtype)
+{
+    dusk_dtype dt;
+    if (dtype_of(dtype, &dt) < 0)
+        return NULL;
+    return derive(self, dusk_array_astype(self->a, dt));
+}
+
+static PyObject *arr_rechunk(arrobject *self, PyObject *args)
+{
+    const char *chunks;
+    if (!PyArg_ParseTuple(args, "z:_rechunk", &chunks))
+        return NULL;
+    return derive(self, dusk_array_rechunk(self->a, chunks));
+}
+
+/* x[index]: index is a tuple of ints, slices, lists of ints, None and
+ * Ellipsis (dusk/array.py makes it one). */
+static PyObject *arr_getitem(arrobject *self, PyObject *index)
+{
+    if (!PyTuple_Check(index)) {
+        PyErr_SetString(PyExc_TypeError, "_getitem takes a tuple");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(index);
+    if (n > DUSK_MAXDIMS) {
+        PyErr_Format(PyExc_IndexError, "too many indices: %zd", n);
+        return NULL;
+    }
+    dusk_index ix[DUSK_MAXDIMS];
+    int64_t *lists[DUSK_MAXDIMS] = {0};
+    PyObject *res = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PyTuple_GET_ITEM(index, i);
+        memset(&ix[i], 0, sizeof ix[i]);
+        if (it == Py_None) {
+            ix[i].kind = DUSK_IDX_NEWAXIS;
+        } else if (it == Py_Ellipsis) {
+            ix[i].kind = DUSK_IDX_ELLIPSIS;
+        } else if (PySlice_Check(it)) {
+            PySliceObject *s = (PySliceObject *)it;
+            PyObject *parts[3] = {s->start, s->stop, s->step};
+            int64_t vals[3];
+            for (int k = 0; k < 3; k++) {
+                if (parts[k] == Py_None) {
+                    vals[k] = DUSK_NIL;
+                } else if (PyIndex_Check(parts[k])) {
+                    vals[k] = PyNumber_AsSsize_t(parts[k], PyExc_IndexError);
+                    if (vals[k] == -1 && PyErr_Occurred())
+                        goto done;
+                } else {
+                    PyErr_Format(PyExc_TypeError, "slice indices must be integers or None, not %.100s",
+                                 Py_TYPE(parts[k])->tp_name);
+                    goto done;
+                }
+            }
+            if (vals[2] == 0) {
+                PyErr_SetString(PyExc_ValueError, "slice step cannot be zero");
+                goto done;
+            }
+            ix[i].kind = DUSK_IDX_SLICE;
+            ix[i].start = vals[0];
+            ix[i].stop = vals[1];
+            ix[i].step = vals[2];
+        } else if (PyIndex_Check(it)) {
+            ix[i].kind = DUSK_IDX_INT;
+            ix[i].start = PyNumber_AsSsize_t(it, PyExc_IndexError);
+            if (ix[i].start == -1 && PyErr_Occurred())
+                goto done;
+        } else if (PyList_Check(it)) {
+            Py_ssize_t m = PyList_GET_SIZE(it);
+            lists[i] = PyMem_Calloc((size_t)m + 1, sizeof(int64_t));
+            if (!lists[i]) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            for (Py_ssize_t k = 0; k < m; k++) {
+                PyObject *v = PyList_GET_ITEM(it, k);
+                if (!PyIndex_Check(v)) {
+                    PyErr_Format(PyExc_IndexError, "a list index must hold integers, not %.100s",
+                                 Py_TYPE(v)->tp_name);
+                    goto done;
+                }
+                lists[i][k] = PyNumber_AsSsize_t(v, PyExc_IndexError);
+                if (lists[i][k] == -1 && PyErr_Occurred())
+                    goto done;
+            }
+            ix[i].kind = DUSK_IDX_LIST;
+            ix[i].list = lists[i];
+            ix[i].n = m;
+        } else {
+            PyErr_Format(PyExc_IndexError,
+                         "dusk arrays take ints, slices, lists of ints, None and ... as "
+                         "indices, not %.100s", Py_TYPE(it)->tp_name);
+            goto done;
+        }
+    }
+    {
+        dusk_array *r = dusk_array_getitem(self->a, ix, (int)n);
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk_array_status(r, &err);
+        if (rc == DUSK_EINVAL && strstr(err.msg, "out of") != NULL) {
+            PyErr_SetString(PyExc_IndexError, err.msg);   /* as NumPy's IndexError */
+            goto done;
+        }
+        res = r == self->a ? (Py_INCREF(self), (PyObject *)self) : derive(self, r);
+    }
+done:
+    for (Py_ssize_t i = 0; i < n; i++)
+        PyMem_Free(lists[i]);
+    return res;
+}
+
+/* An axis argument as a mask: None (all), an int or a tuple of ints,
+ * negative ones counting from the end. */
+static int axes_of(PyObject *o, int ndim, uint64_t *mask)
+{
+    if (o == Py_None) {
+        *mask = DUSK_ALL_AXES;
+        return 0;
+    }
+    int64_t ax[DUSK_MAXDIMS];
+    Py_ssize_t n = 1;
+    if (PyIndex_Check(o)) {
+        ax[0] = PyNumber_AsSsize_t(o, PyExc_ValueError);
+    } else if (PyTuple_Check(o) || PyList_Check(o)) {
+        n = PySequence_Size(o);
+        if (n > DUSK_MAXDIMS) {
+            PyErr_Format(PyExc_ValueError, "%zd axes for an array of %d", n, ndim);
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *it = PySequence_GetItem(o, i);
+            if (!it)
+                return -1;
+            if (!PyIndex_Check(it)) {
+                PyErr_Format(PyExc_TypeError, "an axis must be an int, not %.100s", Py_TYPE(it)->tp_name);
+                Py_DECREF(it);
+                return -1;
+            }
+            ax[i] = PyNumber_AsSsize_t(it, PyExc_ValueError);
+            Py_DECREF(it);
+        }
+    } else {
+        PyErr_Format(PyExc_TypeError, "axis must be None, an int or a tuple of ints, not %.100s",
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    *mask = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (ax[i] < -ndim || ax[i] >= ndim) {
+            PyErr_Format(PyExc_ValueError, "axis %lld is out of bounds for array of dimension %d",
+                         (long long)ax[i], ndim);
+            return -1;
+        }
+        *mask |= DUSK_AXIS(ax[i] < 0 ? ax[i] + ndim : ax[i]);
+    }
+    return 0;
+}
+
+static PyObject *arr_reduce(arrobject *self, PyObject *args)
+{
+    int op, keepdims, split_every, ddof;
+    PyObject *axis;
+    if (!PyArg_ParseTuple(args, "iOpii:_reduce", &op, &axis, &keepdims, &split_every, &ddof))
+        return NULL;
+    uint64_t mask;
+    if (op < 0 || op >= DUSK_RED_COUNT) {
+        PyErr_Format(PyExc_ValueError, "no reduction %d", op);
+        return NULL;
+    }
+    if (axes_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+        return NULL;
+    return derive(self, dusk_array_reduce((dusk_reduction)op, self->a, mask, keepdims, split_every,
+                                          ddof));
+}
+
+static PyObject *arr_squeeze(arrobject *self, PyObject *axis)
+{
+    uint64_t mask;
+    if (axes_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+        return NULL;
+    return derive(self, dusk_array_squeeze(self->a, mask));
+}
+
+static PyObject *arr_product(arrobject *self, PyObject *args)
+{
+    const char *kind;
+    PyObject *other, *a_axes = Py_None, *b_axes = Py_None;
+    int naxes = 2;
+    if (!PyArg_ParseTuple(args, "sO|iOO:_product", &kind, &other, &naxes, &a_axes, &b_axes))
+        return NULL;
+    if (check_arr(other, "the other operand") < 0 || same_ctx(self, other) < 0)
+        return NULL;
+    dusk_array *b = ((arrobject *)other)->a;
+    if (!strcmp(kind, "dot"))
+        return derive(self, dusk_array_dot(self->a, b));
+    if (!strcmp(kind, "matmul"))
+        return derive(self, dusk_array_matmul(self->a, b));
+    if (a_axes == Py_None)
+        return derive(self, dusk_tensordot(self->a, b, NULL, NULL, naxes));
+    PyObject *fa = PySequence_Fast(a_axes, "axes"), *fb = fa ? PySequence_Fast(b_axes, "axes") : NULL;
+    if (!fb) {
+        Py_XDECREF(fa);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fa);
+    PyObject *r = NULL;
+    if (n != PySequence_Fast_GET_SIZE(fb) || n > DUSK_MAXDIMS) {
+        PyErr_SetString(PyExc_ValueError, "tensordot: the two lists of axes differ in length");
+    } else {
+        int aa[DUSK_MAXDIMS], bb[DUSK_MAXDIMS];
+        for (Py_ssize_t i = 0; i < n; i++) {
+            aa[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(fa, i));
+            bb[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(fb, i));
+        }
+        if (!PyErr_Occurred())
+            r = derive(self, dusk_tensordot(self->a, b, aa, bb, (int)n));
+    }
+    Py_DECREF(fa);
+    Py_DECREF(fb);
+    return r;
+}
+
+/* --- reading ------------------------------------------------------------------------- */
+
+static PyObject *arr_shape(arrobject *self, void *c)
+{
+    (void)c;
+    return shape_tuple(dusk_array_ndim(self->a), dusk_array_shape(self->a));
+}
+
+static PyObject *arr_dtype_name(arrobject *self, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(dusk_dtype_name(dusk_array_dtype(self->a)));
+}
+
+static PyObject *arr_chunks(arrobject *self, void *c)
+{
+    (void)c;
+    int nd = dusk_array_ndim(self->a);
+    PyObject *t = PyTuple_New(nd);
+    for (int i = 0; t && i < nd; i++) {
+        PyObject *x = shape_tuple((int)dusk_array_numblocks(self->a, i), dusk_array_chunks(self->a, i));
+        if (!x) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, x);
+    }
+    return t;
+}
+
+static PyObject *arr_numblocks(arrobject *self, void *c)
+{
+    (void)c;
+    int nd = dusk_array_ndim(self->a);
+    int64_t nb[DUSK_MAXDIMS];
+    for (int i = 0; i < nd; i++)
+        nb[i] = dusk_array_numblocks(self->a, i);
+    return shape_tuple(nd, nb);
+}
+
+static PyObject *arr_npartitions(arrobject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromLongLong(dusk_array_nchunks(self->a));
+}
+
+static PyObject *arr_ntasks(arrobject *self, void *c)
+{
+    (void)c;
+    return PyLong_FromLongLong(dusk_array_ntasks(self->a));
+}
+
+static PyObject *arr_name(arrobject *self, void *c)
+{
+    (void)c;
+    return PyUnicode_FromString(dusk_array_name(self->a));
+}
+
+static PyObject *arr_describe(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    size_t n = dusk_array_describe(self->a, NULL, 0);
+    char *buf = PyMem_Malloc(n + 1);
+    if (!buf)
+        return PyErr_NoMemory();
+    dusk_array_describe(self->a, buf, n + 1);
+    PyObject *s = PyUnicode_FromString(buf);
+    PyMem_Free(buf);
+    return s;
+}
+
+static PyObject *arr_layers(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    size_t n = dusk_array_layers(self->a, NULL, 0);
+    dusk_layer_info *li = PyMem_Calloc(n + 1, sizeof *li);
+    if (!li)
+        return PyErr_NoMemory();
+    dusk_array_layers(self->a, li, n);
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; l && i < n; i++) {
+        PyObject *deps = PyTuple_New((Py_ssize_t)li[i].ndeps);
+        for (size_t k = 0; deps && k < li[i].ndeps; k++)
+            PyTuple_SET_ITEM(deps, (Py_ssize_t)k, PyUnicode_FromString(li[i].deps[k]));
+        PyObject *shape = shape_tuple(li[i].ndim, li[i].shape);
+        PyObject *d = deps && shape ? Py_BuildValue("{s:s,s:s,s:L,s:O,s:s,s:O}", "name", li[i].name,
+                                                    "op", li[i].op, "ntasks", (long long)li[i].ntasks,
+                                                    "shape", shape, "dtype", dusk_dtype_name(li[i].dtype),
+                                                    "deps", deps)
+                                    : NULL;
+        Py_XDECREF(deps);
+        Py_XDECREF(shape);
+        if (!d) {
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, (Py_ssize_t)i, d);
+    }
+    PyMem_Free(li);
+    return l;
+}
+
+static PyObject *arr_block_key(arrobject *self, PyObject *idx)
+{
+    dusk_shape sh;
+    if (shape_of(idx, &sh) < 0)
+        return NULL;
+    if (sh.ndim != dusk_array_ndim(self->a)) {
+        PyErr_Format(PyExc_ValueError, "a block index needs %d entries", dusk_array_ndim(self->a));
+        return NULL;
+    }
+    char buf[512];
+    int n = dusk_array_block_key(self->a, sh.v, buf, sizeof buf);
+    if (n < 0)
+        return pyd_raise(n, NULL);
+    return PyUnicode_FromString(buf);
+}
+
+/* --- computing ------------------------------------------------------------------------ */
+
+static int run_options(PyObject *scheduler, PyObject *num_workers, dusk_options *opts,
+                       int *view, dusk_callbacks *listeners)
+{
+    if (pyd_parse_scheduler(scheduler, num_workers, opts, view) < 0)
+        return -1;
+    if (pyd_view_active(NULL))
+        *view = 1;
+    pyd_listeners(opts, listeners);
+    return 0;
+}
+
+static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"scheduler", "num_workers", NULL};
+    PyObject *scheduler = NULL, *num_workers = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:_compute", kwlist, &scheduler, &num_workers))
+        return NULL;
+    dusk_options opts = DUSK_OPTIONS_INIT;
+    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    int view;
+    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0)
+        return NULL;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc;
+    if (view) {
+        dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+        pyd_view_active(&vo);
+        vo.run = &opts;
+        rc = dusk_view_array_compute(self->a, &vo, &out, &err);
+    } else {
+        rc = dusk_array_compute(self->a, &opts, &out, &err);
+    }
+    if (rc)
+        return pyd_raise(rc, &err);
+    PyObject *r = pyd_ndarray_to_numpy(out);
+    dusk_value_unref(out);
+    return r;
+}
+
+static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"path", "dataset", "gzip", "overwrite", "scheduler", "num_workers", NULL};
+    PyObject *path, *scheduler = NULL, *num_workers = NULL;
+    const char *dataset;
+    int gzip = 0, overwrite = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&s|ipOO:_store", kwlist, PyUnicode_FSConverter,
+                                     &path, &dataset, &gzip, &overwrite, &scheduler, &num_workers))
+        return NULL;
+    dusk_options opts = DUSK_OPTIONS_INIT;
+    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    int view;
+    if (gzip < 0 || gzip > 9) {
+        Py_DECREF(path);
+        PyErr_Format(PyExc_ValueError, "gzip level must be 0 to 9, not %d", gzip);
+        return NULL;
+    }
+    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0) {
+        Py_DECREF(path);
+        return NULL;
+    }
+    dusk_store_options so = {gzip, overwrite != 0};
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc;
+    if (view) {
+        dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+        pyd_view_active(&vo);
+        vo.run = &opts;
+        rc = dusk_view_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &vo, &err);
+    } else {
+        rc = dusk_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &opts, &err);
+    }
+    Py_DECREF(path);
+    if (rc)
+        return pyd_raise(rc, &err);
+    Py_RETURN_NONE;
+}
+
+int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verbose,
+                    const char *view, dusk_viz_options *o)
+{
+    dusk_viz_options d = DUSK_VIZ_OPTIONS_INIT;
+    *o = d;
+    o->rankdir = rankdir;
+    o->collapse_outputs = collapse != 0;
+    o->verbose = verbose != 0;
+    o->quiet = true;
+    if (color && color != Py_None) {
+        const char *c = PyUnicode_Check(color) ? PyUnicode_AsUTF8(color) : NULL;
+        if (!c) {
+            PyErr_SetString(PyExc_TypeError, "color must be a str such as 'order'");
+            return -1;
+        }
+        dusk_viz_color vc;
+        if (dusk_viz_color_parse(c, &vc) != 0 || vc != DUSK_VIZ_COLOR_ORDER) {
+            if (strcmp(c, "none") != 0) {
+                PyErr_Format(PyExc_ValueError, "color='%s': dusk colours a graph by 'order' "
+                             "(the run-time colours need a run: dusk render)", c);
+                return -1;
+            }
+            vc = DUSK_VIZ_COLOR_NONE;
+        }
+        o->color = vc;
+    }
+    if (view && strcmp(view, "auto")) {
+        if (!strcmp(view, "tasks"))
+            o->view = DUSK_VIZ_TASKS;
+        else if (!strcmp(view, "layers"))
+            o->view = DUSK_VIZ_LAYERS;
+        else {
+            PyErr_Format(PyExc_ValueError, "view must be 'auto', 'tasks' or 'layers', not '%s'", view);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"filename", "format", "color", "rankdir", "collapse_outputs",
+                             "verbose", "view", NULL};
+    PyObject *filename = Py_None, *color = Py_None;
+    const char *format = NULL, *rankdir = NULL, *view = NULL;
+    int collapse = 0, verbose = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OzOzppz:_visualize", kwlist, &filename, &format,
+                                     &color, &rankdir, &collapse, &verbose, &view))
+        return NULL;
+    dusk_viz_options o;
+    if (pyd_viz_options(color, rankdir, collapse, verbose, view, &o) < 0)
+        return NULL;
+    o.format = format;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (filename == Py_None) {
+        char *buf = NULL;
+        size_t len = 0;
+        int rc = dusk_visualize_array_mem(self->a, format ? format : "png", &o, &buf, &len, &err);
+        if (rc)
+            return pyd_raise(rc, &err);
+        PyObject *b = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
+        dusk_free(buf);
+        return b;
+    }
+    PyObject *path;
+    if (!PyUnicode_FSConverter(filename, &path))
+        return NULL;
+    int rc = dusk_visualize_array(self->a, PyBytes_AS_STRING(path), &o, &err);
+    Py_DECREF(path);
+    if (rc)
+        return pyd_raise(rc, &err);
+    Py_RETURN_NONE;
+}
+
+#define CLS (METH_VARARGS | METH_CLASS)
+static PyMethodDef arr_methods[] = {
+    {"_create", (PyCFunction)(void (*)(void))arr_create, CLS, "ones/zeros/empty/full"},
+    {"_arange", (PyCFunction)(void (*)(void))arr_arange, CLS, "numpy.arange"},
+    {"_linspace", (PyCFunction)(void (*)(void))arr_linspace, CLS, "numpy.linspace"},
+    {"_random", (PyCFunction)(void (*)(void))arr_random, CLS, "random.normal/uniform"},
+    {"_from_numpy", (PyCFunction)(void (*)(void))arr_from_numpy, CLS, "from a NumPy array"},
+    {"_from_hdf5", (PyCFunction)(void (*)(void))arr_from_hdf5, CLS, "from an HDF5 dataset"},
+    {"_join", (PyCFunction)(void (*)(void))arr_join, CLS, "concatenate/stack"},
+    {"_binop", (PyCFunction)arr_binop, METH_VARARGS, "a OP b"},
+    {"_binop_scalar", (PyCFunction)arr_binop_scalar, METH_VARARGS, "a OP s"},
+    {"_unop", (PyCFunction)arr_unop, METH_VARARGS, "OP a"},
+    {"_transpose", (PyCFunction)arr_transpose, METH_VARARGS, "transpose"},
+    {"_astype", (PyCFunction)arr_astype, METH_O, "astype"},
+    {"_rechunk", (PyCFunction)arr_rechunk, METH_VARARGS, "rechunk"},
+    {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
+    {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
+    {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
+    {"_product", (PyCFunction)arr_product, METH_VARARGS, "dot/matmul/tensordot"},
+    {"_context_made", (PyCFunction)arr_context_made, METH_NOARGS, "arrays made in its context"},
+    {"_new_context", (PyCFunction)arr_new_context, METH_NOARGS | METH_CLASS, "start a new context"},
+    {"_use_context", (PyCFunction)arr_use_context, METH_NOARGS, "make arrays in its context"},
+    {"_rebind", (PyCFunction)arr_rebind, METH_O, "become another array"},
+    {"_describe", (PyCFunction)arr_describe, METH_NOARGS, "Dask's table, as text"},
+    {"_layers", (PyCFunction)arr_layers, METH_NOARGS, "the graph's layers"},
+    {"_block_key", (PyCFunction)arr_block_key, METH_O, "the key of a block"},
+    {"_compute", (PyCFunction)(void (*)(void))arr_compute, METH_VARARGS | METH_KEYWORDS, "compute"},
+    {"_store", (PyCFunction)(void (*)(void))arr_store, METH_VARARGS | METH_KEYWORDS, "store"},
+    {"_visualize", (PyCFunction)(void (*)(void))arr_visualize, METH_VARARGS | METH_KEYWORDS, "picture"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef arr_getset[] = {
+    {"shape", (getter)arr_shape, NULL, "the shape", NULL},
+    {"_dtype_name", (getter)arr_dtype_name, NULL, "the dtype's name", NULL},
+    {"chunks", (getter)arr_chunks, NULL, "block sizes per axis", NULL},
+    {"numblocks", (getter)arr_numblocks, NULL, "blocks per axis", NULL},
+    {"npartitions", (getter)arr_npartitions, NULL, "blocks in all", NULL},
+    {"_ntasks", (getter)arr_ntasks, NULL, "tasks in all its layers", NULL},
+    {"name", (getter)arr_name, NULL, "its layer's name", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyObject *arr_new(PyTypeObject *t, PyObject *a, PyObject *k)
+{
+    (void)t;
+    (void)a;
+    (void)k;
+    PyErr_SetString(PyExc_TypeError, "make dusk arrays with dusk.array's functions "
+                    "(ones, from_array, ...)");
+    return NULL;
+}
+
+static PyTypeObject ArrType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "dusk._dusk.Array",
+    .tp_basicsize = sizeof(arrobject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A lazy chunked array of libdusk-array (dusk.array.Array is the one to use).",
+    .tp_dealloc = (destructor)arr_dealloc,
+    .tp_methods = arr_methods,
+    .tp_getset = arr_getset,
+    .tp_new = arr_new,
+};
+
+int pyd_array_init(PyObject *m)
+{
+    if (PyType_Ready(&CtxType) < 0 || PyType_Ready(&ArrType) < 0)
+        return -1;
+    if (PyModule_AddObjectRef(m, "Array", (PyObject *)&ArrType) < 0 ||
+        PyModule_AddObjectRef(m, "ArrayContext", (PyObject *)&CtxType) < 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,554 @@
+/*
+** python/diag.c — dusk.diagnostics and dusk.view() underneath: the
+** listeners switched on for every computation made meanwhile
+**
+** Profiler, ResourceProfiler, CacheProfiler and ProgressBar (dusk/
+** diagnostics.py) are context managers over _dusk.Profile and
+** _dusk.Progress, which wrap a dusk_profiler and a dusk_progress. Entering
+** one pushes it on a list of active listeners; every dusk.get and every
+** array computation started while it is active gives its callbacks to the
+** run (pyd_listeners). dusk.view() sets the view flag, which makes
+** computations open the live window (dusk_view_get and friends).
+**
+** Threads: the list is read and changed with the GIL held.
+*/
+#include "pydusk.h"
+
+#include <string.h>
+#include <unistd.h>
+
+enum { MAX_LISTENERS = PYD_MAX_LISTENERS };
+
+static dusk_callbacks active[MAX_LISTENERS];
+static PyObject *active_owner[MAX_LISTENERS];   /* strong references */
+static size_t nactive;
+static int view_depth;
+static dusk_view_options view_opts;
+static char view_title[256];
+
+void pyd_listeners(dusk_options *opts, dusk_callbacks *buf)
+{
+    /* A copy per run: another thread's run may start while this one goes
+     * on, with other listeners. */
+    memcpy(buf, active, nactive * sizeof *buf);
+    opts->callbacks = nactive ? buf : NULL;
+    opts->ncallbacks = nactive;
+}
+
+int pyd_view_active(dusk_view_options *vo)
+{
+    if (vo && view_depth)
+        *vo = view_opts;
+    return view_depth > 0;
+}
+
+static int push_listener(PyObject *owner, dusk_callbacks cb)
+{
+    if (nactive == MAX_LISTENERS) {
+        PyErr_Format(PyExc_RuntimeError, "more than %d dusk diagnostics active at once",
+                     MAX_LISTENERS);
+        return -1;
+    }
+    for (size_t i = 0; i < nactive; i++) {
+        if (active_owner[i] == owner) {
+            PyErr_SetString(PyExc_RuntimeError, "this diagnostic is already active");
+            return -1;
+        }
+    }
+    Py_INCREF(owner);
+    active_owner[nactive] = owner;
+    active[nactive++] = cb;
+    return 0;
+}
+
+static void pop_listener(PyObject *owner)
+{
+    for (size_t i = 0; i < nactive; i++) {
+        if (active_owner[i] == owner) {
+            Py_DECREF(owner);
+            memmove(active_owner + i, active_owner + i + 1, (nactive - i - 1) * sizeof *active_owner);
+            memmove(active + i, active + i + 1, (nactive - i - 1) * sizeof *active);
+            nactive--;
+            return;
+        }
+    }
+}
+
+/* --- _dusk.Profile: a dusk_profiler ------------------------------------------------ */
+
+static long nprofiles;   /* _dusk.Profile objects alive */
+
+int pyd_profiles_alive(void)
+{
+    return nprofiles > 0;
+}
+
+typedef struct {
+    PyObject_HEAD
+    dusk_profiler *p;
+    int active, block;     /* listening; dusk_profiler_begin called */
+} profobject;
+
+static PyObject *prof_new(PyTypeObject *t, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"dt", "cache_metric", NULL};
+    double dt = 0;
+    const char *metric = "bytes";
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|ds:Profile", kwlist, &dt, &metric))
+        return NULL;
+    if (dt != 0 && dt < 0.001) {
+        PyErr_Format(PyExc_ValueError, "dt must be 0 (adaptive) or at least 0.001 s, not %g", dt);
+        return NULL;
+    }
+    dusk_profiler_options o = DUSK_PROFILER_OPTIONS_INIT;
+    o.dt = dt;
+    if (!strcmp(metric, "count"))
+        o.cache_metric = DUSK_CACHE_COUNT;
+    else if (strcmp(metric, "bytes")) {
+        PyErr_Format(PyExc_ValueError, "cache_metric must be 'bytes' or 'count', not '%s'", metric);
+        return NULL;
+    }
+    profobject *self = (profobject *)t->tp_alloc(t, 0);
+    if (!self)
+        return NULL;
+    nprofiles++;
+    self->p = dusk_profiler_new(&o);
+    if (!self->p) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static void prof_dealloc(profobject *self)
+{
+    if (self->block)
+        dusk_profiler_end(self->p);
+    dusk_profiler_free(self->p);
+    if (--nprofiles == 0)
+        pyd_funcs_release();
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Starts listening to every computation; block: also sample resources
+ * between runs, until _stop. */
+static PyObject *prof_start(profobject *self, PyObject *args)
+{
+    int block = 0;
+    if (!PyArg_ParseTuple(args, "|p:_start", &block))
+        return NULL;
+    if (push_listener((PyObject *)self, dusk_profiler_callbacks(self->p)) < 0)
+        return NULL;
+    if (block) {
+        int rc = dusk_profiler_begin(self->p);
+        if (rc) {
+            pop_listener((PyObject *)self);
+            return pyd_raise(rc, NULL);
+        }
+        self->block = 1;
+    }
+    self->active = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *prof_stop(profobject *self, PyObject *unused)
+{
+    (void)unused;
+    if (self->block)
+        dusk_profiler_end(self->p);
+    self->block = 0;
+    self->active = 0;
+    pop_listener((PyObject *)self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *prof_clear(profobject *self, PyObject *unused)
+{
+    (void)unused;
+    dusk_profiler_clear(self->p);
+    Py_RETURN_NONE;
+}
+
+/* Task records as (key, function, start, end, worker, nbytes, status,
+ * run), times in seconds from the profile's epoch. */
+static PyObject *prof_tasks(profobject *self, PyObject *unused)
+{
+    (void)unused;
+    size_t n = dusk_profiler_ntasks(self->p);
+    const dusk_task_record *t = dusk_profiler_tasks(self->p);
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; l && i < n; i++) {
+        PyObject *r = Py_BuildValue("(ssddiKii)", t[i].key, t[i].func, t[i].start_ns / 1e9,
+                                    t[i].end_ns / 1e9, (int)t[i].worker,
+                                    (unsigned long long)t[i].nbytes, (int)t[i].status, (int)t[i].run);
+        if (!r) {
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, (Py_ssize_t)i, r);
+    }
+    return l;
+}
+
+/* Resource samples as (time, rss bytes, held bytes, cpu %). */
+static PyObject *prof_samples(profobject *self, PyObject *unused)
+{
+    (void)unused;
+    size_t n = dusk_profiler_nsamples(self->p);
+    const dusk_resource_sample *s = dusk_profiler_samples(self->p);
+    PyObject *l = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; l && i < n; i++) {
+        PyObject *r = Py_BuildValue("(dKKd)", s[i].t_ns / 1e9, (unsigned long long)s[i].rss,
+                                    (unsigned long long)s[i].held, s[i].cpu);
+        if (!r) {
+            Py_CLEAR(l);
+            break;
+        }
+        PyList_SET_ITEM(l, (Py_ssize_t)i, r);
+    }
+    return l;
+}
+
+/* {group: [(time, value), ...]} of the cache series ('' for all). */
+static PyObject *prof_cache(profobject *self, PyObject *unused)
+{
+    (void)unused;
+    size_t ng = dusk_profiler_ngroups(self->p);
+    PyObject *d = PyDict_New();
+    for (size_t k = 0; d && k <= ng; k++) {
+        const dusk_cache_point *pts;
+        size_t n = dusk_profiler_cache_series(self->p, k, &pts);
+        PyObject *l = PyList_New((Py_ssize_t)n);
+        for (size_t i = 0; l && i < n; i++)
+            PyList_SET_ITEM(l, (Py_ssize_t)i, Py_BuildValue("(dd)", pts[i].t_ns / 1e9, pts[i].value));
+        if (!l || PyDict_SetItemString(d, k < ng ? dusk_profiler_group(self->p, k) : "", l) < 0)
+            Py_CLEAR(d);
+        Py_XDECREF(l);
+    }
+    return d;
+}
+
+static PyObject *prof_summary(profobject *self, PyObject *unused)
+{
+    (void)unused;
+    dusk_profile_summary s;
+    int rc = dusk_profiler_summary(self->p, &s);
+    if (rc)
+        return pyd_raise(rc, NULL);
+    PyObject *funcs = PyList_New((Py_ssize_t)s.nfuncs);
+    for (size_t i = 0; funcs && i < s.nfuncs; i++)
+        PyList_SET_ITEM(funcs, (Py_ssize_t)i,
+                        Py_BuildValue("{s:s,s:K,s:d,s:d,s:d}", "function", s.funcs[i].func, "count",
+                                      (unsigned long long)s.funcs[i].count, "total",
+                                      s.funcs[i].total_ns / 1e9, "max", s.funcs[i].max_ns / 1e9,
+                                      "share", s.funcs[i].share));
+    if (!funcs)
+        return NULL;
+    return Py_BuildValue("{s:K,s:K,s:n,s:d,s:d,s:i,s:d,s:d,s:N}", "ntasks",
+                         (unsigned long long)s.ntasks, "nerrors", (unsigned long long)s.nerrors,
+                         "nruns", (Py_ssize_t)s.nruns, "wall", s.wall_ns / 1e9, "busy",
+                         s.busy_ns / 1e9, "workers", s.workers, "efficiency", s.efficiency,
+                         "critical_path", s.critical_ns / 1e9, "functions", funcs);
+}
+
+static PyObject *prof_write(profobject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"kind", "path", "title", "graph_svg", NULL};
+    const char *kind, *title = NULL, *svg = NULL;
+    PyObject *path;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "sO&|zz:_write", kwlist, &kind,
+                                     PyUnicode_FSConverter, &path, &title, &svg))
+        return NULL;
+    const char *p = PyBytes_AS_STRING(path);
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc;
+    if (!strcmp(kind, "report")) {
+        dusk_report_options o = DUSK_REPORT_OPTIONS_INIT;
+        o.title = title;
+        o.graph_svg = svg;
+        rc = dusk_profiler_write_report(self->p, p, &o, &err);
+    } else if (!strcmp(kind, "trace")) {
+        rc = dusk_profiler_write_trace(self->p, p, NULL, &err);
+    } else if (!strcmp(kind, "chart")) {
+        dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+        o.title = title;
+        rc = dusk_profiler_write_chart(self->p, p, &o, &err);
+    } else if (!strcmp(kind, "tasks.csv")) {
+        rc = dusk_profiler_write_tasks_csv(self->p, p, &err);
+    } else if (!strcmp(kind, "resources.csv")) {
+        rc = dusk_profiler_write_resources_csv(self->p, p, &err);
+    } else if (!strcmp(kind, "cache.csv")) {
+        rc = dusk_profiler_write_cache_csv(self->p, p, &err);
+    } else {
+        Py_DECREF(path);
+        PyErr_Format(PyExc_ValueError, "nothing to write called '%s'", kind);
+        return NULL;
+    }
+    Py_DECREF(path);
+    if (rc)
+        return pyd_raise(rc, &err);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef prof_methods[] = {
+    {"_start", (PyCFunction)prof_start, METH_VARARGS, "listen to computations"},
+    {"_stop", (PyCFunction)prof_stop, METH_NOARGS, "stop listening"},
+    {"clear", (PyCFunction)prof_clear, METH_NOARGS, "forget every record"},
+    {"_tasks", (PyCFunction)prof_tasks, METH_NOARGS, "task records"},
+    {"_samples", (PyCFunction)prof_samples, METH_NOARGS, "resource samples"},
+    {"_cache", (PyCFunction)prof_cache, METH_NOARGS, "cache series"},
+    {"summary", (PyCFunction)prof_summary, METH_NOARGS, "the summary, as a dict"},
+    {"_write", (PyCFunction)(void (*)(void))prof_write, METH_VARARGS | METH_KEYWORDS,
+     "write a report, trace, chart or CSV"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ProfType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "dusk._dusk.Profile",
+    .tp_basicsize = sizeof(profobject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A dusk_profiler (dusk.diagnostics' profilers are made of it).",
+    .tp_new = prof_new,
+    .tp_dealloc = (destructor)prof_dealloc,
+    .tp_methods = prof_methods,
+};
+
+/* --- _dusk.Progress: a dusk_progress ------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    dusk_progress *b;
+    FILE *out;      /* a dup of the given file's descriptor, or NULL: stderr */
+} progobject;
+
+static PyObject *progress_new(PyTypeObject *t, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"minimum", "width", "dt", "out", NULL};
+    double minimum = 0, dt = 0.1;
+    int width = 40;
+    PyObject *out = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|didO:Progress", kwlist, &minimum, &width, &dt, &out))
+        return NULL;
+    if (width < 1 || width > 1000 || dt <= 0 || minimum < 0) {
+        PyErr_SetString(PyExc_ValueError, "ProgressBar: width 1..1000, dt above 0, minimum 0 or more");
+        return NULL;
+    }
+    progobject *self = (progobject *)t->tp_alloc(t, 0);
+    if (!self)
+        return NULL;
+    if (out != Py_None) {
+        int fd = PyObject_AsFileDescriptor(out);
+        if (fd < 0) {
+            Py_DECREF(self);
+            return NULL;
+        }
+        PyObject *r = PyObject_CallMethod(out, "flush", NULL);
+        Py_XDECREF(r);
+        PyErr_Clear();
+        int d = dup(fd);
+        self->out = d >= 0 ? fdopen(d, "w") : NULL;
+        if (!self->out) {
+            if (d >= 0)
+                close(d);
+            Py_DECREF(self);
+            return PyErr_SetFromErrno(PyExc_OSError);
+        }
+    }
+    dusk_progress_options o = DUSK_PROGRESS_OPTIONS_INIT;
+    o.out = self->out;
+    o.width = width;
+    o.dt = dt;
+    o.minimum = minimum;
+    o.force = 1;   /* Dask's ProgressBar draws wherever it is told to */
+    self->b = dusk_progress_new(&o);
+    if (!self->b) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static void progress_dealloc(progobject *self)
+{
+    pop_listener((PyObject *)self);
+    dusk_progress_free(self->b);
+    if (self->out)
+        fclose(self->out);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *progress_start(progobject *self, PyObject *unused)
+{
+    (void)unused;
+    if (push_listener((PyObject *)self, dusk_progress_callbacks(self->b)) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *progress_stop(progobject *self, PyObject *unused)
+{
+    (void)unused;
+    pop_listener((PyObject *)self);
+    if (self->out)
+        fflush(self->out);
+    Py_RETURN_NONE;
+}
+
+static PyObject *progress_last(progobject *self, void *c)
+{
+    (void)c;
+    return PyFloat_FromDouble(dusk_progress_last_duration(self->b));
+}
+
+static PyMethodDef progress_methods[] = {
+    {"_start", (PyCFunction)progress_start, METH_NOARGS, "draw for computations"},
+    {"_stop", (PyCFunction)progress_stop, METH_NOARGS, "stop drawing"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef progress_getset[] = {
+    {"last_duration", (getter)progress_last, NULL, "seconds the last run took", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject ProgressType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "dusk._dusk.Progress",
+    .tp_basicsize = sizeof(progobject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A dusk_progress bar (dusk.diagnostics.ProgressBar is made of it).",
+    .tp_new = progress_new,
+    .tp_dealloc = (destructor)progress_dealloc,
+    .tp_methods = progress_methods,
+    .tp_getset = progress_getset,
+};
+
+/* --- dusk.view() and graph pictures ---------------------------------------------------- */
+
+static PyObject *view_begin(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"delay", "start_paused", "close_when_done", "theme", "title",
+                             "screenshot", "width", "height", NULL};
+    double delay = 0;
+    int paused = 0, close_done = 0, w = 0, h = 0;
+    const char *theme = NULL, *title = NULL;
+    PyObject *shot = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dppzzOii:view", kwlist, &delay, &paused,
+                                     &close_done, &theme, &title, &shot, &w, &h))
+        return NULL;
+    if (view_depth) {
+        PyErr_SetString(PyExc_RuntimeError, "dusk.view() is already open");
+        return NULL;
+    }
+    if (delay < 0 || w < 0 || h < 0) {
+        PyErr_SetString(PyExc_ValueError, "view: delay, width and height must be 0 or more");
+        return NULL;
+    }
+    if (theme && strcmp(theme, "light") && strcmp(theme, "dark") && strcmp(theme, "contrast")) {
+        PyErr_Format(PyExc_ValueError, "theme must be 'light', 'dark' or 'contrast', not '%s'", theme);
+        return NULL;
+    }
+    static char theme_buf[16], shot_buf[4096];
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    vo.delay = delay;
+    vo.start_paused = paused;
+    vo.close_when_done = close_done;
+    vo.width = w;
+    vo.height = h;
+    if (theme) {
+        snprintf(theme_buf, sizeof theme_buf, "%s", theme);
+        vo.theme = theme_buf;
+    }
+    if (title) {
+        snprintf(view_title, sizeof view_title, "%s", title);
+        vo.title = view_title;
+    }
+    if (shot != Py_None) {
+        PyObject *b;
+        if (!PyUnicode_FSConverter(shot, &b))
+            return NULL;
+        snprintf(shot_buf, sizeof shot_buf, "%s", PyBytes_AS_STRING(b));
+        Py_DECREF(b);
+        vo.screenshot = shot_buf;
+    }
+    view_opts = vo;
+    view_depth = 1;
+    Py_RETURN_NONE;
+}
+
+static PyObject *view_end(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    view_depth = 0;
+    Py_RETURN_NONE;
+}
+
+/* A picture of a Dask graph: written to filename, or returned as bytes. */
+static PyObject *visualize_graph(PyObject *self, PyObject *args, PyObject *kw)
+{
+    (void)self;
+    static char *kwlist[] = {"dsk", "filename", "format", "color", "rankdir", "collapse_outputs",
+                             "verbose", "view", NULL};
+    PyObject *dsk, *filename = Py_None, *color = Py_None;
+    const char *format = NULL, *rankdir = NULL, *view = NULL;
+    int collapse = 0, verbose = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OzOzppz:visualize_graph", kwlist, &dsk,
+                                     &filename, &format, &color, &rankdir, &collapse, &verbose, &view))
+        return NULL;
+    dusk_viz_options o;
+    if (pyd_viz_options(color, rankdir, collapse, verbose, view, &o) < 0)
+        return NULL;
+    o.format = format;
+    pyd_graph *pg = pyd_graph_build(dsk);
+    if (!pg)
+        return NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    PyObject *res = NULL;
+    int rc;
+    if (filename == Py_None) {
+        char *buf = NULL;
+        size_t len = 0;
+        rc = dusk_visualize_mem(pyd_graph_dusk(pg), format ? format : "png", &o, &buf, &len, &err);
+        if (rc == 0)
+            res = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
+        dusk_free(buf);
+    } else {
+        PyObject *path;
+        rc = 0;
+        if (PyUnicode_FSConverter(filename, &path)) {
+            rc = dusk_visualize(pyd_graph_dusk(pg), PyBytes_AS_STRING(path), &o, &err);
+            Py_DECREF(path);
+            if (rc == 0) {
+                res = Py_None;
+                Py_INCREF(res);
+            }
+        }
+    }
+    pyd_graph_free(pg);
+    if (rc)
+        return pyd_raise(rc, &err);
+    return res;
+}
+
+static PyMethodDef diag_functions[] = {
+    {"_view_begin", (PyCFunction)(void (*)(void))view_begin, METH_VARARGS | METH_KEYWORDS,
+     "computations open the live window"},
+    {"_view_end", view_end, METH_NOARGS, "computations run without the window again"},
+    {"visualize_graph", (PyCFunction)(void (*)(void))visualize_graph, METH_VARARGS | METH_KEYWORDS,
+     "visualize_graph(dsk, filename=None, format=None, color=None, ...)\n--\n\n"
+     "The picture of a Dask graph, written to filename or returned as bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
+int pyd_diag_init(PyObject *m)
+{
+    if (PyType_Ready(&ProfType) < 0 || PyType_Ready(&ProgressType) < 0)
+        return -1;
+    if (PyModule_AddObjectRef(m, "Profile", (PyObject *)&ProfType) < 0 ||
+        PyModule_AddObjectRef(m, "Progress", (PyObject *)&ProgressType) < 0)
+        return -1;
+    return PyModule_AddFunctions(m, diag_functions);
+}

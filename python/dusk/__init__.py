@@ -1,0 +1,68 @@
+"""dusk for Python: Dask's task graphs, arrays and diagnostics on dusk's C core.
+
+    import dusk
+    dusk.get(dsk, 'z')                     # as dask.get / dask.threaded.get
+    dask.compute(x, scheduler=dusk.get)    # Dask's collections on dusk's scheduler
+    import dusk.array as da                # dask.array on libdusk-array
+    with dusk.view(): ...                  # computations in the live window
+"""
+import contextlib
+
+from ._dusk import DuskError, get, ncores, visualize_graph, __version__
+
+__all__ = ["get", "compute", "Delayed", "view", "visualize_graph", "ncores", "DuskError",
+           "__version__"]
+
+
+class Delayed:
+    """A key of a Dask graph, as dask.delayed.Delayed(key, dsk) in the lecture."""
+
+    def __init__(self, key, dsk):
+        self.key = key
+        self.dask = dsk
+
+    def __dask_graph__(self):
+        return self.dask
+
+    def __dask_keys__(self):
+        return [self.key]
+
+    def __repr__(self):
+        return "Delayed(%r)" % (self.key,)
+
+    def compute(self, scheduler=None, num_workers=None, **kwargs):
+        return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
+
+    def visualize(self, filename=None, format=None, color=None, rankdir=None,
+                  collapse_outputs=False, verbose=False, **kwargs):
+        """The graph's picture: written to filename, or returned (an IPython image
+        where IPython is, else bytes) when no filename is given."""
+        if filename is not None and format is None and "." not in str(filename).rsplit("/", 1)[-1]:
+            filename = str(filename) + ".png"
+        r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)
+        from .array import _image, _image_file
+        return _image(r, format or "png") if filename is None else _image_file(filename)
+
+
+def compute(*args, scheduler=None, num_workers=None, **kwargs):
+    """The values of dusk arrays and Delayed objects (others pass through), as a tuple."""
+    return tuple(a.compute(scheduler=scheduler, num_workers=num_workers)
+                 if hasattr(a, "compute") and type(a).__module__.startswith("dusk") else a
+                 for a in args)
+
+
+@contextlib.contextmanager
+def view(delay=0.0, start_paused=False, close_when_done=False, theme=None, title=None,
+         screenshot=None, width=0, height=0):
+    """Computations inside the block run in dusk's live window (the graph running,
+    the chunk map, the task stream, memory), which stays open after each run until
+    it is closed (q), unless close_when_done. Also scheduler='view'."""
+    _dusk_view_begin(delay=delay, start_paused=start_paused, close_when_done=close_when_done,
+                     theme=theme, title=title, screenshot=screenshot, width=width, height=height)
+    try:
+        yield
+    finally:
+        _dusk_view_end()
+
+
+from ._dusk import _view_begin as _dusk_view_begin, _view_end as _dusk_view_end  # noqa: E402

@@ -1,0 +1,574 @@
+"""dusk.array: dask.array's interface on libdusk-array (``import dusk.array as da``).
+
+Every operation is one call into dusk's C arrays (include/dusk/array.h), which
+build the same layers and task counts as Dask 2022.12; this module only turns
+Python's arguments into those calls. Arrays are lazy: ``compute()`` runs the
+graph on dusk's scheduler and returns a NumPy array that shares the memory dusk
+computed into.
+
+    x = da.ones((15, 15), chunks=(5, 5))
+    (x + x.T).visualize(filename="transpose.svg")
+    x_da = da.from_array(h5py_file["/data_set_1"], chunks=(500, 500))
+    (x_da - x_da.mean(axis=0)).compute()
+
+HDF5 datasets given by h5py are read by dusk's own libhdf5, from the dataset's
+file name and path, chunk by chunk, not through h5py's handle.
+"""
+import builtins
+import numbers
+import re
+import weakref
+
+import numpy as np
+
+from . import _dusk
+
+__all__ = [
+    "Array", "ones", "zeros", "empty", "full", "arange", "linspace", "from_array", "from_hdf5",
+    "asarray", "random", "exp", "log", "sqrt", "sin", "cos", "absolute", "abs", "negative",
+    "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
+    "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
+    "to_hdf5", "compute",
+]
+
+_BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
+           "lt": 5, "le": 6, "gt": 7, "ge": 8, "eq": 9, "ne": 10}
+_UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6}
+_REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
+               "min": 5, "max": 6, "any": 7, "all": 8}
+
+
+def _chunks_text(chunks):
+    """Dask's chunks argument as the text libdusk-array reads."""
+    if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
+        return "auto"
+    if isinstance(chunks, str):
+        return chunks
+    if isinstance(chunks, (numbers.Integral, np.integer)) and not isinstance(chunks, bool):
+        return str(int(chunks))
+    if isinstance(chunks, (tuple, list)):
+        parts = []
+        for c in chunks:
+            if c is None:
+                parts.append("-1")
+            elif isinstance(c, (tuple, list)):
+                parts.append("(" + ", ".join(str(int(v)) for v in c) + ("," if len(c) == 1 else "") + ")")
+            elif isinstance(c, (numbers.Integral, np.integer)) and not isinstance(c, bool):
+                parts.append(str(int(c)))
+            else:
+                raise TypeError("chunks must hold ints, -1, None or tuples of ints, not %r" % (c,))
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+    raise TypeError("chunks must be 'auto', an int or a tuple, not %s" % type(chunks).__name__)
+
+
+def _dtype_name(dtype):
+    return None if dtype is None else np.dtype(dtype).name
+
+
+def _shape(shape):
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        return (int(shape),)
+    if not isinstance(shape, (tuple, list)) or not builtins.all(
+            isinstance(s, (numbers.Integral, np.integer)) for s in shape):
+        raise TypeError("shape must be an int or a tuple of ints, not %r" % (shape,))
+    return tuple(int(s) for s in shape)
+
+
+def _format_bytes(n):
+    for unit, k in (("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("kiB", 2**10)):
+        if n >= k * 0.9:
+            return "%.2f %s" % (n / k, unit)
+    return "%d B" % n
+
+
+# --- contexts ---------------------------------------------------------------------------------
+# libdusk-array frees arrays only with their context, which every array alive
+# shares (python/array.c). So that a long-lived array does not keep every array
+# made since, each array keeps its recipe (the call that made it, with its
+# inputs' recipes): when the context holds many more arrays than are alive,
+# the live ones are made again in a fresh context and the old one goes.
+_live = weakref.WeakSet()
+_COMPACT_MIN = 1024
+
+
+def _recipe_of(a):
+    if isinstance(a, Array):
+        return a._recipe
+    if isinstance(a, list) and a and isinstance(a[0], Array):
+        return [x._recipe for x in a]
+    return a
+
+
+def _apply(name, *args):
+    """Array.<name>(*args), remembered as the result's recipe."""
+    r = getattr(Array, name)(*args)
+    if args and r is args[0]:
+        return r
+    r._recipe = _Recipe((name, tuple(_recipe_of(a) for a in args)))
+    _live.add(r)
+    if r._context_made() > _COMPACT_MIN and r._context_made() > 8 * len(_live):
+        _compact()
+    return r
+
+
+class _Recipe(tuple):
+    __slots__ = ()
+
+
+def _replay(rec, memo):
+    key = id(rec)
+    if key not in memo:
+        name, args = rec
+        real = []
+        for a in args:
+            if isinstance(a, _Recipe):
+                a = _replay(a, memo)
+            elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
+                a = [_replay(x, memo) for x in a]
+            real.append(a)
+        memo[key] = (getattr(Array, name)(*real), rec)
+    return memo[key][0]
+
+
+def _compact():
+    arrays = list(_live)
+    old = arrays[0] if arrays else None
+    _dusk.Array._new_context()
+    memo = {}
+    try:
+        fresh = [_replay(a._recipe, memo) for a in arrays]
+    except Exception:
+        # An input went away (a file removed): keep the old context.
+        if old is not None:
+            old._use_context()
+        return
+    for a, f in zip(arrays, fresh):
+        a._rebind(f)
+
+
+class Array(_dusk.Array):
+    """A lazy chunked array: a grid of NumPy blocks and the task graph that makes them."""
+
+    __array_ufunc__ = None      # NumPy defers its operators to ours
+    __array_priority__ = 20
+
+    # --- description -----------------------------------------------------------------
+    @property
+    def dtype(self):
+        return np.dtype(self._dtype_name)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self.size * self.itemsize
+
+    @property
+    def chunksize(self):
+        return tuple(builtins.max(c) if c else 0 for c in self.chunks)
+
+    @property
+    def T(self):
+        return _apply("_transpose", self)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __dask_graph_size__(self):
+        return self._ntasks
+
+    def __repr__(self):
+        op = re.sub(r"-[0-9a-f]{8,}$", "", self.name)
+        return "dusk.array<%s, shape=%s, dtype=%s, chunksize=%s, chunktype=numpy.ndarray>" % (
+            op, self.shape, self.dtype, self.chunksize)
+
+    def _repr_html_(self):
+        """Dask's table (Bytes, Shape, Count, Type), as dusk_array_describe writes it."""
+        lines = self._describe().rstrip("\n").split("\n")
+        col = lines[0].index("Chunk")
+        rows = []
+        for line in lines[1:]:
+            label, left, right = line[:9].strip(), line[9:col].strip(), line[col:].strip()
+            rows.append("<tr><th> %s </th><td> %s </td><td> %s </td></tr>" % (label, left, right))
+        return ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
+                "<tbody>%s</tbody></table>" % "".join(rows))
+
+    def describe(self):
+        """The same table as text."""
+        return self._describe()
+
+    # --- arithmetic -------------------------------------------------------------------
+    def _op(self, other, name, reflected=False):
+        code = _BINOPS[name]
+        if isinstance(other, Array):
+            return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
+        if isinstance(other, (numbers.Real, np.number, np.bool_)) and not isinstance(other, complex):
+            return _apply("_binop_scalar", self, code, float(other), reflected)
+        if isinstance(other, (np.ndarray, list, tuple)):
+            other = from_array(np.asarray(other))
+            return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
+        return NotImplemented
+
+    def __add__(self, o): return self._op(o, "add")
+    def __radd__(self, o): return self._op(o, "add", True)
+    def __sub__(self, o): return self._op(o, "sub")
+    def __rsub__(self, o): return self._op(o, "sub", True)
+    def __mul__(self, o): return self._op(o, "mul")
+    def __rmul__(self, o): return self._op(o, "mul", True)
+    def __truediv__(self, o): return self._op(o, "truediv")
+    def __rtruediv__(self, o): return self._op(o, "truediv", True)
+    def __pow__(self, o): return self._op(o, "pow")
+    def __rpow__(self, o): return self._op(o, "pow", True)
+    def __lt__(self, o): return self._op(o, "lt")
+    def __le__(self, o): return self._op(o, "le")
+    def __gt__(self, o): return self._op(o, "gt")
+    def __ge__(self, o): return self._op(o, "ge")
+    def __eq__(self, o): return self._op(o, "eq")
+    def __ne__(self, o): return self._op(o, "ne")
+    __hash__ = _dusk.Array.__hash__
+
+    def __neg__(self): return _apply("_unop", self, _UNOPS["neg"])
+    def __pos__(self): return self
+    def __abs__(self): return _apply("_unop", self, _UNOPS["abs"])
+
+    def __matmul__(self, o):
+        return _apply("_product", self, "matmul", _as_array(o))
+
+    def __rmatmul__(self, o):
+        return _apply("_product", _as_array(o), "matmul", self)
+
+    def __bool__(self):
+        raise TypeError("the truth value of a dusk array is ambiguous: compute() it first")
+
+    # --- shape ------------------------------------------------------------------------
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return _apply("_transpose", self, tuple(axes) if axes else None)
+
+    def astype(self, dtype):
+        return _apply("_astype", self, _dtype_name(dtype))
+
+    def rechunk(self, chunks="auto"):
+        return _apply("_rechunk", self, _chunks_text(chunks))
+
+    def squeeze(self, axis=None):
+        return _apply("_squeeze", self, axis)
+
+    def __getitem__(self, index):
+        if not isinstance(index, tuple):
+            index = (index,)
+        items = []
+        for it in index:
+            if isinstance(it, np.ndarray):
+                if it.dtype == bool:
+                    raise IndexError("dusk arrays take no boolean masks")
+                it = it.tolist()
+            items.append(it)
+        return _apply("_getitem", self, tuple(items))
+
+    # --- products and reductions --------------------------------------------------------
+    def dot(self, other):
+        return _apply("_product", self, "dot", _as_array(other))
+
+    def _red(self, name, axis, keepdims, split_every, ddof=0, dtype=None):
+        x = self if dtype is None else self.astype(dtype)
+        if isinstance(split_every, dict) or (split_every is not None and not isinstance(split_every, int)):
+            raise TypeError("split_every must be an int")
+        return _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
+
+    def sum(self, axis=None, dtype=None, keepdims=False, split_every=None):
+        return self._red("sum", axis, keepdims, split_every, dtype=dtype)
+
+    def prod(self, axis=None, dtype=None, keepdims=False, split_every=None):
+        return self._red("prod", axis, keepdims, split_every, dtype=dtype)
+
+    def mean(self, axis=None, dtype=None, keepdims=False, split_every=None):
+        return self._red("mean", axis, keepdims, split_every, dtype=dtype)
+
+    def std(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None):
+        return self._red("std", axis, keepdims, split_every, ddof, dtype)
+
+    def var(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None):
+        return self._red("var", axis, keepdims, split_every, ddof, dtype)
+
+    def min(self, axis=None, keepdims=False, split_every=None):
+        return self._red("min", axis, keepdims, split_every)
+
+    def max(self, axis=None, keepdims=False, split_every=None):
+        return self._red("max", axis, keepdims, split_every)
+
+    def any(self, axis=None, keepdims=False, split_every=None):
+        return self._red("any", axis, keepdims, split_every)
+
+    def all(self, axis=None, keepdims=False, split_every=None):
+        return self._red("all", axis, keepdims, split_every)
+
+    # --- computing ------------------------------------------------------------------------
+    def compute(self, scheduler=None, num_workers=None, **kwargs):
+        """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
+        r = self._compute(scheduler=scheduler, num_workers=num_workers)
+        return r[()] if r.ndim == 0 else r
+
+    def __array__(self, dtype=None):
+        r = np.asarray(self._compute())
+        return r if dtype is None else r.astype(dtype, copy=False)
+
+    def to_hdf5(self, filename, datapath, compression=None, overwrite=False, **kwargs):
+        """Computes the array into dataset datapath of the HDF5 file filename."""
+        store(self, (filename, datapath), compression=compression, overwrite=overwrite, **kwargs)
+
+    def visualize(self, filename=None, format=None, color=None, rankdir=None,
+                  collapse_outputs=False, verbose=False, view=None, **kwargs):
+        """The task graph's picture: written to filename, or returned (an IPython
+        image where IPython is, else the image's bytes) when no filename is given."""
+        if filename is not None and format is None and "." not in str(filename).rsplit("/", 1)[-1]:
+            filename = str(filename) + ".png"     # Dask's default format
+        r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
+        if filename is None:
+            return _image(r, format or "png")
+        return _image_file(filename)
+
+
+def _image(data, fmt):
+    try:
+        from IPython.display import SVG, Image
+    except ImportError:
+        return data
+    return SVG(data=data) if fmt == "svg" else Image(data=data, format=fmt)
+
+
+def _image_file(filename):
+    try:
+        from IPython.display import SVG, Image
+    except ImportError:
+        return None
+    return SVG(filename=filename) if str(filename).endswith(".svg") else Image(filename=filename)
+
+
+def _as_array(x):
+    return x if isinstance(x, Array) else from_array(np.asarray(x))
+
+
+# --- creation -------------------------------------------------------------------------------
+def ones(shape, dtype=float, chunks="auto"):
+    return _apply("_create", "ones", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+
+
+def zeros(shape, dtype=float, chunks="auto"):
+    return _apply("_create", "zeros", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+
+
+def empty(shape, dtype=float, chunks="auto"):
+    return _apply("_create", "empty", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+
+
+def full(shape, fill_value, dtype=None, chunks="auto"):
+    if dtype is None:
+        dtype = np.array(fill_value).dtype
+    return _apply("_create", "full", _shape(shape), _chunks_text(chunks), _dtype_name(dtype),
+                         float(fill_value))
+
+
+def arange(start, stop=None, step=1, chunks="auto", dtype=None):
+    if stop is None:
+        start, stop = 0, start
+    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks))
+    return x if dtype is None else x.astype(dtype)
+
+
+def linspace(start, stop, num=50, chunks="auto", dtype=None):
+    x = _apply("_linspace", float(start), float(stop), int(num), _chunks_text(chunks))
+    return x if dtype is None else x.astype(dtype)
+
+
+def from_array(x, chunks="auto", name=None, **kwargs):
+    """A dusk array over a NumPy array (copied once into dusk's buffer) or an h5py
+    dataset (read lazily by dusk, chunk by chunk, from its file)."""
+    if isinstance(x, Array):
+        return x if chunks == "auto" else x.rechunk(chunks)
+    if _is_h5py_dataset(x):
+        try:
+            filename, path = x.file.filename, x.name
+        except (ValueError, RuntimeError) as e:   # a closed file
+            raise ValueError("from_array: the h5py dataset is not readable (%s): is its file closed?" % e)
+        return _apply("_from_hdf5", filename, path, _chunks_text(chunks))
+    if not isinstance(x, np.ndarray):
+        if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
+            raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
+                            "numpy.asarray takes, not %s" % type(x).__name__)
+        x = np.asarray(x)
+    if x.dtype.kind not in "biufc" or x.dtype.byteorder == ">":
+        raise TypeError("dusk arrays hold numbers in native byte order, not %s" % x.dtype)
+    return _apply("_from_numpy", x, _chunks_text(chunks))
+
+
+asarray = from_array
+
+
+def from_hdf5(filename, datapath, chunks="auto"):
+    """A dusk array over dataset datapath of the HDF5 file filename, read lazily by
+    dusk, chunk by chunk (from_array of an h5py dataset does the same; this needs no
+    h5py)."""
+    return _apply("_from_hdf5", str(filename), str(datapath), _chunks_text(chunks))
+
+
+def _is_h5py_dataset(x):
+    t = type(x)
+    return t.__module__.startswith("h5py") and t.__name__ == "Dataset"
+
+
+class RandomState:
+    """Seeded generators: the same seed, shape and chunks give the same numbers."""
+
+    def __init__(self, seed=None):
+        self._seed = np.random.randint(0, 2**63) if seed is None else int(seed)
+
+    def _next(self):
+        s = self._seed
+        self._seed = (self._seed * 6364136223846793005 + 1442695040888963407) % 2**64
+        return s
+
+    def normal(self, loc=0.0, scale=1.0, size=None, chunks="auto"):
+        return _apply("_random", "normal", self._next(), float(loc), float(scale),
+                             _shape(size if size is not None else ()), _chunks_text(chunks))
+
+    def uniform(self, low=0.0, high=1.0, size=None, chunks="auto"):
+        return _apply("_random", "uniform", self._next(), float(low), float(high),
+                             _shape(size if size is not None else ()), _chunks_text(chunks))
+
+    def random(self, size=None, chunks="auto"):
+        return self.uniform(0.0, 1.0, size, chunks)
+
+
+class _RandomModule:
+    RandomState = RandomState
+
+    def __init__(self):
+        self._state = RandomState()
+
+    def seed(self, seed=None):
+        self._state = RandomState(seed)
+
+    def normal(self, loc=0.0, scale=1.0, size=None, chunks="auto"):
+        return self._state.normal(loc, scale, size, chunks)
+
+    def uniform(self, low=0.0, high=1.0, size=None, chunks="auto"):
+        return self._state.uniform(low, high, size, chunks)
+
+    def random(self, size=None, chunks="auto"):
+        return self._state.random(size, chunks)
+
+
+random = _RandomModule()
+
+
+# --- functions ------------------------------------------------------------------------------
+def exp(x): return _apply("_unop", _as_array(x), _UNOPS["exp"])
+def log(x): return _apply("_unop", _as_array(x), _UNOPS["log"])
+def sqrt(x): return _apply("_unop", _as_array(x), _UNOPS["sqrt"])
+def sin(x): return _apply("_unop", _as_array(x), _UNOPS["sin"])
+def cos(x): return _apply("_unop", _as_array(x), _UNOPS["cos"])
+def absolute(x): return _apply("_unop", _as_array(x), _UNOPS["abs"])
+def negative(x): return _apply("_unop", _as_array(x), _UNOPS["neg"])
+
+
+abs = absolute
+
+
+def dot(a, b): return _as_array(a).dot(b)
+def matmul(a, b): return _as_array(a) @ b
+
+
+def tensordot(a, b, axes=2):
+    a, b = _as_array(a), _as_array(b)
+    if isinstance(axes, (numbers.Integral, np.integer)):
+        return _apply("_product", a, "tensordot", b, int(axes))
+    aa, bb = axes
+    aa = [aa] if isinstance(aa, (numbers.Integral, np.integer)) else list(aa)
+    bb = [bb] if isinstance(bb, (numbers.Integral, np.integer)) else list(bb)
+    return _apply("_product", a, "tensordot", b, len(aa), aa, bb)
+
+
+def concatenate(seq, axis=0):
+    return _apply("_join", "concatenate", [_as_array(x) for x in seq], int(axis))
+
+
+def stack(seq, axis=0):
+    return _apply("_join", "stack", [_as_array(x) for x in seq], int(axis))
+
+
+def transpose(a, axes=None): return _as_array(a).transpose(axes) if axes else _as_array(a).T
+def sum(a, axis=None, **kw): return _as_array(a).sum(axis, **kw)
+def prod(a, axis=None, **kw): return _as_array(a).prod(axis, **kw)
+def mean(a, axis=None, **kw): return _as_array(a).mean(axis, **kw)
+def std(a, axis=None, **kw): return _as_array(a).std(axis, **kw)
+def var(a, axis=None, **kw): return _as_array(a).var(axis, **kw)
+def min(a, axis=None, **kw): return _as_array(a).min(axis, **kw)
+def max(a, axis=None, **kw): return _as_array(a).max(axis, **kw)
+def any(a, axis=None, **kw): return _as_array(a).any(axis, **kw)
+def all(a, axis=None, **kw): return _as_array(a).all(axis, **kw)
+def squeeze(a, axis=None): return _as_array(a).squeeze(axis)
+def rechunk(a, chunks="auto"): return _as_array(a).rechunk(chunks)
+
+
+def compute(*arrays, **kwargs):
+    """The values of several arrays, as a tuple (dask.compute's form)."""
+    return tuple(a.compute(**kwargs) if isinstance(a, Array) else a for a in arrays)
+
+
+def _target(t):
+    """(file name, dataset path) of a store target."""
+    if isinstance(t, tuple) and len(t) == 2:
+        return str(t[0]), str(t[1])
+    if _is_h5py_dataset(t):
+        return None
+    raise TypeError("a store target is an h5py dataset or a (filename, datapath) pair, not %s"
+                    % type(t).__name__)
+
+
+def store(sources, targets, compression=None, overwrite=False, scheduler=None,
+          num_workers=None, **kwargs):
+    """Computes sources into targets: (filename, datapath) pairs, written by dusk
+    (chunk by chunk, the file replaced whole once all is written), or h5py datasets,
+    which get the computed values through h5py."""
+    if isinstance(sources, Array):
+        sources, targets = [sources], [targets]
+    sources, targets = list(sources), list(targets)
+    if len(sources) != len(targets):
+        raise ValueError("store: %d sources and %d targets" % (len(sources), len(targets)))
+    if compression not in (None, "gzip") and not isinstance(compression, int):
+        raise ValueError("compression must be None, 'gzip' or a gzip level, not %r" % (compression,))
+    level = 4 if compression == "gzip" else int(compression or 0)
+    for s, t in zip(sources, targets):
+        if not isinstance(s, Array):
+            raise TypeError("store: a source must be a dusk array, not %s" % type(s).__name__)
+        where = _target(t)
+        if where is None:
+            if tuple(t.shape) != s.shape:
+                raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
+            t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
+        else:
+            s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
+                     scheduler=scheduler, num_workers=num_workers)
+
+
+def to_hdf5(filename, datapath, x, **kwargs):
+    """da.to_hdf5(filename, '/x', x), or with a dict {datapath: array}."""
+    if isinstance(datapath, dict):
+        for path, arr in datapath.items():
+            arr.to_hdf5(filename, path, **kwargs)
+        return
+    x.to_hdf5(filename, datapath, **kwargs)

@@ -1,0 +1,81 @@
+/*
+** python/pydusk.h — private to the Python module (python/ files): what its
+** files share. Not installed; the module is built on dusk's public C API
+** (include/dusk/ headers) only.
+**
+** Python objects travel through a dusk graph in two ways: numbers (exact
+** int within int64, float, bool) and None become dusk's own values, so
+** that the builtins (operator.add, sum ...) run on them in C without the
+** GIL; everything else is an opaque value holding a strong reference to
+** the object (pyd_value_from). A list argument reaches a task as a dusk
+** tuple, so a dusk tuple always comes back to Python as a list.
+*/
+#ifndef DUSK_PYTHON_PYDUSK_H
+#define DUSK_PYTHON_PYDUSK_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <dusk.h>
+#include <dusk/gui.h>
+
+/* The module's error for a dusk code that has no better Python type. */
+extern PyObject *pyd_error;
+
+/* Sets the Python exception a Dask user expects for a dusk failure
+ * (KeyError, ValueError, TypeError, MemoryError, OSError, RuntimeError)
+ * with err's message; returns NULL. */
+PyObject *pyd_raise(int code, const dusk_error *err);
+
+/* A dusk value for a Python object (new reference; NULL with a Python
+ * exception set on failure). */
+dusk_value *pyd_value_from(PyObject *o);
+/* A Python object for a dusk value (new reference, or NULL with an
+ * exception). Tuples become lists; ndarrays become NumPy arrays that
+ * share the value's memory. */
+PyObject *pyd_value_to(dusk_value *v);
+/* A NumPy array over an ndarray value, keeping the value alive. */
+PyObject *pyd_ndarray_to_numpy(dusk_value *v);
+
+/* The listeners that dusk.diagnostics have switched on for every
+ * computation made meanwhile (diag.c). pyd_listeners copies them into buf
+ * (PYD_MAX_LISTENERS entries, the caller's, which must last the run) and
+ * points opts->callbacks at it; GIL held. */
+#define PYD_MAX_LISTENERS 16
+void pyd_listeners(dusk_options *opts, dusk_callbacks *buf);
+/* Whether a dusk.view() block is open (then computations open the live
+ * window), and its options. */
+int pyd_view_active(dusk_view_options *vo);
+
+/* Parses scheduler= and num_workers= as dusk.get takes them; 0 or -1
+ * with an exception. *view is set when scheduler is 'view'. */
+int pyd_parse_scheduler(PyObject *scheduler, PyObject *num_workers, dusk_options *opts,
+                        int *view);
+
+/* Builds a dusk graph from a Dask graph (any mapping); NULL with an
+ * exception. pyd_graph_free releases it and the functions it uses. */
+typedef struct pyd_graph pyd_graph;
+pyd_graph *pyd_graph_build(PyObject *dsk);
+dusk_graph *pyd_graph_dusk(pyd_graph *pg);
+/* The text dusk knows key by, into a new bytes-like PyObject (str keys:
+ * their UTF-8; tuples and other keys: Dask's repr), or NULL. */
+PyObject *pyd_key_text(PyObject *key);
+void pyd_graph_free(pyd_graph *pg);
+
+/* dusk_viz_options from visualize()'s keywords (array.c); -1 with an
+ * exception. color: None, 'none' or 'order'; view: 'auto', 'tasks',
+ * 'layers' or NULL. */
+int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verbose,
+                    const char *view, dusk_viz_options *o);
+
+/* Whether a _dusk.Profile object exists (diag.c); when the last one goes,
+ * diag.c calls pyd_funcs_release (module.c), which frees the functions
+ * that recorded runs' plans point to. */
+int pyd_profiles_alive(void);
+void pyd_funcs_release(void);
+
+/* Module parts registered by module.c's init. */
+int pyd_array_init(PyObject *m);
+int pyd_diag_init(PyObject *m);
+
+#endif /* DUSK_PYTHON_PYDUSK_H */

@@ -1,0 +1,245 @@
+"""dusk.array: the lecture's dask.array and h5py cells with dusk in place of dask, against
+NumPy (values) and Dask (task counts, the repr table)."""
+import gc
+import os
+
+import numpy as np
+import pytest
+
+import dusk.array as da
+from conftest import SANITIZED, rss_bytes
+
+h5py = pytest.importorskip("h5py")
+dda = pytest.importorskip("dask.array")
+
+
+def ntasks_dask(x):
+    return len(x.__dask_graph__())
+
+
+def both(make):
+    """The same expression built by dusk.array and by dask.array."""
+    return make(da), make(dda)
+
+
+LECTURE_EXPRS = {
+    "x + x.T": lambda m: (lambda x: x + x.T)(m.ones((15, 15), chunks=(5, 5))),          # In [101]
+    "x.sum(axis=0)": lambda m: m.ones((15, 15), chunks=(5, 5)).sum(axis=0),             # In [107]
+    "x.dot(x.T + 1)": lambda m: (lambda x: x.dot(x.T + 1))(m.ones((15, 15), chunks=(5, 5))),  # In [111]
+    "x - x.mean(axis=0)": lambda m: (lambda x: x - x.mean(axis=0))(m.ones((15, 15), chunks=(5, 5))),
+    "x @ x / 3": lambda m: (lambda x: x @ x / 3)(m.arange(60, chunks=7).reshape((6, 10)).T[:6]
+                                                 if False else m.ones((8, 8), chunks=3)),
+    "slices": lambda m: m.ones((20, 30), chunks=(6, 7))[:10, 25:3:-2],
+    "fancy": lambda m: m.ones((20, 30), chunks=(6, 7))[:, [10, 1, 5]],
+    "exp sum": lambda m: m.exp(m.zeros((9, 9), chunks=4)).sum(),
+    "std": lambda m: m.ones((12, 10), chunks=(5, 4)).std(axis=1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LECTURE_EXPRS))
+def test_lecture_expressions_match_numpy_and_dask(name):
+    ours, theirs = both(LECTURE_EXPRS[name])
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert ours.chunks == theirs.chunks
+    assert ours.npartitions == theirs.npartitions and ours.numblocks == theirs.numblocks
+    assert ours._ntasks == ntasks_dask(theirs), name
+    got = ours.compute()
+    assert isinstance(got, (np.ndarray, np.generic))
+    np.testing.assert_allclose(got, theirs.compute(scheduler="sync"))
+    np.testing.assert_allclose(np.asarray(ours), got)
+
+
+def test_lecture_h5py_array_cells(tmp_path):
+    # In [115]-[124]: rnd_data.hdf5 with /data_set_1, read through dusk's libhdf5.
+    path = tmp_path / "rnd_data.hdf5"
+    a = np.random.default_rng(11).standard_normal((1000, 2000))
+    with h5py.File(path, "w") as f:
+        f.create_dataset("data_set_1", data=a)
+    data_f = h5py.File(path, "r")
+    assert list(data_f.keys()) == ["data_set_1"]
+    data_set = data_f["/data_set_1"]
+    x_da = da.from_array(data_set, chunks=(500, 500))
+    r = x_da - x_da.mean(axis=0)
+    d_x = dda.from_array(data_set, chunks=(500, 500))
+    d_r = d_x - d_x.mean(axis=0)
+    assert (x_da._ntasks, r._ntasks) == (ntasks_dask(d_x), ntasks_dask(d_r))
+    # The table Dask shows for r (Out[122]) and x_da (Out[59]).
+    html = r._repr_html_()
+    for cell in ("15.26 MiB", "1.91 MiB", "(1000, 2000)", "(500, 500)",
+                 "%d Tasks" % ntasks_dask(d_r), "8 Chunks", "float64", "numpy.ndarray"):
+        assert "<td> %s </td>" % cell in html, (cell, html)
+    assert repr(r).startswith("dusk.array<sub, shape=(1000, 2000), dtype=float64, chunksize=(500, 500)")
+    np.testing.assert_allclose(r.compute(), a - a.mean(axis=0))                  # Out[124]
+    np.testing.assert_allclose((x_da - x_da.mean(axis=0)).compute(scheduler="sync"), d_r.compute())
+    data_f.close()
+    with pytest.raises(ValueError, match="closed"):
+        da.from_array(data_set, chunks=(500, 500))
+
+
+def test_h5py_section_files_read_and_written(tmp_path):
+    os.chdir(tmp_path)
+    a1 = np.arange(100)                                                           # In [175]
+    with h5py.File("data1.hdf5", "w") as f:                                       # In [177]
+        f.create_dataset("a1", data=a1)
+    x = da.from_array(h5py.File("data1.hdf5", "r")["a1"], chunks=30)
+    assert x.dtype == np.int64
+    np.testing.assert_array_equal(x[:10].compute(), a1[:10])                     # In [179]
+    np.testing.assert_array_equal(x[-10:].compute(), a1[-10:])
+    a_rnd1 = np.random.randn(100)                                                 # In [192]
+    with h5py.File("random1.hdf5", "w") as f:
+        dset = f.create_dataset("default", (1000,))
+        dset[10:20] = a_rnd1[50:60]
+    got = da.from_array(h5py.File("random1.hdf5", "r")["default"], chunks=100)[:30].compute()
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got[10:20], a_rnd1[50:60].astype(np.float32))
+    assert not got[:10].any() and not got[20:].any()
+    arr = np.random.randn(1000)                                                   # In [203], [212]
+    with h5py.File("integer_1_compr.hdf5", "w") as f:
+        f.create_dataset("default", data=(arr * 100).astype("i1"), compression="gzip",
+                         compression_opts=9)
+    with h5py.File("groups.hdf5", "w") as f:
+        g = f.create_group("Base_Group")
+        g.create_group("Sub_Group").create_dataset("default", data=arr)
+    with h5py.File("resize_dataset.hdf5", "w") as f:                              # In [204]
+        d = f.create_dataset("dataset", (100,), maxshape=(500,))
+        d[:100] = arr[:100]
+        d.resize((200,))
+        d[100:200] = arr[100:200]
+    with h5py.File("several_datasets.hdf5", "w") as f:                            # In [200]
+        f.create_dataset("integers", (10,), dtype="i1")[0] = 100
+        f.create_dataset("integers8", (10,), dtype="i8")[0] = 1200
+    with h5py.File("several_datasets.hdf5", "r") as f:
+        i1 = da.from_array(f["integers"], chunks=4)
+        i8 = da.from_array(f["integers8"], chunks=4)
+        assert (i1.dtype, i8.dtype) == (np.int8, np.int64)
+        assert (i1.sum().compute(), i8.sum().compute()) == (100, 1200)
+    comp = da.from_array(h5py.File("integer_1_compr.hdf5", "r")["default"], chunks=128)
+    np.testing.assert_array_equal(comp.compute(), (arr * 100).astype("i1"))
+    sub = da.from_array(h5py.File("groups.hdf5", "r")["Base_Group/Sub_Group/default"], chunks=300)
+    assert sub[1].compute() == arr[1]
+    np.testing.assert_array_equal(da.from_hdf5("groups.hdf5", "/Base_Group/Sub_Group/default",
+                                               chunks=300).compute(), arr)
+    with pytest.raises(OSError, match="nothing.hdf5"):
+        da.from_hdf5("nothing.hdf5", "/x")
+    res = da.from_array(h5py.File("resize_dataset.hdf5", "r")["dataset"], chunks=64)
+    np.testing.assert_array_equal(res.compute(), arr[:200].astype(np.float32))
+    # dusk writes, h5py reads.
+    r = sub * 2 - 1
+    r.to_hdf5("out.hdf5", "/r")
+    da.store([sub.sum(keepdims=True)], [("out2.hdf5", "/s")], compression="gzip")
+    with h5py.File("out.hdf5", "r") as f, h5py.File("out2.hdf5", "r") as g:
+        np.testing.assert_allclose(f["r"][...], arr * 2 - 1)
+        np.testing.assert_allclose(g["s"][...], [arr.sum()])
+    with h5py.File("target.hdf5", "w") as f:
+        t = f.create_dataset("t", (1000,))
+        da.store(sub, t)
+        np.testing.assert_allclose(t[...], arr.astype(np.float32))
+
+
+def test_creation_functions():
+    np.testing.assert_array_equal(da.zeros((3, 4), chunks=2, dtype="i4").compute(), np.zeros((3, 4), "i4"))
+    np.testing.assert_array_equal(da.full((5,), 7, chunks=2).compute(), np.full(5, 7))
+    assert da.empty((4, 4), chunks=2).shape == (4, 4)
+    np.testing.assert_array_equal(da.arange(10, chunks=3).compute(), np.arange(10))
+    np.testing.assert_allclose(da.arange(0, 1, 0.25, chunks=3).compute(), np.arange(0, 1, 0.25))
+    np.testing.assert_allclose(da.linspace(0, 1, 7, chunks=3).compute(), np.linspace(0, 1, 7))
+    x = da.random.RandomState(5).normal(2, 3, size=(400, 300), chunks=100).compute()
+    assert abs(x.mean() - 2) < 0.05 and abs(x.std() - 3) < 0.05
+    y = da.random.RandomState(5).normal(2, 3, size=(400, 300), chunks=100).compute()
+    np.testing.assert_array_equal(x, y)
+    u = da.random.uniform(-1, 1, size=1000, chunks=300).compute()
+    assert u.min() >= -1 and u.max() < 1
+    a = np.arange(24.0).reshape(4, 6)
+    z = da.from_array(a, chunks=(2, 3))
+    np.testing.assert_array_equal(z.compute(), a)
+    np.testing.assert_array_equal(da.concatenate([z, z], axis=1).compute(), np.concatenate([a, a], 1))
+    np.testing.assert_array_equal(da.stack([z, z]).compute(), np.stack([a, a]))
+    np.testing.assert_allclose(da.tensordot(z, z, axes=([0], [0])).compute(), np.tensordot(a, a, ([0], [0])))
+    np.testing.assert_allclose((2 ** z + np.ones(6) - z.T.T / 3).compute(), 2 ** a + 1 - a / 3)
+    np.testing.assert_array_equal((z > 5).compute(), a > 5)
+    np.testing.assert_allclose(da.sqrt(abs(-z)).compute(), np.sqrt(a))
+    assert z.transpose(1, 0).shape == (6, 4) and z.rechunk((4, 6)).npartitions == 1
+    np.testing.assert_array_equal(z[None, 1, ..., :2].compute(), a[None, 1, ..., :2])
+    assert z.astype("f4").dtype == np.float32
+    assert da.compute(z.sum(), z.max()) == (a.sum(), a.max())
+
+
+def test_visualize(tmp_path):
+    x = da.ones((15, 15), chunks=(5, 5))
+    y = x + x.T
+    y.visualize(filename=str(tmp_path / "transpose.svg"))                        # In [101]
+    svg = (tmp_path / "transpose.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and svg.count("class=\"node\"") > 27
+    x.sum(axis=0).visualize(filename=str(tmp_path / "sum"))
+    assert (tmp_path / "sum.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = y.visualize(format="svg", color="order")
+    data = data.data if hasattr(data, "data") else data
+    assert b"<svg" in (data if isinstance(data, bytes) else data.encode())
+    with pytest.raises(ValueError, match="color"):
+        y.visualize(filename=str(tmp_path / "bad.svg"), color="nonsense")
+    with pytest.raises(OSError):
+        y.visualize(filename=str(tmp_path / "no" / "such" / "dir.svg"))
+
+
+def test_errors_are_the_types_dask_users_expect():
+    x = da.ones((4, 6), chunks=2)
+    with pytest.raises(ValueError, match="broadcast"):
+        x + da.ones((5,), chunks=5)
+    with pytest.raises(ValueError):
+        x.sum(axis=2)
+    with pytest.raises(ValueError):
+        da.ones((4, 4), chunks=(2, 2, 2))
+    with pytest.raises(TypeError):
+        da.ones("four")
+    with pytest.raises(TypeError):
+        da.ones((4, 4), chunks=2.5)
+    with pytest.raises(IndexError):
+        x[10]
+    with pytest.raises(IndexError):
+        x[:, [1, 99]]
+    with pytest.raises(IndexError):      # as NumPy: only integers, slices ... are valid indices
+        x["a"]
+    with pytest.raises(TypeError):
+        da.from_array(object())
+    with pytest.raises(TypeError):
+        da.from_array(np.array(["a", "b"]))
+    with pytest.raises(ValueError):
+        x.dot(da.ones((5, 5), chunks=5))
+    with pytest.raises(OSError, match="nope.hdf5"):
+        da.Array._from_hdf5("/nonexistent/nope.hdf5", "/x", "auto")
+    with pytest.raises(TypeError):
+        bool(x)
+    with pytest.raises(TypeError):
+        da.Array()
+    with pytest.raises(ValueError, match="scheduler"):
+        x.compute(scheduler="nope")
+
+
+def test_memory_stays_flat_over_10000_array_computations():
+    import dusk._dusk as core
+
+    a = np.arange(64.0).reshape(8, 8)
+    kept = da.from_array(a, chunks=4)     # a long-lived array, as a notebook keeps x_da
+
+    def loop(n):
+        for i in range(n):
+            x = da.from_array(a, chunks=4)
+            assert (x - x.mean(axis=0)).sum().compute() == pytest.approx(0, abs=1e-9)
+            assert (kept + i).max().compute() == 63 + i
+
+    import tracemalloc
+
+    loop(3000)
+    gc.collect()
+    tracemalloc.start()
+    before, blocks, py_before = rss_bytes(), core._alloc_live(), tracemalloc.get_traced_memory()[0]
+    loop(10000)
+    gc.collect()
+    py_grew = tracemalloc.get_traced_memory()[0] - py_before
+    tracemalloc.stop()
+    assert py_grew < 1 << 20, "Python's memory grew by %d bytes" % py_grew
+    if not SANITIZED:
+        assert rss_bytes() - before < 8 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
+    # The context is compacted every ~1024 arrays: its blocks stay bounded.
+    assert core._alloc_live() - blocks < 20000
+    np.testing.assert_array_equal(kept.compute(), a)

@@ -1,0 +1,106 @@
+"""dusk.Delayed, dusk.diagnostics and dusk.view(): the lecture's Delayed cell, Dask's
+profilers as context managers over dusk's profiler, the HTML report, the live window
+(headless: SDL's dummy driver)."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import dusk
+import dusk.array as da
+from conftest import add, inc
+from dusk.diagnostics import CacheProfiler, Profiler, ProgressBar, ResourceProfiler, visualize
+
+
+def test_lecture_delayed_cell(lecture_dsk, tmp_path):
+    delayed_dsk = dusk.Delayed("w", lecture_dsk)                                   # In [97]
+    picture = delayed_dsk.visualize()
+    data = getattr(picture, "data", picture)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    delayed_dsk.visualize(filename=str(tmp_path / "dsk.svg"))
+    svg = (tmp_path / "dsk.svg").read_text()
+    for label in (">inc<", ">add<", ">z<", ">b<"):
+        assert label in svg, label
+    assert dusk.Delayed("z", lecture_dsk).compute() == 13
+    with pytest.raises(KeyError):
+        delayed_dsk.compute()
+    assert dusk.compute(dusk.Delayed("y", lecture_dsk), 5, da.ones(3, chunks=2).sum()) == (11, 5, 3.0)
+
+
+def test_profilers_record_dusk_runs(tmp_path, lecture_dsk):
+    x = da.ones((600, 600), chunks=(200, 200))
+    out = tmp_path / "bar.txt"
+    with open(out, "w") as bar_file:
+        with Profiler() as prof, ResourceProfiler(dt=0.01) as rprof, CacheProfiler() as cprof, \
+                ProgressBar(out=bar_file) as bar:
+            r = (x - x.mean(axis=0)).sum().compute()
+            assert dusk.get(lecture_dsk, "z") == 13
+    assert r == 0
+    tasks = prof.results
+    # Every task of both runs: the array's, and the lecture graph's 3 tasks + 2 values.
+    assert len(tasks) == (x - x.mean(axis=0)).sum()._ntasks + 5
+    assert {t.task for t in tasks} >= {"ones_like", "inc", "add"}
+    assert any(t.key == "z" for t in tasks)
+    assert all(t.end_time >= t.start_time >= 0 for t in tasks)
+    assert all(isinstance(t.key, (str, tuple)) for t in tasks)
+    assert len(rprof.results) >= 1 and all(s.mem > 0 for s in rprof.results)
+    assert cprof.results and all(c.value >= 0 for c in cprof.results)
+    assert "100% Completed" in out.read_text()
+    assert bar.last_duration >= 0
+    s = prof.summary()
+    assert s["nruns"] == 2 and s["ntasks"] == len(tasks)
+    report = visualize([prof, rprof], filename=str(tmp_path / "profile.html"), graph=x.sum())
+    html = open(report).read()
+    assert html.lstrip().lower().startswith("<!doctype html") and "<svg" in html and "inc" in html
+    trace = json.load(open(prof.write_trace(str(tmp_path / "trace.json"))))
+    events = trace["traceEvents"] if isinstance(trace, dict) else trace
+    assert sum(1 for e in events if e.get("ph") == "X") == len(tasks)
+    prof.write_csv(str(tmp_path / "tasks.csv"))
+    assert open(tmp_path / "tasks.csv").read().count("\n") == len(tasks) + 1
+    # After the block nothing is recorded.
+    dusk.get(lecture_dsk, "z")
+    assert len(prof.results) == len(tasks)
+    prof.clear()
+    assert prof.results == []
+
+
+def test_diagnostics_errors(tmp_path):
+    with pytest.raises(ValueError):
+        ResourceProfiler(dt=0.0001)
+    with pytest.raises(ValueError):
+        CacheProfiler(metric="parsecs")
+    with pytest.raises(TypeError):
+        ProgressBar(out=42.5)
+    with pytest.raises(TypeError):
+        visualize(["not a profiler"])
+    with Profiler() as prof:
+        with pytest.raises(RuntimeError, match="already active"):
+            prof.register()
+    with pytest.raises(OSError):
+        prof.write_report(str(tmp_path / "no" / "dir" / "r.html"))
+
+
+def test_view_runs_in_the_live_window(tmp_path, lecture_dsk):
+    os.environ["SDL_VIDEODRIVER"] = "dummy"
+    shot = tmp_path / "window.png"
+    x = da.ones((15, 15), chunks=(5, 5))
+    with dusk.view(close_when_done=True, screenshot=str(shot)):
+        assert dusk.get(lecture_dsk, ["z", "b"]) == (13, 2)
+        np.testing.assert_array_equal((x + x.T).compute(), np.full((15, 15), 2.0))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with dusk.view(close_when_done=True):
+        with pytest.raises(ZeroDivisionError, match="'bad'"):
+            dusk.get({"a": 0, "bad": (lambda v: 1 / v, "a")}, "bad")
+    with dusk.view(close_when_done=True):
+        assert dusk.get(lecture_dsk, "z", scheduler="view") == 13
+        # The window's gathering task takes a name the graph does not have.
+        assert dusk.get({"dusk-view-request": 5, "b": (sum, ["dusk-view-request"] * 2)},
+                        ["b", "dusk-view-request"]) == (10, 5)
+    with pytest.raises(ValueError, match="theme"):
+        with dusk.view(theme="neon"):
+            pass
+    with dusk.view(close_when_done=True):
+        with pytest.raises(RuntimeError, match="already open"):
+            with dusk.view():
+                pass

@@ -1,0 +1,200 @@
+"""dusk.get on Dask's dict graphs: the lecture's cells, Dask's task semantics, errors, memory."""
+import gc
+import operator
+import sys
+import threading
+
+import pytest
+
+import dusk
+from conftest import SANITIZED, add, inc, rss_bytes
+
+SCHEDULERS = ["threads", "sync"]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_lecture_cells(lecture_dsk, lecture_dsk2, scheduler):
+    assert dusk.get(lecture_dsk, "z", scheduler=scheduler) == 13          # Out[96]
+    assert dusk.get(lecture_dsk2, "c", scheduler=scheduler) == 3          # Out[104]
+    assert dusk.get(lecture_dsk2, "d", scheduler=scheduler) == 6          # Out[105]
+    res = dusk.get(lecture_dsk2, ["a", "b", "c"], scheduler=scheduler)    # Out[106]
+    assert res == (1, 2, 3) and type(res) is tuple
+
+
+def test_same_answers_as_dask(lecture_dsk, lecture_dsk2):
+    dask = pytest.importorskip("dask")
+    for dsk in (lecture_dsk, lecture_dsk2):
+        for k in dsk:
+            assert dusk.get(dsk, k) == dask.get(dsk, k)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_dask_task_semantics(scheduler):
+    data = [1, 2]
+    dsk = {
+        "a": [1, 2],                                  # a literal list
+        "l": ["a", (inc, 5), [("x", 0)]],             # keys and tasks in a list: computed
+        ("x", 0): (inc, 1),                           # a tuple key
+        ("x", 1): (add, ("x", 0), 10),                # referred to by its tuple
+        "alias": ("x", 1),                            # an alias
+        "nested": (add, (inc, (inc, 1)), (sum, [1, 2, (inc, 3)])),   # nested tasks
+        "cat": (operator.add, "a", [3]),              # operator.add on lists: Python's
+        "big": (operator.mul, 2**62, 4),              # past int64: Python's int
+        "fl": (operator.add, 1.5, True),
+        "neg": (operator.neg, 2.5),
+        "s": (sum, [0.5, 1, 2]),
+        "tup": (1, "a"),                              # not a task: data, as in Dask
+        "str": "not-a-key",
+        "obj": (len, data),
+        "kw": (lambda *a: a, "a", "str"),
+    }
+    got = dusk.get(dsk, ["a", "l", "alias", "nested", "cat", "big", "fl", "neg", "s", "tup",
+                         "str", "obj", ["kw", [("x", 0)]]], scheduler=scheduler)
+    assert got == ([1, 2], [[1, 2], 6, [2]], 12, 10, [1, 2, 3], 2**64, 2.5, -2.5, 3.5,
+                   (1, "a"), "not-a-key", 2, (([1, 2], "not-a-key"), (2,)))
+    dask = pytest.importorskip("dask")
+    assert got == dask.get(dsk, ["a", "l", "alias", "nested", "cat", "big", "fl", "neg", "s",
+                                 "tup", "str", "obj", ["kw", [("x", 0)]]])
+
+
+def test_graph_read_gives_nested_tasks_keys_of_their_own(lecture_dsk):
+    from dusk import _dusk
+
+    assert _dusk._graph_size(lecture_dsk) == 5
+    assert _dusk._graph_size({"n": (add, (inc, (inc, 1)), [(inc, 2)])}) == 4
+    from dusk.diagnostics import Profiler
+
+    with Profiler() as prof:
+        assert dusk.get({("x", 0): (add, (inc, 1), 1), ("y",): (inc, (inc, 0))},
+                        [("x", 0), ("y",)]) == (3, 2)
+    assert {t.key for t in prof.results} == {("x", 0), ("x", 0, ".1"), ("y",), ("y", ".2")}
+    # A nested task's key is one the graph does not have.
+    assert dusk.get({"z": (add, (inc, 1), "z.1"), "z.1": 100}, "z") == 102
+    with pytest.raises(ValueError, match="same text"):
+        dusk.get({("x", 0): 1, "('x', 0)": 2}, ("x", 0))
+
+
+def test_objects_pass_through_unchanged():
+    obj = object()
+    before = sys.getrefcount(obj)
+    assert dusk.get({"a": obj, "b": (lambda v: v, "a"), "c": (id, "b")}, ["b", "c"]) == (obj, id(obj))
+    gc.collect()
+    assert sys.getrefcount(obj) == before
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_exception_comes_back_with_the_key(scheduler):
+    def boom(x):
+        raise ValueError("bad value %d" % x)
+
+    dsk = {"a": 1, "b": (inc, "a"), "bad": (boom, "b")}
+    with pytest.raises(ValueError) as e:
+        dusk.get(dsk, "bad", scheduler=scheduler)
+    assert "bad value 2" in str(e.value) and "'bad'" in str(e.value)
+    with pytest.raises(KeyError):
+        dusk.get({"a": {}, "b": (operator.getitem, "a", "missing")}, "b", scheduler=scheduler)
+    with pytest.raises(TypeError) as e:
+        dusk.get({"a": "text", "b": (operator.add, "a", 1)}, "b", scheduler=scheduler)
+    assert "'b'" in str(e.value)
+    # A failed run leaves nothing behind: the next one works.
+    assert dusk.get(dsk, "b", scheduler=scheduler) == 2
+
+
+def test_bad_arguments():
+    with pytest.raises(KeyError):
+        dusk.get({"a": 1}, "nope")
+    with pytest.raises(KeyError):
+        dusk.get({"a": 1}, ["a", ["nope"]])
+    with pytest.raises(TypeError):
+        dusk.get([("a", 1)], "a")
+    with pytest.raises(ValueError, match="scheduler"):
+        dusk.get({"a": 1}, "a", scheduler="processes")
+    with pytest.raises(TypeError, match="scheduler"):
+        dusk.get({"a": 1}, "a", scheduler=3)
+    with pytest.raises(TypeError, match="num_workers"):
+        dusk.get({"a": 1}, "a", num_workers="2")
+    with pytest.raises(ValueError, match="num_workers"):
+        dusk.get({"a": 1}, "a", num_workers=0)
+    with pytest.raises(TypeError):
+        dusk.get({"a": 1}, {})
+    with pytest.raises(RuntimeError, match="cycle"):
+        dusk.get({"a": (inc, "b"), "b": (inc, "a")}, "a")
+
+
+def test_python_tasks_run_in_parallel_without_holding_the_gil():
+    # Two tasks meet at a barrier: each must wait for the other, so they
+    # run at once on two workers, and neither holds the GIL while it waits.
+    barrier = threading.Barrier(2, timeout=20)
+
+    def meet(i):
+        barrier.wait()
+        return i
+
+    assert dusk.get({"a": (meet, 1), "b": (meet, 2), "c": (add, "a", "b")}, "c",
+                    num_workers=2) == 3
+    # The caller's thread lets other Python threads run during a run.
+    ev = threading.Event()
+    t = threading.Thread(target=ev.set)
+    assert dusk.get({"w": (lambda: (t.start(), ev.wait(20))[1],)}, "w", num_workers=1) is True
+    t.join()
+
+
+def test_one_thread_state_per_worker():
+    # threading.local is per thread state: one worker keeps one for the run.
+    local = threading.local()
+    states = []
+
+    def count(i):
+        if not hasattr(local, "n"):
+            local.n = 0
+            states.append(local)
+        local.n += 1
+        return i
+
+    dsk = {("t", i): (count, i) for i in range(2000)}
+    dsk["total"] = (sum, [("t", i) for i in range(2000)])
+    assert dusk.get(dsk, "total", num_workers=2) == sum(range(2000))
+    assert 1 <= len(states) <= 2
+
+
+def test_memory_stays_flat_over_10000_computations(lecture_dsk):
+    obj = [1, 2, 3]
+    dsk = dict(lecture_dsk, o=obj, p=(len, "o"), q=(operator.add, "o", "o"))
+
+    def loop(n):
+        for _ in range(n):
+            assert dusk.get(dsk, ["z", "p", "q"]) == (13, 3, [1, 2, 3, 1, 2, 3])
+
+    def failing(n):
+        for _ in range(n):
+            with pytest.raises(ZeroDivisionError):
+                dusk.get({"a": 0, "b": (operator.truediv, 1, "a")}, "b")
+
+    import tracemalloc
+
+    from dusk import _dusk
+
+    loop(1000)
+    failing(200)
+    gc.collect()
+    tracemalloc.start()
+    refs, before, blocks = sys.getrefcount(obj), rss_bytes(), _dusk._alloc_live()
+    py_before = tracemalloc.get_traced_memory()[0]
+    loop(10000)
+    failing(2000)
+    gc.collect()
+    py_grew = tracemalloc.get_traced_memory()[0] - py_before
+    tracemalloc.stop()
+    assert sys.getrefcount(obj) == refs
+    assert _dusk._alloc_live() == blocks       # every graph, value and run freed
+    assert py_grew < 256 << 10, "Python's memory grew by %d bytes" % py_grew
+    if not SANITIZED:
+        assert rss_bytes() - before < 4 << 20, "memory grew by %d bytes" % (rss_bytes() - before)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_many_arguments_and_nested_computations(scheduler):
+    dsk = {"many": (lambda *a: sum(a), *range(20)), "a": 5,
+           # A task that computes a graph of its own, from a worker thread.
+           "inner": (lambda v: dusk.get({"p": v, "q": (inc, "p")}, "q", scheduler=scheduler), "a")}
+    assert dusk.get(dsk, ["many", "inner"], scheduler=scheduler) == (190, 6)
