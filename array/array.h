@@ -21,6 +21,7 @@
 **   reduce.c   tree reductions (chunk, combine, aggregate)
 **   rechunk.c  rechunk-merge and rechunk-split
 **   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
+**   lapack.c   factorisations (tsqr, qr, svd) through LAPACKE
 **   emit.c     layers to tasks (dusk_array_graph)
 **   store.c    compute and store
 **   memlimit.c the memory they may take, checked before they start

@@ -29,9 +29,20 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
  * dusk_array_matmul, has them. */
 #pragma weak dusk__k_tensordot
 #pragma weak dusk__k_matmul
+/* and so are the factorisations' (array/lapack.c: LAPACKE) */
+#pragma weak dusk__k_la_qr
+#pragma weak dusk__k_la_svd
+#pragma weak dusk__k_la_item
+#pragma weak dusk__k_la_vstack
+#pragma weak dusk__k_la_dot
+#pragma weak dusk__k_la_alias
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
+/* An entry whose Dask name another entry already has ('getitem'), keyed
+ * apart. */
+#define ENTRY_KEY(id, name, key, kernel, min_in, max_in, nextra)                             \
+    [id] = {{name, op_task, (void *)&dusk__ops[id]}, key, kernel, 0, min_in, max_in, nextra}
 #define BINOP(op, name) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, op, 1, 2, 0)
 #define UNOP(op, name) ENTRY(DUSK__OP_UNOP + (op), name, dusk__k_unop, op, 1, 1, 0)
 #define RED(row, chunk, combine, agg)                                                      \
@@ -80,6 +91,12 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_STACK, "stack", dusk__k_stack, 0, 1, 1, 1),
     ENTRY(DUSK__OP_TENSORDOT, "tensordot", dusk__k_tensordot, 0, 2, 2, 4),
     ENTRY(DUSK__OP_MATMUL, "matmul", dusk__k_matmul, 0, 2, 2, 0),
+    ENTRY(DUSK__OP_LA_QR, "qr", dusk__k_la_qr, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_SVD, "svd", dusk__k_la_svd, 0, 1, 1, 0),
+    ENTRY_KEY(DUSK__OP_LA_ITEM, "getitem", "array.linalg-getitem", dusk__k_la_item, 1, 1, 2),
+    ENTRY(DUSK__OP_LA_VSTACK, "vstack", dusk__k_la_vstack, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_DOT, "dot", dusk__k_la_dot, 0, 2, 2, 0),
+    ENTRY_KEY(DUSK__OP_LA_ALIAS, "identity", "array.linalg-identity", dusk__k_la_alias, 1, 1, 0),
 };
 
 int dusk__red_row(dusk_reduction op)

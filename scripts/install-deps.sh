@@ -25,6 +25,7 @@ libhdf5-dev
 hdf5-tools
 zlib1g-dev
 libopenblas-dev
+liblapacke-dev
 libgraphviz-dev
 libcairo2-dev
 libjansson-dev
@@ -38,10 +39,12 @@ xvfb
 xauth
 python3-numpy
 python3-h5py
+python3-dask
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
-# libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
+# libopenblas-dev (core/ block products), liblapacke-dev (array/lapack.c:
+# the factorisations' block kernels, LAPACK's C interface), libgraphviz-dev (viz/),
 # libcairo2-dev (profiler/ charts), libjansson-dev (profiler/ reads traces;
 # the coming `dusk` command), chromium (tests/test_profiler.c loads the HTML
 # report in headless Chromium), clang and libclang-rt-dev (`make fuzz`:
@@ -55,7 +58,9 @@ python3-h5py
 # xvfb-run, to do the same by hand), python3-numpy and python3-h5py (what
 # real clients read: tests/array/test_h5_faults.c reads files h5py wrote,
 # tests/cli/test_expr.c compares dusk eval with NumPy through h5py; CI
-# fails a test that skips, so they must be there).
+# fails a test that skips, so they must be there), python3-dask
+# (tests/array/test_lapack.c compares the factorisations' graphs with the
+# ones Dask builds).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

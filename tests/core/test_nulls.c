@@ -705,6 +705,13 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_dot, 1, a, NULL);
     ARRAY_EINVAL(dusk_array_matmul, 0, NULL, b);
     ARRAY_EINVAL(dusk_array_matmul, 1, a, NULL);
+    /* the factorisations return structs of arrays: each is the error */
+    mark("dusk_linalg_tsqr", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_tsqr(NULL).q, NULL), DUSK_EINVAL);
+    mark("dusk_linalg_qr", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_qr(NULL).r, NULL), DUSK_EINVAL);
+    mark("dusk_linalg_svd", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd(NULL).s, NULL), DUSK_EINVAL);
 
     ARRAY_EINVAL(dusk_array_reduce, 1, DUSK_RED_MAX, NULL, DUSK_ALL_AXES, false, 0, 0);
     ARRAY_EINVAL(dusk_array_sum, 0, NULL, DUSK_ALL_AXES, false);

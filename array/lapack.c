@@ -1,0 +1,738 @@
+/*
+** dusk — factorisations of chunked arrays: tsqr, qr, svd (dask.array.linalg)
+**
+** The graphs are Dask's (dask/array/linalg.py, 2022.12), layer for layer:
+** tsqr factorises each block of a one-column grid ('qr'), splits the
+** (Q, R) pairs ('getitem-T-q1', 'getitem-T-r1'), stacks the R factors
+** ('stack-T-r1') and factorises them again, either in one task ('qr-T-qr2'
+** and its 'getitem' -q2-aux, -q2, -r2) or, when the stack would be taller
+** than the tallest block and grouping halves it, by tsqr of the stack in
+** groups of blocks (recursion; 'getitem-T-q2' cuts the inner Q back into
+** pieces, 'r-inner-T' passes its R on). 'dot-T-q3' multiplies each block's
+** Q by its piece. svd adds 'svd-T-2' on R and 'getitem-T-u4' = Q @ U_R,
+** then Dask's svd_flip out of ordinary array operations.
+**
+** The block kernels call LAPACK through LAPACKE, on row-major blocks
+** without transposing them: a row-major m x n block is the column-major
+** n x m matrix A^T, and the LQ factorisation of A^T (dgelqf, dorglq) is the
+** transpose of A's QR, so Q comes out row-major in the block's own buffer
+** and R is the upper triangle of its first rows; likewise dgesdd on A^T
+** gives A's Vt and U, row-major. Every kernel works in float64 and stores
+** its result in the task's dtype (float32 for float32 arrays).
+**
+** Blocks whose values are tuples ((Q, R), (U, S, Vt)) only ever feed the
+** 'getitem' layers; no array the user gets has them.
+*/
+#include <cblas.h>
+#include <inttypes.h>
+#include <lapacke.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "array.h"
+#include "dusk/alloc.h"
+#include "dusk/linalg.h"
+#include "nd.h"
+#include "core/value.h"
+
+/* --- kernels ---------------------------------------------------------------- */
+
+static int la_oom(const dusk__targs *t, dusk_error *err)
+{
+    return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory for a block", t->op->func.name);
+}
+
+/* Copies 2-d block v (any dtype, any strides) into dst as row-major
+ * float64. */
+static void copy_f8(const dusk_value *v, double *dst)
+{
+    const int64_t *sh = v->u.nd.shape, *st = v->u.nd.strides;
+    if (v->u.nd.dtype == DUSK_DT_F8 && dusk_ndarray_is_contiguous(v)) {
+        memcpy(dst, v->u.nd.data, (size_t)(sh[0] * sh[1]) * sizeof *dst);
+        return;
+    }
+    for (int64_t i = 0; i < sh[0]; i++)
+        for (int64_t j = 0; j < sh[1]; j++)
+            *dst++ = dusk__nd_loadf(v->u.nd.data + i * st[0] + j * st[1], v->u.nd.dtype);
+}
+
+/* Row-major float64 contents of block v: v's own data when it is
+ * contiguous float64 (*own NULL), else a copy in *own the caller frees. */
+static const double *as_f8(const dusk_value *v, double **own)
+{
+    *own = NULL;
+    if (v->u.nd.dtype == DUSK_DT_F8 && dusk_ndarray_is_contiguous(v))
+        return (const double *)v->u.nd.data;
+    int64_t n = v->u.nd.shape[0] * v->u.nd.shape[1];
+    *own = dusk_malloc((size_t)(n ? n : 1) * sizeof(double));
+    if (*own)
+        copy_f8(v, *own);
+    return *own;
+}
+
+/* A float64 result v in the task's dtype (consumes v); NULL when out of
+ * memory. */
+static dusk_value *in_dtype(const dusk__targs *t, dusk_value *v)
+{
+    if (!v || t->dtype == DUSK_DT_F8)
+        return v;
+    dusk_value *c = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk__nd_astype(v, t->dtype, &c, &e);
+    dusk_value_unref(v);
+    return c;
+}
+
+/* The task's dtype must be one the kernels store. */
+static int la_dtype_ok(const dusk__targs *t, dusk_error *err)
+{
+    if (t->dtype == DUSK_DT_F8 || t->dtype == DUSK_DT_F4)
+        return 0;
+    return dusk_error_set(err, DUSK_EINVAL, "%s: a factorisation is not stored in %s "
+                          "(float64 or float32)", t->op->func.name, dusk_dtype_name(t->dtype));
+}
+
+static int la_block(const dusk__targs *t, size_t i, const dusk_value **v, dusk_error *err)
+{
+    int rc = dusk__targs_block_in(t, i, 2, v, err);
+    if (rc)
+        return rc;
+    const int64_t *sh = (*v)->u.nd.shape;
+    if (sh[0] > INT_MAX || sh[1] > INT_MAX)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: a block of %" PRId64 " x %" PRId64
+                              " is too large for LAPACK", t->op->func.name, sh[0], sh[1]);
+    return 0;
+}
+
+/* np.linalg.qr(block) (mode 'reduced'): the tuple (Q (m, k), R (k, n)). */
+int dusk__k_la_qr(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
+        return rc;
+    int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
+    int64_t qs[2] = {m, k}, rs[2] = {k, n};
+    dusk_value *q = dusk_ndarray_empty(DUSK_DT_F8, 2, qs);
+    dusk_value *r = dusk_ndarray_new(DUSK_DT_F8, 2, rs);
+    /* A^T, column-major n x m, is worked on in place: in Q's own buffer
+     * when Q is as large as A (k == n) */
+    int own = !(k == n && q);
+    double *w = own ? dusk_malloc((size_t)(m * n > 0 ? m * n : 1) * sizeof(double))
+                    : (double *)q->u.nd.data;
+    double *tau = dusk_malloc((size_t)(k ? k : 1) * sizeof(double));
+    if (!q || !r || !w || !tau) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_f8(a, w);
+    if (k > 0) {
+        lapack_int info = LAPACKE_dgelqf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)m, w,
+                                         (lapack_int)n, tau);
+        double *R = (double *)r->u.nd.data;
+        for (int64_t i = 0; info == 0 && i < k; i++)
+            memcpy(R + i * n + i, w + i * n + i, (size_t)(n - i) * sizeof(double));
+        if (info == 0)
+            info = LAPACKE_dorglq(LAPACK_COL_MAJOR, (lapack_int)k, (lapack_int)m, (lapack_int)k,
+                                  w, (lapack_int)n, tau);
+        if (info != 0) {
+            rc = dusk_error_set(err, info < 0 ? DUSK_EINVAL : DUSK_ENOMEM,
+                                "qr: LAPACK's %s failed on a block of %" PRId64 " x %" PRId64
+                                " (info %d)", info == -1010 ? "workspace" : "dgelqf/dorglq",
+                                m, n, (int)info);
+            goto done;
+        }
+        if (own) {
+            double *Q = (double *)q->u.nd.data;
+            for (int64_t i = 0; i < m; i++)
+                memcpy(Q + i * k, w + i * n, (size_t)k * sizeof(double));
+        }
+    }
+    q = in_dtype(t, q);
+    r = in_dtype(t, r);
+    dusk_value *items[2] = {q, r};
+    q = r = NULL;
+    if (!(*out = dusk_tuple_of(2, items)))
+        rc = la_oom(t, err);
+done:
+    if (own)
+        dusk_free(w);
+    dusk_free(tau);
+    dusk_value_unref(q);
+    dusk_value_unref(r);
+    return rc;
+}
+
+/* np.linalg.svd(block, full_matrices=False): (U (m, k), S (k,), Vt (k, n)). */
+int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
+        return rc;
+    int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
+    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n};
+    dusk_value *u = dusk_ndarray_new(DUSK_DT_F8, 2, us);
+    dusk_value *s = dusk_ndarray_new(DUSK_DT_F8, 1, ss);
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, vs);
+    double *w = dusk_malloc((size_t)(m * n > 0 ? m * n : 1) * sizeof(double));
+    if (!u || !s || !v || !w) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_f8(a, w);
+    if (k > 0) {
+        /* A^T = Ub S Vbt: Ub (n x k, column-major) is A's Vt row-major,
+         * Vbt (k x m) is A's U */
+        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)n, (lapack_int)m, w,
+                                         (lapack_int)n, (double *)s->u.nd.data,
+                                         (double *)v->u.nd.data, (lapack_int)n,
+                                         (double *)u->u.nd.data, (lapack_int)k);
+        if (info != 0) {
+            rc = dusk_error_set(err, info > 0 ? DUSK_EINVAL : DUSK_ENOMEM,
+                                "svd: %s on a block of %" PRId64 " x %" PRId64 " (LAPACK dgesdd, "
+                                "info %d)", info > 0 ? "SVD did not converge" : "LAPACK failed",
+                                m, n, (int)info);
+            goto done;
+        }
+    }
+    dusk_value *items[3] = {in_dtype(t, u), in_dtype(t, s), in_dtype(t, v)};
+    u = s = v = NULL;
+    if (!(*out = dusk_tuple_of(3, items)))
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_value_unref(u);
+    dusk_value_unref(s);
+    dusk_value_unref(v);
+    return rc;
+}
+
+/* operator.getitem on a factorisation's results: item `item` of a tuple
+ * (none when -1), then, when rows is given, the rows [rows[i][0],
+ * rows[i][1]) of it for block i (a view). */
+int dusk__k_la_item(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t item;
+    int rc = dusk__targs_int(t, 0, &item, err);
+    if (rc)
+        return rc;
+    dusk_value *v = t->in[0];
+    if (item >= 0) {
+        if (dusk_value_kind(v) != DUSK_KIND_TUPLE || (uint64_t)item >= dusk_tuple_len(v))
+            return dusk_error_set(err, DUSK_ETYPE, "getitem: item %" PRId64 " of a %s", item,
+                                  dusk_kind_name(dusk_value_kind(v)));
+        v = dusk_tuple_get(v, (size_t)item);
+    }
+    const dusk_value *rows = dusk__params_extra(t->params, 1);
+    if (dusk_value_kind(rows) == DUSK_KIND_NONE) {
+        *out = dusk_value_ref(v);
+        return 0;
+    }
+    int64_t i = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : -1;
+    if (dusk_value_kind(rows) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(rows) != DUSK_DT_I8 ||
+        dusk_ndarray_ndim(rows) != 2 || dusk_ndarray_shape(rows)[1] != 2 ||
+        !dusk_ndarray_is_contiguous(rows) || i < 0 || i >= dusk_ndarray_shape(rows)[0])
+        return dusk_error_set(err, DUSK_EINVAL, "getitem: the row table has no block %" PRId64, i);
+    const int64_t *r = (const int64_t *)dusk_ndarray_data(rows) + 2 * i;
+    if (dusk_value_kind(v) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(v) != 2 || r[0] < 0 ||
+        r[1] < r[0] || r[1] > dusk_ndarray_shape(v)[0])
+        return dusk_error_set(err, DUSK_EINVAL, "getitem: rows %" PRId64 ":%" PRId64 " are not "
+                              "in the block", r[0], r[1]);
+    int64_t shape[2] = {r[1] - r[0], dusk_ndarray_shape(v)[1]};
+    const int64_t *st = dusk_ndarray_strides(v);
+    if (!(*out = dusk_ndarray_view(v, 2, shape, st, r[0] * st[0])))
+        return la_oom(t, err);
+    return 0;
+}
+
+/* np.vstack of a list of 2-d blocks of one width. */
+int dusk__k_la_vstack(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *list;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = dusk__targs_list_in(t, 0, &list, err)))
+        return rc;
+    size_t nl = dusk_tuple_len(list);
+    int64_t shape[2] = {0, -1};
+    for (size_t i = 0; i < nl; i++) {
+        const dusk_value *b = dusk_tuple_get(list, i);
+        if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(b) != 2 ||
+            (shape[1] >= 0 && dusk_ndarray_shape(b)[1] != shape[1]))
+            return dusk_error_set(err, DUSK_EINVAL, "vstack: block %zu is not a 2-d block of "
+                                  "%" PRId64 " columns", i, shape[1]);
+        shape[1] = dusk_ndarray_shape(b)[1];
+        shape[0] += dusk_ndarray_shape(b)[0];
+    }
+    dusk_value *v = dusk_ndarray_empty(DUSK_DT_F8, 2, shape);
+    if (!v)
+        return la_oom(t, err);
+    double *o = (double *)v->u.nd.data;
+    for (size_t i = 0; i < nl; i++) {
+        const dusk_value *b = dusk_tuple_get(list, i);
+        copy_f8(b, o);
+        o += dusk_ndarray_shape(b)[0] * shape[1];
+    }
+    if (!(*out = in_dtype(t, v)))
+        return la_oom(t, err);
+    return 0;
+}
+
+/* np.dot of two 2-d blocks (dgemm). */
+int dusk__k_la_dot(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a, *b;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)) ||
+        (rc = la_block(t, 1, &b, err)))
+        return rc;
+    int64_t m = a->u.nd.shape[0], k = a->u.nd.shape[1], n = b->u.nd.shape[1];
+    if (b->u.nd.shape[0] != k)
+        return dusk_error_set(err, DUSK_EINVAL, "dot: blocks of %" PRId64 " x %" PRId64 " and %"
+                              PRId64 " x %" PRId64 " do not align", m, k, b->u.nd.shape[0], n);
+    int64_t shape[2] = {m, n};
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, shape);
+    double *pa, *pb;
+    const double *da = as_f8(a, &pa), *db = as_f8(b, &pb);
+    if (!v || !da || !db) {
+        dusk_value_unref(v);
+        dusk_free(pa);
+        dusk_free(pb);
+        return la_oom(t, err);
+    }
+    if (m && n && k)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0, da,
+                    (int)k, db, (int)n, 0.0, (double *)v->u.nd.data, (int)n);
+    dusk_free(pa);
+    dusk_free(pb);
+    if (!(*out = in_dtype(t, v)))
+        return la_oom(t, err);
+    return 0;
+}
+
+/* Dask's alias task (a key whose value is another key's). */
+int dusk__k_la_alias(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    (void)err;
+    *out = dusk_value_ref(t->in[0]);
+    return 0;
+}
+
+/* --- building the graphs ------------------------------------------------------ */
+
+/* What a CUSTOM layer of these graphs reads for output block i: blocks
+ * src[i] .. src[i] + cnt[i] - 1 of its input, as a list (vstack), or
+ * block src[i] alone. */
+typedef struct {
+    int64_t *src, *cnt;
+    int list;
+} pick;
+
+static void pick_free(void *p)
+{
+    pick *k = p;
+    if (k) {
+        dusk_free(k->src);
+        dusk_free(k->cnt);
+        dusk_free(k);
+    }
+}
+
+static int pick_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
+{
+    const pick *k = L->data;
+    int64_t i = idx[0], first = k->src[i], n = k->list ? k->cnt[i] : 1;
+    dusk_arg **refs = dusk_malloc((size_t)n * sizeof *refs);
+    if (!refs)
+        return -1;
+    int ok = 1;
+    for (int64_t j = 0; j < n; j++) {
+        int64_t at[2] = {first + j, 0};
+        char key[512];
+        dusk_key_tuple(key, sizeof key, L->in[0]->name, L->in[0]->ndim, at);
+        ok &= (refs[j] = dusk_ref(key)) != NULL;
+    }
+    if (!ok) {
+        for (int64_t j = 0; j < n; j++)
+            dusk_arg_free(refs[j]);
+        dusk_free(refs);
+        return -1;
+    }
+    out[0] = k->list ? dusk_listv((size_t)n, refs) : refs[0];
+    dusk_free(refs);
+    return out[0] ? 1 : -1;
+}
+
+/* A building context: the layers made so far fail together. */
+typedef struct {
+    dusk_array_ctx *ctx;
+    int oom;
+} build;
+
+/* A layer 'prefix-tok[suffix]' of nb x 1 blocks (nb x 0 shape's grid:
+ * only the rows are counted) over inputs in[0..nin), BLOCKS reading block
+ * (i, 0) of each input, or block (0, 0) where single[j]. */
+static dusk__layer *layer(build *b, const char *prefix, const char *tok, const char *suffix,
+                          int opid, int64_t nb, int64_t rows, int64_t cols, dusk_dtype dt,
+                          dusk__layer **in, int nin, const int *single, size_t nextra,
+                          dusk_value **extra)
+{
+    int64_t shape[2] = {rows, cols}, nbs[2] = {nb, 1};
+    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, nextra, extra);
+    dusk__layer *L = b->oom ? NULL
+                            : dusk__layer_new(b->ctx, prefix, tok, DUSK__L_BLOCKS,
+                                              dusk__op_get(opid), params, 2, shape, nbs, dt);
+    /* Dask's names go on after the token ('getitem-<token>-q1') */
+    char *name = L ? dusk_malloc(strlen(L->name) + strlen(suffix) + 1) : NULL;
+    if (name) {
+        snprintf(name, strlen(L->name) + strlen(suffix) + 1, "%s%s", L->name, suffix);
+        dusk_free(L->name);
+        L->name = name;
+    } else if (L) {
+        L = NULL;   /* it stays in the context's list, which frees it */
+        params = NULL;
+    }
+    if (!L) {
+        if (b->oom)
+            dusk_value_unref(params);
+        b->oom = 1;
+        return NULL;
+    }
+    for (int j = 0; j < nin; j++) {
+        dusk__layer_input(L, in[j]);
+        L->map[j][0] = single && single[j] ? -1 : 0;
+        L->map[j][1] = -1;
+    }
+    return L;
+}
+
+/* Makes L a CUSTOM layer reading its input through pick (taken over). */
+static void custom(build *b, dusk__layer *L, pick *k)
+{
+    if (!L || !k) {
+        pick_free(k);
+        b->oom = 1;
+        return;
+    }
+    L->kind = DUSK__L_CUSTOM;
+    L->inputs = pick_inputs;
+    L->data = k;
+    L->data_free = pick_free;
+}
+
+static pick *pick_new(int64_t n, int list)
+{
+    pick *k = dusk_calloc(1, sizeof *k);
+    if (k) {
+        k->src = dusk_calloc((size_t)(n ? n : 1), sizeof(int64_t));
+        k->cnt = dusk_calloc((size_t)(n ? n : 1), sizeof(int64_t));
+        k->list = list;
+        if (!k->src || !k->cnt) {
+            pick_free(k);
+            k = NULL;
+        }
+    }
+    return k;
+}
+
+/* An int64 n x 2 table of row ranges. */
+static dusk_value *rows_table(int64_t n, const int64_t *lo, const int64_t *hi)
+{
+    int64_t shape[2] = {n, 2};
+    dusk_value *v = dusk_ndarray_empty(DUSK_DT_I8, 2, shape);
+    if (v)
+        for (int64_t i = 0; i < n; i++) {
+            ((int64_t *)v->u.nd.data)[2 * i] = lo[i];
+            ((int64_t *)v->u.nd.data)[2 * i + 1] = hi[i];
+        }
+    return v;
+}
+
+/* tsqr of the layer `in` (nr blocks of rows chunks[i], n columns): sets
+ * *q (a layer of nr blocks, (chunks[i], k) each) and *r (one block,
+ * (k, n)), k = min(rows, n). maxv: the recursion's _max_vchunk_size, 0
+ * at the top. */
+static void tsqr_layers(build *b, dusk__layer *in, const int64_t *chunks, int64_t nr, int64_t n,
+                        int64_t maxv, int svd, dusk_dtype dt, dusk__layer **q, dusk__layer **r)
+{
+    *q = *r = NULL;
+    int64_t m = 0, cr_max = 0;
+    for (int64_t i = 0; i < nr; i++) {
+        m += chunks[i];
+        cr_max = chunks[i] > cr_max ? chunks[i] : cr_max;
+    }
+    int64_t k = m < n ? m : n;
+    char tok[33];
+    dusk__token(tok, "tsqr|%s|%d", in->name, svd);
+    dusk__layer *qr = layer(b, "qr", tok, "", DUSK__OP_LA_QR, nr, m, n, dt, &in, 1, NULL, 0, NULL);
+    dusk_value *x0[2] = {dusk_int(0), dusk_none()}, *x1[2] = {dusk_int(1), dusk_none()};
+    dusk__layer *q1 = layer(b, "getitem", tok, "-q1", DUSK__OP_LA_ITEM, nr, m, n, dt, &qr, 1,
+                            NULL, 2, x0);
+    dusk__layer *r1 = layer(b, "getitem", tok, "-r1", DUSK__OP_LA_ITEM, nr, nr * n, n, dt, &qr, 1,
+                            NULL, 2, x1);
+    /* each block's R has min(rows, n) rows */
+    int64_t *mr = dusk_malloc((size_t)nr * sizeof *mr), *lo = dusk_malloc((size_t)nr * sizeof *lo),
+            *hi = dusk_malloc((size_t)nr * sizeof *hi), stacked = 0;
+    if (!mr || !lo || !hi) {
+        b->oom = 1;
+        goto done;
+    }
+    for (int64_t i = 0; i < nr; i++)
+        stacked += mr[i] = chunks[i] < n ? chunks[i] : n;
+    int64_t prospective = (stacked + cr_max - 1) / (cr_max ? cr_max : 1);
+    int meaningful = (maxv ? maxv : cr_max) >= 2 * n;
+    dusk__layer *q2, *q3ins[2];
+    if (meaningful && prospective > 1) {
+        /* groups of consecutive R factors no taller than the tallest block */
+        pick *g = pick_new(nr, 1);
+        int64_t ng = 0, sz = 0, *gch = dusk_malloc((size_t)nr * sizeof *gch);
+        if (!g || !gch) {
+            pick_free(g);
+            dusk_free(gch);
+            b->oom = 1;
+            goto done;
+        }
+        int64_t *grp = hi;   /* block i's group, then its rows inside it */
+        for (int64_t i = 0; i < nr; i++) {
+            if (sz + mr[i] > cr_max && g->cnt[ng] > 0) {
+                gch[ng++] = sz;
+                sz = 0;
+                g->src[ng] = i;
+            }
+            lo[i] = sz;
+            grp[i] = ng;
+            g->cnt[ng]++;
+            sz += mr[i];
+        }
+        gch[ng++] = sz;
+        dusk__layer *st = layer(b, "stack", tok, "-r1", DUSK__OP_LA_VSTACK, ng, stacked, n, dt, &r1,
+                                1, NULL, 0, NULL);
+        custom(b, st, g);
+        dusk__layer *qi = NULL, *ri = NULL;
+        if (!b->oom)
+            tsqr_layers(b, st, gch, ng, n, cr_max, 0, dt, &qi, &ri);
+        dusk_free(gch);
+        /* block i's piece of the inner Q: rows lo[i] .. of its group's block */
+        pick *pk = pick_new(nr, 0);
+        for (int64_t i = 0; pk && i < nr; i++) {
+            pk->src[i] = grp[i];
+            hi[i] = lo[i] + mr[i];
+        }
+        dusk_value *x[2] = {dusk_int(-1), rows_table(nr, lo, hi)};
+        q2 = layer(b, "getitem", tok, "-q2", DUSK__OP_LA_ITEM, nr, stacked, k, dt, &qi, qi ? 1 : 0,
+                   NULL, 2, x);
+        custom(b, q2, pk);
+        *r = layer(b, "r-inner", tok, "", DUSK__OP_LA_ALIAS, 1, k, n, dt, &ri, ri ? 1 : 0, NULL, 0,
+                   NULL);
+    } else {
+        pick *all = pick_new(1, 1);
+        if (all)
+            all->cnt[0] = nr;
+        dusk__layer *st = layer(b, "stack", tok, "-r1", DUSK__OP_LA_VSTACK, 1, stacked, n, dt, &r1,
+                                1, NULL, 0, NULL);
+        custom(b, st, all);
+        dusk__layer *qr2 = layer(b, "qr", tok, "-qr2", DUSK__OP_LA_QR, 1, stacked, n, dt, &st, 1,
+                                 NULL, 0, NULL);
+        dusk_value *xa[2] = {dusk_int(0), dusk_none()};
+        dusk__layer *aux = layer(b, "getitem", tok, "-q2-aux", DUSK__OP_LA_ITEM, 1, stacked, k,
+                                 dt, &qr2, 1, NULL, 2, xa);
+        for (int64_t i = 0, at = 0; i < nr; at += mr[i], i++) {
+            lo[i] = at;
+            hi[i] = at + mr[i];
+        }
+        int one = 1;
+        dusk_value *x[2] = {dusk_int(-1), rows_table(nr, lo, hi)};
+        q2 = layer(b, "getitem", tok, "-q2", DUSK__OP_LA_ITEM, nr, stacked, k, dt, &aux, 1, &one,
+                   2, x);
+        dusk_value *xr[2] = {dusk_int(1), dusk_none()};
+        *r = layer(b, "getitem", tok, "-r2", DUSK__OP_LA_ITEM, 1, k, n, dt, &qr2, 1, NULL, 2, xr);
+    }
+    q3ins[0] = q1;
+    q3ins[1] = q2;
+    *q = layer(b, "dot", tok, "-q3", DUSK__OP_LA_DOT, nr, m, k, dt, q3ins, 2, NULL, 0, NULL);
+done:
+    dusk_free(mr);
+    dusk_free(lo);
+    dusk_free(hi);
+    if (b->oom)
+        *q = *r = NULL;
+}
+
+/* The dtype numpy.linalg gives a's factors. */
+static dusk_dtype la_dtype(dusk_dtype t)
+{
+    return t == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8;
+}
+
+static void fmt_chunks(const dusk_array *a, char *buf, size_t n)
+{
+    size_t at = 0;
+    at += (size_t)snprintf(buf, n, "(");
+    for (int d = 0; d < a->ndim && at < n; d++) {
+        at += (size_t)snprintf(buf + at, n - at, "%s(", d ? ", " : "");
+        for (int64_t i = 0; i < a->nb[d] && at < n; i++) {
+            if (i == 4 && a->nb[d] > 6) {
+                at += (size_t)snprintf(buf + at, n - at, ", ...");
+                i = a->nb[d] - 2;
+                continue;
+            }
+            at += (size_t)snprintf(buf + at, n - at, "%s%" PRId64, i ? ", " : "", a->chunks[d][i]);
+        }
+        if (at < n)
+            at += (size_t)snprintf(buf + at, n - at, "%s)", a->nb[d] == 1 ? "," : "");
+    }
+    if (at < n)
+        snprintf(buf + at, n - at, ")");
+}
+
+/* NULL when a can go to tsqr, else an error array saying why. */
+static dusk_array *tsqr_check(dusk_array *a, const char *what)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    char sh[128], ch[256];
+    dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+    if (a->ndim != 2)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: takes a 2-d array, not one of shape %s",
+                                what, sh);
+    if (a->nb[1] != 1) {
+        fmt_chunks(a, ch, sizeof ch);
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: the array of shape %s has %" PRId64
+                                " blocks along axis 1 (chunks %s); tsqr needs one column of "
+                                "blocks (tall-and-skinny): rechunk it with chunks (..., -1)",
+                                what, sh, a->nb[1], ch);
+    }
+    return NULL;
+}
+
+/* Q and R arrays (or tsqr's layers for svd) of a checked array. */
+static int tsqr_build(dusk_array *a, int svd, dusk__layer **q, dusk__layer **r)
+{
+    build b = {a->ctx, 0};
+    tsqr_layers(&b, a->L, a->chunks[0], a->nb[0], a->shape[1], 0, svd, la_dtype(a->dtype), q, r);
+    return b.oom ? -1 : 0;
+}
+
+dusk_qr dusk_linalg_tsqr(dusk_array *a)
+{
+    dusk_array *e = tsqr_check(a, "tsqr");
+    if (e)
+        return (dusk_qr){e, e};
+    dusk__layer *ql, *rl;
+    if (tsqr_build(a, 0, &ql, &rl) < 0) {
+        e = dusk__array_oom(a->ctx, "tsqr");
+        return (dusk_qr){e, e};
+    }
+    int64_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n;
+    int64_t qs[2] = {m, k}, rs[2] = {k, n}, nbq[2] = {a->nb[0], 1}, one[2] = {1, 1};
+    int64_t kc[1] = {k}, nc[1] = {n};
+    int64_t *qch[2] = {a->chunks[0], kc}, *rch[2] = {kc, nc};
+    dusk_dtype dt = la_dtype(a->dtype);
+    return (dusk_qr){dusk__array_new(a->ctx, ql, 2, qs, qch, nbq, dt),
+                     dusk__array_new(a->ctx, rl, 2, rs, rch, one, dt)};
+}
+
+dusk_qr dusk_linalg_qr(dusk_array *a)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (!e && a->ndim == 2 && a->nb[0] > 1 && a->nb[1] > 1) {
+        char sh[128], ch[256];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        fmt_chunks(a, ch, sizeof ch);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "qr: the array of shape %s has blocks along "
+                             "both axes (chunks %s); qr takes tall-and-skinny arrays (one column "
+                             "of blocks: rechunk with chunks (..., -1))", sh, ch);
+    }
+    if (!e && a->ndim == 2 && a->nb[0] == 1 && a->nb[1] > 1) {
+        char sh[128];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "qr: the array of shape %s has one row of %"
+                             PRId64 " blocks (short-and-fat, Dask's sfqr), which dusk does not "
+                             "factorise yet: rechunk it to one column of blocks, chunks "
+                             "(..., -1)", sh, a->nb[1]);
+    }
+    if (e)
+        return (dusk_qr){e, e};
+    return dusk_linalg_tsqr(a);
+}
+
+/* Dask's svd_flip(u, v): signs = 2 * ((v.sum(axis=1, keepdims=True).T >= 0)
+ * - 0.5); u * signs, v * signs.T. */
+static dusk_svd svd_flip(dusk_array *u, dusk_array *s, dusk_array *v)
+{
+    dusk_array *sg = dusk_array_transpose(dusk_array_sum(v, DUSK_AXIS(1), true), NULL);
+    sg = dusk_array_binop_scalar(DUSK_BINOP_GE, sg, 0.0, false);
+    sg = dusk_array_binop_scalar(DUSK_BINOP_SUB, sg, 0.5, false);
+    sg = dusk_array_astype(sg, v->dtype);
+    sg = dusk_array_binop_scalar(DUSK_BINOP_MUL, sg, 2.0, true);
+    return (dusk_svd){dusk_array_mul(u, sg), s, dusk_array_mul(v, dusk_array_transpose(sg, NULL))};
+}
+
+dusk_svd dusk_linalg_svd(dusk_array *a)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (!e && a->ndim != 2) {
+        char sh[128];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd: takes a 2-d array, not one of shape %s",
+                             sh);
+    }
+    if (!e && a->nb[0] > 1 && a->nb[1] > 1) {
+        char sh[128], ch[256];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        fmt_chunks(a, ch, sizeof ch);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd: the array of shape %s has blocks along "
+                             "both axes (chunks %s); svd needs one column of blocks "
+                             "(tall-and-skinny, chunks (..., -1)) or one row (short-and-fat, "
+                             "chunks (-1, ...))", sh, ch);
+    }
+    if (e)
+        return (dusk_svd){e, e, e};
+    /* short-and-fat: the factors of a.T, transposed */
+    int fat = a->nb[0] == 1 && a->nb[1] > 1;
+    dusk_array *x = fat ? dusk_array_transpose(a, NULL) : a;
+    if ((e = dusk__array_bad_input(x, NULL)))
+        return (dusk_svd){e, e, e};
+    dusk__layer *ql, *rl;
+    if (tsqr_build(x, 1, &ql, &rl) < 0)
+        goto oom;
+    build b = {x->ctx, 0};
+    int64_t m = x->shape[0], n = x->shape[1], k = m < n ? m : n, nr = x->nb[0];
+    dusk_dtype dt = la_dtype(x->dtype);
+    char tok[33];
+    dusk__token(tok, "tsqr|%s|%d", x->L->name, 1);
+    dusk__layer *sv = layer(&b, "svd", tok, "-2", DUSK__OP_LA_SVD, 1, k, n, dt, &rl, 1, NULL, 0,
+                            NULL);
+    dusk_value *xu[2] = {dusk_int(0), dusk_none()}, *xs[2] = {dusk_int(1), dusk_none()},
+               *xv[2] = {dusk_int(2), dusk_none()};
+    dusk__layer *u2 = layer(&b, "getitem", tok, "-u2", DUSK__OP_LA_ITEM, 1, k, k, dt, &sv, 1, NULL,
+                            2, xu);
+    dusk__layer *s2 = layer(&b, "getitem", tok, "-s2", DUSK__OP_LA_ITEM, 1, k, 0, dt, &sv, 1, NULL,
+                            2, xs);
+    dusk__layer *v2 = layer(&b, "getitem", tok, "-v2", DUSK__OP_LA_ITEM, 1, k, n, dt, &sv, 1, NULL,
+                            2, xv);
+    dusk__layer *uin[2] = {ql, u2};
+    int single[2] = {0, 1};
+    dusk__layer *u4 = layer(&b, "getitem", tok, "-u4", DUSK__OP_LA_DOT, nr, m, k, dt, uin, 2,
+                            single, 0, NULL);
+    if (b.oom)
+        goto oom;
+    s2->ndim = 1;   /* its key is (name, 0), as Dask's */
+    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n}, nbu[2] = {nr, 1}, one[2] = {1, 1};
+    int64_t kc[1] = {k}, nc[1] = {n};
+    int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {kc, nc};
+    dusk_array *u = dusk__array_new(x->ctx, u4, 2, us, uch, nbu, dt);
+    dusk_array *s = dusk__array_new(x->ctx, s2, 1, ss, sch, one, dt);
+    dusk_array *v = dusk__array_new(x->ctx, v2, 2, vs, vch, one, dt);
+    if (fat) {
+        dusk_array *t = u;
+        u = dusk_array_transpose(v, NULL);
+        v = dusk_array_transpose(t, NULL);
+    }
+    return svd_flip(u, s, v);
+oom:
+    e = dusk__array_oom(a->ctx, "svd");
+    return (dusk_svd){e, e, e};
+}

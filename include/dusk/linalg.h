@@ -1,0 +1,75 @@
+/*
+** dusk — linear algebra on chunked arrays, like dask.array.linalg
+** Library: libdusk-array (array/lapack.c: LAPACKE and OpenBLAS).
+**
+** Factorisations of 2-d arrays built as Dask 2022.12 builds them: the same
+** layers ('qr-<token>', 'getitem-<token>-q1', 'stack-<token>-r1',
+** 'dot-<token>-q3', 'svd-<token>-2' ...), the same task counts, and block
+** kernels that are LAPACK's (dgelqf/dorglq for QR, dgesdd for SVD, called
+** through LAPACKE), never hand-written factorisations.
+**
+** Every result is computed in float64 (float32 for a float32 array: its
+** blocks are factorised in float64 and stored as float32); integer and
+** bool arrays give float64, as numpy.linalg does.
+**
+** Ownership and errors are array.h's: the arrays returned belong to a's
+** context, and a call that cannot build its result (a not 2-d, chunked in
+** a way the algorithm cannot take, NULL) returns arrays in an error state
+** (never NULL) whose message says what is wrong and, for chunks, which
+** chunking the algorithm needs. Errors found while computing (an SVD that
+** does not converge) come back from dusk_array_compute naming the block.
+*/
+#ifndef DUSK_LINALG_H
+#define DUSK_LINALG_H
+
+#include "array.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The two factors of a QR decomposition: a = q @ r. */
+typedef struct dusk_qr {
+    dusk_array *q;             /* (m, k), orthonormal columns; k = min(m, n) */
+    dusk_array *r;             /* (k, n), upper triangular */
+} dusk_qr;
+
+/* The three factors of a singular value decomposition:
+ * a = u @ diag(s) @ v. */
+typedef struct dusk_svd {
+    dusk_array *u;             /* (m, k), orthonormal columns */
+    dusk_array *s;             /* (k,), decreasing */
+    dusk_array *v;             /* (k, n), orthonormal rows */
+} dusk_svd;
+
+/* Tall-and-skinny QR (Benson, Gleich and Demmel; Dask's tsqr) of a 2-d
+ * array with one column of blocks: each block is factorised, the stacked
+ * R factors are factorised again (recursively, in groups no taller than
+ * the tallest block, when that reduces them at least twofold, as Dask
+ * does; else in one task), and each block's Q is multiplied by its part
+ * of the inner Q. Q keeps a's row chunks. Layers: 'qr', 'getitem' (-q1,
+ * -r1), 'stack' (-r1), then 'qr' (-qr2), 'getitem' (-q2-aux, -q2, -r2)
+ * in one task, or the recursion and 'getitem' (-q2), 'r-inner'; and
+ * 'dot' (-q3). Dask's 0-task 'q-blocksizes' layer is not made. A NULL
+ * array, an array that is not 2-d or has more than one column of blocks
+ * is an error (DUSK_EINVAL) naming its shape and chunks. */
+DUSK_API dusk_qr dusk_linalg_tsqr(dusk_array *a);
+/* numpy.linalg.qr (mode 'reduced') as dask.array.linalg.qr: tsqr for an
+ * array with one column of blocks; an array with several blocks along
+ * both axes is an error (DUSK_EINVAL) that says to rechunk one axis into
+ * one block. Short-and-fat arrays (one row of several blocks; Dask's
+ * sfqr) are not supported yet: rechunk them to one column of blocks. */
+DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
+/* numpy.linalg.svd(a, full_matrices=False) as dask.array.linalg.svd with
+ * coerce_signs: through tsqr for an array with one column of blocks (a
+ * 'svd' task on tsqr's R, U = Q @ U_R in 'getitem-<token>-u4'), through
+ * tsqr of a.T for one row of blocks; then Dask's svd_flip, so that each
+ * row of v sums to a non-negative number (the 'sum', 'transpose', 'ge',
+ * 'sub' and 'mul' layers of dask.array.utils.svd_flip). Blocks along
+ * both axes are an error (DUSK_EINVAL) pointing to a rechunk. */
+DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DUSK_LINALG_H */

@@ -1,0 +1,606 @@
+/*
+** dusk tests — factorisations (include/dusk/linalg.h): tsqr, qr, svd
+**
+** Graphs: for tall-and-skinny arrays that take each of tsqr's paths (one
+** inner factorisation, recursion once and twice, irregular blocks, blocks
+** shorter than they are wide), the layers of Q and R, and of U, S and V,
+** with their task counts, as Dask 2022.12.1 builds them: kept in the table
+** below, and checked again against python3-dask itself (Debian's
+** /usr/bin/python3). Values: Q @ R == A, Q.T @ Q == I, R upper triangular,
+** U @ diag(S) @ V == A, within 1e-10 relative, and equal to NumPy's
+** numpy.linalg.qr and svd of the same data (read through h5py) up to the
+** signs of columns. Then the errors, before anything runs.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/linalg.h"
+#include "helpers.h"
+
+static dusk_array_ctx *ctx;
+
+static int setup(void **state)
+{
+    ctx = dusk_array_ctx_new();
+    return ctx ? scratch_setup(state) : -1;
+}
+
+static int teardown(void **state)
+{
+    dusk_array_ctx_free(ctx);
+    return scratch_teardown(state);
+}
+
+/* --- graphs ---------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t m, n;
+    const char *chunks;        /* dusk's text, which Python reads as Dask's chunks */
+    const char *qr;            /* Dask's layers of Q and R, as layer_pattern writes them */
+    const char *svd;           /* of U, S and V (NULL: not compared) */
+} graph_case;
+
+/* Dask 2022.12.1's layers of tsqr (Q and R) and svd (U, S, V), each as
+ * name-with-*-for-token:layers/tasks, sorted (python3-dask printed them;
+ * dask_script prints them again). Dask's 'q-blocksizes' layer holds no
+ * task and is left out, as dusk does not make it. */
+static const graph_case cases[] = {
+    {100, 10, "(25, 10)",
+     "dot-*-q3:2/6 getitem-*-q1:2/6 getitem-*-q2:2/6 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:2/6 getitem-*-r2:1/1 ones_like-*:1/4 qr-*:2/6 qr-*-qr2:1/1 "
+     "r-inner-*:1/1 stack-*-r1:2/3",
+     "dot-*-q3:2/6 ge-*:1/1 getitem-*-q1:2/6 getitem-*-q2:2/6 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/4 getitem-*-v2:1/1 mul-*:3/6 ones_like-*:1/4 qr-*:2/6 "
+     "qr-*-qr2:1/1 r-inner-*:1/1 stack-*-r1:2/3 sub-*:1/1 sum-*:1/1 "
+     "sum-aggregate-*:1/1 svd-*-2:1/1 transpose-*:2/2"},
+    {40, 10, "(10, 10)",
+     "dot-*-q3:1/4 getitem-*-q1:1/4 getitem-*-q2:1/4 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/4 getitem-*-r2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1",
+     "dot-*-q3:1/4 ge-*:1/1 getitem-*-q1:1/4 getitem-*-q2:1/4 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/4 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/4 getitem-*-v2:1/1 mul-*:3/6 ones_like-*:1/4 qr-*:1/4 "
+     "qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*-2:1/1 "
+     "transpose-*:2/2"},
+    {1000, 5, "(50, 5)",
+     "dot-*-q3:2/22 getitem-*-q1:2/22 getitem-*-q2:2/22 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:2/22 getitem-*-r2:1/1 ones_like-*:1/20 qr-*:2/22 qr-*-qr2:1/1 "
+     "r-inner-*:1/1 stack-*-r1:2/3",
+     "dot-*-q3:2/22 ge-*:1/1 getitem-*-q1:2/22 getitem-*-q2:2/22 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:2/22 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/20 getitem-*-v2:1/1 mul-*:3/22 ones_like-*:1/20 qr-*:2/22 "
+     "qr-*-qr2:1/1 r-inner-*:1/1 stack-*-r1:2/3 sub-*:1/1 sum-*:1/1 "
+     "sum-aggregate-*:1/1 svd-*-2:1/1 transpose-*:2/2"},
+    {95, 7, "((30, 30, 30, 5), (7,))",
+     "dot-*-q3:1/4 getitem-*-q1:1/4 getitem-*-q2:1/4 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/4 getitem-*-r2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1",
+     "dot-*-q3:1/4 ge-*:1/1 getitem-*-q1:1/4 getitem-*-q2:1/4 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/4 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/4 getitem-*-v2:1/1 mul-*:3/6 ones_like-*:1/4 qr-*:1/4 "
+     "qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*-2:1/1 "
+     "transpose-*:2/2"},
+    {30, 40, "(10, 40)",
+     "dot-*-q3:1/3 getitem-*-q1:1/3 getitem-*-q2:1/3 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/3 getitem-*-r2:1/1 ones_like-*:1/3 qr-*:1/3 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1",
+     NULL},
+    {13, 4, "(3, 4)",
+     "dot-*-q3:1/5 getitem-*-q1:1/5 getitem-*-q2:1/5 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/5 getitem-*-r2:1/1 ones_like-*:1/5 qr-*:1/5 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1",
+     "dot-*-q3:1/5 ge-*:1/1 getitem-*-q1:1/5 getitem-*-q2:1/5 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/5 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/5 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/5 qr-*:1/5 "
+     "qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*-2:1/1 "
+     "transpose-*:2/2"},
+    {20, 6, "(20, 6)",
+     "dot-*-q3:1/1 getitem-*-q1:1/1 getitem-*-q2:1/1 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/1 getitem-*-r2:1/1 ones_like-*:1/1 qr-*:1/1 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1",
+     NULL},
+    {10, 100, "(10, 25)",
+     NULL,
+     "dot-*-q3:2/6 ge-*:1/1 getitem-*-q1:2/6 getitem-*-q2:2/6 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/4 getitem-*-v2:1/1 mul-*:3/6 ones_like-*:1/4 qr-*:2/6 "
+     "qr-*-qr2:1/1 r-inner-*:1/1 stack-*-r1:2/3 sub-*:1/1 sum-*:1/4 "
+     "sum-aggregate-*:1/1 svd-*-2:1/1 transpose-*:5/11"},
+};
+#define NCASES (sizeof cases / sizeof *cases)
+
+/* The layers of arrays a[0..n), each once, as "name:layers/tasks" sorted,
+ * names with each 32-digit token written '*'. */
+typedef struct {
+    char pat[96];
+    int64_t layers, tasks;
+} pat_count;
+
+static int cmp_pat(const void *x, const void *y)
+{
+    return strcmp(((const pat_count *)x)->pat, ((const pat_count *)y)->pat);
+}
+
+static void layer_pattern(dusk_array *const *a, int n, char *out, size_t outn)
+{
+    static dusk_layer_info info[256];
+    static const char *seen[1024];
+    static pat_count pc[128];
+    int nseen = 0, npc = 0;
+    for (int k = 0; k < n; k++) {
+        size_t nl = dusk_array_layers(a[k], info, 256);
+        assert_true(nl <= 256);
+        for (size_t i = 0; i < nl; i++) {
+            int dup = 0;
+            for (int j = 0; j < nseen && !dup; j++)
+                dup = strcmp(seen[j], info[i].name) == 0;
+            if (dup)
+                continue;
+            assert_true(nseen < 1024);
+            seen[nseen++] = info[i].name;
+            char p[96];
+            size_t o = 0;
+            for (const char *s = info[i].name; *s && o + 1 < sizeof p;) {
+                size_t h = strspn(s, "0123456789abcdef");
+                if (h == 32) {
+                    p[o++] = '*';
+                    s += 32;
+                } else {
+                    p[o++] = *s++;
+                }
+            }
+            p[o] = 0;
+            int at = -1;
+            for (int j = 0; j < npc && at < 0; j++)
+                if (strcmp(pc[j].pat, p) == 0)
+                    at = j;
+            if (at < 0) {
+                assert_true(npc < 128);
+                at = npc++;
+                snprintf(pc[at].pat, sizeof pc[at].pat, "%s", p);
+                pc[at].layers = pc[at].tasks = 0;
+            }
+            pc[at].layers++;
+            pc[at].tasks += info[i].ntasks;
+        }
+    }
+    qsort(pc, (size_t)npc, sizeof *pc, cmp_pat);
+    size_t o = 0;
+    out[0] = 0;
+    for (int j = 0; j < npc && o < outn; j++)
+        o += (size_t)snprintf(out + o, outn - o, "%s%s:%" PRId64 "/%" PRId64, j ? " " : "",
+                              pc[j].pat, pc[j].layers, pc[j].tasks);
+}
+
+/* dusk's layers of tsqr and svd of ones(c) into qr and svd ("-" where
+ * the table has none). */
+static void graphs_of(const graph_case *c, char *qr, char *svd, size_t n)
+{
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(c->m, c->n), c->chunks, DUSK_DT_F8);
+    dusk_error err = DUSK_ERROR_INIT;
+    snprintf(qr, n, "-");
+    snprintf(svd, n, "-");
+    if (dusk_array_numblocks(x, 1) == 1) {
+        dusk_qr f = dusk_linalg_tsqr(x);
+        if (dusk_array_status(f.q, &err) || dusk_array_status(f.r, &err))
+            fail_msg("tsqr of (%" PRId64 ", %" PRId64 ") in %s: %s", c->m, c->n, c->chunks,
+                     err.msg);
+        dusk_array *a[2] = {f.q, f.r};
+        layer_pattern(a, 2, qr, n);
+    }
+    if (c->svd) {
+        dusk_svd f = dusk_linalg_svd(x);
+        if (dusk_array_status(f.u, &err) || dusk_array_status(f.s, &err) ||
+            dusk_array_status(f.v, &err))
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: %s", c->m, c->n, c->chunks,
+                     err.msg);
+        dusk_array *a[3] = {f.u, f.s, f.v};
+        layer_pattern(a, 3, svd, n);
+    }
+}
+
+static void test_graphs_as_kept(void **state)
+{
+    (void)state;
+    char qr[2048], svd[2048];
+    for (size_t i = 0; i < NCASES; i++) {
+        const graph_case *c = &cases[i];
+        graphs_of(c, qr, svd, sizeof qr);
+        if (strcmp(qr, c->qr ? c->qr : "-") != 0)
+            fail_msg("tsqr of (%" PRId64 ", %" PRId64 ") in %s:\n dusk %s\n dask %s", c->m, c->n,
+                     c->chunks, qr, c->qr);
+        if (strcmp(svd, c->svd ? c->svd : "-") != 0)
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s:\n dusk %s\n dask %s", c->m, c->n,
+                     c->chunks, svd, c->svd);
+    }
+}
+
+/* The same table, printed by Dask itself. */
+static const char dask_script[] =
+    "import re, sys\n"
+    "import dask.array as da\n"
+    "def pat(arrs):\n"
+    "    seen = {}\n"
+    "    for a in arrs:\n"
+    "        for k, l in a.__dask_graph__().layers.items():\n"
+    "            if len(l):\n"
+    "                seen[k] = len(l)\n"
+    "    out = {}\n"
+    "    for k, n in seen.items():\n"
+    "        p = re.sub('[0-9a-f]{32}', '*', k)\n"
+    "        L, T = out.get(p, (0, 0))\n"
+    "        out[p] = (L + 1, T + n)\n"
+    "    return ' '.join('%s:%d/%d' % (p, L, T) for p, (L, T) in sorted(out.items()))\n"
+    "for line in sys.stdin:\n"
+    "    m, n, ch, svd = line.rstrip('\\n').split(';')\n"
+    "    x = da.ones((int(m), int(n)), chunks=eval(ch))\n"
+    "    print(pat(da.linalg.tsqr(x)) if x.numblocks[1] == 1 else '-')\n"
+    "    print(pat(da.linalg.svd(x)) if svd == '1' else '-')\n";
+
+static void test_graphs_as_dask(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("graphs.py"), "w");
+    assert_non_null(f);
+    fputs(dask_script, f);
+    fclose(f);
+    f = fopen(scratch("graphs.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NCASES; i++)
+        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%d\n", cases[i].m, cases[i].n, cases[i].chunks,
+                cases[i].svd != NULL);
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("graphs.py"),
+             scratch("graphs.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask (Debian's /usr/bin/python3, scripts/install-deps.sh installs it) "
+                 "could not print its graphs:\n%s", out ? out : "(no output)");
+    char *line = out, qr[2048], svd[2048];
+    for (size_t i = 0; i < NCASES; i++) {
+        const graph_case *c = &cases[i];
+        char *want[2];
+        for (int k = 0; k < 2; k++) {
+            char *nl = line ? strchr(line, '\n') : NULL;
+            if (!nl)
+                fail_msg("Dask printed fewer lines than cases:\n%s", out);
+            *nl = 0;
+            want[k] = line;
+            line = nl + 1;
+        }
+        graphs_of(c, qr, svd, sizeof qr);
+        if (strcmp(qr, want[0]) != 0)
+            fail_msg("tsqr of (%" PRId64 ", %" PRId64 ") in %s:\n dusk %s\n dask %s", c->m, c->n,
+                     c->chunks, qr, want[0]);
+        if (strcmp(svd, want[1]) != 0)
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s:\n dusk %s\n dask %s", c->m, c->n,
+                     c->chunks, svd, want[1]);
+    }
+    free(out);
+}
+
+/* --- values ---------------------------------------------------------------------- */
+
+static dusk_value *compute(dusk_array *a, const char *what)
+{
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_compute(a, NULL, &v, &err) != 0)
+        fail_msg("%s: %s", what, err.msg);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_F8);
+    return v;
+}
+
+static double at(const dusk_value *v, int64_t i, int64_t j)
+{
+    return ((const double *)dusk_ndarray_data(v))[i * dusk_ndarray_shape(v)[1] + j];
+}
+
+static double max_abs(const dusk_value *v)
+{
+    double m = 0;
+    for (int64_t i = 0; i < dusk_ndarray_size(v); i++)
+        m = fmax(m, fabs(((const double *)dusk_ndarray_data(v))[i]));
+    return m;
+}
+
+/* max |x @ y - want| / scale, with y's columns scaled by d when given. */
+static double prod_err(const dusk_value *x, const dusk_value *d, const dusk_value *y,
+                       const dusk_value *want, double scale)
+{
+    int64_t m = dusk_ndarray_shape(x)[0], k = dusk_ndarray_shape(x)[1],
+            n = dusk_ndarray_shape(y)[1];
+    assert_int_equal(dusk_ndarray_shape(y)[0], k);
+    assert_int_equal(dusk_ndarray_shape(want)[0], m);
+    assert_int_equal(dusk_ndarray_shape(want)[1], n);
+    double e = 0;
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t l = 0; l < k; l++)
+                s += at(x, i, l) * (d ? ((const double *)dusk_ndarray_data(d))[l] : 1) * at(y, l, j);
+            e = fmax(e, fabs(s - at(want, i, j)));
+        }
+    return e / scale;
+}
+
+/* max |x.T @ x - I| (cols: x's columns are orthonormal) or |x @ x.T - I|. */
+static double ortho_err(const dusk_value *x, int cols)
+{
+    int64_t m = dusk_ndarray_shape(x)[0], n = dusk_ndarray_shape(x)[1];
+    int64_t outer = cols ? n : m, inner = cols ? m : n;
+    double e = 0;
+    for (int64_t i = 0; i < outer; i++)
+        for (int64_t j = 0; j < outer; j++) {
+            double s = 0;
+            for (int64_t l = 0; l < inner; l++)
+                s += cols ? at(x, l, i) * at(x, l, j) : at(x, i, l) * at(x, j, l);
+            e = fmax(e, fabs(s - (i == j)));
+        }
+    return e;
+}
+
+typedef struct {
+    int64_t m, n;
+    const char *chunks;
+} value_case;
+
+/* each of tsqr's paths, a block shorter than it is wide, short-and-fat
+ * for svd */
+static const value_case vcases[] = {
+    {400, 12, "(50, 12)"},  {1000, 5, "(50, 5)"},   {95, 7, "((30, 30, 30, 5), (7,))"},
+    {13, 4, "(3, 4)"},      {60, 60, "(20, 60)"},   {30, 40, "(10, 40)"},
+    {20, 6, "(20, 6)"},     {9, 120, "(9, 30)"},
+};
+
+static void test_qr_values(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof vcases / sizeof *vcases; i++) {
+        const value_case *c = &vcases[i];
+        dusk_array *x = dusk_random_normal(ctx, 7 + i, 0, 1, DUSK_SHAPE(c->m, c->n), c->chunks);
+        if (dusk_array_numblocks(x, 1) != 1)
+            continue;
+        dusk_qr f = dusk_linalg_qr(x);
+        int64_t k = c->m < c->n ? c->m : c->n;
+        assert_int_equal(dusk_array_shape(f.q)[0], c->m);
+        assert_int_equal(dusk_array_shape(f.q)[1], k);
+        assert_int_equal(dusk_array_shape(f.r)[0], k);
+        assert_int_equal(dusk_array_shape(f.r)[1], c->n);
+        assert_int_equal(dusk_array_numblocks(f.q, 0), dusk_array_numblocks(x, 0));
+        dusk_value *a = compute(x, "A"), *q = compute(f.q, "Q"), *r = compute(f.r, "R");
+        double e = prod_err(q, NULL, r, a, max_abs(a)), o = ortho_err(q, 1);
+        if (e > 1e-12 || o > 1e-12)
+            fail_msg("qr of (%" PRId64 ", %" PRId64 ") in %s: |QR - A| %.3g, |Q'Q - I| %.3g",
+                     c->m, c->n, c->chunks, e, o);
+        for (int64_t r_ = 0; r_ < k; r_++)
+            for (int64_t j = 0; j < r_; j++)
+                assert_true(at(r, r_, j) == 0.0);
+        dusk_value_unref(a);
+        dusk_value_unref(q);
+        dusk_value_unref(r);
+    }
+}
+
+static void test_svd_values(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof vcases / sizeof *vcases; i++) {
+        const value_case *c = &vcases[i];
+        dusk_array *x = dusk_random_normal(ctx, 70 + i, 0, 1, DUSK_SHAPE(c->m, c->n), c->chunks);
+        dusk_svd f = dusk_linalg_svd(x);
+        int64_t k = c->m < c->n ? c->m : c->n;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(f.v, &err))
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: %s", c->m, c->n, c->chunks,
+                     err.msg);
+        assert_int_equal(dusk_array_shape(f.u)[1], k);
+        assert_int_equal(dusk_array_shape(f.s)[0], k);
+        assert_int_equal(dusk_array_shape(f.v)[0], k);
+        dusk_value *a = compute(x, "A"), *u = compute(f.u, "U"), *s = compute(f.s, "S"),
+                   *v = compute(f.v, "V");
+        double e = prod_err(u, s, v, a, max_abs(a)), ou = ortho_err(u, 1), ov = ortho_err(v, 0);
+        if (e > 1e-12 || ou > 1e-12 || ov > 1e-12)
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: |USV - A| %.3g, |U'U - I| %.3g, "
+                     "|VV' - I| %.3g", c->m, c->n, c->chunks, e, ou, ov);
+        const double *sv = dusk_ndarray_data(s);
+        for (int64_t j = 0; j + 1 < k; j++)
+            assert_true(sv[j] >= sv[j + 1] && sv[j + 1] >= 0);
+        /* svd_flip: each row of V sums to a non-negative number */
+        for (int64_t j = 0; j < k; j++) {
+            double sum = 0;
+            for (int64_t l = 0; l < c->n; l++)
+                sum += at(v, j, l);
+            assert_true(sum >= 0);
+        }
+        dusk_value_unref(a);
+        dusk_value_unref(u);
+        dusk_value_unref(s);
+        dusk_value_unref(v);
+    }
+}
+
+/* NumPy's factors of the same data, through HDF5 files: equal within
+ * 1e-10 relative, up to the sign of each column of Q (row of R), U (row
+ * of V). */
+static void test_same_as_numpy(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof vcases / sizeof *vcases; i++) {
+        const value_case *c = &vcases[i];
+        dusk_array *x = dusk_random_normal(ctx, 700 + i, 0, 1, DUSK_SHAPE(c->m, c->n), c->chunks);
+        char fin[32], fout[32];   /* files of their own: dusk keeps HDF5 files open */
+        snprintf(fin, sizeof fin, "a%zu.h5", i);
+        snprintf(fout, sizeof fout, "np%zu.h5", i);
+        const char *in = scratch(fin);
+        dusk_store_options so = {0, true};
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_store(x, in, "/a", &so, NULL, &err))
+            fail_msg("store: %s", err.msg);
+        const char *out = scratch(fout);
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 -c 'import h5py, numpy as np\n"
+                 "a = h5py.File(\"%s\", \"r\")[\"a\"][...]\n"
+                 "q, r = np.linalg.qr(a)\n"
+                 "u, s, v = np.linalg.svd(a, full_matrices=False)\n"
+                 "with h5py.File(\"%s\", \"w\") as f:\n"
+                 "    for k, x in ((\"q\", q), (\"r\", r), (\"u\", u), (\"s\", s), (\"v\", v)):\n"
+                 "        f[k] = x' 2>&1",
+                 in, out);
+        int status;
+        char *msg = run_command(cmd, &status);
+        if (status != 0)
+            fail_msg("NumPy (python3-numpy, python3-h5py) could not factorise: %s", msg);
+        free(msg);
+        dusk_value *np[5];
+        const char *names[5] = {"/q", "/r", "/u", "/s", "/v"};
+        for (int k = 0; k < 5; k++)
+            np[k] = compute(dusk_from_hdf5(ctx, out, names[k], NULL), names[k]);
+        dusk_value *mine[5] = {NULL, NULL, NULL, NULL, NULL};
+        if (dusk_array_numblocks(x, 1) == 1) {
+            dusk_qr f = dusk_linalg_qr(x);
+            mine[0] = compute(f.q, "Q");
+            mine[1] = compute(f.r, "R");
+        }
+        dusk_svd g = dusk_linalg_svd(x);
+        mine[2] = compute(g.u, "U");
+        mine[3] = compute(g.s, "S");
+        mine[4] = compute(g.v, "V");
+        int64_t k = c->m < c->n ? c->m : c->n;
+        double scale = max_abs(np[3]);   /* the largest singular value */
+        for (int64_t j = 0; j < k; j++) {
+            /* Q's column j and R's row j, U's column j and V's row j,
+             * with the signs that make them agree */
+            for (int p = 0; p < 2; p++) {
+                dusk_value *cq = mine[2 * p], *rr = mine[2 * p + 1 + p];
+                dusk_value *nq = np[2 * p], *nr = np[2 * p + 1 + p];
+                if (!cq)
+                    continue;
+                double dot = 0;
+                for (int64_t l = 0; l < c->m; l++)
+                    dot += at(cq, l, j) * at(nq, l, j);
+                double sg = dot < 0 ? -1 : 1, e = 0;
+                for (int64_t l = 0; l < c->m; l++)
+                    e = fmax(e, fabs(at(cq, l, j) - sg * at(nq, l, j)));
+                for (int64_t l = 0; l < c->n; l++)
+                    e = fmax(e, fabs(at(rr, j, l) - sg * at(nr, j, l)) / scale);
+                if (e > 1e-10)
+                    fail_msg("%s of (%" PRId64 ", %" PRId64 ") in %s: factor %" PRId64 " differs "
+                             "from NumPy's by %.3g", p ? "svd" : "qr", c->m, c->n, c->chunks, j, e);
+            }
+            double ds = fabs(((const double *)dusk_ndarray_data(mine[3]))[j] -
+                             ((const double *)dusk_ndarray_data(np[3]))[j]) / scale;
+            if (ds > 1e-10)
+                fail_msg("singular value %" PRId64 " of (%" PRId64 ", %" PRId64 ") differs by %.3g",
+                         j, c->m, c->n, ds);
+        }
+        for (int k2 = 0; k2 < 5; k2++) {
+            dusk_value_unref(np[k2]);
+            dusk_value_unref(mine[k2]);
+        }
+    }
+}
+
+/* A float32 array gives float32 factors. */
+static void test_float32(void **state)
+{
+    (void)state;
+    dusk_array *x = dusk_array_astype(
+        dusk_random_normal(ctx, 5, 0, 1, DUSK_SHAPE(200, 8), "(40, 8)"), DUSK_DT_F4);
+    dusk_qr f = dusk_linalg_qr(x);
+    dusk_svd g = dusk_linalg_svd(x);
+    assert_int_equal(dusk_array_dtype(f.q), DUSK_DT_F4);
+    assert_int_equal(dusk_array_dtype(f.r), DUSK_DT_F4);
+    assert_int_equal(dusk_array_dtype(g.s), DUSK_DT_F4);
+    /* Q @ R in float64 from the float32 factors */
+    dusk_value *a = compute(dusk_array_astype(x, DUSK_DT_F8), "A");
+    dusk_value *q = compute(dusk_array_astype(f.q, DUSK_DT_F8), "Q");
+    dusk_value *r = compute(dusk_array_astype(f.r, DUSK_DT_F8), "R");
+    double e = prod_err(q, NULL, r, a, max_abs(a));
+    if (e > 1e-6 || ortho_err(q, 1) > 1e-6)
+        fail_msg("float32 qr: |QR - A| %.3g, |Q'Q - I| %.3g", e, ortho_err(q, 1));
+    dusk_value_unref(a);
+    dusk_value_unref(q);
+    dusk_value_unref(r);
+    /* integers give float64 */
+    dusk_array *ints = dusk_ones(ctx, DUSK_SHAPE(30, 3), "(10, 3)", DUSK_DT_I4);
+    assert_int_equal(dusk_array_dtype(dusk_linalg_qr(ints).q), DUSK_DT_F8);
+}
+
+/* --- errors ---------------------------------------------------------------------- */
+
+static void expect_error(dusk_array *r, const char *what, const char *const *parts)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_status(r, &err);
+    if (rc != DUSK_EINVAL)
+        fail_msg("%s: %s, want DUSK_EINVAL", what, dusk_err_name(rc));
+    for (int i = 0; parts[i]; i++)
+        if (!contains(err.msg, parts[i]))
+            fail_msg("%s: \"%s\" does not say \"%s\"", what, err.msg, parts[i]);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    dusk_array *both = dusk_ones(ctx, DUSK_SHAPE(40, 40), "(10, 10)", DUSK_DT_F8);
+    dusk_qr f = dusk_linalg_qr(both);
+    const char *qr_both[] = {"qr", "(40, 40)", "both axes", "(10, 10, 10, 10)", "(..., -1)", NULL};
+    expect_error(f.q, "qr of a grid", qr_both);
+    assert_ptr_equal(f.q, f.r);
+    f = dusk_linalg_tsqr(both);
+    const char *ts_both[] = {"tsqr", "(40, 40)", "4 blocks along axis 1", "one column of blocks",
+                             NULL};
+    expect_error(f.r, "tsqr of a grid", ts_both);
+    dusk_svd g = dusk_linalg_svd(both);
+    const char *svd_both[] = {"svd", "(40, 40)", "both axes", "(..., -1)", "(-1, ...)", NULL};
+    expect_error(g.u, "svd of a grid", svd_both);
+    assert_ptr_equal(g.s, g.u);
+    assert_ptr_equal(g.v, g.u);
+
+    dusk_array *fat = dusk_ones(ctx, DUSK_SHAPE(10, 40), "(10, 10)", DUSK_DT_F8);
+    const char *sf[] = {"qr", "(10, 40)", "one row of 4 blocks", "short-and-fat", NULL};
+    expect_error(dusk_linalg_qr(fat).q, "qr of short-and-fat", sf);
+
+    dusk_array *cube = dusk_ones(ctx, DUSK_SHAPE(4, 4, 4), NULL, DUSK_DT_F8);
+    const char *c3[] = {"2-d", "(4, 4, 4)", NULL};
+    expect_error(dusk_linalg_qr(cube).q, "qr of 3-d", c3);
+    expect_error(dusk_linalg_svd(cube).s, "svd of 3-d", c3);
+
+    /* NULL and an array in an error state */
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_qr(NULL).q, "qr of NULL", none);
+    expect_error(dusk_linalg_tsqr(NULL).r, "tsqr of NULL", none);
+    expect_error(dusk_linalg_svd(NULL).v, "svd of NULL", none);
+    dusk_array *bad = dusk_ones(ctx, DUSK_SHAPE(4, 4), "(0, 4)", DUSK_DT_F8);
+    assert_ptr_equal(dusk_linalg_qr(bad).q, bad);
+    assert_ptr_equal(dusk_linalg_svd(bad).u, bad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_graphs_as_kept, reset_alloc),
+        cmocka_unit_test_teardown(test_graphs_as_dask, reset_alloc),
+        cmocka_unit_test_teardown(test_qr_values, reset_alloc),
+        cmocka_unit_test_teardown(test_svd_values, reset_alloc),
+        cmocka_unit_test_teardown(test_same_as_numpy, reset_alloc),
+        cmocka_unit_test_teardown(test_float32, reset_alloc),
+        cmocka_unit_test_teardown(test_errors, reset_alloc),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
