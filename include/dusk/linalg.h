@@ -5,7 +5,7 @@
 ** Factorisations of 2-d arrays built as Dask 2022.12 builds them: the same
 ** layers ('qr-<token>', 'getitem-<token>-q1', 'stack-<token>-r1',
 ** 'dot-<token>-q3', 'svd-<token>-2' ...), the same task counts, and block
-** kernels that are LAPACK's (dgelqf/dorglq for QR, dgesdd for SVD, called
+** kernels that are LAPACK's (dgeqrt/dgemqrt for QR, dgesdd for SVD, called
 ** through LAPACKE), never hand-written factorisations.
 **
 ** Every result is computed in float64 (float32 for a float32 array: its
