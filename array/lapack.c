@@ -26,7 +26,9 @@
 #include <inttypes.h>
 #include <lapacke.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
@@ -755,4 +757,148 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
 oom:
     e = dusk__array_oom(a->ctx, "svd");
     return (dusk_svd){e, e, e};
+}
+
+/* --- norm ---------------------------------------------------------------------- */
+
+/* The axes of mask (DUSK_ALL_AXES: all) of an array of ndim axes, in
+ * increasing order; how many, or -1 when one is out of range. */
+static int axes_of(uint64_t mask, int ndim, int *ax)
+{
+    int n = 0;
+    if (mask == DUSK_ALL_AXES) {
+        for (int d = 0; d < ndim; d++)
+            ax[n++] = d;
+        return n;
+    }
+    for (int d = 0; d < 64; d++)
+        if ((mask >> d) & 1) {
+            int a = d >= 32 ? d - 64 : d;   /* DUSK_AXIS(-1) is bit 63 */
+            if (a < 0)
+                a += ndim;
+            if (a < 0 || a >= ndim || n >= 2 + 1)
+                return -1;
+            ax[n++] = a;
+        }
+    /* negative axes came last: sort the (at most 3) */
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (ax[j] < ax[i]) {
+                int t = ax[i];
+                ax[i] = ax[j];
+                ax[j] = t;
+            }
+    return n;
+}
+
+/* abs(r): Python's abs on a dask array makes an 'abs' layer (elemwise of
+ * operator.abs), where dusk_array_unop's is numpy's 'absolute'. */
+static dusk_array *py_abs(dusk_array *r)
+{
+    dusk_array *a = dusk_array_unop(DUSK_UNOP_ABS, r);
+    if (a->status || a == r || strncmp(a->L->name, "absolute-", 9) != 0)
+        return a;
+    char *name = dusk_malloc(strlen(a->L->name));
+    if (!name)
+        return dusk__array_oom(a->ctx, "norm");
+    snprintf(name, strlen(a->L->name), "abs-%s", a->L->name + 9);
+    dusk_free(a->L->name);
+    a->L->name = name;
+    dusk_key_split(name, a->L->op, sizeof a->L->op);
+    return a;
+}
+
+/* x.sum(axis=a, keepdims=True).max(axis=b, keepdims=True), then the
+ * squeeze of both when not keepdims (Dask's matrix 1- and inf-norms). */
+static dusk_array *sum_then(dusk_array *r, dusk_reduction red, int a, int b, bool keepdims)
+{
+    r = dusk_array_reduce(red, dusk_array_sum(r, DUSK_AXIS(a), true), DUSK_AXIS(b), true, 0, 0);
+    return keepdims ? r : dusk_array_squeeze(r, DUSK_AXIS(a) | DUSK_AXIS(b));
+}
+
+/* svd(x)[1][None] reduced by red over everything (Dask's 2, -2 and nuc
+ * norms). */
+static dusk_array *sv_norm(dusk_array *x, dusk_reduction red, bool keepdims, const char *ord)
+{
+    if (x->ndim > 2)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: ord %s needs an SVD, which takes a "
+                                "2-d array, not one of %d dimensions", ord, x->ndim);
+    dusk_array *s = dusk_array_slice(dusk_linalg_svd(x).s, "None");
+    return dusk_array_reduce(red, s, DUSK_ALL_AXES, keepdims, 0, 0);
+}
+
+dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool keepdims)
+{
+    dusk_array *e = dusk__array_bad_input(x, NULL);
+    if (e)
+        return e;
+    int ax[3];
+    int n = axes_of(axes, x->ndim, ax);
+    if (n < 0 || n > 2 || n == 0)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: improper number of axes for an "
+                                "array of %d dimensions (give one axis or two)", x->ndim);
+    uint64_t mask = 0;
+    for (int i = 0; i < n; i++)
+        mask |= DUSK_AXIS(ax[i]);
+    int matrix = n == 2;
+    double p = 2;
+    enum { P_NONE, P_FRO, P_NUC, P_NUM } kind = P_NONE;
+    if (ord && strcmp(ord, "fro") == 0) {
+        if (!matrix)
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: invalid norm order 'fro' for "
+                                    "vectors");
+        kind = P_NONE;
+    } else if (ord && strcmp(ord, "nuc") == 0) {
+        if (!matrix)
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: invalid norm order 'nuc' for "
+                                    "vectors");
+        kind = P_NUC;
+    } else if (ord) {
+        char *end;
+        p = strcmp(ord, "inf") == 0 ? INFINITY : strcmp(ord, "-inf") == 0 ? -INFINITY
+                                                                          : strtod(ord, &end);
+        if (!isinf(p) && (end == ord || *end || isnan(p)))
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: '%s' is not a norm order (a "
+                                    "number, inf, -inf, 'fro' or 'nuc')", ord);
+        kind = P_NUM;
+    }
+    /* float64 (or float32) throughout, as numpy.promote_types(dtype, float) */
+    dusk_array *r = dusk_array_astype(x, x->dtype == DUSK_DT_F4 ? DUSK_DT_F4 : DUSK_DT_F8);
+    if (kind == P_NONE)
+        return dusk_array_binop_scalar(
+            DUSK_BINOP_POW,
+            dusk_array_sum(dusk_array_binop_scalar(DUSK_BINOP_POW, py_abs(r),
+                                                   2, false),
+                           mask, keepdims),
+            0.5, false);
+    if (kind == P_NUC)
+        return sv_norm(x, DUSK_RED_SUM, keepdims, ord);
+    if (isinf(p)) {
+        dusk_reduction red = p > 0 ? DUSK_RED_MAX : DUSK_RED_MIN;
+        r = py_abs(r);
+        return matrix ? sum_then(r, red, ax[1], ax[0], keepdims)
+                      : dusk_array_reduce(red, r, mask, keepdims, 0, 0);
+    }
+    if (p == 0) {
+        if (matrix)
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: invalid norm order 0 for "
+                                    "matrices");
+        r = dusk_array_astype(dusk_array_binop_scalar(DUSK_BINOP_NE, r, 0, false), r->dtype);
+        return dusk_array_sum(r, mask, keepdims);
+    }
+    if (p == 1) {
+        r = py_abs(r);
+        return matrix ? sum_then(r, DUSK_RED_MAX, ax[0], ax[1], keepdims)
+                      : dusk_array_sum(r, mask, keepdims);
+    }
+    if (matrix && p == -1)
+        return sum_then(py_abs(r), DUSK_RED_MIN, ax[0], ax[1], keepdims);
+    if (matrix && (p == 2 || p == -2))
+        return sv_norm(x, p > 0 ? DUSK_RED_MAX : DUSK_RED_MIN, keepdims, ord);
+    if (matrix)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: invalid norm order %s for matrices",
+                                ord);
+    r = dusk_array_binop_scalar(DUSK_BINOP_POW, py_abs(r), p, false);
+    return dusk_array_binop_scalar(DUSK_BINOP_POW, dusk_array_sum(r, mask, keepdims), 1.0 / p,
+                                   false);
 }

@@ -69,6 +69,19 @@ DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
  * both axes are an error (DUSK_EINVAL) pointing to a rechunk. */
 DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
 
+/* numpy.linalg.norm as dask.array.linalg.norm builds it, from array
+ * operations ('astype' to a float type, 'absolute', 'pow', 'sum', 'max',
+ * 'min', 'squeeze', and svd for ord "2", "-2" and "nuc"). ord is numpy's
+ * ord as text: NULL (None: the 2-norm of a vector, Frobenius of a
+ * matrix), "fro", "nuc", "inf", "-inf", or a number ("1", "-2", "0",
+ * "3.5"). axes: one axis (a vector norm) or two (a matrix norm; taken in
+ * increasing order, as axis=(i, j) with i < j), DUSK_ALL_AXES for all of
+ * a 1-d or 2-d array. An ord numpy refuses for the kind of norm ("nuc"
+ * of a vector, "0" of a matrix ...), more than two axes, text that is not
+ * an ord, or an SVD-based norm of an array of more than 2 dimensions is
+ * an error (DUSK_EINVAL) naming it. */
+DUSK_API dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool keepdims);
+
 #ifdef __cplusplus
 }
 #endif

@@ -591,6 +591,203 @@ static void test_errors(void **state)
     assert_ptr_equal(dusk_linalg_svd(bad).u, bad);
 }
 
+/* --- norm ------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t m, n;              /* n 0: a vector of m */
+    const char *chunks, *ord;
+    const char *axes;          /* "-" (None), "0", "0,1" ... */
+    int keepdims;
+    const char *layers;        /* Dask's, of norm(ones(...)), culled to what it needs
+                                  (Dask's S carries all of tsqr's layers) */
+} norm_case;
+
+static const norm_case norm_cases[] = {
+    {20, 12, "(5, 4)", NULL, "-", 0,
+     "abs-*:1/12 ones_like-*:1/12 pow-*:2/13 sum-*:1/12 sum-aggregate-*:1/1 "
+     "sum-partial-*:1/4"},
+    {20, 12, "(5, 4)", "fro", "-", 1,
+     "abs-*:1/12 ones_like-*:1/12 pow-*:2/13 sum-*:1/12 sum-aggregate-*:1/1 "
+     "sum-partial-*:1/4"},
+    {20, 12, "(5, 4)", "1", "-", 0,
+     "abs-*:1/12 amax-aggregate-*:1/1 chunk_max-*:1/3 ones_like-*:1/12 squeeze-*:1/1 "
+     "sum-*:1/12 sum-aggregate-*:1/3"},
+    {20, 12, "(5, 4)", "-1", "-", 1,
+     "abs-*:1/12 amin-aggregate-*:1/1 chunk_min-*:1/3 ones_like-*:1/12 sum-*:1/12 "
+     "sum-aggregate-*:1/3"},
+    {20, 12, "(5, 4)", "inf", "-", 0,
+     "abs-*:1/12 amax-aggregate-*:1/1 chunk_max-*:1/4 ones_like-*:1/12 squeeze-*:1/1 "
+     "sum-*:1/12 sum-aggregate-*:1/4"},
+    {20, 12, "(5, 4)", "-inf", "0,1", 0,
+     "abs-*:1/12 amin-aggregate-*:1/1 chunk_min-*:1/4 ones_like-*:1/12 squeeze-*:1/1 "
+     "sum-*:1/12 sum-aggregate-*:1/4"},
+    {20, 12, "(5, 12)", "2", "-", 0,
+     "amax-aggregate-*:1/1 chunk_max-*:1/1 getitem-*:1/1 getitem-*-r1:1/4 "
+     "getitem-*-r2:1/1 getitem-*-s2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1 svd-*-2:1/1"},
+    {20, 12, "(5, 12)", "-2", "-", 0,
+     "amin-aggregate-*:1/1 chunk_min-*:1/1 getitem-*:1/1 getitem-*-r1:1/4 "
+     "getitem-*-r2:1/1 getitem-*-s2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1 svd-*-2:1/1"},
+    {20, 12, "(20, 4)", "nuc", "-", 0,
+     "getitem-*:1/1 getitem-*-r1:1/3 getitem-*-r2:1/1 getitem-*-s2:1/1 ones_like-*:1/3 "
+     "qr-*:1/3 qr-*-qr2:1/1 stack-*-r1:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*-2:1/1 "
+     "transpose-*:1/3"},
+    {20, 12, "(5, 4)", "3", "1", 0,
+     "abs-*:1/12 ones_like-*:1/12 pow-*:2/16 sum-*:1/12 sum-aggregate-*:1/4"},
+    {20, 12, "(5, 4)", "0", "0", 1,
+     "astype-*:1/12 ne-*:1/12 ones_like-*:1/12 sum-*:1/12 sum-aggregate-*:1/3"},
+    {20, 12, "(5, 4)", "-inf", "1", 0,
+     "abs-*:1/12 amin-aggregate-*:1/4 chunk_min-*:1/12 ones_like-*:1/12"},
+    {20, 0, "(6,)", NULL, "-", 0,
+     "abs-*:1/4 ones_like-*:1/4 pow-*:2/5 sum-*:1/4 sum-aggregate-*:1/1"},
+    {20, 0, "(6,)", "inf", "-", 1,
+     "abs-*:1/4 amax-aggregate-*:1/1 chunk_max-*:1/4 ones_like-*:1/4"},
+    {20, 0, "(6,)", "0.5", "0", 0,
+     "abs-*:1/4 ones_like-*:1/4 pow-*:2/5 sum-*:1/4 sum-aggregate-*:1/1"},
+};
+#define NNORM (sizeof norm_cases / sizeof *norm_cases)
+
+static const char norm_script[] =
+    "import re, sys, math\n"
+    "import numpy as np\n"
+    "import dask.array as da\n"
+    "from dask.core import flatten\n"
+    "def pat(arrs):\n"
+    "    seen = {}\n"
+    "    for a in arrs:\n"
+    "        g = a.__dask_graph__().cull(set(flatten(a.__dask_keys__())))\n"
+    "        for k, l in g.layers.items():\n"
+    "            if len(l):\n"
+    "                seen[k] = len(l)\n"
+    "    out = {}\n"
+    "    for k, n in seen.items():\n"
+    "        p = re.sub('[0-9a-f]{32}', '*', k)\n"
+    "        L, T = out.get(p, (0, 0))\n"
+    "        out[p] = (L + 1, T + n)\n"
+    "    return ' '.join('%s:%d/%d' % (p, L, T) for p, (L, T) in sorted(out.items()))\n"
+    "for line in sys.stdin:\n"
+    "    m, n, ch, ord_, axes, keep = line.rstrip('\\n').split(';')\n"
+    "    shape = (int(m),) if n == '0' else (int(m), int(n))\n"
+    "    size = int(np.prod(shape))\n"
+    "    data = (np.sin(np.arange(size)) * 3 + np.arange(size) % 7 - 2).reshape(shape)\n"
+    "    o = None if ord_ == '-' else ord_ if ord_ in ('fro', 'nuc') else float(ord_)\n"
+    "    ax = None if axes == '-' else tuple(int(a) for a in axes.split(','))\n"
+    "    if ax is not None and len(ax) == 1: ax = ax[0]\n"
+    "    r = da.linalg.norm(da.ones(shape, chunks=eval(ch)), ord=o, axis=ax, keepdims=keep == '1')\n"
+    "    v = np.linalg.norm(data, ord=o, axis=ax, keepdims=keep == '1')\n"
+    "    print(pat([r]))\n"
+    "    print(' '.join('%.17g' % x for x in np.ravel(v)))\n";
+
+static uint64_t axes_mask(const char *s)
+{
+    if (strcmp(s, "-") == 0)
+        return DUSK_ALL_AXES;
+    uint64_t m = 0;
+    for (; *s; s++)
+        if (*s >= '0' && *s <= '9')
+            m |= DUSK_AXIS(*s - '0');
+    return m;
+}
+
+static dusk_array *norm_of(const norm_case *c, dusk_array *x)
+{
+    return dusk_linalg_norm(x, c->ord, axes_mask(c->axes), c->keepdims);
+}
+
+/* Graphs as Dask's (kept, and printed by Dask now), values as NumPy's. */
+static void test_norm(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("norm.py"), "w");
+    assert_non_null(f);
+    fputs(norm_script, f);
+    fclose(f);
+    f = fopen(scratch("norm.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NNORM; i++) {
+        const norm_case *c = &norm_cases[i];
+        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%s;%s;%d\n", c->m, c->n, c->chunks,
+                c->ord ? c->ord : "-", c->axes, c->keepdims);
+    }
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("norm.py"), scratch("norm.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask could not print its norms:\n%s", out ? out : "(no output)");
+    char *line = out, pat[2048];
+    for (size_t i = 0; i < NNORM; i++) {
+        const norm_case *c = &norm_cases[i];
+        char *want[2];
+        for (int k = 0; k < 2; k++) {
+            char *nl = line ? strchr(line, '\n') : NULL;
+            if (!nl)
+                fail_msg("Dask printed fewer lines than cases:\n%s", out);
+            *nl = 0;
+            want[k] = line;
+            line = nl + 1;
+        }
+        dusk_shape sh = c->n ? DUSK_SHAPE(c->m, c->n) : DUSK_SHAPE(c->m);
+        dusk_array *r = norm_of(c, dusk_ones(ctx, sh, c->chunks, DUSK_DT_F8));
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(r, &err))
+            fail_msg("norm case %zu (ord %s): %s", i, c->ord ? c->ord : "None", err.msg);
+        layer_pattern(&r, 1, pat, sizeof pat);
+        if (strcmp(pat, c->layers) != 0 || strcmp(pat, want[0]) != 0)
+            fail_msg("norm case %zu (ord %s, axes %s):\n dusk %s\n kept %s\n dask %s", i,
+                     c->ord ? c->ord : "None", c->axes, pat, c->layers, want[0]);
+        /* the values, on data both sides make alike */
+        int64_t size = c->m * (c->n ? c->n : 1);
+        double *data = malloc((size_t)size * sizeof *data);
+        assert_non_null(data);
+        for (int64_t k = 0; k < size; k++)
+            data[k] = sin((double)k) * 3 + (double)(k % 7) - 2;
+        dusk_value *v = compute(norm_of(c, dusk_from_buffer(ctx, data, DUSK_DT_F8, sh, c->chunks)),
+                                "norm");
+        free(data);
+        const double *got = dusk_ndarray_data(v);
+        char *p = want[1];
+        int64_t k = 0;
+        for (; *p; k++) {
+            char *end;
+            double w = strtod(p, &end);
+            assert_true(end != p);
+            p = end;
+            assert_true(k < dusk_ndarray_size(v));
+            if (fabs(got[k] - w) > 1e-10 * fmax(1, fabs(w)))
+                fail_msg("norm case %zu (ord %s): element %" PRId64 " is %.17g, NumPy's %.17g",
+                         i, c->ord ? c->ord : "None", k, got[k], w);
+        }
+        assert_int_equal(k, dusk_ndarray_size(v));
+        dusk_value_unref(v);
+    }
+    free(out);
+}
+
+static void test_norm_errors(void **state)
+{
+    (void)state;
+    dusk_array *v = dusk_ones(ctx, DUSK_SHAPE(10), "5", DUSK_DT_F8);
+    dusk_array *m = dusk_ones(ctx, DUSK_SHAPE(10, 10), "5", DUSK_DT_F8);
+    dusk_array *c = dusk_ones(ctx, DUSK_SHAPE(3, 3, 3), NULL, DUSK_DT_F8);
+    const char *fro[] = {"'fro'", "vectors", NULL}, *nuc[] = {"'nuc'", "vectors", NULL};
+    expect_error(dusk_linalg_norm(v, "fro", DUSK_ALL_AXES, false), "fro of a vector", fro);
+    expect_error(dusk_linalg_norm(v, "nuc", DUSK_ALL_AXES, false), "nuc of a vector", nuc);
+    const char *zero[] = {"order 0", "matrices", NULL}, *three[] = {"order 3", "matrices", NULL};
+    expect_error(dusk_linalg_norm(m, "0", DUSK_ALL_AXES, false), "0 of a matrix", zero);
+    expect_error(dusk_linalg_norm(m, "3", DUSK_ALL_AXES, false), "3 of a matrix", three);
+    const char *text[] = {"'two'", "not a norm order", NULL};
+    expect_error(dusk_linalg_norm(m, "two", DUSK_ALL_AXES, false), "ord 'two'", text);
+    const char *axes[] = {"improper number of axes", "3 dimensions", NULL};
+    expect_error(dusk_linalg_norm(c, NULL, DUSK_ALL_AXES, false), "3 axes", axes);
+    const char *svd3[] = {"ord 2", "2-d", "3 dimensions", NULL};
+    expect_error(dusk_linalg_norm(c, "2", DUSK_AXIS(0) | DUSK_AXIS(1), false), "2 of a 3-d", svd3);
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_norm(NULL, NULL, DUSK_ALL_AXES, false), "norm of NULL", none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +798,8 @@ int main(void)
         cmocka_unit_test_teardown(test_same_as_numpy, reset_alloc),
         cmocka_unit_test_teardown(test_float32, reset_alloc),
         cmocka_unit_test_teardown(test_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_norm, reset_alloc),
+        cmocka_unit_test_teardown(test_norm_errors, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
