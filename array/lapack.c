@@ -301,20 +301,44 @@ int dusk__k_la_vstack(const dusk__targs *t, dusk_value **out, dusk_error *err)
     return 0;
 }
 
-/* np.dot of two 2-d blocks (dgemm). */
+static int dot2(const dusk__targs *t, const dusk_value *a, const dusk_value *b, int vec,
+                dusk_value **out, dusk_error *err);
+
+/* np.dot of two 2-d blocks, or of a 2-d and a 1-d one (dgemm). */
 int dusk__k_la_dot(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const dusk_value *a, *b;
     int rc;
-    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)) ||
-        (rc = la_block(t, 1, &b, err)))
+    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
         return rc;
+    /* b may be a vector (solve_triangular's right-hand side) */
+    int vec = t->nin > 1 && dusk_value_kind(t->in[1]) == DUSK_KIND_NDARRAY &&
+              dusk_ndarray_ndim(t->in[1]) == 1;
+    dusk_value *col = NULL;
+    if (vec) {
+        int64_t cs[2] = {dusk_ndarray_shape(t->in[1])[0], 1};
+        int64_t st[2] = {dusk_ndarray_strides(t->in[1])[0], 8};
+        if (!(col = dusk_ndarray_view(t->in[1], 2, cs, st, 0)))
+            return la_oom(t, err);
+        b = col;
+    } else if ((rc = la_block(t, 1, &b, err))) {
+        return rc;
+    }
+    rc = dot2(t, a, b, vec, out, err);
+    dusk_value_unref(col);
+    return rc;
+}
+
+/* a @ b of 2-d blocks into *out (1-d when vec: b was a vector). */
+static int dot2(const dusk__targs *t, const dusk_value *a, const dusk_value *b, int vec,
+                dusk_value **out, dusk_error *err)
+{
     int64_t m = a->u.nd.shape[0], k = a->u.nd.shape[1], n = b->u.nd.shape[1];
     if (b->u.nd.shape[0] != k)
         return dusk_error_set(err, DUSK_EINVAL, "dot: blocks of %" PRId64 " x %" PRId64 " and %"
                               PRId64 " x %" PRId64 " do not align", m, k, b->u.nd.shape[0], n);
     int64_t shape[2] = {m, n};
-    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, shape);
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, vec ? 1 : 2, shape);
     double *pa, *pb;
     const double *da = as_f8(a, &pa), *db = as_f8(b, &pb);
     if (!v || !da || !db) {
@@ -901,4 +925,231 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
     r = dusk_array_binop_scalar(DUSK_BINOP_POW, py_abs(r), p, false);
     return dusk_array_binop_scalar(DUSK_BINOP_POW, dusk_array_sum(r, mask, keepdims), 1.0 / p,
                                    false);
+}
+
+/* --- solve_triangular ------------------------------------------------------------ */
+
+/* scipy.linalg.solve_triangular(a_ii, b_ij - sum(products)) (dtrtrs): x
+ * of b's shape (1-d or 2-d). A zero on a's diagonal is a singular matrix,
+ * named with the block's index. */
+int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a, *b, *list = NULL;
+    int64_t lower;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = dusk__targs_int(t, 0, &lower, err)) ||
+        (rc = la_block(t, 0, &a, err)) || (rc = dusk__targs_block_in(t, 1, -1, &b, err)) ||
+        (t->nin > 2 && (rc = dusk__targs_list_in(t, 2, &list, err))))
+        return rc;
+    int bnd = dusk_ndarray_ndim(b);
+    int64_t n = a->u.nd.shape[0], nrhs = bnd == 2 ? b->u.nd.shape[1] : 1;
+    if (a->u.nd.shape[1] != n || (bnd != 1 && bnd != 2) || b->u.nd.shape[0] != n)
+        return dusk_error_set(err, DUSK_EINVAL, "solve_triangular: a diagonal block of %" PRId64
+                              " x %" PRId64 " and a right-hand side of %" PRId64 " rows",
+                              a->u.nd.shape[0], a->u.nd.shape[1], b->u.nd.shape[0]);
+    double *A = dusk_malloc((size_t)(n * n > 0 ? n * n : 1) * sizeof(double));
+    dusk_value *x = dusk_ndarray_empty(DUSK_DT_F8, bnd, b->u.nd.shape);
+    double *B = dusk_malloc((size_t)(n * nrhs > 0 ? n * nrhs : 1) * sizeof(double));
+    if (!A || !x || !B) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_f8_colmajor(a, A);
+    /* B, column-major: b less the products */
+    const int64_t *bs = b->u.nd.strides;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < nrhs; j++)
+            B[i + j * n] = dusk__nd_loadf(b->u.nd.data + i * bs[0] + (bnd == 2 ? j * bs[1] : 0),
+                                          b->u.nd.dtype);
+    for (size_t p = 0; list && p < dusk_tuple_len(list); p++) {
+        const dusk_value *d = dusk_tuple_get(list, p);
+        if (dusk_value_kind(d) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(d) != bnd ||
+            dusk_ndarray_shape(d)[0] != n || (bnd == 2 && dusk_ndarray_shape(d)[1] != nrhs)) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "solve_triangular: product %zu is not of the "
+                                "right-hand side's shape", p);
+            goto done;
+        }
+        const int64_t *ds = dusk_ndarray_strides(d);
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < nrhs; j++)
+                B[i + j * n] -= dusk__nd_loadf(d->u.nd.data + i * ds[0] + (bnd == 2 ? j * ds[1] : 0),
+                                               dusk_ndarray_dtype(d));
+    }
+    if (n > 0 && nrhs > 0) {
+        lapack_int info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, lower ? 'L' : 'U', 'N', 'N',
+                                         (lapack_int)n, (lapack_int)nrhs, A, (lapack_int)n, B,
+                                         (lapack_int)n);
+        if (info > 0) {
+            int64_t bi = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : 0;
+            rc = dusk_error_set(err, DUSK_EINVAL, "solve_triangular: singular matrix: a's "
+                                "diagonal block (%" PRId64 ", %" PRId64 ") has a zero at its "
+                                "diagonal entry %d", bi, bi, (int)info - 1);
+            goto done;
+        }
+        if (info < 0) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "solve_triangular: LAPACK's dtrtrs failed "
+                                "(info %d)", (int)info);
+            goto done;
+        }
+    }
+    double *X = (double *)x->u.nd.data;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < nrhs; j++)
+            X[i * nrhs + j] = B[i + j * n];
+    *out = in_dtype(t, x);
+    x = NULL;
+    if (!*out)
+        rc = la_oom(t, err);
+done:
+    dusk_free(A);
+    dusk_free(B);
+    dusk_value_unref(x);
+    return rc;
+}
+
+/* What a 'solve-triangular' layer emits. */
+typedef struct {
+    int lower, bnd;                /* b's dimensions: 1 or 2 */
+    int64_t v, h;                  /* blocks along a's axes, along b's columns */
+    char *dot;                     /* 'solve-tri-dot-<token>' */
+    dusk_value *dot_params;
+} trs_data;
+
+static void trs_free(void *p)
+{
+    trs_data *d = p;
+    if (d) {
+        dusk_free(d->dot);
+        dusk_value_unref(d->dot_params);
+        dusk_free(d);
+    }
+}
+
+/* Dask's graph: block (i, j) of x solves a_ii against b_ij less the
+ * products a_ik @ x_kj of the blocks solved before it (k < i for lower,
+ * k > i for upper), each a task of its own, ('solve-tri-dot-<token>', i,
+ * k, k, j). */
+static int trs_emit(dusk_graph *g, const dusk__layer *L)
+{
+    const trs_data *d = L->data;
+    const char *an = L->in[0]->name, *bn = L->in[1]->name;
+    char key[512], ka[512], kb[512];
+    for (int64_t i = 0; i < d->v; i++)
+        for (int64_t j = 0; j < d->h; j++) {
+            int64_t lo = d->lower ? 0 : i + 1, hi = d->lower ? i : d->v, np = hi - lo;
+            dusk_arg **prev = np ? dusk_malloc((size_t)np * sizeof *prev) : NULL;
+            if (np && !prev)
+                return DUSK_ENOMEM;
+            int rc = 0;
+            for (int64_t k = lo; k < hi; k++) {
+                int64_t di[4] = {i, k, k, j}, ai[2] = {i, k}, xi[2] = {k, j};
+                dusk_key_tuple(key, sizeof key, d->dot, 4, di);
+                dusk_key_tuple(ka, sizeof ka, an, 2, ai);
+                dusk_key_tuple(kb, sizeof kb, L->name, d->bnd, xi);
+                dusk_arg *args[4] = {dusk_lit(dusk_value_ref(d->dot_params)),
+                                     dusk__index_arg(4, di), dusk_ref(ka), dusk_ref(kb)};
+                if (!rc)
+                    rc = dusk_graph_taskv(g, key, &dusk__op_get(DUSK__OP_LA_DOT)->func, 4, args);
+                else
+                    for (int q = 0; q < 4; q++)
+                        dusk_arg_free(args[q]);
+                prev[k - lo] = dusk_ref(key);
+            }
+            int64_t xi[2] = {i, j}, ai[2] = {i, i};
+            dusk_key_tuple(key, sizeof key, L->name, d->bnd, xi);
+            dusk_key_tuple(ka, sizeof ka, an, 2, ai);
+            dusk_key_tuple(kb, sizeof kb, bn, d->bnd, xi);
+            dusk_arg *args[5] = {dusk_lit(dusk_value_ref(L->params)), dusk__index_arg(d->bnd, xi),
+                                 dusk_ref(ka), dusk_ref(kb), NULL};
+            size_t nargs = 4;
+            if (np)
+                args[nargs++] = dusk_listv((size_t)np, prev);
+            dusk_free(prev);
+            if (!rc)
+                rc = dusk_graph_taskv(g, key, &L->kop->func, nargs, args);
+            else
+                for (size_t q = 0; q < nargs; q++)
+                    dusk_arg_free(args[q]);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+static void fmt_axis_chunks(const dusk_array *a, int d, char *buf, size_t n)
+{
+    size_t at = (size_t)snprintf(buf, n, "(");
+    for (int64_t i = 0; i < a->nb[d] && at < n; i++) {
+        if (i == 4 && a->nb[d] > 6) {
+            at += (size_t)snprintf(buf + at, n - at, ", ...");
+            i = a->nb[d] - 2;
+            continue;
+        }
+        at += (size_t)snprintf(buf + at, n - at, "%s%" PRId64, i ? ", " : "", a->chunks[d][i]);
+    }
+    if (at < n)
+        snprintf(buf + at, n - at, "%s)", a->nb[d] == 1 ? "," : "");
+}
+
+dusk_array *dusk_linalg_solve_triangular(dusk_array *a, dusk_array *b, bool lower)
+{
+    dusk_array *e = dusk__array_bad_input(a, b);
+    if (e)
+        return e;
+    if (!b)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve_triangular: no b given");
+    if (a->ctx != b->ctx)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve_triangular: a and b belong to "
+                                "different contexts");
+    char sa[128], sb[128], ca[256], cb[256];
+    dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+    dusk__fmt_shape(sb, sizeof sb, b->ndim, b->shape);
+    if (a->ndim != 2 || a->shape[0] != a->shape[1])
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve_triangular: a must be a square "
+                                "2-d array, not one of shape %s", sa);
+    if (b->ndim != 1 && b->ndim != 2)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve_triangular: b must be 1 or 2 "
+                                "dimensional, not of shape %s", sb);
+    if (a->shape[1] != b->shape[0])
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve_triangular: a.shape[1] and "
+                                "b.shape[0] must be equal (a %s, b %s)", sa, sb);
+    int same = a->nb[0] == a->nb[1] && a->nb[1] == b->nb[0];
+    for (int64_t i = 0; same && i < a->nb[1]; i++)
+        same = a->chunks[0][i] == a->chunks[1][i] && a->chunks[1][i] == b->chunks[0][i];
+    if (!same) {
+        fmt_axis_chunks(a, 1, ca, sizeof ca);
+        fmt_axis_chunks(b, 0, cb, sizeof cb);
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve_triangular: a.chunks[1] %s and "
+                                "b.chunks[0] %s must be equal, and a's blocks square (a.chunks"
+                                "[0] = a.chunks[1]); use rechunk to change the chunks", ca, cb);
+    }
+    dusk_dtype dt = la_dtype(dusk__promote(a->dtype, b->dtype));
+    char tok[33];
+    dusk__token(tok, "solve-triangular|%s|%s|%d", a->L->name, b->L->name, (int)lower);
+    trs_data *d = dusk_calloc(1, sizeof *d);
+    size_t dl = strlen(tok) + 16;
+    char *dot = dusk_malloc(dl);
+    dusk_value *x[1] = {dusk_bool(lower)};
+    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, 1, x);
+    dusk_value *dp = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
+    int64_t v = a->nb[0], h = b->ndim == 2 ? b->nb[1] : 1, nb[2] = {v, h};
+    dusk__layer *L = d && dot && dp ? dusk__layer_new(a->ctx, "solve-triangular", tok,
+                                                     DUSK__L_CUSTOM, dusk__op_get(DUSK__OP_LA_TRSOLVE),
+                                                     params, b->ndim, b->shape, nb, dt)
+                                    : (dusk_value_unref(params), NULL);
+    if (!L) {
+        dusk_free(d);
+        dusk_free(dot);
+        dusk_value_unref(dp);
+        return dusk__array_oom(a->ctx, "solve_triangular");
+    }
+    snprintf(dot, dl, "solve-tri-dot-%s", tok);
+    *d = (trs_data){lower, b->ndim, v, h, dot, dp};
+    L->data = d;
+    L->data_free = trs_free;
+    L->emit = trs_emit;
+    L->ntasks = v * h + v * (v - 1) / 2 * h;
+    dusk__layer_input(L, a->L);
+    dusk__layer_input(L, b->L);
+    return dusk__array_new(a->ctx, L, b->ndim, b->shape, b->chunks, b->nb, dt);
 }

@@ -49,6 +49,9 @@
 **   vstack                        -                                   a list of blocks
 **   dot                           -                                   2 blocks
 **   identity                      -                                   1 value
+**   solve_triangular              lower (bool)                        a's diagonal block,
+**                                                                     b's block, [a list of
+**                                                                     products to subtract]
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -98,7 +101,7 @@ typedef enum {
     DUSK__OP_TENSORDOT, DUSK__OP_MATMUL,
     /* factorisations (array/lapack.c) */
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
-    DUSK__OP_LA_ALIAS,
+    DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE,
     DUSK__NOPS
 } dusk__opid;
 
@@ -218,5 +221,6 @@ int dusk__k_la_item(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_vstack(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_dot(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_alias(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -69,6 +69,18 @@ DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
  * both axes are an error (DUSK_EINVAL) pointing to a rechunk. */
 DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
 
+/* scipy.linalg.solve_triangular(a, b, lower) as dask.array.linalg builds
+ * it: x with a @ x = b for a triangular a (its other triangle is not
+ * read), b of 1 or 2 dimensions. One 'solve-triangular' layer: block
+ * (i, j) of x solves a's diagonal block (i, i) (LAPACK's dtrtrs) against
+ * b's block less the products of the blocks solved before it, each a
+ * task ('solve-tri-dot-<token>', i, k, k, j) that dusk keeps in that
+ * layer, as Dask does. a must be square with square blocks, and its
+ * column chunks b's row chunks (DUSK_EINVAL naming both, as Dask's "use
+ * .rechunk"); a zero on a's diagonal is an error of the computation
+ * naming the diagonal block (a singular matrix). */
+DUSK_API dusk_array *dusk_linalg_solve_triangular(dusk_array *a, dusk_array *b, bool lower);
+
 /* numpy.linalg.norm as dask.array.linalg.norm builds it, from array
  * operations ('astype' to a float type, 'absolute', 'pow', 'sum', 'max',
  * 'min', 'squeeze', and svd for ord "2", "-2" and "nuc"). ord is numpy's

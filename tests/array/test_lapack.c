@@ -648,24 +648,30 @@ static const norm_case norm_cases[] = {
 };
 #define NNORM (sizeof norm_cases / sizeof *norm_cases)
 
-static const char norm_script[] =
-    "import re, sys, math\n"
-    "import numpy as np\n"
-    "import dask.array as da\n"
-    "from dask.core import flatten\n"
-    "def pat(arrs):\n"
-    "    seen = {}\n"
-    "    for a in arrs:\n"
-    "        g = a.__dask_graph__().cull(set(flatten(a.__dask_keys__())))\n"
-    "        for k, l in g.layers.items():\n"
-    "            if len(l):\n"
-    "                seen[k] = len(l)\n"
-    "    out = {}\n"
-    "    for k, n in seen.items():\n"
-    "        p = re.sub('[0-9a-f]{32}', '*', k)\n"
-    "        L, T = out.get(p, (0, 0))\n"
-    "        out[p] = (L + 1, T + n)\n"
+/* Dask's layers that an array needs (those of its culled graph), each
+ * with all its tasks, as dusk_array_layers counts them; the head of the
+ * scripts below. */
+#define PY_PAT \
+    "import re, sys, math\n" \
+    "import numpy as np\n" \
+    "import dask.array as da\n" \
+    "from dask.core import flatten\n" \
+    "def pat(arrs):\n" \
+    "    seen = {}\n" \
+    "    for a in arrs:\n" \
+    "        full = a.__dask_graph__().layers\n" \
+    "        need = a.__dask_graph__().cull(set(flatten(a.__dask_keys__()))).layers\n" \
+    "        for k, l in need.items():\n" \
+    "            if len(l):\n" \
+    "                seen[k] = len(full[k])\n" \
+    "    out = {}\n" \
+    "    for k, n in seen.items():\n" \
+    "        p = re.sub('[0-9a-f]{32}', '*', k)\n" \
+    "        L, T = out.get(p, (0, 0))\n" \
+    "        out[p] = (L + 1, T + n)\n" \
     "    return ' '.join('%s:%d/%d' % (p, L, T) for p, (L, T) in sorted(out.items()))\n"
+
+static const char norm_script[] = PY_PAT
     "for line in sys.stdin:\n"
     "    m, n, ch, ord_, axes, keep = line.rstrip('\\n').split(';')\n"
     "    shape = (int(m),) if n == '0' else (int(m), int(n))\n"
@@ -788,6 +794,157 @@ static void test_norm_errors(void **state)
     expect_error(dusk_linalg_norm(NULL, NULL, DUSK_ALL_AXES, false), "norm of NULL", none);
 }
 
+/* --- solve_triangular -------------------------------------------------------------- */
+
+typedef struct {
+    int64_t n;
+    const char *chunks;
+    int64_t bm, bn;            /* b's shape; bn 0: a vector */
+    const char *bchunks;
+    int lower;
+    const char *layers;        /* Dask's, of solve_triangular(ones, zeros) */
+} trs_case;
+
+static const trs_case trs_cases[] = {
+    {12, "(4, 4)", 12, 0, "(4,)", 1, "ones_like-*:1/9 solve-triangular-*:1/6 zeros_like-*:1/3"},
+    {12, "(4, 4)", 12, 6, "(4, 3)", 0, "ones_like-*:1/9 solve-triangular-*:1/12 zeros_like-*:1/6"},
+    {10, "(5, 5)", 10, 3, "(5, 3)", 1, "ones_like-*:1/4 solve-triangular-*:1/3 zeros_like-*:1/2"},
+    {9, "((2, 3, 4), (2, 3, 4))", 9, 2, "((2, 3, 4), (2,))", 0, "ones_like-*:1/9 solve-triangular-*:1/6 zeros_like-*:1/3"},
+    {8, "(8, 8)", 8, 0, "(8,)", 0, "ones_like-*:1/1 solve-triangular-*:1/1 zeros_like-*:1/1"},
+};
+#define NTRS (sizeof trs_cases / sizeof *trs_cases)
+
+static const char trs_script[] = PY_PAT
+    "for line in sys.stdin:\n"
+    "    n, ch, bshape, bch, lower = line.rstrip('\\n').split(';')\n"
+    "    a = da.ones((int(n), int(n)), chunks=eval(ch))\n"
+    "    b = da.zeros(eval(bshape), chunks=eval(bch))\n"
+    "    print(pat([da.linalg.solve_triangular(a, b, lower=lower == '1')]))\n";
+
+/* A well-conditioned triangular matrix (the other triangle is noise that
+ * must not be read) and a right-hand side. */
+static dusk_array *tri_matrix(const trs_case *c)
+{
+    int64_t n = c->n;
+    double *a = malloc((size_t)(n * n) * sizeof *a);
+    assert_non_null(a);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++)
+            a[i * n + j] = i == j ? (double)n + 1 : sin((double)(i * n + j)) * 2;
+    dusk_array *x = dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(n, n), c->chunks);
+    free(a);
+    return x;
+}
+
+static double tri_at(const trs_case *c, const dusk_value *a, int64_t i, int64_t j)
+{
+    int keep = c->lower ? j <= i : j >= i;
+    return keep ? at(a, i, j) : 0;
+}
+
+static void test_solve_triangular(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("trs.py"), "w");
+    assert_non_null(f);
+    fputs(trs_script, f);
+    fclose(f);
+    f = fopen(scratch("trs.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NTRS; i++) {
+        const trs_case *c = &trs_cases[i];
+        if (c->bn)
+            fprintf(f, "%" PRId64 ";%s;(%" PRId64 ", %" PRId64 ");%s;%d\n", c->n, c->chunks,
+                    c->bm, c->bn, c->bchunks, c->lower);
+        else
+            fprintf(f, "%" PRId64 ";%s;(%" PRId64 ",);%s;%d\n", c->n, c->chunks, c->bm,
+                    c->bchunks, c->lower);
+    }
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("trs.py"), scratch("trs.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask could not print its graphs:\n%s", out ? out : "(no output)");
+    char *line = out, pat[2048];
+    for (size_t i = 0; i < NTRS; i++) {
+        const trs_case *c = &trs_cases[i];
+        char *nl = line ? strchr(line, '\n') : NULL;
+        if (!nl)
+            fail_msg("Dask printed fewer lines than cases:\n%s", out);
+        *nl = 0;
+        dusk_shape sn = DUSK_SHAPE(c->n, c->n), sb = c->bn ? DUSK_SHAPE(c->bm, c->bn)
+                                                           : DUSK_SHAPE(c->bm);
+        dusk_array *x = dusk_linalg_solve_triangular(dusk_ones(ctx, sn, c->chunks, DUSK_DT_F8),
+                                                     dusk_zeros(ctx, sb, c->bchunks, DUSK_DT_F8),
+                                                     c->lower);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(x, &err))
+            fail_msg("solve_triangular case %zu: %s", i, err.msg);
+        layer_pattern(&x, 1, pat, sizeof pat);
+        if (strcmp(pat, c->layers) != 0 || strcmp(pat, line) != 0)
+            fail_msg("solve_triangular case %zu:\n dusk %s\n kept %s\n dask %s", i, pat,
+                     c->layers, line);
+        line = nl + 1;
+        /* a @ x == b */
+        dusk_array *a = tri_matrix(c);
+        dusk_array *b = dusk_random_normal(ctx, 40 + i, 0, 1, sb, c->bchunks);
+        dusk_value *av = compute(a, "a"), *bv = compute(b, "b");
+        dusk_value *xv = compute(dusk_linalg_solve_triangular(a, b, c->lower), "x");
+        int64_t nr = c->bn ? c->bn : 1;
+        double e = 0, bmax = max_abs(bv);
+        for (int64_t r = 0; r < c->n; r++)
+            for (int64_t q = 0; q < nr; q++) {
+                double sum = 0;
+                for (int64_t k = 0; k < c->n; k++)
+                    sum += tri_at(c, av, r, k) * ((const double *)dusk_ndarray_data(xv))[k * nr + q];
+                e = fmax(e, fabs(sum - ((const double *)dusk_ndarray_data(bv))[r * nr + q]));
+            }
+        if (e / bmax > 1e-12)
+            fail_msg("solve_triangular case %zu: |a x - b| is %.3g", i, e);
+        dusk_value_unref(av);
+        dusk_value_unref(bv);
+        dusk_value_unref(xv);
+    }
+    free(out);
+}
+
+static void test_solve_triangular_errors(void **state)
+{
+    (void)state;
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(12, 12), "(4, 4)", DUSK_DT_F8);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(12), "6", DUSK_DT_F8);
+    const char *chunks[] = {"a.chunks[1] (4, 4, 4)", "b.chunks[0] (6, 6)", "rechunk", NULL};
+    expect_error(dusk_linalg_solve_triangular(a, b, true), "chunks", chunks);
+    dusk_array *rect = dusk_ones(ctx, DUSK_SHAPE(12, 8), "4", DUSK_DT_F8);
+    const char *square[] = {"square", "(12, 8)", NULL};
+    expect_error(dusk_linalg_solve_triangular(rect, b, true), "rectangular a", square);
+    dusk_array *b9 = dusk_ones(ctx, DUSK_SHAPE(9), "3", DUSK_DT_F8);
+    const char *len[] = {"b.shape[0]", "(12, 12)", "(9,)", NULL};
+    expect_error(dusk_linalg_solve_triangular(a, b9, true), "lengths", len);
+    dusk_array *b3 = dusk_ones(ctx, DUSK_SHAPE(12, 2, 2), "4", DUSK_DT_F8);
+    const char *nd[] = {"1 or 2 dimensional", NULL};
+    expect_error(dusk_linalg_solve_triangular(a, b3, true), "3-d b", nd);
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_solve_triangular(NULL, b, true), "NULL a", none);
+    expect_error(dusk_linalg_solve_triangular(a, NULL, true), "NULL b", none);
+    /* singular: a zero on the diagonal of block (1, 1) */
+    double z[36] = {0};
+    for (int i = 0; i < 6; i++)
+        z[i * 6 + i] = i == 4 ? 0 : 1;
+    dusk_array *sing = dusk_from_buffer(ctx, z, DUSK_DT_F8, DUSK_SHAPE(6, 6), "3");
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_compute(
+        dusk_linalg_solve_triangular(sing, dusk_ones(ctx, DUSK_SHAPE(6), "3", DUSK_DT_F8), false),
+        NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(v);
+    if (!contains(err.msg, "singular matrix") || !contains(err.msg, "(1, 1)"))
+        fail_msg("singular a: %s", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -800,6 +957,8 @@ int main(void)
         cmocka_unit_test_teardown(test_errors, reset_alloc),
         cmocka_unit_test_teardown(test_norm, reset_alloc),
         cmocka_unit_test_teardown(test_norm_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_solve_triangular, reset_alloc),
+        cmocka_unit_test_teardown(test_solve_triangular_errors, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
