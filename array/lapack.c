@@ -1153,3 +1153,181 @@ dusk_array *dusk_linalg_solve_triangular(dusk_array *a, dusk_array *b, bool lowe
     dusk__layer_input(L, b->L);
     return dusk__array_new(a->ctx, L, b->ndim, b->shape, b->chunks, b->nb, dt);
 }
+
+/* --- lstsq --------------------------------------------------------------------------- */
+
+/* np.linalg.matrix_rank(block): the singular values (dgesdd) above
+ * S.max() * max(m, n) * eps; an int64 0-d array. */
+int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a;
+    int rc = la_block(t, 0, &a, err);
+    if (rc)
+        return rc;
+    int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n, rank = 0;
+    double *w = dusk_malloc((size_t)(m * n > 0 ? m * n : 1) * sizeof(double));
+    double *s = dusk_malloc((size_t)(k ? k : 1) * sizeof(double));
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_I8, 0, NULL);
+    if (!w || !s || !v) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    copy_f8(a, w);
+    if (k > 0) {
+        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)m, w,
+                                         (lapack_int)n, s, NULL, 1, NULL, 1);
+        if (info != 0) {
+            rc = dusk_error_set(err, info > 0 ? DUSK_EINVAL : DUSK_ENOMEM, "matrix_rank: %s "
+                                "(LAPACK dgesdd, info %d)", info > 0 ? "SVD did not converge"
+                                : "LAPACK failed", (int)info);
+            goto done;
+        }
+        double tol = s[0] * (double)(m > n ? m : n) * 2.220446049250313e-16;
+        for (int64_t i = 0; i < k; i++)
+            rank += s[i] > tol;
+    }
+    *(int64_t *)v->u.nd.data = rank;
+    *out = v;
+    v = NULL;
+done:
+    dusk_free(w);
+    dusk_free(s);
+    dusk_value_unref(v);
+    return rc;
+}
+
+/* lstsq's singular values: sqrt(eigvalsh(rt @ r)) largest first (dsyevd
+ * on the product). */
+int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    dusk_value *p = NULL;
+    int rc = dusk__k_la_dot(t, &p, err);
+    if (rc)
+        return rc;
+    int64_t n = dusk_ndarray_shape(p)[0];
+    if (dusk_ndarray_ndim(p) != 2 || dusk_ndarray_shape(p)[1] != n) {
+        dusk_value_unref(p);
+        return dusk_error_set(err, DUSK_EINVAL, "eigvalsh: R^T R is not square");
+    }
+    dusk_value *v = dusk_ndarray_empty(DUSK_DT_F8, 1, &n);
+    double *e = dusk_malloc((size_t)(n ? n : 1) * sizeof(double)), *w = NULL;
+    if (!v || !e || (t->dtype != DUSK_DT_F8 && !(w = dusk_malloc((size_t)(n > 0 ? n * n : 1) * 8)))) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    if (!w)
+        w = (double *)p->u.nd.data;   /* our own product: dsyevd may overwrite it */
+    else
+        copy_f8(p, w);
+    if (n > 0) {
+        lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'L', (lapack_int)n, w,
+                                         (lapack_int)n, e);
+        if (info != 0) {
+            rc = dusk_error_set(err, info > 0 ? DUSK_EINVAL : DUSK_ENOMEM, "eigvalsh: %s "
+                                "(LAPACK dsyevd, info %d)", info > 0 ? "did not converge"
+                                : "LAPACK failed", (int)info);
+            goto done;
+        }
+    }
+    for (int64_t i = 0; i < n; i++)
+        ((double *)v->u.nd.data)[i] = sqrt(e[n - 1 - i]);
+    *out = in_dtype(t, v);
+    v = NULL;
+    if (!*out)
+        rc = la_oom(t, err);
+done:
+    if (w != (double *)p->u.nd.data)
+        dusk_free(w);
+    dusk_free(e);
+    dusk_value_unref(v);
+    dusk_value_unref(p);
+    return rc;
+}
+
+/* a renamed to prefix-<its token> (Dask's name for the same blocks). */
+static dusk_array *renamed(dusk_array *a, const char *from, const char *prefix)
+{
+    if (a->status || strncmp(a->L->name, from, strlen(from)) != 0)
+        return a;
+    const char *tok = a->L->name + strlen(from);
+    size_t n = strlen(prefix) + strlen(tok) + 1;
+    char *name = dusk_malloc(n);
+    if (!name)
+        return dusk__array_oom(a->ctx, prefix);
+    snprintf(name, n, "%s%s", prefix, tok);
+    dusk_free(a->L->name);
+    a->L->name = name;
+    dusk_key_split(name, a->L->op, sizeof a->L->op);
+    return a;
+}
+
+/* x.conj() of a real array: a 'conjugate' layer passing the blocks on. */
+static dusk_array *conj_of(dusk_array *x)
+{
+    if (x->status)
+        return x;
+    int map[1][DUSK_MAXDIMS];
+    for (int d = 0; d < x->ndim; d++)
+        map[0][d] = d;
+    char tok[33];
+    dusk__token(tok, "conjugate|%s", x->L->name);
+    dusk_array *c = dusk__blockwise_layer(dusk__op_get(DUSK__OP_LA_ALIAS), tok, &x, 1, map,
+                                          x->ndim, x->shape, x->chunks, x->nb, x->dtype, 0, NULL);
+    return renamed(c, "identity", "conjugate");
+}
+
+/* One-task layer prefix-tok over ins (block (0, 0) of each), of ndim
+ * (0: the key (name,), 1: (name, 0)) and length n. */
+static dusk_array *one_task(dusk_array_ctx *ctx, const char *prefix, const char *tok, int opid,
+                            dusk_array **ins, int nin, int ndim, int64_t n, dusk_dtype dt)
+{
+    int64_t shape[1] = {n}, nb[1] = {1}, ch[1] = {n};
+    int64_t *chunks[1] = {ch};
+    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
+    dusk__layer *L = dusk__layer_new(ctx, prefix, tok, DUSK__L_BLOCKS, dusk__op_get(opid), params,
+                                     ndim, shape, nb, dt);
+    if (!L)
+        return dusk__array_oom(ctx, prefix);
+    for (int j = 0; j < nin; j++) {
+        dusk__layer_input(L, ins[j]->L);
+        for (int d = 0; d < ins[j]->ndim; d++)
+            L->map[j][d] = -1;
+    }
+    return dusk__array_new(ctx, L, ndim, shape, chunks, nb, dt);
+}
+
+dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
+{
+    dusk_array *e = dusk__array_bad_input(a, b);
+    if (!e && !b)
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: no b given");
+    if (!e && a->ctx != b->ctx)
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a and b belong to different contexts");
+    if (!e && (b->ndim < 1 || b->ndim > 2 || (a->ndim == 2 && b->shape[0] != a->shape[0]))) {
+        char sa[128], sb[128];
+        dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+        dusk__fmt_shape(sb, sizeof sb, b->ndim, b->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: b must be 1 or 2 dimensional with "
+                             "a's rows (a %s, b %s)", sa, sb);
+    }
+    dusk_qr f = e ? (dusk_qr){e, e} : dusk_linalg_qr(a);
+    if ((e = dusk__array_bad_input(f.q, f.r)))
+        return (dusk_lstsq){e, e, e, e};
+    dusk_array *x = dusk_linalg_solve_triangular(
+        f.r, dusk_array_dot(conj_of(dusk_array_transpose(f.q, NULL)), b), false);
+    dusk_array *res = dusk_array_sub(b, dusk_array_dot(a, x));
+    res = dusk_array_sum(py_abs(dusk_array_binop_scalar(DUSK_BINOP_POW, res, 2, false)),
+                         DUSK_AXIS(0), b->ndim == 1);
+    if ((e = dusk__array_bad_input(x, res)))
+        return (dusk_lstsq){e, e, e, e};
+    char tok[33];
+    dusk__token(tok, "lstsq|%s|%s", a->L->name, b->L->name);
+    dusk_array *rank = one_task(a->ctx, "lstsq-rank", tok, DUSK__OP_LA_RANK, &f.r, 1, 0, 0,
+                                DUSK_DT_I8);
+    dusk_array *rs[2] = {conj_of(dusk_array_transpose(f.r, NULL)), f.r};
+    dusk_array *s = (e = dusk__array_bad_input(rs[0], NULL))
+                        ? e
+                        : one_task(a->ctx, "lstsq-singular", tok, DUSK__OP_LA_SINGULAR, rs, 2, 1,
+                                   f.r->shape[0], la_dtype(f.r->dtype));
+    return (dusk_lstsq){x, res, rank, s};
+}

@@ -49,6 +49,9 @@
 **   vstack                        -                                   a list of blocks
 **   dot                           -                                   2 blocks
 **   identity                      -                                   1 value
+**   matrix_rank                   -                                   1 block
+**   eigvalsh (lstsq's singular    -                                   2 blocks (R^T, R)
+**     values, largest first)
 **   solve_triangular              lower (bool)                        a's diagonal block,
 **                                                                     b's block, [a list of
 **                                                                     products to subtract]
@@ -101,7 +104,7 @@ typedef enum {
     DUSK__OP_TENSORDOT, DUSK__OP_MATMUL,
     /* factorisations (array/lapack.c) */
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
-    DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE,
+    DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
     DUSK__NOPS
 } dusk__opid;
 
@@ -222,5 +225,7 @@ int dusk__k_la_vstack(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_dot(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_alias(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

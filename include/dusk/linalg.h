@@ -81,6 +81,22 @@ DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
  * naming the diagonal block (a singular matrix). */
 DUSK_API dusk_array *dusk_linalg_solve_triangular(dusk_array *a, dusk_array *b, bool lower);
 
+/* What numpy.linalg.lstsq returns. */
+typedef struct dusk_lstsq {
+    dusk_array *x;             /* (n,) or (n, k): the least-squares solution */
+    dusk_array *residuals;     /* (1,) or (k,): the squared 2-norms of b - a @ x */
+    dusk_array *rank;          /* 0-d int64: a's rank (of R, as matrix_rank) */
+    dusk_array *s;             /* (n,): a's singular values, largest first */
+} dusk_lstsq;
+
+/* numpy.linalg.lstsq(a, b) as dask.array.linalg.lstsq builds it: q, r =
+ * qr(a); x = solve_triangular(r, q.T.conj() @ b); the residuals
+ * abs((b - a @ x) ** 2).sum(axis=0); 'lstsq-rank' (matrix_rank of R) and
+ * 'lstsq-singular' (sqrt(eigvalsh(R^T R)), reversed). a must be one
+ * column of blocks (qr's errors), b of 1 or 2 dimensions with a's rows
+ * (DUSK_EINVAL naming both shapes). */
+DUSK_API dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b);
+
 /* numpy.linalg.norm as dask.array.linalg.norm builds it, from array
  * operations ('astype' to a float type, 'absolute', 'pow', 'sum', 'max',
  * 'min', 'squeeze', and svd for ord "2", "-2" and "nuc"). ord is numpy's

@@ -945,6 +945,197 @@ static void test_solve_triangular_errors(void **state)
         fail_msg("singular a: %s", err.msg);
 }
 
+/* --- lstsq ----------------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t m, n;
+    const char *chunks;
+    int64_t bm, bn;            /* b's shape; bn 0: a vector */
+    const char *bchunks;
+    const char *layers[4];     /* Dask's, of x, residuals, rank and s of lstsq(ones, zeros) */
+} lstsq_case;
+
+static const lstsq_case lstsq_cases[] = {
+    {20, 4, "(5, 4)", 20, 0, "(5,)",
+     {"conjugate-*:1/4 dot-*-q3:1/4 getitem-*-q1:1/4 getitem-*-q2:1/4 getitem-*-q2-aux:1/1 "
+      "getitem-*-r1:1/4 getitem-*-r2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
+      "solve-triangular-*:1/1 stack-*-r1:1/1 sum-*:1/4 sum-aggregate-*:1/1 tensordot-*:1/4 "
+      "transpose-*:1/4 zeros_like-*:1/4",
+      "abs-*:1/4 conjugate-*:1/4 dot-*-q3:1/4 getitem-*-q1:1/4 getitem-*-q2:1/4 "
+      "getitem-*-q2-aux:1/1 getitem-*-r1:1/4 getitem-*-r2:1/1 ones_like-*:1/4 pow-*:1/4 "
+      "qr-*:1/4 qr-*-qr2:1/1 solve-triangular-*:1/1 stack-*-r1:1/1 sub-*:1/4 sum-*:3/12 "
+      "sum-aggregate-*:3/6 tensordot-*:2/8 transpose-*:1/4 zeros_like-*:1/4",
+      "getitem-*-r1:1/4 getitem-*-r2:1/1 lstsq-rank-*:1/1 ones_like-*:1/4 qr-*:1/4 "
+      "qr-*-qr2:1/1 stack-*-r1:1/1",
+      "conjugate-*:1/1 getitem-*-r1:1/4 getitem-*-r2:1/1 lstsq-singular-*:1/1 "
+      "ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 stack-*-r1:1/1 transpose-*:1/1"}},
+    {20, 4, "(5, 4)", 20, 3, "(5, 3)",
+     {"conjugate-*:1/4 dot-*-q3:1/4 getitem-*-q1:1/4 getitem-*-q2:1/4 getitem-*-q2-aux:1/1 "
+      "getitem-*-r1:1/4 getitem-*-r2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
+      "solve-triangular-*:1/1 stack-*-r1:1/1 sum-*:1/4 sum-aggregate-*:1/1 tensordot-*:1/4 "
+      "transpose-*:1/4 zeros_like-*:1/4",
+      "abs-*:1/4 conjugate-*:1/4 dot-*-q3:1/4 getitem-*-q1:1/4 getitem-*-q2:1/4 "
+      "getitem-*-q2-aux:1/1 getitem-*-r1:1/4 getitem-*-r2:1/1 ones_like-*:1/4 pow-*:1/4 "
+      "qr-*:1/4 qr-*-qr2:1/1 solve-triangular-*:1/1 stack-*-r1:1/1 sub-*:1/4 sum-*:3/12 "
+      "sum-aggregate-*:3/6 tensordot-*:2/8 transpose-*:1/4 zeros_like-*:1/4",
+      "getitem-*-r1:1/4 getitem-*-r2:1/1 lstsq-rank-*:1/1 ones_like-*:1/4 qr-*:1/4 "
+      "qr-*-qr2:1/1 stack-*-r1:1/1",
+      "conjugate-*:1/1 getitem-*-r1:1/4 getitem-*-r2:1/1 lstsq-singular-*:1/1 "
+      "ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 stack-*-r1:1/1 transpose-*:1/1"}},
+    {60, 3, "(10, 3)", 60, 2, "(20, 2)",
+     {"conjugate-*:1/6 dot-*-q3:2/8 getitem-*-q1:2/8 getitem-*-q2:2/8 getitem-*-q2-aux:1/1 "
+      "getitem-*-r1:2/8 getitem-*-r2:1/1 ones_like-*:1/6 qr-*:2/8 qr-*-qr2:1/1 "
+      "r-inner-*:1/1 rechunk-merge-*:1/12 solve-triangular-*:1/1 stack-*-r1:2/3 sum-*:1/6 "
+      "sum-aggregate-*:1/1 sum-partial-*:1/2 tensordot-*:1/6 transpose-*:1/6 "
+      "zeros_like-*:1/3",
+      "abs-*:1/6 conjugate-*:1/6 dot-*-q3:2/8 getitem-*-q1:2/8 getitem-*-q2:2/8 "
+      "getitem-*-q2-aux:1/1 getitem-*-r1:2/8 getitem-*-r2:1/1 ones_like-*:1/6 pow-*:1/6 "
+      "qr-*:2/8 qr-*-qr2:1/1 r-inner-*:1/1 rechunk-merge-*:1/12 solve-triangular-*:1/1 "
+      "stack-*-r1:2/3 sub-*:1/6 sum-*:3/18 sum-aggregate-*:3/8 sum-partial-*:2/4 "
+      "tensordot-*:2/12 transpose-*:1/6 zeros_like-*:1/3",
+      "getitem-*-r1:2/8 getitem-*-r2:1/1 lstsq-rank-*:1/1 ones_like-*:1/6 qr-*:2/8 "
+      "qr-*-qr2:1/1 r-inner-*:1/1 stack-*-r1:2/3",
+      "conjugate-*:1/1 getitem-*-r1:2/8 getitem-*-r2:1/1 lstsq-singular-*:1/1 "
+      "ones_like-*:1/6 qr-*:2/8 qr-*-qr2:1/1 r-inner-*:1/1 stack-*-r1:2/3 transpose-*:1/1"}},
+};
+#define NLSTSQ (sizeof lstsq_cases / sizeof *lstsq_cases)
+
+static const char lstsq_script[] = PY_PAT
+    "for line in sys.stdin:\n"
+    "    m, n, ch, bshape, bch = line.rstrip('\\n').split(';')\n"
+    "    a = da.ones((int(m), int(n)), chunks=eval(ch))\n"
+    "    b = da.zeros(eval(bshape), chunks=eval(bch))\n"
+    "    x, res, rank, s = da.linalg.lstsq(a, b)\n"
+    "    print(pat([x]), '|', pat([res]), '|', pat([rank]), '|', pat([s]))\n";
+
+static void test_lstsq(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("lstsq.py"), "w");
+    assert_non_null(f);
+    fputs(lstsq_script, f);
+    fclose(f);
+    f = fopen(scratch("lstsq.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NLSTSQ; i++) {
+        const lstsq_case *c = &lstsq_cases[i];
+        if (c->bn)
+            fprintf(f, "%" PRId64 ";%" PRId64 ";%s;(%" PRId64 ", %" PRId64 ");%s\n", c->m, c->n,
+                    c->chunks, c->bm, c->bn, c->bchunks);
+        else
+            fprintf(f, "%" PRId64 ";%" PRId64 ";%s;(%" PRId64 ",);%s\n", c->m, c->n, c->chunks,
+                    c->bm, c->bchunks);
+    }
+    fclose(f);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("lstsq.py"),
+             scratch("lstsq.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask could not print its graphs:\n%s", out ? out : "(no output)");
+    char *line = out, pat[4096];
+    for (size_t i = 0; i < NLSTSQ; i++) {
+        const lstsq_case *c = &lstsq_cases[i];
+        char *nl = line ? strchr(line, '\n') : NULL;
+        if (!nl)
+            fail_msg("Dask printed fewer lines than cases:\n%s", out);
+        *nl = 0;
+        dusk_shape sa = DUSK_SHAPE(c->m, c->n), sb = c->bn ? DUSK_SHAPE(c->bm, c->bn)
+                                                           : DUSK_SHAPE(c->bm);
+        dusk_lstsq r = dusk_linalg_lstsq(dusk_ones(ctx, sa, c->chunks, DUSK_DT_F8),
+                                         dusk_zeros(ctx, sb, c->bchunks, DUSK_DT_F8));
+        dusk_array *outs[4] = {r.x, r.residuals, r.rank, r.s};
+        char *want = line;
+        for (int k = 0; k < 4; k++) {
+            dusk_error err = DUSK_ERROR_INIT;
+            if (dusk_array_status(outs[k], &err))
+                fail_msg("lstsq case %zu, output %d: %s", i, k, err.msg);
+            layer_pattern(&outs[k], 1, pat, sizeof pat);
+            char *bar = strchr(want, '|');
+            if (bar)
+                *bar = 0;
+            while (*want == ' ')
+                want++;
+            size_t wl = strlen(want);
+            while (wl && want[wl - 1] == ' ')
+                want[--wl] = 0;
+            if (strcmp(pat, c->layers[k]) != 0 || strcmp(pat, want) != 0)
+                fail_msg("lstsq case %zu, output %d:\n dusk %s\n kept %s\n dask %s", i, k, pat,
+                         c->layers[k], want);
+            want = bar ? bar + 1 : want + wl;
+        }
+        line = nl + 1;
+
+        /* the values, as NumPy's lstsq of the same data */
+        dusk_array *a = dusk_random_normal(ctx, 90 + i, 0, 1, sa, c->chunks);
+        dusk_array *b = dusk_random_normal(ctx, 95 + i, 0, 1, sb, c->bchunks);
+        char fin[32], fout[32];
+        snprintf(fin, sizeof fin, "l%zu.h5", i);
+        snprintf(fout, sizeof fout, "lnp%zu.h5", i);
+        const char *in = scratch(fin);
+        dusk_store_options so = {0, true};
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_store(a, in, "/a", &so, NULL, &err) ||
+            dusk_array_store(b, in, "/b", &so, NULL, &err))
+            fail_msg("store: %s", err.msg);
+        const char *npf = scratch(fout);
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 -c 'import h5py, numpy as np\n"
+                 "f = h5py.File(\"%s\", \"r\")\n"
+                 "x, res, rank, s = np.linalg.lstsq(f[\"a\"][...], f[\"b\"][...], rcond=None)\n"
+                 "with h5py.File(\"%s\", \"w\") as g:\n"
+                 "    for k, v in ((\"x\", x), (\"res\", res), (\"rank\", np.int64(rank)), (\"s\", s)):\n"
+                 "        g[k] = v' 2>&1",
+                 in, npf);
+        char *msg = run_command(cmd, &status);
+        if (status != 0)
+            fail_msg("NumPy's lstsq: %s", msg);
+        free(msg);
+        dusk_lstsq mine = dusk_linalg_lstsq(a, b);
+        const char *names[4] = {"/x", "/res", "/rank", "/s"};
+        dusk_array *got[4] = {mine.x, mine.residuals, mine.rank, mine.s};
+        for (int k = 0; k < 4; k++) {
+            dusk_value *w = NULL, *g = NULL;
+            if (dusk_array_compute(dusk_from_hdf5(ctx, npf, names[k], NULL), NULL, &w, &err) ||
+                dusk_array_compute(got[k], NULL, &g, &err))
+                fail_msg("lstsq case %zu, %s: %s", i, names[k], err.msg);
+            assert_int_equal(dusk_ndarray_size(w), dusk_ndarray_size(g));
+            assert_int_equal(dusk_ndarray_dtype(w), dusk_ndarray_dtype(g));
+            for (int64_t q = 0; q < dusk_ndarray_size(w); q++) {
+                double wv = k == 2 ? (double)((const int64_t *)dusk_ndarray_data(w))[q]
+                                   : ((const double *)dusk_ndarray_data(w))[q];
+                double gv = k == 2 ? (double)((const int64_t *)dusk_ndarray_data(g))[q]
+                                   : ((const double *)dusk_ndarray_data(g))[q];
+                if (fabs(gv - wv) > 1e-10 * fmax(1, fabs(wv)))
+                    fail_msg("lstsq case %zu, %s[%" PRId64 "]: %.17g, NumPy's %.17g", i,
+                             names[k], q, gv, wv);
+            }
+            dusk_value_unref(w);
+            dusk_value_unref(g);
+        }
+    }
+    free(out);
+}
+
+static void test_lstsq_errors(void **state)
+{
+    (void)state;
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(20, 4), "(5, 4)", DUSK_DT_F8);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(12), "6", DUSK_DT_F8);
+    const char *rows[] = {"lstsq", "(20, 4)", "(12,)", NULL};
+    dusk_lstsq r = dusk_linalg_lstsq(a, b);
+    expect_error(r.x, "rows", rows);
+    assert_ptr_equal(r.rank, r.x);
+    dusk_array *grid = dusk_ones(ctx, DUSK_SHAPE(20, 20), "(5, 5)", DUSK_DT_F8);
+    const char *both[] = {"qr", "both axes", NULL};
+    expect_error(dusk_linalg_lstsq(grid, dusk_ones(ctx, DUSK_SHAPE(20), "5", DUSK_DT_F8)).s,
+                 "a grid", both);
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_lstsq(NULL, b).x, "NULL a", none);
+    expect_error(dusk_linalg_lstsq(a, NULL).residuals, "NULL b", none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -959,6 +1150,8 @@ int main(void)
         cmocka_unit_test_teardown(test_norm_errors, reset_alloc),
         cmocka_unit_test_teardown(test_solve_triangular, reset_alloc),
         cmocka_unit_test_teardown(test_solve_triangular_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_lstsq, reset_alloc),
+        cmocka_unit_test_teardown(test_lstsq_errors, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

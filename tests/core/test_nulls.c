@@ -716,6 +716,10 @@ static void test_array_building(void **state)
     ARRAY_OK(dusk_linalg_norm, 1, a, NULL, DUSK_ALL_AXES, false);     /* ord None */
     ARRAY_EINVAL(dusk_linalg_solve_triangular, 0, NULL, a, true);
     ARRAY_EINVAL(dusk_linalg_solve_triangular, 1, a, NULL, true);
+    mark("dusk_linalg_lstsq", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_lstsq(NULL, a).x, NULL), DUSK_EINVAL);
+    mark("dusk_linalg_lstsq", 1);
+    assert_int_equal(dusk_array_status(dusk_linalg_lstsq(a, NULL).s, NULL), DUSK_EINVAL);
 
     ARRAY_EINVAL(dusk_array_reduce, 1, DUSK_RED_MAX, NULL, DUSK_ALL_AXES, false, 0, 0);
     ARRAY_EINVAL(dusk_array_sum, 0, NULL, DUSK_ALL_AXES, false);
