@@ -145,7 +145,9 @@ int dusk__k_la_qr(const dusk__targs *t, dusk_value **out, dusk_error *err)
     dusk_value *q = dusk_ndarray_new(DUSK_DT_F8, 2, qs);
     dusk_value *r = dusk_ndarray_new(DUSK_DT_F8, 2, rs);
     double *w = dusk_malloc((size_t)(m * n > 0 ? m * n : 1) * sizeof(double));
-    double *T = dusk_malloc((size_t)(nb * (k ? k : 1)) * sizeof(double));
+    /* zeroed: dgeqrt writes only the triangles of T, and LAPACKE checks all
+     * of it for NaNs */
+    double *T = dusk_calloc((size_t)(nb * (k ? k : 1)), sizeof(double));
     if (!q || !r || !w || !T) {
         rc = la_oom(t, err);
         goto done;
@@ -929,51 +931,80 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
 
 /* --- solve_triangular ------------------------------------------------------------ */
 
-/* scipy.linalg.solve_triangular(a_ii, b_ij - sum(products)) (dtrtrs): x
- * of b's shape (1-d or 2-d). A zero on a's diagonal is a singular matrix,
- * named with the block's index. */
+/* A 2-d or 1-d block as an n x nrhs column-major float64 matrix (a
+ * vector is one column); transposed (nrhs x n read as its transpose) when
+ * tr. */
+static void load_rhs(const dusk_value *b, double *B, int64_t n, int64_t nrhs, int tr, double sign)
+{
+    int bnd = dusk_ndarray_ndim(b);
+    const int64_t *bs = dusk_ndarray_strides(b);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < nrhs; j++) {
+            int64_t r = tr ? j : i, c = tr ? i : j;
+            B[i + j * n] += sign * dusk__nd_loadf(b->u.nd.data + r * bs[0] +
+                                                  (bnd == 2 ? c * bs[1] : 0), b->u.nd.dtype);
+        }
+}
+
+/* x = solve_triangular(a_ii, target) (dtrtrs), target being, by form:
+ *   0  b - sum(products)                 (Dask's solve_triangular)
+ *   1  p @ b - sum(products)             (lu's blocks right of the diagonal)
+ *   2  transpose: x = solve(a_ii, (b - sum(products)).T).T
+ *                                        (lu's blocks below it)
+ * A zero on a's diagonal is a singular matrix, named with the block. */
 int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
-    const dusk_value *a, *b, *list = NULL;
-    int64_t lower;
+    const dusk_value *a, *b, *pm = NULL, *list = NULL;
+    int64_t lower, form;
     int rc;
     if ((rc = la_dtype_ok(t, err)) || (rc = dusk__targs_int(t, 0, &lower, err)) ||
-        (rc = la_block(t, 0, &a, err)) || (rc = dusk__targs_block_in(t, 1, -1, &b, err)) ||
-        (t->nin > 2 && (rc = dusk__targs_list_in(t, 2, &list, err))))
+        (rc = dusk__targs_int(t, 1, &form, err)) || (rc = la_block(t, 0, &a, err)))
+        return rc;
+    size_t at = 1;
+    if (form == 1 && (rc = la_block(t, at++, &pm, err)))
+        return rc;
+    if ((rc = dusk__targs_block_in(t, at++, -1, &b, err)) ||
+        (t->nin > at && (rc = dusk__targs_list_in(t, at, &list, err))))
         return rc;
     int bnd = dusk_ndarray_ndim(b);
-    int64_t n = a->u.nd.shape[0], nrhs = bnd == 2 ? b->u.nd.shape[1] : 1;
-    if (a->u.nd.shape[1] != n || (bnd != 1 && bnd != 2) || b->u.nd.shape[0] != n)
+    int64_t n = a->u.nd.shape[0];
+    int64_t br = b->u.nd.shape[0], bc = bnd == 2 ? b->u.nd.shape[1] : 1;
+    int64_t rows = form == 2 ? bc : br, nrhs = form == 2 ? br : bc;
+    if (a->u.nd.shape[1] != n || (bnd != 1 && bnd != 2) || rows != n ||
+        (pm && (dusk_ndarray_shape(pm)[0] != n || dusk_ndarray_shape(pm)[1] != n)))
         return dusk_error_set(err, DUSK_EINVAL, "solve_triangular: a diagonal block of %" PRId64
                               " x %" PRId64 " and a right-hand side of %" PRId64 " rows",
-                              a->u.nd.shape[0], a->u.nd.shape[1], b->u.nd.shape[0]);
+                              a->u.nd.shape[0], a->u.nd.shape[1], rows);
     double *A = dusk_malloc((size_t)(n * n > 0 ? n * n : 1) * sizeof(double));
     dusk_value *x = dusk_ndarray_empty(DUSK_DT_F8, bnd, b->u.nd.shape);
-    double *B = dusk_malloc((size_t)(n * nrhs > 0 ? n * nrhs : 1) * sizeof(double));
+    double *B = dusk_calloc((size_t)(n * nrhs > 0 ? n * nrhs : 1), sizeof(double));
+    dusk_value *pb = NULL;
     if (!A || !x || !B) {
         rc = la_oom(t, err);
         goto done;
     }
     copy_f8_colmajor(a, A);
-    /* B, column-major: b less the products */
-    const int64_t *bs = b->u.nd.strides;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < nrhs; j++)
-            B[i + j * n] = dusk__nd_loadf(b->u.nd.data + i * bs[0] + (bnd == 2 ? j * bs[1] : 0),
-                                          b->u.nd.dtype);
+    if (pm) {   /* p @ b first */
+        dusk__targs t2 = *t;
+        dusk_value *in2[2] = {(dusk_value *)pm, (dusk_value *)b};
+        t2.in = in2;
+        t2.nin = 2;
+        t2.dtype = DUSK_DT_F8;
+        if ((rc = dusk__k_la_dot(&t2, &pb, err)))
+            goto done;
+        load_rhs(pb, B, n, nrhs, 0, 1);
+    } else {
+        load_rhs(b, B, n, nrhs, form == 2, 1);
+    }
     for (size_t p = 0; list && p < dusk_tuple_len(list); p++) {
         const dusk_value *d = dusk_tuple_get(list, p);
         if (dusk_value_kind(d) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(d) != bnd ||
-            dusk_ndarray_shape(d)[0] != n || (bnd == 2 && dusk_ndarray_shape(d)[1] != nrhs)) {
+            dusk_ndarray_shape(d)[0] != br || (bnd == 2 && dusk_ndarray_shape(d)[1] != bc)) {
             rc = dusk_error_set(err, DUSK_EINVAL, "solve_triangular: product %zu is not of the "
                                 "right-hand side's shape", p);
             goto done;
         }
-        const int64_t *ds = dusk_ndarray_strides(d);
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < nrhs; j++)
-                B[i + j * n] -= dusk__nd_loadf(d->u.nd.data + i * ds[0] + (bnd == 2 ? j * ds[1] : 0),
-                                               dusk_ndarray_dtype(d));
+        load_rhs(d, B, n, nrhs, form == 2, -1);
     }
     if (n > 0 && nrhs > 0) {
         lapack_int info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, lower ? 'L' : 'U', 'N', 'N',
@@ -981,6 +1012,8 @@ int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
                                          (lapack_int)n);
         if (info > 0) {
             int64_t bi = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : 0;
+            if (form == 2 && dusk_tuple_len(t->index) > 1)
+                bi = dusk_value_int(dusk_tuple_get(t->index, 1));
             rc = dusk_error_set(err, DUSK_EINVAL, "solve_triangular: singular matrix: a's "
                                 "diagonal block (%" PRId64 ", %" PRId64 ") has a zero at its "
                                 "diagonal entry %d", bi, bi, (int)info - 1);
@@ -994,8 +1027,12 @@ int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
     }
     double *X = (double *)x->u.nd.data;
     for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < nrhs; j++)
-            X[i * nrhs + j] = B[i + j * n];
+        for (int64_t j = 0; j < nrhs; j++) {
+            if (form == 2)
+                X[j * bc + i] = B[i + j * n];
+            else
+                X[i * nrhs + j] = B[i + j * n];
+        }
     *out = in_dtype(t, x);
     x = NULL;
     if (!*out)
@@ -1004,6 +1041,7 @@ done:
     dusk_free(A);
     dusk_free(B);
     dusk_value_unref(x);
+    dusk_value_unref(pb);
     return rc;
 }
 
@@ -1129,8 +1167,8 @@ dusk_array *dusk_linalg_solve_triangular(dusk_array *a, dusk_array *b, bool lowe
     trs_data *d = dusk_calloc(1, sizeof *d);
     size_t dl = strlen(tok) + 16;
     char *dot = dusk_malloc(dl);
-    dusk_value *x[1] = {dusk_bool(lower)};
-    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, 1, x);
+    dusk_value *x[2] = {dusk_bool(lower), dusk_int(0)};
+    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, 2, x);
     dusk_value *dp = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
     int64_t v = a->nb[0], h = b->ndim == 2 ? b->nb[1] : 1, nb[2] = {v, h};
     dusk__layer *L = d && dot && dp ? dusk__layer_new(a->ctx, "solve-triangular", tok,
@@ -1330,4 +1368,419 @@ dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
                         : one_task(a->ctx, "lstsq-singular", tok, DUSK__OP_LA_SINGULAR, rs, 2, 1,
                                    f.r->shape[0], la_dtype(f.r->dtype));
     return (dusk_lstsq){x, res, rank, s};
+}
+
+/* --- lu, solve, inv ------------------------------------------------------------------ */
+
+/* scipy.linalg.lu(block - sum(products)) (dgetrf): the tuple (P, L, U),
+ * block = P @ L @ U. A singular block factorises (U has a zero on its
+ * diagonal); solving with it is what fails. */
+int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a, *list = NULL;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)) ||
+        (t->nin > 1 && (rc = dusk__targs_list_in(t, 1, &list, err))))
+        return rc;
+    int64_t n = a->u.nd.shape[0];
+    if (a->u.nd.shape[1] != n)
+        return dusk_error_set(err, DUSK_EINVAL, "lu: a block of %" PRId64 " x %" PRId64 " is "
+                              "not square", n, a->u.nd.shape[1]);
+    int64_t sh[2] = {n, n};
+    dusk_value *P = dusk_ndarray_new(DUSK_DT_F8, 2, sh), *L = dusk_ndarray_new(DUSK_DT_F8, 2, sh),
+               *U = dusk_ndarray_new(DUSK_DT_F8, 2, sh);
+    double *w = dusk_calloc((size_t)(n > 0 ? n * n : 1), sizeof(double));
+    lapack_int *ipiv = dusk_malloc((size_t)(n ? n : 1) * sizeof *ipiv);
+    int64_t *perm = dusk_malloc((size_t)(n ? n : 1) * sizeof *perm);
+    if (!P || !L || !U || !w || !ipiv || !perm) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    load_rhs(a, w, n, n, 0, 1);
+    for (size_t p = 0; list && p < dusk_tuple_len(list); p++) {
+        const dusk_value *d = dusk_tuple_get(list, p);
+        if (dusk_value_kind(d) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(d) != 2 ||
+            dusk_ndarray_shape(d)[0] != n || dusk_ndarray_shape(d)[1] != n) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "lu: product %zu is not of the block's shape", p);
+            goto done;
+        }
+        load_rhs(d, w, n, n, 0, -1);
+    }
+    if (n > 0) {
+        lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, w,
+                                         (lapack_int)n, ipiv);
+        if (info < 0) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "lu: LAPACK's dgetrf failed (info %d)", (int)info);
+            goto done;
+        }
+    }
+    for (int64_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = ipiv[i] - 1, x = perm[i];
+        perm[i] = perm[j];
+        perm[j] = x;
+    }
+    double *p = (double *)P->u.nd.data, *l = (double *)L->u.nd.data, *u = (double *)U->u.nd.data;
+    for (int64_t i = 0; i < n; i++) {
+        p[perm[i] * n + i] = 1;
+        for (int64_t j = 0; j < n; j++) {
+            if (j < i)
+                l[i * n + j] = w[i + j * n];
+            else
+                u[i * n + j] = w[i + j * n];
+        }
+        l[i * n + i] = 1;
+    }
+    dusk_value *items[3] = {in_dtype(t, P), in_dtype(t, L), in_dtype(t, U)};
+    P = L = U = NULL;
+    if (!(*out = dusk_tuple_of(3, items)))
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_free(ipiv);
+    dusk_free(perm);
+    dusk_value_unref(P);
+    dusk_value_unref(L);
+    dusk_value_unref(U);
+    return rc;
+}
+
+/* A block of numpy.eye: ones where column - row is k (global indices). */
+int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t k, start[DUSK_MAXDIMS], shape[DUSK_MAXDIMS];
+    int rc;
+    if ((rc = dusk__targs_int(t, 0, &k, err)) || (rc = dusk__targs_block(t, start, shape, err)))
+        return rc;
+    if (dusk_tuple_len(t->index) != 2)
+        return dusk_error_set(err, DUSK_EINVAL, "eye: a block index of %zu axes",
+                              dusk_tuple_len(t->index));
+    dusk_value *v = dusk_ndarray_new(t->dtype, 2, shape);
+    if (!v)
+        return la_oom(t, err);
+    size_t es = dusk_dtype_size(t->dtype);
+    for (int64_t r = 0; r < shape[0]; r++) {
+        int64_t c = k + start[0] + r - start[1];
+        if (c >= 0 && c < shape[1])
+            dusk__nd_storef((char *)dusk_ndarray_data(v) + (r * shape[1] + c) * (int64_t)es,
+                            t->dtype, 1.0);
+    }
+    *out = v;
+    return 0;
+}
+
+/* Adding tasks to a graph from an emitter: a key already there (another
+ * layer of the same factorisation emitted it) is left as it is. */
+typedef struct {
+    dusk_graph *g;
+    int rc;
+} emitter;
+
+static void em_task(emitter *e, const char *key, int opid, dusk_value *params, int nidx,
+                    const int64_t *idx, int nin, dusk_arg **ins)
+{
+    if (e->rc || dusk_graph_find(e->g, key) >= 0) {
+        for (int i = 0; i < nin; i++)
+            dusk_arg_free(ins[i]);
+        return;
+    }
+    dusk_arg *args[2 + 8];
+    args[0] = dusk_lit(dusk_value_ref(params));
+    args[1] = dusk__index_arg(nidx, idx);
+    for (int i = 0; i < nin; i++)
+        args[2 + i] = ins[i];
+    e->rc = dusk_graph_taskv(e->g, key, &dusk__op_get(opid)->func, (size_t)(2 + nin), args);
+}
+
+static dusk_arg *kref(const char *name, int n, int64_t a, int64_t b, int64_t c, int64_t d)
+{
+    char key[512];
+    int64_t idx[4] = {a, b, c, d};
+    dusk_key_tuple(key, sizeof key, name, n, idx);
+    return dusk_ref(key);
+}
+
+static void kname(char *key, const char *name, int n, int64_t a, int64_t b, int64_t c, int64_t d)
+{
+    int64_t idx[4] = {a, b, c, d};
+    dusk_key_tuple(key, 512, name, n, idx);
+}
+
+/* Dask's lu layers' names, after 'lu-': the factorisation's families. */
+enum { LU_LU, LU_P, LU_L, LU_U, LU_PINV, LU_LPERM, LU_UT, LU_PLUDOT, LU_LUDOT, LU_NNAMES };
+static const char *const lu_names[LU_NNAMES] = {
+    "lu-lu-", "lu-p-", "lu-l-", "lu-u-", "lu-p-inv-", "lu-l-permute-", "lu-u-transpose-",
+    "lu-plu-dot-", "lu-lu-dot-",
+};
+
+typedef struct {
+    int64_t v;
+    char *name[LU_NNAMES];
+    const char *a;               /* the input's layer name */
+    dusk_value *plain, *item[3], *tr, *zeros, *right, *below;
+} lu_data;
+
+static void lu_free(void *p)
+{
+    lu_data *d = p;
+    if (!d)
+        return;
+    for (int i = 0; i < LU_NNAMES; i++)
+        dusk_free(d->name[i]);
+    dusk_value_unref(d->plain);
+    for (int i = 0; i < 3; i++)
+        dusk_value_unref(d->item[i]);
+    dusk_value_unref(d->tr);
+    dusk_value_unref(d->zeros);
+    dusk_value_unref(d->right);
+    dusk_value_unref(d->below);
+    dusk_free(d);
+}
+
+/* The products p of row i's blocks (p < i) that a block subtracts, each
+ * a task ((dot name, r, p, p, c) = left(r, p) @ u(p, c)), as a list. */
+static dusk_arg *lu_prevs(emitter *e, const lu_data *d, int dot, int left, int64_t r, int64_t c,
+                          int64_t i)
+{
+    if (i == 0)
+        return NULL;
+    dusk_arg **prev = dusk_malloc((size_t)i * sizeof *prev);
+    if (!prev) {
+        e->rc = DUSK_ENOMEM;
+        return NULL;
+    }
+    for (int64_t p = 0; p < i; p++) {
+        char key[512];
+        kname(key, d->name[dot], 4, r, p, p, c);
+        int64_t idx[4] = {r, p, p, c};
+        dusk_arg *ins[2] = {kref(d->name[left], 2, r, p, 0, 0), kref(d->name[LU_U], 2, p, c, 0, 0)};
+        em_task(e, key, DUSK__OP_LA_DOT, d->plain, 4, idx, 2, ins);
+        prev[p] = dusk_ref(key);
+    }
+    dusk_arg *list = dusk_listv((size_t)i, prev);
+    dusk_free(prev);
+    return list;
+}
+
+/* Dask's blocked LU (dask/array/linalg.py lu): every key of every family,
+ * whichever of the p, l and u layers emits first. */
+static int lu_emit(dusk_graph *g, const dusk__layer *L)
+{
+    const lu_data *d = L->data;
+    emitter e = {g, 0};
+    char key[512];
+    int64_t v = d->v;
+    for (int64_t i = 0; i < v && !e.rc; i++) {
+        int64_t ii[2] = {i, i};
+        dusk_arg *ins[4];
+        int n = 0;
+        ins[n++] = kref(d->a, 2, i, i, 0, 0);
+        dusk_arg *pl = lu_prevs(&e, d, LU_PLUDOT, LU_LPERM, i, i, i);
+        if (pl)
+            ins[n++] = pl;
+        kname(key, d->name[LU_LU], 2, i, i, 0, 0);
+        em_task(&e, key, DUSK__OP_LA_LU, d->plain, 2, ii, n, ins);
+        for (int64_t j = i + 1; j < v; j++) {
+            int64_t ij[2] = {i, j};
+            n = 0;
+            ins[n++] = kref(d->name[LU_L], 2, i, i, 0, 0);
+            ins[n++] = kref(d->name[LU_PINV], 2, i, i, 0, 0);
+            ins[n++] = kref(d->a, 2, i, j, 0, 0);
+            if ((pl = lu_prevs(&e, d, LU_LUDOT, LU_L, i, j, i)))
+                ins[n++] = pl;
+            kname(key, d->name[LU_LU], 2, i, j, 0, 0);
+            em_task(&e, key, DUSK__OP_LA_TRSOLVE, d->right, 2, ij, n, ins);
+        }
+        for (int64_t k = i + 1; k < v; k++) {
+            int64_t ki[2] = {k, i};
+            n = 0;
+            ins[n++] = kref(d->name[LU_UT], 2, i, i, 0, 0);
+            ins[n++] = kref(d->a, 2, k, i, 0, 0);
+            if ((pl = lu_prevs(&e, d, LU_PLUDOT, LU_LPERM, k, i, i)))
+                ins[n++] = pl;
+            kname(key, d->name[LU_LU], 2, k, i, 0, 0);
+            em_task(&e, key, DUSK__OP_LA_TRSOLVE, d->below, 2, ki, n, ins);
+        }
+    }
+    for (int64_t i = 0; i < v && !e.rc; i++)
+        for (int64_t j = 0; j < v; j++) {
+            int64_t ij[2] = {i, j};
+            dusk_arg *in1[2];
+            if (i == j) {
+                for (int f = 0; f < 3; f++) {
+                    in1[0] = kref(d->name[LU_LU], 2, i, j, 0, 0);
+                    kname(key, d->name[LU_P + f], 2, i, j, 0, 0);
+                    em_task(&e, key, DUSK__OP_LA_ITEM, d->item[f], 2, ij, 1, in1);
+                }
+                in1[0] = kref(d->name[LU_P], 2, i, j, 0, 0);
+                in1[1] = kref(d->name[LU_L], 2, i, j, 0, 0);
+                kname(key, d->name[LU_LPERM], 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_LA_DOT, d->plain, 2, ij, 2, in1);
+                in1[0] = kref(d->name[LU_U], 2, i, j, 0, 0);
+                kname(key, d->name[LU_UT], 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, in1);
+                in1[0] = kref(d->name[LU_P], 2, i, j, 0, 0);
+                kname(key, d->name[LU_PINV], 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, in1);
+            } else {
+                /* zeros for p, and for u below the diagonal, l above it */
+                kname(key, d->name[LU_P], 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_ZEROS_LIKE, d->zeros, 2, ij, 0, NULL);
+                kname(key, d->name[i > j ? LU_U : LU_L], 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_ZEROS_LIKE, d->zeros, 2, ij, 0, NULL);
+                if (i > j) {
+                    in1[0] = kref(d->name[LU_PINV], 2, i, i, 0, 0);
+                    in1[1] = kref(d->name[LU_LU], 2, i, j, 0, 0);
+                    kname(key, d->name[LU_L], 2, i, j, 0, 0);
+                    em_task(&e, key, DUSK__OP_LA_DOT, d->plain, 2, ij, 2, in1);
+                    in1[0] = kref(d->name[LU_LU], 2, i, j, 0, 0);
+                    kname(key, d->name[LU_LPERM], 2, i, j, 0, 0);
+                    em_task(&e, key, DUSK__OP_LA_ALIAS, d->plain, 2, ij, 1, in1);
+                } else {
+                    in1[0] = kref(d->name[LU_LU], 2, i, j, 0, 0);
+                    kname(key, d->name[LU_U], 2, i, j, 0, 0);
+                    em_task(&e, key, DUSK__OP_LA_ALIAS, d->plain, 2, ij, 1, in1);
+                }
+            }
+        }
+    return e.rc;
+}
+
+/* How many keys lu's graph has for v x v blocks. */
+static int64_t lu_ntasks(int64_t v)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < v; i++)
+        n += 1 + i + (v - 1 - i) * (1 + i) * 2;   /* lu(i, i), its dots; right and below */
+    n += v * 6 + (v * v - v) / 2 * 4 + (v * v - v) / 2 * 3;   /* diagonal; below; above */
+    return n;
+}
+
+/* NULL when a can be factorised as Dask's lu does, else an error array. */
+static dusk_array *square_check(dusk_array *a, const char *what)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    char sh[128], ch[256];
+    dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+    if (a->ndim != 2 || a->shape[0] != a->shape[1])
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: takes a square 2-d array, not one of "
+                                "shape %s", what, sh);
+    int ok = a->nb[0] == a->nb[1];
+    for (int64_t i = 0; ok && i < a->nb[0]; i++)
+        ok = a->chunks[0][i] == a->chunks[1][i] && a->chunks[0][i] == a->chunks[0][0];
+    if (!ok) {
+        fmt_chunks(a, ch, sizeof ch);
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: all chunks must be square and of one "
+                                "size (the array of shape %s has chunks %s); use rechunk, e.g. "
+                                "chunks (%" PRId64 ", %" PRId64 ")", what, sh, ch,
+                                a->chunks[0][0], a->chunks[0][0]);
+    }
+    return NULL;
+}
+
+dusk_lu dusk_linalg_lu(dusk_array *a)
+{
+    dusk_array *e = square_check(a, "lu");
+    if (e)
+        return (dusk_lu){e, e, e};
+    dusk_array_ctx *ctx = a->ctx;
+    dusk_dtype dt = la_dtype(a->dtype);
+    char tok[33];
+    dusk__token(tok, "lu|%s", a->L->name);
+    lu_data *d = dusk_calloc(1, sizeof *d);
+    int ok = d != NULL;
+    for (int f = 0; ok && f < LU_NNAMES; f++) {
+        size_t n = strlen(lu_names[f]) + 33;
+        ok = (d->name[f] = dusk_malloc(n)) != NULL;
+        if (ok)
+            snprintf(d->name[f], n, "%s%s", lu_names[f], tok);
+    }
+    if (ok) {
+        int perm[2] = {1, 0};
+        dusk_value *tr[1] = {dusk__ints_value(perm, 2)}, *z[1] = {dusk_float(0)};
+        dusk_value *rt[2] = {dusk_bool(true), dusk_int(1)}, *bl[2] = {dusk_bool(true), dusk_int(2)};
+        d->v = a->nb[0];
+        d->a = a->L->name;
+        d->plain = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
+        for (int f = 0; f < 3; f++) {
+            dusk_value *it[2] = {dusk_int(f), dusk_none()};
+            d->item[f] = dusk__params_new(dt, 0, NULL, NULL, 2, it);
+            ok &= d->item[f] != NULL;
+        }
+        d->tr = dusk__params_new(dt, 0, NULL, NULL, 1, tr);
+        d->zeros = dusk__params_new(dt, 2, a->chunks, a->nb, 1, z);
+        d->right = dusk__params_new(dt, 0, NULL, NULL, 2, rt);
+        d->below = dusk__params_new(dt, 0, NULL, NULL, 2, bl);
+        ok &= d->plain && d->tr && d->zeros && d->right && d->below;
+    }
+    dusk_array *out[3];
+    int64_t ntasks = lu_ntasks(a->nb[0]);
+    for (int f = 0; f < 3; f++) {
+        dusk__layer *L = NULL;
+        if (ok) {
+            const char *prefix = f == 0 ? "lu-p" : f == 1 ? "lu-l" : "lu-u";
+            L = dusk__layer_new(ctx, prefix, tok, DUSK__L_CUSTOM, dusk__op_get(DUSK__OP_LA_LU),
+                                dusk__params_new(dt, 0, NULL, NULL, 0, NULL), 2, a->shape, a->nb,
+                                dt);
+        }
+        if (!L) {
+            lu_free(d);
+            e = dusk__array_oom(ctx, "lu");
+            return (dusk_lu){e, e, e};
+        }
+        /* the first layer owns the emitter's data; all three emit */
+        L->data = d;
+        L->data_free = f == 0 ? lu_free : NULL;
+        L->emit = lu_emit;
+        L->ntasks = ntasks;
+        dusk__layer_input(L, a->L);
+        out[f] = dusk__array_new(ctx, L, 2, a->shape, a->chunks, a->nb, dt);
+    }
+    return (dusk_lu){out[0], out[1], out[2]};
+}
+
+/* numpy.eye(n) in blocks of c, as dask.array.eye ('eye' layer). */
+static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
+{
+    char text[64];
+    snprintf(text, sizeof text, "(%" PRId64 ", %" PRId64 ")", c, c);
+    dusk_array *shape = dusk_zeros(ctx, DUSK_SHAPE(n, n), text, dt);   /* for its chunks */
+    if (shape->status)
+        return shape;
+    char tok[33];
+    dusk__token(tok, "eye|%" PRId64 "|%" PRId64 "|%s", n, c, dusk_dtype_code(dt));
+    dusk_value *k[1] = {dusk_int(0)};
+    dusk_value *params = dusk__params_new(dt, 2, shape->chunks, shape->nb, 1, k);
+    dusk__layer *L = dusk__layer_new(ctx, "eye", tok, DUSK__L_BLOCKS, dusk__op_get(DUSK__OP_LA_EYE),
+                                     params, 2, shape->shape, shape->nb, dt);
+    if (!L)
+        return dusk__array_oom(ctx, "eye");
+    return dusk__array_new(ctx, L, 2, shape->shape, shape->chunks, shape->nb, dt);
+}
+
+dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
+{
+    dusk_array *e = dusk__array_bad_input(a, b);
+    if (e)
+        return e;
+    if (!b)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
+    if ((e = square_check(a, "solve")))
+        return e;
+    dusk_lu f = dusk_linalg_lu(a);
+    /* b = p.T.dot(b); uy = solve_triangular(l, b, lower=True); x =
+     * solve_triangular(u, uy) */
+    dusk_array *pb = dusk_array_dot(dusk_array_transpose(f.p, NULL), b);
+    return dusk_linalg_solve_triangular(f.u, dusk_linalg_solve_triangular(f.l, pb, true), false);
+}
+
+dusk_array *dusk_linalg_inv(dusk_array *a)
+{
+    dusk_array *e = square_check(a, "inv");
+    if (e)
+        return e;
+    return dusk_linalg_solve(a, eye(a->ctx, a->shape[0], a->chunks[0][0], la_dtype(a->dtype)));
 }

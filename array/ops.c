@@ -39,6 +39,8 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 #pragma weak dusk__k_la_trsolve
 #pragma weak dusk__k_la_rank
 #pragma weak dusk__k_la_singular
+#pragma weak dusk__k_la_lu
+#pragma weak dusk__k_la_eye
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
@@ -100,9 +102,11 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_LA_VSTACK, "vstack", dusk__k_la_vstack, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_DOT, "dot", dusk__k_la_dot, 0, 2, 2, 0),
     ENTRY_KEY(DUSK__OP_LA_ALIAS, "identity", "array.linalg-identity", dusk__k_la_alias, 1, 1, 0),
-    ENTRY(DUSK__OP_LA_TRSOLVE, "solve_triangular", dusk__k_la_trsolve, 0, 2, 3, 1),
+    ENTRY(DUSK__OP_LA_TRSOLVE, "solve_triangular", dusk__k_la_trsolve, 0, 2, 4, 2),
     ENTRY(DUSK__OP_LA_RANK, "matrix_rank", dusk__k_la_rank, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_SINGULAR, "eigvalsh", dusk__k_la_singular, 0, 2, 2, 0),
+    ENTRY(DUSK__OP_LA_LU, "lu", dusk__k_la_lu, 0, 1, 2, 0),
+    ENTRY(DUSK__OP_LA_EYE, "eye", dusk__k_la_eye, 0, 0, 0, 1),
 };
 
 int dusk__red_row(dusk_reduction op)

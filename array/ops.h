@@ -52,9 +52,13 @@
 **   matrix_rank                   -                                   1 block
 **   eigvalsh (lstsq's singular    -                                   2 blocks (R^T, R)
 **     values, largest first)
-**   solve_triangular              lower (bool)                        a's diagonal block,
-**                                                                     b's block, [a list of
+**   solve_triangular              lower (bool), form (int: 0 x = a\b, a's diagonal block,
+**                                 1 x = a\(p b), 2 x = b / a^T)      [p's block], b's block,
+**                                                                     [a list of products
+**                                                                     to subtract]
+**   lu                            -                                   1 block, [a list of
 **                                                                     products to subtract]
+**   eye                           k (int: the diagonal)               -
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -105,6 +109,7 @@ typedef enum {
     /* factorisations (array/lapack.c) */
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
+    DUSK__OP_LA_LU, DUSK__OP_LA_EYE,
     DUSK__NOPS
 } dusk__opid;
 
@@ -227,5 +232,7 @@ int dusk__k_la_alias(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -97,6 +97,30 @@ typedef struct dusk_lstsq {
  * (DUSK_EINVAL naming both shapes). */
 DUSK_API dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b);
 
+/* The factors of an LU decomposition: a = p @ l @ u. */
+typedef struct dusk_lu {
+    dusk_array *p;             /* a permutation matrix */
+    dusk_array *l;             /* lower triangular, ones on the diagonal */
+    dusk_array *u;             /* upper triangular */
+} dusk_lu;
+
+/* scipy.linalg.lu(a) as dask.array.linalg.lu builds it: a blocked LU
+ * whose diagonal blocks are LAPACK's dgetrf (partial pivoting within the
+ * block) and whose other blocks are triangular solves; Dask's families of
+ * keys ('lu-lu', 'lu-p-inv', 'lu-plu-dot' ...) all live in each of the
+ * 'lu-p', 'lu-l' and 'lu-u' layers, as Dask's graphs hold them. a must be
+ * square, its chunks square and of one size (DUSK_EINVAL saying so and
+ * which chunks to rechunk to). */
+DUSK_API dusk_lu dusk_linalg_lu(dusk_array *a);
+/* numpy.linalg.solve(a, b) as dask.array.linalg.solve (assume_a 'gen'):
+ * lu(a), then p.T @ b, then solve_triangular with l and with u. lu's
+ * conditions on a; a singular a (a zero pivot) is an error of the
+ * computation, "singular matrix", naming the diagonal block. */
+DUSK_API dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b);
+/* numpy.linalg.inv(a) as dask.array.linalg.inv: solve(a, eye(n)) with
+ * the identity in blocks of a's chunk size ('eye'). */
+DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);
+
 /* numpy.linalg.norm as dask.array.linalg.norm builds it, from array
  * operations ('astype' to a float type, 'absolute', 'pow', 'sum', 'max',
  * 'min', 'squeeze', and svd for ord "2", "-2" and "nuc"). ord is numpy's

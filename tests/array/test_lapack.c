@@ -1136,6 +1136,213 @@ static void test_lstsq_errors(void **state)
     expect_error(dusk_linalg_lstsq(a, NULL).residuals, "NULL b", none);
 }
 
+/* --- lu, solve, inv --------------------------------------------------------------------- */
+
+typedef struct {
+    int64_t n;
+    const char *chunks, *what;   /* "lu", "solve" (b a vector) or "inv" */
+    const char *layers;          /* Dask's (lu: of p | l | u) */
+} lu_case;
+
+static const lu_case lu_cases[] = {
+    {12, "(4, 4)", "lu",
+     "lu-p-*:1/53 ones_like-*:1/9 | lu-l-*:1/53 ones_like-*:1/9 | lu-u-*:1/53 "
+     "ones_like-*:1/9"},
+    {12, "(4, 4)", "solve",
+     "lu-l-*:1/53 lu-p-*:1/53 lu-u-*:1/53 ones_like-*:1/9 solve-triangular-*:2/12 "
+     "sum-*:1/9 sum-aggregate-*:1/3 tensordot-*:1/9 transpose-*:1/9 zeros_like-*:1/3"},
+    {12, "(4, 4)", "inv",
+     "eye-*:1/9 lu-l-*:1/53 lu-p-*:1/53 lu-u-*:1/53 ones_like-*:1/9 "
+     "solve-triangular-*:2/36 sum-*:1/27 sum-aggregate-*:1/9 tensordot-*:1/27 "
+     "transpose-*:1/9"},
+    {10, "(5, 5)", "lu",
+     "lu-p-*:1/24 ones_like-*:1/4 | lu-l-*:1/24 ones_like-*:1/4 | lu-u-*:1/24 "
+     "ones_like-*:1/4"},
+    {6, "(6, 6)", "inv",
+     "eye-*:1/1 lu-l-*:1/7 lu-p-*:1/7 lu-u-*:1/7 ones_like-*:1/1 solve-triangular-*:2/2 "
+     "sum-*:1/1 sum-aggregate-*:1/1 tensordot-*:1/1 transpose-*:1/1"},
+    {9, "(3, 3)", "solve",
+     "lu-l-*:1/53 lu-p-*:1/53 lu-u-*:1/53 ones_like-*:1/9 solve-triangular-*:2/12 "
+     "sum-*:1/9 sum-aggregate-*:1/3 tensordot-*:1/9 transpose-*:1/9 zeros_like-*:1/3"},
+};
+#define NLU (sizeof lu_cases / sizeof *lu_cases)
+
+static const char lu_script[] = PY_PAT
+    "for line in sys.stdin:\n"
+    "    n, ch, what = line.rstrip('\\n').split(';')\n"
+    "    a = da.ones((int(n), int(n)), chunks=eval(ch))\n"
+    "    if what == 'lu':\n"
+    "        print(' | '.join(pat([x]) for x in da.linalg.lu(a)))\n"
+    "    elif what == 'solve':\n"
+    "        print(pat([da.linalg.solve(a, da.zeros(int(n), chunks=eval(ch)[0]))]))\n"
+    "    else:\n"
+    "        print(pat([da.linalg.inv(a)]))\n";
+
+/* A well-conditioned n x n matrix that needs pivoting. */
+static dusk_array *general_matrix(int64_t n, const char *chunks)
+{
+    double *a = malloc((size_t)(n * n) * sizeof *a);
+    assert_non_null(a);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++)
+            a[i * n + j] = sin((double)(3 * i * n + j)) + (j == (i + 1) % n ? (double)n : 0);
+    dusk_array *x = dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(n, n), chunks);
+    free(a);
+    return x;
+}
+
+static void test_lu_solve_inv(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("lu.py"), "w");
+    assert_non_null(f);
+    fputs(lu_script, f);
+    fclose(f);
+    f = fopen(scratch("lu.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NLU; i++)
+        fprintf(f, "%" PRId64 ";%s;%s\n", lu_cases[i].n, lu_cases[i].chunks, lu_cases[i].what);
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("lu.py"), scratch("lu.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask could not print its graphs:\n%s", out ? out : "(no output)");
+    char *line = out, pat[4096], all[8192];
+    for (size_t i = 0; i < NLU; i++) {
+        const lu_case *c = &lu_cases[i];
+        char *nl = line ? strchr(line, '\n') : NULL;
+        if (!nl)
+            fail_msg("Dask printed fewer lines than cases:\n%s", out);
+        *nl = 0;
+        int64_t n = c->n;
+        dusk_array *ones = dusk_ones(ctx, DUSK_SHAPE(n, n), c->chunks, DUSK_DT_F8);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (strcmp(c->what, "lu") == 0) {
+            dusk_lu r = dusk_linalg_lu(ones);
+            dusk_array *three[3] = {r.p, r.l, r.u};
+            all[0] = 0;
+            for (int k = 0; k < 3; k++) {
+                if (dusk_array_status(three[k], &err))
+                    fail_msg("lu case %zu: %s", i, err.msg);
+                layer_pattern(&three[k], 1, pat, sizeof pat);
+                snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s", k ? " | " : "", pat);
+            }
+        } else {
+            int64_t c0 = dusk_array_chunks(ones, 0)[0];
+            char vch[32];
+            snprintf(vch, sizeof vch, "%" PRId64, c0);
+            dusk_array *r = strcmp(c->what, "solve") == 0
+                                ? dusk_linalg_solve(ones, dusk_zeros(ctx, DUSK_SHAPE(n), vch,
+                                                                     DUSK_DT_F8))
+                                : dusk_linalg_inv(ones);
+            if (dusk_array_status(r, &err))
+                fail_msg("%s case %zu: %s", c->what, i, err.msg);
+            layer_pattern(&r, 1, all, sizeof all);
+        }
+        if (strcmp(all, c->layers) != 0 || strcmp(all, line) != 0)
+            fail_msg("%s case %zu:\n dusk %s\n kept %s\n dask %s", c->what, i, all, c->layers,
+                     line);
+        line = nl + 1;
+
+        /* values */
+        dusk_array *a = general_matrix(n, c->chunks);
+        dusk_value *av = compute(a, "a");
+        double amax = max_abs(av);
+        if (strcmp(c->what, "lu") == 0) {
+            dusk_lu r = dusk_linalg_lu(a);
+            dusk_value *pv = compute(r.p, "p"), *lv = compute(r.l, "l"), *uv = compute(r.u, "u");
+            dusk_value *plv = compute(dusk_array_matmul(r.p, r.l), "p @ l");
+            double e = prod_err(plv, NULL, uv, av, amax);
+            if (e > 1e-12)
+                fail_msg("lu case %zu: |p l u - a| %.3g", i, e);
+            for (int64_t r_ = 0; r_ < n; r_++)
+                for (int64_t q = 0; q < n; q++) {
+                    if (q > r_)
+                        assert_true(at(lv, r_, q) == 0);
+                    if (q < r_)
+                        assert_true(at(uv, r_, q) == 0);
+                    double pvq = at(pv, r_, q);
+                    assert_true(pvq == 0 || pvq == 1);
+                }
+            dusk_value_unref(pv);
+            dusk_value_unref(lv);
+            dusk_value_unref(uv);
+            dusk_value_unref(plv);
+        } else if (strcmp(c->what, "solve") == 0) {
+            char vch[32];
+            snprintf(vch, sizeof vch, "%" PRId64, dusk_array_chunks(a, 0)[0]);
+            dusk_array *b = dusk_random_normal(ctx, 60 + i, 0, 1, DUSK_SHAPE(n), vch);
+            dusk_value *bv = compute(b, "b"), *xv = compute(dusk_linalg_solve(a, b), "x");
+            double e = 0;
+            for (int64_t r_ = 0; r_ < n; r_++) {
+                double sum = 0;
+                for (int64_t k = 0; k < n; k++)
+                    sum += at(av, r_, k) * ((const double *)dusk_ndarray_data(xv))[k];
+                e = fmax(e, fabs(sum - ((const double *)dusk_ndarray_data(bv))[r_]));
+            }
+            if (e > 1e-12 * max_abs(bv) * n)
+                fail_msg("solve case %zu: |a x - b| %.3g", i, e);
+            dusk_value_unref(bv);
+            dusk_value_unref(xv);
+        } else {
+            dusk_value *iv = compute(dusk_linalg_inv(a), "inv");
+            double e = ortho_err(iv, 1) * 0;   /* shape check below */
+            (void)e;
+            double worst = 0;
+            for (int64_t r_ = 0; r_ < n; r_++)
+                for (int64_t q = 0; q < n; q++) {
+                    double sum = 0;
+                    for (int64_t k = 0; k < n; k++)
+                        sum += at(av, r_, k) * at(iv, k, q);
+                    worst = fmax(worst, fabs(sum - (r_ == q)));
+                }
+            if (worst > 1e-12)
+                fail_msg("inv case %zu: |a inv(a) - I| %.3g", i, worst);
+            dusk_value_unref(iv);
+        }
+        dusk_value_unref(av);
+    }
+    free(out);
+}
+
+static void test_lu_errors(void **state)
+{
+    (void)state;
+    dusk_array *rect = dusk_ones(ctx, DUSK_SHAPE(12, 8), "4", DUSK_DT_F8);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(12), "4", DUSK_DT_F8);
+    const char *sq_solve[] = {"solve", "square", "(12, 8)", NULL};
+    expect_error(dusk_linalg_solve(rect, b), "solve of a rectangle", sq_solve);
+    const char *sq_inv[] = {"inv", "square", "(12, 8)", NULL};
+    expect_error(dusk_linalg_inv(rect), "inv of a rectangle", sq_inv);
+    const char *sq_lu[] = {"lu", "square", "(12, 8)", NULL};
+    dusk_lu f = dusk_linalg_lu(rect);
+    expect_error(f.l, "lu of a rectangle", sq_lu);
+    assert_ptr_equal(f.p, f.u);
+    dusk_array *uneven = dusk_ones(ctx, DUSK_SHAPE(12, 12), "(4, 6)", DUSK_DT_F8);
+    const char *ch[] = {"chunks must be square", "(4, 4, 4)", "(6, 6)", "rechunk", "(4, 4)", NULL};
+    expect_error(dusk_linalg_inv(uneven), "inv of uneven chunks", ch);
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_solve(NULL, b), "solve NULL a", none);
+    expect_error(dusk_linalg_solve(rect, NULL), "solve NULL b", none);
+    expect_error(dusk_linalg_inv(NULL), "inv NULL", none);
+    expect_error(dusk_linalg_lu(NULL).u, "lu NULL", none);
+    /* a singular matrix: solving fails, naming it */
+    double z[36] = {0};
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            z[i * 6 + j] = (double)(i + j);   /* rank 2 */
+    dusk_array *sing = dusk_from_buffer(ctx, z, DUSK_DT_F8, DUSK_SHAPE(6, 6), "3");
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_compute(dusk_linalg_inv(sing), NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(v);
+    if (!contains(err.msg, "singular matrix"))
+        fail_msg("inv of a singular matrix: %s", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1152,6 +1359,8 @@ int main(void)
         cmocka_unit_test_teardown(test_solve_triangular_errors, reset_alloc),
         cmocka_unit_test_teardown(test_lstsq, reset_alloc),
         cmocka_unit_test_teardown(test_lstsq_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_lu_solve_inv, reset_alloc),
+        cmocka_unit_test_teardown(test_lu_errors, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -716,6 +716,11 @@ static void test_array_building(void **state)
     ARRAY_OK(dusk_linalg_norm, 1, a, NULL, DUSK_ALL_AXES, false);     /* ord None */
     ARRAY_EINVAL(dusk_linalg_solve_triangular, 0, NULL, a, true);
     ARRAY_EINVAL(dusk_linalg_solve_triangular, 1, a, NULL, true);
+    mark("dusk_linalg_lu", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_lu(NULL).p, NULL), DUSK_EINVAL);
+    ARRAY_EINVAL(dusk_linalg_solve, 0, NULL, a);
+    ARRAY_EINVAL(dusk_linalg_solve, 1, a, NULL);
+    ARRAY_EINVAL(dusk_linalg_inv, 0, NULL);
     mark("dusk_linalg_lstsq", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_lstsq(NULL, a).x, NULL), DUSK_EINVAL);
     mark("dusk_linalg_lstsq", 1);
