@@ -125,6 +125,21 @@ static void copy_f8_colmajor(const dusk_value *v, double *dst)
     }
 }
 
+/* The error of a LAPACKE call that returned info < 0: out of memory for
+ * its workspace, or (every argument dusk passes being valid) LAPACKE's
+ * check of the block for NaNs, which LAPACK itself would carry into the
+ * result: dusk says so instead. */
+static int lapacke_error(const dusk__targs *t, const char *routine, int64_t m, int64_t n,
+                         lapack_int info, dusk_error *err)
+{
+    if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
+        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory for LAPACK's %s workspace",
+                              t->op->func.name, routine);
+    return dusk_error_set(err, DUSK_EINVAL, "%s: LAPACK's %s refused a block of %" PRId64 " x %"
+                          PRId64 " (info %d): it holds NaN", t->op->func.name, routine, m, n,
+                          (int)info);
+}
+
 /* np.linalg.qr(block) (mode 'reduced'): the tuple (Q (m, k), R (k, n)).
  * The Householder reflectors are NumPy's (dgeqrf's), so R's signs are
  * too, but computed by dgeqrt, whose recursive panels are matrix products:
@@ -167,10 +182,7 @@ int dusk__k_la_qr(const dusk__targs *t, dusk_value **out, dusk_error *err)
                                    (lapack_int)k, (lapack_int)nb, w, (lapack_int)m, T,
                                    (lapack_int)nb, Q, (lapack_int)k);
         if (info != 0) {
-            rc = dusk_error_set(err, info < 0 ? DUSK_EINVAL : DUSK_ENOMEM,
-                                "qr: LAPACK's %s failed on a block of %" PRId64 " x %" PRId64
-                                " (info %d)", info == -1010 ? "workspace" : "dgeqrt/dgemqrt",
-                                m, n, (int)info);
+            rc = lapacke_error(t, "dgeqrt/dgemqrt", m, n, info, err);
             goto done;
         }
     }
@@ -213,11 +225,13 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
                                          (lapack_int)n, (double *)s->u.nd.data,
                                          (double *)v->u.nd.data, (lapack_int)n,
                                          (double *)u->u.nd.data, (lapack_int)k);
-        if (info != 0) {
-            rc = dusk_error_set(err, info > 0 ? DUSK_EINVAL : DUSK_ENOMEM,
-                                "svd: %s on a block of %" PRId64 " x %" PRId64 " (LAPACK dgesdd, "
-                                "info %d)", info > 0 ? "SVD did not converge" : "LAPACK failed",
-                                m, n, (int)info);
+        if (info > 0) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "svd: SVD did not converge on a block of %"
+                                PRId64 " x %" PRId64 " (LAPACK dgesdd, info %d)", m, n, (int)info);
+            goto done;
+        }
+        if (info < 0) {
+            rc = lapacke_error(t, "dgesdd", m, n, info, err);
             goto done;
         }
     }
@@ -1020,8 +1034,7 @@ int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err)
             goto done;
         }
         if (info < 0) {
-            rc = dusk_error_set(err, DUSK_ENOMEM, "solve_triangular: LAPACK's dtrtrs failed "
-                                "(info %d)", (int)info);
+            rc = lapacke_error(t, "dtrtrs", n, n, info, err);
             goto done;
         }
     }
@@ -1215,9 +1228,9 @@ int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err)
         lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)m, w,
                                          (lapack_int)n, s, NULL, 1, NULL, 1);
         if (info != 0) {
-            rc = dusk_error_set(err, info > 0 ? DUSK_EINVAL : DUSK_ENOMEM, "matrix_rank: %s "
-                                "(LAPACK dgesdd, info %d)", info > 0 ? "SVD did not converge"
-                                : "LAPACK failed", (int)info);
+            rc = info > 0 ? dusk_error_set(err, DUSK_EINVAL, "matrix_rank: SVD did not converge "
+                                           "(LAPACK dgesdd, info %d)", (int)info)
+                          : lapacke_error(t, "dgesdd", m, n, info, err);
             goto done;
         }
         double tol = s[0] * (double)(m > n ? m : n) * 2.220446049250313e-16;
@@ -1261,9 +1274,9 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
         lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'L', (lapack_int)n, w,
                                          (lapack_int)n, e);
         if (info != 0) {
-            rc = dusk_error_set(err, info > 0 ? DUSK_EINVAL : DUSK_ENOMEM, "eigvalsh: %s "
-                                "(LAPACK dsyevd, info %d)", info > 0 ? "did not converge"
-                                : "LAPACK failed", (int)info);
+            rc = info > 0 ? dusk_error_set(err, DUSK_EINVAL, "eigvalsh: did not converge "
+                                           "(LAPACK dsyevd, info %d)", (int)info)
+                          : lapacke_error(t, "dsyevd", n, n, info, err);
             goto done;
         }
     }
@@ -1410,7 +1423,7 @@ int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err)
         lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, w,
                                          (lapack_int)n, ipiv);
         if (info < 0) {
-            rc = dusk_error_set(err, DUSK_ENOMEM, "lu: LAPACK's dgetrf failed (info %d)", (int)info);
+            rc = lapacke_error(t, "dgetrf", n, n, info, err);
             goto done;
         }
     }

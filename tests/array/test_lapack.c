@@ -586,6 +586,19 @@ static void test_errors(void **state)
     expect_error(dusk_linalg_qr(NULL).q, "qr of NULL", none);
     expect_error(dusk_linalg_tsqr(NULL).r, "tsqr of NULL", none);
     expect_error(dusk_linalg_svd(NULL).v, "svd of NULL", none);
+    /* a NaN: LAPACKE refuses the block, and dusk says why, naming the task */
+    double nan_data[40];
+    for (int i = 0; i < 40; i++)
+        nan_data[i] = i == 13 ? NAN : i;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_compute(
+        dusk_linalg_qr(dusk_from_buffer(ctx, nan_data, DUSK_DT_F8, DUSK_SHAPE(20, 2), "(5, 2)")).r,
+        NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(v);
+    if (!contains(err.msg, "NaN") || !contains(err.msg, "'qr-"))
+        fail_msg("qr of a NaN: %s", err.msg);
     dusk_array *bad = dusk_ones(ctx, DUSK_SHAPE(4, 4), "(0, 4)", DUSK_DT_F8);
     assert_ptr_equal(dusk_linalg_qr(bad).q, bad);
     assert_ptr_equal(dusk_linalg_svd(bad).u, bad);
