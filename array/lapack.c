@@ -26,6 +26,7 @@
 #include <inttypes.h>
 #include <lapacke.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -720,6 +721,23 @@ dusk_qr dusk_linalg_qr(dusk_array *a)
     return dusk_linalg_tsqr(a);
 }
 
+/* An svd result whose three arrays are one error. */
+static dusk_svd svd_err(dusk_array_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static dusk_svd svd_err(dusk_array_ctx *ctx, const char *fmt, ...)
+{
+    char msg[DUSK_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    dusk_array *e = dusk__array_fail(ctx, DUSK_EINVAL, "%s", msg);
+    return (dusk_svd){e, e, e};
+}
+
 /* Dask's svd_flip(u, v): signs = 2 * ((v.sum(axis=1, keepdims=True).T >= 0)
  * - 0.5); u * signs, v * signs.T. */
 static dusk_svd svd_flip(dusk_array *u, dusk_array *s, dusk_array *v)
@@ -732,30 +750,12 @@ static dusk_svd svd_flip(dusk_array *u, dusk_array *s, dusk_array *v)
     return (dusk_svd){dusk_array_mul(u, sg), s, dusk_array_mul(v, dusk_array_transpose(sg, NULL))};
 }
 
-dusk_svd dusk_linalg_svd(dusk_array *a)
+/* tsqr(x, compute_svd=True) of an array with one column of blocks: the
+ * factors as Dask's tsqr returns them (no sign correction). */
+static dusk_svd tsqr_svd(dusk_array *x)
 {
-    dusk_array *e = dusk__array_bad_input(a, NULL);
-    if (!e && a->ndim != 2) {
-        char sh[128];
-        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
-        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd: takes a 2-d array, not one of shape %s",
-                             sh);
-    }
-    if (!e && a->nb[0] > 1 && a->nb[1] > 1) {
-        char sh[128], ch[256];
-        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
-        fmt_chunks(a, ch, sizeof ch);
-        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd: the array of shape %s has blocks along "
-                             "both axes (chunks %s); svd needs one column of blocks "
-                             "(tall-and-skinny, chunks (..., -1)) or one row (short-and-fat, "
-                             "chunks (-1, ...))", sh, ch);
-    }
+    dusk_array *e = dusk__array_bad_input(x, NULL);
     if (e)
-        return (dusk_svd){e, e, e};
-    /* short-and-fat: the factors of a.T, transposed */
-    int fat = a->nb[0] == 1 && a->nb[1] > 1;
-    dusk_array *x = fat ? dusk_array_transpose(a, NULL) : a;
-    if ((e = dusk__array_bad_input(x, NULL)))
         return (dusk_svd){e, e, e};
     dusk__layer *ql, *rl;
     if (tsqr_build(x, 1, &ql, &rl) < 0)
@@ -785,18 +785,46 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
     int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n}, nbu[2] = {nr, 1}, one[2] = {1, 1};
     int64_t kc[1] = {k}, nc[1] = {n};
     int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {kc, nc};
-    dusk_array *u = dusk__array_new(x->ctx, u4, 2, us, uch, nbu, dt);
-    dusk_array *s = dusk__array_new(x->ctx, s2, 1, ss, sch, one, dt);
-    dusk_array *v = dusk__array_new(x->ctx, v2, 2, vs, vch, one, dt);
-    if (fat) {
-        dusk_array *t = u;
-        u = dusk_array_transpose(v, NULL);
-        v = dusk_array_transpose(t, NULL);
-    }
-    return svd_flip(u, s, v);
+    return (dusk_svd){dusk__array_new(x->ctx, u4, 2, us, uch, nbu, dt),
+                      dusk__array_new(x->ctx, s2, 1, ss, sch, one, dt),
+                      dusk__array_new(x->ctx, v2, 2, vs, vch, one, dt)};
 oom:
-    e = dusk__array_oom(a->ctx, "svd");
+    e = dusk__array_oom(x->ctx, "svd");
     return (dusk_svd){e, e, e};
+}
+
+dusk_svd dusk_linalg_svd(dusk_array *a)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (!e && a->ndim != 2) {
+        char sh[128];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd: takes a 2-d array, not one of shape %s",
+                             sh);
+    }
+    if (!e && a->nb[0] > 1 && a->nb[1] > 1) {
+        char sh[128], ch[256];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        fmt_chunks(a, ch, sizeof ch);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd: the array of shape %s has blocks along "
+                             "both axes (chunks %s); svd needs one column of blocks "
+                             "(tall-and-skinny, chunks (..., -1)) or one row (short-and-fat, "
+                             "chunks (-1, ...))", sh, ch);
+    }
+    if (e)
+        return (dusk_svd){e, e, e};
+    /* short-and-fat: the factors of a.T, transposed */
+    int fat = a->nb[0] == 1 && a->nb[1] > 1;
+    dusk_array *x = fat ? dusk_array_transpose(a, NULL) : a;
+    dusk_svd f = tsqr_svd(x);
+    if (f.u->status)
+        return f;
+    if (fat) {
+        dusk_array *t = f.u;
+        f.u = dusk_array_transpose(f.v, NULL);
+        f.v = dusk_array_transpose(t, NULL);
+    }
+    return svd_flip(f.u, f.s, f.v);
 }
 
 /* --- norm ---------------------------------------------------------------------- */
@@ -1796,4 +1824,67 @@ dusk_array *dusk_linalg_inv(dusk_array *a)
     if (e)
         return e;
     return dusk_linalg_solve(a, eye(a->ctx, a->shape[0], a->chunks[0][0], la_dtype(a->dtype)));
+}
+
+/* --- svd_compressed ----------------------------------------------------------------- */
+
+dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (!e && a->ndim != 2) {
+        char sh[128];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd_compressed: takes a 2-d array, not one "
+                             "of shape %s", sh);
+    }
+    if (!e && (k < 1 || n_power_iter < 0))
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd_compressed: k must be at least 1 (got %"
+                             PRId64 ") and n_power_iter at least 0 (got %d)", k, n_power_iter);
+    if (e)
+        return (dusk_svd){e, e, e};
+    dusk_array_ctx *ctx = a->ctx;
+    int64_t m = a->shape[0], n = a->shape[1], mn = m < n ? m : n;
+    /* compression_level(min(m, n), k): k + 10 oversamples, at least 20 */
+    int64_t level = k + 10 > 20 ? k + 10 : 20;
+    level = level < mn ? level : mn;
+    if (k > mn)
+        return svd_err(ctx, "svd_compressed: k %" PRId64 " is more than min(m, n) = %" PRId64, k, mn);
+    /* omega: standard normal (n, level), chunked (a.chunks[1], (level,)) */
+    size_t cap = (size_t)a->nb[1] * 24 + 64;
+    char *text = dusk_malloc(cap);
+    if (!text)
+        return svd_err(ctx, "out of memory building svd_compressed");
+    size_t at = (size_t)snprintf(text, cap, "((");
+    for (int64_t i = 0; i < a->nb[1]; i++)
+        at += (size_t)snprintf(text + at, cap - at, "%s%" PRId64, i ? ", " : "", a->chunks[1][i]);
+    snprintf(text + at, cap - at, "%s), (%" PRId64 ",))", a->nb[1] == 1 ? "," : "", level);
+    dusk_dtype dt = la_dtype(a->dtype);
+    dusk_array *omega = dusk_random_normal(ctx, seed, 0, 1, DUSK_SHAPE(n, level), text);
+    dusk_free(text);
+    omega = dusk_array_astype(renamed(omega, "normal", "standard_normal"), dt);
+    dusk_array *h = dusk_array_dot(a, omega);
+    for (int i = 0; i < n_power_iter; i++)
+        h = dusk_array_dot(a, dusk_array_dot(dusk_array_transpose(a, NULL), h));
+    if ((e = dusk__array_bad_input(h, NULL)))
+        return (dusk_svd){e, e, e};
+    dusk_array *comp = dusk_array_transpose(dusk_linalg_tsqr(h).q, NULL);
+    dusk_array *ac = dusk_array_dot(comp, a);
+    if ((e = dusk__array_bad_input(ac, NULL)))
+        return (dusk_svd){e, e, e};
+    dusk_svd f = tsqr_svd(dusk_array_transpose(ac, NULL));   /* v, s, u */
+    if (f.u->status)
+        return f;
+    dusk_array *u = dusk_array_dot(dusk_array_transpose(comp, NULL),
+                                   dusk_array_transpose(f.v, NULL));
+    dusk_array *v = dusk_array_transpose(f.u, NULL);
+    char ix[64];
+    snprintf(ix, sizeof ix, ":, :%" PRId64, k);
+    u = dusk_array_slice(u, ix);
+    snprintf(ix, sizeof ix, ":%" PRId64, k);
+    dusk_array *s = dusk_array_slice(f.s, ix);
+    snprintf(ix, sizeof ix, ":%" PRId64 ", :", k);
+    v = dusk_array_slice(v, ix);
+    if ((e = dusk__array_bad_input(u, v)) || (e = dusk__array_bad_input(s, NULL)))
+        return (dusk_svd){e, e, e};
+    return svd_flip(u, s, v);
 }

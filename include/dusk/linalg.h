@@ -69,6 +69,18 @@ DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
  * both axes are an error (DUSK_EINVAL) pointing to a rechunk. */
 DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
 
+/* dask.array.linalg.svd_compressed(a, k, n_power_iter=..., seed=...):
+ * the randomised SVD of Halko, Martinsson and Tropp, any chunking: a is
+ * compressed onto a seeded standard normal test matrix of k + 10 columns
+ * (at least 20, at most min(m, n); 'standard_normal'), n_power_iter power
+ * iterations, tsqr of the product, tsqr's SVD of the compressed array,
+ * then the first k factors with svd_flip's signs. The same seed gives the
+ * same factors (dusk's generator, not NumPy's: the numbers differ from
+ * Dask's). k below 1 or above min(m, n), or n_power_iter below 0, is an
+ * error (DUSK_EINVAL). */
+DUSK_API dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter,
+                                             uint64_t seed);
+
 /* scipy.linalg.solve_triangular(a, b, lower) as dask.array.linalg builds
  * it: x with a @ x = b for a triangular a (its other triangle is not
  * read), b of 1 or 2 dimensions. One 'solve-triangular' layer: block

@@ -1356,6 +1356,120 @@ static void test_lu_errors(void **state)
         fail_msg("inv of a singular matrix: %s", err.msg);
 }
 
+/* --- svd_compressed ---------------------------------------------------------------- */
+
+typedef struct {
+    int64_t m, n;
+    const char *chunks;
+    int64_t k;
+    int iters;
+    const char *layers;        /* Dask's, of u, s and v */
+} sc_case;
+
+static const sc_case sc_cases[] = {
+    {100, 40, "(25, 20)", 5, 0,
+     "dot-*-q3:2/6 ge-*:1/1 getitem-*:3/7 getitem-*-q1:2/6 getitem-*-q2:2/6 "
+     "getitem-*-q2-aux:2/2 getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
+     "qr-*:2/6 qr-*-qr2:2/2 stack-*-r1:2/2 standard_normal-*:1/2 sub-*:1/1 sum-*:4/22 "
+     "sum-aggregate-*:4/11 svd-*-2:1/1 tensordot-*:3/20 transpose-*:7/15"},
+    {100, 40, "(25, 20)", 5, 2,
+     "dot-*-q3:2/6 ge-*:1/1 getitem-*:3/7 getitem-*-q1:2/6 getitem-*-q2:2/6 "
+     "getitem-*-q2-aux:2/2 getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
+     "qr-*:2/6 qr-*-qr2:2/2 stack-*-r1:2/2 standard_normal-*:1/2 sub-*:1/1 sum-*:8/54 "
+     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23"},
+    {60, 30, "(20, 30)", 30, 1,
+     "dot-*-q3:2/4 ge-*:1/1 getitem-*-q1:2/4 getitem-*-q2:2/4 getitem-*-q2-aux:2/2 "
+     "getitem-*-r1:2/4 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/1 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 qr-*:2/4 qr-*-qr2:2/2 "
+     "stack-*-r1:2/2 standard_normal-*:1/1 sub-*:1/1 sum-*:6/16 sum-aggregate-*:6/12 "
+     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14"},
+};
+#define NSC (sizeof sc_cases / sizeof *sc_cases)
+
+static const char sc_script[] = PY_PAT
+    "for line in sys.stdin:\n"
+    "    m, n, ch, k, it = line.rstrip('\\n').split(';')\n"
+    "    a = da.ones((int(m), int(n)), chunks=eval(ch))\n"
+    "    print(pat(list(da.linalg.svd_compressed(a, int(k), n_power_iter=int(it), seed=1))))\n";
+
+static void test_svd_compressed(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("sc.py"), "w");
+    assert_non_null(f);
+    fputs(sc_script, f);
+    fclose(f);
+    f = fopen(scratch("sc.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NSC; i++)
+        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%" PRId64 ";%d\n", sc_cases[i].m, sc_cases[i].n,
+                sc_cases[i].chunks, sc_cases[i].k, sc_cases[i].iters);
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("sc.py"), scratch("sc.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask could not print its graphs:\n%s", out ? out : "(no output)");
+    char *line = out, pat[8192];
+    for (size_t i = 0; i < NSC; i++) {
+        const sc_case *c = &sc_cases[i];
+        char *nl = line ? strchr(line, '\n') : NULL;
+        if (!nl)
+            fail_msg("Dask printed fewer lines than cases:\n%s", out);
+        *nl = 0;
+        dusk_array *ones = dusk_ones(ctx, DUSK_SHAPE(c->m, c->n), c->chunks, DUSK_DT_F8);
+        dusk_svd r = dusk_linalg_svd_compressed(ones, c->k, c->iters, 1);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(r.u, &err))
+            fail_msg("svd_compressed case %zu: %s", i, err.msg);
+        dusk_array *three[3] = {r.u, r.s, r.v};
+        layer_pattern(three, 3, pat, sizeof pat);
+        if (strcmp(pat, c->layers) != 0 || strcmp(pat, line) != 0)
+            fail_msg("svd_compressed case %zu:\n dusk %s\n kept %s\n dask %s", i, pat,
+                     c->layers, line);
+        line = nl + 1;
+
+        /* a matrix of rank k is recovered: u diag(s) v == a, orthonormal factors
+         * (to 1e-8: with no oversampling room, k = min(m, n), the randomised
+         * range loses a few digits) */
+        dusk_array *left = dusk_random_normal(ctx, 200 + i, 0, 1, DUSK_SHAPE(c->m, c->k), NULL);
+        dusk_array *right = dusk_random_normal(ctx, 300 + i, 0, 1, DUSK_SHAPE(c->k, c->n), NULL);
+        dusk_array *a = dusk_array_rechunk(dusk_array_matmul(left, right), c->chunks);
+        dusk_svd g = dusk_linalg_svd_compressed(a, c->k, c->iters, 7);
+        dusk_value *av = compute(a, "a"), *u = compute(g.u, "U"), *sv = compute(g.s, "S"),
+                   *v = compute(g.v, "V");
+        double e = prod_err(u, sv, v, av, max_abs(av));
+        if (e > 1e-8 || ortho_err(u, 1) > 1e-10 || ortho_err(v, 0) > 1e-10)
+            fail_msg("svd_compressed case %zu: |USV - A| %.3g, |U'U - I| %.3g, |VV' - I| %.3g",
+                     i, e, ortho_err(u, 1), ortho_err(v, 0));
+        /* the same seed, the same factors; the singular values whatever the seed */
+        dusk_value *u2 = compute(dusk_linalg_svd_compressed(a, c->k, c->iters, 7).u, "U again");
+        dusk_value *s3 = compute(dusk_linalg_svd_compressed(a, c->k, c->iters, 8).s, "S seed 8");
+        assert_true(dusk_value_equal(u, u2));
+        for (int64_t j = 0; j < c->k; j++) {
+            double x = ((const double *)dusk_ndarray_data(sv))[j],
+                   y = ((const double *)dusk_ndarray_data(s3))[j];
+            assert_true(fabs(x - y) <= 1e-8 * ((const double *)dusk_ndarray_data(sv))[0]);
+        }
+        dusk_value_unref(av);
+        dusk_value_unref(u);
+        dusk_value_unref(sv);
+        dusk_value_unref(v);
+        dusk_value_unref(u2);
+        dusk_value_unref(s3);
+    }
+    free(out);
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10, 8), "5", DUSK_DT_F8);
+    const char *big[] = {"k 9", "min(m, n) = 8", NULL}, *neg[] = {"at least 1", NULL};
+    expect_error(dusk_linalg_svd_compressed(x, 9, 0, 1).u, "k too large", big);
+    expect_error(dusk_linalg_svd_compressed(x, 0, 0, 1).v, "k 0", neg);
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_svd_compressed(NULL, 2, 0, 1).s, "NULL", none);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1374,6 +1488,7 @@ int main(void)
         cmocka_unit_test_teardown(test_lstsq_errors, reset_alloc),
         cmocka_unit_test_teardown(test_lu_solve_inv, reset_alloc),
         cmocka_unit_test_teardown(test_lu_errors, reset_alloc),
+        cmocka_unit_test_teardown(test_svd_compressed, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -716,6 +716,9 @@ static void test_array_building(void **state)
     ARRAY_OK(dusk_linalg_norm, 1, a, NULL, DUSK_ALL_AXES, false);     /* ord None */
     ARRAY_EINVAL(dusk_linalg_solve_triangular, 0, NULL, a, true);
     ARRAY_EINVAL(dusk_linalg_solve_triangular, 1, a, NULL, true);
+    mark("dusk_linalg_svd_compressed", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed(NULL, 2, 0, 1).u, NULL),
+                     DUSK_EINVAL);
     mark("dusk_linalg_lu", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_lu(NULL).p, NULL), DUSK_EINVAL);
     ARRAY_EINVAL(dusk_linalg_solve, 0, NULL, a);
