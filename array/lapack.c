@@ -1888,3 +1888,209 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
         return (dusk_svd){e, e, e};
     return svd_flip(u, s, v);
 }
+
+/* --- cholesky ---------------------------------------------------------------------- */
+
+/* np.linalg.cholesky(block - sum(products)) (dpotrf): lower triangular L
+ * with L @ L.T the block. A block that is not positive definite is an
+ * error naming the diagonal block, as NumPy's LinAlgError. */
+int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *a, *list = NULL;
+    int rc;
+    if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)) ||
+        (t->nin > 1 && (rc = dusk__targs_list_in(t, 1, &list, err))))
+        return rc;
+    int64_t n = a->u.nd.shape[0];
+    if (a->u.nd.shape[1] != n)
+        return dusk_error_set(err, DUSK_EINVAL, "cholesky: a block of %" PRId64 " x %" PRId64
+                              " is not square", n, a->u.nd.shape[1]);
+    int64_t sh[2] = {n, n};
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, sh);
+    double *w = dusk_calloc((size_t)(n > 0 ? n * n : 1), sizeof(double));
+    if (!v || !w) {
+        rc = la_oom(t, err);
+        goto done;
+    }
+    load_rhs(a, w, n, n, 0, 1);
+    for (size_t p = 0; list && p < dusk_tuple_len(list); p++) {
+        const dusk_value *d = dusk_tuple_get(list, p);
+        if (dusk_value_kind(d) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(d) != 2 ||
+            dusk_ndarray_shape(d)[0] != n || dusk_ndarray_shape(d)[1] != n) {
+            rc = dusk_error_set(err, DUSK_EINVAL, "cholesky: product %zu is not of the block's "
+                                "shape", p);
+            goto done;
+        }
+        load_rhs(d, w, n, n, 0, -1);
+    }
+    if (n > 0) {
+        lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, w, (lapack_int)n);
+        if (info > 0) {
+            int64_t bi = dusk_tuple_len(t->index) ? dusk_value_int(dusk_tuple_get(t->index, 0)) : 0;
+            rc = dusk_error_set(err, DUSK_EINVAL, "cholesky: matrix is not positive definite "
+                                "(its diagonal block (%" PRId64 ", %" PRId64 ") fails at entry "
+                                "%d)", bi, bi, (int)info - 1);
+            goto done;
+        }
+        if (info < 0) {
+            rc = lapacke_error(t, "dpotrf", n, n, info, err);
+            goto done;
+        }
+    }
+    double *L = (double *)v->u.nd.data;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j <= i; j++)
+            L[i * n + j] = w[i + j * n];
+    *out = in_dtype(t, v);
+    v = NULL;
+    if (!*out)
+        rc = la_oom(t, err);
+done:
+    dusk_free(w);
+    dusk_value_unref(v);
+    return rc;
+}
+
+typedef struct {
+    int64_t v;
+    char *lower, *upper, *dot;
+    const char *a;
+    dusk_value *plain, *tr, *zeros, *solve;
+} chol_data;
+
+static void chol_free(void *p)
+{
+    chol_data *d = p;
+    if (!d)
+        return;
+    dusk_free(d->lower);
+    dusk_free(d->upper);
+    dusk_free(d->dot);
+    dusk_value_unref(d->plain);
+    dusk_value_unref(d->tr);
+    dusk_value_unref(d->zeros);
+    dusk_value_unref(d->solve);
+    dusk_free(d);
+}
+
+/* The products lower(r, p) @ upper(p, c), p < n, each a task
+ * ('cholesky-lt-dot', r, p, c, p), as a list (NULL when n is 0). */
+static dusk_arg *chol_prevs(emitter *e, const chol_data *d, int64_t r, int64_t c, int64_t n)
+{
+    if (n == 0)
+        return NULL;
+    dusk_arg **prev = dusk_malloc((size_t)n * sizeof *prev);
+    if (!prev) {
+        e->rc = DUSK_ENOMEM;
+        return NULL;
+    }
+    char key[512];
+    for (int64_t p = 0; p < n; p++) {
+        kname(key, d->dot, 4, r, p, c, p);
+        int64_t idx[4] = {r, p, c, p};
+        dusk_arg *ins[2] = {kref(d->lower, 2, r, p, 0, 0), kref(d->upper, 2, p, c, 0, 0)};
+        em_task(e, key, DUSK__OP_LA_DOT, d->plain, 4, idx, 2, ins);
+        prev[p] = dusk_ref(key);
+    }
+    dusk_arg *list = dusk_listv((size_t)n, prev);
+    dusk_free(prev);
+    return list;
+}
+
+/* Dask's blocked Cholesky (dask/array/linalg.py _cholesky): the lower and
+ * upper factors' keys and the products between them, whichever of the
+ * two layers emits first. */
+static int chol_emit(dusk_graph *g, const dusk__layer *L)
+{
+    const chol_data *d = L->data;
+    emitter e = {g, 0};
+    char key[512];
+    for (int64_t i = 0; i < d->v && !e.rc; i++)
+        for (int64_t j = 0; j < d->v; j++) {
+            int64_t ij[2] = {i, j}, ji[2] = {j, i};
+            dusk_arg *ins[3];
+            int n = 0;
+            if (i < j) {
+                kname(key, d->lower, 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_ZEROS_LIKE, d->zeros, 2, ij, 0, NULL);
+                ins[0] = kref(d->lower, 2, i, j, 0, 0);
+                kname(key, d->upper, 2, j, i, 0, 0);
+                em_task(&e, key, DUSK__OP_LA_ALIAS, d->plain, 2, ji, 1, ins);
+            } else if (i == j) {
+                ins[n++] = kref(d->a, 2, i, i, 0, 0);
+                dusk_arg *pl = chol_prevs(&e, d, i, i, i);
+                if (pl)
+                    ins[n++] = pl;
+                kname(key, d->lower, 2, i, i, 0, 0);
+                em_task(&e, key, DUSK__OP_LA_CHOL, d->plain, 2, ij, n, ins);
+                ins[0] = kref(d->lower, 2, i, i, 0, 0);
+                kname(key, d->upper, 2, i, i, 0, 0);
+                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, ins);
+            } else {
+                ins[n++] = kref(d->lower, 2, j, j, 0, 0);
+                ins[n++] = kref(d->a, 2, j, i, 0, 0);
+                dusk_arg *pl = chol_prevs(&e, d, j, i, j);
+                if (pl)
+                    ins[n++] = pl;
+                kname(key, d->upper, 2, j, i, 0, 0);
+                em_task(&e, key, DUSK__OP_LA_TRSOLVE, d->solve, 2, ji, n, ins);
+                ins[0] = kref(d->upper, 2, j, i, 0, 0);
+                kname(key, d->lower, 2, i, j, 0, 0);
+                em_task(&e, key, DUSK__OP_TRANSPOSE, d->tr, 2, ij, 1, ins);
+            }
+        }
+    return e.rc;
+}
+
+dusk_array *dusk_linalg_cholesky(dusk_array *a, bool lower)
+{
+    dusk_array *e = square_check(a, "cholesky");
+    if (e)
+        return e;
+    dusk_array_ctx *ctx = a->ctx;
+    dusk_dtype dt = la_dtype(a->dtype);
+    char tok[33];
+    dusk__token(tok, "cholesky|%s", a->L->name);
+    chol_data *d = dusk_calloc(1, sizeof *d);
+    int ok = d != NULL;
+    if (ok) {
+        size_t n = 64;
+        d->lower = dusk_malloc(n);
+        d->upper = dusk_malloc(n);
+        d->dot = dusk_malloc(n);
+        ok = d->lower && d->upper && d->dot;
+        if (ok) {
+            snprintf(d->lower, n, "cholesky-%s", tok);
+            snprintf(d->upper, n, "cholesky-upper-%s", tok);
+            snprintf(d->dot, n, "cholesky-lt-dot-%s", tok);
+        }
+        int perm[2] = {1, 0};
+        dusk_value *tr[1] = {dusk__ints_value(perm, 2)}, *z[1] = {dusk_float(0)};
+        dusk_value *sl[2] = {dusk_bool(true), dusk_int(0)};
+        d->v = a->nb[0];
+        d->a = a->L->name;
+        d->plain = dusk__params_new(dt, 0, NULL, NULL, 0, NULL);
+        d->tr = dusk__params_new(dt, 0, NULL, NULL, 1, tr);
+        d->zeros = dusk__params_new(dt, 2, a->chunks, a->nb, 1, z);
+        d->solve = dusk__params_new(dt, 0, NULL, NULL, 2, sl);
+        ok &= d->plain && d->tr && d->zeros && d->solve;
+    }
+    int64_t v = a->nb[0], ntasks = 2 * v * v;
+    for (int64_t i = 0; i < v; i++)
+        ntasks += i + i * (v - 1 - i);   /* the diagonal's products; those of the blocks below */
+    dusk__layer *L = NULL;
+    if (ok)
+        L = dusk__layer_new(ctx, lower ? "cholesky" : "cholesky-upper", tok, DUSK__L_CUSTOM,
+                            dusk__op_get(DUSK__OP_LA_CHOL),
+                            dusk__params_new(dt, 0, NULL, NULL, 0, NULL), 2, a->shape, a->nb, dt);
+    if (!L) {
+        chol_free(d);
+        return dusk__array_oom(ctx, "cholesky");
+    }
+    L->data = d;
+    L->data_free = chol_free;
+    L->emit = chol_emit;
+    L->ntasks = ntasks;
+    dusk__layer_input(L, a->L);
+    return dusk__array_new(ctx, L, 2, a->shape, a->chunks, a->nb, dt);
+}

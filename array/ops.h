@@ -59,6 +59,8 @@
 **   lu                            -                                   1 block, [a list of
 **                                                                     products to subtract]
 **   eye                           k (int: the diagonal)               -
+**   cholesky                      -                                   1 block, [a list of
+**                                                                     products to subtract]
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -109,7 +111,7 @@ typedef enum {
     /* factorisations (array/lapack.c) */
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
-    DUSK__OP_LA_LU, DUSK__OP_LA_EYE,
+    DUSK__OP_LA_LU, DUSK__OP_LA_EYE, DUSK__OP_LA_CHOL,
     DUSK__NOPS
 } dusk__opid;
 
@@ -234,5 +236,6 @@ int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

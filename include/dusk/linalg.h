@@ -133,6 +133,17 @@ DUSK_API dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b);
  * the identity in blocks of a's chunk size ('eye'). */
 DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);
 
+/* dask.array.linalg.cholesky(a, lower): the factor L with a = L @ L.T
+ * (lower) or U = L.T with a = U.T @ U (not lower, Dask's default) of a
+ * symmetric positive definite a (its upper triangle is not read), by
+ * Dask's blocked algorithm: dpotrf on the diagonal blocks, triangular
+ * solves below them, products between them as tasks of their own, all in
+ * one 'cholesky' (or 'cholesky-upper') layer as Dask's graph holds them.
+ * a must be square with square chunks of one size (DUSK_EINVAL naming the
+ * chunks to use); a matrix that is not positive definite is an error of
+ * the computation naming the diagonal block. */
+DUSK_API dusk_array *dusk_linalg_cholesky(dusk_array *a, bool lower);
+
 /* numpy.linalg.norm as dask.array.linalg.norm builds it, from array
  * operations ('astype' to a float type, 'absolute', 'pow', 'sum', 'max',
  * 'min', 'squeeze', and svd for ord "2", "-2" and "nuc"). ord is numpy's

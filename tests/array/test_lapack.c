@@ -1470,6 +1470,110 @@ static void test_svd_compressed(void **state)
     expect_error(dusk_linalg_svd_compressed(NULL, 2, 0, 1).s, "NULL", none);
 }
 
+/* --- cholesky ------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t n;
+    const char *chunks;
+    int lower;
+    const char *layers;        /* Dask's */
+} chol_case;
+
+static const chol_case chol_cases[] = {
+    {12, "(4, 4)", 1, "cholesky-*:1/22 ones_like-*:1/9"},
+    {12, "(4, 4)", 0, "cholesky-upper-*:1/22 ones_like-*:1/9"},
+    {10, "(5, 5)", 1, "cholesky-*:1/9 ones_like-*:1/4"},
+    {6, "(6, 6)", 0, "cholesky-upper-*:1/2 ones_like-*:1/1"},
+    {16, "(4, 4)", 0, "cholesky-upper-*:1/42 ones_like-*:1/16"},
+};
+#define NCHOL (sizeof chol_cases / sizeof *chol_cases)
+
+static const char chol_script[] = PY_PAT
+    "for line in sys.stdin:\n"
+    "    n, ch, lower = line.rstrip('\\n').split(';')\n"
+    "    a = da.ones((int(n), int(n)), chunks=eval(ch))\n"
+    "    print(pat([da.linalg.cholesky(a, lower=lower == '1')]))\n";
+
+static void test_cholesky(void **state)
+{
+    (void)state;
+    FILE *f = fopen(scratch("ch.py"), "w");
+    assert_non_null(f);
+    fputs(chol_script, f);
+    fclose(f);
+    f = fopen(scratch("ch.in"), "w");
+    assert_non_null(f);
+    for (size_t i = 0; i < NCHOL; i++)
+        fprintf(f, "%" PRId64 ";%s;%d\n", chol_cases[i].n, chol_cases[i].chunks, chol_cases[i].lower);
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("ch.py"), scratch("ch.in"));
+    int status;
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("python3-dask could not print its graphs:\n%s", out ? out : "(no output)");
+    char *line = out, pat[2048];
+    for (size_t i = 0; i < NCHOL; i++) {
+        const chol_case *c = &chol_cases[i];
+        char *nl = line ? strchr(line, '\n') : NULL;
+        if (!nl)
+            fail_msg("Dask printed fewer lines than cases:\n%s", out);
+        *nl = 0;
+        int64_t n = c->n;
+        dusk_array *r = dusk_linalg_cholesky(dusk_ones(ctx, DUSK_SHAPE(n, n), c->chunks, DUSK_DT_F8),
+                                             c->lower);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(r, &err))
+            fail_msg("cholesky case %zu: %s", i, err.msg);
+        layer_pattern(&r, 1, pat, sizeof pat);
+        if (strcmp(pat, c->layers) != 0 || strcmp(pat, line) != 0)
+            fail_msg("cholesky case %zu:\n dusk %s\n kept %s\n dask %s", i, pat, c->layers, line);
+        line = nl + 1;
+        /* a = m m.T + n I; L L.T == a (U.T U == a), L lower (U upper) */
+        dusk_array *m = dusk_random_normal(ctx, 500 + i, 0, 1, DUSK_SHAPE(n, n), c->chunks);
+        dusk_array *sym = dusk_array_matmul(m, dusk_array_transpose(m, NULL));
+        double *id = calloc((size_t)(n * n), sizeof *id);
+        assert_non_null(id);
+        for (int64_t k = 0; k < n; k++)
+            id[k * n + k] = (double)n;
+        sym = dusk_array_add(sym, dusk_from_buffer(ctx, id, DUSK_DT_F8, DUSK_SHAPE(n, n), c->chunks));
+        free(id);
+        dusk_value *av = compute(sym, "a"), *lv = compute(dusk_linalg_cholesky(sym, c->lower), "L");
+        dusk_value *lt = compute(dusk_array_transpose(dusk_linalg_cholesky(sym, c->lower), NULL), "L.T");
+        double e = c->lower ? prod_err(lv, NULL, lt, av, max_abs(av))
+                            : prod_err(lt, NULL, lv, av, max_abs(av));
+        if (e > 1e-12)
+            fail_msg("cholesky case %zu: |L L' - a| %.3g", i, e);
+        for (int64_t r_ = 0; r_ < n; r_++)
+            for (int64_t q = 0; q < n; q++)
+                if (c->lower ? q > r_ : q < r_)
+                    assert_true(at(lv, r_, q) == 0);
+        dusk_value_unref(av);
+        dusk_value_unref(lv);
+        dusk_value_unref(lt);
+    }
+    free(out);
+    /* errors */
+    dusk_array *rect = dusk_ones(ctx, DUSK_SHAPE(12, 8), "4", DUSK_DT_F8);
+    const char *sq[] = {"cholesky", "square", "(12, 8)", NULL};
+    expect_error(dusk_linalg_cholesky(rect, true), "rectangle", sq);
+    dusk_array *uneven = dusk_ones(ctx, DUSK_SHAPE(10, 10), "4", DUSK_DT_F8);
+    const char *ch[] = {"chunks must be square and of one size", "(4, 4, 2)", "rechunk", NULL};
+    expect_error(dusk_linalg_cholesky(uneven, false), "uneven", ch);
+    const char *none[] = {NULL};
+    expect_error(dusk_linalg_cholesky(NULL, true), "NULL", none);
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *neg = dusk_array_binop_scalar(DUSK_BINOP_MUL,
+                                              dusk_ones(ctx, DUSK_SHAPE(6, 6), "3", DUSK_DT_F8), -1,
+                                              false);
+    int rc = dusk_array_compute(dusk_linalg_cholesky(neg, true), NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(v);
+    if (!contains(err.msg, "not positive definite") || !contains(err.msg, "(0, 0)"))
+        fail_msg("cholesky of -ones: %s", err.msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1489,6 +1593,7 @@ int main(void)
         cmocka_unit_test_teardown(test_lu_solve_inv, reset_alloc),
         cmocka_unit_test_teardown(test_lu_errors, reset_alloc),
         cmocka_unit_test_teardown(test_svd_compressed, reset_alloc),
+        cmocka_unit_test_teardown(test_cholesky, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

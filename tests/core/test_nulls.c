@@ -719,6 +719,7 @@ static void test_array_building(void **state)
     mark("dusk_linalg_svd_compressed", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed(NULL, 2, 0, 1).u, NULL),
                      DUSK_EINVAL);
+    ARRAY_EINVAL(dusk_linalg_cholesky, 0, NULL, true);
     mark("dusk_linalg_lu", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_lu(NULL).p, NULL), DUSK_EINVAL);
     ARRAY_EINVAL(dusk_linalg_solve, 0, NULL, a);
