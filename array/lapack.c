@@ -697,6 +697,79 @@ dusk_qr dusk_linalg_tsqr(dusk_array *a)
                      dusk__array_new(a->ctx, rl, 2, rs, rch, one, dt)};
 }
 
+/* --- sfqr: short-and-fat QR ------------------------------------------------------------ */
+
+/* Block (0, j) of sfqr's A_rest is block (0, j + 1) of the input. */
+static int rest_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
+{
+    char key[512];
+    int64_t at[2] = {0, idx[1] + 1};
+    dusk_key_tuple(key, sizeof key, L->in[0]->name, 2, at);
+    return (out[0] = dusk_ref(key)) ? 1 : -1;
+}
+
+/* Dask's sfqr of an array with one row of blocks: Q R_1 = A_1 (the first
+ * block), then R = [R_1, Q.T @ A_rest]. */
+static dusk_qr sfqr(dusk_array *a)
+{
+    dusk_array_ctx *ctx = a->ctx;
+    int64_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n, nc = a->nb[1];
+    int64_t cc = a->chunks[1][0];
+    if (!(a->chunks[0][0] <= cc || nc == 1)) {
+        char sh[128], ch[256];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        fmt_chunks(a, ch, sizeof ch);
+        dusk_array *e = dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks "
+                                         "%s) is short-and-fat, and sfqr needs its first column "
+                                         "chunk at least as wide as it is tall (%" PRId64 "): "
+                                         "rechunk, e.g. chunks (%" PRId64 ", %" PRId64 ")",
+                                         sh, ch, m, m, m);
+        return (dusk_qr){e, e};
+    }
+    dusk_dtype dt = la_dtype(a->dtype);
+    char tok[33];
+    dusk__token(tok, "sfqr|%s", a->L->name);
+    build b = {ctx, 0};
+    dusk__layer *in = a->L;
+    dusk__layer *a1 = layer(&b, "sfqr", tok, "_A_1", DUSK__OP_LA_ALIAS, 1, m, cc, a->dtype, &in, 1,
+                            NULL, 0, NULL);
+    dusk__layer *qr1 = layer(&b, "sfqr", tok, "_Q_R_1", DUSK__OP_LA_QR, 1, m, cc, dt, &a1, 1, NULL,
+                             0, NULL);
+    dusk_value *x0[2] = {dusk_int(0), dusk_none()}, *x1[2] = {dusk_int(1), dusk_none()};
+    dusk__layer *ql = layer(&b, "sfqr", tok, "_Q", DUSK__OP_LA_ITEM, 1, m, k, dt, &qr1, 1, NULL, 2,
+                            x0);
+    dusk__layer *r1 = layer(&b, "sfqr", tok, "_R_1", DUSK__OP_LA_ITEM, 1, k, cc, dt, &qr1, 1, NULL,
+                            2, x1);
+    dusk__layer *rest = NULL;
+    if (nc > 1 && !b.oom) {
+        rest = layer(&b, "sfqr", tok, "_A_rest", DUSK__OP_LA_ALIAS, 1, k, n - cc, a->dtype, &in, 1,
+                     NULL, 0, NULL);
+        if (rest) {
+            rest->nb[1] = nc - 1;
+            rest->ntasks = nc - 1;
+            rest->kind = DUSK__L_CUSTOM;
+            rest->inputs = rest_inputs;
+        }
+    }
+    if (b.oom) {
+        dusk_array *e = dusk__array_oom(ctx, "qr");
+        return (dusk_qr){e, e};
+    }
+    int64_t one[2] = {1, 1}, mc[1] = {m}, kc[1] = {k}, ccc[1] = {cc};
+    int64_t *qch[2] = {mc, kc}, *rch[2] = {kc, ccc};
+    int64_t qs[2] = {m, k}, rs[2] = {k, cc};
+    dusk_array *q = dusk__array_new(ctx, ql, 2, qs, qch, one, dt);
+    dusk_array *r = dusk__array_new(ctx, r1, 2, rs, rch, one, dt);
+    if (rest) {
+        int64_t xs[2] = {k, n - cc}, nbr[2] = {1, nc - 1};
+        int64_t *xch[2] = {kc, a->chunks[1] + 1};
+        dusk_array *ar = dusk__array_new(ctx, rest, 2, xs, xch, nbr, a->dtype);
+        dusk_array *parts[2] = {r, dusk_array_dot(dusk_array_transpose(q, NULL), ar)};
+        r = dusk_concatenate(parts, 2, 1);
+    }
+    return (dusk_qr){q, r};
+}
+
 dusk_qr dusk_linalg_qr(dusk_array *a)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -706,18 +779,14 @@ dusk_qr dusk_linalg_qr(dusk_array *a)
         fmt_chunks(a, ch, sizeof ch);
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "qr: the array of shape %s has blocks along "
                              "both axes (chunks %s); qr takes tall-and-skinny arrays (one column "
-                             "of blocks: rechunk with chunks (..., -1))", sh, ch);
-    }
-    if (!e && a->ndim == 2 && a->nb[0] == 1 && a->nb[1] > 1) {
-        char sh[128];
-        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
-        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "qr: the array of shape %s has one row of %"
-                             PRId64 " blocks (short-and-fat, Dask's sfqr), which dusk does not "
-                             "factorise yet: rechunk it to one column of blocks, chunks "
-                             "(..., -1)", sh, a->nb[1]);
+                             "of blocks: rechunk with chunks (..., -1)) or short-and-fat ones "
+                             "(one row: chunks (-1, ...))", sh, ch);
     }
     if (e)
         return (dusk_qr){e, e};
+    /* Dask's choice: tsqr for one column of several blocks, sfqr for one row */
+    if (a->ndim == 2 && a->nb[0] == 1)
+        return sfqr(a);
     return dusk_linalg_tsqr(a);
 }
 

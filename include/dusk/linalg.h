@@ -55,10 +55,12 @@ typedef struct dusk_svd {
  * is an error (DUSK_EINVAL) naming its shape and chunks. */
 DUSK_API dusk_qr dusk_linalg_tsqr(dusk_array *a);
 /* numpy.linalg.qr (mode 'reduced') as dask.array.linalg.qr: tsqr for an
- * array with one column of blocks; an array with several blocks along
- * both axes is an error (DUSK_EINVAL) that says to rechunk one axis into
- * one block. Short-and-fat arrays (one row of several blocks; Dask's
- * sfqr) are not supported yet: rechunk them to one column of blocks. */
+ * array with one column of several blocks; Dask's sfqr for one row of
+ * blocks (a single block too): the first block factorised ('sfqr-<token>
+ * _A_1', '_Q_R_1', '_Q', '_R_1'), R = [R_1, Q.T @ A_rest] ('_A_rest',
+ * then a concatenate). Blocks along both axes, or a first column chunk
+ * narrower than the array is tall (sfqr's condition), are errors
+ * (DUSK_EINVAL) saying which chunking to use. */
 DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
 /* numpy.linalg.svd(a, full_matrices=False) as dask.array.linalg.svd with
  * coerce_signs: through tsqr for an array with one column of blocks (a
