@@ -12,6 +12,12 @@
 ** blocks are factorised in float64 and stored as float32); integer and
 ** bool arrays give float64, as numpy.linalg does.
 **
+** Threads: dusk computes blocks in parallel on its workers, so the first
+** factorisation task of a process sets OpenBLAS to one thread per call
+** (openblas_set_num_threads(1)), for the whole process, unless the
+** environment chooses (OPENBLAS_NUM_THREADS or OMP_NUM_THREADS set):
+** BLAS's threads on top of dusk's oversubscribe the cores.
+**
 ** Ownership and errors are array.h's: the arrays returned belong to a's
 ** context, and a call that cannot build its result (a not 2-d, chunked in
 ** a way the algorithm cannot take, NULL) returns arrays in an error state

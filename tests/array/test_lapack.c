@@ -1639,6 +1639,21 @@ static void test_sfqr_graphs(void **state)
     free(out);
 }
 
+/* OpenBLAS's, which the test links. */
+int openblas_get_num_threads(void);
+
+/* After a factorisation, OpenBLAS runs one thread per call (dusk's workers
+ * are the parallelism), unless the environment chose. */
+static void test_blas_threads(void **state)
+{
+    (void)state;
+    dusk_value *v = compute(dusk_linalg_qr(dusk_ones(ctx, DUSK_SHAPE(40, 4), "(10, 4)",
+                                                     DUSK_DT_F8)).r, "R");
+    dusk_value_unref(v);
+    if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
+        assert_int_equal(openblas_get_num_threads(), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1660,6 +1675,7 @@ int main(void)
         cmocka_unit_test_teardown(test_svd_compressed, reset_alloc),
         cmocka_unit_test_teardown(test_cholesky, reset_alloc),
         cmocka_unit_test_teardown(test_sfqr_graphs, reset_alloc),
+        cmocka_unit_test_teardown(test_blas_threads, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
