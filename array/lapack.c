@@ -449,9 +449,11 @@ typedef struct {
     int oom;
 } build;
 
-/* A layer 'prefix-tok[suffix]' of nb x 1 blocks (nb x 0 shape's grid:
- * only the rows are counted) over inputs in[0..nin), BLOCKS reading block
- * (i, 0) of each input, or block (0, 0) where single[j]. */
+/* A layer 'prefix-tok[suffix]' of nb x 1 blocks, (rows, cols) in all,
+ * over inputs in[0..nin): BLOCKS, block (i, 0) reading block (i, 0) of
+ * each input, or block (0, 0) where single[j]. Takes extra (the
+ * parameters after dtype and bounds) over; NULL, with b->oom set, when
+ * out of memory or when an earlier layer was. */
 static dusk__layer *layer(build *b, const char *prefix, const char *tok, const char *suffix,
                           int opid, int64_t nb, int64_t rows, int64_t cols, dusk_dtype dt,
                           dusk__layer **in, int nin, const int *single, size_t nextra,
