@@ -1,5 +1,5 @@
 /*
-** dusk — factorisations of chunked arrays: tsqr, qr, svd (dask.array.linalg)
+** dusk — linear algebra on chunked arrays, as dask.array.linalg builds it
 **
 ** The graphs are Dask's (dask/array/linalg.py, 2022.12), layer for layer:
 ** tsqr factorises each block of a one-column grid ('qr'), splits the
@@ -10,17 +10,25 @@
 ** groups of blocks (recursion; 'getitem-T-q2' cuts the inner Q back into
 ** pieces, 'r-inner-T' passes its R on). 'dot-T-q3' multiplies each block's
 ** Q by its piece. svd adds 'svd-T-2' on R and 'getitem-T-u4' = Q @ U_R,
-** then Dask's svd_flip out of ordinary array operations.
+** then Dask's svd_flip out of ordinary array operations; sfqr,
+** svd_compressed, lstsq and norm are array operations around these.
+**
+** solve_triangular, lu and cholesky are Dask's blocked algorithms, whose
+** one layer holds keys of several names (the products a block subtracts
+** are tasks of their own, 'solve-tri-dot', 'lu-plu-dot' ...): such a layer
+** emits its tasks itself (dusk__layer's emit), and lu's three layers and
+** cholesky's keys are emitted once whichever layer comes first.
 **
 ** The block kernels call LAPACK through LAPACKE. QR is dgeqrt and dgemqrt
 ** on a column-major copy of the block (NumPy's reflectors, so R's signs
 ** are NumPy's); the SVD runs dgesdd on the row-major block as it is: a
 ** row-major m x n block is the column-major n x m matrix A^T, whose SVD
-** gives A's Vt and U, row-major. Every kernel works in float64 and stores
-** its result in the task's dtype (float32 for float32 arrays).
+** gives A's Vt and U, row-major; dtrtrs, dgetrf, dpotrf, dsyevd for the
+** rest. Every kernel works in float64 and stores its result in the task's
+** dtype (float32 for float32 arrays).
 **
-** Blocks whose values are tuples ((Q, R), (U, S, Vt)) only ever feed the
-** 'getitem' layers; no array the user gets has them.
+** Blocks whose values are tuples ((Q, R), (U, S, Vt), (P, L, U)) only
+** ever feed the 'getitem' tasks; no array the user gets has them.
 */
 #include <cblas.h>
 #include <inttypes.h>
@@ -264,7 +272,8 @@ done:
     return rc;
 }
 
-/* operator.getitem on a factorisation's results: item `item` of a tuple
+/* operator.getitem on a factorisation's results ('linalg_getitem': the
+ * table's 'getitem' is x[...] of an array): item `item` of a tuple
  * (none when -1), then, when rows is given, the rows [rows[i][0],
  * rows[i][1]) of it for block i (a view). */
 int dusk__k_la_item(const dusk__targs *t, dusk_value **out, dusk_error *err)
@@ -276,7 +285,7 @@ int dusk__k_la_item(const dusk__targs *t, dusk_value **out, dusk_error *err)
     dusk_value *v = t->in[0];
     if (item >= 0) {
         if (dusk_value_kind(v) != DUSK_KIND_TUPLE || (uint64_t)item >= dusk_tuple_len(v))
-            return dusk_error_set(err, DUSK_ETYPE, "getitem: item %" PRId64 " of a %s", item,
+            return dusk_error_set(err, DUSK_ETYPE, "linalg_getitem: item %" PRId64 " of a %s", item,
                                   dusk_kind_name(dusk_value_kind(v)));
         v = dusk_tuple_get(v, (size_t)item);
     }
@@ -289,11 +298,12 @@ int dusk__k_la_item(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (dusk_value_kind(rows) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(rows) != DUSK_DT_I8 ||
         dusk_ndarray_ndim(rows) != 2 || dusk_ndarray_shape(rows)[1] != 2 ||
         !dusk_ndarray_is_contiguous(rows) || i < 0 || i >= dusk_ndarray_shape(rows)[0])
-        return dusk_error_set(err, DUSK_EINVAL, "getitem: the row table has no block %" PRId64, i);
+        return dusk_error_set(err, DUSK_EINVAL, "linalg_getitem: the row table has no block %"
+                              PRId64, i);
     const int64_t *r = (const int64_t *)dusk_ndarray_data(rows) + 2 * i;
     if (dusk_value_kind(v) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(v) != 2 || r[0] < 0 ||
         r[1] < r[0] || r[1] > dusk_ndarray_shape(v)[0])
-        return dusk_error_set(err, DUSK_EINVAL, "getitem: rows %" PRId64 ":%" PRId64 " are not "
+        return dusk_error_set(err, DUSK_EINVAL, "linalg_getitem: rows %" PRId64 ":%" PRId64 " are not "
                               "in the block", r[0], r[1]);
     int64_t shape[2] = {r[1] - r[0], dusk_ndarray_shape(v)[1]};
     const int64_t *st = dusk_ndarray_strides(v);

@@ -45,10 +45,6 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
-/* An entry whose Dask name another entry already has ('getitem'), keyed
- * apart. */
-#define ENTRY_KEY(id, name, key, kernel, min_in, max_in, nextra)                             \
-    [id] = {{name, op_task, (void *)&dusk__ops[id]}, key, kernel, 0, min_in, max_in, nextra}
 #define BINOP(op, name) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, op, 1, 2, 0)
 #define UNOP(op, name) ENTRY(DUSK__OP_UNOP + (op), name, dusk__k_unop, op, 1, 1, 0)
 #define RED(row, chunk, combine, agg)                                                      \
@@ -99,10 +95,10 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_MATMUL, "matmul", dusk__k_matmul, 0, 2, 2, 0),
     ENTRY(DUSK__OP_LA_QR, "qr", dusk__k_la_qr, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_SVD, "svd", dusk__k_la_svd, 0, 1, 1, 0),
-    ENTRY_KEY(DUSK__OP_LA_ITEM, "getitem", "array.linalg-getitem", dusk__k_la_item, 1, 1, 2),
+    ENTRY(DUSK__OP_LA_ITEM, "linalg_getitem", dusk__k_la_item, 0, 1, 1, 2),
     ENTRY(DUSK__OP_LA_VSTACK, "vstack", dusk__k_la_vstack, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_DOT, "dot", dusk__k_la_dot, 0, 2, 2, 0),
-    ENTRY_KEY(DUSK__OP_LA_ALIAS, "identity", "array.linalg-identity", dusk__k_la_alias, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_ALIAS, "identity", dusk__k_la_alias, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_TRSOLVE, "solve_triangular", dusk__k_la_trsolve, 0, 2, 4, 2),
     ENTRY(DUSK__OP_LA_RANK, "matrix_rank", dusk__k_la_rank, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_SINGULAR, "eigvalsh", dusk__k_la_singular, 0, 2, 2, 0),

@@ -44,7 +44,7 @@
 **   tensordot                     a_ndim, b_ndim, a_axes, b_axes      2 blocks
 **   matmul                        -                                   2 blocks
 **   qr | svd (tuple results)      -                                   1 block
-**   getitem (linalg)              item (int, -1: none), rows (an      1 block or tuple
+**   linalg_getitem                item (int, -1: none), rows (an      1 block or tuple
 **                                 int64 nb x 2 ndarray, or None)
 **   vstack                        -                                   a list of blocks
 **   dot                           -                                   2 blocks

@@ -1,15 +1,20 @@
 /*
-** dusk tests — factorisations (include/dusk/linalg.h): tsqr, qr, svd
+** dusk tests — linear algebra (include/dusk/linalg.h)
 **
-** Graphs: for tall-and-skinny arrays that take each of tsqr's paths (one
-** inner factorisation, recursion once and twice, irregular blocks, blocks
-** shorter than they are wide), the layers of Q and R, and of U, S and V,
-** with their task counts, as Dask 2022.12.1 builds them: kept in the table
-** below, and checked again against python3-dask itself (Debian's
-** /usr/bin/python3). Values: Q @ R == A, Q.T @ Q == I, R upper triangular,
-** U @ diag(S) @ V == A, within 1e-10 relative, and equal to NumPy's
-** numpy.linalg.qr and svd of the same data (read through h5py) up to the
-** signs of columns. Then the errors, before anything runs.
+** Graphs: for each function, cases that take each of its paths (tsqr's one
+** inner factorisation, its recursion once and twice, irregular blocks,
+** blocks shorter than wide; sfqr; solve_triangular lower and upper, over
+** vectors and matrices; lu, solve, inv and cholesky over several grids;
+** lstsq's four outputs; norm's every order), the layers with their task
+** counts as Dask 2022.12.1 builds them: kept in the tables below, and
+** checked again against python3-dask itself (Debian's /usr/bin/python3),
+** each layer an array needs counted whole, as dusk_array_layers does.
+** Values: Q @ R == A, Q.T @ Q == I, R upper triangular, U @ diag(S) @ V
+** == A, P @ L @ U == A, L @ L.T == A, A @ X == B, A @ inv(A) == I, within
+** 1e-10 relative (1e-12 mostly), and equal to NumPy's qr, svd, lstsq and
+** norm of the same data (through h5py) up to the signs of columns. Then
+** the errors (before anything runs, and singular, non-positive-definite
+** and NaN blocks while computing), and OpenBLAS's thread count.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
