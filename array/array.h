@@ -22,6 +22,7 @@
 **   rechunk.c  rechunk-merge and rechunk-split
 **   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
 **   map.c      map_blocks, blockwise, elemwise, reduction with user functions
+**   lapack.c   factorisations (tsqr, qr, svd) through LAPACKE
 **   emit.c     layers to tasks (dusk_array_graph)
 **   store.c    compute and store
 **   memlimit.c the memory they may take, checked before they start
@@ -77,6 +78,10 @@ struct dusk__layer {
      * dusk_args (references or lists of them); returns how many (at most
      * DUSK__MAXIN), or -1 when out of memory. */
     int (*inputs)(const dusk__layer *L, const int64_t *idx, dusk_arg **out);
+    /* When set, emits every task of the layer itself (keys of several
+     * names, as Dask's linear-algebra layers hold: array/lapack.c) and
+     * ntasks is what it emits. 0, or a DUSK_E... code. */
+    int (*emit)(dusk_graph *g, const dusk__layer *L);
     void *data;                  /* what emission needs; freed with data_free */
     void (*data_free)(void *);
     int64_t ntasks;

@@ -104,6 +104,10 @@ static void emit_layer(dusk__layer *L, void *ud)
         st->rc = dusk_graph_value(st->g, L->name, dusk_value_ref(L->literal));
         return;
     }
+    if (L->emit) {
+        st->rc = L->emit(st->g, L);
+        return;
+    }
     int64_t idx[DUSK_MAXDIMS] = {0}, splits = 0;
     do {
         char key[512];

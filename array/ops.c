@@ -29,6 +29,19 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
  * dusk_array_matmul, has them. */
 #pragma weak dusk__k_tensordot
 #pragma weak dusk__k_matmul
+/* and so are the factorisations' (array/lapack.c: LAPACKE) */
+#pragma weak dusk__k_la_qr
+#pragma weak dusk__k_la_svd
+#pragma weak dusk__k_la_item
+#pragma weak dusk__k_la_vstack
+#pragma weak dusk__k_la_dot
+#pragma weak dusk__k_la_alias
+#pragma weak dusk__k_la_trsolve
+#pragma weak dusk__k_la_rank
+#pragma weak dusk__k_la_singular
+#pragma weak dusk__k_la_lu
+#pragma weak dusk__k_la_eye
+#pragma weak dusk__k_la_chol
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
@@ -80,6 +93,18 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_STACK, "stack", dusk__k_stack, 0, 1, 1, 1),
     ENTRY(DUSK__OP_TENSORDOT, "tensordot", dusk__k_tensordot, 0, 2, 2, 4),
     ENTRY(DUSK__OP_MATMUL, "matmul", dusk__k_matmul, 0, 2, 2, 0),
+    ENTRY(DUSK__OP_LA_QR, "qr", dusk__k_la_qr, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_SVD, "svd", dusk__k_la_svd, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_ITEM, "linalg_getitem", dusk__k_la_item, 0, 1, 1, 2),
+    ENTRY(DUSK__OP_LA_VSTACK, "vstack", dusk__k_la_vstack, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_DOT, "dot", dusk__k_la_dot, 0, 2, 2, 0),
+    ENTRY(DUSK__OP_LA_ALIAS, "identity", dusk__k_la_alias, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_TRSOLVE, "solve_triangular", dusk__k_la_trsolve, 0, 2, 4, 2),
+    ENTRY(DUSK__OP_LA_RANK, "matrix_rank", dusk__k_la_rank, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_LA_SINGULAR, "eigvalsh", dusk__k_la_singular, 0, 2, 2, 0),
+    ENTRY(DUSK__OP_LA_LU, "lu", dusk__k_la_lu, 0, 1, 2, 0),
+    ENTRY(DUSK__OP_LA_EYE, "eye", dusk__k_la_eye, 0, 0, 0, 1),
+    ENTRY(DUSK__OP_LA_CHOL, "cholesky", dusk__k_la_chol, 0, 1, 2, 0),
 };
 
 int dusk__red_row(dusk_reduction op)

@@ -46,6 +46,24 @@
 **   stack                         axis (int)                          1 block
 **   tensordot                     a_ndim, b_ndim, a_axes, b_axes      2 blocks
 **   matmul                        -                                   2 blocks
+**   qr | svd (tuple results)      -                                   1 block
+**   linalg_getitem                item (int, -1: none), rows (an      1 block or tuple
+**                                 int64 nb x 2 ndarray, or None)
+**   vstack                        -                                   a list of blocks
+**   dot                           -                                   2 blocks
+**   identity                      -                                   1 value
+**   matrix_rank                   -                                   1 block
+**   eigvalsh (lstsq's singular    -                                   2 blocks (R^T, R)
+**     values, largest first)
+**   solve_triangular              lower (bool), form (int: 0 x = a\b, a's diagonal block,
+**                                 1 x = a\(p b), 2 x = b / a^T)      [p's block], b's block,
+**                                                                     [a list of products
+**                                                                     to subtract]
+**   lu                            -                                   1 block, [a list of
+**                                                                     products to subtract]
+**   eye                           k (int: the diagonal)               -
+**   cholesky                      -                                   1 block, [a list of
+**                                                                     products to subtract]
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -93,6 +111,10 @@ typedef enum {
     DUSK__OP_GETITEM, DUSK__OP_SLICE, DUSK__OP_SQUEEZE,
     DUSK__OP_CONCATENATE, DUSK__OP_STACK,
     DUSK__OP_TENSORDOT, DUSK__OP_MATMUL,
+    /* factorisations (array/lapack.c) */
+    DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
+    DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
+    DUSK__OP_LA_LU, DUSK__OP_LA_EYE, DUSK__OP_LA_CHOL,
     DUSK__NOPS
 } dusk__opid;
 
@@ -206,5 +228,17 @@ int dusk__k_pass(const dusk__targs *t, dusk_value **out, dusk_error *err);      
 int dusk__k_stack(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_tensordot(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* linalg.c */
 int dusk__k_matmul(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_qr(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* lapack.c */
+int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_item(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_vstack(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_dot(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_alias(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -14,6 +14,16 @@
 ** Inputs are made once (seeded normal numbers, written by dusk) under
 ** build/bench-data/ and reused. DUSK_BENCH_SKIP_BIG=1 skips array.big.
 **
+** The factorisations (include/dusk/linalg.h), also in children, on a
+** tall-and-skinny float64 dataset read from HDF5, the factors written to
+** HDF5 in one streamed store (dusk stores them stacked: Q over R, and U
+** over S over V, which is one graph and one pass):
+**
+**   array.qr            (2,000,000, 100) in (100,000, 100) blocks: tsqr
+**   array.svd           the same: svd through tsqr
+**                       (with DUSK_BENCH_SKIP_BIG=1, array.qr.small and
+**                       array.svd.small: (200,000, 100) in 10,000 rows)
+**
 ** And, last (so that the children above do not start with its heap),
 ** building a rechunk's graph in this process (no HDF5, nothing run):
 **
@@ -40,6 +50,7 @@
 
 #include <dusk.h>
 #include <dusk/array.h>
+#include <dusk/linalg.h>
 
 static double now_s(void)
 {
@@ -200,6 +211,83 @@ static void map_blocks_bench(const char *name, int64_t nblocks)
     fflush(stdout);
 }
 
+/* --- factorisations ---------------------------------------------------------------- */
+
+static void make_tall(const char *path, int64_t rows, const char *chunks)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *x = dusk_random_normal(ctx, 11, 0, 1, DUSK_SHAPE(rows, 100), chunks);
+    if (dusk_array_store(x, path, "/a", NULL, NULL, &err))
+        fail("making the tall input", &err);
+    dusk_array_ctx_free(ctx);
+}
+
+/* In a child: A from in, its QR (svd 0) or SVD factors stacked and stored
+ * to out; wall time through a pipe, peak RSS through wait4. */
+static void measure_la(const char *name, int svd, const char *in, const char *chunks,
+                       const char *out)
+{
+    int fd[2];
+    if (pipe(fd) != 0) {
+        perror("pipe");
+        exit(1);
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        double t0 = now_s();
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_array *x = dusk_from_hdf5(ctx, in, "/a", chunks), *all;
+        if (svd) {
+            dusk_svd f = dusk_linalg_svd(x);
+            dusk_array *parts[3] = {f.u, dusk_array_slice(f.s, "None, :"), f.v};
+            all = dusk_concatenate(parts, 3, 0);
+        } else {
+            dusk_qr f = dusk_linalg_qr(x);
+            dusk_array *parts[2] = {f.q, f.r};
+            all = dusk_concatenate(parts, 2, 0);
+        }
+        dusk_store_options so = {0, true};
+        if (dusk_array_store(all, out, "/f", &so, NULL, &err))
+            fail(name, &err);
+        dusk_array_ctx_free(ctx);
+        double t = now_s() - t0;
+        if (write(fd[1], &t, sizeof t) != (ssize_t)sizeof t)
+            _exit(1);
+        _exit(0);
+    }
+    close(fd[1]);
+    double t = -1;
+    if (read(fd[0], &t, sizeof t) != (ssize_t)sizeof t)
+        t = -1;
+    close(fd[0]);
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || t < 0) {
+        fprintf(stderr, "bench/array: %s failed\n", name);
+        exit(1);
+    }
+    printf("%s: %.0f ms\n", name, t * 1000);
+    printf("%s.peak: %.0f MiB\n", name, ru.ru_maxrss / 1024.0);
+    fflush(stdout);
+    remove(out);
+}
+
+static void factorisations(int small)
+{
+    const char *in = small ? "build/bench-data/tall-small.hdf5" : "build/bench-data/tall.hdf5";
+    const char *chunks = small ? "(10000, 100)" : "(100000, 100)";
+    make_tall(in, small ? 200000 : 2000000, chunks);
+    measure_la(small ? "array.qr.small" : "array.qr", 0, in, chunks, "build/bench-data/qr.hdf5");
+    measure_la(small ? "array.svd.small" : "array.svd", 1, in, chunks,
+               "build/bench-data/svd.hdf5");
+}
+
 int main(void)
 {
     mkdir("build", 0777);
@@ -212,6 +300,7 @@ int main(void)
         measure("array.big", "build/bench-data/big.hdf5", "build/bench-data/big-r.hdf5");
         remove("build/bench-data/big-r.hdf5");
     }
+    factorisations(skip && strcmp(skip, "1") == 0);
     /* last: the children above would start with this heap in their RSS */
     rechunk_build("array.rechunk.20k", 20000);
     rechunk_build("array.rechunk.80k", 80000);

@@ -83,6 +83,31 @@ def child(kind, src, dst):
     print(secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def child_linalg(kind, src, dst):
+    """The factorisations of bench/array.c's array.qr and array.svd: the
+    tall dataset /a read, its factors written to dst."""
+    import h5py
+    import numpy as np
+
+    what, how = kind.split("-")
+    t = time.perf_counter()
+    with h5py.File(src, "r") as f, h5py.File(dst, "w") as g:
+        if how == "dask":
+            import dask.array as da
+
+            x = da.from_array(f["a"], chunks=f["a"].chunks)
+            parts = da.linalg.qr(x) if what == "qr" else da.linalg.svd(x)
+            outs = [g.create_dataset("f%d" % i, shape=p.shape, dtype=p.dtype) for i, p in enumerate(parts)]
+            da.store(list(parts), outs)
+        else:
+            x = np.array(f["a"])
+            parts = np.linalg.qr(x) if what == "qr" else np.linalg.svd(x, full_matrices=False)
+            for i, p in enumerate(parts):
+                g.create_dataset("f%d" % i, data=p)
+    secs = time.perf_counter() - t
+    print(secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def measure(name, kind, src, dst):
     cmd = [sys.executable, __file__, "--child", kind, src, dst]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -119,7 +144,10 @@ def map_blocks():
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(*sys.argv[2:5])
+        if "-" in sys.argv[2]:
+            child_linalg(*sys.argv[2:5])
+        else:
+            child(*sys.argv[2:5])
         return
     try:
         import dask  # noqa: F401
@@ -137,6 +165,15 @@ def main():
     if os.path.exists(big):
         measure("array.big.dask", "dask", big, os.path.join(DATA, "ref-r.hdf5"))
         measure("array.big.numpy", "numpy", big, os.path.join(DATA, "ref-r.hdf5"))
+    # bench/array.c's factorisations: the full size, or the small one
+    # that DUSK_BENCH_SKIP_BIG=1 makes
+    for tall, suffix in (("tall.hdf5", ""), ("tall-small.hdf5", ".small")):
+        src = os.path.join(DATA, tall)
+        if os.path.exists(src):
+            for what in ("qr", "svd"):
+                for how in ("dask", "numpy"):
+                    measure("array.%s%s.%s" % (what, suffix, how), "%s-%s" % (what, how), src,
+                            os.path.join(DATA, "ref-f.hdf5"))
     overhead()
     map_blocks()
 

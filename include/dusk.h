@@ -20,6 +20,7 @@
 /* arrays, viz and profiler are libraries of their own (-ldusk-array,
  * -ldusk-viz, -ldusk-profiler; pkg-config dusk gives all four). */
 #include "dusk/array.h"
+#include "dusk/linalg.h"
 #include "dusk/profiler.h"
 #include "dusk/viz.h"
 

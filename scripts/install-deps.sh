@@ -25,6 +25,7 @@ libhdf5-dev
 hdf5-tools
 zlib1g-dev
 libopenblas-dev
+liblapacke-dev
 libgraphviz-dev
 libcairo2-dev
 libjansson-dev
@@ -46,7 +47,8 @@ python3-ipykernel
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
-# libopenblas-dev (core/ block products), libgraphviz-dev (viz/),
+# libopenblas-dev (core/ block products), liblapacke-dev (array/lapack.c:
+# the factorisations' block kernels, LAPACK's C interface), libgraphviz-dev (viz/),
 # libcairo2-dev (profiler/ charts), libjansson-dev (profiler/ reads traces;
 # the coming `dusk` command), chromium (tests/test_profiler.c loads the HTML
 # report in headless Chromium), clang and libclang-rt-dev (`make fuzz`:
@@ -63,9 +65,10 @@ python3-ipykernel
 # fails a test that skips, so they must be there), python3-dev (the Python
 # module, python/, builds against its headers and NumPy's), python3-pytest
 # (tests/python/) and python3-dask (tests/python/ compare dusk with Dask and
-# run Dask's collections on dusk's scheduler; tests/array/test_map.c builds
-# its graphs in Dask to compare), python3-nbconvert and python3-ipykernel
-# (tests/python/test_notebook.py runs examples/lecture.ipynb).
+# run Dask's collections on dusk's scheduler; tests/array/test_map.c and
+# tests/array/test_lapack.c compare their graphs with the ones Dask builds),
+# python3-nbconvert and python3-ipykernel (tests/python/test_notebook.py
+# runs examples/lecture.ipynb).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

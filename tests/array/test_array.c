@@ -27,6 +27,7 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
+#include "dusk/linalg.h"
 #include "helpers.h"
 /* private: a task's arguments (core), the table of array operations */
 #include "core/graph.h"
@@ -3318,6 +3319,22 @@ static void test_tasks_travel(void **state)
     dusk_array *mm = dusk_array_matmul(a, b);
     travel_array(mm, &log);
     assert_int_equal(by_name_matches(mm, &err), 0);
+
+    /* factorisations (include/dusk/linalg.h): tsqr with its recursion, svd,
+     * sfqr, lstsq, lu, solve, inv (eye), cholesky */
+    dusk_array *tall = dusk_random_normal(ctx, 3, 0, 1, DUSK_SHAPE(100, 10), "(25, 10)");
+    dusk_qr qr = dusk_linalg_qr(tall);
+    dusk_svd sv = dusk_linalg_svd(tall);
+    dusk_lstsq ls = dusk_linalg_lstsq(tall, dusk_ones(ctx, DUSK_SHAPE(100), "25", DUSK_DT_F8));
+    dusk_array *sq = dusk_array_add(dusk_array_matmul(dusk_array_transpose(tall, NULL), tall),
+                                    dusk_ones(ctx, DUSK_SHAPE(10, 10), "5", DUSK_DT_F8));
+    dusk_array *fact[] = {qr.q, qr.r, sv.u, sv.s, sv.v, ls.x, ls.rank, ls.s,
+                          dusk_linalg_qr(dusk_array_transpose(tall, NULL)).r,   /* sfqr */
+                          dusk_linalg_inv(sq), dusk_linalg_cholesky(sq, true)};
+    for (size_t i = 0; i < sizeof fact / sizeof *fact; i++) {
+        travel_array(fact[i], &log);
+        assert_int_equal(by_name_matches(fact[i], &err), 0);
+    }
 
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)

@@ -721,6 +721,30 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_dot, 1, a, NULL);
     ARRAY_EINVAL(dusk_array_matmul, 0, NULL, b);
     ARRAY_EINVAL(dusk_array_matmul, 1, a, NULL);
+    /* the factorisations return structs of arrays: each is the error */
+    mark("dusk_linalg_tsqr", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_tsqr(NULL).q, NULL), DUSK_EINVAL);
+    mark("dusk_linalg_qr", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_qr(NULL).r, NULL), DUSK_EINVAL);
+    mark("dusk_linalg_svd", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd(NULL).s, NULL), DUSK_EINVAL);
+    ARRAY_EINVAL(dusk_linalg_norm, 0, NULL, NULL, DUSK_ALL_AXES, false);
+    ARRAY_OK(dusk_linalg_norm, 1, a, NULL, DUSK_ALL_AXES, false);     /* ord None */
+    ARRAY_EINVAL(dusk_linalg_solve_triangular, 0, NULL, a, true);
+    ARRAY_EINVAL(dusk_linalg_solve_triangular, 1, a, NULL, true);
+    mark("dusk_linalg_svd_compressed", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed(NULL, 2, 0, 1).u, NULL),
+                     DUSK_EINVAL);
+    ARRAY_EINVAL(dusk_linalg_cholesky, 0, NULL, true);
+    mark("dusk_linalg_lu", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_lu(NULL).p, NULL), DUSK_EINVAL);
+    ARRAY_EINVAL(dusk_linalg_solve, 0, NULL, a);
+    ARRAY_EINVAL(dusk_linalg_solve, 1, a, NULL);
+    ARRAY_EINVAL(dusk_linalg_inv, 0, NULL);
+    mark("dusk_linalg_lstsq", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_lstsq(NULL, a).x, NULL), DUSK_EINVAL);
+    mark("dusk_linalg_lstsq", 1);
+    assert_int_equal(dusk_array_status(dusk_linalg_lstsq(a, NULL).s, NULL), DUSK_EINVAL);
 
     ARRAY_EINVAL(dusk_array_reduce, 1, DUSK_RED_MAX, NULL, DUSK_ALL_AXES, false, 0, 0);
     ARRAY_EINVAL(dusk_array_sum, 0, NULL, DUSK_ALL_AXES, false);
