@@ -107,6 +107,14 @@ typedef enum {
     DUSK_VIZ_NCOLORS
 } dusk_viz_color;
 
+/* Who places the nodes of a picture (see "Layouts" above). */
+typedef enum {
+    DUSK_VIZ_LAYOUT_AUTO = 0,  /* dot up to DUSK_VIZ_DOT_MAX nodes, else
+                                  layered */
+    DUSK_VIZ_LAYOUT_DOT,       /* Graphviz's dot, however big */
+    DUSK_VIZ_LAYOUT_LAYERED    /* dusk's layered layout, however small */
+} dusk_viz_layout_mode;
+
 typedef struct dusk_viz_options {
     const char *format;        /* "svg", "png", "pdf", "jpg", "dot", "xdot";
                                   NULL: from the path's extension */
@@ -119,12 +127,16 @@ typedef struct dusk_viz_options {
     bool quiet;                /* no note on stderr when AUTO switches */
     const dusk_event *events;  /* a run's events, for the runtime colour */
     size_t nevents;            /*   modes and the tooltips; or NULL, 0 */
+    dusk_viz_layout_mode layout; /* AUTO: dot for small pictures */
 } dusk_viz_options;
 
 #define DUSK_VIZ_THRESHOLD 1000
+/* AUTO's switch from dot to the layered layout: a picture of more nodes
+ * (circles and boxes; 2 per task) than this is laid out by dusk. */
+#define DUSK_VIZ_DOT_MAX 2000
 #define DUSK_VIZ_OPTIONS_INIT                                                \
     {NULL, NULL, false, false, DUSK_VIZ_COLOR_NONE, DUSK_VIZ_AUTO, 0, false, \
-     NULL, 0}
+     NULL, 0, DUSK_VIZ_LAYOUT_AUTO}
 
 /* Renders g to path (format from o->format or the extension). o may be
  * NULL: the defaults. Returns 0 or a DUSK_E... code, err saying why. */
