@@ -4,10 +4,17 @@
 **   viz.render.N        (x + x.T).sum(axis=0), x = ones((10N, 10N),
 **                       chunks=(10, 10)), N = 10, 20, 40: 440, 1,760 and
 **                       6,960 tasks, rendered to SVG in memory with the task
-**                       view forced (past 1,000 tasks with dusk's fast-layout
-**                       Graphviz settings). Target: 6,960 tasks under 5 s
-**                       (Dask's visualize: 4 s at 1,760 tasks, 117 s at
-**                       6,960).
+**                       view forced and the layout AUTO chooses (dot for
+**                       440 tasks, 880 nodes; dusk's layered layout past
+**                       DUSK_VIZ_DOT_MAX nodes). Target: 6,960 tasks in
+**                       1 s or less (Dask's visualize: 4 s at 1,760 tasks,
+**                       117 s at 6,960).
+**   viz.render.40.dot   the same 6,960 tasks laid out by dot (with its
+**                       fast settings), as before the layered layout: the
+**                       figure to compare with, in the same run.
+**   viz.render.100k     the same expression at N = 152: 100,320 tasks
+**                       (200,640 nodes, 300,960 edges, 186 MB of SVG), the
+**                       layered layout. Target: 10 s or less.
 **   viz.layout.20       the same 1,760-task picture as numbers
 **                       (dusk_viz_layout_array: the scene and Graphviz's
 **                       layout, no rendering), for the live viewer.
@@ -79,7 +86,8 @@ static double time_layout(dusk_array *a, const dusk_viz_options *o, size_t min_n
     return t;
 }
 
-static void render_n(int n, int runs, int64_t want_tasks, int layout)
+static void render_n(int n, int runs, int64_t want_tasks, int layout,
+                     dusk_viz_layout_mode mode, const char *name)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10 * n, 10 * n), "(10, 10)", DUSK_DT_F8);
@@ -96,13 +104,14 @@ static void render_n(int n, int runs, int64_t want_tasks, int layout)
     }
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
     o.view = DUSK_VIZ_TASKS;
+    o.layout = mode;
     double best = 1e30;
     for (int r = 0; r < runs; r++) {
         double t = time_array(y, &o, (size_t)ntasks * 200);
         if (t < best)
             best = t;
     }
-    printf("viz.render.%d: %.0f ms (%lld tasks)\n", n, best * 1e3, (long long)ntasks);
+    printf("%s: %.0f ms (%lld tasks)\n", name, best * 1e3, (long long)ntasks);
     fflush(stdout);
     if (layout) {
         best = 1e30;
@@ -186,9 +195,11 @@ static void layers_array_1m(void)
 
 int main(void)
 {
-    render_n(10, 3, 440, 0);
-    render_n(20, 3, 1760, 1);
-    render_n(40, 2, 6960, 0);
+    render_n(10, 3, 440, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.10");
+    render_n(20, 3, 1760, 1, DUSK_VIZ_LAYOUT_AUTO, "viz.render.20");
+    render_n(40, 3, 6960, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.40");
+    render_n(40, 1, 6960, 0, DUSK_VIZ_LAYOUT_DOT, "viz.render.40.dot");
+    render_n(152, 2, 100320, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.100k");
     layers_1m();
     layers_array_1m();
     return 0;
