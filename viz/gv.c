@@ -27,6 +27,13 @@
 ** graph and gvLayout, then Graphviz's numbers are copied into the
 ** dusk_viz_layout before gvFreeLayout and agclose, so nothing of Graphviz
 ** outlives the call there either.
+**
+** The engine is dot, unless dusk has placed the nodes (layered.c; the
+** scene's pos): then every node carries pos="x,y!" and the engine is
+** "nop2", neato as `neato -n2` runs it, which keeps the positions, sizes
+** the nodes and draws straight edges, clipped at their shapes. Before
+** that, dusk__gv_sizes measures the nodes with the same engine on a
+** graph of one node per distinct label, shape and font.
 */
 #include <pthread.h>
 #include <stdio.h>
