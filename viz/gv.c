@@ -160,10 +160,15 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
         }
     }
     Agsym_t *estyle = NULL;
+    Agsym_t *epos = s->pos && s->epos ? agattr(g, AGEDGE, (char *)"pos", (char *)"") : NULL;
+    if (s->pos && s->epos && !epos)
+        goto fail;
     for (size_t i = 0; i < s->nedges; i++) {
         Agedge_t *e = agedge(g, nodes[s->edges[i].tail], nodes[s->edges[i].head], NULL, 1);
         if (!e)
             goto fail;
+        if (epos && s->epos[i])
+            agxset(e, epos, (char *)s->epos[i]);
         if (edges)
             edges[i] = e;
         if (s->edges[i].invis) {

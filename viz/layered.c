@@ -5,19 +5,22 @@
 ** routing) reads best but its time grows much faster than the graph: 0.3 s
 ** at 900 nodes, 5 s at 14,000. Past DUSK_VIZ_DOT_MAX nodes (or when asked)
 ** a picture is laid out here instead, in the manner of Sugiyama's layered
-** drawings, and Graphviz only draws it: each node gets pos="x,y!" in
-** points and Graphviz's neato engine in its -n2 mode ("nop2") keeps the
-** positions as given and draws straight edges clipped at the node shapes.
-** Same nodes, shapes, labels, colours and tooltips as dot's picture.
+** drawings, and Graphviz only draws it: each node gets pos="x,y!" and each
+** edge its spline as pos, in points, and Graphviz's neato engine in its
+** -n2 mode ("nop2") keeps them as given. Same nodes, shapes, labels,
+** colours and tooltips as dot's picture.
 **
 **   1. Sizes. A node's size is what Graphviz makes of its label, shape,
 **      font and margins, so Graphviz measures it (dusk__gv_sizes), once per
 **      distinct combination of those: a picture of 100,000 tasks has a
-**      few thousand distinct labels.
+**      handful.
 **   2. Layers: the longest path from the sources (Kahn's walk), so every
 **      edge goes from a lower layer to a higher one; then each source is
 **      moved up to just below its first user (a literal used late is drawn
-**      beside its user, not at the bottom with a long edge).
+**      beside its user, not at the bottom with a long edge). An edge that
+**      spans layers gets, as in dot, a virtual node in each layer it
+**      passes, placed and ordered like the others (a point wide, the same
+**      gaps), so that it runs between the nodes.
 **   3. Order within a layer: first by the static priority (dusk_graph_order
 **      or dusk_plan_priority: the order a run follows), then barycentre
 **      sweeps, down, up and down again: each node's place is the mean
@@ -30,12 +33,21 @@
 **   5. Layers are ranksep (36 points, dot's) apart, each as thick as its
 **      biggest node; rankdir turns the picture as dot would (BT: layer 0 at
 **      the bottom). The legend is a row of its own below layer 0.
+**   6. Edges run along the flow through every layer's band they cross
+**      (at the tail, at each virtual node, at the head; where several
+**      leave or reach one node, spread over its middle half in the order
+**      of where they go) and bend only in the gaps between layers, where
+**      there are no nodes: no edge passes over a node. The arrowhead ends
+**      on the head's outline.
 **
-** Time: O(V + E) for layers and sweeps plus O(V log V) for the sorts; no
-** part looks at a pair of nodes that share no edge. Invariants that
+** Time: O(V + E + S) for layers, virtual nodes and sweeps, S the layers
+** the edges span, plus O((V + S) log (V + S)) for the sorts; no part looks
+** at a pair of nodes that share no edge. Invariants that
 ** tests/viz/test_viz.c checks on the result: every drawn edge goes from a
-** lower layer to a higher one, and no two nodes overlap.
+** lower layer to a higher one, no two nodes overlap, and no edge passes
+** over a node.
 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,14 +57,16 @@
 #define NODESEP 18.0           /* points between nodes of a layer (dot's) */
 #define RANKSEP 36.0           /* points between layers (dot's) */
 #define SWEEPS 3               /* down, up, down */
+#define ARROW 10.0             /* Graphviz's arrowhead length, in points */
 
 typedef struct layered {
     const dusk__viz_scene *s;
     size_t n;                  /* nodes of the scene */
-    const double *across;      /* a node's extent along its layer */
-    const double *along;       /* ... and across the layers */
+    size_t N;                  /* and virtual nodes after them: n .. N-1 */
+    double *across;            /* a node's extent along its layer */
+    double *along;             /* ... and across the layers */
     uint8_t *in;               /* laid out as part of the graph (not legend) */
-    size_t *out_start, *out_adj;   /* CSR of the visible edges, both ways */
+    size_t *out_start, *out_adj;   /* CSR of the edges, both ways */
     size_t *in_start, *in_adj;
     int32_t *layer;
     size_t nlayers;
@@ -60,6 +74,11 @@ typedef struct layered {
     size_t *layer_start;       /* nlayers + 1 offsets into order */
     double *x;                 /* position along the layer (centre) */
     double *bary;              /* target position in the current sweep */
+    size_t *first_virtual;     /* per scene edge: its first virtual node, or 0 */
+    double *line, *thick;      /* per layer: centre line (along) and thickness */
+    double legend_at;          /* the legend row's centre line */
+    char dir;                  /* rankdir's first letter: B, T, L or R */
+    double minx, miny;         /* the shift to Graphviz's points */
     /* scratch for one layer */
     struct slot { double key, tie; size_t v; } *slots;
     double *gap_sum, *blk_sum;
@@ -76,41 +95,41 @@ static int cmp_slot(const void *a, const void *b)
     return p->v < q->v ? -1 : p->v > q->v;
 }
 
+static int drawn(const layered *L, const dusk__viz_edge *e)
+{
+    return !e->invis && L->in[e->tail] && L->in[e->head];
+}
+
 /* --- 2. layers --------------------------------------------------------------------- */
 
-static int make_adjacency(layered *L)
+/* The CSR of m edges t[k] -> h[k] over L->N nodes, both ways. */
+static int make_adjacency(layered *L, const size_t *t, const size_t *h, size_t m)
 {
-    const dusk__viz_scene *s = L->s;
-    size_t n = L->n;
-    L->out_start = dusk_calloc(n + 1, sizeof *L->out_start);
-    L->in_start = dusk_calloc(n + 1, sizeof *L->in_start);
-    size_t ne = 0;
-    for (size_t e = 0; e < s->nedges; e++)
-        ne += !s->edges[e].invis && L->in[s->edges[e].tail] && L->in[s->edges[e].head];
-    L->out_adj = dusk_malloc((ne ? ne : 1) * sizeof *L->out_adj);
-    L->in_adj = dusk_malloc((ne ? ne : 1) * sizeof *L->in_adj);
+    size_t N = L->N;
+    dusk_free(L->out_start);
+    dusk_free(L->in_start);
+    dusk_free(L->out_adj);
+    dusk_free(L->in_adj);
+    L->out_start = dusk_calloc(N + 1, sizeof *L->out_start);
+    L->in_start = dusk_calloc(N + 1, sizeof *L->in_start);
+    L->out_adj = dusk_malloc((m ? m : 1) * sizeof *L->out_adj);
+    L->in_adj = dusk_malloc((m ? m : 1) * sizeof *L->in_adj);
     if (!L->out_start || !L->in_start || !L->out_adj || !L->in_adj)
         return DUSK_ENOMEM;
-    for (size_t e = 0; e < s->nedges; e++) {
-        const dusk__viz_edge *ed = &s->edges[e];
-        if (ed->invis || !L->in[ed->tail] || !L->in[ed->head])
-            continue;
-        L->out_start[ed->tail + 1]++;
-        L->in_start[ed->head + 1]++;
+    for (size_t k = 0; k < m; k++) {
+        L->out_start[t[k] + 1]++;
+        L->in_start[h[k] + 1]++;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < N; i++) {
         L->out_start[i + 1] += L->out_start[i];
         L->in_start[i + 1] += L->in_start[i];
     }
     /* fill with the starts as cursors, then shift them back */
-    for (size_t e = 0; e < s->nedges; e++) {
-        const dusk__viz_edge *ed = &s->edges[e];
-        if (ed->invis || !L->in[ed->tail] || !L->in[ed->head])
-            continue;
-        L->out_adj[L->out_start[ed->tail]++] = ed->head;
-        L->in_adj[L->in_start[ed->head]++] = ed->tail;
+    for (size_t k = 0; k < m; k++) {
+        L->out_adj[L->out_start[t[k]]++] = h[k];
+        L->in_adj[L->in_start[h[k]]++] = t[k];
     }
-    for (size_t i = n; i > 0; i--) {
+    for (size_t i = N; i > 0; i--) {
         L->out_start[i] = L->out_start[i - 1];
         L->in_start[i] = L->in_start[i - 1];
     }
@@ -168,6 +187,74 @@ static int make_layers(layered *L, dusk_error *err)
         if (L->in[v] && (size_t)L->layer[v] + 1 > L->nlayers)
             L->nlayers = (size_t)L->layer[v] + 1;
     return 0;
+}
+
+/* Grows a per-node array of L->n items to L->N. */
+static int grow_to(void *pp, size_t N, size_t size)
+{
+    void *q = dusk_realloc(*(void **)pp, (N ? N : 1) * size);
+    if (!q)
+        return -1;
+    *(void **)pp = q;
+    return 0;
+}
+
+/* A virtual node in each layer an edge passes, chained tail -> ... ->
+ * head, and the adjacency of the whole. */
+static int add_virtual(layered *L, int64_t *key, int64_t **keyp)
+{
+    const dusk__viz_scene *s = L->s;
+    size_t nv = 0, m = 0;
+    for (size_t e = 0; e < s->nedges; e++) {
+        const dusk__viz_edge *ed = &s->edges[e];
+        if (!drawn(L, ed))
+            continue;
+        size_t span = (size_t)(L->layer[ed->head] - L->layer[ed->tail]);
+        nv += span - 1;
+        m += span;
+    }
+    L->N = L->n + nv;
+    size_t N = L->N;
+    if (grow_to(&L->in, N, sizeof *L->in) || grow_to(&L->layer, N, sizeof *L->layer) ||
+        grow_to(&L->x, N, sizeof *L->x) || grow_to(&L->bary, N, sizeof *L->bary) ||
+        grow_to(&L->across, N, sizeof *L->across) ||
+        grow_to(&L->along, N, sizeof *L->along) || grow_to(&key, N, sizeof *key))
+        return (*keyp = key, DUSK_ENOMEM);
+    *keyp = key;
+    L->first_virtual = dusk_calloc(s->nedges ? s->nedges : 1, sizeof *L->first_virtual);
+    size_t *t = dusk_malloc((m ? m : 1) * sizeof *t);
+    size_t *h = dusk_malloc((m ? m : 1) * sizeof *h);
+    int rc = DUSK_ENOMEM;
+    if (!L->first_virtual || !t || !h)
+        goto done;
+    size_t k = 0, v = L->n;
+    for (size_t e = 0; e < s->nedges; e++) {
+        const dusk__viz_edge *ed = &s->edges[e];
+        if (!drawn(L, ed))
+            continue;
+        size_t prev = ed->tail;
+        int32_t span = L->layer[ed->head] - L->layer[ed->tail];
+        if (span > 1)
+            L->first_virtual[e] = v;
+        for (int32_t j = 1; j < span; j++, v++) {
+            L->in[v] = 1;
+            L->layer[v] = L->layer[ed->tail] + j;
+            L->x[v] = L->bary[v] = 0;
+            L->across[v] = 1;          /* a line's width: the gaps do the rest */
+            L->along[v] = 0;
+            key[v] = key[ed->tail];
+            t[k] = prev;
+            h[k++] = v;
+            prev = v;
+        }
+        t[k] = prev;
+        h[k++] = ed->head;
+    }
+    rc = make_adjacency(L, t, h, m);
+done:
+    dusk_free(t);
+    dusk_free(h);
+    return rc;
 }
 
 /* --- 3. and 4. order and positions within the layers ---------------------------------- */
@@ -229,11 +316,11 @@ static void sweep_layer(layered *L, size_t l, int down)
 
 static int order_layers(layered *L, const int64_t *key)
 {
-    size_t n = L->n, nin = 0, widest = 0;
+    size_t N = L->N, nin = 0, widest = 0;
     L->layer_start = dusk_calloc(L->nlayers + 1, sizeof *L->layer_start);
     if (!L->layer_start)
         return DUSK_ENOMEM;
-    for (size_t v = 0; v < n; v++)
+    for (size_t v = 0; v < N; v++)
         if (L->in[v]) {
             L->layer_start[L->layer[v] + 1]++;
             nin++;
@@ -243,10 +330,8 @@ static int order_layers(layered *L, const int64_t *key)
             widest = L->layer_start[l + 1];
         L->layer_start[l + 1] += L->layer_start[l];
     }
-    if (L->s->legend_n > widest)
-        widest = L->s->legend_n;
     L->order = dusk_malloc((nin ? nin : 1) * sizeof *L->order);
-    L->slots = dusk_malloc((n ? n : 1) * sizeof *L->slots);
+    L->slots = dusk_malloc((N ? N : 1) * sizeof *L->slots);
     L->gap_sum = dusk_malloc((widest ? widest : 1) * sizeof *L->gap_sum);
     L->blk_sum = dusk_malloc((widest ? widest : 1) * sizeof *L->blk_sum);
     L->blk_cnt = dusk_malloc((widest ? widest : 1) * sizeof *L->blk_cnt);
@@ -256,10 +341,10 @@ static int order_layers(layered *L, const int64_t *key)
 
     /* first order: (layer, priority, index), by one sort of all nodes */
     size_t m = 0;
-    for (size_t v = 0; v < n; v++)
+    for (size_t v = 0; v < N; v++)
         if (L->in[v]) {
             L->slots[m].key = (double)L->layer[v];
-            L->slots[m].tie = key ? (double)key[v] : (double)v;
+            L->slots[m].tie = (double)key[v];
             L->slots[m].v = v;
             m++;
         }
@@ -285,75 +370,222 @@ static int order_layers(layered *L, const int64_t *key)
 
 /* --- 5. into Graphviz's coordinates ------------------------------------------------- */
 
-static void set_positions(layered *L, dusk__viz_scene *s, const double *w, const double *h,
-                          const char *rankdir, double *along_of_layer)
+/* Where layers go: (a, c), a along the flow (layer 0's centre line at 0)
+ * and c along the layers, as Graphviz's point (x, y up) for rankdir. */
+static void to_xy(const layered *L, double a, double c, double *out)
 {
-    size_t n = L->n;
-    /* layer l's centre line, layer 0's at 0 */
-    double *thick = along_of_layer;    /* first the thickness, then the centre */
-    for (size_t l = 0; l < L->nlayers; l++)
-        thick[l] = 0;
-    for (size_t v = 0; v < n; v++)
-        if (L->in[v] && L->along[v] > thick[L->layer[v]])
-            thick[L->layer[v]] = L->along[v];
-    double prev = 0, at = 0;
-    for (size_t l = 0; l < L->nlayers; l++) {
-        double t = thick[l];
-        at = l ? at + prev / 2 + RANKSEP + t / 2 : 0;
-        thick[l] = at;
-        prev = t;
+    switch (L->dir) {
+    case 'B': out[0] = c; out[1] = a; break;
+    case 'T': out[0] = c; out[1] = -a; break;
+    case 'L': out[0] = a; out[1] = -c; break;
+    default: out[0] = -a; out[1] = -c; break;
     }
+    out[0] -= L->minx;
+    out[1] -= L->miny;
+}
+
+/* The layers' centre lines and thicknesses, the legend's row, and the
+ * shift that puts the lower left corner of the nodes at (0, 0). */
+static int bands(layered *L, const double *w, const double *h)
+{
+    const dusk__viz_scene *s = L->s;
+    size_t N = L->N;
+    L->line = dusk_malloc((L->nlayers ? L->nlayers : 1) * sizeof *L->line);
+    L->thick = dusk_calloc(L->nlayers ? L->nlayers : 1, sizeof *L->thick);
+    if (!L->line || !L->thick)
+        return DUSK_ENOMEM;
+    for (size_t v = 0; v < N; v++)
+        if (L->in[v] && L->along[v] > L->thick[L->layer[v]])
+            L->thick[L->layer[v]] = L->along[v];
+    for (size_t l = 0; l < L->nlayers; l++)
+        L->line[l] = l ? L->line[l - 1] + L->thick[l - 1] / 2 + RANKSEP + L->thick[l] / 2 : 0;
     /* the legend: a row of its own below layer 0, from the left edge */
     if (s->legend_n) {
         double lt = 0, left = 0;
         int first = 1;
-        for (size_t v = 0; v < n; v++)
+        for (size_t v = 0; v < N; v++)
             if (L->in[v] && (first || L->x[v] - L->across[v] / 2 < left)) {
                 left = L->x[v] - L->across[v] / 2;
                 first = 0;
             }
+        for (size_t k = 0; k < s->legend_n; k++)
+            if (L->along[s->legend_first + k] > lt)
+                lt = L->along[s->legend_first + k];
+        L->legend_at = -((L->nlayers ? L->thick[0] : 0) / 2 + RANKSEP + lt / 2);
         for (size_t k = 0; k < s->legend_n; k++) {
             size_t v = s->legend_first + k;
-            if (L->along[v] > lt)
-                lt = L->along[v];
-        }
-        double t0 = 0;             /* layer 0's thickness */
-        for (size_t v = 0; v < n; v++)
-            if (L->in[v] && L->layer[v] == 0 && L->along[v] > t0)
-                t0 = L->along[v];
-        double y = -(t0 / 2 + RANKSEP + lt / 2), x = left;
-        for (size_t k = 0; k < s->legend_n; k++) {
-            size_t v = s->legend_first + k;
-            L->x[v] = x + L->across[v] / 2;
-            x += L->across[v] + NODESEP;
-            L->bary[v] = y;            /* its place along the layers */
+            L->x[v] = left + L->across[v] / 2;
+            left += L->across[v] + NODESEP;
         }
     }
-    int lr = rankdir[0] == 'L' || rankdir[0] == 'R';
-    double minx = 0, miny = 0;
-    for (size_t v = 0; v < n; v++) {
-        double a = L->in[v] ? thick[L->layer[v]] : L->bary[v];
-        double across = L->x[v], px, py;
-        if (!lr) {
-            px = across;
-            py = rankdir[0] == 'B' ? a : -a;
-        } else {
-            px = rankdir[0] == 'L' ? a : -a;
-            py = -across;
-        }
-        s->pos[2 * v] = px;
-        s->pos[2 * v + 1] = py;
-        if (v == 0 || px - w[v] / 2 < minx)
-            minx = px - w[v] / 2;
-        if (v == 0 || py - h[v] / 2 < miny)
-            miny = py - h[v] / 2;
+    L->minx = L->miny = 0;
+    double lo[2] = {0, 0};
+    for (size_t v = 0; v < N; v++) {          /* virtual ones: edges pass there */
+        double p[2], hw = v < L->n ? w[v] / 2 : 0, hh = v < L->n ? h[v] / 2 : 0;
+        to_xy(L, L->in[v] ? L->line[L->layer[v]] : L->legend_at, L->x[v], p);
+        if (v == 0 || p[0] - hw < lo[0])
+            lo[0] = p[0] - hw;
+        if (v == 0 || p[1] - hh < lo[1])
+            lo[1] = p[1] - hh;
     }
-    /* the lower left corner at (0, 0), in whole points */
-    for (size_t v = 0; v < n; v++) {
-        s->pos[2 * v] -= minx;
-        s->pos[2 * v + 1] -= miny;
+    L->minx = lo[0];
+    L->miny = lo[1];
+    return 0;
+}
+
+/* --- 6. edges ------------------------------------------------------------------------- */
+
+/* How far along the flow node v's outline is from its centre at dc from
+ * it across: an ellipse (circles, Graphviz's default) or a box. */
+static double reach(const layered *L, size_t v, double dc)
+{
+    const char *shape = L->s->nodes[v].a[DUSK__NA_SHAPE];
+    double half = L->along[v] / 2, r = 2 * dc / L->across[v];
+    if (!shape || strcmp(shape, "circle") == 0 || strcmp(shape, "ellipse") == 0 ||
+        strcmp(shape, "oval") == 0)
+        return half * sqrt(r * r < 1 ? 1 - r * r : 0);
+    return half;
+}
+
+typedef struct end {
+    size_t node;
+    double far;                /* where the edge goes, across */
+    size_t e;
+} end;
+
+static int cmp_end(const void *a, const void *b)
+{
+    const end *p = a, *q = b;
+    if (p->node != q->node)
+        return p->node < q->node ? -1 : 1;
+    if (p->far != q->far)
+        return p->far < q->far ? -1 : 1;
+    return p->e < q->e ? -1 : p->e > q->e;
+}
+
+/* Spreads the k edges at one side of a node over the middle half of its
+ * width, in the order of where they go (fewer crossings at the node),
+ * at most 14 points apart: dc[e] for each. */
+static void spread(const layered *L, end *ends, size_t m, double *dc)
+{
+    qsort(ends, m, sizeof *ends, cmp_end);
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && ends[j].node == ends[i].node)
+            j++;
+        size_t k = j - i;
+        double step = k > 1 ? fmin(L->across[ends[i].node] * 0.5 / (double)(k - 1), 14) : 0;
+        for (size_t r = 0; r < k; r++)
+            dc[ends[i + r].e] = ((double)r - (double)(k - 1) / 2) * step;
+        i = j;
     }
 }
+
+/* Edge e's pos, "e,tip p0 p1 ... p3m": straight along the flow through
+ * each band it crosses (out of the tail's, through each virtual node's,
+ * into the head's), at the tail's, virtual nodes' and head's places
+ * across, and an S-shaped piece across each gap between layers, where
+ * there are no nodes; so no edge passes over a node. Its pieces are cubic
+ * Bezier curves whose control points sit halfway along, so a piece's
+ * course along the flow is monotonic and stays in its gap or band. */
+static const char *edge_pos(layered *L, dusk__viz_scene *s, size_t e, const double *dc_out,
+                            const double *dc_in, double *st)
+{
+    const dusk__viz_edge *ed = &s->edges[e];
+    size_t t = ed->tail, h = ed->head, first = L->first_virtual[e];
+    int32_t lt = L->layer[t], lh = L->layer[h];
+    size_t nv = (size_t)(lh - lt) - 1, ns = 0;
+    /* stations (a, c), a increasing */
+#define STATION(A, C)                                                                     \
+    do {                                                                                  \
+        double a_ = (A), c_ = (C);                                                        \
+        if (!ns || a_ > st[2 * ns - 2] + 0.01 || fabs(c_ - st[2 * ns - 1]) > 0.01) {      \
+            st[2 * ns] = a_;                                                              \
+            st[2 * ns + 1] = c_;                                                          \
+            ns++;                                                                         \
+        }                                                                                 \
+    } while (0)
+    double ct = L->x[t] + dc_out[e], ch = L->x[h] + dc_in[e];
+    STATION(L->line[lt] + reach(L, t, dc_out[e]), ct);
+    STATION(L->line[lt] + L->thick[lt] / 2, ct);
+    for (size_t k = 0; k < nv; k++) {
+        size_t v = first + k;
+        STATION(L->line[L->layer[v]] - L->thick[L->layer[v]] / 2, L->x[v]);
+        STATION(L->line[L->layer[v]] + L->thick[L->layer[v]] / 2, L->x[v]);
+    }
+    double tip = L->line[lh] - reach(L, h, dc_in[e]), end_a = tip - ARROW;
+    double edge_a = L->line[lh] - L->thick[lh] / 2;
+    if (edge_a < end_a - 0.01)
+        STATION(edge_a, ch);
+    st[2 * ns] = end_a;                /* the arrowhead's base */
+    st[2 * ns + 1] = ch;
+    ns++;
+#undef STATION
+    dusk__buf b = {0};
+    double p[2];
+    to_xy(L, tip, ch, p);
+    dusk__buf_printf(&b, "e,%.2f,%.2f", p[0], p[1]);
+    to_xy(L, st[0], st[1], p);
+    dusk__buf_printf(&b, " %.2f,%.2f", p[0], p[1]);
+    for (size_t i = 0; i + 1 < ns; i++) {
+        double a0 = st[2 * i], c0 = st[2 * i + 1], a1 = st[2 * i + 2], c1 = st[2 * i + 3];
+        double mid = (a0 + a1) / 2, q[2], r[2];
+        to_xy(L, mid, c0, q);
+        to_xy(L, mid, c1, r);
+        to_xy(L, a1, c1, p);
+        dusk__buf_printf(&b, " %.2f,%.2f %.2f,%.2f %.2f,%.2f", q[0], q[1], r[0], r[1], p[0],
+                         p[1]);
+    }
+    return dusk__scene_take(s, &b);
+}
+
+static int edge_positions(layered *L, dusk__viz_scene *s)
+{
+    size_t ne = s->nedges, m = 0, most = 0;
+    end *outs = dusk_malloc((ne ? ne : 1) * sizeof *outs);
+    end *ins = dusk_malloc((ne ? ne : 1) * sizeof *ins);
+    double *dc_out = dusk_calloc(ne ? ne : 1, sizeof *dc_out);
+    double *dc_in = dusk_calloc(ne ? ne : 1, sizeof *dc_in);
+    double *st = NULL;
+    int rc = DUSK_ENOMEM;
+    s->epos = dusk_calloc(ne ? ne : 1, sizeof *s->epos);
+    if (!outs || !ins || !dc_out || !dc_in || !s->epos)
+        goto done;
+    for (size_t e = 0; e < ne; e++) {
+        const dusk__viz_edge *ed = &s->edges[e];
+        if (!drawn(L, ed))
+            continue;
+        size_t first = L->first_virtual[e];
+        size_t nv = (size_t)(L->layer[ed->head] - L->layer[ed->tail]) - 1;
+        outs[m].node = ed->tail;
+        outs[m].far = L->x[nv ? first : ed->head];
+        outs[m].e = e;
+        ins[m].node = ed->head;
+        ins[m].far = L->x[nv ? first + nv - 1 : ed->tail];
+        ins[m].e = e;
+        m++;
+        if (nv > most)
+            most = nv;
+    }
+    spread(L, outs, m, dc_out);
+    spread(L, ins, m, dc_in);
+    st = dusk_malloc((2 * most + 5) * 2 * sizeof *st);
+    if (!st)
+        goto done;
+    for (size_t e = 0; e < ne && !s->oom; e++)
+        if (drawn(L, &s->edges[e]))
+            s->epos[e] = edge_pos(L, s, e, dc_out, dc_in, st);
+    rc = s->oom ? DUSK_ENOMEM : 0;
+done:
+    dusk_free(outs);
+    dusk_free(ins);
+    dusk_free(dc_out);
+    dusk_free(dc_in);
+    dusk_free(st);
+    return rc;
+}
+
+/* --- the whole ------------------------------------------------------------------------ */
 
 int dusk__scene_layered(dusk__viz_scene *s, const char *rankdir, const int64_t *prio,
                         size_t nprio, dusk_error *err)
@@ -362,7 +594,7 @@ int dusk__scene_layered(dusk__viz_scene *s, const char *rankdir, const int64_t *
     layered L;
     memset(&L, 0, sizeof L);
     L.s = s;
-    L.n = n;
+    L.n = L.N = n;
     double *w = dusk_malloc((n ? n : 1) * sizeof *w);
     double *h = dusk_malloc((n ? n : 1) * sizeof *h);
     int64_t *key = dusk_malloc((n ? n : 1) * sizeof *key);
@@ -370,36 +602,55 @@ int dusk__scene_layered(dusk__viz_scene *s, const char *rankdir, const int64_t *
     L.layer = dusk_malloc((n ? n : 1) * sizeof *L.layer);
     L.x = dusk_malloc((n ? n : 1) * sizeof *L.x);
     L.bary = dusk_malloc((n ? n : 1) * sizeof *L.bary);
-    double *lines = NULL;
+    L.across = dusk_malloc((n ? n : 1) * sizeof *L.across);
+    L.along = dusk_malloc((n ? n : 1) * sizeof *L.along);
+    size_t *et = NULL, *eh = NULL;
     int rc = DUSK_ENOMEM;
     dusk_free(s->pos);
+    dusk_free(s->epos);
+    s->epos = NULL;
     s->pos = dusk_malloc((n ? 2 * n : 1) * sizeof *s->pos);
-    if (!w || !h || !key || !L.in || !L.layer || !L.x || !L.bary || !s->pos)
+    if (!w || !h || !key || !L.in || !L.layer || !L.x || !L.bary || !L.across || !L.along ||
+        !s->pos)
         goto done;
     if ((rc = dusk__gv_sizes(s, w, h, err)))
         goto done;
     rc = DUSK_ENOMEM;
     int lr = rankdir[0] == 'L' || rankdir[0] == 'R';
-    L.across = lr ? h : w;
-    L.along = lr ? w : h;
+    size_t m = 0;
     for (size_t v = 0; v < n; v++) {
         L.in[v] = !(s->legend_n && v >= s->legend_first && v < s->legend_first + s->legend_n);
         int64_t t = s->nodes[v].task;
         /* a task's circle and box share its priority; the circle first */
         key[v] = prio && t >= 0 && (uint64_t)t < nprio ? prio[t] : (int64_t)nprio + (int64_t)v;
         L.x[v] = L.bary[v] = 0;
+        L.across[v] = lr ? h[v] : w[v];
+        L.along[v] = lr ? w[v] : h[v];
     }
-    if (make_adjacency(&L))
+    /* the scene's drawn edges, for the layers */
+    et = dusk_malloc((s->nedges ? s->nedges : 1) * sizeof *et);
+    eh = dusk_malloc((s->nedges ? s->nedges : 1) * sizeof *eh);
+    if (!et || !eh)
+        goto done;
+    for (size_t e = 0; e < s->nedges; e++)
+        if (drawn(&L, &s->edges[e])) {
+            et[m] = s->edges[e].tail;
+            eh[m++] = s->edges[e].head;
+        }
+    if (make_adjacency(&L, et, eh, m))
         goto done;
     if ((rc = make_layers(&L, err)))
         goto done;
     rc = DUSK_ENOMEM;
-    if (order_layers(&L, key))
+    if (add_virtual(&L, key, &key) || order_layers(&L, key))
         goto done;
-    lines = dusk_malloc((L.nlayers ? L.nlayers : 1) * sizeof *lines);
-    if (!lines)
+    L.dir = rankdir[0];
+    if (bands(&L, w, h))
         goto done;
-    set_positions(&L, s, w, h, rankdir, lines);
+    for (size_t v = 0; v < n; v++)
+        to_xy(&L, L.in[v] ? L.line[L.layer[v]] : L.legend_at, L.x[v], s->pos + 2 * v);
+    if (edge_positions(&L, s))
+        goto done;
     rc = 0;
 done:
     if (rc == DUSK_ENOMEM)
@@ -407,9 +658,14 @@ done:
                        "visualize: out of memory laying out %zu nodes", n);
     if (rc) {
         dusk_free(s->pos);
+        dusk_free(s->epos);
         s->pos = NULL;
+        s->epos = NULL;
     }
-    dusk_free(lines);
+    dusk_free(L.line);
+    dusk_free(L.thick);
+    dusk_free(et);
+    dusk_free(eh);
     dusk_free(w);
     dusk_free(h);
     dusk_free(key);
@@ -417,6 +673,9 @@ done:
     dusk_free(L.layer);
     dusk_free(L.x);
     dusk_free(L.bary);
+    dusk_free(L.across);
+    dusk_free(L.along);
+    dusk_free(L.first_virtual);
     dusk_free(L.out_start);
     dusk_free(L.out_adj);
     dusk_free(L.in_start);

@@ -66,6 +66,9 @@ typedef struct dusk__viz_scene {
     double *pos;                    /* laid out by dusk (layered.c): node i's
                                        centre at (pos[2i], pos[2i+1]), in
                                        points, y up; NULL: dot lays it out */
+    const char **epos;              /* with pos, per edge: its spline as
+                                       Graphviz's pos (arena), or NULL for
+                                       Graphviz's straight line; may be NULL */
     dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
 } dusk__viz_scene;

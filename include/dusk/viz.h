@@ -38,12 +38,13 @@
 ** that dusk lays the picture out itself, in time linear in the nodes and
 ** edges (plus a sort per layer): layers by dependency depth, each layer
 ** ordered by the static priority and then by barycentre sweeps, nodes
-** spaced as dot spaces them (18 points apart, layers 36). Graphviz then
-** only measures the labels and draws the picture with the positions
-** pinned (its neato engine in -n2 mode) and straight edges: same shapes,
-** labels, colours, tooltips and legend. Every edge goes from a lower
-** layer to a higher one and no two nodes overlap; an edge that spans
-** several layers is a straight line and may cross nodes on its way. DOT
+** spaced as dot spaces them (18 points apart, layers 36), edges running
+** along the flow and bending only between layers (through a virtual node
+** in each layer a long edge passes, as dot does). Graphviz then only
+** measures the labels and draws the picture with the positions pinned
+** (its neato engine in -n2 mode): same shapes, labels, colours, tooltips
+** and legend. Every edge goes from a lower layer to a higher one, no two
+** nodes overlap and no edge passes over a node. DOT
 ** forces dot (past 2 x o.threshold task-view nodes with its fast
 ** settings); LAYERED forces dusk's layout, also for small pictures, layer
 ** views and dusk_viz_layout_plan. A value outside the enum is DUSK_EINVAL.

@@ -889,7 +889,8 @@ static void test_threshold(void **state)
     o.view = DUSK_VIZ_TASKS;
     assert_int_equal(with_stderr(note, sizeof note, g, &o, &dot), 0);
     assert_string_equal(note, "");
-    assert_int_equal(count_of(dot, "pos=\""), 4000);
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"), 4000);
+    assert_int_equal(count_of(dot, "pos=\"e,"), 3500);        /* and every edge */
     assert_contains(dot, "splines=line");
     assert_null(strstr(dot, "nslimit"));
     dusk_free(dot);
@@ -1869,10 +1870,23 @@ static int by_left(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Is (x, y) inside node n's outline, shrunk by 0.5 point (an ellipse for
+ * circles, else its box)? */
+static int inside_node(const dusk_viz_node *n, double x, double y)
+{
+    double a = n->width / 2 - 0.5, b = n->height / 2 - 0.5;
+    if (n->shape == DUSK_VIZ_SHAPE_CIRCLE || n->shape == DUSK_VIZ_SHAPE_ELLIPSE) {
+        double dx = (x - n->x) / a, dy = (y - n->y) / b;
+        return dx * dx + dy * dy < 1;
+    }
+    return fabs(x - n->x) < a && fabs(y - n->y) < b;
+}
+
 /* The layered layout's promises on l, drawn with rankdir rd (NULL: BT):
  * every edge goes from a lower layer to a higher one, the two nodes at
- * least ranksep (36 points) apart, and no two nodes overlap. Node sizes
- * are Graphviz's own. */
+ * least ranksep (36 points) apart, no two nodes overlap, and no edge
+ * passes over a node other than its two ends. Node sizes are Graphviz's
+ * own. */
 static void assert_layered(const dusk_viz_layout *l, const char *rd)
 {
     rd = rd ? rd : "BT";
@@ -1913,6 +1927,23 @@ static void assert_layered(const dusk_viz_layout *l, const char *rd)
                 fail_msg("%s: nodes %s (%.2f, %.2f; %.2f x %.2f) and %s (%.2f, %.2f; "
                          "%.2f x %.2f) overlap", rd, p->name, p->x, p->y, p->width,
                          p->height, q->name, q->x, q->y, q->width, q->height);
+        }
+    }
+    /* edges: sampled along each piece, against the nodes near it */
+    for (size_t i = 0; i < ne; i++) {
+        assert_true(e[i].npoints >= 4 && e[i].npoints % 3 == 1);
+        for (size_t k = 0; k + 3 < e[i].npoints; k += 3) {
+            const dusk_viz_point *c = e[i].points + k;
+            for (int step = 0; step <= 16; step++) {
+                double t = step / 16.0, u = 1 - t, b0 = u * u * u, b1 = 3 * u * u * t,
+                       b2 = 3 * u * t * t, b3 = t * t * t;
+                double x = b0 * c[0].x + b1 * c[1].x + b2 * c[2].x + b3 * c[3].x;
+                double y = b0 * c[0].y + b1 * c[1].y + b2 * c[2].y + b3 * c[3].y;
+                for (size_t j = 0; j < nn; j++)
+                    if (j != e[i].tail && j != e[i].head && inside_node(&n[j], x, y))
+                        fail_msg("%s: edge %s -> %s passes over node %s at (%.2f, %.2f)", rd,
+                                 n[e[i].tail].name, n[e[i].head].name, n[j].name, x, y);
+            }
         }
     }
     free(idx);
@@ -2069,19 +2100,19 @@ static void test_layered_modes(void **state)
     dusk_free(dot);
     o.layout = DUSK_VIZ_LAYOUT_LAYERED;
     dot = dot_join(render(g, "dot", &o, NULL));
-    assert_int_equal(count_of(dot, "pos=\""), 2 * nt + 1);
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"), 2 * nt + 1);
     dusk_free(dot);
     dusk_graph_free(g);
 
     g = inc_chain(nt + 1);                        /* two nodes more: layered */
     o.layout = DUSK_VIZ_LAYOUT_AUTO;
     dot = dot_join(render(g, "dot", &o, NULL));
-    assert_int_equal(count_of(dot, "pos=\""), 2 * nt + 3);
-    /* a chain is a column: every node at the same x */
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"), 2 * nt + 3);
+    /* a chain is a column: every node at the same x (edges' pos: "e,...") */
     const char *p = strstr(dot, "pos=\"");
     double x0 = atof(p + 5);
     for (; p; p = strstr(p + 5, "pos=\""))
-        assert_true(fabs(atof(p + 5) - x0) < 0.01);
+        assert_true(p[5] == 'e' || fabs(atof(p + 5) - x0) < 0.01);
     dusk_free(dot);
     o.layout = DUSK_VIZ_LAYOUT_DOT;
     dot = dot_join(render(g, "dot", &o, NULL));
@@ -2099,7 +2130,8 @@ static void test_layered_modes(void **state)
     o.layout = DUSK_VIZ_LAYOUT_LAYERED;
     dot = dot_join(render(g, "dot", &o, NULL));
     assert_true(count_of(dot, "shape=") > 5);
-    assert_int_equal(count_of(dot, "pos=\""), count_of(dot, "shape="));   /* every node */
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"),
+                     count_of(dot, "shape="));                   /* every node */
     assert_contains(dot, "splines=line");
     dusk_viz_layout *l = layout_of(g, &o);
     size_t nn;
