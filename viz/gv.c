@@ -240,6 +240,19 @@ static const char *engine(const dusk__viz_scene *s)
     return s->pos ? "nop2" : "dot";
 }
 
+/* Graphviz 2.43's nop engines leave the node list neato scans the graph
+ * into (GD_neato_nlist, a pointer per node) for neato_cleanup to free only
+ * when its global Nop is still set, which it no longer is by then: freed
+ * here, after gvLayout, and cleared so that a Graphviz that does free it
+ * finds NULL. */
+static void nop_done(const dusk__viz_scene *s, Agraph_t *g)
+{
+    if (s->pos && GD_neato_nlist(g)) {
+        free(GD_neato_nlist(g));
+        GD_neato_nlist(g) = NULL;
+    }
+}
+
 /* --- rendering --------------------------------------------------------------------- */
 
 /* Copies n bytes into a new NUL-terminated dusk buffer. */
@@ -292,6 +305,7 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
         rc = DUSK_EIO;
         goto done;
     }
+    nop_done(s, g);
     /* Into a memory stream rather than gvRenderData: Graphviz grows its
      * own buffer to fit each write, a realloc (and for a big picture an
      * mremap) per page written, which cost a quarter of rendering 186 MB
@@ -537,6 +551,7 @@ int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *er
     } else if (gvLayout(gvc, g, engine(s)) != 0) {
         rc = DUSK_EIO;
     } else {
+        nop_done(s, g);
         copier c = {l, 0, 0};
         rc = copy_layout(&c, s, g, nodes, edges);
         gvFreeLayout(gvc, g);
@@ -638,6 +653,7 @@ int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *e
     } else if (gvLayout(gvc, g, "nop2") != 0) {
         rc = DUSK_EIO;
     } else {
+        nop_done(&probe, g);
         for (size_t k = 0; k < probe.nnodes; k++) {
             pw[k] = ND_lw(nodes[k]) + ND_rw(nodes[k]);
             ph[k] = ND_ht(nodes[k]);

@@ -1122,12 +1122,14 @@ static void test_alloc_failures(void **state)
 static void test_many_renders(void **state)
 {
     (void)state;
-    /* run under valgrind or LSan: nothing grows from one render to the next */
+    /* run under valgrind or LSan: nothing grows from one render to the next,
+     * laid out by dot or by dusk (Graphviz's neato -n2) */
     dusk_graph *g = lecture_dsk2();
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
     o.color = DUSK_VIZ_COLOR_ORDER;
     long live = -1;
     for (int i = 0; i < 20; i++) {
+        o.layout = i / 2 % 2 ? DUSK_VIZ_LAYOUT_LAYERED : DUSK_VIZ_LAYOUT_AUTO;
         char *p = render(g, i % 2 ? "png" : "svg", &o, NULL);
         dusk_free(p);
         if (i == 0)
