@@ -495,10 +495,14 @@ static const char *edge_pos(layered *L, dusk__viz_scene *s, size_t e, const doub
     size_t t = ed->tail, h = ed->head, first = L->first_virtual[e];
     int32_t lt = L->layer[t], lh = L->layer[h];
     size_t nv = (size_t)(lh - lt) - 1, ns = 0;
-    /* stations (a, c), a increasing */
+    /* stations (a, c), a increasing; one that goes on straight from the
+     * last two moves the last instead (a vertical edge is one piece) */
 #define STATION(A, C)                                                                     \
     do {                                                                                  \
         double a_ = (A), c_ = (C);                                                        \
+        if (ns >= 2 && fabs(c_ - st[2 * ns - 1]) <= 0.01 &&                               \
+            fabs(st[2 * ns - 1] - st[2 * ns - 3]) <= 0.01)                                \
+            ns--;                                                                         \
         if (!ns || a_ > st[2 * ns - 2] + 0.01 || fabs(c_ - st[2 * ns - 1]) > 0.01) {      \
             st[2 * ns] = a_;                                                              \
             st[2 * ns + 1] = c_;                                                          \
@@ -517,6 +521,9 @@ static const char *edge_pos(layered *L, dusk__viz_scene *s, size_t e, const doub
     double edge_a = L->line[lh] - L->thick[lh] / 2;
     if (edge_a < end_a - 0.01)
         STATION(edge_a, ch);
+    if (ns >= 2 && fabs(ch - st[2 * ns - 1]) <= 0.01 &&
+        fabs(st[2 * ns - 1] - st[2 * ns - 3]) <= 0.01)
+        ns--;
     st[2 * ns] = end_a;                /* the arrowhead's base */
     st[2 * ns + 1] = ch;
     ns++;

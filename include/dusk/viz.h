@@ -61,8 +61,9 @@
 ** jpeg), dot (or gv) and xdot. A path with no extension and no o.format
 ** gives png, Dask's default. dot is the graph's source as dusk builds it
 ** (no layout, so it is the same on every machine; a picture dusk lays
-** out carries its positions, pos="x,y!" in points, which depend on the
-** fonts that measured the labels, and `neato -n2` redraws it); the others
+** out carries its positions, pos="x,y!" on nodes and the splines on
+** edges, in points, which depend on the fonts that measured the labels,
+** and `neato -n2` redraws it); the others
 ** are laid out (see Layouts), xdot being that source with Graphviz's
 ** layout added (pos, width, height, bb and drawing operations, as
 ** `dot -Txdot` writes it). SVG nodes carry a tooltip with the key, the
