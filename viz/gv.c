@@ -8,8 +8,8 @@
 ** same lock with dusk__gv_lock.
 **
 ** A render makes a fresh graph and frees it, and its layout, before it
-** returns, whatever happens: agopen, gvLayout, gvRenderData,
-** gvFreeRenderData, gvFreeLayout, agclose. The one context (gvContext,
+** returns, whatever happens: agopen, gvLayout, gvRender (into a memory
+** stream), gvFreeLayout, agclose. The one context (gvContext,
 ** with its plugins) is made once and kept for the process, and Graphviz's
 ** plugins keep their own caches (the pango plugin's font map, fontconfig's
 ** font lists); nothing else outlives a call (see
@@ -27,6 +27,13 @@
 ** graph and gvLayout, then Graphviz's numbers are copied into the
 ** dusk_viz_layout before gvFreeLayout and agclose, so nothing of Graphviz
 ** outlives the call there either.
+**
+** The engine is dot, unless dusk has placed the nodes (layered.c; the
+** scene's pos): then every node carries pos="x,y!" and the engine is
+** "nop2", neato as `neato -n2` runs it, which keeps the positions, sizes
+** the nodes and draws straight edges, clipped at their shapes. Before
+** that, dusk__gv_sizes measures the nodes with the same engine on a
+** graph of one node per distinct label, shape and font.
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -131,6 +138,11 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
             goto fail;
     }
 
+    /* dusk's positions, pinned ('!'), for neato -n2 (layered.c) */
+    Agsym_t *pos = s->pos ? agattr(g, AGNODE, (char *)"pos", (char *)"") : NULL;
+    if (s->pos && !pos)
+        goto fail;
+
     for (size_t i = 0; i < s->nnodes; i++) {
         const dusk__viz_node *vn = &s->nodes[i];
         Agnode_t *n = nodes[i] = agnode(g, (char *)vn->name, 1);
@@ -141,12 +153,22 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
                 continue;
             agxset(n, sym[a], (char *)vn->a[a]);
         }
+        if (pos) {
+            char xy[64];
+            snprintf(xy, sizeof xy, "%.2f,%.2f!", s->pos[2 * i], s->pos[2 * i + 1]);
+            agxset(n, pos, xy);
+        }
     }
     Agsym_t *estyle = NULL;
+    Agsym_t *epos = s->pos && s->epos ? agattr(g, AGEDGE, (char *)"pos", (char *)"") : NULL;
+    if (s->pos && s->epos && !epos)
+        goto fail;
     for (size_t i = 0; i < s->nedges; i++) {
         Agedge_t *e = agedge(g, nodes[s->edges[i].tail], nodes[s->edges[i].head], NULL, 1);
         if (!e)
             goto fail;
+        if (epos && s->epos[i])
+            agxset(e, epos, (char *)s->epos[i]);
         if (edges)
             edges[i] = e;
         if (s->edges[i].invis) {
@@ -211,6 +233,26 @@ static GVC_t *context(void)
     return gv_ctx;
 }
 
+/* The layout engine: dot, or for a scene dusk has placed, neato keeping
+ * the given positions and drawing the missing edges (its -n2 mode). */
+static const char *engine(const dusk__viz_scene *s)
+{
+    return s->pos ? "nop2" : "dot";
+}
+
+/* Graphviz 2.43's nop engines leave the node list neato scans the graph
+ * into (GD_neato_nlist, a pointer per node) for neato_cleanup to free only
+ * when its global Nop is still set, which it no longer is by then: freed
+ * here, after gvLayout, and cleared so that a Graphviz that does free it
+ * finds NULL. */
+static void nop_done(const dusk__viz_scene *s, Agraph_t *g)
+{
+    if (s->pos && GD_neato_nlist(g)) {
+        free(GD_neato_nlist(g));
+        GD_neato_nlist(g) = NULL;
+    }
+}
+
 /* --- rendering --------------------------------------------------------------------- */
 
 /* Copies n bytes into a new NUL-terminated dusk buffer. */
@@ -259,19 +301,29 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
         rc = DUSK_ENOMEM;
         goto done;
     }
-    if (gvLayout(gvc, g, "dot") != 0) {
+    if (gvLayout(gvc, g, engine(s)) != 0) {
         rc = DUSK_EIO;
         goto done;
     }
+    nop_done(s, g);
+    /* Into a memory stream rather than gvRenderData: Graphviz grows its
+     * own buffer to fit each write, a realloc (and for a big picture an
+     * mremap) per page written, which cost a quarter of rendering 186 MB
+     * of SVG; a stream's buffer grows by doubling. */
     char *data = NULL;
-    unsigned int n = 0;
-    if (gvRenderData(gvc, g, gvfmt, &data, &n) != 0 || !data) {
-        rc = DUSK_EIO;
+    size_t n = 0;
+    FILE *mem = open_memstream(&data, &n);
+    if (!mem) {
+        rc = DUSK_ENOMEM;
     } else {
-        rc = take(data, n, buf, len);
+        int bad = gvRender(gvc, g, gvfmt, mem) != 0;
+        bad |= fclose(mem) != 0;
+        if (bad || !data)
+            rc = data ? DUSK_EIO : DUSK_ENOMEM;
+        else
+            rc = take(data, n, buf, len);
     }
-    if (data)
-        gvFreeRenderData(data);
+    free(data);
     gvFreeLayout(gvc, g);
 
 done:
@@ -496,9 +548,10 @@ int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *er
     Agraph_t *g = gvc ? to_cgraph(s, &disc, nodes, edges) : NULL;
     if (!g) {
         rc = gv_msg_len ? DUSK_EIO : DUSK_ENOMEM;
-    } else if (gvLayout(gvc, g, "dot") != 0) {
+    } else if (gvLayout(gvc, g, engine(s)) != 0) {
         rc = DUSK_EIO;
     } else {
+        nop_done(s, g);
         copier c = {l, 0, 0};
         rc = copy_layout(&c, s, g, nodes, edges);
         gvFreeLayout(gvc, g);
@@ -508,5 +561,127 @@ int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *er
     gv_leave(&call, rc, "lay out the graph", err);
     dusk_free(nodes);
     dusk_free(edges);
+    return rc;
+}
+
+/* --- node sizes (for the layered layout) ----------------------------------------------- */
+
+/* The attributes that decide a node's size, as one string into b (NULL
+ * and "" apart); 0 or DUSK_ENOMEM. */
+static int size_key(const dusk__viz_node *vn, dusk__buf *b)
+{
+    static const int attrs[] = {DUSK__NA_LABEL, DUSK__NA_SHAPE, DUSK__NA_STYLE,
+                                DUSK__NA_FONTNAME, DUSK__NA_FONTSIZE, DUSK__NA_PENWIDTH,
+                                DUSK__NA_MARGIN, DUSK__NA_WIDTH, DUSK__NA_HEIGHT,
+                                DUSK__NA_FIXEDSIZE};
+    b->len = 0;
+    for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++) {
+        const char *v = vn->a[attrs[k]];
+        /* no label: Graphviz's "\N", the node's own name */
+        if (!v && attrs[k] == DUSK__NA_LABEL)
+            v = vn->name;
+        if (!v) {
+            dusk__buf_add(b, "\x1f", 1);
+            continue;
+        }
+        size_t at = b->len;
+        dusk__buf_add(b, v, strlen(v) + 1);
+        /* Digits are all as wide as each other in the fonts Graphviz
+         * uses (tabular figures), so "(3, 14)" is measured as "(0, 00)":
+         * a picture of 100,000 chunks has a handful of sizes, not 100,000
+         * labels to measure. Were a font's digits to differ, the gap
+         * between nodes (18 points) would absorb it. */
+        if (attrs[k] == DUSK__NA_LABEL && !b->failed)
+            for (char *c = b->data + at; *c; c++)
+                if (*c >= '1' && *c <= '9')
+                    *c = '0';
+    }
+    return b->failed ? DUSK_ENOMEM : 0;
+}
+
+int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *err)
+{
+    /* One probe node per distinct key: a scene of its own, no edges, every
+     * node at (0, 0), laid out by neato -n2 (sizes, no positions). */
+    size_t n = s->nnodes;
+    dusk__strtab keys = {0};
+    dusk__buf b = {0};
+    int64_t *kid = dusk_malloc((n ? n : 1) * sizeof *kid);
+    dusk__viz_scene probe;
+    dusk__scene_init(&probe);
+    probe.nodes = dusk_malloc((n ? n : 1) * sizeof *probe.nodes);
+    Agnode_t **nodes = dusk_malloc((n ? n : 1) * sizeof *nodes);
+    int rc = 0;
+    if (!kid || !probe.nodes || !nodes) {
+        rc = DUSK_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (size_key(&s->nodes[i], &b)) {
+            rc = DUSK_ENOMEM;
+            goto done;
+        }
+        kid[i] = dusk__strtab_intern(&keys, b.data, b.len);
+        if (kid[i] < 0) {
+            rc = DUSK_ENOMEM;
+            goto done;
+        }
+        if ((size_t)kid[i] == probe.nnodes) {
+            probe.nodes[probe.nnodes] = s->nodes[i];
+            probe.nodes[probe.nnodes].a[DUSK__NA_TOOLTIP] = NULL;
+            probe.nnodes++;
+        }
+    }
+    memcpy(probe.ndef, s->ndef, sizeof probe.ndef);
+    probe.pos = dusk_calloc(probe.nnodes ? 2 * probe.nnodes : 1, sizeof *probe.pos);
+    double *pw = dusk_malloc((probe.nnodes ? probe.nnodes : 1) * sizeof *pw);
+    double *ph = dusk_malloc((probe.nnodes ? probe.nnodes : 1) * sizeof *ph);
+    if (!probe.pos || !pw || !ph) {
+        dusk_free(pw);
+        dusk_free(ph);
+        rc = DUSK_ENOMEM;
+        goto done;
+    }
+
+    Agdisc_t disc = {&AgMemDisc, &AgIdDisc, &buf_io};
+    gv_call call;
+    gv_enter(&call);
+    GVC_t *gvc = context();
+    Agraph_t *g = gvc ? to_cgraph(&probe, &disc, nodes, NULL) : NULL;
+    if (!g) {
+        rc = gv_msg_len ? DUSK_EIO : DUSK_ENOMEM;
+    } else if (gvLayout(gvc, g, "nop2") != 0) {
+        rc = DUSK_EIO;
+    } else {
+        nop_done(&probe, g);
+        for (size_t k = 0; k < probe.nnodes; k++) {
+            pw[k] = ND_lw(nodes[k]) + ND_rw(nodes[k]);
+            ph[k] = ND_ht(nodes[k]);
+        }
+        gvFreeLayout(gvc, g);
+    }
+    if (g)
+        agclose(g);
+    gv_leave(&call, rc, "measure the nodes", err);
+    if (rc == 0)
+        for (size_t i = 0; i < n; i++) {
+            w[i] = pw[kid[i]];
+            h[i] = ph[kid[i]];
+        }
+    dusk_free(pw);
+    dusk_free(ph);
+done:
+    if (rc == DUSK_ENOMEM && !(err && err->code == DUSK_ENOMEM))
+        dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory measuring %zu nodes", n);
+    /* the probe's nodes borrow the scene's strings: not the scene's to free */
+    dusk_free(probe.nodes);
+    dusk_free(probe.pos);
+    probe.nodes = NULL;
+    probe.pos = NULL;
+    dusk__scene_free(&probe);
+    dusk__strtab_free(&keys);
+    dusk__buf_free(&b);
+    dusk_free(kid);
+    dusk_free(nodes);
     return rc;
 }

@@ -63,6 +63,11 @@ int dusk_viz_layout_plan(const dusk_plan *p, const dusk_viz_options *o, dusk_viz
         return dusk_error_set(err, DUSK_EINVAL,
                               "dusk_viz_layout_plan: view %d: a plan is laid out task by task",
                               (int)c.o.view);
+    if ((int)c.o.layout < 0 || c.o.layout > DUSK_VIZ_LAYOUT_LAYERED)
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "dusk_viz_layout_plan: unknown layout %d (DUSK_VIZ_LAYOUT_AUTO, "
+                              "DUSK_VIZ_LAYOUT_DOT or DUSK_VIZ_LAYOUT_LAYERED)",
+                              (int)c.o.layout);
     c.threshold = c.o.threshold ? c.o.threshold : DUSK_VIZ_THRESHOLD;
     size_t n = dusk_plan_ntasks(p), ng = dusk_plan_graph_size(p);
     if (n == 0)
@@ -107,7 +112,24 @@ int dusk_viz_layout_plan(const dusk_plan *p, const dusk_viz_options *o, dusk_viz
     }
     if ((rc = dusk__scene_status(&s, err)))
         goto done;
-    dusk__scene_defaults(&s, &c, s.nnodes);
+    int layered = dusk__want_layered(c.o.layout, &s);
+    dusk__scene_defaults(&s, &c, s.nnodes, layered);
+    if (layered) {
+        /* the plan's priorities, by graph id, order the layers first */
+        int64_t *prio = dusk_malloc(ng * sizeof *prio);
+        if (!prio) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "dusk_viz_layout_plan: out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < ng; i++)
+            prio[i] = (int64_t)i;
+        for (size_t i = 0; i < n; i++)
+            prio[tasks[i]] = dusk_plan_priority(p, tasks[i]);
+        rc = dusk__scene_layered(&s, c.rankdir, prio, ng, err);
+        dusk_free(prio);
+        if (rc)
+            goto done;
+    }
     if (!(l = dusk_calloc(1, sizeof *l))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "dusk_viz_layout_plan: out of memory");
         goto done;

@@ -33,6 +33,8 @@ void dusk__scene_free(dusk__viz_scene *s)
 {
     dusk_free(s->nodes);
     dusk_free(s->edges);
+    dusk_free(s->pos);
+    dusk_free(s->epos);
     dusk__arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }

@@ -63,6 +63,12 @@ typedef struct dusk__viz_scene {
      * side in the subgraph "legend" (rank=same). */
     size_t legend_first, legend_n;
     size_t ngattr;
+    double *pos;                    /* laid out by dusk (layered.c): node i's
+                                       centre at (pos[2i], pos[2i+1]), in
+                                       points, y up; NULL: dot lays it out */
+    const char **epos;              /* with pos, per edge: its spline as
+                                       Graphviz's pos (arena), or NULL for
+                                       Graphviz's straight line; may be NULL */
     dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
 } dusk__viz_scene;
@@ -173,8 +179,20 @@ int dusk__build_layers(dusk_graph *g, const dusk__viz_ctx *c, dusk__viz_scene *s
                        dusk_error *err);
 
 /* Graph attributes every picture has (rankdir, fonts) and, for big task
- * views, the fast-layout settings. */
-void dusk__scene_defaults(dusk__viz_scene *s, const dusk__viz_ctx *c, size_t nnodes);
+ * views laid out by dot, the fast-layout settings; straight edges for a
+ * layered one. */
+void dusk__scene_defaults(dusk__viz_scene *s, const dusk__viz_ctx *c, size_t nnodes,
+                          int layered);
+
+/* --- the layered layout (viz/layered.c) ------------------------------------------ */
+/* Does the picture of this scene go to dusk's layered layout rather than
+ * dot? mode: the options' layout. */
+int dusk__want_layered(dusk_viz_layout_mode mode, const dusk__viz_scene *s);
+/* Places the scene's nodes (s->pos; sizes measured by Graphviz), rankdir
+ * "BT", "TB", "LR" or "RL"; prio[task] (ntasks of them, or NULL) orders
+ * each layer first. 0, DUSK_ENOMEM, or DUSK_EIO from Graphviz. */
+int dusk__scene_layered(dusk__viz_scene *s, const char *rankdir, const int64_t *prio,
+                        size_t nprio, dusk_error *err);
 
 /* The layer of an array key ("('add-ab12', 0, 1)" -> the layer named
  * 'add-ab12'), or NULL. */
@@ -218,6 +236,10 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
  * l (its nodes, edges and box; l->mem holds them). Takes the Graphviz
  * lock. On failure l may hold part of it: the caller frees l. */
 int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *err);
+/* The size Graphviz gives each node of the scene, w[i] x h[i] points
+ * (its width and height, unturned: x and y), measured once per distinct
+ * label, shape, font and margin. Takes the Graphviz lock. */
+int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *err);
 /* The Graphviz lock, for any other code of dusk that calls Graphviz. */
 void dusk__gv_lock(void);
 void dusk__gv_unlock(void);

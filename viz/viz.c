@@ -116,6 +116,11 @@ static int check_options(dusk__viz_ctx *c, const dusk_viz_options *o, dusk_error
                               (int)c->o.color);
     if ((int)c->o.view < 0 || c->o.view > DUSK_VIZ_LAYERS)
         return dusk_error_set(err, DUSK_EINVAL, "visualize: unknown view %d", (int)c->o.view);
+    if ((int)c->o.layout < 0 || c->o.layout > DUSK_VIZ_LAYOUT_LAYERED)
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "visualize: unknown layout %d (DUSK_VIZ_LAYOUT_AUTO, "
+                              "DUSK_VIZ_LAYOUT_DOT or DUSK_VIZ_LAYOUT_LAYERED)",
+                              (int)c->o.layout);
     if (runtime_mode(c->o.color) && (!c->o.events || !c->o.nevents))
         return dusk_error_set(err, DUSK_EINVAL,
                               "visualize: colour mode '%s' needs the events of a run "
@@ -127,10 +132,23 @@ static int check_options(dusk__viz_ctx *c, const dusk_viz_options *o, dusk_error
 
 /* --- graph attributes ---------------------------------------------------------------- */
 
-void dusk__scene_defaults(dusk__viz_scene *s, const dusk__viz_ctx *c, size_t nnodes)
+int dusk__want_layered(dusk_viz_layout_mode mode, const dusk__viz_scene *s)
+{
+    return mode == DUSK_VIZ_LAYOUT_LAYERED ||
+           (mode == DUSK_VIZ_LAYOUT_AUTO && s->nnodes > DUSK_VIZ_DOT_MAX);
+}
+
+void dusk__scene_defaults(dusk__viz_scene *s, const dusk__viz_ctx *c, size_t nnodes,
+                          int layered)
 {
     dusk__scene_gattr(s, "rankdir", c->rankdir);
     s->ndef[DUSK__NA_FONTNAME] = "helvetica";       /* Dask's node_attr */
+    if (layered) {
+        /* dusk places the nodes; Graphviz draws straight edges between
+         * them (layered.c) */
+        dusk__scene_gattr(s, "splines", "line");
+        return;
+    }
     /* A big task view: trade layout polish for time. dot spends its time
      * in network simplex (ranking, then x positions: nslimit, nslimit1,
      * searchsize bound its iterations), in crossing minimisation
@@ -258,7 +276,17 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
         rc = dusk__build_tasks(g, &c, &s, err);
     if (rc)
         goto done;
-    dusk__scene_defaults(&s, &c, view == DUSK_VIZ_TASKS ? s.nnodes : 0);
+    int layered = dusk__want_layered(c.o.layout, &s);
+    dusk__scene_defaults(&s, &c, view == DUSK_VIZ_TASKS ? s.nnodes : 0, layered);
+    if (layered) {
+        const int64_t *prio = c.prio;
+        if (g && !prio && (rc = dusk_graph_order(g, &prio, err)))
+            goto done;
+        rc = dusk__scene_layered(&s, c.rankdir, g ? prio : NULL, g ? dusk_graph_size(g) : 0,
+                                 err);
+        if (rc)
+            goto done;
+    }
 
     if (out->layout) {
         rc = make_layout(&s, view, out->layout, err);

@@ -29,6 +29,26 @@
 ** than o.threshold groups. The task view forced on a big graph gets
 ** Graphviz settings that trade layout polish for speed.
 **
+** Layouts. Who places the nodes (o.layout). Graphviz's dot reads best:
+** it ranks, minimises crossings and routes splines, but its time grows
+** much faster than the picture (0.3 s at 900 nodes, 5 s at 14,000 even
+** with its polish switched off). So AUTO keeps dot up to DUSK_VIZ_DOT_MAX
+** (2,000) nodes, about 1,000 tasks with their result boxes, where it
+** takes a fraction of a second and its picture is the better one, and past
+** that dusk lays the picture out itself, in time linear in the nodes and
+** edges (plus a sort per layer): layers by dependency depth, each layer
+** ordered by the static priority and then by barycentre sweeps, nodes
+** spaced as dot spaces them (18 points apart, layers 36), edges running
+** along the flow and bending only between layers (through a virtual node
+** in each layer a long edge passes, as dot does). Graphviz then only
+** measures the labels and draws the picture with the positions pinned
+** (its neato engine in -n2 mode): same shapes, labels, colours, tooltips
+** and legend. Every edge goes from a lower layer to a higher one, no two
+** nodes overlap and no edge passes over a node. DOT
+** forces dot (past 2 x o.threshold task-view nodes with its fast
+** settings); LAYERED forces dusk's layout, also for small pictures, layer
+** views and dusk_viz_layout_plan. A value outside the enum is DUSK_EINVAL.
+**
 ** Colours. Every mode other than NONE draws a legend (a colour bar, or a
 ** table of swatches). ORDER colours by the static priority
 ** (dusk_graph_order) and writes the number on each task, as Dask's
@@ -40,8 +60,11 @@
 ** Formats. o.format, or else the path's extension: svg, png, pdf, jpg (or
 ** jpeg), dot (or gv) and xdot. A path with no extension and no o.format
 ** gives png, Dask's default. dot is the graph's source as dusk builds it
-** (no layout, so it is the same on every machine); the others are laid
-** out by Graphviz's dot engine, xdot being that source with Graphviz's
+** (no layout, so it is the same on every machine; a picture dusk lays
+** out carries its positions, pos="x,y!" on nodes and the splines on
+** edges, in points, which depend on the fonts that measured the labels,
+** and `neato -n2` redraws it); the others
+** are laid out (see Layouts), xdot being that source with Graphviz's
 ** layout added (pos, width, height, bb and drawing operations, as
 ** `dot -Txdot` writes it). SVG nodes carry a tooltip with the key, the
 ** function and, where known, shape, dtype and bytes. The same layout as
@@ -56,9 +79,9 @@
 ** DUSK_EIO with a message naming the file and why, and path stays as it
 ** was. A link at path itself is replaced by the file, not followed.
 **
-** Errors: DUSK_EINVAL for an unknown format or colour mode, or options that
-** do not fit (events of another graph, a runtime colour mode without
-** events); DUSK_EIO for a path that cannot be written (the message names
+** Errors: DUSK_EINVAL for an unknown format, colour mode or layout, or
+** options that do not fit (events of another graph, a runtime colour mode
+** without events); DUSK_EIO for a path that cannot be written (the message names
 ** it) or a Graphviz failure (with Graphviz's message); DUSK_EEMPTY for a
 ** graph with no keys; DUSK_ENOMEM; and the graph's own validation error
 ** (a missing dependency, a cycle) for a graph that does not validate.
@@ -107,6 +130,14 @@ typedef enum {
     DUSK_VIZ_NCOLORS
 } dusk_viz_color;
 
+/* Who places the nodes of a picture (see "Layouts" above). */
+typedef enum {
+    DUSK_VIZ_LAYOUT_AUTO = 0,  /* dot up to DUSK_VIZ_DOT_MAX nodes, else
+                                  layered */
+    DUSK_VIZ_LAYOUT_DOT,       /* Graphviz's dot, however big */
+    DUSK_VIZ_LAYOUT_LAYERED    /* dusk's layered layout, however small */
+} dusk_viz_layout_mode;
+
 typedef struct dusk_viz_options {
     const char *format;        /* "svg", "png", "pdf", "jpg", "dot", "xdot";
                                   NULL: from the path's extension */
@@ -119,12 +150,16 @@ typedef struct dusk_viz_options {
     bool quiet;                /* no note on stderr when AUTO switches */
     const dusk_event *events;  /* a run's events, for the runtime colour */
     size_t nevents;            /*   modes and the tooltips; or NULL, 0 */
+    dusk_viz_layout_mode layout; /* AUTO: dot for small pictures */
 } dusk_viz_options;
 
 #define DUSK_VIZ_THRESHOLD 1000
+/* AUTO's switch from dot to the layered layout: a picture of more nodes
+ * (circles and boxes; 2 per task) than this is laid out by dusk. */
+#define DUSK_VIZ_DOT_MAX 2000
 #define DUSK_VIZ_OPTIONS_INIT                                                \
     {NULL, NULL, false, false, DUSK_VIZ_COLOR_NONE, DUSK_VIZ_AUTO, 0, false, \
-     NULL, 0}
+     NULL, 0, DUSK_VIZ_LAYOUT_AUTO}
 
 /* Renders g to path (format from o->format or the extension). o may be
  * NULL: the defaults. Returns 0 or a DUSK_E... code, err saying why. */
@@ -161,9 +196,10 @@ DUSK_API int dusk_visualize_array_mem(const dusk_array *a, const char *format,
  *
  * Same picture: the options mean what they mean to dusk_visualize (the
  * view, the threshold and its note on stderr, collapse_outputs, verbose,
- * rankdir, colour mode and legend; format is not used), the same scene is
- * built and Graphviz's dot engine lays it out with the same settings; the
- * numbers are Graphviz's own (its layout records, not text), copied out.
+ * rankdir, colour mode and legend, layout; format is not used), the same
+ * scene is built and laid out the same way (dot, or dusk's layered layout
+ * drawn by Graphviz); the numbers are Graphviz's own (its layout records,
+ * not text), copied out.
  *
  * Coordinates are in points (1/72 inch), as Graphviz gives them, but with
  * the origin at the top left corner of the bounding box and y growing
@@ -256,9 +292,10 @@ DUSK_API int dusk_viz_layout_array(const dusk_array *a, const dusk_viz_options *
  * collapse_outputs draws them (a circle labelled with what the task does,
  * a box for a literal or an alias; o->verbose: the keys), every node the
  * same fixed size, 36 x 36 points, whatever its label, and an edge from
- * each dependency to each dependent. Of o only rankdir, verbose and
- * threshold (the fast settings past twice it) are used; a colour mode
- * other than NONE or the view LAYERS is DUSK_EINVAL. DUSK_EEMPTY for a
+ * each dependency to each dependent. Of o only rankdir, verbose,
+ * threshold (dot's fast settings past twice it) and layout (AUTO: dot up
+ * to DUSK_VIZ_DOT_MAX tasks) are used; a colour mode other than NONE or
+ * the view LAYERS is DUSK_EINVAL. DUSK_EEMPTY for a
  * plan with no tasks, else as dusk_viz_layout_graph. */
 DUSK_API int dusk_viz_layout_plan(const struct dusk_plan *p, const dusk_viz_options *o,
                                   dusk_viz_layout **out, dusk_error *err);

@@ -883,14 +883,25 @@ static void test_threshold(void **state)
     assert_int_equal(count_of(dot, "shape=circle"), 1500);
     dusk_free(dot);
 
-    /* forced: the full view of a big graph gets the fast-layout settings */
+    /* forced: the full view of a big graph (4,000 nodes) is laid out by
+     * dusk (pinned positions, straight edges) ... */
     o.threshold = 0;
     o.view = DUSK_VIZ_TASKS;
+    assert_int_equal(with_stderr(note, sizeof note, g, &o, &dot), 0);
+    assert_string_equal(note, "");
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"), 4000);
+    assert_int_equal(count_of(dot, "pos=\"e,"), 3500);        /* and every edge */
+    assert_contains(dot, "splines=line");
+    assert_null(strstr(dot, "nslimit"));
+    dusk_free(dot);
+    /* ... or, asked for dot, gets dot's fast-layout settings */
+    o.layout = DUSK_VIZ_LAYOUT_DOT;
     assert_int_equal(with_stderr(note, sizeof note, g, &o, &dot), 0);
     assert_string_equal(note, "");
     assert_contains(dot, "nslimit=0");
     assert_contains(dot, "remincross=false");
     assert_contains(dot, "splines=line");
+    assert_null(strstr(dot, "pos="));
     dusk_free(dot);
     dusk_graph_free(g);
 
@@ -1111,12 +1122,14 @@ static void test_alloc_failures(void **state)
 static void test_many_renders(void **state)
 {
     (void)state;
-    /* run under valgrind or LSan: nothing grows from one render to the next */
+    /* run under valgrind or LSan: nothing grows from one render to the next,
+     * laid out by dot or by dusk (Graphviz's neato -n2) */
     dusk_graph *g = lecture_dsk2();
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
     o.color = DUSK_VIZ_COLOR_ORDER;
     long live = -1;
     for (int i = 0; i < 20; i++) {
+        o.layout = i / 2 % 2 ? DUSK_VIZ_LAYOUT_LAYERED : DUSK_VIZ_LAYOUT_AUTO;
         char *p = render(g, i % 2 ? "png" : "svg", &o, NULL);
         dusk_free(p);
         if (i == 0)
@@ -1847,6 +1860,425 @@ static void test_layout_alloc_failures(void **state)
     dusk_graph_free(g);
 }
 
+/* --- the layered layout ------------------------------------------------------------------ */
+
+static const dusk_viz_node *by_left_nodes;
+
+static int by_left(const void *a, const void *b)
+{
+    const dusk_viz_node *p = &by_left_nodes[*(const size_t *)a];
+    const dusk_viz_node *q = &by_left_nodes[*(const size_t *)b];
+    double x = p->x - p->width / 2, y = q->x - q->width / 2;
+    return x < y ? -1 : x > y;
+}
+
+/* Is (x, y) inside node n's outline, shrunk by 0.5 point (an ellipse for
+ * circles, else its box)? */
+static int inside_node(const dusk_viz_node *n, double x, double y)
+{
+    double a = n->width / 2 - 0.5, b = n->height / 2 - 0.5;
+    if (n->shape == DUSK_VIZ_SHAPE_CIRCLE || n->shape == DUSK_VIZ_SHAPE_ELLIPSE) {
+        double dx = (x - n->x) / a, dy = (y - n->y) / b;
+        return dx * dx + dy * dy < 1;
+    }
+    return fabs(x - n->x) < a && fabs(y - n->y) < b;
+}
+
+/* The layered layout's promises on l, drawn with rankdir rd (NULL: BT):
+ * every edge goes from a lower layer to a higher one, the two nodes at
+ * least ranksep (36 points) apart, no two nodes overlap, and no edge
+ * passes over a node other than its two ends. Node sizes are Graphviz's
+ * own. */
+static void assert_layered(const dusk_viz_layout *l, const char *rd)
+{
+    rd = rd ? rd : "BT";
+    size_t nn, ne;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+    assert_true(nn > 0);
+    for (size_t i = 0; i < ne; i++) {
+        const dusk_viz_node *t = &n[e[i].tail], *h = &n[e[i].head];
+        double gap;
+        if (strcmp(rd, "BT") == 0)          /* screen y grows downwards */
+            gap = (t->y - t->height / 2) - (h->y + h->height / 2);
+        else if (strcmp(rd, "TB") == 0)
+            gap = (h->y - h->height / 2) - (t->y + t->height / 2);
+        else if (strcmp(rd, "LR") == 0)
+            gap = (h->x - h->width / 2) - (t->x + t->width / 2);
+        else
+            gap = (t->x - t->width / 2) - (h->x + h->width / 2);
+        if (gap < 36 - 0.01)
+            fail_msg("%s: edge %s -> %s: %.2f points from layer to layer, not 36", rd,
+                     t->name, h->name, gap);
+    }
+    /* overlaps: by left edge, each node against those that start before
+     * it ends */
+    size_t *idx = malloc(nn * sizeof *idx);
+    assert_non_null(idx);
+    for (size_t i = 0; i < nn; i++)
+        idx[i] = i;
+    by_left_nodes = n;
+    qsort(idx, nn, sizeof *idx, by_left);
+    for (size_t a = 0; a < nn; a++) {
+        const dusk_viz_node *p = &n[idx[a]];
+        for (size_t b = a + 1; b < nn; b++) {
+            const dusk_viz_node *q = &n[idx[b]];
+            if (q->x - q->width / 2 >= p->x + p->width / 2 - 0.01)
+                break;
+            if (fabs(p->y - q->y) < (p->height + q->height) / 2 - 0.01)
+                fail_msg("%s: nodes %s (%.2f, %.2f; %.2f x %.2f) and %s (%.2f, %.2f; "
+                         "%.2f x %.2f) overlap", rd, p->name, p->x, p->y, p->width,
+                         p->height, q->name, q->x, q->y, q->width, q->height);
+        }
+    }
+    /* edges: sampled along each piece, against the nodes near it */
+    for (size_t i = 0; i < ne; i++) {
+        assert_true(e[i].npoints >= 4 && e[i].npoints % 3 == 1);
+        for (size_t k = 0; k + 3 < e[i].npoints; k += 3) {
+            const dusk_viz_point *c = e[i].points + k;
+            for (int step = 0; step <= 16; step++) {
+                double t = step / 16.0, u = 1 - t, b0 = u * u * u, b1 = 3 * u * u * t,
+                       b2 = 3 * u * t * t, b3 = t * t * t;
+                double x = b0 * c[0].x + b1 * c[1].x + b2 * c[2].x + b3 * c[3].x;
+                double y = b0 * c[0].y + b1 * c[1].y + b2 * c[2].y + b3 * c[3].y;
+                for (size_t j = 0; j < nn; j++)
+                    if (j != e[i].tail && j != e[i].head && inside_node(&n[j], x, y))
+                        fail_msg("%s: edge %s -> %s passes over node %s at (%.2f, %.2f)", rd,
+                                 n[e[i].tail].name, n[e[i].head].name, n[j].name, x, y);
+            }
+        }
+    }
+    free(idx);
+}
+
+/* 'a' and a chain of n inc tasks: 2n + 1 nodes in the task view. */
+static dusk_graph *inc_chain(int n)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(0));
+    char k[32], prev[32] = "a";
+    for (int i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "inc-%d", i);
+        dusk_task(g, k, &dusk_inc, dusk_ref(prev));
+        memcpy(prev, k, sizeof k);
+    }
+    return g;
+}
+
+static void test_layered_positions(void **state)
+{
+    (void)state;
+    static const char *const dirs[] = {"BT", "TB", "LR", "RL"};
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+
+    /* the lecture's graph, each way up, with and without result boxes */
+    dusk_graph *g = lecture_dsk();
+    for (size_t d = 0; d < 4; d++) {
+        o.rankdir = dirs[d];
+        for (int c = 0; c < 2; c++) {
+            o.collapse_outputs = c;
+            dusk_viz_layout *l = layout_of(g, &o);
+            assert_task_view(g, l, c);
+            assert_inside(l);
+            assert_layered(l, dirs[d]);
+            dusk_viz_layout_free(l);
+        }
+    }
+    /* the legend is a row of its own: it overlaps nothing */
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    o.color = DUSK_VIZ_COLOR_ORDER;
+    dusk_viz_layout *l = layout_of(g, &o);
+    assert_layered(l, NULL);
+    dusk_viz_layout_free(l);
+
+    /* the plan's picture, every node a 36-point square */
+    dusk_plan *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    const char *z = "z";
+    assert_int_equal(dusk_plan_new(g, &z, 1, &p, &err), 0);
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    o.rankdir = "LR";
+    assert_int_equal(dusk_viz_layout_plan(p, &o, &l, &err), 0);
+    size_t nn;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    assert_int_equal(nn, dusk_plan_ntasks(p));
+    for (size_t i = 0; i < nn; i++) {
+        assert_true(fabs(n[i].width - 36) < 0.01 && fabs(n[i].height - 36) < 0.01);
+    }
+    assert_layered(l, "LR");
+    dusk_viz_layout_free(l);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+
+    /* a big task view: AUTO lays 4,000 nodes out itself */
+    g = inc_add_graph(1000);
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_TASKS;
+    l = layout_of(g, &o);
+    assert_task_view(g, l, 0);
+    assert_inside(l);
+    assert_layered(l, NULL);
+    /* inputs sit just below their users: x-i, inc-i's circle and box, and
+     * add's circle are four layers, not more */
+    double w, h;
+    dusk_viz_layout_bbox(l, &w, &h);
+    n = dusk_viz_layout_nodes(l, &nn);
+    double top = h, bottom = 0;
+    for (size_t i = 0; i < nn; i++) {
+        if (n[i].y < top)
+            top = n[i].y;
+        if (n[i].y > bottom)
+            bottom = n[i].y;
+    }
+    assert_true(bottom - top < 5 * (36 + 60));
+    dusk_viz_layout_free(l);
+    dusk_graph_free(g);
+
+    /* an array: (x + x.T).sum(axis=0) over 10 x 10 chunks, and the
+     * lecture's r = x - x.mean(axis=0), whose tasks have several inputs */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(100, 100), "(10, 10)", DUSK_DT_F8);
+    dusk_array *y = dusk_array_sum(dusk_array_add(x, dusk_array_transpose(x, NULL)),
+                                   DUSK_AXIS(0), false);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_TASKS;
+    for (size_t d = 0; d < 4; d++) {
+        o.rankdir = dirs[d];
+        l = layout_of_array(y, &o);
+        assert_layered(l, dirs[d]);
+        dusk_viz_layout_free(l);
+        l = layout_of_array(r, &o);
+        assert_layered(l, dirs[d]);
+        dusk_viz_layout_free(l);
+    }
+    dusk_array_ctx_free(ctx);
+}
+
+/* A layered picture is drawn as laid out: the layout's numbers are those
+ * of Graphviz's xdot text of the same picture, whatever the options. */
+static void test_layered_same_picture(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    check_same(g, NULL, &o);
+    o.collapse_outputs = true;
+    o.rankdir = "RL";
+    check_same(g, NULL, &o);
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    o.color = DUSK_VIZ_COLOR_ORDER;
+    check_same(g, NULL, &o);
+    o.color = DUSK_VIZ_COLOR_NONE;
+    o.view = DUSK_VIZ_LAYERS;
+    check_same(g, NULL, &o);
+    dusk_graph_free(g);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = ones15(ctx);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    check_same(NULL, r, &o);
+    dusk_array_ctx_free(ctx);
+}
+
+/* Where AUTO switches (DUSK_VIZ_DOT_MAX nodes), and both ways forced. */
+static void test_layered_modes(void **state)
+{
+    (void)state;
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_TASKS;
+    o.quiet = true;
+    int nt = (DUSK_VIZ_DOT_MAX - 1) / 2;          /* 2 nt + 1 nodes: dot's last */
+    dusk_graph *g = inc_chain(nt);
+    char *dot = dot_join(render(g, "dot", &o, NULL));
+    assert_int_equal(count_of(dot, "shape=circle"), nt);
+    assert_null(strstr(dot, "pos="));
+    dusk_free(dot);
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    dot = dot_join(render(g, "dot", &o, NULL));
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"), 2 * nt + 1);
+    dusk_free(dot);
+    dusk_graph_free(g);
+
+    g = inc_chain(nt + 1);                        /* two nodes more: layered */
+    o.layout = DUSK_VIZ_LAYOUT_AUTO;
+    dot = dot_join(render(g, "dot", &o, NULL));
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"), 2 * nt + 3);
+    /* a chain is a column: every node at the same x (edges' pos: "e,...") */
+    const char *p = strstr(dot, "pos=\"");
+    double x0 = atof(p + 5);
+    for (; p; p = strstr(p + 5, "pos=\""))
+        assert_true(p[5] == 'e' || fabs(atof(p + 5) - x0) < 0.01);
+    dusk_free(dot);
+    o.layout = DUSK_VIZ_LAYOUT_DOT;
+    dot = dot_join(render(g, "dot", &o, NULL));
+    assert_null(strstr(dot, "pos="));
+    dusk_free(dot);
+    dusk_graph_free(g);
+
+    /* small graphs: dot, unless asked; then Graphviz keeps dusk's places */
+    g = lecture_dsk();
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    dot = dot_join(render(g, "dot", &o, NULL));
+    assert_null(strstr(dot, "pos="));
+    assert_null(strstr(dot, "splines"));
+    dusk_free(dot);
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    dot = dot_join(render(g, "dot", &o, NULL));
+    assert_true(count_of(dot, "shape=") > 5);
+    assert_int_equal(count_of(dot, "pos=\"") - count_of(dot, "pos=\"e,"),
+                     count_of(dot, "shape="));                   /* every node */
+    assert_contains(dot, "splines=line");
+    dusk_viz_layout *l = layout_of(g, &o);
+    size_t nn;
+    const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+    for (size_t i = 1; i < nn; i++) {
+        /* dusk's pos, in Graphviz's y-up points; the layout's y is down */
+        char buf[4096], v[64];
+        double x0p, y0p, xip, yip;
+        assert_true(dot_attr(dot_node(dot, n[0].name, buf, sizeof buf), "pos", v, sizeof v));
+        assert_int_equal(sscanf(v, "%lf,%lf!", &x0p, &y0p), 2);
+        assert_true(dot_attr(dot_node(dot, n[i].name, buf, sizeof buf), "pos", v, sizeof v));
+        assert_int_equal(sscanf(v, "%lf,%lf!", &xip, &yip), 2);
+        assert_true(strchr(v, '!') != NULL);
+        assert_true(fabs((n[i].x - n[0].x) - (xip - x0p)) < 0.02);
+        assert_true(fabs((n[i].y - n[0].y) + (yip - y0p)) < 0.02);
+    }
+    dusk_viz_layout_free(l);
+    dusk_free(dot);
+    dusk_graph_free(g);
+}
+
+/* Every format of a layered picture is written whole and opens. */
+static void test_layered_formats(void **state)
+{
+    (void)state;
+    dusk_graph *g = inc_add_graph(1000);          /* 4,000 nodes: AUTO's layered */
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_TASKS;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_visualize(g, scratch("big.svg"), &o, &err), 0);
+    char *data = read_file(scratch("big.svg"), NULL);
+    assert_non_null(data);
+    assert_xml(data);
+    int tasks, results, all;
+    svg_nodes(data, &tasks, &results, &all);
+    assert_int_equal(tasks, 1500);
+    assert_int_equal(results, 2500);
+    assert_int_equal(count_of(data, "class=\"edge\""), 1000 + 1500 + 1000);
+    assert_contains(data, "xlink:title=\"key: &#39;inc&#45;7&#39;&#10;function: inc\"");
+    free(data);
+    dusk_graph_free(g);
+
+    /* the lecture's array, forced, into every format */
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = ones15(ctx);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    static const char *const names[] = {"r.svg", "r.png", "r.pdf", "r.jpg", "r.dot", "r.xdot"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *path = scratch(names[i]);
+        int rc = dusk_visualize_array(r, path, &o, &err);
+        if (rc)
+            fail_msg("%s: %s", names[i], err.msg);
+        size_t n;
+        data = read_file(path, &n);
+        assert_non_null(data);
+        if (strstr(names[i], "svg")) {
+            assert_xml(data);
+            svg_nodes(data, &tasks, &results, &all);
+            assert_true(tasks > 0 && results >= tasks);
+        } else if (strstr(names[i], "png")) {
+            assert_png(data, n);
+        } else if (strstr(names[i], "pdf")) {
+            assert_pdf(data, n);
+        } else if (strstr(names[i], "jpg")) {
+            assert_jpeg(data, n);
+        } else {
+            assert_true(strncmp(data, "digraph dusk {", 14) == 0);
+            assert_contains(data, "pos=\"");
+            if (strstr(names[i], "xdot"))
+                assert_contains(data, "_draw_");
+        }
+        free(data);
+    }
+    dusk_array_ctx_free(ctx);
+}
+
+static void test_layered_errors(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    int before = count_files();
+    static const int bad[] = {-1, 3, 99};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.layout = (dusk_viz_layout_mode)bad[i];
+        char want[64];
+        snprintf(want, sizeof want, "unknown layout %d", bad[i]);
+        assert_int_equal(dusk_visualize(g, scratch("bad-layout.svg"), &o, &err), DUSK_EINVAL);
+        assert_contains(err.msg, want);
+        assert_contains(err.msg, "DUSK_VIZ_LAYOUT_LAYERED");
+        char *buf = (char *)1;
+        size_t len = 1;
+        assert_int_equal(dusk_visualize_mem(g, "svg", &o, &buf, &len, &err), DUSK_EINVAL);
+        assert_contains(err.msg, want);
+        assert_null(buf);
+        assert_int_equal(len, 0);
+        dusk_viz_layout *l = (dusk_viz_layout *)1;
+        assert_int_equal(dusk_viz_layout_graph(g, &o, &l, &err), DUSK_EINVAL);
+        assert_contains(err.msg, want);
+        assert_null(l);
+        dusk_plan *p = NULL;
+        const char *z = "z";
+        assert_int_equal(dusk_plan_new(g, &z, 1, &p, &err), 0);
+        assert_int_equal(dusk_viz_layout_plan(p, &o, &l, &err), DUSK_EINVAL);
+        assert_contains(err.msg, want);
+        assert_null(l);
+        dusk_plan_unref(p);
+    }
+    assert_int_equal(count_files(), before);      /* nothing half-written */
+    dusk_graph_free(g);
+
+    /* out of memory anywhere in a layered picture: DUSK_ENOMEM, no leak */
+    g = lecture_dsk();
+    o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    o.color = DUSK_VIZ_COLOR_ORDER;                /* and its legend */
+    char *warm = render(g, "svg", &o, NULL);        /* caches (order) */
+    dusk_free(warm);
+    long live = dusk_alloc_live();
+    int ok = 0;
+    for (int k = 0; k < 10000 && !ok; k++) {
+        char *buf = NULL;
+        size_t len = 0;
+        dusk_alloc_fail_after(k);
+        int rc = dusk_visualize_mem(g, k % 2 ? "svg" : "dot", &o, &buf, &len, &err);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok = 1;
+            assert_non_null(buf);
+            dusk_free(buf);
+        } else {
+            if (rc != DUSK_ENOMEM)
+                fail_msg("allocation %d failing: %s: %s", k, dusk_err_name(rc), err.msg);
+            assert_null(buf);
+            assert_int_equal(dusk_alloc_live(), live);
+        }
+    }
+    assert_true(ok);
+    assert_int_equal(dusk_alloc_live(), live);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1875,6 +2307,11 @@ int main(void)
         cmocka_unit_test_teardown(test_layout_same_picture, reset_alloc),
         cmocka_unit_test_teardown(test_layout_errors, reset_alloc),
         cmocka_unit_test_teardown(test_layout_alloc_failures, reset_alloc),
+        cmocka_unit_test_teardown(test_layered_positions, reset_alloc),
+        cmocka_unit_test_teardown(test_layered_same_picture, reset_alloc),
+        cmocka_unit_test_teardown(test_layered_modes, reset_alloc),
+        cmocka_unit_test_teardown(test_layered_formats, reset_alloc),
+        cmocka_unit_test_teardown(test_layered_errors, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
