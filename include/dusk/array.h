@@ -414,8 +414,14 @@ DUSK_API int dusk_hdf5_attr_get(const char *path, const char *dataset, const cha
  * failed: ...". It runs on any worker thread, concurrently with itself.
  *
  * The layers are Dask 2022.12's: one task per output block, named
- * '<name>-<token>' after the function (or the name given), with Dask's
- * task counts. Dask adds a 'block-id-' or 'block-info-' layer of values
+ * '<name>-<token>' after the function (or the name given; at most 200
+ * characters, else DUSK_EINVAL, so that every block's key holds it whole),
+ * with Dask's task counts. The token, as Dask's tokenize, covers all a
+ * task depends on: the function itself (its dusk_block_func's address and
+ * code: two functions of one name make two layers), the inputs' whole
+ * names, and the args by value (an ndarray by its elements, also inside
+ * nested tuples; an opaque value by its pointer). So equal expressions
+ * share keys and different ones never do. Dask adds a 'block-id-' or 'block-info-' layer of values
  * when a Python function asks for block_id or block_info; in dusk every
  * call has them in its dusk_block, and no layer is added. */
 typedef struct dusk_block {
