@@ -614,9 +614,17 @@ static dusk_array *bw_core(bw_spec *s)
             for (int64_t k = 0; k < onb[o]; k++)
                 on[k] = !s->chunks ? lc[l][k] : an[o] > 0 ? aper[o][k] : aper[o][0];
         }
+        /* chunks= sizes are the user's: their sum may not fit (what does
+         * fit, dusk__array_new checks against what can be addressed) */
         oshape[o] = 0;
         for (int64_t k = 0; k < onb[o]; k++)
-            oshape[o] += oc[o][k];
+            if (__builtin_add_overflow(oshape[o], oc[o][k], &oshape[o])) {
+                res = dusk__array_fail(ctx, DUSK_EINVAL, "%s: chunks \"%s\" make axis %d "
+                                       "longer than %" PRId64 " elements", s->what,
+                                       s->chunks ? s->chunks : "", o, INT64_MAX);
+                dusk_free(obuf);
+                goto done;
+            }
         on += onb[o];
     }
     /* the plan, and what each input's nested lists join along */

@@ -477,7 +477,8 @@ typedef struct dusk_map_options {
      * per output axis a size that every block has, or the sizes of its
      * blocks: "(3, 5)", "((2, 2, 1), 5)". NULL: the inputs' chunks, and 1
      * along new axes. An axis the inputs have keeps their number of blocks. */
-    const char *chunks;
+    const char *chunks;       /* (sizes whose sum does not fit, or an array larger than can
+                                 be addressed: DUSK_EINVAL naming the chunks) */
     uint64_t drop_axis;       /* map_blocks: axes the function removes (DUSK_AXIS); the
                                  input blocks along them are concatenated first */
     uint64_t new_axis;        /* map_blocks: axes of the output it adds */

@@ -1201,6 +1201,32 @@ static void test_long_input_names(void **state)
                  DUSK_EINVAL, "reduction: the name", "at most 200");
 }
 
+/* Issue 16, 5: chunks= sizes that overflow, or that make an array larger
+ * than can be addressed, are refused naming the chunks. */
+static void test_chunks_that_overflow(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(12), "(4,)", DUSK_DT_F8);
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.chunks = "(4000000000000000000,)";   /* 3 blocks: 1.2e19 */
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "map_blocks: chunks \"(4000000000000000000,)\"", "longer than");
+    o.chunks = "(6148914691236517206,)";   /* 3 blocks: 2**64 + 2 */
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "map_blocks: chunks", "longer than");
+    o.chunks = "((9223372036854775807, 1, 0),)";
+    assert_error(dusk_blockwise(&scale2, "i->i", &x, 1, DUSK_DT_F8, true, &o), DUSK_EINVAL,
+                 "blockwise: chunks", "longer than");
+    o.chunks = "(1000000000000000000,)";   /* fits in int64, not in memory */
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL, "too large",
+                 NULL);
+    /* and sizes that fit still work */
+    o.chunks = "(2,)";
+    dusk_array *h = dusk_map_blocks(&where, &x, 1, DUSK_DT_F8, &o);
+    assert_built(h);
+    assert_int_equal(dusk_array_shape(h)[0], 6);
+}
+
 static int setup(void **state)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
@@ -1233,6 +1259,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_functions_of_one_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_array_args_by_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_input_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chunks_that_overflow, setup, teardown),
         cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
