@@ -23,6 +23,7 @@
 ** compute or store later.
 */
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -987,17 +988,15 @@ dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
                                     "%zu characters long; at most %d", names[i],
                                     strlen(names[i]), MAXPREFIX);
     int nax = __builtin_popcountll(axes);
-    /* Dask's split_every: k becomes max(int(k ** (1 / naxes)), 2) per axis */
+    /* Dask's split_every: k becomes max(int(k ** (1 / naxes)), 2) per axis,
+     * in floating point as Dask computes it (64 over 3 axes is 3, not 4);
+     * more than an axis's blocks changes nothing, so it is capped there */
     int k = split_every ? split_every : 4;
-    int64_t per = 2;
-    while (nax && per < k) {   /* the largest p with p ** nax <= k, at least 2 */
-        double pw = 1;
-        for (int i = 0; i < nax; i++)
-            pw *= (double)(per + 1);
-        if (pw > k)
-            break;
-        per++;
-    }
+    int64_t per = nax ? (int64_t)pow((double)k, 1.0 / nax) : 2, most = 2;
+    for (int d = 0; d < x->ndim; d++)
+        if ((axes >> d) & 1 && x->nb[d] > most)
+            most = x->nb[d];
+    per = per < 2 ? 2 : per > most ? most : per;
     int64_t split[DUSK_MAXDIMS];
     int depth = 1;
     for (int d = 0; d < x->ndim; d++) {

@@ -517,7 +517,9 @@ DUSK_API dusk_array *dusk_elemwise(const dusk_block_func *f, dusk_array *const *
  * of length 1), then combine (NULL: aggregate) on split_every partials
  * at a time concatenated along the reduced axes ('<name>-partial'), then
  * aggregate on what is left ('<name>-aggregate'), keepdims as given.
- * Every step returns dtype. split_every: 0 for Dask's 4, else at least 2.
+ * Every step returns dtype. split_every: 0 for Dask's 4, else at least 2;
+ * k over n reduced axes groups int(k ** (1/n)) blocks per axis (at least
+ * 2), computed in floating point as Dask does (64 over 3 axes: 3).
  * (dusk_array_reduce is the builtin sum, mean ... .) */
 DUSK_API dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
                                           const dusk_block_func *combine,

@@ -12,10 +12,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -1227,6 +1229,56 @@ static void test_chunks_that_overflow(void **state)
     assert_int_equal(dusk_array_shape(h)[0], 6);
 }
 
+/* Issue 16, 6: split_every per axis as Dask computes it, in floating
+ * point (int(64 ** (1/3)) is 3, int(1000 ** (1/3)) 9), and a huge one
+ * builds at once. The task counts are Dask's (checked with it below). */
+static void test_split_every_as_dask(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    static const struct {
+        int64_t n;
+        int split, ntasks;
+    } cases[] = {{8, 64, 137}, {20, 1000, 2009}, {8, INT_MAX, 129}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int64_t n = cases[k].n;
+        dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(n, n, n), "2", DUSK_DT_F8);
+        dusk_array *r = dusk_array_reduction(x, &c, &c, &c, DUSK_ALL_AXES, false, DUSK_DT_F8,
+                                             cases[k].split, NULL);
+        assert_built(r);
+        if (dusk_array_ntasks(r) != cases[k].ntasks)
+            fail_msg("(%lld,)*3 in chunks of 2, split_every %d: %lld tasks, Dask's %d",
+                     (long long)n, cases[k].split, (long long)dusk_array_ntasks(r),
+                     cases[k].ntasks);
+        assert_true(values(r, "sum")[0] == (double)(n * n * n));
+    }
+    /* one axis of 4,000 blocks and split_every INT_MAX: one aggregate,
+     * found without counting up to INT_MAX */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    dusk_array *v = dusk_ones(ctx, DUSK_SHAPE(4000), "1", DUSK_DT_F8);
+    dusk_array *r = dusk_array_reduction(v, &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8,
+                                         INT_MAX, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(dusk_array_ntasks(r), 4000 + 4000 + 1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (secs > 1)
+        fail_msg("building a reduction with split_every INT_MAX took %.2f s", secs);
+    int status;
+    char *out = run_command(
+        "/usr/bin/python3 -c \"$(cat <<'EOF'\n"
+        "import dask.array as da\n"
+        "def c(b, axis, keepdims): return b.sum(axis=axis, keepdims=keepdims)\n"
+        "for n, se in [(8, 64), (20, 1000), (8, 2**31 - 1)]:\n"
+        "    x = da.ones((n, n, n), chunks=2)\n"
+        "    r = da.reduction(x, c, c, combine=c, axis=(0, 1, 2), dtype='f8', split_every=se)\n"
+        "    print(len(r.__dask_graph__()), end=' ')\n"
+        "EOF\n)\" 2>&1", &status);
+    if (status != 0)
+        fail_msg("python3-dask (/usr/bin/python3, install-deps installs it) failed:\n%s", out);
+    assert_string_equal(out, "137 2009 129 ");
+    free(out);
+}
+
 static int setup(void **state)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
@@ -1260,6 +1312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_array_args_by_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_input_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chunks_that_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_every_as_dask, setup, teardown),
         cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
