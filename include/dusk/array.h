@@ -384,7 +384,11 @@ DUSK_API int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *
                                    const dusk_options *opts, dusk_error *err);
 /* The attributes of dataset (or group) in the HDF5 file at path, as a new
  * tuple of (name, value) tuples in name order: a string, an int, a float
- * or a bool for a scalar, an ndarray for an array (h5py's Empty: None). */
+ * or a bool for a scalar, an ndarray for an array, a tuple of strings for
+ * an array of strings (nested one level per axis), None for h5py's Empty.
+ * Attributes of types dusk does not read (a complex number, a float16,
+ * references such as netCDF's DIMENSION_LIST) are left out, so the rest
+ * can be read; dusk_hdf5_attr_get of one is DUSK_EIO naming its type. */
 DUSK_API int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value **out,
                              dusk_error *err);
 /* One attribute's value (a new reference); DUSK_ENOKEY naming it when
