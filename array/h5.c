@@ -1617,6 +1617,20 @@ static int open_region(hid_t file, const char *path, const char *dataset, int nd
             want[d] = end;
             grow = 1;
         }
+        /* an unlimited axis takes any end: the dataset stays one that
+         * can be read back whole, as every array must (PTRDIFF_MAX bytes) */
+        double bytes = (double)dusk_dtype_size((dusk_dtype)*dt);
+        int64_t total = (int64_t)dusk_dtype_size((dusk_dtype)*dt);
+        bool over = false;
+        for (int d = 0; d < nd && !rc && grow; d++) {
+            bytes *= (double)want[d];
+            over |= want[d] > (hsize_t)INT64_MAX ||
+                    __builtin_mul_overflow(total, (int64_t)want[d], &total);
+        }
+        if (!rc && grow && (over || total > PTRDIFF_MAX))
+            rc = dusk_error_set(err, DUSK_EINVAL, "the region would extend dataset '%s' of '%s' "
+                                "to %.3g bytes, more than can be addressed (%lld)", dataset,
+                                path, bytes, (long long)PTRDIFF_MAX);
         if (!rc && grow && H5Dset_extent(dset, want) < 0)
             rc = h5_fail(err, DUSK_EIO, "cannot extend dataset '%s' of '%s'", dataset, path);
     }

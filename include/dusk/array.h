@@ -370,15 +370,23 @@ typedef struct dusk_hdf5_options {
      * shape[d]) of dataset, which must exist, have as many axes, and hold
      * that region, or be resizable that far: it is extended (what lies
      * between its old end and the region holds its fill value, 0). The
-     * blocks are cast to the dataset's dtype, as NumPy casts. NULL: the
-     * dataset is made, as dusk_array_store makes it. */
+     * blocks are cast to the dataset's dtype, as NumPy casts. An unlimited
+     * axis is extended no further than an array can be addressed
+     * (PTRDIFF_MAX bytes in all). With a region, maxshape and the store
+     * options' gzip and overwrite (which apply to making a dataset) are
+     * refused with DUSK_EINVAL, not ignored. NULL: the dataset is made, as
+     * dusk_array_store makes it. */
     const int64_t *region;
 } dusk_hdf5_options;
 #define DUSK_HDF5_OPTIONS_INIT {0, 0, 0, 0}
 /* dusk_array_store with these options (h5 NULL: dusk_array_store), with its
  * guarantees: the target changes whole or not at all. So a result can be
  * appended to a growing dataset: store the first part with maxshape
- * {-1, n}, then each next part with region {rows so far, 0}. */
+ * {-1, n}, then each next part with region {rows so far, 0}. The price of
+ * "whole or not at all": every store, a region's too, first copies the
+ * whole file and renames the copy into place, so appending k parts one
+ * store each copies the file k times (quadratic in its final size); for
+ * many small parts, concatenate them and store once. */
 DUSK_API int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
                                    const dusk_store_options *sopts, const dusk_hdf5_options *h5,
                                    const dusk_options *opts, dusk_error *err);

@@ -269,6 +269,58 @@ static void test_attributes_dusk_does_not_read(void **state)
     }
 }
 
+/* Issue 16, 7: a region store refuses what only applies to making a
+ * dataset (maxshape, gzip, overwrite) rather than ignoring it, and an
+ * unlimited axis extends no further than an array can be addressed; the
+ * file is left as it was. */
+static void test_region_options_and_bounds(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("region-bounds.h5");
+    dusk_array *x = dusk_arange(ctx, 0, 12, 1, "4");
+    int64_t maxshape[1] = {-1}, at[1] = {12};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.maxshape = maxshape;
+    store_ok(x, path, "/v", NULL, &h5);
+    /* maxshape with a region */
+    h5.region = at;
+    store_fails(x, path, "/v", &h5, DUSK_EINVAL, "storing a region of dataset '/v'",
+                "maxshape applies to a dataset being made");
+    /* gzip and overwrite with a region */
+    h5.maxshape = NULL;
+    for (int k = 0; k < 2; k++) {
+        dusk_store_options so = {k == 0 ? 4 : 0, k == 1};
+        size_t n0 = 0, n1 = 0;
+        void *before = slurp(path, &n0);
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_array_store_hdf5(x, path, "/v", &so, &h5, NULL, &err),
+                         DUSK_EINVAL);
+        assert_true(contains(err.msg, k == 0 ? "gzip applies" : "overwrite applies"));
+        void *after = slurp(path, &n1);
+        assert_int_equal(n0, n1);
+        assert_memory_equal(before, after, n0);
+        free(before);
+        free(after);
+    }
+    /* an unlimited axis: not to INT64_MAX, nor to more bytes than can be
+     * addressed */
+    at[0] = INT64_MAX - 12;
+    store_fails(x, path, "/v", &h5, DUSK_EINVAL, "the region would extend dataset '/v'",
+                "more than can be addressed");
+    at[0] = PTRDIFF_MAX / 8;
+    store_fails(x, path, "/v", &h5, DUSK_EINVAL, "the region would extend dataset '/v'",
+                "more than can be addressed");
+    /* and an append still works */
+    at[0] = 12;
+    store_ok(x, path, "/v", NULL, &h5);
+    char prog[512];
+    snprintf(prog, sizeof prog, "print(h5py.File('%s', 'r')['v'][:].tolist())", path);
+    char *out = py(prog);
+    assert_string_equal(out, "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 8, "
+                             "9, 10, 11]\n");
+    free(out);
+}
+
 /* A dataset made resizable, then grown by appending, as a growing
  * result's is; h5py sees the maxshape, the chunks and every row. */
 static void test_maxshape_and_append(void **state)
@@ -427,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_maxshape_and_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_of_a_dataset_h5py_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_under_a_dataset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_options_and_bounds, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
