@@ -1184,10 +1184,115 @@ static int attr_write(hid_t obj, const char *name, const dusk_value *v, const ch
     return rc;
 }
 
+/* What an HDF5 type dusk does not read is, for messages: "a compound of
+ * 16 bytes", "a 2-byte float". */
+static void type_desc(hid_t type, char *buf, size_t n)
+{
+    static const char *const names[] = {
+        [H5T_INTEGER] = "integer", [H5T_FLOAT] = "float", [H5T_TIME] = "time",
+        [H5T_STRING] = "string", [H5T_BITFIELD] = "bitfield", [H5T_OPAQUE] = "opaque",
+        [H5T_COMPOUND] = "compound", [H5T_REFERENCE] = "reference", [H5T_ENUM] = "enum",
+        [H5T_VLEN] = "variable-length sequence", [H5T_ARRAY] = "array type",
+    };
+    H5T_class_t cls = H5Tget_class(type);
+    const char *what = cls >= 0 && (size_t)cls < sizeof names / sizeof *names && names[cls]
+                           ? names[cls]
+                           : "unknown class";
+    size_t size = H5Tget_size(type);
+    if (cls == H5T_INTEGER || cls == H5T_FLOAT)
+        snprintf(buf, n, "a %zu-byte %s", size, what);
+    else
+        snprintf(buf, n, "a%s %s of %zu bytes", strchr("aeiou", what[0]) ? "n" : "", what, size);
+}
+
+/* The strings of string attribute a of type (rank nd, dims) as a tuple,
+ * nested one level per axis as h5py's array of str. Caller holds h5_lock. */
+static int attr_strings(hid_t a, hid_t type, int nd, const hsize_t *dims, const char *name,
+                        const char *dataset, const char *path, dusk_value **out,
+                        dusk_error *err)
+{
+    /* n strings; room for the most items any level has (an axis of 0
+     * leaves n at 0 with outer levels still to fill with empty tuples) */
+    const size_t cap = (size_t)1 << 24;
+    size_t n = 1, room = 1;
+    bool big = false;
+    for (int d = 0; d < nd; d++) {
+        n *= dims[d];
+        if (dims[d] && room > cap / dims[d])
+            big = true;
+        else if (dims[d])
+            room *= dims[d];
+    }
+    bool vlen = H5Tis_variable_str(type) > 0;
+    size_t item = vlen ? sizeof(char *) : H5Tget_size(type);
+    if (big || item == 0 || item > cap / room)
+        return dusk_error_set(err, DUSK_EIO, "attribute '%s' of '%s' in '%s' is an array of "
+                              "strings too large to read", name, dataset, path);
+    char *buf = dusk_calloc(room, item);
+    dusk_value **items = dusk_calloc(room, sizeof *items);
+    hid_t mem = H5I_INVALID_HID;
+    int rc = 0;
+    if (!buf || !items) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+        goto done;
+    }
+    mem = H5Tcopy(vlen ? H5T_C_S1 : type);
+    if (mem < 0 || (vlen && (H5Tset_size(mem, H5T_VARIABLE) < 0 ||
+                             H5Tset_cset(mem, H5Tget_cset(type)) < 0)) ||
+        (n && H5Aread(a, mem, buf) < 0)) {
+        rc = h5_fail(err, DUSK_EIO, "cannot read attribute '%s' of '%s' in '%s'", name, dataset,
+                     path);
+        goto done;
+    }
+    bool spaces = !vlen && H5Tget_strpad(type) == H5T_STR_SPACEPAD;
+    for (size_t i = 0; i < n; i++) {
+        const char *sv = vlen ? ((char **)(void *)buf)[i] : buf + i * item;
+        size_t len = !sv ? 0 : vlen ? strlen(sv) : strnlen(sv, item);
+        while (spaces && len && sv[len - 1] == ' ')
+            len--;
+        if (!rc && !(items[i] = dusk_string_n(sv ? sv : "", len)))
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+    }
+    if (vlen)
+        for (size_t i = 0; i < n; i++)
+            H5free_memory(((char **)(void *)buf)[i]);
+    /* from the last axis out: the count items of a level become
+     * dims[0] * ... * dims[d - 1] tuples of dims[d] items each */
+    size_t count = n;
+    for (int d = nd - 1; d >= 0 && !rc; d--) {
+        size_t outer = 1;
+        for (int k = 0; k < d; k++)
+            outer *= dims[k];
+        size_t len = dims[d];
+        for (size_t g = 0; g < outer && !rc; g++) {
+            dusk_value *t = dusk_tuple_of(len, len ? items + g * len : NULL);
+            for (size_t k = 0; k < len; k++)
+                items[g * len + k] = NULL;   /* stolen, also on failure */
+            if (!(items[g] = t))
+                rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
+        }
+        count = outer;
+    }
+    if (!rc) {
+        *out = items[0];
+        items[0] = NULL;
+    }
+    for (size_t i = 0; i < count && i < room; i++)
+        dusk_value_unref(items[i]);
+done:
+    if (mem >= 0)
+        H5Tclose(mem);
+    dusk_free(buf);
+    dusk_free(items);
+    return rc;
+}
+
 /* The value of attribute a (named name): a string, an int, a float or a
- * bool for a scalar, an ndarray for an array. Caller holds h5_lock. */
+ * bool for a scalar, an ndarray for an array, a tuple of strings for an
+ * array of strings. *unreadable is set when its type is one dusk does not
+ * read (the error names it). Caller holds h5_lock. */
 static int attr_value(hid_t a, const char *name, const char *dataset, const char *path,
-                      dusk_value **out, dusk_error *err)
+                      dusk_value **out, bool *unreadable, dusk_error *err)
 {
     hid_t type = H5Aget_type(a), space = H5Aget_space(a), mem = H5I_INVALID_HID;
     int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
@@ -1205,8 +1310,12 @@ static int attr_value(hid_t a, const char *name, const char *dataset, const char
     }
     if (H5Tget_class(type) == H5T_STRING) {
         if (nd != 0) {
-            rc = dusk_error_set(err, DUSK_EIO, "attribute '%s' of '%s' in '%s' is an array of "
-                                "strings, which dusk does not read", name, dataset, path);
+            hsize_t dims[H5S_MAX_RANK];
+            if (H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+                rc = h5_fail(err, DUSK_EIO, "cannot read attribute '%s' of '%s' in '%s'", name,
+                             dataset, path);
+            else
+                rc = attr_strings(a, type, nd, dims, name, dataset, path, out, err);
             goto done;
         }
         if (H5Tis_variable_str(type) > 0) {
@@ -1246,10 +1355,17 @@ static int attr_value(hid_t a, const char *name, const char *dataset, const char
             rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for attribute '%s'", name);
         goto done;
     }
-    int dt = type_fits(type, why, sizeof why) ? dtype_of(type) : -1;
+    H5T_class_t cls = H5Tget_class(type);
+    int dt = cls != H5T_INTEGER && cls != H5T_FLOAT && cls != H5T_ENUM ? -1
+             : type_fits(type, why, sizeof why) ? dtype_of(type)
+                                                 : -2;
     if (dt < 0) {
+        char desc[128];
+        type_desc(type, desc, sizeof desc);
+        *unreadable = true;
         rc = dusk_error_set(err, DUSK_EIO, "attribute '%s' of '%s' in '%s' is of an HDF5 type "
-                            "dusk does not read", name, dataset, path);
+                            "dusk does not read: %s%s%s", name, dataset, path, desc,
+                            dt == -2 ? ", " : "", dt == -2 ? why : "");
         goto done;
     }
     int64_t shape[DUSK_MAXDIMS];
@@ -1391,8 +1507,12 @@ int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk
             goto done;
         }
     }
-    res = name ? NULL : dusk_tuple_new(names.n);
-    if (!name && !res) {
+    /* the listing leaves out attributes of types dusk does not read (a
+     * netCDF file's DIMENSION_LIST, a complex number): the others are
+     * still worth having; reading one of them by name says what it is */
+    dusk_value **items = name ? NULL : dusk_calloc(names.n ? names.n : 1, sizeof *items);
+    size_t kept = 0;
+    if (!name && !items) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes");
         goto done;
     }
@@ -1404,8 +1524,14 @@ int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk
                          names.names[i], dataset, path);
             break;
         }
-        rc = attr_value(a, names.names[i], dataset, path, &v, err);
+        bool unreadable = false;
+        rc = attr_value(a, names.names[i], dataset, path, &v, &unreadable, err);
         H5Aclose(a);
+        if (rc && unreadable && !name) {
+            dusk_error_clear(err);
+            rc = 0;
+            continue;
+        }
         if (rc)
             break;
         if (name) {
@@ -1413,12 +1539,17 @@ int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk
             break;
         }
         dusk_value *pair[2] = {dusk_string(names.names[i]), v};
-        dusk_value *t = dusk_tuple_of(2, pair);
-        if (!t)
+        if (!(items[kept] = dusk_tuple_of(2, pair)))
             rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes");
         else
-            dusk_tuple_set(res, i, t);
+            kept++;
     }
+    if (!name && !rc && !(res = dusk_tuple_of(kept, items)))
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading attributes");
+    else if (!name && rc)
+        for (size_t i = 0; i < kept; i++)
+            dusk_value_unref(items[i]);
+    dusk_free(items);
 done:
     if (obj >= 0)
         H5Oclose(obj);
@@ -1486,6 +1617,20 @@ static int open_region(hid_t file, const char *path, const char *dataset, int nd
             want[d] = end;
             grow = 1;
         }
+        /* an unlimited axis takes any end: the dataset stays one that
+         * can be read back whole, as every array must (PTRDIFF_MAX bytes) */
+        double bytes = (double)dusk_dtype_size((dusk_dtype)*dt);
+        int64_t total = (int64_t)dusk_dtype_size((dusk_dtype)*dt);
+        bool over = false;
+        for (int d = 0; d < nd && !rc && grow; d++) {
+            bytes *= (double)want[d];
+            over |= want[d] > (hsize_t)INT64_MAX ||
+                    __builtin_mul_overflow(total, (int64_t)want[d], &total);
+        }
+        if (!rc && grow && (over || total > PTRDIFF_MAX))
+            rc = dusk_error_set(err, DUSK_EINVAL, "the region would extend dataset '%s' of '%s' "
+                                "to %.3g bytes, more than can be addressed (%lld)", dataset,
+                                path, bytes, (long long)PTRDIFF_MAX);
         if (!rc && grow && H5Dset_extent(dset, want) < 0)
             rc = h5_fail(err, DUSK_EIO, "cannot extend dataset '%s' of '%s'", dataset, path);
     }

@@ -23,6 +23,7 @@
 ** compute or store later.
 */
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,11 @@
 
 enum { MODE_MAP, MODE_ELEM, MODE_CHUNK, MODE_COMBINE, MODE_AGG, NMODES };
 #define NPARAMS 5   /* after dtype and bounds: mode, concat, axes, keepdims, args */
+/* The longest name a user's layer may have before its token: a block's
+ * key, ('name-token', i, j, ...), is formatted into 512 bytes where the
+ * array library emits tasks, and a longer one would be cut there, two
+ * layers then sharing keys. */
+#define MAXPREFIX 200
 
 /* What each input of a user layer reads, per input axis d: out_axis[i][d],
  * the output axis whose block index it follows (-1: none), and group: 0
@@ -259,26 +265,129 @@ bad:
     return -1;
 }
 
-/* A token text piece: the input layers' names. */
-static void names_of(dusk_array *const *in, int nin, char *buf, size_t n)
+/* --- tokens ------------------------------------------------------------------------ */
+
+/* A layer's token hashes all its tasks depend on, as Dask's tokenize does:
+ * the function (its dusk_block_func's address and code, as Dask tokenizes
+ * the function object, so two functions of one name differ), the inputs'
+ * whole names, and args by value (an ndarray by its bytes, nested tuples
+ * item by item). Each piece goes straight into two 64-bit hashes, never
+ * through a text of fixed size that would cut long names or args short. */
+typedef struct {
+    uint64_t a, b;
+} tok_hash;
+
+static tok_hash th_new(const char *what)
 {
-    buf[0] = 0;
-    for (int i = 0; i < nin; i++) {
-        size_t l = strlen(buf);
-        snprintf(buf + l, n - l, "%s,", in[i]->L->name);
+    tok_hash h = {DUSK__FNV_INIT, 0x9e3779b97f4a7c15ull};
+    h.a = dusk__fnv(h.a, what, strlen(what) + 1);
+    return h;
+}
+
+static void th_bytes(tok_hash *h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t b = h->b;
+    h->a = dusk__fnv(h->a, p, n);
+    for (size_t i = 0; i < n; i++) {
+        b = (b ^ s[i]) * DUSK__FNV_PRIME + 0x632be59bd9b4e019ull;
+        b ^= b >> 31;
+    }
+    h->b = b;
+}
+
+static void th_word(tok_hash *h, uint64_t x)
+{
+    th_bytes(h, &x, sizeof x);
+}
+
+/* A string with its length, so that ("ab", "c") and ("a", "bc") differ. */
+static void th_str(tok_hash *h, const char *s)
+{
+    size_t n = s ? strlen(s) : (size_t)-1;
+    th_word(h, (uint64_t)n);
+    if (s)
+        th_bytes(h, s, n);
+}
+
+static void th_func(tok_hash *h, const dusk_block_func *f)
+{
+    th_bytes(h, &f, sizeof f);
+    th_bytes(h, &f->block, sizeof f->block);
+    th_bytes(h, &f->scalar, sizeof f->scalar);
+    th_bytes(h, &f->ud, sizeof f->ud);
+    th_str(h, f->func.name);
+}
+
+/* The elements of an ndarray in C order, whatever its strides. */
+static void th_elements(tok_hash *h, const char *p, int ndim, const int64_t *shape,
+                        const int64_t *strides, size_t item, int d)
+{
+    if (d == ndim) {
+        th_bytes(h, p, item);
+        return;
+    }
+    for (int64_t k = 0; k < shape[d]; k++)
+        th_elements(h, p + k * strides[d], ndim, shape, strides, item, d + 1);
+}
+
+/* v by value; values nest at most DUSK_MAX_DEPTH deep, which bounds the
+ * recursion. */
+static void th_value(tok_hash *h, const dusk_value *v)
+{
+    dusk_kind k = dusk_value_kind(v);
+    th_word(h, (uint64_t)k);
+    switch (k) {
+    case DUSK_KIND_NONE:
+        break;
+    case DUSK_KIND_BOOL:
+    case DUSK_KIND_INT:
+        th_word(h, (uint64_t)dusk_value_int(v));
+        break;
+    case DUSK_KIND_FLOAT: {
+        double x = dusk_value_float(v);
+        th_bytes(h, &x, sizeof x);
+        break;
+    }
+    case DUSK_KIND_STRING:
+        th_str(h, dusk_value_str(v));
+        break;
+    case DUSK_KIND_TUPLE: {
+        size_t n = dusk_tuple_len(v);
+        th_word(h, n);
+        for (size_t i = 0; i < n; i++)
+            th_value(h, dusk_tuple_get(v, i));
+        break;
+    }
+    case DUSK_KIND_NDARRAY: {
+        int nd = dusk_ndarray_ndim(v);
+        const int64_t *shape = dusk_ndarray_shape(v);
+        th_word(h, (uint64_t)dusk_ndarray_dtype(v));
+        th_word(h, (uint64_t)nd);
+        for (int d = 0; d < nd; d++)
+            th_word(h, (uint64_t)shape[d]);
+        size_t item = dusk_dtype_size(dusk_ndarray_dtype(v));
+        int64_t size = dusk_ndarray_size(v);
+        if (size == 0)
+            break;
+        if (dusk_ndarray_is_contiguous(v))
+            th_bytes(h, dusk_ndarray_data(v), (size_t)size * item);
+        else
+            th_elements(h, dusk_ndarray_data(v), nd, shape, dusk_ndarray_strides(v), item, 0);
+        break;
+    }
+    default: {   /* opaque: by identity, as Dask tokenizes an object it cannot read */
+        void *p = dusk_opaque_ptr(v);
+        th_bytes(h, &p, sizeof p);
+        th_word(h, dusk_value_nbytes(v));
+        break;
+    }
     }
 }
 
-/* The repr of args (for the token) in a new buffer; NULL when out of memory. */
-static char *args_text(const dusk_value *args)
+static void th_done(const tok_hash *h, char tok[33])
 {
-    size_t n = args ? dusk_value_repr(args, NULL, 0) + 1 : 1;
-    char *s = dusk_malloc(n);
-    if (s && args)
-        dusk_value_repr(args, s, n);
-    else if (s)
-        s[0] = 0;
-    return s;
+    snprintf(tok, 33, "%016" PRIx64 "%016" PRIx64, h->a, h->b);
 }
 
 static void fmt_chunks(char *buf, size_t n, const int64_t *c, int64_t nb)
@@ -334,6 +443,10 @@ typedef struct {
 static dusk_array *bw_core(bw_spec *s)
 {
     dusk_array_ctx *ctx = s->in[0]->ctx;
+    if (strlen(s->prefix) > MAXPREFIX)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: the name \"%.40s...\" is %zu characters "
+                                "long; at most %d", s->what, s->prefix, strlen(s->prefix),
+                                MAXPREFIX);
     if (s->args && dusk_value_kind(s->args) != DUSK_KIND_TUPLE)
         return dusk__array_fail(ctx, DUSK_EINVAL, "%s: args must be a tuple, not %s", s->what,
                                 dusk_kind_name(dusk_value_kind(s->args)));
@@ -502,9 +615,17 @@ static dusk_array *bw_core(bw_spec *s)
             for (int64_t k = 0; k < onb[o]; k++)
                 on[k] = !s->chunks ? lc[l][k] : an[o] > 0 ? aper[o][k] : aper[o][0];
         }
+        /* chunks= sizes are the user's: their sum may not fit (what does
+         * fit, dusk__array_new checks against what can be addressed) */
         oshape[o] = 0;
         for (int64_t k = 0; k < onb[o]; k++)
-            oshape[o] += oc[o][k];
+            if (__builtin_add_overflow(oshape[o], oc[o][k], &oshape[o])) {
+                res = dusk__array_fail(ctx, DUSK_EINVAL, "%s: chunks \"%s\" make axis %d "
+                                       "longer than %" PRId64 " elements", s->what,
+                                       s->chunks ? s->chunks : "", o, INT64_MAX);
+                dusk_free(obuf);
+                goto done;
+            }
         on += onb[o];
     }
     /* the plan, and what each input's nested lists join along */
@@ -534,20 +655,25 @@ static dusk_array *bw_core(bw_spec *s)
             for (int k = 0; k < na; k++)
                 dusk_value_unref(axes[k]);
     }
-    char names[DUSK__MAXIN * 80], tok[33];
-    names_of(un, nin, names, sizeof names);
-    char *at = args_text(s->args);
-    if (!concat || !at) {
-        dusk_value_unref(concat);
-        dusk_free(at);
+    if (!concat) {
         dusk_free(obuf);
         res = dusk__array_oom(ctx, s->what);
         goto done;
     }
-    dusk__token(tok, "%s|%s|%d|%s|%s|%s|%d|%016" PRIx64 "|%s|%s", s->what, s->f->func.name,
-                s->mode, names, dusk_dtype_code(s->dtype), s->sig ? s->sig : "",
-                (int)s->concatenate, dusk__hash_chunks(s->nout, oc, onb), at, s->prefix);
-    dusk_free(at);
+    tok_hash h = th_new(s->what);
+    th_func(&h, s->f);
+    th_word(&h, (uint64_t)s->mode);
+    th_word(&h, (uint64_t)nin);
+    for (int i = 0; i < nin; i++)
+        th_str(&h, un[i]->L->name);
+    th_word(&h, (uint64_t)s->dtype);
+    th_str(&h, s->sig);
+    th_word(&h, (uint64_t)s->concatenate);
+    th_word(&h, dusk__hash_chunks(s->nout, oc, onb));
+    th_value(&h, s->args);
+    th_str(&h, s->prefix);
+    char tok[33];
+    th_done(&h, tok);
     res = user_layer(s->f, s->mode, s->prefix, tok, un, nin, &plan, s->nout, oshape, oc, onb,
                      s->dtype, concat, 0, false, s->args);
     dusk_free(obuf);
@@ -809,13 +935,18 @@ static dusk_array *red_step(dusk_array *x, const dusk_block_func *f, int mode, c
             chunks[ndim++] = x->chunks[d];
         }
     }
-    char tok[33], sp[512] = "";
-    for (int d = 0; d < x->ndim; d++) {
-        size_t l = strlen(sp);
-        snprintf(sp + l, sizeof sp - l, "%" PRId64 ",", split[d]);
-    }
-    dusk__token(tok, "reduction|%s|%s|%d|%s|%" PRIx64 "|%s|%d|%s", prefix, f->func.name, mode,
-                x->L->name, axes, sp, (int)keepdims, dusk_dtype_code(dtype));
+    tok_hash h = th_new("reduction");
+    th_str(&h, prefix);
+    th_func(&h, f);
+    th_word(&h, (uint64_t)mode);
+    th_str(&h, x->L->name);
+    th_word(&h, axes);
+    for (int d = 0; d < x->ndim; d++)
+        th_word(&h, (uint64_t)split[d]);
+    th_word(&h, (uint64_t)keepdims);
+    th_word(&h, (uint64_t)dtype);
+    char tok[33];
+    th_done(&h, tok);
     dusk_value *one = dusk_tuple_of((size_t)nc, cax);
     dusk_value *concat = one ? dusk_tuple_of(1, &one) : NULL;
     dusk_array *r = user_layer(f, mode, prefix, tok, &x, 1, &plan, ndim, shape, chunks, nb,
@@ -848,18 +979,24 @@ dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
     if (split_every < 0 || split_every == 1)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: split_every must be 0 "
                                 "(default) or at least 2, not %d", split_every);
+    const char *names[3] = {name ? name : chunk->func.name,
+                            name ? name : (combine ? combine : aggregate)->func.name,
+                            name ? name : aggregate->func.name};
+    for (int i = 0; i < 3; i++)
+        if (strlen(names[i]) > MAXPREFIX)
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: the name \"%.40s...\" is "
+                                    "%zu characters long; at most %d", names[i],
+                                    strlen(names[i]), MAXPREFIX);
     int nax = __builtin_popcountll(axes);
-    /* Dask's split_every: k becomes max(int(k ** (1 / naxes)), 2) per axis */
+    /* Dask's split_every: k becomes max(int(k ** (1 / naxes)), 2) per axis,
+     * in floating point as Dask computes it (64 over 3 axes is 3, not 4);
+     * more than an axis's blocks changes nothing, so it is capped there */
     int k = split_every ? split_every : 4;
-    int64_t per = 2;
-    while (nax && per < k) {   /* the largest p with p ** nax <= k, at least 2 */
-        double pw = 1;
-        for (int i = 0; i < nax; i++)
-            pw *= (double)(per + 1);
-        if (pw > k)
-            break;
-        per++;
-    }
+    int64_t per = nax ? (int64_t)pow((double)k, 1.0 / nax) : 2, most = 2;
+    for (int d = 0; d < x->ndim; d++)
+        if ((axes >> d) & 1 && x->nb[d] > most)
+            most = x->nb[d];
+    per = per < 2 ? 2 : per > most ? most : per;
     int64_t split[DUSK_MAXDIMS];
     int depth = 1;
     for (int d = 0; d < x->ndim; d++) {
@@ -886,16 +1023,20 @@ dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
         plan.group[0][d] = 0;
         shape[d] = (axes >> d) & 1 ? x->nb[d] : x->shape[d];
     }
-    char tok[33], prefix[256];
-    snprintf(prefix, sizeof prefix, "%s", name ? name : chunk->func.name);
-    dusk__token(tok, "reduction|%s|%s|%s|%" PRIx64 "|%s", prefix, chunk->func.name, x->L->name,
-                axes, dusk_dtype_code(dtype));
+    char tok[33], prefix[MAXPREFIX + 16];
+    snprintf(prefix, sizeof prefix, "%s", names[0]);
+    tok_hash h = th_new("reduction");
+    th_str(&h, prefix);
+    th_func(&h, chunk);
+    th_str(&h, x->L->name);
+    th_word(&h, axes);
+    th_word(&h, (uint64_t)dtype);
+    th_done(&h, tok);
     dusk_array *r = user_layer(chunk, MODE_CHUNK, prefix, tok, in, 1, &plan, x->ndim, shape,
                                chunks, x->nb, dtype, none[0] ? dusk_tuple_of(1, none) : NULL,
                                axes, true, NULL);
     dusk_free(cbuf);
-    snprintf(prefix, sizeof prefix, "%s-partial",
-             name ? name : (combine ? combine : aggregate)->func.name);
+    snprintf(prefix, sizeof prefix, "%s-partial", names[1]);
     for (int i = 0; i < depth - 1 && !r->status; i++)
         r = red_step(r, combine ? combine : aggregate, MODE_COMBINE, prefix, axes, split, true,
                      dtype);
@@ -904,7 +1045,7 @@ dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
     for (int d = 0; d < x->ndim; d++)
         if ((axes >> d) & 1)
             split[d] = r->nb[d] ? r->nb[d] : 1;
-    snprintf(prefix, sizeof prefix, "%s-aggregate", name ? name : aggregate->func.name);
+    snprintf(prefix, sizeof prefix, "%s-aggregate", names[2]);
     return red_step(r, aggregate, MODE_AGG, prefix, axes, split, keepdims, dtype);
 }
 
@@ -1408,10 +1549,12 @@ static dusk_array *overlap_internal(dusk_array *x, const int64_t *depth, const d
         }
         next += nb;
     }
-    char tok[33], dep[256] = "";
+    tok_hash h = th_new("overlap");
+    th_str(&h, x->L->name);
     for (int d = 0; d < nd; d++)
-        snprintf(dep + strlen(dep), sizeof dep - strlen(dep), "%lld,", (long long)depth[d]);
-    dusk__token(tok, "overlap|%s|%s", x->L->name, dep);
+        th_word(&h, (uint64_t)depth[d]);
+    char tok[33];
+    th_done(&h, tok);
     map_plan none;
     memset(&none, 0, sizeof none);
     dusk_value *e0[1] = {dusk_tuple_new(0)};

@@ -373,6 +373,13 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
         return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9, not %d", sopts->gzip);
     if (!dataset[0] || (dataset[0] == '/' && !dataset[1]))
         return dusk_error_set(err, DUSK_EINVAL, "no dataset name given for '%s'", path);
+    /* a region goes into the dataset as it is: what would make or remake
+     * one is not applied there, so it is refused rather than ignored */
+    if (h5 && h5->region && (h5->maxshape || sopts->gzip || sopts->overwrite))
+        return dusk_error_set(err, DUSK_EINVAL, "storing a region of dataset '%s' in '%s': %s "
+                              "applies to a dataset being made, not to one stored into (leave "
+                              "it unset)", dataset, path,
+                              h5->maxshape ? "maxshape" : sopts->gzip ? "gzip" : "overwrite");
     int64_t csize[DUSK_MAXDIMS];
     chunk_shape(a, csize);
     dusk_graph *g;

@@ -370,21 +370,33 @@ typedef struct dusk_hdf5_options {
      * shape[d]) of dataset, which must exist, have as many axes, and hold
      * that region, or be resizable that far: it is extended (what lies
      * between its old end and the region holds its fill value, 0). The
-     * blocks are cast to the dataset's dtype, as NumPy casts. NULL: the
-     * dataset is made, as dusk_array_store makes it. */
+     * blocks are cast to the dataset's dtype, as NumPy casts. An unlimited
+     * axis is extended no further than an array can be addressed
+     * (PTRDIFF_MAX bytes in all). With a region, maxshape and the store
+     * options' gzip and overwrite (which apply to making a dataset) are
+     * refused with DUSK_EINVAL, not ignored. NULL: the dataset is made, as
+     * dusk_array_store makes it. */
     const int64_t *region;
 } dusk_hdf5_options;
 #define DUSK_HDF5_OPTIONS_INIT {0, 0, 0, 0}
 /* dusk_array_store with these options (h5 NULL: dusk_array_store), with its
  * guarantees: the target changes whole or not at all. So a result can be
  * appended to a growing dataset: store the first part with maxshape
- * {-1, n}, then each next part with region {rows so far, 0}. */
+ * {-1, n}, then each next part with region {rows so far, 0}. The price of
+ * "whole or not at all": every store, a region's too, first copies the
+ * whole file and renames the copy into place, so appending k parts one
+ * store each copies the file k times (quadratic in its final size); for
+ * many small parts, concatenate them and store once. */
 DUSK_API int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
                                    const dusk_store_options *sopts, const dusk_hdf5_options *h5,
                                    const dusk_options *opts, dusk_error *err);
 /* The attributes of dataset (or group) in the HDF5 file at path, as a new
  * tuple of (name, value) tuples in name order: a string, an int, a float
- * or a bool for a scalar, an ndarray for an array (h5py's Empty: None). */
+ * or a bool for a scalar, an ndarray for an array, a tuple of strings for
+ * an array of strings (nested one level per axis), None for h5py's Empty.
+ * Attributes of types dusk does not read (a complex number, a float16,
+ * references such as netCDF's DIMENSION_LIST) are left out, so the rest
+ * can be read; dusk_hdf5_attr_get of one is DUSK_EIO naming its type. */
 DUSK_API int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value **out,
                              dusk_error *err);
 /* One attribute's value (a new reference); DUSK_ENOKEY naming it when
@@ -414,8 +426,14 @@ DUSK_API int dusk_hdf5_attr_get(const char *path, const char *dataset, const cha
  * failed: ...". It runs on any worker thread, concurrently with itself.
  *
  * The layers are Dask 2022.12's: one task per output block, named
- * '<name>-<token>' after the function (or the name given), with Dask's
- * task counts. Dask adds a 'block-id-' or 'block-info-' layer of values
+ * '<name>-<token>' after the function (or the name given; at most 200
+ * characters, else DUSK_EINVAL, so that every block's key holds it whole),
+ * with Dask's task counts. The token, as Dask's tokenize, covers all a
+ * task depends on: the function itself (its dusk_block_func's address and
+ * code: two functions of one name make two layers), the inputs' whole
+ * names, and the args by value (an ndarray by its elements, also inside
+ * nested tuples; an opaque value by its pointer). So equal expressions
+ * share keys and different ones never do. Dask adds a 'block-id-' or 'block-info-' layer of values
  * when a Python function asks for block_id or block_info; in dusk every
  * call has them in its dusk_block, and no layer is added. */
 typedef struct dusk_block {
@@ -471,7 +489,8 @@ typedef struct dusk_map_options {
      * per output axis a size that every block has, or the sizes of its
      * blocks: "(3, 5)", "((2, 2, 1), 5)". NULL: the inputs' chunks, and 1
      * along new axes. An axis the inputs have keeps their number of blocks. */
-    const char *chunks;
+    const char *chunks;       /* (sizes whose sum does not fit, or an array larger than can
+                                 be addressed: DUSK_EINVAL naming the chunks) */
     uint64_t drop_axis;       /* map_blocks: axes the function removes (DUSK_AXIS); the
                                  input blocks along them are concatenated first */
     uint64_t new_axis;        /* map_blocks: axes of the output it adds */
@@ -510,7 +529,9 @@ DUSK_API dusk_array *dusk_elemwise(const dusk_block_func *f, dusk_array *const *
  * of length 1), then combine (NULL: aggregate) on split_every partials
  * at a time concatenated along the reduced axes ('<name>-partial'), then
  * aggregate on what is left ('<name>-aggregate'), keepdims as given.
- * Every step returns dtype. split_every: 0 for Dask's 4, else at least 2.
+ * Every step returns dtype. split_every: 0 for Dask's 4, else at least 2;
+ * k over n reduced axes groups int(k ** (1/n)) blocks per axis (at least
+ * 2), computed in floating point as Dask does (64 over 3 axes: 3).
  * (dusk_array_reduce is the builtin sum, mean ... .) */
 DUSK_API dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
                                           const dusk_block_func *combine,

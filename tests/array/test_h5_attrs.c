@@ -204,6 +204,123 @@ static void test_attributes_h5py_wrote(void **state)
     assert_true(contains(err.msg, "none.h5"));
 }
 
+/* Issue 16, 4: attributes dusk does not read (a complex number, a float16,
+ * netCDF's DIMENSION_LIST and REFERENCE_LIST) are left out of the listing,
+ * and reading one by name says what it is; arrays of strings are tuples
+ * of strings, nested per axis, as h5py's arrays of str. */
+static void test_attributes_dusk_does_not_read(void **state)
+{
+    (void)state;
+    const char *path = scratch("h5py-odd-attrs.h5");
+    char prog[2048];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'w'); d = f.create_dataset('d', data=np.arange(6.0))\n"
+             "s = h5py.string_dtype()\n"
+             "d.attrs['units'] = 'm'\n"
+             "d.attrs['names'] = ['a', 'bb']\n"
+             "d.attrs['grid_names'] = np.array([['a', 'b'], ['c', 'd']], dtype=s)\n"
+             "d.attrs['fixed'] = np.array([b'x', b'yy'], dtype='S3')\n"
+             "d.attrs['empty'] = np.array([], dtype=s)\n"
+             "d.attrs['z'] = np.complex128(1 + 2j)\n"
+             "d.attrs['half'] = np.float16(1.5)\n"
+             "f['t'] = np.arange(6.0); f['t'].make_scale('time')\n"
+             "d.dims[0].attach_scale(f['t'])\n"
+             "f.close(); print('ok')",
+             path);
+    free(py(prog));
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    char buf[1024];
+    if (dusk_hdf5_attrs(path, "d", &v, &err) != 0)
+        fail_msg("listing d's attributes: %s", err.msg);
+    repr(v, buf, sizeof buf);
+    assert_string_equal(buf, "(('empty', ()), ('fixed', ('x', 'yy')), "
+                             "('grid_names', (('a', 'b'), ('c', 'd'))), "
+                             "('names', ('a', 'bb')), ('units', 'm'))");
+    dusk_value_unref(v);
+    /* the dimension scale: its CLASS and NAME, not its REFERENCE_LIST */
+    if (dusk_hdf5_attrs(path, "t", &v, &err) != 0)
+        fail_msg("listing t's attributes: %s", err.msg);
+    repr(v, buf, sizeof buf);
+    assert_string_equal(buf, "(('CLASS', 'DIMENSION_SCALE'), ('NAME', 'time'))");
+    dusk_value_unref(v);
+    assert_int_equal(dusk_hdf5_attr_get(path, "d", "names", &v, &err), 0);
+    repr(v, buf, sizeof buf);
+    assert_string_equal(buf, "('a', 'bb')");
+    dusk_value_unref(v);
+    /* by name: what it is */
+    struct {
+        const char *ds, *name, *what;
+    } odd[] = {
+        {"d", "z", "a compound of 16 bytes"},
+        {"d", "half", "a 2-byte float"},
+        {"d", "DIMENSION_LIST", "a variable-length sequence of"},
+        {"t", "REFERENCE_LIST", "a compound of"},
+    };
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++) {
+        v = NULL;
+        int rc = dusk_hdf5_attr_get(path, odd[k].ds, odd[k].name, &v, &err);
+        if (rc != DUSK_EIO || !contains(err.msg, odd[k].name) ||
+            !contains(err.msg, "HDF5 type dusk does not read") ||
+            !contains(err.msg, odd[k].what))
+            fail_msg("attribute %s of %s: %s \"%s\", want EIO with \"%s\"", odd[k].name,
+                     odd[k].ds, dusk_err_name(rc), err.msg, odd[k].what);
+        assert_null(v);
+    }
+}
+
+/* Issue 16, 7: a region store refuses what only applies to making a
+ * dataset (maxshape, gzip, overwrite) rather than ignoring it, and an
+ * unlimited axis extends no further than an array can be addressed; the
+ * file is left as it was. */
+static void test_region_options_and_bounds(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("region-bounds.h5");
+    dusk_array *x = dusk_arange(ctx, 0, 12, 1, "4");
+    int64_t maxshape[1] = {-1}, at[1] = {12};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.maxshape = maxshape;
+    store_ok(x, path, "/v", NULL, &h5);
+    /* maxshape with a region */
+    h5.region = at;
+    store_fails(x, path, "/v", &h5, DUSK_EINVAL, "storing a region of dataset '/v'",
+                "maxshape applies to a dataset being made");
+    /* gzip and overwrite with a region */
+    h5.maxshape = NULL;
+    for (int k = 0; k < 2; k++) {
+        dusk_store_options so = {k == 0 ? 4 : 0, k == 1};
+        size_t n0 = 0, n1 = 0;
+        void *before = slurp(path, &n0);
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_array_store_hdf5(x, path, "/v", &so, &h5, NULL, &err),
+                         DUSK_EINVAL);
+        assert_true(contains(err.msg, k == 0 ? "gzip applies" : "overwrite applies"));
+        void *after = slurp(path, &n1);
+        assert_int_equal(n0, n1);
+        assert_memory_equal(before, after, n0);
+        free(before);
+        free(after);
+    }
+    /* an unlimited axis: not to INT64_MAX, nor to more bytes than can be
+     * addressed */
+    at[0] = INT64_MAX - 12;
+    store_fails(x, path, "/v", &h5, DUSK_EINVAL, "the region would extend dataset '/v'",
+                "more than can be addressed");
+    at[0] = PTRDIFF_MAX / 8;
+    store_fails(x, path, "/v", &h5, DUSK_EINVAL, "the region would extend dataset '/v'",
+                "more than can be addressed");
+    /* and an append still works */
+    at[0] = 12;
+    store_ok(x, path, "/v", NULL, &h5);
+    char prog[512];
+    snprintf(prog, sizeof prog, "print(h5py.File('%s', 'r')['v'][:].tolist())", path);
+    char *out = py(prog);
+    assert_string_equal(out, "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 8, "
+                             "9, 10, 11]\n");
+    free(out);
+}
+
 /* A dataset made resizable, then grown by appending, as a growing
  * result's is; h5py sees the maxshape, the chunks and every row. */
 static void test_maxshape_and_append(void **state)
@@ -358,9 +475,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_attributes_round_trip_with_h5py, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attributes_h5py_wrote, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_attributes_dusk_does_not_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_maxshape_and_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_of_a_dataset_h5py_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_under_a_dataset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_region_options_and_bounds, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

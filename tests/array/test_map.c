@@ -12,10 +12,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -215,6 +217,86 @@ static int sum_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *
     return 0;
 }
 static const dusk_block_func c = DUSK_BLOCK_FUNC(c, "c", sum_fn, NULL);
+
+/* Two functions of one name that differ in what they do: each block
+ * times *ud (a block function, a scalar one, and a sum that scales). */
+static double by2 = 2, by3 = 3, by10 = 10;
+static int scale_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)err;
+    const dusk_value *x = b->in[0];
+    dusk_value *r = dusk_ndarray_empty(DUSK_DT_F8, dusk_ndarray_ndim(x), dusk_ndarray_shape(x));
+    if (!r)
+        return DUSK_ENOMEM;
+    const double *p = dusk_ndarray_data(x);
+    double *o = dusk_ndarray_data(r);
+    for (int64_t k = 0; k < dusk_ndarray_size(x); k++)
+        o[k] = p[k] * *(const double *)ud;
+    *out = r;
+    return 0;
+}
+static const dusk_block_func scale2 = DUSK_BLOCK_FUNC(scale2, "scale", scale_fn, &by2);
+static const dusk_block_func scale3 = DUSK_BLOCK_FUNC(scale3, "scale", scale_fn, &by3);
+static double sscale_fn(const double *x, int n, void *ud)
+{
+    (void)n;
+    return x[0] * *(const double *)ud;
+}
+static const dusk_block_func sscale2 = DUSK_SCALAR_FUNC(sscale2, "sscale", sscale_fn, &by2);
+static const dusk_block_func sscale3 = DUSK_SCALAR_FUNC(sscale3, "sscale", sscale_fn, &by3);
+static int sum_scaled_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    int rc = sum_fn(b, out, err, NULL);
+    double *o = rc ? NULL : dusk_ndarray_data(*out);
+    for (int64_t k = 0; !rc && k < dusk_ndarray_size(*out); k++)
+        o[k] *= *(const double *)ud;
+    return rc;
+}
+static const dusk_block_func c10 = DUSK_BLOCK_FUNC(c10, "c", sum_scaled_fn, &by10);
+
+/* each block plus the sum of the elements of args[0] (an ndarray of
+ * float64, or a tuple whose first item is one) */
+static int addarg_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)ud;
+    const dusk_value *a = dusk_tuple_get(b->args, 0);
+    while (dusk_value_kind(a) == DUSK_KIND_TUPLE)
+        a = dusk_tuple_get(a, 0);
+    if (dusk_value_kind(a) != DUSK_KIND_NDARRAY || !dusk_ndarray_is_contiguous(a))
+        return dusk_error_set(err, DUSK_ETYPE, "addarg wants a contiguous ndarray argument");
+    double plus = 0;
+    for (int64_t k = 0; k < dusk_ndarray_size(a); k++)
+        plus += ((const double *)dusk_ndarray_data(a))[k];
+    const dusk_value *x = b->in[0];
+    dusk_value *r = dusk_ndarray_empty(DUSK_DT_F8, dusk_ndarray_ndim(x), dusk_ndarray_shape(x));
+    if (!r)
+        return DUSK_ENOMEM;
+    const double *p = dusk_ndarray_data(x);
+    double *o = dusk_ndarray_data(r);
+    for (int64_t k = 0; k < dusk_ndarray_size(x); k++)
+        o[k] = p[k] + plus;
+    *out = r;
+    return 0;
+}
+static const dusk_block_func addarg = DUSK_BLOCK_FUNC(addarg, "addarg", addarg_fn, NULL);
+
+/* the sum of all its inputs (of one shape) */
+static int sumin_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
+{
+    (void)err;
+    (void)ud;
+    const dusk_value *x = b->in[0];
+    dusk_value *r = dusk_ndarray_new(DUSK_DT_F8, dusk_ndarray_ndim(x), dusk_ndarray_shape(x));
+    if (!r)
+        return DUSK_ENOMEM;
+    double *o = dusk_ndarray_data(r);
+    for (size_t i = 0; i < b->nin; i++)
+        for (int64_t k = 0; k < dusk_ndarray_size(x); k++)
+            o[k] += ((const double *)dusk_ndarray_data(b->in[i]))[k];
+    *out = r;
+    return 0;
+}
+static const dusk_block_func sumin = DUSK_BLOCK_FUNC(sumin, "sumin", sumin_fn, NULL);
 
 /* failures: an error of its own, a wrong shape, a wrong dtype, nothing */
 static int fails_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
@@ -969,6 +1051,234 @@ static void test_out_of_memory(void **state)
     assert_true(completed);
 }
 
+/* All of a block's result b - a, as one value (every element the same). */
+static double diff_of(dusk_array *b, dusk_array *a, const char *what)
+{
+    dusk_array *d = dusk_array_sub(b, a);
+    const double *r = values(d, what);
+    int64_t n = 1;
+    for (int k = 0; k < dusk_array_ndim(d); k++)
+        n *= dusk_array_shape(d)[k];
+    for (int64_t k = 1; k < n; k++)
+        if (r[k] != r[0])
+            fail_msg("%s: element %lld is %g, element 0 %g", what, (long long)k, r[k], r[0]);
+    return r[0];
+}
+
+/* Issue 16, 1: two functions of one name are two layers (Dask tokenizes
+ * the function object), in map_blocks, blockwise, elemwise, reduction
+ * and map_overlap; the same function twice is still one. */
+static void test_functions_of_one_name(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(12, 6), "(4, 3)", DUSK_DT_F8);
+    dusk_array *a = dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, NULL);
+    dusk_array *b = dusk_map_blocks(&scale3, &x, 1, DUSK_DT_F8, NULL);
+    assert_string_not_equal(dusk_array_name(a), dusk_array_name(b));
+    assert_string_equal(dusk_array_name(a),
+                        dusk_array_name(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, NULL)));
+    assert_true(diff_of(b, a, "map_blocks") == 1);
+    a = dusk_blockwise(&scale2, "ij->ij", &x, 1, DUSK_DT_F8, true, NULL);
+    b = dusk_blockwise(&scale3, "ij->ij", &x, 1, DUSK_DT_F8, true, NULL);
+    assert_true(diff_of(b, a, "blockwise") == 1);
+    a = dusk_elemwise(&sscale2, &x, 1, DUSK_DT_F8, NULL);
+    b = dusk_elemwise(&sscale3, &x, 1, DUSK_DT_F8, NULL);
+    assert_true(diff_of(b, a, "elemwise") == 1);
+    /* the chunk step, and the combine and aggregate steps */
+    a = dusk_array_reduction(x, &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 2, NULL);
+    b = dusk_array_reduction(x, &c10, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 2, NULL);
+    assert_true(diff_of(b, a, "reduction, chunk") == 108);
+    b = dusk_array_reduction(x, &c, &c10, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 2, NULL);
+    assert_true(diff_of(b, a, "reduction, combine") == 108);
+    b = dusk_array_reduction(x, &c, &c, &c10, DUSK_AXIS(0), false, DUSK_DT_F8, 2, NULL);
+    assert_true(diff_of(b, a, "reduction, aggregate") == 108);
+    int64_t depth[2] = {1, 1};
+    a = dusk_map_overlap(&scale2, x, depth, DUSK_BOUNDARY_REFLECT, 0, DUSK_DT_F8, NULL);
+    b = dusk_map_overlap(&scale3, x, depth, DUSK_BOUNDARY_REFLECT, 0, DUSK_DT_F8, NULL);
+    assert_true(diff_of(b, a, "map_overlap") == 1);
+}
+
+/* Issue 16, 2: args are part of the token by value: ndarrays by their
+ * elements, also inside nested tuples; equal arguments, equal names. */
+static void test_array_args_by_value(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(6), "3", DUSK_DT_F8);
+    dusk_array *m[4];
+    for (int k = 0; k < 4; k++) {
+        dusk_value *nd = dusk_ndarray_new(DUSK_DT_F8, 1, (int64_t[]){1});
+        ((double *)dusk_ndarray_data(nd))[0] = k % 2 ? 20 : 10;
+        dusk_value *args = k < 2 ? dusk_tuple_of(1, &nd) : NULL;
+        if (k >= 2) {   /* ((nd,),) */
+            dusk_value *in = dusk_tuple_of(1, &nd);
+            args = dusk_tuple_of(1, &in);
+        }
+        dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+        o.args = args;
+        m[k] = dusk_map_blocks(&addarg, &x, 1, DUSK_DT_F8, &o);
+        dusk_value_unref(args);
+    }
+    assert_true(diff_of(m[1], m[0], "args (np[20],) and (np[10],)") == 10);
+    assert_true(diff_of(m[3], m[2], "args ((np[20],),) and ((np[10],),)") == 10);
+    /* another ndarray of the same elements: the same layer */
+    dusk_value *nd = dusk_ndarray_new(DUSK_DT_F8, 1, (int64_t[]){1});
+    ((double *)dusk_ndarray_data(nd))[0] = 10;
+    dusk_value *args = dusk_tuple_of(1, &nd);
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.args = args;
+    assert_string_equal(dusk_array_name(dusk_map_blocks(&addarg, &x, 1, DUSK_DT_F8, &o)),
+                        dusk_array_name(m[0]));
+    dusk_value_unref(args);
+    /* views: by the elements they show, not the memory under them */
+    dusk_value *base = dusk_ndarray_new(DUSK_DT_F8, 1, (int64_t[]){4});
+    double *p = dusk_ndarray_data(base);
+    p[0] = 1, p[1] = 7, p[2] = 2, p[3] = 9;
+    const char *names[3];
+    for (int k = 0; k < 3; k++) {   /* [1, 2], [7, 9], [1, 2] */
+        dusk_value *v = dusk_ndarray_view(base, 1, (int64_t[]){2}, (int64_t[]){16},
+                                          k == 1 ? 8 : 0);
+        dusk_value *a = dusk_tuple_of(1, &v);
+        o.args = a;
+        names[k] = dusk_array_name(dusk_map_blocks(&where, &x, 1, DUSK_DT_F8, &o));
+        dusk_value_unref(a);
+    }
+    assert_string_not_equal(names[0], names[1]);
+    assert_string_equal(names[0], names[2]);
+    dusk_value_unref(base);
+}
+
+/* Issue 16, 3: every input's whole name goes into the token (16 inputs
+ * of names of the longest a user may give: 3,700 characters of names);
+ * a name too long for a key is refused rather than cut. */
+static void test_long_input_names(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(12, 6), "(4, 3)", DUSK_DT_F8);
+    char name[1301];
+    memset(name, 'n', 1300);
+    name[200] = 0;
+    dusk_array *w[2];
+    for (int k = 0; k < 2; k++) {   /* where with args (1,) and (2,): 10000 apart */
+        dusk_value *one = dusk_float(k + 1);
+        dusk_value *args = dusk_tuple_of(1, &one);
+        dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+        o.name = name;
+        o.args = args;
+        w[k] = dusk_map_blocks(&where, &x, 1, DUSK_DT_F8, &o);
+        dusk_value_unref(args);
+    }
+    assert_int_equal(strlen(dusk_array_name(w[0])), 200 + 33);
+    assert_string_not_equal(dusk_array_name(w[0]), dusk_array_name(w[1]));
+    /* the sum of 15 times w[0] and once w[0] or w[1] */
+    dusk_array *in[16], *r[2];
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < 16; i++)
+            in[i] = w[i == 15 ? k : 0];
+        r[k] = dusk_map_blocks(&sumin, in, 16, DUSK_DT_F8, NULL);
+    }
+    assert_true(diff_of(r[1], r[0], "16 inputs of long names") == 10000);
+    dusk_array *a = dusk_array_reduction(w[0], &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 2,
+                                         NULL);
+    dusk_array *b = dusk_array_reduction(w[1], &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 2,
+                                         NULL);
+    assert_true(diff_of(b, a, "reduction of long names") == 120000);
+    /* longer: refused, from map_blocks, blockwise, elemwise, reduction */
+    name[200] = 'n';
+    name[1300] = 0;
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.name = name;
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "map_blocks: the name \"nnnn", "is 1300 characters long; at most 200");
+    assert_error(dusk_blockwise(&scale2, "ij->ij", &x, 1, DUSK_DT_F8, true, &o), DUSK_EINVAL,
+                 "blockwise: the name", "at most 200");
+    assert_error(dusk_elemwise(&sscale2, &x, 1, DUSK_DT_F8, name), DUSK_EINVAL,
+                 "elemwise: the name", "at most 200");
+    assert_error(dusk_array_reduction(x, &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 0, name),
+                 DUSK_EINVAL, "reduction: the name", "at most 200");
+    dusk_block_func longf = DUSK_BLOCK_FUNC(longf, name, scale_fn, &by2);
+    assert_error(dusk_map_blocks(&longf, &x, 1, DUSK_DT_F8, NULL), DUSK_EINVAL,
+                 "map_blocks: the name", "at most 200");
+    assert_error(dusk_array_reduction(x, &c, &c, &longf, DUSK_AXIS(0), false, DUSK_DT_F8, 0,
+                                      NULL),
+                 DUSK_EINVAL, "reduction: the name", "at most 200");
+}
+
+/* Issue 16, 5: chunks= sizes that overflow, or that make an array larger
+ * than can be addressed, are refused naming the chunks. */
+static void test_chunks_that_overflow(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(12), "(4,)", DUSK_DT_F8);
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.chunks = "(4000000000000000000,)";   /* 3 blocks: 1.2e19 */
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "map_blocks: chunks \"(4000000000000000000,)\"", "longer than");
+    o.chunks = "(6148914691236517206,)";   /* 3 blocks: 2**64 + 2 */
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "map_blocks: chunks", "longer than");
+    o.chunks = "((9223372036854775807, 1, 0),)";
+    assert_error(dusk_blockwise(&scale2, "i->i", &x, 1, DUSK_DT_F8, true, &o), DUSK_EINVAL,
+                 "blockwise: chunks", "longer than");
+    o.chunks = "(1000000000000000000,)";   /* fits in int64, not in memory */
+    assert_error(dusk_map_blocks(&scale2, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL, "too large",
+                 NULL);
+    /* and sizes that fit still work */
+    o.chunks = "(2,)";
+    dusk_array *h = dusk_map_blocks(&where, &x, 1, DUSK_DT_F8, &o);
+    assert_built(h);
+    assert_int_equal(dusk_array_shape(h)[0], 6);
+}
+
+/* Issue 16, 6: split_every per axis as Dask computes it, in floating
+ * point (int(64 ** (1/3)) is 3, int(1000 ** (1/3)) 9), and a huge one
+ * builds at once. The task counts are Dask's (checked with it below). */
+static void test_split_every_as_dask(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    static const struct {
+        int64_t n;
+        int split, ntasks;
+    } cases[] = {{8, 64, 137}, {20, 1000, 2009}, {8, INT_MAX, 129}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        int64_t n = cases[k].n;
+        dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(n, n, n), "2", DUSK_DT_F8);
+        dusk_array *r = dusk_array_reduction(x, &c, &c, &c, DUSK_ALL_AXES, false, DUSK_DT_F8,
+                                             cases[k].split, NULL);
+        assert_built(r);
+        if (dusk_array_ntasks(r) != cases[k].ntasks)
+            fail_msg("(%lld,)*3 in chunks of 2, split_every %d: %lld tasks, Dask's %d",
+                     (long long)n, cases[k].split, (long long)dusk_array_ntasks(r),
+                     cases[k].ntasks);
+        assert_true(values(r, "sum")[0] == (double)(n * n * n));
+    }
+    /* one axis of 4,000 blocks and split_every INT_MAX: one aggregate,
+     * found without counting up to INT_MAX */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    dusk_array *v = dusk_ones(ctx, DUSK_SHAPE(4000), "1", DUSK_DT_F8);
+    dusk_array *r = dusk_array_reduction(v, &c, &c, &c, DUSK_AXIS(0), false, DUSK_DT_F8,
+                                         INT_MAX, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(dusk_array_ntasks(r), 4000 + 4000 + 1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (secs > 1)
+        fail_msg("building a reduction with split_every INT_MAX took %.2f s", secs);
+    int status;
+    char *out = run_command(
+        "/usr/bin/python3 -c \"$(cat <<'EOF'\n"
+        "import dask.array as da\n"
+        "def c(b, axis, keepdims): return b.sum(axis=axis, keepdims=keepdims)\n"
+        "for n, se in [(8, 64), (20, 1000), (8, 2**31 - 1)]:\n"
+        "    x = da.ones((n, n, n), chunks=2)\n"
+        "    r = da.reduction(x, c, c, combine=c, axis=(0, 1, 2), dtype='f8', split_every=se)\n"
+        "    print(len(r.__dask_graph__()), end=' ')\n"
+        "EOF\n)\" 2>&1", &status);
+    if (status != 0)
+        fail_msg("python3-dask (/usr/bin/python3, install-deps installs it) failed:\n%s", out);
+    assert_string_equal(out, "137 2009 129 ");
+    free(out);
+}
+
 static int setup(void **state)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
@@ -998,6 +1308,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_task_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_overlap_graphs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_overlap_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_functions_of_one_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_array_args_by_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_input_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chunks_that_overflow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_every_as_dask, setup, teardown),
         cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
