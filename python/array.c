@@ -833,13 +833,13 @@ static PyObject *arr_block_key(arrobject *self, PyObject *idx)
 /* --- computing ------------------------------------------------------------------------ */
 
 static int run_options(PyObject *scheduler, PyObject *num_workers, dusk_options *opts,
-                       int *view, dusk_callbacks *listeners)
+                       int *view, pyd_run_ctl *ctl)
 {
     if (pyd_parse_scheduler(scheduler, num_workers, opts, view) < 0)
         return -1;
     if (pyd_view_active(NULL))
         *view = 1;
-    pyd_listeners(opts, listeners);
+    pyd_listeners(opts, ctl);
     return 0;
 }
 
@@ -850,9 +850,9 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:_compute", kwlist, &scheduler, &num_workers))
         return NULL;
     dusk_options opts = DUSK_OPTIONS_INIT;
-    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    pyd_run_ctl ctl;
     int view;
-    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0)
+    if (run_options(scheduler, num_workers, &opts, &view, &ctl) < 0)
         return NULL;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -865,6 +865,7 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     } else {
         rc = dusk_array_compute(self->a, &opts, &out, &err);
     }
+    pyd_listeners_release(&ctl);
     if (rc)
         return pyd_raise(rc, &err);
     PyObject *r = pyd_ndarray_to_numpy(out);
@@ -882,14 +883,14 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
                                      &path, &dataset, &gzip, &overwrite, &scheduler, &num_workers))
         return NULL;
     dusk_options opts = DUSK_OPTIONS_INIT;
-    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    pyd_run_ctl ctl;
     int view;
     if (gzip < 0 || gzip > 9) {
         Py_DECREF(path);
         PyErr_Format(PyExc_ValueError, "gzip level must be 0 to 9, not %d", gzip);
         return NULL;
     }
-    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0) {
+    if (run_options(scheduler, num_workers, &opts, &view, &ctl) < 0) {
         Py_DECREF(path);
         return NULL;
     }
@@ -904,6 +905,7 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
     } else {
         rc = dusk_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &opts, &err);
     }
+    pyd_listeners_release(&ctl);
     Py_DECREF(path);
     if (rc)
         return pyd_raise(rc, &err);

@@ -14,7 +14,9 @@
 */
 #include "pydusk.h"
 
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { MAX_LISTENERS = PYD_MAX_LISTENERS };
@@ -26,13 +28,101 @@ static int view_depth;
 static dusk_view_options view_opts;
 static char view_title[256];
 
-void pyd_listeners(dusk_options *opts, dusk_callbacks *buf)
+/* The run's own gate: refuses once the caller has seen a signal. */
+static int cancel_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)ud;
+    (void)worker;
+    return dusk_error_set(err, DUSK_ECANCELED, "interrupted (KeyboardInterrupt)");
+}
+
+void pyd_listeners(dusk_options *opts, pyd_run_ctl *ctl)
 {
     /* A copy per run: another thread's run may start while this one goes
-     * on, with other listeners. */
-    memcpy(buf, active, nactive * sizeof *buf);
-    opts->callbacks = nactive ? buf : NULL;
-    opts->ncallbacks = nactive;
+     * on, with other listeners; the owners stay alive until it ends. */
+    memcpy(ctl->cb, active, nactive * sizeof *ctl->cb);
+    for (size_t i = 0; i < nactive; i++) {
+        ctl->owner[i] = active_owner[i];
+        Py_INCREF(ctl->owner[i]);
+    }
+    ctl->nowners = nactive;
+    ctl->cancel = 0;
+    /* Armed only by a signal: until then the scheduler never calls it. */
+    ctl->cb[nactive] = (dusk_callbacks){.ud = ctl, .gate = cancel_gate, .gate_armed = &ctl->cancel};
+    opts->callbacks = ctl->cb;
+    opts->ncallbacks = nactive + 1;
+}
+
+void pyd_listeners_release(pyd_run_ctl *ctl)
+{
+    for (size_t i = 0; i < ctl->nowners; i++)
+        Py_CLEAR(ctl->owner[i]);
+    ctl->nowners = 0;
+}
+
+typedef struct {
+    int (*fn)(void *);
+    void *arg;
+    int rc, done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} waited_run;
+
+static void *waited_main(void *p)
+{
+    waited_run *w = p;
+    int rc = w->fn(w->arg);
+    pthread_mutex_lock(&w->mu);
+    w->rc = rc;
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *arg,
+                 int *interrupted)
+{
+    *interrupted = 0;
+    waited_run w = {.fn = fn, .arg = arg};
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_t th;
+    if (pthread_create(&th, NULL, waited_main, &w) != 0) {
+        w.rc = fn(arg);   /* uninterruptible, but done */
+    } else {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done) {
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            t.tv_nsec += 100 * 1000 * 1000;
+            if (t.tv_nsec >= 1000000000L) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&w.cv, &w.mu, &t);
+            if (w.done || *interrupted)
+                continue;
+            pthread_mutex_unlock(&w.mu);
+            /* The GIL only for the check: the run's tasks need it. */
+            PyEval_RestoreThread(ts);
+            if (PyErr_CheckSignals() < 0) {
+                *interrupted = 1;
+                __atomic_store_n(&ctl->cancel, 1, __ATOMIC_SEQ_CST);
+            }
+            PyEval_SaveThread();
+            pthread_mutex_lock(&w.mu);
+        }
+        pthread_mutex_unlock(&w.mu);
+        pthread_join(th, NULL);
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return w.rc;
 }
 
 int pyd_view_active(dusk_view_options *vo)

@@ -992,16 +992,31 @@ static void funcs_set_run(pyd_graph *pg, pyrun *r)
 
 /* Runs request on pg (taking the request over); the result, or NULL with
  * an exception. */
-static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
-                             dusk_options *opts, int view)
+typedef struct {
+    dusk_graph *g;
+    dusk_arg *req;
+    dusk_options *opts;
+    dusk_value **out;
+    dusk_error *err;
+} compute_call;
+
+static int compute_main(void *p)
 {
+    compute_call *c = p;
+    return dusk_compute(c->g, c->req, c->opts, c->out, c->err);
+}
+
+static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
+                             dusk_options *opts, pyd_run_ctl *ctl, int view)
+{
+    int interrupted = 0;
     pyrun r;
     if (run_begin(&r) < 0) {
         dusk_arg_free(req);
         return NULL;
     }
     funcs_set_run(pg, &r);
-    if (opts->ncallbacks)
+    if (ctl->nowners)
         pg->listened = 1;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -1020,12 +1035,19 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
             rc = dusk_view_get(pg->g, name, &vo, &out, &err);
         else
             dusk_graph_status(pg->g, &err);
+    } else if (opts->scheduler == DUSK_SCHED_THREADS) {
+        /* The caller watches for ^C meanwhile (the sync scheduler's tasks
+         * run on the caller's thread, where Python sees it). */
+        compute_call c = {pg->g, req, opts, &out, &err};
+        rc = pyd_run_wait(ctl, r.caller_ts, compute_main, &c, &interrupted);
     } else {
         rc = dusk_compute(pg->g, req, opts, &out, &err);
     }
     run_end(&r);
     PyObject *res = NULL;
-    if (rc != 0) {
+    if (interrupted) {
+        /* The signal's exception (KeyboardInterrupt) is set. */
+    } else if (rc != 0) {
         if (rc == DUSK_ETASK)
             raise_task_error(&r, &err);
         else
@@ -1066,14 +1088,17 @@ static PyObject *py_get(PyObject *self, PyObject *args, PyObject *kw)
         goto bad;
     if (pyd_view_active(NULL))
         view = 1;
-    dusk_callbacks listeners[PYD_MAX_LISTENERS];
-    pyd_listeners(&opts, listeners);
+    pyd_run_ctl ctl;
+    pyd_listeners(&opts, &ctl);
     pyd_graph *pg = pyd_graph_build(dsk);
-    if (!pg)
+    if (!pg) {
+        pyd_listeners_release(&ctl);
         goto bad;
+    }
     dusk_arg *req = make_request(pg, keys, 0);
-    PyObject *res = req ? run_request(pg, keys, req, &opts, view) : NULL;
+    PyObject *res = req ? run_request(pg, keys, req, &opts, &ctl, view) : NULL;
     pyd_graph_free(pg);
+    pyd_listeners_release(&ctl);
     Py_DECREF(pos);
     Py_DECREF(known);
     return res;
