@@ -362,7 +362,8 @@ static int fast_op(int op, dusk_value *const *args, size_t nargs, dusk_value **o
 }
 
 /* Keeps the task's exception and names it in err ("#3 ZeroDivisionError:
- * division by zero"); GIL held. */
+ * division by zero"); GIL held. The run's excs holds (exception, that
+ * text) pairs: raise_task_error finds the pair by the text dusk reports. */
 static int keep_exception(pyrun *r, dusk_error *err)
 {
     PyObject *type, *exc, *tb;
@@ -380,8 +381,10 @@ static int keep_exception(pyrun *r, dusk_error *err)
     dusk_error_set(err, DUSK_ETASK, "#%zd %s: %s", n, exc ? Py_TYPE(exc)->tp_name : "?",
                    text ? text : "");
     Py_XDECREF(s);
-    if (exc && PyList_Append(r->excs, exc) < 0)
+    PyObject *pair = exc ? Py_BuildValue("(Oy)", exc, err->msg) : NULL;
+    if (!pair || PyList_Append(r->excs, pair) < 0)
         PyErr_Clear();
+    Py_XDECREF(pair);
     Py_XDECREF(exc);
     return DUSK_ETASK;
 }
@@ -944,42 +947,48 @@ static PyObject *result_of(PyObject *keys, dusk_value *v)
     return t;
 }
 
-/* Re-raises the exception of a failed task with err's key: dusk's
- * message reads "task 'z' (inc) failed: #0 ValueError: ...". */
+/* Re-raises the exception of a failed task, the same object, with a note
+ * naming its key (add_note: its args and str stay the task's own). dusk's
+ * message reads "task 'z' (inc) failed: #0 ValueError: ...", the part
+ * after " failed: " being keep_exception's text (maybe cut short); the
+ * key may hold " failed: #" too, so the last place where the rest of the
+ * message begins a kept text is the one. */
 static void raise_task_error(pyrun *r, const dusk_error *err)
 {
-    const char *hash = strstr(err->msg, ": #");
-    long idx = hash ? strtol(hash + 3, NULL, 10) : -1;
-    if (idx < 0 || idx >= PyList_GET_SIZE(r->excs)) {
+    static const char mark[] = " failed: #";
+    PyObject *exc = NULL;
+    const char *where_end = NULL;
+    for (const char *p = strstr(err->msg, mark); p; p = strstr(p + 1, mark)) {
+        const char *rest = p + sizeof mark - 2;   /* at the '#' */
+        long idx = strtol(rest + 1, NULL, 10);
+        if (idx < 0 || idx >= PyList_GET_SIZE(r->excs))
+            continue;
+        PyObject *pair = PyList_GET_ITEM(r->excs, idx);
+        const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1));
+        if (strncmp(text, rest, strlen(rest)) == 0) {
+            exc = PyTuple_GET_ITEM(pair, 0);
+            where_end = p;
+        }
+    }
+    if (!exc) {
         pyd_raise(err->code, err);
         return;
     }
-    PyObject *exc = PyList_GET_ITEM(r->excs, idx);
     Py_INCREF(exc);
-    /* The key, as dusk names it: the text before " failed:". */
-    const char *end = strstr(err->msg, " failed: #");
-    PyObject *where = PyUnicode_FromStringAndSize(err->msg, end ? end - err->msg : 0);
-    PyObject *args = PyObject_GetAttrString(exc, "args");
-    if (where && args && PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1 &&
-        PyUnicode_Check(PyTuple_GET_ITEM(args, 0))) {
-        /* The message itself names the key: str(e) shows it. */
-        PyObject *m = PyUnicode_FromFormat("%U (in dusk %U)", PyTuple_GET_ITEM(args, 0), where);
-        PyObject *na = m ? PyTuple_Pack(1, m) : NULL;
-        if (!na || PyObject_SetAttrString(exc, "args", na) < 0)
-            PyErr_Clear();
-        Py_XDECREF(na);
-        Py_XDECREF(m);
-    } else if (where) {
-        PyObject *note = PyUnicode_FromFormat("raised by dusk %U", where);
-        PyObject *rr = note ? PyObject_CallMethod(exc, "add_note", "O", note) : NULL;
-        if (!rr)
-            PyErr_Clear();
+    PyObject *where = PyUnicode_DecodeUTF8(err->msg, where_end - err->msg, "replace");
+    PyObject *note = where ? PyUnicode_FromFormat("raised by dusk %U", where) : NULL;
+    Py_XDECREF(where);
+    /* A shared exception raised again gets the note once. */
+    PyObject *notes = note ? PyObject_GetAttrString(exc, "__notes__") : NULL;
+    int has = notes && PyList_Check(notes) ? PySequence_Contains(notes, note) : 0;
+    PyErr_Clear();
+    if (note && has != 1) {
+        PyObject *rr = PyObject_CallMethod(exc, "add_note", "O", note);
         Py_XDECREF(rr);
-        Py_XDECREF(note);
     }
     PyErr_Clear();
-    Py_XDECREF(args);
-    Py_XDECREF(where);
+    Py_XDECREF(notes);
+    Py_XDECREF(note);
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
 }
