@@ -439,6 +439,7 @@ struct pyd_graph {
     PyObject *funcs;      /* {id(callable): capsule of its pyfunc} */
     pyfunc *head;         /* every pyfunc, to free */
     PyObject *op_of;      /* borrowed: module state's {callable: op} */
+    PyObject *canon;      /* {key: key} of dsk, or NULL until needed */
     size_t hoisted;       /* names tried for nested tasks */
     size_t hoisted_keys;  /* nested tasks given keys of their own */
     int listened;         /* a profiler recorded a run of it */
@@ -490,6 +491,32 @@ static int is_key(pyd_graph *pg, PyObject *o)
         return 0;
     }
     return c;
+}
+
+/* The text of the graph's own key equal to o (a key of the graph): 1.0
+ * and True find the key 1, whose text is "1" (new reference or NULL). */
+static PyObject *graph_key_text(pyd_graph *pg, PyObject *o)
+{
+    if (PyUnicode_CheckExact(o))
+        return pyd_key_text(o);   /* equal str keys have one text */
+    if (!pg->canon) {
+        /* {key: key}, made once per graph that refers to a key not a str */
+        pg->canon = PyDict_New();
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (pg->canon && PyDict_Next(pg->dsk, &pos, &k, &v))
+            if (PyDict_SetItem(pg->canon, k, k) < 0)
+                Py_CLEAR(pg->canon);
+        if (!pg->canon)
+            return NULL;
+    }
+    PyObject *own = PyDict_GetItemWithError(pg->canon, o);
+    if (!own) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, o);
+        return NULL;
+    }
+    return pyd_key_text(own);
 }
 
 /* Dask's funcname: partials by their function, lambdas as "lambda". */
@@ -669,7 +696,7 @@ static dusk_arg *make_arg(pyd_graph *pg, const char *parent, PyObject *o, int de
         return a;
     }
     if (is_key(pg, o)) {
-        PyObject *t = pyd_key_text(o);
+        PyObject *t = graph_key_text(pg, o);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
         dusk_arg *a = s ? dusk_ref(s) : NULL;
         if (s && !a)
@@ -744,7 +771,7 @@ static int add_entry(pyd_graph *pg, const char *key, PyObject *val)
         return dusk_task(pg->g, key, &dusk_identity, a) ? graph_failed(pg) : 0;
     }
     if (is_key(pg, val)) {
-        PyObject *t = pyd_key_text(val);
+        PyObject *t = graph_key_text(pg, val);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
         int rc = s ? dusk_graph_alias(pg->g, key, s) : 0;
         Py_XDECREF(t);
@@ -764,6 +791,7 @@ void pyd_graph_free(pyd_graph *pg)
         return;
     dusk_graph_free(pg->g);   /* first: its literals may hold objects */
     Py_XDECREF(pg->funcs);
+    Py_XDECREF(pg->canon);
     Py_XDECREF(pg->dsk);
     int keep = pg->listened && pyd_profiles_alive();
     for (pyfunc *pf = pg->head, *next; pf; pf = next) {
@@ -920,7 +948,7 @@ static dusk_arg *make_request(pyd_graph *pg, PyObject *keys, int depth)
         }
         return NULL;
     }
-    PyObject *t = pyd_key_text(keys);
+    PyObject *t = graph_key_text(pg, keys);
     const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
     dusk_arg *a = s ? dusk_ref(s) : NULL;
     if (s && !a)

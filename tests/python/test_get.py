@@ -135,6 +135,16 @@ def test_task_exception_of_a_key_that_reads_like_dusk_message(scheduler):
         assert e.value.__notes__ == ["raised by dusk task '%s' (bad)" % key]
 
 
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_keys_equal_by_value_are_the_graphs_own(scheduler):
+    # Dask finds keys by hash and equality: 1.0 and True are the key 1.
+    assert dusk.get({1: 5, "b": (inc, 1.0)}, "b", scheduler=scheduler) == 6
+    assert dusk.get({1: 5, "b": (inc, True)}, "b", scheduler=scheduler) == 6
+    assert dusk.get({1: 5, "b": (sum, [1.0, 2])}, "b", scheduler=scheduler) == 7
+    assert dusk.get({("x", 1): 5, "y": ("x", 1.0), "b": (inc, "y")}, "b", scheduler=scheduler) == 6
+    assert dusk.get({1: 5, "b": 1.0}, ["b", 1.0], scheduler=scheduler) == (5, 5)
+
+
 def test_bad_arguments():
     with pytest.raises(KeyError):
         dusk.get({"a": 1}, "nope")
