@@ -16,6 +16,7 @@ file name and path, chunk by chunk, not through h5py's handle.
 """
 import builtins
 import numbers
+import os
 import re
 import weakref
 
@@ -401,10 +402,16 @@ def from_array(x, chunks="auto", name=None, **kwargs):
         return x if chunks == "auto" else x.rechunk(chunks)
     if _is_h5py_dataset(x):
         try:
-            filename, path = x.file.filename, x.name
+            filename, path, driver = x.file.filename, x.name, x.file.driver
         except (ValueError, RuntimeError) as e:   # a closed file
             raise ValueError("from_array: the h5py dataset is not readable (%s): is its file closed?" % e)
-        return _apply("_from_hdf5", filename, path, _chunks_text(chunks))
+        # dusk reads the file itself, by name: a file in memory (driver 'core')
+        # or behind a Python file object ('fileobj') has no name it could open.
+        if driver in ("core", "fileobj"):
+            raise ValueError("from_array: the h5py dataset %s is in a file opened with driver "
+                             "'%s' (%r), which dusk cannot read by its name: use "
+                             "from_array(dataset[...]) to copy it" % (path, driver, filename))
+        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks))
     if not isinstance(x, np.ndarray):
         if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
@@ -422,7 +429,10 @@ def from_hdf5(filename, datapath, chunks="auto"):
     """A dusk array over dataset datapath of the HDF5 file filename, read lazily by
     dusk, chunk by chunk (from_array of an h5py dataset does the same; this needs no
     h5py)."""
-    return _apply("_from_hdf5", str(filename), str(datapath), _chunks_text(chunks))
+    # The file is read when computed: by its absolute name, as the working
+    # directory may change meanwhile.
+    return _apply("_from_hdf5", os.path.abspath(os.fspath(filename)), str(datapath),
+                  _chunks_text(chunks))
 
 
 def _is_h5py_dataset(x):

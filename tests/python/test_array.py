@@ -1,6 +1,7 @@
 """dusk.array: the lecture's dask.array and h5py cells with dusk in place of dask, against
 NumPy (values) and Dask (task counts, the repr table)."""
 import gc
+import io
 import os
 
 import numpy as np
@@ -76,8 +77,35 @@ def test_lecture_h5py_array_cells(tmp_path):
         da.from_array(data_set, chunks=(500, 500))
 
 
-def test_h5py_section_files_read_and_written(tmp_path):
-    os.chdir(tmp_path)
+def test_h5py_datasets_are_read_by_absolute_name(tmp_path, monkeypatch):
+    # An array over a file named relatively still reads it after a chdir; a
+    # file with no name dusk could open is refused at once, saying why.
+    monkeypatch.chdir(tmp_path)
+    with h5py.File("d.h5", "w") as f:
+        f.create_dataset("a", data=np.arange(10))
+    f = h5py.File("d.h5", "r")
+    x = da.from_array(f["a"], chunks=5)
+    y = da.from_hdf5("d.h5", "/a", chunks=5)
+    os.mkdir("elsewhere")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    np.testing.assert_array_equal(x.compute(), np.arange(10))
+    np.testing.assert_array_equal(y.compute(), np.arange(10))
+    f.close()
+    mem = h5py.File("in-memory.h5", "w", driver="core", backing_store=False)
+    mem.create_dataset("m", data=np.ones(3))
+    with pytest.raises(ValueError, match="driver 'core'"):
+        da.from_array(mem["m"])
+    mem.close()
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as g:
+        g.create_dataset("b", data=np.ones(3))
+    with h5py.File(buf, "r") as g:
+        with pytest.raises(ValueError, match="driver 'fileobj'"):
+            da.from_array(g["b"])
+
+
+def test_h5py_section_files_read_and_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     a1 = np.arange(100)                                                           # In [175]
     with h5py.File("data1.hdf5", "w") as f:                                       # In [177]
         f.create_dataset("a1", data=a1)
