@@ -419,7 +419,11 @@ def from_array(x, chunks="auto", name=None, **kwargs):
         x = np.asarray(x)
     if x.dtype.kind not in "biufc" or x.dtype.byteorder == ">":
         raise TypeError("dusk arrays hold numbers in native byte order, not %s" % x.dtype)
-    return _apply("_from_numpy", x, _chunks_text(chunks))
+    # The recipe (what compaction replays) keeps a copy of its own: the
+    # caller may change x afterwards, and the array must not follow.
+    private = np.array(x, copy=True)
+    private.flags.writeable = False
+    return _apply("_from_numpy", private, _chunks_text(chunks))
 
 
 asarray = from_array
