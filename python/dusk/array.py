@@ -18,6 +18,7 @@ import builtins
 import numbers
 import os
 import re
+import threading
 import weakref
 
 import numpy as np
@@ -100,16 +101,23 @@ def _recipe_of(a):
     return a
 
 
+# Making an array and compacting are one step for other threads: between
+# _new_context and the last _rebind, another thread's array would land in a
+# context the others are leaving.
+_lock = threading.RLock()
+
+
 def _apply(name, *args):
     """Array.<name>(*args), remembered as the result's recipe."""
-    r = getattr(Array, name)(*args)
-    if args and r is args[0]:
+    with _lock:
+        r = getattr(Array, name)(*args)
+        if args and r is args[0]:
+            return r
+        r._recipe = _Recipe((name, tuple(_recipe_of(a) for a in args)))
+        _live.add(r)
+        if r._context_made() > _COMPACT_MIN and r._context_made() > 8 * len(_live):
+            _compact()
         return r
-    r._recipe = _Recipe((name, tuple(_recipe_of(a) for a in args)))
-    _live.add(r)
-    if r._context_made() > _COMPACT_MIN and r._context_made() > 8 * len(_live):
-        _compact()
-    return r
 
 
 class _Recipe(tuple):

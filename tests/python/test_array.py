@@ -284,3 +284,32 @@ def test_from_array_keeps_its_values_through_compaction():
     for _ in range(1200):
         da.ones(2) + 1
     np.testing.assert_array_equal(x.compute(), [1, 1, 1])
+
+
+def test_arrays_built_from_two_threads():
+    # Compaction swaps the context under every live array: another thread's
+    # operation must not fall between the swap and the rebinding.
+    import threading
+    kept = da.ones((4, 4), chunks=2)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(1500):
+                y = (kept + da.ones((4, 4), chunks=2)) * 2
+            errors.append(float(y.sum().compute()))
+        except Exception as e:   # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    import sys
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)   # threads take turns often, as under load
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [64.0, 64.0]
