@@ -223,8 +223,14 @@ class Array(_dusk.Array):
         code = _BINOPS[name]
         if isinstance(other, Array):
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
-        if isinstance(other, (numbers.Real, np.number, np.bool_)) and not isinstance(other, complex):
-            return _apply("_binop_scalar", self, code, float(other), reflected)
+        if isinstance(other, (complex, np.complexfloating)):
+            raise TypeError("dusk arrays hold real numbers: %r is complex" % (other,))
+        if isinstance(other, (numbers.Real, np.number, np.bool_)):
+            if _exact_as_float(other):
+                return _apply("_binop_scalar", self, code, float(other), reflected)
+            # An int a double would round: as a 0-d array, which keeps it whole.
+            other = from_array(np.asarray(other))
+            return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (np.ndarray, list, tuple)):
             other = from_array(np.asarray(other))
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
@@ -253,10 +259,10 @@ class Array(_dusk.Array):
     def __abs__(self): return _apply("_unop", self, _UNOPS["abs"])
 
     def __matmul__(self, o):
-        return _apply("_product", self, "matmul", _as_array(o))
+        return _bool_product(self, "matmul", _as_array(o))
 
     def __rmatmul__(self, o):
-        return _apply("_product", _as_array(o), "matmul", self)
+        return _bool_product(_as_array(o), "matmul", self)
 
     def __bool__(self):
         raise TypeError("the truth value of a dusk array is ambiguous: compute() it first")
@@ -281,6 +287,9 @@ class Array(_dusk.Array):
             index = (index,)
         items = []
         for it in index:
+            if isinstance(it, (bool, np.bool_)):
+                # NumPy reads x[True] as a new axis, not as x[1]
+                raise IndexError("dusk arrays take no boolean index (%r)" % (it,))
             if isinstance(it, np.ndarray):
                 if it.dtype == bool:
                     raise IndexError("dusk arrays take no boolean masks")
@@ -290,12 +299,16 @@ class Array(_dusk.Array):
 
     # --- products and reductions --------------------------------------------------------
     def dot(self, other):
-        return _apply("_product", self, "dot", _as_array(other))
+        return _bool_product(self, "dot", _as_array(other))
 
     def _red(self, name, axis, keepdims, split_every, ddof=0, dtype=None):
         x = self if dtype is None else self.astype(dtype)
         if isinstance(split_every, dict) or (split_every is not None and not isinstance(split_every, int)):
             raise TypeError("split_every must be an int")
+        if isinstance(axis, (tuple, list)):
+            seen = [a + self.ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axis]
+            if len(set(seen)) != len(seen):
+                raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
         return _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
 
     def sum(self, axis=None, dtype=None, keepdims=False, split_every=None):
@@ -371,6 +384,22 @@ def _as_array(x):
     return x if isinstance(x, Array) else from_array(np.asarray(x))
 
 
+def _exact_as_float(v):
+    """Whether the double dusk's scalar calls take holds v exactly."""
+    if isinstance(v, (bool, np.bool_, float, np.floating)):
+        return True
+    try:
+        return float(v) == v
+    except OverflowError:
+        return False
+
+
+def _bool_product(a, kind, b):
+    # NumPy's product of two bool arrays is bool (any of the ands).
+    r = _apply("_product", a, kind, b)
+    return r.astype(bool) if a.dtype == bool and b.dtype == bool else r
+
+
 # --- creation -------------------------------------------------------------------------------
 def ones(shape, dtype=float, chunks="auto"):
     return _apply("_create", "ones", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
@@ -387,13 +416,22 @@ def empty(shape, dtype=float, chunks="auto"):
 def full(shape, fill_value, dtype=None, chunks="auto"):
     if dtype is None:
         dtype = np.array(fill_value).dtype
+    if isinstance(fill_value, (complex, np.complexfloating)):
+        raise TypeError("full: dusk arrays hold real numbers, and %r is complex" % (fill_value,))
+    if not _exact_as_float(fill_value):
+        # An int a double would round (2**60 + 1): zeros plus the value as a
+        # 0-d array of the dtype, which keeps it whole.
+        return zeros(shape, dtype=dtype, chunks=chunks) + from_array(np.array(fill_value, dtype=dtype))
     return _apply("_create", "full", _shape(shape), _chunks_text(chunks), _dtype_name(dtype),
-                         float(fill_value))
+                  float(fill_value))
 
 
 def arange(start, stop=None, step=1, chunks="auto", dtype=None):
     if stop is None:
         start, stop = 0, start
+    for v in (start, stop, step):
+        if isinstance(v, (complex, np.complexfloating)) or not _exact_as_float(v):
+            raise ValueError("arange: dusk counts in doubles, which do not hold %r exactly" % (v,))
     x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks))
     return x if dtype is None else x.astype(dtype)
 

@@ -313,3 +313,32 @@ def test_arrays_built_from_two_threads():
     finally:
         sys.setswitchinterval(interval)
     assert errors == [64.0, 64.0]
+
+
+def test_scalars_keep_their_value_and_kind():
+    # Ints that a double would round stay whole; complex scalars are refused
+    # (dusk arrays are real); bool products, duplicate axes and x[True] are
+    # NumPy's.
+    big = 2**60 + 1
+    np.testing.assert_array_equal(da.full((2,), big, dtype=np.int64).compute(), [big, big])
+    x = da.zeros(3, dtype=np.int64, chunks=2)
+    assert (x + big).compute().tolist() == [big] * 3
+    assert (big - x).compute().tolist() == [big] * 3
+    assert (x + 2).dtype == np.int64
+    with pytest.raises(TypeError, match="complex"):
+        da.ones(3) + np.complex64(1 + 2j)
+    with pytest.raises(TypeError, match="complex"):
+        (1j) * da.ones(3)
+    with pytest.raises(ValueError, match="arange"):
+        da.arange(big, big + 10)
+    b = np.array([[True, False], [False, False]])
+    r = da.from_array(b) @ da.from_array(b)
+    assert r.dtype == (b @ b).dtype == bool
+    np.testing.assert_array_equal(r.compute(), b @ b)
+    assert da.from_array(b).dot(da.from_array(b)).dtype == bool
+    with pytest.raises(ValueError, match="duplicate"):
+        da.ones((2, 2)).sum(axis=(0, 0))
+    with pytest.raises(ValueError, match="duplicate"):
+        da.ones((2, 2)).sum(axis=(1, -1))
+    with pytest.raises(IndexError, match="boolean"):
+        da.arange(3)[True]
