@@ -341,11 +341,14 @@ class Array(_dusk.Array):
     # --- computing ------------------------------------------------------------------------
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
-        r = self._compute(scheduler=scheduler, num_workers=num_workers)
+        # Without the GIL, under the lock (no array built meanwhile): python/array.c
+        with _lock:
+            r = self._compute(scheduler=scheduler, num_workers=num_workers)
         return r[()] if r.ndim == 0 else r
 
     def __array__(self, dtype=None):
-        r = np.asarray(self._compute())
+        with _lock:
+            r = np.asarray(self._compute())
         return r if dtype is None else r.astype(dtype, copy=False)
 
     def to_hdf5(self, filename, datapath, compression=None, overwrite=False, **kwargs):
@@ -621,8 +624,9 @@ def store(sources, targets, compression=None, overwrite=False, scheduler=None,
                 raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
             t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
         else:
-            s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
-                     scheduler=scheduler, num_workers=num_workers)
+            with _lock:
+                s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
+                         scheduler=scheduler, num_workers=num_workers)
 
 
 def to_hdf5(filename, datapath, x, **kwargs):

@@ -64,3 +64,56 @@ def test_ctrl_c_stops_a_threaded_run():
     assert words[0] == "interrupted", p.stdout
     assert float(words[1]) < 1.5, p.stdout
     assert words[2] == "2"
+
+
+def test_array_compute_lets_other_python_threads_run():
+    # compute() runs without the GIL: a thread ticking every 10 ms goes on.
+    import threading
+
+    import dusk.array as da
+    x = da.random.normal(size=(1500, 1500), chunks=500)
+    ticks, stop = [0], threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            time.sleep(0.01)
+            ticks[0] += 1
+
+    t = threading.Thread(target=tick)
+    t.start()
+    t0 = time.monotonic()
+    try:
+        total = x.dot(x.T).sum().compute()
+    finally:
+        elapsed = time.monotonic() - t0
+        stop.set()
+        t.join()
+    assert total > 0
+    # at least a quarter of the ticks a free thread gets, on a loaded machine
+    assert ticks[0] >= elapsed / 0.01 / 4, (ticks[0], elapsed)
+
+
+def test_ctrl_c_stops_an_array_computation(tmp_path):
+    p = run_python("""
+        import dusk.array as da, time, signal, threading, os, sys
+        x = da.random.normal(size=(3000, 3000), chunks=300)
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        t0 = time.monotonic()
+        try:
+            (x.dot(x.T) + 1).sum().compute(num_workers=2)
+            print('finished', time.monotonic() - t0)
+        except KeyboardInterrupt:
+            print('interrupted', time.monotonic() - t0)
+        # a store stopped so leaves no file behind
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            (x.dot(x.T) + 1).to_hdf5(%r, '/x', num_workers=2)
+            print('stored')
+        except KeyboardInterrupt:
+            print('interrupted', os.path.exists(%r))
+        print(float(da.ones(4, chunks=2).sum().compute()))
+    """ % (str(tmp_path / "x.h5"), str(tmp_path / "x.h5")))
+    assert p.returncode == 0, p.stderr
+    words = p.stdout.split()
+    assert words[0] == "interrupted" and float(words[1]) < 3, p.stdout
+    assert words[2:] == ["interrupted", "False", "4.0"], p.stdout
