@@ -28,8 +28,7 @@ LECTURE_EXPRS = {
     "x.sum(axis=0)": lambda m: m.ones((15, 15), chunks=(5, 5)).sum(axis=0),             # In [107]
     "x.dot(x.T + 1)": lambda m: (lambda x: x.dot(x.T + 1))(m.ones((15, 15), chunks=(5, 5))),  # In [111]
     "x - x.mean(axis=0)": lambda m: (lambda x: x - x.mean(axis=0))(m.ones((15, 15), chunks=(5, 5))),
-    "x @ x / 3": lambda m: (lambda x: x @ x / 3)(m.arange(60, chunks=7).reshape((6, 10)).T[:6]
-                                                 if False else m.ones((8, 8), chunks=3)),
+    "x @ x / 3": lambda m: (lambda x: x @ x / 3)(m.ones((8, 8), chunks=3) * m.arange(8, chunks=3)),
     "slices": lambda m: m.ones((20, 30), chunks=(6, 7))[:10, 25:3:-2],
     "fancy": lambda m: m.ones((20, 30), chunks=(6, 7))[:, [10, 1, 5]],
     "exp sum": lambda m: m.exp(m.zeros((9, 9), chunks=4)).sum(),
