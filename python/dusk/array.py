@@ -115,8 +115,9 @@ def _apply(name, *args):
             return r
         r._recipe = _Recipe((name, tuple(_recipe_of(a) for a in args)))
         _live.add(r)
-        if r._context_made() > _COMPACT_MIN and r._context_made() > 8 * len(_live):
-            _compact()
+        made = r._context_made()
+        if made > _compact_at and made > 8 * len(_live):
+            _compact(made)
         return r
 
 
@@ -124,35 +125,66 @@ class _Recipe(tuple):
     __slots__ = ()
 
 
-def _replay(rec, memo):
-    key = id(rec)
-    if key not in memo:
-        name, args = rec
-        real = []
-        for a in args:
-            if isinstance(a, _Recipe):
-                a = _replay(a, memo)
-            elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
-                a = [_replay(x, memo) for x in a]
-            real.append(a)
-        memo[key] = (getattr(Array, name)(*real), rec)
-    return memo[key][0]
+# The context is compacted once it has made more than this many arrays (and
+# 8 times as many as are alive); after each attempt, twice what the fresh
+# context then holds: one live array may need its whole ancestry (x = x + 1
+# in a loop), and compacting it again at every step would be quadratic.
+_compact_at = _COMPACT_MIN
 
 
-def _compact():
+def _recipe_inputs(args):
+    for a in args:
+        if isinstance(a, _Recipe):
+            yield a
+        elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
+            yield from a
+
+
+def _replay(roots):
+    """The arrays of recipes roots, made again in the live context: inputs
+    first, each once, without recursion (a chain may be thousands long)."""
+    memo = {}   # id(recipe) -> (array, recipe), the recipe kept for its id
+    out = []
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            rec, ready = stack.pop()
+            if id(rec) in memo:
+                continue
+            name, args = rec
+            if not ready:
+                stack.append((rec, True))
+                stack.extend((a, False) for a in _recipe_inputs(args) if id(a) not in memo)
+                continue
+            real = []
+            for a in args:
+                if isinstance(a, _Recipe):
+                    a = memo[id(a)][0]
+                elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
+                    a = [memo[id(x)][0] for x in a]
+                real.append(a)
+            memo[id(rec)] = (getattr(Array, name)(*real), rec)
+        out.append(memo[id(root)][0])
+    return out
+
+
+def _compact(made):
+    global _compact_at
     arrays = list(_live)
     old = arrays[0] if arrays else None
     _dusk.Array._new_context()
-    memo = {}
     try:
-        fresh = [_replay(a._recipe, memo) for a in arrays]
+        fresh = _replay([a._recipe for a in arrays])
     except Exception:
-        # An input went away (a file removed): keep the old context.
+        # An input went away (a file removed): keep the old context, and
+        # try again only once it has doubled.
         if old is not None:
             old._use_context()
+        _compact_at = builtins.max(_COMPACT_MIN, 2 * made)
         return
     for a, f in zip(arrays, fresh):
         a._rebind(f)
+    _compact_at = builtins.max(_COMPACT_MIN, 2 * (fresh[0]._context_made() if fresh else 0))
 
 
 class Array(_dusk.Array):

@@ -341,3 +341,30 @@ def test_scalars_keep_their_value_and_kind():
         da.ones((2, 2)).sum(axis=(1, -1))
     with pytest.raises(IndexError, match="boolean"):
         da.arange(3)[True]
+
+
+def test_compaction_of_a_long_chain_is_linear(monkeypatch):
+    # x = x + 1 in a loop: the one live array needs its whole ancestry, so
+    # the context is compacted only each time it has doubled (not at every
+    # step), and replaying thousands of recipes needs no recursion.
+    import dusk.array as mod
+    attempts, replayed = [], []
+    real_compact, real_replay = mod._compact, mod._replay
+
+    def compact(*args):
+        attempts.append(args)
+        return real_compact(*args)
+
+    def replay(*args):
+        out = real_replay(*args)
+        replayed.append(out)
+        return out
+
+    monkeypatch.setattr(mod, "_compact", compact)
+    monkeypatch.setattr(mod, "_replay", replay)
+    x = da.ones(10, chunks=5)
+    for _ in range(5000):
+        x = x + 1
+    assert 1 <= len(attempts) <= 8, attempts
+    assert len(replayed) == len(attempts)   # every attempt replayed: none failed (RecursionError)
+    np.testing.assert_array_equal(x.compute(), np.full(10, 5001.0))
