@@ -121,6 +121,19 @@ def _apply(name, *args):
         return r
 
 
+def _no_out(out):
+    if out is not None:
+        raise TypeError("dusk arrays are lazy: out= must be None")
+
+
+# NumPy's ufuncs that dusk arrays have, by the name of dusk's operation.
+_UFUNC_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
+                "absolute": "abs", "negative": "neg"}
+_UFUNC_BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
+                 "divide": "truediv", "power": "pow", "less": "lt", "less_equal": "le",
+                 "greater": "gt", "greater_equal": "ge", "equal": "eq", "not_equal": "ne"}
+
+
 class _Recipe(tuple):
     __slots__ = ()
 
@@ -190,7 +203,26 @@ def _compact(made):
 class Array(_dusk.Array):
     """A lazy chunked array: a grid of NumPy blocks and the task graph that makes them."""
 
-    __array_ufunc__ = None      # NumPy defers its operators to ours
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """np.exp(x), np.add(a, x) ...: the ufuncs dusk has, as dusk arrays;
+        NumPy's operators with an ndarray on the left come here too."""
+        if method != "__call__" or kwargs.get("out") is not None or set(kwargs) - {"out"}:
+            return NotImplemented
+        if ufunc.__name__ == "matmul" and len(inputs) == 2:
+            return _bool_product(_as_array(inputs[0]), "matmul", _as_array(inputs[1]))
+        if ufunc.__name__ in _UFUNC_UNARY and len(inputs) == 1:
+            return _apply("_unop", self, _UNOPS[_UFUNC_UNARY[ufunc.__name__]])
+        if ufunc.__name__ in _UFUNC_BINARY and len(inputs) == 2:
+            a, b = inputs
+            name = _UFUNC_BINARY[ufunc.__name__]
+            return a._op(b, name) if isinstance(a, Array) else b._op(a, name, True)
+        return NotImplemented
+
+    def __float__(self):
+        return float(self.compute())
+
+    def __int__(self):
+        return int(self.compute())
     __array_priority__ = 20
 
     # --- description -----------------------------------------------------------------
@@ -343,31 +375,40 @@ class Array(_dusk.Array):
                 raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
         return _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
 
-    def sum(self, axis=None, dtype=None, keepdims=False, split_every=None):
+    def sum(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("sum", axis, keepdims, split_every, dtype=dtype)
 
-    def prod(self, axis=None, dtype=None, keepdims=False, split_every=None):
+    def prod(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("prod", axis, keepdims, split_every, dtype=dtype)
 
-    def mean(self, axis=None, dtype=None, keepdims=False, split_every=None):
+    def mean(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("mean", axis, keepdims, split_every, dtype=dtype)
 
-    def std(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None):
+    def std(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        _no_out(out)
         return self._red("std", axis, keepdims, split_every, ddof, dtype)
 
-    def var(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None):
+    def var(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        _no_out(out)
         return self._red("var", axis, keepdims, split_every, ddof, dtype)
 
-    def min(self, axis=None, keepdims=False, split_every=None):
+    def min(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("min", axis, keepdims, split_every)
 
-    def max(self, axis=None, keepdims=False, split_every=None):
+    def max(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("max", axis, keepdims, split_every)
 
-    def any(self, axis=None, keepdims=False, split_every=None):
+    def any(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("any", axis, keepdims, split_every)
 
-    def all(self, axis=None, keepdims=False, split_every=None):
+    def all(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("all", axis, keepdims, split_every)
 
     # --- computing ------------------------------------------------------------------------

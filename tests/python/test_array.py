@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dusk.array as da
-from conftest import SANITIZED, rss_bytes
+from conftest import SANITIZED, add, rss_bytes
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -368,3 +368,33 @@ def test_compaction_of_a_long_chain_is_linear(monkeypatch):
     assert 1 <= len(attempts) <= 8, attempts
     assert len(replayed) == len(attempts)   # every attempt replayed: none failed (RecursionError)
     np.testing.assert_array_equal(x.compute(), np.full(10, 5001.0))
+
+
+def test_numpy_and_dask_protocols():
+    # NumPy's functions and ufuncs take dusk arrays; Python's float() and
+    # int() compute a 0-d one; dask.compute takes a dusk.Delayed.
+    import dask
+
+    import dusk
+    a = np.arange(6.0).reshape(2, 3)
+    x = da.from_array(a, chunks=2)
+    assert float(np.mean(x).compute()) == a.mean()
+    assert float(np.sum(x)) == a.sum() and int(x.sum()) == 15
+    np.testing.assert_allclose(np.std(x, axis=0).compute(), np.std(a, axis=0))
+    assert float(np.max(x)) == 5.0 and bool(np.any(x).compute())
+    e = np.exp(x)
+    assert isinstance(e, da.Array)
+    np.testing.assert_allclose(e.compute(), np.exp(a))
+    np.testing.assert_allclose(np.add(a, x).compute(), a + a)
+    np.testing.assert_allclose((a - x).compute(), np.zeros_like(a))
+    np.testing.assert_array_equal((a < x + 1).compute(), np.ones_like(a, bool))
+    np.testing.assert_allclose((a.T @ x).compute(), a.T @ a)
+    with pytest.raises(TypeError, match="out"):
+        x.sum(out=np.empty(()))
+    with pytest.raises(TypeError):
+        np.exp(x, out=np.empty((2, 3)))
+    assert dask.compute(dusk.Delayed("z", {"z": 1})) == (1,)
+    d = dusk.Delayed("z", {"a": 1, "z": (add, "a", 2)})
+    assert dask.compute(d, 5) == (3, 5)
+    (p,) = dask.persist(d)
+    assert p.compute() == 3
