@@ -15,6 +15,8 @@ HDF5 datasets given by h5py are read by dusk's own libhdf5, from the dataset's
 file name and path, chunk by chunk, not through h5py's handle.
 """
 import builtins
+import errno
+import fcntl
 import numbers
 import os
 import re
@@ -675,6 +677,27 @@ def _target(t):
                     % type(t).__name__)
 
 
+def _refuse_open_writer(filename):
+    """OSError when HDF5 (h5py) has filename open for writing: dusk replaces the
+    file whole, and what that handle wrote later would be lost. HDF5 holds an
+    exclusive flock() on a file it writes (a shared one on a file it reads)
+    unless HDF5_USE_FILE_LOCKING=FALSE, which this check cannot see through."""
+    try:
+        fd = os.open(filename, os.O_RDONLY)
+    except OSError:
+        return   # no such file yet (or unreadable: the store will say)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise OSError(errno.EBUSY, "store: '%s' is open for writing (an h5py.File in mode "
+                      "'w', 'a' or 'r+'?); dusk replaces the file whole, so close it first"
+                      % filename, filename) from None
+    except OSError:
+        pass     # a file system without flock: nothing to learn
+    finally:
+        os.close(fd)
+
+
 def store(sources, targets, compression=None, overwrite=False, scheduler=None,
           num_workers=None, **kwargs):
     """Computes sources into targets: (filename, datapath) pairs, written by dusk
@@ -697,6 +720,7 @@ def store(sources, targets, compression=None, overwrite=False, scheduler=None,
                 raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
             t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
         else:
+            _refuse_open_writer(where[0])
             with _lock:
                 s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
                          scheduler=scheduler, num_workers=num_workers)

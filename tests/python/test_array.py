@@ -398,3 +398,22 @@ def test_numpy_and_dask_protocols():
     assert dask.compute(d, 5) == (3, 5)
     (p,) = dask.persist(d)
     assert p.compute() == 3
+
+
+def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
+    # dusk replaces the file whole: a handle h5py still writes through would
+    # lose what it writes, so the store is refused, and the file is kept.
+    path = str(tmp_path / "open.h5")
+    f = h5py.File(path, "w")
+    f.create_dataset("mine", data=np.arange(3))
+    with pytest.raises(OSError, match="open for writing"):
+        da.ones(4, chunks=2).to_hdf5(path, "/x")
+    f["later"] = np.ones(2)
+    f.close()
+    with h5py.File(path, "r") as g:
+        assert sorted(g) == ["later", "mine"]
+        # a reader does not stop a store
+        da.ones(4, chunks=2).to_hdf5(path, "/x")
+    with h5py.File(path, "r") as g:
+        assert sorted(g) == ["later", "mine", "x"]
+        np.testing.assert_array_equal(g["x"][...], np.ones(4))
