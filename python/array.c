@@ -18,9 +18,11 @@
 ** context (_new_context, then _rebind each to its copy) once the old one
 ** holds many more arrays than are alive.
 **
-** Threads: dusk_array_* calls are made with the GIL held, as a context is
-** built by one thread at a time; computations keep it too (their tasks
-** are C and run on dusk's workers meanwhile).
+** Threads: arrays are built with the GIL held (and dusk/array.py's lock,
+** as a context is built by one thread at a time). compute() and store()
+** run without the GIL, so that other Python threads go on meanwhile, with
+** that lock held (no array is built or rebound while one runs), on a
+** thread of their own while the caller watches for ^C (pyd_run_wait).
 */
 #include "pydusk.h"
 
@@ -833,14 +835,49 @@ static PyObject *arr_block_key(arrobject *self, PyObject *idx)
 /* --- computing ------------------------------------------------------------------------ */
 
 static int run_options(PyObject *scheduler, PyObject *num_workers, dusk_options *opts,
-                       int *view, dusk_callbacks *listeners)
+                       int *view, pyd_run_ctl *ctl)
 {
     if (pyd_parse_scheduler(scheduler, num_workers, opts, view) < 0)
         return -1;
     if (pyd_view_active(NULL))
         *view = 1;
-    pyd_listeners(opts, listeners);
+    pyd_listeners(opts, ctl);
     return 0;
+}
+
+/* A computation run by pyd_run_wait: the caller watches for ^C while it
+ * goes, without the GIL (other Python threads run meanwhile). */
+typedef struct {
+    dusk_array *a;
+    dusk_options *opts;
+    dusk_value **out;                  /* compute */
+    const char *path, *dataset;        /* store */
+    dusk_store_options *so;
+    dusk_error *err;
+} array_call;
+
+static int compute_main(void *p)
+{
+    array_call *c = p;
+    return c->path ? dusk_array_store(c->a, c->path, c->dataset, c->so, c->opts, c->err)
+                   : dusk_array_compute(c->a, c->opts, c->out, c->err);
+}
+
+/* Runs c with the GIL released; 0, a dusk code, or -1 with the signal's
+ * exception (KeyboardInterrupt) set. */
+static int run_released(pyd_run_ctl *ctl, array_call *c)
+{
+    int interrupted;
+    PyThreadState *ts = PyEval_SaveThread();
+    int rc = pyd_run_wait(ctl, ts, compute_main, c, &interrupted);
+    PyEval_RestoreThread(ts);
+    if (interrupted) {
+        dusk_value_unref(c->out ? *c->out : NULL);
+        if (c->out)
+            *c->out = NULL;
+        return -1;
+    }
+    return rc;
 }
 
 static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
@@ -850,9 +887,9 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:_compute", kwlist, &scheduler, &num_workers))
         return NULL;
     dusk_options opts = DUSK_OPTIONS_INIT;
-    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    pyd_run_ctl ctl;
     int view;
-    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0)
+    if (run_options(scheduler, num_workers, &opts, &view, &ctl) < 0)
         return NULL;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -863,8 +900,12 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
         vo.run = &opts;
         rc = dusk_view_array_compute(self->a, &vo, &out, &err);
     } else {
-        rc = dusk_array_compute(self->a, &opts, &out, &err);
+        array_call c = {.a = self->a, .opts = &opts, .out = &out, .err = &err};
+        rc = run_released(&ctl, &c);
     }
+    pyd_listeners_release(&ctl);
+    if (rc < 0)
+        return NULL;
     if (rc)
         return pyd_raise(rc, &err);
     PyObject *r = pyd_ndarray_to_numpy(out);
@@ -882,14 +923,14 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
                                      &path, &dataset, &gzip, &overwrite, &scheduler, &num_workers))
         return NULL;
     dusk_options opts = DUSK_OPTIONS_INIT;
-    dusk_callbacks listeners[PYD_MAX_LISTENERS];
+    pyd_run_ctl ctl;
     int view;
     if (gzip < 0 || gzip > 9) {
         Py_DECREF(path);
         PyErr_Format(PyExc_ValueError, "gzip level must be 0 to 9, not %d", gzip);
         return NULL;
     }
-    if (run_options(scheduler, num_workers, &opts, &view, listeners) < 0) {
+    if (run_options(scheduler, num_workers, &opts, &view, &ctl) < 0) {
         Py_DECREF(path);
         return NULL;
     }
@@ -902,9 +943,14 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
         vo.run = &opts;
         rc = dusk_view_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &vo, &err);
     } else {
-        rc = dusk_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &opts, &err);
+        array_call c = {.a = self->a, .opts = &opts, .path = PyBytes_AS_STRING(path),
+                        .dataset = dataset, .so = &so, .err = &err};
+        rc = run_released(&ctl, &c);
     }
+    pyd_listeners_release(&ctl);
     Py_DECREF(path);
+    if (rc < 0)
+        return NULL;
     if (rc)
         return pyd_raise(rc, &err);
     Py_RETURN_NONE;

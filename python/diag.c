@@ -14,10 +14,14 @@
 */
 #include "pydusk.h"
 
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { MAX_LISTENERS = PYD_MAX_LISTENERS };
+
+static void progress_drain_owner(PyObject *o);   /* GIL held */
 
 static dusk_callbacks active[MAX_LISTENERS];
 static PyObject *active_owner[MAX_LISTENERS];   /* strong references */
@@ -26,13 +30,105 @@ static int view_depth;
 static dusk_view_options view_opts;
 static char view_title[256];
 
-void pyd_listeners(dusk_options *opts, dusk_callbacks *buf)
+/* The run's own gate: refuses once the caller has seen a signal. */
+static int cancel_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)ud;
+    (void)worker;
+    return dusk_error_set(err, DUSK_ECANCELED, "interrupted (KeyboardInterrupt)");
+}
+
+void pyd_listeners(dusk_options *opts, pyd_run_ctl *ctl)
 {
     /* A copy per run: another thread's run may start while this one goes
-     * on, with other listeners. */
-    memcpy(buf, active, nactive * sizeof *buf);
-    opts->callbacks = nactive ? buf : NULL;
-    opts->ncallbacks = nactive;
+     * on, with other listeners; the owners stay alive until it ends. */
+    memcpy(ctl->cb, active, nactive * sizeof *ctl->cb);
+    for (size_t i = 0; i < nactive; i++) {
+        ctl->owner[i] = active_owner[i];
+        Py_INCREF(ctl->owner[i]);
+    }
+    ctl->nowners = nactive;
+    ctl->cancel = 0;
+    /* Armed only by a signal: until then the scheduler never calls it. */
+    ctl->cb[nactive] = (dusk_callbacks){.ud = ctl, .gate = cancel_gate, .gate_armed = &ctl->cancel};
+    opts->callbacks = ctl->cb;
+    opts->ncallbacks = nactive + 1;
+}
+
+void pyd_listeners_release(pyd_run_ctl *ctl)
+{
+    for (size_t i = 0; i < ctl->nowners; i++) {
+        progress_drain_owner(ctl->owner[i]);
+        Py_CLEAR(ctl->owner[i]);
+    }
+    ctl->nowners = 0;
+}
+
+typedef struct {
+    int (*fn)(void *);
+    void *arg;
+    int rc, done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} waited_run;
+
+static void *waited_main(void *p)
+{
+    waited_run *w = p;
+    int rc = w->fn(w->arg);
+    pthread_mutex_lock(&w->mu);
+    w->rc = rc;
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *arg,
+                 int *interrupted)
+{
+    *interrupted = 0;
+    waited_run w = {.fn = fn, .arg = arg};
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_t th;
+    if (pthread_create(&th, NULL, waited_main, &w) != 0) {
+        w.rc = fn(arg);   /* uninterruptible, but done */
+    } else {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done) {
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            t.tv_nsec += 100 * 1000 * 1000;
+            if (t.tv_nsec >= 1000000000L) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&w.cv, &w.mu, &t);
+            if (w.done || *interrupted)
+                continue;
+            pthread_mutex_unlock(&w.mu);
+            /* The GIL only for the check: the run's tasks need it. */
+            PyEval_RestoreThread(ts);
+            if (PyErr_CheckSignals() < 0) {
+                *interrupted = 1;
+                __atomic_store_n(&ctl->cancel, 1, __ATOMIC_SEQ_CST);
+            }
+            for (size_t i = 0; i < ctl->nowners; i++)
+                progress_drain_owner(ctl->owner[i]);
+            PyEval_SaveThread();
+            pthread_mutex_lock(&w.mu);
+        }
+        pthread_mutex_unlock(&w.mu);
+        pthread_join(th, NULL);
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return w.rc;
 }
 
 int pyd_view_active(dusk_view_options *vo)
@@ -316,11 +412,88 @@ static PyTypeObject ProfType = {
 
 /* --- _dusk.Progress: a dusk_progress ------------------------------------------------ */
 
+/* The bar is drawn by dusk's C thread into a FILE of our own (fopencookie)
+ * whose writes only gather the text, under a mutex and without the GIL;
+ * whoever holds the GIL hands it to the Python file object's write (the
+ * caller of a run, every 100 ms while it waits, and when it ends; _stop),
+ * so that the bar shows wherever Python's out goes: sys.stdout by default
+ * as in Dask, a Jupyter cell, io.StringIO. */
 typedef struct {
     PyObject_HEAD
     dusk_progress *b;
-    FILE *out;      /* a dup of the given file's descriptor, or NULL: stderr */
+    FILE *out;          /* the gathering FILE */
+    PyObject *pyout;    /* the Python file object (strong) */
+    pthread_mutex_t mu; /* guards text */
+    char *text;         /* gathered, not yet written */
+    size_t len, cap;
 } progobject;
+
+enum { PROGRESS_TEXT_MAX = 1 << 16 };   /* a bar behind by more keeps its tail */
+
+static ssize_t progress_gather(void *cookie, const char *buf, size_t n)
+{
+    progobject *self = cookie;
+    pthread_mutex_lock(&self->mu);
+    if (self->len + n > PROGRESS_TEXT_MAX) {
+        /* Redraws only: the newest text is what matters. */
+        size_t keep = n >= PROGRESS_TEXT_MAX / 2 ? 0 : PROGRESS_TEXT_MAX / 2 - n;
+        if (keep > self->len)
+            keep = self->len;
+        memmove(self->text, self->text + self->len - keep, keep);
+        self->len = keep;
+        if (n > PROGRESS_TEXT_MAX / 2) {
+            buf += n - PROGRESS_TEXT_MAX / 2;
+            n = PROGRESS_TEXT_MAX / 2;
+        }
+    }
+    if (self->len + n > self->cap) {
+        size_t cap = self->cap ? self->cap : 256;
+        while (cap < self->len + n)
+            cap *= 2;
+        char *t = realloc(self->text, cap);
+        if (!t) {
+            pthread_mutex_unlock(&self->mu);
+            return (ssize_t)n;   /* a lost redraw, not a failed run */
+        }
+        self->text = t;
+        self->cap = cap;
+    }
+    memcpy(self->text + self->len, buf, n);
+    self->len += n;
+    pthread_mutex_unlock(&self->mu);
+    return (ssize_t)n;
+}
+
+/* Writes the gathered text to the Python file; GIL held. A file that
+ * fails to take it loses the bar, not the run (the error is reported as
+ * unraisable). */
+static void progress_drain(progobject *self)
+{
+    if (!self->pyout)
+        return;
+    pthread_mutex_lock(&self->mu);
+    PyObject *t = self->len ? PyUnicode_DecodeUTF8(self->text, (Py_ssize_t)self->len, "replace")
+                            : NULL;
+    self->len = 0;
+    pthread_mutex_unlock(&self->mu);
+    if (!t) {
+        PyErr_Clear();
+        return;
+    }
+    PyObject *exc_type, *exc, *tb;
+    PyErr_Fetch(&exc_type, &exc, &tb);   /* a pending exception (^C) stays */
+    PyObject *r = PyObject_CallMethod(self->pyout, "write", "O", t);
+    if (r) {
+        Py_DECREF(r);
+        r = PyObject_CallMethod(self->pyout, "flush", NULL);
+    }
+    if (!r)
+        PyErr_WriteUnraisable(self->pyout);
+    Py_XDECREF(r);
+    Py_DECREF(t);
+    PyErr_Restore(exc_type, exc, tb);
+}
+
 
 static PyObject *progress_new(PyTypeObject *t, PyObject *args, PyObject *kw)
 {
@@ -334,27 +507,35 @@ static PyObject *progress_new(PyTypeObject *t, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "ProgressBar: width 1..1000, dt above 0, minimum 0 or more");
         return NULL;
     }
+    if (out == Py_None) {
+        out = PySys_GetObject("stdout");   /* borrowed; Dask's default */
+        if (!out || out == Py_None) {
+            PyErr_SetString(PyExc_RuntimeError, "ProgressBar: no sys.stdout to draw on");
+            return NULL;
+        }
+    }
+    PyObject *w = PyObject_GetAttrString(out, "write");
+    if (!w || !PyCallable_Check(w)) {
+        Py_XDECREF(w);
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "ProgressBar: out must be a file object with write(), "
+                     "not %.100s", Py_TYPE(out)->tp_name);
+        return NULL;
+    }
+    Py_DECREF(w);
     progobject *self = (progobject *)t->tp_alloc(t, 0);
     if (!self)
         return NULL;
-    if (out != Py_None) {
-        int fd = PyObject_AsFileDescriptor(out);
-        if (fd < 0) {
-            Py_DECREF(self);
-            return NULL;
-        }
-        PyObject *r = PyObject_CallMethod(out, "flush", NULL);
-        Py_XDECREF(r);
-        PyErr_Clear();
-        int d = dup(fd);
-        self->out = d >= 0 ? fdopen(d, "w") : NULL;
-        if (!self->out) {
-            if (d >= 0)
-                close(d);
-            Py_DECREF(self);
-            return PyErr_SetFromErrno(PyExc_OSError);
-        }
+    pthread_mutex_init(&self->mu, NULL);
+    self->pyout = out;
+    Py_INCREF(out);
+    cookie_io_functions_t io = {.write = progress_gather};
+    self->out = fopencookie(self, "w", io);
+    if (!self->out) {
+        Py_DECREF(self);
+        return PyErr_SetFromErrno(PyExc_OSError);
     }
+    setvbuf(self->out, NULL, _IONBF, 0);   /* every redraw reaches the gathered text */
     dusk_progress_options o = DUSK_PROGRESS_OPTIONS_INIT;
     o.out = self->out;
     o.width = width;
@@ -375,6 +556,10 @@ static void progress_dealloc(progobject *self)
     dusk_progress_free(self->b);
     if (self->out)
         fclose(self->out);
+    progress_drain(self);
+    Py_CLEAR(self->pyout);
+    free(self->text);
+    pthread_mutex_destroy(&self->mu);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -392,6 +577,7 @@ static PyObject *progress_stop(progobject *self, PyObject *unused)
     pop_listener((PyObject *)self);
     if (self->out)
         fflush(self->out);
+    progress_drain(self);
     Py_RETURN_NONE;
 }
 
@@ -423,6 +609,12 @@ static PyTypeObject ProgressType = {
     .tp_methods = progress_methods,
     .tp_getset = progress_getset,
 };
+
+static void progress_drain_owner(PyObject *o)
+{
+    if (PyObject_TypeCheck(o, &ProgressType))
+        progress_drain((progobject *)o);
+}
 
 /* --- dusk.view() and graph pictures ---------------------------------------------------- */
 

@@ -362,7 +362,8 @@ static int fast_op(int op, dusk_value *const *args, size_t nargs, dusk_value **o
 }
 
 /* Keeps the task's exception and names it in err ("#3 ZeroDivisionError:
- * division by zero"); GIL held. */
+ * division by zero"); GIL held. The run's excs holds (exception, that
+ * text) pairs: raise_task_error finds the pair by the text dusk reports. */
 static int keep_exception(pyrun *r, dusk_error *err)
 {
     PyObject *type, *exc, *tb;
@@ -380,8 +381,10 @@ static int keep_exception(pyrun *r, dusk_error *err)
     dusk_error_set(err, DUSK_ETASK, "#%zd %s: %s", n, exc ? Py_TYPE(exc)->tp_name : "?",
                    text ? text : "");
     Py_XDECREF(s);
-    if (exc && PyList_Append(r->excs, exc) < 0)
+    PyObject *pair = exc ? Py_BuildValue("(Oy)", exc, err->msg) : NULL;
+    if (!pair || PyList_Append(r->excs, pair) < 0)
         PyErr_Clear();
+    Py_XDECREF(pair);
     Py_XDECREF(exc);
     return DUSK_ETASK;
 }
@@ -436,6 +439,7 @@ struct pyd_graph {
     PyObject *funcs;      /* {id(callable): capsule of its pyfunc} */
     pyfunc *head;         /* every pyfunc, to free */
     PyObject *op_of;      /* borrowed: module state's {callable: op} */
+    PyObject *canon;      /* {key: key} of dsk, or NULL until needed */
     size_t hoisted;       /* names tried for nested tasks */
     size_t hoisted_keys;  /* nested tasks given keys of their own */
     int listened;         /* a profiler recorded a run of it */
@@ -487,6 +491,32 @@ static int is_key(pyd_graph *pg, PyObject *o)
         return 0;
     }
     return c;
+}
+
+/* The text of the graph's own key equal to o (a key of the graph): 1.0
+ * and True find the key 1, whose text is "1" (new reference or NULL). */
+static PyObject *graph_key_text(pyd_graph *pg, PyObject *o)
+{
+    if (PyUnicode_CheckExact(o))
+        return pyd_key_text(o);   /* equal str keys have one text */
+    if (!pg->canon) {
+        /* {key: key}, made once per graph that refers to a key not a str */
+        pg->canon = PyDict_New();
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (pg->canon && PyDict_Next(pg->dsk, &pos, &k, &v))
+            if (PyDict_SetItem(pg->canon, k, k) < 0)
+                Py_CLEAR(pg->canon);
+        if (!pg->canon)
+            return NULL;
+    }
+    PyObject *own = PyDict_GetItemWithError(pg->canon, o);
+    if (!own) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, o);
+        return NULL;
+    }
+    return pyd_key_text(own);
 }
 
 /* Dask's funcname: partials by their function, lambdas as "lambda". */
@@ -666,7 +696,7 @@ static dusk_arg *make_arg(pyd_graph *pg, const char *parent, PyObject *o, int de
         return a;
     }
     if (is_key(pg, o)) {
-        PyObject *t = pyd_key_text(o);
+        PyObject *t = graph_key_text(pg, o);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
         dusk_arg *a = s ? dusk_ref(s) : NULL;
         if (s && !a)
@@ -741,7 +771,7 @@ static int add_entry(pyd_graph *pg, const char *key, PyObject *val)
         return dusk_task(pg->g, key, &dusk_identity, a) ? graph_failed(pg) : 0;
     }
     if (is_key(pg, val)) {
-        PyObject *t = pyd_key_text(val);
+        PyObject *t = graph_key_text(pg, val);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
         int rc = s ? dusk_graph_alias(pg->g, key, s) : 0;
         Py_XDECREF(t);
@@ -761,6 +791,7 @@ void pyd_graph_free(pyd_graph *pg)
         return;
     dusk_graph_free(pg->g);   /* first: its literals may hold objects */
     Py_XDECREF(pg->funcs);
+    Py_XDECREF(pg->canon);
     Py_XDECREF(pg->dsk);
     int keep = pg->listened && pyd_profiles_alive();
     for (pyfunc *pf = pg->head, *next; pf; pf = next) {
@@ -917,7 +948,7 @@ static dusk_arg *make_request(pyd_graph *pg, PyObject *keys, int depth)
         }
         return NULL;
     }
-    PyObject *t = pyd_key_text(keys);
+    PyObject *t = graph_key_text(pg, keys);
     const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
     dusk_arg *a = s ? dusk_ref(s) : NULL;
     if (s && !a)
@@ -944,42 +975,48 @@ static PyObject *result_of(PyObject *keys, dusk_value *v)
     return t;
 }
 
-/* Re-raises the exception of a failed task with err's key: dusk's
- * message reads "task 'z' (inc) failed: #0 ValueError: ...". */
+/* Re-raises the exception of a failed task, the same object, with a note
+ * naming its key (add_note: its args and str stay the task's own). dusk's
+ * message reads "task 'z' (inc) failed: #0 ValueError: ...", the part
+ * after " failed: " being keep_exception's text (maybe cut short); the
+ * key may hold " failed: #" too, so the last place where the rest of the
+ * message begins a kept text is the one. */
 static void raise_task_error(pyrun *r, const dusk_error *err)
 {
-    const char *hash = strstr(err->msg, ": #");
-    long idx = hash ? strtol(hash + 3, NULL, 10) : -1;
-    if (idx < 0 || idx >= PyList_GET_SIZE(r->excs)) {
+    static const char mark[] = " failed: #";
+    PyObject *exc = NULL;
+    const char *where_end = NULL;
+    for (const char *p = strstr(err->msg, mark); p; p = strstr(p + 1, mark)) {
+        const char *rest = p + sizeof mark - 2;   /* at the '#' */
+        long idx = strtol(rest + 1, NULL, 10);
+        if (idx < 0 || idx >= PyList_GET_SIZE(r->excs))
+            continue;
+        PyObject *pair = PyList_GET_ITEM(r->excs, idx);
+        const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1));
+        if (strncmp(text, rest, strlen(rest)) == 0) {
+            exc = PyTuple_GET_ITEM(pair, 0);
+            where_end = p;
+        }
+    }
+    if (!exc) {
         pyd_raise(err->code, err);
         return;
     }
-    PyObject *exc = PyList_GET_ITEM(r->excs, idx);
     Py_INCREF(exc);
-    /* The key, as dusk names it: the text before " failed:". */
-    const char *end = strstr(err->msg, " failed: #");
-    PyObject *where = PyUnicode_FromStringAndSize(err->msg, end ? end - err->msg : 0);
-    PyObject *args = PyObject_GetAttrString(exc, "args");
-    if (where && args && PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1 &&
-        PyUnicode_Check(PyTuple_GET_ITEM(args, 0))) {
-        /* The message itself names the key: str(e) shows it. */
-        PyObject *m = PyUnicode_FromFormat("%U (in dusk %U)", PyTuple_GET_ITEM(args, 0), where);
-        PyObject *na = m ? PyTuple_Pack(1, m) : NULL;
-        if (!na || PyObject_SetAttrString(exc, "args", na) < 0)
-            PyErr_Clear();
-        Py_XDECREF(na);
-        Py_XDECREF(m);
-    } else if (where) {
-        PyObject *note = PyUnicode_FromFormat("raised by dusk %U", where);
-        PyObject *rr = note ? PyObject_CallMethod(exc, "add_note", "O", note) : NULL;
-        if (!rr)
-            PyErr_Clear();
+    PyObject *where = PyUnicode_DecodeUTF8(err->msg, where_end - err->msg, "replace");
+    PyObject *note = where ? PyUnicode_FromFormat("raised by dusk %U", where) : NULL;
+    Py_XDECREF(where);
+    /* A shared exception raised again gets the note once. */
+    PyObject *notes = note ? PyObject_GetAttrString(exc, "__notes__") : NULL;
+    int has = notes && PyList_Check(notes) ? PySequence_Contains(notes, note) : 0;
+    PyErr_Clear();
+    if (note && has != 1) {
+        PyObject *rr = PyObject_CallMethod(exc, "add_note", "O", note);
         Py_XDECREF(rr);
-        Py_XDECREF(note);
     }
     PyErr_Clear();
-    Py_XDECREF(args);
-    Py_XDECREF(where);
+    Py_XDECREF(notes);
+    Py_XDECREF(note);
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
 }
@@ -992,16 +1029,31 @@ static void funcs_set_run(pyd_graph *pg, pyrun *r)
 
 /* Runs request on pg (taking the request over); the result, or NULL with
  * an exception. */
-static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
-                             dusk_options *opts, int view)
+typedef struct {
+    dusk_graph *g;
+    dusk_arg *req;
+    dusk_options *opts;
+    dusk_value **out;
+    dusk_error *err;
+} compute_call;
+
+static int compute_main(void *p)
 {
+    compute_call *c = p;
+    return dusk_compute(c->g, c->req, c->opts, c->out, c->err);
+}
+
+static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
+                             dusk_options *opts, pyd_run_ctl *ctl, int view)
+{
+    int interrupted = 0;
     pyrun r;
     if (run_begin(&r) < 0) {
         dusk_arg_free(req);
         return NULL;
     }
     funcs_set_run(pg, &r);
-    if (opts->ncallbacks)
+    if (ctl->nowners)
         pg->listened = 1;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -1020,12 +1072,19 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
             rc = dusk_view_get(pg->g, name, &vo, &out, &err);
         else
             dusk_graph_status(pg->g, &err);
+    } else if (opts->scheduler == DUSK_SCHED_THREADS) {
+        /* The caller watches for ^C meanwhile (the sync scheduler's tasks
+         * run on the caller's thread, where Python sees it). */
+        compute_call c = {pg->g, req, opts, &out, &err};
+        rc = pyd_run_wait(ctl, r.caller_ts, compute_main, &c, &interrupted);
     } else {
         rc = dusk_compute(pg->g, req, opts, &out, &err);
     }
     run_end(&r);
     PyObject *res = NULL;
-    if (rc != 0) {
+    if (interrupted) {
+        /* The signal's exception (KeyboardInterrupt) is set. */
+    } else if (rc != 0) {
         if (rc == DUSK_ETASK)
             raise_task_error(&r, &err);
         else
@@ -1066,14 +1125,17 @@ static PyObject *py_get(PyObject *self, PyObject *args, PyObject *kw)
         goto bad;
     if (pyd_view_active(NULL))
         view = 1;
-    dusk_callbacks listeners[PYD_MAX_LISTENERS];
-    pyd_listeners(&opts, listeners);
+    pyd_run_ctl ctl;
+    pyd_listeners(&opts, &ctl);
     pyd_graph *pg = pyd_graph_build(dsk);
-    if (!pg)
+    if (!pg) {
+        pyd_listeners_release(&ctl);
         goto bad;
+    }
     dusk_arg *req = make_request(pg, keys, 0);
-    PyObject *res = req ? run_request(pg, keys, req, &opts, view) : NULL;
+    PyObject *res = req ? run_request(pg, keys, req, &opts, &ctl, view) : NULL;
     pyd_graph_free(pg);
+    pyd_listeners_release(&ctl);
     Py_DECREF(pos);
     Py_DECREF(known);
     return res;

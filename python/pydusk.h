@@ -37,12 +37,31 @@ PyObject *pyd_value_to(dusk_value *v);
 /* A NumPy array over an ndarray value, keeping the value alive. */
 PyObject *pyd_ndarray_to_numpy(dusk_value *v);
 
-/* The listeners that dusk.diagnostics have switched on for every
- * computation made meanwhile (diag.c). pyd_listeners copies them into buf
- * (PYD_MAX_LISTENERS entries, the caller's, which must last the run) and
- * points opts->callbacks at it; GIL held. */
+/* What a run takes from dusk.diagnostics and gives back: the listeners
+ * switched on for every computation made meanwhile (diag.c), each with a
+ * strong reference to its owner (a ProgressBar unregistered and dropped
+ * while the run goes on stays alive until it ends), and a gate that
+ * refuses every task once `cancel` is set (^C: pyd_run_wait). The
+ * caller's, which must last the run. */
 #define PYD_MAX_LISTENERS 16
-void pyd_listeners(dusk_options *opts, dusk_callbacks *buf);
+typedef struct pyd_run_ctl {
+    dusk_callbacks cb[PYD_MAX_LISTENERS + 1];
+    PyObject *owner[PYD_MAX_LISTENERS];
+    size_t nowners;
+    int cancel;   /* atomic: the gate is armed when it reads 1 */
+} pyd_run_ctl;
+/* Fills ctl and points opts->callbacks at it; GIL held. */
+void pyd_listeners(dusk_options *opts, pyd_run_ctl *ctl);
+/* Drops the owners' references once the run has ended; GIL held. */
+void pyd_listeners_release(pyd_run_ctl *ctl);
+/* Runs fn(arg) on a thread of its own while the caller, whose state ts
+ * was saved (GIL released), waits, taking the GIL every 100 ms for
+ * PyErr_CheckSignals: on a signal's exception it cancels the run through
+ * ctl's gate and waits for fn to return. Returns fn's code; *interrupted
+ * is 1 when the exception (KeyboardInterrupt ...) is set in ts. Without
+ * a thread, fn runs on the caller's. GIL released on entry and return. */
+int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *arg,
+                 int *interrupted);
 /* Whether a dusk.view() block is open (then computations open the live
  * window), and its options. */
 int pyd_view_active(dusk_view_options *vo);

@@ -14,6 +14,10 @@ __all__ = ["get", "compute", "Delayed", "view", "visualize_graph", "ncores", "Du
            "__version__"]
 
 
+def _first(results):
+    return results[0]
+
+
 class Delayed:
     """A key of a Dask graph, as dask.delayed.Delayed(key, dsk) in the lecture."""
 
@@ -26,6 +30,23 @@ class Delayed:
 
     def __dask_keys__(self):
         return [self.key]
+
+    # The rest of Dask's collection protocol: dask.compute and dask.persist
+    # take a dusk.Delayed as one of theirs, run by dusk.get.
+    __dask_scheduler__ = staticmethod(get)
+
+    def __dask_postcompute__(self):
+        return _first, ()
+
+    def __dask_postpersist__(self):
+        return self._rebuild, ()
+
+    def _rebuild(self, dsk, rename=None):
+        key = rename.get(self.key, self.key) if rename else self.key
+        return Delayed(key, dsk)
+
+    def __dask_tokenize__(self):
+        return self.key
 
     def __repr__(self):
         return "Delayed(%r)" % (self.key,)

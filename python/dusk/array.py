@@ -15,8 +15,12 @@ HDF5 datasets given by h5py are read by dusk's own libhdf5, from the dataset's
 file name and path, chunk by chunk, not through h5py's handle.
 """
 import builtins
+import errno
+import fcntl
 import numbers
+import os
 import re
+import threading
 import weakref
 
 import numpy as np
@@ -99,57 +103,128 @@ def _recipe_of(a):
     return a
 
 
+# Making an array and compacting are one step for other threads: between
+# _new_context and the last _rebind, another thread's array would land in a
+# context the others are leaving.
+_lock = threading.RLock()
+
+
 def _apply(name, *args):
     """Array.<name>(*args), remembered as the result's recipe."""
-    r = getattr(Array, name)(*args)
-    if args and r is args[0]:
+    with _lock:
+        r = getattr(Array, name)(*args)
+        if args and r is args[0]:
+            return r
+        r._recipe = _Recipe((name, tuple(_recipe_of(a) for a in args)))
+        _live.add(r)
+        made = r._context_made()
+        if made > _compact_at and made > 8 * len(_live):
+            _compact(made)
         return r
-    r._recipe = _Recipe((name, tuple(_recipe_of(a) for a in args)))
-    _live.add(r)
-    if r._context_made() > _COMPACT_MIN and r._context_made() > 8 * len(_live):
-        _compact()
-    return r
+
+
+def _no_out(out):
+    if out is not None:
+        raise TypeError("dusk arrays are lazy: out= must be None")
+
+
+# NumPy's ufuncs that dusk arrays have, by the name of dusk's operation.
+_UFUNC_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
+                "absolute": "abs", "negative": "neg"}
+_UFUNC_BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
+                 "divide": "truediv", "power": "pow", "less": "lt", "less_equal": "le",
+                 "greater": "gt", "greater_equal": "ge", "equal": "eq", "not_equal": "ne"}
 
 
 class _Recipe(tuple):
     __slots__ = ()
 
 
-def _replay(rec, memo):
-    key = id(rec)
-    if key not in memo:
-        name, args = rec
-        real = []
-        for a in args:
-            if isinstance(a, _Recipe):
-                a = _replay(a, memo)
-            elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
-                a = [_replay(x, memo) for x in a]
-            real.append(a)
-        memo[key] = (getattr(Array, name)(*real), rec)
-    return memo[key][0]
+# The context is compacted once it has made more than this many arrays (and
+# 8 times as many as are alive); after each attempt, twice what the fresh
+# context then holds: one live array may need its whole ancestry (x = x + 1
+# in a loop), and compacting it again at every step would be quadratic.
+_compact_at = _COMPACT_MIN
 
 
-def _compact():
+def _recipe_inputs(args):
+    for a in args:
+        if isinstance(a, _Recipe):
+            yield a
+        elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
+            yield from a
+
+
+def _replay(roots):
+    """The arrays of recipes roots, made again in the live context: inputs
+    first, each once, without recursion (a chain may be thousands long)."""
+    memo = {}   # id(recipe) -> (array, recipe), the recipe kept for its id
+    out = []
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            rec, ready = stack.pop()
+            if id(rec) in memo:
+                continue
+            name, args = rec
+            if not ready:
+                stack.append((rec, True))
+                stack.extend((a, False) for a in _recipe_inputs(args) if id(a) not in memo)
+                continue
+            real = []
+            for a in args:
+                if isinstance(a, _Recipe):
+                    a = memo[id(a)][0]
+                elif isinstance(a, list) and a and isinstance(a[0], _Recipe):
+                    a = [memo[id(x)][0] for x in a]
+                real.append(a)
+            memo[id(rec)] = (getattr(Array, name)(*real), rec)
+        out.append(memo[id(root)][0])
+    return out
+
+
+def _compact(made):
+    global _compact_at
     arrays = list(_live)
     old = arrays[0] if arrays else None
     _dusk.Array._new_context()
-    memo = {}
     try:
-        fresh = [_replay(a._recipe, memo) for a in arrays]
+        fresh = _replay([a._recipe for a in arrays])
     except Exception:
-        # An input went away (a file removed): keep the old context.
+        # An input went away (a file removed): keep the old context, and
+        # try again only once it has doubled.
         if old is not None:
             old._use_context()
+        _compact_at = builtins.max(_COMPACT_MIN, 2 * made)
         return
     for a, f in zip(arrays, fresh):
         a._rebind(f)
+    _compact_at = builtins.max(_COMPACT_MIN, 2 * (fresh[0]._context_made() if fresh else 0))
 
 
 class Array(_dusk.Array):
     """A lazy chunked array: a grid of NumPy blocks and the task graph that makes them."""
 
-    __array_ufunc__ = None      # NumPy defers its operators to ours
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """np.exp(x), np.add(a, x) ...: the ufuncs dusk has, as dusk arrays;
+        NumPy's operators with an ndarray on the left come here too."""
+        if method != "__call__" or kwargs.get("out") is not None or set(kwargs) - {"out"}:
+            return NotImplemented
+        if ufunc.__name__ == "matmul" and len(inputs) == 2:
+            return _bool_product(_as_array(inputs[0]), "matmul", _as_array(inputs[1]))
+        if ufunc.__name__ in _UFUNC_UNARY and len(inputs) == 1:
+            return _apply("_unop", self, _UNOPS[_UFUNC_UNARY[ufunc.__name__]])
+        if ufunc.__name__ in _UFUNC_BINARY and len(inputs) == 2:
+            a, b = inputs
+            name = _UFUNC_BINARY[ufunc.__name__]
+            return a._op(b, name) if isinstance(a, Array) else b._op(a, name, True)
+        return NotImplemented
+
+    def __float__(self):
+        return float(self.compute())
+
+    def __int__(self):
+        return int(self.compute())
     __array_priority__ = 20
 
     # --- description -----------------------------------------------------------------
@@ -214,8 +289,14 @@ class Array(_dusk.Array):
         code = _BINOPS[name]
         if isinstance(other, Array):
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
-        if isinstance(other, (numbers.Real, np.number, np.bool_)) and not isinstance(other, complex):
-            return _apply("_binop_scalar", self, code, float(other), reflected)
+        if isinstance(other, (complex, np.complexfloating)):
+            raise TypeError("dusk arrays hold real numbers: %r is complex" % (other,))
+        if isinstance(other, (numbers.Real, np.number, np.bool_)):
+            if _exact_as_float(other):
+                return _apply("_binop_scalar", self, code, float(other), reflected)
+            # An int a double would round: as a 0-d array, which keeps it whole.
+            other = from_array(np.asarray(other))
+            return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (np.ndarray, list, tuple)):
             other = from_array(np.asarray(other))
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
@@ -244,10 +325,10 @@ class Array(_dusk.Array):
     def __abs__(self): return _apply("_unop", self, _UNOPS["abs"])
 
     def __matmul__(self, o):
-        return _apply("_product", self, "matmul", _as_array(o))
+        return _bool_product(self, "matmul", _as_array(o))
 
     def __rmatmul__(self, o):
-        return _apply("_product", _as_array(o), "matmul", self)
+        return _bool_product(_as_array(o), "matmul", self)
 
     def __bool__(self):
         raise TypeError("the truth value of a dusk array is ambiguous: compute() it first")
@@ -272,6 +353,9 @@ class Array(_dusk.Array):
             index = (index,)
         items = []
         for it in index:
+            if isinstance(it, (bool, np.bool_)):
+                # NumPy reads x[True] as a new axis, not as x[1]
+                raise IndexError("dusk arrays take no boolean index (%r)" % (it,))
             if isinstance(it, np.ndarray):
                 if it.dtype == bool:
                     raise IndexError("dusk arrays take no boolean masks")
@@ -281,49 +365,65 @@ class Array(_dusk.Array):
 
     # --- products and reductions --------------------------------------------------------
     def dot(self, other):
-        return _apply("_product", self, "dot", _as_array(other))
+        return _bool_product(self, "dot", _as_array(other))
 
     def _red(self, name, axis, keepdims, split_every, ddof=0, dtype=None):
         x = self if dtype is None else self.astype(dtype)
         if isinstance(split_every, dict) or (split_every is not None and not isinstance(split_every, int)):
             raise TypeError("split_every must be an int")
+        if isinstance(axis, (tuple, list)):
+            seen = [a + self.ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axis]
+            if len(set(seen)) != len(seen):
+                raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
         return _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
 
-    def sum(self, axis=None, dtype=None, keepdims=False, split_every=None):
+    def sum(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("sum", axis, keepdims, split_every, dtype=dtype)
 
-    def prod(self, axis=None, dtype=None, keepdims=False, split_every=None):
+    def prod(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("prod", axis, keepdims, split_every, dtype=dtype)
 
-    def mean(self, axis=None, dtype=None, keepdims=False, split_every=None):
+    def mean(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("mean", axis, keepdims, split_every, dtype=dtype)
 
-    def std(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None):
+    def std(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        _no_out(out)
         return self._red("std", axis, keepdims, split_every, ddof, dtype)
 
-    def var(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None):
+    def var(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        _no_out(out)
         return self._red("var", axis, keepdims, split_every, ddof, dtype)
 
-    def min(self, axis=None, keepdims=False, split_every=None):
+    def min(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("min", axis, keepdims, split_every)
 
-    def max(self, axis=None, keepdims=False, split_every=None):
+    def max(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("max", axis, keepdims, split_every)
 
-    def any(self, axis=None, keepdims=False, split_every=None):
+    def any(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("any", axis, keepdims, split_every)
 
-    def all(self, axis=None, keepdims=False, split_every=None):
+    def all(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
         return self._red("all", axis, keepdims, split_every)
 
     # --- computing ------------------------------------------------------------------------
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
-        r = self._compute(scheduler=scheduler, num_workers=num_workers)
+        # Without the GIL, under the lock (no array built meanwhile): python/array.c
+        with _lock:
+            r = self._compute(scheduler=scheduler, num_workers=num_workers)
         return r[()] if r.ndim == 0 else r
 
     def __array__(self, dtype=None):
-        r = np.asarray(self._compute())
+        with _lock:
+            r = np.asarray(self._compute())
         return r if dtype is None else r.astype(dtype, copy=False)
 
     def to_hdf5(self, filename, datapath, compression=None, overwrite=False, **kwargs):
@@ -362,6 +462,22 @@ def _as_array(x):
     return x if isinstance(x, Array) else from_array(np.asarray(x))
 
 
+def _exact_as_float(v):
+    """Whether the double dusk's scalar calls take holds v exactly."""
+    if isinstance(v, (bool, np.bool_, float, np.floating)):
+        return True
+    try:
+        return float(v) == v
+    except OverflowError:
+        return False
+
+
+def _bool_product(a, kind, b):
+    # NumPy's product of two bool arrays is bool (any of the ands).
+    r = _apply("_product", a, kind, b)
+    return r.astype(bool) if a.dtype == bool and b.dtype == bool else r
+
+
 # --- creation -------------------------------------------------------------------------------
 def ones(shape, dtype=float, chunks="auto"):
     return _apply("_create", "ones", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
@@ -378,13 +494,22 @@ def empty(shape, dtype=float, chunks="auto"):
 def full(shape, fill_value, dtype=None, chunks="auto"):
     if dtype is None:
         dtype = np.array(fill_value).dtype
+    if isinstance(fill_value, (complex, np.complexfloating)):
+        raise TypeError("full: dusk arrays hold real numbers, and %r is complex" % (fill_value,))
+    if not _exact_as_float(fill_value):
+        # An int a double would round (2**60 + 1): zeros plus the value as a
+        # 0-d array of the dtype, which keeps it whole.
+        return zeros(shape, dtype=dtype, chunks=chunks) + from_array(np.array(fill_value, dtype=dtype))
     return _apply("_create", "full", _shape(shape), _chunks_text(chunks), _dtype_name(dtype),
-                         float(fill_value))
+                  float(fill_value))
 
 
 def arange(start, stop=None, step=1, chunks="auto", dtype=None):
     if stop is None:
         start, stop = 0, start
+    for v in (start, stop, step):
+        if isinstance(v, (complex, np.complexfloating)) or not _exact_as_float(v):
+            raise ValueError("arange: dusk counts in doubles, which do not hold %r exactly" % (v,))
     x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks))
     return x if dtype is None else x.astype(dtype)
 
@@ -401,10 +526,16 @@ def from_array(x, chunks="auto", name=None, **kwargs):
         return x if chunks == "auto" else x.rechunk(chunks)
     if _is_h5py_dataset(x):
         try:
-            filename, path = x.file.filename, x.name
+            filename, path, driver = x.file.filename, x.name, x.file.driver
         except (ValueError, RuntimeError) as e:   # a closed file
             raise ValueError("from_array: the h5py dataset is not readable (%s): is its file closed?" % e)
-        return _apply("_from_hdf5", filename, path, _chunks_text(chunks))
+        # dusk reads the file itself, by name: a file in memory (driver 'core')
+        # or behind a Python file object ('fileobj') has no name it could open.
+        if driver in ("core", "fileobj"):
+            raise ValueError("from_array: the h5py dataset %s is in a file opened with driver "
+                             "'%s' (%r), which dusk cannot read by its name: use "
+                             "from_array(dataset[...]) to copy it" % (path, driver, filename))
+        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks))
     if not isinstance(x, np.ndarray):
         if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
@@ -412,7 +543,11 @@ def from_array(x, chunks="auto", name=None, **kwargs):
         x = np.asarray(x)
     if x.dtype.kind not in "biufc" or x.dtype.byteorder == ">":
         raise TypeError("dusk arrays hold numbers in native byte order, not %s" % x.dtype)
-    return _apply("_from_numpy", x, _chunks_text(chunks))
+    # The recipe (what compaction replays) keeps a copy of its own: the
+    # caller may change x afterwards, and the array must not follow.
+    private = np.array(x, copy=True)
+    private.flags.writeable = False
+    return _apply("_from_numpy", private, _chunks_text(chunks))
 
 
 asarray = from_array
@@ -422,7 +557,10 @@ def from_hdf5(filename, datapath, chunks="auto"):
     """A dusk array over dataset datapath of the HDF5 file filename, read lazily by
     dusk, chunk by chunk (from_array of an h5py dataset does the same; this needs no
     h5py)."""
-    return _apply("_from_hdf5", str(filename), str(datapath), _chunks_text(chunks))
+    # The file is read when computed: by its absolute name, as the working
+    # directory may change meanwhile.
+    return _apply("_from_hdf5", os.path.abspath(os.fspath(filename)), str(datapath),
+                  _chunks_text(chunks))
 
 
 def _is_h5py_dataset(x):
@@ -539,6 +677,27 @@ def _target(t):
                     % type(t).__name__)
 
 
+def _refuse_open_writer(filename):
+    """OSError when HDF5 (h5py) has filename open for writing: dusk replaces the
+    file whole, and what that handle wrote later would be lost. HDF5 holds an
+    exclusive flock() on a file it writes (a shared one on a file it reads)
+    unless HDF5_USE_FILE_LOCKING=FALSE, which this check cannot see through."""
+    try:
+        fd = os.open(filename, os.O_RDONLY)
+    except OSError:
+        return   # no such file yet (or unreadable: the store will say)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise OSError(errno.EBUSY, "store: '%s' is open for writing (an h5py.File in mode "
+                      "'w', 'a' or 'r+'?); dusk replaces the file whole, so close it first"
+                      % filename, filename) from None
+    except OSError:
+        pass     # a file system without flock: nothing to learn
+    finally:
+        os.close(fd)
+
+
 def store(sources, targets, compression=None, overwrite=False, scheduler=None,
           num_workers=None, **kwargs):
     """Computes sources into targets: (filename, datapath) pairs, written by dusk
@@ -561,8 +720,10 @@ def store(sources, targets, compression=None, overwrite=False, scheduler=None,
                 raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
             t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
         else:
-            s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
-                     scheduler=scheduler, num_workers=num_workers)
+            _refuse_open_writer(where[0])
+            with _lock:
+                s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
+                         scheduler=scheduler, num_workers=num_workers)
 
 
 def to_hdf5(filename, datapath, x, **kwargs):

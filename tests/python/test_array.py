@@ -1,13 +1,14 @@
 """dusk.array: the lecture's dask.array and h5py cells with dusk in place of dask, against
 NumPy (values) and Dask (task counts, the repr table)."""
 import gc
+import io
 import os
 
 import numpy as np
 import pytest
 
 import dusk.array as da
-from conftest import SANITIZED, rss_bytes
+from conftest import SANITIZED, add, rss_bytes
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -27,8 +28,7 @@ LECTURE_EXPRS = {
     "x.sum(axis=0)": lambda m: m.ones((15, 15), chunks=(5, 5)).sum(axis=0),             # In [107]
     "x.dot(x.T + 1)": lambda m: (lambda x: x.dot(x.T + 1))(m.ones((15, 15), chunks=(5, 5))),  # In [111]
     "x - x.mean(axis=0)": lambda m: (lambda x: x - x.mean(axis=0))(m.ones((15, 15), chunks=(5, 5))),
-    "x @ x / 3": lambda m: (lambda x: x @ x / 3)(m.arange(60, chunks=7).reshape((6, 10)).T[:6]
-                                                 if False else m.ones((8, 8), chunks=3)),
+    "x @ x / 3": lambda m: (lambda x: x @ x / 3)(m.ones((8, 8), chunks=3) * m.arange(8, chunks=3)),
     "slices": lambda m: m.ones((20, 30), chunks=(6, 7))[:10, 25:3:-2],
     "fancy": lambda m: m.ones((20, 30), chunks=(6, 7))[:, [10, 1, 5]],
     "exp sum": lambda m: m.exp(m.zeros((9, 9), chunks=4)).sum(),
@@ -76,8 +76,35 @@ def test_lecture_h5py_array_cells(tmp_path):
         da.from_array(data_set, chunks=(500, 500))
 
 
-def test_h5py_section_files_read_and_written(tmp_path):
-    os.chdir(tmp_path)
+def test_h5py_datasets_are_read_by_absolute_name(tmp_path, monkeypatch):
+    # An array over a file named relatively still reads it after a chdir; a
+    # file with no name dusk could open is refused at once, saying why.
+    monkeypatch.chdir(tmp_path)
+    with h5py.File("d.h5", "w") as f:
+        f.create_dataset("a", data=np.arange(10))
+    f = h5py.File("d.h5", "r")
+    x = da.from_array(f["a"], chunks=5)
+    y = da.from_hdf5("d.h5", "/a", chunks=5)
+    os.mkdir("elsewhere")
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    np.testing.assert_array_equal(x.compute(), np.arange(10))
+    np.testing.assert_array_equal(y.compute(), np.arange(10))
+    f.close()
+    mem = h5py.File("in-memory.h5", "w", driver="core", backing_store=False)
+    mem.create_dataset("m", data=np.ones(3))
+    with pytest.raises(ValueError, match="driver 'core'"):
+        da.from_array(mem["m"])
+    mem.close()
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as g:
+        g.create_dataset("b", data=np.ones(3))
+    with h5py.File(buf, "r") as g:
+        with pytest.raises(ValueError, match="driver 'fileobj'"):
+            da.from_array(g["b"])
+
+
+def test_h5py_section_files_read_and_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     a1 = np.arange(100)                                                           # In [175]
     with h5py.File("data1.hdf5", "w") as f:                                       # In [177]
         f.create_dataset("a1", data=a1)
@@ -243,3 +270,150 @@ def test_memory_stays_flat_over_10000_array_computations():
     # The context is compacted every ~1024 arrays: its blocks stay bounded.
     assert core._alloc_live() - blocks < 20000
     np.testing.assert_array_equal(kept.compute(), a)
+
+
+def test_from_array_keeps_its_values_through_compaction():
+    # The array is the values from_array saw: changing the NumPy input later
+    # changes nothing, before or after the context is compacted (every ~1024
+    # arrays, replaying the live arrays' recipes).
+    a = np.ones(3)
+    x = da.from_array(a)
+    a[:] = 5
+    np.testing.assert_array_equal(x.compute(), [1, 1, 1])
+    for _ in range(1200):
+        da.ones(2) + 1
+    np.testing.assert_array_equal(x.compute(), [1, 1, 1])
+
+
+def test_arrays_built_from_two_threads():
+    # Compaction swaps the context under every live array: another thread's
+    # operation must not fall between the swap and the rebinding.
+    import threading
+    kept = da.ones((4, 4), chunks=2)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(1500):
+                y = (kept + da.ones((4, 4), chunks=2)) * 2
+            errors.append(float(y.sum().compute()))
+        except Exception as e:   # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    import sys
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)   # threads take turns often, as under load
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [64.0, 64.0]
+
+
+def test_scalars_keep_their_value_and_kind():
+    # Ints that a double would round stay whole; complex scalars are refused
+    # (dusk arrays are real); bool products, duplicate axes and x[True] are
+    # NumPy's.
+    big = 2**60 + 1
+    np.testing.assert_array_equal(da.full((2,), big, dtype=np.int64).compute(), [big, big])
+    x = da.zeros(3, dtype=np.int64, chunks=2)
+    assert (x + big).compute().tolist() == [big] * 3
+    assert (big - x).compute().tolist() == [big] * 3
+    assert (x + 2).dtype == np.int64
+    with pytest.raises(TypeError, match="complex"):
+        da.ones(3) + np.complex64(1 + 2j)
+    with pytest.raises(TypeError, match="complex"):
+        (1j) * da.ones(3)
+    with pytest.raises(ValueError, match="arange"):
+        da.arange(big, big + 10)
+    b = np.array([[True, False], [False, False]])
+    r = da.from_array(b) @ da.from_array(b)
+    assert r.dtype == (b @ b).dtype == bool
+    np.testing.assert_array_equal(r.compute(), b @ b)
+    assert da.from_array(b).dot(da.from_array(b)).dtype == bool
+    with pytest.raises(ValueError, match="duplicate"):
+        da.ones((2, 2)).sum(axis=(0, 0))
+    with pytest.raises(ValueError, match="duplicate"):
+        da.ones((2, 2)).sum(axis=(1, -1))
+    with pytest.raises(IndexError, match="boolean"):
+        da.arange(3)[True]
+
+
+def test_compaction_of_a_long_chain_is_linear(monkeypatch):
+    # x = x + 1 in a loop: the one live array needs its whole ancestry, so
+    # the context is compacted only each time it has doubled (not at every
+    # step), and replaying thousands of recipes needs no recursion.
+    import dusk.array as mod
+    attempts, replayed = [], []
+    real_compact, real_replay = mod._compact, mod._replay
+
+    def compact(*args):
+        attempts.append(args)
+        return real_compact(*args)
+
+    def replay(*args):
+        out = real_replay(*args)
+        replayed.append(out)
+        return out
+
+    monkeypatch.setattr(mod, "_compact", compact)
+    monkeypatch.setattr(mod, "_replay", replay)
+    x = da.ones(10, chunks=5)
+    for _ in range(5000):
+        x = x + 1
+    assert 1 <= len(attempts) <= 8, attempts
+    assert len(replayed) == len(attempts)   # every attempt replayed: none failed (RecursionError)
+    np.testing.assert_array_equal(x.compute(), np.full(10, 5001.0))
+
+
+def test_numpy_and_dask_protocols():
+    # NumPy's functions and ufuncs take dusk arrays; Python's float() and
+    # int() compute a 0-d one; dask.compute takes a dusk.Delayed.
+    import dask
+
+    import dusk
+    a = np.arange(6.0).reshape(2, 3)
+    x = da.from_array(a, chunks=2)
+    assert float(np.mean(x).compute()) == a.mean()
+    assert float(np.sum(x)) == a.sum() and int(x.sum()) == 15
+    np.testing.assert_allclose(np.std(x, axis=0).compute(), np.std(a, axis=0))
+    assert float(np.max(x)) == 5.0 and bool(np.any(x).compute())
+    e = np.exp(x)
+    assert isinstance(e, da.Array)
+    np.testing.assert_allclose(e.compute(), np.exp(a))
+    np.testing.assert_allclose(np.add(a, x).compute(), a + a)
+    np.testing.assert_allclose((a - x).compute(), np.zeros_like(a))
+    np.testing.assert_array_equal((a < x + 1).compute(), np.ones_like(a, bool))
+    np.testing.assert_allclose((a.T @ x).compute(), a.T @ a)
+    with pytest.raises(TypeError, match="out"):
+        x.sum(out=np.empty(()))
+    with pytest.raises(TypeError):
+        np.exp(x, out=np.empty((2, 3)))
+    assert dask.compute(dusk.Delayed("z", {"z": 1})) == (1,)
+    d = dusk.Delayed("z", {"a": 1, "z": (add, "a", 2)})
+    assert dask.compute(d, 5) == (3, 5)
+    (p,) = dask.persist(d)
+    assert p.compute() == 3
+
+
+def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
+    # dusk replaces the file whole: a handle h5py still writes through would
+    # lose what it writes, so the store is refused, and the file is kept.
+    path = str(tmp_path / "open.h5")
+    f = h5py.File(path, "w")
+    f.create_dataset("mine", data=np.arange(3))
+    with pytest.raises(OSError, match="open for writing"):
+        da.ones(4, chunks=2).to_hdf5(path, "/x")
+    f["later"] = np.ones(2)
+    f.close()
+    with h5py.File(path, "r") as g:
+        assert sorted(g) == ["later", "mine"]
+        # a reader does not stop a store
+        da.ones(4, chunks=2).to_hdf5(path, "/x")
+    with h5py.File(path, "r") as g:
+        assert sorted(g) == ["later", "mine", "x"]
+        np.testing.assert_array_equal(g["x"][...], np.ones(4))

@@ -56,9 +56,18 @@ def test_errors_through_dask():
 
     with pytest.raises(KeyError, match="no such thing 3"):
         fails(3).compute(scheduler=dusk.get)
-    x = da.ones((4, 4), chunks=2)
-    with pytest.raises(ValueError):
-        (x + da.ones((3,), chunks=3)).compute(scheduler=dusk.get)
+    # A block that fails when dusk runs it (not when Dask builds the graph).
+    def check(b):
+        if b.size and b[0, 0] > 0:
+            raise ValueError("block holds %r" % b[0, 0])
+        return b
+
+    y = da.ones((4, 4), chunks=2).map_blocks(check, dtype=float, meta=np.empty((0, 0)))
+    with pytest.raises(ValueError, match="block holds 1.0") as e:
+        y.compute(scheduler=dusk.get)
+    assert e.value.__notes__[0].startswith("raised by dusk task ('check-")
+    assert (da.zeros((4, 4), chunks=2).map_blocks(check, dtype=float, meta=np.empty((0, 0)))
+            .compute(scheduler=dusk.get) == 0).all()
 
 
 def test_dask_users_get_dusks_profiler():

@@ -90,14 +90,59 @@ def test_exception_comes_back_with_the_key(scheduler):
     dsk = {"a": 1, "b": (inc, "a"), "bad": (boom, "b")}
     with pytest.raises(ValueError) as e:
         dusk.get(dsk, "bad", scheduler=scheduler)
-    assert "bad value 2" in str(e.value) and "'bad'" in str(e.value)
+    assert e.value.args == ("bad value 2",)
+    assert e.value.__notes__ == ["raised by dusk task 'bad' (boom)"]
     with pytest.raises(KeyError):
         dusk.get({"a": {}, "b": (operator.getitem, "a", "missing")}, "b", scheduler=scheduler)
     with pytest.raises(TypeError) as e:
         dusk.get({"a": "text", "b": (operator.add, "a", 1)}, "b", scheduler=scheduler)
-    assert "'b'" in str(e.value)
+    assert "'b'" in e.value.__notes__[0]
     # A failed run leaves nothing behind: the next one works.
     assert dusk.get(dsk, "b", scheduler=scheduler) == 2
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_task_exception_keeps_its_args(scheduler):
+    # The exception is the task's own: args as raised, the key in a note,
+    # and one note however often a shared instance is raised again.
+    with pytest.raises(KeyError) as e:
+        dusk.get({"a": (lambda: {}["k"],)}, "a", scheduler=scheduler)
+    assert e.value.args == ("k",)
+    assert e.value.__notes__ == ["raised by dusk task 'a' (lambda)"]
+    shared = ValueError("once")
+
+    def raise_shared():
+        raise shared
+
+    for _ in range(3):
+        with pytest.raises(ValueError) as e:
+            dusk.get({"a": (raise_shared,)}, "a", scheduler=scheduler)
+        assert e.value is shared
+    assert shared.args == ("once",) and len(shared.__notes__) == 1
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_task_exception_of_a_key_that_reads_like_dusk_message(scheduler):
+    # Keys and messages holding dusk's own marks (": #1", " failed: #0")
+    # still give the task's exception.
+    def bad():
+        raise ValueError("x: #1 failed: #0 ValueError: no")
+
+    for key in ("x: #1", "k failed: #0 ValueError: x: #1", "z failed: #7"):
+        with pytest.raises(ValueError) as e:
+            dusk.get({"a": 1, key: (bad,), "b": (inc, "a")}, [key, "b"], scheduler=scheduler)
+        assert e.value.args == ("x: #1 failed: #0 ValueError: no",)
+        assert e.value.__notes__ == ["raised by dusk task '%s' (bad)" % key]
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_keys_equal_by_value_are_the_graphs_own(scheduler):
+    # Dask finds keys by hash and equality: 1.0 and True are the key 1.
+    assert dusk.get({1: 5, "b": (inc, 1.0)}, "b", scheduler=scheduler) == 6
+    assert dusk.get({1: 5, "b": (inc, True)}, "b", scheduler=scheduler) == 6
+    assert dusk.get({1: 5, "b": (sum, [1.0, 2])}, "b", scheduler=scheduler) == 7
+    assert dusk.get({("x", 1): 5, "y": ("x", 1.0), "b": (inc, "y")}, "b", scheduler=scheduler) == 6
+    assert dusk.get({1: 5, "b": 1.0}, ["b", 1.0], scheduler=scheduler) == (5, 5)
 
 
 def test_bad_arguments():

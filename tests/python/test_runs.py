@@ -1,0 +1,119 @@
+"""How a run lives next to the Python that started it: the listeners it was
+given stay alive until it ends, and ^C stops it. Each case runs in a
+python3 of its own (a crash or a signal must not take pytest with it)."""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+
+def run_python(code, timeout=60):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_progress_bar_dropped_while_its_run_goes_on():
+    # The review's case 1: the bar unregistered and collected while another
+    # thread's run, started under it, still calls it.
+    p = run_python("""
+        import dusk, threading, time, gc, os
+        from dusk.diagnostics import ProgressBar
+        def slow(i):
+            time.sleep(0.002)
+            return i
+        dsk = {f'x{i}': (slow, i) for i in range(1000)}
+        dsk['s'] = (sum, list(dsk))
+        b = ProgressBar(out=open(os.devnull, 'w'))
+        b.register()
+        res = []
+        t = threading.Thread(target=lambda: res.append(dusk.get(dsk, 's', num_workers=2)))
+        t.start()
+        time.sleep(0.3)
+        b.unregister()
+        del b
+        gc.collect()
+        t.join()
+        print(res[0])
+    """)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == [str(sum(range(1000)))]
+
+
+def test_ctrl_c_stops_a_threaded_run():
+    # The review's case 2: 40 tasks of 0.2 s on 2 workers take 4 s; ^C at
+    # 0.5 s raises KeyboardInterrupt once the running tasks have finished.
+    p = run_python("""
+        import dusk, time, signal, threading, os
+        dsk = {f'x{i}': (time.sleep, 0.2) for i in range(40)}
+        dsk['s'] = (len, list(dsk))
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        t0 = time.monotonic()
+        try:
+            dusk.get(dsk, 's', num_workers=2)
+            print('finished')
+        except KeyboardInterrupt:
+            print('interrupted', time.monotonic() - t0)
+        # the module still works afterwards
+        print(dusk.get({'a': 1, 'b': (len, ['a', 'a'])}, 'b'))
+    """)
+    assert p.returncode == 0, p.stderr
+    words = p.stdout.split()
+    assert words[0] == "interrupted", p.stdout
+    assert float(words[1]) < 1.5, p.stdout
+    assert words[2] == "2"
+
+
+def test_array_compute_lets_other_python_threads_run():
+    # compute() runs without the GIL: a thread ticking every 10 ms goes on.
+    import threading
+
+    import dusk.array as da
+    x = da.random.normal(size=(1500, 1500), chunks=500)
+    ticks, stop = [0], threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            time.sleep(0.01)
+            ticks[0] += 1
+
+    t = threading.Thread(target=tick)
+    t.start()
+    t0 = time.monotonic()
+    try:
+        total = x.dot(x.T).sum().compute()
+    finally:
+        elapsed = time.monotonic() - t0
+        stop.set()
+        t.join()
+    assert total > 0
+    # at least a quarter of the ticks a free thread gets, on a loaded machine
+    assert ticks[0] >= elapsed / 0.01 / 4, (ticks[0], elapsed)
+
+
+def test_ctrl_c_stops_an_array_computation(tmp_path):
+    p = run_python("""
+        import dusk.array as da, time, signal, threading, os, sys
+        x = da.random.normal(size=(3000, 3000), chunks=300)
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        t0 = time.monotonic()
+        try:
+            (x.dot(x.T) + 1).sum().compute(num_workers=2)
+            print('finished', time.monotonic() - t0)
+        except KeyboardInterrupt:
+            print('interrupted', time.monotonic() - t0)
+        # a store stopped so leaves no file behind
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            (x.dot(x.T) + 1).to_hdf5(%r, '/x', num_workers=2)
+            print('stored')
+        except KeyboardInterrupt:
+            print('interrupted', os.path.exists(%r))
+        print(float(da.ones(4, chunks=2).sum().compute()))
+    """ % (str(tmp_path / "x.h5"), str(tmp_path / "x.h5")))
+    assert p.returncode == 0, p.stderr
+    words = p.stdout.split()
+    assert words[0] == "interrupted" and float(words[1]) < 3, p.stdout
+    assert words[2:] == ["interrupted", "False", "4.0"], p.stdout
