@@ -225,7 +225,10 @@ done:
     return rc;
 }
 
-/* np.linalg.svd(block, full_matrices=False): (U (m, k), S (k,), Vt (k, n)). */
+/* np.linalg.svd(block) as Dask's tsqr calls it, full_matrices left True:
+ * (U (m, m), S (k,), Vt (n, n)). tsqr's R has no more rows than columns,
+ * so U is (k, k) there and Vt (n, n): the rows of Vt past k are what
+ * Dask's svd slices off ('getitem') for an array wider than tall. */
 int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const dusk_value *a;
@@ -233,7 +236,7 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
         return rc;
     int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
-    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n};
+    int64_t us[2] = {m, m}, ss[1] = {k}, vs[2] = {n, n};
     dusk_value *u = dusk_ndarray_new(DUSK_DT_F8, 2, us);
     dusk_value *s = dusk_ndarray_new(DUSK_DT_F8, 1, ss);
     dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, vs);
@@ -243,13 +246,18 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
         goto done;
     }
     copy_f8(a, w);
-    if (k > 0) {
-        /* A^T = Ub S Vbt: Ub (n x k, column-major) is A's Vt row-major,
-         * Vbt (k x m) is A's U */
-        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)n, (lapack_int)m, w,
+    if (k == 0) {   /* no singular values: U and Vt are identities, as LAPACK's */
+        for (int64_t i = 0; i < m; i++)
+            ((double *)u->u.nd.data)[i * m + i] = 1;
+        for (int64_t i = 0; i < n; i++)
+            ((double *)v->u.nd.data)[i * n + i] = 1;
+    } else {
+        /* A^T = Ub S Vbt: Ub (n x n, column-major) is A's Vt row-major,
+         * Vbt (m x m) is A's U */
+        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', (lapack_int)n, (lapack_int)m, w,
                                          (lapack_int)n, (double *)s->u.nd.data,
                                          (double *)v->u.nd.data, (lapack_int)n,
-                                         (double *)u->u.nd.data, (lapack_int)k);
+                                         (double *)u->u.nd.data, (lapack_int)m);
         if (info > 0) {
             rc = dusk_error_set(err, DUSK_EINVAL, "svd: SVD did not converge on a block of %"
                                 PRId64 " x %" PRId64 " (LAPACK dgesdd, info %d)", m, n, (int)info);
@@ -870,7 +878,8 @@ static dusk_svd tsqr_svd(dusk_array *x)
                             2, xu);
     dusk__layer *s2 = layer(&b, "getitem", tok, "-s2", DUSK__OP_LA_ITEM, 1, k, 0, dt, &sv, 1, NULL,
                             2, xs);
-    dusk__layer *v2 = layer(&b, "getitem", tok, "-v2", DUSK__OP_LA_ITEM, 1, k, n, dt, &sv, 1, NULL,
+    /* Vt of R in full, (n, n), as Dask's tsqr returns it */
+    dusk__layer *v2 = layer(&b, "getitem", tok, "-v2", DUSK__OP_LA_ITEM, 1, n, n, dt, &sv, 1, NULL,
                             2, xv);
     dusk__layer *uin[2] = {ql, u2};
     int single[2] = {0, 1};
@@ -879,9 +888,9 @@ static dusk_svd tsqr_svd(dusk_array *x)
     if (b.oom)
         goto oom;
     s2->ndim = 1;   /* its key is (name, 0), as Dask's */
-    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n}, nbu[2] = {nr, 1}, one[2] = {1, 1};
+    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {n, n}, nbu[2] = {nr, 1}, one[2] = {1, 1};
     int64_t kc[1] = {k}, nc[1] = {n};
-    int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {kc, nc};
+    int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {nc, nc};
     return (dusk_svd){dusk__array_new(x->ctx, u4, 2, us, uch, nbu, dt),
                       dusk__array_new(x->ctx, s2, 1, ss, sch, one, dt),
                       dusk__array_new(x->ctx, v2, 2, vs, vch, one, dt)};
@@ -920,6 +929,17 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
         dusk_array *t = f.u;
         f.u = dusk_array_transpose(f.v, NULL);
         f.v = dusk_array_transpose(t, NULL);
+    }
+    /* tsqr's Vt is (n, n): an array wider than its one column of blocks
+     * (or, short-and-fat, taller than its row) keeps k of its vectors, as
+     * Dask's 'truncate' does (a slice that keeps everything is no layer) */
+    if (fat ? a->shape[0] > a->shape[1] : a->shape[0] < a->shape[1]) {
+        char ix[64];
+        int64_t k = a->shape[0] < a->shape[1] ? a->shape[0] : a->shape[1];
+        snprintf(ix, sizeof ix, ":, :%" PRId64, k);
+        f.u = dusk_array_slice(f.u, ix);
+        snprintf(ix, sizeof ix, ":%" PRId64 ", :", k);
+        f.v = dusk_array_slice(f.v, ix);
     }
     return svd_flip(f.u, f.s, f.v);
 }

@@ -100,7 +100,21 @@ static const graph_case cases[] = {
      "dot-*-q3:1/3 getitem-*-q1:1/3 getitem-*-q2:1/3 getitem-*-q2-aux:1/1 "
      "getitem-*-r1:1/3 getitem-*-r2:1/1 ones_like-*:1/3 qr-*:1/3 qr-*-qr2:1/1 "
      "stack-*-r1:1/1",
-     NULL},
+     /* wider than tall in one column of blocks: Dask's svd slices tsqr's
+      * full Vt ('getitem') */
+     "dot-*-q3:1/3 ge-*:1/1 getitem-*:1/1 getitem-*-q1:1/3 getitem-*-q2:1/3 "
+     "getitem-*-q2-aux:1/1 getitem-*-r1:1/3 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/3 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 "
+     "qr-*:1/3 qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 "
+     "svd-*-2:1/1 transpose-*:2/2"},
+    /* taller than wide in one row of blocks: the slice is of U */
+    {100, 10, "(100, 5)",
+     NULL,
+     "dot-*-q3:1/2 ge-*:1/1 getitem-*:1/1 getitem-*-q1:1/2 getitem-*-q2:1/2 "
+     "getitem-*-q2-aux:1/1 getitem-*-r1:1/2 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/4 ones_like-*:1/2 "
+     "qr-*:1/2 qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/2 sum-aggregate-*:1/1 "
+     "svd-*-2:1/1 transpose-*:5/7"},
     {13, 4, "(3, 4)",
      "dot-*-q3:1/5 getitem-*-q1:1/5 getitem-*-q2:1/5 getitem-*-q2-aux:1/1 "
      "getitem-*-r1:1/5 getitem-*-r2:1/1 ones_like-*:1/5 qr-*:1/5 qr-*-qr2:1/1 "
@@ -430,6 +444,39 @@ static void test_svd_values(void **state)
                 sum += at(v, j, l);
             assert_true(sum >= 0);
         }
+        dusk_value_unref(a);
+        dusk_value_unref(u);
+        dusk_value_unref(s);
+        dusk_value_unref(v);
+    }
+}
+
+/* svd of arrays whose shape contradicts their chunking (wider than tall
+ * in one column of blocks, taller than wide in one row): k = min(m, n)
+ * factors, U @ diag(S) @ V == A. */
+static void test_svd_truncated(void **state)
+{
+    (void)state;
+    static const value_case tc[] = {{30, 40, "(10, 40)"}, {40, 12, "(40, 4)"}, {5, 9, "(1, 9)"}};
+    for (size_t i = 0; i < sizeof tc / sizeof *tc; i++) {
+        const value_case *c = &tc[i];
+        dusk_array *x = dusk_random_normal(ctx, 90 + i, 0, 1, DUSK_SHAPE(c->m, c->n), c->chunks);
+        dusk_svd f = dusk_linalg_svd(x);
+        int64_t k = c->m < c->n ? c->m : c->n;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(f.u, &err) || dusk_array_status(f.v, &err))
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: %s", c->m, c->n, c->chunks,
+                     err.msg);
+        assert_int_equal(dusk_array_shape(f.u)[0], c->m);
+        assert_int_equal(dusk_array_shape(f.u)[1], k);
+        assert_int_equal(dusk_array_shape(f.v)[0], k);
+        assert_int_equal(dusk_array_shape(f.v)[1], c->n);
+        dusk_value *a = compute(x, "A"), *u = compute(f.u, "U"), *s = compute(f.s, "S"),
+                   *v = compute(f.v, "V");
+        double e = prod_err(u, s, v, a, max_abs(a)), ou = ortho_err(u, 1), ov = ortho_err(v, 0);
+        if (e > 1e-12 || ou > 1e-12 || ov > 1e-12)
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: |USV - A| %.3g, |U'U - I| %.3g, "
+                     "|VV' - I| %.3g", c->m, c->n, c->chunks, e, ou, ov);
         dusk_value_unref(a);
         dusk_value_unref(u);
         dusk_value_unref(s);
@@ -1666,6 +1713,7 @@ int main(void)
         cmocka_unit_test_teardown(test_graphs_as_dask, reset_alloc),
         cmocka_unit_test_teardown(test_qr_values, reset_alloc),
         cmocka_unit_test_teardown(test_svd_values, reset_alloc),
+        cmocka_unit_test_teardown(test_svd_truncated, reset_alloc),
         cmocka_unit_test_teardown(test_same_as_numpy, reset_alloc),
         cmocka_unit_test_teardown(test_float32, reset_alloc),
         cmocka_unit_test_teardown(test_errors, reset_alloc),
