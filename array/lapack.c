@@ -947,7 +947,8 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
 /* --- norm ---------------------------------------------------------------------- */
 
 /* The axes of mask (DUSK_ALL_AXES: all) of an array of ndim axes, in
- * increasing order; how many, or -1 when one is out of range. */
+ * increasing order; how many, -1 when one is out of range, or -2 - axis
+ * when an axis is given twice (as 1 and -1). */
 static int axes_of(uint64_t mask, int ndim, int *ax)
 {
     int n = 0;
@@ -973,6 +974,10 @@ static int axes_of(uint64_t mask, int ndim, int *ax)
                 ax[i] = ax[j];
                 ax[j] = t;
             }
+    /* axis 1 and axis -1 of a 2-d array are one axis given twice */
+    for (int i = 0; i + 1 < n; i++)
+        if (ax[i] == ax[i + 1])
+            return -2 - ax[i];
     return n;
 }
 
@@ -1019,6 +1024,9 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
         return e;
     int ax[3];
     int n = axes_of(axes, x->ndim, ax);
+    if (n <= -2)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: duplicate axes given (axis %d twice, "
+                                "for an array of %d dimensions)", -2 - n, x->ndim);
     if (n < 0 || n > 2 || n == 0)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: improper number of axes for an "
                                 "array of %d dimensions (give one axis or two)", x->ndim);

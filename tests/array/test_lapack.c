@@ -854,6 +854,15 @@ static void test_norm_errors(void **state)
     expect_error(dusk_linalg_norm(c, "2", DUSK_AXIS(0) | DUSK_AXIS(1), false), "2 of a 3-d", svd3);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_norm(NULL, NULL, DUSK_ALL_AXES, false), "norm of NULL", none);
+    /* axis 1 and axis -1 are one axis twice: numpy's "Duplicate axes
+     * given", not a vector norm along it */
+    const char *dup[] = {"duplicate axes", "axis 1 twice", NULL};
+    expect_error(dusk_linalg_norm(m, NULL, DUSK_AXIS(1) | DUSK_AXIS(-1), false), "axes 1, -1", dup);
+    expect_error(dusk_linalg_norm(m, "1", DUSK_AXIS(1) | DUSK_AXIS(-1), false), "1, axes 1, -1",
+                 dup);
+    const char *dup0[] = {"duplicate axes", "axis 0 twice", NULL};
+    expect_error(dusk_linalg_norm(v, "inf", DUSK_AXIS(0) | DUSK_AXIS(-1), false), "axes 0, -1",
+                 dup0);
 }
 
 /* --- solve_triangular -------------------------------------------------------------- */
