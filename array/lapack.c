@@ -1969,11 +1969,12 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
         return (dusk_svd){e, e, e};
     dusk_array_ctx *ctx = a->ctx;
     int64_t m = a->shape[0], n = a->shape[1], mn = m < n ? m : n;
+    /* before k + 10, which a k near INT64_MAX would overflow */
+    if (k > mn)
+        return svd_err(ctx, "svd_compressed: k %" PRId64 " is more than min(m, n) = %" PRId64, k, mn);
     /* compression_level(min(m, n), k): k + 10 oversamples, at least 20 */
     int64_t level = k + 10 > 20 ? k + 10 : 20;
     level = level < mn ? level : mn;
-    if (k > mn)
-        return svd_err(ctx, "svd_compressed: k %" PRId64 " is more than min(m, n) = %" PRId64, k, mn);
     /* omega: standard normal (n, level), chunked (a.chunks[1], (level,)) */
     size_t cap = (size_t)a->nb[1] * 24 + 64;
     char *text = dusk_malloc(cap);

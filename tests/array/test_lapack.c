@@ -1526,6 +1526,9 @@ static void test_svd_compressed(void **state)
     expect_error(dusk_linalg_svd_compressed(x, 0, 0, 1).v, "k 0", neg);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_svd_compressed(NULL, 2, 0, 1).s, "NULL", none);
+    /* refused before k + 10 is taken, which would overflow (UBSan) */
+    const char *huge[] = {"k 9223372036854775807", "min(m, n)", NULL};
+    expect_error(dusk_linalg_svd_compressed(x, INT64_MAX, 0, 1).s, "k INT64_MAX", huge);
 }
 
 /* --- cholesky ------------------------------------------------------------------------ */
