@@ -161,8 +161,8 @@ static int lapacke_error(const dusk__targs *t, const char *routine, int64_t m, i
         return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory for LAPACK's %s workspace",
                               t->op->func.name, routine);
     return dusk_error_set(err, DUSK_EINVAL, "%s: LAPACK's %s refused a block of %" PRId64 " x %"
-                          PRId64 " (info %d): it holds NaN", t->op->func.name, routine, m, n,
-                          (int)info);
+                          PRId64 " (info %d): it holds NaN, or an infinity that became NaN",
+                          t->op->func.name, routine, m, n, (int)info);
 }
 
 /* np.linalg.qr(block) (mode 'reduced'): the tuple (Q (m, k), R (k, n)).
