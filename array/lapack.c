@@ -1838,11 +1838,18 @@ static dusk_array *square_check(dusk_array *a, const char *what)
     for (int64_t i = 0; ok && i < a->nb[0]; i++)
         ok = a->chunks[0][i] == a->chunks[1][i] && a->chunks[0][i] == a->chunks[0][0];
     if (!ok) {
+        /* a size that divides the side, no larger than the first chunk
+         * (the side itself when only those under half the first chunk do) */
+        int64_t side = a->shape[0], c0 = a->chunks[0][0], want = side;
+        for (int64_t c = c0 < side ? c0 : side; c >= 1; c--)
+            if (side % c == 0) {
+                want = c * 2 >= c0 ? c : side;
+                break;
+            }
         fmt_chunks(a, ch, sizeof ch);
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: all chunks must be square and of one "
                                 "size (the array of shape %s has chunks %s); use rechunk, e.g. "
-                                "chunks (%" PRId64 ", %" PRId64 ")", what, sh, ch,
-                                a->chunks[0][0], a->chunks[0][0]);
+                                "chunks (%" PRId64 ", %" PRId64 ")", what, sh, ch, want, want);
     }
     return NULL;
 }
@@ -1912,6 +1919,7 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
 static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
 {
     char text[64];
+    c = c > 0 ? c : 1;   /* a 0 x 0 a has chunks of 0, which no chunks text reads */
     snprintf(text, sizeof text, "(%" PRId64 ", %" PRId64 ")", c, c);
     dusk_array *shape = dusk_zeros(ctx, DUSK_SHAPE(n, n), text, dt);   /* for its chunks */
     if (shape->status)

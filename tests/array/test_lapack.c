@@ -1403,6 +1403,23 @@ static void test_lu_errors(void **state)
     dusk_array *uneven = dusk_ones(ctx, DUSK_SHAPE(12, 12), "(4, 6)", DUSK_DT_F8);
     const char *ch[] = {"chunks must be square", "(4, 4, 4)", "(6, 6)", "rechunk", "(4, 4)", NULL};
     expect_error(dusk_linalg_inv(uneven), "inv of uneven chunks", ch);
+    /* the chunks suggested must be ones lu takes: 10 in chunks of 4 has a
+     * last block of 2, and (4, 4) would only repeat it */
+    dusk_array *ten = dusk_ones(ctx, DUSK_SHAPE(10, 10), "(4, 4)", DUSK_DT_F8);
+    const char *ch10[] = {"chunks must be square", "(4, 4, 2)", "e.g. chunks (2, 2)", NULL};
+    expect_error(dusk_linalg_lu(ten).p, "lu of 10 in chunks of 4", ch10);
+    dusk_array *seven = dusk_ones(ctx, DUSK_SHAPE(7, 7), "(4, 4)", DUSK_DT_F8);
+    const char *ch7[] = {"e.g. chunks (7, 7)", NULL};
+    expect_error(dusk_linalg_cholesky(seven, true), "cholesky of 7 in chunks of 4", ch7);
+    /* numpy.linalg.inv of a 0 x 0 matrix is a 0 x 0 matrix */
+    dusk_value *e0 = NULL;
+    dusk_error err0 = DUSK_ERROR_INIT;
+    if (dusk_array_compute(dusk_linalg_inv(dusk_ones(ctx, DUSK_SHAPE(0, 0), "(4, 4)", DUSK_DT_F8)),
+                           NULL, &e0, &err0))
+        fail_msg("inv of 0 x 0: %s", err0.msg);
+    assert_int_equal(dusk_ndarray_ndim(e0), 2);
+    assert_int_equal(dusk_ndarray_size(e0), 0);
+    dusk_value_unref(e0);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_solve(NULL, b), "solve NULL a", none);
     expect_error(dusk_linalg_solve(rect, NULL), "solve NULL b", none);
