@@ -1900,7 +1900,8 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
                                 dt);
         }
         if (!L) {
-            lu_free(d);
+            if (f == 0)   /* else the first layer owns d, and the context frees it */
+                lu_free(d);
             e = dusk__array_oom(ctx, "lu");
             return (dusk_lu){e, e, e};
         }

@@ -1734,6 +1734,82 @@ int openblas_get_num_threads(void);
 
 /* After a factorisation, OpenBLAS runs one thread per call (dusk's workers
  * are the parallelism), unless the environment chose. */
+/* Every allocation of building and computing each factorisation fails in
+ * turn (once, as SQLite's transient failures): the result is the answer
+ * or DUSK_ENOMEM, and freeing the context frees everything (lu's three
+ * layers share the data they emit from: a failure at the second layer
+ * freed it twice). */
+typedef dusk_array *(*la_builder)(dusk_array_ctx *c);
+
+static dusk_array *oom_lu(dusk_array_ctx *c)
+{
+    return dusk_linalg_lu(dusk_random_normal(c, 1, 5, 1, DUSK_SHAPE(6, 6), "(2, 2)")).u;
+}
+
+static dusk_array *oom_inv(dusk_array_ctx *c)
+{
+    return dusk_linalg_inv(dusk_random_normal(c, 1, 5, 1, DUSK_SHAPE(4, 4), "(2, 2)"));
+}
+
+static dusk_array *oom_svd(dusk_array_ctx *c)
+{
+    return dusk_linalg_svd(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(10, 30), "(10, 10)")).u;
+}
+
+static dusk_array *oom_svdc(dusk_array_ctx *c)
+{
+    return dusk_linalg_svd_compressed(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(30, 25),
+                                                         "(10, 25)"), 3, 0, 2).v;
+}
+
+static dusk_array *oom_lstsq(dusk_array_ctx *c)
+{
+    return dusk_linalg_lstsq(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(20, 3), "(5, 3)"),
+                             dusk_ones(c, DUSK_SHAPE(20), "5", DUSK_DT_F8)).s;
+}
+
+static dusk_array *oom_chol(dusk_array_ctx *c)
+{
+    static const double spd[16] = {4, 1, 1, 1, 1, 4, 1, 1, 1, 1, 4, 1, 1, 1, 1, 4};
+    return dusk_linalg_cholesky(dusk_from_buffer(c, spd, DUSK_DT_F8, DUSK_SHAPE(4, 4), "2"), true);
+}
+
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    static const la_builder builders[] = {oom_lu, oom_inv, oom_svd, oom_svdc, oom_lstsq, oom_chol};
+    static const char *const names[] = {"lu", "inv", "svd", "svd_compressed", "lstsq", "cholesky"};
+    for (size_t b = 0; b < sizeof builders / sizeof *builders; b++) {
+        long base = dusk_alloc_live(), failed = 0;
+        for (long n = 0;; n++) {
+            dusk_array_ctx *c = dusk_array_ctx_new();
+            assert_non_null(c);
+            unsigned long calls = dusk_alloc_calls();
+            dusk_alloc_fail_once(n);
+            dusk_array *r = builders[b](c);
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_value *v = NULL;
+            int rc = dusk_array_status(r, &err);
+            if (!rc)
+                rc = dusk_array_compute(r, NULL, &v, &err);
+            int reached = (long)(dusk_alloc_calls() - calls) > n;
+            dusk_alloc_fail_after(-1);
+            if (rc != 0 && rc != DUSK_ENOMEM)
+                fail_msg("%s, allocation %ld failing: %s: %s", names[b], n, dusk_err_name(rc),
+                         err.msg);
+            failed += rc != 0;
+            dusk_value_unref(v);
+            dusk_array_ctx_free(c);
+            if (dusk_alloc_live() != base)
+                fail_msg("%s, allocation %ld failing: %ld blocks left", names[b], n,
+                         dusk_alloc_live() - base);
+            if (!reached)
+                break;
+        }
+        assert_true(failed > 0);
+    }
+}
+
 static void test_blas_threads(void **state)
 {
     (void)state;
@@ -1766,6 +1842,7 @@ int main(void)
         cmocka_unit_test_teardown(test_svd_compressed, reset_alloc),
         cmocka_unit_test_teardown(test_cholesky, reset_alloc),
         cmocka_unit_test_teardown(test_sfqr_graphs, reset_alloc),
+        cmocka_unit_test_teardown(test_alloc_failures, reset_alloc),
         cmocka_unit_test_teardown(test_blas_threads, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
