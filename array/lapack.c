@@ -1987,8 +1987,10 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
     /* omega: standard normal (n, level), chunked (a.chunks[1], (level,)) */
     size_t cap = (size_t)a->nb[1] * 24 + 64;
     char *text = dusk_malloc(cap);
-    if (!text)
-        return svd_err(ctx, "out of memory building svd_compressed");
+    if (!text) {
+        e = dusk__array_oom(ctx, "svd_compressed");
+        return (dusk_svd){e, e, e};
+    }
     size_t at = (size_t)snprintf(text, cap, "((");
     for (int64_t i = 0; i < a->nb[1]; i++)
         at += (size_t)snprintf(text + at, cap - at, "%s%" PRId64, i ? ", " : "", a->chunks[1][i]);
