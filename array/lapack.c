@@ -228,15 +228,20 @@ done:
 /* np.linalg.svd(block) as Dask's tsqr calls it, full_matrices left True:
  * (U (m, m), S (k,), Vt (n, n)). tsqr's R has no more rows than columns,
  * so U is (k, k) there and Vt (n, n): the rows of Vt past k are what
- * Dask's svd slices off ('getitem') for an array wider than tall. */
+ * Dask's svd slices off ('getitem') for an array wider than tall. With
+ * an extra 0, full_matrices=False: (U (m, k), S, Vt (k, n)). */
 int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const dusk_value *a;
     int rc;
     if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
         return rc;
+    /* an extra 0: full_matrices=False (Dask's svd of a single block) */
+    const dusk_value *fm = dusk__params_extra(t->params, 0);
+    int full = !(fm && dusk_value_kind(fm) == DUSK_KIND_INT && dusk_value_int(fm) == 0);
     int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
-    int64_t us[2] = {m, m}, ss[1] = {k}, vs[2] = {n, n};
+    int64_t mu = full ? m : k, nv = full ? n : k;
+    int64_t us[2] = {m, mu}, ss[1] = {k}, vs[2] = {nv, n};
     dusk_value *u = dusk_ndarray_new(DUSK_DT_F8, 2, us);
     dusk_value *s = dusk_ndarray_new(DUSK_DT_F8, 1, ss);
     dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, vs);
@@ -247,17 +252,17 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
     }
     copy_f8(a, w);
     if (k == 0) {   /* no singular values: U and Vt are identities, as LAPACK's */
-        for (int64_t i = 0; i < m; i++)
-            ((double *)u->u.nd.data)[i * m + i] = 1;
-        for (int64_t i = 0; i < n; i++)
+        for (int64_t i = 0; i < mu; i++)
+            ((double *)u->u.nd.data)[i * mu + i] = 1;
+        for (int64_t i = 0; i < nv; i++)
             ((double *)v->u.nd.data)[i * n + i] = 1;
     } else {
-        /* A^T = Ub S Vbt: Ub (n x n, column-major) is A's Vt row-major,
-         * Vbt (m x m) is A's U */
-        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'A', (lapack_int)n, (lapack_int)m, w,
-                                         (lapack_int)n, (double *)s->u.nd.data,
+        /* A^T = Ub S Vbt: Ub (n x nv, column-major) is A's Vt row-major,
+         * Vbt (mu x m) is A's U */
+        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, full ? 'A' : 'S', (lapack_int)n,
+                                         (lapack_int)m, w, (lapack_int)n, (double *)s->u.nd.data,
                                          (double *)v->u.nd.data, (lapack_int)n,
-                                         (double *)u->u.nd.data, (lapack_int)m);
+                                         (double *)u->u.nd.data, (lapack_int)mu);
         if (info > 0) {
             rc = dusk_error_set(err, DUSK_EINVAL, "svd: SVD did not converge on a block of %"
                                 PRId64 " x %" PRId64 " (LAPACK dgesdd, info %d)", m, n, (int)info);
@@ -899,6 +904,58 @@ oom:
     return (dusk_svd){e, e, e};
 }
 
+/* A layer of one block, prefix-tok, of ndim (0: the key (name,)) and
+ * shape, over block 0 of `in`, with extras (taken over). */
+static dusk_array *one_block(dusk_array *in, const char *prefix, const char *tok, int opid,
+                             int ndim, const int64_t *shape, dusk_dtype dt, size_t nextra,
+                             dusk_value **extra)
+{
+    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, nextra, extra);
+    if (in->status) {
+        dusk_value_unref(params);
+        return in;
+    }
+    int64_t nb[2] = {1, 1}, c0[1] = {ndim > 0 ? shape[0] : 0}, c1[1] = {ndim > 1 ? shape[1] : 0};
+    int64_t *chunks[2] = {c0, c1};
+    dusk__layer *L = dusk__layer_new(in->ctx, prefix, tok, DUSK__L_BLOCKS, dusk__op_get(opid),
+                                     params, ndim, shape, nb, dt);
+    if (!L)
+        return dusk__array_oom(in->ctx, prefix);
+    dusk__layer_input(L, in->L);
+    for (int d = 0; d < in->ndim; d++)
+        L->map[0][d] = -1;
+    return dusk__array_new(in->ctx, L, ndim, shape, chunks, nb, dt);
+}
+
+/* Dask's svd of an array of one block: delayed(np.linalg.svd, nout=3)(a,
+ * full_matrices=False), from_delayed of each factor: 'finalize' (the
+ * block), 'svd', a 'getitem' and a 'from-value' per factor. Dask names
+ * finalize and svd by a random uuid; dusk by its token. */
+static dusk_svd svd_single(dusk_array *a)
+{
+    int64_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n, none[2] = {0, 0};
+    dusk_dtype dt = la_dtype(a->dtype);
+    char tok[33];
+    dusk__token(tok, "svd-single|%s", a->L->name);
+    dusk_array *fin = one_block(a, "finalize", tok, DUSK__OP_LA_ALIAS, 0, none, a->dtype, 0,
+                                NULL);
+    dusk_value *reduced[1] = {dusk_int(0)};
+    dusk_array *sv = one_block(fin, "svd", tok, DUSK__OP_LA_SVD, 0, none, dt, 1, reduced);
+    const int64_t shapes[3][2] = {{m, k}, {k, 0}, {k, n}};
+    dusk_array *out[3];
+    for (int f = 0; f < 3; f++) {
+        dusk__token(tok, "svd-single|%s|%d", a->L->name, f);
+        dusk_value *x[2] = {dusk_int(f), dusk_none()};
+        dusk_array *g = one_block(sv, "getitem", tok, DUSK__OP_LA_ITEM, 0, none, dt, 2, x);
+        out[f] = one_block(g, "from-value", tok, DUSK__OP_LA_ALIAS, f == 1 ? 1 : 2, shapes[f], dt,
+                           0, NULL);
+    }
+    for (int f = 0; f < 3; f++)
+        if (out[f]->status)
+            return (dusk_svd){out[f], out[f], out[f]};
+    return (dusk_svd){out[0], out[1], out[2]};
+}
+
 dusk_svd dusk_linalg_svd(dusk_array *a)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -919,6 +976,10 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
     }
     if (e)
         return (dusk_svd){e, e, e};
+    if (a->nb[0] == 1 && a->nb[1] == 1) {
+        dusk_svd f = svd_single(a);
+        return f.u->status ? f : svd_flip(f.u, f.s, f.v);
+    }
     /* short-and-fat: the factors of a.T, transposed */
     int fat = a->nb[0] == 1 && a->nb[1] > 1;
     dusk_array *x = fat ? dusk_array_transpose(a, NULL) : a;

@@ -69,12 +69,17 @@ DUSK_API dusk_qr dusk_linalg_tsqr(dusk_array *a);
  * (DUSK_EINVAL) saying which chunking to use. */
 DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
 /* numpy.linalg.svd(a, full_matrices=False) as dask.array.linalg.svd with
- * coerce_signs: through tsqr for an array with one column of blocks (a
- * 'svd' task on tsqr's R, U = Q @ U_R in 'getitem-<token>-u4'), through
- * tsqr of a.T for one row of blocks; then Dask's svd_flip, so that each
- * row of v sums to a non-negative number (the 'sum', 'transpose', 'ge',
- * 'sub' and 'mul' layers of dask.array.utils.svd_flip). Blocks along
- * both axes are an error (DUSK_EINVAL) pointing to a rechunk. */
+ * coerce_signs: an array of one block is one 'svd' task on the block
+ * ('finalize', 'svd', then a 'getitem' and a 'from-value' layer per
+ * factor, as Dask's delayed call; Dask names the first two by a random
+ * uuid, dusk by its token); through tsqr for an array with one column of
+ * blocks (a 'svd' task on tsqr's R, U = Q @ U_R in 'getitem-<token>-u4'),
+ * through tsqr of a.T for one row of blocks, a 'getitem' keeping k =
+ * min(m, n) vectors where the array is wider (taller) than its one
+ * column (row) of blocks; then Dask's svd_flip, so that each row of v
+ * sums to a non-negative number (the 'sum', 'transpose', 'ge', 'sub' and
+ * 'mul' layers of dask.array.utils.svd_flip). Blocks along both axes are
+ * an error (DUSK_EINVAL) pointing to a rechunk. */
 DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
 
 /* dask.array.linalg.svd_compressed(a, k, n_power_iter=..., seed=...):
