@@ -148,7 +148,9 @@ DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);
 
 /* dask.array.linalg.cholesky(a, lower): the factor L with a = L @ L.T
  * (lower) or U = L.T with a = U.T @ U (not lower, Dask's default) of a
- * symmetric positive definite a (its upper triangle is not read), by
+ * symmetric positive definite a, of which it reads, as Dask does, the
+ * lower triangle of each diagonal block and the blocks above the
+ * diagonal (not those below it: with one block, numpy's lower triangle), by
  * Dask's blocked algorithm: dpotrf on the diagonal blocks, triangular
  * solves below them, products between them as tasks of their own, all in
  * one 'cholesky' (or 'cholesky-upper') layer as Dask's graph holds them.

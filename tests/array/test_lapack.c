@@ -1596,6 +1596,37 @@ static const char chol_script[] = PY_PAT
     "    a = da.ones((int(n), int(n)), chunks=eval(ch))\n"
     "    print(pat([da.linalg.cholesky(a, lower=lower == '1')]))\n";
 
+/* What cholesky reads, as Dask's blocked algorithm does: the lower
+ * triangle of each diagonal block and the blocks above the diagonal (the
+ * transposes of those below), never the blocks below the diagonal nor the
+ * upper triangle of a diagonal block. */
+static void test_cholesky_reads(void **state)
+{
+    (void)state;
+    double spd[36], junk[36];
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            spd[i * 6 + j] = i == j ? 8 : 1.0 / (1 + i + j);
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+            int below_blocks = i / 3 > j / 3, diag_upper = i / 3 == j / 3 && j > i;
+            junk[i * 6 + j] = below_blocks || diag_upper ? -1000.0 : spd[i * 6 + j];
+        }
+    dusk_value *want = compute(
+        dusk_linalg_cholesky(dusk_from_buffer(ctx, spd, DUSK_DT_F8, DUSK_SHAPE(6, 6), "6"), true),
+        "L of the symmetric matrix");
+    dusk_value *got = compute(
+        dusk_linalg_cholesky(dusk_from_buffer(ctx, junk, DUSK_DT_F8, DUSK_SHAPE(6, 6), "3"), true),
+        "L with junk below the diagonal blocks");
+    for (int64_t i = 0; i < 6; i++)
+        for (int64_t j = 0; j < 6; j++)
+            if (fabs(at(got, i, j) - at(want, i, j)) > 1e-12)
+                fail_msg("cholesky read a block it should not: L[%" PRId64 ", %" PRId64 "] %g, "
+                         "want %g", i, j, at(got, i, j), at(want, i, j));
+    dusk_value_unref(want);
+    dusk_value_unref(got);
+}
+
 static void test_cholesky(void **state)
 {
     (void)state;
@@ -1857,6 +1888,7 @@ int main(void)
         cmocka_unit_test_teardown(test_svd_compressed, reset_alloc),
         cmocka_unit_test_teardown(test_cholesky, reset_alloc),
         cmocka_unit_test_teardown(test_sfqr_graphs, reset_alloc),
+        cmocka_unit_test_teardown(test_cholesky_reads, reset_alloc),
         cmocka_unit_test_teardown(test_alloc_failures, reset_alloc),
         cmocka_unit_test_teardown(test_blas_threads, reset_alloc),
     };
