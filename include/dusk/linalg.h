@@ -23,7 +23,9 @@
 ** a way the algorithm cannot take, NULL) returns arrays in an error state
 ** (never NULL) whose message says what is wrong and, for chunks, which
 ** chunking the algorithm needs. Errors found while computing (an SVD that
-** does not converge) come back from dusk_array_compute naming the block.
+** does not converge; a block holding NaN, or an infinity that LAPACK turns
+** into NaN, which LAPACKE refuses where NumPy would return NaNs) come back
+** from dusk_array_compute naming the block.
 */
 #ifndef DUSK_LINALG_H
 #define DUSK_LINALG_H
