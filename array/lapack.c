@@ -225,23 +225,18 @@ done:
     return rc;
 }
 
-/* np.linalg.svd(block) as Dask's tsqr calls it, full_matrices left True:
- * (U (m, m), S (k,), Vt (n, n)). tsqr's R has no more rows than columns,
- * so U is (k, k) there and Vt (n, n): the rows of Vt past k are what
- * Dask's svd slices off ('getitem') for an array wider than tall. With
- * an extra 0, full_matrices=False: (U (m, k), S, Vt (k, n)). */
+/* np.linalg.svd(block, full_matrices=False): (U (m, k), S (k,), Vt (k, n)).
+ * Dask's tsqr calls it with full_matrices left True and slices Vt's first
+ * k rows off where there are more (an array wider than tall): the same
+ * numbers, without an n x n Vt that a wide array would not fit. */
 int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const dusk_value *a;
     int rc;
     if ((rc = la_dtype_ok(t, err)) || (rc = la_block(t, 0, &a, err)))
         return rc;
-    /* an extra 0: full_matrices=False (Dask's svd of a single block) */
-    const dusk_value *fm = dusk__params_extra(t->params, 0);
-    int full = !(fm && dusk_value_kind(fm) == DUSK_KIND_INT && dusk_value_int(fm) == 0);
     int64_t m = a->u.nd.shape[0], n = a->u.nd.shape[1], k = m < n ? m : n;
-    int64_t mu = full ? m : k, nv = full ? n : k;
-    int64_t us[2] = {m, mu}, ss[1] = {k}, vs[2] = {nv, n};
+    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n};
     dusk_value *u = dusk_ndarray_new(DUSK_DT_F8, 2, us);
     dusk_value *s = dusk_ndarray_new(DUSK_DT_F8, 1, ss);
     dusk_value *v = dusk_ndarray_new(DUSK_DT_F8, 2, vs);
@@ -251,18 +246,13 @@ int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
         goto done;
     }
     copy_f8(a, w);
-    if (k == 0) {   /* no singular values: U and Vt are identities, as LAPACK's */
-        for (int64_t i = 0; i < mu; i++)
-            ((double *)u->u.nd.data)[i * mu + i] = 1;
-        for (int64_t i = 0; i < nv; i++)
-            ((double *)v->u.nd.data)[i * n + i] = 1;
-    } else {
-        /* A^T = Ub S Vbt: Ub (n x nv, column-major) is A's Vt row-major,
-         * Vbt (mu x m) is A's U */
-        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, full ? 'A' : 'S', (lapack_int)n,
-                                         (lapack_int)m, w, (lapack_int)n, (double *)s->u.nd.data,
+    if (k > 0) {
+        /* A^T = Ub S Vbt: Ub (n x k, column-major) is A's Vt row-major,
+         * Vbt (k x m) is A's U */
+        lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)n, (lapack_int)m, w,
+                                         (lapack_int)n, (double *)s->u.nd.data,
                                          (double *)v->u.nd.data, (lapack_int)n,
-                                         (double *)u->u.nd.data, (lapack_int)mu);
+                                         (double *)u->u.nd.data, (lapack_int)k);
         if (info > 0) {
             rc = dusk_error_set(err, DUSK_EINVAL, "svd: SVD did not converge on a block of %"
                                 PRId64 " x %" PRId64 " (LAPACK dgesdd, info %d)", m, n, (int)info);
@@ -883,8 +873,7 @@ static dusk_svd tsqr_svd(dusk_array *x)
                             2, xu);
     dusk__layer *s2 = layer(&b, "getitem", tok, "-s2", DUSK__OP_LA_ITEM, 1, k, 0, dt, &sv, 1, NULL,
                             2, xs);
-    /* Vt of R in full, (n, n), as Dask's tsqr returns it */
-    dusk__layer *v2 = layer(&b, "getitem", tok, "-v2", DUSK__OP_LA_ITEM, 1, n, n, dt, &sv, 1, NULL,
+    dusk__layer *v2 = layer(&b, "getitem", tok, "-v2", DUSK__OP_LA_ITEM, 1, k, n, dt, &sv, 1, NULL,
                             2, xv);
     dusk__layer *uin[2] = {ql, u2};
     int single[2] = {0, 1};
@@ -893,9 +882,9 @@ static dusk_svd tsqr_svd(dusk_array *x)
     if (b.oom)
         goto oom;
     s2->ndim = 1;   /* its key is (name, 0), as Dask's */
-    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {n, n}, nbu[2] = {nr, 1}, one[2] = {1, 1};
+    int64_t us[2] = {m, k}, ss[1] = {k}, vs[2] = {k, n}, nbu[2] = {nr, 1}, one[2] = {1, 1};
     int64_t kc[1] = {k}, nc[1] = {n};
-    int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {nc, nc};
+    int64_t *uch[2] = {x->chunks[0], kc}, *sch[1] = {kc}, *vch[2] = {kc, nc};
     return (dusk_svd){dusk__array_new(x->ctx, u4, 2, us, uch, nbu, dt),
                       dusk__array_new(x->ctx, s2, 1, ss, sch, one, dt),
                       dusk__array_new(x->ctx, v2, 2, vs, vch, one, dt)};
@@ -939,8 +928,7 @@ static dusk_svd svd_single(dusk_array *a)
     dusk__token(tok, "svd-single|%s", a->L->name);
     dusk_array *fin = one_block(a, "finalize", tok, DUSK__OP_LA_ALIAS, 0, none, a->dtype, 0,
                                 NULL);
-    dusk_value *reduced[1] = {dusk_int(0)};
-    dusk_array *sv = one_block(fin, "svd", tok, DUSK__OP_LA_SVD, 0, none, dt, 1, reduced);
+    dusk_array *sv = one_block(fin, "svd", tok, DUSK__OP_LA_SVD, 0, none, dt, 0, NULL);
     const int64_t shapes[3][2] = {{m, k}, {k, 0}, {k, n}};
     dusk_array *out[3];
     for (int f = 0; f < 3; f++) {
@@ -991,16 +979,18 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
         f.u = dusk_array_transpose(f.v, NULL);
         f.v = dusk_array_transpose(t, NULL);
     }
-    /* tsqr's Vt is (n, n): an array wider than its one column of blocks
-     * (or, short-and-fat, taller than its row) keeps k of its vectors, as
-     * Dask's 'truncate' does (a slice that keeps everything is no layer) */
+    /* Dask's tsqr gives Vt in full, (n, n): for an array wider than its
+     * one column of blocks (or, short-and-fat, taller than its row) Dask's
+     * svd keeps k rows of it (of U's transpose) in a 'getitem' task. dusk's
+     * kernel made just those k: the task passes them on. */
     if (fat ? a->shape[0] > a->shape[1] : a->shape[0] < a->shape[1]) {
-        char ix[64];
-        int64_t k = a->shape[0] < a->shape[1] ? a->shape[0] : a->shape[1];
-        snprintf(ix, sizeof ix, ":, :%" PRId64, k);
-        f.u = dusk_array_slice(f.u, ix);
-        snprintf(ix, sizeof ix, ":%" PRId64 ", :", k);
-        f.v = dusk_array_slice(f.v, ix);
+        char tok[33];
+        dusk__token(tok, "svd-truncate|%s", a->L->name);
+        dusk_array **cut = fat ? &f.u : &f.v;
+        *cut = one_block(*cut, "getitem", tok, DUSK__OP_LA_ALIAS, 2, (*cut)->shape, (*cut)->dtype,
+                         0, NULL);
+        if ((*cut)->status)
+            return (dusk_svd){*cut, *cut, *cut};
     }
     return svd_flip(f.u, f.s, f.v);
 }
