@@ -1802,7 +1802,17 @@ static dusk_array *oom_inv(dusk_array_ctx *c)
 
 static dusk_array *oom_svd(dusk_array_ctx *c)
 {
-    return dusk_linalg_svd(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(10, 30), "(10, 10)")).u;
+    /* short-and-fat, wider than tall in one column of blocks (the
+     * truncating task), and one block */
+    dusk_array *fat = dusk_linalg_svd(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(10, 30),
+                                                         "(10, 10)")).u;
+    dusk_array *wide = dusk_linalg_svd(dusk_random_normal(c, 2, 0, 1, DUSK_SHAPE(10, 30),
+                                                          "(5, 30)")).v;
+    dusk_array *one = dusk_linalg_svd(dusk_random_normal(c, 3, 0, 1, DUSK_SHAPE(10, 30),
+                                                         "(10, 30)")).u;
+    return dusk_array_add(dusk_array_add(dusk_array_sum(fat, DUSK_ALL_AXES, false),
+                                         dusk_array_sum(wide, DUSK_ALL_AXES, false)),
+                          dusk_array_sum(one, DUSK_ALL_AXES, false));
 }
 
 static dusk_array *oom_svdc(dusk_array_ctx *c)
