@@ -161,8 +161,8 @@ static int lapacke_error(const dusk__targs *t, const char *routine, int64_t m, i
         return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory for LAPACK's %s workspace",
                               t->op->func.name, routine);
     return dusk_error_set(err, DUSK_EINVAL, "%s: LAPACK's %s refused a block of %" PRId64 " x %"
-                          PRId64 " (info %d): it holds NaN", t->op->func.name, routine, m, n,
-                          (int)info);
+                          PRId64 " (info %d): it holds NaN, or an infinity that became NaN",
+                          t->op->func.name, routine, m, n, (int)info);
 }
 
 /* np.linalg.qr(block) (mode 'reduced'): the tuple (Q (m, k), R (k, n)).
@@ -225,7 +225,10 @@ done:
     return rc;
 }
 
-/* np.linalg.svd(block, full_matrices=False): (U (m, k), S (k,), Vt (k, n)). */
+/* np.linalg.svd(block, full_matrices=False): (U (m, k), S (k,), Vt (k, n)).
+ * Dask's tsqr calls it with full_matrices left True and slices Vt's first
+ * k rows off where there are more (an array wider than tall): the same
+ * numbers, without an n x n Vt that a wide array would not fit. */
 int dusk__k_la_svd(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const dusk_value *a;
@@ -890,6 +893,57 @@ oom:
     return (dusk_svd){e, e, e};
 }
 
+/* A layer of one block, prefix-tok, of ndim (0: the key (name,)) and
+ * shape, over block 0 of `in`, with extras (taken over). */
+static dusk_array *one_block(dusk_array *in, const char *prefix, const char *tok, int opid,
+                             int ndim, const int64_t *shape, dusk_dtype dt, size_t nextra,
+                             dusk_value **extra)
+{
+    dusk_value *params = dusk__params_new(dt, 0, NULL, NULL, nextra, extra);
+    if (in->status) {
+        dusk_value_unref(params);
+        return in;
+    }
+    int64_t nb[2] = {1, 1}, c0[1] = {ndim > 0 ? shape[0] : 0}, c1[1] = {ndim > 1 ? shape[1] : 0};
+    int64_t *chunks[2] = {c0, c1};
+    dusk__layer *L = dusk__layer_new(in->ctx, prefix, tok, DUSK__L_BLOCKS, dusk__op_get(opid),
+                                     params, ndim, shape, nb, dt);
+    if (!L)
+        return dusk__array_oom(in->ctx, prefix);
+    dusk__layer_input(L, in->L);
+    for (int d = 0; d < in->ndim; d++)
+        L->map[0][d] = -1;
+    return dusk__array_new(in->ctx, L, ndim, shape, chunks, nb, dt);
+}
+
+/* Dask's svd of an array of one block: delayed(np.linalg.svd, nout=3)(a,
+ * full_matrices=False), from_delayed of each factor: 'finalize' (the
+ * block), 'svd', a 'getitem' and a 'from-value' per factor. Dask names
+ * finalize and svd by a random uuid; dusk by its token. */
+static dusk_svd svd_single(dusk_array *a)
+{
+    int64_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n, none[2] = {0, 0};
+    dusk_dtype dt = la_dtype(a->dtype);
+    char tok[33];
+    dusk__token(tok, "svd-single|%s", a->L->name);
+    dusk_array *fin = one_block(a, "finalize", tok, DUSK__OP_LA_ALIAS, 0, none, a->dtype, 0,
+                                NULL);
+    dusk_array *sv = one_block(fin, "svd", tok, DUSK__OP_LA_SVD, 0, none, dt, 0, NULL);
+    const int64_t shapes[3][2] = {{m, k}, {k, 0}, {k, n}};
+    dusk_array *out[3];
+    for (int f = 0; f < 3; f++) {
+        dusk__token(tok, "svd-single|%s|%d", a->L->name, f);
+        dusk_value *x[2] = {dusk_int(f), dusk_none()};
+        dusk_array *g = one_block(sv, "getitem", tok, DUSK__OP_LA_ITEM, 0, none, dt, 2, x);
+        out[f] = one_block(g, "from-value", tok, DUSK__OP_LA_ALIAS, f == 1 ? 1 : 2, shapes[f], dt,
+                           0, NULL);
+    }
+    for (int f = 0; f < 3; f++)
+        if (out[f]->status)
+            return (dusk_svd){out[f], out[f], out[f]};
+    return (dusk_svd){out[0], out[1], out[2]};
+}
+
 dusk_svd dusk_linalg_svd(dusk_array *a)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -910,6 +964,10 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
     }
     if (e)
         return (dusk_svd){e, e, e};
+    if (a->nb[0] == 1 && a->nb[1] == 1) {
+        dusk_svd f = svd_single(a);
+        return f.u->status ? f : svd_flip(f.u, f.s, f.v);
+    }
     /* short-and-fat: the factors of a.T, transposed */
     int fat = a->nb[0] == 1 && a->nb[1] > 1;
     dusk_array *x = fat ? dusk_array_transpose(a, NULL) : a;
@@ -921,13 +979,27 @@ dusk_svd dusk_linalg_svd(dusk_array *a)
         f.u = dusk_array_transpose(f.v, NULL);
         f.v = dusk_array_transpose(t, NULL);
     }
+    /* Dask's tsqr gives Vt in full, (n, n): for an array wider than its
+     * one column of blocks (or, short-and-fat, taller than its row) Dask's
+     * svd keeps k rows of it (of U's transpose) in a 'getitem' task. dusk's
+     * kernel made just those k: the task passes them on. */
+    if (fat ? a->shape[0] > a->shape[1] : a->shape[0] < a->shape[1]) {
+        char tok[33];
+        dusk__token(tok, "svd-truncate|%s", a->L->name);
+        dusk_array **cut = fat ? &f.u : &f.v;
+        *cut = one_block(*cut, "getitem", tok, DUSK__OP_LA_ALIAS, 2, (*cut)->shape, (*cut)->dtype,
+                         0, NULL);
+        if ((*cut)->status)
+            return (dusk_svd){*cut, *cut, *cut};
+    }
     return svd_flip(f.u, f.s, f.v);
 }
 
 /* --- norm ---------------------------------------------------------------------- */
 
 /* The axes of mask (DUSK_ALL_AXES: all) of an array of ndim axes, in
- * increasing order; how many, or -1 when one is out of range. */
+ * increasing order; how many, -1 when one is out of range, or -2 - axis
+ * when an axis is given twice (as 1 and -1). */
 static int axes_of(uint64_t mask, int ndim, int *ax)
 {
     int n = 0;
@@ -953,6 +1025,10 @@ static int axes_of(uint64_t mask, int ndim, int *ax)
                 ax[i] = ax[j];
                 ax[j] = t;
             }
+    /* axis 1 and axis -1 of a 2-d array are one axis given twice */
+    for (int i = 0; i + 1 < n; i++)
+        if (ax[i] == ax[i + 1])
+            return -2 - ax[i];
     return n;
 }
 
@@ -999,6 +1075,9 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
         return e;
     int ax[3];
     int n = axes_of(axes, x->ndim, ax);
+    if (n <= -2)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: duplicate axes given (axis %d twice, "
+                                "for an array of %d dimensions)", -2 - n, x->ndim);
     if (n < 0 || n > 2 || n == 0)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: improper number of axes for an "
                                 "array of %d dimensions (give one axis or two)", x->ndim);
@@ -1810,11 +1889,18 @@ static dusk_array *square_check(dusk_array *a, const char *what)
     for (int64_t i = 0; ok && i < a->nb[0]; i++)
         ok = a->chunks[0][i] == a->chunks[1][i] && a->chunks[0][i] == a->chunks[0][0];
     if (!ok) {
+        /* a size that divides the side, no larger than the first chunk
+         * (the side itself when only those under half the first chunk do) */
+        int64_t side = a->shape[0], c0 = a->chunks[0][0], want = side;
+        for (int64_t c = c0 < side ? c0 : side; c >= 1; c--)
+            if (side % c == 0) {
+                want = c * 2 >= c0 ? c : side;
+                break;
+            }
         fmt_chunks(a, ch, sizeof ch);
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: all chunks must be square and of one "
                                 "size (the array of shape %s has chunks %s); use rechunk, e.g. "
-                                "chunks (%" PRId64 ", %" PRId64 ")", what, sh, ch,
-                                a->chunks[0][0], a->chunks[0][0]);
+                                "chunks (%" PRId64 ", %" PRId64 ")", what, sh, ch, want, want);
     }
     return NULL;
 }
@@ -1865,7 +1951,8 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
                                 dt);
         }
         if (!L) {
-            lu_free(d);
+            if (f == 0)   /* else the first layer owns d, and the context frees it */
+                lu_free(d);
             e = dusk__array_oom(ctx, "lu");
             return (dusk_lu){e, e, e};
         }
@@ -1884,6 +1971,7 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
 static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
 {
     char text[64];
+    c = c > 0 ? c : 1;   /* a 0 x 0 a has chunks of 0, which no chunks text reads */
     snprintf(text, sizeof text, "(%" PRId64 ", %" PRId64 ")", c, c);
     dusk_array *shape = dusk_zeros(ctx, DUSK_SHAPE(n, n), text, dt);   /* for its chunks */
     if (shape->status)
@@ -1941,16 +2029,19 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
         return (dusk_svd){e, e, e};
     dusk_array_ctx *ctx = a->ctx;
     int64_t m = a->shape[0], n = a->shape[1], mn = m < n ? m : n;
+    /* before k + 10, which a k near INT64_MAX would overflow */
+    if (k > mn)
+        return svd_err(ctx, "svd_compressed: k %" PRId64 " is more than min(m, n) = %" PRId64, k, mn);
     /* compression_level(min(m, n), k): k + 10 oversamples, at least 20 */
     int64_t level = k + 10 > 20 ? k + 10 : 20;
     level = level < mn ? level : mn;
-    if (k > mn)
-        return svd_err(ctx, "svd_compressed: k %" PRId64 " is more than min(m, n) = %" PRId64, k, mn);
     /* omega: standard normal (n, level), chunked (a.chunks[1], (level,)) */
     size_t cap = (size_t)a->nb[1] * 24 + 64;
     char *text = dusk_malloc(cap);
-    if (!text)
-        return svd_err(ctx, "out of memory building svd_compressed");
+    if (!text) {
+        e = dusk__array_oom(ctx, "svd_compressed");
+        return (dusk_svd){e, e, e};
+    }
     size_t at = (size_t)snprintf(text, cap, "((");
     for (int64_t i = 0; i < a->nb[1]; i++)
         at += (size_t)snprintf(text + at, cap - at, "%s%" PRId64, i ? ", " : "", a->chunks[1][i]);

@@ -23,7 +23,9 @@
 ** a way the algorithm cannot take, NULL) returns arrays in an error state
 ** (never NULL) whose message says what is wrong and, for chunks, which
 ** chunking the algorithm needs. Errors found while computing (an SVD that
-** does not converge) come back from dusk_array_compute naming the block.
+** does not converge; a block holding NaN, or an infinity that LAPACK turns
+** into NaN, which LAPACKE refuses where NumPy would return NaNs) come back
+** from dusk_array_compute naming the block.
 */
 #ifndef DUSK_LINALG_H
 #define DUSK_LINALG_H
@@ -69,12 +71,17 @@ DUSK_API dusk_qr dusk_linalg_tsqr(dusk_array *a);
  * (DUSK_EINVAL) saying which chunking to use. */
 DUSK_API dusk_qr dusk_linalg_qr(dusk_array *a);
 /* numpy.linalg.svd(a, full_matrices=False) as dask.array.linalg.svd with
- * coerce_signs: through tsqr for an array with one column of blocks (a
- * 'svd' task on tsqr's R, U = Q @ U_R in 'getitem-<token>-u4'), through
- * tsqr of a.T for one row of blocks; then Dask's svd_flip, so that each
- * row of v sums to a non-negative number (the 'sum', 'transpose', 'ge',
- * 'sub' and 'mul' layers of dask.array.utils.svd_flip). Blocks along
- * both axes are an error (DUSK_EINVAL) pointing to a rechunk. */
+ * coerce_signs: an array of one block is one 'svd' task on the block
+ * ('finalize', 'svd', then a 'getitem' and a 'from-value' layer per
+ * factor, as Dask's delayed call; Dask names the first two by a random
+ * uuid, dusk by its token); through tsqr for an array with one column of
+ * blocks (a 'svd' task on tsqr's R, U = Q @ U_R in 'getitem-<token>-u4'),
+ * through tsqr of a.T for one row of blocks, a 'getitem' keeping k =
+ * min(m, n) vectors where the array is wider (taller) than its one
+ * column (row) of blocks; then Dask's svd_flip, so that each row of v
+ * sums to a non-negative number (the 'sum', 'transpose', 'ge', 'sub' and
+ * 'mul' layers of dask.array.utils.svd_flip). Blocks along both axes are
+ * an error (DUSK_EINVAL) pointing to a rechunk. */
 DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
 
 /* dask.array.linalg.svd_compressed(a, k, n_power_iter=..., seed=...):
@@ -143,7 +150,9 @@ DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);
 
 /* dask.array.linalg.cholesky(a, lower): the factor L with a = L @ L.T
  * (lower) or U = L.T with a = U.T @ U (not lower, Dask's default) of a
- * symmetric positive definite a (its upper triangle is not read), by
+ * symmetric positive definite a, of which it reads, as Dask does, the
+ * lower triangle of each diagonal block and the blocks above the
+ * diagonal (not those below it: with one block, numpy's lower triangle), by
  * Dask's blocked algorithm: dpotrf on the diagonal blocks, triangular
  * solves below them, products between them as tasks of their own, all in
  * one 'cholesky' (or 'cholesky-upper') layer as Dask's graph holds them.

@@ -100,7 +100,21 @@ static const graph_case cases[] = {
      "dot-*-q3:1/3 getitem-*-q1:1/3 getitem-*-q2:1/3 getitem-*-q2-aux:1/1 "
      "getitem-*-r1:1/3 getitem-*-r2:1/1 ones_like-*:1/3 qr-*:1/3 qr-*-qr2:1/1 "
      "stack-*-r1:1/1",
-     NULL},
+     /* wider than tall in one column of blocks: Dask's svd slices tsqr's
+      * full Vt ('getitem') */
+     "dot-*-q3:1/3 ge-*:1/1 getitem-*:1/1 getitem-*-q1:1/3 getitem-*-q2:1/3 "
+     "getitem-*-q2-aux:1/1 getitem-*-r1:1/3 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/3 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 "
+     "qr-*:1/3 qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 "
+     "svd-*-2:1/1 transpose-*:2/2"},
+    /* taller than wide in one row of blocks: the slice is of U */
+    {100, 10, "(100, 5)",
+     NULL,
+     "dot-*-q3:1/2 ge-*:1/1 getitem-*:1/1 getitem-*-q1:1/2 getitem-*-q2:1/2 "
+     "getitem-*-q2-aux:1/1 getitem-*-r1:1/2 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/4 ones_like-*:1/2 "
+     "qr-*:1/2 qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/2 sum-aggregate-*:1/1 "
+     "svd-*-2:1/1 transpose-*:5/7"},
     {13, 4, "(3, 4)",
      "dot-*-q3:1/5 getitem-*-q1:1/5 getitem-*-q2:1/5 getitem-*-q2-aux:1/1 "
      "getitem-*-r1:1/5 getitem-*-r2:1/1 ones_like-*:1/5 qr-*:1/5 qr-*-qr2:1/1 "
@@ -110,11 +124,20 @@ static const graph_case cases[] = {
      "getitem-*-u4:1/5 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/5 qr-*:1/5 "
      "qr-*-qr2:1/1 stack-*-r1:1/1 sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*-2:1/1 "
      "transpose-*:2/2"},
+    /* one block: Dask's svd is delayed np.linalg.svd ('finalize' and
+     * 'svd' named by a uuid in Dask, by a token in dusk) */
     {20, 6, "(20, 6)",
      "dot-*-q3:1/1 getitem-*-q1:1/1 getitem-*-q2:1/1 getitem-*-q2-aux:1/1 "
      "getitem-*-r1:1/1 getitem-*-r2:1/1 ones_like-*:1/1 qr-*:1/1 qr-*-qr2:1/1 "
      "stack-*-r1:1/1",
-     NULL},
+     "finalize-*:1/1 from-value-*:3/3 ge-*:1/1 getitem-*:3/3 mul-*:3/3 ones_like-*:1/1 "
+     "sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*:1/1 transpose-*:2/2"},
+    {6, 20, "(6, 20)",
+     "dot-*-q3:1/1 getitem-*-q1:1/1 getitem-*-q2:1/1 getitem-*-q2-aux:1/1 "
+     "getitem-*-r1:1/1 getitem-*-r2:1/1 ones_like-*:1/1 qr-*:1/1 qr-*-qr2:1/1 "
+     "stack-*-r1:1/1",
+     "finalize-*:1/1 from-value-*:3/3 ge-*:1/1 getitem-*:3/3 mul-*:3/3 ones_like-*:1/1 "
+     "sub-*:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*:1/1 transpose-*:2/2"},
     {10, 100, "(10, 25)",
      NULL,
      "dot-*-q3:2/6 ge-*:1/1 getitem-*-q1:2/6 getitem-*-q2:2/6 getitem-*-q2-aux:1/1 "
@@ -235,6 +258,7 @@ static void test_graphs_as_kept(void **state)
 static const char dask_script[] =
     "import re, sys\n"
     "import dask.array as da\n"
+    "UUID = '-'.join('[0-9a-f]{%d}' % w for w in (8, 4, 4, 4, 12))\n"
     "def pat(arrs):\n"
     "    seen = {}\n"
     "    for a in arrs:\n"
@@ -243,7 +267,7 @@ static const char dask_script[] =
     "                seen[k] = len(l)\n"
     "    out = {}\n"
     "    for k, n in seen.items():\n"
-    "        p = re.sub('[0-9a-f]{32}', '*', k)\n"
+    "        p = re.sub(UUID + '|[0-9a-f]{32}', '*', k)\n"
     "        L, T = out.get(p, (0, 0))\n"
     "        out[p] = (L + 1, T + n)\n"
     "    return ' '.join('%s:%d/%d' % (p, L, T) for p, (L, T) in sorted(out.items()))\n"
@@ -437,6 +461,43 @@ static void test_svd_values(void **state)
     }
 }
 
+/* svd of arrays whose shape contradicts their chunking (wider than tall
+ * in one column of blocks, taller than wide in one row): k = min(m, n)
+ * factors, U @ diag(S) @ V == A. */
+static void test_svd_truncated(void **state)
+{
+    (void)state;
+    /* (4, 200000): Dask's tsqr would make a 200000 x 200000 Vt (320 GB)
+     * before its slice; dusk's kernel makes the 4 rows kept */
+    static const value_case tc[] = {{30, 40, "(10, 40)"}, {40, 12, "(40, 4)"}, {5, 9, "(1, 9)"},
+                                    {6, 20, "(6, 20)"}, {0, 4, "(2, 4)"},
+                                    {4, 200000, "(2, 200000)"}};
+    for (size_t i = 0; i < sizeof tc / sizeof *tc; i++) {
+        const value_case *c = &tc[i];
+        dusk_array *x = dusk_random_normal(ctx, 90 + i, 0, 1, DUSK_SHAPE(c->m, c->n), c->chunks);
+        dusk_svd f = dusk_linalg_svd(x);
+        int64_t k = c->m < c->n ? c->m : c->n;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_status(f.u, &err) || dusk_array_status(f.v, &err))
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: %s", c->m, c->n, c->chunks,
+                     err.msg);
+        assert_int_equal(dusk_array_shape(f.u)[0], c->m);
+        assert_int_equal(dusk_array_shape(f.u)[1], k);
+        assert_int_equal(dusk_array_shape(f.v)[0], k);
+        assert_int_equal(dusk_array_shape(f.v)[1], c->n);
+        dusk_value *a = compute(x, "A"), *u = compute(f.u, "U"), *s = compute(f.s, "S"),
+                   *v = compute(f.v, "V");
+        double e = prod_err(u, s, v, a, max_abs(a)), ou = ortho_err(u, 1), ov = ortho_err(v, 0);
+        if (e > 1e-12 || ou > 1e-12 || ov > 1e-12)
+            fail_msg("svd of (%" PRId64 ", %" PRId64 ") in %s: |USV - A| %.3g, |U'U - I| %.3g, "
+                     "|VV' - I| %.3g", c->m, c->n, c->chunks, e, ou, ov);
+        dusk_value_unref(a);
+        dusk_value_unref(u);
+        dusk_value_unref(s);
+        dusk_value_unref(v);
+    }
+}
+
 /* NumPy's factors of the same data, through HDF5 files: equal within
  * 1e-10 relative, up to the sign of each column of Q (row of R), U (row
  * of V). */
@@ -601,6 +662,15 @@ static void test_errors(void **state)
     assert_null(v);
     if (!contains(err.msg, "NaN") || !contains(err.msg, "'qr-"))
         fail_msg("qr of a NaN: %s", err.msg);
+    /* an infinity becomes NaN inside dgeqrt, which dusk's message must not
+     * leave the user looking for in their data */
+    nan_data[13] = INFINITY;
+    rc = dusk_array_compute(
+        dusk_linalg_qr(dusk_from_buffer(ctx, nan_data, DUSK_DT_F8, DUSK_SHAPE(20, 2), "(5, 2)")).r,
+        NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    if (!contains(err.msg, "infinity"))
+        fail_msg("qr of an infinity: %s", err.msg);
     dusk_array *bad = dusk_ones(ctx, DUSK_SHAPE(4, 4), "(0, 4)", DUSK_DT_F8);
     assert_ptr_equal(dusk_linalg_qr(bad).q, bad);
     assert_ptr_equal(dusk_linalg_svd(bad).u, bad);
@@ -644,6 +714,9 @@ static const norm_case norm_cases[] = {
      "amin-aggregate-*:1/1 chunk_min-*:1/1 getitem-*:1/1 getitem-*-r1:1/4 "
      "getitem-*-r2:1/1 getitem-*-s2:1/1 ones_like-*:1/4 qr-*:1/4 qr-*-qr2:1/1 "
      "stack-*-r1:1/1 svd-*-2:1/1"},
+    {6, 6, "(6, 6)", "2", "-", 0,
+     "amax-aggregate-*:1/1 chunk_max-*:1/1 finalize-*:1/1 from-value-*:1/1 getitem-*:2/2 "
+     "ones_like-*:1/1 svd-*:1/1"},
     {20, 12, "(20, 4)", "nuc", "-", 0,
      "getitem-*:1/1 getitem-*-r1:1/3 getitem-*-r2:1/1 getitem-*-s2:1/1 ones_like-*:1/3 "
      "qr-*:1/3 qr-*-qr2:1/1 stack-*-r1:1/1 sum-*:1/1 sum-aggregate-*:1/1 svd-*-2:1/1 "
@@ -681,7 +754,8 @@ static const norm_case norm_cases[] = {
     "                seen[k] = len(full[k])\n" \
     "    out = {}\n" \
     "    for k, n in seen.items():\n" \
-    "        p = re.sub('[0-9a-f]{32}', '*', k)\n" \
+    "        p = re.sub('-'.join('[0-9a-f]{%d}' % w for w in (8, 4, 4, 4, 12)) + '|[0-9a-f]{32}', " \
+    "'*', k)\n" \
     "        L, T = out.get(p, (0, 0))\n" \
     "        out[p] = (L + 1, T + n)\n" \
     "    return ' '.join('%s:%d/%d' % (p, L, T) for p, (L, T) in sorted(out.items()))\n"
@@ -807,6 +881,15 @@ static void test_norm_errors(void **state)
     expect_error(dusk_linalg_norm(c, "2", DUSK_AXIS(0) | DUSK_AXIS(1), false), "2 of a 3-d", svd3);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_norm(NULL, NULL, DUSK_ALL_AXES, false), "norm of NULL", none);
+    /* axis 1 and axis -1 are one axis twice: numpy's "Duplicate axes
+     * given", not a vector norm along it */
+    const char *dup[] = {"duplicate axes", "axis 1 twice", NULL};
+    expect_error(dusk_linalg_norm(m, NULL, DUSK_AXIS(1) | DUSK_AXIS(-1), false), "axes 1, -1", dup);
+    expect_error(dusk_linalg_norm(m, "1", DUSK_AXIS(1) | DUSK_AXIS(-1), false), "1, axes 1, -1",
+                 dup);
+    const char *dup0[] = {"duplicate axes", "axis 0 twice", NULL};
+    expect_error(dusk_linalg_norm(v, "inf", DUSK_AXIS(0) | DUSK_AXIS(-1), false), "axes 0, -1",
+                 dup0);
 }
 
 /* --- solve_triangular -------------------------------------------------------------- */
@@ -1338,6 +1421,23 @@ static void test_lu_errors(void **state)
     dusk_array *uneven = dusk_ones(ctx, DUSK_SHAPE(12, 12), "(4, 6)", DUSK_DT_F8);
     const char *ch[] = {"chunks must be square", "(4, 4, 4)", "(6, 6)", "rechunk", "(4, 4)", NULL};
     expect_error(dusk_linalg_inv(uneven), "inv of uneven chunks", ch);
+    /* the chunks suggested must be ones lu takes: 10 in chunks of 4 has a
+     * last block of 2, and (4, 4) would only repeat it */
+    dusk_array *ten = dusk_ones(ctx, DUSK_SHAPE(10, 10), "(4, 4)", DUSK_DT_F8);
+    const char *ch10[] = {"chunks must be square", "(4, 4, 2)", "e.g. chunks (2, 2)", NULL};
+    expect_error(dusk_linalg_lu(ten).p, "lu of 10 in chunks of 4", ch10);
+    dusk_array *seven = dusk_ones(ctx, DUSK_SHAPE(7, 7), "(4, 4)", DUSK_DT_F8);
+    const char *ch7[] = {"e.g. chunks (7, 7)", NULL};
+    expect_error(dusk_linalg_cholesky(seven, true), "cholesky of 7 in chunks of 4", ch7);
+    /* numpy.linalg.inv of a 0 x 0 matrix is a 0 x 0 matrix */
+    dusk_value *e0 = NULL;
+    dusk_error err0 = DUSK_ERROR_INIT;
+    if (dusk_array_compute(dusk_linalg_inv(dusk_ones(ctx, DUSK_SHAPE(0, 0), "(4, 4)", DUSK_DT_F8)),
+                           NULL, &e0, &err0))
+        fail_msg("inv of 0 x 0: %s", err0.msg);
+    assert_int_equal(dusk_ndarray_ndim(e0), 2);
+    assert_int_equal(dusk_ndarray_size(e0), 0);
+    dusk_value_unref(e0);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_solve(NULL, b), "solve NULL a", none);
     expect_error(dusk_linalg_solve(rect, NULL), "solve NULL b", none);
@@ -1470,6 +1570,9 @@ static void test_svd_compressed(void **state)
     expect_error(dusk_linalg_svd_compressed(x, 0, 0, 1).v, "k 0", neg);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_svd_compressed(NULL, 2, 0, 1).s, "NULL", none);
+    /* refused before k + 10 is taken, which would overflow (UBSan) */
+    const char *huge[] = {"k 9223372036854775807", "min(m, n)", NULL};
+    expect_error(dusk_linalg_svd_compressed(x, INT64_MAX, 0, 1).s, "k INT64_MAX", huge);
 }
 
 /* --- cholesky ------------------------------------------------------------------------ */
@@ -1495,6 +1598,37 @@ static const char chol_script[] = PY_PAT
     "    n, ch, lower = line.rstrip('\\n').split(';')\n"
     "    a = da.ones((int(n), int(n)), chunks=eval(ch))\n"
     "    print(pat([da.linalg.cholesky(a, lower=lower == '1')]))\n";
+
+/* What cholesky reads, as Dask's blocked algorithm does: the lower
+ * triangle of each diagonal block and the blocks above the diagonal (the
+ * transposes of those below), never the blocks below the diagonal nor the
+ * upper triangle of a diagonal block. */
+static void test_cholesky_reads(void **state)
+{
+    (void)state;
+    double spd[36], junk[36];
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            spd[i * 6 + j] = i == j ? 8 : 1.0 / (1 + i + j);
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+            int below_blocks = i / 3 > j / 3, diag_upper = i / 3 == j / 3 && j > i;
+            junk[i * 6 + j] = below_blocks || diag_upper ? -1000.0 : spd[i * 6 + j];
+        }
+    dusk_value *want = compute(
+        dusk_linalg_cholesky(dusk_from_buffer(ctx, spd, DUSK_DT_F8, DUSK_SHAPE(6, 6), "6"), true),
+        "L of the symmetric matrix");
+    dusk_value *got = compute(
+        dusk_linalg_cholesky(dusk_from_buffer(ctx, junk, DUSK_DT_F8, DUSK_SHAPE(6, 6), "3"), true),
+        "L with junk below the diagonal blocks");
+    for (int64_t i = 0; i < 6; i++)
+        for (int64_t j = 0; j < 6; j++)
+            if (fabs(at(got, i, j) - at(want, i, j)) > 1e-12)
+                fail_msg("cholesky read a block it should not: L[%" PRId64 ", %" PRId64 "] %g, "
+                         "want %g", i, j, at(got, i, j), at(want, i, j));
+    dusk_value_unref(want);
+    dusk_value_unref(got);
+}
 
 static void test_cholesky(void **state)
 {
@@ -1649,6 +1783,92 @@ int openblas_get_num_threads(void);
 
 /* After a factorisation, OpenBLAS runs one thread per call (dusk's workers
  * are the parallelism), unless the environment chose. */
+/* Every allocation of building and computing each factorisation fails in
+ * turn (once, as SQLite's transient failures): the result is the answer
+ * or DUSK_ENOMEM, and freeing the context frees everything (lu's three
+ * layers share the data they emit from: a failure at the second layer
+ * freed it twice). */
+typedef dusk_array *(*la_builder)(dusk_array_ctx *c);
+
+static dusk_array *oom_lu(dusk_array_ctx *c)
+{
+    return dusk_linalg_lu(dusk_random_normal(c, 1, 5, 1, DUSK_SHAPE(6, 6), "(2, 2)")).u;
+}
+
+static dusk_array *oom_inv(dusk_array_ctx *c)
+{
+    return dusk_linalg_inv(dusk_random_normal(c, 1, 5, 1, DUSK_SHAPE(4, 4), "(2, 2)"));
+}
+
+static dusk_array *oom_svd(dusk_array_ctx *c)
+{
+    /* short-and-fat, wider than tall in one column of blocks (the
+     * truncating task), and one block */
+    dusk_array *fat = dusk_linalg_svd(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(10, 30),
+                                                         "(10, 10)")).u;
+    dusk_array *wide = dusk_linalg_svd(dusk_random_normal(c, 2, 0, 1, DUSK_SHAPE(10, 30),
+                                                          "(5, 30)")).v;
+    dusk_array *one = dusk_linalg_svd(dusk_random_normal(c, 3, 0, 1, DUSK_SHAPE(10, 30),
+                                                         "(10, 30)")).u;
+    return dusk_array_add(dusk_array_add(dusk_array_sum(fat, DUSK_ALL_AXES, false),
+                                         dusk_array_sum(wide, DUSK_ALL_AXES, false)),
+                          dusk_array_sum(one, DUSK_ALL_AXES, false));
+}
+
+static dusk_array *oom_svdc(dusk_array_ctx *c)
+{
+    return dusk_linalg_svd_compressed(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(30, 25),
+                                                         "(10, 25)"), 3, 0, 2).v;
+}
+
+static dusk_array *oom_lstsq(dusk_array_ctx *c)
+{
+    return dusk_linalg_lstsq(dusk_random_normal(c, 1, 0, 1, DUSK_SHAPE(20, 3), "(5, 3)"),
+                             dusk_ones(c, DUSK_SHAPE(20), "5", DUSK_DT_F8)).s;
+}
+
+static dusk_array *oom_chol(dusk_array_ctx *c)
+{
+    static const double spd[16] = {4, 1, 1, 1, 1, 4, 1, 1, 1, 1, 4, 1, 1, 1, 1, 4};
+    return dusk_linalg_cholesky(dusk_from_buffer(c, spd, DUSK_DT_F8, DUSK_SHAPE(4, 4), "2"), true);
+}
+
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    static const la_builder builders[] = {oom_lu, oom_inv, oom_svd, oom_svdc, oom_lstsq, oom_chol};
+    static const char *const names[] = {"lu", "inv", "svd", "svd_compressed", "lstsq", "cholesky"};
+    for (size_t b = 0; b < sizeof builders / sizeof *builders; b++) {
+        long base = dusk_alloc_live(), failed = 0;
+        for (long n = 0;; n++) {
+            dusk_array_ctx *c = dusk_array_ctx_new();
+            assert_non_null(c);
+            unsigned long calls = dusk_alloc_calls();
+            dusk_alloc_fail_once(n);
+            dusk_array *r = builders[b](c);
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_value *v = NULL;
+            int rc = dusk_array_status(r, &err);
+            if (!rc)
+                rc = dusk_array_compute(r, NULL, &v, &err);
+            int reached = (long)(dusk_alloc_calls() - calls) > n;
+            dusk_alloc_fail_after(-1);
+            if (rc != 0 && rc != DUSK_ENOMEM)
+                fail_msg("%s, allocation %ld failing: %s: %s", names[b], n, dusk_err_name(rc),
+                         err.msg);
+            failed += rc != 0;
+            dusk_value_unref(v);
+            dusk_array_ctx_free(c);
+            if (dusk_alloc_live() != base)
+                fail_msg("%s, allocation %ld failing: %ld blocks left", names[b], n,
+                         dusk_alloc_live() - base);
+            if (!reached)
+                break;
+        }
+        assert_true(failed > 0);
+    }
+}
+
 static void test_blas_threads(void **state)
 {
     (void)state;
@@ -1666,6 +1886,7 @@ int main(void)
         cmocka_unit_test_teardown(test_graphs_as_dask, reset_alloc),
         cmocka_unit_test_teardown(test_qr_values, reset_alloc),
         cmocka_unit_test_teardown(test_svd_values, reset_alloc),
+        cmocka_unit_test_teardown(test_svd_truncated, reset_alloc),
         cmocka_unit_test_teardown(test_same_as_numpy, reset_alloc),
         cmocka_unit_test_teardown(test_float32, reset_alloc),
         cmocka_unit_test_teardown(test_errors, reset_alloc),
@@ -1680,6 +1901,8 @@ int main(void)
         cmocka_unit_test_teardown(test_svd_compressed, reset_alloc),
         cmocka_unit_test_teardown(test_cholesky, reset_alloc),
         cmocka_unit_test_teardown(test_sfqr_graphs, reset_alloc),
+        cmocka_unit_test_teardown(test_cholesky_reads, reset_alloc),
+        cmocka_unit_test_teardown(test_alloc_failures, reset_alloc),
         cmocka_unit_test_teardown(test_blas_threads, reset_alloc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
