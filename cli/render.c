@@ -83,8 +83,13 @@ int cli_render(int argc, char **argv)
                 vo.layout = DUSK_VIZ_LAYOUT_DOT;
             else if (!strcmp(val, "layered"))
                 vo.layout = DUSK_VIZ_LAYOUT_LAYERED;
-            else
-                rc = cli_fail(2, sub, "--layout is auto, dot or layered, not '%s'", val);
+            else {
+                static const char *const layouts[] = {"auto", "dot", "layered"};
+                const char *near = cli_closest(val, layouts, 3);
+                rc = cli_fail(2, sub, "--layout is auto, dot or layered, not '%s'%s%s%s", val,
+                              near ? "; did you mean '" : "", near ? near : "",
+                              near ? "'?" : "");
+            }
             break;
         case O_QUIET: vo.quiet = true; break;
         case O_PLUGIN: plugins[nplugins++] = val; break;

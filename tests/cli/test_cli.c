@@ -455,6 +455,9 @@ static void render_golden_dot(void **state)
     r = dusk_cmd("render examples/lecture-dsk.json --layout sugiyama -o %s", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--layout is auto, dot or layered, not 'sugiyama'", NULL);
     done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json --layout layerd -o %s", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "not 'layerd'; did you mean 'layered'?", NULL);
+    done(&r);
 
     /* bad usage, and nothing written */
     r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
