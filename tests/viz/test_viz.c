@@ -2206,6 +2206,32 @@ static void test_layered_long_edges(void **state)
         fail_msg("%zu control points for %zu edges", points, ne);
     dusk_viz_layout_free(l);
     dusk_graph_free(g);
+
+    /* out of memory anywhere, the shared ways included: DUSK_ENOMEM, no leak */
+    g = chain_with_constant(5);
+    char *warm = render(g, "svg", &o, NULL);
+    dusk_free(warm);
+    long live = dusk_alloc_live();
+    int ok = 0;
+    dusk_error err = DUSK_ERROR_INIT;
+    for (int k = 0; k < 10000 && !ok; k++) {
+        l = NULL;
+        dusk_alloc_fail_after(k);
+        int rc = dusk_viz_layout_graph(g, &o, &l, &err);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok = 1;
+            dusk_viz_layout_free(l);
+        } else {
+            if (rc != DUSK_ENOMEM)
+                fail_msg("allocation %d failing: %s: %s", k, dusk_err_name(rc), err.msg);
+            assert_null(l);
+            assert_int_equal(dusk_alloc_live(), live);
+        }
+    }
+    assert_true(ok);
+    assert_int_equal(dusk_alloc_live(), live);
+    dusk_graph_free(g);
 }
 
 /* Every format of a layered picture is written whole and opens. */
