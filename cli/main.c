@@ -61,6 +61,8 @@ static const subcommand subs[] = {
      "  --collapse-outputs        task and result as one node\n"
      "  --verbose                 boxes show full keys\n"
      "  --rankdir BT|TB|LR|RL     direction of the edges (default BT)\n"
+     "  --layout auto|dot|layered who places the nodes: Graphviz's dot, or dusk's\n"
+     "                            layered layout (auto: dot up to 2000 nodes)\n"
      "  --quiet                   no note when auto switches to layers\n"
      "  --plugin LIB.so           load task functions from a library\n"},
     {"profile", cli_profile, "summarise a recorded run (a trace)",

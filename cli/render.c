@@ -17,9 +17,9 @@
 
 static const char *const opts[] = {"-o=", "--output=", "--color=", "--view=", "--threshold=",
                                    "--collapse-outputs", "--verbose", "--rankdir=", "--quiet",
-                                   "--plugin="};
+                                   "--plugin=", "--layout="};
 enum { O_O, O_OUTPUT, O_COLOR, O_VIEW, O_THRESHOLD, O_COLLAPSE, O_VERBOSE, O_RANKDIR, O_QUIET,
-       O_PLUGIN, NOPTS };
+       O_PLUGIN, O_LAYOUT, NOPTS };
 
 int cli_render(int argc, char **argv)
 {
@@ -75,6 +75,21 @@ int cli_render(int argc, char **argv)
             if (strcmp(val, "BT") && strcmp(val, "TB") && strcmp(val, "LR") && strcmp(val, "RL"))
                 rc = cli_fail(2, sub, "--rankdir is BT, TB, LR or RL, not '%s'", val);
             vo.rankdir = val;
+            break;
+        case O_LAYOUT:
+            if (!strcmp(val, "auto"))
+                vo.layout = DUSK_VIZ_LAYOUT_AUTO;
+            else if (!strcmp(val, "dot"))
+                vo.layout = DUSK_VIZ_LAYOUT_DOT;
+            else if (!strcmp(val, "layered"))
+                vo.layout = DUSK_VIZ_LAYOUT_LAYERED;
+            else {
+                static const char *const layouts[] = {"auto", "dot", "layered"};
+                const char *near = cli_closest(val, layouts, 3);
+                rc = cli_fail(2, sub, "--layout is auto, dot or layered, not '%s'%s%s%s", val,
+                              near ? "; did you mean '" : "", near ? near : "",
+                              near ? "'?" : "");
+            }
             break;
         case O_QUIET: vo.quiet = true; break;
         case O_PLUGIN: plugins[nplugins++] = val; break;

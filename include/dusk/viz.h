@@ -40,7 +40,8 @@
 ** ordered by the static priority and then by barycentre sweeps, nodes
 ** spaced as dot spaces them (18 points apart, layers 36), edges running
 ** along the flow and bending only between layers (through a virtual node
-** in each layer a long edge passes, as dot does). Graphviz then only
+** in each layer a long edge passes, as dot does; the long edges of one
+** node share them, a bus). Graphviz then only
 ** measures the labels and draws the picture with the positions pinned
 ** (its neato engine in -n2 mode): same shapes, labels, colours, tooltips
 ** and legend. Every edge goes from a lower layer to a higher one, no two
@@ -270,7 +271,12 @@ typedef struct dusk_viz_edge {
                                   (3k + 1) control points of a piecewise
                                   cubic Bezier curve, Graphviz's pos (one
                                   curve in dusk's pictures; were there
-                                  several, they would follow each other) */
+                                  several, they would follow each other).
+                                  In a layered picture the long edges of
+                                  one node share one way through the
+                                  layers: the longest starts at the tail
+                                  and draws it, each other one starts
+                                  where it leaves it */
     size_t npoints;
     bool arrow;                /* an arrowhead at the head */
     dusk_viz_point tip;        /* the arrowhead's point (pos's "e,x,y"); the

@@ -434,6 +434,31 @@ static void render_golden_dot(void **state)
     assert_contains(svg, "<svg");
     free(svg);
 
+    /* --layout: dusk's layered layout pins every node (pos="x,y!" in the
+     * DOT), dot's leaves them to the reader */
+    r = dusk_cmd("render examples/lecture-dsk.json --layout layered -o %s",
+                 scratch("layered.dot"));
+    assert_ok(&r);
+    done(&r);
+    char *ldot = slurp(scratch("layered.dot"), NULL);
+    assert_non_null(ldot);
+    assert_contains(ldot, "pos=\"");
+    assert_contains(ldot, "!\"");
+    free(ldot);
+    r = dusk_cmd("render examples/lecture-dsk.json --layout=dot -o %s", scratch("dot.dot"));
+    assert_ok(&r);
+    done(&r);
+    ldot = slurp(scratch("dot.dot"), NULL);
+    assert_non_null(ldot);
+    assert_null(strstr(ldot, "pos="));
+    free(ldot);
+    r = dusk_cmd("render examples/lecture-dsk.json --layout sugiyama -o %s", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "--layout is auto, dot or layered, not 'sugiyama'", NULL);
+    done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json --layout layerd -o %s", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "not 'layerd'; did you mean 'layered'?", NULL);
+    done(&r);
+
     /* bad usage, and nothing written */
     r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
     assert_one_line_error(&r, 2, "g.gif: the picture is a .svg, .png", NULL);

@@ -2155,6 +2155,85 @@ static void test_layered_modes(void **state)
     dusk_graph_free(g);
 }
 
+/* 'a', 'c' and a chain of n add tasks, each adding 'c' to the last: the
+ * edges from 'c' span from 2 to 2n layers. */
+static dusk_graph *chain_with_constant(int n)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(0));
+    dusk_graph_value(g, "c", dusk_int(1));
+    char k[32], prev[32] = "a";
+    for (int i = 0; i < n; i++) {
+        snprintf(k, sizeof k, "add-%d", i);
+        dusk_task(g, k, &dusk_add, dusk_ref(prev), dusk_ref("c"));
+        memcpy(prev, k, sizeof k);
+    }
+    return g;
+}
+
+/* An input read by every step of a long chain: its edges share one way
+ * through the layers, so the picture's splines grow with the chain, not
+ * with its square (one way per edge: 4 million points for 2,000 steps,
+ * and minutes in Graphviz reading them). */
+static void test_layered_long_edges(void **state)
+{
+    (void)state;
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.layout = DUSK_VIZ_LAYOUT_LAYERED;
+    o.view = DUSK_VIZ_TASKS;
+    o.quiet = true;
+    static const char *const dirs[] = {"BT", "TB", "LR", "RL"};
+    dusk_graph *g = chain_with_constant(40);
+    for (size_t d = 0; d < 4; d++) {
+        o.rankdir = dirs[d];
+        dusk_viz_layout *l = layout_of(g, &o);
+        assert_layered(l, dirs[d]);
+        size_t ne;
+        dusk_viz_layout_edges(l, &ne);
+        assert_int_equal(ne, 40 * 3);
+        dusk_viz_layout_free(l);
+    }
+    dusk_graph_free(g);
+    g = chain_with_constant(2000);
+    o.rankdir = NULL;
+    dusk_viz_layout *l = layout_of(g, &o);
+    size_t ne, points = 0;
+    const dusk_viz_edge *e = dusk_viz_layout_edges(l, &ne);
+    assert_int_equal(ne, 2000 * 3);
+    for (size_t i = 0; i < ne; i++)
+        points += e[i].npoints;
+    if (points > 64 * ne)
+        fail_msg("%zu control points for %zu edges", points, ne);
+    dusk_viz_layout_free(l);
+    dusk_graph_free(g);
+
+    /* out of memory anywhere, the shared ways included: DUSK_ENOMEM, no leak */
+    g = chain_with_constant(5);
+    char *warm = render(g, "svg", &o, NULL);
+    dusk_free(warm);
+    long live = dusk_alloc_live();
+    int ok = 0;
+    dusk_error err = DUSK_ERROR_INIT;
+    for (int k = 0; k < 10000 && !ok; k++) {
+        l = NULL;
+        dusk_alloc_fail_after(k);
+        int rc = dusk_viz_layout_graph(g, &o, &l, &err);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0) {
+            ok = 1;
+            dusk_viz_layout_free(l);
+        } else {
+            if (rc != DUSK_ENOMEM)
+                fail_msg("allocation %d failing: %s: %s", k, dusk_err_name(rc), err.msg);
+            assert_null(l);
+            assert_int_equal(dusk_alloc_live(), live);
+        }
+    }
+    assert_true(ok);
+    assert_int_equal(dusk_alloc_live(), live);
+    dusk_graph_free(g);
+}
+
 /* Every format of a layered picture is written whole and opens. */
 static void test_layered_formats(void **state)
 {
@@ -2310,6 +2389,7 @@ int main(void)
         cmocka_unit_test_teardown(test_layered_positions, reset_alloc),
         cmocka_unit_test_teardown(test_layered_same_picture, reset_alloc),
         cmocka_unit_test_teardown(test_layered_modes, reset_alloc),
+        cmocka_unit_test_teardown(test_layered_long_edges, reset_alloc),
         cmocka_unit_test_teardown(test_layered_formats, reset_alloc),
         cmocka_unit_test_teardown(test_layered_errors, reset_alloc),
     };
