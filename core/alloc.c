@@ -10,11 +10,13 @@
 ** on one shared atomic, and only while it is armed.
 */
 #include <limits.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/value.h"
 #include "dusk/alloc.h"
 
 enum { NSHARDS = 16 };
@@ -92,6 +94,113 @@ void dusk_free(void *p)
         return;
     atomic_fetch_sub_explicit(&this_shard()->live, 1, memory_order_relaxed);
     free(p);
+}
+
+/* --- big buffers: kept for reuse while a run goes ------------------------- */
+
+/* An array job allocates a chunk-sized buffer per task and frees its
+ * inputs' as it goes. malloc hands blocks this big back to the kernel when
+ * they are freed (munmap, or madvise when a thread's heap shrinks), and the
+ * next block of the same size faults every page in again: in the
+ * lecture's job, a third of the process's time. While a run goes, freed
+ * big buffers wait here for the next allocation of about their size;
+ * when the last run ends, the cache is emptied, so a program between runs
+ * holds nothing extra. A cached buffer is not live (dusk_alloc_live), and
+ * taking one counts as an allocation (failure injection included). */
+enum { BIG_MIN = 128 * 1024, BIG_SLOTS = 16 };
+#define BIG_MAX_BYTES ((size_t)64 << 20)
+
+static struct {
+    pthread_mutex_t mu;
+    int runs;                    /* runs going on */
+    int n;
+    size_t bytes;
+    struct { void *p; size_t n; } slot[BIG_SLOTS];
+} big = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, {{NULL, 0}}};
+
+void *dusk__big_alloc(size_t n, int zero)
+{
+    if (n >= BIG_MIN) {
+        void *p = NULL;
+        pthread_mutex_lock(&big.mu);
+        /* The smallest cached buffer that holds n without wasting more
+         * than a quarter of it. */
+        int best = -1;
+        for (int i = 0; i < big.n; i++)
+            if (big.slot[i].n >= n && big.slot[i].n - n <= n / 4 &&
+                (best < 0 || big.slot[i].n < big.slot[best].n))
+                best = i;
+        if (best >= 0) {
+            p = big.slot[best].p;
+            big.bytes -= big.slot[best].n;
+            big.slot[best] = big.slot[--big.n];
+        }
+        pthread_mutex_unlock(&big.mu);
+        if (p) {
+            shard *sh = this_shard();
+            if (should_fail(sh)) {
+                free(p);
+                return NULL;
+            }
+            atomic_fetch_add_explicit(&sh->live, 1, memory_order_relaxed);
+            if (zero)
+                memset(p, 0, n);
+            return p;
+        }
+    }
+    return zero ? dusk_calloc(1, n) : dusk_malloc(n);
+}
+
+void dusk__big_free(void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (n >= BIG_MIN) {
+        pthread_mutex_lock(&big.mu);
+        if (big.runs > 0 && big.n < BIG_SLOTS && big.bytes + n <= BIG_MAX_BYTES) {
+            big.slot[big.n].p = p;
+            big.slot[big.n++].n = n;
+            big.bytes += n;
+            p = NULL;
+        }
+        pthread_mutex_unlock(&big.mu);
+        if (!p) {
+            atomic_fetch_sub_explicit(&this_shard()->live, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    dusk_free(p);
+}
+
+size_t dusk__big_cached(void)
+{
+    pthread_mutex_lock(&big.mu);
+    size_t n = big.bytes;
+    pthread_mutex_unlock(&big.mu);
+    return n;
+}
+
+void dusk__big_hold(void)
+{
+    pthread_mutex_lock(&big.mu);
+    big.runs++;
+    pthread_mutex_unlock(&big.mu);
+}
+
+void dusk__big_release(void)
+{
+    void *drop[BIG_SLOTS];
+    int n = 0;
+    pthread_mutex_lock(&big.mu);
+    if (--big.runs == 0) {
+        for (int i = 0; i < big.n; i++)
+            drop[n++] = big.slot[i].p;
+        big.n = 0;
+        big.bytes = 0;
+    }
+    pthread_mutex_unlock(&big.mu);
+    for (int i = 0; i < n; i++)
+        free(drop[i]);
 }
 
 char *dusk_strdup(const char *s)

@@ -192,7 +192,7 @@ static dusk_value *ndarray_make(dusk_dtype dtype, int ndim, const int64_t *shape
     if (!v)
         return NULL;
     dusk__ndarray *a = &v->u.nd;
-    a->data = zero ? dusk_calloc(1, a->nbytes) : dusk_malloc(a->nbytes);
+    a->data = dusk__big_alloc(a->nbytes, zero);
     if (!a->data) {
         dusk_free(v);
         return NULL;
@@ -276,7 +276,7 @@ void dusk_value_unref(dusk_value *v)
             if (v->u.nd.parent)
                 next = v->u.nd.parent;
             else
-                dusk_free(v->u.nd.data);
+                dusk__big_free(v->u.nd.data, v->u.nd.nbytes);
             break;
         default:
             break;

@@ -18,6 +18,16 @@ typedef struct dusk__ndarray {
     size_t nbytes;           /* bytes this array shows */
 } dusk__ndarray;
 
+/* Big buffers (ndarray data, core/alloc.c): while a run goes (between
+ * hold and release, which dusk__compute_on calls around the run), freed
+ * ones are kept for the next allocation of about their size instead of
+ * going back to the kernel. n is the size asked for; free takes the same. */
+void *dusk__big_alloc(size_t n, int zero);
+void dusk__big_free(void *p, size_t n);
+void dusk__big_hold(void);
+void dusk__big_release(void);
+size_t dusk__big_cached(void);   /* bytes waiting in the cache, for tests */
+
 /* The depth of a tuple that refused an item for nesting too deep. */
 #define DUSK__TOO_DEEP (DUSK_MAX_DEPTH + 1)
 

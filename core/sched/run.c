@@ -869,7 +869,9 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
     request_ids(g, request, ids, &n, err);
     if ((rc = dusk__plan_make(g, ids, n, &plan, err)) < 0)
         goto done;
+    dusk__big_hold();
     rc = run_plan(&r, be, g, plan, nworkers, opts, err);
+    dusk__big_release();
     if (rc == 0 && !(*out = request_value(&r, g, request)))
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the results");
     if (rc == 0 && dusk_value_too_deep(*out)) {

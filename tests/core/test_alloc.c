@@ -16,12 +16,105 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/value.h"
 #include "dusk.h"
 #include "helpers.h"
 
 #define MAX_N 200000L
 
 /* --- the wrapper itself -------------------------------------------------------- */
+
+/* grow_buffer(x): a new 2 MiB array, noting whether a freed buffer of
+ * that size was waiting in the cache for it. */
+static atomic_int grow_seen, grow_reused;
+
+static int grow_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)ud;
+    atomic_fetch_add(&grow_seen, 1);
+    if (dusk__big_cached() >= (size_t)2 << 20)
+        atomic_fetch_add(&grow_reused, 1);
+    *out = dusk_ndarray_new(DUSK_DT_F8, 1, (int64_t[]){1 << 18});
+    if (!*out)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Big buffers freed while a run goes are reused (no fresh pages to fault
+ * in), are not live while cached, count as allocations when taken again,
+ * and are all given back when the last run ends. */
+static void test_big_buffers_reused_during_runs(void **state)
+{
+    (void)state;
+    size_t mib = (size_t)1 << 20;
+    long live = dusk_alloc_live();
+    assert_int_equal(dusk__big_cached(), 0);
+
+    /* No run: a freed buffer goes back at once. */
+    void *p = dusk__big_alloc(mib, 0);
+    assert_non_null(p);
+    dusk__big_free(p, mib);
+    assert_int_equal(dusk__big_cached(), 0);
+    assert_int_equal(dusk_alloc_live(), live);
+
+    dusk__big_hold();
+    p = dusk__big_alloc(mib, 0);
+    memset(p, 7, mib);
+    dusk__big_free(p, mib);
+    assert_int_equal(dusk__big_cached(), mib);
+    assert_int_equal(dusk_alloc_live(), live);          /* cached is not live */
+    unsigned long calls = dusk_alloc_calls();
+    unsigned char *q = dusk__big_alloc(mib - 100, 1);   /* about the size: reused, zeroed */
+    assert_ptr_equal(q, p);
+    assert_int_equal(dusk_alloc_calls(), calls + 1);
+    assert_int_equal(dusk_alloc_live(), live + 1);
+    for (size_t i = 0; i < mib - 100; i += 4093)
+        assert_int_equal(q[i], 0);
+    assert_int_equal(dusk__big_cached(), 0);
+    dusk__big_free(q, mib - 100);
+    /* Much smaller: not worth a buffer four times its size. */
+    void *small = dusk__big_alloc(mib / 4, 0);
+    assert_ptr_not_equal(small, q);
+    dusk__big_free(small, mib / 4);
+    /* A cached buffer taken under failure injection fails as malloc would. */
+    dusk_alloc_fail_after(0);
+    assert_null(dusk__big_alloc(mib - 100, 0));
+    dusk_alloc_fail_after(-1);
+    dusk__big_release();
+    assert_int_equal(dusk__big_cached(), 0);
+    assert_int_equal(dusk_alloc_live(), live);
+
+    /* A run holds the cache and empties it when it ends: a chain of tasks
+     * each making a 2 MiB array from its input's, the input released as
+     * the next task starts, takes each new array's buffer from the cache
+     * from the third task on (x1's buffer, released when x2 is done, waits
+     * for x3's). */
+    dusk_graph *g = dusk_graph_new();
+    static const dusk_func grow = {"grow_buffer", grow_fn, NULL};
+    dusk_graph_value(g, "x0", dusk_int(0));
+    char key[16], prev[16];
+    for (int i = 1; i <= 8; i++) {
+        snprintf(key, sizeof key, "x%d", i);
+        snprintf(prev, sizeof prev, "x%d", i - 1);
+        assert_int_equal(dusk_task(g, key, &grow, dusk_ref(prev)), 0);
+    }
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_SYNC;
+    atomic_store(&grow_seen, 0);
+    atomic_store(&grow_reused, 0);
+    assert_int_equal(dusk_get(g, "x8", &o, &v, &err), 0);
+    assert_int_equal(atomic_load(&grow_seen), 8);
+    assert_int_equal(atomic_load(&grow_reused), 6);
+    assert_int_equal(dusk__big_cached(), 0);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
 
 static void test_counters(void **state)
 {
@@ -434,6 +527,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_counters, reset_alloc),
+        cmocka_unit_test_teardown(test_big_buffers_reused_during_runs, reset_alloc),
         cmocka_unit_test_teardown(test_fail_after, reset_alloc),
         cmocka_unit_test_teardown(test_value_constructors_oom, reset_alloc),
         cmocka_unit_test_teardown(test_build_lecture_oom, reset_alloc),
