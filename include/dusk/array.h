@@ -156,6 +156,10 @@ typedef enum {
 typedef enum {
     DUSK_UNOP_NEG, DUSK_UNOP_ABS, DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT,
     DUSK_UNOP_SIN, DUSK_UNOP_COS,
+    /* x.real, x.imag and x.conj(): the parts of complex numbers (float32
+     * for complex64, float64 for complex128); of real numbers, the
+     * numbers, zeros of their dtype and the numbers */
+    DUSK_UNOP_REAL, DUSK_UNOP_IMAG, DUSK_UNOP_CONJ,
     DUSK_UNOP_COUNT
 } dusk_unop;
 
