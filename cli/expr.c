@@ -1829,6 +1829,9 @@ static int eval_attr(evaluator *ev, const expr *e, val *out)
     memset(out, 0, sizeof *out);
     if (!strcmp(e->str, "T"))
         return check(ev, e->opcol, dusk_array_transpose(a, NULL), out);
+    if (!strcmp(e->str, "real") || !strcmp(e->str, "imag"))   /* of complex arrays */
+        return check(ev, e->opcol, dusk_array_unop(e->str[0] == 'r' ? DUSK_UNOP_REAL
+                                                                     : DUSK_UNOP_IMAG, a), out);
     if (!strcmp(e->str, "ndim")) {
         *out = num_val(nd, 1);
         return 0;
@@ -1859,8 +1862,8 @@ static int eval_attr(evaluator *ev, const expr *e, val *out)
     int f = func_of(e->str);
     if (f >= 0 && is_method(f))
         return fail(ev, 2, e->opcol, "'%s' is a method: call it, as x.%s()", e->str, e->str);
-    static const char *const A[] = {"T", "shape", "ndim", "size", "dtype"};
-    const char *near = expr_closest(e->str, A, 5);
+    static const char *const A[] = {"T", "shape", "ndim", "size", "dtype", "real", "imag"};
+    const char *near = expr_closest(e->str, A, 7);
     return fail(ev, 2, e->opcol, "an array has no attribute '%s'%s%s%s", e->str,
                 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }

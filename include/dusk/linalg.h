@@ -10,7 +10,10 @@
 **
 ** Every result is computed in float64 (float32 for a float32 array: its
 ** blocks are factorised in float64 and stored as float32); integer and
-** bool arrays give float64, as numpy.linalg does.
+** bool arrays give float64, as numpy.linalg does. float16 arrays give
+** float64 too (numpy.linalg refuses them); complex arrays are refused
+** (DUSK_EINVAL naming the argument and its dtype): the kernels are
+** LAPACK's real ones.
 **
 ** Threads: dusk computes blocks in parallel on its workers, so the first
 ** factorisation task of a process sets OpenBLAS to one thread per call

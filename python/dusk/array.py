@@ -37,7 +37,8 @@ __all__ = [
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
            "lt": 5, "le": 6, "gt": 7, "ge": 8, "eq": 9, "ne": 10}
-_UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6}
+_UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6,
+          "real": 7, "imag": 8, "conj": 9}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 
@@ -323,6 +324,15 @@ class Array(_dusk.Array):
     def __neg__(self): return _apply("_unop", self, _UNOPS["neg"])
     def __pos__(self): return self
     def __abs__(self): return _apply("_unop", self, _UNOPS["abs"])
+
+    # the parts of complex arrays (of real ones: the numbers, zeros, the numbers)
+    @property
+    def real(self): return _apply("_unop", self, _UNOPS["real"])
+
+    @property
+    def imag(self): return _apply("_unop", self, _UNOPS["imag"])
+
+    def conj(self): return _apply("_unop", self, _UNOPS["conj"])
 
     def __matmul__(self, o):
         return _bool_product(self, "matmul", _as_array(o))
