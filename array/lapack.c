@@ -2020,6 +2020,28 @@ dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
     return dusk_linalg_solve_triangular(f.u, dusk_linalg_solve_triangular(f.l, pb, true), false);
 }
 
+dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, const char *assume_a)
+{
+    if (!assume_a || strcmp(assume_a, "gen") == 0)
+        return dusk_linalg_solve(a, b);
+    dusk_array *e = la_input(a, b, "solve");
+    if (e)
+        return e;
+    if (strcmp(assume_a, "pos") != 0)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: assume_a '%s' is not a matrix "
+                                "structure dusk knows: 'gen' (lu) or 'pos' (cholesky), as Dask",
+                                assume_a);
+    if (!b)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
+    if ((e = square_check(a, "solve")))
+        return e;
+    /* Dask's _cholesky: the lower and upper factors' layers hold the same
+     * tasks (the emitter adds each key once); uy = solve_triangular(l, b,
+     * lower=True), x = solve_triangular(u, uy) */
+    dusk_array *l = dusk_linalg_cholesky(a, true), *u = dusk_linalg_cholesky(a, false);
+    return dusk_linalg_solve_triangular(u, dusk_linalg_solve_triangular(l, b, true), false);
+}
+
 dusk_array *dusk_linalg_inv(dusk_array *a)
 {
     dusk_array *e = square_check(a, "inv");

@@ -147,6 +147,15 @@ DUSK_API dusk_lu dusk_linalg_lu(dusk_array *a);
  * conditions on a; a singular a (a zero pivot) is an error of the
  * computation, "singular matrix", naming the diagonal block. */
 DUSK_API dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b);
+/* scipy.linalg.solve(a, b, assume_a=...) as dask.array.linalg.solve:
+ * assume_a "gen" (or NULL) is dusk_linalg_solve; "pos" (a symmetric
+ * positive definite) factors a with Dask's blocked Cholesky (the
+ * 'cholesky' and 'cholesky-upper' layers of dusk_linalg_cholesky, whose
+ * chunk conditions apply) and solves with the lower factor, then the
+ * upper: half lu's work, and no pivoting. An a that is not positive
+ * definite is an error of the computation, "not positive definite",
+ * naming the diagonal block; another assume_a is DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, const char *assume_a);
 /* numpy.linalg.inv(a) as dask.array.linalg.inv: solve(a, eye(n)) with
  * the identity in blocks of a's chunk size ('eye'). */
 DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);

@@ -1238,7 +1238,8 @@ static void test_lstsq_errors(void **state)
 
 typedef struct {
     int64_t n;
-    const char *chunks, *what;   /* "lu", "solve" (b a vector) or "inv" */
+    const char *chunks, *what;   /* "lu", "solve" (b a vector), "pos" (solve with
+                                    assume_a 'pos') or "inv" */
     const char *layers;          /* Dask's (lu: of p | l | u) */
 } lu_case;
 
@@ -1262,6 +1263,12 @@ static const lu_case lu_cases[] = {
     {9, "(3, 3)", "solve",
      "lu-l-*:1/53 lu-p-*:1/53 lu-u-*:1/53 ones_like-*:1/9 solve-triangular-*:2/12 "
      "sum-*:1/9 sum-aggregate-*:1/3 tensordot-*:1/9 transpose-*:1/9 zeros_like-*:1/3"},
+    {12, "(4, 4)", "pos",
+     "cholesky-*:1/22 cholesky-upper-*:1/22 ones_like-*:1/9 solve-triangular-*:2/12 "
+     "zeros_like-*:1/3"},
+    {6, "(6, 6)", "pos",
+     "cholesky-*:1/2 cholesky-upper-*:1/2 ones_like-*:1/1 solve-triangular-*:2/2 "
+     "zeros_like-*:1/1"},
 };
 #define NLU (sizeof lu_cases / sizeof *lu_cases)
 
@@ -1273,6 +1280,8 @@ static const char lu_script[] = PY_PAT
     "        print(' | '.join(pat([x]) for x in da.linalg.lu(a)))\n"
     "    elif what == 'solve':\n"
     "        print(pat([da.linalg.solve(a, da.zeros(int(n), chunks=eval(ch)[0]))]))\n"
+    "    elif what == 'pos':\n"
+    "        print(pat([da.linalg.solve(a, da.zeros(int(n), chunks=eval(ch)[0]), assume_a='pos')]))\n"
     "    else:\n"
     "        print(pat([da.linalg.inv(a)]))\n";
 
@@ -1286,6 +1295,18 @@ static dusk_array *general_matrix(int64_t n, const char *chunks)
             a[i * n + j] = sin((double)(3 * i * n + j)) + (j == (i + 1) % n ? (double)n : 0);
     dusk_array *x = dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(n, n), chunks);
     free(a);
+    return x;
+}
+
+/* The n x n identity, in chunks. */
+static dusk_array *eye_of(int64_t n, const char *chunks)
+{
+    double *e = calloc((size_t)(n * n), sizeof *e);
+    assert_non_null(e);
+    for (int64_t i = 0; i < n; i++)
+        e[i * n + i] = 1;
+    dusk_array *x = dusk_from_buffer(ctx, e, DUSK_DT_F8, DUSK_SHAPE(n, n), chunks);
+    free(e);
     return x;
 }
 
@@ -1331,9 +1352,10 @@ static void test_lu_solve_inv(void **state)
             int64_t c0 = dusk_array_chunks(ones, 0)[0];
             char vch[32];
             snprintf(vch, sizeof vch, "%" PRId64, c0);
-            dusk_array *r = strcmp(c->what, "solve") == 0
-                                ? dusk_linalg_solve(ones, dusk_zeros(ctx, DUSK_SHAPE(n), vch,
-                                                                     DUSK_DT_F8))
+            dusk_array *zeros = dusk_zeros(ctx, DUSK_SHAPE(n), vch, DUSK_DT_F8);
+            dusk_array *r = strcmp(c->what, "solve") == 0 ? dusk_linalg_solve(ones, zeros)
+                            : strcmp(c->what, "pos") == 0
+                                ? dusk_linalg_solve_assume(ones, zeros, "pos")
                                 : dusk_linalg_inv(ones);
             if (dusk_array_status(r, &err))
                 fail_msg("%s case %zu: %s", c->what, i, err.msg);
@@ -1368,11 +1390,21 @@ static void test_lu_solve_inv(void **state)
             dusk_value_unref(lv);
             dusk_value_unref(uv);
             dusk_value_unref(plv);
-        } else if (strcmp(c->what, "solve") == 0) {
+        } else if (strcmp(c->what, "solve") == 0 || strcmp(c->what, "pos") == 0) {
             char vch[32];
             snprintf(vch, sizeof vch, "%" PRId64, dusk_array_chunks(a, 0)[0]);
             dusk_array *b = dusk_random_normal(ctx, 60 + i, 0, 1, DUSK_SHAPE(n), vch);
-            dusk_value *bv = compute(b, "b"), *xv = compute(dusk_linalg_solve(a, b), "x");
+            int pos = strcmp(c->what, "pos") == 0;
+            if (pos) {   /* a @ a.T + n I: symmetric positive definite */
+                a = dusk_array_add(dusk_array_matmul(a, dusk_array_transpose(a, NULL)),
+                                   dusk_array_binop_scalar(
+                                       DUSK_BINOP_MUL, eye_of(n, c->chunks), (double)n, false));
+                dusk_value_unref(av);
+                av = compute(a, "a a.T + n I");
+            }
+            dusk_value *bv = compute(b, "b");
+            dusk_value *xv = compute(pos ? dusk_linalg_solve_assume(a, b, "pos")
+                                         : dusk_linalg_solve(a, b), "x");
             double e = 0;
             for (int64_t r_ = 0; r_ < n; r_++) {
                 double sum = 0;
@@ -1708,6 +1740,17 @@ static void test_cholesky(void **state)
     assert_null(v);
     if (!contains(err.msg, "not positive definite") || !contains(err.msg, "(0, 0)"))
         fail_msg("cholesky of -ones: %s", err.msg);
+    /* solve with assume_a 'pos' says the same of an a that is not */
+    dusk_error_clear(&err);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(6), "3", DUSK_DT_F8);
+    rc = dusk_array_compute(dusk_linalg_solve_assume(neg, b, "pos"), NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(v);
+    if (!contains(err.msg, "not positive definite") || !contains(err.msg, "(0, 0)"))
+        fail_msg("solve(-ones, assume_a='pos'): %s", err.msg);
+    const char *structure[] = {"assume_a 'sym' is not a matrix structure", "'gen'", "'pos'", NULL};
+    expect_error(dusk_linalg_solve_assume(neg, b, "sym"), "assume_a sym", structure);
+    expect_error(dusk_linalg_solve_assume(uneven, b, "pos"), "uneven pos", ch);
 }
 
 /* --- sfqr ------------------------------------------------------------------------------- */
