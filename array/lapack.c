@@ -2052,7 +2052,8 @@ dusk_array *dusk_linalg_inv(dusk_array *a)
 
 /* --- svd_compressed ----------------------------------------------------------------- */
 
-dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed)
+/* Dask's compression_matrix and svd_compressed; qr: iterator 'QR'. */
+static dusk_svd svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed, int qr)
 {
     dusk_array *e = la_input(a, NULL, "svd_compressed");
     if (!e && a->ndim != 2) {
@@ -2090,11 +2091,21 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
     dusk_free(text);
     omega = dusk_array_astype(renamed(omega, "normal", "standard_normal"), dt);
     dusk_array *h = dusk_array_dot(a, omega);
-    for (int i = 0; i < n_power_iter; i++)
-        h = dusk_array_dot(a, dusk_array_dot(dusk_array_transpose(a, NULL), h));
+    if (!qr)   /* power iterations: (a a.T)^i a omega, orthonormalised once */
+        for (int i = 0; i < n_power_iter; i++)
+            h = dusk_array_dot(a, dusk_array_dot(dusk_array_transpose(a, NULL), h));
     if ((e = dusk__array_bad_input(h, NULL)))
         return (dusk_svd){e, e, e};
-    dusk_array *comp = dusk_array_transpose(dusk_linalg_tsqr(h).q, NULL);
+    dusk_array *q = dusk_linalg_tsqr(h).q;
+    /* 'QR': orthonormalised after every product, which keeps the small
+     * singular directions that powers of a a.T round away */
+    for (int i = 0; qr && i < n_power_iter; i++) {
+        q = dusk_linalg_tsqr(dusk_array_dot(dusk_array_transpose(a, NULL), q)).q;
+        q = dusk_linalg_tsqr(dusk_array_dot(a, q)).q;
+    }
+    if ((e = dusk__array_bad_input(q, NULL)))
+        return (dusk_svd){e, e, e};
+    dusk_array *comp = dusk_array_transpose(q, NULL);
     dusk_array *ac = dusk_array_dot(comp, a);
     if ((e = dusk__array_bad_input(ac, NULL)))
         return (dusk_svd){e, e, e};
@@ -2114,6 +2125,24 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
     if ((e = dusk__array_bad_input(u, v)) || (e = dusk__array_bad_input(s, NULL)))
         return (dusk_svd){e, e, e};
     return svd_flip(u, s, v);
+}
+
+dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed)
+{
+    return svd_compressed(a, k, n_power_iter, seed, 0);
+}
+
+dusk_svd dusk_linalg_svd_compressed_iter(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed,
+                                         const char *iterator)
+{
+    if (iterator && strcmp(iterator, "power") != 0 && strcmp(iterator, "QR") != 0) {
+        dusk_array *e = la_input(a, NULL, "svd_compressed");
+        if (!e)
+            e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd_compressed: iterator '%s' is not "
+                                 "one of 'power' and 'QR'", iterator);
+        return (dusk_svd){e, e, e};
+    }
+    return svd_compressed(a, k, n_power_iter, seed, iterator && strcmp(iterator, "QR") == 0);
 }
 
 /* --- cholesky ---------------------------------------------------------------------- */

@@ -98,6 +98,13 @@ DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
  * error (DUSK_EINVAL). */
 DUSK_API dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter,
                                              uint64_t seed);
+/* The same with Dask's iterator: "power" (or NULL) as above; "QR" takes
+ * tsqr's Q of a omega, then n_power_iter times Q of a.T @ Q and Q of
+ * a @ Q (Dask's compression_matrix with iterator='QR'): more tasks, and
+ * the small singular values of a matrix whose spectrum decays slowly
+ * kept to more digits. Another iterator is DUSK_EINVAL. */
+DUSK_API dusk_svd dusk_linalg_svd_compressed_iter(dusk_array *a, int64_t k, int n_power_iter,
+                                                  uint64_t seed, const char *iterator);
 
 /* scipy.linalg.solve_triangular(a, b, lower) as dask.array.linalg builds
  * it: x with a @ x = b for a triangular a (its other triangle is not

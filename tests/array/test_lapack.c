@@ -1498,6 +1498,7 @@ typedef struct {
     int64_t k;
     int iters;
     const char *layers;        /* Dask's, of u, s and v */
+    const char *iterator;      /* NULL: 'power' */
 } sc_case;
 
 static const sc_case sc_cases[] = {
@@ -1506,27 +1507,41 @@ static const sc_case sc_cases[] = {
      "getitem-*-q2-aux:2/2 getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 "
      "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
      "qr-*:2/6 qr-*-qr2:2/2 stack-*-r1:2/2 standard_normal-*:1/2 sub-*:1/1 sum-*:4/22 "
-     "sum-aggregate-*:4/11 svd-*-2:1/1 tensordot-*:3/20 transpose-*:7/15"},
+     "sum-aggregate-*:4/11 svd-*-2:1/1 tensordot-*:3/20 transpose-*:7/15", NULL},
     {100, 40, "(25, 20)", 5, 2,
      "dot-*-q3:2/6 ge-*:1/1 getitem-*:3/7 getitem-*-q1:2/6 getitem-*-q2:2/6 "
      "getitem-*-q2-aux:2/2 getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 "
      "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
      "qr-*:2/6 qr-*-qr2:2/2 stack-*-r1:2/2 standard_normal-*:1/2 sub-*:1/1 sum-*:8/54 "
-     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23"},
+     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23", NULL},
     {60, 30, "(20, 30)", 30, 1,
      "dot-*-q3:2/4 ge-*:1/1 getitem-*-q1:2/4 getitem-*-q2:2/4 getitem-*-q2-aux:2/2 "
      "getitem-*-r1:2/4 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
      "getitem-*-u4:1/1 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 qr-*:2/4 qr-*-qr2:2/2 "
      "stack-*-r1:2/2 standard_normal-*:1/1 sub-*:1/1 sum-*:6/16 sum-aggregate-*:6/12 "
-     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14"},
+     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14", NULL},
+    /* iterator 'QR': a tsqr after every product */
+    {100, 40, "(25, 20)", 5, 2,
+     "dot-*-q3:6/18 ge-*:1/1 getitem-*:3/7 getitem-*-q1:6/18 getitem-*-q2:6/18 "
+     "getitem-*-q2-aux:6/6 getitem-*-r1:6/18 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
+     "qr-*:6/18 qr-*-qr2:6/6 stack-*-r1:6/6 standard_normal-*:1/2 sub-*:1/1 sum-*:8/54 "
+     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23", "QR"},
+    {60, 30, "(20, 30)", 30, 1,
+     "dot-*-q3:4/8 ge-*:1/1 getitem-*-q1:4/8 getitem-*-q2:4/8 getitem-*-q2-aux:4/4 "
+     "getitem-*-r1:4/8 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/1 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 qr-*:4/8 qr-*-qr2:4/4 "
+     "stack-*-r1:4/4 standard_normal-*:1/1 sub-*:1/1 sum-*:6/16 sum-aggregate-*:6/12 "
+     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14", "QR"},
 };
 #define NSC (sizeof sc_cases / sizeof *sc_cases)
 
 static const char sc_script[] = PY_PAT
     "for line in sys.stdin:\n"
-    "    m, n, ch, k, it = line.rstrip('\\n').split(';')\n"
+    "    m, n, ch, k, it, how = line.rstrip('\\n').split(';')\n"
     "    a = da.ones((int(m), int(n)), chunks=eval(ch))\n"
-    "    print(pat(list(da.linalg.svd_compressed(a, int(k), n_power_iter=int(it), seed=1))))\n";
+    "    print(pat(list(da.linalg.svd_compressed(a, int(k), n_power_iter=int(it), seed=1,\n"
+    "                                            iterator=how))))\n";
 
 static void test_svd_compressed(void **state)
 {
@@ -1538,8 +1553,9 @@ static void test_svd_compressed(void **state)
     f = fopen(scratch("sc.in"), "w");
     assert_non_null(f);
     for (size_t i = 0; i < NSC; i++)
-        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%" PRId64 ";%d\n", sc_cases[i].m, sc_cases[i].n,
-                sc_cases[i].chunks, sc_cases[i].k, sc_cases[i].iters);
+        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%" PRId64 ";%d;%s\n", sc_cases[i].m,
+                sc_cases[i].n, sc_cases[i].chunks, sc_cases[i].k, sc_cases[i].iters,
+                sc_cases[i].iterator ? sc_cases[i].iterator : "power");
     fclose(f);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("sc.py"), scratch("sc.in"));
@@ -1555,7 +1571,7 @@ static void test_svd_compressed(void **state)
             fail_msg("Dask printed fewer lines than cases:\n%s", out);
         *nl = 0;
         dusk_array *ones = dusk_ones(ctx, DUSK_SHAPE(c->m, c->n), c->chunks, DUSK_DT_F8);
-        dusk_svd r = dusk_linalg_svd_compressed(ones, c->k, c->iters, 1);
+        dusk_svd r = dusk_linalg_svd_compressed_iter(ones, c->k, c->iters, 1, c->iterator);
         dusk_error err = DUSK_ERROR_INIT;
         if (dusk_array_status(r.u, &err))
             fail_msg("svd_compressed case %zu: %s", i, err.msg);
@@ -1572,7 +1588,7 @@ static void test_svd_compressed(void **state)
         dusk_array *left = dusk_random_normal(ctx, 200 + i, 0, 1, DUSK_SHAPE(c->m, c->k), NULL);
         dusk_array *right = dusk_random_normal(ctx, 300 + i, 0, 1, DUSK_SHAPE(c->k, c->n), NULL);
         dusk_array *a = dusk_array_rechunk(dusk_array_matmul(left, right), c->chunks);
-        dusk_svd g = dusk_linalg_svd_compressed(a, c->k, c->iters, 7);
+        dusk_svd g = dusk_linalg_svd_compressed_iter(a, c->k, c->iters, 7, c->iterator);
         dusk_value *av = compute(a, "a"), *u = compute(g.u, "U"), *sv = compute(g.s, "S"),
                    *v = compute(g.v, "V");
         double e = prod_err(u, sv, v, av, max_abs(av));
@@ -1580,8 +1596,10 @@ static void test_svd_compressed(void **state)
             fail_msg("svd_compressed case %zu: |USV - A| %.3g, |U'U - I| %.3g, |VV' - I| %.3g",
                      i, e, ortho_err(u, 1), ortho_err(v, 0));
         /* the same seed, the same factors; the singular values whatever the seed */
-        dusk_value *u2 = compute(dusk_linalg_svd_compressed(a, c->k, c->iters, 7).u, "U again");
-        dusk_value *s3 = compute(dusk_linalg_svd_compressed(a, c->k, c->iters, 8).s, "S seed 8");
+        dusk_value *u2 = compute(dusk_linalg_svd_compressed_iter(a, c->k, c->iters, 7,
+                                                                 c->iterator).u, "U again");
+        dusk_value *s3 = compute(dusk_linalg_svd_compressed_iter(a, c->k, c->iters, 8,
+                                                                 c->iterator).s, "S seed 8");
         assert_true(dusk_value_equal(u, u2));
         for (int64_t j = 0; j < c->k; j++) {
             double x = ((const double *)dusk_ndarray_data(sv))[j],
@@ -1605,6 +1623,43 @@ static void test_svd_compressed(void **state)
     /* refused before k + 10 is taken, which would overflow (UBSan) */
     const char *huge[] = {"k 9223372036854775807", "min(m, n)", NULL};
     expect_error(dusk_linalg_svd_compressed(x, INT64_MAX, 0, 1).s, "k INT64_MAX", huge);
+    const char *iter[] = {"iterator 'qr' is not one of 'power' and 'QR'", NULL};
+    expect_error(dusk_linalg_svd_compressed_iter(x, 2, 1, 1, "qr").u, "iterator qr", iter);
+    expect_error(dusk_linalg_svd_compressed_iter(x, 9, 1, 1, "QR").u, "QR k too large", big);
+    /* where the spectrum decays (singular values 10^(-i/3) of random
+     * singular vectors, NumPy's), 3 power iterations round the 8th to 10th
+     * of k = 10 away (their share of (a a.T)^3 a omega is below one ulp);
+     * 'QR' keeps all ten to 1e-10 */
+    {
+        char py[1024];
+        snprintf(py, sizeof py, "/usr/bin/python3 -c 'import numpy as np\n"
+                 "rng = np.random.default_rng(3)\n"
+                 "U, _ = np.linalg.qr(rng.standard_normal((100, 60)))\n"
+                 "V, _ = np.linalg.qr(rng.standard_normal((60, 60)))\n"
+                 "((U * 10 ** (-np.arange(60) / 3.0)) @ V.T).tofile(\"%s\")' 2>&1",
+                 scratch("slow.f8"));
+        int pst;
+        char *pout = run_command(py, &pst);
+        if (pst != 0)
+            fail_msg("python3 with NumPy failed: %s", pout ? pout : "");
+        free(pout);
+        double *d = slurp(scratch("slow.f8"), NULL);
+        assert_non_null(d);
+        dusk_array *a = dusk_from_buffer(ctx, d, DUSK_DT_F8, DUSK_SHAPE(100, 60), "(25, 60)");
+        free(d);
+        dusk_value *sq = compute(dusk_linalg_svd_compressed_iter(a, 10, 3, 5, "QR").s, "S QR");
+        dusk_value *sp = compute(dusk_linalg_svd_compressed_iter(a, 10, 3, 5, "power").s,
+                                 "S power");
+        const double *q = dusk_ndarray_data(sq), *p = dusk_ndarray_data(sp);
+        for (int i = 0; i < 10; i++) {
+            double want = pow(10, -i / 3.0);
+            if (fabs(q[i] - want) > 1e-10 * want)
+                fail_msg("svd_compressed QR: s[%d] %.17g, want %.17g", i, q[i], want);
+        }
+        assert_true(fabs(p[9] - pow(10, -3.0)) > 1e-3 * pow(10, -3.0));
+        dusk_value_unref(sp);
+        dusk_value_unref(sq);
+    }
 }
 
 /* --- cholesky ------------------------------------------------------------------------ */

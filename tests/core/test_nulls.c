@@ -735,6 +735,14 @@ static void test_array_building(void **state)
     mark("dusk_linalg_svd_compressed", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed(NULL, 2, 0, 1).u, NULL),
                      DUSK_EINVAL);
+    mark("dusk_linalg_svd_compressed_iter", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed_iter(NULL, 2, 0, 1, "QR").u,
+                                       NULL), DUSK_EINVAL);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed_iter(NULL, 2, 0, 1, "xx").v,
+                                       NULL), DUSK_EINVAL);
+    mark("dusk_linalg_svd_compressed_iter", 4);   /* iterator NULL is "power" */
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed_iter(b, 2, 0, 1, NULL).s,
+                                       NULL), 0);
     ARRAY_EINVAL(dusk_linalg_cholesky, 0, NULL, true);
     mark("dusk_linalg_lu", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_lu(NULL).p, NULL), DUSK_EINVAL);
