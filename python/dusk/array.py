@@ -291,7 +291,8 @@ class Array(_dusk.Array):
         if isinstance(other, Array):
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (complex, np.complexfloating)):
-            raise TypeError("dusk arrays hold real numbers: %r is complex" % (other,))
+            raise TypeError("dusk's operators take real scalars: %r is complex (make an "
+                            "array of it, from_array(np.full(shape, value)))" % (other,))
         if isinstance(other, (numbers.Real, np.number, np.bool_)):
             if _exact_as_float(other):
                 return _apply("_binop_scalar", self, code, float(other), reflected)
@@ -505,7 +506,8 @@ def full(shape, fill_value, dtype=None, chunks="auto"):
     if dtype is None:
         dtype = np.array(fill_value).dtype
     if isinstance(fill_value, (complex, np.complexfloating)):
-        raise TypeError("full: dusk arrays hold real numbers, and %r is complex" % (fill_value,))
+        raise TypeError("full: dusk fills with real numbers, and %r is complex (fill "
+                        "zeros of a complex dtype, or use from_array)" % (fill_value,))
     if not _exact_as_float(fill_value):
         # An int a double would round (2**60 + 1): zeros plus the value as a
         # 0-d array of the dtype, which keeps it whole.

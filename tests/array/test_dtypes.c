@@ -486,7 +486,7 @@ static void test_hdf5_with_h5py(void **state)
     assert_int_equal(dusk_array_store(zz, mine, "/zz", NULL, NULL, &err), 0);
     assert_int_equal(dusk_array_store(hh, mine, "/grp/hh", NULL, NULL, &err), 0);
     assert_int_equal(dusk_array_store(ww, mine, "/ww", NULL, NULL, &err), 0);
-    /* into datasets h5py made: blocks are cast to their dtype */
+    /* a complex128 array stored as complex64 */
     assert_int_equal(dusk_array_store(dusk_array_astype(zf, DUSK_DT_C8), mine, "/zc8", NULL, NULL,
                                       &err), 0);
     out = py(

@@ -316,7 +316,7 @@ def test_arrays_built_from_two_threads():
 
 def test_scalars_keep_their_value_and_kind():
     # Ints that a double would round stay whole; complex scalars are refused
-    # (dusk arrays are real); bool products, duplicate axes and x[True] are
+    # (the operators take real scalars; complex arrays are fine); bool products, duplicate axes and x[True] are
     # NumPy's.
     big = 2**60 + 1
     np.testing.assert_array_equal(da.full((2,), big, dtype=np.int64).compute(), [big, big])
