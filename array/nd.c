@@ -732,7 +732,8 @@ static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, du
         }
         dusk__nd_storef(p, t, a);
     } else if (t == DUSK_DT_BOOL) {
-        int a = *p != 0, v = dusk__nd_loadc(x, tx) != 0;
+        int a = *p != 0;
+        int v = dusk__dtype_is_complex(tx) ? dusk__nd_loadc(x, tx) != 0 : dusk__nd_loadf(x, tx) != 0;
         *p = (char)(op == DUSK_RED_ALL || op == DUSK_RED_MIN ? (a && v) : (a || v));
     } else if (dusk__dtype_is_unsigned(t)) {
         uint64_t a = (uint64_t)dusk__nd_loadi(p, t), v = (uint64_t)dusk__nd_loadi(x, tx);
@@ -885,6 +886,12 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
                 int64_t oc = it.off[1];
                 for (int64_t i = 0; i < len; i++, pa += sa, oc += sc) {
                     int64_t k = oc / 8;
+                    if (!cx) {   /* the sums are float64 */
+                        double d = dusk__nd_loadf(pa, a->u.nd.dtype) -
+                                   ((const double *)sums->u.nd.data)[k] / n[k];
+                        m2[k] += d * d;
+                        continue;
+                    }
                     double complex mean = dusk__nd_loadc(sums->u.nd.data + k * ss, st) / n[k];
                     double complex d = dusk__nd_loadc(pa, a->u.nd.dtype) - mean;
                     m2[k] += creal(d) * creal(d) + cimag(d) * cimag(d);
