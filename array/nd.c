@@ -19,44 +19,56 @@
 
 /* --- dtypes ---------------------------------------------------------------- */
 
-/* IEEE binary16 to double: every half is exact in a double. */
+/* IEEE binary16 to double, through the bits of the float that holds it
+ * exactly (NaN payloads kept, as NumPy's npy_half_to_float). */
 double dusk__half_to_double(uint16_t h)
 {
-    int e = (h >> 10) & 31, f = h & 1023;
-    double v;
+    uint32_t e = (h >> 10) & 31, f = h & 1023, s = (uint32_t)(h & 0x8000) << 16, bits;
+    if (e == 0 && f != 0)                       /* subnormal: f units of 2^-24 */
+        return h & 0x8000 ? -(double)f * 0x1p-24 : (double)f * 0x1p-24;
     if (e == 0)
-        v = ldexp(f, -24);                      /* zero and subnormals */
+        bits = s;
     else if (e == 31)
-        v = f ? NAN : INFINITY;
+        bits = s | 0x7f800000u | (f << 13);
     else
-        v = ldexp(f + 1024, e - 25);
-    return h & 0x8000 ? -v : v;
+        bits = s | ((e + 112) << 23) | (f << 13);
+    float x;
+    memcpy(&x, &bits, 4);
+    return x;
 }
 
-/* double to IEEE binary16, rounding to nearest even as NumPy's
- * npy_double_to_half does: one rounding from the double, so that f2 + f2
- * (exact in a double, and in a float) rounds as NumPy's route through
- * float32 does. */
+/* Rounds q (with rem of 2^sh as what is cut off) to nearest, ties to even. */
+static uint64_t round_even(uint64_t q, uint64_t rem, int sh)
+{
+    uint64_t half = (uint64_t)1 << (sh - 1);
+    return rem > half || (rem == half && (q & 1)) ? q + 1 : q;
+}
+
+/* double to IEEE binary16, rounding to nearest even once from the double
+ * as NumPy's npy_double_to_half does, so that f2 + f2 (exact in a double,
+ * and in a float) rounds as NumPy's route through float32 does. Works on
+ * the bits: a carry out of the mantissa moves to the next exponent, and
+ * out of the largest one to infinity. */
 uint16_t dusk__double_to_half(double v)
 {
-    uint16_t sign = signbit(v) ? 0x8000 : 0;
-    if (isnan(v))
-        return sign | 0x7e00;
-    double a = fabs(v);
-    if (a >= 65520.0)                           /* past 65504 and its half ulp */
+    uint64_t b;
+    memcpy(&b, &v, 8);
+    uint16_t sign = (uint16_t)((b >> 48) & 0x8000);
+    uint64_t a = b & 0x7fffffffffffffffu, m = a & (((uint64_t)1 << 52) - 1);
+    if (a >= 0x7ff0000000000000u)
+        return sign | (a > 0x7ff0000000000000u ? 0x7e00 : 0x7c00);
+    int e = (int)(a >> 52) - 1023;
+    if (e > 15)
         return sign | 0x7c00;
-    if (a < 0x1p-14)                            /* subnormal: units of 2^-24 */
-        return sign | (uint16_t)nearbyint(a * 0x1p24);
-    int e;
-    frexp(a, &e);                               /* a = m 2^e, m in [0.5, 1) */
-    double q = nearbyint(ldexp(a, 11 - e));     /* 11 significant bits */
-    if (q >= 2048) {
-        q = 1024;
-        e++;
-    }
-    if (e - 1 > 15)
-        return sign | 0x7c00;
-    return sign | (uint16_t)((e - 1 + 15) << 10) | (uint16_t)((int)q - 1024);
+    if (e >= -14)                               /* normal: 10 of the 52 bits */
+        return sign | (uint16_t)round_even(((uint64_t)(e + 15) << 10) | (m >> 42),
+                                           m & (((uint64_t)1 << 42) - 1), 42);
+    if (e < -25)                                /* below half of 2^-24 */
+        return sign;
+    /* subnormal: units of 2^-24 of the significand with its leading 1 */
+    uint64_t sig = m | ((uint64_t)1 << 52);
+    int sh = 28 - e;                            /* 43 .. 53 */
+    return sign | (uint16_t)round_even(sig >> sh, sig & (((uint64_t)1 << sh) - 1), sh);
 }
 
 static double load_f2(const char *p)
