@@ -41,7 +41,7 @@ static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape, dusk_dtype
         if (shape.v[d] < 0)
             return dusk__array_fail(ctx, DUSK_EINVAL, "negative dimension %" PRId64 " in a shape",
                                     shape.v[d]);
-    if ((unsigned)dtype >= DUSK_DT_C16)
+    if ((unsigned)dtype >= DUSK_DT_COUNT)
         return dusk__array_fail(ctx, DUSK_EINVAL, "%s: unsupported dtype %d", what, (int)dtype);
     char why[512];
     if (dusk__check_size(shape.ndim, shape.v, dtype, NULL, why, sizeof why) < 0)

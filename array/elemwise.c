@@ -184,7 +184,7 @@ dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool
     dusk_dtype t = dusk__promote_scalar(a->dtype, s);
     if (op >= DUSK_BINOP_LT)
         t = DUSK_DT_BOOL;
-    else if (op == DUSK_BINOP_DIV && !dusk__dtype_is_float(t))
+    else if (op == DUSK_BINOP_DIV && !dusk__dtype_is_inexact(t))
         t = DUSK_DT_F8;
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
@@ -256,7 +256,7 @@ dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype)
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
-    if ((unsigned)dtype >= DUSK_DT_C16)
+    if ((unsigned)dtype >= DUSK_DT_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "astype: unsupported dtype %d", (int)dtype);
     if (dtype == a->dtype)
         return a;

@@ -182,10 +182,39 @@ static hid_t file_create(const char *path)
     return f;
 }
 
-/* The native HDF5 type of a dusk dtype (bool: an int8 enum, as h5py). */
+/* h5py's complex number: a compound of 'r' and 'i', each a float of
+ * part (native byte order). */
+static hid_t complex_type(hid_t part, size_t size)
+{
+    hid_t c = H5Tcreate(H5T_COMPOUND, 2 * size);
+    if (c >= 0 && (H5Tinsert(c, "r", 0, part) < 0 || H5Tinsert(c, "i", size, part) < 0)) {
+        H5Tclose(c);
+        return H5I_INVALID_HID;
+    }
+    return c;
+}
+
+/* IEEE binary16 as h5py makes it (libhdf5 1.10 has no predefined one):
+ * float32's layout narrowed to 1 sign, 5 exponent and 10 mantissa bits. */
+static hid_t half_type(void)
+{
+    hid_t t = H5Tcopy(H5T_NATIVE_FLOAT);
+    if (t >= 0 && (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 ||
+                   H5Tset_precision(t, 16) < 0 || H5Tset_ebias(t, 15) < 0)) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+/* The native HDF5 type of a dusk dtype (bool: an int8 enum, complex: a
+ * compound of 'r' and 'i', f2: a 16-bit IEEE float, all as h5py). */
 static hid_t native_type(dusk_dtype t)
 {
     switch (t) {
+    case DUSK_DT_F2: return half_type();
+    case DUSK_DT_C16: return complex_type(H5T_NATIVE_DOUBLE, 8);
+    case DUSK_DT_C8: return complex_type(H5T_NATIVE_FLOAT, 4);
     case DUSK_DT_F8: return H5Tcopy(H5T_NATIVE_DOUBLE);
     case DUSK_DT_F4: return H5Tcopy(H5T_NATIVE_FLOAT);
     case DUSK_DT_I8: return H5Tcopy(H5T_NATIVE_INT64);
@@ -207,13 +236,37 @@ static hid_t native_type(dusk_dtype t)
     }
 }
 
+/* The complex dtype of a compound type in h5py's layout ('r' then 'i',
+ * floats of 4 or 8 bytes, one after the other), or -1. */
+static int complex_of(hid_t type)
+{
+    if (H5Tget_nmembers(type) != 2)
+        return -1;
+    size_t part = H5Tget_size(type) / 2;
+    int ok = part == 4 || part == 8;
+    for (unsigned i = 0; ok && i < 2; i++) {
+        char *name = H5Tget_member_name(type, i);
+        ok = name && strcmp(name, i ? "i" : "r") == 0 &&
+             H5Tget_member_class(type, i) == H5T_FLOAT && H5Tget_member_offset(type, i) == i * part;
+        if (name)
+            H5free_memory(name);
+        hid_t m = ok ? H5Tget_member_type(type, i) : H5I_INVALID_HID;
+        ok = ok && m >= 0 && H5Tget_size(m) == part;
+        if (m >= 0)
+            H5Tclose(m);
+    }
+    return !ok ? -1 : part == 8 ? DUSK_DT_C16 : DUSK_DT_C8;
+}
+
 /* The dusk dtype of a file's type, or -1. */
 static int dtype_of(hid_t type)
 {
     H5T_class_t cls = H5Tget_class(type);
     size_t size = H5Tget_size(type);
     if (cls == H5T_FLOAT)
-        return size == 8 ? DUSK_DT_F8 : size == 4 ? DUSK_DT_F4 : -1;
+        return size == 8 ? DUSK_DT_F8 : size == 4 ? DUSK_DT_F4 : size == 2 ? DUSK_DT_F2 : -1;
+    if (cls == H5T_COMPOUND)
+        return complex_of(type);
     if (cls == H5T_ENUM && size == 1 && H5Tget_nmembers(type) == 2)
         return DUSK_DT_BOOL;
     if (cls == H5T_INTEGER) {
@@ -235,6 +288,19 @@ static int dtype_of(hid_t type)
 static bool type_fits(hid_t type, char *why, size_t n)
 {
     H5T_class_t cls = H5Tget_class(type);
+    if (cls == H5T_COMPOUND) {   /* a complex number: each of its parts */
+        int nm = H5Tget_nmembers(type);
+        bool ok = nm > 0;
+        for (int i = 0; ok && i < nm; i++) {
+            hid_t m = H5Tget_member_type(type, (unsigned)i);
+            ok = m >= 0 && type_fits(m, why, n);
+            if (m >= 0)
+                H5Tclose(m);
+        }
+        if (nm <= 0)
+            snprintf(why, n, "a compound without members");
+        return ok;
+    }
     if (cls == H5T_ENUM) {
         hid_t base = H5Tget_super(type);
         bool ok = base >= 0 && type_fits(base, why, n);
@@ -488,7 +554,8 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     if (dt < 0)
         return dusk_error_set(err, DUSK_EIO,
                               "dataset '%s' in '%s' has a type dusk does not read "
-                              "(it reads integers, float32/64 and bool)", dataset, path);
+                              "(it reads integers, float16/32/64, complex64/128 as h5py "
+                              "writes them and bool)", dataset, path);
     char why[128];
     if (!type_fits(e->ftype, why, sizeof why))
         return dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is corrupt: its type "
@@ -1359,6 +1426,8 @@ static int attr_value(hid_t a, const char *name, const char *dataset, const char
     int dt = cls != H5T_INTEGER && cls != H5T_FLOAT && cls != H5T_ENUM ? -1
              : type_fits(type, why, sizeof why) ? dtype_of(type)
                                                  : -2;
+    if (dt == DUSK_DT_F2)   /* attributes are read as numbers: float16 is not one */
+        dt = -1;
     if (dt < 0) {
         char desc[128];
         type_desc(type, desc, sizeof desc);

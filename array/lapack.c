@@ -653,6 +653,23 @@ done:
         *q = *r = NULL;
 }
 
+/* An input of a factorisation: one dusk__array_bad_input accepts, and real
+ * (the kernels are LAPACK's real ones, which would drop imaginary parts). */
+static dusk_array *la_input(dusk_array *a, dusk_array *b, const char *what)
+{
+    dusk_array *e = dusk__array_bad_input(a, b);
+    if (e)
+        return e;
+    for (int i = 0; i < 2; i++) {
+        dusk_array *x = i ? b : a;
+        if (x && (x->dtype == DUSK_DT_C16 || x->dtype == DUSK_DT_C8))
+            return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: dusk's linear algebra is for "
+                                    "real arrays, and %s is %s", what, i ? "b" : "a",
+                                    dusk_dtype_name(x->dtype));
+    }
+    return NULL;
+}
+
 /* The dtype numpy.linalg gives a's factors. */
 static dusk_dtype la_dtype(dusk_dtype t)
 {
@@ -683,7 +700,7 @@ static void fmt_chunks(const dusk_array *a, char *buf, size_t n)
 /* NULL when a can go to tsqr, else an error array saying why. */
 static dusk_array *tsqr_check(dusk_array *a, const char *what)
 {
-    dusk_array *e = dusk__array_bad_input(a, NULL);
+    dusk_array *e = la_input(a, NULL, what);
     if (e)
         return e;
     char sh[128], ch[256];
@@ -803,7 +820,7 @@ static dusk_qr sfqr(dusk_array *a)
 
 dusk_qr dusk_linalg_qr(dusk_array *a)
 {
-    dusk_array *e = dusk__array_bad_input(a, NULL);
+    dusk_array *e = la_input(a, NULL, "qr");
     if (!e && a->ndim == 2 && a->nb[0] > 1 && a->nb[1] > 1) {
         char sh[128], ch[256];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
@@ -854,7 +871,7 @@ static dusk_svd svd_flip(dusk_array *u, dusk_array *s, dusk_array *v)
  * factors as Dask's tsqr returns them (no sign correction). */
 static dusk_svd tsqr_svd(dusk_array *x)
 {
-    dusk_array *e = dusk__array_bad_input(x, NULL);
+    dusk_array *e = la_input(x, NULL, "svd");
     if (e)
         return (dusk_svd){e, e, e};
     dusk__layer *ql, *rl;
@@ -946,7 +963,7 @@ static dusk_svd svd_single(dusk_array *a)
 
 dusk_svd dusk_linalg_svd(dusk_array *a)
 {
-    dusk_array *e = dusk__array_bad_input(a, NULL);
+    dusk_array *e = la_input(a, NULL, "svd");
     if (!e && a->ndim != 2) {
         char sh[128];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
@@ -1070,7 +1087,7 @@ static dusk_array *sv_norm(dusk_array *x, dusk_reduction red, bool keepdims, con
 
 dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool keepdims)
 {
-    dusk_array *e = dusk__array_bad_input(x, NULL);
+    dusk_array *e = la_input(x, NULL, "norm");
     if (e)
         return e;
     int ax[3];
@@ -1348,7 +1365,7 @@ static void fmt_axis_chunks(const dusk_array *a, int d, char *buf, size_t n)
 
 dusk_array *dusk_linalg_solve_triangular(dusk_array *a, dusk_array *b, bool lower)
 {
-    dusk_array *e = dusk__array_bad_input(a, b);
+    dusk_array *e = la_input(a, b, "solve_triangular");
     if (e)
         return e;
     if (!b)
@@ -1553,7 +1570,7 @@ static dusk_array *one_task(dusk_array_ctx *ctx, const char *prefix, const char 
 
 dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
 {
-    dusk_array *e = dusk__array_bad_input(a, b);
+    dusk_array *e = la_input(a, b, "lstsq");
     if (!e && !b)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: no b given");
     if (!e && a->ctx != b->ctx)
@@ -1877,7 +1894,7 @@ static int64_t lu_ntasks(int64_t v)
 /* NULL when a can be factorised as Dask's lu does, else an error array. */
 static dusk_array *square_check(dusk_array *a, const char *what)
 {
-    dusk_array *e = dusk__array_bad_input(a, NULL);
+    dusk_array *e = la_input(a, NULL, what);
     if (e)
         return e;
     char sh[128], ch[256];
@@ -1989,7 +2006,7 @@ static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
 
 dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
 {
-    dusk_array *e = dusk__array_bad_input(a, b);
+    dusk_array *e = la_input(a, b, "solve");
     if (e)
         return e;
     if (!b)
@@ -2003,6 +2020,28 @@ dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
     return dusk_linalg_solve_triangular(f.u, dusk_linalg_solve_triangular(f.l, pb, true), false);
 }
 
+dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, const char *assume_a)
+{
+    if (!assume_a || strcmp(assume_a, "gen") == 0)
+        return dusk_linalg_solve(a, b);
+    dusk_array *e = la_input(a, b, "solve");
+    if (e)
+        return e;
+    if (strcmp(assume_a, "pos") != 0)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: assume_a '%s' is not a matrix "
+                                "structure dusk knows: 'gen' (lu) or 'pos' (cholesky), as Dask",
+                                assume_a);
+    if (!b)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
+    if ((e = square_check(a, "solve")))
+        return e;
+    /* Dask's _cholesky: the lower and upper factors' layers hold the same
+     * tasks (the emitter adds each key once); uy = solve_triangular(l, b,
+     * lower=True), x = solve_triangular(u, uy) */
+    dusk_array *l = dusk_linalg_cholesky(a, true), *u = dusk_linalg_cholesky(a, false);
+    return dusk_linalg_solve_triangular(u, dusk_linalg_solve_triangular(l, b, true), false);
+}
+
 dusk_array *dusk_linalg_inv(dusk_array *a)
 {
     dusk_array *e = square_check(a, "inv");
@@ -2013,9 +2052,10 @@ dusk_array *dusk_linalg_inv(dusk_array *a)
 
 /* --- svd_compressed ----------------------------------------------------------------- */
 
-dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed)
+/* Dask's compression_matrix and svd_compressed; qr: iterator 'QR'. */
+static dusk_svd svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed, int qr)
 {
-    dusk_array *e = dusk__array_bad_input(a, NULL);
+    dusk_array *e = la_input(a, NULL, "svd_compressed");
     if (!e && a->ndim != 2) {
         char sh[128];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
@@ -2051,11 +2091,21 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
     dusk_free(text);
     omega = dusk_array_astype(renamed(omega, "normal", "standard_normal"), dt);
     dusk_array *h = dusk_array_dot(a, omega);
-    for (int i = 0; i < n_power_iter; i++)
-        h = dusk_array_dot(a, dusk_array_dot(dusk_array_transpose(a, NULL), h));
+    if (!qr)   /* power iterations: (a a.T)^i a omega, orthonormalised once */
+        for (int i = 0; i < n_power_iter; i++)
+            h = dusk_array_dot(a, dusk_array_dot(dusk_array_transpose(a, NULL), h));
     if ((e = dusk__array_bad_input(h, NULL)))
         return (dusk_svd){e, e, e};
-    dusk_array *comp = dusk_array_transpose(dusk_linalg_tsqr(h).q, NULL);
+    dusk_array *q = dusk_linalg_tsqr(h).q;
+    /* 'QR': orthonormalised after every product, which keeps the small
+     * singular directions that powers of a a.T round away */
+    for (int i = 0; qr && i < n_power_iter; i++) {
+        q = dusk_linalg_tsqr(dusk_array_dot(dusk_array_transpose(a, NULL), q)).q;
+        q = dusk_linalg_tsqr(dusk_array_dot(a, q)).q;
+    }
+    if ((e = dusk__array_bad_input(q, NULL)))
+        return (dusk_svd){e, e, e};
+    dusk_array *comp = dusk_array_transpose(q, NULL);
     dusk_array *ac = dusk_array_dot(comp, a);
     if ((e = dusk__array_bad_input(ac, NULL)))
         return (dusk_svd){e, e, e};
@@ -2075,6 +2125,24 @@ dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, 
     if ((e = dusk__array_bad_input(u, v)) || (e = dusk__array_bad_input(s, NULL)))
         return (dusk_svd){e, e, e};
     return svd_flip(u, s, v);
+}
+
+dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed)
+{
+    return svd_compressed(a, k, n_power_iter, seed, 0);
+}
+
+dusk_svd dusk_linalg_svd_compressed_iter(dusk_array *a, int64_t k, int n_power_iter, uint64_t seed,
+                                         const char *iterator)
+{
+    if (iterator && strcmp(iterator, "power") != 0 && strcmp(iterator, "QR") != 0) {
+        dusk_array *e = la_input(a, NULL, "svd_compressed");
+        if (!e)
+            e = dusk__array_fail(a->ctx, DUSK_EINVAL, "svd_compressed: iterator '%s' is not "
+                                 "one of 'power' and 'QR'", iterator);
+        return (dusk_svd){e, e, e};
+    }
+    return svd_compressed(a, k, n_power_iter, seed, iterator && strcmp(iterator, "QR") == 0);
 }
 
 /* --- cholesky ---------------------------------------------------------------------- */

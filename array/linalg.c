@@ -362,6 +362,19 @@ static dusk_dtype product_dtype(dusk_dtype a, dusk_dtype b)
     return dusk__reduce_dtype(DUSK_RED_SUM, dusk__promote(a, b));
 }
 
+/* Products are BLAS's real gemm or 64-bit integer loops: complex and
+ * float16 products are refused (NumPy computes them; cast first). */
+static dusk_array *product_refused(dusk_array *a, dusk_array *b, dusk_dtype ct,
+                                   const char *what)
+{
+    if (ct != DUSK_DT_C16 && ct != DUSK_DT_C8 && ct != DUSK_DT_F2)
+        return NULL;
+    return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: dusk does not multiply %s and %s arrays "
+                            "(the product would be %s); astype to float32, float64 or "
+                            "real parts first", what, dusk_dtype_name(a->dtype),
+                            dusk_dtype_name(b->dtype), dusk_dtype_name(ct));
+}
+
 /* Gives axis la[k] of a and axis rb[k] of b common chunks (k < n, see
  * dusk__unify_chunks), replacing a and b; NULL, or an error array. */
 static dusk_array *unify_pair(dusk_array **a, dusk_array **b, const int *la, const int *rb, int n,
@@ -437,6 +450,8 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
         return dusk__array_fail(ctx, DUSK_EINVAL, "tensordot: the product would have %d "
                                 "dimensions (at most %d)", ndim, DUSK_MAXDIMS);
     dusk_dtype ct = product_dtype(a->dtype, b->dtype);
+    if ((e = product_refused(a, b, ct, "tensordot")))
+        return e;
     /* the summed axes get common chunks */
     if ((e = unify_pair(&a, &b, ax.la, ax.rb, naxes, "tensordot")))
         return e;
@@ -622,6 +637,8 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
         return dusk__array_fail(ctx, DUSK_EINVAL, "matmul: the product would have %d dimensions "
                                 "(at most %d)", nd + 1, DUSK_MAXDIMS);
     dusk_dtype ct = product_dtype(a->dtype, b->dtype);
+    if ((e = product_refused(a, b, ct, "matmul")))
+        return e;
     /* a[np.newaxis, :], b[:, np.newaxis], then leading axes */
     dusk_index ix[DUSK_MAXDIMS];
     if (a1) {

@@ -172,8 +172,18 @@ static dusk_array *check_inputs(const char *what, const dusk_block_func *f, int 
         return dusk__array_fail(ctx, DUSK_EINVAL, "%s: %s has no %s function (%s)", what,
                                 f->func.name, need_scalar ? "scalar" : "block",
                                 need_scalar ? "DUSK_SCALAR_FUNC" : "DUSK_BLOCK_FUNC");
-    if ((unsigned)dtype >= DUSK_DT_C16)
+    if ((unsigned)dtype >= DUSK_DT_COUNT)
         return dusk__array_fail(ctx, DUSK_EINVAL, "%s: unsupported dtype %d", what, (int)dtype);
+    /* a scalar function takes and returns doubles: it would lose the
+     * imaginary parts */
+    for (int i = 0; need_scalar && i <= nin; i++) {
+        dusk_dtype t = i < nin ? in[i]->dtype : dtype;
+        if (t == DUSK_DT_C16 || t == DUSK_DT_C8)
+            return dusk__array_fail(ctx, DUSK_EINVAL, "%s: %s takes and returns real numbers, "
+                                    "and %s is %s", what, f->func.name,
+                                    i < nin ? "an input" : "the dtype asked for",
+                                    dusk_dtype_name(t));
+    }
     return NULL;
 }
 
@@ -1217,7 +1227,7 @@ int dusk_block_func_run(dusk_value *const *args, size_t nargs, dusk_value **out,
                               NPARAMS);
     int dt = -1;
     const char *code = dusk_value_str(dusk_tuple_get(params, 0));
-    for (int t = 0; code && t < DUSK_DT_C16; t++)
+    for (int t = 0; code && t < DUSK_DT_COUNT; t++)
         if (strcmp(dusk_dtype_code((dusk_dtype)t), code) == 0)
             dt = t;
     const dusk_value *mode = dusk__params_extra(params, 0), *concat = dusk__params_extra(params, 1),

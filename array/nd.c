@@ -2,13 +2,15 @@
 ** dusk — ndarray kernels: what array tasks compute on their chunks
 **
 ** Every element is read through dusk__nd_loadf/loadi and written through
-** storef/storei, so one loop serves all eleven dtypes; float64 inputs and
+** storef/storei, so one loop serves the real dtypes (complex ones go
+** through loadc/storec, as C's double complex); float64 inputs and
 ** outputs of the four arithmetic operators take a direct path that the
 ** compiler vectorises, since that is what most array work is.
 **
 ** Iteration is C order over the output, carrying one byte offset per
 ** operand; a broadcast operand has stride 0 along the axes it repeats.
 */
+#include <complex.h>
 #include <math.h>
 #include <string.h>
 
@@ -17,21 +19,119 @@
 
 /* --- dtypes ---------------------------------------------------------------- */
 
+/* IEEE binary16 to double, through the bits of the float that holds it
+ * exactly (NaN payloads kept, as NumPy's npy_half_to_float). */
+double dusk__half_to_double(uint16_t h)
+{
+    uint32_t e = (h >> 10) & 31, f = h & 1023, s = (uint32_t)(h & 0x8000) << 16, bits;
+    if (e == 0 && f != 0)                       /* subnormal: f units of 2^-24 */
+        return h & 0x8000 ? -(double)f * 0x1p-24 : (double)f * 0x1p-24;
+    if (e == 0)
+        bits = s;
+    else if (e == 31)
+        bits = s | 0x7f800000u | (f << 13);
+    else
+        bits = s | ((e + 112) << 23) | (f << 13);
+    float x;
+    memcpy(&x, &bits, 4);
+    return x;
+}
+
+/* Rounds q (with rem of 2^sh as what is cut off) to nearest, ties to even. */
+static uint64_t round_even(uint64_t q, uint64_t rem, int sh)
+{
+    uint64_t half = (uint64_t)1 << (sh - 1);
+    return rem > half || (rem == half && (q & 1)) ? q + 1 : q;
+}
+
+/* double to IEEE binary16, rounding to nearest even once from the double
+ * as NumPy's npy_double_to_half does, so that f2 + f2 (exact in a double,
+ * and in a float) rounds as NumPy's route through float32 does. Works on
+ * the bits: a carry out of the mantissa moves to the next exponent, and
+ * out of the largest one to infinity. */
+uint16_t dusk__double_to_half(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, 8);
+    uint16_t sign = (uint16_t)((b >> 48) & 0x8000);
+    uint64_t a = b & 0x7fffffffffffffffu, m = a & (((uint64_t)1 << 52) - 1);
+    if (a >= 0x7ff0000000000000u)
+        return sign | (a > 0x7ff0000000000000u ? 0x7e00 : 0x7c00);
+    int e = (int)(a >> 52) - 1023;
+    if (e > 15)
+        return sign | 0x7c00;
+    if (e >= -14)                               /* normal: 10 of the 52 bits */
+        return sign | (uint16_t)round_even(((uint64_t)(e + 15) << 10) | (m >> 42),
+                                           m & (((uint64_t)1 << 42) - 1), 42);
+    if (e < -25)                                /* below half of 2^-24 */
+        return sign;
+    /* subnormal: units of 2^-24 of the significand with its leading 1 */
+    uint64_t sig = m | ((uint64_t)1 << 52);
+    int sh = 28 - e;                            /* 43 .. 53 */
+    return sign | (uint16_t)round_even(sig >> sh, sig & (((uint64_t)1 << sh) - 1), sh);
+}
+
+static double load_f2(const char *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return dusk__half_to_double(h);
+}
+
+static void store_f2(char *p, double v)
+{
+    uint16_t h = dusk__double_to_half(v);
+    memcpy(p, &h, 2);
+}
+
 double dusk__nd_loadf(const char *p, dusk_dtype t)
 {
     switch (t) {
-    case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return v; }
-    case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_F8: case DUSK_DT_C16: { double v; memcpy(&v, p, 8); return v; }
+    case DUSK_DT_F4: case DUSK_DT_C8: { float v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_F2: return load_f2(p);
     case DUSK_DT_U8: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
     default: return (double)dusk__nd_loadi(p, t);
+    }
+}
+
+double complex dusk__nd_loadc(const char *p, dusk_dtype t)
+{
+    if (t == DUSK_DT_C16) {
+        double v[2];
+        memcpy(v, p, 16);
+        return CMPLX(v[0], v[1]);
+    }
+    if (t == DUSK_DT_C8) {
+        float v[2];
+        memcpy(v, p, 8);
+        return CMPLX(v[0], v[1]);
+    }
+    return dusk__nd_loadf(p, t);
+}
+
+void dusk__nd_storec(char *p, dusk_dtype t, double complex v)
+{
+    if (t == DUSK_DT_C16) {
+        double x[2] = {creal(v), cimag(v)};
+        memcpy(p, x, 16);
+    } else if (t == DUSK_DT_C8) {
+        float x[2] = {(float)creal(v), (float)cimag(v)};
+        memcpy(p, x, 8);
+    } else if (t == DUSK_DT_BOOL) {
+        *p = v != 0;
+    } else {
+        /* NumPy drops the imaginary part (with a ComplexWarning) */
+        dusk__nd_storef(p, t, creal(v));
     }
 }
 
 int64_t dusk__nd_loadi(const char *p, dusk_dtype t)
 {
     switch (t) {
-    case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return (int64_t)v; }
-    case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return (int64_t)v; }
+    case DUSK_DT_F8: case DUSK_DT_C16: { double v; memcpy(&v, p, 8); return (int64_t)v; }
+    case DUSK_DT_F4: case DUSK_DT_C8: { float v; memcpy(&v, p, 4); return (int64_t)v; }
+    case DUSK_DT_F2: return (int64_t)load_f2(p);
     case DUSK_DT_I8: case DUSK_DT_U8: { int64_t v; memcpy(&v, p, 8); return v; }
     case DUSK_DT_I4: { int32_t v; memcpy(&v, p, 4); return v; }
     case DUSK_DT_U4: { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -59,6 +159,8 @@ void dusk__nd_storef(char *p, dusk_dtype t, double v)
     switch (t) {
     case DUSK_DT_F8: memcpy(p, &v, 8); break;
     case DUSK_DT_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_DT_F2: store_f2(p, v); break;
+    case DUSK_DT_C16: case DUSK_DT_C8: dusk__nd_storec(p, t, v); break;
     case DUSK_DT_BOOL: *p = v != 0; break;
     default: dusk__nd_storei(p, t, f2i(v)); break;
     }
@@ -69,6 +171,8 @@ void dusk__nd_storei(char *p, dusk_dtype t, int64_t v)
     switch (t) {
     case DUSK_DT_F8: { double d = (double)v; memcpy(p, &d, 8); break; }
     case DUSK_DT_F4: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case DUSK_DT_F2: store_f2(p, (double)v); break;
+    case DUSK_DT_C16: case DUSK_DT_C8: dusk__nd_storec(p, t, (double)v); break;
     case DUSK_DT_I8: case DUSK_DT_U8: memcpy(p, &v, 8); break;
     case DUSK_DT_I4: case DUSK_DT_U4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
     case DUSK_DT_I2: case DUSK_DT_U2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
@@ -78,7 +182,37 @@ void dusk__nd_storei(char *p, dusk_dtype t, int64_t v)
     }
 }
 
-int dusk__dtype_is_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4; }
+int dusk__dtype_is_float(dusk_dtype t)
+{
+    return t == DUSK_DT_F8 || t == DUSK_DT_F4 || t == DUSK_DT_F2;
+}
+
+int dusk__dtype_is_complex(dusk_dtype t) { return t == DUSK_DT_C16 || t == DUSK_DT_C8; }
+
+int dusk__dtype_is_inexact(dusk_dtype t)
+{
+    return dusk__dtype_is_float(t) || dusk__dtype_is_complex(t);
+}
+
+dusk_dtype dusk__dtype_real(dusk_dtype t)
+{
+    return t == DUSK_DT_C16 ? DUSK_DT_F8 : t == DUSK_DT_C8 ? DUSK_DT_F4 : t;
+}
+
+/* The float type NumPy promotes t to when it meets a float: a float or
+ * complex's own (part), the smallest float that holds an integer type. */
+static dusk_dtype float_of(dusk_dtype t)
+{
+    if (dusk__dtype_is_inexact(t))
+        return dusk__dtype_real(t);
+    size_t n = dusk_dtype_size(t);
+    return n == 1 ? DUSK_DT_F2 : n == 2 ? DUSK_DT_F4 : DUSK_DT_F8;
+}
+
+static dusk_dtype wider_float(dusk_dtype a, dusk_dtype b)
+{
+    return dusk_dtype_size(a) >= dusk_dtype_size(b) ? a : b;
+}
 
 int dusk__dtype_is_unsigned(dusk_dtype t)
 {
@@ -104,14 +238,10 @@ dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
     if (b == DUSK_DT_BOOL)
         return a;
     size_t sa = dusk_dtype_size(a), sb = dusk_dtype_size(b);
-    if (dusk__dtype_is_float(a) && dusk__dtype_is_float(b))
-        return sa > sb ? a : b;
-    if (dusk__dtype_is_float(a) || dusk__dtype_is_float(b)) {
-        dusk_dtype f = dusk__dtype_is_float(a) ? a : b, i = f == a ? b : a;
-        if (f == DUSK_DT_F8)
-            return DUSK_DT_F8;
-        return dusk_dtype_size(i) <= 2 ? DUSK_DT_F4 : DUSK_DT_F8;
-    }
+    if (dusk__dtype_is_complex(a) || dusk__dtype_is_complex(b))
+        return wider_float(float_of(a), float_of(b)) == DUSK_DT_F8 ? DUSK_DT_C16 : DUSK_DT_C8;
+    if (dusk__dtype_is_float(a) || dusk__dtype_is_float(b))
+        return wider_float(float_of(a), float_of(b));
     if (is_signed(a) == is_signed(b))
         return sa > sb ? a : b;
     dusk_dtype s = is_signed(a) ? a : b, u = s == a ? b : a;
@@ -141,10 +271,14 @@ static dusk_dtype min_int_type(double v, int want_unsigned)
 dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
 {
     int whole = s == floor(s) && fabs(s) < 9.2e18;
-    if (a == DUSK_DT_F4 && isfinite(s) && fabs(s) > 3.4028234663852886e38)
-        return DUSK_DT_F8;  /* value-based casting: it does not fit in float32 */
-    if (dusk__dtype_is_float(a))
-        return a;
+    if (dusk__dtype_is_inexact(a)) {
+        /* value-based casting: the smallest float that holds s widens a
+         * only when s does not fit (NumPy's bounds: 65000 and 3.4e38,
+         * and any float holds inf and nan) */
+        dusk_dtype m = !isfinite(s) || fabs(s) < 65000.0 ? DUSK_DT_F2
+                       : fabs(s) < 3.4e38 ? DUSK_DT_F4 : DUSK_DT_F8;
+        return dusk__promote(a, m);
+    }
     if (!whole)
         return DUSK_DT_F8;
     if (a == DUSK_DT_BOOL)
@@ -160,7 +294,7 @@ dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
     if (op >= DUSK_BINOP_LT)
         return DUSK_DT_BOOL;
     dusk_dtype t = dusk__promote(a, b);
-    if (op == DUSK_BINOP_DIV && !dusk__dtype_is_float(t))
+    if (op == DUSK_BINOP_DIV && !dusk__dtype_is_inexact(t))
         return DUSK_DT_F8;
     if (op == DUSK_BINOP_POW && t == DUSK_DT_BOOL)
         return DUSK_DT_I1;
@@ -169,13 +303,12 @@ dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
 
 dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
 {
-    if (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS)
+    if (op == DUSK_UNOP_ABS || op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG)
+        return dusk__dtype_real(a);   /* the same for real types */
+    if (op == DUSK_UNOP_NEG || op == DUSK_UNOP_CONJ || dusk__dtype_is_inexact(a))
         return a;
-    if (dusk__dtype_is_float(a))
-        return a;
-    /* NumPy gives float16 for 1-byte inputs; dusk has no float16 and
-     * gives float32. */
-    return dusk_dtype_size(a) <= 2 ? DUSK_DT_F4 : DUSK_DT_F8;
+    /* float16 for 1-byte inputs, float32 for 2-byte ones, as NumPy */
+    return float_of(a);
 }
 
 dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a)
@@ -183,13 +316,15 @@ dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a)
     switch (op) {
     case DUSK_RED_SUM:
     case DUSK_RED_PROD:
-        if (dusk__dtype_is_float(a))
+        if (dusk__dtype_is_inexact(a))
             return a;
         return dusk__dtype_is_unsigned(a) ? DUSK_DT_U8 : DUSK_DT_I8;
     case DUSK_RED_MEAN:
+        return dusk__dtype_is_inexact(a) ? a : DUSK_DT_F8;
     case DUSK_RED_VAR:
     case DUSK_RED_STD:
-        return dusk__dtype_is_float(a) ? a : DUSK_DT_F8;
+        /* of complex numbers, the variance of their distance: real */
+        return dusk__dtype_is_inexact(a) ? dusk__dtype_real(a) : DUSK_DT_F8;
     case DUSK_RED_ANY:
     case DUSK_RED_ALL:
         return DUSK_DT_BOOL;
@@ -312,6 +447,28 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
     }
 }
 
+/* Complex operands. Comparisons order complex numbers as NumPy does:
+ * by real part, then by imaginary part. The result of a comparison is
+ * 0 or 1 in the real part. */
+static double complex cop(dusk_binop op, double complex x, double complex y)
+{
+    double xr = creal(x), yr = creal(y), xi = cimag(x), yi = cimag(y);
+    switch (op) {
+    case DUSK_BINOP_ADD: return x + y;
+    case DUSK_BINOP_SUB: return x - y;
+    case DUSK_BINOP_MUL: return x * y;
+    case DUSK_BINOP_DIV: return x / y;
+    case DUSK_BINOP_POW: return y == 0 ? 1 : cpow(x, y);
+    case DUSK_BINOP_LT: return xr < yr || (xr == yr && xi < yi);
+    case DUSK_BINOP_LE: return xr < yr || (xr == yr && xi <= yi);
+    case DUSK_BINOP_GT: return xr > yr || (xr == yr && xi > yi);
+    case DUSK_BINOP_GE: return xr > yr || (xr == yr && xi >= yi);
+    case DUSK_BINOP_EQ: return x == y;
+    case DUSK_BINOP_NE: return x != y;
+    default: return 0;
+    }
+}
+
 /* The float64 path: contiguous or broadcast rows of the four operators. */
 static void f8_row(dusk_binop op, double *o, const char *pa, int64_t sa, const char *pb,
                    int64_t sb, int64_t n)
@@ -351,12 +508,12 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         /* the scalar takes the type NumPy's value-based casting gives the
          * pair, so that uint64 + 3 stays in integers */
         dusk_dtype st = dusk__promote_scalar(a->u.nd.dtype, s);
-        if (st == DUSK_DT_BOOL || (!dusk__dtype_is_float(st) && s != floor(s)))
+        if (st == DUSK_DT_BOOL || (!dusk__dtype_is_inexact(st) && s != floor(s)))
             st = DUSK_DT_F8;
         sv = dusk_ndarray_new(st, 0, NULL);
         if (!sv)
             return oom(err);
-        if (dusk__dtype_is_float(st))
+        if (dusk__dtype_is_inexact(st))
             dusk__nd_storef(sv->u.nd.data, st, s);
         else
             dusk__nd_storei(sv->u.nd.data, st, s < 0 ? (int64_t)s : (int64_t)(uint64_t)s);
@@ -398,6 +555,7 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         size_t es = dusk_dtype_size(out_dtype);
         int fast = ta == DUSK_DT_F8 && tb == DUSK_DT_F8 && out_dtype == DUSK_DT_F8 && op <= DUSK_BINOP_DIV;
         dusk_dtype common = dusk__promote(ta, tb);
+        int as_complex = dusk__dtype_is_complex(common);
         int as_float = dusk__dtype_is_float(common) || op == DUSK_BINOP_DIV;
         int as_bool = common == DUSK_DT_BOOL && (op == DUSK_BINOP_ADD || op == DUSK_BINOP_MUL);
         int uns = dusk__dtype_is_unsigned(common);
@@ -413,6 +571,9 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
                 if (as_bool) {
                     int x = *pa != 0, y = *pb != 0;
                     *po = (char)(op == DUSK_BINOP_ADD ? (x | y) : (x & y));
+                } else if (as_complex) {
+                    dusk__nd_storec(po, out_dtype, cop(op, dusk__nd_loadc(pa, ta),
+                                                       dusk__nd_loadc(pb, tb)));
                 } else if (as_float) {
                     dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),
                                                        dusk__nd_loadf(pb, tb)));
@@ -447,6 +608,24 @@ static double funary(dusk_unop op, double x)
     case DUSK_UNOP_SQRT: return sqrt(x);
     case DUSK_UNOP_SIN: return sin(x);
     case DUSK_UNOP_COS: return cos(x);
+    case DUSK_UNOP_IMAG: return 0;
+    default: return x;   /* real and conj of a real number */
+    }
+}
+
+static double complex cunary(dusk_unop op, double complex x)
+{
+    switch (op) {
+    case DUSK_UNOP_NEG: return -x;
+    case DUSK_UNOP_ABS: return cabs(x);
+    case DUSK_UNOP_EXP: return cexp(x);
+    case DUSK_UNOP_LOG: return clog(x);
+    case DUSK_UNOP_SQRT: return csqrt(x);
+    case DUSK_UNOP_SIN: return csin(x);
+    case DUSK_UNOP_COS: return ccos(x);
+    case DUSK_UNOP_REAL: return creal(x);
+    case DUSK_UNOP_IMAG: return cimag(x);
+    case DUSK_UNOP_CONJ: return conj(x);
     default: return x;
     }
 }
@@ -467,7 +646,8 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
         dusk_dtype ta = a->u.nd.dtype;
         int64_t n = ndim ? a->u.nd.shape[ndim - 1] : 1;
         int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, so = (int64_t)dusk_dtype_size(t);
-        int as_int = !dusk__dtype_is_float(ta) && !dusk__dtype_is_float(t);
+        int as_int = !dusk__dtype_is_inexact(ta) && !dusk__dtype_is_inexact(t);
+        int cx = dusk__dtype_is_complex(ta) || dusk__dtype_is_complex(t);
         do {
             const char *pa = a->u.nd.data + it.off[0];
             char *po = o->u.nd.data + it.off[1];
@@ -479,16 +659,22 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                 continue;
             }
             for (int64_t i = 0; i < n; i++, pa += sa, po += so) {
-                if (kind == 1) {  /* astype */
+                if (cx) {
+                    double complex v = dusk__nd_loadc(pa, ta);
+                    dusk__nd_storec(po, t, kind == 1 ? v : cunary((dusk_unop)op, v));
+                } else if (kind == 1) {  /* astype */
                     if (as_int || t == DUSK_DT_BOOL)
                         dusk__nd_storei(po, t, t == DUSK_DT_BOOL ? dusk__nd_loadf(pa, ta) != 0
                                                                : dusk__nd_loadi(pa, ta));
                     else
                         dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
-                } else if (as_int && (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS)) {
-                    int64_t v = dusk__nd_loadi(pa, ta);
+                } else if (as_int && (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS ||
+                                      op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG ||
+                                      op == DUSK_UNOP_CONJ)) {
+                    int64_t v = op == DUSK_UNOP_IMAG ? 0 : dusk__nd_loadi(pa, ta);
                     /* abs of an unsigned value is itself; neg wraps */
-                    if (op == DUSK_UNOP_NEG || (v < 0 && !dusk__dtype_is_unsigned(ta)))
+                    if (op == DUSK_UNOP_NEG ||
+                        (op == DUSK_UNOP_ABS && v < 0 && !dusk__dtype_is_unsigned(ta)))
                         v = (int64_t)(0 - (uint64_t)v);
                     dusk__nd_storei(po, t, v);
                 } else {
@@ -544,7 +730,11 @@ static int nparts(dusk_reduction op)
 /* Accumulates x into the accumulator element at p (dtype t). */
 static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, dusk_dtype tx)
 {
-    if (dusk__dtype_is_float(t)) {
+    if (dusk__dtype_is_complex(t)) {
+        /* sum and prod: min and max of complex numbers are refused */
+        double complex a = dusk__nd_loadc(p, t), v = dusk__nd_loadc(x, tx);
+        dusk__nd_storec(p, t, op == DUSK_RED_PROD ? a * v : a + v);
+    } else if (dusk__dtype_is_float(t)) {
         double a = dusk__nd_loadf(p, t), v = dusk__nd_loadf(x, tx);
         switch (op) {
         case DUSK_RED_PROD: a *= v; break;
@@ -554,7 +744,8 @@ static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, du
         }
         dusk__nd_storef(p, t, a);
     } else if (t == DUSK_DT_BOOL) {
-        int a = *p != 0, v = dusk__nd_loadf(x, tx) != 0;
+        int a = *p != 0;
+        int v = dusk__dtype_is_complex(tx) ? dusk__nd_loadc(x, tx) != 0 : dusk__nd_loadf(x, tx) != 0;
         *p = (char)(op == DUSK_RED_ALL || op == DUSK_RED_MIN ? (a && v) : (a || v));
     } else if (dusk__dtype_is_unsigned(t)) {
         uint64_t a = (uint64_t)dusk__nd_loadi(p, t), v = (uint64_t)dusk__nd_loadi(x, tx);
@@ -587,7 +778,9 @@ static void acc_init(dusk_reduction op, char *p, dusk_dtype t)
         return;
     }
     switch (t) {
-    case DUSK_DT_F8: case DUSK_DT_F4: dusk__nd_storef(p, t, hi ? INFINITY : -INFINITY); break;
+    case DUSK_DT_F8: case DUSK_DT_F4: case DUSK_DT_F2:
+        dusk__nd_storef(p, t, hi ? INFINITY : -INFINITY);
+        break;
     case DUSK_DT_I8: dusk__nd_storei(p, t, hi ? INT64_MAX : INT64_MIN); break;
     case DUSK_DT_I4: dusk__nd_storei(p, t, hi ? INT32_MAX : INT32_MIN); break;
     case DUSK_DT_I2: dusk__nd_storei(p, t, hi ? INT16_MAX : INT16_MIN); break;
@@ -650,10 +843,15 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
     int ndim = a->u.nd.ndim;
     int64_t shape[DUSK_MAXDIMS];
     keep_shape(a, axes, shape);
-    int np = nparts(op);
+    int np = nparts(op), cx = dusk__dtype_is_complex(a->u.nd.dtype);
+    /* float16 and complex64 blocks add up in float64 and complex128 (as
+     * NumPy's pairwise sum does in float32), rounding once at the end */
+    dusk_dtype wide = acc_dtype == DUSK_DT_F2 ? DUSK_DT_F8
+                      : acc_dtype == DUSK_DT_C8 ? DUSK_DT_C16 : acc_dtype;
     dusk_value *parts[3] = {NULL, NULL, NULL};
     for (int i = 0; i < np; i++)
-        if (!(parts[i] = dusk_ndarray_new(np == 1 ? acc_dtype : DUSK_DT_F8, ndim, shape))) {
+        if (!(parts[i] = dusk_ndarray_new(np == 1 ? wide : i == 1 && cx ? DUSK_DT_C16 : DUSK_DT_F8,
+                                          ndim, shape))) {
             for (int j = 0; j < i; j++)
                 dusk_value_unref(parts[j]);
             return oom(err);
@@ -665,12 +863,22 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
          * which every element of the other blocks replaces; an axis with
          * no element at all was refused when the reduction was built. */
         for (int64_t k = 0; k < nout; k++)
-            acc_init(op, parts[0]->u.nd.data + k * (int64_t)dusk_dtype_size(acc_dtype),
-                     acc_dtype);
+            acc_init(op, parts[0]->u.nd.data + k * (int64_t)dusk_dtype_size(wide), wide);
         if (total)
             fold(op, a, parts[0]);
+        if (wide != acc_dtype) {
+            dusk_value *narrow = NULL;
+            int rc = dusk__nd_astype(parts[0], acc_dtype, &narrow, err);
+            dusk_value_unref(parts[0]);
+            if (rc)
+                return rc;
+            parts[0] = narrow;
+        }
     } else {
-        double *n = (double *)parts[0]->u.nd.data, *s = (double *)parts[1]->u.nd.data;
+        double *n = (double *)parts[0]->u.nd.data;
+        const dusk_value *sums = parts[1];
+        dusk_dtype st = sums->u.nd.dtype;
+        int64_t ss = (int64_t)dusk_dtype_size(st);
         for (int64_t k = 0; k < nout; k++)
             n[k] = (double)per;
         if (total)
@@ -690,8 +898,15 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
                 int64_t oc = it.off[1];
                 for (int64_t i = 0; i < len; i++, pa += sa, oc += sc) {
                     int64_t k = oc / 8;
-                    double d = dusk__nd_loadf(pa, a->u.nd.dtype) - s[k] / n[k];
-                    m2[k] += d * d;
+                    if (!cx) {   /* the sums are float64 */
+                        double d = dusk__nd_loadf(pa, a->u.nd.dtype) -
+                                   ((const double *)sums->u.nd.data)[k] / n[k];
+                        m2[k] += d * d;
+                        continue;
+                    }
+                    double complex mean = dusk__nd_loadc(sums->u.nd.data + k * ss, st) / n[k];
+                    double complex d = dusk__nd_loadc(pa, a->u.nd.dtype) - mean;
+                    m2[k] += creal(d) * creal(d) + cimag(d) * cimag(d);
                 }
             } while (iter_next_row(&it));
         }
@@ -725,24 +940,33 @@ int dusk__nd_reduce_combine(dusk_reduction op, const dusk_value *list, dusk_valu
             fold(op, dusk_tuple_get(pj, 0), parts[0]);
             continue;
         }
-        double *n = (double *)parts[0]->u.nd.data, *s = (double *)parts[1]->u.nd.data;
+        /* the sums are float64, or complex128 for complex input */
+        double *n = (double *)parts[0]->u.nd.data;
+        char *s = parts[1]->u.nd.data;
         const double *nj = (const double *)dusk_tuple_get(pj, 0)->u.nd.data;
-        const double *sj = (const double *)dusk_tuple_get(pj, 1)->u.nd.data;
+        const dusk_value *svj = dusk_tuple_get(pj, 1);
+        const char *sj = svj->u.nd.data;
+        dusk_dtype st = parts[1]->u.nd.dtype, stj = svj->u.nd.dtype;
+        int64_t ss = (int64_t)dusk_dtype_size(st), ssj = (int64_t)dusk_dtype_size(stj);
         if (np == 3) {
-            /* Chan et al.: m2 = m2a + m2b + d^2 na nb / (na + nb) */
+            /* Chan et al.: m2 = m2a + m2b + |d|^2 na nb / (na + nb) */
             double *m2 = (double *)parts[2]->u.nd.data;
             const double *m2j = (const double *)dusk_tuple_get(pj, 2)->u.nd.data;
             for (int64_t k = 0; k < nout; k++) {
                 double na = n[k], nb = nj[k], tot = na + nb;
                 if (nb == 0)
                     continue;
-                double d = na > 0 ? sj[k] / nb - s[k] / na : 0;
-                m2[k] += m2j[k] + (na > 0 ? d * d * na * nb / tot : 0);
+                double complex d = na > 0 ? dusk__nd_loadc(sj + k * ssj, stj) / nb -
+                                            dusk__nd_loadc(s + k * ss, st) / na
+                                          : 0;
+                double d2 = creal(d) * creal(d) + cimag(d) * cimag(d);
+                m2[k] += m2j[k] + (na > 0 ? d2 * na * nb / tot : 0);
             }
         }
         for (int64_t k = 0; k < nout; k++) {
             n[k] += nj[k];
-            s[k] += sj[k];
+            dusk__nd_storec(s + k * ss, st, dusk__nd_loadc(s + k * ss, st) +
+                                                dusk__nd_loadc(sj + k * ssj, stj));
         }
     }
     dusk_value *t = dusk_tuple_of((size_t)np, parts);
@@ -772,17 +996,22 @@ int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_
         char *po = o->u.nd.data + k * (int64_t)es;
         if (np == 1) {
             const char *pa = p0->u.nd.data + k * (int64_t)dusk_dtype_size(p0->u.nd.dtype);
-            if (dusk__dtype_is_float(p0->u.nd.dtype))
+            if (dusk__dtype_is_complex(p0->u.nd.dtype))
+                dusk__nd_storec(po, out_dtype, dusk__nd_loadc(pa, p0->u.nd.dtype));
+            else if (dusk__dtype_is_float(p0->u.nd.dtype))
                 dusk__nd_storef(po, out_dtype, dusk__nd_loadf(pa, p0->u.nd.dtype));
             else
                 dusk__nd_storei(po, out_dtype, dusk__nd_loadi(pa, p0->u.nd.dtype));
             continue;
         }
         const double *n = (const double *)p0->u.nd.data;
-        const double *s = (const double *)dusk_tuple_get(partial, 1)->u.nd.data;
+        const dusk_value *sums = dusk_tuple_get(partial, 1);
+        dusk_dtype st = sums->u.nd.dtype;
         double v;
         if (np == 2) {
-            v = s[k] / n[k];
+            dusk__nd_storec(po, out_dtype, dusk__nd_loadc(sums->u.nd.data +
+                                                          k * (int64_t)dusk_dtype_size(st), st) / n[k]);
+            continue;
         } else {
             const double *m2 = (const double *)dusk_tuple_get(partial, 2)->u.nd.data;
             /* NumPy: max(n - ddof, 0) degrees of freedom, then IEEE division

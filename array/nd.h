@@ -9,16 +9,31 @@
 #ifndef DUSK_ARRAY_ND_H
 #define DUSK_ARRAY_ND_H
 
+#include <complex.h>
+
 #include "dusk/array.h"
 #include "core/value.h"
 
-/* Element access, converting to and from the widest type of a kind. */
+/* Element access, converting to and from the widest type of a kind. Of a
+ * complex element loadf and loadi read the real part; storing a real
+ * number into a complex element gives it a zero imaginary part, storing
+ * a complex number into a real one drops the imaginary part (as NumPy's
+ * astype does, with its ComplexWarning). */
 double dusk__nd_loadf(const char *p, dusk_dtype t);
 int64_t dusk__nd_loadi(const char *p, dusk_dtype t);
+double complex dusk__nd_loadc(const char *p, dusk_dtype t);
 void dusk__nd_storef(char *p, dusk_dtype t, double v);
 void dusk__nd_storei(char *p, dusk_dtype t, int64_t v);
+void dusk__nd_storec(char *p, dusk_dtype t, double complex v);
+/* IEEE binary16, NumPy's float16 (the conversion rounds to nearest even). */
+double dusk__half_to_double(uint16_t h);
+uint16_t dusk__double_to_half(double v);
 
-int dusk__dtype_is_float(dusk_dtype t);
+int dusk__dtype_is_float(dusk_dtype t);     /* f8, f4, f2 */
+int dusk__dtype_is_complex(dusk_dtype t);   /* c16, c8 */
+int dusk__dtype_is_inexact(dusk_dtype t);   /* either */
+/* The dtype of a complex type's parts (f8, f4); other types unchanged. */
+dusk_dtype dusk__dtype_real(dusk_dtype t);
 int dusk__dtype_is_unsigned(dusk_dtype t);
 /* NumPy's result type of a binary operation on arrays of a and b. */
 dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b);

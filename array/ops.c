@@ -71,7 +71,8 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     BINOP(DUSK_BINOP_EQ, "eq"), BINOP(DUSK_BINOP_NE, "ne"),
     UNOP(DUSK_UNOP_NEG, "neg"), UNOP(DUSK_UNOP_ABS, "absolute"), UNOP(DUSK_UNOP_EXP, "exp"),
     UNOP(DUSK_UNOP_LOG, "log"), UNOP(DUSK_UNOP_SQRT, "sqrt"), UNOP(DUSK_UNOP_SIN, "sin"),
-    UNOP(DUSK_UNOP_COS, "cos"),
+    UNOP(DUSK_UNOP_COS, "cos"), UNOP(DUSK_UNOP_REAL, "real"), UNOP(DUSK_UNOP_IMAG, "imag"),
+    UNOP(DUSK_UNOP_CONJ, "conj"),
     ENTRY(DUSK__OP_ASTYPE, "astype", dusk__k_astype, 0, 1, 1, 0),
     ENTRY(DUSK__OP_TRANSPOSE, "transpose", dusk__k_transpose, 0, 1, 1, 1),
     RED(DUSK__RED_ROW_SUM, "sum", "sum-partial", "sum-aggregate"),
@@ -202,7 +203,7 @@ int dusk__oom(dusk_error *err)
 /* The dtype of a NumPy code, or -1. */
 static int dtype_of_code(const char *s)
 {
-    for (int t = 0; s && t < DUSK_DT_C16; t++)
+    for (int t = 0; s && t < DUSK_DT_COUNT; t++)
         if (strcmp(dusk_dtype_code((dusk_dtype)t), s) == 0)
             return t;
     return -1;

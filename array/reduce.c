@@ -123,6 +123,14 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
         return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                 "split_every must be 0 (default) or at least 2, not %d",
                                 split_every);
+    /* NumPy orders complex numbers by real part, then imaginary part, an
+     * order that means nothing for them: dusk refuses it (its comparison
+     * operators do order them so, as NumPy's do) */
+    if ((op == DUSK_RED_MIN || op == DUSK_RED_MAX) &&
+        (a->dtype == DUSK_DT_C16 || a->dtype == DUSK_DT_C8))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers (%s) have no order; "
+                                "take the min or max of abs(x), x.real or x.imag",
+                                op == DUSK_RED_MIN ? "min" : "max", dusk_dtype_name(a->dtype));
     /* min and max have no identity: NumPy refuses an empty reduced axis
      * even when the result would be empty too */
     for (int d = 0; d < a->ndim; d++)
@@ -210,8 +218,18 @@ static dusk_reduction row_op(int row)
     return ops[row];
 }
 
+/* Part i of a mean's or variance's partial: float64, but the sums (part
+ * 1) of complex numbers are complex128; of one dtype across the list. */
+static int part_dtype_ok(const dusk_value *x, size_t i, const dusk_value *first)
+{
+    dusk_dtype t = dusk_ndarray_dtype(x);
+    return (t == DUSK_DT_F8 || (i == 1 && t == DUSK_DT_C16)) &&
+           dusk_value_kind(first) == DUSK_KIND_NDARRAY && t == dusk_ndarray_dtype(first);
+}
+
 /* Partials of op: a list of tuples of np ndarrays of one shape, float64
- * and C-contiguous where there is more than one part (array/nd.h). */
+ * (complex128 for complex sums) and C-contiguous where there is more than
+ * one part (array/nd.h). */
 static int check_partials(const dusk__targs *t, dusk_reduction op, const dusk_value **list,
                           dusk_error *err)
 {
@@ -230,7 +248,7 @@ static int check_partials(const dusk__targs *t, dusk_reduction op, const dusk_va
                  dusk_ndarray_ndim(x) == dusk_ndarray_ndim(x0) &&
                  memcmp(dusk_ndarray_shape(x), dusk_ndarray_shape(x0),
                         (size_t)dusk_ndarray_ndim(x) * sizeof(int64_t)) == 0 &&
-                 (np == 1 || (dusk_ndarray_dtype(x) == DUSK_DT_F8 &&
+                 (np == 1 || (part_dtype_ok(x, i, dusk_tuple_get(first, i)) &&
                               /* an empty one has no element to misplace */
                               (dusk_ndarray_is_contiguous(x) || dusk_ndarray_size(x) == 0)));
         }

@@ -139,6 +139,14 @@ static void print_float(double x, int digits)
         printf("%.*g", digits, x);
 }
 
+/* An IEEE binary16's value (exact in a double). */
+static double half_value(uint16_t h)
+{
+    int e = (h >> 10) & 31, f = h & 1023;
+    double x = e == 0 ? ldexp(f, -24) : e == 31 ? (f ? NAN : INFINITY) : ldexp(f + 1024, e - 25);
+    return h & 0x8000 ? -x : x;
+}
+
 /* Prints one element of v (index k in C order). */
 static void print_elem(const dusk_value *v, int64_t k)
 {
@@ -147,6 +155,30 @@ static void print_elem(const dusk_value *v, int64_t k)
     switch (dusk_ndarray_dtype(v)) {
     case DUSK_DT_F8: { double x; memcpy(&x, p, 8); print_float(x, 8); break; }
     case DUSK_DT_F4: { float x; memcpy(&x, p, 4); print_float(x, 7); break; }
+    case DUSK_DT_F2: {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        print_float(half_value(h), 4);
+        break;
+    }
+    case DUSK_DT_C16: case DUSK_DT_C8: {   /* NumPy's 1.+2.j */
+        double re, im;
+        if (dusk_ndarray_dtype(v) == DUSK_DT_C16) {
+            memcpy(&re, p, 8);
+            memcpy(&im, p + 8, 8);
+        } else {
+            float f[2];
+            memcpy(f, p, 8);
+            re = f[0];
+            im = f[1];
+        }
+        int digits = dusk_ndarray_dtype(v) == DUSK_DT_C16 ? 8 : 7;
+        print_float(re, digits);
+        putchar(signbit(im) ? '-' : '+');
+        print_float(fabs(im), digits);
+        putchar('j');
+        break;
+    }
     case DUSK_DT_I8: { int64_t x; memcpy(&x, p, 8); printf("%lld", (long long)x); break; }
     case DUSK_DT_I4: { int32_t x; memcpy(&x, p, 4); printf("%d", (int)x); break; }
     case DUSK_DT_I2: { int16_t x; memcpy(&x, p, 2); printf("%d", (int)x); break; }

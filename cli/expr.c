@@ -980,6 +980,9 @@ static const struct { const char *name; dusk_dtype dt; } DTYPES[] = {
     {"i4", DUSK_DT_I4},      {"i2", DUSK_DT_I2},      {"i1", DUSK_DT_I1},
     {"u8", DUSK_DT_U8},      {"u4", DUSK_DT_U4},      {"u2", DUSK_DT_U2},
     {"u1", DUSK_DT_U1},      {"?", DUSK_DT_BOOL},
+    {"float16", DUSK_DT_F2}, {"f2", DUSK_DT_F2},      {"half", DUSK_DT_F2},
+    {"complex128", DUSK_DT_C16}, {"c16", DUSK_DT_C16}, {"complex", DUSK_DT_C16},
+    {"complex64", DUSK_DT_C8}, {"c8", DUSK_DT_C8},
 };
 #define NDTYPES (sizeof DTYPES / sizeof *DTYPES)
 
@@ -1274,11 +1277,10 @@ static int get_dtype(evaluator *ev, const expr *e, const val *v, dusk_dtype *dt)
             names[i] = DTYPES[i].name;
         const char *near = expr_closest(v->str, names, NDTYPES);
         return fail(ev, 2, e->col, "unknown dtype '%s'%s%s%s", v->str,
-                    near ? "; did you mean '" : " (f8 f4 i8 i4 i2 i1 u8 u4 u2 u1 bool)",
+                    near ? "; did you mean '"
+                         : " (f8 f4 f2 c16 c8 i8 i4 i2 i1 u8 u4 u2 u1 bool)",
                     near ? near : "", near ? "'?" : "");
     }
-    if (*dt == DUSK_DT_C16)
-        return fail(ev, 2, e->col, "complex arrays are not made by dusk");
     return 0;
 }
 
@@ -1827,6 +1829,9 @@ static int eval_attr(evaluator *ev, const expr *e, val *out)
     memset(out, 0, sizeof *out);
     if (!strcmp(e->str, "T"))
         return check(ev, e->opcol, dusk_array_transpose(a, NULL), out);
+    if (!strcmp(e->str, "real") || !strcmp(e->str, "imag"))   /* of complex arrays */
+        return check(ev, e->opcol, dusk_array_unop(e->str[0] == 'r' ? DUSK_UNOP_REAL
+                                                                     : DUSK_UNOP_IMAG, a), out);
     if (!strcmp(e->str, "ndim")) {
         *out = num_val(nd, 1);
         return 0;
@@ -1857,8 +1862,8 @@ static int eval_attr(evaluator *ev, const expr *e, val *out)
     int f = func_of(e->str);
     if (f >= 0 && is_method(f))
         return fail(ev, 2, e->opcol, "'%s' is a method: call it, as x.%s()", e->str, e->str);
-    static const char *const A[] = {"T", "shape", "ndim", "size", "dtype"};
-    const char *near = expr_closest(e->str, A, 5);
+    static const char *const A[] = {"T", "shape", "ndim", "size", "dtype", "real", "imag"};
+    const char *near = expr_closest(e->str, A, 7);
     return fail(ev, 2, e->opcol, "an array has no attribute '%s'%s%s%s", e->str,
                 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }

@@ -45,16 +45,18 @@ enum {
 #define HOST_LITTLE 1
 #endif
 
-/* Copies n elements of es bytes from src to dst, turning host order into
- * little-endian or back (the same swap both ways). c16 swaps each of its
- * two f64 halves. */
-static void copy_elems(unsigned char *dst, const unsigned char *src, size_t n, size_t es)
+/* Copies n elements of dtype t from src to dst, turning host order into
+ * little-endian or back (the same swap both ways). c16 and c8 swap each
+ * of their two halves. */
+static void copy_elems(unsigned char *dst, const unsigned char *src, size_t n, dusk_dtype t)
 {
+    size_t es = dusk_dtype_size(t);
     if (HOST_LITTLE || es == 1) {
         memcpy(dst, src, n * es);
         return;
     }
-    size_t w = es == 16 ? 8 : es;          /* the width of one number */
+    /* the width of one number */
+    size_t w = t == DUSK_DT_C16 || t == DUSK_DT_C8 ? es / 2 : es;
     for (size_t i = 0; i < n * es; i += w)
         for (size_t b = 0; b < w; b++)
             dst[i + b] = src[i + w - 1 - b];
@@ -157,7 +159,7 @@ static void write_elems(unsigned char *dst, const dusk_value *v, int64_t count)
     if (count == 0)
         return;
     if (dusk_ndarray_is_contiguous(v)) {
-        copy_elems(dst, (const unsigned char *)a->data, (size_t)count, es);
+        copy_elems(dst, (const unsigned char *)a->data, (size_t)count, a->dtype);
         return;
     }
     /* Row by row along the last axis; ndim >= 1 here, as a 0-d array is
@@ -172,10 +174,10 @@ static void write_elems(unsigned char *dst, const dusk_value *v, int64_t count)
             off += idx[i] * a->strides[i];
         const unsigned char *src = (const unsigned char *)a->data + off;
         if (step == (int64_t)es) {
-            copy_elems(dst, src, row, es);
+            copy_elems(dst, src, row, a->dtype);
         } else {
             for (size_t j = 0; j < row; j++)
-                copy_elems(dst + j * es, src + (int64_t)j * step, 1, es);
+                copy_elems(dst + j * es, src + (int64_t)j * step, 1, a->dtype);
         }
         dst += row * es;
         int i = last - 1;
@@ -475,13 +477,13 @@ static int get_ndarray(dec *d, size_t at, dusk_value **out)
     size_t total = (size_t)bytes;
     const unsigned char *src = d->p + d->pos;
     dusk_value *v;
-    size_t align = es < 8 ? es : 8;          /* c16 is two f64s */
+    size_t align = es < 8 ? es : 8;          /* c16 is two f64s, c8 two f32s */
     if (d->owner && HOST_LITTLE && total > 0 && (uintptr_t)src % align == 0) {
         v = nd_view(d, (dusk_dtype)dt, (int)ndim, shape, src, total);
     } else {
         v = dusk_ndarray_empty((dusk_dtype)dt, (int)ndim, shape);
         if (v)
-            copy_elems((unsigned char *)v->u.nd.data, src, (size_t)count, es);
+            copy_elems((unsigned char *)v->u.nd.data, src, (size_t)count, (dusk_dtype)dt);
     }
     if (!v)
         return oom(d, at, "an ndarray");

@@ -136,6 +136,7 @@ static const struct {
     [DUSK_DT_U8] = {"uint64", "u8", 8},   [DUSK_DT_U4] = {"uint32", "u4", 4},
     [DUSK_DT_U2] = {"uint16", "u2", 2},   [DUSK_DT_U1] = {"uint8", "u1", 1},
     [DUSK_DT_BOOL] = {"bool", "b1", 1},  [DUSK_DT_C16] = {"complex128", "c16", 16},
+    [DUSK_DT_C8] = {"complex64", "c8", 8}, [DUSK_DT_F2] = {"float16", "f2", 2},
 };
 
 const char *dusk_dtype_name(dusk_dtype t)

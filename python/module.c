@@ -119,6 +119,7 @@ static const int dtype_npy[DUSK_DT_COUNT] = {
     [DUSK_DT_I4] = NPY_INT32,   [DUSK_DT_I2] = NPY_INT16,   [DUSK_DT_I1] = NPY_INT8,
     [DUSK_DT_U8] = NPY_UINT64,  [DUSK_DT_U4] = NPY_UINT32,  [DUSK_DT_U2] = NPY_UINT16,
     [DUSK_DT_U1] = NPY_UINT8,   [DUSK_DT_BOOL] = NPY_BOOL,  [DUSK_DT_C16] = NPY_COMPLEX128,
+    [DUSK_DT_C8] = NPY_COMPLEX64, [DUSK_DT_F2] = NPY_FLOAT16,
 };
 
 PyObject *pyd_ndarray_to_numpy(dusk_value *v)

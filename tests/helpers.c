@@ -268,7 +268,35 @@ const dusk_dtype ALL_DT[NDT] = {
 static dusk_value *au_vals[1024];
 static int au_nvals;
 
-bool dt_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4; }
+bool dt_float(dusk_dtype t) { return t == DUSK_DT_F8 || t == DUSK_DT_F4 || t == DUSK_DT_F2; }
+
+/* float16, for results NumPy gives in it: the value of the bits, and the
+ * nearest half to v (ties to even; the 2^-24 grid below 2^-14). */
+static double half_get(uint16_t h)
+{
+    int e = (h >> 10) & 31, f = h & 1023;
+    double x = e == 0 ? ldexp(f, -24) : e == 31 ? (f ? NAN : INFINITY) : ldexp(f + 1024, e - 25);
+    return h & 0x8000 ? -x : x;
+}
+
+static uint16_t half_of(double v)
+{
+    uint16_t s = signbit(v) ? 0x8000 : 0;
+    if (isnan(v))
+        return s | 0x7e00;
+    v = fabs(v);
+    if (v >= 65520)
+        return s | 0x7c00;
+    double ulp = v < 0x1p-14 ? 0x1p-24 : ldexp(1, ilogb(v) - 10);
+    double r = nearbyint(v / ulp) * ulp;   /* exact: powers of two */
+    /* search the 65,536 halves would be slow: build the bits from r */
+    if (r < 0x1p-14)
+        return s | (uint16_t)(r / 0x1p-24);
+    int e = ilogb(r);
+    if (e > 15)
+        return s | 0x7c00;
+    return s | (uint16_t)((e + 15) << 10) | (uint16_t)(ldexp(r, 10 - e) - 1024);
+}
 
 bool dt_unsigned(dusk_dtype t)
 {
@@ -285,7 +313,9 @@ size_t dt_size(dusk_dtype t)
     switch (t) {
     case DUSK_DT_F8: case DUSK_DT_I8: case DUSK_DT_U8: return 8;
     case DUSK_DT_F4: case DUSK_DT_I4: case DUSK_DT_U4: return 4;
-    case DUSK_DT_I2: case DUSK_DT_U2: return 2;
+    case DUSK_DT_I2: case DUSK_DT_U2: case DUSK_DT_F2: return 2;
+    case DUSK_DT_C8: return 8;
+    case DUSK_DT_C16: return 16;
     default: return 1;
     }
 }
@@ -297,6 +327,8 @@ dusk_dtype dt_of(const char *code)
     for (int i = 0; i < NDT; i++)
         if (!strcmp(codes[i], code))
             return ALL_DT[i];
+    if (!strcmp(code, "f2"))
+        return DUSK_DT_F2;
     fail_msg("unknown dtype code %s", code);
     return DUSK_DT_F8;
 }
@@ -326,6 +358,7 @@ double ref_getf(const void *base, dusk_dtype t, int64_t i)
     switch (t) {
     case DUSK_DT_F8: { double v; memcpy(&v, p, 8); return v; }
     case DUSK_DT_F4: { float v; memcpy(&v, p, 4); return v; }
+    case DUSK_DT_F2: { uint16_t v; memcpy(&v, p, 2); return half_get(v); }
     case DUSK_DT_U8: return (double)(uint64_t)ref_geti(base, t, i);
     default: return (double)ref_geti(base, t, i);
     }
@@ -354,6 +387,9 @@ void ref_setf(void *base, dusk_dtype t, int64_t i, double v)
     else if (t == DUSK_DT_F4) {
         float f = (float)v;
         memcpy(p, &f, 4);
+    } else if (t == DUSK_DT_F2) {
+        uint16_t h = half_of(v);
+        memcpy(p, &h, 2);
     } else if (t == DUSK_DT_BOOL)
         ref_seti(base, t, i, v != 0);
     else

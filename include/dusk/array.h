@@ -156,10 +156,17 @@ typedef enum {
 typedef enum {
     DUSK_UNOP_NEG, DUSK_UNOP_ABS, DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT,
     DUSK_UNOP_SIN, DUSK_UNOP_COS,
+    /* x.real, x.imag and x.conj(): the parts of complex numbers (float32
+     * for complex64, float64 for complex128); of real numbers, the
+     * numbers, zeros of their dtype and the numbers */
+    DUSK_UNOP_REAL, DUSK_UNOP_IMAG, DUSK_UNOP_CONJ,
     DUSK_UNOP_COUNT
 } dusk_unop;
 
-/* a OP b with NumPy broadcasting; chunks are unified where they differ. */
+/* a OP b with NumPy broadcasting; chunks are unified where they differ.
+ * The result's dtype is NumPy's (dusk_dtype in value.h: f2 and complex
+ * included); comparisons of complex numbers order them by real part,
+ * then imaginary part, as NumPy does. */
 DUSK_API dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
 /* a OP s, or s OP a when scalar_first. s is a Python float (or int when
  * it is whole and the array is of integers or bools), with NumPy 1.x's
@@ -250,7 +257,8 @@ DUSK_API dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis);
  * gemm for float64/float32, 64-bit integer loops otherwise) that keeps the
  * summed axes, then a sum over them ('sum', 'sum-aggregate'). The dtype is
  * Dask's: float types promote, integers and bool give int64 (uint64 for
- * unsigned), as the sum over blocks does. */
+ * unsigned), as the sum over blocks does. A product that would be
+ * complex or float16 is refused (DUSK_EINVAL): astype first. */
 DUSK_API dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, const int *b_axes,
                            int naxes);
 /* numpy.dot (a's last axis with b's second to last, or b's only one). */
@@ -272,7 +280,11 @@ typedef enum {
  * NumPy: sum 0, prod 1, mean, var and std nan, any false, all true; min
  * and max over an axis of length 0 are an error (DUSK_EINVAL, naming the
  * shape: NumPy's "zero-size array to reduction operation minimum which
- * has no identity"), even when the result would be empty. */
+ * has no identity"), even when the result would be empty. Complex arrays
+ * (c16, c8) take sum, prod, mean (complex), var and std (real: of |x -
+ * mean|, as NumPy) and any/all; min and max of them are refused with
+ * DUSK_EINVAL (NumPy's lexicographic order of complex numbers). Sums and
+ * means of f2 blocks add up in float64 and round once per block. */
 DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
                               int split_every, int ddof);
 DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);

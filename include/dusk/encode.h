@@ -35,7 +35,7 @@
 **               canonical (no redundant trailing 0x80 0x00 ... groups)
 **   zigzag   := (x << 1) ^ (x >> 63), so small negatives stay short
 **   dtype    := one byte, a dusk_dtype (0 f8, 1 f4, 2 i8, 3 i4, 4 i2, 5 i1,
-**               6 u8, 7 u4, 8 u2, 9 u1, 10 bool, 11 c16)
+**               6 u8, 7 u4, 8 u2, 9 u1, 10 bool, 11 c16, 12 c8, 13 f2)
 **   ndim     := one byte, 0 .. DUSK_MAXDIMS (0 is a 0-d, one-element array)
 **   pad      := zero bytes up to the next offset that is a multiple of
 **               DUSK_ENCODE_ALIGN (16), so that a buffer which starts on a
@@ -44,6 +44,7 @@
 **   elements := the product of the extents times the dtype's size bytes:
 **               the elements in C order (last index fastest), each
 **               little-endian (c16: real then imaginary, each an f64;
+**               c8 the same with f32s; f2: an IEEE binary16;
 **               bool: one byte, 0 false, other values passed on as they
 **               are). Views, with any strides, are written contiguously.
 **

@@ -10,7 +10,10 @@
 **
 ** Every result is computed in float64 (float32 for a float32 array: its
 ** blocks are factorised in float64 and stored as float32); integer and
-** bool arrays give float64, as numpy.linalg does.
+** bool arrays give float64, as numpy.linalg does. float16 arrays give
+** float64 too (numpy.linalg refuses them); complex arrays are refused
+** (DUSK_EINVAL naming the argument and its dtype): the kernels are
+** LAPACK's real ones.
 **
 ** Threads: dusk computes blocks in parallel on its workers, so the first
 ** factorisation task of a process sets OpenBLAS to one thread per call
@@ -95,6 +98,13 @@ DUSK_API dusk_svd dusk_linalg_svd(dusk_array *a);
  * error (DUSK_EINVAL). */
 DUSK_API dusk_svd dusk_linalg_svd_compressed(dusk_array *a, int64_t k, int n_power_iter,
                                              uint64_t seed);
+/* The same with Dask's iterator: "power" (or NULL) as above; "QR" takes
+ * tsqr's Q of a omega, then n_power_iter times Q of a.T @ Q and Q of
+ * a @ Q (Dask's compression_matrix with iterator='QR'): more tasks, and
+ * the small singular values of a matrix whose spectrum decays slowly
+ * kept to more digits. Another iterator is DUSK_EINVAL. */
+DUSK_API dusk_svd dusk_linalg_svd_compressed_iter(dusk_array *a, int64_t k, int n_power_iter,
+                                                  uint64_t seed, const char *iterator);
 
 /* scipy.linalg.solve_triangular(a, b, lower) as dask.array.linalg builds
  * it: x with a @ x = b for a triangular a (its other triangle is not
@@ -144,6 +154,15 @@ DUSK_API dusk_lu dusk_linalg_lu(dusk_array *a);
  * conditions on a; a singular a (a zero pivot) is an error of the
  * computation, "singular matrix", naming the diagonal block. */
 DUSK_API dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b);
+/* scipy.linalg.solve(a, b, assume_a=...) as dask.array.linalg.solve:
+ * assume_a "gen" (or NULL) is dusk_linalg_solve; "pos" (a symmetric
+ * positive definite) factors a with Dask's blocked Cholesky (the
+ * 'cholesky' and 'cholesky-upper' layers of dusk_linalg_cholesky, whose
+ * chunk conditions apply) and solves with the lower factor, then the
+ * upper: half lu's work, and no pivoting. An a that is not positive
+ * definite is an error of the computation, "not positive definite",
+ * naming the diagonal block; another assume_a is DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, const char *assume_a);
 /* numpy.linalg.inv(a) as dask.array.linalg.inv: solve(a, eye(n)) with
  * the identity in blocks of a's chunk size ('eye'). */
 DUSK_API dusk_array *dusk_linalg_inv(dusk_array *a);

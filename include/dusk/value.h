@@ -47,10 +47,16 @@ typedef enum {
     DUSK_KIND_OPAQUE
 } dusk_kind;
 
-/* NumPy's dtypes, by their short codes. C16 is for storage only. */
+/* NumPy's dtypes, by their short codes. C16 (complex128) and C8
+ * (complex64) hold the real part then the imaginary part, each an f8 or
+ * an f4, as C's double complex and float complex; F2 is IEEE 754 half
+ * precision (binary16), NumPy's float16. The later codes were added last
+ * so that the earlier ones (and the encoder's dtype bytes) keep their
+ * numbers. */
 typedef enum {
     DUSK_DT_F8 = 0, DUSK_DT_F4, DUSK_DT_I8, DUSK_DT_I4, DUSK_DT_I2, DUSK_DT_I1,
     DUSK_DT_U8, DUSK_DT_U4, DUSK_DT_U2, DUSK_DT_U1, DUSK_DT_BOOL, DUSK_DT_C16,
+    DUSK_DT_C8, DUSK_DT_F2,
     DUSK_DT_COUNT
 } dusk_dtype;
 

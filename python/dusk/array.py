@@ -37,7 +37,8 @@ __all__ = [
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
            "lt": 5, "le": 6, "gt": 7, "ge": 8, "eq": 9, "ne": 10}
-_UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6}
+_UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6,
+          "real": 7, "imag": 8, "conj": 9}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 
@@ -290,7 +291,8 @@ class Array(_dusk.Array):
         if isinstance(other, Array):
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (complex, np.complexfloating)):
-            raise TypeError("dusk arrays hold real numbers: %r is complex" % (other,))
+            raise TypeError("dusk's operators take real scalars: %r is complex (make an "
+                            "array of it, from_array(np.full(shape, value)))" % (other,))
         if isinstance(other, (numbers.Real, np.number, np.bool_)):
             if _exact_as_float(other):
                 return _apply("_binop_scalar", self, code, float(other), reflected)
@@ -323,6 +325,15 @@ class Array(_dusk.Array):
     def __neg__(self): return _apply("_unop", self, _UNOPS["neg"])
     def __pos__(self): return self
     def __abs__(self): return _apply("_unop", self, _UNOPS["abs"])
+
+    # the parts of complex arrays (of real ones: the numbers, zeros, the numbers)
+    @property
+    def real(self): return _apply("_unop", self, _UNOPS["real"])
+
+    @property
+    def imag(self): return _apply("_unop", self, _UNOPS["imag"])
+
+    def conj(self): return _apply("_unop", self, _UNOPS["conj"])
 
     def __matmul__(self, o):
         return _bool_product(self, "matmul", _as_array(o))
@@ -495,7 +506,8 @@ def full(shape, fill_value, dtype=None, chunks="auto"):
     if dtype is None:
         dtype = np.array(fill_value).dtype
     if isinstance(fill_value, (complex, np.complexfloating)):
-        raise TypeError("full: dusk arrays hold real numbers, and %r is complex" % (fill_value,))
+        raise TypeError("full: dusk fills with real numbers, and %r is complex (fill "
+                        "zeros of a complex dtype, or use from_array)" % (fill_value,))
     if not _exact_as_float(fill_value):
         # An int a double would round (2**60 + 1): zeros plus the value as a
         # 0-d array of the dtype, which keeps it whole.

@@ -1238,7 +1238,8 @@ static void test_lstsq_errors(void **state)
 
 typedef struct {
     int64_t n;
-    const char *chunks, *what;   /* "lu", "solve" (b a vector) or "inv" */
+    const char *chunks, *what;   /* "lu", "solve" (b a vector), "pos" (solve with
+                                    assume_a 'pos') or "inv" */
     const char *layers;          /* Dask's (lu: of p | l | u) */
 } lu_case;
 
@@ -1262,6 +1263,12 @@ static const lu_case lu_cases[] = {
     {9, "(3, 3)", "solve",
      "lu-l-*:1/53 lu-p-*:1/53 lu-u-*:1/53 ones_like-*:1/9 solve-triangular-*:2/12 "
      "sum-*:1/9 sum-aggregate-*:1/3 tensordot-*:1/9 transpose-*:1/9 zeros_like-*:1/3"},
+    {12, "(4, 4)", "pos",
+     "cholesky-*:1/22 cholesky-upper-*:1/22 ones_like-*:1/9 solve-triangular-*:2/12 "
+     "zeros_like-*:1/3"},
+    {6, "(6, 6)", "pos",
+     "cholesky-*:1/2 cholesky-upper-*:1/2 ones_like-*:1/1 solve-triangular-*:2/2 "
+     "zeros_like-*:1/1"},
 };
 #define NLU (sizeof lu_cases / sizeof *lu_cases)
 
@@ -1273,6 +1280,8 @@ static const char lu_script[] = PY_PAT
     "        print(' | '.join(pat([x]) for x in da.linalg.lu(a)))\n"
     "    elif what == 'solve':\n"
     "        print(pat([da.linalg.solve(a, da.zeros(int(n), chunks=eval(ch)[0]))]))\n"
+    "    elif what == 'pos':\n"
+    "        print(pat([da.linalg.solve(a, da.zeros(int(n), chunks=eval(ch)[0]), assume_a='pos')]))\n"
     "    else:\n"
     "        print(pat([da.linalg.inv(a)]))\n";
 
@@ -1286,6 +1295,18 @@ static dusk_array *general_matrix(int64_t n, const char *chunks)
             a[i * n + j] = sin((double)(3 * i * n + j)) + (j == (i + 1) % n ? (double)n : 0);
     dusk_array *x = dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(n, n), chunks);
     free(a);
+    return x;
+}
+
+/* The n x n identity, in chunks. */
+static dusk_array *eye_of(int64_t n, const char *chunks)
+{
+    double *e = calloc((size_t)(n * n), sizeof *e);
+    assert_non_null(e);
+    for (int64_t i = 0; i < n; i++)
+        e[i * n + i] = 1;
+    dusk_array *x = dusk_from_buffer(ctx, e, DUSK_DT_F8, DUSK_SHAPE(n, n), chunks);
+    free(e);
     return x;
 }
 
@@ -1331,9 +1352,10 @@ static void test_lu_solve_inv(void **state)
             int64_t c0 = dusk_array_chunks(ones, 0)[0];
             char vch[32];
             snprintf(vch, sizeof vch, "%" PRId64, c0);
-            dusk_array *r = strcmp(c->what, "solve") == 0
-                                ? dusk_linalg_solve(ones, dusk_zeros(ctx, DUSK_SHAPE(n), vch,
-                                                                     DUSK_DT_F8))
+            dusk_array *zeros = dusk_zeros(ctx, DUSK_SHAPE(n), vch, DUSK_DT_F8);
+            dusk_array *r = strcmp(c->what, "solve") == 0 ? dusk_linalg_solve(ones, zeros)
+                            : strcmp(c->what, "pos") == 0
+                                ? dusk_linalg_solve_assume(ones, zeros, "pos")
                                 : dusk_linalg_inv(ones);
             if (dusk_array_status(r, &err))
                 fail_msg("%s case %zu: %s", c->what, i, err.msg);
@@ -1368,11 +1390,21 @@ static void test_lu_solve_inv(void **state)
             dusk_value_unref(lv);
             dusk_value_unref(uv);
             dusk_value_unref(plv);
-        } else if (strcmp(c->what, "solve") == 0) {
+        } else if (strcmp(c->what, "solve") == 0 || strcmp(c->what, "pos") == 0) {
             char vch[32];
             snprintf(vch, sizeof vch, "%" PRId64, dusk_array_chunks(a, 0)[0]);
             dusk_array *b = dusk_random_normal(ctx, 60 + i, 0, 1, DUSK_SHAPE(n), vch);
-            dusk_value *bv = compute(b, "b"), *xv = compute(dusk_linalg_solve(a, b), "x");
+            int pos = strcmp(c->what, "pos") == 0;
+            if (pos) {   /* a @ a.T + n I: symmetric positive definite */
+                a = dusk_array_add(dusk_array_matmul(a, dusk_array_transpose(a, NULL)),
+                                   dusk_array_binop_scalar(
+                                       DUSK_BINOP_MUL, eye_of(n, c->chunks), (double)n, false));
+                dusk_value_unref(av);
+                av = compute(a, "a a.T + n I");
+            }
+            dusk_value *bv = compute(b, "b");
+            dusk_value *xv = compute(pos ? dusk_linalg_solve_assume(a, b, "pos")
+                                         : dusk_linalg_solve(a, b), "x");
             double e = 0;
             for (int64_t r_ = 0; r_ < n; r_++) {
                 double sum = 0;
@@ -1466,6 +1498,7 @@ typedef struct {
     int64_t k;
     int iters;
     const char *layers;        /* Dask's, of u, s and v */
+    const char *iterator;      /* NULL: 'power' */
 } sc_case;
 
 static const sc_case sc_cases[] = {
@@ -1474,27 +1507,41 @@ static const sc_case sc_cases[] = {
      "getitem-*-q2-aux:2/2 getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 "
      "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
      "qr-*:2/6 qr-*-qr2:2/2 stack-*-r1:2/2 standard_normal-*:1/2 sub-*:1/1 sum-*:4/22 "
-     "sum-aggregate-*:4/11 svd-*-2:1/1 tensordot-*:3/20 transpose-*:7/15"},
+     "sum-aggregate-*:4/11 svd-*-2:1/1 tensordot-*:3/20 transpose-*:7/15", NULL},
     {100, 40, "(25, 20)", 5, 2,
      "dot-*-q3:2/6 ge-*:1/1 getitem-*:3/7 getitem-*-q1:2/6 getitem-*-q2:2/6 "
      "getitem-*-q2-aux:2/2 getitem-*-r1:2/6 getitem-*-r2:1/1 getitem-*-s2:1/1 "
      "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
      "qr-*:2/6 qr-*-qr2:2/2 stack-*-r1:2/2 standard_normal-*:1/2 sub-*:1/1 sum-*:8/54 "
-     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23"},
+     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23", NULL},
     {60, 30, "(20, 30)", 30, 1,
      "dot-*-q3:2/4 ge-*:1/1 getitem-*-q1:2/4 getitem-*-q2:2/4 getitem-*-q2-aux:2/2 "
      "getitem-*-r1:2/4 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
      "getitem-*-u4:1/1 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 qr-*:2/4 qr-*-qr2:2/2 "
      "stack-*-r1:2/2 standard_normal-*:1/1 sub-*:1/1 sum-*:6/16 sum-aggregate-*:6/12 "
-     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14"},
+     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14", NULL},
+    /* iterator 'QR': a tsqr after every product */
+    {100, 40, "(25, 20)", 5, 2,
+     "dot-*-q3:6/18 ge-*:1/1 getitem-*:3/7 getitem-*-q1:6/18 getitem-*-q2:6/18 "
+     "getitem-*-q2-aux:6/6 getitem-*-r1:6/18 getitem-*-r2:1/1 getitem-*-s2:1/1 "
+     "getitem-*-u2:1/1 getitem-*-u4:1/2 getitem-*-v2:1/1 mul-*:3/7 ones_like-*:1/8 "
+     "qr-*:6/18 qr-*-qr2:6/6 stack-*-r1:6/6 standard_normal-*:1/2 sub-*:1/1 sum-*:8/54 "
+     "sum-aggregate-*:8/23 svd-*-2:1/1 tensordot-*:7/52 transpose-*:8/23", "QR"},
+    {60, 30, "(20, 30)", 30, 1,
+     "dot-*-q3:4/8 ge-*:1/1 getitem-*-q1:4/8 getitem-*-q2:4/8 getitem-*-q2-aux:4/4 "
+     "getitem-*-r1:4/8 getitem-*-r2:1/1 getitem-*-s2:1/1 getitem-*-u2:1/1 "
+     "getitem-*-u4:1/1 getitem-*-v2:1/1 mul-*:3/5 ones_like-*:1/3 qr-*:4/8 qr-*-qr2:4/4 "
+     "stack-*-r1:4/4 standard_normal-*:1/1 sub-*:1/1 sum-*:6/16 sum-aggregate-*:6/12 "
+     "svd-*-2:1/1 tensordot-*:5/15 transpose-*:8/14", "QR"},
 };
 #define NSC (sizeof sc_cases / sizeof *sc_cases)
 
 static const char sc_script[] = PY_PAT
     "for line in sys.stdin:\n"
-    "    m, n, ch, k, it = line.rstrip('\\n').split(';')\n"
+    "    m, n, ch, k, it, how = line.rstrip('\\n').split(';')\n"
     "    a = da.ones((int(m), int(n)), chunks=eval(ch))\n"
-    "    print(pat(list(da.linalg.svd_compressed(a, int(k), n_power_iter=int(it), seed=1))))\n";
+    "    print(pat(list(da.linalg.svd_compressed(a, int(k), n_power_iter=int(it), seed=1,\n"
+    "                                            iterator=how))))\n";
 
 static void test_svd_compressed(void **state)
 {
@@ -1506,8 +1553,9 @@ static void test_svd_compressed(void **state)
     f = fopen(scratch("sc.in"), "w");
     assert_non_null(f);
     for (size_t i = 0; i < NSC; i++)
-        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%" PRId64 ";%d\n", sc_cases[i].m, sc_cases[i].n,
-                sc_cases[i].chunks, sc_cases[i].k, sc_cases[i].iters);
+        fprintf(f, "%" PRId64 ";%" PRId64 ";%s;%" PRId64 ";%d;%s\n", sc_cases[i].m,
+                sc_cases[i].n, sc_cases[i].chunks, sc_cases[i].k, sc_cases[i].iters,
+                sc_cases[i].iterator ? sc_cases[i].iterator : "power");
     fclose(f);
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s < %s 2>&1", scratch("sc.py"), scratch("sc.in"));
@@ -1523,7 +1571,7 @@ static void test_svd_compressed(void **state)
             fail_msg("Dask printed fewer lines than cases:\n%s", out);
         *nl = 0;
         dusk_array *ones = dusk_ones(ctx, DUSK_SHAPE(c->m, c->n), c->chunks, DUSK_DT_F8);
-        dusk_svd r = dusk_linalg_svd_compressed(ones, c->k, c->iters, 1);
+        dusk_svd r = dusk_linalg_svd_compressed_iter(ones, c->k, c->iters, 1, c->iterator);
         dusk_error err = DUSK_ERROR_INIT;
         if (dusk_array_status(r.u, &err))
             fail_msg("svd_compressed case %zu: %s", i, err.msg);
@@ -1540,7 +1588,7 @@ static void test_svd_compressed(void **state)
         dusk_array *left = dusk_random_normal(ctx, 200 + i, 0, 1, DUSK_SHAPE(c->m, c->k), NULL);
         dusk_array *right = dusk_random_normal(ctx, 300 + i, 0, 1, DUSK_SHAPE(c->k, c->n), NULL);
         dusk_array *a = dusk_array_rechunk(dusk_array_matmul(left, right), c->chunks);
-        dusk_svd g = dusk_linalg_svd_compressed(a, c->k, c->iters, 7);
+        dusk_svd g = dusk_linalg_svd_compressed_iter(a, c->k, c->iters, 7, c->iterator);
         dusk_value *av = compute(a, "a"), *u = compute(g.u, "U"), *sv = compute(g.s, "S"),
                    *v = compute(g.v, "V");
         double e = prod_err(u, sv, v, av, max_abs(av));
@@ -1548,8 +1596,10 @@ static void test_svd_compressed(void **state)
             fail_msg("svd_compressed case %zu: |USV - A| %.3g, |U'U - I| %.3g, |VV' - I| %.3g",
                      i, e, ortho_err(u, 1), ortho_err(v, 0));
         /* the same seed, the same factors; the singular values whatever the seed */
-        dusk_value *u2 = compute(dusk_linalg_svd_compressed(a, c->k, c->iters, 7).u, "U again");
-        dusk_value *s3 = compute(dusk_linalg_svd_compressed(a, c->k, c->iters, 8).s, "S seed 8");
+        dusk_value *u2 = compute(dusk_linalg_svd_compressed_iter(a, c->k, c->iters, 7,
+                                                                 c->iterator).u, "U again");
+        dusk_value *s3 = compute(dusk_linalg_svd_compressed_iter(a, c->k, c->iters, 8,
+                                                                 c->iterator).s, "S seed 8");
         assert_true(dusk_value_equal(u, u2));
         for (int64_t j = 0; j < c->k; j++) {
             double x = ((const double *)dusk_ndarray_data(sv))[j],
@@ -1573,6 +1623,43 @@ static void test_svd_compressed(void **state)
     /* refused before k + 10 is taken, which would overflow (UBSan) */
     const char *huge[] = {"k 9223372036854775807", "min(m, n)", NULL};
     expect_error(dusk_linalg_svd_compressed(x, INT64_MAX, 0, 1).s, "k INT64_MAX", huge);
+    const char *iter[] = {"iterator 'qr' is not one of 'power' and 'QR'", NULL};
+    expect_error(dusk_linalg_svd_compressed_iter(x, 2, 1, 1, "qr").u, "iterator qr", iter);
+    expect_error(dusk_linalg_svd_compressed_iter(x, 9, 1, 1, "QR").u, "QR k too large", big);
+    /* where the spectrum decays (singular values 10^(-i/3) of random
+     * singular vectors, NumPy's), 3 power iterations round the 8th to 10th
+     * of k = 10 away (their share of (a a.T)^3 a omega is below one ulp);
+     * 'QR' keeps all ten to 1e-10 */
+    {
+        char py[1024];
+        snprintf(py, sizeof py, "/usr/bin/python3 -c 'import numpy as np\n"
+                 "rng = np.random.default_rng(3)\n"
+                 "U, _ = np.linalg.qr(rng.standard_normal((100, 60)))\n"
+                 "V, _ = np.linalg.qr(rng.standard_normal((60, 60)))\n"
+                 "((U * 10 ** (-np.arange(60) / 3.0)) @ V.T).tofile(\"%s\")' 2>&1",
+                 scratch("slow.f8"));
+        int pst;
+        char *pout = run_command(py, &pst);
+        if (pst != 0)
+            fail_msg("python3 with NumPy failed: %s", pout ? pout : "");
+        free(pout);
+        double *d = slurp(scratch("slow.f8"), NULL);
+        assert_non_null(d);
+        dusk_array *a = dusk_from_buffer(ctx, d, DUSK_DT_F8, DUSK_SHAPE(100, 60), "(25, 60)");
+        free(d);
+        dusk_value *sq = compute(dusk_linalg_svd_compressed_iter(a, 10, 3, 5, "QR").s, "S QR");
+        dusk_value *sp = compute(dusk_linalg_svd_compressed_iter(a, 10, 3, 5, "power").s,
+                                 "S power");
+        const double *q = dusk_ndarray_data(sq), *p = dusk_ndarray_data(sp);
+        for (int i = 0; i < 10; i++) {
+            double want = pow(10, -i / 3.0);
+            if (fabs(q[i] - want) > 1e-10 * want)
+                fail_msg("svd_compressed QR: s[%d] %.17g, want %.17g", i, q[i], want);
+        }
+        assert_true(fabs(p[9] - pow(10, -3.0)) > 1e-3 * pow(10, -3.0));
+        dusk_value_unref(sp);
+        dusk_value_unref(sq);
+    }
 }
 
 /* --- cholesky ------------------------------------------------------------------------ */
@@ -1708,6 +1795,17 @@ static void test_cholesky(void **state)
     assert_null(v);
     if (!contains(err.msg, "not positive definite") || !contains(err.msg, "(0, 0)"))
         fail_msg("cholesky of -ones: %s", err.msg);
+    /* solve with assume_a 'pos' says the same of an a that is not */
+    dusk_error_clear(&err);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(6), "3", DUSK_DT_F8);
+    rc = dusk_array_compute(dusk_linalg_solve_assume(neg, b, "pos"), NULL, &v, &err);
+    assert_int_not_equal(rc, 0);
+    assert_null(v);
+    if (!contains(err.msg, "not positive definite") || !contains(err.msg, "(0, 0)"))
+        fail_msg("solve(-ones, assume_a='pos'): %s", err.msg);
+    const char *structure[] = {"assume_a 'sym' is not a matrix structure", "'gen'", "'pos'", NULL};
+    expect_error(dusk_linalg_solve_assume(neg, b, "sym"), "assume_a sym", structure);
+    expect_error(dusk_linalg_solve_assume(uneven, b, "pos"), "uneven pos", ch);
 }
 
 /* --- sfqr ------------------------------------------------------------------------------- */

@@ -803,7 +803,7 @@ static void test_errors_name_the_block(void **state)
     static const dusk_block_func stray = {{"stray", NULL, NULL}, normalise_fn, NULL, NULL};
     assert_error(dusk_map_blocks(&stray, &x, 1, DUSK_DT_F8, NULL), DUSK_EINVAL,
                  "stray was not made with DUSK_BLOCK_FUNC", NULL);
-    assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_C16, NULL), DUSK_EINVAL,
+    assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_COUNT, NULL), DUSK_EINVAL,
                  "unsupported dtype", NULL);
 }
 

@@ -297,7 +297,7 @@ static const eval_case EVAL_ERRORS[] = {
     {"concatenate(x)", 2, 13, "needs a list of arrays"},
     {"concatenate([x, y])", 1, 12, ""},
     {"x.transpose(0)", 2, 13, "each of the array's 2 axes"},
-    {"ones((2,), dtype=complex)", 2, 18, "unknown name 'complex'"},
+    {"ones((2,), dtype=bytes)", 2, 18, "unknown name 'bytes'"},
     {"(1, 2)", 2, 1, "gives a tuple, not an array"},
     {"w * 2", 2, 1, "=unknown name 'w'"},
     {"z.shape[0]", 2, 1, "=unknown name 'z'"},
@@ -456,6 +456,15 @@ static void test_eval_values(void **state)
         {"x.shape[0] * y", dusk_array_binop_scalar(DUSK_BINOP_MUL, y, 6, true)},
         {"2 ** 3 + pi * 0", dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_F8, 8)},
         {"x.T.T == x", dusk_array_binop(DUSK_BINOP_EQ, x, x)},
+        {"x.astype('c16').imag", dusk_array_unop(DUSK_UNOP_IMAG, dusk_array_astype(x, DUSK_DT_C16))},
+        {"(x.astype(np.complex64) * 2).real",
+         dusk_array_unop(DUSK_UNOP_REAL, dusk_array_binop_scalar(DUSK_BINOP_MUL,
+                                                                  dusk_array_astype(x, DUSK_DT_C8),
+                                                                  2, false))},
+        {"ones(3, dtype=complex)", dusk_ones(ctx, DUSK_SHAPE(3), "auto", DUSK_DT_C16)},
+        {"ones(3, dtype='float16') + 1", dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                                                                 dusk_ones(ctx, DUSK_SHAPE(3), "auto",
+                                                                           DUSK_DT_F2), 1, false)},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         assert_int_equal(dusk_array_status(cases[i].want, NULL), 0);

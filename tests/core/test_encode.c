@@ -641,7 +641,7 @@ static void test_named_corruptions(void **state)
         {"dsk\1t\xff\xff\xff\xff\x0f", 10, "a tuple of 4294967295 items, 0 bytes remain"},
         {"dsk\1t\3NN", 7, "a tuple of 3 items, 1 bytes remain at byte 4"},
         {"dsk\1t\2i\2", 8, "a value was expected at byte 8"},
-        {"dsk\1a\x0c\0", 7, "bad dtype code 12 (0 to 11 are known) at byte 5"},
+        {"dsk\1a\x0e\0", 7, "bad dtype code 14 (0 to 13 are known) at byte 5"},
         {"dsk\1a\xff\0", 7, "bad dtype code 255"},
         {"dsk\1a\0\x21", 7, "ndim 33 is more than DUSK_MAXDIMS (32) at byte 6"},
         {"dsk\1a\0", 6, "an ndarray header needs 2 bytes, 1 remain at byte 4"},

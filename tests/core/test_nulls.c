@@ -735,12 +735,27 @@ static void test_array_building(void **state)
     mark("dusk_linalg_svd_compressed", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed(NULL, 2, 0, 1).u, NULL),
                      DUSK_EINVAL);
+    mark("dusk_linalg_svd_compressed_iter", 0);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed_iter(NULL, 2, 0, 1, "QR").u,
+                                       NULL), DUSK_EINVAL);
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed_iter(NULL, 2, 0, 1, "xx").v,
+                                       NULL), DUSK_EINVAL);
+    mark("dusk_linalg_svd_compressed_iter", 4);   /* iterator NULL is "power" */
+    assert_int_equal(dusk_array_status(dusk_linalg_svd_compressed_iter(b, 2, 0, 1, NULL).s,
+                                       NULL), 0);
     ARRAY_EINVAL(dusk_linalg_cholesky, 0, NULL, true);
     mark("dusk_linalg_lu", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_lu(NULL).p, NULL), DUSK_EINVAL);
     ARRAY_EINVAL(dusk_linalg_solve, 0, NULL, a);
     ARRAY_EINVAL(dusk_linalg_solve, 1, a, NULL);
     ARRAY_EINVAL(dusk_linalg_inv, 0, NULL);
+    ARRAY_EINVAL(dusk_linalg_solve_assume, 0, NULL, a, "pos");
+    ARRAY_EINVAL(dusk_linalg_solve_assume, 1, a, NULL, "pos");
+    {   /* assume_a NULL is "gen" */
+        dusk_array *sq = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
+        ARRAY_OK(dusk_linalg_solve_assume, 2, sq, dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8),
+                 NULL);
+    }
     mark("dusk_linalg_lstsq", 0);
     assert_int_equal(dusk_array_status(dusk_linalg_lstsq(NULL, a).x, NULL), DUSK_EINVAL);
     mark("dusk_linalg_lstsq", 1);

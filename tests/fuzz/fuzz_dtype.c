@@ -10,7 +10,7 @@
 ** convert and combine blocks: full_like (a 2 x 3 block), astype (of a
 ** float64 and of an int32 block), neg, add and sum's chunk step. For
 ** each:
-**   - a code that is not one of dusk's 11 (c16 is for storage only) is
+**   - a code that is not one of dusk's 14 is
 **     refused with DUSK_EINVAL and a message naming the operation;
 **   - with one of them, full_like and astype give a 2 x 3 block of that
 **     dtype; neg and add give a block of that dtype or refuse it with
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!code)
         return 0;
     int good = 0;
-    for (int t = 0; t < DUSK_DT_C16; t++)
+    for (int t = 0; t < DUSK_DT_COUNT; t++)
         good |= strcmp(dusk_dtype_code((dusk_dtype)t), code) == 0;
     dusk_value *fill[3] = {dusk_string(code), bounds(), dusk_float(1.5)};
     run("array.full_like", code, good, STRICT, dusk_tuple_of(3, fill), 0, NULL, NULL);

@@ -316,7 +316,7 @@ def test_arrays_built_from_two_threads():
 
 def test_scalars_keep_their_value_and_kind():
     # Ints that a double would round stay whole; complex scalars are refused
-    # (dusk arrays are real); bool products, duplicate axes and x[True] are
+    # (the operators take real scalars; complex arrays are fine); bool products, duplicate axes and x[True] are
     # NumPy's.
     big = 2**60 + 1
     np.testing.assert_array_equal(da.full((2,), big, dtype=np.int64).compute(), [big, big])
@@ -417,3 +417,26 @@ def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
     with h5py.File(path, "r") as g:
         assert sorted(g) == ["later", "mine", "x"]
         np.testing.assert_array_equal(g["x"][...], np.ones(4))
+
+
+def test_float16_and_complex_round_trip():
+    # NumPy's float16, complex64 and complex128 arrays come in and go out as
+    # they are, with NumPy's result dtypes and values
+    h = (np.arange(12).reshape(3, 4) / 8 - 0.7).astype(np.float16)
+    z = np.arange(12).reshape(3, 4) * (1 - 0.5j)
+    w = (np.arange(4) + 2.5j).astype(np.complex64)
+    dh, dz, dw = (da.from_array(a, chunks=2) for a in (h, z, w))
+    assert dh.dtype == np.float16 and dz.dtype == np.complex128 and dw.dtype == np.complex64
+    np.testing.assert_array_equal(dh.compute(), h)
+    assert dh.compute().dtype == np.float16
+    np.testing.assert_array_equal((dh + dh).compute(), h + h)
+    assert (dh + dh).dtype == (h + h).dtype == np.float16
+    np.testing.assert_array_equal(dz.compute(), z)
+    np.testing.assert_allclose((dz * dw).compute(), z * w, rtol=1e-6)
+    assert (dz * dw).dtype == (z * w).dtype
+    np.testing.assert_array_equal(dz.real.compute(), z.real)
+    np.testing.assert_array_equal(dw.imag.compute(), w.imag)
+    assert dw.imag.dtype == np.float32
+    np.testing.assert_array_equal(dz.conj().compute(), z.conj())
+    np.testing.assert_allclose(abs(dz).compute(), abs(z))
+    np.testing.assert_allclose(dz.sum(axis=0).compute(), z.sum(axis=0))

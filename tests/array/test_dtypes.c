@@ -1,0 +1,569 @@
+/*
+** dusk tests — float16, complex64 and complex128 (issue 16, "Dtypes"),
+** checked against NumPy and h5py
+**
+** NumPy (Debian's /usr/bin/python3: install-deps installs python3-numpy
+** and python3-h5py) gives the expected side: its result dtypes for every
+** pair of dtypes and operation, its float16 rounding of tricky doubles,
+** its results of arithmetic, abs, real, imag, conj and reductions on
+** complex and half arrays (written raw to the scratch directory), and
+** h5py reads what dusk writes and writes what dusk reads.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/array.h"
+#include "dusk/encode.h"
+#include "helpers.h"
+
+#define NALL 14
+static const dusk_dtype EVERY[NALL] = {
+    DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_F2, DUSK_DT_C16, DUSK_DT_C8, DUSK_DT_I8, DUSK_DT_I4,
+    DUSK_DT_I2, DUSK_DT_I1, DUSK_DT_U8, DUSK_DT_U4, DUSK_DT_U2, DUSK_DT_U1, DUSK_DT_BOOL,
+};
+
+/* Runs a Python program (NumPy as np, h5py) with the scratch directory as
+ * its working directory; returns its output (free it), failing the test
+ * when Python fails. */
+static char *py(const char *prog)
+{
+    size_t cap = strlen(prog) + 1024;
+    char *cmd = malloc(cap);
+    assert_non_null(cmd);
+    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport h5py, numpy as np\n"
+             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
+             scratch_dir, prog);
+    int status;
+    char *out = run_command(cmd, &status);
+    free(cmd);
+    if (status != 0)
+        fail_msg("python3 with NumPy and h5py (install-deps installs python3-numpy and "
+                 "python3-h5py) failed:\n%s\n%s", prog, out);
+    return out;
+}
+
+static dusk_value *compute(dusk_array *a, const char *what)
+{
+    return compute_with(a, NULL, what);
+}
+
+/* NumPy's dtype code as dusk spells it ("b1" for bool). */
+static const char *code(dusk_dtype t) { return dusk_dtype_code(t); }
+
+static dusk_dtype dtype_of_code(const char *c)
+{
+    for (int i = 0; i < NALL; i++)
+        if (strcmp(dusk_dtype_code(EVERY[i]), c) == 0)
+            return EVERY[i];
+    fail_msg("no dtype %s", c);
+    return DUSK_DT_F8;
+}
+
+/* --- dtypes of results -------------------------------------------------------- */
+
+/* Every pair of dtypes under + and /, every unary operation and reduction,
+ * and array OP float scalar: the dtype dusk gives is NumPy's. */
+static void test_result_dtypes_are_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    char *out = py(
+        "codes = ['f8','f4','f2','c16','c8','i8','i4','i2','i1','u8','u4','u2','u1','b1']\n"
+        "def c(t): t = np.dtype(t); return 'b1' if t == np.bool_ else t.kind.replace('f','f') + str(t.itemsize)\n"
+        "def arr(t): return np.ones(2, t)\n"
+        "for a in codes:\n"
+        "    for b in codes:\n"
+        "        print('add', a, b, c((arr(a) + arr(b)).dtype), c((arr(a) / arr(b)).dtype))\n"
+        "for a in codes:\n"
+        "    x = arr(a)\n"
+        "    print('un', a, c(np.abs(x).dtype), c(np.exp(x).dtype), c(np.real(x).dtype),\n"
+        "          c(np.imag(x).dtype), c(np.conj(x).dtype) if a != 'b1' else 'b1',\n"
+        "          c(x.sum().dtype), c(x.prod().dtype), c(x.mean().dtype), c(x.var().dtype))\n"
+        "for a in ['f2', 'f4', 'c8', 'c16']:\n"
+        "    for s in [1.5, 64999.0, 65000.0, -65504.0, 1e5, 3.3999e38, 3.4e38, 1e39, float('inf'), float('nan')]:\n"
+        "        print('sc', a, repr(s), c((arr(a) + s).dtype))\n");
+    int lines = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char k[32], a[8], b[8], w[9][8];
+        if (sscanf(line, "add %7s %7s %7s %7s", a, b, w[0], w[1]) == 4) {
+            dusk_dtype ta = dtype_of_code(a), tb = dtype_of_code(b);
+            dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(2), NULL, ta);
+            dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(2), NULL, tb);
+            if (strcmp(code(dusk_array_dtype(dusk_array_add(x, y))), w[0]) != 0)
+                fail_msg("%s + %s: dusk %s, numpy %s", a, b,
+                         code(dusk_array_dtype(dusk_array_add(x, y))), w[0]);
+            if (strcmp(code(dusk_array_dtype(dusk_array_div(x, y))), w[1]) != 0)
+                fail_msg("%s / %s: dusk %s, numpy %s", a, b,
+                         code(dusk_array_dtype(dusk_array_div(x, y))), w[1]);
+            lines++;
+        } else if (sscanf(line, "un %7s %7s %7s %7s %7s %7s %7s %7s %7s %7s", a, w[0], w[1],
+                          w[2], w[3], w[4], w[5], w[6], w[7], w[8]) == 10) {
+            dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(2), NULL, dtype_of_code(a));
+            dusk_array *got[9] = {
+                dusk_array_unop(DUSK_UNOP_ABS, x), dusk_array_unop(DUSK_UNOP_EXP, x),
+                dusk_array_unop(DUSK_UNOP_REAL, x), dusk_array_unop(DUSK_UNOP_IMAG, x),
+                dusk_array_unop(DUSK_UNOP_CONJ, x),
+                dusk_array_reduce(DUSK_RED_SUM, x, DUSK_ALL_AXES, false, 0, 0),
+                dusk_array_reduce(DUSK_RED_PROD, x, DUSK_ALL_AXES, false, 0, 0),
+                dusk_array_reduce(DUSK_RED_MEAN, x, DUSK_ALL_AXES, false, 0, 0),
+                dusk_array_reduce(DUSK_RED_VAR, x, DUSK_ALL_AXES, false, 0, 0),
+            };
+            static const char *const what[9] = {"abs", "exp", "real", "imag", "conj",
+                                                "sum", "prod", "mean", "var"};
+            for (int i = 0; i < 9; i++)
+                if (strcmp(code(dusk_array_dtype(got[i])), w[i]) != 0)
+                    fail_msg("%s of %s: dusk %s, numpy %s", what[i], a,
+                             code(dusk_array_dtype(got[i])), w[i]);
+            lines++;
+        } else if (sscanf(line, "sc %7s %31s %7s", a, k, w[0]) == 3) {
+            double s = strcmp(k, "inf") == 0 ? INFINITY : strcmp(k, "nan") == 0 ? NAN
+                                                                               : strtod(k, NULL);
+            dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(2), NULL, dtype_of_code(a));
+            dusk_array *r = dusk_array_binop_scalar(DUSK_BINOP_ADD, x, s, false);
+            if (strcmp(code(dusk_array_dtype(r)), w[0]) != 0)
+                fail_msg("%s + %s: dusk %s, numpy %s", a, k, code(dusk_array_dtype(r)), w[0]);
+            lines++;
+        }
+    }
+    free(out);
+    assert_int_equal(lines, NALL * NALL + NALL + 4 * 10);
+}
+
+/* --- float16 rounding ------------------------------------------------------------ */
+
+/* Every one of the 65,536 halves reads as NumPy reads it, and doubles
+ * (halfway cases, subnormals, overflow, random ones) round to the half
+ * NumPy's astype('f2') gives, bit for bit. */
+static void test_half_conversions_are_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    char *out = py(
+        "h = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)\n"
+        "h.astype(np.float64).tofile('halves.f8')\n"
+        "rng = np.random.default_rng(16)\n"
+        "d = [0.0, -0.0, 1.0, 65504.0, 65519.99, 65520.0, 1e300, -1e300, 2.0**-24, 2.0**-25,\n"
+        "     2.0**-25 * 1.0000001, 3 * 2.0**-25, 2.0**-14, 2.0**-14 - 2.0**-25, 1 + 2.0**-11,\n"
+        "     1 + 3 * 2.0**-11, 1 + 2.0**-11 + 2.0**-40, 2048 + 1, 2048 + 3, 5e-324,\n"
+        "     float('inf'), float('-inf')]\n"
+        "d = np.concatenate([np.array(d), rng.standard_normal(3000) * 10.0 ** rng.integers(-9, 6, 3000)])\n"
+        "d.tofile('doubles.f8')\n"
+        "d.astype(np.float16).tofile('doubles.f2')\n"
+        "print(len(d))\n");
+    int64_t n = strtoll(out, NULL, 10);
+    free(out);
+    assert_true(n > 3000);
+    /* halves to float64 */
+    uint16_t *bits = malloc(65536 * 2);
+    for (int i = 0; i < 65536; i++)
+        bits[i] = (uint16_t)i;
+    dusk_value *v = compute(dusk_array_astype(dusk_from_buffer(ctx, bits, DUSK_DT_F2,
+                                                               DUSK_SHAPE(65536), "10000"),
+                                              DUSK_DT_F8), "halves as f8");
+    double *want = slurp(scratch("halves.f8"), NULL);
+    const double *got = dusk_ndarray_data(v);
+    for (int i = 0; i < 65536; i++)
+        if (!(got[i] == want[i] || (isnan(got[i]) && isnan(want[i]))) ||
+            signbit(got[i]) != signbit(want[i]))
+            fail_msg("half 0x%04x: dusk %.17g, numpy %.17g", i, got[i], want[i]);
+    release(v);
+    free(want);
+    free(bits);
+    /* doubles to halves */
+    double *d = slurp(scratch("doubles.f8"), NULL);
+    uint16_t *h = slurp(scratch("doubles.f2"), NULL);
+    v = compute(dusk_array_astype(dusk_from_buffer(ctx, d, DUSK_DT_F8, DUSK_SHAPE(n), "1000"),
+                                  DUSK_DT_F2), "doubles as f2");
+    const uint16_t *hg = dusk_ndarray_data(v);
+    for (int64_t i = 0; i < n; i++)
+        if (hg[i] != h[i])
+            fail_msg("%.17g as f2: dusk 0x%04x, numpy 0x%04x", d[i], hg[i], h[i]);
+    release(v);
+    free(d);
+    free(h);
+}
+
+/* --- arithmetic against NumPy ------------------------------------------------------ */
+
+typedef struct {
+    const char *name;   /* the file NumPy wrote its result to: name.<code> */
+    dusk_array *got;
+    double rel;         /* tolerance, relative to the largest |expected| */
+} case_t;
+
+/* The NumPy expressions, in the order of the cases built below. */
+static const char *const EXPRS =
+    "x = np.fromfile('x.c16', np.complex128).reshape(6, 5)\n"
+    "y = np.fromfile('y.c8', np.complex64)\n"
+    "h = np.fromfile('h.f2', np.float16).reshape(6, 5)\n"
+    "g = np.fromfile('g.f2', np.float16)\n"
+    "cases = [\n"
+    " ('add', x + y), ('sub', x - y), ('mul', x * y), ('div', x / y), ('yy', y * y),\n"
+    " ('ydiv', y / g), ('scal', x * 2.5 - 1), ('yscal', y + 0.1), ('pow', x ** 2),\n"
+    " ('abs', np.abs(x)), ('yabs', np.abs(y)), ('real', x.real), ('imag', y.imag),\n"
+    " ('conj', x.conj()), ('exp', np.exp(x)), ('log', np.log(x)), ('sqrt', np.sqrt(y)),\n"
+    " ('sin', np.sin(x)), ('neg', -y), ('eq', x == x.conj()), ('lt', x < y),\n"
+    " ('hadd', h + g), ('hmul', h * g), ('hdiv', h / g), ('hsc', h * 3.0 + 0.1),\n"
+    " ('hexp', np.exp(h)), ('hx', h + x), ('hy', g + y), ('habs', np.abs(-h)),\n"
+    " ('hsum', h.sum()), ('hsum0', h.sum(axis=0)), ('hmean', h.mean(axis=1)),\n"
+    " ('hvar', h.var()), ('hmax', h.max(axis=1)),\n"
+    " ('sum', x.sum()), ('sum1', x.sum(axis=1)), ('mean0', x.mean(axis=0)),\n"
+    " ('prod', y.prod()), ('mean', y.mean()), ('var', x.var(axis=0)), ('std', x.std()),\n"
+    " ('std1', y.std(ddof=1)), ('any', (x * 0).any()), ('all', x.all(axis=1)),\n"
+    " ('x2f8', x.astype(np.float64)), ('h2c8', h.astype(np.complex64)), ('x2i4', (x * 10).astype(np.int32)),\n"
+    " ('x2b', (x * (np.arange(30).reshape(6, 5) % 3 == 0)).astype(bool)),\n"
+    "]\n"
+    "for n, v in cases:\n"
+    "    v = np.asarray(v)\n"
+    "    c = 'b1' if v.dtype == np.bool_ else v.dtype.kind + str(v.dtype.itemsize)\n"
+    "    v.tofile(n + '.' + c)\n"
+    "    print(n, c)\n";
+
+static void test_arithmetic_matches_numpy(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    /* inputs: x complex128 (6, 5), y complex64 (5,), h float16 (6, 5), g
+     * float16 (5,); no zeros, so that log and division are defined */
+    char *in = py(
+        "rng = np.random.default_rng(7)\n"
+        "x = rng.standard_normal((6, 5)) + 1j * rng.standard_normal((6, 5))\n"
+        "x[0, 0] = 2 + 0j; x[1, 1] = -1.5j\n"
+        "y = (rng.standard_normal(5) + 1j * rng.standard_normal(5)).astype(np.complex64)\n"
+        "y[2] = x[0, 2]\n"
+        "h = (rng.standard_normal((6, 5)) * 4).astype(np.float16)\n"
+        "g = (rng.uniform(0.5, 3, 5) * np.array([1, -1, 1, -1, 1])).astype(np.float16)\n"
+        "x.tofile('x.c16'); y.tofile('y.c8'); h.tofile('h.f2'); g.tofile('g.f2')\n");
+    free(in);
+    void *xb = slurp(scratch("x.c16"), NULL), *yb = slurp(scratch("y.c8"), NULL);
+    void *hb = slurp(scratch("h.f2"), NULL), *gb = slurp(scratch("g.f2"), NULL);
+    /* chunked so that every operation crosses blocks and reductions combine */
+    dusk_array *x = dusk_from_buffer(ctx, xb, DUSK_DT_C16, DUSK_SHAPE(6, 5), "(2, 3)");
+    dusk_array *y = dusk_from_buffer(ctx, yb, DUSK_DT_C8, DUSK_SHAPE(5), "2");
+    dusk_array *h = dusk_from_buffer(ctx, hb, DUSK_DT_F2, DUSK_SHAPE(6, 5), "(2, 3)");
+    dusk_array *g = dusk_from_buffer(ctx, gb, DUSK_DT_F2, DUSK_SHAPE(5), "2");
+    free(xb), free(yb), free(hb), free(gb);
+    const uint64_t ALL = DUSK_ALL_AXES, A0 = DUSK_AXIS(0), A1 = DUSK_AXIS(1);
+    /* tolerances: complex128 1e-13; complex64 and its mixtures 1e-6;
+     * float16 results computed element by element 0 (one rounding from
+     * the exact result, as NumPy's through float32), others half an ulp
+     * of float16 or more */
+    case_t cs[] = {
+        {"add", dusk_array_add(x, y), 1e-13},
+        {"sub", dusk_array_sub(x, y), 1e-13},
+        {"mul", dusk_array_mul(x, y), 1e-13},
+        {"div", dusk_array_div(x, y), 1e-13},
+        {"yy", dusk_array_mul(y, y), 1e-6},
+        {"ydiv", dusk_array_div(y, g), 1e-6},
+        {"scal", dusk_array_binop_scalar(DUSK_BINOP_SUB,
+                                         dusk_array_binop_scalar(DUSK_BINOP_MUL, x, 2.5, false),
+                                         1, false), 1e-13},
+        {"yscal", dusk_array_binop_scalar(DUSK_BINOP_ADD, y, 0.1, false), 1e-6},
+        {"pow", dusk_array_binop_scalar(DUSK_BINOP_POW, x, 2, false), 1e-13},
+        {"abs", dusk_array_unop(DUSK_UNOP_ABS, x), 1e-13},
+        {"yabs", dusk_array_unop(DUSK_UNOP_ABS, y), 1e-6},
+        {"real", dusk_array_unop(DUSK_UNOP_REAL, x), 0},
+        {"imag", dusk_array_unop(DUSK_UNOP_IMAG, y), 0},
+        {"conj", dusk_array_unop(DUSK_UNOP_CONJ, x), 0},
+        {"exp", dusk_array_unop(DUSK_UNOP_EXP, x), 1e-13},
+        {"log", dusk_array_unop(DUSK_UNOP_LOG, x), 1e-13},
+        {"sqrt", dusk_array_unop(DUSK_UNOP_SQRT, y), 1e-6},
+        {"sin", dusk_array_unop(DUSK_UNOP_SIN, x), 1e-13},
+        {"neg", dusk_array_unop(DUSK_UNOP_NEG, y), 0},
+        {"eq", dusk_array_binop(DUSK_BINOP_EQ, x, dusk_array_unop(DUSK_UNOP_CONJ, x)), 0},
+        {"lt", dusk_array_binop(DUSK_BINOP_LT, x, y), 0},
+        {"hadd", dusk_array_add(h, g), 0},
+        {"hmul", dusk_array_mul(h, g), 0},
+        {"hdiv", dusk_array_div(h, g), 0},
+        {"hsc", dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                                        dusk_array_binop_scalar(DUSK_BINOP_MUL, h, 3, false),
+                                        0.1, false), 0},
+        {"hexp", dusk_array_unop(DUSK_UNOP_EXP, h), 1e-3},
+        {"hx", dusk_array_add(h, x), 1e-13},
+        {"hy", dusk_array_add(g, y), 1e-6},
+        {"habs", dusk_array_unop(DUSK_UNOP_ABS, dusk_array_unop(DUSK_UNOP_NEG, h)), 0},
+        {"hsum", dusk_array_reduce(DUSK_RED_SUM, h, ALL, false, 0, 0), 2e-3},
+        {"hsum0", dusk_array_reduce(DUSK_RED_SUM, h, A0, false, 0, 0), 2e-3},
+        {"hmean", dusk_array_reduce(DUSK_RED_MEAN, h, A1, false, 0, 0), 1e-3},
+        {"hvar", dusk_array_reduce(DUSK_RED_VAR, h, ALL, false, 0, 0), 1e-3},
+        {"hmax", dusk_array_reduce(DUSK_RED_MAX, h, A1, false, 0, 0), 0},
+        {"sum", dusk_array_reduce(DUSK_RED_SUM, x, ALL, false, 0, 0), 1e-13},
+        {"sum1", dusk_array_reduce(DUSK_RED_SUM, x, A1, false, 0, 0), 1e-13},
+        {"mean0", dusk_array_reduce(DUSK_RED_MEAN, x, A0, false, 0, 0), 1e-13},
+        {"prod", dusk_array_reduce(DUSK_RED_PROD, y, ALL, false, 0, 0), 1e-6},
+        {"mean", dusk_array_reduce(DUSK_RED_MEAN, y, ALL, false, 0, 0), 1e-6},
+        {"var", dusk_array_reduce(DUSK_RED_VAR, x, A0, false, 0, 0), 1e-13},
+        {"std", dusk_array_reduce(DUSK_RED_STD, x, ALL, false, 0, 0), 1e-13},
+        {"std1", dusk_array_reduce(DUSK_RED_STD, y, ALL, false, 0, 1), 1e-6},
+        {"any", dusk_array_reduce(DUSK_RED_ANY, dusk_array_binop_scalar(DUSK_BINOP_MUL, x, 0, false),
+                                  ALL, false, 0, 0), 0},
+        {"all", dusk_array_reduce(DUSK_RED_ALL, x, A1, false, 0, 0), 0},
+        {"x2f8", dusk_array_astype(x, DUSK_DT_F8), 0},
+        {"h2c8", dusk_array_astype(h, DUSK_DT_C8), 0},
+        {"x2i4", dusk_array_astype(dusk_array_binop_scalar(DUSK_BINOP_MUL, x, 10, false),
+                                   DUSK_DT_I4), 0},
+        {"x2b", NULL, 0},
+    };
+    size_t ncases = sizeof cs / sizeof *cs;
+    {   /* x * (arange(30).reshape(6, 5) % 3 == 0), as bool */
+        int64_t k[30];
+        for (int i = 0; i < 30; i++)
+            k[i] = i % 3 == 0;
+        dusk_array *m = dusk_from_buffer(ctx, k, DUSK_DT_I8, DUSK_SHAPE(6, 5), "(3, 2)");
+        m = dusk_array_astype(m, DUSK_DT_BOOL);
+        cs[ncases - 1].got = dusk_array_astype(dusk_array_mul(x, m), DUSK_DT_BOOL);
+    }
+    char *out = py(EXPRS);
+    size_t seen = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[32], c[8];
+        if (sscanf(line, "%31s %7s", name, c) != 2)
+            continue;
+        assert_true(seen < ncases);
+        case_t *k = &cs[seen++];
+        assert_string_equal(k->name, name);
+        dusk_dtype t = dusk_array_dtype(k->got);
+        if (strcmp(code(t), c) != 0)
+            fail_msg("%s: dusk's dtype %s, numpy's %s", name, code(t), c);
+        char file[64];
+        snprintf(file, sizeof file, "%s.%s", name, c);
+        size_t len;
+        char *want = slurp(scratch(file), &len);
+        dusk_value *v = compute(k->got, name);
+        assert_int_equal(len, (size_t)dusk_ndarray_size(v) * dusk_dtype_size(t));
+        /* complex: two numbers an element */
+        int parts = t == DUSK_DT_C16 || t == DUSK_DT_C8 ? 2 : 1;
+        dusk_dtype pt = t == DUSK_DT_C16 ? DUSK_DT_F8 : t == DUSK_DT_C8 ? DUSK_DT_F4 : t;
+        int64_t n = dusk_ndarray_size(v) * parts;
+        char *gotp = dusk_ndarray_data(v);
+        /* read every number as float64 through dusk's own astype of a
+         * flat view would be circular: compare as NumPy wrote them */
+        double scale = 0;
+        double *wv = malloc((size_t)(n ? n : 1) * sizeof *wv), *gv = malloc((size_t)(n ? n : 1) * sizeof *gv);
+        for (int64_t i = 0; i < n; i++) {
+            if (pt == DUSK_DT_F2) {
+                uint16_t a, b;
+                memcpy(&a, want + i * 2, 2);
+                memcpy(&b, gotp + i * 2, 2);
+                if (k->rel == 0 && a != b)
+                    fail_msg("%s[%lld]: dusk's half 0x%04x, numpy's 0x%04x", name, (long long)i,
+                             b, a);
+                /* exponent and mantissa as a double, enough for the
+                 * tolerance check below */
+                int ea = (a >> 10) & 31, eb = (b >> 10) & 31;
+                wv[i] = ldexp((a & 1023) + (ea ? 1024 : 0), (ea ? ea : 1) - 25) * (a >> 15 ? -1 : 1);
+                gv[i] = ldexp((b & 1023) + (eb ? 1024 : 0), (eb ? eb : 1) - 25) * (b >> 15 ? -1 : 1);
+            } else {
+                wv[i] = ref_getf(want, pt, i);
+                gv[i] = ref_getf(gotp, pt, i);
+            }
+            if (fabs(wv[i]) > scale && isfinite(wv[i]))
+                scale = fabs(wv[i]);
+        }
+        for (int64_t i = 0; i < n; i++) {
+            double tol = k->rel * scale;
+            bool ok = k->rel == 0 ? (gv[i] == wv[i] || (isnan(gv[i]) && isnan(wv[i])))
+                                  : close_enough(gv[i], wv[i], 0, tol);
+            if (!ok)
+                fail_msg("%s (%s) number %lld: dusk %.17g, numpy %.17g (tolerance %g)", name, c,
+                         (long long)i, gv[i], wv[i], tol);
+        }
+        free(wv);
+        free(gv);
+        free(want);
+        release(v);
+    }
+    free(out);
+    assert_int_equal(seen, ncases);
+}
+
+/* --- what is refused ------------------------------------------------------------- */
+
+static double twice(const double *x, int n, void *ud)
+{
+    (void)n, (void)ud;
+    return 2 * x[0];
+}
+
+/* NumPy orders complex numbers lexicographically for min and max; dusk
+ * refuses those reductions, and products, factorisations and scalar
+ * functions that would drop imaginary parts, each naming the dtype. */
+static void test_complex_refusals(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_C16);
+    dusk_array *w = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_C8);
+    dusk_array *h = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F2);
+    dusk_array *f = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
+    assert_array_error(dusk_array_reduce(DUSK_RED_MAX, z, DUSK_ALL_AXES, false, 0, 0),
+                       DUSK_EINVAL, "max: complex numbers (complex128) have no order");
+    assert_array_error(dusk_array_reduce(DUSK_RED_MIN, w, DUSK_AXIS(0), true, 0, 0),
+                       DUSK_EINVAL, "min: complex numbers (complex64) have no order");
+    assert_array_error(dusk_tensordot(z, f, NULL, NULL, 1), DUSK_EINVAL,
+                       "tensordot: dusk does not multiply complex128 and float64 arrays");
+    assert_array_error(dusk_array_matmul(h, h), DUSK_EINVAL, "(the product would be float16)");
+    assert_array_error(dusk_linalg_inv(z), DUSK_EINVAL,
+                       "inv: dusk's linear algebra is for real arrays, and a is complex128");
+    assert_array_error(dusk_linalg_solve(f, z), DUSK_EINVAL, "b is complex128");
+    static const dusk_block_func dbl = DUSK_SCALAR_FUNC(dbl, "twice", twice, NULL);
+    dusk_array *in[1] = {w};
+    assert_array_error(dusk_elemwise(&dbl, in, 1, DUSK_DT_F8, NULL), DUSK_EINVAL,
+                       "an input is complex64");
+    in[0] = f;
+    assert_array_error(dusk_elemwise(&dbl, in, 1, DUSK_DT_C16, NULL), DUSK_EINVAL,
+                       "the dtype asked for is complex128");
+    /* what is allowed still builds: max of float16, abs of complex */
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_status(dusk_array_reduce(DUSK_RED_MAX, h, DUSK_ALL_AXES, false, 0, 0),
+                                       &err), 0);
+    assert_int_equal(dusk_array_status(dusk_array_unop(DUSK_UNOP_ABS, z), &err), 0);
+    /* Dask's layer names for the new operations: real-, imag-, conj- */
+    assert_true(strncmp(dusk_array_name(dusk_array_unop(DUSK_UNOP_REAL, z)), "real-", 5) == 0);
+    assert_true(strncmp(dusk_array_name(dusk_array_unop(DUSK_UNOP_IMAG, z)), "imag-", 5) == 0);
+    assert_true(strncmp(dusk_array_name(dusk_array_unop(DUSK_UNOP_CONJ, z)), "conj-", 5) == 0);
+}
+
+/* --- HDF5, both ways with h5py ----------------------------------------------------- */
+
+static void test_hdf5_with_h5py(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    /* h5py writes, dusk reads */
+    char *out = py(
+        "with h5py.File('py.h5', 'w') as f:\n"
+        "    f.create_dataset('half', data=np.arange(-6, 6).reshape(3, 4) / 8, dtype='f2')\n"
+        "    f.create_dataset('z', data=np.arange(12).reshape(3, 4) * (1 - 0.5j), dtype='c16',\n"
+        "                     chunks=(2, 2))\n"
+        "    f.create_dataset('w', data=np.arange(5) + 2.5j, dtype='c8', compression='gzip')\n");
+    free(out);
+    const char *pyfile = scratch("py.h5");
+    dusk_array *hf = dusk_from_hdf5(ctx, pyfile, "/half", "(2, 2)");
+    dusk_array *zf = dusk_from_hdf5(ctx, pyfile, "/z", NULL);
+    dusk_array *wf = dusk_from_hdf5(ctx, pyfile, "/w", "2");
+    assert_int_equal(dusk_array_dtype(hf), DUSK_DT_F2);
+    assert_int_equal(dusk_array_dtype(zf), DUSK_DT_C16);
+    assert_int_equal(dusk_array_dtype(wf), DUSK_DT_C8);
+    dusk_value *v = compute(dusk_array_astype(hf, DUSK_DT_F8), "/half as f8");
+    for (int i = 0; i < 12; i++)
+        assert_true(((double *)dusk_ndarray_data(v))[i] == (i - 6) / 8.0);
+    release(v);
+    v = compute(zf, "/z");
+    for (int i = 0; i < 12; i++) {
+        const double *p = (const double *)dusk_ndarray_data(v) + 2 * i;
+        assert_true(p[0] == i && p[1] == -0.5 * i);
+    }
+    release(v);
+    v = compute(wf, "/w");
+    for (int i = 0; i < 5; i++) {
+        const float *p = (const float *)dusk_ndarray_data(v) + 2 * i;
+        assert_true(p[0] == (float)i && p[1] == 2.5f);
+    }
+    release(v);
+    /* the fixture h5py wrote for the lecture's dtypes */
+    v = compute(dusk_from_hdf5(ctx, "tests/data/array/h5py_fixture.h5", "/complex", NULL),
+                "fixture /complex");
+    const double *c = dusk_ndarray_data(v);
+    assert_true(dusk_ndarray_dtype(v) == DUSK_DT_C16 && c[0] == 1 && c[1] == 2 && c[2] == 3 &&
+                c[3] == -4);
+    release(v);
+    v = compute(dusk_array_astype(dusk_from_hdf5(ctx, "tests/data/array/h5py_fixture.h5",
+                                                 "/half", NULL), DUSK_DT_F8), "fixture /half");
+    assert_true(((double *)dusk_ndarray_data(v))[0] == 1.5 &&
+                ((double *)dusk_ndarray_data(v))[1] == 2.5);
+    release(v);
+    /* dusk writes (computed results, chunked and whole), h5py reads */
+    const char *mine = scratch("dusk.h5");
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *zz = dusk_array_mul(zf, dusk_array_unop(DUSK_UNOP_CONJ, zf));   /* |z|^2 + 0j */
+    dusk_array *hh = dusk_array_add(hf, hf);
+    dusk_array *ww = dusk_array_binop_scalar(DUSK_BINOP_ADD, wf, 1, false);
+    assert_int_equal(dusk_array_store(zz, mine, "/zz", NULL, NULL, &err), 0);
+    assert_int_equal(dusk_array_store(hh, mine, "/grp/hh", NULL, NULL, &err), 0);
+    assert_int_equal(dusk_array_store(ww, mine, "/ww", NULL, NULL, &err), 0);
+    /* a complex128 array stored as complex64 */
+    assert_int_equal(dusk_array_store(dusk_array_astype(zf, DUSK_DT_C8), mine, "/zc8", NULL, NULL,
+                                      &err), 0);
+    out = py(
+        "f = h5py.File('dusk.h5', 'r')\n"
+        "z = np.arange(12).reshape(3, 4) * (1 - 0.5j)\n"
+        "h = (np.arange(-6, 6).reshape(3, 4) / 8).astype('f2')\n"
+        "w = (np.arange(5) + 2.5j).astype('c8')\n"
+        "checks = [(f['zz'], z * z.conj()), (f['grp/hh'], h + h), (f['ww'], w + 1),\n"
+        "          (f['zc8'], z.astype('c8'))]\n"
+        "for d, want in checks:\n"
+        "    got = d[()]\n"
+        "    assert got.dtype == want.dtype, (d.name, got.dtype, want.dtype)\n"
+        "    assert np.array_equal(got, want), (d.name, got, want)\n"
+        "    print(d.name, got.dtype, d.id.get_type().get_class())\n");
+    assert_contains(out, "/zz complex128");
+    assert_contains(out, "/grp/hh float16");
+    assert_contains(out, "/ww complex64");
+    assert_contains(out, "/zc8 complex64");
+    free(out);
+}
+
+/* --- values: the encoder ----------------------------------------------------------- */
+
+/* c8 and f2 blocks cross a process boundary as they are. */
+static void test_encoder_keeps_the_new_dtypes(void **state)
+{
+    (void)state;
+    int64_t sh[1] = {3};
+    dusk_value *c = dusk_ndarray_new(DUSK_DT_C8, 1, sh), *h = dusk_ndarray_new(DUSK_DT_F2, 1, sh);
+    float *cp = dusk_ndarray_data(c);
+    for (int i = 0; i < 6; i++)
+        cp[i] = (float)i - 2.5f;
+    uint16_t *hp = dusk_ndarray_data(h);
+    hp[0] = 0x3c00, hp[1] = 0xfbff, hp[2] = 0x0001;
+    dusk_value *items[2] = {c, h};
+    dusk_value *t = dusk_tuple_of(2, items);
+    size_t len;
+    dusk_error err = DUSK_ERROR_INIT;
+    void *buf = NULL;
+    assert_int_equal(dusk_value_encode(t, &buf, &len, &err), 0);
+    dusk_value *back = NULL;
+    assert_int_equal(dusk_value_decode(buf, len, &back, NULL, &err), 0);
+    assert_true(dusk_value_equal(t, back));
+    assert_int_equal(dusk_ndarray_dtype(dusk_tuple_get(back, 0)), DUSK_DT_C8);
+    assert_int_equal(dusk_ndarray_dtype(dusk_tuple_get(back, 1)), DUSK_DT_F2);
+    dusk_free(buf);
+    dusk_value_unref(back);
+    dusk_value_unref(t);
+    assert_string_equal(dusk_dtype_name(DUSK_DT_F2), "float16");
+    assert_string_equal(dusk_dtype_code(DUSK_DT_C8), "c8");
+    assert_int_equal(dusk_dtype_size(DUSK_DT_C8), 8);
+    assert_int_equal(dusk_dtype_size(DUSK_DT_F2), 2);
+}
+
+static int setup(void **state)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    *state = ctx;
+    return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    release_all();
+    dusk_array_ctx_free(*state);
+    return reset_alloc(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_result_dtypes_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complex_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hdf5_with_h5py, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_encoder_keeps_the_new_dtypes, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
