@@ -103,11 +103,14 @@ SYS_LIBS     := -lm $(LDLIBS)
 #     dusk-viz_PKGS := libcgraph libgvc        (pkg-config names)
 # and add its Debian package to scripts/install-deps.sh. Libraries are listed
 # from the bottom up: a later one may use the earlier ones.
-LIBRARIES := dusk dusk-array dusk-viz dusk-profiler dusk-gui
+LIBRARIES := dusk dusk-array dusk-mpi dusk-viz dusk-profiler dusk-gui
 dusk_MODULES := core
 dusk_PKGS :=
 dusk-array_MODULES := array
 dusk-array_PKGS := hdf5-serial openblas lapacke zlib
+# DUSK_SCHED_MPI (mpi/): Open MPI; libdusk reaches it through a transport.
+dusk-mpi_MODULES := mpi
+dusk-mpi_PKGS := ompi-c
 dusk-viz_MODULES := viz
 dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
