@@ -25,11 +25,15 @@
 
 #include "core/util.h"
 #include "dusk/alloc.h"
+#include "dusk/events.h"
 #include "dusk/mpi.h"
 #include "dusk/sched.h"
 #include "dusk/transport.h"
 
 enum { TAG_TASK = 1, TAG_OUT = 2, TAG_END = 3 };
+
+/* How long a waiting rank yields before it sleeps between polls. */
+#define YIELD_NS (50ull * 1000 * 1000)
 
 static struct {
     int ready;          /* dusk_mpi_init done */
@@ -50,20 +54,26 @@ static int mpi_fail(dusk_error *err, int mrc, const char *what)
 /* Waits for a message from src (or any) with tag (or any). */
 static int wait_message(int src, int tag, MPI_Status *st, dusk_error *err)
 {
-    long spins = 0;
-    for (;;) {
+    uint64_t t0 = 0;
+    for (long spins = 0;; spins++) {
         int flag = 0;
         int mrc = MPI_Iprobe(src, tag, M.comm, &flag, st);
         if (mrc != MPI_SUCCESS)
             return mpi_fail(err, mrc, "waiting for a message");
         if (flag)
             return 0;
-        /* A task takes microseconds to seconds: poll hard first, then
-         * leave the core to the ranks that compute. */
-        if (++spins < 2000) {
+        /* Yield (a rank that yields stays runnable, and is back as soon as
+         * a core is free) for the first YIELD_NS, then sleep between
+         * polls: a sleeping rank on a busy machine wakes a time slice
+         * late, which costs every task that much (70 ms a task with 2
+         * cores under load 10), while an idle rank yielding forever takes
+         * a core's worth of system calls from the ranks that compute. */
+        if (spins % 64 == 0 && !t0)
+            t0 = dusk_now_ns();
+        if (!t0 || dusk_now_ns() - t0 < YIELD_NS) {
             sched_yield();
         } else {
-            struct timespec ts = {0, 50 * 1000};
+            struct timespec ts = {0, 200 * 1000};
             nanosleep(&ts, NULL);
         }
     }
@@ -248,3 +258,11 @@ int dusk_mpi_rank(void) { return M.rank; }
 int dusk_mpi_size(void) { return M.size; }
 
 int dusk_mpi_worker_rank(int worker) { return M.size > 1 ? worker + 1 : 0; }
+
+int dusk_mpi_barrier(dusk_error *err)
+{
+    if (!M.ready)
+        return 0;
+    int mrc = MPI_Barrier(M.comm);
+    return mrc == MPI_SUCCESS ? 0 : mpi_fail(err, mrc, "MPI_Barrier");
+}

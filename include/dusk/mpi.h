@@ -36,7 +36,10 @@
 **
 ** On rank 0 the call returns as with any scheduler. On the other ranks it
 ** returns the same status and message once rank 0 has ended the run, with
-** *out None on success. A task that fails on any rank fails the run on
+** *out None on success (dusk_array_compute too). dusk_array_store writes
+** from whichever rank runs each store task into one serial-HDF5 file, so
+** it is not for MPI runs: compute on MPI (the blocks gather to rank 0) and
+** store the result from rank 0, as examples/mpi.c does. A task that fails on any rank fails the run on
 ** every rank with "task 'k' (fn) failed: ...". A rank that dies (a crash,
 ** exit) ends the whole job: mpirun stops every other rank and exits
 ** non-zero, naming the rank.
@@ -67,6 +70,10 @@ DUSK_API int dusk_mpi_rank(void);
 DUSK_API int dusk_mpi_size(void);
 /* The rank that runs an MPI run's worker w (w + 1; 0 in a job of one). */
 DUSK_API int dusk_mpi_worker_rank(int worker);
+/* Waits until every rank has called it (MPI_Barrier on dusk's
+ * communicator): rank 0 writes a file, the others then read it. Returns 0,
+ * or DUSK_ESYS with MPI's message; 0 at once before dusk_mpi_init. */
+DUSK_API int dusk_mpi_barrier(dusk_error *err);
 
 #ifdef __cplusplus
 }
