@@ -40,7 +40,8 @@ static struct {
     int started_mpi;    /* ... and it called MPI_Init_thread */
     int rank, size;
     MPI_Comm comm;
-} M = {0, 0, 0, 1, MPI_COMM_NULL};
+    uint64_t sent, received;   /* task and outcome bytes (dusk_mpi_traffic) */
+} M = {0, 0, 0, 1, MPI_COMM_NULL, 0, 0};
 
 static int mpi_fail(dusk_error *err, int mrc, const char *what)
 {
@@ -95,6 +96,8 @@ static int recv_bytes(const MPI_Status *st, char **buf, int *n, dusk_error *err)
         *buf = NULL;
         return mpi_fail(err, mrc, "receiving a message");
     }
+    if (st->MPI_TAG != TAG_END)
+        M.received += (uint64_t)*n;
     return 0;
 }
 
@@ -114,6 +117,8 @@ static int send_bytes(int dest, int tag, int64_t head, const void *body, size_t 
         memcpy(buf + 8, body, len);
     int mrc = MPI_Send(buf, (int)(len + 8), MPI_BYTE, dest, tag, M.comm);
     dusk_free(buf);
+    if (mrc == MPI_SUCCESS && tag != TAG_END)
+        M.sent += (uint64_t)len + 8;
     return mrc == MPI_SUCCESS ? 0 : mpi_fail(err, mrc, "sending a message");
 }
 
@@ -258,6 +263,14 @@ int dusk_mpi_rank(void) { return M.rank; }
 int dusk_mpi_size(void) { return M.size; }
 
 int dusk_mpi_worker_rank(int worker) { return M.size > 1 ? worker + 1 : 0; }
+
+void dusk_mpi_traffic(uint64_t *sent, uint64_t *received)
+{
+    if (sent)
+        *sent = M.sent;
+    if (received)
+        *received = M.received;
+}
 
 int dusk_mpi_barrier(dusk_error *err)
 {

@@ -49,6 +49,8 @@
 #ifndef DUSK_MPI_H
 #define DUSK_MPI_H
 
+#include <stdint.h>
+
 #include "error.h"
 #include "version.h"
 
@@ -70,6 +72,11 @@ DUSK_API int dusk_mpi_rank(void);
 DUSK_API int dusk_mpi_size(void);
 /* The rank that runs an MPI run's worker w (w + 1; 0 in a job of one). */
 DUSK_API int dusk_mpi_worker_rank(int worker);
+/* Bytes of task messages this rank has sent and received since
+ * dusk_mpi_init (each message's 8-byte head included; the end-of-run
+ * messages not): on rank 0, all the traffic of its runs. Either pointer
+ * may be NULL. */
+DUSK_API void dusk_mpi_traffic(uint64_t *sent, uint64_t *received);
 /* Waits until every rank has called it (MPI_Barrier on dusk's
  * communicator): rank 0 writes a file, the others then read it. Returns 0,
  * or DUSK_ESYS with MPI's message; 0 at once before dusk_mpi_init. */

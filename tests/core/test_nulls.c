@@ -656,6 +656,11 @@ static void test_transports(void **state)
     dusk_mpi_finalize();
     assert_int_equal(dusk_mpi_size(), 1);
     GIVES(dusk_mpi_barrier, 0, 0, NULL);   /* before init: nothing to wait for */
+    uint64_t sent = 1, received = 1;
+    CALLS(dusk_mpi_traffic, 0, NULL, &received);
+    CALLS(dusk_mpi_traffic, 1, &sent, NULL);
+    assert_int_equal(sent, 0);
+    assert_int_equal(received, 0);
 
     /* argc, argv and err all NULL: MPI starts as a job of one (no mpirun).
      * In a child, which leaves with _exit: MPI cannot start twice in a

@@ -130,6 +130,14 @@ static void case_lecture(void)
     dusk_value_unref(v);
     dusk_graph_free(g);
     dusk_graph_free(g2);
+    /* Rank 0 sent the tasks and received their results when there were
+     * workers; alone, it ran them and nothing moved. */
+    uint64_t sent = 0, received = 0;
+    dusk_mpi_traffic(&sent, &received);
+    if (dusk_mpi_rank() == 0)
+        check(dusk_mpi_size() > 1 ? sent > 0 && received > 0 : sent == 0 && received == 0,
+              "lecture", "traffic: %llu bytes sent, %llu received", (unsigned long long)sent,
+              (unsigned long long)received);
     if (dusk_mpi_rank() == 0 && !failures)
         printf("ok lecture\n");
 }
