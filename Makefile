@@ -274,6 +274,11 @@ $(BUILD)/tests/examples/test_demo.result: $(DEMO)
 $(BUILD)/tests/profiler/test_viewers.result: $(DEMO)
 # tests/cli/test_cli runs the dusk command.
 $(BUILD)/tests/cli/test_cli.result: $(DUSK_CLI)
+# examples/mpi.c starts MPI (a job of one): under the sanitizers it skips
+# Open MPI's own leaks and races, as tests/mpi/test_mpi.c's ranks do.
+$(BUILD)/tests/example-mpi.result: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/mpi/lsan.supp
+$(BUILD)/tests/example-mpi.result: export ASAN_OPTIONS = fast_unwind_on_malloc=0
+$(BUILD)/tests/example-mpi.result: export TSAN_OPTIONS = suppressions=$(CURDIR)/tests/mpi/tsan.supp
 $(BUILD)/tests/example-%.result: $(BUILD)/examples/% FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@

@@ -65,6 +65,8 @@ static void report_rank(int rc, const dusk_value *v, const dusk_error *e)
  * END and RELEASED counts. */
 typedef struct heard {
     int64_t n;
+    int64_t *order;              /* tasks in the order they started */
+    size_t norder;
     int *started, *ended, *released, *worker;
     int bad_worker, run_begin, run_end;
     uint64_t last_t;
@@ -84,6 +86,8 @@ static void heard_event(void *ud, const dusk_event *ev)
     if (ev->task < 0 || ev->task >= h->n)
         return;
     if (ev->kind == DUSK_EV_START) {
+        if (h->order)
+            h->order[h->norder++] = ev->task;
         h->started[ev->task]++;
         h->worker[ev->task] = ev->worker;
         if (ev->worker < 0 || ev->worker >= (dusk_mpi_size() > 1 ? dusk_mpi_size() - 1 : 1))
@@ -163,6 +167,7 @@ static void case_rdag(void)
     h.ended = calloc((size_t)n, sizeof(int));
     h.released = calloc((size_t)n, sizeof(int));
     h.worker = calloc((size_t)n, sizeof(int));
+    h.order = calloc((size_t)n + 1, sizeof(int64_t));
     dusk_callbacks cb = {.ud = &h, .on_event = heard_event};
     dusk_options o = mpi_opts();
     o.callbacks = &cb;
@@ -176,8 +181,30 @@ static void case_rdag(void)
         report_rank(rc, v, &e);
         check(h.run_begin == 0, "rdag", "rank %d heard of the run", dusk_mpi_rank());
     } else {
+        /* sync, heard by the same listener: its START order */
+        heard hs = {.n = n};
+        hs.started = calloc((size_t)n, sizeof(int));
+        hs.ended = calloc((size_t)n, sizeof(int));
+        hs.released = calloc((size_t)n, sizeof(int));
+        hs.worker = calloc((size_t)n, sizeof(int));
+        hs.order = calloc((size_t)n + 1, sizeof(int64_t));
+        dusk_callbacks scb = {.ud = &hs, .on_event = heard_event};
         dusk_options so = opts_of(DUSK_SCHED_SYNC, 1);
+        so.callbacks = &scb;
+        so.ncallbacks = 1;
         int src = dusk_get_list(d.g, keys, 6, &so, &vs, &e);
+        /* One worker rank runs one task at a time, so the order is the
+         * priority order, exactly sync's; with more, every task still
+         * starts once (below). */
+        if (dusk_mpi_size() == 2)
+            check(hs.norder == h.norder &&
+                      memcmp(hs.order, h.order, h.norder * sizeof(int64_t)) == 0,
+                  "rdag", "with one worker the START order differs from sync's");
+        free(hs.started);
+        free(hs.ended);
+        free(hs.released);
+        free(hs.worker);
+        free(hs.order);
         check(rc == 0 && src == 0, "rdag", "rc %d / sync %d: %s", rc, src, e.msg);
         char a[8192] = "", b[8192] = "";
         if (v && vs) {
@@ -224,6 +251,7 @@ static void case_rdag(void)
     free(h.ended);
     free(h.released);
     free(h.worker);
+    free(h.order);
     rdag_free(&d);
 }
 
@@ -381,7 +409,9 @@ static int free_out(void **state)
  * Under AddressSanitizer the ranks' leak check skips Open MPI's own
  * allocations (tests/mpi/lsan.supp), not dusk's; it unwinds every
  * allocation's stack in full (fast_unwind_on_malloc=0), as Open MPI's
- * libraries have no frame pointers and a short stack names no library. */
+ * libraries have no frame pointers and a short stack names no library.
+ * Under ThreadSanitizer the ranks skip races and lock orders inside Open
+ * MPI's libraries and plugins (tests/mpi/tsan.supp). */
 static char *mpirun(int np, const char *cs, int timeout_s, int *status)
 {
     char cmd[8192];
@@ -391,6 +421,7 @@ static char *mpirun(int np, const char *cs, int timeout_s, int *status)
              "OMPI_MCA_mca_base_component_disable_dlclose=1 "
              "LSAN_OPTIONS=suppressions=tests/mpi/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} "
              "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0 "
+             "TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=tests/mpi/tsan.supp "
              "timeout -k 5 %d mpirun --oversubscribe -np %d '%s' --rank %s 2>&1",
              timeout_s, np, self, cs);
     char *out = last_out = run_command(cmd, status);
