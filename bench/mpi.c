@@ -18,8 +18,10 @@
 **                         (bench/array.c's input, made here if missing),
 **                         computed on MPI and stored from rank 0
 **   array.lecture.mpi.bytes   bytes moved by that run
+**   array.lecture.mpi.peak    rank 0's peak RSS (it gathers the result)
 */
 #define _POSIX_C_SOURCE 200809L
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,6 +124,9 @@ int main(int argc, char **argv)
         dusk_mpi_traffic(&s1, &r1);
         printf("array.lecture.mpi: %.0f ms (%d ranks)\n", t * 1000, dusk_mpi_size());
         printf("array.lecture.mpi.bytes: %.1f MiB\n", (double)(s1 - s0 + r1 - r0) / 1048576.0);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("array.lecture.mpi.peak: %.0f MiB (rank 0)\n", ru.ru_maxrss / 1024.0);
     }
     dusk_value_unref(v);
     dusk_array_ctx_free(ctx);

@@ -56,6 +56,18 @@ static const dusk_transport *transport_for_kind(int kind)
     return NULL;
 }
 
+/* DUSK_SCHED_MPI before libdusk-mpi has registered its transport: a
+ * backend that refuses with a message saying what to call, where an
+ * unknown scheduler's would only say which ones there are. */
+static int unregistered_workers(const dusk_options *o, dusk_error *err)
+{
+    (void)o;
+    return dusk_error_set(err, DUSK_EINVAL, "scheduler DUSK_SCHED_MPI is not started: call "
+                          "dusk_mpi_init (dusk/mpi.h, libdusk-mpi) on every rank first");
+}
+static const dusk__backend mpi_unregistered = {.name = "mpi", .kind = DUSK_SCHED_MPI,
+                                               .workers = unregistered_workers};
+
 const dusk__backend *dusk__remote_find(int kind)
 {
     pthread_mutex_lock(&reg_mu);
@@ -64,6 +76,8 @@ const dusk__backend *dusk__remote_find(int kind)
         if (used[i] && transports[i].kind == kind)
             be = &remote_backends[i];
     pthread_mutex_unlock(&reg_mu);
+    if (!be && kind == DUSK_SCHED_MPI)
+        be = &mpi_unregistered;
     return be;
 }
 

@@ -522,6 +522,20 @@ static void test_dead_rank_ends_the_job(void **state)
     assert_false(contains(out, "survived rc=0"));
 }
 
+/* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
+static void test_mpi_not_started(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get(g, "z", &o, &v, &e), DUSK_EINVAL);
+    assert_null(v);
+    assert_contains(e.msg, "DUSK_SCHED_MPI is not started: call dusk_mpi_init");
+    dusk_graph_free(g);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--rank") == 0)
@@ -533,6 +547,7 @@ int main(int argc, char **argv)
     }
     self[n] = '\0';
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mpi_not_started),
         cmocka_unit_test_teardown(test_lecture, free_out),
         cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
