@@ -44,7 +44,11 @@
 ** exit) ends the whole job: mpirun stops every other rank and exits
 ** non-zero, naming the rank.
 **
-** dusk_options.workers is ignored: the workers are the ranks.
+** dusk_options.workers is ignored: the workers are the ranks. One MPI run
+** at a time in a job (the ranks follow rank 0's messages in order). The
+** ranks agree on nothing before a run: a rank that fails before the run
+** starts (out of memory making the plan) leaves the others waiting, as a
+** rank that makes a different call does.
 */
 #ifndef DUSK_MPI_H
 #define DUSK_MPI_H
