@@ -364,6 +364,37 @@ static void case_die(void)
     dusk_graph_free(g);
 }
 
+/* An array job: the blocks gather to rank 0 with the threaded run's
+ * bytes; the other ranks get None; a store on MPI is refused on every
+ * rank before any of them waits. */
+static void case_array(void)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_random_normal(ctx, 3, 0, 1, DUSK_SHAPE(100, 120), "(25, 30)");
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL, *vt = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    int rc = dusk_array_compute(r, &o, &v, &e);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+    } else {
+        dusk_options t = opts_of(DUSK_SCHED_THREADS, 2);
+        check(rc == 0 && dusk_array_compute(r, &t, &vt, &e) == 0, "array", "%s", e.msg);
+        check(v && vt && dusk_value_nbytes(v) == 100 * 120 * 8 &&
+                  dusk_value_nbytes(v) == dusk_value_nbytes(vt) &&
+                  memcmp(dusk_ndarray_data(v), dusk_ndarray_data(vt), dusk_value_nbytes(v)) == 0,
+              "array", "MPI's result differs from the threaded run's");
+    }
+    rc = dusk_array_store(r, "/nonexistent-dir/r.hdf5", "/r", NULL, &o, &e);
+    printf("rank %d store rc=%d msg=%s\n", dusk_mpi_rank(), rc, e.msg);
+    dusk_value_unref(v);
+    dusk_value_unref(vt);
+    dusk_array_ctx_free(ctx);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok array\n");
+}
+
 static int rank_main(const char *cs)
 {
     dusk_error e = DUSK_ERROR_INIT;
@@ -382,6 +413,8 @@ static int rank_main(const char *cs)
         case_cannot_travel();
     else if (strcmp(cs, "die") == 0)
         case_die();
+    else if (strcmp(cs, "array") == 0)
+        case_array();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -486,6 +519,27 @@ static void test_error_everywhere(void **state)
     assert_int_equal(n, 3);
 }
 
+static void test_array(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(3, "array", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok array");
+    for (int k = 0; k < 3; k++) {
+        char want[160];
+        if (k > 0) {
+            snprintf(want, sizeof want, "rank %d rc=0 kind=none", k);
+            assert_contains(out, want);
+        }
+        snprintf(want, sizeof want, "rank %d store rc=%d msg=storing '/r' in "
+                 "'/nonexistent-dir/r.hdf5': a store does not run on DUSK_SCHED_MPI", k,
+                 DUSK_EINVAL);
+        assert_contains(out, want);
+    }
+}
+
 static void test_cannot_travel(void **state)
 {
     (void)state;
@@ -552,6 +606,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
         cmocka_unit_test_teardown(test_cannot_travel, free_out),
+        cmocka_unit_test_teardown(test_array, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
