@@ -103,11 +103,14 @@ SYS_LIBS     := -lm $(LDLIBS)
 #     dusk-viz_PKGS := libcgraph libgvc        (pkg-config names)
 # and add its Debian package to scripts/install-deps.sh. Libraries are listed
 # from the bottom up: a later one may use the earlier ones.
-LIBRARIES := dusk dusk-array dusk-viz dusk-profiler dusk-gui
+LIBRARIES := dusk dusk-array dusk-mpi dusk-viz dusk-profiler dusk-gui
 dusk_MODULES := core
 dusk_PKGS :=
 dusk-array_MODULES := array
 dusk-array_PKGS := hdf5-serial openblas lapacke zlib
+# DUSK_SCHED_MPI (mpi/): Open MPI; libdusk reaches it through a transport.
+dusk-mpi_MODULES := mpi
+dusk-mpi_PKGS := ompi-c
 dusk-viz_MODULES := viz
 dusk-viz_PKGS := libgvc libcgraph
 dusk-profiler_MODULES := profiler
@@ -271,6 +274,11 @@ $(BUILD)/tests/examples/test_demo.result: $(DEMO)
 $(BUILD)/tests/profiler/test_viewers.result: $(DEMO)
 # tests/cli/test_cli runs the dusk command.
 $(BUILD)/tests/cli/test_cli.result: $(DUSK_CLI)
+# examples/mpi.c starts MPI (a job of one): under the sanitizers it skips
+# Open MPI's own leaks and races, as tests/mpi/test_mpi.c's ranks do.
+$(BUILD)/tests/example-mpi.result: export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/mpi/lsan.supp
+$(BUILD)/tests/example-mpi.result: export ASAN_OPTIONS = fast_unwind_on_malloc=0
+$(BUILD)/tests/example-mpi.result: export TSAN_OPTIONS = suppressions=$(CURDIR)/tests/mpi/tsan.supp
 $(BUILD)/tests/example-%.result: $(BUILD)/examples/% FORCE
 	$(Q)mkdir -p $(@D)
 	$(Q)SANITIZE='$(SANITIZE)' TEST_TIMEOUT='$(TEST_TIMEOUT)' sh scripts/run-tests.sh run $< $@
@@ -282,7 +290,8 @@ run-bench: $(BENCH_BINS) python
 ifneq ($(strip $(SANITIZE)),)
 	@echo "bench: note: built with SANITIZE=$(SANITIZE); figures are not representative"
 endif
-	$(Q)set -e; for b in $(BENCH_BINS); do ./$$b; done
+	$(Q)set -e; for b in $(filter-out $(BUILD)/bench/mpi,$(BENCH_BINS)); do ./$$b; done
+	$(Q)OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 4 ./$(BUILD)/bench/mpi
 	$(Q)PYTHONPATH=$(BUILD)/python $(PYTHON) bench/py.py
 
 # --- compiling and linking -----------------------------------------------------

@@ -130,6 +130,12 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
     rc = dusk_get_list(g, (const char *const *)keys, nkeys, opts, &blocks, err);
     if (rc)
         goto done;
+    if (dusk_value_kind(blocks) == DUSK_KIND_NONE) {
+        /* An MPI rank other than 0 served the run (dusk/mpi.h): None. */
+        *out = blocks;
+        blocks = NULL;
+        goto done;
+    }
     result = dusk_ndarray_empty(a->dtype, a->ndim, a->shape);
     if (!result) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
@@ -373,6 +379,12 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
         return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9, not %d", sopts->gzip);
     if (!dataset[0] || (dataset[0] == '/' && !dataset[1]))
         return dusk_error_set(err, DUSK_EINVAL, "no dataset name given for '%s'", path);
+    /* Every MPI rank would lock, copy and write the file (serial HDF5):
+     * refused in every rank alike, before any of them waits for another. */
+    if (opts && opts->scheduler == DUSK_SCHED_MPI)
+        return dusk_error_set(err, DUSK_EINVAL, "storing '%s' in '%s': a store does not run "
+                              "on DUSK_SCHED_MPI; compute the array on it and store the "
+                              "result from rank 0 (dusk/mpi.h)", dataset, path);
     /* a region goes into the dataset as it is: what would make or remake
      * one is not applied there, so it is refused rather than ignored */
     if (h5 && h5->region && (h5->maxshape || sopts->gzip || sopts->overwrite))

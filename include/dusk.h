@@ -14,6 +14,7 @@
 #include "dusk/graph.h"
 #include "dusk/plan.h"
 #include "dusk/sched.h"
+#include "dusk/transport.h"
 #include "dusk/value.h"
 #include "dusk/version.h"
 
@@ -21,6 +22,7 @@
  * -ldusk-viz, -ldusk-profiler; pkg-config dusk gives all four). */
 #include "dusk/array.h"
 #include "dusk/linalg.h"
+#include "dusk/mpi.h"
 #include "dusk/profiler.h"
 #include "dusk/viz.h"
 

@@ -44,6 +44,8 @@ python3-pytest
 python3-dask
 python3-nbconvert
 python3-ipykernel
+libopenmpi-dev
+openmpi-bin
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
@@ -68,7 +70,9 @@ python3-ipykernel
 # run Dask's collections on dusk's scheduler; tests/array/test_map.c and
 # tests/array/test_lapack.c compare their graphs with the ones Dask builds),
 # python3-nbconvert and python3-ipykernel (tests/python/test_notebook.py
-# runs examples/lecture.ipynb).
+# runs examples/lecture.ipynb), libopenmpi-dev (mpi/: libdusk-mpi,
+# DUSK_SCHED_MPI, links Open MPI, pkg-config ompi-c) and openmpi-bin
+# (mpirun: tests/mpi/test_mpi.c and bench/mpi.c start their ranks with it).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

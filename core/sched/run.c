@@ -66,7 +66,7 @@ const dusk__backend *dusk__backend_find(int kind)
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
         if (backends[i]->kind == kind)
             return backends[i];
-    return NULL;
+    return dusk__remote_find(kind);   /* a transport's (MPI) */
 }
 
 /* --- the ready heap (serialised) -------------------------------------------- */
@@ -869,6 +869,18 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
     request_ids(g, request, ids, &n, err);
     if ((rc = dusk__plan_make(g, ids, n, &plan, err)) < 0)
         goto done;
+    if (be->serve) {
+        /* A process that serves another's run (an MPI rank but 0). */
+        int served = 0;
+        rc = be->serve(be, &served, err);
+        if (served) {
+            if (rc == 0)
+                *out = dusk_none();
+            if (opts->stats)
+                memset(opts->stats, 0, sizeof *opts->stats);
+            goto done;
+        }
+    }
     dusk__big_hold();
     rc = run_plan(&r, be, g, plan, nworkers, opts, err);
     dusk__big_release();

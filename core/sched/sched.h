@@ -7,8 +7,9 @@
 ** run; a heap of ready tasks by priority; the results held; the first
 ** error. It builds every event (stream and callbacks) and calls every
 ** callback. A backend decides where tasks run and who drives the machine:
-** `sync` on the caller's thread, `threads` on a pool of pthreads, and
-** later ones in forked processes or MPI ranks. template.c is a commented
+** `sync` on the caller's thread, `threads` on a pool of pthreads,
+** `remote` (remote.c) in other processes through a transport that another
+** library registers (MPI ranks: libdusk-mpi). template.c is a commented
 ** empty backend to start a new one from.
 **
 ** How a backend drives a run (see dusk__backend below):
@@ -99,11 +100,23 @@ typedef struct dusk__backend {
     /* Optional. Undoes init (all of it, or what it did before failing);
      * called once run has returned, or when init failed. */
     void (*fini)(dusk__run *r);
+    /* Optional, for a backend whose run spans processes that all make the
+     * same call (remote.c: MPI ranks). Called once the plan is made, in
+     * every process: sets *served to 0 in the process that runs the plan
+     * here; elsewhere it serves the run's tasks until the run is over and
+     * returns the run's status (err set), *served 1, and dusk_compute
+     * returns that status with *out None, no listener having heard of it. */
+    int (*serve)(const struct dusk__backend *be, int *served, dusk_error *err);
 } dusk__backend;
 
 /* The registered backends (run.c), and the one a kind selects (NULL for
  * an unknown kind). */
 const dusk__backend *dusk__backend_find(int kind);
+/* The backend of the transport registered for kind (remote.c), or NULL.
+ * Other libraries reach the run only through such a transport
+ * (include/dusk/transport.h): libdusk exports dusk_ names alone, so the
+ * run protocol below stays private to core. */
+const dusk__backend *dusk__remote_find(int kind);
 extern const dusk__backend dusk__sched_sync, dusk__sched_threads;
 /* Compiled, not registered: the backend to copy (template.c). */
 extern const dusk__backend dusk__sched_template;

@@ -40,7 +40,8 @@ extern "C" {
 
 typedef enum {
     DUSK_SCHED_SYNC = 0,   /* one thread, the caller's: for debugging */
-    DUSK_SCHED_THREADS     /* a pool of pthreads: the default */
+    DUSK_SCHED_THREADS,    /* a pool of pthreads: the default */
+    DUSK_SCHED_MPI = 3     /* MPI ranks, once dusk_mpi_init has run (dusk/mpi.h) */
 } dusk_sched_kind;
 
 /* What a run measured. */

@@ -50,7 +50,8 @@ static int tool_present(const char *tool)
     return system(cmd) == 0;
 }
 
-static const char *const LIBS[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler", "dusk-gui"};
+static const char *const LIBS[] = {"dusk", "dusk-array", "dusk-mpi", "dusk-viz", "dusk-profiler",
+                                   "dusk-gui"};
 
 /* Symbols that are not dusk's API but may be exported: the linker's own,
  * and in sanitizer builds the instrumentation's (__odr_asan.*) and the
@@ -106,6 +107,7 @@ static void test_api_is_exported(void **state)
     static const struct { const char *lib, *sym; } want[] = {
         {"dusk", "dusk_version"}, {"dusk", "dusk_get"}, {"dusk", "dusk_ndarray_empty"},
         {"dusk", "dusk_inc"}, {"dusk-array", "dusk_array_ctx_new"},
+        {"dusk", "dusk_transport_register"}, {"dusk-mpi", "dusk_mpi_init"},
         {"dusk-viz", "dusk_visualize"}, {"dusk-profiler", "dusk_profiler_new"},
         {"dusk-gui", "dusk_viewer_new"},
     };
@@ -123,7 +125,8 @@ static void test_api_is_exported(void **state)
 }
 
 /* Libraries that only the array, viz, profiler and gui libraries may need. */
-static const char *const HEAVY[] = {"hdf5", "blas", "lapack", "gvc", "cgraph", "cairo", "SDL2"};
+static const char *const HEAVY[] = {"hdf5", "blas", "lapack", "gvc", "cgraph", "cairo", "SDL2",
+                                    "libmpi"};
 
 static void assert_light(const char *listing, const char *what)
 {

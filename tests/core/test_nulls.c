@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "dusk.h"
 #include "dusk/gui.h"
@@ -613,6 +615,73 @@ static void test_events_plans_runs(void **state)
 
     dusk_graph_free(g);
     dusk_stream_free(s);
+}
+
+/* --- transports and libdusk-mpi ------------------------------------------------- */
+
+static int tp_yes(void *ud) { (void)ud; return 1; }
+
+static void test_transports(void **state)
+{
+    (void)state;
+    EINVAL_ERR(dusk_transport_register, 0, "t", NULL, &err);
+    dusk_transport half = {.name = "half", .kind = 7, .schedules = tp_yes};
+    GIVES(dusk_transport_register, 1, DUSK_EINVAL, &half, NULL);
+    mark("dusk_transport_unregister", -1);
+    dusk_transport_unregister(7);   /* none of that kind: nothing */
+
+    void *out = &err;
+    size_t len = 9;
+    EINVAL_ERR(dusk_task_run, 0, "msg", NULL, 4, &out, &len, &err);
+    assert_null(out);
+    assert_int_equal(len, 0);
+    EINVAL_ERR(dusk_task_run, 2, "out", "junk", 4, NULL, &len, &err);
+    EINVAL_ERR(dusk_task_run, 3, "outlen", "junk", 4, &out, NULL, &err);
+    /* no err: a message that does not decode still gets an outcome */
+    GIVES(dusk_task_run, 4, 0, "junk", 4, &out, &len, NULL);
+    assert_non_null(out);
+    assert_true(len > 0);
+    dusk_free(out);
+
+    /* Before dusk_mpi_init: one rank of one; finalize does nothing. The
+     * init itself (argc and argv NULL, err NULL) runs in tests/mpi, under
+     * mpirun. */
+    mark("dusk_mpi_rank", -1);
+    mark("dusk_mpi_size", -1);
+    mark("dusk_mpi_worker_rank", -1);
+    mark("dusk_mpi_finalize", -1);
+    assert_int_equal(dusk_mpi_rank(), 0);
+    assert_int_equal(dusk_mpi_size(), 1);
+    assert_int_equal(dusk_mpi_worker_rank(0), 0);
+    dusk_mpi_finalize();
+    assert_int_equal(dusk_mpi_size(), 1);
+    GIVES(dusk_mpi_barrier, 0, 0, NULL);   /* before init: nothing to wait for */
+    uint64_t sent = 1, received = 1;
+    CALLS(dusk_mpi_traffic, 0, NULL, &received);
+    CALLS(dusk_mpi_traffic, 1, &sent, NULL);
+    assert_int_equal(sent, 0);
+    assert_int_equal(received, 0);
+
+    /* argc, argv and err all NULL: MPI starts as a job of one (no mpirun).
+     * In a child, which leaves with _exit: MPI cannot start twice in a
+     * process, and its own allocations, kept to the end, are not dusk's
+     * leaks for this program's leak check. */
+    mark("dusk_mpi_init", 0);
+    mark("dusk_mpi_init", 1);
+    mark("dusk_mpi_init", 2);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int ok = dusk_mpi_init(NULL, NULL, NULL) == 0 && dusk_mpi_rank() == 0 &&
+                 dusk_mpi_size() == 1 && dusk_mpi_barrier(NULL) == 0;
+        dusk_mpi_finalize();
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* --- libdusk-array --------------------------------------------------------------- */
@@ -1494,8 +1563,8 @@ static void test_every_function_is_covered(void **state)
         return;                     /* no binutils: the headers' list stands */
     }
     free(nm);
-    static const char *const libs[] = {"dusk", "dusk-array", "dusk-viz", "dusk-profiler",
-                                       "dusk-gui"};
+    static const char *const libs[] = {"dusk", "dusk-array", "dusk-mpi", "dusk-viz",
+                                       "dusk-profiler", "dusk-gui"};
     static int exported[512];
     memset(exported, 0, sizeof exported);
     for (size_t l = 0; l < sizeof libs / sizeof libs[0]; l++) {
@@ -1536,6 +1605,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_version_alloc_error, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_values, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_graph_building, note_live, check_live),
+        cmocka_unit_test_setup_teardown(test_transports, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_graph_reading, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_encode, note_live, check_live),
         cmocka_unit_test_setup_teardown(test_events_plans_runs, note_live, check_live),

@@ -1,0 +1,613 @@
+/*
+** dusk tests — the MPI scheduler (DUSK_SCHED_MPI, libdusk-mpi)
+**
+** This program is two: run plainly (by `make test`) it is a cmocka suite
+** whose every case starts this same program under `mpirun -np N
+** --oversubscribe` in rank mode (`test_mpi --rank CASE`), with a timeout,
+** and checks what every rank printed and how mpirun ended. In rank mode
+** each rank builds the same graph and makes the same call; rank 0 checks
+** the results against the sync scheduler and the expected values and
+** prints "ok CASE" or "FAIL CASE: why"; every other rank prints what its
+** call returned ("rank K rc=... msg=..."). A rank-mode failure is a line
+** the parent finds, so that it shows in the parent's log.
+**
+** Open MPI refuses root unless told: the command sets
+** OMPI_ALLOW_RUN_AS_ROOT(_CONFIRM), as CI runs as root.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/mpi.h"
+#include "helpers.h"
+
+/* ======== rank mode ======== */
+
+static int failures;
+
+static void check(int ok, const char *cs, const char *fmt, ...)
+{
+    if (ok)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    printf("FAIL %s: ", cs);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    failures++;
+}
+
+static dusk_options mpi_opts(void)
+{
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_MPI;
+    return o;
+}
+
+/* Every rank but 0 says what its call gave. */
+static void report_rank(int rc, const dusk_value *v, const dusk_error *e)
+{
+    printf("rank %d rc=%d kind=%s msg=%s\n", dusk_mpi_rank(), rc,
+           v ? dusk_kind_name(dusk_value_kind(v)) : "NULL", rc ? e->msg : "");
+}
+
+/* What the listeners of an MPI run hear, per task: worker of its START,
+ * END and RELEASED counts. */
+typedef struct heard {
+    int64_t n;
+    int64_t *order;              /* tasks in the order they started */
+    size_t norder;
+    int *started, *ended, *released, *worker;
+    int bad_worker, run_begin, run_end;
+    uint64_t last_t;
+    int backwards;
+} heard;
+
+static void heard_event(void *ud, const dusk_event *ev)
+{
+    heard *h = ud;
+    if (ev->t_ns < h->last_t)
+        h->backwards++;
+    h->last_t = ev->t_ns;
+    if (ev->kind == DUSK_EV_RUN_BEGIN)
+        h->run_begin++;
+    if (ev->kind == DUSK_EV_RUN_END)
+        h->run_end++;
+    if (ev->task < 0 || ev->task >= h->n)
+        return;
+    if (ev->kind == DUSK_EV_START) {
+        if (h->order)
+            h->order[h->norder++] = ev->task;
+        h->started[ev->task]++;
+        h->worker[ev->task] = ev->worker;
+        if (ev->worker < 0 || ev->worker >= (dusk_mpi_size() > 1 ? dusk_mpi_size() - 1 : 1))
+            h->bad_worker++;
+    } else if (ev->kind == DUSK_EV_END) {
+        h->ended[ev->task]++;
+    } else if (ev->kind == DUSK_EV_RELEASED) {
+        h->released[ev->task]++;
+    }
+}
+
+/* The lecture's graphs give what dask's get gives. */
+static void case_lecture(void)
+{
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    dusk_graph *g = lecture_dsk(), *g2 = lecture_dsk2();
+    int rc = dusk_get(g, "z", &o, &v, &e);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+    } else {
+        check(rc == 0, "lecture", "get z: %s", e.msg);
+        check(v && dusk_value_int(v) == 13, "lecture", "z is not 13");
+    }
+    dusk_value_unref(v);
+    v = NULL;
+    const char *keys[] = {"a", "b", "c"};
+    rc = dusk_get_list(g2, keys, 3, &o, &v, &e);
+    if (dusk_mpi_rank() == 0) {
+        char buf[64] = "";
+        if (v)
+            dusk_value_repr(v, buf, sizeof buf);
+        check(rc == 0 && strcmp(buf, "(1, 2, 3)") == 0, "lecture", "get [a b c]: %s %s", buf,
+              e.msg);
+    }
+    dusk_value_unref(v);
+    v = NULL;
+    rc = dusk_get(g2, "d", &o, &v, &e);
+    if (dusk_mpi_rank() == 0)
+        check(rc == 0 && v && dusk_value_int(v) == 6, "lecture", "get d: %s", e.msg);
+    else
+        report_rank(rc, v, &e);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    dusk_graph_free(g2);
+    /* Rank 0 sent the tasks and received their results when there were
+     * workers; alone, it ran them and nothing moved. */
+    uint64_t sent = 0, received = 0;
+    dusk_mpi_traffic(&sent, &received);
+    if (dusk_mpi_rank() == 0)
+        check(dusk_mpi_size() > 1 ? sent > 0 && received > 0 : sent == 0 && received == 0,
+              "lecture", "traffic: %llu bytes sent, %llu received", (unsigned long long)sent,
+              (unsigned long long)received);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok lecture\n");
+}
+
+/* A random graph of a few hundred tasks: the same results as sync and the
+ * expected values; every task started and ended once, on a worker of the
+ * job; every intermediate released once, requested ones kept; event times
+ * never go back. */
+static void case_rdag(void)
+{
+    rdag d;
+    if (rdag_build(&d, 7, 400) != 0) {
+        printf("FAIL rdag: cannot build\n");
+        failures++;
+        return;
+    }
+    const char *keys[6];
+    int idx[6];
+    rdag_requests(&d, 11, 6, keys, idx);
+    int64_t n = dusk_graph_size(d.g);
+    heard h = {.n = n};
+    h.started = calloc((size_t)n, sizeof(int));
+    h.ended = calloc((size_t)n, sizeof(int));
+    h.released = calloc((size_t)n, sizeof(int));
+    h.worker = calloc((size_t)n, sizeof(int));
+    h.order = calloc((size_t)n + 1, sizeof(int64_t));
+    dusk_callbacks cb = {.ud = &h, .on_event = heard_event};
+    dusk_options o = mpi_opts();
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_run_stats st;
+    o.stats = &st;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_value *v = NULL, *vs = NULL;
+    int rc = dusk_get_list(d.g, keys, 6, &o, &v, &e);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+        check(h.run_begin == 0, "rdag", "rank %d heard of the run", dusk_mpi_rank());
+    } else {
+        /* sync, heard by the same listener: its START order */
+        heard hs = {.n = n};
+        hs.started = calloc((size_t)n, sizeof(int));
+        hs.ended = calloc((size_t)n, sizeof(int));
+        hs.released = calloc((size_t)n, sizeof(int));
+        hs.worker = calloc((size_t)n, sizeof(int));
+        hs.order = calloc((size_t)n + 1, sizeof(int64_t));
+        dusk_callbacks scb = {.ud = &hs, .on_event = heard_event};
+        dusk_options so = opts_of(DUSK_SCHED_SYNC, 1);
+        so.callbacks = &scb;
+        so.ncallbacks = 1;
+        int src = dusk_get_list(d.g, keys, 6, &so, &vs, &e);
+        /* One worker rank runs one task at a time, so the order is the
+         * priority order, exactly sync's; with more, every task still
+         * starts once (below). */
+        if (dusk_mpi_size() == 2)
+            check(hs.norder == h.norder &&
+                      memcmp(hs.order, h.order, h.norder * sizeof(int64_t)) == 0,
+                  "rdag", "with one worker the START order differs from sync's");
+        free(hs.started);
+        free(hs.ended);
+        free(hs.released);
+        free(hs.worker);
+        free(hs.order);
+        check(rc == 0 && src == 0, "rdag", "rc %d / sync %d: %s", rc, src, e.msg);
+        char a[8192] = "", b[8192] = "";
+        if (v && vs) {
+            dusk_value_repr(v, a, sizeof a);
+            dusk_value_repr(vs, b, sizeof b);
+        }
+        check(v && vs && strcmp(a, b) == 0, "rdag", "mpi gave %s, sync %s", a, b);
+        for (int i = 0; v && i < 6; i++)
+            check(dusk_value_int(dusk_tuple_get(v, (size_t)i)) == d.expect[idx[i]], "rdag",
+                  "key %s", keys[i]);
+        check(h.run_begin == 1 && h.run_end == 1, "rdag", "run begin %d end %d", h.run_begin,
+              h.run_end);
+        check(h.bad_worker == 0, "rdag", "%d STARTs on no worker of the job", h.bad_worker);
+        check(h.backwards == 0, "rdag", "event times went back %d times", h.backwards);
+        check(st.workers == (dusk_mpi_size() > 1 ? dusk_mpi_size() - 1 : 1), "rdag",
+              "stats say %d workers", st.workers);
+        int64_t ran = 0;
+        int used_workers = 0, seen[64] = {0};
+        for (int64_t t = 0; t < n; t++) {
+            if (!h.started[t])
+                continue;
+            ran++;
+            check(h.started[t] == 1 && h.ended[t] == 1, "rdag", "task %lld started %d ended %d",
+                  (long long)t, h.started[t], h.ended[t]);
+            int req = 0;
+            for (int i = 0; i < 6; i++)
+                req |= dusk_graph_find(d.g, keys[i]) == t;
+            check(h.released[t] == !req, "rdag", "task %lld (%s) released %d times",
+                  (long long)t, req ? "requested" : "intermediate", h.released[t]);
+            if (h.worker[t] >= 0 && h.worker[t] < 64 && !seen[h.worker[t]]++)
+                used_workers++;
+        }
+        check(ran == (int64_t)st.ntasks, "rdag", "%lld STARTs for %llu tasks", (long long)ran,
+              (unsigned long long)st.ntasks);
+        /* with 3 workers and hundreds of tasks, each gets some */
+        check(dusk_mpi_size() < 3 || used_workers == dusk_mpi_size() - 1, "rdag",
+              "only %d of %d workers ran tasks", used_workers, dusk_mpi_size() - 1);
+        if (!failures)
+            printf("ok rdag %lld tasks on %d workers\n", (long long)ran, used_workers);
+    }
+    dusk_value_unref(v);
+    dusk_value_unref(vs);
+    free(h.started);
+    free(h.ended);
+    free(h.released);
+    free(h.worker);
+    free(h.order);
+    rdag_free(&d);
+}
+
+static const dusk_func fail_fn = {"fail_task", fail_task, NULL};
+
+/* A failing task on a worker rank fails the run on every rank, with its
+ * key; the next run works again. */
+static void case_error(void)
+{
+    dusk_func_register(&fail_fn);
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(1));
+    dusk_task(g, "b", &dusk_inc, dusk_ref("a"));
+    char x3[32];
+    dusk_key_tuple(x3, sizeof x3, "x", 1, (const int64_t[]){3});
+    dusk_task(g, x3, &fail_fn, dusk_ref("b"));
+    dusk_task(g, "z", &dusk_add, dusk_ref("b"), dusk_ref(x3));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "z", &o, &v, &e);
+    if (dusk_mpi_rank() != 0)
+        report_rank(rc, v, &e);
+    else
+        printf("rank 0 rc=%d msg=%s\n", rc, e.msg);
+    dusk_value_unref(v);
+    v = NULL;
+    rc = dusk_get(g, "b", &o, &v, &e);
+    if (dusk_mpi_rank() == 0)
+        check(rc == 0 && v && dusk_value_int(v) == 2, "error", "the run after: %s", e.msg);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok error\n");
+}
+
+static int local_double(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    *out = dusk_int(2 * dusk_value_int(args[0]));
+    return 0;
+}
+static const dusk_func local_fn = {"local_double", local_double, NULL};
+
+static int make_opaque(dusk_value *const *args, size_t nargs, dusk_value **out,
+                       dusk_error *err, void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    *out = dusk_opaque(NULL, NULL, 8);
+    return 0;
+}
+static const dusk_func opaque_fn = {"make_opaque", make_opaque, NULL};
+
+/* Functions that are not registered cannot travel, nor can opaque results:
+ * errors naming the key, on every rank. */
+static void case_cannot_travel(void)
+{
+    dusk_func_register(&opaque_fn);
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(1));
+    dusk_task(g, "twice", &local_fn, dusk_ref("a"));
+    dusk_task(g, "handle", &opaque_fn, dusk_ref("a"));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "twice", &o, &v, &e);
+    printf("rank %d twice rc=%d msg=%s\n", dusk_mpi_rank(), rc, e.msg);
+    dusk_value_unref(v);
+    v = NULL;
+    rc = dusk_get(g, "handle", &o, &v, &e);
+    printf("rank %d handle rc=%d msg=%s\n", dusk_mpi_rank(), rc, e.msg);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+static int die_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)out;
+    (void)err;
+    (void)ud;
+    if (dusk_mpi_rank() != 0)
+        raise(SIGKILL);   /* a rank dies: no handler, no clean-up */
+    return dusk_error_set(err, DUSK_EINVAL, "die_fn ran on rank 0");
+}
+static const dusk_func die = {"die", die_fn, NULL};
+
+/* A task kills its rank: the job must end (mpirun's timeout is the
+ * parent's), not hang with rank 0 waiting for an outcome forever. */
+static void case_die(void)
+{
+    dusk_func_register(&die);
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(1));
+    dusk_task(g, "boom", &die, dusk_ref("a"));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "boom", &o, &v, &e);
+    printf("rank %d survived rc=%d msg=%s\n", dusk_mpi_rank(), rc, e.msg);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+/* An array job: the blocks gather to rank 0 with the threaded run's
+ * bytes; the other ranks get None; a store on MPI is refused on every
+ * rank before any of them waits. */
+static void case_array(void)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_random_normal(ctx, 3, 0, 1, DUSK_SHAPE(100, 120), "(25, 30)");
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL, *vt = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    int rc = dusk_array_compute(r, &o, &v, &e);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+    } else {
+        dusk_options t = opts_of(DUSK_SCHED_THREADS, 2);
+        check(rc == 0 && dusk_array_compute(r, &t, &vt, &e) == 0, "array", "%s", e.msg);
+        check(v && vt && dusk_value_nbytes(v) == 100 * 120 * 8 &&
+                  dusk_value_nbytes(v) == dusk_value_nbytes(vt) &&
+                  memcmp(dusk_ndarray_data(v), dusk_ndarray_data(vt), dusk_value_nbytes(v)) == 0,
+              "array", "MPI's result differs from the threaded run's");
+    }
+    rc = dusk_array_store(r, "/nonexistent-dir/r.hdf5", "/r", NULL, &o, &e);
+    printf("rank %d store rc=%d msg=%s\n", dusk_mpi_rank(), rc, e.msg);
+    dusk_value_unref(v);
+    dusk_value_unref(vt);
+    dusk_array_ctx_free(ctx);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok array\n");
+}
+
+static int rank_main(const char *cs)
+{
+    dusk_error e = DUSK_ERROR_INIT;
+    if (dusk_mpi_init(NULL, NULL, &e) != 0) {
+        printf("FAIL %s: dusk_mpi_init: %s\n", cs, e.msg);
+        return 1;
+    }
+    dusk_func_register(&die);
+    if (strcmp(cs, "lecture") == 0)
+        case_lecture();
+    else if (strcmp(cs, "rdag") == 0)
+        case_rdag();
+    else if (strcmp(cs, "error") == 0)
+        case_error();
+    else if (strcmp(cs, "travel") == 0)
+        case_cannot_travel();
+    else if (strcmp(cs, "die") == 0)
+        case_die();
+    else if (strcmp(cs, "array") == 0)
+        case_array();
+    else
+        printf("FAIL %s: no such case\n", cs);
+    fflush(stdout);
+    dusk_mpi_finalize();
+    return failures ? 1 : 0;
+}
+
+/* ======== the cmocka suite ======== */
+
+static char self[4096];
+/* The last mpirun's output: freed by the next and by the teardown, so that
+ * a failed assertion leaks nothing. */
+static char *last_out;
+
+static int free_out(void **state)
+{
+    (void)state;
+    free(last_out);
+    last_out = NULL;
+    return 0;
+}
+
+/* Runs `mpirun -np np self --rank cs`: its output (stdout and stderr;
+ * freed by the teardown) and exit status (timeout's 124 when it hung).
+ * Under AddressSanitizer the ranks' leak check skips Open MPI's own
+ * allocations (tests/mpi/lsan.supp), not dusk's; it unwinds every
+ * allocation's stack in full (fast_unwind_on_malloc=0), as Open MPI's
+ * libraries have no frame pointers and a short stack names no library.
+ * Under ThreadSanitizer the ranks skip races and lock orders inside Open
+ * MPI's libraries and plugins (tests/mpi/tsan.supp). */
+static char *mpirun(int np, const char *cs, int timeout_s, int *status)
+{
+    char cmd[8192];
+    free_out(NULL);
+    snprintf(cmd, sizeof cmd,
+             "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "OMPI_MCA_mca_base_component_disable_dlclose=1 "
+             "LSAN_OPTIONS=suppressions=tests/mpi/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} "
+             "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0 "
+             "TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=tests/mpi/tsan.supp "
+             "timeout -k 5 %d mpirun --oversubscribe -np %d '%s' --rank %s 2>&1",
+             timeout_s, np, self, cs);
+    char *out = last_out = run_command(cmd, status);
+    assert_non_null(out);
+    print_message("$ mpirun -np %d test_mpi --rank %s\n%s", np, cs, out);
+    return out;
+}
+
+static int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+
+static void test_lecture(void **state)
+{
+    (void)state;
+    for (int np = 1; np <= 4; np++) {
+        int status;
+        char *out = mpirun(np, "lecture", 120, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_contains(out, "ok lecture");
+        assert_false(contains(out, "FAIL"));
+        /* the other ranks served and got None */
+        for (int k = 1; k < np; k++) {
+            char want[64];
+            snprintf(want, sizeof want, "rank %d rc=0 kind=none", k);
+            assert_contains(out, want);
+        }
+    }
+}
+
+static void test_rdag_same_as_sync(void **state)
+{
+    (void)state;
+    for (int np = 2; np <= 4; np += 2) {
+        int status;
+        char *out = mpirun(np, "rdag", 300, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_contains(out, "ok rdag");
+        assert_false(contains(out, "FAIL"));
+    }
+}
+
+static void test_error_everywhere(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(3, "error", 120, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok error");
+    /* rank 0 and both workers: the failing task's key and message */
+    for (int k = 0; k < 3; k++) {
+        char want[128];
+        snprintf(want, sizeof want, "rank %d rc=%d", k, DUSK_EIO);
+        assert_contains(out, want);
+    }
+    const char *want = "task ('x', 3) (fail_task) failed: disk on fire";
+    const char *p = out;
+    int n = 0;
+    while ((p = strstr(p, want)) != NULL) {
+        n++;
+        p++;
+    }
+    assert_int_equal(n, 3);
+}
+
+static void test_array(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(3, "array", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok array");
+    for (int k = 0; k < 3; k++) {
+        char want[160];
+        if (k > 0) {
+            snprintf(want, sizeof want, "rank %d rc=0 kind=none", k);
+            assert_contains(out, want);
+        }
+        snprintf(want, sizeof want, "rank %d store rc=%d msg=storing '/r' in "
+                 "'/nonexistent-dir/r.hdf5': a store does not run on DUSK_SCHED_MPI", k,
+                 DUSK_EINVAL);
+        assert_contains(out, want);
+    }
+}
+
+static void test_cannot_travel(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(2, "travel", 120, &status);
+    assert_int_equal(exit_code(status), 0);
+    for (int k = 0; k < 2; k++) {
+        char want[128];
+        snprintf(want, sizeof want, "rank %d twice rc=%d msg=task 'twice' (local_double) "
+                 "failed: ", k, DUSK_EINVAL);
+        assert_contains(out, want);
+        snprintf(want, sizeof want, "rank %d handle rc=%d msg=task 'handle' (make_opaque) "
+                 "failed: its result cannot travel", k, DUSK_ETYPE);
+        assert_contains(out, want);
+    }
+    assert_contains(out, "is not registered");
+}
+
+static void test_dead_rank_ends_the_job(void **state)
+{
+    (void)state;
+    int status;
+    uint64_t t0 = now_ns();
+    char *out = mpirun(3, "die", 120, &status);
+    double secs = (double)(now_ns() - t0) / 1e9;
+    int code = exit_code(status);
+    /* mpirun ended the job (well before the timeout's 120 s, and not with
+     * timeout's 124) with an error that names the dead rank and its
+     * signal, and no rank went on as if nothing had happened. */
+    assert_true(code != 0 && code != 124);
+    assert_true(secs < 100);
+    assert_contains(out, "rank 1");
+    assert_contains(out, "signal 9");
+    assert_false(contains(out, "survived rc=0"));
+}
+
+/* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
+static void test_mpi_not_started(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get(g, "z", &o, &v, &e), DUSK_EINVAL);
+    assert_null(v);
+    assert_contains(e.msg, "DUSK_SCHED_MPI is not started: call dusk_mpi_init");
+    dusk_graph_free(g);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--rank") == 0)
+        return rank_main(argv[2]);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(stderr, "test_mpi: cannot read /proc/self/exe\n");
+        return 1;
+    }
+    self[n] = '\0';
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mpi_not_started),
+        cmocka_unit_test_teardown(test_lecture, free_out),
+        cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
+        cmocka_unit_test_teardown(test_error_everywhere, free_out),
+        cmocka_unit_test_teardown(test_cannot_travel, free_out),
+        cmocka_unit_test_teardown(test_array, free_out),
+        cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
