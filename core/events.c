@@ -42,15 +42,17 @@
 #include "events.h"
 
 /* A queue's first block holds BLOCK_EVENTS events (48 KiB), each next one
- * twice its last, up to BLOCK_MAX (3 MiB), which the kernel is asked to
- * back with 2 MiB pages: a run that outpaces its consumer fills tens of
- * megabytes, and a fresh 4 KiB page costs a fault of 4 to 8 us in a
- * virtual machine (40 MiB: 30-80 ms, against 6-13 ms in 2 MiB pages,
- * measured here). A step with more events than that gets a block of its
- * own size. */
+ * twice its last, up to BLOCK_MAX (4 MiB), placed on a 2 MiB boundary
+ * that the kernel is asked to back with 2 MiB pages: a run that outpaces
+ * its consumer fills tens of megabytes, and a fresh 4 KiB page costs a
+ * fault of 4 to 8 us in a virtual machine (40 MiB: 30-80 ms, against
+ * 6-13 ms in 2 MiB pages, measured here). A run that says how many events
+ * it expects (dusk__stream_begin) starts its queues at that size, so that
+ * a big run does not fault its way up the small blocks. A step with more
+ * events than BLOCK_MAX gets a block of its own size. */
 #define BLOCK_EVENTS 1024
-#define BLOCK_MAX 65536
-#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+#define BLOCK_MAX ((2 * HUGE_PAGE - sizeof(block)) / sizeof(dusk_event))
 
 /* In a queue, an event's `run` field holds the low 32 bits of its
  * sequence number (the consumer puts the run's index back): a step's
@@ -59,6 +61,8 @@ typedef struct block {
     _Atomic(struct block *) next;   /* set by the producer, after fill */
     size_t fill;                 /* events in it, final once next is set */
     size_t cap;
+    void *raw;                   /* what dusk_malloc gave (the block is in it) */
+    char pad[32];                /* the events on cache lines of their own */
     dusk_event ev[];
 } block;
 
@@ -115,19 +119,33 @@ struct dusk_stream {
 
 static size_t block_bytes(size_t cap) { return sizeof(block) + cap * sizeof(dusk_event); }
 
-/* Asks for 2 MiB pages under the aligned part of [p, p + len): advice,
- * which a kernel without transparent huge pages ignores. */
-static void advise_huge(void *p, size_t len)
+/* A new block of room cap: one of a huge page or more starts on a 2 MiB
+ * boundary (dusk_malloc gives 16-byte alignment: the slack is address
+ * space, never touched) and asks for 2 MiB pages, advice which a kernel
+ * without transparent huge pages ignores. */
+static block *block_new(size_t cap)
 {
+    size_t bytes = block_bytes(cap);
+    int huge = bytes >= HUGE_PAGE;
+    char *raw = dusk_malloc(huge ? bytes + HUGE_PAGE : bytes);
+    if (!raw)
+        return NULL;
+    block *b = (block *)raw;
+    if (huge) {
+        b = (block *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
 #ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t e = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)len;
+        (void)madvise(b, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
 #endif
+    }
+    b->raw = raw;
+    b->cap = cap;
+    return b;
+}
+
+static void block_free(block *b)
+{
+    if (b)
+        dusk_free(b->raw);
 }
 
 /* A block for at least n events: one of the pool's, or a new one of
@@ -150,11 +168,8 @@ static block *block_get(dusk_stream *s, size_t n, size_t cap)
         }
     }
     pthread_mutex_unlock(&s->pool_mu);
-    if (!b && (b = dusk_malloc(block_bytes(cap)))) {
-        b->cap = cap;
-        if (block_bytes(cap) >= 2 * HUGE_PAGE)
-            advise_huge(b, block_bytes(cap));
-    }
+    if (!b)
+        b = block_new(cap);
     if (b) {
         atomic_init(&b->next, NULL);
         b->fill = 0;
@@ -173,7 +188,7 @@ static void block_put(dusk_stream *s, block *b)
     }
     pthread_mutex_unlock(&s->pool_mu);
     if (!kept)
-        dusk_free(b);
+        block_free(b);
 }
 
 static segment *segment_new(int nq, uint64_t first_seq)
@@ -197,7 +212,7 @@ static void segment_free(segment *g)
         block *b = g->q[i].head ? g->q[i].head : g->q[i].first;
         while (b) {
             block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
-            dusk_free(b);
+            block_free(b);
             b = next;
         }
     }
@@ -208,7 +223,7 @@ static void pool_free(dusk_stream *s)
 {
     for (block *b = s->pool; b;) {
         block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
-        dusk_free(b);
+        block_free(b);
         b = next;
     }
     s->pool = NULL;
@@ -254,10 +269,15 @@ void dusk_stream_free(dusk_stream *s)
 
 /* --- the producers --------------------------------------------------------- */
 
-int dusk__stream_begin(dusk_stream *s, int nq, uint64_t *seq)
+int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq)
 {
     segment *g = segment_new(nq, s->seq);
     if (g) {
+        /* each queue's first block for its share of the run's events */
+        size_t share = expect / (size_t)(nq > 1 ? nq - 1 : 1);
+        size_t cap = share < BLOCK_EVENTS ? BLOCK_EVENTS : share > BLOCK_MAX ? BLOCK_MAX : share;
+        for (int i = 0; i < nq; i++)
+            g->q[i].next_cap = cap;
         g->run = s->runs;
         atomic_store_explicit(&s->last->next, g, memory_order_release);
         s->last = g;
@@ -273,6 +293,33 @@ void dusk__stream_end(dusk_stream *s, uint64_t seq)
     s->prod = NULL;
 }
 
+/* A new tail block for q with room for n events; 0, or -1 when they are
+ * lost. Out of the way of the common case, which must stay a few
+ * instructions (a worker reserves once a task). */
+static __attribute__((noinline)) int queue_grow(dusk_stream *s, segment *g, queue *q, size_t n)
+{
+    size_t cap = q->next_cap ? q->next_cap : BLOCK_EVENTS;
+    if (cap < n)
+        cap = n;
+    block *b = block_get(s, n, cap);
+    if (!b) {
+        atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
+        atomic_store_explicit(&g->lossy, 1, memory_order_release);
+        return -1;
+    }
+    if (q->tail) {
+        q->tail->fill = q->tail_n;
+        atomic_store_explicit(&q->tail->next, b, memory_order_release);
+    } else {
+        q->first = b;
+    }
+    q->tail = b;
+    q->tail_n = 0;
+    q->tail_cap = b->cap;
+    q->next_cap = b->cap < BLOCK_MAX / 2 ? 2 * b->cap : BLOCK_MAX;
+    return 0;
+}
+
 dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n)
 {
     segment *g = s->prod;
@@ -281,27 +328,8 @@ dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n)
         return NULL;
     }
     queue *q = &g->q[qi];
-    if (!q->tail || q->tail_n + n > q->tail_cap) {
-        size_t cap = q->next_cap ? q->next_cap : BLOCK_EVENTS;
-        if (cap < n)
-            cap = n;
-        block *b = block_get(s, n, cap);
-        if (!b) {
-            atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
-            atomic_store_explicit(&g->lossy, 1, memory_order_release);
-            return NULL;
-        }
-        if (q->tail) {
-            q->tail->fill = q->tail_n;
-            atomic_store_explicit(&q->tail->next, b, memory_order_release);
-        } else {
-            q->first = b;
-        }
-        q->tail = b;
-        q->tail_n = 0;
-        q->tail_cap = b->cap;
-        q->next_cap = b->cap < BLOCK_MAX / 2 ? 2 * b->cap : BLOCK_MAX;
-    }
+    if ((!q->tail || q->tail_n + n > q->tail_cap) && queue_grow(s, g, q, n) != 0)
+        return NULL;
     dusk_event *e = &q->tail->ev[q->tail_n];
     q->tail_n += n;
     q->written += n;

@@ -7,12 +7,14 @@
 #include "dusk/events.h"
 
 /* The producers' side (see events.c). A run begins with nq producers,
- * queues 0..nq-1 (a worker's id, and one for the calling thread), and
+ * queues 0..nq-1 (a worker's id, and one for the calling thread), says
+ * about how many events it expects (0: unknown; it sizes the queues'
+ * first blocks, so that a big run starts in big blocks of 2 MiB pages), and
  * gets its index in the stream and its first sequence number in *seq; the
  * run hands out the numbers that follow, one per event, in the stream's
  * order, and gives the next free one back at its end. Begin and end: the
  * run's calling thread, one run at a time. */
-int dusk__stream_begin(dusk_stream *s, int nq, uint64_t *seq);
+int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq);
 void dusk__stream_end(dusk_stream *s, uint64_t seq);
 /* Room for n events in queue qi, for the caller to fill, each with the
  * low 32 bits of its sequence number in its `run` field (the consumer

@@ -156,6 +156,39 @@ static void emit(dusk__run *r, int kind, int64_t task, uint64_t nbytes, int stat
             deliver_one(&r->cbs[i], &ev, 1);
 }
 
+/* The READY of each of the n tasks ready from the start, as emit() would
+ * make them one by one, in the plan's order, but written to the stream in
+ * one reservation: a wide graph has hundreds of thousands, and this
+ * thread writes them before any worker starts. */
+static void emit_first_ready(dusk__run *r, size_t n)
+{
+    if (!(r->want & DUSK_EVMASK(DUSK_EV_READY)))
+        return;
+    dusk_event *e = r->stream ? dusk__stream_reserve(r->stream, r->nworkers, n) : NULL;
+    int cbs = (r->cb_want & DUSK_EVMASK(DUSK_EV_READY)) != 0;
+    const dusk_plan *p = r->plan;
+    size_t k = 0;
+    for (size_t i = 0; i < p->n && k < n; i++) {
+        int64_t t = dusk__plan_task(p, i);
+        if (r->s[t].waiting != 0)
+            continue;
+        dusk_event ev = {r->last_t, 0, r->held, t, -1, DUSK_EV_READY, 0, r->run_index};
+        if (e) {
+            e[k] = ev;
+            e[k].run = (int32_t)(uint32_t)(r->seq + k);   /* the queue's numbering */
+        }
+        k++;
+        if (cbs)
+            for (size_t j = 0; j < r->ncbs; j++)
+                deliver_one(&r->cbs[j], &ev, 1);
+    }
+    if (r->stream) {
+        r->seq += n;
+        if (e)
+            dusk__stream_publish(r->stream, r->nworkers);
+    }
+}
+
 /* Writes the events of the done part of w's last step (END or ERROR, the
  * READY and RELEASED it caused), kinds in want only, to e; returns how
  * many. Their `run` field: the run's index, or (numbered) the stream's
@@ -200,17 +233,14 @@ static void deliver(dusk__run *r, dusk__worker *w)
 {
     dusk__section *sec = &w->sec;
     int wrote = r->stream && (sec->done >= 0 || sec->start >= 0);
-    if (wrote) {
-        if (sec->done >= 0) {
-            size_t nd = 1 + sec->nready + w->ndrop;
-            dusk_event *e = dusk__stream_reserve(r->stream, w->id, nd);
-            if (e)
+    if (wrote) {   /* one reservation for the step */
+        size_t nd = sec->done >= 0 ? 1 + sec->nready + w->ndrop : 0;
+        dusk_event *e = dusk__stream_reserve(r->stream, w->id, nd + (sec->start >= 0));
+        if (e) {
+            if (nd)
                 done_events(r, w, e, 0x7fu, 1, sec->seq_done);
-        }
-        if (sec->start >= 0) {
-            dusk_event *e = dusk__stream_reserve(r->stream, w->id, 1);
-            if (e)
-                *e = start_event(w, (int32_t)(uint32_t)sec->seq_start);
+            if (sec->start >= 0)
+                e[nd] = start_event(w, (int32_t)(uint32_t)sec->seq_start);
         }
     }
     if (r->cb_want) {
@@ -711,16 +741,20 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         for (size_t i = 0; i < r->ncbs; i++)
             if (r->cbs[i].start)
                 r->cbs[i].start(r->cbs[i].ud, p, p->n);
-        /* queues: one per worker, and the last for this thread's events */
-        r->run_index = r->stream ? dusk__stream_begin(r->stream, nworkers + 1, &r->seq) : 0;
+        /* queues: one per worker, and the last for this thread's events;
+         * a task makes some 4 (READY, START, END, RELEASED) */
+        r->run_index =
+            r->stream ? dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq) : 0;
         emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
+    size_t nfirst = 0;
     for (size_t i = 0; i < p->n; i++)
         if (r->s[dusk__plan_task(p, i)].waiting == 0) {
             heap_push(r, dusk__plan_task(p, i));
-            if (r->timed)
-                emit(r, DUSK_EV_READY, dusk__plan_task(p, i), 0, 0);
+            nfirst++;
         }
+    if (r->timed && nfirst)
+        emit_first_ready(r, nfirst);
 
     rc = be->run(r, err);
     if (!rc && !r->status && r->done < r->nrun)
