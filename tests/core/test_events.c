@@ -1207,6 +1207,20 @@ static dusk_graph *parity_graph(int failing)
     return g;
 }
 
+static int parity_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)ud;
+    (void)worker;
+    (void)err;
+    return 0;
+}
+
+/* The stream's events are the callbacks' (which are built event by event,
+ * while a worker writes its step to the stream as one record that the
+ * consumer unfolds): every field of every event, on every scheduler, with
+ * a failing task (an ERROR in a record), and in a gated run (its steps
+ * split around the gate: a START in a record of its own), drained one
+ * event at a time (records read in parts). */
 static void test_callback_stream_parity(void **state)
 {
     (void)state;
@@ -1217,11 +1231,13 @@ static void test_callback_stream_parity(void **state)
         {DUSK_SCHED_THREADS, 4}};
     for (int failing = 0; failing < 2; failing++)
         for (size_t sc = 0; sc < sizeof scheds / sizeof scheds[0]; sc++)
-            for (int m = 0; m < 2; m++) {
+            for (int m = 0; m < 3; m++) {
+                int gated = m == 2;
                 dusk_graph *g = parity_graph(failing);
                 evlog rec;
                 evlog_init(&rec);
-                dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m]};
+                dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m & 1],
+                                     .gate = gated ? parity_gate : NULL};
                 dusk_stream *s = dusk_stream_new();
                 dusk_options o = {scheds[sc].kind, scheds[sc].workers, &cb, 1, s, NULL};
                 dusk_value *out = NULL;
@@ -1231,10 +1247,18 @@ static void test_callback_stream_parity(void **state)
                 size_t total = (size_t)dusk_stream_appended(s), n = 0;
                 dusk_event *ev = malloc((total + 1) * sizeof *ev);
                 dusk_event *all = malloc((total + 1) * sizeof *all);
-                size_t got = dusk_stream_drain(s, all, total + 1);
+                size_t got = 0, k;
+                if (gated)
+                    while ((k = dusk_stream_drain(s, all + got, 1)) > 0)
+                        got += k;
+                else
+                    got = dusk_stream_drain(s, all, total + 1);
                 assert_int_equal(got, total);
+                if (!failing)
+                    check_run_events(g, all, got, (const char *[]){"top"}, 1, scheds[sc].workers,
+                                     STRICT, 0, NULL);
                 for (size_t i = 0; i < got; i++)
-                    if (!masks[m] || (masks[m] & DUSK_EVMASK(all[i].kind)))
+                    if (!masks[m & 1] || (masks[m & 1] & DUSK_EVMASK(all[i].kind)))
                         ev[n++] = all[i];
                 assert_int_equal(rec.n, n);
                 qsort(ev, n, sizeof *ev, event_cmp);
