@@ -426,50 +426,67 @@ static void rec_look(queue *q)
 /* The number of q's next event (its low 32 bits). */
 static inline uint32_t rec_seq(const queue *q) { return (uint32_t)q->rec[0] + q->rk; }
 
-/* Writes q's next event to *e and moves past it. */
-static void rec_take(queue *q, dusk_event *e)
+/* Unfolds up to max of the events of q's record that are left into out,
+ * in a loop per part of it, with `run` the run's index; returns how many,
+ * and moves past them (and past the record once it is read). */
+static size_t rec_copy(queue *q, dusk_event *out, size_t max, int32_t run)
 {
     const uint64_t *r = q->rec;
     unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
     int32_t worker = (int32_t)(r[0] >> 40) - 1;
-    uint32_t k = q->rk++;
+    uint32_t k = q->rk, end = q->rn;
+    if (end - k > max)
+        end = k + (uint32_t)max;
+    dusk_event *e = out;
     switch (type & 3u) {
     case R_EVENT:
         memcpy(e, r + 1, sizeof *e);
+        e++->run = run;
+        k++;
         break;
-    case R_READYS:
-        *e = (dusk_event){r[2], 0, r[3], (int64_t)r[4 + k], worker, DUSK_EV_READY, 0, 0};
+    case R_READYS: {
+        uint64_t t = r[2], held = r[3];
+        for (; k < end; k++)
+            *e++ = (dusk_event){t, 0, held, (int64_t)r[4 + k], worker, DUSK_EV_READY, 0, run};
         break;
+    }
     default: {   /* R_STEP */
         if (!(type & F_DONE)) {
-            *e = (dusk_event){r[1], 0, r[3], (int64_t)r[2], worker, DUSK_EV_START, 0, 0};
+            *e++ = (dusk_event){r[1], 0, r[3], (int64_t)r[2], worker, DUSK_EV_START, 0, run};
+            k++;
             break;
         }
         uint32_t nready = (uint32_t)r[1], ndrop = (uint32_t)(r[1] >> 32);
         int err = (type & F_ERROR) != 0;
         const uint64_t *ids = r + 6 + err;
         uint64_t t = r[2];
-        if (k == 0)
-            *e = (dusk_event){t, err ? 0 : r[4], r[5], (int64_t)r[3], worker,
-                              err ? DUSK_EV_ERROR : DUSK_EV_END, err ? (int32_t)(uint32_t)r[6] : 0,
-                              0};
-        else if (k - 1 < nready)
-            *e = (dusk_event){t, 0, r[5], (int64_t)ids[k - 1], worker, DUSK_EV_READY, 0, 0};
-        else if (k - 1 - nready < ndrop) {
-            const uint64_t *d = ids + nready + 2 * (k - 1 - nready);
+        if (k == 0 && k < end) {
+            *e++ = (dusk_event){t, err ? 0 : r[4], r[5], (int64_t)r[3], worker,
+                                err ? DUSK_EV_ERROR : DUSK_EV_END,
+                                err ? (int32_t)(uint32_t)r[6] : 0, run};
+            k++;
+        }
+        for (; k < end && k - 1 < nready; k++)
+            *e++ = (dusk_event){t, 0, r[5], (int64_t)ids[k - 1], worker, DUSK_EV_READY, 0, run};
+        for (; k < end && k - 1 - nready < ndrop; k++) {
+            const uint64_t *d = ids + nready + 2 * (size_t)(k - 1 - nready);
             q->rheld -= d[1];
-            *e = (dusk_event){t, d[1], q->rheld, (int64_t)d[0], worker, DUSK_EV_RELEASED, 0, 0};
-        } else {
+            *e++ = (dusk_event){t, d[1], q->rheld, (int64_t)d[0], worker, DUSK_EV_RELEASED, 0, run};
+        }
+        if (k < end) {   /* the START that joins the step */
             const uint64_t *st = ids + nready + 2 * (size_t)ndrop;
-            *e = (dusk_event){t, 0, st[1], (int64_t)st[0], worker, DUSK_EV_START, 0, 0};
+            *e++ = (dusk_event){t, 0, st[1], (int64_t)st[0], worker, DUSK_EV_START, 0, run};
+            k++;
         }
         break;
     }
     }
-    if (q->rk == q->rn) {   /* the next record, looked at when needed */
+    q->rk = k;
+    if (k == q->rn) {   /* the next record, looked at when needed */
         q->head_i += q->rwords;
         q->rec = NULL;
     }
+    return (size_t)(e - out);
 }
 
 /* How many events q has to read in a row from its record (0: none yet):
@@ -547,7 +564,6 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
          * of this one is published. */
         segment *next = atomic_load_explicit(&g->next, memory_order_acquire);
         queue *best = NULL;
-        size_t best_k = 0;
         int32_t best_d = INT32_MAX;   /* its head's number, less the next one */
         for (int i = 0; i < g->nq; i++) {
             queue *q = &g->q[i];
@@ -557,7 +573,6 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
             int32_t d = (int32_t)(rec_seq(q) - (uint32_t)s->next);
             if (!best || d < best_d) {
                 best = q;
-                best_k = k;
                 best_d = d;
                 if (d == 0)
                     break;
@@ -576,20 +591,20 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
                 break;
             s->next += (uint64_t)(int64_t)best_d;
         }
-        /* This queue's run of consecutive numbers (a step's events). */
+        /* This queue's run of consecutive numbers (its records', each of
+         * consecutive numbers). */
         for (;;) {
             if (rec_seq(best) != (uint32_t)s->next)
                 break;
-            dusk_event *e = &out[n++];
-            rec_take(best, e);
-            e->run = g->run;
-            best->consumed++;
-            s->next++;
-            if (e->kind == DUSK_EV_RUN_END) {
+            size_t c = rec_copy(best, out + n, max - n, g->run);
+            n += c;
+            best->consumed += c;
+            s->next += c;
+            if (out[n - 1].kind == DUSK_EV_RUN_END) {
                 segment_done(s, g);
                 break;
             }
-            if (n == max || (--best_k == 0 && (best_k = queue_ready(s, best)) == 0))
+            if (n == max || queue_ready(s, best) == 0)
                 break;
         }
     }
