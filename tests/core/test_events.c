@@ -765,7 +765,7 @@ static int huge_pages_on(void)
 
 /* A big run's events go to big blocks from the start, in 2 MiB pages: a
  * wide graph (60,000 leaves: as many READYs written by the calling thread
- * in one reservation, more than a block holds) on 2 workers, with the
+ * in one record) on 2 workers, with the
  * stream drained after the run. Its events are whole and in order; its
  * blocks are few (the first of each queue sized for the run, not grown
  * from 48 KiB), and the faults it takes over the same run with no
@@ -801,8 +801,8 @@ static void test_stream_big_run_blocks(void **state)
             assert_int_equal(n, 1 + 4 * ntasks - 1 + 1);
             assert_int_equal(dusk_stream_lost(s), 0);
             check_run_events(g, log.ev, log.n, &root, 1, 2, STRICT, 0, &st);
-            /* blocks hold 87,380 events (4 MiB); 3 queues, the first READYs
-             * in a block of their own; the run's own allocations for a
+            /* blocks hold 4 MiB (87,380 events as they were, twice that in
+             * step records); 3 queues; the run's own allocations for a
              * listener (its segment, each worker's buffers) are 10 or so
              * (15 in all here). Blocks grown from 1,024 events took some
              * 24 (34 in all). */
@@ -819,6 +819,55 @@ static void test_stream_big_run_blocks(void **state)
             dusk_stream_free(s);
         }
     }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A step whose record is longer than its queue's blocks (a task that
+ * releases 20,000 inputs, 40,006 words, on 16 workers: each queue's share
+ * of the run is 15,000 words, its next block 30,000, unless its worker ran
+ * a quarter of the leaves) gets a block of its own size; its events come out whole and in
+ * order, with held falling by each RELEASED. */
+static void test_stream_step_bigger_than_block(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    enum { N = 20000 };
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg **refs = malloc(N * sizeof *refs);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "leaf-%d", i);
+        dusk_task(g, key, &dusk_inc, dusk_lit_int(i));
+        refs[i] = dusk_ref(key);
+    }
+    dusk_task(g, "all", &dusk_sum, dusk_listv(N, refs));
+    free(refs);
+    dusk_stream *s = dusk_stream_new();
+    dusk_run_stats st;
+    dusk_options o = {DUSK_SCHED_THREADS, 16, NULL, 0, s, &st};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "all", &o, &out, NULL), 0);
+    assert_int_value(out, (int64_t)N * (N + 1) / 2);
+    dusk_value_unref(out);
+    evlog log;
+    evlog_init(&log);
+    size_t n = drain_all(s, &log);
+    assert_int_equal(n, 1 + 4 * (N + 1) - 1 + 1);
+    assert_int_equal(dusk_stream_lost(s), 0);
+    const char *keys[1] = {"all"};
+    check_run_events(g, log.ev, log.n, keys, 1, 16, STRICT, 0, &st);
+    /* the END of "all" and its 20,000 RELEASEDs, consecutive */
+    size_t end = 0;
+    while (end < n && !(log.ev[end].kind == DUSK_EV_END && log.ev[end].nbytes && end + N < n &&
+                        log.ev[end + 1].kind == DUSK_EV_RELEASED && log.ev[end + N].kind ==
+                        DUSK_EV_RELEASED))
+        end++;
+    assert_true(end < n);
+    for (size_t i = 1; i <= N; i++)
+        assert_int_equal(log.ev[end + i].held, log.ev[end + i - 1].held - log.ev[end + i].nbytes);
+    evlog_free(&log);
+    dusk_stream_free(s);
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -1479,6 +1528,7 @@ int main(void)
         cmocka_unit_test_teardown(test_stream_losses, reset_alloc),
         cmocka_unit_test_teardown(test_stream_reuses_blocks, reset_alloc),
         cmocka_unit_test_teardown(test_stream_big_run_blocks, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_step_bigger_than_block, reset_alloc),
         cmocka_unit_test(test_stream_idle_worker_flushes),
         cmocka_unit_test_teardown(test_callbacks, reset_alloc),
         cmocka_unit_test_teardown(test_callbacks_and_stream_together,
