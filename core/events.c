@@ -3,14 +3,17 @@
 **
 ** Each producer of a run (a worker, and the run's calling thread for the
 ** events of worker -1) has a queue of its own: single producer, single
-** consumer, in blocks. A worker writes its step's events there outside the
-** scheduler's lock, each with the sequence number its step took inside the
-** lock (two additions there, instead of building the events in it), and
-** then publishes them with a release store of its count. The consumer
-** merges the queues back into the one order of the sequence numbers: it
-** takes the queue whose oldest unread event carries the next number,
-** copies that queue's run of consecutive numbers, and stops when the next
-** number is not published yet. The producers never look at consumer state
+** consumer, in blocks. A worker writes its step there outside the
+** scheduler's lock, as one record of the ids and bytes it names (see
+** Records below: some 10 words for a step's 4 events, not 4 x 48 bytes),
+** numbered by the sequence numbers its step took inside the lock (two
+** additions there, instead of building the events in it), and then
+** publishes it with a release store of its count of events. The consumer
+** unfolds the records into dusk_events and merges the queues back into
+** the one order of the sequence numbers: it takes the queue whose oldest
+** unread event carries the next number, copies that queue's run of
+** consecutive numbers, and stops when the next number is not published
+** yet. The producers never look at consumer state
 ** nor wait for it, and the consumer takes no lock a producer takes, so a
 ** slow consumer only costs memory.
 **
@@ -41,25 +44,45 @@
 #include "dusk/alloc.h"
 #include "events.h"
 
-/* A queue's first block holds BLOCK_EVENTS events (48 KiB), each next one
- * twice its last, up to BLOCK_MAX (3 MiB), which the kernel is asked to
- * back with 2 MiB pages: a run that outpaces its consumer fills tens of
+/* A queue holds records of 8-byte words (below). Its first block holds
+ * BLOCK_WORDS (48 KiB), each next one twice its last, up to BLOCK_MAX
+ * (4 MiB), placed on a 2 MiB boundary that the kernel is asked to back
+ * with 2 MiB pages: a run that outpaces its consumer fills tens of
  * megabytes, and a fresh 4 KiB page costs a fault of 4 to 8 us in a
  * virtual machine (40 MiB: 30-80 ms, against 6-13 ms in 2 MiB pages,
- * measured here). A step with more events than that gets a block of its
- * own size. */
-#define BLOCK_EVENTS 1024
-#define BLOCK_MAX 65536
-#define HUGE_PAGE ((uintptr_t)2 << 20)
+ * measured here). A run that says how many events it expects
+ * (dusk__stream_begin) starts its queues at that size, so that a big run
+ * does not fault its way up the small blocks. A record longer than
+ * BLOCK_MAX gets a block of its own size. */
+#define BLOCK_WORDS 6144
+#define HUGE_PAGE ((size_t)2 << 20)
+#define BLOCK_MAX ((2 * HUGE_PAGE - sizeof(block)) / sizeof(uint64_t))
 
-/* In a queue, an event's `run` field holds the low 32 bits of its
- * sequence number (the consumer puts the run's index back): a step's
- * events are numbered without a store of their own. */
+/* Records. A worker's step is one record, about the size of the ids it
+ * names, not 48 bytes an event: the consumer unfolds it into the step's
+ * dusk_events. Each record's events carry consecutive numbers from the
+ * low 32 bits of its first word (the consumer puts the run's index in
+ * `run`); the first word also holds the record's type and flags (bits
+ * 32-39) and its worker + 1 (bits 40-63).
+ *   R_EVENT   one event as it is: 6 words
+ *   R_READYS  READYs made together: count, t, held, then the tasks
+ *   R_STEP    F_DONE: nready | ndrop << 32, t, task, nbytes, held,
+ *             (F_ERROR: status), the READY tasks, (task, bytes) of each
+ *             RELEASED (held falls by each one's bytes), then
+ *             F_START: task, held, and t unless F_DONE (the START at the
+ *             time of the END, numbered right after its part)
+ * (run.c's deliver writes R_STEP records; the constants are in events.h.) */
+enum { R_EVENT = DUSK__R_EVENT, R_READYS = DUSK__R_READYS, R_STEP = DUSK__R_STEP };
+enum { F_DONE = DUSK__F_DONE, F_START = DUSK__F_START, F_ERROR = DUSK__F_ERROR };
+#define rec_head dusk__rec_head
+
 typedef struct block {
     _Atomic(struct block *) next;   /* set by the producer, after fill */
-    size_t fill;                 /* events in it, final once next is set */
-    size_t cap;
-    dusk_event ev[];
+    size_t fill;                 /* words in it, final once next is set */
+    size_t cap;                  /* its room, in words */
+    void *raw;                   /* what dusk_malloc gave (the block is in it) */
+    char pad[32];                /* the records on cache lines of their own */
+    uint64_t w[];
 } block;
 
 /* Blocks read to their end wait in the stream's pool for a producer to
@@ -71,15 +94,19 @@ typedef struct block {
 typedef struct queue {
     /* producer side */
     block *tail;
-    size_t tail_n, tail_cap;     /* events written in tail, and its room */
+    size_t tail_n, tail_cap;     /* words written in tail, and its room */
     size_t next_cap;             /* the room of the next block */
-    uint64_t written;
+    uint64_t written;            /* events */
     block *first;                /* the first block, for the consumer */
     atomic_uint_least64_t published;
     char pad1[64];
     /* consumer side */
     block *head;
-    size_t head_i;               /* events read from head */
+    size_t head_i;               /* words of head read: the record being read */
+    const uint64_t *rec;         /* that record, once looked at (else NULL) */
+    size_t rwords;               /* its words */
+    uint32_t rk, rn;             /* its events read, and its events */
+    uint64_t rheld;              /* held after the last RELEASED read of it */
     uint64_t consumed;
     uint64_t seen;               /* the last published count loaded */
     char pad2[64];
@@ -113,21 +140,35 @@ struct dusk_stream {
     size_t pool_bytes;
 };
 
-static size_t block_bytes(size_t cap) { return sizeof(block) + cap * sizeof(dusk_event); }
+static size_t block_bytes(size_t cap) { return sizeof(block) + cap * sizeof(uint64_t); }
 
-/* Asks for 2 MiB pages under the aligned part of [p, p + len): advice,
- * which a kernel without transparent huge pages ignores. */
-static void advise_huge(void *p, size_t len)
+/* A new block of room cap: one of a huge page or more starts on a 2 MiB
+ * boundary (dusk_malloc gives 16-byte alignment: the slack is address
+ * space, never touched) and asks for 2 MiB pages, advice which a kernel
+ * without transparent huge pages ignores. */
+static block *block_new(size_t cap)
 {
+    size_t bytes = block_bytes(cap);
+    int huge = bytes >= HUGE_PAGE;
+    char *raw = dusk_malloc(huge ? bytes + HUGE_PAGE : bytes);
+    if (!raw)
+        return NULL;
+    block *b = (block *)raw;
+    if (huge) {
+        b = (block *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
 #ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t e = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
-    if (e > a)
-        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)len;
+        (void)madvise(b, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
 #endif
+    }
+    b->raw = raw;
+    b->cap = cap;
+    return b;
+}
+
+static void block_free(block *b)
+{
+    if (b)
+        dusk_free(b->raw);
 }
 
 /* A block for at least n events: one of the pool's, or a new one of
@@ -150,11 +191,8 @@ static block *block_get(dusk_stream *s, size_t n, size_t cap)
         }
     }
     pthread_mutex_unlock(&s->pool_mu);
-    if (!b && (b = dusk_malloc(block_bytes(cap)))) {
-        b->cap = cap;
-        if (block_bytes(cap) >= 2 * HUGE_PAGE)
-            advise_huge(b, block_bytes(cap));
-    }
+    if (!b)
+        b = block_new(cap);
     if (b) {
         atomic_init(&b->next, NULL);
         b->fill = 0;
@@ -173,7 +211,7 @@ static void block_put(dusk_stream *s, block *b)
     }
     pthread_mutex_unlock(&s->pool_mu);
     if (!kept)
-        dusk_free(b);
+        block_free(b);
 }
 
 static segment *segment_new(int nq, uint64_t first_seq)
@@ -197,7 +235,7 @@ static void segment_free(segment *g)
         block *b = g->q[i].head ? g->q[i].head : g->q[i].first;
         while (b) {
             block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
-            dusk_free(b);
+            block_free(b);
             b = next;
         }
     }
@@ -208,7 +246,7 @@ static void pool_free(dusk_stream *s)
 {
     for (block *b = s->pool; b;) {
         block *next = atomic_load_explicit(&b->next, memory_order_relaxed);
-        dusk_free(b);
+        block_free(b);
         b = next;
     }
     s->pool = NULL;
@@ -254,10 +292,16 @@ void dusk_stream_free(dusk_stream *s)
 
 /* --- the producers --------------------------------------------------------- */
 
-int dusk__stream_begin(dusk_stream *s, int nq, uint64_t *seq)
+int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq)
 {
     segment *g = segment_new(nq, s->seq);
     if (g) {
+        /* each queue's first block for its share of the run's events, at
+         * some 3 words an event (a step of 4 events takes 8 to 12) */
+        size_t share = 3 * (expect / (size_t)(nq > 1 ? nq - 1 : 1));
+        size_t cap = share < BLOCK_WORDS ? BLOCK_WORDS : share > BLOCK_MAX ? BLOCK_MAX : share;
+        for (int i = 0; i < nq; i++)
+            g->q[i].next_cap = cap;
         g->run = s->runs;
         atomic_store_explicit(&s->last->next, g, memory_order_release);
         s->last = g;
@@ -273,39 +317,70 @@ void dusk__stream_end(dusk_stream *s, uint64_t seq)
     s->prod = NULL;
 }
 
-dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n)
+/* A new tail block for q with room for n words; 0, or -1 when the
+ * record's events are lost. Out of the way of the common case, which must stay a few
+ * instructions (a worker reserves once a task). */
+static __attribute__((noinline)) int queue_grow(dusk_stream *s, segment *g, queue *q, size_t n,
+                                                 size_t events)
+{
+    size_t cap = q->next_cap ? q->next_cap : BLOCK_WORDS;
+    if (cap < n)
+        cap = n;
+    block *b = block_get(s, n, cap);
+    if (!b) {
+        atomic_fetch_add_explicit(&s->lost, events, memory_order_relaxed);
+        atomic_store_explicit(&g->lossy, 1, memory_order_release);
+        return -1;
+    }
+    if (q->tail) {
+        q->tail->fill = q->tail_n;
+        atomic_store_explicit(&q->tail->next, b, memory_order_release);
+    } else {
+        q->first = b;
+    }
+    q->tail = b;
+    q->tail_n = 0;
+    q->tail_cap = b->cap;
+    q->next_cap = b->cap < BLOCK_MAX / 2 ? 2 * b->cap : BLOCK_MAX;
+    return 0;
+}
+
+uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t n, size_t events)
 {
     segment *g = s->prod;
     if (!g) {
-        atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&s->lost, events, memory_order_relaxed);
         return NULL;
     }
     queue *q = &g->q[qi];
-    if (!q->tail || q->tail_n + n > q->tail_cap) {
-        size_t cap = q->next_cap ? q->next_cap : BLOCK_EVENTS;
-        if (cap < n)
-            cap = n;
-        block *b = block_get(s, n, cap);
-        if (!b) {
-            atomic_fetch_add_explicit(&s->lost, n, memory_order_relaxed);
-            atomic_store_explicit(&g->lossy, 1, memory_order_release);
-            return NULL;
-        }
-        if (q->tail) {
-            q->tail->fill = q->tail_n;
-            atomic_store_explicit(&q->tail->next, b, memory_order_release);
-        } else {
-            q->first = b;
-        }
-        q->tail = b;
-        q->tail_n = 0;
-        q->tail_cap = b->cap;
-        q->next_cap = b->cap < BLOCK_MAX / 2 ? 2 * b->cap : BLOCK_MAX;
-    }
-    dusk_event *e = &q->tail->ev[q->tail_n];
+    if ((!q->tail || q->tail_n + n > q->tail_cap) && queue_grow(s, g, q, n, events) != 0)
+        return NULL;
+    uint64_t *w = &q->tail->w[q->tail_n];
     q->tail_n += n;
-    q->written += n;
-    return e;
+    q->written += events;
+    return w;
+}
+
+void dusk__stream_event(dusk_stream *s, int qi, uint64_t seq, const dusk_event *ev)
+{
+    uint64_t *w = dusk__stream_reserve(s, qi, 7, 1);
+    if (!w)
+        return;
+    w[0] = rec_head(seq, R_EVENT, ev->worker);
+    memcpy(w + 1, ev, sizeof *ev);
+}
+
+int64_t *dusk__stream_readys(dusk_stream *s, int qi, uint64_t seq, size_t n, uint64_t t,
+                             uint64_t held)
+{
+    uint64_t *w = dusk__stream_reserve(s, qi, 4 + n, n);
+    if (!w)
+        return NULL;
+    w[0] = rec_head(seq, R_READYS, qi == s->prod->nq - 1 ? -1 : qi);
+    w[1] = n;
+    w[2] = t;
+    w[3] = held;
+    return (int64_t *)(w + 4);
 }
 
 void dusk__stream_publish(dusk_stream *s, int qi)
@@ -317,9 +392,106 @@ void dusk__stream_publish(dusk_stream *s, int qi)
 
 /* --- the consumer ------------------------------------------------------------ */
 
-/* How many events q has to read in a row from q->head (0: none yet):
+/* Sets q's record fields for the record at q->head_i. */
+static void rec_look(queue *q)
+{
+    const uint64_t *r = &q->head->w[q->head_i];
+    unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
+    q->rec = r;
+    q->rk = 0;
+    switch (type & 3u) {
+    case R_EVENT:
+        q->rn = 1;
+        q->rwords = 7;
+        break;
+    case R_READYS:
+        q->rn = (uint32_t)r[1];
+        q->rwords = 4 + (size_t)r[1];
+        break;
+    default: {   /* R_STEP */
+        size_t nready = 0, ndrop = 0, nw = 0;
+        if (type & F_DONE) {
+            nready = (uint32_t)r[1];
+            ndrop = (size_t)(r[1] >> 32);
+            nw = 6 + ((type & F_ERROR) ? 1 : 0) + nready + 2 * ndrop;
+            q->rheld = r[5];
+        }
+        q->rn = (uint32_t)((type & F_DONE ? 1 + nready + ndrop : 0) + (type & F_START ? 1 : 0));
+        q->rwords = nw + (type & F_START ? (type & F_DONE ? 2 : 3) : 0) + (type & F_DONE ? 0 : 1);
+        break;
+    }
+    }
+}
+
+/* The number of q's next event (its low 32 bits). */
+static inline uint32_t rec_seq(const queue *q) { return (uint32_t)q->rec[0] + q->rk; }
+
+/* Unfolds up to max of the events of q's record that are left into out,
+ * in a loop per part of it, with `run` the run's index; returns how many,
+ * and moves past them (and past the record once it is read). */
+static size_t rec_copy(queue *q, dusk_event *out, size_t max, int32_t run)
+{
+    const uint64_t *r = q->rec;
+    unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
+    int32_t worker = (int32_t)(r[0] >> 40) - 1;
+    uint32_t k = q->rk, end = q->rn;
+    if (end - k > max)
+        end = k + (uint32_t)max;
+    dusk_event *e = out;
+    switch (type & 3u) {
+    case R_EVENT:
+        memcpy(e, r + 1, sizeof *e);
+        e++->run = run;
+        k++;
+        break;
+    case R_READYS: {
+        uint64_t t = r[2], held = r[3];
+        for (; k < end; k++)
+            *e++ = (dusk_event){t, 0, held, (int64_t)r[4 + k], worker, DUSK_EV_READY, 0, run};
+        break;
+    }
+    default: {   /* R_STEP */
+        if (!(type & F_DONE)) {
+            *e++ = (dusk_event){r[1], 0, r[3], (int64_t)r[2], worker, DUSK_EV_START, 0, run};
+            k++;
+            break;
+        }
+        uint32_t nready = (uint32_t)r[1], ndrop = (uint32_t)(r[1] >> 32);
+        int err = (type & F_ERROR) != 0;
+        const uint64_t *ids = r + 6 + err;
+        uint64_t t = r[2];
+        if (k == 0 && k < end) {
+            *e++ = (dusk_event){t, err ? 0 : r[4], r[5], (int64_t)r[3], worker,
+                                err ? DUSK_EV_ERROR : DUSK_EV_END,
+                                err ? (int32_t)(uint32_t)r[6] : 0, run};
+            k++;
+        }
+        for (; k < end && k - 1 < nready; k++)
+            *e++ = (dusk_event){t, 0, r[5], (int64_t)ids[k - 1], worker, DUSK_EV_READY, 0, run};
+        for (; k < end && k - 1 - nready < ndrop; k++) {
+            const uint64_t *d = ids + nready + 2 * (size_t)(k - 1 - nready);
+            q->rheld -= d[1];
+            *e++ = (dusk_event){t, d[1], q->rheld, (int64_t)d[0], worker, DUSK_EV_RELEASED, 0, run};
+        }
+        if (k < end) {   /* the START that joins the step */
+            const uint64_t *st = ids + nready + 2 * (size_t)ndrop;
+            *e++ = (dusk_event){t, 0, st[1], (int64_t)st[0], worker, DUSK_EV_START, 0, run};
+            k++;
+        }
+        break;
+    }
+    }
+    q->rk = k;
+    if (k == q->rn) {   /* the next record, looked at when needed */
+        q->head_i += q->rwords;
+        q->rec = NULL;
+    }
+    return (size_t)(e - out);
+}
+
+/* How many events q has to read in a row from its record (0: none yet):
  * loads the producer's count only when what was seen last is read, and
- * moves past a block read to its end. */
+ * moves past a block read to its end. A record is published whole. */
 static size_t queue_ready(dusk_stream *s, queue *q)
 {
     if (q->seen == q->consumed) {
@@ -329,19 +501,20 @@ static size_t queue_ready(dusk_stream *s, queue *q)
         if (!q->head)
             q->head = q->first;
     }
-    size_t left = (size_t)(q->seen - q->consumed);
-    for (;;) {
-        /* fill is final, and may be read, once next is set; while next is
-         * not set, every published event left is in head */
-        block *next = atomic_load_explicit(&q->head->next, memory_order_acquire);
-        if (!next)
-            return left;
-        if (q->head_i < q->head->fill)
-            return left < q->head->fill - q->head_i ? left : q->head->fill - q->head_i;
-        block_put(s, q->head);
-        q->head = next;
-        q->head_i = 0;
+    if (!q->rec) {
+        for (;;) {
+            /* fill is final, and may be read, once next is set; while next
+             * is not set, every published record left is in head */
+            block *next = atomic_load_explicit(&q->head->next, memory_order_acquire);
+            if (!next || q->head_i < q->head->fill)
+                break;
+            block_put(s, q->head);
+            q->head = next;
+            q->head_i = 0;
+        }
+        rec_look(q);
     }
+    return q->rn - q->rk;
 }
 
 /* After the RUN_END of g is read: its producers are done, so the blocks
@@ -361,6 +534,7 @@ static void segment_done(dusk_stream *s, segment *g)
         }
         q->head = q->first = q->tail = NULL;
         q->head_i = 0;
+        q->rec = NULL;
     }
 }
 
@@ -390,17 +564,15 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
          * of this one is published. */
         segment *next = atomic_load_explicit(&g->next, memory_order_acquire);
         queue *best = NULL;
-        size_t best_k = 0;
         int32_t best_d = INT32_MAX;   /* its head's number, less the next one */
         for (int i = 0; i < g->nq; i++) {
             queue *q = &g->q[i];
             size_t k = queue_ready(s, q);
             if (!k)
                 continue;
-            int32_t d = (int32_t)((uint32_t)q->head->ev[q->head_i].run - (uint32_t)s->next);
+            int32_t d = (int32_t)(rec_seq(q) - (uint32_t)s->next);
             if (!best || d < best_d) {
                 best = q;
-                best_k = k;
                 best_d = d;
                 if (d == 0)
                     break;
@@ -419,21 +591,20 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
                 break;
             s->next += (uint64_t)(int64_t)best_d;
         }
-        /* This queue's run of consecutive numbers (a step's events). */
+        /* This queue's run of consecutive numbers (its records', each of
+         * consecutive numbers). */
         for (;;) {
-            dusk_event *e = &best->head->ev[best->head_i];
-            if ((uint32_t)e->run != (uint32_t)s->next)
+            if (rec_seq(best) != (uint32_t)s->next)
                 break;
-            out[n] = *e;
-            out[n++].run = g->run;
-            best->head_i++;
-            best->consumed++;
-            s->next++;
-            if (e->kind == DUSK_EV_RUN_END) {
+            size_t c = rec_copy(best, out + n, max - n, g->run);
+            n += c;
+            best->consumed += c;
+            s->next += c;
+            if (out[n - 1].kind == DUSK_EV_RUN_END) {
                 segment_done(s, g);
                 break;
             }
-            if (n == max || (--best_k == 0 && (best_k = queue_ready(s, best)) == 0))
+            if (n == max || queue_ready(s, best) == 0)
                 break;
         }
     }

@@ -7,20 +7,42 @@
 #include "dusk/events.h"
 
 /* The producers' side (see events.c). A run begins with nq producers,
- * queues 0..nq-1 (a worker's id, and one for the calling thread), and
+ * queues 0..nq-1 (a worker's id, and one for the calling thread), says
+ * about how many events it expects (0: unknown; it sizes the queues'
+ * first blocks, so that a big run starts in big blocks of 2 MiB pages), and
  * gets its index in the stream and its first sequence number in *seq; the
  * run hands out the numbers that follow, one per event, in the stream's
  * order, and gives the next free one back at its end. Begin and end: the
  * run's calling thread, one run at a time. */
-int dusk__stream_begin(dusk_stream *s, int nq, uint64_t *seq);
+int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq);
 void dusk__stream_end(dusk_stream *s, uint64_t seq);
-/* Room for n events in queue qi, for the caller to fill, each with the
- * low 32 bits of its sequence number in its `run` field (the consumer
- * sets the run's index there); unseen by the consumer until
- * dusk__stream_publish(s, qi). NULL when they are lost (no memory:
- * counted in dusk_stream_lost). Only queue qi's producer calls these for
- * it; every number handed out is written once, and n is not 0. */
-dusk_event *dusk__stream_reserve(dusk_stream *s, int qi, size_t n);
+/* Writing to queue qi, by its producer only; nothing written is seen by
+ * the consumer until dusk__stream_publish(s, qi). Events that cannot be
+ * written (no memory) are counted in dusk_stream_lost. Every number
+ * handed out is written once.
+ *
+ * dusk__stream_event: one event, numbered seq (its `run` is ignored).
+ * dusk__stream_readys: n READYs (n > 0) of worker -1 at time t with held
+ * bytes, numbered from seq: returns room for their n tasks, or NULL.
+ * dusk__stream_reserve: room for a record of `words` words holding
+ * `events` events (both > 0), or NULL: a worker writes its step there as
+ * one R_STEP record (events.c describes the records), about the size of
+ * the ids it names, which the consumer unfolds into its events. */
+void dusk__stream_event(dusk_stream *s, int qi, uint64_t seq, const dusk_event *ev);
+int64_t *dusk__stream_readys(dusk_stream *s, int qi, uint64_t seq, size_t n, uint64_t t,
+                             uint64_t held);
+uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t words, size_t events);
+
+enum { DUSK__R_EVENT = 1, DUSK__R_READYS = 2, DUSK__R_STEP = 3 };
+enum { DUSK__F_DONE = 4, DUSK__F_START = 8, DUSK__F_ERROR = 16 };
+
+/* A record's first word: the low 32 bits of its first event's number, its
+ * type and flags, its worker. */
+static inline uint64_t dusk__rec_head(uint64_t seq, unsigned type, int worker)
+{
+    return (uint64_t)(uint32_t)seq | (uint64_t)type << 32 |
+           (uint64_t)((uint32_t)(worker + 1) & 0xffffffu) << 40;
+}
 void dusk__stream_publish(dusk_stream *s, int qi);
 
 /* --- a cheap clock for one thread --------------------------------------

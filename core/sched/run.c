@@ -143,41 +143,65 @@ static void emit(dusk__run *r, int kind, int64_t task, uint64_t nbytes, int stat
         return;
     dusk_event ev = {r->last_t, nbytes, r->held, task, -1, kind, status, r->run_index};
     if (r->stream) {
-        dusk_event *e = dusk__stream_reserve(r->stream, r->nworkers, 1);
-        if (e) {
-            *e = ev;
-            e->run = (int32_t)(uint32_t)r->seq;   /* the queue's numbering (core/events.h) */
-            dusk__stream_publish(r->stream, r->nworkers);
-        }
-        r->seq++;
+        dusk__stream_event(r->stream, r->nworkers, r->seq++, &ev);
+        dusk__stream_publish(r->stream, r->nworkers);
     }
     if (r->cb_want & DUSK_EVMASK(kind))
         for (size_t i = 0; i < r->ncbs; i++)
             deliver_one(&r->cbs[i], &ev, 1);
 }
 
+/* The READY of each of the n tasks ready from the start, as emit() would
+ * make them one by one, in the plan's order, but written to the stream as
+ * one record of their ids: a wide graph has hundreds of thousands, and
+ * this thread writes them before any worker starts. */
+static void emit_first_ready(dusk__run *r, size_t n)
+{
+    if (!(r->want & DUSK_EVMASK(DUSK_EV_READY)))
+        return;
+    int64_t *e = r->stream ? dusk__stream_readys(r->stream, r->nworkers, r->seq, n, r->last_t,
+                                                 r->held)
+                           : NULL;
+    int cbs = (r->cb_want & DUSK_EVMASK(DUSK_EV_READY)) != 0;
+    const dusk_plan *p = r->plan;
+    size_t k = 0;
+    for (size_t i = 0; i < p->n && k < n; i++) {
+        int64_t t = dusk__plan_task(p, i);
+        if (r->s[t].waiting != 0)
+            continue;
+        if (e)
+            e[k] = t;
+        k++;
+        if (cbs) {
+            dusk_event ev = {r->last_t, 0, r->held, t, -1, DUSK_EV_READY, 0, r->run_index};
+            for (size_t j = 0; j < r->ncbs; j++)
+                deliver_one(&r->cbs[j], &ev, 1);
+        }
+    }
+    if (r->stream) {
+        r->seq += n;
+        if (e)
+            dusk__stream_publish(r->stream, r->nworkers);
+    }
+}
+
 /* Writes the events of the done part of w's last step (END or ERROR, the
- * READY and RELEASED it caused), kinds in want only, to e; returns how
- * many. Their `run` field: the run's index, or (numbered) the stream's
- * numbers from seq on. */
-static HOT_INLINE size_t done_events(dusk__run *r, dusk__worker *w, dusk_event *e,
-                                     uint32_t want, int numbered, uint64_t seq)
+ * READY and RELEASED it caused), kinds in want only, to e, for the
+ * callbacks; returns how many. */
+static HOT_INLINE size_t done_events(dusk__run *r, dusk__worker *w, dusk_event *e, uint32_t want)
 {
     const dusk__section *sec = &w->sec;
     uint64_t held = sec->done_held, t = sec->t_done;
-    int32_t id = w->id, run = numbered ? (int32_t)(uint32_t)seq : r->run_index;
-    int32_t inc = numbered;
+    int32_t id = w->id, run = r->run_index;
     size_t n = 0;
-    if (want & DUSK_EVMASK(sec->done_kind)) {
+    if (want & DUSK_EVMASK(sec->done_kind))
         e[n++] = (dusk_event){t, sec->done_nbytes, held, sec->done, id, sec->done_kind,
                               sec->done_status, run};
-        run += inc;
-    }
     if (want & DUSK_EVMASK(DUSK_EV_READY))
-        for (size_t i = 0; i < sec->nready; i++, run += inc)
+        for (size_t i = 0; i < sec->nready; i++)
             e[n++] = (dusk_event){t, 0, held, w->ready[i], id, DUSK_EV_READY, 0, run};
     if (want & DUSK_EVMASK(DUSK_EV_RELEASED))
-        for (size_t i = 0; i < w->ndrop; i++, run += inc) {
+        for (size_t i = 0; i < w->ndrop; i++) {
             held -= w->drop_nb[i];
             e[n++] = (dusk_event){t, w->drop_nb[i], held, w->drop_id[i], id,
                                   DUSK_EV_RELEASED, 0, run};
@@ -192,31 +216,62 @@ static inline dusk_event start_event(const dusk__worker *w, int32_t run)
 }
 
 /* The events of the worker's last step, in the stream's order (END or
- * ERROR, the READY and RELEASED it caused, the next START): built straight
- * into the worker's queue of the stream under the numbers the step took,
- * and into w->evbuf for the callbacks (the kinds they want), which get
+ * ERROR, the READY and RELEASED it caused, the next START): written to
+ * the worker's queue of the stream as one record under the numbers the
+ * step took (the stream's consumer unfolds it into those events), and
+ * built into w->evbuf for the callbacks (the kinds they want), which get
  * them before the stream's consumer does; not serialised. */
 static void deliver(dusk__run *r, dusk__worker *w)
 {
     dusk__section *sec = &w->sec;
     int wrote = r->stream && (sec->done >= 0 || sec->start >= 0);
     if (wrote) {
-        if (sec->done >= 0) {
-            size_t nd = 1 + sec->nready + w->ndrop;
-            dusk_event *e = dusk__stream_reserve(r->stream, w->id, nd);
-            if (e)
-                done_events(r, w, e, 0x7fu, 1, sec->seq_done);
-        }
-        if (sec->start >= 0) {
-            dusk_event *e = dusk__stream_reserve(r->stream, w->id, 1);
-            if (e)
-                *e = start_event(w, (int32_t)(uint32_t)sec->seq_start);
+        /* One R_STEP record (core/events.c) for the step, which the
+         * consumer unfolds into its events: the START joins the done part
+         * when it follows it in number and time (an ungated step's). */
+        int done = sec->done >= 0, start = sec->start >= 0;
+        size_t nready = sec->nready, ndrop = w->ndrop;
+        size_t nd = done ? 1 + nready + ndrop : 0;
+        int joined = done && start && sec->seq_start == sec->seq_done + nd &&
+                     sec->t_start == sec->t_done;
+        int err = done && sec->done_kind == DUSK_EV_ERROR;
+        size_t nw = done ? 6 + (size_t)err + nready + 2 * ndrop : 0;
+        size_t ns = start ? (joined ? 2 : 4) : 0;
+        uint64_t *p = dusk__stream_reserve(r->stream, w->id, nw + ns, nd + (size_t)start);
+        if (p) {
+            if (done) {
+                unsigned flags = DUSK__R_STEP | DUSK__F_DONE | (err ? DUSK__F_ERROR : 0) |
+                                 (joined ? DUSK__F_START : 0);
+                p[0] = dusk__rec_head(sec->seq_done, flags, w->id);
+                p[1] = (uint64_t)(uint32_t)nready | (uint64_t)ndrop << 32;
+                p[2] = sec->t_done;
+                p[3] = (uint64_t)sec->done;
+                p[4] = sec->done_nbytes;
+                p[5] = sec->done_held;
+                p += 6;
+                if (err)
+                    *p++ = (uint64_t)(uint32_t)sec->done_status;
+                for (size_t i = 0; i < nready; i++)
+                    *p++ = (uint64_t)w->ready[i];
+                for (size_t i = 0; i < ndrop; i++, p += 2) {
+                    p[0] = (uint64_t)w->drop_id[i];
+                    p[1] = w->drop_nb[i];
+                }
+            }
+            if (start) {
+                if (!joined) {
+                    *p++ = dusk__rec_head(sec->seq_start, DUSK__R_STEP | DUSK__F_START, w->id);
+                    *p++ = sec->t_start;
+                }
+                p[0] = (uint64_t)sec->start;
+                p[1] = sec->start_held;
+            }
         }
     }
     if (r->cb_want) {
         size_t n = 0;
         if (sec->done >= 0)
-            n = done_events(r, w, w->evbuf, r->cb_want, 0, 0);
+            n = done_events(r, w, w->evbuf, r->cb_want);
         if (sec->start >= 0 && (r->cb_want & DUSK_EVMASK(DUSK_EV_START)))
             w->evbuf[n++] = start_event(w, r->run_index);
         if (n)
@@ -241,8 +296,17 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
         r->peak = r->held;
     r->done++;
     if (r->timed) {
-        w->sec = (dusk__section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_END,
-                                 .done_nbytes = nb, .done_held = r->held, .start = -1};
+        /* field by field, not a compound literal: this is under the
+         * run's lock, and the literal zeroes the whole section first */
+        dusk__section *sec = &w->sec;
+        sec->t_done = r->last_t;
+        sec->done = t;
+        sec->done_kind = DUSK_EV_END;
+        sec->done_status = 0;
+        sec->done_nbytes = nb;
+        sec->done_held = r->held;
+        sec->nready = 0;
+        sec->start = -1;
     }
     for (int64_t k = p->rdep_off[t]; k < p->rdep_off[t + 1]; k++) {
         int64_t d = p->rdep_ids[k];
@@ -711,16 +775,20 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         for (size_t i = 0; i < r->ncbs; i++)
             if (r->cbs[i].start)
                 r->cbs[i].start(r->cbs[i].ud, p, p->n);
-        /* queues: one per worker, and the last for this thread's events */
-        r->run_index = r->stream ? dusk__stream_begin(r->stream, nworkers + 1, &r->seq) : 0;
+        /* queues: one per worker, and the last for this thread's events;
+         * a task makes some 4 (READY, START, END, RELEASED) */
+        r->run_index =
+            r->stream ? dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq) : 0;
         emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
+    size_t nfirst = 0;
     for (size_t i = 0; i < p->n; i++)
         if (r->s[dusk__plan_task(p, i)].waiting == 0) {
             heap_push(r, dusk__plan_task(p, i));
-            if (r->timed)
-                emit(r, DUSK_EV_READY, dusk__plan_task(p, i), 0, 0);
+            nfirst++;
         }
+    if (r->timed && nfirst)
+        emit_first_ready(r, nfirst);
 
     rc = be->run(r, err);
     if (!rc && !r->status && r->done < r->nrun)

@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -724,10 +725,148 @@ static void test_stream_reuses_blocks(void **state)
         evlog_free(&log);
     }
     /* the run's own (its queues, the workers' event buffers) the same;
-     * the blocks of some 8,000 events (a queue's blocks grow from 1,024
-     * events: four or more, and the other queue's) the first time only */
+     * the blocks of some 8,000 events (each queue's first block sized for
+     * the run: the worker's and the calling thread's) the first time only */
     assert_true(events > 4 * 1024);
-    assert_true(calls[0] >= calls[1] + 4);
+    assert_true(calls[0] >= calls[1] + 2);
+    dusk_stream_free(s);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A sanitizer maps shadow memory for every block, faulted as it is used. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
+/* Page faults of this process so far. */
+static long minor_faults(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+}
+
+/* Whether the kernel gives 2 MiB pages to memory that asks for them
+ * (transparent huge pages "always" or "madvise", Debian's default). */
+static int huge_pages_on(void)
+{
+    char buf[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            buf[0] = '\0';
+        fclose(f);
+    }
+    return strstr(buf, "[always]") || strstr(buf, "[madvise]");
+}
+
+/* A big run's events go to big blocks from the start, in 2 MiB pages: a
+ * wide graph (60,000 leaves: as many READYs written by the calling thread
+ * in one record) on 2 workers, with the
+ * stream drained after the run. Its events are whole and in order; its
+ * blocks are few (the first of each queue sized for the run, not grown
+ * from 48 KiB), and the faults it takes over the same run with no
+ * listener are far fewer than one per 4 KiB of events. */
+static void test_stream_big_run_blocks(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(60000, &root);
+    dusk_run_stats st;
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, &st};
+    dusk_value *out = NULL;
+    unsigned long calls[2];
+    long faults[2];
+    for (int k = 0; k < 3; k++) {   /* the first warms the graph's caches and malloc */
+        dusk_stream *s = k == 2 ? dusk_stream_new() : NULL;
+        o.stream = s;
+        unsigned long c0 = dusk_alloc_calls();
+        long f0 = minor_faults();
+        assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+        if (k) {
+            faults[k - 1] = minor_faults() - f0;
+            calls[k - 1] = dusk_alloc_calls() - c0;
+        }
+        dusk_value_unref(out);
+        if (s) {
+            evlog log;
+            evlog_init(&log);
+            size_t n = drain_all(s, &log);
+            /* RUN_BEGIN, READY START END per task, RELEASED but the root's, RUN_END */
+            size_t ntasks = (size_t)st.ntasks;
+            assert_int_equal(n, 1 + 4 * ntasks - 1 + 1);
+            assert_int_equal(dusk_stream_lost(s), 0);
+            check_run_events(g, log.ev, log.n, &root, 1, 2, STRICT, 0, &st);
+            /* blocks hold 4 MiB (87,380 events as they were, twice that in
+             * step records); 3 queues; the run's own allocations for a
+             * listener (its segment, each worker's buffers) are 10 or so
+             * (15 in all here). Blocks grown from 1,024 events took some
+             * 24 (34 in all). */
+            size_t blocks = calls[1] - calls[0];
+            assert_true(blocks <= n / 87380 + 3 + 1 + 12);
+            long bytes_pages = (long)(n * sizeof(dusk_event) / 4096);
+            if (SANITIZED)
+                ;   /* its shadow memory faults in 4 KiB pages, a page per 8 or fewer */
+            else if (huge_pages_on())
+                assert_true(faults[1] - faults[0] < bytes_pages / 8);
+            else
+                assert_true(faults[1] - faults[0] < bytes_pages + bytes_pages / 2);
+            evlog_free(&log);
+            dusk_stream_free(s);
+        }
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A step whose record is longer than its queue's blocks (a task that
+ * releases 20,000 inputs, 40,006 words, on 16 workers: each queue's share
+ * of the run is 15,000 words, its next block 30,000, unless its worker ran
+ * a quarter of the leaves) gets a block of its own size; its events come out whole and in
+ * order, with held falling by each RELEASED. */
+static void test_stream_step_bigger_than_block(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    enum { N = 20000 };
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg **refs = malloc(N * sizeof *refs);
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "leaf-%d", i);
+        dusk_task(g, key, &dusk_inc, dusk_lit_int(i));
+        refs[i] = dusk_ref(key);
+    }
+    dusk_task(g, "all", &dusk_sum, dusk_listv(N, refs));
+    free(refs);
+    dusk_stream *s = dusk_stream_new();
+    dusk_run_stats st;
+    dusk_options o = {DUSK_SCHED_THREADS, 16, NULL, 0, s, &st};
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, "all", &o, &out, NULL), 0);
+    assert_int_value(out, (int64_t)N * (N + 1) / 2);
+    dusk_value_unref(out);
+    evlog log;
+    evlog_init(&log);
+    size_t n = drain_all(s, &log);
+    assert_int_equal(n, 1 + 4 * (N + 1) - 1 + 1);
+    assert_int_equal(dusk_stream_lost(s), 0);
+    const char *keys[1] = {"all"};
+    check_run_events(g, log.ev, log.n, keys, 1, 16, STRICT, 0, &st);
+    /* the END of "all" and its 20,000 RELEASEDs, consecutive */
+    size_t end = 0;
+    while (end < n && !(log.ev[end].kind == DUSK_EV_END && log.ev[end].nbytes && end + N < n &&
+                        log.ev[end + 1].kind == DUSK_EV_RELEASED && log.ev[end + N].kind ==
+                        DUSK_EV_RELEASED))
+        end++;
+    assert_true(end < n);
+    for (size_t i = 1; i <= N; i++)
+        assert_int_equal(log.ev[end + i].held, log.ev[end + i - 1].held - log.ev[end + i].nbytes);
+    evlog_free(&log);
     dusk_stream_free(s);
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
@@ -1117,6 +1256,20 @@ static dusk_graph *parity_graph(int failing)
     return g;
 }
 
+static int parity_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)ud;
+    (void)worker;
+    (void)err;
+    return 0;
+}
+
+/* The stream's events are the callbacks' (which are built event by event,
+ * while a worker writes its step to the stream as one record that the
+ * consumer unfolds): every field of every event, on every scheduler, with
+ * a failing task (an ERROR in a record), and in a gated run (its steps
+ * split around the gate: a START in a record of its own), drained one
+ * event at a time (records read in parts). */
 static void test_callback_stream_parity(void **state)
 {
     (void)state;
@@ -1127,11 +1280,13 @@ static void test_callback_stream_parity(void **state)
         {DUSK_SCHED_THREADS, 4}};
     for (int failing = 0; failing < 2; failing++)
         for (size_t sc = 0; sc < sizeof scheds / sizeof scheds[0]; sc++)
-            for (int m = 0; m < 2; m++) {
+            for (int m = 0; m < 3; m++) {
+                int gated = m == 2;
                 dusk_graph *g = parity_graph(failing);
                 evlog rec;
                 evlog_init(&rec);
-                dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m]};
+                dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m & 1],
+                                     .gate = gated ? parity_gate : NULL};
                 dusk_stream *s = dusk_stream_new();
                 dusk_options o = {scheds[sc].kind, scheds[sc].workers, &cb, 1, s, NULL};
                 dusk_value *out = NULL;
@@ -1141,10 +1296,18 @@ static void test_callback_stream_parity(void **state)
                 size_t total = (size_t)dusk_stream_appended(s), n = 0;
                 dusk_event *ev = malloc((total + 1) * sizeof *ev);
                 dusk_event *all = malloc((total + 1) * sizeof *all);
-                size_t got = dusk_stream_drain(s, all, total + 1);
+                size_t got = 0, k;
+                if (gated)
+                    while ((k = dusk_stream_drain(s, all + got, 1)) > 0)
+                        got += k;
+                else
+                    got = dusk_stream_drain(s, all, total + 1);
                 assert_int_equal(got, total);
+                if (!failing)
+                    check_run_events(g, all, got, (const char *[]){"top"}, 1, scheds[sc].workers,
+                                     STRICT, 0, NULL);
                 for (size_t i = 0; i < got; i++)
-                    if (!masks[m] || (masks[m] & DUSK_EVMASK(all[i].kind)))
+                    if (!masks[m & 1] || (masks[m & 1] & DUSK_EVMASK(all[i].kind)))
                         ev[n++] = all[i];
                 assert_int_equal(rec.n, n);
                 qsort(ev, n, sizeof *ev, event_cmp);
@@ -1364,6 +1527,8 @@ int main(void)
         cmocka_unit_test_teardown(test_stream_two_runs, reset_alloc),
         cmocka_unit_test_teardown(test_stream_losses, reset_alloc),
         cmocka_unit_test_teardown(test_stream_reuses_blocks, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_big_run_blocks, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_step_bigger_than_block, reset_alloc),
         cmocka_unit_test(test_stream_idle_worker_flushes),
         cmocka_unit_test_teardown(test_callbacks, reset_alloc),
         cmocka_unit_test_teardown(test_callbacks_and_stream_together,
