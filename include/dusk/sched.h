@@ -40,7 +40,8 @@ extern "C" {
 
 typedef enum {
     DUSK_SCHED_SYNC = 0,   /* one thread, the caller's: for debugging */
-    DUSK_SCHED_THREADS     /* a pool of pthreads: the default */
+    DUSK_SCHED_THREADS,    /* a pool of pthreads: the default */
+    DUSK_SCHED_PROCESSES = 2   /* a pool of forked processes: see below */
 } dusk_sched_kind;
 
 /* What a run measured. */
@@ -59,11 +60,13 @@ typedef struct dusk_options {
     size_t ncallbacks;
     dusk_stream *stream;               /* or NULL */
     dusk_run_stats *stats;             /* filled when not NULL */
+    int retries;                       /* processes: restarts of a dead worker
+                                          per task (0: a death fails the run) */
 } dusk_options;
 
 /* The defaults: threads, one worker per core, no listeners. opts may be NULL
  * wherever it is taken, meaning these. */
-#define DUSK_OPTIONS_INIT {DUSK_SCHED_THREADS, 0, NULL, 0, NULL, NULL}
+#define DUSK_OPTIONS_INIT {DUSK_SCHED_THREADS, 0, NULL, 0, NULL, NULL, 0}
 
 /* Runs the graph for key and sets *out to its value (a new reference). */
 DUSK_API int dusk_get(dusk_graph *g, const char *key, const dusk_options *opts,
