@@ -325,6 +325,9 @@ static _Noreturn void child_main(int fd)
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* A test's failure injection counts the allocations of the process
+     * that armed it: they are this process's (the run's) only. */
+    dusk_alloc_fail_after(-1);
     for (;;) {
         frame h;
         int shmfd;

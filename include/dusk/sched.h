@@ -19,6 +19,27 @@
 ** held is freed and the call returns the task's code with a message naming
 ** the key: "task 'b' (inc) failed: ...". The graph's entries are only
 ** read. Which thread calls the listeners, per scheduler: events.h.
+**
+** DUSK_SCHED_PROCESSES computes tasks in a pool of worker processes forked
+** when the run starts (so register the functions first: dusk_func_register;
+** a task whose function is not registered fails with DUSK_EINVAL naming
+** its key). This process schedules: every event, pretask and posttask
+** happens here, with the worker process's index (0 .. workers-1) as the
+** worker id, and every result is held here. What travels, encoded
+** (encode.h): None, bool, int, float, string, tuples of these and
+** ndarrays (any dtype; encodings of 64 KiB or more through shared memory,
+** mapped by the receiver, not copied element by element). Opaque values
+** hold a pointer, which means nothing in another process: a task whose
+** argument or result holds one fails with DUSK_ETYPE, "task 'k' (f)
+** failed: its arguments cannot travel between processes: ..." (the value
+** itself may still be asked for: it never leaves this process). A task
+** whose worker dies (a signal, abort, exit) ends the run with DUSK_ETASK,
+** "task 'k' (f) died: signal 11 (Segmentation fault)", unless retries
+** allows a fresh worker to run it again; the other workers finish their
+** task and stop, and no worker process outlives the run (nor this
+** process: they get SIGKILL if it dies). A task's side effects on this
+** process's memory (its ud, globals) stay in its worker: functions talk
+** through their arguments and results.
 */
 #ifndef DUSK_SCHED_H
 #define DUSK_SCHED_H
