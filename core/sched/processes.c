@@ -80,6 +80,7 @@ typedef struct pool {
     pthread_rwlock_t forking;    /* see the top */
     pthread_t *threads;
     child *kids;                 /* one per worker */
+    const dusk_func *here;       /* array stores' function, run in this process */
     int retries;
     int mu_init, cv_init, rw_init;
 } pool;
@@ -451,7 +452,7 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
 }
 
 /* Task t, started and ended here, computed by w's child (a value or an
- * alias, which need no function, here). */
+ * alias, which need no function, and an array store's write, here). */
 static int remote_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
                        dusk_error *terr)
 {
@@ -459,10 +460,13 @@ static int remote_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **ou
     dusk__run_started(r, w, t);
     *out = NULL;
     dusk_error_clear(terr);
-    dusk_value *msg;
-    pthread_rwlock_rdlock(&pl->forking);
-    int rc = dusk__run_message(r, t, &msg, terr);
-    pthread_rwlock_unlock(&pl->forking);
+    dusk_value *msg = NULL;
+    int rc = 0;
+    if (!pl->here || dusk_plan_func(r->plan, t) != pl->here) {
+        pthread_rwlock_rdlock(&pl->forking);
+        rc = dusk__run_message(r, t, &msg, terr);
+        pthread_rwlock_unlock(&pl->forking);
+    }
     if (rc == 0 && !msg)
         rc = dusk__run_execute(r, t, out, terr);
     else if (rc == 0)
@@ -573,6 +577,11 @@ static int processes_init(dusk__run *r, dusk_error *err)
         return dusk_error_set(err, DUSK_ESYS, "cannot create a lock");
     pl->rw_init = 1;
     pl->retries = r->opts->retries;
+    /* An array store's tasks write each block into the HDF5 file that this
+     * process made and holds open (array/store.c); HDF5 has one writer per
+     * file, so they run here, on the driver threads, as on threads: their
+     * input blocks are here already. */
+    pl->here = dusk_func_lookup("array.store-map");
     for (int i = 0; i < r->nworkers; i++) {
         int rc = spawn(pl, r->nworkers, i, err);
         if (rc)

@@ -2765,9 +2765,6 @@ static void test_h5_roundtrip(void **state)
                                       DUSK_SHAPE(40, 30, 20), "(7, 8, 9)"), DUSK_AXIS(1), true, 2, 1);
     dusk_value *ref = compute(e, "std");
     for (size_t si = 0; si < NSCHEDS; si++) {
-        if (sched_remote(&SCHEDS[si]))
-            continue;   /* store-map tasks write the HDF5 file this process has open:
-                           not from worker processes (README, processes) */
         dusk_options o = mkopts(&SCHEDS[si], NULL);
         dusk_error err = DUSK_ERROR_INIT;
         dusk_store_options so = {0, true};
@@ -2973,9 +2970,6 @@ static void test_h5_store_failures(void **state)
                                        dusk_from_buffer(ctx, base, DUSK_DT_I8, DUSK_SHAPE(8), "2"),
                                        dusk_from_buffer(ctx, ex, DUSK_DT_I8, DUSK_SHAPE(8), "2"));
     for (size_t si = 0; si < NSCHEDS; si++) {
-        if (sched_remote(&SCHEDS[si]))
-            continue;   /* store-map tasks write the HDF5 file this process has open:
-                           not from worker processes (README, processes) */
         dusk_options o = mkopts(&SCHEDS[si], NULL);
         rc = dusk_array_store(bad, path, "/x", NULL, &o, &err);
         assert_int_not_equal(rc, 0);
