@@ -85,6 +85,57 @@ typedef struct pool {
     int mu_init, cv_init, rw_init;
 } pool;
 
+/* --- the worker processes alive, for memory samplers --------------------- */
+
+/* Every worker process of every processes run going on, so that a sampler
+ * (the profiler's) can add their RSS to this process's. */
+static pthread_mutex_t alive_mu = PTHREAD_MUTEX_INITIALIZER;
+static int *alive;
+static size_t nalive, alive_cap;
+
+static void alive_add(pid_t pid)
+{
+    pthread_mutex_lock(&alive_mu);
+    if (nalive == alive_cap) {
+        size_t cap = alive_cap ? 2 * alive_cap : 16;
+        int *a = dusk_realloc(alive, cap * sizeof *a);
+        if (a) {
+            alive = a;
+            alive_cap = cap;
+        }
+    }
+    if (nalive < alive_cap)   /* else the sampler misses one: memory is short */
+        alive[nalive++] = (int)pid;
+    pthread_mutex_unlock(&alive_mu);
+}
+
+static void alive_remove(pid_t pid)
+{
+    pthread_mutex_lock(&alive_mu);
+    for (size_t i = 0; i < nalive; i++)
+        if (alive[i] == (int)pid) {
+            alive[i] = alive[--nalive];
+            break;
+        }
+    if (nalive == 0) {
+        /* none left: nothing stays allocated between runs */
+        dusk_free(alive);
+        alive = NULL;
+        alive_cap = 0;
+    }
+    pthread_mutex_unlock(&alive_mu);
+}
+
+size_t dusk_sched_worker_pids(int *pids, size_t n)
+{
+    pthread_mutex_lock(&alive_mu);
+    size_t all = nalive;
+    for (size_t i = 0; pids && i < n && i < all; i++)
+        pids[i] = alive[i];
+    pthread_mutex_unlock(&alive_mu);
+    return all;
+}
+
 /* --- messages on a socket (both sides) ----------------------------------- */
 
 /* Sends a frame and its payload (buf, n bytes; may be NULL) and, when
@@ -236,7 +287,7 @@ static int send_value(int fd, const dusk_value *v, const char *what, dusk_error 
                               what, strerror(errno));
     void *p = MAP_FAILED;
     if (ftruncate(mfd, (off_t)n) == 0)
-        p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+        p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, mfd, 0);
     if (p == MAP_FAILED) {
         int e = errno;
         close(mfd);
@@ -261,7 +312,8 @@ static int recv_payload(int fd, const frame *h, int shmfd, dusk_value **out, dus
         if (shmfd < 0)
             return dusk_error_set(err, DUSK_ESYS, "a shared-memory message came without its memfd");
         mapping *mp = dusk_malloc(sizeof *mp);
-        void *p = mp ? mmap(NULL, h->len, PROT_READ | PROT_WRITE, MAP_PRIVATE, shmfd, 0)
+        void *p = mp ? mmap(NULL, h->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE,
+                            shmfd, 0)
                      : MAP_FAILED;
         int e = errno;
         close(shmfd);
@@ -383,6 +435,7 @@ static int spawn(pool *pl, int nworkers, int i, dusk_error *err)
     }
     close(sv[1]);
     pl->kids[i] = (child){pid, sv[0]};
+    alive_add(pid);
     return 0;
 }
 
@@ -398,6 +451,7 @@ static void reap(child *k, int *status)
     if (k->pid > 0) {
         while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR)
             ;
+        alive_remove(k->pid);
         k->pid = -1;
     }
     if (status)

@@ -101,6 +101,13 @@ DUSK_API int dusk_get_list(dusk_graph *g, const char *const *keys, size_t n,
 DUSK_API int dusk_compute(dusk_graph *g, dusk_arg *request, const dusk_options *opts,
                  dusk_value **out, dusk_error *err);
 
+/* The process ids of the worker processes of every DUSK_SCHED_PROCESSES
+ * run going on in this process (from any thread): up to n of them into pids
+ * (which may be NULL when n is 0); returns how many there are, which may
+ * exceed n. For a memory sampler: the pool's RSS is this process's plus
+ * theirs (the profiler's sampler adds them). 0 when no such run is going. */
+DUSK_API size_t dusk_sched_worker_pids(int *pids, size_t n);
+
 /* Number of online processors (at least 1). */
 DUSK_API int dusk_ncores(void);
 

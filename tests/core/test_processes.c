@@ -193,10 +193,26 @@ static void test_lecture(void **state)
     assert_int_equal(count_children(), before);
 }
 
-/* The tasks run in other processes: each pid differs from this one's. */
+/* pretask runs here: it sees the pool's pids (dusk_sched_worker_pids). */
+typedef struct pool_seen {
+    int pids[8];
+    size_t n;
+} pool_seen;
+
+static void note_pool(void *ud, int64_t task, int worker)
+{
+    (void)task, (void)worker;
+    pool_seen *ps = ud;
+    ps->n = dusk_sched_worker_pids(ps->pids, 8);
+}
+
+/* The tasks run in other processes: each pid differs from this one's and
+ * is one of the pool's, which dusk_sched_worker_pids lists during the run
+ * only. */
 static void test_runs_elsewhere(void **state)
 {
     (void)state;
+    assert_int_equal(dusk_sched_worker_pids(NULL, 0), 0);
     dusk_graph *g = dusk_graph_new();
     char key[16];
     for (int i = 0; i < 8; i++) {
@@ -204,15 +220,24 @@ static void test_runs_elsewhere(void **state)
         assert_int_equal(dusk_task(g, key, &getpid_f), 0);
     }
     const char *keys[8] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"};
+    pool_seen ps = {{0}, 0};
+    dusk_callbacks cb = {0};
+    cb.pretask = note_pool;
+    cb.ud = &ps;
     dusk_options o = popts(2, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
     dusk_error err;
     dusk_value *v = NULL;
     assert_int_equal(dusk_get_list(g, keys, 8, &o, &v, &err), 0);
+    assert_int_equal(ps.n, 2);
     for (size_t i = 0; i < 8; i++) {
         int64_t pid = dusk_value_int(dusk_tuple_get(v, i));
         assert_true(pid > 0);
         assert_int_not_equal(pid, (int64_t)getpid());
+        assert_true(pid == ps.pids[0] || pid == ps.pids[1]);
     }
+    assert_int_equal(dusk_sched_worker_pids(NULL, 0), 0);
     dusk_value_unref(v);
     dusk_graph_free(g);
 }
