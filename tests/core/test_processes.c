@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
+#include "dusk/profiler.h"
 #include "helpers.h"
 
 /* --- task functions, registered before any run forks ---------------------- */
@@ -114,6 +115,24 @@ static int asum_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
     return *out ? 0 : DUSK_ENOMEM;
 }
 static const dusk_func iota = {"iota", iota_fn, NULL};
+
+/* Holds args[0] MiB of touched memory for 300 ms, in its worker. */
+static int hog_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)ud, (void)nargs, (void)err;
+    size_t n = (size_t)dusk_value_int(args[0]) << 20;
+    volatile char *p = malloc(n);
+    if (!p)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < n; i += 4096)
+        p[i] = 1;
+    sleep_ms(300);
+    free((void *)p);
+    *out = dusk_int(1);
+    return 0;
+}
+static const dusk_func hog = {"hog", hog_fn, NULL};
 static const dusk_func asum = {"asum", asum_fn, NULL};
 
 static void nothing(void *p) { (void)p; }
@@ -343,6 +362,51 @@ static void test_events_carry_worker(void **state)
     dusk_graph_free(g);
 }
 
+static uint64_t my_rss(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, res = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lu %lu", &size, &res), 2);
+    fclose(f);
+    return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The profiler's RSS is the pool's: two workers holding 48 MiB each show
+ * in its samples, though this process never holds them. */
+static void test_profiler_pool_rss(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "h1", &hog, dusk_lit_int(48)), 0);
+    assert_int_equal(dusk_task(g, "h2", &hog, dusk_lit_int(48), dusk_lit_int(2)), 0);
+    assert_int_equal(dusk_task(g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    assert_non_null(p);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = popts(2, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    uint64_t mine = my_rss();
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get(g, "both", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_value(v, 2);
+    dusk_value_unref(v);
+    uint64_t top = 0;
+    const dusk_resource_sample *s = dusk_profiler_samples(p);
+    for (size_t i = 0; i < dusk_profiler_nsamples(p); i++)
+        if (s[i].rss > top)
+            top = s[i].rss;
+    print_message("this process %.0f MiB, the pool's peak %.0f MiB\n", mine / 1048576.0,
+                  top / 1048576.0);
+    assert_true(top >= mine + (80u << 20));
+    assert_true(my_rss() < mine + (40u << 20));   /* the 96 MiB were never here */
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+}
+
 /* --- crashes ------------------------------------------------------------------------- */
 
 /* A graph where 'x' dies (after `after` ms) while 'slow', on the other
@@ -516,7 +580,7 @@ static void test_task_error(void **state)
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
-                             &flaky, &iota, &asum, &make_opaque};
+                             &flaky, &iota, &asum, &make_opaque, &hog};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -526,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_random_dags),
         cmocka_unit_test(test_arrays_travel),
         cmocka_unit_test(test_events_carry_worker),
+        cmocka_unit_test(test_profiler_pool_rss),
         cmocka_unit_test(test_segfault),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_exit),
