@@ -10,6 +10,7 @@
 ** the key named.
 */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE   /* MAP_ANONYMOUS */
 #include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <cmocka.h>
 
@@ -44,7 +46,9 @@ static int crash_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dus
         sleep_ms((int)dusk_value_int(args[0]));
     switch ((int)(intptr_t)ud) {
     case 0: {
-        volatile int *p = NULL;
+        /* A page that may not be touched: a real segfault, which UBSan's
+         * null check (halting the child with exit 1) does not see first. */
+        volatile char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         *p = 1;
         break;
     }
