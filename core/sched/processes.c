@@ -366,7 +366,7 @@ static int recv_payload(int fd, const frame *h, int shmfd, dusk_value **out, dus
 
 /* --- a child ----------------------------------------------------------------- */
 
-static _Noreturn void child_main(int fd)
+static _Noreturn void child_main(int fd, pid_t parent)
 {
     /* The parent's handlers (a test harness's, say) mean nothing here: a
      * crash must kill this process, for the parent to see the signal. */
@@ -377,7 +377,11 @@ static _Noreturn void child_main(int fd)
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
+    /* (Strictly: when the thread that forked it ends. A restarted worker's
+     * is its driver thread, which ends after its worker's last task.) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(0);   /* the parent died before PDEATHSIG was set */
     /* A test's failure injection counts the allocations of the process
      * that armed it: they are this process's (the run's) only. */
     dusk_alloc_fail_after(-1);
@@ -414,7 +418,7 @@ static int spawn(pool *pl, int nworkers, int i, dusk_error *err)
         return dusk_error_set(err, DUSK_ESYS, "cannot make a socket for worker process %d: %s",
                               i, strerror(errno));
     fflush(NULL);   /* or the child would write this process's buffered output again */
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         int e = errno;
         close(sv[0]);
@@ -429,9 +433,7 @@ static int spawn(pool *pl, int nworkers, int i, dusk_error *err)
             if (pl->kids[k].fd >= 0)
                 close(pl->kids[k].fd);
         close(sv[0]);
-        if (getppid() == 1)
-            _exit(0);   /* the parent died before PDEATHSIG was set */
-        child_main(sv[1]);
+        child_main(sv[1], parent);
     }
     close(sv[1]);
     pl->kids[i] = (child){pid, sv[0]};

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -314,11 +315,12 @@ static void test_arrays_travel(void **state)
     }
 }
 
-/* Events come from this process with worker ids 0 .. workers-1. */
+/* Events come from this process with worker ids 0 .. workers-1 (from one
+ * thread per worker: hence the atomics). */
 typedef struct seen {
-    int starts[4];
-    int ends;
-    int other;
+    atomic_int starts[4];
+    atomic_int ends;
+    atomic_int other;
 } seen;
 
 static void on_event(void *ud, const dusk_event *ev)
@@ -326,12 +328,12 @@ static void on_event(void *ud, const dusk_event *ev)
     seen *s = ud;
     if (ev->kind == DUSK_EV_START) {
         if (ev->worker >= 0 && ev->worker < 4)
-            s->starts[ev->worker]++;
+            atomic_fetch_add(&s->starts[ev->worker], 1);
         else
-            s->other++;
+            atomic_fetch_add(&s->other, 1);
     }
     if (ev->kind == DUSK_EV_END)
-        s->ends++;
+        atomic_fetch_add(&s->ends, 1);
 }
 
 static void test_events_carry_worker(void **state)
@@ -347,7 +349,11 @@ static void test_events_carry_worker(void **state)
         snprintf(names[i], sizeof names[i], "%s", key);
         keys[i] = names[i];
     }
-    seen s = {{0}, 0, 0};
+    seen s;
+    for (int i = 0; i < 4; i++)
+        atomic_init(&s.starts[i], 0);
+    atomic_init(&s.ends, 0);
+    atomic_init(&s.other, 0);
     dusk_callbacks cb = {0};
     cb.on_event = on_event;
     cb.ud = &s;
@@ -358,10 +364,11 @@ static void test_events_carry_worker(void **state)
     dusk_value *v = NULL;
     if (dusk_get_list(g, keys, 12, &o, &v, &err))
         fail_msg("%s", err.msg);
-    assert_int_equal(s.ends, 12);
-    assert_int_equal(s.other, 0);
-    assert_int_equal(s.starts[0] + s.starts[1] + s.starts[2], 12);
-    assert_int_equal(s.starts[3], 0);
+    assert_int_equal(atomic_load(&s.ends), 12);
+    assert_int_equal(atomic_load(&s.other), 0);
+    assert_int_equal(atomic_load(&s.starts[0]) + atomic_load(&s.starts[1]) +
+                         atomic_load(&s.starts[2]), 12);
+    assert_int_equal(atomic_load(&s.starts[3]), 0);
     dusk_value_unref(v);
     dusk_graph_free(g);
 }
