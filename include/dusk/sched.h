@@ -39,7 +39,8 @@
 ** task and stop, and no worker process outlives the run (nor this
 ** process: they get SIGKILL if it dies). A task's side effects on this
 ** process's memory (its ud, globals) stay in its worker: functions talk
-** through their arguments and results.
+** through their arguments and results. Array stores (array.h) write their
+** blocks from this process, which holds the HDF5 file.
 */
 #ifndef DUSK_SCHED_H
 #define DUSK_SCHED_H
@@ -62,7 +63,7 @@ extern "C" {
 typedef enum {
     DUSK_SCHED_SYNC = 0,   /* one thread, the caller's: for debugging */
     DUSK_SCHED_THREADS,    /* a pool of pthreads: the default */
-    DUSK_SCHED_PROCESSES = 2   /* a pool of forked processes: see below */
+    DUSK_SCHED_PROCESSES = 2   /* a pool of forked processes: see the top */
 } dusk_sched_kind;
 
 /* What a run measured. */
