@@ -209,23 +209,30 @@ static int recv_all(int fd, void *buf, size_t n)
     return 1;
 }
 
-/* Reads a frame, and the descriptor that came with it into *shmfd (-1 if
- * none): 1, 0 at the end of the input, -1 on an error. */
-static int recv_frame(int fd, frame *h, int *shmfd)
+/* What one read takes beyond a frame: a small message's payload arrives with
+ * its frame, in the same read (one system call a message, not two). */
+enum { PRE_CAP = 4096 };
+
+/* Reads a frame, the descriptor that came with it into *shmfd (-1 if
+ * none), and into pre the first *npre bytes of its payload that arrived
+ * with it (never more than the payload: one message is in flight at a
+ * time): 1, 0 at the end of the input, -1 on an error. */
+static int recv_frame(int fd, frame *h, int *shmfd, char *pre, size_t *npre)
 {
     *shmfd = -1;
-    struct iovec iov = {h, sizeof *h};
+    *npre = 0;
+    struct iovec iov[2] = {{h, sizeof *h}, {pre, PRE_CAP}};
     union {
         char b[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } c;
     struct msghdr m = {0};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
+    m.msg_iov = iov;
+    m.msg_iovlen = 2;
     m.msg_control = c.b;
     m.msg_controllen = sizeof c.b;
     ssize_t s;
-    while ((s = recvmsg(fd, &m, MSG_WAITALL | MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+    while ((s = recvmsg(fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
     if (s <= 0)
         return s == 0 ? 0 : -1;
@@ -236,6 +243,8 @@ static int recv_frame(int fd, frame *h, int *shmfd)
         int rc = recv_all(fd, (char *)h + s, sizeof *h - (size_t)s);
         if (rc <= 0)
             return rc;
+    } else {
+        *npre = (size_t)s - sizeof *h;
     }
     return 1;
 }
@@ -305,7 +314,8 @@ static int send_value(int fd, const dusk_value *v, const char *what, dusk_error 
 /* Reads the payload of frame h (a value, or an error's message into err
  * with its code): 0 and *out, the message's code, or DUSK_ESYS when the
  * socket is broken. */
-static int recv_payload(int fd, const frame *h, int shmfd, dusk_value **out, dusk_error *err)
+static int recv_payload(int fd, const frame *h, int shmfd, const char *pre, size_t npre,
+                        dusk_value **out, dusk_error *err)
 {
     *out = NULL;
     if (h->kind == MSG_SHM) {
@@ -338,13 +348,19 @@ static int recv_payload(int fd, const frame *h, int shmfd, dusk_value **out, dus
         close(shmfd);
     if (h->len > (uint64_t)SIZE_MAX - 1)
         return dusk_error_set(err, DUSK_EINVAL, "a message of %llu bytes", (unsigned long long)h->len);
-    char *b = dusk_malloc((size_t)h->len + 1);
+    if (npre > h->len)
+        return dusk_error_set(err, DUSK_EINVAL, "a message longer than its frame says");
+    /* Whole in pre (and room for the NUL an error's text gets): no copy. */
+    char small[PRE_CAP + 1];
+    char *b = h->len < sizeof small ? small : dusk_malloc((size_t)h->len + 1);
     if (!b)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a message of %llu bytes",
                               (unsigned long long)h->len);
-    int got = recv_all(fd, b, (size_t)h->len);
+    memcpy(b, pre, npre);
+    int got = npre == h->len ? 1 : recv_all(fd, b + npre, (size_t)h->len - npre);
     if (got <= 0) {
-        dusk_free(b);
+        if (b != small)
+            dusk_free(b);
         return dusk_error_set(err, DUSK_ESYS, "the worker process's socket closed mid-message");
     }
     int rc;
@@ -360,7 +376,8 @@ static int recv_payload(int fd, const frame *h, int shmfd, dusk_value **out, dus
     } else {
         rc = dusk_error_set(err, DUSK_EINVAL, "a message of unknown kind %u", h->kind);
     }
-    dusk_free(b);
+    if (b != small)
+        dusk_free(b);
     return rc;
 }
 
@@ -388,11 +405,13 @@ static _Noreturn void child_main(int fd, pid_t parent)
     for (;;) {
         frame h;
         int shmfd;
-        if (recv_frame(fd, &h, &shmfd) <= 0)
+        char pre[PRE_CAP];
+        size_t npre;
+        if (recv_frame(fd, &h, &shmfd, pre, &npre) <= 0)
             _exit(0);   /* the run is over (or the parent is gone) */
         dusk_error err = DUSK_ERROR_INIT;
         dusk_value *msg = NULL, *out = NULL;
-        int rc = recv_payload(fd, &h, shmfd, &msg, &err);
+        int rc = recv_payload(fd, &h, shmfd, pre, npre, &msg, &err);
         if (rc == DUSK_ESYS)
             _exit(0);
         if (rc == 0)
@@ -486,8 +505,10 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
         int rc = k->fd < 0 ? DUSK_ESYS : send_value(k->fd, msg, "its arguments", terr);
         if (rc == 0) {
             frame h;
-            int shmfd, got = recv_frame(k->fd, &h, &shmfd);
-            rc = got > 0 ? recv_payload(k->fd, &h, shmfd, out, terr)
+            char pre[PRE_CAP];
+            size_t npre;
+            int shmfd, got = recv_frame(k->fd, &h, &shmfd, pre, &npre);
+            rc = got > 0 ? recv_payload(k->fd, &h, shmfd, pre, npre, out, terr)
                          : dusk_error_set(terr, DUSK_ESYS, "the worker process is gone");
         }
         if (rc != DUSK_ESYS)
