@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -217,8 +218,10 @@ static void test_lecture(void **state)
     assert_int_equal(count_children(), before);
 }
 
-/* pretask runs here: it sees the pool's pids (dusk_sched_worker_pids). */
+/* pretask runs here: it sees the pool's pids (dusk_sched_worker_pids);
+ * one thread per worker calls it, hence the lock. */
 typedef struct pool_seen {
+    pthread_mutex_t mu;
     int pids[8];
     size_t n;
 } pool_seen;
@@ -227,7 +230,9 @@ static void note_pool(void *ud, int64_t task, int worker)
 {
     (void)task, (void)worker;
     pool_seen *ps = ud;
+    pthread_mutex_lock(&ps->mu);
     ps->n = dusk_sched_worker_pids(ps->pids, 8);
+    pthread_mutex_unlock(&ps->mu);
 }
 
 /* The tasks run in other processes: each pid differs from this one's and
@@ -244,7 +249,7 @@ static void test_runs_elsewhere(void **state)
         assert_int_equal(dusk_task(g, key, &getpid_f), 0);
     }
     const char *keys[8] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"};
-    pool_seen ps = {{0}, 0};
+    pool_seen ps = {PTHREAD_MUTEX_INITIALIZER, {0}, 0};
     dusk_callbacks cb = {0};
     cb.pretask = note_pool;
     cb.ud = &ps;
