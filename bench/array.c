@@ -10,6 +10,10 @@
 **                       to a new file renamed over the output (as a store
 **                       writes), in 1 MiB reads and writes, in a child too
 **   array.lecture       (1000, 10000) float64, 76 MiB
+**   array.lecture.processes  the same on the processes scheduler (one
+**                       worker process per core; its .peak is wait4's
+**                       ru_maxrss: the largest of the scheduling process
+**                       and each worker, not their sum)
 **   array.big           (20000, 10000) float64, 1.6 GB (larger than what
 **                       the run may hold: peak memory stays near workers x
 **                       a few chunks), after array.big.copy, its copy
@@ -83,7 +87,7 @@ static void make_input(const char *path, int64_t rows)
 
 /* The measured work, in a child: returns its wall time in seconds through
  * a pipe, its peak RSS through wait4. */
-static void measure(const char *name, const char *in, const char *out)
+static void measure(const char *name, const char *in, const char *out, dusk_sched_kind kind)
 {
     int fd[2];
     if (pipe(fd) != 0) {
@@ -99,7 +103,9 @@ static void measure(const char *name, const char *in, const char *out)
         dusk_array *x = dusk_from_hdf5(ctx, in, "/data_set_1", "(500, 500)");
         dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
         dusk_store_options so = {0, true};
-        if (dusk_array_store(r, out, "/r", &so, NULL, &err))
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = kind;
+        if (dusk_array_store(r, out, "/r", &so, &o, &err))
             fail(name, &err);
         dusk_array_ctx_free(ctx);
         double t = now_s() - t0;
@@ -347,12 +353,16 @@ int main(void)
     /* The copy first, to the output's name: the store then replaces a file
      * as big as its own, as the copy did. */
     measure_copy("array.copy", "build/bench-data/lecture.hdf5", "build/bench-data/lecture-r.hdf5");
-    measure("array.lecture", "build/bench-data/lecture.hdf5", "build/bench-data/lecture-r.hdf5");
+    measure("array.lecture", "build/bench-data/lecture.hdf5", "build/bench-data/lecture-r.hdf5",
+            DUSK_SCHED_THREADS);
+    measure("array.lecture.processes", "build/bench-data/lecture.hdf5",
+            "build/bench-data/lecture-r.hdf5", DUSK_SCHED_PROCESSES);
     const char *skip = getenv("DUSK_BENCH_SKIP_BIG");
     if (!skip || strcmp(skip, "1") != 0) {
         make_input("build/bench-data/big.hdf5", 20000);
         measure_copy("array.big.copy", "build/bench-data/big.hdf5", "build/bench-data/big-r.hdf5");
-        measure("array.big", "build/bench-data/big.hdf5", "build/bench-data/big-r.hdf5");
+        measure("array.big", "build/bench-data/big.hdf5", "build/bench-data/big-r.hdf5",
+                DUSK_SCHED_THREADS);
         remove("build/bench-data/big-r.hdf5");
     }
     factorisations(skip && strcmp(skip, "1") == 0);

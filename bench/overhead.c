@@ -24,6 +24,8 @@
 **   overhead.threads.nolistener  threads, 2 workers, no listener
 **   overhead.threads.stream      threads, 2 workers, a dusk_stream drained by
 **                                a consumer thread; the count is checked
+**   overhead.processes           processes, 2 worker processes, counting
+**                                events as overhead.threads (best of 3)
 **   graph.bytes_per_task         the heap the graph, its order, the plan and
 **                                the run's state take, per task, counted by
 **                                the allocator (glibc's mallinfo2) when the
@@ -112,7 +114,7 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
     int rc;
 
     o.scheduler = kind;
-    o.workers = kind == DUSK_SCHED_THREADS ? WORKERS : 1;
+    o.workers = kind == DUSK_SCHED_SYNC ? 1 : WORKERS;
     memset(&cb, 0, sizeof cb);
     memset(&c, 0, sizeof c);
     if (l == L_START) {
@@ -277,6 +279,8 @@ int main(void)
     measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
     measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE, REPS);
     measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM, REPS);
+    /* Each task crosses a socket twice: best of 3, a few seconds each. */
+    measure("overhead.processes", g, root, DUSK_SCHED_PROCESSES, L_CALLBACK, 3);
     bytes_per_task("graph.bytes_per_task", g, root, heap0);
     dusk_graph_free(g);
 

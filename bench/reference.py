@@ -16,7 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(os.path.dirname(HERE), "build", "bench-data")
 
 
-def overhead_graph():
+def overhead_graph(leaves=100000):
     from operator import add
 
     def inc(x):
@@ -27,7 +27,7 @@ def overhead_graph():
 
     dsk = {}
     level = []
-    for i in range(100000):
+    for i in range(leaves):
         k = "inc-%d" % i
         dsk[k] = (inc, i)
         level.append(k)
@@ -59,6 +59,18 @@ def overhead():
     t = time.perf_counter()
     dask.threaded.get(dsk, root, num_workers=2)
     print("overhead.threads.dask: %.0f ns/task" % ((time.perf_counter() - t) / n * 1e9), flush=True)
+    # Dask's multiprocessing scheduler, 2 processes, as overhead.processes;
+    # on the same graph with 10,000 leaves (20,006 tasks): at its hundreds of
+    # microseconds a task, the whole graph would take minutes.
+    import dask.multiprocessing
+
+    dsk, root = overhead_graph(10000)
+    n = len(dsk)
+    t = time.perf_counter()
+    got = dask.multiprocessing.get(dsk, root, num_workers=2)
+    secs = time.perf_counter() - t
+    assert got == 10000 * 10001 // 2, got
+    print("overhead.processes.dask: %.0f ns/task" % (secs / n * 1e9), flush=True)
 
 
 def child(kind, src, dst):

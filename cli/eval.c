@@ -37,7 +37,7 @@ static const char HELP[] =
     "usage: dusk eval EXPR [--input NAME=FILE.hdf5:/dataset ...] [--chunks SPEC]\n"
     "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg]\n"
     "                 [--print] [--profile REPORT.html] [--view]\n"
-    "                 [--scheduler sync|threads] [--workers N]\n"
+    "                 [--scheduler sync|threads|processes] [--workers N]\n"
     "\n"
     "Evaluates a NumPy-style expression over dusk's chunked arrays, e.g.\n"
     "  dusk eval 'x - x.mean(axis=0)' --input x=rnd_data.hdf5:/data_set_1 \\\n"
@@ -74,7 +74,7 @@ static const char HELP[] =
     "  --view                      compute in the live window (--close: close it\n"
     "                              when the run ends; so it does when stdin is\n"
     "                              not a terminal)\n"
-    "  --scheduler sync|threads    (threads); --workers N (0: one per core)\n"
+    "  --scheduler sync|threads|processes  (threads); --workers N (0: one per core)\n"
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
     "                              when it is a terminal)\n"
     "\n"
@@ -341,8 +341,10 @@ int cli_eval(int argc, char **argv)
                 run.scheduler = DUSK_SCHED_SYNC;
             else if (!strcmp(v, "threads"))
                 run.scheduler = DUSK_SCHED_THREADS;
+            else if (!strcmp(v, "processes"))
+                run.scheduler = DUSK_SCHED_PROCESSES;
             else {
-                fprintf(stderr, "dusk eval: --scheduler '%s': sync or threads\n", v);
+                fprintf(stderr, "dusk eval: --scheduler '%s': sync, threads or processes\n", v);
                 return 2;
             }
         } else if (!strcmp(a, "--workers")) {

@@ -160,8 +160,10 @@ int cli_run(int argc, char **argv)
                 o.scheduler = DUSK_SCHED_SYNC;
             else if (!strcmp(val, "threads"))
                 o.scheduler = DUSK_SCHED_THREADS;
+            else if (!strcmp(val, "processes"))
+                o.scheduler = DUSK_SCHED_PROCESSES;
             else
-                rc = cli_fail(2, sub, "--scheduler is sync or threads, not '%s'", val);
+                rc = cli_fail(2, sub, "--scheduler is sync, threads or processes, not '%s'", val);
             break;
         case O_WORKERS:
             if (cli_parse_int(val, 1, 4096, &num) != 0)

@@ -17,6 +17,9 @@ const sched_cfg SCHEDS[NSCHED_CFGS] = {
     {DUSK_SCHED_THREADS, 1, "threads/1"},
     {DUSK_SCHED_THREADS, 2, "threads/2"},
     {DUSK_SCHED_THREADS, 4, "threads/4"},
+    /* Tasks in forked processes: the cases whose functions keep state in
+     * the test's memory, or are not registered, skip it (sched_remote). */
+    {DUSK_SCHED_PROCESSES, 2, "processes/2"},
 };
 
 dusk_options mkopts(const sched_cfg *c, dusk_run_stats *st)

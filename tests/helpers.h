@@ -39,9 +39,15 @@ typedef struct sched_cfg {
     const char *name;
 } sched_cfg;
 
-#define NSCHED_CFGS 4
+#define NSCHED_CFGS 5
 extern const sched_cfg SCHEDS[NSCHED_CFGS];
 #define NSCHEDS ((size_t)NSCHED_CFGS)
+
+/* Whether c computes tasks in another address space (processes): a case
+ * whose task functions count calls or keep state in the test's memory
+ * (through ud or globals), or are not registered, cannot run there and
+ * skips it, saying why. */
+static inline bool sched_remote(const sched_cfg *c) { return c->kind == DUSK_SCHED_PROCESSES; }
 
 dusk_options mkopts(const sched_cfg *c, dusk_run_stats *st);
 

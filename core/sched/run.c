@@ -59,7 +59,8 @@ int dusk_ncores(void)
 
 /* --- the backends --------------------------------------------------------- */
 
-static const dusk__backend *const backends[] = {&dusk__sched_sync, &dusk__sched_threads};
+static const dusk__backend *const backends[] = {&dusk__sched_sync, &dusk__sched_threads,
+                                                &dusk__sched_processes};
 
 const dusk__backend *dusk__backend_find(int kind)
 {
@@ -346,8 +347,10 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
     dusk_plan_key_repr(r->plan, t, key, sizeof key);
     const dusk_func *f = dusk_plan_func(r->plan, t);
     r->status = code;
-    dusk_error_set(&r->err, code, "task %s (%s) failed: %s", key, f ? f->name : "?",
-                   terr && terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code));
+    const char *msg = terr && terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code);
+    /* A task whose worker process died says so itself (processes.c). */
+    dusk_error_set(&r->err, code, "task %s (%s) %s%s", key, f ? f->name : "?",
+                   strncmp(msg, "died: ", 6) ? "failed: " : "", msg);
 }
 
 /* The two halves of a step: the finished task's outcome, and the next
@@ -679,6 +682,7 @@ static void run_free(dusk__run *r)
 /* Which listeners there are and what they want. */
 static void listeners(dusk__run *r, const dusk_options *opts)
 {
+    r->opts = opts;
     r->cbs = opts->callbacks;
     r->ncbs = opts->callbacks ? opts->ncallbacks : 0;
     r->stream = opts->stream;
@@ -916,8 +920,8 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
     }
     if (!be) {
         rc = dusk_error_set(err, DUSK_EINVAL,
-                            "unknown scheduler %d (dusk_options.scheduler is DUSK_SCHED_SYNC "
-                            "or DUSK_SCHED_THREADS)", (int)opts->scheduler);
+                            "unknown scheduler %d (dusk_options.scheduler is DUSK_SCHED_SYNC, "
+                            "_THREADS, _PROCESSES or _MPI)", (int)opts->scheduler);
         goto done;
     }
     if (opts->workers < 0) {

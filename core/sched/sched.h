@@ -117,7 +117,7 @@ const dusk__backend *dusk__backend_find(int kind);
  * (include/dusk/transport.h): libdusk exports dusk_ names alone, so the
  * run protocol below stays private to core. */
 const dusk__backend *dusk__remote_find(int kind);
-extern const dusk__backend dusk__sched_sync, dusk__sched_threads;
+extern const dusk__backend dusk__sched_sync, dusk__sched_threads, dusk__sched_processes;
 /* Compiled, not registered: the backend to copy (template.c). */
 extern const dusk__backend dusk__sched_template;
 
@@ -170,6 +170,7 @@ struct dusk__run {
     size_t ncbs;
     /* The backend and its workers. */
     const dusk__backend *be;
+    const dusk_options *opts;    /* the caller's (a backend's own options: retries) */
     void *backend;               /* the backend's own state */
     dusk__worker *workers;       /* nworkers of them */
     int nworkers;

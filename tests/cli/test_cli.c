@@ -190,6 +190,10 @@ static void run_lecture(void **state)
     assert_ok(&r);
     assert_string_equal(r.out, "(1, 2, 3)\n");
     done(&r);
+    r = dusk_cmd("run examples/lecture-dsk2.json d c --scheduler processes --workers 2");
+    assert_ok(&r);
+    assert_string_equal(r.out, "(6, 3)\n");
+    done(&r);
 
     /* values of every kind, aliases, lists that refer to keys, tuple keys */
     write_file(scratch("kinds.json"),
@@ -329,8 +333,8 @@ static void run_failures(void **state)
     r = dusk_cmd("run examples/lecture-dsk.json --workers 0");
     assert_one_line_error(&r, 2, "--workers takes a whole number", "'0'");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --scheduler processes");
-    assert_one_line_error(&r, 2, "--scheduler is sync or threads, not 'processes'", NULL);
+    r = dusk_cmd("run examples/lecture-dsk.json --scheduler forks");
+    assert_one_line_error(&r, 2, "--scheduler is sync, threads or processes, not 'forks'", NULL);
     done(&r);
     r = dusk_cmd("run examples/lecture-dsk.json --workers");
     assert_one_line_error(&r, 2, "option '--workers' needs a value", NULL);

@@ -291,13 +291,13 @@ static void build_loop(builder build, const char *key, const char *want)
             assert_int_equal(err.code, DUSK_ENOMEM);
             /* computing a graph whose building failed returns that error */
             dusk_value *out = NULL;
-            dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL};
+            dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL, 0};
             assert_int_equal(dusk_get(g, key, &o, &out, NULL), DUSK_ENOMEM);
             assert_null(out);
         }
         if (rc == 0) {
             dusk_value *out = NULL;
-            dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL};
+            dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL, 0};
             assert_int_equal(dusk_get(g, key, &o, &out, NULL), 0);
             assert_repr(out, want);
             dusk_value_unref(out);

@@ -277,7 +277,7 @@ static void test_register(void **state)
     dusk_task(g, "r", dusk_func_lookup("inc"), dusk_ref("sq"));
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
-    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, NULL};
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, NULL, 0};
     assert_int_equal(dusk_get(g, "r", &o, &out, &err), 0);
     assert_int_value(out, 50);
     assert_int_equal(square_calls, 1);

@@ -23,6 +23,9 @@
 #include "events.h"   /* dusk__tclock */
 #include "helpers.h"
 
+/* fail_task (helpers.c), registered in main so that it runs on processes too. */
+static const dusk_func failf = {"failing", fail_task, NULL};
+
 /* --- a growing event log (libc memory, filled on any thread) ------------------- */
 
 typedef struct evlog {
@@ -311,7 +314,7 @@ static void test_event_sizes(void **state)
     dusk_graph *g = lecture_dsk2();
     dusk_task(g, "t", &dusk_identity, dusk_list(dusk_ref("a"), dusk_ref("c")));
     dusk_stream *s = dusk_stream_new();
-    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL};
+    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, "t", &o, &out, NULL), 0);
     dusk_event ev[64];
@@ -379,7 +382,7 @@ static void test_run_begin_and_clock(void **state)
         clock_probe p = {0};
         p.z = dusk_graph_find(g, "z");
         dusk_callbacks cb = {.ud = &p, .start = probe_start, .on_event = probe_event};
-        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 3, &cb, 1, s, NULL};
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 3, &cb, 1, s, NULL, 0};
         uint64_t before = dusk_now_ns();
         dusk_value *out = NULL;
         assert_int_equal(dusk_get(g, "z", &o, &out, NULL), 0);
@@ -450,7 +453,7 @@ static void test_event_durations(void **state)
     }
     for (int k = 0; k < 2; k++) {
         dusk_stream *s = dusk_stream_new();
-        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, NULL, 0, s, NULL};
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, NULL, 0, s, NULL, 0};
         dusk_value *out = NULL;
         uint64_t t0 = dusk_now_ns();
         assert_int_equal(dusk_get(g, prev, &o, &out, NULL), 0);
@@ -523,7 +526,7 @@ static void test_kinds_and_batches(void **state)
         cb[1].ud = &m2;
         cb[1].on_events = batch_events;
         dusk_stream *s = dusk_stream_new();
-        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, cb, 2, s, NULL};
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, cb, 2, s, NULL, 0};
         dusk_value *out = NULL;
         assert_int_equal(dusk_get(r.g, r.keys[r.n - 1], &o, &out, NULL), 0);
         size_t ntasks = 0;
@@ -552,7 +555,7 @@ static void test_stream_partial_drains(void **state)
     long live = dusk_alloc_live();
     dusk_graph *g = lecture_dsk();
     dusk_stream *s = dusk_stream_new();
-    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, s, NULL};
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, s, NULL, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, "z", &o, &out, NULL), 0);
     dusk_value_unref(out);
@@ -591,8 +594,8 @@ static void test_stream_two_runs(void **state)
     atomic_init(&d.idle_polls, 0);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
-    dusk_options o1 = {DUSK_SCHED_THREADS, 4, NULL, 0, s, NULL};
-    dusk_options o2 = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL};
+    dusk_options o1 = {DUSK_SCHED_THREADS, 4, NULL, 0, s, NULL, 0};
+    dusk_options o2 = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, "z", &o1, &out, NULL), 0);
     dusk_value_unref(out);
@@ -643,7 +646,7 @@ static void test_stream_losses(void **state)
     const char *keys[1] = {root};
     /* a clean run: how many events, and how many allocations it makes */
     dusk_stream *s = dusk_stream_new();
-    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL};
+    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, s, NULL, 0};
     dusk_value *out = NULL;
     unsigned long calls0 = dusk_alloc_calls();
     assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
@@ -701,7 +704,7 @@ static void test_stream_reuses_blocks(void **state)
     long live = dusk_alloc_live();
     const char *root;
     dusk_graph *g = tree_graph(2000, &root);   /* some 8,000 events: blocks */
-    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL};
+    dusk_options o = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);   /* the graph's caches */
     dusk_value_unref(out);
@@ -903,7 +906,7 @@ static void test_stream_idle_worker_flushes(void **state)
     dusk_task(b.g, "top", &dusk_add, dusk_ref("slow"), dusk_ref("quick"));
     int64_t quick = dusk_graph_find(b.g, "quick");
     dusk_stream *s = dusk_stream_new();
-    b.o = (dusk_options){DUSK_SCHED_THREADS, 2, NULL, 0, s, NULL};
+    b.o = (dusk_options){DUSK_SCHED_THREADS, 2, NULL, 0, s, NULL, 0};
     atomic_init(&b.done, 0);
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, bg_get_main, &b), 0);
@@ -1105,7 +1108,7 @@ static void test_callbacks_and_stream_together(void **state)
     dusk_callbacks cb = CBS;
     cb.ud = &rec;
     dusk_stream *s = dusk_stream_new();
-    dusk_options o = {DUSK_SCHED_THREADS, 4, &cb, 1, s, NULL};
+    dusk_options o = {DUSK_SCHED_THREADS, 4, &cb, 1, s, NULL, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, "top", &o, &out, NULL), 0);
     dusk_value_unref(out);
@@ -1149,7 +1152,6 @@ static void test_error_event(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    const dusk_func failf = {"failing", fail_task, NULL};
     for (size_t s = 0; s < NSCHEDS; s++) {
         dusk_graph *g = lecture_dsk();
         dusk_task(g, "b", &failf, dusk_ref("a"));
@@ -1288,7 +1290,7 @@ static void test_callback_stream_parity(void **state)
                 dusk_callbacks cb = {.ud = &rec, .on_events = parity_events, .kinds = masks[m & 1],
                                      .gate = gated ? parity_gate : NULL};
                 dusk_stream *s = dusk_stream_new();
-                dusk_options o = {scheds[sc].kind, scheds[sc].workers, &cb, 1, s, NULL};
+                dusk_options o = {scheds[sc].kind, scheds[sc].workers, &cb, 1, s, NULL, 0};
                 dusk_value *out = NULL;
                 int rc = dusk_get(g, "top", &o, &out, NULL);
                 assert_int_equal(rc, failing ? DUSK_EIO : 0);
@@ -1496,7 +1498,7 @@ static void test_slow_consumer_lossless(void **state)
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
     dusk_run_stats st;
-    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, d.s, &st};
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, d.s, &st, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, "c1499", &o, &out, NULL), 0);
     assert_int_value(out, 1499);
@@ -1514,6 +1516,8 @@ static void test_slow_consumer_lossless(void **state)
 
 int main(void)
 {
+    /* The tasks' functions, by name, for the processes scheduler's workers. */
+    dusk_func_register(&failf);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_kind_names, reset_alloc),
         cmocka_unit_test_teardown(test_event_sizes, reset_alloc),

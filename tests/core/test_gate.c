@@ -27,6 +27,9 @@
 
 enum { MAXW = 8 };
 
+/* fail_task (helpers.c), registered in main so that it runs on processes too. */
+static const dusk_func failf = {"failing", fail_task, NULL};
+
 /* --- a gate that counts, checked against the worker's own events ------------------ */
 
 typedef struct counter {
@@ -422,7 +425,6 @@ static void test_gate_failing_graph(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    const dusk_func failf = {"failing", fail_task, NULL};
     dusk_graph *g = naps_graph(30);
     assert_int_equal(dusk_task(g, "bad", &failf, dusk_ref("n7")), 0);
     dusk_arg *both[2] = {dusk_ref("total"), dusk_ref("bad")};
@@ -541,6 +543,10 @@ static void test_gate_armed(void **state)
 
 int main(void)
 {
+    /* The tasks' functions, by name, for the processes scheduler's workers. */
+    dusk_func_register(&failf);
+    dusk_func_register(&NAP);
+    dusk_func_register(&SHORT_NAP);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_passes_and_starts, reset_alloc),
         cmocka_unit_test_teardown(test_gate_holds, reset_alloc),

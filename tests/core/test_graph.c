@@ -15,7 +15,7 @@
 #include "dusk.h"
 #include "helpers.h"
 
-static const dusk_options SYNC_OPTS = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL};
+static const dusk_options SYNC_OPTS = {DUSK_SCHED_SYNC, 1, NULL, 0, NULL, NULL, 0};
 
 /* Sorted copy of n ids compared with want (a set). */
 static void assert_id_set(const int64_t *ids, int64_t n, const int64_t *want,
@@ -377,7 +377,7 @@ static void test_missing_dependency(void **state)
     assert_contains(err.msg, "'q'");
     assert_contains(err.msg, "'z'");
     dusk_error_clear(&err);
-    dusk_options th = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, NULL};
+    dusk_options th = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, NULL, 0};
     assert_int_equal(dusk_get(g, "z", &th, &out, &err), DUSK_EMISSING);
     assert_null(out);
 

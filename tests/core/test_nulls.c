@@ -516,10 +516,13 @@ static void test_events_plans_runs(void **state)
     mark("dusk_event_kind_name", -1);
     mark("dusk_now_ns", -1);
     mark("dusk_ncores", -1);
+    mark("dusk_sched_worker_pids", 0);
     mark("dusk_stream_new", -1);
     assert_string_equal(dusk_event_kind_name(DUSK_EV_READY), "ready");
     assert_true(dusk_now_ns() > 0);
     assert_true(dusk_ncores() >= 1);
+    /* NULL pids: only the count (no processes run is going here) */
+    assert_int_equal(dusk_sched_worker_pids(NULL, 4), 0);
 
     CALLS(dusk_stream_free, 0, NULL);
     dusk_stream *s = dusk_stream_new();

@@ -1,0 +1,620 @@
+/*
+** dusk tests — the processes scheduler (DUSK_SCHED_PROCESSES, core/sched/processes.c)
+**
+** Results computed in other processes (the lecture, random DAGs against
+** sync, arrays large enough to travel through shared memory); events on
+** the worker processes' indexes; crash isolation: a task that segfaults,
+** aborts, calls exit or is killed ends the run with its key and the
+** signal, the other worker stops, and no child process is left; retries;
+** what cannot travel (opaque values, unregistered functions) refused with
+** the key named.
+*/
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE   /* MAP_ANONYMOUS */
+#include <dirent.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/profiler.h"
+#include "helpers.h"
+
+/* --- task functions, registered before any run forks ---------------------- */
+
+/* The pid of the process that runs it. */
+static int pid_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)args, (void)nargs, (void)err, (void)ud;
+    *out = dusk_int((int64_t)getpid());
+    return *out ? 0 : DUSK_ENOMEM;
+}
+
+/* Dies the way ud says, after sleeping args[0] ms if given. */
+static int crash_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)err, (void)out;
+    if (nargs)
+        sleep_ms((int)dusk_value_int(args[0]));
+    switch ((int)(intptr_t)ud) {
+    case 0: {
+        /* A page that may not be touched: a real segfault, which UBSan's
+         * null check (halting the child with exit 1) does not see first. */
+        volatile char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *p = 1;
+        break;
+    }
+    case 1:
+        abort();
+    case 2:
+        exit(3);
+    case 3:
+        kill(getpid(), SIGKILL);
+        break;
+    }
+    sleep_ms(1000);
+    return DUSK_ETASK;
+}
+
+static const dusk_func crash_segv = {"crash_segv", crash_fn, (void *)0};
+static const dusk_func crash_abort = {"crash_abort", crash_fn, (void *)1};
+static const dusk_func crash_exit = {"crash_exit", crash_fn, (void *)2};
+static const dusk_func crash_kill = {"crash_kill", crash_fn, (void *)3};
+static const dusk_func getpid_f = {"getpid", pid_fn, NULL};
+
+/* Segfaults the first time it runs (a marker file args[0] not there yet),
+ * then returns args[1]: a task that a restarted worker gets right. */
+static int flaky_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)ud, (void)nargs;
+    const char *path = dusk_value_str(args[0]);
+    int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+    if (fd >= 0) {
+        close(fd);
+        raise(SIGSEGV);
+    }
+    (void)err;
+    *out = dusk_value_ref(args[1]);
+    return 0;
+}
+static const dusk_func flaky = {"flaky", flaky_fn, NULL};
+
+/* An n-element float64 array of 0, 1, 2, ... (args[0] = n). */
+static int iota_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)ud, (void)nargs, (void)err;
+    int64_t n = dusk_value_int(args[0]);
+    *out = dusk_ndarray_empty(DUSK_DT_F8, 1, &n);
+    if (!*out)
+        return DUSK_ENOMEM;
+    double *d = dusk_ndarray_data(*out);
+    for (int64_t i = 0; i < n; i++)
+        d[i] = (double)i;
+    return 0;
+}
+
+/* The sum of a float64 array's elements, and the pid that summed it. */
+static int asum_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)ud, (void)nargs;
+    if (dusk_value_kind(args[0]) != DUSK_KIND_NDARRAY)
+        return dusk_error_set(err, DUSK_ETYPE, "not an array");
+    const double *d = dusk_ndarray_data(args[0]);
+    double s = 0;
+    for (int64_t i = 0; i < dusk_ndarray_size(args[0]); i++)
+        s += d[i];
+    dusk_value *items[2] = {dusk_float(s), dusk_int((int64_t)getpid())};
+    *out = dusk_tuple_of(2, items);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func iota = {"iota", iota_fn, NULL};
+
+/* Holds args[0] MiB of touched memory for 300 ms, in its worker. */
+static int hog_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)ud, (void)nargs, (void)err;
+    size_t n = (size_t)dusk_value_int(args[0]) << 20;
+    volatile char *p = malloc(n);
+    if (!p)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < n; i += 4096)
+        p[i] = 1;
+    sleep_ms(300);
+    free((void *)p);
+    *out = dusk_int(1);
+    return 0;
+}
+static const dusk_func hog = {"hog", hog_fn, NULL};
+static const dusk_func asum = {"asum", asum_fn, NULL};
+
+static void nothing(void *p) { (void)p; }
+
+/* Returns an opaque value: which cannot travel back. */
+static int opaque_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    (void)args, (void)nargs, (void)err, (void)ud;
+    *out = dusk_opaque(&nothing, nothing, 8);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func make_opaque = {"make_opaque", opaque_fn, NULL};
+/* Not registered: cannot travel. */
+static const dusk_func unregistered = {"unregistered", pid_fn, NULL};
+
+/* --- child processes ---------------------------------------------------------- */
+
+/* This process's children, zombies included, from /proc. */
+static int count_children(void)
+{
+    DIR *d = opendir("/proc");
+    assert_non_null(d);
+    int n = 0;
+    pid_t me = getpid();
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* pid (comm) state ppid: comm may hold spaces, so after the last ')' */
+        char *rp = strrchr(buf, ')');
+        char state;
+        int ppid;
+        if (rp && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 && ppid == me)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static dusk_options popts(int workers, dusk_run_stats *st)
+{
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_PROCESSES;
+    o.workers = workers;
+    o.stats = st;
+    return o;
+}
+
+/* --- results ---------------------------------------------------------------------- */
+
+static void test_lecture(void **state)
+{
+    (void)state;
+    int before = count_children();
+    for (int w = 1; w <= 3; w++) {
+        dusk_graph *g = lecture_dsk();
+        dusk_run_stats st;
+        dusk_options o = popts(w, &st);
+        dusk_error err;
+        dusk_value *v = NULL;
+        assert_int_equal(dusk_get(g, "z", &o, &v, &err), 0);
+        assert_int_value(v, 13);
+        assert_int_equal(st.ntasks, 5);
+        assert_int_equal(st.workers, w);
+        dusk_value_unref(v);
+        dusk_graph_free(g);
+    }
+    assert_int_equal(count_children(), before);
+}
+
+/* pretask runs here: it sees the pool's pids (dusk_sched_worker_pids);
+ * one thread per worker calls it, hence the lock. */
+typedef struct pool_seen {
+    pthread_mutex_t mu;
+    int pids[8];
+    size_t n;
+} pool_seen;
+
+static void note_pool(void *ud, int64_t task, int worker)
+{
+    (void)task, (void)worker;
+    pool_seen *ps = ud;
+    pthread_mutex_lock(&ps->mu);
+    ps->n = dusk_sched_worker_pids(ps->pids, 8);
+    pthread_mutex_unlock(&ps->mu);
+}
+
+/* The tasks run in other processes: each pid differs from this one's and
+ * is one of the pool's, which dusk_sched_worker_pids lists during the run
+ * only. */
+static void test_runs_elsewhere(void **state)
+{
+    (void)state;
+    assert_int_equal(dusk_sched_worker_pids(NULL, 0), 0);
+    dusk_graph *g = dusk_graph_new();
+    char key[16];
+    for (int i = 0; i < 8; i++) {
+        snprintf(key, sizeof key, "p%d", i);
+        assert_int_equal(dusk_task(g, key, &getpid_f), 0);
+    }
+    const char *keys[8] = {"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"};
+    pool_seen ps = {PTHREAD_MUTEX_INITIALIZER, {0}, 0};
+    dusk_callbacks cb = {0};
+    cb.pretask = note_pool;
+    cb.ud = &ps;
+    dusk_options o = popts(2, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get_list(g, keys, 8, &o, &v, &err), 0);
+    assert_int_equal(ps.n, 2);
+    for (size_t i = 0; i < 8; i++) {
+        int64_t pid = dusk_value_int(dusk_tuple_get(v, i));
+        assert_true(pid > 0);
+        assert_int_not_equal(pid, (int64_t)getpid());
+        assert_true(pid == ps.pids[0] || pid == ps.pids[1]);
+    }
+    assert_int_equal(dusk_sched_worker_pids(NULL, 0), 0);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+/* Random DAGs give sync's results on 1, 2 and 3 worker processes. */
+static void test_random_dags(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        rdag d;
+        assert_int_equal(rdag_build(&d, seed, 60 + (int)seed * 10), 0);
+        const char *keys[4];
+        int idx[4];
+        rdag_requests(&d, seed, 4, keys, idx);
+        dusk_options o = popts((int)(seed % 3) + 1, NULL);
+        dusk_error err;
+        dusk_value *v = NULL;
+        if (dusk_get_list(d.g, keys, 4, &o, &v, &err) != 0)
+            fail_msg("seed %d: %s", (int)seed, err.msg);
+        for (int i = 0; i < 4; i++)
+            assert_int_value(dusk_tuple_get(v, (size_t)i), d.expect[idx[i]]);
+        dusk_value_unref(v);
+        rdag_free(&d);
+    }
+}
+
+/* Arrays of 8 MB go to the worker and back through shared memory; small
+ * ones through the socket: both arrive whole. */
+static void test_arrays_travel(void **state)
+{
+    (void)state;
+    int64_t sizes[] = {10, 1000000};
+    for (int k = 0; k < 2; k++) {
+        dusk_graph *g = dusk_graph_new();
+        assert_int_equal(dusk_task(g, "a", &iota, dusk_lit_int(sizes[k])), 0);
+        assert_int_equal(dusk_task(g, "s", &asum, dusk_ref("a")), 0);
+        dusk_options o = popts(2, NULL);
+        dusk_error err;
+        dusk_value *v = NULL;
+        const char *keys[] = {"a", "s"};
+        assert_int_equal(dusk_get_list(g, keys, 2, &o, &v, &err), 0);
+        dusk_value *a = dusk_tuple_get(v, 0), *s = dusk_tuple_get(v, 1);
+        assert_int_equal(dusk_ndarray_size(a), sizes[k]);
+        const double *d = dusk_ndarray_data(a);
+        assert_true(d[sizes[k] - 1] == (double)(sizes[k] - 1));
+        double n = (double)sizes[k];
+        assert_true(dusk_value_float(dusk_tuple_get(s, 0)) == n * (n - 1) / 2);
+        assert_int_not_equal(dusk_value_int(dusk_tuple_get(s, 1)), (int64_t)getpid());
+        dusk_value_unref(v);
+        dusk_graph_free(g);
+    }
+}
+
+/* Events come from this process with worker ids 0 .. workers-1 (from one
+ * thread per worker: hence the atomics). */
+typedef struct seen {
+    atomic_int starts[4];
+    atomic_int ends;
+    atomic_int other;
+} seen;
+
+static void on_event(void *ud, const dusk_event *ev)
+{
+    seen *s = ud;
+    if (ev->kind == DUSK_EV_START) {
+        if (ev->worker >= 0 && ev->worker < 4)
+            atomic_fetch_add(&s->starts[ev->worker], 1);
+        else
+            atomic_fetch_add(&s->other, 1);
+    }
+    if (ev->kind == DUSK_EV_END)
+        atomic_fetch_add(&s->ends, 1);
+}
+
+static void test_events_carry_worker(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    char key[16];
+    const char *keys[12];
+    static char names[12][16];
+    for (int i = 0; i < 12; i++) {
+        snprintf(key, sizeof key, "s%d", i);
+        assert_int_equal(dusk_task(g, key, &dusk_sleep, dusk_lit_int(10), dusk_lit_int(i)), 0);
+        snprintf(names[i], sizeof names[i], "%s", key);
+        keys[i] = names[i];
+    }
+    seen s;
+    for (int i = 0; i < 4; i++)
+        atomic_init(&s.starts[i], 0);
+    atomic_init(&s.ends, 0);
+    atomic_init(&s.other, 0);
+    dusk_callbacks cb = {0};
+    cb.on_event = on_event;
+    cb.ud = &s;
+    dusk_options o = popts(3, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get_list(g, keys, 12, &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(atomic_load(&s.ends), 12);
+    assert_int_equal(atomic_load(&s.other), 0);
+    assert_int_equal(atomic_load(&s.starts[0]) + atomic_load(&s.starts[1]) +
+                         atomic_load(&s.starts[2]), 12);
+    assert_int_equal(atomic_load(&s.starts[3]), 0);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+static uint64_t my_rss(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, res = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%lu %lu", &size, &res), 2);
+    fclose(f);
+    return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The profiler's RSS is the pool's: two workers holding 48 MiB each show
+ * in its samples, though this process never holds them. */
+static void test_profiler_pool_rss(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "h1", &hog, dusk_lit_int(48)), 0);
+    assert_int_equal(dusk_task(g, "h2", &hog, dusk_lit_int(48), dusk_lit_int(2)), 0);
+    assert_int_equal(dusk_task(g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    assert_non_null(p);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = popts(2, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    uint64_t mine = my_rss();
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get(g, "both", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_value(v, 2);
+    dusk_value_unref(v);
+    uint64_t top = 0;
+    const dusk_resource_sample *s = dusk_profiler_samples(p);
+    for (size_t i = 0; i < dusk_profiler_nsamples(p); i++)
+        if (s[i].rss > top)
+            top = s[i].rss;
+    print_message("this process %.0f MiB, the pool's peak %.0f MiB\n", mine / 1048576.0,
+                  top / 1048576.0);
+    assert_true(top >= mine + (80u << 20));
+    assert_true(my_rss() < mine + (40u << 20));   /* the 96 MiB were never here */
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+}
+
+/* --- crashes ------------------------------------------------------------------------- */
+
+/* A graph where 'x' dies (after `after` ms) while 'slow', on the other
+ * worker, sleeps: the run fails naming x and how it died, slow's worker
+ * stops, and no child is left. */
+static void crash_case(const dusk_func *f, int after, const char *want)
+{
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "x", f, dusk_lit_int(after)), 0);
+    assert_int_equal(dusk_task(g, "slow", &dusk_sleep, dusk_lit_int(50), dusk_lit_int(1)), 0);
+    assert_int_equal(dusk_task(g, "z", &dusk_add, dusk_ref("x"), dusk_ref("slow")), 0);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "z", &o, &v, &err);
+    assert_int_equal(rc, DUSK_ETASK);
+    assert_null(v);
+    print_message("%s\n", err.msg);
+    assert_contains(err.msg, want);
+    assert_int_equal(count_children(), before);
+    dusk_graph_free(g);
+    /* The graph runs again, on fresh workers. */
+    g = lecture_dsk();
+    assert_int_equal(dusk_get(g, "z", &o, &v, &err), 0);
+    assert_int_value(v, 13);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+static void test_segfault(void **state)
+{
+    (void)state;
+    crash_case(&crash_segv, 0, "task 'x' (crash_segv) died: signal 11 (Segmentation fault)");
+}
+
+static void test_abort(void **state)
+{
+    (void)state;
+    crash_case(&crash_abort, 10, "task 'x' (crash_abort) died: signal 6 (Aborted)");
+}
+
+static void test_exit(void **state)
+{
+    (void)state;
+    crash_case(&crash_exit, 0, "task 'x' (crash_exit) died: its worker process exited with status");
+}
+
+static void test_killed(void **state)
+{
+    (void)state;
+    crash_case(&crash_kill, 0, "task 'x' (crash_kill) died: signal 9 (Killed)");
+}
+
+/* A tuple key is named as Dask prints it. */
+static void test_crash_tuple_key(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    char key[64];
+    int64_t three = 3;
+    assert_true(dusk_key_tuple(key, sizeof key, "x", 1, &three) > 0);
+    assert_int_equal(dusk_task(g, key, &crash_segv), 0);
+    dusk_options o = popts(1, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, key, &o, &v, &err), DUSK_ETASK);
+    assert_contains(err.msg, "task ('x', 3) (crash_segv) died: signal 11");
+    dusk_graph_free(g);
+}
+
+/* retries: a worker that died is restarted and the task sent again. */
+static void test_retries(void **state)
+{
+    (void)state;
+    for (int retries = 0; retries <= 2; retries++) {
+        const char *marker = scratch("flaky-marker");
+        unlink(marker);
+        int before = count_children();
+        dusk_graph *g = dusk_graph_new();
+        assert_int_equal(dusk_task(g, "f", &flaky, dusk_lit_str(marker), dusk_lit_int(42)), 0);
+        assert_int_equal(dusk_task(g, "g", &dusk_inc, dusk_ref("f")), 0);
+        dusk_options o = popts(2, NULL);
+        o.retries = retries;
+        dusk_error err;
+        dusk_value *v = NULL;
+        int rc = dusk_get(g, "g", &o, &v, &err);
+        if (retries == 0) {
+            assert_int_equal(rc, DUSK_ETASK);
+            assert_contains(err.msg, "task 'f' (flaky) died: signal 11");
+        } else {
+            if (rc)
+                fail_msg("retries %d: %s", retries, err.msg);
+            assert_int_value(v, 43);
+            dusk_value_unref(v);
+        }
+        assert_int_equal(count_children(), before);
+        dusk_graph_free(g);
+    }
+    /* A task that always dies is tried 1 + retries times, then fails. */
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "x", &crash_abort), 0);
+    dusk_options o = popts(1, NULL);
+    o.retries = 2;
+    dusk_error err;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, "x", &o, &v, &err), DUSK_ETASK);
+    assert_contains(err.msg, "task 'x' (crash_abort) died: signal 6");
+    dusk_graph_free(g);
+    o.retries = -1;
+    g = lecture_dsk();
+    assert_int_equal(dusk_get(g, "z", &o, &v, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "retries is -1");
+    dusk_graph_free(g);
+}
+
+/* --- what cannot travel ---------------------------------------------------------------- */
+
+static void test_opaque_cannot_travel(void **state)
+{
+    (void)state;
+    int before = count_children();
+    /* An opaque argument. */
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_graph_value(g, "handle", dusk_opaque(&nothing, nothing, 8)), 0);
+    assert_int_equal(dusk_task(g, "use", &dusk_identity, dusk_ref("handle")), 0);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, "use", &o, &v, &err), DUSK_ETYPE);
+    assert_contains(err.msg, "task 'use' (identity) failed: its arguments cannot travel between "
+                             "processes");
+    assert_contains(err.msg, "opaque");
+    /* The opaque value itself, asked for, needs no travel. */
+    assert_int_equal(dusk_get(g, "handle", &o, &v, &err), 0);
+    assert_int_equal(dusk_value_kind(v), DUSK_KIND_OPAQUE);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    /* An opaque result. */
+    g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "h", &make_opaque), 0);
+    assert_int_equal(dusk_get(g, "h", &o, &v, &err), DUSK_ETYPE);
+    assert_contains(err.msg, "task 'h' (make_opaque) failed: its result cannot travel between "
+                             "processes");
+    dusk_graph_free(g);
+    /* A function no process can find by name. */
+    g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "u", &unregistered), 0);
+    assert_int_equal(dusk_get(g, "u", &o, &v, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "'u'");
+    assert_contains(err.msg, "not registered");
+    dusk_graph_free(g);
+    assert_int_equal(count_children(), before);
+}
+
+/* A task's own error comes back with its message, as on threads. */
+static void test_task_error(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_graph_value(g, "n", dusk_int(5)), 0);
+    assert_int_equal(dusk_task(g, "s", &asum, dusk_ref("n")), 0);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, "s", &o, &v, &err), DUSK_ETYPE);
+    assert_contains(err.msg, "task 's' (asum) failed: not an array");
+    dusk_graph_free(g);
+}
+
+int main(void)
+{
+    const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
+                             &flaky, &iota, &asum, &make_opaque, &hog};
+    for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
+        if (dusk_func_register(fs[i]) != 0)
+            return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lecture),
+        cmocka_unit_test(test_runs_elsewhere),
+        cmocka_unit_test(test_random_dags),
+        cmocka_unit_test(test_arrays_travel),
+        cmocka_unit_test(test_events_carry_worker),
+        cmocka_unit_test(test_profiler_pool_rss),
+        cmocka_unit_test(test_segfault),
+        cmocka_unit_test(test_abort),
+        cmocka_unit_test(test_exit),
+        cmocka_unit_test(test_killed),
+        cmocka_unit_test(test_crash_tuple_key),
+        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_opaque_cannot_travel),
+        cmocka_unit_test(test_task_error),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
