@@ -780,7 +780,7 @@ static void test_stream_big_run_blocks(void **state)
     const char *root;
     dusk_graph *g = tree_graph(60000, &root);
     dusk_run_stats st;
-    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, &st};
+    dusk_options o = {DUSK_SCHED_THREADS, 2, NULL, 0, NULL, &st, 0};
     dusk_value *out = NULL;
     unsigned long calls[2];
     long faults[2];
@@ -848,7 +848,7 @@ static void test_stream_step_bigger_than_block(void **state)
     free(refs);
     dusk_stream *s = dusk_stream_new();
     dusk_run_stats st;
-    dusk_options o = {DUSK_SCHED_THREADS, 16, NULL, 0, s, &st};
+    dusk_options o = {DUSK_SCHED_THREADS, 16, NULL, 0, s, &st, 0};
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, "all", &o, &out, NULL), 0);
     assert_int_value(out, (int64_t)N * (N + 1) / 2);
