@@ -662,6 +662,85 @@ static void *run_live(void *arg)
     return NULL;
 }
 
+/* hog(n): holds n MiB of touched memory for 300 ms, in its worker. */
+static int hog_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)ud, (void)nargs, (void)err;
+    size_t n = (size_t)dusk_value_int(args[0]) << 20;
+    volatile char *p = malloc(n);
+    if (!p)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < n; i += 4096)
+        p[i] = 1;
+    sleep_ms(300);
+    free((void *)p);
+    *out = dusk_int(1);
+    return 0;
+}
+static const dusk_func hog = {"panels_hog", hog_fn, NULL};
+
+typedef struct pool_run {
+    dusk_graph *g;
+    dusk_stream *s;
+    dusk_callbacks cb;
+    int rc;
+} pool_run;
+
+static void *run_pool(void *arg)
+{
+    pool_run *l = arg;
+    dusk_options o = opts_of(DUSK_SCHED_PROCESSES, 2);
+    o.callbacks = &l->cb;
+    o.ncallbacks = 1;
+    o.stream = l->s;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    l->rc = dusk_get(l->g, "both", &o, &out, &err);
+    dusk_value_unref(out);
+    return NULL;
+}
+
+/* During a processes run the memory curve is the pool's: two worker
+ * processes holding 48 MiB each show in its samples, though this process
+ * never holds them. */
+static void test_rss_sampler_pool(void **state)
+{
+    (void)state;
+    dusk_func_register(&hog);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    pool_run l = {.g = dusk_graph_new(), .s = dusk_viewer_stream(v),
+                  .cb = dusk_viewer_callbacks(v)};
+    assert_int_equal(dusk_task(l.g, "h1", &hog, dusk_lit_int(48)), 0);
+    assert_int_equal(dusk_task(l.g, "h2", &hog, dusk_lit_int(48)), 0);
+    assert_int_equal(dusk_task(l.g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, res = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%ld %ld", &size, &res), 2);
+    fclose(f);
+    uint64_t mine = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, run_pool, &l), 0);
+    uint64_t top = 0;
+    for (int i = 0; i < 20000 && !v->run_over; i++) {
+        dusk_viewer_pump(v);
+        size_t n0 = v->nrss;
+        dusk__rss_sample(v, dusk_now_ns());
+        if (v->nrss > n0 && v->rss[v->nrss - 1].held > top)
+            top = v->rss[v->nrss - 1].held;
+        sleep_ms(1);
+    }
+    pthread_join(th, NULL);
+    assert_int_equal(l.rc, 0);
+    print_message("this process %.0f MiB, the pool's peak in the window %.0f MiB\n",
+                  mine / 1048576.0, top / 1048576.0);
+    assert_true(top >= mine + (80u << 20));
+    dusk_viewer_free(v);
+    dusk_graph_free(l.g);
+}
+
 static void test_rss_sampler(void **state)
 {
     (void)state;
@@ -764,6 +843,7 @@ int main(void)
         cmocka_unit_test(test_status_line),
         cmocka_unit_test(test_memory_peak),
         cmocka_unit_test(test_rss_sampler),
+        cmocka_unit_test(test_rss_sampler_pool),
         cmocka_unit_test(test_empty_and_themes),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
