@@ -47,7 +47,15 @@ typedef struct {
     const uint32_t *form;
     uint32_t *nid;         /* NULL when no key has a form */
     uint64_t *pk;
+    uint64_t *pre;         /* each key's first 8 bytes, big-endian, 0 after its end */
 } tiebreak;
+
+/* Whether a key of prefix p is a tuple's text (dusk__key_cmp reads those). */
+static int pre_tuple(uint64_t p)
+{
+    unsigned q = (unsigned)(p >> 48) & 0xff;
+    return (p >> 56) == '(' && (q == '\'' || q == '"');
+}
 
 static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
 {
@@ -56,6 +64,12 @@ static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
     if (k->nid && k->nid[a->id] == k->nid[b->id] && k->form[a->id] &&
         k->pk[a->id] != DUSK__KEY_NOPACK && k->pk[b->id] != DUSK__KEY_NOPACK)
         return k->pk[a->id] < k->pk[b->id];
+    /* dusk__key_cmp compares a key that is no tuple with any other as
+     * strcmp does: where their first 8 bytes differ, those decide. Graphs
+     * of string keys ("inc-17") sort their leaves mostly here. */
+    uint64_t pa = k->pre[a->id], pb = k->pre[b->id];
+    if (pa != pb && (!pre_tuple(pa) || !pre_tuple(pb)))
+        return pa < pb;
     return dusk__key_cmp_form(dusk__task_key(k->g, a->id), k->form[a->id],
                               dusk__task_key(k->g, b->id), k->form[b->id]) < 0;
 }
@@ -65,8 +79,19 @@ static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
 static int read_keys(tiebreak *k, uint32_t *form, size_t n)
 {
     size_t nform = 0;
-    for (size_t t = 0; t < n; t++)
-        nform += (form[t] = dusk__key_form(dusk__task_key(k->g, (int64_t)t))) != 0;
+    uint64_t *pre = dusk_malloc((n ? n : 1) * sizeof *pre);
+    if (!pre)
+        return DUSK_ENOMEM;
+    for (size_t t = 0; t < n; t++) {
+        const unsigned char *key = (const unsigned char *)dusk__task_key(k->g, (int64_t)t);
+        uint64_t p = 0;
+        int i = 0;
+        for (; i < 8 && key[i]; i++)
+            p = p << 8 | key[i];
+        pre[t] = i ? p << (8 * (8 - i)) : 0;   /* (a shift by 64 is undefined) */
+        nform += (form[t] = dusk__key_form((const char *)key)) != 0;
+    }
+    k->pre = pre;
     k->form = form;
     if (!nform)
         return 0;
@@ -188,7 +213,7 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
     sort_item *seeds = dusk_malloc((n ? n : 1) * sizeof *seeds);
     int64_t *up = dusk_malloc((n ? n : 1) * sizeof *up);
     uint32_t *form = dusk_malloc((n ? n : 1) * sizeof *form);
-    tiebreak tb = {g, form, NULL, NULL};
+    tiebreak tb = {g, form, NULL, NULL, NULL};
     stack st = {0};
     if (!order || !sdeps || !cursor || !missing || !items || !seeds || !up || !form) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
@@ -287,6 +312,7 @@ done:
     dusk_free(form);
     dusk_free(tb.nid);
     dusk_free(tb.pk);
+    dusk_free(tb.pre);
     dusk_free(st.v);
     return rc;
 }
