@@ -976,10 +976,16 @@ pyd_graph *pyd_graph_build(PyObject *dsk)
             PyErr_NoMemory();
         goto fail;
     }
-    /* The keys first: their handles, by address (struct pyd_graph). */
+    /* The keys first: their handles, by address (struct pyd_graph), in a
+     * table made big enough for them at once (or grown, if that fails). */
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     pg->str_keys = 1;
+    size_t cap = 64;
+    while (cap < 2 * ((size_t)PyDict_GET_SIZE(pg->dsk) + 1))
+        cap *= 2;
+    if ((pg->hc = PyMem_Calloc(cap, sizeof *pg->hc)))
+        pg->hc_cap = cap;
     while (PyDict_Next(pg->dsk, &pos, &k, &v)) {
         pg->str_keys &= PyUnicode_CheckExact(k);
         PyObject *t = pyd_key_text(k);
