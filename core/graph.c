@@ -512,6 +512,29 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
     return 0;
 }
 
+int dusk_graph_reserve(dusk_graph *g, size_t nkeys)
+{
+    if (!g)
+        return DUSK_EINVAL;
+    if (nkeys > UINT32_MAX - 2)   /* the interner's limit */
+        return DUSK_EINVAL;
+    if (nkeys > g->name_task_cap) {
+        uint32_t *nt = dusk_realloc(g->name_task, nkeys * sizeof *nt);
+        if (!nt)
+            return DUSK_ENOMEM;
+        g->name_task = nt;
+        g->name_task_cap = nkeys;
+    }
+    if (nkeys > g->tasks_cap) {
+        dusk__task *tasks = dusk_realloc(g->tasks, nkeys * sizeof *tasks);
+        if (!tasks)
+            return DUSK_ENOMEM;
+        g->tasks = tasks;
+        g->tasks_cap = nkeys;
+    }
+    return dusk__strtab_reserve(&g->names, nkeys) ? DUSK_ENOMEM : 0;
+}
+
 int64_t dusk_graph_handle(dusk_graph *g, const char *key)
 {
     if (!g)

@@ -976,6 +976,9 @@ pyd_graph *pyd_graph_build(PyObject *dsk)
             PyErr_NoMemory();
         goto fail;
     }
+    /* Room for every key at once (nested tasks' keys may add a few); when
+     * that fails the graph grows as it goes, as it would anyway. */
+    (void)dusk_graph_reserve(pg->g, (size_t)PyDict_GET_SIZE(pg->dsk));
     /* The keys first: their handles, by address (struct pyd_graph), in a
      * table made big enough for them at once (or grown, if that fails). */
     Py_ssize_t pos = 0;

@@ -167,6 +167,12 @@ typedef struct dusk_harg {
     } u;
 } dusk_harg;
 
+/* Room for nkeys keys in all (set or only referenced) without growing on
+ * the way, for a builder that knows how many it will add; 0, DUSK_ENOMEM
+ * (the graph is as it was, and still works), or DUSK_EINVAL for a NULL
+ * graph or more keys than a graph holds (2^32 - 3). Not a builder error:
+ * the graph's status is unchanged. */
+DUSK_API int dusk_graph_reserve(dusk_graph *g, size_t nkeys);
 /* The handle of key (0 or more), interning its text; a negative code,
  * remembered as the graph's first error: DUSK_EINVAL for a NULL key,
  * DUSK_ENOMEM. A NULL graph is DUSK_EINVAL. */

@@ -893,6 +893,45 @@ static void test_build_by_handles(void **state)
     dusk_graph_free(g);
 }
 
+/* A graph with room reserved for its keys sets them without allocating:
+ * with every allocation failing, 2,000 keys (the first made the key text's
+ * page) go in; past the room it grows again; a reserve that cannot be
+ * made leaves the graph working and its status clear. */
+static void test_reserve(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_graph_reserve(g, 2000), 0);
+    assert_int_equal(dusk_graph_reserve(g, 10), 0);   /* less than there is room for */
+    assert_int_equal(dusk_graph_value(g, "k0", dusk_none()), 0);
+    dusk_alloc_fail_after(0);
+    char key[32];
+    for (int i = 1; i < 2000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        if (dusk_graph_value(g, key, dusk_none()) != 0)
+            fail_msg("key %d of 2000 reserved needed an allocation", i);
+    }
+    assert_int_equal(dusk_graph_value(g, "k2000", dusk_none()), DUSK_ENOMEM);
+    dusk_alloc_fail_after(-1);
+    dusk_graph_free(g);
+
+    g = dusk_graph_new();
+    assert_int_equal(dusk_graph_value(g, "a", dusk_int(1)), 0);
+    assert_int_equal(dusk_graph_reserve(g, (size_t)UINT32_MAX), DUSK_EINVAL);
+    dusk_alloc_fail_after(0);
+    assert_int_equal(dusk_graph_reserve(g, 100000), DUSK_ENOMEM);
+    dusk_alloc_fail_after(-1);
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    assert_int_equal(dusk_task(g, "b", &dusk_inc, dusk_ref("a")), 0);
+    for (int i = 0; i < 5000; i++) {   /* grows past the room, as without it */
+        snprintf(key, sizeof key, "x%d", i);
+        assert_int_equal(dusk_task(g, key, &dusk_inc, dusk_ref("b")), 0);
+    }
+    assert_get_int(g, "x4999", 3);
+    assert_int_equal(dusk_graph_size(g), 5002);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -904,6 +943,7 @@ int main(void)
         cmocka_unit_test_teardown(test_key_replacement, reset_alloc),
         cmocka_unit_test_teardown(test_alias, reset_alloc),
         cmocka_unit_test_teardown(test_build_by_handles, reset_alloc),
+        cmocka_unit_test_teardown(test_reserve, reset_alloc),
         cmocka_unit_test_teardown(test_nested_lists, reset_alloc),
         cmocka_unit_test_teardown(test_missing_dependency, reset_alloc),
         cmocka_unit_test_teardown(test_cycles, reset_alloc),

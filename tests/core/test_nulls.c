@@ -383,6 +383,7 @@ static void test_graph_building(void **state)
     assert_int_equal(dusk_graph_taskv(g, "n", &noop, 0, NULL), 0);   /* no arguments */
     dusk_graph_free(g);
     /* by handles: what the task takes is released on every refusal */
+    GIVES(dusk_graph_reserve, 0, DUSK_EINVAL, NULL, 10);
     GIVES(dusk_graph_handle, 0, DUSK_EINVAL, NULL, "a");
     g = dusk_graph_new();
     EINVAL_NOERR(dusk_graph_handle, 1, g, NULL);
