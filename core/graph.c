@@ -398,12 +398,10 @@ static int too_deep(dusk_graph *g, const char *key, const char *what)
     return DUSK_EINVAL;
 }
 
-/* The task slot for key: the existing one (cleared) or a new one. */
-static dusk__task *task_slot(dusk_graph *g, const char *key)
+/* The task slot for name id `name`: the existing one (cleared) or a new
+ * one; NULL on ENOMEM. */
+static dusk__task *task_slot_name(dusk_graph *g, int64_t name)
 {
-    int64_t name = name_intern(g, key);
-    if (name < 0)
-        return NULL;
     int64_t t = dusk__name_task(g, name);
     if (t < 0) {
         if (g->ntasks == g->tasks_cap) {
@@ -424,6 +422,13 @@ static dusk__task *task_slot(dusk_graph *g, const char *key)
     task->name = (uint32_t)name;
     drop_derived(g);
     return task;
+}
+
+/* The task slot for key: the existing one (cleared) or a new one. */
+static dusk__task *task_slot(dusk_graph *g, const char *key)
+{
+    int64_t name = name_intern(g, key);
+    return name < 0 ? NULL : task_slot_name(g, name);
 }
 
 int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
@@ -499,6 +504,148 @@ int dusk_graph_taskv(dusk_graph *g, const char *key, const dusk_func *f,
         dusk_arg_free(args[i]);   /* what they held has moved to run */
     if (rc)
         return sticky(g, rc, key);
+    t->kind = DUSK_ENTRY_TASK;
+    t->func = f;
+    t->nargs = (uint32_t)nargs & DUSK__MAX_NARGS;
+    t->args = run;
+    t->has_list = has_list != 0;
+    return 0;
+}
+
+int dusk_graph_reserve(dusk_graph *g, size_t nkeys)
+{
+    if (!g)
+        return DUSK_EINVAL;
+    if (nkeys > UINT32_MAX - 2)   /* the interner's limit */
+        return DUSK_EINVAL;
+    if (nkeys > g->name_task_cap) {
+        uint32_t *nt = dusk_realloc(g->name_task, nkeys * sizeof *nt);
+        if (!nt)
+            return DUSK_ENOMEM;
+        g->name_task = nt;
+        g->name_task_cap = nkeys;
+    }
+    if (nkeys > g->tasks_cap) {
+        dusk__task *tasks = dusk_realloc(g->tasks, nkeys * sizeof *tasks);
+        if (!tasks)
+            return DUSK_ENOMEM;
+        g->tasks = tasks;
+        g->tasks_cap = nkeys;
+    }
+    return dusk__strtab_reserve(&g->names, nkeys) ? DUSK_ENOMEM : 0;
+}
+
+int64_t dusk_graph_handle(dusk_graph *g, const char *key)
+{
+    if (!g)
+        return DUSK_EINVAL;
+    if (!key)
+        return sticky_null(g, __func__, "key");
+    int64_t name = name_intern(g, key);
+    return name < 0 ? sticky(g, DUSK_ENOMEM, key) : name;
+}
+
+/* Refuses a handle the graph did not give, naming it. */
+static int bad_handle(dusk_graph *g, int64_t h)
+{
+    if (!g->status.code)
+        dusk_error_set(&g->status, DUSK_EINVAL, "dusk_graph_task_h: no key has handle %" PRId64
+                       " (the graph has %zu)", h, g->names.n);
+    return DUSK_EINVAL;
+}
+
+static void hargs_release(size_t nargs, const dusk_harg *args)
+{
+    for (size_t i = 0; args && i < nargs; i++) {
+        if (args[i].kind == DUSK_HARG_LIT)
+            dusk_value_unref(args[i].u.lit);
+        else if (args[i].kind == DUSK_HARG_ARG)
+            dusk_arg_free(args[i].u.arg);
+    }
+}
+
+int dusk_graph_task_h(dusk_graph *g, int64_t key, const dusk_func *f, size_t nargs,
+                      const dusk_harg *args)
+{
+    if (g && (!f || (!args && nargs))) {
+        hargs_release(nargs, args);
+        return sticky_null(g, __func__, !f ? "f" : "args");
+    }
+    int rc = 0, has_list = 0;
+    int64_t nnames = g ? (int64_t)g->names.n : 0;
+    if (!g) {
+        hargs_release(nargs, args);
+        return DUSK_EINVAL;
+    }
+    if (key < 0 || key >= nnames) {
+        hargs_release(nargs, args);
+        return bad_handle(g, key);
+    }
+    const char *text = dusk__strtab_text(&g->names, key);
+    if (!f->fn || !f->name || nargs > DUSK__MAX_NARGS)
+        rc = DUSK_EINVAL;
+    size_t nodes = 0;
+    for (size_t i = 0; !rc && i < nargs; i++) {
+        const dusk_harg *a = &args[i];
+        int deep = 0;
+        switch (a->kind) {
+        case DUSK_HARG_KEY:
+            if (a->u.key < 0 || a->u.key >= nnames)
+                rc = bad_handle(g, a->u.key);
+            nodes++;
+            break;
+        case DUSK_HARG_LIT:
+            if (!a->u.lit)
+                rc = DUSK_ENOMEM;   /* its constructor failed */
+            else
+                deep = a->u.lit->depth > DUSK_MAX_DEPTH;
+            nodes++;
+            break;
+        case DUSK_HARG_ARG:
+            if (!a->u.arg)
+                rc = DUSK_ENOMEM;
+            else if (!(deep = a->u.arg->depth > DUSK_MAX_DEPTH))
+                nodes += arg_nodes(a->u.arg);
+            break;
+        default:
+            rc = DUSK_EINVAL;
+        }
+        if (deep) {
+            char what[48];
+            snprintf(what, sizeof what, "argument %zu", i);
+            rc = too_deep(g, text, what);
+        }
+    }
+    dusk__targ *run = NULL;
+    if (!rc && nodes) {
+        if (!(run = dusk__arena_alloc(&g->args, nodes * sizeof *run)))
+            rc = DUSK_ENOMEM;
+        else
+            g->args_used += nodes * sizeof *run;   /* unused until the task is set */
+    }
+    for (size_t i = 0; !rc && i < nargs; i++)
+        if (args[i].kind == DUSK_HARG_ARG)
+            rc = arg_intern(g, args[i].u.arg, &has_list);
+    dusk__task *t = NULL;
+    if (!rc && !(t = task_slot_name(g, key)))
+        rc = DUSK_ENOMEM;
+    if (rc) {
+        hargs_release(nargs, args);
+        return sticky(g, rc, text);
+    }
+    dusk__targ *next = run + nargs;
+    for (size_t i = 0; i < nargs; i++) {
+        const dusk_harg *a = &args[i];
+        if (a->kind == DUSK_HARG_KEY) {
+            run[i] = (dusk__targ){.kind = DUSK__ARG_REF, .u.name = a->u.key};
+        } else if (a->kind == DUSK_HARG_LIT) {
+            run[i] = (dusk__targ){.kind = DUSK__ARG_LIT, .u.lit = a->u.lit};
+        } else {
+            arg_store(&run[i], a->u.arg, &next);
+            dusk_arg_free(a->u.arg);   /* what it held has moved to run */
+        }
+    }
+    g->args_live += nodes * sizeof *run;
     t->kind = DUSK_ENTRY_TASK;
     t->func = f;
     t->nargs = (uint32_t)nargs & DUSK__MAX_NARGS;

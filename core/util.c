@@ -127,9 +127,9 @@ static inline uint32_t strtab_tag(uint64_t h, size_t nslots)
     return shift >= 32 ? 0 : (uint32_t)((h >> 32) << shift);
 }
 
-static int strtab_grow(dusk__strtab *t)
+/* Rehashes into ns slots (a power of two, more than there are). */
+static int strtab_resize(dusk__strtab *t, size_t ns)
 {
-    size_t ns = t->nslots ? 2 * t->nslots : 64;
     if (ns > (size_t)1 << 32)
         return -1;
     uint32_t *slots = dusk_calloc(ns, sizeof *slots);
@@ -147,6 +147,29 @@ static int strtab_grow(dusk__strtab *t)
     t->slots = slots;
     t->nslots = ns;
     return 0;
+}
+
+static int strtab_grow(dusk__strtab *t)
+{
+    return strtab_resize(t, t->nslots ? 2 * t->nslots : 64);
+}
+
+int dusk__strtab_reserve(dusk__strtab *t, size_t n)
+{
+    size_t ns = t->nslots ? t->nslots : 64;
+    while (ns / 4 * 3 < n) {
+        if (ns > (size_t)1 << 31)
+            return -1;
+        ns *= 2;
+    }
+    if (n > t->cap) {
+        uint32_t *o = dusk_realloc(t->offs, n * sizeof *o);
+        if (!o)
+            return -1;
+        t->offs = o;
+        t->cap = n;
+    }
+    return ns == t->nslots ? 0 : strtab_resize(t, ns);
 }
 
 /* The slot where s is, or the empty slot where it would go. */

@@ -92,6 +92,10 @@ typedef struct dusk__strtab {
 /* The id of the n bytes at s (no NUL among them), adding them if new; -1 on allocation
  * failure or when the table is full (the table is unchanged). */
 int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n);
+/* Room for n texts in all without growing (a builder that knows how many
+ * it will add saves the rehashes on the way); 0, or -1 on allocation
+ * failure or past the table's limit (the table is unchanged). */
+int dusk__strtab_reserve(dusk__strtab *t, size_t n);
 /* The id, or -1 when the text is not in the table. */
 int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n);
 static inline const char *dusk__strtab_text(const dusk__strtab *t, int64_t id)

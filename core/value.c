@@ -4,8 +4,8 @@
 ** A value is one allocation: the header and, in a trailing area, what varies
 ** in size (a string's text, a tuple's item slots, an ndarray's shape and
 ** strides). An owning ndarray's data is a second allocation, 64-byte
-** aligned for the array kernels. None, True and False are static and their
-** reference counts are never looked at.
+** aligned for the array kernels. None, True and False, and the ints from -8
+** to 255, are static and their reference counts are never looked at.
 */
 #include <float.h>
 #include <inttypes.h>
@@ -42,8 +42,27 @@ static dusk_value *value_alloc(dusk_kind kind, size_t extra)
 dusk_value *dusk_none(void) { return &v_none; }
 dusk_value *dusk_bool(bool b) { return b ? &v_true : &v_false; }
 
+/* The ints -8 .. 255 are static too, as CPython keeps its small ints: a
+ * graph's literals are mostly 0, 1 and small counts (Dask's inc graphs
+ * add 1 to a million leaves), which then cost no allocation to make or to
+ * free. Nothing writes into an int once made. */
+#define SMALL_INT(n) {.rc = 1, .kind = DUSK_KIND_INT, .is_static = 1, .u.i = (n)}
+#define SMALL_INT4(n) SMALL_INT(n), SMALL_INT((n) + 1), SMALL_INT((n) + 2), SMALL_INT((n) + 3)
+#define SMALL_INT16(n) SMALL_INT4(n), SMALL_INT4((n) + 4), SMALL_INT4((n) + 8), SMALL_INT4((n) + 12)
+#define SMALL_INT64(n) SMALL_INT16(n), SMALL_INT16((n) + 16), SMALL_INT16((n) + 32), \
+                       SMALL_INT16((n) + 48)
+enum { SMALL_INT_MIN = -8, SMALL_INT_MAX = 255 };
+static dusk_value small_ints[] = {
+    SMALL_INT4(-8), SMALL_INT4(-4),
+    SMALL_INT64(0), SMALL_INT64(64), SMALL_INT64(128), SMALL_INT64(192),
+};
+_Static_assert(sizeof small_ints / sizeof *small_ints == SMALL_INT_MAX - SMALL_INT_MIN + 1,
+               "one static value per small int");
+
 dusk_value *dusk_int(int64_t i)
 {
+    if (i >= SMALL_INT_MIN && i <= SMALL_INT_MAX)
+        return &small_ints[i - SMALL_INT_MIN];
     dusk_value *v = value_alloc(DUSK_KIND_INT, 0);
     if (v)
         v->u.i = i;

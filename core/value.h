@@ -34,7 +34,7 @@ size_t dusk__big_cached(void);   /* bytes waiting in the cache, for tests */
 struct dusk_value {
     atomic_long rc;          /* references; static values are never freed */
     unsigned char kind;      /* a dusk_kind */
-    unsigned char is_static; /* None, True, False */
+    unsigned char is_static; /* None, True, False, small ints */
     unsigned short depth;    /* tuples: 1 + the deepest item, at most
                                 DUSK_MAX_DEPTH, or DUSK__TOO_DEEP; else 0 */
     union {

@@ -72,16 +72,95 @@ typedef struct {
     pthread_cond_t cv;
 } waited_run;
 
-static void *waited_main(void *p)
+/* Marks w done; w is the caller's, gone once it sees done. */
+static void waited_finish(waited_run *w, int rc)
 {
-    waited_run *w = p;
-    int rc = w->fn(w->arg);
     pthread_mutex_lock(&w->mu);
     w->rc = rc;
     w->done = 1;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+static void *waited_main(void *p)
+{
+    waited_run *w = p;
+    waited_finish(w, w->fn(w->arg));
     return NULL;
+}
+
+/* The helper: one thread, made at the first run and kept, that runs the
+ * computations the callers wait for. A thread made per run cost a tiny
+ * graph 0.5-0.9 ms a call on a loaded machine (making it and waking the
+ * caller). A run that finds it busy (another Python thread's, or a task
+ * computing a graph of its own) gets a thread of its own, as before. A
+ * forked child has no helper: the child's first run makes one. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* the helper waits here for a job */
+    int started, busy;
+    waited_run *job;
+} helper = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, NULL};
+
+static void *helper_main(void *unused)
+{
+    (void)unused;
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "dusk-helper");
+#endif
+    pthread_mutex_lock(&helper.mu);
+    for (;;) {
+        while (!helper.job)
+            pthread_cond_wait(&helper.cv, &helper.mu);
+        waited_run *w = helper.job;
+        helper.job = NULL;
+        pthread_mutex_unlock(&helper.mu);
+        int rc = w->fn(w->arg);
+        pthread_mutex_lock(&helper.mu);
+        helper.busy = 0;    /* before w is done: its caller's next run finds it free */
+        pthread_mutex_unlock(&helper.mu);
+        waited_finish(w, rc);
+        pthread_mutex_lock(&helper.mu);
+    }
+    return NULL;
+}
+
+static void helper_forked(void)
+{
+    /* The child has this thread only: its mutex, as another thread held
+     * it in the parent, is made anew. */
+    pthread_mutex_init(&helper.mu, NULL);
+    pthread_cond_init(&helper.cv, NULL);
+    helper.started = helper.busy = 0;
+    helper.job = NULL;
+}
+
+/* Hands w to the helper, making it at the first call; 0, or -1 when w
+ * needs a thread of its own (the helper busy, or not made). */
+static int helper_post(waited_run *w)
+{
+    int rc = -1;
+    pthread_mutex_lock(&helper.mu);
+    if (!helper.started) {
+        static int atfork;
+        pthread_attr_t at;
+        pthread_t th;
+        if (!atfork)
+            atfork = pthread_atfork(NULL, NULL, helper_forked) == 0;
+        if (atfork && pthread_attr_init(&at) == 0) {
+            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+            helper.started = pthread_create(&th, &at, helper_main, NULL) == 0;
+            pthread_attr_destroy(&at);
+        }
+    }
+    if (helper.started && !helper.busy) {
+        helper.busy = 1;
+        helper.job = w;
+        pthread_cond_signal(&helper.cv);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&helper.mu);
+    return rc;
 }
 
 int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *arg,
@@ -96,36 +175,41 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
     pthread_cond_init(&w.cv, &ca);
     pthread_condattr_destroy(&ca);
     pthread_t th;
-    if (pthread_create(&th, NULL, waited_main, &w) != 0) {
-        w.rc = fn(arg);   /* uninterruptible, but done */
-    } else {
-        pthread_mutex_lock(&w.mu);
-        while (!w.done) {
-            struct timespec t;
-            clock_gettime(CLOCK_MONOTONIC, &t);
-            t.tv_nsec += 100 * 1000 * 1000;
-            if (t.tv_nsec >= 1000000000L) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&w.cv, &w.mu, &t);
-            if (w.done || *interrupted)
-                continue;
-            pthread_mutex_unlock(&w.mu);
-            /* The GIL only for the check: the run's tasks need it. */
-            PyEval_RestoreThread(ts);
-            if (PyErr_CheckSignals() < 0) {
-                *interrupted = 1;
-                __atomic_store_n(&ctl->cancel, 1, __ATOMIC_SEQ_CST);
-            }
-            for (size_t i = 0; i < ctl->nowners; i++)
-                progress_drain_owner(ctl->owner[i]);
-            PyEval_SaveThread();
-            pthread_mutex_lock(&w.mu);
+    int own = 0;
+    if (helper_post(&w) != 0) {
+        own = pthread_create(&th, NULL, waited_main, &w) == 0;
+        if (!own) {
+            w.rc = fn(arg);   /* uninterruptible, but done */
+            w.done = 1;
         }
-        pthread_mutex_unlock(&w.mu);
-        pthread_join(th, NULL);
     }
+    pthread_mutex_lock(&w.mu);
+    while (!w.done) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        t.tv_nsec += 100 * 1000 * 1000;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w.cv, &w.mu, &t);
+        if (w.done || *interrupted)
+            continue;
+        pthread_mutex_unlock(&w.mu);
+        /* The GIL only for the check: the run's tasks need it. */
+        PyEval_RestoreThread(ts);
+        if (PyErr_CheckSignals() < 0) {
+            *interrupted = 1;
+            __atomic_store_n(&ctl->cancel, 1, __ATOMIC_SEQ_CST);
+        }
+        for (size_t i = 0; i < ctl->nowners; i++)
+            progress_drain_owner(ctl->owner[i]);
+        PyEval_SaveThread();
+        pthread_mutex_lock(&w.mu);
+    }
+    pthread_mutex_unlock(&w.mu);
+    if (own)
+        pthread_join(th, NULL);
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
     return w.rc;

@@ -448,6 +448,17 @@ struct pyd_graph {
         PyObject *callable;
         pyfunc *pf;
     } recent[16];
+    /* While building: the dusk handle of each key object met (the dict's
+     * keys, and arguments found equal to one), by the object's address.
+     * Every object here is held by dsk, so no address is reused meanwhile;
+     * a task's references cost a probe instead of a dict lookup, a copy
+     * of the text and hashing it in dusk. Freed once the graph is built. */
+    struct hslot {
+        PyObject *obj;
+        int64_t h;
+    } *hc;
+    size_t hc_cap, hc_n;  /* a power of 2; at most half full */
+    int str_keys;         /* every key is an exact str: no number is a key */
 };
 
 /* Functions of graphs that a profiler recorded: its plans keep pointers
@@ -623,6 +634,66 @@ static pyfunc *func_for(pyd_graph *pg, PyObject *callable)
     return pf;
 }
 
+static int graph_failed(pyd_graph *pg);
+
+static size_t hc_slot(const pyd_graph *pg, PyObject *o)
+{
+    return (size_t)(((uintptr_t)o >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> 20) & (pg->hc_cap - 1);
+}
+
+/* The handle of key object o met before, or -1. */
+static int64_t hc_find(const pyd_graph *pg, PyObject *o)
+{
+    if (!pg->hc)
+        return -1;
+    for (size_t i = hc_slot(pg, o);; i = (i + 1) & (pg->hc_cap - 1)) {
+        if (pg->hc[i].obj == o)
+            return pg->hc[i].h;
+        if (!pg->hc[i].obj)
+            return -1;
+    }
+}
+
+/* Remembers o's handle (o held by dsk); 0, or -1 when no memory is left
+ * (then it is simply not remembered). */
+static int hc_put(pyd_graph *pg, PyObject *o, int64_t h)
+{
+    if (!pg->hc || 2 * (pg->hc_n + 1) > pg->hc_cap) {
+        size_t cap = pg->hc_cap ? 2 * pg->hc_cap : 64;
+        struct hslot *old = pg->hc, *n = PyMem_Calloc(cap, sizeof *n);
+        if (!n)
+            return -1;
+        size_t oldcap = pg->hc_cap;
+        pg->hc = n;
+        pg->hc_cap = cap;
+        for (size_t i = 0; i < oldcap; i++) {
+            if (!old[i].obj)
+                continue;
+            size_t j = hc_slot(pg, old[i].obj);
+            while (n[j].obj)
+                j = (j + 1) & (cap - 1);
+            n[j] = old[i];
+        }
+        PyMem_Free(old);
+    }
+    size_t i = hc_slot(pg, o);
+    while (pg->hc[i].obj && pg->hc[i].obj != o)
+        i = (i + 1) & (pg->hc_cap - 1);
+    pg->hc_n += !pg->hc[i].obj;
+    pg->hc[i].obj = o;
+    pg->hc[i].h = h;
+    return 0;
+}
+
+/* The dusk handle of key text s; -1 with an exception. */
+static int64_t handle_of(pyd_graph *pg, const char *s)
+{
+    int64_t h = dusk_graph_handle(pg->g, s);
+    if (h < 0)
+        graph_failed(pg);
+    return h;
+}
+
 static int add_entry(pyd_graph *pg, const char *key, PyObject *val);
 
 /* An argument of a task; NULL with an exception. A nested task gets a
@@ -736,34 +807,104 @@ static int list_needs_run(pyd_graph *pg, PyObject *l, int depth)
     return 0;
 }
 
+/* An argument of a task as dusk_graph_task_h takes it; 0, or -1 with an
+ * exception. *parent is the task's key text, made from kobj the first
+ * time a nested task or list needs it. */
+static int harg_of(pyd_graph *pg, const char **parent, PyObject *kobj, PyObject **ptext,
+                   PyObject *o, dusk_harg *out)
+{
+    int64_t h;
+    if (is_task(o) || PyList_Check(o)) {
+        if (!*parent) {
+            *ptext = pyd_key_text(kobj);
+            *parent = *ptext ? PyUnicode_AsUTF8(*ptext) : NULL;
+            if (!*parent)
+                return -1;
+        }
+        dusk_arg *a = make_arg(pg, *parent, o, 0);
+        if (!a)
+            return -1;
+        *out = (dusk_harg){.kind = DUSK_HARG_ARG, .u.arg = a};
+        return 0;
+    }
+    if ((h = hc_find(pg, o)) >= 0) {
+        *out = (dusk_harg){.kind = DUSK_HARG_KEY, .u.key = h};
+        return 0;
+    }
+    /* A number is no key of a graph of str keys (they never compare equal). */
+    int number = PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) ||
+                 o == Py_None;
+    if (!(number && pg->str_keys) && is_key(pg, o)) {
+        PyObject *t = graph_key_text(pg, o);
+        const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
+        h = s ? handle_of(pg, s) : -1;
+        Py_XDECREF(t);
+        if (h < 0)
+            return -1;
+        hc_put(pg, o, h);   /* o is held by dsk (a task's tuple) */
+        *out = (dusk_harg){.kind = DUSK_HARG_KEY, .u.key = h};
+        return 0;
+    }
+    dusk_value *v = pyd_value_from(o);
+    if (!v)
+        return -1;
+    *out = (dusk_harg){.kind = DUSK_HARG_LIT, .u.lit = v};
+    return 0;
+}
+
+static void hargs_free(dusk_harg *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].kind == DUSK_HARG_LIT)
+            dusk_value_unref(a[i].u.lit);
+        else if (a[i].kind == DUSK_HARG_ARG)
+            dusk_arg_free(a[i].u.arg);
+    }
+}
+
+/* Sets the task val (is_task) under the key of text key or object kobj
+ * (either may be NULL, not both) and handle h (-1: not known yet). */
+static int add_task(pyd_graph *pg, const char *key, PyObject *kobj, int64_t h, PyObject *val)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(val) - 1;
+    pyfunc *pf = func_for(pg, PyTuple_GET_ITEM(val, 0));
+    if (!pf)
+        return -1;
+    dusk_harg small[8];
+    dusk_harg *args = n <= 8 ? small : PyMem_Calloc((size_t)n, sizeof *args);
+    if (!args) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyObject *ptext = NULL;
+    Py_ssize_t made = 0;
+    int rc = -1;
+    for (; made < n; made++)
+        if (harg_of(pg, &key, kobj, &ptext, PyTuple_GET_ITEM(val, made + 1), &args[made]) < 0)
+            goto done;
+    if (h < 0) {
+        if (!key) {
+            ptext = pyd_key_text(kobj);
+            key = ptext ? PyUnicode_AsUTF8(ptext) : NULL;
+        }
+        h = key ? handle_of(pg, key) : -1;
+        if (h < 0)
+            goto done;
+    }
+    made = 0;   /* dusk_graph_task_h takes them over */
+    rc = dusk_graph_task_h(pg->g, h, &pf->f, (size_t)n, args) ? graph_failed(pg) : 0;
+done:
+    hargs_free(args, (size_t)made);
+    if (args != small)
+        PyMem_Free(args);
+    Py_XDECREF(ptext);
+    return rc;
+}
+
 static int add_entry(pyd_graph *pg, const char *key, PyObject *val)
 {
-    if (is_task(val)) {
-        Py_ssize_t n = PyTuple_GET_SIZE(val) - 1;
-        pyfunc *pf = func_for(pg, PyTuple_GET_ITEM(val, 0));
-        if (!pf)
-            return -1;
-        dusk_arg *small[8];
-        dusk_arg **args = n <= 8 ? small : PyMem_Calloc((size_t)n, sizeof *args);
-        if (!args) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            args[i] = make_arg(pg, key, PyTuple_GET_ITEM(val, i + 1), 0);
-            if (!args[i]) {
-                for (Py_ssize_t j = 0; j < i; j++)
-                    dusk_arg_free(args[j]);
-                if (args != small)
-                    PyMem_Free(args);
-                return -1;
-            }
-        }
-        int rc = dusk_graph_taskv(pg->g, key, &pf->f, (size_t)n, args);
-        if (args != small)
-            PyMem_Free(args);
-        return rc ? graph_failed(pg) : 0;
-    }
+    if (is_task(val))
+        return add_task(pg, key, NULL, -1, val);
     if (PyList_Check(val) && list_needs_run(pg, val, 0)) {
         /* A list of keys and tasks: computed, as Dask computes it. */
         dusk_arg *a = make_arg(pg, key, val, 0);
@@ -791,6 +932,7 @@ void pyd_graph_free(pyd_graph *pg)
     if (!pg)
         return;
     dusk_graph_free(pg->g);   /* first: its literals may hold objects */
+    PyMem_Free(pg->hc);
     Py_XDECREF(pg->funcs);
     Py_XDECREF(pg->canon);
     Py_XDECREF(pg->dsk);
@@ -835,16 +977,46 @@ pyd_graph *pyd_graph_build(PyObject *dsk)
             PyErr_NoMemory();
         goto fail;
     }
+    /* Room for every key at once (nested tasks' keys may add a few); when
+     * that fails the graph grows as it goes, as it would anyway. */
+    (void)dusk_graph_reserve(pg->g, (size_t)PyDict_GET_SIZE(pg->dsk));
+    /* The keys first: their handles, by address (struct pyd_graph), in a
+     * table made big enough for them at once (or grown, if that fails). */
     Py_ssize_t pos = 0;
     PyObject *k, *v;
+    pg->str_keys = 1;
+    size_t cap = 64;
+    while (cap < 2 * ((size_t)PyDict_GET_SIZE(pg->dsk) + 1))
+        cap *= 2;
+    if ((pg->hc = PyMem_Calloc(cap, sizeof *pg->hc)))
+        pg->hc_cap = cap;
     while (PyDict_Next(pg->dsk, &pos, &k, &v)) {
+        pg->str_keys &= PyUnicode_CheckExact(k);
         PyObject *t = pyd_key_text(k);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
-        int rc = s ? add_entry(pg, s, v) : -1;
+        int64_t h = s ? handle_of(pg, s) : -1;
         Py_XDECREF(t);
+        if (h < 0)
+            goto fail;
+        hc_put(pg, k, h);
+    }
+    pos = 0;
+    while (PyDict_Next(pg->dsk, &pos, &k, &v)) {
+        int rc;
+        if (is_task(v)) {
+            rc = add_task(pg, NULL, k, hc_find(pg, k), v);
+        } else {
+            PyObject *t = pyd_key_text(k);
+            const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
+            rc = s ? add_entry(pg, s, v) : -1;
+            Py_XDECREF(t);
+        }
         if (rc < 0)
             goto fail;
     }
+    PyMem_Free(pg->hc);   /* its addresses are only sure while building */
+    pg->hc = NULL;
+    pg->hc_cap = pg->hc_n = 0;
     /* dusk knows keys by their text: two keys of one text (the string
      * "('x', 0)" and the tuple ('x', 0)) would be one. */
     if (dusk_graph_size(pg->g) != (size_t)PyDict_GET_SIZE(pg->dsk) + pg->hoisted_keys) {

@@ -145,6 +145,44 @@ DUSK_API int dusk_graph_alias(dusk_graph *g, const char *key, const char *target
 /* The first builder error, or 0; err (if not NULL) gets its message. */
 DUSK_API int dusk_graph_status(const dusk_graph *g, dusk_error *err);
 
+/* --- building by handles -----------------------------------------------------
+ * For builders that read millions of keys from objects of their own (the
+ * Python module reads a dict of str keys): a key's handle is the graph's
+ * number for its text, set or only referenced, the same for the graph's
+ * life. A builder that keeps the handles by its own objects hashes no key
+ * text twice, and a task built from dusk_harg arguments allocates no
+ * dusk_arg for its references and literals. Handles are no task ids
+ * (dusk_graph_find). */
+typedef enum {
+    DUSK_HARG_KEY,     /* a reference to the key of handle u.key */
+    DUSK_HARG_LIT,     /* a literal: u.lit, stolen (NULL: its constructor failed) */
+    DUSK_HARG_ARG      /* any argument: u.arg, taken over (a list ...) */
+} dusk_harg_kind;
+typedef struct dusk_harg {
+    dusk_harg_kind kind;
+    union {
+        int64_t key;
+        dusk_value *lit;
+        dusk_arg *arg;
+    } u;
+} dusk_harg;
+
+/* Room for nkeys keys in all (set or only referenced) without growing on
+ * the way, for a builder that knows how many it will add; 0, DUSK_ENOMEM
+ * (the graph is as it was, and still works), or DUSK_EINVAL for a NULL
+ * graph or more keys than a graph holds (2^32 - 3). Not a builder error:
+ * the graph's status is unchanged. */
+DUSK_API int dusk_graph_reserve(dusk_graph *g, size_t nkeys);
+/* The handle of key (0 or more), interning its text; a negative code,
+ * remembered as the graph's first error: DUSK_EINVAL for a NULL key,
+ * DUSK_ENOMEM. A NULL graph is DUSK_EINVAL. */
+DUSK_API int64_t dusk_graph_handle(dusk_graph *g, const char *key);
+/* dusk_graph_taskv for the key of handle key, with nargs arguments read
+ * from args (their literals and dusk_args taken over, also on failure).
+ * A handle the graph did not give, or an unknown kind, is DUSK_EINVAL. */
+DUSK_API int dusk_graph_task_h(dusk_graph *g, int64_t key, const dusk_func *f,
+                               size_t nargs, const dusk_harg *args);
+
 /* Formats Dask's tuple key ('name', i0, i1, ...) into buf (n bytes; buf
  * may be NULL); returns the length the full text has, like snprintf, or
  * DUSK_EINVAL for a NULL name, or a NULL idx with nidx above 0. */

@@ -78,6 +78,8 @@ typedef enum {
 /* --- constructors (new reference, or NULL on allocation failure) ---------- */
 DUSK_API dusk_value *dusk_none(void);      /* never NULL: None is a static value */
 DUSK_API dusk_value *dusk_bool(bool b);    /* never NULL: True and False are static */
+/* The ints from -8 to 255 are static, as None is: never NULL, and making
+ * or dropping them costs nothing. */
 DUSK_API dusk_value *dusk_int(int64_t i);
 DUSK_API dusk_value *dusk_float(double d);
 DUSK_API dusk_value *dusk_string(const char *s);         /* copies s */

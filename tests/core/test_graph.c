@@ -815,6 +815,123 @@ static void test_order_finishes_branches_longest_first(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Building by handles: the same graph as by key text, references set
+ * before their keys, lists, replacement; refusals name what is wrong and
+ * release what the task was given (reset_alloc checks the live blocks). */
+static void test_build_by_handles(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    int64_t hz = dusk_graph_handle(g, "z"), hb = dusk_graph_handle(g, "b");
+    int64_t ha = dusk_graph_handle(g, "a");
+    assert_true(hz >= 0 && hb >= 0 && ha >= 0 && hz != hb && hb != ha);
+    assert_int_equal(dusk_graph_handle(g, "b"), hb);   /* one handle per text */
+    /* z = add(b, 10) set before b and a: references are resolved later */
+    assert_int_equal(dusk_graph_task_h(g, hz, &dusk_add, 2, (dusk_harg[]){
+                         {.kind = DUSK_HARG_KEY, .u.key = hb},
+                         {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(10)}}), 0);
+    assert_int_equal(dusk_graph_task_h(g, hb, &dusk_inc, 1, (dusk_harg[]){
+                         {.kind = DUSK_HARG_KEY, .u.key = ha}}), 0);
+    assert_int_equal(dusk_graph_value(g, "a", dusk_int(1)), 0);
+    assert_int_equal(dusk_graph_size(g), 3);
+    assert_int_equal(dusk_graph_find(g, "z"), 0);   /* task ids: the order keys were set */
+    assert_string_equal(dusk_graph_key(g, 1), "b");
+    assert_get_int(g, "z", 12);
+    /* a list argument (a dusk_arg), and the key of a handle set again */
+    int64_t hs = dusk_graph_handle(g, "s");
+    assert_int_equal(dusk_graph_task_h(g, hs, &dusk_sum, 1, (dusk_harg[]){
+                         {.kind = DUSK_HARG_ARG, .u.arg = dusk_list(dusk_ref("a"), dusk_ref("z"),
+                                                                    dusk_lit_int(100))}}), 0);
+    assert_get_int(g, "s", 113);
+    assert_int_equal(dusk_graph_task_h(g, hz, &dusk_inc, 1, (dusk_harg[]){
+                         {.kind = DUSK_HARG_KEY, .u.key = ha}}), 0);
+    assert_get_int(g, "s", 103);
+    assert_int_equal(dusk_graph_size(g), 4);
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+
+    /* a handle no key has, as the task's key or an argument */
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_task_h(g, 99, &dusk_inc, 1, (dusk_harg[]){
+                         {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)}}), DUSK_EINVAL);
+    assert_int_equal(dusk_graph_status(g, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "no key has handle 99"));
+    dusk_graph_free(g);
+    g = dusk_graph_new();
+    hb = dusk_graph_handle(g, "b");
+    assert_int_equal(dusk_graph_task_h(g, hb, &dusk_add, 2, (dusk_harg[]){
+                         {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)},
+                         {.kind = DUSK_HARG_KEY, .u.key = -3}}), DUSK_EINVAL);
+    assert_int_equal(dusk_graph_status(g, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "no key has handle -3"));
+    assert_int_equal(dusk_graph_size(g), 0);
+    dusk_graph_free(g);
+    /* a literal whose constructor failed; an unknown kind; too deep */
+    g = dusk_graph_new();
+    hb = dusk_graph_handle(g, "b");
+    assert_int_equal(dusk_graph_task_h(g, hb, &dusk_add, 2, (dusk_harg[]){
+                         {.kind = DUSK_HARG_ARG, .u.arg = dusk_ref("a")},
+                         {.kind = DUSK_HARG_LIT, .u.lit = NULL}}), DUSK_ENOMEM);
+    assert_int_equal(dusk_graph_status(g, &err), DUSK_ENOMEM);
+    assert_non_null(strstr(err.msg, "'b'"));
+    dusk_graph_free(g);
+    g = dusk_graph_new();
+    hb = dusk_graph_handle(g, "b");
+    assert_int_equal(dusk_graph_task_h(g, hb, &dusk_inc, 2, (dusk_harg[]){
+                         {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)},
+                         {.kind = (dusk_harg_kind)7}}), DUSK_EINVAL);
+    dusk_graph_free(g);
+    g = dusk_graph_new();
+    hb = dusk_graph_handle(g, "b");
+    dusk_arg *deep = dusk_lit_int(1);
+    for (int i = 0; i <= DUSK_MAX_DEPTH && deep; i++)
+        deep = dusk_list(deep);
+    assert_int_equal(dusk_graph_task_h(g, hb, &dusk_inc, 2, (dusk_harg[]){
+                         {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)},
+                         {.kind = DUSK_HARG_ARG, .u.arg = deep}}), DUSK_EINVAL);
+    assert_int_equal(dusk_graph_status(g, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "argument 1 of key 'b' nests deeper"));
+    dusk_graph_free(g);
+}
+
+/* A graph with room reserved for its keys sets them without allocating:
+ * with every allocation failing, 2,000 keys (the first made the key text's
+ * page) go in; past the room it grows again; a reserve that cannot be
+ * made leaves the graph working and its status clear. */
+static void test_reserve(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_graph_reserve(g, 2000), 0);
+    assert_int_equal(dusk_graph_reserve(g, 10), 0);   /* less than there is room for */
+    assert_int_equal(dusk_graph_value(g, "k0", dusk_none()), 0);
+    dusk_alloc_fail_after(0);
+    char key[32];
+    for (int i = 1; i < 2000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        if (dusk_graph_value(g, key, dusk_none()) != 0)
+            fail_msg("key %d of 2000 reserved needed an allocation", i);
+    }
+    assert_int_equal(dusk_graph_value(g, "k2000", dusk_none()), DUSK_ENOMEM);
+    dusk_alloc_fail_after(-1);
+    dusk_graph_free(g);
+
+    g = dusk_graph_new();
+    assert_int_equal(dusk_graph_value(g, "a", dusk_int(1)), 0);
+    assert_int_equal(dusk_graph_reserve(g, (size_t)UINT32_MAX), DUSK_EINVAL);
+    dusk_alloc_fail_after(0);
+    assert_int_equal(dusk_graph_reserve(g, 100000), DUSK_ENOMEM);
+    dusk_alloc_fail_after(-1);
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    assert_int_equal(dusk_task(g, "b", &dusk_inc, dusk_ref("a")), 0);
+    for (int i = 0; i < 5000; i++) {   /* grows past the room, as without it */
+        snprintf(key, sizeof key, "x%d", i);
+        assert_int_equal(dusk_task(g, key, &dusk_inc, dusk_ref("b")), 0);
+    }
+    assert_get_int(g, "x4999", 3);
+    assert_int_equal(dusk_graph_size(g), 5002);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -825,6 +942,8 @@ int main(void)
         cmocka_unit_test_teardown(test_key_split, reset_alloc),
         cmocka_unit_test_teardown(test_key_replacement, reset_alloc),
         cmocka_unit_test_teardown(test_alias, reset_alloc),
+        cmocka_unit_test_teardown(test_build_by_handles, reset_alloc),
+        cmocka_unit_test_teardown(test_reserve, reset_alloc),
         cmocka_unit_test_teardown(test_nested_lists, reset_alloc),
         cmocka_unit_test_teardown(test_missing_dependency, reset_alloc),
         cmocka_unit_test_teardown(test_cycles, reset_alloc),

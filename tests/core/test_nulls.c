@@ -384,6 +384,27 @@ static void test_graph_building(void **state)
     g = dusk_graph_new();
     assert_int_equal(dusk_graph_taskv(g, "n", &noop, 0, NULL), 0);   /* no arguments */
     dusk_graph_free(g);
+    /* by handles: what the task takes is released on every refusal */
+    GIVES(dusk_graph_reserve, 0, DUSK_EINVAL, NULL, 10);
+    GIVES(dusk_graph_handle, 0, DUSK_EINVAL, NULL, "a");
+    g = dusk_graph_new();
+    EINVAL_NOERR(dusk_graph_handle, 1, g, NULL);
+    expect_status(g, "dusk_graph_handle: key is NULL");
+    dusk_graph_free(g);
+    g = dusk_graph_new();
+    int64_t hb = dusk_graph_handle(g, "b");
+    assert_true(hb >= 0);
+    EINVAL_NOERR(dusk_graph_task_h, 0, NULL, 0, &dusk_inc, 1,
+                 (dusk_harg[]){{.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)}});
+    EINVAL_NOERR(dusk_graph_task_h, 2, g, hb, NULL, 1,
+                 (dusk_harg[]){{.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)}});
+    expect_status(g, "dusk_graph_task_h: f is NULL");
+    dusk_graph_free(g);
+    g = dusk_graph_new();
+    hb = dusk_graph_handle(g, "b");
+    EINVAL_NOERR(dusk_graph_task_h, 4, g, hb, &dusk_inc, 1, NULL);
+    expect_status(g, "dusk_graph_task_h: args is NULL");
+    dusk_graph_free(g);
 
     /* tuple keys */
     GIVES(dusk_key_tuple, 0, 11, NULL, 0, "x", 2, idx);   /* ('x', 1, 2) */

@@ -726,6 +726,48 @@ static void test_peaks_against_dask(void **state)
     assert_int_equal(worse, 0);
 }
 
+/* Leaves with no dependents are ordered by key alone (the seeds of the
+ * walk). Keys that differ in their first 8 bytes, or share them, or are
+ * shorter, bytes past 0x7f, and tuples among them: each next key is
+ * greater than the last as dusk__key_cmp says. */
+static void test_leaves_in_key_order(void **state)
+{
+    (void)state;
+    static const char *fixed[] = {
+        "", "a", "inc-1", "inc-10", "inc-100", "inc-1000", "inc-10000", "inc-100000",
+        "inc-12345678", "inc-12345679", "inc-1234567", "inc-2", "\xc3\xa9t\xc3\xa9", "zzz", "~",
+        "\x7f", "\xff\xff", "('x', 1)", "('x', 10)", "('x', 2)", "('y', 'a')", "('x!', 0)",
+        "(a)", "(", "('abcdefgh', 1)", "('abcdefgh', 10)", "('abcdefgh', 2)", "('abcdefgh',)",
+        "(\"it's\", 3)", "(\"it's\", 20)",
+    };
+    static const char alpha[] = "ab-01\x80\xfe'(";
+    dusk_graph *g = dusk_graph_new();
+    uint64_t seed = 17;
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        assert_int_equal(dusk_graph_value(g, fixed[i], dusk_int((int64_t)i)), 0);
+    for (int i = 0; i < 3000; i++) {
+        char key[24];
+        int len = (int)rng_range(&seed, 1, 20);
+        for (int j = 0; j < len; j++)   /* never a tuple: no '(' first */
+            key[j] = alpha[rng_range(&seed, 0, (int)sizeof alpha - (j ? 2 : 3))];
+        key[len] = 0;
+        assert_int_equal(dusk_graph_value(g, key, dusk_int(i)), 0);
+    }
+    const int64_t *prio;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_order(g, &prio, &err), 0);
+    size_t n = dusk_graph_size(g);
+    int64_t *by = test_malloc(n * sizeof *by);
+    for (size_t t = 0; t < n; t++)
+        by[prio[t]] = (int64_t)t;
+    for (size_t i = 1; i < n; i++)
+        if (dusk__key_cmp(dusk_graph_key(g, by[i - 1]), dusk_graph_key(g, by[i])) >= 0)
+            fail_msg("'%s' ordered before '%s'", dusk_graph_key(g, by[i - 1]),
+                     dusk_graph_key(g, by[i]));
+    test_free(by);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -735,6 +777,7 @@ int main(void)
         cmocka_unit_test_teardown(test_key_compare_strings, reset_alloc),
         cmocka_unit_test_teardown(test_key_compare_locale, reset_alloc),
         cmocka_unit_test_teardown(test_key_order_python, reset_alloc),
+        cmocka_unit_test_teardown(test_leaves_in_key_order, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_r_block_columns, reset_alloc),
         cmocka_unit_test_teardown(test_peaks_against_dask, reset_alloc),
     };

@@ -75,6 +75,37 @@ static void test_int(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* -8 .. 255 are static: one value each, made and dropped without an
+ * allocation, even when allocations fail; their neighbours are not. */
+static void test_small_ints_are_static(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_alloc_fail_after(0);
+    for (int64_t i = -8; i <= 255; i++) {
+        dusk_value *v = dusk_int(i), *w = dusk_int(i);
+        assert_non_null(v);
+        assert_ptr_equal(v, w);
+        assert_int_value(v, i);
+        dusk_value_ref(v);
+        dusk_value_unref(v);
+        dusk_value_unref(v);
+        dusk_value_unref(w);
+        assert_int_value(dusk_int(i), i);   /* still there */
+    }
+    assert_null(dusk_int(-9));
+    assert_null(dusk_int(256));
+    dusk_alloc_fail_after(-1);
+    assert_int_equal(dusk_alloc_live(), live);
+    dusk_value *a = dusk_int(256), *b = dusk_int(256);
+    assert_true(a != b);
+    assert_int_value(a, 256);
+    assert_true(dusk_value_equal(dusk_int(7), dusk_int(7)));
+    dusk_value_unref(a);
+    dusk_value_unref(b);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_float_repr_is_python_like(void **state)
 {
     (void)state;
@@ -522,6 +553,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_none_and_bool_are_static, reset_alloc),
         cmocka_unit_test_teardown(test_int, reset_alloc),
+        cmocka_unit_test_teardown(test_small_ints_are_static, reset_alloc),
         cmocka_unit_test_teardown(test_float_repr_is_python_like, reset_alloc),
         cmocka_unit_test_teardown(test_number_reads, reset_alloc),
         cmocka_unit_test_teardown(test_string, reset_alloc),

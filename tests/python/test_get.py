@@ -243,3 +243,24 @@ def test_many_arguments_and_nested_computations(scheduler):
            # A task that computes a graph of its own, from a worker thread.
            "inner": (lambda v: dusk.get({"p": v, "q": (inc, "p")}, "q", scheduler=scheduler), "a")}
     assert dusk.get(dsk, ["many", "inner"], scheduler=scheduler) == (190, 6)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_references_found_by_equality_not_identity(scheduler):
+    # dusk.get knows the dict's own key objects by address while it reads
+    # the graph; an equal str made anew, a str subclass, or numbers in a
+    # graph of str keys must still be read as Dask reads them.
+    class S(str):
+        pass
+
+    a = "".join(["a", "b"])
+    dsk = {"ab": 2, "c": (operator.add, a, 1), "d": (operator.add, S("ab"), "c"),
+           "e": (operator.mul, 1, 2.5), "f": (operator.add, "c", "d")}
+    assert dusk.get(dsk, ["c", "d", "e", "f"], scheduler=scheduler) == (3, 5, 2.5, 8)
+    # a number that is a key of a graph with a number key is a reference
+    dsk = {0: 7, "x": (operator.add, 0, 0.0), "y": (operator.add, "x", False)}
+    assert dusk.get(dsk, "y", scheduler=scheduler) == 21
+    # the same str object twice in one task, and as its own key's text
+    k = "k-" + str(3)
+    dsk = {k: 4, "t": (operator.mul, k, k), "u": (operator.add, "t", "k-3")}
+    assert dusk.get(dsk, "u", scheduler=scheduler) == 20

@@ -117,3 +117,70 @@ def test_ctrl_c_stops_an_array_computation(tmp_path):
     words = p.stdout.split()
     assert words[0] == "interrupted" and float(words[1]) < 3, p.stdout
     assert words[2:] == ["interrupted", "False", "4.0"], p.stdout
+
+
+def helper_threads():
+    """The tids of this process's threads named dusk-helper (Linux)."""
+    tids = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/comm" % tid) as f:
+                if f.read().strip() == "dusk-helper":
+                    tids.append(int(tid))
+        except FileNotFoundError:
+            pass   # a thread that has just ended
+    return tids
+
+
+def test_threaded_runs_share_one_helper_thread():
+    # A thread made per run cost a tiny graph most of a millisecond: the
+    # helper that runs the computation while the caller watches for ^C is
+    # made once and kept.
+    import operator
+
+    import dusk
+
+    dsk = {"a": 1, "b": (operator.add, "a", 1)}
+    assert dusk.get(dsk, "b", scheduler="threads") == 2
+    first = helper_threads()
+    assert len(first) == 1
+    for i in range(50):
+        assert dusk.get(dsk, "b", scheduler="threads", num_workers=1 + i % 2) == 2
+    assert helper_threads() == first
+
+
+def test_runs_while_the_helper_is_busy():
+    # A task that computes a graph of its own, and other Python threads'
+    # runs, find the helper busy: they get a thread of their own.
+    p = run_python("""
+        import dusk, operator, threading
+        def inner(x):
+            return dusk.get({'a': x, 'b': (operator.mul, 'a', 2)}, 'b', scheduler='threads')
+        dsk = {f'x{i}': (inner, i) for i in range(20)}
+        dsk['s'] = (sum, list(dsk))
+        out = {}
+        def run(j):
+            out[j] = dusk.get(dsk, 's', scheduler='threads', num_workers=2)
+        ts = [threading.Thread(target=run, args=(j,)) for j in range(4)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        print(sorted(out.values()))
+    """)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == str([380] * 4)
+
+
+def test_forked_child_makes_its_own_helper():
+    p = run_python("""
+        import dusk, operator, os
+        dsk = {'a': 1, 'b': (operator.add, 'a', 1)}
+        assert dusk.get(dsk, 'b', scheduler='threads') == 2
+        pid = os.fork()
+        if pid == 0:
+            ok = dusk.get(dsk, 'b', scheduler='threads') == 2
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status), dusk.get(dsk, 'b', scheduler='threads'))
+    """)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["0", "2"]
