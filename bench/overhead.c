@@ -24,6 +24,8 @@
 **   overhead.threads.nolistener  threads, 2 workers, no listener
 **   overhead.threads.stream      threads, 2 workers, a dusk_stream drained by
 **                                a consumer thread; the count is checked
+**   overhead.threads.8, .32      as overhead.threads with 8 and 32 workers (more
+**                                than this machine's cores)
 **   overhead.processes           processes, 2 worker processes, counting
 **                                events as overhead.threads (best of 3)
 **   graph.bytes_per_task         the heap the graph, its order, the plan and
@@ -97,6 +99,10 @@ static void *drain_stream(void *arg)
 
 typedef enum { L_NONE, L_CALLBACK, L_STREAM, L_START } listener;
 
+/* Workers of a threads or processes run: WORKERS, but for the
+ * oversubscribed lines. */
+static int nworkers = WORKERS;
+
 /* The root's value for the graph being run: sum(i + 1) over its leaves. */
 static int64_t want_sum = SUM;
 
@@ -114,7 +120,7 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
     int rc;
 
     o.scheduler = kind;
-    o.workers = kind == DUSK_SCHED_SYNC ? 1 : WORKERS;
+    o.workers = kind == DUSK_SCHED_SYNC ? 1 : nworkers;
     memset(&cb, 0, sizeof cb);
     memset(&c, 0, sizeof c);
     if (l == L_START) {
@@ -279,6 +285,13 @@ int main(void)
     measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
     measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE, REPS);
     measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM, REPS);
+    /* More workers than the machine's cores (as overhead.threads): the
+     * same graph must not get slower with more threads than cores. */
+    nworkers = 8;
+    measure("overhead.threads.8", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
+    nworkers = 32;
+    measure("overhead.threads.32", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
+    nworkers = WORKERS;
     /* Each task crosses a socket twice: best of 3, a few seconds each. */
     measure("overhead.processes", g, root, DUSK_SCHED_PROCESSES, L_CALLBACK, 3);
     bytes_per_task("graph.bytes_per_task", g, root, heap0);
