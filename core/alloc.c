@@ -172,6 +172,17 @@ void dusk__big_free(void *p, size_t n)
     dusk_free(p);
 }
 
+void dusk__big_after_fork(void)
+{
+    /* Another thread of the parent may have held the lock at the fork:
+     * the child starts with a lock of its own and an empty cache (what
+     * the parent had cached stays the parent's). */
+    pthread_mutex_init(&big.mu, NULL);
+    big.runs = 0;
+    big.n = 0;
+    big.bytes = 0;
+}
+
 size_t dusk__big_cached(void)
 {
     pthread_mutex_lock(&big.mu);

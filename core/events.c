@@ -150,14 +150,17 @@ static block *block_new(size_t cap)
 {
     size_t bytes = block_bytes(cap);
     int huge = bytes >= HUGE_PAGE;
-    char *raw = dusk_malloc(huge ? bytes + HUGE_PAGE : bytes);
+    /* The advice covers whole huge pages from b on: the allocation holds
+     * them all (bytes rounded up), so it never reaches memory not ours. */
+    size_t len = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    char *raw = dusk_malloc(huge ? len + HUGE_PAGE : bytes);
     if (!raw)
         return NULL;
     block *b = (block *)raw;
     if (huge) {
         b = (block *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
 #ifdef MADV_HUGEPAGE
-        (void)madvise(b, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+        (void)madvise(b, len, MADV_HUGEPAGE);
 #endif
     }
     b->raw = raw;

@@ -191,8 +191,6 @@ static const dusk_plan *pop_pending(dusk_viewer *v, uint64_t *epoch)
     return plan;
 }
 
-/* Makes the log and its undo arrays hold cap events; 0 on out of memory
- * (then nothing is lost: each array is at least as long as log_cap). */
 /* Asks for 2 MiB pages under the aligned part of [p, p + len): the log of
  * a big run is tens of megabytes written while the run goes, and a fresh
  * 4 KiB page costs a fault of 4 to 8 us in a virtual machine, on the UI
@@ -211,6 +209,8 @@ static void advise_huge(void *p, size_t len)
 #endif
 }
 
+/* Makes the log and its undo arrays hold cap events; 0 on out of memory
+ * (then nothing is lost: each array is at least as long as log_cap). */
 static int reserve_log(dusk_viewer *v, size_t cap)
 {
     dusk_event *l = dusk_realloc(v->log, cap * sizeof *l);

@@ -30,10 +30,15 @@
 ** parent (PR_SET_PDEATHSIG), so none outlives a crashed caller.
 **
 ** Forking while other threads of this process run copies their locks as
-** they are; a child only mallocs (glibc's malloc is fork-safe) and looks
-** its function up in the registry, so a respawn takes `forking` for
-** writing while driver threads hold it for reading around the one call
-** that takes the registry's lock (dusk__run_message).
+** they are; a child only mallocs (glibc's malloc is fork-safe; dusk's cache
+** of big buffers gets a lock of its own in the child, dusk__big_after_fork)
+** and looks its function up in the registry, so a respawn takes `forking`
+** for writing while driver threads hold it for reading around the one call
+** that takes the registry's lock (dusk__run_message). Sockets are made and
+** children forked under one process-wide lock, and a child closes every
+** pool's parent ends, so concurrent runs on other threads end apart.
+** HDF5's lock (array/h5.c) is not reset: a child forked while another
+** thread of the caller is inside libhdf5 would wait for it when it reads.
 */
 #define _GNU_SOURCE   /* memfd_create */
 #include <errno.h>
@@ -84,6 +89,31 @@ typedef struct pool {
     int retries;
     int mu_init, cv_init, rw_init;
 } pool;
+
+/* --- this process's ends of every pool's sockets -------------------------- */
+
+/* A child forked by any run (another thread's included) must close them
+ * all: one that kept another pool's end open would hide that pool's end of
+ * input from its children, and its driver would wait in waitpid until this
+ * child's own run ended. Sockets are made, registered and closed, and
+ * children forked, under spawn_mu, so no fork sees an end it cannot close. */
+enum { MAX_PARENT_FDS = 4096 };
+static pthread_mutex_t spawn_mu = PTHREAD_MUTEX_INITIALIZER;
+static int parent_fds[MAX_PARENT_FDS];
+static size_t nparent_fds;
+
+/* Closes a parent end and forgets it. */
+static void parent_fd_close(int fd)
+{
+    pthread_mutex_lock(&spawn_mu);
+    for (size_t i = 0; i < nparent_fds; i++)
+        if (parent_fds[i] == fd) {
+            parent_fds[i] = parent_fds[--nparent_fds];
+            break;
+        }
+    close(fd);
+    pthread_mutex_unlock(&spawn_mu);
+}
 
 /* --- the worker processes alive, for memory samplers --------------------- */
 
@@ -322,9 +352,16 @@ static int recv_payload(int fd, const frame *h, int shmfd, const char *pre, size
         if (shmfd < 0)
             return dusk_error_set(err, DUSK_ESYS, "a shared-memory message came without its memfd");
         mapping *mp = dusk_malloc(sizeof *mp);
-        void *p = mp ? mmap(NULL, h->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE,
-                            shmfd, 0)
+        /* Populated read-only, so the pages stay the memfd's (populating a
+         * writable private mapping copies every page at once); writable
+         * afterwards, so a task that writes into its input copies only the
+         * pages it writes. */
+        void *p = mp ? mmap(NULL, h->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, shmfd, 0)
                      : MAP_FAILED;
+        if (p != MAP_FAILED && mprotect(p, h->len, PROT_READ | PROT_WRITE) != 0) {
+            munmap(p, h->len);
+            p = MAP_FAILED;
+        }
         int e = errno;
         close(shmfd);
         if (p == MAP_FAILED) {
@@ -333,8 +370,6 @@ static int recv_payload(int fd, const frame *h, int shmfd, const char *pre, size
                                   (unsigned long long)h->len, mp ? strerror(e) : "out of memory");
         }
         *mp = (mapping){p, h->len};
-        /* Private and writable: the pages are shared until someone writes,
-         * and a task that writes into its input only changes its copy. */
         dusk_value *owner = dusk_opaque(mp, mapping_free, 0);
         if (!owner) {
             mapping_free(mp);
@@ -407,54 +442,76 @@ static _Noreturn void child_main(int fd, pid_t parent)
         int shmfd;
         char pre[PRE_CAP];
         size_t npre;
-        if (recv_frame(fd, &h, &shmfd, pre, &npre) <= 0)
-            _exit(0);   /* the run is over (or the parent is gone) */
+        if (recv_frame(fd, &h, &shmfd, pre, &npre) <= 0) {
+            fflush(NULL);   /* what the tasks printed (stdout to a file or a pipe) */
+            _exit(0);       /* the run is over (or the parent is gone) */
+        }
         dusk_error err = DUSK_ERROR_INIT;
         dusk_value *msg = NULL, *out = NULL;
         int rc = recv_payload(fd, &h, shmfd, pre, npre, &msg, &err);
-        if (rc == DUSK_ESYS)
+        if (rc == DUSK_ESYS) {
+            fflush(NULL);
             _exit(0);
+        }
         if (rc == 0)
             rc = dusk__task_call(msg, &out, &err);
         dusk_value_unref(msg);
         if (rc == 0) {
             rc = send_value(fd, out, "its result", &err);
             dusk_value_unref(out);
-            if (rc == DUSK_ESYS)
+            if (rc == DUSK_ESYS) {
+                fflush(NULL);
                 _exit(0);
+            }
         }
-        if (rc && send_frame(fd, MSG_ERROR, rc, err.msg, strlen(err.msg), strlen(err.msg), -1))
+        if (rc && send_frame(fd, MSG_ERROR, rc, err.msg, strlen(err.msg), strlen(err.msg), -1)) {
+            fflush(NULL);
             _exit(0);
+        }
     }
 }
 
 /* Forks worker i's child. Called with `forking` held for writing, or
  * before any driver thread runs. */
-static int spawn(pool *pl, int nworkers, int i, dusk_error *err)
+static int spawn(pool *pl, int i, dusk_error *err)
 {
     int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    pthread_mutex_lock(&spawn_mu);
+    if (nparent_fds == MAX_PARENT_FDS) {
+        pthread_mutex_unlock(&spawn_mu);
+        return dusk_error_set(err, DUSK_ESYS, "cannot start worker process %d: %d worker "
+                              "processes are running in this process already", i,
+                              MAX_PARENT_FDS);
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        int e = errno;
+        pthread_mutex_unlock(&spawn_mu);
         return dusk_error_set(err, DUSK_ESYS, "cannot make a socket for worker process %d: %s",
-                              i, strerror(errno));
+                              i, strerror(e));
+    }
     fflush(NULL);   /* or the child would write this process's buffered output again */
     pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         int e = errno;
         close(sv[0]);
         close(sv[1]);
+        pthread_mutex_unlock(&spawn_mu);
         return dusk_error_set(err, DUSK_ESYS, "cannot fork worker process %d: %s", i,
                               strerror(e));
     }
     if (pid == 0) {
-        /* This process's ends of the other workers' sockets: a child that
-         * kept one would hide that worker's death from its driver. */
-        for (int k = 0; k < nworkers; k++)
-            if (pl->kids[k].fd >= 0)
-                close(pl->kids[k].fd);
+        /* This process's ends of every pool's sockets (this pool's other
+         * workers' among them): a child that kept one would hide that
+         * worker's death, or its run's end, from its driver. */
+        for (size_t k = 0; k < nparent_fds; k++)
+            close(parent_fds[k]);
         close(sv[0]);
+        dusk__big_after_fork();
         child_main(sv[1], parent);
     }
+    parent_fds[nparent_fds++] = sv[0];
     close(sv[1]);
+    pthread_mutex_unlock(&spawn_mu);
     pl->kids[i] = (child){pid, sv[0]};
     alive_add(pid);
     return 0;
@@ -466,7 +523,7 @@ static void reap(child *k, int *status)
 {
     int st = -1;
     if (k->fd >= 0) {
-        close(k->fd);
+        parent_fd_close(k->fd);
         k->fd = -1;
     }
     if (k->pid > 0) {
@@ -520,7 +577,7 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
             return DUSK_ETASK;
         dusk_error ferr;
         pthread_rwlock_wrlock(&pl->forking);
-        int frc = spawn(pl, r->nworkers, w->id, &ferr);
+        int frc = spawn(pl, w->id, &ferr);
         pthread_rwlock_unlock(&pl->forking);
         if (frc)
             return dusk_error_set(terr, DUSK_ETASK, "%s; restarting it failed: %s", terr->msg,
@@ -660,7 +717,7 @@ static int processes_init(dusk__run *r, dusk_error *err)
      * input blocks are here already. */
     pl->here = dusk_func_lookup("array.store-map");
     for (int i = 0; i < r->nworkers; i++) {
-        int rc = spawn(pl, r->nworkers, i, err);
+        int rc = spawn(pl, i, err);
         if (rc)
             return rc;
     }
@@ -692,7 +749,7 @@ static void processes_fini(dusk__run *r)
         /* Every socket first, so that the children end together. */
         for (int i = 0; i < r->nworkers; i++)
             if (pl->kids[i].fd >= 0) {
-                close(pl->kids[i].fd);
+                parent_fd_close(pl->kids[i].fd);
                 pl->kids[i].fd = -1;
             }
         for (int i = 0; i < r->nworkers; i++)

@@ -269,8 +269,15 @@ static int remote_run(dusk__run *r, dusk_error *err)
 static void remote_fini(dusk__run *r)
 {
     remote *rm = r->backend;
-    if (!rm)
+    if (!rm) {
+        /* The run failed before init (run.c's early exits): the serving
+         * processes wait for it all the same. */
+        dusk_error e;
+        dusk_error_set(&e, DUSK_ECANCELED, "the scheduling process could not start the run");
+        const dusk_transport *tp = transport_of(r->be);
+        tp->end(tp->ud, DUSK_ECANCELED, &e);
         return;
+    }
     if (!rm->ended) {
         /* The run never started (init failed): the serving processes wait
          * for it all the same, and must hear that it is over. */
@@ -344,7 +351,7 @@ int dusk_transport_register(const dusk_transport *t, dusk_error *err)
         return dusk_error_set(err, DUSK_EINVAL, "transport %s lacks a function (name, "
                               "schedules, workers, send, recv, end and serve are needed)",
                               t->name ? t->name : "(unnamed)");
-    if (t->kind == DUSK_SCHED_SYNC || t->kind == DUSK_SCHED_THREADS)
+    if (dusk__backend_find_own(t->kind))
         return dusk_error_set(err, DUSK_EINVAL, "transport %s: scheduler %d is libdusk's own",
                               t->name, t->kind);
     pthread_mutex_lock(&reg_mu);

@@ -62,6 +62,14 @@ int dusk_ncores(void)
 static const dusk__backend *const backends[] = {&dusk__sched_sync, &dusk__sched_threads,
                                                 &dusk__sched_processes};
 
+const dusk__backend *dusk__backend_find_own(int kind)
+{
+    for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
+        if (backends[i]->kind == kind)
+            return backends[i];
+    return NULL;
+}
+
 const dusk__backend *dusk__backend_find(int kind)
 {
     for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
@@ -748,13 +756,17 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
 
     /* Counters: inputs missing and dependents to come, per task, in 32
      * bits (twice the dependents, for the requested bit). */
-    if (p->maxdeps > UINT32_MAX || p->maxrdeps > UINT32_MAX / 2 - 1)
-        return dusk_error_set(err, DUSK_EINVAL, "a task with %zu dependencies or %zu "
-                              "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
+    if (p->maxdeps > UINT32_MAX || p->maxrdeps > UINT32_MAX / 2 - 1) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "a task with %zu dependencies or %zu "
+                            "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
+        goto early;
+    }
     r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
     r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap);
-    if (!r->s || !r->heap)
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+    if (!r->s || !r->heap) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto early;
+    }
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = dusk__plan_task(p, i);
         r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
@@ -766,8 +778,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     listeners(r, opts);
     if (r->timed)
         dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
-    if (workers_new(r, nworkers) != 0)
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+    if (workers_new(r, nworkers) != 0) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto early;
+    }
     r->used = nworkers;
     inited = 1;   /* fini undoes whatever init did, also when it failed */
     if (be->init && (rc = be->init(r, err)) != 0)
@@ -821,6 +835,13 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     }
 end:
     if (inited && be->fini)
+        be->fini(r);
+    return rc;
+early:
+    /* The backend was never prepared; fini still runs (it undoes what init
+     * did, here nothing), as a backend whose serving processes wait for
+     * this run (MPI) must tell them it will not come. */
+    if (be->fini)
         be->fini(r);
     return rc;
 }

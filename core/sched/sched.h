@@ -117,6 +117,9 @@ const dusk__backend *dusk__backend_find(int kind);
  * (include/dusk/transport.h): libdusk exports dusk_ names alone, so the
  * run protocol below stays private to core. */
 const dusk__backend *dusk__remote_find(int kind);
+/* The one of libdusk's own backends (sync, threads, processes) that kind
+ * selects, or NULL: a transport cannot take their kinds. */
+const dusk__backend *dusk__backend_find_own(int kind);
 extern const dusk__backend dusk__sched_sync, dusk__sched_threads, dusk__sched_processes;
 /* Compiled, not registered: the backend to copy (template.c). */
 extern const dusk__backend dusk__sched_template;

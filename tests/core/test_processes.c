@@ -593,10 +593,141 @@ static void test_task_error(void **state)
     dusk_graph_free(g);
 }
 
+
+/* --- review fixes: concurrent runs, buffered output, shared pages ------------------ */
+
+/* nap(ms): sleeps, gives ms. */
+static int nap_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)nargs, (void)err, (void)ud;
+    sleep_ms((int)dusk_value_int(args[0]));
+    *out = dusk_int(dusk_value_int(args[0]));
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func nap = {"nap", nap_fn, NULL};
+
+typedef struct timed_run {
+    int ms, rc;
+    uint64_t took;
+} timed_run;
+
+static void *run_nap(void *arg)
+{
+    timed_run *t = arg;
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "n", &nap, dusk_lit_int(t->ms));
+    dusk_options o = popts(1, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    uint64_t t0 = now_ns();
+    t->rc = dusk_get(g, "n", &o, &v, &err);
+    t->took = now_ns() - t0;
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    return NULL;
+}
+
+/* Two processes runs on two threads: the short one ends when its task
+ * does, though the long one forked its worker while the short one's was
+ * running (that child must not keep the short run's socket open). */
+static void test_concurrent_runs_end_apart(void **state)
+{
+    (void)state;
+    timed_run a = {.ms = 300}, b = {.ms = 2500};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, run_nap, &a), 0);
+    sleep_ms(100);
+    assert_int_equal(pthread_create(&tb, NULL, run_nap, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    print_message("short run %.2f s, long run %.2f s\n", a.took / 1e9, b.took / 1e9);
+    assert_true(a.took < 1500000000u);
+}
+
+/* say(): writes a line to a stdio stream the caller opened (buffered, as
+ * stdout is to a file or a pipe), without flushing it. */
+static FILE *say_to;
+static int say_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                  void *ud)
+{
+    (void)args, (void)nargs, (void)err, (void)ud;
+    fprintf(say_to, "said in %d\n", (int)getpid());
+    *out = dusk_int(1);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func say = {"say", say_fn, NULL};
+
+/* What a task writes to a buffered stream reaches it when its worker
+ * ends. */
+static void test_task_output_flushed(void **state)
+{
+    (void)state;
+    const char *path = scratch("said.txt");
+    say_to = fopen(path, "w");
+    assert_non_null(say_to);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "s", &say);
+    dusk_options o = popts(1, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_get(g, "s", &o, &v, &err), 0);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    fclose(say_to);   /* this process wrote nothing: its buffer is empty */
+    FILE *f = fopen(path, "r");
+    char line[64] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_contains(line, "said in ");
+}
+
+/* The resident anonymous memory of this process. */
+static long anon_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "RssAnon: %ld", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* A big result arrives in shared memory and stays there: this process
+ * does not get a private copy of its pages on receiving it. */
+static void test_big_result_shared(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    skip();   /* a sanitizer's own memory moves this process's RSS */
+#endif
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &iota, dusk_lit_int(8 << 20));   /* 64 MiB of float64 */
+    dusk_options o = popts(1, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    long before = anon_kib();
+    if (dusk_get(g, "a", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    long after = anon_kib();
+    assert_int_equal(dusk_value_nbytes(v), (size_t)64 << 20);
+    print_message("anonymous memory %ld KiB before, %ld KiB holding the result\n", before,
+                  after);
+    assert_true(after - before < 16 * 1024);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
-                             &flaky, &iota, &asum, &make_opaque, &hog};
+                             &flaky, &iota, &asum, &make_opaque, &hog, &nap, &say};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -615,6 +746,9 @@ int main(void)
         cmocka_unit_test(test_retries),
         cmocka_unit_test(test_opaque_cannot_travel),
         cmocka_unit_test(test_task_error),
+        cmocka_unit_test(test_concurrent_runs_end_apart),
+        cmocka_unit_test(test_task_output_flushed),
+        cmocka_unit_test(test_big_result_shared),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
