@@ -97,15 +97,19 @@ double dusk__nd_loadf(const char *p, dusk_dtype t)
 
 double complex dusk__nd_loadc(const char *p, dusk_dtype t)
 {
+    /* A complex has the layout of two reals (C11 6.2.5): copied in, not
+     * built with CMPLX, which glibc's complex.h gives gcc but not clang. */
+    double complex z;
     if (t == DUSK_DT_C16) {
-        double v[2];
-        memcpy(v, p, 16);
-        return CMPLX(v[0], v[1]);
+        memcpy(&z, p, sizeof z);
+        return z;
     }
     if (t == DUSK_DT_C8) {
         float v[2];
         memcpy(v, p, 8);
-        return CMPLX(v[0], v[1]);
+        double d[2] = {v[0], v[1]};
+        memcpy(&z, d, sizeof z);
+        return z;
     }
     return dusk__nd_loadf(p, t);
 }
