@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dusk/alloc.h"
+#include "dusk/sched.h"
 #include "util.h"
 
 #ifndef O_NOFOLLOW
@@ -579,4 +580,40 @@ char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err)
         return NULL;
     close(fd);
     return tmp;
+}
+
+/* --- resident memory ---------------------------------------------------------- */
+
+uint64_t dusk__statm_rss(int fd)
+{
+    static long page;
+    unsigned long size, resident;
+    char buf[128];
+    if (fd < 0)
+        return 0;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    if (!page)
+        page = sysconf(_SC_PAGESIZE);
+    return sscanf(buf, "%lu %lu", &size, &resident) == 2 && page > 0
+               ? (uint64_t)resident * (uint64_t)page : 0;
+}
+
+uint64_t dusk__workers_rss(void)
+{
+    int pids[64];
+    size_t n = dusk_sched_worker_pids(pids, 64);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/statm", pids[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;   /* it ended meanwhile */
+        sum += dusk__statm_rss(fd);
+        close(fd);
+    }
+    return sum;
 }

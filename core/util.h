@@ -176,4 +176,15 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
 char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err);
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
 
+/* --- resident memory ---------------------------------------------------------- */
+
+/* The resident bytes a /proc/<pid>/statm says, read through fd (kept open
+ * by a sampler: a pread costs about a fifth of an fopen, fscanf and
+ * fclose, which matters at one sample a millisecond); 0 if unreadable. */
+uint64_t dusk__statm_rss(int fd);
+/* The resident bytes of the processes scheduler's worker processes while
+ * such a run is going (dusk_sched_worker_pids; 0 otherwise): a memory
+ * sampler adds them to this process's, so that it shows the pool's. */
+uint64_t dusk__workers_rss(void);
+
 #endif /* DUSK_CORE_UTIL_H */

@@ -32,7 +32,6 @@
 #include "core/util.h"
 #include "draw.h"
 #include "dusk/profiler.h"
-#include "dusk/sched.h"
 
 #define STRIP_H 28                   /* the title strip, as the graph's legend */
 #define MARGIN 8
@@ -755,28 +754,6 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     SDL_RenderSetClipRect(f->r, NULL);
 }
 
-/* The resident bytes of the processes scheduler's worker processes while
- * such a run is going (dusk_sched_worker_pids; 0 otherwise): the curve
- * shows the pool's memory, as the profiler's does. */
-static uint64_t workers_resident(void)
-{
-    int pids[64];
-    size_t n = dusk_sched_worker_pids(pids, 64);
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n && i < 64; i++) {
-        char path[64];
-        long pages = 0, resident = 0;
-        snprintf(path, sizeof path, "/proc/%d/statm", pids[i]);
-        FILE *fp = fopen(path, "r");
-        if (!fp)
-            continue;   /* it ended meanwhile */
-        if (fscanf(fp, "%ld %ld", &pages, &resident) == 2 && resident > 0)
-            sum += (uint64_t)resident;
-        fclose(fp);
-    }
-    return sum * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns)
 {
     /* only a live run: one that came through the stream (a replay is fed)
@@ -815,7 +792,7 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns)
     }
     v->rss[v->nrss++] = (dusk_held_point){now_ns - v->rss_epoch,
                                           (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) +
-                                              workers_resident()};
+                                              dusk__workers_rss()};
     v->rss_last = now_ns;
 }
 

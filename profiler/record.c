@@ -19,7 +19,7 @@
 ** the process's CPU time and the bytes held from the workers' last events,
 ** and appends a sample under p->mu (during a processes run, RSS is the
 ** pool's: this process's plus each worker process's, from
-** dusk_sched_worker_pids). It runs from `start` to `finish` of each run,
+** dusk__workers_rss in core/util.c). It runs from `start` to `finish` of each run,
 ** or from dusk_profiler_begin to dusk_profiler_end: a session.
 ** The interval is dt when the options fix one; by default it adapts to the
 ** session's length (prof.h: 1 ms at first, doubling as old samples are
@@ -41,7 +41,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dusk/sched.h"
 #include "prof.h"
 
 /* --- per-worker buffers (worker thread only) -------------------------------- */
@@ -167,46 +166,6 @@ static void record_one(dusk__pworker *w, const dusk_event *ev)
 
 /* --- the sampler ------------------------------------------------------------------ */
 
-/* RSS from /proc/self/statm, kept open while sampling: a pread costs
- * about a fifth of an fopen, fscanf and fclose, which matters at one
- * sample a millisecond. */
-static uint64_t read_rss(int fd)
-{
-    static long page;
-    unsigned long size, resident;
-    char buf[128];
-    if (fd < 0)
-        return 0;
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    if (!page)
-        page = sysconf(_SC_PAGESIZE);
-    return sscanf(buf, "%lu %lu", &size, &resident) == 2 && page > 0
-               ? (uint64_t)resident * (uint64_t)page : 0;
-}
-
-/* The RSS of the processes scheduler's worker processes, while such a run
- * is going (dusk_sched_worker_pids; 0 otherwise): the pool's memory is
- * this process's and theirs. */
-static uint64_t workers_rss(void)
-{
-    int pids[64];
-    size_t n = dusk_sched_worker_pids(pids, 64);
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n && i < 64; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/statm", pids[i]);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;   /* it ended meanwhile */
-        sum += read_rss(fd);
-        close(fd);
-    }
-    return sum;
-}
-
 static uint64_t cpu_time_ns(void)
 {
     struct timespec ts;
@@ -251,7 +210,7 @@ static void thin_session(dusk_profiler *p)
 /* Takes one sample. Caller holds p->mu. */
 static void take_sample(dusk_profiler *p, int first)
 {
-    uint64_t rss = read_rss(p->statm_fd) + workers_rss();
+    uint64_t rss = dusk__statm_rss(p->statm_fd) + dusk__workers_rss();
     uint64_t cpu = cpu_time_ns();
     uint64_t t = dusk_now_ns();
     if (!p->has_epoch) {
