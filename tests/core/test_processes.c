@@ -20,7 +20,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <cmocka.h>
 
@@ -89,6 +91,29 @@ static int flaky_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dus
     return 0;
 }
 static const dusk_func flaky = {"flaky", flaky_fn, NULL};
+
+/* Appends one byte to the file args[0] names, then aborts: the file's
+ * size counts the attempts. */
+static int tally_abort_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                          dusk_error *err, void *ud)
+{
+    (void)ud, (void)nargs, (void)out, (void)err;
+    int fd = open(dusk_value_str(args[0]), O_CREAT | O_APPEND | O_WRONLY, 0600);
+    if (fd >= 0) {
+        if (write(fd, "x", 1) != 1)
+            _exit(90);
+        close(fd);
+    }
+    abort();
+}
+static const dusk_func tally_abort = {"tally_abort", tally_abort_fn, NULL};
+
+/* The size of the file at path (0 when missing). */
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
 
 /* An n-element float64 array of 0, 1, 2, ... (args[0] = n). */
 static int iota_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
@@ -298,8 +323,11 @@ static void test_random_dags(void **state)
 static void test_arrays_travel(void **state)
 {
     (void)state;
-    int64_t sizes[] = {10, 1000000};
-    for (int k = 0; k < 2; k++) {
+    /* Under 4 KiB, between 4 and 64 KiB (the socket, in several writes
+     * and reads), either side of the 64 KiB switch to shared memory (8,192
+     * doubles: 64 KiB of data plus the encoding's header), and 8 MB. */
+    int64_t sizes[] = {10, 1000, 4000, 8180, 8192, 9000, 1000000};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
         dusk_graph *g = dusk_graph_new();
         assert_int_equal(dusk_task(g, "a", &iota, dusk_lit_int(sizes[k])), 0);
         assert_int_equal(dusk_task(g, "s", &asum, dusk_ref("a")), 0);
@@ -311,7 +339,9 @@ static void test_arrays_travel(void **state)
         dusk_value *a = dusk_tuple_get(v, 0), *s = dusk_tuple_get(v, 1);
         assert_int_equal(dusk_ndarray_size(a), sizes[k]);
         const double *d = dusk_ndarray_data(a);
-        assert_true(d[sizes[k] - 1] == (double)(sizes[k] - 1));
+        for (int64_t i = 0; i < sizes[k]; i++)
+            if (d[i] != (double)i)
+                fail_msg("%" PRId64 " elements: element %" PRId64 " is %g", sizes[k], i, d[i]);
         double n = (double)sizes[k];
         assert_true(dusk_value_float(dusk_tuple_get(s, 0)) == n * (n - 1) / 2);
         assert_int_not_equal(dusk_value_int(dusk_tuple_get(s, 1)), (int64_t)getpid());
@@ -523,15 +553,23 @@ static void test_retries(void **state)
         dusk_graph_free(g);
     }
     /* A task that always dies is tried 1 + retries times, then fails. */
-    dusk_graph *g = dusk_graph_new();
-    assert_int_equal(dusk_task(g, "x", &crash_abort), 0);
     dusk_options o = popts(1, NULL);
-    o.retries = 2;
     dusk_error err;
     dusk_value *v = NULL;
-    assert_int_equal(dusk_get(g, "x", &o, &v, &err), DUSK_ETASK);
-    assert_contains(err.msg, "task 'x' (crash_abort) died: signal 6");
-    dusk_graph_free(g);
+    dusk_graph *g;
+    for (int retries = 0; retries <= 3; retries++) {
+        const char *tally = scratch("tally");
+        unlink(tally);
+        int before = count_children();
+        g = dusk_graph_new();
+        assert_int_equal(dusk_task(g, "x", &tally_abort, dusk_lit_str(tally)), 0);
+        o.retries = retries;
+        assert_int_equal(dusk_get(g, "x", &o, &v, &err), DUSK_ETASK);
+        assert_contains(err.msg, "task 'x' (tally_abort) died: signal 6");
+        assert_int_equal(file_size(tally), 1 + retries);
+        assert_int_equal(count_children(), before);
+        dusk_graph_free(g);
+    }
     o.retries = -1;
     g = lecture_dsk();
     assert_int_equal(dusk_get(g, "z", &o, &v, &err), DUSK_EINVAL);
@@ -727,7 +765,8 @@ static void test_big_result_shared(void **state)
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
-                             &flaky, &iota, &asum, &make_opaque, &hog, &nap, &say};
+                             &flaky, &tally_abort, &iota, &asum, &make_opaque, &hog, &nap,
+                             &say};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
