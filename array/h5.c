@@ -1,11 +1,28 @@
 /*
-** dusk — HDF5 access, all of it under one lock
+** dusk — HDF5 access: every libhdf5 call under one lock, chunk I/O outside it
 **
 ** Every call into libhdf5 in dusk happens here, with h5_lock held; nothing
 ** else in dusk includes hdf5.h. Debian's libhdf5 is the thread-safe build,
 ** but the lock is still what guards the cache below, and it keeps HDF5's
 ** global state (its id tables, its free lists) out of reach of races in
 ** builds that are not thread-safe.
+**
+** The bytes of most chunks move without the lock: for a chunked dataset
+** without filters whose elements are stored as dusk holds them (native
+** byte order), in a plain file (no user block, the default driver), a
+** read asks libhdf5 under the lock only where each chunk it meets is
+** (H5Dget_chunk_info_by_coord) and then, the lock let go, preads the
+** chunks on a descriptor of its own; a store task writes a block that is
+** exactly one chunk (or the part of an edge chunk inside a dataset that
+** cannot grow, the rest of the chunk zero, as libhdf5 leaves it) with
+** pwrite at its chunk's place, which the datasets dusk makes have from
+** the start (H5D_ALLOC_TIME_EARLY, without fill: nothing is written
+** twice), so a write changes no metadata and never meets libhdf5 writing
+** the same bytes. Workers then read and write at once (plan_direct,
+** run_direct). Anything else goes through libhdf5 under the lock, as
+** below: filtered chunks, other byte orders, blocks across chunks in a
+** store, chunks not stored whole where the index says, a dataset that is
+** not chunked.
 **
 ** Errors: HDF5 keeps its error stack, and the choice to print it, per
 ** thread, so printing is turned off on each thread the first time it
