@@ -1107,6 +1107,24 @@ typedef struct {
     unsigned char fill[64];
 } direct_job;
 
+/* The bytes of the chunk at element offset off (of shape cdims, es bytes
+ * an element) from the first to the last element of the slab [st, st +
+ * ct) in it: *from and the count (the slab's part of the chunk is in
+ * there, in whole rows of the chunk but for the first and last). */
+static size_t span_of(int nd, const hsize_t *cdims, size_t es, const hsize_t *off,
+                      const hsize_t *st, const hsize_t *ct, size_t *from)
+{
+    size_t a = 0, b = 0;
+    for (int d = 0; d < nd; d++) {
+        hsize_t lo = off[d] > st[d] ? off[d] : st[d];
+        hsize_t hi = off[d] + cdims[d] < st[d] + ct[d] ? off[d] + cdims[d] : st[d] + ct[d];
+        a = a * cdims[d] + (lo - off[d]);
+        b = b * cdims[d] + (hi - 1 - off[d]);
+    }
+    *from = a * es;
+    return (b - a + 1) * es;
+}
+
 /* Plans the raw I/O of [st, st + ct) of e (chunked, direct) into job, when
  * it applies: reads of dtype e->dtype whose chunks are all stored whole
  * inside the file, or writes of a block that is exactly one chunk (or the
@@ -1135,17 +1153,28 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
                        (e->extendible || st[d] + ct[d] != (hsize_t)e->shape[d]))))
             return;
     }
+    size_t es = H5Tget_size(e->ftype);
     int64_t *addr = n == 1 ? &job->one_addr : dusk_malloc(n * sizeof *addr);
     if (!addr)
         return;
     hsize_t ci[H5S_MAX_RANK];
     memcpy(ci, job->first, (size_t)nd * sizeof *ci);
+    size_t spans = 0, needed = es;
+    int shared = 0;   /* a chunk met only in part, whose rest other blocks read */
+    for (int d = 0; d < nd; d++)
+        needed *= ct[d];
     for (size_t k = 0; k < n; k++) {
         hsize_t off[H5S_MAX_RANK], size = 0;
         haddr_t a = HADDR_UNDEF;
         unsigned mask = 0;
-        for (int d = 0; d < nd; d++)
+        size_t from;
+        for (int d = 0; d < nd; d++) {
             off[d] = ci[d] * e->dcdims[d];
+            hsize_t end = off[d] + e->dcdims[d] < (hsize_t)e->shape[d] ? off[d] + e->dcdims[d]
+                                                                        : (hsize_t)e->shape[d];
+            shared |= st[d] > off[d] || st[d] + ct[d] < end;
+        }
+        spans += span_of(nd, e->dcdims, es, off, st, ct, &from);
         int ok = H5Dget_chunk_info_by_coord(e->dset, off, &mask, &a, &size) >= 0;
         if (ok && a == HADDR_UNDEF && !write)
             addr[k] = -1;
@@ -1163,7 +1192,10 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
         for (int d = nd - 1; d >= 0 && ++ci[d] > job->last[d]; d--)
             ci[d] = job->first[d];
     }
-    int fd = dup(e->fd);
+    /* blocks smaller than the chunks: read raw, each block would read most
+     * of its chunk again; the way under the lock keeps the last chunk for
+     * the next block instead (chunk_at) */
+    int fd = shared && spans > 2 * needed ? -1 : dup(e->fd);
     if (fd < 0) {
         if (addr != &job->one_addr)
             dusk_free(addr);
@@ -1172,7 +1204,7 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
     job->fd = fd;
     job->write = write;
     job->ndim = nd;
-    job->es = H5Tget_size(e->ftype);
+    job->es = es;
     job->chunk_bytes = e->direct_bytes;
     job->nchunks = n;
     job->addr = addr;
@@ -1262,10 +1294,16 @@ static int run_direct(direct_job *j, const char *path, const char *dataset, unsi
         unsigned char *chunk = whole ? buf : tmp;
         if (j->write && !whole)
             copy_part(j, off, chunk, buf, 1);
+        /* a read takes the bytes from the slab's first element in the chunk
+         * to its last; a write, the whole chunk */
+        size_t from = 0, len = j->chunk_bytes;
+        if (!j->write)
+            len = span_of(nd, j->cdims, j->es, off, j->st, j->ct, &from);
         if (j->addr[k] < 0) {
-            for (size_t b = 0; b < j->chunk_bytes; b += j->es)
+            for (size_t b = from; b < from + len; b += j->es)
                 memcpy(chunk + b, j->fill, j->es);
-        } else if (full_io(j->fd, j->write, chunk, j->chunk_bytes, (off_t)j->addr[k]) != 0) {
+        } else if (full_io(j->fd, j->write, chunk + from, len, (off_t)j->addr[k] + (off_t)from)
+                   != 0) {
             char at[256];
             offset_text(at, sizeof at, nd, off);
             if (errno == 0)

@@ -253,11 +253,13 @@ static void test_unfiltered_read_as_hdf5(void **state)
     };
     size_t ns = sizeof specs / sizeof *specs;
     write_file(path, specs, ns);
-    static const char *const blockings[] = {NULL, "(10, 8)", "(7, 5)", "(37, 23)", "(20, 16)",
-                                            "3"};
+    /* (10, 1) and (1, 23) are blocks of a small part of each chunk, which
+     * go through libhdf5 (the chunk kept for the next block) */
+    static const char *const blockings[] = {"3", NULL, "(10, 8)", "(7, 5)", "(37, 23)",
+                                            "(20, 16)", "(10, 1)", "(1, 23)"};
     for (size_t k = 0; k < ns; k++)
         for (size_t b = 0; b < sizeof blockings / sizeof *blockings; b++) {
-            if (specs[k].ndim != 2 && b > 0 && b < 5)
+            if (specs[k].ndim != 2 && b > 1)
                 continue;
             check_same_as_hdf5(path, specs[k].name, blockings[b]);
         }
