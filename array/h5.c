@@ -415,7 +415,7 @@ typedef struct {
     hsize_t coff[H5S_MAX_RANK];  /* its offset in elements */
     int cvalid;
     dusk_dtype cdtype;
-    /* raw chunk I/O outside h5_lock (read_direct, write_direct) */
+    /* raw chunk I/O outside h5_lock (plan_direct, run_direct) */
     int fd;                      /* dusk's own descriptor of the file, or -1 */
     int direct;                  /* chunked, unfiltered, stored as dtype: raw bytes are values */
     int early;                   /* (writing) every chunk allocated when the dataset was made */

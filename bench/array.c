@@ -207,6 +207,10 @@ static void lecture_against_copy(const char *in, const char *copy_out, const cha
 {
     enum { ROUNDS = 5 };
     double tc[ROUNDS], tl[ROUNDS], peak = 0;
+    /* a result left by an older bench may hold more than /r, which every
+     * store would copy along */
+    remove(copy_out);
+    remove(out);
     for (int r = 0; r < ROUNDS; r++) {
         double p;
         tc[r] = measure_copy("array.copy", in, copy_out);
