@@ -60,6 +60,7 @@
 ** left behind for a failed close to leak (libhdf5 keeps it, about a
 ** chunk cache's worth a store, when H5Dclose cannot flush it).
 */
+#define _GNU_SOURCE  /* copy_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -1432,34 +1433,74 @@ int dusk__h5_release(const char *file, dusk_error *err)
 
 /* --- making the file a store writes --------------------------------------- */
 
-/* Copies the file at from over to (the reserved, empty temporary file). */
+/* Writes all n bytes of p to fd at its offset; 0 or -1 with errno. */
+static int full_io_seq(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Copies the file at from over to (the reserved, empty temporary file):
+ * by copy_file_range, which the kernel does without bringing the bytes
+ * to this process (or shares them, on filesystems that can), else by
+ * reads and writes. */
 static int copy_file(const char *from, const char *to)
 {
-    FILE *in = fopen(from, "rb");
-    if (!in)
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
         return -1;
     /* never through a link planted where the reserved file was */
-    int fd = open(to, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!out) {
-        if (fd >= 0)
-            close(fd);
-        fclose(in);
+    int out = open(to, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (out < 0) {
+        close(in);
         return -1;
     }
-    char buf[1 << 16];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n) {
+    int rc = 0, kernel = 1;
+    for (;;) {
+        ssize_t n = kernel ? copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0) : 0;
+        if (n > 0)
+            continue;
+        if (n == 0 && kernel)
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* not between these files (another filesystem, an old kernel):
+         * nothing was copied yet when it says so at once */
+        if (kernel && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                       errno == EOPNOTSUPP) && lseek(out, 0, SEEK_CUR) == 0) {
+            kernel = 0;
+            continue;
+        }
+        if (kernel) {
             rc = -1;
             break;
         }
-    if (ferror(in))
+        char buf[1 << 16];
+        ssize_t k;
+        while ((k = read(in, buf, sizeof buf)) != 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0 || full_io_seq(out, (const unsigned char *)buf, (size_t)k) != 0) {
+                rc = -1;
+                break;
+            }
+        }
+        break;
+    }
+    int saved = errno;
+    close(in);
+    if (close(out) != 0 && rc == 0)
         rc = -1;
-    fclose(in);
-    if (fclose(out) != 0)
-        rc = -1;
+    else
+        errno = saved;
     return rc;
 }
 

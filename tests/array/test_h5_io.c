@@ -341,12 +341,51 @@ static void test_stored_chunks_read_back(void **state)
     free(out);
 }
 
+/* A store into a file that holds other datasets copies the file first
+ * (copy_file_range, or reads and writes): what was there reads back the
+ * same, the file's other bytes too, and the new dataset beside it. */
+static void test_store_beside_copies_the_file(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s", scratch("beside.h5"));
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *a = dusk_random_uniform(ctx, 5, -1, 1, DUSK_SHAPE(300, 400), "(100, 100)");
+    assert_int_equal(dusk_array_store(a, path, "/a", NULL, NULL, &err), 0);
+    size_t n0 = 0;
+    unsigned char *before = slurp(path, &n0);
+    assert_non_null(before);
+    int64_t n = 0, m = 0, nb = 0;
+    double *a0 = h5_read_all(path, "/a", &n);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(50), "10", DUSK_DT_I4);
+    assert_int_equal(dusk_array_store(b, path, "/g/b", NULL, NULL, &err), 0);
+    double *a1 = h5_read_all(path, "/a", &m), *b1 = h5_read_all(path, "/g/b", &nb);
+    assert_int_equal(m, n);
+    assert_memory_equal(a0, a1, (size_t)n * sizeof *a0);
+    assert_int_equal(nb, 50);
+    for (int i = 0; i < 50; i++)
+        assert_true(b1[i] == 1.0);
+    /* /a's chunks are where they were: the copy is byte for byte, and
+     * HDF5 adds /g/b after them */
+    size_t n1 = 0;
+    unsigned char *after = slurp(path, &n1);
+    assert_non_null(after);
+    assert_true(n1 > 300 * 400 * 8);
+    assert_memory_equal(after + 4096, before + 4096, 300 * 400 * 8 - 4096);
+    free(before);
+    free(after);
+    free(a0);
+    free(a1);
+    free(b1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lecture_same_bytes_every_way),
         cmocka_unit_test(test_unfiltered_read_as_hdf5),
         cmocka_unit_test(test_stored_chunks_read_back),
+        cmocka_unit_test(test_store_beside_copies_the_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
