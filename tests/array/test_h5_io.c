@@ -9,7 +9,7 @@
 ** through libhdf5 as before. These tests hold the two ways against each
 ** other and against libhdf5 and h5py: the lecture's job gives the same
 ** bytes whichever way its input is read and its output written, on the
-** threaded scheduler and the synchronous one; chunks cut by the dataset's
+** threaded, synchronous and processes schedulers; chunks cut by the dataset's
 ** edge, chunks never written (the fill value) and blocks across chunks
 ** read as libhdf5 reads them; what dusk writes reads in h5py, with the
 ** parts of edge chunks past the dataset zero, as libhdf5 leaves them.
@@ -135,16 +135,19 @@ static void test_lecture_same_bytes_every_way(void **state)
                          xs[i * COLS + j] - mean);
     }
     const char *ins[2] = {plain, gz};
-    static const dusk_sched_kind kinds[2] = {DUSK_SCHED_THREADS, DUSK_SCHED_SYNC};
+    /* the processes' workers inherit the open dataset, its descriptor too */
+    static const dusk_sched_kind kinds[3] = {DUSK_SCHED_THREADS, DUSK_SCHED_SYNC,
+                                             DUSK_SCHED_PROCESSES};
+    static const char *const kind_names[3] = {"threads", "sync", "processes"};
     for (int in = 0; in < 2; in++)
         for (int gzip = 0; gzip < 2; gzip++)
-            for (int k = 0; k < 2; k++) {
+            for (int k = 0; k < 3; k++) {
                 double *got = lecture_job(ins[in], out, gzip ? 1 : 0, kinds[k], "(40, 50)", &m);
                 assert_int_equal(m, n);
                 if (memcmp(got, want, (size_t)n * sizeof *got) != 0)
                     fail_msg("the lecture's job from %s to %s on %s differs from the first",
                              in ? "gzip" : "unfiltered", gzip ? "gzip" : "unfiltered",
-                             k ? "sync" : "threads");
+                             kind_names[k]);
                 free(got);
             }
     /* blocks across chunks (the store then writes through libhdf5) */
