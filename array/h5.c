@@ -1,11 +1,28 @@
 /*
-** dusk — HDF5 access, all of it under one lock
+** dusk — HDF5 access: every libhdf5 call under one lock, chunk I/O outside it
 **
 ** Every call into libhdf5 in dusk happens here, with h5_lock held; nothing
 ** else in dusk includes hdf5.h. Debian's libhdf5 is the thread-safe build,
 ** but the lock is still what guards the cache below, and it keeps HDF5's
 ** global state (its id tables, its free lists) out of reach of races in
 ** builds that are not thread-safe.
+**
+** The bytes of most chunks move without the lock: for a chunked dataset
+** without filters whose elements are stored as dusk holds them (native
+** byte order), in a plain file (no user block, the default driver), a
+** read asks libhdf5 under the lock only where each chunk it meets is
+** (H5Dget_chunk_info_by_coord) and then, the lock let go, preads the
+** chunks on a descriptor of its own; a store task writes a block that is
+** exactly one chunk (or the part of an edge chunk inside a dataset that
+** cannot grow, the rest of the chunk zero, as libhdf5 leaves it) with
+** pwrite at its chunk's place, which the datasets dusk makes have from
+** the start (H5D_ALLOC_TIME_EARLY, without fill: nothing is written
+** twice), so a write changes no metadata and never meets libhdf5 writing
+** the same bytes. Workers then read and write at once (plan_direct,
+** run_direct). Anything else goes through libhdf5 under the lock, as
+** below: filtered chunks, other byte orders, blocks across chunks in a
+** store, chunks not stored whole where the index says, a dataset that is
+** not chunked.
 **
 ** Errors: HDF5 keeps its error stack, and the choice to print it, per
 ** thread, so printing is turned off on each thread the first time it
@@ -43,6 +60,7 @@
 ** left behind for a failed close to leak (libhdf5 keeps it, about a
 ** chunk cache's worth a store, when H5Dclose cannot flush it).
 */
+#define _GNU_SOURCE  /* copy_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -398,6 +416,14 @@ typedef struct {
     hsize_t coff[H5S_MAX_RANK];  /* its offset in elements */
     int cvalid;
     dusk_dtype cdtype;
+    /* raw chunk I/O outside h5_lock (plan_direct, run_direct) */
+    int fd;                      /* dusk's own descriptor of the file, or -1 */
+    int direct;                  /* chunked, unfiltered, stored as dtype: raw bytes are values */
+    int early;                   /* (writing) every chunk allocated when the dataset was made */
+    int extendible;              /* its maxshape is not its shape */
+    size_t direct_bytes;         /* a chunk's size on disk */
+    hsize_t dcdims[H5S_MAX_RANK];
+    unsigned char fill[64];      /* one element of the fill value, for chunks never written */
 } entry;
 
 static entry cache[NCACHE];      /* guarded by h5_lock */
@@ -428,6 +454,10 @@ static int entry_close_why(entry *e, char *why)
     e->nfilters = 0;
     e->chunked = 0;
     e->used = 0;
+    if (e->fd >= 0)
+        close(e->fd);
+    e->fd = -1;
+    e->direct = 0;
     e->file = e->dset = e->ftype = e->dcpl = H5I_INVALID_HID;
     return rc;
 }
@@ -501,6 +531,72 @@ static int inspect_filters(entry *e, const char *path, const char *dataset, dusk
     return 0;
 }
 
+/* Whether e's chunks can be read (or written) with pread (pwrite) at the
+ * addresses libhdf5 gives, outside h5_lock: a chunked dataset without
+ * filters whose elements are stored as e->dtype's native type, in a plain
+ * file (the sec2 driver, no user block, so an address is a file offset).
+ * For writing, every chunk must also have been allocated when the dataset
+ * was made (H5D_ALLOC_TIME_EARLY, as dusk__h5_create makes them): then no
+ * write changes the file's metadata. Sets e->direct and opens e->fd; when
+ * anything does not hold, e stays on libhdf5's own reads and writes.
+ * Caller holds h5_lock. */
+static void inspect_direct(entry *e, const char *path, const struct stat *st)
+{
+    hid_t dcpl = e->dcpl >= 0 ? e->dcpl : H5Dget_create_plist(e->dset);
+    hid_t fcpl = H5Fget_create_plist(e->file), fapl = H5Fget_access_plist(e->file);
+    hid_t native = native_type(e->dtype), space = H5Dget_space(e->dset);
+    hsize_t ub = 1, dims[H5S_MAX_RANK], maxd[H5S_MAX_RANK];
+    H5D_alloc_time_t at = H5D_ALLOC_TIME_ERROR;
+    uint64_t bytes = H5Tget_size(e->ftype);
+    int ok = dcpl >= 0 && fcpl >= 0 && fapl >= 0 && native >= 0 && space >= 0 && e->ndim > 0 &&
+             H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_nfilters(dcpl) == 0 &&
+             H5Pget_chunk(dcpl, H5S_MAX_RANK, e->dcdims) == e->ndim &&
+             H5Pget_userblock(fcpl, &ub) >= 0 && ub == 0 &&
+             H5Pget_driver(fapl) == H5FD_SEC2 && H5Tequal(e->ftype, native) > 0 &&
+             H5Pget_alloc_time(dcpl, &at) >= 0 &&
+             H5Sget_simple_extent_dims(space, dims, maxd) == e->ndim;
+    for (int d = 0; ok && d < e->ndim; d++) {
+        bytes *= e->dcdims[d];
+        ok = e->dcdims[d] > 0 && bytes <= UINT32_MAX;
+    }
+    e->extendible = 0;
+    for (int d = 0; ok && d < e->ndim; d++)
+        e->extendible |= maxd[d] != dims[d];
+    e->early = at == H5D_ALLOC_TIME_EARLY;
+    if (ok && e->writable && !e->early)
+        ok = 0;
+    /* what H5Dread gives for a chunk never written (decode_chunk's rule) */
+    H5D_fill_value_t fv = H5D_FILL_VALUE_UNDEFINED;
+    memset(e->fill, 0, sizeof e->fill);
+    if (ok && !e->writable)
+        ok = H5Tget_size(e->ftype) <= sizeof e->fill && H5Pfill_value_defined(dcpl, &fv) >= 0 &&
+             (fv == H5D_FILL_VALUE_UNDEFINED || H5Pget_fill_value(dcpl, e->ftype, e->fill) >= 0);
+    H5Eclear2(H5E_DEFAULT);
+    if (ok) {
+        /* the very file libhdf5 has open, not one put at the path since */
+        int fd = open(path, (e->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+        struct stat now;
+        if (fd >= 0 && fstat(fd, &now) == 0 && now.st_dev == st->st_dev &&
+            now.st_ino == st->st_ino) {
+            e->fd = fd;
+            e->direct = 1;
+            e->direct_bytes = (size_t)bytes;
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+    if (dcpl >= 0 && dcpl != e->dcpl)
+        H5Pclose(dcpl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (native >= 0)
+        H5Tclose(native);
+    if (space >= 0)
+        H5Sclose(space);
+}
+
 /* Opens path:dataset into e (which the caller closes), checking that it is
  * a dataset dusk reads. Caller holds h5_lock. */
 static int open_entry(entry *e, const char *path, const char *dataset, int writable,
@@ -511,6 +607,8 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     e->cvalid = 0;
     e->nfilters = 0;
     e->chunked = 0;
+    e->fd = -1;
+    e->direct = 0;
     e->writable = writable;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
@@ -572,7 +670,10 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
         e->shape[i] = (int64_t)dims[i];
     e->ndim = nd;
     e->dtype = (dusk_dtype)dt;
-    return writable ? 0 : inspect_filters(e, path, dataset, err);
+    int rc = writable ? 0 : inspect_filters(e, path, dataset, err);
+    if (!rc)
+        inspect_direct(e, path, st);
+    return rc;
 }
 
 /* The open dataset path:dataset, from the cache or opened into it (or, for
@@ -987,10 +1088,255 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
     }
 }
 
+/* --- raw chunk I/O outside the lock ----------------------------------------- */
+
+/* The chunks a block meets and where they are in the file, found under
+ * h5_lock (plan_direct) and read or written with pread / pwrite after it
+ * is let go (run_direct), so that one worker's I/O does not wait for
+ * another's. */
+#define DIRECT_MAX_CHUNKS 4096   /* more chunks a block: libhdf5's H5Dread */
+
+typedef struct {
+    int fd;                       /* a dup of the entry's; -1 when nothing is planned */
+    int write, ndim;
+    size_t es, chunk_bytes;
+    hsize_t cdims[H5S_MAX_RANK], st[H5S_MAX_RANK], ct[H5S_MAX_RANK];
+    hsize_t first[H5S_MAX_RANK], last[H5S_MAX_RANK];  /* chunk indices met, inclusive */
+    size_t nchunks;
+    int64_t *addr;                /* each chunk's offset in C order, -1: never written */
+    int64_t one_addr;             /* addr's storage for one chunk */
+    unsigned char fill[64];
+} direct_job;
+
+/* The bytes of the chunk at element offset off (of shape cdims, es bytes
+ * an element) from the first to the last element of the slab [st, st +
+ * ct) in it: *from and the count (the slab's part of the chunk is in
+ * there, in whole rows of the chunk but for the first and last). */
+static size_t span_of(int nd, const hsize_t *cdims, size_t es, const hsize_t *off,
+                      const hsize_t *st, const hsize_t *ct, size_t *from)
+{
+    size_t a = 0, b = 0;
+    for (int d = 0; d < nd; d++) {
+        hsize_t lo = off[d] > st[d] ? off[d] : st[d];
+        hsize_t hi = off[d] + cdims[d] < st[d] + ct[d] ? off[d] + cdims[d] : st[d] + ct[d];
+        a = a * cdims[d] + (lo - off[d]);
+        b = b * cdims[d] + (hi - 1 - off[d]);
+    }
+    *from = a * es;
+    return (b - a + 1) * es;
+}
+
+/* Plans the raw I/O of [st, st + ct) of e (chunked, direct) into job, when
+ * it applies: reads of dtype e->dtype whose chunks are all stored whole
+ * inside the file, or writes of a block that is exactly one chunk (or the
+ * part of an edge chunk inside a dataset that cannot grow), allocated.
+ * Leaves job->fd at -1 otherwise (libhdf5 does it, and says what is wrong
+ * with a corrupt file). Caller holds h5_lock. */
+static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st,
+                        const hsize_t *ct, direct_job *job)
+{
+    job->fd = -1;
+    job->addr = NULL;
+    if (!e->direct || dtype != e->dtype || (write && !e->early))
+        return;
+    int nd = e->ndim;
+    size_t n = 1;
+    for (int d = 0; d < nd; d++) {
+        if (ct[d] == 0)
+            return;
+        job->first[d] = st[d] / e->dcdims[d];
+        job->last[d] = (st[d] + ct[d] - 1) / e->dcdims[d];
+        n *= (size_t)(job->last[d] - job->first[d] + 1);
+        if (n > DIRECT_MAX_CHUNKS)
+            return;
+        if (write && (st[d] % e->dcdims[d] ||
+                      (ct[d] != e->dcdims[d] &&
+                       (e->extendible || st[d] + ct[d] != (hsize_t)e->shape[d]))))
+            return;
+    }
+    size_t es = H5Tget_size(e->ftype);
+    int64_t *addr = n == 1 ? &job->one_addr : dusk_malloc(n * sizeof *addr);
+    if (!addr)
+        return;
+    hsize_t ci[H5S_MAX_RANK];
+    memcpy(ci, job->first, (size_t)nd * sizeof *ci);
+    size_t spans = 0, needed = es;
+    int shared = 0;   /* a chunk met only in part, whose rest other blocks read */
+    for (int d = 0; d < nd; d++)
+        needed *= ct[d];
+    for (size_t k = 0; k < n; k++) {
+        hsize_t off[H5S_MAX_RANK], size = 0;
+        haddr_t a = HADDR_UNDEF;
+        unsigned mask = 0;
+        size_t from;
+        for (int d = 0; d < nd; d++) {
+            off[d] = ci[d] * e->dcdims[d];
+            hsize_t end = off[d] + e->dcdims[d] < (hsize_t)e->shape[d] ? off[d] + e->dcdims[d]
+                                                                        : (hsize_t)e->shape[d];
+            shared |= st[d] > off[d] || st[d] + ct[d] < end;
+        }
+        spans += span_of(nd, e->dcdims, es, off, st, ct, &from);
+        int ok = H5Dget_chunk_info_by_coord(e->dset, off, &mask, &a, &size) >= 0;
+        if (ok && a == HADDR_UNDEF && !write)
+            addr[k] = -1;
+        else if (ok && a != HADDR_UNDEF && size == e->direct_bytes &&
+                 a <= (haddr_t)INT64_MAX - size && (write || (off_t)(a + size) <= e->size))
+            addr[k] = (int64_t)a;
+        else
+            ok = 0;
+        if (!ok) {
+            H5Eclear2(H5E_DEFAULT);
+            if (addr != &job->one_addr)
+                dusk_free(addr);
+            return;
+        }
+        for (int d = nd - 1; d >= 0 && ++ci[d] > job->last[d]; d--)
+            ci[d] = job->first[d];
+    }
+    /* blocks smaller than the chunks: read raw, each block would read most
+     * of its chunk again; the way under the lock keeps the last chunk for
+     * the next block instead (chunk_at) */
+    int fd = shared && spans > 2 * needed ? -1 : dup(e->fd);
+    if (fd < 0) {
+        if (addr != &job->one_addr)
+            dusk_free(addr);
+        return;
+    }
+    job->fd = fd;
+    job->write = write;
+    job->ndim = nd;
+    job->es = es;
+    job->chunk_bytes = e->direct_bytes;
+    job->nchunks = n;
+    job->addr = addr;
+    memcpy(job->cdims, e->dcdims, (size_t)nd * sizeof *job->cdims);
+    memcpy(job->st, st, (size_t)nd * sizeof *st);
+    memcpy(job->ct, ct, (size_t)nd * sizeof *ct);
+    memcpy(job->fill, e->fill, sizeof job->fill);
+}
+
+/* Copies the rows of the part of chunk (at element offset off) that lies
+ * in the slab [st, st + ct) of buf, from the chunk into buf or, with
+ * to_chunk, the other way. */
+static void copy_part(const direct_job *j, const hsize_t *off, unsigned char *chunk,
+                      unsigned char *buf, int to_chunk)
+{
+    int nd = j->ndim;
+    size_t es = j->es;
+    hsize_t lo[H5S_MAX_RANK], hi[H5S_MAX_RANK], idx[H5S_MAX_RANK];
+    for (int d = 0; d < nd; d++) {
+        lo[d] = off[d] > j->st[d] ? off[d] : j->st[d];
+        hi[d] = off[d] + j->cdims[d] < j->st[d] + j->ct[d] ? off[d] + j->cdims[d]
+                                                           : j->st[d] + j->ct[d];
+        idx[d] = lo[d];
+    }
+    size_t row = (size_t)(hi[nd - 1] - lo[nd - 1]) * es;
+    for (;;) {
+        size_t src = 0, dst = 0;
+        for (int d = 0; d < nd; d++) {
+            src = src * j->cdims[d] + (idx[d] - off[d]);
+            dst = dst * j->ct[d] + (idx[d] - j->st[d]);
+        }
+        if (to_chunk)
+            memcpy(chunk + src * es, buf + dst * es, row);
+        else
+            memcpy(buf + dst * es, chunk + src * es, row);
+        int d = nd - 2;
+        while (d >= 0 && ++idx[d] == hi[d]) {
+            idx[d] = lo[d];
+            d--;
+        }
+        if (d < 0)
+            return;
+    }
+}
+
+/* Reads or writes n bytes at off, all of them; 0, or -1 with errno (0 when
+ * the file ended first). */
+static int full_io(int fd, int write, unsigned char *p, size_t n, off_t off)
+{
+    while (n > 0) {
+        ssize_t k = write ? pwrite(fd, p, n, off) : pread(fd, p, n, off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            if (k == 0)
+                errno = 0;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+        off += k;
+    }
+    return 0;
+}
+
+/* Does job, without h5_lock: each chunk read (or written) whole at its
+ * offset, straight into (from) buf when the slab is that chunk, else
+ * through one chunk buffer; a chunk never written reads as the fill value.
+ * Closes job's descriptor. */
+static int run_direct(direct_job *j, const char *path, const char *dataset, unsigned char *buf,
+                      dusk_error *err)
+{
+    int nd = j->ndim, rc = 0;
+    int whole = j->nchunks == 1;
+    for (int d = 0; d < nd && whole; d++)
+        whole = j->ct[d] == j->cdims[d];
+    unsigned char *tmp = NULL;
+    if (!whole && !(tmp = j->write ? dusk_calloc(1, j->chunk_bytes) : dusk_malloc(j->chunk_bytes)))
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory %s '%s' in '%s'",
+                            j->write ? "writing" : "reading", dataset, path);
+    hsize_t ci[H5S_MAX_RANK];
+    memcpy(ci, j->first, (size_t)nd * sizeof *ci);
+    for (size_t k = 0; k < j->nchunks && !rc; k++) {
+        hsize_t off[H5S_MAX_RANK];
+        for (int d = 0; d < nd; d++)
+            off[d] = ci[d] * j->cdims[d];
+        unsigned char *chunk = whole ? buf : tmp;
+        if (j->write && !whole)
+            copy_part(j, off, chunk, buf, 1);
+        /* a read takes the bytes from the slab's first element in the chunk
+         * to its last; a write, the whole chunk */
+        size_t from = 0, len = j->chunk_bytes;
+        if (!j->write)
+            len = span_of(nd, j->cdims, j->es, off, j->st, j->ct, &from);
+        if (j->addr[k] < 0) {
+            for (size_t b = from; b < from + len; b += j->es)
+                memcpy(chunk + b, j->fill, j->es);
+        } else if (full_io(j->fd, j->write, chunk + from, len, (off_t)j->addr[k] + (off_t)from)
+                   != 0) {
+            char at[256];
+            offset_text(at, sizeof at, nd, off);
+            if (errno == 0)
+                rc = dusk_error_set(err, DUSK_EIO, "the chunk at %s of '%s' in '%s' is corrupt: "
+                                    "it ends past the end of the file", at, dataset, path);
+            else
+                rc = dusk_error_set(err, DUSK_EIO, "cannot %s the chunk at %s of '%s' in '%s': "
+                                    "%s", j->write ? "write" : "read", at, dataset, path,
+                                    strerror(errno));
+            break;
+        }
+        if (!j->write && !whole)
+            copy_part(j, off, chunk, buf, 0);
+        for (int d = nd - 1; d >= 0 && ++ci[d] > j->last[d]; d--)
+            ci[d] = j->first[d];
+    }
+    dusk_free(tmp);
+    if (j->addr != &j->one_addr)
+        dusk_free(j->addr);
+    j->addr = NULL;
+    close(j->fd);
+    j->fd = -1;
+    return rc;
+}
+
 /* Reads (or writes) the hyperslab [start, start + count) of e's dataset
- * from (into) buf, as dtype. Caller holds h5_lock. */
+ * from (into) buf, as dtype; or, when its chunks can be read (written)
+ * raw, only plans that into job, for the caller to do once it has let
+ * h5_lock go (job->fd >= 0 then). Caller holds h5_lock. */
 static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int ndim,
-                    const int64_t *start, const int64_t *count, void *buf, dusk_error *err)
+                    const int64_t *start, const int64_t *count, void *buf, direct_job *job,
+                    dusk_error *err)
 {
     const char *what = write ? "write" : "read";
     if (ndim != e->ndim)
@@ -1005,6 +1351,9 @@ static int transfer(entry *e, int write, const char *path, dusk_dtype dtype, int
         st[i] = (hsize_t)start[i];
         ct[i] = (hsize_t)count[i];
     }
+    plan_direct(e, write, dtype, st, ct, job);
+    if (job->fd >= 0)
+        return 0;
     hid_t mem_type = native_type(dtype);
     if (mem_type < 0)
         return h5_fail(err, DUSK_EIO, "cannot %s a block of '%s' in '%s'", what, e->dataset,
@@ -1038,15 +1387,20 @@ static int access_slab(const char *path, const char *dataset, int write, dusk_dt
                        dusk_error *err)
 {
     entry scratch;
+    direct_job job = {.fd = -1};
     lock();
     entry *e = get_entry(path, dataset, write, &scratch, err);
-    int rc = e ? transfer(e, write, path, dtype, ndim, start, count, buf, err)
+    int rc = e ? transfer(e, write, path, dtype, ndim, start, count, buf, &job, err)
                : err ? err->code : DUSK_EIO;
     char why[256] = "";
     if (e == &scratch && entry_close_why(e, why) < 0 && !rc)
         rc = dusk_error_set(err, DUSK_EIO, "cannot finish writing '%s': %s", path,
                             why[0] ? why : "HDF5 failed");
     unlock();
+    if (job.fd >= 0) {
+        int jrc = run_direct(&job, path, dataset, buf, err);
+        rc = rc ? rc : jrc;
+    }
     return rc;
 }
 
@@ -1079,34 +1433,74 @@ int dusk__h5_release(const char *file, dusk_error *err)
 
 /* --- making the file a store writes --------------------------------------- */
 
-/* Copies the file at from over to (the reserved, empty temporary file). */
+/* Writes all n bytes of p to fd at its offset; 0 or -1 with errno. */
+static int full_io_seq(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Copies the file at from over to (the reserved, empty temporary file):
+ * by copy_file_range, which the kernel does without bringing the bytes
+ * to this process (or shares them, on filesystems that can), else by
+ * reads and writes. */
 static int copy_file(const char *from, const char *to)
 {
-    FILE *in = fopen(from, "rb");
-    if (!in)
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
         return -1;
     /* never through a link planted where the reserved file was */
-    int fd = open(to, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!out) {
-        if (fd >= 0)
-            close(fd);
-        fclose(in);
+    int out = open(to, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (out < 0) {
+        close(in);
         return -1;
     }
-    char buf[1 << 16];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n) {
+    int rc = 0, kernel = 1;
+    for (;;) {
+        ssize_t n = kernel ? copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0) : 0;
+        if (n > 0)
+            continue;
+        if (n == 0 && kernel)
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* not between these files (another filesystem, an old kernel):
+         * nothing was copied yet when it says so at once */
+        if (kernel && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                       errno == EOPNOTSUPP) && lseek(out, 0, SEEK_CUR) == 0) {
+            kernel = 0;
+            continue;
+        }
+        if (kernel) {
             rc = -1;
             break;
         }
-    if (ferror(in))
+        char buf[1 << 16];
+        ssize_t k;
+        while ((k = read(in, buf, sizeof buf)) != 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0 || full_io_seq(out, (const unsigned char *)buf, (size_t)k) != 0) {
+                rc = -1;
+                break;
+            }
+        }
+        break;
+    }
+    int saved = errno;
+    close(in);
+    if (close(out) != 0 && rc == 0)
         rc = -1;
-    fclose(in);
-    if (fclose(out) != 0)
-        rc = -1;
+    else
+        errno = saved;
     return rc;
 }
 
@@ -1840,6 +2234,11 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
         H5Pset_chunk(dcpl, ndim, cdims);
         if (gzip > 0)
             H5Pset_deflate(dcpl, (unsigned)gzip);
+        /* every chunk in place from the start (nothing written: the fill
+         * time is never), so that store tasks write them with pwrite
+         * outside h5_lock (run_direct) and change no metadata */
+        else if (!maxshape)
+            H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
     }
     hid_t ftype = native_type(dtype);
     hid_t dset = H5Dcreate2(file, dataset, ftype, space, lcpl, dcpl, H5P_DEFAULT);

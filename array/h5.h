@@ -3,8 +3,10 @@
 **
 ** Every libhdf5 call in dusk is made in array/h5.c, under one process-wide
 ** lock (Debian's libhdf5 is the thread-safe build, but the lock also
-** guards dusk's cache of open datasets). Chunks compute in parallel; their
-** reads and writes take turns. Compressed chunks are decoded by array/h5.c
+** guards dusk's cache of open datasets). Chunks compute in parallel; the
+** bytes of unfiltered chunks are read and written with pread and pwrite
+** outside the lock, at the offsets libhdf5 gives, so workers do I/O at
+** once; the rest takes turns. Compressed chunks are decoded by array/h5.c
 ** itself, never by H5Dread (see there why).
 **
 ** Files are named, never handed around: a task reads or writes a dataset

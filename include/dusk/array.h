@@ -143,7 +143,9 @@ DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dus
  * from any thread, and the host's own HDF5 error handler on that thread is
  * as it was afterwards. libhdf5 1.10.8 can still fault on a file whose
  * object headers or heaps are corrupt: read files you do not trust in a
- * process of their own (README, Fuzzing). */
+ * process of their own (README, Fuzzing). The chunks of an unfiltered
+ * dataset stored in native byte order are read with pread at the offsets
+ * libhdf5 gives, outside dusk's HDF5 lock, so workers read at once. */
 DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
 
@@ -357,7 +359,13 @@ typedef struct dusk_store_options {
  * it, so every store that reports success keeps its dataset (a task of a
  * store must therefore not store to the same path itself). As a store
  * streams, its memory check (see dusk_array_compute) is on the least it
- * will hold at once: a's largest block on each worker. */
+ * will hold at once: a's largest block on each worker. The dataset's
+ * chunks are a's largest block on each axis; without gzip or a maxshape
+ * they are all allocated when it is made (H5D_ALLOC_TIME_EARLY, no fill
+ * written), so that blocks that are whole chunks (or the part of an edge
+ * chunk inside the dataset, the rest of it zero) are written with pwrite
+ * outside dusk's HDF5 lock, workers writing at once; other blocks go
+ * through libhdf5. */
 DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err);
