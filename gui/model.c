@@ -9,7 +9,11 @@
 ** batches of DUSK__BATCH and applies each event: a RUN_BEGIN adopts the
 ** oldest pending plan (start is called before the run's RUN_BEGIN is
 ** appended, so the plan is always there first), lays it out and sets
-** every task WAITING; READY, START, END, ERROR and RELEASED move one task
+** every task WAITING (a bounded pump, dusk_viewer_pump_for, does that in
+** steps over as many calls as it takes, the batch's events after it kept
+** for when it is done: a window's frame while a run goes takes 1 ms, and
+** a plan of 200,000 tasks some 10 ms to lay out, which would otherwise be
+** taken from the run's cores at once); READY, START, END, ERROR and RELEASED move one task
 ** and the per-state and per-layer counts; START and END/ERROR also set
 ** the worker's current task; a change of `held` adds a point to the curve.
 ** Applying an event is a handful of loads and stores: no allocation but
@@ -67,6 +71,11 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
 
 static void clear_run(dusk_viewer *v)
 {
+    v->begin_pending = 0;
+    dusk__layout_job_free(&v->begin_job);
+    dusk__layout_free(&v->begin_layout);
+    dusk_free(v->begin_state);
+    v->begin_state = NULL;
     v->epoch = 0;
     dusk_free(v->state);
     dusk_free(v->layer_counts);
@@ -231,59 +240,114 @@ static int reserve_log(dusk_viewer *v, size_t cap)
     return 1;
 }
 
+static inline size_t log_event(dusk_viewer *v, const dusk_event *ev, uint64_t t_ns);
+
+/* Whether a bounded pump that has just done step i of a loop must stop
+ * (deadline 0: unbounded); the clock is read every 4,096 steps. */
+static inline int due(uint64_t deadline, size_t i)
+{
+    return deadline && (i & 4095u) == 4095u && dusk_now_ns() >= deadline;
+}
+
 /* A new run of plan (its reference handed over; NULL: the current plan
- * again): lay it out, every task WAITING. On failure the run's events are
- * counted as unplaced. */
-static void begin_run(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
+ * again) at the RUN_BEGIN ev, epoch its t = 0 (0: not live): laid out by
+ * begin_work, until which the viewer shows no run and applies no event. */
+static void begin_open(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev,
+                       uint64_t epoch)
 {
     if (plan) {
         dusk_plan_unref(v->plan);
         v->plan = plan;
     }
     clear_run(v);
+    v->events++;
+    v->begin_ev = *ev;
+    v->begin_epoch = epoch;
+    v->begin_phase = 0;
+    v->begin_i = 0;
+    v->begin_pending = 1;
+}
+
+enum { B_LAYOUT, B_ARRAYS, B_WAITING };
+
+/* Goes on with the pending RUN_BEGIN until deadline (0: none): the plan
+ * laid out, every task WAITING. 1 once the run has begun (on failure, with
+ * no states: its events are then counted as unplaced), 0 if the deadline
+ * came first. */
+static int begin_work(dusk_viewer *v, uint64_t deadline)
+{
+    dusk__layout *L = &v->begin_layout;
+    const dusk_event *ev = &v->begin_ev;
     if (!v->plan)
-        return;
-    dusk_error err = DUSK_ERROR_INIT;
-    if (dusk__layout_build(&v->layout, v->plan, v->opts.layer_view_threshold, &err) != 0)
-        return;
-    /* small runs: Graphviz's positions (the layered ones stay if it fails) */
-    dusk__layout_graphviz(&v->layout, v->plan, v->opts.graphviz_threshold, NULL);
-    dusk__layout_orient(&v->layout);
-    size_t ng = v->layout.ngraph;
-    v->state = dusk_malloc(ng ? ng : 1);
-    v->layer_counts = dusk_calloc(v->layout.nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
-    /* workers past DUSK__MAX_WORKERS (a corrupt RUN_BEGIN, say) are not
-     * followed; their tasks' states still are */
-    size_t nw = ev->status > 0 ? (size_t)ev->status : 0;
-    if (nw > DUSK__MAX_WORKERS)
-        nw = DUSK__MAX_WORKERS;
-    v->worker_task = dusk_malloc((nw ? nw : 1) * sizeof *v->worker_task);
-    v->t_start = dusk_calloc(ng ? ng : 1, sizeof *v->t_start);
-    v->t_end = dusk_calloc(ng ? ng : 1, sizeof *v->t_end);
-    v->worker_of = dusk_malloc((ng ? ng : 1) * sizeof *v->worker_of);
-    if (!v->state || !v->layer_counts || !v->worker_task || !v->t_start || !v->t_end ||
-        !v->worker_of) {
-        clear_run(v);
-        return;
+        goto begun;
+    if (v->begin_phase == B_LAYOUT) {
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk__layout_job_run(L, &v->begin_job, v->plan, v->opts.layer_view_threshold,
+                                      deadline, &err);
+        if (rc == 1)
+            return 0;
+        if (rc != 0)
+            goto begun;
+        /* small runs: Graphviz's positions (the layered ones stay if it fails) */
+        dusk__layout_graphviz(L, v->plan, v->opts.graphviz_threshold, NULL);
+        dusk__layout_orient(L);
+        v->begin_phase = B_ARRAYS;
     }
-    memset(v->state, 0xff, ng);   /* 0xff: not in the plan */
-    for (size_t i = 0; i < ng; i++)
-        v->worker_of[i] = -1;
-    for (size_t i = 0; i < v->layout.ntasks; i++) {
-        int64_t t = v->layout.order[i];
-        v->state[t] = DUSK_TASK_WAITING;
-        v->layer_counts[(size_t)v->layout.layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
+    if (v->begin_phase == B_ARRAYS) {
+        size_t ng = L->ngraph;
+        v->begin_state = dusk_malloc(ng ? ng : 1);
+        v->layer_counts = dusk_calloc(L->nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
+        /* workers past DUSK__MAX_WORKERS (a corrupt RUN_BEGIN, say) are not
+         * followed; their tasks' states still are */
+        size_t nw = ev->status > 0 ? (size_t)ev->status : 0;
+        if (nw > DUSK__MAX_WORKERS)
+            nw = DUSK__MAX_WORKERS;
+        v->worker_task = dusk_malloc((nw ? nw : 1) * sizeof *v->worker_task);
+        v->t_start = dusk_calloc(ng ? ng : 1, sizeof *v->t_start);
+        v->t_end = dusk_calloc(ng ? ng : 1, sizeof *v->t_end);
+        v->worker_of = dusk_malloc((ng ? ng : 1) * sizeof *v->worker_of);
+        if (!v->begin_state || !v->layer_counts || !v->worker_task || !v->t_start ||
+            !v->t_end || !v->worker_of) {
+            clear_run(v);
+            goto begun;
+        }
+        memset(v->begin_state, 0xff, ng);                   /* 0xff: not in the plan */
+        memset(v->worker_of, 0xff, ng * sizeof *v->worker_of);   /* -1: no worker */
+        v->nworkers = nw;
+        for (size_t w = 0; w < nw; w++)
+            v->worker_task[w] = -1;
+        v->begin_phase = B_WAITING;
+        v->begin_i = 0;
     }
-    v->counts[DUSK_TASK_WAITING] = v->layout.ntasks;
+    for (size_t i = v->begin_i; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        v->begin_state[t] = DUSK_TASK_WAITING;
+        v->layer_counts[(size_t)L->layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
+        if (due(deadline, i)) {
+            v->begin_i = i + 1;
+            return 0;
+        }
+    }
+    v->counts[DUSK_TASK_WAITING] = L->ntasks;
     /* A run has at most four events a task (READY, START, END or ERROR,
      * RELEASED) and two of its own: room for all of them now, rather than
      * copying the log as it doubles in the middle of a run. */
-    size_t need = 4 * v->layout.ntasks + 2;
+    size_t need = 4 * L->ntasks + 2;
     if (need > v->log_cap)
         reserve_log(v, need);   /* on failure, the log grows as it goes */
-    v->nworkers = nw;
-    for (size_t w = 0; w < nw; w++)
-        v->worker_task[w] = -1;
+    /* the run's from here on */
+    dusk__layout_free(&v->layout);
+    v->layout = *L;
+    memset(L, 0, sizeof *L);
+    v->state = v->begin_state;
+    v->begin_state = NULL;
+begun:
+    v->begin_pending = 0;
+    v->t0 = ev->t_ns;
+    log_event(v, ev, ev->t_ns);
+    v->shown = v->nlog;
+    v->epoch = v->begin_epoch;
+    return 1;
 }
 
 static inline void add_held(dusk_viewer *v, uint64_t t, uint64_t held)
@@ -411,16 +475,9 @@ uint64_t dusk__view_now(const dusk_viewer *v)
     return now > v->epoch && now - v->epoch > last ? now - v->epoch : last;
 }
 
-static void start(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
-{
-    v->events++;
-    begin_run(v, plan, ev);
-    v->t0 = ev->t_ns;
-    log_event(v, ev, ev->t_ns);
-    v->shown = v->nlog;
-}
-
-static inline void apply(dusk_viewer *v, const dusk_event *ev)
+/* Applies ev; a RUN_BEGIN is laid out until deadline (0: none), the rest
+ * by later begin_work calls (v->begin_pending). */
+static inline void apply(dusk_viewer *v, const dusk_event *ev, uint64_t deadline)
 {
     if (ev->kind == DUSK_EV_RUN_BEGIN) {
         uint64_t epoch;
@@ -429,8 +486,8 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
             plan = v->next_plan;
             v->next_plan = NULL;
         }
-        start(v, plan, ev);
-        v->epoch = epoch;
+        begin_open(v, plan, ev, epoch);
+        begin_work(v, deadline);
         return;
     }
     v->events++;
@@ -477,19 +534,47 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
     add_held(v, tn, ev->held);
 }
 
+/* Finishes what a bounded pump left: the RUN_BEGIN being laid out, and
+ * the events drained after it. */
+static void catch_up(dusk_viewer *v)
+{
+    if (v->begin_pending)
+        begin_work(v, 0);
+    while (v->batch_i < v->batch_n)
+        apply(v, &v->batch[v->batch_i++], 0);
+}
+
 size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns)
 {
     if (!v)
         return 0;
-    uint64_t t0 = max_ns ? dusk_now_ns() : 0;
-    size_t total = 0, n;
-    do {
-        n = dusk_stream_drain(v->stream, v->batch, DUSK__BATCH);
-        for (size_t i = 0; i < n; i++)
-            apply(v, &v->batch[i]);
-        total += n;
-    } while (n == DUSK__BATCH && (!max_ns || dusk_now_ns() - t0 < max_ns));
-    return total;
+    uint64_t deadline = 0;
+    if (max_ns) {
+        uint64_t now = dusk_now_ns();
+        deadline = now + max_ns < now ? UINT64_MAX : now + max_ns;
+    }
+    size_t total = 0;
+    int last = 0;   /* this call drained what the stream held */
+    for (;;) {
+        if (v->begin_pending && !begin_work(v, deadline))
+            return total;
+        while (v->batch_i < v->batch_n) {
+            apply(v, &v->batch[v->batch_i++], deadline);
+            total++;
+            if (v->begin_pending)
+                return total;   /* laid out in part: the deadline has come */
+            if (deadline && (v->batch_i & 1023u) == 0 && dusk_now_ns() >= deadline)
+                return total;
+        }
+        /* at least one slice of events a call, unless the stream is empty */
+        if (last || (deadline && total && dusk_now_ns() >= deadline))
+            return total;
+        v->batch_n = dusk_stream_drain(v->stream, v->batch, DUSK__BATCH);
+        v->batch_i = 0;
+        last = v->batch_n < DUSK__BATCH;
+        if (!v->batch_n)
+            return total;
+    }
 }
 
 size_t dusk_viewer_pump(dusk_viewer *v)
@@ -520,8 +605,9 @@ int dusk_viewer_feed(dusk_viewer *v, const dusk_event *ev, size_t n)
 {
     if (!v || (!ev && n))
         return DUSK_EINVAL;
+    catch_up(v);   /* in order after what a bounded pump left */
     for (size_t i = 0; i < n; i++)
-        apply(v, &ev[i]);
+        apply(v, &ev[i], 0);
     return 0;
 }
 
@@ -641,7 +727,9 @@ void dusk__show(dusk_viewer *v, size_t k)
 
 void dusk__begin_with(dusk_viewer *v, const dusk_plan *plan, const dusk_event *begin)
 {
-    start(v, dusk_plan_ref(plan), begin);
+    catch_up(v);
+    begin_open(v, dusk_plan_ref(plan), begin, 0);
+    begin_work(v, 0);
 }
 
 uint64_t dusk_viewer_duration(const dusk_viewer *v)
