@@ -204,9 +204,13 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     }
     /* by priority: counting sort of the tasks on their priority */
     if (j->phase == J_PRIO) {
+        /* each task's bucket kept in indeg (the walk is done with it), so
+         * that the plan is asked once a task */
         for (size_t i = j->i; i < n; i++) {
             int64_t pr = dusk_plan_priority(p, tasks[i]);
-            count[pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng]++;
+            size_t b = pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng;
+            j->indeg[tasks[i]] = (int32_t)(uint32_t)b;
+            count[b]++;
             if (due(deadline, i)) {
                 j->i = i + 1;
                 return 1;
@@ -230,8 +234,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     }
     if (j->phase == J_PRIO_SORT) {
         for (size_t i = j->i; i < n; i++) {
-            int64_t pr = dusk_plan_priority(p, tasks[i]);
-            queue[count[pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng]++] = tasks[i];
+            queue[count[(uint32_t)j->indeg[tasks[i]]]++] = tasks[i];
             if (due(deadline, i)) {
                 j->i = i + 1;
                 return 1;

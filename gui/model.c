@@ -475,19 +475,39 @@ uint64_t dusk__view_now(const dusk_viewer *v)
     return now > v->epoch && now - v->epoch > last ? now - v->epoch : last;
 }
 
-/* Applies ev; a RUN_BEGIN is laid out until deadline (0: none), the rest
- * by later begin_work calls (v->begin_pending). */
-static inline void apply(dusk_viewer *v, const dusk_event *ev, uint64_t deadline)
+/* A RUN_BEGIN: the oldest plan a start callback queued (else set_plan's,
+ * else the last one again), laid out until deadline (0: none), the rest
+ * by later begin_work calls. Out of apply's way: once a run. */
+static __attribute__((noinline)) void apply_begin(dusk_viewer *v, const dusk_event *ev,
+                                                  uint64_t deadline)
+{
+    uint64_t epoch;
+    const dusk_plan *plan = pop_pending(v, &epoch);
+    if (!plan && v->next_plan) {
+        plan = v->next_plan;
+        v->next_plan = NULL;
+    }
+    begin_open(v, plan, ev, epoch);
+    begin_work(v, deadline);
+}
+
+static __attribute__((noinline)) void apply_end(dusk_viewer *v, const dusk_event *ev, uint64_t tn)
+{
+    v->run_over = 1;
+    v->run_status = ev->status;
+    log_event(v, ev, tn);
+    add_held(v, tn, ev->held);
+    if (v->follow)
+        v->shown = v->nlog;
+}
+
+/* Applies ev (a RUN_BEGIN: see apply_begin). Inlined in the pump's loop:
+ * it runs once an event. */
+static inline __attribute__((always_inline)) void apply(dusk_viewer *v, const dusk_event *ev,
+                                                        uint64_t deadline)
 {
     if (ev->kind == DUSK_EV_RUN_BEGIN) {
-        uint64_t epoch;
-        const dusk_plan *plan = pop_pending(v, &epoch);
-        if (!plan && v->next_plan) {
-            plan = v->next_plan;
-            v->next_plan = NULL;
-        }
-        begin_open(v, plan, ev, epoch);
-        begin_work(v, deadline);
+        apply_begin(v, ev, deadline);
         return;
     }
     v->events++;
@@ -497,12 +517,7 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev, uint64_t deadline
     if (v->nlog && tn < v->log[v->nlog - 1].t_ns)
         tn = v->log[v->nlog - 1].t_ns;
     if (ev->kind == DUSK_EV_RUN_END) {
-        v->run_over = 1;
-        v->run_status = ev->status;
-        log_event(v, ev, tn);
-        add_held(v, tn, ev->held);
-        if (v->follow)
-            v->shown = v->nlog;
+        apply_end(v, ev, tn);
         return;
     }
     if (!is_task_event(ev->kind)) {
