@@ -733,42 +733,54 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
 {
     uint64_t t;
 #ifdef DUSK_HAVE_TSC
+    if (c->span_ticks) {
+        /* anchored, the rate known: the counter alone (a counter behind
+         * the anchor wraps d past the span) */
+        uint64_t d = __rdtsc() - c->real_tick;
+        if (d < c->span_ticks) {
+            t = c->real_ns + ((d * c->mult) >> 32);   /* d * mult < 2^52 */
+            goto out;
+        }
+    }
     if (tclock_usable()) {
-        uint64_t tick = __rdtsc();
-        double rate = tclock_rate();
-        if (c->started && rate > 0 && tick >= c->real_tick &&
-            (double)(tick - c->real_tick) * rate < TCLOCK_SPAN_NS) {
-            t = c->real_ns + (uint64_t)((double)(tick - c->real_tick) * rate);
+        /* A real reading, paired with the ticks around it; a pair split
+         * by preemption is read again, or used but not trusted for the
+         * rate. */
+        uint64_t tick;
+        int tries = 0, tight;
+        do {
+            uint64_t before = __rdtsc();
+            t = dusk_now_ns();
+            tick = __rdtsc();
+            tight = tick - before < TCLOCK_PAIR_TICKS;
+            tick = before + (tick - before) / 2;
+        } while (!tight && ++tries < 3);
+        c->span_ticks = 0;
+        if (!tight) {
+            c->started = 0;   /* no anchor: the next reading is real too */
         } else {
-            /* A real reading, paired with the ticks around it; a pair
-             * split by preemption is read again, or used but not trusted
-             * for the rate. */
-            int tries = 0, tight;
-            do {
-                uint64_t before = __rdtsc();
-                t = dusk_now_ns();
-                tick = __rdtsc();
-                tight = tick - before < TCLOCK_PAIR_TICKS;
-                tick = before + (tick - before) / 2;
-            } while (!tight && ++tries < 3);
-            if (!tight) {
-                c->started = 0;   /* no anchor: the next reading is real too */
-            } else {
-                if (!c->started || tick < c->first_tick) {
-                    c->first_ns = t;
-                    c->first_tick = tick;
-                    c->started = 1;
-                } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
-                    tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
-                                 t - c->first_ns);
-                }
-                c->real_ns = t;
-                c->real_tick = tick;
+            if (!c->started || tick < c->first_tick) {
+                c->first_ns = t;
+                c->first_tick = tick;
+                c->started = 1;
+            } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
+                tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
+                             t - c->first_ns);
+            }
+            c->real_ns = t;
+            c->real_tick = tick;
+            double rate = tclock_rate();
+            if (rate > 0) {
+                c->mult = (uint64_t)(rate * 4294967296.0 + 0.5);
+                c->span_ticks = (uint64_t)((double)TCLOCK_SPAN_NS / rate);
             }
         }
     } else
 #endif
         t = dusk_now_ns();
+#ifdef DUSK_HAVE_TSC
+out:
+#endif
     if (t < c->last)
         t = c->last;
     c->last = t;

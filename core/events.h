@@ -110,7 +110,12 @@ static inline void dusk__stream_publish(dusk_stream *s, int qi)
  * stretch (10 ms at least) and shared by the process; until it is known,
  * every reading is a real one. Readings of one dusk__tclock never go
  * backwards. */
-typedef struct dusk__tclock {
+typedef struct dusk__tclock {   /* zeroed to start */
+    /* from the last real reading, once the rate is known (else 0): ticks
+     * past real_tick read without a real reading, and ns per tick << 32,
+     * so that a reading between real ones is a subtraction, a compare and
+     * a multiply */
+    uint64_t span_ticks, mult;
     uint64_t real_ns, real_tick;    /* the last real reading, with its ticks */
     uint64_t first_ns, first_tick;  /* the first, for the rate */
     uint64_t last;                  /* the last value returned */
