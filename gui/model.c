@@ -33,6 +33,7 @@
 */
 #define _DEFAULT_SOURCE   /* madvise's MADV_HUGEPAGE */
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,30 +560,65 @@ static void catch_up(dusk_viewer *v)
         apply(v, &v->batch[v->batch_i++], 0);
 }
 
+/* A bounded pump works in slices of PUMP_SLICE_NS and yields its core
+ * between them (sched_yield): on a machine whose cores the run's workers
+ * fill, a worker the UI thread took the core from (perhaps holding the
+ * run's lock, which the others then wait for) gets it back within a
+ * slice rather than after the whole budget; on an idle one the yield
+ * returns at once. */
+#define PUMP_SLICE_NS 100000u
+
+typedef struct pump_clock {
+    uint64_t deadline, slice_end;   /* deadline 0: unbounded */
+} pump_clock;
+
+/* The end of the current slice (0: unbounded). */
+static inline uint64_t slice_of(const pump_clock *c)
+{
+    return c->deadline && c->slice_end < c->deadline ? c->slice_end : c->deadline;
+}
+
+/* 1 once the pump's time is spent; at the end of a slice, yields. */
+static int spent(pump_clock *c)
+{
+    uint64_t now = dusk_now_ns();
+    if (now >= c->deadline)
+        return 1;
+    if (now >= c->slice_end) {
+        sched_yield();
+        c->slice_end = dusk_now_ns() + PUMP_SLICE_NS;
+    }
+    return 0;
+}
+
 size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns)
 {
     if (!v)
         return 0;
-    uint64_t deadline = 0;
+    pump_clock c = {0, 0};
     if (max_ns) {
         uint64_t now = dusk_now_ns();
-        deadline = now + max_ns < now ? UINT64_MAX : now + max_ns;
+        c.deadline = now + max_ns < now ? UINT64_MAX : now + max_ns;
+        c.slice_end = now + PUMP_SLICE_NS;
     }
     size_t total = 0;
     int last = 0;   /* this call drained what the stream held */
     for (;;) {
-        if (v->begin_pending && !begin_work(v, deadline))
-            return total;
+        while (v->begin_pending && !begin_work(v, slice_of(&c)))
+            if (spent(&c))
+                return total;
         while (v->batch_i < v->batch_n) {
-            apply(v, &v->batch[v->batch_i++], deadline);
+            apply(v, &v->batch[v->batch_i++], slice_of(&c));
             total++;
             if (v->begin_pending)
-                return total;   /* laid out in part: the deadline has come */
-            if (deadline && (v->batch_i & 1023u) == 0 && dusk_now_ns() >= deadline)
+                break;   /* laid out in part: go on with it above */
+            if (c.deadline && (v->batch_i & 1023u) == 0 && spent(&c))
                 return total;
         }
+        if (v->begin_pending)
+            continue;
         /* at least one slice of events a call, unless the stream is empty */
-        if (last || (deadline && total && dusk_now_ns() >= deadline))
+        if (last || (c.deadline && total && spent(&c)))
             return total;
         v->batch_n = dusk_stream_drain(v->stream, v->batch, DUSK__BATCH);
         v->batch_i = 0;

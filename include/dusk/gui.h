@@ -130,7 +130,10 @@ DUSK_API size_t dusk_viewer_pump(dusk_viewer *v);
  * order). A run of tiny tasks that makes events faster than that (some
  * 10,000 a frame, half a million a second: tasks of under 10 us) is then
  * shown late, by the backlog below, rather than slowed down; it loses
- * nothing. Every call with events waiting takes at least one. */
+ * nothing. Every call with events waiting takes at least one. It works
+ * in slices of 0.1 ms and yields the core between them (sched_yield), so
+ * that while the run's workers fill the cores it takes less than its time
+ * and a worker it displaced gets its core back within a slice. */
 DUSK_API size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns);
 #define DUSK_VIEWER_PUMP_NS 1000000u
 /* Events in the stream not applied yet (0 for NULL, and when the viewer

@@ -278,6 +278,10 @@ static void test_pump_budget(void **state)
     got += k;
     assert_int_equal(dusk_viewer_events(v), got);
     assert_int_equal(dusk_viewer_backlog(v), all - got);
+    /* 50 ms: slices of 0.1 ms with a yield between them, not one slice */
+    k = dusk_viewer_pump_for(v, 50000000u);
+    assert_true(k > 2048);
+    got += k;
     /* a minute: everything */
     assert_int_equal(dusk_viewer_pump_for(v, 60000000000u), all - got);
     assert_int_equal(dusk_viewer_backlog(v), 0);
