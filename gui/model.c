@@ -13,8 +13,8 @@
 ** steps over as many calls as it takes, the batch's events after it kept
 ** for when it is done: a window's frame while a run goes takes 1 ms, and
 ** a plan of 200,000 tasks some 10 ms to lay out, which would otherwise be
-** taken from the run's cores at once); READY, START, END, ERROR and RELEASED move one task
-** and the per-state and per-layer counts; START and END/ERROR also set
+** taken from the run's cores at once); READY, START, END, ERROR and
+** RELEASED move one task and the per-state and per-layer counts; START and END/ERROR also set
 ** the worker's current task; a change of `held` adds a point to the curve.
 ** Applying an event is a handful of loads and stores: no allocation but
 ** the curve's and the log's doubling, no lock.
