@@ -31,6 +31,10 @@
 **       one of each in alternating order, as profile.overhead's; the
 **       median over the pairs of (on - off) / off (target: under 10 %);
 **       fails unless every event reaches the viewer
+**   gui.overhead.stream   the workers' share of it: the same runs with the
+**       viewer's stream alone (no callbacks, no UI thread; drained after
+**       the run, untimed), a third run in each round (the three in turn
+**       first), the median of (stream - off) / off
 */
 #include <inttypes.h>
 #include <pthread.h>
@@ -168,10 +172,13 @@ static void *ui_main(void *arg)
     return NULL;
 }
 
-/* One timed dusk_get of the overhead graph, with a live viewer or with no
- * listener; ns, or 0 on failure. */
-static uint64_t overhead_run(dusk_graph *g, const char *root, int viewer)
+enum { OVH_OFF, OVH_VIEWER, OVH_STREAM, OVH_KINDS };
+
+/* One timed dusk_get of the overhead graph, with no listener, a live
+ * viewer, or its stream alone; ns, or 0 on failure. */
+static uint64_t overhead_run(dusk_graph *g, const char *root, int kind)
 {
+    int viewer = kind == OVH_VIEWER;
     dusk_options o = DUSK_OPTIONS_INIT;
     o.scheduler = DUSK_SCHED_THREADS;
     o.workers = OVH_WORKERS;
@@ -194,11 +201,26 @@ static uint64_t overhead_run(dusk_graph *g, const char *root, int viewer)
             return 0;
         }
     }
+    dusk_stream *alone = NULL;
+    if (kind == OVH_STREAM && !(o.stream = alone = dusk_stream_new())) {
+        fail("overhead: out of memory");
+        return 0;
+    }
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     uint64_t t0 = now_ns();
     int rc = dusk_get(g, root, &o, &out, &err);
     uint64_t t1 = now_ns();
+    if (alone) {
+        dusk_event ev[4096];
+        uint64_t got = 0;
+        for (size_t n; (n = dusk_stream_drain(alone, ev, 4096)) > 0;)
+            got += n;
+        if (got != dusk_stream_appended(alone) || dusk_stream_lost(alone) != 0)
+            fail("overhead: the stream gave %" PRIu64 " of %" PRIu64 " events", got,
+                 dusk_stream_appended(alone));
+        dusk_stream_free(alone);
+    }
     if (viewer) {
         atomic_store(&u.stop, 1);
         pthread_join(th, NULL);
@@ -218,34 +240,50 @@ static uint64_t overhead_run(dusk_graph *g, const char *root, int viewer)
     return t1 - t0;
 }
 
-/* The median over OVH_PAIRS pairs of (with a viewer - without) / without,
- * in %; *off and *on get the best runs' ns a task. */
-static double overhead_pct(double *off, double *on)
+static double median_pct(double *ratio, size_t n)
+{
+    qsort(ratio, n, sizeof *ratio, cmp_double);
+    return 100.0 * ((n % 2 ? ratio[n / 2] : (ratio[n / 2 - 1] + ratio[n / 2]) / 2) - 1);
+}
+
+/* The median over OVH_PAIRS rounds of (with a viewer - without) / without,
+ * in %, and in *stream_pct that of the stream alone; *off and *on get the
+ * best runs' ns a task. A round is a pair, without first in even rounds
+ * and the viewer first in odd ones, with the stream alone put first,
+ * second and last in turn. */
+static double overhead_pct(double *off, double *on, double *stream_pct)
 {
     size_t ninc, nadd, nid;
     const char *root;
     dusk_graph *g = build(&root, &ninc, &nadd, &nid);
-    double ratio[OVH_PAIRS];
-    uint64_t best[2] = {UINT64_MAX, UINT64_MAX};
+    double ratio[OVH_PAIRS], sratio[OVH_PAIRS];
+    uint64_t best[OVH_KINDS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
     size_t n = 0;
     for (int r = 0; r < OVH_PAIRS + 1 && !failures; r++) {
-        uint64_t ns[2] = {0, 0};
-        for (int k = 0; k < 2; k++) {
-            int viewer = (r + k) % 2;   /* without first in even pairs */
-            ns[viewer] = overhead_run(g, root, viewer);
-            if (r > 0 && ns[viewer] && ns[viewer] < best[viewer])
-                best[viewer] = ns[viewer];
+        uint64_t ns[OVH_KINDS] = {0, 0, 0};
+        int order[OVH_KINDS] = {r % 2 ? OVH_VIEWER : OVH_OFF, r % 2 ? OVH_OFF : OVH_VIEWER};
+        int at = r % 3;   /* where the stream alone goes */
+        for (int k = OVH_KINDS - 1; k > at; k--)
+            order[k] = order[k - 1];
+        order[at] = OVH_STREAM;
+        for (int k = 0; k < OVH_KINDS; k++) {
+            int kind = order[k];
+            ns[kind] = overhead_run(g, root, kind);
+            if (r > 0 && ns[kind] && ns[kind] < best[kind])
+                best[kind] = ns[kind];
         }
-        if (r > 0 && ns[0] && ns[1])   /* the first pair warms up */
-            ratio[n++] = (double)ns[1] / (double)ns[0];
+        if (r > 0 && ns[OVH_OFF] && ns[OVH_VIEWER] && ns[OVH_STREAM]) {   /* round 0 warms up */
+            ratio[n] = (double)ns[OVH_VIEWER] / (double)ns[OVH_OFF];
+            sratio[n++] = (double)ns[OVH_STREAM] / (double)ns[OVH_OFF];
+        }
     }
     dusk_graph_free(g);
     if (!n)
         return 0;
-    qsort(ratio, n, sizeof *ratio, cmp_double);
-    *off = (double)best[0] / NTASKS;
-    *on = (double)best[1] / NTASKS;
-    return 100.0 * ((n % 2 ? ratio[n / 2] : (ratio[n / 2 - 1] + ratio[n / 2]) / 2) - 1);
+    *off = (double)best[OVH_OFF] / NTASKS;
+    *on = (double)best[OVH_VIEWER] / NTASKS;
+    *stream_pct = median_pct(sratio, n);
+    return median_pct(ratio, n);
 }
 
 int main(void)
@@ -306,9 +344,12 @@ int main(void)
         }
         dusk_graph_free(g);
     }
-    double off = 0, on = 0, pct = overhead_pct(&off, &on);
-    if (!failures)
+    double off = 0, on = 0, spct = 0, pct = overhead_pct(&off, &on, &spct);
+    if (!failures) {
         printf("gui.overhead: %.1f %% (median of %d pairs; best %.0f ns/task without, %.0f "
                "with a live viewer)\n", pct, OVH_PAIRS, off, on);
+        printf("gui.overhead.stream: %.1f %% (the viewer's stream alone, no callbacks, no UI "
+               "thread; median of %d rounds)\n", spct, OVH_PAIRS);
+    }
     return failures ? 1 : 0;
 }

@@ -90,15 +90,15 @@ typedef struct block {
  * which the next events fill without a fault. */
 #define POOL_BYTES ((size_t)32 << 20)
 
-/* One producer's queue; the two sides on cache lines of their own. */
+/* One producer's queue; the two sides on cache lines of their own (the
+ * producer's cursor, which reserve and publish move inline, in the
+ * segment's array of them: events.h). */
 typedef struct queue {
     /* producer side */
     block *tail;
-    size_t tail_n, tail_cap;     /* words written in tail, and its room */
     size_t next_cap;             /* the room of the next block */
-    uint64_t written;            /* events */
     block *first;                /* the first block, for the consumer */
-    atomic_uint_least64_t published;
+    dusk__wcur *wc;              /* its cursor (set once, read by both) */
     char pad1[64];
     /* consumer side */
     block *head;
@@ -118,10 +118,12 @@ typedef struct segment {
     int32_t run;                 /* the run's index in the stream */
     atomic_int lossy;            /* some event of this run was lost */
     int nq;
+    void *wc_raw;                /* the cursors' allocation (wc in it, aligned) */
     queue q[];
 } segment;
 
 struct dusk_stream {
+    dusk__stream_w w;            /* first: the inline reserve's (events.h) */
     /* producer side: the thread that runs a run (begin, end) */
     segment *prod;               /* the current run's segment (NULL: none) */
     segment *last;               /* the last one linked */
@@ -222,12 +224,20 @@ static segment *segment_new(int nq, uint64_t first_seq)
     segment *g = dusk_calloc(1, sizeof *g + (size_t)nq * sizeof(queue));
     if (!g)
         return NULL;
+    /* the cursors on cache lines of their own (dusk_calloc aligns to 16) */
+    if (!(g->wc_raw = dusk_calloc(1, (size_t)nq * sizeof(dusk__wcur) + 64))) {
+        dusk_free(g);
+        return NULL;
+    }
+    dusk__wcur *wc = (dusk__wcur *)(((uintptr_t)g->wc_raw + 63) & ~(uintptr_t)63);
     atomic_init(&g->next, NULL);
     atomic_init(&g->lossy, 0);
     g->first_seq = first_seq;
     g->nq = nq;
-    for (int i = 0; i < nq; i++)
-        atomic_init(&g->q[i].published, 0);
+    for (int i = 0; i < nq; i++) {
+        g->q[i].wc = &wc[i];
+        atomic_init(&wc[i].published, 0);
+    }
     return g;
 }
 
@@ -242,6 +252,7 @@ static void segment_free(segment *g)
             b = next;
         }
     }
+    dusk_free(g->wc_raw);
     dusk_free(g);
 }
 
@@ -263,13 +274,14 @@ dusk_stream *dusk_stream_new(void)
         return NULL;
     /* an empty first segment, so that cur and last are never NULL */
     if (!(s->cur = s->last = segment_new(0, 0)) || pthread_mutex_init(&s->mu, NULL) != 0) {
-        dusk_free(s->cur);
+        if (s->cur)
+            segment_free(s->cur);
         dusk_free(s);
         return NULL;
     }
     if (pthread_mutex_init(&s->pool_mu, NULL) != 0) {
         pthread_mutex_destroy(&s->mu);
-        dusk_free(s->cur);
+        segment_free(s->cur);
         dusk_free(s);
         return NULL;
     }
@@ -310,6 +322,7 @@ int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq)
         s->last = g;
     }
     s->prod = g;   /* NULL: this run's events are all lost */
+    s->w.cur = g ? g->q[0].wc : NULL;
     *seq = s->seq;
     return s->runs++;
 }
@@ -318,6 +331,7 @@ void dusk__stream_end(dusk_stream *s, uint64_t seq)
 {
     s->seq = seq;
     s->prod = NULL;
+    s->w.cur = NULL;
 }
 
 /* A new tail block for q with room for n words; 0, or -1 when the
@@ -335,20 +349,22 @@ static __attribute__((noinline)) int queue_grow(dusk_stream *s, segment *g, queu
         atomic_store_explicit(&g->lossy, 1, memory_order_release);
         return -1;
     }
+    dusk__wcur *c = q->wc;
     if (q->tail) {
-        q->tail->fill = q->tail_n;
+        q->tail->fill = c->n;
         atomic_store_explicit(&q->tail->next, b, memory_order_release);
     } else {
         q->first = b;
     }
     q->tail = b;
-    q->tail_n = 0;
-    q->tail_cap = b->cap;
+    c->w = b->w;
+    c->n = 0;
+    c->cap = b->cap;
     q->next_cap = b->cap < BLOCK_MAX / 2 ? 2 * b->cap : BLOCK_MAX;
     return 0;
 }
 
-uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t n, size_t events)
+uint64_t *dusk__stream_reserve_slow(dusk_stream *s, int qi, size_t n, size_t events)
 {
     segment *g = s->prod;
     if (!g) {
@@ -356,11 +372,12 @@ uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t n, size_t events)
         return NULL;
     }
     queue *q = &g->q[qi];
-    if ((!q->tail || q->tail_n + n > q->tail_cap) && queue_grow(s, g, q, n, events) != 0)
+    dusk__wcur *c = q->wc;
+    if (c->n + n > c->cap && queue_grow(s, g, q, n, events) != 0)
         return NULL;
-    uint64_t *w = &q->tail->w[q->tail_n];
-    q->tail_n += n;
-    q->written += events;
+    uint64_t *w = c->w + c->n;
+    c->n += n;
+    c->written += events;
     return w;
 }
 
@@ -384,13 +401,6 @@ int64_t *dusk__stream_readys(dusk_stream *s, int qi, uint64_t seq, size_t n, uin
     w[2] = t;
     w[3] = held;
     return (int64_t *)(w + 4);
-}
-
-void dusk__stream_publish(dusk_stream *s, int qi)
-{
-    segment *g = s->prod;
-    if (g)
-        atomic_store_explicit(&g->q[qi].published, g->q[qi].written, memory_order_release);
 }
 
 /* --- the consumer ------------------------------------------------------------ */
@@ -498,7 +508,7 @@ static size_t rec_copy(queue *q, dusk_event *out, size_t max, int32_t run)
 static size_t queue_ready(dusk_stream *s, queue *q)
 {
     if (q->seen == q->consumed) {
-        q->seen = atomic_load_explicit(&q->published, memory_order_acquire);
+        q->seen = atomic_load_explicit(&q->wc->published, memory_order_acquire);
         if (q->seen == q->consumed)
             return 0;
         if (!q->head)
@@ -527,7 +537,7 @@ static void segment_done(dusk_stream *s, segment *g)
 {
     for (int i = 0; i < g->nq; i++) {
         queue *q = &g->q[i];
-        if (q->consumed != atomic_load_explicit(&q->published, memory_order_acquire))
+        if (q->consumed != atomic_load_explicit(&q->wc->published, memory_order_acquire))
             continue;   /* a run with losses: what is left stays readable */
         block *b = q->head ? q->head : q->first;
         while (b) {
@@ -623,7 +633,7 @@ uint64_t dusk_stream_appended(const dusk_stream *cs)
     uint64_t n = s->retired;
     for (segment *g = s->cur; g; g = atomic_load_explicit(&g->next, memory_order_acquire))
         for (int i = 0; i < g->nq; i++)
-            n += atomic_load_explicit(&g->q[i].published, memory_order_acquire);
+            n += atomic_load_explicit(&g->q[i].wc->published, memory_order_acquire);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -723,42 +733,54 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
 {
     uint64_t t;
 #ifdef DUSK_HAVE_TSC
+    if (c->span_ticks) {
+        /* anchored, the rate known: the counter alone (a counter behind
+         * the anchor wraps d past the span) */
+        uint64_t d = __rdtsc() - c->real_tick;
+        if (d < c->span_ticks) {
+            t = c->real_ns + ((d * c->mult) >> 32);   /* d * mult < 2^52 */
+            goto out;
+        }
+    }
     if (tclock_usable()) {
-        uint64_t tick = __rdtsc();
-        double rate = tclock_rate();
-        if (c->started && rate > 0 && tick >= c->real_tick &&
-            (double)(tick - c->real_tick) * rate < TCLOCK_SPAN_NS) {
-            t = c->real_ns + (uint64_t)((double)(tick - c->real_tick) * rate);
+        /* A real reading, paired with the ticks around it; a pair split
+         * by preemption is read again, or used but not trusted for the
+         * rate. */
+        uint64_t tick;
+        int tries = 0, tight;
+        do {
+            uint64_t before = __rdtsc();
+            t = dusk_now_ns();
+            tick = __rdtsc();
+            tight = tick - before < TCLOCK_PAIR_TICKS;
+            tick = before + (tick - before) / 2;
+        } while (!tight && ++tries < 3);
+        c->span_ticks = 0;
+        if (!tight) {
+            c->started = 0;   /* no anchor: the next reading is real too */
         } else {
-            /* A real reading, paired with the ticks around it; a pair
-             * split by preemption is read again, or used but not trusted
-             * for the rate. */
-            int tries = 0, tight;
-            do {
-                uint64_t before = __rdtsc();
-                t = dusk_now_ns();
-                tick = __rdtsc();
-                tight = tick - before < TCLOCK_PAIR_TICKS;
-                tick = before + (tick - before) / 2;
-            } while (!tight && ++tries < 3);
-            if (!tight) {
-                c->started = 0;   /* no anchor: the next reading is real too */
-            } else {
-                if (!c->started || tick < c->first_tick) {
-                    c->first_ns = t;
-                    c->first_tick = tick;
-                    c->started = 1;
-                } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
-                    tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
-                                 t - c->first_ns);
-                }
-                c->real_ns = t;
-                c->real_tick = tick;
+            if (!c->started || tick < c->first_tick) {
+                c->first_ns = t;
+                c->first_tick = tick;
+                c->started = 1;
+            } else if (t - c->first_ns >= TCLOCK_MIN_BASE_NS && tick > c->first_tick) {
+                tclock_offer((double)(t - c->first_ns) / (double)(tick - c->first_tick),
+                             t - c->first_ns);
+            }
+            c->real_ns = t;
+            c->real_tick = tick;
+            double rate = tclock_rate();
+            if (rate > 0) {
+                c->mult = (uint64_t)(rate * 4294967296.0 + 0.5);
+                c->span_ticks = (uint64_t)((double)TCLOCK_SPAN_NS / rate);
             }
         }
     } else
 #endif
         t = dusk_now_ns();
+#ifdef DUSK_HAVE_TSC
+out:
+#endif
     if (t < c->last)
         t = c->last;
     c->last = t;

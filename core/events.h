@@ -4,6 +4,10 @@
 #ifndef DUSK_CORE_EVENTS_H
 #define DUSK_CORE_EVENTS_H
 
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "dusk/events.h"
 
 /* The producers' side (see events.c). A run begins with nq producers,
@@ -31,7 +35,8 @@ void dusk__stream_end(dusk_stream *s, uint64_t seq);
 void dusk__stream_event(dusk_stream *s, int qi, uint64_t seq, const dusk_event *ev);
 int64_t *dusk__stream_readys(dusk_stream *s, int qi, uint64_t seq, size_t n, uint64_t t,
                              uint64_t held);
-uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t words, size_t events);
+static inline uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t words,
+                                             size_t events);
 
 enum { DUSK__R_EVENT = 1, DUSK__R_READYS = 2, DUSK__R_STEP = 3 };
 enum { DUSK__F_DONE = 4, DUSK__F_START = 8, DUSK__F_ERROR = 16 };
@@ -43,7 +48,54 @@ static inline uint64_t dusk__rec_head(uint64_t seq, unsigned type, int worker)
     return (uint64_t)(uint32_t)seq | (uint64_t)type << 32 |
            (uint64_t)((uint32_t)(worker + 1) & 0xffffffu) << 40;
 }
-void dusk__stream_publish(dusk_stream *s, int qi);
+static inline void dusk__stream_publish(dusk_stream *s, int qi);
+
+/* The producers' side of a run's queue, which reserve and publish (a
+ * worker's once a task) read and move inline: where its tail block's
+ * words are, how many are written and its room, the events written and
+ * published. events.c keeps the rest (the blocks) and grows the queue
+ * when a record does not fit; one cache line a queue, so that workers do
+ * not share one. */
+typedef struct dusk__wcur {
+    uint64_t *w;                       /* NULL (cap 0) until a first block */
+    size_t n, cap;
+    uint64_t written;
+    _Atomic uint64_t published;        /* read by the consumer */
+    char pad[64 - 4 * sizeof(uint64_t) - sizeof(_Atomic uint64_t)];
+} dusk__wcur;
+
+/* A dusk_stream begins with this: the current run's cursors, one per
+ * queue (NULL between runs, and for a run whose queues could not be
+ * made: its events are counted lost). */
+typedef struct dusk__stream_w {
+    dusk__wcur *cur;
+} dusk__stream_w;
+
+/* When the record does not fit (a new block), or there is no run. */
+uint64_t *dusk__stream_reserve_slow(dusk_stream *s, int qi, size_t words, size_t events);
+
+static inline uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t words,
+                                             size_t events)
+{
+    dusk__wcur *c = ((dusk__stream_w *)(void *)s)->cur;
+    if (c) {
+        c += qi;
+        if (c->n + words <= c->cap) {
+            uint64_t *p = c->w + c->n;
+            c->n += words;
+            c->written += events;
+            return p;
+        }
+    }
+    return dusk__stream_reserve_slow(s, qi, words, events);
+}
+
+static inline void dusk__stream_publish(dusk_stream *s, int qi)
+{
+    dusk__wcur *c = ((dusk__stream_w *)(void *)s)->cur;
+    if (c)
+        atomic_store_explicit(&c[qi].published, c[qi].written, memory_order_release);
+}
 
 /* --- a cheap clock for one thread --------------------------------------
  *
@@ -58,7 +110,12 @@ void dusk__stream_publish(dusk_stream *s, int qi);
  * stretch (10 ms at least) and shared by the process; until it is known,
  * every reading is a real one. Readings of one dusk__tclock never go
  * backwards. */
-typedef struct dusk__tclock {
+typedef struct dusk__tclock {   /* zeroed to start */
+    /* from the last real reading, once the rate is known (else 0): ticks
+     * past real_tick read without a real reading, and ns per tick << 32,
+     * so that a reading between real ones is a subtraction, a compare and
+     * a multiply */
+    uint64_t span_ticks, mult;
     uint64_t real_ns, real_tick;    /* the last real reading, with its ticks */
     uint64_t first_ns, first_tick;  /* the first, for the rate */
     uint64_t last;                  /* the last value returned */

@@ -44,6 +44,24 @@ typedef struct dusk__layout {
  * replaced; on failure it is left empty. */
 int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err);
 void dusk__layout_free(dusk__layout *L);   /* ends empty */
+/* The same in steps: a job (zeroed to start) lays p out into L until
+ * deadline (dusk_now_ns; 0: none) and returns 1 if it stopped there (call
+ * again, with the same L, p and threshold, to go on), 0 once L is laid
+ * out, or an error as dusk__layout_build (L then empty). Every call makes
+ * progress. The job's scratch memory is freed when it ends, or by
+ * dusk__layout_job_free (a job given up). */
+typedef struct dusk__layout_job {
+    int phase;
+    size_t i;                /* where the phase resumes */
+    size_t head, tail;       /* Kahn's walk over queue */
+    size_t nlayers, sum;
+    int64_t *queue;
+    int32_t *indeg;
+    size_t *count;
+} dusk__layout_job;
+int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
+                         size_t threshold, uint64_t deadline, dusk_error *err);
+void dusk__layout_job_free(dusk__layout_job *j);
 /* Moves the nodes of a built layout (not the layer view) to where
  * Graphviz's dot puts them (dusk_viz_layout_plan, rankdir LR), when the
  * plan has at most max_tasks tasks (0: DUSK_VIEWER_GRAPHVIZ_THRESHOLD;
@@ -105,7 +123,20 @@ struct dusk_viewer {
     size_t nheld, held_cap;
     uint64_t held_peak;
     uint64_t events, unplaced;
-    dusk_event *batch;            /* pump's buffer */
+    dusk_event *batch;            /* pump's buffer: drained from the stream, */
+    size_t batch_i, batch_n;      /* ... applied up to batch_i of batch_n */
+    /* A RUN_BEGIN taken but not laid out yet (model.c's begin_work): a
+     * bounded pump lays a big plan out over several calls, the events
+     * after it waiting in the batch and the stream. The layout and the
+     * states are built aside and become the run's at its end. */
+    int begin_pending;
+    int begin_phase;
+    size_t begin_i;
+    dusk_event begin_ev;
+    uint64_t begin_epoch;
+    dusk__layout begin_layout;
+    dusk__layout_job begin_job;
+    uint8_t *begin_state;
     /* The current run's events in the order applied, from its RUN_BEGIN:
      * what the task stream, the memory curve and scrubbing read. */
     dusk_event *log;

@@ -7,7 +7,10 @@
 ** priority (dusk_plan_priority), by a counting sort over the priorities
 ** (they are below the graph's size) followed by a stable counting sort on
 ** the layer. Nothing here is quadratic or sorts by comparison, so 100,000
-** tasks lay out in milliseconds (bench/gui.c: gui.layout.100k).
+** tasks lay out in milliseconds (bench/gui.c: gui.layout.100k). A job
+** (dusk__layout_job_run) does it in steps that stop at a deadline, so that
+** a window pumping a bounded time a frame lays a big plan out over a few
+** frames rather than taking the cores from the run for one long one.
 **
 ** Small runs are then laid out again by Graphviz (dusk__layout_graphviz):
 ** dot's ranking, crossing minimisation and spacing read better than
@@ -95,134 +98,239 @@ done:
     return rc;
 }
 
-int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err)
+/* Whether a job that has just done step i of a loop must stop for its
+ * deadline (0: none): the clock is read every 4,096 steps, after a step,
+ * so that every call makes progress. */
+static inline int due(uint64_t deadline, size_t i)
 {
-    dusk__layout_free(L);
+    return deadline && (i & 4095u) == 4095u && dusk_now_ns() >= deadline;
+}
+
+void dusk__layout_job_free(dusk__layout_job *j)
+{
+    dusk_free(j->queue);
+    dusk_free(j->indeg);
+    dusk_free(j->count);
+    memset(j, 0, sizeof *j);
+}
+
+/* The phases of a job, each a loop that may stop for the deadline at any
+ * step (j->i, or j->head in Kahn's walk, says where it resumes). */
+enum { J_ALLOC, J_UNSET, J_ROOTS, J_WALK, J_PRIO, J_PRIO_SUM, J_PRIO_SORT, J_LAYER_COUNT,
+       J_LAYER_SUM, J_SLOTS, J_POS, J_DONE };
+
+int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
+                         size_t threshold, uint64_t deadline, dusk_error *err)
+{
     size_t ng = dusk_plan_graph_size(p), n = dusk_plan_ntasks(p);
     const int64_t *tasks = dusk_plan_tasks(p);
-    int64_t *queue = NULL;
-    size_t *count = NULL;
-    int32_t *indeg = NULL;
     int rc = DUSK_ENOMEM;
-    L->ngraph = ng;
-    L->ntasks = n;
-    L->layer = dusk_malloc((ng ? ng : 1) * sizeof *L->layer);
-    L->slot = dusk_malloc((ng ? ng : 1) * sizeof *L->slot);
-    L->order = dusk_malloc((n ? n : 1) * sizeof *L->order);
-    queue = dusk_malloc((n ? n : 1) * sizeof *queue);
-    indeg = dusk_malloc((ng ? ng : 1) * sizeof *indeg);
-    count = dusk_calloc(ng + 1, sizeof *count);
-    if (!L->layer || !L->slot || !L->order || !queue || !indeg || !count || (n && !tasks))
-        goto fail;
-
-    /* layers: Kahn's walk from the tasks with no dependencies */
-    size_t head = 0, tail = 0;
-    for (size_t i = 0; i < ng; i++)
-        L->layer[i] = -1;
-    for (size_t i = 0; i < n; i++) {
-        const int64_t *ids;
-        int64_t nd = dusk_plan_dependencies(p, tasks[i], &ids);
-        if (nd < 0)
+    if (j->phase == J_ALLOC) {
+        dusk__layout_free(L);
+        L->ngraph = ng;
+        L->ntasks = n;
+        L->layer = dusk_malloc((ng ? ng : 1) * sizeof *L->layer);
+        L->slot = dusk_malloc((ng ? ng : 1) * sizeof *L->slot);
+        L->order = dusk_malloc((n ? n : 1) * sizeof *L->order);
+        j->queue = dusk_malloc((n ? n : 1) * sizeof *j->queue);
+        j->indeg = dusk_malloc((ng ? ng : 1) * sizeof *j->indeg);
+        j->count = dusk_calloc(ng + 1, sizeof *j->count);
+        if (!L->layer || !L->slot || !L->order || !j->queue || !j->indeg || !j->count ||
+            (n && !tasks))
             goto fail;
-        indeg[tasks[i]] = (int32_t)nd;
-        L->layer[tasks[i]] = 0;
-        if (nd == 0)
-            queue[tail++] = tasks[i];
+        j->phase = J_UNSET;
+        j->i = 0;
     }
-    size_t nlayers = n ? 1 : 0;
-    while (head < tail) {
-        int64_t t = queue[head++];
-        const int64_t *ids;
-        int64_t nd = dusk_plan_dependents(p, t, &ids);
-        if (nd < 0)
-            goto fail;
-        for (int64_t k = 0; k < nd; k++) {
-            int64_t d = ids[k];
-            if (L->layer[d] < L->layer[t] + 1)
-                L->layer[d] = L->layer[t] + 1;
-            if (--indeg[d] == 0) {
-                queue[tail++] = d;
-                if ((size_t)L->layer[d] + 1 > nlayers)
-                    nlayers = (size_t)L->layer[d] + 1;
+    int64_t *queue = j->queue;
+    size_t *count = j->count;
+    if (j->phase == J_UNSET) {
+        for (size_t i = j->i; i < ng; i++) {
+            L->layer[i] = -1;
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
             }
         }
+        j->phase = J_ROOTS;
+        j->i = 0;
+        j->nlayers = n ? 1 : 0;
     }
-    if (tail != n) {
-        rc = dusk_error_set(err, DUSK_EINVAL,
-                            "gui layout: the plan's dependencies form a cycle (%zu of %zu tasks "
-                            "laid out)", tail, n);
-        goto fail;
+    /* layers: Kahn's walk from the tasks with no dependencies */
+    if (j->phase == J_ROOTS) {
+        for (size_t i = j->i; i < n; i++) {
+            const int64_t *ids;
+            int64_t nd = dusk_plan_dependencies(p, tasks[i], &ids);
+            if (nd < 0)
+                goto fail;
+            j->indeg[tasks[i]] = (int32_t)nd;
+            L->layer[tasks[i]] = 0;
+            if (nd == 0)
+                queue[j->tail++] = tasks[i];
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
+        }
+        j->phase = J_WALK;
     }
-
+    if (j->phase == J_WALK) {
+        while (j->head < j->tail) {
+            int64_t t = queue[j->head++];
+            const int64_t *ids;
+            int64_t nd = dusk_plan_dependents(p, t, &ids);
+            if (nd < 0)
+                goto fail;
+            for (int64_t k = 0; k < nd; k++) {
+                int64_t d = ids[k];
+                if (L->layer[d] < L->layer[t] + 1)
+                    L->layer[d] = L->layer[t] + 1;
+                if (--j->indeg[d] == 0) {
+                    queue[j->tail++] = d;
+                    if ((size_t)L->layer[d] + 1 > j->nlayers)
+                        j->nlayers = (size_t)L->layer[d] + 1;
+                }
+            }
+            if (due(deadline, j->head - 1))
+                return 1;
+        }
+        if (j->tail != n) {
+            rc = dusk_error_set(err, DUSK_EINVAL,
+                                "gui layout: the plan's dependencies form a cycle (%zu of %zu "
+                                "tasks laid out)", j->tail, n);
+            goto fail;
+        }
+        j->phase = J_PRIO;
+        j->i = 0;
+    }
     /* by priority: counting sort of the tasks on their priority */
-    for (size_t i = 0; i < n; i++) {
-        int64_t pr = dusk_plan_priority(p, tasks[i]);
-        count[pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng]++;
+    if (j->phase == J_PRIO) {
+        /* each task's bucket kept in indeg (the walk is done with it), so
+         * that the plan is asked once a task */
+        for (size_t i = j->i; i < n; i++) {
+            int64_t pr = dusk_plan_priority(p, tasks[i]);
+            size_t b = pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng;
+            j->indeg[tasks[i]] = (int32_t)(uint32_t)b;
+            count[b]++;
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
+        }
+        j->phase = J_PRIO_SUM;
+        j->i = j->sum = 0;
     }
-    for (size_t i = 0, sum = 0; i <= ng; i++) {
-        size_t c = count[i];
-        count[i] = sum;
-        sum += c;
+    if (j->phase == J_PRIO_SUM) {
+        for (size_t i = j->i; i <= ng; i++) {
+            size_t c = count[i];
+            count[i] = j->sum;
+            j->sum += c;
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
+        }
+        j->phase = J_PRIO_SORT;
+        j->i = 0;
     }
-    for (size_t i = 0; i < n; i++) {
-        int64_t pr = dusk_plan_priority(p, tasks[i]);
-        queue[count[pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng]++] = tasks[i];
+    if (j->phase == J_PRIO_SORT) {
+        for (size_t i = j->i; i < n; i++) {
+            queue[count[(uint32_t)j->indeg[tasks[i]]]++] = tasks[i];
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
+        }
+        j->phase = J_LAYER_COUNT;
+        j->i = 0;
+        L->nlayers = j->nlayers;
+        L->layer_start = dusk_calloc(j->nlayers + 1, sizeof *L->layer_start);
+        if (!L->layer_start)
+            goto fail;
     }
-
     /* ... then stably by layer */
-    L->nlayers = nlayers;
-    L->layer_start = dusk_calloc(nlayers + 1, sizeof *L->layer_start);
-    if (!L->layer_start)
-        goto fail;
-    for (size_t i = 0; i < n; i++)
-        L->layer_start[L->layer[queue[i]] + 1]++;
-    for (size_t l = 0; l < nlayers; l++) {
-        if (L->layer_start[l + 1] > L->widest)
-            L->widest = L->layer_start[l + 1];
-        L->layer_start[l + 1] += L->layer_start[l];
-    }
-    memset(count, 0, (ng + 1) * sizeof *count);   /* per layer: filled so far */
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = queue[i];
-        size_t l = (size_t)L->layer[t];
-        L->slot[t] = (int32_t)count[l];
-        L->order[L->layer_start[l] + count[l]++] = t;
-    }
-    L->layer_view = n > threshold;
-
-    /* positions: layers are columns, slots rows */
-    float step = 1.0f + DUSK__GAP;
-    size_t npos = L->layer_view ? nlayers : ng;
-    L->x = dusk_malloc((npos ? npos : 1) * sizeof *L->x);
-    L->y = dusk_malloc((npos ? npos : 1) * sizeof *L->y);
-    if (!L->x || !L->y)
-        goto fail;
-    if (L->layer_view) {
-        for (size_t l = 0; l < nlayers; l++) {
-            L->x[l] = (float)l * step;
-            L->y[l] = 0.0f;
+    if (j->phase == J_LAYER_COUNT) {
+        for (size_t i = j->i; i < n; i++) {
+            L->layer_start[L->layer[queue[i]] + 1]++;
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
         }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            int64_t t = L->order[i];
-            L->x[t] = (float)L->layer[t] * step;
-            L->y[t] = (float)L->slot[t] * step;
-        }
+        j->phase = J_LAYER_SUM;
+        j->i = 0;
     }
-    L->width = nlayers ? (float)nlayers * step - DUSK__GAP : 1.0f;
-    L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
-    dusk_free(queue);
-    dusk_free(indeg);
-    dusk_free(count);
+    if (j->phase == J_LAYER_SUM) {
+        for (size_t l = j->i; l < L->nlayers; l++) {
+            if (L->layer_start[l + 1] > L->widest)
+                L->widest = L->layer_start[l + 1];
+            L->layer_start[l + 1] += L->layer_start[l];
+            if (due(deadline, l)) {
+                j->i = l + 1;
+                return 1;
+            }
+        }
+        memset(count, 0, (L->nlayers + 1) * sizeof *count);   /* per layer: filled so far */
+        j->phase = J_SLOTS;
+        j->i = 0;
+    }
+    if (j->phase == J_SLOTS) {
+        for (size_t i = j->i; i < n; i++) {
+            int64_t t = queue[i];
+            size_t l = (size_t)L->layer[t];
+            L->slot[t] = (int32_t)count[l];
+            L->order[L->layer_start[l] + count[l]++] = t;
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
+        }
+        L->layer_view = n > threshold;
+        /* positions: layers are columns, slots rows */
+        size_t npos = L->layer_view ? L->nlayers : ng;
+        L->x = dusk_malloc((npos ? npos : 1) * sizeof *L->x);
+        L->y = dusk_malloc((npos ? npos : 1) * sizeof *L->y);
+        if (!L->x || !L->y)
+            goto fail;
+        j->phase = J_POS;
+        j->i = 0;
+    }
+    if (j->phase == J_POS) {
+        float step = 1.0f + DUSK__GAP;
+        if (L->layer_view) {
+            for (size_t l = 0; l < L->nlayers; l++) {
+                L->x[l] = (float)l * step;
+                L->y[l] = 0.0f;
+            }
+        } else {
+            for (size_t i = j->i; i < n; i++) {
+                int64_t t = L->order[i];
+                L->x[t] = (float)L->layer[t] * step;
+                L->y[t] = (float)L->slot[t] * step;
+                if (due(deadline, i)) {
+                    j->i = i + 1;
+                    return 1;
+                }
+            }
+        }
+        L->width = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
+        L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
+        dusk__layout_job_free(j);
+        j->phase = J_DONE;
+    }
     return 0;
 fail:
     if (rc == DUSK_ENOMEM)
         dusk_error_set(err, DUSK_ENOMEM, "gui layout: out of memory laying out %zu tasks", n);
-    dusk_free(queue);
-    dusk_free(indeg);
-    dusk_free(count);
+    dusk__layout_job_free(j);
+    j->phase = J_DONE;
     dusk__layout_free(L);
     return rc;
+}
+
+int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err)
+{
+    dusk__layout_job j = {0};
+    return dusk__layout_job_run(L, &j, p, threshold, 0, err);
 }
 
 void dusk__layout_orient(dusk__layout *L)

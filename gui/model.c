@@ -9,8 +9,12 @@
 ** batches of DUSK__BATCH and applies each event: a RUN_BEGIN adopts the
 ** oldest pending plan (start is called before the run's RUN_BEGIN is
 ** appended, so the plan is always there first), lays it out and sets
-** every task WAITING; READY, START, END, ERROR and RELEASED move one task
-** and the per-state and per-layer counts; START and END/ERROR also set
+** every task WAITING (a bounded pump, dusk_viewer_pump_for, does that in
+** steps over as many calls as it takes, the batch's events after it kept
+** for when it is done: a window's frame while a run goes takes 1 ms, and
+** a plan of 200,000 tasks some 10 ms to lay out, which would otherwise be
+** taken from the run's cores at once); READY, START, END, ERROR and
+** RELEASED move one task and the per-state and per-layer counts; START and END/ERROR also set
 ** the worker's current task; a change of `held` adds a point to the curve.
 ** Applying an event is a handful of loads and stores: no allocation but
 ** the curve's and the log's doubling, no lock.
@@ -29,6 +33,7 @@
 */
 #define _DEFAULT_SOURCE   /* madvise's MADV_HUGEPAGE */
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +72,11 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
 
 static void clear_run(dusk_viewer *v)
 {
+    v->begin_pending = 0;
+    dusk__layout_job_free(&v->begin_job);
+    dusk__layout_free(&v->begin_layout);
+    dusk_free(v->begin_state);
+    v->begin_state = NULL;
     v->epoch = 0;
     dusk_free(v->state);
     dusk_free(v->layer_counts);
@@ -231,59 +241,114 @@ static int reserve_log(dusk_viewer *v, size_t cap)
     return 1;
 }
 
+static inline size_t log_event(dusk_viewer *v, const dusk_event *ev, uint64_t t_ns);
+
+/* Whether a bounded pump that has just done step i of a loop must stop
+ * (deadline 0: unbounded); the clock is read every 4,096 steps. */
+static inline int due(uint64_t deadline, size_t i)
+{
+    return deadline && (i & 4095u) == 4095u && dusk_now_ns() >= deadline;
+}
+
 /* A new run of plan (its reference handed over; NULL: the current plan
- * again): lay it out, every task WAITING. On failure the run's events are
- * counted as unplaced. */
-static void begin_run(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
+ * again) at the RUN_BEGIN ev, epoch its t = 0 (0: not live): laid out by
+ * begin_work, until which the viewer shows no run and applies no event. */
+static void begin_open(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev,
+                       uint64_t epoch)
 {
     if (plan) {
         dusk_plan_unref(v->plan);
         v->plan = plan;
     }
     clear_run(v);
+    v->events++;
+    v->begin_ev = *ev;
+    v->begin_epoch = epoch;
+    v->begin_phase = 0;
+    v->begin_i = 0;
+    v->begin_pending = 1;
+}
+
+enum { B_LAYOUT, B_ARRAYS, B_WAITING };
+
+/* Goes on with the pending RUN_BEGIN until deadline (0: none): the plan
+ * laid out, every task WAITING. 1 once the run has begun (on failure, with
+ * no states: its events are then counted as unplaced), 0 if the deadline
+ * came first. */
+static int begin_work(dusk_viewer *v, uint64_t deadline)
+{
+    dusk__layout *L = &v->begin_layout;
+    const dusk_event *ev = &v->begin_ev;
     if (!v->plan)
-        return;
-    dusk_error err = DUSK_ERROR_INIT;
-    if (dusk__layout_build(&v->layout, v->plan, v->opts.layer_view_threshold, &err) != 0)
-        return;
-    /* small runs: Graphviz's positions (the layered ones stay if it fails) */
-    dusk__layout_graphviz(&v->layout, v->plan, v->opts.graphviz_threshold, NULL);
-    dusk__layout_orient(&v->layout);
-    size_t ng = v->layout.ngraph;
-    v->state = dusk_malloc(ng ? ng : 1);
-    v->layer_counts = dusk_calloc(v->layout.nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
-    /* workers past DUSK__MAX_WORKERS (a corrupt RUN_BEGIN, say) are not
-     * followed; their tasks' states still are */
-    size_t nw = ev->status > 0 ? (size_t)ev->status : 0;
-    if (nw > DUSK__MAX_WORKERS)
-        nw = DUSK__MAX_WORKERS;
-    v->worker_task = dusk_malloc((nw ? nw : 1) * sizeof *v->worker_task);
-    v->t_start = dusk_calloc(ng ? ng : 1, sizeof *v->t_start);
-    v->t_end = dusk_calloc(ng ? ng : 1, sizeof *v->t_end);
-    v->worker_of = dusk_malloc((ng ? ng : 1) * sizeof *v->worker_of);
-    if (!v->state || !v->layer_counts || !v->worker_task || !v->t_start || !v->t_end ||
-        !v->worker_of) {
-        clear_run(v);
-        return;
+        goto begun;
+    if (v->begin_phase == B_LAYOUT) {
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk__layout_job_run(L, &v->begin_job, v->plan, v->opts.layer_view_threshold,
+                                      deadline, &err);
+        if (rc == 1)
+            return 0;
+        if (rc != 0)
+            goto begun;
+        /* small runs: Graphviz's positions (the layered ones stay if it fails) */
+        dusk__layout_graphviz(L, v->plan, v->opts.graphviz_threshold, NULL);
+        dusk__layout_orient(L);
+        v->begin_phase = B_ARRAYS;
     }
-    memset(v->state, 0xff, ng);   /* 0xff: not in the plan */
-    for (size_t i = 0; i < ng; i++)
-        v->worker_of[i] = -1;
-    for (size_t i = 0; i < v->layout.ntasks; i++) {
-        int64_t t = v->layout.order[i];
-        v->state[t] = DUSK_TASK_WAITING;
-        v->layer_counts[(size_t)v->layout.layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
+    if (v->begin_phase == B_ARRAYS) {
+        size_t ng = L->ngraph;
+        v->begin_state = dusk_malloc(ng ? ng : 1);
+        v->layer_counts = dusk_calloc(L->nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
+        /* workers past DUSK__MAX_WORKERS (a corrupt RUN_BEGIN, say) are not
+         * followed; their tasks' states still are */
+        size_t nw = ev->status > 0 ? (size_t)ev->status : 0;
+        if (nw > DUSK__MAX_WORKERS)
+            nw = DUSK__MAX_WORKERS;
+        v->worker_task = dusk_malloc((nw ? nw : 1) * sizeof *v->worker_task);
+        v->t_start = dusk_calloc(ng ? ng : 1, sizeof *v->t_start);
+        v->t_end = dusk_calloc(ng ? ng : 1, sizeof *v->t_end);
+        v->worker_of = dusk_malloc((ng ? ng : 1) * sizeof *v->worker_of);
+        if (!v->begin_state || !v->layer_counts || !v->worker_task || !v->t_start ||
+            !v->t_end || !v->worker_of) {
+            clear_run(v);
+            goto begun;
+        }
+        memset(v->begin_state, 0xff, ng);                   /* 0xff: not in the plan */
+        memset(v->worker_of, 0xff, ng * sizeof *v->worker_of);   /* -1: no worker */
+        v->nworkers = nw;
+        for (size_t w = 0; w < nw; w++)
+            v->worker_task[w] = -1;
+        v->begin_phase = B_WAITING;
+        v->begin_i = 0;
     }
-    v->counts[DUSK_TASK_WAITING] = v->layout.ntasks;
+    for (size_t i = v->begin_i; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        v->begin_state[t] = DUSK_TASK_WAITING;
+        v->layer_counts[(size_t)L->layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
+        if (due(deadline, i)) {
+            v->begin_i = i + 1;
+            return 0;
+        }
+    }
+    v->counts[DUSK_TASK_WAITING] = L->ntasks;
     /* A run has at most four events a task (READY, START, END or ERROR,
      * RELEASED) and two of its own: room for all of them now, rather than
      * copying the log as it doubles in the middle of a run. */
-    size_t need = 4 * v->layout.ntasks + 2;
+    size_t need = 4 * L->ntasks + 2;
     if (need > v->log_cap)
         reserve_log(v, need);   /* on failure, the log grows as it goes */
-    v->nworkers = nw;
-    for (size_t w = 0; w < nw; w++)
-        v->worker_task[w] = -1;
+    /* the run's from here on */
+    dusk__layout_free(&v->layout);
+    v->layout = *L;
+    memset(L, 0, sizeof *L);
+    v->state = v->begin_state;
+    v->begin_state = NULL;
+begun:
+    v->begin_pending = 0;
+    v->t0 = ev->t_ns;
+    log_event(v, ev, ev->t_ns);
+    v->shown = v->nlog;
+    v->epoch = v->begin_epoch;
+    return 1;
 }
 
 static inline void add_held(dusk_viewer *v, uint64_t t, uint64_t held)
@@ -411,26 +476,39 @@ uint64_t dusk__view_now(const dusk_viewer *v)
     return now > v->epoch && now - v->epoch > last ? now - v->epoch : last;
 }
 
-static void start(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev)
+/* A RUN_BEGIN: the oldest plan a start callback queued (else set_plan's,
+ * else the last one again), laid out until deadline (0: none), the rest
+ * by later begin_work calls. Out of apply's way: once a run. */
+static __attribute__((noinline)) void apply_begin(dusk_viewer *v, const dusk_event *ev,
+                                                  uint64_t deadline)
 {
-    v->events++;
-    begin_run(v, plan, ev);
-    v->t0 = ev->t_ns;
-    log_event(v, ev, ev->t_ns);
-    v->shown = v->nlog;
+    uint64_t epoch;
+    const dusk_plan *plan = pop_pending(v, &epoch);
+    if (!plan && v->next_plan) {
+        plan = v->next_plan;
+        v->next_plan = NULL;
+    }
+    begin_open(v, plan, ev, epoch);
+    begin_work(v, deadline);
 }
 
-static inline void apply(dusk_viewer *v, const dusk_event *ev)
+static __attribute__((noinline)) void apply_end(dusk_viewer *v, const dusk_event *ev, uint64_t tn)
+{
+    v->run_over = 1;
+    v->run_status = ev->status;
+    log_event(v, ev, tn);
+    add_held(v, tn, ev->held);
+    if (v->follow)
+        v->shown = v->nlog;
+}
+
+/* Applies ev (a RUN_BEGIN: see apply_begin). Inlined in the pump's loop:
+ * it runs once an event. */
+static inline __attribute__((always_inline)) void apply(dusk_viewer *v, const dusk_event *ev,
+                                                        uint64_t deadline)
 {
     if (ev->kind == DUSK_EV_RUN_BEGIN) {
-        uint64_t epoch;
-        const dusk_plan *plan = pop_pending(v, &epoch);
-        if (!plan && v->next_plan) {
-            plan = v->next_plan;
-            v->next_plan = NULL;
-        }
-        start(v, plan, ev);
-        v->epoch = epoch;
+        apply_begin(v, ev, deadline);
         return;
     }
     v->events++;
@@ -440,12 +518,7 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
     if (v->nlog && tn < v->log[v->nlog - 1].t_ns)
         tn = v->log[v->nlog - 1].t_ns;
     if (ev->kind == DUSK_EV_RUN_END) {
-        v->run_over = 1;
-        v->run_status = ev->status;
-        log_event(v, ev, tn);
-        add_held(v, tn, ev->held);
-        if (v->follow)
-            v->shown = v->nlog;
+        apply_end(v, ev, tn);
         return;
     }
     if (!is_task_event(ev->kind)) {
@@ -477,19 +550,82 @@ static inline void apply(dusk_viewer *v, const dusk_event *ev)
     add_held(v, tn, ev->held);
 }
 
+/* Finishes what a bounded pump left: the RUN_BEGIN being laid out, and
+ * the events drained after it. */
+static void catch_up(dusk_viewer *v)
+{
+    if (v->begin_pending)
+        begin_work(v, 0);
+    while (v->batch_i < v->batch_n)
+        apply(v, &v->batch[v->batch_i++], 0);
+}
+
+/* A bounded pump works in slices of PUMP_SLICE_NS and yields its core
+ * between them (sched_yield): on a machine whose cores the run's workers
+ * fill, a worker the UI thread took the core from (perhaps holding the
+ * run's lock, which the others then wait for) gets it back within a
+ * slice rather than after the whole budget; on an idle one the yield
+ * returns at once. */
+#define PUMP_SLICE_NS 100000u
+
+typedef struct pump_clock {
+    uint64_t deadline, slice_end;   /* deadline 0: unbounded */
+} pump_clock;
+
+/* The end of the current slice (0: unbounded). */
+static inline uint64_t slice_of(const pump_clock *c)
+{
+    return c->deadline && c->slice_end < c->deadline ? c->slice_end : c->deadline;
+}
+
+/* 1 once the pump's time is spent; at the end of a slice, yields. */
+static int spent(pump_clock *c)
+{
+    uint64_t now = dusk_now_ns();
+    if (now >= c->deadline)
+        return 1;
+    if (now >= c->slice_end) {
+        sched_yield();
+        c->slice_end = dusk_now_ns() + PUMP_SLICE_NS;
+    }
+    return 0;
+}
+
 size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns)
 {
     if (!v)
         return 0;
-    uint64_t t0 = max_ns ? dusk_now_ns() : 0;
-    size_t total = 0, n;
-    do {
-        n = dusk_stream_drain(v->stream, v->batch, DUSK__BATCH);
-        for (size_t i = 0; i < n; i++)
-            apply(v, &v->batch[i]);
-        total += n;
-    } while (n == DUSK__BATCH && (!max_ns || dusk_now_ns() - t0 < max_ns));
-    return total;
+    pump_clock c = {0, 0};
+    if (max_ns) {
+        uint64_t now = dusk_now_ns();
+        c.deadline = now + max_ns < now ? UINT64_MAX : now + max_ns;
+        c.slice_end = now + PUMP_SLICE_NS;
+    }
+    size_t total = 0;
+    int last = 0;   /* this call drained what the stream held */
+    for (;;) {
+        while (v->begin_pending && !begin_work(v, slice_of(&c)))
+            if (spent(&c))
+                return total;
+        while (v->batch_i < v->batch_n) {
+            apply(v, &v->batch[v->batch_i++], slice_of(&c));
+            total++;
+            if (v->begin_pending)
+                break;   /* laid out in part: go on with it above */
+            if (c.deadline && (v->batch_i & 1023u) == 0 && spent(&c))
+                return total;
+        }
+        if (v->begin_pending)
+            continue;
+        /* at least one slice of events a call, unless the stream is empty */
+        if (last || (c.deadline && total && spent(&c)))
+            return total;
+        v->batch_n = dusk_stream_drain(v->stream, v->batch, DUSK__BATCH);
+        v->batch_i = 0;
+        last = v->batch_n < DUSK__BATCH;
+        if (!v->batch_n)
+            return total;
+    }
 }
 
 size_t dusk_viewer_pump(dusk_viewer *v)
@@ -520,8 +656,9 @@ int dusk_viewer_feed(dusk_viewer *v, const dusk_event *ev, size_t n)
 {
     if (!v || (!ev && n))
         return DUSK_EINVAL;
+    catch_up(v);   /* in order after what a bounded pump left */
     for (size_t i = 0; i < n; i++)
-        apply(v, &ev[i]);
+        apply(v, &ev[i], 0);
     return 0;
 }
 
@@ -641,7 +778,9 @@ void dusk__show(dusk_viewer *v, size_t k)
 
 void dusk__begin_with(dusk_viewer *v, const dusk_plan *plan, const dusk_event *begin)
 {
-    start(v, dusk_plan_ref(plan), begin);
+    catch_up(v);
+    begin_open(v, dusk_plan_ref(plan), begin, 0);
+    begin_work(v, 0);
 }
 
 uint64_t dusk_viewer_duration(const dusk_viewer *v)

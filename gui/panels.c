@@ -956,6 +956,15 @@ size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n)
         if (more > 0)
             len += more;
     }
+    /* a big plan laid out over several frames (model.c's begin_work) */
+    if (v->begin_pending && v->plan) {
+        char cnt[48];
+        fmt_count(cnt, sizeof cnt, dusk_plan_ntasks(v->plan));
+        size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
+        int more = snprintf(n ? buf + at : NULL, n - at, DOT "laying out %s tasks", cnt);
+        if (more > 0)
+            len += more;
+    }
     const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
     if (last && last->kind == DUSK_EV_RUN_END && last->status != 0) {
         size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;

@@ -119,14 +119,21 @@ DUSK_API dusk_stream *dusk_viewer_stream(dusk_viewer *v);
 /* Moves every event the stream holds now into the viewer's state; returns
  * how many (0 for NULL). */
 DUSK_API size_t dusk_viewer_pump(dusk_viewer *v);
-/* The same for about max_ns at most (the clock is read every 4,096
- * events; 0: no limit), for a UI thread that shares the cores with the
- * run: the window pumps DUSK_VIEWER_PUMP_NS (1 ms) a frame while a run
- * goes, some 6 % of a core at 60 frames a second, and everything once it
- * has ended. A run of tiny tasks that makes events faster than that (some
+/* The same for about max_ns at most (the clock is read every 1,024
+ * events, and every 4,096 steps of laying a plan out; 0: no limit), for a
+ * UI thread that shares the cores with the run: the window pumps
+ * DUSK_VIEWER_PUMP_NS (1 ms) a frame while a run goes, some 6 % of a core
+ * at 60 frames a second, and everything once it has ended. The plan of a
+ * run too big to lay out in that time (200,000 tasks take some 10 ms) is
+ * laid out over the next calls, the run showing once it is (until then
+ * the viewer shows no run, and the events after its RUN_BEGIN wait, in
+ * order). A run of tiny tasks that makes events faster than that (some
  * 10,000 a frame, half a million a second: tasks of under 10 us) is then
  * shown late, by the backlog below, rather than slowed down; it loses
- * nothing. */
+ * nothing. Every call with events waiting takes at least one. It works
+ * in slices of 0.1 ms and yields the core between them (sched_yield), so
+ * that while the run's workers fill the cores it takes less than its time
+ * and a worker it displaced gets its core back within a slice. */
 DUSK_API size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns);
 #define DUSK_VIEWER_PUMP_NS 1000000u
 /* Events in the stream not applied yet (0 for NULL, and when the viewer

@@ -9,6 +9,7 @@
 ** edge by edge.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -234,8 +235,12 @@ static void test_lossless_live(void **state)
     dusk_graph_free(r.g);
 }
 
-/* A bounded pump takes at least one batch and stops once its time is
- * spent; the backlog says what is left, and an unbounded pump clears it. */
+/* A bounded pump stops once its time is spent (the clock is read every
+ * 1,024 events and every 4,096 steps of laying a plan out) and makes
+ * progress at every call: the RUN_BEGIN of a plan too big to lay out in
+ * the time is laid out over several calls, the viewer showing no run and
+ * applying no event until it is; the backlog says what is left, a feed
+ * catches up first, and an unbounded pump clears it. */
 static void test_pump_budget(void **state)
 {
     (void)state;
@@ -253,18 +258,123 @@ static void test_pump_budget(void **state)
     uint64_t all = dusk_stream_appended(o.stream);
     assert_true(all > 3 * DUSK__BATCH);
     assert_int_equal(dusk_viewer_backlog(v), all);
-    /* 1 ns: spent after the first batch */
-    assert_int_equal(dusk_viewer_pump_for(v, 1), DUSK__BATCH);
-    assert_int_equal(dusk_viewer_backlog(v), all - DUSK__BATCH);
-    assert_int_equal(dusk_viewer_events(v), DUSK__BATCH);
+    /* 1 ns: the RUN_BEGIN is taken, its 40,011 tasks laid out in part */
+    size_t got = dusk_viewer_pump_for(v, 1), calls = 1;
+    assert_int_equal(got, 1);
+    assert_int_equal(dusk_viewer_backlog(v), all - 1);
+    assert_int_equal(total(v), 0);
+    assert_int_equal(dusk_viewer_nlayers(v), 0);
+    while (total(v) == 0) {
+        got += dusk_viewer_pump_for(v, 1);
+        assert_true(++calls < 10000);
+    }
+    print_message("laid out in %zu pumps of 1 ns\n", calls);
+    assert_true(calls > 10);   /* some 4,096 steps a call */
+    size_t nt = total(v);
+    assert_true(nt > 40000);
+    /* begun: slices of 1,024 events */
+    size_t k = dusk_viewer_pump_for(v, 1);
+    assert_int_equal(k, 1024);
+    got += k;
+    assert_int_equal(dusk_viewer_events(v), got);
+    assert_int_equal(dusk_viewer_backlog(v), all - got);
+    /* 50 ms: slices of 0.1 ms with a yield between them, not one slice */
+    k = dusk_viewer_pump_for(v, 50000000u);
+    assert_true(k > 2048);
+    got += k;
     /* a minute: everything */
-    assert_int_equal(dusk_viewer_pump_for(v, 60000000000u), all - DUSK__BATCH);
+    assert_int_equal(dusk_viewer_pump_for(v, 60000000000u), all - got);
     assert_int_equal(dusk_viewer_backlog(v), 0);
     assert_int_equal(dusk_viewer_pump_for(v, 1), 0);
     assert_int_equal(dusk_viewer_unplaced(v), 0);
     assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RELEASED) + 1, total(v));
+
+    /* the same run again: a feed in the middle of the layout catches up
+     * (the run begun, the drained events applied) before its own events */
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    assert_int_equal(dusk_viewer_pump_for(v, 1), 1);
+    assert_int_equal(total(v), 0);
+    assert_int_equal(dusk_viewer_feed(v, NULL, 0), 0);
+    assert_int_equal(total(v), nt);
+    assert_int_equal(dusk_viewer_backlog(v), all - DUSK__BATCH);   /* the batch it drained */
+    assert_int_equal(dusk_viewer_pump(v) + DUSK__BATCH, all);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RELEASED) + 1, total(v));
     dusk_viewer_free(v);
     dusk_graph_free(g);
+}
+
+typedef struct sync_run {
+    dusk_graph *g;
+    const char *root;
+    dusk_options o;
+    atomic_int done;
+    int rc;
+} sync_run;
+
+static void *sync_thread(void *arg)
+{
+    sync_run *r = arg;
+    dusk_value *out = NULL;
+    r->rc = dusk_get(r->g, r->root, &r->o, &out, NULL);
+    dusk_value_unref(out);
+    atomic_store(&r->done, 1);
+    return NULL;
+}
+
+/* A viewer pumped 1 ns at a time while the run goes, as a window whose
+ * frames are all spent (its RUN_BEGIN laid out over many pumps, events
+ * left in its buffer between them), gets every event in the stream's
+ * order: its log is the one of a viewer that pumped the same run (the sync
+ * scheduler's, the same each time) at once, event for event. */
+static void test_pump_deferred_order(void **state)
+{
+    (void)state;
+    sync_run r = {0};
+    r.g = tree_graph(30000, &r.root);
+    dusk_viewer *v[2];
+    dusk_callbacks cb[2];
+    for (int k = 0; k < 2; k++) {
+        v[k] = dusk_viewer_new(NULL);
+        cb[k] = dusk_viewer_callbacks(v[k]);
+        r.o = opts_of(DUSK_SCHED_SYNC, 1);
+        r.o.callbacks = &cb[k];
+        r.o.ncallbacks = 1;
+        r.o.stream = dusk_viewer_stream(v[k]);
+        atomic_store(&r.done, 0);
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, sync_thread, &r), 0);
+        size_t pumps = 0;
+        while (k == 1 && !atomic_load(&r.done)) {
+            dusk_viewer_pump_for(v[k], 1);
+            pumps++;
+        }
+        pthread_join(th, NULL);
+        assert_int_equal(r.rc, 0);
+        if (k == 1) {   /* what a window does once the run has ended */
+            while (dusk_viewer_backlog(v[k]))
+                pumps += dusk_viewer_pump_for(v[k], 1) > 0;
+            print_message("%zu pumps of 1 ns\n", pumps);
+        }
+        dusk_viewer_pump(v[k]);
+        assert_int_equal(dusk_viewer_events(v[k]), dusk_stream_appended(r.o.stream));
+        assert_int_equal(dusk_viewer_unplaced(v[k]), 0);
+    }
+    assert_int_equal(v[1]->nlog, v[0]->nlog);
+    assert_int_equal(v[1]->nlog, dusk_viewer_events(v[1]));
+    for (size_t i = 0; i < v[0]->nlog; i++) {
+        const dusk_event *a = &v[0]->log[i], *b = &v[1]->log[i];
+        if (a->kind != b->kind || a->task != b->task || a->worker != b->worker ||
+            a->held != b->held || a->nbytes != b->nbytes || a->status != b->status)
+            fail_msg("event %zu: %s of task %" PRId64 ", want %s of %" PRId64, i,
+                     dusk_event_kind_name(b->kind), b->task, dusk_event_kind_name(a->kind),
+                     a->task);
+    }
+    for (int s = 0; s < DUSK_TASK_NSTATES; s++)
+        assert_int_equal(dusk_viewer_count(v[1], s), dusk_viewer_count(v[0], s));
+    for (int k = 0; k < 2; k++)
+        dusk_viewer_free(v[k]);
+    dusk_graph_free(r.g);
 }
 
 /* A sanitizer maps shadow memory for every block, faulted as it is used. */
@@ -386,6 +496,54 @@ static void test_layout_random(void **state)
     }
 }
 
+/* A layout made in steps, stopped at every deadline check, is the one made
+ * at once, array for array (a node per task, and the layer view). */
+static void test_layout_in_steps(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(25000, &root);
+    dusk_plan *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &p, &err), 0);
+    size_t n = dusk_plan_ntasks(p), ng = dusk_plan_graph_size(p);
+    for (int lv = 0; lv < 2; lv++) {
+        size_t threshold = lv ? 1000 : 10 * n;
+        dusk__layout A = {0}, B = {0};
+        assert_int_equal(dusk__layout_build(&A, p, threshold, &err), 0);
+        dusk__layout_job j = {0};
+        size_t calls = 0;
+        int rc;
+        while ((rc = dusk__layout_job_run(&B, &j, p, threshold, 1, &err)) == 1)
+            calls++;
+        assert_int_equal(rc, 0);
+        assert_true(calls > 10);
+        assert_null(j.queue);   /* the job's scratch is freed */
+        check_layout(p, &B);
+        assert_int_equal(B.layer_view, lv);
+        assert_int_equal(B.nlayers, A.nlayers);
+        assert_int_equal(B.widest, A.widest);
+        assert_true(B.width == A.width && B.height == A.height);
+        assert_memory_equal(B.layer, A.layer, ng * sizeof *A.layer);
+        assert_memory_equal(B.order, A.order, n * sizeof *A.order);
+        assert_memory_equal(B.layer_start, A.layer_start, (A.nlayers + 1) * sizeof *A.layer_start);
+        size_t npos = lv ? A.nlayers : ng;
+        for (size_t i = 0; i < npos; i++)
+            if (lv || A.layer[i] >= 0)
+                assert_true(B.x[i] == A.x[i] && B.y[i] == A.y[i]);
+        dusk__layout_free(&A);
+        dusk__layout_free(&B);
+    }
+    /* a job given up half-way frees what it holds (ASan's leak check) */
+    dusk__layout L = {0};
+    dusk__layout_job j = {0};
+    assert_int_equal(dusk__layout_job_run(&L, &j, p, 10 * n, 1, &err), 1);
+    dusk__layout_job_free(&j);
+    dusk__layout_free(&L);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
 /* The viewer's nodes: distinct rectangles, columns by layer; past the
  * threshold one node per layer. */
 static void test_nodes_and_layer_view(void **state)
@@ -433,8 +591,10 @@ int main(void)
         cmocka_unit_test(test_erred),
         cmocka_unit_test(test_lossless_live),
         cmocka_unit_test(test_pump_budget),
+        cmocka_unit_test(test_pump_deferred_order),
         cmocka_unit_test(test_log_in_huge_pages),
         cmocka_unit_test(test_layout_random),
+        cmocka_unit_test(test_layout_in_steps),
         cmocka_unit_test(test_nodes_and_layer_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -555,6 +555,15 @@ static void test_status_line(void **state)
     snprintf(want, sizeof want, "events dropped 0 \xc2\xb7 catching up: %s events", cnt);
     dusk__status_line(v, got, sizeof got);
     assert_contains(got, want);
+    /* its plan (16,383 tasks) is being laid out over the next pumps */
+    assert_contains(got, "catching up: ");
+    assert_contains(got, " events \xc2\xb7 laying out 16,383 tasks");
+    assert_contains(got, "tasks done 0 / 0 ");
+    while (dusk_viewer_count(v, DUSK_TASK_WAITING) == 0)
+        dusk_viewer_pump_for(v, 1);
+    dusk__status_line(v, got, sizeof got);
+    assert_null(strstr(got, "laying out"));
+    assert_contains(got, "catching up: ");
     dusk_viewer_pump(v);
     dusk__status_line(v, got, sizeof got);
     assert_null(strstr(got, "catching up"));
