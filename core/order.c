@@ -66,10 +66,12 @@ static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
         return k->pk[a->id] < k->pk[b->id];
     /* dusk__key_cmp compares a key that is no tuple with any other as
      * strcmp does: where their first 8 bytes differ, those decide. Graphs
-     * of string keys ("inc-17") sort their leaves mostly here. */
+     * of string keys ("inc-17") sort their leaves mostly here, and the
+     * rest by strcmp. */
     uint64_t pa = k->pre[a->id], pb = k->pre[b->id];
-    if (pa != pb && (!pre_tuple(pa) || !pre_tuple(pb)))
-        return pa < pb;
+    if (!pre_tuple(pa) || !pre_tuple(pb))
+        return pa != pb ? pa < pb
+                        : strcmp(dusk__task_key(k->g, a->id), dusk__task_key(k->g, b->id)) < 0;
     return dusk__key_cmp_form(dusk__task_key(k->g, a->id), k->form[a->id],
                               dusk__task_key(k->g, b->id), k->form[b->id]) < 0;
 }

@@ -540,6 +540,60 @@ static void test_dependencies_and_dependents(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Validation lists a task's dependencies once each, in the order its
+ * arguments first name them: a few checked against the list so far, many
+ * (past 16) by a stamp per task, which must not leak from one task to the
+ * next. */
+static void test_many_dependencies_listed_once(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    char key[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(dusk_graph_value(g, key, dusk_int(i)), 0);
+    }
+    /* wide1: 200 references to 60 keys, the repeats in a nested list;
+     * wide2: the same keys again; few: 3 keys named 5 times */
+    for (int w = 1; w <= 2; w++) {
+        dusk_arg *outer[100], *inner[100];
+        for (int i = 0; i < 100; i++) {
+            snprintf(key, sizeof key, "k%d", (i * 7 + w) % 60);
+            if (i < 99)
+                outer[i] = dusk_ref(key);
+            snprintf(key, sizeof key, "k%d", (i * 11) % 60);
+            inner[i] = dusk_ref(key);
+        }
+        outer[99] = dusk_listv(100, inner);
+        snprintf(key, sizeof key, "wide%d", w);
+        assert_int_equal(dusk_graph_taskv(g, key, &dusk_identity, 100, outer), 0);
+    }
+    assert_int_equal(dusk_task(g, "few", &dusk_identity, dusk_listv(5, (dusk_arg *[]){
+        dusk_ref("k3"), dusk_ref("k1"), dusk_ref("k3"), dusk_ref("k2"), dusk_ref("k1")})), 0);
+    for (int w = 1; w <= 2; w++) {
+        int64_t want[60], nwant = 0;
+        int seen[60] = {0};
+        for (int i = 0; i < 199; i++) {
+            int k = i < 99 ? (i * 7 + w) % 60 : ((i - 99) * 11) % 60;
+            if (!seen[k]++)
+                want[nwant++] = k;   /* k<i> has id i */
+        }
+        assert_int_equal(nwant, 60);
+        snprintf(key, sizeof key, "wide%d", w);
+        const int64_t *ids;
+        assert_int_equal(dusk_graph_dependencies(g, id_of(g, key), &ids), 60);
+        assert_memory_equal(ids, want, sizeof want);
+    }
+    ASSERT_IDS(dependencies, g, id_of(g, "few"), 3, 1, 2);
+    ASSERT_IDS(dependents, g, 1, id_of(g, "wide1"), id_of(g, "wide2"), id_of(g, "few"));
+    ASSERT_IDS(dependents, g, 59, id_of(g, "wide1"), id_of(g, "wide2"));
+    const int64_t *ids;
+    assert_int_equal(dusk_graph_dependents(g, 60, &ids), 0);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_cull(void **state)
 {
     (void)state;
@@ -949,6 +1003,7 @@ int main(void)
         cmocka_unit_test_teardown(test_cycles, reset_alloc),
         cmocka_unit_test_teardown(test_sticky_builder_errors, reset_alloc),
         cmocka_unit_test_teardown(test_dependencies_and_dependents, reset_alloc),
+        cmocka_unit_test_teardown(test_many_dependencies_listed_once, reset_alloc),
         cmocka_unit_test_teardown(test_cull, reset_alloc),
         cmocka_unit_test_teardown(test_order_lecture, reset_alloc),
         cmocka_unit_test_teardown(test_order_random_dags, reset_alloc),
