@@ -636,9 +636,18 @@ static pyfunc *func_for(pyd_graph *pg, PyObject *callable)
 
 static int graph_failed(pyd_graph *pg);
 
+/* Where key object o's handle goes. A graph names its keys soon after
+ * making them, in about the order it made them (one layer, then the
+ * next), so objects that are neighbours in memory are neighbours in the
+ * table: each 4 KiB page of objects has a block of 64 slots (a hash of the
+ * page picks it) and an object its slot there by its offset in 64-byte
+ * steps; collisions spill into the next slots. A table scattered by a hash
+ * of each address missed the cache on nearly every probe of a big graph. */
 static size_t hc_slot(const pyd_graph *pg, PyObject *o)
 {
-    return (size_t)(((uintptr_t)o >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> 20) & (pg->hc_cap - 1);
+    uintptr_t a = (uintptr_t)o;
+    size_t block = (size_t)((uint64_t)(a >> 12) * UINT64_C(0x9E3779B97F4A7C15) >> 32);
+    return (block << 6 | (a >> 6 & 63)) & (pg->hc_cap - 1);
 }
 
 /* The handle of key object o met before, or -1. */
