@@ -29,7 +29,16 @@
 /* The name id of key, interning it if new; -1 on allocation failure (the
  * graph is unchanged). name_task grows first, so that a new name always
  * has its slot. */
+static int64_t name_intern_h(dusk_graph *g, const char *s, size_t len, uint64_t h);
+
 static int64_t name_intern(dusk_graph *g, const char *s)
+{
+    size_t len = strlen(s);
+    return name_intern_h(g, s, len, dusk__hash_bytes(s, len));
+}
+
+/* The same for the len bytes at s, whose dusk__hash_bytes is h. */
+static int64_t name_intern_h(dusk_graph *g, const char *s, size_t len, uint64_t h)
 {
     if (g->names.n == g->name_task_cap) {
         size_t cap = g->name_task_cap ? g->name_task_cap * 2 : 256;
@@ -40,7 +49,7 @@ static int64_t name_intern(dusk_graph *g, const char *s)
         g->name_task_cap = cap;
     }
     size_t n = g->names.n;
-    int64_t id = dusk__strtab_intern(&g->names, s, strlen(s));
+    int64_t id = dusk__strtab_intern_h(&g->names, s, len, h);
     if (id >= 0 && (size_t)id == n)
         g->name_task[id] = DUSK__NO_TASK;   /* new: only referenced so far */
     return id;
@@ -561,6 +570,40 @@ int64_t dusk_graph_handle(dusk_graph *g, const char *key)
         return sticky_null(g, __func__, "key");
     int64_t name = name_intern(g, key);
     return name < 0 ? sticky(g, DUSK_ENOMEM, key) : name;
+}
+
+int dusk_graph_handles(dusk_graph *g, size_t n, const char *const *keys, int64_t *handles)
+{
+    if (!g)
+        return DUSK_EINVAL;
+    if (n && (!keys || !handles))
+        return sticky_null(g, __func__, !keys ? "keys" : "handles");
+    /* A group's texts hashed and their slots fetched first, then interned:
+     * the slots of a big graph's table are seldom in the cache. */
+    enum { AHEAD = 16 };
+    uint64_t h[AHEAD];
+    size_t len[AHEAD];
+    for (size_t i = 0; i < n; i += AHEAD) {
+        size_t m = n - i < AHEAD ? n - i : AHEAD, j = 0;
+        for (; j < m && keys[i + j]; j++) {
+            len[j] = strlen(keys[i + j]);
+            h[j] = dusk__hash_bytes(keys[i + j], len[j]);
+            dusk__strtab_prefetch(&g->names, h[j]);
+        }
+        for (size_t k = 0; k < j; k++) {
+            int64_t id = name_intern_h(g, keys[i + k], len[k], h[k]);
+            if (id < 0)
+                return sticky(g, DUSK_ENOMEM, keys[i + k]);
+            handles[i + k] = id;
+        }
+        if (j < m) {
+            if (!g->status.code)
+                dusk_error_set(&g->status, DUSK_EINVAL, "dusk_graph_handles: keys[%zu] is NULL",
+                               i + j);
+            return DUSK_EINVAL;
+        }
+    }
+    return 0;
 }
 
 /* Refuses a handle the graph did not give, naming it. */

@@ -284,7 +284,11 @@ int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n)
 
 int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n)
 {
-    uint64_t h = dusk__hash_bytes(s, n);
+    return dusk__strtab_intern_h(t, s, n, dusk__hash_bytes(s, n));
+}
+
+int64_t dusk__strtab_intern_h(dusk__strtab *t, const char *s, size_t n, uint64_t h)
+{
     size_t j = 0;
     if (t->nslots) {
         j = strtab_slot(t, s, n, h);   /* where it is, or where it will go */

@@ -97,6 +97,16 @@ typedef struct dusk__strtab {
 /* The id of the n bytes at s (no NUL among them), adding them if new; -1 on allocation
  * failure or when the table is full (the table is unchanged). */
 int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n);
+/* The same for a text whose dusk__hash_bytes is h, which a builder of many
+ * texts computes ahead and passes to dusk__strtab_prefetch, so that the
+ * slot is in the cache when interning needs it (a big table's slots miss
+ * it nearly every time). */
+int64_t dusk__strtab_intern_h(dusk__strtab *t, const char *s, size_t n, uint64_t h);
+static inline void dusk__strtab_prefetch(const dusk__strtab *t, uint64_t h)
+{
+    if (t->nslots)
+        __builtin_prefetch(&t->slots[h & (t->nslots - 1)]);
+}
 /* Room for n texts in all without growing (a builder that knows how many
  * it will add saves the rehashes on the way); 0, or -1 on allocation
  * failure or past the table's limit (the table is unchanged). */

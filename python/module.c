@@ -999,15 +999,44 @@ pyd_graph *pyd_graph_build(PyObject *dsk)
         cap *= 2;
     if ((pg->hc = PyMem_Calloc(cap, sizeof *pg->hc)))
         pg->hc_cap = cap;
-    while (PyDict_Next(pg->dsk, &pos, &k, &v)) {
-        pg->str_keys &= PyUnicode_CheckExact(k);
-        PyObject *t = pyd_key_text(k);
-        const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
-        int64_t h = s ? handle_of(pg, s) : -1;
-        Py_XDECREF(t);
-        if (h < 0)
-            goto fail;
-        hc_put(pg, k, h);
+    /* Interned in groups (dusk_graph_handles fetches a group's slots of
+     * the graph's table ahead, which a key at a time misses the cache
+     * for); each text (a new object for a key that is no str) kept until
+     * its group is done. */
+    enum { GROUP = 64 };
+    PyObject *gk[GROUP], *gt[GROUP];
+    const char *gs[GROUP];
+    int64_t gh[GROUP];
+    size_t ng = 0;
+    for (int more = 1; more;) {
+        more = PyDict_Next(pg->dsk, &pos, &k, &v);
+        if (more) {
+            pg->str_keys &= PyUnicode_CheckExact(k);
+            PyObject *t = pyd_key_text(k);
+            const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
+            if (!s) {
+                Py_XDECREF(t);
+                while (ng)
+                    Py_DECREF(gt[--ng]);
+                goto fail;
+            }
+            gk[ng] = k;
+            gt[ng] = t;
+            gs[ng++] = s;
+        }
+        if (ng == GROUP || (!more && ng)) {
+            int rc = dusk_graph_handles(pg->g, ng, gs, gh);
+            for (size_t i = 0; i < ng; i++) {
+                if (!rc)
+                    hc_put(pg, gk[i], gh[i]);
+                Py_DECREF(gt[i]);
+            }
+            ng = 0;
+            if (rc) {
+                graph_failed(pg);
+                goto fail;
+            }
+        }
     }
     pos = 0;
     while (PyDict_Next(pg->dsk, &pos, &k, &v)) {

@@ -947,6 +947,56 @@ static void test_build_by_handles(void **state)
     dusk_graph_free(g);
 }
 
+/* dusk_graph_handles gives the handles dusk_graph_handle gives, in groups
+ * and across them, repeats included; a NULL key stops it with the keys
+ * before it interned, and is the graph's error, naming the key's place. */
+static void test_handles_at_once(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    enum { N = 100 };
+    char text[N][16];
+    const char *keys[N];
+    int64_t got[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i], "k-%d", i % 37);   /* repeats, across groups */
+        keys[i] = text[i];
+    }
+    dusk_graph *g = dusk_graph_new(), *one = dusk_graph_new();
+    assert_int_equal(dusk_graph_handle(g, "k-5"), 0);        /* known before */
+    assert_int_equal(dusk_graph_handle(one, "k-5"), 0);
+    assert_int_equal(dusk_graph_handles(g, N, keys, got), 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(got[i], dusk_graph_handle(one, keys[i]));
+    assert_int_equal(dusk_graph_handles(g, 0, NULL, NULL), 0);   /* nothing to do */
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    /* handles set tasks: the text is the key's */
+    assert_int_equal(dusk_graph_task_h(g, got[1], &dusk_inc, 1, (dusk_harg[]){
+        {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)}}), 0);
+    assert_string_equal(dusk_graph_key(g, dusk_graph_find(g, "k-1")), "k-1");
+    dusk_graph_free(one);
+
+    for (int i = 0; i < N; i++)
+        got[i] = -7;
+    const char *fresh[N];
+    char ftext[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(ftext[i], sizeof ftext[i], "new-%d", i);
+        fresh[i] = i == 40 ? NULL : ftext[i];
+    }
+    size_t before = (size_t)dusk_graph_handle(g, "probe");
+    assert_int_equal(dusk_graph_handles(g, N, fresh, got), DUSK_EINVAL);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(got[i], (int64_t)before + 1 + i);
+    assert_int_equal(got[40], -7);
+    assert_true(dusk_graph_handle(g, "new-41") > (int64_t)before + 40);   /* not interned before */
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_status(g, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "dusk_graph_handles: keys[40] is NULL");
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A graph with room reserved for its keys sets them without allocating:
  * with every allocation failing, 2,000 keys (the first made the key text's
  * page) go in; past the room it grows again; a reserve that cannot be
@@ -998,6 +1048,7 @@ int main(void)
         cmocka_unit_test_teardown(test_alias, reset_alloc),
         cmocka_unit_test_teardown(test_build_by_handles, reset_alloc),
         cmocka_unit_test_teardown(test_reserve, reset_alloc),
+        cmocka_unit_test_teardown(test_handles_at_once, reset_alloc),
         cmocka_unit_test_teardown(test_nested_lists, reset_alloc),
         cmocka_unit_test_teardown(test_missing_dependency, reset_alloc),
         cmocka_unit_test_teardown(test_cycles, reset_alloc),
