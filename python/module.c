@@ -836,13 +836,14 @@ static int harg_of(pyd_graph *pg, const char **parent, PyObject *kobj, PyObject 
         *out = (dusk_harg){.kind = DUSK_HARG_ARG, .u.arg = a};
         return 0;
     }
-    if ((h = hc_find(pg, o)) >= 0) {
+    /* A number is no key of a graph of str keys (they never compare equal):
+     * not looked for (the table's slot for it is one more cache miss). */
+    int number = PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) ||
+                 o == Py_None;
+    if (!(number && pg->str_keys) && (h = hc_find(pg, o)) >= 0) {
         *out = (dusk_harg){.kind = DUSK_HARG_KEY, .u.key = h};
         return 0;
     }
-    /* A number is no key of a graph of str keys (they never compare equal). */
-    int number = PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) ||
-                 o == Py_None;
     if (!(number && pg->str_keys) && is_key(pg, o)) {
         PyObject *t = graph_key_text(pg, o);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
