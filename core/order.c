@@ -255,16 +255,21 @@ typedef struct {
     size_t n, cap;
 } stack;
 
-static int push(stack *s, dusk__id t)
+static int stack_grow(stack *s)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        dusk__id *v = dusk_realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return DUSK_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    dusk__id *v = dusk_realloc(s->v, cap * sizeof *v);
+    if (!v)
+        return DUSK_ENOMEM;
+    s->v = v;
+    s->cap = cap;
+    return 0;
+}
+
+static inline int push(stack *s, dusk__id t)
+{
+    if (s->n == s->cap && stack_grow(s) != 0)
+        return DUSK_ENOMEM;
     s->v[s->n++] = t;
     return 0;
 }
