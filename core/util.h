@@ -2,9 +2,10 @@
 ** dusk — the private toolbox. This file is private to dusk's libraries.
 **
 ** One of each small tool every library needs, so that nobody writes a
-** second one: hashing (FNV-1a), arenas, a string interner, growable byte
-** buffers, numbers formatted for people (binary units, as Dask prints
-** them) and output files that appear whole or not at all.
+** second one: hashing (FNV-1a for tokens, a faster hash for tables),
+** arenas, a string interner, growable byte buffers, numbers formatted for
+** people (binary units, as Dask prints them) and output files that appear
+** whole or not at all.
 **
 ** Every library links its own hidden copy of these (the shared libraries
 ** export only the public dusk_ API), so nothing here is ABI. All memory
