@@ -29,7 +29,16 @@
 /* The name id of key, interning it if new; -1 on allocation failure (the
  * graph is unchanged). name_task grows first, so that a new name always
  * has its slot. */
+static int64_t name_intern_h(dusk_graph *g, const char *s, size_t len, uint64_t h);
+
 static int64_t name_intern(dusk_graph *g, const char *s)
+{
+    size_t len = strlen(s);
+    return name_intern_h(g, s, len, dusk__hash_bytes(s, len));
+}
+
+/* The same for the len bytes at s, whose dusk__hash_bytes is h. */
+static int64_t name_intern_h(dusk_graph *g, const char *s, size_t len, uint64_t h)
 {
     if (g->names.n == g->name_task_cap) {
         size_t cap = g->name_task_cap ? g->name_task_cap * 2 : 256;
@@ -40,7 +49,7 @@ static int64_t name_intern(dusk_graph *g, const char *s)
         g->name_task_cap = cap;
     }
     size_t n = g->names.n;
-    int64_t id = dusk__strtab_intern(&g->names, s, strlen(s));
+    int64_t id = dusk__strtab_intern_h(&g->names, s, len, h);
     if (id >= 0 && (size_t)id == n)
         g->name_task[id] = DUSK__NO_TASK;   /* new: only referenced so far */
     return id;
@@ -287,6 +296,11 @@ dusk_graph *dusk_graph_new(void)
 static void drop_derived(dusk_graph *g)
 {
     g->valid = 0;
+    /* Building calls this once a key: nothing is derived then. */
+    if (!g->dep_off && !g->dep_ids && !g->rdep_off && !g->rdep_ids && !g->prio &&
+        !g->lists_keep && !g->dep_ids64 && !g->rdep_ids64 && !g->prio64 && !g->height &&
+        !g->topo && !g->plan)
+        return;
     if (g->lists_keep) {
         dusk__keep_unref(g->lists_keep);   /* plans may still read these */
         g->lists_keep = NULL;
@@ -353,8 +367,21 @@ void dusk_graph_free(dusk_graph *g)
 {
     if (!g)
         return;
-    for (size_t i = 0; i < g->ntasks; i++)
-        task_clear(g, &g->tasks[i]);
+    /* What the tasks hold: values and literals (the argument runs go with
+     * their arena, below). */
+    for (size_t i = 0; i < g->ntasks; i++) {
+        const dusk__task *t = &g->tasks[i];
+        if (t->kind == DUSK_ENTRY_VALUE) {
+            dusk_value_unref(t->value);
+            continue;
+        }
+        for (uint32_t k = 0; k < t->nargs; k++) {
+            if (t->args[k].kind == DUSK__ARG_LIT)
+                dusk_value_unref(t->args[k].u.lit);
+            else if (t->args[k].kind == DUSK__ARG_LIST)
+                targ_release(&t->args[k]);
+        }
+    }
     dusk_free(g->tasks);
     dusk__arena_free(&g->args);
     if (g->text_keep) {
@@ -543,6 +570,40 @@ int64_t dusk_graph_handle(dusk_graph *g, const char *key)
         return sticky_null(g, __func__, "key");
     int64_t name = name_intern(g, key);
     return name < 0 ? sticky(g, DUSK_ENOMEM, key) : name;
+}
+
+int dusk_graph_handles(dusk_graph *g, size_t n, const char *const *keys, int64_t *handles)
+{
+    if (!g)
+        return DUSK_EINVAL;
+    if (n && (!keys || !handles))
+        return sticky_null(g, __func__, !keys ? "keys" : "handles");
+    /* A group's texts hashed and their slots fetched first, then interned:
+     * the slots of a big graph's table are seldom in the cache. */
+    enum { AHEAD = 16 };
+    uint64_t h[AHEAD];
+    size_t len[AHEAD];
+    for (size_t i = 0; i < n; i += AHEAD) {
+        size_t m = n - i < AHEAD ? n - i : AHEAD, j = 0;
+        for (; j < m && keys[i + j]; j++) {
+            len[j] = strlen(keys[i + j]);
+            h[j] = dusk__hash_bytes(keys[i + j], len[j]);
+            dusk__strtab_prefetch(&g->names, h[j]);
+        }
+        for (size_t k = 0; k < j; k++) {
+            int64_t id = name_intern_h(g, keys[i + k], len[k], h[k]);
+            if (id < 0)
+                return sticky(g, DUSK_ENOMEM, keys[i + k]);
+            handles[i + k] = id;
+        }
+        if (j < m) {
+            if (!g->status.code)
+                dusk_error_set(&g->status, DUSK_EINVAL, "dusk_graph_handles: keys[%zu] is NULL",
+                               i + j);
+            return DUSK_EINVAL;
+        }
+    }
+    return 0;
 }
 
 /* Refuses a handle the graph did not give, naming it. */
@@ -1282,25 +1343,6 @@ dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id)
 
 /* --- validation ---------------------------------------------------------- */
 
-typedef struct {
-    dusk__id *ids;
-    size_t n, cap;
-} idvec;
-
-static int idvec_push(idvec *v, int64_t id)
-{
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 1024;
-        dusk__id *ids = dusk_realloc(v->ids, cap * sizeof *ids);
-        if (!ids)
-            return DUSK_ENOMEM;
-        v->ids = ids;
-        v->cap = cap;
-    }
-    v->ids[v->n++] = (dusk__id)id;
-    return 0;
-}
-
 /* The error for task t's reference to name, which no task has. Apart from
  * collect_deps, so that the message's buffers are not in each of its
  * frames (it recurses once a list level). */
@@ -1315,37 +1357,81 @@ static int missing_dep(const dusk_graph *g, int64_t t, int64_t name, dusk_error 
                           dusk__task_repr(g, t, who, sizeof who));
 }
 
-/* Appends the distinct tasks that a references, checking each exists.
- * mark[d] == stamp means d is already listed for this task. */
-static int collect_deps(dusk_graph *g, int64_t t, const dusk__targ *a, idvec *out,
-                        int64_t *mark, dusk_error *err)
+/* What validation keeps while it lists each task's dependencies: the
+ * list (room for every argument node and alias target, which bounds the
+ * references; grown if not), and for a task that names more than a few
+ * distinct keys, a stamp per task (t + 1: listed for task t), made the
+ * first time one does. A task's few references are checked against its
+ * list so far instead. */
+typedef struct {
+    dusk__id *ids;
+    size_t n, cap;
+    uint32_t *mark;
+    size_t from;                 /* where the current task's list starts */
+    int marking;                 /* the current task uses mark */
+} deplist;
+
+enum { FEW_DEPS = 16 };
+
+/* Lists task d as a dependency of task t, once; 0 or DUSK_ENOMEM. */
+static int deps_add(dusk_graph *g, deplist *dl, size_t t, dusk__id d)
 {
-    switch (a->kind) {
-    case DUSK__ARG_REF: {
-        int64_t d = dusk__name_task(g, a->u.name);
-        if (d < 0)
-            return missing_dep(g, t, a->u.name, err);
-        if (mark[d] == t)
-            return 0;
-        mark[d] = t;
-        return idvec_push(out, d);
-    }
-    case DUSK__ARG_LIST:
-        for (uint32_t i = 0; i < a->n; i++) {
-            int rc = collect_deps(g, t, &a->u.items[i], out, mark, err);
-            if (rc < 0)
-                return rc;
+    size_t k = dl->from;
+    if (!dl->marking) {
+        for (; k < dl->n; k++)
+            if (dl->ids[k] == d)
+                return 0;
+        if (dl->n - dl->from == FEW_DEPS) {   /* many: stamps from now on */
+            if (!dl->mark && !(dl->mark = dusk_calloc(g->ntasks, sizeof *dl->mark)))
+                return DUSK_ENOMEM;
+            for (k = dl->from; k < dl->n; k++)
+                dl->mark[dl->ids[k]] = (uint32_t)t + 1;
+            dl->marking = 1;
         }
-        return 0;
-    default:
-        return 0;
     }
+    if (dl->marking) {
+        if (dl->mark[d] == (uint32_t)t + 1)
+            return 0;
+        dl->mark[d] = (uint32_t)t + 1;
+    }
+    if (dl->n == dl->cap) {
+        size_t cap = dl->cap ? 2 * dl->cap : 1024;
+        dusk__id *ids = dusk_realloc(dl->ids, cap * sizeof *ids);
+        if (!ids)
+            return DUSK_ENOMEM;
+        dl->ids = ids;
+        dl->cap = cap;
+    }
+    dl->ids[dl->n++] = d;
+    g->rdep_off[d + 2]++;   /* counted now, placed once all are listed */
+    return 0;
+}
+
+/* Lists the tasks that the n arguments at a reference, checking that each
+ * exists (recursion: once a list level). */
+static int collect_deps(dusk_graph *g, size_t t, const dusk__targ *a, size_t n, deplist *dl,
+                        dusk_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = 0;
+        if (a[i].kind == DUSK__ARG_REF) {
+            uint32_t d = g->name_task[a[i].u.name];
+            if (d == DUSK__NO_TASK)
+                return missing_dep(g, (int64_t)t, a[i].u.name, err);
+            rc = deps_add(g, dl, t, d);
+        } else if (a[i].kind == DUSK__ARG_LIST) {
+            rc = collect_deps(g, t, a[i].u.items, a[i].n, dl, err);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Names a cycle among the tasks Kahn's algorithm could not finish (those
  * with left[t] > 0): from the lowest such id, follow the first unfinished
  * dependency until a task repeats; the repeat closes the cycle. */
-static int report_cycle(dusk_graph *g, const int64_t *left, dusk_error *err)
+static int report_cycle(dusk_graph *g, const uint32_t *left, dusk_error *err)
 {
     size_t n = g->ntasks;
     int64_t start = 0;
@@ -1415,83 +1501,80 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
             g->name_task_cap = g->names.n;
         }
     }
+    /* One pass over the tasks lists the dependencies and counts the
+     * dependents; then the dependents are placed, and Kahn's algorithm
+     * finds the heights and any cycle. Ids and counts in 32 bits. */
     int rc = 0;
-    idvec deps = {0};
-    int64_t *mark = dusk_malloc((n ? n : 1) * sizeof *mark);
-    int64_t *left = dusk_calloc(n ? n : 1, sizeof *left);
-    int64_t *queue = dusk_malloc((n ? n : 1) * sizeof *queue);
+    deplist dl = {0};
+    dl.cap = g->args_live / sizeof(dusk__targ) + n;
+    dl.ids = dusk_malloc((dl.cap ? dl.cap : 1) * sizeof *dl.ids);
+    uint32_t *left = dusk_malloc((n ? n : 1) * sizeof *left);
+    dusk__id *queue = dusk_malloc((n ? n : 1) * sizeof *queue);
     g->dep_off = dusk_malloc((n + 1) * sizeof *g->dep_off);
     g->rdep_off = dusk_calloc(n + 2, sizeof *g->rdep_off);
     g->height = dusk_calloc(n ? n : 1, sizeof *g->height);
-    if (!mark || !left || !queue || !g->dep_off || !g->rdep_off || !g->height) {
+    if (!dl.ids || !left || !queue || !g->dep_off || !g->rdep_off || !g->height) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory validating the graph");
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        mark[i] = -1;
 
     /* Dependencies, in the order the arguments name them. */
     for (size_t t = 0; t < n; t++) {
         const dusk__task *task = &g->tasks[t];
-        if (deps.n > UINT32_MAX) {
-            rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
-                                "dependencies, more than dusk counts");
-            goto done;
-        }
-        g->dep_off[t] = (dusk__off)deps.n;
+        g->dep_off[t] = (dusk__off)dl.n;
+        dl.from = dl.n;
+        dl.marking = 0;
         if (task->kind == DUSK_ENTRY_ALIAS) {
             dusk__targ ref = {.kind = DUSK__ARG_REF, .u.name = task->target};
-            rc = collect_deps(g, (int64_t)t, &ref, &deps, mark, err);
+            rc = collect_deps(g, t, &ref, 1, &dl, err);
+        } else if (task->nargs) {
+            rc = collect_deps(g, t, task->args, task->nargs, &dl, err);
         }
-        for (size_t i = 0; !rc && i < task->nargs; i++)
-            rc = collect_deps(g, (int64_t)t, &task->args[i], &deps, mark, err);
         if (rc == DUSK_ENOMEM)
             dusk_error_set(err, rc, "out of memory validating the graph");
+        if (!rc && dl.n > UINT32_MAX)
+            rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
+                                "dependencies, more than dusk counts");
         if (rc)
             goto done;
+        left[t] = (uint32_t)(dl.n - dl.from);
     }
-    if (deps.n > UINT32_MAX) {
-        rc = dusk_error_set(err, DUSK_EINVAL, "the graph has more than 2^32 - 1 "
-                            "dependencies, more than dusk counts");
-        goto done;
+    size_t ne = dl.n;
+    g->dep_off[n] = (dusk__off)ne;
+    if (dl.cap > ne + 1024) {   /* give back the room literals took */
+        dusk__id *ids = dusk_realloc(dl.ids, (ne ? ne : 1) * sizeof *ids);
+        if (ids)
+            dl.ids = ids;
     }
-    g->dep_off[n] = (dusk__off)deps.n;
-    g->dep_ids = deps.ids;
-    deps.ids = NULL;
-    if (!g->dep_ids && !(g->dep_ids = dusk_malloc(sizeof *g->dep_ids))) {
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory validating the graph");
-        goto done;
-    }
+    g->dep_ids = dl.ids;
+    dl.ids = NULL;
 
-    /* Dependents: count, prefix-sum, fill (in increasing task order). */
-    size_t ne = (size_t)g->dep_off[n];
+    /* Dependents: prefix-sum the counts, fill (in increasing task order). */
     g->rdep_ids = dusk_malloc((ne ? ne : 1) * sizeof *g->rdep_ids);
     if (!g->rdep_ids) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory validating the graph");
         goto done;
     }
-    for (size_t k = 0; k < ne; k++)
-        g->rdep_off[g->dep_ids[k] + 2]++;
     for (size_t t = 0; t < n; t++)
         g->rdep_off[t + 2] += g->rdep_off[t + 1];
-    for (size_t t = 0; t < n; t++)
-        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++)
+    size_t qt = 0;
+    for (size_t t = 0; t < n; t++) {
+        dusk__off a = g->dep_off[t], b = g->dep_off[t + 1];
+        if (a == b)
+            queue[qt++] = (dusk__id)t;
+        for (dusk__off k = a; k < b; k++)
             g->rdep_ids[g->rdep_off[g->dep_ids[k] + 1]++] = (dusk__id)t;
+    }
 
     /* Kahn's algorithm: heights, and whatever is left is on or behind a
      * cycle. */
-    size_t qh = 0, qt = 0;
-    for (size_t t = 0; t < n; t++) {
-        left[t] = g->dep_off[t + 1] - g->dep_off[t];
-        if (!left[t])
-            queue[qt++] = (int64_t)t;
-    }
-    while (qh < qt) {
-        int64_t t = queue[qh++];
-        for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
-            int64_t d = g->rdep_ids[k];
-            if (g->height[d] < g->height[t] + 1)
-                g->height[d] = g->height[t] + 1;
+    for (size_t qh = 0; qh < qt; qh++) {
+        dusk__id t = queue[qh];
+        uint32_t h = g->height[t] + 1;
+        for (dusk__off k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++) {
+            dusk__id d = g->rdep_ids[k];
+            if (g->height[d] < h)
+                g->height[d] = h;
             if (--left[d] == 0)
                 queue[qt++] = d;
         }
@@ -1504,8 +1587,8 @@ int dusk__graph_finalize(dusk_graph *g, dusk_error *err)
     queue = NULL;
     g->valid = 1;
 done:
-    dusk_free(deps.ids);
-    dusk_free(mark);
+    dusk_free(dl.ids);
+    dusk_free(dl.mark);
     dusk_free(left);
     dusk_free(queue);
     if (rc)

@@ -115,9 +115,9 @@ struct dusk_graph {
     dusk__id *dep_ids;
     dusk__off *rdep_off;         /* dependents, the same way */
     dusk__id *rdep_ids;
-    int64_t *height;             /* longest chain of dependencies below t (until
+    uint32_t *height;            /* longest chain of dependencies below t (until
                                     ordered: only ordering reads it) */
-    int64_t *topo;               /* task ids, dependencies before dependents
+    dusk__id *topo;              /* task ids, dependencies before dependents
                                     (the same) */
     uint32_t *prio;              /* static order, or NULL until asked for */
     int64_t *dep_ids64;          /* 64-bit copies of dep_ids, rdep_ids and prio */

@@ -66,10 +66,12 @@ static int item_less(const tiebreak *k, const sort_item *a, const sort_item *b)
         return k->pk[a->id] < k->pk[b->id];
     /* dusk__key_cmp compares a key that is no tuple with any other as
      * strcmp does: where their first 8 bytes differ, those decide. Graphs
-     * of string keys ("inc-17") sort their leaves mostly here. */
+     * of string keys ("inc-17") sort their leaves mostly here, and the
+     * rest by strcmp. */
     uint64_t pa = k->pre[a->id], pb = k->pre[b->id];
-    if (pa != pb && (!pre_tuple(pa) || !pre_tuple(pb)))
-        return pa < pb;
+    if (!pre_tuple(pa) || !pre_tuple(pb))
+        return pa != pb ? pa < pb
+                        : strcmp(dusk__task_key(k->g, a->id), dusk__task_key(k->g, b->id)) < 0;
     return dusk__key_cmp_form(dusk__task_key(k->g, a->id), k->form[a->id],
                               dusk__task_key(k->g, b->id), k->form[b->id]) < 0;
 }
@@ -130,6 +132,16 @@ static int read_keys(tiebreak *k, uint32_t *form, size_t n)
 static void sort_items(const tiebreak *k, sort_item *it, size_t n, sort_item *tmp)
 {
     enum { RUN = 16 };
+    if (n < 2)
+        return;
+    if (n == 2) {   /* most tasks: two dependencies, or one dependent */
+        if (item_less(k, &it[1], &it[0])) {
+            sort_item x = it[0];
+            it[0] = it[1];
+            it[1] = x;
+        }
+        return;
+    }
     for (size_t lo = 0; lo < n; lo += RUN) {
         size_t hi = lo + RUN < n ? lo + RUN : n;
         for (size_t i = lo + 1; i < hi; i++) {
@@ -160,22 +172,121 @@ static void sort_items(const tiebreak *k, sort_item *it, size_t n, sort_item *tm
         memcpy(it, src, n * sizeof *it);
 }
 
+/* The same order for many items, when no key among them is a tuple's text:
+ * then item_less is key1, then the keys' first 8 bytes, then the rest of
+ * the text, and a radix sort on the first two (a byte a pass, only the
+ * bytes that differ somewhere: a graph's leaves mostly share their
+ * chains' lengths and their keys' first letters) leaves only the keys
+ * that share those 8 bytes to compare. For 100,000 leaves "inc-N" this
+ * is a tenth of the merge sort's instructions. Falls back to the merge
+ * sort for tuple keys, and when memory is short. */
 typedef struct {
-    int64_t *v;
+    uint64_t k1, pre;      /* key1 with its sign bit flipped: unsigned order */
+    int64_t id;
+} radix_item;
+
+static void sort_many(const tiebreak *k, sort_item *it, size_t n, sort_item *tmp)
+{
+    radix_item *r = n >= 512 ? dusk_malloc(2 * n * sizeof *r) : NULL;
+    size_t (*count)[256] = r ? dusk_calloc(16, sizeof *count) : NULL;
+    if (!count) {
+        dusk_free(r);
+        sort_items(k, it, n, tmp);
+        return;
+    }
+    const uint64_t sign = UINT64_C(1) << 63;
+    uint64_t d1 = 0, dp = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t p = k->pre[it[i].id];
+        if (pre_tuple(p)) {
+            dusk_free(r);
+            dusk_free(count);
+            sort_items(k, it, n, tmp);
+            return;
+        }
+        r[i] = (radix_item){(uint64_t)it[i].key1 ^ sign, p, it[i].id};
+        d1 |= r[i].k1 ^ r[0].k1;
+        dp |= p ^ r[0].pre;
+    }
+    /* bytes 0-7: pre's, least significant first; 8-15: key1's */
+    uint32_t live = 0;
+    for (int b = 0; b < 8; b++) {
+        live |= (uint32_t)((dp >> (8 * b) & 0xff) != 0) << b;
+        live |= (uint32_t)((d1 >> (8 * b) & 0xff) != 0) << (b + 8);
+    }
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t m = live; m; m &= m - 1) {
+            int b = __builtin_ctz(m);
+            uint64_t v = b < 8 ? r[i].pre : r[i].k1;
+            count[b][v >> (8 * (b & 7)) & 0xff]++;
+        }
+    radix_item *src = r, *dst = r + n;
+    for (uint32_t m = live; m; m &= m - 1) {
+        int b = __builtin_ctz(m), sh = 8 * (b & 7);
+        size_t at = 0;
+        for (int v = 0; v < 256; v++) {
+            size_t c = count[b][v];
+            count[b][v] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = b < 8 ? src[i].pre : src[i].k1;
+            dst[count[b][v >> sh & 0xff]++] = src[i];
+        }
+        radix_item *t = src;
+        src = dst;
+        dst = t;
+    }
+    /* Runs that share key1 and the 8 bytes: by the rest of their keys. */
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && src[hi].k1 == src[lo].k1 && src[hi].pre == src[lo].pre;)
+            hi++;
+        for (size_t i = lo; i < hi; i++)
+            it[i] = (sort_item){(int64_t)(src[i].k1 ^ sign), src[i].id};
+        if (hi - lo > 1)
+            sort_items(k, it + lo, hi - lo, tmp);
+    }
+    dusk_free(r);
+    dusk_free(count);
+}
+
+typedef struct {
+    dusk__id *v;
     size_t n, cap;
 } stack;
 
-static int push(stack *s, int64_t t)
+static int stack_grow(stack *s)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        int64_t *v = dusk_realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return DUSK_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    dusk__id *v = dusk_realloc(s->v, cap * sizeof *v);
+    if (!v)
+        return DUSK_ENOMEM;
+    s->v = v;
+    s->cap = cap;
+    return 0;
+}
+
+static inline int push(stack *s, dusk__id t)
+{
+    if (s->n == s->cap && stack_grow(s) != 0)
+        return DUSK_ENOMEM;
     s->v[s->n++] = t;
+    return 0;
+}
+
+/* Room for n sort items in *items (grown by doubling); 0 or DUSK_ENOMEM. */
+static int items_room(sort_item **items, size_t *cap, size_t n)
+{
+    if (n <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < n)
+        c *= 2;
+    sort_item *v = dusk_realloc(*items, c * sizeof *v);
+    if (!v)
+        return DUSK_ENOMEM;
+    *items = v;
+    *cap = c;
     return 0;
 }
 
@@ -201,106 +312,121 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
         return rc;
     if (g->prio)
         return 0;
+    /* 32-bit ids and counts (core/graph.h), and the order written straight
+     * into the prio array it ends in: DUSK__NO_TASK until a task is
+     * numbered. */
     size_t n = g->ntasks, ne = (size_t)g->dep_off[n];
-    int64_t *order = dusk_malloc((n ? n : 1) * sizeof *order);
-    int64_t *sdeps = dusk_malloc((ne ? ne : 1) * sizeof *sdeps);  /* sorted deps */
-    int64_t *cursor = dusk_calloc(n ? n : 1, sizeof *cursor);
-    int64_t *missing = dusk_malloc((n ? n : 1) * sizeof *missing);
-    size_t maxfan = 1;
-    for (size_t t = 0; t < n; t++) {
-        size_t f = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
-        size_t r = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
-        if (f > maxfan) maxfan = f;
-        if (r > maxfan) maxfan = r;
-    }
-    sort_item *items = dusk_malloc(maxfan * sizeof *items);
+    const dusk__off *doff = g->dep_off, *roff = g->rdep_off;
+    const dusk__id *dids = g->dep_ids, *rids = g->rdep_ids;
+    uint32_t *order = dusk_malloc((n ? n : 1) * sizeof *order);
+    dusk__id *sdeps = dusk_malloc((ne ? ne : 1) * sizeof *sdeps);  /* sorted deps */
+    uint32_t *cursor = dusk_calloc(n ? n : 1, sizeof *cursor);
+    uint32_t *missing = dusk_malloc((n ? n : 1) * sizeof *missing);
     sort_item *seeds = dusk_malloc((n ? n : 1) * sizeof *seeds);
-    sort_item *tmp = dusk_malloc((n ? n : 1) * sizeof *tmp);   /* maxfan <= n */
-    int64_t *up = dusk_malloc((n ? n : 1) * sizeof *up);
+    sort_item *tmp = dusk_malloc((n ? n : 1) * sizeof *tmp);   /* any fan is <= n */
+    uint32_t *up = dusk_malloc((n ? n : 1) * sizeof *up);
     uint32_t *form = dusk_malloc((n ? n : 1) * sizeof *form);
+    sort_item *items = NULL;
+    size_t items_cap = 0;
     tiebreak tb = {g, form, NULL, NULL, NULL};
     stack st = {0};
-    if (!order || !sdeps || !cursor || !missing || !items || !seeds || !tmp || !up || !form) {
+    if (!order || !sdeps || !cursor || !missing || !seeds || !tmp || !up || !form ||
+        read_keys(&tb, form, n) != 0) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
         goto done;
     }
-    if (read_keys(&tb, form, n) != 0) {
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
-        goto done;
-    }
+    /* Each task's dependencies, longest chain first, then by key; the
+     * leaves among the tasks are the seeds. */
+    size_t nseeds = 0;
     for (size_t t = 0; t < n; t++) {
-        order[t] = -1;
-        int64_t a = g->dep_off[t], b = g->dep_off[t + 1];
+        order[t] = DUSK__NO_TASK;
+        dusk__off a = doff[t], b = doff[t + 1];
         missing[t] = b - a;
-        for (int64_t k = a; k < b; k++)
-            items[k - a] = (sort_item){-g->height[g->dep_ids[k]], g->dep_ids[k]};
-        sort_items(&tb, items, (size_t)(b - a), tmp);
-        for (int64_t k = a; k < b; k++)
-            sdeps[k] = items[k - a].id;
+        if (b - a == 1) {
+            sdeps[a] = dids[a];
+            continue;
+        }
+        if (b == a) {
+            seeds[nseeds++].id = (int64_t)t;
+            continue;
+        }
+        if (items_room(&items, &items_cap, b - a) != 0) {
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
+            goto done;
+        }
+        for (dusk__off k = a; k < b; k++)
+            items[k - a] = (sort_item){-(int64_t)g->height[dids[k]], dids[k]};
+        sort_items(&tb, items, b - a, tmp);
+        for (dusk__off k = a; k < b; k++)
+            sdeps[k] = (dusk__id)items[k - a].id;
     }
 
     /* Seeds: the leaves, those under the longest chain of dependents first
      * (the critical path), then by key. up[] is that chain's length. */
     for (size_t i = n; i-- > 0;) {
-        int64_t t = g->topo[i], best = 0;
-        for (int64_t k = g->rdep_off[t]; k < g->rdep_off[t + 1]; k++)
-            if (up[g->rdep_ids[k]] + 1 > best)
-                best = up[g->rdep_ids[k]] + 1;
+        int64_t t = g->topo[i];
+        uint32_t best = 0;
+        for (dusk__off k = roff[t]; k < roff[t + 1]; k++)
+            if (up[rids[k]] + 1 > best)
+                best = up[rids[k]] + 1;
         up[t] = best;
     }
-    size_t nseeds = 0;
-    for (size_t t = 0; t < n; t++)
-        if (g->dep_off[t + 1] == g->dep_off[t])
-            seeds[nseeds++] = (sort_item){-up[t], (int64_t)t};
-    sort_items(&tb, seeds, nseeds, tmp);
+    for (size_t s = 0; s < nseeds; s++)
+        seeds[s].key1 = -(int64_t)up[seeds[s].id];
+    sort_many(&tb, seeds, nseeds, tmp);
 
-    int64_t next = 0;
+    uint32_t next = 0;
     for (size_t si = 0; si < nseeds && rc == 0; si++) {
-        int64_t seed = seeds[si].id;
-        if (order[seed] >= 0)
+        dusk__id seed = (dusk__id)seeds[si].id;
+        if (order[seed] != DUSK__NO_TASK)
             continue;
-        if ((rc = push(&st, (int64_t)seed)) < 0)
+        if ((rc = push(&st, seed)) < 0)
             break;
         while (st.n && rc == 0) {
-            int64_t t = st.v[st.n - 1];
-            if (order[t] >= 0) {
+            dusk__id t = st.v[st.n - 1];
+            if (order[t] != DUSK__NO_TASK) {
                 st.n--;
                 continue;
             }
             if (missing[t] > 0) {
                 /* Descend into the next dependency not yet ordered. */
-                int64_t a = g->dep_off[t], b = g->dep_off[t + 1];
-                while (a + cursor[t] < b && order[sdeps[a + cursor[t]]] >= 0)
-                    cursor[t]++;
-                rc = push(&st, sdeps[a + cursor[t]]);
+                dusk__off a = doff[t] + cursor[t];
+                while (order[sdeps[a]] != DUSK__NO_TASK)
+                    a++;
+                cursor[t] = a - doff[t];
+                rc = push(&st, sdeps[a]);
                 continue;
             }
             st.n--;
             order[t] = next++;
-            int64_t a = g->rdep_off[t], b = g->rdep_off[t + 1];
-            for (int64_t k = a; k < b; k++)
-                missing[g->rdep_ids[k]]--;
+            dusk__off a = roff[t], b = roff[t + 1];
+            for (dusk__off k = a; k < b; k++)
+                missing[rids[k]]--;
             /* Push dependents, fewest missing dependencies last (on top). */
-            for (int64_t k = a; k < b; k++)
-                items[k - a] = (sort_item){missing[g->rdep_ids[k]], g->rdep_ids[k]};
-            sort_items(&tb, items, (size_t)(b - a), tmp);
-            for (int64_t k = b - 1; k >= a && rc == 0; k--) {
-                int64_t d = items[k - a].id;
-                if (order[d] < 0)
+            if (b - a == 1) {
+                if (order[rids[a]] == DUSK__NO_TASK)
+                    rc = push(&st, rids[a]);
+                continue;
+            }
+            if (items_room(&items, &items_cap, b - a) != 0) {
+                rc = DUSK_ENOMEM;
+                break;
+            }
+            for (dusk__off k = a; k < b; k++)
+                items[k - a] = (sort_item){missing[rids[k]], rids[k]};
+            sort_items(&tb, items, b - a, tmp);
+            for (size_t k = b - a; k-- > 0 && rc == 0;) {
+                dusk__id d = (dusk__id)items[k].id;
+                if (order[d] == DUSK__NO_TASK)
                     rc = push(&st, d);
             }
         }
     }
     if (rc == DUSK_ENOMEM)
         dusk_error_set(err, rc, "out of memory ordering the graph");
-    uint32_t *prio = NULL;
-    if (!rc && !(prio = dusk_malloc((n ? n : 1) * sizeof *prio)))
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory ordering the graph");
     if (!rc) {
-        /* kept in 32 bits (a graph has under 2^32 tasks) */
-        for (size_t t = 0; t < n; t++)
-            prio[t] = (uint32_t)order[t];
-        g->prio = prio;
+        g->prio = order;
+        order = NULL;
         /* Only ordering reads these: 16 bytes a task given back. */
         dusk_free(g->height);
         dusk_free(g->topo);

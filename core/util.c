@@ -37,6 +37,47 @@ uint64_t dusk__fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* Each 8-byte word is folded in by a multiply-xorshift step, the last
+ * one read so that it ends with the text (overlapping the one before: no
+ * byte-wise tail); shorter texts are read as two overlapping 4-byte words,
+ * or their first, middle and last bytes. The length goes in first, so
+ * that those overlaps cannot make two texts alike, and a final avalanche
+ * (the finaliser of MurmurHash3) spreads every input bit over both halves
+ * of the result. */
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    return h ^ h >> 29;
+}
+
+uint64_t dusk__hash_bytes(const void *s, size_t n)
+{
+    const unsigned char *p = s;
+    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull ^ 0x2545f4914f6cdd1dull, w;
+    if (n >= 8) {
+        const unsigned char *last = p + n - 8;
+        for (; p < last; p += 8) {
+            memcpy(&w, p, 8);
+            h = hash_step(h, w);
+        }
+        memcpy(&w, last, 8);
+        h = hash_step(h, w);
+    } else if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        h = hash_step(h, (uint64_t)lo << 32 | hi);
+    } else if (n) {
+        h = hash_step(h, (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1]);
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h;
+}
+
 /* --- arenas ----------------------------------------------------------------- */
 
 enum { ARENA_BLOCK = 64 * 1024 };
@@ -138,7 +179,7 @@ static int strtab_resize(dusk__strtab *t, size_t ns)
         return -1;
     for (size_t i = 0; i < t->n; i++) {
         const char *s = dusk__strtab_text(t, (int64_t)i);
-        uint64_t h = dusk__fnv(DUSK__FNV_INIT, s, strlen(s));
+        uint64_t h = dusk__hash_bytes(s, strlen(s));
         size_t j = h & (ns - 1);
         while (slots[j])
             j = (j + 1) & (ns - 1);
@@ -237,21 +278,29 @@ int64_t dusk__strtab_find(const dusk__strtab *t, const char *s, size_t n)
 {
     if (!t->nslots)
         return -1;
-    size_t j = strtab_slot(t, s, n, dusk__fnv(DUSK__FNV_INIT, s, n));
+    size_t j = strtab_slot(t, s, n, dusk__hash_bytes(s, n));
     return (int64_t)(t->slots[j] & (uint32_t)(t->nslots - 1)) - 1;
 }
 
 int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n)
 {
-    uint64_t h = dusk__fnv(DUSK__FNV_INIT, s, n);
+    return dusk__strtab_intern_h(t, s, n, dusk__hash_bytes(s, n));
+}
+
+int64_t dusk__strtab_intern_h(dusk__strtab *t, const char *s, size_t n, uint64_t h)
+{
+    size_t j = 0;
     if (t->nslots) {
-        size_t j = strtab_slot(t, s, n, h);
+        j = strtab_slot(t, s, n, h);   /* where it is, or where it will go */
         if (t->slots[j])
             return (int64_t)(t->slots[j] & (uint32_t)(t->nslots - 1)) - 1;
     }
     /* load at most 3/4 */
-    if (4 * (t->n + 1) > 3 * t->nslots && strtab_grow(t) != 0)
-        return -1;
+    if (4 * (t->n + 1) > 3 * t->nslots) {
+        if (strtab_grow(t) != 0)
+            return -1;
+        j = strtab_slot(t, s, n, h);
+    }
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 16;
         uint32_t *o = dusk_realloc(t->offs, cap * sizeof *o);
@@ -267,7 +316,7 @@ int64_t dusk__strtab_intern(dusk__strtab *t, const char *s, size_t n)
     memcpy(copy, s, n);
     copy[n] = '\0';
     t->offs[t->n] = off;
-    t->slots[strtab_slot(t, s, n, h)] = strtab_tag(h, t->nslots) | (uint32_t)(t->n + 1);
+    t->slots[j] = strtab_tag(h, t->nslots) | (uint32_t)(t->n + 1);
     return (int64_t)t->n++;
 }
 

@@ -636,9 +636,18 @@ static pyfunc *func_for(pyd_graph *pg, PyObject *callable)
 
 static int graph_failed(pyd_graph *pg);
 
+/* Where key object o's handle goes. A graph names its keys soon after
+ * making them, in about the order it made them (one layer, then the
+ * next), so objects that are neighbours in memory are neighbours in the
+ * table: each 4 KiB page of objects has a block of 64 slots (a hash of the
+ * page picks it) and an object its slot there by its offset in 64-byte
+ * steps; collisions spill into the next slots. A table scattered by a hash
+ * of each address missed the cache on nearly every probe of a big graph. */
 static size_t hc_slot(const pyd_graph *pg, PyObject *o)
 {
-    return (size_t)(((uintptr_t)o >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> 20) & (pg->hc_cap - 1);
+    uintptr_t a = (uintptr_t)o;
+    size_t block = (size_t)((uint64_t)(a >> 12) * UINT64_C(0x9E3779B97F4A7C15) >> 32);
+    return (block << 6 | (a >> 6 & 63)) & (pg->hc_cap - 1);
 }
 
 /* The handle of key object o met before, or -1. */
@@ -827,13 +836,14 @@ static int harg_of(pyd_graph *pg, const char **parent, PyObject *kobj, PyObject 
         *out = (dusk_harg){.kind = DUSK_HARG_ARG, .u.arg = a};
         return 0;
     }
-    if ((h = hc_find(pg, o)) >= 0) {
+    /* A number is no key of a graph of str keys (they never compare equal):
+     * not looked for (the table's slot for it is one more cache miss). */
+    int number = PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) ||
+                 o == Py_None;
+    if (!(number && pg->str_keys) && (h = hc_find(pg, o)) >= 0) {
         *out = (dusk_harg){.kind = DUSK_HARG_KEY, .u.key = h};
         return 0;
     }
-    /* A number is no key of a graph of str keys (they never compare equal). */
-    int number = PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) ||
-                 o == Py_None;
     if (!(number && pg->str_keys) && is_key(pg, o)) {
         PyObject *t = graph_key_text(pg, o);
         const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
@@ -990,15 +1000,44 @@ pyd_graph *pyd_graph_build(PyObject *dsk)
         cap *= 2;
     if ((pg->hc = PyMem_Calloc(cap, sizeof *pg->hc)))
         pg->hc_cap = cap;
-    while (PyDict_Next(pg->dsk, &pos, &k, &v)) {
-        pg->str_keys &= PyUnicode_CheckExact(k);
-        PyObject *t = pyd_key_text(k);
-        const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
-        int64_t h = s ? handle_of(pg, s) : -1;
-        Py_XDECREF(t);
-        if (h < 0)
-            goto fail;
-        hc_put(pg, k, h);
+    /* Interned in groups (dusk_graph_handles fetches a group's slots of
+     * the graph's table ahead, which a key at a time misses the cache
+     * for); each text (a new object for a key that is no str) kept until
+     * its group is done. */
+    enum { GROUP = 64 };
+    PyObject *gk[GROUP], *gt[GROUP];
+    const char *gs[GROUP];
+    int64_t gh[GROUP];
+    size_t ng = 0;
+    for (int more = 1; more;) {
+        more = PyDict_Next(pg->dsk, &pos, &k, &v);
+        if (more) {
+            pg->str_keys &= PyUnicode_CheckExact(k);
+            PyObject *t = pyd_key_text(k);
+            const char *s = t ? PyUnicode_AsUTF8(t) : NULL;
+            if (!s) {
+                Py_XDECREF(t);
+                while (ng)
+                    Py_DECREF(gt[--ng]);
+                goto fail;
+            }
+            gk[ng] = k;
+            gt[ng] = t;
+            gs[ng++] = s;
+        }
+        if (ng == GROUP || (!more && ng)) {
+            int rc = dusk_graph_handles(pg->g, ng, gs, gh);
+            for (size_t i = 0; i < ng; i++) {
+                if (!rc)
+                    hc_put(pg, gk[i], gh[i]);
+                Py_DECREF(gt[i]);
+            }
+            ng = 0;
+            if (rc) {
+                graph_failed(pg);
+                goto fail;
+            }
+        }
     }
     pos = 0;
     while (PyDict_Next(pg->dsk, &pos, &k, &v)) {

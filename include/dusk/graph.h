@@ -177,6 +177,13 @@ DUSK_API int dusk_graph_reserve(dusk_graph *g, size_t nkeys);
  * remembered as the graph's first error: DUSK_EINVAL for a NULL key,
  * DUSK_ENOMEM. A NULL graph is DUSK_EINVAL. */
 DUSK_API int64_t dusk_graph_handle(dusk_graph *g, const char *key);
+/* dusk_graph_handle for n keys at once, their handles into handles[0..n)
+ * (faster for many: the table's slots are fetched ahead); 0, or the
+ * first key's error (DUSK_EINVAL for a NULL key, keys or handles,
+ * DUSK_ENOMEM), remembered as the graph's, the keys before it interned.
+ * A NULL graph is DUSK_EINVAL. */
+DUSK_API int dusk_graph_handles(dusk_graph *g, size_t n, const char *const *keys,
+                                int64_t *handles);
 /* dusk_graph_taskv for the key of handle key, with nargs arguments read
  * from args (their literals and dusk_args taken over, also on failure).
  * A handle the graph did not give, or an unknown kind, is DUSK_EINVAL. */

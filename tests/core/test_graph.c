@@ -540,6 +540,60 @@ static void test_dependencies_and_dependents(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Validation lists a task's dependencies once each, in the order its
+ * arguments first name them: a few checked against the list so far, many
+ * (past 16) by a stamp per task, which must not leak from one task to the
+ * next. */
+static void test_many_dependencies_listed_once(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    char key[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(dusk_graph_value(g, key, dusk_int(i)), 0);
+    }
+    /* wide1: 200 references to 60 keys, the repeats in a nested list;
+     * wide2: the same keys again; few: 3 keys named 5 times */
+    for (int w = 1; w <= 2; w++) {
+        dusk_arg *outer[100], *inner[100];
+        for (int i = 0; i < 100; i++) {
+            snprintf(key, sizeof key, "k%d", (i * 7 + w) % 60);
+            if (i < 99)
+                outer[i] = dusk_ref(key);
+            snprintf(key, sizeof key, "k%d", (i * 11) % 60);
+            inner[i] = dusk_ref(key);
+        }
+        outer[99] = dusk_listv(100, inner);
+        snprintf(key, sizeof key, "wide%d", w);
+        assert_int_equal(dusk_graph_taskv(g, key, &dusk_identity, 100, outer), 0);
+    }
+    assert_int_equal(dusk_task(g, "few", &dusk_identity, dusk_listv(5, (dusk_arg *[]){
+        dusk_ref("k3"), dusk_ref("k1"), dusk_ref("k3"), dusk_ref("k2"), dusk_ref("k1")})), 0);
+    for (int w = 1; w <= 2; w++) {
+        int64_t want[60], nwant = 0;
+        int seen[60] = {0};
+        for (int i = 0; i < 199; i++) {
+            int k = i < 99 ? (i * 7 + w) % 60 : ((i - 99) * 11) % 60;
+            if (!seen[k]++)
+                want[nwant++] = k;   /* k<i> has id i */
+        }
+        assert_int_equal(nwant, 60);
+        snprintf(key, sizeof key, "wide%d", w);
+        const int64_t *ids;
+        assert_int_equal(dusk_graph_dependencies(g, id_of(g, key), &ids), 60);
+        assert_memory_equal(ids, want, sizeof want);
+    }
+    ASSERT_IDS(dependencies, g, id_of(g, "few"), 3, 1, 2);
+    ASSERT_IDS(dependents, g, 1, id_of(g, "wide1"), id_of(g, "wide2"), id_of(g, "few"));
+    ASSERT_IDS(dependents, g, 59, id_of(g, "wide1"), id_of(g, "wide2"));
+    const int64_t *ids;
+    assert_int_equal(dusk_graph_dependents(g, 60, &ids), 0);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_cull(void **state)
 {
     (void)state;
@@ -893,6 +947,56 @@ static void test_build_by_handles(void **state)
     dusk_graph_free(g);
 }
 
+/* dusk_graph_handles gives the handles dusk_graph_handle gives, in groups
+ * and across them, repeats included; a NULL key stops it with the keys
+ * before it interned, and is the graph's error, naming the key's place. */
+static void test_handles_at_once(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    enum { N = 100 };
+    char text[N][16];
+    const char *keys[N];
+    int64_t got[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i], "k-%d", i % 37);   /* repeats, across groups */
+        keys[i] = text[i];
+    }
+    dusk_graph *g = dusk_graph_new(), *one = dusk_graph_new();
+    assert_int_equal(dusk_graph_handle(g, "k-5"), 0);        /* known before */
+    assert_int_equal(dusk_graph_handle(one, "k-5"), 0);
+    assert_int_equal(dusk_graph_handles(g, N, keys, got), 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(got[i], dusk_graph_handle(one, keys[i]));
+    assert_int_equal(dusk_graph_handles(g, 0, NULL, NULL), 0);   /* nothing to do */
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    /* handles set tasks: the text is the key's */
+    assert_int_equal(dusk_graph_task_h(g, got[1], &dusk_inc, 1, (dusk_harg[]){
+        {.kind = DUSK_HARG_LIT, .u.lit = dusk_int(1)}}), 0);
+    assert_string_equal(dusk_graph_key(g, dusk_graph_find(g, "k-1")), "k-1");
+    dusk_graph_free(one);
+
+    for (int i = 0; i < N; i++)
+        got[i] = -7;
+    const char *fresh[N];
+    char ftext[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(ftext[i], sizeof ftext[i], "new-%d", i);
+        fresh[i] = i == 40 ? NULL : ftext[i];
+    }
+    size_t before = (size_t)dusk_graph_handle(g, "probe");
+    assert_int_equal(dusk_graph_handles(g, N, fresh, got), DUSK_EINVAL);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(got[i], (int64_t)before + 1 + i);
+    assert_int_equal(got[40], -7);
+    assert_true(dusk_graph_handle(g, "new-41") > (int64_t)before + 40);   /* not interned before */
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_status(g, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "dusk_graph_handles: keys[40] is NULL");
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A graph with room reserved for its keys sets them without allocating:
  * with every allocation failing, 2,000 keys (the first made the key text's
  * page) go in; past the room it grows again; a reserve that cannot be
@@ -944,11 +1048,13 @@ int main(void)
         cmocka_unit_test_teardown(test_alias, reset_alloc),
         cmocka_unit_test_teardown(test_build_by_handles, reset_alloc),
         cmocka_unit_test_teardown(test_reserve, reset_alloc),
+        cmocka_unit_test_teardown(test_handles_at_once, reset_alloc),
         cmocka_unit_test_teardown(test_nested_lists, reset_alloc),
         cmocka_unit_test_teardown(test_missing_dependency, reset_alloc),
         cmocka_unit_test_teardown(test_cycles, reset_alloc),
         cmocka_unit_test_teardown(test_sticky_builder_errors, reset_alloc),
         cmocka_unit_test_teardown(test_dependencies_and_dependents, reset_alloc),
+        cmocka_unit_test_teardown(test_many_dependencies_listed_once, reset_alloc),
         cmocka_unit_test_teardown(test_cull, reset_alloc),
         cmocka_unit_test_teardown(test_order_lecture, reset_alloc),
         cmocka_unit_test_teardown(test_order_random_dags, reset_alloc),

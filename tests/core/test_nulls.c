@@ -391,6 +391,17 @@ static void test_graph_building(void **state)
     EINVAL_NOERR(dusk_graph_handle, 1, g, NULL);
     expect_status(g, "dusk_graph_handle: key is NULL");
     dusk_graph_free(g);
+    int64_t hs[1];
+    const char *one[] = {"a"};
+    GIVES(dusk_graph_handles, 0, DUSK_EINVAL, NULL, 1, one, hs);
+    g = dusk_graph_new();
+    EINVAL_NOERR(dusk_graph_handles, 2, g, 1, NULL, hs);
+    expect_status(g, "dusk_graph_handles: keys is NULL");
+    dusk_graph_free(g);
+    g = dusk_graph_new();
+    EINVAL_NOERR(dusk_graph_handles, 3, g, 1, one, NULL);
+    expect_status(g, "dusk_graph_handles: handles is NULL");
+    dusk_graph_free(g);
     g = dusk_graph_new();
     int64_t hb = dusk_graph_handle(g, "b");
     assert_true(hb >= 0);

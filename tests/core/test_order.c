@@ -768,6 +768,65 @@ static void test_leaves_in_key_order(void **state)
     dusk_graph_free(g);
 }
 
+/* Many leaves and no tuple key: the walk starts from the leaves sorted
+ * by a radix sort on their chains' lengths and keys' first 8 bytes, then
+ * by the rest of the keys; the order must be the one the comparison
+ * gives: longest chain of dependents first (chains of up to 600 tasks:
+ * lengths that differ beyond their low byte), then by key. Each chain is
+ * numbered right after its leaf. */
+static void test_leaves_by_chain_then_key(void **state)
+{
+    (void)state;
+    static const char alpha[] = "ab-01\x80\xfe'";
+    enum { N = 2000 };
+    dusk_graph *g = dusk_graph_new();
+    uint64_t seed = 23;
+    int *len = test_malloc(N * sizeof *len);
+    for (int i = 0; i < N; i++) {
+        char key[32], below[32], name[32];
+        int klen = (int)rng_range(&seed, 1, 14);
+        for (int j = 0; j < klen; j++)   /* never a tuple; many share 8 bytes */
+            key[j] = j < 6 && i % 3 ? "inc-12"[j] : alpha[rng_range(&seed, 0, (int)sizeof alpha - 2)];
+        snprintf(key + klen, sizeof key - (size_t)klen, "#%d", i);   /* distinct */
+        assert_int_equal(dusk_graph_value(g, key, dusk_int(i)), 0);
+        len[i] = i % 97 == 0 ? 300 + (int)rng_range(&seed, 0, 300) : (int)rng_range(&seed, 0, 3);
+        snprintf(below, sizeof below, "%s", key);
+        for (int j = 0; j < len[i]; j++) {
+            snprintf(name, sizeof name, "~c-%d-%d", i, j);
+            assert_int_equal(dusk_task(g, name, &dusk_identity, dusk_ref(below)), 0);
+            memcpy(below, name, sizeof name);
+        }
+    }
+    const int64_t *prio;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_order(g, &prio, &err), 0);
+    size_t n = dusk_graph_size(g);
+    int64_t *by = test_malloc(n * sizeof *by);
+    for (size_t t = 0; t < n; t++)
+        by[prio[t]] = (int64_t)t;
+    const char *last = NULL;
+    int last_len = 0;
+    for (size_t i = 0; i < n;) {
+        const char *key = dusk_graph_key(g, by[i]);
+        assert_true(key[0] != '~');   /* a leaf, */
+        int leaf = (int)dusk_value_int(dusk_graph_literal(g, by[i]));
+        for (int j = 0; j < len[leaf]; j++) {   /* then its chain */
+            char name[32];
+            snprintf(name, sizeof name, "~c-%d-%d", leaf, j);
+            assert_string_equal(dusk_graph_key(g, by[i + 1 + (size_t)j]), name);
+        }
+        if (last && (last_len < len[leaf] || (last_len == len[leaf] && dusk__key_cmp(last, key) >= 0)))
+            fail_msg("'%s' (chain %d) ordered before '%s' (chain %d)", last, last_len, key,
+                     len[leaf]);
+        last = key;
+        last_len = len[leaf];
+        i += 1 + (size_t)len[leaf];
+    }
+    test_free(by);
+    test_free(len);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +837,7 @@ int main(void)
         cmocka_unit_test_teardown(test_key_compare_locale, reset_alloc),
         cmocka_unit_test_teardown(test_key_order_python, reset_alloc),
         cmocka_unit_test_teardown(test_leaves_in_key_order, reset_alloc),
+        cmocka_unit_test_teardown(test_leaves_by_chain_then_key, reset_alloc),
         cmocka_unit_test_teardown(test_lecture_r_block_columns, reset_alloc),
         cmocka_unit_test_teardown(test_peaks_against_dask, reset_alloc),
     };

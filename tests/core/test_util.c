@@ -49,6 +49,35 @@ static void test_fmt_ns(void **state)
     assert_string_equal(buf, "1.25 s");
 }
 
+/* The interner's hash: a function of the bytes alone, and spread over
+ * both halves (the table places by the low bits, tags by the high ones):
+ * keys that differ in one digit fill about as many of 2^16 buckets as
+ * random numbers would (1 - 1/e of them), by either half. */
+static void test_hash_bytes(void **state)
+{
+    (void)state;
+    char a[40] = "add-16-12345 and some more text", b[40];
+    memcpy(b, a, sizeof b);
+    for (size_t n = 0; n <= 31; n++)
+        assert_true(dusk__hash_bytes(a, n) == dusk__hash_bytes(b, n));
+    assert_true(dusk__hash_bytes("ab\0", 3) != dusk__hash_bytes("ab", 2));
+    assert_true(dusk__hash_bytes("inc-1", 5) != dusk__hash_bytes("inc-2", 5));
+    enum { BITS = 16, N = 1 << BITS };
+    static unsigned char lo[N], hi[N];
+    memset(lo, 0, sizeof lo);
+    memset(hi, 0, sizeof hi);
+    size_t nlo = 0, nhi = 0;
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        int n = snprintf(key, sizeof key, "inc-%d", i);
+        uint64_t h = dusk__hash_bytes(key, (size_t)n);
+        nlo += !lo[h & (N - 1)]++;
+        nhi += !hi[h >> (64 - BITS)]++;
+    }
+    assert_true(nlo > N * 6 / 10 && nlo < N * 67 / 100);
+    assert_true(nhi > N * 6 / 10 && nhi < N * 67 / 100);
+}
+
 static void test_strtab(void **state)
 {
     (void)state;
@@ -329,6 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_fmt_bytes, reset_alloc),
         cmocka_unit_test_teardown(test_fmt_ns, reset_alloc),
+        cmocka_unit_test_teardown(test_hash_bytes, reset_alloc),
         cmocka_unit_test_teardown(test_strtab, reset_alloc),
         cmocka_unit_test_teardown(test_strtab_pages, reset_alloc),
         cmocka_unit_test_teardown(test_arena_and_buf, reset_alloc),
