@@ -39,6 +39,9 @@
 **   graph.bytes_per_task.10m     as graph.bytes_per_task
 **   overhead.threads.10m         as overhead.threads, best of 3
 ** and exits non-zero when a count or the sum is wrong.
+** DUSK_BENCH_ONLY=name[,name...] measures only the overhead lines named
+** (for callgrind and for timing one change against another side by side),
+** and DUSK_BENCH_REPS=n runs each n times instead.
 */
 #include <inttypes.h>
 #include <malloc.h>
@@ -168,11 +171,27 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
     return t1 - t0;
 }
 
+/* Whether DUSK_BENCH_ONLY (a comma-separated list of names) lets name
+ * be measured: all of them when it is not set. */
+static int wanted(const char *name)
+{
+    const char *only = getenv("DUSK_BENCH_ONLY");
+    size_t n = strlen(name);
+    for (const char *p = only; p && *p; p += strcspn(p, ","), p += *p == ',')
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return only == NULL;
+}
+
 /* Best of reps; checks the event count of each run when there is one. */
 static void measure(const char *name, dusk_graph *g, const char *root,
                     dusk_sched_kind kind, listener l, int reps)
 {
     uint64_t best = UINT64_MAX;
+    if (!wanted(name))
+        return;
+    if (getenv("DUSK_BENCH_REPS"))   /* for callgrind: instructions of N runs less 1 */
+        reps = atoi(getenv("DUSK_BENCH_REPS"));
     size_t ntasks = dusk_graph_size(g);
     for (int r = 0; r < reps; r++) {
         uint64_t events = 0;
@@ -294,10 +313,11 @@ int main(void)
     nworkers = WORKERS;
     /* Each task crosses a socket twice: best of 3, a few seconds each. */
     measure("overhead.processes", g, root, DUSK_SCHED_PROCESSES, L_CALLBACK, 3);
-    bytes_per_task("graph.bytes_per_task", g, root, heap0);
+    if (wanted("graph.bytes_per_task"))
+        bytes_per_task("graph.bytes_per_task", g, root, heap0);
     dusk_graph_free(g);
 
-    if (!getenv("DUSK_BENCH_SKIP_BIG"))
+    if (!getenv("DUSK_BENCH_SKIP_BIG") && wanted("overhead.threads.10m"))
         measure_big();
     if (failures) {
         fprintf(stderr, "bench: %d check(s) failed\n", failures);
