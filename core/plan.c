@@ -71,20 +71,25 @@ static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigne
     }
 }
 
-/* A bound on how many tasks of p can be ready at once, for the size of a
- * run's heap: tasks ready together are never one a dependency of the
- * other, so each path of a cover of p's tasks by paths holds at most one
- * of them, and a cover by n - m paths comes from any m edges with no two
+/* A bound on how many tasks of p with some dependency can be ready at
+ * once, for the size of a run's heap (the tasks with none are in
+ * p->first, and the heap holds only tasks made ready by another's end):
+ * tasks ready together are never one a dependency of the other, so each
+ * path of a cover of those tasks by paths holds at most one of them, and
+ * a cover by n - m paths comes from any m edges between them with no two
  * out of one task or into one task. Those are picked greedily: each task
  * takes the first dependent no other task took. `taken` (gsize bytes) is
- * scratch. On the lecture-style reductions (one dependent a task) the
- * bound is about the leaves, half of what n would be. */
+ * scratch. On a binary reduction tree the bound is about a quarter of
+ * the tasks. */
 static size_t ready_bound(const dusk_plan *p, unsigned char *taken)
 {
-    size_t m = 0;
+    size_t m = 0, inner = 0;
     memset(taken, 0, p->gsize);
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = dusk__plan_task(p, i);
+        if (p->dep_off[t + 1] == p->dep_off[t])
+            continue;
+        inner++;
         for (dusk__off k = p->rdep_off[t]; k < p->rdep_off[t + 1]; k++)
             if (!taken[p->rdep_ids[k]]) {
                 taken[p->rdep_ids[k]] = 1;
@@ -92,7 +97,7 @@ static size_t ready_bound(const dusk_plan *p, unsigned char *taken)
                 break;
             }
     }
-    return p->n - m;
+    return inner - m;
 }
 
 static int entry_cmp(const void *a, const void *b)

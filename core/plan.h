@@ -26,8 +26,9 @@ struct dusk_plan {
     size_t n;                    /* tasks in the plan */
     size_t nwant;                /* requested ids (repeats kept) */
     size_t maxdeps, maxrdeps;    /* the longest lists, for per-worker buffers */
-    size_t maxready;             /* at least as many as can be ready at once
-                                    (the size of a run's heap; plan.c) */
+    size_t maxready;             /* at least as many tasks with a dependency as
+                                    can be ready at once (the size of a run's
+                                    heap; plan.c) */
     size_t nfirst;               /* tasks with no dependency: ready at the start */
     const uint64_t *first;       /* ... as prio << 32 | id, increasing: a run
                                     takes them in order from this list, made once

@@ -778,16 +778,22 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
                             "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
         goto early;
     }
-    r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
-    r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap);
-    if (!r->s || !r->heap) {
+    /* A plan of the whole graph sets every slot below: no zeroing first. */
+    r->s = p->tasks ? dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s)
+                    : dusk_malloc((p->gsize ? p->gsize : 1) * sizeof *r->s);
+    if (!r->s) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = dusk__plan_task(p, i);
+        r->s[t].result = NULL;
         r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
         r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
+    }
+    if (!(r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap))) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto early;
     }
     for (size_t i = 0; i < p->nwant; i++)
         r->s[p->want[i]].needed |= 1;
