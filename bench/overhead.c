@@ -26,6 +26,9 @@
 **                                a consumer thread; the count is checked
 **   overhead.threads.8, .32      as overhead.threads with 8 and 32 workers (more
 **                                than this machine's cores)
+**   overhead.threads.small       threads, 2 workers, no listener, the same graph
+**                                on 64 leaves (127 tasks), best of 200: what a
+**                                run costs besides its tasks
 **   overhead.processes           processes, 2 worker processes, counting
 **                                events as overhead.threads (best of 3)
 **   graph.bytes_per_task         the heap the graph, its order, the plan and
@@ -219,6 +222,26 @@ static void bytes_per_task(const char *name, dusk_graph *g, const char *root, si
     fflush(stdout);
 }
 
+/* A small graph run many times: what a run costs besides its tasks
+ * (making the run, waking the workers). */
+static void measure_small(void)
+{
+    const char *root = NULL;
+    size_t ninc, nadd, nid;
+    if (!wanted("overhead.threads.small"))
+        return;
+    dusk_graph *g = build_n(64, &root, &ninc, &nadd, &nid);
+    if (!g || dusk_graph_status(g, NULL) != 0) {
+        fail("building the graph on 64 leaves failed");
+        dusk_graph_free(g);
+        return;
+    }
+    want_sum = 64 * 65 / 2;
+    measure("overhead.threads.small", g, root, DUSK_SCHED_THREADS, L_NONE, 200);
+    want_sum = SUM;
+    dusk_graph_free(g);
+}
+
 /* The same graph on BIG_LEAVES leaves: its bytes and its time a task. */
 static void measure_big(void)
 {
@@ -311,6 +334,8 @@ int main(void)
     nworkers = 32;
     measure("overhead.threads.32", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
     nworkers = WORKERS;
+    /* A 127-task graph (64 leaves), no listener, best of 200 runs. */
+    measure_small();
     /* Each task crosses a socket twice: best of 3, a few seconds each. */
     measure("overhead.processes", g, root, DUSK_SCHED_PROCESSES, L_CALLBACK, 3);
     if (wanted("graph.bytes_per_task"))
