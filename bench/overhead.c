@@ -26,6 +26,9 @@
 **                                a consumer thread; the count is checked
 **   overhead.threads.8, .32      as overhead.threads with 8 and 32 workers (more
 **                                than this machine's cores)
+**   overhead.threads.small       threads, 2 workers, no listener, the same graph
+**                                on 64 leaves (127 tasks), best of 200: what a
+**                                run costs besides its tasks
 **   overhead.processes           processes, 2 worker processes, counting
 **                                events as overhead.threads (best of 3)
 **   graph.bytes_per_task         the heap the graph, its order, the plan and
@@ -39,6 +42,9 @@
 **   graph.bytes_per_task.10m     as graph.bytes_per_task
 **   overhead.threads.10m         as overhead.threads, best of 3
 ** and exits non-zero when a count or the sum is wrong.
+** DUSK_BENCH_ONLY=name[,name...] measures only the overhead lines named
+** (for callgrind and for timing one change against another side by side),
+** and DUSK_BENCH_REPS=n runs each n times instead.
 */
 #include <inttypes.h>
 #include <malloc.h>
@@ -168,11 +174,27 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
     return t1 - t0;
 }
 
+/* Whether DUSK_BENCH_ONLY (a comma-separated list of names) lets name
+ * be measured: all of them when it is not set. */
+static int wanted(const char *name)
+{
+    const char *only = getenv("DUSK_BENCH_ONLY");
+    size_t n = strlen(name);
+    for (const char *p = only; p && *p; p += strcspn(p, ","), p += *p == ',')
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return only == NULL;
+}
+
 /* Best of reps; checks the event count of each run when there is one. */
 static void measure(const char *name, dusk_graph *g, const char *root,
                     dusk_sched_kind kind, listener l, int reps)
 {
     uint64_t best = UINT64_MAX;
+    if (!wanted(name))
+        return;
+    if (getenv("DUSK_BENCH_REPS"))   /* for callgrind: instructions of N runs less 1 */
+        reps = atoi(getenv("DUSK_BENCH_REPS"));
     size_t ntasks = dusk_graph_size(g);
     for (int r = 0; r < reps; r++) {
         uint64_t events = 0;
@@ -198,6 +220,26 @@ static void bytes_per_task(const char *name, dusk_graph *g, const char *root, si
     printf("%s: %.0f bytes/task\n", name,
            (double)(bytes_at_start - heap0) / (double)dusk_graph_size(g));
     fflush(stdout);
+}
+
+/* A small graph run many times: what a run costs besides its tasks
+ * (making the run, waking the workers). */
+static void measure_small(void)
+{
+    const char *root = NULL;
+    size_t ninc, nadd, nid;
+    if (!wanted("overhead.threads.small"))
+        return;
+    dusk_graph *g = build_n(64, &root, &ninc, &nadd, &nid);
+    if (!g || dusk_graph_status(g, NULL) != 0) {
+        fail("building the graph on 64 leaves failed");
+        dusk_graph_free(g);
+        return;
+    }
+    want_sum = 64 * 65 / 2;
+    measure("overhead.threads.small", g, root, DUSK_SCHED_THREADS, L_NONE, 200);
+    want_sum = SUM;
+    dusk_graph_free(g);
 }
 
 /* The same graph on BIG_LEAVES leaves: its bytes and its time a task. */
@@ -292,12 +334,15 @@ int main(void)
     nworkers = 32;
     measure("overhead.threads.32", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
     nworkers = WORKERS;
+    /* A 127-task graph (64 leaves), no listener, best of 200 runs. */
+    measure_small();
     /* Each task crosses a socket twice: best of 3, a few seconds each. */
     measure("overhead.processes", g, root, DUSK_SCHED_PROCESSES, L_CALLBACK, 3);
-    bytes_per_task("graph.bytes_per_task", g, root, heap0);
+    if (wanted("graph.bytes_per_task"))
+        bytes_per_task("graph.bytes_per_task", g, root, heap0);
     dusk_graph_free(g);
 
-    if (!getenv("DUSK_BENCH_SKIP_BIG"))
+    if (!getenv("DUSK_BENCH_SKIP_BIG") && wanted("overhead.threads.10m"))
         measure_big();
     if (failures) {
         fprintf(stderr, "bench: %d check(s) failed\n", failures);

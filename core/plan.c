@@ -29,6 +29,7 @@
 ** whose callers may never ask (a run does not).
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dusk/alloc.h"
@@ -70,20 +71,25 @@ static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigne
     }
 }
 
-/* A bound on how many tasks of p can be ready at once, for the size of a
- * run's heap: tasks ready together are never one a dependency of the
- * other, so each path of a cover of p's tasks by paths holds at most one
- * of them, and a cover by n - m paths comes from any m edges with no two
+/* A bound on how many tasks of p with some dependency can be ready at
+ * once, for the size of a run's heap (the tasks with none are in
+ * p->first, and the heap holds only tasks made ready by another's end):
+ * tasks ready together are never one a dependency of the other, so each
+ * path of a cover of those tasks by paths holds at most one of them, and
+ * a cover by n - m paths comes from any m edges between them with no two
  * out of one task or into one task. Those are picked greedily: each task
  * takes the first dependent no other task took. `taken` (gsize bytes) is
- * scratch. On the lecture-style reductions (one dependent a task) the
- * bound is about the leaves, half of what n would be. */
+ * scratch. On a binary reduction tree the bound is about a quarter of
+ * the tasks. */
 static size_t ready_bound(const dusk_plan *p, unsigned char *taken)
 {
-    size_t m = 0;
+    size_t m = 0, inner = 0;
     memset(taken, 0, p->gsize);
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = dusk__plan_task(p, i);
+        if (p->dep_off[t + 1] == p->dep_off[t])
+            continue;
+        inner++;
         for (dusk__off k = p->rdep_off[t]; k < p->rdep_off[t + 1]; k++)
             if (!taken[p->rdep_ids[k]]) {
                 taken[p->rdep_ids[k]] = 1;
@@ -91,7 +97,44 @@ static size_t ready_bound(const dusk_plan *p, unsigned char *taken)
                 break;
             }
     }
-    return p->n - m;
+    return inner - m;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fills p->first with the tasks of p that have no dependency, by priority.
+ * Priorities are a permutation of the graph's ids (core/order.c numbers
+ * tasks one by one), so each leaf goes to its priority's place in a
+ * table of gsize ids (scratch, 4 x gsize bytes) and one pass reads them
+ * in order; a sort serves if they ever are not. */
+static void first_fill(dusk_plan *p, uint64_t *first, uint32_t *scratch)
+{
+    size_t k = 0, gs = p->gsize;
+    int placed = 1;
+    memset(scratch, 0xff, gs * sizeof *scratch);
+    for (size_t i = 0; i < p->n; i++) {
+        int64_t t = dusk__plan_task(p, i);
+        if (p->dep_off[t + 1] != p->dep_off[t])
+            continue;
+        uint32_t pr = p->prio[t];
+        first[k++] = (uint64_t)pr << 32 | (uint64_t)t;
+        if (pr >= gs || scratch[pr] != UINT32_MAX)
+            placed = 0;
+        else
+            scratch[pr] = (uint32_t)t;
+    }
+    if (!placed) {
+        qsort(first, k, sizeof *first, entry_cmp);
+        return;
+    }
+    k = 0;
+    for (size_t pr = 0; pr < gs; pr++)
+        if (scratch[pr] != UINT32_MAX)
+            first[k++] = (uint64_t)pr << 32 | scratch[pr];
 }
 
 /* The graph's keeps for what plans share, made when first needed. */
@@ -122,6 +165,9 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     memset(in, 0, gs);
     cull(g, want, nwant, in, stack, &n, &ne);
     int whole = n == gs;
+    size_t nfirst = 0;
+    for (size_t t = 0; t < gs; t++)
+        nfirst += in[t] && g->dep_off[t + 1] == g->dep_off[t];
 
     /* The layout of the block. */
     size_t at = sizeof(dusk_plan);
@@ -133,6 +179,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     size_t o_pages = carve(&at, g->names.npages, sizeof(char *));
     size_t o_entry = carve(&at, gs, sizeof(const void *));
     size_t o_kind = carve(&at, gs, 1);
+    size_t o_first = carve(&at, nfirst, sizeof(uint64_t));
     char *block = dusk_malloc(at);
     if (!block) {
         dusk_free(stack);
@@ -220,6 +267,9 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
             p->maxrdeps = nr;
     }
     p->maxready = ready_bound(p, in);
+    p->nfirst = nfirst;
+    p->first = (uint64_t *)(block + o_first);
+    first_fill(p, (uint64_t *)(block + o_first), (uint32_t *)stack);
     dusk_free(stack);
     *out = p;
     return 0;

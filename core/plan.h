@@ -26,8 +26,14 @@ struct dusk_plan {
     size_t n;                    /* tasks in the plan */
     size_t nwant;                /* requested ids (repeats kept) */
     size_t maxdeps, maxrdeps;    /* the longest lists, for per-worker buffers */
-    size_t maxready;             /* at least as many as can be ready at once
-                                    (the size of a run's heap; plan.c) */
+    size_t maxready;             /* at least as many tasks with a dependency as
+                                    can be ready at once (the size of a run's
+                                    heap; plan.c) */
+    size_t nfirst;               /* tasks with no dependency: ready at the start */
+    const uint64_t *first;       /* ... as prio << 32 | id, increasing: a run
+                                    takes them in order from this list, made once
+                                    a plan, instead of sifting them through its
+                                    heap (a wide graph starts with 10^5 or more) */
     dusk__id *tasks;             /* n ids, increasing; NULL when the plan takes
                                     every task (the i-th is i): dusk__plan_task */
     dusk__id *want;              /* nwant ids, in request order */

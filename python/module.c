@@ -7,11 +7,13 @@
 ** and converts the results back. A task whose head is a Python callable
 ** runs as a dusk task function (py_task) that takes the GIL only while the
 ** callable runs: each worker thread makes one Python thread state the
-** first time it needs one in a run, and switches to it with
+** first time it needs one, and switches to it with
 ** PyEval_RestoreThread / PyEval_SaveThread around every call (the caller's
 ** own thread, which runs the sync scheduler's tasks, uses the caller's
-** state). The states are cleared and deleted by the caller once the
-** workers have been joined. operator.add, sub, mul, neg and sum run in C
+** state). A thread keeps its state for its life, deleted on that thread
+** as it exits: the threads scheduler's workers outlive runs, and a state
+** deleted from another thread would stay the worker's PyGILState one
+** (py_release would use it freed). operator.add, sub, mul, neg and sum run in C
 ** while their arguments are numbers (fast_op), and call Python otherwise
 ** (lists to concatenate, NumPy arrays, ints past 64 bits), so the answer
 ** is always Python's.
@@ -185,19 +187,32 @@ PyObject *pyd_value_to(dusk_value *v)
 /* --- runs: thread states and exceptions ------------------------------------------ */
 
 typedef struct pyrun {
-    uint64_t gen;                 /* which run (thread-local states name it) */
     PyInterpreterState *interp;
     pthread_t caller;
     PyThreadState *caller_ts;     /* the caller's state, saved for the run */
-    pthread_mutex_t mu;           /* guards ts, nts, cap */
-    PyThreadState **ts;           /* the workers' states, made in the run */
-    size_t nts, cap;
     PyObject *excs;               /* exceptions raised by tasks (GIL) */
 } pyrun;
 
-static atomic_uint_fast64_t run_gen = 1;
-static _Thread_local uint64_t tl_gen;
+/* This thread's own state (a worker's), and the interpreter it is of. */
 static _Thread_local PyThreadState *tl_ts;
+static _Thread_local PyInterpreterState *tl_interp;
+static pthread_key_t ts_key;
+static pthread_once_t ts_once = PTHREAD_ONCE_INIT;
+static int ts_key_ok;
+
+/* A thread that made a state exits: its state goes with it, deleted on
+ * this thread (which clears its PyGILState binding too), while Python
+ * lives. */
+static void ts_gone(void *p)
+{
+    if (!p || !Py_IsInitialized())
+        return;
+    PyEval_RestoreThread(p);
+    PyThreadState_Clear(p);
+    PyThreadState_DeleteCurrent();
+}
+
+static void ts_key_make(void) { ts_key_ok = pthread_key_create(&ts_key, ts_gone) == 0; }
 
 /* Takes the GIL for a task on this thread (see the file's comment);
  * NULL when no thread state can be made. */
@@ -206,28 +221,15 @@ static PyThreadState *run_enter(pyrun *r)
     PyThreadState *ts;
     if (pthread_equal(pthread_self(), r->caller)) {
         ts = r->caller_ts;
-    } else if (tl_gen == r->gen) {
+    } else if (tl_ts && tl_interp == r->interp) {
         ts = tl_ts;
     } else {
-        pthread_mutex_lock(&r->mu);
-        if (r->nts == r->cap) {
-            size_t cap = r->cap ? 2 * r->cap : 8;
-            PyThreadState **n = realloc(r->ts, cap * sizeof *n);
-            if (!n) {
-                pthread_mutex_unlock(&r->mu);
-                return NULL;
-            }
-            r->ts = n;
-            r->cap = cap;
-        }
-        ts = PyThreadState_New(r->interp);
-        if (ts)
-            r->ts[r->nts++] = ts;
-        pthread_mutex_unlock(&r->mu);
-        if (!ts)
+        pthread_once(&ts_once, ts_key_make);
+        if (!ts_key_ok || !(ts = PyThreadState_New(r->interp)))
             return NULL;
-        tl_gen = r->gen;
         tl_ts = ts;
+        tl_interp = r->interp;
+        pthread_setspecific(ts_key, ts);
     }
     PyEval_RestoreThread(ts);
     return ts;
@@ -236,27 +238,19 @@ static PyThreadState *run_enter(pyrun *r)
 static int run_begin(pyrun *r)
 {
     memset(r, 0, sizeof *r);
-    r->gen = atomic_fetch_add(&run_gen, 1);
     r->interp = PyInterpreterState_Get();
     r->caller = pthread_self();
     r->excs = PyList_New(0);
     if (!r->excs)
         return -1;
-    pthread_mutex_init(&r->mu, NULL);
     r->caller_ts = PyEval_SaveThread();
     return 0;
 }
 
-/* With the workers joined: takes the GIL back and deletes their states. */
+/* With the workers done: takes the GIL back (their states stay theirs). */
 static void run_end(pyrun *r)
 {
     PyEval_RestoreThread(r->caller_ts);
-    for (size_t i = 0; i < r->nts; i++) {
-        PyThreadState_Clear(r->ts[i]);
-        PyThreadState_Delete(r->ts[i]);
-    }
-    free(r->ts);
-    pthread_mutex_destroy(&r->mu);
 }
 
 /* --- task functions ---------------------------------------------------------------- */

@@ -87,8 +87,9 @@ const dusk__backend *dusk__backend_find(int kind)
  * below 2^32 (core/graph.h). */
 static void heap_push(dusk__run *r, int64_t t)
 {
-    size_t i = r->nheap++;
+    size_t i = r->hsize++;
     uint64_t e = (uint64_t)r->prio[t] << 32 | (uint64_t)t;
+    r->nheap++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
         if (r->heap[up] <= e)
@@ -99,10 +100,17 @@ static void heap_push(dusk__run *r, int64_t t)
     r->heap[i] = e;
 }
 
-static HOT_INLINE int64_t heap_pop(dusk__run *r)
+/* The ready task of least priority (some is ready): the next of the
+ * plan's first ones, or the heap's top. In a depth-first order the heap
+ * holds few (the tasks made ready along the current path), so sifting is
+ * short; the wide start never goes through it. */
+static HOT_INLINE int64_t ready_pop(dusk__run *r)
 {
-    uint64_t top = r->heap[0], last = r->heap[--r->nheap];
-    size_t i = 0, n = r->nheap;
+    r->nheap--;
+    if (r->ifirst < r->nfirst && (r->hsize == 0 || r->first[r->ifirst] < r->heap[0]))
+        return (int64_t)(r->first[r->ifirst++] & UINT32_MAX);
+    uint64_t top = r->heap[0], last = r->heap[--r->hsize];
+    size_t i = 0, n = r->hsize;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)
@@ -295,10 +303,19 @@ static void deliver(dusk__run *r, dusk__worker *w)
 
 /* --- the step (serialised) ---------------------------------------------------------- */
 
+/* dusk_value_nbytes, with the scalars (most results of small tasks)
+ * answered here: the step asks twice a task, under the lock. */
+static HOT_INLINE uint64_t nbytes_of(const dusk_value *v)
+{
+    if (v && v->kind <= DUSK_KIND_FLOAT)
+        return v->kind == DUSK_KIND_NONE ? 0 : 8;
+    return dusk_value_nbytes(v);
+}
+
 static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
 {
     const dusk_plan *p = r->plan;
-    uint64_t nb = dusk_value_nbytes(v);
+    uint64_t nb = nbytes_of(v);
     r->s[t].result = v;
     r->held += nb;
     if (r->held > r->peak)
@@ -329,7 +346,7 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
         int64_t d = p->dep_ids[k];
         if ((r->s[d].needed -= 2) == 0) {
             dusk_value *dv = r->s[d].result;
-            uint64_t db = dusk_value_nbytes(dv);
+            uint64_t db = nbytes_of(dv);
             r->s[d].result = NULL;
             r->held -= db;
             if (w->drop_id) {
@@ -362,7 +379,7 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
 }
 
 /* The two halves of a step: the finished task's outcome, and the next
- * ready task handed out (the heap is not empty). They, heap_pop and
+ * ready task handed out (some is ready). They, ready_pop and
  * finish_ok are inlined in dusk__run_step as well as in the gated halves,
  * so that an ungated step stays one call. */
 static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
@@ -381,7 +398,7 @@ static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_
 
 static HOT_INLINE int64_t take(dusk__run *r, dusk__worker *w)
 {
-    int64_t t = heap_pop(r);
+    int64_t t = ready_pop(r);
     r->running++;
     if (r->timed) {
         w->sec.t_start = r->last_t;
@@ -761,16 +778,22 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
                             "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
         goto early;
     }
-    r->s = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s);
-    r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap);
-    if (!r->s || !r->heap) {
+    /* A plan of the whole graph sets every slot below: no zeroing first. */
+    r->s = p->tasks ? dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s)
+                    : dusk_malloc((p->gsize ? p->gsize : 1) * sizeof *r->s);
+    if (!r->s) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = dusk__plan_task(p, i);
+        r->s[t].result = NULL;
         r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
         r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
+    }
+    if (!(r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap))) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto early;
     }
     for (size_t i = 0; i < p->nwant; i++)
         r->s[p->want[i]].needed |= 1;
@@ -799,12 +822,9 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
             r->stream ? dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq) : 0;
         emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
-    size_t nfirst = 0;
-    for (size_t i = 0; i < p->n; i++)
-        if (r->s[dusk__plan_task(p, i)].waiting == 0) {
-            heap_push(r, dusk__plan_task(p, i));
-            nfirst++;
-        }
+    size_t nfirst = p->nfirst;
+    r->first = p->first;
+    r->nfirst = r->nheap = nfirst;
     if (r->timed && nfirst)
         emit_first_ready(r, nfirst);
 

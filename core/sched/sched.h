@@ -143,7 +143,9 @@ struct dusk__run {
      * third line touched in each step costs about 5 % of a task with 2
      * workers). mu and idle are the backend's; run.c never touches them. */
     alignas(64) pthread_mutex_t mu;
-    size_t nheap;
+    size_t nheap;                /* ready tasks: first's left and the heap's */
+    size_t hsize;                /* ... of which in the heap */
+    size_t ifirst;               /* the next of plan->first to hand out */
     uint64_t held;
     uint64_t last_t;             /* the last event time, for monotonic stamps */
     uint64_t seq;                /* the stream's next sequence number */
@@ -157,8 +159,13 @@ struct dusk__run {
     const uint32_t *prio;
     size_t nrun;                 /* tasks in this run */
     dusk__slot *s;               /* per task id of the graph */
-    uint64_t *heap;              /* ready tasks, a min-heap of prio << 32 | id
-                                    (both fit in 32 bits: see core/graph.h) */
+    uint64_t *heap;              /* tasks made ready by others, a min-heap of
+                                    prio << 32 | id (both fit in 32 bits: see
+                                    core/graph.h) */
+    const uint64_t *first;       /* the plan's tasks ready from the start, in
+                                    the same form, increasing; a run takes the
+                                    least of first[ifirst] and the heap's top */
+    size_t nfirst;
     int listening;               /* some callback or a stream: the run has an epoch */
     int timed;                   /* some per-task event is wanted: read the clock */
     int has_pretask, has_posttask;
@@ -273,7 +280,7 @@ static inline int dusk__run_over(const dusk__run *r)
     return r->status != 0 || r->done >= r->nrun;
 }
 
-/* Ready tasks wait in the heap (serialised, as above). */
+/* Ready tasks wait in plan->first or the heap (serialised, as above). */
 static inline int dusk__run_has_ready(const dusk__run *r) { return r->nheap > 0; }
 
 /* Whether the next take passes the gates (serialised): in a gated run,

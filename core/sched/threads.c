@@ -1,7 +1,8 @@
 /*
 ** dusk — the threads scheduler: a pool of pthreads sharing one run
 **
-** Each worker is a thread that loops: take the run's lock, take a step
+** Worker 0 is the calling thread; workers 1.. are threads of a pool kept
+** across runs (see "the pool" below). Each worker loops: take the run's lock, take a step
 ** (record the task it finished, take the next ready one), leave the lock,
 ** run the task. The lock (r->mu, on the cache lines of the state it
 ** guards) is held once per task and never while a task's function runs or
@@ -25,7 +26,11 @@
 ** on its worker, so a closed gate holds the whole pool. An ungated run
 ** pays one branch per step for this.
 */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dusk/alloc.h"
 #include "sched.h"
@@ -33,7 +38,7 @@
 /* What the pool keeps besides r->mu and r->idle. */
 typedef struct pool {
     pthread_cond_t cv;           /* waiting for a ready task or the end */
-    pthread_t *threads;
+    pthread_t *threads;          /* when the pool is held by another run */
     int mu_init, cv_init;
 } pool;
 
@@ -150,14 +155,143 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* --- the pool: threads kept across runs ------------------------------------------- */
+
+/* Making and joining a thread per worker in every dusk_get cost a small
+ * graph tens of microseconds, more than its tasks. So the threads are
+ * made once, the first time a run needs them (more when a run wants more
+ * workers than there are), kept parked between runs, each on a semaphore
+ * of its own (a run wakes exactly the workers it uses), and named
+ * "dusk-worker". The calling thread serves worker 0 itself. One run holds
+ * the pool at a time: a run that finds it held (another thread's, or a
+ * task's own dusk_get on a pool thread) makes threads of its own for the
+ * run, as dusk always did. A forked child has no pool threads: its first
+ * run makes them anew. Parked threads hold no lock, so exit() with a
+ * parked pool is safe; the pool's memory is malloc's, not dusk_malloc's,
+ * since it outlives every run (dusk_alloc_live counts a run's blocks). */
+typedef struct pool_slot {
+    alignas(64) sem_t go;        /* posted once per run this thread serves */
+    dusk__worker *w;             /* the worker it serves (set before go) */
+} pool_slot;
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t left;         /* the last worker of a run left it */
+    int held;                    /* a run holds the pool */
+    int active;                  /* pool threads still inside that run */
+    int nthreads;                /* parked or serving */
+    int cap;
+    pool_slot **slot;            /* nthreads of them, slot[i] serves worker i + 1 */
+    int atfork;
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, NULL, 0};
+
+static void pool_forked(void)
+{
+    /* The child has the forking thread only; the slots of the parent's
+     * threads are forgotten (their memory is the child's to lose). */
+    pthread_mutex_init(&P.mu, NULL);
+    pthread_cond_init(&P.left, NULL);
+    P.held = P.active = P.nthreads = P.cap = 0;
+    P.slot = NULL;
+}
+
+static void *pool_main(void *arg)
+{
+    pool_slot *sl = arg;
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "dusk-worker");
+#endif
+    for (;;) {
+        while (sem_wait(&sl->go) != 0)
+            ;   /* EINTR */
+        worker_main(sl->w);
+        pthread_mutex_lock(&P.mu);
+        if (--P.active == 0)
+            pthread_cond_signal(&P.left);
+        pthread_mutex_unlock(&P.mu);
+    }
+    return NULL;
+}
+
+/* Grows the pool to n threads (P.mu held); returns how many there are. */
+static int pool_grow(int n)
+{
+    if (!P.atfork)
+        P.atfork = pthread_atfork(NULL, NULL, pool_forked) == 0;
+    if (!P.atfork)
+        return P.nthreads;
+    if (n > P.cap) {
+        pool_slot **s = realloc(P.slot, (size_t)n * sizeof *s);
+        if (!s)
+            return P.nthreads;
+        P.slot = s;
+        P.cap = n;
+    }
+    pthread_attr_t at;
+    if (pthread_attr_init(&at) != 0)
+        return P.nthreads;
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    while (P.nthreads < n) {
+        pool_slot *sl = aligned_alloc(64, sizeof *sl);
+        pthread_t th;
+        if (!sl)
+            break;
+        memset(sl, 0, sizeof *sl);
+        if (sem_init(&sl->go, 0, 0) != 0) {
+            free(sl);
+            break;
+        }
+        if (pthread_create(&th, &at, pool_main, sl) != 0) {
+            sem_destroy(&sl->go);
+            free(sl);
+            break;
+        }
+        P.slot[P.nthreads++] = sl;
+    }
+    pthread_attr_destroy(&at);
+    return P.nthreads;
+}
+
+/* Takes the pool for r and wakes n - 1 of its threads on workers 1..;
+ * returns how many workers will serve (the caller's included), or 0 when
+ * the pool is held by another run. */
+static int pool_take(dusk__run *r, int n)
+{
+    pthread_mutex_lock(&P.mu);
+    if (P.held) {
+        pthread_mutex_unlock(&P.mu);
+        return 0;
+    }
+    int have = P.nthreads >= n - 1 ? P.nthreads : pool_grow(n - 1);
+    int use = have < n - 1 ? have + 1 : n;
+    P.held = 1;
+    P.active = use - 1;
+    pthread_mutex_unlock(&P.mu);
+    for (int i = 1; i < use; i++) {
+        P.slot[i - 1]->w = &r->workers[i];
+        sem_post(&P.slot[i - 1]->go);
+    }
+    return use;
+}
+
+/* Waits for the pool's threads to leave the run, and frees the pool. */
+static void pool_give_back(void)
+{
+    pthread_mutex_lock(&P.mu);
+    while (P.active > 0)
+        pthread_cond_wait(&P.left, &P.mu);
+    P.held = 0;
+    pthread_mutex_unlock(&P.mu);
+}
+
+/* --- the backend -------------------------------------------------------------------- */
+
 static int threads_init(dusk__run *r, dusk_error *err)
 {
     pool *pl = dusk_calloc(1, sizeof *pl);
     if (!pl)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     r->backend = pl;
-    if (!(pl->threads = dusk_malloc((size_t)r->nworkers * sizeof *pl->threads)))
-        return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     /* A plain mutex: lock() spins before it waits (an adaptive one would
      * spin a second time). */
     if (pthread_mutex_init(&r->mu, NULL) != 0)
@@ -169,19 +303,35 @@ static int threads_init(dusk__run *r, dusk_error *err)
     return 0;
 }
 
-static int threads_run(dusk__run *r, dusk_error *err)
+/* Workers 1.. on threads of this run's own (the pool being held), worker 0
+ * on the calling thread. */
+static int own_threads(dusk__run *r, dusk_error *err)
 {
     pool *pl = r->backend;
-    int started;
-    for (started = 0; started < r->nworkers; started++)
-        if (pthread_create(&pl->threads[started], NULL, worker_main, &r->workers[started]) != 0)
+    int started = 0;
+    if (r->nworkers > 1 &&
+        !(pl->threads = dusk_malloc((size_t)(r->nworkers - 1) * sizeof *pl->threads)))
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+    for (; started < r->nworkers - 1; started++)
+        if (pthread_create(&pl->threads[started], NULL, worker_main,
+                           &r->workers[started + 1]) != 0)
             break;
     /* With fewer threads than asked for, the ones that started do it all. */
+    r->used = started + 1;
+    worker_main(&r->workers[0]);
     for (int i = 0; i < started; i++)
         pthread_join(pl->threads[i], NULL);
-    r->used = started ? started : r->nworkers;
-    if (started == 0)
-        return dusk_error_set(err, DUSK_ESYS, "cannot start worker threads");
+    return 0;
+}
+
+static int threads_run(dusk__run *r, dusk_error *err)
+{
+    int use = pool_take(r, r->nworkers);
+    if (use == 0)
+        return own_threads(r, err);
+    r->used = use;
+    worker_main(&r->workers[0]);
+    pool_give_back();
     return 0;
 }
 

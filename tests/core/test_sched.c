@@ -1085,6 +1085,67 @@ static void test_workers_bound_concurrency(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* The tasks ready from the start: the plan lists them once, by priority
+ * (plan.h: first), and a sync run starts every task in priority order
+ * (the leaves from that list, the others from the heap, the least of
+ * the two each time): for the whole graph and for a culled plan. */
+static int64_t start_next, start_bad;
+static const int64_t *start_prio;
+static void on_start(void *ud, const dusk_event *ev)
+{
+    (void)ud;
+    if (ev->kind != DUSK_EV_START)
+        return;
+    if (start_next >= 0 && start_prio[ev->task] <= start_next)
+        start_bad++;
+    start_next = start_prio[ev->task];
+}
+
+static void test_first_ready_by_priority(void **state)
+{
+    (void)state;
+    const char *key;
+    dusk_graph *g = tree_graph(777, &key);
+    char root[48];
+    snprintf(root, sizeof root, "%s", key);
+    const int64_t *prio;
+    assert_int_equal(dusk_graph_order(g, &prio, NULL), 0);
+    const char *reqs[2] = {root, "add-3-20"};   /* the whole graph, then a part */
+    for (int k = 0; k < 2; k++) {
+        dusk_plan *p = NULL;
+        assert_int_equal(dusk_plan_new(g, &reqs[k], 1, &p, NULL), 0);
+        size_t leaves = 0;
+        for (size_t i = 0; i < p->n; i++) {
+            int64_t t = dusk__plan_task(p, i);
+            leaves += p->dep_off[t + 1] == p->dep_off[t];
+        }
+        assert_int_equal(p->nfirst, leaves);
+        assert_int_equal(leaves, k == 0 ? 777 : 8);
+        for (size_t i = 0; i < p->nfirst; i++) {
+            int64_t t = (int64_t)(p->first[i] & UINT32_MAX);
+            assert_true(dusk__plan_has(p, t));
+            assert_int_equal(p->dep_off[t + 1], p->dep_off[t]);
+            assert_int_equal(p->first[i] >> 32, (uint64_t)prio[t]);
+            if (i)
+                assert_true(p->first[i - 1] < p->first[i]);
+        }
+        dusk_plan_unref(p);
+        dusk_callbacks cb = {.on_event = on_start};
+        dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        start_next = -1;
+        start_bad = 0;
+        start_prio = prio;
+        dusk_value *v = NULL;
+        assert_int_equal(dusk_get(g, reqs[k], &o, &v, NULL), 0);
+        assert_int_value(v, k == 0 ? 777 * 778 / 2 : (8 * 20 + 1 + 8 * 21) * 8 / 2);
+        dusk_value_unref(v);
+        assert_int_equal(start_bad, 0);
+    }
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1109,6 +1170,7 @@ int main(void)
         cmocka_unit_test_teardown(test_opaque_intermediates_released,
                                   reset_alloc),
         cmocka_unit_test_teardown(test_workers_bound_concurrency, reset_alloc),
+        cmocka_unit_test_teardown(test_first_ready_by_priority, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
