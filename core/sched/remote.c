@@ -535,8 +535,10 @@ static int remote_run(dusk__run *r, dusk_error *err)
         dusk__run_ended(r, w, t, held_of(rm, v) ? NULL : v, status);
         dusk__run_record(r, w, dusk__run_clock(r, w), t, v, status, &terr);
         /* w's END and READYs reach the listeners before any START they
-         * allow; the results it released go to their holders' drop lists. */
+         * allow; the results it released are dropped by their holders
+         * before these hear of another task (so a chain holds two). */
         dusk__run_flush(r, w);
+        send_drops(r);
         dispatch(r, wi);
         send_drops(r);
     }

@@ -395,6 +395,273 @@ static void case_array(void)
         printf("ok array\n");
 }
 
+/* --- data locality ---------------------------------------------------------------- */
+
+enum { BIG = 65536 };   /* elements of the arrays below: 512 KiB, kept by their rank */
+
+/* big_make(seed): [seed, seed + 1, ...]; big_step(x): x + 1; big_sum(x):
+ * the sum of its elements; big_list_sum([x...]): the sum of theirs;
+ * big_pair(a, b): a + b. */
+static int big_make(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    int64_t shape[1] = {BIG};
+    if (!(*out = dusk_ndarray_new(DUSK_DT_F8, 1, shape)))
+        return dusk_error_set(err, DUSK_ENOMEM, "no memory");
+    double *d = dusk_ndarray_data(*out), s = (double)dusk_value_int(args[0]);
+    for (int i = 0; i < BIG; i++)
+        d[i] = s + i;
+    return 0;
+}
+
+static int big_pair(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)ud;
+    int64_t shape[1] = {BIG};
+    if (!(*out = dusk_ndarray_new(DUSK_DT_F8, 1, shape)))
+        return dusk_error_set(err, DUSK_ENOMEM, "no memory");
+    double *d = dusk_ndarray_data(*out);
+    for (size_t a = 0; a < nargs; a++) {
+        if (dusk_ndarray_size(args[a]) != BIG)
+            return dusk_error_set(err, DUSK_EINVAL, "argument %zu is not an array of %d", a,
+                                  BIG);
+        const double *x = dusk_ndarray_data(args[a]);
+        for (int i = 0; i < BIG; i++)
+            d[i] += x[i];
+    }
+    if (nargs == 1)
+        for (int i = 0; i < BIG; i++)
+            d[i] += 1;
+    return 0;
+}
+
+static double sum_of(const dusk_value *x)
+{
+    const double *d = dusk_ndarray_data(x);
+    double s = 0;
+    for (int64_t i = 0; d && i < dusk_ndarray_size(x); i++)
+        s += d[i];
+    return s;
+}
+
+static int big_sum(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    if (dusk_ndarray_size(args[0]) != BIG)
+        return dusk_error_set(err, DUSK_EINVAL, "not an array of %d", BIG);
+    *out = dusk_float(sum_of(args[0]));
+    return 0;
+}
+
+static int big_list_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    double s = 0;
+    for (size_t i = 0; i < dusk_tuple_len(args[0]); i++) {
+        const dusk_value *x = dusk_tuple_get(args[0], i);
+        if (dusk_ndarray_size(x) != BIG)
+            return dusk_error_set(err, DUSK_EINVAL, "item %zu is not an array of %d", i, BIG);
+        s += sum_of(x);
+    }
+    *out = dusk_float(s);
+    return 0;
+}
+
+static const dusk_func big_make_fn = {"big_make", big_make, NULL};
+static const dusk_func big_step_fn = {"big_step", big_pair, NULL};
+static const dusk_func big_pair_fn = {"big_pair", big_pair, NULL};
+static const dusk_func big_sum_fn = {"big_sum", big_sum, NULL};
+static const dusk_func big_list_sum_fn = {"big_list_sum", big_list_sum, NULL};
+
+/* The job's bytes moved (every rank calls it). */
+static uint64_t moved(void)
+{
+    uint64_t b = 0;
+    dusk_error e = DUSK_ERROR_INIT;
+    if (dusk_mpi_traffic_total(&b, &e) != 0) {
+        printf("FAIL traffic: %s\n", e.msg);
+        failures++;
+    }
+    return b;
+}
+
+/* This rank holds no result after a run, and never held more than
+ * most bytes at once. */
+static void check_held(const char *cs, uint64_t most)
+{
+    uint64_t now = 1, peak = 0;
+    dusk_task_held_bytes(&now, &peak);
+    check(now == 0, cs, "rank %d still holds %llu bytes after the run", dusk_mpi_rank(),
+          (unsigned long long)now);
+    check(peak <= most, cs, "rank %d held %llu bytes at once, more than %llu",
+          dusk_mpi_rank(), (unsigned long long)peak, (unsigned long long)most);
+}
+
+/* A chain of 12 arrays of 512 KiB: each step runs on the rank that holds
+ * its input (free, as it has just made it), so no array moves, and each
+ * rank holds at most two at once (the run's releases reach the holder).
+ * Then a fan-in: arrays made on several ranks summed in a list argument,
+ * and an array result gathered to rank 0, against sync; then a task that
+ * fails while arrays are held: the run fails everywhere and every rank
+ * ends holding nothing. */
+static void case_locality(void)
+{
+    const dusk_func *fns[] = {&big_make_fn, &big_step_fn, &big_pair_fn, &big_sum_fn,
+                              &big_list_sum_fn, &fail_fn};
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        dusk_func_register(fns[i]);
+    const uint64_t nb = (uint64_t)BIG * 8;
+    dusk_graph *g = dusk_graph_new();
+    char k[32], prev[32];
+    dusk_task(g, "c0", &big_make_fn, dusk_lit_int(0));
+    for (int i = 1; i < 12; i++) {
+        snprintf(prev, sizeof prev, "c%d", i - 1);
+        snprintf(k, sizeof k, "c%d", i);
+        dusk_task(g, k, &big_step_fn, dusk_ref(prev));
+    }
+    dusk_task(g, "s", &big_sum_fn, dusk_ref("c11"));
+    for (int j = 1; j <= 6; j++) {
+        snprintf(k, sizeof k, "f%d", j);
+        dusk_task(g, k, &big_make_fn, dusk_lit_int(j * 1000));
+    }
+    dusk_task(g, "fan", &big_list_sum_fn,
+              dusk_list(dusk_ref("f1"), dusk_ref("f2"), dusk_ref("f3"), dusk_ref("f4"),
+                        dusk_ref("f5"), dusk_ref("f6")));
+    dusk_task(g, "p", &big_pair_fn, dusk_ref("f1"), dusk_ref("f6"));
+    dusk_task(g, "boom", &fail_fn, dusk_ref("p"));
+
+    /* the chain, heard to see where each step ran */
+    int64_t n = dusk_graph_size(g);
+    heard h = {.n = n};
+    h.started = calloc((size_t)n, sizeof(int));
+    h.ended = calloc((size_t)n, sizeof(int));
+    h.released = calloc((size_t)n, sizeof(int));
+    h.worker = calloc((size_t)n, sizeof(int));
+    h.order = calloc((size_t)n + 1, sizeof(int64_t));
+    dusk_callbacks cb = {.ud = &h, .on_event = heard_event};
+    dusk_options o = mpi_opts();
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    uint64_t m0 = moved();
+    int rc = dusk_get(g, "s", &o, &v, &e);
+    uint64_t chain_moved = moved() - m0;
+    /* no array moved: tasks, outcomes and drops are a few hundred bytes */
+    check(chain_moved < nb / 4, "locality", "the chain moved %llu bytes",
+          (unsigned long long)chain_moved);
+    check_held("locality", 2 * nb);
+    if (dusk_mpi_rank() == 0) {
+        double want = 0;
+        for (int i = 0; i < BIG; i++)
+            want += i + 11;
+        check(rc == 0 && v && dusk_value_float(v) == want, "locality", "chain: %s", e.msg);
+        int w0 = h.worker[dusk_graph_find(g, "c0")];
+        for (int i = 1; i < 12; i++) {
+            snprintf(k, sizeof k, "c%d", i);
+            check(h.worker[dusk_graph_find(g, k)] == w0, "locality",
+                  "%s ran on worker %d, its input on %d", k, h.worker[dusk_graph_find(g, k)],
+                  w0);
+        }
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    v = NULL;
+    o.callbacks = NULL;   /* heard holds one run's STARTs */
+    o.ncallbacks = 0;
+
+    /* the fan-in and an array result, against sync */
+    const char *keys[] = {"fan", "p", "s"};
+    m0 = moved();
+    rc = dusk_get_list(g, keys, 3, &o, &v, &e);
+    uint64_t fan_moved = moved() - m0;
+    /* without locality each of the 19 arrays would come to rank 0 and the
+     * 20 array inputs go out again (39 x 512 KiB); here at most 5 of the
+     * fan's 6 move, p's 2, and p is gathered */
+    check(fan_moved < 9 * nb, "locality", "the fan-in moved %llu bytes (%llu arrays)",
+          (unsigned long long)fan_moved, (unsigned long long)(fan_moved / nb));
+    check_held("locality", 19 * nb);
+    if (dusk_mpi_rank() == 0) {
+        dusk_options so = opts_of(DUSK_SCHED_SYNC, 1);
+        dusk_value *vs = NULL;
+        int src = dusk_get_list(g, keys, 3, &so, &vs, &e);
+        const dusk_value *p = dusk_tuple_get(v, 1), *ps = dusk_tuple_get(vs, 1);
+        check(rc == 0 && src == 0 && v && vs, "locality", "fan: %s", e.msg);
+        check(dusk_value_float(dusk_tuple_get(v, 0)) == dusk_value_float(dusk_tuple_get(vs, 0)) &&
+                  dusk_value_float(dusk_tuple_get(v, 2)) ==
+                      dusk_value_float(dusk_tuple_get(vs, 2)),
+              "locality", "the sums differ from sync's");
+        check(dusk_ndarray_size(p) == BIG && dusk_ndarray_size(ps) == BIG &&
+                  memcmp(dusk_ndarray_data(p), dusk_ndarray_data(ps), nb) == 0,
+              "locality", "p differs from sync's");
+        dusk_value_unref(vs);
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    v = NULL;
+
+    /* a failure while arrays are held */
+    const char *bad[] = {"boom", "s"};
+    rc = dusk_get_list(g, bad, 2, &o, &v, &e);
+    printf("rank %d boom rc=%d msg=%s\n", dusk_mpi_rank(), rc, rc ? e.msg : "");
+    check(rc == DUSK_EIO, "locality", "rank %d: the failing run gave %d", dusk_mpi_rank(), rc);
+    check_held("locality", 19 * nb);
+    dusk_value_unref(v);
+    free(h.started);
+    free(h.ended);
+    free(h.released);
+    free(h.worker);
+    free(h.order);
+    dusk_graph_free(g);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok locality: the chain moved %llu bytes, the fan-in %llu\n",
+               (unsigned long long)chain_moved, (unsigned long long)fan_moved);
+}
+
+/* The lecture's r = x - x.mean(axis=0) on 32 chunks of 400 KiB: each chunk
+ * stays on the rank that made it, so the job moves little more than the
+ * result gathered to rank 0 (it moved 4 times the input before). */
+static void case_traffic(void)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_random_normal(ctx, 5, 0, 1, DUSK_SHAPE(400, 4000), "(100, 500)");
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL, *vt = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    uint64_t m0 = moved();
+    int rc = dusk_array_compute(r, &o, &v, &e);
+    uint64_t m = moved() - m0;
+    check_held("traffic", (uint64_t)400 * 4000 * 8);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+    } else {
+        dusk_options t = opts_of(DUSK_SCHED_THREADS, 2);
+        check(rc == 0 && dusk_array_compute(r, &t, &vt, &e) == 0, "traffic", "%s", e.msg);
+        size_t nbytes = v ? dusk_value_nbytes(v) : 0;
+        check(v && vt && nbytes == 400 * 4000 * 8 && nbytes == dusk_value_nbytes(vt) &&
+                  memcmp(dusk_ndarray_data(v), dusk_ndarray_data(vt), nbytes) == 0,
+              "traffic", "MPI's result differs from the threaded run's");
+        check((double)m < 1.2 * (double)nbytes, "traffic",
+              "the job moved %llu bytes for a result of %zu", (unsigned long long)m, nbytes);
+        if (!failures)
+            printf("ok traffic: %llu bytes moved for a result of %zu (%.2fx)\n",
+                   (unsigned long long)m, nbytes, (double)m / (double)nbytes);
+    }
+    dusk_value_unref(v);
+    dusk_value_unref(vt);
+    dusk_array_ctx_free(ctx);
+}
+
 static int rank_main(const char *cs)
 {
     dusk_error e = DUSK_ERROR_INIT;
@@ -415,6 +682,10 @@ static int rank_main(const char *cs)
         case_die();
     else if (strcmp(cs, "array") == 0)
         case_array();
+    else if (strcmp(cs, "locality") == 0)
+        case_locality();
+    else if (strcmp(cs, "traffic") == 0)
+        case_traffic();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -576,6 +847,34 @@ static void test_dead_rank_ends_the_job(void **state)
     assert_false(contains(out, "survived rc=0"));
 }
 
+static void test_locality(void **state)
+{
+    (void)state;
+    for (int np = 2; np <= 4; np += 2) {
+        int status;
+        char *out = mpirun(np, "locality", 180, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_false(contains(out, "FAIL"));
+        assert_contains(out, "ok locality");
+        for (int k = 0; k < np; k++) {
+            char want[160];
+            snprintf(want, sizeof want, "rank %d boom rc=%d msg=task 'boom' (fail_task) "
+                     "failed: disk on fire", k, DUSK_EIO);
+            assert_contains(out, want);
+        }
+    }
+}
+
+static void test_traffic(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(4, "traffic", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok traffic");
+}
+
 /* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
 static void test_mpi_not_started(void **state)
 {
@@ -607,6 +906,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
         cmocka_unit_test_teardown(test_cannot_travel, free_out),
         cmocka_unit_test_teardown(test_array, free_out),
+        cmocka_unit_test_teardown(test_locality, free_out),
+        cmocka_unit_test_teardown(test_traffic, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
