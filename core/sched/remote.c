@@ -93,7 +93,7 @@ const dusk__backend *dusk__remote_find(int kind)
  * the end) the holder is told to drop the result too. */
 typedef struct held {
     struct remote *rm;
-    int64_t t;
+    int64_t t;                   /* the task's id as the transport carries it (tag) */
     int holder;                  /* the worker */
     uint64_t nbytes;
     dusk_value *gathered;        /* the value brought back, at the end */
@@ -104,6 +104,7 @@ typedef struct remote {
     int64_t *inflight;   /* per worker: the task it runs, or -1 */
     int nbusy, nfree, nw;
     int ended;           /* the serving processes have been told */
+    int64_t tag;         /* this run's number << 32: or'd into the task ids sent */
     held *handles;       /* per task id of the graph */
     size_t nhandles;
     uint64_t *on;        /* per worker: input bytes of the task being placed */
@@ -201,6 +202,10 @@ static int remote_init(dusk__run *r, dusk_error *err)
     for (int i = 0; i < r->nworkers; i++)
         rm->inflight[i] = -1;
     rm->nfree = rm->nw = r->nworkers;
+    /* Task ids are below 2^32 (core/graph.h); the run's number above them
+     * tells this run's outcomes from a failed earlier run's. */
+    static uint32_t runs;
+    rm->tag = (int64_t)(__atomic_add_fetch(&runs, 1, __ATOMIC_RELAXED) & 0x7fffffff) << 32;
     return 0;
 }
 
@@ -386,7 +391,7 @@ static int outcome(remote *rm, int w, int64_t t, const void *buf, size_t len, du
     int64_t c = dusk_value_int(code);
     if (n == 3) {
         held *h = &rm->handles[t];
-        *h = (held){.rm = rm, .t = t, .holder = w,
+        *h = (held){.rm = rm, .t = rm->tag | t, .holder = w,
                     .nbytes = (uint64_t)dusk_value_int(dusk_tuple_get(o, 2))};
         if (!(*v = dusk_opaque(h, held_dtor, h->nbytes)))
             rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for its result's handle");
@@ -436,7 +441,7 @@ static void dispatch(dusk__run *r, int prefer)
         } else if (status == 0) {
             status = encode_task(rm, call, &buf, &len, &terr);
             if (status == 0)
-                status = tp->send(tp->ud, k, t, buf, len, &terr);
+                status = tp->send(tp->ud, k, rm->tag | t, buf, len, &terr);
             dusk_free(buf);
             dusk_value_unref(call);
             if (status == 0) {
@@ -513,6 +518,15 @@ static int remote_run(dusk__run *r, dusk_error *err)
         size_t len = 0;
         dusk_error rerr = DUSK_ERROR_INIT;
         int rc = tp->recv(tp->ud, &wi, &t, &buf, &len, &rerr);
+        if (!rc && (t & ~(int64_t)UINT32_MAX) != rm->tag) {
+            /* An earlier run's: that run ended (failed) while the task
+             * ran. Its worker hears of this run only after it, so it is
+             * no sign of trouble now; applying it could be (the same
+             * task id may be running again). */
+            dusk_free(buf);
+            continue;
+        }
+        t &= UINT32_MAX;
         if (rc || wi < 0 || wi >= r->nworkers || rm->inflight[wi] != t) {
             /* A worker is gone or talks nonsense: nothing more can be
              * trusted to come back, so the run ends here. */

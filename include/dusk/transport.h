@@ -71,7 +71,11 @@ typedef struct dusk_transport {
      * the scheduling process then runs every task itself). */
     int (*workers)(void *ud);
     /* Scheduling side. send hands worker w (0 <= w < workers()) task t's
-     * message of len bytes (borrowed until the call returns). */
+     * message of len bytes (borrowed until the call returns). t is the
+     * run's number << 32 | the task's id in the graph: recv gives it back
+     * with the outcome, and an outcome of an earlier run (one that failed
+     * while the task ran) is ignored. Held results, fetch and drop name
+     * tasks by the same t. */
     int (*send)(void *ud, int w, int64_t t, const void *msg, size_t len, dusk_error *err);
     /* Blocks until some worker's outcome has come back: sets *w, *t and
      * *out / *len to a buffer the transport allocated with dusk_malloc (the

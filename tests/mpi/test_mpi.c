@@ -875,6 +875,125 @@ static void test_traffic(void **state)
     assert_contains(out, "ok traffic");
 }
 
+/* --- a run's outcomes are its own (a transport in this process) -------------------- */
+
+/* Two workers that run each task as it is sent (dusk_task_run) and queue
+ * its outcome; recv hands the queue out in order, after one nonsense
+ * outcome when asked to. What a failed run leaves queued is what a real
+ * worker sends once its task is done: an outcome the next run receives. */
+static struct {
+    int w[32];
+    int64_t t[32];
+    void *out[32];
+    size_t len[32];
+    int head, n;
+    int nonsense;
+} F;
+
+static int f_schedules(void *ud) { (void)ud; return 1; }
+static int f_workers(void *ud) { (void)ud; return 2; }
+
+static int f_send(void *ud, int w, int64_t t, const void *msg, size_t len, dusk_error *err)
+{
+    (void)ud;
+    if (F.n == 32)
+        return dusk_error_set(err, DUSK_ENOMEM, "fake: queue full");
+    dusk_error e = DUSK_ERROR_INIT;
+    F.w[F.n] = w;
+    F.t[F.n] = t;
+    dusk_task_run(t, msg, len, NULL, NULL, &F.out[F.n], &F.len[F.n], &e);
+    F.n++;
+    return 0;
+}
+
+static int f_recv(void *ud, int *w, int64_t *t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    if (F.head == F.n)
+        return dusk_error_set(err, DUSK_ESYS, "fake: no outcome will come");
+    if (F.nonsense) {
+        /* this run's number, a task worker 0 does not run */
+        F.nonsense = 0;
+        *w = 0;
+        *t = (F.t[F.head] & ~(int64_t)UINT32_MAX) | 999;
+        *out = NULL;
+        *len = 0;
+        return 0;
+    }
+    *w = F.w[F.head];
+    *t = F.t[F.head];
+    *out = F.out[F.head];
+    *len = F.len[F.head];
+    F.out[F.head++] = NULL;
+    return 0;
+}
+
+static void f_end(void *ud, int rc, const dusk_error *rerr)
+{
+    (void)ud;
+    (void)rc;
+    (void)rerr;
+}
+
+static int f_serve(void *ud, dusk_error *err)
+{
+    (void)ud;
+    (void)err;
+    return 0;
+}
+
+static int f_fetch(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    (void)w;
+    return dusk_task_held_encode(t, out, len, err);
+}
+
+static int f_drop(void *ud, int w, const int64_t *ts, size_t n, dusk_error *err)
+{
+    (void)ud;
+    (void)w;
+    (void)err;
+    for (size_t i = 0; i < n; i++)
+        dusk_task_held_drop(ts[i]);
+    return 0;
+}
+
+/* A run that fails on a nonsense outcome leaves two tasks' outcomes on
+ * their way; the next run of the same graph sends the same task ids to the
+ * same workers, receives those stale outcomes first, and must not take
+ * them for its own (before, it applied them, then failed on its own
+ * outcomes as nonsense). */
+static void test_stale_outcome_ignored(void **state)
+{
+    (void)state;
+    enum { FAKE = 42 };
+    dusk_transport tp = {.name = "fake", .kind = FAKE, .schedules = f_schedules,
+                         .workers = f_workers, .send = f_send, .recv = f_recv, .end = f_end,
+                         .serve = f_serve, .fetch = f_fetch, .drop = f_drop};
+    dusk_error e = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_transport_register(&tp, &e), 0);
+    memset(&F, 0, sizeof F);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));
+    dusk_task(g, "b", &dusk_inc, dusk_lit_int(10));
+    dusk_task(g, "c", &dusk_add, dusk_ref("a"), dusk_ref("b"));
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = (dusk_sched_kind)FAKE;
+    dusk_value *v = NULL;
+    F.nonsense = 1;
+    assert_int_equal(dusk_get(g, "c", &o, &v, &e), DUSK_EINVAL);
+    assert_contains(e.msg, "fake: an outcome for task 999 from worker 0, which was not running it");
+    assert_int_equal(F.n - F.head, 2);   /* a's and b's, on their way */
+    assert_int_equal(dusk_get(g, "c", &o, &v, &e), 0);
+    assert_int_equal(dusk_value_int(v), 13);
+    dusk_value_unref(v);
+    for (int i = 0; i < F.n; i++)
+        dusk_free(F.out[i]);
+    dusk_graph_free(g);
+    dusk_transport_unregister(FAKE);
+}
+
 /* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
 static void test_mpi_not_started(void **state)
 {
@@ -901,6 +1020,7 @@ int main(int argc, char **argv)
     self[n] = '\0';
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mpi_not_started),
+        cmocka_unit_test(test_stale_outcome_ignored),
         cmocka_unit_test_teardown(test_lecture, free_out),
         cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
