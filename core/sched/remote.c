@@ -757,9 +757,10 @@ int dusk_task_held_encode(int64_t t, void **out, size_t *len, dusk_error *err)
 }
 
 /* Puts input ref = (task, holder, path...) into call: from this process's
- * results, or fetched from its holder. */
+ * results, or from those this task fetched already (got[0..*ngot), an
+ * input named twice moves once), or fetched from its holder. */
 static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn fetch, void *fud,
-                   dusk_error *err)
+                   dusk_value **got, size_t *ngot, dusk_error *err)
 {
     size_t n = dusk_tuple_len(ref);
     for (size_t i = 0; i < n; i++)
@@ -784,6 +785,9 @@ static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn f
     pthread_mutex_lock(&H.mu);
     dusk_value *v = held_get(t);
     pthread_mutex_unlock(&H.mu);
+    for (size_t i = 0; i < *ngot && !v; i++)
+        if (dusk_value_int(dusk_tuple_get(got[i], 0)) == t)
+            v = dusk_value_ref(dusk_tuple_get(got[i], 1));
     if (!v) {
         if (!fetch || w < 0 || w > INT32_MAX)
             return dusk_error_set(err, DUSK_EINVAL, "input task %lld is held by worker %lld, "
@@ -798,6 +802,12 @@ static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn f
         dusk_free(buf);
         if (rc)
             return rc;
+        dusk_value *pair = dusk_tuple_new(2);
+        if (pair) {   /* without it the next use fetches again */
+            dusk_tuple_set(pair, 0, dusk_int(t));
+            dusk_tuple_set(pair, 1, dusk_value_ref(v));
+            got[(*ngot)++] = pair;
+        }
     }
     dusk_tuple_set(parent, (size_t)last, v);
     return 0;
@@ -819,8 +829,16 @@ int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fet
     dusk_value *refs = dusk_tuple_get(m, 0), *call = dusk_tuple_get(m, 1);
     if (rc == 0 && (dusk_tuple_len(m) != 2 || dusk_value_kind(refs) != DUSK_KIND_TUPLE))
         rc = dusk_error_set(&terr, DUSK_EINVAL, "a task message is (inputs, (key, args...))");
-    for (size_t i = 0; rc == 0 && i < dusk_tuple_len(refs); i++)
-        rc = resolve(call, dusk_tuple_get(refs, i), fetch, fetch_ud, &terr);
+    size_t nrefs = dusk_tuple_len(refs), ngot = 0;
+    dusk_value *one[8], **got = nrefs > 8 ? dusk_malloc(nrefs * sizeof *got) : one;
+    if (!got && rc == 0)
+        rc = dusk_error_set(&terr, DUSK_ENOMEM, "out of memory for its inputs");
+    for (size_t i = 0; rc == 0 && i < nrefs; i++)
+        rc = resolve(call, dusk_tuple_get(refs, i), fetch, fetch_ud, got, &ngot, &terr);
+    for (size_t i = 0; i < ngot; i++)
+        dusk_value_unref(got[i]);
+    if (got != one)
+        dusk_free(got);
     if (rc == 0)
         rc = dusk__task_call(call, &res, &terr);
     dusk_value_unref(m);

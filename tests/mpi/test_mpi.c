@@ -994,6 +994,64 @@ static void test_stale_outcome_ignored(void **state)
     dusk_transport_unregister(FAKE);
 }
 
+/* A worker's side of the message format: inputs named (task, holder,
+ * path), fetched through the callback, once each however often they are
+ * named; a result over DUSK_TASK_INLINE bytes is kept, its size sent. */
+static int fetches;
+
+static int fetch_twenty(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    fetches++;
+    if (w != 1 || t != 77)
+        return dusk_error_set(err, DUSK_EINVAL, "asked worker %d for task %lld", w,
+                              (long long)t);
+    dusk_value *v = dusk_int(20);
+    int rc = dusk_value_encode(v, out, len, err);
+    dusk_value_unref(v);
+    return rc;
+}
+
+static void test_task_run_fetches_once(void **state)
+{
+    (void)state;
+    dusk_error e = DUSK_ERROR_INIT;
+    /* add(<77>, <77>): one input named at positions 1 and 2 of the call */
+    dusk_value *refs = dusk_tuple_of(
+        2, (dusk_value *[]){dusk_tuple_of(3, (dusk_value *[]){dusk_int(77), dusk_int(1),
+                                                               dusk_int(1)}),
+                            dusk_tuple_of(3, (dusk_value *[]){dusk_int(77), dusk_int(1),
+                                                               dusk_int(2)})});
+    dusk_value *call = dusk_tuple_of(
+        3, (dusk_value *[]){dusk_string(dusk_func_key(&dusk_add)), dusk_none(), dusk_none()});
+    dusk_value *m = dusk_tuple_of(2, (dusk_value *[]){refs, call});
+    void *msg = NULL, *out = NULL;
+    size_t len = 0, olen = 0;
+    assert_int_equal(dusk_value_encode(m, &msg, &len, &e), 0);
+    dusk_value_unref(m);
+    fetches = 0;
+    assert_int_equal(dusk_task_run(5, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
+    dusk_value *o = NULL;
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    char buf[64];
+    dusk_value_repr(o, buf, sizeof buf);
+    assert_string_equal(buf, "(0, 40)");
+    assert_int_equal(fetches, 1);
+    dusk_value_unref(o);
+    dusk_free(out);
+    /* without a way to fetch, the task fails naming the input */
+    assert_int_equal(dusk_task_run(5, msg, len, NULL, NULL, &out, &olen, &e), 0);
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    assert_int_equal(dusk_value_int(dusk_tuple_get(o, 0)), DUSK_EINVAL);
+    assert_contains(dusk_value_str(dusk_tuple_get(o, 1)), "input task 77 is held by worker 1");
+    dusk_value_unref(o);
+    dusk_free(out);
+    dusk_free(msg);
+    uint64_t held = 1;
+    dusk_task_held_bytes(&held, NULL);
+    assert_int_equal(held, 0);   /* an int comes back in the outcome */
+}
+
 /* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
 static void test_mpi_not_started(void **state)
 {
@@ -1021,6 +1079,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mpi_not_started),
         cmocka_unit_test(test_stale_outcome_ignored),
+        cmocka_unit_test(test_task_run_fetches_once),
         cmocka_unit_test_teardown(test_lecture, free_out),
         cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
