@@ -6,7 +6,9 @@
 **
 ** on DUSK_SCHED_MPI: every rank builds the same arrays and makes the same
 ** dusk_array_compute call; rank 0 schedules, the other ranks read chunks
-** and compute. The blocks gather to rank 0, which writes r to
+** and compute; each chunk stays on the rank that read it (the program
+** prints the bytes the job moved between ranks: about the result's). The
+** blocks gather to rank 0, which writes r to
 ** DIR/r-mpi.hdf5; then it runs the same job on the threads scheduler into
 ** DIR/r-threads.hdf5 and checks that both files hold the same numbers,
 ** bit for bit.

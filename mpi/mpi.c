@@ -209,11 +209,34 @@ static int answer(const MPI_Status *st, dusk_error *err)
 }
 
 /* Answers every ask waiting, progresses the sends; *got 1 when a message
- * with tag from src (or any) is waiting, its status in *st. */
+ * with tag from src (or any) is waiting, its status in *st. One probe for
+ * any message first: while a rank waits, that is all it finds (most polls
+ * find nothing), and a second probe on every poll costs a task's latency. */
 static int poll_once(int src, int tag, MPI_Status *st, int *got, dusk_error *err)
 {
-    int rc = progress(err);
-    for (int flag = 1; flag && !rc;) {
+    int rc = progress(err), flag = 1;
+    while (!rc) {
+        int mrc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, M.comm, &flag, st);
+        if (mrc != MPI_SUCCESS)
+            return mpi_fail(err, mrc, "waiting for a message");
+        if (!flag) {
+            *got = 0;
+            return 0;
+        }
+        if (st->MPI_TAG != TAG_REQ)
+            break;
+        rc = answer(st, err);
+    }
+    if (rc)
+        return rc;
+    if ((src == MPI_ANY_SOURCE || st->MPI_SOURCE == src) &&
+        (tag == MPI_ANY_TAG || st->MPI_TAG == tag)) {
+        *got = 1;
+        return 0;
+    }
+    /* The first message waiting is not the one wanted (rank 0's next
+     * drop while this rank waits for an input): asks, then the one. */
+    for (flag = 1; flag && !rc;) {
         MPI_Status ast;
         int mrc = MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQ, M.comm, &flag, &ast);
         if (mrc != MPI_SUCCESS)
