@@ -114,9 +114,10 @@ typedef int (*dusk_task_fetch_fn)(void *ud, int w, int64_t t, void **out, size_t
                                   dusk_error *err);
 
 /* Registers t (copied) under t->kind, replacing an earlier registration of
- * that kind. Not during a run of that kind. Returns 0,
- * or DUSK_EINVAL when t lacks a function (every one is needed) or its kind is one of libdusk's own
- * schedulers (SYNC, THREADS, PROCESSES), or DUSK_ENOMEM when 4 kinds are registered. */
+ * that kind. Not during a run of that kind. Returns 0, or DUSK_EINVAL when
+ * t lacks a function (every one is needed) or its kind is one of
+ * libdusk's own schedulers (SYNC, THREADS, PROCESSES), or DUSK_ENOMEM when
+ * 4 kinds are registered. */
 DUSK_API int dusk_transport_register(const dusk_transport *t, dusk_error *err);
 /* Forgets the transport of that kind (nothing if none): later runs with
  * that scheduler are DUSK_EINVAL again. */
