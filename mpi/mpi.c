@@ -3,17 +3,26 @@
 **
 ** A dusk_transport (include/dusk/transport.h) on a duplicate of
 ** MPI_COMM_WORLD, so that dusk's messages never meet the program's own.
-** Three kinds of message, each one MPI message of bytes:
+** Each message is one MPI message of bytes, an 8-byte head then a body:
 **
-**   TAG_TASK  rank 0 -> rank w+1   task id (8 bytes), then the task message
-**   TAG_OUT   rank w+1 -> rank 0   task id (8 bytes), then dusk_task_run's outcome
-**   TAG_END   rank 0 -> every rank the run's status (8 bytes), then its message
+**   TAG_TASK  rank 0 -> rank w+1   task id, the task message
+**   TAG_OUT   rank w+1 -> rank 0   task id, dusk_task_run's outcome
+**   TAG_DROP  rank 0 -> rank w+1   count n, n task ids whose results to drop
+**   TAG_REQ   any -> holder        task id: send me its result
+**   TAG_VAL   holder -> asker      task id, the result's encoding (empty:
+**                                  not held there)
+**   TAG_END   rank 0 -> every rank the run's status, its message
 **
-** Rank 0 sends a worker a task only when that worker's previous outcome has
-** come back, so every send finds its receiver waiting (or about to) and
-** blocking sends cannot deadlock. Waiting polls (MPI_Iprobe) and, after a
-** while with nothing, sleeps between polls: 4 ranks share 2 cores here, and
-** a rank spinning in MPI_Probe takes the core its worker needs.
+** Rank 0 sends a worker a task only when that worker's previous outcome
+** has come back, so the worker is in its serve loop, which receives
+** anything; task, outcome and end messages are blocking sends. A worker
+** waiting for an input it asked for keeps answering other ranks' asks,
+** and drops, asks and answers go out as non-blocking sends (progressed in
+** every wait, completed before a task runs and at the end), so two
+** workers that ask each other for results never wait on each other.
+** Waiting polls (MPI_Iprobe) and, after a while with nothing, sleeps
+** between polls: 4 ranks share 2 cores here, and a rank spinning in
+** MPI_Probe takes the core its worker needs.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
@@ -30,18 +39,26 @@
 #include "dusk/sched.h"
 #include "dusk/transport.h"
 
-enum { TAG_TASK = 1, TAG_OUT = 2, TAG_END = 3 };
+enum { TAG_TASK = 1, TAG_OUT = 2, TAG_END = 3, TAG_DROP = 4, TAG_REQ = 5, TAG_VAL = 6 };
 
 /* How long a waiting rank yields before it sleeps between polls. */
 #define YIELD_NS (50ull * 1000 * 1000)
+
+/* A non-blocking send under way: its buffer lives until it completes. */
+typedef struct pending {
+    MPI_Request req;
+    char *buf;
+} pending;
 
 static struct {
     int ready;          /* dusk_mpi_init done */
     int started_mpi;    /* ... and it called MPI_Init_thread */
     int rank, size;
     MPI_Comm comm;
-    uint64_t sent, received;   /* task and outcome bytes (dusk_mpi_traffic) */
-} M = {0, 0, 0, 1, MPI_COMM_NULL, 0, 0};
+    uint64_t sent, received;   /* bytes of dusk's messages (dusk_mpi_traffic) */
+    pending *pend;
+    size_t npend, cappend;
+} M = {0, 0, 0, 1, MPI_COMM_NULL, 0, 0, NULL, 0, 0};
 
 static int mpi_fail(dusk_error *err, int mrc, const char *what)
 {
@@ -52,32 +69,40 @@ static int mpi_fail(dusk_error *err, int mrc, const char *what)
     return dusk_error_set(err, DUSK_ESYS, "mpi: %s: %s", what, text);
 }
 
-/* Waits for a message from src (or any) with tag (or any). */
-static int wait_message(int src, int tag, MPI_Status *st, dusk_error *err)
+/* One more poll found nothing: yield (a rank that yields stays runnable,
+ * and is back as soon as a core is free) for the first YIELD_NS, then
+ * sleep between polls: a sleeping rank on a busy machine wakes a time
+ * slice late, which costs every task that much (70 ms a task with 2 cores
+ * under load 10), while an idle rank yielding forever takes a core's worth
+ * of system calls from the ranks that compute. */
+static void idle(long spins, uint64_t *t0)
 {
-    uint64_t t0 = 0;
-    for (long spins = 0;; spins++) {
-        int flag = 0;
-        int mrc = MPI_Iprobe(src, tag, M.comm, &flag, st);
-        if (mrc != MPI_SUCCESS)
-            return mpi_fail(err, mrc, "waiting for a message");
-        if (flag)
-            return 0;
-        /* Yield (a rank that yields stays runnable, and is back as soon as
-         * a core is free) for the first YIELD_NS, then sleep between
-         * polls: a sleeping rank on a busy machine wakes a time slice
-         * late, which costs every task that much (70 ms a task with 2
-         * cores under load 10), while an idle rank yielding forever takes
-         * a core's worth of system calls from the ranks that compute. */
-        if (spins % 64 == 0 && !t0)
-            t0 = dusk_now_ns();
-        if (!t0 || dusk_now_ns() - t0 < YIELD_NS) {
-            sched_yield();
-        } else {
-            struct timespec ts = {0, 200 * 1000};
-            nanosleep(&ts, NULL);
-        }
+    if (spins % 64 == 0 && !*t0)
+        *t0 = dusk_now_ns();
+    if (!*t0 || dusk_now_ns() - *t0 < YIELD_NS) {
+        sched_yield();
+    } else {
+        struct timespec ts = {0, 200 * 1000};
+        nanosleep(&ts, NULL);
     }
+}
+
+/* Completes what it can of the non-blocking sends. */
+static int progress(dusk_error *err)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < M.npend; i++) {
+        int done = 0;
+        int mrc = MPI_Test(&M.pend[i].req, &done, MPI_STATUS_IGNORE);
+        if (mrc != MPI_SUCCESS)
+            return mpi_fail(err, mrc, "sending a message");
+        if (done)
+            dusk_free(M.pend[i].buf);
+        else
+            M.pend[k++] = M.pend[i];
+    }
+    M.npend = k;
+    return 0;
 }
 
 /* Receives the message st announced into a new buffer (dusk_malloc). */
@@ -101,10 +126,10 @@ static int recv_bytes(const MPI_Status *st, char **buf, int *n, dusk_error *err)
     return 0;
 }
 
-/* Sends an 8-byte head followed by len bytes as one message. */
-static int send_bytes(int dest, int tag, int64_t head, const void *body, size_t len,
-                      dusk_error *err)
+/* An 8-byte head followed by len bytes, in a new buffer (*out). */
+static int message(int64_t head, const void *body, size_t len, char **out, dusk_error *err)
 {
+    *out = NULL;
     if (len > (size_t)INT_MAX - 8)
         return dusk_error_set(err, DUSK_EINVAL, "mpi: a message of %zu bytes is more than "
                               "one MPI message carries (2 GiB)", len);
@@ -115,11 +140,174 @@ static int send_bytes(int dest, int tag, int64_t head, const void *body, size_t 
     memcpy(buf, &head, 8);
     if (len)
         memcpy(buf + 8, body, len);
+    *out = buf;
+    return 0;
+}
+
+/* Sends head and body as one message, blocking. */
+static int send_bytes(int dest, int tag, int64_t head, const void *body, size_t len,
+                      dusk_error *err)
+{
+    char *buf = NULL;
+    int rc = message(head, body, len, &buf, err);
+    if (rc)
+        return rc;
     int mrc = MPI_Send(buf, (int)(len + 8), MPI_BYTE, dest, tag, M.comm);
     dusk_free(buf);
     if (mrc == MPI_SUCCESS && tag != TAG_END)
         M.sent += (uint64_t)len + 8;
     return mrc == MPI_SUCCESS ? 0 : mpi_fail(err, mrc, "sending a message");
+}
+
+/* The same without waiting: the send completes in a later progress(). */
+static int post_bytes(int dest, int tag, int64_t head, const void *body, size_t len,
+                      dusk_error *err)
+{
+    if (M.npend == M.cappend) {
+        size_t cap = M.cappend ? 2 * M.cappend : 16;
+        pending *p = dusk_realloc(M.pend, cap * sizeof *p);
+        if (!p)
+            return dusk_error_set(err, DUSK_ENOMEM, "mpi: out of memory for a message");
+        M.pend = p;
+        M.cappend = cap;
+    }
+    char *buf = NULL;
+    int rc = message(head, body, len, &buf, err);
+    if (rc)
+        return rc;
+    pending *p = &M.pend[M.npend];
+    int mrc = MPI_Isend(buf, (int)(len + 8), MPI_BYTE, dest, tag, M.comm, &p->req);
+    if (mrc != MPI_SUCCESS) {
+        dusk_free(buf);
+        return mpi_fail(err, mrc, "sending a message");
+    }
+    p->buf = buf;
+    M.npend++;
+    M.sent += (uint64_t)len + 8;
+    return 0;
+}
+
+/* Answers the ask st announced: the result it names, or an empty answer
+ * when this rank does not hold it. */
+static int answer(const MPI_Status *st, dusk_error *err)
+{
+    char *buf = NULL;
+    int n = 0, rc = recv_bytes(st, &buf, &n, err);
+    if (rc)
+        return rc;
+    int64_t t = -1;
+    if (n >= 8)
+        memcpy(&t, buf, 8);
+    dusk_free(buf);
+    void *val = NULL;
+    size_t len = 0;
+    dusk_error ignored;
+    dusk_task_held_encode(t, &val, &len, &ignored);   /* not held: empty */
+    rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, val, len, err);
+    dusk_free(val);
+    return rc;
+}
+
+/* Answers every ask waiting, progresses the sends; *got 1 when a message
+ * with tag from src (or any) is waiting, its status in *st. One probe for
+ * any message first: while a rank waits, that is all it finds (most polls
+ * find nothing), and a second probe on every poll costs a task's latency. */
+static int poll_once(int src, int tag, MPI_Status *st, int *got, dusk_error *err)
+{
+    int rc = progress(err), flag = 1;
+    while (!rc) {
+        int mrc = MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, M.comm, &flag, st);
+        if (mrc != MPI_SUCCESS)
+            return mpi_fail(err, mrc, "waiting for a message");
+        if (!flag) {
+            *got = 0;
+            return 0;
+        }
+        if (st->MPI_TAG != TAG_REQ)
+            break;
+        rc = answer(st, err);
+    }
+    if (rc)
+        return rc;
+    if ((src == MPI_ANY_SOURCE || st->MPI_SOURCE == src) &&
+        (tag == MPI_ANY_TAG || st->MPI_TAG == tag)) {
+        *got = 1;
+        return 0;
+    }
+    /* The first message waiting is not the one wanted (rank 0's next
+     * drop while this rank waits for an input): asks, then the one. */
+    for (flag = 1; flag && !rc;) {
+        MPI_Status ast;
+        int mrc = MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQ, M.comm, &flag, &ast);
+        if (mrc != MPI_SUCCESS)
+            return mpi_fail(err, mrc, "waiting for a message");
+        if (flag)
+            rc = answer(&ast, err);
+    }
+    if (rc)
+        return rc;
+    int mrc = MPI_Iprobe(src, tag, M.comm, got, st);
+    return mrc == MPI_SUCCESS ? 0 : mpi_fail(err, mrc, "waiting for a message");
+}
+
+/* Waits for a message from src (or any) with tag (or any, asks aside),
+ * answering asks meanwhile. */
+static int wait_message(int src, int tag, MPI_Status *st, dusk_error *err)
+{
+    uint64_t t0 = 0;
+    for (long spins = 0;; spins++) {
+        int got = 0, rc = poll_once(src, tag, st, &got, err);
+        if (rc)
+            return rc;
+        if (got && st->MPI_TAG != TAG_REQ)
+            return 0;
+        if (!got)
+            idle(spins, &t0);
+    }
+}
+
+/* Waits until every non-blocking send has completed, answering asks. */
+static int drain(dusk_error *err)
+{
+    uint64_t t0 = 0;
+    for (long spins = 0; M.npend > 0; spins++) {
+        MPI_Status st;
+        int got = 0, rc = poll_once(MPI_ANY_SOURCE, TAG_REQ, &st, &got, err);
+        if (rc)
+            return rc;
+        if (M.npend > 0)
+            idle(spins, &t0);
+    }
+    return 0;
+}
+
+/* Brings task t's result from rank `from`, answering others meanwhile. */
+static int fetch_from(int from, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    if (from < 1 || from >= M.size)
+        return dusk_error_set(err, DUSK_EINVAL, "mpi: task %lld's result is held by rank %d, "
+                              "which is not a worker of this job", (long long)t, from);
+    int rc = post_bytes(from, TAG_REQ, t, NULL, 0, err);
+    MPI_Status st;
+    char *buf = NULL;
+    int n = 0;
+    if (rc || (rc = wait_message(from, TAG_VAL, &st, err)) != 0 ||
+        (rc = recv_bytes(&st, &buf, &n, err)) != 0)
+        return rc;
+    int64_t head = -1;
+    if (n >= 8)
+        memcpy(&head, buf, 8);
+    if (n <= 8 || head != t) {
+        dusk_free(buf);
+        return dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d does not hold task %lld's "
+                              "result", from, (long long)t);
+    }
+    memmove(buf, buf + 8, (size_t)n - 8);
+    *out = buf;
+    *len = (size_t)n - 8;
+    return 0;
 }
 
 /* --- the transport ------------------------------------------------------------ */
@@ -167,6 +355,18 @@ static int t_recv(void *ud, int *w, int64_t *t, void **out, size_t *len, dusk_er
     return 0;
 }
 
+static int t_fetch(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    return fetch_from(w + 1, t, out, len, err);
+}
+
+static int t_drop(void *ud, int w, const int64_t *ts, size_t n, dusk_error *err)
+{
+    (void)ud;
+    return post_bytes(w + 1, TAG_DROP, (int64_t)n, ts, n * sizeof *ts, err);
+}
+
 static void t_end(void *ud, int rc, const dusk_error *rerr)
 {
     (void)ud;
@@ -174,23 +374,33 @@ static void t_end(void *ud, int rc, const dusk_error *rerr)
     dusk_error ignored;
     for (int k = 1; k < M.size; k++)
         send_bytes(k, TAG_END, rc, m, strlen(m), &ignored);
+    drain(&ignored);   /* the drops, which every worker reads before the end */
+}
+
+/* A worker's fetch: from the rank of worker w. */
+static int fetch_input(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    return fetch_from(w + 1, t, out, len, err);
 }
 
 static int t_serve(void *ud, dusk_error *err)
 {
     (void)ud;
+    int rc = 0;
     for (;;) {
         MPI_Status st;
         char *buf = NULL;
-        int n = 0, rc;
-        if ((rc = wait_message(0, MPI_ANY_TAG, &st, err)) != 0 ||
+        int n = 0;
+        if ((rc = wait_message(MPI_ANY_SOURCE, MPI_ANY_TAG, &st, err)) != 0 ||
             (rc = recv_bytes(&st, &buf, &n, err)) != 0)
-            return rc;
+            break;
         int64_t head = 0;
-        if (n < 8) {
+        if (n < 8 || st.MPI_SOURCE != 0) {
             dusk_free(buf);
-            return dusk_error_set(err, DUSK_EINVAL, "mpi: rank 0 sent a message of %d bytes",
-                                  n);
+            rc = dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d sent a message of %d bytes "
+                                "(tag %d) between tasks", st.MPI_SOURCE, n, st.MPI_TAG);
+            break;
         }
         memcpy(&head, buf, 8);
         if (st.MPI_TAG == TAG_END) {
@@ -199,18 +409,39 @@ static int t_serve(void *ud, dusk_error *err)
             if (rc)
                 dusk_error_set(err, rc, "%s", buf + 8);
             dusk_free(buf);
+            dusk_error ignored;
+            drain(&ignored);
+            dusk_task_held_clear();
             return rc;
+        }
+        if (st.MPI_TAG == TAG_DROP) {
+            for (int64_t i = 0; i < head && 8 + 8 * (i + 1) <= n; i++) {
+                int64_t t;
+                memcpy(&t, buf + 8 + 8 * i, 8);
+                dusk_task_held_drop(t);
+            }
+            dusk_free(buf);
+            continue;
+        }
+        /* A task: what this rank sent others goes first, so that a large
+         * answer is not left half-sent while the task computes. */
+        if ((rc = drain(err)) != 0) {
+            dusk_free(buf);
+            break;
         }
         void *out = NULL;
         size_t olen = 0;
         dusk_error terr = DUSK_ERROR_INIT;
-        dusk_task_run(buf + 8, (size_t)n - 8, &out, &olen, &terr);  /* olen 0: no memory */
+        dusk_task_run(head, buf + 8, (size_t)n - 8, fetch_input, NULL, &out, &olen,
+                      &terr);   /* olen 0: no memory */
         dusk_free(buf);
         rc = send_bytes(0, TAG_OUT, head, out, olen, err);
         dusk_free(out);
         if (rc)
-            return rc;
+            break;
     }
+    dusk_task_held_clear();
+    return rc;
 }
 
 /* --- the public calls ----------------------------------------------------------- */
@@ -235,7 +466,8 @@ int dusk_mpi_init(int *argc, char ***argv, dusk_error *err)
     MPI_Comm_size(M.comm, &M.size);
     dusk_transport t = {
         .name = "mpi", .kind = DUSK_SCHED_MPI, .ud = NULL, .schedules = t_schedules,
-        .workers = t_workers, .send = t_send, .recv = t_recv, .end = t_end, .serve = t_serve};
+        .workers = t_workers, .send = t_send, .recv = t_recv, .end = t_end, .serve = t_serve,
+        .fetch = t_fetch, .drop = t_drop};
     int rc = dusk_transport_register(&t, err);
     if (rc) {
         MPI_Comm_free(&M.comm);
@@ -250,6 +482,11 @@ void dusk_mpi_finalize(void)
     if (!M.ready)
         return;
     dusk_transport_unregister(DUSK_SCHED_MPI);
+    dusk_error ignored;
+    drain(&ignored);
+    dusk_free(M.pend);
+    M.pend = NULL;
+    M.npend = M.cappend = 0;
     MPI_Comm_free(&M.comm);
     if (M.started_mpi)
         MPI_Finalize();
@@ -270,6 +507,21 @@ void dusk_mpi_traffic(uint64_t *sent, uint64_t *received)
         *sent = M.sent;
     if (received)
         *received = M.received;
+}
+
+int dusk_mpi_traffic_total(uint64_t *bytes, dusk_error *err)
+{
+    if (bytes)
+        *bytes = M.sent;
+    if (!M.ready)
+        return 0;
+    uint64_t all = 0;
+    int mrc = MPI_Allreduce(&M.sent, &all, 1, MPI_UINT64_T, MPI_SUM, M.comm);
+    if (mrc != MPI_SUCCESS)
+        return mpi_fail(err, mrc, "MPI_Allreduce");
+    if (bytes)
+        *bytes = all;
+    return 0;
 }
 
 int dusk_mpi_barrier(dusk_error *err)

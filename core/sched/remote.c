@@ -11,18 +11,21 @@
 **
 ** The scheduling process keeps the run (sched.h: "a backend whose tasks
 ** run in another address space calls all of these on its own threads in
-** the caller's process"). Here that is one thread, the caller's: for each
-** idle worker it takes a step, computes values and aliases itself, and
-** sends the first real task's message; then it waits for any outcome and
-** takes that worker's next step with it. Steps are serialised by being on
-** one thread. A worker with nothing to do flushes its events at once, as a
-** worker about to wait must. With no worker at all (a job of one process)
-** it is the sync backend.
+** the caller's process"). Here that is one thread, the caller's: it hands
+** ready tasks to idle workers (computing values and aliases itself), then
+** waits for any outcome, records it and hands out more. Steps are
+** serialised by being on one thread; each is split (record, then take) so
+** that the task taken and the worker it goes to can be chosen apart: a
+** task goes where most of its input bytes are (transport.h, "Data
+** locality"). Large results stay with their workers; the run holds handles
+** for them (opaque values whose destructor queues the holder's drop). With
+** no worker at all (a job of one process) it is the sync backend.
 **
 ** Serving processes never reach the run engine: dusk__compute_on asks the
 ** backend's serve hook after making the plan (so that a bad graph fails in
 ** every process alike), and serve runs task messages until the scheduler
-** ends the run.
+** ends the run; the results a serving process keeps are in its store
+** below (dusk_task_held_*).
 */
 #include <pthread.h>
 #include <string.h>
@@ -83,12 +86,93 @@ const dusk__backend *dusk__remote_find(int kind)
 
 /* --- the scheduling side --------------------------------------------------------- */
 
+/* A result kept by the worker that made it: the run holds an opaque value
+ * whose pointer is this handle, and whose size is the result's (so the
+ * run's memory figures and events are the holder's), instead of the value.
+ * When the run drops it (released, or replaced by the value gathered at
+ * the end) the holder is told to drop the result too. */
+typedef struct held {
+    struct remote *rm;
+    int64_t t;                   /* the task's id as the transport carries it (tag) */
+    int holder;                  /* the worker */
+    uint64_t nbytes;
+    dusk_value *gathered;        /* the value brought back, at the end */
+} held;
+
 typedef struct remote {
     const dusk_transport *tp;
     int64_t *inflight;   /* per worker: the task it runs, or -1 */
-    int nbusy;
+    int nbusy, nfree, nw;
     int ended;           /* the serving processes have been told */
+    int64_t tag;         /* this run's number << 32: or'd into the task ids sent */
+    held *handles;       /* per task id of the graph */
+    size_t nhandles;
+    uint64_t *on;        /* per worker: input bytes of the task being placed */
+    int64_t *drops;      /* tasks whose results the run released, per holder: */
+    size_t *ndrops;      /* drops + w * ndrops_cap, ndrops[w] of them */
+    size_t ndrops_cap;
+    int drop_failed;     /* out of memory queueing one: the run fails */
 } remote;
+
+/* The handle behind v when v stands for a result held by a worker, or NULL
+ * (any other value, a user's opaque ones included). */
+static held *held_of(const remote *rm, const dusk_value *v)
+{
+    if (!v || dusk_value_kind(v) != DUSK_KIND_OPAQUE)
+        return NULL;
+    uintptr_t p = (uintptr_t)dusk_opaque_ptr(v), lo = (uintptr_t)rm->handles;
+    if (p < lo || p >= lo + rm->nhandles * sizeof(held))
+        return NULL;
+    return (held *)p;
+}
+
+static void held_dtor(void *p)
+{
+    held *h = p;
+    remote *rm = h->rm;
+    dusk_value_unref(h->gathered);
+    h->gathered = NULL;
+    if (rm->ended)
+        return;   /* the holders have dropped everything with the end */
+    size_t *n = &rm->ndrops[h->holder];
+    if (*n == rm->ndrops_cap) {
+        size_t cap = rm->ndrops_cap ? 2 * rm->ndrops_cap : 64;
+        int64_t *d = dusk_malloc(cap * (size_t)rm->nw * sizeof *d);
+        if (!d) {
+            rm->drop_failed = 1;
+            return;
+        }
+        for (int w = 0; w < rm->nw; w++)
+            if (rm->ndrops[w])
+                memcpy(d + (size_t)w * cap, rm->drops + (size_t)w * rm->ndrops_cap,
+                       rm->ndrops[w] * sizeof *d);
+        dusk_free(rm->drops);
+        rm->drops = d;
+        rm->ndrops_cap = cap;
+    }
+    rm->drops[(size_t)h->holder * rm->ndrops_cap + (*n)++] = h->t;
+}
+
+/* Tells the holders what the run released since the last call: one
+ * message to each holder with something to drop. */
+static void send_drops(dusk__run *r)
+{
+    remote *rm = r->backend;
+    dusk_error e;
+    int rc = 0;
+    if (rm->drop_failed) {
+        rm->drop_failed = 0;
+        rc = dusk_error_set(&e, DUSK_ENOMEM, "out of memory telling a worker to drop a result");
+    }
+    for (int w = 0; w < r->nworkers && !rc; w++)
+        if (rm->ndrops[w])
+            rc = rm->tp->drop(rm->tp->ud, w, rm->drops + (size_t)w * rm->ndrops_cap,
+                              rm->ndrops[w], &e);
+    for (int w = 0; w < r->nworkers; w++)
+        rm->ndrops[w] = 0;
+    if (rc)
+        dusk__run_refused(r, rc, &e);
+}
 
 static int remote_workers(const dusk_options *o, dusk_error *err)
 {
@@ -107,80 +191,185 @@ static int remote_init(dusk__run *r, dusk_error *err)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     r->backend = rm;
     rm->tp = transport_of(r->be);
-    if (!(rm->inflight = dusk_malloc((size_t)r->nworkers * sizeof *rm->inflight)))
+    size_t nw = (size_t)r->nworkers;
+    rm->nhandles = r->plan->gsize ? r->plan->gsize : 1;
+    rm->inflight = dusk_malloc(nw * sizeof *rm->inflight);
+    rm->on = dusk_calloc(nw, sizeof *rm->on);
+    rm->ndrops = dusk_calloc(nw, sizeof *rm->ndrops);
+    rm->handles = dusk_calloc(rm->nhandles, sizeof *rm->handles);
+    if (!rm->inflight || !rm->on || !rm->ndrops || !rm->handles)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     for (int i = 0; i < r->nworkers; i++)
         rm->inflight[i] = -1;
+    rm->nfree = rm->nw = r->nworkers;
+    /* Task ids are below 2^32 (core/graph.h); the run's number above them
+     * tells this run's outcomes from a failed earlier run's. */
+    static uint32_t runs;
+    rm->tag = (int64_t)(__atomic_add_fetch(&runs, 1, __ATOMIC_RELAXED) & 0x7fffffff) << 32;
     return 0;
 }
 
-/* One step for w with the outcome of done (-1: none), split around the
- * gates when a callback has one (as sync.c's gated_step). */
-static int64_t step(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *v, int status,
-                    const dusk_error *terr)
-{
-    if (!dusk__run_gate_armed(r))
-        return dusk__run_step(r, w, dusk__run_clock(r, w), done, v, status, terr);
-    dusk__run_record(r, w, dusk__run_clock(r, w), done, v, status, terr);
-    if (!dusk__run_wants_gate(r))
-        return -1;
-    dusk_error gerr;
-    int rc = dusk__run_gate(r, w, &gerr);
-    if (rc) {
-        dusk__run_refused(r, rc, &gerr);
-        return -1;
-    }
-    return dusk__run_take(r, w, dusk__run_clock(r, w));
-}
+/* --- placing a task ---------------------------------------------------------------- */
 
-/* Takes w's steps from the outcome of done until a task is sent to w (1)
- * or none is ready (0; w's events flushed). Values, aliases and tasks that
- * cannot be sent are settled here. */
-static int feed(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *v, int status,
-                dusk_error *terr)
+/* Input bytes of task t held by each worker (rm->on); the most any worker
+ * holds. */
+static uint64_t inputs_on(dusk__run *r, int64_t t)
 {
     remote *rm = r->backend;
-    const dusk_transport *tp = rm->tp;
-    for (;;) {
-        int64_t t = step(r, w, done, v, status, terr);
-        if (t < 0) {
-            dusk__run_flush(r, w);
-            return 0;
-        }
-        dusk__run_started(r, w, t);
-        dusk_value *msg = NULL;
-        void *buf = NULL;
-        size_t len = 0;
-        dusk_error_clear(terr);
-        v = NULL;
-        status = dusk__run_message(r, t, &msg, terr);
-        if (status == 0 && !msg) {
-            status = dusk__run_execute(r, t, &v, terr);   /* a value or an alias */
-        } else if (status == 0) {
-            status = dusk_value_encode(msg, &buf, &len, terr);
-            if (status) {
-                dusk_error e = *terr;
-                dusk_error_set(terr, status, "its arguments cannot travel to another process "
-                               "(%s)", e.msg);
-            }
-            if (status == 0)
-                status = tp->send(tp->ud, w->id, t, buf, len, terr);
-            dusk_free(buf);
-            if (status == 0) {
-                dusk_value_unref(msg);
-                rm->inflight[w->id] = t;
-                rm->nbusy++;
-                return 1;
-            }
-        }
-        dusk_value_unref(msg);
-        dusk__run_ended(r, w, t, v, status);
-        done = t;
+    const dusk_plan *p = r->plan;
+    uint64_t most = 0;
+    memset(rm->on, 0, (size_t)r->nworkers * sizeof *rm->on);
+    for (int64_t k = p->dep_off[t]; k < p->dep_off[t + 1]; k++) {
+        held *h = held_of(rm, r->s[p->dep_ids[k]].result);
+        if (h && (rm->on[h->holder] += h->nbytes) > most)
+            most = rm->on[h->holder];
     }
+    return most;
 }
 
-/* A worker's outcome bytes (dusk_task_run's) as a result or an error. */
-static int outcome(const void *buf, size_t len, dusk_value **v, dusk_error *terr)
+/* The free worker holding most of t's input bytes (ties: prefer, then the
+ * lowest); *all gets whether no busy worker holds more. */
+static int best_free(dusk__run *r, int64_t t, int prefer, int *all)
+{
+    remote *rm = r->backend;
+    uint64_t most = inputs_on(r, t);
+    int best = -1;
+    for (int w = 0; w < r->nworkers; w++)
+        if (rm->inflight[w] < 0 &&
+            (best < 0 || rm->on[w] > rm->on[best] || (rm->on[w] == rm->on[best] && w == prefer)))
+            best = w;
+    *all = best >= 0 && rm->on[best] == most;
+    return best;
+}
+
+/* The ready heap is run.c's (sched.h): a binary min-heap of prio << 32 |
+ * id in r->heap[0..nheap). To run a task other than the top where its
+ * inputs are, it is moved to the top by lowering its key to prio 0 (its id
+ * alone), which the next dusk__run_take pops; only when that key is below
+ * the top's, so that it surely ends there. Its priority no longer matters
+ * once it is taken. Returns whether it moved. */
+static int promote(dusk__run *r, size_t j)
+{
+    uint64_t e = r->heap[j] & UINT32_MAX;
+    if (e >= r->heap[0])
+        return 0;
+    while (j > 0) {
+        size_t up = (j - 1) / 2;
+        r->heap[j] = r->heap[up];
+        j = up;
+    }
+    r->heap[0] = e;
+    return 1;
+}
+
+enum { SCAN = 256 };   /* ready tasks looked at for one that fits a free worker */
+
+/* Picks the next task to hand out and the free worker to run it: the top
+ * of the heap, on the free worker holding most of its input bytes. But
+ * when a busy worker holds more of them, the first ready task (by
+ * priority, among the first SCAN in the heap) that moves nothing, its
+ * inputs being mostly on a free worker or none held at all, goes first,
+ * and the top waits for its holder; only when no ready task fits do its
+ * inputs move. Returns the worker. */
+static int place(dusk__run *r, int prefer)
+{
+    int all = 0;
+    int64_t top = (int64_t)(r->heap[0] & UINT32_MAX);
+    int w = best_free(r, top, prefer, &all);
+    if (all)
+        return w;
+    size_t n = r->nheap < SCAN ? r->nheap : SCAN, pick = 0;
+    int pick_w = -1;
+    for (size_t j = 1; j < n; j++) {
+        if (pick_w >= 0 && r->heap[j] > r->heap[pick])
+            continue;
+        int fits = 0;
+        int k = best_free(r, (int64_t)(r->heap[j] & UINT32_MAX), prefer, &fits);
+        if (fits) {
+            pick = j;
+            pick_w = k;
+        }
+    }
+    if (pick_w >= 0 && promote(r, pick))
+        return pick_w;
+    return w;
+}
+
+/* --- messages ---------------------------------------------------------------------- */
+
+/* Replaces, in tuple m (at path[0..depth)), each value that stands for a
+ * held result with None, and adds (task, holder, path...) to refs. Only
+ * tuples the run built for this message hold such values (a result held
+ * here never contains one), so m is changed in place. */
+static int strip(remote *rm, dusk_value *m, int64_t *path, int depth, dusk_value ***refs,
+                 size_t *nrefs, size_t *cap)
+{
+    size_t n = dusk_tuple_len(m);
+    for (size_t i = 0; i < n; i++) {
+        dusk_value *v = dusk_tuple_get(m, i);
+        path[depth] = (int64_t)i;
+        held *h = held_of(rm, v);
+        if (!h) {
+            if (dusk_value_kind(v) == DUSK_KIND_TUPLE && depth + 1 < DUSK_ENCODE_MAXDEPTH) {
+                int rc = strip(rm, v, path, depth + 1, refs, nrefs, cap);
+                if (rc)
+                    return rc;
+            }
+            continue;
+        }
+        if (*nrefs == *cap) {
+            size_t c = *cap ? 2 * *cap : 8;
+            dusk_value **a = dusk_realloc(*refs, c * sizeof *a);
+            if (!a)
+                return DUSK_ENOMEM;
+            *refs = a;
+            *cap = c;
+        }
+        dusk_value *ref = dusk_tuple_new(3 + (size_t)depth);
+        if (!ref)
+            return DUSK_ENOMEM;
+        dusk_tuple_set(ref, 0, dusk_int(h->t));
+        dusk_tuple_set(ref, 1, dusk_int(h->holder));
+        for (int d = 0; d <= depth; d++)
+            dusk_tuple_set(ref, 2 + (size_t)d, dusk_int(path[d]));
+        (*refs)[(*nrefs)++] = ref;
+        dusk_tuple_set(m, i, dusk_none());
+    }
+    return 0;
+}
+
+/* Task t's message for a worker (dusk_task_run's format, transport.h):
+ * (refs, (key, args...)), encoded. */
+static int encode_task(remote *rm, dusk_value *call, void **buf, size_t *len, dusk_error *terr)
+{
+    int64_t path[DUSK_ENCODE_MAXDEPTH];
+    dusk_value **refs = NULL;
+    size_t nrefs = 0, cap = 0;
+    int rc = strip(rm, call, path, 0, &refs, &nrefs, &cap);
+    dusk_value *rt = rc ? NULL : dusk_tuple_new(nrefs);
+    for (size_t i = 0; i < nrefs; i++)
+        dusk_tuple_set(rt, i, refs[i]);   /* steals each, rt NULL or not */
+    dusk_free(refs);
+    dusk_value *m = rt ? dusk_tuple_new(2) : NULL;
+    if (!m) {
+        dusk_value_unref(rt);
+        return dusk_error_set(terr, DUSK_ENOMEM, "out of memory for its message");
+    }
+    dusk_tuple_set(m, 0, rt);
+    dusk_tuple_set(m, 1, dusk_value_ref(call));
+    rc = dusk_value_encode(m, buf, len, terr);
+    dusk_value_unref(m);
+    if (rc) {
+        dusk_error e = *terr;
+        dusk_error_set(terr, rc, "its arguments cannot travel to another process (%s)", e.msg);
+    }
+    return rc;
+}
+
+/* A worker's outcome bytes (dusk_task_run's) as a result, a handle to the
+ * result the worker kept, or an error. */
+static int outcome(remote *rm, int w, int64_t t, const void *buf, size_t len, dusk_value **v,
+                   dusk_error *terr)
 {
     *v = NULL;
     if (len == 0)
@@ -191,13 +380,22 @@ static int outcome(const void *buf, size_t len, dusk_value **v, dusk_error *terr
         return dusk_error_set(terr, DUSK_EINVAL, "its outcome from the worker process could "
                               "not be decoded");
     const dusk_value *code = dusk_tuple_get(o, 0);
-    if (dusk_tuple_len(o) != 2 || dusk_value_kind(code) != DUSK_KIND_INT) {
+    size_t n = dusk_tuple_len(o);
+    if ((n != 2 && n != 3) || dusk_value_kind(code) != DUSK_KIND_INT ||
+        (n == 3 && (dusk_value_int(code) != 0 ||
+                    dusk_value_kind(dusk_tuple_get(o, 2)) != DUSK_KIND_INT))) {
         dusk_value_unref(o);
         return dusk_error_set(terr, DUSK_EINVAL, "its outcome from the worker process is "
-                              "not (code, value)");
+                              "not (code, value) or (0, None, bytes held)");
     }
     int64_t c = dusk_value_int(code);
-    if (c == 0) {
+    if (n == 3) {
+        held *h = &rm->handles[t];
+        *h = (held){.rm = rm, .t = rm->tag | t, .holder = w,
+                    .nbytes = (uint64_t)dusk_value_int(dusk_tuple_get(o, 2))};
+        if (!(*v = dusk_opaque(h, held_dtor, h->nbytes)))
+            rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for its result's handle");
+    } else if (c == 0) {
         *v = dusk_value_ref(dusk_tuple_get(o, 1));
     } else {
         const char *m = dusk_value_str(dusk_tuple_get(o, 1));
@@ -205,7 +403,100 @@ static int outcome(const void *buf, size_t len, dusk_value **v, dusk_error *terr
                             m ? m : "failed");
     }
     dusk_value_unref(o);
-    return c == 0 ? 0 : rc;
+    return rc;
+}
+
+/* --- the run ---------------------------------------------------------------------- */
+
+/* Hands ready tasks to free workers, each where most of its input bytes
+ * are, until no worker is free or nothing is ready. Values, aliases and
+ * tasks that cannot be sent are settled here. */
+static void dispatch(dusk__run *r, int prefer)
+{
+    remote *rm = r->backend;
+    const dusk_transport *tp = rm->tp;
+    dusk_error terr = DUSK_ERROR_INIT;
+    while (rm->nfree > 0 && dusk__run_has_ready(r) && !dusk__run_over(r)) {
+        int k = place(r, prefer);
+        dusk__worker *w = &r->workers[k];
+        if (dusk__run_gate_armed(r)) {
+            dusk_error gerr;
+            int rc = dusk__run_gate(r, w, &gerr);
+            if (rc) {
+                dusk__run_refused(r, rc, &gerr);
+                break;
+            }
+        }
+        int64_t t = dusk__run_take(r, w, dusk__run_clock(r, w));
+        if (t < 0)
+            break;
+        dusk__run_started(r, w, t);
+        dusk_value *call = NULL, *v = NULL;
+        void *buf = NULL;
+        size_t len = 0;
+        dusk_error_clear(&terr);
+        int status = dusk__run_message(r, t, &call, &terr);
+        if (status == 0 && !call) {
+            status = dusk__run_execute(r, t, &v, &terr);   /* a value or an alias */
+        } else if (status == 0) {
+            status = encode_task(rm, call, &buf, &len, &terr);
+            if (status == 0)
+                status = tp->send(tp->ud, k, rm->tag | t, buf, len, &terr);
+            dusk_free(buf);
+            dusk_value_unref(call);
+            if (status == 0) {
+                rm->inflight[k] = t;
+                rm->nbusy++;
+                rm->nfree--;
+                continue;
+            }
+        }
+        dusk__run_ended(r, w, t, held_of(rm, v) ? NULL : v, status);
+        dusk__run_record(r, w, dusk__run_clock(r, w), t, v, status, &terr);
+        dusk__run_flush(r, w);
+    }
+}
+
+/* After a successful run: the requested results that workers hold are
+ * brought here (each once, aliases sharing it); then every handle left
+ * (a failed run's) is dropped, while this run's state still exists. */
+static void gather(dusk__run *r)
+{
+    remote *rm = r->backend;
+    const dusk_plan *p = r->plan;
+    for (size_t i = 0; i < p->nwant && !r->status; i++) {
+        int64_t t = p->want[i];
+        held *h = held_of(rm, r->s[t].result);
+        if (!h)
+            continue;
+        if (!h->gathered) {
+            void *buf = NULL;
+            size_t len = 0;
+            dusk_error e = DUSK_ERROR_INIT;
+            int rc = rm->tp->fetch(rm->tp->ud, h->holder, h->t, &buf, &len, &e);
+            if (rc == 0 && dusk_value_decode(buf, len, &h->gathered, NULL, &e) != 0)
+                rc = dusk_error_set(&e, DUSK_EINVAL, "%s: task %lld's result from worker %d "
+                                    "could not be decoded", rm->tp->name, (long long)h->t,
+                                    h->holder);
+            dusk_free(buf);
+            if (rc) {
+                dusk__run_refused(r, rc, &e);
+                break;
+            }
+        }
+        dusk_value *v = r->s[t].result;
+        r->s[t].result = dusk_value_ref(h->gathered);
+        dusk_value_unref(v);
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        int64_t t = dusk__plan_task(p, i);
+        held *h = held_of(rm, r->s[t].result);
+        if (h) {
+            r->held -= h->nbytes;
+            dusk_value_unref(r->s[t].result);
+            r->s[t].result = NULL;
+        }
+    }
 }
 
 static int remote_run(dusk__run *r, dusk_error *err)
@@ -218,9 +509,8 @@ static int remote_run(dusk__run *r, dusk_error *err)
         rm->ended = 1;
         return rc;
     }
-    dusk_error terr = DUSK_ERROR_INIT;
-    for (int i = 0; i < r->nworkers; i++)
-        feed(r, &r->workers[i], -1, NULL, 0, &terr);
+    dispatch(r, 0);
+    send_drops(r);
     while (rm->nbusy > 0) {
         int wi = -1;
         int64_t t = -1;
@@ -228,6 +518,15 @@ static int remote_run(dusk__run *r, dusk_error *err)
         size_t len = 0;
         dusk_error rerr = DUSK_ERROR_INIT;
         int rc = tp->recv(tp->ud, &wi, &t, &buf, &len, &rerr);
+        if (!rc && (t & ~(int64_t)UINT32_MAX) != rm->tag) {
+            /* An earlier run's: that run ended (failed) while the task
+             * ran. Its worker hears of this run only after it, so it is
+             * no sign of trouble now; applying it could be (the same
+             * task id may be running again). */
+            dusk_free(buf);
+            continue;
+        }
+        t &= UINT32_MAX;
         if (rc || wi < 0 || wi >= r->nworkers || rm->inflight[wi] != t) {
             /* A worker is gone or talks nonsense: nothing more can be
              * trusted to come back, so the run ends here. */
@@ -242,27 +541,33 @@ static int remote_run(dusk__run *r, dusk_error *err)
         dusk__worker *w = &r->workers[wi];
         rm->inflight[wi] = -1;
         rm->nbusy--;
+        rm->nfree++;
         dusk_value *v = NULL;
-        dusk_error_clear(&terr);
-        int status = outcome(buf, len, &v, &terr);
+        dusk_error terr = DUSK_ERROR_INIT;
+        int status = outcome(rm, wi, t, buf, len, &v, &terr);
         dusk_free(buf);
-        dusk__run_ended(r, w, t, v, status);
-        feed(r, w, t, v, status, &terr);
-        /* That outcome may have made more tasks ready than w takes. */
-        for (int i = 0; i < r->nworkers && dusk__run_has_ready(r) && !dusk__run_over(r); i++)
-            if (rm->inflight[i] < 0)
-                feed(r, &r->workers[i], -1, NULL, 0, &terr);
+        dusk__run_ended(r, w, t, held_of(rm, v) ? NULL : v, status);
+        dusk__run_record(r, w, dusk__run_clock(r, w), t, v, status, &terr);
+        /* w's END and READYs reach the listeners before any START they
+         * allow; the results it released are dropped by their holders
+         * before these hear of another task (so a chain holds two). */
+        dusk__run_flush(r, w);
+        send_drops(r);
+        dispatch(r, wi);
+        send_drops(r);
     }
     for (int i = 0; i < r->nworkers; i++)
         dusk__run_flush(r, &r->workers[i]);
+    send_drops(r);
+    gather(r);
     r->used = r->nworkers;
     int rc = r->status;
     dusk_error e = r->err;
     if (!rc && r->done < r->nrun)
         rc = dusk_error_set(&e, DUSK_ESYS, "run stopped with %zu of %zu tasks done",
                             r->done, r->nrun);
+    rm->ended = 1;   /* ending drops every held result: no more drop lists */
     tp->end(tp->ud, rc, &e);
-    rm->ended = 1;
     return 0;
 }
 
@@ -286,10 +591,13 @@ static void remote_fini(dusk__run *r)
         rm->tp->end(rm->tp->ud, DUSK_ECANCELED, &e);
     }
     dusk_free(rm->inflight);
+    dusk_free(rm->on);
+    dusk_free(rm->ndrops);
+    dusk_free(rm->drops);
+    dusk_free(rm->handles);
     dusk_free(rm);
     r->backend = NULL;
 }
-
 /* --- the serving side ----------------------------------------------------------- */
 
 static int remote_serve(const dusk__backend *be, int *served, dusk_error *err)
@@ -301,7 +609,212 @@ static int remote_serve(const dusk__backend *be, int *served, dusk_error *err)
     return tp->serve(tp->ud, err);
 }
 
-int dusk_task_run(const void *msg, size_t len, void **out, size_t *outlen, dusk_error *err)
+/* The results this process holds for the scheduler's run, by task id: an
+ * open-addressing table (linear probing, key -1 empty), with the bytes
+ * held. One run at a time per process (transport.h). */
+static struct {
+    pthread_mutex_t mu;
+    int64_t *key;
+    dusk_value **val;
+    size_t cap, n;               /* cap a power of two, or 0 */
+    uint64_t bytes, peak;
+} H = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, 0, 0};
+
+static size_t slot_of(int64_t t, size_t cap)
+{
+    uint64_t x = (uint64_t)t * 0x9E3779B97F4A7C15ull;
+    return (size_t)(x >> 17) & (cap - 1);
+}
+
+/* Under H.mu: the slot holding t, or the empty one where it would go. */
+static size_t held_find(int64_t t)
+{
+    size_t i = slot_of(t, H.cap);
+    while (H.key[i] != -1 && H.key[i] != t)
+        i = (i + 1) & (H.cap - 1);
+    return i;
+}
+
+/* Under H.mu: keeps v (taken over) as t's result. */
+static int held_put(int64_t t, dusk_value *v)
+{
+    if (2 * (H.n + 1) > H.cap) {
+        size_t cap = H.cap ? 2 * H.cap : 64;
+        int64_t *key = dusk_malloc(cap * sizeof *key);
+        dusk_value **val = dusk_malloc(cap * sizeof *val);
+        if (!key || !val) {
+            dusk_free(key);
+            dusk_free(val);
+            dusk_value_unref(v);
+            return DUSK_ENOMEM;
+        }
+        for (size_t i = 0; i < cap; i++)
+            key[i] = -1;
+        for (size_t i = 0; i < H.cap; i++)
+            if (H.key[i] != -1) {
+                size_t j = slot_of(H.key[i], cap);
+                while (key[j] != -1)
+                    j = (j + 1) & (cap - 1);
+                key[j] = H.key[i];
+                val[j] = H.val[i];
+            }
+        dusk_free(H.key);
+        dusk_free(H.val);
+        H.key = key;
+        H.val = val;
+        H.cap = cap;
+    }
+    size_t i = held_find(t);
+    if (H.key[i] == t) {
+        H.bytes -= dusk_value_nbytes(H.val[i]);
+        dusk_value_unref(H.val[i]);
+    } else {
+        H.n++;
+    }
+    H.key[i] = t;
+    H.val[i] = v;
+    H.bytes += dusk_value_nbytes(v);
+    if (H.bytes > H.peak)
+        H.peak = H.bytes;
+    return 0;
+}
+
+/* Under H.mu: a new reference to t's result, or NULL. */
+static dusk_value *held_get(int64_t t)
+{
+    if (!H.cap)
+        return NULL;
+    size_t i = held_find(t);
+    return H.key[i] == t ? dusk_value_ref(H.val[i]) : NULL;
+}
+
+void dusk_task_held_drop(int64_t t)
+{
+    pthread_mutex_lock(&H.mu);
+    size_t i = H.cap ? held_find(t) : 0;
+    if (H.cap && H.key[i] == t) {
+        H.bytes -= dusk_value_nbytes(H.val[i]);
+        dusk_value_unref(H.val[i]);
+        H.key[i] = -1;
+        H.n--;
+        /* Backward-shift: the entries after the hole that probed past it
+         * move back, so that every lookup still finds its key. */
+        for (size_t j = (i + 1) & (H.cap - 1); H.key[j] != -1; j = (j + 1) & (H.cap - 1)) {
+            size_t home = slot_of(H.key[j], H.cap);
+            if (((j - home) & (H.cap - 1)) >= ((j - i) & (H.cap - 1))) {
+                H.key[i] = H.key[j];
+                H.val[i] = H.val[j];
+                H.key[j] = -1;
+                i = j;
+            }
+        }
+    }
+    pthread_mutex_unlock(&H.mu);
+}
+
+void dusk_task_held_clear(void)
+{
+    pthread_mutex_lock(&H.mu);
+    for (size_t i = 0; i < H.cap; i++)
+        if (H.key[i] != -1)
+            dusk_value_unref(H.val[i]);
+    dusk_free(H.key);
+    dusk_free(H.val);
+    H.key = NULL;
+    H.val = NULL;
+    H.cap = H.n = 0;
+    H.bytes = 0;
+    pthread_mutex_unlock(&H.mu);
+}
+
+void dusk_task_held_bytes(uint64_t *bytes, uint64_t *peak)
+{
+    pthread_mutex_lock(&H.mu);
+    if (bytes)
+        *bytes = H.bytes;
+    if (peak)
+        *peak = H.peak;
+    pthread_mutex_unlock(&H.mu);
+}
+
+int dusk_task_held_encode(int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (len)
+        *len = 0;
+    DUSK__NONNULL(err, out);
+    DUSK__NONNULL(err, len);
+    pthread_mutex_lock(&H.mu);
+    dusk_value *v = held_get(t);
+    pthread_mutex_unlock(&H.mu);
+    if (!v)
+        return dusk_error_set(err, DUSK_ENOKEY, "task %lld's result is not held here",
+                              (long long)t);
+    int rc = dusk_value_encode(v, out, len, err);
+    dusk_value_unref(v);
+    return rc;
+}
+
+/* Puts input ref = (task, holder, path...) into call: from this process's
+ * results, or from those this task fetched already (got[0..*ngot), an
+ * input named twice moves once), or fetched from its holder. */
+static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn fetch, void *fud,
+                   dusk_value **got, size_t *ngot, dusk_error *err)
+{
+    size_t n = dusk_tuple_len(ref);
+    for (size_t i = 0; i < n; i++)
+        if (dusk_value_kind(dusk_tuple_get(ref, i)) != DUSK_KIND_INT)
+            n = 0;
+    if (n < 3)
+        return dusk_error_set(err, DUSK_EINVAL, "a task message's input is not (task, holder, "
+                              "path...)");
+    int64_t t = dusk_value_int(dusk_tuple_get(ref, 0));
+    int64_t w = dusk_value_int(dusk_tuple_get(ref, 1));
+    dusk_value *parent = call;
+    for (size_t i = 2; i + 1 < n && parent; i++) {
+        int64_t k = dusk_value_int(dusk_tuple_get(ref, i));
+        parent = k >= 0 && (size_t)k < dusk_tuple_len(parent) ? dusk_tuple_get(parent, (size_t)k)
+                                                               : NULL;
+    }
+    int64_t last = dusk_value_int(dusk_tuple_get(ref, n - 1));
+    if (!parent || dusk_value_kind(parent) != DUSK_KIND_TUPLE || last < 0 ||
+        (size_t)last >= dusk_tuple_len(parent))
+        return dusk_error_set(err, DUSK_EINVAL, "a task message's input %lld has a path that "
+                              "is not in its arguments", (long long)t);
+    pthread_mutex_lock(&H.mu);
+    dusk_value *v = held_get(t);
+    pthread_mutex_unlock(&H.mu);
+    for (size_t i = 0; i < *ngot && !v; i++)
+        if (dusk_value_int(dusk_tuple_get(got[i], 0)) == t)
+            v = dusk_value_ref(dusk_tuple_get(got[i], 1));
+    if (!v) {
+        if (!fetch || w < 0 || w > INT32_MAX)
+            return dusk_error_set(err, DUSK_EINVAL, "input task %lld is held by worker %lld, "
+                                  "which cannot be reached from here", (long long)t,
+                                  (long long)w);
+        void *buf = NULL;
+        size_t len = 0;
+        int rc = fetch(fud, (int)w, t, &buf, &len, err);
+        if (rc == 0 && (rc = dusk_value_decode(buf, len, &v, NULL, err)) != 0)
+            rc = dusk_error_set(err, rc, "input task %lld from worker %lld could not be "
+                                "decoded", (long long)t, (long long)w);
+        dusk_free(buf);
+        if (rc)
+            return rc;
+        dusk_value *pair = dusk_tuple_new(2);
+        if (pair) {   /* without it the next use fetches again */
+            dusk_tuple_set(pair, 0, dusk_int(t));
+            dusk_tuple_set(pair, 1, dusk_value_ref(v));
+            got[(*ngot)++] = pair;
+        }
+    }
+    dusk_tuple_set(parent, (size_t)last, v);
+    return 0;
+}
+
+int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fetch,
+                  void *fetch_ud, void **out, size_t *outlen, dusk_error *err)
 {
     if (out)
         *out = NULL;
@@ -313,9 +826,49 @@ int dusk_task_run(const void *msg, size_t len, void **out, size_t *outlen, dusk_
     dusk_value *m = NULL, *res = NULL;
     dusk_error terr = DUSK_ERROR_INIT;
     int rc = dusk_value_decode(msg, len, &m, NULL, &terr);
+    dusk_value *refs = dusk_tuple_get(m, 0), *call = dusk_tuple_get(m, 1);
+    if (rc == 0 && (dusk_tuple_len(m) != 2 || dusk_value_kind(refs) != DUSK_KIND_TUPLE))
+        rc = dusk_error_set(&terr, DUSK_EINVAL, "a task message is (inputs, (key, args...))");
+    size_t nrefs = dusk_tuple_len(refs), ngot = 0;
+    dusk_value *one[8], **got = nrefs > 8 ? dusk_malloc(nrefs * sizeof *got) : one;
+    if (!got && rc == 0)
+        rc = dusk_error_set(&terr, DUSK_ENOMEM, "out of memory for its inputs");
+    for (size_t i = 0; rc == 0 && i < nrefs; i++)
+        rc = resolve(call, dusk_tuple_get(refs, i), fetch, fetch_ud, got, &ngot, &terr);
+    for (size_t i = 0; i < ngot; i++)
+        dusk_value_unref(got[i]);
+    if (got != one)
+        dusk_free(got);
     if (rc == 0)
-        rc = dusk__task_call(m, &res, &terr);
+        rc = dusk__task_call(call, &res, &terr);
     dusk_value_unref(m);
+    int keep = 0;
+    if (rc == 0 && t >= 0) {
+        size_t size = dusk_value_encoded_size(res);
+        keep = size > DUSK_TASK_INLINE;
+    }
+    if (keep) {
+        /* Kept here: the scheduler gets its size, and whoever needs it
+         * fetches it (dusk_task_held_encode). */
+        uint64_t nb = dusk_value_nbytes(res);
+        pthread_mutex_lock(&H.mu);
+        int prc = held_put(t, res);
+        pthread_mutex_unlock(&H.mu);
+        res = NULL;
+        if (prc == 0) {
+            dusk_value *o = dusk_tuple_new(3);
+            if (o) {
+                dusk_tuple_set(o, 0, dusk_int(0));
+                dusk_tuple_set(o, 2, dusk_int((int64_t)nb));
+                int erc = dusk_value_encode(o, out, outlen, &terr);
+                dusk_value_unref(o);
+                if (erc == 0)
+                    return 0;
+            }
+            dusk_task_held_drop(t);
+        }
+        rc = dusk_error_set(&terr, DUSK_ENOMEM, "out of memory keeping its result");
+    }
     for (int pass = 0; pass < 2; pass++) {
         dusk_value *o = dusk_tuple_new(2);
         if (!o)
@@ -347,9 +900,10 @@ int dusk_transport_register(const dusk_transport *t, dusk_error *err)
 {
     DUSK__NONNULL(err, t);
     if (!t->name || !t->schedules || !t->workers || !t->send || !t->recv || !t->end ||
-        !t->serve)
+        !t->serve || !t->fetch || !t->drop)
         return dusk_error_set(err, DUSK_EINVAL, "transport %s lacks a function (name, "
-                              "schedules, workers, send, recv, end and serve are needed)",
+                              "schedules, workers, send, recv, end, serve, fetch and drop are "
+                              "needed)",
                               t->name ? t->name : "(unnamed)");
     if (dusk__backend_find_own(t->kind))
         return dusk_error_set(err, DUSK_EINVAL, "transport %s: scheduler %d is libdusk's own",

@@ -19,20 +19,28 @@
 ** graph (keys are deterministic, so each rank's plan is the same). Rank 0
 ** schedules: it keeps the run (priorities, early release, events, every
 ** listener's callbacks) and sends each task, its function's registered key
-** with its argument values, to a worker rank; ranks 1..N-1 each run one
-** task at a time and send its result back. Worker w of the run's events is
-** rank w + 1 (dusk_mpi_worker_rank), thread 0; event times are rank 0's
-** clock (a task's START when it was sent, its END when its result came
-** back), so a trace of an MPI run shows every rank's stream on one time
-** base. With one rank (mpirun -np 1, or the program run without mpirun)
-** rank 0 runs every task itself, as the sync scheduler does.
+** with its arguments, to a worker rank; ranks 1..N-1 each run one task at a
+** time. Worker w of the run's events is rank w + 1 (dusk_mpi_worker_rank),
+** thread 0; event times are rank 0's clock (a task's START when it was
+** sent, its END when its outcome came back), so a trace of an MPI run
+** shows every rank's stream on one time base. With one rank (mpirun -np
+** 1, or the program run without mpirun) rank 0 runs every task itself, as
+** the sync scheduler does.
 **
-** Values and aliases are computed on rank 0; each task's inputs travel
-** from rank 0 to the rank that runs it and its result back (dusk/encode.h
-** bytes): a task moves the encoded size of its arguments and of its
-** result. Functions must be registered (dusk_func_register) on every rank
-** before the run; a task whose function is not, or whose arguments or
-** result cannot be encoded (opaque values), fails the run naming its key.
+** Data stays where it is made (dusk/transport.h, "Data locality"): a
+** result larger than DUSK_TASK_INLINE (4 KiB) encoded stays on the rank
+** that computed it, and rank 0 keeps only its size and holder. A task goes
+** to the free rank holding most of its input bytes (a ready task whose
+** inputs are on a free rank runs before one whose holder is busy); inputs
+** held by another rank move rank to rank, once per task that needs them
+** elsewhere. So a from_hdf5 chunk is read by the rank that runs its read
+** task and stays there. Released results are dropped by their holders;
+** the requested results are gathered to rank 0 at the end of the run.
+** Small results (integers, a row of means) come back to rank 0 and travel
+** inside the task messages. Values and aliases are computed on rank 0.
+** Functions must be registered (dusk_func_register) on every rank before
+** the run; a task whose function is not, or whose arguments or result
+** cannot be encoded (opaque values), fails the run naming its key.
 **
 ** On rank 0 the call returns as with any scheduler. On the other ranks it
 ** returns the same status and message once rank 0 has ended the run, with
@@ -76,11 +84,17 @@ DUSK_API int dusk_mpi_rank(void);
 DUSK_API int dusk_mpi_size(void);
 /* The rank that runs an MPI run's worker w (w + 1; 0 in a job of one). */
 DUSK_API int dusk_mpi_worker_rank(int worker);
-/* Bytes of task messages this rank has sent and received since
- * dusk_mpi_init (each message's 8-byte head included; the end-of-run
- * messages not): on rank 0, all the traffic of its runs. Either pointer
- * may be NULL. */
+/* Bytes of dusk's messages this rank has sent and received since
+ * dusk_mpi_init (tasks, outcomes, results moving rank to rank, drops; each
+ * message's 8-byte head included; the end-of-run messages not). Results
+ * that move between workers do not pass rank 0: for the whole job's
+ * traffic see dusk_mpi_traffic_total. Either pointer may be NULL. */
 DUSK_API void dusk_mpi_traffic(uint64_t *sent, uint64_t *received);
+/* Every rank calls it (a collective, as a barrier): *bytes gets the bytes
+ * every rank of the job has sent since dusk_mpi_init (each message counted
+ * once, by its sender). Returns 0, or DUSK_ESYS with MPI's message; before
+ * dusk_mpi_init, this rank's own (0) at once. bytes may be NULL. */
+DUSK_API int dusk_mpi_traffic_total(uint64_t *bytes, dusk_error *err);
 /* Waits until every rank has called it (MPI_Barrier on dusk's
  * communicator): rank 0 writes a file, the others then read it. Returns 0,
  * or DUSK_ESYS with MPI's message; 0 at once before dusk_mpi_init. */

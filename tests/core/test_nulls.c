@@ -667,16 +667,37 @@ static void test_transports(void **state)
 
     void *out = &err;
     size_t len = 9;
-    EINVAL_ERR(dusk_task_run, 0, "msg", NULL, 4, &out, &len, &err);
+    EINVAL_ERR(dusk_task_run, 1, "msg", 5, NULL, 4, NULL, NULL, &out, &len, &err);
     assert_null(out);
     assert_int_equal(len, 0);
-    EINVAL_ERR(dusk_task_run, 2, "out", "junk", 4, NULL, &len, &err);
-    EINVAL_ERR(dusk_task_run, 3, "outlen", "junk", 4, &out, NULL, &err);
-    /* no err: a message that does not decode still gets an outcome */
-    GIVES(dusk_task_run, 4, 0, "junk", 4, &out, &len, NULL);
+    EINVAL_ERR(dusk_task_run, 5, "out", 5, "junk", 4, NULL, NULL, NULL, &len, &err);
+    EINVAL_ERR(dusk_task_run, 6, "outlen", 5, "junk", 4, NULL, NULL, &out, NULL, &err);
+    /* no err, no fetch and no fetch_ud: a message that does not decode
+     * still gets an outcome */
+    mark("dusk_task_run", 3);
+    mark("dusk_task_run", 4);
+    GIVES(dusk_task_run, 7, 0, 5, "junk", 4, NULL, NULL, &out, &len, NULL);
     assert_non_null(out);
     assert_true(len > 0);
     dusk_free(out);
+
+    /* The results a serving process keeps: none here. */
+    out = &err;
+    len = 9;
+    EINVAL_ERR(dusk_task_held_encode, 1, "out", 5, NULL, &len, &err);
+    assert_int_equal(len, 0);
+    EINVAL_ERR(dusk_task_held_encode, 2, "len", 5, &out, NULL, &err);
+    assert_null(out);
+    GIVES(dusk_task_held_encode, 3, DUSK_ENOKEY, 5, &out, &len, NULL);
+    mark("dusk_task_held_drop", -1);
+    dusk_task_held_drop(5);   /* not held: nothing */
+    mark("dusk_task_held_clear", -1);
+    dusk_task_held_clear();
+    uint64_t hb = 1, hp = 1;
+    CALLS(dusk_task_held_bytes, 0, NULL, &hp);
+    CALLS(dusk_task_held_bytes, 1, &hb, NULL);
+    assert_int_equal(hb, 0);
+    assert_int_equal(hp, 0);
 
     /* Before dusk_mpi_init: one rank of one; finalize does nothing. The
      * init itself (argc and argv NULL, err NULL) runs in tests/mpi, under
@@ -696,6 +717,10 @@ static void test_transports(void **state)
     CALLS(dusk_mpi_traffic, 1, &sent, NULL);
     assert_int_equal(sent, 0);
     assert_int_equal(received, 0);
+    uint64_t total = 1;
+    GIVES(dusk_mpi_traffic_total, 0, 0, NULL, &err);   /* before init: this rank's, 0 */
+    GIVES(dusk_mpi_traffic_total, 1, 0, &total, NULL);
+    assert_int_equal(total, 0);
 
     /* argc, argv and err all NULL: MPI starts as a job of one (no mpirun).
      * In a child, which leaves with _exit: MPI cannot start twice in a

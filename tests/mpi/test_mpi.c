@@ -395,6 +395,273 @@ static void case_array(void)
         printf("ok array\n");
 }
 
+/* --- data locality ---------------------------------------------------------------- */
+
+enum { BIG = 65536 };   /* elements of the arrays below: 512 KiB, kept by their rank */
+
+/* big_make(seed): [seed, seed + 1, ...]; big_step(x): x + 1; big_sum(x):
+ * the sum of its elements; big_list_sum([x...]): the sum of theirs;
+ * big_pair(a, b): a + b. */
+static int big_make(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    int64_t shape[1] = {BIG};
+    if (!(*out = dusk_ndarray_new(DUSK_DT_F8, 1, shape)))
+        return dusk_error_set(err, DUSK_ENOMEM, "no memory");
+    double *d = dusk_ndarray_data(*out), s = (double)dusk_value_int(args[0]);
+    for (int i = 0; i < BIG; i++)
+        d[i] = s + i;
+    return 0;
+}
+
+static int big_pair(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)ud;
+    int64_t shape[1] = {BIG};
+    if (!(*out = dusk_ndarray_new(DUSK_DT_F8, 1, shape)))
+        return dusk_error_set(err, DUSK_ENOMEM, "no memory");
+    double *d = dusk_ndarray_data(*out);
+    for (size_t a = 0; a < nargs; a++) {
+        if (dusk_ndarray_size(args[a]) != BIG)
+            return dusk_error_set(err, DUSK_EINVAL, "argument %zu is not an array of %d", a,
+                                  BIG);
+        const double *x = dusk_ndarray_data(args[a]);
+        for (int i = 0; i < BIG; i++)
+            d[i] += x[i];
+    }
+    if (nargs == 1)
+        for (int i = 0; i < BIG; i++)
+            d[i] += 1;
+    return 0;
+}
+
+static double sum_of(const dusk_value *x)
+{
+    const double *d = dusk_ndarray_data(x);
+    double s = 0;
+    for (int64_t i = 0; d && i < dusk_ndarray_size(x); i++)
+        s += d[i];
+    return s;
+}
+
+static int big_sum(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    if (dusk_ndarray_size(args[0]) != BIG)
+        return dusk_error_set(err, DUSK_EINVAL, "not an array of %d", BIG);
+    *out = dusk_float(sum_of(args[0]));
+    return 0;
+}
+
+static int big_list_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    double s = 0;
+    for (size_t i = 0; i < dusk_tuple_len(args[0]); i++) {
+        const dusk_value *x = dusk_tuple_get(args[0], i);
+        if (dusk_ndarray_size(x) != BIG)
+            return dusk_error_set(err, DUSK_EINVAL, "item %zu is not an array of %d", i, BIG);
+        s += sum_of(x);
+    }
+    *out = dusk_float(s);
+    return 0;
+}
+
+static const dusk_func big_make_fn = {"big_make", big_make, NULL};
+static const dusk_func big_step_fn = {"big_step", big_pair, NULL};
+static const dusk_func big_pair_fn = {"big_pair", big_pair, NULL};
+static const dusk_func big_sum_fn = {"big_sum", big_sum, NULL};
+static const dusk_func big_list_sum_fn = {"big_list_sum", big_list_sum, NULL};
+
+/* The job's bytes moved (every rank calls it). */
+static uint64_t moved(void)
+{
+    uint64_t b = 0;
+    dusk_error e = DUSK_ERROR_INIT;
+    if (dusk_mpi_traffic_total(&b, &e) != 0) {
+        printf("FAIL traffic: %s\n", e.msg);
+        failures++;
+    }
+    return b;
+}
+
+/* This rank holds no result after a run, and never held more than
+ * most bytes at once. */
+static void check_held(const char *cs, uint64_t most)
+{
+    uint64_t now = 1, peak = 0;
+    dusk_task_held_bytes(&now, &peak);
+    check(now == 0, cs, "rank %d still holds %llu bytes after the run", dusk_mpi_rank(),
+          (unsigned long long)now);
+    check(peak <= most, cs, "rank %d held %llu bytes at once, more than %llu",
+          dusk_mpi_rank(), (unsigned long long)peak, (unsigned long long)most);
+}
+
+/* A chain of 12 arrays of 512 KiB: each step runs on the rank that holds
+ * its input (free, as it has just made it), so no array moves, and each
+ * rank holds at most two at once (the run's releases reach the holder).
+ * Then a fan-in: arrays made on several ranks summed in a list argument,
+ * and an array result gathered to rank 0, against sync; then a task that
+ * fails while arrays are held: the run fails everywhere and every rank
+ * ends holding nothing. */
+static void case_locality(void)
+{
+    const dusk_func *fns[] = {&big_make_fn, &big_step_fn, &big_pair_fn, &big_sum_fn,
+                              &big_list_sum_fn, &fail_fn};
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        dusk_func_register(fns[i]);
+    const uint64_t nb = (uint64_t)BIG * 8;
+    dusk_graph *g = dusk_graph_new();
+    char k[32], prev[32];
+    dusk_task(g, "c0", &big_make_fn, dusk_lit_int(0));
+    for (int i = 1; i < 12; i++) {
+        snprintf(prev, sizeof prev, "c%d", i - 1);
+        snprintf(k, sizeof k, "c%d", i);
+        dusk_task(g, k, &big_step_fn, dusk_ref(prev));
+    }
+    dusk_task(g, "s", &big_sum_fn, dusk_ref("c11"));
+    for (int j = 1; j <= 6; j++) {
+        snprintf(k, sizeof k, "f%d", j);
+        dusk_task(g, k, &big_make_fn, dusk_lit_int(j * 1000));
+    }
+    dusk_task(g, "fan", &big_list_sum_fn,
+              dusk_list(dusk_ref("f1"), dusk_ref("f2"), dusk_ref("f3"), dusk_ref("f4"),
+                        dusk_ref("f5"), dusk_ref("f6")));
+    dusk_task(g, "p", &big_pair_fn, dusk_ref("f1"), dusk_ref("f6"));
+    dusk_task(g, "boom", &fail_fn, dusk_ref("p"));
+
+    /* the chain, heard to see where each step ran */
+    int64_t n = dusk_graph_size(g);
+    heard h = {.n = n};
+    h.started = calloc((size_t)n, sizeof(int));
+    h.ended = calloc((size_t)n, sizeof(int));
+    h.released = calloc((size_t)n, sizeof(int));
+    h.worker = calloc((size_t)n, sizeof(int));
+    h.order = calloc((size_t)n + 1, sizeof(int64_t));
+    dusk_callbacks cb = {.ud = &h, .on_event = heard_event};
+    dusk_options o = mpi_opts();
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    uint64_t m0 = moved();
+    int rc = dusk_get(g, "s", &o, &v, &e);
+    uint64_t chain_moved = moved() - m0;
+    /* no array moved: tasks, outcomes and drops are a few hundred bytes */
+    check(chain_moved < nb / 4, "locality", "the chain moved %llu bytes",
+          (unsigned long long)chain_moved);
+    check_held("locality", 2 * nb);
+    if (dusk_mpi_rank() == 0) {
+        double want = 0;
+        for (int i = 0; i < BIG; i++)
+            want += i + 11;
+        check(rc == 0 && v && dusk_value_float(v) == want, "locality", "chain: %s", e.msg);
+        int w0 = h.worker[dusk_graph_find(g, "c0")];
+        for (int i = 1; i < 12; i++) {
+            snprintf(k, sizeof k, "c%d", i);
+            check(h.worker[dusk_graph_find(g, k)] == w0, "locality",
+                  "%s ran on worker %d, its input on %d", k, h.worker[dusk_graph_find(g, k)],
+                  w0);
+        }
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    v = NULL;
+    o.callbacks = NULL;   /* heard holds one run's STARTs */
+    o.ncallbacks = 0;
+
+    /* the fan-in and an array result, against sync */
+    const char *keys[] = {"fan", "p", "s"};
+    m0 = moved();
+    rc = dusk_get_list(g, keys, 3, &o, &v, &e);
+    uint64_t fan_moved = moved() - m0;
+    /* without locality each of the 19 arrays would come to rank 0 and the
+     * 20 array inputs go out again (39 x 512 KiB); here at most 5 of the
+     * fan's 6 move, p's 2, and p is gathered */
+    check(fan_moved < 9 * nb, "locality", "the fan-in moved %llu bytes (%llu arrays)",
+          (unsigned long long)fan_moved, (unsigned long long)(fan_moved / nb));
+    check_held("locality", 19 * nb);
+    if (dusk_mpi_rank() == 0) {
+        dusk_options so = opts_of(DUSK_SCHED_SYNC, 1);
+        dusk_value *vs = NULL;
+        int src = dusk_get_list(g, keys, 3, &so, &vs, &e);
+        const dusk_value *p = dusk_tuple_get(v, 1), *ps = dusk_tuple_get(vs, 1);
+        check(rc == 0 && src == 0 && v && vs, "locality", "fan: %s", e.msg);
+        check(dusk_value_float(dusk_tuple_get(v, 0)) == dusk_value_float(dusk_tuple_get(vs, 0)) &&
+                  dusk_value_float(dusk_tuple_get(v, 2)) ==
+                      dusk_value_float(dusk_tuple_get(vs, 2)),
+              "locality", "the sums differ from sync's");
+        check(dusk_ndarray_size(p) == BIG && dusk_ndarray_size(ps) == BIG &&
+                  memcmp(dusk_ndarray_data(p), dusk_ndarray_data(ps), nb) == 0,
+              "locality", "p differs from sync's");
+        dusk_value_unref(vs);
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    v = NULL;
+
+    /* a failure while arrays are held */
+    const char *bad[] = {"boom", "s"};
+    rc = dusk_get_list(g, bad, 2, &o, &v, &e);
+    printf("rank %d boom rc=%d msg=%s\n", dusk_mpi_rank(), rc, rc ? e.msg : "");
+    check(rc == DUSK_EIO, "locality", "rank %d: the failing run gave %d", dusk_mpi_rank(), rc);
+    check_held("locality", 19 * nb);
+    dusk_value_unref(v);
+    free(h.started);
+    free(h.ended);
+    free(h.released);
+    free(h.worker);
+    free(h.order);
+    dusk_graph_free(g);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok locality: the chain moved %llu bytes, the fan-in %llu\n",
+               (unsigned long long)chain_moved, (unsigned long long)fan_moved);
+}
+
+/* The lecture's r = x - x.mean(axis=0) on 32 chunks of 400 KiB: each chunk
+ * stays on the rank that made it, so the job moves little more than the
+ * result gathered to rank 0 (it moved 4 times the input before). */
+static void case_traffic(void)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = dusk_random_normal(ctx, 5, 0, 1, DUSK_SHAPE(400, 4000), "(100, 500)");
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL, *vt = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    uint64_t m0 = moved();
+    int rc = dusk_array_compute(r, &o, &v, &e);
+    uint64_t m = moved() - m0;
+    check_held("traffic", (uint64_t)400 * 4000 * 8);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+    } else {
+        dusk_options t = opts_of(DUSK_SCHED_THREADS, 2);
+        check(rc == 0 && dusk_array_compute(r, &t, &vt, &e) == 0, "traffic", "%s", e.msg);
+        size_t nbytes = v ? dusk_value_nbytes(v) : 0;
+        check(v && vt && nbytes == 400 * 4000 * 8 && nbytes == dusk_value_nbytes(vt) &&
+                  memcmp(dusk_ndarray_data(v), dusk_ndarray_data(vt), nbytes) == 0,
+              "traffic", "MPI's result differs from the threaded run's");
+        check((double)m < 1.2 * (double)nbytes, "traffic",
+              "the job moved %llu bytes for a result of %zu", (unsigned long long)m, nbytes);
+        if (!failures)
+            printf("ok traffic: %llu bytes moved for a result of %zu (%.2fx)\n",
+                   (unsigned long long)m, nbytes, (double)m / (double)nbytes);
+    }
+    dusk_value_unref(v);
+    dusk_value_unref(vt);
+    dusk_array_ctx_free(ctx);
+}
+
 static int rank_main(const char *cs)
 {
     dusk_error e = DUSK_ERROR_INIT;
@@ -415,6 +682,10 @@ static int rank_main(const char *cs)
         case_die();
     else if (strcmp(cs, "array") == 0)
         case_array();
+    else if (strcmp(cs, "locality") == 0)
+        case_locality();
+    else if (strcmp(cs, "traffic") == 0)
+        case_traffic();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -576,6 +847,211 @@ static void test_dead_rank_ends_the_job(void **state)
     assert_false(contains(out, "survived rc=0"));
 }
 
+static void test_locality(void **state)
+{
+    (void)state;
+    for (int np = 2; np <= 4; np += 2) {
+        int status;
+        char *out = mpirun(np, "locality", 180, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_false(contains(out, "FAIL"));
+        assert_contains(out, "ok locality");
+        for (int k = 0; k < np; k++) {
+            char want[160];
+            snprintf(want, sizeof want, "rank %d boom rc=%d msg=task 'boom' (fail_task) "
+                     "failed: disk on fire", k, DUSK_EIO);
+            assert_contains(out, want);
+        }
+    }
+}
+
+static void test_traffic(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(4, "traffic", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok traffic");
+}
+
+/* --- a run's outcomes are its own (a transport in this process) -------------------- */
+
+/* Two workers that run each task as it is sent (dusk_task_run) and queue
+ * its outcome; recv hands the queue out in order, after one nonsense
+ * outcome when asked to. What a failed run leaves queued is what a real
+ * worker sends once its task is done: an outcome the next run receives. */
+static struct {
+    int w[32];
+    int64_t t[32];
+    void *out[32];
+    size_t len[32];
+    int head, n;
+    int nonsense;
+} F;
+
+static int f_schedules(void *ud) { (void)ud; return 1; }
+static int f_workers(void *ud) { (void)ud; return 2; }
+
+static int f_send(void *ud, int w, int64_t t, const void *msg, size_t len, dusk_error *err)
+{
+    (void)ud;
+    if (F.n == 32)
+        return dusk_error_set(err, DUSK_ENOMEM, "fake: queue full");
+    dusk_error e = DUSK_ERROR_INIT;
+    F.w[F.n] = w;
+    F.t[F.n] = t;
+    dusk_task_run(t, msg, len, NULL, NULL, &F.out[F.n], &F.len[F.n], &e);
+    F.n++;
+    return 0;
+}
+
+static int f_recv(void *ud, int *w, int64_t *t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    if (F.head == F.n)
+        return dusk_error_set(err, DUSK_ESYS, "fake: no outcome will come");
+    if (F.nonsense) {
+        /* this run's number, a task worker 0 does not run */
+        F.nonsense = 0;
+        *w = 0;
+        *t = (F.t[F.head] & ~(int64_t)UINT32_MAX) | 999;
+        *out = NULL;
+        *len = 0;
+        return 0;
+    }
+    *w = F.w[F.head];
+    *t = F.t[F.head];
+    *out = F.out[F.head];
+    *len = F.len[F.head];
+    F.out[F.head++] = NULL;
+    return 0;
+}
+
+static void f_end(void *ud, int rc, const dusk_error *rerr)
+{
+    (void)ud;
+    (void)rc;
+    (void)rerr;
+}
+
+static int f_serve(void *ud, dusk_error *err)
+{
+    (void)ud;
+    (void)err;
+    return 0;
+}
+
+static int f_fetch(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    (void)w;
+    return dusk_task_held_encode(t, out, len, err);
+}
+
+static int f_drop(void *ud, int w, const int64_t *ts, size_t n, dusk_error *err)
+{
+    (void)ud;
+    (void)w;
+    (void)err;
+    for (size_t i = 0; i < n; i++)
+        dusk_task_held_drop(ts[i]);
+    return 0;
+}
+
+/* A run that fails on a nonsense outcome leaves two tasks' outcomes on
+ * their way; the next run of the same graph sends the same task ids to the
+ * same workers, receives those stale outcomes first, and must not take
+ * them for its own (before, it applied them, then failed on its own
+ * outcomes as nonsense). */
+static void test_stale_outcome_ignored(void **state)
+{
+    (void)state;
+    enum { FAKE = 42 };
+    dusk_transport tp = {.name = "fake", .kind = FAKE, .schedules = f_schedules,
+                         .workers = f_workers, .send = f_send, .recv = f_recv, .end = f_end,
+                         .serve = f_serve, .fetch = f_fetch, .drop = f_drop};
+    dusk_error e = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_transport_register(&tp, &e), 0);
+    memset(&F, 0, sizeof F);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));
+    dusk_task(g, "b", &dusk_inc, dusk_lit_int(10));
+    dusk_task(g, "c", &dusk_add, dusk_ref("a"), dusk_ref("b"));
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = (dusk_sched_kind)FAKE;
+    dusk_value *v = NULL;
+    F.nonsense = 1;
+    assert_int_equal(dusk_get(g, "c", &o, &v, &e), DUSK_EINVAL);
+    assert_contains(e.msg, "fake: an outcome for task 999 from worker 0, which was not running it");
+    assert_int_equal(F.n - F.head, 2);   /* a's and b's, on their way */
+    assert_int_equal(dusk_get(g, "c", &o, &v, &e), 0);
+    assert_int_equal(dusk_value_int(v), 13);
+    dusk_value_unref(v);
+    for (int i = 0; i < F.n; i++)
+        dusk_free(F.out[i]);
+    dusk_graph_free(g);
+    dusk_transport_unregister(FAKE);
+}
+
+/* A worker's side of the message format: inputs named (task, holder,
+ * path), fetched through the callback, once each however often they are
+ * named; a result over DUSK_TASK_INLINE bytes is kept, its size sent. */
+static int fetches;
+
+static int fetch_twenty(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
+{
+    (void)ud;
+    fetches++;
+    if (w != 1 || t != 77)
+        return dusk_error_set(err, DUSK_EINVAL, "asked worker %d for task %lld", w,
+                              (long long)t);
+    dusk_value *v = dusk_int(20);
+    int rc = dusk_value_encode(v, out, len, err);
+    dusk_value_unref(v);
+    return rc;
+}
+
+static void test_task_run_fetches_once(void **state)
+{
+    (void)state;
+    dusk_error e = DUSK_ERROR_INIT;
+    /* add(<77>, <77>): one input named at positions 1 and 2 of the call */
+    dusk_value *refs = dusk_tuple_of(
+        2, (dusk_value *[]){dusk_tuple_of(3, (dusk_value *[]){dusk_int(77), dusk_int(1),
+                                                               dusk_int(1)}),
+                            dusk_tuple_of(3, (dusk_value *[]){dusk_int(77), dusk_int(1),
+                                                               dusk_int(2)})});
+    dusk_value *call = dusk_tuple_of(
+        3, (dusk_value *[]){dusk_string(dusk_func_key(&dusk_add)), dusk_none(), dusk_none()});
+    dusk_value *m = dusk_tuple_of(2, (dusk_value *[]){refs, call});
+    void *msg = NULL, *out = NULL;
+    size_t len = 0, olen = 0;
+    assert_int_equal(dusk_value_encode(m, &msg, &len, &e), 0);
+    dusk_value_unref(m);
+    fetches = 0;
+    assert_int_equal(dusk_task_run(5, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
+    dusk_value *o = NULL;
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    char buf[64];
+    dusk_value_repr(o, buf, sizeof buf);
+    assert_string_equal(buf, "(0, 40)");
+    assert_int_equal(fetches, 1);
+    dusk_value_unref(o);
+    dusk_free(out);
+    /* without a way to fetch, the task fails naming the input */
+    assert_int_equal(dusk_task_run(5, msg, len, NULL, NULL, &out, &olen, &e), 0);
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    assert_int_equal(dusk_value_int(dusk_tuple_get(o, 0)), DUSK_EINVAL);
+    assert_contains(dusk_value_str(dusk_tuple_get(o, 1)), "input task 77 is held by worker 1");
+    dusk_value_unref(o);
+    dusk_free(out);
+    dusk_free(msg);
+    uint64_t held = 1;
+    dusk_task_held_bytes(&held, NULL);
+    assert_int_equal(held, 0);   /* an int comes back in the outcome */
+}
+
 /* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
 static void test_mpi_not_started(void **state)
 {
@@ -602,11 +1078,15 @@ int main(int argc, char **argv)
     self[n] = '\0';
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mpi_not_started),
+        cmocka_unit_test(test_stale_outcome_ignored),
+        cmocka_unit_test(test_task_run_fetches_once),
         cmocka_unit_test_teardown(test_lecture, free_out),
         cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
         cmocka_unit_test_teardown(test_cannot_travel, free_out),
         cmocka_unit_test_teardown(test_array, free_out),
+        cmocka_unit_test_teardown(test_locality, free_out),
+        cmocka_unit_test_teardown(test_traffic, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
