@@ -242,12 +242,13 @@ static int best_free(dusk__run *r, int64_t t, int prefer, int *all)
     return best;
 }
 
-/* The ready heap is run.c's (sched.h): a binary min-heap of prio << 32 |
- * id in r->heap[0..nheap). To run a task other than the top where its
- * inputs are, it is moved to the top by lowering its key to prio 0 (its id
- * alone), which the next dusk__run_take pops; only when that key is below
- * the top's, so that it surely ends there. Its priority no longer matters
- * once it is taken. Returns whether it moved. */
+/* The ready heap is run.c's (sched.h): with .picks set, every ready task
+ * is in r->heap[0..hsize), a binary min-heap of prio << 32 | id. To run a
+ * task other than the top where its inputs are, it is moved to the top by
+ * lowering its key to prio 0 (its id alone), which the next dusk__run_take
+ * pops; only when that key is below the top's, so that it surely ends
+ * there. Its priority no longer matters once it is taken. Returns whether
+ * it moved. */
 static int promote(dusk__run *r, size_t j)
 {
     uint64_t e = r->heap[j] & UINT32_MAX;
@@ -278,7 +279,7 @@ static int place(dusk__run *r, int prefer)
     int w = best_free(r, top, prefer, &all);
     if (all)
         return w;
-    size_t n = r->nheap < SCAN ? r->nheap : SCAN, pick = 0;
+    size_t n = r->hsize < SCAN ? r->hsize : SCAN, pick = 0;
     int pick_w = -1;
     for (size_t j = 1; j < n; j++) {
         if (pick_w >= 0 && r->heap[j] > r->heap[pick])
@@ -921,7 +922,7 @@ int dusk_transport_register(const dusk_transport *t, dusk_error *err)
         remote_backends[slot] = (dusk__backend){
             .name = t->name, .kind = t->kind, .workers = remote_workers,
             .init = remote_init, .run = remote_run, .fini = remote_fini,
-            .serve = remote_serve};
+            .serve = remote_serve, .picks = 1};
         used[slot] = 1;
     }
     pthread_mutex_unlock(&reg_mu);

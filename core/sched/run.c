@@ -791,7 +791,8 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
         r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
     }
-    if (!(r->heap = dusk_malloc((p->maxready ? p->maxready : 1) * sizeof *r->heap))) {
+    size_t hcap = p->maxready + (be->picks ? p->nfirst : 0);
+    if (!(r->heap = dusk_malloc((hcap ? hcap : 1) * sizeof *r->heap))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
@@ -823,8 +824,16 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
     size_t nfirst = p->nfirst;
-    r->first = p->first;
-    r->nfirst = r->nheap = nfirst;
+    r->nheap = nfirst;
+    if (be->picks) {
+        /* An increasing array is a min-heap as it stands. */
+        if (nfirst)
+            memcpy(r->heap, p->first, nfirst * sizeof *r->heap);
+        r->hsize = nfirst;
+    } else {
+        r->first = p->first;
+        r->nfirst = nfirst;
+    }
     if (r->timed && nfirst)
         emit_first_ready(r, nfirst);
 

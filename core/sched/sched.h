@@ -107,6 +107,12 @@ typedef struct dusk__backend {
      * returns the run's status (err set), *served 1, and dusk_compute
      * returns that status with *out None, no listener having heard of it. */
     int (*serve)(const struct dusk__backend *be, int *served, dusk_error *err);
+    /* 1 for a backend that chooses among the ready tasks itself (remote.c
+     * runs a task where its inputs are): every ready task is then in
+     * r->heap[0..hsize), a min-heap of prio << 32 | id, the tasks ready
+     * from the start included (no plan->first list); 0: the run takes the
+     * least of plan->first and the heap. */
+    int picks;
 } dusk__backend;
 
 /* The registered backends (run.c), and the one a kind selects (NULL for
