@@ -1097,7 +1097,7 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
 #define DIRECT_MAX_CHUNKS 4096   /* more chunks a block: libhdf5's H5Dread */
 
 typedef struct {
-    int fd;                       /* a dup of the entry's; -1 when nothing is planned */
+    int fd;                       /* a dup of the entry's (close-on-exec); -1: nothing planned */
     int write, ndim;
     size_t es, chunk_bytes;
     hsize_t cdims[H5S_MAX_RANK], st[H5S_MAX_RANK], ct[H5S_MAX_RANK];
@@ -1196,7 +1196,9 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
     /* blocks smaller than the chunks: read raw, each block would read most
      * of its chunk again; the way under the lock keeps the last chunk for
      * the next block instead (chunk_at) */
-    int fd = shared && spans > 2 * needed ? -1 : dup(e->fd);
+    /* close-on-exec like every descriptor dusk opens (dup drops it): a
+     * program another thread starts meanwhile holds none of the file */
+    int fd = shared && spans > 2 * needed ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         if (addr != &job->one_addr)
             dusk_free(addr);
