@@ -1295,8 +1295,16 @@ static int run_direct(direct_job *j, const char *path, const char *dataset, unsi
         for (int d = 0; d < nd; d++)
             off[d] = ci[d] * j->cdims[d];
         unsigned char *chunk = whole ? buf : tmp;
-        if (j->write && !whole)
+        if (j->write && !whole) {
+            /* an edge chunk's part past the dataset is zero, not what the
+             * chunk before it left in tmp */
+            int part = 0;
+            for (int d = 0; d < nd; d++)
+                part |= off[d] + j->cdims[d] > j->st[d] + j->ct[d];
+            if (part && k > 0)
+                memset(tmp, 0, j->chunk_bytes);
             copy_part(j, off, chunk, buf, 1);
+        }
         /* a read takes the bytes from the slab's first element in the chunk
          * to its last; a write, the whole chunk */
         size_t from = 0, len = j->chunk_bytes;
