@@ -1097,7 +1097,7 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
 #define DIRECT_MAX_CHUNKS 4096   /* more chunks a block: libhdf5's H5Dread */
 
 typedef struct {
-    int fd;                       /* a dup of the entry's; -1 when nothing is planned */
+    int fd;                       /* a dup of the entry's (close-on-exec); -1: nothing planned */
     int write, ndim;
     size_t es, chunk_bytes;
     hsize_t cdims[H5S_MAX_RANK], st[H5S_MAX_RANK], ct[H5S_MAX_RANK];
@@ -1196,7 +1196,9 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
     /* blocks smaller than the chunks: read raw, each block would read most
      * of its chunk again; the way under the lock keeps the last chunk for
      * the next block instead (chunk_at) */
-    int fd = shared && spans > 2 * needed ? -1 : dup(e->fd);
+    /* close-on-exec like every descriptor dusk opens (dup drops it): a
+     * program another thread starts meanwhile holds none of the file */
+    int fd = shared && spans > 2 * needed ? -1 : fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         if (addr != &job->one_addr)
             dusk_free(addr);
@@ -1293,8 +1295,16 @@ static int run_direct(direct_job *j, const char *path, const char *dataset, unsi
         for (int d = 0; d < nd; d++)
             off[d] = ci[d] * j->cdims[d];
         unsigned char *chunk = whole ? buf : tmp;
-        if (j->write && !whole)
+        if (j->write && !whole) {
+            /* an edge chunk's part past the dataset is zero, not what the
+             * chunk before it left in tmp */
+            int part = 0;
+            for (int d = 0; d < nd; d++)
+                part |= off[d] + j->cdims[d] > j->st[d] + j->ct[d];
+            if (part && k > 0)
+                memset(tmp, 0, j->chunk_bytes);
             copy_part(j, off, chunk, buf, 1);
+        }
         /* a read takes the bytes from the slab's first element in the chunk
          * to its last; a write, the whole chunk */
         size_t from = 0, len = j->chunk_bytes;

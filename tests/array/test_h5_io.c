@@ -344,6 +344,55 @@ static void test_stored_chunks_read_back(void **state)
     free(out);
 }
 
+/* A region store whose block spans several chunks of an existing dataset
+ * up to its end (written raw, chunk by chunk): the values land, and the
+ * part of the last (edge) chunk past the dataset is zero, as for a store's
+ * own edge chunks, not the tail of the chunk written before it. */
+static void test_region_edge_chunk_rest_zero(void **state)
+{
+    (void)state;
+    const char *path = scratch("region-edge.h5");
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    /* /r: (37,) in chunks of 10, allocated when made */
+    dusk_array *z = dusk_zeros(ctx, DUSK_SHAPE(37), "10", DUSK_DT_F8);
+    assert_int_equal(dusk_array_store(z, path, "/r", NULL, &o, &err), 0);
+    H5D_alloc_time_t at;
+    int nf;
+    storage_of(path, "/r", &at, &nf);
+    assert_int_equal(at, H5D_ALLOC_TIME_EARLY);
+    /* 17 values in one block at [20, 37): chunks 2 and 3 (the edge one) */
+    double src[17];
+    for (int i = 0; i < 17; i++)
+        src[i] = 100 + i;
+    dusk_array *a = dusk_from_buffer(ctx, src, DUSK_DT_F8, DUSK_SHAPE(17), "17");
+    const int64_t region[1] = {20};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.region = region;
+    if (dusk_array_store_hdf5(a, path, "/r", NULL, &h5, &o, &err))
+        fail_msg("the region store: %s", err.msg);
+    int64_t n = 0;
+    double *got = h5_read_all(path, "/r", &n);
+    assert_int_equal(n, 37);
+    for (int i = 0; i < 37; i++)
+        assert_true(got[i] == (i < 20 ? 0.0 : src[i - 20]));
+    free(got);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/r", H5P_DEFAULT);
+    hsize_t off[1] = {30};
+    uint32_t mask = 0;
+    double chunk[10];
+    memset(chunk, 0xff, sizeof chunk);
+    assert_true(H5Dread_chunk(d, H5P_DEFAULT, off, &mask, chunk) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    for (int i = 0; i < 10; i++) {
+        double want = i < 7 ? src[10 + i] : 0.0;
+        if (chunk[i] != want)
+            fail_msg("the edge chunk at 30: [%d] is %g, want %g", i, chunk[i], want);
+    }
+}
+
 /* A store into a file that holds other datasets copies the file first
  * (copy_file_range, or reads and writes): what was there reads back the
  * same, the file's other bytes too, and the new dataset beside it. */
@@ -389,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_unfiltered_read_as_hdf5),
         cmocka_unit_test(test_stored_chunks_read_back),
         cmocka_unit_test(test_store_beside_copies_the_file),
+        cmocka_unit_test(test_region_edge_chunk_rest_zero),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
