@@ -12,17 +12,18 @@
 ** byte order), in a plain file (no user block, the default driver), a
 ** read asks libhdf5 under the lock only where each chunk it meets is
 ** (H5Dget_chunk_info_by_coord) and then, the lock let go, preads the
-** chunks on a descriptor of its own; a store task writes a block that is
-** exactly one chunk (or the part of an edge chunk inside a dataset that
-** cannot grow, the rest of the chunk zero, as libhdf5 leaves it) with
-** pwrite at its chunk's place, which the datasets dusk makes have from
-** the start (H5D_ALLOC_TIME_EARLY, without fill: nothing is written
-** twice), so a write changes no metadata and never meets libhdf5 writing
-** the same bytes. Workers then read and write at once (plan_direct,
-** run_direct). Anything else goes through libhdf5 under the lock, as
-** below: filtered chunks, other byte orders, blocks across chunks in a
-** store, chunks not stored whole where the index says, a dataset that is
-** not chunked.
+** chunks on a descriptor of its own; a store task writes a block that
+** starts at a chunk's corner and, along each dimension, is one chunk long
+** or reaches the end of a dataset that cannot grow (whole chunks, and the
+** part of edge chunks inside the dataset, the rest of them zero, as
+** libhdf5 leaves it) with pwrite at its chunks' places, which the
+** datasets dusk makes have from the start (H5D_ALLOC_TIME_EARLY, without
+** fill: nothing is written twice), so a write changes no metadata and
+** never meets libhdf5 writing the same bytes. Workers then read and write
+** at once (plan_direct, run_direct). Anything else goes through libhdf5
+** under the lock, as below: filtered chunks, other byte orders, other
+** blocks in a store, chunks not stored whole where the index says, a
+** dataset that is not chunked.
 **
 ** Errors: HDF5 keeps its error stack, and the choice to print it, per
 ** thread, so printing is turned off on each thread the first time it
@@ -1128,8 +1129,9 @@ static size_t span_of(int nd, const hsize_t *cdims, size_t es, const hsize_t *of
 
 /* Plans the raw I/O of [st, st + ct) of e (chunked, direct) into job, when
  * it applies: reads of dtype e->dtype whose chunks are all stored whole
- * inside the file, or writes of a block that is exactly one chunk (or the
- * part of an edge chunk inside a dataset that cannot grow), allocated.
+ * inside the file, or writes of a block that starts at a chunk's corner
+ * and along each dimension is one chunk long or reaches the end of a
+ * dataset that cannot grow, its chunks allocated.
  * Leaves job->fd at -1 otherwise (libhdf5 does it, and says what is wrong
  * with a corrupt file). Caller holds h5_lock. */
 static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st,
