@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@
 
 extern char __executable_start[], etext[];
 
-static int dusk_calls, inheritable;
+/* Counted from the run's worker threads at once. */
+static atomic_int dusk_calls, inheritable;
 
 static void note(const void *caller, int fd)
 {
