@@ -627,7 +627,8 @@ static size_t slot_of(int64_t t, size_t cap)
     return (size_t)(x >> 17) & (cap - 1);
 }
 
-/* Under H.mu: the slot holding t, or the empty one where it would go. */
+/* Under H.mu: the slot holding t, or the empty one where it would go.
+ * t >= 0: -1 marks an empty slot, whose value is never set. */
 static size_t held_find(int64_t t)
 {
     size_t i = slot_of(t, H.cap);
@@ -680,10 +681,11 @@ static int held_put(int64_t t, dusk_value *v)
     return 0;
 }
 
-/* Under H.mu: a new reference to t's result, or NULL. */
+/* Under H.mu: a new reference to t's result, or NULL. No result is kept
+ * under a negative id (an ask too short to name one reads as -1). */
 static dusk_value *held_get(int64_t t)
 {
-    if (!H.cap)
+    if (!H.cap || t < 0)
         return NULL;
     size_t i = held_find(t);
     return H.key[i] == t ? dusk_value_ref(H.val[i]) : NULL;
@@ -691,6 +693,8 @@ static dusk_value *held_get(int64_t t)
 
 void dusk_task_held_drop(int64_t t)
 {
+    if (t < 0)
+        return;   /* never kept (and -1 would match an empty slot) */
     pthread_mutex_lock(&H.mu);
     size_t i = H.cap ? held_find(t) : 0;
     if (H.cap && H.key[i] == t) {

@@ -1052,6 +1052,67 @@ static void test_task_run_fetches_once(void **state)
     assert_int_equal(held, 0);   /* an int comes back in the outcome */
 }
 
+/* The results a worker keeps are looked up by task id, in a table whose
+ * empty slots are marked -1 and hold no value. A worker answers an ask
+ * too short to name a task as an ask for task -1, and a drop list may name
+ * anything: -1 is held nowhere, and dropping it drops nothing (before, it
+ * matched the first empty slot and read the value there, whatever malloc
+ * had left in it; the blocks the table reuses are filled here so that it
+ * shows without a sanitizer too). */
+static void test_held_negative_id(void **state)
+{
+    (void)state;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_func_register(&big_make_fn);
+    dusk_task_held_clear();
+    dusk_value *m = dusk_tuple_of(
+        2, (dusk_value *[]){dusk_tuple_new(0),
+                            dusk_tuple_of(2, (dusk_value *[]){dusk_string(
+                                                                  dusk_func_key(&big_make_fn)),
+                                                              dusk_int(7)})});
+    void *msg = NULL, *out = NULL;
+    size_t len = 0, olen = 0;
+    assert_int_equal(dusk_value_encode(m, &msg, &len, &e), 0);
+    dusk_value_unref(m);
+    void *junk[4];
+    for (int i = 0; i < 4; i++) {
+        junk[i] = dusk_malloc(64 * sizeof(int64_t));
+        assert_non_null(junk[i]);
+        memset(junk[i], 0xbe, 64 * sizeof(int64_t));
+    }
+    for (int i = 0; i < 4; i++)
+        dusk_free(junk[i]);
+    const int64_t t = (int64_t)5 << 32 | 3;
+    assert_int_equal(dusk_task_run(t, msg, len, NULL, NULL, &out, &olen, &e), 0);
+    dusk_free(msg);
+    dusk_free(out);
+    uint64_t held = 0;
+    dusk_task_held_bytes(&held, NULL);
+    assert_int_equal(held, (uint64_t)BIG * 8);   /* kept here */
+
+    void *buf = NULL;
+    size_t blen = 0;
+    assert_int_equal(dusk_task_held_encode(-1, &buf, &blen, &e), DUSK_ENOKEY);
+    assert_null(buf);
+    dusk_task_held_drop(-1);
+    dusk_task_held_drop(-1);
+    dusk_task_held_drop(-7);
+    dusk_task_held_bytes(&held, NULL);
+    assert_int_equal(held, (uint64_t)BIG * 8);
+    /* the one kept is still there, and dropping it empties the store */
+    assert_int_equal(dusk_task_held_encode(t, &buf, &blen, &e), 0);
+    dusk_value *v = NULL;
+    assert_int_equal(dusk_value_decode(buf, blen, &v, NULL, &e), 0);
+    assert_int_equal(dusk_ndarray_size(v), BIG);
+    assert_true(((const double *)dusk_ndarray_data(v))[BIG - 1] == 7.0 + BIG - 1);
+    dusk_value_unref(v);
+    dusk_free(buf);
+    dusk_task_held_drop(t);
+    dusk_task_held_bytes(&held, NULL);
+    assert_int_equal(held, 0);
+    dusk_task_held_clear();
+}
+
 /* In this process MPI never started: DUSK_SCHED_MPI says what to call. */
 static void test_mpi_not_started(void **state)
 {
@@ -1080,6 +1141,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_mpi_not_started),
         cmocka_unit_test(test_stale_outcome_ignored),
         cmocka_unit_test(test_task_run_fetches_once),
+        cmocka_unit_test(test_held_negative_id),
         cmocka_unit_test_teardown(test_lecture, free_out),
         cmocka_unit_test_teardown(test_rdag_same_as_sync, free_out),
         cmocka_unit_test_teardown(test_error_everywhere, free_out),
