@@ -92,8 +92,9 @@ DUSK_API int dusk_mpi_worker_rank(int worker);
 DUSK_API void dusk_mpi_traffic(uint64_t *sent, uint64_t *received);
 /* Every rank calls it (a collective, as a barrier): *bytes gets the bytes
  * every rank of the job has sent since dusk_mpi_init (each message counted
- * once, by its sender). Returns 0, or DUSK_ESYS with MPI's message; before
- * dusk_mpi_init, this rank's own (0) at once. bytes may be NULL. */
+ * once, by its sender). Returns 0, or DUSK_ESYS with MPI's message;
+ * outside dusk_mpi_init .. dusk_mpi_finalize, this rank's own count at once
+ * (0 before init; after finalize, what it sent). bytes may be NULL. */
 DUSK_API int dusk_mpi_traffic_total(uint64_t *bytes, dusk_error *err);
 /* Waits until every rank has called it (MPI_Barrier on dusk's
  * communicator): rank 0 writes a file, the others then read it. Returns 0,
