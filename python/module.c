@@ -13,7 +13,9 @@
 ** state). A thread keeps its state for its life, deleted on that thread
 ** as it exits: the threads scheduler's workers outlive runs, and a state
 ** deleted from another thread would stay the worker's PyGILState one
-** (py_release would use it freed). operator.add, sub, mul, neg and sum run in C
+** (py_release would use it freed). In a subinterpreter, which may end
+** while the workers live on, a task's state is made and deleted around
+** each call instead (run_enter, run_leave). operator.add, sub, mul, neg and sum run in C
 ** while their arguments are numbers (fast_op), and call Python otherwise
 ** (lists to concatenate, NumPy arrays, ints past 64 bits), so the answer
 ** is always Python's.
@@ -193,9 +195,8 @@ typedef struct pyrun {
     PyObject *excs;               /* exceptions raised by tasks (GIL) */
 } pyrun;
 
-/* This thread's own state (a worker's), and the interpreter it is of. */
+/* This thread's own state (a worker's), of the main interpreter. */
 static _Thread_local PyThreadState *tl_ts;
-static _Thread_local PyInterpreterState *tl_interp;
 static pthread_key_t ts_key;
 static pthread_once_t ts_once = PTHREAD_ONCE_INIT;
 static int ts_key_ok;
@@ -215,24 +216,44 @@ static void ts_gone(void *p)
 static void ts_key_make(void) { ts_key_ok = pthread_key_create(&ts_key, ts_gone) == 0; }
 
 /* Takes the GIL for a task on this thread (see the file's comment);
- * NULL when no thread state can be made. */
-static PyThreadState *run_enter(pyrun *r)
+ * NULL when no thread state can be made. *own is set when the state is
+ * the task's alone, for run_leave to delete: a subinterpreter's. A worker
+ * outlives a subinterpreter, whose states must all be gone before it
+ * ends (Py_EndInterpreter refuses an interpreter with other threads'
+ * states), so only the main interpreter's are kept. */
+static PyThreadState *run_enter(pyrun *r, int *own)
 {
     PyThreadState *ts;
+    *own = 0;
     if (pthread_equal(pthread_self(), r->caller)) {
         ts = r->caller_ts;
-    } else if (tl_ts && tl_interp == r->interp) {
+    } else if (r->interp != PyInterpreterState_Main()) {
+        if (!(ts = PyThreadState_New(r->interp)))
+            return NULL;
+        *own = 1;
+    } else if (tl_ts) {
         ts = tl_ts;
     } else {
         pthread_once(&ts_once, ts_key_make);
         if (!ts_key_ok || !(ts = PyThreadState_New(r->interp)))
             return NULL;
         tl_ts = ts;
-        tl_interp = r->interp;
         pthread_setspecific(ts_key, ts);
     }
     PyEval_RestoreThread(ts);
     return ts;
+}
+
+/* Gives the GIL back after a task; a state of the task's own is deleted
+ * (on this thread, which clears its PyGILState binding too). */
+static void run_leave(PyThreadState *ts, int own)
+{
+    if (own) {
+        PyThreadState_Clear(ts);
+        PyThreadState_DeleteCurrent();
+    } else {
+        PyEval_SaveThread();
+    }
 }
 
 static int run_begin(pyrun *r)
@@ -391,7 +412,9 @@ static int py_task(dusk_value *const *args, size_t nargs, dusk_value **out,
     if (pf->op && fast_op(pf->op, args, nargs, out) == 0)
         return 0;
     pyrun *r = pf->run;
-    if (!run_enter(r))
+    int own;
+    PyThreadState *ts = run_enter(r, &own);
+    if (!ts)
         return dusk_error_set(err, DUSK_ENOMEM, "no Python thread state for this worker");
     int rc = 0;
     PyObject *res = NULL;
@@ -422,7 +445,7 @@ done:
         Py_DECREF(pargs[k]);
     if (pargs && pargs != small)
         PyMem_Free(pargs);
-    PyEval_SaveThread();
+    run_leave(ts, own);
     return rc;
 }
 

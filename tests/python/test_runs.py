@@ -184,3 +184,32 @@ def test_forked_child_makes_its_own_helper():
     """)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["0", "2"]
+
+
+def test_subinterpreter_ends_after_threaded_runs():
+    # The threads scheduler's workers outlive runs, and keep a Python thread
+    # state for their life; a subinterpreter's may not outlive it:
+    # Py_EndInterpreter refuses ("interpreter has more than one thread"), and
+    # Python aborts at exit. Runs in the main interpreter keep working.
+    p = run_python("""
+        import _xxsubinterpreters as interp
+        code = '''
+        import dusk
+        def inc(x):
+            return x + 1
+        dsk = {('a', i): (inc, i) for i in range(40)}
+        dsk['s'] = (sum, [('a', i) for i in range(40)])
+        for _ in range(3):
+            assert dusk.get(dsk, 's', scheduler='threads', num_workers=3) == 820
+        '''
+        import dusk
+        exec(code)
+        for _ in range(5):
+            sid = interp.create()
+            interp.run_string(sid, code)
+            interp.destroy(sid)
+            exec(code)
+        print('ok')
+    """)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["ok"]
