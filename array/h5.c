@@ -1024,6 +1024,41 @@ static int read_whole_chunk(entry *e, const char *path, hid_t mem_type, const hs
     return 1;
 }
 
+/* Copies the rows of the part of a chunk of shape cdims (at element
+ * offset off) that lies in the slab [st, st + ct) of buf, from the chunk
+ * into buf or, with to_chunk, the other way: idx runs over [lo, hi) on
+ * every axis but the last. */
+static void copy_rows(int nd, size_t es, const hsize_t *cdims, const hsize_t *st,
+                      const hsize_t *ct, const hsize_t *off, unsigned char *chunk,
+                      unsigned char *buf, int to_chunk)
+{
+    hsize_t lo[H5S_MAX_RANK], hi[H5S_MAX_RANK], idx[H5S_MAX_RANK];
+    for (int d = 0; d < nd; d++) {
+        lo[d] = off[d] > st[d] ? off[d] : st[d];
+        hi[d] = off[d] + cdims[d] < st[d] + ct[d] ? off[d] + cdims[d] : st[d] + ct[d];
+        idx[d] = lo[d];
+    }
+    size_t row = (size_t)(hi[nd - 1] - lo[nd - 1]) * es;
+    for (;;) {
+        size_t src = 0, dst = 0;
+        for (int d = 0; d < nd; d++) {
+            src = src * cdims[d] + (idx[d] - off[d]);
+            dst = dst * ct[d] + (idx[d] - st[d]);
+        }
+        if (to_chunk)
+            memcpy(chunk + src * es, buf + dst * es, row);
+        else
+            memcpy(buf + dst * es, chunk + src * es, row);
+        int d = nd - 2;
+        while (d >= 0 && ++idx[d] == hi[d]) {
+            idx[d] = lo[d];
+            d--;
+        }
+        if (d < 0)
+            return;
+    }
+}
+
 static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem_type,
                          const hsize_t *st, const hsize_t *ct, unsigned char *buf,
                          dusk_error *err)
@@ -1042,35 +1077,14 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
         ci[d] = first[d];
     }
     for (;;) {
-        hsize_t off[H5S_MAX_RANK], lo[H5S_MAX_RANK], hi[H5S_MAX_RANK];
-        for (int d = 0; d < nd; d++) {
+        hsize_t off[H5S_MAX_RANK];
+        for (int d = 0; d < nd; d++)
             off[d] = ci[d] * e->cdims[d];
-            lo[d] = off[d] > st[d] ? off[d] : st[d];
-            hi[d] = off[d] + e->cdims[d] < st[d] + ct[d] ? off[d] + e->cdims[d] : st[d] + ct[d];
-        }
         const unsigned char *chunk = chunk_at(e, path, off, dtype, mem_type, err);
         if (!chunk)
             return err ? err->code : DUSK_EIO;
-        /* copy the rows of the chunk's part of the slab: idx runs over
-         * [lo, hi) on every axis but the last */
-        hsize_t idx[H5S_MAX_RANK];
-        memcpy(idx, lo, (size_t)nd * sizeof *lo);
-        size_t row = (size_t)(hi[nd - 1] - lo[nd - 1]) * es;
-        for (;;) {
-            size_t src = 0, dst = 0;
-            for (int d = 0; d < nd; d++) {
-                src = src * e->cdims[d] + (idx[d] - off[d]);
-                dst = dst * ct[d] + (idx[d] - st[d]);
-            }
-            memcpy(buf + dst * es, chunk + src * es, row);
-            int d = nd - 2;
-            while (d >= 0 && ++idx[d] == hi[d]) {
-                idx[d] = lo[d];
-                d--;
-            }
-            if (d < 0)
-                break;
-        }
+        /* read only: copy_rows writes into buf, not the chunk */
+        copy_rows(nd, es, e->cdims, st, ct, off, (unsigned char *)chunk, buf, 0);
         int d = nd - 1;
         while (d >= 0 && ++ci[d] > last[d]) {
             ci[d] = first[d];
@@ -1219,42 +1233,6 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
     memcpy(job->fill, e->fill, sizeof job->fill);
 }
 
-/* Copies the rows of the part of chunk (at element offset off) that lies
- * in the slab [st, st + ct) of buf, from the chunk into buf or, with
- * to_chunk, the other way. */
-static void copy_part(const direct_job *j, const hsize_t *off, unsigned char *chunk,
-                      unsigned char *buf, int to_chunk)
-{
-    int nd = j->ndim;
-    size_t es = j->es;
-    hsize_t lo[H5S_MAX_RANK], hi[H5S_MAX_RANK], idx[H5S_MAX_RANK];
-    for (int d = 0; d < nd; d++) {
-        lo[d] = off[d] > j->st[d] ? off[d] : j->st[d];
-        hi[d] = off[d] + j->cdims[d] < j->st[d] + j->ct[d] ? off[d] + j->cdims[d]
-                                                           : j->st[d] + j->ct[d];
-        idx[d] = lo[d];
-    }
-    size_t row = (size_t)(hi[nd - 1] - lo[nd - 1]) * es;
-    for (;;) {
-        size_t src = 0, dst = 0;
-        for (int d = 0; d < nd; d++) {
-            src = src * j->cdims[d] + (idx[d] - off[d]);
-            dst = dst * j->ct[d] + (idx[d] - j->st[d]);
-        }
-        if (to_chunk)
-            memcpy(chunk + src * es, buf + dst * es, row);
-        else
-            memcpy(buf + dst * es, chunk + src * es, row);
-        int d = nd - 2;
-        while (d >= 0 && ++idx[d] == hi[d]) {
-            idx[d] = lo[d];
-            d--;
-        }
-        if (d < 0)
-            return;
-    }
-}
-
 /* Reads or writes n bytes at off, all of them; 0, or -1 with errno (0 when
  * the file ended first). */
 static int full_io(int fd, int write, unsigned char *p, size_t n, off_t off)
@@ -1305,7 +1283,7 @@ static int run_direct(direct_job *j, const char *path, const char *dataset, unsi
                 part |= off[d] + j->cdims[d] > j->st[d] + j->ct[d];
             if (part && k > 0)
                 memset(tmp, 0, j->chunk_bytes);
-            copy_part(j, off, chunk, buf, 1);
+            copy_rows(j->ndim, j->es, j->cdims, j->st, j->ct, off, chunk, buf, 1);
         }
         /* a read takes the bytes from the slab's first element in the chunk
          * to its last; a write, the whole chunk */
@@ -1329,7 +1307,7 @@ static int run_direct(direct_job *j, const char *path, const char *dataset, unsi
             break;
         }
         if (!j->write && !whole)
-            copy_part(j, off, chunk, buf, 0);
+            copy_rows(j->ndim, j->es, j->cdims, j->st, j->ct, off, chunk, buf, 0);
         for (int d = nd - 1; d >= 0 && ++ci[d] > j->last[d]; d--)
             ci[d] = j->first[d];
     }
