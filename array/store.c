@@ -331,6 +331,26 @@ static void name_store(dusk_error *err, const char *path, const char *dataset)
     dusk_error_set(err, err->code, "storing '%s' in '%s': %s", dataset, path, inner);
 }
 
+/* Writes block (an ndarray of ndim dimensions) at start in file:dataset,
+ * whose dtype is dtype. */
+static int write_block(const char *file, const char *dataset, dusk_dtype dtype, int ndim,
+                       const int64_t *start, const dusk_value *block, dusk_error *err)
+{
+    if (dusk_ndarray_size(block) == 0)
+        return 0;
+    /* HDF5 wants C order in the dtype of the dataset */
+    dusk_value *c = NULL;
+    int rc = 0;
+    if (dusk_ndarray_dtype(block) == dtype && dusk_ndarray_is_contiguous(block))
+        c = dusk_value_ref((dusk_value *)block);
+    else if ((rc = dusk__nd_astype(block, dtype, &c, err)))
+        return rc;
+    rc = dusk__h5_write(file, dataset, dtype, ndim, start, dusk_ndarray_shape(block),
+                        dusk_ndarray_data(c), err);
+    dusk_value_unref(c);
+    return rc;
+}
+
 int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err)
@@ -379,12 +399,6 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
         return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9, not %d", sopts->gzip);
     if (!dataset[0] || (dataset[0] == '/' && !dataset[1]))
         return dusk_error_set(err, DUSK_EINVAL, "no dataset name given for '%s'", path);
-    /* Every MPI rank would lock, copy and write the file (serial HDF5):
-     * refused in every rank alike, before any of them waits for another. */
-    if (opts && opts->scheduler == DUSK_SCHED_MPI)
-        return dusk_error_set(err, DUSK_EINVAL, "storing '%s' in '%s': a store does not run "
-                              "on DUSK_SCHED_MPI; compute the array on it and store the "
-                              "result from rank 0 (dusk/mpi.h)", dataset, path);
     /* a region goes into the dataset as it is: what would make or remake
      * one is not applied there, so it is refused rather than ignored */
     if (h5 && h5->region && (h5->maxshape || sopts->gzip || sopts->overwrite))
@@ -394,10 +408,24 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
                               h5->maxshape ? "maxshape" : sopts->gzip ? "gzip" : "overwrite");
     int64_t csize[DUSK_MAXDIMS];
     chunk_shape(a, csize);
-    dusk_graph *g;
-    int rc = dusk__memlimit_check_store(a, opts, err);
-    if (rc || (rc = dusk_array_graph(a, &g, err)))
+    dusk_graph *g = NULL;
+    dusk_value *whole = NULL;
+    int rc;
+    if (opts && opts->scheduler == DUSK_SCHED_MPI) {
+        /* The libhdf5 dusk links is serial: one writer per file. So the
+         * ranks compute the array together and rank 0, where the result
+         * gathers, writes it alone; the other ranks are done once it has
+         * gathered (None: they served the run). */
+        if ((rc = dusk_array_compute(a, opts, &whole, err)))
+            return rc;
+        if (dusk_value_kind(whole) == DUSK_KIND_NONE) {
+            dusk_value_unref(whole);
+            return 0;
+        }
+    } else if ((rc = dusk__memlimit_check_store(a, opts, err)) ||
+               (rc = dusk_array_graph(a, &g, err))) {
         return rc;
+    }
     dusk_error rerr = DUSK_ERROR_INIT;
     char *lockpath = lock_name(path);
     int lockfd = lockpath ? store_lock(path, lockpath, &rerr) : -1;
@@ -411,6 +439,7 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
             store_unlock(lockpath, lockfd);
         dusk_free(lockpath);
         dusk_graph_free(g);
+        dusk_value_unref(whole);
         if (err)
             *err = rerr;
         return rerr.code;
@@ -423,10 +452,17 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
     if (!rc)
         rc = dusk__h5_create(path, tmp, dataset, a->dtype, a->ndim, a->shape, csize,
                              sopts->gzip, sopts->overwrite, h5, &fdt, err);
-    if (!rc && (rc = run_store(a, g, path, tmp, dataset, fdt, h5 ? h5->region : NULL, opts,
-                               err)))
+    if (!rc && whole) {
+        static const int64_t origin[DUSK_MAXDIMS];
+        const int64_t *at = h5 && h5->region ? h5->region : origin;
+        if ((rc = write_block(tmp, dataset, fdt, a->ndim, at, whole, err)))
+            name_store(err, path, dataset);
+    } else if (!rc && (rc = run_store(a, g, path, tmp, dataset, fdt, h5 ? h5->region : NULL,
+                                      opts, err))) {
         name_store(err, path, dataset);
+    }
     dusk_graph_free(g);
+    dusk_value_unref(whole);
     /* this process's handles on the file go before it is renamed */
     int rrc = dusk__h5_release(tmp, &rerr);
     if (!rc && rrc) {
@@ -472,19 +508,8 @@ int dusk__k_store(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (memcmp(dusk_ndarray_shape(block), shape, (size_t)ndim * sizeof(int64_t)) != 0)
         return dusk_error_set(err, DUSK_EINVAL, "store-map: the block's shape is not that of "
                               "its place in '%s' of '%s'", dataset, file);
-    if (dusk_ndarray_size(block) > 0) {
-        /* HDF5 wants C order in the dtype of the dataset */
-        dusk_value *c = NULL;
-        if (dusk_ndarray_dtype(block) == t->dtype && dusk_ndarray_is_contiguous(block))
-            c = dusk_value_ref((dusk_value *)block);
-        else if ((rc = dusk__nd_astype(block, t->dtype, &c, err)))
-            return rc;
-        rc = dusk__h5_write(file, dataset, t->dtype, ndim, wstart, shape, dusk_ndarray_data(c),
-                            err);
-        dusk_value_unref(c);
-        if (rc)
-            return rc;
-    }
+    if ((rc = write_block(file, dataset, t->dtype, ndim, wstart, block, err)))
+        return rc;
     *out = dusk_none();
     return 0;
 }

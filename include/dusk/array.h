@@ -365,7 +365,12 @@ typedef struct dusk_store_options {
  * written), so that blocks that are whole chunks (or the part of an edge
  * chunk inside the dataset, the rest of it zero) are written with pwrite
  * outside dusk's HDF5 lock, workers writing at once; other blocks go
- * through libhdf5. */
+ * through libhdf5. With opts->scheduler DUSK_SCHED_MPI every rank makes
+ * the call: the ranks compute a together, and rank 0, where the result
+ * gathers (the whole array in its memory), writes it alone, since the
+ * libhdf5 dusk links is serial; on the other ranks the call returns the
+ * run's status once the result has gathered, and only rank 0 reports the
+ * write's own errors (a path it cannot write, a full disk). */
 DUSK_API int dusk_array_store(dusk_array *a, const char *path, const char *dataset,
                      const dusk_store_options *sopts, const dusk_options *opts,
                      dusk_error *err);
