@@ -20,6 +20,9 @@
 **       lays out the panels' per-plan caches) left out; median of 21
 **       frames (targets 8 ms and 16 ms)
 **   gui.frame.graph.100k   the graph panel alone in the same frame
+**   gui.frame.layers.200k   the same whole frame for the 200,006-task graph
+**       of gui.overhead, in the layer view the window shows it in (one
+**       node per layer: past DUSK_VIEWER_OPTIONS_INIT's threshold)
 **   gui.overhead   what a live viewer costs a run, in %: the 200,006-task
 **       graph (100,000 leaves) on the threads scheduler with 2 workers,
 **       with a viewer attached (its callbacks, classroom mode's gate and
@@ -97,7 +100,8 @@ static int draw_graph(dusk_viewer *v, SDL_Renderer *r, int w, int h, dusk_error 
 
 /* A run of g recorded from a stream, its plan, then the viewer fed up to
  * half of its events and drawn 21 times (the window, or the graph alone). */
-static double frame_ms(dusk_graph *g, const char *root, size_t *ntasks, int graph_only)
+static double frame_ms(dusk_graph *g, const char *root, size_t *ntasks, int graph_only,
+                       int layer_view)
 {
     enum { FW = 1280, FH = 800, REPS = 21 };
     dusk_stream *s = dusk_stream_new();
@@ -119,7 +123,7 @@ static double frame_ms(dusk_graph *g, const char *root, size_t *ntasks, int grap
     dusk_stream_free(s);
     *ntasks = dusk_plan_ntasks(p);
 
-    dusk_viewer_options vo = {.layer_view_threshold = 10 * *ntasks};
+    dusk_viewer_options vo = {.layer_view_threshold = layer_view ? 0 : 10 * *ntasks};
     dusk_viewer *v = dusk_viewer_new(&vo);
     dusk_viewer_set_plan(v, p, &err);
     dusk_plan_unref(p);
@@ -334,16 +338,21 @@ int main(void)
 
     for (int k = 0; k < 2; k++) {
         g = build_n(leaves[k], &root, &ninc, &nadd, &nid);
-        double ms = frame_ms(g, root, &ntasks, 0);
+        double ms = frame_ms(g, root, &ntasks, 0, 0);
         printf("gui.frame.%s: %.1f ms (%zu tasks, 1280x800, every panel, software "
                "renderer)\n", names[k], ms, ntasks);
         if (k == 1) {
-            ms = frame_ms(g, root, &ntasks, 1);
+            ms = frame_ms(g, root, &ntasks, 1, 0);
             printf("gui.frame.graph.100k: %.1f ms (%zu tasks, 1280x800, the graph panel "
                    "alone)\n", ms, ntasks);
         }
         dusk_graph_free(g);
     }
+    g = build_n(NLEAVES, &root, &ninc, &nadd, &nid);
+    double ms = frame_ms(g, root, &ntasks, 0, 1);
+    printf("gui.frame.layers.200k: %.1f ms (%zu tasks in the layer view, as the window shows "
+           "them, 1280x800, every panel)\n", ms, ntasks);
+    dusk_graph_free(g);
     double off = 0, on = 0, spct = 0, pct = overhead_pct(&off, &on, &spct);
     if (!failures) {
         printf("gui.overhead: %.1f %% (median of %d pairs; best %.0f ns/task without, %.0f "

@@ -35,6 +35,11 @@ typedef struct dusk__layout {
      * s at y = s * (1 + DUSK__GAP); another layout may fill them instead. */
     float *x, *y;         /* per graph id (layer view: per layer) */
     float width, height;
+    /* The layer view's edges: each pair of layers (from, to) that some
+     * dependency joins, once, at [2k] and [2k + 1]; what it draws instead
+     * of every task's edge (200,000 lines that fall on a few dozen). */
+    uint32_t *ledges;
+    size_t nledges;
     int graphviz;         /* x, y, width, height are Graphviz's */
     int vertical;         /* turned so dependencies go down, not right */
 } dusk__layout;
@@ -58,6 +63,7 @@ typedef struct dusk__layout_job {
     int64_t *queue;
     int32_t *indeg;
     size_t *count;
+    size_t ledges_cap;       /* L->ledges' room, in uint32_t */
 } dusk__layout_job;
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err);

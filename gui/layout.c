@@ -34,6 +34,7 @@ void dusk__layout_free(dusk__layout *L)
     dusk_free(L->order);
     dusk_free(L->x);
     dusk_free(L->y);
+    dusk_free(L->ledges);
     memset(L, 0, sizeof *L);
 }
 
@@ -117,7 +118,7 @@ void dusk__layout_job_free(dusk__layout_job *j)
 /* The phases of a job, each a loop that may stop for the deadline at any
  * step (j->i, or j->head in Kahn's walk, says where it resumes). */
 enum { J_ALLOC, J_UNSET, J_ROOTS, J_WALK, J_PRIO, J_PRIO_SUM, J_PRIO_SORT, J_LAYER_COUNT,
-       J_LAYER_SUM, J_SLOTS, J_POS, J_DONE };
+       J_LAYER_SUM, J_SLOTS, J_POS, J_LEDGES, J_DONE };
 
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err)
@@ -314,6 +315,41 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
         L->width = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
         L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
+        j->phase = J_LEDGES;
+        j->i = 0;
+        /* count[a] == b + 1: the pair (a, b) is kept (tasks come layer by layer) */
+        memset(count, 0, (L->nlayers + 1) * sizeof *count);
+    }
+    if (j->phase == J_LEDGES && L->layer_view) {
+        for (size_t i = j->i; i < n; i++) {
+            int64_t t = L->order[i];
+            uint32_t b = (uint32_t)L->layer[t];
+            const int64_t *ids;
+            int64_t nd = dusk_plan_dependencies(p, t, &ids);
+            for (int64_t k = 0; k < nd; k++) {
+                uint32_t a = (uint32_t)L->layer[ids[k]];
+                if (count[a] == (size_t)b + 1)
+                    continue;
+                count[a] = (size_t)b + 1;
+                if (2 * L->nledges == j->ledges_cap) {
+                    size_t cap = j->ledges_cap ? 2 * j->ledges_cap : 64;
+                    uint32_t *e = dusk_realloc(L->ledges, cap * sizeof *e);
+                    if (!e)
+                        goto fail;
+                    L->ledges = e;
+                    j->ledges_cap = cap;
+                }
+                L->ledges[2 * L->nledges] = a;
+                L->ledges[2 * L->nledges + 1] = b;
+                L->nledges++;
+            }
+            if (due(deadline, i)) {
+                j->i = i + 1;
+                return 1;
+            }
+        }
+    }
+    if (j->phase == J_LEDGES) {
         dusk__layout_job_free(j);
         j->phase = J_DONE;
     }

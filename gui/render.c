@@ -76,10 +76,28 @@ static int layer_major(const dusk_viewer *v, size_t l)
     return best;
 }
 
+static void edge_line(dusk__frame *f, const dusk__layout *L, size_t a, size_t b, float s,
+                      float ox, float oy)
+{
+    if (L->vertical)   /* a dependency's foot to its dependent's head */
+        SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 0.5f) * s, oy + (L->y[a] + 1) * s,
+                            ox + (L->x[b] + 0.5f) * s, oy + L->y[b] * s);
+    else
+        SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 1) * s, oy + (L->y[a] + 0.5f) * s,
+                            ox + L->x[b] * s, oy + (L->y[b] + 0.5f) * s);
+}
+
 static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, float oy)
 {
     const dusk__layout *L = &v->layout;
     const dusk_plan *p = v->plan;
+    dusk__set_rgb(f, f->th->edge);
+    if (L->layer_view) {   /* each pair of layers once, laid out with the layers */
+        size_t stride = L->nledges / DUSK__MAX_EDGES + 1;
+        for (size_t k = 0; k < L->nledges; k += stride)
+            edge_line(f, L, L->ledges[2 * k], L->ledges[2 * k + 1], s, ox, oy);
+        return;
+    }
     size_t nedges = 0;
     for (size_t i = 0; i < L->ntasks; i++) {
         const int64_t *ids;
@@ -87,24 +105,13 @@ static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, 
         nedges += nd > 0 ? (size_t)nd : 0;
     }
     size_t stride = nedges / DUSK__MAX_EDGES + 1, k = 0;
-    dusk__set_rgb(f, f->th->edge);
     for (size_t i = 0; i < L->ntasks; i++) {
         int64_t t = L->order[i];
         const int64_t *ids;
         int64_t nd = dusk_plan_dependencies(p, t, &ids);
-        for (int64_t j = 0; j < nd; j++, k++) {
-            if (k % stride)
-                continue;
-            int64_t d = ids[j];
-            size_t a = L->layer_view ? (size_t)L->layer[d] : (size_t)d;
-            size_t b = L->layer_view ? (size_t)L->layer[t] : (size_t)t;
-            if (L->vertical)   /* a dependency's foot to its dependent's head */
-                SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 0.5f) * s, oy + (L->y[a] + 1) * s,
-                                    ox + (L->x[b] + 0.5f) * s, oy + L->y[b] * s);
-            else
-                SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 1) * s, oy + (L->y[a] + 0.5f) * s,
-                                    ox + L->x[b] * s, oy + (L->y[b] + 0.5f) * s);
-        }
+        for (int64_t j = 0; j < nd; j++, k++)
+            if (k % stride == 0)
+                edge_line(f, L, (size_t)ids[j], (size_t)t, s, ox, oy);
     }
 }
 

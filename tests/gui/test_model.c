@@ -496,6 +496,66 @@ static void test_layout_random(void **state)
     }
 }
 
+/* The layer view's edges are the pairs of layers the plan's dependencies
+ * join, each once (random DAGs and a tree, the layer view forced). */
+static void test_layer_view_edges(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 0; seed <= 12; seed++) {
+        rdag r = {0};
+        const char *root = NULL;
+        dusk_graph *g;
+        dusk_plan *p;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (seed) {
+            assert_int_equal(rdag_build(&r, seed, 60 + (int)seed * 40), 0);
+            const char *keys[4];
+            int idx[4];
+            rdag_requests(&r, seed, 4, keys, idx);
+            g = r.g;
+            assert_int_equal(dusk_plan_new(g, keys, 4, &p, &err), 0);
+        } else {
+            g = tree_graph(3000, &root);
+            assert_int_equal(dusk_plan_new(g, &root, 1, &p, &err), 0);
+        }
+        dusk__layout L = {0};
+        assert_int_equal(dusk__layout_build(&L, p, 1, &err), 0);
+        assert_true(L.layer_view);
+        size_t nl = L.nlayers;
+        uint8_t *want = calloc(nl * nl, 1), *seen = calloc(nl * nl, 1);
+        assert_non_null(want);
+        assert_non_null(seen);
+        size_t nwant = 0;
+        for (size_t i = 0; i < L.ntasks; i++) {
+            int64_t t = L.order[i];
+            const int64_t *ids;
+            int64_t nd = dusk_plan_dependencies(p, t, &ids);
+            for (int64_t k = 0; k < nd; k++) {
+                size_t at = (size_t)L.layer[ids[k]] * nl + (size_t)L.layer[t];
+                nwant += !want[at];
+                want[at] = 1;
+            }
+        }
+        assert_true(seed == 0 || nwant > 0);
+        assert_int_equal(L.nledges, nwant);
+        for (size_t k = 0; k < L.nledges; k++) {
+            uint32_t a = L.ledges[2 * k], b = L.ledges[2 * k + 1];
+            assert_true(a < b && b < nl);   /* an edge goes to a later layer */
+            assert_true(want[a * nl + b]);
+            assert_false(seen[a * nl + b]);   /* once */
+            seen[a * nl + b] = 1;
+        }
+        free(want);
+        free(seen);
+        dusk__layout_free(&L);
+        dusk_plan_unref(p);
+        if (seed)
+            rdag_free(&r);
+        else
+            dusk_graph_free(g);
+    }
+}
+
 /* A layout made in steps, stopped at every deadline check, is the one made
  * at once, array for array (a node per task, and the layer view). */
 static void test_layout_in_steps(void **state)
@@ -527,6 +587,9 @@ static void test_layout_in_steps(void **state)
         assert_memory_equal(B.layer, A.layer, ng * sizeof *A.layer);
         assert_memory_equal(B.order, A.order, n * sizeof *A.order);
         assert_memory_equal(B.layer_start, A.layer_start, (A.nlayers + 1) * sizeof *A.layer_start);
+        assert_int_equal(B.nledges, A.nledges);
+        if (lv)
+            assert_memory_equal(B.ledges, A.ledges, 2 * A.nledges * sizeof *A.ledges);
         size_t npos = lv ? A.nlayers : ng;
         for (size_t i = 0; i < npos; i++)
             if (lv || A.layer[i] >= 0)
@@ -596,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_layout_random),
         cmocka_unit_test(test_layout_in_steps),
         cmocka_unit_test(test_nodes_and_layer_view),
+        cmocka_unit_test(test_layer_view_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
