@@ -101,6 +101,10 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
  * while it is shorter), ticks under it. v->selected and the tasks it needs
  * and that need it are outlined in the theme's accent. */
 void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* Tests: non-zero makes the task stream visit every bar, as it does for a
+ * trace whose workers run tasks that overlap (the pixels must not differ);
+ * walked_rows says whether the last frame bisected its rows instead. */
+extern int dusk__stream_walk_all, dusk__stream_walked_rows;
 /* Task t's bar in the stream drawn in box b (before bars that would only
  * repaint their row's pixels are skipped): 0, or -1 when it is not on the
  * plot as of now. */

@@ -72,7 +72,25 @@ typedef struct dusk__panels {
     size_t *st_at;
     size_t nst, st_cap, scanned;
     uint64_t st_last_t;             /* the last indexed START's time */
+    /* The same per worker row (indices into st_*), so that a frame jumps
+     * over the bars a row's painted pixels hide (a bisection over their
+     * ends) instead of visiting each of 200,000: valid while each row's
+     * tasks end before its next starts (mono, as a run's workers do; a
+     * trace that breaks it is drawn bar by bar). rows_ok: no row lost a
+     * START to memory. */
+    struct srow {
+        size_t *k;
+        size_t n, cap;
+        int mono;
+    } *srows;
+    size_t nsrows;
+    int rows_ok;
+    size_t *rect_key;               /* rows_walk's: per rectangle, its START */
+    struct keyed_bar *keyed;
+    size_t keyed_cap;
 } dusk__panels;
+
+int dusk__stream_walk_all, dusk__stream_walked_rows;
 
 void dusk__panels_free(dusk_viewer *v)
 {
@@ -94,6 +112,11 @@ void dusk__panels_free(dusk_viewer *v)
     dusk_free(P->last_x);
     dusk_free(P->st_task);
     dusk_free(P->st_at);
+    for (size_t w = 0; w < P->nsrows; w++)
+        dusk_free(P->srows[w].k);
+    dusk_free(P->srows);
+    dusk_free(P->rect_key);
+    dusk_free(P->keyed);
     dusk_free(P);
     v->panels = NULL;
 }
@@ -233,7 +256,10 @@ static int grow_rects(dusk__panels *P, size_t n)
     uint8_t *c = dusk_realloc(P->rect_colour, n);
     if (c)
         P->rect_colour = c;
-    if (!a || !s || !c)
+    size_t *k = dusk_realloc(P->rect_key, n * sizeof *k);
+    if (k)
+        P->rect_key = k;
+    if (!a || !s || !c || !k)
         return DUSK_ENOMEM;
     P->rects_cap = n;
     return 0;
@@ -243,6 +269,43 @@ static int grow_rects(dusk__panels *P, size_t n)
  * indexed (shorter, or its last indexed START not there at its time: a new
  * run of the same plan) is indexed afresh. On out of memory the index stops short; the
  * stream then shows the tasks started before. */
+static void index_row(const dusk_viewer *v, dusk__panels *P, size_t k)
+{
+    int32_t w = v->log[P->st_at[k]].worker;
+    if (w < 0 || (size_t)w >= v->nworkers)
+        return;   /* not drawn: no row */
+    if ((size_t)w >= P->nsrows) {
+        size_t n = v->nworkers;
+        struct srow *r = dusk_realloc(P->srows, n * sizeof *r);
+        if (!r) {
+            P->rows_ok = 0;
+            return;
+        }
+        memset(r + P->nsrows, 0, (n - P->nsrows) * sizeof *r);
+        for (size_t i = P->nsrows; i < n; i++)
+            r[i].mono = 1;
+        P->srows = r;
+        P->nsrows = n;
+    }
+    struct srow *r = &P->srows[w];
+    if (r->n) {   /* the row's last task ended before this one started */
+        int64_t prev = P->st_task[r->k[r->n - 1]];
+        if (!v->t_end[prev] || v->t_end[prev] > v->log[P->st_at[k]].t_ns)
+            r->mono = 0;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 256;
+        size_t *a = dusk_realloc(r->k, cap * sizeof *a);
+        if (!a) {
+            P->rows_ok = 0;
+            return;
+        }
+        r->k = a;
+        r->cap = cap;
+    }
+    r->k[r->n++] = k;
+}
+
 static void index_starts(const dusk_viewer *v, dusk__panels *P)
 {
     if (P->scanned > v->nlog ||
@@ -250,6 +313,13 @@ static void index_starts(const dusk_viewer *v, dusk__panels *P)
                     v->log[P->st_at[P->nst - 1]].task != P->st_task[P->nst - 1] ||
                     v->log[P->st_at[P->nst - 1]].t_ns != P->st_last_t)))
         P->nst = P->scanned = 0;
+    if (P->nst == 0 && P->scanned == 0) {
+        P->rows_ok = 1;
+        for (size_t w = 0; w < P->nsrows; w++) {
+            P->srows[w].n = 0;
+            P->srows[w].mono = 1;
+        }
+    }
     for (size_t i = P->scanned; i < v->nlog; i++, P->scanned = i) {
         if (v->log[i].kind != DUSK_EV_START)
             continue;
@@ -266,7 +336,8 @@ static void index_starts(const dusk_viewer *v, dusk__panels *P)
             P->st_cap = cap;
         }
         P->st_task[P->nst] = v->log[i].task;
-        P->st_at[P->nst++] = i;
+        P->st_at[P->nst] = i;
+        index_row(v, P, P->nst++);
         P->st_last_t = v->log[i].t_ns;
     }
     P->scanned = v->nlog;
@@ -472,6 +543,124 @@ static void stream_selection(dusk_viewer *v, dusk__frame *f, const stream_geom *
     }
 }
 
+/* Task t's bar into the frame's rectangles, unless it is off the plot or
+ * its pixels are painted already (the first bar there shows). */
+static inline void put_bar(const dusk_viewer *v, dusk__panels *P, const stream_geom *g,
+                           int64_t t, size_t *nbars)
+{
+    SDL_FRect r;
+    if (bar_of(v, g, t, &r) != 0)   /* started: its START is shown */
+        return;
+    size_t w = (size_t)v->worker_of[t];
+    float x1 = r.x + r.w;
+    if (x1 <= P->last_x[w])
+        return;
+    if (r.x < P->last_x[w]) {
+        r.w = x1 - P->last_x[w];
+        r.x = P->last_x[w];
+    }
+    P->last_x[w] = x1;
+    P->rects[*nbars] = r;
+    P->rect_colour[(*nbars)++] = (uint8_t)P->colour[t];
+}
+
+/* Whether the bar of a row's j-th task is hidden for sure: off the plot
+ * to the left, or its last pixel left of where the row is painted. Along
+ * a mono row the ends do not go back, so this holds for a prefix. */
+static inline int hidden(const dusk_viewer *v, const dusk__panels *P, const stream_geom *g,
+                         const struct srow *r, size_t j, float last_x)
+{
+    int64_t t = P->st_task[r->k[j]];
+    uint64_t e = v->t_end[t] && v->t_end[t] <= g->now_log ? rel(v, v->t_end[t]) : g->now;
+    return e < g->lo || (float)(int)stream_x(g, e) + 1 <= last_x;
+}
+
+typedef struct keyed_bar {
+    size_t key;   /* the START's place in the log's order */
+    SDL_FRect r;
+    uint8_t c;
+} keyed_bar;
+
+static int by_key(const void *a, const void *b)
+{
+    size_t x = ((const keyed_bar *)a)->key, y = ((const keyed_bar *)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* The bars row by row, each row bisecting past the bars it hides, then
+ * put back in the log's order where rows may share a pixel line at their
+ * edges (no gap between them: the later START is drawn over, as bar by
+ * bar), so the same
+ * rectangles as put_bar over every START, for some rows x pixels bars.
+ * 0 when a row cannot (not mono, a START not indexed, rows thinner than a
+ * pixel, out of memory, or a test asked): the caller walks them all. */
+static int rows_walk(const dusk_viewer *v, dusk__panels *P, const stream_geom *g, size_t *nbars)
+{
+    if (dusk__stream_walk_all || !P->rows_ok || g->rowh < 1 || P->nsrows < g->nw)
+        return 0;
+    for (size_t w = 0; w < g->nw; w++)
+        if (!P->srows[w].mono)
+            return 0;
+    size_t n = 0;
+    for (size_t w = 0; w < g->nw; w++) {
+        const struct srow *r = &P->srows[w];
+        size_t lo = 0, hi = r->n;   /* the row's STARTs shown */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (P->st_at[r->k[mid]] < v->shown)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t shown = lo;
+        for (size_t j = 0; j < shown; j++) {
+            if (hidden(v, P, g, r, j, P->last_x[w])) {
+                /* the first not hidden: galloping from j (it is mostly
+                 * near, and near bars are near in memory), then halving */
+                size_t a = j + 1, b = shown, step = 1;
+                while (a + step < b && hidden(v, P, g, r, a + step - 1, P->last_x[w])) {
+                    a += step;
+                    step *= 2;
+                }
+                if (a + step < b)
+                    b = a + step;
+                while (a < b) {
+                    size_t mid = a + (b - a) / 2;
+                    if (hidden(v, P, g, r, mid, P->last_x[w]))
+                        a = mid + 1;
+                    else
+                        b = mid;
+                }
+                if ((j = a) == shown)
+                    break;
+            }
+            size_t before = n;
+            put_bar(v, P, g, P->st_task[r->k[j]], &n);
+            if (n > before)
+                P->rect_key[before] = r->k[j];
+        }
+    }
+    *nbars = n;
+    if (g->gap >= 1)
+        return 1;   /* rows two pixels apart: no pixel is two rows', order is free */
+    if (n > P->keyed_cap) {
+        keyed_bar *kb = dusk_realloc(P->keyed, n * sizeof *kb);
+        if (!kb)
+            return 0;
+        P->keyed = kb;
+        P->keyed_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        P->keyed[i] = (keyed_bar){P->rect_key[i], P->rects[i], P->rect_colour[i]};
+    qsort(P->keyed, n, sizeof *P->keyed, by_key);
+    for (size_t i = 0; i < n; i++) {
+        P->rects[i] = P->keyed[i].r;
+        P->rect_colour[i] = P->keyed[i].c;
+    }
+    *nbars = n;
+    return 1;
+}
+
 void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
 {
     SDL_RenderSetClipRect(f->r, &b);
@@ -492,24 +681,14 @@ void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             P->last_x[w] = -1;
         /* STARTs in the log's order: each row's bars left to right */
         index_starts(v, P);
-        size_t nst = starts_shown(v, P);
-        for (size_t i = 0; i < nst; i++) {
-            int64_t t = P->st_task[i];
-            SDL_FRect r;
-            if (bar_of(v, &g, t, &r) != 0)   /* started: its START is shown */
-                continue;
-            size_t w = (size_t)v->worker_of[t];
-            int c = P->colour[t];
-            float x1 = r.x + r.w;
-            if (x1 <= P->last_x[w])
-                continue;   /* its pixels are painted: the first bar there shows */
-            if (r.x < P->last_x[w]) {
-                r.w = x1 - P->last_x[w];
-                r.x = P->last_x[w];
-            }
-            P->last_x[w] = x1;
-            P->rects[nbars] = r;
-            P->rect_colour[nbars++] = (uint8_t)c;
+        dusk__stream_walked_rows = rows_walk(v, P, &g, &nbars);
+        if (!dusk__stream_walked_rows) {
+            size_t nst = starts_shown(v, P);
+            nbars = 0;
+            for (size_t w = 0; w < g.nw; w++)
+                P->last_x[w] = -1;
+            for (size_t i = 0; i < nst; i++)
+                put_bar(v, P, &g, P->st_task[i], &nbars);
         }
         /* one SDL_RenderFillRectsF per colour */
         size_t start[MAX_COLOURS + 1] = {0}, fill[MAX_COLOURS];

@@ -243,6 +243,46 @@ static void test_stream_bars(void **state)
     dusk_graph_free(g);
 }
 
+/* A run of 20,001 tiny tasks on 2 workers, many bars to a pixel: the
+ * stream drawn row by row, bisecting past the bars painted pixels hide,
+ * has exactly the pixels of the walk over every bar, at points through
+ * the run, scrolled, in rows far apart and in rows that touch. */
+static void test_stream_rows_bisected(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(10001, &root);
+    size_t n;
+    dusk_event *ev = record(g, root, DUSK_SCHED_THREADS, 2, &n);
+    dusk_viewer *v = replay_viewer(g, root);
+    assert_int_equal(dusk_viewer_feed(v, ev, n), 0);
+    static uint32_t walked[W * H];
+    /* rows far apart, and rows with no gap (4 px high: put in order) */
+    SDL_Rect boxes[] = {{0, 0, 800, 300}, {10, 20, 300, 90}, {10, 20, 300, 65}};
+    size_t points[] = {n / 7, n / 2, n - 1, n};
+    double spans[] = {10, 1e-4};
+    int bisected = 0;
+    for (size_t bi = 0; bi < 3; bi++)
+        for (size_t pi = 0; pi < 4; pi++)
+            for (size_t si = 0; si < 2; si++) {
+                dusk__show(v, points[pi]);
+                v->stream_span = spans[si];
+                dusk__frame f;
+                dusk__stream_walk_all = 1;
+                draw(v, dusk__panel_stream, boxes[bi], &f);
+                assert_false(dusk__stream_walked_rows);
+                memcpy(walked, pix, sizeof pix);
+                dusk__stream_walk_all = 0;
+                draw(v, dusk__panel_stream, boxes[bi], &f);
+                bisected += dusk__stream_walked_rows;
+                assert_memory_equal(pix, walked, sizeof pix);
+            }
+    assert_int_equal(bisected, 24);   /* a run's rows are mono: never walked */
+    free(ev);
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* Past stream_span the window scrolls: the first tasks leave the plot. */
 static void test_stream_scrolls(void **state)
 {
@@ -847,6 +887,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_bars),
         cmocka_unit_test(test_stream_scrolls),
+        cmocka_unit_test(test_stream_rows_bisected),
         cmocka_unit_test(test_progress_bars),
         cmocka_unit_test(test_progress_many_groups),
         cmocka_unit_test(test_status_line),
