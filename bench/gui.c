@@ -38,6 +38,11 @@
 **       viewer's stream alone (no callbacks, no UI thread; drained after
 **       the run, untimed), a third run in each round (the three in turn
 **       first), the median of (stream - off) / off
+**   gui.overhead.ui_cpu   the UI thread's CPU time in gui.overhead's runs
+**       with a viewer (CLOCK_THREAD_CPUTIME_ID from its start, just before
+**       dusk_get, to the run's end), median: what it takes from the cores
+**       the 2 workers fill (where gui.overhead minus gui.overhead.stream
+**       is this and the callbacks' cost on the workers)
 */
 #include <inttypes.h>
 #include <pthread.h>
@@ -163,16 +168,26 @@ enum { OVH_PAIRS = 21, OVH_WORKERS = 2 };
 typedef struct ui {
     dusk_viewer *v;
     atomic_int stop;
+    uint64_t cpu_ns;   /* the thread's CPU time, start to stop */
 } ui;
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* A window's loop without the drawing: a pump a frame. */
 static void *ui_main(void *arg)
 {
     ui *u = arg;
+    uint64_t c0 = thread_cpu_ns();
     while (!atomic_load(&u->stop)) {
         dusk_viewer_pump_for(u->v, DUSK_VIEWER_PUMP_NS);   /* as the window does */
         nanosleep(&(struct timespec){0, 16000000}, NULL);
     }
+    u->cpu_ns = thread_cpu_ns() - c0;
     return NULL;
 }
 
@@ -180,7 +195,7 @@ enum { OVH_OFF, OVH_VIEWER, OVH_STREAM, OVH_KINDS };
 
 /* One timed dusk_get of the overhead graph, with no listener, a live
  * viewer, or its stream alone; ns, or 0 on failure. */
-static uint64_t overhead_run(dusk_graph *g, const char *root, int kind)
+static uint64_t overhead_run(dusk_graph *g, const char *root, int kind, uint64_t *ui_cpu)
 {
     int viewer = kind == OVH_VIEWER;
     dusk_options o = DUSK_OPTIONS_INIT;
@@ -228,6 +243,7 @@ static uint64_t overhead_run(dusk_graph *g, const char *root, int kind)
     if (viewer) {
         atomic_store(&u.stop, 1);
         pthread_join(th, NULL);
+        *ui_cpu = u.cpu_ns;
         dusk_viewer_pump(u.v);
         if (dusk_viewer_events(u.v) != dusk_stream_appended(o.stream) ||
             dusk_viewer_unplaced(u.v) != 0 || dusk_stream_lost(o.stream) != 0 ||
@@ -255,16 +271,16 @@ static double median_pct(double *ratio, size_t n)
  * best runs' ns a task. A round is a pair, without first in even rounds
  * and the viewer first in odd ones, with the stream alone put first,
  * second and last in turn. */
-static double overhead_pct(double *off, double *on, double *stream_pct)
+static double overhead_pct(double *off, double *on, double *stream_pct, double *ui_ms)
 {
     size_t ninc, nadd, nid;
     const char *root;
     dusk_graph *g = build(&root, &ninc, &nadd, &nid);
-    double ratio[OVH_PAIRS], sratio[OVH_PAIRS];
+    double ratio[OVH_PAIRS], sratio[OVH_PAIRS], ucpu[OVH_PAIRS];
     uint64_t best[OVH_KINDS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
     size_t n = 0;
     for (int r = 0; r < OVH_PAIRS + 1 && !failures; r++) {
-        uint64_t ns[OVH_KINDS] = {0, 0, 0};
+        uint64_t ns[OVH_KINDS] = {0, 0, 0}, uc = 0;
         int order[OVH_KINDS] = {r % 2 ? OVH_VIEWER : OVH_OFF, r % 2 ? OVH_OFF : OVH_VIEWER};
         int at = r % 3;   /* where the stream alone goes */
         for (int k = OVH_KINDS - 1; k > at; k--)
@@ -272,12 +288,13 @@ static double overhead_pct(double *off, double *on, double *stream_pct)
         order[at] = OVH_STREAM;
         for (int k = 0; k < OVH_KINDS; k++) {
             int kind = order[k];
-            ns[kind] = overhead_run(g, root, kind);
+            ns[kind] = overhead_run(g, root, kind, &uc);
             if (r > 0 && ns[kind] && ns[kind] < best[kind])
                 best[kind] = ns[kind];
         }
         if (r > 0 && ns[OVH_OFF] && ns[OVH_VIEWER] && ns[OVH_STREAM]) {   /* round 0 warms up */
             ratio[n] = (double)ns[OVH_VIEWER] / (double)ns[OVH_OFF];
+            ucpu[n] = (double)uc / 1e6;
             sratio[n++] = (double)ns[OVH_STREAM] / (double)ns[OVH_OFF];
         }
     }
@@ -287,6 +304,8 @@ static double overhead_pct(double *off, double *on, double *stream_pct)
     *off = (double)best[OVH_OFF] / NTASKS;
     *on = (double)best[OVH_VIEWER] / NTASKS;
     *stream_pct = median_pct(sratio, n);
+    qsort(ucpu, n, sizeof *ucpu, cmp_double);
+    *ui_ms = ucpu[n / 2];
     return median_pct(ratio, n);
 }
 
@@ -353,12 +372,14 @@ int main(void)
     printf("gui.frame.layers.200k: %.1f ms (%zu tasks in the layer view, as the window shows "
            "them, 1280x800, every panel)\n", ms, ntasks);
     dusk_graph_free(g);
-    double off = 0, on = 0, spct = 0, pct = overhead_pct(&off, &on, &spct);
+    double off = 0, on = 0, spct = 0, ui_ms = 0, pct = overhead_pct(&off, &on, &spct, &ui_ms);
     if (!failures) {
         printf("gui.overhead: %.1f %% (median of %d pairs; best %.0f ns/task without, %.0f "
                "with a live viewer)\n", pct, OVH_PAIRS, off, on);
         printf("gui.overhead.stream: %.1f %% (the viewer's stream alone, no callbacks, no UI "
                "thread; median of %d rounds)\n", spct, OVH_PAIRS);
+        printf("gui.overhead.ui_cpu: %.2f ms (the UI thread's CPU time in a run with a live "
+               "viewer, from before dusk_get to its end; median of %d)\n", ui_ms, OVH_PAIRS);
     }
     return failures ? 1 : 0;
 }
