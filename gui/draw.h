@@ -116,6 +116,9 @@ int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b,
 /* Bytes held by the scheduler and process RSS over the run up to now: two
  * lines, the current values in the strip, each peak dotted and labelled. */
 void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* Tests: non-zero makes the memory curve read every point, not the
+ * blocks' minima and maxima (the pixels must not differ). */
+extern int dusk__memory_walk_all;
 /* The memory panel's numbers as of now: series 0 is held, 1 is RSS. */
 typedef struct dusk__memory_stats {
     uint64_t now[2], peak[2];

@@ -174,6 +174,8 @@ struct dusk_viewer {
     dusk_held_point *rss;
     size_t nrss, rss_cap;
     int run_over, run_status;     /* RUN_END seen, and its status */
+    uint64_t runs;                /* clear_run's count: a run's points are
+                                     appended only, until the next one */
 
     /* how the window shows things (the UI thread's) */
     dusk__render *render;         /* draw.c's, from the first frame */

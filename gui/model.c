@@ -72,6 +72,7 @@ dusk_viewer *dusk_viewer_new(const dusk_viewer_options *o)
 
 static void clear_run(dusk_viewer *v)
 {
+    v->runs++;
     v->begin_pending = 0;
     dusk__layout_job_free(&v->begin_job);
     dusk__layout_free(&v->begin_layout);

@@ -86,6 +86,20 @@ typedef struct dusk__panels {
     size_t nsrows;
     int rows_ok;
     size_t *rect_key;               /* rows_walk's: per rectangle, its START */
+    /* dusk__memory_stats_of's sums of each series as of the last frame:
+     * the first n points of p (all at or before now), in run `runs` */
+    struct mstat {
+        uint64_t runs;
+        const dusk_held_point *p;
+        size_t n;
+        uint64_t now, val, peak, peak_t;
+    } mstat[2];
+    struct mblocks {                /* draw_series': per series, as blocks_update says */
+        uint64_t runs;
+        const dusk_held_point *p;
+        uint64_t *mn, *mx;
+        size_t nb, cap;
+    } mblocks[2];
     struct keyed_bar *keyed;
     size_t keyed_cap;
 } dusk__panels;
@@ -117,6 +131,10 @@ void dusk__panels_free(dusk_viewer *v)
     dusk_free(P->srows);
     dusk_free(P->rect_key);
     dusk_free(P->keyed);
+    for (int k = 0; k < 2; k++) {
+        dusk_free(P->mblocks[k].mn);
+        dusk_free(P->mblocks[k].mx);
+    }
     dusk_free(P);
     v->panels = NULL;
 }
@@ -784,10 +802,23 @@ void dusk__memory_stats_of(const dusk_viewer *v, dusk__memory_stats *m)
 {
     memset(m, 0, sizeof *m);
     uint64_t now = now_of(v);
+    /* The frame before's sums go on where they stopped while the points
+     * they read are still there (the same run's, appended only) and now
+     * has not gone back: a frame reads the points added since, not the
+     * run's 600,000 (a scrub back starts again). */
+    dusk__panels *P = v->panels && v->panels->plan == v->plan ? v->panels : NULL;
     for (int s = 0; s < 2; s++) {
         size_t n;
         const dusk_held_point *p = series(v, s, &n);
-        for (size_t i = 0; i < n && p[i].t_ns <= now; i++) {
+        size_t i = 0;
+        struct mstat *c = P ? &P->mstat[s] : NULL;
+        if (c && c->runs == v->runs && c->p == p && c->n <= n && c->now <= now) {
+            m->now[s] = c->val;
+            m->peak[s] = c->peak;
+            m->peak_t[s] = c->peak_t;
+            m->n[s] = i = c->n;
+        }
+        for (; i < n && p[i].t_ns <= now; i++) {
             m->now[s] = p[i].held;
             if (p[i].held > m->peak[s] || !m->n[s]) {
                 m->peak[s] = p[i].held;
@@ -795,6 +826,8 @@ void dusk__memory_stats_of(const dusk_viewer *v, dusk__memory_stats *m)
             }
             m->n[s]++;
         }
+        if (c)
+            *c = (struct mstat){v->runs, p, m->n[s], now, m->now[s], m->peak[s], m->peak_t[s]};
     }
 }
 
@@ -826,6 +859,70 @@ static double bytes_axis(double top, double *step, double *unit, const char **un
     return vtop;
 }
 
+/* A series' min and max per block of MB points, built as points come
+ * (a run's are appended only, so a block once full stays right) and made
+ * anew for another run or another array: a column of the curve reads its
+ * whole blocks, not each of the thousand points a column of a 600,000-
+ * point run holds. */
+#define MB 16
+
+static void blocks_update(const dusk_viewer *v, struct mblocks *B, const dusk_held_point *p,
+                          size_t stored)
+{
+    if (B->runs != v->runs || B->p != p || B->nb * MB > stored) {
+        B->runs = v->runs;
+        B->p = p;
+        B->nb = 0;
+    }
+    size_t want = stored / MB;
+    if (want > B->cap) {
+        size_t cap = want + want / 2 + 64;
+        uint64_t *mn = dusk_realloc(B->mn, cap * sizeof *mn);
+        if (mn)
+            B->mn = mn;
+        uint64_t *mx = dusk_realloc(B->mx, cap * sizeof *mx);
+        if (mx)
+            B->mx = mx;
+        if (!mn || !mx)
+            return;   /* the columns scan past the blocks there are */
+        B->cap = cap;
+    }
+    for (; B->nb < want; B->nb++) {
+        const dusk_held_point *q = p + B->nb * MB;
+        uint64_t a = q[0].held, b = q[0].held;
+        for (int k = 1; k < MB; k++) {
+            a = q[k].held < a ? q[k].held : a;
+            b = q[k].held > b ? q[k].held : b;
+        }
+        B->mn[B->nb] = a;
+        B->mx[B->nb] = b;
+    }
+}
+
+/* The least and greatest held of p[a..b), a < b. */
+static void range_of(const struct mblocks *B, const dusk_held_point *p, size_t a, size_t b,
+                     uint64_t *lo, uint64_t *hi)
+{
+    uint64_t mn = p[a].held, mx = p[a].held;
+    while (a < b && a % MB) {
+        mn = p[a].held < mn ? p[a].held : mn;
+        mx = p[a].held > mx ? p[a].held : mx;
+        a++;
+    }
+    for (; a + MB <= b && a / MB < B->nb; a += MB) {
+        mn = B->mn[a / MB] < mn ? B->mn[a / MB] : mn;
+        mx = B->mx[a / MB] > mx ? B->mx[a / MB] : mx;
+    }
+    for (; a < b; a++) {
+        mn = p[a].held < mn ? p[a].held : mn;
+        mx = p[a].held > mx ? p[a].held : mx;
+    }
+    *lo = mn;
+    *hi = mx;
+}
+
+int dusk__memory_walk_all;
+
 /* One series as a line of pixel columns: in each column, a rectangle from
  * the lowest to the highest value it holds (the value carried in from the
  * column before included, as the curve is a step function). */
@@ -839,20 +936,48 @@ static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, 
     size_t cols = (size_t)pw + 1, k = 0;
     if (!n || grow_rects(P, cols) != 0)
         return;
+    struct mblocks *B = &P->mblocks[s];
+    blocks_update(v, B, p, s ? v->nrss : v->nheld);
+    size_t nn = dusk__points_upto(p, n, now);   /* the points drawn */
     size_t i = 0;
     double cur = -1;
     for (size_t c = 0; c < cols; c++) {
         /* points up to this column's right edge */
         uint64_t edge = (uint64_t)((double)(c + 1) / (double)pw * (double)hi);
         double lo = cur, top = cur;
-        while (i < n && p[i].t_ns <= now && rel(v, p[i].t_ns) < edge) {
-            double h = (double)p[i].held;
-            if (lo < 0 || h < lo)
-                lo = h;
-            if (h > top)
-                top = h;
-            cur = h;
-            i++;
+        if (dusk__memory_walk_all) {
+            while (i < n && p[i].t_ns <= now && rel(v, p[i].t_ns) < edge) {
+                double h = (double)p[i].held;
+                if (lo < 0 || h < lo)
+                    lo = h;
+                if (h > top)
+                    top = h;
+                cur = h;
+                i++;
+            }
+        } else if (i < nn && rel(v, p[i].t_ns) < edge) {
+            size_t a = i + 1, b = nn, step = 1;   /* the column's end: galloping, halving */
+            while (a + step < b && rel(v, p[a + step - 1].t_ns) < edge) {
+                a += step;
+                step *= 2;
+            }
+            if (a + step < b)
+                b = a + step;
+            while (a < b) {
+                size_t mid = a + (b - a) / 2;
+                if (rel(v, p[mid].t_ns) < edge)
+                    a = mid + 1;
+                else
+                    b = mid;
+            }
+            uint64_t mn, mx;
+            range_of(B, p, i, a, &mn, &mx);
+            if (lo < 0 || (double)mn < lo)
+                lo = (double)mn;
+            if ((double)mx > top)
+                top = (double)mx;
+            cur = (double)p[a - 1].held;
+            i = a;
         }
         if (lo < 0)
             continue;   /* before the first point */

@@ -611,6 +611,67 @@ static void test_status_line(void **state)
     dusk_graph_free(g);
 }
 
+/* The memory stats a frame carries on from the frame before equal those
+ * summed afresh, and the curve drawn from its blocks' minima and maxima
+ * has the pixels of the one that reads every point (a wide panel and a
+ * narrow one, many points a column): as a run comes in piece by piece,
+ * scrubbed back, played forward again, and after a second run of the
+ * same plan. */
+static void test_memory_stats_carried(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(2000, &root);
+    size_t n;
+    dusk_event *ev = record(g, root, DUSK_SCHED_THREADS, 2, &n);
+    dusk_viewer *v = replay_viewer(g, root);
+    SDL_Rect box = {0, 100, W, 300};
+    dusk__frame f;
+    int carried = 0;
+    for (int run = 0; run < 2; run++) {
+        /* the first run in 10 pieces, the second (same plan) in 3 */
+        size_t step = n / (run ? 3 : 10) + 1;
+        for (size_t fed = 0; fed < n; fed += step) {
+            size_t k = fed + step < n ? step : n - fed;
+            assert_int_equal(dusk_viewer_feed(v, ev + fed, k), 0);
+            size_t shows[] = {0, v->nlog / 3, v->nlog / 2, v->nlog / 5, v->nlog};
+            for (size_t si = 0; si < 5; si++) {
+                if (si == 4)
+                    dusk_viewer_follow(v);
+                else if (si)
+                    dusk__show(v, shows[si]);
+                static uint32_t walked[W * H];
+                SDL_Rect narrow = {10, 50, 90, 200};
+                dusk__memory_walk_all = 1;
+                draw(v, dusk__panel_memory, narrow, &f);
+                memcpy(walked, pix, sizeof pix);
+                dusk__memory_walk_all = 0;
+                draw(v, dusk__panel_memory, narrow, &f);
+                assert_memory_equal(pix, walked, sizeof pix);
+                dusk__memory_walk_all = 1;
+                draw(v, dusk__panel_memory, box, &f);
+                memcpy(walked, pix, sizeof pix);
+                dusk__memory_walk_all = 0;
+                draw(v, dusk__panel_memory, box, &f);   /* sums kept in its cache */
+                assert_memory_equal(pix, walked, sizeof pix);
+                dusk__memory_stats m, fresh;
+                assert_non_null(v->panels);
+                dusk__memory_stats_of(v, &m);
+                carried += m.n[0] > 0;
+                struct dusk__panels *P = v->panels;
+                v->panels = NULL;   /* no cache: summed from the first point */
+                dusk__memory_stats_of(v, &fresh);
+                v->panels = P;
+                assert_memory_equal(&m, &fresh, sizeof m);
+            }
+        }
+    }
+    assert_true(carried > 20);
+    free(ev);
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
 static void test_memory_peak(void **state)
 {
     (void)state;
@@ -892,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_progress_many_groups),
         cmocka_unit_test(test_status_line),
         cmocka_unit_test(test_memory_peak),
+        cmocka_unit_test(test_memory_stats_carried),
         cmocka_unit_test(test_rss_sampler),
         cmocka_unit_test(test_rss_sampler_pool),
         cmocka_unit_test(test_empty_and_themes),
