@@ -226,6 +226,22 @@ static void note_outcome(dusk_viewer *v, const job *j, double secs)
                  dusk_err_name(j->rc), took, j->err.msg);
 }
 
+int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, uint64_t now_ms)
+{
+    dusk__drawn now = {1, w, h, dusk_viewer_paused(v), v->events, v->runs,
+                       (uint64_t)(dusk_viewer_delay(v) * 1e9), now_ms, v->shown, v->nlog, v->nrss};
+    int moving = (v->epoch && v->follow && !v->run_over) || v->ui.playing || v->ui.want_shot ||
+                 v->begin_pending ||
+                 dusk_viewer_backlog(v) > 0;
+    if (!polled && !moving && d->valid && now_ms - d->at_ms < 1000 && d->w == w && d->h == h &&
+        d->paused == now.paused && d->events == now.events && d->runs == now.runs &&
+        d->delay_ns == now.delay_ns && d->shown == now.shown && d->nlog == now.nlog &&
+        d->nrss == now.nrss)
+        return 0;
+    *d = now;
+    return 1;
+}
+
 /* The loop; j NULL: a replay, over already. Returns 0, the code of a frame
  * that could not be drawn, or DUSK_ECANCELED when the window was closed
  * before the run ended (the run is joined in every case). */
@@ -236,11 +252,15 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
     Uint64 frame_ms = (Uint64)(1000 / fps), t_run = SDL_GetTicks64();
     int ended = !j, rc = 0;
     uint64_t last_ns = dusk_now_ns();
+    dusk__drawn drawn = {0};
     for (;;) {
         Uint64 t0 = SDL_GetTicks64();
         SDL_Event e;
-        while (SDL_PollEvent(&e))
+        int polled = 0;
+        while (SDL_PollEvent(&e)) {
             dusk_viewer_handle(v, &e);
+            polled = 1;
+        }
         /* while the run goes, a bounded share of a core: the run keeps
          * its cores, and a flood of events is shown late, not lost */
         dusk_viewer_pump_for(v, ended ? 0 : DUSK_VIEWER_PUMP_NS);
@@ -253,6 +273,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
             ended = 1;
             dusk_viewer_pump(v);   /* the run's last events, RUN_END among them */
             note_outcome(v, j, (double)(SDL_GetTicks64() - t_run) / 1e3);
+            polled = 1;   /* the outcome's message is drawn at once */
         }
         if (v->ui.close)
             break;
@@ -261,13 +282,16 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
             SDL_SetWindowFullscreen(s->win, v->ui.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
         int w = 0, h = 0;
         SDL_GetRendererOutputSize(s->ren, &w, &h);
-        if (w > 0 && h > 0 && (rc = dusk_viewer_render(v, s->ren, w, h, err)) != 0)
+        /* a frame that would show what the last one shows is not drawn */
+        int draw = w > 0 && h > 0 && dusk__frame_due(v, &drawn, polled, w, h, SDL_GetTicks64());
+        if (draw && (rc = dusk_viewer_render(v, s->ren, w, h, err)) != 0)
             break;
         /* a replay closes once played to its end */
         if (ended && vo->close_when_done &&
             (j || !v->ui.playing || dusk_viewer_time(v) >= dusk_viewer_duration(v)))
             break;
-        SDL_RenderPresent(s->ren);
+        if (draw)
+            SDL_RenderPresent(s->ren);
         Uint64 spent = SDL_GetTicks64() - t0;
         if (spent < frame_ms)
             SDL_Delay((Uint32)(frame_ms - spent));

@@ -86,6 +86,23 @@ void dusk__scrub_to(dusk_viewer *v, double frac);
 /* The slow-motion steps s and S move through, in s per task (0: off). */
 double dusk__delay_next(double d, int slower);
 
+/* --- frames (window.c) ----------------------------------------------------- */
+/* What the last frame drawn showed, beyond the window's own state (which
+ * changes only through an SDL event): zeroed before the first frame. */
+typedef struct dusk__drawn {
+    int valid, w, h, paused;
+    uint64_t events, runs, delay_ns, at_ms;
+    size_t shown, nlog, nrss;
+} dusk__drawn;
+/* Whether the loop must draw a frame now (1, and *d notes it), or the
+ * last one drawn still shows everything (0: an idle window, a finished
+ * run looked at, costs no drawing): polled says an SDL event came this
+ * frame, w x h is the output's size, now_ms SDL's ticks. A live run
+ * followed (the clock moves "now"), a playback, a plan being laid out,
+ * events waiting, a new event, scrub or control always draw, and every
+ * second does. */
+int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, uint64_t now_ms);
+
 /* --- screenshots (window.c) ------------------------------------------------ */
 
 /* Reads the frame drawn into r (w x h, before any present) and writes it

@@ -390,7 +390,9 @@ typedef struct dusk_view_options {
     int fullscreen;
     const char *title;         /* NULL: "dusk" */
     const char *screenshot;    /* a PNG of the last frame is written here at exit */
-    int fps;                   /* frames a second at most; 0: 60 */
+    int fps;                   /* frames a second at most; 0: 60 (a frame
+                                  that would show what the last one does is
+                                  not drawn) */
     int close_when_done;       /* close as soon as the run has ended (tests, scripts) */
 } dusk_view_options;
 

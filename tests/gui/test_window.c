@@ -557,6 +557,53 @@ static void test_keys(void **state)
 }
 
 /* The scrubber: keys, the time bar under the status lines, playback. */
+/* A frame is drawn when something it shows changed, and skipped while the
+ * last one still shows everything: a finished run looked at, nothing
+ * touched, costs no drawing; a live run, a playback, an event, a key, a
+ * resize, a pause or a second gone draw again. */
+static void test_frame_skipped_while_unchanged(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+    };
+    dusk_viewer_feed(v, ev, 1);
+    dusk__drawn d = {0};
+    assert_true(dusk__frame_due(v, &d, 0, W, H, 5000));    /* the first */
+    assert_false(dusk__frame_due(v, &d, 0, W, H, 5016));   /* nothing new */
+    assert_false(dusk__frame_due(v, &d, 0, W, H, 5900));
+    assert_true(dusk__frame_due(v, &d, 1, W, H, 5916));    /* an SDL event */
+    assert_false(dusk__frame_due(v, &d, 0, W, H, 5932));
+    dusk_viewer_feed(v, ev + 1, 1);
+    assert_true(dusk__frame_due(v, &d, 0, W, H, 5948));    /* an event applied */
+    assert_false(dusk__frame_due(v, &d, 0, W, H, 5964));
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 5980));   /* resized */
+    assert_false(dusk__frame_due(v, &d, 0, W, H - 10, 5996));
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 6980));   /* a second on */
+    dusk_viewer_pause(v, 1);
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 6996));   /* paused elsewhere */
+    assert_false(dusk__frame_due(v, &d, 0, W, H - 10, 7012));
+    dusk__show(v, 1);   /* scrubbed back */
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 7028));
+    assert_false(dusk__frame_due(v, &d, 0, W, H - 10, 7044));
+    v->ui.playing = 1;   /* a playback moves by itself */
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 7060));
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 7076));
+    v->ui.playing = 0;
+    assert_false(dusk__frame_due(v, &d, 0, W, H - 10, 7092));
+    v->epoch = dusk_now_ns();   /* a live run followed: its clock moves now */
+    dusk_viewer_follow(v);
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 7108));
+    assert_true(dusk__frame_due(v, &d, 0, W, H - 10, 7124));
+    v->epoch = 0;
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 static void test_scrub_and_play(void **state)
 {
     (void)state;
@@ -1074,6 +1121,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help_lists_every_key, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_keys, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_scrub_and_play, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_frame_skipped_while_unchanged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_themes, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
