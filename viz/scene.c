@@ -35,6 +35,8 @@ void dusk__scene_free(dusk__viz_scene *s)
     dusk_free(s->edges);
     dusk_free(s->pos);
     dusk_free(s->epos);
+    dusk_free(s->looks);
+    dusk_free(s->lookof);
     dusk__arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
