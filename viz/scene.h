@@ -117,6 +117,12 @@ const char *dusk__scene_take(dusk__viz_scene *s, dusk__buf *b);
 /* --- growable strings: dusk__buf (core/util.h), plus Graphviz escaping --- */
 /* Appends s escaped for a Graphviz escString (backslashes doubled). */
 void dusk__buf_esc(dusk__buf *b, const char *s);
+/* Appends v as printf's "%.2f" writes it, without printf's cost (a
+ * layered picture's splines are millions of such numbers). */
+void dusk__buf_fixed2(dusk__buf *b, double v);
+/* Reads a number dusk__buf_fixed2 wrote (or any strtod reads) at s; *end
+ * past it (s when there is none). */
+double dusk__read_num(const char *s, const char **end);
 /* Appends a shape as Python prints it: "(3,)", "(2, 10000)". */
 void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape);
 

@@ -207,6 +207,14 @@ static size_t unescape(const char *s, const char *name, int lines, dusk__buf *b)
 {
     size_t nlines = 0, start = b->len;
     for (; *s; s++) {
+        /* a run of plain characters in one go */
+        size_t run = strcspn(s, lines ? "\\\n" : "\\");
+        if (run) {
+            dusk__buf_add(b, s, run);
+            s += run;
+            if (!*s)
+                break;
+        }
         char c = *s, end = 0;
         if (c == '\\' && s[1]) {
             c = *++s;
@@ -610,12 +618,12 @@ static size_t parse_pos(writer *W, const char *pos)
             W->pts = q;
             W->pts_cap = cap;
         }
-        char *end;
-        double x = strtod(p, &end);
+        const char *end;
+        double x = dusk__read_num(p, &end);
         if (end == p || *end != ',')
             break;
         p = end + 1;
-        double y = strtod(p, &end);
+        double y = dusk__read_num(p, &end);
         if (end == p)
             break;
         W->pts[2 * n] = x;
