@@ -28,6 +28,10 @@
 ** dusk_viz_layout before gvFreeLayout and agclose, so nothing of Graphviz
 ** outlives the call there either.
 **
+** The SVG of a picture dusk has placed is written by svg.c, not here
+** (unless "svg:graphviz" asks for Graphviz's renderer); dusk__gv_sizes
+** keeps, per distinct node, what svg.c needs of Graphviz's look.
+**
 ** The engine is dot, unless dusk has placed the nodes (layered.c; the
 ** scene's pos): then every node carries pos="x,y!" and the engine is
 ** "nop2", neato as `neato -n2` runs it, which keeps the positions, sizes

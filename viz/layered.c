@@ -7,8 +7,9 @@
 ** a picture is laid out here instead, in the manner of Sugiyama's layered
 ** drawings, and Graphviz only draws it: each node gets pos="x,y!" and each
 ** edge its spline as pos, in points, and Graphviz's neato engine in its
-** -n2 mode ("nop2") keeps them as given. Same nodes, shapes, labels,
-** colours and tooltips as dot's picture.
+** -n2 mode ("nop2") keeps them as given; or, for SVG, dusk draws it
+** (svg.c). Same nodes, shapes, labels, colours and tooltips as dot's
+** picture.
 **
 **   1. Sizes. A node's size is what Graphviz makes of its label, shape,
 **      font and margins, so Graphviz measures it (dusk__gv_sizes), once per

@@ -8,7 +8,8 @@
 ** one arena, and for each node what it stands for (a task's circle or
 ** result box, a layer, the legend). Then gv.c turns the scene into a
 ** cgraph graph, lays it out and renders it, or copies the layout into a
-** dusk_viz_layout, under the Graphviz lock. So the lock is held only for
+** dusk_viz_layout, under the Graphviz lock; or, for the SVG of a scene
+** dusk laid out (layered.c), svg.c writes it straight from the scene. So the lock is held only for
 ** Graphviz's own work, and the scene (hence the DOT output) is
 ** deterministic: nodes and edges keep the order they were added in.
 **

@@ -33,7 +33,10 @@
 ** point trimmed, "0" for anything that rounds to it), and text is escaped
 ** as its xml_string escapes it (&, <, >, quotes, '-', newlines, a second
 ** space), except that an '&' is always escaped: a key that holds
-** "&amp;" is shown as it is, where Graphviz reads it as an entity.
+** "&amp;" is shown as it is, where Graphviz reads it as an entity. Bytes
+** that are not UTF-8 are taken as Latin-1 (Graphviz's fallback) and
+** control characters, which XML cannot hold, become U+FFFD, so that the
+** document is always well-formed.
 **
 ** What it cannot draw (another shape or style, a colour it cannot name,
 ** an edge without dusk's spline) it says in dusk__svg_can, and the
@@ -184,10 +187,30 @@ static void esc(out *o, const char *s, size_t len)
         case ' ': sub = prev == ' ' ? "&#160;" : NULL; break;
         default: break;
         }
-        if (sub)
+        unsigned char u = (unsigned char)c;
+        if (sub) {
             puts0(o, sub);
-        else if (room(o, 1))
+        } else if (u >= 0x80) {
+            /* UTF-8 as it is; a byte that does not start a whole sequence
+             * is taken as Latin-1, as Graphviz does for a label that is not
+             * UTF-8, so that the document stays UTF-8 */
+            size_t k = u >= 0xc2 && u <= 0xdf ? 2 : u >= 0xe0 && u <= 0xef ? 3
+                     : u >= 0xf0 && u <= 0xf4 ? 4 : 0;
+            size_t j = 1;
+            while (k && j < k && i + j < len && ((unsigned char)s[i + j] & 0xc0) == 0x80)
+                j++;
+            if (k && j == k) {
+                put(o, s + i, k);
+                i += k - 1;
+            } else {
+                char two[2] = {(char)(0xc0 | u >> 6), (char)(0x80 | (u & 0x3f))};
+                put(o, two, 2);
+            }
+        } else if (u < 0x20 && c != '\t') {
+            puts0(o, "\xef\xbf\xbd");      /* XML has no such character: U+FFFD */
+        } else if (room(o, 1)) {
             o->p[o->n++] = c;
+        }
         prev = c;
     }
 }

@@ -6,7 +6,8 @@
 ** format, validate the graph, digest the run's events, choose the view
 ** (the layer view past the threshold, saying so on stderr), build the
 ** scene (tasks.c or layers.c), then render it (gv.c, under the Graphviz
-** lock) and hand the bytes over, or lay it out (layout.c). So a layout is
+** lock; or svg.c, for the SVG of a picture dusk laid out) and hand the
+** bytes over, or lay it out (layout.c). So a layout is
 ** always of the very scene a picture would show.
 **
 ** Files are never half-written: the toolbox's atomic file (core/util.h; a

@@ -447,6 +447,17 @@ static void test_escaping_and_xml(void **state)
     free(data);
     dusk_graph_free(g);
 
+    /* bytes that are not UTF-8 and a control character: still
+     * well-formed, the byte as Latin-1, the control as U+FFFD */
+    g = awkward_keys("bad\xff\x01" "byte");
+    assert_int_equal(dusk_visualize(g, scratch("bytes.svg"), &o, &err), 0);
+    xmllint_ok(scratch("bytes.svg"), 1);
+    data = slurp(scratch("bytes.svg"), NULL);
+    assert_non_null(data);
+    assert_non_null(strstr(data, ">bad\xc3\xbf\xef\xbf\xbd" "byte</text>"));
+    free(data);
+    dusk_graph_free(g);
+
     /* an '&' in a key is the key's: dusk shows "&amp;" as it is, where
      * Graphviz would read it as an entity */
     g = awkward_keys("x&amp;y");
