@@ -60,6 +60,41 @@ static char *dup_n(const char *s, size_t n)
     return p;
 }
 
+/* The string functions are avoided on whole documents: ASan's
+ * interceptors measure the rest of the string at every call, which is
+ * quadratic over a document of megabytes. */
+static const char *skip_to(const char *p, char c)
+{
+    while (*p && *p != c)
+        p++;
+    return *p ? p : NULL;
+}
+
+static const char *find(const char *p, const char *pat)
+{
+    size_t k = strlen(pat);
+    for (; (p = skip_to(p, pat[0])); p++) {
+        size_t i = 1;
+        while (i < k && p[i] == pat[i])
+            i++;
+        if (i == k)
+            return p;
+    }
+    return NULL;
+}
+
+static size_t span_until(const char *p, const char *stops)
+{
+    size_t n = 0;
+    while (p[n]) {
+        for (const char *s = stops; *s; s++)
+            if (p[n] == *s)
+                return n;
+        n++;
+    }
+    return n;
+}
+
 /* Reads every element of svg (each writer puts one tag on a line, but
  * nothing here relies on it), with the node or edge group it is in. */
 static void parse_svg(const char *svg, svgdoc *d)
@@ -68,14 +103,14 @@ static void parse_svg(const char *svg, svgdoc *d)
     char stack[64][32];
     int depth = 0;
     const char *p = svg;
-    while ((p = strchr(p, '<'))) {
+    while ((p = skip_to(p, '<'))) {
         if (!strncmp(p, "<!--", 4)) {
-            p = strstr(p, "-->");
+            p = find(p, "-->");
             assert_non_null(p);
             continue;
         }
         if (p[1] == '?' || p[1] == '!') {
-            p = strchr(p, '>');
+            p = skip_to(p, '>');
             assert_non_null(p);
             continue;
         }
@@ -96,7 +131,7 @@ static void parse_svg(const char *svg, svgdoc *d)
         memset(e, 0, sizeof *e);
         e->seq = d->n;
         const char *q = p + 1;
-        size_t k = strcspn(q, " \t\n/>");
+        size_t k = span_until(q, " \t\n/>");
         assert_true(k > 0 && k < sizeof e->tag);
         memcpy(e->tag, q, k);
         q += k;
@@ -104,9 +139,9 @@ static void parse_svg(const char *svg, svgdoc *d)
             q += strspn(q, " \t\n");
             if (*q == '>' || *q == '/')
                 break;
-            size_t nk = strcspn(q, "=");
+            size_t nk = span_until(q, "=");
             assert_true(q[nk] == '=' && q[nk + 1] == '"');
-            const char *v = q + nk + 2, *ve = strchr(v, '"');
+            const char *v = q + nk + 2, *ve = skip_to(v, '"');
             assert_non_null(ve);
             assert_true(e->nattr < MAX_ATTR);
             e->name[e->nattr] = dup_n(q, nk);
@@ -115,7 +150,7 @@ static void parse_svg(const char *svg, svgdoc *d)
             q = ve + 1;
         }
         int closed = *q == '/';
-        q = strchr(q, '>');
+        q = skip_to(q, '>');
         assert_non_null(q);
         q++;
         if (!strcmp(e->tag, "g") && !closed) {
@@ -132,7 +167,7 @@ static void parse_svg(const char *svg, svgdoc *d)
                 break;
             }
         if (!strcmp(e->tag, "title") || !strcmp(e->tag, "text"))
-            e->text = dup_n(q, strcspn(q, "<"));
+            e->text = dup_n(q, span_until(q, "<"));
         d->n++;
         p = q;
     }
@@ -244,7 +279,7 @@ static int count_class(const char *svg, const char *cls)
     char pat[64];
     snprintf(pat, sizeof pat, "class=\"%s\"", cls);
     int n = 0;
-    for (const char *p = svg; (p = strstr(p, pat)); p++)
+    for (const char *p = svg; (p = find(p, pat)); p++)
         n++;
     return n;
 }
