@@ -17,7 +17,7 @@
 **                       graph, neato -n2, gvRender) where viz.render.40 has
 **                       dusk write it (viz/svg.c): the two, side by side.
 **   viz.render.100k     the same expression at N = 152: 100,320 tasks
-**                       (200,640 nodes, 300,960 edges, 186 MB of SVG), the
+**                       (200,640 nodes, 300,960 edges, 189 MB of SVG), the
 **                       layered layout, SVG written by dusk. Target: 10 s
 **                       or less. viz.render.100k.gv, Graphviz drawing it
 **                       (half a minute), with DUSK_BENCH_VIZ_GV=1 set.
