@@ -12,9 +12,15 @@
 **   viz.render.40.dot   the same 6,960 tasks laid out by dot (with its
 **                       fast settings), as before the layered layout: the
 **                       figure to compare with, in the same run.
+**   viz.render.40.gv    the same 6,960 tasks, layered, their SVG drawn by
+**                       Graphviz's renderer ("svg:graphviz": the cgraph
+**                       graph, neato -n2, gvRender) where viz.render.40 has
+**                       dusk write it (viz/svg.c): the two, side by side.
 **   viz.render.100k     the same expression at N = 152: 100,320 tasks
-**                       (200,640 nodes, 300,960 edges, 186 MB of SVG), the
-**                       layered layout. Target: 10 s or less.
+**                       (200,640 nodes, 300,960 edges, 189 MB of SVG), the
+**                       layered layout, SVG written by dusk. Target: 10 s
+**                       or less. viz.render.100k.gv, Graphviz drawing it
+**                       (half a minute), with DUSK_BENCH_VIZ_GV=1 set.
 **   viz.layout.20       the same 1,760-task picture as numbers
 **                       (dusk_viz_layout_array: the scene and Graphviz's
 **                       layout, no rendering), for the live viewer.
@@ -62,6 +68,10 @@ static void fail(const char *what, const dusk_error *err)
     exit(1);
 }
 
+/* The SVG format renders use: "svg" (dusk writes a layered picture's SVG
+ * itself) or "svg:graphviz" (Graphviz's renderer draws it). */
+static const char *svg_format = "svg";
+
 /* Renders a with o to SVG in memory; returns seconds (and the CPU's in
  * *cpu, when not NULL), checks the output. */
 static double time_array(dusk_array *a, const dusk_viz_options *o, size_t min_bytes,
@@ -71,7 +81,7 @@ static double time_array(dusk_array *a, const dusk_viz_options *o, size_t min_by
     size_t len = 0;
     dusk_error err = DUSK_ERROR_INIT;
     double t0 = now_s(), c0 = cpu_s();
-    if (dusk_visualize_array_mem(a, "svg", o, &buf, &len, &err) != 0)
+    if (dusk_visualize_array_mem(a, svg_format, o, &buf, &len, &err) != 0)
         fail("visualize", &err);
     double t = now_s() - t0;
     if (cpu)
@@ -216,7 +226,16 @@ int main(void)
     render_n(20, 3, 1760, 1, DUSK_VIZ_LAYOUT_AUTO, "viz.render.20");
     render_n(40, 3, 6960, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.40");
     render_n(40, 1, 6960, 0, DUSK_VIZ_LAYOUT_DOT, "viz.render.40.dot");
+    svg_format = "svg:graphviz";
+    render_n(40, 3, 6960, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.40.gv");
+    svg_format = "svg";
     render_n(152, 2, 100320, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.100k");
+    /* Graphviz drawing the 100k picture takes half a minute: on request */
+    if (getenv("DUSK_BENCH_VIZ_GV")) {
+        svg_format = "svg:graphviz";
+        render_n(152, 1, 100320, 0, DUSK_VIZ_LAYOUT_AUTO, "viz.render.100k.gv");
+        svg_format = "svg";
+    }
     layers_1m();
     layers_array_1m();
     return 0;

@@ -46,6 +46,8 @@ python3-nbconvert
 python3-ipykernel
 libopenmpi-dev
 openmpi-bin
+libxml2-utils
+librsvg2-bin
 "
 # Who needs what: libhdf5-dev (core/ arrays; hdf5-tools gives the tests
 # h5dump), zlib1g-dev (array/h5.c inflates gzip chunks itself),
@@ -72,7 +74,10 @@ openmpi-bin
 # python3-nbconvert and python3-ipykernel (tests/python/test_notebook.py
 # runs examples/lecture.ipynb), libopenmpi-dev (mpi/: libdusk-mpi,
 # DUSK_SCHED_MPI, links Open MPI, pkg-config ompi-c) and openmpi-bin
-# (mpirun: tests/mpi/test_mpi.c and bench/mpi.c start their ranks with it).
+# (mpirun: tests/mpi/test_mpi.c and bench/mpi.c start their ranks with it),
+# libxml2-utils (xmllint: tests/viz/test_svg.c checks that the SVG dusk
+# writes itself is well-formed) and librsvg2-bin (rsvg-convert: the same
+# test has a real client draw it).
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "install-deps: dpkg-query not found (not Debian?); make sure these are installed:" $PACKAGES "$@" >&2

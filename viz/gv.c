@@ -28,6 +28,10 @@
 ** dusk_viz_layout before gvFreeLayout and agclose, so nothing of Graphviz
 ** outlives the call there either.
 **
+** The SVG of a picture dusk has placed is written by svg.c, not here
+** (unless "svg:graphviz" asks for Graphviz's renderer); dusk__gv_sizes
+** keeps, per distinct node, what svg.c needs of Graphviz's look.
+**
 ** The engine is dot, unless dusk has placed the nodes (layered.c; the
 ** scene's pos): then every node carries pos="x,y!" and the engine is
 ** "nop2", neato as `neato -n2` runs it, which keeps the positions, sizes
@@ -35,6 +39,7 @@
 ** that, dusk__gv_sizes measures the nodes with the same engine on a
 ** graph of one node per distinct label, shape and font.
 */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -599,7 +604,91 @@ static int size_key(const dusk__viz_node *vn, dusk__buf *b)
     return b->failed ? DUSK_ENOMEM : 0;
 }
 
-int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *err)
+/* The look of the probe node n, set by Graphviz, into lk: its size and
+ * how its label is set (what Graphviz's emit_label and svg_textspan do
+ * with it: the first line's baseline half the label's height above the
+ * centre, less the font size, each next one a line lower, every one
+ * moved by its centre-line offset). Strings and arrays in s's arena. */
+static int keep_look(dusk__viz_scene *s, Agnode_t *n, dusk__viz_look *lk)
+{
+    memset(lk, 0, sizeof *lk);
+    lk->w = ND_lw(n) + ND_rw(n);
+    lk->h = ND_ht(n);
+    /* poly_gencode's outline: the first periphery's vertices, scaled by
+     * the size over the size in whole points */
+    lk->hx = lk->w / 2;
+    lk->hy = lk->h / 2;
+    polygon_t *poly = ND_shape_info(n);
+    int wpt = POINTS(ND_width(n)), hpt = POINTS(ND_height(n));
+    if (poly && poly->vertices && poly->sides > 0 && wpt > 0 && hpt > 0) {
+        double mx = 0, my = 0;
+        for (int v = 0; v < poly->sides; v++) {
+            mx = fmax(mx, fabs(poly->vertices[v].x));
+            my = fmax(my, fabs(poly->vertices[v].y));
+        }
+        lk->hx = mx * lk->w / wpt;
+        lk->hy = my * lk->h / hpt;
+    }
+    textlabel_t *lab = ND_label(n);
+    if (!lab || lab->html)
+        return 0;                      /* no text svg.c can set: Graphviz's */
+    size_t k = lab->u.txt.nspans > 0 ? (size_t)lab->u.txt.nspans : 0;
+    double *dx = dusk__arena_alloc(&s->arena, (k ? k : 1) * 2 * sizeof *dx);
+    char *just = dusk__arena_alloc(&s->arena, k ? k : 1);
+    dusk__buf b = {0};
+    if (!dx || !just)
+        return DUSK_ENOMEM;
+    double *dy = dx + (k ? k : 1);
+    /* a node's label is centred on it (the probe's label position is not
+     * moved with the node when neato shifts the drawing) */
+    double y = lab->dimen.y / 2 - lab->fontsize;
+    double fontsize = lab->fontsize;
+    PostscriptAlias *pa = NULL;
+    for (size_t i = 0; i < k; i++) {
+        textspan_t *sp = &lab->u.txt.span[i];
+        char j = sp->just == 'l' || sp->just == 'r' ? sp->just : 'n';
+        just[i] = j;
+        dx[i] = j == 'l' ? -lab->space.x / 2 : j == 'r' ? lab->space.x / 2 : 0;
+        dy[i] = y + sp->yoffset_centerline;
+        y -= sp->size.y;
+        if (i == 0 && sp->font) {
+            pa = sp->font->postscript_alias;
+            if (sp->font->size > 0)
+                fontsize = sp->font->size;
+        }
+    }
+    /* svg_textspan's attributes, for fonts as Graphviz names them natively */
+    if (pa) {
+        dusk__buf_printf(&b, " font-family=\"%s", pa->family ? pa->family : "");
+        if (pa->svg_font_family)
+            dusk__buf_printf(&b, ",%s", pa->svg_font_family);
+        dusk__buf_add(&b, "\"", 1);
+        if (pa->weight)
+            dusk__buf_printf(&b, " font-weight=\"%s\"", pa->weight);
+        if (pa->stretch)
+            dusk__buf_printf(&b, " font-stretch=\"%s\"", pa->stretch);
+        if (pa->style)
+            dusk__buf_printf(&b, " font-style=\"%s\"", pa->style);
+    } else {
+        dusk__buf_printf(&b, " font-family=\"%s\"", lab->fontname ? lab->fontname : "");
+    }
+    dusk__buf_printf(&b, " font-size=\"%.2f\"", fontsize);
+    if (b.failed) {
+        dusk__buf_free(&b);
+        return DUSK_ENOMEM;
+    }
+    lk->font = dusk__arena_strndup(&s->arena, b.data, b.len);
+    dusk__buf_free(&b);
+    if (!lk->font)
+        return DUSK_ENOMEM;
+    lk->nlines = k;
+    lk->dx = dx;
+    lk->dy = dy;
+    lk->just = just;
+    return 0;
+}
+
+int dusk__gv_sizes(dusk__viz_scene *s, double *w, double *h, dusk_error *err)
 {
     /* One probe node per distinct key: a scene of its own, no edges, every
      * node at (0, 0), laid out by neato -n2 (sizes, no positions). */
@@ -654,10 +743,20 @@ int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *e
         rc = DUSK_EIO;
     } else {
         nop_done(&probe, g);
-        for (size_t k = 0; k < probe.nnodes; k++) {
+        dusk_free(s->looks);
+        dusk_free(s->lookof);
+        s->nlooks = 0;
+        s->looks = dusk_malloc((probe.nnodes ? probe.nnodes : 1) * sizeof *s->looks);
+        s->lookof = dusk_malloc((n ? n : 1) * sizeof *s->lookof);
+        if (!s->looks || !s->lookof)
+            rc = DUSK_ENOMEM;
+        for (size_t k = 0; k < probe.nnodes && rc == 0; k++) {
             pw[k] = ND_lw(nodes[k]) + ND_rw(nodes[k]);
             ph[k] = ND_ht(nodes[k]);
+            rc = keep_look(s, nodes[k], &s->looks[k]);
         }
+        if (rc == 0)
+            s->nlooks = probe.nnodes;
         gvFreeLayout(gvc, g);
     }
     if (g)
@@ -667,7 +766,15 @@ int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *e
         for (size_t i = 0; i < n; i++) {
             w[i] = pw[kid[i]];
             h[i] = ph[kid[i]];
+            s->lookof[i] = (uint32_t)kid[i];
         }
+    if (rc) {
+        dusk_free(s->looks);
+        dusk_free(s->lookof);
+        s->looks = NULL;
+        s->lookof = NULL;
+        s->nlooks = 0;
+    }
     dusk_free(pw);
     dusk_free(ph);
 done:

@@ -7,8 +7,9 @@
 ** a picture is laid out here instead, in the manner of Sugiyama's layered
 ** drawings, and Graphviz only draws it: each node gets pos="x,y!" and each
 ** edge its spline as pos, in points, and Graphviz's neato engine in its
-** -n2 mode ("nop2") keeps them as given. Same nodes, shapes, labels,
-** colours and tooltips as dot's picture.
+** -n2 mode ("nop2") keeps them as given; or, for SVG, dusk draws it
+** (svg.c). Same nodes, shapes, labels, colours and tooltips as dot's
+** picture.
 **
 **   1. Sizes. A node's size is what Graphviz makes of its label, shape,
 **      font and margins, so Graphviz measures it (dusk__gv_sizes), once per
@@ -579,17 +580,30 @@ static const char *edge_pos(layered *L, dusk__viz_scene *s, size_t e, const doub
     dusk__buf b = {0};
     double p[2];
     to_xy(L, tip, ch, p);
-    dusk__buf_printf(&b, "e,%.2f,%.2f", p[0], p[1]);
+    /* "%.2f" numbers, by dusk__buf_fixed2: printf was a tenth of a big
+     * picture's time */
+    dusk__buf_add(&b, "e,", 2);
+    dusk__buf_fixed2(&b, p[0]);
+    dusk__buf_add(&b, ",", 1);
+    dusk__buf_fixed2(&b, p[1]);
     to_xy(L, st[0], st[1], p);
-    dusk__buf_printf(&b, " %.2f,%.2f", p[0], p[1]);
+    dusk__buf_add(&b, " ", 1);
+    dusk__buf_fixed2(&b, p[0]);
+    dusk__buf_add(&b, ",", 1);
+    dusk__buf_fixed2(&b, p[1]);
     for (size_t i = 0; i + 1 < ns; i++) {
         double a0 = st[2 * i], c0 = st[2 * i + 1], a1 = st[2 * i + 2], c1 = st[2 * i + 3];
         double mid = (a0 + a1) / 2, q[2], r[2];
         to_xy(L, mid, c0, q);
         to_xy(L, mid, c1, r);
         to_xy(L, a1, c1, p);
-        dusk__buf_printf(&b, " %.2f,%.2f %.2f,%.2f %.2f,%.2f", q[0], q[1], r[0], r[1], p[0],
-                         p[1]);
+        const double *pts[3] = {q, r, p};
+        for (int j = 0; j < 3; j++) {
+            dusk__buf_add(&b, " ", 1);
+            dusk__buf_fixed2(&b, pts[j][0]);
+            dusk__buf_add(&b, ",", 1);
+            dusk__buf_fixed2(&b, pts[j][1]);
+        }
     }
     return dusk__scene_take(s, &b);
 }

@@ -6,7 +6,9 @@
 ** first failed allocation sets s->oom, later calls do nothing, and the
 ** builder asks dusk__scene_status once at the end.
 */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dusk/alloc.h"
@@ -35,6 +37,8 @@ void dusk__scene_free(dusk__viz_scene *s)
     dusk_free(s->edges);
     dusk_free(s->pos);
     dusk_free(s->epos);
+    dusk_free(s->looks);
+    dusk_free(s->lookof);
     dusk__arena_free(&s->arena);
     memset(s, 0, sizeof *s);
 }
@@ -176,4 +180,64 @@ void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape)
     for (int d = 0; d < ndim; d++)
         dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
     dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
+}
+
+void dusk__buf_fixed2(dusk__buf *b, double v)
+{
+    double r = v * 100, fl = floor(r), fr = r - fl;
+    /* printf rounds the exact binary value: a product too near a tie (or
+     * too big for the integers below) is left to it */
+    if (!(fabs(r) < 9e15) || fabs(fr - 0.5) < 1e-6) {
+        dusk__buf_printf(b, "%.2f", v);
+        return;
+    }
+    long long q = (long long)(fr > 0.5 ? fl + 1 : fl);
+    unsigned long long a = q < 0 ? (unsigned long long)-q : (unsigned long long)q;
+    char tmp[32];
+    int t = 0;
+    tmp[t++] = (char)('0' + a % 10);
+    tmp[t++] = (char)('0' + a / 10 % 10);
+    tmp[t++] = '.';
+    a /= 100;
+    do {
+        tmp[t++] = (char)('0' + a % 10);
+        a /= 10;
+    } while (a);
+    if (q < 0 || (q == 0 && signbit(v)))
+        tmp[t++] = '-';                  /* printf's "-0.00" */
+    char w[32];
+    for (int k = 0; k < t; k++)
+        w[k] = tmp[t - 1 - k];
+    dusk__buf_add(b, w, (size_t)t);
+}
+
+double dusk__read_num(const char *s, const char **end)
+{
+    /* [-]digits[.d[d]], the common case, by hand: the integer over 100 is
+     * the double strtod gives (both are correctly rounded) */
+    const char *p = s;
+    int neg = *p == '-';
+    p += neg;
+    unsigned long long m = 0;
+    int nd = 0, nf = 0;
+    while (*p >= '0' && *p <= '9' && nd < 15) {
+        m = m * 10 + (unsigned)(*p++ - '0');
+        nd++;
+    }
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9' && nf < 2) {
+            m = m * 10 + (unsigned)(*p++ - '0');
+            nf++;
+        }
+    }
+    if (nd == 0 || (*p >= '0' && *p <= '9') || *p == 'e' || *p == 'E' || *p == '.') {
+        char *e;
+        double v = strtod(s, &e);
+        *end = e;
+        return v;
+    }
+    *end = p;
+    double v = nf == 2 ? (double)m / 100 : nf == 1 ? (double)m / 10 : (double)m;
+    return neg ? -v : v;
 }

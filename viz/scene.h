@@ -8,7 +8,8 @@
 ** one arena, and for each node what it stands for (a task's circle or
 ** result box, a layer, the legend). Then gv.c turns the scene into a
 ** cgraph graph, lays it out and renders it, or copies the layout into a
-** dusk_viz_layout, under the Graphviz lock. So the lock is held only for
+** dusk_viz_layout, under the Graphviz lock; or, for the SVG of a scene
+** dusk laid out (layered.c), svg.c writes it straight from the scene. So the lock is held only for
 ** Graphviz's own work, and the scene (hence the DOT output) is
 ** deterministic: nodes and edges keep the order they were added in.
 **
@@ -45,6 +46,23 @@ typedef struct dusk__viz_node {
     const char *layer;              /* LAYER nodes: static or arena */
 } dusk__viz_node;
 
+/* What Graphviz makes of one distinct node, measured once per distinct
+ * label, shape, font and margin (dusk__gv_sizes): its size for the layered
+ * layout, and how its label is set, for dusk's own SVG (svg.c). */
+typedef struct dusk__viz_look {
+    double w, h;                    /* the node's size, in points */
+    double hx, hy;                  /* its outline's half width and height as
+                                       drawn (Graphviz scales the shape's
+                                       vertices by w over w rounded) */
+    const char *font;               /* the text attributes Graphviz's SVG gives
+                                       its label: ` font-family="..." ...
+                                       font-size="14.00"` (arena) */
+    size_t nlines;                  /* the label's lines, as Graphviz split it */
+    const double *dx, *dy;          /* per line: its anchor from the node's
+                                       centre, in points, y up (arena) */
+    const char *just;               /* per line: 'n' middle, 'l', 'r' */
+} dusk__viz_look;
+
 typedef struct dusk__viz_edge {
     size_t tail, head;              /* node indexes */
     int invis;                      /* style=invis: only orders nodes */
@@ -69,6 +87,9 @@ typedef struct dusk__viz_scene {
     const char **epos;              /* with pos, per edge: its spline as
                                        Graphviz's pos (arena), or NULL for
                                        Graphviz's straight line; may be NULL */
+    dusk__viz_look *looks;          /* with pos: what Graphviz made of each */
+    size_t nlooks;                  /* distinct node (dusk__gv_sizes), */
+    uint32_t *lookof;               /* and node i's look, looks[lookof[i]] */
     dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
 } dusk__viz_scene;
@@ -97,6 +118,12 @@ const char *dusk__scene_take(dusk__viz_scene *s, dusk__buf *b);
 /* --- growable strings: dusk__buf (core/util.h), plus Graphviz escaping --- */
 /* Appends s escaped for a Graphviz escString (backslashes doubled). */
 void dusk__buf_esc(dusk__buf *b, const char *s);
+/* Appends v as printf's "%.2f" writes it, without printf's cost (a
+ * layered picture's splines are millions of such numbers). */
+void dusk__buf_fixed2(dusk__buf *b, double v);
+/* Reads a number dusk__buf_fixed2 wrote (or any strtod reads) at s; *end
+ * past it (s when there is none). */
+double dusk__read_num(const char *s, const char **end);
 /* Appends a shape as Python prints it: "(3,)", "(2, 10000)". */
 void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape);
 
@@ -238,8 +265,22 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
 int dusk__gv_layout(const dusk__viz_scene *s, dusk_viz_layout *l, dusk_error *err);
 /* The size Graphviz gives each node of the scene, w[i] x h[i] points
  * (its width and height, unturned: x and y), measured once per distinct
- * label, shape, font and margin. Takes the Graphviz lock. */
-int dusk__gv_sizes(const dusk__viz_scene *s, double *w, double *h, dusk_error *err);
+ * label, shape, font and margin; keeps each distinct node's look in s
+ * (s->looks, s->lookof) for svg.c. Takes the Graphviz lock. */
+int dusk__gv_sizes(dusk__viz_scene *s, double *w, double *h, dusk_error *err);
+
+/* --- dusk's own SVG (viz/svg.c) ----------------------------------------------------- */
+/* Can dusk write the SVG of this scene itself? A scene dusk laid out (pos,
+ * epos and looks), whose nodes are drawn with what svg.c draws (ellipses,
+ * circles, boxes, plain text; filled or striped; colours it can name) and
+ * whose visible edges all have dusk's splines. */
+int dusk__svg_can(const dusk__viz_scene *s);
+/* Writes the scene's SVG, as Graphviz's svg renderer would draw the same
+ * pinned layout, to file (when not NULL) or into a new dusk_malloc'd
+ * NUL-terminated *buf of *len bytes. 0, DUSK_ENOMEM or DUSK_EIO (a file
+ * that failed; err names it, and the caller discards the file). */
+int dusk__svg_write(const dusk__viz_scene *s, dusk__atomic *file, char **buf, size_t *len,
+                    dusk_error *err);
 /* The Graphviz lock, for any other code of dusk that calls Graphviz. */
 void dusk__gv_lock(void);
 void dusk__gv_unlock(void);

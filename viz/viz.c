@@ -6,7 +6,8 @@
 ** format, validate the graph, digest the run's events, choose the view
 ** (the layer view past the threshold, saying so on stderr), build the
 ** scene (tasks.c or layers.c), then render it (gv.c, under the Graphviz
-** lock) and hand the bytes over, or lay it out (layout.c). So a layout is
+** lock; or svg.c, for the SVG of a picture dusk laid out) and hand the
+** bytes over, or lay it out (layout.c). So a layout is
 ** always of the very scene a picture would show.
 **
 ** Files are never half-written: the toolbox's atomic file (core/util.h; a
@@ -29,6 +30,9 @@ static const struct {
 } FORMATS[] = {
     {"svg", "svg"}, {"png", "png"}, {"pdf", "pdf"}, {"jpg", "jpg"},
     {"jpeg", "jpg"}, {"dot", "dot"}, {"gv", "dot"}, {"xdot", "xdot"},
+    /* SVG by Graphviz's own renderer, also for a picture dusk laid out
+     * (whose "svg" dusk writes itself: svg.c) */
+    {"svg:graphviz", "svg:graphviz"},
 };
 #define NFORMATS (sizeof FORMATS / sizeof FORMATS[0])
 
@@ -57,7 +61,7 @@ static int resolve_format(const char *path, const char *format, const char **gv,
         if (!*gv)
             return dusk_error_set(err, DUSK_EINVAL,
                                   "visualize: unknown format '%s' (svg, png, pdf, jpg, "
-                                  "jpeg, dot, gv or xdot)", format);
+                                  "jpeg, dot, gv, xdot or svg:graphviz)", format);
         return 0;
     }
     const char *ext = path ? extension(path) : NULL;
@@ -292,6 +296,17 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
         rc = make_layout(&s, view, out->layout, err);
         goto done;
     }
+    /* SVG of a picture dusk laid out: written by dusk (svg.c), streamed
+     * to the file, with no cgraph graph (Graphviz's own renderer when
+     * asked, "svg:graphviz", or for a scene svg.c cannot draw) */
+    if (strcmp(gvfmt, "svg") == 0 && dusk__svg_can(&s)) {
+        rc = dusk__svg_write(&s, out->path ? &file : NULL, out->buf, out->len, err);
+        if (rc == 0 && out->path && (rc = dusk__atomic_close(&file, 1, err)))
+            visualize_said(err, rc);
+        goto done;
+    }
+    if (strcmp(gvfmt, "svg:graphviz") == 0)
+        gvfmt = "svg";
     if ((rc = dusk__gv_render(&s, gvfmt, &bytes, &nbytes, err)))
         goto done;
     if (out->path) {
