@@ -12,6 +12,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/builtins.h"
+#include "value.h"
 
 static int arity(const char *name, size_t nargs, size_t want, dusk_error *err)
 {
@@ -21,10 +22,18 @@ static int arity(const char *name, size_t nargs, size_t want, dusk_error *err)
                           name, want, want == 1 ? "" : "s", nargs);
 }
 
+/* The kind and int reads inline (core/value.h): inc and add on ints are
+ * most of a small task, and an int in the pointer needs no call to read. */
 static int is_int_like(const dusk_value *v)
 {
-    dusk_kind k = dusk_value_kind(v);
+    dusk_kind k = dusk__kind(v);
     return k == DUSK_KIND_INT || k == DUSK_KIND_BOOL;
+}
+
+/* Of an int-like value (is_int_like). */
+static uint64_t int_like_of(const dusk_value *v)
+{
+    return (uint64_t)(dusk__is_imm(v) ? dusk__imm_int(v) : dusk_value_int(v));
 }
 
 static int not_number(const char *name, const dusk_value *v, dusk_error *err)
@@ -49,16 +58,16 @@ static int binop(const char *name, int op, dusk_value *const *args, size_t nargs
     int rc = arity(name, nargs, 2, err);
     if (rc)
         return rc;
+    if (is_int_like(args[0]) && is_int_like(args[1])) {
+        uint64_t x = int_like_of(args[0]), y = int_like_of(args[1]);
+        uint64_t r = op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y;
+        return set_out(dusk__int((int64_t)r), out, err);
+    }
     double a, b;
     if (!dusk_value_number(args[0], &a))
         return not_number(name, args[0], err);
     if (!dusk_value_number(args[1], &b))
         return not_number(name, args[1], err);
-    if (is_int_like(args[0]) && is_int_like(args[1])) {
-        uint64_t x = (uint64_t)dusk_value_int(args[0]), y = (uint64_t)dusk_value_int(args[1]);
-        uint64_t r = op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y;
-        return set_out(dusk_int((int64_t)r), out, err);
-    }
     double r = op == OP_ADD ? a + b : op == OP_SUB ? a - b : a * b;
     return set_out(dusk_float(r), out, err);
 }
@@ -89,7 +98,7 @@ static int fn_inc(dusk_value *const *args, size_t nargs, dusk_value **out,
     if (rc)
         return rc;
     if (is_int_like(args[0]))
-        return set_out(dusk_int((int64_t)((uint64_t)dusk_value_int(args[0]) + 1)), out, err);
+        return set_out(dusk__int((int64_t)(int_like_of(args[0]) + 1)), out, err);
     double a;
     if (!dusk_value_number(args[0], &a))
         return not_number("inc", args[0], err);
@@ -104,7 +113,7 @@ static int fn_neg(dusk_value *const *args, size_t nargs, dusk_value **out,
     if (rc)
         return rc;
     if (is_int_like(args[0]))
-        return set_out(dusk_int((int64_t)(0 - (uint64_t)dusk_value_int(args[0]))), out, err);
+        return set_out(dusk__int((int64_t)(0 - int_like_of(args[0]))), out, err);
     double a;
     if (!dusk_value_number(args[0], &a))
         return not_number("neg", args[0], err);
@@ -139,7 +148,7 @@ static int fn_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
         if (is_float)
             fsum += d;
         else
-            isum += (uint64_t)dusk_value_int(item);
+            isum += int_like_of(item);
     }
     return set_out(is_float ? dusk_float(fsum) : dusk_int((int64_t)isum), out, err);
 }

@@ -224,13 +224,13 @@ static int put_ndarray(enc *e, const dusk_value *v)
 
 static int put_value(enc *e, const dusk_value *v)
 {
-    switch ((dusk_kind)v->kind) {
+    switch (dusk__kind(v)) {   /* an int may be in the pointer: no v-> for it */
     case DUSK_KIND_NONE:
         return put_byte(e, TAG_NONE);
     case DUSK_KIND_BOOL:
         return put_byte(e, v->u.b ? TAG_TRUE : TAG_FALSE);
     case DUSK_KIND_INT: {
-        uint64_t u = (uint64_t)v->u.i;
+        uint64_t u = (uint64_t)dusk__int_of(v);
         int rc = put_byte(e, TAG_INT);
         return rc ? rc : put_varint(e, (u << 1) ^ (0 - (u >> 63)));
     }

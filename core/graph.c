@@ -93,7 +93,7 @@ dusk_arg *dusk_lit(dusk_value *v)
         return NULL;
     }
     a->u.lit = v;
-    a->depth = v->depth;   /* DUSK__TOO_DEEP stays: the task refuses it */
+    a->depth = dusk__depth(v);   /* DUSK__TOO_DEEP stays: the task refuses it */
     return a;
 }
 
@@ -468,7 +468,7 @@ int dusk_graph_value(dusk_graph *g, const char *key, dusk_value *v)
         dusk_value_unref(v);
         return sticky(g, v || !g || !key ? DUSK_EINVAL : DUSK_ENOMEM, key);
     }
-    if (v->depth > DUSK_MAX_DEPTH) {
+    if (dusk__depth(v) > DUSK_MAX_DEPTH) {
         dusk_value_unref(v);
         return too_deep(g, key, "its value");
     }
@@ -659,7 +659,7 @@ int dusk_graph_task_h(dusk_graph *g, int64_t key, const dusk_func *f, size_t nar
             if (!a->u.lit)
                 rc = DUSK_ENOMEM;   /* its constructor failed */
             else
-                deep = a->u.lit->depth > DUSK_MAX_DEPTH;
+                deep = dusk__depth(a->u.lit) > DUSK_MAX_DEPTH;
             nodes++;
             break;
         case DUSK_HARG_ARG:

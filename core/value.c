@@ -4,8 +4,10 @@
 ** A value is one allocation: the header and, in a trailing area, what varies
 ** in size (a string's text, a tuple's item slots, an ndarray's shape and
 ** strides). An owning ndarray's data is a second allocation, 64-byte
-** aligned for the array kernels. None, True and False, and the ints from -8
-** to 255, are static and their reference counts are never looked at.
+** aligned for the array kernels. None, True and False are static and their
+** reference counts are never looked at. Ints from -2^62 to 2^62 - 1 are no
+** allocation at all: they travel in the pointer (core/value.h), so every
+** function here asks dusk__is_imm before it reads a field.
 */
 #include <float.h>
 #include <inttypes.h>
@@ -42,27 +44,14 @@ static dusk_value *value_alloc(dusk_kind kind, size_t extra)
 dusk_value *dusk_none(void) { return &v_none; }
 dusk_value *dusk_bool(bool b) { return b ? &v_true : &v_false; }
 
-/* The ints -8 .. 255 are static too, as CPython keeps its small ints: a
- * graph's literals are mostly 0, 1 and small counts (Dask's inc graphs
- * add 1 to a million leaves), which then cost no allocation to make or to
- * free. Nothing writes into an int once made. */
-#define SMALL_INT(n) {.rc = 1, .kind = DUSK_KIND_INT, .is_static = 1, .u.i = (n)}
-#define SMALL_INT4(n) SMALL_INT(n), SMALL_INT((n) + 1), SMALL_INT((n) + 2), SMALL_INT((n) + 3)
-#define SMALL_INT16(n) SMALL_INT4(n), SMALL_INT4((n) + 4), SMALL_INT4((n) + 8), SMALL_INT4((n) + 12)
-#define SMALL_INT64(n) SMALL_INT16(n), SMALL_INT16((n) + 16), SMALL_INT16((n) + 32), \
-                       SMALL_INT16((n) + 48)
-enum { SMALL_INT_MIN = -8, SMALL_INT_MAX = 255 };
-static dusk_value small_ints[] = {
-    SMALL_INT4(-8), SMALL_INT4(-4),
-    SMALL_INT64(0), SMALL_INT64(64), SMALL_INT64(128), SMALL_INT64(192),
-};
-_Static_assert(sizeof small_ints / sizeof *small_ints == SMALL_INT_MAX - SMALL_INT_MIN + 1,
-               "one static value per small int");
-
+/* An int is carried in the pointer when it fits (core/value.h): a task
+ * that returns a number then costs no malloc and no free, nor an atomic
+ * reference count, which on small tasks was a third of the scheduler's
+ * cost. Only the ints beyond +-2^62 are boxed, so each int has one form. */
 dusk_value *dusk_int(int64_t i)
 {
-    if (i >= SMALL_INT_MIN && i <= SMALL_INT_MAX)
-        return &small_ints[i - SMALL_INT_MIN];
+    if (dusk__int_fits_imm(i))
+        return dusk__imm(i);
     dusk_value *v = value_alloc(DUSK_KIND_INT, 0);
     if (v)
         v->u.i = i;
@@ -119,8 +108,8 @@ dusk_value *dusk_tuple_of(size_t n, dusk_value **items)
     for (size_t i = 0; i < n; i++)
         if (!items[i])
             ok = 0;
-        else if (items[i]->depth > depth)
-            depth = items[i]->depth;
+        else if (dusk__depth(items[i]) > depth)
+            depth = dusk__depth(items[i]);
     if (ok && depth < DUSK_MAX_DEPTH)   /* a too-deep item (DUSK__TOO_DEEP) fails too */
         t = dusk_tuple_new(n);
     if (!t) {
@@ -237,7 +226,7 @@ dusk_value *dusk_ndarray_empty(dusk_dtype dtype, int ndim, const int64_t *shape)
 
 bool dusk_ndarray_is_contiguous(const dusk_value *v)
 {
-    if (!v || v->kind != DUSK_KIND_NDARRAY)
+    if (dusk__kind(v) != DUSK_KIND_NDARRAY)
         return false;
     const dusk__ndarray *a = &v->u.nd;
     if (a->nbytes == 0)   /* nothing to lay out: contiguous, as in NumPy */
@@ -254,7 +243,7 @@ bool dusk_ndarray_is_contiguous(const dusk_value *v)
 dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape,
                               const int64_t *strides, int64_t offset)
 {
-    if (!parent || parent->kind != DUSK_KIND_NDARRAY || (ndim && (!shape || !strides)))
+    if (dusk__kind(parent) != DUSK_KIND_NDARRAY || (ndim && (!shape || !strides)))
         return NULL;
     size_t count;
     dusk_value *v = ndarray_header(parent->u.nd.dtype, ndim, shape, &count);
@@ -270,7 +259,7 @@ dusk_value *dusk_ndarray_view(dusk_value *parent, int ndim, const int64_t *shape
 
 dusk_value *dusk_value_ref(dusk_value *v)
 {
-    if (v && !v->is_static)
+    if (v && !dusk__is_imm(v) && !v->is_static)
         atomic_fetch_add_explicit(&v->rc, 1, memory_order_relaxed);
     return v;
 }
@@ -280,7 +269,7 @@ void dusk_value_unref(dusk_value *v)
     /* A view's parent is let go of in this loop, not by recursion: views
      * of views (and decoded views of their owners) chain without limit.
      * Tuples recurse, at most DUSK_MAX_DEPTH deep. */
-    while (v && !v->is_static &&
+    while (v && !dusk__is_imm(v) && !v->is_static &&
            atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) == 1) {
         dusk_value *next = NULL;
         switch (v->kind) {
@@ -306,7 +295,7 @@ void dusk_value_unref(dusk_value *v)
     }
 }
 
-dusk_kind dusk_value_kind(const dusk_value *v) { return v ? (dusk_kind)v->kind : DUSK_KIND_NONE; }
+dusk_kind dusk_value_kind(const dusk_value *v) { return dusk__kind(v); }
 
 const char *dusk_kind_name(dusk_kind k)
 {
@@ -317,9 +306,7 @@ const char *dusk_kind_name(dusk_kind k)
 
 size_t dusk_value_nbytes(const dusk_value *v)
 {
-    if (!v)
-        return 0;
-    switch (v->kind) {
+    switch (dusk__kind(v)) {
     case DUSK_KIND_NONE:
         return 0;
     case DUSK_KIND_BOOL:
@@ -347,9 +334,9 @@ bool dusk_value_number(const dusk_value *v, double *out)
     double ignored;
     if (!out)
         out = &ignored;
-    switch (v ? v->kind : DUSK_KIND_NONE) {
+    switch (dusk__kind(v)) {
     case DUSK_KIND_BOOL: *out = v->u.b; return true;
-    case DUSK_KIND_INT: *out = (double)v->u.i; return true;
+    case DUSK_KIND_INT: *out = (double)dusk__int_of(v); return true;
     case DUSK_KIND_FLOAT: *out = v->u.d; return true;
     default: return false;
     }
@@ -357,11 +344,9 @@ bool dusk_value_number(const dusk_value *v, double *out)
 
 bool dusk_value_bool(const dusk_value *v)
 {
-    if (!v)
-        return false;
-    switch (v->kind) {
+    switch (dusk__kind(v)) {
     case DUSK_KIND_BOOL: return v->u.b;
-    case DUSK_KIND_INT: return v->u.i != 0;
+    case DUSK_KIND_INT: return dusk__int_of(v) != 0;
     case DUSK_KIND_FLOAT: return v->u.d != 0;
     case DUSK_KIND_STRING: return v->u.str.len != 0;
     case DUSK_KIND_TUPLE: return v->u.tup.n != 0;
@@ -372,11 +357,9 @@ bool dusk_value_bool(const dusk_value *v)
 
 int64_t dusk_value_int(const dusk_value *v)
 {
-    if (!v)
-        return 0;
-    switch (v->kind) {
+    switch (dusk__kind(v)) {
     case DUSK_KIND_BOOL: return v->u.b;
-    case DUSK_KIND_INT: return v->u.i;
+    case DUSK_KIND_INT: return dusk__int_of(v);
     case DUSK_KIND_FLOAT: return (int64_t)v->u.d;
     default: return 0;
     }
@@ -391,55 +374,67 @@ double dusk_value_float(const dusk_value *v)
 
 const char *dusk_value_str(const dusk_value *v)
 {
-    return v && v->kind == DUSK_KIND_STRING ? v->u.str.s : NULL;
+    return dusk__kind(v) == DUSK_KIND_STRING ? v->u.str.s : NULL;
 }
 
 size_t dusk_tuple_len(const dusk_value *v)
 {
-    return v && v->kind == DUSK_KIND_TUPLE ? v->u.tup.n : 0;
+    return dusk__kind(v) == DUSK_KIND_TUPLE ? v->u.tup.n : 0;
 }
 
 dusk_value *dusk_tuple_get(const dusk_value *v, size_t i)
 {
-    return v && v->kind == DUSK_KIND_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
+    return dusk__kind(v) == DUSK_KIND_TUPLE && i < v->u.tup.n ? v->u.tup.items[i] : NULL;
 }
 
 void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item)
 {
-    if (!t || t->kind != DUSK_KIND_TUPLE || i >= t->u.tup.n) {
+    if (dusk__kind(t) != DUSK_KIND_TUPLE || i >= t->u.tup.n) {
         dusk_value_unref(item);
         return;
     }
-    if (item && item->depth >= DUSK_MAX_DEPTH) {
+    if (dusk__depth(item) >= DUSK_MAX_DEPTH) {
         /* Refused here, so that no walk ever recurses deeper than the
          * limit; the mark travels with t to whoever uses it. */
         dusk_value_unref(item);
         item = NULL;
         t->depth = DUSK__TOO_DEEP;
-    } else if (item && item->depth >= t->depth && t->depth != DUSK__TOO_DEEP) {
-        t->depth = (unsigned short)(item->depth + 1);
+    } else if (dusk__depth(item) >= t->depth && t->depth != DUSK__TOO_DEEP) {
+        t->depth = (unsigned short)(dusk__depth(item) + 1);
     }
     dusk_value_unref(t->u.tup.items[i]);
     t->u.tup.items[i] = item ? item : &v_none;
 }
 
-int dusk_value_depth(const dusk_value *v) { return v ? v->depth : 0; }
-bool dusk_value_too_deep(const dusk_value *v) { return v && v->depth > DUSK_MAX_DEPTH; }
+int dusk_value_depth(const dusk_value *v) { return dusk__depth(v); }
+bool dusk_value_too_deep(const dusk_value *v) { return dusk__depth(v) > DUSK_MAX_DEPTH; }
 
 void *dusk_opaque_ptr(const dusk_value *v)
 {
-    return v && v->kind == DUSK_KIND_OPAQUE ? v->u.op.ptr : NULL;
+    return dusk__kind(v) == DUSK_KIND_OPAQUE ? v->u.op.ptr : NULL;
 }
 
-dusk_dtype dusk_ndarray_dtype(const dusk_value *v) { return v ? v->u.nd.dtype : (dusk_dtype)0; }
-int dusk_ndarray_ndim(const dusk_value *v) { return v ? v->u.nd.ndim : 0; }
-const int64_t *dusk_ndarray_shape(const dusk_value *v) { return v ? v->u.nd.shape : NULL; }
-const int64_t *dusk_ndarray_strides(const dusk_value *v) { return v ? v->u.nd.strides : NULL; }
-void *dusk_ndarray_data(const dusk_value *v) { return v ? v->u.nd.data : NULL; }
+/* Of anything but an ndarray (an int in the pointer included): 0 or NULL. */
+static const dusk__ndarray *nd_of(const dusk_value *v)
+{
+    return dusk__kind(v) == DUSK_KIND_NDARRAY ? &v->u.nd : NULL;
+}
+
+dusk_dtype dusk_ndarray_dtype(const dusk_value *v)
+{
+    return nd_of(v) ? v->u.nd.dtype : (dusk_dtype)0;
+}
+int dusk_ndarray_ndim(const dusk_value *v) { return nd_of(v) ? v->u.nd.ndim : 0; }
+const int64_t *dusk_ndarray_shape(const dusk_value *v) { return nd_of(v) ? v->u.nd.shape : NULL; }
+const int64_t *dusk_ndarray_strides(const dusk_value *v)
+{
+    return nd_of(v) ? v->u.nd.strides : NULL;
+}
+void *dusk_ndarray_data(const dusk_value *v) { return nd_of(v) ? v->u.nd.data : NULL; }
 
 int64_t dusk_ndarray_size(const dusk_value *v)
 {
-    if (!v)
+    if (!nd_of(v))
         return 0;
     int64_t n = 1;
     for (int i = 0; i < v->u.nd.ndim; i++)
@@ -530,11 +525,11 @@ __attribute__((noinline))
 static void repr_scalar(out_buf *o, const dusk_value *v)
 {
     char tmp[64];
-    switch (v->kind) {
+    switch (dusk__kind(v)) {
     case DUSK_KIND_NONE: out_str(o, "None"); break;
     case DUSK_KIND_BOOL: out_str(o, v->u.b ? "True" : "False"); break;
     case DUSK_KIND_INT:
-        snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
+        snprintf(tmp, sizeof tmp, "%" PRId64, dusk__int_of(v));
         out_str(o, tmp);
         break;
     case DUSK_KIND_FLOAT:
@@ -579,7 +574,7 @@ static void repr_scalar(out_buf *o, const dusk_value *v)
 
 static void repr(out_buf *o, const dusk_value *v)
 {
-    if (v->kind != DUSK_KIND_TUPLE) {
+    if (dusk__kind(v) != DUSK_KIND_TUPLE) {
         repr_scalar(o, v);
         return;
     }
@@ -656,13 +651,14 @@ bool dusk_value_equal(const dusk_value *a, const dusk_value *b)
         return false;
     double x, y;
     if (dusk_value_number(a, &x) && dusk_value_number(b, &y)) {
-        if (a->kind == DUSK_KIND_INT && b->kind == DUSK_KIND_INT)
-            return a->u.i == b->u.i;
+        /* two ints compare exactly, beyond a double's 53 bits */
+        if (dusk__kind(a) == DUSK_KIND_INT && dusk__kind(b) == DUSK_KIND_INT)
+            return dusk__int_of(a) == dusk__int_of(b);
         return x == y;
     }
-    if (a->kind != b->kind)
+    if (dusk__kind(a) != dusk__kind(b))
         return false;
-    switch (a->kind) {
+    switch (dusk__kind(a)) {
     case DUSK_KIND_NONE: return true;
     case DUSK_KIND_STRING:
         return a->u.str.len == b->u.str.len &&

@@ -66,7 +66,9 @@ typedef struct dusk__pworker {
     uint64_t last_t;             /* for the log's time deltas */
     dusk__arena_block *log, *log_tail; /* the log, oldest block first */
     uint64_t nrecs;
-    uint64_t lost;
+    uint64_t lost;               /* task records that found no room in the log */
+    uint64_t lost_releases;      /* RELEASED entries so: status only (a record's
+                                    release time is then the run's end) */
     uint64_t held_peak;          /* most `held` of its END events */
     /* read by the sampler thread */
     _Atomic uint64_t held, held_t;
@@ -86,7 +88,9 @@ typedef struct dusk__prun {
     int ended;                   /* RUN_END seen */
     _Atomic(dusk__pworker *) *slots;   /* DUSK__PROF_MAX_WORKERS, created lazily */
     atomic_int nworkers;         /* highest id seen + 1 */
-    atomic_uint_fast64_t lost;   /* events of bad worker ids, failed blocks */
+    atomic_uint_fast64_t lost;   /* task records (END, ERROR) of bad worker ids or
+                                    with no worker state for want of memory */
+    atomic_int lost_other;       /* a RELEASED was lost so: status only */
 } dusk__prun;
 
 /* A sample as the sampler takes it: the CPU % between two samples is

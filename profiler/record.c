@@ -45,19 +45,15 @@
 
 /* --- per-worker buffers (worker thread only) -------------------------------- */
 
-/* A worker's first event: its dusk__pworker, made now; NULL (the event lost)
- * for an id out of range or on allocation failure. */
+/* A worker's first event: its dusk__pworker, made now; NULL (the event lost,
+ * which the caller counts) for an id out of range or on allocation failure. */
 static dusk__pworker *worker_new(dusk__prun *r, int32_t id)
 {
-    if (id < 0 || id >= DUSK__PROF_MAX_WORKERS) {
-        atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
+    if (id < 0 || id >= DUSK__PROF_MAX_WORKERS)
         return NULL;
-    }
     dusk__pworker *w = dusk_calloc(1, sizeof *w);
-    if (!w) {
-        atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
+    if (!w)
         return NULL;
-    }
     w->cur_task = -1;
     atomic_init(&w->held, 0);
     atomic_init(&w->held_t, 0);
@@ -157,7 +153,11 @@ static void record_one(dusk__pworker *w, const dusk_event *ev)
 {
     unsigned char *o = log_room(w, LOG_ENTRY_MAX);
     if (!o) {
-        w->lost++;
+        /* dusk_profiler_lost counts task records, one an END or ERROR */
+        if (ev->kind == DUSK_EV_RELEASED)
+            w->lost_releases++;
+        else
+            w->lost++;
         return;
     }
     unsigned char *end = ev->kind == DUSK_EV_RELEASED ? put_release(w, o, ev) : put_end(w, o, ev);
@@ -310,6 +310,7 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     r->ntasks = ntasks;
     atomic_init(&r->nworkers, 0);
     atomic_init(&r->lost, 0);
+    atomic_init(&r->lost_other, 0);
     r->index = p->nruns_total++;
     r->t0_abs = t0;
     if (!p->has_epoch) {
@@ -338,8 +339,10 @@ static void cb_event(void *ud, const dusk_event *ev)
         break;
     case DUSK_EV_END:
     case DUSK_EV_ERROR:
-        if ((w = worker_of(r, ev->worker)) == NULL)
+        if ((w = worker_of(r, ev->worker)) == NULL) {
+            atomic_fetch_add_explicit(&r->lost, 1, memory_order_relaxed);
             break;
+        }
         /* END only, as in the batched path: the scheduler's held_peak is
          * taken where results are stored */
         if (ev->kind == DUSK_EV_END && ev->held > w->held_peak)
@@ -352,8 +355,12 @@ static void cb_event(void *ud, const dusk_event *ev)
         }
         break;
     case DUSK_EV_RELEASED:
-        if (ev->worker < 0 || (w = worker_of(r, ev->worker)) == NULL)
+        if (ev->worker < 0)
             break;
+        if ((w = worker_of(r, ev->worker)) == NULL) {
+            atomic_store_explicit(&r->lost_other, 1, memory_order_relaxed);
+            break;
+        }
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
             record_one(w, ev);
         if (p->o.record & DUSK_PROF_RESOURCES) {
@@ -910,18 +917,20 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     int nw = atomic_load(&r->nworkers);
     size_t n = 0, base = p->nrecs, nrel = 0, nlogs = 0;
     uint64_t lost = atomic_load(&r->lost);
+    int other = atomic_load(&r->lost_other);
     int rc = 0;
     for (int i = 0; i < nw; i++) {
         dusk__pworker *w = atomic_load(&r->slots[i]);
         if (w) {
             n += w->nrecs;
             lost += w->lost;
+            other |= w->lost_releases != 0;
             for (dusk__arena_block *b = w->log; b; b = b->next)
                 nlogs += b->used;
         }
     }
     p->lost += lost;
-    if (lost && !p->status)
+    if ((lost || other) && !p->status)
         p->status = DUSK_ENOMEM;
 
     dusk_run_record *run = dusk__push_run(p);
@@ -1059,8 +1068,8 @@ int dusk__prepare(dusk_profiler *p)
     }
     if (p->raw_lost) {
         /* lost while recording: the profile's status says so, not this
-         * preparation's code, which says whether preparing failed now */
-        p->lost += p->raw_lost;
+         * preparation's code, which says whether preparing failed now
+         * (dusk_profiler_lost counts task records, not samples) */
         p->raw_lost = 0;
         if (!p->status)
             p->status = DUSK_ENOMEM;

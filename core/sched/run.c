@@ -307,9 +307,7 @@ static void deliver(dusk__run *r, dusk__worker *w)
  * answered here: the step asks twice a task, under the lock. */
 static HOT_INLINE uint64_t nbytes_of(const dusk_value *v)
 {
-    if (v && v->kind <= DUSK_KIND_FLOAT)
-        return v->kind == DUSK_KIND_NONE ? 0 : 8;
-    return dusk_value_nbytes(v);
+    return dusk__value_nbytes_fast(v);
 }
 
 static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)

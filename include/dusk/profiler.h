@@ -141,8 +141,9 @@ DUSK_API int dusk_profiler_end(dusk_profiler *p);
 DUSK_API void dusk_profiler_clear(dusk_profiler *p);
 
 /* 0, or DUSK_ENOMEM when records were lost because a buffer block could
- * not be allocated during a run (then dusk_profiler_lost says how many),
- * or the code of a failure to prepare the records. */
+ * not be allocated during a run (then dusk_profiler_lost says how many task
+ * records, one a task run; a lost resource sample or release time sets the
+ * status alone), or the code of a failure to prepare the records. */
 DUSK_API int dusk_profiler_status(dusk_profiler *p);
 DUSK_API uint64_t dusk_profiler_lost(dusk_profiler *p);
 

@@ -20,6 +20,16 @@
 ** false or NULL (dusk_value_float 0.0, dusk_ndarray_dtype 0).
 **
 ** Reference counts are atomic, so values may be shared between threads.
+**
+** What a program may rely on: a value is only touched through these
+** functions. A dusk_value * is a handle, not necessarily the address of
+** anything: an int from -2^62 to 2^62 - 1 (on 64-bit machines; on 32-bit
+** ones, -2^30 to 2^30 - 1) is carried in the pointer itself, with no
+** allocation, so making one, referencing it and dropping it cost nothing
+** and cannot fail. Never dereference a dusk_value *, never compare two
+** values by pointer to decide whether they are equal (use
+** dusk_value_equal; two makes of one int may or may not be the same
+** pointer), and never put bits of your own in the pointer.
 */
 #ifndef DUSK_VALUE_H
 #define DUSK_VALUE_H
@@ -78,8 +88,9 @@ typedef enum {
 /* --- constructors (new reference, or NULL on allocation failure) ---------- */
 DUSK_API dusk_value *dusk_none(void);      /* never NULL: None is a static value */
 DUSK_API dusk_value *dusk_bool(bool b);    /* never NULL: True and False are static */
-/* The ints from -8 to 255 are static, as None is: never NULL, and making
- * or dropping them costs nothing. */
+/* An int from -2^62 to 2^62 - 1 (see above) is never NULL, and making or
+ * dropping it costs nothing; only ints beyond are allocated. Either way it
+ * reads, prints, compares and encodes the same. */
 DUSK_API dusk_value *dusk_int(int64_t i);
 DUSK_API dusk_value *dusk_float(double d);
 DUSK_API dusk_value *dusk_string(const char *s);         /* copies s */
@@ -133,8 +144,8 @@ DUSK_API dusk_value *dusk_tuple_get(const dusk_value *v, size_t i); /* borrowed 
 DUSK_API void dusk_tuple_set(dusk_value *t, size_t i, dusk_value *item);
 DUSK_API void *dusk_opaque_ptr(const dusk_value *v);
 
-/* ndarray accessors (undefined for other kinds; check the kind first; of
- * NULL: 0, NULL, false). */
+/* ndarray accessors (of NULL or of a value of another kind: 0, NULL,
+ * false). */
 DUSK_API dusk_dtype dusk_ndarray_dtype(const dusk_value *v);
 DUSK_API int dusk_ndarray_ndim(const dusk_value *v);
 DUSK_API const int64_t *dusk_ndarray_shape(const dusk_value *v);

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "core/value.h"
@@ -188,15 +189,17 @@ static void test_value_constructors_oom(void **state)
     long live = dusk_alloc_live();
     int64_t shape[2] = {3, 4};
     dusk_alloc_fail_after(0);
-    assert_null(dusk_int(1000));   /* (-8 .. 255 are static) */
+    assert_null(dusk_int(INT64_MAX));   /* boxed: beyond the ints in the pointer */
     assert_null(dusk_float(1.0));
     assert_null(dusk_string("abc"));
     assert_null(dusk_string_n("abc", 2));
     assert_null(dusk_tuple_new(3));
     assert_null(dusk_ndarray_new(DUSK_DT_F8, 2, shape));
-    /* static values never fail */
+    /* static values and ints in the pointer never fail */
     assert_non_null(dusk_none());
     assert_non_null(dusk_bool(true));
+    assert_non_null(dusk_int(1000));
+    assert_non_null(dusk_int(-((int64_t)1 << 62)));
     dusk_alloc_fail_after(-1);
     assert_int_equal(dusk_alloc_live(), live);
 
@@ -238,6 +241,47 @@ static void test_value_constructors_oom(void **state)
     }
     dusk_value_unref(p);
     assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Tasks returning ints allocate nothing for their results: a chain of
+ * 10,000 inc tasks counting up from 1,000 runs with a fixed number of
+ * allocations (the run's own state), not one or more a task, and leaves
+ * the live count where it was. A boxed result would cost 10,000 calls. */
+static void test_int_results_cost_no_allocation(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    long live0 = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    assert_non_null(g);
+    assert_int_equal(dusk_graph_value(g, "c0", dusk_int(1000)), 0);
+    for (int i = 1; i < N; i++) {
+        char k[16], prev[16];
+        snprintf(k, sizeof k, "c%d", i);
+        snprintf(prev, sizeof prev, "c%d", i - 1);
+        assert_int_equal(dusk_task(g, k, &dusk_inc, dusk_ref(prev)), 0);
+    }
+    char last[16];
+    snprintf(last, sizeof last, "c%d", N - 1);
+    const sched_cfg *cfgs[] = {&SCHEDS[0], &SCHEDS[2]};   /* sync, threads/2 */
+    for (size_t c = 0; c < sizeof cfgs / sizeof *cfgs; c++) {
+        dusk_options o = mkopts(cfgs[c], NULL);
+        for (int round = 0; round < 2; round++) {   /* the second reuses the plan */
+            long live = dusk_alloc_live();
+            unsigned long c0 = dusk_alloc_calls();
+            dusk_value *out = NULL;
+            assert_int_equal(dusk_get(g, last, &o, &out, NULL), 0);
+            unsigned long calls = dusk_alloc_calls() - c0;
+            assert_int_value(out, 1000 + N - 1);
+            dusk_value_unref(out);
+            if (calls >= N / 10)
+                fail_msg("%s: %lu allocations for %d int tasks", cfgs[c]->name, calls, N);
+            if (round)   /* the first run leaves its plan with the graph */
+                assert_int_equal(dusk_alloc_live(), live);
+        }
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live0);
 }
 
 /* --- building ---------------------------------------------------------------------- */
@@ -539,6 +583,7 @@ int main(void)
         cmocka_unit_test_teardown(test_big_buffers_reused_during_runs, reset_alloc),
         cmocka_unit_test_teardown(test_fail_after, reset_alloc),
         cmocka_unit_test_teardown(test_value_constructors_oom, reset_alloc),
+        cmocka_unit_test_teardown(test_int_results_cost_no_allocation, reset_alloc),
         cmocka_unit_test_teardown(test_build_lecture_oom, reset_alloc),
         cmocka_unit_test_teardown(test_build_bigger_oom, reset_alloc),
         cmocka_unit_test_teardown(test_graph_queries_oom, reset_alloc),

@@ -206,6 +206,50 @@ static void test_scalars(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Ints on both sides of the range dusk keeps in the pointer (-2^62 ..
+ * 2^62 - 1) encode the same way and decode to the same form: the ones in
+ * the range without an allocation, the others boxed, alone or in a tuple. */
+static void test_ints_across_the_pointer_boundary(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const int64_t p62 = (int64_t)1 << 62;
+    const struct { int64_t i; int boxed; const char *zigzag; size_t n; } cases[] = {
+        {p62 - 1, 0, "\xfe\xff\xff\xff\xff\xff\xff\xff\x7f", 9},
+        {p62, 1, "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 10},
+        {-p62, 0, "\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 9},
+        {-p62 - 1, 1, "\x81\x80\x80\x80\x80\x80\x80\x80\x80\x01", 10},
+        {INT64_MAX, 1, "\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10},
+        {INT64_MIN, 1, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 10},
+        {255, 0, "\xfe\x03", 2},
+        {-9, 0, "\x11", 1},
+    };
+    dusk_value *items[sizeof cases / sizeof *cases];
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        dusk_value *v = dusk_int(cases[k].i);
+        size_t n;
+        unsigned char *buf = enc(v, &n);
+        assert_int_equal(n, 5 + cases[k].n);
+        assert_memory_equal(buf + 5, cases[k].zigzag, cases[k].n);
+        roundtrip(v);
+        dusk_value *back = NULL;
+        unsigned long c0 = dusk_alloc_calls();
+        assert_int_equal(dusk_value_decode(buf, n, &back, NULL, NULL), 0);
+        assert_int_equal(dusk_alloc_calls() - c0, cases[k].boxed);
+        assert_int_equal(dusk_value_kind(back), DUSK_KIND_INT);
+        assert_true(dusk_value_int(back) == cases[k].i);
+        assert_true(dusk_value_equal(back, v));
+        dusk_value_unref(back);
+        dusk_free(buf);
+        items[k] = v;
+    }
+    dusk_value *t = dusk_tuple_of(sizeof cases / sizeof *cases, items);
+    assert_non_null(t);
+    roundtrip(t);
+    dusk_value_unref(t);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_strings(void **state)
 {
     (void)state;
@@ -907,6 +951,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_scalars, reset_alloc),
+        cmocka_unit_test_teardown(test_ints_across_the_pointer_boundary, reset_alloc),
         cmocka_unit_test_teardown(test_strings, reset_alloc),
         cmocka_unit_test_teardown(test_every_dtype, reset_alloc),
         cmocka_unit_test_teardown(test_views_travel_contiguously, reset_alloc),

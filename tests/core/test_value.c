@@ -6,11 +6,14 @@
 ** comes back to where it started.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -75,34 +78,131 @@ static void test_int(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
-/* -8 .. 255 are static: one value each, made and dropped without an
- * allocation, even when allocations fail; their neighbours are not. */
-static void test_small_ints_are_static(void **state)
+/* The ints dusk keeps in the pointer (-2^62 .. 2^62 - 1 on a 64-bit
+ * machine) and their neighbours, which are boxed. */
+#define P62 ((int64_t)1 << 62)
+static const struct { int64_t i; bool imm; } int_cases[] = {
+    {0, true}, {1, true}, {-1, true}, {-8, true}, {-9, true}, {255, true}, {256, true},
+    {1000, true}, {-1000, true}, {P62 - 1, true}, {-P62, true},
+    {P62, false}, {-P62 - 1, false}, {INT64_MAX, false}, {INT64_MIN, false},
+    {INT64_MAX - 1, false}, {INT64_MIN + 1, false},
+};
+#define NINT_CASES (sizeof int_cases / sizeof *int_cases)
+
+/* Every int reads back the same through every accessor, whether it is in
+ * the pointer or boxed; only the boxed ones allocate (so only they can
+ * fail), and references to the others cost nothing. */
+static void test_ints_in_the_pointer(void **state)
 {
     (void)state;
     long live = dusk_alloc_live();
-    dusk_alloc_fail_after(0);
-    for (int64_t i = -8; i <= 255; i++) {
+    for (size_t k = 0; k < NINT_CASES; k++) {
+        int64_t i = int_cases[k].i;
+        unsigned long c0 = dusk_alloc_calls();
         dusk_value *v = dusk_int(i), *w = dusk_int(i);
-        assert_non_null(v);
-        assert_ptr_equal(v, w);
+        assert_int_equal(dusk_alloc_calls() - c0, int_cases[k].imm ? 0 : 2);
         assert_int_value(v, i);
-        dusk_value_ref(v);
+        assert_true(dusk_value_float(v) == (double)i);
+        double d = 0;
+        assert_true(dusk_value_number(v, &d) && d == (double)i);
+        assert_true(dusk_value_bool(v) == (i != 0));
+        assert_int_equal(dusk_value_nbytes(v), 8);
+        assert_null(dusk_value_str(v));
+        assert_int_equal(dusk_tuple_len(v), 0);
+        assert_null(dusk_tuple_get(v, 0));
+        assert_null(dusk_opaque_ptr(v));
+        assert_int_equal(dusk_value_depth(v), 0);
+        assert_false(dusk_value_too_deep(v));
+        assert_false(dusk_ndarray_is_contiguous(v));
+        assert_int_equal(dusk_ndarray_ndim(v), 0);
+        assert_null(dusk_ndarray_shape(v));
+        assert_null(dusk_ndarray_data(v));
+        assert_int_equal(dusk_ndarray_size(v), 0);
+        assert_null(dusk_ndarray_view(v, 0, NULL, NULL, 0));
+        char want[32], got[32];
+        snprintf(want, sizeof want, "%" PRId64, i);
+        assert_int_equal(dusk_value_repr(v, got, sizeof got), strlen(want));
+        assert_string_equal(got, want);
+
+        /* equality: with itself, another make of it, the same number as a
+         * float (where the double is exact) and a neighbour */
+        assert_true(dusk_value_equal(v, w));
+        assert_true(dusk_value_equal(w, v));
+        dusk_value *n1 = dusk_int((int64_t)((uint64_t)i + 1));
+        assert_false(dusk_value_equal(v, n1));
+        assert_false(dusk_value_equal(n1, v));
+        dusk_value_unref(n1);
+        if ((double)i != (double)(i ^ 1)) {   /* else the double is not exact */
+            dusk_value *f = dusk_float((double)i);
+            assert_true(dusk_value_equal(v, f));
+            assert_true(dusk_value_equal(f, v));
+            dusk_value_unref(f);
+        }
+        assert_false(dusk_value_equal(v, dusk_none()));
+        assert_false(dusk_value_equal(v, NULL));
+
+        /* references: extra refs and unrefs leave it readable */
+        assert_ptr_equal(dusk_value_ref(v), v);
         dusk_value_unref(v);
+        assert_int_value(v, i);
+
+        /* allocation failure: only a boxed int can fail */
+        dusk_alloc_fail_after(0);
+        dusk_value *x = dusk_int(i);
+        dusk_alloc_fail_after(-1);
+        if (int_cases[k].imm)
+            assert_int_value(x, i);
+        else
+            assert_null(x);
+        dusk_value_unref(x);
         dusk_value_unref(v);
         dusk_value_unref(w);
-        assert_int_value(dusk_int(i), i);   /* still there */
+        assert_int_equal(dusk_alloc_live(), live);
     }
-    assert_null(dusk_int(-9));
-    assert_null(dusk_int(256));
-    dusk_alloc_fail_after(-1);
-    assert_int_equal(dusk_alloc_live(), live);
-    dusk_value *a = dusk_int(256), *b = dusk_int(256);
-    assert_true(a != b);
-    assert_int_value(a, 256);
-    assert_true(dusk_value_equal(dusk_int(7), dusk_int(7)));
-    dusk_value_unref(a);
-    dusk_value_unref(b);
+}
+
+/* Tuples hold either kind of int among other values, and read, print,
+ * compare and drop them like any item. */
+static void test_ints_in_tuples(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_value *items[NINT_CASES];
+    for (size_t k = 0; k < NINT_CASES; k++)
+        items[k] = dusk_int(int_cases[k].i);
+    dusk_value *t = dusk_tuple_of(NINT_CASES, items);
+    assert_non_null(t);
+    assert_int_equal(dusk_value_depth(t), 1);
+    assert_int_equal(dusk_value_nbytes(t), NINT_CASES * 16);
+    char want[1024] = "(", got[1024];
+    for (size_t k = 0; k < NINT_CASES; k++) {
+        assert_int_value(dusk_tuple_get(t, k), int_cases[k].i);
+        snprintf(want + strlen(want), sizeof want - strlen(want), k ? ", %" PRId64 : "%" PRId64,
+                 int_cases[k].i);
+    }
+    strcat(want, ")");
+    dusk_value_repr(t, got, sizeof got);
+    assert_string_equal(got, want);
+
+    /* the same tuple made again, and with set: equal; one int changed: not */
+    dusk_value *u = dusk_tuple_new(NINT_CASES), *c = dusk_tuple_new(NINT_CASES);
+    for (size_t k = 0; k < NINT_CASES; k++) {
+        dusk_tuple_set(u, k, dusk_int(int_cases[k].i));
+        dusk_tuple_set(c, k, dusk_int(int_cases[k].i));
+    }
+    dusk_tuple_set(c, 9, dusk_int(P62 - 2));   /* was 2^62 - 1 */
+    assert_true(dusk_value_equal(t, u));
+    assert_false(dusk_value_equal(t, c));
+
+    /* a one-item tuple of an int, nested */
+    dusk_value *one = dusk_tuple_of(1, (dusk_value *[]){dusk_int(-P62)});
+    dusk_value *nest = dusk_tuple_of(2, (dusk_value *[]){one, dusk_int(P62)});
+    assert_repr(nest, "((-4611686018427387904,), 4611686018427387904)");
+    assert_int_equal(dusk_value_depth(nest), 2);
+    dusk_value_unref(nest);
+    dusk_value_unref(t);
+    dusk_value_unref(u);
+    dusk_value_unref(c);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -553,7 +653,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_none_and_bool_are_static, reset_alloc),
         cmocka_unit_test_teardown(test_int, reset_alloc),
-        cmocka_unit_test_teardown(test_small_ints_are_static, reset_alloc),
+        cmocka_unit_test_teardown(test_ints_in_the_pointer, reset_alloc),
+        cmocka_unit_test_teardown(test_ints_in_tuples, reset_alloc),
         cmocka_unit_test_teardown(test_float_repr_is_python_like, reset_alloc),
         cmocka_unit_test_teardown(test_number_reads, reset_alloc),
         cmocka_unit_test_teardown(test_string, reset_alloc),
