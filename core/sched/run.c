@@ -9,6 +9,9 @@
 ** it was ready, drops each input no task needs any more (unless
 ** requested) and hands out the next ready task. Backends (sync.c,
 ** threads.c) decide where tasks run and serialise the steps; see sched.h.
+** A lock-free run (threads without a stream or a gate) has no step: the
+** finishing worker updates the counters atomically and keeps the tasks it
+** made ready (dusk__run_finish, "without the lock" in sched.h).
 **
 ** Events: with no listener, `listening` is 0 and no event is built and no
 ** clock is read; when no listener wants a per-task event (a progress bar
@@ -316,7 +319,8 @@ static HOT_INLINE uint64_t nbytes_of(const dusk_value *v)
 static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
 {
     const dusk_plan *p = r->plan;
-    uint64_t nb = nbytes_of(v);
+    /* sizes only when stats or listeners want the held bytes */
+    uint64_t nb = r->track_held ? nbytes_of(v) : 0;
     r->s[t].result = v;
     r->held += nb;
     if (r->held > r->peak)
@@ -347,7 +351,7 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
         int64_t d = p->dep_ids[k];
         if ((r->s[d].needed -= 2) == 0) {
             dusk_value *dv = r->s[d].result;
-            uint64_t db = nbytes_of(dv);
+            uint64_t db = r->track_held ? nbytes_of(dv) : 0;
             r->s[d].result = NULL;
             r->held -= db;
             if (w->drop_id) {
@@ -387,7 +391,6 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
 static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
                               int status, const dusk_error *terr)
 {
-    r->running--;
     if (status)
         finish_error(r, w, done, status, terr);
     else
@@ -401,7 +404,6 @@ static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_
 static HOT_INLINE int64_t take(dusk__run *r, dusk__worker *w)
 {
     int64_t t = ready_pop(r);
-    r->running++;
     if (r->timed) {
         w->sec.t_start = r->last_t;
         w->sec.start = t;
@@ -1010,7 +1012,8 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
      * waits in it between recording a task and taking the next), a
      * backend that can runs without the lock. */
     r->lockfree = be->lockfree && !r->stream && !r->gated;
-    r->track_held = opts->stats != NULL || r->listening;
+    /* (remote.c moves held itself as it gathers results: always) */
+    r->track_held = opts->stats != NULL || r->listening || be->picks;
     if (r->lockfree && r->timed &&
         !(r->tt = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->tt))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");

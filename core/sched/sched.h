@@ -159,7 +159,7 @@ struct dusk__run {
     uint64_t held;
     uint64_t last_t;             /* the last event time, for monotonic stamps */
     uint64_t seq;                /* the stream's next sequence number */
-    size_t done, running;
+    size_t done;
     uint64_t peak;
     int idle;                    /* the backend's: workers waiting */
     int status;                  /* the first error's code (read atomically
