@@ -2,7 +2,24 @@
 ** dusk — the threads scheduler: a pool of pthreads sharing one run
 **
 ** Worker 0 is the calling thread; workers 1.. are threads of a pool kept
-** across runs (see "the pool" below). Each worker loops: take the run's lock, take a step
+** across runs (see "the pool" below). A run goes one of two ways.
+**
+** Without the lock (r->lockfree: no stream and no gate; sched.h says the
+** protocol): each worker finishes its task with atomic decrements of the
+** dependents' counters, runs next the one it made ready first, keeps the
+** others in its own Chase-Lev deque, and when it has none takes the
+** next of the plan's first ready tasks, steals the oldest of another's
+** deque (bounded rounds), and parks on the run's condition variable.
+** A push wakes a parked worker only when some worker has said it is about
+** to park (r->nsleep): one fence and one load otherwise. Nothing is
+** written per task to a line every worker writes, but for held bytes (one
+** atomic addition, when stats or listeners want them), the first list's
+** index (one addition for several tasks) and, for a fan of ready tasks,
+** the deque's top as it is stolen.
+**
+** With the lock (a stream, which numbers every event in one order under
+** it, or a gate, which a worker passes between recording its task and
+** taking the next): each worker loops: take the run's lock, take a step
 ** (record the task it finished, take the next ready one), leave the lock,
 ** run the task. The lock (r->mu, on the cache lines of the state it
 ** guards) is held once per task and never while a task's function runs or
