@@ -228,9 +228,16 @@ static int dq_nonempty(dusk__deque *q)
 static void lf_wake(dusk__run *r, int all)
 {
     pool *pl = r->backend;
+#if defined(__SANITIZE_THREAD__)
+    /* TSan does not model fences (GCC warns): a seq_cst read-modify-write
+     * of nsleep orders the same, and it sees that */
+    if (__atomic_fetch_add(&r->nsleep, 0, __ATOMIC_SEQ_CST) == 0)
+        return;
+#else
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (__atomic_load_n(&r->nsleep, __ATOMIC_RELAXED) == 0)
         return;
+#endif
     pthread_mutex_lock(&r->mu);
     r->epoch++;
     if (all)
