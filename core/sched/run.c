@@ -9,6 +9,9 @@
 ** it was ready, drops each input no task needs any more (unless
 ** requested) and hands out the next ready task. Backends (sync.c,
 ** threads.c) decide where tasks run and serialise the steps; see sched.h.
+** A lock-free run (threads without a stream or a gate) has no step: the
+** finishing worker updates the counters atomically and keeps the tasks it
+** made ready (dusk__run_finish, "without the lock" in sched.h).
 **
 ** Events: with no listener, `listening` is 0 and no event is built and no
 ** clock is read; when no listener wants a per-task event (a progress bar
@@ -214,6 +217,7 @@ static HOT_INLINE size_t done_events(dusk__run *r, dusk__worker *w, dusk_event *
     if (want & DUSK_EVMASK(sec->done_kind))
         e[n++] = (dusk_event){t, sec->done_nbytes, held, sec->done, id, sec->done_kind,
                               sec->done_status, run};
+    t = sec->t_after;
     if (want & DUSK_EVMASK(DUSK_EV_READY))
         for (size_t i = 0; i < sec->nready; i++)
             e[n++] = (dusk_event){t, 0, held, w->ready[i], id, DUSK_EV_READY, 0, run};
@@ -313,7 +317,8 @@ static HOT_INLINE uint64_t nbytes_of(const dusk_value *v)
 static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_value *v)
 {
     const dusk_plan *p = r->plan;
-    uint64_t nb = nbytes_of(v);
+    /* sizes only when stats or listeners want the held bytes */
+    uint64_t nb = r->track_held ? nbytes_of(v) : 0;
     r->s[t].result = v;
     r->held += nb;
     if (r->held > r->peak)
@@ -323,7 +328,7 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
         /* field by field, not a compound literal: this is under the
          * run's lock, and the literal zeroes the whole section first */
         dusk__section *sec = &w->sec;
-        sec->t_done = r->last_t;
+        sec->t_done = sec->t_after = r->last_t;
         sec->done = t;
         sec->done_kind = DUSK_EV_END;
         sec->done_status = 0;
@@ -344,7 +349,7 @@ static HOT_INLINE void finish_ok(dusk__run *r, dusk__worker *w, int64_t t, dusk_
         int64_t d = p->dep_ids[k];
         if ((r->s[d].needed -= 2) == 0) {
             dusk_value *dv = r->s[d].result;
-            uint64_t db = nbytes_of(dv);
+            uint64_t db = r->track_held ? nbytes_of(dv) : 0;
             r->s[d].result = NULL;
             r->held -= db;
             if (w->drop_id) {
@@ -361,7 +366,8 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
 {
     r->done++;
     if (r->timed) {
-        w->sec = (dusk__section){.t_done = r->last_t, .done = t, .done_kind = DUSK_EV_ERROR,
+        w->sec = (dusk__section){.t_done = r->last_t, .t_after = r->last_t, .done = t,
+                                 .done_kind = DUSK_EV_ERROR,
                                  .done_status = code, .done_held = r->held, .start = -1};
     }
     if (r->status)
@@ -383,7 +389,6 @@ static void finish_error(dusk__run *r, dusk__worker *w, int64_t t, int code,
 static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
                               int status, const dusk_error *terr)
 {
-    r->running--;
     if (status)
         finish_error(r, w, done, status, terr);
     else
@@ -397,7 +402,6 @@ static HOT_INLINE void record(dusk__run *r, dusk__worker *w, int64_t done, dusk_
 static HOT_INLINE int64_t take(dusk__run *r, dusk__worker *w)
 {
     int64_t t = ready_pop(r);
-    r->running++;
     if (r->timed) {
         w->sec.t_start = r->last_t;
         w->sec.start = t;
@@ -443,13 +447,209 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
 {
     if (r->status)
         return;   /* keep the first error */
-    r->status = code;
     if (gerr && gerr->msg[0]) {
         r->err = *gerr;
         r->err.code = code;
     } else {
         dusk_error_set(&r->err, code, "a gate stopped the run: %s", dusk_strerror(code));
     }
+    /* atomic: a lock-free run's workers read it without the lock */
+    __atomic_store_n(&r->status, code, __ATOMIC_RELEASE);
+}
+
+/* --- without the lock (see sched.h) ------------------------------------------------ */
+
+/* A run time from worker w's clock, never before its last one. */
+static inline uint64_t lf_now(dusk__run *r, dusk__worker *w)
+{
+    uint64_t now = dusk__tclock_now(&w->clock);
+    uint64_t t = now > r->t0 ? now - r->t0 : 0;
+    return t > w->last_t ? t : w->last_t;
+}
+
+/* Raises a task's time to at least t (relaxed: the counters' acquire and
+ * release order it with the events it bounds). */
+static inline void tt_raise(uint64_t *p, uint64_t t)
+{
+    uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
+    while (old < t &&
+           !__atomic_compare_exchange_n(p, &old, t, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
+void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t)
+{
+    if (!r->timed)
+        return;
+    /* Not before its READY, which another worker may have stamped. */
+    uint64_t ts = lf_now(r, w), tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
+    if (tr > ts)
+        ts = tr;
+    w->last_t = ts;
+    w->sec.t_start = ts;
+    w->sec.start = t;
+    w->sec.start_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED);
+}
+
+int64_t dusk__run_claim(dusk__run *r, dusk__worker *w)
+{
+    if (w->flo < w->fhi)
+        return (int64_t)(r->first[w->flo++] & UINT32_MAX);
+    size_t n = r->nfirst, i = __atomic_load_n(&r->ifirst, __ATOMIC_RELAXED);
+    if (i >= n)
+        return -1;
+    /* A few at a time while many are left (one shared write for several
+     * tasks), one at a time near the end, so that no worker sits on
+     * claimed tasks while another idles; in order either way. */
+    size_t k = (n - i) / (8 * (size_t)r->nworkers);
+    k = k < 1 ? 1 : k > 32 ? 32 : k;
+    size_t lo = __atomic_fetch_add(&r->ifirst, k, __ATOMIC_RELAXED);
+    if (lo >= n)
+        return -1;
+    w->flo = lo + 1;
+    w->fhi = lo + k < n ? lo + k : n;
+    return (int64_t)(r->first[lo] & UINT32_MAX);
+}
+
+/* Task t failed (or could not be handed on): the first failure is the
+ * run's, kept under the lock (rare), and the run is over. */
+static void lf_failed(dusk__run *r, dusk__worker *w, int64_t t, int code,
+                      const dusk_error *terr)
+{
+    if (r->timed) {
+        uint64_t now = lf_now(r, w);
+        w->last_t = now;
+        w->sec = (dusk__section){.t_done = now, .t_after = now, .done = t,
+                                 .done_kind = DUSK_EV_ERROR, .done_status = code,
+                                 .done_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED),
+                                 .start = -1};
+    }
+    pthread_mutex_lock(&r->mu);
+    if (!r->status) {
+        char key[256];
+        dusk_plan_key_repr(r->plan, t, key, sizeof key);
+        const dusk_func *f = dusk_plan_func(r->plan, t);
+        const char *msg = terr && terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code);
+        dusk_error_set(&r->err, code, "task %s (%s) %s%s", key, f ? f->name : "?",
+                       strncmp(msg, "died: ", 6) ? "failed: " : "", msg);
+        __atomic_store_n(&r->status, code, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&r->mu);
+    __atomic_store_n(&r->over, 1, __ATOMIC_RELEASE);
+}
+
+int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *v,
+                         int status, const dusk_error *terr)
+{
+    const dusk_plan *p = r->plan;
+    dusk__slot *s = r->s;
+    uint64_t *tt = r->tt;
+    w->ndone++;
+    w->nsucc = 0;
+    if (status) {
+        lf_failed(r, w, done, status, terr);
+        return -1;
+    }
+    uint64_t t_end = 0, t_after = 0;
+    if (r->timed)
+        t_end = t_after = lf_now(r, w);
+    /* v's size before the releases below publish it: from then on a
+     * dependent may run, finish and drop it */
+    uint64_t nb = r->track_held ? nbytes_of(v) : 0, dropped = 0;
+    s[done].result = v;
+    /* Successors: the one of least priority runs next on this thread
+     * (depth-first: it uses what was just made), the others go to w->succ
+     * with the most urgent last, the deque's next pop. */
+    int64_t next = -1;
+    size_t nready = 0;
+    dusk__off k0 = p->rdep_off[done], k1 = p->rdep_off[done + 1];
+    for (dusk__off k = k0; k < k1; k++) {
+        int64_t d = p->rdep_ids[k];
+        uint32_t *wt = &s[d].waiting;
+        if (tt)
+            tt_raise(&tt[d], t_end);   /* its READY comes after this END */
+        /* 1 left is this decrement: no other task touches it again */
+        if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1 &&
+            __atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
+            continue;
+        if (tt) {
+            uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
+            if (tr > t_after)
+                t_after = tr;
+        }
+        if (w->ready)
+            w->ready[nready++] = d;
+        if (next < 0) {
+            next = d;
+            continue;
+        }
+        if (r->prio[d] < r->prio[next]) {
+            int64_t x = next;
+            next = d;
+            d = x;
+        }
+        /* insert d, keeping w->succ by decreasing priority */
+        size_t i = w->nsucc++;
+        while (i > 0 && r->prio[w->succ[i - 1]] < r->prio[d]) {
+            w->succ[i] = w->succ[i - 1];
+            i--;
+        }
+        w->succ[i] = d;
+    }
+    /* Inputs: the last dependent to finish drops one. */
+    for (dusk__off k = p->dep_off[done]; k < p->dep_off[done + 1]; k++) {
+        int64_t d = p->dep_ids[k];
+        uint32_t *nd = &s[d].needed;
+        if (tt)
+            tt_raise(&tt[d], t_end);   /* its RELEASED comes after this END */
+        if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2 &&
+            __atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
+            continue;
+        dusk_value *dv = s[d].result;
+        uint64_t db = r->track_held ? nbytes_of(dv) : 0;
+        s[d].result = NULL;
+        dropped += db;
+        if (tt) {
+            uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
+            if (tr > t_after)
+                t_after = tr;
+        }
+        if (w->drop_id) {
+            w->drop_id[w->ndrop] = d;
+            w->drop_nb[w->ndrop] = db;
+        }
+        w->drop[w->ndrop++] = dv;
+    }
+    uint64_t top = 0;
+    if (r->track_held) {
+        /* one shared addition a task: the result in, the inputs out; the
+         * peak is the moment between */
+        top = __atomic_fetch_add(&r->held, nb - dropped, __ATOMIC_RELAXED) + nb;
+        uint64_t pk = __atomic_load_n(&r->peak, __ATOMIC_RELAXED);
+        while (pk < top && !__atomic_compare_exchange_n(&r->peak, &pk, top, 1,
+                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+    }
+    if (r->timed) {
+        dusk__section *sec = &w->sec;
+        sec->t_done = t_end;
+        sec->t_after = t_after;
+        sec->done = done;
+        sec->done_kind = DUSK_EV_END;
+        sec->done_status = 0;
+        sec->done_nbytes = nb;
+        sec->done_held = top;
+        sec->nready = nready;
+        sec->start = -1;
+        w->last_t = t_after;
+        /* a successor's START, on whichever worker, is not before its READY */
+        if (tt)
+            for (size_t i = 0; i < nready; i++)
+                __atomic_store_n(&tt[w->ready[i]], t_after, __ATOMIC_RELAXED);
+    }
+    if (k0 == k1 && __atomic_sub_fetch(&r->sinks_left, 1, __ATOMIC_ACQ_REL) == 0)
+        __atomic_store_n(&r->over, 1, __ATOMIC_RELEASE);
+    return next;
 }
 
 /* --- around a task (not serialised) ------------------------------------------------- */
@@ -688,8 +888,11 @@ static void run_free(dusk__run *r)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
     dusk_free(r->s);
     dusk_free(r->heap);
+    dusk_free(r->tt);
+    r->tt = NULL;
     if (r->workers)
         for (int i = 0; i < r->nworkers; i++) {
+            dusk_free(r->workers[i].succ);
             dusk_free(r->workers[i].evbuf);
             dusk_free(r->workers[i].ready);
             dusk_free(r->workers[i].drop_id);
@@ -742,6 +945,8 @@ static int workers_new(dusk__run *r, int n)
         w->id = i;
         w->sec.done = w->sec.start = -1;
         w->drop = dusk_malloc((maxdeps + 1) * sizeof *w->drop);
+        if (r->lockfree && !(w->succ = dusk_malloc((maxrdeps + 1) * sizeof *w->succ)))
+            return DUSK_ENOMEM;
         if (evs) {
             /* a step: END, its READY and RELEASED, the next START */
             w->evbuf = dusk_malloc((maxdeps + maxrdeps + 2) * sizeof *w->evbuf);
@@ -783,12 +988,15 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
+    size_t nsinks = 0;
     for (size_t i = 0; i < p->n; i++) {
         int64_t t = dusk__plan_task(p, i);
         r->s[t].result = NULL;
         r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
         r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
+        nsinks += r->s[t].needed == 0;
     }
+    r->sinks_left = (uint32_t)nsinks;
     size_t hcap = p->maxready + (be->picks ? p->nfirst : 0);
     if (!(r->heap = dusk_malloc((hcap ? hcap : 1) * sizeof *r->heap))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
@@ -798,6 +1006,17 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         r->s[p->want[i]].needed |= 1;
 
     listeners(r, opts);
+    /* Without a stream (its one order of numbers) or a gate (a worker
+     * waits in it between recording a task and taking the next), a
+     * backend that can runs without the lock. */
+    r->lockfree = be->lockfree && !r->stream && !r->gated;
+    /* (remote.c moves held itself as it gathers results: always) */
+    r->track_held = opts->stats != NULL || r->listening || be->picks;
+    if (r->lockfree && r->timed &&
+        !(r->tt = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->tt))) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+        goto early;
+    }
     if (r->timed)
         dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
     if (workers_new(r, nworkers) != 0) {
@@ -836,6 +1055,14 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         emit_first_ready(r, nfirst);
 
     rc = be->run(r, err);
+    if (r->lockfree) {
+        /* the workers' own counts and clocks, now that they have left */
+        for (int i = 0; i < nworkers; i++) {
+            r->done += r->workers[i].ndone;
+            if (r->workers[i].last_t > r->last_t)
+                r->last_t = r->workers[i].last_t;
+        }
+    }
     if (!rc && !r->status && r->done < r->nrun)
         rc = dusk_error_set(err, DUSK_ESYS, "run stopped with %zu of %zu tasks done",
                             r->done, r->nrun);

@@ -113,6 +113,10 @@ typedef struct dusk__backend {
      * from the start included (no plan->first list); 0: the run takes the
      * least of plan->first and the heap. */
     int picks;
+    /* 1 for a backend that can drive a run without serialising it (threads:
+     * see "without the lock" below); the run uses that way when it has no
+     * stream and no gate, and sets r->lockfree. */
+    int lockfree;
 } dusk__backend;
 
 /* The registered backends (run.c), and the one a kind selects (NULL for
@@ -155,10 +159,16 @@ struct dusk__run {
     uint64_t held;
     uint64_t last_t;             /* the last event time, for monotonic stamps */
     uint64_t seq;                /* the stream's next sequence number */
-    size_t done, running;
+    size_t done;
     uint64_t peak;
     int idle;                    /* the backend's: workers waiting */
-    int status;                  /* the first error's code */
+    int status;                  /* the first error's code (read atomically
+                                    in a lock-free run) */
+    /* A lock-free run's shared words (see "Without the lock"): */
+    uint32_t sinks_left;         /* tasks with no dependent not yet done */
+    int over;                    /* every sink done, or a task failed */
+    int nsleep;                  /* workers about to park or parked */
+    unsigned epoch;              /* bumped (under mu) to wake parked ones */
     /* Set before the backend runs and only read after. */
     alignas(64) dusk_graph *g;
     const dusk_plan *plan;       /* what the run executes */
@@ -176,6 +186,11 @@ struct dusk__run {
     int timed;                   /* some per-task event is wanted: read the clock */
     int has_pretask, has_posttask;
     int gated;                   /* some callback has a gate */
+    int lockfree;                /* driven without serialising (see below) */
+    int track_held;              /* held/peak are wanted (stats or listeners) */
+    uint64_t *tt;                /* lock-free and timed: per task, the latest
+                                    time of the events that must precede its
+                                    next one (see dusk__run_finish) */
     int gate_always;             /* ... one without gate_armed */
     uint32_t cb_want;            /* kinds some callback wants */
     uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
@@ -200,6 +215,9 @@ struct dusk__run {
  * step are the worker's drop list. */
 typedef struct dusk__section {
     uint64_t t_done, t_start;
+    uint64_t t_after;            /* the READY and RELEASED of the done part
+                                    (t_done but in a lock-free run, where it
+                                    may be later: see dusk__run_finish) */
     int64_t done;                /* the task finished, or -1 */
     int32_t done_kind, done_status;
     uint64_t done_nbytes, done_held;
@@ -209,9 +227,35 @@ typedef struct dusk__section {
     uint64_t seq_done, seq_start;   /* the stream's numbers for both parts */
 } dusk__section;
 
+/* A worker's work-stealing deque (Chase-Lev, with the C11 memory orders
+ * of Le, Pop, Cohen, Zappa Nardelli, PPoPP 2013): its owner pushes and
+ * pops at the bottom, others steal at the top. top and bottom on lines of
+ * their own (thieves write top, the owner bottom). threads.c. */
+typedef struct dusk__dqbuf {
+    int64_t cap;                 /* a power of two */
+    struct dusk__dqbuf *older;   /* the buffers it replaced, freed at the end */
+    int64_t item[];
+} dusk__dqbuf;
+
+typedef struct dusk__deque {   /* 64 bytes apart, as workers are not 64-aligned */
+    int64_t top;
+    char pad1[56];
+    int64_t bottom;
+    dusk__dqbuf *buf;
+    char pad2[112];
+} dusk__deque;
+
 struct dusk__worker {
     dusk__run *r;
     int id;
+    /* lock-free runs: the successors a finish made ready beyond the one
+     * the worker runs next (to its deque), the tasks of plan->first it
+     * claimed, its count of tasks done and its last event time */
+    int64_t *succ;
+    size_t nsucc;
+    size_t flo, fhi;
+    size_t ndone;
+    uint64_t last_t;
     dusk__section sec;
     int64_t *ready;              /* the section's READY tasks */
     dusk__tclock clock;          /* this worker's readings of the time */
@@ -221,6 +265,7 @@ struct dusk__worker {
     uint64_t *drop_nb;
     size_t ndrop;
     char pad[128];               /* workers' hot fields on lines of their own */
+    dusk__deque dq;              /* on lines of its own, after the pad */
 };
 
 /* --- what a backend calls ---------------------------------------------------------- */
@@ -270,6 +315,43 @@ int dusk__run_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
                    dusk_error *terr);
 /* After w's last step: delivers its events and drops what it released. */
 void dusk__run_flush(dusk__run *r, dusk__worker *w);
+
+/* --- without the lock ---------------------------------------------------------------
+ *
+ * A lock-free run (r->lockfree: the threads backend, no stream, no gate)
+ * has no serialised step. Each task's counters (waiting, needed) are
+ * decremented atomically by the tasks that finish; the worker whose
+ * decrement brings a task's `waiting` to zero owns it: the first such
+ * successor (the least priority) it runs next, the others it pushes to
+ * its own deque (w->succ, most urgent last). The tasks ready from the
+ * start (plan->first, by priority) are claimed in order through
+ * r->ifirst, a few at a time while many are left (dusk__run_claim). held
+ * and peak are relaxed atomics, moved once a task and only when someone
+ * wants them (r->track_held); done is counted per worker; the run is
+ * over when every task without a dependent has finished (r->sinks_left
+ * reaches 0) or a task failed (r->status, set under r->mu, then r->over).
+ *
+ *   t = (next ready task: own deque, dusk__run_claim, stolen)
+ *   while t >= 0:
+ *       dusk__run_claimed(r, w, t)        its START (timed runs)
+ *       dusk__run_task(r, w, t, ...)      started + execute + ended
+ *       t = dusk__run_finish(r, w, t, ...)   -1: look for work
+ *       push w->succ[0..nsucc), wake a parked worker if any
+ *   dusk__run_flush(r, w)
+ *
+ * Events for callbacks keep events.h's rules without a shared clock:
+ * r->tt carries, per task, the time its next event must not precede. */
+void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t);
+int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
+                         int status, const dusk_error *terr);
+/* The next of w's claimed first tasks, claiming more when its range is
+ * spent; -1 when plan->first is. */
+int64_t dusk__run_claim(dusk__run *r, dusk__worker *w);
+
+static inline int dusk__run_lf_over(const dusk__run *r)
+{
+    return __atomic_load_n(&r->over, __ATOMIC_ACQUIRE);
+}
 
 /* w's last step did something its listeners have not heard of yet, or
  * released results it has not dropped: a worker about to wait flushes it

@@ -29,7 +29,9 @@
 **    behind, so memory, not the run, pays for a slow consumer. Each
 **    worker writes its own events to a queue of its own, after its step
 **    and outside the run's lock, numbered in the run's one order (each
-**    step takes its numbers under the lock: two additions); the consumer
+**    step takes its numbers under the lock: two additions; a threads run
+**    with a stream therefore keeps the run's lock, which one with
+**    callbacks only does not take); the consumer
 **    merges the queues by number. A worker's step's events appear
 **    together once it has left the lock, and a worker about to wait for
 **    work hands in its last step's events first, so the stream never
@@ -40,7 +42,9 @@
 **                    events of worker -1     the events of worker k >= 0
 **    sync            the calling thread      the calling thread
 **    threads         the calling thread      worker k's thread, outside
-**                                            the run's lock
+**                                            the run's lock (a run with
+**                                            callbacks only, no stream and
+**                                            no gate, takes no lock at all)
 **  Every scheduler calls the first column on the calling thread, and the
 **  second on threads of the calling process, one thread at a time per
 **  worker id: one whose workers are other processes or machines calls them

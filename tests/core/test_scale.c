@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define fail overhead_fail
 #define now_ns overhead_now_ns
@@ -140,11 +141,97 @@ static void test_32_workers(void **state)
     run_on(32);
 }
 
+/* --- one task makes thousands ready at once ------------------------------------- */
+
+/* inc, after a pause long enough (50 us) that a worker's own deque is not
+ * emptied before the others look. */
+static int slow_inc(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    struct timespec ts = {0, 50000};
+    nanosleep(&ts, NULL);
+    *out = dusk_int(dusk_value_int(args[0]) + 1);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+
+static void count_worker(void *ud, int64_t task, int worker)
+{
+    (void)task;
+    atomic_int *ran = ud;
+    atomic_fetch_add(&ran[worker], 1);
+}
+
+/* The root's end makes FAN tasks ready together: the worker that ran it
+ * runs one and pushes the others to its deque, past its first capacity
+ * (64, so it grows 6 times), and the other workers steal them. All run
+ * once, the sum is right, the root's result is released once, and more
+ * than one worker ran the fan (a deque nobody could steal from would
+ * leave them all to one). With a callback that wants no event (pretask
+ * only) and without any: both lock-free. */
+static void test_fan_out(void **state)
+{
+    (void)state;
+    enum { FAN = 3000, WORKERS = 4 };
+    long live = dusk_alloc_live();
+    static const dusk_func slow = {"slow_inc", slow_inc, NULL};
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "root", &dusk_inc, dusk_lit_int(0));
+    dusk_arg **items = calloc(FAN, sizeof *items);
+    assert_non_null(items);
+    char k[32];
+    for (int i = 0; i < FAN; i++) {
+        snprintf(k, sizeof k, "('c', %d)", i);
+        dusk_task(g, k, &slow, dusk_ref("root"));
+        items[i] = dusk_ref(k);
+    }
+    dusk_task(g, "total", &dusk_sum, dusk_listv(FAN, items));
+    free(items);
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    for (int listen = 0; listen < 2; listen++) {
+        atomic_int ran[WORKERS];
+        for (int i = 0; i < WORKERS; i++)
+            atomic_init(&ran[i], 0);
+        dusk_callbacks cb = {.ud = ran, .pretask = count_worker};
+        dusk_run_stats st;
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = DUSK_SCHED_THREADS;
+        o.workers = WORKERS;
+        o.stats = &st;
+        if (listen) {
+            o.callbacks = &cb;
+            o.ncallbacks = 1;
+        }
+        dusk_value *v = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "total", &o, &v, &err), 0);
+        assert_int_equal(dusk_value_int(v), 2 * FAN);
+        assert_int_equal(st.ntasks, FAN + 2);
+        assert_int_equal(st.held_end, dusk_value_nbytes(v));
+        dusk_value_unref(v);
+        if (listen) {
+            int total = 0, busy = 0;
+            for (int i = 0; i < WORKERS; i++) {
+                total += atomic_load(&ran[i]);
+                busy += atomic_load(&ran[i]) > 0;
+            }
+            assert_int_equal(total, FAN + 2);
+            if (busy < 2)
+                fail_msg("one worker ran all %d tasks of the fan: nothing was stolen", total);
+        }
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_8_workers),
         cmocka_unit_test(test_32_workers),
+        cmocka_unit_test(test_fan_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -414,7 +414,7 @@ static void remote_fini(dusk__run *r)
 }
 
 static const dusk__backend remote_backend = {"remote", 99, remote_workers, remote_init,
-                                             remote_run, remote_fini, NULL, 0};
+                                             remote_run, remote_fini, NULL, 0, 0};
 
 typedef struct where {
     pthread_t caller;
