@@ -291,7 +291,7 @@ ifneq ($(strip $(SANITIZE)),)
 	@echo "bench: note: built with SANITIZE=$(SANITIZE); figures are not representative"
 endif
 	$(Q)set -e; for b in $(filter-out $(BUILD)/bench/mpi,$(BENCH_BINS)); do ./$$b; done
-	$(Q)OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 4 ./$(BUILD)/bench/mpi
+	$(Q)OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 HWLOC_COMPONENTS=-gl,-opencl mpirun --oversubscribe -np 4 ./$(BUILD)/bench/mpi
 	$(Q)PYTHONPATH=$(BUILD)/python $(PYTHON) bench/py.py
 
 # --- compiling and linking -----------------------------------------------------

@@ -739,7 +739,11 @@ static int free_out(void **state)
  * allocation's stack in full (fast_unwind_on_malloc=0), as Open MPI's
  * libraries have no frame pointers and a short stack names no library.
  * Under ThreadSanitizer the ranks skip races and lock orders inside Open
- * MPI's libraries and plugins (tests/mpi/tsan.supp). */
+ * MPI's libraries and plugins (tests/mpi/tsan.supp). hwloc's gl and
+ * opencl plugins are off: finding the machine's topology, they open every
+ * X display from :0 to :9, and an X server that goes away meanwhile (the
+ * viewer's Xvfb test, run beside this one) made Xlib end a rank ("X
+ * connection to :1 broken"). */
 static char *mpirun(int np, const char *cs, int timeout_s, int *status)
 {
     char cmd[8192];
@@ -747,6 +751,7 @@ static char *mpirun(int np, const char *cs, int timeout_s, int *status)
     snprintf(cmd, sizeof cmd,
              "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
              "OMPI_MCA_mca_base_component_disable_dlclose=1 "
+             "HWLOC_COMPONENTS=-gl,-opencl "
              "LSAN_OPTIONS=suppressions=tests/mpi/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} "
              "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0 "
              "TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=tests/mpi/tsan.supp "
