@@ -119,6 +119,12 @@ def test_progress_bar_writes_through_python_file_objects(capsys):
     def slow(i):
         time.sleep(0.01)
         if i == 40:
+            # The run waits on this task while the bar (redrawn every dt,
+            # written out by the calling thread every 0.1 s) shows up; a
+            # loaded machine may take a while to wake either thread.
+            deadline = time.monotonic() + 10
+            while "% Completed" not in buf.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.01)
             seen_mid_run.append(buf.getvalue())
         return i
 
