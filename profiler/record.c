@@ -335,6 +335,10 @@ static void cb_event(void *ud, const dusk_event *ev)
         if ((w = worker_of(r, ev->worker)) != NULL) {
             w->cur_task = ev->task;
             w->cur_start = ev->t_ns;
+        } else if (ev->worker >= 0) {
+            /* its END may still find memory and record the task with no
+             * start (a duration of 0): the profile says something was lost */
+            atomic_store_explicit(&r->lost_other, 1, memory_order_relaxed);
         }
         break;
     case DUSK_EV_END:

@@ -35,8 +35,8 @@
 ** space), except that an '&' is always escaped: a key that holds
 ** "&amp;" is shown as it is, where Graphviz reads it as an entity. Bytes
 ** that are not UTF-8 are taken as Latin-1 (Graphviz's fallback) and
-** control characters, which XML cannot hold, become U+FFFD, so that the
-** document is always well-formed.
+** control characters and U+FFFE/U+FFFF, which XML cannot hold, become
+** U+FFFD, so that the document is always well-formed.
 **
 ** What it cannot draw (another shape or style, a colour it cannot name,
 ** an edge without dusk's spline) it says in dusk__svg_can, and the
@@ -199,7 +199,17 @@ static void esc(out *o, const char *s, size_t len)
             size_t j = 1;
             while (k && j < k && i + j < len && ((unsigned char)s[i + j] & 0xc0) == 0x80)
                 j++;
-            if (k && j == k) {
+            /* the second byte's narrower range for E0, ED, F0, F4: no
+             * overlong form, no surrogate, nothing past U+10FFFF */
+            unsigned char u1 = k && j == k ? (unsigned char)s[i + 1] : 0;
+            if ((u == 0xe0 && u1 < 0xa0) || (u == 0xed && u1 > 0x9f) ||
+                (u == 0xf0 && u1 < 0x90) || (u == 0xf4 && u1 > 0x8f))
+                k = 0;
+            if (k == 3 && j == 3 && u == 0xef && u1 == 0xbf &&
+                (unsigned char)s[i + 2] >= 0xbe) {
+                puts0(o, "\xef\xbf\xbd");  /* U+FFFE, U+FFFF: not XML characters */
+                i += 2;
+            } else if (k && j == k) {
                 put(o, s + i, k);
                 i += k - 1;
             } else {

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -443,6 +444,71 @@ static void test_several_runs(void **state)
 }
 
 static const dusk_func failing = {"failing", fail_task, NULL};
+
+/* A task of 5 ms. */
+static int slow_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    sleep_ms(5);
+    *out = dusk_int(7);
+    return 0;
+}
+static const dusk_func slow = {"slow", slow_task, NULL};
+
+/* Allocations fail from the k-th on until the task starts (its pretask,
+ * after its START reached the profiler). */
+static void heal_alloc(void *ud, int64_t task, int worker)
+{
+    (void)ud;
+    (void)task;
+    (void)worker;
+    dusk_alloc_fail_after(-1);
+}
+
+/* A START the profiler could not keep (no worker state: its allocation
+ * failed) and the END that then found memory: the record would say the
+ * task took no time; the profile must say something was lost. */
+static void test_lost_start_says_so(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "y", &slow, dusk_lit(dusk_int(1))), 0);
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_TASKS;
+    long live = 0;
+    int seen = 0;
+    /* two rounds: the first fills what a run caches (also on the paths a
+     * failure takes), the second checks that nothing more stays */
+    for (long kk = 0; kk < 80; kk++) {
+        long k = kk % 40;
+        if (kk == 40)
+            live = dusk_alloc_live();
+        dusk_profiler *p = dusk_profiler_new(&po);
+        assert_non_null(p);
+        dusk_callbacks cb[2] = {dusk_profiler_callbacks(p), {.pretask = heal_alloc}};
+        dusk_alloc_fail_after(k);
+        int rc = run_with(g, "y", DUSK_SCHED_SYNC, 1, cb, 2, NULL, NULL);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0 && dusk_profiler_ntasks(p) == 1) {
+            const dusk_task_record *r = dusk_profiler_tasks(p);
+            if (r[0].end_ns - r[0].start_ns < 4000000) {
+                seen++;
+                if (dusk_profiler_status(p) != DUSK_ENOMEM)
+                    fail_msg("k %ld: the task took %" PRIu64 " ns by its record, status %d",
+                             k, r[0].end_ns - r[0].start_ns, dusk_profiler_status(p));
+            }
+        }
+        dusk_profiler_free(p);
+        if (kk >= 40)
+            assert_int_equal(dusk_alloc_live(), live);
+    }
+    assert_true(seen > 0);   /* the case happened */
+    dusk_graph_free(g);
+}
 
 static void test_failed_task(void **state)
 {
@@ -1873,6 +1939,7 @@ int main(void)
         cmocka_unit_test_teardown(test_failed_task, reset_alloc),
         cmocka_unit_test_teardown(test_lossless_large, reset_alloc),
         cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
+        cmocka_unit_test_teardown(test_lost_start_says_so, reset_alloc),
         cmocka_unit_test_teardown(test_sampler, reset_alloc),
         cmocka_unit_test_teardown(test_cache_series, reset_alloc),
         cmocka_unit_test_teardown(test_trace_round_trip, reset_alloc),

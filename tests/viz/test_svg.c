@@ -493,6 +493,14 @@ static void test_escaping_and_xml(void **state)
     free(data);
     dusk_graph_free(g);
 
+    /* byte runs shaped like UTF-8 that are not (an overlong form, a
+     * surrogate, past U+10FFFF) and the non-characters U+FFFE/U+FFFF,
+     * which XML cannot hold: still well-formed */
+    g = awkward_keys("ov\xe0\x80\xafsu\xed\xa0\x80hi\xf4\x90\x80\x80nc\xef\xbf\xbe\xef\xbf\xbf!");
+    assert_int_equal(dusk_visualize(g, scratch("shaped.svg"), &o, &err), 0);
+    xmllint_ok(scratch("shaped.svg"), 1);
+    dusk_graph_free(g);
+
     /* an '&' in a key is the key's: dusk shows "&amp;" as it is, where
      * Graphviz would read it as an entity */
     g = awkward_keys("x&amp;y");
