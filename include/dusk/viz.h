@@ -80,9 +80,11 @@
 ** <g class="edge"> with its path and arrowhead; the same size, viewBox
 ** and order), because building Graphviz's graph, its neato pass and its
 ** renderer were nearly all of a big picture's time (100,320 tasks: 17 to
-** 23 s of CPU; dusk's own writer: under 3 s for the whole call). One
-** difference: an '&' in a key is escaped as it is, where Graphviz reads
-** "&amp;" in a label as an entity. Format "svg:graphviz" asks for
+** 23 s of CPU; dusk's own writer: under 3 s for the whole call). Two
+** differences, both for keys written as they are: an '&' in a key is
+** escaped as it is, where Graphviz reads "&amp;" in a label as an
+** entity; and a tooltip shows a key's backslashes as they are, where
+** Graphviz expands escapes such as \N in it. Format "svg:graphviz" asks for
 ** Graphviz's renderer instead (to compare the two, or should a viewer
 ** disagree with dusk's). Graphviz draws everything else: PNG, PDF and
 ** JPEG (its cairo renderers), DOT (its agwrite) and xdot, the SVG of a
