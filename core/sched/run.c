@@ -553,9 +553,18 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     uint64_t t_end = 0, t_after = 0;
     if (r->timed)
         t_end = t_after = lf_now(r, w);
-    /* v's size before the releases below publish it: from then on a
-     * dependent may run, finish and drop it */
-    uint64_t nb = r->track_held ? nbytes_of(v) : 0, dropped = 0;
+    /* v's bytes counted in before the releases below publish it: from
+     * then on a dependent may run, finish and count them out (counted in
+     * after, held wrapped below 0 meanwhile and the peak missed them) */
+    uint64_t nb = r->track_held ? nbytes_of(v) : 0, dropped = 0, top = 0;
+    if (r->track_held) {
+        /* the peak is the moment between the result in and the inputs out */
+        top = __atomic_add_fetch(&r->held, nb, __ATOMIC_RELAXED);
+        uint64_t pk = __atomic_load_n(&r->peak, __ATOMIC_RELAXED);
+        while (pk < top && !__atomic_compare_exchange_n(&r->peak, &pk, top, 1,
+                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+    }
     s[done].result = v;
     /* Successors: the one of least priority runs next on this thread
      * (depth-first: it uses what was just made), the others go to w->succ
@@ -620,16 +629,8 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         }
         w->drop[w->ndrop++] = dv;
     }
-    uint64_t top = 0;
-    if (r->track_held) {
-        /* one shared addition a task: the result in, the inputs out; the
-         * peak is the moment between */
-        top = __atomic_fetch_add(&r->held, nb - dropped, __ATOMIC_RELAXED) + nb;
-        uint64_t pk = __atomic_load_n(&r->peak, __ATOMIC_RELAXED);
-        while (pk < top && !__atomic_compare_exchange_n(&r->peak, &pk, top, 1,
-                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            ;
-    }
+    if (dropped)
+        __atomic_fetch_sub(&r->held, dropped, __ATOMIC_RELAXED);
     if (r->timed) {
         dusk__section *sec = &w->sec;
         sec->t_done = t_end;

@@ -326,7 +326,8 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  * its own deque (w->succ, most urgent last). The tasks ready from the
  * start (plan->first, by priority) are claimed in order through
  * r->ifirst, a few at a time while many are left (dusk__run_claim). held
- * and peak are relaxed atomics, moved once a task and only when someone
+ * and peak are relaxed atomics, moved once a task (twice when it drops
+ * inputs: the result in before it is published) and only when someone
  * wants them (r->track_held); done is counted per worker; the run is
  * over when every task without a dependent has finished (r->sinks_left
  * reaches 0) or a task failed (r->status, set under r->mu, then r->over).
