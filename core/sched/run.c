@@ -535,7 +535,7 @@ static void lf_failed(dusk__run *r, dusk__worker *w, int64_t t, int code,
         __atomic_store_n(&r->status, code, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&r->mu);
-    __atomic_store_n(&r->over, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
 }
 
 int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *v,
@@ -649,7 +649,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
                 __atomic_store_n(&tt[w->ready[i]], t_after, __ATOMIC_RELAXED);
     }
     if (k0 == k1 && __atomic_sub_fetch(&r->sinks_left, 1, __ATOMIC_ACQ_REL) == 0)
-        __atomic_store_n(&r->over, 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
     return next;
 }
 

@@ -351,7 +351,10 @@ int64_t dusk__run_claim(dusk__run *r, dusk__worker *w);
 
 static inline int dusk__run_lf_over(const dusk__run *r)
 {
-    return __atomic_load_n(&r->over, __ATOMIC_ACQUIRE);
+    /* seq_cst, as the waker's fence: a worker about to park and one
+     * ending the run each see the other's write (C11 promises it only
+     * between seq_cst operations) */
+    return __atomic_load_n(&r->over, __ATOMIC_SEQ_CST);
 }
 
 /* w's last step did something its listeners have not heard of yet, or

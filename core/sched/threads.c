@@ -259,6 +259,10 @@ static int64_t lf_find(dusk__run *r, dusk__worker *w)
     pool *pl = r->backend;
     int n = r->nworkers;
     for (;;) {
+        /* after a task's error no task starts, as on the locked path:
+         * what is left in the deques is dropped with the run */
+        if (dusk__run_lf_over(r))
+            return -1;
         int64_t t = dq_pop(&w->dq);
         if (t >= 0)
             return t;
@@ -322,7 +326,7 @@ static void lf_main(dusk__worker *w)
                     pthread_mutex_lock(&r->mu);
                     dusk__run_refused(r, DUSK_ENOMEM, &e);
                     pthread_mutex_unlock(&r->mu);
-                    __atomic_store_n(&r->over, 1, __ATOMIC_RELEASE);
+                    __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
                     break;
                 }
             lf_wake(r, w->nsucc > 1);
