@@ -55,7 +55,14 @@ void dusk__layout_free(dusk__layout *L);   /* ends empty */
  * out, or an error as dusk__layout_build (L then empty). Every call makes
  * progress. The job's scratch memory is freed when it ends, or by
  * dusk__layout_job_free (a job given up). */
+/* A clock in ns, in dusk_now_ns's terms, that deadlines are read with
+ * (NULL: dusk_now_ns): a test gives the pump a virtual one, so that what a
+ * bounded pump does is the same on every machine and under any load. */
+typedef uint64_t (*dusk__clock_fn)(void *ud);
+
 typedef struct dusk__layout_job {
+    dusk__clock_fn now;      /* the deadline's clock; set before each call */
+    void *now_ud;
     int phase;
     size_t i;                /* where the phase resumes */
     size_t head, tail;       /* Kahn's walk over queue */
@@ -104,6 +111,12 @@ typedef struct dusk__pending {
     const dusk_plan *plan;   /* a reference */
     uint64_t epoch;          /* dusk_now_ns() at the start callback: the run's
                                 t = 0 (core reads it just before) */
+    /* The plan laid out by the start callback, before the run's first
+     * task, with every task WAITING: the RUN_BEGIN only adopts them.
+     * state NULL: not made (out of memory); the pump lays the plan out. */
+    dusk__layout layout;
+    uint8_t *state;          /* per graph id, as v->state */
+    uint32_t *layer_counts;  /* as v->layer_counts */
 } dusk__pending;
 
 struct dusk_viewer {
@@ -129,6 +142,9 @@ struct dusk_viewer {
     size_t nheld, held_cap;
     uint64_t held_peak;
     uint64_t events, unplaced;
+    dusk__clock_fn pump_clock;    /* what a bounded pump reads (NULL: */
+    void *pump_clock_ud;          /* dusk_now_ns); tests set a virtual one */
+    uint64_t pump_yields;         /* slices a bounded pump ended with a yield */
     dusk_event *batch;            /* pump's buffer: drained from the stream, */
     size_t batch_i, batch_n;      /* ... applied up to batch_i of batch_n */
     /* A RUN_BEGIN taken but not laid out yet (model.c's begin_work): a
@@ -143,6 +159,8 @@ struct dusk_viewer {
     dusk__layout begin_layout;
     dusk__layout_job begin_job;
     uint8_t *begin_state;
+    uint32_t *begin_counts;       /* a start callback's layer counts (its
+                                     states are begin_state), NULL otherwise */
     /* The current run's events in the order applied, from its RUN_BEGIN:
      * what the task stream, the memory curve and scrubbing read. */
     dusk_event *log;

@@ -102,9 +102,10 @@ done:
 /* Whether a job that has just done step i of a loop must stop for its
  * deadline (0: none): the clock is read every 4,096 steps, after a step,
  * so that every call makes progress. */
-static inline int due(uint64_t deadline, size_t i)
+static inline int due(const dusk__layout_job *j, uint64_t deadline, size_t i)
 {
-    return deadline && (i & 4095u) == 4095u && dusk_now_ns() >= deadline;
+    return deadline && (i & 4095u) == 4095u &&
+           (j->now ? j->now(j->now_ud) : dusk_now_ns()) >= deadline;
 }
 
 void dusk__layout_job_free(dusk__layout_job *j)
@@ -147,7 +148,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     if (j->phase == J_UNSET) {
         for (size_t i = j->i; i < ng; i++) {
             L->layer[i] = -1;
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -167,7 +168,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             L->layer[tasks[i]] = 0;
             if (nd == 0)
                 queue[j->tail++] = tasks[i];
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -191,7 +192,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
                         j->nlayers = (size_t)L->layer[d] + 1;
                 }
             }
-            if (due(deadline, j->head - 1))
+            if (due(j, deadline, j->head - 1))
                 return 1;
         }
         if (j->tail != n) {
@@ -212,7 +213,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             size_t b = pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng;
             j->indeg[tasks[i]] = (int32_t)(uint32_t)b;
             count[b]++;
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -225,7 +226,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             size_t c = count[i];
             count[i] = j->sum;
             j->sum += c;
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -236,7 +237,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     if (j->phase == J_PRIO_SORT) {
         for (size_t i = j->i; i < n; i++) {
             queue[count[(uint32_t)j->indeg[tasks[i]]]++] = tasks[i];
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -252,7 +253,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     if (j->phase == J_LAYER_COUNT) {
         for (size_t i = j->i; i < n; i++) {
             L->layer_start[L->layer[queue[i]] + 1]++;
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -265,7 +266,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             if (L->layer_start[l + 1] > L->widest)
                 L->widest = L->layer_start[l + 1];
             L->layer_start[l + 1] += L->layer_start[l];
-            if (due(deadline, l)) {
+            if (due(j, deadline, l)) {
                 j->i = l + 1;
                 return 1;
             }
@@ -280,7 +281,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             size_t l = (size_t)L->layer[t];
             L->slot[t] = (int32_t)count[l];
             L->order[L->layer_start[l] + count[l]++] = t;
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }
@@ -307,7 +308,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
                 int64_t t = L->order[i];
                 L->x[t] = (float)L->layer[t] * step;
                 L->y[t] = (float)L->slot[t] * step;
-                if (due(deadline, i)) {
+                if (due(j, deadline, i)) {
                     j->i = i + 1;
                     return 1;
                 }
@@ -343,7 +344,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
                 L->ledges[2 * L->nledges + 1] = b;
                 L->nledges++;
             }
-            if (due(deadline, i)) {
+            if (due(j, deadline, i)) {
                 j->i = i + 1;
                 return 1;
             }

@@ -1,19 +1,21 @@
 /*
 ** dusk gui — the viewer's model: plans handed over, events applied
 **
-** Two threads meet here. The run's thread calls `start`, which takes a
-** reference to the plan and appends it to v->pending under v->mu (a few
-** instructions; the UI thread holds mu no longer), and appends events to
-** the core's lossless dusk_stream, which never waits for its consumer.
-** The UI thread calls dusk_viewer_pump, which drains the stream in
-** batches of DUSK__BATCH and applies each event: a RUN_BEGIN adopts the
-** oldest pending plan (start is called before the run's RUN_BEGIN is
-** appended, so the plan is always there first), lays it out and sets
-** every task WAITING (a bounded pump, dusk_viewer_pump_for, does that in
-** steps over as many calls as it takes, the batch's events after it kept
-** for when it is done: a window's frame while a run goes takes 1 ms, and
-** a plan of 200,000 tasks some 10 ms to lay out, which would otherwise be
-** taken from the run's cores at once); READY, START, END, ERROR and
+** Two threads meet here. The run's thread calls `start` before any task
+** of the run can start: it lays the plan out and sets every task WAITING
+** there (linear time: some 10 ms for 200,000 tasks, which the run waits
+** for, so that the window shows it from its first START), then appends
+** all that to v->pending under v->mu (a few instructions; the UI thread
+** holds mu no longer); its workers append events to the core's lossless
+** dusk_stream, which never waits for its consumer. The UI thread calls
+** dusk_viewer_pump, which drains the stream in batches of DUSK__BATCH and
+** applies each event: a RUN_BEGIN adopts the oldest pending plan and its
+** layout (start is called before the run's RUN_BEGIN is appended, so they
+** are always there first). A RUN_BEGIN with no layout made (a plan given
+** by dusk_viewer_set_plan, or a start callback out of memory) is laid out
+** by the pump, a bounded one (dusk_viewer_pump_for) in steps over as many
+** calls as it takes, the batch's events after it kept for when it is
+** done. READY, START, END, ERROR and
 ** RELEASED move one task and the per-state and per-layer counts; START and END/ERROR also set
 ** the worker's current task; a change of `held` adds a point to the curve.
 ** Applying an event is a handful of loads and stores: no allocation but
@@ -77,7 +79,9 @@ static void clear_run(dusk_viewer *v)
     dusk__layout_job_free(&v->begin_job);
     dusk__layout_free(&v->begin_layout);
     dusk_free(v->begin_state);
+    dusk_free(v->begin_counts);
     v->begin_state = NULL;
+    v->begin_counts = NULL;
     v->epoch = 0;
     dusk_free(v->state);
     dusk_free(v->layer_counts);
@@ -111,6 +115,18 @@ static void clear_run(dusk_viewer *v)
     dusk__layout_free(&v->layout);
 }
 
+/* NULL-safe. */
+static void pending_free(dusk__pending *p)
+{
+    if (!p)
+        return;
+    dusk_plan_unref(p->plan);
+    dusk__layout_free(&p->layout);
+    dusk_free(p->state);
+    dusk_free(p->layer_counts);
+    dusk_free(p);
+}
+
 void dusk_viewer_free(dusk_viewer *v)
 {
     if (!v)
@@ -121,8 +137,7 @@ void dusk_viewer_free(dusk_viewer *v)
     dusk__panels_free(v);
     for (dusk__pending *p = v->pending, *next; p; p = next) {
         next = p->next;
-        dusk_plan_unref(p->plan);
-        dusk_free(p);
+        pending_free(p);
     }
     dusk_plan_unref(v->plan);
     dusk_plan_unref(v->next_plan);
@@ -139,17 +154,61 @@ void dusk_viewer_free(dusk_viewer *v)
 
 /* --- the run's side ---------------------------------------------------------- */
 
+/* The states of a laid-out plan before its run: every task WAITING (0xff:
+ * not in the plan) and the per-layer counts to match. 0, or -1 on out of
+ * memory (nothing made). */
+static int waiting_states(const dusk__layout *L, uint8_t **state, uint32_t **counts)
+{
+    size_t ng = L->ngraph;
+    uint8_t *s = dusk_malloc(ng ? ng : 1);
+    uint32_t *c = dusk_calloc(L->nlayers * DUSK_TASK_NSTATES + 1, sizeof *c);
+    if (!s || !c) {
+        dusk_free(s);
+        dusk_free(c);
+        return -1;
+    }
+    memset(s, 0xff, ng);
+    for (size_t i = 0; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        s[t] = DUSK_TASK_WAITING;
+        c[(size_t)L->layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
+    }
+    *state = s;
+    *counts = c;
+    return 0;
+}
+
+/* The run is laid out here, on the run's thread before its first task
+ * (core calls start before any task can start): the window shows it from
+ * its first START, where a UI thread laying it out within its budget a
+ * frame showed a big run only after many frames, or after the run. What
+ * fails here (memory) is left to the pump, which lays the plan out again.
+ * Reads only v->opts, which never changes. */
+static void prepare(const dusk_viewer *v, dusk__pending *p)
+{
+    if (dusk__layout_build(&p->layout, p->plan, v->opts.layer_view_threshold, NULL) != 0)
+        return;
+    /* small runs: Graphviz's positions (the layered ones stay if it fails) */
+    dusk__layout_graphviz(&p->layout, p->plan, v->opts.graphviz_threshold, NULL);
+    dusk__layout_orient(&p->layout);
+    if (waiting_states(&p->layout, &p->state, &p->layer_counts) != 0)
+        dusk__layout_free(&p->layout);
+}
+
 static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     dusk_viewer *v = ud;
     (void)ntasks;
+    uint64_t epoch = dusk_now_ns();   /* first: core has just read the run's */
     dusk__control_begin(v);
-    dusk__pending *p = dusk_malloc(sizeof *p);
+    dusk__pending *p = dusk_calloc(1, sizeof *p);
+    if (p) {
+        p->plan = dusk_plan_ref(plan);
+        p->epoch = epoch;
+        prepare(v, p);
+    }
     pthread_mutex_lock(&v->mu);
     if (p) {
-        p->next = NULL;
-        p->plan = dusk_plan_ref(plan);
-        p->epoch = dusk_now_ns();
         if (v->pending_tail)
             v->pending_tail->next = p;
         else
@@ -181,11 +240,10 @@ dusk_stream *dusk_viewer_stream(dusk_viewer *v)
 
 /* --- the UI's side ------------------------------------------------------------ */
 
-/* The oldest plan a start callback queued, or NULL; its epoch in *epoch
- * (0 when none). */
-static const dusk_plan *pop_pending(dusk_viewer *v, uint64_t *epoch)
+/* The oldest plan a start callback queued (the caller's to free), or
+ * NULL. */
+static dusk__pending *pop_pending(dusk_viewer *v)
 {
-    *epoch = 0;
     pthread_mutex_lock(&v->mu);
     dusk__pending *p = v->pending;
     if (p) {
@@ -194,12 +252,7 @@ static const dusk_plan *pop_pending(dusk_viewer *v, uint64_t *epoch)
             v->pending_tail = NULL;
     }
     pthread_mutex_unlock(&v->mu);
-    if (!p)
-        return NULL;
-    const dusk_plan *plan = p->plan;
-    *epoch = p->epoch;
-    dusk_free(p);
-    return plan;
+    return p;
 }
 
 /* Asks for 2 MiB pages under the aligned part of [p, p + len): the log of
@@ -244,18 +297,28 @@ static int reserve_log(dusk_viewer *v, size_t cap)
 
 static inline size_t log_event(dusk_viewer *v, const dusk_event *ev, uint64_t t_ns);
 
+/* The pump's clock: dusk_now_ns, or a test's. */
+static inline uint64_t pump_now(const dusk_viewer *v)
+{
+    return v->pump_clock ? v->pump_clock(v->pump_clock_ud) : dusk_now_ns();
+}
+
 /* Whether a bounded pump that has just done step i of a loop must stop
  * (deadline 0: unbounded); the clock is read every 4,096 steps. */
-static inline int due(uint64_t deadline, size_t i)
+static inline int due(const dusk_viewer *v, uint64_t deadline, size_t i)
 {
-    return deadline && (i & 4095u) == 4095u && dusk_now_ns() >= deadline;
+    return deadline && (i & 4095u) == 4095u && pump_now(v) >= deadline;
 }
 
 /* A new run of plan (its reference handed over; NULL: the current plan
  * again) at the RUN_BEGIN ev, epoch its t = 0 (0: not live): laid out by
- * begin_work, until which the viewer shows no run and applies no event. */
+ * begin_work, until which the viewer shows no run and applies no event.
+ * made: a start callback's entry whose layout and states (taken from it)
+ * are the plan's, or NULL. */
+enum { B_LAYOUT, B_ARRAYS, B_WAITING };
+
 static void begin_open(dusk_viewer *v, const dusk_plan *plan, const dusk_event *ev,
-                       uint64_t epoch)
+                       uint64_t epoch, dusk__pending *made)
 {
     if (plan) {
         dusk_plan_unref(v->plan);
@@ -268,9 +331,16 @@ static void begin_open(dusk_viewer *v, const dusk_plan *plan, const dusk_event *
     v->begin_phase = 0;
     v->begin_i = 0;
     v->begin_pending = 1;
+    if (made && made->state) {
+        v->begin_layout = made->layout;
+        memset(&made->layout, 0, sizeof made->layout);
+        v->begin_state = made->state;
+        v->begin_counts = made->layer_counts;
+        made->state = NULL;
+        made->layer_counts = NULL;
+        v->begin_phase = B_ARRAYS;
+    }
 }
-
-enum { B_LAYOUT, B_ARRAYS, B_WAITING };
 
 /* Goes on with the pending RUN_BEGIN until deadline (0: none): the plan
  * laid out, every task WAITING. 1 once the run has begun (on failure, with
@@ -284,6 +354,8 @@ static int begin_work(dusk_viewer *v, uint64_t deadline)
         goto begun;
     if (v->begin_phase == B_LAYOUT) {
         dusk_error err = DUSK_ERROR_INIT;
+        v->begin_job.now = v->pump_clock;
+        v->begin_job.now_ud = v->pump_clock_ud;
         int rc = dusk__layout_job_run(L, &v->begin_job, v->plan, v->opts.layer_view_threshold,
                                       deadline, &err);
         if (rc == 1)
@@ -297,8 +369,15 @@ static int begin_work(dusk_viewer *v, uint64_t deadline)
     }
     if (v->begin_phase == B_ARRAYS) {
         size_t ng = L->ngraph;
-        v->begin_state = dusk_malloc(ng ? ng : 1);
-        v->layer_counts = dusk_calloc(L->nlayers * DUSK_TASK_NSTATES + 1, sizeof *v->layer_counts);
+        int made = v->begin_state != NULL;   /* every task WAITING already */
+        if (made) {
+            v->layer_counts = v->begin_counts;
+            v->begin_counts = NULL;
+        } else {
+            v->begin_state = dusk_malloc(ng ? ng : 1);
+            v->layer_counts = dusk_calloc(L->nlayers * DUSK_TASK_NSTATES + 1,
+                                          sizeof *v->layer_counts);
+        }
         /* workers past DUSK__MAX_WORKERS (a corrupt RUN_BEGIN, say) are not
          * followed; their tasks' states still are */
         size_t nw = ev->status > 0 ? (size_t)ev->status : 0;
@@ -313,19 +392,20 @@ static int begin_work(dusk_viewer *v, uint64_t deadline)
             clear_run(v);
             goto begun;
         }
-        memset(v->begin_state, 0xff, ng);                   /* 0xff: not in the plan */
+        if (!made)
+            memset(v->begin_state, 0xff, ng);                   /* 0xff: not in the plan */
         memset(v->worker_of, 0xff, ng * sizeof *v->worker_of);   /* -1: no worker */
         v->nworkers = nw;
         for (size_t w = 0; w < nw; w++)
             v->worker_task[w] = -1;
         v->begin_phase = B_WAITING;
-        v->begin_i = 0;
+        v->begin_i = made ? L->ntasks : 0;
     }
     for (size_t i = v->begin_i; i < L->ntasks; i++) {
         int64_t t = L->order[i];
         v->begin_state[t] = DUSK_TASK_WAITING;
         v->layer_counts[(size_t)L->layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
-        if (due(deadline, i)) {
+        if (due(v, deadline, i)) {
             v->begin_i = i + 1;
             return 0;
         }
@@ -483,13 +563,19 @@ uint64_t dusk__view_now(const dusk_viewer *v)
 static __attribute__((noinline)) void apply_begin(dusk_viewer *v, const dusk_event *ev,
                                                   uint64_t deadline)
 {
-    uint64_t epoch;
-    const dusk_plan *plan = pop_pending(v, &epoch);
-    if (!plan && v->next_plan) {
+    dusk__pending *p = pop_pending(v);
+    const dusk_plan *plan = NULL;
+    uint64_t epoch = 0;
+    if (p) {
+        plan = p->plan;
+        p->plan = NULL;
+        epoch = p->epoch;
+    } else if (v->next_plan) {
         plan = v->next_plan;
         v->next_plan = NULL;
     }
-    begin_open(v, plan, ev, epoch);
+    begin_open(v, plan, ev, epoch, p);
+    pending_free(p);
     begin_work(v, deadline);
 }
 
@@ -570,6 +656,7 @@ static void catch_up(dusk_viewer *v)
 #define PUMP_SLICE_NS 100000u
 
 typedef struct pump_clock {
+    dusk_viewer *v;                 /* its clock, and its count of yields */
     uint64_t deadline, slice_end;   /* deadline 0: unbounded */
 } pump_clock;
 
@@ -582,12 +669,13 @@ static inline uint64_t slice_of(const pump_clock *c)
 /* 1 once the pump's time is spent; at the end of a slice, yields. */
 static int spent(pump_clock *c)
 {
-    uint64_t now = dusk_now_ns();
+    uint64_t now = pump_now(c->v);
     if (now >= c->deadline)
         return 1;
     if (now >= c->slice_end) {
         sched_yield();
-        c->slice_end = dusk_now_ns() + PUMP_SLICE_NS;
+        c->v->pump_yields++;
+        c->slice_end = pump_now(c->v) + PUMP_SLICE_NS;
     }
     return 0;
 }
@@ -596,9 +684,9 @@ size_t dusk_viewer_pump_for(dusk_viewer *v, uint64_t max_ns)
 {
     if (!v)
         return 0;
-    pump_clock c = {0, 0};
+    pump_clock c = {v, 0, 0};
     if (max_ns) {
-        uint64_t now = dusk_now_ns();
+        uint64_t now = pump_now(v);
         c.deadline = now + max_ns < now ? UINT64_MAX : now + max_ns;
         c.slice_end = now + PUMP_SLICE_NS;
     }
@@ -780,7 +868,7 @@ void dusk__show(dusk_viewer *v, size_t k)
 void dusk__begin_with(dusk_viewer *v, const dusk_plan *plan, const dusk_event *begin)
 {
     catch_up(v);
-    begin_open(v, dusk_plan_ref(plan), begin, 0);
+    begin_open(v, dusk_plan_ref(plan), begin, 0, NULL);
     begin_work(v, 0);
 }
 

@@ -16,11 +16,15 @@
 ** pretask (see the end), none of which reads a clock or builds an event
 ** while the run goes at full speed: the events come through the lossless
 ** dusk_stream, which the
-** run appends to without waiting and dusk_viewer_pump drains. `start`
-** takes a reference to the run's plan and queues it under a short lock;
-** pump picks it up at the run's RUN_BEGIN, lays the plan out (linear time,
-** below) and sets every task of the plan to WAITING. A viewer follows any
-** number of runs, one at a time: each RUN_BEGIN starts the picture afresh.
+** run appends to without waiting and dusk_viewer_pump drains. `start`,
+** called before any task of the run can start, takes a reference to the
+** run's plan, lays it out (linear time, below; Graphviz for small runs)
+** and sets every task to WAITING, then queues all that under a short
+** lock: the run's first task starts once its picture is ready, so a
+** window shows the run from its first START (the run waits for the
+** layout: some 10 ms for 200,000 tasks). pump picks it up at the run's
+** RUN_BEGIN. A viewer follows any number of runs, one at a time: each
+** RUN_BEGIN starts the picture afresh.
 **
 ** Threads: the callbacks may be called from the run's thread while another
 ** thread (the UI's) calls everything else; all other functions but
@@ -123,11 +127,12 @@ DUSK_API size_t dusk_viewer_pump(dusk_viewer *v);
  * events, and every 4,096 steps of laying a plan out; 0: no limit), for a
  * UI thread that shares the cores with the run: the window pumps
  * DUSK_VIEWER_PUMP_NS (1 ms) a frame while a run goes, some 6 % of a core
- * at 60 frames a second, and everything once it has ended. The plan of a
- * run too big to lay out in that time (200,000 tasks take some 10 ms) is
- * laid out over the next calls, the run showing once it is (until then
- * the viewer shows no run, and the events after its RUN_BEGIN wait, in
- * order). A run of tiny tasks that makes events faster than that (some
+ * at 60 frames a second, and everything once it has ended. A plan the
+ * start callback has not laid out (dusk_viewer_set_plan's, pumped from a
+ * stream; or a start callback out of memory) is laid out by the pump: one
+ * too big for that time (200,000 tasks take some 10 ms) over the next
+ * calls, the run showing once it is (until then the viewer shows no run,
+ * and the events after its RUN_BEGIN wait, in order). A run of tiny tasks that makes events faster than that (some
  * 10,000 a frame, half a million a second: tasks of under 10 us) is then
  * shown late, by the backlog below, rather than slowed down; it loses
  * nothing. Every call with events waiting takes at least one. It works
@@ -197,8 +202,8 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
  * on the left as in the layered layout): its crossing minimisation makes a
  * small graph readable, but its time grows much faster than the graph, and
  * the threshold is the largest run that dot laid out in about 150 ms on
- * the 2-core machine dusk is built on (the layout is made before the first
- * frame, so this is the wait before a run shows): x - x.mean(axis=0) of
+ * the 2-core machine dusk is built on (the layout is made before the
+ * run's first task, so this is the wait before a run starts and shows): x - x.mean(axis=0) of
  * 340 tasks in 73 ms and of 480 in 126 ms, a random DAG of 400 tasks in
  * 143 ms and of 600 in 371 ms. A bigger run, or
  * one Graphviz fails on, gets the layered layout above (linear time,

@@ -235,22 +235,122 @@ static void test_lossless_live(void **state)
     dusk_graph_free(r.g);
 }
 
-/* A bounded pump stops once its time is spent (the clock is read every
- * 1,024 events and every 4,096 steps of laying a plan out) and makes
- * progress at every call: the RUN_BEGIN of a plan too big to lay out in
- * the time is laid out over several calls, the viewer showing no run and
- * applying no event until it is; the backlog says what is left, a feed
- * catches up first, and an unbounded pump clears it. */
-static void test_pump_budget(void **state)
+/* A virtual clock for the pump: every reading moves it on by step ns, so
+ * that what a bounded pump does depends on how often it reads the clock,
+ * not on the machine or its load. */
+typedef struct vclock {
+    uint64_t t, step;
+    size_t reads;
+} vclock;
+
+static uint64_t vclock_read(void *ud)
+{
+    vclock *c = ud;
+    c->reads++;
+    return c->t += c->step;
+}
+
+static void use_vclock(dusk_viewer *v, vclock *c, uint64_t step)
+{
+    *c = (vclock){1000000000u, step, 0};
+    v->pump_clock = vclock_read;
+    v->pump_clock_ud = c;
+}
+
+/* What the first task's pretask saw of the viewer's queued run. */
+typedef struct probe {
+    dusk_viewer *v;
+    size_t calls;
+    size_t laid_out;   /* tasks of the queued run's layout at the first call */
+    int waiting;       /* ... and its states made, every task WAITING */
+} probe;
+
+static void probe_pretask(void *ud, int64_t task, int worker)
+{
+    probe *p = ud;
+    (void)task;
+    (void)worker;
+    if (p->calls++)
+        return;
+    pthread_mutex_lock(&p->v->mu);
+    const dusk__pending *q = p->v->pending;
+    if (q && q->state && q->layout.order) {
+        p->laid_out = q->layout.ntasks;
+        p->waiting = 1;
+        for (size_t i = 0; i < q->layout.ntasks; i++)
+            p->waiting &= q->state[q->layout.order[i]] == DUSK_TASK_WAITING;
+    }
+    pthread_mutex_unlock(&p->v->mu);
+}
+
+/* The viewer lays a run out before the run's first task starts (in its
+ * start callback): when the first task starts, the run's layout and its
+ * WAITING states are made, and the viewer's first pump, however short,
+ * shows the whole run laid out, its events following at once (the old
+ * viewer laid the plan out in that pump, 4,096 steps a call: 1 event and
+ * no task shown after the first pump of 1 ns). */
+static void test_laid_out_before_start(void **state)
 {
     (void)state;
     const char *root;
     dusk_graph *g = tree_graph(20001, &root);
     dusk_viewer *v = dusk_viewer_new(NULL);
-    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    probe pr = {.v = v};
+    dusk_callbacks cb[2] = {dusk_viewer_callbacks(v), {.ud = &pr, .pretask = probe_pretask}};
     dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
-    o.callbacks = &cb;
-    o.ncallbacks = 1;
+    o.callbacks = cb;
+    o.ncallbacks = 2;
+    o.stream = dusk_viewer_stream(v);
+    dusk_value *out = NULL;
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    size_t n = pr.calls;
+    assert_true(n > 40000);
+    assert_int_equal(pr.laid_out, n);
+    assert_true(pr.waiting);
+    uint64_t all = dusk_stream_appended(o.stream);
+    assert_int_equal(dusk_viewer_backlog(v), all);
+    vclock c;
+    use_vclock(v, &c, 1);
+    /* 1 ns: the RUN_BEGIN and the events up to the first clock reading */
+    assert_int_equal(dusk_viewer_pump_for(v, 1), 1024);
+    assert_int_equal(c.reads, 2);   /* the deadline's, and that one */
+    assert_int_equal(total(v), n);
+    assert_true(dusk_viewer_nlayers(v) > 10);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_WAITING) +
+                         dusk_viewer_count(v, DUSK_TASK_READY) +
+                         dusk_viewer_count(v, DUSK_TASK_RUNNING) +
+                         dusk_viewer_count(v, DUSK_TASK_MEMORY) +
+                         dusk_viewer_count(v, DUSK_TASK_RELEASED),
+                     n);
+    assert_int_equal(dusk_viewer_events(v), 1024);
+    assert_true(dusk_viewer_count(v, DUSK_TASK_WAITING) < n);   /* the events applied too */
+    assert_int_equal(dusk_viewer_pump(v) + 1024, all);
+    assert_int_equal(dusk_viewer_unplaced(v), 0);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_RELEASED) + 1, n);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* A plan with no layout made (dusk_viewer_set_plan, a run's stream with
+ * no start callback) is laid out by the pump, a bounded pump in steps;
+ * then a bounded pump works in slices with a yield between them until its
+ * budget is spent. Time is a virtual clock's (10 us a reading), so every
+ * count below is the same on every machine. */
+static void test_pump_budget(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(20001, &root);
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    vclock c;
+    use_vclock(v, &c, 10000);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
     o.stream = dusk_viewer_stream(v);
     dusk_value *out = NULL;
     assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
@@ -278,10 +378,23 @@ static void test_pump_budget(void **state)
     got += k;
     assert_int_equal(dusk_viewer_events(v), got);
     assert_int_equal(dusk_viewer_backlog(v), all - got);
-    /* 50 ms: slices of 0.1 ms with a yield between them, not one slice */
-    k = dusk_viewer_pump_for(v, 50000000u);
-    assert_true(k > 2048);
+    /* 1 ms: slices of 0.1 ms with a yield between them until the budget
+     * is spent, not one slice: the clock read every 1,024 events (and once
+     * more after each yield), 10 us a reading, 100 readings in all */
+    uint64_t yields = v->pump_yields, t0 = c.t;
+    size_t reads = c.reads;
+    k = dusk_viewer_pump_for(v, 1000000u);
+    print_message("1 ms: %zu events, %zu clock readings, %" PRIu64 " yields\n", k,
+                  c.reads - reads, v->pump_yields - yields);
+    assert_int_equal(c.t - t0, 1000000u + 10000u);   /* its start's, then up to the deadline */
+    assert_int_equal(c.reads - reads, 101);
+    assert_int_equal(v->pump_yields - yields, 9);   /* 10 slices */
+    /* 1,024 events a reading, but for the readings after a yield and at
+     * the end of each batch of 4,096: 1,024 x (100 - 9 - some 18) */
+    assert_true(k > 70 * 1024);
+    assert_true(k <= 91 * 1024);
     got += k;
+    assert_true(dusk_viewer_backlog(v) > 0);   /* stopped by its budget */
     /* a minute: everything */
     assert_int_equal(dusk_viewer_pump_for(v, 60000000000u), all - got);
     assert_int_equal(dusk_viewer_backlog(v), 0);
@@ -653,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_replay_lecture),
         cmocka_unit_test(test_erred),
         cmocka_unit_test(test_lossless_live),
+        cmocka_unit_test(test_laid_out_before_start),
         cmocka_unit_test(test_pump_budget),
         cmocka_unit_test(test_pump_deferred_order),
         cmocka_unit_test(test_log_in_huge_pages),

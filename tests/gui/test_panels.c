@@ -577,7 +577,9 @@ static void test_status_line(void **state)
     free(ev);
     dusk_graph_free(g);
 
-    /* a viewer behind its stream says by how much, until it catches up */
+    /* a viewer behind its stream says by how much, until it catches up;
+     * its run is laid out before it starts (the start callback), so it
+     * shows at the first pump */
     g = tree_graph(8192, &root);
     v = dusk_viewer_new(NULL);
     dusk_callbacks cb = dusk_viewer_callbacks(v);
@@ -595,7 +597,28 @@ static void test_status_line(void **state)
     snprintf(want, sizeof want, "events dropped 0 \xc2\xb7 catching up: %s events", cnt);
     dusk__status_line(v, got, sizeof got);
     assert_contains(got, want);
-    /* its plan (16,383 tasks) is being laid out over the next pumps */
+    assert_contains(got, "tasks done 0 / 16383 ");
+    assert_null(strstr(got, "laying out"));
+    dusk_viewer_pump(v);
+    dusk__status_line(v, got, sizeof got);
+    assert_null(strstr(got, "catching up"));
+    viewer_free(v);
+
+    /* a plan given with dusk_viewer_set_plan (16,383 tasks) is laid out
+     * by the pump, over the next pumps */
+    v = dusk_viewer_new(NULL);
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &plan, &err), 0);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    o.callbacks = NULL;
+    o.ncallbacks = 0;
+    o.stream = dusk_viewer_stream(v);
+    assert_int_equal(dusk_get(g, root, &o, &out, NULL), 0);
+    dusk_value_unref(out);
+    assert_int_equal(dusk_viewer_pump_for(v, 1), 1);
+    dusk__status_line(v, got, sizeof got);
     assert_contains(got, "catching up: ");
     assert_contains(got, " events \xc2\xb7 laying out 16,383 tasks");
     assert_contains(got, "tasks done 0 / 0 ");
