@@ -944,6 +944,27 @@ dusk_graph *tree_graph(size_t n, const char **root)
     return g;
 }
 
+/* --- a recorded run ----------------------------------------------------------------- */
+
+dusk_viz_recorder *run_recorded(dusk_graph *g, const char *key)
+{
+    dusk_viz_recorder *rec = dusk_viz_recorder_new();
+    assert_non_null(rec);
+    dusk_callbacks cb = dusk_viz_recorder_callbacks(rec);
+    dusk_options run = DUSK_OPTIONS_INIT;
+    run.workers = 2;
+    run.callbacks = &cb;
+    run.ncallbacks = 1;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_get(g, key, &run, &v, &err);
+    if (rc)
+        fail_msg("run of %s: %s", key, err.msg);
+    dusk_value_unref(v);
+    assert_int_equal(dusk_viz_recorder_lost(rec), 0);
+    return rec;
+}
+
 /* --- headless SDL ------------------------------------------------------------------- */
 
 void sdl_headless_env(void)

@@ -325,6 +325,13 @@ int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_erro
  * be read. */
 int build_path(char *out, size_t n, const char *name);
 
+/* --- a recorded run (tests/viz) ---------------------------------------------- */
+
+/* Runs key of g on the threads scheduler with 2 workers and a
+ * dusk_viz_recorder (which the caller frees); fails the test if the run
+ * fails or the recorder lost an event. */
+dusk_viz_recorder *run_recorded(dusk_graph *g, const char *key);
+
 /* Headless SDL for the gui tests: SDL's dummy video driver with the
  * software renderer (the same pixels on every machine), set in the
  * environment; then SDL up with a hidden w x h window and its renderer (0,

@@ -312,24 +312,6 @@ static char *both(dusk_graph *g, const dusk_viz_options *o, const char *what)
     return mine;
 }
 
-static dusk_viz_recorder *run_recorded(dusk_graph *g, const char *key)
-{
-    dusk_viz_recorder *rec = dusk_viz_recorder_new();
-    assert_non_null(rec);
-    dusk_callbacks cb = dusk_viz_recorder_callbacks(rec);
-    dusk_options run = DUSK_OPTIONS_INIT;
-    run.workers = 2;
-    run.callbacks = &cb;
-    run.ncallbacks = 1;
-    dusk_value *v = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    int rc = dusk_get(g, key, &run, &v, &err);
-    if (rc)
-        fail_msg("run: %s", err.msg);
-    dusk_value_unref(v);
-    return rec;
-}
-
 /* --- the same picture as Graphviz's ------------------------------------------------------ */
 
 static void test_same_as_graphviz_lecture(void **state)
