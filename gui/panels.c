@@ -388,6 +388,30 @@ static uint64_t rel(const dusk_viewer *v, uint64_t t)
     return t > v->t0 ? t - v->t0 : 0;
 }
 
+/* The first index of [a, b) at which holds(ctx, i) is false, where it
+ * holds for a prefix (b when it holds throughout): galloping from a (the
+ * answer is mostly near a, and near in memory), then halving. Inlined
+ * where it is called, with the caller's holds. */
+static inline size_t gallop(size_t a, size_t b, int (*holds)(const void *ctx, size_t i),
+                            const void *ctx)
+{
+    size_t step = 1;
+    while (a + step < b && holds(ctx, a + step - 1)) {
+        a += step;
+        step *= 2;
+    }
+    if (a + step < b)
+        b = a + step;   /* holds(a + step - 1) is false */
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (holds(ctx, mid))
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
+}
+
 static void strip(dusk__frame *f, SDL_Rect b, const char *title)
 {
     dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, STRIP_H);
@@ -593,6 +617,21 @@ static inline int hidden(const dusk_viewer *v, const dusk__panels *P, const stre
     return e < g->lo || (float)(int)stream_x(g, e) + 1 <= last_x;
 }
 
+/* hidden, for gallop: a row's bars left of where it is painted (last_x). */
+typedef struct row_at {
+    const dusk_viewer *v;
+    const dusk__panels *P;
+    const stream_geom *g;
+    const struct srow *r;
+    float last_x;
+} row_at;
+
+static inline int row_hidden(const void *ctx, size_t j)
+{
+    const row_at *a = ctx;
+    return hidden(a->v, a->P, a->g, a->r, j, a->last_x);
+}
+
 typedef struct keyed_bar {
     size_t key;   /* the START's place in the log's order */
     SDL_FRect r;
@@ -633,23 +672,9 @@ static int rows_walk(const dusk_viewer *v, dusk__panels *P, const stream_geom *g
         size_t shown = lo;
         for (size_t j = 0; j < shown; j++) {
             if (hidden(v, P, g, r, j, P->last_x[w])) {
-                /* the first not hidden: galloping from j (it is mostly
-                 * near, and near bars are near in memory), then halving */
-                size_t a = j + 1, b = shown, step = 1;
-                while (a + step < b && hidden(v, P, g, r, a + step - 1, P->last_x[w])) {
-                    a += step;
-                    step *= 2;
-                }
-                if (a + step < b)
-                    b = a + step;
-                while (a < b) {
-                    size_t mid = a + (b - a) / 2;
-                    if (hidden(v, P, g, r, mid, P->last_x[w]))
-                        a = mid + 1;
-                    else
-                        b = mid;
-                }
-                if ((j = a) == shown)
+                /* the first not hidden */
+                row_at at = {v, P, g, r, P->last_x[w]};
+                if ((j = gallop(j + 1, shown, row_hidden, &at)) == shown)
                     break;
             }
             size_t before = n;
@@ -923,6 +948,19 @@ static void range_of(const struct mblocks *B, const dusk_held_point *p, size_t a
 
 int dusk__memory_walk_all;
 
+/* A point before a pixel column's right edge, for gallop. */
+typedef struct point_at {
+    const dusk_viewer *v;
+    const dusk_held_point *p;
+    uint64_t edge;
+} point_at;
+
+static inline int point_before(const void *ctx, size_t i)
+{
+    const point_at *a = ctx;
+    return rel(a->v, a->p[i].t_ns) < a->edge;
+}
+
 /* One series as a line of pixel columns: in each column, a rectangle from
  * the lowest to the highest value it holds (the value carried in from the
  * column before included, as the curve is a step function). */
@@ -956,20 +994,8 @@ static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, 
                 i++;
             }
         } else if (i < nn && rel(v, p[i].t_ns) < edge) {
-            size_t a = i + 1, b = nn, step = 1;   /* the column's end: galloping, halving */
-            while (a + step < b && rel(v, p[a + step - 1].t_ns) < edge) {
-                a += step;
-                step *= 2;
-            }
-            if (a + step < b)
-                b = a + step;
-            while (a < b) {
-                size_t mid = a + (b - a) / 2;
-                if (rel(v, p[mid].t_ns) < edge)
-                    a = mid + 1;
-                else
-                    b = mid;
-            }
+            point_at at = {v, p, edge};
+            size_t a = gallop(i + 1, nn, point_before, &at);   /* the column's end */
             uint64_t mn, mx;
             range_of(B, p, i, a, &mn, &mx);
             if (lo < 0 || (double)mn < lo)
