@@ -4,7 +4,9 @@
 ** dusk_visualize on the graph of a graph file, or on the graph of a
 ** trace's first run (trace.c) with the run's events, so that a trace can
 ** be coloured by worker, duration, bytes or state (by duration unless
-** --color says otherwise). Which of the two a file is: cli_is_trace.
+** --color says otherwise). Which of the two a file is: cli_is_trace. The
+** format is OUT's extension's unless --format names one (svg:graphviz:
+** Graphviz's SVG renderer instead of dusk's own SVG writer).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +19,15 @@
 
 static const char *const opts[] = {"-o=", "--output=", "--color=", "--view=", "--threshold=",
                                    "--collapse-outputs", "--verbose", "--rankdir=", "--quiet",
-                                   "--plugin=", "--layout="};
+                                   "--plugin=", "--layout=", "--format="};
 enum { O_O, O_OUTPUT, O_COLOR, O_VIEW, O_THRESHOLD, O_COLLAPSE, O_VERBOSE, O_RANKDIR, O_QUIET,
-       O_PLUGIN, O_LAYOUT, NOPTS };
+       O_PLUGIN, O_LAYOUT, O_FORMAT, NOPTS };
+
+/* What --format takes (dusk_viz_options.format): the extensions' formats,
+ * and svg:graphviz, Graphviz's own SVG renderer rather than dusk's writer. */
+static const char *const formats[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv", "xdot",
+                                      "svg:graphviz"};
+#define NFORMATS (sizeof formats / sizeof *formats)
 
 int cli_render(int argc, char **argv)
 {
@@ -92,6 +100,18 @@ int cli_render(int argc, char **argv)
             }
             break;
         case O_QUIET: vo.quiet = true; break;
+        case O_FORMAT: {
+            int known = 0;
+            for (size_t i = 0; i < NFORMATS; i++)
+                known |= !strcmp(val, formats[i]);
+            const char *near = known ? NULL : cli_closest(val, formats, NFORMATS);
+            if (!known)
+                rc = cli_fail(2, sub, "--format is svg, png, pdf, jpg, dot, xdot or svg:graphviz, "
+                              "not '%s'%s%s%s", val, near ? "; did you mean '" : "",
+                              near ? near : "", near ? "'?" : "");
+            vo.format = val;
+            break;
+        }
         case O_PLUGIN: plugins[nplugins++] = val; break;
         }
     }
@@ -99,7 +119,7 @@ int cli_render(int argc, char **argv)
         rc = cli_fail(2, sub, "which file? (usage: dusk render GRAPH.json|TRACE.json -o OUT.svg)");
     if (!rc && !out)
         rc = cli_fail(2, sub, "where to? -o OUT.svg|png|pdf|jpg|dot");
-    if (!rc) {
+    if (!rc && !vo.format) {   /* the format from the extension */
         const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
         const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
         static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv",
