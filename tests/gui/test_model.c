@@ -436,8 +436,8 @@ static void *sync_thread(void *arg)
 }
 
 /* A viewer pumped 1 ns at a time while the run goes, as a window whose
- * frames are all spent (its RUN_BEGIN laid out over many pumps, events
- * left in its buffer between them), gets every event in the stream's
+ * frames are all spent (events left in its buffer between pumps), gets
+ * every event in the stream's
  * order: its log is the one of a viewer that pumped the same run (the sync
  * scheduler's, the same each time) at once, event for event. */
 static void test_pump_deferred_order(void **state)
