@@ -108,6 +108,16 @@ static size_t collect_for(dusk_viewer *v, seen *s, int ms, size_t starts)
     return s->starts;
 }
 
+/* Collects until the run has begun (its RUN_BEGIN has come), 20 s at
+ * most: the run's first task waits for the viewer to lay the run out, by
+ * Graphviz for these small graphs, which the sanitizers make slow. */
+static void wait_begun(dusk_viewer *v, seen *s)
+{
+    for (int i = 0; i < 10000 && s->n == 0; i++)
+        collect_for(v, s, 2, 0);
+    assert_true(s->n > 0);
+}
+
 /* Joins the run, collecting what is left. A run still going after 20 s
  * is let go (resumed at full speed) and fails the test, rather than
  * hanging it. */
@@ -149,6 +159,7 @@ static void test_pause_step_resume(void **state)
     bg_start(&b, v, g, root, DUSK_SCHED_THREADS, 2);
 
     /* paused before the run: no task starts */
+    wait_begun(v, &s);
     assert_int_equal(collect_for(v, &s, 200, 0), 0);
     assert_true(s.n > 0);   /* the run began: RUN_BEGIN and the leaves' READY came */
     assert_int_equal(dusk_viewer_count(v, DUSK_TASK_READY), 32);
@@ -222,6 +233,7 @@ static void test_step_on_a_chain(void **state)
     bg b;
     seen s = {0};
     bg_start(&b, v, g, "c5", DUSK_SCHED_THREADS, 2);
+    wait_begun(v, &s);
     assert_int_equal(collect_for(v, &s, 100, 0), 0);
     dusk_viewer_step(v);
     assert_int_equal(collect_for(v, &s, 2000, 1), 1);
@@ -425,6 +437,7 @@ static void test_close(void **state)
         dusk_viewer_set_delay(v, 0.02);
         memset(&s, 0, sizeof s);
         bg_start(&b, v, g, root, cfgs[c].k, cfgs[c].workers);
+        wait_begun(v, &s);
         collect_for(v, &s, 2000, 4);
         dusk_viewer_close(v);
         finish(&b, v, &s);
