@@ -342,8 +342,10 @@ $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STATIC_LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(PROGRAM_LIBS)
 
-# bench/gui.c draws with SDL itself.
+# bench/gui.c draws with SDL itself; bench/array.c writes a contiguous
+# dataset (h5py's layout) with libhdf5 itself.
 $(BUILD)/obj/bench/gui.o: MOD_CFLAGS = $(call pkg_cflags,$(dusk-gui_PKGS))
+$(BUILD)/obj/bench/array.o: MOD_CFLAGS = $(call pkg_cflags,$(dusk-array_PKGS))
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(STATIC_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)

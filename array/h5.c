@@ -20,10 +20,15 @@
 ** datasets dusk makes have from the start (H5D_ALLOC_TIME_EARLY, without
 ** fill: nothing is written twice), so a write changes no metadata and
 ** never meets libhdf5 writing the same bytes. Workers then read and write
-** at once (plan_direct, run_direct). Anything else goes through libhdf5
-** under the lock, as below: filtered chunks, other byte orders, other
-** blocks in a store, chunks not stored whole where the index says, a
-** dataset that is not chunked.
+** at once (plan_direct, run_direct). A contiguous dataset (h5py's
+** default layout, the lecture's own file) stored as dusk holds it is read
+** the same way: libhdf5 says where its elements start (H5Dget_offset) and
+** a block is preads of its runs (run_contig); libhdf5's H5Dread of such a
+** block, under the lock, cost three times the CPU. Anything else goes
+** through libhdf5 under the lock, as below: filtered chunks, other byte
+** orders, other blocks in a store, chunks not stored whole where the
+** index says, compact and external datasets, writes into a contiguous
+** one. dusk__h5_set_raw(0) sends everything there (for tests).
 **
 ** Errors: HDF5 keeps its error stack, and the choice to print it, per
 ** thread, so printing is turned off on each thread the first time it
@@ -66,6 +71,7 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +96,8 @@ typedef H5O_info_t obj_info;
 #endif
 
 static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Whether raw I/O outside the lock may be planned (dusk__h5_set_raw). */
+static atomic_int raw_io = 1;
 /* HDF5's automatic error printing is per thread in its thread-safe build:
  * off while dusk calls into HDF5 (its reason goes into dusk's message),
  * and given back as it was, for the host's own HDF5 code on that thread. */
@@ -420,6 +428,8 @@ typedef struct {
     /* raw chunk I/O outside h5_lock (plan_direct, run_direct) */
     int fd;                      /* dusk's own descriptor of the file, or -1 */
     int direct;                  /* chunked, unfiltered, stored as dtype: raw bytes are values */
+    int contig;                  /* (reading, direct) contiguous: all elements from contig_addr */
+    int64_t contig_addr;
     int early;                   /* (writing) every chunk allocated when the dataset was made */
     int extendible;              /* its maxshape is not its shape */
     size_t direct_bytes;         /* a chunk's size on disk */
@@ -459,6 +469,7 @@ static int entry_close_why(entry *e, char *why)
         close(e->fd);
     e->fd = -1;
     e->direct = 0;
+    e->contig = 0;
     e->file = e->dset = e->ftype = e->dcpl = H5I_INVALID_HID;
     return rc;
 }
@@ -549,14 +560,33 @@ static void inspect_direct(entry *e, const char *path, const struct stat *st)
     hsize_t ub = 1, dims[H5S_MAX_RANK], maxd[H5S_MAX_RANK];
     H5D_alloc_time_t at = H5D_ALLOC_TIME_ERROR;
     uint64_t bytes = H5Tget_size(e->ftype);
+    H5D_layout_t layout = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    /* a contiguous dataset (h5py's default) is read raw too, not written */
+    int contig = layout == H5D_CONTIGUOUS && !e->writable;
     int ok = dcpl >= 0 && fcpl >= 0 && fapl >= 0 && native >= 0 && space >= 0 && e->ndim > 0 &&
-             H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_nfilters(dcpl) == 0 &&
-             H5Pget_chunk(dcpl, H5S_MAX_RANK, e->dcdims) == e->ndim &&
+             (layout == H5D_CHUNKED || contig) && H5Pget_nfilters(dcpl) == 0 &&
+             (contig ? H5Pget_external_count(dcpl) == 0
+                     : H5Pget_chunk(dcpl, H5S_MAX_RANK, e->dcdims) == e->ndim) &&
              H5Pget_userblock(fcpl, &ub) >= 0 && ub == 0 &&
              H5Pget_driver(fapl) == H5FD_SEC2 && H5Tequal(e->ftype, native) > 0 &&
              H5Pget_alloc_time(dcpl, &at) >= 0 &&
              H5Sget_simple_extent_dims(space, dims, maxd) == e->ndim;
-    for (int d = 0; ok && d < e->ndim; d++) {
+    e->contig = 0;
+    if (ok && contig) {
+        /* its elements from one address to the end of what the file held
+         * when opened (a shorter file goes to libhdf5, which says so) */
+        haddr_t a = H5Dget_offset(e->dset);
+        uint64_t total = bytes;
+        for (int d = 0; ok && d < e->ndim; d++) {
+            ok = dims[d] == 0 || total <= UINT64_MAX / dims[d];
+            total *= dims[d];
+        }
+        ok = ok && a != HADDR_UNDEF && total > 0 && a <= (haddr_t)INT64_MAX - total &&
+             (off_t)(a + total) <= st->st_size;
+        e->contig = ok;
+        e->contig_addr = ok ? (int64_t)a : -1;
+    }
+    for (int d = 0; ok && !contig && d < e->ndim; d++) {
         bytes *= e->dcdims[d];
         ok = e->dcdims[d] > 0 && bytes <= UINT32_MAX;
     }
@@ -610,6 +640,7 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     e->chunked = 0;
     e->fd = -1;
     e->direct = 0;
+    e->contig = 0;
     e->writable = writable;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
@@ -1114,6 +1145,8 @@ static int read_filtered(entry *e, const char *path, dusk_dtype dtype, hid_t mem
 typedef struct {
     int fd;                       /* a dup of the entry's (close-on-exec); -1: nothing planned */
     int write, ndim;
+    int contig;                   /* a contiguous dataset's block: cdims is the dataset's shape,
+                                   * one_addr where its elements start */
     size_t es, chunk_bytes;
     hsize_t cdims[H5S_MAX_RANK], st[H5S_MAX_RANK], ct[H5S_MAX_RANK];
     hsize_t first[H5S_MAX_RANK], last[H5S_MAX_RANK];  /* chunk indices met, inclusive */
@@ -1153,9 +1186,32 @@ static void plan_direct(entry *e, int write, dusk_dtype dtype, const hsize_t *st
 {
     job->fd = -1;
     job->addr = NULL;
-    if (!e->direct || dtype != e->dtype || (write && !e->early))
+    job->contig = 0;
+    if (!atomic_load_explicit(&raw_io, memory_order_relaxed) || !e->direct ||
+        dtype != e->dtype || (write && !e->early))
         return;
     int nd = e->ndim;
+    if (e->contig) {
+        if (write)
+            return;
+        for (int d = 0; d < nd; d++)
+            if (ct[d] == 0)
+                return;
+        int fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            return;
+        job->fd = fd;
+        job->write = 0;
+        job->contig = 1;
+        job->ndim = nd;
+        job->es = H5Tget_size(e->ftype);
+        job->one_addr = e->contig_addr;
+        for (int d = 0; d < nd; d++)
+            job->cdims[d] = (hsize_t)e->shape[d];
+        memcpy(job->st, st, (size_t)nd * sizeof *st);
+        memcpy(job->ct, ct, (size_t)nd * sizeof *ct);
+        return;
+    }
     size_t n = 1;
     for (int d = 0; d < nd; d++) {
         if (ct[d] == 0)
@@ -1253,6 +1309,78 @@ static int full_io(int fd, int write, unsigned char *p, size_t n, off_t off)
     return 0;
 }
 
+/* Reads job's block of a contiguous dataset, without h5_lock. In C order
+ * the block is runs of elements: along axis k and every axis after it,
+ * which the block spans whole. Runs far apart (more bytes between two
+ * than in one, or long) are read each into place; short runs closer than
+ * that, several at a time (up to 1 MiB) through a buffer, the bytes
+ * between dropped, rather than a system call for every few bytes. Closes
+ * job's
+ * descriptor. */
+static int run_contig(direct_job *j, const char *path, const char *dataset, unsigned char *buf,
+                      dusk_error *err)
+{
+    int nd = j->ndim, k = nd - 1, rc = 0;
+    const hsize_t *dims = j->cdims;
+    uint64_t fst[H5S_MAX_RANK];   /* the file's strides, bytes */
+    fst[nd - 1] = j->es;
+    for (int d = nd - 2; d >= 0; d--)
+        fst[d] = fst[d + 1] * dims[d + 1];
+    size_t run = (size_t)j->ct[k] * j->es;
+    while (k > 0 && j->ct[k] == dims[k]) {
+        k--;
+        run = (size_t)j->ct[k] * (size_t)fst[k];
+    }
+    /* rows: the runs along axis k - 1 read at once */
+    uint64_t stride = k > 0 ? fst[k - 1] : 0;
+    hsize_t rows = 1;
+    unsigned char *tmp = NULL;
+    if (k > 0 && run < ((size_t)1 << 16) && stride - run <= run && j->ct[k - 1] > 1) {
+        rows = ((hsize_t)1 << 20) / stride;
+        rows = rows < 2 ? 2 : rows > j->ct[k - 1] ? j->ct[k - 1] : rows;
+        if (!(tmp = dusk_malloc((size_t)((rows - 1) * stride) + run)))
+            rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading '%s' in '%s'", dataset,
+                                path);
+    }
+    hsize_t idx[H5S_MAX_RANK] = {0};   /* within the block, axes before k */
+    unsigned char *dst = buf;
+    while (!rc) {
+        off_t at = (off_t)j->one_addr + (off_t)(j->st[k] * fst[k]);
+        for (int d = 0; d < k; d++)
+            at += (off_t)((j->st[d] + idx[d]) * fst[d]);
+        hsize_t n = k > 0 ? j->ct[k - 1] - idx[k - 1] : 1;
+        n = n < rows ? n : rows;
+        int io = tmp ? full_io(j->fd, 0, tmp, (size_t)((n - 1) * stride) + run, at)
+                     : full_io(j->fd, 0, dst, run, at);
+        if (io != 0) {
+            if (errno == 0)
+                rc = dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is corrupt: its elements end "
+                                    "past the end of the file", dataset, path);
+            else
+                rc = dusk_error_set(err, DUSK_EIO, "cannot read '%s' in '%s': %s", dataset, path,
+                                    strerror(errno));
+            break;
+        }
+        for (hsize_t r = 0; tmp && r < n; r++)
+            memcpy(dst + r * run, tmp + r * stride, run);
+        dst += n * run;
+        if (k == 0)
+            break;
+        idx[k - 1] += n;
+        int d = k - 1;
+        while (d > 0 && idx[d] == j->ct[d]) {
+            idx[d] = 0;
+            idx[--d]++;
+        }
+        if (idx[d] == j->ct[d])
+            break;
+    }
+    dusk_free(tmp);
+    close(j->fd);
+    j->fd = -1;
+    return rc;
+}
+
 /* Does job, without h5_lock: each chunk read (or written) whole at its
  * offset, straight into (from) buf when the slab is that chunk, else
  * through one chunk buffer; a chunk never written reads as the fill value.
@@ -1260,6 +1388,8 @@ static int full_io(int fd, int write, unsigned char *p, size_t n, off_t off)
 static int run_direct(direct_job *j, const char *path, const char *dataset, unsigned char *buf,
                       dusk_error *err)
 {
+    if (j->contig)
+        return run_contig(j, path, dataset, buf, err);
     int nd = j->ndim, rc = 0;
     int whole = j->nchunks == 1;
     for (int d = 0; d < nd && whole; d++)
@@ -1405,6 +1535,11 @@ int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int 
                    dusk_error *err)
 {
     return access_slab(file, dataset, 1, dtype, ndim, start, count, (void *)buf, err);
+}
+
+void dusk__h5_set_raw(int on)
+{
+    atomic_store_explicit(&raw_io, on != 0, memory_order_relaxed);
 }
 
 int dusk__h5_release(const char *file, dusk_error *err)

@@ -56,6 +56,10 @@ int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk
 int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int ndim,
                    const int64_t *start, const int64_t *count, const void *buf,
                    dusk_error *err);
+/* With on 0, every block goes through libhdf5 under the lock, none with
+ * pread or pwrite outside it: for tests, which hold the two ways against
+ * each other. 1 (the default) gives the raw way back. */
+void dusk__h5_set_raw(int on);
 /* Closes what this process has open of file (before it is renamed or
  * removed); DUSK_EIO when that fails, as a failed flush does. */
 int dusk__h5_release(const char *file, dusk_error *err);

@@ -14,6 +14,11 @@
 **                       run alternately, 5 times each, and the medians are
 **                       given (the first round makes the files the others
 **                       replace)
+**   array.lecture.h5py  the same job on the same numbers stored as the
+**                       lecture's notebook stores them (h5py's
+**                       create_dataset: one contiguous dataset, no
+**                       chunks), in the same rounds, its median and its
+**                       ratio to the copy's (array.lecture.h5py.vs_copy)
 **   array.lecture.processes  the same on the processes scheduler (one
 **                       worker process per core; its .peak is wait4's
 **                       ru_maxrss: the largest of the scheduling process
@@ -64,6 +69,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
 #include <dusk.h>
 #include <dusk/array.h>
 #include <dusk/linalg.h>
@@ -92,6 +99,43 @@ static void make_input(const char *path, int64_t rows)
     if (dusk_array_store(x, path, "/data_set_1", NULL, NULL, &err))
         fail("making the input", &err);
     dusk_array_ctx_free(ctx);
+}
+
+/* in:/data_set_1 copied to path as one contiguous dataset, as h5py's
+ * create_dataset stores an array given whole (the lecture's file). */
+static void make_contiguous(const char *in, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return;
+    hid_t f = H5Fopen(in, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f >= 0 ? H5Dopen2(f, "/data_set_1", H5P_DEFAULT) : H5I_INVALID_HID;
+    hid_t space = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    double *v = n > 0 ? malloc((size_t)n * sizeof *v) : NULL;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    hid_t g = H5I_INVALID_HID, e = H5I_INVALID_HID;
+    int ok = v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 &&
+             (g = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             (e = H5Dcreate2(g, "/data_set_1", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT)) >= 0 &&
+             H5Dwrite(e, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+    if (e >= 0)
+        ok = H5Dclose(e) >= 0 && ok;
+    if (g >= 0)
+        ok = H5Fclose(g) >= 0 && ok;
+    if (space >= 0)
+        H5Sclose(space);
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+    free(v);
+    if (!ok || rename(tmp, path) != 0) {
+        fprintf(stderr, "bench/array: cannot make the contiguous input %s\n", path);
+        exit(1);
+    }
 }
 
 /* The measured work, in a child: its wall time in seconds (through a
@@ -201,12 +245,14 @@ static double measure_copy(const char *name, const char *in, const char *out)
 
 static int cmp_double(const void *a, const void *b);
 
-/* array.copy and array.lecture, alternately, ROUNDS each: their medians
- * (and the lecture's largest peak). */
-static void lecture_against_copy(const char *in, const char *copy_out, const char *out)
+/* array.copy, array.lecture and array.lecture.h5py (the job on the
+ * contiguous input contig), in turn, ROUNDS each: their medians (and the
+ * lecture's largest peak). */
+static void lecture_against_copy(const char *in, const char *contig, const char *copy_out,
+                                 const char *out)
 {
     enum { ROUNDS = 5 };
-    double tc[ROUNDS], tl[ROUNDS], peak = 0;
+    double tc[ROUNDS], tl[ROUNDS], th[ROUNDS], peak = 0;
     /* a result left by an older bench may hold more than /r, which every
      * store would copy along */
     remove(copy_out);
@@ -216,13 +262,17 @@ static void lecture_against_copy(const char *in, const char *copy_out, const cha
         tc[r] = measure_copy("array.copy", in, copy_out);
         tl[r] = measure_job("array.lecture", in, out, DUSK_SCHED_THREADS, &p);
         peak = p > peak ? p : peak;
+        th[r] = measure_job("array.lecture.h5py", contig, out, DUSK_SCHED_THREADS, &p);
     }
     qsort(tc, ROUNDS, sizeof *tc, cmp_double);
     qsort(tl, ROUNDS, sizeof *tl, cmp_double);
+    qsort(th, ROUNDS, sizeof *th, cmp_double);
     print_time("array.copy", tc[ROUNDS / 2]);
     print_time("array.lecture", tl[ROUNDS / 2]);
     printf("array.lecture.peak: %.0f MiB\n", peak);
     printf("array.lecture.vs_copy: %.2f x\n", tl[ROUNDS / 2] / tc[ROUNDS / 2]);
+    print_time("array.lecture.h5py", th[ROUNDS / 2]);
+    printf("array.lecture.h5py.vs_copy: %.2f x\n", th[ROUNDS / 2] / tc[ROUNDS / 2]);
     fflush(stdout);
 }
 
@@ -398,8 +448,9 @@ int main(void)
     make_input("build/bench-data/lecture.hdf5", 1000);
     /* each to a file of its own (see the top), which the rounds after the
      * first replace, as a rerun does */
-    lecture_against_copy("build/bench-data/lecture.hdf5", "build/bench-data/lecture-copy.hdf5",
-                         "build/bench-data/lecture-r.hdf5");
+    make_contiguous("build/bench-data/lecture.hdf5", "build/bench-data/lecture-contiguous.hdf5");
+    lecture_against_copy("build/bench-data/lecture.hdf5", "build/bench-data/lecture-contiguous.hdf5",
+                         "build/bench-data/lecture-copy.hdf5", "build/bench-data/lecture-r.hdf5");
     measure("array.lecture.processes", "build/bench-data/lecture.hdf5",
             "build/bench-data/lecture-r.hdf5", DUSK_SCHED_PROCESSES);
     const char *skip = getenv("DUSK_BENCH_SKIP_BIG");

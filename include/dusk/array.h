@@ -144,8 +144,10 @@ DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dus
  * as it was afterwards. libhdf5 1.10.8 can still fault on a file whose
  * object headers or heaps are corrupt: read files you do not trust in a
  * process of their own (README, Fuzzing). The chunks of an unfiltered
- * dataset stored in native byte order are read with pread at the offsets
- * libhdf5 gives, outside dusk's HDF5 lock, so workers read at once. */
+ * dataset stored in native byte order, and the elements of a contiguous
+ * one (h5py's default layout), are read with pread at the offsets libhdf5
+ * gives, outside dusk's HDF5 lock, so workers read at once; a file cut
+ * short under such a read is DUSK_EIO naming it. */
 DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
 
