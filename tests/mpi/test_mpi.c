@@ -931,6 +931,102 @@ static void case_fetch_dies(void)
     dusk_graph_free(g);
 }
 
+/* --- copies of fetched inputs ----------------------------------------------------- */
+
+/* sum_slow(x, k): the sum of x's elements plus k, after 100 ms;
+ * make_after(list, k): big_make(k) after 300 ms (the list only orders it). */
+static int sum_slow(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    if (dusk_ndarray_size(args[0]) != BIG)
+        return dusk_error_set(err, DUSK_EINVAL, "not an array of %d", BIG);
+    sleep_ms(100);
+    *out = dusk_float(sum_of(args[0]) + (double)dusk_value_int(args[1]));
+    return 0;
+}
+
+static int make_after(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                      void *ud)
+{
+    (void)nargs;
+    sleep_ms(300);
+    return big_make(args + 1, 1, out, err, ud);
+}
+
+static const dusk_func sum_slow_fn = {"sum_slow", sum_slow, NULL};
+static const dusk_func make_after_fn = {"make_after", make_after, NULL};
+
+/* One array x read by 9 tasks of 100 ms: x's worker runs one, and the
+ * others, finding no ready task whose inputs they hold, fetch x, once
+ * each: they keep a copy, on which their next tasks run (without copies,
+ * each of their tasks fetched x again: 6 arrays moved, not 2). Then x is
+ * released: every copy is dropped with it, before each worker makes one
+ * of three new arrays z1..z3, so that no worker ever holds more than one
+ * array. */
+static void case_copies(void)
+{
+    dusk_func_register(&big_make_fn);
+    dusk_func_register(&big_sum_fn);
+    dusk_func_register(&sum_slow_fn);
+    dusk_func_register(&make_after_fn);
+    const uint64_t nb = (uint64_t)BIG * 8;
+    dusk_graph *g = dusk_graph_new();
+    char k[32];
+    const char *keys[12];
+    static char names[12][8];
+    dusk_task(g, "x", &big_make_fn, dusk_lit_int(1));
+    for (int i = 0; i < 9; i++) {
+        snprintf(names[i], sizeof names[i], "t%d", i + 1);
+        keys[i] = names[i];
+        dusk_task(g, names[i], &sum_slow_fn, dusk_ref("x"), dusk_lit_int(i + 1));
+    }
+    for (int j = 0; j < 3; j++) {
+        snprintf(k, sizeof k, "z%d", j + 1);
+        dusk_task(g, k, &make_after_fn,
+                  dusk_list(dusk_ref("t1"), dusk_ref("t2"), dusk_ref("t3"), dusk_ref("t4"),
+                            dusk_ref("t5"), dusk_ref("t6"), dusk_ref("t7"), dusk_ref("t8"),
+                            dusk_ref("t9")),
+                  dusk_lit_int(100 * (j + 1)));
+        snprintf(names[9 + j], sizeof names[9 + j], "s%d", j + 1);
+        keys[9 + j] = names[9 + j];
+        dusk_task(g, names[9 + j], &big_sum_fn, dusk_ref(k));
+    }
+    dusk_options o = mpi_opts();
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    uint64_t m0 = moved();
+    int rc = dusk_get_list(g, keys, 12, &o, &v, &e);
+    uint64_t m = moved() - m0;
+    check_held("copies", nb);
+    if (dusk_mpi_rank() == 0) {
+        check(rc == 0 && v, "copies", "%s", e.msg);
+        double x = 0;
+        for (int i = 0; i < BIG; i++)
+            x += 1.0 + i;
+        for (int i = 0; v && i < 9; i++)
+            check(dusk_value_float(dusk_tuple_get(v, (size_t)i)) == x + i + 1, "copies",
+                  "t%d is wrong", i + 1);
+        for (int j = 0; v && j < 3; j++) {
+            double z = 0;
+            for (int i = 0; i < BIG; i++)
+                z += 100.0 * (j + 1) + i;
+            check(dusk_value_float(dusk_tuple_get(v, 9 + (size_t)j)) == z, "copies",
+                  "s%d is wrong", j + 1);
+        }
+        check(m > nb && m < 3 * nb, "copies", "the job moved %llu bytes (%.1f arrays)",
+              (unsigned long long)m, (double)m / (double)nb);
+        if (!failures)
+            printf("ok copies: %llu bytes moved (%.1f arrays)\n", (unsigned long long)m,
+                   (double)m / (double)nb);
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
 static int rank_main(const char *cs)
 {
     dusk_error e = DUSK_ERROR_INIT;
@@ -961,6 +1057,8 @@ static int rank_main(const char *cs)
         case_hdf5();
     else if (strcmp(cs, "fetchdie") == 0)
         case_fetch_dies();
+    else if (strcmp(cs, "copies") == 0)
+        case_copies();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -1194,6 +1292,16 @@ static void test_hdf5_read_where_used(void **state)
     assert_contains(out, "ok hdf5");
 }
 
+static void test_copies_kept_and_dropped(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(4, "copies", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok copies");
+}
+
 /* The rank p went to is not the one that died holding a, and p never ran:
  * its rank was waiting for a from the dead one when the job ended. */
 static void test_fetch_from_dead_rank(void **state)
@@ -1338,7 +1446,9 @@ static void test_stale_outcome_ignored(void **state)
 
 /* A worker's side of the message format: inputs named (task, holder,
  * path), fetched through the callback, once each however often they are
- * named; a result over DUSK_TASK_INLINE bytes is kept, its size sent. */
+ * named, and kept as copies (named in the outcome) so that a later task
+ * here does not fetch them again; a result over DUSK_TASK_INLINE bytes is
+ * kept, its size sent. */
 static int fetches;
 
 static int fetch_twenty(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
@@ -1372,26 +1482,46 @@ static void test_task_run_fetches_once(void **state)
     assert_int_equal(dusk_value_encode(m, &msg, &len, &e), 0);
     dusk_value_unref(m);
     fetches = 0;
+    dusk_task_held_clear();
     assert_int_equal(dusk_task_run(5, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
     dusk_value *o = NULL;
     assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
     char buf[64];
     dusk_value_repr(o, buf, sizeof buf);
+    assert_string_equal(buf, "(0, 40, None, (77,))");   /* 77 kept here */
+    assert_int_equal(fetches, 1);
+    dusk_value_unref(o);
+    dusk_free(out);
+    /* the next task here uses the copy: nothing fetched, nothing new kept */
+    assert_int_equal(dusk_task_run(6, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    dusk_value_repr(o, buf, sizeof buf);
     assert_string_equal(buf, "(0, 40)");
     assert_int_equal(fetches, 1);
     dusk_value_unref(o);
     dusk_free(out);
-    /* without a way to fetch, the task fails naming the input */
+    /* dropped (the scheduler released 77), without a way to fetch, the
+     * task fails naming the input */
+    dusk_task_held_drop(77);
     assert_int_equal(dusk_task_run(5, msg, len, NULL, NULL, &out, &olen, &e), 0);
     assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
     assert_int_equal(dusk_value_int(dusk_tuple_get(o, 0)), DUSK_EINVAL);
     assert_contains(dusk_value_str(dusk_tuple_get(o, 1)), "input task 77 is held by worker 1");
     dusk_value_unref(o);
     dusk_free(out);
+    /* a task run as t < 0 keeps nothing, copies included */
+    assert_int_equal(dusk_task_run(-1, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    dusk_value_repr(o, buf, sizeof buf);
+    assert_string_equal(buf, "(0, 40)");
+    assert_int_equal(fetches, 2);
+    dusk_value_unref(o);
+    dusk_free(out);
     dusk_free(msg);
     uint64_t held = 1;
     dusk_task_held_bytes(&held, NULL);
-    assert_int_equal(held, 0);   /* an int comes back in the outcome */
+    assert_int_equal(held, 0);
+    dusk_task_held_clear();
 }
 
 /* The results a worker keeps are looked up by task id, in a table whose
@@ -1493,6 +1623,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_traffic, free_out),
         cmocka_unit_test_teardown(test_placed_where_inputs_are, free_out),
         cmocka_unit_test_teardown(test_hdf5_read_where_used, free_out),
+        cmocka_unit_test_teardown(test_copies_kept_and_dropped, free_out),
         cmocka_unit_test_teardown(test_fetch_from_dead_rank, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
     };
