@@ -95,6 +95,7 @@ typedef struct held {
     struct remote *rm;
     int64_t t;                   /* the task's id as the transport carries it (tag) */
     int holder;                  /* the worker */
+    uint64_t copies;             /* workers 0..63 (bits) that fetched it and keep a copy */
     uint64_t nbytes;
     dusk_value *gathered;        /* the value brought back, at the end */
 } held;
@@ -126,6 +127,28 @@ static held *held_of(const remote *rm, const dusk_value *v)
     return (held *)p;
 }
 
+/* Queues "drop t" for worker w, sent by the next send_drops. */
+static void queue_drop(remote *rm, int w, int64_t t)
+{
+    size_t *n = &rm->ndrops[w];
+    if (*n == rm->ndrops_cap) {
+        size_t cap = rm->ndrops_cap ? 2 * rm->ndrops_cap : 64;
+        int64_t *d = dusk_malloc(cap * (size_t)rm->nw * sizeof *d);
+        if (!d) {
+            rm->drop_failed = 1;
+            return;
+        }
+        for (int k = 0; k < rm->nw; k++)
+            if (rm->ndrops[k])
+                memcpy(d + (size_t)k * cap, rm->drops + (size_t)k * rm->ndrops_cap,
+                       rm->ndrops[k] * sizeof *d);
+        dusk_free(rm->drops);
+        rm->drops = d;
+        rm->ndrops_cap = cap;
+    }
+    rm->drops[(size_t)w * rm->ndrops_cap + (*n)++] = t;
+}
+
 static void held_dtor(void *p)
 {
     held *h = p;
@@ -134,23 +157,11 @@ static void held_dtor(void *p)
     h->gathered = NULL;
     if (rm->ended)
         return;   /* the holders have dropped everything with the end */
-    size_t *n = &rm->ndrops[h->holder];
-    if (*n == rm->ndrops_cap) {
-        size_t cap = rm->ndrops_cap ? 2 * rm->ndrops_cap : 64;
-        int64_t *d = dusk_malloc(cap * (size_t)rm->nw * sizeof *d);
-        if (!d) {
-            rm->drop_failed = 1;
-            return;
-        }
-        for (int w = 0; w < rm->nw; w++)
-            if (rm->ndrops[w])
-                memcpy(d + (size_t)w * cap, rm->drops + (size_t)w * rm->ndrops_cap,
-                       rm->ndrops[w] * sizeof *d);
-        dusk_free(rm->drops);
-        rm->drops = d;
-        rm->ndrops_cap = cap;
-    }
-    rm->drops[(size_t)h->holder * rm->ndrops_cap + (*n)++] = h->t;
+    queue_drop(rm, h->holder, h->t);
+    for (int w = 0; w < 64 && h->copies >> w; w++)
+        if (h->copies >> w & 1)
+            queue_drop(rm, w, h->t);
+    h->copies = 0;
 }
 
 /* Tells the holders what the run released since the last call: one
@@ -221,8 +232,13 @@ static uint64_t inputs_on(dusk__run *r, int64_t t)
     memset(rm->on, 0, (size_t)r->nworkers * sizeof *rm->on);
     for (int64_t k = p->dep_off[t]; k < p->dep_off[t + 1]; k++) {
         held *h = held_of(rm, r->s[p->dep_ids[k]].result);
-        if (h && (rm->on[h->holder] += h->nbytes) > most)
+        if (!h)
+            continue;
+        if ((rm->on[h->holder] += h->nbytes) > most)
             most = rm->on[h->holder];
+        for (int w = 0; w < r->nworkers && w < 64 && h->copies >> w; w++)
+            if ((h->copies >> w & 1) && (rm->on[w] += h->nbytes) > most)
+                most = rm->on[w];
     }
     return most;
 }
@@ -367,11 +383,36 @@ static int encode_task(remote *rm, dusk_value *call, void **buf, size_t *len, du
     return rc;
 }
 
+/* Worker w kept a copy of each input it fetched for its task, named in
+ * its outcome (copies): counted where it is for placing later tasks, and
+ * dropped with the result. A copy of something no longer held here (or
+ * on a worker past the 64 a mask records) is dropped at once. */
+static void note_copies(dusk__run *r, int w, const dusk_value *copies)
+{
+    remote *rm = r->backend;
+    for (size_t i = 0; i < dusk_tuple_len(copies); i++) {
+        const dusk_value *c = dusk_tuple_get(copies, i);
+        if (dusk_value_kind(c) != DUSK_KIND_INT)
+            continue;
+        int64_t ct = dusk_value_int(c), tid = ct & UINT32_MAX;
+        held *h = (ct & ~(int64_t)UINT32_MAX) == rm->tag && (size_t)tid < rm->nhandles
+                      ? held_of(rm, r->s[tid].result)
+                      : NULL;
+        if (h && h == &rm->handles[tid] && h->t == ct && w == h->holder)
+            continue;   /* its own result (a worker never fetches those) */
+        if (h && h == &rm->handles[tid] && h->t == ct && w < 64)
+            h->copies |= (uint64_t)1 << w;
+        else
+            queue_drop(rm, w, ct);
+    }
+}
+
 /* A worker's outcome bytes (dusk_task_run's) as a result, a handle to the
  * result the worker kept, or an error. */
-static int outcome(remote *rm, int w, int64_t t, const void *buf, size_t len, dusk_value **v,
-                   dusk_error *terr)
+static int outcome(dusk__run *r, int w, int64_t t, const void *buf, size_t len,
+                   dusk_value **v, dusk_error *terr)
 {
+    remote *rm = r->backend;
     *v = NULL;
     if (len == 0)
         return dusk_error_set(terr, DUSK_ENOMEM, "out of memory in the worker process");
@@ -382,15 +423,20 @@ static int outcome(remote *rm, int w, int64_t t, const void *buf, size_t len, du
                               "not be decoded");
     const dusk_value *code = dusk_tuple_get(o, 0);
     size_t n = dusk_tuple_len(o);
-    if ((n != 2 && n != 3) || dusk_value_kind(code) != DUSK_KIND_INT ||
-        (n == 3 && (dusk_value_int(code) != 0 ||
-                    dusk_value_kind(dusk_tuple_get(o, 2)) != DUSK_KIND_INT))) {
+    dusk_kind held_kind = n >= 3 ? dusk_value_kind(dusk_tuple_get(o, 2)) : DUSK_KIND_NONE;
+    if (n < 2 || n > 4 || dusk_value_kind(code) != DUSK_KIND_INT ||
+        (n >= 3 && (dusk_value_int(code) != 0 ||
+                    (held_kind != DUSK_KIND_INT && held_kind != DUSK_KIND_NONE))) ||
+        (n == 4 && dusk_value_kind(dusk_tuple_get(o, 3)) != DUSK_KIND_TUPLE)) {
         dusk_value_unref(o);
         return dusk_error_set(terr, DUSK_EINVAL, "its outcome from the worker process is "
-                              "not (code, value) or (0, None, bytes held)");
+                              "not (code, value) or (0, value or None, bytes held or None[, "
+                              "copies])");
     }
     int64_t c = dusk_value_int(code);
-    if (n == 3) {
+    if (n == 4)
+        note_copies(r, w, dusk_tuple_get(o, 3));
+    if (held_kind == DUSK_KIND_INT) {
         held *h = &rm->handles[t];
         *h = (held){.rm = rm, .t = rm->tag | t, .holder = w,
                     .nbytes = (uint64_t)dusk_value_int(dusk_tuple_get(o, 2))};
@@ -545,7 +591,7 @@ static int remote_run(dusk__run *r, dusk_error *err)
         rm->nfree++;
         dusk_value *v = NULL;
         dusk_error terr = DUSK_ERROR_INIT;
-        int status = outcome(rm, wi, t, buf, len, &v, &terr);
+        int status = outcome(r, wi, t, buf, len, &v, &terr);
         dusk_free(buf);
         dusk__run_ended(r, w, t, held_of(rm, v) ? NULL : v, status);
         dusk__run_record(r, w, dusk__run_clock(r, w), t, v, status, &terr);
@@ -761,11 +807,24 @@ int dusk_task_held_encode(int64_t t, void **out, size_t *len, dusk_error *err)
     return rc;
 }
 
+/* What one task's inputs took: the (task, value) pairs it fetched and
+ * could not keep (got), and the tasks whose results it fetched and keeps
+ * here as copies (kept), for later tasks placed here; the outcome names
+ * them, so that the scheduler counts them here and drops them later. */
+typedef struct fetched {
+    dusk_value **got;
+    size_t ngot;
+    int64_t *kept;
+    size_t nkept;
+    int keep;                    /* copies may be kept (the task's t >= 0) */
+} fetched;
+
 /* Puts input ref = (task, holder, path...) into call: from this process's
- * results, or from those this task fetched already (got[0..*ngot), an
- * input named twice moves once), or fetched from its holder. */
+ * results (its own and the copies it kept), or from those this task
+ * fetched already (an input named twice moves once), or fetched from its
+ * holder and kept as a copy. */
 static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn fetch, void *fud,
-                   dusk_value **got, size_t *ngot, dusk_error *err)
+                   fetched *f, dusk_error *err)
 {
     size_t n = dusk_tuple_len(ref);
     for (size_t i = 0; i < n; i++)
@@ -790,9 +849,9 @@ static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn f
     pthread_mutex_lock(&H.mu);
     dusk_value *v = held_get(t);
     pthread_mutex_unlock(&H.mu);
-    for (size_t i = 0; i < *ngot && !v; i++)
-        if (dusk_value_int(dusk_tuple_get(got[i], 0)) == t)
-            v = dusk_value_ref(dusk_tuple_get(got[i], 1));
+    for (size_t i = 0; i < f->ngot && !v; i++)
+        if (dusk_value_int(dusk_tuple_get(f->got[i], 0)) == t)
+            v = dusk_value_ref(dusk_tuple_get(f->got[i], 1));
     if (!v) {
         if (!fetch || w < 0 || w > INT32_MAX)
             return dusk_error_set(err, DUSK_EINVAL, "input task %lld is held by worker %lld, "
@@ -807,15 +866,32 @@ static int resolve(dusk_value *call, const dusk_value *ref, dusk_task_fetch_fn f
         dusk_free(buf);
         if (rc)
             return rc;
-        dusk_value *pair = dusk_tuple_new(2);
-        if (pair) {   /* without it the next use fetches again */
+        int kept = 0;
+        if (f->keep && t >= 0) {
+            pthread_mutex_lock(&H.mu);
+            kept = held_put(t, dusk_value_ref(v)) == 0;
+            pthread_mutex_unlock(&H.mu);
+        }
+        dusk_value *pair = kept ? NULL : dusk_tuple_new(2);
+        if (kept) {
+            f->kept[f->nkept++] = t;
+        } else if (pair) {   /* without either the next use fetches again */
             dusk_tuple_set(pair, 0, dusk_int(t));
             dusk_tuple_set(pair, 1, dusk_value_ref(v));
-            got[(*ngot)++] = pair;
+            f->got[f->ngot++] = pair;
         }
     }
     dusk_tuple_set(parent, (size_t)last, v);
     return 0;
+}
+
+/* A failed task keeps none of the copies it fetched: its outcome does not
+ * name them, so the scheduler would never drop them. */
+static void drop_copies(fetched *f)
+{
+    for (size_t i = 0; i < f->nkept; i++)
+        dusk_task_held_drop(f->kept[i]);
+    f->nkept = 0;
 }
 
 int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fetch,
@@ -828,25 +904,35 @@ int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fet
     DUSK__NONNULL(err, msg);
     DUSK__NONNULL(err, out);
     DUSK__NONNULL(err, outlen);
-    dusk_value *m = NULL, *res = NULL;
+    dusk_value *m = NULL, *res = NULL, *copies = NULL;
     dusk_error terr = DUSK_ERROR_INIT;
     int rc = dusk_value_decode(msg, len, &m, NULL, &terr);
     dusk_value *refs = dusk_tuple_get(m, 0), *call = dusk_tuple_get(m, 1);
     if (rc == 0 && (dusk_tuple_len(m) != 2 || dusk_value_kind(refs) != DUSK_KIND_TUPLE))
         rc = dusk_error_set(&terr, DUSK_EINVAL, "a task message is (inputs, (key, args...))");
-    size_t nrefs = dusk_tuple_len(refs), ngot = 0;
-    dusk_value *one[8], **got = nrefs > 8 ? dusk_malloc(nrefs * sizeof *got) : one;
-    if (!got && rc == 0)
+    size_t nrefs = dusk_tuple_len(refs);
+    dusk_value *one[8];
+    int64_t kept_one[8];
+    fetched f = {.got = nrefs > 8 ? dusk_malloc(nrefs * sizeof *f.got) : one,
+                 .kept = nrefs > 8 ? dusk_malloc(nrefs * sizeof *f.kept) : kept_one,
+                 .keep = t >= 0};
+    if ((!f.got || !f.kept) && rc == 0)
         rc = dusk_error_set(&terr, DUSK_ENOMEM, "out of memory for its inputs");
     for (size_t i = 0; rc == 0 && i < nrefs; i++)
-        rc = resolve(call, dusk_tuple_get(refs, i), fetch, fetch_ud, got, &ngot, &terr);
-    for (size_t i = 0; i < ngot; i++)
-        dusk_value_unref(got[i]);
-    if (got != one)
-        dusk_free(got);
+        rc = resolve(call, dusk_tuple_get(refs, i), fetch, fetch_ud, &f, &terr);
+    for (size_t i = 0; i < f.ngot; i++)
+        dusk_value_unref(f.got[i]);
+    if (f.got != one)
+        dusk_free(f.got);
     if (rc == 0)
         rc = dusk__task_call(call, &res, &terr);
     dusk_value_unref(m);
+    if (rc == 0 && f.nkept) {
+        if (!(copies = dusk_tuple_new(f.nkept)))
+            rc = dusk_error_set(&terr, DUSK_ENOMEM, "out of memory for its outcome");
+        for (size_t i = 0; copies && i < f.nkept; i++)
+            dusk_tuple_set(copies, i, dusk_int(f.kept[i]));
+    }
     int keep = 0;
     if (rc == 0 && t >= 0) {
         size_t size = dusk_value_encoded_size(res);
@@ -861,31 +947,36 @@ int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fet
         pthread_mutex_unlock(&H.mu);
         res = NULL;
         if (prc == 0) {
-            dusk_value *o = dusk_tuple_new(3);
+            dusk_value *o = dusk_tuple_new(copies ? 4 : 3);
             if (o) {
                 dusk_tuple_set(o, 0, dusk_int(0));
                 dusk_tuple_set(o, 2, dusk_int((int64_t)nb));
+                if (copies)
+                    dusk_tuple_set(o, 3, dusk_value_ref(copies));
                 int erc = dusk_value_encode(o, out, outlen, &terr);
                 dusk_value_unref(o);
                 if (erc == 0)
-                    return 0;
+                    goto done;
             }
             dusk_task_held_drop(t);
         }
         rc = dusk_error_set(&terr, DUSK_ENOMEM, "out of memory keeping its result");
     }
     for (int pass = 0; pass < 2; pass++) {
-        dusk_value *o = dusk_tuple_new(2);
+        dusk_value *o = dusk_tuple_new(rc == 0 && copies ? 4 : 2);
         if (!o)
             break;
         dusk_tuple_set(o, 0, dusk_int(rc));
         dusk_tuple_set(o, 1, rc ? dusk_string(terr.msg[0] ? terr.msg : dusk_strerror(rc))
                                 : dusk_value_ref(res));
+        if (rc == 0 && copies)
+            dusk_tuple_set(o, 3, dusk_value_ref(copies));   /* (0, value, None, copies) */
         int erc = dusk_value_encode(o, out, outlen, &terr);
         dusk_value_unref(o);
         if (erc == 0) {
-            dusk_value_unref(res);
-            return 0;
+            if (rc)
+                drop_copies(&f);
+            goto done;
         }
         if (rc)
             break;   /* not even the error travels */
@@ -895,8 +986,14 @@ int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fet
         dusk_error_set(&terr, erc, "its result cannot travel to the scheduling process (%s)",
                        e.msg);
     }
+    drop_copies(&f);
+    rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for a task's outcome");
+done:
     dusk_value_unref(res);
-    return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a task's outcome");
+    dusk_value_unref(copies);
+    if (f.kept != kept_one)
+        dusk_free(f.kept);
+    return *out ? 0 : rc;
 }
 
 /* --- registration --------------------------------------------------------------- */

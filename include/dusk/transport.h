@@ -30,10 +30,13 @@
 ** by (task, holder) instead of carrying them; the worker that runs it
 ** takes them from its own results or fetches them from their holder
 ** (dusk_task_run's fetch: the transport asks the holder, which answers
-** with dusk_task_held_encode). The scheduler hands each ready task to the
-** free worker that holds most of its input bytes, and runs a later ready
-** task first where its inputs are when the first one's holder is busy.
-** When the run releases a held result, its holder is told (drop); the
+** with dusk_task_held_encode). A worker keeps a copy of each input it
+** fetched, and its outcome names them, so that its later tasks need not
+** fetch them again. The scheduler hands each ready task to the free
+** worker that holds most of its input bytes (copies count), and runs a
+** later ready task first where its inputs are when the first one's
+** holders are busy. When the run releases a held result, its holder and
+** every worker with a copy are told (drop); the
 ** requested results are fetched to the scheduling process at the end;
 ** ending a run drops every result a worker still holds. Smaller results
 ** come back in the outcome and travel inside task messages, as before.
@@ -42,7 +45,10 @@
 ** call is (function key, arguments...) with None where a held input goes,
 ** inputs a tuple of (task id, holder worker, path...), path the indices
 ** from call down to that None (lists are tuples). The outcome is (0,
-** result), (code, message), or (0, None, bytes) for a result kept.
+** result), (code, message), or (0, None, bytes) for a result kept; a task
+** that fetched inputs and kept copies of them names them after: (0,
+** result, None, (t...)) or (0, None, bytes, (t...)). A task that fails
+** keeps no copy.
 **
 ** Values that cannot be encoded (opaque values) cannot travel: such a task
 ** fails the run with a message naming its key. Functions must be

@@ -686,6 +686,347 @@ static void case_traffic(void)
     dusk_array_ctx_free(ctx);
 }
 
+/* --- a task placed against the worker that just finished ---------------------------- */
+
+/* slow_int(k): k, after 300 ms; big_plus(x, k): x + k. */
+static int slow_int(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    sleep_ms(300);
+    *out = dusk_int(dusk_value_int(args[0]));
+    return 0;
+}
+
+static int big_plus(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    int64_t shape[1] = {BIG};
+    if (dusk_ndarray_size(args[0]) != BIG || dusk_value_kind(args[1]) != DUSK_KIND_INT)
+        return dusk_error_set(err, DUSK_EINVAL, "big_plus takes an array of %d and an int",
+                              BIG);
+    if (!(*out = dusk_ndarray_new(DUSK_DT_F8, 1, shape)))
+        return dusk_error_set(err, DUSK_ENOMEM, "no memory");
+    const double *x = dusk_ndarray_data(args[0]);
+    double *d = dusk_ndarray_data(*out), k = (double)dusk_value_int(args[1]);
+    for (int i = 0; i < BIG; i++)
+        d[i] = x[i] + k;
+    return 0;
+}
+
+static const dusk_func slow_int_fn = {"slow_int", slow_int, NULL};
+static const dusk_func big_plus_fn = {"big_plus", big_plus, NULL};
+
+/* s = slow_int(5) and x = big_make(1) start together, s first (its key
+ * sorts first), so on worker 0 and x on worker 1; p = big_plus(x, s)
+ * becomes ready when s's worker is done, and that worker, the one just
+ * freed and the lowest free one, is where p would go if rank 0 did not
+ * look at where its input bytes are: it must run on x's worker, and x
+ * must not move. Then q = big_sum(p) with p requested too: q runs beside
+ * p, and p is gathered to rank 0 (the one array that moves). */
+static void case_placed(void)
+{
+    dusk_func_register(&big_make_fn);
+    dusk_func_register(&big_sum_fn);
+    dusk_func_register(&slow_int_fn);
+    dusk_func_register(&big_plus_fn);
+    const uint64_t nb = (uint64_t)BIG * 8;
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "s", &slow_int_fn, dusk_lit_int(5));
+    dusk_task(g, "x", &big_make_fn, dusk_lit_int(1));
+    dusk_task(g, "p", &big_plus_fn, dusk_ref("x"), dusk_ref("s"));
+    dusk_task(g, "q", &big_sum_fn, dusk_ref("p"));
+    int64_t n = dusk_graph_size(g);
+    heard h = {.n = n};
+    h.started = calloc((size_t)n, sizeof(int));
+    h.ended = calloc((size_t)n, sizeof(int));
+    h.released = calloc((size_t)n, sizeof(int));
+    h.worker = calloc((size_t)n, sizeof(int));
+    dusk_callbacks cb = {.ud = &h, .on_event = heard_event};
+    dusk_options o = mpi_opts();
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    uint64_t s0 = 0, r0 = 0, s1 = 0, r1 = 0;
+    dusk_mpi_traffic(&s0, &r0);
+    uint64_t m0 = moved();
+    const char *keys[] = {"q", "p"};
+    int rc = dusk_get_list(g, keys, 2, &o, &v, &e);
+    uint64_t m = moved() - m0;
+    dusk_mpi_traffic(&s1, &r1);
+    check_held("placed", 2 * nb);
+    if (dusk_mpi_rank() == 0) {
+        int wa = h.worker[dusk_graph_find(g, "x")], ws = h.worker[dusk_graph_find(g, "s")];
+        int wp = h.worker[dusk_graph_find(g, "p")], wq = h.worker[dusk_graph_find(g, "q")];
+        check(rc == 0 && v, "placed", "%s", e.msg);
+        check(wa > ws, "placed", "x ran on worker %d, s on %d: p's choice is not forced", wa,
+              ws);
+        check(wp == wa, "placed", "p ran on worker %d (s's is %d), its array input on %d", wp,
+              ws, wa);
+        check(wq == wp, "placed", "q ran on worker %d, its input p on %d", wq, wp);
+        double want = 0;
+        for (int i = 0; i < BIG; i++)
+            want += 1.0 + i + 5;
+        const dusk_value *p = v ? dusk_tuple_get(v, 1) : NULL;
+        check(v && dusk_value_float(dusk_tuple_get(v, 0)) == want &&
+                  dusk_ndarray_size(p) == BIG && sum_of(p) == want,
+              "placed", "q or p is wrong");
+        /* p gathered: one array, through rank 0's receives; x never moved */
+        check(m > nb && m < nb + nb / 4, "placed", "the job moved %llu bytes, one array is %llu",
+              (unsigned long long)m, (unsigned long long)nb);
+        check(r1 - r0 > nb && r1 - r0 < nb + nb / 4, "placed",
+              "rank 0 received %llu bytes, one array is %llu", (unsigned long long)(r1 - r0),
+              (unsigned long long)nb);
+        if (!failures)
+            printf("ok placed: x, p and q on worker %d, s on %d; %llu bytes moved\n", wa, ws,
+                   (unsigned long long)m);
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    free(h.started);
+    free(h.ended);
+    free(h.released);
+    free(h.worker);
+    dusk_graph_free(g);
+}
+
+/* --- from_hdf5 chunks are read where they are used ---------------------------------- */
+
+/* The sum of a 400 x 4000 file in 32 chunks of 400 KiB: each chunk is
+ * read by the rank that runs its read task, summed there, and only the
+ * partial sums move, so the job moves far less than the file and rank 0
+ * receives none of the chunks. Rank 0 writes the file (DUSK_MPI_TEST_DIR,
+ * made by the suite) with the threads scheduler first. */
+static void case_hdf5(void)
+{
+    const char *dir = getenv("DUSK_MPI_TEST_DIR");
+    char file[512];
+    snprintf(file, sizeof file, "%s/x.h5", dir ? dir : "/nonexistent");
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_error e = DUSK_ERROR_INIT;
+    const uint64_t nbytes = (uint64_t)400 * 4000 * 8;
+    if (dusk_mpi_rank() == 0) {
+        dusk_options t = opts_of(DUSK_SCHED_THREADS, 2);
+        dusk_array *x0 = dusk_random_normal(ctx, 9, 0, 1, DUSK_SHAPE(400, 4000), "(100, 500)");
+        check(dir && dusk_array_store(x0, file, "/x", NULL, &t, &e) == 0, "hdf5",
+              "writing %s: %s", file, e.msg);
+    }
+    check(dusk_mpi_barrier(&e) == 0, "hdf5", "barrier: %s", e.msg);
+    dusk_array *x = dusk_from_hdf5(ctx, file, "/x", "(100, 500)");
+    dusk_array *s = dusk_array_sum(x, DUSK_ALL_AXES, false);
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL, *vt = NULL;
+    uint64_t s0 = 0, r0 = 0, s1 = 0, r1 = 0;
+    dusk_mpi_traffic(&s0, &r0);
+    uint64_t m0 = moved();
+    int rc = dusk_array_compute(s, &o, &v, &e);
+    uint64_t m = moved() - m0;
+    dusk_mpi_traffic(&s1, &r1);
+    check_held("hdf5", nbytes);
+    if (dusk_mpi_rank() != 0) {
+        report_rank(rc, v, &e);
+    } else {
+        dusk_options t = opts_of(DUSK_SCHED_THREADS, 2);
+        check(rc == 0 && dusk_array_compute(s, &t, &vt, &e) == 0, "hdf5", "%s", e.msg);
+        check(v && vt && dusk_value_kind(vt) == DUSK_KIND_NDARRAY &&
+                  dusk_value_nbytes(v) == 8 &&
+                  memcmp(dusk_ndarray_data(v), dusk_ndarray_data(vt), 8) == 0,
+              "hdf5", "MPI's sum differs from the threaded run's");
+        check(m < nbytes / 16, "hdf5", "the job moved %llu bytes for a file of %llu",
+              (unsigned long long)m, (unsigned long long)nbytes);
+        check(r1 - r0 < nbytes / 32, "hdf5", "rank 0 received %llu bytes",
+              (unsigned long long)(r1 - r0));
+        if (!failures)
+            printf("ok hdf5: %llu bytes moved for a file of %llu, rank 0 received %llu\n",
+                   (unsigned long long)m, (unsigned long long)nbytes,
+                   (unsigned long long)(r1 - r0));
+    }
+    dusk_value_unref(v);
+    dusk_value_unref(vt);
+    dusk_array_ctx_free(ctx);
+}
+
+/* --- a rank dies holding an input another rank is fetching ---------------------------- */
+
+/* slow_make(k): big_make(k) after 500 ms; die_later(x): on a worker rank,
+ * prints that it dies, then kills its rank 2 s later. */
+static int slow_make(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    sleep_ms(500);
+    return big_make(args, nargs, out, err, ud);
+}
+
+static int die_later(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    (void)args;
+    (void)nargs;
+    (void)out;
+    (void)ud;
+    if (dusk_mpi_rank() == 0)
+        return dusk_error_set(err, DUSK_EINVAL, "die_later ran on rank 0");
+    printf("rank %d dies holding a\n", dusk_mpi_rank());
+    fflush(stdout);
+    sleep_ms(2000);
+    raise(SIGKILL);
+    return 0;
+}
+
+static int pair_said(dusk_value *const *args, size_t nargs, dusk_value **out,
+                     dusk_error *err, void *ud)
+{
+    printf("rank %d ran p\n", dusk_mpi_rank());
+    fflush(stdout);
+    return big_pair(args, nargs, out, err, ud);
+}
+
+static const dusk_func slow_make_fn = {"slow_make", slow_make, NULL};
+static const dusk_func die_later_fn = {"die_later", die_later, NULL};
+static const dusk_func pair_said_fn = {"pair_said", pair_said, NULL};
+
+/* Rank 0 says where p went. */
+static void say_start(void *ud, const dusk_event *ev)
+{
+    if (ev->kind == DUSK_EV_START && ev->task == *(const int64_t *)ud) {
+        printf("rank 0 sent p to rank %d\n", dusk_mpi_worker_rank(ev->worker));
+        fflush(stdout);
+    }
+}
+
+/* a (fast) and b (slow) are made on the two workers; d = die_later(a)
+ * then runs on a's worker, which holds a; p = pair_said(a, b) runs on b's
+ * (a's is busy) and asks a's worker for a, which is in d and dies without
+ * answering. The job must end, not leave p's rank waiting for its input
+ * (which it never gets: p never runs). */
+static void case_fetch_dies(void)
+{
+    dusk_func_register(&big_make_fn);
+    dusk_func_register(&big_pair_fn);
+    dusk_func_register(&slow_make_fn);
+    dusk_func_register(&die_later_fn);
+    dusk_func_register(&pair_said_fn);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &big_make_fn, dusk_lit_int(1));
+    dusk_task(g, "b", &slow_make_fn, dusk_lit_int(2));
+    dusk_task(g, "d", &die_later_fn, dusk_ref("a"));
+    dusk_task(g, "p", &pair_said_fn, dusk_ref("a"), dusk_ref("b"));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    int64_t pid = dusk_graph_find(g, "p");
+    dusk_callbacks cb = {.ud = &pid, .on_event = say_start};
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *v = NULL;
+    const char *keys[] = {"d", "p"};
+    int rc = dusk_get_list(g, keys, 2, &o, &v, &e);
+    printf("rank %d survived rc=%d msg=%s\n", dusk_mpi_rank(), rc, e.msg);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+/* --- copies of fetched inputs ----------------------------------------------------- */
+
+/* sum_slow(x, k): the sum of x's elements plus k, after 100 ms;
+ * make_after(list, k): big_make(k) after 300 ms (the list only orders it). */
+static int sum_slow(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    (void)ud;
+    if (dusk_ndarray_size(args[0]) != BIG)
+        return dusk_error_set(err, DUSK_EINVAL, "not an array of %d", BIG);
+    sleep_ms(100);
+    *out = dusk_float(sum_of(args[0]) + (double)dusk_value_int(args[1]));
+    return 0;
+}
+
+static int make_after(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                      void *ud)
+{
+    (void)nargs;
+    sleep_ms(300);
+    return big_make(args + 1, 1, out, err, ud);
+}
+
+static const dusk_func sum_slow_fn = {"sum_slow", sum_slow, NULL};
+static const dusk_func make_after_fn = {"make_after", make_after, NULL};
+
+/* One array x read by 9 tasks of 100 ms: x's worker runs one, and the
+ * others, finding no ready task whose inputs they hold, fetch x, once
+ * each: they keep a copy, on which their next tasks run (without copies,
+ * each of their tasks fetched x again: 6 arrays moved, not 2). Then x is
+ * released: every copy is dropped with it, before each worker makes one
+ * of three new arrays z1..z3, so that no worker ever holds more than one
+ * array. */
+static void case_copies(void)
+{
+    dusk_func_register(&big_make_fn);
+    dusk_func_register(&big_sum_fn);
+    dusk_func_register(&sum_slow_fn);
+    dusk_func_register(&make_after_fn);
+    const uint64_t nb = (uint64_t)BIG * 8;
+    dusk_graph *g = dusk_graph_new();
+    char k[32];
+    const char *keys[12];
+    static char names[12][8];
+    dusk_task(g, "x", &big_make_fn, dusk_lit_int(1));
+    for (int i = 0; i < 9; i++) {
+        snprintf(names[i], sizeof names[i], "t%d", i + 1);
+        keys[i] = names[i];
+        dusk_task(g, names[i], &sum_slow_fn, dusk_ref("x"), dusk_lit_int(i + 1));
+    }
+    for (int j = 0; j < 3; j++) {
+        snprintf(k, sizeof k, "z%d", j + 1);
+        dusk_task(g, k, &make_after_fn,
+                  dusk_list(dusk_ref("t1"), dusk_ref("t2"), dusk_ref("t3"), dusk_ref("t4"),
+                            dusk_ref("t5"), dusk_ref("t6"), dusk_ref("t7"), dusk_ref("t8"),
+                            dusk_ref("t9")),
+                  dusk_lit_int(100 * (j + 1)));
+        snprintf(names[9 + j], sizeof names[9 + j], "s%d", j + 1);
+        keys[9 + j] = names[9 + j];
+        dusk_task(g, names[9 + j], &big_sum_fn, dusk_ref(k));
+    }
+    dusk_options o = mpi_opts();
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    uint64_t m0 = moved();
+    int rc = dusk_get_list(g, keys, 12, &o, &v, &e);
+    uint64_t m = moved() - m0;
+    check_held("copies", nb);
+    if (dusk_mpi_rank() == 0) {
+        check(rc == 0 && v, "copies", "%s", e.msg);
+        double x = 0;
+        for (int i = 0; i < BIG; i++)
+            x += 1.0 + i;
+        for (int i = 0; v && i < 9; i++)
+            check(dusk_value_float(dusk_tuple_get(v, (size_t)i)) == x + i + 1, "copies",
+                  "t%d is wrong", i + 1);
+        for (int j = 0; v && j < 3; j++) {
+            double z = 0;
+            for (int i = 0; i < BIG; i++)
+                z += 100.0 * (j + 1) + i;
+            check(dusk_value_float(dusk_tuple_get(v, 9 + (size_t)j)) == z, "copies",
+                  "s%d is wrong", j + 1);
+        }
+        check(m > nb && m < 3 * nb, "copies", "the job moved %llu bytes (%.1f arrays)",
+              (unsigned long long)m, (double)m / (double)nb);
+        if (!failures)
+            printf("ok copies: %llu bytes moved (%.1f arrays)\n", (unsigned long long)m,
+                   (double)m / (double)nb);
+    } else {
+        report_rank(rc, v, &e);
+    }
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
 static int rank_main(const char *cs)
 {
     dusk_error e = DUSK_ERROR_INIT;
@@ -710,6 +1051,14 @@ static int rank_main(const char *cs)
         case_locality();
     else if (strcmp(cs, "traffic") == 0)
         case_traffic();
+    else if (strcmp(cs, "placed") == 0)
+        case_placed();
+    else if (strcmp(cs, "hdf5") == 0)
+        case_hdf5();
+    else if (strcmp(cs, "fetchdie") == 0)
+        case_fetch_dies();
+    else if (strcmp(cs, "copies") == 0)
+        case_copies();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -744,23 +1093,28 @@ static int free_out(void **state)
  * X display from :0 to :9, and an X server that goes away meanwhile (the
  * viewer's Xvfb test, run beside this one) made Xlib end a rank ("X
  * connection to :1 broken"). */
-static char *mpirun(int np, const char *cs, int timeout_s, int *status)
+static char *mpirun_env(int np, const char *env, const char *cs, int timeout_s, int *status)
 {
     char cmd[8192];
     free_out(NULL);
     snprintf(cmd, sizeof cmd,
-             "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+             "%s OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
              "OMPI_MCA_mca_base_component_disable_dlclose=1 "
              "HWLOC_COMPONENTS=-gl,-opencl "
              "LSAN_OPTIONS=suppressions=tests/mpi/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} "
              "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0 "
              "TSAN_OPTIONS=${TSAN_OPTIONS:+$TSAN_OPTIONS:}suppressions=tests/mpi/tsan.supp "
              "timeout -k 5 %d mpirun --oversubscribe -np %d '%s' --rank %s 2>&1",
-             timeout_s, np, self, cs);
+             env, timeout_s, np, self, cs);
     char *out = last_out = run_command(cmd, status);
     assert_non_null(out);
     print_message("$ mpirun -np %d test_mpi --rank %s\n%s", np, cs, out);
     return out;
+}
+
+static char *mpirun(int np, const char *cs, int timeout_s, int *status)
+{
+    return mpirun_env(np, "", cs, timeout_s, status);
 }
 
 static int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
@@ -910,6 +1264,67 @@ static void test_traffic(void **state)
     assert_contains(out, "ok traffic");
 }
 
+static void test_placed_where_inputs_are(void **state)
+{
+    (void)state;
+    for (int np = 3; np <= 4; np++) {
+        int status;
+        char *out = mpirun(np, "placed", 180, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_false(contains(out, "FAIL"));
+        assert_contains(out, "ok placed");
+    }
+}
+
+static void test_hdf5_read_where_used(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/dusk-mpi-hdf5-XXXXXX", env[128], file[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(env, sizeof env, "DUSK_MPI_TEST_DIR=%s", dir);
+    snprintf(file, sizeof file, "%s/x.h5", dir);
+    int status;
+    char *out = mpirun_env(4, env, "hdf5", 180, &status);
+    unlink(file);
+    rmdir(dir);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok hdf5");
+}
+
+static void test_copies_kept_and_dropped(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(4, "copies", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok copies");
+}
+
+/* The rank p went to is not the one that died holding a, and p never ran:
+ * its rank was waiting for a from the dead one when the job ended. */
+static void test_fetch_from_dead_rank(void **state)
+{
+    (void)state;
+    int status;
+    uint64_t t0 = now_ns();
+    char *out = mpirun(3, "fetchdie", 120, &status);
+    double secs = (double)(now_ns() - t0) / 1e9;
+    int code = exit_code(status);
+    assert_true(code != 0 && code != 124);
+    assert_true(secs < 100);
+    assert_contains(out, "signal 9");
+    assert_false(contains(out, "survived rc=0"));
+    assert_false(contains(out, "ran p"));
+    const char *d = strstr(out, " dies holding a"), *p = strstr(out, "rank 0 sent p to rank ");
+    assert_non_null(d);
+    assert_non_null(p);
+    int dead = d[-1] - '0', fetcher = p[strlen("rank 0 sent p to rank ")] - '0';
+    assert_true(dead >= 1 && dead <= 2 && fetcher >= 1 && fetcher <= 2);
+    assert_int_not_equal(dead, fetcher);
+}
+
 /* --- a run's outcomes are its own (a transport in this process) -------------------- */
 
 /* Two workers that run each task as it is sent (dusk_task_run) and queue
@@ -1031,7 +1446,9 @@ static void test_stale_outcome_ignored(void **state)
 
 /* A worker's side of the message format: inputs named (task, holder,
  * path), fetched through the callback, once each however often they are
- * named; a result over DUSK_TASK_INLINE bytes is kept, its size sent. */
+ * named, and kept as copies (named in the outcome) so that a later task
+ * here does not fetch them again; a result over DUSK_TASK_INLINE bytes is
+ * kept, its size sent. */
 static int fetches;
 
 static int fetch_twenty(void *ud, int w, int64_t t, void **out, size_t *len, dusk_error *err)
@@ -1065,26 +1482,46 @@ static void test_task_run_fetches_once(void **state)
     assert_int_equal(dusk_value_encode(m, &msg, &len, &e), 0);
     dusk_value_unref(m);
     fetches = 0;
+    dusk_task_held_clear();
     assert_int_equal(dusk_task_run(5, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
     dusk_value *o = NULL;
     assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
     char buf[64];
     dusk_value_repr(o, buf, sizeof buf);
+    assert_string_equal(buf, "(0, 40, None, (77,))");   /* 77 kept here */
+    assert_int_equal(fetches, 1);
+    dusk_value_unref(o);
+    dusk_free(out);
+    /* the next task here uses the copy: nothing fetched, nothing new kept */
+    assert_int_equal(dusk_task_run(6, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    dusk_value_repr(o, buf, sizeof buf);
     assert_string_equal(buf, "(0, 40)");
     assert_int_equal(fetches, 1);
     dusk_value_unref(o);
     dusk_free(out);
-    /* without a way to fetch, the task fails naming the input */
+    /* dropped (the scheduler released 77), without a way to fetch, the
+     * task fails naming the input */
+    dusk_task_held_drop(77);
     assert_int_equal(dusk_task_run(5, msg, len, NULL, NULL, &out, &olen, &e), 0);
     assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
     assert_int_equal(dusk_value_int(dusk_tuple_get(o, 0)), DUSK_EINVAL);
     assert_contains(dusk_value_str(dusk_tuple_get(o, 1)), "input task 77 is held by worker 1");
     dusk_value_unref(o);
     dusk_free(out);
+    /* a task run as t < 0 keeps nothing, copies included */
+    assert_int_equal(dusk_task_run(-1, msg, len, fetch_twenty, NULL, &out, &olen, &e), 0);
+    assert_int_equal(dusk_value_decode(out, olen, &o, NULL, &e), 0);
+    dusk_value_repr(o, buf, sizeof buf);
+    assert_string_equal(buf, "(0, 40)");
+    assert_int_equal(fetches, 2);
+    dusk_value_unref(o);
+    dusk_free(out);
     dusk_free(msg);
     uint64_t held = 1;
     dusk_task_held_bytes(&held, NULL);
-    assert_int_equal(held, 0);   /* an int comes back in the outcome */
+    assert_int_equal(held, 0);
+    dusk_task_held_clear();
 }
 
 /* The results a worker keeps are looked up by task id, in a table whose
@@ -1184,6 +1621,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_array, free_out),
         cmocka_unit_test_teardown(test_locality, free_out),
         cmocka_unit_test_teardown(test_traffic, free_out),
+        cmocka_unit_test_teardown(test_placed_where_inputs_are, free_out),
+        cmocka_unit_test_teardown(test_hdf5_read_where_used, free_out),
+        cmocka_unit_test_teardown(test_copies_kept_and_dropped, free_out),
+        cmocka_unit_test_teardown(test_fetch_from_dead_rank, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
