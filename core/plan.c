@@ -173,7 +173,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     size_t at = sizeof(dusk_plan);
     size_t o_tasks = carve(&at, whole ? 0 : n, sizeof(dusk__id));
     size_t o_want = carve(&at, nwant, sizeof(dusk__id));
-    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(dusk__off));  /* +1: the fill */
+    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 1, sizeof(dusk__off));
     size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(dusk__id));
     size_t o_key = carve(&at, gs, sizeof(uint32_t));
     size_t o_pages = carve(&at, g->names.npages, sizeof(char *));
@@ -236,27 +236,26 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     }
 
     /* Dependents within the plan: the graph's when nothing was culled,
-     * else counted, summed and filled in increasing task order (rdep_off
-     * is shifted by one while filling, as validation does). */
+     * else the graph's lists with the tasks outside left out, which keeps
+     * them by decreasing priority (core/order.c: a run adds the tasks it
+     * makes ready in that order). ne counts exactly those kept: each is a
+     * dependency edge of a task of the plan. */
     if (whole) {
         p->rdep_off = g->rdep_off;
         p->rdep_ids = g->rdep_ids;
     } else {
         dusk__off *off = (dusk__off *)(block + o_rdep_off);
         dusk__id *ids = (dusk__id *)(block + o_rdep_ids);
-        memset(off, 0, (gs + 2) * sizeof *off);
-        for (size_t i = 0; i < n; i++) {
-            int64_t t = dusk__plan_task(p, i);
-            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
-                off[g->dep_ids[j] + 2]++;
+        dusk__off m = 0;
+        for (size_t t = 0; t < gs; t++) {
+            off[t] = m;
+            if (!in[t])
+                continue;
+            for (dusk__off j = g->rdep_off[t]; j < g->rdep_off[t + 1]; j++)
+                if (in[g->rdep_ids[j]])
+                    ids[m++] = g->rdep_ids[j];
         }
-        for (size_t t = 0; t < gs; t++)
-            off[t + 2] += off[t + 1];
-        for (size_t i = 0; i < n; i++) {
-            int64_t t = dusk__plan_task(p, i);
-            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
-                ids[off[g->dep_ids[j] + 1]++] = (dusk__id)t;
-        }
+        off[gs] = m;
         p->rdep_off = off;
         p->rdep_ids = ids;
     }
