@@ -229,6 +229,29 @@ static void test_dependents_by_priority(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* A plan holds a reference to each literal value entry it takes (a
+ * culled plan only to its own): the graph freed, they are still there, and
+ * the plan's end lets go of them. */
+static void test_plan_holds_literals(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "s", dusk_string("a literal"));
+    dusk_graph_value(g, "f", dusk_float(2.5));
+    dusk_graph_value(g, "other", dusk_string("not in the plan"));
+    dusk_task(g, "t", &dusk_identity, dusk_list(dusk_ref("s"), dusk_ref("f")));
+    dusk_plan *p = plan_of(g, (const char *const[]){"t"}, 1);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_plan_ntasks(p), 3);
+    assert_string_equal(dusk_value_str(dusk_plan_literal(p, 0)), "a literal");
+    assert_true(dusk_value_float(dusk_plan_literal(p, 1)) == 2.5);
+    assert_false(dusk_plan_contains(p, 2));
+    assert_true(dusk_alloc_live() > live);
+    dusk_plan_unref(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* --- errors ----------------------------------------------------------------------- */
 
 static void test_plan_errors(void **state)
@@ -551,6 +574,7 @@ int main(void)
         cmocka_unit_test_teardown(test_tuple_keys_and_aliases, reset_alloc),
         cmocka_unit_test_teardown(test_culled_plan, reset_alloc),
         cmocka_unit_test_teardown(test_dependents_by_priority, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_holds_literals, reset_alloc),
         cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
