@@ -1634,7 +1634,8 @@ int64_t dusk_graph_dependents(dusk_graph *g, int64_t id, const int64_t **ids)
         *ids = NULL;
     if (!g || !ids)
         return DUSK_EINVAL;
-    int rc = dusk__graph_finalize(g, NULL);
+    /* ordered first: ordering puts each list in its final order */
+    int rc = dusk__graph_order(g, NULL);
     if (rc)
         return rc;
     if (!valid_id(g, id))

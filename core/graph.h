@@ -113,8 +113,8 @@ struct dusk_graph {
     int valid;                   /* 1 when the arrays below are current */
     dusk__off *dep_off;          /* dependencies of task t: dep_ids[dep_off[t] .. dep_off[t+1]) */
     dusk__id *dep_ids;
-    dusk__off *rdep_off;         /* dependents, the same way */
-    dusk__id *rdep_ids;
+    dusk__off *rdep_off;         /* dependents, the same way: by increasing id, */
+    dusk__id *rdep_ids;          /* then by decreasing priority once ordered */
     uint32_t *height;            /* longest chain of dependencies below t (until
                                     ordered: only ordering reads it) */
     dusk__id *topo;              /* task ids, dependencies before dependents

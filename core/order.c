@@ -425,6 +425,23 @@ int dusk__graph_order(dusk_graph *g, dusk_error *err)
     if (rc == DUSK_ENOMEM)
         dusk_error_set(err, rc, "out of memory ordering the graph");
     if (!rc) {
+        /* Each task's dependents, most urgent last: Dask's scheduler walks
+         * them by decreasing priority (local.py's finish_task), and a run
+         * that keeps the ones it made ready in that order (run.c's w->succ,
+         * a stack) then adds each at the end, in constant time instead of
+         * sifting it past the others: linear, not quadratic, for a task
+         * with 10^5 dependents. Refilled from the dependency lists, every
+         * task by decreasing priority (up[] reused: the task of each
+         * priority; cursor[]: where each list is written). */
+        for (size_t t = 0; t < n; t++) {
+            up[order[t]] = (uint32_t)t;
+            cursor[t] = roff[t];
+        }
+        for (size_t i = n; i-- > 0;) {
+            dusk__id t = up[i];
+            for (dusk__off k = doff[t]; k < doff[t + 1]; k++)
+                g->rdep_ids[cursor[dids[k]]++] = t;
+        }
         g->prio = order;
         order = NULL;
         /* Only ordering reads these: 16 bytes a task given back. */

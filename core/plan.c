@@ -46,12 +46,14 @@ static size_t carve(size_t *at, size_t n, size_t sz)
 }
 
 /* Marks in `in` what want needs (want included) and counts the plan's
- * tasks and dependency edges. stack has room for every task. */
+ * tasks, its dependency edges and its tasks without a dependency (the
+ * first ready). stack has room for every task. */
 static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigned char *in,
-                 int64_t *stack, size_t *n, size_t *ne)
+                 int64_t *stack, size_t *n, size_t *ne, size_t *nleaves)
 {
-    size_t sp = 0;
-    *n = *ne = 0;
+    /* counted in locals: a store through `in` could be to any of *n, *ne,
+     * *nleaves, as the compiler sees it, and would reload them */
+    size_t sp = 0, nt = 0, nedges = 0, nl = 0;
     for (size_t i = 0; i < nwant; i++)
         if (!in[want[i]]) {
             in[want[i]] = 1;
@@ -59,16 +61,21 @@ static void cull(const dusk_graph *g, const int64_t *want, size_t nwant, unsigne
         }
     while (sp) {
         int64_t t = stack[--sp];
-        (*n)++;
-        *ne += (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
-        for (int64_t k = g->dep_off[t]; k < g->dep_off[t + 1]; k++) {
-            int64_t d = g->dep_ids[k];
+        dusk__off a = g->dep_off[t], b = g->dep_off[t + 1];
+        nt++;
+        nedges += b - a;
+        nl += a == b;
+        for (dusk__off k = a; k < b; k++) {
+            dusk__id d = g->dep_ids[k];
             if (!in[d]) {
                 in[d] = 1;
                 stack[sp++] = d;
             }
         }
     }
+    *n = nt;
+    *ne = nedges;
+    *nleaves = nl;
 }
 
 /* A bound on how many tasks of p with some dependency can be ready at
@@ -163,17 +170,15 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory making the plan");
     unsigned char *in = (unsigned char *)(stack + gs);
     memset(in, 0, gs);
-    cull(g, want, nwant, in, stack, &n, &ne);
+    size_t nfirst;
+    cull(g, want, nwant, in, stack, &n, &ne, &nfirst);
     int whole = n == gs;
-    size_t nfirst = 0;
-    for (size_t t = 0; t < gs; t++)
-        nfirst += in[t] && g->dep_off[t + 1] == g->dep_off[t];
 
     /* The layout of the block. */
     size_t at = sizeof(dusk_plan);
     size_t o_tasks = carve(&at, whole ? 0 : n, sizeof(dusk__id));
     size_t o_want = carve(&at, nwant, sizeof(dusk__id));
-    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 2, sizeof(dusk__off));  /* +1: the fill */
+    size_t o_rdep_off = carve(&at, whole ? 0 : gs + 1, sizeof(dusk__off));
     size_t o_rdep_ids = carve(&at, whole ? 0 : ne, sizeof(dusk__id));
     size_t o_key = carve(&at, gs, sizeof(uint32_t));
     size_t o_pages = carve(&at, g->names.npages, sizeof(char *));
@@ -190,7 +195,6 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     p->gsize = gs;
     p->n = n;
     p->nwant = nwant;
-    p->maxdeps = p->maxrdeps = 0;
     p->tasks = whole ? NULL : (dusk__id *)(block + o_tasks);
     p->want = (dusk__id *)(block + o_want);
     p->dep_off = g->dep_off;
@@ -213,8 +217,10 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     atomic_init(&p->deps64, NULL);
     atomic_init(&p->rdeps64, NULL);
 
-    /* Per task: what it is, its key. */
-    size_t k = 0;
+    /* Per task: what it is, its key. The longest lists and the values are
+     * counted in locals (p's fields would be reloaded after each store to
+     * p->kind, a char array, which may alias anything). */
+    size_t k = 0, maxdeps = 0, maxrdeps = 0, nvalues = 0;
     for (size_t t = 0; t < gs; t++) {
         if (!in[t]) {
             p->key[t] = 0;
@@ -229,42 +235,44 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         p->entry[t] = task->kind == DUSK_ENTRY_TASK    ? (const void *)task->func
                       : task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value)
                                                        : NULL;
+        nvalues += task->kind == DUSK_ENTRY_VALUE;
         p->key[t] = g->names.offs[task->name];
         size_t nd = (size_t)(g->dep_off[t + 1] - g->dep_off[t]);
-        if (nd > p->maxdeps)
-            p->maxdeps = nd;
+        if (nd > maxdeps)
+            maxdeps = nd;
+        size_t nr = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
+        if (nr > maxrdeps)   /* a culled plan's lists are shorter: below */
+            maxrdeps = nr;
     }
+    p->maxdeps = maxdeps;
+    p->maxrdeps = whole ? maxrdeps : 0;
+    p->nvalues = nvalues;
 
     /* Dependents within the plan: the graph's when nothing was culled,
-     * else counted, summed and filled in increasing task order (rdep_off
-     * is shifted by one while filling, as validation does). */
+     * else the graph's lists with the tasks outside left out, which keeps
+     * them by decreasing priority (core/order.c: a run adds the tasks it
+     * makes ready in that order). ne counts exactly those kept: each is a
+     * dependency edge of a task of the plan. */
     if (whole) {
         p->rdep_off = g->rdep_off;
         p->rdep_ids = g->rdep_ids;
     } else {
         dusk__off *off = (dusk__off *)(block + o_rdep_off);
         dusk__id *ids = (dusk__id *)(block + o_rdep_ids);
-        memset(off, 0, (gs + 2) * sizeof *off);
-        for (size_t i = 0; i < n; i++) {
-            int64_t t = dusk__plan_task(p, i);
-            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
-                off[g->dep_ids[j] + 2]++;
+        dusk__off m = 0;
+        for (size_t t = 0; t < gs; t++) {
+            off[t] = m;
+            if (!in[t])
+                continue;
+            for (dusk__off j = g->rdep_off[t]; j < g->rdep_off[t + 1]; j++)
+                if (in[g->rdep_ids[j]])
+                    ids[m++] = g->rdep_ids[j];
+            if (m - off[t] > p->maxrdeps)
+                p->maxrdeps = m - off[t];
         }
-        for (size_t t = 0; t < gs; t++)
-            off[t + 2] += off[t + 1];
-        for (size_t i = 0; i < n; i++) {
-            int64_t t = dusk__plan_task(p, i);
-            for (int64_t j = g->dep_off[t]; j < g->dep_off[t + 1]; j++)
-                ids[off[g->dep_ids[j] + 1]++] = (dusk__id)t;
-        }
+        off[gs] = m;
         p->rdep_off = off;
         p->rdep_ids = ids;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = dusk__plan_task(p, i);
-        size_t nr = (size_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
-        if (nr > p->maxrdeps)
-            p->maxrdeps = nr;
     }
     p->maxready = ready_bound(p, in);
     p->nfirst = nfirst;
@@ -346,7 +354,7 @@ void dusk_plan_unref(const dusk_plan *cp)
     dusk_plan *p = (dusk_plan *)cp;
     if (!p || atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1)
         return;
-    for (size_t i = 0; i < p->n; i++)
+    for (size_t i = 0; p->nvalues && i < p->n; i++)
         if (p->kind[dusk__plan_task(p, i)] == DUSK_ENTRY_VALUE)
             dusk_value_unref((dusk_value *)p->entry[dusk__plan_task(p, i)]);
     dusk__keep_unref(p->lists);

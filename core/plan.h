@@ -29,6 +29,7 @@ struct dusk_plan {
     size_t maxready;             /* at least as many tasks with a dependency as
                                     can be ready at once (the size of a run's
                                     heap; plan.c) */
+    size_t nvalues;              /* value entries (each holds its literal) */
     size_t nfirst;               /* tasks with no dependency: ready at the start */
     const uint64_t *first;       /* ... as prio << 32 | id, increasing: a run
                                     takes them in order from this list, made once

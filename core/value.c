@@ -264,11 +264,17 @@ dusk_value *dusk_value_ref(dusk_value *v)
     return v;
 }
 
-void dusk_value_unref(dusk_value *v)
+/* The last references' way out, apart from dusk_value_unref so that
+ * its test for what owns no memory (ints in the pointer, None, bools:
+ * most results a small task drops) saves no register first. A view's
+ * parent is let go of in this loop, not by recursion: views of views (and
+ * decoded views of their owners) chain without limit. Tuples recurse, at
+ * most DUSK_MAX_DEPTH deep. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void value_release(dusk_value *v)
 {
-    /* A view's parent is let go of in this loop, not by recursion: views
-     * of views (and decoded views of their owners) chain without limit.
-     * Tuples recurse, at most DUSK_MAX_DEPTH deep. */
     while (v && !dusk__is_imm(v) && !v->is_static &&
            atomic_fetch_sub_explicit(&v->rc, 1, memory_order_acq_rel) == 1) {
         dusk_value *next = NULL;
@@ -293,6 +299,12 @@ void dusk_value_unref(dusk_value *v)
         dusk_free(v);
         v = next;
     }
+}
+
+void dusk_value_unref(dusk_value *v)
+{
+    if (v && !dusk__is_imm(v) && !v->is_static)
+        value_release(v);
 }
 
 dusk_kind dusk_value_kind(const dusk_value *v) { return dusk__kind(v); }

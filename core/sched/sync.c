@@ -40,6 +40,17 @@ static int sync_run(dusk__run *r, dusk_error *err)
     dusk_error terr;
     dusk_value *v = NULL;
     int status = 0;
+    if (!r->gated) {
+        /* no gate to ask between the steps: the plain loop */
+        int64_t t = dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
+        while (t >= 0) {
+            status = dusk__run_task(r, w, t, &v, &terr);
+            t = dusk__run_step(r, w, dusk__run_clock(r, w), t, v, status, &terr);
+        }
+        dusk__run_flush(r, w);
+        r->used = 1;
+        return 0;
+    }
     int64_t t = dusk__run_gate_armed(r) ? gated_step(r, w, -1, NULL, 0, NULL)
                          : dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
     while (t >= 0) {

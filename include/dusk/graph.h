@@ -216,8 +216,10 @@ DUSK_API const dusk_func *dusk_graph_func(const dusk_graph *g, int64_t id);
 DUSK_API dusk_value *dusk_graph_literal(const dusk_graph *g, int64_t id);
 
 /* Validates (see dusk_graph_validate) and then answers: the distinct keys
- * id depends on, and the keys that depend on id. *ids points into the
- * graph, valid until it is next changed. Return the count, or a negative
+ * id depends on, in the order its arguments name them, and the keys that
+ * depend on id, by decreasing priority (dusk_graph_order's, which
+ * dusk_graph_dependents computes first; the order Dask's scheduler visits
+ * them in). *ids points into the graph, valid until it is next changed. Return the count, or a negative
  * code when the graph does not validate (DUSK_EINVAL for an id that is not
  * a task; DUSK_ENOMEM when the array, made at the first call after a
  * change, finds no memory). A run's listeners read the same from the

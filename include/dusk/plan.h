@@ -101,7 +101,8 @@ DUSK_API dusk_value *dusk_plan_literal(const dusk_plan *p, int64_t id);
 /* Its static priority: dusk_graph_order's number (0 runs first); -1. */
 DUSK_API int64_t dusk_plan_priority(const dusk_plan *p, int64_t id);
 /* The distinct tasks id depends on (all in the plan), and the tasks of
- * the plan that depend on it: *ids points into the plan. Return the
+ * the plan that depend on it, by decreasing priority (as the graph lists
+ * them): *ids points into the plan. Return the
  * count, or DUSK_EINVAL, or DUSK_ENOMEM (the first call makes the
  * plan's array of them). */
 DUSK_API int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **ids);

@@ -106,6 +106,38 @@ static void test_add_sub_mul(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* add and inc take ints held in the pointer (|i| < 2^62) on a path of
+ * their own: sums at its edges leave it for a boxed int, exactly, and
+ * int64 overflow still wraps. */
+static void test_int_edges(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const int64_t top = ((int64_t)1 << 62) - 1, bottom = -((int64_t)1 << 62);
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "4611686018427387903", dusk_int(top - 1));
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "4611686018427387904", dusk_int(top));
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "-4611686018427387903", dusk_int(bottom));
+    EXPECT(&dusk_inc, DUSK_KIND_INT, "-9223372036854775808", dusk_int(INT64_MAX));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "4611686018427387904", dusk_int(top), dusk_int(1));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "-4611686018427387905", dusk_int(bottom), dusk_int(-1));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "9223372036854775806", dusk_int(top), dusk_int(top));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "-9223372036854775808", dusk_int(bottom),
+           dusk_int(bottom));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "-1", dusk_int(bottom), dusk_int(top));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "-9223372036854775808", dusk_int(INT64_MAX), dusk_int(1));
+    EXPECT(&dusk_add, DUSK_KIND_INT, "4611686018427387903", dusk_int(top + 1), dusk_int(-1));
+    /* what the sum gives stays the same value whichever path made it */
+    dusk_value *a = NULL, *b = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(CALL(&dusk_add, &a, &err, dusk_int(top), dusk_int(1)), 0);
+    assert_int_equal(CALL(&dusk_inc, &b, &err, dusk_int(top)), 0);
+    assert_true(dusk_value_equal(a, b));
+    assert_int_equal(dusk_value_int(a), top + 1);
+    dusk_value_unref(a);
+    dusk_value_unref(b);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_sum(void **state)
 {
     (void)state;
@@ -371,6 +403,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_inc_neg, reset_alloc),
         cmocka_unit_test_teardown(test_add_sub_mul, reset_alloc),
+        cmocka_unit_test_teardown(test_int_edges, reset_alloc),
         cmocka_unit_test_teardown(test_sum, reset_alloc),
         cmocka_unit_test_teardown(test_identity, reset_alloc),
         cmocka_unit_test_teardown(test_sleep, reset_alloc),

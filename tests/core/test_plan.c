@@ -162,6 +162,96 @@ static void test_culled_plan(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Dependents are listed by decreasing priority, in the graph and in whole
+ * and culled plans, whatever order the keys were set in: the order Dask's
+ * scheduler visits them in, which a sync run's READY events follow, and
+ * the one that keeps a run linear on a task with 10^5 dependents
+ * (test_plan_wide.c). s has five dependents ('c', 3), ('c', 0), ('c', 4),
+ * ('c', 1), ('c', 2) (ids 1 to 5), ordered by key: c0 runs first. */
+static int64_t ready_seen[8];
+static size_t nready_seen;
+
+static void note_ready(void *ud, const dusk_event *ev)
+{
+    (void)ud;
+    if (ev->kind == DUSK_EV_READY && ev->task != 0 && nready_seen < 8)
+        ready_seen[nready_seen++] = ev->task;
+}
+
+static void test_dependents_by_priority(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "s", dusk_int(1));
+    static const int c[5] = {3, 0, 4, 1, 2};
+    char k[5][32];
+    for (int i = 0; i < 5; i++) {
+        dusk_key_tuple(k[i], sizeof k[i], "c", 1, (int64_t[]){c[i]});
+        dusk_task(g, k[i], &dusk_inc, dusk_ref("s"));
+    }
+    /* by decreasing priority: c4 c3 c2 c1 c0 */
+    const int64_t want[5] = {3, 1, 5, 4, 2};
+    const int64_t *ids = NULL, *prio = NULL;
+    assert_int_equal(dusk_graph_dependents(g, 0, &ids), 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ids[i], want[i]);
+    assert_int_equal(dusk_graph_order(g, &prio, NULL), 0);
+    for (int i = 1; i < 5; i++)
+        assert_true(prio[want[i]] < prio[want[i - 1]]);
+    dusk_plan *p = plan_of(g, (const char *const[]){k[0], k[1], k[2], k[3], k[4]}, 5);
+    assert_int_equal(dusk_plan_ntasks(p), 6);   /* whole: the graph's lists */
+    assert_deps(p, 0, 1, want, 5);
+    dusk_plan_unref(p);
+    /* culled to ('c', 3) and ('c', 4) (ids 1 and 3) */
+    p = plan_of(g, (const char *const[]){k[0], k[2]}, 2);
+    assert_int_equal(dusk_plan_ntasks(p), 3);
+    assert_deps(p, 0, 1, (int64_t[]){3, 1}, 2);
+    assert_deps(p, 1, 1, NULL, 0);
+    dusk_plan_unref(p);
+
+    /* a sync run makes them ready in that order, as Dask's get_sync does */
+    dusk_callbacks cb = {.on_event = note_ready};
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = DUSK_SCHED_SYNC;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    nready_seen = 0;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get_list(g, (const char *const[]){k[0], k[1], k[2], k[3], k[4]}, 5,
+                                   &o, &v, &err), 0);
+    dusk_value_unref(v);
+    assert_int_equal(nready_seen, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ready_seen[i], want[i]);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A plan holds a reference to each literal value entry it takes (a
+ * culled plan only to its own): the graph freed, they are still there, and
+ * the plan's end lets go of them. */
+static void test_plan_holds_literals(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "s", dusk_string("a literal"));
+    dusk_graph_value(g, "f", dusk_float(2.5));
+    dusk_graph_value(g, "other", dusk_string("not in the plan"));
+    dusk_task(g, "t", &dusk_identity, dusk_list(dusk_ref("s"), dusk_ref("f")));
+    dusk_plan *p = plan_of(g, (const char *const[]){"t"}, 1);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_plan_ntasks(p), 3);
+    assert_string_equal(dusk_value_str(dusk_plan_literal(p, 0)), "a literal");
+    assert_true(dusk_value_float(dusk_plan_literal(p, 1)) == 2.5);
+    assert_false(dusk_plan_contains(p, 2));
+    assert_true(dusk_alloc_live() > live);
+    dusk_plan_unref(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* --- errors ----------------------------------------------------------------------- */
 
 static void test_plan_errors(void **state)
@@ -483,6 +573,8 @@ int main(void)
         cmocka_unit_test_teardown(test_lecture_plan, reset_alloc),
         cmocka_unit_test_teardown(test_tuple_keys_and_aliases, reset_alloc),
         cmocka_unit_test_teardown(test_culled_plan, reset_alloc),
+        cmocka_unit_test_teardown(test_dependents_by_priority, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_holds_literals, reset_alloc),
         cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),

@@ -297,11 +297,10 @@ static int after_big(dusk_value *const *args, size_t nargs, dusk_value **out,
 static void test_held_order(void **state)
 {
     (void)state;
-    /* 20,000 inputs: X's finish walks them for tens of microseconds,
-     * the window the race needs; a task this wide is slow to build and
-     * plan (more than linear: 100,000 took a minute, over 10 under
-     * ThreadSanitizer) */
-    enum { N = 20000 };
+    /* 100,000 inputs: X's finish walks them for tens of microseconds,
+     * the window the race needs (built and run in linear time:
+     * test_plan_wide.c) */
+    enum { N = 100000 };
     static const dusk_func none_f = {"ret_none", ret_none, NULL};
     static const dusk_func big_f = {"big_string", big_string, NULL};
     static const dusk_func after_f = {"after_big", after_big, NULL};
