@@ -65,12 +65,12 @@ typedef struct dusk__layout_job {
     void *now_ud;
     int phase;
     size_t i;                /* where the phase resumes */
-    size_t head, tail;       /* Kahn's walk over queue */
     size_t nlayers, sum;
-    int64_t *queue;
-    int32_t *indeg;
-    size_t *count;
-    size_t ledges_cap;       /* L->ledges' room, in uint32_t */
+    uint32_t *queue;         /* the plan's tasks by priority */
+    uint32_t *count;         /* per priority, then tasks per layer */
+    uint64_t *pairs;         /* the layer view's edges seen (layout.c) */
+    size_t pairs_cap;        /* pairs' room; L->ledges has pairs_cap uint32_t */
+    uint64_t last_pair;
 } dusk__layout_job;
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err);

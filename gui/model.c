@@ -167,12 +167,14 @@ static int waiting_states(const dusk__layout *L, uint8_t **state, uint32_t **cou
         dusk_free(c);
         return -1;
     }
-    memset(s, 0xff, ng);
-    for (size_t i = 0; i < L->ntasks; i++) {
-        int64_t t = L->order[i];
-        s[t] = DUSK_TASK_WAITING;
-        c[(size_t)L->layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
-    }
+    /* a plan of the whole graph (the usual run) is one memset */
+    memset(s, L->ntasks == ng ? DUSK_TASK_WAITING : 0xff, ng);
+    if (L->ntasks != ng)
+        for (size_t i = 0; i < L->ntasks; i++)
+            s[L->order[i]] = DUSK_TASK_WAITING;
+    for (size_t l = 0; l < L->nlayers; l++)   /* a layer's tasks, all waiting */
+        c[l * DUSK_TASK_NSTATES + DUSK_TASK_WAITING] =
+            (uint32_t)(L->layer_start[l + 1] - L->layer_start[l]);
     *state = s;
     *counts = c;
     return 0;
