@@ -117,6 +117,7 @@ typedef struct dusk__pending {
     dusk__layout layout;
     uint8_t *state;          /* per graph id, as v->state */
     uint32_t *layer_counts;  /* as v->layer_counts */
+    uint64_t layout_ns;      /* the start callback's time, from epoch */
 } dusk__pending;
 
 struct dusk_viewer {
@@ -172,6 +173,8 @@ struct dusk_viewer {
     uint64_t t0;                  /* the RUN_BEGIN's t_ns */
     uint64_t epoch;               /* a live run's t = 0 in dusk_now_ns() terms
                                      (its start callback's); 0: not live */
+    uint64_t layout_ns;           /* a live run's wait for its start callback
+                                     (dusk_viewer_layout_ns); 0: none */
     /* Scrubbing (model.c). Moving the shown point forward applies log
      * events, backward undoes them, each from what applying it overwrote
      * (kept per log event, log_cap long), so a move costs the events it

@@ -1367,6 +1367,7 @@ static void test_gui(void **state)
     GIVES(dusk_viewer_worker_task, 0, -1, NULL, 0);
     GIVES(dusk_viewer_events, 0, 0, NULL);
     GIVES(dusk_viewer_unplaced, 0, 0, NULL);
+    GIVES(dusk_viewer_layout_ns, 0, 0, NULL);
     const dusk_held_point *pts = (const dusk_held_point *)&err;
     uint64_t peak = 7;
     GIVES(dusk_viewer_held, 0, 0, NULL, &pts, &peak);
