@@ -166,9 +166,14 @@ static int add_ledge(dusk__layout *L, dusk__layout_job *j, uint32_t a, uint32_t 
     return 0;
 }
 
+/* count[b]'s top bit in the walk: the layer view's edge (b - 1, b) is
+ * kept (a layer has fewer than 2^31 tasks: a plan has fewer than 2^32). */
+#define ADJ_KEPT 0x80000000u
+
 /* The phases of a job, each a loop that may stop for the deadline between
  * two blocks of steps (j->i says where it resumes). */
-enum { J_ALLOC, J_PRIO_COUNT, J_PRIO_SUM, J_PRIO_SORT, J_WALK, J_LAYER_SUM, J_SLOTS, J_DONE };
+enum { J_ALLOC, J_PRIO_PLACE, J_PRIO_COUNT, J_PRIO_SUM, J_PRIO_SORT, J_WALK, J_LAYER_SUM,
+       J_SLOTS, J_DONE };
 
 /* The plan is read from its arrays (dusk_plan_get_arrays), its dependency
  * lists once: the tasks are walked in priority order, which dusk_graph_order
@@ -207,13 +212,38 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             (!L->layer_view && (!L->x || !L->y)))
             goto fail;
         memset(L->layer, 0xff, ng * sizeof *L->layer);   /* -1: not (yet) laid out */
-        j->phase = J_PRIO_COUNT;
+        /* a plan of the whole graph (the usual run): its priorities are
+         * 0 .. n - 1, each once, so each task goes straight to its place */
+        if (!pa.tasks)
+            memset(j->queue, 0xff, n * sizeof *j->queue);
+        j->phase = pa.tasks ? J_PRIO_COUNT : J_PRIO_PLACE;
         j->i = 0;
     }
     const uint32_t *tasks = pa.tasks, *prio = pa.priority;
     const uint32_t *off = pa.dep_off, *dep = pa.dep_ids;
     uint32_t *queue = j->queue, *count = j->count;
     int32_t *layer = L->layer;
+    while (j->phase == J_PRIO_PLACE) {
+        size_t e = block_end(deadline, j->i, n);
+        uint32_t clash = 0;
+        for (size_t i = j->i; i < e; i++) {
+            uint32_t pr = prio[i] < n ? prio[i] : 0;   /* out of range: a clash */
+            clash |= (queue[pr] != UINT32_MAX) | (prio[i] >= n);
+            queue[pr] = (uint32_t)i;
+        }
+        j->i = e;
+        if (clash) {   /* not a permutation after all: sort them */
+            j->phase = J_PRIO_COUNT;
+            j->i = 0;
+        } else if (e == n) {
+            memset(count, 0, (n + 1) * sizeof *count);
+            j->phase = J_WALK;
+            j->i = 0;
+            j->nlayers = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
+    }
     /* the tasks by priority: a counting sort (priorities are below ng; one
      * that is not goes last, bucket ng) */
     while (j->phase == J_PRIO_COUNT) {
@@ -283,9 +313,16 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             count[b]++;
             nl = b + 1 > nl ? b + 1 : nl;
             if (L->layer_view)
-                for (uint32_t k = off[t]; k < off[t + 1]; k++)
-                    if (add_ledge(L, j, (uint32_t)layer[dep[k]], b) != 0)
+                for (uint32_t k = off[t]; k < off[t + 1]; k++) {
+                    uint32_t a = (uint32_t)layer[dep[k]];
+                    /* (b - 1, b), most edges: count[b]'s top bit says it is kept */
+                    if (a + 1 == b && (count[b] & ADJ_KEPT))
+                        continue;
+                    if (add_ledge(L, j, a, b) != 0)
                         goto fail;
+                    if (a + 1 == b)
+                        count[b] |= ADJ_KEPT;
+                }
         }
         j->nlayers = nl;
         j->i = e;
@@ -306,9 +343,10 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     while (j->phase == J_LAYER_SUM) {
         size_t e = block_end(deadline, j->i, L->nlayers);
         for (size_t l = j->i; l < e; l++) {
-            if (count[l] > L->widest)
-                L->widest = count[l];
-            L->layer_start[l + 1] = L->layer_start[l] + count[l];
+            uint32_t c = count[l] & ~ADJ_KEPT;
+            if (c > L->widest)
+                L->widest = c;
+            L->layer_start[l + 1] = L->layer_start[l] + c;
             count[l] = 0;
         }
         j->i = e;
