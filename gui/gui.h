@@ -44,9 +44,9 @@ typedef struct dusk__layout {
     int vertical;         /* turned so dependencies go down, not right */
 } dusk__layout;
 
-/* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose dependencies
- * form a cycle, which a validated plan never has) with err set. L is
- * replaced; on failure it is left empty. */
+/* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose priorities
+ * put a task before one of its dependencies, which dusk_graph_order never
+ * does) with err set. L is replaced; on failure it is left empty. */
 int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err);
 void dusk__layout_free(dusk__layout *L);   /* ends empty */
 /* The same in steps: a job (zeroed to start) lays p out into L until
