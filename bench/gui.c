@@ -36,6 +36,13 @@
 **       one of each in alternating order, as profile.overhead's; the
 **       median over the pairs of (on - off) / off (target: under 10 %);
 **       fails unless every event reaches the viewer
+**   gui.overhead.layout_ms   the part of it the run waits for its layout:
+**       the viewer's start callback laying the 200,006 tasks out before the
+**       run's first task (dusk_viewer_layout_ns, inside those very runs),
+**       median
+**   gui.overhead.run   gui.overhead with that layout's time taken out of
+**       each run with a viewer, the median of (on - layout - off) / off:
+**       what following the run costs, apart from laying it out
 **   gui.overhead.stream   the workers' share of it: the same runs with the
 **       viewer's stream alone (no callbacks, no UI thread; drained after
 **       the run, untimed), a third run in each round (the three in turn
@@ -198,7 +205,8 @@ enum { OVH_OFF, OVH_VIEWER, OVH_STREAM, OVH_KINDS };
 
 /* One timed dusk_get of the overhead graph, with no listener, a live
  * viewer, or its stream alone; ns, or 0 on failure. */
-static uint64_t overhead_run(dusk_graph *g, const char *root, int kind, uint64_t *ui_cpu)
+static uint64_t overhead_run(dusk_graph *g, const char *root, int kind, uint64_t *ui_cpu,
+                             uint64_t *layout_ns)
 {
     int viewer = kind == OVH_VIEWER;
     dusk_options o = DUSK_OPTIONS_INIT;
@@ -248,6 +256,7 @@ static uint64_t overhead_run(dusk_graph *g, const char *root, int kind, uint64_t
         pthread_join(th, NULL);
         *ui_cpu = u.cpu_ns;
         dusk_viewer_pump(u.v);
+        *layout_ns = dusk_viewer_layout_ns(u.v);   /* its start callback's, in this run */
         if (dusk_viewer_events(u.v) != dusk_stream_appended(o.stream) ||
             dusk_viewer_unplaced(u.v) != 0 || dusk_stream_lost(o.stream) != 0 ||
             dusk_viewer_count(u.v, DUSK_TASK_RELEASED) + 1 != NTASKS)
@@ -270,20 +279,23 @@ static double median_pct(double *ratio, size_t n)
 }
 
 /* The median over OVH_PAIRS rounds of (with a viewer - without) / without,
- * in %, and in *stream_pct that of the stream alone; *off and *on get the
- * best runs' ns a task. A round is a pair, without first in even rounds
+ * in %, in *run_pct that of (with a viewer - its layout - without) /
+ * without, in *layout_ms the layout's median, and in *stream_pct that of
+ * the stream alone; *off and *on get the best runs' ns a task. A round is a pair, without first in even rounds
  * and the viewer first in odd ones, with the stream alone put first,
  * second and last in turn. */
-static double overhead_pct(double *off, double *on, double *stream_pct, double *ui_ms)
+static double overhead_pct(double *off, double *on, double *stream_pct, double *ui_ms,
+                           double *run_pct, double *layout_ms)
 {
     size_t ninc, nadd, nid;
     const char *root;
     dusk_graph *g = build(&root, &ninc, &nadd, &nid);
-    double ratio[OVH_PAIRS], sratio[OVH_PAIRS], ucpu[OVH_PAIRS];
+    double ratio[OVH_PAIRS], sratio[OVH_PAIRS], ucpu[OVH_PAIRS], rratio[OVH_PAIRS],
+        lms[OVH_PAIRS];
     uint64_t best[OVH_KINDS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
     size_t n = 0;
     for (int r = 0; r < OVH_PAIRS + 1 && !failures; r++) {
-        uint64_t ns[OVH_KINDS] = {0, 0, 0}, uc = 0;
+        uint64_t ns[OVH_KINDS] = {0, 0, 0}, uc = 0, lay = 0;
         int order[OVH_KINDS] = {r % 2 ? OVH_VIEWER : OVH_OFF, r % 2 ? OVH_OFF : OVH_VIEWER};
         int at = r % 3;   /* where the stream alone goes */
         for (int k = OVH_KINDS - 1; k > at; k--)
@@ -291,13 +303,18 @@ static double overhead_pct(double *off, double *on, double *stream_pct, double *
         order[at] = OVH_STREAM;
         for (int k = 0; k < OVH_KINDS; k++) {
             int kind = order[k];
-            ns[kind] = overhead_run(g, root, kind, &uc);
+            ns[kind] = overhead_run(g, root, kind, &uc, &lay);
             if (r > 0 && ns[kind] && ns[kind] < best[kind])
                 best[kind] = ns[kind];
         }
         if (r > 0 && ns[OVH_OFF] && ns[OVH_VIEWER] && ns[OVH_STREAM]) {   /* round 0 warms up */
             ratio[n] = (double)ns[OVH_VIEWER] / (double)ns[OVH_OFF];
             ucpu[n] = (double)uc / 1e6;
+            lms[n] = (double)lay / 1e6;
+            if (!lay || lay >= ns[OVH_VIEWER])
+                fail("overhead: a layout of %" PRIu64 " ns in a run of %" PRIu64, lay,
+                     ns[OVH_VIEWER]);
+            rratio[n] = (double)(ns[OVH_VIEWER] - lay) / (double)ns[OVH_OFF];
             sratio[n++] = (double)ns[OVH_STREAM] / (double)ns[OVH_OFF];
         }
     }
@@ -309,6 +326,9 @@ static double overhead_pct(double *off, double *on, double *stream_pct, double *
     *stream_pct = median_pct(sratio, n);
     qsort(ucpu, n, sizeof *ucpu, cmp_double);
     *ui_ms = ucpu[n / 2];
+    qsort(lms, n, sizeof *lms, cmp_double);
+    *layout_ms = n % 2 ? lms[n / 2] : (lms[n / 2 - 1] + lms[n / 2]) / 2;
+    *run_pct = median_pct(rratio, n);
     return median_pct(ratio, n);
 }
 
@@ -375,10 +395,15 @@ int main(void)
     printf("gui.frame.layers.200k: %.1f ms (%zu tasks in the layer view, as the window shows "
            "them, 1280x800, every panel)\n", ms, ntasks);
     dusk_graph_free(g);
-    double off = 0, on = 0, spct = 0, ui_ms = 0, pct = overhead_pct(&off, &on, &spct, &ui_ms);
+    double off = 0, on = 0, spct = 0, ui_ms = 0, rpct = 0, lay_ms = 0,
+           pct = overhead_pct(&off, &on, &spct, &ui_ms, &rpct, &lay_ms);
     if (!failures) {
         printf("gui.overhead: %.1f %% (median of %d pairs; best %.0f ns/task without, %.0f "
                "with a live viewer)\n", pct, OVH_PAIRS, off, on);
+        printf("gui.overhead.layout_ms: %.2f ms (the viewer's start callback laying the run "
+               "out before its first task, in those runs; median)\n", lay_ms);
+        printf("gui.overhead.run: %.1f %% (gui.overhead without the layout's time: "
+               "(with - layout - without) / without, median of %d pairs)\n", rpct, OVH_PAIRS);
         printf("gui.overhead.stream: %.1f %% (the viewer's stream alone, no callbacks, no UI "
                "thread; median of %d rounds)\n", spct, OVH_PAIRS);
         printf("gui.overhead.ui_cpu: %.2f ms (the UI thread's CPU time in a run with a live "

@@ -481,3 +481,19 @@ int64_t dusk_plan_dependents(const dusk_plan *p, int64_t id, const int64_t **ids
     *ids = all + p->rdep_off[id];
     return p->rdep_off[id + 1] - p->rdep_off[id];
 }
+
+int dusk_plan_get_arrays(const dusk_plan *p, dusk_plan_arrays *out)
+{
+    if (!out)
+        return DUSK_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!p)
+        return DUSK_EINVAL;
+    out->graph_size = p->gsize;
+    out->ntasks = p->n;
+    out->tasks = p->tasks;
+    out->dep_off = p->dep_off;
+    out->dep_ids = p->dep_ids;
+    out->priority = p->prio;
+    return 0;
+}

@@ -44,9 +44,9 @@ typedef struct dusk__layout {
     int vertical;         /* turned so dependencies go down, not right */
 } dusk__layout;
 
-/* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose dependencies
- * form a cycle, which a validated plan never has) with err set. L is
- * replaced; on failure it is left empty. */
+/* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose priorities
+ * put a task before one of its dependencies, which dusk_graph_order never
+ * does) with err set. L is replaced; on failure it is left empty. */
 int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, dusk_error *err);
 void dusk__layout_free(dusk__layout *L);   /* ends empty */
 /* The same in steps: a job (zeroed to start) lays p out into L until
@@ -65,12 +65,12 @@ typedef struct dusk__layout_job {
     void *now_ud;
     int phase;
     size_t i;                /* where the phase resumes */
-    size_t head, tail;       /* Kahn's walk over queue */
     size_t nlayers, sum;
-    int64_t *queue;
-    int32_t *indeg;
-    size_t *count;
-    size_t ledges_cap;       /* L->ledges' room, in uint32_t */
+    uint32_t *queue;         /* the plan's tasks by priority */
+    uint32_t *count;         /* per priority, then tasks per layer */
+    uint64_t *pairs;         /* the layer view's edges seen (layout.c) */
+    size_t pairs_cap;        /* pairs' room; L->ledges has pairs_cap uint32_t */
+    uint64_t last_pair;
 } dusk__layout_job;
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err);
@@ -117,6 +117,7 @@ typedef struct dusk__pending {
     dusk__layout layout;
     uint8_t *state;          /* per graph id, as v->state */
     uint32_t *layer_counts;  /* as v->layer_counts */
+    uint64_t layout_ns;      /* the start callback's time, from epoch */
 } dusk__pending;
 
 struct dusk_viewer {
@@ -172,6 +173,8 @@ struct dusk_viewer {
     uint64_t t0;                  /* the RUN_BEGIN's t_ns */
     uint64_t epoch;               /* a live run's t = 0 in dusk_now_ns() terms
                                      (its start callback's); 0: not live */
+    uint64_t layout_ns;           /* a live run's wait for its start callback
+                                     (dusk_viewer_layout_ns); 0: none */
     /* Scrubbing (model.c). Moving the shown point forward applies log
      * events, backward undoes them, each from what applying it overwrote
      * (kept per log event, log_cap long), so a move costs the events it

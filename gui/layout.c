@@ -1,13 +1,16 @@
 /*
 ** dusk gui — the layered layout, in time linear in tasks and edges
 **
-** Layer: dependency depth, by Kahn's walk over the plan's dependents (a
-** task's layer is one past its deepest dependency's, so every edge goes
-** from a lower layer to a higher one). Order within a layer: static
-** priority (dusk_plan_priority), by a counting sort over the priorities
-** (they are below the graph's size) followed by a stable counting sort on
-** the layer. Nothing here is quadratic or sorts by comparison, so 100,000
-** tasks lay out in milliseconds (bench/gui.c: gui.layout.100k). A job
+** Layer: dependency depth (a task's layer is one past its deepest
+** dependency's, so every edge goes from a lower layer to a higher one).
+** Order within a layer: static priority (dusk_plan_priority). Both come
+** from one walk over the tasks in priority order (a counting sort: the
+** priorities are below the graph's size), which reads each dependency
+** list once, straight from the plan's arrays (dusk_plan_get_arrays),
+** followed by a stable counting sort on the layer. Nothing here is
+** quadratic, sorts by comparison or allocates per task, so 200,000 tasks
+** lay out in a few milliseconds before a run's first task (bench/gui.c:
+** gui.layout.100k, gui.overhead.layout_ms). A job
 ** (dusk__layout_job_run) does it in steps that stop at a deadline, so that
 ** a window pumping a bounded time a frame lays a big plan out over a few
 ** frames rather than taking the cores from the run for one long one.
@@ -99,265 +102,302 @@ done:
     return rc;
 }
 
-/* Whether a job that has just done step i of a loop must stop for its
- * deadline (0: none): the clock is read every 4,096 steps, after a step,
- * so that every call makes progress. */
-static inline int due(const dusk__layout_job *j, uint64_t deadline, size_t i)
+/* A job's loops run in blocks of 4,096 steps and read the clock between
+ * two blocks, not in their inner loops: with no deadline (the start
+ * callback's) a loop is one block. block_end gives where the block that
+ * begins at i ends; past reads the clock after it. */
+static inline size_t block_end(uint64_t deadline, size_t i, size_t n)
 {
-    return deadline && (i & 4095u) == 4095u &&
-           (j->now ? j->now(j->now_ud) : dusk_now_ns()) >= deadline;
+    return deadline && n - i > 4096 ? i + 4096 : n;
+}
+
+static inline int past(const dusk__layout_job *j, uint64_t deadline)
+{
+    return (j->now ? j->now(j->now_ud) : dusk_now_ns()) >= deadline;
 }
 
 void dusk__layout_job_free(dusk__layout_job *j)
 {
     dusk_free(j->queue);
-    dusk_free(j->indeg);
     dusk_free(j->count);
+    dusk_free(j->pairs);
     memset(j, 0, sizeof *j);
 }
 
-/* The phases of a job, each a loop that may stop for the deadline at any
- * step (j->i, or j->head in Kahn's walk, says where it resumes). */
-enum { J_ALLOC, J_UNSET, J_ROOTS, J_WALK, J_PRIO, J_PRIO_SUM, J_PRIO_SORT, J_LAYER_COUNT,
-       J_LAYER_SUM, J_SLOTS, J_POS, J_LEDGES, J_DONE };
+/* The layer view's edge (a, b), kept once: a set of the pairs seen (open
+ * addressing, a pair as b << 32 | a, never 0 since b > a), and the last
+ * pair, which most of a task's dependencies repeat. 0, or -1 out of
+ * memory. */
+static int add_ledge(dusk__layout *L, dusk__layout_job *j, uint32_t a, uint32_t b)
+{
+    uint64_t key = (uint64_t)b << 32 | a;
+    if (key == j->last_pair)
+        return 0;
+    j->last_pair = key;
+    if (2 * (L->nledges + 1) > j->pairs_cap) {
+        size_t cap = j->pairs_cap ? 2 * j->pairs_cap : 64;
+        uint64_t *set = dusk_calloc(cap, sizeof *set);
+        uint32_t *e = dusk_realloc(L->ledges, cap * sizeof *e);   /* 2 x cap / 2 pairs */
+        if (e)
+            L->ledges = e;
+        if (!set || !e) {
+            dusk_free(set);
+            return -1;
+        }
+        for (size_t k = 0; k < L->nledges; k++) {
+            uint64_t kk = (uint64_t)L->ledges[2 * k + 1] << 32 | L->ledges[2 * k];
+            size_t h = (size_t)((kk * 0x9e3779b97f4a7c15u) >> 32) & (cap - 1);
+            while (set[h])
+                h = (h + 1) & (cap - 1);
+            set[h] = kk;
+        }
+        dusk_free(j->pairs);
+        j->pairs = set;
+        j->pairs_cap = cap;
+    }
+    size_t h = (size_t)((key * 0x9e3779b97f4a7c15u) >> 32) & (j->pairs_cap - 1);
+    for (; j->pairs[h]; h = (h + 1) & (j->pairs_cap - 1))
+        if (j->pairs[h] == key)
+            return 0;
+    j->pairs[h] = key;
+    L->ledges[2 * L->nledges] = a;
+    L->ledges[2 * L->nledges + 1] = b;
+    L->nledges++;
+    return 0;
+}
 
+/* count[b]'s top bit in the walk: the layer view's edge (b - 1, b) is
+ * kept (a layer has fewer than 2^31 tasks: a plan has fewer than 2^32). */
+#define ADJ_KEPT 0x80000000u
+
+/* The phases of a job, each a loop that may stop for the deadline between
+ * two blocks of steps (j->i says where it resumes). */
+enum { J_ALLOC, J_PRIO_PLACE, J_PRIO_COUNT, J_PRIO_SUM, J_PRIO_SORT, J_WALK, J_LAYER_SUM,
+       J_SLOTS, J_DONE };
+
+/* The plan is read from its arrays (dusk_plan_get_arrays), its dependency
+ * lists once: the tasks are walked in priority order, which dusk_graph_order
+ * makes a topological one (a task is numbered once its dependencies are),
+ * so each task's dependencies have their layers when it is reached. The
+ * walk also counts each layer's tasks and, in the layer view, collects the
+ * pairs of layers its dependencies join; a stable counting sort of the
+ * walk's order by layer then gives the order within a layer by priority,
+ * the slots and the positions in one pass. No allocation per task. */
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err)
 {
-    size_t ng = dusk_plan_graph_size(p), n = dusk_plan_ntasks(p);
-    const int64_t *tasks = dusk_plan_tasks(p);
+    dusk_plan_arrays pa;
     int rc = DUSK_ENOMEM;
+    if (dusk_plan_get_arrays(p, &pa) != 0) {
+        rc = dusk_error_set(err, DUSK_EINVAL, "gui layout: no plan");
+        goto fail;
+    }
+    size_t ng = pa.graph_size, n = pa.ntasks;
+    float step = 1.0f + DUSK__GAP;
     if (j->phase == J_ALLOC) {
         dusk__layout_free(L);
         L->ngraph = ng;
         L->ntasks = n;
+        L->layer_view = n > threshold;
         L->layer = dusk_malloc((ng ? ng : 1) * sizeof *L->layer);
         L->slot = dusk_malloc((ng ? ng : 1) * sizeof *L->slot);
         L->order = dusk_malloc((n ? n : 1) * sizeof *L->order);
         j->queue = dusk_malloc((n ? n : 1) * sizeof *j->queue);
-        j->indeg = dusk_malloc((ng ? ng : 1) * sizeof *j->indeg);
         j->count = dusk_calloc(ng + 1, sizeof *j->count);
-        if (!L->layer || !L->slot || !L->order || !j->queue || !j->indeg || !j->count ||
-            (n && !tasks))
+        if (!L->layer_view) {
+            L->x = dusk_malloc((ng ? ng : 1) * sizeof *L->x);
+            L->y = dusk_malloc((ng ? ng : 1) * sizeof *L->y);
+        }
+        if (!L->layer || !L->slot || !L->order || !j->queue || !j->count ||
+            (!L->layer_view && (!L->x || !L->y)))
             goto fail;
-        j->phase = J_UNSET;
+        memset(L->layer, 0xff, ng * sizeof *L->layer);   /* -1: not (yet) laid out */
+        /* a plan of the whole graph (the usual run): its priorities are
+         * 0 .. n - 1, each once, so each task goes straight to its place */
+        if (!pa.tasks)
+            memset(j->queue, 0xff, n * sizeof *j->queue);
+        j->phase = pa.tasks ? J_PRIO_COUNT : J_PRIO_PLACE;
         j->i = 0;
     }
-    int64_t *queue = j->queue;
-    size_t *count = j->count;
-    if (j->phase == J_UNSET) {
-        for (size_t i = j->i; i < ng; i++) {
-            L->layer[i] = -1;
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
-            }
+    const uint32_t *tasks = pa.tasks, *prio = pa.priority;
+    const uint32_t *off = pa.dep_off, *dep = pa.dep_ids;
+    uint32_t *queue = j->queue, *count = j->count;
+    int32_t *layer = L->layer;
+    while (j->phase == J_PRIO_PLACE) {
+        size_t e = block_end(deadline, j->i, n);
+        uint32_t clash = 0;
+        for (size_t i = j->i; i < e; i++) {
+            uint32_t pr = prio[i] < n ? prio[i] : 0;   /* out of range: a clash */
+            clash |= (queue[pr] != UINT32_MAX) | (prio[i] >= n);
+            queue[pr] = (uint32_t)i;
         }
-        j->phase = J_ROOTS;
-        j->i = 0;
-        j->nlayers = n ? 1 : 0;
+        j->i = e;
+        if (clash) {   /* not a permutation after all: sort them */
+            j->phase = J_PRIO_COUNT;
+            j->i = 0;
+        } else if (e == n) {
+            memset(count, 0, (n + 1) * sizeof *count);
+            j->phase = J_WALK;
+            j->i = 0;
+            j->nlayers = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
     }
-    /* layers: Kahn's walk from the tasks with no dependencies */
-    if (j->phase == J_ROOTS) {
-        for (size_t i = j->i; i < n; i++) {
-            const int64_t *ids;
-            int64_t nd = dusk_plan_dependencies(p, tasks[i], &ids);
-            if (nd < 0)
-                goto fail;
-            j->indeg[tasks[i]] = (int32_t)nd;
-            L->layer[tasks[i]] = 0;
-            if (nd == 0)
-                queue[j->tail++] = tasks[i];
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
-            }
+    /* the tasks by priority: a counting sort (priorities are below ng; one
+     * that is not goes last, bucket ng) */
+    while (j->phase == J_PRIO_COUNT) {
+        size_t e = block_end(deadline, j->i, n);
+        for (size_t i = j->i; i < e; i++) {
+            uint32_t t = tasks ? tasks[i] : (uint32_t)i;
+            count[prio[t] < ng ? prio[t] : ng]++;
         }
-        j->phase = J_WALK;
+        j->i = e;
+        if (e == n) {
+            j->phase = J_PRIO_SUM;
+            j->i = j->sum = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
     }
-    if (j->phase == J_WALK) {
-        while (j->head < j->tail) {
-            int64_t t = queue[j->head++];
-            const int64_t *ids;
-            int64_t nd = dusk_plan_dependents(p, t, &ids);
-            if (nd < 0)
-                goto fail;
-            for (int64_t k = 0; k < nd; k++) {
-                int64_t d = ids[k];
-                if (L->layer[d] < L->layer[t] + 1)
-                    L->layer[d] = L->layer[t] + 1;
-                if (--j->indeg[d] == 0) {
-                    queue[j->tail++] = d;
-                    if ((size_t)L->layer[d] + 1 > j->nlayers)
-                        j->nlayers = (size_t)L->layer[d] + 1;
-                }
-            }
-            if (due(j, deadline, j->head - 1))
-                return 1;
-        }
-        if (j->tail != n) {
-            rc = dusk_error_set(err, DUSK_EINVAL,
-                                "gui layout: the plan's dependencies form a cycle (%zu of %zu "
-                                "tasks laid out)", j->tail, n);
-            goto fail;
-        }
-        j->phase = J_PRIO;
-        j->i = 0;
-    }
-    /* by priority: counting sort of the tasks on their priority */
-    if (j->phase == J_PRIO) {
-        /* each task's bucket kept in indeg (the walk is done with it), so
-         * that the plan is asked once a task */
-        for (size_t i = j->i; i < n; i++) {
-            int64_t pr = dusk_plan_priority(p, tasks[i]);
-            size_t b = pr >= 0 && (uint64_t)pr < ng ? (size_t)pr : ng;
-            j->indeg[tasks[i]] = (int32_t)(uint32_t)b;
-            count[b]++;
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
-            }
-        }
-        j->phase = J_PRIO_SUM;
-        j->i = j->sum = 0;
-    }
-    if (j->phase == J_PRIO_SUM) {
-        for (size_t i = j->i; i <= ng; i++) {
+    while (j->phase == J_PRIO_SUM) {
+        size_t e = block_end(deadline, j->i, ng + 1), sum = j->sum;
+        for (size_t i = j->i; i < e; i++) {
             size_t c = count[i];
-            count[i] = j->sum;
-            j->sum += c;
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
-            }
+            count[i] = (uint32_t)sum;
+            sum += c;
         }
-        j->phase = J_PRIO_SORT;
-        j->i = 0;
+        j->sum = sum;
+        j->i = e;
+        if (e == ng + 1) {
+            j->phase = J_PRIO_SORT;
+            j->i = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
     }
-    if (j->phase == J_PRIO_SORT) {
-        for (size_t i = j->i; i < n; i++) {
-            queue[count[(uint32_t)j->indeg[tasks[i]]]++] = tasks[i];
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
-            }
+    while (j->phase == J_PRIO_SORT) {
+        size_t e = block_end(deadline, j->i, n);
+        for (size_t i = j->i; i < e; i++) {
+            uint32_t t = tasks ? tasks[i] : (uint32_t)i;
+            queue[count[prio[t] < ng ? prio[t] : ng]++] = t;
         }
-        j->phase = J_LAYER_COUNT;
-        j->i = 0;
-        L->nlayers = j->nlayers;
-        L->layer_start = dusk_calloc(j->nlayers + 1, sizeof *L->layer_start);
-        if (!L->layer_start)
-            goto fail;
+        j->i = e;
+        if (e == n) {
+            memset(count, 0, (n + 1) * sizeof *count);   /* from here: tasks per layer */
+            j->phase = J_WALK;
+            j->i = 0;
+            j->nlayers = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
     }
-    /* ... then stably by layer */
-    if (j->phase == J_LAYER_COUNT) {
-        for (size_t i = j->i; i < n; i++) {
-            L->layer_start[L->layer[queue[i]] + 1]++;
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
+    /* layers: one past the deepest dependency's */
+    while (j->phase == J_WALK) {
+        size_t e = block_end(deadline, j->i, n), nl = j->nlayers;
+        for (size_t i = j->i; i < e; i++) {
+            uint32_t t = queue[i];
+            int32_t deepest = -1;
+            for (uint32_t k = off[t]; k < off[t + 1]; k++) {
+                int32_t l = layer[dep[k]];
+                if (l < 0) {
+                    rc = dusk_error_set(err, DUSK_EINVAL,
+                                        "gui layout: task %u comes before its dependency %u "
+                                        "in the plan's priorities", t, dep[k]);
+                    goto fail;
+                }
+                deepest = l > deepest ? l : deepest;
             }
+            uint32_t b = (uint32_t)(deepest + 1);
+            layer[t] = (int32_t)b;
+            count[b]++;
+            nl = b + 1 > nl ? b + 1 : nl;
+            if (L->layer_view)
+                for (uint32_t k = off[t]; k < off[t + 1]; k++) {
+                    uint32_t a = (uint32_t)layer[dep[k]];
+                    /* (b - 1, b), most edges: count[b]'s top bit says it is kept */
+                    if (a + 1 == b && (count[b] & ADJ_KEPT))
+                        continue;
+                    if (add_ledge(L, j, a, b) != 0)
+                        goto fail;
+                    if (a + 1 == b)
+                        count[b] |= ADJ_KEPT;
+                }
         }
-        j->phase = J_LAYER_SUM;
-        j->i = 0;
+        j->nlayers = nl;
+        j->i = e;
+        if (e == n) {
+            L->nlayers = nl;
+            L->layer_start = dusk_malloc((nl + 1) * sizeof *L->layer_start);
+            if (!L->layer_start)
+                goto fail;
+            L->layer_start[0] = 0;
+            j->phase = J_LAYER_SUM;
+            j->i = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
     }
-    if (j->phase == J_LAYER_SUM) {
-        for (size_t l = j->i; l < L->nlayers; l++) {
-            if (L->layer_start[l + 1] > L->widest)
-                L->widest = L->layer_start[l + 1];
-            L->layer_start[l + 1] += L->layer_start[l];
-            if (due(j, deadline, l)) {
-                j->i = l + 1;
-                return 1;
-            }
+    /* each layer's first place in order, and its tasks placed so far
+     * (count, from here) */
+    while (j->phase == J_LAYER_SUM) {
+        size_t e = block_end(deadline, j->i, L->nlayers);
+        for (size_t l = j->i; l < e; l++) {
+            uint32_t c = count[l] & ~ADJ_KEPT;
+            if (c > L->widest)
+                L->widest = c;
+            L->layer_start[l + 1] = L->layer_start[l] + c;
+            count[l] = 0;
         }
-        memset(count, 0, (L->nlayers + 1) * sizeof *count);   /* per layer: filled so far */
-        j->phase = J_SLOTS;
-        j->i = 0;
+        j->i = e;
+        if (e == L->nlayers) {
+            j->phase = J_SLOTS;
+            j->i = 0;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
     }
-    if (j->phase == J_SLOTS) {
-        for (size_t i = j->i; i < n; i++) {
-            int64_t t = queue[i];
-            size_t l = (size_t)L->layer[t];
-            L->slot[t] = (int32_t)count[l];
-            L->order[L->layer_start[l] + count[l]++] = t;
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
+    /* order by (layer, priority), slots, and the nodes' positions: layers
+     * are columns, slots rows */
+    while (j->phase == J_SLOTS) {
+        size_t e = block_end(deadline, j->i, n);
+        for (size_t i = j->i; i < e; i++) {
+            uint32_t t = queue[i];
+            uint32_t l = (uint32_t)layer[t], s = count[l]++;
+            L->slot[t] = (int32_t)s;
+            L->order[L->layer_start[l] + s] = t;
+            if (!L->layer_view) {
+                L->x[t] = (float)l * step;
+                L->y[t] = (float)s * step;
             }
         }
-        L->layer_view = n > threshold;
-        /* positions: layers are columns, slots rows */
-        size_t npos = L->layer_view ? L->nlayers : ng;
-        L->x = dusk_malloc((npos ? npos : 1) * sizeof *L->x);
-        L->y = dusk_malloc((npos ? npos : 1) * sizeof *L->y);
+        j->i = e;
+        if (e == n) {
+            j->phase = J_DONE;
+        } else if (past(j, deadline)) {
+            return 1;
+        }
+    }
+    if (L->layer_view) {
+        size_t nl = L->nlayers;
+        L->x = dusk_malloc((nl ? nl : 1) * sizeof *L->x);
+        L->y = dusk_malloc((nl ? nl : 1) * sizeof *L->y);
         if (!L->x || !L->y)
             goto fail;
-        j->phase = J_POS;
-        j->i = 0;
-    }
-    if (j->phase == J_POS) {
-        float step = 1.0f + DUSK__GAP;
-        if (L->layer_view) {
-            for (size_t l = 0; l < L->nlayers; l++) {
-                L->x[l] = (float)l * step;
-                L->y[l] = 0.0f;
-            }
-        } else {
-            for (size_t i = j->i; i < n; i++) {
-                int64_t t = L->order[i];
-                L->x[t] = (float)L->layer[t] * step;
-                L->y[t] = (float)L->slot[t] * step;
-                if (due(j, deadline, i)) {
-                    j->i = i + 1;
-                    return 1;
-                }
-            }
-        }
-        L->width = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
-        L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
-        j->phase = J_LEDGES;
-        j->i = 0;
-        /* count[a] == b + 1: the pair (a, b) is kept (tasks come layer by layer) */
-        memset(count, 0, (L->nlayers + 1) * sizeof *count);
-    }
-    if (j->phase == J_LEDGES && L->layer_view) {
-        for (size_t i = j->i; i < n; i++) {
-            int64_t t = L->order[i];
-            uint32_t b = (uint32_t)L->layer[t];
-            const int64_t *ids;
-            int64_t nd = dusk_plan_dependencies(p, t, &ids);
-            for (int64_t k = 0; k < nd; k++) {
-                uint32_t a = (uint32_t)L->layer[ids[k]];
-                if (count[a] == (size_t)b + 1)
-                    continue;
-                count[a] = (size_t)b + 1;
-                if (2 * L->nledges == j->ledges_cap) {
-                    size_t cap = j->ledges_cap ? 2 * j->ledges_cap : 64;
-                    uint32_t *e = dusk_realloc(L->ledges, cap * sizeof *e);
-                    if (!e)
-                        goto fail;
-                    L->ledges = e;
-                    j->ledges_cap = cap;
-                }
-                L->ledges[2 * L->nledges] = a;
-                L->ledges[2 * L->nledges + 1] = b;
-                L->nledges++;
-            }
-            if (due(j, deadline, i)) {
-                j->i = i + 1;
-                return 1;
-            }
+        for (size_t l = 0; l < nl; l++) {
+            L->x[l] = (float)l * step;
+            L->y[l] = 0.0f;
         }
     }
-    if (j->phase == J_LEDGES) {
-        dusk__layout_job_free(j);
-        j->phase = J_DONE;
-    }
+    L->width = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
+    L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
+    dusk__layout_job_free(j);
+    j->phase = J_DONE;
     return 0;
 fail:
     if (rc == DUSK_ENOMEM)
-        dusk_error_set(err, DUSK_ENOMEM, "gui layout: out of memory laying out %zu tasks", n);
+        dusk_error_set(err, DUSK_ENOMEM, "gui layout: out of memory laying out %zu tasks",
+                       L->ntasks);
     dusk__layout_job_free(j);
     j->phase = J_DONE;
     dusk__layout_free(L);

@@ -83,6 +83,7 @@ static void clear_run(dusk_viewer *v)
     v->begin_state = NULL;
     v->begin_counts = NULL;
     v->epoch = 0;
+    v->layout_ns = 0;
     dusk_free(v->state);
     dusk_free(v->layer_counts);
     dusk_free(v->worker_task);
@@ -167,12 +168,14 @@ static int waiting_states(const dusk__layout *L, uint8_t **state, uint32_t **cou
         dusk_free(c);
         return -1;
     }
-    memset(s, 0xff, ng);
-    for (size_t i = 0; i < L->ntasks; i++) {
-        int64_t t = L->order[i];
-        s[t] = DUSK_TASK_WAITING;
-        c[(size_t)L->layer[t] * DUSK_TASK_NSTATES + DUSK_TASK_WAITING]++;
-    }
+    /* a plan of the whole graph (the usual run) is one memset */
+    memset(s, L->ntasks == ng ? DUSK_TASK_WAITING : 0xff, ng);
+    if (L->ntasks != ng)
+        for (size_t i = 0; i < L->ntasks; i++)
+            s[L->order[i]] = DUSK_TASK_WAITING;
+    for (size_t l = 0; l < L->nlayers; l++)   /* a layer's tasks, all waiting */
+        c[l * DUSK_TASK_NSTATES + DUSK_TASK_WAITING] =
+            (uint32_t)(L->layer_start[l + 1] - L->layer_start[l]);
     *state = s;
     *counts = c;
     return 0;
@@ -206,6 +209,7 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
         p->plan = dusk_plan_ref(plan);
         p->epoch = epoch;
         prepare(v, p);
+        p->layout_ns = dusk_now_ns() - epoch;   /* what the run waited for */
     }
     pthread_mutex_lock(&v->mu);
     if (p) {
@@ -325,6 +329,7 @@ static void begin_open(dusk_viewer *v, const dusk_plan *plan, const dusk_event *
         v->plan = plan;
     }
     clear_run(v);
+    v->layout_ns = made ? made->layout_ns : 0;
     v->events++;
     v->begin_ev = *ev;
     v->begin_epoch = epoch;
@@ -779,6 +784,11 @@ uint64_t dusk_viewer_events(const dusk_viewer *v)
 uint64_t dusk_viewer_unplaced(const dusk_viewer *v)
 {
     return v ? v->unplaced : 0;
+}
+
+uint64_t dusk_viewer_layout_ns(const dusk_viewer *v)
+{
+    return v ? v->layout_ns : 0;
 }
 
 size_t dusk_viewer_held(const dusk_viewer *v, const dusk_held_point **pts, uint64_t *peak)

@@ -497,9 +497,14 @@ static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect 
     uint64_t span = (uint64_t)(span_s * 1e9);
     g->now_log = now_of(v);
     g->now = rel(v, g->now_log);
-    if (g->now <= span) {
-        g->lo = 0;
-        g->hi = g->now ? g->now : 1;
+    /* A live run's first task starts once the viewer's start callback has
+     * laid it out: the plot begins there (its ticks still say the run's
+     * time), not with a gap as long as the layout. The layout's end is
+     * read a little after the events' t = 0, so no START comes before it. */
+    uint64_t from = v->layout_ns < g->now ? v->layout_ns : 0;
+    if (g->now - from <= span) {
+        g->lo = from;
+        g->hi = g->now > from ? g->now : from + 1;
     } else {
         g->lo = g->now - span;
         g->hi = g->now;

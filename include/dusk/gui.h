@@ -160,6 +160,13 @@ DUSK_API int64_t dusk_viewer_worker_task(const dusk_viewer *v, int worker);
  * (a task not in the plan, an unknown kind): the status line shows both. */
 DUSK_API uint64_t dusk_viewer_events(const dusk_viewer *v);
 DUSK_API uint64_t dusk_viewer_unplaced(const dusk_viewer *v);
+/* How long the current run waited for its layout: ns from the run's t = 0
+ * to the end of the viewer's start callback, which lays the plan out
+ * before the run's first task can start (the task stream is drawn from
+ * there, on the run's own time axis). 0 for a run that no start callback
+ * laid out (a replayed trace, a plan given by dusk_viewer_set_plan) or a
+ * NULL v. */
+DUSK_API uint64_t dusk_viewer_layout_ns(const dusk_viewer *v);
 /* The current run's bytes-held curve (*pts borrowed until the next pump or
  * feed) and its length: the points of the events shown (all of them while
  * following; see time, below); the whole run's peak in *peak when peak is

@@ -108,6 +108,30 @@ DUSK_API int64_t dusk_plan_priority(const dusk_plan *p, int64_t id);
 DUSK_API int64_t dusk_plan_dependencies(const dusk_plan *p, int64_t id, const int64_t **ids);
 DUSK_API int64_t dusk_plan_dependents(const dusk_plan *p, int64_t id, const int64_t **ids);
 
+/* --- the whole plan at once ------------------------------------------------ */
+
+/* A plan's own arrays, for a reader that walks every task (the live viewer
+ * lays a 200,000-task run out from them before its first task starts,
+ * where a call per task and per list cost as much as the walk). Ids,
+ * offsets and priorities are 32-bit inside dusk (a graph has fewer than
+ * 2^32 tasks and dependency edges). The arrays are indexed by graph id;
+ * what they hold for an id not in the plan means nothing. */
+typedef struct dusk_plan_arrays {
+    size_t graph_size;         /* dusk_plan_graph_size: every id is below it */
+    size_t ntasks;             /* dusk_plan_ntasks */
+    const uint32_t *tasks;     /* the ntasks ids, increasing; NULL when the
+                                  plan has every id of the graph (the i-th
+                                  task is i) */
+    const uint32_t *dep_off;   /* graph_size + 1 offsets: task t's dependencies
+                                  are dep_ids[dep_off[t] .. dep_off[t + 1]) */
+    const uint32_t *dep_ids;   /* as dusk_plan_dependencies lists them */
+    const uint32_t *priority;  /* graph_size entries: dusk_plan_priority */
+} dusk_plan_arrays;
+/* Fills *out with p's arrays, borrowed: they live as long as p. 0, or
+ * DUSK_EINVAL for a NULL p or out (*out then zeroed when out is not NULL).
+ * Allocates nothing, so it cannot fail otherwise. */
+DUSK_API int dusk_plan_get_arrays(const dusk_plan *p, dusk_plan_arrays *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -646,6 +646,12 @@ static void test_events_plans_runs(void **state)
     GIVES(dusk_plan_dependents, 0, DUSK_EINVAL, NULL, z, &ids);
     assert_null(ids);
     GIVES(dusk_plan_dependents, 2, DUSK_EINVAL, p, z, NULL);
+    dusk_plan_arrays pa;
+    memset(&pa, 0x5a, sizeof pa);
+    EINVAL_NOERR(dusk_plan_get_arrays, 0, NULL, &pa);
+    assert_null(pa.dep_off);
+    assert_int_equal(pa.ntasks, 0);
+    EINVAL_NOERR(dusk_plan_get_arrays, 1, p, NULL);
     dusk_plan_unref(p);
 
     dusk_graph_free(g);
@@ -1361,6 +1367,7 @@ static void test_gui(void **state)
     GIVES(dusk_viewer_worker_task, 0, -1, NULL, 0);
     GIVES(dusk_viewer_events, 0, 0, NULL);
     GIVES(dusk_viewer_unplaced, 0, 0, NULL);
+    GIVES(dusk_viewer_layout_ns, 0, 0, NULL);
     const dusk_held_point *pts = (const dusk_held_point *)&err;
     uint64_t peak = 7;
     GIVES(dusk_viewer_held, 0, 0, NULL, &pts, &peak);

@@ -609,6 +609,133 @@ static void test_layout_random(void **state)
     }
 }
 
+/* The layout the viewer made before it walked the plan's arrays in
+ * priority order (Kahn's walk over dependents through the per-task API,
+ * then the tasks sorted by (layer, priority)), written here plainly: the
+ * positions must not have moved. */
+static const dusk_plan *ref_plan;
+static const int32_t *ref_layer;
+
+static int by_layer_prio(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    if (ref_layer[x] != ref_layer[y])
+        return ref_layer[x] < ref_layer[y] ? -1 : 1;
+    int64_t px = dusk_plan_priority(ref_plan, x), py = dusk_plan_priority(ref_plan, y);
+    return (px > py) - (px < py);
+}
+
+static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
+{
+    size_t n = dusk_plan_ntasks(p), ng = dusk_plan_graph_size(p);
+    const int64_t *tasks = dusk_plan_tasks(p);
+    int32_t *layer = malloc(ng * sizeof *layer), *indeg = calloc(ng, sizeof *indeg);
+    int64_t *queue = malloc(n * sizeof *queue), *slot = malloc(ng * sizeof *slot);
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < ng; i++)
+        layer[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        const int64_t *ids;
+        indeg[tasks[i]] = (int32_t)dusk_plan_dependencies(p, tasks[i], &ids);
+        layer[tasks[i]] = 0;
+        if (!indeg[tasks[i]])
+            queue[tail++] = tasks[i];
+    }
+    while (head < tail) {
+        int64_t t = queue[head++];
+        const int64_t *ids;
+        int64_t nd = dusk_plan_dependents(p, t, &ids);
+        for (int64_t k = 0; k < nd; k++) {
+            if (layer[ids[k]] < layer[t] + 1)
+                layer[ids[k]] = layer[t] + 1;
+            if (--indeg[ids[k]] == 0)
+                queue[tail++] = ids[k];
+        }
+    }
+    assert_int_equal(tail, n);
+    ref_plan = p;
+    ref_layer = layer;
+    qsort(queue, n, sizeof *queue, by_layer_prio);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(L->order[i], queue[i]);
+        slot[queue[i]] = i == 0 || layer[queue[i - 1]] != layer[queue[i]] ? 0 : slot[queue[i - 1]] + 1;
+        int64_t t = queue[i];
+        assert_int_equal(L->layer[t], layer[t]);
+        assert_int_equal(L->slot[t], slot[t]);
+        if (!L->layer_view) {   /* a layer a column, a slot a row, 1.5 apart */
+            assert_true(L->x[t] == (float)layer[t] * 1.5f);
+            assert_true(L->y[t] == (float)slot[t] * 1.5f);
+        }
+    }
+    for (size_t i = 0; i < ng; i++)   /* the ids not in the plan too */
+        assert_int_equal(L->layer[i], layer[i]);
+    free(layer);
+    free(indeg);
+    free(queue);
+    free(slot);
+}
+
+/* dusk_plan_get_arrays says what the per-task calls say. */
+static void check_arrays(const dusk_plan *p)
+{
+    dusk_plan_arrays a;
+    assert_int_equal(dusk_plan_get_arrays(p, &a), 0);
+    assert_int_equal(a.graph_size, dusk_plan_graph_size(p));
+    assert_int_equal(a.ntasks, dusk_plan_ntasks(p));
+    const int64_t *tasks = dusk_plan_tasks(p);
+    if (!a.tasks)
+        assert_int_equal(a.ntasks, a.graph_size);
+    for (size_t i = 0; i < a.ntasks; i++) {
+        int64_t t = tasks[i];
+        assert_int_equal(a.tasks ? a.tasks[i] : i, t);
+        assert_int_equal(a.priority[t], dusk_plan_priority(p, t));
+        const int64_t *ids;
+        int64_t nd = dusk_plan_dependencies(p, t, &ids);
+        assert_int_equal(a.dep_off[t + 1] - a.dep_off[t], nd);
+        for (int64_t k = 0; k < nd; k++)
+            assert_int_equal(a.dep_ids[a.dep_off[t] + k], ids[k]);
+    }
+}
+
+/* Random DAGs, culled by random requests and whole: the same layers,
+ * order, slots and positions as the old Kahn's walk (a node per task and
+ * the layer view), from arrays that are the plan's. */
+static void test_layout_as_before(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 16; seed++) {
+        rdag r;
+        assert_int_equal(rdag_build(&r, seed, 50 + (int)seed * 37), 0);
+        const char *keys[4];
+        int idx[4];
+        rdag_requests(&r, seed, 4, keys, idx);
+        for (int whole = 0; whole < 2; whole++) {
+            dusk_plan *p;
+            dusk_error err = DUSK_ERROR_INIT;
+            if (whole) {   /* every key: a plan with no task array */
+                size_t ng = dusk_graph_size(r.g);
+                const char **all = malloc(ng * sizeof *all);
+                for (size_t i = 0; i < ng; i++)
+                    all[i] = dusk_graph_key(r.g, (int64_t)i);
+                assert_int_equal(dusk_plan_new(r.g, all, ng, &p, &err), 0);
+                free(all);
+            } else {
+                assert_int_equal(dusk_plan_new(r.g, keys, 4, &p, &err), 0);
+            }
+            check_arrays(p);
+            for (int lv = 0; lv < 2; lv++) {
+                dusk__layout L = {0};
+                assert_int_equal(dusk__layout_build(&L, p, lv ? 1 : 100000, &err), 0);
+                assert_int_equal(L.layer_view, lv);
+                check_against_kahn(p, &L);
+                dusk__layout_free(&L);
+            }
+            dusk_plan_unref(p);
+        }
+        rdag_free(&r);
+    }
+}
+
 /* The layer view's edges are the pairs of layers the plan's dependencies
  * join, each once (random DAGs and a tree, the layer view forced). */
 static void test_layer_view_edges(void **state)
@@ -771,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_pump_deferred_order),
         cmocka_unit_test(test_log_in_huge_pages),
         cmocka_unit_test(test_layout_random),
+        cmocka_unit_test(test_layout_as_before),
         cmocka_unit_test(test_layout_in_steps),
         cmocka_unit_test(test_nodes_and_layer_view),
         cmocka_unit_test(test_layer_view_edges),

@@ -283,6 +283,75 @@ static void test_stream_rows_bisected(void **state)
     dusk_graph_free(g);
 }
 
+
+/* A live run waits for the viewer's start callback to lay it out before
+ * its first task: the task stream begins where the layout ended, not with
+ * a gap as long as it, on the run's time axis still. The recorded run is
+ * put after a real start callback's layout (L ns) and squeezed into L ns,
+ * so the plot from 0 would put the first bar half-way across. */
+static void test_stream_from_layout(void **state)
+{
+    (void)state;
+    dusk_graph *g = sleepy_graph();
+    size_t n;
+    dusk_event *ev = record(g, "slow", DUSK_SCHED_THREADS, 2, &n);
+    const char *key = "slow";
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &key, 1, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    cb.start(cb.ud, plan, dusk_plan_ntasks(plan));   /* as core calls it */
+    int64_t first = -1, last = -1;
+    uint64_t s0 = 0, e1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == DUSK_EV_START && first < 0) {
+            first = ev[i].task;
+            s0 = ev[i].t_ns;
+        }
+        if (ev[i].kind == DUSK_EV_END) {
+            last = ev[i].task;
+            e1 = ev[i].t_ns;
+        }
+    }
+    assert_int_equal(dusk_viewer_feed(v, ev, 1), 0);   /* the RUN_BEGIN adopts the layout */
+    uint64_t L = dusk_viewer_layout_ns(v);
+    assert_true(L > s0 && e1 > s0);
+    for (size_t i = 1; i < n; i++)   /* [s0, e1] -> [L, 2 L]; the first READYs stay */
+        if (ev[i].t_ns >= s0)
+            ev[i].t_ns = L + (uint64_t)((double)(ev[i].t_ns - s0) * (double)L / (double)(e1 - s0));
+    assert_int_equal(dusk_viewer_feed(v, ev + 1, n - 1), 0);
+    SDL_Rect b = {20, 40, 700, 240};
+    dusk__frame f;
+    draw(v, dusk__panel_stream, b, &f);
+    SDL_FRect rf, rl;
+    assert_int_equal(dusk__stream_bar(v, &f, b, first, &rf), 0);
+    assert_int_equal(dusk__stream_bar(v, &f, b, last, &rl), 0);
+    float plot_w = rl.x + rl.w - rf.x;
+    assert_true(rf.x < (float)b.x + 60);   /* at the plot's left, not half-way */
+    assert_true(plot_w > 0.8f * (float)b.w);
+    assert_int_equal(at(rf.x + 1, rf.y + rf.h / 2), func_colour("sleep"));
+    /* the axis is the run's time from L: slow's START where its time says */
+    int64_t slow = dusk_graph_find(g, "slow");
+    SDL_FRect rs;
+    assert_int_equal(dusk__stream_bar(v, &f, b, slow, &rs), 0);
+    double want = (double)(ev[find_event(ev, n, DUSK_EV_START, slow)].t_ns - L) / (double)L;
+    assert_true(fabs((double)(rs.x - rf.x) / (double)plot_w - want) < 0.01);
+    viewer_free(v);
+
+    /* a run no start callback laid out (a replay) starts at 0, as before */
+    v = replay_viewer(g, "slow");
+    assert_int_equal(dusk_viewer_feed(v, ev, n), 0);
+    assert_int_equal(dusk_viewer_layout_ns(v), 0);
+    draw(v, dusk__panel_stream, b, &f);
+    assert_int_equal(dusk__stream_bar(v, &f, b, first, &rf), 0);
+    assert_true(rf.x > (float)b.x + 0.4f * (float)b.w);   /* after the gap */
+    viewer_free(v);
+    dusk_plan_unref(plan);
+    free(ev);
+    dusk_graph_free(g);
+}
+
 /* Past stream_span the window scrolls: the first tasks leave the plot. */
 static void test_stream_scrolls(void **state)
 {
@@ -970,6 +1039,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_bars),
+        cmocka_unit_test(test_stream_from_layout),
         cmocka_unit_test(test_stream_scrolls),
         cmocka_unit_test(test_stream_rows_bisected),
         cmocka_unit_test(test_progress_bars),
