@@ -253,16 +253,20 @@ static void deliver(dusk__run *r, dusk__worker *w)
         int done = sec->done >= 0, start = sec->start >= 0;
         size_t nready = sec->nready, ndrop = w->ndrop;
         size_t nd = done ? 1 + nready + ndrop : 0;
-        int joined = done && start && sec->seq_start == sec->seq_done + nd &&
-                     sec->t_start == sec->t_done;
+        /* a lock-free run's parts have times of their own (F_TIMES): its
+         * stream is merged by time, not by number */
+        int timed = r->lockfree;
+        int joined = done && start &&
+                     (timed || (sec->seq_start == sec->seq_done + nd &&
+                                sec->t_start == sec->t_done));
         int err = done && sec->done_kind == DUSK_EV_ERROR;
-        size_t nw = done ? 6 + (size_t)err + nready + 2 * ndrop : 0;
-        size_t ns = start ? (joined ? 2 : 4) : 0;
+        size_t nw = done ? 6 + (size_t)err + (size_t)timed + nready + 2 * ndrop : 0;
+        size_t ns = start ? (joined ? 2 + (size_t)timed : 4) : 0;
         uint64_t *p = dusk__stream_reserve(r->stream, w->id, nw + ns, nd + (size_t)start);
         if (p) {
             if (done) {
                 unsigned flags = DUSK__R_STEP | DUSK__F_DONE | (err ? DUSK__F_ERROR : 0) |
-                                 (joined ? DUSK__F_START : 0);
+                                 (joined ? DUSK__F_START : 0) | (timed ? DUSK__F_TIMES : 0);
                 p[0] = dusk__rec_head(sec->seq_done, flags, w->id);
                 p[1] = (uint64_t)(uint32_t)nready | (uint64_t)ndrop << 32;
                 p[2] = sec->t_done;
@@ -272,6 +276,8 @@ static void deliver(dusk__run *r, dusk__worker *w)
                 p += 6;
                 if (err)
                     *p++ = (uint64_t)(uint32_t)sec->done_status;
+                if (timed)
+                    *p++ = sec->t_after;
                 for (size_t i = 0; i < nready; i++)
                     *p++ = (uint64_t)w->ready[i];
                 for (size_t i = 0; i < ndrop; i++, p += 2) {
@@ -286,6 +292,8 @@ static void deliver(dusk__run *r, dusk__worker *w)
                 }
                 p[0] = (uint64_t)sec->start;
                 p[1] = sec->start_held;
+                if (joined && timed)
+                    p[2] = sec->t_start;
             }
         }
     }
@@ -459,9 +467,14 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
 
 /* --- without the lock (see sched.h) ------------------------------------------------ */
 
-/* A run time from worker w's clock, never before its last one. */
+/* A run time from worker w's clock, never before its last one. With a
+ * stream, a quiet worker says it is not any more first (events.h). */
 static inline uint64_t lf_now(dusk__run *r, dusk__worker *w)
 {
+    if (r->stream && !w->unquiet) {
+        dusk__stream_quiet(r->stream, w->id, 0);
+        w->unquiet = 1;
+    }
     uint64_t now = dusk__tclock_now(&w->clock);
     uint64_t t = now > r->t0 ? now - r->t0 : 0;
     return t > w->last_t ? t : w->last_t;
@@ -575,8 +588,11 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     for (dusk__off k = k0; k < k1; k++) {
         int64_t d = p->rdep_ids[k];
         uint32_t *wt = &s[d].waiting;
+        /* its READY comes after this END, strictly: on another worker's
+         * queue of a stream, which is merged by time, a tie would not say
+         * which came first */
         if (tt)
-            tt_raise(&tt[d], t_end);   /* its READY comes after this END */
+            tt_raise(&tt[d], t_end + 1);
         /* 1 left is this decrement: no other task touches it again */
         if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1 &&
             __atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
@@ -610,7 +626,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         int64_t d = p->dep_ids[k];
         uint32_t *nd = &s[d].needed;
         if (tt)
-            tt_raise(&tt[d], t_end);   /* its RELEASED comes after this END */
+            tt_raise(&tt[d], t_end + 1);   /* its RELEASED comes after this END */
         if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2 &&
             __atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
             continue;
@@ -643,10 +659,10 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         sec->nready = nready;
         sec->start = -1;
         w->last_t = t_after;
-        /* a successor's START, on whichever worker, is not before its READY */
+        /* a successor's START, on whichever worker, is after its READY */
         if (tt)
             for (size_t i = 0; i < nready; i++)
-                __atomic_store_n(&tt[w->ready[i]], t_after, __ATOMIC_RELAXED);
+                __atomic_store_n(&tt[w->ready[i]], t_after + 1, __ATOMIC_RELAXED);
     }
     if (k0 == k1 && __atomic_sub_fetch(&r->sinks_left, 1, __ATOMIC_ACQ_REL) == 0)
         __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
@@ -660,6 +676,12 @@ static HOT_INLINE void after_step(dusk__run *r, dusk__worker *w)
 {
     if (w->evbuf)
         deliver(r, w);
+    if (w->unquiet) {
+        /* all it read the clock for is published: the stream's consumer
+         * need not wait for it (a task, a gate, or idling follows) */
+        dusk__stream_quiet(r->stream, w->id, 1);
+        w->unquiet = 0;
+    }
     for (size_t i = 0; i < w->ndrop; i++)
         dusk_value_unref(w->drop[i]);
     w->ndrop = 0;
@@ -1010,7 +1032,7 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     /* Without a stream (its one order of numbers) or a gate (a worker
      * waits in it between recording a task and taking the next), a
      * backend that can runs without the lock. */
-    r->lockfree = be->lockfree && !r->stream && !r->gated;
+    r->lockfree = be->lockfree && !r->gated;
     /* (remote.c moves held itself as it gathers results: always) */
     r->track_held = opts->stats != NULL || r->listening || be->picks;
     if (r->lockfree && r->timed &&
@@ -1038,7 +1060,9 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         /* queues: one per worker, and the last for this thread's events;
          * a task makes some 4 (READY, START, END, RELEASED) */
         r->run_index =
-            r->stream ? dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq) : 0;
+            !r->stream ? 0
+            : r->lockfree ? dusk__stream_begin_by_time(r->stream, nworkers + 1, 4 * p->n, r->t0)
+                          : dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq);
         emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
     size_t nfirst = p->nfirst;
@@ -1060,8 +1084,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         /* the workers' own counts and clocks, now that they have left */
         for (int i = 0; i < nworkers; i++) {
             r->done += r->workers[i].ndone;
-            if (r->workers[i].last_t > r->last_t)
-                r->last_t = r->workers[i].last_t;
+            /* RUN_END strictly after every worker's event: the stream
+             * merges by time */
+            if (r->workers[i].last_t + 1 > r->last_t)
+                r->last_t = r->workers[i].last_t + 1;
         }
     }
     if (!rc && !r->status && r->done < r->nrun)

@@ -256,6 +256,7 @@ struct dusk__worker {
     size_t flo, fhi;
     size_t ndone;
     uint64_t last_t;
+    int unquiet;                 /* with a stream: its queue is not quiet */
     dusk__section sec;
     int64_t *ready;              /* the section's READY tasks */
     dusk__tclock clock;          /* this worker's readings of the time */
