@@ -1029,10 +1029,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         r->s[p->want[i]].needed |= 1;
 
     listeners(r, opts);
-    /* Without a stream (its one order of numbers) or a gate (a worker
-     * waits in it between recording a task and taking the next), a
-     * backend that can runs without the lock. */
-    r->lockfree = be->lockfree && !r->gated;
+    /* A backend that can runs without the lock, listened to or not: its
+     * stream is merged by time, its gates are passed by a worker before
+     * it starts the task it owns (threads.c). */
+    r->lockfree = be->lockfree;
     /* (remote.c moves held itself as it gathers results: always) */
     r->track_held = opts->stats != NULL || r->listening || be->picks;
     if (r->lockfree && r->timed &&

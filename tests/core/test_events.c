@@ -1420,6 +1420,12 @@ static void test_callback_stream_parity(void **state)
                     if (!masks[m & 1] || (masks[m & 1] & DUSK_EVMASK(all[i].kind)))
                         ev[n++] = all[i];
                 assert_int_equal(rec.n, n);
+                if (scheds[sc].kind == DUSK_SCHED_THREADS && scheds[sc].workers > 1)
+                    /* held without a lock (events.h): the stream's is the
+                     * sum in its order (check_run_events checks it), a
+                     * callback's the run's count as its worker saw it */
+                    for (size_t i = 0; i < n; i++)
+                        ev[i].held = rec.ev[i].held = 0;
                 qsort(ev, n, sizeof *ev, event_cmp);
                 qsort(rec.ev, rec.n, sizeof *rec.ev, event_cmp);
                 for (size_t i = 0; i < n; i++)
