@@ -44,7 +44,8 @@
 **                                                took the task meanwhile)
 **
 ** and a worker that waited for a task passes the gate again before it
-** takes one (threads.c's gated_step).
+** takes one (processes.c). The threads backend has no step: see "without
+** the lock" below.
 **
 ** dusk__run_task is started + execute + ended for a task run in this
 ** process. "Serialised": at most one dusk__run_step of a run at a time,
@@ -113,9 +114,8 @@ typedef struct dusk__backend {
      * from the start included (no plan->first list); 0: the run takes the
      * least of plan->first and the heap. */
     int picks;
-    /* 1 for a backend that can drive a run without serialising it (threads:
-     * see "without the lock" below); the run uses that way when it has no
-     * stream and no gate, and sets r->lockfree. */
+    /* 1 for a backend that drives every run without serialising it
+     * (threads: see "without the lock" below); the run sets r->lockfree. */
     int lockfree;
 } dusk__backend;
 
@@ -319,8 +319,8 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
 
 /* --- without the lock ---------------------------------------------------------------
  *
- * A lock-free run (r->lockfree: the threads backend, no stream, no gate)
- * has no serialised step. Each task's counters (waiting, needed) are
+ * A lock-free run (r->lockfree: the threads backend, with listeners or
+ * not) has no serialised step. Each task's counters (waiting, needed) are
  * decremented atomically by the tasks that finish; the worker whose
  * decrement brings a task's `waiting` to zero owns it: the first such
  * successor (the least priority) it runs next, the others it pushes to
@@ -335,14 +335,25 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  *
  *   t = (next ready task: own deque, dusk__run_claim, stolen)
  *   while t >= 0:
+ *       if dusk__run_gate_armed(r): dusk__run_gate(r, w, &gerr)
+ *                                         (a refusal: dusk__run_refused
+ *                                          under r->mu, the run over)
  *       dusk__run_claimed(r, w, t)        its START (timed runs)
  *       dusk__run_task(r, w, t, ...)      started + execute + ended
  *       t = dusk__run_finish(r, w, t, ...)   -1: look for work
  *       push w->succ[0..nsucc), wake a parked worker if any
  *   dusk__run_flush(r, w)
  *
- * Events for callbacks keep events.h's rules without a shared clock:
- * r->tt carries, per task, the time its next event must not precede. */
+ * Events keep events.h's rules without a shared clock: r->tt carries, per
+ * task, the time its next event must not precede, 1 ns past the event of
+ * another worker it follows (its READY: its inputs' ENDs; its START: its
+ * READY; its RELEASED: its dependents' ENDs), and a worker's own times
+ * never go back; so a stream's queues merge by (time, worker) into a
+ * causal order (core/events.c), with no number taken. A worker's queue
+ * is quiet (dusk__stream_quiet) from the moment its step's events are
+ * published until it reads the clock for its next one (w->unquiet).
+ * Gates: a worker that owns its next task passes them first (threads.c),
+ * its last task delivered, and only then reads the START's time. */
 void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t);
 int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
                          int status, const dusk_error *terr);
@@ -376,8 +387,9 @@ static inline int dusk__run_over(const dusk__run *r)
 /* Ready tasks wait in plan->first or the heap (serialised, as above). */
 static inline int dusk__run_has_ready(const dusk__run *r) { return r->nheap > 0; }
 
-/* Whether the next take passes the gates (serialised): in a gated run,
- * when some gate is always called or some gate_armed reads non-zero. */
+/* Whether the next take passes the gates (serialised, or in a lock-free
+ * run before a worker starts its task: it reads only atomics): in a gated
+ * run, when some gate is always called or some gate_armed reads non-zero. */
 static inline int dusk__run_gate_armed(const dusk__run *r)
 {
     if (!r->gated)

@@ -590,14 +590,15 @@ static void test_gate_stream_while_held(void **state)
     dusk_stream *s = dusk_stream_new();
     bg b = {.g = g, .key = prev};
     b.o = (dusk_options){DUSK_SCHED_THREADS, 2, &cb, 1, s, NULL, 0};
-    pthread_t th;
-    assert_int_equal(pthread_create(&th, NULL, bg_run, &b), 0);
     /* c-(OPEN-1) is the last task to start: its END, and the READY of
-     * c-OPEN, which waits for the gate, come out while it holds */
+     * c-OPEN, which waits for the gate, come out while it holds (found
+     * before the run: it finalises the graph) */
     snprintf(key, sizeof key, "c-%d", OPEN - 1);
     int64_t last = dusk_graph_find(g, key);
     snprintf(key, sizeof key, "c-%d", OPEN);
     int64_t next = dusk_graph_find(g, key);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, bg_run, &b), 0);
     size_t cap = 4 * N + 2, n = 0;
     dusk_event *ev = malloc(cap * sizeof *ev);
     int seen_end = 0, seen_ready = 0, during = 0;
