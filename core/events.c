@@ -639,6 +639,21 @@ static uint64_t rec_time(const queue *q)
     }
 }
 
+/* The time of the last event of q's record (the latest: a record's times
+ * never decrease). */
+static uint64_t rec_last_time(const queue *q)
+{
+    const uint64_t *r = q->rec;
+    unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
+    if ((type & 3u) != R_STEP || !(type & F_DONE) || !(type & F_TIMES))
+        return rec_time(q);
+    uint32_t nready = (uint32_t)r[1], ndrop = (uint32_t)(r[1] >> 32);
+    int err = (type & F_ERROR) != 0;
+    if (type & F_START)
+        return r[7 + err + nready + 2 * (size_t)ndrop + 2];
+    return nready + ndrop ? r[6 + err] : r[2];
+}
+
 /* How many of q's record's events left share the next one's time (one
  * part of a step: its END, its READY and RELEASED, its START). */
 static uint32_t rec_part(const queue *q)
@@ -727,7 +742,11 @@ static size_t drain_by_time(dusk_stream *s, segment *g, int final, dusk_event *o
         if (!(bt < lt || (bt == lt && br < lr)))
             break;   /* an earlier event may still come from another queue */
         for (;;) {
-            uint32_t part = rec_part(best);
+            /* the whole record when its last event goes too (most often),
+             * else the part of it at the next time */
+            uint64_t tl = rec_last_time(best);
+            uint32_t part = tl < lt || (tl == lt && br < lr) ? best->rn - best->rk
+                                                              : rec_part(best);
             size_t c = rec_copy(best, out + n, part < max - n ? part : max - n, g->run);
             /* held in the stream's order: the workers' counter moves
              * without a lock, at other moments than their events' times */
@@ -740,7 +759,7 @@ static size_t drain_by_time(dusk_stream *s, segment *g, int final, dusk_event *o
             }
             n += c;
             best->consumed += c;
-            best->last_t = bt;
+            best->last_t = out[n - 1].t_ns;
             if (out[n - 1].kind == DUSK_EV_RUN_END) {
                 segment_done(s, g);
                 *end = 1;

@@ -490,12 +490,15 @@ static inline void tt_raise(uint64_t *p, uint64_t t)
         ;
 }
 
-void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t)
+void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
 {
     if (!r->timed)
         return;
-    /* Not before its READY, which another worker may have stamped. */
-    uint64_t ts = lf_now(r, w), tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
+    /* Not before its READY, which another worker may have stamped. A task
+     * its worker's last task made ready starts right after that one's
+     * events: their time serves (a clock reading less a task). */
+    uint64_t ts = fresh ? lf_now(r, w) : w->last_t;
+    uint64_t tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
     if (tr > ts)
         ts = tr;
     w->last_t = ts;

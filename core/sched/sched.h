@@ -338,7 +338,7 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  *       if dusk__run_gate_armed(r): dusk__run_gate(r, w, &gerr)
  *                                         (a refusal: dusk__run_refused
  *                                          under r->mu, the run over)
- *       dusk__run_claimed(r, w, t)        its START (timed runs)
+ *       dusk__run_claimed(r, w, t, fresh) its START (timed runs)
  *       dusk__run_task(r, w, t, ...)      started + execute + ended
  *       t = dusk__run_finish(r, w, t, ...)   -1: look for work
  *       push w->succ[0..nsucc), wake a parked worker if any
@@ -354,7 +354,9 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  * published until it reads the clock for its next one (w->unquiet).
  * Gates: a worker that owns its next task passes them first (threads.c),
  * its last task delivered, and only then reads the START's time. */
-void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t);
+/* fresh: the clock is read for the START (else w's last time serves: t
+ * is the task its last finish returned, taken with no gate between). */
+void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh);
 int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
                          int status, const dusk_error *terr);
 /* The next of w's claimed first tasks, claiming more when its range is

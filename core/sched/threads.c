@@ -251,8 +251,10 @@ static void lf_main(dusk__worker *w)
     dusk_value *v = NULL;
     dusk_error terr;
     int64_t t = lf_find(r, w);
+    int fresh = 1;   /* t was not made ready by this worker's last task */
     while (t >= 0) {
         if (dusk__run_gate_armed(r)) {
+            fresh = 1;
             /* t is this worker's alone: the gates are passed with its last
              * task delivered (dusk__run_gate), then t starts, its START
              * read after the pass; a refusal ends the run and t with it */
@@ -268,9 +270,10 @@ static void lf_main(dusk__worker *w)
             if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
                 break;   /* a task failed while this worker waited */
         }
-        dusk__run_claimed(r, w, t);
+        dusk__run_claimed(r, w, t, fresh);
         int status = dusk__run_task(r, w, t, &v, &terr);
         t = dusk__run_finish(r, w, t, v, status, &terr);
+        fresh = 0;
         if (w->nsucc) {
             for (size_t i = 0; i < w->nsucc; i++)
                 if (dq_push(&w->dq, w->succ[i]) != 0) {
@@ -286,8 +289,10 @@ static void lf_main(dusk__worker *w)
         }
         if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
             break;   /* a task failed: none starts after it */
-        if (t < 0)
+        if (t < 0) {
             t = lf_find(r, w);
+            fresh = 1;
+        }
     }
     dusk__run_flush(r, w);
     lf_wake(r, 1);   /* the end, or a failure: parked workers see it */
