@@ -572,7 +572,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     /* v's bytes counted in before the releases below publish it: from
      * then on a dependent may run, finish and count them out (counted in
      * after, held wrapped below 0 meanwhile and the peak missed them) */
-    uint64_t nb = r->track_held ? nbytes_of(v) : 0, dropped = 0, top = 0;
+    uint64_t nb = r->sizes ? nbytes_of(v) : 0, dropped = 0, top = 0;
     if (r->track_held) {
         /* the peak is the moment between the result in and the inputs out */
         top = __atomic_add_fetch(&r->held, nb, __ATOMIC_RELAXED);
@@ -634,7 +634,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
             __atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
             continue;
         dusk_value *dv = s[d].result;
-        uint64_t db = r->track_held ? nbytes_of(dv) : 0;
+        uint64_t db = r->sizes ? nbytes_of(dv) : 0;
         s[d].result = NULL;
         dropped += db;
         if (tt) {
@@ -648,7 +648,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         }
         w->drop[w->ndrop++] = dv;
     }
-    if (dropped)
+    if (dropped && r->track_held)
         __atomic_fetch_sub(&r->held, dropped, __ATOMIC_RELAXED);
     if (r->timed) {
         dusk__section *sec = &w->sec;
@@ -1038,6 +1038,13 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     r->lockfree = be->lockfree;
     /* (remote.c moves held itself as it gathers results: always) */
     r->track_held = opts->stats != NULL || r->listening || be->picks;
+    /* A lock-free run's stream sums held itself (core/events.c): with no
+     * callback that hears events and no stats (a viewer's run), the run
+     * keeps no shared count (an atomic addition a task on a line every
+     * worker writes), only the sizes its events carry. */
+    if (r->lockfree && r->stream && !opts->stats && !be->picks && !r->cb_want)
+        r->track_held = 0;
+    r->sizes = r->track_held || r->stream;
     if (r->lockfree && r->timed &&
         !(r->tt = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->tt))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");

@@ -188,6 +188,8 @@ struct dusk__run {
     int gated;                   /* some callback has a gate */
     int lockfree;                /* driven without serialising (see below) */
     int track_held;              /* held/peak are wanted (stats or listeners) */
+    int sizes;                   /* results' sizes are wanted (the above, or a
+                                    stream, which may sum them itself) */
     uint64_t *tt;                /* lock-free and timed: per task, the latest
                                     time of the events that must precede its
                                     next one (see dusk__run_finish) */

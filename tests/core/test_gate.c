@@ -623,9 +623,20 @@ static void test_gate_stream_while_held(void **state)
     while ((got = dusk_stream_drain(s, ev + n, cap - n)) > 0)
         n += got;
     assert_int_equal(n, 4 * N - 1 + 2);   /* the last task is kept: no RELEASED */
-    for (size_t i = 1; i < n; i++)
+    /* no stats and no callback event: the run keeps no held count, the
+     * stream sums its events' sizes (the last result is kept) */
+    uint64_t last_nb = 0;
+    for (size_t i = 1; i < n; i++) {
         assert_true(ev[i - 1].t_ns <= ev[i].t_ns);
+        if (ev[i].kind == DUSK_EV_END) {
+            assert_true(ev[i].nbytes > 0);
+            last_nb = ev[i].nbytes;
+        }
+        if (ev[i].kind == DUSK_EV_START)
+            assert_int_equal(ev[i].held, i > 2 ? last_nb : 0);   /* one result held */
+    }
     assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+    assert_int_equal(ev[n - 1].held, last_nb);
     assert_int_equal(dusk_stream_lost(s), 0);
     free(ev);
     dusk_stream_free(s);
