@@ -9,9 +9,10 @@
 ** it was ready, drops each input no task needs any more (unless
 ** requested) and hands out the next ready task. Backends (sync.c,
 ** threads.c) decide where tasks run and serialise the steps; see sched.h.
-** A lock-free run (threads without a stream or a gate) has no step: the
-** finishing worker updates the counters atomically and keeps the tasks it
-** made ready (dusk__run_finish, "without the lock" in sched.h).
+** A lock-free run (every threads run) has no step: the finishing worker
+** updates the counters atomically and keeps the tasks it made ready
+** (dusk__run_finish, "without the lock" in sched.h); its stream takes no
+** numbers and is merged by time, its events' times strictly causal.
 **
 ** Events: with no listener, `listening` is 0 and no event is built and no
 ** clock is read; when no listener wants a per-task event (a progress bar
@@ -20,7 +21,7 @@
 ** made ready, the results it released, the task it took, their time) and,
 ** for a stream, takes the sequence numbers of those events: the stream's
 ** one causal order, with non-decreasing timestamps, is the order of the
-** steps. The worker builds the events afterwards (dusk__run_started,
+** steps (serialised backends; a lock-free run's is its events' times). The worker builds the events afterwards (dusk__run_started,
 ** _gate, _flush), outside the backend's lock, in a buffer sized so that it
 ** never needs to grow in the middle of a run, and writes them to its own
 ** queue of the stream and to the callbacks. A worker about to wait for

@@ -49,7 +49,7 @@
 **
 ** dusk__run_task is started + execute + ended for a task run in this
 ** process. "Serialised": at most one dusk__run_step of a run at a time,
-** under the backend's lock (threads) or on one thread (sync). The other
+** under the backend's lock (processes, remote) or on one thread (sync). The other
 ** calls for worker w come from one thread at a time and in the order
 ** above: they deliver w's events to the callbacks (events.h: one thread at
 ** a time per worker id) and drop the results w's step released. A backend
