@@ -595,12 +595,14 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         /* its READY comes after this END, strictly: on another worker's
          * queue of a stream, which is merged by time, a tie would not say
          * which came first */
-        if (tt)
-            tt_raise(&tt[d], t_end + 1);
-        /* 1 left is this decrement: no other task touches it again */
-        if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1 &&
-            __atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
-            continue;
+        /* 1 left is this decrement: no other task touches it again, and
+         * this worker stamps the READY itself (no raise for others) */
+        if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1) {
+            if (tt)
+                tt_raise(&tt[d], t_end + 1);
+            if (__atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
+                continue;
+        }
         if (tt) {
             uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
             if (tr > t_after)
@@ -629,11 +631,14 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     for (dusk__off k = p->dep_off[done]; k < p->dep_off[done + 1]; k++) {
         int64_t d = p->dep_ids[k];
         uint32_t *nd = &s[d].needed;
-        if (tt)
-            tt_raise(&tt[d], t_end + 1);   /* its RELEASED comes after this END */
-        if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2 &&
-            __atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
-            continue;
+        /* its RELEASED comes after this END: the time raised for whichever
+         * worker drops it, unless this one is the last to need it */
+        if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2) {
+            if (tt)
+                tt_raise(&tt[d], t_end + 1);
+            if (__atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
+                continue;
+        }
         dusk_value *dv = s[d].result;
         uint64_t db = r->sizes ? nbytes_of(dv) : 0;
         s[d].result = NULL;
