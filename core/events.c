@@ -71,9 +71,14 @@
  *             RELEASED (held falls by each one's bytes), then
  *             F_START: task, held, and t unless F_DONE (the START at the
  *             time of the END, numbered right after its part)
+ *             F_TIMES (a run merged by time, whose parts have times of
+ *             their own): F_DONE's words have the READY and RELEASED
+ *             events' time after the status, and a START that joins the
+ *             done part its own time after its held
  * (run.c's deliver writes R_STEP records; the constants are in events.h.) */
 enum { R_EVENT = DUSK__R_EVENT, R_READYS = DUSK__R_READYS, R_STEP = DUSK__R_STEP };
-enum { F_DONE = DUSK__F_DONE, F_START = DUSK__F_START, F_ERROR = DUSK__F_ERROR };
+enum { F_DONE = DUSK__F_DONE, F_START = DUSK__F_START, F_ERROR = DUSK__F_ERROR,
+       F_TIMES = DUSK__F_TIMES };
 #define rec_head dusk__rec_head
 
 typedef struct block {
@@ -109,6 +114,7 @@ typedef struct queue {
     uint64_t rheld;              /* held after the last RELEASED read of it */
     uint64_t consumed;
     uint64_t seen;               /* the last published count loaded */
+    uint64_t last_t;             /* by time: the last event's time read */
     char pad2[64];
 } queue;
 
@@ -118,6 +124,9 @@ typedef struct segment {
     int32_t run;                 /* the run's index in the stream */
     atomic_int lossy;            /* some event of this run was lost */
     int nq;
+    int by_time;                 /* merged by time, not by number */
+    uint64_t t0;                 /* ... the run's epoch, for the quiet test */
+    uint64_t held;               /* ... the consumer's sum of the bytes held */
     void *wc_raw;                /* the cursors' allocation (wc in it, aligned) */
     queue q[];
 } segment;
@@ -237,6 +246,9 @@ static segment *segment_new(int nq, uint64_t first_seq)
     for (int i = 0; i < nq; i++) {
         g->q[i].wc = &wc[i];
         atomic_init(&wc[i].published, 0);
+        /* by time: a worker is quiet until it reads the clock for its
+         * first event (its run has not read one for it yet) */
+        atomic_init(&wc[i].quiet, 1);
     }
     return g;
 }
@@ -307,10 +319,14 @@ void dusk_stream_free(dusk_stream *s)
 
 /* --- the producers --------------------------------------------------------- */
 
-int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq)
+static int stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq, int by_time,
+                        uint64_t t0)
 {
     segment *g = segment_new(nq, s->seq);
     if (g) {
+        /* before the segment is linked: the consumer reads them then */
+        g->by_time = by_time;
+        g->t0 = t0;
         /* each queue's first block for its share of the run's events, at
          * some 3 words an event (a step of 4 events takes 8 to 12) */
         size_t share = 3 * (expect / (size_t)(nq > 1 ? nq - 1 : 1));
@@ -325,6 +341,17 @@ int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq)
     s->w.cur = g ? g->q[0].wc : NULL;
     *seq = s->seq;
     return s->runs++;
+}
+
+int dusk__stream_begin(dusk_stream *s, int nq, size_t expect, uint64_t *seq)
+{
+    return stream_begin(s, nq, expect, seq, 0, 0);
+}
+
+int dusk__stream_begin_by_time(dusk_stream *s, int nq, size_t expect, uint64_t t0)
+{
+    uint64_t seq;
+    return stream_begin(s, nq, expect, &seq, 1, t0);
 }
 
 void dusk__stream_end(dusk_stream *s, uint64_t seq)
@@ -422,15 +449,16 @@ static void rec_look(queue *q)
         q->rwords = 4 + (size_t)r[1];
         break;
     default: {   /* R_STEP */
-        size_t nready = 0, ndrop = 0, nw = 0;
+        size_t nready = 0, ndrop = 0, nw = 0, timed = (type & F_TIMES) != 0;
         if (type & F_DONE) {
             nready = (uint32_t)r[1];
             ndrop = (size_t)(r[1] >> 32);
-            nw = 6 + ((type & F_ERROR) ? 1 : 0) + nready + 2 * ndrop;
+            nw = 6 + ((type & F_ERROR) ? 1 : 0) + timed + nready + 2 * ndrop;
             q->rheld = r[5];
         }
         q->rn = (uint32_t)((type & F_DONE ? 1 + nready + ndrop : 0) + (type & F_START ? 1 : 0));
-        q->rwords = nw + (type & F_START ? (type & F_DONE ? 2 : 3) : 0) + (type & F_DONE ? 0 : 1);
+        q->rwords = nw + (type & F_START ? (type & F_DONE ? 2 + timed : 3) : 0) +
+                    (type & F_DONE ? 0 : 1);
         break;
     }
     }
@@ -470,9 +498,9 @@ static size_t rec_copy(queue *q, dusk_event *out, size_t max, int32_t run)
             break;
         }
         uint32_t nready = (uint32_t)r[1], ndrop = (uint32_t)(r[1] >> 32);
-        int err = (type & F_ERROR) != 0;
-        const uint64_t *ids = r + 6 + err;
-        uint64_t t = r[2];
+        int err = (type & F_ERROR) != 0, timed = (type & F_TIMES) != 0;
+        const uint64_t *ids = r + 6 + err + timed;
+        uint64_t t = r[2], ta = timed ? r[6 + err] : t;
         if (k == 0 && k < end) {
             *e++ = (dusk_event){t, err ? 0 : r[4], r[5], (int64_t)r[3], worker,
                                 err ? DUSK_EV_ERROR : DUSK_EV_END,
@@ -480,15 +508,17 @@ static size_t rec_copy(queue *q, dusk_event *out, size_t max, int32_t run)
             k++;
         }
         for (; k < end && k - 1 < nready; k++)
-            *e++ = (dusk_event){t, 0, r[5], (int64_t)ids[k - 1], worker, DUSK_EV_READY, 0, run};
+            *e++ = (dusk_event){ta, 0, r[5], (int64_t)ids[k - 1], worker, DUSK_EV_READY, 0, run};
         for (; k < end && k - 1 - nready < ndrop; k++) {
             const uint64_t *d = ids + nready + 2 * (size_t)(k - 1 - nready);
             q->rheld -= d[1];
-            *e++ = (dusk_event){t, d[1], q->rheld, (int64_t)d[0], worker, DUSK_EV_RELEASED, 0, run};
+            *e++ = (dusk_event){ta, d[1], q->rheld, (int64_t)d[0], worker, DUSK_EV_RELEASED, 0,
+                                run};
         }
         if (k < end) {   /* the START that joins the step */
             const uint64_t *st = ids + nready + 2 * (size_t)ndrop;
-            *e++ = (dusk_event){t, 0, st[1], (int64_t)st[0], worker, DUSK_EV_START, 0, run};
+            *e++ = (dusk_event){timed ? st[2] : t, 0, st[1], (int64_t)st[0], worker,
+                                DUSK_EV_START, 0, run};
             k++;
         }
         break;
@@ -566,6 +596,185 @@ static void segment_leave(dusk_stream *s, segment *next)
     segment_free(g);
 }
 
+/* --- by time ----------------------------------------------------------------
+ *
+ * A run without the lock takes no numbers. Its events' times order it
+ * (run.c makes an effect strictly later than its cause on another queue,
+ * and a queue's times never decrease), so the consumer merges its queues
+ * by (time, rank), rank 0 the calling thread's queue and k + 1 worker k's:
+ * an event goes out when no queue can still produce one with a smaller
+ * key. A queue with events waiting bounds the others by its next one; an
+ * empty queue by the time of its last event (its next is not earlier),
+ * or, while its producer is quiet (dusk__stream_quiet: in a task, in a
+ * gate, or idle), by the consumer's clock read before it saw the flag,
+ * less QUIET_MARGIN_NS for the workers' clock (events.h: within a
+ * microsecond of dusk_now_ns). The calling thread's queue, once its first
+ * READYs are read, holds only RUN_END, later than all: it bounds nothing,
+ * and once RUN_END is published every other queue is complete. So the
+ * consumer waits only for a worker between two tasks (a few hundred ns
+ * of its own work), never for one that is idle or in a long task. */
+#define QUIET_MARGIN_NS 20000u
+
+/* The time of q's next event (its record looked at). */
+static uint64_t rec_time(const queue *q)
+{
+    const uint64_t *r = q->rec;
+    unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
+    switch (type & 3u) {
+    case R_EVENT:
+        return r[1];
+    case R_READYS:
+        return r[2];
+    default: {
+        if (!(type & F_DONE))
+            return r[1];
+        if (q->rk == 0 || !(type & F_TIMES))
+            return r[2];
+        uint32_t nready = (uint32_t)r[1], ndrop = (uint32_t)(r[1] >> 32);
+        int err = (type & F_ERROR) != 0;
+        if (q->rk <= nready + ndrop)
+            return r[6 + err];
+        return r[7 + err + nready + 2 * (size_t)ndrop + 2];   /* the START's own */
+    }
+    }
+}
+
+/* The time of the last event of q's record (the latest: a record's times
+ * never decrease). */
+static uint64_t rec_last_time(const queue *q)
+{
+    const uint64_t *r = q->rec;
+    unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
+    if ((type & 3u) != R_STEP || !(type & F_DONE) || !(type & F_TIMES))
+        return rec_time(q);
+    uint32_t nready = (uint32_t)r[1], ndrop = (uint32_t)(r[1] >> 32);
+    int err = (type & F_ERROR) != 0;
+    if (type & F_START)
+        return r[7 + err + nready + 2 * (size_t)ndrop + 2];
+    return nready + ndrop ? r[6 + err] : r[2];
+}
+
+/* How many of q's record's events left share the next one's time (one
+ * part of a step: its END, its READY and RELEASED, its START). */
+static uint32_t rec_part(const queue *q)
+{
+    const uint64_t *r = q->rec;
+    unsigned type = (unsigned)(r[0] >> 32) & 0xffu;
+    if ((type & 3u) != R_STEP || !(type & F_DONE) || !(type & F_TIMES))
+        return q->rn - q->rk;
+    uint32_t nmid = (uint32_t)r[1] + (uint32_t)(r[1] >> 32);
+    if (q->rk == 0)
+        return 1;
+    if (q->rk <= nmid)
+        return nmid + 1 - q->rk;
+    return q->rn - q->rk;
+}
+
+static int rec_is_run_end(const queue *q)
+{
+    const uint64_t *r = q->rec;
+    if (((unsigned)(r[0] >> 32) & 3u) != R_EVENT)
+        return 0;
+    dusk_event ev;
+    memcpy(&ev, r + 1, sizeof ev);
+    return ev.kind == DUSK_EV_RUN_END;
+}
+
+/* Up to max of g's events in time order, as described above; sets *end
+ * when g's RUN_END was read (or g is complete: `final`, the next run has
+ * begun, and everything in it is read). */
+static size_t drain_by_time(dusk_stream *s, segment *g, int final, dusk_event *out, size_t max,
+                            int *end)
+{
+    int nq = g->nq;
+    queue *calling = &g->q[nq - 1];
+    uint64_t bound_now = 0;
+    int have_now = 0;
+    size_t n = 0;
+    *end = 0;
+    while (n < max) {
+        if (!final && queue_ready(s, calling) && rec_is_run_end(calling))
+            final = 1;   /* every worker's events are published */
+        queue *best = NULL;
+        uint64_t bt = 0, lt = UINT64_MAX;   /* best's key and the least other */
+        int br = 0, lr = INT32_MAX;
+        for (int i = 0; i < nq; i++) {
+            queue *q = &g->q[i];
+            int rank = i == nq - 1 ? 0 : i + 1, pending = queue_ready(s, q) != 0;
+            uint64_t t;
+            if (pending) {
+                t = rec_time(q);
+            } else if (final || q == calling) {
+                continue;   /* nothing more will come from it */
+            } else {
+                if (!have_now) {
+                    /* the clock before any quiet flag it is held against */
+                    uint64_t now = dusk_now_ns(), lim = g->t0 + QUIET_MARGIN_NS;
+                    bound_now = now > lim ? now - lim : 0;
+                    have_now = 1;
+                }
+                t = q->last_t;
+                if (atomic_load_explicit(&q->wc->quiet, memory_order_seq_cst)) {
+                    /* what it published before it went quiet is visible */
+                    if ((pending = queue_ready(s, q) != 0))
+                        t = rec_time(q);
+                    else if (bound_now > t)
+                        t = bound_now;
+                }
+            }
+            if (pending && (!best || t < bt || (t == bt && rank < br))) {
+                if (best && (bt < lt || (bt == lt && br < lr))) {
+                    lt = bt;
+                    lr = br;
+                }
+                best = q;
+                bt = t;
+                br = rank;
+            } else if (t < lt || (t == lt && rank < lr)) {
+                lt = t;
+                lr = rank;
+            }
+        }
+        if (!best) {
+            *end = final;
+            break;
+        }
+        if (!(bt < lt || (bt == lt && br < lr)))
+            break;   /* an earlier event may still come from another queue */
+        for (;;) {
+            /* the whole record when its last event goes too (most often),
+             * else the part of it at the next time */
+            uint64_t tl = rec_last_time(best);
+            uint32_t part = tl < lt || (tl == lt && br < lr) ? best->rn - best->rk
+                                                              : rec_part(best);
+            size_t c = rec_copy(best, out + n, part < max - n ? part : max - n, g->run);
+            /* held in the stream's order: the workers' counter moves
+             * without a lock, at other moments than their events' times */
+            for (dusk_event *e = out + n, *e1 = out + n + c; e < e1; e++) {
+                if (e->kind == DUSK_EV_END)
+                    g->held += e->nbytes;
+                else if (e->kind == DUSK_EV_RELEASED)
+                    g->held -= e->nbytes;
+                e->held = g->held;
+            }
+            n += c;
+            best->consumed += c;
+            best->last_t = out[n - 1].t_ns;
+            if (out[n - 1].kind == DUSK_EV_RUN_END) {
+                segment_done(s, g);
+                *end = 1;
+                return n;
+            }
+            if (n == max || queue_ready(s, best) == 0)
+                break;
+            bt = rec_time(best);
+            if (!(bt < lt || (bt == lt && br < lr)))
+                break;
+        }
+    }
+    return n;
+}
+
 size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
 {
     if (!s || !out)   /* nowhere to put events: none is taken */
@@ -576,6 +785,15 @@ size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max)
         /* Read before the queues: if the next run has begun, every event
          * of this one is published. */
         segment *next = atomic_load_explicit(&g->next, memory_order_acquire);
+        if (g->by_time) {
+            int end;
+            n += drain_by_time(s, g, next != NULL, out + n, max - n, &end);
+            if (!end || !next)
+                break;   /* more of this run to come, or all read */
+            /* what is left of g (nothing, but after losses) goes with it */
+            segment_leave(s, next);
+            continue;
+        }
         queue *best = NULL;
         int32_t best_d = INT32_MAX;   /* its head's number, less the next one */
         for (int i = 0; i < g->nq; i++) {

@@ -33,13 +33,26 @@ void dusk__stream_end(dusk_stream *s, uint64_t seq);
  * one R_STEP record (events.c describes the records), about the size of
  * the ids it names, which the consumer unfolds into its events. */
 void dusk__stream_event(dusk_stream *s, int qi, uint64_t seq, const dusk_event *ev);
+/* A run without the lock (sched.h) takes no numbers: it begins with this
+ * instead of dusk__stream_begin, with its epoch t0 (dusk_now_ns() less the
+ * events' times), and the consumer merges its queues by time (events.c,
+ * "By time"); its records' numbers are not read. Its
+ * events then carry times that order causes strictly before effects
+ * across queues, and its queue qi's times never decrease; the last queue
+ * (the calling thread's) has, after the first READYs, only RUN_END, later
+ * than every other event. Each worker's queue says when it is quiet
+ * (dusk__stream_quiet): its next event will be later than a clock
+ * reading taken while it is, so the consumer never waits on a worker that
+ * runs a long task, waits in a gate or idles. */
+int dusk__stream_begin_by_time(dusk_stream *s, int nq, size_t expect, uint64_t t0);
+static inline void dusk__stream_quiet(dusk_stream *s, int qi, int on);
 int64_t *dusk__stream_readys(dusk_stream *s, int qi, uint64_t seq, size_t n, uint64_t t,
                              uint64_t held);
 static inline uint64_t *dusk__stream_reserve(dusk_stream *s, int qi, size_t words,
                                              size_t events);
 
 enum { DUSK__R_EVENT = 1, DUSK__R_READYS = 2, DUSK__R_STEP = 3 };
-enum { DUSK__F_DONE = 4, DUSK__F_START = 8, DUSK__F_ERROR = 16 };
+enum { DUSK__F_DONE = 4, DUSK__F_START = 8, DUSK__F_ERROR = 16, DUSK__F_TIMES = 32 };
 
 /* A record's first word: the low 32 bits of its first event's number, its
  * type and flags, its worker. */
@@ -61,7 +74,8 @@ typedef struct dusk__wcur {
     size_t n, cap;
     uint64_t written;
     _Atomic uint64_t published;        /* read by the consumer */
-    char pad[64 - 4 * sizeof(uint64_t) - sizeof(_Atomic uint64_t)];
+    atomic_int quiet;                  /* by time: see dusk__stream_quiet */
+    char pad[64 - 4 * sizeof(uint64_t) - sizeof(_Atomic uint64_t) - sizeof(atomic_int)];
 } dusk__wcur;
 
 /* A dusk_stream begins with this: the current run's cursors, one per
@@ -95,6 +109,19 @@ static inline void dusk__stream_publish(dusk_stream *s, int qi)
     dusk__wcur *c = ((dusk__stream_w *)(void *)s)->cur;
     if (c)
         atomic_store_explicit(&c[qi].published, c[qi].written, memory_order_release);
+}
+
+/* on: the producer of queue qi has published all it wrote and reads the
+ * clock for its next event only after it calls this with 0. Setting is a
+ * release store; clearing a seq_cst one (the consumer reads its clock,
+ * then the flag: seeing it set, it knows the producer's next reading is
+ * later than its own, to within the clocks' skew, which it allows for). */
+static inline void dusk__stream_quiet(dusk_stream *s, int qi, int on)
+{
+    dusk__wcur *c = ((dusk__stream_w *)(void *)s)->cur;
+    if (c)
+        atomic_store_explicit(&c[qi].quiet, on, on ? memory_order_release
+                                                   : memory_order_seq_cst);
 }
 
 /* --- a cheap clock for one thread --------------------------------------

@@ -9,9 +9,10 @@
 ** it was ready, drops each input no task needs any more (unless
 ** requested) and hands out the next ready task. Backends (sync.c,
 ** threads.c) decide where tasks run and serialise the steps; see sched.h.
-** A lock-free run (threads without a stream or a gate) has no step: the
-** finishing worker updates the counters atomically and keeps the tasks it
-** made ready (dusk__run_finish, "without the lock" in sched.h).
+** A lock-free run (every threads run) has no step: the finishing worker
+** updates the counters atomically and keeps the tasks it made ready
+** (dusk__run_finish, "without the lock" in sched.h); its stream takes no
+** numbers and is merged by time, its events' times strictly causal.
 **
 ** Events: with no listener, `listening` is 0 and no event is built and no
 ** clock is read; when no listener wants a per-task event (a progress bar
@@ -20,7 +21,7 @@
 ** made ready, the results it released, the task it took, their time) and,
 ** for a stream, takes the sequence numbers of those events: the stream's
 ** one causal order, with non-decreasing timestamps, is the order of the
-** steps. The worker builds the events afterwards (dusk__run_started,
+** steps (serialised backends; a lock-free run's is its events' times). The worker builds the events afterwards (dusk__run_started,
 ** _gate, _flush), outside the backend's lock, in a buffer sized so that it
 ** never needs to grow in the middle of a run, and writes them to its own
 ** queue of the stream and to the callbacks. A worker about to wait for
@@ -253,16 +254,20 @@ static void deliver(dusk__run *r, dusk__worker *w)
         int done = sec->done >= 0, start = sec->start >= 0;
         size_t nready = sec->nready, ndrop = w->ndrop;
         size_t nd = done ? 1 + nready + ndrop : 0;
-        int joined = done && start && sec->seq_start == sec->seq_done + nd &&
-                     sec->t_start == sec->t_done;
+        /* a lock-free run's parts have times of their own (F_TIMES): its
+         * stream is merged by time, not by number */
+        int timed = r->lockfree;
+        int joined = done && start &&
+                     (timed || (sec->seq_start == sec->seq_done + nd &&
+                                sec->t_start == sec->t_done));
         int err = done && sec->done_kind == DUSK_EV_ERROR;
-        size_t nw = done ? 6 + (size_t)err + nready + 2 * ndrop : 0;
-        size_t ns = start ? (joined ? 2 : 4) : 0;
+        size_t nw = done ? 6 + (size_t)err + (size_t)timed + nready + 2 * ndrop : 0;
+        size_t ns = start ? (joined ? 2 + (size_t)timed : 4) : 0;
         uint64_t *p = dusk__stream_reserve(r->stream, w->id, nw + ns, nd + (size_t)start);
         if (p) {
             if (done) {
                 unsigned flags = DUSK__R_STEP | DUSK__F_DONE | (err ? DUSK__F_ERROR : 0) |
-                                 (joined ? DUSK__F_START : 0);
+                                 (joined ? DUSK__F_START : 0) | (timed ? DUSK__F_TIMES : 0);
                 p[0] = dusk__rec_head(sec->seq_done, flags, w->id);
                 p[1] = (uint64_t)(uint32_t)nready | (uint64_t)ndrop << 32;
                 p[2] = sec->t_done;
@@ -272,6 +277,8 @@ static void deliver(dusk__run *r, dusk__worker *w)
                 p += 6;
                 if (err)
                     *p++ = (uint64_t)(uint32_t)sec->done_status;
+                if (timed)
+                    *p++ = sec->t_after;
                 for (size_t i = 0; i < nready; i++)
                     *p++ = (uint64_t)w->ready[i];
                 for (size_t i = 0; i < ndrop; i++, p += 2) {
@@ -286,6 +293,8 @@ static void deliver(dusk__run *r, dusk__worker *w)
                 }
                 p[0] = (uint64_t)sec->start;
                 p[1] = sec->start_held;
+                if (joined && timed)
+                    p[2] = sec->t_start;
             }
         }
     }
@@ -459,9 +468,14 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
 
 /* --- without the lock (see sched.h) ------------------------------------------------ */
 
-/* A run time from worker w's clock, never before its last one. */
+/* A run time from worker w's clock, never before its last one. With a
+ * stream, a quiet worker says it is not any more first (events.h). */
 static inline uint64_t lf_now(dusk__run *r, dusk__worker *w)
 {
+    if (r->stream && !w->unquiet) {
+        dusk__stream_quiet(r->stream, w->id, 0);
+        w->unquiet = 1;
+    }
     uint64_t now = dusk__tclock_now(&w->clock);
     uint64_t t = now > r->t0 ? now - r->t0 : 0;
     return t > w->last_t ? t : w->last_t;
@@ -477,12 +491,15 @@ static inline void tt_raise(uint64_t *p, uint64_t t)
         ;
 }
 
-void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t)
+void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
 {
     if (!r->timed)
         return;
-    /* Not before its READY, which another worker may have stamped. */
-    uint64_t ts = lf_now(r, w), tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
+    /* Not before its READY, which another worker may have stamped. A task
+     * its worker's last task made ready starts right after that one's
+     * events: their time serves (a clock reading less a task). */
+    uint64_t ts = fresh ? lf_now(r, w) : w->last_t;
+    uint64_t tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
     if (tr > ts)
         ts = tr;
     w->last_t = ts;
@@ -556,7 +573,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     /* v's bytes counted in before the releases below publish it: from
      * then on a dependent may run, finish and count them out (counted in
      * after, held wrapped below 0 meanwhile and the peak missed them) */
-    uint64_t nb = r->track_held ? nbytes_of(v) : 0, dropped = 0, top = 0;
+    uint64_t nb = r->sizes ? nbytes_of(v) : 0, dropped = 0, top = 0;
     if (r->track_held) {
         /* the peak is the moment between the result in and the inputs out */
         top = __atomic_add_fetch(&r->held, nb, __ATOMIC_RELAXED);
@@ -575,12 +592,17 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     for (dusk__off k = k0; k < k1; k++) {
         int64_t d = p->rdep_ids[k];
         uint32_t *wt = &s[d].waiting;
-        if (tt)
-            tt_raise(&tt[d], t_end);   /* its READY comes after this END */
-        /* 1 left is this decrement: no other task touches it again */
-        if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1 &&
-            __atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
-            continue;
+        /* its READY comes after this END, strictly: on another worker's
+         * queue of a stream, which is merged by time, a tie would not say
+         * which came first */
+        /* 1 left is this decrement: no other task touches it again, and
+         * this worker stamps the READY itself (no raise for others) */
+        if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1) {
+            if (tt)
+                tt_raise(&tt[d], t_end + 1);
+            if (__atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
+                continue;
+        }
         if (tt) {
             uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
             if (tr > t_after)
@@ -609,13 +631,16 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     for (dusk__off k = p->dep_off[done]; k < p->dep_off[done + 1]; k++) {
         int64_t d = p->dep_ids[k];
         uint32_t *nd = &s[d].needed;
-        if (tt)
-            tt_raise(&tt[d], t_end);   /* its RELEASED comes after this END */
-        if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2 &&
-            __atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
-            continue;
+        /* its RELEASED comes after this END: the time raised for whichever
+         * worker drops it, unless this one is the last to need it */
+        if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2) {
+            if (tt)
+                tt_raise(&tt[d], t_end + 1);
+            if (__atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
+                continue;
+        }
         dusk_value *dv = s[d].result;
-        uint64_t db = r->track_held ? nbytes_of(dv) : 0;
+        uint64_t db = r->sizes ? nbytes_of(dv) : 0;
         s[d].result = NULL;
         dropped += db;
         if (tt) {
@@ -629,7 +654,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         }
         w->drop[w->ndrop++] = dv;
     }
-    if (dropped)
+    if (dropped && r->track_held)
         __atomic_fetch_sub(&r->held, dropped, __ATOMIC_RELAXED);
     if (r->timed) {
         dusk__section *sec = &w->sec;
@@ -643,10 +668,10 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         sec->nready = nready;
         sec->start = -1;
         w->last_t = t_after;
-        /* a successor's START, on whichever worker, is not before its READY */
+        /* a successor's START, on whichever worker, is after its READY */
         if (tt)
             for (size_t i = 0; i < nready; i++)
-                __atomic_store_n(&tt[w->ready[i]], t_after, __ATOMIC_RELAXED);
+                __atomic_store_n(&tt[w->ready[i]], t_after + 1, __ATOMIC_RELAXED);
     }
     if (k0 == k1 && __atomic_sub_fetch(&r->sinks_left, 1, __ATOMIC_ACQ_REL) == 0)
         __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
@@ -660,6 +685,12 @@ static HOT_INLINE void after_step(dusk__run *r, dusk__worker *w)
 {
     if (w->evbuf)
         deliver(r, w);
+    if (w->unquiet) {
+        /* all it read the clock for is published: the stream's consumer
+         * need not wait for it (a task, a gate, or idling follows) */
+        dusk__stream_quiet(r->stream, w->id, 1);
+        w->unquiet = 0;
+    }
     for (size_t i = 0; i < w->ndrop; i++)
         dusk_value_unref(w->drop[i]);
     w->ndrop = 0;
@@ -1007,12 +1038,19 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         r->s[p->want[i]].needed |= 1;
 
     listeners(r, opts);
-    /* Without a stream (its one order of numbers) or a gate (a worker
-     * waits in it between recording a task and taking the next), a
-     * backend that can runs without the lock. */
-    r->lockfree = be->lockfree && !r->stream && !r->gated;
+    /* A backend that can runs without the lock, listened to or not: its
+     * stream is merged by time, its gates are passed by a worker before
+     * it starts the task it owns (threads.c). */
+    r->lockfree = be->lockfree;
     /* (remote.c moves held itself as it gathers results: always) */
     r->track_held = opts->stats != NULL || r->listening || be->picks;
+    /* A lock-free run's stream sums held itself (core/events.c): with no
+     * callback that hears events and no stats (a viewer's run), the run
+     * keeps no shared count (an atomic addition a task on a line every
+     * worker writes), only the sizes its events carry. */
+    if (r->lockfree && r->stream && !opts->stats && !be->picks && !r->cb_want)
+        r->track_held = 0;
+    r->sizes = r->track_held || r->stream;
     if (r->lockfree && r->timed &&
         !(r->tt = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->tt))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
@@ -1038,7 +1076,9 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         /* queues: one per worker, and the last for this thread's events;
          * a task makes some 4 (READY, START, END, RELEASED) */
         r->run_index =
-            r->stream ? dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq) : 0;
+            !r->stream ? 0
+            : r->lockfree ? dusk__stream_begin_by_time(r->stream, nworkers + 1, 4 * p->n, r->t0)
+                          : dusk__stream_begin(r->stream, nworkers + 1, 4 * p->n, &r->seq);
         emit(r, DUSK_EV_RUN_BEGIN, -1, p->n, nworkers);  /* t = 0 */
     }
     size_t nfirst = p->nfirst;
@@ -1060,8 +1100,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         /* the workers' own counts and clocks, now that they have left */
         for (int i = 0; i < nworkers; i++) {
             r->done += r->workers[i].ndone;
-            if (r->workers[i].last_t > r->last_t)
-                r->last_t = r->workers[i].last_t;
+            /* RUN_END strictly after every worker's event: the stream
+             * merges by time */
+            if (r->workers[i].last_t + 1 > r->last_t)
+                r->last_t = r->workers[i].last_t + 1;
         }
     }
     if (!rc && !r->status && r->done < r->nrun)

@@ -44,11 +44,12 @@
 **                                                took the task meanwhile)
 **
 ** and a worker that waited for a task passes the gate again before it
-** takes one (threads.c's gated_step).
+** takes one (processes.c). The threads backend has no step: see "without
+** the lock" below.
 **
 ** dusk__run_task is started + execute + ended for a task run in this
 ** process. "Serialised": at most one dusk__run_step of a run at a time,
-** under the backend's lock (threads) or on one thread (sync). The other
+** under the backend's lock (processes, remote) or on one thread (sync). The other
 ** calls for worker w come from one thread at a time and in the order
 ** above: they deliver w's events to the callbacks (events.h: one thread at
 ** a time per worker id) and drop the results w's step released. A backend
@@ -113,9 +114,8 @@ typedef struct dusk__backend {
      * from the start included (no plan->first list); 0: the run takes the
      * least of plan->first and the heap. */
     int picks;
-    /* 1 for a backend that can drive a run without serialising it (threads:
-     * see "without the lock" below); the run uses that way when it has no
-     * stream and no gate, and sets r->lockfree. */
+    /* 1 for a backend that drives every run without serialising it
+     * (threads: see "without the lock" below); the run sets r->lockfree. */
     int lockfree;
 } dusk__backend;
 
@@ -188,6 +188,8 @@ struct dusk__run {
     int gated;                   /* some callback has a gate */
     int lockfree;                /* driven without serialising (see below) */
     int track_held;              /* held/peak are wanted (stats or listeners) */
+    int sizes;                   /* results' sizes are wanted (the above, or a
+                                    stream, which may sum them itself) */
     uint64_t *tt;                /* lock-free and timed: per task, the latest
                                     time of the events that must precede its
                                     next one (see dusk__run_finish) */
@@ -256,6 +258,7 @@ struct dusk__worker {
     size_t flo, fhi;
     size_t ndone;
     uint64_t last_t;
+    int unquiet;                 /* with a stream: its queue is not quiet */
     dusk__section sec;
     int64_t *ready;              /* the section's READY tasks */
     dusk__tclock clock;          /* this worker's readings of the time */
@@ -318,8 +321,8 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
 
 /* --- without the lock ---------------------------------------------------------------
  *
- * A lock-free run (r->lockfree: the threads backend, no stream, no gate)
- * has no serialised step. Each task's counters (waiting, needed) are
+ * A lock-free run (r->lockfree: the threads backend, with listeners or
+ * not) has no serialised step. Each task's counters (waiting, needed) are
  * decremented atomically by the tasks that finish; the worker whose
  * decrement brings a task's `waiting` to zero owns it: the first such
  * successor (the least priority) it runs next, the others it pushes to
@@ -334,15 +337,28 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  *
  *   t = (next ready task: own deque, dusk__run_claim, stolen)
  *   while t >= 0:
- *       dusk__run_claimed(r, w, t)        its START (timed runs)
+ *       if dusk__run_gate_armed(r): dusk__run_gate(r, w, &gerr)
+ *                                         (a refusal: dusk__run_refused
+ *                                          under r->mu, the run over)
+ *       dusk__run_claimed(r, w, t, fresh) its START (timed runs)
  *       dusk__run_task(r, w, t, ...)      started + execute + ended
  *       t = dusk__run_finish(r, w, t, ...)   -1: look for work
  *       push w->succ[0..nsucc), wake a parked worker if any
  *   dusk__run_flush(r, w)
  *
- * Events for callbacks keep events.h's rules without a shared clock:
- * r->tt carries, per task, the time its next event must not precede. */
-void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t);
+ * Events keep events.h's rules without a shared clock: r->tt carries, per
+ * task, the time its next event must not precede, 1 ns past the event of
+ * another worker it follows (its READY: its inputs' ENDs; its START: its
+ * READY; its RELEASED: its dependents' ENDs), and a worker's own times
+ * never go back; so a stream's queues merge by (time, worker) into a
+ * causal order (core/events.c), with no number taken. A worker's queue
+ * is quiet (dusk__stream_quiet) from the moment its step's events are
+ * published until it reads the clock for its next one (w->unquiet).
+ * Gates: a worker that owns its next task passes them first (threads.c),
+ * its last task delivered, and only then reads the START's time. */
+/* fresh: the clock is read for the START (else w's last time serves: t
+ * is the task its last finish returned, taken with no gate between). */
+void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh);
 int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
                          int status, const dusk_error *terr);
 /* The next of w's claimed first tasks, claiming more when its range is
@@ -375,8 +391,9 @@ static inline int dusk__run_over(const dusk__run *r)
 /* Ready tasks wait in plan->first or the heap (serialised, as above). */
 static inline int dusk__run_has_ready(const dusk__run *r) { return r->nheap > 0; }
 
-/* Whether the next take passes the gates (serialised): in a gated run,
- * when some gate is always called or some gate_armed reads non-zero. */
+/* Whether the next take passes the gates (serialised, or in a lock-free
+ * run before a worker starts its task: it reads only atomics): in a gated
+ * run, when some gate is always called or some gate_armed reads non-zero. */
 static inline int dusk__run_gate_armed(const dusk__run *r)
 {
     if (!r->gated)

@@ -2,46 +2,28 @@
 ** dusk — the threads scheduler: a pool of pthreads sharing one run
 **
 ** Worker 0 is the calling thread; workers 1.. are threads of a pool kept
-** across runs (see "the pool" below). A run goes one of two ways.
+** across runs (see "the pool" below). Every run goes without the lock
+** (sched.h says the protocol): each worker finishes its task with atomic
+** decrements of the dependents' counters, runs next the one it made ready
+** first, keeps the others in its own Chase-Lev deque, and when it has none
+** takes the next of the plan's first ready tasks, steals the oldest of
+** another's deque (bounded rounds), and parks on the run's condition
+** variable. A push wakes a parked worker only when some worker has said it
+** is about to park (r->nsleep): one fence and one load otherwise. Nothing
+** is written per task to a line every worker writes, but for held bytes
+** (one atomic addition, when stats or listeners want them), the first
+** list's index (one addition for several tasks) and, for a fan of ready
+** tasks, the deque's top as it is stolen.
 **
-** Without the lock (r->lockfree: no stream and no gate; sched.h says the
-** protocol): each worker finishes its task with atomic decrements of the
-** dependents' counters, runs next the one it made ready first, keeps the
-** others in its own Chase-Lev deque, and when it has none takes the
-** next of the plan's first ready tasks, steals the oldest of another's
-** deque (bounded rounds), and parks on the run's condition variable.
-** A push wakes a parked worker only when some worker has said it is about
-** to park (r->nsleep): one fence and one load otherwise. Nothing is
-** written per task to a line every worker writes, but for held bytes (one
-** atomic addition, when stats or listeners want them), the first list's
-** index (one addition for several tasks) and, for a fan of ready tasks,
-** the deque's top as it is stolen.
-**
-** With the lock (a stream, which numbers every event in one order under
-** it, or a gate, which a worker passes between recording its task and
-** taking the next): each worker loops: take the run's lock, take a step
-** (record the task it finished, take the next ready one), leave the lock,
-** run the task. The lock (r->mu, on the cache lines of the state it
-** guards) is held once per task and never while a task's function runs or
-** while callbacks are called: the worker calls its own events' callbacks,
-** pretask and posttask after leaving it (dusk__run_task), so each worker
-** id's callbacks come from that worker's thread, one at a time.
-**
-** A worker that finds nothing ready while tasks are still running first
-** hands its last step's events to the listeners outside the lock, then
-** waits on a condition variable; a step that leaves ready tasks behind wakes one
-** waiter, and the worker that sees the run over (or failed) wakes them
-** all. A worker that finds the lock taken spins briefly before it sleeps
-** (see lock()).
-**
-** In a gated run (some callback has a gate) a worker's step is split
-** around the gates (gated_step): it records its finished task under the
-** lock, leaves the lock to pass the gates (which may block: a paused
-** viewer), takes the lock again and takes a task if one is still ready.
-** If another worker took the last one meanwhile, it waits as above and
-** passes the gates again before it takes one: every START follows a pass
-** on its worker, so a closed gate holds the whole pool. An ungated run
-** pays one branch per step for this.
+** Listeners take no lock either. A worker hands its events to the
+** callbacks and to its own queue of a stream (merged by time by the
+** consumer: core/events.c) after each task, outside any lock. A gate is
+** passed by the worker that owns the task it is about to start (the one
+** its last task made ready, or one it took from a deque or the first
+** list), after its last task's events are delivered; the task cannot be
+** taken by another worker meanwhile, so every START follows a pass on its
+** worker and a closed gate holds the whole pool (the others park, or wait
+** in their own gates). r->mu guards only parking and the first error.
 */
 #define _GNU_SOURCE   /* pthread_setname_np */
 #include <pthread.h>
@@ -53,7 +35,7 @@
 #include "dusk/alloc.h"
 #include "sched.h"
 
-/* What the pool keeps besides r->mu and r->idle. */
+/* What the pool keeps besides r->mu. */
 typedef struct pool {
     pthread_cond_t cv;           /* waiting for a ready task or the end */
     pthread_t *threads;          /* when the pool is held by another run */
@@ -66,12 +48,6 @@ static int threads_workers(const dusk_options *o, dusk_error *err)
     return o->workers > 0 ? o->workers : dusk_ncores();
 }
 
-/* A worker that finds the lock taken tries again this many times, with a
- * pause between, before it sleeps: steps last a few hundred ns, while
- * sleeping and being woken costs two system calls and, in a virtual
- * machine, an interrupt between cores. */
-enum { LOCK_SPINS = 100 };
-
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -79,45 +55,6 @@ static inline void cpu_relax(void)
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
-}
-
-static void lock(dusk__run *r)
-{
-    for (int i = 0; i < LOCK_SPINS; i++) {
-        if (pthread_mutex_trylock(&r->mu) == 0)
-            return;
-        cpu_relax();
-    }
-    pthread_mutex_lock(&r->mu);
-}
-
-/* A gated run's step (r->mu held, and held again on return): records the
- * task done (-1: none), then, when a task is ready, passes the gates
- * outside the lock and takes one; -1 when none is ready any more (another
- * worker took it) or the run failed, a gate's refusal included. */
-static int64_t gated_step(dusk__run *r, dusk__worker *w, uint64_t now, int64_t done,
-                          dusk_value *v, int status, const dusk_error *terr)
-{
-    pool *pl = r->backend;
-    dusk__run_record(r, w, now, done, v, status, terr);
-    if (!dusk__run_wants_gate(r))
-        return -1;
-    /* A sleeper may take a ready task (after its own gate) while this one
-     * waits in its gate: even the only one, as the gate may let the
-     * sleeper pass and hold this one (a viewer's step that the sleeper
-     * holds since it found nothing ready). */
-    if (r->idle > 0 && r->nheap > 0)
-        pthread_cond_signal(&pl->cv);
-    pthread_mutex_unlock(&r->mu);
-    dusk_error gerr;
-    int rc = dusk__run_gate(r, w, &gerr);
-    now = dusk__run_clock(r, w);   /* the START's time is after the gate */
-    lock(r);
-    if (rc) {
-        dusk__run_refused(r, rc, &gerr);
-        return -1;
-    }
-    return dusk__run_take(r, w, now);
 }
 
 /* --- without the lock: deques, stealing, parking (sched.h) ------------------ */
@@ -314,10 +251,29 @@ static void lf_main(dusk__worker *w)
     dusk_value *v = NULL;
     dusk_error terr;
     int64_t t = lf_find(r, w);
+    int fresh = 1;   /* t was not made ready by this worker's last task */
     while (t >= 0) {
-        dusk__run_claimed(r, w, t);
+        if (dusk__run_gate_armed(r)) {
+            fresh = 1;
+            /* t is this worker's alone: the gates are passed with its last
+             * task delivered (dusk__run_gate), then t starts, its START
+             * read after the pass; a refusal ends the run and t with it */
+            dusk_error gerr;
+            int rc = dusk__run_gate(r, w, &gerr);
+            if (rc) {
+                pthread_mutex_lock(&r->mu);
+                dusk__run_refused(r, rc, &gerr);
+                pthread_mutex_unlock(&r->mu);
+                __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
+                break;
+            }
+            if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
+                break;   /* a task failed while this worker waited */
+        }
+        dusk__run_claimed(r, w, t, fresh);
         int status = dusk__run_task(r, w, t, &v, &terr);
         t = dusk__run_finish(r, w, t, v, status, &terr);
+        fresh = 0;
         if (w->nsucc) {
             for (size_t i = 0; i < w->nsucc; i++)
                 if (dq_push(&w->dq, w->succ[i]) != 0) {
@@ -333,8 +289,10 @@ static void lf_main(dusk__worker *w)
         }
         if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
             break;   /* a task failed: none starts after it */
-        if (t < 0)
+        if (t < 0) {
             t = lf_find(r, w);
+            fresh = 1;
+        }
     }
     dusk__run_flush(r, w);
     lf_wake(r, 1);   /* the end, or a failure: parked workers see it */
@@ -343,57 +301,7 @@ static void lf_main(dusk__worker *w)
 /* One worker's loop: runs tasks until none is left or the run failed. */
 static void *worker_main(void *arg)
 {
-    dusk__worker *w = arg;
-    dusk__run *r = w->r;
-    if (r->lockfree) {
-        lf_main(w);
-        return NULL;
-    }
-    pool *pl = r->backend;
-    int64_t t = -1;              /* the task this worker holds, if any */
-    int status = 0;
-    dusk_value *v = NULL;
-    dusk_error terr;
-
-    uint64_t now = dusk__run_clock(r, w);   /* read before locking */
-    lock(r);
-    for (;;) {
-        t = dusk__run_gate_armed(r) ? gated_step(r, w, now, t, v, status, &terr)
-                     : dusk__run_step(r, w, now, t, v, status, &terr);
-        while (t < 0 && !dusk__run_over(r)) {
-            if (dusk__run_pending(w)) {
-                /* Nothing ready: before waiting, what the last step did
-                 * reaches the listeners (the stream's consumer waits for
-                 * these events), then look again. */
-                pthread_mutex_unlock(&r->mu);
-                dusk__run_flush(r, w);
-                now = dusk__run_clock(r, w);
-                lock(r);
-            } else {
-                /* Nothing ready yet: wait for another worker's step. */
-                r->idle++;
-                pthread_cond_wait(&pl->cv, &r->mu);
-                r->idle--;
-                now = dusk__run_clock_real(r);
-            }
-            t = dusk__run_gate_armed(r) ? gated_step(r, w, now, -1, NULL, 0, NULL)
-                         : dusk__run_step(r, w, now, -1, NULL, 0, NULL);
-        }
-        if (t < 0) {
-            /* Done or failed: wake the others so that they see it too. */
-            pthread_cond_broadcast(&pl->cv);
-            break;
-        }
-        if (r->idle > 0 && dusk__run_has_ready(r))
-            pthread_cond_signal(&pl->cv);
-        pthread_mutex_unlock(&r->mu);
-
-        status = dusk__run_task(r, w, t, &v, &terr);
-        now = dusk__run_clock(r, w);
-        lock(r);
-    }
-    pthread_mutex_unlock(&r->mu);
-    dusk__run_flush(r, w);
+    lf_main(arg);
     return NULL;
 }
 

@@ -18,7 +18,7 @@
 **    once: keep them short and thread-safe.
 **
 **    A gate (dusk_callbacks.gate) lets a listener hold the run itself: a
-**    worker calls it before it takes its next task, and waits while it
+**    worker calls it before it starts its next task, and waits while it
 **    blocks (a viewer's pause, step and slow motion); a gate that refuses
 **    stops the run (see the field).
 **
@@ -27,24 +27,24 @@
 **    without ever waiting for the consumer (the consumer holds no lock a
 **    worker takes); the queue grows in blocks while the consumer falls
 **    behind, so memory, not the run, pays for a slow consumer. Each
-**    worker writes its own events to a queue of its own, after its step
-**    and outside the run's lock, numbered in the run's one order (each
-**    step takes its numbers under the lock: two additions; a threads run
-**    with a stream therefore keeps the run's lock, which one with
-**    callbacks only does not take); the consumer
-**    merges the queues by number. A worker's step's events appear
-**    together once it has left the lock, and a worker about to wait for
-**    work hands in its last step's events first, so the stream never
-**    waits on an idle worker.
+**    worker writes its own events to a queue of its own after each task,
+**    taking no lock and no shared counter. In a threads run the consumer
+**    merges the queues by time: events carry times in which every cause
+**    is strictly earlier than its effect on another worker, and a worker
+**    says when it is quiet (in a task, in a gate, idle), so that the
+**    consumer never waits on an idle worker nor on one busy in a long
+**    task: it holds back only the last 20 us of events and those of a
+**    worker between two tasks (a few hundred ns). The other schedulers
+**    (sync, processes, remote) number the events of each serialised step
+**    and the consumer merges them by number.
 **
 ** Who calls what
 **                    start, finish, and      pretask, posttask, gate, and
 **                    events of worker -1     the events of worker k >= 0
 **    sync            the calling thread      the calling thread
-**    threads         the calling thread      worker k's thread, outside
-**                                            the run's lock (a run with
-**                                            callbacks only, no stream and
-**                                            no gate, takes no lock at all)
+**    threads         the calling thread      worker k's thread (a threads
+**                                            run takes no lock per task,
+**                                            listened to or not)
 **  Every scheduler calls the first column on the calling thread, and the
 **  second on threads of the calling process, one thread at a time per
 **  worker id: one whose workers are other processes or machines calls them
@@ -57,6 +57,14 @@
 **    it depends on; a RELEASED comes after the END of the last task that
 **    needed it.
 **  - Timestamps are non-decreasing in stream order, across all workers.
+**    In a threads run a READY, START or RELEASED that follows an event of
+**    another worker is at least 1 ns later than it (its time is raised
+**    if that worker's clock read later), so that time alone orders them.
+**  - held: in a stream, the bytes of the ENDs less those of the
+**    RELEASEDs before the event in the stream's order (the consumer sums
+**    them); delivered to callbacks, the run's count as the worker saw it
+**    (with several threads workers, moved without a lock, so it may
+**    differ from the stream's sum in between; RUN_END's agree).
 **  - Per worker, START and END/ERROR alternate in time.
 **  - Callbacks: start comes before anything else of the run and finish
 **    after everything else. Each worker's events reach on_event in the
@@ -157,34 +165,38 @@ typedef struct dusk_callbacks {
     /* Which kinds on_event gets, as a mask of DUSK_EVMASK(kind); 0: all.
      * A scheduler builds no event that no callback (and no stream) wants. */
     uint32_t kinds;
-    /* Optional: lets worker `worker` take its next task (0), holds it (by
+    /* Optional: lets worker `worker` start its next task (0), holds it (by
      * blocking: a pause, slow motion), or stops the run (non-zero). Called
-     * before every task is taken, only when one is ready for the worker,
+     * before every task starts, only when one is ready for the worker,
      * outside every lock, on the worker's thread (sync: the calling
      * thread), after the worker's last task has been recorded (its END and
      * what it made READY or RELEASED are in the stream and have reached
      * on_event): a paused run shows its finished tasks in memory. Each
-     * START of a worker follows one pass of its gate; a worker that waited
-     * for a task to become ready passes again before it takes one, and a
-     * pass goes unused only when another worker (that passed its own gate)
-     * took the task meanwhile or the run ended. With several callbacks'
+     * START of a worker follows one pass of its gate. threads: the worker
+     * already owns the task when it calls the gate (no other worker can
+     * take it meanwhile), so a pass goes unused only when the run ends
+     * meanwhile. sync, processes and remote: the task is taken after the
+     * pass, a worker that waited for a task to become ready passes again
+     * before it takes one, and a pass goes unused only when another worker
+     * (that passed its own gate) took the task meanwhile or the run ended.
+     * With several callbacks'
      * gates, all must pass, in order. A refusal (a DUSK_E... code, with a
      * message in err, which comes cleared; a positive code counts as
      * DUSK_ECANCELED) stops the run as a failed task does: no task starts
      * after it, running tasks finish (their END events still come), and
      * the run returns that code and message, unless a task failed first.
-     * A gated run takes its lock twice a task (to record the last task
-     * before the gate, to take the next after it): some 100 ns a task with
-     * 2 workers, which tasks of a microsecond feel and longer ones do not
-     * (see gate_armed). */
+     * A threads run costs a gate its call a task; the other schedulers
+     * take their lock twice a task for it (to record the last task before
+     * the gate, to take the next after it; see gate_armed). */
     int (*gate)(void *ud, int worker, dusk_error *err);
     /* Optional, with a gate that holds the run only at times (a pause
      * button): while the int it points to reads 0 (an atomic load, made by
-     * the worker under the run's lock before it takes a task), the gate is
-     * not called and the run takes its lock once a task, as an ungated
-     * run; while it reads non-zero, every rule of the gate above holds. A
-     * change is seen at each worker's next take (a task being taken as
-     * the int is set still starts). NULL: the gate is always called.
+     * the worker before it starts a task: threads; under the run's lock
+     * before it takes one: the others), the gate is not called and the run
+     * goes as an ungated run; while it reads non-zero, every rule of the
+     * gate above holds. A change is seen at each worker's next task (a
+     * task being started as the int is set still starts). NULL: the gate
+     * is always called.
      * Whoever sets the int stores it atomically (__atomic_store_n, or
      * atomic_store_explicit on a C11 atomic_int, which has int's
      * representation on the compilers dusk supports). */
@@ -207,7 +219,9 @@ DUSK_API size_t dusk_stream_drain(dusk_stream *s, dusk_event *out, size_t max);
  * allocated; a run with a stream then still completes, and its other
  * events still come out, though near a loss not always in order).
  * During a run, appended counts events some of which a drain may not
- * return yet (an earlier one in the order is still being written). */
+ * return yet (an earlier one in the order is still being written, or,
+ * in a threads run, they are of the last 20 us). Once the run has
+ * returned, a drain returns them all. */
 DUSK_API uint64_t dusk_stream_appended(const dusk_stream *s);
 DUSK_API uint64_t dusk_stream_lost(const dusk_stream *s);
 

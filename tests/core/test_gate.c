@@ -541,6 +541,109 @@ static void test_gate_armed(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* A gate that lets `open` passes through, then holds until the test lets
+ * it go (or 3 s, so that a failing test still ends). */
+typedef struct latch {
+    atomic_long passes;
+    long open;
+    atomic_int holding, go;
+} latch;
+
+static int latch_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)worker;
+    (void)err;
+    latch *l = ud;
+    if (atomic_fetch_add(&l->passes, 1) < l->open)
+        return 0;
+    atomic_store(&l->holding, 1);
+    for (int i = 0; i < 3000 && !atomic_load(&l->go); i++)
+        sleep_ms(1);
+    atomic_store(&l->holding, 0);
+    return 0;
+}
+
+/* A stream while the gate holds the run (a viewer's pause): the consumer
+ * gets every event up to the pause, the held task's inputs in memory,
+ * while the run is still held (the worker waiting in the gate is quiet,
+ * the other idles), and, once the gate opens, the rest in order. */
+static void test_gate_stream_while_held(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    enum { N = 200, OPEN = 120 };
+    dusk_graph *g = dusk_graph_new();
+    char key[32], prev[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(key, sizeof key, "c-%d", i);
+        if (i == 0)
+            dusk_task(g, key, &dusk_add, dusk_lit_int(0), dusk_lit_int(1));
+        else
+            dusk_task(g, key, &dusk_add, dusk_ref(prev), dusk_lit_int(1));
+        memcpy(prev, key, sizeof key);
+    }
+    latch l = {.open = OPEN};
+    atomic_init(&l.passes, 0);
+    atomic_init(&l.holding, 0);
+    atomic_init(&l.go, 0);
+    dusk_callbacks cb = {.ud = &l, .gate = latch_gate};
+    dusk_stream *s = dusk_stream_new();
+    bg b = {.g = g, .key = prev};
+    b.o = (dusk_options){DUSK_SCHED_THREADS, 2, &cb, 1, s, NULL, 0};
+    /* c-(OPEN-1) is the last task to start: its END, and the READY of
+     * c-OPEN, which waits for the gate, come out while it holds (found
+     * before the run: it finalises the graph) */
+    snprintf(key, sizeof key, "c-%d", OPEN - 1);
+    int64_t last = dusk_graph_find(g, key);
+    snprintf(key, sizeof key, "c-%d", OPEN);
+    int64_t next = dusk_graph_find(g, key);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, bg_run, &b), 0);
+    size_t cap = 4 * N + 2, n = 0;
+    dusk_event *ev = malloc(cap * sizeof *ev);
+    int seen_end = 0, seen_ready = 0, during = 0;
+    for (int spins = 0; spins < 2500 && !(seen_end && seen_ready); spins++) {
+        size_t got = dusk_stream_drain(s, ev + n, cap - n);
+        for (size_t i = n; i < n + got; i++) {
+            seen_end |= ev[i].kind == DUSK_EV_END && ev[i].task == last;
+            seen_ready |= ev[i].kind == DUSK_EV_READY && ev[i].task == next;
+            assert_false(ev[i].kind == DUSK_EV_START && ev[i].task == next);
+        }
+        n += got;
+        if (!got)
+            sleep_ms(1);
+    }
+    during = seen_end && seen_ready && atomic_load(&l.holding);
+    atomic_store(&l.go, 1);
+    pthread_join(th, NULL);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(b.value, N);
+    assert_true(during);
+    size_t got;
+    while ((got = dusk_stream_drain(s, ev + n, cap - n)) > 0)
+        n += got;
+    assert_int_equal(n, 4 * N - 1 + 2);   /* the last task is kept: no RELEASED */
+    /* no stats and no callback event: the run keeps no held count, the
+     * stream sums its events' sizes (the last result is kept) */
+    uint64_t last_nb = 0;
+    for (size_t i = 1; i < n; i++) {
+        assert_true(ev[i - 1].t_ns <= ev[i].t_ns);
+        if (ev[i].kind == DUSK_EV_END) {
+            assert_true(ev[i].nbytes > 0);
+            last_nb = ev[i].nbytes;
+        }
+        if (ev[i].kind == DUSK_EV_START)
+            assert_int_equal(ev[i].held, i > 2 ? last_nb : 0);   /* one result held */
+    }
+    assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+    assert_int_equal(ev[n - 1].held, last_nb);
+    assert_int_equal(dusk_stream_lost(s), 0);
+    free(ev);
+    dusk_stream_free(s);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     /* The tasks' functions, by name, for the processes scheduler's workers. */
@@ -553,6 +656,7 @@ int main(void)
         cmocka_unit_test_teardown(test_gate_refuses, reset_alloc),
         cmocka_unit_test_teardown(test_gate_failing_graph, reset_alloc),
         cmocka_unit_test_teardown(test_gate_armed, reset_alloc),
+        cmocka_unit_test_teardown(test_gate_stream_while_held, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
