@@ -342,7 +342,8 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  *       if dusk__run_gate_armed(r): dusk__run_gate(r, w, &gerr)
  *                                         (a refusal: dusk__run_refused
  *                                          under r->mu, the run over)
- *       dusk__run_claimed(r, w, t, fresh) its START (timed runs)
+ *       if dusk__run_claimed(r, w, t, fresh): stop   its START (timed
+ *                                         runs; non-zero: the run failed)
  *       dusk__run_task(r, w, t, ...)      started + execute + ended
  *       t = dusk__run_finish(r, w, t, ...)   -1: look for work
  *       push w->succ[0..nsucc), wake a parked worker if any
