@@ -462,8 +462,9 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
     } else {
         dusk_error_set(&r->err, code, "a gate stopped the run: %s", dusk_strerror(code));
     }
-    /* atomic: a lock-free run's workers read it without the lock */
-    __atomic_store_n(&r->status, code, __ATOMIC_RELEASE);
+    /* atomic: a lock-free run's workers read it without the lock
+     * (seq_cst: see dusk__run_claimed) */
+    __atomic_store_n(&r->status, code, __ATOMIC_SEQ_CST);
 }
 
 /* --- without the lock (see sched.h) ------------------------------------------------ */
@@ -491,10 +492,10 @@ static inline void tt_raise(uint64_t *p, uint64_t t)
         ;
 }
 
-void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
+int dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
 {
     if (!r->timed)
-        return;
+        return 0;
     /* Not before its READY, which another worker may have stamped. A task
      * its worker's last task made ready starts right after that one's
      * events: their time serves (a clock reading less a task). */
@@ -503,9 +504,19 @@ void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
     if (tr > ts)
         ts = tr;
     w->last_t = ts;
+    /* No task starts after the run failed (events.h), in time either:
+     * the START's time is published, then the status read, both seq_cst,
+     * while a failing worker sets the status and then reads every
+     * worker's t_claimed for its ERROR's time (lf_failed). Either this
+     * worker sees the failure, and t does not start, or the ERROR is
+     * stamped after this START. */
+    __atomic_store_n(&w->t_claimed, ts, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&r->status, __ATOMIC_SEQ_CST))
+        return 1;
     w->sec.t_start = ts;
     w->sec.start = t;
     w->sec.start_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED);
+    return 0;
 }
 
 int64_t dusk__run_claim(dusk__run *r, dusk__worker *w)
@@ -533,14 +544,6 @@ int64_t dusk__run_claim(dusk__run *r, dusk__worker *w)
 static void lf_failed(dusk__run *r, dusk__worker *w, int64_t t, int code,
                       const dusk_error *terr)
 {
-    if (r->timed) {
-        uint64_t now = lf_now(r, w);
-        w->last_t = now;
-        w->sec = (dusk__section){.t_done = now, .t_after = now, .done = t,
-                                 .done_kind = DUSK_EV_ERROR, .done_status = code,
-                                 .done_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED),
-                                 .start = -1};
-    }
     pthread_mutex_lock(&r->mu);
     if (!r->status) {
         char key[256];
@@ -549,9 +552,25 @@ static void lf_failed(dusk__run *r, dusk__worker *w, int64_t t, int code,
         const char *msg = terr && terr->code && terr->msg[0] ? terr->msg : dusk_strerror(code);
         dusk_error_set(&r->err, code, "task %s (%s) %s%s", key, f ? f->name : "?",
                        strncmp(msg, "died: ", 6) ? "failed: " : "", msg);
-        __atomic_store_n(&r->status, code, __ATOMIC_RELEASE);
+        __atomic_store_n(&r->status, code, __ATOMIC_SEQ_CST);
     }
     pthread_mutex_unlock(&r->mu);
+    if (r->timed) {
+        /* After the status, and after every START that did not see it
+         * (dusk__run_claimed): no task starts after an ERROR, in a
+         * stream's order too */
+        uint64_t now = lf_now(r, w);
+        for (int k = 0; k < r->nworkers; k++) {
+            uint64_t tc = __atomic_load_n(&r->workers[k].t_claimed, __ATOMIC_SEQ_CST);
+            if (tc + 1 > now)
+                now = tc + 1;
+        }
+        w->last_t = now;
+        w->sec = (dusk__section){.t_done = now, .t_after = now, .done = t,
+                                 .done_kind = DUSK_EV_ERROR, .done_status = code,
+                                 .done_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED),
+                                 .start = -1};
+    }
     __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
 }
 

@@ -258,6 +258,8 @@ struct dusk__worker {
     size_t flo, fhi;
     size_t ndone;
     uint64_t last_t;
+    uint64_t t_claimed;          /* timed: its last START's time, read by a
+                                    failing worker (dusk__run_claimed) */
     int unquiet;                 /* with a stream: its queue is not quiet */
     dusk__section sec;
     int64_t *ready;              /* the section's READY tasks */
@@ -340,7 +342,8 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  *       if dusk__run_gate_armed(r): dusk__run_gate(r, w, &gerr)
  *                                         (a refusal: dusk__run_refused
  *                                          under r->mu, the run over)
- *       dusk__run_claimed(r, w, t, fresh) its START (timed runs)
+ *       if dusk__run_claimed(r, w, t, fresh): stop   its START (timed
+ *                                         runs; non-zero: the run failed)
  *       dusk__run_task(r, w, t, ...)      started + execute + ended
  *       t = dusk__run_finish(r, w, t, ...)   -1: look for work
  *       push w->succ[0..nsucc), wake a parked worker if any
@@ -357,8 +360,11 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  * Gates: a worker that owns its next task passes them first (threads.c),
  * its last task delivered, and only then reads the START's time. */
 /* fresh: the clock is read for the START (else w's last time serves: t
- * is the task its last finish returned, taken with no gate between). */
-void dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh);
+ * is the task its last finish returned, taken with no gate between).
+ * Non-zero when the run has failed (a task's error, a refusal) by then: t
+ * does not start. A timed run's ERROR is stamped after every START that
+ * did not see the failure (no task starts after it, events.h). */
+int dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh);
 int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value *result,
                          int status, const dusk_error *terr);
 /* The next of w's claimed first tasks, claiming more when its range is

@@ -270,7 +270,8 @@ static void lf_main(dusk__worker *w)
             if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
                 break;   /* a task failed while this worker waited */
         }
-        dusk__run_claimed(r, w, t, fresh);
+        if (dusk__run_claimed(r, w, t, fresh))
+            break;   /* the run failed as t was taken: it does not start */
         int status = dusk__run_task(r, w, t, &v, &terr);
         t = dusk__run_finish(r, w, t, v, status, &terr);
         fresh = 0;

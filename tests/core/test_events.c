@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1636,6 +1637,136 @@ static void test_slow_consumer_lossless(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* --- adversarial: random DAGs on 2..8 threads workers, several runs a stream ---- */
+
+typedef struct jgate {
+    atomic_uint calls;
+} jgate;
+
+/* A gate that sometimes holds its worker a little (pause, slow motion). */
+static int jitter_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)worker;
+    (void)err;
+    jgate *j = ud;
+    unsigned c = atomic_fetch_add(&j->calls, 1);
+    if (c % 7 == 3)
+        sched_yield();
+    if (c % 53 == 11)
+        sleep_ms(1);
+    return 0;
+}
+
+static void test_stream_random_dags_threads(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (int round = 0; round < 24; round++) {
+        uint64_t seed = 7000 + (uint64_t)round;
+        int workers = 2 + round % 7, nruns = 3, gated = round % 3 == 1;
+        drainer d;
+        d.s = dusk_stream_new();
+        assert_non_null(d.s);
+        evlog_init(&d.log);
+        d.runs = nruns;
+        d.slow_ms = round % 4 == 2;
+        atomic_init(&d.idle_polls, 0);
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, drain_thread, &d), 0);
+        rdag r[3];
+        const char *keys[3][4];
+        int idx[4];
+        jgate j;
+        atomic_init(&j.calls, 0);
+        dusk_callbacks cb = {.ud = &j, .gate = jitter_gate};
+        for (int k = 0; k < nruns; k++) {
+            int n = 40 + (int)((seed * 31 + (uint64_t)k * 97) % 400);
+            assert_int_equal(rdag_build(&r[k], seed * 10 + (uint64_t)k, n), 0);
+            rdag_requests(&r[k], seed + (uint64_t)k, 4, keys[k], idx);
+            dusk_options o = DUSK_OPTIONS_INIT;
+            o.scheduler = DUSK_SCHED_THREADS;
+            o.workers = workers;
+            o.stream = d.s;
+            if (gated) {
+                o.callbacks = &cb;
+                o.ncallbacks = 1;
+            }
+            dusk_value *out = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            assert_int_equal(dusk_get_list(r[k].g, keys[k], 4, &o, &out, &err), 0);
+            dusk_value_unref(out);
+        }
+        pthread_join(th, NULL);
+        assert_int_equal(dusk_stream_appended(d.s), d.log.n);
+        assert_int_equal(dusk_stream_lost(d.s), 0);
+        size_t from = 0;
+        for (int k = 0; k < nruns; k++) {
+            size_t to = from;
+            while (to < d.log.n && d.log.ev[to].kind != DUSK_EV_RUN_END)
+                to++;
+            assert_true(to < d.log.n);
+            check_run_events(r[k].g, d.log.ev + from, to + 1 - from, keys[k], 4, workers,
+                             STRICT, k, NULL);
+            from = to + 1;
+        }
+        assert_int_equal(from, d.log.n);
+        for (int k = 0; k < nruns; k++)
+            rdag_free(&r[k]);
+        dusk_stream_free(d.s);
+        evlog_free(&d.log);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A task's error stops the run: no task starts after it (events.h, "as a
+ * failed task does"), in a stream's order too. Wide graphs of tiny tasks
+ * on 2..8 threads workers, one of which fails among them: no START
+ * follows the ERROR in the stream, run after run. */
+static void test_stream_no_start_after_error(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    enum { W = 600, RUNS = 3000 };
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg **xs = malloc((W + 1) * sizeof *xs);
+    char key[32];
+    for (int i = 0; i < W; i++) {
+        snprintf(key, sizeof key, "w-%d", i);
+        dusk_task(g, key, &dusk_add, dusk_lit_int(i), dusk_lit_int(1));
+        xs[i] = dusk_ref(key);
+    }
+    dusk_task(g, "bad", &failf, dusk_ref("w-40"));
+    xs[W] = dusk_ref("bad");
+    dusk_task(g, "top", &dusk_sum, dusk_listv(W + 1, xs));
+    free(xs);
+    size_t late = 0;
+    for (int k = 0; k < RUNS; k++) {
+        dusk_stream *s = dusk_stream_new();
+        dusk_options o = {DUSK_SCHED_THREADS, 2 + k % 7, NULL, 0, s, NULL, 0};
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, "top", &o, &out, &err), DUSK_EIO);
+        evlog log;
+        evlog_init(&log);
+        drain_all(s, &log);
+        int failed = 0;
+        for (size_t i = 0; i < log.n; i++) {
+            if (log.ev[i].kind == DUSK_EV_ERROR)
+                failed = 1;
+            if (failed && log.ev[i].kind == DUSK_EV_START)
+                late++;
+        }
+        assert_true(failed);
+        evlog_free(&log);
+        dusk_stream_free(s);
+    }
+    /* (before the fix: hundreds in 3000 runs, in most attempts) */
+    if (late)
+        fail_msg("%zu STARTs after the ERROR in %d runs", late, RUNS);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     /* The tasks' functions, by name, for the processes scheduler's workers. */
@@ -1663,6 +1794,8 @@ int main(void)
         cmocka_unit_test_teardown(test_error_event, reset_alloc),
         cmocka_unit_test_teardown(test_slow_consumer_lossless, reset_alloc),
         cmocka_unit_test_teardown(test_listener_keeps_plan, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_random_dags_threads, reset_alloc),
+        cmocka_unit_test_teardown(test_stream_no_start_after_error, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
