@@ -205,6 +205,13 @@ static int64_t lf_find(dusk__run *r, dusk__worker *w)
             return t;
         if ((t = dusk__run_claim(r, w)) >= 0)
             return t;
+        /* Nothing of its own: what the last step did reaches the listeners
+         * (a stream's reader waits for this worker's events) and its
+         * released results are freed before it spends rounds stealing. */
+        if (dusk__run_pending(w)) {
+            dusk__run_flush(r, w);
+            continue;
+        }
         for (int round = 0; round < STEAL_ROUNDS; round++) {
             if (dusk__run_lf_over(r))
                 return -1;
@@ -220,12 +227,7 @@ static int64_t lf_find(dusk__run *r, dusk__worker *w)
             else
                 sched_yield();
         }
-        /* Nothing: what the last step did reaches the listeners and its
-         * released results are freed, then park until a push or the end. */
-        if (dusk__run_pending(w)) {
-            dusk__run_flush(r, w);
-            continue;
-        }
+        /* Nothing to steal either: park until a push or the end. */
         pthread_mutex_lock(&r->mu);
         unsigned e = r->epoch;
         pthread_mutex_unlock(&r->mu);
