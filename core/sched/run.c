@@ -751,7 +751,7 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
             rc = DUSK_ETASK;
         if (rc == 0 && !*out)
             rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
-        if (rc == 0 && dusk_value_too_deep(*out))
+        if (rc == 0 && dusk__depth(*out) > DUSK_MAX_DEPTH)   /* inline: ints are in the pointer */
             rc = dusk_error_set(terr, DUSK_EINVAL, "returned a tuple that refused an item "
                                 "nested deeper than %d (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
         if (rc && *out) {
@@ -880,13 +880,51 @@ int dusk__run_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
 
 void dusk__run_flush(dusk__run *r, dusk__worker *w) { after_step(r, w); }
 
+/* --- a whole run on one thread, unheard (sync.c) ------------------------------------ */
+
+/* The sync backend's loop when nobody listens: the steps dusk__run_step
+ * and dusk__run_task would take, in the same order (ready_pop is the
+ * take), with no event, clock, pretask or gate to check between them, in
+ * one frame instead of two calls a task. A finished task's released
+ * inputs are dropped before the next task starts, as started() does. */
+void dusk__run_unheard(dusk__run *r, dusk__worker *w)
+{
+    dusk_error terr;
+    while (r->nheap > 0) {
+        int64_t t = ready_pop(r);
+        dusk_value *v;
+        terr.code = 0;
+        terr.msg[0] = '\0';
+        int status = execute(r, t, &v, &terr);
+        if (status) {
+            finish_error(r, w, t, status, &terr);
+            return;   /* no task starts after the first error */
+        }
+        finish_ok(r, w, t, v);
+        for (size_t i = 0; i < w->ndrop; i++)
+            dusk_value_unref(w->drop[i]);
+        w->ndrop = 0;
+    }
+}
+
 /* --- a whole run ---------------------------------------------------------------------- */
 
 static void run_free(dusk__run *r)
 {
-    if (r->s && r->plan)
+    /* A run that finished every task has dropped every result but the
+     * requested ones (their counters reached 0), except where a backend
+     * holds results its own way (remote.c): then, and after a failure,
+     * every task's slot is looked at. */
+    if (r->s && r->plan && r->status == 0 && r->nrun && r->done == r->nrun && !r->be->picks) {
+        for (size_t i = 0; i < r->plan->nwant; i++) {   /* repeats: NULL after the first */
+            dusk__slot *sl = &r->s[r->plan->want[i]];
+            dusk_value_unref(sl->result);
+            sl->result = NULL;
+        }
+    } else if (r->s && r->plan) {
         for (size_t i = 0; i < r->plan->n; i++)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
+    }
     dusk_free(r->s);
     dusk_free(r->heap);
     dusk_free(r->tt);
