@@ -885,10 +885,17 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w) { after_step(r, w); }
 /* The sync backend's loop when nobody listens: the steps dusk__run_step
  * and dusk__run_task would take, in the same order (ready_pop is the
  * take), with no event, clock, pretask or gate to check between them, in
- * one frame instead of two calls a task. A finished task's released
- * inputs are dropped before the next task starts, as started() does. */
+ * one frame instead of two calls a task. finish_ok's work without its
+ * sections: a finished task's released inputs are dropped at once, before
+ * the next task starts, as started() drops them. */
 void dusk__run_unheard(dusk__run *r, dusk__worker *w)
 {
+    const dusk_plan *p = r->plan;
+    const dusk__off *rdep_off = p->rdep_off, *dep_off = p->dep_off;
+    const dusk__id *rdep_ids = p->rdep_ids, *dep_ids = p->dep_ids;
+    dusk__slot *s = r->s;
+    const int track = r->track_held;
+    size_t done = 0;
     dusk_error terr;
     while (r->nheap > 0) {
         int64_t t = ready_pop(r);
@@ -897,14 +904,35 @@ void dusk__run_unheard(dusk__run *r, dusk__worker *w)
         terr.msg[0] = '\0';
         int status = execute(r, t, &v, &terr);
         if (status) {
-            finish_error(r, w, t, status, &terr);
+            r->done += done;
+            finish_error(r, w, t, status, &terr);   /* counts t */
             return;   /* no task starts after the first error */
         }
-        finish_ok(r, w, t, v);
-        for (size_t i = 0; i < w->ndrop; i++)
-            dusk_value_unref(w->drop[i]);
-        w->ndrop = 0;
+        done++;
+        s[t].result = v;
+        if (track) {
+            r->held += nbytes_of(v);
+            if (r->held > r->peak)
+                r->peak = r->held;
+        }
+        for (dusk__off k = rdep_off[t], e = rdep_off[t + 1]; k < e; k++) {
+            int64_t d = rdep_ids[k];
+            if (--s[d].waiting == 0)   /* the plan's dependents are all in the run */
+                heap_push(r, d);
+        }
+        for (dusk__off k = dep_off[t], e = dep_off[t + 1]; k < e; k++) {
+            int64_t d = dep_ids[k];
+            if ((s[d].needed -= 2) == 0) {
+                dusk_value *dv = s[d].result;
+                s[d].result = NULL;
+                if (track)
+                    r->held -= nbytes_of(dv);
+                if (!dusk__is_imm(dv))   /* an int in the pointer holds nothing */
+                    dusk_value_unref(dv);
+            }
+        }
     }
+    r->done += done;
 }
 
 /* --- a whole run ---------------------------------------------------------------------- */
