@@ -801,7 +801,7 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
             rc = DUSK_ETASK;
         if (rc == 0 && !*out)
             rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
-        if (rc == 0 && dusk_value_too_deep(*out))
+        if (rc == 0 && dusk__depth(*out) > DUSK_MAX_DEPTH)   /* inline: ints are in the pointer */
             rc = dusk_error_set(terr, DUSK_EINVAL, "returned a tuple that refused an item "
                                 "nested deeper than %d (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
         if (rc && *out) {
@@ -930,13 +930,79 @@ int dusk__run_task(dusk__run *r, dusk__worker *w, int64_t t, dusk_value **out,
 
 void dusk__run_flush(dusk__run *r, dusk__worker *w) { after_step(r, w); }
 
+/* --- a whole run on one thread, unheard (sync.c) ------------------------------------ */
+
+/* The sync backend's loop when nobody listens: the steps dusk__run_step
+ * and dusk__run_task would take, in the same order (ready_pop is the
+ * take), with no event, clock, pretask or gate to check between them, in
+ * one frame instead of two calls a task. finish_ok's work without its
+ * sections: a finished task's released inputs are dropped at once, before
+ * the next task starts, as started() drops them. */
+void dusk__run_unheard(dusk__run *r, dusk__worker *w)
+{
+    const dusk_plan *p = r->plan;
+    const dusk__off *rdep_off = p->rdep_off, *dep_off = p->dep_off;
+    const dusk__id *rdep_ids = p->rdep_ids, *dep_ids = p->dep_ids;
+    dusk__slot *s = r->s;
+    const int track = r->track_held;
+    size_t done = 0;
+    dusk_error terr;
+    while (r->nheap > 0) {
+        int64_t t = ready_pop(r);
+        dusk_value *v;
+        terr.code = 0;
+        terr.msg[0] = '\0';
+        int status = execute(r, t, &v, &terr);
+        if (status) {
+            r->done += done;
+            finish_error(r, w, t, status, &terr);   /* counts t */
+            return;   /* no task starts after the first error */
+        }
+        done++;
+        s[t].result = v;
+        if (track) {
+            r->held += nbytes_of(v);
+            if (r->held > r->peak)
+                r->peak = r->held;
+        }
+        for (dusk__off k = rdep_off[t], e = rdep_off[t + 1]; k < e; k++) {
+            int64_t d = rdep_ids[k];
+            if (--s[d].waiting == 0)   /* the plan's dependents are all in the run */
+                heap_push(r, d);
+        }
+        for (dusk__off k = dep_off[t], e = dep_off[t + 1]; k < e; k++) {
+            int64_t d = dep_ids[k];
+            if ((s[d].needed -= 2) == 0) {
+                dusk_value *dv = s[d].result;
+                s[d].result = NULL;
+                if (track)
+                    r->held -= nbytes_of(dv);
+                if (!dusk__is_imm(dv))   /* an int in the pointer holds nothing */
+                    dusk_value_unref(dv);
+            }
+        }
+    }
+    r->done += done;
+}
+
 /* --- a whole run ---------------------------------------------------------------------- */
 
 static void run_free(dusk__run *r)
 {
-    if (r->s && r->plan)
+    /* A run that finished every task has dropped every result but the
+     * requested ones (their counters reached 0), except where a backend
+     * holds results its own way (remote.c): then, and after a failure,
+     * every task's slot is looked at. */
+    if (r->s && r->plan && r->status == 0 && r->nrun && r->done == r->nrun && !r->be->picks) {
+        for (size_t i = 0; i < r->plan->nwant; i++) {   /* repeats: NULL after the first */
+            dusk__slot *sl = &r->s[r->plan->want[i]];
+            dusk_value_unref(sl->result);
+            sl->result = NULL;
+        }
+    } else if (r->s && r->plan) {
         for (size_t i = 0; i < r->plan->n; i++)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
+    }
     dusk_free(r->s);
     dusk_free(r->heap);
     dusk_free(r->tt);

@@ -437,5 +437,6 @@ static inline uint64_t dusk__run_clock_real(const dusk__run *r)
  * stands for an unknown dusk_options.scheduler (DUSK_EINVAL). */
 int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
                      const dusk_options *opts, dusk_value **out, dusk_error *err);
+void dusk__run_unheard(dusk__run *r, dusk__worker *w);  /* sync.c's loop when nobody listens */
 
 #endif /* DUSK_CORE_SCHED_SCHED_H */

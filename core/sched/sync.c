@@ -6,7 +6,9 @@
 ** task is ready. Everything — events, pretask, posttask — happens on that
 ** thread, in the order the steps make, which is what makes it the
 ** scheduler to debug with (Dask's get_sync). A gated run records each
-** finished task, passes the gates, and only then takes the next.
+** finished task, passes the gates, and only then takes the next. A run
+** nobody listens to takes the same tasks in the same order in one loop
+** (dusk__run_unheard), without a step's calls and checks per task.
 */
 #include "sched.h"
 
@@ -40,6 +42,12 @@ static int sync_run(dusk__run *r, dusk_error *err)
     dusk_error terr;
     dusk_value *v = NULL;
     int status = 0;
+    if (!r->listening) {
+        /* nothing to tell, time or ask between tasks: one loop, no step */
+        dusk__run_unheard(r, w);
+        r->used = 1;
+        return 0;
+    }
     if (!r->gated) {
         /* no gate to ask between the steps: the plain loop */
         int64_t t = dusk__run_step(r, w, dusk__run_clock(r, w), -1, NULL, 0, NULL);
