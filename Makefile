@@ -207,7 +207,7 @@ BENCH_BINS   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # --- top-level targets ---------------------------------------------------------
 .PHONY: all lib examples deps demo test check bench bench-reference install uninstall \
         installcheck clean distclean help run-demo run-tests \
-        run-bench view-demo run-view-demo FORCE
+        run-bench run-bench-reference view-demo run-view-demo FORCE
 
 all: lib examples $(DEMO) $(DUSK_CLI)
 lib: $(STATIC_LIBS) $(SHARED_LIBS) $(BUILD)/dusk.pc
@@ -226,10 +226,26 @@ test check: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory run-bench
 
-# Dask's and NumPy's figures for the same work, from Debian's python3-dask,
-# python3-numpy and python3-h5py (not installed by install-deps: optional).
+# The same work measured by others, in the same run: oneTBB's flow graph on
+# the overhead graph (bench/tbb.cpp, Debian's libtbb-dev, installed here as
+# only this target needs it), alternated three times with dusk's threads run
+# of it, then Dask's and NumPy's figures (bench/reference.py: python3-dask,
+# python3-numpy, python3-h5py, which install-deps installs for the tests).
 bench-reference: bench
+	$(Q)sh scripts/install-deps.sh libtbb-dev
+	$(Q)$(MAKE) --no-print-directory run-bench-reference
+
+run-bench-reference: $(BUILD)/bench/tbb $(BENCH_BINS)
+	$(Q)set -e; for i in 1 2 3; do \
+		DUSK_BENCH_ONLY=overhead.threads.nolistener ./$(BUILD)/bench/overhead; \
+		./$(BUILD)/bench/tbb; \
+	done
 	$(Q)/usr/bin/python3 bench/reference.py
+
+$(BUILD)/bench/tbb: bench/tbb.cpp
+	$(Q)mkdir -p $(@D)
+	@echo "  CXX     $@"
+	$(Q)$(CXX) -std=c++17 -O2 -Wall -Wextra -o $@ $< -ltbb
 
 # `dusk demo` (the tour, into build/demo), then, where a display is (and
 # DUSK_DEMO_HEADLESS is not 1), `dusk demo window`: the lecture's array job
