@@ -162,6 +162,7 @@ static void held_dtor(void *p)
         if (h->copies >> w & 1)
             queue_drop(rm, w, h->t);
     h->copies = 0;
+    h->t = -1;   /* dropped: a copy named after this is dropped at once (note_copies) */
 }
 
 /* Tells the holders what the run released since the last call: one
@@ -395,12 +396,16 @@ static void note_copies(dusk__run *r, int w, const dusk_value *copies)
         if (dusk_value_kind(c) != DUSK_KIND_INT)
             continue;
         int64_t ct = dusk_value_int(c), tid = ct & UINT32_MAX;
+        /* the handle itself, not tid's slot: an alias settled here holds
+         * the handle after tid's own slot has been released */
         held *h = (ct & ~(int64_t)UINT32_MAX) == rm->tag && (size_t)tid < rm->nhandles
-                      ? held_of(rm, r->s[tid].result)
+                      ? &rm->handles[tid]
                       : NULL;
-        if (h && h == &rm->handles[tid] && h->t == ct && w == h->holder)
+        if (h && h->t != ct)
+            h = NULL;   /* never made, or dropped (held_dtor) */
+        if (h && w == h->holder)
             continue;   /* its own result (a worker never fetches those) */
-        if (h && h == &rm->handles[tid] && h->t == ct && w < 64)
+        if (h && w < 64)
             h->copies |= (uint64_t)1 << w;
         else
             queue_drop(rm, w, ct);
@@ -440,8 +445,10 @@ static int outcome(dusk__run *r, int w, int64_t t, const void *buf, size_t len,
         held *h = &rm->handles[t];
         *h = (held){.rm = rm, .t = rm->tag | t, .holder = w,
                     .nbytes = (uint64_t)dusk_value_int(dusk_tuple_get(o, 2))};
-        if (!(*v = dusk_opaque(h, held_dtor, h->nbytes)))
+        if (!(*v = dusk_opaque(h, held_dtor, h->nbytes))) {
+            h->t = -1;   /* no handle: nothing here is held (note_copies) */
             rc = dusk_error_set(terr, DUSK_ENOMEM, "out of memory for its result's handle");
+        }
     } else if (c == 0) {
         *v = dusk_value_ref(dusk_tuple_get(o, 1));
     } else {

@@ -965,8 +965,9 @@ static const dusk_func make_after_fn = {"make_after", make_after, NULL};
  * released: every copy is dropped with it, before each worker makes one
  * of three new arrays z1..z3, so that no worker ever holds more than one
  * array. */
-static void case_copies(void)
+static void case_copies_of(int alias)
 {
+    const char *cs = alias ? "copies_alias" : "copies";
     dusk_func_register(&big_make_fn);
     dusk_func_register(&big_sum_fn);
     dusk_func_register(&sum_slow_fn);
@@ -977,10 +978,13 @@ static void case_copies(void)
     const char *keys[12];
     static char names[12][8];
     dusk_task(g, "x", &big_make_fn, dusk_lit_int(1));
+    if (alias)   /* read through an alias: x's own slot is released at once */
+        dusk_graph_alias(g, "xa", "x");
     for (int i = 0; i < 9; i++) {
         snprintf(names[i], sizeof names[i], "t%d", i + 1);
         keys[i] = names[i];
-        dusk_task(g, names[i], &sum_slow_fn, dusk_ref("x"), dusk_lit_int(i + 1));
+        dusk_task(g, names[i], &sum_slow_fn, dusk_ref(alias ? "xa" : "x"),
+                  dusk_lit_int(i + 1));
     }
     for (int j = 0; j < 3; j++) {
         snprintf(k, sizeof k, "z%d", j + 1);
@@ -999,9 +1003,9 @@ static void case_copies(void)
     uint64_t m0 = moved();
     int rc = dusk_get_list(g, keys, 12, &o, &v, &e);
     uint64_t m = moved() - m0;
-    check_held("copies", nb);
+    check_held(cs, nb);
     if (dusk_mpi_rank() == 0) {
-        check(rc == 0 && v, "copies", "%s", e.msg);
+        check(rc == 0 && v, cs, "%s", e.msg);
         double x = 0;
         for (int i = 0; i < BIG; i++)
             x += 1.0 + i;
@@ -1015,10 +1019,10 @@ static void case_copies(void)
             check(dusk_value_float(dusk_tuple_get(v, 9 + (size_t)j)) == z, "copies",
                   "s%d is wrong", j + 1);
         }
-        check(m > nb && m < 3 * nb, "copies", "the job moved %llu bytes (%.1f arrays)",
+        check(m > nb && m < 3 * nb, cs, "the job moved %llu bytes (%.1f arrays)",
               (unsigned long long)m, (double)m / (double)nb);
         if (!failures)
-            printf("ok copies: %llu bytes moved (%.1f arrays)\n", (unsigned long long)m,
+            printf("ok %s: %llu bytes moved (%.1f arrays)\n", cs, (unsigned long long)m,
                    (double)m / (double)nb);
     } else {
         report_rank(rc, v, &e);
@@ -1026,6 +1030,9 @@ static void case_copies(void)
     dusk_value_unref(v);
     dusk_graph_free(g);
 }
+
+static void case_copies(void) { case_copies_of(0); }
+static void case_copies_alias(void) { case_copies_of(1); }
 
 static int rank_main(const char *cs)
 {
@@ -1059,6 +1066,8 @@ static int rank_main(const char *cs)
         case_fetch_dies();
     else if (strcmp(cs, "copies") == 0)
         case_copies();
+    else if (strcmp(cs, "copies_alias") == 0)
+        case_copies_alias();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -1300,6 +1309,20 @@ static void test_copies_kept_and_dropped(void **state)
     assert_int_equal(exit_code(status), 0);
     assert_false(contains(out, "FAIL"));
     assert_contains(out, "ok copies");
+}
+
+/* The same job with the array read through an alias: rank 0 settles the
+ * alias at once, which releases x's own slot while the alias still holds
+ * its handle; the copies are kept all the same (they were dropped as soon
+ * as they were named, and every task fetched x again: 6 arrays moved). */
+static void test_copies_through_alias(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(4, "copies_alias", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok copies_alias");
 }
 
 /* The rank p went to is not the one that died holding a, and p never ran:
@@ -1624,6 +1647,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_placed_where_inputs_are, free_out),
         cmocka_unit_test_teardown(test_hdf5_read_where_used, free_out),
         cmocka_unit_test_teardown(test_copies_kept_and_dropped, free_out),
+        cmocka_unit_test_teardown(test_copies_through_alias, free_out),
         cmocka_unit_test_teardown(test_fetch_from_dead_rank, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
     };
