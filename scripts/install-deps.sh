@@ -42,6 +42,7 @@ python3-h5py
 python3-dev
 python3-pytest
 python3-dask
+python3-scipy
 python3-nbconvert
 python3-ipykernel
 libopenmpi-dev
@@ -71,6 +72,9 @@ librsvg2-bin
 # (tests/python/) and python3-dask (tests/python/ compare dusk with Dask and
 # run Dask's collections on dusk's scheduler; tests/array/test_map.c and
 # tests/array/test_lapack.c compare their graphs with the ones Dask builds),
+# python3-scipy (Dask's linalg imports it for solve_triangular, lstsq and
+# lu_solve: Debian's python3-dask only recommends it, and test_lapack runs
+# those),
 # python3-nbconvert and python3-ipykernel (tests/python/test_notebook.py
 # runs examples/lecture.ipynb), libopenmpi-dev (mpi/: libdusk-mpi,
 # DUSK_SCHED_MPI, links Open MPI, pkg-config ompi-c) and openmpi-bin
