@@ -31,10 +31,8 @@
 
 void dusk__layout_free(dusk__layout *L)
 {
-    dusk_free(L->layer);
-    dusk_free(L->slot);
+    dusk_free(L->block);
     dusk_free(L->layer_start);
-    dusk_free(L->order);
     dusk_free(L->x);
     dusk_free(L->y);
     dusk_free(L->ledges);
@@ -118,7 +116,6 @@ static inline int past(const dusk__layout_job *j, uint64_t deadline)
 
 void dusk__layout_job_free(dusk__layout_job *j)
 {
-    dusk_free(j->queue);
     dusk_free(j->count);
     dusk_free(j->pairs);
     memset(j, 0, sizeof *j);
@@ -166,6 +163,20 @@ static int add_ledge(dusk__layout *L, dusk__layout_job *j, uint32_t a, uint32_t 
     return 0;
 }
 
+/* Makes count hold cap entries, the new ones 0; 0, or -1 out of memory. */
+static int count_room(dusk__layout_job *j, size_t cap)
+{
+    if (cap <= j->count_cap)
+        return 0;
+    uint32_t *c = dusk_realloc(j->count, cap * sizeof *c);
+    if (!c)
+        return -1;
+    memset(c + j->count_cap, 0, (cap - j->count_cap) * sizeof *c);
+    j->count = c;
+    j->count_cap = cap;
+    return 0;
+}
+
 /* count[b]'s top bit in the walk: the layer view's edge (b - 1, b) is
  * kept (a layer has fewer than 2^31 tasks: a plan has fewer than 2^32). */
 #define ADJ_KEPT 0x80000000u
@@ -199,16 +210,20 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         L->ngraph = ng;
         L->ntasks = n;
         L->layer_view = n > threshold;
-        L->layer = dusk_malloc((ng ? ng : 1) * sizeof *L->layer);
-        L->slot = dusk_malloc((ng ? ng : 1) * sizeof *L->slot);
-        L->order = dusk_malloc((n ? n : 1) * sizeof *L->order);
-        j->queue = dusk_malloc((n ? n : 1) * sizeof *j->queue);
-        j->count = dusk_calloc(ng + 1, sizeof *j->count);
+        /* layer, order and the queue in one block: each page of it is a
+         * fault before the run's first task; the layers' counts grow
+         * with the walk (a culled plan's priority sort wants ng + 1) */
+        L->block = dusk_malloc((ng + 2 * n + 1) * sizeof(uint32_t));
+        if (L->block) {
+            L->layer = L->block;
+            L->order = (uint32_t *)(L->layer + ng);
+            j->queue = L->order + n;
+        }
         if (!L->layer_view) {
             L->x = dusk_malloc((ng ? ng : 1) * sizeof *L->x);
             L->y = dusk_malloc((ng ? ng : 1) * sizeof *L->y);
         }
-        if (!L->layer || !L->slot || !L->order || !j->queue || !j->count ||
+        if (!L->block || count_room(j, pa.tasks ? ng + 1 : 64) != 0 ||
             (!L->layer_view && (!L->x || !L->y)))
             goto fail;
         memset(L->layer, 0xff, ng * sizeof *L->layer);   /* -1: not (yet) laid out */
@@ -233,10 +248,12 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
         j->i = e;
         if (clash) {   /* not a permutation after all: sort them */
+            if (count_room(j, ng + 1) != 0)
+                goto fail;
+            count = j->count;
             j->phase = J_PRIO_COUNT;
             j->i = 0;
         } else if (e == n) {
-            memset(count, 0, (n + 1) * sizeof *count);
             j->phase = J_WALK;
             j->i = 0;
             j->nlayers = 0;
@@ -284,7 +301,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
         j->i = e;
         if (e == n) {
-            memset(count, 0, (n + 1) * sizeof *count);   /* from here: tasks per layer */
+            memset(count, 0, j->count_cap * sizeof *count);   /* from here: tasks per layer */
             j->phase = J_WALK;
             j->i = 0;
             j->nlayers = 0;
@@ -310,6 +327,11 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             }
             uint32_t b = (uint32_t)(deepest + 1);
             layer[t] = (int32_t)b;
+            if (b >= j->count_cap) {   /* a deeper plan than the room: double it */
+                if (count_room(j, 2 * (size_t)b) != 0)
+                    goto fail;
+                count = j->count;
+            }
             count[b]++;
             nl = b + 1 > nl ? b + 1 : nl;
             if (L->layer_view)
@@ -364,7 +386,6 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         for (size_t i = j->i; i < e; i++) {
             uint32_t t = queue[i];
             uint32_t l = (uint32_t)layer[t], s = count[l]++;
-            L->slot[t] = (int32_t)s;
             L->order[L->layer_start[l] + s] = t;
             if (!L->layer_view) {
                 L->x[t] = (float)l * step;

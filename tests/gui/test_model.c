@@ -578,7 +578,6 @@ static void check_layout(const dusk_plan *p, const dusk__layout *L)
             assert_false(seen[t]);
             seen[t] = 1;
             assert_int_equal(L->layer[t], l);
-            assert_int_equal(L->slot[t], i - L->layer_start[l]);
             if (i > L->layer_start[l])
                 assert_true(dusk_plan_priority(p, L->order[i - 1]) < dusk_plan_priority(p, t));
         }
@@ -661,7 +660,6 @@ static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
         slot[queue[i]] = i == 0 || layer[queue[i - 1]] != layer[queue[i]] ? 0 : slot[queue[i - 1]] + 1;
         int64_t t = queue[i];
         assert_int_equal(L->layer[t], layer[t]);
-        assert_int_equal(L->slot[t], slot[t]);
         if (!L->layer_view) {   /* a layer a column, a slot a row, 1.5 apart */
             assert_true(L->x[t] == (float)layer[t] * 1.5f);
             assert_true(L->y[t] == (float)slot[t] * 1.5f);
@@ -734,6 +732,58 @@ static void test_layout_as_before(void **state)
         }
         rdag_free(&r);
     }
+}
+
+/* A plan far deeper than the layers' counts start with (64): a chain of
+ * 3,000 tasks, each also fed by a leaf of its own, some added after the
+ * task that needs them (graph ids are not a topological order), laid out
+ * whole (the priorities a permutation) and culled, in one go and in steps,
+ * as Kahn's walk lays it out. */
+static void test_layout_deep(void **state)
+{
+    (void)state;
+    enum { DEPTH = 3000 };
+    dusk_graph *g = dusk_graph_new();
+    char key[32], prev[32], leaf[32];
+    assert_int_equal(dusk_task(g, "c-0", &dusk_inc, dusk_lit_int(0)), 0);
+    for (int i = 1; i < DEPTH; i++) {
+        snprintf(prev, sizeof prev, "c-%d", i - 1);
+        snprintf(key, sizeof key, "c-%d", i);
+        snprintf(leaf, sizeof leaf, "leaf-%d", i);
+        if (i % 3 == 0)   /* the leaf before the task that needs it */
+            assert_int_equal(dusk_task(g, leaf, &dusk_inc, dusk_lit_int(i)), 0);
+        assert_int_equal(dusk_task(g, key, &dusk_add, dusk_ref(prev), dusk_ref(leaf)), 0);
+        if (i % 3 != 0)
+            assert_int_equal(dusk_task(g, leaf, &dusk_inc, dusk_lit_int(i)), 0);
+    }
+    snprintf(key, sizeof key, "c-%d", DEPTH - 1);
+    const char *whole = key, *mid = "c-1500";
+    for (int culled = 0; culled < 2; culled++) {
+        dusk_plan *p;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_plan_new(g, culled ? &mid : &whole, 1, &p, &err), 0);
+        dusk_plan_arrays a;
+        assert_int_equal(dusk_plan_get_arrays(p, &a), 0);
+        assert_int_equal(a.tasks != NULL, culled);
+        for (int lv = 0; lv < 2; lv++) {
+            dusk__layout L = {0}, S = {0};
+            assert_int_equal(dusk__layout_build(&L, p, lv ? 1 : 100000, &err), 0);
+            assert_int_equal(L.nlayers, culled ? 1501 : DEPTH);
+            check_layout(p, &L);
+            check_against_kahn(p, &L);
+            dusk__layout_job j = {0};
+            int rc;
+            while ((rc = dusk__layout_job_run(&S, &j, p, lv ? 1 : 100000, 1, &err)) == 1)
+                ;
+            assert_int_equal(rc, 0);
+            assert_null(j.count);
+            check_against_kahn(p, &S);
+            dusk__layout_free(&L);
+            dusk__layout_free(&S);
+        }
+        dusk_plan_unref(p);
+    }
+    dusk_graph_free(g);
 }
 
 /* The layer view's edges are the pairs of layers the plan's dependencies
@@ -818,7 +868,8 @@ static void test_layout_in_steps(void **state)
             calls++;
         assert_int_equal(rc, 0);
         assert_true(calls > 10);
-        assert_null(j.queue);   /* the job's scratch is freed */
+        assert_null(j.count);   /* the job's scratch is freed */
+        assert_null(j.queue);
         check_layout(p, &B);
         assert_int_equal(B.layer_view, lv);
         assert_int_equal(B.nlayers, A.nlayers);
@@ -902,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_layout_in_steps),
         cmocka_unit_test(test_nodes_and_layer_view),
         cmocka_unit_test(test_layer_view_edges),
+        cmocka_unit_test(test_layout_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
