@@ -94,6 +94,16 @@ void dusk__layout_orient(dusk__layout *L);
 int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
                           dusk_error *err);
 
+/* Asks the kernel for 2 MiB pages under the 2 MiB-aligned part of
+ * [p, p + len) (madvise; advice a kernel without transparent huge pages
+ * ignores): memory written at once, where 4 KiB pages cost a fault each. */
+void dusk__advise_huge(void *p, size_t len);
+/* len bytes in such pages when len is at least 1 MiB (from a 2 MiB
+ * boundary, in a block 2 MiB longer than len rounded up: address space
+ * that is never touched), else in a plain block; the bytes' start, or NULL
+ * out of memory. *block gets what to dusk_free. */
+void *dusk__huge_block(size_t len, void **block);
+
 /* Layout units: a node is 1 x 1 with a gap of DUSK__GAP. */
 #define DUSK__GAP 0.5f
 

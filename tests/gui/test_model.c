@@ -10,6 +10,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -734,6 +735,48 @@ static void test_layout_as_before(void **state)
     }
 }
 
+/* The layout of a big run (200,006 tasks: layer, order and the queue, 2.4
+ * MB) is written in 2 MiB pages: a few faults, where fresh 4 KiB pages
+ * would be hundreds, each before the run's first task (mallopt makes the
+ * block fresh memory of its own mapping, as in a process that has not
+ * freed such a block yet). Then the start callback's whole layout, every
+ * task WAITING. */
+static void test_layout_in_huge_pages(void **state)
+{
+    (void)state;
+    /* the first test of the file, before any big block is freed (which
+     * raises glibc's threshold for blocks of their own mapping) */
+    assert_int_equal(mallopt(M_MMAP_THRESHOLD, 1 << 20), 1);
+    const char *root;
+    dusk_graph *g = tree_graph(100000, &root);
+    dusk_plan *p;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &p, NULL), 0);
+    size_t n = dusk_plan_ntasks(p);
+    dusk__layout L = {0};
+    dusk_error err = DUSK_ERROR_INIT;
+    long f0 = minor_faults();
+    assert_int_equal(dusk__layout_build(&L, p, 1000, &err), 0);   /* the layer view */
+    long faults = minor_faults() - f0;
+    mallopt(M_MMAP_THRESHOLD, 128 << 10);   /* glibc's default again */
+    check_layout(p, &L);
+    long block_pages = (long)(3 * n * sizeof(uint32_t) / 4096);
+    print_message("%zu tasks laid out: %ld faults (the block: %ld pages of 4 KiB)\n", n, faults,
+                  block_pages);
+    if (!SANITIZED && huge_pages_on())
+        assert_true(faults < block_pages / 8);
+    dusk__layout_free(&L);
+
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    cb.start(cb.ud, p, n);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    dusk_viewer_feed(v, &begin, 1);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_WAITING), n);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
 /* A plan far deeper than the layers' counts start with (64): a chain of
  * 3,000 tasks, each also fed by a leaf of its own, some added after the
  * task that needs them (graph ids are not a topological order), laid out
@@ -941,6 +984,7 @@ static void test_nodes_and_layer_view(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_in_huge_pages),   /* first: see there */
         cmocka_unit_test(test_replay_lecture),
         cmocka_unit_test(test_erred),
         cmocka_unit_test(test_lossless_live),
