@@ -16,18 +16,21 @@
 #include "dusk/gui.h"
 #include "ui.h"
 
-/* A layered layout: layer = dependency depth, slot = rank by static order
- * within the layer. Arrays indexed by graph id are ngraph long; a task not
- * in the plan has layer -1. */
+/* A layered layout: layer = dependency depth, and within a layer the tasks
+ * by static order (a task's slot: its place there, order's index less its
+ * layer's layer_start). Arrays indexed by graph id are ngraph long; a task
+ * not in the plan has layer -1. layer and order share one block (layout.c),
+ * which the start callback fills before the run's first task: every byte
+ * of it is a page the run waits for. */
 typedef struct dusk__layout {
     size_t ngraph;        /* the plan's graph size */
     size_t ntasks;
     size_t nlayers;
     size_t widest;        /* the most tasks in one layer */
+    void *block;          /* what layer and order are in (dusk_free) */
     int32_t *layer;       /* per graph id */
-    int32_t *slot;        /* per graph id */
     size_t *layer_start;  /* nlayers + 1 offsets into order */
-    int64_t *order;       /* task ids by (layer, priority) */
+    uint32_t *order;      /* task ids by (layer, priority) */
     int layer_view;       /* one node per layer */
     /* Where the nodes are, in layout units: per graph id the top-left of
      * its 1 x 1 node (in the layer view, per layer), and the bounding box.
@@ -66,8 +69,10 @@ typedef struct dusk__layout_job {
     int phase;
     size_t i;                /* where the phase resumes */
     size_t nlayers, sum;
-    uint32_t *queue;         /* the plan's tasks by priority */
-    uint32_t *count;         /* per priority, then tasks per layer */
+    uint32_t *queue;         /* the plan's tasks by priority (in L->block) */
+    uint32_t *count;         /* per priority (a culled plan's), then tasks per
+                                layer: count_cap entries */
+    size_t count_cap;
     uint64_t *pairs;         /* the layer view's edges seen (layout.c) */
     size_t pairs_cap;        /* pairs' room; L->ledges has pairs_cap uint32_t */
     uint64_t last_pair;
@@ -80,7 +85,7 @@ void dusk__layout_job_free(dusk__layout_job *j);
  * plan has at most max_tasks tasks (0: DUSK_VIEWER_GRAPHVIZ_THRESHOLD;
  * DUSK_VIEWER_NO_GRAPHVIZ: never). 1 when it did, 0 when the layered
  * positions stay (too many tasks), or Graphviz's error code with err set
- * (the layered positions stay). layer, slot and order are not changed. */
+ * (the layered positions stay). layer and order are not changed. */
 /* Turns a layout much taller than wide (a few layers of many tasks, as
  * most array jobs are) so that its layers are rows, dependencies going
  * down: drawn in a panel wider than tall, its nodes come out several times
@@ -88,6 +93,16 @@ void dusk__layout_job_free(dusk__layout_job *j);
 void dusk__layout_orient(dusk__layout *L);
 int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
                           dusk_error *err);
+
+/* Asks the kernel for 2 MiB pages under the 2 MiB-aligned part of
+ * [p, p + len) (madvise; advice a kernel without transparent huge pages
+ * ignores): memory written at once, where 4 KiB pages cost a fault each. */
+void dusk__advise_huge(void *p, size_t len);
+/* len bytes in such pages when len is at least 1 MiB (from a 2 MiB
+ * boundary, in a block 2 MiB longer than len rounded up: address space
+ * that is never touched), else in a plain block; the bytes' start, or NULL
+ * out of memory. *block gets what to dusk_free. */
+void *dusk__huge_block(size_t len, void **block);
 
 /* Layout units: a node is 1 x 1 with a gap of DUSK__GAP. */
 #define DUSK__GAP 0.5f

@@ -31,10 +31,8 @@
 
 void dusk__layout_free(dusk__layout *L)
 {
-    dusk_free(L->layer);
-    dusk_free(L->slot);
+    dusk_free(L->block);
     dusk_free(L->layer_start);
-    dusk_free(L->order);
     dusk_free(L->x);
     dusk_free(L->y);
     dusk_free(L->ledges);
@@ -118,7 +116,6 @@ static inline int past(const dusk__layout_job *j, uint64_t deadline)
 
 void dusk__layout_job_free(dusk__layout_job *j)
 {
-    dusk_free(j->queue);
     dusk_free(j->count);
     dusk_free(j->pairs);
     memset(j, 0, sizeof *j);
@@ -166,6 +163,20 @@ static int add_ledge(dusk__layout *L, dusk__layout_job *j, uint32_t a, uint32_t 
     return 0;
 }
 
+/* Makes count hold cap entries, the new ones 0; 0, or -1 out of memory. */
+static int count_room(dusk__layout_job *j, size_t cap)
+{
+    if (cap <= j->count_cap)
+        return 0;
+    uint32_t *c = dusk_realloc(j->count, cap * sizeof *c);
+    if (!c)
+        return -1;
+    memset(c + j->count_cap, 0, (cap - j->count_cap) * sizeof *c);
+    j->count = c;
+    j->count_cap = cap;
+    return 0;
+}
+
 /* count[b]'s top bit in the walk: the layer view's edge (b - 1, b) is
  * kept (a layer has fewer than 2^31 tasks: a plan has fewer than 2^32). */
 #define ADJ_KEPT 0x80000000u
@@ -199,16 +210,22 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         L->ngraph = ng;
         L->ntasks = n;
         L->layer_view = n > threshold;
-        L->layer = dusk_malloc((ng ? ng : 1) * sizeof *L->layer);
-        L->slot = dusk_malloc((ng ? ng : 1) * sizeof *L->slot);
-        L->order = dusk_malloc((n ? n : 1) * sizeof *L->order);
-        j->queue = dusk_malloc((n ? n : 1) * sizeof *j->queue);
-        j->count = dusk_calloc(ng + 1, sizeof *j->count);
+        /* layer, order and the queue in one block, in 2 MiB pages when it
+         * is big: each 4 KiB page of it would be a fault before the run's
+         * first task (587 for 200,006 tasks: 3-4 ms in a virtual machine,
+         * as long as the layout's work); the layers' counts grow with the
+         * walk (a culled plan's priority sort wants ng + 1) */
+        void *at = dusk__huge_block((ng + 2 * n + 1) * sizeof(uint32_t), &L->block);
+        if (at) {
+            L->layer = at;
+            L->order = (uint32_t *)(L->layer + ng);
+            j->queue = L->order + n;
+        }
         if (!L->layer_view) {
             L->x = dusk_malloc((ng ? ng : 1) * sizeof *L->x);
             L->y = dusk_malloc((ng ? ng : 1) * sizeof *L->y);
         }
-        if (!L->layer || !L->slot || !L->order || !j->queue || !j->count ||
+        if (!at || count_room(j, pa.tasks ? ng + 1 : 64) != 0 ||
             (!L->layer_view && (!L->x || !L->y)))
             goto fail;
         memset(L->layer, 0xff, ng * sizeof *L->layer);   /* -1: not (yet) laid out */
@@ -233,10 +250,12 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
         j->i = e;
         if (clash) {   /* not a permutation after all: sort them */
+            if (count_room(j, ng + 1) != 0)
+                goto fail;
+            count = j->count;
             j->phase = J_PRIO_COUNT;
             j->i = 0;
         } else if (e == n) {
-            memset(count, 0, (n + 1) * sizeof *count);
             j->phase = J_WALK;
             j->i = 0;
             j->nlayers = 0;
@@ -284,7 +303,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
         j->i = e;
         if (e == n) {
-            memset(count, 0, (n + 1) * sizeof *count);   /* from here: tasks per layer */
+            memset(count, 0, j->count_cap * sizeof *count);   /* from here: tasks per layer */
             j->phase = J_WALK;
             j->i = 0;
             j->nlayers = 0;
@@ -297,32 +316,51 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         size_t e = block_end(deadline, j->i, n), nl = j->nlayers;
         for (size_t i = j->i; i < e; i++) {
             uint32_t t = queue[i];
-            int32_t deepest = -1;
+            int32_t deepest = -1, shallowest = INT32_MAX;
             for (uint32_t k = off[t]; k < off[t + 1]; k++) {
                 int32_t l = layer[dep[k]];
-                if (l < 0) {
-                    rc = dusk_error_set(err, DUSK_EINVAL,
-                                        "gui layout: task %u comes before its dependency %u "
-                                        "in the plan's priorities", t, dep[k]);
-                    goto fail;
-                }
                 deepest = l > deepest ? l : deepest;
+                shallowest = l < shallowest ? l : shallowest;
+            }
+            if (shallowest < 0) {   /* a dependency not laid out yet */
+                uint32_t k = off[t];
+                while (layer[dep[k]] >= 0)
+                    k++;
+                rc = dusk_error_set(err, DUSK_EINVAL,
+                                    "gui layout: task %u comes before its dependency %u "
+                                    "in the plan's priorities", t, dep[k]);
+                goto fail;
             }
             uint32_t b = (uint32_t)(deepest + 1);
             layer[t] = (int32_t)b;
+            if (b >= j->count_cap) {   /* a deeper plan than the room: double it */
+                if (count_room(j, 2 * (size_t)b) != 0)
+                    goto fail;
+                count = j->count;
+            }
             count[b]++;
             nl = b + 1 > nl ? b + 1 : nl;
-            if (L->layer_view)
-                for (uint32_t k = off[t]; k < off[t + 1]; k++) {
-                    uint32_t a = (uint32_t)layer[dep[k]];
-                    /* (b - 1, b), most edges: count[b]'s top bit says it is kept */
-                    if (a + 1 == b && (count[b] & ADJ_KEPT))
-                        continue;
-                    if (add_ledge(L, j, a, b) != 0)
+            if (!L->layer_view || shallowest == INT32_MAX)
+                continue;   /* no edge to keep */
+            if (shallowest == deepest) {
+                /* every dependency in layer b - 1 (most tasks): the edge
+                 * (b - 1, b), which count[b]'s top bit says is kept */
+                if (!(count[b] & ADJ_KEPT)) {
+                    if (add_ledge(L, j, b - 1, b) != 0)
                         goto fail;
-                    if (a + 1 == b)
-                        count[b] |= ADJ_KEPT;
+                    count[b] |= ADJ_KEPT;
                 }
+                continue;
+            }
+            for (uint32_t k = off[t]; k < off[t + 1]; k++) {
+                uint32_t a = (uint32_t)layer[dep[k]];
+                if (a + 1 == b && (count[b] & ADJ_KEPT))
+                    continue;
+                if (add_ledge(L, j, a, b) != 0)
+                    goto fail;
+                if (a + 1 == b)
+                    count[b] |= ADJ_KEPT;
+            }
         }
         j->nlayers = nl;
         j->i = e;
@@ -364,7 +402,6 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         for (size_t i = j->i; i < e; i++) {
             uint32_t t = queue[i];
             uint32_t l = (uint32_t)layer[t], s = count[l]++;
-            L->slot[t] = (int32_t)s;
             L->order[L->layer_start[l] + s] = t;
             if (!L->layer_view) {
                 L->x[t] = (float)l * step;

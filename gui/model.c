@@ -264,7 +264,7 @@ static dusk__pending *pop_pending(dusk_viewer *v)
  * 4 KiB page costs a fault of 4 to 8 us in a virtual machine, on the UI
  * thread that shares the cores with the run. Advice, which a kernel
  * without transparent huge pages ignores. */
-static void advise_huge(void *p, size_t len)
+void dusk__advise_huge(void *p, size_t len)
 {
 #ifdef MADV_HUGEPAGE
     const uintptr_t huge = (uintptr_t)2 << 20;
@@ -277,6 +277,23 @@ static void advise_huge(void *p, size_t len)
 #endif
 }
 
+void *dusk__huge_block(size_t len, void **block)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (len < huge / 2) {   /* less than half a page: 4 KiB ones */
+        *block = dusk_malloc(len ? len : 1);
+        return *block;
+    }
+    /* whole 2 MiB pages from a 2 MiB boundary: the room before it and
+     * after len is address space, never touched */
+    size_t span = (len + huge - 1) & ~(huge - 1);
+    if (!(*block = dusk_malloc(span + huge)))
+        return NULL;
+    void *a = (void *)(((uintptr_t)*block + huge - 1) & ~(uintptr_t)(huge - 1));
+    dusk__advise_huge(a, span);
+    return a;
+}
+
 /* Makes the log and its undo arrays hold cap events; 0 on out of memory
  * (then nothing is lost: each array is at least as long as log_cap). */
 static int reserve_log(dusk_viewer *v, size_t cap)
@@ -285,7 +302,7 @@ static int reserve_log(dusk_viewer *v, size_t cap)
     if (!l)
         return 0;
     v->log = l;
-    advise_huge(l, cap * sizeof *l);
+    dusk__advise_huge(l, cap * sizeof *l);
     uint8_t *us = dusk_realloc(v->undo_state, cap);
     if (!us)
         return 0;
@@ -294,7 +311,7 @@ static int reserve_log(dusk_viewer *v, size_t cap)
     if (!uw)
         return 0;
     v->undo_worker = uw;
-    advise_huge(uw, cap * sizeof *uw);
+    dusk__advise_huge(uw, cap * sizeof *uw);
     v->log_cap = cap;
     return 1;
 }

@@ -10,6 +10,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -578,7 +579,6 @@ static void check_layout(const dusk_plan *p, const dusk__layout *L)
             assert_false(seen[t]);
             seen[t] = 1;
             assert_int_equal(L->layer[t], l);
-            assert_int_equal(L->slot[t], i - L->layer_start[l]);
             if (i > L->layer_start[l])
                 assert_true(dusk_plan_priority(p, L->order[i - 1]) < dusk_plan_priority(p, t));
         }
@@ -661,7 +661,6 @@ static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
         slot[queue[i]] = i == 0 || layer[queue[i - 1]] != layer[queue[i]] ? 0 : slot[queue[i - 1]] + 1;
         int64_t t = queue[i];
         assert_int_equal(L->layer[t], layer[t]);
-        assert_int_equal(L->slot[t], slot[t]);
         if (!L->layer_view) {   /* a layer a column, a slot a row, 1.5 apart */
             assert_true(L->x[t] == (float)layer[t] * 1.5f);
             assert_true(L->y[t] == (float)slot[t] * 1.5f);
@@ -734,6 +733,103 @@ static void test_layout_as_before(void **state)
         }
         rdag_free(&r);
     }
+}
+
+/* The layout of a big run (200,006 tasks: layer, order and the queue, 2.4
+ * MB) is written in 2 MiB pages: a few faults, where fresh 4 KiB pages
+ * would be hundreds, each before the run's first task (mallopt makes the
+ * block fresh memory of its own mapping, as in a process that has not
+ * freed such a block yet). Then the start callback's whole layout, every
+ * task WAITING. */
+static void test_layout_in_huge_pages(void **state)
+{
+    (void)state;
+    /* the first test of the file, before any big block is freed (which
+     * raises glibc's threshold for blocks of their own mapping); a
+     * sanitizer's allocator has no such setting */
+    int set = mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    if (!SANITIZED)
+        assert_int_equal(set, 1);
+    const char *root;
+    dusk_graph *g = tree_graph(100000, &root);
+    dusk_plan *p;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &p, NULL), 0);
+    size_t n = dusk_plan_ntasks(p);
+    dusk__layout L = {0};
+    dusk_error err = DUSK_ERROR_INIT;
+    long f0 = minor_faults();
+    assert_int_equal(dusk__layout_build(&L, p, 1000, &err), 0);   /* the layer view */
+    long faults = minor_faults() - f0;
+    mallopt(M_MMAP_THRESHOLD, 128 << 10);   /* glibc's default again */
+    check_layout(p, &L);
+    long block_pages = (long)(3 * n * sizeof(uint32_t) / 4096);
+    print_message("%zu tasks laid out: %ld faults (the block: %ld pages of 4 KiB)\n", n, faults,
+                  block_pages);
+    if (!SANITIZED && huge_pages_on())
+        assert_true(faults < block_pages / 8);
+    dusk__layout_free(&L);
+
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_callbacks cb = dusk_viewer_callbacks(v);
+    cb.start(cb.ud, p, n);
+    dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+    dusk_viewer_feed(v, &begin, 1);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_WAITING), n);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
+/* A plan far deeper than the layers' counts start with (64): a chain of
+ * 3,000 tasks, each also fed by a leaf of its own, some added after the
+ * task that needs them (graph ids are not a topological order), laid out
+ * whole (the priorities a permutation) and culled, in one go and in steps,
+ * as Kahn's walk lays it out. */
+static void test_layout_deep(void **state)
+{
+    (void)state;
+    enum { DEPTH = 3000 };
+    dusk_graph *g = dusk_graph_new();
+    char key[32], prev[32], leaf[32];
+    assert_int_equal(dusk_task(g, "c-0", &dusk_inc, dusk_lit_int(0)), 0);
+    for (int i = 1; i < DEPTH; i++) {
+        snprintf(prev, sizeof prev, "c-%d", i - 1);
+        snprintf(key, sizeof key, "c-%d", i);
+        snprintf(leaf, sizeof leaf, "leaf-%d", i);
+        if (i % 3 == 0)   /* the leaf before the task that needs it */
+            assert_int_equal(dusk_task(g, leaf, &dusk_inc, dusk_lit_int(i)), 0);
+        assert_int_equal(dusk_task(g, key, &dusk_add, dusk_ref(prev), dusk_ref(leaf)), 0);
+        if (i % 3 != 0)
+            assert_int_equal(dusk_task(g, leaf, &dusk_inc, dusk_lit_int(i)), 0);
+    }
+    snprintf(key, sizeof key, "c-%d", DEPTH - 1);
+    const char *whole = key, *mid = "c-1500";
+    for (int culled = 0; culled < 2; culled++) {
+        dusk_plan *p;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_plan_new(g, culled ? &mid : &whole, 1, &p, &err), 0);
+        dusk_plan_arrays a;
+        assert_int_equal(dusk_plan_get_arrays(p, &a), 0);
+        assert_int_equal(a.tasks != NULL, culled);
+        for (int lv = 0; lv < 2; lv++) {
+            dusk__layout L = {0}, S = {0};
+            assert_int_equal(dusk__layout_build(&L, p, lv ? 1 : 100000, &err), 0);
+            assert_int_equal(L.nlayers, culled ? 1501 : DEPTH);
+            check_layout(p, &L);
+            check_against_kahn(p, &L);
+            dusk__layout_job j = {0};
+            int rc;
+            while ((rc = dusk__layout_job_run(&S, &j, p, lv ? 1 : 100000, 1, &err)) == 1)
+                ;
+            assert_int_equal(rc, 0);
+            assert_null(j.count);
+            check_against_kahn(p, &S);
+            dusk__layout_free(&L);
+            dusk__layout_free(&S);
+        }
+        dusk_plan_unref(p);
+    }
+    dusk_graph_free(g);
 }
 
 /* The layer view's edges are the pairs of layers the plan's dependencies
@@ -818,7 +914,8 @@ static void test_layout_in_steps(void **state)
             calls++;
         assert_int_equal(rc, 0);
         assert_true(calls > 10);
-        assert_null(j.queue);   /* the job's scratch is freed */
+        assert_null(j.count);   /* the job's scratch is freed */
+        assert_null(j.queue);
         check_layout(p, &B);
         assert_int_equal(B.layer_view, lv);
         assert_int_equal(B.nlayers, A.nlayers);
@@ -890,6 +987,7 @@ static void test_nodes_and_layer_view(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_in_huge_pages),   /* first: see there */
         cmocka_unit_test(test_replay_lecture),
         cmocka_unit_test(test_erred),
         cmocka_unit_test(test_lossless_live),
@@ -902,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_layout_in_steps),
         cmocka_unit_test(test_nodes_and_layer_view),
         cmocka_unit_test(test_layer_view_edges),
+        cmocka_unit_test(test_layout_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
