@@ -43,7 +43,9 @@
 **
 ** For callgrind: DUSK_BENCH_CONFIG=off|events|tasks|resources|all runs
 ** that configuration DUSK_BENCH_REPS times (default 1) and nothing else;
-** instructions a task are those of 2 runs less those of 1, / 200,006.
+** instructions a task are those of 2 runs less those of 1, / 200,006. It
+** prints the medians of the runs' wall time and CPU time (all threads,
+** CLOCK_PROCESS_CPUTIME_ID around dusk_get), a task.
 */
 #define _GNU_SOURCE   /* the thread CPU clock of a thread id */
 #include <dirent.h>
@@ -140,6 +142,17 @@ static void probe_finish(void *ud, int status)
 
 /* --- runs -------------------------------------------------------------------- */
 
+/* The CPU time of every thread of the process (the workers', the
+ * recorders'), and that of the last dusk_get. */
+static uint64_t process_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t last_cpu_ns;
+
 /* One timed dusk_get with configuration c; returns ns, 0 on failure. With
  * a profiler, checks the records and times their first reading
  * (*prepare_ns) and the summary (*summary_ns). probe: note the
@@ -189,9 +202,10 @@ static uint64_t run_once(dusk_graph *g, const char *root, config c, int probe, F
     o.callbacks = ncbs ? cbs : NULL;
     o.ncallbacks = ncbs;
 
-    uint64_t t0 = now_ns();
+    uint64_t c0 = process_cpu_ns(), t0 = now_ns();
     int rc = dusk_get(g, root, &o, &v, &err);
     uint64_t t1 = now_ns();
+    last_cpu_ns = process_cpu_ns() - c0;
 
     if (rc != 0) {
         fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
@@ -253,8 +267,20 @@ static int callgrind_mode(dusk_graph *g, const char *root, const char *name, FIL
     int reps = getenv("DUSK_BENCH_REPS") ? atoi(getenv("DUSK_BENCH_REPS")) : 1;
     for (int c = 0; c < NCONFIGS; c++)
         if (strcmp(name, config_names[c]) == 0) {
-            for (int r = 0; r < reps && !failures; r++)
-                run_once(g, root, (config)c, 0, devnull, NULL, NULL);
+            double *wall = calloc((size_t)(reps > 0 ? reps : 1), sizeof *wall);
+            double *cpu = calloc((size_t)(reps > 0 ? reps : 1), sizeof *cpu);
+            int n = 0;
+            for (int r = 0; r < reps && !failures && wall && cpu; r++, n++) {
+                wall[r] = (double)run_once(g, root, (config)c, 0, devnull, NULL, NULL);
+                cpu[r] = (double)last_cpu_ns;
+            }
+            /* for side-by-side runs: medians a task, wall and CPU (all threads) */
+            if (n && !failures)
+                printf("profile.%s: %.1f ns/task wall, %.1f ns/task CPU (medians of %d runs)\n",
+                       name, median(wall, (size_t)n) / NTASKS, median(cpu, (size_t)n) / NTASKS,
+                       n);
+            free(wall);
+            free(cpu);
             return failures != 0;
         }
     fprintf(stderr, "bench: DUSK_BENCH_CONFIG=%s: not off, events, tasks, resources or all\n",
