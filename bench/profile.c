@@ -4,29 +4,55 @@
 ** The graph of bench/overhead.c (100,000 `inc` tasks summed by a binary
 ** tree of `add`, 200,006 tasks; the builder is shared through
 ** overhead_graph.h), run on the threads scheduler with 2 workers, with
-** every recorder attached (a dusk_profiler recording tasks, resources
-** sampled adaptively (from every 1 ms) and cache, plus a forced dusk_progress bar drawing to
-** /dev/null) and with none. Only dusk_get is timed; reading the records
-** afterwards (which prepares them: keys from the graph, merge, groups) is
-** timed on its own.
+** no listener and with recorders of growing weight:
+**   events    a listener that only counts the events the profiler asks
+**             for (every kind but READY), in per-worker counters: what
+**             the scheduler's building and delivering them costs, the
+**             floor under any recorder of per-task times
+**   tasks     a dusk_profiler recording tasks and cache, no sampler
+**   resources the same with resources sampled adaptively (from every
+**             1 ms): dusk_profiler_new(NULL)
+**   all       that and a forced dusk_progress bar drawing to /dev/null
+** Only dusk_get is timed; reading the records afterwards (which prepares
+** them: keys from the graph, merge, groups) is timed on its own.
 **
-** Runs come in pairs, one with recorders and one without, in alternating
-** order. This machine's speed drifts by up to 2x between seconds, and a
-** pair shares the drift: the overhead is the median over PAIRS pairs of
+** Runs come in rounds of one run of each, in rotating order. This
+** machine's speed drifts by up to 2x between seconds, and a round shares
+** the drift: an overhead is the median over ROUNDS rounds of
 ** (on - off) / off, which is steadier than comparing the best of each.
 ** Prints:
 **   profile.off            ns/task, no listener (best run)
 **   profile.on             ns/task, every recorder (best run)
-**   profile.overhead       median of the pairs' overheads, in %  (target: under 10 %)
+**   profile.overhead       all against off, median, in %  (target: 5 %)
 **   profile.overhead.best  (best on - best off) / best off, in %
+**   profile.overhead.events, .tasks_only, .resources
+**                          the lighter listeners against off, median, in %
+**   profile.sampler_cpu    the resource sampler thread's CPU time in a run
+**   profile.progress_cpu   the progress bar thread's
+**                          (both CLOCK_THREAD_CPUTIME_ID of the threads the
+**                          profiler names dusk-sampler and dusk-progress,
+**                          read just before they stop, in extra runs with
+**                          every recorder, untimed; median): what they take
+**                          from the cores the 2 workers fill
 **   profile.prepare        ns/task, first read of the records after a run
 **   profile.summary        ns/task, the summary (critical path included)
 **   profile.read_trace     ns/task, reading the run's trace back (its JSON through jansson)
 ** and exits non-zero when a run is wrong or a record is missing (every
-** run must give exactly 200,006 task records: recording is lossless).
+** run must give exactly 200,006 task records: recording is lossless) or
+** the counting listener missed an event.
+**
+** For callgrind: DUSK_BENCH_CONFIG=off|events|tasks|resources|all runs
+** that configuration DUSK_BENCH_REPS times (default 1) and nothing else;
+** instructions a task are those of 2 runs less those of 1, / 200,006. It
+** prints the medians of the runs' wall time and CPU time (all threads,
+** CLOCK_PROCESS_CPUTIME_ID around dusk_get), a task.
 */
+#define _GNU_SOURCE   /* the thread CPU clock of a thread id */
+#include <dirent.h>
 #include <inttypes.h>
+#include <stdalign.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,13 +65,99 @@
 
 #include "overhead_graph.h"
 
-enum { PAIRS = 31, WORKERS = 2 };
+enum { ROUNDS = 31, WORKERS = 2, CPU_RUNS = 11 };
 
+typedef enum { C_OFF, C_EVENTS, C_TASKS, C_RESOURCES, C_ALL, NCONFIGS } config;
+static const char *const config_names[NCONFIGS] = {"off", "events", "tasks", "resources",
+                                                   "all"};
 
-/* One timed dusk_get, with every recorder or none; returns ns, 0 on
- * failure. With recorders, checks the records and times their first
- * reading (*prepare_ns) and the summary (*summary_ns). */
-static uint64_t run_once(dusk_graph *g, const char *root, int recorders, FILE *devnull,
+/* --- the counting listener ------------------------------------------------- */
+
+typedef struct counter {
+    alignas(64) uint64_t n;   /* written by one worker's thread at a time */
+} counter;
+
+static counter counts[WORKERS + 1];   /* the last: events of no worker */
+
+static void count_events(void *ud, const dusk_event *ev, size_t n)
+{
+    (void)ud;
+    for (size_t i = 0; i < n; i++) {
+        int w = ev[i].worker >= 0 && ev[i].worker < WORKERS ? ev[i].worker : WORKERS;
+        counts[w].n++;
+    }
+}
+
+/* The profiler's kinds (all but READY): per task START, END, RELEASED but
+ * for the root; RUN_BEGIN and RUN_END. */
+#define PROFILER_EVENTS (3u * NTASKS - 1u + 2u)
+
+/* --- the recorders' threads' CPU time --------------------------------------- */
+
+/* The CPU clock of thread `tid` of this process, as glibc's
+ * pthread_getcpuclockid makes it: CLOCK_THREAD_CPUTIME_ID of that thread. */
+static clockid_t tid_cpu_clock(pid_t tid)
+{
+    return (clockid_t)((~(unsigned)tid << 3) | 6u);
+}
+
+/* The CPU time so far of this process's threads named name, in ns. */
+static uint64_t named_threads_cpu(const char *name)
+{
+    DIR *d = opendir("/proc/self/task");
+    uint64_t sum = 0;
+    struct dirent *e;
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], comm[32] = "";
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(comm, sizeof comm, f))
+            comm[strcspn(comm, "\n")] = '\0';
+        fclose(f);
+        struct timespec ts;
+        if (strcmp(comm, name) == 0 &&
+            clock_gettime(tid_cpu_clock((pid_t)atoi(e->d_name)), &ts) == 0)
+            sum += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+    closedir(d);
+    return sum;
+}
+
+/* A finish callback placed before the recorders': their threads still run. */
+static uint64_t sampler_cpu, progress_cpu;
+
+static void probe_finish(void *ud, int status)
+{
+    (void)ud;
+    (void)status;
+    sampler_cpu = named_threads_cpu("dusk-sampler");
+    progress_cpu = named_threads_cpu("dusk-progress");
+}
+
+/* --- runs -------------------------------------------------------------------- */
+
+/* The CPU time of every thread of the process (the workers', the
+ * recorders'), and that of the last dusk_get. */
+static uint64_t process_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t last_cpu_ns;
+
+/* One timed dusk_get with configuration c; returns ns, 0 on failure. With
+ * a profiler, checks the records and times their first reading
+ * (*prepare_ns) and the summary (*summary_ns). probe: note the
+ * recorders' threads' CPU time (sampler_cpu, progress_cpu). */
+static uint64_t run_once(dusk_graph *g, const char *root, config c, int probe, FILE *devnull,
                          uint64_t *prepare_ns, uint64_t *summary_ns)
 {
     dusk_error err = DUSK_ERROR_INIT;
@@ -53,31 +165,47 @@ static uint64_t run_once(dusk_graph *g, const char *root, int recorders, FILE *d
     dusk_options o = DUSK_OPTIONS_INIT;
     dusk_profiler *prof = NULL;
     dusk_progress *bar = NULL;
-    dusk_callbacks cbs[2];
+    dusk_callbacks cbs[3];
+    size_t ncbs = 0;
 
     o.scheduler = DUSK_SCHED_THREADS;
     o.workers = WORKERS;
-    if (recorders) {
+    memset(cbs, 0, sizeof cbs);
+    if (probe)
+        cbs[ncbs++].finish = probe_finish;
+    if (c == C_EVENTS) {
+        memset(counts, 0, sizeof counts);
+        cbs[ncbs].on_events = count_events;
+        cbs[ncbs++].kinds = (uint32_t)~DUSK_EVMASK(DUSK_EV_READY);
+    }
+    if (c >= C_TASKS) {
+        dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+        if (c == C_TASKS)
+            po.record = DUSK_PROF_TASKS | DUSK_PROF_CACHE;
+        if (!(prof = dusk_profiler_new(&po))) {
+            fail("out of memory");
+            return 0;
+        }
+        cbs[ncbs++] = dusk_profiler_callbacks(prof);
+    }
+    if (c == C_ALL) {
         dusk_progress_options po = DUSK_PROGRESS_OPTIONS_INIT;
         po.out = devnull;
         po.force = 1;
-        prof = dusk_profiler_new(NULL);
-        bar = dusk_progress_new(&po);
-        if (!prof || !bar) {
+        if (!(bar = dusk_progress_new(&po))) {
             fail("out of memory");
             dusk_profiler_free(prof);
-            dusk_progress_free(bar);
             return 0;
         }
-        cbs[0] = dusk_profiler_callbacks(prof);
-        cbs[1] = dusk_progress_callbacks(bar);
-        o.callbacks = cbs;
-        o.ncallbacks = 2;
+        cbs[ncbs++] = dusk_progress_callbacks(bar);
     }
+    o.callbacks = ncbs ? cbs : NULL;
+    o.ncallbacks = ncbs;
 
-    uint64_t t0 = now_ns();
+    uint64_t c0 = process_cpu_ns(), t0 = now_ns();
     int rc = dusk_get(g, root, &o, &v, &err);
     uint64_t t1 = now_ns();
+    last_cpu_ns = process_cpu_ns() - c0;
 
     if (rc != 0) {
         fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
@@ -86,23 +214,35 @@ static uint64_t run_once(dusk_graph *g, const char *root, int recorders, FILE *d
         fail("wrong sum");
     }
     dusk_value_unref(v);
-    if (recorders) {
+    if (c == C_EVENTS && rc == 0) {
+        uint64_t n = 0;
+        for (int i = 0; i <= WORKERS; i++)
+            n += counts[i].n;
+        if (n != PROFILER_EVENTS)
+            fail("the counting listener heard %" PRIu64 " events, expected %u", n,
+                 PROFILER_EVENTS);
+    }
+    if (prof) {
         uint64_t p0 = now_ns();
         size_t n = dusk_profiler_ntasks(prof);
         uint64_t p1 = now_ns();
         dusk_profile_summary s;
         dusk_profiler_summary(prof, &s);
         uint64_t p2 = now_ns();
-        *prepare_ns = p1 - p0;
-        *summary_ns = p2 - p1;
+        if (prepare_ns)
+            *prepare_ns = p1 - p0;
+        if (summary_ns)
+            *summary_ns = p2 - p1;
         if (n != NTASKS || dusk_profiler_lost(prof) != 0 || dusk_profiler_status(prof) != 0)
             fail("%zu task records (%" PRIu64 " lost), expected %u", n,
                  dusk_profiler_lost(prof), NTASKS);
         if (s.ncritical < 18)   /* the add tree is 17 levels over an inc */
             fail("critical path of %zu tasks", s.ncritical);
+        if (c >= C_RESOURCES && dusk_profiler_nsamples(prof) < 2)
+            fail("%zu resource samples in a run", dusk_profiler_nsamples(prof));
         dusk_profiler_free(prof);
-        dusk_progress_free(bar);
     }
+    dusk_progress_free(bar);
     return t1 - t0;
 }
 
@@ -110,6 +250,88 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Sorts the n values and returns their median. */
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* DUSK_BENCH_CONFIG: the named configuration, DUSK_BENCH_REPS times. */
+static int callgrind_mode(dusk_graph *g, const char *root, const char *name, FILE *devnull)
+{
+    int reps = getenv("DUSK_BENCH_REPS") ? atoi(getenv("DUSK_BENCH_REPS")) : 1;
+    for (int c = 0; c < NCONFIGS; c++)
+        if (strcmp(name, config_names[c]) == 0) {
+            double *wall = calloc((size_t)(reps > 0 ? reps : 1), sizeof *wall);
+            double *cpu = calloc((size_t)(reps > 0 ? reps : 1), sizeof *cpu);
+            int n = 0;
+            for (int r = 0; r < reps && !failures && wall && cpu; r++, n++) {
+                wall[r] = (double)run_once(g, root, (config)c, 0, devnull, NULL, NULL);
+                cpu[r] = (double)last_cpu_ns;
+            }
+            /* for side-by-side runs: medians a task, wall and CPU (all threads) */
+            if (n && !failures)
+                printf("profile.%s: %.1f ns/task wall, %.1f ns/task CPU (medians of %d runs)\n",
+                       name, median(wall, (size_t)n) / NTASKS, median(cpu, (size_t)n) / NTASKS,
+                       n);
+            free(wall);
+            free(cpu);
+            return failures != 0;
+        }
+    fprintf(stderr, "bench: DUSK_BENCH_CONFIG=%s: not off, events, tasks, resources or all\n",
+            name);
+    return 1;
+}
+
+/* Reading a recorded run back (the trace's JSON through jansson): the
+ * whole overhead graph, best of 3. */
+static void read_trace(dusk_graph *g, const char *root)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_TASKS;
+    dusk_profiler *prof = dusk_profiler_new(&po);
+    dusk_callbacks cb = dusk_profiler_callbacks(prof);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.workers = 2;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *v = NULL;
+    char path[] = "/tmp/dusk-bench-trace-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0 || dusk_get(g, root, &o, &v, &err) != 0 ||
+        dusk_profiler_write_trace(prof, path, NULL, &err) != 0) {
+        fail("writing the trace: %s", err.msg);
+    } else {
+        uint64_t bestr = UINT64_MAX;
+        struct stat st;
+        stat(path, &st);
+        for (int k = 0; k < 3 && !failures; k++) {
+            dusk_profiler *back = NULL;
+            uint64_t r0 = now_ns();
+            int rc = dusk_profiler_read_trace(path, &back, &err);
+            uint64_t r1 = now_ns();
+            if (rc != 0 || dusk_profiler_ntasks(back) != NTASKS)
+                fail("reading the trace back: %s", rc ? err.msg : "wrong task count");
+            if (r1 - r0 < bestr)
+                bestr = r1 - r0;
+            dusk_profiler_free(back);
+        }
+        if (!failures)
+            printf("profile.read_trace: %.0f ns/task (%.1f MiB of JSON, %.0f ms)\n",
+                   (double)bestr / NTASKS, (double)st.st_size / 1048576.0, bestr / 1e6);
+    }
+    if (fd >= 0) {
+        close(fd);
+        remove(path);
+    }
+    dusk_value_unref(v);
+    dusk_profiler_free(prof);
 }
 
 int main(void)
@@ -129,82 +351,75 @@ int main(void)
         fprintf(stderr, "bench: dusk_graph_order: %s\n", err.msg);
         return 1;
     }
-    uint64_t best[2] = {UINT64_MAX, UINT64_MAX}, prep = UINT64_MAX, summ = UINT64_MAX;
-    double ratio[PAIRS];
+    if (getenv("DUSK_BENCH_CONFIG")) {
+        int rc = callgrind_mode(g, root, getenv("DUSK_BENCH_CONFIG"), devnull);
+        fclose(devnull);
+        dusk_graph_free(g);
+        return rc;
+    }
+    uint64_t best[NCONFIGS], prep = UINT64_MAX, summ = UINT64_MAX;
+    double ratio[NCONFIGS][ROUNDS];
     size_t nratio = 0;
-    for (int r = 0; r < PAIRS + 1 && !failures; r++) {
-        uint64_t ns[2] = {0, 0};
-        for (int k = 0; k < 2; k++) {
-            int on = (r + k) % 2;   /* off first in even pairs, on first in odd */
-            uint64_t p = 0, s = 0;
-            ns[on] = run_once(g, root, on, devnull, &p, &s);
-            if (r == 0 || ns[on] == 0)
-                continue;   /* the first pair warms up */
-            if (ns[on] < best[on])
-                best[on] = ns[on];
-            if (on && p < prep)
+    for (int c = 0; c < NCONFIGS; c++)
+        best[c] = UINT64_MAX;
+    for (int r = 0; r < ROUNDS + 1 && !failures; r++) {
+        uint64_t ns[NCONFIGS] = {0};
+        for (int k = 0; k < NCONFIGS; k++) {
+            config c = (config)((r + k) % NCONFIGS);   /* each first in turn */
+            uint64_t p = UINT64_MAX, s = UINT64_MAX;
+            ns[c] = run_once(g, root, c, 0, devnull, &p, &s);
+            if (r == 0 || ns[c] == 0)
+                continue;   /* the first round warms up */
+            if (ns[c] < best[c])
+                best[c] = ns[c];
+            if (p < prep)
                 prep = p;
-            if (on && s < summ)
+            if (s < summ)
                 summ = s;
         }
-        if (r > 0 && ns[0] && ns[1])
-            ratio[nratio++] = (double)ns[1] / (double)ns[0];
+        int complete = r > 0;
+        for (int c = 0; c < NCONFIGS; c++)
+            complete &= ns[c] != 0;
+        if (complete) {
+            for (int c = 1; c < NCONFIGS; c++)
+                ratio[c][nratio] = (double)ns[c] / (double)ns[C_OFF];
+            nratio++;
+        }
+    }
+    double cpu_s[CPU_RUNS], cpu_p[CPU_RUNS];
+    for (int k = 0; k < CPU_RUNS && !failures; k++) {
+        sampler_cpu = progress_cpu = 0;
+        run_once(g, root, C_ALL, 1, devnull, NULL, NULL);
+        cpu_s[k] = (double)sampler_cpu;
+        cpu_p[k] = (double)progress_cpu;
     }
     if (!failures && nratio) {
-        qsort(ratio, nratio, sizeof *ratio, cmp_double);
-        double median = nratio % 2 ? ratio[nratio / 2]
-                                   : (ratio[nratio / 2 - 1] + ratio[nratio / 2]) / 2;
-        double off = (double)best[0] / NTASKS, on = (double)best[1] / NTASKS;
+        double off = (double)best[C_OFF] / NTASKS, on = (double)best[C_ALL] / NTASKS;
         printf("profile.off: %.0f ns/task\n", off);
         printf("profile.on: %.0f ns/task\n", on);
-        printf("profile.overhead: %.1f %%\n", 100.0 * (median - 1));
+        printf("profile.overhead: %.1f %% (every recorder against none, median of %zu rounds)\n",
+               100.0 * (median(ratio[C_ALL], nratio) - 1), nratio);
         printf("profile.overhead.best: %.1f %%\n", 100.0 * (on - off) / off);
+        printf("profile.overhead.events: %.1f %% (a listener counting the profiler's events: "
+               "the scheduler's part)\n",
+               100.0 * (median(ratio[C_EVENTS], nratio) - 1));
+        printf("profile.overhead.tasks_only: %.1f %% (the profiler recording tasks, no "
+               "sampler)\n",
+               100.0 * (median(ratio[C_TASKS], nratio) - 1));
+        printf("profile.overhead.resources: %.1f %% (the profiler with its sampler, no "
+               "progress bar)\n",
+               100.0 * (median(ratio[C_RESOURCES], nratio) - 1));
+        printf("profile.sampler_cpu: %.3f ms (the sampler thread's CPU time in a run, median "
+               "of %d)\n",
+               median(cpu_s, CPU_RUNS) / 1e6, CPU_RUNS);
+        printf("profile.progress_cpu: %.3f ms (the progress bar thread's)\n",
+               median(cpu_p, CPU_RUNS) / 1e6);
         printf("profile.prepare: %.0f ns/task\n", (double)prep / NTASKS);
         printf("profile.summary: %.0f ns/task\n", (double)summ / NTASKS);
+        fflush(stdout);
     }
-    /* Reading a recorded run back (the trace's JSON through jansson):
-     * the whole overhead graph, best of 3. */
-    if (!failures) {
-        dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
-        po.record = DUSK_PROF_TASKS;
-        dusk_profiler *prof = dusk_profiler_new(&po);
-        dusk_callbacks cb = dusk_profiler_callbacks(prof);
-        dusk_options o = DUSK_OPTIONS_INIT;
-        o.workers = 2;
-        o.callbacks = &cb;
-        o.ncallbacks = 1;
-        dusk_value *v = NULL;
-        char path[] = "/tmp/dusk-bench-trace-XXXXXX";
-        int fd = mkstemp(path);
-        if (fd < 0 || dusk_get(g, root, &o, &v, &err) != 0 ||
-            dusk_profiler_write_trace(prof, path, NULL, &err) != 0) {
-            fail("writing the trace: %s", err.msg);
-        } else {
-            uint64_t bestr = UINT64_MAX;
-            struct stat st;
-            stat(path, &st);
-            for (int k = 0; k < 3 && !failures; k++) {
-                dusk_profiler *back = NULL;
-                uint64_t r0 = now_ns();
-                int rc = dusk_profiler_read_trace(path, &back, &err);
-                uint64_t r1 = now_ns();
-                if (rc != 0 || dusk_profiler_ntasks(back) != NTASKS)
-                    fail("reading the trace back: %s", rc ? err.msg : "wrong task count");
-                if (r1 - r0 < bestr)
-                    bestr = r1 - r0;
-                dusk_profiler_free(back);
-            }
-            if (!failures)
-                printf("profile.read_trace: %.0f ns/task (%.1f MiB of JSON, %.0f ms)\n",
-                       (double)bestr / NTASKS, (double)st.st_size / 1048576.0, bestr / 1e6);
-        }
-        if (fd >= 0) {
-            close(fd);
-            remove(path);
-        }
-        dusk_value_unref(v);
-        dusk_profiler_free(prof);
-    }
+    if (!failures)
+        read_trace(g, root);
     fclose(devnull);
     dusk_graph_free(g);
     if (failures) {

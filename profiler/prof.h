@@ -20,7 +20,8 @@
 **    prepared records on demand and dropped when more runs come in.
 **
 ** Locking: p->mu guards the active-run pointer as the sampler sees it, the
-** raw samples, the epoch and the pending list. Workers never take it.
+** raw samples, the epoch and the pending list. Workers only try it (a
+** sample that falls due: record.c), never wait for it.
 */
 #ifndef DUSK_PROFILER_PROF_H
 #define DUSK_PROFILER_PROF_H
@@ -47,14 +48,25 @@
 /* One worker's part of a run; written only by that worker's thread.
  *
  * Its log is a byte stream in blocks (arena blocks chained oldest first),
- * about 15 bytes a task, so that recording touches little fresh memory:
- *   END       1, task, zz(start - last), end - start, nbytes
- *   ERROR     2, the same, then zz(status)
- *   RELEASED  3, task, zz(t - last)
- * numbers as LEB128 varints, zz() zigzag for signed deltas, `last` the time
- * of the worker's previous END or RELEASED. A task's key, function and
- * dependencies come from the run's plan (dusk__prun below). */
-enum { DUSK__LOG_END = 1, DUSK__LOG_ERROR, DUSK__LOG_RELEASED, DUSK__LOG_BLOCK = 64 * 1024 };
+ * 18 bytes a task of tiny tasks, so that recording touches little fresh
+ * memory. An entry is a tag byte and fields written with a few plain
+ * stores and no loop (varints took four times the instructions):
+ *   END       tag 1, task (4 bytes), start - last, end - start, nbytes
+ *   RELEASED  tag 3, task (4 bytes), t - last
+ * the fields after the task of 2 bytes each when all fit (tag | SMALL),
+ * else of 4; `last` is the time of the worker's previous END or RELEASED.
+ * An ERROR, a task id or field above 32 bits, or a time before `last`
+ * takes a wide entry: tag 0, the kind (1 END, 2 ERROR, 3 RELEASED), then
+ * 8-byte fields: task, the time delta (two's complement), and but for
+ * RELEASED the duration, nbytes and (ERROR) the status. Fields are in
+ * native byte order: the log is read back in the process that wrote it.
+ * A task's key, function and dependencies come from the run's plan
+ * (dusk__prun below). */
+enum {
+    DUSK__LOG_WIDE = 0, DUSK__LOG_END, DUSK__LOG_ERROR, DUSK__LOG_RELEASED,
+    DUSK__LOG_SMALL = 4,
+    DUSK__LOG_BLOCK = 64 * 1024
+};
 
 typedef struct dusk__pworker {
     /* Workers' pworkers are allocated one after the other, maybe from one
@@ -108,6 +120,13 @@ typedef struct dusk__raw_sample {
  * between half that and that many, evenly spaced, whatever its length. */
 #define DUSK__SAMPLE_MIN_NS 1000000u
 #define DUSK__SAMPLE_KEEP 1024u
+/* A sample falls due every interval. A worker whose END or RELEASED finds
+ * one due takes it (a few microseconds: a pread and a clock) under a
+ * trylock of p->mu, so a busy run wakes no thread to be sampled; the
+ * sampler thread takes the samples the workers do not, and while they
+ * take them looks again only DUSK__SAMPLE_GRACE_NS past the due time
+ * (the most a sample can then come late when the workers fall silent). */
+#define DUSK__SAMPLE_GRACE_NS 8000000u
 
 struct dusk_profiler {
     dusk_profiler_options o;
@@ -130,6 +149,13 @@ struct dusk_profiler {
     size_t sess_first;           /* raw index of the session's first sample */
     uint64_t interval;           /* the session's sampling interval, ns */
     int statm_fd;                /* /proc/self/statm, open while sampling */
+    uint64_t worker_samples;     /* samples the workers took */
+    /* When the next sample is due (dusk_now_ns), UINT64_MAX when none is:
+     * read by the workers at each step, written once a sample (under mu);
+     * on a cache line of its own. */
+    char pad_due[64];
+    _Atomic uint64_t due;
+    char pad_due_after[64];
 
     /* prepared */
     int status;

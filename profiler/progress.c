@@ -12,6 +12,7 @@
 ** the last state (100% when the run succeeded) and a newline. Nothing is
 ** drawn unless the output is a terminal or drawing is forced.
 */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -89,6 +90,9 @@ static void *timer_main(void *arg)
 {
     dusk_progress *b = arg;
     uint64_t dt = (uint64_t)(b->o.dt * 1e9);
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "dusk-progress");
+#endif
     pthread_mutex_lock(&b->mu);
     while (!b->stop) {
         uint64_t deadline = dusk_now_ns() + dt;

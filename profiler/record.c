@@ -1,31 +1,37 @@
 /*
 ** dusk profiler — recording runs: callbacks, per-worker buffers, sampler
 **
-** The hot path is cb_event on the worker threads. It touches only the
-** worker's own dusk__pworker (found through the run's slot table, created on the
-** worker's first event), so it takes no lock and writes no shared cache
-** line: START keeps the start time; END/ERROR appends an entry to the
-** worker's log (task, times, bytes: about 10 bytes, see prof.h); RELEASED
-** appends (task, time). Log blocks are allocated as they fill; when one
-** cannot be, the record is counted as lost and the run goes on. `start`
-** takes a reference to the run's plan (plan.h), which says the keys,
-** functions and dependencies of its task ids whatever becomes of the
-** graph; decoding the logs and reading the plan wait for the first read
-** (dusk__prepare): neither is on the run's time. A prepared run's plan
-** stays with the profile, whose records point to its keys.
+** The hot path is cb_events on the worker threads, once a task. It touches
+** only the worker's own dusk__pworker (found through the run's slot table,
+** created on the worker's first event), so it takes no lock and writes no
+** shared cache line: START keeps the start time; END/ERROR appends an
+** entry to the worker's log (task, times, bytes: 11 bytes for a tiny task,
+** see prof.h); RELEASED appends (task, time). Log blocks are allocated as
+** they fill; when one cannot be, the record is counted as lost and the run
+** goes on. `start` takes a reference to the run's plan (plan.h), which
+** says the keys, functions and dependencies of its task ids whatever
+** becomes of the graph; decoding the logs and reading the plan wait for
+** the first read (dusk__prepare): neither is on the run's time. A prepared
+** run's plan stays with the profile, whose records point to its keys.
 **
-** The resource sampler is a thread that wakes every interval (a timed wait
-** on p->cv, so stopping it is immediate), reads RSS from /proc/self/statm,
-** the process's CPU time and the bytes held from the workers' last events,
-** and appends a sample under p->mu (during a processes run, RSS is the
-** pool's: this process's plus each worker process's, from
-** dusk__workers_rss in core/util.c). It runs from `start` to `finish` of each run,
-** or from dusk_profiler_begin to dusk_profiler_end: a session.
-** The interval is dt when the options fix one; by default it adapts to the
-** session's length (prof.h: 1 ms at first, doubling as old samples are
+** Resource samples: each reads RSS from /proc/self/statm, the process's
+** CPU time and the bytes held from the workers' last events, and is
+** appended under p->mu (during a processes run, RSS is the pool's: this
+** process's plus each worker process's, from dusk__workers_rss in
+** core/util.c). Sampling goes on from `start` to `finish` of each run, or
+** from dusk_profiler_begin to dusk_profiler_end: a session. A sample falls
+** due every interval: dt when the options fix one; by default it adapts to
+** the session's length (prof.h: 1 ms at first, doubling as old samples are
 ** thinned out), so a 200 ms run gets a curve of some 200 points and an
-** hour's run still about a thousand. A sample costs a few microseconds of
-** the sampler's thread (a pread, a clock read, a wake-up).
+** hour's run still about a thousand. While a run's workers are busy, the
+** worker whose END or RELEASED finds a sample due takes it between two
+** tasks (a pread and a clock, a few microseconds; under a trylock, so it
+** never waits); a thread of the profiler's own takes the others (between
+** runs, in a long task), in a timed wait on p->cv (so stopping it is
+** immediate). Waking that thread every millisecond cost some 25 us of CPU
+** a wake-up here, taken from a worker when the workers fill the cores;
+** while the workers sample, it wakes only DUSK__SAMPLE_GRACE_NS past each
+** due time.
 **
 ** The scheduler's peak of bytes held is kept per worker from the `held`
 ** of END events and is the run record's held_peak: exactly the run's
@@ -34,6 +40,7 @@
 ** dusk__prepare moves finished runs into the arrays readers see; see
 ** prof.h for the two halves.
 */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,50 +109,94 @@ static inline unsigned char *log_room(dusk__pworker *w, size_t n)
     return b && b->cap - b->used >= n ? b->data + b->used : log_grow(w, n);
 }
 
-static unsigned char *put_u(unsigned char *o, uint64_t v)
+/* Entries (prof.h): a tag, then fields of 2, 4 or 8 bytes in native
+ * order (the log is read back in this process), written with a few plain
+ * stores and one test of the values' size: no loop, no branch per field. */
+static inline unsigned char *put16(unsigned char *o, uint64_t v)
 {
-    while (v >= 0x80) {
-        *o++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *o++ = (unsigned char)v;
-    return o;
+    uint16_t x = (uint16_t)v;
+    memcpy(o, &x, 2);
+    return o + 2;
 }
 
-static unsigned char *put_z(unsigned char *o, int64_t v)
+static inline unsigned char *put32(unsigned char *o, uint64_t v)
 {
-    return put_u(o, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    uint32_t x = (uint32_t)v;
+    memcpy(o, &x, 4);
+    return o + 4;
 }
 
-/* The most bytes one log entry takes: a tag and five varints. */
-enum { LOG_ENTRY_MAX = 1 + 5 * 10 };
+static inline unsigned char *put64(unsigned char *o, uint64_t v)
+{
+    memcpy(o, &v, 8);
+    return o + 8;
+}
+
+/* The most bytes one entry takes: a wide one (two tag bytes and five
+ * 8-byte fields). */
+enum { LOG_ENTRY_MAX = 2 + 5 * 8 };
+
+/* A wide entry: kind, task, time delta (two's complement), then for END
+ * and ERROR the duration, bytes and (ERROR) status. */
+static unsigned char *put_wide(unsigned char *o, int kind, int64_t task, uint64_t dt,
+                               uint64_t dur, uint64_t nbytes, int64_t status)
+{
+    *o++ = DUSK__LOG_WIDE;
+    *o++ = (unsigned char)kind;
+    o = put64(o, (uint64_t)task);
+    o = put64(o, dt);
+    if (kind == DUSK__LOG_RELEASED)
+        return o;
+    o = put64(o, dur);
+    o = put64(o, nbytes);
+    return kind == DUSK__LOG_ERROR ? put64(o, (uint64_t)status) : o;
+}
 
 /* Encoders: write one entry at o (room is the caller's), return its end. */
-static unsigned char *put_end(dusk__pworker *w, unsigned char *o, const dusk_event *ev)
+static inline unsigned char *put_end(dusk__pworker *w, unsigned char *o, const dusk_event *ev)
 {
     uint64_t start = w->cur_task == ev->task ? w->cur_start : ev->t_ns;
     uint64_t end = ev->t_ns >= start ? ev->t_ns : start;
-    int err = ev->kind == DUSK_EV_ERROR;
-    *o++ = err ? DUSK__LOG_ERROR : DUSK__LOG_END;
-    o = put_u(o, (uint64_t)ev->task);
-    o = put_z(o, (int64_t)(start - w->last_t));
-    o = put_u(o, end - start);
-    o = put_u(o, err ? 0 : ev->nbytes);
-    if (err)
-        o = put_z(o, ev->status ? ev->status : DUSK_ETASK);
+    uint64_t ds = start - w->last_t, dur = end - start, nb = ev->nbytes;
+    uint64_t all = ds | dur | nb;
+    int fits = ev->kind == DUSK_EV_END && (uint64_t)ev->task <= UINT32_MAX && start >= w->last_t;
     w->last_t = end;
     w->nrecs++;
     w->cur_task = -1;
-    return o;
+    if (fits && all <= UINT16_MAX) {
+        *o = DUSK__LOG_END | DUSK__LOG_SMALL;
+        o = put32(o + 1, (uint64_t)ev->task);
+        o = put16(o, ds);
+        o = put16(o, dur);
+        return put16(o, nb);
+    }
+    if (fits && all <= UINT32_MAX) {
+        *o = DUSK__LOG_END;
+        o = put32(o + 1, (uint64_t)ev->task);
+        o = put32(o, ds);
+        o = put32(o, dur);
+        return put32(o, nb);
+    }
+    if (ev->kind == DUSK_EV_ERROR)
+        return put_wide(o, DUSK__LOG_ERROR, ev->task, ds, dur, 0,
+                        ev->status ? ev->status : DUSK_ETASK);
+    return put_wide(o, DUSK__LOG_END, ev->task, ds, dur, nb, 0);
 }
 
-static unsigned char *put_release(dusk__pworker *w, unsigned char *o, const dusk_event *ev)
+static inline unsigned char *put_release(dusk__pworker *w, unsigned char *o, const dusk_event *ev)
 {
-    *o++ = DUSK__LOG_RELEASED;
-    o = put_u(o, (uint64_t)ev->task);
-    o = put_z(o, (int64_t)(ev->t_ns - w->last_t));
+    uint64_t dt = ev->t_ns - w->last_t;
+    int fits = (uint64_t)ev->task <= UINT32_MAX && ev->t_ns >= w->last_t;
     w->last_t = ev->t_ns;
-    return o;
+    if (fits && dt <= UINT16_MAX) {
+        *o = DUSK__LOG_RELEASED | DUSK__LOG_SMALL;
+        return put16(put32(o + 1, (uint64_t)ev->task), dt);
+    }
+    if (fits && dt <= UINT32_MAX) {
+        *o = DUSK__LOG_RELEASED;
+        return put32(put32(o + 1, (uint64_t)ev->task), dt);
+    }
+    return put_wide(o, DUSK__LOG_RELEASED, ev->task, dt, 0, 0, 0);
 }
 
 /* One entry with its own room; a failed block loses it. */
@@ -231,23 +282,61 @@ static void take_sample(dusk_profiler *p, int first)
     p->raw_changed = 1;
     if (p->o.dt == 0 && p->nraw - p->sess_first >= DUSK__SAMPLE_KEEP)
         thin_session(p);
+    atomic_store_explicit(&p->due, t + p->interval, memory_order_relaxed);
+}
+
+/* A worker whose event at t_abs found a sample due takes it, unless the
+ * sampler thread or another worker is at it: it never waits for p->mu. */
+static void sample_on_worker(dusk_profiler *p, uint64_t t_abs)
+{
+    if (pthread_mutex_trylock(&p->mu) != 0)
+        return;
+    if (p->sampler_on && !p->sampler_stop &&
+        t_abs >= atomic_load_explicit(&p->due, memory_order_relaxed)) {
+        take_sample(p, 0);
+        p->worker_samples++;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* After a worker's END or RELEASED at run time t: the bytes held for the
+ * sampler, and the sample itself when one is due. */
+static inline void note_held(dusk_profiler *p, const dusk__prun *r, dusk__pworker *w,
+                             const dusk_event *ev)
+{
+    atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
+    atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
+    if (r->t0_abs + ev->t_ns >= atomic_load_explicit(&p->due, memory_order_relaxed))
+        sample_on_worker(p, r->t0_abs + ev->t_ns);
 }
 
 static void *sampler_main(void *arg)
 {
     dusk_profiler *p = arg;
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "dusk-sampler");   /* in top -H, gdb, the bench */
+#endif
     pthread_mutex_lock(&p->mu);
     p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     p->sess_first = p->nraw;
     p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
     take_sample(p, 1);
+    uint64_t seen = p->worker_samples;
     while (!p->sampler_stop) {
-        uint64_t deadline = dusk_now_ns() + p->interval;
+        /* While workers take the samples, look again only after a grace:
+         * a wake-up costs this machine tens of microseconds, taken from
+         * a worker when the workers fill the cores. */
+        int busy = p->worker_samples != seen;
+        seen = p->worker_samples;
+        uint64_t deadline = atomic_load_explicit(&p->due, memory_order_relaxed) +
+                            (busy ? DUSK__SAMPLE_GRACE_NS : 0);
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
         while (!p->sampler_stop && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        take_sample(p, 0);
+        if (p->sampler_stop || dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
+            take_sample(p, 0);
     }
+    atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
     if (p->statm_fd >= 0)
         close(p->statm_fd);
     p->statm_fd = -1;
@@ -353,10 +442,8 @@ static void cb_event(void *ud, const dusk_event *ev)
             w->held_peak = ev->held;
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
             record_one(w, ev);
-        if (p->o.record & DUSK_PROF_RESOURCES) {
-            atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
-            atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
-        }
+        if (p->o.record & DUSK_PROF_RESOURCES)
+            note_held(p, r, w, ev);
         break;
     case DUSK_EV_RELEASED:
         if (ev->worker < 0)
@@ -367,10 +454,8 @@ static void cb_event(void *ud, const dusk_event *ev)
         }
         if (p->o.record & (DUSK_PROF_TASKS | DUSK_PROF_CACHE))
             record_one(w, ev);
-        if (p->o.record & DUSK_PROF_RESOURCES) {
-            atomic_store_explicit(&w->held, ev->held, memory_order_relaxed);
-            atomic_store_explicit(&w->held_t, ev->t_ns, memory_order_relaxed);
-        }
+        if (p->o.record & DUSK_PROF_RESOURCES)
+            note_held(p, r, w, ev);
         break;
     case DUSK_EV_RUN_BEGIN:
         r->ntasks = ev->nbytes;
@@ -474,10 +559,8 @@ static void cb_events(void *ud, const dusk_event *ev, size_t n)
     }
     if (o)
         w->log_tail->used += (size_t)(o - o0);
-    if (held && (p->o.record & DUSK_PROF_RESOURCES)) {
-        atomic_store_explicit(&w->held, held->held, memory_order_relaxed);
-        atomic_store_explicit(&w->held_t, held->t_ns, memory_order_relaxed);
-    }
+    if (held && (p->o.record & DUSK_PROF_RESOURCES))
+        note_held(p, r, w, held);
 }
 
 dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
@@ -526,6 +609,7 @@ dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
     if (p->o.cache_metric != DUSK_CACHE_COUNT)
         p->o.cache_metric = DUSK_CACHE_BYTES;
     p->statm_fd = -1;
+    atomic_init(&p->due, UINT64_MAX);
     init_common(p);
     return p;
 }
@@ -808,25 +892,24 @@ static int rd_byte(reader *rd, unsigned char *c)
     return 1;
 }
 
-/* Entries never straddle blocks, so after the tag a plain pointer works. */
-static uint64_t get_u(const unsigned char **pp)
+/* Entries never straddle blocks, so after the tag a plain pointer works.
+ * A field of `size` bytes (2, 4 or 8). */
+static uint64_t get_field(const unsigned char **pp, int size)
 {
-    const unsigned char *q = *pp;
-    uint64_t v = 0;
-    int shift = 0;
-    while (*q & 0x80) {
-        v |= (uint64_t)(*q++ & 0x7F) << shift;
-        shift += 7;
+    uint64_t v;
+    if (size == 2) {
+        uint16_t x;
+        memcpy(&x, *pp, 2);
+        v = x;
+    } else if (size == 4) {
+        uint32_t x;
+        memcpy(&x, *pp, 4);
+        v = x;
+    } else {
+        memcpy(&v, *pp, 8);
     }
-    v |= (uint64_t)*q++ << shift;
-    *pp = q;
+    *pp += size;
     return v;
-}
-
-static int64_t get_z(const unsigned char **pp)
-{
-    uint64_t u = get_u(pp);
-    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
 typedef struct relrec {
@@ -844,19 +927,28 @@ static int decode_worker(dusk_profiler *p, const dusk__prun *run, dusk__pworker 
     unsigned char tag;
     while (rd_byte(&rd, &tag)) {
         const unsigned char *q = rd.b->data + rd.i;
-        if (tag == DUSK__LOG_RELEASED) {
-            int64_t task = (int64_t)get_u(&q);
-            last += (uint64_t)get_z(&q);
+        int kind = tag & 3, size = tag == DUSK__LOG_WIDE ? 8 : tag & DUSK__LOG_SMALL ? 2 : 4;
+        int64_t task;
+        uint64_t dt;
+        if (size == 8) {
+            kind = *q++;
+            task = (int64_t)get_field(&q, 8);
+        } else {
+            task = (int64_t)get_field(&q, 4);
+        }
+        dt = get_field(&q, size);
+        if (kind == DUSK__LOG_RELEASED) {
+            last += dt;
             rel[(*nrel)++] = (relrec){task, last};
             rd.i = (size_t)(q - rd.b->data);
             continue;
         }
         dusk_task_record *r = &out[(*nout)++];
         memset(r, 0, sizeof *r);
-        r->task = (int64_t)get_u(&q);
-        r->start_ns = last + (uint64_t)get_z(&q);
-        r->end_ns = r->start_ns + get_u(&q);
-        r->nbytes = get_u(&q);
+        r->task = task;
+        r->start_ns = last + dt;
+        r->end_ns = r->start_ns + get_field(&q, size);
+        r->nbytes = get_field(&q, size);
         r->key = r->func = "(unknown)";  /* unless the run's plan has it */
         const char *k = dusk_plan_key(run->plan, r->task);
         if (k) {
@@ -879,8 +971,8 @@ static int decode_worker(dusk_profiler *p, const dusk__prun *run, dusk__pworker 
                       : dusk_plan_entry_kind(run->plan, r->task) == DUSK_ENTRY_ALIAS ? "(alias)"
                                                                                   : "(value)";
         }
-        if (tag == DUSK__LOG_ERROR)
-            r->status = (int32_t)get_z(&q);
+        if (kind == DUSK__LOG_ERROR)
+            r->status = (int32_t)(int64_t)get_field(&q, 8);
         r->worker = worker;
         last = r->end_ns;
         rd.i = (size_t)(q - rd.b->data);
@@ -941,7 +1033,7 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     size_t *map = dusk_malloc((r->gsize ? r->gsize : 1) * sizeof *map);
     cursor *heap = dusk_malloc((size_t)(nw ? nw : 1) * sizeof *heap);
     dusk_task_record *tmp = dusk_malloc((n ? n : 1) * sizeof *tmp);
-    relrec *rel = dusk_malloc((nlogs / 3 + 1) * sizeof *rel);   /* a release takes 3+ bytes */
+    relrec *rel = dusk_malloc((nlogs / 7 + 1) * sizeof *rel);   /* a release takes 7+ bytes */
     /* room to keep the run's plan, which the records' keys point into */
     if (!run || !map || !heap || !tmp || !rel || reserve_records(p, base + n) ||
         grow((void **)&p->plans, &p->capplans, p->nplans + 1, sizeof *p->plans)) {

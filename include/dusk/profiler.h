@@ -9,9 +9,10 @@
 **      TASKS      Profiler: per task its key, function, start, end, worker,
 **                 result bytes and dependencies;
 **      RESOURCES  ResourceProfiler: process RSS, CPU % and the bytes the
-**                 scheduler holds, sampled on a thread of its own while a
-**                 run is active (or between dusk_profiler_begin and
-**                 dusk_profiler_end): every dt when dt is set, else every
+**                 scheduler holds, sampled while a run is active (or
+**                 between dusk_profiler_begin and dusk_profiler_end), by a
+**                 worker between two tasks when one is due then, else on a
+**                 thread of the profiler's: every dt when dt is set, else every
 **                 1 ms at first and less often as the run lengthens (a
 **                 run keeps 512 to 1024 evenly spaced samples once it
 **                 has lasted half a second), so that a short run has a

@@ -587,6 +587,76 @@ static void test_lossless_large(void **state)
     dusk_graph_free(g);
 }
 
+/* The recorder's log keeps every value exactly, whatever its size: a
+ * duration and a result over 32 bits, times that go back (a RELEASED and
+ * a START before the worker's last entry), a failed task's code; fed
+ * straight to the callbacks, with times no real run of a test would
+ * reach. */
+static void test_log_extremes(void **state)
+{
+    (void)state;
+    const char *root;
+    dusk_graph *g = tree_graph(2, &root);   /* two leaves and their sum */
+    dusk_plan *plan = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, &root, 1, &plan, &err), 0);
+    assert_int_equal(dusk_plan_graph_size(plan), 3);
+    dusk_profiler *p = dusk_profiler_new(&(dusk_profiler_options){.record = DUSK_PROF_TASKS});
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    const uint64_t G = 1000000000u;
+    /* {t_ns, nbytes, held, task, worker, kind, status, run} */
+    const dusk_event w0[] = {
+        {7, 0, 0, 0, 0, DUSK_EV_START, 0, 0},
+        {7 + 5 * G, UINT64_C(6000000000), 0, 0, 0, DUSK_EV_END, 0, 0},  /* 5 s, 6 GB */
+        {5 * G + 100, 0, 0, 1, 0, DUSK_EV_START, 0, 0},                 /* 2nd task: earlier */
+        {5 * G + 400, 70000, 0, 1, 0, DUSK_EV_END, 0, 0},
+        {5 * G + 390, UINT64_C(6000000000), 0, 0, 0, DUSK_EV_RELEASED, 0, 0},  /* back */
+        {6 * G + 70000, 70000, 0, 1, 0, DUSK_EV_RELEASED, 0, 0},
+    };
+    const dusk_event w1[] = {
+        {6 * G, 0, 0, 2, 1, DUSK_EV_START, 0, 0},
+        {6 * G + 300, 0, 0, 2, 1, DUSK_EV_ERROR, DUSK_EIO, 0},
+    };
+    const dusk_event begin = {0, 3, 0, -1, -1, DUSK_EV_RUN_BEGIN, 2, 0};
+    const dusk_event end = {7 * G, 0, 0, -1, -1, DUSK_EV_RUN_END, DUSK_EIO, 0};
+    cb.start(cb.ud, plan, 3);
+    cb.on_events(cb.ud, &begin, 1);
+    cb.on_events(cb.ud, w0, 2);        /* a batch ... */
+    cb.on_events(cb.ud, w1, 2);
+    for (size_t i = 2; i < 6; i++)
+        cb.on_events(cb.ud, &w0[i], 1);  /* ... and one at a time */
+    cb.on_events(cb.ud, &end, 1);
+    cb.finish(cb.ud, DUSK_EIO);
+    dusk_plan_unref(plan);
+
+    assert_int_equal(dusk_profiler_ntasks(p), 3);
+    assert_int_equal(dusk_profiler_lost(p), 0);
+    const dusk_task_record *r = dusk_profiler_tasks(p), *byid[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(r[i].task >= 0 && r[i].task < 3);
+        byid[r[i].task] = &r[i];
+    }
+    uint64_t b = dusk_profiler_runs(p)[0].begin_ns;
+    assert_int_equal(byid[0]->start_ns - b, 7);
+    assert_int_equal(byid[0]->end_ns - b, 7 + 5 * G);
+    assert_int_equal(byid[0]->nbytes, UINT64_C(6000000000));
+    assert_int_equal(byid[0]->released_ns - b, 5 * G + 390);
+    assert_int_equal(byid[0]->worker, 0);
+    assert_int_equal(byid[1]->start_ns - b, 5 * G + 100);
+    assert_int_equal(byid[1]->end_ns - b, 5 * G + 400);
+    assert_int_equal(byid[1]->nbytes, 70000);
+    assert_int_equal(byid[1]->released_ns - b, 6 * G + 70000);
+    assert_int_equal(byid[1]->status, 0);
+    assert_int_equal(byid[2]->start_ns - b, 6 * G);
+    assert_int_equal(byid[2]->end_ns - b, 6 * G + 300);
+    assert_int_equal(byid[2]->status, DUSK_EIO);
+    assert_int_equal(byid[2]->nbytes, 0);
+    assert_int_equal(byid[2]->worker, 1);
+    assert_int_equal(byid[2]->released_ns - b, 7 * G);   /* kept: the run's end */
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+}
+
 /* Allocation failures while recording lose records but never the run,
  * and leak nothing. */
 static void test_recording_oom(void **state)
@@ -1911,7 +1981,17 @@ static void test_recorders_together(void **state)
     drain_all(s, &d);
     assert_int_equal(dusk_profiler_ntasks(p), dusk_graph_size(g));
     assert_int_equal(dusk_profiler_ntasks(p2), dusk_graph_size(g));   /* cache needs them */
-    assert_true(dusk_profiler_nsamples(p2) >= 2);
+    /* a busy run's samples are taken on the workers' threads, between
+     * their tasks: in order, each with its memory and CPU */
+    size_t ns = dusk_profiler_nsamples(p2);
+    const dusk_resource_sample *rs = dusk_profiler_samples(p2);
+    assert_true(ns >= 2);
+    for (size_t i = 0; i < ns; i++) {
+        assert_true(rs[i].rss > 0);
+        assert_true(rs[i].cpu >= 0);
+        if (i)
+            assert_true(rs[i - 1].t_ns <= rs[i].t_ns);
+    }
     const char *keys[] = {root};
     check_records(p, g, keys, 1, 0, 3);
     /* the cache series of the counting profiler ends with the one result */
@@ -1938,6 +2018,7 @@ int main(void)
         cmocka_unit_test_teardown(test_several_runs, reset_alloc),
         cmocka_unit_test_teardown(test_failed_task, reset_alloc),
         cmocka_unit_test_teardown(test_lossless_large, reset_alloc),
+        cmocka_unit_test_teardown(test_log_extremes, reset_alloc),
         cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
         cmocka_unit_test_teardown(test_lost_start_says_so, reset_alloc),
         cmocka_unit_test_teardown(test_sampler, reset_alloc),
