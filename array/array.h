@@ -199,6 +199,10 @@ int dusk__rechunk_emit(dusk_graph *g, const dusk__layer *L, const int64_t *idx, 
 
 /* The block index as a literal tuple. */
 dusk_arg *dusk__index_arg(int ndim, const int64_t *idx);
+/* dusk_array_graph for a store: each layer that reads a file's blocks
+ * another layer reads too reads them again, under a copy of its own
+ * ('array-<token>'), rather than sharing them (emit.c says why). */
+int dusk__array_graph_stream(const dusk_array *a, dusk_graph **out, dusk_error *err);
 
 /* The next index in C order over a grid of nb blocks; 0 after the last. */
 static inline int dusk__next_index(int ndim, const int64_t *nb, int64_t *idx)

@@ -423,7 +423,7 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
             return 0;
         }
     } else if ((rc = dusk__memlimit_check_store(a, opts, err)) ||
-               (rc = dusk_array_graph(a, &g, err))) {
+               (rc = dusk__array_graph_stream(a, &g, err))) {
         return rc;
     }
     dusk_error rerr = DUSK_ERROR_INIT;

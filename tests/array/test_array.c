@@ -2339,7 +2339,9 @@ static void test_lecture(void **state)
     assert_contains(table, "23.44 kiB");
     assert_contains(table, "7.81 kiB");
 
-    /* store it (the 141 tasks and one store task per chunk) */
+    /* store it (the 141 tasks and one store task per chunk: 'sub' waits
+     * for each column's mean in pairs of blocks, too few to read them
+     * again, array/emit.c) */
     dusk_run_stats st = {0};
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 0);
     o.stats = &st;
