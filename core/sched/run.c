@@ -497,8 +497,11 @@ int dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
     if (!r->timed)
         return 0;
     /* Not before its READY, which another worker may have stamped. A task
-     * its worker's last task made ready starts right after that one's
-     * events: their time serves (a clock reading less a task). */
+     * that follows its worker's last task straight (made ready by it, or
+     * found at once in the worker's own deque or first tasks: fresh 0)
+     * starts right after that one's events: their time serves (a clock
+     * reading less a task, some 40 ns where the clock is not the CPU's
+     * counter). */
     uint64_t ts = fresh ? lf_now(r, w) : w->last_t;
     uint64_t tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
     if (tr > ts)
