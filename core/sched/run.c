@@ -185,7 +185,9 @@ static void emit_first_ready(dusk__run *r, size_t n)
                            : NULL;
     int cbs = (r->cb_want & DUSK_EVMASK(DUSK_EV_READY)) != 0;
     const dusk_plan *p = r->plan;
-    size_t k = 0;
+    /* to the callbacks in batches (on_events gets one call a batch) */
+    dusk_event buf[128];
+    size_t k = 0, nb = 0;
     for (size_t i = 0; i < p->n && k < n; i++) {
         int64_t t = dusk__plan_task(p, i);
         if (r->s[t].waiting != 0)
@@ -194,11 +196,18 @@ static void emit_first_ready(dusk__run *r, size_t n)
             e[k] = t;
         k++;
         if (cbs) {
-            dusk_event ev = {r->last_t, 0, r->held, t, -1, DUSK_EV_READY, 0, r->run_index};
-            for (size_t j = 0; j < r->ncbs; j++)
-                deliver_one(&r->cbs[j], &ev, 1);
+            buf[nb++] = (dusk_event){r->last_t, 0, r->held, t, -1, DUSK_EV_READY, 0,
+                                     r->run_index};
+            if (nb == sizeof buf / sizeof *buf || k == n) {
+                for (size_t j = 0; j < r->ncbs; j++)
+                    deliver_one(&r->cbs[j], buf, nb);
+                nb = 0;
+            }
         }
     }
+    if (nb)   /* fewer ready than n: not reached while the counters are right */
+        for (size_t j = 0; j < r->ncbs; j++)
+            deliver_one(&r->cbs[j], buf, nb);
     if (r->stream) {
         r->seq += n;
         if (e)

@@ -158,7 +158,8 @@ typedef struct dusk_callbacks {
     void (*on_event)(void *ud, const dusk_event *ev);
     /* The same in batches: a worker's events of one step (its task's END,
      * the READY and RELEASED it caused, its next START) in one call, in
-     * order. Cheaper than on_event for a recorder that loops anyway. A
+     * order; the READYs of worker -1 (the tasks ready from the start) up
+     * to 128 a call. Cheaper than on_event for a recorder that loops anyway. A
      * batch may hold kinds outside `kinds` when another callback of the
      * run asked for them: skip what you do not want. */
     void (*on_events)(void *ud, const dusk_event *ev, size_t n);
