@@ -18,14 +18,28 @@
 **   plan.build                   dusk_plan_new for the root, made anew (the
 **                                graph's cached plan was for other keys)
 **   overhead.sync                sync scheduler, no listener
-**   overhead.threads             threads, 2 workers, a dusk_callbacks whose
-**                                on_event counts events (atomically); the
+**   overhead.threads             threads, 2 workers, a counting listener:
+**                                a dusk_callbacks whose on_events adds each
+**                                batch's size to a counter of the calling
+**                                worker's own (on its own cache line, as a
+**                                listener that counts sensibly would); the
 **                                count is checked
+**   overhead.threads.on_event    the same counted by on_event, one atomic
+**                                addition an event to one counter both
+**                                workers write (the listener's own
+**                                contention, which is not dusk's)
 **   overhead.threads.nolistener  threads, 2 workers, no listener
 **   overhead.threads.stream      threads, 2 workers, a dusk_stream drained by
 **                                a consumer thread; the count is checked
 **   overhead.threads.8, .32      as overhead.threads with 8 and 32 workers (more
 **                                than this machine's cores)
+**   overhead.threads.ratio       overhead.threads / .nolistener: the median
+**                                of PAIRS pairs of runs alternated in this
+**                                process (each pair shares the machine's
+**                                drift), as bench/profile.c does
+**   clock.tsc_ns                 one time reading as a listened-to worker
+**                                takes it (dusk__tclock_now: the CPU's
+**                                counter where it can), ns
 **   overhead.threads.small       threads, 2 workers, no listener, the same graph
 **                                on 64 leaves (127 tasks), best of 200: what a
 **                                run costs besides its tasks
@@ -58,9 +72,10 @@
 
 #include <dusk.h>
 
+#include "core/events.h"   /* dusk__tclock, for clock.tsc_ns */
 #include "overhead_graph.h"
 
-enum { REPS = 5, WORKERS = 2, BIG_LEAVES = 5000000, BIG_REPS = 3 };
+enum { REPS = 5, WORKERS = 2, BIG_LEAVES = 5000000, BIG_REPS = 3, PAIRS = 9 };
 /* Per task READY, START, END; RELEASED for all but the requested root;
  * RUN_BEGIN and RUN_END. */
 #define NEVENTS_OF(ntasks) (3u * (ntasks) + ((ntasks) - 1u) + 2u)
@@ -70,11 +85,30 @@ enum { REPS = 5, WORKERS = 2, BIG_LEAVES = 5000000, BIG_REPS = 3 };
 
 static atomic_uint_fast64_t cb_events;
 
+/* The shared counter: one atomic addition an event, on a line every
+ * worker writes (overhead.threads.on_event). */
 static void count_event(void *ud, const dusk_event *ev)
 {
     (void)ud;
     (void)ev;
     atomic_fetch_add_explicit(&cb_events, 1, memory_order_relaxed);
+}
+
+/* A counter per worker id (worker + 1: -1 is the calling thread's), each
+ * on a cache line of its own. Calls for one worker id come one at a time
+ * (events.h), so its counter needs no read-modify-write; relaxed loads and
+ * stores keep the reads after the run well defined. */
+enum { MAX_COUNTERS = 64 };
+static struct {
+    _Alignas(64) atomic_uint_fast64_t n;
+} counters[MAX_COUNTERS];
+
+static void count_events(void *ud, const dusk_event *ev, size_t n)
+{
+    (void)ud;
+    atomic_uint_fast64_t *c = &counters[(ev[0].worker + 1) % MAX_COUNTERS].n;
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
 }
 
 typedef struct consumer {
@@ -103,7 +137,7 @@ static void *drain_stream(void *arg)
 
 /* --- runs ------------------------------------------------------------------ */
 
-typedef enum { L_NONE, L_CALLBACK, L_STREAM, L_START } listener;
+typedef enum { L_NONE, L_CALLBACK, L_ON_EVENT, L_STREAM, L_START } listener;
 
 /* Workers of a threads or processes run: WORKERS, but for the
  * oversubscribed lines. */
@@ -134,6 +168,12 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
         o.callbacks = &cb;
         o.ncallbacks = 1;
     } else if (l == L_CALLBACK) {
+        cb.on_events = count_events;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        for (int i = 0; i < MAX_COUNTERS; i++)
+            atomic_store(&counters[i].n, 0);
+    } else if (l == L_ON_EVENT) {
         cb.on_event = count_event;
         o.callbacks = &cb;
         o.ncallbacks = 1;
@@ -159,6 +199,10 @@ static uint64_t run_once(dusk_graph *g, const char *root, dusk_sched_kind kind,
         *events = c.events;
         dusk_stream_free(c.s);
     } else if (l == L_CALLBACK) {
+        *events = 0;
+        for (int i = 0; i < MAX_COUNTERS; i++)
+            *events += atomic_load(&counters[i].n);
+    } else if (l == L_ON_EVENT) {
         *events = atomic_load(&cb_events);
     }
     if (rc != 0) {
@@ -201,12 +245,78 @@ static void measure(const char *name, dusk_graph *g, const char *root,
         uint64_t ns = run_once(g, root, kind, l, &events);
         if (ns == 0)
             return;
-        if ((l == L_CALLBACK || l == L_STREAM) && events != NEVENTS_OF(ntasks))
+        if ((l == L_CALLBACK || l == L_ON_EVENT || l == L_STREAM) && events != NEVENTS_OF(ntasks))
             fail("%s: %" PRIu64 " events, expected %zu", name, events, NEVENTS_OF(ntasks));
         if (ns < best)
             best = ns;
     }
     printf("%s: %.0f ns/task\n", name, (double)best / (double)ntasks);
+    fflush(stdout);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* overhead.threads against .nolistener side by side: PAIRS pairs of runs
+ * (after one that warms up), the order alternated, the median of the
+ * pairs' ratios. A figure from another minute drifts up to 2x here. */
+static void measure_ratio(dusk_graph *g, const char *root)
+{
+    double ratio[PAIRS];
+    size_t nratio = 0, ntasks = dusk_graph_size(g);
+    if (!wanted("overhead.threads.ratio"))
+        return;
+    for (int r = 0; r < PAIRS + 1; r++) {
+        uint64_t ns[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+            int on = (r + k) % 2;   /* nolistener first in even pairs */
+            uint64_t events = 0;
+            ns[on] = run_once(g, root, DUSK_SCHED_THREADS, on ? L_CALLBACK : L_NONE, &events);
+            if (ns[on] == 0)
+                return;
+            if (on && events != NEVENTS_OF(ntasks)) {
+                fail("overhead.threads.ratio: %" PRIu64 " events, expected %zu", events,
+                     NEVENTS_OF(ntasks));
+                return;
+            }
+        }
+        if (r > 0)
+            ratio[nratio++] = (double)ns[1] / (double)ns[0];
+    }
+    qsort(ratio, nratio, sizeof *ratio, cmp_double);
+    printf("overhead.threads.ratio: %.2f x\n", ratio[nratio / 2]);
+    fflush(stdout);
+}
+
+/* One dusk__tclock_now, as a listened-to worker reads the time for its
+ * task's events: best of 5 rounds of a million, after 20 ms of readings
+ * (the counter's rate is known after 10 ms; until then every reading is a
+ * real one). */
+static void measure_clock(void)
+{
+    enum { N = 1000000 };
+    dusk__tclock c;
+    uint64_t sink = 0, best = UINT64_MAX;
+    if (!wanted("clock.tsc_ns"))
+        return;
+    memset(&c, 0, sizeof c);
+    for (uint64_t t0 = now_ns(); now_ns() - t0 < 20000000;)
+        sink += dusk__tclock_now(&c);
+    for (int r = 0; r < 5; r++) {
+        uint64_t t0 = now_ns();
+        for (int i = 0; i < N; i++)
+            sink += dusk__tclock_now(&c);
+        uint64_t t1 = now_ns();
+        if (t1 - t0 < best)
+            best = t1 - t0;
+    }
+    if (sink == 0)
+        fail("clock.tsc_ns: the clock never moved");
+    printf("clock.tsc_ns: %.1f ns (%s)\n", (double)best / N,
+           dusk__tclock_counter() ? "time-stamp counter" : "clock_gettime");
     fflush(stdout);
 }
 
@@ -329,7 +439,10 @@ int main(void)
 
     measure("overhead.sync", g, root, DUSK_SCHED_SYNC, L_NONE, REPS);
     measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
+    measure("overhead.threads.on_event", g, root, DUSK_SCHED_THREADS, L_ON_EVENT, REPS);
     measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE, REPS);
+    measure_ratio(g, root);
+    measure_clock();
     measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM, REPS);
     /* More workers than the machine's cores (as overhead.threads): the
      * same graph must not get slower with more threads than cores. */

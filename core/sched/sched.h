@@ -360,7 +360,8 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  * Gates: a worker that owns its next task passes them first (threads.c),
  * its last task delivered, and only then reads the START's time. */
 /* fresh: the clock is read for the START (else w's last time serves: t
- * is the task its last finish returned, taken with no gate between).
+ * is the task its last finish returned, or one found at once in w's own
+ * deque or first tasks, with no gate, delivery, steal or wait between).
  * Non-zero when the run has failed (a task's error, a refusal) by then: t
  * does not start. A timed run's ERROR is stamped after every START that
  * did not see the failure (no task starts after it, events.h). */

@@ -190,11 +190,15 @@ static void lf_wake(dusk__run *r, int all)
 enum { STEAL_SPINS = 4, STEAL_ROUNDS = 8 };
 
 /* Work for w: its deque's newest, its claimed first tasks, a steal; parks
- * when there is none. -1 when the run is over. */
-static int64_t lf_find(dusk__run *r, dusk__worker *w)
+ * when there is none. -1 when the run is over. *straight: 1 when the task
+ * came from w's own deque or first tasks before anything else was done
+ * (no delivery, steal or park since its last task), so that its START may
+ * take that task's time (dusk__run_claimed's fresh). */
+static int64_t lf_find(dusk__run *r, dusk__worker *w, int *straight)
 {
     pool *pl = r->backend;
     int n = r->nworkers;
+    *straight = 1;
     for (;;) {
         /* after a task's error no task starts, as on the locked path:
          * what is left in the deques is dropped with the run */
@@ -205,6 +209,7 @@ static int64_t lf_find(dusk__run *r, dusk__worker *w)
             return t;
         if ((t = dusk__run_claim(r, w)) >= 0)
             return t;
+        *straight = 0;
         /* Nothing of its own: what the last step did reaches the listeners
          * (a stream's reader waits for this worker's events) and its
          * released results are freed before it spends rounds stealing. */
@@ -252,8 +257,12 @@ static void lf_main(dusk__worker *w)
     dusk__run *r = w->r;
     dusk_value *v = NULL;
     dusk_error terr;
-    int64_t t = lf_find(r, w);
-    int fresh = 1;   /* t was not made ready by this worker's last task */
+    int straight;
+    int64_t t = lf_find(r, w, &straight);
+    /* 1: t's START needs a clock reading of its own; 0: t follows this
+     * worker's last task straight (made ready by it, or found at once in
+     * its own deque or first tasks), and that task's time serves */
+    int fresh = 1;
     while (t >= 0) {
         if (dusk__run_gate_armed(r)) {
             fresh = 1;
@@ -293,8 +302,8 @@ static void lf_main(dusk__worker *w)
         if (__atomic_load_n(&r->status, __ATOMIC_ACQUIRE))
             break;   /* a task failed: none starts after it */
         if (t < 0) {
-            t = lf_find(r, w);
-            fresh = 1;
+            t = lf_find(r, w, &straight);
+            fresh = !straight;
         }
     }
     dusk__run_flush(r, w);

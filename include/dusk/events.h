@@ -83,7 +83,12 @@
 **    the time through the CPU's time-stamp counter where it is invariant
 **    (x86-64) and the kernel's clock runs on it, calibrated against
 **    dusk_now_ns() at least every millisecond: their times agree with it
-**    to within a microsecond, typically tens of ns.
+**    to within a microsecond, typically tens of ns. A threads worker that
+**    goes from one task straight to its next (one its task made ready, or
+**    found at once in its own queue; no gate, steal or wait between) reads
+**    no clock for the START: it carries the previous END's time (the
+**    START is later by the delivery of that step's events to the
+**    callbacks, which it does not count).
 **
 ** With no listener (no callbacks, no stream) a scheduler does no event work
 ** per task: it builds no event and reads no clock (a run reads the clock
@@ -158,7 +163,8 @@ typedef struct dusk_callbacks {
     void (*on_event)(void *ud, const dusk_event *ev);
     /* The same in batches: a worker's events of one step (its task's END,
      * the READY and RELEASED it caused, its next START) in one call, in
-     * order. Cheaper than on_event for a recorder that loops anyway. A
+     * order; the READYs of worker -1 (the tasks ready from the start) up
+     * to 128 a call. Cheaper than on_event for a recorder that loops anyway. A
      * batch may hold kinds outside `kinds` when another callback of the
      * run asked for them: skip what you do not want. */
     void (*on_events)(void *ud, const dusk_event *ev, size_t n);

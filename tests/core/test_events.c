@@ -557,6 +557,71 @@ static void test_kinds_and_batches(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* The tasks ready from the start reach on_events from the calling thread
+ * (worker -1) in batches of at most 128, each READY once, before any
+ * worker's event; not one call each. */
+typedef struct {
+    atomic_size_t readys, calls, worker_events, big;
+    atomic_int order_ok;
+} first_probe;
+
+static void first_events(void *ud, const dusk_event *ev, size_t n)
+{
+    first_probe *f = ud;
+    if (ev[0].worker >= 0) {
+        atomic_fetch_add(&f->worker_events, n);
+        return;
+    }
+    if (ev[0].kind != DUSK_EV_READY)
+        return;
+    if (n > 128)
+        atomic_fetch_add(&f->big, 1);
+    atomic_fetch_add(&f->calls, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind != DUSK_EV_READY || ev[i].worker != -1 ||
+            atomic_load(&f->worker_events) != 0)
+            atomic_store(&f->order_ok, 0);
+    }
+    atomic_fetch_add(&f->readys, n);
+}
+
+static void test_first_readys_batched(void **state)
+{
+    (void)state;
+    enum { LEAVES = 1000 };
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *args[LEAVES];
+    char key[32];
+    for (int i = 0; i < LEAVES; i++) {
+        snprintf(key, sizeof key, "leaf-%d", i);
+        assert_int_equal(dusk_task(g, key, &dusk_inc, dusk_lit_int(i)), 0);
+        args[i] = dusk_ref(key);
+    }
+    assert_int_equal(dusk_graph_taskv(g, "total", &dusk_sum, 1,
+                                      (dusk_arg *[]){dusk_listv(LEAVES, args)}), 0);
+    for (int k = 0; k < 2; k++) {
+        first_probe f;
+        atomic_init(&f.readys, 0); atomic_init(&f.calls, 0);
+        atomic_init(&f.worker_events, 0); atomic_init(&f.big, 0);
+        atomic_init(&f.order_ok, 1);
+        dusk_callbacks cb = {.ud = &f, .on_events = first_events};
+        dusk_options o = {k ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2, &cb, 1, NULL, NULL, 0};
+        dusk_value *out = NULL;
+        assert_int_equal(dusk_get(g, "total", &o, &out, NULL), 0);
+        assert_int_equal(dusk_value_int(out), (int64_t)LEAVES * (LEAVES + 1) / 2);
+        assert_int_equal(atomic_load(&f.readys), LEAVES);
+        assert_int_equal(atomic_load(&f.big), 0);
+        assert_true(atomic_load(&f.calls) >= (LEAVES + 127) / 128);
+        assert_true(atomic_load(&f.calls) <= (LEAVES + 127) / 128 + 1);
+        assert_int_equal(atomic_load(&f.order_ok), 1);
+        assert_true(atomic_load(&f.worker_events) > 0);
+        dusk_value_unref(out);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A drain with a small max returns the oldest events first. */
 static void test_stream_partial_drains(void **state)
 {
@@ -1776,6 +1841,7 @@ int main(void)
         cmocka_unit_test_teardown(test_event_sizes, reset_alloc),
         cmocka_unit_test_teardown(test_run_begin_and_clock, reset_alloc),
         cmocka_unit_test_teardown(test_kinds_and_batches, reset_alloc),
+        cmocka_unit_test_teardown(test_first_readys_batched, reset_alloc),
         cmocka_unit_test_teardown(test_callback_stream_parity, reset_alloc),
         cmocka_unit_test(test_worker_clock),
         cmocka_unit_test_teardown(test_event_durations, reset_alloc),
