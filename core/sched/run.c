@@ -782,9 +782,9 @@ static HOT_INLINE int call(const dusk_func *f, dusk_value *const *argv, size_t n
 }
 
 /* A task whose arguments are its dependencies' results (the plan's
- * DUSK__PLAN_DEPARGS, e.g. every `add` of a reduction tree): read from
- * its dependency list [a, b) and the slots, borrowed, which is all a run
- * touches of such a task besides its function. */
+ * DUSK__PLAN_DEPARGS, e.g. every `add` of a reduction tree): read,
+ * borrowed, from the slots of its dependency list deps[0..n), which is
+ * all a run touches of such a task besides its function. */
 static HOT_INLINE int execute_depargs(const dusk_func *f, const dusk__id *deps, size_t n,
                                       const dusk__slot *s, dusk_value **out, dusk_error *terr)
 {
@@ -797,7 +797,7 @@ static HOT_INLINE int execute_depargs(const dusk_func *f, const dusk__id *deps, 
 
 /* A task whose arguments are literals and its dependencies' results
  * (DUSK__PLAN_FLAT, e.g. `inc` of a literal): the literals from the
- * graph's arguments, the references from its dependency list [a, b). */
+ * graph's arguments, the references from its dependency list, deps. */
 static HOT_INLINE int execute_flat(const dusk__task *task, const dusk__id *deps,
                                    const dusk__slot *s, dusk_value **out, dusk_error *terr)
 {
@@ -863,6 +863,7 @@ static int execute_entry(dusk__run *r, int64_t t, dusk_value **out, dusk_error *
     return rc;
 }
 
+/* Computes task t: 0 and *out, or a code with terr set. */
 static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
 {
     const dusk_plan *p = r->plan;
