@@ -235,7 +235,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     atomic_init(&p->deps64, NULL);
     atomic_init(&p->rdeps64, NULL);
     atomic_init(&p->spare_s, NULL);
-    atomic_init(&p->spare_tt, NULL);
+    atomic_init(&p->spare_st, NULL);
 
     /* Per task: what it is, its key. The longest lists and the values are
      * counted in locals (p's fields would be reloaded after each store to
@@ -382,7 +382,7 @@ void dusk_plan_unref(const dusk_plan *cp)
         if (p->kind[dusk__plan_task(p, i)] == DUSK_ENTRY_VALUE)
             dusk_value_unref((dusk_value *)p->entry[dusk__plan_task(p, i)]);
     dusk_free(atomic_load_explicit(&p->spare_s, memory_order_acquire));
-    dusk_free(atomic_load_explicit(&p->spare_tt, memory_order_acquire));
+    dusk_free(atomic_load_explicit(&p->spare_st, memory_order_acquire));
     dusk__keep_unref(p->lists);
     dusk__keep_unref(p->text);
     dusk_free(atomic_load_explicit(&p->tasks64, memory_order_acquire));

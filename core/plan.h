@@ -72,13 +72,14 @@ struct dusk_plan {
      * API, made the first time one is asked for (by any of the threads
      * reading the plan: the first copy published wins), freed with it */
     _Atomic(int64_t *) tasks64, want64, deps64, rdeps64;
-    /* A finished run's per-task arrays (run.c: its slots, and its event
-     * times when it had them), kept for the plan's next run instead of
-     * being freed and allocated (and faulted in page by page) again: each
-     * is taken and given back with an atomic exchange, so runs of one plan
-     * at once each get their own; the last is freed with the plan. Not
-     * part of the plan's value. */
-    _Atomic(void *) spare_s, spare_tt;
+    /* A finished run's per-task block (run.c: its slots, in spare_st
+     * followed by its event times), kept for the plan's next run instead
+     * of being freed and allocated (and faulted in page by page) again:
+     * taken and given back with an atomic exchange, so runs of one plan at
+     * once each get their own; a run of the other layout resizes it (one
+     * block kept: the last run's). Freed with the plan. Not part of the
+     * plan's value. */
+    _Atomic(void *) spare_s, spare_st;
 };
 
 /* The plan of a run of g for the task ids want[0..nwant) (which exist):

@@ -1214,9 +1214,9 @@ static void run_free(dusk__run *r)
         for (size_t i = 0; i < r->plan->n; i++)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
     }
-    /* the slots and times go back to the plan for its next run */
-    spare_put(r->plan, r->plan ? &((dusk_plan *)r->plan)->spare_s : NULL, r->s);
-    spare_put(r->plan, r->plan ? &((dusk_plan *)r->plan)->spare_tt : NULL, r->tt);
+    /* the slots (and times) go back to the plan for its next run */
+    dusk_plan *mp = (dusk_plan *)r->plan;
+    spare_put(mp, mp ? (r->tt ? &mp->spare_st : &mp->spare_s) : NULL, r->s);
     dusk_free(r->heap);
     r->tt = NULL;
     if (r->workers)
@@ -1310,18 +1310,40 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
                             "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
         goto early;
     }
-    /* The slots: the plan's last run's when it left them (the slots of
-     * ids outside a culled plan are still zero: no run writes them), else
-     * new ones; a plan of the whole graph sets every slot below, so no
-     * zeroing first. */
-    r->s = spare_take(&((dusk_plan *)p)->spare_s);
-    if (!r->s)
-        r->s = p->tasks ? dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s)
-                        : dusk_malloc((p->gsize ? p->gsize : 1) * sizeof *r->s);
+    listeners(r, opts);
+    /* A backend that can runs without the lock, listened to or not: its
+     * stream is merged by time, its gates are passed by a worker before
+     * it starts the task it owns (threads.c). */
+    r->lockfree = be->lockfree;
+    /* The slots, and for a timed lock-free run its event times after them
+     * in the same block (zeroed): the plan's last run's block (a plan
+     * keeps one), resized when it had the other layout (its slots stay in
+     * their pages: none is faulted in anew), else a new one. The slots of
+     * ids outside a culled plan are zero in any of them: no run writes
+     * them. A plan of the whole graph sets every slot below, so no zeroing
+     * first. */
+    int with_tt = r->lockfree && r->timed, zeroed = 0;
+    size_t gs = p->gsize ? p->gsize : 1;
+    size_t bytes = gs * (sizeof *r->s + (with_tt ? sizeof *r->tt : 0));
+    dusk_plan *mp = (dusk_plan *)p;   /* its spares are not part of its value */
+    _Atomic(void *) *mine = with_tt ? &mp->spare_st : &mp->spare_s;
+    _Atomic(void *) *other = with_tt ? &mp->spare_s : &mp->spare_st;
+    void *old = NULL;
+    if ((r->s = spare_take(mine)) == NULL && (old = spare_take(other)) != NULL &&
+        (r->s = dusk_realloc(old, bytes)) == NULL)
+        spare_put(mp, other, old);   /* kept as it was */
+    if (!r->s && !old) {
+        zeroed = with_tt || p->tasks;
+        r->s = zeroed ? dusk_calloc(1, bytes) : dusk_malloc(bytes);
+    }
     if (!r->s) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
+    if (with_tt && !zeroed)
+        memset(r->s + gs, 0, gs * sizeof *r->tt);
+    if (with_tt)
+        r->tt = (uint64_t *)(r->s + gs);
     slots_init(r->s, p);
     r->sinks_left = (uint32_t)p->nsinks;
     size_t hcap = p->maxready + (be->picks ? p->nfirst : 0);
@@ -1332,11 +1354,6 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     for (size_t i = 0; i < p->nwant; i++)
         r->s[p->want[i]].needed |= 1;
 
-    listeners(r, opts);
-    /* A backend that can runs without the lock, listened to or not: its
-     * stream is merged by time, its gates are passed by a worker before
-     * it starts the task it owns (threads.c). */
-    r->lockfree = be->lockfree;
     /* (remote.c moves held itself as it gathers results: always) */
     r->track_held = opts->stats != NULL || r->listening || be->picks;
     /* A lock-free run's stream sums held itself (core/events.c): with no
@@ -1346,20 +1363,6 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     if (r->lockfree && r->stream && !opts->stats && !be->picks && !r->cb_want)
         r->track_held = 0;
     r->sizes = r->track_held || r->stream;
-    /* Event times: zeroed, in the last run's array when there is one
-     * (one the run does not need is freed: a plan keeps only what its
-     * runs use) */
-    r->tt = spare_take(&((dusk_plan *)p)->spare_tt);
-    if (r->tt && !(r->lockfree && r->timed)) {
-        dusk_free(r->tt);
-        r->tt = NULL;
-    } else if (r->tt) {
-        memset(r->tt, 0, (p->gsize ? p->gsize : 1) * sizeof *r->tt);
-    } else if (r->lockfree && r->timed &&
-               !(r->tt = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->tt))) {
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
-        goto early;
-    }
     if (r->timed)
         dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
     if (workers_new(r, nworkers) != 0) {
