@@ -23,8 +23,9 @@
 ** of what validation derived at any change); a request for the same ids
 ** gets that plan again, with one more reference. Invariant: a plan is
 ** written only between its allocation and its return from
-** dusk__plan_make; after that only its reference count changes, and its
-** 64-bit copies of its id arrays appear (published atomically, once).
+** dusk__plan_make; after that only its reference count changes, its
+** 64-bit copies of its id arrays appear (published atomically, once), and
+** runs leave and take their spare arrays (atomically; core/plan.h).
 ** Core reads the 32-bit arrays; the copies are only for the public API,
 ** whose callers may never ask (a run does not).
 */
@@ -158,6 +159,23 @@ static int keeps(dusk_graph *g)
     return 0;
 }
 
+/* The plan's kind of task t: DUSK__PLAN_DEPARGS or DUSK__PLAN_FLAT when
+ * its list stands for its references, which it does when they are as
+ * many as the list holds (the list names each task once, in the order of
+ * the arguments: a repeat would make it shorter); else the graph's. */
+static unsigned char plan_kind(const dusk_graph *g, size_t t)
+{
+    const dusk__task *task = &g->tasks[t];
+    size_t n = task->nargs, nrefs = 0;
+    if (task->kind != DUSK_ENTRY_TASK || task->has_list || n > DUSK__PLAN_DEPARGS_MAX)
+        return (unsigned char)task->kind;
+    for (size_t i = 0; i < n; i++)
+        nrefs += task->args[i].kind == DUSK__ARG_REF;
+    if (nrefs != (size_t)(g->dep_off[t + 1] - g->dep_off[t]))
+        return (unsigned char)task->kind;
+    return nrefs == n ? DUSK__PLAN_DEPARGS : DUSK__PLAN_FLAT;
+}
+
 static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_plan **out,
                       dusk_error *err)
 {
@@ -216,11 +234,13 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
     atomic_init(&p->want64, NULL);
     atomic_init(&p->deps64, NULL);
     atomic_init(&p->rdeps64, NULL);
+    atomic_init(&p->spare_s, NULL);
+    atomic_init(&p->spare_st, NULL);
 
     /* Per task: what it is, its key. The longest lists and the values are
      * counted in locals (p's fields would be reloaded after each store to
      * p->kind, a char array, which may alias anything). */
-    size_t k = 0, maxdeps = 0, maxrdeps = 0, nvalues = 0;
+    size_t k = 0, maxdeps = 0, maxrdeps = 0, nvalues = 0, nsinks = 0;
     for (size_t t = 0; t < gs; t++) {
         if (!in[t]) {
             p->key[t] = 0;
@@ -231,7 +251,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         const dusk__task *task = &g->tasks[t];
         if (p->tasks)
             p->tasks[k++] = (dusk__id)t;
-        p->kind[t] = (unsigned char)task->kind;
+        p->kind[t] = plan_kind(g, t);
         p->entry[t] = task->kind == DUSK_ENTRY_TASK    ? (const void *)task->func
                       : task->kind == DUSK_ENTRY_VALUE ? dusk_value_ref(task->value)
                                                        : NULL;
@@ -243,6 +263,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         size_t nr = (size_t)(g->rdep_off[t + 1] - g->rdep_off[t]);
         if (nr > maxrdeps)   /* a culled plan's lists are shorter: below */
             maxrdeps = nr;
+        nsinks += nr == 0;   /* the same */
     }
     p->maxdeps = maxdeps;
     p->maxrdeps = whole ? maxrdeps : 0;
@@ -260,6 +281,7 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
         dusk__off *off = (dusk__off *)(block + o_rdep_off);
         dusk__id *ids = (dusk__id *)(block + o_rdep_ids);
         dusk__off m = 0;
+        nsinks = 0;
         for (size_t t = 0; t < gs; t++) {
             off[t] = m;
             if (!in[t])
@@ -269,11 +291,13 @@ static int plan_build(dusk_graph *g, const int64_t *want, size_t nwant, dusk_pla
                     ids[m++] = g->rdep_ids[j];
             if (m - off[t] > p->maxrdeps)
                 p->maxrdeps = m - off[t];
+            nsinks += m == off[t];
         }
         off[gs] = m;
         p->rdep_off = off;
         p->rdep_ids = ids;
     }
+    p->nsinks = nsinks;
     p->maxready = ready_bound(p, in);
     p->nfirst = nfirst;
     p->first = (uint64_t *)(block + o_first);
@@ -357,6 +381,8 @@ void dusk_plan_unref(const dusk_plan *cp)
     for (size_t i = 0; p->nvalues && i < p->n; i++)
         if (p->kind[dusk__plan_task(p, i)] == DUSK_ENTRY_VALUE)
             dusk_value_unref((dusk_value *)p->entry[dusk__plan_task(p, i)]);
+    dusk_free(atomic_load_explicit(&p->spare_s, memory_order_acquire));
+    dusk_free(atomic_load_explicit(&p->spare_st, memory_order_acquire));
     dusk__keep_unref(p->lists);
     dusk__keep_unref(p->text);
     dusk_free(atomic_load_explicit(&p->tasks64, memory_order_acquire));
@@ -434,12 +460,13 @@ size_t dusk_plan_key_repr(const dusk_plan *p, int64_t id, char *buf, size_t n)
 
 dusk_entry_kind dusk_plan_entry_kind(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) ? (dusk_entry_kind)p->kind[id] : DUSK_ENTRY_VALUE;
+    return dusk_plan_contains(p, id) ? (dusk_entry_kind)dusk__plan_kind(p, id)
+                                     : DUSK_ENTRY_VALUE;
 }
 
 const dusk_func *dusk_plan_func(const dusk_plan *p, int64_t id)
 {
-    return dusk_plan_contains(p, id) && p->kind[id] == DUSK_ENTRY_TASK
+    return dusk_plan_contains(p, id) && dusk__plan_kind(p, id) == DUSK_ENTRY_TASK
                ? (const dusk_func *)p->entry[id] : NULL;
 }
 

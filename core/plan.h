@@ -18,7 +18,21 @@
 #include "dusk/plan.h"
 #include "graph.h"
 
-enum { DUSK__PLAN_OUT = 0xff };   /* kind[] of an id not in the plan */
+/* kind[] of a task is its dusk_entry_kind, but for these: */
+enum {
+    DUSK__PLAN_DEPARGS = 3,      /* a task whose arguments are its dependencies'
+                                    results, in the order of its dependency list
+                                    (references only, none repeated, at most
+                                    DUSK__PLAN_DEPARGS_MAX): a run builds them
+                                    from the list it walks anyway, without the
+                                    graph's arguments and name table */
+    DUSK__PLAN_FLAT = 4,         /* a task whose arguments are literals and
+                                    references, at most DUSK__PLAN_DEPARGS_MAX,
+                                    the references its dependency list in
+                                    order: the list stands for them */
+    DUSK__PLAN_OUT = 0xff        /* an id not in the plan */
+};
+enum { DUSK__PLAN_DEPARGS_MAX = 8 };
 
 struct dusk_plan {
     atomic_long refs;
@@ -31,6 +45,7 @@ struct dusk_plan {
                                     heap; plan.c) */
     size_t nvalues;              /* value entries (each holds its literal) */
     size_t nfirst;               /* tasks with no dependency: ready at the start */
+    size_t nsinks;               /* tasks with no dependent in the plan */
     const uint64_t *first;       /* ... as prio << 32 | id, increasing: a run
                                     takes them in order from this list, made once
                                     a plan, instead of sifting them through its
@@ -57,6 +72,14 @@ struct dusk_plan {
      * API, made the first time one is asked for (by any of the threads
      * reading the plan: the first copy published wins), freed with it */
     _Atomic(int64_t *) tasks64, want64, deps64, rdeps64;
+    /* A finished run's per-task block (run.c: its slots, in spare_st
+     * followed by its event times), kept for the plan's next run instead
+     * of being freed and allocated (and faulted in page by page) again:
+     * taken and given back with an atomic exchange, so runs of one plan at
+     * once each get their own; a run of the other layout resizes it (one
+     * block kept: the last run's). Freed with the plan. Not part of the
+     * plan's value. */
+    _Atomic(void *) spare_s, spare_st;
 };
 
 /* The plan of a run of g for the task ids want[0..nwant) (which exist):
@@ -77,6 +100,12 @@ static inline const char *dusk__plan_key(const dusk_plan *p, int64_t t)
 {
     uint32_t o = p->key[t];
     return p->pages[o >> DUSK__STRTAB_SHIFT] + (o & ((1u << DUSK__STRTAB_SHIFT) - 1));
+}
+
+/* The dusk_entry_kind of task t of p (in the plan). */
+static inline int dusk__plan_kind(const dusk_plan *p, int64_t t)
+{
+    return p->kind[t] >= DUSK__PLAN_DEPARGS ? DUSK_ENTRY_TASK : p->kind[t];
 }
 
 static inline int dusk__plan_has(const dusk_plan *p, int64_t id)

@@ -42,11 +42,15 @@
 ** tasks finish, and everything held is freed.
 */
 #define _GNU_SOURCE   /* syscall (membarrier) */
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
+#endif
+#ifdef __SSE2__
+#include <emmintrin.h>
 #endif
 
 #include "dusk/alloc.h"
@@ -816,9 +820,62 @@ static dusk_value *arg_value(dusk__run *r, const dusk__targ *a)
     }
 }
 
-/* The graph holds the tasks' arguments; the plan, which the graph cannot
- * change during a run, says what to run. */
-static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
+/* Calls f on argv[0..n) (borrowed) and checks what it returned: 0 with
+ * *out set, or a negative code with *out NULL and terr set. */
+static HOT_INLINE int call(const dusk_func *f, dusk_value *const *argv, size_t n,
+                           dusk_value **out, dusk_error *terr)
+{
+    int rc = f->fn(argv, n, out, terr, f->ud);
+    if (rc > 0)
+        rc = DUSK_ETASK;
+    if (rc == 0 && !*out)
+        rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
+    if (rc == 0 && dusk__depth(*out) > DUSK_MAX_DEPTH)   /* inline: ints are in the pointer */
+        rc = dusk_error_set(terr, DUSK_EINVAL, "returned a tuple that refused an item "
+                            "nested deeper than %d (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
+    if (rc && *out) {
+        dusk_value_unref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A task whose arguments are its dependencies' results (the plan's
+ * DUSK__PLAN_DEPARGS, e.g. every `add` of a reduction tree): read,
+ * borrowed, from the slots of its dependency list deps[0..n), which is
+ * all a run touches of such a task besides its function. */
+static HOT_INLINE int execute_depargs(const dusk_func *f, const dusk__id *deps, size_t n,
+                                      const dusk__slot *s, dusk_value **out, dusk_error *terr)
+{
+    dusk_value *argv[DUSK__PLAN_DEPARGS_MAX];
+    for (size_t i = 0; i < n; i++)
+        argv[i] = s[deps[i]].result;
+    *out = NULL;
+    return call(f, argv, n, out, terr);
+}
+
+/* A task whose arguments are literals and its dependencies' results
+ * (DUSK__PLAN_FLAT, e.g. `inc` of a literal): the literals from the
+ * graph's arguments, the references from its dependency list, deps. */
+static HOT_INLINE int execute_flat(const dusk__task *task, const dusk__id *deps,
+                                   const dusk__slot *s, dusk_value **out, dusk_error *terr)
+{
+    const dusk__targ *args = task->args;
+    dusk_value *argv[DUSK__PLAN_DEPARGS_MAX];
+    size_t n = task->nargs;
+    for (size_t i = 0; i < n; i++)
+        argv[i] = args[i].kind == DUSK__ARG_LIT ? args[i].u.lit : s[*deps++].result;
+    *out = NULL;
+    return call(task->func, argv, n, out, terr);
+}
+
+/* Any other entry. The graph holds the tasks' arguments; the plan, which
+ * the graph cannot change during a run, says what to run. Not inlined:
+ * the loops that call it keep their registers for their own work. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int execute_entry(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
 {
     const dusk__task *task = &r->g->tasks[t];
     *out = NULL;
@@ -855,18 +912,7 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
             }
     }
     if (!rc) {
-        rc = task->func->fn(argv, n, out, terr, task->func->ud);
-        if (rc > 0)
-            rc = DUSK_ETASK;
-        if (rc == 0 && !*out)
-            rc = dusk_error_set(terr, DUSK_ETASK, "returned no value");
-        if (rc == 0 && dusk__depth(*out) > DUSK_MAX_DEPTH)   /* inline: ints are in the pointer */
-            rc = dusk_error_set(terr, DUSK_EINVAL, "returned a tuple that refused an item "
-                                "nested deeper than %d (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
-        if (rc && *out) {
-            dusk_value_unref(*out);
-            *out = NULL;
-        }
+        rc = call(task->func, argv, n, out, terr);
         if (task->has_list)
             for (size_t i = 0; i < n; i++)
                 dusk_value_unref(argv[i]);
@@ -874,6 +920,18 @@ static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_er
     if (argv != small)
         dusk_free(argv);
     return rc;
+}
+
+/* Computes task t: 0 and *out, or a code with terr set. */
+static HOT_INLINE int execute(dusk__run *r, int64_t t, dusk_value **out, dusk_error *terr)
+{
+    const dusk_plan *p = r->plan;
+    if (p->kind[t] == DUSK__PLAN_DEPARGS)
+        return execute_depargs((const dusk_func *)p->entry[t], p->dep_ids + p->dep_off[t],
+                               p->dep_off[t + 1] - p->dep_off[t], r->s, out, terr);
+    if (p->kind[t] == DUSK__PLAN_FLAT)
+        return execute_flat(&r->g->tasks[t], p->dep_ids + p->dep_off[t], r->s, out, terr);
+    return execute_entry(r, t, out, terr);
 }
 
 void dusk__run_started(dusk__run *r, dusk__worker *w, int64_t t) { started(r, w, t); }
@@ -991,60 +1049,213 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w) { after_step(r, w); }
 
 /* --- a whole run on one thread, unheard (sync.c) ------------------------------------ */
 
+/* A min-heap of entries in h[0..n) (the run's heap, kept in the unheard
+ * loop's locals): push returns the new size, pop takes the least. */
+static HOT_INLINE size_t entry_push(uint64_t *h, size_t n, uint64_t e)
+{
+    size_t i = n;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (h[up] <= e)
+            break;
+        h[i] = h[up];
+        i = up;
+    }
+    h[i] = e;
+    return n + 1;
+}
+
+static HOT_INLINE uint64_t entry_pop(uint64_t *h, size_t *np)
+{
+    uint64_t top = h[0], last = h[--*np];
+    size_t i = 0, n = *np;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = last;
+    return top;
+}
+
 /* The sync backend's loop when nobody listens: the steps dusk__run_step
- * and dusk__run_task would take, in the same order (ready_pop is the
- * take), with no event, clock, pretask or gate to check between them, in
- * one frame instead of two calls a task. finish_ok's work without its
- * sections: a finished task's released inputs are dropped at once, before
- * the next task starts, as started() drops them. */
+ * and dusk__run_task would take, in the same order (the least entry
+ * ready is the take), with no event, clock, pretask or gate to check
+ * between them, in one frame instead of two calls a task. finish_ok's
+ * work without its sections: a finished task's released inputs are
+ * dropped at once, before the next task starts, as started() drops them.
+ *
+ * The ready set is the run's (plan->first's rest and the heap) plus
+ * `next`, the least entry the last task made ready, held out of the heap:
+ * in a depth-first order it is nearly always the one taken next (a
+ * reduction's parent right after its last input), which then never goes
+ * through the heap. The heap's state lives in locals for the loop (the
+ * heap's stores could otherwise be to the run's counters, as the
+ * compiler sees it, and reload them) and goes back to r at the end. */
 void dusk__run_unheard(dusk__run *r, dusk__worker *w)
 {
+    const uint64_t none = UINT64_MAX;   /* no entry: ids and priorities < 2^32 - 1 */
     const dusk_plan *p = r->plan;
     const dusk__off *rdep_off = p->rdep_off, *dep_off = p->dep_off;
     const dusk__id *rdep_ids = p->rdep_ids, *dep_ids = p->dep_ids;
+    const unsigned char *kind = p->kind;
+    const void *const *entry = p->entry;
+    const dusk__task *tasks = r->g->tasks;
+    const uint32_t *prio = r->prio;
+    const uint64_t *first = r->first;
+    uint64_t *heap = r->heap;
+    size_t ifirst = r->ifirst, nfirst = r->nfirst, hsize = r->hsize;
     dusk__slot *s = r->s;
     const int track = r->track_held;
+    uint64_t held = r->held, peak = r->peak, next = none;
     size_t done = 0;
+    int status = 0;
+    int64_t t = -1;
     dusk_error terr;
-    while (r->nheap > 0) {
-        int64_t t = ready_pop(r);
+    for (;;) {
+        uint64_t f = ifirst < nfirst ? first[ifirst] : none, e;
+        if (next < f && (hsize == 0 || next < heap[0])) {
+            e = next;
+        } else {
+            if (next != none)
+                hsize = entry_push(heap, hsize, next);
+            if (hsize && heap[0] < f) {
+                e = entry_pop(heap, &hsize);
+            } else if (f != none) {
+                e = f;
+                ifirst++;
+            } else {
+                break;   /* nothing ready: the run is over */
+            }
+        }
+        next = none;
+        t = (int64_t)(e & UINT32_MAX);
         dusk_value *v;
         terr.code = 0;
         terr.msg[0] = '\0';
-        int status = execute(r, t, &v, &terr);
-        if (status) {
-            r->done += done;
-            finish_error(r, w, t, status, &terr);   /* counts t */
-            return;   /* no task starts after the first error */
-        }
+        dusk__off a = dep_off[t], b = dep_off[t + 1];
+        unsigned char kt = kind[t];
+        status = kt == DUSK__PLAN_DEPARGS
+                     ? execute_depargs((const dusk_func *)entry[t], dep_ids + a, b - a, s, &v, &terr)
+                 : kt == DUSK__PLAN_FLAT ? execute_flat(&tasks[t], dep_ids + a, s, &v, &terr)
+                                         : execute_entry(r, t, &v, &terr);
+        if (status)
+            break;   /* no task starts after the first error */
         done++;
         s[t].result = v;
         if (track) {
-            r->held += nbytes_of(v);
-            if (r->held > r->peak)
-                r->peak = r->held;
+            held += nbytes_of(v);
+            if (held > peak)
+                peak = held;
         }
-        for (dusk__off k = rdep_off[t], e = rdep_off[t + 1]; k < e; k++) {
+        for (dusk__off k = rdep_off[t], ke = rdep_off[t + 1]; k < ke; k++) {
             int64_t d = rdep_ids[k];
-            if (--s[d].waiting == 0)   /* the plan's dependents are all in the run */
-                heap_push(r, d);
+            if (--s[d].waiting != 0)   /* the plan's dependents are all in the run */
+                continue;
+            uint64_t x = (uint64_t)prio[d] << 32 | (uint64_t)d;
+            if (x < next) {
+                if (next != none)
+                    hsize = entry_push(heap, hsize, next);
+                next = x;
+            } else {
+                hsize = entry_push(heap, hsize, x);
+            }
         }
-        for (dusk__off k = dep_off[t], e = dep_off[t + 1]; k < e; k++) {
+        for (dusk__off k = a; k < b; k++) {
             int64_t d = dep_ids[k];
             if ((s[d].needed -= 2) == 0) {
                 dusk_value *dv = s[d].result;
                 s[d].result = NULL;
                 if (track)
-                    r->held -= nbytes_of(dv);
+                    held -= nbytes_of(dv);
                 if (!dusk__is_imm(dv))   /* an int in the pointer holds nothing */
                     dusk_value_unref(dv);
             }
         }
     }
+    r->ifirst = ifirst;
+    r->hsize = hsize;
+    r->nheap = (nfirst - ifirst) + hsize + (next != none);
+    r->held = held;
+    r->peak = peak;
     r->done += done;
+    if (status)
+        finish_error(r, w, t, status, &terr);   /* counts t */
 }
 
 /* --- a whole run ---------------------------------------------------------------------- */
+
+/* A run's array that a plan keeps between runs in slot (core/plan.h),
+ * taken; NULL when there is none (a first run, or another run has it). */
+static void *spare_take(_Atomic(void *) *slot)
+{
+    return atomic_exchange_explicit(slot, NULL, memory_order_acquire);
+}
+
+/* Gives array a back to plan p (slot is p's) for its next run; freed when
+ * there is no plan, or when another run gave one back first. */
+static void spare_put(const dusk_plan *p, _Atomic(void *) *slot, void *a)
+{
+    void *none = NULL;
+    if (!a)
+        return;
+    if (!p || !atomic_compare_exchange_strong_explicit(slot, &none, a, memory_order_release,
+                                                       memory_order_relaxed))
+        dusk_free(a);
+}
+
+/* Every slot of p's tasks as a run starts: no result, the inputs missing
+ * and twice the dependents to come (the requested bit is set after). */
+static void slots_init(dusk__slot *s, const dusk_plan *p)
+{
+    const dusk__off *dep_off = p->dep_off, *rdep_off = p->rdep_off;
+    if (p->tasks) {
+        for (size_t i = 0; i < p->n; i++) {
+            int64_t t = p->tasks[i];
+            s[t].result = NULL;
+            s[t].waiting = (uint32_t)(dep_off[t + 1] - dep_off[t]);
+            s[t].needed = 2 * (uint32_t)(rdep_off[t + 1] - rdep_off[t]);
+        }
+        return;
+    }
+    /* the whole graph: both offset arrays read once, in order */
+    size_t t = 0, n = p->n;
+#ifdef __SSE2__
+    /* four slots a round: the counts of four tasks as differences of
+     * offsets, interleaved and put beside a null result (a quarter of
+     * the instructions of the loop below) */
+    _Static_assert(sizeof(dusk__slot) == 16 && offsetof(dusk__slot, waiting) == 8 &&
+                   offsetof(dusk__slot, needed) == 12, "a slot is result, waiting, needed");
+    const __m128i zero = _mm_setzero_si128();
+    for (; t + 4 <= n; t += 4) {
+        __m128i w = _mm_sub_epi32(_mm_loadu_si128((const __m128i *)(dep_off + t + 1)),
+                                  _mm_loadu_si128((const __m128i *)(dep_off + t)));
+        __m128i nd = _mm_sub_epi32(_mm_loadu_si128((const __m128i *)(rdep_off + t + 1)),
+                                   _mm_loadu_si128((const __m128i *)(rdep_off + t)));
+        nd = _mm_add_epi32(nd, nd);
+        __m128i lo = _mm_unpacklo_epi32(w, nd), hi = _mm_unpackhi_epi32(w, nd);
+        _mm_storeu_si128((__m128i *)(s + t), _mm_unpacklo_epi64(zero, lo));
+        _mm_storeu_si128((__m128i *)(s + t + 1), _mm_unpackhi_epi64(zero, lo));
+        _mm_storeu_si128((__m128i *)(s + t + 2), _mm_unpacklo_epi64(zero, hi));
+        _mm_storeu_si128((__m128i *)(s + t + 3), _mm_unpackhi_epi64(zero, hi));
+    }
+#endif
+    dusk__off d0 = dep_off[t], r0 = rdep_off[t];
+    for (; t < n; t++) {
+        dusk__off d1 = dep_off[t + 1], r1 = rdep_off[t + 1];
+        s[t].result = NULL;   /* field by field: a literal is zeroed first */
+        s[t].waiting = (uint32_t)(d1 - d0);
+        s[t].needed = 2 * (uint32_t)(r1 - r0);
+        d0 = d1;
+        r0 = r1;
+    }
+}
 
 static void run_free(dusk__run *r)
 {
@@ -1062,9 +1273,10 @@ static void run_free(dusk__run *r)
         for (size_t i = 0; i < r->plan->n; i++)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
     }
-    dusk_free(r->s);
+    /* the slots (and times) go back to the plan for its next run */
+    dusk_plan *mp = (dusk_plan *)r->plan;
+    spare_put(mp, mp ? (r->tt ? &mp->spare_st : &mp->spare_s) : NULL, r->s);
     dusk_free(r->heap);
-    dusk_free(r->tt);
     r->tt = NULL;
     if (r->workers)
         for (int i = 0; i < r->nworkers; i++) {
@@ -1157,22 +1369,42 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
                             "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
         goto early;
     }
-    /* A plan of the whole graph sets every slot below: no zeroing first. */
-    r->s = p->tasks ? dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->s)
-                    : dusk_malloc((p->gsize ? p->gsize : 1) * sizeof *r->s);
+    listeners(r, opts);
+    /* A backend that can runs without the lock, listened to or not: its
+     * stream is merged by time, its gates are passed by a worker before
+     * it starts the task it owns (threads.c). */
+    r->lockfree = be->lockfree;
+    /* The slots, and for a timed lock-free run its event times after them
+     * in the same block (zeroed): the plan's last run's block (a plan
+     * keeps one), resized when it had the other layout (its slots stay in
+     * their pages: none is faulted in anew), else a new one. The slots of
+     * ids outside a culled plan are zero in any of them: no run writes
+     * them. A plan of the whole graph sets every slot below, so no zeroing
+     * first. */
+    int with_tt = r->lockfree && r->timed, zeroed = 0;
+    size_t gs = p->gsize ? p->gsize : 1;
+    size_t bytes = gs * (sizeof *r->s + (with_tt ? sizeof *r->tt : 0));
+    dusk_plan *mp = (dusk_plan *)p;   /* its spares are not part of its value */
+    _Atomic(void *) *mine = with_tt ? &mp->spare_st : &mp->spare_s;
+    _Atomic(void *) *other = with_tt ? &mp->spare_s : &mp->spare_st;
+    void *old = NULL;
+    if ((r->s = spare_take(mine)) == NULL && (old = spare_take(other)) != NULL &&
+        (r->s = dusk_realloc(old, bytes)) == NULL)
+        spare_put(mp, other, old);   /* kept as it was */
+    if (!r->s && !old) {
+        zeroed = with_tt || p->tasks;
+        r->s = zeroed ? dusk_calloc(1, bytes) : dusk_malloc(bytes);
+    }
     if (!r->s) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
-    size_t nsinks = 0;
-    for (size_t i = 0; i < p->n; i++) {
-        int64_t t = dusk__plan_task(p, i);
-        r->s[t].result = NULL;
-        r->s[t].waiting = (uint32_t)(p->dep_off[t + 1] - p->dep_off[t]);
-        r->s[t].needed = 2 * (uint32_t)(p->rdep_off[t + 1] - p->rdep_off[t]);
-        nsinks += r->s[t].needed == 0;
-    }
-    r->sinks_left = (uint32_t)nsinks;
+    if (with_tt && !zeroed)
+        memset(r->s + gs, 0, gs * sizeof *r->tt);
+    if (with_tt)
+        r->tt = (uint64_t *)(r->s + gs);
+    slots_init(r->s, p);
+    r->sinks_left = (uint32_t)p->nsinks;
     size_t hcap = p->maxready + (be->picks ? p->nfirst : 0);
     if (!(r->heap = dusk_malloc((hcap ? hcap : 1) * sizeof *r->heap))) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
@@ -1181,11 +1413,6 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     for (size_t i = 0; i < p->nwant; i++)
         r->s[p->want[i]].needed |= 1;
 
-    listeners(r, opts);
-    /* A backend that can runs without the lock, listened to or not: its
-     * stream is merged by time, its gates are passed by a worker before
-     * it starts the task it owns (threads.c). */
-    r->lockfree = be->lockfree;
     /* (remote.c moves held itself as it gathers results: always) */
     r->track_held = opts->stats != NULL || r->listening || be->picks;
     /* A lock-free run's stream sums held itself (core/events.c): with no
@@ -1195,11 +1422,6 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     if (r->lockfree && r->stream && !opts->stats && !be->picks && !r->cb_want)
         r->track_held = 0;
     r->sizes = r->track_held || r->stream;
-    if (r->lockfree && r->timed &&
-        !(r->tt = dusk_calloc(p->gsize ? p->gsize : 1, sizeof *r->tt))) {
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
-        goto early;
-    }
     if (r->timed)
         dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
     if (workers_new(r, nworkers) != 0) {

@@ -3,7 +3,9 @@
 **
 ** What a plan holds for the lecture's graph (keys, reprs, functions,
 ** literals, dependencies, priorities, the request); a culled request holds
-** only the tasks it needs, with dependents restricted to them; errors name
+** only the tasks it needs, with dependents restricted to them; tasks whose
+** arguments a run reads from their dependency list, runs after a failed
+** one; errors name
 ** the missing key; reference counting, the graph's cache of its last plan,
 ** plans that outlive their graph (run under ASan), plans shared by threads
 ** (TSan), and allocation failures while making one.
@@ -249,6 +251,121 @@ static void test_plan_holds_literals(void **state)
     assert_false(dusk_plan_contains(p, 2));
     assert_true(dusk_alloc_live() > live);
     dusk_plan_unref(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* --- arguments read from the dependency list ------------------------------------- */
+
+/* A run builds the arguments of a task whose references are its
+ * dependency list, in order, from that list (the plan marks such tasks):
+ * references alone, literals among them, a repeated reference (which the
+ * list names once) and a list argument, each must give its own answer, on
+ * both schedulers, in a culled plan too, and again in later runs of the
+ * same plan (which reuse its last run's slots). */
+static void test_arguments_from_lists(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(10));
+    dusk_task(g, "b", &dusk_inc, dusk_ref("a"));                          /* 11 */
+    dusk_task(g, "c", &dusk_sub, dusk_ref("b"), dusk_ref("a"));           /* 1 */
+    dusk_task(g, "d", &dusk_sub, dusk_lit_int(100), dusk_ref("b"));       /* 89 */
+    dusk_task(g, "e", &dusk_sub, dusk_ref("c"), dusk_lit_int(5));         /* -4 */
+    dusk_task(g, "f", &dusk_sub, dusk_ref("b"), dusk_ref("b"));           /* 0 */
+    dusk_task(g, "h", &dusk_sub, dusk_ref("a"), dusk_ref("c"));           /* 9 */
+    dusk_task(g, "r", &dusk_identity,
+              dusk_list(dusk_ref("d"), dusk_ref("e"), dusk_ref("f"), dusk_ref("h")));
+    const int64_t want[4] = {89, -4, 0, 9};
+    const dusk_sched_kind kinds[2] = {DUSK_SCHED_SYNC, DUSK_SCHED_THREADS};
+    for (int round = 0; round < 3; round++)
+        for (int k = 0; k < 2; k++) {
+            dusk_options o = DUSK_OPTIONS_INIT;
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_value *v = NULL;
+            o.scheduler = kinds[k];
+            o.workers = 2;
+            int rc = dusk_get(g, "r", &o, &v, &err);
+            assert_int_equal(rc, 0);
+            assert_int_equal(dusk_tuple_len(v), 4);
+            for (size_t i = 0; i < 4; i++)
+                assert_int_equal(dusk_value_int(dusk_tuple_get(v, i)), want[i]);
+            dusk_value_unref(v);
+            /* a culled plan: e needs c, b and a */
+            rc = dusk_get(g, "e", &o, &v, &err);
+            assert_int_equal(rc, 0);
+            assert_int_equal(dusk_value_int(v), -4);
+            dusk_value_unref(v);
+        }
+    /* what the plan says of those tasks is the graph's */
+    dusk_plan *p = plan_of(g, (const char *const[]){"r"}, 1);
+    const char *names[] = {"b", "c", "d", "e", "f", "h", "r"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        int64_t id = dusk_graph_find(g, names[i]);
+        assert_int_equal(dusk_plan_entry_kind(p, id), DUSK_ENTRY_TASK);
+        assert_ptr_equal(dusk_plan_func(p, id), i == 0 ? &dusk_inc : i == 6 ? &dusk_identity
+                                                                           : &dusk_sub);
+        assert_null(dusk_plan_literal(p, id));
+    }
+    assert_int_equal(dusk_plan_entry_kind(p, dusk_graph_find(g, "a")), DUSK_ENTRY_VALUE);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);   /* the plans' kept slots went with them */
+}
+
+/* sub(a, b) that fails while *ud > 0, counting down: a run fails, a later
+ * one does not. The result is a string, so that a slot left holding it
+ * would show as a leak or a double free. */
+static int flaky_sub(dusk_value *const *args, size_t nargs, dusk_value **out,
+                     dusk_error *err, void *ud)
+{
+    int *fails = ud;
+    if (nargs != 2)
+        return dusk_error_set(err, DUSK_EINVAL, "flaky takes 2 arguments");
+    if (*fails > 0) {
+        (*fails)--;
+        return dusk_error_set(err, DUSK_EINVAL, "not this time");
+    }
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld",
+             (long long)(dusk_value_int(args[0]) - dusk_value_int(args[1])));
+    *out = dusk_string(buf);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+
+/* A run that fails leaves its slots to the plan's next run, which must
+ * start from its own counters and no result of the failed one. */
+static void test_run_after_failure(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    int fails = 0;
+    const dusk_func flaky = {"flaky_sub", flaky_sub, &fails};
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));                   /* 2 */
+    dusk_task(g, "b", &dusk_inc, dusk_lit_int(5));                   /* 6 */
+    dusk_task(g, "c", &dusk_identity, dusk_ref("a"));                /* 2 */
+    dusk_task(g, "d", &flaky, dusk_ref("b"), dusk_ref("c"));         /* "4" */
+    const dusk_sched_kind kinds[2] = {DUSK_SCHED_SYNC, DUSK_SCHED_THREADS};
+    for (int round = 0; round < 4; round++) {
+        dusk_options o = DUSK_OPTIONS_INIT;
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_value *v = NULL;
+        o.scheduler = kinds[round / 2];
+        o.workers = 2;
+        fails = round % 2 == 0;   /* the first run on each fails */
+        int rc = dusk_get(g, "d", &o, &v, &err);
+        if (round % 2 == 0) {
+            assert_int_equal(rc, DUSK_EINVAL);
+            assert_null(v);
+            assert_non_null(strstr(err.msg, "not this time"));
+        } else {
+            assert_int_equal(rc, 0);
+            assert_string_equal(dusk_value_str(v), "4");
+            dusk_value_unref(v);
+        }
+    }
+    dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -575,6 +692,8 @@ int main(void)
         cmocka_unit_test_teardown(test_culled_plan, reset_alloc),
         cmocka_unit_test_teardown(test_dependents_by_priority, reset_alloc),
         cmocka_unit_test_teardown(test_plan_holds_literals, reset_alloc),
+        cmocka_unit_test_teardown(test_arguments_from_lists, reset_alloc),
+        cmocka_unit_test_teardown(test_run_after_failure, reset_alloc),
         cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
