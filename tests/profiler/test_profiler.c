@@ -32,6 +32,7 @@
 #include "dusk.h"
 #include "dusk/profiler.h"
 #include "helpers.h"
+#include "profiler/prof.h"   /* worker_samples */
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -565,6 +566,12 @@ static void test_lossless_large(void **state)
     assert_int_equal(run_with(g, root, DUSK_SCHED_THREADS, 4, &cb, 1, NULL, NULL), 0);
     assert_int_equal(dusk_profiler_ntasks(p), n);
     assert_int_equal(dusk_profiler_lost(p), 0);
+    /* a busy run of tens of ms: samples fell due while the workers ran,
+     * and they took some of them between tasks (record.c) */
+    assert_true(dusk_profiler_nsamples(p) >= 2);
+    pthread_mutex_lock(&p->mu);
+    assert_true(p->worker_samples > 0);
+    pthread_mutex_unlock(&p->mu);
     const dusk_task_record *r = dusk_profiler_tasks(p);
     unsigned char *seen = calloc(n, 1);
     for (size_t i = 0; i < n; i++) {
