@@ -787,6 +787,38 @@ static void test_sampler(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* A sample that finds no memory is lost, and the next falls due an
+ * interval later as ever: the sampler neither stops sampling (its first
+ * sample lost) nor retries at once (a later one lost: a spin of the
+ * sampler, and of every worker at each END). */
+static void test_sample_without_memory(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_RESOURCES;
+    po.dt = 0.001;
+    dusk_profiler *p = dusk_profiler_new(&po);
+    /* the session's first sample (nothing else allocates meanwhile: no
+     * run, this thread asleep) finds no memory, the later ones do */
+    dusk_alloc_fail_once(0);
+    assert_int_equal(dusk_profiler_begin(p), 0);
+    uint64_t t0 = dusk_now_ns();
+    sleep_ms(30);
+    pthread_mutex_lock(&p->mu);
+    uint64_t lost = p->raw_lost, taken = p->nraw;
+    pthread_mutex_unlock(&p->mu);
+    uint64_t ms = (dusk_now_ns() - t0) / 1000000u;
+    assert_int_equal(dusk_profiler_end(p), 0);
+    dusk_alloc_fail_after(-1);
+    assert_int_equal(lost, 1);
+    assert_true(taken >= 2);   /* some 30, an interval apart */
+    assert_true(taken <= ms + 2);
+    assert_int_equal(dusk_profiler_status(p), DUSK_ENOMEM);   /* says one was lost */
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* --- cache ---------------------------------------------------------------------------------- */
 
 static void test_cache_series(void **state)
@@ -2029,6 +2061,7 @@ int main(void)
         cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
         cmocka_unit_test_teardown(test_lost_start_says_so, reset_alloc),
         cmocka_unit_test_teardown(test_sampler, reset_alloc),
+        cmocka_unit_test_teardown(test_sample_without_memory, reset_alloc),
         cmocka_unit_test_teardown(test_cache_series, reset_alloc),
         cmocka_unit_test_teardown(test_trace_round_trip, reset_alloc),
         cmocka_unit_test_teardown(test_trace_small_summary, reset_alloc),
