@@ -92,8 +92,11 @@ static uint64_t probe(void)
 static void test_first_task_not_slowed(void **state)
 {
     (void)state;
+    (void)probe;   /* unused where the test skips */
 #if defined(__SANITIZE_THREAD__)
     skip();   /* its builds fence every START: nothing to register */
+#elif defined(__SANITIZE_ADDRESS__)
+    skip();   /* a first task takes 25-60 us of the sanitizer's own here */
 #elif defined(__linux__) && defined(__NR_membarrier)
     long q = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
     if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
