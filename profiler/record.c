@@ -272,7 +272,11 @@ static void take_sample(dusk_profiler *p, int first)
         size_t cap = p->capraw ? 2 * p->capraw : 256;
         dusk__raw_sample *raw = dusk_realloc(p->raw, cap * sizeof *raw);
         if (!raw) {
+            /* lost; the next falls due as ever (left in the past, it
+             * would be retried at once, over and over, by the sampler
+             * and every worker's END; left unset, never) */
             p->raw_lost++;
+            atomic_store_explicit(&p->due, t + p->interval, memory_order_relaxed);
             return;
         }
         p->raw = raw;

@@ -1422,8 +1422,14 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     if (r->lockfree && r->stream && !opts->stats && !be->picks && !r->cb_want)
         r->track_held = 0;
     r->sizes = r->track_held || r->stream;
-    if (r->timed)
+    if (r->timed) {
         dusk__tclock_counter();   /* its one-time probe here, not in a task's time */
+        /* and the membarrier registration (once a process, an RCU grace
+         * period: 0.04-20 ms here), which a START would otherwise count in its
+         * task's time */
+        if (r->lockfree)
+            light_start_fence();
+    }
     if (workers_new(r, nworkers) != 0) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;

@@ -32,6 +32,7 @@
 #include "dusk.h"
 #include "dusk/profiler.h"
 #include "helpers.h"
+#include "profiler/prof.h"   /* worker_samples */
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
@@ -565,6 +566,12 @@ static void test_lossless_large(void **state)
     assert_int_equal(run_with(g, root, DUSK_SCHED_THREADS, 4, &cb, 1, NULL, NULL), 0);
     assert_int_equal(dusk_profiler_ntasks(p), n);
     assert_int_equal(dusk_profiler_lost(p), 0);
+    /* a busy run of tens of ms: samples fell due while the workers ran,
+     * and they took some of them between tasks (record.c) */
+    assert_true(dusk_profiler_nsamples(p) >= 2);
+    pthread_mutex_lock(&p->mu);
+    assert_true(p->worker_samples > 0);
+    pthread_mutex_unlock(&p->mu);
     const dusk_task_record *r = dusk_profiler_tasks(p);
     unsigned char *seen = calloc(n, 1);
     for (size_t i = 0; i < n; i++) {
@@ -777,6 +784,38 @@ static void test_sampler(void **state)
     dusk_profiler_free(p);
     assert_int_equal(thread_count(), threads0);
     dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A sample that finds no memory is lost, and the next falls due an
+ * interval later as ever: the sampler neither stops sampling (its first
+ * sample lost) nor retries at once (a later one lost: a spin of the
+ * sampler, and of every worker at each END). */
+static void test_sample_without_memory(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_RESOURCES;
+    po.dt = 0.001;
+    dusk_profiler *p = dusk_profiler_new(&po);
+    /* the session's first sample (nothing else allocates meanwhile: no
+     * run, this thread asleep) finds no memory, the later ones do */
+    dusk_alloc_fail_once(0);
+    assert_int_equal(dusk_profiler_begin(p), 0);
+    uint64_t t0 = dusk_now_ns();
+    sleep_ms(30);
+    pthread_mutex_lock(&p->mu);
+    uint64_t lost = p->raw_lost, taken = p->nraw;
+    pthread_mutex_unlock(&p->mu);
+    uint64_t ms = (dusk_now_ns() - t0) / 1000000u;
+    assert_int_equal(dusk_profiler_end(p), 0);
+    dusk_alloc_fail_after(-1);
+    assert_int_equal(lost, 1);
+    assert_true(taken >= 2);   /* some 30, an interval apart */
+    assert_true(taken <= ms + 2);
+    assert_int_equal(dusk_profiler_status(p), DUSK_ENOMEM);   /* says one was lost */
+    dusk_profiler_free(p);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -2022,6 +2061,7 @@ int main(void)
         cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
         cmocka_unit_test_teardown(test_lost_start_says_so, reset_alloc),
         cmocka_unit_test_teardown(test_sampler, reset_alloc),
+        cmocka_unit_test_teardown(test_sample_without_memory, reset_alloc),
         cmocka_unit_test_teardown(test_cache_series, reset_alloc),
         cmocka_unit_test_teardown(test_trace_round_trip, reset_alloc),
         cmocka_unit_test_teardown(test_trace_small_summary, reset_alloc),
