@@ -30,6 +30,7 @@
 #include "dusk.h"
 #include "dusk/array.h"
 #include "helpers.h"
+#include "h5_read.h"
 
 static dusk_array_ctx *ctx;
 
@@ -96,24 +97,6 @@ static void write_slab(hid_t d, int ndim, const hsize_t *st, const hsize_t *ct, 
     assert_true(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, v) >= 0);
     H5Sclose(fs);
     H5Sclose(ms);
-}
-
-/* The whole of path:name as doubles, as libhdf5 itself reads it. */
-static double *h5_read_all(const char *path, const char *name, int64_t *n)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    hid_t s = H5Dget_space(d);
-    *n = H5Sget_simple_extent_npoints(s);
-    double *v = malloc((size_t)*n * sizeof *v);
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-        H5Eprint2(H5E_DEFAULT, stderr);
-        fail_msg("libhdf5 cannot read %s of %s", name, path);
-    }
-    H5Sclose(s);
-    H5Dclose(d);
-    H5Fclose(f);
-    return v;
 }
 
 /* A (1000, 1000) float64 dataset in one gzip chunk, whose stored chunk is

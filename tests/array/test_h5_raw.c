@@ -35,6 +35,7 @@
 #include "dusk.h"
 #include "dusk/array.h"
 #include "helpers.h"
+#include "h5_read.h"
 
 extern char __executable_start[], etext[];
 
@@ -80,24 +81,6 @@ static int teardown(void **state)
     dusk__h5_set_raw(1);
     dusk_array_ctx_free(ctx);
     return scratch_teardown(state);
-}
-
-/* The whole of path:name as doubles, as libhdf5 reads it (n elements). */
-static double *h5_read_all(const char *path, const char *name, int64_t *n)
-{
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = f >= 0 ? H5Dopen2(f, name, H5P_DEFAULT) : H5I_INVALID_HID;
-    if (d < 0)
-        fail_msg("libhdf5 cannot open %s of %s", name, path);
-    hid_t s = H5Dget_space(d);
-    *n = H5Sget_simple_extent_npoints(s);
-    double *v = malloc((size_t)*n * sizeof *v + 1);
-    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-        fail_msg("libhdf5 cannot read %s of %s", name, path);
-    H5Sclose(s);
-    H5Dclose(d);
-    H5Fclose(f);
-    return v;
 }
 
 /* dusk's reading of path:name (as float64) in blocks, raw when it may
