@@ -559,6 +559,69 @@ static void test_plan_runs_at_once(void **state)
     }
 }
 
+/* Out of memory as a run starts with the plan's kept block in the other
+ * layout (with event times, resized for a run without, and back): at
+ * every allocation in turn the run fails with DUSK_ENOMEM or succeeds,
+ * the plan still keeps one block and no more, and the next runs of
+ * either layout give the right sum. */
+static void test_plan_run_oom(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    tally_ctx c = {.fail_every = 0};
+    atomic_init(&c.calls, 0);
+    const dusk_func tally = {"tally", tally_fn, &c};
+    for (int from_heard = 0; from_heard < 2; from_heard++) {
+        dusk_graph *g = tally_graph(&tally);
+        /* the plan, and its block in the layout runs start from */
+        assert_int_equal(tally_run(g, 1, !from_heard), 0);
+        assert_int_equal(tally_run(g, 1, from_heard), 0);
+        long live0 = dusk_alloc_live();
+        int saw_enomem = 0;
+        long n;
+        for (n = 0; n < 10000; n++) {
+            run_count k;
+            atomic_init(&k.events, 0);
+            atomic_init(&k.post, 0);
+            dusk_callbacks cb = {.ud = &k, .on_event = count_event, .posttask = count_post};
+            dusk_options o = DUSK_OPTIONS_INIT;
+            o.scheduler = DUSK_SCHED_THREADS;
+            o.workers = 2;
+            if (!from_heard) {   /* the other layout */
+                o.callbacks = &cb;
+                o.ncallbacks = 1;
+            }
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_value *v = NULL;
+            unsigned long c0 = dusk_alloc_calls();
+            dusk_alloc_fail_after(n);
+            int rc = dusk_get(g, "root", &o, &v, &err);
+            dusk_alloc_fail_after(-1);
+            int injected = dusk_alloc_calls() - c0 > (unsigned long)n;
+            if (rc == 0) {
+                assert_int_equal(dusk_value_int(v), TALLY_SUM);
+                dusk_value_unref(v);
+            } else {
+                assert_int_equal(rc, DUSK_ENOMEM);
+                assert_null(v);
+                saw_enomem = 1;
+            }
+            assert_int_equal(dusk_alloc_live(), live0);   /* one block kept, as before */
+            /* back to the layout the next pass starts from */
+            assert_int_equal(tally_run(g, 1, from_heard), 0);
+            assert_int_equal(tally_run(g, 0, 0), 0);
+            assert_int_equal(tally_run(g, 1, from_heard), 0);
+            assert_int_equal(dusk_alloc_live(), live0);
+            if (!injected)
+                break;
+        }
+        assert_true(n > 0 && n < 10000);
+        assert_true(saw_enomem);
+        dusk_graph_free(g);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A task that runs its own graph's request again (once: the inner run's
  * copy of it does not), a run of the same plan inside a run of it. */
 typedef struct nest_ctx {
@@ -950,6 +1013,7 @@ int main(void)
         cmocka_unit_test_teardown(test_run_after_failure, reset_alloc),
         cmocka_unit_test_teardown(test_plan_runs_at_once, reset_alloc),
         cmocka_unit_test_teardown(test_plan_run_inside_itself, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_run_oom, reset_alloc),
         cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
