@@ -1399,10 +1399,13 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
-    if (with_tt && !zeroed)
-        memset(r->s + gs, 0, gs * sizeof *r->tt);
     if (with_tt)
         r->tt = (uint64_t *)(r->s + gs);
+    if (with_tt && !zeroed && !p->tasks)
+        memset(r->tt, 0, gs * sizeof *r->tt);
+    else if (with_tt && !zeroed)   /* culled: only its tasks' times are read, */
+        for (size_t i = 0; i < p->n; i++)   /* not the graph's (O(graph) a run) */
+            r->tt[p->tasks[i]] = 0;
     slots_init(r->s, p);
     r->sinks_left = (uint32_t)p->nsinks;
     size_t hcap = p->maxready + (be->picks ? p->nfirst : 0);

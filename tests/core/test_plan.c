@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -622,6 +623,72 @@ static void test_plan_run_oom(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* identity(x), sleeping 200 ms the first time */
+static int slow_once_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs;
+    (void)err;
+    atomic_int *first = ud;
+    if (atomic_exchange(first, 0))
+        nanosleep(&(struct timespec){0, 200000000}, NULL);
+    *out = dusk_value_ref(args[0]);
+    return 0;
+}
+
+typedef struct latest {
+    atomic_ullong t;
+} latest;
+
+static void note_latest(void *ud, const dusk_event *ev)
+{
+    latest *l = ud;
+    unsigned long long t = atomic_load(&l->t);
+    while (ev->t_ns > t && !atomic_compare_exchange_weak(&l->t, &t, ev->t_ns))
+        ;
+}
+
+/* A culled plan's heard threads runs keep event times in the plan's kept
+ * block: each run starts from its own (a slow first run's times, 200 ms
+ * in, must not carry into a quick later run's events). */
+static void test_culled_plan_times_per_run(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    atomic_int first;
+    atomic_init(&first, 1);
+    const dusk_func slow = {"slow_once", slow_once_fn, &first};
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "other", &dusk_inc, dusk_lit_int(0));   /* outside the plan */
+    dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));
+    dusk_task(g, "s", &slow, dusk_ref("a"));
+    dusk_task(g, "b", &dusk_inc, dusk_ref("s"));
+    dusk_task(g, "c", &dusk_add, dusk_ref("b"), dusk_ref("a"));
+    for (int round = 0; round < 4; round++) {
+        latest l;
+        atomic_init(&l.t, 0);
+        dusk_callbacks cb = {.ud = &l, .on_event = note_latest};
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = DUSK_SCHED_THREADS;
+        o.workers = 2;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *v = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        uint64_t t0 = dusk_now_ns();
+        assert_int_equal(dusk_get(g, "c", &o, &v, &err), 0);
+        uint64_t wall = dusk_now_ns() - t0;
+        assert_int_equal(dusk_value_int(v), 5);
+        dusk_value_unref(v);
+        /* every event within the run's own time */
+        assert_true(atomic_load(&l.t) <= wall);
+        if (round == 0)
+            assert_true(atomic_load(&l.t) >= 200000000u);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A task that runs its own graph's request again (once: the inner run's
  * copy of it does not), a run of the same plan inside a run of it. */
 typedef struct nest_ctx {
@@ -1014,6 +1081,7 @@ int main(void)
         cmocka_unit_test_teardown(test_plan_runs_at_once, reset_alloc),
         cmocka_unit_test_teardown(test_plan_run_inside_itself, reset_alloc),
         cmocka_unit_test_teardown(test_plan_run_oom, reset_alloc),
+        cmocka_unit_test_teardown(test_culled_plan_times_per_run, reset_alloc),
         cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
