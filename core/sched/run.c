@@ -1273,9 +1273,13 @@ static void run_free(dusk__run *r)
         for (size_t i = 0; i < r->plan->n; i++)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
     }
-    /* the slots (and times) go back to the plan for its next run */
+    /* the slots (and times) go back to the plan for its next run; a block
+     * of the other layout that a run at once gave back goes (a plan keeps
+     * one block) */
     dusk_plan *mp = (dusk_plan *)r->plan;
     spare_put(mp, mp ? (r->tt ? &mp->spare_st : &mp->spare_s) : NULL, r->s);
+    if (mp && r->s)
+        dusk_free(spare_take(r->tt ? &mp->spare_s : &mp->spare_st));
     dusk_free(r->heap);
     r->tt = NULL;
     if (r->workers)

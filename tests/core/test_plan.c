@@ -740,14 +740,26 @@ static void test_plan_run_inside_itself(void **state)
         dusk_task(g, "n", &nest, dusk_ref("a"));                        /* 2 */
         dusk_task(g, "b", &dusk_inc, dusk_ref("a"));                    /* 3 */
         dusk_task(g, "top", &dusk_add, dusk_ref("n"), dusk_ref("b"));   /* 5 */
+        /* a run alone first: the plan, and the one block it keeps */
+        atomic_store(&c.depth, 1);
+        int rc;
+        assert_int_equal(run_key(g, "top", c.threads, c.heard, 4, &rc), 5);
+        long live0 = dusk_alloc_live();
+        atomic_store(&c.depth, 0);
         for (int round = 0; round < 3; round++) {
             /* the outer run heard or not as the inner one, or the other way */
             c.inner = 0;
-            int rc;
             assert_int_equal(run_key(g, "top", c.threads, k / 4 ? !c.heard : c.heard, 4, &rc), 5);
             assert_int_equal(rc, 0);
             assert_int_equal(c.inner, 5);
+            /* the plan keeps one block of slots after the two runs, also
+             * when they had different layouts */
+            assert_int_equal(dusk_alloc_live(), live0);
         }
+        atomic_store(&c.depth, 1);   /* no nesting: runs alone */
+        assert_int_equal(run_key(g, "top", 1, 1, 4, &rc), 5);
+        assert_int_equal(run_key(g, "top", 0, 0, 4, &rc), 5);
+        assert_int_equal(dusk_alloc_live(), live0);
         dusk_graph_free(g);
         assert_int_equal(dusk_alloc_live(), live);
     }
