@@ -355,12 +355,6 @@ static void measure_small(void)
     dusk_graph_free(g);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The same graph on BIG_LEAVES leaves: its bytes, and its time a task as
  * overhead.threads, judged against the 200k graph (small, small_root) side
  * by side: BIG_REPS pairs, a 200k run right before each 10M run, so both
