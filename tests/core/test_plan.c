@@ -5,8 +5,9 @@
 ** literals, dependencies, priorities, the request); a culled request holds
 ** only the tasks it needs, with dependents restricted to them; tasks whose
 ** arguments a run reads from their dependency list, runs after a failed
-** one; errors name
-** the missing key; reference counting, the graph's cache of its last plan,
+** one; runs of one plan at once (threads, a run inside a run of itself,
+** out of memory between the kept block's layouts, a culled plan's event
+** times); errors name the missing key; reference counting, the graph's cache of its last plan,
 ** plans that outlive their graph (run under ASan), plans shared by threads
 ** (TSan), and allocation failures while making one.
 */
@@ -512,7 +513,10 @@ static void *runner_main(void *arg)
 }
 
 /* Threads run one graph's cached plan at once (after a first run made it,
- * each run only reads the graph): sync and threads, heard and not, so that
+ * each run only reads the graph, though graph.h asks for one thread at a
+ * time: in contract, runs of one plan at once are a task's own dusk_get,
+ * below, or plans shared otherwise; this is the hardest case for the
+ * block a plan keeps): sync and threads, heard and not, so that
  * the block of slots the plan keeps between runs is taken and given back
  * by several runs at once, in both layouts (with and without event times),
  * some of the runs failing. Every result is right, nothing leaks (the
