@@ -1273,9 +1273,13 @@ static void run_free(dusk__run *r)
         for (size_t i = 0; i < r->plan->n; i++)
             dusk_value_unref(r->s[dusk__plan_task(r->plan, i)].result);
     }
-    /* the slots (and times) go back to the plan for its next run */
+    /* the slots (and times) go back to the plan for its next run; a block
+     * of the other layout that a run at once gave back goes (a plan keeps
+     * one block) */
     dusk_plan *mp = (dusk_plan *)r->plan;
     spare_put(mp, mp ? (r->tt ? &mp->spare_st : &mp->spare_s) : NULL, r->s);
+    if (mp && r->s)
+        dusk_free(spare_take(r->tt ? &mp->spare_s : &mp->spare_st));
     dusk_free(r->heap);
     r->tt = NULL;
     if (r->workers)
@@ -1399,10 +1403,13 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
         goto early;
     }
-    if (with_tt && !zeroed)
-        memset(r->s + gs, 0, gs * sizeof *r->tt);
     if (with_tt)
         r->tt = (uint64_t *)(r->s + gs);
+    if (with_tt && !zeroed && !p->tasks)
+        memset(r->tt, 0, gs * sizeof *r->tt);
+    else if (with_tt && !zeroed)   /* culled: only its tasks' times are read, */
+        for (size_t i = 0; i < p->n; i++)   /* not the graph's (O(graph) a run) */
+            r->tt[p->tasks[i]] = 0;
     slots_init(r->s, p);
     r->sinks_left = (uint32_t)p->nsinks;
     size_t hcap = p->maxready + (be->picks ? p->nfirst : 0);

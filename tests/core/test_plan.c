@@ -5,8 +5,9 @@
 ** literals, dependencies, priorities, the request); a culled request holds
 ** only the tasks it needs, with dependents restricted to them; tasks whose
 ** arguments a run reads from their dependency list, runs after a failed
-** one; errors name
-** the missing key; reference counting, the graph's cache of its last plan,
+** one; runs of one plan at once (threads, a run inside a run of itself,
+** out of memory between the kept block's layouts, a culled plan's event
+** times); errors name the missing key; reference counting, the graph's cache of its last plan,
 ** plans that outlive their graph (run under ASan), plans shared by threads
 ** (TSan), and allocation failures while making one.
 */
@@ -14,8 +15,10 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -369,6 +372,403 @@ static void test_run_after_failure(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* --- runs of one plan at once ----------------------------------------------------- */
+
+/* The sum of its arguments, ints or tuples of ints; refuses every
+ * *fail_every-th call (0: never), counted over all threads. */
+typedef struct tally_ctx {
+    atomic_long calls;
+    long fail_every;
+} tally_ctx;
+
+static int tally_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    tally_ctx *c = ud;
+    long k = atomic_fetch_add(&c->calls, 1) + 1;
+    if (c->fail_every && k % c->fail_every == 0)
+        return dusk_error_set(err, DUSK_EINVAL, "tally refused");
+    int64_t sum = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        if (dusk_tuple_len(args[i]) > 0)
+            for (size_t j = 0; j < dusk_tuple_len(args[i]); j++)
+                sum += dusk_value_int(dusk_tuple_get(args[i], j));
+        else
+            sum += dusk_value_int(args[i]);
+    }
+    *out = dusk_int(sum);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+
+typedef struct run_count {
+    atomic_long events, post;
+} run_count;
+
+static void count_event(void *ud, const dusk_event *ev)
+{
+    (void)ev;
+    atomic_fetch_add(&((run_count *)ud)->events, 1);
+}
+
+static void count_post(void *ud, int64_t task, const dusk_value *v, int status, int worker)
+{
+    (void)task;
+    (void)v;
+    (void)status;
+    (void)worker;
+    atomic_fetch_add(&((run_count *)ud)->post, 1);
+}
+
+/* 16 inc of literals (136 in all), 8 add of two (arguments from the
+ * dependency list), 4 tuples of two (results that hold memory) and a
+ * tally of those: 29 tasks, "root" 136. */
+static dusk_graph *tally_graph(const dusk_func *tally)
+{
+    dusk_graph *g = dusk_graph_new();
+    char k[16], a[16], b[16];
+    for (int i = 0; i < 16; i++) {
+        snprintf(k, sizeof k, "l%d", i);
+        dusk_task(g, k, &dusk_inc, dusk_lit_int(i));
+    }
+    for (int i = 0; i < 8; i++) {
+        snprintf(k, sizeof k, "s%d", i);
+        snprintf(a, sizeof a, "l%d", 2 * i);
+        snprintf(b, sizeof b, "l%d", 2 * i + 1);
+        dusk_task(g, k, &dusk_add, dusk_ref(a), dusk_ref(b));
+    }
+    for (int i = 0; i < 4; i++) {
+        snprintf(k, sizeof k, "q%d", i);
+        snprintf(a, sizeof a, "s%d", 2 * i);
+        snprintf(b, sizeof b, "s%d", 2 * i + 1);
+        dusk_task(g, k, &dusk_identity, dusk_list(dusk_ref(a), dusk_ref(b)));
+    }
+    dusk_task(g, "root", tally, dusk_ref("q0"), dusk_ref("q1"), dusk_ref("q2"), dusk_ref("q3"));
+    return g;
+}
+
+enum { TALLY_TASKS = 29, TALLY_SUM = 136 };
+
+/* One run of g's key: sync or threads, heard (every event and posttask
+ * counted, a threads run keeping event times; ntasks tasks) or not. Its
+ * int, with *rc 0, or 0 with *rc the code of a refused run; anything
+ * else fails the test. */
+static int64_t run_key(dusk_graph *g, const char *key, int threads, int heard, long ntasks,
+                       int *rc)
+{
+    run_count n;
+    atomic_init(&n.events, 0);
+    atomic_init(&n.post, 0);
+    dusk_callbacks cb = {.ud = &n, .on_event = count_event, .posttask = count_post};
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.scheduler = threads ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC;
+    o.workers = 2;
+    if (heard) {
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+    }
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *v = NULL;
+    *rc = dusk_get(g, key, &o, &v, &err);
+    if (*rc) {
+        assert_int_equal(*rc, DUSK_EINVAL);
+        assert_non_null(strstr(err.msg, "tally refused"));
+        assert_null(v);
+        return 0;
+    }
+    int64_t x = dusk_value_int(v);
+    dusk_value_unref(v);
+    if (heard) {
+        /* READY, START, END a task, RELEASED but the root's, the run's two */
+        assert_int_equal(atomic_load(&n.events), 4 * ntasks + 1);
+        assert_int_equal(atomic_load(&n.post), ntasks);
+    }
+    return x;
+}
+
+static int tally_run(dusk_graph *g, int threads, int heard)
+{
+    int rc;
+    int64_t x = run_key(g, "root", threads, heard, TALLY_TASKS, &rc);
+    if (!rc)
+        assert_int_equal(x, TALLY_SUM);
+    return rc;
+}
+
+typedef struct runner {
+    dusk_graph *g;
+    pthread_barrier_t *go;
+    int id, ok, refused;
+} runner;
+
+static void *runner_main(void *arg)
+{
+    runner *r = arg;
+    pthread_barrier_wait(r->go);
+    for (int round = 0; round < 40; round++) {
+        int rc = tally_run(r->g, (round + r->id) % 2, (round / 2 + r->id) % 2);
+        r->ok += rc == 0;
+        r->refused += rc != 0;
+    }
+    return NULL;
+}
+
+/* Threads run one graph's cached plan at once (after a first run made it,
+ * each run only reads the graph, though graph.h asks for one thread at a
+ * time: in contract, runs of one plan at once are a task's own dusk_get,
+ * below, or plans shared otherwise; this is the hardest case for the
+ * block a plan keeps): sync and threads, heard and not, so that
+ * the block of slots the plan keeps between runs is taken and given back
+ * by several runs at once, in both layouts (with and without event times),
+ * some of the runs failing. Every result is right, nothing leaks (the
+ * block a run takes is its own: a shared one would show as wrong sums,
+ * events or a double free; TSan checks the exchange). */
+static void test_plan_runs_at_once(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (int failing = 0; failing < 2; failing++) {
+        tally_ctx c = {.fail_every = failing ? 7 : 0};
+        atomic_init(&c.calls, 0);
+        const dusk_func tally = {"tally", tally_fn, &c};
+        dusk_graph *g = tally_graph(&tally);
+        c.fail_every = 0;
+        assert_int_equal(tally_run(g, 0, 0), 0);   /* the graph's plan, cached */
+        c.fail_every = failing ? 7 : 0;
+        enum { NR = 4 };
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, NR);
+        runner r[NR];
+        pthread_t th[NR];
+        for (int i = 0; i < NR; i++) {
+            r[i] = (runner){.g = g, .go = &go, .id = i};
+            assert_int_equal(pthread_create(&th[i], NULL, runner_main, &r[i]), 0);
+        }
+        int ok = 0, refused = 0;
+        for (int i = 0; i < NR; i++) {
+            pthread_join(th[i], NULL);
+            ok += r[i].ok;
+            refused += r[i].refused;
+        }
+        pthread_barrier_destroy(&go);
+        assert_int_equal(ok + refused, NR * 40);
+        if (failing)
+            assert_true(refused > 0 && ok > 0);
+        else
+            assert_int_equal(refused, 0);
+        /* and after them, one run at a time, each layout in turn */
+        c.fail_every = 0;
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(tally_run(g, i % 2, i / 2), 0);
+        dusk_graph_free(g);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+}
+
+/* Out of memory as a run starts with the plan's kept block in the other
+ * layout (with event times, resized for a run without, and back): at
+ * every allocation in turn the run fails with DUSK_ENOMEM or succeeds,
+ * the plan still keeps one block and no more, and the next runs of
+ * either layout give the right sum. */
+static void test_plan_run_oom(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    tally_ctx c = {.fail_every = 0};
+    atomic_init(&c.calls, 0);
+    const dusk_func tally = {"tally", tally_fn, &c};
+    for (int from_heard = 0; from_heard < 2; from_heard++) {
+        dusk_graph *g = tally_graph(&tally);
+        /* the plan, and its block in the layout runs start from */
+        assert_int_equal(tally_run(g, 1, !from_heard), 0);
+        assert_int_equal(tally_run(g, 1, from_heard), 0);
+        long live0 = dusk_alloc_live();
+        int saw_enomem = 0;
+        long n;
+        for (n = 0; n < 10000; n++) {
+            run_count k;
+            atomic_init(&k.events, 0);
+            atomic_init(&k.post, 0);
+            dusk_callbacks cb = {.ud = &k, .on_event = count_event, .posttask = count_post};
+            dusk_options o = DUSK_OPTIONS_INIT;
+            o.scheduler = DUSK_SCHED_THREADS;
+            o.workers = 2;
+            if (!from_heard) {   /* the other layout */
+                o.callbacks = &cb;
+                o.ncallbacks = 1;
+            }
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_value *v = NULL;
+            unsigned long c0 = dusk_alloc_calls();
+            dusk_alloc_fail_after(n);
+            int rc = dusk_get(g, "root", &o, &v, &err);
+            dusk_alloc_fail_after(-1);
+            int injected = dusk_alloc_calls() - c0 > (unsigned long)n;
+            if (rc == 0) {
+                assert_int_equal(dusk_value_int(v), TALLY_SUM);
+                dusk_value_unref(v);
+            } else {
+                assert_int_equal(rc, DUSK_ENOMEM);
+                assert_null(v);
+                saw_enomem = 1;
+            }
+            assert_int_equal(dusk_alloc_live(), live0);   /* one block kept, as before */
+            /* back to the layout the next pass starts from */
+            assert_int_equal(tally_run(g, 1, from_heard), 0);
+            assert_int_equal(tally_run(g, 0, 0), 0);
+            assert_int_equal(tally_run(g, 1, from_heard), 0);
+            assert_int_equal(dusk_alloc_live(), live0);
+            if (!injected)
+                break;
+        }
+        assert_true(n > 0 && n < 10000);
+        assert_true(saw_enomem);
+        dusk_graph_free(g);
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* identity(x), sleeping 200 ms the first time */
+static int slow_once_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs;
+    (void)err;
+    atomic_int *first = ud;
+    if (atomic_exchange(first, 0))
+        nanosleep(&(struct timespec){0, 200000000}, NULL);
+    *out = dusk_value_ref(args[0]);
+    return 0;
+}
+
+typedef struct latest {
+    atomic_ullong t;
+} latest;
+
+static void note_latest(void *ud, const dusk_event *ev)
+{
+    latest *l = ud;
+    unsigned long long t = atomic_load(&l->t);
+    while (ev->t_ns > t && !atomic_compare_exchange_weak(&l->t, &t, ev->t_ns))
+        ;
+}
+
+/* A culled plan's heard threads runs keep event times in the plan's kept
+ * block: each run starts from its own (a slow first run's times, 200 ms
+ * in, must not carry into a quick later run's events). */
+static void test_culled_plan_times_per_run(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    atomic_int first;
+    atomic_init(&first, 1);
+    const dusk_func slow = {"slow_once", slow_once_fn, &first};
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "other", &dusk_inc, dusk_lit_int(0));   /* outside the plan */
+    dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));
+    dusk_task(g, "s", &slow, dusk_ref("a"));
+    dusk_task(g, "b", &dusk_inc, dusk_ref("s"));
+    dusk_task(g, "c", &dusk_add, dusk_ref("b"), dusk_ref("a"));
+    for (int round = 0; round < 4; round++) {
+        latest l;
+        atomic_init(&l.t, 0);
+        dusk_callbacks cb = {.ud = &l, .on_event = note_latest};
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = DUSK_SCHED_THREADS;
+        o.workers = 2;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *v = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        uint64_t t0 = dusk_now_ns();
+        assert_int_equal(dusk_get(g, "c", &o, &v, &err), 0);
+        uint64_t wall = dusk_now_ns() - t0;
+        assert_int_equal(dusk_value_int(v), 5);
+        dusk_value_unref(v);
+        /* every event within the run's own time */
+        assert_true(atomic_load(&l.t) <= wall);
+        if (round == 0)
+            assert_true(atomic_load(&l.t) >= 200000000u);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A task that runs its own graph's request again (once: the inner run's
+ * copy of it does not), a run of the same plan inside a run of it. */
+typedef struct nest_ctx {
+    dusk_graph *g;
+    atomic_int depth;
+    int threads, heard;
+    long inner;
+} nest_ctx;
+
+static int nest_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    nest_ctx *c = ud;
+    (void)nargs;
+    if (atomic_fetch_add(&c->depth, 1) == 0) {
+        run_count n;
+        atomic_init(&n.events, 0);
+        atomic_init(&n.post, 0);
+        dusk_callbacks cb = {.ud = &n, .on_event = count_event, .posttask = count_post};
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = c->threads ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC;
+        o.workers = 2;
+        if (c->heard) {
+            o.callbacks = &cb;
+            o.ncallbacks = 1;
+        }
+        dusk_value *v = NULL;
+        int rc = dusk_get(c->g, "top", &o, &v, err);
+        c->inner = rc ? -1000 - rc : dusk_value_int(v);
+        if (c->heard && atomic_load(&n.post) != 4)
+            c->inner = -1;
+        dusk_value_unref(v);
+    }
+    atomic_fetch_sub(&c->depth, 1);
+    *out = dusk_value_ref(args[0]);
+    return 0;
+}
+
+static void test_plan_run_inside_itself(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    for (int k = 0; k < 8; k++) {
+        nest_ctx c = {.threads = k % 2, .heard = k / 2 % 2};
+        atomic_init(&c.depth, 0);
+        const dusk_func nest = {"nest", nest_fn, &c};
+        dusk_graph *g = c.g = dusk_graph_new();
+        dusk_task(g, "a", &dusk_inc, dusk_lit_int(1));                  /* 2 */
+        dusk_task(g, "n", &nest, dusk_ref("a"));                        /* 2 */
+        dusk_task(g, "b", &dusk_inc, dusk_ref("a"));                    /* 3 */
+        dusk_task(g, "top", &dusk_add, dusk_ref("n"), dusk_ref("b"));   /* 5 */
+        /* a run alone first: the plan, and the one block it keeps */
+        atomic_store(&c.depth, 1);
+        int rc;
+        assert_int_equal(run_key(g, "top", c.threads, c.heard, 4, &rc), 5);
+        long live0 = dusk_alloc_live();
+        atomic_store(&c.depth, 0);
+        for (int round = 0; round < 3; round++) {
+            /* the outer run heard or not as the inner one, or the other way */
+            c.inner = 0;
+            assert_int_equal(run_key(g, "top", c.threads, k / 4 ? !c.heard : c.heard, 4, &rc), 5);
+            assert_int_equal(rc, 0);
+            assert_int_equal(c.inner, 5);
+            /* the plan keeps one block of slots after the two runs, also
+             * when they had different layouts */
+            assert_int_equal(dusk_alloc_live(), live0);
+        }
+        atomic_store(&c.depth, 1);   /* no nesting: runs alone */
+        assert_int_equal(run_key(g, "top", 1, 1, 4, &rc), 5);
+        assert_int_equal(run_key(g, "top", 0, 0, 4, &rc), 5);
+        assert_int_equal(dusk_alloc_live(), live0);
+        dusk_graph_free(g);
+        assert_int_equal(dusk_alloc_live(), live);
+    }
+}
+
 /* --- errors ----------------------------------------------------------------------- */
 
 static void test_plan_errors(void **state)
@@ -694,6 +1094,10 @@ int main(void)
         cmocka_unit_test_teardown(test_plan_holds_literals, reset_alloc),
         cmocka_unit_test_teardown(test_arguments_from_lists, reset_alloc),
         cmocka_unit_test_teardown(test_run_after_failure, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_runs_at_once, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_run_inside_itself, reset_alloc),
+        cmocka_unit_test_teardown(test_plan_run_oom, reset_alloc),
+        cmocka_unit_test_teardown(test_culled_plan_times_per_run, reset_alloc),
         cmocka_unit_test_teardown(test_plan_errors, reset_alloc),
         cmocka_unit_test_teardown(test_refcount_and_cache, reset_alloc),
         cmocka_unit_test_teardown(test_plan_outlives_graph, reset_alloc),
