@@ -417,10 +417,10 @@ static void test_run_begin_and_clock(void **state)
 static void test_worker_clock(void **state)
 {
     (void)state;
-    if (!dusk__tclock_counter()) {
-        print_message("worker clock: no usable time-stamp counter here\n");
-        skip();   /* the worker clock is CLOCK_MONOTONIC itself */
-    }
+    /* Without a usable counter (a kernel on kvm-clock, say) the worker
+     * clock is CLOCK_MONOTONIC itself: the same checks hold, and every
+     * reading lies between the real ones around it, exactly. */
+    int counter = dusk__tclock_counter();
     dusk__tclock c;
     memset(&c, 0, sizeof c);
     uint64_t prev = 0, t_end = dusk_now_ns() + 40000000u, worst = 0;
@@ -438,9 +438,9 @@ static void test_worker_clock(void **state)
         reads++;
     }
     assert_true(reads > 1000);
-    assert_true(worst < 5000);   /* ns */
+    assert_true(worst < (counter ? 5000u : 1u));   /* ns */
     print_message("worker clock: %s, %zu readings, worst %" PRIu64 " ns off\n",
-                  dusk__tclock_counter() ? "time-stamp counter" : "CLOCK_MONOTONIC",
+                  counter ? "time-stamp counter" : "CLOCK_MONOTONIC (no usable counter here)",
                   reads, worst);
 }
 
