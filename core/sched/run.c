@@ -242,7 +242,9 @@ static HOT_INLINE size_t done_events(dusk__run *r, dusk__worker *w, dusk_event *
             e[n++] = (dusk_event){t, 0, held, w->ready[i], id, DUSK_EV_READY, 0, run};
     if (want & DUSK_EVMASK(DUSK_EV_RELEASED))
         for (size_t i = 0; i < w->ndrop; i++) {
-            held -= w->drop_nb[i];
+            /* a lock-free run's count as a worker sees it can be short
+             * of what it releases (held_seen) */
+            held = held > w->drop_nb[i] ? held - w->drop_nb[i] : 0;
             e[n++] = (dusk_event){t, w->drop_nb[i], held, w->drop_id[i], id,
                                   DUSK_EV_RELEASED, 0, run};
         }
@@ -489,6 +491,20 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
 
 /* A run time from worker w's clock, never before its last one. With a
  * stream, a quiet worker says it is not any more first (events.h). */
+/* Held bytes in a lock-free run. No shared word moves a task: each worker
+ * counts its own changes in w->held_d and moves them to r->held once they
+ * reach HELD_BATCH either way, and at its end. What a worker sees held is
+ * r->held and its own part: the run's count less the parts other workers
+ * have not moved yet, each under HELD_BATCH (a run of results of that size
+ * or more is counted exactly; RUN_END's and held_end always are). */
+enum { HELD_BATCH = 4096 };
+
+static inline uint64_t held_seen(dusk__run *r, const dusk__worker *w)
+{
+    int64_t h = (int64_t)__atomic_load_n(&r->held, __ATOMIC_RELAXED) + w->held_d;
+    return h > 0 ? (uint64_t)h : 0;
+}
+
 static inline uint64_t lf_now(dusk__run *r, dusk__worker *w)
 {
     if (r->stream && !w->unquiet) {
@@ -577,7 +593,7 @@ int dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
     }
     w->sec.t_start = ts;
     w->sec.start = t;
-    w->sec.start_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED);
+    w->sec.start_held = held_seen(r, w);
     return 0;
 }
 
@@ -631,7 +647,7 @@ static void lf_failed(dusk__run *r, dusk__worker *w, int64_t t, int code,
         w->last_t = now;
         w->sec = (dusk__section){.t_done = now, .t_after = now, .done = t,
                                  .done_kind = DUSK_EV_ERROR, .done_status = code,
-                                 .done_held = __atomic_load_n(&r->held, __ATOMIC_RELAXED),
+                                 .done_held = held_seen(r, w),
                                  .start = -1};
     }
     __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
@@ -657,12 +673,18 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
      * after, held wrapped below 0 meanwhile and the peak missed them) */
     uint64_t nb = r->sizes ? nbytes_of(v) : 0, dropped = 0, top = 0;
     if (r->track_held) {
-        /* the peak is the moment between the result in and the inputs out */
-        top = __atomic_add_fetch(&r->held, nb, __ATOMIC_RELAXED);
-        uint64_t pk = __atomic_load_n(&r->peak, __ATOMIC_RELAXED);
-        while (pk < top && !__atomic_compare_exchange_n(&r->peak, &pk, top, 1,
-                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-            ;
+        /* the peak is the moment between the result in and the inputs out;
+         * a result of HELD_BATCH bytes or more is in r->held before it is
+         * published, as the count it makes exact needs */
+        int64_t d = w->held_d + (int64_t)nb;
+        if (d >= HELD_BATCH) {
+            __atomic_fetch_add(&r->held, (uint64_t)d, __ATOMIC_RELAXED);
+            d = 0;
+        }
+        w->held_d = d;
+        top = held_seen(r, w);
+        if (top > w->held_peak)
+            w->held_peak = top;
     }
     s[done].result = v;
     /* Successors: the one of least priority runs next on this thread
@@ -736,8 +758,14 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         }
         w->drop[w->ndrop++] = dv;
     }
-    if (dropped && r->track_held)
-        __atomic_fetch_sub(&r->held, dropped, __ATOMIC_RELAXED);
+    if (dropped && r->track_held) {
+        int64_t d = w->held_d - (int64_t)dropped;
+        if (d <= -HELD_BATCH) {
+            __atomic_fetch_add(&r->held, (uint64_t)d, __ATOMIC_RELAXED);   /* wraps: takes off */
+            d = 0;
+        }
+        w->held_d = d;
+    }
     if (r->timed) {
         dusk__section *sec = &w->sec;
         sec->t_done = t_end;
@@ -1479,6 +1507,9 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         /* the workers' own counts and clocks, now that they have left */
         for (int i = 0; i < nworkers; i++) {
             r->done += r->workers[i].ndone;
+            r->held += (uint64_t)r->workers[i].held_d;   /* wraps: takes off */
+            if (r->workers[i].held_peak > r->peak)
+                r->peak = r->workers[i].held_peak;
             /* RUN_END strictly after every worker's event: the stream
              * merges by time */
             if (r->workers[i].last_t + 1 > r->last_t)

@@ -260,6 +260,10 @@ struct dusk__worker {
     uint64_t last_t;
     uint64_t t_claimed;          /* timed: its last START's time, read by a
                                     failing worker (dusk__run_claimed) */
+    int64_t held_d;              /* lock-free, held tracked: bytes its tasks
+                                    added (less those they released) not yet
+                                    moved to r->held (see dusk__run_finish) */
+    uint64_t held_peak;          /* ... the most it saw held, at its ENDs */
     int unquiet;                 /* with a stream: its queue is not quiet */
     dusk__section sec;
     int64_t *ready;              /* the section's READY tasks */
@@ -331,9 +335,9 @@ void dusk__run_flush(dusk__run *r, dusk__worker *w);
  * its own deque (w->succ, most urgent last). The tasks ready from the
  * start (plan->first, by priority) are claimed in order through
  * r->ifirst, a few at a time while many are left (dusk__run_claim). held
- * and peak are relaxed atomics, moved once a task (twice when it drops
- * inputs: the result in before it is published) and only when someone
- * wants them (r->track_held); done is counted per worker; the run is
+ * is counted per worker and moved to r->held (a relaxed atomic) in 4 KiB
+ * steps, the peak per worker, and only when someone wants them
+ * (r->track_held: held_seen); done is counted per worker; the run is
  * over when every task without a dependent has finished (r->sinks_left
  * reaches 0) or a task failed (r->status, set under r->mu, then r->over).
  *

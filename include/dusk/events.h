@@ -62,9 +62,14 @@
 **    if that worker's clock read later), so that time alone orders them.
 **  - held: in a stream, the bytes of the ENDs less those of the
 **    RELEASEDs before the event in the stream's order (the consumer sums
-**    them); delivered to callbacks, the run's count as the worker saw it
-**    (with several threads workers, moved without a lock, so it may
-**    differ from the stream's sum in between; RUN_END's agree).
+**    them); delivered to callbacks, the run's count as the worker saw it.
+**    Several threads workers share no count a task: each adds its tasks'
+**    results and takes off what they release in a count of its own, and
+**    moves it to the run's once it reaches 4 KiB either way (a result of
+**    4 KiB or more at once, before anyone can release it). A worker sees
+**    the run's count and its own part, so it may differ from the stream's
+**    sum in between by what the other workers have not moved, under 4 KiB
+**    each; RUN_END's agree.
 **  - Per worker, START and END/ERROR alternate in time.
 **  - Callbacks: start comes before anything else of the run and finish
 **    after everything else. Each worker's events reach on_event in the
