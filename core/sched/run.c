@@ -569,7 +569,7 @@ int dusk__run_claimed(dusk__run *r, dusk__worker *w, int64_t t, int fresh)
      * reading less a task, some 40 ns where the clock is not the CPU's
      * counter). */
     uint64_t ts = fresh ? lf_now(r, w) : w->last_t;
-    uint64_t tr = __atomic_load_n(&r->tt[t], __ATOMIC_RELAXED);
+    uint64_t tr = __atomic_load_n(&r->s[t].tready, __ATOMIC_RELAXED) >> 1;
     if (tr > ts)
         ts = tr;
     w->last_t = ts;
@@ -701,14 +701,16 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
          * which came first */
         /* 1 left is this decrement: no other task touches it again, and
          * this worker stamps the READY itself (no raise for others) */
+        /* The bound sits in the slot, beside the counter, until the task
+         * ends: the raise and the decrement touch one cache line. */
         if (__atomic_load_n(wt, __ATOMIC_ACQUIRE) != 1) {
             if (tt)
-                tt_raise(&tt[d], t_end + 1);
+                tt_raise(&s[d].tready, (t_end + 1) << 1 | 1);
             if (__atomic_sub_fetch(wt, 1, __ATOMIC_ACQ_REL) != 0)
                 continue;
         }
         if (tt) {
-            uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
+            uint64_t tr = __atomic_load_n(&s[d].tready, __ATOMIC_RELAXED) >> 1;
             if (tr > t_after)
                 t_after = tr;
         }
@@ -738,8 +740,12 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         /* its RELEASED comes after this END: the time raised for whichever
          * worker drops it, unless this one is the last to need it */
         if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2) {
-            if (tt)
+            if (tt) {
                 tt_raise(&tt[d], t_end + 1);
+                /* d has ended: its waiting, 0 since, says it was raised
+                 * (the dropper reads tt[d], a line of its own, only then) */
+                __atomic_store_n(&s[d].waiting, 1, __ATOMIC_RELAXED);
+            }
             if (__atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
                 continue;
         }
@@ -747,7 +753,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         uint64_t db = r->sizes ? nbytes_of(dv) : 0;
         s[d].result = NULL;
         dropped += db;
-        if (tt) {
+        if (tt && __atomic_load_n(&s[d].waiting, __ATOMIC_RELAXED)) {
             uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
             if (tr > t_after)
                 t_after = tr;
@@ -781,7 +787,8 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         /* a successor's START, on whichever worker, is after its READY */
         if (tt)
             for (size_t i = 0; i < nready; i++)
-                __atomic_store_n(&tt[w->ready[i]], t_after + 1, __ATOMIC_RELAXED);
+                __atomic_store_n(&s[w->ready[i]].tready, (t_after + 1) << 1 | 1,
+                                 __ATOMIC_RELAXED);
     }
     if (k0 == k1 && __atomic_sub_fetch(&r->sinks_left, 1, __ATOMIC_ACQ_REL) == 0)
         __atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);

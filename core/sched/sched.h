@@ -139,7 +139,14 @@ extern const dusk__backend dusk__sched_template;
 /* What a run knows of one task, in 16 bytes: four to a cache line, and
  * 16 bytes a task of a run's memory. */
 typedef struct dusk__slot {
-    dusk_value *result;
+    union {
+        dusk_value *result;
+        uint64_t tready;         /* a timed lock-free run, until the task
+                                    ends: the least time its READY and START
+                                    may have, t << 1 | 1 (odd: an int to
+                                    whoever frees a slot of a task that
+                                    never ran; see dusk__run_finish) */
+    };
     uint32_t waiting;            /* dependencies not yet done */
     uint32_t needed;             /* 2 x the dependents in the run not yet done,
                                     plus 1 when requested (keep the result):
@@ -190,9 +197,11 @@ struct dusk__run {
     int track_held;              /* held/peak are wanted (stats or listeners) */
     int sizes;                   /* results' sizes are wanted (the above, or a
                                     stream, which may sum them itself) */
-    uint64_t *tt;                /* lock-free and timed: per task, the latest
-                                    time of the events that must precede its
-                                    next one (see dusk__run_finish) */
+    uint64_t *tt;                /* lock-free and timed: per task that has
+                                    ended, the latest END of its dependents
+                                    but the last, which its RELEASED must
+                                    follow (before it ends, the slot's
+                                    tready: see dusk__run_finish) */
     int gate_always;             /* ... one without gate_armed */
     uint32_t cb_want;            /* kinds some callback wants */
     uint32_t want;               /* kinds any listener wants (DUSK_EVMASK bits) */
