@@ -1522,6 +1522,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
             if (r->workers[i].last_t + 1 > r->last_t)
                 r->last_t = r->workers[i].last_t + 1;
         }
+        /* what is held at the end was held at once, though no worker saw
+         * the others' unmoved parts of it at an END */
+        if (r->held > r->peak)
+            r->peak = r->held;
     }
     if (!rc && !r->status && r->done < r->nrun)
         rc = dusk_error_set(err, DUSK_ESYS, "run stopped with %zu of %zu tasks done",

@@ -212,12 +212,52 @@ static void test_no_wrap(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Small results kept to the end, made on two workers: each worker saw only
+ * its own at its END, but both are held at once at the end, so the peak is
+ * at least the end's count. */
+static void test_peak_covers_end(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "keep-0", &MK, dusk_lit_int(100));
+    dusk_task(g, "keep-1", &MK, dusk_lit_int(100));
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    const char *keys[] = {"keep-0", "keep-1"};
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i <= WORKERS; i++)
+            atomic_store(&mk_seen[i], 0);
+        atomic_store(&mk_workers, 0);
+        seen s;
+        memset(&s, 0, sizeof s);
+        dusk_callbacks cb = {.ud = &s, .on_event = on_event};
+        dusk_run_stats st;
+        dusk_options o = {.scheduler = DUSK_SCHED_THREADS, .workers = 2, .stats = &st,
+                          .callbacks = &cb, .ncallbacks = 1};
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_get_list(g, keys, 2, &o, &out, &err) != 0)
+            fail_msg("run failed: %s", err.msg);
+        dusk_value_unref(out);
+        if (atomic_load(&mk_workers) < 2)
+            fail_msg("round %d: the results were made on one worker", round);
+        assert_int_equal(st.held_end, 200);
+        assert_int_equal(atomic_load(&s.run_end_held), 200);
+        if (st.held_peak < st.held_end)
+            fail_msg("round %d: held_peak %llu below held_end %llu", round,
+                     (unsigned long long)st.held_peak, (unsigned long long)st.held_end);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_big_results_exact, reset_alloc),
         cmocka_unit_test_teardown(test_small_results_bounded, reset_alloc),
         cmocka_unit_test_teardown(test_no_wrap, reset_alloc),
+        cmocka_unit_test_teardown(test_peak_covers_end, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
