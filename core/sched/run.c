@@ -675,9 +675,11 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     if (r->track_held) {
         /* the peak is the moment between the result in and the inputs out;
          * a result of HELD_BATCH bytes or more is in r->held before it is
-         * published, as the count it makes exact needs */
+         * published, as the count it makes exact needs (with what this
+         * worker had not moved: its own count may be below 0, and the
+         * sum then under HELD_BATCH) */
         int64_t d = w->held_d + (int64_t)nb;
-        if (d >= HELD_BATCH) {
+        if (d >= HELD_BATCH || nb >= HELD_BATCH) {
             __atomic_fetch_add(&r->held, (uint64_t)d, __ATOMIC_RELAXED);
             d = 0;
         }
