@@ -492,11 +492,13 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
 /* A run time from worker w's clock, never before its last one. With a
  * stream, a quiet worker says it is not any more first (events.h). */
 /* Held bytes in a lock-free run. No shared word moves a task: each worker
- * counts its own changes in w->held_d and moves them to r->held once they
- * reach HELD_BATCH either way, and at its end. What a worker sees held is
- * r->held and its own part: the run's count less the parts other workers
- * have not moved yet, each under HELD_BATCH (a run of results of that size
- * or more is counted exactly; RUN_END's and held_end always are). */
+ * counts its tasks' results in w->held_d and moves them to r->held once
+ * they reach HELD_BATCH, and at its end; it takes its releases off its own
+ * part while that covers them, off r->held at once beyond. What a worker
+ * sees held is r->held and its own part: the run's count less the parts
+ * other workers have not moved yet, each in [0, HELD_BATCH), so never more
+ * than is held (a run of results of that size or more is counted exactly;
+ * RUN_END's and held_end always are). */
 enum { HELD_BATCH = 4096 };
 
 static inline uint64_t held_seen(dusk__run *r, const dusk__worker *w)
@@ -675,7 +677,8 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
     if (r->track_held) {
         /* the peak is the moment between the result in and the inputs out;
          * a result of HELD_BATCH bytes or more is in r->held before it is
-         * published, as the count it makes exact needs */
+         * published, as the count it makes exact needs (d >= nb: a
+         * worker's own part is never below 0, see the releases below) */
         int64_t d = w->held_d + (int64_t)nb;
         if (d >= HELD_BATCH) {
             __atomic_fetch_add(&r->held, (uint64_t)d, __ATOMIC_RELAXED);
@@ -765,8 +768,12 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         w->drop[w->ndrop++] = dv;
     }
     if (dropped && r->track_held) {
+        /* out of this worker's own part while it covers them (most often:
+         * depth first, a worker drops what it made), the rest at once: no
+         * worker's part is below 0, so no worker sees more than is held
+         * (a part below 0 is bytes another worker's view still counts) */
         int64_t d = w->held_d - (int64_t)dropped;
-        if (d <= -HELD_BATCH) {
+        if (d < 0) {
             __atomic_fetch_add(&r->held, (uint64_t)d, __ATOMIC_RELAXED);   /* wraps: takes off */
             d = 0;
         }
@@ -1522,6 +1529,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
             if (r->workers[i].last_t + 1 > r->last_t)
                 r->last_t = r->workers[i].last_t + 1;
         }
+        /* what is held at the end was held at once, though no worker saw
+         * the others' unmoved parts of it at an END */
+        if (r->held > r->peak)
+            r->peak = r->held;
     }
     if (!rc && !r->status && r->done < r->nrun)
         rc = dusk_error_set(err, DUSK_ESYS, "run stopped with %zu of %zu tasks done",

@@ -270,8 +270,9 @@ struct dusk__worker {
     uint64_t t_claimed;          /* timed: its last START's time, read by a
                                     failing worker (dusk__run_claimed) */
     int64_t held_d;              /* lock-free, held tracked: bytes its tasks
-                                    added (less those they released) not yet
-                                    moved to r->held (see dusk__run_finish) */
+                                    added (less those they released, never
+                                    below 0) not yet moved to r->held (see
+                                    dusk__run_finish) */
     uint64_t held_peak;          /* ... the most it saw held, at its ENDs */
     int unquiet;                 /* with a stream: its queue is not quiet */
     dusk__section sec;

@@ -11,8 +11,9 @@
 ** variable. A push wakes a parked worker only when some worker has said it
 ** is about to park (r->nsleep): one fence and one load otherwise. Nothing
 ** is written per task to a line every worker writes, but for held bytes
-** (one atomic addition, when stats or listeners want them), the first
-** list's index (one addition for several tasks) and, for a fan of ready
+** (counted per worker and moved to the run's in 4 KiB steps, a release
+** of another worker's result at once: when stats or listeners want them),
+** the first list's index (one addition for several tasks) and, for a fan of ready
 ** tasks, the deque's top as it is stolen.
 **
 ** Listeners take no lock either. A worker hands its events to the

@@ -64,12 +64,13 @@
 **    RELEASEDs before the event in the stream's order (the consumer sums
 **    them); delivered to callbacks, the run's count as the worker saw it.
 **    Several threads workers share no count a task: each adds its tasks'
-**    results and takes off what they release in a count of its own, and
-**    moves it to the run's once it reaches 4 KiB either way (a result of
-**    4 KiB or more at once, before anyone can release it). A worker sees
-**    the run's count and its own part, so it may differ from the stream's
-**    sum in between by what the other workers have not moved, under 4 KiB
-**    each; RUN_END's agree.
+**    results in a count of its own and moves it to the run's once it
+**    reaches 4 KiB (a result of 4 KiB or more at once, before anyone can
+**    release it); what they release comes off that count while it covers
+**    it, off the run's at once beyond. A worker sees the run's count and
+**    its own part, so it may be below the stream's sum in between by what
+**    the other workers have not moved, under 4 KiB each, never above it;
+**    RUN_END's agree.
 **  - Per worker, START and END/ERROR alternate in time.
 **  - Callbacks: start comes before anything else of the run and finish
 **    after everything else. Each worker's events reach on_event in the

@@ -73,9 +73,9 @@ typedef struct dusk_run_stats {
     uint64_t wall_ns;      /* from first to last event of the run */
     uint64_t held_peak;    /* most bytes held at once (several threads
                               workers: the most one saw at a task's end,
-                              which may miss what the others had not
-                              counted in yet, under 4 KiB each: see
-                              `held` in events.h) */
+                              or held_end if more, which may miss what the
+                              others had not counted in yet, under 4 KiB
+                              each: see `held` in events.h) */
     uint64_t held_end;     /* bytes held at the end (the requested results) */
     int workers;           /* worker threads used */
 } dusk_run_stats;
