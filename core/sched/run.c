@@ -745,9 +745,10 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         if (__atomic_load_n(nd, __ATOMIC_ACQUIRE) != 2) {
             if (tt) {
                 tt_raise(&tt[d], t_end + 1);
-                /* d has ended: its waiting, 0 since, says it was raised
-                 * (the dropper reads tt[d], a line of its own, only then) */
-                __atomic_store_n(&s[d].waiting, 1, __ATOMIC_RELAXED);
+                /* d has ended: its waiting, 0 or 1 since (the last
+                 * input may not decrement it), says it was raised (the
+                 * dropper reads tt[d], a line of its own, only then) */
+                __atomic_store_n(&s[d].waiting, 2, __ATOMIC_RELAXED);
             }
             if (__atomic_sub_fetch(nd, 2, __ATOMIC_ACQ_REL) != 0)
                 continue;
@@ -756,7 +757,7 @@ int64_t dusk__run_finish(dusk__run *r, dusk__worker *w, int64_t done, dusk_value
         uint64_t db = r->sizes ? nbytes_of(dv) : 0;
         s[d].result = NULL;
         dropped += db;
-        if (tt && __atomic_load_n(&s[d].waiting, __ATOMIC_RELAXED)) {
+        if (tt && __atomic_load_n(&s[d].waiting, __ATOMIC_RELAXED) == 2) {
             uint64_t tr = __atomic_load_n(&tt[d], __ATOMIC_RELAXED);
             if (tr > t_after)
                 t_after = tr;
