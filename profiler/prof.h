@@ -95,6 +95,9 @@ typedef struct dusk__prun {
     int32_t index;               /* in the profile */
     uint64_t t0_abs;             /* dusk_now_ns() at the run's epoch */
     uint64_t wall, ntasks;
+    uint64_t end_held;           /* RUN_END's held: part of the peak (a
+                                    threads run's workers each see their own
+                                    part of it at their ENDs) */
     int32_t status;
     int32_t announced;           /* workers, as RUN_BEGIN says */
     int ended;                   /* RUN_END seen */

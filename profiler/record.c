@@ -34,8 +34,8 @@
 ** due time.
 **
 ** The scheduler's peak of bytes held is kept per worker from the `held`
-** of END events and is the run record's held_peak: exactly the run's
-** dusk_run_stats.held_peak.
+** of END events and, with RUN_END's, is the run record's held_peak:
+** exactly the run's dusk_run_stats.held_peak.
 **
 ** dusk__prepare moves finished runs into the arrays readers see; see
 ** prof.h for the two halves.
@@ -467,6 +467,7 @@ static void cb_event(void *ud, const dusk_event *ev)
         break;
     case DUSK_EV_RUN_END:
         r->wall = ev->t_ns;
+        r->end_held = ev->held;
         r->status = ev->status;
         r->ended = 1;
         break;
@@ -1063,6 +1064,8 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     run->ntasks = r->ntasks;
     run->workers = r->announced > nw ? r->announced : nw;
     run->status = r->status;
+    /* as dusk_run_stats.held_peak: the most held at an END, or at the end */
+    run->held_peak = r->end_held;
     for (int i = 0; i < nw; i++) {
         dusk__pworker *w = atomic_load(&r->slots[i]);
         if (w && w->held_peak > run->held_peak)

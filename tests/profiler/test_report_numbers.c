@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -143,6 +144,69 @@ static void test_peak_held_is_the_schedulers(void **state)
     const char *root;
     g = tree_graph(2000, &root);
     check_peak(g, root, DUSK_SCHED_THREADS, 4, "tree-threads.html");
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* meet(n): n bytes, once both such tasks are running (up to 2 s): so that
+ * the two are made on two workers */
+static atomic_int met;
+
+static int meet(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                void *ud)
+{
+    (void)nargs;
+    (void)err;
+    (void)ud;
+    size_t n = (size_t)dusk_value_int(args[0]);
+    atomic_fetch_add(&met, 1);
+    uint64_t t0 = now_ns();
+    while (atomic_load(&met) < 2 && now_ns() - t0 < 2000000000ull)
+        sleep_ms(1);
+    void *b = malloc(n);
+    *out = b ? dusk_opaque(b, free, n) : NULL;
+    if (!*out)
+        free(b);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+
+/* Two small results kept to the end, made on two workers: neither worker
+ * saw the other's at its END (a threads run counts held per worker), but
+ * both were held at once at the end. The scheduler's peak covers its end,
+ * and the profiler's, from the same events, says the same. */
+static void test_peak_held_kept_on_two_workers(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    static const dusk_func MEET = {"report_meet", meet, NULL};
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "keep-0", &MEET, dusk_lit_int(100));
+    dusk_task(g, "keep-1", &MEET, dusk_lit_int(100));
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    const char *keys[] = {"keep-0", "keep-1"};
+    for (int round = 0; round < 3; round++) {
+        atomic_store(&met, 0);
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        dusk_run_stats st;
+        dusk_options o = DUSK_OPTIONS_INIT;
+        o.scheduler = DUSK_SCHED_THREADS;
+        o.workers = 2;
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        o.stats = &st;
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_value *v = NULL;
+        assert_int_equal(dusk_get_list(g, keys, 2, &o, &v, &err), 0);
+        dusk_value_unref(v);
+        if (atomic_load(&met) < 2)
+            fail_msg("round %d: the two tasks did not run at once", round);
+        assert_int_equal(st.held_end, 200);
+        assert_int_equal(st.held_peak, 200);
+        assert_int_equal(dusk_profiler_nruns(p), 1);
+        assert_int_equal(dusk_profiler_runs(p)[0].held_peak, st.held_peak);
+        dusk_profiler_free(p);
+    }
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -310,6 +374,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_peak_held_is_the_schedulers, reset_alloc),
+        cmocka_unit_test_teardown(test_peak_held_kept_on_two_workers, reset_alloc),
         cmocka_unit_test_teardown(test_short_run_curve, reset_alloc),
         cmocka_unit_test_teardown(test_long_session_bounded, reset_alloc),
     };
