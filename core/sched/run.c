@@ -489,8 +489,6 @@ void dusk__run_refused(dusk__run *r, int code, const dusk_error *gerr)
 
 /* --- without the lock (see sched.h) ------------------------------------------------ */
 
-/* A run time from worker w's clock, never before its last one. With a
- * stream, a quiet worker says it is not any more first (events.h). */
 /* Held bytes in a lock-free run. No shared word moves a task: each worker
  * counts its tasks' results in w->held_d and moves them to r->held once
  * they reach HELD_BATCH, and at its end; it takes its releases off its own
@@ -507,6 +505,8 @@ static inline uint64_t held_seen(dusk__run *r, const dusk__worker *w)
     return h > 0 ? (uint64_t)h : 0;
 }
 
+/* A run time from worker w's clock, never before its last one. With a
+ * stream, a quiet worker says it is not any more first (events.h). */
 static inline uint64_t lf_now(dusk__run *r, dusk__worker *w)
 {
     if (r->stream && !w->unquiet) {
@@ -1522,7 +1522,7 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
         /* the workers' own counts and clocks, now that they have left */
         for (int i = 0; i < nworkers; i++) {
             r->done += r->workers[i].ndone;
-            r->held += (uint64_t)r->workers[i].held_d;   /* wraps: takes off */
+            r->held += (uint64_t)r->workers[i].held_d;   /* never below 0 */
             if (r->workers[i].held_peak > r->peak)
                 r->peak = r->workers[i].held_peak;
             /* RUN_END strictly after every worker's event: the stream
