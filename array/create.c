@@ -411,7 +411,8 @@ int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err)
 }
 
 /* Reads this block of the original: a hyperslab of an HDF5 dataset, or a
- * slice of a buffer's copy. */
+ * slice of a buffer's copy. Inputs after the original are not read: a
+ * store's second read of a block waits for them (array/emit.c). */
 int dusk__k_getter(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     int64_t shape[DUSK_MAXDIMS], start[DUSK_MAXDIMS];

@@ -30,7 +30,9 @@
 ** column's mean); fewer are held (the lecture's 76 MiB file: 2 blocks of
 ** a column), and so are the reads of the first reader (in the walk,
 ** inputs first), of reductions and of readers that make their own keys
-** (rechunks, joins, user inputs(), linear algebra). dusk_array_graph,
+** (rechunks, joins, user inputs(), linear algebra). A copy's block waits
+** for what its reader's block waits for (emit_blocks), so that no worker
+** reads it long before it can be used. dusk_array_graph,
 ** which pictures and dusk_array_compute use, keeps Dask's graph: a
 ** computed result is held whole anyway.
 */
@@ -235,11 +237,36 @@ static void plan_rereads(dusk__layer *L, void *ud)
     }
 }
 
-/* The tasks of BLOCKS layer L under name (its own, or a copy's, which
- * reads source instead of L's 'original-array' input). */
-static void emit_blocks(emit_state *st, const dusk__layer *L, const char *name,
-                        const char *source)
+/* Whether reader reads block idx of its input in at its own block idx
+ * (in follows reader's axes one for one, as sub follows x): then reader's
+ * block idx waits for the blocks of its other inputs at idx. Its index in
+ * reader's inputs, or -1. */
+static int read_in_place(const dusk__layer *reader, const dusk__layer *in)
 {
+    if (reader->ndim != in->ndim)
+        return -1;
+    for (int i = 0; i < reader->nin; i++) {
+        if (reader->in[i] != in)
+            continue;
+        int same = 1;
+        for (int d = 0; d < in->ndim; d++)
+            same &= reader->map[i][d] == d && reader->nb[d] == in->nb[d];
+        return same ? i : -1;
+    }
+    return -1;
+}
+
+/* The tasks of BLOCKS layer L under name (its own, or a copy's, which
+ * reads source instead of L's 'original-array' input). A copy's block
+ * also takes, as inputs it waits for and does not read, the blocks its
+ * reader's block waits for (the column's mean, for 'sub'): read before
+ * them, it would be held until they are made, and a worker with nothing
+ * else to do ran the copies' reads columns ahead (600 MiB held in
+ * array.big, 2 workers, where 30 MiB were). */
+static void emit_blocks(emit_state *st, const dusk__layer *L, const char *name,
+                        const char *source, const dusk__layer *reader)
+{
+    int own = reader ? read_in_place(reader, L) : -1;
     int64_t idx[DUSK_MAXDIMS] = {0};
     do {
         char key[512];
@@ -251,6 +278,17 @@ static void emit_blocks(emit_state *st, const dusk__layer *L, const char *name,
         for (int i = 0; i < L->nin; i++) {
             char ik[512];
             input_key(st, L, i, idx, source, ik, sizeof ik);
+            args[nargs++] = dusk_ref(ik);
+        }
+        for (int k = 0; own >= 0 && k < reader->nin && nargs < 2 + DUSK__MAXIN; k++) {
+            const dusk__layer *w = reader->in[k];
+            int seen = w == L || w->kind == DUSK__L_ORIGINAL;
+            for (int j = 0; j < k && !seen; j++)
+                seen = reader->in[j] == w;
+            if (seen)
+                continue;
+            char ik[512];
+            input_key(st, reader, k, idx, NULL, ik, sizeof ik);
             args[nargs++] = dusk_ref(ik);
         }
         st->rc = dusk_graph_taskv(st->g, key, L->func ? L->func : &L->kop->func, nargs, args);
@@ -272,7 +310,7 @@ static void emit_layer(dusk__layer *L, void *ud)
             continue;
         st->rc = dusk_graph_value(st->g, c->source, dusk_value_ref(c->in->in[0]->literal));
         if (!st->rc)
-            emit_blocks(st, c->in, c->name, c->source);
+            emit_blocks(st, c->in, c->name, c->source, L);
     }
     if (st->rc)
         return;
@@ -285,7 +323,7 @@ static void emit_layer(dusk__layer *L, void *ud)
         return;
     }
     if (L->kind == DUSK__L_BLOCKS) {
-        emit_blocks(st, L, L->name, NULL);
+        emit_blocks(st, L, L->name, NULL, NULL);
         return;
     }
     int64_t idx[DUSK_MAXDIMS] = {0}, splits = 0;

@@ -64,7 +64,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_LINSPACE, "linspace", dusk__k_linspace, 0, 0, 0, 3),
     ENTRY(DUSK__OP_NORMAL, "normal", dusk__k_random, 0, 0, 0, 3),
     ENTRY(DUSK__OP_UNIFORM, "uniform", dusk__k_random, 1, 0, 0, 3),
-    ENTRY(DUSK__OP_ARRAY, "array", dusk__k_getter, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_ARRAY, "array", dusk__k_getter, 0, 1, DUSK__MAXIN, 0),
     BINOP(DUSK_BINOP_ADD, "add"), BINOP(DUSK_BINOP_SUB, "sub"), BINOP(DUSK_BINOP_MUL, "mul"),
     BINOP(DUSK_BINOP_DIV, "truediv"), BINOP(DUSK_BINOP_POW, "pow"), BINOP(DUSK_BINOP_LT, "lt"),
     BINOP(DUSK_BINOP_LE, "le"), BINOP(DUSK_BINOP_GT, "gt"), BINOP(DUSK_BINOP_GE, "ge"),
