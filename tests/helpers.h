@@ -115,6 +115,19 @@ uint64_t now_ns(void);
 
 void sleep_ms(int ms);
 
+/* --- memory: faults and 2 MiB pages ------------------------------------- */
+
+/* The process's minor page faults so far. */
+long minor_faults(void);
+
+/* Whether the kernel gives 2 MiB pages to memory that asks for them. */
+int huge_pages_on(void);
+
+/* What the kernel made of the 2 MiB-aligned memory at p (/proc/self/smaps):
+ * *advised when madvise asked for 2 MiB pages there, *huge when every
+ * resident byte of it is in them. 0, or -1 when smaps says nothing of p. */
+int huge_pages_at(const void *p, int *advised, int *huge);
+
 /* Resets failure injection: used as the teardown of every test, so a test
  * that fails half-way does not poison the next one. */
 int reset_alloc(void **state);

@@ -498,64 +498,6 @@ static void test_pump_deferred_order(void **state)
 #define SANITIZED 0
 #endif
 
-static long minor_faults(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_minflt;
-}
-
-/* Whether the kernel gives 2 MiB pages to memory that asks for them. */
-static int huge_pages_on(void)
-{
-    char buf[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (f) {
-        if (!fgets(buf, sizeof buf, f))
-            buf[0] = '\0';
-        fclose(f);
-    }
-    return strstr(buf, "[always]") || strstr(buf, "[madvise]");
-}
-
-/* What the kernel made of the 2 MiB-aligned memory at p (/proc/self/smaps,
- * the mapping holding p): *advised when madvise asked for 2 MiB pages
- * there ("hg"), *huge when every resident byte of it is in such pages.
- * The kernel may still give 4 KiB pages where they were asked for: no free
- * 2 MiB page (fragmented memory, defrag "defer" or "never"), a process
- * with THP disabled (prctl PR_SET_THP_DISABLE, which some launchers set).
- * 0, or -1 when smaps says nothing of p. */
-static int huge_pages_at(const void *p, int *advised, int *huge)
-{
-    uintptr_t at = ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) & ~(((uintptr_t)2 << 20) - 1);
-    FILE *f = fopen("/proc/self/smaps", "r");
-    if (!f)
-        return -1;
-    char line[512];
-    int in = 0, found = 0;
-    long rss = -1, anon_huge = -1;
-    *advised = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-            if (in)
-                break;   /* past p's mapping */
-            in = lo <= at && at < hi;
-            found |= in;
-            continue;
-        }
-        if (!in)
-            continue;
-        sscanf(line, "Rss: %ld kB", &rss);
-        sscanf(line, "AnonHugePages: %ld kB", &anon_huge);
-        if (strncmp(line, "VmFlags:", 8) == 0)
-            *advised = strstr(line, " hg") != NULL;
-    }
-    fclose(f);
-    *huge = rss > 0 && anon_huge == rss;
-    return found ? 0 : -1;
-}
-
 /* The log of a big run (here 400,000 events: 19 MB of events and 3 MB of
  * undo) is in 2 MiB pages: pumping the whole run takes fewer faults than
  * a 4 KiB page per 4 KiB of log, everything else the pump touches (the
