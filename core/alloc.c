@@ -128,7 +128,8 @@ static struct {
  * fresh blocks in). A length is rounded up to a multiple of 2 MiB when
  * that adds at most an eighth (2,000,000 bytes take one page); otherwise
  * only the whole 2 MiB pages inside it get them. Advice: a kernel without
- * transparent huge pages, or with none free, gives 4 KiB pages. Under
+ * transparent huge pages, or with none free (after compacting memory for
+ * one, where THP's defrag setting says so), gives 4 KiB pages. Under
  * AddressSanitizer chunks stay in malloc, whose red zones catch a task
  * writing past its block. */
 #define HUGE_PAGE ((size_t)2 << 20)

@@ -126,7 +126,12 @@ static void test_big_buffers_reused_during_runs(void **state)
  * they stay in malloc, whose red zones catch writes past a block. */
 #if defined(__SANITIZE_ADDRESS__)
 #define CHUNKS_IN_MALLOC 1
-#else
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHUNKS_IN_MALLOC 1
+#endif
+#endif
+#ifndef CHUNKS_IN_MALLOC
 #define CHUNKS_IN_MALLOC 0
 #endif
 
