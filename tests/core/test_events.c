@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/resource.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -817,28 +816,6 @@ static void test_stream_reuses_blocks(void **state)
 #else
 #define SANITIZED 0
 #endif
-
-/* Page faults of this process so far. */
-static long minor_faults(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_minflt;
-}
-
-/* Whether the kernel gives 2 MiB pages to memory that asks for them
- * (transparent huge pages "always" or "madvise", Debian's default). */
-static int huge_pages_on(void)
-{
-    char buf[128] = "";
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (f) {
-        if (!fgets(buf, sizeof buf, f))
-            buf[0] = '\0';
-        fclose(f);
-    }
-    return strstr(buf, "[always]") || strstr(buf, "[madvise]");
-}
 
 /* A big run's events go to big blocks from the start, in 2 MiB pages: a
  * wide graph (60,000 leaves: as many READYs written by the calling thread

@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
