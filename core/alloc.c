@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/value.h"
 #include "dusk/alloc.h"
@@ -150,11 +151,20 @@ static int mapped(size_t n)
     return MAP_CHUNKS && n >= HUGE_MIN;
 }
 
-/* The length n's mapping has. */
+/* The length n's mapping has: whole pages of the system's size (4 KiB,
+ * or 16 or 64 KiB on some arm64 kernels, where a length in 4 KiB steps
+ * would leave the room after it mapped). */
 static size_t huge_len(size_t n)
 {
+    static atomic_size_t known;   /* 0 until asked; any thread may ask first */
+    size_t page = atomic_load_explicit(&known, memory_order_relaxed);
+    if (!page) {
+        long p = sysconf(_SC_PAGESIZE);
+        page = p > 0 && ((size_t)p & ((size_t)p - 1)) == 0 ? (size_t)p : 4096;
+        atomic_store_explicit(&known, page, memory_order_relaxed);
+    }
     size_t up = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    return up - n <= n / 8 ? up : (n + 4095) & ~(size_t)4095;
+    return up - n <= n / 8 ? up : (n + page - 1) & ~(page - 1);
 }
 
 static void *huge_map(size_t n)
