@@ -73,6 +73,27 @@ static result dusk_cmd(const char *fmt, ...)
     return r;
 }
 
+/* dusk_cmd under timeout(1): a command that hangs fails the test (exit
+ * 124) rather than stall the whole suite. */
+static result dusk_cmd_within(int seconds, const char *fmt, ...)
+{
+    char args[8192], cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *errf = scratch("stderr.txt");
+    snprintf(cmd, sizeof cmd, "timeout %d %s %s 2>%s </dev/null", seconds, dusk, args, errf);
+    result r = {-1, NULL, NULL};
+    int status;
+    r.out = run_command(cmd, &status);
+    assert_non_null(r.out);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(errf, NULL);
+    assert_non_null(r.err);
+    return r;
+}
+
 static void done(result *r)
 {
     free(r->out);
@@ -317,6 +338,18 @@ static void run_failures(void **state)
     write_file(scratch("fails.json"), "{\"s\": \"text\", \"b\": [\"inc\", \"s\"]}\n");
     r = dusk_cmd("run %s", scratch("fails.json"));
     assert_one_line_error(&r, 1, "task 'b' (inc) failed", NULL);
+    done(&r);
+
+    /* a sleep longer than a time_t holds, or an infinite one: refused,
+     * not a spin on nanosleep's EINVAL */
+    write_file(scratch("long.json"), "{\"s\": [\"sleep\", 1e300]}\n");
+    r = dusk_cmd_within(60, "run %s", scratch("long.json"));
+    assert_one_line_error(&r, 1, "task 's' (sleep) failed", "1e+300 ms is too long");
+    done(&r);
+    write_file(scratch("inf.json"),
+               "{\"x\": [\"mul\", 1e308, 10], \"s\": [\"sleep\", \"x\"]}\n");
+    r = dusk_cmd_within(60, "run %s", scratch("inf.json"));
+    assert_one_line_error(&r, 1, "task 's' (sleep) failed", "inf ms is too long");
     done(&r);
 
     /* usage: exit 2 */
