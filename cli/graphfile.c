@@ -261,12 +261,14 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err)
         return 1;
     }
     json_error_t je;
+    errno = 0;
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    int read_err = ferror(f);
+    /* fopen opens a directory; its read fails (EISDIR): say why */
+    int read_err = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!root) {
         if (read_err)
-            dusk_error_set(err, DUSK_EIO, "cannot read %s", path);
+            dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path, strerror(read_err));
         else if (strstr(je.text, "JSON_ALLOW_NUL"))   /* keys and text are C strings */
             dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: a string holds \\u0000, which keys "
                            "and text cannot", path, je.line, je.column);

@@ -237,6 +237,18 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "cannot read ", "missing.json: No such file or directory");
     done(&r);
 
+    /* a folder where a file is wanted: said, not just "cannot read" */
+    r = dusk_cmd("run %s", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot read ", ": Is a directory");
+    done(&r);
+    r = dusk_cmd("render %s -o %s", scratch_dir, scratch("dir.svg"));
+    assert_one_line_error(&r, 1, "cannot read ", ": Is a directory");
+    done(&r);
+    assert_false(file_exists(scratch("dir.svg")));
+    r = dusk_cmd("profile %s", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot read ", ": Is a directory");
+    done(&r);
+
     /* an output that would replace the graph file, another output, a pipe
      * or a device: refused before the run, all of them left as they were */
     char g[512], fifo[512], tr[512];
