@@ -62,6 +62,9 @@ int cli_check_output(const char *sub, const char *path)
                                                                                    : "a device");
     if (access(dir, W_OK) != 0)
         return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
+    /* access passes a writable plain file too: out.txt/t.json */
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(ENOTDIR));
     return 0;
 }
 

@@ -398,6 +398,16 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "cannot write ", "no/such/dir/t.json: No such file or directory");
     done(&r);
     assert_false(file_exists(scratch("early.csv")));
+    /* ... and so when the "directory" is a plain file (ENOTDIR) */
+    write_file(scratch("plain.txt"), "not a folder\n");
+    r = dusk_cmd("run examples/lecture-dsk.json --csv %s --trace %s/plain.txt/t.json",
+                 scratch("early.csv"), scratch_dir);
+    assert_one_line_error(&r, 1, "cannot write ", "plain.txt/t.json: Not a directory");
+    done(&r);
+    assert_false(file_exists(scratch("early.csv")));
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s/plain.txt/g.svg", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot write ", "plain.txt/g.svg: Not a directory");
+    done(&r);
 
     /* results that cannot be written */
     r = dusk_cmd("run examples/lecture-dsk.json >/dev/full");
