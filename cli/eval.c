@@ -359,6 +359,14 @@ int cli_eval(int argc, char **argv)
             }
             run.workers = (int)n;
         } else if (val) {
+            /* --describe=yes: a known flag, which takes no value (as cli_next says) */
+            static const char *const flags[] = {"--describe", "--print", "--view", "--close",
+                                                "--quiet"};
+            for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+                if (!strcmp(a, flags[k])) {
+                    fprintf(stderr, "dusk eval: option '%s' takes no value\n", a);
+                    return 2;
+                }
             goto unknown;
         } else if (!strcmp(a, "--describe")) {
             describe = true;

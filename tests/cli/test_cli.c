@@ -715,6 +715,20 @@ static void eval_output(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* dusk eval's bad usage and files: one line (and the caret lines for the
+ * expression), nothing written. */
+static void eval_failures(void **state)
+{
+    (void)state;
+    /* a flag given a value: said so, not called unknown */
+    result r = dusk_cmd("eval 'ones(3)' --describe=yes");
+    assert_one_line_error(&r, 2, "dusk eval: option '--describe' takes no value", NULL);
+    done(&r);
+    r = dusk_cmd("eval 'ones(3)' --quite=1");
+    assert_one_line_error(&r, 2, "unknown option '--quite'; did you mean '--quiet'?", NULL);
+    done(&r);
+}
+
 static void demo_list(void **state)
 {
     (void)state;
@@ -802,6 +816,7 @@ int main(void)
         cmocka_unit_test(trace_profile_render),
         cmocka_unit_test(plugin_functions),
         cmocka_unit_test(eval_output),
+        cmocka_unit_test(eval_failures),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
     };
