@@ -454,6 +454,13 @@ int cli_eval(int argc, char **argv)
             }
     }
 
+    /* the outputs' folders, before any input is read or anything computed:
+     * a late failure would leave the outputs written before it */
+    const char *outs[] = {outfile, picture, report};
+    for (size_t k = 0; k < sizeof outs / sizeof *outs; k++)
+        if (outs[k] && (rc = cli_check_output("eval", outs[k])) != 0)
+            goto done;
+
     if (!(ctx = dusk_array_ctx_new())) {
         fprintf(stderr, "dusk eval: out of memory\n");
         rc = 1;

@@ -40,34 +40,6 @@ static const char *ext_of(const char *path)
     return dot && (!slash || dot > slash) ? dot + 1 : "";
 }
 
-int cli_check_output(const char *sub, const char *path)
-{
-    /* the directory must be there and writable: say so before the run */
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    if (!*path)
-        return cli_fail(2, sub, "an output file name is empty");
-    /* outputs appear whole by a rename: never over a device, pipe or directory */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return cli_fail(2, sub, "cannot write %s: it is %s, not a plain file", path,
-                        S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a pipe"
-                                                                                   : "a device");
-    if (access(dir, W_OK) != 0)
-        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
-    /* access passes a writable plain file too: out.txt/t.json */
-    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
-        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(ENOTDIR));
-    return 0;
-}
-
 /* Whether a and b name one file: the same inode when both exist, else the
  * same directory (by its real path) and the same last name. */
 int cli_same_file(const char *a, const char *b)

@@ -727,6 +727,21 @@ static void eval_failures(void **state)
     r = dusk_cmd("eval 'ones(3)' --quite=1");
     assert_one_line_error(&r, 2, "unknown option '--quite'; did you mean '--quiet'?", NULL);
     done(&r);
+
+    /* an output that cannot be written: said before anything is computed,
+     * and the other outputs are not written */
+    r = dusk_cmd("eval 'ones((4, 3)).sum(axis=0)' -o %s:/r --profile %s/none/r.html",
+                 scratch("kept.h5"), scratch_dir);
+    assert_one_line_error(&r, 1, "dusk eval: cannot write ",
+                          "none/r.html: No such file or directory");
+    done(&r);
+    assert_false(file_exists(scratch("kept.h5")));
+    r = dusk_cmd("eval 'ones(3)' --visualize %s/none/g.svg --print", scratch_dir);
+    assert_one_line_error(&r, 1, "dusk eval: cannot write ", "none/g.svg: No such file");
+    done(&r);
+    r = dusk_cmd("eval 'ones(3)' -o %s/none/r.h5:/r", scratch_dir);
+    assert_one_line_error(&r, 1, "dusk eval: cannot write ", "none/r.h5: No such file");
+    done(&r);
 }
 
 static void demo_list(void **state)
