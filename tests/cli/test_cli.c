@@ -560,6 +560,17 @@ static void render_golden_dot(void **state)
     r = dusk_cmd("render examples/lecture-dsk.json");
     assert_one_line_error(&r, 2, "where to? -o", NULL);
     done(&r);
+    /* an output that would replace the input: refused, the input kept */
+    char own[512];
+    keep(own, "own-render.json");
+    write_file(own, "{\"a\": 1, \"b\": [\"inc\", \"a\"]}\n");
+    r = dusk_cmd("render %s --format dot -o %s", own, own);
+    assert_one_line_error(&r, 2, "dusk render: -o ", "would replace the input file");
+    done(&r);
+    char *kept = slurp(own, NULL);
+    assert_non_null(kept);
+    assert_string_equal(kept, "{\"a\": 1, \"b\": [\"inc\", \"a\"]}\n");
+    free(kept);
     r = dusk_cmd("render examples/lecture-dsk.json -o %s/none/g.svg", scratch_dir);
     assert_one_line_error(&r, 1, "cannot write ", "none/g.svg");
     done(&r);
@@ -635,6 +646,18 @@ static void trace_profile_render(void **state)
     assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
     done(&r);
     assert_false(file_exists(scratch("bad.svg")));
+    char tcsv[512];
+    keep(tcsv, "trace-copy.csv");
+    char cp[2048];
+    snprintf(cp, sizeof cp, "cp %s %s", trace, tcsv);
+    assert_int_equal(system(cp), 0);
+    r = dusk_cmd("profile %s -o %s", tcsv, tcsv);
+    assert_one_line_error(&r, 2, "dusk profile: -o ", "would replace the input file");
+    done(&r);
+    char *tkept = slurp(tcsv, NULL);
+    assert_non_null(tkept);
+    assert_contains(tkept, "\"traceEvents\"");
+    free(tkept);
     r = dusk_cmd("profile %s -o %s", trace, scratch("x.txt"));
     assert_one_line_error(&r, 2, "x.txt: -o writes a .html report", NULL);
     done(&r);
