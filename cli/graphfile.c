@@ -326,5 +326,19 @@ int cli_is_trace(const char *path)
         i++;
     if (i < n && head[i] == '[')
         return 1;   /* the array form of the Trace Event Format */
-    return strstr(head, "\"traceEvents\"") != NULL;
+    /* the key "traceEvents" with an array: a graph's value "traceEvents"
+     * (or that text inside a string, its quotes escaped) is no trace */
+    for (const char *p = strstr(head, "\"traceEvents\""); p;
+         p = strstr(p + 1, "\"traceEvents\"")) {
+        if (p > head && p[-1] == '\\')
+            continue;
+        const char *q = p + strlen("\"traceEvents\"");
+        q += strspn(q, " \t\r\n");
+        if (*q++ != ':')
+            continue;
+        q += strspn(q, " \t\r\n");
+        if (*q == '[')
+            return 1;
+    }
+    return 0;
 }

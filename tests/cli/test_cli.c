@@ -560,6 +560,16 @@ static void render_golden_dot(void **state)
     r = dusk_cmd("render examples/lecture-dsk.json");
     assert_one_line_error(&r, 2, "where to? -o", NULL);
     done(&r);
+    /* a graph that holds the text "traceEvents" is still a graph, not a trace */
+    write_file(scratch("te.json"), "{\"a\": \"traceEvents\", \"b\": [\"inc\", 1]}\n");
+    r = dusk_cmd("render %s -o %s", scratch("te.json"), scratch("te.dot"));
+    assert_ok(&r);
+    done(&r);
+    char *te = slurp(scratch("te.dot"), NULL);
+    assert_non_null(te);
+    assert_contains(te, "label=inc");
+    free(te);
+
     /* an output that would replace the input: refused, the input kept */
     char own[512];
     keep(own, "own-render.json");
