@@ -53,11 +53,21 @@ const char *cli_known_functions(void)
     return known;
 }
 
+/* Why register_fn first refused a function of the plugin being loaded
+ * (its init returns a code alone). */
+static char refused[160];
+
 /* What plugins get: dusk_func_register, keeping the name for messages
  * (f outlives the process's use of it, and so does its name). */
 static int register_fn(const dusk_func *f)
 {
     int rc = dusk_func_register(f);
+    if (rc != 0 && !refused[0]) {
+        if (f && f->name && f->name[0] && dusk_func_lookup(f->name))
+            snprintf(refused, sizeof refused, "'%s' is already a function", f->name);
+        else if (rc == DUSK_EINVAL)
+            snprintf(refused, sizeof refused, "a function without a name or code");
+    }
     if (rc == 0 && f && f->name) {
         size_t len = strlen(known);
         snprintf(known + len, sizeof known - len, ", %s", f->name);
@@ -89,9 +99,11 @@ int cli_plugin_load(const char *path, dusk_error *err)
         dusk_error_set(err, DUSK_EINVAL, "plugin %s has no dusk_plugin_init", path);
         return 1;
     }
+    refused[0] = '\0';
     int rc = init(register_fn);
     if (rc != 0) {
-        dusk_error_set(err, DUSK_EINVAL, "plugin %s: dusk_plugin_init returned %d", path, rc);
+        dusk_error_set(err, DUSK_EINVAL, "plugin %s: dusk_plugin_init returned %d%s%s%s", path,
+                       rc, refused[0] ? " (" : "", refused, refused[0] ? ")" : "");
         return 1;   /* registered functions may point into it: it stays loaded */
     }
     return 0;

@@ -707,6 +707,15 @@ static void plugin_functions(void **state)
     r = dusk_cmd("run %s --plugin %s", scratch("f2.json"), so);
     assert_one_line_error(&r, 1, "task 'x' (fails) failed", "disk on fire");
     done(&r);
+    /* two plugins with one function name: the message says which name */
+    char so2[512];
+    keep(so2, "plugin2.so");
+    snprintf(cmd, sizeof cmd, "cp %s %s", so, so2);
+    assert_int_equal(system(cmd), 0);
+    r = dusk_cmd("run %s --plugin %s --plugin %s", scratch("sq.json"), so, so2);
+    assert_one_line_error(&r, 1, "plugin2.so: dusk_plugin_init returned",
+                          "'square' is already a function");
+    done(&r);
     r = dusk_cmd("run %s --plugin %s", scratch("sq.json"), scratch("none.so"));
     assert_one_line_error(&r, 1, "cannot load plugin ", "none.so");
     done(&r);
