@@ -5,6 +5,7 @@
 ** "--opt value" and "--opt=value", stop at "--", answer --help, and name
 ** an unknown option with the known one closest to it.
 */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -141,6 +142,25 @@ int cli_check_output(const char *sub, const char *path)
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_fail(1, sub, "cannot write %s: %s", path, strerror(ENOTDIR));
     return 0;
+}
+
+/* Whether a and b name one file: the same inode when both exist, else the
+ * same directory (by its real path) and the same last name. */
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return 0;
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    if (strcmp(na ? na + 1 : a, nb ? nb + 1 : b) != 0)
+        return 0;
+    char da[4096], db[4096], ra[PATH_MAX], rb[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s", na ? (int)(na - a) + 1 : 1, na ? a : ".");
+    snprintf(db, sizeof db, "%.*s", nb ? (int)(nb - b) + 1 : 1, nb ? b : ".");
+    return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
 }
 
 int cli_parse_int(const char *text, long lo, long hi, long *out)

@@ -784,6 +784,30 @@ static void eval_failures(void **state)
     r = dusk_cmd("eval 'ones(3)' -o %s/none/r.h5:/r", scratch_dir);
     assert_one_line_error(&r, 1, "dusk eval: cannot write ", "none/r.h5: No such file");
     done(&r);
+
+    /* an output that would replace an input file or another output:
+     * refused, the input still the HDF5 file it was */
+    char in[512];
+    keep(in, "in.h5");
+    r = dusk_cmd("eval 'ones((4, 3))' -o %s:/x --quiet", in);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("eval 'x * 2' --input x=%s:/x --profile %s", in, in);
+    assert_one_line_error(&r, 2, "dusk eval: --profile ", "would replace the input file");
+    done(&r);
+    size_t len;
+    char *head = slurp(in, &len);
+    assert_non_null(head);
+    assert_true(len > 8 && !memcmp(head, "\x89HDF", 4));
+    free(head);
+    r = dusk_cmd("eval 'ones(3)' --visualize %s --profile %s", scratch("v.svg"), scratch("v.svg"));
+    assert_one_line_error(&r, 2, "dusk eval: --visualize and --profile name one file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("v.svg")));
+    /* -o into the input's own file, another dataset, is fine */
+    r = dusk_cmd("eval 'x * 2' --input x=%s:/x -o %s:/y --quiet", in, in);
+    assert_ok(&r);
+    done(&r);
 }
 
 static void demo_list(void **state)
