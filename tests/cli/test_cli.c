@@ -647,6 +647,12 @@ static void trace_profile_render(void **state)
     assert_contains(text, "label=inc");
     free(text);
 
+    /* dusk view of a trace with run's options: the trace is still found
+     * (not the option's value "2"), and the option refused as such */
+    r = dusk_cmd("view --workers 2 %s", trace);
+    assert_one_line_error(&r, 2, "dusk view: unknown option '--workers'", NULL);
+    done(&r);
+
     /* a damaged trace: file:line:column */
     write_file(scratch("bad-trace.json"), "{\"traceEvents\": [\n{\"ph\": \"X\", \n");
     r = dusk_cmd("profile %s", scratch("bad-trace.json"));
