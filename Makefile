@@ -346,8 +346,8 @@ endef
 $(foreach c,$(CXX_TEST_COMPILERS),$(eval $(call cxx_test_rules,$(c))))
 
 # tests/cli/test_expr calls the parser and cli_eval() directly, so it links
-# cli/eval.c and cli/expr.c (not the rest of the dusk command).
-EXPR_TEST_OBJS := $(BUILD)/obj/cli/eval.o $(BUILD)/obj/cli/expr.o
+# cli/eval.c, cli/expr.c and cli/args.c (not the rest of the dusk command).
+EXPR_TEST_OBJS := $(BUILD)/obj/cli/eval.o $(BUILD)/obj/cli/expr.o $(BUILD)/obj/cli/args.o
 $(BUILD)/tests/cli/test_expr: $(BUILD)/obj/tests/cli/test_expr.o $(EXPR_TEST_OBJS) $(TEST_HELPERS) $(STATIC_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)

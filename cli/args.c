@@ -5,12 +5,14 @@
 ** "--opt value" and "--opt=value", stop at "--", answer --help, and name
 ** an unknown option with the known one closest to it.
 */
+#define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dusk/graph.h>
@@ -112,6 +114,53 @@ int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val)
         cli_fail(2, a->argv[0], "unknown option '%s' (dusk %s --help lists them)", given,
                  a->argv[0]);
     return CLI_BAD;
+}
+
+int cli_check_output(const char *sub, const char *path)
+{
+    /* the directory must be there and writable: say so before the run */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (!*path)
+        return cli_fail(2, sub, "an output file name is empty");
+    /* outputs appear whole by a rename: never over a device, pipe or directory */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_fail(2, sub, "cannot write %s: it is %s, not a plain file", path,
+                        S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a pipe"
+                                                                                   : "a device");
+    if (access(dir, W_OK) != 0)
+        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
+    /* access passes a writable plain file too: out.txt/t.json */
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(ENOTDIR));
+    return 0;
+}
+
+/* Whether a and b name one file: the same inode when both exist, else the
+ * same directory (by its real path) and the same last name. */
+int cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return 0;
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    if (strcmp(na ? na + 1 : a, nb ? nb + 1 : b) != 0)
+        return 0;
+    char da[4096], db[4096], ra[PATH_MAX], rb[PATH_MAX];
+    snprintf(da, sizeof da, "%.*s", na ? (int)(na - a) + 1 : 1, na ? a : ".");
+    snprintf(db, sizeof db, "%.*s", nb ? (int)(nb - b) + 1 : 1, nb ? b : ".");
+    return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
 }
 
 int cli_parse_int(const char *text, long lo, long hi, long *out)

@@ -359,6 +359,14 @@ int cli_eval(int argc, char **argv)
             }
             run.workers = (int)n;
         } else if (val) {
+            /* --describe=yes: a known flag, which takes no value (as cli_next says) */
+            static const char *const flags[] = {"--describe", "--print", "--view", "--close",
+                                                "--quiet"};
+            for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
+                if (!strcmp(a, flags[k])) {
+                    fprintf(stderr, "dusk eval: option '%s' takes no value\n", a);
+                    return 2;
+                }
             goto unknown;
         } else if (!strcmp(a, "--describe")) {
             describe = true;
@@ -445,6 +453,30 @@ int cli_eval(int argc, char **argv)
                 goto done;
             }
     }
+
+    /* the outputs' folders, before any input is read or anything computed:
+     * a late failure would leave the outputs written before it */
+    const char *outs[] = {outfile, picture, report};
+    static const char *const out_opt[] = {"-o", "--visualize", "--profile"};
+    for (size_t k = 0; k < sizeof outs / sizeof *outs; k++)
+        if (outs[k] && (rc = cli_check_output("eval", outs[k])) != 0)
+            goto done;
+    /* the picture or the report never replaces an input's file (-o adds a
+     * dataset to one, which is fine) nor another output */
+    for (size_t k = 0; k < sizeof outs / sizeof *outs && !rc; k++) {
+        if (!outs[k])
+            continue;
+        for (int j = 0; k > 0 && j < ninputs && !rc; j++)
+            if (cli_same_file(outs[k], files[j]))
+                rc = cli_fail(2, "eval", "%s %s would replace the input file %s", out_opt[k],
+                              outs[k], files[j]);
+        for (size_t j = 0; j < k && !rc; j++)
+            if (outs[j] && cli_same_file(outs[k], outs[j]))
+                rc = cli_fail(2, "eval", "%s and %s name one file, %s", out_opt[j], out_opt[k],
+                              outs[k]);
+    }
+    if (rc)
+        goto done;
 
     if (!(ctx = dusk_array_ctx_new())) {
         fprintf(stderr, "dusk eval: out of memory\n");

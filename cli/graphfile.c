@@ -53,11 +53,21 @@ const char *cli_known_functions(void)
     return known;
 }
 
+/* Why register_fn first refused a function of the plugin being loaded
+ * (its init returns a code alone). */
+static char refused[160];
+
 /* What plugins get: dusk_func_register, keeping the name for messages
  * (f outlives the process's use of it, and so does its name). */
 static int register_fn(const dusk_func *f)
 {
     int rc = dusk_func_register(f);
+    if (rc != 0 && !refused[0]) {
+        if (f && f->name && f->name[0] && dusk_func_lookup(f->name))
+            snprintf(refused, sizeof refused, "'%s' is already a function", f->name);
+        else if (rc == DUSK_EINVAL)
+            snprintf(refused, sizeof refused, "a function without a name or code");
+    }
     if (rc == 0 && f && f->name) {
         size_t len = strlen(known);
         snprintf(known + len, sizeof known - len, ", %s", f->name);
@@ -89,9 +99,11 @@ int cli_plugin_load(const char *path, dusk_error *err)
         dusk_error_set(err, DUSK_EINVAL, "plugin %s has no dusk_plugin_init", path);
         return 1;
     }
+    refused[0] = '\0';
     int rc = init(register_fn);
     if (rc != 0) {
-        dusk_error_set(err, DUSK_EINVAL, "plugin %s: dusk_plugin_init returned %d", path, rc);
+        dusk_error_set(err, DUSK_EINVAL, "plugin %s: dusk_plugin_init returned %d%s%s%s", path,
+                       rc, refused[0] ? " (" : "", refused, refused[0] ? ")" : "");
         return 1;   /* registered functions may point into it: it stays loaded */
     }
     return 0;
@@ -261,12 +273,14 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err)
         return 1;
     }
     json_error_t je;
+    errno = 0;
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
-    int read_err = ferror(f);
+    /* fopen opens a directory; its read fails (EISDIR): say why */
+    int read_err = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!root) {
         if (read_err)
-            dusk_error_set(err, DUSK_EIO, "cannot read %s", path);
+            dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path, strerror(read_err));
         else if (strstr(je.text, "JSON_ALLOW_NUL"))   /* keys and text are C strings */
             dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: a string holds \\u0000, which keys "
                            "and text cannot", path, je.line, je.column);
@@ -324,5 +338,19 @@ int cli_is_trace(const char *path)
         i++;
     if (i < n && head[i] == '[')
         return 1;   /* the array form of the Trace Event Format */
-    return strstr(head, "\"traceEvents\"") != NULL;
+    /* the key "traceEvents" with an array: a graph's value "traceEvents"
+     * (or that text inside a string, its quotes escaped) is no trace */
+    for (const char *p = strstr(head, "\"traceEvents\""); p;
+         p = strstr(p + 1, "\"traceEvents\"")) {
+        if (p > head && p[-1] == '\\')
+            continue;
+        const char *q = p + strlen("\"traceEvents\"");
+        q += strspn(q, " \t\r\n");
+        if (*q++ != ':')
+            continue;
+        q += strspn(q, " \t\r\n");
+        if (*q == '[')
+            return 1;
+    }
+    return 0;
 }

@@ -47,6 +47,8 @@ int cli_profile(int argc, char **argv)
                           "or a .csv of the tasks", out);
         if (!rc)
             rc = cli_check_output(sub, out);
+        if (!rc && cli_same_file(out, in))   /* a trace named t.csv */
+            rc = cli_fail(2, sub, "-o %s would replace the input file %s", out, in);
     }
     if (rc)
         return rc;

@@ -8,7 +8,6 @@
 ** profiler's outputs. Nothing is written when the run fails.
 ** `dusk view GRAPH.json` is this with --view (argv[0] is then "view").
 */
-#define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,50 +37,6 @@ static const char *ext_of(const char *path)
 {
     const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
     return dot && (!slash || dot > slash) ? dot + 1 : "";
-}
-
-int cli_check_output(const char *sub, const char *path)
-{
-    /* the directory must be there and writable: say so before the run */
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    if (!*path)
-        return cli_fail(2, sub, "an output file name is empty");
-    /* outputs appear whole by a rename: never over a device, pipe or directory */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return cli_fail(2, sub, "cannot write %s: it is %s, not a plain file", path,
-                        S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a pipe"
-                                                                                   : "a device");
-    if (access(dir, W_OK) != 0)
-        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
-    return 0;
-}
-
-/* Whether a and b name one file: the same inode when both exist, else the
- * same directory (by its real path) and the same last name. */
-int cli_same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
-    if (ea && eb)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    if (ea != eb)
-        return 0;
-    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
-    if (strcmp(na ? na + 1 : a, nb ? nb + 1 : b) != 0)
-        return 0;
-    char da[4096], db[4096], ra[PATH_MAX], rb[PATH_MAX];
-    snprintf(da, sizeof da, "%.*s", na ? (int)(na - a) + 1 : 1, na ? a : ".");
-    snprintf(db, sizeof db, "%.*s", nb ? (int)(nb - b) + 1 : 1, nb ? b : ".");
-    return realpath(da, ra) && realpath(db, rb) && strcmp(ra, rb) == 0;
 }
 
 /* The keys no task depends on, in the file's order. */

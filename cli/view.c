@@ -53,12 +53,13 @@ int cli_view(int argc, char **argv)
         free(args);
         return rc;
     }
-    /* the file is the first argument that is not an option */
+    /* a trace among the arguments that are not options (the first of
+     * those may be an option's value: view --workers 2 TRACE.json) */
     const char *file = NULL;
     for (int i = 1; i < argc && !file; i++)
-        if (argv[i][0] != '-')
+        if (argv[i][0] != '-' && cli_is_trace(argv[i]))
             file = argv[i];
-    if (file && cli_is_trace(file)) {
+    if (file) {
         static const char *const opts[] = {"--close"};
         cli_args a = {argc, argv, 1, 0};
         const char *val;

@@ -5,6 +5,7 @@
 ** a float. Integer overflow wraps (two's complement) rather than being
 ** undefined.
 */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +208,13 @@ static int fn_sleep(dusk_value *const *args, size_t nargs, dusk_value **out,
         return not_number("sleep", args[0], err);
     if (ms < 0)
         return dusk_error_set(err, DUSK_EINVAL, "sleep: negative time %g ms", ms);
+    /* as Python's time.sleep: at most what int64 nanoseconds hold (292
+     * years); more, inf or nan would not fit time_t, and nanosleep's
+     * EINVAL on the result would spin forever */
+    if (!(ms <= 9.2e12))
+        return dusk_error_set(err, DUSK_EINVAL, "sleep: %g ms is too long", ms);
     struct timespec ts = {(time_t)(ms / 1000), (long)((ms - (double)(time_t)(ms / 1000) * 1000) * 1e6)};
-    while (nanosleep(&ts, &ts) != 0)
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;  /* interrupted by a signal: sleep the rest */
     *out = dusk_value_ref(nargs == 2 ? args[1] : dusk_none());
     return 0;

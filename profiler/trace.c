@@ -1507,7 +1507,7 @@ int dusk_profiler_read_trace(const char *path, dusk_profiler **out, dusk_error *
         return dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path, strerror(errno));
     size_t cap = 1 << 16, n = 0;
     char *data = dusk_malloc(cap);
-    int rc = 0;
+    int rc = 0, read_errno = 0;
     while (data) {
         if (n == cap) {
             char *d = cap <= SIZE_MAX / 2 ? dusk_realloc(data, cap * 2) : NULL;
@@ -1519,15 +1519,19 @@ int dusk_profiler_read_trace(const char *path, dusk_profiler **out, dusk_error *
             data = d;
             cap *= 2;
         }
+        errno = 0;
         size_t got = fread(data + n, 1, cap - n, f);
         n += got;
-        if (got == 0)
+        if (got == 0) {
+            read_errno = errno;   /* why, for the message (a directory: EISDIR) */
             break;
+        }
     }
     if (!data)
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory reading %s", path);
     else if (ferror(f))
-        rc = dusk_error_set(err, DUSK_EIO, "cannot read %s: read failed", path);
+        rc = dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path,
+                            read_errno ? strerror(read_errno) : "read failed");
     fclose(f);
     if (!rc)
         rc = dusk_profiler_read_trace_buffer(data, n, path, out, err);

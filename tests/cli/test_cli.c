@@ -73,6 +73,27 @@ static result dusk_cmd(const char *fmt, ...)
     return r;
 }
 
+/* dusk_cmd under timeout(1): a command that hangs fails the test (exit
+ * 124) rather than stall the whole suite. */
+static result dusk_cmd_within(int seconds, const char *fmt, ...)
+{
+    char args[8192], cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    const char *errf = scratch("stderr.txt");
+    snprintf(cmd, sizeof cmd, "timeout %d %s %s 2>%s </dev/null", seconds, dusk, args, errf);
+    result r = {-1, NULL, NULL};
+    int status;
+    r.out = run_command(cmd, &status);
+    assert_non_null(r.out);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(errf, NULL);
+    assert_non_null(r.err);
+    return r;
+}
+
 static void done(result *r)
 {
     free(r->out);
@@ -216,6 +237,18 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "cannot read ", "missing.json: No such file or directory");
     done(&r);
 
+    /* a folder where a file is wanted: said, not just "cannot read" */
+    r = dusk_cmd("run %s", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot read ", ": Is a directory");
+    done(&r);
+    r = dusk_cmd("render %s -o %s", scratch_dir, scratch("dir.svg"));
+    assert_one_line_error(&r, 1, "cannot read ", ": Is a directory");
+    done(&r);
+    assert_false(file_exists(scratch("dir.svg")));
+    r = dusk_cmd("profile %s", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot read ", ": Is a directory");
+    done(&r);
+
     /* an output that would replace the graph file, another output, a pipe
      * or a device: refused before the run, all of them left as they were */
     char g[512], fifo[512], tr[512];
@@ -319,6 +352,18 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "task 'b' (inc) failed", NULL);
     done(&r);
 
+    /* a sleep longer than a time_t holds, or an infinite one: refused,
+     * not a spin on nanosleep's EINVAL */
+    write_file(scratch("long.json"), "{\"s\": [\"sleep\", 1e300]}\n");
+    r = dusk_cmd_within(60, "run %s", scratch("long.json"));
+    assert_one_line_error(&r, 1, "task 's' (sleep) failed", "1e+300 ms is too long");
+    done(&r);
+    write_file(scratch("inf.json"),
+               "{\"x\": [\"mul\", 1e308, 10], \"s\": [\"sleep\", \"x\"]}\n");
+    r = dusk_cmd_within(60, "run %s", scratch("inf.json"));
+    assert_one_line_error(&r, 1, "task 's' (sleep) failed", "inf ms is too long");
+    done(&r);
+
     /* usage: exit 2 */
     r = dusk_cmd("run examples/lecture-dsk.json q");
     assert_one_line_error(&r, 2, "lecture-dsk.json has no key 'q'", NULL);
@@ -353,6 +398,16 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "cannot write ", "no/such/dir/t.json: No such file or directory");
     done(&r);
     assert_false(file_exists(scratch("early.csv")));
+    /* ... and so when the "directory" is a plain file (ENOTDIR) */
+    write_file(scratch("plain.txt"), "not a folder\n");
+    r = dusk_cmd("run examples/lecture-dsk.json --csv %s --trace %s/plain.txt/t.json",
+                 scratch("early.csv"), scratch_dir);
+    assert_one_line_error(&r, 1, "cannot write ", "plain.txt/t.json: Not a directory");
+    done(&r);
+    assert_false(file_exists(scratch("early.csv")));
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s/plain.txt/g.svg", scratch_dir);
+    assert_one_line_error(&r, 1, "cannot write ", "plain.txt/g.svg: Not a directory");
+    done(&r);
 
     /* results that cannot be written */
     r = dusk_cmd("run examples/lecture-dsk.json >/dev/full");
@@ -505,6 +560,27 @@ static void render_golden_dot(void **state)
     r = dusk_cmd("render examples/lecture-dsk.json");
     assert_one_line_error(&r, 2, "where to? -o", NULL);
     done(&r);
+    /* a graph that holds the text "traceEvents" is still a graph, not a trace */
+    write_file(scratch("te.json"), "{\"a\": \"traceEvents\", \"b\": [\"inc\", 1]}\n");
+    r = dusk_cmd("render %s -o %s", scratch("te.json"), scratch("te.dot"));
+    assert_ok(&r);
+    done(&r);
+    char *te = slurp(scratch("te.dot"), NULL);
+    assert_non_null(te);
+    assert_contains(te, "label=inc");
+    free(te);
+
+    /* an output that would replace the input: refused, the input kept */
+    char own[512];
+    keep(own, "own-render.json");
+    write_file(own, "{\"a\": 1, \"b\": [\"inc\", \"a\"]}\n");
+    r = dusk_cmd("render %s --format dot -o %s", own, own);
+    assert_one_line_error(&r, 2, "dusk render: -o ", "would replace the input file");
+    done(&r);
+    char *kept = slurp(own, NULL);
+    assert_non_null(kept);
+    assert_string_equal(kept, "{\"a\": 1, \"b\": [\"inc\", \"a\"]}\n");
+    free(kept);
     r = dusk_cmd("render examples/lecture-dsk.json -o %s/none/g.svg", scratch_dir);
     assert_one_line_error(&r, 1, "cannot write ", "none/g.svg");
     done(&r);
@@ -571,6 +647,12 @@ static void trace_profile_render(void **state)
     assert_contains(text, "label=inc");
     free(text);
 
+    /* dusk view of a trace with run's options: the trace is still found
+     * (not the option's value "2"), and the option refused as such */
+    r = dusk_cmd("view --workers 2 %s", trace);
+    assert_one_line_error(&r, 2, "dusk view: unknown option '--workers'", NULL);
+    done(&r);
+
     /* a damaged trace: file:line:column */
     write_file(scratch("bad-trace.json"), "{\"traceEvents\": [\n{\"ph\": \"X\", \n");
     r = dusk_cmd("profile %s", scratch("bad-trace.json"));
@@ -580,6 +662,18 @@ static void trace_profile_render(void **state)
     assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
     done(&r);
     assert_false(file_exists(scratch("bad.svg")));
+    char tcsv[512];
+    keep(tcsv, "trace-copy.csv");
+    char cp[2048];
+    snprintf(cp, sizeof cp, "cp %s %s", trace, tcsv);
+    assert_int_equal(system(cp), 0);
+    r = dusk_cmd("profile %s -o %s", tcsv, tcsv);
+    assert_one_line_error(&r, 2, "dusk profile: -o ", "would replace the input file");
+    done(&r);
+    char *tkept = slurp(tcsv, NULL);
+    assert_non_null(tkept);
+    assert_contains(tkept, "\"traceEvents\"");
+    free(tkept);
     r = dusk_cmd("profile %s -o %s", trace, scratch("x.txt"));
     assert_one_line_error(&r, 2, "x.txt: -o writes a .html report", NULL);
     done(&r);
@@ -618,6 +712,15 @@ static void plugin_functions(void **state)
     write_file(scratch("f2.json"), "{\"x\": [\"fails\"]}\n");
     r = dusk_cmd("run %s --plugin %s", scratch("f2.json"), so);
     assert_one_line_error(&r, 1, "task 'x' (fails) failed", "disk on fire");
+    done(&r);
+    /* two plugins with one function name: the message says which name */
+    char so2[512];
+    keep(so2, "plugin2.so");
+    snprintf(cmd, sizeof cmd, "cp %s %s", so, so2);
+    assert_int_equal(system(cmd), 0);
+    r = dusk_cmd("run %s --plugin %s --plugin %s", scratch("sq.json"), so, so2);
+    assert_one_line_error(&r, 1, "plugin2.so: dusk_plugin_init returned",
+                          "'square' is already a function");
     done(&r);
     r = dusk_cmd("run %s --plugin %s", scratch("sq.json"), scratch("none.so"));
     assert_one_line_error(&r, 1, "cannot load plugin ", "none.so");
@@ -658,6 +761,59 @@ static void eval_output(void **state)
     dusk_value_unref(w);
     dusk_value_unref(g);
     dusk_array_ctx_free(ctx);
+}
+
+/* dusk eval's bad usage and files: one line (and the caret lines for the
+ * expression), nothing written. */
+static void eval_failures(void **state)
+{
+    (void)state;
+    /* a flag given a value: said so, not called unknown */
+    result r = dusk_cmd("eval 'ones(3)' --describe=yes");
+    assert_one_line_error(&r, 2, "dusk eval: option '--describe' takes no value", NULL);
+    done(&r);
+    r = dusk_cmd("eval 'ones(3)' --quite=1");
+    assert_one_line_error(&r, 2, "unknown option '--quite'; did you mean '--quiet'?", NULL);
+    done(&r);
+
+    /* an output that cannot be written: said before anything is computed,
+     * and the other outputs are not written */
+    r = dusk_cmd("eval 'ones((4, 3)).sum(axis=0)' -o %s:/r --profile %s/none/r.html",
+                 scratch("kept.h5"), scratch_dir);
+    assert_one_line_error(&r, 1, "dusk eval: cannot write ",
+                          "none/r.html: No such file or directory");
+    done(&r);
+    assert_false(file_exists(scratch("kept.h5")));
+    r = dusk_cmd("eval 'ones(3)' --visualize %s/none/g.svg --print", scratch_dir);
+    assert_one_line_error(&r, 1, "dusk eval: cannot write ", "none/g.svg: No such file");
+    done(&r);
+    r = dusk_cmd("eval 'ones(3)' -o %s/none/r.h5:/r", scratch_dir);
+    assert_one_line_error(&r, 1, "dusk eval: cannot write ", "none/r.h5: No such file");
+    done(&r);
+
+    /* an output that would replace an input file or another output:
+     * refused, the input still the HDF5 file it was */
+    char in[512];
+    keep(in, "in.h5");
+    r = dusk_cmd("eval 'ones((4, 3))' -o %s:/x --quiet", in);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("eval 'x * 2' --input x=%s:/x --profile %s", in, in);
+    assert_one_line_error(&r, 2, "dusk eval: --profile ", "would replace the input file");
+    done(&r);
+    size_t len;
+    char *head = slurp(in, &len);
+    assert_non_null(head);
+    assert_true(len > 8 && !memcmp(head, "\x89HDF", 4));
+    free(head);
+    r = dusk_cmd("eval 'ones(3)' --visualize %s --profile %s", scratch("v.svg"), scratch("v.svg"));
+    assert_one_line_error(&r, 2, "dusk eval: --visualize and --profile name one file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("v.svg")));
+    /* -o into the input's own file, another dataset, is fine */
+    r = dusk_cmd("eval 'x * 2' --input x=%s:/x -o %s:/y --quiet", in, in);
+    assert_ok(&r);
+    done(&r);
 }
 
 static void demo_list(void **state)
@@ -747,6 +903,7 @@ int main(void)
         cmocka_unit_test(trace_profile_render),
         cmocka_unit_test(plugin_functions),
         cmocka_unit_test(eval_output),
+        cmocka_unit_test(eval_failures),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
     };
