@@ -440,3 +440,24 @@ def test_float16_and_complex_round_trip():
     np.testing.assert_array_equal(dz.conj().compute(), z.conj())
     np.testing.assert_allclose(abs(dz).compute(), abs(z))
     np.testing.assert_allclose(dz.sum(axis=0).compute(), z.sum(axis=0))
+
+
+def test_errors_while_computing_or_storing_are_python_exceptions(tmp_path):
+    # dusk's failures during a run (all its codes are negative) come back as
+    # the Python exception they name, not as "returned NULL without setting
+    # an exception"; a failed store keeps the target file as it was.
+    bad = da.arange(4, chunks=2).astype(int) ** -1
+    for scheduler in ("sync", "threads"):
+        with pytest.raises(ValueError, match="negative integer powers"):
+            bad.compute(scheduler=scheduler)
+    with pytest.raises(OSError):
+        da.ones(4, chunks=2).to_hdf5(str(tmp_path / "no" / "dir.h5"), "/x")
+    assert not (tmp_path / "no").exists()
+    path = str(tmp_path / "kept.h5")
+    da.ones(4, chunks=2).to_hdf5(path, "/x")
+    before = open(path, "rb").read()
+    with pytest.raises(ValueError, match="negative integer powers"):
+        bad.to_hdf5(path, "/y")
+    assert open(path, "rb").read() == before
+    assert sorted(os.listdir(tmp_path)) == ["kept.h5"]
+    np.testing.assert_array_equal(da.from_hdf5(path, "/x").compute(), np.ones(4))
