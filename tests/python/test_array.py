@@ -461,3 +461,21 @@ def test_errors_while_computing_or_storing_are_python_exceptions(tmp_path):
     assert open(path, "rb").read() == before
     assert sorted(os.listdir(tmp_path)) == ["kept.h5"]
     np.testing.assert_array_equal(da.from_hdf5(path, "/x").compute(), np.ones(4))
+
+
+def test_store_target_names_are_paths_not_their_repr(tmp_path, monkeypatch):
+    # A bytes or PathLike file name is the file it names (as for h5py and
+    # from_hdf5), not a file called "b'out.h5'"; what names no file (an
+    # int, None) is a TypeError, and writes nothing.
+    monkeypatch.chdir(tmp_path)
+    da.ones(3, chunks=2).to_hdf5(b"out.h5", b"/x")
+    da.store(da.zeros(2, chunks=2), (tmp_path / "p.h5", "/y"))
+    assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
+    np.testing.assert_array_equal(da.from_hdf5(b"out.h5", b"/x").compute(), np.ones(3))
+    np.testing.assert_array_equal(da.from_hdf5(tmp_path / "p.h5", "/y").compute(), np.zeros(2))
+    for name, path in ((5, "/x"), (None, "/x"), ("q.h5", 5), ("q.h5", None)):
+        with pytest.raises(TypeError):
+            da.ones(3).to_hdf5(name, path)
+        with pytest.raises(TypeError):
+            da.from_hdf5(name, path)
+    assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
