@@ -479,3 +479,15 @@ def test_store_target_names_are_paths_not_their_repr(tmp_path, monkeypatch):
         with pytest.raises(TypeError):
             da.from_hdf5(name, path)
     assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
+
+
+def test_uint64_power_by_an_exponent_past_int64():
+    # A uint64 exponent of 2**63 or more is a large number, not a negative
+    # one: it wraps as NumPy's does instead of failing "negative powers".
+    a = np.array([2**64 - 1, 2**63, 5, 3], dtype=np.uint64)
+    b = np.array([2**64 - 1, 2**63, 5, 2**63 + 1], dtype=np.uint64)
+    got = (da.from_array(a, chunks=2) ** da.from_array(b, chunks=2)).compute()
+    assert got.dtype == np.uint64
+    np.testing.assert_array_equal(got, a ** b)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        (da.from_array(np.arange(3), chunks=2) ** da.from_array(np.array([1, -1, 2]))).compute()
