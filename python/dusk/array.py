@@ -707,7 +707,7 @@ def _refuse_open_writer(filename):
     exclusive flock() on a file it writes (a shared one on a file it reads)
     unless HDF5_USE_FILE_LOCKING=FALSE, which this check cannot see through."""
     try:
-        fd = os.open(filename, os.O_RDONLY)
+        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK)   # a FIFO must not block
     except OSError:
         return   # no such file yet (or unreadable: the store will say)
     try:

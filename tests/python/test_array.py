@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dusk.array as da
-from conftest import SANITIZED, add, rss_bytes
+from conftest import SANITIZED, add, rss_bytes, run_python
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -491,3 +491,20 @@ def test_uint64_power_by_an_exponent_past_int64():
     np.testing.assert_array_equal(got, a ** b)
     with pytest.raises(ValueError, match="negative integer powers"):
         (da.from_array(np.arange(3), chunks=2) ** da.from_array(np.array([1, -1, 2]))).compute()
+
+
+def test_store_into_a_fifo_is_refused_without_blocking(tmp_path):
+    # The check for an h5py writer opened the target to read: a FIFO there
+    # blocked it until some writer came (for ever). In a python3 of its own,
+    # with a timeout: the store must end with the core's refusal.
+    fifo = tmp_path / "pipe.h5"
+    os.mkfifo(fifo)
+    p = run_python("""
+        import dusk.array as da
+        try:
+            da.ones(3, chunks=2).to_hdf5(%r, "/x")
+        except ValueError as e:
+            print("ValueError", e)
+    """ % str(fifo), timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("ValueError") and "pipe" in p.stdout
