@@ -430,7 +430,7 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
     case DUSK_BINOP_SUB: *r = (int64_t)(ux - uy); return 0;
     case DUSK_BINOP_MUL: *r = (int64_t)(ux * uy); return 0;
     case DUSK_BINOP_POW: {
-        if (y < 0)
+        if (!uns && y < 0)   /* a uint64 exponent past INT64_MAX is no negative one */
             return -1;
         uint64_t acc = 1, base = ux;
         for (uint64_t e = uy; e; e >>= 1) {

@@ -863,19 +863,17 @@ static int compute_main(void *p)
                    : dusk_array_compute(c->a, c->opts, c->out, c->err);
 }
 
-/* Runs c with the GIL released; 0, a dusk code, or -1 with the signal's
- * exception (KeyboardInterrupt) set. */
-static int run_released(pyd_run_ctl *ctl, array_call *c)
+/* Runs c with the GIL released; 0 or a dusk code, and *interrupted set
+ * with the signal's exception (KeyboardInterrupt) set. (dusk's codes are
+ * negative: none can stand for the interruption.) */
+static int run_released(pyd_run_ctl *ctl, array_call *c, int *interrupted)
 {
-    int interrupted;
     PyThreadState *ts = PyEval_SaveThread();
-    int rc = pyd_run_wait(ctl, ts, compute_main, c, &interrupted);
+    int rc = pyd_run_wait(ctl, ts, compute_main, c, interrupted);
     PyEval_RestoreThread(ts);
-    if (interrupted) {
-        dusk_value_unref(c->out ? *c->out : NULL);
-        if (c->out)
-            *c->out = NULL;
-        return -1;
+    if (*interrupted && c->out) {
+        dusk_value_unref(*c->out);
+        *c->out = NULL;
     }
     return rc;
 }
@@ -893,7 +891,7 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
         return NULL;
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
-    int rc;
+    int rc, interrupted = 0;
     if (view) {
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
@@ -901,10 +899,10 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
         rc = dusk_view_array_compute(self->a, &vo, &out, &err);
     } else {
         array_call c = {.a = self->a, .opts = &opts, .out = &out, .err = &err};
-        rc = run_released(&ctl, &c);
+        rc = run_released(&ctl, &c, &interrupted);
     }
     pyd_listeners_release(&ctl);
-    if (rc < 0)
+    if (interrupted)
         return NULL;
     if (rc)
         return pyd_raise(rc, &err);
@@ -936,7 +934,7 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
     }
     dusk_store_options so = {gzip, overwrite != 0};
     dusk_error err = DUSK_ERROR_INIT;
-    int rc;
+    int rc, interrupted = 0;
     if (view) {
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
@@ -945,11 +943,11 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
     } else {
         array_call c = {.a = self->a, .opts = &opts, .path = PyBytes_AS_STRING(path),
                         .dataset = dataset, .so = &so, .err = &err};
-        rc = run_released(&ctl, &c);
+        rc = run_released(&ctl, &c, &interrupted);
     }
     pyd_listeners_release(&ctl);
     Py_DECREF(path);
-    if (rc < 0)
+    if (interrupted)
         return NULL;
     if (rc)
         return pyd_raise(rc, &err);

@@ -14,6 +14,7 @@
 */
 #include "pydusk.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
@@ -276,8 +277,12 @@ static PyObject *prof_new(PyTypeObject *t, PyObject *args, PyObject *kw)
     const char *metric = "bytes";
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|ds:Profile", kwlist, &dt, &metric))
         return NULL;
-    if (dt != 0 && dt < 0.001) {
-        PyErr_Format(PyExc_ValueError, "dt must be 0 (adaptive) or at least 0.001 s, not %g", dt);
+    /* (NaN fails every comparison: the check says what dt may be) */
+    if (!(dt == 0 || (dt >= 0.001 && isfinite(dt)))) {
+        PyObject *v = PyFloat_FromDouble(dt);   /* PyErr_Format has no %g */
+        if (v)
+            PyErr_Format(PyExc_ValueError, "dt must be 0 (adaptive) or at least 0.001 s, not %R", v);
+        Py_XDECREF(v);
         return NULL;
     }
     dusk_profiler_options o = DUSK_PROFILER_OPTIONS_INIT;
@@ -587,8 +592,9 @@ static PyObject *progress_new(PyTypeObject *t, PyObject *args, PyObject *kw)
     PyObject *out = Py_None;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|didO:Progress", kwlist, &minimum, &width, &dt, &out))
         return NULL;
-    if (width < 1 || width > 1000 || dt <= 0 || minimum < 0) {
-        PyErr_SetString(PyExc_ValueError, "ProgressBar: width 1..1000, dt above 0, minimum 0 or more");
+    if (width < 1 || width > 1000 || !(dt > 0 && isfinite(dt)) || !(minimum >= 0)) {
+        PyErr_SetString(PyExc_ValueError, "ProgressBar: width 1..1000, dt a finite number above 0, "
+                        "minimum 0 or more");
         return NULL;
     }
     if (out == Py_None) {

@@ -460,6 +460,7 @@ struct pyd_graph {
     PyObject *canon;      /* {key: key} of dsk, or NULL until needed */
     size_t hoisted;       /* names tried for nested tasks */
     size_t hoisted_keys;  /* nested tasks given keys of their own */
+    int depth;            /* how deep the nested task being read is */
     int listened;         /* a profiler recorded a run of it */
     struct {              /* the last functions looked up, by address */
         PyObject *callable;
@@ -728,7 +729,7 @@ static int add_entry(pyd_graph *pg, const char *key, PyObject *val);
 static dusk_arg *make_arg(pyd_graph *pg, const char *parent, PyObject *o, int depth)
 {
     if (depth > DUSK_MAX_DEPTH) {
-        PyErr_Format(PyExc_RecursionError, "task of key '%s' nests deeper than %d", parent,
+        PyErr_Format(PyExc_RecursionError, "task of key '%.200s' nests deeper than %d", parent,
                      DUSK_MAX_DEPTH);
         return NULL;
     }
@@ -765,7 +766,12 @@ static dusk_arg *make_arg(pyd_graph *pg, const char *parent, PyObject *o, int de
         }
         dusk_arg *a = NULL;
         pg->hoisted_keys++;
-        if (add_entry(pg, ks, o) == 0) {
+        /* Its arguments are read by recursion too: they count from here. */
+        int outer = pg->depth;
+        pg->depth = depth + 1;
+        int rc = add_entry(pg, ks, o);
+        pg->depth = outer;
+        if (rc == 0) {
             a = dusk_ref(ks);
             if (!a)
                 PyErr_NoMemory();
@@ -847,7 +853,7 @@ static int harg_of(pyd_graph *pg, const char **parent, PyObject *kobj, PyObject 
             if (!*parent)
                 return -1;
         }
-        dusk_arg *a = make_arg(pg, *parent, o, 0);
+        dusk_arg *a = make_arg(pg, *parent, o, pg->depth);
         if (!a)
             return -1;
         *out = (dusk_harg){.kind = DUSK_HARG_ARG, .u.arg = a};
@@ -934,7 +940,7 @@ static int add_entry(pyd_graph *pg, const char *key, PyObject *val)
         return add_task(pg, key, NULL, -1, val);
     if (PyList_Check(val) && list_needs_run(pg, val, 0)) {
         /* A list of keys and tasks: computed, as Dask computes it. */
-        dusk_arg *a = make_arg(pg, key, val, 0);
+        dusk_arg *a = make_arg(pg, key, val, pg->depth);
         if (!a)
             return -1;
         return dusk_task(pg->g, key, &dusk_identity, a) ? graph_failed(pg) : 0;

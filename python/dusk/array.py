@@ -571,8 +571,18 @@ def from_hdf5(filename, datapath, chunks="auto"):
     h5py)."""
     # The file is read when computed: by its absolute name, as the working
     # directory may change meanwhile.
-    return _apply("_from_hdf5", os.path.abspath(os.fspath(filename)), str(datapath),
+    return _apply("_from_hdf5", os.path.abspath(os.fsdecode(filename)), _datapath(datapath),
                   _chunks_text(chunks))
+
+
+def _datapath(p):
+    """A dataset's path as h5py takes it: str, or bytes in UTF-8 (str() of
+    anything else would name the wrong dataset, "b'/x'")."""
+    if isinstance(p, bytes):
+        return p.decode("utf-8")
+    if not isinstance(p, str):
+        raise TypeError("a dataset path must be a str, not %s" % type(p).__name__)
+    return p
 
 
 def _is_h5py_dataset(x):
@@ -682,7 +692,9 @@ def compute(*arrays, **kwargs):
 def _target(t):
     """(file name, dataset path) of a store target."""
     if isinstance(t, tuple) and len(t) == 2:
-        return str(t[0]), str(t[1])
+        # os.fsdecode: a bytes or PathLike name is the file it names, and an
+        # int or None no file at all (TypeError), not the file "b'x.h5'" or "5"
+        return os.fsdecode(t[0]), _datapath(t[1])
     if _is_h5py_dataset(t):
         return None
     raise TypeError("a store target is an h5py dataset or a (filename, datapath) pair, not %s"
@@ -695,7 +707,7 @@ def _refuse_open_writer(filename):
     exclusive flock() on a file it writes (a shared one on a file it reads)
     unless HDF5_USE_FILE_LOCKING=FALSE, which this check cannot see through."""
     try:
-        fd = os.open(filename, os.O_RDONLY)
+        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK)   # a FIFO must not block
     except OSError:
         return   # no such file yet (or unreadable: the store will say)
     try:

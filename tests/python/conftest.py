@@ -4,7 +4,9 @@ tests/python/run.sh (what `make test` runs) puts $(BUILD)/python first on
 sys.path; run by hand, `PYTHONPATH=build/python /usr/bin/python3 -m pytest tests/python`.
 """
 import os
+import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -26,6 +28,14 @@ def add(i, j):
 # 256 MB): the process's size says nothing then, and the memory tests check
 # dusk's live blocks and Python's own allocations (tracemalloc) instead.
 SANITIZED = "address" in os.environ.get("DUSK_TEST_SANITIZE", "")
+
+
+def run_python(code, timeout=60):
+    """code run by a python3 of its own (a crash or a signal must not take pytest with it)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def rss_bytes():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dusk.array as da
-from conftest import SANITIZED, add, rss_bytes
+from conftest import SANITIZED, add, rss_bytes, run_python
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -440,3 +440,71 @@ def test_float16_and_complex_round_trip():
     np.testing.assert_array_equal(dz.conj().compute(), z.conj())
     np.testing.assert_allclose(abs(dz).compute(), abs(z))
     np.testing.assert_allclose(dz.sum(axis=0).compute(), z.sum(axis=0))
+
+
+def test_errors_while_computing_or_storing_are_python_exceptions(tmp_path):
+    # dusk's failures during a run (all its codes are negative) come back as
+    # the Python exception they name, not as "returned NULL without setting
+    # an exception"; a failed store keeps the target file as it was.
+    bad = da.arange(4, chunks=2).astype(int) ** -1
+    for scheduler in ("sync", "threads"):
+        with pytest.raises(ValueError, match="negative integer powers"):
+            bad.compute(scheduler=scheduler)
+    with pytest.raises(OSError):
+        da.ones(4, chunks=2).to_hdf5(str(tmp_path / "no" / "dir.h5"), "/x")
+    assert not (tmp_path / "no").exists()
+    path = str(tmp_path / "kept.h5")
+    da.ones(4, chunks=2).to_hdf5(path, "/x")
+    before = open(path, "rb").read()
+    with pytest.raises(ValueError, match="negative integer powers"):
+        bad.to_hdf5(path, "/y")
+    assert open(path, "rb").read() == before
+    assert sorted(os.listdir(tmp_path)) == ["kept.h5"]
+    np.testing.assert_array_equal(da.from_hdf5(path, "/x").compute(), np.ones(4))
+
+
+def test_store_target_names_are_paths_not_their_repr(tmp_path, monkeypatch):
+    # A bytes or PathLike file name is the file it names (as for h5py and
+    # from_hdf5), not a file called "b'out.h5'"; what names no file (an
+    # int, None) is a TypeError, and writes nothing.
+    monkeypatch.chdir(tmp_path)
+    da.ones(3, chunks=2).to_hdf5(b"out.h5", b"/x")
+    da.store(da.zeros(2, chunks=2), (tmp_path / "p.h5", "/y"))
+    assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
+    np.testing.assert_array_equal(da.from_hdf5(b"out.h5", b"/x").compute(), np.ones(3))
+    np.testing.assert_array_equal(da.from_hdf5(tmp_path / "p.h5", "/y").compute(), np.zeros(2))
+    for name, path in ((5, "/x"), (None, "/x"), ("q.h5", 5), ("q.h5", None)):
+        with pytest.raises(TypeError):
+            da.ones(3).to_hdf5(name, path)
+        with pytest.raises(TypeError):
+            da.from_hdf5(name, path)
+    assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
+
+
+def test_uint64_power_by_an_exponent_past_int64():
+    # A uint64 exponent of 2**63 or more is a large number, not a negative
+    # one: it wraps as NumPy's does instead of failing "negative powers".
+    a = np.array([2**64 - 1, 2**63, 5, 3], dtype=np.uint64)
+    b = np.array([2**64 - 1, 2**63, 5, 2**63 + 1], dtype=np.uint64)
+    got = (da.from_array(a, chunks=2) ** da.from_array(b, chunks=2)).compute()
+    assert got.dtype == np.uint64
+    np.testing.assert_array_equal(got, a ** b)
+    with pytest.raises(ValueError, match="negative integer powers"):
+        (da.from_array(np.arange(3), chunks=2) ** da.from_array(np.array([1, -1, 2]))).compute()
+
+
+def test_store_into_a_fifo_is_refused_without_blocking(tmp_path):
+    # The check for an h5py writer opened the target to read: a FIFO there
+    # blocked it until some writer came (for ever). In a python3 of its own,
+    # with a timeout: the store must end with the core's refusal.
+    fifo = tmp_path / "pipe.h5"
+    os.mkfifo(fifo)
+    p = run_python("""
+        import dusk.array as da
+        try:
+            da.ones(3, chunks=2).to_hdf5(%r, "/x")
+        except ValueError as e:
+            print("ValueError", e)
+    """ % str(fifo), timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("ValueError") and "pipe" in p.stdout

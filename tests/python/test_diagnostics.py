@@ -81,6 +81,17 @@ def test_diagnostics_errors(tmp_path):
         prof.write_report(str(tmp_path / "no" / "dir" / "r.html"))
 
 
+def test_diagnostics_refuse_nan_and_name_the_value():
+    # NaN passes every comparison-based range check; the message names the
+    # number given (PyErr_Format has no %g).
+    for dt in (-1.0, 0.0001, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="not %s" % dt):
+            ResourceProfiler(dt=dt)
+    for kw in ({"dt": float("nan")}, {"dt": float("inf")}, {"minimum": float("nan")}):
+        with pytest.raises(ValueError, match="ProgressBar"):
+            ProgressBar(**kw)
+
+
 def test_view_runs_in_the_live_window(tmp_path, lecture_dsk):
     os.environ["SDL_VIDEODRIVER"] = "dummy"
     shot = tmp_path / "window.png"

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import dusk
-from conftest import SANITIZED, add, inc, rss_bytes
+from conftest import SANITIZED, add, inc, rss_bytes, run_python
 
 SCHEDULERS = ["threads", "sync"]
 
@@ -264,3 +264,29 @@ def test_references_found_by_equality_not_identity(scheduler):
     k = "k-" + str(3)
     dsk = {k: 4, "t": (operator.mul, k, k), "u": (operator.add, "t", "k-3")}
     assert dusk.get(dsk, "u", scheduler=scheduler) == 20
+
+
+def test_tasks_nested_too_deep_raise_recursion_error():
+    # Nested tasks are read recursively (each gets a key of its own): past
+    # DUSK_MAX_DEPTH levels, of tasks or of lists in tasks, the graph is
+    # refused with RecursionError, as Dask's own recursion would, instead
+    # of running off the C stack. In a python3 of its own: that crashed.
+    p = run_python("""
+        import dusk
+        inc = lambda v: v[0] + 1 if isinstance(v, list) else v + 1
+        t = 1
+        for i in range(500):
+            t = (inc, t)
+        print(dusk.get({'a': t}, 'a'))
+        for wrap in (lambda t: (inc, t), lambda t: (inc, [t])):
+            t = 1
+            for i in range(200000):
+                t = wrap(t)
+            try:
+                dusk.get({'a': t}, 'a')
+            except RecursionError as e:
+                print('RecursionError')
+        print(dusk.get({'a': 1, 'b': (inc, 'a')}, 'b'))
+    """)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["501", "RecursionError", "RecursionError", "2"]

@@ -2,17 +2,9 @@
 given stay alive until it ends, and ^C stops it. Each case runs in a
 python3 of its own (a crash or a signal must not take pytest with it)."""
 import os
-import subprocess
-import sys
-import textwrap
 import time
 
-
-def run_python(code, timeout=60):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=timeout)
+from conftest import run_python
 
 
 def test_progress_bar_dropped_while_its_run_goes_on():
