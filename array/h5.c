@@ -44,6 +44,10 @@
 ** as a store replaces its target; or, for reading, another size or
 ** modification time) is closed and opened again. A file is never open for
 ** reading and for writing at once: opening it one way closes the other.
+** The cache holds files only while a compute or a store goes
+** (dusk__h5_hold): when the last one ends, everything in it is closed, so
+** that h5py, sharing this libhdf5, may replace a file dusk has read (a
+** notebook's cell that writes the input, run again).
 **
 ** Compressed datasets are not read through H5Dread: libhdf5 1.10.8 trusts
 ** what a chunk inflates to, and a corrupt chunk that inflates to fewer
@@ -439,6 +443,7 @@ typedef struct {
 
 static entry cache[NCACHE];      /* guarded by h5_lock */
 static unsigned long uses;
+static int runs;                 /* computes and stores going on (dusk__h5_hold), h5_lock */
 
 /* Closes e; -1, with HDF5's reason for the first failure in why (256
  * bytes, when not NULL), when closing did not flush everything. */
@@ -781,8 +786,8 @@ int dusk__h5_describe(const char *path, const char *dataset, dusk_dtype *dtype, 
         *dtype = e->dtype;
         *ndim = e->ndim;
         memcpy(shape, e->shape, (size_t)e->ndim * sizeof *shape);
-        if (e == &scratch)
-            entry_close(e);
+        if (e == &scratch || runs == 0)
+            entry_close(e);   /* from_hdf5 leaves the file closed (dusk__h5_hold) */
     }
     unlock();
     return e ? 0 : err ? err->code : DUSK_EIO;
@@ -1555,6 +1560,23 @@ int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int 
 void dusk__h5_set_raw(int on)
 {
     atomic_store_explicit(&raw_io, on != 0, memory_order_relaxed);
+}
+
+void dusk__h5_hold(void)
+{
+    lock();
+    runs++;
+    unlock();
+}
+
+void dusk__h5_unhold(void)
+{
+    lock();
+    if (--runs == 0)
+        for (int i = 0; i < NCACHE; i++)
+            if (cache[i].used)
+                entry_close(&cache[i]);
+    unlock();
 }
 
 int dusk__h5_release(const char *file, dusk_error *err)

@@ -60,6 +60,13 @@ int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int 
  * pread or pwrite outside it: for tests, which hold the two ways against
  * each other. 1 (the default) gives the raw way back. */
 void dusk__h5_set_raw(int on);
+/* Around a compute or a store: while one goes, the files it reads stay
+ * open in the cache for its tasks; when the last ends, every file is
+ * closed. A program (h5py in the same process, with the same libhdf5)
+ * may then replace a file dusk has read: libhdf5 refuses to truncate a
+ * file it has open ("unable to truncate a file which is already open"). */
+void dusk__h5_hold(void);
+void dusk__h5_unhold(void);
 /* Closes what this process has open of file (before it is renamed or
  * removed); DUSK_EIO when that fails, as a failed flush does. */
 int dusk__h5_release(const char *file, dusk_error *err);

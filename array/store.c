@@ -107,8 +107,18 @@ static void place_block(dusk_value *dst, const int64_t *at, const dusk_value *sr
     }
 }
 
+static int compute(dusk_array *a, const dusk_options *opts, dusk_value **out, dusk_error *err);
+
 int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err)
+{
+    dusk__h5_hold();
+    int rc = compute(a, opts, out, err);
+    dusk__h5_unhold();
+    return rc;
+}
+
+static int compute(dusk_array *a, const dusk_options *opts, dusk_value **out, dusk_error *err)
 {
     if (out)
         *out = NULL;
@@ -383,9 +393,23 @@ int dusk_hdf5_attr_get(const char *path, const char *dataset, const char *name, 
     return dusk__h5_attrs(path, dataset, name, out, err);
 }
 
+static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
+                      const dusk_store_options *sopts, const dusk_hdf5_options *h5,
+                      const dusk_options *opts, dusk_error *err);
+
 int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
                           const dusk_store_options *sopts, const dusk_hdf5_options *h5,
                           const dusk_options *opts, dusk_error *err)
+{
+    dusk__h5_hold();
+    int rc = store_hdf5(a, path, dataset, sopts, h5, opts, err);
+    dusk__h5_unhold();
+    return rc;
+}
+
+static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
+                      const dusk_store_options *sopts, const dusk_hdf5_options *h5,
+                      const dusk_options *opts, dusk_error *err)
 {
     DUSK__NONNULL(err, a);
     DUSK__NONNULL(err, path);

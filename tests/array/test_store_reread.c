@@ -191,6 +191,51 @@ static void test_reads_again_wait_for_the_mean(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* No file dusk read stays open after from_hdf5, a compute or a store: a
+ * program sharing dusk's libhdf5 (h5py, rewriting the file a notebook's
+ * earlier cell wrote) may truncate it ("unable to truncate a file which
+ * is already open" before). */
+static void test_files_closed_between_runs(void **state)
+{
+    (void)state;
+    const char *in = make_x(), *out = scratch("closed.h5");
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *xa = dusk_from_hdf5(ctx, in, "/x", CHUNKS);
+    hid_t f = H5Fcreate(out, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);   /* out exists */
+    assert_true(f >= 0);
+    H5Fclose(f);
+    for (int run = 0; run < 3; run++) {
+        if (run == 1) {
+            dusk_value *v = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+            assert_int_equal(dusk_array_compute(dusk_array_mul(xa, xa), &o, &v, &err), 0);
+            dusk_value_unref(v);
+        } else if (run == 2) {
+            plan_count c;
+            dusk_run_stats st = {0};
+            store_counted(dusk_array_sub(xa, dusk_array_mean(xa, DUSK_AXIS(0), false)), out,
+                          DUSK_SCHED_THREADS, &c, &st);
+        }
+        const char *files[] = {in, out};
+        for (int k = 0; k < 2; k++) {
+            H5E_BEGIN_TRY { f = H5Fcreate(files[k], H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
+            H5E_END_TRY;
+            if (f < 0)
+                fail_msg("after %s, '%s' is still open in libhdf5",
+                         run == 0 ? "from_hdf5" : run == 1 ? "a compute" : "a store", files[k]);
+            H5Fclose(f);
+        }
+        if (run < 2) {   /* x again, for the next run */
+            dusk_array_ctx_free(ctx);
+            in = make_x();
+            ctx = dusk_array_ctx_new();
+            xa = dusk_from_hdf5(ctx, in, "/x", CHUNKS);
+        }
+    }
+    dusk_array_ctx_free(ctx);
+}
+
 /* x * x reads each block once, in one task; (x * x) - x reads it once
  * too: the difference's blocks wait for nothing but blocks made at once.
  * x - x.mean(axis=0) with 7 blocks a column holds them (fewer than 8 wait
@@ -269,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_store_reads_again),
         cmocka_unit_test(test_reads_shared_unless_blocks_wait),
         cmocka_unit_test(test_reads_again_wait_for_the_mean),
+        cmocka_unit_test(test_files_closed_between_runs),
         cmocka_unit_test(test_buffer_blocks_shared),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

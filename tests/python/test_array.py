@@ -76,6 +76,21 @@ def test_lecture_h5py_array_cells(tmp_path):
         da.from_array(data_set, chunks=(500, 500))
 
 
+def test_h5py_rewrites_a_file_dusk_has_read(tmp_path):
+    # A class reruns the notebook: the cell that writes rnd_data.hdf5 with
+    # h5py ("w") runs again after dusk read and computed it. h5py shares
+    # dusk's libhdf5, which refuses to truncate a file it has open.
+    path = str(tmp_path / "rnd_data.hdf5")
+    for k in range(3):
+        with h5py.File(path, "w") as f:
+            f.create_dataset("data_set_1", data=np.full((40, 30), float(k)))
+        x = da.from_hdf5(path, "/data_set_1", chunks=(20, 10))
+        if k == 1:
+            x.to_hdf5(str(tmp_path / "copy.h5"), "/x")
+        else:
+            assert float((x + 1).sum().compute()) == (k + 1) * 1200.0
+
+
 def test_h5py_datasets_are_read_by_absolute_name(tmp_path, monkeypatch):
     # An array over a file named relatively still reads it after a chdir; a
     # file with no name dusk could open is refused at once, saying why.
