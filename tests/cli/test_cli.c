@@ -53,16 +53,16 @@ typedef struct {
     char *err;       /* stderr */
 } result;
 
-/* Runs `dusk ARGS` (a shell line, from the repository root). */
-static result dusk_cmd(const char *fmt, ...)
+/* Runs `dusk args` (a shell line, from the repository root), under
+ * timeout(1) when seconds > 0: a command that hangs then fails the test
+ * (exit 124) rather than stall the whole suite. */
+static result run_dusk(int seconds, const char *args)
 {
-    char args[8192], cmd[16384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(args, sizeof args, fmt, ap);
-    va_end(ap);
+    char cmd[16384], limit[32] = "";
+    if (seconds > 0)
+        snprintf(limit, sizeof limit, "timeout %d ", seconds);
     const char *errf = scratch("stderr.txt");
-    snprintf(cmd, sizeof cmd, "%s %s 2>%s </dev/null", dusk, args, errf);
+    snprintf(cmd, sizeof cmd, "%s%s %s 2>%s </dev/null", limit, dusk, args, errf);
     result r = {-1, NULL, NULL};
     int status;
     r.out = run_command(cmd, &status);
@@ -73,25 +73,24 @@ static result dusk_cmd(const char *fmt, ...)
     return r;
 }
 
-/* dusk_cmd under timeout(1): a command that hangs fails the test (exit
- * 124) rather than stall the whole suite. */
-static result dusk_cmd_within(int seconds, const char *fmt, ...)
+static result dusk_cmd(const char *fmt, ...)
 {
-    char args[8192], cmd[16384];
+    char args[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    const char *errf = scratch("stderr.txt");
-    snprintf(cmd, sizeof cmd, "timeout %d %s %s 2>%s </dev/null", seconds, dusk, args, errf);
-    result r = {-1, NULL, NULL};
-    int status;
-    r.out = run_command(cmd, &status);
-    assert_non_null(r.out);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = slurp(errf, NULL);
-    assert_non_null(r.err);
-    return r;
+    return run_dusk(0, args);
+}
+
+static result dusk_cmd_within(int seconds, const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return run_dusk(seconds, args);
 }
 
 static void done(result *r)
