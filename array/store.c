@@ -112,6 +112,10 @@ static int compute(dusk_array *a, const dusk_options *opts, dusk_value **out, du
 int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err)
 {
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, out);
     dusk__h5_hold();
     int rc = compute(a, opts, out, err);
     dusk__h5_unhold();
@@ -120,10 +124,6 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
 
 static int compute(dusk_array *a, const dusk_options *opts, dusk_value **out, dusk_error *err)
 {
-    if (out)
-        *out = NULL;
-    DUSK__NONNULL(err, a);
-    DUSK__NONNULL(err, out);
     if (dusk_array_status(a, err))
         return a->status;
     dusk_graph *g;
@@ -401,6 +401,9 @@ int dusk_array_store_hdf5(dusk_array *a, const char *path, const char *dataset,
                           const dusk_store_options *sopts, const dusk_hdf5_options *h5,
                           const dusk_options *opts, dusk_error *err)
 {
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, dataset);
     dusk__h5_hold();
     int rc = store_hdf5(a, path, dataset, sopts, h5, opts, err);
     dusk__h5_unhold();
@@ -411,9 +414,6 @@ static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
                       const dusk_store_options *sopts, const dusk_hdf5_options *h5,
                       const dusk_options *opts, dusk_error *err)
 {
-    DUSK__NONNULL(err, a);
-    DUSK__NONNULL(err, path);
-    DUSK__NONNULL(err, dataset);
     if (dusk_array_status(a, err))
         return a->status;
     static const dusk_store_options defaults = {0, false};
