@@ -85,6 +85,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "core/util.h"
 #include "dusk/alloc.h"
 #include "h5.h"
 
@@ -713,16 +714,6 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
     return rc;
 }
 
-/* What path is when it is no plain file (HDF5 files are): opening a pipe
- * for reading waits for a writer, for ever if none comes. NULL for a file. */
-static const char *not_a_file(const struct stat *st)
-{
-    if (S_ISREG(st->st_mode))
-        return NULL;
-    return S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a pipe"
-         : S_ISSOCK(st->st_mode) ? "a socket" : "a device";
-}
-
 /* The open dataset path:dataset, from the cache or opened into it (or, for
  * names too long to cache, into *scratch: the caller closes that one).
  * Caller holds h5_lock. NULL with err set on failure. */
@@ -734,9 +725,9 @@ static entry *get_entry(const char *path, const char *dataset, int writable, ent
         dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
-    if (not_a_file(&st)) {
+    if (dusk__not_a_file(&st)) {
         dusk_error_set(err, DUSK_EIO, "cannot open '%s': it is %s, not an HDF5 file", path,
-                       not_a_file(&st));
+                       dusk__not_a_file(&st));
         return NULL;
     }
     entry *slot = NULL;
@@ -2084,9 +2075,9 @@ int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk
     struct stat st;
     if (stat(path, &st) != 0)
         return dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
-    if (not_a_file(&st))
+    if (dusk__not_a_file(&st))
         return dusk_error_set(err, DUSK_EIO, "cannot open '%s': it is %s, not an HDF5 file",
-                              path, not_a_file(&st));
+                              path, dusk__not_a_file(&st));
     int rc = 0;
     name_list names = {NULL, 0, 0, 0};
     dusk_value *res = NULL;

@@ -464,6 +464,16 @@ static void random_suffix(char out[7])
     out[6] = '\0';
 }
 
+const char *dusk__not_a_file(const struct stat *st)
+{
+    if (S_ISREG(st->st_mode))
+        return NULL;
+    return S_ISDIR(st->st_mode)                            ? "a directory"
+           : S_ISFIFO(st->st_mode)                         ? "a pipe"
+           : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device"
+                                                           : "a special file";
+}
+
 /* Creates "<dir>/.<name>.<random><ext>" for path, exclusively: sets *fd
  * and *tmp (dusk_malloc'd) and returns 0, or returns a code with err set. */
 static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, dusk_error *err)
@@ -481,12 +491,9 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
      * file in place of a device, a pipe or a directory (as root, over
      * /dev/null): those are refused. A link to a plain file is replaced. */
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    if (stat(path, &st) == 0 && dusk__not_a_file(&st))
         return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it is %s, not a plain file", path,
-                              S_ISDIR(st.st_mode)    ? "a directory"
-                              : S_ISFIFO(st.st_mode) ? "a pipe"
-                              : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                                                                            : "a special file");
+                              dusk__not_a_file(&st));
     size_t cap = strlen(path) + strlen(ext) + 12;
     char *t = dusk_malloc(cap);
     if (!t)

@@ -192,6 +192,12 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
 char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err);
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
 
+/* What a stat()ed path is when it is no plain file, for messages ("a pipe":
+ * opening one waits for a writer; a rename over it would put a file in its
+ * place); NULL for a plain file. */
+struct stat;
+const char *dusk__not_a_file(const struct stat *st);
+
 /* --- resident memory ---------------------------------------------------------- */
 
 /* The resident bytes a /proc/<pid>/statm says, read through fd (kept open
