@@ -326,6 +326,10 @@ static void *sampler_main(void *arg)
     p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
     take_sample(p, 1);
     uint64_t seen = p->worker_samples;
+    /* a run over before this thread first ran: its last sample too, so
+     * that the curve has both ends */
+    if (p->sampler_stop)
+        take_sample(p, 0);
     while (!p->sampler_stop) {
         /* While workers take the samples, look again only after a grace:
          * a wake-up costs this machine tens of microseconds, taken from

@@ -553,6 +553,25 @@ static void test_failed_task(void **state)
 
 /* Lossless: a million tasks give a million records (fewer under the
  * sanitizers, which are ten times slower). */
+/* A run over before the sampler's thread first ran still gets its curve's
+ * two ends: the thread's first sample, and its last when stopped. */
+static void test_short_run_two_samples(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "one", &dusk_inc, dusk_lit_int(1)), 0);
+    for (int i = 0; i < 200; i++) {
+        dusk_profiler *p = dusk_profiler_new(NULL);
+        dusk_callbacks cb = dusk_profiler_callbacks(p);
+        assert_int_equal(run_with(g, "one", i % 2 ? DUSK_SCHED_THREADS : DUSK_SCHED_SYNC, 2,
+                                  &cb, 1, NULL, NULL), 0);
+        assert_int_equal(dusk_profiler_ntasks(p), 1);
+        assert_true(dusk_profiler_nsamples(p) >= 2);
+        dusk_profiler_free(p);
+    }
+    dusk_graph_free(g);
+}
+
 static void test_lossless_large(void **state)
 {
     (void)state;
@@ -2056,6 +2075,7 @@ int main(void)
         cmocka_unit_test_teardown(test_records_match_stream, reset_alloc),
         cmocka_unit_test_teardown(test_several_runs, reset_alloc),
         cmocka_unit_test_teardown(test_failed_task, reset_alloc),
+        cmocka_unit_test_teardown(test_short_run_two_samples, reset_alloc),
         cmocka_unit_test_teardown(test_lossless_large, reset_alloc),
         cmocka_unit_test_teardown(test_log_extremes, reset_alloc),
         cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
