@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -886,8 +887,14 @@ uint64_t dusk_now_ns(void)
 #endif
 
 /* Re-read the real clock after this many ns of ticks; measure the rate
- * over at least MIN_BASE ns. */
-enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 10000000 };
+ * over at least MIN_BASE ns. A real reading at most CHECK_SPANS spans of
+ * ticks after the last one checks the counter: if the time the counter
+ * and the rate give for it is further than AGREE_NS from the real one
+ * (two pairs' halves, 1 us at worst, and the rate's error are far less),
+ * the counters do not agree (cores apart, a counter that jumped), and
+ * the process reads the real clock from then on. */
+enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 10000000, TCLOCK_CHECK_SPANS = 4,
+       TCLOCK_AGREE_NS = 5000 };
 /* A real reading whose ticks before and after are further apart than
  * this (1 to 2 us at 2 to 4 GHz; an uninterrupted one takes about 150)
  * was interrupted: its pair is off by up to half of it. Anchors are then
@@ -897,6 +904,8 @@ enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 10000000 };
 /* The process's rate, as the bits of a double (0: not known yet), and the
  * stretch it was measured over. Read-mostly. */
 static _Atomic uint64_t tclock_rate_bits, tclock_rate_base;
+/* Set once a check found the counter off the real clock: read-mostly. */
+static _Atomic int tclock_distrusted;
 
 static int tclock_usable(void)
 {
@@ -906,7 +915,11 @@ static int tclock_usable(void)
     int u = atomic_load_explicit(&usable, memory_order_relaxed);
     if (u < 0) {
         /* The CPU says the counter is invariant, and the kernel keeps its
-         * own clock on it: then the counters of all cores agree. */
+         * own clock on it: "tsc", or "kvm-clock", which scales the
+         * counter by the hypervisor's figures and serves clock_gettime
+         * from it only while the hypervisor says that the virtual CPUs'
+         * counters agree (else each reading is a system call). Either
+         * way every real reading checks them (dusk__tclock_now). */
         unsigned a, b, c, d;
         char src[32] = "";
         FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
@@ -916,10 +929,11 @@ static int tclock_usable(void)
             fclose(f);
         }
         u = __get_cpuid(0x80000007u, &a, &b, &c, &d) && (d & (1u << 8)) &&
-            strncmp(src, "tsc", 3) == 0 && (src[3] == '\n' || src[3] == '\0');
+            (strcmp(src, "tsc\n") == 0 || strcmp(src, "tsc") == 0 ||
+             strcmp(src, "kvm-clock\n") == 0 || strcmp(src, "kvm-clock") == 0);
         atomic_store_explicit(&usable, u, memory_order_relaxed);
     }
-    return u;
+    return u && !atomic_load_explicit(&tclock_distrusted, memory_order_relaxed);
 #else
     return 0;
 #endif
@@ -964,7 +978,7 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
         /* A real reading, paired with the ticks around it; a pair split
          * by preemption is read again, or used but not trusted for the
          * rate. */
-        uint64_t tick;
+        uint64_t tick, was_span = c->span_ticks, was_ns = c->real_ns, was_tick = c->real_tick;
         int tries = 0, tight;
         do {
             uint64_t before = __rdtsc();
@@ -977,6 +991,17 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
         if (!tight) {
             c->started = 0;   /* no anchor: the next reading is real too */
         } else {
+            /* the check: the time the counter gives, from the last real
+             * reading, against this one */
+            int64_t dt = (int64_t)(tick - was_tick);
+            if (was_span && (uint64_t)llabs(dt) <= TCLOCK_CHECK_SPANS * was_span) {
+                int64_t off = (int64_t)(t - was_ns) - (int64_t)(dt * (double)c->mult / 4294967296.0);
+                if (llabs(off) > TCLOCK_AGREE_NS) {
+                    atomic_store_explicit(&tclock_distrusted, 1, memory_order_relaxed);
+                    c->started = 0;
+                    goto out;
+                }
+            }
             if (!c->started || tick < c->first_tick) {
                 c->first_ns = t;
                 c->first_tick = tick;

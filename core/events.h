@@ -128,15 +128,18 @@ static inline void dusk__stream_quiet(dusk_stream *s, int qi, int on)
  *
  * Reading CLOCK_MONOTONIC costs about 30 ns in a virtual machine, and a
  * listened-to run reads it once a task. Where the CPU has an invariant
- * time-stamp counter (x86-64) and the kernel's own clock runs on it (so
- * the cores' counters agree), a worker instead reads the counter (about
- * 12 ns) and converts it with the ns-per-tick rate, reading the real
- * clock again at most a millisecond of ticks after the last time: the
- * times stay within a microsecond of CLOCK_MONOTONIC, typically tens of
- * ns. The rate is measured by the workers themselves over their longest
- * stretch (10 ms at least) and shared by the process; until it is known,
- * every reading is a real one. Readings of one dusk__tclock never go
- * backwards. */
+ * time-stamp counter (x86-64) and the kernel's own clock runs on it
+ * ("tsc", or "kvm-clock", which scales it; so the cores' counters
+ * agree), a worker instead reads the counter (about 12 ns) and converts
+ * it with the ns-per-tick rate, reading the real clock again at most a
+ * millisecond of ticks after the last time: the times stay within a few
+ * microseconds of CLOCK_MONOTONIC, typically tens of ns. Each real
+ * reading checks the counter's time for it; one 5 us off (cores whose
+ * counters disagree, a counter that jumped) turns the counter off for
+ * the process. The rate is measured by the workers themselves over their
+ * longest stretch (10 ms at least) and shared by the process; until it
+ * is known, every reading is a real one. Readings of one dusk__tclock
+ * never go backwards. */
 typedef struct dusk__tclock {   /* zeroed to start */
     /* from the last real reading, once the rate is known (else 0): ticks
      * past real_tick read without a real reading, and ns per tick << 32,

@@ -17,6 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -416,9 +419,10 @@ static void test_run_begin_and_clock(void **state)
 static void test_worker_clock(void **state)
 {
     (void)state;
-    /* Without a usable counter (a kernel on kvm-clock, say) the worker
-     * clock is CLOCK_MONOTONIC itself: the same checks hold, and every
-     * reading lies between the real ones around it, exactly. */
+    /* Without a usable counter (not x86-64, or a kernel whose clock is
+     * not on the counter) the worker clock is CLOCK_MONOTONIC itself: the
+     * same checks hold, and every reading lies between the real ones
+     * around it, exactly. */
     int counter = dusk__tclock_counter();
     dusk__tclock c;
     memset(&c, 0, sizeof c);
@@ -441,6 +445,55 @@ static void test_worker_clock(void **state)
     print_message("worker clock: %s, %zu readings, worst %" PRIu64 " ns off\n",
                   counter ? "time-stamp counter" : "CLOCK_MONOTONIC (no usable counter here)",
                   reads, worst);
+}
+
+/* A worker clock whose counter disagrees with the real clock (here its
+ * anchor moved a span of ticks back, as a core whose counter lags would
+ * show) is caught at its next real reading: the process reads the real
+ * clock from then on. In a child, as that is for the process. */
+static void test_worker_clock_checked(void **state)
+{
+    (void)state;
+    if (!dusk__tclock_counter()) {
+        print_message("no usable time-stamp counter here: test_worker_clock checked the real clock\n");
+        return;
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dusk__tclock c;
+        memset(&c, 0, sizeof c);
+        /* the rate is measured over 10 ms of one clock at least */
+        uint64_t t_end = dusk_now_ns() + 200000000u;
+        while (!c.span_ticks && dusk_now_ns() < t_end)
+            dusk__tclock_now(&c);
+        if (!c.span_ticks)
+            _exit(2);
+        c.real_tick -= c.span_ticks;   /* readings now 1 ms ahead */
+        uint64_t t = 0;
+        /* within a span of ticks the counter alone answers (1 ms ahead),
+         * then the real reading checks it */
+        t_end = dusk_now_ns() + 5000000u;
+        while (dusk__tclock_counter() && dusk_now_ns() < t_end)
+            t = dusk__tclock_now(&c);
+        if (dusk__tclock_counter())
+            _exit(3);
+        /* real readings only: between the real ones around them, once
+         * past the last (early) value */
+        for (int i = 0; i < 1000; i++) {
+            uint64_t b0 = dusk_now_ns(), a = dusk__tclock_now(&c), b1 = dusk_now_ns();
+            if (a < t)
+                _exit(4);
+            if (a > t + 2000000u || (b0 > t && (a < b0 || a > b1)))
+                _exit(5);
+            t = a;
+        }
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Task times in events are the tasks' real durations: sleeps of 3 ms
@@ -1821,6 +1874,7 @@ int main(void)
         cmocka_unit_test_teardown(test_first_readys_batched, reset_alloc),
         cmocka_unit_test_teardown(test_callback_stream_parity, reset_alloc),
         cmocka_unit_test(test_worker_clock),
+        cmocka_unit_test(test_worker_clock_checked),
         cmocka_unit_test_teardown(test_event_durations, reset_alloc),
         cmocka_unit_test_teardown(test_stream_partial_drains, reset_alloc),
         cmocka_unit_test_teardown(test_stream_drained_concurrently, reset_alloc),
