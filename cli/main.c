@@ -83,15 +83,17 @@ static const subcommand subs[] = {
      "usage: dusk demo [NAME] [options of the demo]\n"
      "       dusk demo --list\n"
      "\n"
-     "  tour      (default) the lecture's graphs, a map-reduce of 3,000 tasks on\n"
+     "  tour      (default) the lecture's graphs, a map-reduce of 3,393 tasks on\n"
      "            both schedulers with its profile (trace.json, timeline.png,\n"
      "            report.html), and the lecture's array job on rnd_data.hdf5;\n"
      "            options: --dir DIR (default build/demo), --input FILE,\n"
      "            --dataset NAME, --chunks SPEC, --output FILE, --workers N,\n"
      "            --array-only\n"
      "  window    r = x - x.mean(axis=0) in the live window, slowed for a class;\n"
-     "            [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme T]\n"
-     "            (no display: computes without the window and says how)\n"},
+     "            [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme T];\n"
+     "            without a file, x is ones((1000, 1000)) in (250, 250) blocks\n"
+     "            (make demo gives it build/demo/rnd_data.hdf5); no display:\n"
+     "            computes without the window and says how\n"},
     {"view", cli_view, "open the live window on a graph, a trace, an expression or a demo",
      "usage: dusk view GRAPH.json [KEY...] [options of dusk run]\n"
      "       dusk view TRACE.json [--close]\n"

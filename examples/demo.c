@@ -651,11 +651,17 @@ static void array_demo(const demo_opts *o)
     dusk_array_ctx_free(ctx);
 }
 
-static void usage(void)
+/* The name the demo was started as: build/dusk-demo, or "dusk demo tour"
+ * when the dusk command runs it (cli/demo.c passes that as argv[0]). */
+static const char *prog = "dusk-demo";
+
+/* code 0: asked for with --help, on stdout; else bad usage, on stderr */
+static void usage(int code)
 {
-    fprintf(stderr, "usage: dusk-demo [--dir DIR] [--input FILE] [--dataset NAME] "
-                    "[--chunks SPEC] [--output FILE] [--workers N] [--array-only]\n");
-    exit(2);
+    fprintf(code ? stderr : stdout,
+            "usage: %s [--dir DIR] [--input FILE] [--dataset NAME] "
+            "[--chunks SPEC] [--output FILE] [--workers N] [--array-only]\n", prog);
+    exit(code);
 }
 
 int main(int argc, char **argv)
@@ -664,8 +670,12 @@ int main(int argc, char **argv)
      * (stderr, unbuffered) comes after what was printed before it. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     demo_opts o = {"build/demo", NULL, "/data_set_1", "(500, 500)", NULL, 0, 0};
+    if (argc > 0 && argv[0])
+        prog = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            usage(0);
         const char **slot = !strcmp(a, "--dir") ? &o.dir : !strcmp(a, "--input") ? &o.input
                             : !strcmp(a, "--dataset") ? &o.dataset
                             : !strcmp(a, "--chunks") ? &o.chunks
@@ -673,7 +683,7 @@ int main(int argc, char **argv)
         if (slot || !strcmp(a, "--workers")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "dusk-demo: %s needs a value\n", a);
-                usage();
+                usage(2);
             }
             if (slot) {
                 *slot = argv[++i];
@@ -683,7 +693,7 @@ int main(int argc, char **argv)
                 if (*end || w < 0 || w > 1024) {
                     fprintf(stderr, "dusk-demo: --workers wants a number 0..1024, not '%s'\n",
                             argv[i]);
-                    usage();
+                    usage(2);
                 }
                 o.workers = (int)w;
             }
@@ -691,7 +701,7 @@ int main(int argc, char **argv)
             o.array_only = 1;
         } else {
             fprintf(stderr, "dusk-demo: unknown option '%s'\n", a);
-            usage();
+            usage(2);
         }
     }
     if (!o.array_only) {

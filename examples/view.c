@@ -77,9 +77,13 @@ int main(int argc, char **argv)
             }
         }
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] "
-                            "[--theme light|dark|contrast]\n");
-            return 2;
+            /* --help on stdout; any other option is bad usage. argv[0] is
+             * build/examples/view, or "dusk demo window" from the dusk command */
+            int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+            fprintf(help ? stdout : stderr, "usage: %s [FILE.hdf5 [DATASET]] [--close] "
+                    "[--screenshot PNG] [--theme light|dark|contrast]\n",
+                    argc > 0 && argv[0] ? argv[0] : "view");
+            return help ? 0 : 2;
         } else if (!file)
             file = argv[i];
         else

@@ -17,9 +17,8 @@
 ** program that draws the graph itself.
 **
 ** Usage: visualize [DIR]   (default: build/visualize)
-** Build against an installed dusk:
-**     cc visualize.c $(pkg-config --cflags dusk) -ldusk-viz \
-**        $(pkg-config --libs dusk libgvc libcgraph)
+** Build against an installed dusk (dusk.pc's libraries include libdusk-viz):
+**     cc visualize.c $(pkg-config --cflags --libs dusk)
 */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
