@@ -985,7 +985,10 @@ int dusk__run_gate(dusk__run *r, dusk__worker *w, dusk_error *gerr)
      * results are freed) before a gate holds the worker. */
     after_step(r, w);
     for (size_t i = 0; i < r->ncbs; i++) {
-        if (!r->cbs[i].gate)
+        /* a gate whose own gate_armed reads 0 is not called, whoever
+         * else's is armed (events.h) */
+        if (!r->cbs[i].gate ||
+            (r->cbs[i].gate_armed && !__atomic_load_n(r->cbs[i].gate_armed, __ATOMIC_ACQUIRE)))
             continue;
         dusk_error_clear(gerr);
         int rc = r->cbs[i].gate(r->cbs[i].ud, w->id, gerr);

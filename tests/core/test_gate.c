@@ -541,6 +541,39 @@ static void test_gate_armed(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Two gates, one armed and one never (a viewer's slow motion beside
+ * Python's Ctrl-C gate): the armed one is called, the other never is,
+ * though the run is gated. */
+static void test_gate_armed_per_callback(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    const char *root;
+    dusk_graph *g = tree_graph(200, &root);
+    long ntasks = (long)dusk_graph_size(g);
+    for (size_t s = 0; s < NSCHEDS; s++) {
+        armer on = {.armed = 1, .arm_at = -1}, off = {.armed = 0, .arm_at = -1};
+        dusk_callbacks cb[2] = {
+            {.ud = &on, .on_event = armed_event, .gate = armed_gate, .gate_armed = &on.armed},
+            {.ud = &off, .on_event = armed_event, .gate = armed_gate, .gate_armed = &off.armed},
+        };
+        dusk_options o = mkopts(&SCHEDS[s], NULL);
+        o.callbacks = cb;
+        o.ncallbacks = 2;
+        dusk_value *out = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_get(g, root, &o, &out, &err), 0);
+        assert_int_value(out, 200 * 201 / 2);
+        dusk_value_unref(out);
+        assert_int_equal(atomic_load(&on.starts), ntasks);
+        assert_true(atomic_load(&on.passes) >= ntasks - SCHEDS[s].workers);
+        assert_int_equal(atomic_load(&off.passes), 0);
+        assert_int_equal(atomic_load(&off.unarmed_calls), 0);
+    }
+    dusk_graph_free(g);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A gate that lets `open` passes through, then holds until the test lets
  * it go (or 3 s, so that a failing test still ends). */
 typedef struct latch {
@@ -656,6 +689,7 @@ int main(void)
         cmocka_unit_test_teardown(test_gate_refuses, reset_alloc),
         cmocka_unit_test_teardown(test_gate_failing_graph, reset_alloc),
         cmocka_unit_test_teardown(test_gate_armed, reset_alloc),
+        cmocka_unit_test_teardown(test_gate_armed_per_callback, reset_alloc),
         cmocka_unit_test_teardown(test_gate_stream_while_held, reset_alloc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

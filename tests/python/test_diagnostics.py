@@ -3,6 +3,7 @@ profilers as context managers over dusk's profiler, the HTML report, the live wi
 (headless: SDL's dummy driver)."""
 import json
 import os
+import time
 
 import numpy as np
 import pytest
@@ -109,6 +110,13 @@ def test_view_runs_in_the_live_window(tmp_path, lecture_dsk):
         # The window's gathering task takes a name the graph does not have.
         assert dusk.get({"dusk-view-request": 5, "b": (sum, ["dusk-view-request"] * 2)},
                         ["b", "dusk-view-request"]) == (10, 5)
+    # Slow motion arms the window's gate; Python's Ctrl-C gate beside it,
+    # never armed, must not be called (it refused: "interrupted").
+    t0 = time.monotonic()
+    with dusk.view(delay=0.05, close_when_done=True):
+        assert dusk.get(lecture_dsk, "z") == 13
+        np.testing.assert_array_equal((x + x.T).compute(), np.full((15, 15), 2.0))
+    assert time.monotonic() - t0 >= 0.05 * 3
     with pytest.raises(ValueError, match="theme"):
         with dusk.view(theme="neon"):
             pass
