@@ -21,6 +21,18 @@ def test_lecture_cells(lecture_dsk, lecture_dsk2, scheduler):
     assert res == (1, 2, 3) and type(res) is tuple
 
 
+def test_lecture_imports(lecture_dsk, lecture_dsk2):
+    # In[91] with dask replaced by dusk, then In[96] and In[104]-[106] through them.
+    import dusk.threaded as dthr
+    from dusk.threaded import get
+    from dusk.delayed import Delayed
+    assert dthr.get is get
+    assert get(lecture_dsk, "z") == 13
+    assert get(lecture_dsk2, ["a", "b", "c"]) == (1, 2, 3)
+    assert get(lecture_dsk2, "d", num_workers=1, pool=None) == 6   # Dask's own options
+    assert Delayed("w", lecture_dsk).key == "w" and Delayed is dusk.Delayed
+
+
 def test_same_answers_as_dask(lecture_dsk, lecture_dsk2):
     dask = pytest.importorskip("dask")
     for dsk in (lecture_dsk, lecture_dsk2):
