@@ -437,7 +437,7 @@ class Array(_dusk.Array):
             r = np.asarray(self._compute())
         return r if dtype is None else r.astype(dtype, copy=False)
 
-    def to_hdf5(self, filename, datapath, compression=None, overwrite=False, **kwargs):
+    def to_hdf5(self, filename, datapath, compression=None, overwrite=None, **kwargs):
         """Computes the array into dataset datapath of the HDF5 file filename."""
         store(self, (filename, datapath), compression=compression, overwrite=overwrite, **kwargs)
 
@@ -722,11 +722,31 @@ def _refuse_open_writer(filename):
         os.close(fd)
 
 
-def store(sources, targets, compression=None, overwrite=False, scheduler=None,
+def _replaces_as_dask(filename, path, s):
+    """Whether a store of s to (filename, path) may replace what is there, as Dask's
+    (h5py's require_dataset): yes for a dataset of s's shape and dtype, which a rerun
+    of the same cell finds; TypeError for another one; no when there is none."""
+    filename = os.fsdecode(filename)
+    if not os.path.isfile(filename):
+        return False
+    try:
+        old = from_hdf5(filename, path)
+    except OSError:
+        return False   # no such dataset (or no HDF5 file: the store says so)
+    if old.shape != s.shape or old.dtype != s.dtype:
+        raise TypeError("store: %r already has %s of shape %s and dtype %s, not %s and %s as "
+                        "stored (overwrite=True replaces it)"
+                        % (filename, path, old.shape, old.dtype, s.shape, s.dtype))
+    return True
+
+
+def store(sources, targets, compression=None, overwrite=None, scheduler=None,
           num_workers=None, **kwargs):
     """Computes sources into targets: (filename, datapath) pairs, written by dusk
     (chunk by chunk, the file replaced whole once all is written), or h5py datasets,
-    which get the computed values through h5py."""
+    which get the computed values through h5py. A dataset already in the file is
+    replaced as Dask would (overwrite=None: one of the same shape and dtype; another
+    is TypeError), always (overwrite=True) or never (False: OSError)."""
     if isinstance(sources, Array):
         sources, targets = [sources], [targets]
     sources, targets = list(sources), list(targets)
@@ -745,15 +765,21 @@ def store(sources, targets, compression=None, overwrite=False, scheduler=None,
             t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
         else:
             _refuse_open_writer(where[0])
+            replace = _replaces_as_dask(where[0], where[1], s) if overwrite is None else overwrite
             with _lock:
-                s._store(where[0], where[1], gzip=level, overwrite=bool(overwrite),
+                s._store(where[0], where[1], gzip=level, overwrite=bool(replace),
                          scheduler=scheduler, num_workers=num_workers)
 
 
-def to_hdf5(filename, datapath, x, **kwargs):
+def to_hdf5(filename, datapath, x=None, **kwargs):
     """da.to_hdf5(filename, '/x', x), or with a dict {datapath: array}."""
     if isinstance(datapath, dict):
+        if x is not None:
+            raise TypeError("to_hdf5: a dict of datasets takes no array besides it")
         for path, arr in datapath.items():
             arr.to_hdf5(filename, path, **kwargs)
         return
+    if not isinstance(x, Array):
+        raise TypeError("to_hdf5(filename, datapath, x): x must be a dusk array, not %s"
+                        % type(x).__name__)
     x.to_hdf5(filename, datapath, **kwargs)

@@ -478,6 +478,32 @@ def test_errors_while_computing_or_storing_are_python_exceptions(tmp_path):
     np.testing.assert_array_equal(da.from_hdf5(path, "/x").compute(), np.ones(4))
 
 
+def test_to_hdf5_again_replaces_as_dask(tmp_path):
+    # A cell run again (Dask's to_hdf5: h5py's require_dataset) replaces a
+    # dataset of the same shape and dtype; one of another shape is TypeError
+    # and the file is left as it was; overwrite=False refuses, True replaces.
+    path = str(tmp_path / "r.h5")
+    da.ones((4, 3), chunks=2).to_hdf5(path, "/r")
+    (da.ones((4, 3), chunks=2) * 2).to_hdf5(path, "/r")
+    np.testing.assert_array_equal(da.from_hdf5(path, "/r").compute(), np.full((4, 3), 2.0))
+    before = open(path, "rb").read()
+    with pytest.raises(TypeError, match=r"shape \(4, 3\) and dtype float64, not \(5,\)"):
+        da.ones(5, chunks=2).to_hdf5(path, "/r")
+    with pytest.raises(TypeError, match="dtype float64, not .* int64"):
+        da.ones((4, 3), chunks=2, dtype="i8").to_hdf5(path, "/r")
+    with pytest.raises(OSError, match="already has"):
+        da.ones((4, 3), chunks=2).to_hdf5(path, "/r", overwrite=False)
+    assert open(path, "rb").read() == before
+    da.ones(5, chunks=2).to_hdf5(path, "/r", overwrite=True)
+    assert da.from_hdf5(path, "/r").shape == (5,)
+    # Dask's dict form: several datasets in one call
+    da.to_hdf5(path, {"/y": da.zeros(2, chunks=1), "/z": da.ones(3, chunks=2)})
+    np.testing.assert_array_equal(da.from_hdf5(path, "/z").compute(), np.ones(3))
+    np.testing.assert_array_equal(da.from_hdf5(path, "/y").compute(), np.zeros(2))
+    with pytest.raises(TypeError, match="dusk array"):
+        da.to_hdf5(path, "/w")
+
+
 def test_store_target_names_are_paths_not_their_repr(tmp_path, monkeypatch):
     # A bytes or PathLike file name is the file it names (as for h5py and
     # from_hdf5), not a file called "b'out.h5'"; what names no file (an
