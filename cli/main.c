@@ -203,6 +203,10 @@ static int command(int argc, char **argv, const char **who)
             fprintf(stderr, "dusk help: one subcommand at a time (got %d)\n", argc - 2);
             return 2;
         }
+        if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+            cli_help(NULL, stdout);   /* every subcommand answers --help, help too */
+            return 0;
+        }
         return help_of(argv[2]);
     }
     if (first[0] == '-') {

@@ -169,6 +169,14 @@ static void version_and_help(void **state)
     r = dusk_cmd("help run");
     assert_contains(r.out, "--scheduler sync|threads");
     done(&r);
+    /* help answers --help as every subcommand does: the overview */
+    for (int i = 0; i < 2; i++) {
+        result a = dusk_cmd(i ? "help -h" : "help --help"), b = dusk_cmd("--help");
+        assert_int_equal(a.code, 0);
+        assert_string_equal(a.out, b.out);
+        done(&a);
+        done(&b);
+    }
 
     r = dusk_cmd("");
     assert_int_equal(r.code, 2);
