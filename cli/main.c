@@ -34,7 +34,7 @@ static const subcommand subs[] = {
      "\n"
      "  --scheduler sync|threads|processes  the scheduler (default threads;\n"
      "                            processes: tasks in forked workers, crash-isolated)\n"
-     "  --workers N               worker threads or processes (default: one per core)\n"
+     "  --workers N               worker threads or processes (default, and 0: one per core)\n"
      "  --progress                a progress bar on stderr (when it is a terminal)\n"
      "  --quiet                   no progress bar, no notes\n"
      "  --trace T.json            write the run's Chrome trace (dusk profile reads it)\n"

@@ -121,9 +121,10 @@ int cli_run(int argc, char **argv)
                 rc = cli_fail(2, sub, "--scheduler is sync, threads or processes, not '%s'", val);
             break;
         case O_WORKERS:
-            if (cli_parse_int(val, 1, 4096, &num) != 0)
-                rc = cli_fail(2, sub, "--workers takes a whole number from 1 to 4096, not '%s'",
-                              val);
+            /* 0 is one per core, as for eval and dusk_options */
+            if (cli_parse_int(val, 0, 4096, &num) != 0)
+                rc = cli_fail(2, sub, "--workers takes a whole number from 0 (one per core) "
+                              "to 4096, not '%s'", val);
             else
                 o.workers = (int)num;
             break;

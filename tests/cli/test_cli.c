@@ -382,8 +382,15 @@ static void run_failures(void **state)
     r = dusk_cmd("run examples/lecture-dsk.json --wrokers 3");
     assert_one_line_error(&r, 2, "unknown option '--wrokers'; did you mean '--workers'?", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --workers 0");
-    assert_one_line_error(&r, 2, "--workers takes a whole number", "'0'");
+    r = dusk_cmd("run examples/lecture-dsk.json --workers -1");
+    assert_one_line_error(&r, 2, "--workers takes a whole number from 0 (one per core)", "'-1'");
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --workers 4097");
+    assert_one_line_error(&r, 2, "--workers takes a whole number", "'4097'");
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json z --workers 0");   /* one per core, as eval */
+    assert_ok(&r);
+    assert_contains(r.out, "13");
     done(&r);
     r = dusk_cmd("run examples/lecture-dsk.json --scheduler forks");
     assert_one_line_error(&r, 2, "--scheduler is sync, threads or processes, not 'forks'", NULL);
