@@ -190,6 +190,81 @@ static void version_and_help(void **state)
     done(&r);
 }
 
+/* What bash completes after `dusk SUB --` (scripts/dusk.bash-completion),
+ * malloc'd, one option a line. */
+static char *completions(const char *sub)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "bash -c 'source scripts/dusk.bash-completion; COMP_WORDS=(dusk %s --); "
+             "COMP_CWORD=2; _dusk; printf \"%%s\\n\" \"${COMPREPLY[@]}\"'", sub);
+    int status;
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return out;
+}
+
+/* Whether opt is a whole line of list. */
+static int has_line(const char *list, const char *opt)
+{
+    size_t n = strlen(opt);
+    for (const char *p = list; (p = strstr(p, opt)) != NULL; p += n)
+        if ((p == list || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Every option a subcommand's --help lists (at the start of its lines, or
+ * after "; " on them) is completed by bash; view completes run's too. */
+static void completion_knows_every_option(void **state)
+{
+    (void)state;
+    const char *subs[] = {"run", "render", "profile", "eval", "view"};
+    for (size_t i = 0; i < 5; i++) {
+        const char *sub = subs[i], *from = i == 4 ? "run" : sub;
+        result r = dusk_cmd("%s --help", from);
+        assert_int_equal(r.code, 0);
+        char *have = completions(sub);
+        int seen = 0;
+        for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+            if (line[0] != ' ')
+                continue;
+            for (char *p = line; *p; p++) {
+                int at_start = p > line && p[-1] == ' ' &&
+                               (strspn(line, " ") == (size_t)(p - line) ||
+                                (p - line >= 2 && p[-2] == ';') ||
+                                (p - line >= 2 && p[-2] == ','));
+                if (!(at_start && p[0] == '-' && p[1] == '-' && p[2] >= 'a' && p[2] <= 'z'))
+                    continue;
+                char opt[64];
+                size_t n = strspn(p, "-abcdefghijklmnopqrstuvwxyz");
+                assert_true(n < sizeof opt);
+                memcpy(opt, p, n);
+                opt[n] = '\0';
+                if (i == 4 && strcmp(opt, "--view") == 0)
+                    continue;   /* dusk view is run --view */
+                if (!has_line(have, opt))
+                    fail_msg("dusk %s: bash does not complete %s (dusk %s --help lists it)",
+                             sub, opt, from);
+                seen++;
+            }
+        }
+        assert_true(seen >= 1);   /* the help's layout is still what this reads */
+        free(have);
+        done(&r);
+    }
+    /* the demo's options, from its --help's prose */
+    char *have = completions("demo");
+    const char *demo[] = {"--dir", "--input", "--dataset", "--chunks", "--output",
+                          "--workers", "--array-only", "--close", "--screenshot", "--theme",
+                          "--list"};
+    for (size_t i = 0; i < sizeof demo / sizeof *demo; i++)
+        if (!has_line(have, demo[i]))
+            fail_msg("dusk demo: bash does not complete %s", demo[i]);
+    free(have);
+}
+
 /* --- run ----------------------------------------------------------------------- */
 
 static void run_lecture(void **state)
@@ -910,6 +985,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(version_and_help),
+        cmocka_unit_test(completion_knows_every_option),
         cmocka_unit_test(run_lecture),
         cmocka_unit_test(run_failures),
         cmocka_unit_test(progress_only_on_a_terminal),
