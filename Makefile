@@ -5,6 +5,7 @@
 #   make view-demo        the lecture's array job in the live window
 #   make test             install missing Debian packages, build, run every test
 #   make bench            build and run the benchmarks in bench/
+#   make python           the Python module into build/python/dusk/ (PYTHON=/usr/bin/python3)
 #   make install          PREFIX=/usr/local DESTDIR= (headers, libs, dusk.pc, the dusk
 #                         command, its man page and bash completion)
 #   make installcheck     install into build/.../stage, build every example and C++ test
@@ -22,7 +23,7 @@
 #   $(BUILD)/obj/<dir>/<file>.o (+ .d)   objects with their header dependencies
 #   $(BUILD)/lib<name>.a, .so*          libdusk (core/), libdusk-array (array/),
 #                                       libdusk-viz (viz/), libdusk-profiler (profiler/),
-#                                       libdusk-gui (gui/)
+#                                       libdusk-gui (gui/), libdusk-mpi (mpi/)
 #   $(BUILD)/dusk.pc                    for pkg-config
 #   $(BUILD)/tests/<lib>/test_<module>  one cmocka program per tests/<lib>/test_<module>.c
 #   $(BUILD)/tests/cxx/test_<name>-<c++> tests/cxx/test_<name>.cpp, once per C++ compiler
