@@ -469,6 +469,8 @@ uninstall-python:
 	rm -rf $(DESTDIR)$(PY_SITEDIR)/dusk
 
 # --- install -------------------------------------------------------------------
+# Without a DESTDIR, and as root, install ends with ldconfig: the loader's
+# cache learns the new libraries, so that a program linked against them starts.
 install: lib $(DUSK_CLI)
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/dusk $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
@@ -483,6 +485,8 @@ install: lib $(DUSK_CLI)
 		ln -sf lib$$l.so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION_MAJOR); \
 		ln -sf lib$$l.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/lib$$l.so; done
 	$(INSTALL) -m 644 $(BUILD)/dusk.pc $(DESTDIR)$(PKGCONFIGDIR)/dusk.pc
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then \
+		ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/dusk.h $(DESTDIR)$(PKGCONFIGDIR)/dusk.pc
