@@ -303,10 +303,12 @@ int dusk__k_fill(const dusk__targs *t, dusk_value **out, dusk_error *err)
     double x;
     dusk_value *v;
     int rc = dusk__targs_float(t, 0, &x, err);
-    if (rc || (rc = new_block(t, 0, x == 0, start, &v, err)))
+    /* zeros come cleared (not -0.0, whose sign bit a cleared block lacks);
+     * everything else writes every element */
+    int cleared = x == 0 && !signbit(x);
+    if (rc || (rc = new_block(t, 0, cleared, start, &v, err)))
         return rc;
-    /* zeros come cleared; everything else writes every element */
-    if (x != 0) {
+    if (!cleared) {
         int64_t n = dusk_ndarray_size(v);
         char *p = dusk_ndarray_data(v);
         if (t->dtype == DUSK_DT_F8) {

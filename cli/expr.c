@@ -889,12 +889,23 @@ typedef struct val {
     struct val *items;    /* V_SEQ: in the evaluator's list of allocations */
 } val;
 
+/* A creation call made once already (ones, zeros, full, empty of the same
+ * shape, chunks, dtype and fill): the same array again, as Dask names such
+ * calls by their arguments, so that `ones(s) + ones(s).T` has the tasks of
+ * `x + x.T`. */
+typedef struct made {
+    char key[400];
+    dusk_array *a;
+    struct made *next;
+} made;
+
 typedef struct evaluator {
     const expr_env *env;
     expr_error *err;
     void **allocs;        /* what to free at the end */
     size_t nallocs, cap;
     int failed;
+    made *made;           /* in ev_alloc's memory */
 } evaluator;
 
 static void *ev_alloc(evaluator *ev, size_t n)
@@ -1545,11 +1556,28 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
             return -1;
+        char key[400];
+        int n = snprintf(key, sizeof key, "%d|%d|%a|%s|", f, (int)dt, fill, chunks);
+        for (int k = 0; k < s.ndim && n > 0 && (size_t)n < sizeof key; k++)
+            n += snprintf(key + n, sizeof key - (size_t)n, "%lld,", (long long)s.v[k]);
+        int keyed = n > 0 && (size_t)n < sizeof key;
+        for (const made *m = ev->made; keyed && m; m = m->next)
+            if (strcmp(m->key, key) == 0)
+                return check(ev, col, m->a, out);
         dusk_array *r = f == F_ONES    ? dusk_ones(ctx, s, chunks, dt)
                         : f == F_ZEROS ? dusk_zeros(ctx, s, chunks, dt)
                         : f == F_EMPTY ? dusk_empty(ctx, s, chunks, dt)
                                        : dusk_full(ctx, s, chunks, dt, fill);
-        return check(ev, col, r, out);
+        if (check(ev, col, r, out) < 0)
+            return -1;
+        made *m = keyed ? ev_alloc(ev, sizeof *m) : NULL;
+        if (m) {   /* without memory it is only made again next time */
+            memcpy(m->key, key, sizeof key);
+            m->a = r;
+            m->next = ev->made;
+            ev->made = m;
+        }
+        return 0;
     }
     case F_ARANGE: {
         double start = 0, stop = 0, step = 1;
@@ -2049,7 +2077,7 @@ int expr_eval(const expr_tree *t, const expr_env *env, dusk_array **out, expr_er
         set_error(err, 2, 0, "no expression or no context");
         return 2;
     }
-    evaluator ev = {env, err, NULL, 0, 0, 0};
+    evaluator ev = {env, err, NULL, 0, 0, 0, NULL};
     val v;
     int rc = eval(&ev, t->root, &v);
     if (rc == 0) {

@@ -852,6 +852,28 @@ static void eval_output(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* Creation calls of the same arguments are one array, as Dask names them
+ * by their arguments: the task counts are Dask's (27 and 36 for these). */
+static void eval_same_calls_one_array(void **state)
+{
+    (void)state;
+    result r = dusk_cmd("eval 'ones((15, 15), chunks=(5, 5)) + ones((15, 15), chunks=(5, 5)).T' "
+                        "--describe");
+    assert_ok(&r);
+    assert_contains(r.out, "27 Tasks");
+    done(&r);
+    r = dusk_cmd("eval 'ones((15, 15), chunks=(5, 5)) + ones((15, 15), chunks=(5, 5), "
+                 "dtype=\"i8\").T' --describe");
+    assert_ok(&r);
+    assert_contains(r.out, "36 Tasks");
+    done(&r);
+    /* -0.0 is not 0.0: its own array, and its sign kept */
+    r = dusk_cmd("eval '1 / full(2, 0.0) + 1 / full(2, -0.0)' --print");
+    assert_ok(&r);
+    assert_contains(r.out, "nan");
+    done(&r);
+}
+
 /* dusk eval's bad usage and files: one line (and the caret lines for the
  * expression), nothing written. */
 static void eval_failures(void **state)
@@ -993,6 +1015,7 @@ int main(void)
         cmocka_unit_test(trace_profile_render),
         cmocka_unit_test(plugin_functions),
         cmocka_unit_test(eval_output),
+        cmocka_unit_test(eval_same_calls_one_array),
         cmocka_unit_test(eval_failures),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),

@@ -478,6 +478,20 @@ def test_errors_while_computing_or_storing_are_python_exceptions(tmp_path):
     np.testing.assert_array_equal(da.from_hdf5(path, "/x").compute(), np.ones(4))
 
 
+def test_same_creation_calls_are_one_array():
+    # As Dask names ones/zeros/full by their arguments: ones(s) + ones(s).T has
+    # the 27 tasks of x + x.T, not 36; other arguments, another array; -0.0 is
+    # not 0.0 (NumPy's sign of zero kept).
+    x = da.ones((15, 15), chunks=(5, 5)) + da.ones((15, 15), chunks=(5, 5)).T
+    assert "27 Tasks" in x._repr_html_()
+    assert da.ones(4, chunks=2) is da.ones(4, chunks=2)
+    assert da.ones(4, chunks=2) is not da.ones(4, chunks=3)
+    assert da.full(3, 2.0) is not da.full(3, 2.0, dtype="f4")
+    with np.errstate(divide="ignore"):
+        np.testing.assert_array_equal(1 / da.full(2, -0.0).compute(), np.full(2, -np.inf))
+        np.testing.assert_array_equal(1 / da.full(2, 0.0).compute(), np.full(2, np.inf))
+
+
 def test_to_hdf5_again_replaces_as_dask(tmp_path):
     # A cell run again (Dask's to_hdf5: h5py's require_dataset) replaces a
     # dataset of the same shape and dtype; one of another shape is TypeError
