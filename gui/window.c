@@ -174,6 +174,16 @@ static void close_window(session *s)
 static int open_window(session *s, const dusk_view_options *vo, const char *who, dusk_error *err)
 {
     memset(s, 0, sizeof *s);
+    /* No display and no driver asked for: said here, before SDL probes
+     * Wayland, whose library would print a line of its own on stderr
+     * (XDG_RUNTIME_DIR ...) before dusk's one. */
+    const char *asked_drv = SDL_getenv("SDL_VIDEODRIVER"), *x11 = SDL_getenv("DISPLAY"),
+               *wl = SDL_getenv("WAYLAND_DISPLAY");
+    if (!(asked_drv && *asked_drv) && !(x11 && *x11) && !(wl && *wl))
+        return dusk_error_set(err, DUSK_EIO,
+                              "%s: cannot open a window: no display (DISPLAY and "
+                              "WAYLAND_DISPLAY are unset); set DISPLAY or use "
+                              "SDL_VIDEODRIVER=dummy (or kmsdrm on a console)", who);
     s->quit_all = SDL_WasInit(SDL_INIT_EVERYTHING) == 0;
     /* a library does not take the program's SIGINT and SIGTERM (a program
      * with SDL up already has chosen for itself) */

@@ -1001,6 +1001,19 @@ static void view_window(void **state)
     done(&r);
     unsetenv("SDL_VIDEODRIVER");
     unsetenv("SDL_RENDER_DRIVER");
+    /* no display at all: dusk's one line, and nothing from SDL's probes
+     * (Wayland's library printed "XDG_RUNTIME_DIR is invalid ..." first) */
+    char line[4400];
+    snprintf(line, sizeof line, "env -u DISPLAY -u WAYLAND_DISPLAY -u XDG_RUNTIME_DIR %s "
+             "view examples/lecture-dsk.json 2>&1 >/dev/null", dusk);
+    int status;
+    char *err = run_command(line, &status);
+    assert_non_null(err);
+    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_contains(err, "no display (DISPLAY and WAYLAND_DISPLAY are unset)");
+    assert_null(strstr(err, "XDG_RUNTIME_DIR"));
+    assert_int_equal(strchr(err, '\n') - err + 1, (long)strlen(err));   /* one line */
+    free(err);
 }
 
 int main(void)
