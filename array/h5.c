@@ -722,6 +722,13 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
         return dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is corrupt: its type "
                               "claims %s", dataset, path, why);
     hid_t space = H5Dget_space(e->dset);
+    /* a null dataspace has rank 0 like a scalar but no element to read */
+    if (space >= 0 && H5Sget_simple_extent_type(space) == H5S_NULL) {
+        H5Sclose(space);
+        return dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' has a null dataspace (no "
+                              "shape and no elements, h5py's Empty), which dusk does not read",
+                              dataset, path);
+    }
     int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     hsize_t dims[H5S_MAX_RANK];
     int ok = nd >= 0 && nd <= DUSK_MAXDIMS && H5Sget_simple_extent_dims(space, dims, NULL) >= 0;

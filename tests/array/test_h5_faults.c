@@ -397,6 +397,30 @@ static void test_enum_not_bool_refused(void **state)
     assert_contains(err.msg, "an enum of 1 byte");
 }
 
+/* A dataset with a null dataspace (h5py's Empty) has rank 0 but no
+ * element: it used to open as a 0-d array whose one task failed with
+ * libhdf5's "src and dest dataspaces have different number of elements
+ * selected". */
+static void test_null_dataspace_refused(void **state)
+{
+    (void)state;
+    const char *path = scratch("null-space.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate(H5S_NULL);
+    hid_t d = H5Dcreate2(f, "/empty", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    assert_true(d >= 0);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Fclose(f);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/empty", NULL), &err),
+                     DUSK_EIO);
+    assert_contains(err.msg, "'/empty'");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "null dataspace");
+}
+
 /* A file whose chunk index gives a chunk two sizes (found by the hdf5 fuzz
  * target): H5Dread_chunk writes the larger into a buffer of the smaller,
  * unless dusk refuses the chunk first. ASan sees the overflow. */
@@ -759,6 +783,7 @@ int main(void)
         cmocka_unit_test_teardown(test_valid_filters_read_as_hdf5, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
         cmocka_unit_test_teardown(test_enum_not_bool_refused, reset_alloc),
+        cmocka_unit_test_teardown(test_null_dataspace_refused, reset_alloc),
         cmocka_unit_test_teardown(test_chunk_sizes_disagree, reset_alloc),
         cmocka_unit_test_teardown(test_raw_chunk_shorter, reset_alloc),
         cmocka_unit_test_teardown(test_type_bits_corrupt, reset_alloc),
