@@ -767,11 +767,19 @@ static dusk_qr sfqr(dusk_array *a)
         char sh[128], ch[256];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
         fmt_chunks(a, ch, sizeof ch);
-        dusk_array *e = dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks "
-                                         "%s) is short-and-fat, and sfqr needs its first column "
-                                         "chunk at least as wide as it is tall (%" PRId64 "): "
-                                         "rechunk, e.g. chunks (%" PRId64 ", %" PRId64 ")",
-                                         sh, ch, m, m, m);
+        /* a tall array split only along its columns is no short-and-fat
+         * one: what it wants is one column of blocks, for tsqr */
+        dusk_array *e =
+            m > n ? dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks %s) "
+                                     "is taller than wide but has one row of blocks, and sfqr "
+                                     "(qr of one row of blocks) needs its first column chunk at "
+                                     "least as wide as it is tall (%" PRId64 "): rechunk with "
+                                     "chunks (..., -1), one column of blocks", sh, ch, m)
+                  : dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks "
+                                     "%s) is short-and-fat, and sfqr needs its first column "
+                                     "chunk at least as wide as it is tall (%" PRId64 "): "
+                                     "rechunk, e.g. chunks (%" PRId64 ", %" PRId64 ")",
+                                     sh, ch, m, m, m);
         return (dusk_qr){e, e};
     }
     dusk_dtype dt = la_dtype(a->dtype);

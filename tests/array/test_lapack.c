@@ -638,6 +638,15 @@ static void test_errors(void **state)
     dusk_array *fat = dusk_ones(ctx, DUSK_SHAPE(10, 40), "(10, (5, 35))", DUSK_DT_F8);
     const char *sf[] = {"qr", "(10, 40)", "short-and-fat", "at least as wide", "(10, 10)", NULL};
     expect_error(dusk_linalg_qr(fat).q, "sfqr's condition", sf);
+    /* a tall array in one row of blocks is not short-and-fat: it is told
+     * to make one column of blocks, not chunks as wide as it is tall */
+    dusk_array *tall_row = dusk_ones(ctx, DUSK_SHAPE(40, 10), "(40, 5)", DUSK_DT_F8);
+    const char *tr[] = {"qr", "(40, 10)", "taller than wide", "one row of blocks",
+                        "at least as wide", "(..., -1)", NULL};
+    expect_error(dusk_linalg_qr(tall_row).q, "sfqr's condition, tall", tr);
+    dusk_error terr = DUSK_ERROR_INIT;
+    dusk_array_status(dusk_linalg_qr(tall_row).r, &terr);
+    assert_false(contains(terr.msg, "short-and-fat"));
 
     dusk_array *cube = dusk_ones(ctx, DUSK_SHAPE(4, 4, 4), NULL, DUSK_DT_F8);
     const char *c3[] = {"2-d", "(4, 4, 4)", NULL};
