@@ -1590,6 +1590,15 @@ dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: b must be 1 or 2 dimensional with "
                              "a's rows (a %s, b %s)", sa, sb);
     }
+    /* R of a wider a is not square: solve_triangular would refuse it, in
+     * words about an array the caller never made */
+    if (!e && a->ndim == 2 && a->shape[0] < a->shape[1]) {
+        char sa[128];
+        dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a %s has fewer rows than columns; "
+                             "lstsq solves with qr's R, square only when a has at least as "
+                             "many rows as columns", sa);
+    }
     dusk_qr f = e ? (dusk_qr){e, e} : dusk_linalg_qr(a);
     if ((e = dusk__array_bad_input(f.q, f.r)))
         return (dusk_lstsq){e, e, e, e};

@@ -130,8 +130,9 @@ typedef struct dusk_lstsq {
  * qr(a); x = solve_triangular(r, q.T.conj() @ b); the residuals
  * abs((b - a @ x) ** 2).sum(axis=0); 'lstsq-rank' (matrix_rank of R) and
  * 'lstsq-singular' (sqrt(eigvalsh(R^T R)), reversed). a must be one
- * column of blocks (qr's errors), b of 1 or 2 dimensions with a's rows
- * (DUSK_EINVAL naming both shapes). */
+ * column of blocks (qr's errors) with at least as many rows as columns
+ * (R is then square; DUSK_EINVAL naming a's shape), b of 1 or 2
+ * dimensions with a's rows (DUSK_EINVAL naming both shapes). */
 DUSK_API dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b);
 
 /* The factors of an LU decomposition: a = p @ l @ u. */

@@ -1238,6 +1238,13 @@ static void test_lstsq_errors(void **state)
     const char *both[] = {"qr", "both axes", NULL};
     expect_error(dusk_linalg_lstsq(grid, dusk_ones(ctx, DUSK_SHAPE(20), "5", DUSK_DT_F8)).s,
                  "a grid", both);
+    /* wider than tall: refused by lstsq itself, not by the triangular
+     * solve of a (4, 20) R inside it */
+    dusk_array *wide = dusk_ones(ctx, DUSK_SHAPE(4, 20), "(4, 20)", DUSK_DT_F8);
+    const char *fat[] = {"lstsq", "(4, 20)", "fewer rows than columns", NULL};
+    r = dusk_linalg_lstsq(wide, dusk_ones(ctx, DUSK_SHAPE(4), "4", DUSK_DT_F8));
+    expect_error(r.x, "wide", fat);
+    assert_ptr_equal(r.s, r.x);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_lstsq(NULL, b).x, "NULL a", none);
     expect_error(dusk_linalg_lstsq(a, NULL).residuals, "NULL b", none);
