@@ -331,7 +331,8 @@ DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, siz
 DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
 /* The key of block idx (one index per dimension), as text; returns the
  * length the full key has, as snprintf (buf may be NULL), or DUSK_EINVAL
- * for a NULL array, an array in an error state, or a NULL idx. */
+ * for a NULL array, an array in an error state, a NULL idx, or an index
+ * outside 0 .. numblocks - 1 along some axis (no block has that key). */
 DUSK_API int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
 /* Runs a's graph and gathers the blocks into one C-contiguous ndarray
  * value (new reference). opts NULL: threads, one worker per core.

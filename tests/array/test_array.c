@@ -2478,6 +2478,13 @@ static void test_tokens(void **state)
     char want[256];
     snprintf(want, sizeof want, "('%s', 0, 1)", dusk_array_name(a1));
     assert_string_equal(k1, want);
+    /* an index outside the (3, 3) grid of blocks is no block's key */
+    int64_t outside[][2] = {{3, 0}, {0, 3}, {-1, 0}, {0, -1}, {INT64_MAX, 0}};
+    for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
+        k2[0] = '\0';
+        assert_int_equal(dusk_array_block_key(a1, outside[i], k2, sizeof k2), DUSK_EINVAL);
+        assert_string_equal(k2, "");
+    }
     /* keys of the graph are those */
     dusk_graph *g = NULL;
     assert_int_equal(dusk_array_graph(a1, &g, NULL), 0);
