@@ -2071,6 +2071,14 @@ static void test_reduce_shapes_and_errors(void **state)
         for (int op = 0; op < DUSK_RED_COUNT; op++)
             assert_array_error(dusk_array_reduce((dusk_reduction)op, x, badax[k], false, 0, 0),
                                DUSK_EINVAL, "axis out of range");
+    /* the message names the reduction as called and the axis that is out
+     * of range (not the layer "sum-aggregate") */
+    assert_array_error(dusk_array_sum(x, DUSK_AXIS(0) | DUSK_AXIS(5), false), DUSK_EINVAL,
+                       "sum: axis out of range for an array of 2 dimensions: axis 5");
+    assert_array_error(dusk_array_reduce(DUSK_RED_VAR, x, DUSK_AXIS(-3), false, 0, 0),
+                       DUSK_EINVAL, "var: axis out of range for an array of 2 dimensions: axis -3");
+    assert_array_error(dusk_array_mean(x, DUSK_AXIS(2), true), DUSK_EINVAL, "mean: axis out of "
+                       "range for an array of 2 dimensions: axis 2");
     assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(4), NULL, DUSK_DT_F8), DUSK_AXIS(1),
                                       false), DUSK_EINVAL, "axis out of range");
     assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8), DUSK_AXIS(0),
