@@ -2374,6 +2374,16 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
                                 path, dataset);
             goto done;
         }
+        /* overwrite replaces a dataset: a group would go with all it holds */
+        obj_info info;
+        if (has && get_info(old, dataset, &info) >= 0 && info.type != H5O_TYPE_DATASET) {
+            H5Fclose(old);
+            rc = dusk_error_set(err, DUSK_EIO, "cannot store '%s' in '%s': it is a %s there, "
+                                "not a dataset (overwrite replaces only a dataset)", dataset,
+                                path, info.type == H5O_TYPE_GROUP ? "group" : "named type");
+            goto done;
+        }
+        H5Eclear2(H5E_DEFAULT);
         if (has) {
             /* Deleting a dataset in place does not give its space back:
              * build a new file with everything else instead. */

@@ -348,7 +348,8 @@ DUSK_API int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_va
 
 typedef struct dusk_store_options {
     int gzip;                  /* 0: no compression; 1..9: gzip level */
-    bool overwrite;            /* replace an existing dataset of that name */
+    bool overwrite;            /* replace an existing dataset of that name (a group
+                                  there is DUSK_EIO, never replaced) */
 } dusk_store_options;
 /* Computes a and writes it to dataset (created, chunked like a) in the
  * HDF5 file at path (created if missing). Chunks compute in parallel and are

@@ -2903,6 +2903,20 @@ static void test_h5_overwrite(void **state)
         assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), 211);
     release(v);
     assert_int_equal(count_entries_with(g_tmp, ".tmp"), 0);
+    /* overwrite replaces a dataset, never a group: storing to "/deep"
+     * used to drop the group with /deep/er/c in it */
+    before = slurp(path, &len0);
+    assert_int_equal(dusk_array_store(two, path, "/deep", &so, NULL, &err), DUSK_EIO);
+    assert_contains(err.msg, "'/deep'");
+    assert_contains(err.msg, "group");
+    assert_contains(err.msg, "not a dataset");
+    after = slurp(path, &len1);
+    assert_int_equal(len0, len1);
+    assert_memory_equal(before, after, len0);
+    free(before);
+    free(after);
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/deep/er/c", NULL), NULL), 0);
+    assert_int_equal(count_entries_with(g_tmp, ".tmp"), 0);
 }
 
 static void test_h5_read_errors(void **state)
