@@ -173,7 +173,8 @@ typedef enum {
  * then imaginary part, as NumPy does. */
 DUSK_API dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
 /* a OP s, or s OP a when scalar_first. s is a Python float (or int when
- * it is whole and the array is of integers or bools), with NumPy 1.x's
+ * it is whole and the array is of integers or bools: from -2**63 to
+ * 2**64 - 1, which NumPy holds in int64 or uint64), with NumPy 1.x's
  * value-based casting: the array's dtype wins unless s does not fit. */
 DUSK_API dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
 DUSK_API dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
