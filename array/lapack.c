@@ -1123,10 +1123,12 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
                                     "vectors");
         kind = P_NUC;
     } else if (ord) {
-        char *end;
-        p = strcmp(ord, "inf") == 0 ? INFINITY : strcmp(ord, "-inf") == 0 ? -INFINITY
-                                                                          : strtod(ord, &end);
-        if (!isinf(p) && (end == ord || *end || isnan(p)))
+        char *end = NULL;
+        /* text after a number is no order even when strtod read an
+         * infinity ("inf5", "1e999x") */
+        if (strcmp(ord, "inf") == 0 || strcmp(ord, "-inf") == 0)
+            p = ord[0] == '-' ? -INFINITY : INFINITY;
+        else if ((p = strtod(ord, &end)), end == ord || *end || isnan(p))
             return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: '%s' is not a norm order (a "
                                     "number, inf, -inf, 'fro' or 'nuc')", ord);
         kind = P_NUM;

@@ -884,6 +884,12 @@ static void test_norm_errors(void **state)
     expect_error(dusk_linalg_norm(m, "3", DUSK_ALL_AXES, false), "3 of a matrix", three);
     const char *text[] = {"'two'", "not a norm order", NULL};
     expect_error(dusk_linalg_norm(m, "two", DUSK_ALL_AXES, false), "ord 'two'", text);
+    /* text after an infinity strtod reads is no order either (it used
+     * to be taken for inf) */
+    const char *inf5[] = {"'inf5'", "not a norm order", NULL};
+    expect_error(dusk_linalg_norm(v, "inf5", DUSK_ALL_AXES, false), "ord 'inf5'", inf5);
+    const char *big[] = {"'-1e999x'", "not a norm order", NULL};
+    expect_error(dusk_linalg_norm(m, "-1e999x", DUSK_ALL_AXES, false), "ord '-1e999x'", big);
     const char *axes[] = {"improper number of axes", "3 dimensions", NULL};
     expect_error(dusk_linalg_norm(c, NULL, DUSK_ALL_AXES, false), "3 axes", axes);
     const char *svd3[] = {"ord 2", "2-d", "3 dimensions", NULL};
