@@ -2023,6 +2023,19 @@ static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
     return dusk__array_new(ctx, L, 2, shape->shape, shape->chunks, shape->nb, dt);
 }
 
+/* b of solve: 1 or 2 axes, a's rows. Checked here so that a mismatch is
+ * named as solve's, not as the product or triangular solve inside it. */
+static dusk_array *solve_b_check(dusk_array *a, dusk_array *b)
+{
+    if (b->ndim >= 1 && b->ndim <= 2 && b->shape[0] == a->shape[0])
+        return NULL;
+    char sa[128], sb[128];
+    dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+    dusk__fmt_shape(sb, sizeof sb, b->ndim, b->shape);
+    return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: b must be 1 or 2 dimensional with a's "
+                            "rows (a %s, b %s)", sa, sb);
+}
+
 dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
 {
     dusk_array *e = la_input(a, b, "solve");
@@ -2030,7 +2043,7 @@ dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
         return e;
     if (!b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
-    if ((e = square_check(a, "solve")))
+    if ((e = square_check(a, "solve")) || (e = solve_b_check(a, b)))
         return e;
     dusk_lu f = dusk_linalg_lu(a);
     /* b = p.T.dot(b); uy = solve_triangular(l, b, lower=True); x =
@@ -2052,7 +2065,7 @@ dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, const char *a
                                 assume_a);
     if (!b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
-    if ((e = square_check(a, "solve")))
+    if ((e = square_check(a, "solve")) || (e = solve_b_check(a, b)))
         return e;
     /* Dask's _cholesky: the lower and upper factors' layers hold the same
      * tasks (the emitter adds each key once); uy = solve_triangular(l, b,

@@ -152,7 +152,8 @@ typedef struct dusk_lu {
 DUSK_API dusk_lu dusk_linalg_lu(dusk_array *a);
 /* numpy.linalg.solve(a, b) as dask.array.linalg.solve (assume_a 'gen'):
  * lu(a), then p.T @ b, then solve_triangular with l and with u. lu's
- * conditions on a; a singular a (a zero pivot) is an error of the
+ * conditions on a; b of 1 or 2 dimensions with a's rows (DUSK_EINVAL
+ * naming both shapes); a singular a (a zero pivot) is an error of the
  * computation, "singular matrix", naming the diagonal block. */
 DUSK_API dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b);
 /* scipy.linalg.solve(a, b, assume_a=...) as dask.array.linalg.solve:

@@ -1495,6 +1495,18 @@ static void test_lu_errors(void **state)
     const char *none[] = {NULL};
     expect_error(dusk_linalg_solve(NULL, b), "solve NULL a", none);
     expect_error(dusk_linalg_solve(rect, NULL), "solve NULL b", none);
+    /* b that does not fit a: named by solve, with both shapes, not by the
+     * dot or triangular solve inside it */
+    dusk_array *sq = dusk_ones(ctx, DUSK_SHAPE(12, 12), "4", DUSK_DT_F8);
+    dusk_array *bads[] = {dusk_ones(ctx, DUSK_SHAPE(8), "4", DUSK_DT_F8),
+                          dusk_ones(ctx, DUSK_SHAPE(12, 2, 2), "4", DUSK_DT_F8)};
+    const char *fit8[] = {"solve: b must be", "(12, 12)", "(8,)", NULL};
+    const char *fit3[] = {"solve: b must be", "(12, 12)", "(12, 2, 2)", NULL};
+    for (int k = 0; k < 2; k++) {
+        expect_error(dusk_linalg_solve(sq, bads[k]), "solve, b does not fit", k ? fit3 : fit8);
+        expect_error(dusk_linalg_solve_assume(sq, bads[k], "pos"), "solve pos, b does not fit",
+                     k ? fit3 : fit8);
+    }
     expect_error(dusk_linalg_inv(NULL), "inv NULL", none);
     expect_error(dusk_linalg_lu(NULL).u, "lu NULL", none);
     /* a singular matrix: solving fails, naming it */
