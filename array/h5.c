@@ -2240,6 +2240,11 @@ static int open_region(hid_t file, const char *path, const char *dataset, int nd
     } else if (*dt < 0) {
         rc = dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is of an HDF5 type dusk does "
                             "not write", dataset, path);
+    } else if (H5Sget_simple_extent_type(space) == H5S_NULL) {
+        /* rank 0 like a scalar, but no element for a 0-d array to go to */
+        rc = dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' has a null dataspace (no "
+                            "shape and no elements, h5py's Empty): there is no region of it "
+                            "to store into", dataset, path);
     } else if (nd != ndim) {
         rc = dusk_error_set(err, DUSK_EINVAL, "cannot store a %d-d array into dataset '%s' of "
                             "'%s': it has %d dimensions", ndim, dataset, path, nd);

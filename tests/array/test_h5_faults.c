@@ -419,6 +419,18 @@ static void test_null_dataspace_refused(void **state)
     assert_contains(err.msg, "'/empty'");
     assert_contains(err.msg, path);
     assert_contains(err.msg, "null dataspace");
+    /* nor is it a region to store a 0-d array into: refused before any
+     * task runs, naming the file given, not dusk's temporary copy */
+    int64_t at[1] = {0};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.region = at;
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_array_store_hdf5(dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_F8, 2), path,
+                                           "/empty", NULL, &h5, NULL, &err), DUSK_EIO);
+    assert_contains(err.msg, "'/empty'");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "null dataspace");
+    assert_false(contains(err.msg, ".tmp"));
 }
 
 /* A file whose chunk index gives a chunk two sizes (found by the hdf5 fuzz
