@@ -386,5 +386,9 @@ int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, siz
 {
     if (!a || !a->L)   /* no array, or one in an error state: no blocks */
         return DUSK_EINVAL;
+    /* a key outside the grid names no task of the graph */
+    for (int d = 0; idx && d < a->ndim; d++)
+        if (idx[d] < 0 || idx[d] >= a->nb[d])
+            return DUSK_EINVAL;
     return dusk_key_tuple(buf, n, a->L->name, a->ndim, idx);
 }

@@ -290,6 +290,24 @@ static int complex_of(hid_t type)
     return !ok ? -1 : part == 8 ? DUSK_DT_C16 : DUSK_DT_C8;
 }
 
+/* Whether an enum is h5py's bool: one byte, members FALSE and TRUE.
+ * libhdf5 converts enums by member name, so another enum of one byte and
+ * two members (h5py.enum_dtype({'A': 0, 'B': 1})) cannot be read as bool. */
+static bool is_h5py_bool(hid_t type)
+{
+    if (H5Tget_size(type) != 1 || H5Tget_nmembers(type) != 2)
+        return false;
+    bool f = false, t = false;
+    for (unsigned i = 0; i < 2; i++) {
+        char *name = H5Tget_member_name(type, i);
+        f |= name && strcmp(name, "FALSE") == 0;
+        t |= name && strcmp(name, "TRUE") == 0;
+        if (name)
+            H5free_memory(name);
+    }
+    return f && t;
+}
+
 /* The dusk dtype of a file's type, or -1. */
 static int dtype_of(hid_t type)
 {
@@ -299,7 +317,7 @@ static int dtype_of(hid_t type)
         return size == 8 ? DUSK_DT_F8 : size == 4 ? DUSK_DT_F4 : size == 2 ? DUSK_DT_F2 : -1;
     if (cls == H5T_COMPOUND)
         return complex_of(type);
-    if (cls == H5T_ENUM && size == 1 && H5Tget_nmembers(type) == 2)
+    if (cls == H5T_ENUM && is_h5py_bool(type))
         return DUSK_DT_BOOL;
     if (cls == H5T_INTEGER) {
         int sgn = H5Tget_sign(type) == H5T_SGN_2;
@@ -359,6 +377,8 @@ static bool type_fits(hid_t type, char *why, size_t n)
     }
     return true;
 }
+
+static void type_desc(hid_t type, char *buf, size_t n);
 
 /* H5Lexists on every component of a path ("/a/b/c"), as HDF5 wants.
  * Whether path names an object of file: 1, 0, or -1 when HDF5 fails.
@@ -687,16 +707,28 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
         return h5_fail(err, DUSK_EIO, "cannot open dataset '%s' in '%s'", dataset, path);
     e->ftype = H5Dget_type(e->dset);
     int dt = e->ftype >= 0 ? dtype_of(e->ftype) : -1;
-    if (dt < 0)
+    if (dt < 0) {
+        char desc[128] = "";
+        if (e->ftype >= 0)
+            type_desc(e->ftype, desc, sizeof desc);
         return dusk_error_set(err, DUSK_EIO,
-                              "dataset '%s' in '%s' has a type dusk does not read "
+                              "dataset '%s' in '%s' has a type dusk does not read%s%s "
                               "(it reads integers, float16/32/64, complex64/128 as h5py "
-                              "writes them and bool)", dataset, path);
+                              "writes them and bool, h5py's enum of FALSE and TRUE)", dataset,
+                              path, desc[0] ? ", " : "", desc);
+    }
     char why[128];
     if (!type_fits(e->ftype, why, sizeof why))
         return dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is corrupt: its type "
                               "claims %s", dataset, path, why);
     hid_t space = H5Dget_space(e->dset);
+    /* a null dataspace has rank 0 like a scalar but no element to read */
+    if (space >= 0 && H5Sget_simple_extent_type(space) == H5S_NULL) {
+        H5Sclose(space);
+        return dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' has a null dataspace (no "
+                              "shape and no elements, h5py's Empty), which dusk does not read",
+                              dataset, path);
+    }
     int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
     hsize_t dims[H5S_MAX_RANK];
     int ok = nd >= 0 && nd <= DUSK_MAXDIMS && H5Sget_simple_extent_dims(space, dims, NULL) >= 0;
@@ -1816,7 +1848,8 @@ static void type_desc(hid_t type, char *buf, size_t n)
     if (cls == H5T_INTEGER || cls == H5T_FLOAT)
         snprintf(buf, n, "a %zu-byte %s", size, what);
     else
-        snprintf(buf, n, "a%s %s of %zu bytes", strchr("aeiou", what[0]) ? "n" : "", what, size);
+        snprintf(buf, n, "a%s %s of %zu byte%s", strchr("aeiou", what[0]) ? "n" : "", what, size,
+                 size == 1 ? "" : "s");
 }
 
 /* The strings of string attribute a of type (rank nd, dims) as a tuple,
@@ -2207,6 +2240,11 @@ static int open_region(hid_t file, const char *path, const char *dataset, int nd
     } else if (*dt < 0) {
         rc = dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' is of an HDF5 type dusk does "
                             "not write", dataset, path);
+    } else if (H5Sget_simple_extent_type(space) == H5S_NULL) {
+        /* rank 0 like a scalar, but no element for a 0-d array to go to */
+        rc = dusk_error_set(err, DUSK_EIO, "dataset '%s' in '%s' has a null dataspace (no "
+                            "shape and no elements, h5py's Empty): there is no region of it "
+                            "to store into", dataset, path);
     } else if (nd != ndim) {
         rc = dusk_error_set(err, DUSK_EINVAL, "cannot store a %d-d array into dataset '%s' of "
                             "'%s': it has %d dimensions", ndim, dataset, path, nd);
@@ -2341,6 +2379,16 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
                                 path, dataset);
             goto done;
         }
+        /* overwrite replaces a dataset: a group would go with all it holds */
+        obj_info info;
+        if (has && get_info(old, dataset, &info) >= 0 && info.type != H5O_TYPE_DATASET) {
+            H5Fclose(old);
+            rc = dusk_error_set(err, DUSK_EIO, "cannot store '%s' in '%s': it is a %s there, "
+                                "not a dataset (overwrite replaces only a dataset)", dataset,
+                                path, info.type == H5O_TYPE_GROUP ? "group" : "named type");
+            goto done;
+        }
+        H5Eclear2(H5E_DEFAULT);
         if (has) {
             /* Deleting a dataset in place does not give its space back:
              * build a new file with everything else instead. */

@@ -767,11 +767,19 @@ static dusk_qr sfqr(dusk_array *a)
         char sh[128], ch[256];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
         fmt_chunks(a, ch, sizeof ch);
-        dusk_array *e = dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks "
-                                         "%s) is short-and-fat, and sfqr needs its first column "
-                                         "chunk at least as wide as it is tall (%" PRId64 "): "
-                                         "rechunk, e.g. chunks (%" PRId64 ", %" PRId64 ")",
-                                         sh, ch, m, m, m);
+        /* a tall array split only along its columns is no short-and-fat
+         * one: what it wants is one column of blocks, for tsqr */
+        dusk_array *e =
+            m > n ? dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks %s) "
+                                     "is taller than wide but has one row of blocks, and sfqr "
+                                     "(qr of one row of blocks) needs its first column chunk at "
+                                     "least as wide as it is tall (%" PRId64 "): rechunk with "
+                                     "chunks (..., -1), one column of blocks", sh, ch, m)
+                  : dusk__array_fail(ctx, DUSK_EINVAL, "qr: the array of shape %s (chunks "
+                                     "%s) is short-and-fat, and sfqr needs its first column "
+                                     "chunk at least as wide as it is tall (%" PRId64 "): "
+                                     "rechunk, e.g. chunks (%" PRId64 ", %" PRId64 ")",
+                                     sh, ch, m, m, m);
         return (dusk_qr){e, e};
     }
     dusk_dtype dt = la_dtype(a->dtype);
@@ -1115,10 +1123,12 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
                                     "vectors");
         kind = P_NUC;
     } else if (ord) {
-        char *end;
-        p = strcmp(ord, "inf") == 0 ? INFINITY : strcmp(ord, "-inf") == 0 ? -INFINITY
-                                                                          : strtod(ord, &end);
-        if (!isinf(p) && (end == ord || *end || isnan(p)))
+        char *end = NULL;
+        /* text after a number is no order even when strtod read an
+         * infinity ("inf5", "1e999x") */
+        if (strcmp(ord, "inf") == 0 || strcmp(ord, "-inf") == 0)
+            p = ord[0] == '-' ? -INFINITY : INFINITY;
+        else if ((p = strtod(ord, &end)), end == ord || *end || isnan(p))
             return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: '%s' is not a norm order (a "
                                     "number, inf, -inf, 'fro' or 'nuc')", ord);
         kind = P_NUM;
@@ -1582,6 +1592,15 @@ dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: b must be 1 or 2 dimensional with "
                              "a's rows (a %s, b %s)", sa, sb);
     }
+    /* R of a wider a is not square: solve_triangular would refuse it, in
+     * words about an array the caller never made */
+    if (!e && a->ndim == 2 && a->shape[0] < a->shape[1]) {
+        char sa[128];
+        dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a %s has fewer rows than columns; "
+                             "lstsq solves with qr's R, square only when a has at least as "
+                             "many rows as columns", sa);
+    }
     dusk_qr f = e ? (dusk_qr){e, e} : dusk_linalg_qr(a);
     if ((e = dusk__array_bad_input(f.q, f.r)))
         return (dusk_lstsq){e, e, e, e};
@@ -2004,6 +2023,19 @@ static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
     return dusk__array_new(ctx, L, 2, shape->shape, shape->chunks, shape->nb, dt);
 }
 
+/* b of solve: 1 or 2 axes, a's rows. Checked here so that a mismatch is
+ * named as solve's, not as the product or triangular solve inside it. */
+static dusk_array *solve_b_check(dusk_array *a, dusk_array *b)
+{
+    if (b->ndim >= 1 && b->ndim <= 2 && b->shape[0] == a->shape[0])
+        return NULL;
+    char sa[128], sb[128];
+    dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+    dusk__fmt_shape(sb, sizeof sb, b->ndim, b->shape);
+    return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: b must be 1 or 2 dimensional with a's "
+                            "rows (a %s, b %s)", sa, sb);
+}
+
 dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
 {
     dusk_array *e = la_input(a, b, "solve");
@@ -2011,7 +2043,7 @@ dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b)
         return e;
     if (!b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
-    if ((e = square_check(a, "solve")))
+    if ((e = square_check(a, "solve")) || (e = solve_b_check(a, b)))
         return e;
     dusk_lu f = dusk_linalg_lu(a);
     /* b = p.T.dot(b); uy = solve_triangular(l, b, lower=True); x =
@@ -2033,7 +2065,7 @@ dusk_array *dusk_linalg_solve_assume(dusk_array *a, dusk_array *b, const char *a
                                 assume_a);
     if (!b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "solve: no b given");
-    if ((e = square_check(a, "solve")))
+    if ((e = square_check(a, "solve")) || (e = solve_b_check(a, b)))
         return e;
     /* Dask's _cholesky: the lower and upper factors' layers hold the same
      * tasks (the emitter adds each key once); uy = solve_triangular(l, b,

@@ -696,15 +696,17 @@ done:
 
 /* Bits of mask resolved against n axes (negative ones in the top bits, as
  * DUSK_AXIS(-1)); -1 when one is out of range. */
-static int resolve_axes(uint64_t mask, int n, uint64_t *out)
+static int resolve_axes(uint64_t mask, int n, uint64_t *out, int *bad)
 {
     uint64_t r = 0;
     for (int b = 0; b < 64; b++) {
         if (!((mask >> b) & 1))
             continue;
         int ax = b < 32 ? b : b - 64 + n;
-        if (ax < 0 || ax >= n || (b < 32 && b >= n))
+        if (ax < 0 || ax >= n || (b < 32 && b >= n)) {
+            *bad = b < 32 ? b : b - 64;   /* as the caller wrote it */
             return -1;
+        }
         r |= (uint64_t)1 << ax;
     }
     *out = r;
@@ -745,9 +747,10 @@ dusk_array *dusk_map_blocks(const dusk_block_func *f, dusk_array *const *in, int
     }
     dusk_array_ctx *ctx = in[0]->ctx;
     uint64_t drop = 0, add = 0;
-    if (resolve_axes(o.drop_axis, n, &drop) < 0)
+    int bad = 0;
+    if (resolve_axes(o.drop_axis, n, &drop, &bad) < 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "map_blocks: drop_axis out of range (the "
-                                "output is %dd before any is dropped)", n);
+                                "output is %dd before any is dropped): axis %d", n, bad);
     int kept = 0;
     for (int p = 0; p < n; p++)
         kept += !((drop >> p) & 1);
@@ -765,7 +768,7 @@ dusk_array *dusk_map_blocks(const dusk_block_func *f, dusk_array *const *in, int
     if (o.new_axis) {
         int nnew = __builtin_popcountll(o.new_axis);
         m = kept + nnew;
-        if (resolve_axes(o.new_axis, m, &add) < 0 || __builtin_popcountll(add) != nnew)
+        if (resolve_axes(o.new_axis, m, &add, &bad) < 0 || __builtin_popcountll(add) != nnew)
             return dusk__array_fail(ctx, DUSK_EINVAL, "map_blocks: new_axis values do not fill "
                                     "in all dimensions (the output has %d)", m);
     } else if (nchunks > kept) {
@@ -981,11 +984,13 @@ dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
         (combine && (e = check_inputs("reduction", combine, 0, in, 1, dtype))))
         return e;
     uint64_t axes;
+    int bad = 0;
     if (axes_mask == DUSK_ALL_AXES)
         axes = x->ndim >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << x->ndim) - 1);
-    else if (resolve_axes(axes_mask, x->ndim, &axes) < 0)
+    else if (resolve_axes(axes_mask, x->ndim, &axes, &bad) < 0)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: axis out of range for an "
-                                "array of %d dimension%s", x->ndim, x->ndim == 1 ? "" : "s");
+                                "array of %d dimension%s: axis %d", x->ndim,
+                                x->ndim == 1 ? "" : "s", bad);
     if (split_every < 0 || split_every == 1)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: split_every must be 0 "
                                 "(default) or at least 2, not %d", split_every);

@@ -257,9 +257,12 @@ dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
     return signed_of_size(su * 2);
 }
 
-/* The smallest dtype of the kind of t that holds the whole number v. */
+/* The smallest dtype of the kind of t that holds the whole number v
+ * (-2**63 <= v < 2**64). */
 static dusk_dtype min_int_type(double v, int want_unsigned)
 {
+    if (v >= 0x1p63)   /* only uint64 holds it, as NumPy's min_scalar_type */
+        return DUSK_DT_U8;
     if (want_unsigned && v >= 0) {
         if (v <= 255) return DUSK_DT_U1;
         if (v <= 65535) return DUSK_DT_U2;
@@ -274,7 +277,9 @@ static dusk_dtype min_int_type(double v, int want_unsigned)
 
 dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
 {
-    int whole = s == floor(s) && fabs(s) < 9.2e18;
+    /* a Python int: NumPy gives int64 down to -2**63 and uint64 up to
+     * 2**64 - 1 (beyond, an object array: dusk stays in float64) */
+    int whole = s == floor(s) && s >= -0x1p63 && s < 0x1p64;
     if (dusk__dtype_is_inexact(a)) {
         /* value-based casting: the smallest float that holds s widens a
          * only when s does not fit (NumPy's bounds: 65000 and 3.4e38,
@@ -286,7 +291,7 @@ dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
     if (!whole)
         return DUSK_DT_F8;
     if (a == DUSK_DT_BOOL)
-        return DUSK_DT_I8;
+        return s >= 0x1p63 ? DUSK_DT_U8 : DUSK_DT_I8;
     /* Value-based casting: the scalar only widens the array's type when
      * it does not fit in it. */
     dusk_dtype m = min_int_type(s, dusk__dtype_is_unsigned(a));

@@ -23,8 +23,9 @@
 #include "nd.h"
 
 /* Resolves an axis mask against ndim: negative axes live in the top bits
- * (DUSK_AXIS(-1) is bit 63). -1 when an axis is out of range. */
-static int resolve_axes(uint64_t mask, int ndim, uint64_t *out)
+ * (DUSK_AXIS(-1) is bit 63). -1 when an axis is out of range, that axis
+ * (as the caller wrote it) in *bad. */
+static int resolve_axes(uint64_t mask, int ndim, uint64_t *out, int *bad)
 {
     if (mask == DUSK_ALL_AXES) {
         *out = ndim >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << ndim) - 1);
@@ -35,8 +36,10 @@ static int resolve_axes(uint64_t mask, int ndim, uint64_t *out)
         if (!((mask >> b) & 1))
             continue;
         int ax = b < 32 ? b : b - 64 + ndim;
-        if (ax < 0 || ax >= ndim || (b < 32 && b >= ndim))
+        if (ax < 0 || ax >= ndim || (b < 32 && b >= ndim)) {
+            *bad = b < 32 ? b : b - 64;
             return -1;
+        }
         r |= (uint64_t)1 << ax;
     }
     *out = r;
@@ -114,11 +117,14 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown reduction %d", (int)op);
     int row = dusk__red_row(op);
     uint64_t axes;
-    if (resolve_axes(axes_mask, a->ndim, &axes) < 0)
+    int bad = 0;
+    /* named as the caller knows it: "sum", not its layer "sum-aggregate" */
+    static const char *const names[DUSK_RED_COUNT] = {"sum", "prod", "mean", "std", "var",
+                                                      "min", "max", "any", "all"};
+    if (resolve_axes(axes_mask, a->ndim, &axes, &bad) < 0)
         return dusk__array_fail(a->ctx, DUSK_EINVAL,
-                                "%s: axis out of range for an array of %d dimension%s",
-                                dusk__op_red(row, DUSK__RED_AGG)->func.name, a->ndim,
-                                a->ndim == 1 ? "" : "s");
+                                "%s: axis out of range for an array of %d dimension%s: axis %d",
+                                names[op], a->ndim, a->ndim == 1 ? "" : "s", bad);
     if (split_every < 0 || split_every == 1)
         return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                 "split_every must be 0 (default) or at least 2, not %d",

@@ -173,7 +173,8 @@ typedef enum {
  * then imaginary part, as NumPy does. */
 DUSK_API dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b);
 /* a OP s, or s OP a when scalar_first. s is a Python float (or int when
- * it is whole and the array is of integers or bools), with NumPy 1.x's
+ * it is whole and the array is of integers or bools: from -2**63 to
+ * 2**64 - 1, which NumPy holds in int64 or uint64), with NumPy 1.x's
  * value-based casting: the array's dtype wins unless s does not fit. */
 DUSK_API dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
 DUSK_API dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
@@ -331,7 +332,8 @@ DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, siz
 DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
 /* The key of block idx (one index per dimension), as text; returns the
  * length the full key has, as snprintf (buf may be NULL), or DUSK_EINVAL
- * for a NULL array, an array in an error state, or a NULL idx. */
+ * for a NULL array, an array in an error state, a NULL idx, or an index
+ * outside 0 .. numblocks - 1 along some axis (no block has that key). */
 DUSK_API int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char *buf, size_t n);
 /* Runs a's graph and gathers the blocks into one C-contiguous ndarray
  * value (new reference). opts NULL: threads, one worker per core.
@@ -347,7 +349,8 @@ DUSK_API int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_va
 
 typedef struct dusk_store_options {
     int gzip;                  /* 0: no compression; 1..9: gzip level */
-    bool overwrite;            /* replace an existing dataset of that name */
+    bool overwrite;            /* replace an existing dataset of that name (a group
+                                  there is DUSK_EIO, never replaced) */
 } dusk_store_options;
 /* Computes a and writes it to dataset (created, chunked like a) in the
  * HDF5 file at path (created if missing). Chunks compute in parallel and are

@@ -130,8 +130,9 @@ typedef struct dusk_lstsq {
  * qr(a); x = solve_triangular(r, q.T.conj() @ b); the residuals
  * abs((b - a @ x) ** 2).sum(axis=0); 'lstsq-rank' (matrix_rank of R) and
  * 'lstsq-singular' (sqrt(eigvalsh(R^T R)), reversed). a must be one
- * column of blocks (qr's errors), b of 1 or 2 dimensions with a's rows
- * (DUSK_EINVAL naming both shapes). */
+ * column of blocks (qr's errors) with at least as many rows as columns
+ * (R is then square; DUSK_EINVAL naming a's shape), b of 1 or 2
+ * dimensions with a's rows (DUSK_EINVAL naming both shapes). */
 DUSK_API dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b);
 
 /* The factors of an LU decomposition: a = p @ l @ u. */
@@ -151,7 +152,8 @@ typedef struct dusk_lu {
 DUSK_API dusk_lu dusk_linalg_lu(dusk_array *a);
 /* numpy.linalg.solve(a, b) as dask.array.linalg.solve (assume_a 'gen'):
  * lu(a), then p.T @ b, then solve_triangular with l and with u. lu's
- * conditions on a; a singular a (a zero pivot) is an error of the
+ * conditions on a; b of 1 or 2 dimensions with a's rows (DUSK_EINVAL
+ * naming both shapes); a singular a (a zero pivot) is an error of the
  * computation, "singular matrix", naming the diagonal block. */
 DUSK_API dusk_array *dusk_linalg_solve(dusk_array *a, dusk_array *b);
 /* scipy.linalg.solve(a, b, assume_a=...) as dask.array.linalg.solve:

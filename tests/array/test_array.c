@@ -2071,6 +2071,14 @@ static void test_reduce_shapes_and_errors(void **state)
         for (int op = 0; op < DUSK_RED_COUNT; op++)
             assert_array_error(dusk_array_reduce((dusk_reduction)op, x, badax[k], false, 0, 0),
                                DUSK_EINVAL, "axis out of range");
+    /* the message names the reduction as called and the axis that is out
+     * of range (not the layer "sum-aggregate") */
+    assert_array_error(dusk_array_sum(x, DUSK_AXIS(0) | DUSK_AXIS(5), false), DUSK_EINVAL,
+                       "sum: axis out of range for an array of 2 dimensions: axis 5");
+    assert_array_error(dusk_array_reduce(DUSK_RED_VAR, x, DUSK_AXIS(-3), false, 0, 0),
+                       DUSK_EINVAL, "var: axis out of range for an array of 2 dimensions: axis -3");
+    assert_array_error(dusk_array_mean(x, DUSK_AXIS(2), true), DUSK_EINVAL, "mean: axis out of "
+                       "range for an array of 2 dimensions: axis 2");
     assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(4), NULL, DUSK_DT_F8), DUSK_AXIS(1),
                                       false), DUSK_EINVAL, "axis out of range");
     assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8), DUSK_AXIS(0),
@@ -2478,6 +2486,13 @@ static void test_tokens(void **state)
     char want[256];
     snprintf(want, sizeof want, "('%s', 0, 1)", dusk_array_name(a1));
     assert_string_equal(k1, want);
+    /* an index outside the (3, 3) grid of blocks is no block's key */
+    int64_t outside[][2] = {{3, 0}, {0, 3}, {-1, 0}, {0, -1}, {INT64_MAX, 0}};
+    for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
+        k2[0] = '\0';
+        assert_int_equal(dusk_array_block_key(a1, outside[i], k2, sizeof k2), DUSK_EINVAL);
+        assert_string_equal(k2, "");
+    }
     /* keys of the graph are those */
     dusk_graph *g = NULL;
     assert_int_equal(dusk_array_graph(a1, &g, NULL), 0);
@@ -2887,6 +2902,20 @@ static void test_h5_overwrite(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), 211);
     release(v);
+    assert_int_equal(count_entries_with(g_tmp, ".tmp"), 0);
+    /* overwrite replaces a dataset, never a group: storing to "/deep"
+     * used to drop the group with /deep/er/c in it */
+    before = slurp(path, &len0);
+    assert_int_equal(dusk_array_store(two, path, "/deep", &so, NULL, &err), DUSK_EIO);
+    assert_contains(err.msg, "'/deep'");
+    assert_contains(err.msg, "group");
+    assert_contains(err.msg, "not a dataset");
+    after = slurp(path, &len1);
+    assert_int_equal(len0, len1);
+    assert_memory_equal(before, after, len0);
+    free(before);
+    free(after);
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/deep/er/c", NULL), NULL), 0);
     assert_int_equal(count_entries_with(g_tmp, ".tmp"), 0);
 }
 

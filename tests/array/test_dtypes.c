@@ -10,6 +10,7 @@
 ** h5py reads what dusk writes and writes what dusk reads.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,6 +136,63 @@ static void test_result_dtypes_are_numpys(void **state)
     }
     free(out);
     assert_int_equal(lines, NALL * NALL + NALL + 4 * 10);
+}
+
+/* Whole scalars at the ends of the 64-bit ranges, as NumPy 1.24 takes
+ * Python ints: int64 down to -2**63, uint64 from 2**63 to 2**64 - 1. dusk
+ * used to take every one beyond 9.2e18 for a float: float64 results,
+ * rounded. (NumPy's answers, computed once, are the table's.) */
+static void test_int_scalars_at_the_range_ends(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    static const struct {
+        dusk_dtype t;
+        dusk_binop op;
+        double s;
+        bool first;
+        dusk_dtype want;
+        uint64_t v[3];   /* of [1, 0, 3] OP s, as uint64 bits */
+    } cases[] = {
+        {DUSK_DT_I8, DUSK_BINOP_ADD, -0x1p63, false, DUSK_DT_I8,
+         {9223372036854775809u, 9223372036854775808u, 9223372036854775811u}},
+        {DUSK_DT_I1, DUSK_BINOP_ADD, 9220000000000000000.0, false, DUSK_DT_I8,
+         {9220000000000000001u, 9220000000000000000u, 9220000000000000003u}},
+        {DUSK_DT_U1, DUSK_BINOP_ADD, 0x1p63, false, DUSK_DT_U8,
+         {9223372036854775809u, 9223372036854775808u, 9223372036854775811u}},
+        {DUSK_DT_BOOL, DUSK_BINOP_ADD, 0x1p63, false, DUSK_DT_U8,
+         {9223372036854775809u, 9223372036854775808u, 9223372036854775809u}},
+        {DUSK_DT_BOOL, DUSK_BINOP_SUB, 0x1p63, false, DUSK_DT_U8,
+         {9223372036854775809u, 9223372036854775808u, 9223372036854775809u}},
+        {DUSK_DT_U8, DUSK_BINOP_ADD, 0x1p64 - 2048, false, DUSK_DT_U8,
+         {18446744073709549569u, 18446744073709549568u, 18446744073709549571u}},
+        {DUSK_DT_U1, DUSK_BINOP_SUB, 0x1p63, true, DUSK_DT_U8,
+         {9223372036854775807u, 9223372036854775808u, 9223372036854775805u}},
+        {DUSK_DT_U8, DUSK_BINOP_MUL, 0x1p63, false, DUSK_DT_U8,
+         {9223372036854775808u, 0, 9223372036854775808u}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint8_t buf[24] = {0};
+        for (int k = 0; k < 3; k++)
+            ref_seti(buf, cases[i].t, k, (int64_t[]){1, 0, 3}[k]);
+        dusk_array *x = dusk_from_buffer(ctx, buf, cases[i].t, DUSK_SHAPE(3), "2");
+        dusk_array *r = dusk_array_binop_scalar(cases[i].op, x, cases[i].s, cases[i].first);
+        if (dusk_array_dtype(r) != cases[i].want)
+            fail_msg("case %zu: %s OP %.17g: dusk %s, numpy %s", i, code(cases[i].t), cases[i].s,
+                     code(dusk_array_dtype(r)), code(cases[i].want));
+        dusk_value *v = compute(r, "range end");
+        for (int k = 0; k < 3; k++) {
+            uint64_t got;
+            memcpy(&got, (const char *)dusk_ndarray_data(v) + 8 * k, 8);
+            if (got != cases[i].v[k])
+                fail_msg("case %zu, element %d: %" PRIu64 ", numpy %" PRIu64, i, k, got,
+                         cases[i].v[k]);
+        }
+        release(v);
+    }
+    /* a signed array and a scalar only uint64 holds: float64, as before */
+    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_DT_I8);
+    assert_int_equal(dusk_array_dtype(dusk_array_binop_scalar(DUSK_BINOP_ADD, y, 0x1p63, false)),
+                     DUSK_DT_F8);
 }
 
 /* --- float16 rounding ------------------------------------------------------------ */
@@ -559,6 +617,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_result_dtypes_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_int_scalars_at_the_range_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_refusals, setup, teardown),

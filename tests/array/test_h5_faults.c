@@ -333,6 +333,106 @@ static void test_unknown_filter_refused(void **state)
     assert_contains(err.msg, "does not read");
 }
 
+/* A one-byte enum of two members is h5py's bool only when they are FALSE
+ * and TRUE: libhdf5 converts enums by name, so {A, B} used to open as bool
+ * and fail in every task with "no appropriate function for conversion
+ * path", and an attribute of it failed dusk_hdf5_attrs as a whole. */
+static void test_enum_not_bool_refused(void **state)
+{
+    (void)state;
+    const char *path = scratch("enum.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[1] = {3};
+    hid_t space = H5Screate_simple(1, dims, NULL), scalar = H5Screate(H5S_SCALAR);
+    int8_t vals[3] = {0, 1, 1}, zero = 0, one = 1;
+    hid_t ab = H5Tenum_create(H5T_NATIVE_INT8), tf = H5Tenum_create(H5T_NATIVE_INT8);
+    H5Tenum_insert(ab, "A", &zero);
+    H5Tenum_insert(ab, "B", &one);
+    H5Tenum_insert(tf, "FALSE", &zero);
+    H5Tenum_insert(tf, "TRUE", &one);
+    hid_t d = H5Dcreate2(f, "/ab", ab, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Dwrite(d, ab, H5S_ALL, H5S_ALL, H5P_DEFAULT, vals) >= 0);
+    hid_t a = H5Acreate2(d, "e", ab, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Awrite(a, ab, &one) >= 0);
+    H5Aclose(a);
+    double x = 2.5;
+    a = H5Acreate2(d, "x", H5T_IEEE_F64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Awrite(a, H5T_NATIVE_DOUBLE, &x) >= 0);
+    H5Aclose(a);
+    H5Dclose(d);
+    d = H5Dcreate2(f, "/tf", tf, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Dwrite(d, tf, H5S_ALL, H5S_ALL, H5P_DEFAULT, vals) >= 0);
+    H5Dclose(d);
+    H5Tclose(ab);
+    H5Tclose(tf);
+    H5Sclose(scalar);
+    H5Sclose(space);
+    H5Fclose(f);
+
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/ab", NULL), &err), DUSK_EIO);
+    assert_contains(err.msg, "'/ab'");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "an enum of 1 byte");
+    assert_contains(err.msg, "does not read");
+
+    /* h5py's own bool still reads */
+    dusk_value *v = NULL;
+    assert_int_equal(compute_sync(dusk_from_hdf5(ctx, path, "/tf", NULL), &v, &err), 0);
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_BOOL);
+    assert_memory_equal(dusk_ndarray_data(v), vals, 3);
+    dusk_value_unref(v);
+
+    /* the enum attribute is left out of the listing, and named when asked for */
+    v = NULL;
+    assert_int_equal(dusk_hdf5_attrs(path, "/ab", &v, &err), 0);
+    char buf[256];
+    dusk_value_repr(v, buf, sizeof buf);
+    assert_string_equal(buf, "(('x', 2.5),)");
+    dusk_value_unref(v);
+    v = NULL;
+    assert_int_equal(dusk_hdf5_attr_get(path, "/ab", "e", &v, &err), DUSK_EIO);
+    assert_null(v);
+    assert_contains(err.msg, "'e'");
+    assert_contains(err.msg, "an enum of 1 byte");
+}
+
+/* A dataset with a null dataspace (h5py's Empty) has rank 0 but no
+ * element: it used to open as a 0-d array whose one task failed with
+ * libhdf5's "src and dest dataspaces have different number of elements
+ * selected". */
+static void test_null_dataspace_refused(void **state)
+{
+    (void)state;
+    const char *path = scratch("null-space.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate(H5S_NULL);
+    hid_t d = H5Dcreate2(f, "/empty", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    assert_true(d >= 0);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Fclose(f);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_status(dusk_from_hdf5(ctx, path, "/empty", NULL), &err),
+                     DUSK_EIO);
+    assert_contains(err.msg, "'/empty'");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "null dataspace");
+    /* nor is it a region to store a 0-d array into: refused before any
+     * task runs, naming the file given, not dusk's temporary copy */
+    int64_t at[1] = {0};
+    dusk_hdf5_options h5 = DUSK_HDF5_OPTIONS_INIT;
+    h5.region = at;
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_array_store_hdf5(dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_F8, 2), path,
+                                           "/empty", NULL, &h5, NULL, &err), DUSK_EIO);
+    assert_contains(err.msg, "'/empty'");
+    assert_contains(err.msg, path);
+    assert_contains(err.msg, "null dataspace");
+    assert_false(contains(err.msg, ".tmp"));
+}
+
 /* A file whose chunk index gives a chunk two sizes (found by the hdf5 fuzz
  * target): H5Dread_chunk writes the larger into a buffer of the smaller,
  * unless dusk refuses the chunk first. ASan sees the overflow. */
@@ -694,6 +794,8 @@ int main(void)
         cmocka_unit_test_teardown(test_corrupt_gzip_chunk, reset_alloc),
         cmocka_unit_test_teardown(test_valid_filters_read_as_hdf5, reset_alloc),
         cmocka_unit_test_teardown(test_unknown_filter_refused, reset_alloc),
+        cmocka_unit_test_teardown(test_enum_not_bool_refused, reset_alloc),
+        cmocka_unit_test_teardown(test_null_dataspace_refused, reset_alloc),
         cmocka_unit_test_teardown(test_chunk_sizes_disagree, reset_alloc),
         cmocka_unit_test_teardown(test_raw_chunk_shorter, reset_alloc),
         cmocka_unit_test_teardown(test_type_bits_corrupt, reset_alloc),

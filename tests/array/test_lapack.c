@@ -638,6 +638,15 @@ static void test_errors(void **state)
     dusk_array *fat = dusk_ones(ctx, DUSK_SHAPE(10, 40), "(10, (5, 35))", DUSK_DT_F8);
     const char *sf[] = {"qr", "(10, 40)", "short-and-fat", "at least as wide", "(10, 10)", NULL};
     expect_error(dusk_linalg_qr(fat).q, "sfqr's condition", sf);
+    /* a tall array in one row of blocks is not short-and-fat: it is told
+     * to make one column of blocks, not chunks as wide as it is tall */
+    dusk_array *tall_row = dusk_ones(ctx, DUSK_SHAPE(40, 10), "(40, 5)", DUSK_DT_F8);
+    const char *tr[] = {"qr", "(40, 10)", "taller than wide", "one row of blocks",
+                        "at least as wide", "(..., -1)", NULL};
+    expect_error(dusk_linalg_qr(tall_row).q, "sfqr's condition, tall", tr);
+    dusk_error terr = DUSK_ERROR_INIT;
+    dusk_array_status(dusk_linalg_qr(tall_row).r, &terr);
+    assert_false(contains(terr.msg, "short-and-fat"));
 
     dusk_array *cube = dusk_ones(ctx, DUSK_SHAPE(4, 4, 4), NULL, DUSK_DT_F8);
     const char *c3[] = {"2-d", "(4, 4, 4)", NULL};
@@ -875,6 +884,12 @@ static void test_norm_errors(void **state)
     expect_error(dusk_linalg_norm(m, "3", DUSK_ALL_AXES, false), "3 of a matrix", three);
     const char *text[] = {"'two'", "not a norm order", NULL};
     expect_error(dusk_linalg_norm(m, "two", DUSK_ALL_AXES, false), "ord 'two'", text);
+    /* text after an infinity strtod reads is no order either (it used
+     * to be taken for inf) */
+    const char *inf5[] = {"'inf5'", "not a norm order", NULL};
+    expect_error(dusk_linalg_norm(v, "inf5", DUSK_ALL_AXES, false), "ord 'inf5'", inf5);
+    const char *big[] = {"'-1e999x'", "not a norm order", NULL};
+    expect_error(dusk_linalg_norm(m, "-1e999x", DUSK_ALL_AXES, false), "ord '-1e999x'", big);
     const char *axes[] = {"improper number of axes", "3 dimensions", NULL};
     expect_error(dusk_linalg_norm(c, NULL, DUSK_ALL_AXES, false), "3 axes", axes);
     const char *svd3[] = {"ord 2", "2-d", "3 dimensions", NULL};
@@ -1229,6 +1244,13 @@ static void test_lstsq_errors(void **state)
     const char *both[] = {"qr", "both axes", NULL};
     expect_error(dusk_linalg_lstsq(grid, dusk_ones(ctx, DUSK_SHAPE(20), "5", DUSK_DT_F8)).s,
                  "a grid", both);
+    /* wider than tall: refused by lstsq itself, not by the triangular
+     * solve of a (4, 20) R inside it */
+    dusk_array *wide = dusk_ones(ctx, DUSK_SHAPE(4, 20), "(4, 20)", DUSK_DT_F8);
+    const char *fat[] = {"lstsq", "(4, 20)", "fewer rows than columns", NULL};
+    r = dusk_linalg_lstsq(wide, dusk_ones(ctx, DUSK_SHAPE(4), "4", DUSK_DT_F8));
+    expect_error(r.x, "wide", fat);
+    assert_ptr_equal(r.s, r.x);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_lstsq(NULL, b).x, "NULL a", none);
     expect_error(dusk_linalg_lstsq(a, NULL).residuals, "NULL b", none);
@@ -1473,6 +1495,18 @@ static void test_lu_errors(void **state)
     const char *none[] = {NULL};
     expect_error(dusk_linalg_solve(NULL, b), "solve NULL a", none);
     expect_error(dusk_linalg_solve(rect, NULL), "solve NULL b", none);
+    /* b that does not fit a: named by solve, with both shapes, not by the
+     * dot or triangular solve inside it */
+    dusk_array *sq = dusk_ones(ctx, DUSK_SHAPE(12, 12), "4", DUSK_DT_F8);
+    dusk_array *bads[] = {dusk_ones(ctx, DUSK_SHAPE(8), "4", DUSK_DT_F8),
+                          dusk_ones(ctx, DUSK_SHAPE(12, 2, 2), "4", DUSK_DT_F8)};
+    const char *fit8[] = {"solve: b must be", "(12, 12)", "(8,)", NULL};
+    const char *fit3[] = {"solve: b must be", "(12, 12)", "(12, 2, 2)", NULL};
+    for (int k = 0; k < 2; k++) {
+        expect_error(dusk_linalg_solve(sq, bads[k]), "solve, b does not fit", k ? fit3 : fit8);
+        expect_error(dusk_linalg_solve_assume(sq, bads[k], "pos"), "solve pos, b does not fit",
+                     k ? fit3 : fit8);
+    }
     expect_error(dusk_linalg_inv(NULL), "inv NULL", none);
     expect_error(dusk_linalg_lu(NULL).u, "lu NULL", none);
     /* a singular matrix: solving fails, naming it */

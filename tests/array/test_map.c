@@ -733,6 +733,8 @@ static void test_reduction(void **state)
         }
     assert_error(dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(3), false, DUSK_DT_F8, 0, NULL),
                  DUSK_EINVAL, "reduction: axis out of range", "3 dimensions");
+    assert_error(dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(-4), false, DUSK_DT_F8, 0, NULL),
+                 DUSK_EINVAL, "reduction: axis out of range", "3 dimensions: axis -4");
     assert_error(dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 1, NULL),
                  DUSK_EINVAL, "split_every", "not 1");
     assert_error(dusk_array_reduction(x, &c, NULL, NULL, DUSK_AXIS(0), false, DUSK_DT_F8, 0,
@@ -780,6 +782,8 @@ static void test_errors_name_the_block(void **state)
     o.drop_axis = DUSK_AXIS(2);
     assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
                  "drop_axis out of range", "2d");
+    assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
+                 "drop_axis out of range", "dropped): axis 2");
     o = (dusk_map_options)DUSK_MAP_OPTIONS_INIT;
     o.new_axis = DUSK_AXIS(5);
     assert_error(dusk_map_blocks(&normalise, &x, 1, DUSK_DT_F8, &o), DUSK_EINVAL,
