@@ -112,16 +112,24 @@ static void text(cairo_t *cr, double x, double y, double ax, double ay, const ch
 {
     cairo_text_extents_t e;
     cairo_font_extents_t fe;
-    cairo_text_extents(cr, s, &e);
-    cairo_font_extents(cr, &fe);
-    cairo_move_to(cr, x - ax * e.x_advance, y - ay * (fe.ascent + fe.descent) + fe.ascent);
-    cairo_show_text(cr, s);
+    dusk__buf b = {0};
+    /* a name that is not UTF-8 would put cr in an error state: no chart */
+    if ((s = dusk__utf8_text(s, &b)) != NULL) {
+        cairo_text_extents(cr, s, &e);
+        cairo_font_extents(cr, &fe);
+        cairo_move_to(cr, x - ax * e.x_advance, y - ay * (fe.ascent + fe.descent) + fe.ascent);
+        cairo_show_text(cr, s);
+    }
+    dusk__buf_free(&b);
 }
 
 static double text_width(cairo_t *cr, const char *s)
 {
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
+    cairo_text_extents_t e = {0};
+    dusk__buf b = {0};
+    if ((s = dusk__utf8_text(s, &b)) != NULL)
+        cairo_text_extents(cr, s, &e);
+    dusk__buf_free(&b);
     return e.x_advance;
 }
 

@@ -208,6 +208,17 @@ int dusk__cache(dusk_profiler *p);
 void dusk__drop_derived(dusk_profiler *p);
 
 
+/* --- text (trace.c) ----------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+size_t dusk__utf8_len(const unsigned char *s);
+/* s as valid UTF-8: s itself when it is, else a copy in b (emptied first)
+ * where each byte outside a valid sequence is taken as Latin-1, as the
+ * trace writer's \u00XX takes it; NULL when b cannot grow. Keys and
+ * function names are any bytes, and cairo refuses text that is not UTF-8
+ * (the whole surface goes into an error state). */
+const char *dusk__utf8_text(const char *s, dusk__buf *b);
+
 /* --- cache series binned for drawing (summary.c) ----------------------------- */
 
 /* The cache series (sorted groups, then the total) over nbins equal bins

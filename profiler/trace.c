@@ -139,8 +139,7 @@ static void jw_fixed2(jw *w, double v)
     jw_raw(w, t, 3);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
+size_t dusk__utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
         return 1;
@@ -163,6 +162,29 @@ static size_t utf8_len(const unsigned char *s)
     return 0;
 }
 
+const char *dusk__utf8_text(const char *str, dusk__buf *b)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n;
+    while (*s && (n = dusk__utf8_len(s)) != 0)
+        s += n;
+    if (!*s)
+        return str;
+    b->len = 0;
+    dusk__buf_add(b, str, (size_t)((const char *)s - str));
+    while (*s) {
+        if ((n = dusk__utf8_len(s)) != 0) {
+            dusk__buf_add(b, s, n);
+            s += n;
+        } else {
+            char two[2] = {(char)(0xc0 | *s >> 6), (char)(0x80 | (*s & 0x3f))};
+            dusk__buf_add(b, two, 2);
+            s++;
+        }
+    }
+    return b->failed ? NULL : b->data;
+}
+
 /* A JSON string; a byte that is not valid UTF-8 goes out as \u00XX. */
 static void jw_str(jw *w, const char *str)
 {
@@ -176,7 +198,7 @@ static void jw_str(jw *w, const char *str)
         jw_raw(w, (const char *)run, (size_t)(s - run));
         if (!*s)
             break;
-        size_t n = *s >= 0x80 ? utf8_len(s) : 0;
+        size_t n = *s >= 0x80 ? dusk__utf8_len(s) : 0;
         if (n) {
             jw_raw(w, (const char *)s, n);
             s += n;

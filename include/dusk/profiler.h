@@ -347,7 +347,9 @@ typedef struct dusk_chart_options {
 #define DUSK_CHART_OPTIONS_INIT {0, 0, DUSK_CHART_AUTO, 0, NULL}
 
 /* Draws the panels stacked on one time axis, like Dask's
- * visualize([prof, rprof, cprof]). o may be NULL. */
+ * visualize([prof, rprof, cprof]). o may be NULL. A name (or title) that
+ * is not UTF-8 is drawn with its stray bytes read as Latin-1, as a trace
+ * writes them. */
 DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
                               const dusk_chart_options *o, dusk_error *err);
 /* The same to a writer (format must not be AUTO, so o is needed): write
