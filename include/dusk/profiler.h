@@ -308,6 +308,9 @@ DUSK_API int dusk_profiler_read_trace_buffer(const char *data, size_t n,
 
 /* --- CSV ---------------------------------------------------------------------------------- */
 
+/* RFC 4180 in UTF-8: a key or name that is not UTF-8 has its stray bytes
+ * written as Latin-1 characters, as the trace writes them. */
+
 /* Task records: task,key,function,group,worker,run,start_ns,end_ns,
  * duration_ns,released_ns,nbytes,status. */
 DUSK_API int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path,

@@ -5,7 +5,11 @@
 ** line breaks, control characters, markup, bytes that are not UTF-8.
 ** Every output must still be written, and be what its readers accept:
 **  - the charts and the report draw such names (cairo refuses text that
-**    is not UTF-8, which must not cost the whole picture).
+**    is not UTF-8, which must not cost the whole picture);
+**  - the task and cache CSVs are UTF-8 (a reader that decodes them, as
+**    pandas and Python's csv module do, must not fail), with a byte that
+**    is not UTF-8 taken as Latin-1, as the trace's \u00XX takes it, and
+**    each key reads back as one field.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -13,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -67,6 +72,119 @@ static dusk_profiler *profile_odd(void)
     return p;
 }
 
+/* Whether the n bytes at s are valid UTF-8 (no overlong form, no
+ * surrogate, nothing past U+10FFFF). */
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t k = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (!k || i + k > n)
+            return 0;
+        for (size_t j = 1; j < k; j++)
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] > 0x9f) ||
+            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] > 0x8f))
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
+/* The fields of the RFC 4180 record at *s (quoted fields may hold line
+ * breaks), unquoted into out; *s moves past the record's LF. */
+static int csv_record(char **s, char **out, int max)
+{
+    int n = 0;
+    char *r = *s, *w = *s;
+    for (;;) {
+        assert_true(n < max);
+        out[n++] = w;
+        if (*r == '"') {
+            for (r++;; r++) {
+                assert_true(*r != '\0');   /* a quote left open */
+                if (*r == '"' && r[1] != '"')
+                    break;
+                if (*r == '"')
+                    r++;
+                *w++ = *r;
+            }
+            r++;
+        } else {
+            while (*r && *r != ',' && *r != '\n')
+                *w++ = *r++;
+        }
+        char end = *r;
+        *w++ = '\0';
+        if (end == ',') {
+            r++;
+            continue;
+        }
+        assert_int_equal(end, '\n');
+        *s = r + 1;
+        w = *s;
+        return n;
+    }
+}
+
+/* What a name is as UTF-8 text: a stray byte read as Latin-1. */
+static void as_utf8(const char *s, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c && k + 3 < n; c++) {
+        if (*c == 0xe9 || *c == 0xc3) {   /* the stray bytes of odd[] */
+            out[k++] = (char)(0xc0 | *c >> 6);
+            out[k++] = (char)(0x80 | (*c & 0x3f));
+        } else {
+            out[k++] = (char)*c;
+        }
+    }
+    out[k] = '\0';
+}
+
+static void test_csv(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_profiler *p = profile_odd();
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_write_tasks_csv(p, scratch("odd.csv"), &err) != 0)
+        fail_msg("tasks csv: %s", err.msg);
+    size_t len;
+    char *csv = slurp(scratch("odd.csv"), &len), *s = csv, *f[16];
+    if (!valid_utf8((const unsigned char *)csv, len))
+        fail_msg("the task CSV is not UTF-8");
+    assert_int_equal(csv_record(&s, f, 16), 12);
+    assert_string_equal(f[1], "key");
+    size_t rows = 0;
+    while (*s) {
+        assert_int_equal(csv_record(&s, f, 16), 12);
+        int64_t id = strtoll(f[0], NULL, 10);
+        assert_true(id >= 0 && id < (int64_t)NODD);
+        char want[128];
+        as_utf8(odd[id], want, sizeof want);
+        assert_string_equal(f[1], want);
+        as_utf8(odd[(id + 1) % (int64_t)NODD], want, sizeof want);
+        assert_string_equal(f[2], want);
+        rows++;
+    }
+    assert_int_equal(rows, NODD);
+    free(csv);
+
+    if (dusk_profiler_write_cache_csv(p, scratch("odd-cache.csv"), &err) != 0)
+        fail_msg("cache csv: %s", err.msg);
+    csv = slurp(scratch("odd-cache.csv"), &len);
+    if (!valid_utf8((const unsigned char *)csv, len))
+        fail_msg("the cache CSV is not UTF-8");
+    for (s = csv; *s;)
+        assert_int_equal(csv_record(&s, f, 16), 3);
+    free(csv);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_charts_and_report(void **state)
 {
     (void)state;
@@ -97,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_charts_and_report, reset_alloc),
+        cmocka_unit_test_teardown(test_csv, reset_alloc),
     };
     return cmocka_run_group_tests_name("profiler_odd_names", tests, scratch_setup,
                                        scratch_teardown);
