@@ -179,12 +179,18 @@ static size_t xml_utf8_len(const unsigned char *s)
 void dusk__buf_esc(dusk__buf *b, const char *s)
 {
     const char *run = s;
+    size_t lines = 1;
     while (*s) {
         unsigned char c = (unsigned char)*s;
         size_t k = c >= 0x80 ? xml_utf8_len((const unsigned char *)s) : 0;
         if (k) {
             s += k;
             continue;
+        }
+        if (c == '\n' && ++lines > DUSK__VIZ_MAX_LINES) {
+            dusk__buf_add(b, run, (size_t)(s - run));
+            dusk__buf_add(b, "\xe2\x80\xa6", 3);   /* an ellipsis: the rest is cut */
+            return;
         }
         if (c != '\\' && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') && c < 0x80) {
             s++;

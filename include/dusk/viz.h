@@ -87,7 +87,9 @@
 ** Graphviz expands escapes such as \N in it. Labels and tooltips are
 ** given to Graphviz as text an SVG can hold, whoever draws it: a control
 ** character (but tab and line breaks) is shown as U+FFFD and a byte that
-** is not UTF-8 as its Latin-1 character. Format "svg:graphviz" asks for
+** is not UTF-8 as its Latin-1 character; a label of more than 1,000
+** lines (a key's line breaks) is cut there, ending in an ellipsis.
+** Format "svg:graphviz" asks for
 ** Graphviz's renderer instead (to compare the two, or should a viewer
 ** disagree with dusk's). Graphviz draws everything else: PNG, PDF and
 ** JPEG (its cairo renderers), DOT (its agwrite) and xdot, the SVG of a
