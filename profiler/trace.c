@@ -1444,6 +1444,16 @@ static int finish_records(reader *rd)
         if (r->worker >= p->runs[r->run].workers)
             return bad(rd, "task '%s' ran on worker %d, but run %d has %d worker(s)", r->key,
                        r->worker, r->run, p->runs[r->run].workers);
+        /* A run's events are timed from its begin (dusk_profiler_run_events),
+         * which must not come after its tasks: a run's "begin" in the trace
+         * is rounded to 1/1024 us (and past 2^53 units to a double), and
+         * another tool may say anything. Such a run begins with its first
+         * task and ends where it did. */
+        dusk_run_record *run = &p->runs[r->run];
+        if (r->start_ns < run->begin_ns) {
+            run->wall_ns += run->begin_ns - r->start_ns;
+            run->begin_ns = r->start_ns;
+        }
     }
     rd->at = NULL;
     if (p->nrecs)
