@@ -29,18 +29,28 @@
 #include "dusk.h"
 #include "prof.h"
 
-/* Text with <, >, &, " escaped. */
+/* Text with <, >, &, " escaped, as UTF-8 (a stray byte as Latin-1) with
+ * no control character but tab and line breaks (HTML has none: U+FFFD). */
 static void esc(dusk__buf *b, const char *s)
 {
-    for (; *s; s++) {
+    dusk__buf tmp = {0};
+    if (!(s = dusk__utf8_text(s, &tmp)))
+        b->failed = 1;
+    for (; s && *s; s++) {
         switch (*s) {
         case '<': dusk__buf_puts(b, "&lt;"); break;
         case '>': dusk__buf_puts(b, "&gt;"); break;
         case '&': dusk__buf_puts(b, "&amp;"); break;
         case '"': dusk__buf_puts(b, "&quot;"); break;
-        default: dusk__buf_add(b, s, 1); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+                dusk__buf_puts(b, "\xef\xbf\xbd");
+            else
+                dusk__buf_add(b, s, 1);
+            break;
         }
     }
+    dusk__buf_free(&tmp);
 }
 
 static void base64(dusk__buf *out, const unsigned char *d, size_t n)
@@ -541,8 +551,11 @@ static const char *const viewer[] = {
  * (a key like "</script>") can end the element. */
 static void json_str(dusk__buf *b, const char *s)
 {
+    dusk__buf tmp = {0};
+    if (!(s = dusk__utf8_text(s, &tmp)))   /* the page is UTF-8 */
+        b->failed = 1;
     dusk__buf_puts(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)s; c && *c; c++) {
         if (*c == '"' || *c == '\\')
             dusk__buf_printf(b, "\\%c", *c);
         else if (*c < 0x20 || *c == '<' || *c == '>' || *c == '&')
@@ -551,6 +564,7 @@ static void json_str(dusk__buf *b, const char *s)
             dusk__buf_add(b, (const char *)c, 1);
     }
     dusk__buf_puts(b, "\"");
+    dusk__buf_free(&tmp);
 }
 
 /* The records the viewer draws, as JSON: t1 (the time axis' end, ns),

@@ -5,7 +5,9 @@
 ** line breaks, control characters, markup, bytes that are not UTF-8.
 ** Every output must still be written, and be what its readers accept:
 **  - the charts and the report draw such names (cairo refuses text that
-**    is not UTF-8, which must not cost the whole picture);
+**    is not UTF-8, which must not cost the whole picture); the report is
+**    UTF-8, as it says, with no control character, and no name makes
+**    markup;
 **  - the task and cache CSVs are UTF-8 (a reader that decodes them, as
 **    pandas and Python's csv module do, must not fail), with a byte that
 **    is not UTF-8 taken as Latin-1, as the trace's \u00XX takes it, and
@@ -201,11 +203,21 @@ static void test_charts_and_report(void **state)
     }
     if (dusk_profiler_write_report(p, scratch("odd.html"), NULL, &err) != 0)
         fail_msg("report: %s", err.msg);
-    char *html = slurp(scratch("odd.html"), NULL);
+    size_t len;
+    char *html = slurp(scratch("odd.html"), &len);
     /* the charts are in it, and no name made markup of its own */
     assert_contains(html, "<img class=\"chart static\"");
     assert_false(contains(html, "<img src=x"));
     assert_false(contains(html, "</script><img"));
+    /* the page is UTF-8, as its <meta charset> says, and holds no
+     * control character (an HTML parse error) */
+    if (!valid_utf8((const unsigned char *)html, len))
+        fail_msg("the report is not UTF-8");
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)html[i] < 0x20 && html[i] != '\n' && html[i] != '\t' &&
+            html[i] != '\r')
+            fail_msg("control character 0x%02x at byte %zu of the report", html[i], i);
+    assert_contains(html, "latin1 caf\xc3\xa9");
     free(html);
     dusk_profiler_free(p);
     assert_int_equal(dusk_alloc_live(), live);
