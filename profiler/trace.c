@@ -394,6 +394,50 @@ static void write_flows(jw *w, dusk_profiler *p, const uint64_t *su)
 
 enum { CACHE_MAX_POINTS = 2000, CACHE_MAX_ARGS = 24 };
 
+static void free_names(char **names, size_t n)
+{
+    for (size_t k = 0; names && k < n; k++)
+        dusk_free(names[k]);
+    dusk_free(names);
+}
+
+/* The names of the cache counter's args: the groups' as a reader decodes
+ * them (a byte that is not UTF-8 as Latin-1: jw_str), each one unique, a
+ * repeat with " #<m>" appended. Two groups can read the same ("caf\xe9"
+ * and "café"), and an object with a repeated key is not one the reader
+ * (jansson) takes back. NULL when out of memory. */
+static char **cache_names(dusk_profiler *p, size_t ng)
+{
+    char **names = dusk_calloc(ng ? ng : 1, sizeof *names);
+    dusk__buf b = {0}, tmp = {0};
+    for (size_t k = 0; names && k < ng; k++) {
+        const char *g = dusk__utf8_text(dusk__strtab_text(&p->groups, p->group_order[k]), &tmp);
+        for (unsigned m = 1; g; m++) {
+            b.len = 0;
+            if (m == 1)
+                dusk__buf_puts(&b, g);
+            else
+                dusk__buf_printf(&b, "%s #%u", g, m);
+            if (b.failed)
+                break;
+            size_t j = 0;
+            while (j < k && strcmp(names[j], b.data) != 0)
+                j++;
+            if (j == k && strcmp(b.data, "(all groups)") != 0) {
+                names[k] = dusk_strdup(b.data);
+                break;
+            }
+        }
+        if (!names[k]) {
+            free_names(names, k);
+            names = NULL;
+        }
+    }
+    dusk__buf_free(&b);
+    dusk__buf_free(&tmp);
+    return names;
+}
+
 static int write_cache(jw *w, dusk_profiler *p)
 {
     dusk__cache(p);
@@ -405,11 +449,16 @@ static int write_cache(jw *w, dusk_profiler *p)
     int per_group = ng <= CACHE_MAX_ARGS;
     if (!ntot)
         return 0;
+    char **names = per_group ? cache_names(p, ng) : NULL;
+    if (per_group && !names)
+        return DUSK_ENOMEM;
     if (ntot <= CACHE_MAX_POINTS) {
         /* Every change, with every group's value at that time. */
         size_t *at = dusk_calloc(ng + 1, sizeof *at);
-        if (!at)
+        if (!at) {
+            free_names(names, ng);
             return DUSK_ENOMEM;
+        }
         for (size_t i = 0; i < ntot; i++) {
             uint64_t t = tot[i].t_ns;
             jw_s(w, "{\"name\":\"cache\",\"ph\":\"C\",\"ts\":");
@@ -419,7 +468,7 @@ static int write_cache(jw *w, dusk_profiler *p)
                 while (at[k] < p->nseries[k] && p->series[k][at[k]].t_ns <= t)
                     at[k]++;
                 double v = at[k] ? p->series[k][at[k] - 1].value : 0;
-                jw_str(w, dusk__strtab_text(&p->groups, p->group_order[k]));
+                jw_str(w, names[k]);
                 jw_raw(w, ":", 1);
                 jw_u64(w, (uint64_t)(v + 0.5));
                 jw_raw(w, ",", 1);
@@ -429,21 +478,24 @@ static int write_cache(jw *w, dusk_profiler *p)
             jw_s(w, "}},\n");
         }
         dusk_free(at);
+        free_names(names, ng);
         return 0;
     }
     /* Too many changes for a viewer: the most held per bin. */
     uint64_t t0 = tot[0].t_ns, t1 = tot[ntot - 1].t_ns;
     size_t nb = CACHE_MAX_POINTS;
     double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
-    if (!bins)
+    if (!bins) {
+        free_names(names, ng);
         return DUSK_ENOMEM;
+    }
     dusk__cache_binned(p, t0, t1, nb, bins);
     for (size_t b = 0; b < nb; b++) {
         jw_s(w, "{\"name\":\"cache\",\"ph\":\"C\",\"ts\":");
         jw_us(w, t0 + (uint64_t)((double)(t1 - t0) * (double)b / (double)nb));
         jw_s(w, ",\"pid\":1,\"args\":{");
         for (size_t k = 0; per_group && k < ng; k++) {
-            jw_str(w, dusk__strtab_text(&p->groups, p->group_order[k]));
+            jw_str(w, names[k]);
             jw_raw(w, ":", 1);
             jw_u64(w, (uint64_t)(bins[k * nb + b] + 0.5));
             jw_raw(w, ",", 1);
@@ -453,6 +505,7 @@ static int write_cache(jw *w, dusk_profiler *p)
         jw_s(w, "}},\n");
     }
     dusk_free(bins);
+    free_names(names, ng);
     return 0;
 }
 

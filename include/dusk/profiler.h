@@ -276,7 +276,9 @@ typedef struct dusk_trace_options {
  *    task, are written one after the other, 1/1024 us apart), so no
  *    viewer nests a task under another (the task.record keeps exact ns);
  *  - 'M' names for the process and each worker, 'C' counters for memory,
- *    CPU and cache;
+ *    CPU and cache (the cache's args: one per task group, up to 24, and
+ *    "(all groups)"; a group whose name reads as another's, once a byte
+ *    that is not UTF-8 is taken as Latin-1, gets " #2" appended);
  *  - with o->flows, one flow per dependency edge: 's' at the producer's
  *    slice and 'f' (bp "e") at the consumer's, each with its slice's ts,
  *    tid and cat "task" (Chrome's trace_engine binds a flow event to the

@@ -11,7 +11,10 @@
 **  - the task and cache CSVs are UTF-8 (a reader that decodes them, as
 **    pandas and Python's csv module do, must not fail), with a byte that
 **    is not UTF-8 taken as Latin-1, as the trace's \u00XX takes it, and
-**    each key reads back as one field.
+**    each key reads back as one field;
+**  - the trace reads back when two task groups differ only in a byte that
+**    is not UTF-8 (its cache counter, one arg per group, has no repeated
+**    name).
 */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -223,11 +226,50 @@ static void test_charts_and_report(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Two task groups that read the same once the one that is not UTF-8 is
+ * taken as Latin-1 ("caf\xe9" and "café"): the trace's cache counter
+ * names them apart, so that dusk reads its own trace back. */
+static void test_trace_groups_apart(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "caf\xe9-1", &dusk_inc, dusk_lit_int(1)), 0);
+    assert_int_equal(dusk_task(g, "caf\xc3\xa9-2", &dusk_inc, dusk_lit_int(2)), 0);
+    assert_int_equal(dusk_task(g, "z", &dusk_add, dusk_ref("caf\xe9-1"),
+                               dusk_ref("caf\xc3\xa9-2")), 0);
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get(g, "z", &o, &v, &err), 0);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    assert_int_equal(dusk_profiler_ngroups(p), 3);
+    if (dusk_profiler_write_trace(p, scratch("groups.json"), NULL, &err) != 0)
+        fail_msg("trace: %s", err.msg);
+    dusk_profiler *q = NULL;
+    if (dusk_profiler_read_trace(scratch("groups.json"), &q, &err) != 0)
+        fail_msg("dusk does not read its own trace back: %s", err.msg);
+    assert_int_equal(dusk_profiler_ntasks(q), 3);
+    char *text = slurp(scratch("groups.json"), NULL);
+    assert_contains(text, "\"caf\xc3\xa9\":");
+    assert_contains(text, "\"caf\xc3\xa9 #2\":");
+    free(text);
+    dusk_profiler_free(q);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_charts_and_report, reset_alloc),
         cmocka_unit_test_teardown(test_csv, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_groups_apart, reset_alloc),
     };
     return cmocka_run_group_tests_name("profiler_odd_names", tests, scratch_setup,
                                        scratch_teardown);
