@@ -233,9 +233,14 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
 /* A colour for a name: fixed per name within a profile (p NULL: by the
  * name's hash alone). */
 void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
-/* The end of the time axis every chart of p draws (ns since the first
- * run began): the last run's, task's or sample's end; 1e6 when empty.
- * chart.c, also for the report's live charts. */
+/* The time axis every chart of p draws, in p's ns, chart.c (also for the
+ * report's live charts). It starts at the first run's begin, task's start
+ * or sample: 0 for dusk's own profiles, whose times count from there, but
+ * a trace of another tool keeps its clock's times (Chrome's are us since
+ * boot), and an axis from 0 would squeeze its tasks into the last pixel.
+ * It ends at the last run's, task's or sample's end; 1e6 ns past the
+ * start when empty. */
+uint64_t dusk__time_start(const dusk_profiler *p);
 double dusk__time_end(const dusk_profiler *p);
 
 #endif /* DUSK_PROFILER_PROF_H */

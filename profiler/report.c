@@ -573,12 +573,14 @@ static void json_str(dusk__buf *b, const char *s)
  * f (function), k (key), e (indices of failed tasks), and the samples. */
 static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
 {
+    /* times from the axis' start (see dusk__time_start), as the charts */
+    uint64_t t0 = dusk__time_start(p);
     for (size_t i = 0; i < p->nrecs; i++)   /* a trace may name more workers than its runs */
         if (p->recs[i].worker >= workers)
             workers = p->recs[i].worker + 1;
     int tasks = p->nrecs <= REPORT_MAX_TASKS;
     size_t nt = tasks ? p->nrecs : 0, nf = p->funcs.n;
-    dusk__buf_printf(b, "{\"t1\":%.0f,\"workers\":%d,\"omitted\":%zu,\"funcs\":[", t1,
+    dusk__buf_printf(b, "{\"t1\":%.0f,\"workers\":%d,\"omitted\":%zu,\"funcs\":[", t1 - (double)t0,
                      workers, tasks ? (size_t)0 : p->nrecs);
     for (size_t k = 0; k < nf; k++) {
         if (k)
@@ -599,7 +601,8 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
                 dusk__buf_printf(b, "%s%zu", i ? "," : "", k);
     dusk__buf_puts(b, "],\n\"s\":[");
     for (size_t i = 0; i < nt; i++)
-        dusk__buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)p->recs[i].start_ns);
+        dusk__buf_printf(b, "%s%llu", i ? "," : "",
+                         (unsigned long long)(p->recs[i].start_ns - t0));
     dusk__buf_puts(b, "],\n\"d\":[");
     for (size_t i = 0; i < nt; i++) {
         const dusk_task_record *r = &p->recs[i];
@@ -631,7 +634,7 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
             const dusk_resource_sample *sm = &p->samples[i];
             const char *sep = i ? "," : "";
             if (c == 0)
-                dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)sm->t_ns);
+                dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)(sm->t_ns - t0));
             else if (c == 1)
                 dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)sm->rss);
             else if (c == 2)

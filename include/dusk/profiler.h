@@ -352,7 +352,9 @@ typedef struct dusk_chart_options {
 #define DUSK_CHART_OPTIONS_INIT {0, 0, DUSK_CHART_AUTO, 0, NULL}
 
 /* Draws the panels stacked on one time axis, like Dask's
- * visualize([prof, rprof, cprof]). o may be NULL. A name (or title) that
+ * visualize([prof, rprof, cprof]), from the profile's first time (0, but
+ * for a trace of another tool, read back with its clock's times) to its
+ * last. o may be NULL. A name (or title) that
  * is not UTF-8 is drawn with its stray bytes read as Latin-1, as a trace
  * writes them. */
 DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
