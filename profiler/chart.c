@@ -80,14 +80,14 @@ typedef struct chart {
     cairo_t *cr;
     dusk_profiler *p;
     double width, height;
-    double t1;                /* ns at the right edge (t0 is 0) */
+    double t0, t1;            /* ns at the left and right edges */
     double tscale;            /* ns per unit shown on the axis */
     const char *tunit;
 } chart;
 
 static double tx(const chart *c, const frame *f, double ns)
 {
-    return f->x + f->w * (c->t1 > 0 ? ns / c->t1 : 0);
+    return f->x + f->w * (c->t1 > c->t0 ? (ns - c->t0) / (c->t1 - c->t0) : 0);
 }
 
 /* A "nice" step (1, 2 or 5 times a power of ten) near range / n. */
@@ -112,16 +112,24 @@ static void text(cairo_t *cr, double x, double y, double ax, double ay, const ch
 {
     cairo_text_extents_t e;
     cairo_font_extents_t fe;
-    cairo_text_extents(cr, s, &e);
-    cairo_font_extents(cr, &fe);
-    cairo_move_to(cr, x - ax * e.x_advance, y - ay * (fe.ascent + fe.descent) + fe.ascent);
-    cairo_show_text(cr, s);
+    dusk__buf b = {0};
+    /* a name that is not UTF-8 would put cr in an error state: no chart */
+    if ((s = dusk__utf8_text(s, &b)) != NULL) {
+        cairo_text_extents(cr, s, &e);
+        cairo_font_extents(cr, &fe);
+        cairo_move_to(cr, x - ax * e.x_advance, y - ay * (fe.ascent + fe.descent) + fe.ascent);
+        cairo_show_text(cr, s);
+    }
+    dusk__buf_free(&b);
 }
 
 static double text_width(cairo_t *cr, const char *s)
 {
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
+    cairo_text_extents_t e = {0};
+    dusk__buf b = {0};
+    if ((s = dusk__utf8_text(s, &b)) != NULL)
+        cairo_text_extents(cr, s, &e);
+    dusk__buf_free(&b);
     return e.x_advance;
 }
 
@@ -141,12 +149,12 @@ static void fmt_num(char *out, size_t n, double v, double step)
 static void time_axis(chart *c, const frame *f, int labels)
 {
     cairo_t *cr = c->cr;
-    double range = c->t1 / c->tscale;
+    double range = (c->t1 - c->t0) / c->tscale;
     double step = nice_step(range, (int)(f->w / 90) > 2 ? (int)(f->w / 90) : 2);
     set_font(cr, 10, 0);
     cairo_set_line_width(cr, 1);
     for (double v = 0; v <= range * (1 + 1e-9); v += step) {
-        double x = floor(tx(c, f, v * c->tscale)) + 0.5;
+        double x = floor(tx(c, f, c->t0 + v * c->tscale)) + 0.5;
         grey(cr, 0.9);
         cairo_move_to(cr, x, f->y);
         cairo_line_to(cr, x, f->y + f->h);
@@ -439,7 +447,7 @@ static void panel_cache(chart *c, const frame *f)
         nb = 2;
     double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
     size_t *show = dusk_malloc((ng + 1) * sizeof *show);
-    if (!bins || !show || dusk__cache_binned(p, 0, (uint64_t)c->t1, nb, bins) != 0) {
+    if (!bins || !show || dusk__cache_binned(p, (uint64_t)c->t0, (uint64_t)c->t1, nb, bins) != 0) {
         dusk_free(bins);
         dusk_free(show);
         return;
@@ -570,7 +578,7 @@ static void draw(chart *c, unsigned panels, const char *title)
     grey(cr, 0.05);
     text(cr, 80, 10, 0, 0, title);
     char info[160], wall[32];
-    dusk__fmt_ns(wall, sizeof wall, c->t1);
+    dusk__fmt_ns(wall, sizeof wall, c->t1 - c->t0);
     snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, %s", p->nrecs, p->nruns,
              p->nruns == 1 ? "" : "s", nw, nw == 1 ? "" : "s", wall);
     set_font(cr, 11, 0);
@@ -599,9 +607,22 @@ static void draw(chart *c, unsigned panels, const char *title)
     text(cr, 80 + (c->width - 100) / 2, y + 2, 0.5, 0, axis);
 }
 
+uint64_t dusk__time_start(const dusk_profiler *p)
+{
+    uint64_t t0 = UINT64_MAX;
+    for (size_t i = 0; i < p->nruns; i++)
+        if (p->runs[i].begin_ns < t0)
+            t0 = p->runs[i].begin_ns;
+    if (p->nrecs && p->recs[0].start_ns < t0)   /* by start time */
+        t0 = p->recs[0].start_ns;
+    if (p->nsamples && p->samples[0].t_ns < t0)
+        t0 = p->samples[0].t_ns;
+    return t0 < UINT64_MAX ? t0 : 0;
+}
+
 double dusk__time_end(const dusk_profiler *p)
 {
-    double t1 = 0;
+    double t0 = (double)dusk__time_start(p), t1 = 0;
     for (size_t i = 0; i < p->nruns; i++)
         if ((double)(p->runs[i].begin_ns + p->runs[i].wall_ns) > t1)
             t1 = (double)(p->runs[i].begin_ns + p->runs[i].wall_ns);
@@ -610,7 +631,7 @@ double dusk__time_end(const dusk_profiler *p)
             t1 = (double)p->recs[i].end_ns;
     if (p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
         t1 = (double)p->samples[p->nsamples - 1].t_ns;
-    return t1 > 0 ? t1 : 1e6;
+    return t1 > t0 ? t1 : t0 + 1e6;
 }
 
 int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
@@ -652,9 +673,11 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
         c.width = 200;
     if (c.height < 100 && !o->height)
         c.height = 100;
+    c.t0 = (double)dusk__time_start(p);
     c.t1 = dusk__time_end(p);
-    c.tscale = c.t1 >= 2e9 ? 1e9 : c.t1 >= 2e6 ? 1e6 : c.t1 >= 2e3 ? 1e3 : 1;
-    c.tunit = c.t1 >= 2e9 ? "s" : c.t1 >= 2e6 ? "ms" : c.t1 >= 2e3 ? "us" : "ns";
+    double span = c.t1 - c.t0;
+    c.tscale = span >= 2e9 ? 1e9 : span >= 2e6 ? 1e6 : span >= 2e3 ? 1e3 : 1;
+    c.tunit = span >= 2e9 ? "s" : span >= 2e6 ? "ms" : span >= 2e3 ? "us" : "ns";
 
     sink s = {write, closure, 0};
     cairo_surface_t *surf;

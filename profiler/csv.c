@@ -5,7 +5,10 @@
 ** RFC 4180: a header line, comma-separated fields, a field that holds a
 ** comma, a quote or a line break is quoted with its quotes doubled (tuple
 ** keys such as ('x', 0) are); lines end with LF, which every CSV reader
-** (pandas, R, spreadsheets) accepts. Numbers are plain integers (times in
+** (pandas, R, spreadsheets) accepts. The text is UTF-8, as readers
+** decode it (pandas and Python's csv module fail on anything else): a
+** byte of a key or name that is not UTF-8 is taken as Latin-1, as the
+** trace writes it. Numbers are plain integers (times in
 ** ns, sizes in bytes) except CPU %, with two decimals; "%.0f" of a cache
 ** value is an integer too (bytes or counts).
 */
@@ -14,11 +17,14 @@
 
 #include "prof.h"
 
-static void csv_field(FILE *f, const char *s)
+/* 0, or -1 when tmp (for a name made UTF-8) cannot grow. */
+static int csv_field(FILE *f, const char *s, dusk__buf *tmp)
 {
+    if (!(s = dusk__utf8_text(s, tmp)))
+        return -1;
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
-        return;
+        return 0;
     }
     fputc('"', f);
     for (; *s; s++) {
@@ -27,11 +33,22 @@ static void csv_field(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+    return 0;
+}
+
+/* Closes o, or on a failed tmp discards it and says so. */
+static int csv_close(dusk__atomic *o, dusk__buf *tmp, const char *path, dusk_error *err)
+{
+    int failed = tmp->failed;
+    dusk__buf_free(tmp);
+    int rc = dusk__atomic_close(o, !failed, err);
+    return failed ? dusk_error_set(err, DUSK_ENOMEM, "out of memory writing %s", path) : rc;
 }
 
 int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error *err)
 {
     dusk__atomic o;
+    dusk__buf tmp = {0};
     int rc;
     DUSK__NONNULL(err, p);
     DUSK__NONNULL(err, path);
@@ -44,11 +61,14 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
     for (size_t i = 0; i < p->nrecs; i++) {
         const dusk_task_record *r = &p->recs[i];
         fprintf(o.f, "%" PRId64 ",", r->task);
-        csv_field(o.f, r->key);
+        if (csv_field(o.f, r->key, &tmp) != 0)
+            break;
         fputc(',', o.f);
-        csv_field(o.f, r->func);
+        if (csv_field(o.f, r->func, &tmp) != 0)
+            break;
         fputc(',', o.f);
-        csv_field(o.f, r->group);
+        if (csv_field(o.f, r->group, &tmp) != 0)
+            break;
         fprintf(o.f, ",%" PRId32 ",%" PRId32 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
                      ",%" PRIu64 ",%" PRId32 "\n",
                 r->worker, r->run, r->start_ns, r->end_ns, r->end_ns - r->start_ns,
@@ -56,7 +76,7 @@ int dusk_profiler_write_tasks_csv(dusk_profiler *p, const char *path, dusk_error
         if (dusk__atomic_check(&o) != 0)
             break;
     }
-    return dusk__atomic_close(&o, 1, err);
+    return csv_close(&o, &tmp, path, err);
 }
 
 int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_error *err)
@@ -84,6 +104,7 @@ int dusk_profiler_write_resources_csv(dusk_profiler *p, const char *path, dusk_e
 int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error *err)
 {
     dusk__atomic o;
+    dusk__buf tmp = {0};
     int rc;
     DUSK__NONNULL(err, p);
     DUSK__NONNULL(err, path);
@@ -96,11 +117,12 @@ int dusk_profiler_write_cache_csv(dusk_profiler *p, const char *path, dusk_error
         const char *g = k < p->nseries_groups ? dusk__strtab_text(&p->groups, p->group_order[k]) : "(all groups)";
         for (size_t i = 0; i < p->nseries[k]; i++) {
             fprintf(o.f, "%" PRIu64 ",", p->series[k][i].t_ns);
-            csv_field(o.f, g);
+            if (csv_field(o.f, g, &tmp) != 0)
+                break;
             fprintf(o.f, ",%.0f\n", p->series[k][i].value);
             if (dusk__atomic_check(&o) != 0)
                 break;
         }
     }
-    return dusk__atomic_close(&o, 1, err);
+    return csv_close(&o, &tmp, path, err);
 }

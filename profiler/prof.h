@@ -208,6 +208,17 @@ int dusk__cache(dusk_profiler *p);
 void dusk__drop_derived(dusk_profiler *p);
 
 
+/* --- text (trace.c) ----------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+size_t dusk__utf8_len(const unsigned char *s);
+/* s as valid UTF-8: s itself when it is, else a copy in b (emptied first)
+ * where each byte outside a valid sequence is taken as Latin-1, as the
+ * trace writer's \u00XX takes it; NULL when b cannot grow. Keys and
+ * function names are any bytes, and cairo refuses text that is not UTF-8
+ * (the whole surface goes into an error state). */
+const char *dusk__utf8_text(const char *s, dusk__buf *b);
+
 /* --- cache series binned for drawing (summary.c) ----------------------------- */
 
 /* The cache series (sorted groups, then the total) over nbins equal bins
@@ -222,9 +233,14 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
 /* A colour for a name: fixed per name within a profile (p NULL: by the
  * name's hash alone). */
 void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
-/* The end of the time axis every chart of p draws (ns since the first
- * run began): the last run's, task's or sample's end; 1e6 when empty.
- * chart.c, also for the report's live charts. */
+/* The time axis every chart of p draws, in p's ns, chart.c (also for the
+ * report's live charts). It starts at the first run's begin, task's start
+ * or sample: 0 for dusk's own profiles, whose times count from there, but
+ * a trace of another tool keeps its clock's times (Chrome's are us since
+ * boot), and an axis from 0 would squeeze its tasks into the last pixel.
+ * It ends at the last run's, task's or sample's end; 1e6 ns past the
+ * start when empty. */
+uint64_t dusk__time_start(const dusk_profiler *p);
 double dusk__time_end(const dusk_profiler *p);
 
 #endif /* DUSK_PROFILER_PROF_H */

@@ -29,18 +29,28 @@
 #include "dusk.h"
 #include "prof.h"
 
-/* Text with <, >, &, " escaped. */
+/* Text with <, >, &, " escaped, as UTF-8 (a stray byte as Latin-1) with
+ * no control character but tab and line breaks (HTML has none: U+FFFD). */
 static void esc(dusk__buf *b, const char *s)
 {
-    for (; *s; s++) {
+    dusk__buf tmp = {0};
+    if (!(s = dusk__utf8_text(s, &tmp)))
+        b->failed = 1;
+    for (; s && *s; s++) {
         switch (*s) {
         case '<': dusk__buf_puts(b, "&lt;"); break;
         case '>': dusk__buf_puts(b, "&gt;"); break;
         case '&': dusk__buf_puts(b, "&amp;"); break;
         case '"': dusk__buf_puts(b, "&quot;"); break;
-        default: dusk__buf_add(b, s, 1); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
+                dusk__buf_puts(b, "\xef\xbf\xbd");
+            else
+                dusk__buf_add(b, s, 1);
+            break;
         }
     }
+    dusk__buf_free(&tmp);
 }
 
 static void base64(dusk__buf *out, const unsigned char *d, size_t n)
@@ -541,8 +551,11 @@ static const char *const viewer[] = {
  * (a key like "</script>") can end the element. */
 static void json_str(dusk__buf *b, const char *s)
 {
+    dusk__buf tmp = {0};
+    if (!(s = dusk__utf8_text(s, &tmp)))   /* the page is UTF-8 */
+        b->failed = 1;
     dusk__buf_puts(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    for (const unsigned char *c = (const unsigned char *)s; c && *c; c++) {
         if (*c == '"' || *c == '\\')
             dusk__buf_printf(b, "\\%c", *c);
         else if (*c < 0x20 || *c == '<' || *c == '>' || *c == '&')
@@ -551,6 +564,7 @@ static void json_str(dusk__buf *b, const char *s)
             dusk__buf_add(b, (const char *)c, 1);
     }
     dusk__buf_puts(b, "\"");
+    dusk__buf_free(&tmp);
 }
 
 /* The records the viewer draws, as JSON: t1 (the time axis' end, ns),
@@ -559,12 +573,14 @@ static void json_str(dusk__buf *b, const char *s)
  * f (function), k (key), e (indices of failed tasks), and the samples. */
 static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
 {
+    /* times from the axis' start (see dusk__time_start), as the charts */
+    uint64_t t0 = dusk__time_start(p);
     for (size_t i = 0; i < p->nrecs; i++)   /* a trace may name more workers than its runs */
         if (p->recs[i].worker >= workers)
             workers = p->recs[i].worker + 1;
     int tasks = p->nrecs <= REPORT_MAX_TASKS;
     size_t nt = tasks ? p->nrecs : 0, nf = p->funcs.n;
-    dusk__buf_printf(b, "{\"t1\":%.0f,\"workers\":%d,\"omitted\":%zu,\"funcs\":[", t1,
+    dusk__buf_printf(b, "{\"t1\":%.0f,\"workers\":%d,\"omitted\":%zu,\"funcs\":[", t1 - (double)t0,
                      workers, tasks ? (size_t)0 : p->nrecs);
     for (size_t k = 0; k < nf; k++) {
         if (k)
@@ -585,7 +601,8 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
                 dusk__buf_printf(b, "%s%zu", i ? "," : "", k);
     dusk__buf_puts(b, "],\n\"s\":[");
     for (size_t i = 0; i < nt; i++)
-        dusk__buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)p->recs[i].start_ns);
+        dusk__buf_printf(b, "%s%llu", i ? "," : "",
+                         (unsigned long long)(p->recs[i].start_ns - t0));
     dusk__buf_puts(b, "],\n\"d\":[");
     for (size_t i = 0; i < nt; i++) {
         const dusk_task_record *r = &p->recs[i];
@@ -617,7 +634,7 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
             const dusk_resource_sample *sm = &p->samples[i];
             const char *sep = i ? "," : "";
             if (c == 0)
-                dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)sm->t_ns);
+                dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)(sm->t_ns - t0));
             else if (c == 1)
                 dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)sm->rss);
             else if (c == 2)

@@ -139,8 +139,7 @@ static void jw_fixed2(jw *w, double v)
     jw_raw(w, t, 3);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
+size_t dusk__utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
         return 1;
@@ -163,6 +162,29 @@ static size_t utf8_len(const unsigned char *s)
     return 0;
 }
 
+const char *dusk__utf8_text(const char *str, dusk__buf *b)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n;
+    while (*s && (n = dusk__utf8_len(s)) != 0)
+        s += n;
+    if (!*s)
+        return str;
+    b->len = 0;
+    dusk__buf_add(b, str, (size_t)((const char *)s - str));
+    while (*s) {
+        if ((n = dusk__utf8_len(s)) != 0) {
+            dusk__buf_add(b, s, n);
+            s += n;
+        } else {
+            char two[2] = {(char)(0xc0 | *s >> 6), (char)(0x80 | (*s & 0x3f))};
+            dusk__buf_add(b, two, 2);
+            s++;
+        }
+    }
+    return b->failed ? NULL : b->data;
+}
+
 /* A JSON string; a byte that is not valid UTF-8 goes out as \u00XX. */
 static void jw_str(jw *w, const char *str)
 {
@@ -176,7 +198,7 @@ static void jw_str(jw *w, const char *str)
         jw_raw(w, (const char *)run, (size_t)(s - run));
         if (!*s)
             break;
-        size_t n = *s >= 0x80 ? utf8_len(s) : 0;
+        size_t n = *s >= 0x80 ? dusk__utf8_len(s) : 0;
         if (n) {
             jw_raw(w, (const char *)s, n);
             s += n;
@@ -372,6 +394,50 @@ static void write_flows(jw *w, dusk_profiler *p, const uint64_t *su)
 
 enum { CACHE_MAX_POINTS = 2000, CACHE_MAX_ARGS = 24 };
 
+static void free_names(char **names, size_t n)
+{
+    for (size_t k = 0; names && k < n; k++)
+        dusk_free(names[k]);
+    dusk_free(names);
+}
+
+/* The names of the cache counter's args: the groups' as a reader decodes
+ * them (a byte that is not UTF-8 as Latin-1: jw_str), each one unique, a
+ * repeat with " #<m>" appended. Two groups can read the same ("caf\xe9"
+ * and "café"), and an object with a repeated key is not one the reader
+ * (jansson) takes back. NULL when out of memory. */
+static char **cache_names(dusk_profiler *p, size_t ng)
+{
+    char **names = dusk_calloc(ng ? ng : 1, sizeof *names);
+    dusk__buf b = {0}, tmp = {0};
+    for (size_t k = 0; names && k < ng; k++) {
+        const char *g = dusk__utf8_text(dusk__strtab_text(&p->groups, p->group_order[k]), &tmp);
+        for (unsigned m = 1; g; m++) {
+            b.len = 0;
+            if (m == 1)
+                dusk__buf_puts(&b, g);
+            else
+                dusk__buf_printf(&b, "%s #%u", g, m);
+            if (b.failed)
+                break;
+            size_t j = 0;
+            while (j < k && strcmp(names[j], b.data) != 0)
+                j++;
+            if (j == k && strcmp(b.data, "(all groups)") != 0) {
+                names[k] = dusk_strdup(b.data);
+                break;
+            }
+        }
+        if (!names[k]) {
+            free_names(names, k);
+            names = NULL;
+        }
+    }
+    dusk__buf_free(&b);
+    dusk__buf_free(&tmp);
+    return names;
+}
+
 static int write_cache(jw *w, dusk_profiler *p)
 {
     dusk__cache(p);
@@ -383,11 +449,16 @@ static int write_cache(jw *w, dusk_profiler *p)
     int per_group = ng <= CACHE_MAX_ARGS;
     if (!ntot)
         return 0;
+    char **names = per_group ? cache_names(p, ng) : NULL;
+    if (per_group && !names)
+        return DUSK_ENOMEM;
     if (ntot <= CACHE_MAX_POINTS) {
         /* Every change, with every group's value at that time. */
         size_t *at = dusk_calloc(ng + 1, sizeof *at);
-        if (!at)
+        if (!at) {
+            free_names(names, ng);
             return DUSK_ENOMEM;
+        }
         for (size_t i = 0; i < ntot; i++) {
             uint64_t t = tot[i].t_ns;
             jw_s(w, "{\"name\":\"cache\",\"ph\":\"C\",\"ts\":");
@@ -397,7 +468,7 @@ static int write_cache(jw *w, dusk_profiler *p)
                 while (at[k] < p->nseries[k] && p->series[k][at[k]].t_ns <= t)
                     at[k]++;
                 double v = at[k] ? p->series[k][at[k] - 1].value : 0;
-                jw_str(w, dusk__strtab_text(&p->groups, p->group_order[k]));
+                jw_str(w, names[k]);
                 jw_raw(w, ":", 1);
                 jw_u64(w, (uint64_t)(v + 0.5));
                 jw_raw(w, ",", 1);
@@ -407,21 +478,24 @@ static int write_cache(jw *w, dusk_profiler *p)
             jw_s(w, "}},\n");
         }
         dusk_free(at);
+        free_names(names, ng);
         return 0;
     }
     /* Too many changes for a viewer: the most held per bin. */
     uint64_t t0 = tot[0].t_ns, t1 = tot[ntot - 1].t_ns;
     size_t nb = CACHE_MAX_POINTS;
     double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
-    if (!bins)
+    if (!bins) {
+        free_names(names, ng);
         return DUSK_ENOMEM;
+    }
     dusk__cache_binned(p, t0, t1, nb, bins);
     for (size_t b = 0; b < nb; b++) {
         jw_s(w, "{\"name\":\"cache\",\"ph\":\"C\",\"ts\":");
         jw_us(w, t0 + (uint64_t)((double)(t1 - t0) * (double)b / (double)nb));
         jw_s(w, ",\"pid\":1,\"args\":{");
         for (size_t k = 0; per_group && k < ng; k++) {
-            jw_str(w, dusk__strtab_text(&p->groups, p->group_order[k]));
+            jw_str(w, names[k]);
             jw_raw(w, ":", 1);
             jw_u64(w, (uint64_t)(bins[k * nb + b] + 0.5));
             jw_raw(w, ",", 1);
@@ -431,6 +505,7 @@ static int write_cache(jw *w, dusk_profiler *p)
         jw_s(w, "}},\n");
     }
     dusk_free(bins);
+    free_names(names, ng);
     return 0;
 }
 
@@ -1422,6 +1497,16 @@ static int finish_records(reader *rd)
         if (r->worker >= p->runs[r->run].workers)
             return bad(rd, "task '%s' ran on worker %d, but run %d has %d worker(s)", r->key,
                        r->worker, r->run, p->runs[r->run].workers);
+        /* A run's events are timed from its begin (dusk_profiler_run_events),
+         * which must not come after its tasks: a run's "begin" in the trace
+         * is rounded to 1/1024 us (and past 2^53 units to a double), and
+         * another tool may say anything. Such a run begins with its first
+         * task and ends where it did. */
+        dusk_run_record *run = &p->runs[r->run];
+        if (r->start_ns < run->begin_ns) {
+            run->wall_ns += run->begin_ns - r->start_ns;
+            run->begin_ns = r->start_ns;
+        }
     }
     rd->at = NULL;
     if (p->nrecs)

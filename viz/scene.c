@@ -160,15 +160,56 @@ void dusk__scene_gattr(dusk__viz_scene *s, const char *name, const char *value)
 
 /* --- growable strings ------------------------------------------------------------- */
 
+/* Length of the UTF-8 sequence at s that XML can hold, or 0: none, an
+ * overlong form, a surrogate, past U+10FFFF, or U+FFFE/U+FFFF. */
+static size_t xml_utf8_len(const unsigned char *s)
+{
+    unsigned char u = s[0];
+    size_t k = u >= 0xc2 && u <= 0xdf ? 2 : u >= 0xe0 && u <= 0xef ? 3
+             : u >= 0xf0 && u <= 0xf4 ? 4 : 0;
+    for (size_t j = 1; j < k; j++)
+        if ((s[j] & 0xc0) != 0x80)
+            return 0;
+    if ((u == 0xe0 && s[1] < 0xa0) || (u == 0xed && s[1] > 0x9f) || (u == 0xf0 && s[1] < 0x90) ||
+        (u == 0xf4 && s[1] > 0x8f) || (u == 0xef && s[1] == 0xbf && s[2] >= 0xbe))
+        return 0;
+    return k;
+}
+
 void dusk__buf_esc(dusk__buf *b, const char *s)
 {
     const char *run = s;
-    for (; *s; s++) {
-        if (*s == '\\') {
-            dusk__buf_add(b, run, (size_t)(s - run) + 1);
-            dusk__buf_add(b, "\\", 1);
-            run = s + 1;
+    size_t lines = 1;
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        size_t k = c >= 0x80 ? xml_utf8_len((const unsigned char *)s) : 0;
+        if (k) {
+            s += k;
+            continue;
         }
+        if (c == '\n' && ++lines > DUSK__VIZ_MAX_LINES) {
+            dusk__buf_add(b, run, (size_t)(s - run));
+            dusk__buf_add(b, "\xe2\x80\xa6", 3);   /* an ellipsis: the rest is cut */
+            return;
+        }
+        if (c != '\\' && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') && c < 0x80) {
+            s++;
+            continue;
+        }
+        dusk__buf_add(b, run, (size_t)(s - run));
+        if (c == '\\') {
+            dusk__buf_add(b, "\\\\", 2);
+        } else if (c < 0x80) {
+            dusk__buf_add(b, "\xef\xbf\xbd", 3);   /* a control: U+FFFD */
+        } else if (c == 0xef && (unsigned char)s[1] == 0xbf &&
+                   ((unsigned char)s[2] == 0xbe || (unsigned char)s[2] == 0xbf)) {
+            dusk__buf_add(b, "\xef\xbf\xbd", 3);   /* U+FFFE, U+FFFF */
+            s += 2;
+        } else {
+            char two[2] = {(char)(0xc0 | c >> 6), (char)(0x80 | (c & 0x3f))};
+            dusk__buf_add(b, two, 2);               /* a stray byte: Latin-1 */
+        }
+        run = ++s;
     }
     dusk__buf_add(b, run, (size_t)(s - run));
 }

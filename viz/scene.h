@@ -116,7 +116,15 @@ char *dusk__scene_strdup(dusk__viz_scene *s, const char *str);
 const char *dusk__scene_take(dusk__viz_scene *s, dusk__buf *b);
 
 /* --- growable strings: dusk__buf (core/util.h), plus Graphviz escaping --- */
-/* Appends s escaped for a Graphviz escString (backslashes doubled). */
+/* Appends s escaped for a Graphviz escString (backslashes doubled), as
+ * text an SVG can hold, which Graphviz's renderer does not see to: a
+ * control character but tab, LF and CR, and U+FFFE/U+FFFF, become U+FFFD;
+ * a byte outside a valid UTF-8 sequence is taken as Latin-1 (as svg.c
+ * does, so that both writers show the same text). Text of more than
+ * DUSK__VIZ_MAX_LINES lines is cut there, ending in an ellipsis: Graphviz
+ * counts a label's lines in a short and exits the process ("out of
+ * memory") past 32,767 of them. */
+#define DUSK__VIZ_MAX_LINES 1000
 void dusk__buf_esc(dusk__buf *b, const char *s);
 /* Appends v as printf's "%.2f" writes it, without printf's cost (a
  * layered picture's splines are millions of such numbers). */

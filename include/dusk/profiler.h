@@ -276,7 +276,9 @@ typedef struct dusk_trace_options {
  *    task, are written one after the other, 1/1024 us apart), so no
  *    viewer nests a task under another (the task.record keeps exact ns);
  *  - 'M' names for the process and each worker, 'C' counters for memory,
- *    CPU and cache;
+ *    CPU and cache (the cache's args: one per task group, up to 24, and
+ *    "(all groups)"; a group whose name reads as another's, once a byte
+ *    that is not UTF-8 is taken as Latin-1, gets " #2" appended);
  *  - with o->flows, one flow per dependency edge: 's' at the producer's
  *    slice and 'f' (bp "e") at the consumer's, each with its slice's ts,
  *    tid and cat "task" (Chrome's trace_engine binds a flow event to the
@@ -307,6 +309,9 @@ DUSK_API int dusk_profiler_read_trace_buffer(const char *data, size_t n,
                                     dusk_error *err);
 
 /* --- CSV ---------------------------------------------------------------------------------- */
+
+/* RFC 4180 in UTF-8: a key or name that is not UTF-8 has its stray bytes
+ * written as Latin-1 characters, as the trace writes them. */
 
 /* Task records: task,key,function,group,worker,run,start_ns,end_ns,
  * duration_ns,released_ns,nbytes,status. */
@@ -347,7 +352,11 @@ typedef struct dusk_chart_options {
 #define DUSK_CHART_OPTIONS_INIT {0, 0, DUSK_CHART_AUTO, 0, NULL}
 
 /* Draws the panels stacked on one time axis, like Dask's
- * visualize([prof, rprof, cprof]). o may be NULL. */
+ * visualize([prof, rprof, cprof]), from the profile's first time (0, but
+ * for a trace of another tool, read back with its clock's times) to its
+ * last. o may be NULL. A name (or title) that
+ * is not UTF-8 is drawn with its stray bytes read as Latin-1, as a trace
+ * writes them. */
 DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,
                               const dusk_chart_options *o, dusk_error *err);
 /* The same to a writer (format must not be AUTO, so o is needed): write

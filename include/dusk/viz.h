@@ -84,7 +84,12 @@
 ** differences, both for keys written as they are: an '&' in a key is
 ** escaped as it is, where Graphviz reads "&amp;" in a label as an
 ** entity; and a tooltip shows a key's backslashes as they are, where
-** Graphviz expands escapes such as \N in it. Format "svg:graphviz" asks for
+** Graphviz expands escapes such as \N in it. Labels and tooltips are
+** given to Graphviz as text an SVG can hold, whoever draws it: a control
+** character (but tab and line breaks) is shown as U+FFFD and a byte that
+** is not UTF-8 as its Latin-1 character; a label of more than 1,000
+** lines (a key's line breaks) is cut there, ending in an ellipsis.
+** Format "svg:graphviz" asks for
 ** Graphviz's renderer instead (to compare the two, or should a viewer
 ** disagree with dusk's). Graphviz draws everything else: PNG, PDF and
 ** JPEG (its cairo renderers), DOT (its agwrite) and xdot, the SVG of a

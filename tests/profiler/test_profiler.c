@@ -1377,6 +1377,38 @@ static void test_trace_rejects(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* A run whose "begin" comes after its first task (another tool's runs, or
+ * a begin rounded up): the run begins with that task and ends where it
+ * did, and its events are timed from there (not from 2^64 ns less). */
+static void test_trace_run_begins_by_its_tasks(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    static const char text[] =
+        EVO(X("") "," XF("\"g\"", "4", "2", "0", ""),
+            "\"otherData\":{\"runs\":[{\"begin\":3,\"wall\":4,\"workers\":1}]}");
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(text, sizeof text - 1, "t", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_nruns(p), 1);
+    assert_int_equal(dusk_profiler_runs(p)[0].begin_ns, 1000);
+    assert_int_equal(dusk_profiler_runs(p)[0].wall_ns, 6000);   /* to 7 us, as said */
+    dusk_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(dusk_profiler_run_events(p, 0, &ev, &n), 0);
+    assert_true(n > 2);
+    assert_int_equal(ev[0].kind, DUSK_EV_RUN_BEGIN);
+    for (size_t i = 0; i < n; i++)
+        if (ev[i].t_ns > 6000)
+            fail_msg("event %zu of the run is at %" PRIu64 " ns, past its end", i, ev[i].t_ns);
+    assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
+    assert_int_equal(ev[n - 1].t_ns, 6000);
+    dusk_free(ev);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 /* A syntax error deep in a file: the file's path, the line and the
  * column (in characters) of the place, counted here independently. */
 static void test_trace_syntax_place(void **state)
@@ -2087,6 +2119,7 @@ int main(void)
         cmocka_unit_test_teardown(test_trace_small_summary, reset_alloc),
         cmocka_unit_test_teardown(test_trace_truncated, reset_alloc),
         cmocka_unit_test_teardown(test_trace_rejects, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_run_begins_by_its_tasks, reset_alloc),
         cmocka_unit_test_teardown(test_trace_syntax_place, reset_alloc),
         cmocka_unit_test_teardown(test_trace_read_oom, reset_alloc),
         cmocka_unit_test_teardown(test_trace_read_oom_jansson, reset_alloc),

@@ -7,6 +7,11 @@
 ** short run gets a resource curve with many points, busy where the run
 ** was busy and idle where it slept (not a ramp between three samples); a
 ** long session keeps a bounded number of evenly spaced samples.
+**
+** The time axis of the charts and of the report's live charts starts
+** where the profile does: a trace of another tool, whose times are its
+** clock's (Chrome's: us since boot), is drawn as the same trace with its
+** times from 0 is.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -16,6 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -370,6 +376,67 @@ static void test_long_session_bounded(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+typedef struct trace_out {
+    unsigned char *data;
+    size_t len;
+    char *data_json;           /* the report's dusk-data script */
+} trace_out;
+
+static int append_bytes(void *closure, const unsigned char *data, size_t n)
+{
+    trace_out *b = closure;
+    unsigned char *d = realloc(b->data, b->len + n);
+    if (!d)
+        return 1;
+    memcpy(d + b->len, data, n);
+    b->data = d;
+    b->len += n;
+    return 0;
+}
+
+/* The chart (PNG, into memory) of a trace, and its report's data. */
+static trace_out chart_of(const char *trace)
+{
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(trace, strlen(trace), "other.json", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    trace_out png = {0};
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    o.format = DUSK_CHART_PNG;
+    o.panels = DUSK_PANEL_TASKS;
+    assert_int_equal(dusk_profiler_chart_to(p, append_bytes, &png, &o, &err), 0);
+    if (dusk_profiler_write_report(p, scratch("other.html"), NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    char *html = slurp(scratch("other.html"), NULL);
+    const char *data = strstr(html, "<script type=\"application/json\" id=\"dusk-data\">");
+    assert_non_null(data);
+    png.data_json = strndup(data, (size_t)(strstr(data, "</script>") - data));
+    free(html);
+    dusk_profiler_free(p);
+    return png;
+}
+
+static void test_other_tools_clock(void **state)
+{
+    (void)state;
+    static const char at0[] =
+        "[{\"name\":\"f\",\"ph\":\"X\",\"ts\":0,\"dur\":500,\"tid\":1},"
+        "{\"name\":\"g\",\"ph\":\"X\",\"ts\":600,\"dur\":300,\"tid\":2}]";
+    static const char since_boot[] =
+        "[{\"name\":\"f\",\"ph\":\"X\",\"ts\":1700000000000,\"dur\":500,\"tid\":1},"
+        "{\"name\":\"g\",\"ph\":\"X\",\"ts\":1700000000600,\"dur\":300,\"tid\":2}]";
+    trace_out a = chart_of(at0), b = chart_of(since_boot);
+    assert_true(a.len > 0);
+    if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0)
+        fail_msg("the chart of a trace at 1700000 s is not the one of the same trace at 0");
+    assert_string_equal(b.data_json, a.data_json);
+    free(a.data);
+    free(b.data);
+    free(a.data_json);
+    free(b.data_json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +444,7 @@ int main(void)
         cmocka_unit_test_teardown(test_peak_held_kept_on_two_workers, reset_alloc),
         cmocka_unit_test_teardown(test_short_run_curve, reset_alloc),
         cmocka_unit_test_teardown(test_long_session_bounded, reset_alloc),
+        cmocka_unit_test_teardown(test_other_tools_clock, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

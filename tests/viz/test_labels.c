@@ -6,12 +6,17 @@
 ** the file's name and the dataset, "src.hdf5:/data_set_1", in the DOT text
 ** and in the SVG, while the key stays Dask's and the tooltip keeps the full
 ** path. verbose shows the key, as for every box.
+**
+** A key of tens of thousands of lines is drawn, its box's label cut after
+** a thousand lines (Graphviz exits the process past 32,767).
 */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -121,11 +126,69 @@ static void other_literals_keep_their_key(void **state)
     dusk_graph_free(g);
 }
 
+/* A box whose key has 40,000 lines: Graphviz, which counts a label's
+ * lines in a short, must not be given them all. */
+static void key_of_many_lines_is_drawn(void **state)
+{
+    (void)state;
+    size_t nlines = 40000;
+    char *key = malloc(2 * nlines + 1);
+    assert_non_null(key);
+    for (size_t i = 0; i < nlines; i++)
+        memcpy(key + 2 * i, "x\n", 2);
+    key[2 * nlines] = '\0';
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, key, dusk_int(1));
+    dusk_task(g, "y", &dusk_identity, dusk_ref(key));
+    static const struct { const char *format; dusk_viz_layout_mode layout; } how[] = {
+        {"svg", DUSK_VIZ_LAYOUT_AUTO}, {"svg", DUSK_VIZ_LAYOUT_LAYERED},
+        {"svg:graphviz", DUSK_VIZ_LAYOUT_LAYERED}, {"png", DUSK_VIZ_LAYOUT_AUTO},
+    };
+    dusk_error err = DUSK_ERROR_INIT;
+    for (size_t k = 0; k < sizeof how / sizeof *how; k++) {
+        dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+        o.layout = how[k].layout;
+        char *buf = NULL;
+        size_t len = 0;
+        if (dusk_visualize_mem(g, how[k].format, &o, &buf, &len, &err) != 0)
+            fail_msg("%s: %s", how[k].format, err.msg);
+        assert_true(len > 0);
+        dusk_free(buf);
+    }
+    /* the label: its first thousand lines, the last ending in an ellipsis */
+    char *dot = NULL;
+    size_t len;
+    assert_int_equal(dusk_visualize_mem(g, "dot", NULL, &dot, &len, &err), 0);
+    const char *label = strstr(dot, "label=\"x\n");
+    assert_non_null(label);
+    /* its text, less agwrite's continuations of a long string ("\\\n") */
+    char *text = malloc(strlen(label));
+    size_t n = 0;
+    for (const char *c = label + 7; *c && *c != '"'; c++) {
+        if (c[0] == '\\' && c[1] == '\n')
+            c++;
+        else
+            text[n++] = *c;
+    }
+    text[n] = '\0';
+    size_t lines = 1;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    assert_int_equal(lines, 1000);
+    assert_true(n >= 5);
+    assert_memory_equal(text + n - 5, "\nx\xe2\x80\xa6", 5);   /* the last line "x…" */
+    free(text);
+    dusk_free(dot);
+    dusk_graph_free(g);
+    free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hdf5_source_box_names_file_and_dataset),
         cmocka_unit_test(other_literals_keep_their_key),
+        cmocka_unit_test(key_of_many_lines_is_drawn),
     };
     return cmocka_run_group_tests_name("viz_labels", tests, setup, teardown);
 }

@@ -483,6 +483,28 @@ static void test_escaping_and_xml(void **state)
     xmllint_ok(scratch("shaped.svg"), 1);
     dusk_graph_free(g);
 
+    /* the same keys drawn by Graphviz, which writes a control character
+     * as it is: by default (dot lays a small picture out) and as
+     * svg:graphviz; still well-formed, the control as U+FFFD */
+    static const char *const odd[] = {"bad\xff\x01" "byte", "c\x02\x1b\x1f\td",
+                                      "ov\xe0\x80\xafsu\xed\xa0\x80hi\xf4\x90\x80\x80!"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++)
+        for (int how = 0; how < 2; how++) {
+            dusk_viz_options go = DUSK_VIZ_OPTIONS_INIT;
+            go.verbose = true;
+            go.layout = how ? DUSK_VIZ_LAYOUT_LAYERED : DUSK_VIZ_LAYOUT_AUTO;
+            go.format = how ? "svg:graphviz" : "svg";
+            g = awkward_keys(odd[k]);
+            assert_int_equal(dusk_visualize(g, scratch("gv-bytes.svg"), &go, &err), 0);
+            xmllint_ok(scratch("gv-bytes.svg"), 1);
+            if (k == 0) {
+                data = slurp(scratch("gv-bytes.svg"), NULL);
+                assert_non_null(strstr(data, ">bad\xc3\xbf\xef\xbf\xbd" "byte</text>"));
+                free(data);
+            }
+            dusk_graph_free(g);
+        }
+
     /* an '&' in a key is the key's: dusk shows "&amp;" as it is, where
      * Graphviz would read it as an entity */
     g = awkward_keys("x&amp;y");
