@@ -194,7 +194,8 @@ static dusk_viz_view choose_view(const dusk__viz_ctx *c, size_t ntasks)
     if (!c->o.quiet)
         fprintf(stderr,
                 "dusk: visualize: %zu tasks, more than %zu: drawing the layer view "
-                "(one node per layer); ask for view DUSK_VIZ_TASKS to draw every task\n",
+                "(one node per layer); ask for the tasks view to draw every task "
+                "(dusk render --view tasks; view DUSK_VIZ_TASKS in C)\n",
                 ntasks, c->threshold);
     return DUSK_VIZ_LAYERS;
 }

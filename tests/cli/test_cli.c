@@ -867,6 +867,15 @@ static void eval_same_calls_one_array(void **state)
     assert_ok(&r);
     assert_contains(r.out, "36 Tasks");
     done(&r);
+    /* past 1,000 tasks the picture is the layer view, and the note says how
+     * a command-line user asks for every task (not a C constant alone) */
+    char svg[512];
+    keep(svg, "layers.svg");
+    r = dusk_cmd("eval 'ones((400, 400), chunks=(10, 10)) + 1' --visualize %s", svg);
+    assert_ok(&r);
+    assert_contains(r.err, "3200 tasks, more than 1000: drawing the layer view");
+    assert_contains(r.err, "dusk render --view tasks");
+    done(&r);
     /* -0.0 is not 0.0: its own array, and its sign kept */
     r = dusk_cmd("eval '1 / full(2, 0.0) + 1 / full(2, -0.0)' --print");
     assert_ok(&r);
