@@ -37,6 +37,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -887,14 +888,16 @@ uint64_t dusk_now_ns(void)
 #endif
 
 /* Re-read the real clock after this many ns of ticks; measure the rate
- * over at least MIN_BASE ns. A real reading at most CHECK_SPANS spans of
- * ticks after the last one checks the counter: if the time the counter
- * and the rate give for it is further than AGREE_NS from the real one
- * (two pairs' halves, 1 us at worst, and the rate's error are far less),
- * the counters do not agree (cores apart, a counter that jumped), and
- * the process reads the real clock from then on. */
-enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 10000000, TCLOCK_CHECK_SPANS = 4,
-       TCLOCK_AGREE_NS = 5000 };
+ * over at least MIN_BASE ns. Each real reading of an anchored clock
+ * checks the counter: if the time the counter and the rate give for it
+ * is further from the real one than AGREE_NS and AGREE_PPM of the time
+ * since the anchor, the counters do not agree (cores apart, a counter
+ * that jumped), and the process reads the real clock from then on (each
+ * clock at its next real reading, within a span). The slack: two pairs'
+ * halves (2 us at worst at 2 GHz, 4 at 1 GHz), the rate's error (2e-4 at
+ * worst over the first 10 ms) and a change of NTP's slew (5e-4 at most). */
+enum { TCLOCK_SPAN_NS = 1000000, TCLOCK_MIN_BASE_NS = 10000000, TCLOCK_AGREE_NS = 5000,
+       TCLOCK_AGREE_PPM = 1000 };
 /* A real reading whose ticks before and after are further apart than
  * this (1 to 2 us at 2 to 4 GHz; an uninterrupted one takes about 150)
  * was interrupted: its pair is off by up to half of it. Anchors are then
@@ -994,9 +997,10 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
             /* the check: the time the counter gives, from the last real
              * reading, against this one */
             int64_t dt = (int64_t)(tick - was_tick);
-            if (was_span && (uint64_t)llabs(dt) <= TCLOCK_CHECK_SPANS * was_span) {
-                int64_t off = (int64_t)(t - was_ns) - (int64_t)(dt * (double)c->mult / 4294967296.0);
-                if (llabs(off) > TCLOCK_AGREE_NS) {
+            if (was_span) {
+                double since = (double)(t - was_ns);
+                double off = since - (double)dt * ((double)c->mult / 4294967296.0);
+                if (fabs(off) > TCLOCK_AGREE_NS + since * (TCLOCK_AGREE_PPM * 1e-6)) {
                     atomic_store_explicit(&tclock_distrusted, 1, memory_order_relaxed);
                     c->started = 0;
                     goto out;
@@ -1018,9 +1022,13 @@ uint64_t dusk__tclock_now(dusk__tclock *c)
                 c->span_ticks = (uint64_t)((double)TCLOCK_SPAN_NS / rate);
             }
         }
-    } else
-#endif
+    } else {
+        c->span_ticks = 0;   /* turned off: never the counter again */
         t = dusk_now_ns();
+    }
+#else
+    t = dusk_now_ns();
+#endif
 #ifdef DUSK_HAVE_TSC
 out:
 #endif

@@ -134,9 +134,11 @@ static inline void dusk__stream_quiet(dusk_stream *s, int qi, int on)
  * it with the ns-per-tick rate, reading the real clock again at most a
  * millisecond of ticks after the last time: the times stay within a few
  * microseconds of CLOCK_MONOTONIC, typically tens of ns. Each real
- * reading checks the counter's time for it; one 5 us off (cores whose
- * counters disagree, a counter that jumped) turns the counter off for
- * the process. The rate is measured by the workers themselves over their
+ * reading of an anchored clock (not the first ones, before the rate is
+ * known, nor one split by preemption) checks the counter's time for it;
+ * one 5 us off, plus 0.1 % of the time since the clock's last real
+ * reading (cores whose counters disagree, a counter that jumped), turns
+ * the counter off for the process, each clock at its next real reading. The rate is measured by the workers themselves over their
  * longest stretch (10 ms at least) and shared by the process; until it
  * is known, every reading is a real one. Readings of one dusk__tclock
  * never go backwards. */

@@ -87,9 +87,12 @@
 **    that reads dusk_now_ns() in start has the epoch to well under a
 **    microsecond (for samples taken on threads of its own). Workers read
 **    the time through the CPU's time-stamp counter where it is invariant
-**    (x86-64) and the kernel's clock runs on it, calibrated against
-**    dusk_now_ns() at least every millisecond: their times agree with it
-**    to within a microsecond, typically tens of ns. A threads worker that
+**    (x86-64) and the kernel's clock runs on it ("tsc", or "kvm-clock",
+**    which scales it), calibrated against dusk_now_ns() at least every
+**    millisecond: their times agree with it to within a few microseconds,
+**    typically tens of ns. Each calibration checks the counter; one found
+**    5 us off (and more, by 0.1 %, for calibrations far apart) turns it
+**    off for the process, within a millisecond on every worker. A threads worker that
 **    goes from one task straight to its next (one its task made ready, or
 **    found at once in its own queue; no gate, steal or wait between) reads
 **    no clock for the START: it carries the previous END's time (the

@@ -448,9 +448,54 @@ static void test_worker_clock(void **state)
 }
 
 /* A worker clock whose counter disagrees with the real clock (here its
- * anchor moved a span of ticks back, as a core whose counter lags would
- * show) is caught at its next real reading: the process reads the real
- * clock from then on. In a child, as that is for the process. */
+ * anchor moved half a span of ticks back, as a core whose counter leads
+ * would show) answers from the counter, half a millisecond ahead, until
+ * its next real reading, which catches it: the process reads the real
+ * clock from then on. Again after a long pause (20 ms, past the span).
+ * In children, as that is for the process. */
+static int clock_checked_child(unsigned pause_ms)
+{
+    dusk__tclock c;
+    memset(&c, 0, sizeof c);
+    /* the rate is measured over 10 ms of one clock at least */
+    uint64_t t_end = dusk_now_ns() + 200000000u;
+    while (!c.span_ticks && dusk_now_ns() < t_end)
+        dusk__tclock_now(&c);
+    if (!c.span_ticks)
+        return 2;
+    if (pause_ms) {
+        /* a pause: one counter reading, then none until well past the span */
+        c.real_tick -= c.span_ticks / 2;
+        dusk__tclock_now(&c);
+        sleep_ms(pause_ms);
+    } else {
+        c.real_tick -= c.span_ticks / 2;
+    }
+    uint64_t t = 0, ahead = 0;
+    t_end = dusk_now_ns() + 5000000u;
+    while (dusk__tclock_counter() && dusk_now_ns() < t_end) {
+        uint64_t a = dusk__tclock_now(&c), b = dusk_now_ns();
+        if (a > b && a - b > ahead)
+            ahead = a - b;
+        t = a;
+    }
+    if (dusk__tclock_counter())
+        return 3;
+    if (!pause_ms && ahead < 400000u)   /* the counter answered, 0.5 ms ahead */
+        return 6;
+    /* real readings only: between the real ones around them, once past
+     * the last (early) value */
+    for (int i = 0; i < 1000; i++) {
+        uint64_t b0 = dusk_now_ns(), a = dusk__tclock_now(&c), b1 = dusk_now_ns();
+        if (a < t)
+            return 4;
+        if (a > t + 2000000u || (b0 > t && (a < b0 || a > b1)))
+            return 5;
+        t = a;
+    }
+    return 0;
+}
+
 static void test_worker_clock_checked(void **state)
 {
     (void)state;
@@ -458,42 +503,16 @@ static void test_worker_clock_checked(void **state)
         print_message("no usable time-stamp counter here: test_worker_clock checked the real clock\n");
         return;
     }
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dusk__tclock c;
-        memset(&c, 0, sizeof c);
-        /* the rate is measured over 10 ms of one clock at least */
-        uint64_t t_end = dusk_now_ns() + 200000000u;
-        while (!c.span_ticks && dusk_now_ns() < t_end)
-            dusk__tclock_now(&c);
-        if (!c.span_ticks)
-            _exit(2);
-        c.real_tick -= c.span_ticks;   /* readings now 1 ms ahead */
-        uint64_t t = 0;
-        /* within a span of ticks the counter alone answers (1 ms ahead),
-         * then the real reading checks it */
-        t_end = dusk_now_ns() + 5000000u;
-        while (dusk__tclock_counter() && dusk_now_ns() < t_end)
-            t = dusk__tclock_now(&c);
-        if (dusk__tclock_counter())
-            _exit(3);
-        /* real readings only: between the real ones around them, once
-         * past the last (early) value */
-        for (int i = 0; i < 1000; i++) {
-            uint64_t b0 = dusk_now_ns(), a = dusk__tclock_now(&c), b1 = dusk_now_ns();
-            if (a < t)
-                _exit(4);
-            if (a > t + 2000000u || (b0 > t && (a < b0 || a > b1)))
-                _exit(5);
-            t = a;
-        }
-        _exit(0);
+    for (unsigned pause = 0; pause <= 20; pause += 20) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+            _exit(clock_checked_child(pause));
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Task times in events are the tasks' real durations: sleeps of 3 ms
