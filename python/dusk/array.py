@@ -739,21 +739,24 @@ def _refuse_open_writer(filename):
 
 
 def _replaces_as_dask(filename, path, s):
-    """Whether a store of s to (filename, path) may replace what is there, as Dask's
-    (h5py's require_dataset): yes for a dataset of s's shape and dtype, which a rerun
-    of the same cell finds; TypeError for another one; no when there is none."""
+    """How a store of s to (filename, path) meets a dataset already there, as Dask's
+    (h5py's require_dataset) would: (True, s cast to its dtype) for one of s's shape
+    whose dtype s casts to safely, which a rerun of the same cell finds; TypeError for
+    another one; (False, s) when there is none. dusk replaces the dataset (its
+    attributes, compression and chunks are the new store's), where h5py writes into
+    it."""
     filename = os.fsdecode(filename)
     if not os.path.isfile(filename):
-        return False
+        return False, s
     try:
         old = from_hdf5(filename, path)
     except OSError:
-        return False   # no such dataset (or no HDF5 file: the store says so)
-    if old.shape != s.shape or old.dtype != s.dtype:
-        raise TypeError("store: %r already has %s of shape %s and dtype %s, not %s and %s as "
-                        "stored (overwrite=True replaces it)"
+        return False, s   # no such dataset (or no HDF5 file: the store says so)
+    if old.shape != s.shape or not np.can_cast(s.dtype, old.dtype):
+        raise TypeError("store: %r already has %s of shape %s and dtype %s, which %s of %s "
+                        "cannot be written into (overwrite=True replaces it)"
                         % (filename, path, old.shape, old.dtype, s.shape, s.dtype))
-    return True
+    return True, s if old.dtype == s.dtype else s.astype(old.dtype)
 
 
 def store(sources, targets, compression=None, overwrite=None, scheduler=None,
@@ -761,8 +764,9 @@ def store(sources, targets, compression=None, overwrite=None, scheduler=None,
     """Computes sources into targets: (filename, datapath) pairs, written by dusk
     (chunk by chunk, the file replaced whole once all is written), or h5py datasets,
     which get the computed values through h5py. A dataset already in the file is
-    replaced as Dask would (overwrite=None: one of the same shape and dtype; another
-    is TypeError), always (overwrite=True) or never (False: OSError)."""
+    replaced where Dask would write into it (overwrite=None: one of the same shape
+    and a dtype the values cast to safely, which keeps its dtype; another is
+    TypeError), always (overwrite=True) or never (False: OSError)."""
     if isinstance(sources, Array):
         sources, targets = [sources], [targets]
     sources, targets = list(sources), list(targets)
@@ -781,7 +785,9 @@ def store(sources, targets, compression=None, overwrite=None, scheduler=None,
             t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
         else:
             _refuse_open_writer(where[0])
-            replace = _replaces_as_dask(where[0], where[1], s) if overwrite is None else overwrite
+            replace = overwrite
+            if overwrite is None:
+                replace, s = _replaces_as_dask(where[0], where[1], s)
             with _lock:
                 s._store(where[0], where[1], gzip=level, overwrite=bool(replace),
                          scheduler=scheduler, num_workers=num_workers)

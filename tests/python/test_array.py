@@ -501,13 +501,20 @@ def test_to_hdf5_again_replaces_as_dask(tmp_path):
     (da.ones((4, 3), chunks=2) * 2).to_hdf5(path, "/r")
     np.testing.assert_array_equal(da.from_hdf5(path, "/r").compute(), np.full((4, 3), 2.0))
     before = open(path, "rb").read()
-    with pytest.raises(TypeError, match=r"shape \(4, 3\) and dtype float64, not \(5,\)"):
+    with pytest.raises(TypeError, match=r"shape \(4, 3\) and dtype float64, which \(5,\)"):
         da.ones(5, chunks=2).to_hdf5(path, "/r")
-    with pytest.raises(TypeError, match="dtype float64, not .* int64"):
-        da.ones((4, 3), chunks=2, dtype="i8").to_hdf5(path, "/r")
+    with pytest.raises(TypeError, match="dtype int8, which .* float64 cannot"):
+        da.ones((4, 3), chunks=2, dtype="i1").to_hdf5(path + ".i1", "/r")
+        da.ones((4, 3), chunks=2).to_hdf5(path + ".i1", "/r")
+    os.remove(path + ".i1")
     with pytest.raises(OSError, match="already has"):
         da.ones((4, 3), chunks=2).to_hdf5(path, "/r", overwrite=False)
     assert open(path, "rb").read() == before
+    # a dtype that casts safely is written as the dataset's (h5py's require_dataset)
+    (da.ones((4, 3), chunks=2, dtype="i4") * 3).to_hdf5(path, "/r")
+    back = da.from_hdf5(path, "/r").compute()
+    assert back.dtype == np.float64
+    np.testing.assert_array_equal(back, np.full((4, 3), 3.0))
     da.ones(5, chunks=2).to_hdf5(path, "/r", overwrite=True)
     assert da.from_hdf5(path, "/r").shape == (5,)
     # Dask's dict form: several datasets in one call
