@@ -174,16 +174,21 @@ static void close_window(session *s)
 static int open_window(session *s, const dusk_view_options *vo, const char *who, dusk_error *err)
 {
     memset(s, 0, sizeof *s);
-    /* No display and no driver asked for: said here, before SDL probes
-     * Wayland, whose library would print a line of its own on stderr
-     * (XDG_RUNTIME_DIR ...) before dusk's one. */
+    /* No display, no session and no driver asked for (by the environment
+     * or the program's hint, or SDL's video up already): said here, before
+     * SDL probes Wayland, whose library would print a line of its own on
+     * stderr (XDG_RUNTIME_DIR ...) before dusk's one. With XDG_RUNTIME_DIR
+     * set (a login session: Wayland's default socket, kmsdrm on a console)
+     * SDL is asked. */
     const char *asked_drv = SDL_getenv("SDL_VIDEODRIVER"), *x11 = SDL_getenv("DISPLAY"),
-               *wl = SDL_getenv("WAYLAND_DISPLAY");
-    if (!(asked_drv && *asked_drv) && !(x11 && *x11) && !(wl && *wl))
+               *wl = SDL_getenv("WAYLAND_DISPLAY"), *rt = SDL_getenv("XDG_RUNTIME_DIR"),
+               *hint = SDL_GetHint(SDL_HINT_VIDEODRIVER);
+    if (!(asked_drv && *asked_drv) && !(hint && *hint) && !(x11 && *x11) && !(wl && *wl) &&
+        !(rt && *rt) && !SDL_WasInit(SDL_INIT_VIDEO))
         return dusk_error_set(err, DUSK_EIO,
-                              "%s: cannot open a window: no display (DISPLAY and "
-                              "WAYLAND_DISPLAY are unset); set DISPLAY or use "
-                              "SDL_VIDEODRIVER=dummy (or kmsdrm on a console)", who);
+                              "%s: cannot open a window: no display (DISPLAY, "
+                              "WAYLAND_DISPLAY and XDG_RUNTIME_DIR are unset); set DISPLAY "
+                              "or use SDL_VIDEODRIVER=dummy (or kmsdrm on a console)", who);
     s->quit_all = SDL_WasInit(SDL_INIT_EVERYTHING) == 0;
     /* a library does not take the program's SIGINT and SIGTERM (a program
      * with SDL up already has chosen for itself) */

@@ -327,7 +327,7 @@ static void *sampler_main(void *arg)
     take_sample(p, 1);
     uint64_t seen = p->worker_samples;
     /* a run over before this thread first ran: its last sample too, so
-     * that the curve has both ends */
+     * that every run has two (both taken after it, then) */
     if (p->sampler_stop)
         take_sample(p, 0);
     while (!p->sampler_stop) {

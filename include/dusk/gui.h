@@ -351,8 +351,9 @@ DUSK_API int dusk_viewer_closed(const dusk_viewer *v);
  * before the run has ended stops the run and returns DUSK_ECANCELED ("the
  * window was closed before the run ended"; *out is NULL). No display:
  * DUSK_EIO "cannot open a window: <SDL's reason>; set DISPLAY or use
- * SDL_VIDEODRIVER=dummy", before anything runs (with neither DISPLAY,
- * WAYLAND_DISPLAY nor SDL_VIDEODRIVER set, said before SDL is asked).
+ * SDL_VIDEODRIVER=dummy", before anything runs (with none of DISPLAY,
+ * WAYLAND_DISPLAY, XDG_RUNTIME_DIR, SDL_VIDEODRIVER or its hint set, and
+ * SDL's video not up, said before SDL is asked).
  *
  * The run's callbacks are the viewer's and then the caller's own
  * (vo->run->callbacks, kept); its stream is the viewer's, so

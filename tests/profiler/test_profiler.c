@@ -551,10 +551,9 @@ static void test_failed_task(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
-/* Lossless: a million tasks give a million records (fewer under the
- * sanitizers, which are ten times slower). */
-/* A run over before the sampler's thread first ran still gets its curve's
- * two ends: the thread's first sample, and its last when stopped. */
+/* A run over before the sampler's thread first ran still gets two
+ * samples: the thread's first, and its last when stopped (both after
+ * the run then). */
 static void test_short_run_two_samples(void **state)
 {
     (void)state;
@@ -572,6 +571,8 @@ static void test_short_run_two_samples(void **state)
     dusk_graph_free(g);
 }
 
+/* Lossless: a million tasks give a million records (fewer under the
+ * sanitizers, which are ten times slower). */
 static void test_lossless_large(void **state)
 {
     (void)state;
