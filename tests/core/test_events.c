@@ -463,33 +463,44 @@ static int clock_checked_child(unsigned pause_ms)
         dusk__tclock_now(&c);
     if (!c.span_ticks)
         return 2;
-    if (pause_ms) {
-        /* a pause: one counter reading, then none until well past the span */
-        c.real_tick -= c.span_ticks / 2;
-        dusk__tclock_now(&c);
-        sleep_ms(pause_ms);
-    } else {
-        c.real_tick -= c.span_ticks / 2;
-    }
     uint64_t t = 0, ahead = 0;
-    t_end = dusk_now_ns() + 5000000u;
-    while (dusk__tclock_counter() && dusk_now_ns() < t_end) {
-        uint64_t a = dusk__tclock_now(&c), b = dusk_now_ns();
-        if (a > b && a - b > ahead)
-            ahead = a - b;
-        t = a;
+    /* A real reading split by preemption (a loaded machine, the
+     * sanitizers) drops the anchor, and the error with it, unchecked:
+     * then the error is made again, up to 50 times. */
+    for (int tries = 0; tries < 50 && dusk__tclock_counter(); tries++) {
+        while (!c.span_ticks && dusk__tclock_counter())
+            dusk__tclock_now(&c);
+        if (!c.span_ticks)
+            break;
+        c.real_tick -= c.span_ticks / 2;   /* readings now 0.5 ms ahead */
+        if (pause_ms) {
+            /* a pause: one counter reading, then none until past the span */
+            dusk__tclock_now(&c);
+            sleep_ms(pause_ms);
+        }
+        t_end = dusk_now_ns() + 5000000u;
+        while (dusk__tclock_counter() && dusk_now_ns() < t_end) {
+            uint64_t a = dusk__tclock_now(&c), b = dusk_now_ns();
+            if (a > b && a - b > ahead)
+                ahead = a - b;
+            t = a;
+            if (!c.span_ticks)
+                break;   /* the anchor dropped: made again */
+        }
     }
     if (dusk__tclock_counter())
         return 3;
     if (!pause_ms && ahead < 400000u)   /* the counter answered, 0.5 ms ahead */
         return 6;
-    /* real readings only: between the real ones around them, once past
-     * the last (early) value */
+    /* real readings only: never past both the last value and the real
+     * clock after them, and between the real ones around them once past
+     * the last (early) value (no bound in time: a loaded machine may stop
+     * this loop for milliseconds) */
     for (int i = 0; i < 1000; i++) {
         uint64_t b0 = dusk_now_ns(), a = dusk__tclock_now(&c), b1 = dusk_now_ns();
         if (a < t)
             return 4;
-        if (a > t + 2000000u || (b0 > t && (a < b0 || a > b1)))
+        if (a > (t > b1 ? t : b1) || (b0 > t && a < b0))
             return 5;
         t = a;
     }
