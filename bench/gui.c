@@ -52,6 +52,9 @@
 **       dusk_get, to the run's end), median: what it takes from the cores
 **       the 2 workers fill (where gui.overhead minus gui.overhead.stream
 **       is this and the callbacks' cost on the workers)
+**   gui.overhead.1us   gui.overhead on the graph's shape with 50,000
+**       leaves whose every task first spins for 1 us (100,006 tasks, some
+**       50 ms a run): the viewer against tasks that do some work
 */
 #include <inttypes.h>
 #include <pthread.h>
@@ -173,7 +176,12 @@ static double frame_ms(dusk_graph *g, const char *root, size_t *ntasks, int grap
 
 /* --- gui.overhead --------------------------------------------------------------- */
 
-enum { OVH_PAIRS = 21, OVH_WORKERS = 2 };
+enum { OVH_PAIRS = 21, OVH_WORKERS = 2, SPIN_LEAVES = 50000 };
+
+/* The graph overhead_run checks a run against: the overhead graph's
+ * tasks and sum, or the 1 us graph's for gui.overhead.1us. */
+static size_t want_tasks = NTASKS;
+static int64_t want_sum = SUM;
 
 typedef struct ui {
     dusk_viewer *v;
@@ -259,12 +267,12 @@ static uint64_t overhead_run(dusk_graph *g, const char *root, int kind, uint64_t
         *layout_ns = dusk_viewer_layout_ns(u.v);   /* its start callback's, in this run */
         if (dusk_viewer_events(u.v) != dusk_stream_appended(o.stream) ||
             dusk_viewer_unplaced(u.v) != 0 || dusk_stream_lost(o.stream) != 0 ||
-            dusk_viewer_count(u.v, DUSK_TASK_RELEASED) + 1 != NTASKS)
+            dusk_viewer_count(u.v, DUSK_TASK_RELEASED) + 1 != want_tasks)
             fail("overhead: the viewer took %" PRIu64 " of %" PRIu64 " events", dusk_viewer_events(u.v),
                  dusk_stream_appended(o.stream));
         dusk_viewer_free(u.v);
     }
-    if (rc != 0 || dusk_value_int(out) != SUM) {
+    if (rc != 0 || dusk_value_int(out) != want_sum) {
         fail("overhead: %s", rc ? err.msg : "wrong sum");
         t1 = t0;
     }
@@ -284,12 +292,11 @@ static double median_pct(double *ratio, size_t n)
  * the stream alone; *off and *on get the best runs' ns a task. A round is a pair, without first in even rounds
  * and the viewer first in odd ones, with the stream alone put first,
  * second and last in turn. */
-static double overhead_pct(double *off, double *on, double *stream_pct, double *ui_ms,
-                           double *run_pct, double *layout_ms)
+static double overhead_pct(dusk_graph *g, const char *root, double *off, double *on,
+                           double *stream_pct, double *ui_ms, double *run_pct,
+                           double *layout_ms)
 {
-    size_t ninc, nadd, nid;
-    const char *root;
-    dusk_graph *g = build(&root, &ninc, &nadd, &nid);
+    size_t ntasks = dusk_graph_size(g);
     double ratio[OVH_PAIRS], sratio[OVH_PAIRS], ucpu[OVH_PAIRS], rratio[OVH_PAIRS],
         lms[OVH_PAIRS];
     uint64_t best[OVH_KINDS] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
@@ -318,11 +325,10 @@ static double overhead_pct(double *off, double *on, double *stream_pct, double *
             sratio[n++] = (double)ns[OVH_STREAM] / (double)ns[OVH_OFF];
         }
     }
-    dusk_graph_free(g);
     if (!n)
         return 0;
-    *off = (double)best[OVH_OFF] / NTASKS;
-    *on = (double)best[OVH_VIEWER] / NTASKS;
+    *off = (double)best[OVH_OFF] / (double)ntasks;
+    *on = (double)best[OVH_VIEWER] / (double)ntasks;
     *stream_pct = median_pct(sratio, n);
     qsort(ucpu, n, sizeof *ucpu, cmp_double);
     *ui_ms = ucpu[n / 2];
@@ -395,8 +401,10 @@ int main(void)
     printf("gui.frame.layers.200k: %.1f ms (%zu tasks in the layer view, as the window shows "
            "them, 1280x800, every panel)\n", ms, ntasks);
     dusk_graph_free(g);
+    g = build(&root, &ninc, &nadd, &nid);
     double off = 0, on = 0, spct = 0, ui_ms = 0, rpct = 0, lay_ms = 0,
-           pct = overhead_pct(&off, &on, &spct, &ui_ms, &rpct, &lay_ms);
+           pct = g ? overhead_pct(g, root, &off, &on, &spct, &ui_ms, &rpct, &lay_ms) : 0;
+    dusk_graph_free(g);
     if (!failures) {
         printf("gui.overhead: %.1f %% (median of %d pairs; best %.0f ns/task without, %.0f "
                "with a live viewer)\n", pct, OVH_PAIRS, off, on);
@@ -408,6 +416,20 @@ int main(void)
                "thread; median of %d rounds)\n", spct, OVH_PAIRS);
         printf("gui.overhead.ui_cpu: %.2f ms (the UI thread's CPU time in a run with a live "
                "viewer, from before dusk_get to its end; median of %d)\n", ui_ms, OVH_PAIRS);
+    }
+    /* The same on tasks of about 1 us: the viewer against tasks that do
+     * some work */
+    if (!failures && (g = build_spin(SPIN_LEAVES, 1000, &root)) != NULL) {
+        want_tasks = dusk_graph_size(g);
+        want_sum = (int64_t)SPIN_LEAVES * (SPIN_LEAVES + 1) / 2;
+        pct = overhead_pct(g, root, &off, &on, &spct, &ui_ms, &rpct, &lay_ms);
+        if (!failures)
+            printf("gui.overhead.1us: %.1f %% (as gui.overhead, on %zu tasks of 1 us; median "
+                   "of %d pairs; the stream alone %.1f %%, the layout %.2f ms)\n",
+                   pct, want_tasks, OVH_PAIRS, spct, lay_ms);
+        dusk_graph_free(g);
+    } else if (!failures) {
+        fail("building the 1 us graph failed");
     }
     return failures ? 1 : 0;
 }

@@ -37,6 +37,10 @@
 **                                of PAIRS pairs of runs alternated in this
 **                                process (each pair shares the machine's
 **                                drift), as bench/profile.c does
+**   overhead.threads.ratio.1us   the same on the graph's shape with 50,000
+**                                leaves whose every task first spins for
+**                                1 us (100,006 tasks): the listener against
+**                                tasks that do some work
 **   clock.tsc_ns                 one time reading as a listened-to worker
 **                                takes it (dusk__tclock_now: the CPU's
 **                                counter where it can), ns
@@ -78,7 +82,7 @@
 #include "core/events.h"   /* dusk__tclock, for clock.tsc_ns */
 #include "overhead_graph.h"
 
-enum { REPS = 5, WORKERS = 2, BIG_LEAVES = 5000000, BIG_REPS = 5, PAIRS = 9 };
+enum { REPS = 5, WORKERS = 2, BIG_LEAVES = 5000000, BIG_REPS = 5, PAIRS = 9, SPIN_LEAVES = 50000 };
 /* Per task READY, START, END; RELEASED for all but the requested root;
  * RUN_BEGIN and RUN_END. */
 #define NEVENTS_OF(ntasks) (3u * (ntasks) + ((ntasks) - 1u) + 2u)
@@ -266,11 +270,11 @@ static int cmp_double(const void *a, const void *b)
 /* overhead.threads against .nolistener side by side: PAIRS pairs of runs
  * (after one that warms up), the order alternated, the median of the
  * pairs' ratios. A figure from another minute drifts up to 2x here. */
-static void measure_ratio(dusk_graph *g, const char *root)
+static void measure_ratio(const char *name, dusk_graph *g, const char *root)
 {
     double ratio[PAIRS];
     size_t nratio = 0, ntasks = dusk_graph_size(g);
-    if (!wanted("overhead.threads.ratio"))
+    if (!wanted(name))
         return;
     for (int r = 0; r < PAIRS + 1; r++) {
         uint64_t ns[2] = {0, 0};
@@ -281,7 +285,7 @@ static void measure_ratio(dusk_graph *g, const char *root)
             if (ns[on] == 0)
                 return;
             if (on && events != NEVENTS_OF(ntasks)) {
-                fail("overhead.threads.ratio: %" PRIu64 " events, expected %zu", events,
+                fail("%s: %" PRIu64 " events, expected %zu", name, events,
                      NEVENTS_OF(ntasks));
                 return;
             }
@@ -290,7 +294,7 @@ static void measure_ratio(dusk_graph *g, const char *root)
             ratio[nratio++] = (double)ns[1] / (double)ns[0];
     }
     qsort(ratio, nratio, sizeof *ratio, cmp_double);
-    printf("overhead.threads.ratio: %.2f x\n", ratio[nratio / 2]);
+    printf("%s: %.2f x\n", name, ratio[nratio / 2]);
     fflush(stdout);
 }
 
@@ -477,7 +481,21 @@ int main(void)
     measure("overhead.threads", g, root, DUSK_SCHED_THREADS, L_CALLBACK, REPS);
     measure("overhead.threads.on_event", g, root, DUSK_SCHED_THREADS, L_ON_EVENT, REPS);
     measure("overhead.threads.nolistener", g, root, DUSK_SCHED_THREADS, L_NONE, REPS);
-    measure_ratio(g, root);
+    measure_ratio("overhead.threads.ratio", g, root);
+    if (wanted("overhead.threads.ratio.1us")) {
+        /* The same with tasks of about 1 us: the listener's cost set
+         * against tasks that do some work (50,000 leaves, 100,006 tasks,
+         * some 50 ms a run) */
+        const char *sroot;
+        dusk_graph *sg = build_spin(SPIN_LEAVES, 1000, &sroot);
+        want_sum = (int64_t)SPIN_LEAVES * (SPIN_LEAVES + 1) / 2;
+        if (sg)
+            measure_ratio("overhead.threads.ratio.1us", sg, sroot);
+        else
+            fail("overhead.threads.ratio.1us: building the graph failed");
+        want_sum = SUM;
+        dusk_graph_free(sg);
+    }
     measure_clock();
     measure("overhead.threads.stream", g, root, DUSK_SCHED_THREADS, L_STREAM, REPS);
     /* More workers than the machine's cores (as overhead.threads): the

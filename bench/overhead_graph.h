@@ -73,10 +73,54 @@ static inline size_t overhead_ntasks(size_t nleaves)
     return nleaves + tasks;
 }
 
+/* A task that first keeps its core busy for ns, then does f's work: the
+ * graph with tasks of a given length (the "1us" lines), where the
+ * scheduler's and a listener's cost per task is set against real work. */
+typedef struct spin_func {
+    dusk_func func;      /* {name, spin_task, this} */
+    const dusk_func *f;
+    uint64_t ns;
+} spin_func;
+
+static inline int spin_task(dusk_value *const *args, size_t nargs, dusk_value **out,
+                            dusk_error *err, void *ud)
+{
+    const spin_func *s = ud;
+    uint64_t until = now_ns() + s->ns;
+    while (now_ns() < until)
+        ;
+    return s->f->fn(args, nargs, out, err, s->f->ud);
+}
+
+/* The graph on nleaves leaves with the given inc, add and identity
+ * functions. */
+static inline dusk_graph *build_with(size_t nleaves, const dusk_func *inc, const dusk_func *add,
+                                     const dusk_func *id, const char **root, size_t *ninc,
+                                     size_t *nadd, size_t *nid);
+
 /* Builds the graph on nleaves leaves; *root gets the root's key (static
  * storage). */
 static inline dusk_graph *build_n(size_t nleaves, const char **root, size_t *ninc, size_t *nadd,
                            size_t *nid)
+{
+    return build_with(nleaves, &dusk_inc, &dusk_add, &dusk_identity, root, ninc, nadd, nid);
+}
+
+/* The graph on nleaves leaves whose every task takes about ns (its
+ * functions are static: one such graph at a time). */
+static inline dusk_graph *build_spin(size_t nleaves, uint64_t ns, const char **root)
+{
+    static spin_func f[3];
+    const dusk_func *base[3] = {&dusk_inc, &dusk_add, &dusk_identity};
+    for (int i = 0; i < 3; i++)
+        f[i] = (spin_func){{base[i]->name, spin_task, &f[i]}, base[i], ns};
+    size_t ninc, nadd, nid;
+    return build_with(nleaves, &f[0].func, &f[1].func, &f[2].func, root, &ninc, &nadd, &nid);
+}
+
+static inline dusk_graph *build_with(size_t nleaves, const dusk_func *inc, const dusk_func *add,
+                                     const dusk_func *id, const char **root, size_t *ninc,
+                                     size_t *nadd, size_t *nid)
 {
     static char rootkey[48];
     dusk_graph *g = dusk_graph_new();
@@ -92,20 +136,20 @@ static inline dusk_graph *build_n(size_t nleaves, const char **root, size_t *nin
     *ninc = *nadd = *nid = 0;
     for (size_t i = 0; i < n; i++) {
         snprintf(level[i], sizeof level[i], "inc-%zu", i);
-        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+        dusk_task(g, level[i], inc, dusk_lit_int((int64_t)i));
         (*ninc)++;
     }
     for (int depth = 1; n > 1; depth++) {
         size_t m = 0;
         for (size_t i = 0; i + 1 < n; i += 2, m++) {
             snprintf(key, sizeof key, "add-%d-%zu", depth, m);
-            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            dusk_task(g, key, add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
             memcpy(level[m], key, sizeof key);
             (*nadd)++;
         }
         if (n % 2) {
             snprintf(key, sizeof key, "carry-%d-%zu", depth, m);
-            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            dusk_task(g, key, id, dusk_ref(level[n - 1]));
             memcpy(level[m], key, sizeof key);
             m++;
             (*nid)++;

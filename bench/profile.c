@@ -37,6 +37,12 @@
 **   profile.prepare        ns/task, first read of the records after a run
 **   profile.summary        ns/task, the summary (critical path included)
 **   profile.read_trace     ns/task, reading the run's trace back (its JSON through jansson)
+**   profile.overhead.1us   as profile.overhead, on the graph's shape with
+**                          50,000 leaves whose every task first spins for
+**                          1 us (100,006 tasks): recording against tasks
+**                          that do some work (median of 15 rounds)
+**   profile.overhead.1us.events, .tasks_only, .resources
+**                          the lighter listeners on those tasks
 ** and exits non-zero when a run is wrong or a record is missing (every
 ** run must give exactly 200,006 task records: recording is lossless) or
 ** the counting listener missed an event.
@@ -88,9 +94,15 @@ static void count_events(void *ud, const dusk_event *ev, size_t n)
     }
 }
 
+/* The graph run_once checks a run against: its tasks, root sum and
+ * shortest critical path (the overhead graph's by default; main's 1 us
+ * graph for profile.overhead.1us). */
+static size_t want_tasks = NTASKS, want_critical = 18;   /* 17 add levels over an inc */
+static int64_t want_sum = SUM;
+
 /* The profiler's kinds (all but READY): per task START, END, RELEASED but
  * for the root; RUN_BEGIN and RUN_END. */
-#define PROFILER_EVENTS (3u * NTASKS - 1u + 2u)
+#define PROFILER_EVENTS (3u * want_tasks - 1u + 2u)
 
 /* --- the recorders' threads' CPU time --------------------------------------- */
 
@@ -210,7 +222,7 @@ static uint64_t run_once(dusk_graph *g, const char *root, config c, int probe, F
     if (rc != 0) {
         fail("dusk_get failed: %s", err.msg[0] ? err.msg : dusk_strerror(rc));
         t1 = t0;
-    } else if (dusk_value_kind(v) != DUSK_KIND_INT || dusk_value_int(v) != SUM) {
+    } else if (dusk_value_kind(v) != DUSK_KIND_INT || dusk_value_int(v) != want_sum) {
         fail("wrong sum");
     }
     dusk_value_unref(v);
@@ -219,7 +231,7 @@ static uint64_t run_once(dusk_graph *g, const char *root, config c, int probe, F
         for (int i = 0; i <= WORKERS; i++)
             n += counts[i].n;
         if (n != PROFILER_EVENTS)
-            fail("the counting listener heard %" PRIu64 " events, expected %u", n,
+            fail("the counting listener heard %" PRIu64 " events, expected %zu", n,
                  PROFILER_EVENTS);
     }
     if (prof) {
@@ -233,11 +245,11 @@ static uint64_t run_once(dusk_graph *g, const char *root, config c, int probe, F
             *prepare_ns = p1 - p0;
         if (summary_ns)
             *summary_ns = p2 - p1;
-        if (n != NTASKS || dusk_profiler_lost(prof) != 0 || dusk_profiler_status(prof) != 0)
-            fail("%zu task records (%" PRIu64 " lost), expected %u", n,
-                 dusk_profiler_lost(prof), NTASKS);
-        if (s.ncritical < 18)   /* the add tree is 17 levels over an inc */
-            fail("critical path of %zu tasks", s.ncritical);
+        if (n != want_tasks || dusk_profiler_lost(prof) != 0 || dusk_profiler_status(prof) != 0)
+            fail("%zu task records (%" PRIu64 " lost), expected %zu", n,
+                 dusk_profiler_lost(prof), want_tasks);
+        if (s.ncritical < want_critical)
+            fail("critical path of %zu tasks, expected %zu", s.ncritical, want_critical);
         if (c >= C_RESOURCES && dusk_profiler_nsamples(prof) < 2)
             fail("%zu resource samples in a run", dusk_profiler_nsamples(prof));
         dusk_profiler_free(prof);
@@ -334,6 +346,56 @@ static void read_trace(dusk_graph *g, const char *root)
     dusk_profiler_free(prof);
 }
 
+/* profile.overhead.1us: every recorder against none, as
+ * profile.overhead, on the graph's shape with 50,000 leaves whose every
+ * task first spins for 1 us (100,006 tasks, some 50 ms a run): what the
+ * recorders cost tasks that do some work. */
+static void measure_1us(FILE *devnull)
+{
+    enum { LEAVES = 50000, ROUNDS_1US = 15 };
+    const char *root;
+    dusk_graph *g = build_spin(LEAVES, 1000, &root);
+    if (!g) {
+        fail("building the 1 us graph failed");
+        return;
+    }
+    want_tasks = dusk_graph_size(g);
+    want_sum = (int64_t)LEAVES * (LEAVES + 1) / 2;
+    want_critical = 17;   /* 16 levels over an inc */
+    double ratio[NCONFIGS][ROUNDS_1US];
+    size_t nratio = 0;
+    for (int r = 0; r < ROUNDS_1US + 1 && !failures; r++) {
+        uint64_t ns[NCONFIGS] = {0};
+        int complete = r > 0;   /* the first round warms up */
+        for (int k = 0; k < NCONFIGS; k++) {
+            config c = (config)((r + k) % NCONFIGS);   /* each first in turn */
+            ns[c] = run_once(g, root, c, 0, devnull, NULL, NULL);
+            complete &= ns[c] != 0;
+        }
+        if (complete) {
+            for (int c = 1; c < NCONFIGS; c++)
+                ratio[c][nratio] = (double)ns[c] / (double)ns[C_OFF];
+            nratio++;
+        }
+    }
+    if (!failures && nratio) {
+        printf("profile.overhead.1us: %.1f %% (every recorder against none, tasks of 1 us, "
+               "median of %zu rounds)\n",
+               100.0 * (median(ratio[C_ALL], nratio) - 1), nratio);
+        printf("profile.overhead.1us.events: %.1f %%\n",
+               100.0 * (median(ratio[C_EVENTS], nratio) - 1));
+        printf("profile.overhead.1us.tasks_only: %.1f %%\n",
+               100.0 * (median(ratio[C_TASKS], nratio) - 1));
+        printf("profile.overhead.1us.resources: %.1f %%\n",
+               100.0 * (median(ratio[C_RESOURCES], nratio) - 1));
+    }
+    fflush(stdout);
+    want_tasks = NTASKS;
+    want_sum = SUM;
+    want_critical = 18;
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const char *root = NULL;
@@ -420,6 +482,8 @@ int main(void)
     }
     if (!failures)
         read_trace(g, root);
+    if (!failures)
+        measure_1us(devnull);
     fclose(devnull);
     dusk_graph_free(g);
     if (failures) {
