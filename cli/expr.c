@@ -891,13 +891,32 @@ typedef struct val {
 
 /* A creation call made once already (ones, zeros, full, empty of the same
  * shape, chunks, dtype and fill): the same array again, as Dask names such
- * calls by their arguments, so that `ones(s) + ones(s).T` has the tasks of
- * `x + x.T`. */
+ * calls by their arguments with the chunks normalised, so that
+ * `ones(s) + ones(s).T` has the tasks of `x + x.T`, and chunks=5 and
+ * chunks=(5, 5) make one array. */
 typedef struct made {
-    char key[400];
+    int f;
+    uint64_t fill;        /* the fill's bits: -0.0 is not 0.0 */
     dusk_array *a;
     struct made *next;
 } made;
+
+/* Whether a and b have the same dtype, shape and chunks. */
+static int same_grid(const dusk_array *a, const dusk_array *b)
+{
+    int nd = dusk_array_ndim(a);
+    if (dusk_array_dtype(a) != dusk_array_dtype(b) || nd != dusk_array_ndim(b))
+        return 0;
+    for (int k = 0; k < nd; k++) {
+        int64_t nb = dusk_array_numblocks(a, k);
+        if (dusk_array_shape(a)[k] != dusk_array_shape(b)[k] ||
+            nb != dusk_array_numblocks(b, k) ||
+            memcmp(dusk_array_chunks(a, k), dusk_array_chunks(b, k),
+                   (size_t)nb * sizeof(int64_t)) != 0)
+            return 0;
+    }
+    return 1;
+}
 
 typedef struct evaluator {
     const expr_env *env;
@@ -1556,25 +1575,22 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
             return -1;
-        char key[400];
-        int n = snprintf(key, sizeof key, "%d|%d|%a|%s|", f, (int)dt, fill, chunks);
-        for (int k = 0; k < s.ndim && n > 0 && (size_t)n < sizeof key; k++)
-            n += snprintf(key + n, sizeof key - (size_t)n, "%lld,", (long long)s.v[k]);
-        int keyed = n > 0 && (size_t)n < sizeof key;
-        for (const made *m = ev->made; keyed && m; m = m->next)
-            if (strcmp(m->key, key) == 0)
-                return check(ev, col, m->a, out);
         dusk_array *r = f == F_ONES    ? dusk_ones(ctx, s, chunks, dt)
                         : f == F_ZEROS ? dusk_zeros(ctx, s, chunks, dt)
                         : f == F_EMPTY ? dusk_empty(ctx, s, chunks, dt)
                                        : dusk_full(ctx, s, chunks, dt, fill);
         if (check(ev, col, r, out) < 0)
             return -1;
-        made *m = keyed ? ev_alloc(ev, sizeof *m) : NULL;
+        /* compared once made, when its chunks are normalised (the new one
+         * stays unused in the context: it has no task of the result's) */
+        uint64_t bits;
+        memcpy(&bits, &fill, sizeof bits);
+        for (const made *m = ev->made; m; m = m->next)
+            if (m->f == f && m->fill == bits && same_grid(m->a, r))
+                return check(ev, col, m->a, out);
+        made *m = ev_alloc(ev, sizeof *m);
         if (m) {   /* without memory it is only made again next time */
-            memcpy(m->key, key, sizeof key);
-            m->a = r;
-            m->next = ev->made;
+            *m = (made){f, bits, r, ev->made};
             ev->made = m;
         }
         return 0;

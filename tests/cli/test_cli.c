@@ -867,6 +867,24 @@ static void eval_same_calls_one_array(void **state)
     assert_ok(&r);
     assert_contains(r.out, "36 Tasks");
     done(&r);
+    /* chunks normalised, as Dask's names take them: 5 and (5, 5) are one
+     * array (27 tasks); the fill's sign and the dtype still tell arrays
+     * apart (36, as Dask's 12 and 12 for these on 4 blocks) */
+    r = dusk_cmd("eval 'ones((15, 15), chunks=5) + ones((15, 15), chunks=(5, 5)).T' "
+                 "--describe");
+    assert_ok(&r);
+    assert_contains(r.out, "27 Tasks");
+    done(&r);
+    r = dusk_cmd("eval 'full((15, 15), -0.0, chunks=5) + full((15, 15), 0.0, chunks=5)' "
+                 "--describe");
+    assert_ok(&r);
+    assert_contains(r.out, "27 Tasks");
+    done(&r);
+    r = dusk_cmd("eval 'full((15, 15), 2.0, chunks=5) + full((15, 15), 2.0, chunks=(5, 5))' "
+                 "--describe");
+    assert_ok(&r);
+    assert_contains(r.out, "18 Tasks");
+    done(&r);
     /* past 1,000 tasks the picture is the layer view, and the note says how
      * a command-line user asks for every task (not a C constant alone) */
     char svg[512];
