@@ -239,15 +239,19 @@ static int run_store(dusk_array *a, dusk_graph *g, const char *path, const char 
     return rc;
 }
 
-/* The lock file of path: ".NAME.dusk-lock" in path's directory (a
- * dusk_malloc'd string), or NULL. */
+/* The lock file of path: ".NAME.dusk-lock" in path's directory (NAME cut
+ * short where it is long: dusk__side_base), a dusk_malloc'd string, or
+ * NULL. */
 static char *lock_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0, n = strlen(path) + 16;
+    char side[DUSK__SIDE_MAX];
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    dusk__side_base(path + dir, 11, side);   /* "." ".dusk-lock" */
+    size_t n = dir + strlen(side) + 16;
     char *p = dusk_malloc(n);
     if (p)
-        snprintf(p, n, "%.*s.%s.dusk-lock", (int)dir, path, path + dir);
+        snprintf(p, n, "%.*s.%s.dusk-lock", (int)dir, path, side);
     return p;
 }
 
@@ -297,9 +301,10 @@ static void remove_stale(const char *path)
 {
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-    const char *base = path + dirlen;
-    size_t blen = strlen(base);
-    char *dirname = dusk_malloc(dirlen + 2), *victim = dusk_malloc(strlen(path) + 24);
+    char base[DUSK__SIDE_MAX];
+    dusk__side_base(path + dirlen, 18, base);   /* as core/util.c names it */
+    size_t blen = strlen(base), vcap = dirlen + blen + 24;
+    char *dirname = dusk_malloc(dirlen + 2), *victim = dusk_malloc(vcap);
     DIR *d = NULL;
     if (dirname && victim) {
         snprintf(dirname, dirlen + 2, "%.*s", (int)(dirlen ? dirlen : 1), dirlen ? path : ".");
@@ -316,7 +321,7 @@ static void remove_stale(const char *path)
             ours = ours && isalnum((unsigned char)n[i]);
         if (!ours)
             continue;
-        snprintf(victim, strlen(path) + 24, "%.*s%s", (int)dirlen, path, n);
+        snprintf(victim, vcap, "%.*s%s", (int)dirlen, path, n);
         struct stat st;
         if (lstat(victim, &st) == 0 && S_ISREG(st.st_mode))
             unlink(victim);

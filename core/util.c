@@ -474,7 +474,23 @@ const char *dusk__not_a_file(const struct stat *st)
                                                            : "a special file";
 }
 
-/* Creates "<dir>/.<name>.<random><ext>" for path, exclusively: sets *fd
+void dusk__side_base(const char *base, size_t extra, char out[DUSK__SIDE_MAX])
+{
+    enum { NAME_MAX_BYTES = 255, TAG = 17 };   /* "~" and 16 hex digits */
+    size_t n = strlen(base);
+    if (n + extra <= NAME_MAX_BYTES) {
+        memcpy(out, base, n + 1);
+        return;
+    }
+    size_t keep = extra + TAG < NAME_MAX_BYTES ? NAME_MAX_BYTES - extra - TAG : 0;
+    while (keep > 0 && ((unsigned char)base[keep] & 0xC0) == 0x80)
+        keep--;   /* not inside a UTF-8 character */
+    snprintf(out, DUSK__SIDE_MAX, "%.*s~%016llx", (int)keep, base,
+             (unsigned long long)dusk__hash_bytes(base, n));
+}
+
+/* Creates "<dir>/.<name>.<random><ext>" for path, exclusively (name: the
+ * base of path, cut short by dusk__side_base where it is long): sets *fd
  * and *tmp (dusk_malloc'd) and returns 0, or returns a code with err set. */
 static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, dusk_error *err)
 {
@@ -494,14 +510,16 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
     if (stat(path, &st) == 0 && dusk__not_a_file(&st))
         return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it is %s, not a plain file", path,
                               dusk__not_a_file(&st));
-    size_t cap = strlen(path) + strlen(ext) + 12;
+    char side[DUSK__SIDE_MAX];
+    dusk__side_base(base, 8 + strlen(ext), side);   /* "." "." 6 letters ext */
+    size_t cap = dirlen + strlen(side) + strlen(ext) + 12;
     char *t = dusk_malloc(cap);
     if (!t)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening %s", path);
     for (int attempt = 0; attempt < 100; attempt++) {
         char sfx[7];
         random_suffix(sfx);
-        snprintf(t, cap, "%.*s.%s.%s%s", (int)dirlen, path, base, sfx, ext);
+        snprintf(t, cap, "%.*s.%s.%s%s", (int)dirlen, path, side, sfx, ext);
         int fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd >= 0) {
             *tmp = t;

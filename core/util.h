@@ -192,6 +192,16 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
 char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err);
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
 
+/* What the names dusk makes beside a file (".NAME.XXXXXX.tmp", a store's
+ * lock ".NAME.dusk-lock") take of the file's name base, when they add
+ * `extra` bytes to it: base itself, or, where that would pass the 255
+ * bytes a file name may have, base cut short (at a character's start)
+ * and "~" and 16 hex digits of base's hash, which keeps long names that
+ * share their first 200 bytes apart. Writes it to out, which has room
+ * for DUSK__SIDE_MAX bytes. */
+enum { DUSK__SIDE_MAX = 256 };
+void dusk__side_base(const char *base, size_t extra, char out[DUSK__SIDE_MAX]);
+
 /* What a stat()ed path is when it is no plain file, for messages ("a pipe":
  * opening one waits for a writer; a rename over it would put a file in its
  * place); NULL for a plain file. */

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "dusk.h"
+#include "core/util.h"   /* dusk__side_base: the short name beside a long one */
 #include "dusk/array.h"
 #include "helpers.h"
 #include "h5_read.h"
@@ -615,6 +616,38 @@ static void test_stale_temporary_removed(void **state)
     assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
 }
 
+/* A name of 250 bytes: the store's lock and temporary files beside it cut
+ * the name short (they would pass the 255 bytes a name may have), and a
+ * store killed before its rename is cleaned up under that short name too. */
+static void test_store_long_name(void **state)
+{
+    (void)state;
+    char base[251], stale[300], path[4096], side[DUSK__SIDE_MAX];
+    memset(base, 'L', 247);
+    memcpy(base + 247, ".h5", 4);
+    dusk__side_base(base, 18, side);
+    snprintf(stale, sizeof stale, ".%s.Ab3xZ9.store.tmp", side);
+    assert_true(strlen(stale) <= 255);
+    put_file(scratch(stale), "half a store");
+    snprintf(path, sizeof path, "%s", scratch(base));
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(20, 20), "(10, 10)", DUSK_DT_F8);
+    if (dusk_array_store(a, path, "/x", NULL, NULL, &err))
+        fail_msg("store to a name of 250 bytes: %s", err.msg);
+    if (access(scratch(stale), F_OK) == 0)
+        fail_msg("the killed store's temporary file is still there");
+    int64_t n = 0;
+    double *back = h5_read_all(path, "/x", &n);
+    assert_non_null(back);
+    assert_int_equal(n, 400);
+    for (int64_t i = 0; i < n; i++)
+        assert_true(back[i] == 1.0);
+    free(back);
+    /* no lock or temporary file left under the short name */
+    assert_int_equal(count_entries_with(scratch_dir, strchr(side, '~')), 0);
+    assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
+}
+
 /* The same between two processes: a child stores /child while this one
  * stores /parent, both let go at once through a pipe. */
 static void test_two_processes_one_file(void **state)
@@ -803,6 +836,7 @@ int main(void)
         cmocka_unit_test_teardown(test_two_stores_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_stale_temporary_removed, reset_alloc),
+        cmocka_unit_test_teardown(test_store_long_name, reset_alloc),
         cmocka_unit_test_teardown(test_full_disk, unmount_teardown),
         cmocka_unit_test_teardown(test_worker_errors_quiet, reset_alloc),
     };

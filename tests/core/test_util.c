@@ -353,6 +353,62 @@ static void test_atomic_files(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Names of up to 255 bytes, the most a file name may have: the
+ * temporary file beside one cuts the name short (it would pass 255 with
+ * its dot, suffix and ".tmp"), and two long names that share their start
+ * still get temporary names of their own. */
+static void test_atomic_long_names(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    char base[256], path[1024], side[DUSK__SIDE_MAX], side2[DUSK__SIDE_MAX];
+    for (size_t n = 240; n <= 255; n += 5) {
+        memset(base, 'a', n);
+        base[n] = '\0';
+        snprintf(path, sizeof path, "%s/%s", dir, base);
+        dusk__atomic w;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk__atomic_open(&w, path, &err) != 0)
+            fail_msg("a name of %zu bytes: %s", n, err.msg);
+        assert_true(strlen(strrchr(w.tmp, '/') + 1) <= 255);
+        fputs("long", w.f);
+        assert_int_equal(dusk__atomic_close(&w, 1, &err), 0);
+        char *text = slurp(path, NULL);
+        assert_string_equal(text, "long");
+        free(text);
+        char *t = dusk__atomic_reserve(path, ".store.tmp", &err);
+        assert_non_null(t);
+        assert_true(strlen(strrchr(t, '/') + 1) <= 255);
+        assert_int_equal(dusk__atomic_commit(t, path, &err), 0);
+        dusk_free(t);
+        remove(path);
+    }
+    assert_int_equal(count_entries_with(dir, ".tmp"), 0);
+
+    /* short names are kept whole; long ones cut, told apart by the hash,
+     * and never inside a UTF-8 character */
+    dusk__side_base("out.h5", 18, side);
+    assert_string_equal(side, "out.h5");
+    memset(base, 'b', 250);
+    base[250] = '\0';
+    dusk__side_base(base, 18, side);
+    base[249] = 'c';
+    dusk__side_base(base, 18, side2);
+    assert_int_equal(strlen(side) + 18, 255);
+    assert_string_not_equal(side, side2);
+    assert_memory_equal(side, side2, 200);
+    for (size_t i = 0; i < 125; i++)
+        memcpy(base + 2 * i, "\xc3\xa9", 2);   /* 125 e-acutes */
+    base[250] = '\0';
+    for (size_t extra = 8; extra < 40; extra++) {
+        dusk__side_base(base, extra, side);
+        assert_true(strlen(side) + extra <= 255);
+        size_t cut = strcspn(side, "~");
+        assert_int_equal(cut % 2, 0);   /* whole characters */
+    }
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +419,7 @@ int main(void)
         cmocka_unit_test_teardown(test_strtab_pages, reset_alloc),
         cmocka_unit_test_teardown(test_arena_and_buf, reset_alloc),
         cmocka_unit_test_teardown(test_atomic_files, reset_alloc),
+        cmocka_unit_test_teardown(test_atomic_long_names, reset_alloc),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
