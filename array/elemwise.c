@@ -124,6 +124,16 @@ static void identity_map(const dusk_array *a, int (*map)[DUSK_MAXDIMS])
         map[0][d] = d;
 }
 
+/* NumPy has no floor division or remainder of complex numbers. */
+static dusk_array *no_complex_floordiv(dusk_array *a, dusk_binop op, dusk_dtype t)
+{
+    if ((op != DUSK_BINOP_FLOORDIV && op != DUSK_BINOP_MOD) || !dusk__dtype_is_complex(t))
+        return NULL;
+    return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers have no %s (nor in NumPy)",
+                            dusk__op_get(DUSK__OP_BINOP + op)->func.name,
+                            op == DUSK_BINOP_MOD ? "remainder" : "floor division");
+}
+
 dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
 {
     dusk_array *e = dusk__array_bad_input(a, b);
@@ -151,6 +161,8 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
     dusk_dtype ta = a->dtype, tb = b->dtype;
     if (op == DUSK_BINOP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
+    if ((e = no_complex_floordiv(a, op, dusk__promote(ta, tb))))
+        return e;
     /* Chunks must agree along shared axes of length > 1: refine both. */
     dusk_array *ua = unify(a, b), *ub = unify(b, a);
     if ((e = dusk__array_bad_input(ua, ub)))
@@ -182,7 +194,9 @@ dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool
     if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     dusk_dtype t = dusk__promote_scalar(a->dtype, s);
-    if (op >= DUSK_BINOP_LT)
+    if ((e = no_complex_floordiv(a, op, t)))
+        return e;
+    if (dusk__binop_compares(op))
         t = DUSK_DT_BOOL;
     else if (op == DUSK_BINOP_DIV && !dusk__dtype_is_inexact(t))
         t = DUSK_DT_F8;

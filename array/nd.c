@@ -298,14 +298,20 @@ dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
     return dusk__promote(a, m);
 }
 
+int dusk__binop_compares(dusk_binop op)
+{
+    return op >= DUSK_BINOP_LT && op <= DUSK_BINOP_NE;
+}
+
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
 {
-    if (op >= DUSK_BINOP_LT)
+    if (dusk__binop_compares(op))
         return DUSK_DT_BOOL;
     dusk_dtype t = dusk__promote(a, b);
     if (op == DUSK_BINOP_DIV && !dusk__dtype_is_inexact(t))
         return DUSK_DT_F8;
-    if (op == DUSK_BINOP_POW && t == DUSK_DT_BOOL)
+    if ((op == DUSK_BINOP_POW || op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) &&
+        t == DUSK_DT_BOOL)
         return DUSK_DT_I1;
     return t;
 }
@@ -398,8 +404,40 @@ static int oom(dusk_error *err)
 
 /* --- elementwise --------------------------------------------------------------- */
 
+/* NumPy's divmod of floats (npy_divmod): the quotient rounded down, and
+ * a remainder of y's sign with |remainder| < |y|; y == 0 gives x / y
+ * and fmod's nan. */
+static double f_floordiv(double x, double y, double *mod)
+{
+    double m = fmod(x, y);
+    if (y == 0) {
+        *mod = m;
+        return x / y;
+    }
+    double div = (x - m) / y;
+    if (m != 0) {
+        if ((y < 0) != (m < 0)) {
+            m += y;
+            div -= 1.0;
+        }
+    } else {
+        m = copysign(0.0, y);
+    }
+    double q;
+    if (div != 0) {
+        q = floor(div);
+        if (div - q > 0.5)
+            q += 1.0;
+    } else {
+        q = copysign(0.0, x / y);
+    }
+    *mod = m;
+    return q;
+}
+
 static double fop(dusk_binop op, double x, double y)
 {
+    double m;
     switch (op) {
     case DUSK_BINOP_ADD: return x + y;
     case DUSK_BINOP_SUB: return x - y;
@@ -412,6 +450,8 @@ static double fop(dusk_binop op, double x, double y)
     case DUSK_BINOP_GE: return x >= y;
     case DUSK_BINOP_EQ: return x == y;
     case DUSK_BINOP_NE: return x != y;
+    case DUSK_BINOP_FLOORDIV: return f_floordiv(x, y, &m);
+    case DUSK_BINOP_MOD: return f_floordiv(x, y, &m), m;
     default: return 0;
     }
 }
@@ -419,7 +459,12 @@ static double fop(dusk_binop op, double x, double y)
 static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
 {
     uint64_t ux = (uint64_t)x, uy = (uint64_t)y;
-    if (uns && op >= DUSK_BINOP_LT) {
+    if (uns && (op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD)) {
+        /* by 0: 0, as NumPy gives */
+        *r = uy == 0 ? 0 : (int64_t)(op == DUSK_BINOP_FLOORDIV ? ux / uy : ux % uy);
+        return 0;
+    }
+    if (uns && dusk__binop_compares(op)) {
         /* uint64 values past INT64_MAX compare as the large numbers they are */
         switch (op) {
         case DUSK_BINOP_LT: *r = ux < uy; return 0;
@@ -452,6 +497,27 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
     case DUSK_BINOP_GE: *r = x >= y; return 0;
     case DUSK_BINOP_EQ: *r = x == y; return 0;
     case DUSK_BINOP_NE: *r = x != y; return 0;
+    case DUSK_BINOP_FLOORDIV:
+    case DUSK_BINOP_MOD: {
+        /* by 0: 0, as NumPy gives; INT64_MIN // -1 wraps to itself
+         * (NumPy's result; C's division would trap) */
+        int64_t q, m;
+        if (y == 0) {
+            q = m = 0;
+        } else if (y == -1) {
+            q = (int64_t)(0 - ux);
+            m = 0;
+        } else {
+            q = x / y;
+            m = x % y;
+            if (m != 0 && (m < 0) != (y < 0)) {
+                q -= 1;
+                m += y;
+            }
+        }
+        *r = op == DUSK_BINOP_FLOORDIV ? q : m;
+        return 0;
+    }
     default: *r = 0; return 0;
     }
 }

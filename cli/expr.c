@@ -7,7 +7,7 @@
 **
 **   expr       := arith [ cmpop arith ]           cmpop: < <= > >= == !=
 **   arith      := term { ('+' | '-') term }
-**   term       := unary { ('*' | '/' | '@') unary }
+**   term       := unary { ('*' | '/' | '//' | '%' | '@') unary }
 **   unary      := ('-' | '+') unary | power
 **   power      := postfix [ '**' unary ]          so -2**2 is -(2**2), 2**-1 works
 **   postfix    := atom { '(' [args] ')' | '.' NAME | '[' subscripts ']' }
@@ -135,8 +135,9 @@ typedef struct parser {
 } parser;
 
 /* Operators, longest first so that "**" wins over "*". */
-static const char *const OPS[] = {"**", "<=", ">=", "==", "!=", "...", "+", "-", "*", "/",
-                                  "@", "<", ">", "(", ")", "[", "]", ",", ":", ".", "="};
+static const char *const OPS[] = {"**", "//", "<=", ">=", "==", "!=", "...", "+", "-", "*",
+                                  "/", "%", "@", "<", ">", "(", ")", "[", "]", ",", ":", ".",
+                                  "="};
 
 static void next(parser *ps)
 {
@@ -647,14 +648,12 @@ static expr *parse_unary(parser *ps)
 static expr *parse_term(parser *ps)
 {
     expr *e = parse_unary(ps);
-    while (e && (is_op(ps, "*") || is_op(ps, "/") || is_op(ps, "@"))) {
-        char op[2] = {*ps->tok.start, 0};
+    while (e && (is_op(ps, "*") || is_op(ps, "/") || is_op(ps, "//") || is_op(ps, "%") ||
+                 is_op(ps, "@"))) {
+        char op[3] = {*ps->tok.start, 0, 0};
         int col = ps->tok.col;
-        if (op[0] == '/' && ps->tok.start[1] == '/') {
-            ps->failed = 1;
-            set_error(ps->err, 2, col, "dusk has no '//' (floor division)");
-            return NULL;
-        }
+        if (is_op(ps, "//"))
+            op[1] = '/';
         next(ps);
         e = binop(ps, op, col, e, parse_unary(ps));
     }
@@ -1032,7 +1031,7 @@ enum {
     F_ONES, F_ZEROS, F_EMPTY, F_FULL, F_ARANGE, F_LINSPACE, F_NORMAL, F_UNIFORM, F_RANDOM,
     F_EXP, F_LOG, F_SQRT, F_SIN, F_COS, F_ABS, F_NEGATIVE,
     F_ADD, F_SUBTRACT, F_MULTIPLY, F_DIVIDE, F_POWER, F_LESS, F_LESS_EQUAL, F_GREATER,
-    F_GREATER_EQUAL, F_EQUAL, F_NOT_EQUAL,
+    F_GREATER_EQUAL, F_EQUAL, F_NOT_EQUAL, F_FLOOR_DIVIDE, F_REMAINDER,
     F_SUM, F_PROD, F_MEAN, F_STD, F_VAR, F_MIN, F_MAX, F_ANY, F_ALL,
     F_TRANSPOSE, F_ASTYPE, F_RECHUNK, F_SQUEEZE, F_CONCATENATE, F_STACK, F_TENSORDOT, F_DOT,
     F_MATMUL,
@@ -1043,7 +1042,7 @@ static const char *const FUNCS[F_COUNT] = {
     "random.uniform", "random.random",
     "exp", "log", "sqrt", "sin", "cos", "abs", "negative",
     "add", "subtract", "multiply", "divide", "power", "less", "less_equal", "greater",
-    "greater_equal", "equal", "not_equal",
+    "greater_equal", "equal", "not_equal", "floor_divide", "remainder",
     "sum", "prod", "mean", "std", "var", "min", "max", "any", "all",
     "transpose", "astype", "rechunk", "squeeze", "concatenate", "stack", "tensordot", "dot",
     "matmul",
@@ -1061,7 +1060,8 @@ static const char *const PARAMS[F_COUNT] = {
     [F_ADD] = "x1 x2|", [F_SUBTRACT] = "x1 x2|", [F_MULTIPLY] = "x1 x2|",
     [F_DIVIDE] = "x1 x2|", [F_POWER] = "x1 x2|", [F_LESS] = "x1 x2|",
     [F_LESS_EQUAL] = "x1 x2|", [F_GREATER] = "x1 x2|", [F_GREATER_EQUAL] = "x1 x2|",
-    [F_EQUAL] = "x1 x2|", [F_NOT_EQUAL] = "x1 x2|",
+    [F_EQUAL] = "x1 x2|", [F_NOT_EQUAL] = "x1 x2|", [F_FLOOR_DIVIDE] = "x1 x2|",
+    [F_REMAINDER] = "x1 x2|",
     [F_SUM] = "a|axis keepdims split_every", [F_PROD] = "a|axis keepdims split_every",
     [F_MEAN] = "a|axis keepdims split_every", [F_STD] = "a|axis keepdims ddof split_every",
     [F_VAR] = "a|axis keepdims ddof split_every", [F_MIN] = "a|axis keepdims split_every",
@@ -1075,7 +1075,7 @@ static const char *const PARAMS[F_COUNT] = {
 /* Other spellings NumPy has. */
 static const struct { const char *alias; int f; } ALIASES[] = {
     {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.standard_normal", F_NORMAL},
-    {"true_divide", F_DIVIDE},
+    {"true_divide", F_DIVIDE}, {"mod", F_REMAINDER},
 };
 
 static const char *const PREFIXES[] = {"np.", "numpy.", "da.", "dask.array."};
@@ -1450,7 +1450,42 @@ static const dusk_binop BINOP_OF_F[] = {
     [F_DIVIDE] = DUSK_BINOP_DIV, [F_POWER] = DUSK_BINOP_POW, [F_LESS] = DUSK_BINOP_LT,
     [F_LESS_EQUAL] = DUSK_BINOP_LE, [F_GREATER] = DUSK_BINOP_GT,
     [F_GREATER_EQUAL] = DUSK_BINOP_GE, [F_EQUAL] = DUSK_BINOP_EQ, [F_NOT_EQUAL] = DUSK_BINOP_NE,
+    [F_FLOOR_DIVIDE] = DUSK_BINOP_FLOORDIV, [F_REMAINDER] = DUSK_BINOP_MOD,
 };
+
+/* Python's // and % of two numbers: floored, the remainder of y's sign
+ * (y is not 0). */
+static double py_floordiv(double x, double y, int ints, double *mod)
+{
+    if (ints && y == -1) {
+        *mod = 0;
+        return -x;
+    }
+    if (ints && fabs(x) < 0x1p63 && fabs(y) < 0x1p63) {
+        /* exact in long long, where a double's quotient may round */
+        long long a = (long long)x, b = (long long)y, q = a / b, m = a % b;
+        if (m != 0 && (m < 0) != (b < 0)) {
+            q -= 1;
+            m += b;
+        }
+        *mod = (double)m;
+        return (double)q;
+    }
+    double m = fmod(x, y), div = (x - m) / y;
+    if (m != 0) {
+        if ((y < 0) != (m < 0)) {
+            m += y;
+            div -= 1.0;
+        }
+    } else {
+        m = copysign(0.0, y);
+    }
+    double q = div != 0 ? floor(div) : copysign(0.0, x / y);
+    if (div != 0 && div - q > 0.5)
+        q += 1.0;
+    *mod = m;
+    return q;
+}
 
 /* Python's arithmetic on two numbers. */
 static val num_binop(dusk_binop op, const val *a, const val *b)
@@ -1464,6 +1499,17 @@ static val num_binop(dusk_binop op, const val *a, const val *b)
     case DUSK_BINOP_MUL: r = num_val(x * y, ints); break;
     case DUSK_BINOP_DIV: r = num_val(x / y, 0); break;
     case DUSK_BINOP_POW: r = num_val(pow(x, y), ints && y >= 0); break;
+    case DUSK_BINOP_FLOORDIV: {
+        double m;
+        r = num_val(py_floordiv(x, y, ints, &m), ints);
+        break;
+    }
+    case DUSK_BINOP_MOD: {
+        double m;
+        py_floordiv(x, y, ints, &m);
+        r = num_val(m, ints);
+        break;
+    }
     case DUSK_BINOP_LT: r = num_val(x < y, 1); r.is_bool = 1; break;
     case DUSK_BINOP_LE: r = num_val(x <= y, 1); r.is_bool = 1; break;
     case DUSK_BINOP_GT: r = num_val(x > y, 1); r.is_bool = 1; break;
@@ -1480,8 +1526,10 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
                        const val *a, const val *b, val *out)
 {
     if (a->kind == V_NUM && b->kind == V_NUM) {
-        if (op == DUSK_BINOP_DIV && b->num == 0)
-            return fail(ev, 2, at->opcol, "division by zero");
+        if ((op == DUSK_BINOP_DIV || op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) &&
+            b->num == 0)
+            return fail(ev, 2, at->opcol, op == DUSK_BINOP_MOD ? "modulo by zero"
+                                                               : "division by zero");
         *out = num_binop(op, a, b);
         return 0;
     }
@@ -1665,6 +1713,7 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
     }
     case F_ADD: case F_SUBTRACT: case F_MULTIPLY: case F_DIVIDE: case F_POWER: case F_LESS:
     case F_LESS_EQUAL: case F_GREATER: case F_GREATER_EQUAL: case F_EQUAL: case F_NOT_EQUAL:
+    case F_FLOOR_DIVIDE: case F_REMAINDER:
         return apply_binop(ev, call, BINOP_OF_F[f], fname, &b.v[0], &b.v[1], out);
     case F_SUM: case F_PROD: case F_MEAN: case F_STD: case F_VAR: case F_MIN: case F_MAX:
     case F_ANY: case F_ALL: {
@@ -2051,7 +2100,8 @@ static int eval(evaluator *ev, const expr *e, val *out)
             {"+", DUSK_BINOP_ADD}, {"-", DUSK_BINOP_SUB}, {"*", DUSK_BINOP_MUL},
             {"/", DUSK_BINOP_DIV}, {"**", DUSK_BINOP_POW}, {"<", DUSK_BINOP_LT},
             {"<=", DUSK_BINOP_LE}, {">", DUSK_BINOP_GT}, {">=", DUSK_BINOP_GE},
-            {"==", DUSK_BINOP_EQ}, {"!=", DUSK_BINOP_NE}};
+            {"==", DUSK_BINOP_EQ}, {"!=", DUSK_BINOP_NE}, {"//", DUSK_BINOP_FLOORDIV},
+            {"%", DUSK_BINOP_MOD}};
         for (size_t i = 0; i < sizeof OPS_OF / sizeof *OPS_OF; i++)
             if (!strcmp(e->str, OPS_OF[i].op))
                 return apply_binop(ev, e, OPS_OF[i].b, e->str, &a, &b, out);

@@ -155,6 +155,11 @@ DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const
 typedef enum {
     DUSK_BINOP_ADD, DUSK_BINOP_SUB, DUSK_BINOP_MUL, DUSK_BINOP_DIV, DUSK_BINOP_POW,
     DUSK_BINOP_LT, DUSK_BINOP_LE, DUSK_BINOP_GT, DUSK_BINOP_GE, DUSK_BINOP_EQ, DUSK_BINOP_NE,
+    /* a // b and a % b, as NumPy's floor_divide and remainder: the
+     * quotient rounded down and a remainder of b's sign; an integer
+     * divided by 0 gives 0 (NumPy's result, which it warns of), a float
+     * inf or nan; complex numbers are refused */
+    DUSK_BINOP_FLOORDIV, DUSK_BINOP_MOD,
     DUSK_BINOP_COUNT
 } dusk_binop;
 typedef enum {

@@ -441,6 +441,100 @@ static void test_arithmetic_matches_numpy(void **state)
     assert_int_equal(seen, ncases);
 }
 
+/* a // b and a % b for every pair of real dtypes, against NumPy's
+ * floor_divide and remainder: the result's dtype and every number (a
+ * float's sign and nan included), over negatives, zeros, division by 0
+ * and by -1, inf and nan, in blocks of 5. */
+static void test_floordiv_mod_match_numpy(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    enum { N = 16, NREAL = 11 };
+    static const char *const codes[NREAL] = {"f8", "f4", "f2", "i8", "i4", "i2",
+                                             "i1", "u8", "u2", "u1", "b1"};
+    char *out = py(
+        "codes = ['f8','f4','f2','i8','i4','i2','i1','u8','u2','u1','b1']\n"
+        "def c(t): t = np.dtype(t); return 'b1' if t == np.bool_ else t.kind + str(t.itemsize)\n"
+        "a = [-7, 7, -7, 7, 0, 5, -5, 3, 100, -128, 0, 1, 2**63 - 1, 9, 6, -9]\n"
+        "b = [2, 2, -2, -2, 3, 0, 0, -1, 7, -1, 0, 1, 3, 4, 4, 4]\n"
+        "fa = a[:12] + [np.nan, -5, 5, -0.0]\n"
+        "fb = b[:12] + [2, np.inf, np.inf, 1]\n"
+        "for t in codes:\n"
+        "    f = np.dtype(t).kind == 'f'\n"
+        "    np.array(fa if f else a).astype(t).tofile('fa.' + t)\n"
+        "    np.array(fb if f else b).astype(t).tofile('fb.' + t)\n"
+        "for x in codes:\n"
+        "    for y in codes:\n"
+        "        p = np.fromfile('fa.' + x, x); q = np.fromfile('fb.' + y, y)\n"
+        "        for op, r in (('fd', p // q), ('md', p % q)):\n"
+        "            print(op, x, y, c(r.dtype), ' '.join(float(v).hex() for v in r))\n");
+    int lines = 0;
+    dusk_array *in_a[NREAL], *in_b[NREAL];
+    for (int i = 0; i < NREAL; i++) {
+        char f[16];
+        dusk_dtype t = dtype_of_code(codes[i]);
+        snprintf(f, sizeof f, "fa.%s", codes[i]);
+        void *buf = slurp(scratch(f), NULL);
+        in_a[i] = dusk_from_buffer(ctx, buf, t, DUSK_SHAPE(N), "5");
+        free(buf);
+        snprintf(f, sizeof f, "fb.%s", codes[i]);
+        buf = slurp(scratch(f), NULL);
+        in_b[i] = dusk_from_buffer(ctx, buf, t, DUSK_SHAPE(N), "5");
+        free(buf);
+    }
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char op[4], x[4], y[4], rc[4];
+        int at = 0;
+        if (sscanf(line, "%3s %3s %3s %3s %n", op, x, y, rc, &at) != 4)
+            continue;
+        int ix = -1, iy = -1;
+        for (int i = 0; i < NREAL; i++) {
+            ix = strcmp(codes[i], x) == 0 ? i : ix;
+            iy = strcmp(codes[i], y) == 0 ? i : iy;
+        }
+        assert_true(ix >= 0 && iy >= 0);
+        int mod = strcmp(op, "md") == 0;
+        dusk_array *r = dusk_array_binop(mod ? DUSK_BINOP_MOD : DUSK_BINOP_FLOORDIV, in_a[ix],
+                                         in_b[iy]);
+        dusk_dtype t = dusk_array_dtype(r);
+        if (strcmp(code(t), rc) != 0)
+            fail_msg("%s %s %s: dusk's dtype %s, numpy's %s", x, mod ? "%" : "//", y, code(t),
+                     rc);
+        dusk_value *v = compute(r, line);
+        const char *data = dusk_ndarray_data(v);
+        char *p = line + at;
+        for (int64_t i = 0; i < N; i++) {
+            char *end;
+            double want = strtod(p, &end);
+            assert_true(end != p);
+            p = end;
+            double got = ref_getf(data, t, i);
+            if (!(got == want && signbit(got) == signbit(want)) && !(isnan(got) && isnan(want)))
+                fail_msg("%s %s %s [%lld]: dusk %.17g, numpy %.17g", x, mod ? "%" : "//", y,
+                         (long long)i, got, want);
+        }
+        release(v);
+        lines++;
+    }
+    free(out);
+    assert_int_equal(lines, 2 * NREAL * NREAL);
+
+    /* complex numbers have none, as in NumPy */
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE(N), NULL, DUSK_DT_C16);
+    assert_int_equal(dusk_array_status(dusk_array_binop_scalar(DUSK_BINOP_FLOORDIV, z, 2, false),
+                                       &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "floordiv: complex numbers have no floor division (nor in NumPy)");
+    assert_int_equal(dusk_array_status(dusk_array_binop(DUSK_BINOP_MOD, in_a[0], z), &err),
+                     DUSK_EINVAL);
+    assert_string_equal(err.msg, "mod: complex numbers have no remainder (nor in NumPy)");
+    /* Dask's layer names */
+    assert_true(strncmp(dusk_array_name(dusk_array_binop(DUSK_BINOP_FLOORDIV, in_a[3], in_b[3])),
+                        "floordiv-", 9) == 0);
+    assert_true(strncmp(dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_MOD, in_a[3], 3, false)),
+                        "mod-", 4) == 0);
+}
+
 /* --- what is refused ------------------------------------------------------------- */
 
 static double twice(const double *x, int n, void *ud)
@@ -620,6 +714,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_int_scalars_at_the_range_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_floordiv_mod_match_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hdf5_with_h5py, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encoder_keeps_the_new_dtypes, setup, teardown),

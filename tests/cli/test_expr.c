@@ -62,6 +62,9 @@ static const parse_case PARSE[] = {
     {"x @ y + 1", "(+ (@ x y) 1)", 0, NULL},
     {"a * b @ c", "(@ (* a b) c)", 0, NULL},
     {"x * -1", "(* x (neg 1))", 0, NULL},
+    {"x // 2 % 3 * y", "(* (% (// x 2) 3) y)", 0, NULL},
+    {"-x // 2 ** 3", "(// (neg x) (** 2 3))", 0, NULL},
+    {"x + y % 2", "(+ x (% y 2))", 0, NULL},
     {"x - x.mean(axis=0)", "(- x (call (. x mean) (= axis 0)))", 0, NULL},
     /* comparisons */
     {"x < 1", "(< x 1)", 0, NULL},
@@ -155,7 +158,8 @@ static const parse_case PARSE[] = {
     {"x[1, ...", NULL, 9, "expected ',' or ']' in the index"},
     {"f(,)", NULL, 3, "expected an expression, found ','"},
     {"x\x01", NULL, 2, "the byte 0x01"},
-    {"x // 2", NULL, 3, "dusk has no '//'"},
+    {"x /// 2", NULL, 5, "expected an expression, found '/'"},
+    {"x % ", NULL, 5, "expected an expression, found the end"},
     {"sum(x, axis=0", NULL, 14, "expected ',' or ')' in the arguments, found the end"},
     {"x[:, [10, 1 5]]", NULL, 13, "expected ',' or ']'"},
     {"ones((15, 15), chunks=(5, 5)", NULL, 29, "expected ',' or ')'"},
@@ -302,6 +306,10 @@ static const eval_case EVAL_ERRORS[] = {
     {"w * 2", 2, 1, "=unknown name 'w'"},
     {"z.shape[0]", 2, 1, "=unknown name 'z'"},
     {"np.float32 + x", 2, 12, "'+' takes arrays and numbers, not a string and an array"},
+    {"x // (2 // 0)", 2, 9, "=division by zero"},
+    {"x % (2.5 % 0)", 2, 10, "=modulo by zero"},
+    {"x.astype('c16') // 2", 1, 17, "complex numbers have no floor division"},
+    {"remainder(x, x.astype('c8'))", 1, 10, "complex numbers have no remainder"},
 };
 
 static void test_eval_errors(void **state)
@@ -790,6 +798,8 @@ static const char *const NUMPY_EXPRS[] = {
     "np.concatenate([x, -x], axis=0).var(axis=1)",
     "np.dot(x[:7], x[:7].T) - 1 / (x[:7, :7] ** 2 + 1)",
     "x[..., None][::3, 5, 0] <= x[::3, 6]",
+    "(x * 7) // 2.5 + (x * 7) % -2.5 + np.floor_divide(x, 0.25) % 3",
+    "(x * 100).astype(\"i8\") // 7 - np.remainder((x * 100).astype(\"i2\"), -7) + (7 // 2) % -3",
 };
 
 static const char NUMPY_SCRIPT[] =
