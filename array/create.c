@@ -106,8 +106,8 @@ dusk_array *dusk_full(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks,
     return source(ctx, DUSK__OP_FULL_LIKE, shape, chunks, dtype, fill, 0, 0, "full");
 }
 
-dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double step,
-                        const char *chunks)
+static dusk_array *arange(dusk_array_ctx *ctx, double start, double stop, double step,
+                          const char *chunks, int floats)
 {
     if (!ctx)
         return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
@@ -120,10 +120,22 @@ dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double s
                                 start, stop, step, n, INT64_MAX);
     int64_t len = n > 0 ? (int64_t)n : 0;
     /* integers as NumPy makes them from Python ints, where they fit in int64 */
-    int whole = start == floor(start) && stop == floor(stop) && step == floor(step) &&
+    int whole = !floats && start == floor(start) && stop == floor(stop) && step == floor(step) &&
                 fabs(start) < 0x1p63 && fabs(stop) < 0x1p63 && fabs(step) < 0x1p63;
     return source(ctx, DUSK__OP_ARANGE, DUSK_SHAPE(len), chunks, whole ? DUSK_DT_I8 : DUSK_DT_F8,
                   start, step, 0, "arange");
+}
+
+dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double step,
+                        const char *chunks)
+{
+    return arange(ctx, start, stop, step, chunks, 0);
+}
+
+dusk_array *dusk_arange_f8(dusk_array_ctx *ctx, double start, double stop, double step,
+                           const char *chunks)
+{
+    return arange(ctx, start, stop, step, chunks, 1);
 }
 
 dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_t num,

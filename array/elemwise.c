@@ -124,14 +124,20 @@ static void identity_map(const dusk_array *a, int (*map)[DUSK_MAXDIMS])
         map[0][d] = d;
 }
 
-/* NumPy has no floor division or remainder of complex numbers. */
-static dusk_array *no_complex_floordiv(dusk_array *a, dusk_binop op, dusk_dtype t)
+/* What NumPy refuses too: floor division and remainder of complex
+ * numbers, bitwise operations of anything but integers and bools (t: the
+ * operands' common dtype). */
+static dusk_array *no_such_op(dusk_array *a, dusk_binop op, dusk_dtype t)
 {
-    if ((op != DUSK_BINOP_FLOORDIV && op != DUSK_BINOP_MOD) || !dusk__dtype_is_complex(t))
-        return NULL;
-    return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers have no %s (nor in NumPy)",
-                            dusk__op_get(DUSK__OP_BINOP + op)->func.name,
-                            op == DUSK_BINOP_MOD ? "remainder" : "floor division");
+    const char *name = dusk__op_get(DUSK__OP_BINOP + op)->func.name;
+    if ((op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) && dusk__dtype_is_complex(t))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers have no %s (nor in NumPy)",
+                                name, op == DUSK_BINOP_MOD ? "remainder" : "floor division");
+    if ((op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR) &&
+        dusk__dtype_is_inexact(t))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: bitwise operations take integers and "
+                                "bools, not %s (nor in NumPy)", name, dusk_dtype_name(t));
+    return NULL;
 }
 
 dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
@@ -161,7 +167,7 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
     dusk_dtype ta = a->dtype, tb = b->dtype;
     if (op == DUSK_BINOP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
-    if ((e = no_complex_floordiv(a, op, dusk__promote(ta, tb))))
+    if ((e = no_such_op(a, op, dusk__promote(ta, tb))))
         return e;
     /* Chunks must agree along shared axes of length > 1: refine both. */
     dusk_array *ua = unify(a, b), *ub = unify(b, a);
@@ -194,7 +200,7 @@ dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool
     if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     dusk_dtype t = dusk__promote_scalar(a->dtype, s);
-    if ((e = no_complex_floordiv(a, op, t)))
+    if ((e = no_such_op(a, op, t)))
         return e;
     if (dusk__binop_compares(op))
         t = DUSK_DT_BOOL;
@@ -218,6 +224,9 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     if (op == DUSK_UNOP_NEG && a->dtype == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "neg: the numpy boolean negative is not supported");
+    if (op == DUSK_UNOP_INVERT && dusk__dtype_is_inexact(a->dtype))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "invert: ~ takes integers and bools, not %s "
+                                "(nor in NumPy)", dusk_dtype_name(a->dtype));
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
     return dusk__blockwise(dusk__op_get(DUSK__OP_UNOP + op), op, &a, 1, map, a->ndim, a->shape,

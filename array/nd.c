@@ -320,7 +320,8 @@ dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
 {
     if (op == DUSK_UNOP_ABS || op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG)
         return dusk__dtype_real(a);   /* the same for real types */
-    if (op == DUSK_UNOP_NEG || op == DUSK_UNOP_CONJ || dusk__dtype_is_inexact(a))
+    if (op == DUSK_UNOP_NEG || op == DUSK_UNOP_CONJ || op == DUSK_UNOP_INVERT ||
+        dusk__dtype_is_inexact(a))
         return a;
     /* float16 for 1-byte inputs, float32 for 2-byte ones, as NumPy */
     return float_of(a);
@@ -452,6 +453,10 @@ static double fop(dusk_binop op, double x, double y)
     case DUSK_BINOP_NE: return x != y;
     case DUSK_BINOP_FLOORDIV: return f_floordiv(x, y, &m);
     case DUSK_BINOP_MOD: return f_floordiv(x, y, &m), m;
+    /* a nan wins; of equal ones (0.0 and -0.0), y, as NumPy's float32
+     * and float64 loops give (float16's: in dusk__nd_binop) */
+    case DUSK_BINOP_MAX: return isnan(x) || x > y ? x : y;
+    case DUSK_BINOP_MIN: return isnan(x) || x < y ? x : y;
     default: return 0;
     }
 }
@@ -462,6 +467,10 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
     if (uns && (op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD)) {
         /* by 0: 0, as NumPy gives */
         *r = uy == 0 ? 0 : (int64_t)(op == DUSK_BINOP_FLOORDIV ? ux / uy : ux % uy);
+        return 0;
+    }
+    if (uns && (op == DUSK_BINOP_MAX || op == DUSK_BINOP_MIN)) {
+        *r = (op == DUSK_BINOP_MAX) == (ux > uy) ? x : y;
         return 0;
     }
     if (uns && dusk__binop_compares(op)) {
@@ -497,6 +506,11 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
     case DUSK_BINOP_GE: *r = x >= y; return 0;
     case DUSK_BINOP_EQ: *r = x == y; return 0;
     case DUSK_BINOP_NE: *r = x != y; return 0;
+    case DUSK_BINOP_AND: *r = x & y; return 0;
+    case DUSK_BINOP_OR: *r = x | y; return 0;
+    case DUSK_BINOP_XOR: *r = x ^ y; return 0;
+    case DUSK_BINOP_MAX: *r = x > y ? x : y; return 0;
+    case DUSK_BINOP_MIN: *r = x < y ? x : y; return 0;
     case DUSK_BINOP_FLOORDIV:
     case DUSK_BINOP_MOD: {
         /* by 0: 0, as NumPy gives; INT64_MIN // -1 wraps to itself
@@ -540,6 +554,17 @@ static double complex cop(dusk_binop op, double complex x, double complex y)
     case DUSK_BINOP_GE: return xr > yr || (xr == yr && xi >= yi);
     case DUSK_BINOP_EQ: return x == y;
     case DUSK_BINOP_NE: return x != y;
+    case DUSK_BINOP_MAX:
+    case DUSK_BINOP_MIN: {
+        /* a number with a nan part wins, x first */
+        if (isnan(xr) || isnan(xi))
+            return x;
+        if (isnan(yr) || isnan(yi))
+            return y;
+        int x_greater = xr > yr || (xr == yr && xi > yi);
+        int x_less = xr < yr || (xr == yr && xi < yi);
+        return (op == DUSK_BINOP_MAX ? x_greater : x_less) ? x : y;
+    }
     default: return 0;
     }
 }
@@ -668,7 +693,9 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
         dusk_dtype common = dusk__promote(ta, tb);
         int as_complex = dusk__dtype_is_complex(common);
         int as_float = dusk__dtype_is_float(common) || op == DUSK_BINOP_DIV;
-        int as_bool = common == DUSK_DT_BOOL && (op == DUSK_BINOP_ADD || op == DUSK_BINOP_MUL);
+        int as_bool = common == DUSK_DT_BOOL &&
+                      (op == DUSK_BINOP_ADD || op == DUSK_BINOP_MUL || op == DUSK_BINOP_MAX ||
+                       op == DUSK_BINOP_MIN);
         int uns = dusk__dtype_is_unsigned(common);
         do {
             const char *pa = a->u.nd.data + it.off[0], *pb = b->u.nd.data + it.off[1];
@@ -681,10 +708,16 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
                 (void)so;
                 if (as_bool) {
                     int x = *pa != 0, y = *pb != 0;
-                    *po = (char)(op == DUSK_BINOP_ADD ? (x | y) : (x & y));
+                    *po = (char)(op == DUSK_BINOP_ADD || op == DUSK_BINOP_MAX ? (x | y) : (x & y));
                 } else if (as_complex) {
                     dusk__nd_storec(po, out_dtype, cop(op, dusk__nd_loadc(pa, ta),
                                                        dusk__nd_loadc(pb, tb)));
+                } else if (as_float && out_dtype == DUSK_DT_F2 &&
+                           (op == DUSK_BINOP_MAX || op == DUSK_BINOP_MIN)) {
+                    /* NumPy's float16 loop keeps x of equal ones (0.0, -0.0) */
+                    double x = dusk__nd_loadf(pa, ta), y = dusk__nd_loadf(pb, tb);
+                    int keep = isnan(x) || (op == DUSK_BINOP_MAX ? x >= y : x <= y);
+                    dusk__nd_storef(po, out_dtype, keep ? x : y);
                 } else if (as_float) {
                     dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),
                                                        dusk__nd_loadf(pb, tb)));
@@ -779,6 +812,9 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                                                                : dusk__nd_loadi(pa, ta));
                     else
                         dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
+                } else if (op == DUSK_UNOP_INVERT) {   /* integers and bools only */
+                    int64_t v = dusk__nd_loadi(pa, ta);
+                    dusk__nd_storei(po, t, ta == DUSK_DT_BOOL ? !v : ~v);
                 } else if (as_int && (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS ||
                                       op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG ||
                                       op == DUSK_UNOP_CONJ)) {

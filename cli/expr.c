@@ -5,10 +5,13 @@
 ** The grammar, Python's for the part NumPy users write (lowest binding
 ** first; { } repeats, [ ] is optional):
 **
-**   expr       := arith [ cmpop arith ]           cmpop: < <= > >= == !=
+**   expr       := bitor [ cmpop bitor ]           cmpop: < <= > >= == !=
+**   bitor      := bitxor { '|' bitxor }
+**   bitxor     := bitand { '^' bitand }
+**   bitand     := arith { '&' arith }               so write (x > 0) & (x < 1)
 **   arith      := term { ('+' | '-') term }
 **   term       := unary { ('*' | '/' | '//' | '%' | '@') unary }
-**   unary      := ('-' | '+') unary | power
+**   unary      := ('-' | '+' | '~') unary | power
 **   power      := postfix [ '**' unary ]          so -2**2 is -(2**2), 2**-1 works
 **   postfix    := atom { '(' [args] ')' | '.' NAME | '[' subscripts ']' }
 **   atom       := NUMBER | STRING | NAME | True | False | None
@@ -21,7 +24,7 @@
 **
 ** NUMBER is 12, 1.5, .5, 1e-3 (no sign: that is unary minus); STRING is
 ** '...' or "..." without escapes; NAME is [A-Za-z_][A-Za-z0-9_]*. Comparisons
-** do not chain (a < b < c is refused: dusk has no 'and' of arrays).
+** do not chain (a < b < c is refused: write (a < b) & (b < c)).
 **
 ** The tree lives in one block list owned by expr_tree (no node is freed on
 ** its own). Nesting deeper than EXPR_MAX_DEPTH is refused, so that no input
@@ -136,8 +139,8 @@ typedef struct parser {
 
 /* Operators, longest first so that "**" wins over "*". */
 static const char *const OPS[] = {"**", "//", "<=", ">=", "==", "!=", "...", "+", "-", "*",
-                                  "/", "%", "@", "<", ">", "(", ")", "[", "]", ",", ":", ".",
-                                  "="};
+                                  "/", "%", "@", "<", ">", "&", "|", "^", "~", "(", ")", "[",
+                                  "]", ",", ":", ".", "="};
 
 static void next(parser *ps)
 {
@@ -628,10 +631,11 @@ static expr *parse_unary(parser *ps)
         return NULL;
     expr *e;
     int col = ps->tok.col;
-    if (is_op(ps, "-")) {
+    if (is_op(ps, "-") || is_op(ps, "~")) {
+        expr_kind k = is_op(ps, "-") ? EXPR_NEG : EXPR_INVERT;
         next(ps);
         expr *a = parse_unary(ps);
-        e = a ? node(ps, EXPR_NEG, col, 1) : NULL;
+        e = a ? node(ps, k, col, 1) : NULL;
         if (e)
             e->kids[0] = a;
         e = deepen(ps, e);
@@ -672,6 +676,20 @@ static expr *parse_arith(parser *ps)
     return e;
 }
 
+/* & binds tighter than ^, which binds tighter than |; all of them
+ * looser than arithmetic and tighter than comparisons, as in Python. */
+static expr *parse_bits(parser *ps, int level)
+{
+    static const char *const OP[3] = {"|", "^", "&"};
+    expr *e = level == 3 ? parse_arith(ps) : parse_bits(ps, level + 1);
+    while (e && level < 3 && is_op(ps, OP[level])) {
+        int col = ps->tok.col;
+        next(ps);
+        e = binop(ps, OP[level], col, e, parse_bits(ps, level + 1));
+    }
+    return e;
+}
+
 static int is_cmp(const parser *ps)
 {
     return is_op(ps, "<") || is_op(ps, "<=") || is_op(ps, ">") || is_op(ps, ">=") ||
@@ -682,18 +700,18 @@ static expr *parse_expr(parser *ps)
 {
     if (enter(ps) < 0)
         return NULL;
-    expr *e = parse_arith(ps);
+    expr *e = parse_bits(ps, 0);
     if (e && is_cmp(ps)) {
         char op[3] = {0};
         memcpy(op, ps->tok.start, ps->tok.len);
         int col = ps->tok.col;
         next(ps);
-        e = binop(ps, op, col, e, parse_arith(ps));
+        e = binop(ps, op, col, e, parse_bits(ps, 0));
         if (e && is_cmp(ps)) {
             if (!ps->failed) {
                 ps->failed = 1;
                 set_error(ps->err, 2, ps->tok.col,
-                          "comparisons do not chain: write (a < b) * (b < c)");
+                          "comparisons do not chain: write (a < b) & (b < c)");
             }
             e = NULL;
         }
@@ -802,6 +820,7 @@ static void sexp(textbuf *o, const expr *e)
     case EXPR_ELLIPSIS: put(o, "..."); return;
     case EXPR_BINOP: head = e->str; break;
     case EXPR_NEG: head = "neg"; break;
+    case EXPR_INVERT: head = "~"; break;
     case EXPR_CALL: head = "call"; break;
     case EXPR_KEYWORD: put(o, "(= %s ", e->str); sexp(o, e->kids[0]); put(o, ")"); return;
     case EXPR_ATTR: put(o, "(. "); sexp(o, e->kids[0]); put(o, " %s)", e->str); return;
@@ -1031,7 +1050,8 @@ enum {
     F_ONES, F_ZEROS, F_EMPTY, F_FULL, F_ARANGE, F_LINSPACE, F_NORMAL, F_UNIFORM, F_RANDOM,
     F_EXP, F_LOG, F_SQRT, F_SIN, F_COS, F_ABS, F_NEGATIVE,
     F_ADD, F_SUBTRACT, F_MULTIPLY, F_DIVIDE, F_POWER, F_LESS, F_LESS_EQUAL, F_GREATER,
-    F_GREATER_EQUAL, F_EQUAL, F_NOT_EQUAL, F_FLOOR_DIVIDE, F_REMAINDER,
+    F_GREATER_EQUAL, F_EQUAL, F_NOT_EQUAL, F_FLOOR_DIVIDE, F_REMAINDER, F_BITWISE_AND,
+    F_BITWISE_OR, F_BITWISE_XOR, F_MAXIMUM, F_MINIMUM, F_INVERT,
     F_SUM, F_PROD, F_MEAN, F_STD, F_VAR, F_MIN, F_MAX, F_ANY, F_ALL,
     F_TRANSPOSE, F_ASTYPE, F_RECHUNK, F_SQUEEZE, F_CONCATENATE, F_STACK, F_TENSORDOT, F_DOT,
     F_MATMUL,
@@ -1042,7 +1062,8 @@ static const char *const FUNCS[F_COUNT] = {
     "random.uniform", "random.random",
     "exp", "log", "sqrt", "sin", "cos", "abs", "negative",
     "add", "subtract", "multiply", "divide", "power", "less", "less_equal", "greater",
-    "greater_equal", "equal", "not_equal", "floor_divide", "remainder",
+    "greater_equal", "equal", "not_equal", "floor_divide", "remainder", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "maximum", "minimum", "invert",
     "sum", "prod", "mean", "std", "var", "min", "max", "any", "all",
     "transpose", "astype", "rechunk", "squeeze", "concatenate", "stack", "tensordot", "dot",
     "matmul",
@@ -1061,7 +1082,9 @@ static const char *const PARAMS[F_COUNT] = {
     [F_DIVIDE] = "x1 x2|", [F_POWER] = "x1 x2|", [F_LESS] = "x1 x2|",
     [F_LESS_EQUAL] = "x1 x2|", [F_GREATER] = "x1 x2|", [F_GREATER_EQUAL] = "x1 x2|",
     [F_EQUAL] = "x1 x2|", [F_NOT_EQUAL] = "x1 x2|", [F_FLOOR_DIVIDE] = "x1 x2|",
-    [F_REMAINDER] = "x1 x2|",
+    [F_REMAINDER] = "x1 x2|", [F_BITWISE_AND] = "x1 x2|", [F_BITWISE_OR] = "x1 x2|",
+    [F_BITWISE_XOR] = "x1 x2|", [F_MAXIMUM] = "x1 x2|", [F_MINIMUM] = "x1 x2|",
+    [F_INVERT] = "x|",
     [F_SUM] = "a|axis keepdims split_every", [F_PROD] = "a|axis keepdims split_every",
     [F_MEAN] = "a|axis keepdims split_every", [F_STD] = "a|axis keepdims ddof split_every",
     [F_VAR] = "a|axis keepdims ddof split_every", [F_MIN] = "a|axis keepdims split_every",
@@ -1075,7 +1098,7 @@ static const char *const PARAMS[F_COUNT] = {
 /* Other spellings NumPy has. */
 static const struct { const char *alias; int f; } ALIASES[] = {
     {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.standard_normal", F_NORMAL},
-    {"true_divide", F_DIVIDE}, {"mod", F_REMAINDER},
+    {"true_divide", F_DIVIDE}, {"mod", F_REMAINDER}, {"bitwise_not", F_INVERT},
 };
 
 static const char *const PREFIXES[] = {"np.", "numpy.", "da.", "dask.array."};
@@ -1451,6 +1474,8 @@ static const dusk_binop BINOP_OF_F[] = {
     [F_LESS_EQUAL] = DUSK_BINOP_LE, [F_GREATER] = DUSK_BINOP_GT,
     [F_GREATER_EQUAL] = DUSK_BINOP_GE, [F_EQUAL] = DUSK_BINOP_EQ, [F_NOT_EQUAL] = DUSK_BINOP_NE,
     [F_FLOOR_DIVIDE] = DUSK_BINOP_FLOORDIV, [F_REMAINDER] = DUSK_BINOP_MOD,
+    [F_BITWISE_AND] = DUSK_BINOP_AND, [F_BITWISE_OR] = DUSK_BINOP_OR,
+    [F_BITWISE_XOR] = DUSK_BINOP_XOR, [F_MAXIMUM] = DUSK_BINOP_MAX, [F_MINIMUM] = DUSK_BINOP_MIN,
 };
 
 /* Python's // and % of two numbers: floored, the remainder of y's sign
@@ -1510,6 +1535,17 @@ static val num_binop(dusk_binop op, const val *a, const val *b)
         r = num_val(m, ints);
         break;
     }
+    case DUSK_BINOP_AND:   /* of integers (apply_binop checks): exact below 2**63 */
+    case DUSK_BINOP_OR:
+    case DUSK_BINOP_XOR: {
+        long long p = (long long)x, q = (long long)y;
+        r = num_val((double)(op == DUSK_BINOP_AND ? p & q : op == DUSK_BINOP_OR ? p | q : p ^ q),
+                    1);
+        r.is_bool = a->is_bool && b->is_bool;
+        break;
+    }
+    case DUSK_BINOP_MAX: r = num_val(isnan(x) || x > y ? x : y, ints); break;
+    case DUSK_BINOP_MIN: r = num_val(isnan(x) || x < y ? x : y, ints); break;
     case DUSK_BINOP_LT: r = num_val(x < y, 1); r.is_bool = 1; break;
     case DUSK_BINOP_LE: r = num_val(x <= y, 1); r.is_bool = 1; break;
     case DUSK_BINOP_GT: r = num_val(x > y, 1); r.is_bool = 1; break;
@@ -1530,11 +1566,27 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
             b->num == 0)
             return fail(ev, 2, at->opcol, op == DUSK_BINOP_MOD ? "modulo by zero"
                                                                : "division by zero");
+        if ((op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR) &&
+            (!a->is_int || !b->is_int || fabs(a->num) >= 0x1p63 || fabs(b->num) >= 0x1p63))
+            return fail(ev, 2, at->opcol, "'%s' takes integers and bools, not %s", opname,
+                        !a->is_int || !b->is_int ? "floats" : "integers past 64 bits");
         *out = num_binop(op, a, b);
         return 0;
     }
     if (a->kind == V_ARRAY && b->kind == V_ARRAY)
         return check(ev, at->opcol, dusk_array_binop(op, a->a, b->a), out);
+    const val *num = a->kind == V_NUM ? a : b, *arr = a->kind == V_NUM ? b : a;
+    if ((op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR) &&
+        num->kind == V_NUM && num->is_bool && arr->kind == V_ARRAY &&
+        dusk_array_dtype(arr->a) == DUSK_DT_BOOL) {
+        /* mask ^ True stays bool, as in NumPy: a bool scalar, which the
+         * C API (doubles) cannot say, as a 0-d bool array */
+        val t = *num;
+        if (to_array(ev, at, &t) < 0)
+            return -1;
+        return check(ev, at->opcol, a->kind == V_NUM ? dusk_array_binop(op, t.a, b->a)
+                                                     : dusk_array_binop(op, a->a, t.a), out);
+    }
     if (a->kind == V_ARRAY && b->kind == V_NUM)
         return check(ev, at->opcol, dusk_array_binop_scalar(op, a->a, b->num, false), out);
     if (a->kind == V_NUM && b->kind == V_ARRAY)
@@ -1548,7 +1600,11 @@ static int apply_unop(evaluator *ev, const expr *at, dusk_unop op, const val *a,
     if (a->kind == V_NUM) {
         double x = a->num;
         static double (*const fn[])(double) = {NULL, fabs, exp, log, sqrt, sin, cos};
-        if (op == DUSK_UNOP_NEG)
+        if (op == DUSK_UNOP_INVERT) {   /* Python's ~ of an int (and of a bool: ~True is -2) */
+            if (!a->is_int)
+                return fail(ev, 2, at->col, "~ takes integers and bools, not %s", kind_name(a));
+            *out = num_val(-x - 1, 1);
+        } else if (op == DUSK_UNOP_NEG)
             *out = num_val(-x, a->is_int);
         else if (op == DUSK_UNOP_ABS)
             *out = num_val(fabs(x), a->is_int);
@@ -1662,7 +1718,10 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
             return -1;
-        return check(ev, col, dusk_arange(ctx, start, stop, step, chunks), out);
+        /* NumPy's arange(5.) is of floats: a float among the bounds says so */
+        int floats = !b.v[0].is_int || (v1 && !v1->is_int) || (v2 && !v2->is_int);
+        return check(ev, col, (floats ? dusk_arange_f8 : dusk_arange)(ctx, start, stop, step,
+                                                                        chunks), out);
     }
     case F_LINSPACE: {
         double start = 0, stop = 0;
@@ -1706,6 +1765,8 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
                                       : dusk_random_uniform(ctx, (uint64_t)seed, p0, p1, s, chunks);
         return check(ev, col, r, out);
     }
+    case F_INVERT:
+        return apply_unop(ev, call, DUSK_UNOP_INVERT, &b.v[0], out);
     case F_EXP: case F_LOG: case F_SQRT: case F_SIN: case F_COS: case F_ABS: case F_NEGATIVE: {
         static const dusk_unop U[] = {DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT, DUSK_UNOP_SIN,
                                       DUSK_UNOP_COS, DUSK_UNOP_ABS, DUSK_UNOP_NEG};
@@ -1713,7 +1774,8 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
     }
     case F_ADD: case F_SUBTRACT: case F_MULTIPLY: case F_DIVIDE: case F_POWER: case F_LESS:
     case F_LESS_EQUAL: case F_GREATER: case F_GREATER_EQUAL: case F_EQUAL: case F_NOT_EQUAL:
-    case F_FLOOR_DIVIDE: case F_REMAINDER:
+    case F_FLOOR_DIVIDE: case F_REMAINDER: case F_BITWISE_AND: case F_BITWISE_OR:
+    case F_BITWISE_XOR: case F_MAXIMUM: case F_MINIMUM:
         return apply_binop(ev, call, BINOP_OF_F[f], fname, &b.v[0], &b.v[1], out);
     case F_SUM: case F_PROD: case F_MEAN: case F_STD: case F_VAR: case F_MIN: case F_MAX:
     case F_ANY: case F_ALL: {
@@ -2080,11 +2142,13 @@ static int eval(evaluator *ev, const expr *e, val *out)
         return fail(ev, 2, e->col, "a slice only stands inside an index");
     case EXPR_KEYWORD:
         return fail(ev, 2, e->col, "a keyword argument only stands inside a call");
-    case EXPR_NEG: {
+    case EXPR_NEG:
+    case EXPR_INVERT: {
         val a;
         if (eval(ev, e->kids[0], &a) < 0)
             return -1;
-        return apply_unop(ev, e, DUSK_UNOP_NEG, &a, out);
+        return apply_unop(ev, e, e->kind == EXPR_NEG ? DUSK_UNOP_NEG : DUSK_UNOP_INVERT, &a,
+                          out);
     }
     case EXPR_BINOP: {
         val a, b;
@@ -2101,7 +2165,8 @@ static int eval(evaluator *ev, const expr *e, val *out)
             {"/", DUSK_BINOP_DIV}, {"**", DUSK_BINOP_POW}, {"<", DUSK_BINOP_LT},
             {"<=", DUSK_BINOP_LE}, {">", DUSK_BINOP_GT}, {">=", DUSK_BINOP_GE},
             {"==", DUSK_BINOP_EQ}, {"!=", DUSK_BINOP_NE}, {"//", DUSK_BINOP_FLOORDIV},
-            {"%", DUSK_BINOP_MOD}};
+            {"%", DUSK_BINOP_MOD}, {"&", DUSK_BINOP_AND}, {"|", DUSK_BINOP_OR},
+            {"^", DUSK_BINOP_XOR}};
         for (size_t i = 0; i < sizeof OPS_OF / sizeof *OPS_OF; i++)
             if (!strcmp(e->str, OPS_OF[i].op))
                 return apply_binop(ev, e, OPS_OF[i].b, e->str, &a, &b, out);

@@ -31,7 +31,8 @@ typedef enum {
     EXPR_INDEX,     /* kids[0][kids[1], ...] */
     EXPR_SLICE,     /* start:stop:step, each kid NULL when left out */
     EXPR_TUPLE,     /* (a, b) */
-    EXPR_LIST       /* [a, b] */
+    EXPR_LIST,      /* [a, b] */
+    EXPR_INVERT     /* ~kids[0] */
 } expr_kind;
 
 typedef struct expr expr;

@@ -118,6 +118,10 @@ DUSK_API dusk_array *dusk_full(dusk_array_ctx *ctx, dusk_shape shape, const char
  * (i8 when start, stop and step are whole numbers). */
 DUSK_API dusk_array *dusk_arange(dusk_array_ctx *ctx, double start, double stop, double step,
                         const char *chunks);
+/* The same in float64 whatever the bounds: numpy.arange(5.) for a caller
+ * that knows one of them was written as a float. */
+DUSK_API dusk_array *dusk_arange_f8(dusk_array_ctx *ctx, double start, double stop, double step,
+                           const char *chunks);
 /* num points from start to stop inclusive, as numpy.linspace. */
 DUSK_API dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_t num,
                           const char *chunks);
@@ -160,6 +164,13 @@ typedef enum {
      * divided by 0 gives 0 (NumPy's result, which it warns of), a float
      * inf or nan; complex numbers are refused */
     DUSK_BINOP_FLOORDIV, DUSK_BINOP_MOD,
+    /* a & b, a | b, a ^ b of integers and bools (bitwise; of bools,
+     * logical), as NumPy's bitwise_and, _or and _xor: floats and complex
+     * numbers are refused */
+    DUSK_BINOP_AND, DUSK_BINOP_OR, DUSK_BINOP_XOR,
+    /* numpy.maximum and minimum: elementwise, a nan wins (complex
+     * numbers ordered as the comparisons order them) */
+    DUSK_BINOP_MAX, DUSK_BINOP_MIN,
     DUSK_BINOP_COUNT
 } dusk_binop;
 typedef enum {
@@ -169,6 +180,9 @@ typedef enum {
      * for complex64, float64 for complex128); of real numbers, the
      * numbers, zeros of their dtype and the numbers */
     DUSK_UNOP_REAL, DUSK_UNOP_IMAG, DUSK_UNOP_CONJ,
+    /* ~x: bitwise not of integers, logical not of bools (numpy.invert);
+     * floats and complex numbers are refused */
+    DUSK_UNOP_INVERT,
     DUSK_UNOP_COUNT
 } dusk_unop;
 

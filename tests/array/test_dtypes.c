@@ -441,33 +441,49 @@ static void test_arithmetic_matches_numpy(void **state)
     assert_int_equal(seen, ncases);
 }
 
-/* a // b and a % b for every pair of real dtypes, against NumPy's
- * floor_divide and remainder: the result's dtype and every number (a
- * float's sign and nan included), over negatives, zeros, division by 0
- * and by -1, inf and nan, in blocks of 5. */
-static void test_floordiv_mod_match_numpy(void **state)
+/* a // b, a % b, a & b, a | b, a ^ b, maximum, minimum and ~a for every
+ * (pair of) real dtype(s), against NumPy: the result's dtype and every
+ * number (a float's sign and nan included), over negatives, zeros,
+ * division by 0 and by -1, inf and nan, in blocks of 5; what NumPy
+ * refuses (bitwise operations of floats) is refused. */
+static void test_more_binops_match_numpy(void **state)
 {
     dusk_array_ctx *ctx = *state;
-    enum { N = 16, NREAL = 11 };
+    enum { N = 16, NREAL = 11, NOPS = 7 };
     static const char *const codes[NREAL] = {"f8", "f4", "f2", "i8", "i4", "i2",
                                              "i1", "u8", "u2", "u1", "b1"};
+    static const struct { const char *tag, *sym; dusk_binop op; } ops[NOPS] = {
+        {"fd", "//", DUSK_BINOP_FLOORDIV}, {"md", "%", DUSK_BINOP_MOD},
+        {"an", "&", DUSK_BINOP_AND},       {"or", "|", DUSK_BINOP_OR},
+        {"xo", "^", DUSK_BINOP_XOR},       {"mx", "maximum", DUSK_BINOP_MAX},
+        {"mn", "minimum", DUSK_BINOP_MIN},
+    };
     char *out = py(
         "codes = ['f8','f4','f2','i8','i4','i2','i1','u8','u2','u1','b1']\n"
         "def c(t): t = np.dtype(t); return 'b1' if t == np.bool_ else t.kind + str(t.itemsize)\n"
         "a = [-7, 7, -7, 7, 0, 5, -5, 3, 100, -128, 0, 1, 2**63 - 1, 9, 6, -9]\n"
         "b = [2, 2, -2, -2, 3, 0, 0, -1, 7, -1, 0, 1, 3, 4, 4, 4]\n"
         "fa = a[:12] + [np.nan, -5, 5, -0.0]\n"
-        "fb = b[:12] + [2, np.inf, np.inf, 1]\n"
+        "fb = b[:12] + [2, np.inf, np.nan, 0.0]\n"
         "for t in codes:\n"
         "    f = np.dtype(t).kind == 'f'\n"
         "    np.array(fa if f else a).astype(t).tofile('fa.' + t)\n"
         "    np.array(fb if f else b).astype(t).tofile('fb.' + t)\n"
+        "ops = [('fd', np.floor_divide), ('md', np.remainder), ('an', np.bitwise_and),\n"
+        "       ('or', np.bitwise_or), ('xo', np.bitwise_xor), ('mx', np.maximum),\n"
+        "       ('mn', np.minimum)]\n"
+        "def show(tag, x, y, f):\n"
+        "    try: r = f()\n"
+        "    except TypeError: print(tag, x, y, 'no'); return\n"
+        "    print(tag, x, y, c(r.dtype), ' '.join(float(v).hex() for v in r))\n"
         "for x in codes:\n"
+        "    p = np.fromfile('fa.' + x, x)\n"
+        "    show('iv', x, x, lambda: ~p)\n"
         "    for y in codes:\n"
-        "        p = np.fromfile('fa.' + x, x); q = np.fromfile('fb.' + y, y)\n"
-        "        for op, r in (('fd', p // q), ('md', p % q)):\n"
-        "            print(op, x, y, c(r.dtype), ' '.join(float(v).hex() for v in r))\n");
-    int lines = 0;
+        "        q = np.fromfile('fb.' + y, y)\n"
+        "        for tag, f in ops:\n"
+        "            show(tag, x, y, lambda: f(p, q))\n");
+    int lines = 0, refused = 0;
     dusk_array *in_a[NREAL], *in_b[NREAL];
     for (int i = 0; i < NREAL; i++) {
         char f[16];
@@ -483,23 +499,35 @@ static void test_floordiv_mod_match_numpy(void **state)
     }
     for (char *save = NULL, *line = strtok_r(out, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
-        char op[4], x[4], y[4], rc[4];
+        char tag[4], x[4], y[4], rc[4];
         int at = 0;
-        if (sscanf(line, "%3s %3s %3s %3s %n", op, x, y, rc, &at) != 4)
+        if (sscanf(line, "%3s %3s %3s %3s %n", tag, x, y, rc, &at) != 4)
             continue;
-        int ix = -1, iy = -1;
+        int ix = -1, iy = -1, k = -1;
         for (int i = 0; i < NREAL; i++) {
             ix = strcmp(codes[i], x) == 0 ? i : ix;
             iy = strcmp(codes[i], y) == 0 ? i : iy;
         }
-        assert_true(ix >= 0 && iy >= 0);
-        int mod = strcmp(op, "md") == 0;
-        dusk_array *r = dusk_array_binop(mod ? DUSK_BINOP_MOD : DUSK_BINOP_FLOORDIV, in_a[ix],
-                                         in_b[iy]);
+        for (int i = 0; i < NOPS; i++)
+            k = strcmp(ops[i].tag, tag) == 0 ? i : k;
+        int inv = strcmp(tag, "iv") == 0;
+        assert_true(ix >= 0 && iy >= 0 && (k >= 0 || inv));
+        const char *sym = inv ? "~" : ops[k].sym;
+        dusk_array *r = inv ? dusk_array_unop(DUSK_UNOP_INVERT, in_a[ix])
+                            : dusk_array_binop(ops[k].op, in_a[ix], in_b[iy]);
+        dusk_error err = DUSK_ERROR_INIT;
+        if (strcmp(rc, "no") == 0) {   /* NumPy refuses it */
+            if (dusk_array_status(r, &err) != DUSK_EINVAL || !strstr(err.msg, "(nor in NumPy)"))
+                fail_msg("%s %s %s: NumPy refuses it, dusk gives %s", x, sym, y,
+                         err.code ? err.msg : "an array");
+            lines++, refused++;
+            continue;
+        }
+        if (dusk_array_status(r, &err) != 0)
+            fail_msg("%s %s %s: %s", x, sym, y, err.msg);
         dusk_dtype t = dusk_array_dtype(r);
         if (strcmp(code(t), rc) != 0)
-            fail_msg("%s %s %s: dusk's dtype %s, numpy's %s", x, mod ? "%" : "//", y, code(t),
-                     rc);
+            fail_msg("%s %s %s: dusk's dtype %s, numpy's %s", x, sym, y, code(t), rc);
         dusk_value *v = compute(r, line);
         const char *data = dusk_ndarray_data(v);
         char *p = line + at;
@@ -510,16 +538,19 @@ static void test_floordiv_mod_match_numpy(void **state)
             p = end;
             double got = ref_getf(data, t, i);
             if (!(got == want && signbit(got) == signbit(want)) && !(isnan(got) && isnan(want)))
-                fail_msg("%s %s %s [%lld]: dusk %.17g, numpy %.17g", x, mod ? "%" : "//", y,
-                         (long long)i, got, want);
+                fail_msg("%s %s %s [%lld]: dusk %.17g, numpy %.17g", x, sym, y, (long long)i,
+                         got, want);
         }
         release(v);
         lines++;
     }
     free(out);
-    assert_int_equal(lines, 2 * NREAL * NREAL);
+    assert_int_equal(lines, NOPS * NREAL * NREAL + NREAL);
+    /* the bitwise operations of a float operand or of uint64 with a
+     * signed integer (their common type is float64), and ~ of floats */
+    assert_int_equal(refused, 3 * (NREAL * NREAL - 8 * 8 + 2 * 4) + 3);
 
-    /* complex numbers have none, as in NumPy */
+    /* complex numbers have no floor division or remainder, as in NumPy */
     dusk_error err = DUSK_ERROR_INIT;
     dusk_array *z = dusk_ones(ctx, DUSK_SHAPE(N), NULL, DUSK_DT_C16);
     assert_int_equal(dusk_array_status(dusk_array_binop_scalar(DUSK_BINOP_FLOORDIV, z, 2, false),
@@ -529,10 +560,13 @@ static void test_floordiv_mod_match_numpy(void **state)
                      DUSK_EINVAL);
     assert_string_equal(err.msg, "mod: complex numbers have no remainder (nor in NumPy)");
     /* Dask's layer names */
-    assert_true(strncmp(dusk_array_name(dusk_array_binop(DUSK_BINOP_FLOORDIV, in_a[3], in_b[3])),
-                        "floordiv-", 9) == 0);
-    assert_true(strncmp(dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_MOD, in_a[3], 3, false)),
-                        "mod-", 4) == 0);
+    static const char *const names[] = {"floordiv-", "mod-", "and_-", "or_-", "xor-",
+                                        "maximum-", "minimum-"};
+    for (int i = 0; i < NOPS; i++)
+        assert_true(strncmp(dusk_array_name(dusk_array_binop(ops[i].op, in_a[3], in_b[3])),
+                            names[i], strlen(names[i])) == 0);
+    assert_true(strncmp(dusk_array_name(dusk_array_unop(DUSK_UNOP_INVERT, in_a[10])), "invert-",
+                        7) == 0);
 }
 
 /* --- what is refused ------------------------------------------------------------- */
@@ -714,7 +748,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_int_scalars_at_the_range_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_floordiv_mod_match_numpy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_more_binops_match_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hdf5_with_h5py, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encoder_keeps_the_new_dtypes, setup, teardown),

@@ -65,6 +65,13 @@ static const parse_case PARSE[] = {
     {"x // 2 % 3 * y", "(* (% (// x 2) 3) y)", 0, NULL},
     {"-x // 2 ** 3", "(// (neg x) (** 2 3))", 0, NULL},
     {"x + y % 2", "(+ x (% y 2))", 0, NULL},
+    {"x > 0 & y < 1", NULL, 11, "comparisons do not chain"},
+    {"(x > 0) & (y < 1)", "(& (> x 0) (< y 1))", 0, NULL},
+    {"a | b ^ c & d", "(| a (^ b (& c d)))", 0, NULL},
+    {"a & b + 1", "(& a (+ b 1))", 0, NULL},
+    {"~x ** 2", "(~ (** x 2))", 0, NULL},
+    {"~-x", "(~ (neg x))", 0, NULL},
+    {"a | b < c ^ d", "(< (| a b) (^ c d))", 0, NULL},
     {"x - x.mean(axis=0)", "(- x (call (. x mean) (= axis 0)))", 0, NULL},
     /* comparisons */
     {"x < 1", "(< x 1)", 0, NULL},
@@ -146,7 +153,6 @@ static const parse_case PARSE[] = {
     {"x.(1)", NULL, 3, "expected a name after '.'"},
     {"x $ 1", NULL, 3, "unexpected '$'"},
     {"x # 1", NULL, 3, "unexpected '#'"},
-    {"x & y", NULL, 3, "unexpected '&'"},
     {"3x", NULL, 2, "unexpected 'x'"},
     {"1e", NULL, 2, "unexpected 'e'"},
     {"'f4", NULL, 1, "a string that is not closed"},
@@ -160,6 +166,8 @@ static const parse_case PARSE[] = {
     {"x\x01", NULL, 2, "the byte 0x01"},
     {"x /// 2", NULL, 5, "expected an expression, found '/'"},
     {"x % ", NULL, 5, "expected an expression, found the end"},
+    {"x & ", NULL, 5, "expected an expression, found the end"},
+    {"x ~ y", NULL, 3, "expected an operator or the end, found '~'"},
     {"sum(x, axis=0", NULL, 14, "expected ',' or ')' in the arguments, found the end"},
     {"x[:, [10, 1 5]]", NULL, 13, "expected ',' or ']'"},
     {"ones((15, 15), chunks=(5, 5)", NULL, 29, "expected ',' or ')'"},
@@ -310,6 +318,10 @@ static const eval_case EVAL_ERRORS[] = {
     {"x % (2.5 % 0)", 2, 10, "=modulo by zero"},
     {"x.astype('c16') // 2", 1, 17, "complex numbers have no floor division"},
     {"remainder(x, x.astype('c8'))", 1, 10, "complex numbers have no remainder"},
+    {"x & 1", 1, 3, "bitwise operations take integers and bools, not float64"},
+    {"~x", 1, 1, "~ takes integers and bools, not float64"},
+    {"1.5 | 2", 2, 5, "'|' takes integers and bools, not floats"},
+    {"~2.5", 2, 1, "~ takes integers and bools"},
 };
 
 static void test_eval_errors(void **state)
@@ -449,6 +461,20 @@ static void test_eval_values(void **state)
         {"zeros(4, dtype='i4', chunks=2)", dusk_zeros(ctx, DUSK_SHAPE(4), "2", DUSK_DT_I4)},
         {"full((2, 3), 7)", dusk_full(ctx, DUSK_SHAPE(2, 3), "auto", DUSK_DT_I8, 7)},
         {"arange(10)", dusk_arange(ctx, 0, 10, 1, "auto")},
+        {"arange(10.)", dusk_arange_f8(ctx, 0, 10, 1, "auto")},   /* NumPy's float64 */
+        {"arange(0, 10, 1.0)", dusk_arange_f8(ctx, 0, 10, 1, "auto")},
+        {"(x > 0) & ~(y < 1) | (x == 2) ^ True",
+         dusk_array_binop(DUSK_BINOP_OR,
+                          dusk_array_binop(DUSK_BINOP_AND,
+                                           dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false),
+                                           dusk_array_unop(DUSK_UNOP_INVERT,
+                                                           dusk_array_binop_scalar(DUSK_BINOP_LT, y, 1, false))),
+                          dusk_array_binop(DUSK_BINOP_XOR,
+                                           dusk_array_binop_scalar(DUSK_BINOP_EQ, x, 2, false),
+                                           dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_BOOL, 1)))},
+        {"maximum(x, 0) - np.minimum(x, y)",
+         dusk_array_sub(dusk_array_binop_scalar(DUSK_BINOP_MAX, x, 0, false),
+                        dusk_array_binop(DUSK_BINOP_MIN, x, y))},
         {"arange(1, 2, 0.25, chunks=3)", dusk_arange(ctx, 1, 2, 0.25, "3")},
         {"linspace(0, 1, 5)", dusk_linspace(ctx, 0, 1, 5, "auto")},
         {"random.normal(2, 3, size=(4, 4), chunks=2, seed=7)",
@@ -800,6 +826,8 @@ static const char *const NUMPY_EXPRS[] = {
     "x[..., None][::3, 5, 0] <= x[::3, 6]",
     "(x * 7) // 2.5 + (x * 7) % -2.5 + np.floor_divide(x, 0.25) % 3",
     "(x * 100).astype(\"i8\") // 7 - np.remainder((x * 100).astype(\"i2\"), -7) + (7 // 2) % -3",
+    "((x > 0) & (x < 0.5)) | ~(x < -0.5) ^ (x[:1] > 0)",
+    "(np.maximum(x, 0.25) - np.minimum(x, x[::-1])) * ((x * 10).astype(\"i4\") & 6 | 1)",
 };
 
 static const char NUMPY_SCRIPT[] =
