@@ -206,6 +206,25 @@ def test_creation_functions():
     assert da.compute(z.sum(), z.max()) == (a.sum(), a.max())
 
 
+def test_transpose_and_tensordot_axes_as_numpy_reads_them():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    z = da.from_array(a, chunks=(1, 2, 3))
+    # negative axes count from the end (they were read as a shape: "negative dimension")
+    np.testing.assert_array_equal(z.transpose(-1, 0, -2).compute(), a.transpose(-1, 0, -2))
+    np.testing.assert_array_equal(da.transpose(z, (-3, -1, -2)).compute(), a.transpose(0, 2, 1))
+    # an axis past an int's range is out of bounds, not wrapped onto axis 1 by a cast
+    with pytest.raises(ValueError, match="out of bounds"):
+        z.transpose(2 ** 32 + 1, 0, 2)
+    with pytest.raises(ValueError, match="out of bounds"):
+        da.tensordot(z, z, axes=([2 ** 32 + 1], [1]))
+    with pytest.raises(ValueError, match="out of bounds"):
+        da.tensordot(z, z, axes=([0], [2 ** 64]))
+    with pytest.raises(TypeError, match="axis must be an int"):
+        z.transpose(0, 1.0, 2)
+    np.testing.assert_allclose(da.tensordot(z, z, axes=([-1, 0], [2, -3])).compute(),
+                               np.tensordot(a, a, ([-1, 0], [2, -3])))
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
