@@ -829,7 +829,12 @@ static dusk_qr sfqr(dusk_array *a)
 dusk_qr dusk_linalg_qr(dusk_array *a)
 {
     dusk_array *e = la_input(a, NULL, "qr");
-    if (!e && a->ndim == 2 && a->nb[0] > 1 && a->nb[1] > 1) {
+    if (!e && a->ndim != 2) {   /* here, so that the message names qr, not tsqr */
+        char sh[128];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "qr: takes a 2-d array, not one of shape %s", sh);
+    }
+    if (!e && a->nb[0] > 1 && a->nb[1] > 1) {
         char sh[128], ch[256];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
         fmt_chunks(a, ch, sizeof ch);
@@ -841,7 +846,7 @@ dusk_qr dusk_linalg_qr(dusk_array *a)
     if (e)
         return (dusk_qr){e, e};
     /* Dask's choice: tsqr for one column of several blocks, sfqr for one row */
-    if (a->ndim == 2 && a->nb[0] == 1)
+    if (a->nb[0] == 1)
         return sfqr(a);
     return dusk_linalg_tsqr(a);
 }

@@ -652,6 +652,19 @@ static void test_errors(void **state)
     const char *c3[] = {"2-d", "(4, 4, 4)", NULL};
     expect_error(dusk_linalg_qr(cube).q, "qr of 3-d", c3);
     expect_error(dusk_linalg_svd(cube).s, "svd of 3-d", c3);
+    /* in several blocks along axis 0, or 1-d: the message names qr, which
+     * was called, not tsqr */
+    dusk_array *odd[2] = {dusk_ones(ctx, DUSK_SHAPE(4, 4, 4), "(2, 4, 4)", DUSK_DT_F8),
+                          dusk_ones(ctx, DUSK_SHAPE(6), "2", DUSK_DT_F8)};
+    const char *c3b[] = {"qr: takes a 2-d array", "(4, 4, 4)", NULL};
+    const char *c1[] = {"qr: takes a 2-d array", "(6,)", NULL};
+    for (int i = 0; i < 2; i++) {
+        dusk_error oerr = DUSK_ERROR_INIT;
+        expect_error(dusk_linalg_qr(odd[i]).r, "qr of a blocked 3-d or 1-d array", i ? c1 : c3b);
+        dusk_array_status(dusk_linalg_qr(odd[i]).q, &oerr);
+        if (contains(oerr.msg, "tsqr"))
+            fail_msg("qr of a blocked 3-d or 1-d array: \"%s\" names tsqr", oerr.msg);
+    }
 
     /* NULL and an array in an error state */
     const char *none[] = {NULL};
