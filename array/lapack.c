@@ -1590,6 +1590,12 @@ dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: no b given");
     if (!e && a->ctx != b->ctx)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a and b belong to different contexts");
+    if (!e && a->ndim != 2) {   /* here, so that the message names lstsq, not qr */
+        char sa[128];
+        dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a must be a 2-d array, not one of "
+                             "shape %s", sa);
+    }
     if (!e && (b->ndim < 1 || b->ndim > 2 || (a->ndim == 2 && b->shape[0] != a->shape[0]))) {
         char sa[128], sb[128];
         dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);

@@ -1264,6 +1264,10 @@ static void test_lstsq_errors(void **state)
     r = dusk_linalg_lstsq(wide, dusk_ones(ctx, DUSK_SHAPE(4), "4", DUSK_DT_F8));
     expect_error(r.x, "wide", fat);
     assert_ptr_equal(r.s, r.x);
+    /* an a that is not 2-d: named by lstsq (it was tsqr's message) */
+    dusk_array *flat = dusk_ones(ctx, DUSK_SHAPE(12), "6", DUSK_DT_F8);
+    const char *one_d[] = {"lstsq: a must be a 2-d array", "(12,)", NULL};
+    expect_error(dusk_linalg_lstsq(flat, b).x, "1-d a", one_d);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_lstsq(NULL, b).x, "NULL a", none);
     expect_error(dusk_linalg_lstsq(a, NULL).residuals, "NULL b", none);
