@@ -1516,8 +1516,11 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
             goto done;
         }
     }
+    /* R^T R is positive semi-definite: the eigenvalues rounding leaves
+     * below 0 (of a rank-deficient a) are 0, not the NaN singular values
+     * Dask's sqrt gives them (NaN itself stays NaN) */
     for (int64_t i = 0; i < n; i++)
-        ((double *)v->u.nd.data)[i] = sqrt(e[n - 1 - i]);
+        ((double *)v->u.nd.data)[i] = sqrt(e[n - 1 - i] < 0 ? 0 : e[n - 1 - i]);
     *out = in_dtype(t, v);
     v = NULL;
     if (!*out)
