@@ -386,7 +386,19 @@ class Array(_dusk.Array):
             seen = [a + self.ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axis]
             if len(set(seen)) != len(seen):
                 raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
-        return _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
+        if dtype is not None and name == "mean" and np.dtype(dtype).kind in "biu":
+            # NumPy's mean(dtype=int): the sum in that dtype (wrapping), divided,
+            # cast back; dusk's mean is a float's
+            s = x._red("sum", axis, keepdims, split_every, dtype=dtype)
+            n = x.size // builtins.max(s.size, 1) if x.size else 0
+            return (s / n).astype(dtype)
+        r = _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
+        if dtype is not None and r.dtype != np.dtype(dtype):
+            # NumPy gives the dtype asked for; dusk's sum and prod of small integers
+            # and bools are 64-bit (so cast back: the same bits NumPy's wrapping
+            # sum in that dtype has), its var and std floats
+            r = r.astype(dtype)
+        return r
 
     def sum(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
         _no_out(out)

@@ -225,6 +225,28 @@ def test_transpose_and_tensordot_axes_as_numpy_reads_them():
                                np.tensordot(a, a, ([-1, 0], [2, -3])))
 
 
+def test_reductions_give_the_dtype_asked_for():
+    a = np.arange(-50, 50, dtype="i4").reshape(10, 10)
+    x = da.from_array(a, chunks=3)
+    # NumPy sums in the dtype given, wrapping: 206 in uint8 (dusk gave 12750 as uint64)
+    for op, dt in (("sum", "i1"), ("sum", "u1"), ("prod", "i2"), ("sum", bool), ("prod", bool)):
+        want = getattr(a, op)(dtype=dt)
+        got = getattr(x, op)(dtype=dt)
+        assert got.dtype == want.dtype, (op, dt)
+        assert got.compute() == want and got.compute().dtype == want.dtype, (op, dt)
+    np.testing.assert_array_equal(x.sum(axis=1, dtype="u1").compute(), a.sum(axis=1, dtype="u1"))
+    # mean(dtype=int): the wrapped sum divided and cast back (dusk gave -0.5, float64)
+    for dt in ("i4", "i1", "u1", bool):
+        for axis in (None, 0):
+            want = a.mean(axis=axis, dtype=dt)
+            got = x.mean(axis=axis, dtype=dt).compute()
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    big = np.full(10, 100, dtype="i4")
+    assert da.from_array(big, chunks=4).mean(dtype="i1").compute() == big.mean(dtype="i1") == -2
+    assert x.var(dtype="i4").dtype == a.var(dtype="i4").dtype
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
