@@ -346,8 +346,8 @@ class Array(_dusk.Array):
 
     # --- shape ------------------------------------------------------------------------
     def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = axes[0]
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]   # x.transpose(None), as np.transpose(x) calls it: reversed
         return _apply("_transpose", self, tuple(axes) if axes else None)
 
     def astype(self, dtype):

@@ -223,6 +223,10 @@ def test_transpose_and_tensordot_axes_as_numpy_reads_them():
         z.transpose(0, 1.0, 2)
     np.testing.assert_allclose(da.tensordot(z, z, axes=([-1, 0], [2, -3])).compute(),
                                np.tensordot(a, a, ([-1, 0], [2, -3])))
+    # np.transpose(x) calls x.transpose(None): reversed axes, as NumPy's (it was
+    # "axes don't match array: 1 axes for an array of 3")
+    np.testing.assert_array_equal(np.transpose(z).compute(), a.T)
+    np.testing.assert_array_equal(z.transpose(None).compute(), a.T)
 
 
 def test_reductions_give_the_dtype_asked_for():
