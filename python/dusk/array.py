@@ -354,6 +354,21 @@ class Array(_dusk.Array):
         return _apply("_astype", self, _dtype_name(dtype))
 
     def rechunk(self, chunks="auto"):
+        # As Dask's rechunk: a dict names the axes that change, and None (in a
+        # tuple, or an axis a dict leaves out) keeps an axis's chunks (in
+        # creation None is the whole axis)
+        if isinstance(chunks, dict):
+            axes = {}
+            for k, v in chunks.items():
+                if not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool):
+                    raise TypeError("rechunk: a dict's keys are axes (ints), not %r" % (k,))
+                if not -self.ndim <= k < self.ndim:
+                    raise ValueError("axis %d is out of bounds for array of dimension %d"
+                                     % (k, self.ndim))
+                axes[int(k) % self.ndim] = v
+            chunks = tuple(axes.get(d) for d in range(self.ndim))
+        if isinstance(chunks, (tuple, list)) and len(chunks) == self.ndim:
+            chunks = tuple(self.chunks[d] if c is None else c for d, c in enumerate(chunks))
         return _apply("_rechunk", self, _chunks_text(chunks))
 
     def squeeze(self, axis=None):

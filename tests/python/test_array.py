@@ -229,6 +229,19 @@ def test_transpose_and_tensordot_axes_as_numpy_reads_them():
     np.testing.assert_array_equal(z.transpose(None).compute(), a.T)
 
 
+def test_rechunk_dicts_and_none_keep_axes_as_dask():
+    a = np.arange(60.0).reshape(6, 10)
+    for spec in ({0: 2}, {-1: 3}, {0: (1, 2, 3)}, {1: None}, (None, 4), (2, None), (None, None)):
+        x = da.from_array(a, chunks=3).rechunk(spec)
+        # None kept the axis's chunks (it was the whole axis); dicts were TypeError
+        assert x.chunks == dda.from_array(a, chunks=3).rechunk(spec).chunks, spec
+        np.testing.assert_array_equal(x.compute(), a)
+    with pytest.raises(ValueError, match="out of bounds"):
+        da.from_array(a, chunks=3).rechunk({2: 1})
+    # in creation None is still the whole axis, as Dask's
+    assert da.from_array(a, chunks=(None, 4)).chunks == ((6,), (4, 4, 2))
+
+
 def test_reductions_give_the_dtype_asked_for():
     a = np.arange(-50, 50, dtype="i4").reshape(10, 10)
     x = da.from_array(a, chunks=3)
