@@ -305,26 +305,50 @@ int64_t dusk_array_nchunks(const dusk_array *a)
     return n;
 }
 
-static void count_tasks(dusk__layer *L, void *ud) { *(int64_t *)ud += L->ntasks; }
+/* Whether L is the first layer of its name seen in this walk. The same
+ * expression built twice (x.T + x.T, or the a.T of every power iteration)
+ * makes two layers of one name, whose tasks are the same keys: the graph
+ * holds them once, so counts and listings take them once, as Dask's. A
+ * name that cannot be remembered (out of memory) counts again. */
+static bool first_of_name(dusk__strtab *seen, const dusk__layer *L)
+{
+    size_t before = seen->n;
+    int64_t id = dusk__strtab_intern(seen, L->name, strlen(L->name));
+    return id < 0 || (size_t)id == before;
+}
+
+typedef struct {
+    dusk__strtab seen;
+    int64_t n;
+} count_acc;
+
+static void count_tasks(dusk__layer *L, void *ud)
+{
+    count_acc *acc = ud;
+    if (first_of_name(&acc->seen, L))
+        acc->n += L->ntasks;
+}
 
 int64_t dusk_array_ntasks(const dusk_array *a)
 {
     if (!a || a->status || !a->L)
         return 0;
-    int64_t n = 0;
-    dusk__walk(a->ctx, a->L, count_tasks, &n);
-    return n;
+    count_acc acc = {{0}, 0};
+    dusk__walk(a->ctx, a->L, count_tasks, &acc);
+    dusk__strtab_free(&acc.seen);
+    return acc.n;
 }
 
 typedef struct {
     dusk_layer_info *out;
     size_t max, n;
+    dusk__strtab seen;
 } info_acc;
 
 static void add_info(dusk__layer *L, void *ud)
 {
     info_acc *acc = ud;
-    if (L->inner)
+    if (L->inner || !first_of_name(&acc->seen, L))
         return;
     if (acc->n < acc->max)
         acc->out[acc->n] = (dusk_layer_info){L->name, L->op, L->ntasks, L->ndim, L->shape,
@@ -338,8 +362,9 @@ size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max)
         max = 0;
     if (!a || a->status || !a->L)
         return 0;
-    info_acc acc = {out, max, 0};
+    info_acc acc = {out, max, 0, {0}};
     dusk__walk(a->ctx, a->L, add_info, &acc);
+    dusk__strtab_free(&acc.seen);
     return acc.n;
 }
 

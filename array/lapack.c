@@ -829,7 +829,12 @@ static dusk_qr sfqr(dusk_array *a)
 dusk_qr dusk_linalg_qr(dusk_array *a)
 {
     dusk_array *e = la_input(a, NULL, "qr");
-    if (!e && a->ndim == 2 && a->nb[0] > 1 && a->nb[1] > 1) {
+    if (!e && a->ndim != 2) {   /* here, so that the message names qr, not tsqr */
+        char sh[128];
+        dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "qr: takes a 2-d array, not one of shape %s", sh);
+    }
+    if (!e && a->nb[0] > 1 && a->nb[1] > 1) {
         char sh[128], ch[256];
         dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
         fmt_chunks(a, ch, sizeof ch);
@@ -841,7 +846,7 @@ dusk_qr dusk_linalg_qr(dusk_array *a)
     if (e)
         return (dusk_qr){e, e};
     /* Dask's choice: tsqr for one column of several blocks, sfqr for one row */
-    if (a->ndim == 2 && a->nb[0] == 1)
+    if (a->nb[0] == 1)
         return sfqr(a);
     return dusk_linalg_tsqr(a);
 }
@@ -1511,8 +1516,11 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
             goto done;
         }
     }
+    /* R^T R is positive semi-definite: the eigenvalues rounding leaves
+     * below 0 (of a rank-deficient a) are 0, not the NaN singular values
+     * Dask's sqrt gives them (NaN itself stays NaN) */
     for (int64_t i = 0; i < n; i++)
-        ((double *)v->u.nd.data)[i] = sqrt(e[n - 1 - i]);
+        ((double *)v->u.nd.data)[i] = sqrt(e[n - 1 - i] < 0 ? 0 : e[n - 1 - i]);
     *out = in_dtype(t, v);
     v = NULL;
     if (!*out)
@@ -1585,6 +1593,12 @@ dusk_lstsq dusk_linalg_lstsq(dusk_array *a, dusk_array *b)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: no b given");
     if (!e && a->ctx != b->ctx)
         e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a and b belong to different contexts");
+    if (!e && a->ndim != 2) {   /* here, so that the message names lstsq, not qr */
+        char sa[128];
+        dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+        e = dusk__array_fail(a->ctx, DUSK_EINVAL, "lstsq: a must be a 2-d array, not one of "
+                             "shape %s", sa);
+    }
     if (!e && (b->ndim < 1 || b->ndim > 2 || (a->ndim == 2 && b->shape[0] != a->shape[0]))) {
         char sa[128], sb[128];
         dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);

@@ -466,6 +466,27 @@ static PyObject *arr_unop(arrobject *self, PyObject *args)
     return derive(self, dusk_array_unop((dusk_unop)op, self->a));
 }
 
+/* One axis of an array of ndim axes, as an int: negative ones count from
+ * the end, as NumPy's; one out of range is ValueError here, since a cast of
+ * a Python int past an int's range would wrap it onto some valid axis. */
+static int axis_int(PyObject *it, int ndim, int *out)
+{
+    if (!PyIndex_Check(it)) {
+        PyErr_Format(PyExc_TypeError, "an axis must be an int, not %.100s", Py_TYPE(it)->tp_name);
+        return -1;
+    }
+    Py_ssize_t v = PyNumber_AsSsize_t(it, NULL);   /* NULL: clipped, then out of range */
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < -ndim || v >= ndim) {
+        PyErr_Format(PyExc_ValueError, "axis %R is out of bounds for array of dimension %d", it,
+                     ndim);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 static PyObject *arr_transpose(arrobject *self, PyObject *args)
 {
     PyObject *perm = Py_None;
@@ -473,18 +494,25 @@ static PyObject *arr_transpose(arrobject *self, PyObject *args)
         return NULL;
     if (perm == Py_None)
         return derive(self, dusk_array_transpose(self->a, NULL));
-    dusk_shape sh;
-    if (shape_of(perm, &sh) < 0)
+    if (!PyTuple_Check(perm) && !PyList_Check(perm)) {
+        PyErr_Format(PyExc_TypeError, "axes must be a tuple of ints, not %.100s",
+                     Py_TYPE(perm)->tp_name);
         return NULL;
+    }
     int nd = dusk_array_ndim(self->a);
-    if (sh.ndim != nd) {
-        PyErr_Format(PyExc_ValueError, "axes don't match array: %d axes for an array of %d",
-                     sh.ndim, nd);
+    Py_ssize_t n = PySequence_Size(perm);
+    if (n != nd) {
+        PyErr_Format(PyExc_ValueError, "axes don't match array: %zd axes for an array of %d", n, nd);
         return NULL;
     }
     int p[DUSK_MAXDIMS];
-    for (int i = 0; i < nd; i++)
-        p[i] = (int)sh.v[i];
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = PySequence_GetItem(perm, i);
+        int rc = it ? axis_int(it, nd, &p[i]) : -1;
+        Py_XDECREF(it);
+        if (rc < 0)
+            return NULL;
+    }
     return derive(self, dusk_array_transpose(self->a, p));
 }
 
@@ -702,11 +730,12 @@ static PyObject *arr_product(arrobject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "tensordot: the two lists of axes differ in length");
     } else {
         int aa[DUSK_MAXDIMS], bb[DUSK_MAXDIMS];
-        for (Py_ssize_t i = 0; i < n; i++) {
-            aa[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(fa, i));
-            bb[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(fb, i));
-        }
-        if (!PyErr_Occurred())
+        Py_ssize_t i = 0;
+        for (; i < n; i++)
+            if (axis_int(PySequence_Fast_GET_ITEM(fa, i), dusk_array_ndim(self->a), &aa[i]) < 0 ||
+                axis_int(PySequence_Fast_GET_ITEM(fb, i), dusk_array_ndim(b), &bb[i]) < 0)
+                break;
+        if (i == n)
             r = derive(self, dusk_tensordot(self->a, b, aa, bb, (int)n));
     }
     Py_DECREF(fa);

@@ -322,7 +322,9 @@ DUSK_API const int64_t *dusk_array_shape(const dusk_array *a);
 DUSK_API int64_t dusk_array_numblocks(const dusk_array *a, int axis);
 DUSK_API const int64_t *dusk_array_chunks(const dusk_array *a, int axis);
 DUSK_API int64_t dusk_array_nchunks(const dusk_array *a);       /* all blocks */
-DUSK_API int64_t dusk_array_ntasks(const dusk_array *a);        /* in all its layers */
+/* In all its layers, each name once: x.T + x.T builds the transpose twice,
+ * the same keys, and has 27 tasks on a 3 x 3 grid, as its graph and Dask's. */
+DUSK_API int64_t dusk_array_ntasks(const dusk_array *a);
 DUSK_API const char *dusk_array_name(const dusk_array *a);      /* its layer's name */
 /* 0, or the first error on the way to this array. */
 DUSK_API int dusk_array_status(const dusk_array *a, dusk_error *err);
@@ -341,9 +343,9 @@ typedef struct dusk_layer_info {
     size_t ndeps;
     const char *const *deps;   /* names of the layers it reads */
 } dusk_layer_info;
-/* The layers of a's graph, inputs before their users; returns how many
- * there are (fills at most max; none when out is NULL). Valid while the
- * context lives. */
+/* The layers of a's graph, inputs before their users, each name once;
+ * returns how many there are (fills at most max; none when out is NULL).
+ * Valid while the context lives. */
 DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
 
 /* --- computing ----------------------------------------------------------------------- */

@@ -129,7 +129,9 @@ typedef struct dusk_lstsq {
 /* numpy.linalg.lstsq(a, b) as dask.array.linalg.lstsq builds it: q, r =
  * qr(a); x = solve_triangular(r, q.T.conj() @ b); the residuals
  * abs((b - a @ x) ** 2).sum(axis=0); 'lstsq-rank' (matrix_rank of R) and
- * 'lstsq-singular' (sqrt(eigvalsh(R^T R)), reversed). a must be one
+ * 'lstsq-singular' (sqrt(eigvalsh(R^T R)), reversed; an eigenvalue that
+ * rounding makes negative, as a rank-deficient a's may be, gives 0 where
+ * Dask's gives NaN). a must be one
  * column of blocks (qr's errors) with at least as many rows as columns
  * (R is then square; DUSK_EINVAL naming a's shape), b of 1 or 2
  * dimensions with a's rows (DUSK_EINVAL naming both shapes). */

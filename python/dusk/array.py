@@ -346,14 +346,29 @@ class Array(_dusk.Array):
 
     # --- shape ------------------------------------------------------------------------
     def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = axes[0]
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]   # x.transpose(None), as np.transpose(x) calls it: reversed
         return _apply("_transpose", self, tuple(axes) if axes else None)
 
     def astype(self, dtype):
         return _apply("_astype", self, _dtype_name(dtype))
 
     def rechunk(self, chunks="auto"):
+        # As Dask's rechunk: a dict names the axes that change, and None (in a
+        # tuple, or an axis a dict leaves out) keeps an axis's chunks (in
+        # creation None is the whole axis)
+        if isinstance(chunks, dict):
+            axes = {}
+            for k, v in chunks.items():
+                if not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool):
+                    raise TypeError("rechunk: a dict's keys are axes (ints), not %r" % (k,))
+                if not -self.ndim <= k < self.ndim:
+                    raise ValueError("axis %d is out of bounds for array of dimension %d"
+                                     % (k, self.ndim))
+                axes[int(k) % self.ndim] = v
+            chunks = tuple(axes.get(d) for d in range(self.ndim))
+        if isinstance(chunks, (tuple, list)) and len(chunks) == self.ndim:
+            chunks = tuple(self.chunks[d] if c is None else c for d, c in enumerate(chunks))
         return _apply("_rechunk", self, _chunks_text(chunks))
 
     def squeeze(self, axis=None):
@@ -386,7 +401,19 @@ class Array(_dusk.Array):
             seen = [a + self.ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axis]
             if len(set(seen)) != len(seen):
                 raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
-        return _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
+        if dtype is not None and name == "mean" and np.dtype(dtype).kind in "biu":
+            # NumPy's mean(dtype=int): the sum in that dtype (wrapping), divided,
+            # cast back; dusk's mean is a float's
+            s = x._red("sum", axis, keepdims, split_every, dtype=dtype)
+            n = x.size // builtins.max(s.size, 1) if x.size else 0
+            return (s / n).astype(dtype)
+        r = _apply("_reduce", x, _REDUCTIONS[name], axis, bool(keepdims), int(split_every or 0), int(ddof))
+        if dtype is not None and r.dtype != np.dtype(dtype):
+            # NumPy gives the dtype asked for; dusk's sum and prod of small integers
+            # and bools are 64-bit (so cast back: the same bits NumPy's wrapping
+            # sum in that dtype has), its var and std floats
+            r = r.astype(dtype)
+        return r
 
     def sum(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
         _no_out(out)

@@ -2246,6 +2246,19 @@ static void test_task_counts(void **state)
         assert_true(((double *)dusk_ndarray_data(v))[i] == 2);
     release(v);
 
+    /* x.T + x.T: the two transposes are one layer of the same keys (Dask:
+     * 27 tasks); they were counted and listed twice (36, two 'transpose') */
+    dusk_array *tt = dusk_array_add(dusk_array_transpose(x, NULL), dusk_array_transpose(x, NULL));
+    assert_int_equal(dusk_array_ntasks(tt), 27);
+    check_layers(tt, (const char *[]){"ones_like:9", "transpose:9", "add:9"}, 3);
+    assert_int_equal(dusk_array_layers(tt, NULL, 0), 3);
+    check_graph_size(tt, 27);
+    /* and x.sum(axis=0) + x.sum(axis=0): 9 + 9 + 3 + 3 (Dask: 24) */
+    dusk_array *ss = dusk_array_add(dusk_array_sum(x, DUSK_AXIS(0), false),
+                                    dusk_array_sum(x, DUSK_AXIS(0), false));
+    assert_int_equal(dusk_array_ntasks(ss), 24);
+    check_graph_size(ss, 24);
+
     /* x.sum(axis=0): 21 tasks: ones_like 9, sum 9, sum-aggregate 3 */
     dusk_array *s = dusk_array_sum(x, DUSK_AXIS(0), false);
     assert_int_equal(dusk_array_ntasks(s), 21);

@@ -652,6 +652,19 @@ static void test_errors(void **state)
     const char *c3[] = {"2-d", "(4, 4, 4)", NULL};
     expect_error(dusk_linalg_qr(cube).q, "qr of 3-d", c3);
     expect_error(dusk_linalg_svd(cube).s, "svd of 3-d", c3);
+    /* in several blocks along axis 0, or 1-d: the message names qr, which
+     * was called, not tsqr */
+    dusk_array *odd[2] = {dusk_ones(ctx, DUSK_SHAPE(4, 4, 4), "(2, 4, 4)", DUSK_DT_F8),
+                          dusk_ones(ctx, DUSK_SHAPE(6), "2", DUSK_DT_F8)};
+    const char *c3b[] = {"qr: takes a 2-d array", "(4, 4, 4)", NULL};
+    const char *c1[] = {"qr: takes a 2-d array", "(6,)", NULL};
+    for (int i = 0; i < 2; i++) {
+        dusk_error oerr = DUSK_ERROR_INIT;
+        expect_error(dusk_linalg_qr(odd[i]).r, "qr of a blocked 3-d or 1-d array", i ? c1 : c3b);
+        dusk_array_status(dusk_linalg_qr(odd[i]).q, &oerr);
+        if (contains(oerr.msg, "tsqr"))
+            fail_msg("qr of a blocked 3-d or 1-d array: \"%s\" names tsqr", oerr.msg);
+    }
 
     /* NULL and an array in an error state */
     const char *none[] = {NULL};
@@ -1231,6 +1244,47 @@ static void test_lstsq(void **state)
     free(out);
 }
 
+/* A rank-deficient a: R^T R has eigenvalues at rounding's level, some
+ * below 0, whose square roots were NaN singular values (Dask's too);
+ * NumPy's are tiny and positive. */
+static void test_lstsq_rank_deficient(void **state)
+{
+    (void)state;
+    double d[18];
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 3; j++)   /* u v^T, rank 1 */
+            d[i * 3 + j] = sin(1.0 + 2.0 * i) * cos(0.5 + 3.0 * j);
+    int clamped = 0;
+    for (int chunk = 1; chunk <= 6; chunk++) {
+        char ch[32];
+        snprintf(ch, sizeof ch, "(%d, -1)", chunk);
+        dusk_array *a = dusk_from_buffer(ctx, d, DUSK_DT_F8, DUSK_SHAPE(6, 3), ch);
+        dusk_lstsq r = dusk_linalg_lstsq(a, dusk_ones(ctx, DUSK_SHAPE(6), "2", DUSK_DT_F8));
+        dusk_value *s = compute(r.s, "s"), *rank = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_array_compute(r.rank, NULL, &rank, &err))
+            fail_msg("rank: %s", err.msg);
+        const double *sv = dusk_ndarray_data(s);
+        assert_int_equal(*(const int64_t *)dusk_ndarray_data(rank), 1);
+        for (int k = 0; k < 3; k++) {
+            if (isnan(sv[k]) || sv[k] < 0)
+                fail_msg("chunks %s: singular value %d is %g", ch, k, sv[k]);
+            clamped += k > 0 && sv[k] == 0;
+        }
+        /* the one that is not zero: |u| |v| */
+        double nu = 0, nv = 0;
+        for (int i = 0; i < 6; i++)
+            nu += pow(sin(1.0 + 2.0 * i), 2);
+        for (int j = 0; j < 3; j++)
+            nv += pow(cos(0.5 + 3.0 * j), 2);
+        assert_true(fabs(sv[0] - sqrt(nu * nv)) < 1e-12);
+        dusk_value_unref(s);
+        dusk_value_unref(rank);
+    }
+    /* some chunking met a negative eigenvalue (else this tests nothing) */
+    assert_true(clamped > 0);
+}
+
 static void test_lstsq_errors(void **state)
 {
     (void)state;
@@ -1251,6 +1305,10 @@ static void test_lstsq_errors(void **state)
     r = dusk_linalg_lstsq(wide, dusk_ones(ctx, DUSK_SHAPE(4), "4", DUSK_DT_F8));
     expect_error(r.x, "wide", fat);
     assert_ptr_equal(r.s, r.x);
+    /* an a that is not 2-d: named by lstsq (it was tsqr's message) */
+    dusk_array *flat = dusk_ones(ctx, DUSK_SHAPE(12), "6", DUSK_DT_F8);
+    const char *one_d[] = {"lstsq: a must be a 2-d array", "(12,)", NULL};
+    expect_error(dusk_linalg_lstsq(flat, b).x, "1-d a", one_d);
     const char *none[] = {NULL};
     expect_error(dusk_linalg_lstsq(NULL, b).x, "NULL a", none);
     expect_error(dusk_linalg_lstsq(a, NULL).residuals, "NULL b", none);
@@ -2027,6 +2085,7 @@ int main(void)
         cmocka_unit_test_teardown(test_solve_triangular, reset_alloc),
         cmocka_unit_test_teardown(test_solve_triangular_errors, reset_alloc),
         cmocka_unit_test_teardown(test_lstsq, reset_alloc),
+        cmocka_unit_test_teardown(test_lstsq_rank_deficient, reset_alloc),
         cmocka_unit_test_teardown(test_lstsq_errors, reset_alloc),
         cmocka_unit_test_teardown(test_lu_solve_inv, reset_alloc),
         cmocka_unit_test_teardown(test_lu_errors, reset_alloc),

@@ -206,6 +206,64 @@ def test_creation_functions():
     assert da.compute(z.sum(), z.max()) == (a.sum(), a.max())
 
 
+def test_transpose_and_tensordot_axes_as_numpy_reads_them():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    z = da.from_array(a, chunks=(1, 2, 3))
+    # negative axes count from the end (they were read as a shape: "negative dimension")
+    np.testing.assert_array_equal(z.transpose(-1, 0, -2).compute(), a.transpose(-1, 0, -2))
+    np.testing.assert_array_equal(da.transpose(z, (-3, -1, -2)).compute(), a.transpose(0, 2, 1))
+    # an axis past an int's range is out of bounds, not wrapped onto axis 1 by a cast
+    with pytest.raises(ValueError, match="out of bounds"):
+        z.transpose(2 ** 32 + 1, 0, 2)
+    with pytest.raises(ValueError, match="out of bounds"):
+        da.tensordot(z, z, axes=([2 ** 32 + 1], [1]))
+    with pytest.raises(ValueError, match="out of bounds"):
+        da.tensordot(z, z, axes=([0], [2 ** 64]))
+    with pytest.raises(TypeError, match="axis must be an int"):
+        z.transpose(0, 1.0, 2)
+    np.testing.assert_allclose(da.tensordot(z, z, axes=([-1, 0], [2, -3])).compute(),
+                               np.tensordot(a, a, ([-1, 0], [2, -3])))
+    # np.transpose(x) calls x.transpose(None): reversed axes, as NumPy's (it was
+    # "axes don't match array: 1 axes for an array of 3")
+    np.testing.assert_array_equal(np.transpose(z).compute(), a.T)
+    np.testing.assert_array_equal(z.transpose(None).compute(), a.T)
+
+
+def test_rechunk_dicts_and_none_keep_axes_as_dask():
+    a = np.arange(60.0).reshape(6, 10)
+    for spec in ({0: 2}, {-1: 3}, {0: (1, 2, 3)}, {1: None}, (None, 4), (2, None), (None, None)):
+        x = da.from_array(a, chunks=3).rechunk(spec)
+        # None kept the axis's chunks (it was the whole axis); dicts were TypeError
+        assert x.chunks == dda.from_array(a, chunks=3).rechunk(spec).chunks, spec
+        np.testing.assert_array_equal(x.compute(), a)
+    with pytest.raises(ValueError, match="out of bounds"):
+        da.from_array(a, chunks=3).rechunk({2: 1})
+    # in creation None is still the whole axis, as Dask's
+    assert da.from_array(a, chunks=(None, 4)).chunks == ((6,), (4, 4, 2))
+
+
+def test_reductions_give_the_dtype_asked_for():
+    a = np.arange(-50, 50, dtype="i4").reshape(10, 10)
+    x = da.from_array(a, chunks=3)
+    # NumPy sums in the dtype given, wrapping: 206 in uint8 (dusk gave 12750 as uint64)
+    for op, dt in (("sum", "i1"), ("sum", "u1"), ("prod", "i2"), ("sum", bool), ("prod", bool)):
+        want = getattr(a, op)(dtype=dt)
+        got = getattr(x, op)(dtype=dt)
+        assert got.dtype == want.dtype, (op, dt)
+        assert got.compute() == want and got.compute().dtype == want.dtype, (op, dt)
+    np.testing.assert_array_equal(x.sum(axis=1, dtype="u1").compute(), a.sum(axis=1, dtype="u1"))
+    # mean(dtype=int): the wrapped sum divided and cast back (dusk gave -0.5, float64)
+    for dt in ("i4", "i1", "u1", bool):
+        for axis in (None, 0):
+            want = a.mean(axis=axis, dtype=dt)
+            got = x.mean(axis=axis, dtype=dt).compute()
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
+    big = np.full(10, 100, dtype="i4")
+    assert da.from_array(big, chunks=4).mean(dtype="i1").compute() == big.mean(dtype="i1") == -2
+    assert x.var(dtype="i4").dtype == a.var(dtype="i4").dtype
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
