@@ -254,9 +254,12 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         double sp = ui->play_speed > 0 ? ui->play_speed : 1.0;
         if (action == DUSK__A_PLAY) {
             ui->playing = !ui->playing;
-            /* played from the end, a replay starts again from the start */
+            /* played from the end, a replay starts again from the start;
+             * backwards from the start, again from the end */
             if (ui->playing && !ui->play_back && dusk_viewer_time(v) >= dusk_viewer_duration(v))
                 dusk_viewer_seek(v, 0);
+            else if (ui->playing && ui->play_back && dusk_viewer_time(v) == 0)
+                dusk_viewer_follow(v);
         } else if (action == DUSK__A_PLAY_SLOWER) {
             sp = sp / 2 < 1.0 / 64 ? 1.0 / 64 : sp / 2;
         } else if (action == DUSK__A_PLAY_FASTER) {
@@ -314,6 +317,21 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         break;
     default:
         break;
+    }
+}
+
+void dusk__play(dusk_viewer *v, uint64_t wall_dt_ns)
+{
+    dusk_viewer_advance(v, wall_dt_ns);
+    if (!v->ui.playing)
+        return;
+    /* played to the end of a run that has ended (backwards: to its start),
+     * a playback stops, as a player's does: the window draws no more
+     * frames for it, and k plays it again */
+    uint64_t now = dusk_viewer_time(v);
+    if (v->ui.play_back ? now == 0 : v->run_over && now >= dusk_viewer_duration(v)) {
+        v->ui.playing = 0;
+        dusk_viewer_set_speed(v, 0.0);
     }
 }
 

@@ -281,7 +281,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         dusk_viewer_pump_for(v, ended ? 0 : DUSK_VIEWER_PUMP_NS);
         uint64_t now_ns = dusk_now_ns();
         dusk__rss_sample(v, now_ns);
-        dusk_viewer_advance(v, now_ns - last_ns);   /* playback (k, [ ], r) */
+        dusk__play(v, now_ns - last_ns);   /* playback (k, [ ], r) */
         last_ns = now_ns;
         if (!ended && atomic_load(&j->done)) {
             pthread_join(*th, NULL);

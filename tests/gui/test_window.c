@@ -662,6 +662,54 @@ static void test_scrub_and_play(void **state)
     dusk_graph_free(g);
 }
 
+/* A playback of a finished run stops at its end (and, backwards, at its
+ * start) as a player does: the status no longer says "replay ... (k:
+ * stop)", no frame is drawn for it any more, and one k plays it again. */
+static void test_play_stops_at_the_end(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 11000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 8, .held = 8},
+        {.t_ns = 12000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1},
+    };
+    dusk_viewer_feed(v, ev, 4);
+    assert_true(v->run_over);
+    key(v, SDLK_k, 0);
+    assert_int_equal(v->ui.playing, 1);
+    assert_int_equal(dusk_viewer_time(v), 0);
+    dusk__play(v, 5000);
+    assert_int_equal(dusk_viewer_time(v), 5000);
+    assert_int_equal(v->ui.playing, 1);
+    dusk__play(v, 1000000);   /* past the end */
+    assert_int_equal(dusk_viewer_time(v), 12000);
+    assert_int_equal(v->ui.playing, 0);
+    dusk__drawn d = {0};
+    assert_true(dusk__frame_due(v, &d, 0, W, H, 5000));
+    assert_false(dusk__frame_due(v, &d, 0, W, H, 5016));   /* nothing moves */
+    /* one k plays it again, from the start */
+    key(v, SDLK_k, 0);
+    assert_int_equal(v->ui.playing, 1);
+    assert_int_equal(dusk_viewer_time(v), 0);
+    /* backwards: it stops at the start; k then plays it from the end */
+    key(v, SDLK_r, 0);
+    dusk__play(v, 1000);
+    assert_int_equal(dusk_viewer_time(v), 0);
+    assert_int_equal(v->ui.playing, 0);
+    key(v, SDLK_k, 0);
+    assert_int_equal(v->ui.playing, 1);
+    assert_int_equal(dusk_viewer_time(v), 12000);
+    dusk__play(v, 4000);
+    assert_int_equal(dusk_viewer_time(v), 8000);
+    assert_int_equal(v->ui.playing, 1);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 static void test_themes(void **state)
 {
     (void)state;
@@ -1128,6 +1176,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help_lists_every_key, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_keys, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_scrub_and_play, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_play_stops_at_the_end, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_frame_skipped_while_unchanged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_themes, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
