@@ -276,10 +276,12 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         v->theme = (v->theme + 1) % DUSK__NTHEMES;
         break;
     case DUSK__A_FONT_UP:
-        v->font_scale = v->font_scale * 1.25f > 4.0f ? 4.0f : v->font_scale * 1.25f;
+        v->font_scale = v->font_scale * 1.25f > DUSK__FONT_SCALE_MAX ? DUSK__FONT_SCALE_MAX
+                                                                      : v->font_scale * 1.25f;
         break;
     case DUSK__A_FONT_DOWN:
-        v->font_scale = v->font_scale / 1.25f < 0.5f ? 0.5f : v->font_scale / 1.25f;
+        v->font_scale = v->font_scale / 1.25f < DUSK__FONT_SCALE_MIN ? DUSK__FONT_SCALE_MIN
+                                                                      : v->font_scale / 1.25f;
         break;
     case DUSK__A_FULLSCREEN:
         ui->fullscreen = !ui->fullscreen;

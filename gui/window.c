@@ -371,9 +371,14 @@ static int check_options(const dusk_view_options *vo, const char *who, int *them
     if (!(vo->delay >= 0))
         return dusk_error_set(err, DUSK_EINVAL, "%s: the delay %g s is not 0 or more", who,
                               vo->delay);
-    if (!(vo->font_scale >= 0))
-        return dusk_error_set(err, DUSK_EINVAL, "%s: the font scale %g is not 0 or more", who,
-                              (double)vo->font_scale);
+    /* the keys' range: a scale of 1000 would ask for a glyph atlas of
+     * tens of GB, one under 0.25 was drawn at 1 */
+    if (vo->font_scale != 0 &&
+        !(vo->font_scale >= DUSK__FONT_SCALE_MIN && vo->font_scale <= DUSK__FONT_SCALE_MAX))
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "%s: the font scale %g is not 0 (1) or from %g to %g", who,
+                              (double)vo->font_scale, (double)DUSK__FONT_SCALE_MIN,
+                              (double)DUSK__FONT_SCALE_MAX);
     if (vo->panels & ~(unsigned)DUSK_VIEW_ALL)
         return dusk_error_set(err, DUSK_EINVAL, "%s: panels 0x%x has bits that are no panel's",
                               who, vo->panels);

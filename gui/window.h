@@ -88,6 +88,10 @@ void dusk__scrub_to(dusk_viewer *v, double frac);
  * playback once it has reached the end of a run that has ended (or, going
  * backwards, its start). */
 void dusk__play(dusk_viewer *v, uint64_t wall_dt_ns);
+/* The text sizes ctrl+= and ctrl+- move between, and dusk_view_options'
+ * font_scale may ask for. */
+#define DUSK__FONT_SCALE_MIN 0.5f
+#define DUSK__FONT_SCALE_MAX 4.0f
 /* The slow-motion steps s and S move through, in s per task (0: off). */
 double dusk__delay_next(double d, int slower);
 

@@ -910,6 +910,17 @@ static void test_view_get(void **state)
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
     assert_contains(err.msg, "\"sepia\"");
     vo.theme = "dark";
+    /* a font scale out of the keys' range: 1000 asked SDL_ttf for a
+     * 48 GB glyph atlas, 0.2 drew at 1 */
+    const float scales[] = {1000.0f, 0.2f, -1.0f, INFINITY, NAN};
+    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
+        vo.font_scale = scales[i];
+        assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+        assert_contains(err.msg, "font scale");
+        assert_contains(err.msg, "0.5 to 4");
+        assert_null(out);
+    }
+    vo.font_scale = 0;
     /* a font that cannot be read fails before anything runs */
     vo.font = "/nonexistent/dusk-font.ttf";
     finished = 0;
