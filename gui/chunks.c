@@ -301,11 +301,18 @@ static int build(dusk__chunks *C, const dusk_plan *p)
     for (size_t s = 0; s < C->nshow; s++) {
         grid *g = &C->grids[C->show[s]];
         const int64_t *rs = NULL, *cs = NULL;
+        int64_t row = 1;   /* a 1-d grid's one row, in elements */
         if (C->arr_name && strcmp(C->arr_name, dusk__strtab_text(&C->names, g->id)) == 0) {
-            if (C->arr_ndim == 1 && g->ndim == 1 && C->arr_nb[0] == g->cols)
+            if (C->arr_ndim == 1 && g->ndim == 1 && C->arr_nb[0] == g->cols) {
+                /* as high as its largest chunk is long, not one element
+                 * (which drew the row as a hairline): equal chunks are
+                 * squares, as without chunk sizes */
                 cs = C->arr_chunks[0];
-            else if (C->arr_ndim >= 2 && g->ndim == C->arr_ndim && C->arr_nb[0] == g->rows &&
-                     C->arr_nb[1] == g->cols) {
+                for (int64_t k = 0; k < g->cols; k++)
+                    row = cs[k] > row ? cs[k] : row;
+                rs = &row;
+            } else if (C->arr_ndim >= 2 && g->ndim == C->arr_ndim && C->arr_nb[0] == g->rows &&
+                       C->arr_nb[1] == g->cols) {
                 rs = C->arr_chunks[0];
                 cs = C->arr_chunks[1];
             }
