@@ -92,6 +92,11 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
                       int64_t i, int64_t j, SDL_FRect *r);
 
 /* --- panels.c: task stream, memory, progress, status line ---------------- */
+/* The time axes' ticks: the step between two (1, 2 or 5 times a power of
+ * ten, in ns) on a w px axis from lo to hi ns, few enough that no two
+ * labels meet, and the first tick's time (*first); and a tick's label. */
+double dusk__tick_step(const dusk__frame *f, float w, uint64_t lo, uint64_t hi, double *first);
+void dusk__tick_label(char *buf, size_t n, double ns, double step_ns);
 
 /* Each panel has a title strip at its top. "Now" is the time of
  * log[shown - 1]: nothing after it is drawn. */

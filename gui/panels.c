@@ -433,25 +433,51 @@ static double nice_step(double range, int n)
     return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
 }
 
-/* A time tick's label: the step's unit, as few digits as it needs. */
-static void tick_label(char *buf, size_t n, double ns, double step_ns)
+/* A time tick's label: the step's unit, as many decimals as the step
+ * needs (never %g's exponent: "1.10283e+06 us" for ticks 1 us apart at
+ * 1.1 s). */
+void dusk__tick_label(char *buf, size_t n, double ns, double step_ns)
 {
     static const struct { double k; const char *unit; } U[] = {
         {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
     size_t i = 0;
     while (i < 3 && step_ns < U[i].k)
         i++;
-    snprintf(buf, n, "%g %s", ns / U[i].k, U[i].unit);
+    int dec = 0;
+    for (double st = step_ns / U[i].k; st < 0.999999 && dec < 9; st *= 10)
+        dec++;
+    snprintf(buf, n, "%.*f %s", dec, ns / U[i].k, U[i].unit);
+}
+
+double dusk__tick_step(const dusk__frame *f, float w, uint64_t lo, uint64_t hi, double *first)
+{
+    double range = (double)(hi - lo);
+    /* as many ticks as their labels leave room for: first a tick per 90
+     * px, then fewer while the widest label (the first's or the last's)
+     * and a gap do not fit between two */
+    for (int n = (int)(w / 90) > 2 ? (int)(w / 90) : 2;; n--) {
+        double step = nice_step(range, n);
+        *first = step * (double)(uint64_t)((double)lo / step);
+        if (*first < (double)lo)
+            *first += step;
+        double last = *first + step * (double)(uint64_t)(((double)hi - *first) / step);
+        char a[32], b[32];
+        dusk__tick_label(a, sizeof a, *first, step);
+        dusk__tick_label(b, sizeof b, last, step);
+        float lw = dusk__text_width(f, a) > dusk__text_width(f, b) ? dusk__text_width(f, a)
+                                                                    : dusk__text_width(f, b);
+        if (!(range > 0) || (float)(step / range) * w >= lw + 12)
+            return step;
+        if (n <= 1)
+            return 2 * range;   /* not even two fit: the first alone */
+    }
 }
 
 /* Time ticks under a plot from x0 (time lo) to x0 + w (time hi). */
 static void time_ticks(dusk__frame *f, float x0, float y, float w, uint64_t lo, uint64_t hi)
 {
-    double range = (double)(hi - lo);
-    double step = nice_step(range, (int)(w / 90) > 2 ? (int)(w / 90) : 2);
-    double first = step * (double)(uint64_t)((double)lo / step);
-    if (first < (double)lo)
-        first += step;
+    double range = (double)(hi - lo), first;
+    double step = dusk__tick_step(f, w, lo, hi, &first);
     dusk__set_rgb(f, f->th->dim);
     for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
         float x = x0 + (float)((t - (double)lo) / range) * w;
@@ -460,7 +486,7 @@ static void time_ticks(dusk__frame *f, float x0, float y, float w, uint64_t lo, 
     for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
         float x = x0 + (float)((t - (double)lo) / range) * w;
         char s[32];
-        tick_label(s, sizeof s, t, step);
+        dusk__tick_label(s, sizeof s, t, step);
         float tw = dusk__text_width(f, s);
         dusk__text(f, x - tw / 2, y + 5, s, f->th->dim);
     }

@@ -1039,6 +1039,62 @@ static void test_empty_and_themes(void **state)
     dusk_graph_free(g);
 }
 
+/* The time axes' labels never meet (ticks every 90 px put "252800 us"
+ * on "253000 us" for a 1.5 ms run that began 250 ms in, and every label
+ * on the next at 4x text), and never use an exponent. */
+static void test_tick_labels_apart(void **state)
+{
+    (void)state;
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    const float scales[] = {0.5f, 1.0f, 4.0f};
+    const struct { float w; uint64_t lo, hi; } axes[] = {
+        {510, 252800000, 254300000},   /* the window's task stream, a short array job */
+        {300, 0, 270000000},           /* its memory axis */
+        {200, 1100000000, 1100010000}, /* 10 us, 1.1 s in */
+        {60, 0, 1000000000},
+        {2000, 123456789, 987654321},
+    };
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        v->font_scale = scales[k];
+        dusk__frame f;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk__frame_begin(v, ren, &f, "test_panels", &err) != 0)
+            fail_msg("frame: %s", err.msg);
+        for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++) {
+            double first, range = (double)(axes[i].hi - axes[i].lo);
+            double step = dusk__tick_step(&f, axes[i].w, axes[i].lo, axes[i].hi, &first);
+            float px = (float)(step / range) * axes[i].w;
+            size_t ticks = 0;
+            for (double t = first; t <= (double)axes[i].hi; t += step, ticks++) {
+                char s[32];
+                dusk__tick_label(s, sizeof s, t, step);
+                assert_null(strchr(s, 'e'));
+                /* labels are centred on their ticks: two meet when one is
+                 * wider than the ticks are apart */
+                if (t + step <= (double)axes[i].hi && dusk__text_width(&f, s) >= px)
+                    fail_msg("scale %g, axis %zu: label '%s' is %g px wide, ticks %g px apart",
+                             (double)scales[k], i, s, (double)dusk__text_width(&f, s),
+                             (double)px);
+            }
+            /* still a scale to read where two labels fit, one where none do */
+            assert_true(ticks >= 1);
+            if (axes[i].w >= 200 && scales[k] <= 1)
+                assert_true(ticks >= 2);
+        }
+        dusk__frame_end(&f);
+    }
+    char s[32];
+    dusk__tick_label(s, sizeof s, 1100003000.0, 1000.0);
+    assert_string_equal(s, "1100003 us");
+    dusk__tick_label(s, sizeof s, 250000000.0, 5e7);
+    assert_string_equal(s, "250 ms");
+    dusk__tick_label(s, sizeof s, 1500000.0, 5e5);
+    assert_string_equal(s, "1500 us");
+    dusk__tick_label(s, sizeof s, 0.4, 0.2);   /* a run of no length's axis */
+    assert_string_equal(s, "0.4 ns");
+    viewer_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1054,6 +1110,7 @@ int main(void)
         cmocka_unit_test(test_rss_sampler),
         cmocka_unit_test(test_rss_sampler_pool),
         cmocka_unit_test(test_empty_and_themes),
+        cmocka_unit_test(test_tick_labels_apart),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }
