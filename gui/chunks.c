@@ -357,6 +357,7 @@ static dusk__chunks *current(dusk_viewer *v)
  * cells' origin and scale (pixels per cell unit). */
 typedef struct place {
     float tx, ty, ox, oy, scale;
+    float tw;               /* the title's room: its slot's width */
 } place;
 
 static place place_of(const dusk__chunks *C, const dusk__frame *f, SDL_Rect b, size_t s)
@@ -379,6 +380,7 @@ static place place_of(const dusk__chunks *C, const dusk__frame *f, SDL_Rect b, s
     place P;
     P.tx = x + MARGIN;
     P.ty = y + MARGIN / 2.0f;
+    P.tw = w - 2 * MARGIN > 0 ? w - 2 * MARGIN : 0;
     float ax = x + MARGIN, ay = y + MARGIN + (float)f->line;
     float aw = w - 2 * MARGIN, ah = h - 2 * MARGIN - (float)f->line;
     if (aw < 1)
@@ -474,7 +476,13 @@ void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         SDL_RenderFillRectsF(f->r, C->rects + start[k] - count[k], (int)count[k]);
     }
     for (size_t s = 0; s < C->nshow; s++) {
+        /* each title cut at its slot's edge: the result's long one ran
+         * into the first input's */
         place P = place_of(C, f, b, s);
+        SDL_Rect clip = {(int)P.tx, (int)P.ty, (int)P.tw, f->line}, in;
+        if (!SDL_IntersectRect(&clip, &b, &in))
+            continue;
+        SDL_RenderSetClipRect(f->r, &in);
         dusk__text(f, P.tx, P.ty, C->grids[C->show[s]].title, s ? f->th->dim : f->th->fg);
     }
     SDL_RenderSetClipRect(f->r, NULL);

@@ -475,6 +475,51 @@ static void test_chunk_sizes_1d(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* In a narrow panel the result's title stops where the inputs' slot
+ * begins (it ran into the input's title): no pixel of the result's title
+ * colour right of that edge, and the input's title still drawn. */
+static void test_titles_kept_apart(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a3 = dusk_array_binop_scalar(
+        DUSK_BINOP_MUL, dusk_ones(ctx, DUSK_SHAPE(4, 6, 8), "(2, 2, 2)", DUSK_DT_F8), 2.0, false);
+    dusk_plan *p;
+    dusk_viewer *v = viewer_of(a3, &p);
+    const SDL_Rect box = {20, 10, 270, 200};
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk__frame f;
+    SDL_SetRenderDrawColor(ren, 1, 2, 3, 255);
+    SDL_RenderClear(ren);
+    assert_int_equal(dusk__frame_begin(v, ren, &f, "test_chunks", &err), 0);
+    dusk__panel_chunks(v, &f, box);
+    dusk__frame_end(&f);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+    assert_int_equal(dusk__chunks_ngrids(v), 2);   /* mul, and its input */
+    const char *title;
+    int64_t rows, cols;
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, &title, &rows, &cols), 0);
+    assert_true(dusk__text_width(&f, title) > box.w * 2 / 3);   /* too long for its slot */
+    int edge = box.x + box.w * 2 / 3;   /* where the inputs' slot begins */
+    size_t fg_left = 0, dim_right = 0;
+    for (int y = box.y; y < box.y + 4 + f.line; y++)
+        for (int x = box.x; x < box.x + box.w; x++) {
+            uint32_t c = pix[y * W + x];
+            if (c == rgb_of(f.th->fg)) {
+                if (x >= edge)
+                    fail_msg("the result's title at (%d, %d), right of %d", x, y, edge);
+                fg_left++;
+            }
+            if (x >= edge && c == rgb_of(f.th->dim))
+                dim_right++;
+        }
+    assert_true(fg_left > 20);
+    assert_true(dim_right > 5);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array_ctx_free(ctx);
+}
+
 /* No tuple keys: the panel says so, and nothing is under any pixel. */
 static void test_no_arrays(void **state)
 {
@@ -524,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_set_array_errors),
         cmocka_unit_test(test_ranks),
         cmocka_unit_test(test_chunk_sizes_1d),
+        cmocka_unit_test(test_titles_kept_apart),
         cmocka_unit_test(test_no_arrays),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
