@@ -142,6 +142,10 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns);
  * erred, running, ready and waiting shares; "name done/total" beside it.
  * At most 40 rows; the rest as "... N more". */
 void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* A progress row's label, "name done/total", in buf: its name shortened
+ * ("name... 4/4") when it is wider than room px, the count kept. */
+void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
+                          uint32_t total, float room, char *buf, size_t n);
 /* Row k of the progress panel drawn in box b: the group's name, its bar's
  * rectangle and the group's tasks; 0, or -1 past the rows shown. */
 int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,

@@ -1203,6 +1203,22 @@ static void count_groups(const dusk_viewer *v, dusk__panels *P)
     }
 }
 
+void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
+                          uint32_t total, float room, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s %u/%u", name, done, total);
+    if (dusk__text_width(f, buf) <= room)
+        return;
+    /* the name shortened, not the count cut off ("mean_agg-aggregate 4/"
+     * said nothing of how far the group is) */
+    for (int len = (int)strlen(name) - 1; len > 0; len--) {
+        snprintf(buf, n, "%.*s... %u/%u", len, name, done, total);
+        if (dusk__text_width(f, buf) <= room)
+            return;
+    }
+    snprintf(buf, n, "%u/%u", done, total);
+}
+
 int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
                        const char **name, SDL_Rect *bar, size_t *total)
 {
@@ -1252,8 +1268,8 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
                            (float)bh);
             x = x1;
         }
-        snprintf(s, sizeof s, "%s %u/%u", dusk__strtab_text(&P->names, gi),
-                 c[DUSK_TASK_MEMORY] + c[DUSK_TASK_RELEASED], total);
+        dusk__progress_label(f, dusk__strtab_text(&P->names, gi),
+                             c[DUSK_TASK_MEMORY] + c[DUSK_TASK_RELEASED], total, g.lw, s, sizeof s);
         SDL_RenderSetClipRect(f->r, &(SDL_Rect){(int)g.x, (int)y, (int)g.lw + 1, (int)g.rowh});
         dusk__text(f, g.x, y + 3, s, f->th->fg);
         SDL_RenderSetClipRect(f->r, &b);

@@ -1095,6 +1095,37 @@ static void test_tick_labels_apart(void **state)
     viewer_free(v);
 }
 
+/* A group name too long for the labels' column (at most 45% of the
+ * panel) is shortened; its count stays whole ("mean_agg-aggregate 4/"
+ * was cut there in the window's default 384 px column). */
+static void test_progress_label_keeps_count(void **state)
+{
+    (void)state;
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk__frame f;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk__frame_begin(v, ren, &f, "test_panels", &err) != 0)
+        fail_msg("frame: %s", err.msg);
+    char s[300];
+    const char *name = "mean_agg-aggregate";
+    dusk__progress_label(&f, name, 4, 4, 1000, s, sizeof s);
+    assert_string_equal(s, "mean_agg-aggregate 4/4");
+    float full = dusk__text_width(&f, s);
+    for (float room = full - 1; room > 10; room -= 7) {
+        dusk__progress_label(&f, name, 4, 4, room, s, sizeof s);
+        size_t n = strlen(s);
+        assert_true(n >= 3 && strcmp(s + n - 3, "4/4") == 0);
+        if (dusk__text_width(&f, s) > room && strcmp(s, "4/4") != 0)
+            fail_msg("'%s' is %g px, room %g", s, (double)dusk__text_width(&f, s), (double)room);
+        if (strcmp(s, "4/4") != 0) {
+            assert_non_null(strstr(s, "... 4/4"));
+            assert_memory_equal(s, name, (size_t)(strstr(s, "...") - s));
+        }
+    }
+    dusk__frame_end(&f);
+    viewer_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1111,6 +1142,7 @@ int main(void)
         cmocka_unit_test(test_rss_sampler_pool),
         cmocka_unit_test(test_empty_and_themes),
         cmocka_unit_test(test_tick_labels_apart),
+        cmocka_unit_test(test_progress_label_keeps_count),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }
