@@ -41,6 +41,7 @@ const dusk__key dusk__keys[] = {
     {SDLK_t, DUSK__M_NONE, DUSK__A_THEME, 0, "t"},
     {SDLK_EQUALS, DUSK__M_CTRL, DUSK__A_FONT_UP, 0, "ctrl+="},
     {SDLK_PLUS, DUSK__M_CTRL, DUSK__A_FONT_UP, 0, "ctrl++"},
+    {SDLK_EQUALS, DUSK__M_CTRL | DUSK__M_SHIFT, DUSK__A_FONT_UP, 0, NULL},   /* ctrl++, US */
     {SDLK_MINUS, DUSK__M_CTRL, DUSK__A_FONT_DOWN, 0, "ctrl+-"},
     {SDLK_F11, DUSK__M_ANY, DUSK__A_FULLSCREEN, 0, "F11"},
     {SDLK_p, DUSK__M_NONE, DUSK__A_SHOT, 0, "p"},

@@ -538,6 +538,11 @@ static void test_keys(void **state)
     assert_true(fabsf(v->render->scale - 1.25f) < 1e-6f);   /* the atlas remade */
     key(v, SDLK_MINUS, KMOD_LCTRL);
     assert_true(fabsf(v->font_scale - 1.0f) < 1e-6f);
+    /* "ctrl++" as typed on a US layout: ctrl+shift and the '=' key */
+    key(v, SDLK_EQUALS, KMOD_LCTRL | KMOD_LSHIFT);
+    assert_true(fabsf(v->font_scale - 1.25f) < 1e-6f);
+    assert_true(v->zoom == 1.0f);
+    key(v, SDLK_MINUS, KMOD_LCTRL);
     /* zoom keys; '-' with ctrl was text, not zoom */
     assert_true(v->zoom == 1.0f);
     key(v, SDLK_PLUS, 0);
