@@ -48,6 +48,15 @@ typedef struct dusk__frame {
     int line;                 /* the height of a line of text, pixels */
 } dusk__frame;
 
+/* The height of a panel's title strip and of the graph's legend for text
+ * lines `line` px high: 28 px, or taller for a larger text (a fixed 28 cut
+ * the legend's text from the third ctrl+= on, and laid it over the
+ * nodes). */
+static inline int dusk__strip_h(int line)
+{
+    return line + 8 > 28 ? line + 8 : 28;
+}
+
 /* Opens the font (at 14 px x v->font_scale) when needed and makes the
  * frame; DUSK_EIO naming the font, DUSK_ENOMEM. `who` names the caller in
  * messages. */

@@ -33,7 +33,7 @@
 #include "draw.h"
 #include "dusk/profiler.h"
 
-#define STRIP_H 28                   /* the title strip, as the graph's legend */
+#define STRIP_H dusk__strip_h(f->line)   /* the title strip, as the graph's legend */
 #define MARGIN 8
 #define MAX_COLOURS 64               /* distinct function colours (the palette has 20) */
 #define MAX_GROUP_ROWS 40

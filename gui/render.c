@@ -33,7 +33,9 @@
 #include "core/util.h"
 #include "window.h"
 
-#define LEGEND_H 28
+/* the legend's height: the last atlas's lines (none yet: the first frame's
+ * is made before anything is placed) */
+#define LEGEND_H legend_h(v)
 #define MARGIN 8
 #define DUSK__MAX_EDGES 20000
 #define SCRUB_H 12   /* the time scrubber under the status lines */
@@ -45,6 +47,11 @@ const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3] = {
     [DUSK_TASK_RELEASED] = {0x1f, 0x77, 0xb4}, [DUSK_TASK_ERRED] = {0x00, 0x00, 0x00}};
 static const char *const state_name[DUSK_TASK_NSTATES] = {
     "waiting", "ready", "running", "in memory", "released", "erred"};
+
+static int legend_h(const dusk_viewer *v)
+{
+    return dusk__strip_h(v->render && v->render->atlas ? v->render->atlas->h : 0);
+}
 
 void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox, float *oy)
 {

@@ -738,6 +738,38 @@ static void test_themes(void **state)
     dusk_graph_free(g);
 }
 
+/* At the largest text the graph's legend strip grows with it: its ground
+ * reaches below a whole line of text (it stayed 28 px, the labels ran
+ * out of it, over the nodes), and no node is placed under it. */
+static void test_legend_grows_with_text(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    for (int i = 0; i < 12; i++)
+        key(v, SDLK_EQUALS, KMOD_LCTRL);
+    assert_true(fabsf(v->font_scale - 4.0f) < 1e-6f);
+    frame(v);
+    int line = v->render->atlas->h;
+    assert_true(line > 40);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    uint32_t strip = rgb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    for (int y = b->y; y < b->y + line + 4; y++)
+        if (pix[y * W + b->x + 2] != strip)
+            fail_msg("legend row %d (of a %d px line): 0x%08x, not the strip's 0x%08x",
+                     y - b->y, line, pix[y * W + b->x + 2], strip);
+    const char *keys[] = {"a", "b", "x", "y", "z"};
+    for (size_t k = 0; k < 5; k++) {
+        float x, y, side;
+        node_px(v, dusk_graph_find(g, keys[k]), &x, &y, &side);
+        if (y < (float)(b->y + line + 8))
+            fail_msg("node %s at y %g, under the legend (%d px)", keys[k], (double)(y - b->y),
+                     line + 8);
+    }
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* --- panels ------------------------------------------------------------------------------- */
 
 static void test_panels_arranged(void **state)
@@ -1195,6 +1227,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_play_stops_at_the_end, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_frame_skipped_while_unchanged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_themes, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_legend_grows_with_text, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),
