@@ -453,10 +453,17 @@ static void status_strip(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     if (ui->shot_note[0])
         snprintf(line + k, sizeof line - k, "   |   %s", ui->shot_note);
     float ty = (float)low.y + (float)(low.h - f->line) / 2;
-    dusk__text(f, (float)low.x + MARGIN, ty, line, f->th->fg);
     const char *hint = "h: help";
-    dusk__text(f, (float)(low.x + low.w) - MARGIN - dusk__text_width(f, hint), ty, hint,
-               f->th->dim);
+    float hx = (float)(low.x + low.w) - MARGIN - dusk__text_width(f, hint);
+    /* a long line (a failed run's message) stops short of the hint rather
+     * than being written through it */
+    int room = (int)hx - MARGIN - low.x;
+    if (room > 0) {
+        SDL_RenderSetClipRect(f->r, &(SDL_Rect){low.x, low.y, room, low.h});
+        dusk__text(f, (float)low.x + MARGIN, ty, line, f->th->fg);
+        SDL_RenderSetClipRect(f->r, NULL);
+    }
+    dusk__text(f, hx, ty, hint, f->th->dim);
 }
 
 /* Lines of text in a box with a border, placed at (x, y) but kept inside

@@ -770,6 +770,42 @@ static void test_legend_grows_with_text(void **state)
     dusk_graph_free(g);
 }
 
+/* A status line longer than the window (a failed run's message) stops
+ * before "h: help" instead of being written through it: no pixel of the
+ * line's colour where the hint is, and the hint's own pixels there. */
+static void test_status_spares_the_hint(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    memset(v->ui.message, 'H', 300);
+    v->ui.message[300] = '\0';
+    frame(v);
+    const dusk__box *st = &v->ui.box[DUSK__P_STATUS];
+    assert_true(st->w > 0);
+    int line = v->render->atlas->h;
+    float hint_w = 0;
+    for (const char *c = "h: help"; *c; c++)
+        hint_w += (float)v->render->gw[*c - ' '];
+    int hx = st->x + st->w - 8 - (int)hint_w;
+    uint32_t fg = rgb(dusk__themes[DUSK__THEME_LIGHT].fg);
+    uint32_t dim = rgb(dusk__themes[DUSK__THEME_LIGHT].dim);
+    size_t hint = 0, before = 0;
+    /* the lower line: from the strip's middle down to the time bar */
+    for (int y = st->y + st->h / 2 - line / 2; y < st->y + st->h - 12; y++)
+        for (int x = st->x; x < st->x + st->w; x++) {
+            uint32_t c = pix[y * W + x];
+            if (c == fg && x >= hx - 2)
+                fail_msg("the status line's text at (%d, %d), in the hint from %d", x, y, hx);
+            hint += c == dim && x >= hx;
+            before += c == fg && x < hx - 8;
+        }
+    assert_true(hint > 10);
+    assert_true(before > 100);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* --- panels ------------------------------------------------------------------------------- */
 
 static void test_panels_arranged(void **state)
@@ -1228,6 +1264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_frame_skipped_while_unchanged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_themes, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_legend_grows_with_text, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_status_spares_the_hint, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),
