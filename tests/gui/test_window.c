@@ -770,6 +770,44 @@ static void test_legend_grows_with_text(void **state)
     dusk_graph_free(g);
 }
 
+/* In a narrow window the legend takes as many rows as its labels need:
+ * every state's swatch is in it (one row cut "released" and "erred" off
+ * at 600 px), and no node is placed under it. */
+static void test_legend_wraps(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    const int w = 560;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_viewer_render(v, ren, w, H, &err) != 0)
+        fail_msg("dusk_viewer_render: %s", err.msg);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    assert_true(b->w < 420);
+    uint32_t strip = rgb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    int bottom = b->y;   /* the legend's ground: from the panel's top down */
+    while (bottom < b->y + b->h && pix[bottom * W + b->x + 2] == strip)
+        bottom++;
+    assert_true(bottom - b->y > 2 * v->render->atlas->h);   /* two rows or more */
+    for (int s = DUSK_TASK_READY; s < DUSK_TASK_NSTATES; s++) {
+        size_t n = 0;
+        for (int y = b->y; y < bottom; y++)
+            for (int x = b->x; x < b->x + b->w; x++)
+                n += pix[y * W + x] == rgb(dusk__state_rgb[s]);
+        if (n < 100)
+            fail_msg("state %d's swatch: %zu pixels in the legend", s, n);
+    }
+    const char *keys[] = {"a", "b", "x", "y", "z"};
+    for (size_t k = 0; k < 5; k++) {
+        float x, y, side;
+        node_px(v, dusk_graph_find(g, keys[k]), &x, &y, &side);
+        assert_true(y >= (float)bottom);
+    }
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* A status line longer than the window (a failed run's message) stops
  * before "h: help" instead of being written through it: no pixel of the
  * line's colour where the hint is, and the hint's own pixels there. */
@@ -1265,6 +1303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_themes, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_legend_grows_with_text, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_status_spares_the_hint, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_legend_wraps, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),
