@@ -1278,6 +1278,20 @@ static void test_no_display(void **state)
     assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
     assert_null(out);
     assert_int_equal(finished, 0);
+    /* DISPLAY set to a display that is not there: the message says so,
+     * not "set DISPLAY" */
+    setenv("DISPLAY", ":9871", 1);
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
+    assert_contains(err.msg, "DISPLAY is \":9871\" but no window opens there");
+    assert_null(strstr(err.msg, "set DISPLAY"));
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "DISPLAY is \":9871\" but no window opens there");
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("DISPLAY");
+    assert_null(out);
+    assert_int_equal(finished, 0);
     dusk_graph_free(g);
     if (display) {
         setenv("DISPLAY", display, 1);
