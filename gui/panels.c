@@ -1098,8 +1098,12 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         dusk__memory_label(&m, s, 1, label, sizeof label);
         float tw = dusk__text_width(f, label);
         float tx = x + 6 + tw > px + pw ? x - 6 - tw : x + 6;
-        dusk__text(f, tx, y - (float)f->line - 1 + (float)s * ((float)f->line + 2), label,
-                   f->th->fg);
+        float ty = y - (float)f->line - 1 + (float)s * ((float)f->line + 2);
+        /* a peak at the axis' top (8 B on an axis to 8 B) has no room
+         * above it: its value goes below the dot, not under the strip */
+        if (ty < (float)(b.y + STRIP_H))
+            ty = y + 5;
+        dusk__text(f, tx, ty, label, f->th->fg);
     }
     strip(f, b, "Memory");
     float x = (float)b.x + MARGIN + dusk__text_width(f, "Memory") + 16;

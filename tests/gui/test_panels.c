@@ -1126,6 +1126,61 @@ static void test_progress_label_keeps_count(void **state)
     viewer_free(v);
 }
 
+/* Counts the pixels of exactly colour c in rows y0..y1 of the frame read back. */
+static size_t count_colour(uint32_t c, int y0, int y1)
+{
+    size_t n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < W; x++)
+            n += pix[y * W + x] == c;
+    return n;
+}
+
+/* A peak at the top of the memory axis (8 B held, an axis to 8 B) has its
+ * value written whole, not half under the title strip: the plot holds as
+ * many pixels of the text colour (only the peak's label has it there) as
+ * the label drawn alone. */
+static void test_memory_peak_label_whole(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viewer *v = replay_viewer(g, "z");
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 3000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 8, .held = 8},
+        {.t_ns = 4000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1, .held = 8},
+    };
+    assert_int_equal(dusk_viewer_feed(v, ev, 5), 0);
+    SDL_Rect box = {0, 100, W, 300};
+    dusk__frame f;
+    draw(v, dusk__panel_memory, box, &f);
+    uint32_t fg = argb(f.th->fg);
+    size_t in_plot = count_colour(fg, box.y + 28, box.y + box.h);
+    /* the label alone, on a clear frame */
+    dusk__memory_stats m;
+    dusk__memory_stats_of(v, &m);
+    char label[64];
+    dusk__memory_label(&m, 0, 1, label, sizeof label);
+    assert_string_equal(label, "peak 8 B");
+    SDL_SetRenderDrawColor(ren, 255, 255, 255, 255);
+    SDL_RenderClear(ren);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__frame_begin(v, ren, &f, "test_panels", &err), 0);
+    dusk__text(&f, 20, 20, label, f.th->fg);
+    dusk__frame_end(&f);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+    size_t alone = count_colour(fg, 0, H);
+    assert_true(alone > 20);
+    if (in_plot != alone)
+        fail_msg("the peak's label: %zu pixels of the text colour in the plot, %zu drawn alone",
+                 in_plot, alone);
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1143,6 +1198,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_themes),
         cmocka_unit_test(test_tick_labels_apart),
         cmocka_unit_test(test_progress_label_keeps_count),
+        cmocka_unit_test(test_memory_peak_label_whole),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }
