@@ -158,6 +158,10 @@ double dusk__delay_next(double d, int slower)
             at = i;
     if (slower)   /* past the last step (a delay set in the options): kept */
         return d > steps[n - 1] ? d : steps[at + 1 < n ? at + 1 : n - 1];
+    /* faster: the step below d; from between two steps (a delay set in
+     * the options, 0.07 s) the lower one, not two steps down */
+    if (at >= 0 && d > steps[at] + 1e-9)
+        return steps[at];
     return at <= 0 ? 0.0 : steps[at - 1];
 }
 

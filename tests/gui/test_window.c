@@ -511,6 +511,16 @@ static void test_keys(void **state)
         assert_int_equal(key(v, SDLK_s, KMOD_RSHIFT), 1);
         assert_true(v->ui.delay == (i ? slower[i - 1] : 0.0));
     }
+    /* from a delay between the steps (vo.delay = 0.07, or 10): faster is
+     * the step below it, slower the one above (10: kept) */
+    const double from[] = {0.07, 0.3, 10.0}, faster[] = {0.05, 0.25, 2.0},
+                 slower_of[] = {0.1, 0.5, 10.0};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(dusk__delay_next(from[i], 0) == faster[i]);
+        assert_true(dusk__delay_next(from[i], 1) == slower_of[i]);
+    }
+    assert_true(dusk__delay_next(0.0, 0) == 0.0);   /* full speed stays */
+    assert_true(dusk__delay_next(0.01, 0) == 0.0);
     /* pause, and steps only while paused; Right steps when paused, pans
      * otherwise */
     assert_int_equal(key(v, SDLK_n, 0), 1);
