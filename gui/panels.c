@@ -1057,8 +1057,15 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     const char *uname;
     double vtop = bytes_axis(top > 0 ? top : 1024, &step, &unit, &uname);
     char label[48];
-    snprintf(label, sizeof label, "%g %s", vtop, uname);
-    float lw = dusk__text_width(f, label) + 8;
+    /* the labels' column: the widest of them ("0.8 kiB", not the top's
+     * "1 kiB", which left the others' first digits cut at the edge) */
+    float lw = 0;
+    for (double y = 0; y <= vtop * (1 + 1e-9); y += step) {
+        snprintf(label, sizeof label, "%g %s", y, uname);
+        float tw = dusk__text_width(f, label);
+        lw = tw > lw ? tw : lw;
+    }
+    lw += 8;
     float px = (float)b.x + MARGIN + lw, py = (float)b.y + STRIP_H + (float)f->line / 2 + 4;
     float pw = (float)(b.x + b.w - MARGIN) - px, ph = (float)(b.y + b.h) - (float)(f->line + 8) - py;
     if (pw < 1)

@@ -1181,6 +1181,41 @@ static void test_memory_peak_label_whole(void **state)
     dusk_graph_free(g);
 }
 
+/* The memory axis' labels are all whole: its label column is as wide
+ * as the widest ("0.8 kiB"), not the top one ("1 kiB"), whose width cut
+ * the others' first digits at the panel's left edge: nothing but the
+ * ground in the panel's left margin. */
+static void test_memory_axis_labels_whole(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viewer *v = replay_viewer(g, "z");
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 3000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 1024, .held = 1024},
+    };
+    assert_int_equal(dusk_viewer_feed(v, ev, 4), 0);
+    SDL_Rect box = {100, 100, 400, 300};
+    dusk__frame f;
+    draw(v, dusk__panel_memory, box, &f);
+    uint32_t bg = argb(f.th->bg);
+    size_t text = 0;
+    for (int y = box.y + 28; y < box.y + box.h; y++) {
+        for (int x = box.x; x < box.x + 8; x++)
+            if (pix[y * W + x] != bg)
+                fail_msg("(%d, %d), in the panel's left margin: 0x%08x, not the ground",
+                         x - box.x, y - box.y, pix[y * W + x]);
+        for (int x = box.x + 8; x < box.x + 60; x++)
+            text += pix[y * W + x] != bg;
+    }
+    assert_true(text > 50);   /* the labels are there */
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1199,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_tick_labels_apart),
         cmocka_unit_test(test_progress_label_keeps_count),
         cmocka_unit_test(test_memory_peak_label_whole),
+        cmocka_unit_test(test_memory_axis_labels_whole),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }
