@@ -63,7 +63,7 @@ static int check(const dusk_value *r)
 int main(int argc, char **argv)
 {
     const char *file = NULL, *dataset = "/data_set_1", *shot = NULL, *theme = NULL;
-    int close_when_done = !isatty(STDIN_FILENO);
+    int close_when_done = !isatty(STDIN_FILENO), npos = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--close") == 0)
             close_when_done = 1;
@@ -76,15 +76,16 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
-        else if (argv[i][0] == '-') {
-            /* --help on stdout; any other option is bad usage. argv[0] is
+        else if (argv[i][0] == '-' || npos == 2) {
+            /* --help on stdout; any other option, or a third argument
+             * (it replaced the dataset), is bad usage. argv[0] is
              * build/examples/view, or "dusk demo window" from the dusk command */
             int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
             fprintf(help ? stdout : stderr, "usage: %s [FILE.hdf5 [DATASET]] [--close] "
                     "[--screenshot PNG] [--theme light|dark|contrast]\n",
                     argc > 0 && argv[0] ? argv[0] : "view");
             return help ? 0 : 2;
-        } else if (!file)
+        } else if (npos++ == 0)
             file = argv[i];
         else
             dataset = argv[i];

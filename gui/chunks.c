@@ -301,11 +301,18 @@ static int build(dusk__chunks *C, const dusk_plan *p)
     for (size_t s = 0; s < C->nshow; s++) {
         grid *g = &C->grids[C->show[s]];
         const int64_t *rs = NULL, *cs = NULL;
+        int64_t row = 1;   /* a 1-d grid's one row, in elements */
         if (C->arr_name && strcmp(C->arr_name, dusk__strtab_text(&C->names, g->id)) == 0) {
-            if (C->arr_ndim == 1 && g->ndim == 1 && C->arr_nb[0] == g->cols)
+            if (C->arr_ndim == 1 && g->ndim == 1 && C->arr_nb[0] == g->cols) {
+                /* as high as its largest chunk is long, not one element
+                 * (which drew the row as a hairline): equal chunks are
+                 * squares, as without chunk sizes */
                 cs = C->arr_chunks[0];
-            else if (C->arr_ndim >= 2 && g->ndim == C->arr_ndim && C->arr_nb[0] == g->rows &&
-                     C->arr_nb[1] == g->cols) {
+                for (int64_t k = 0; k < g->cols; k++)
+                    row = cs[k] > row ? cs[k] : row;
+                rs = &row;
+            } else if (C->arr_ndim >= 2 && g->ndim == C->arr_ndim && C->arr_nb[0] == g->rows &&
+                       C->arr_nb[1] == g->cols) {
                 rs = C->arr_chunks[0];
                 cs = C->arr_chunks[1];
             }
@@ -350,6 +357,7 @@ static dusk__chunks *current(dusk_viewer *v)
  * cells' origin and scale (pixels per cell unit). */
 typedef struct place {
     float tx, ty, ox, oy, scale;
+    float tw;               /* the title's room: its slot's width */
 } place;
 
 static place place_of(const dusk__chunks *C, const dusk__frame *f, SDL_Rect b, size_t s)
@@ -372,6 +380,7 @@ static place place_of(const dusk__chunks *C, const dusk__frame *f, SDL_Rect b, s
     place P;
     P.tx = x + MARGIN;
     P.ty = y + MARGIN / 2.0f;
+    P.tw = w - 2 * MARGIN > 0 ? w - 2 * MARGIN : 0;
     float ax = x + MARGIN, ay = y + MARGIN + (float)f->line;
     float aw = w - 2 * MARGIN, ah = h - 2 * MARGIN - (float)f->line;
     if (aw < 1)
@@ -467,7 +476,13 @@ void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         SDL_RenderFillRectsF(f->r, C->rects + start[k] - count[k], (int)count[k]);
     }
     for (size_t s = 0; s < C->nshow; s++) {
+        /* each title cut at its slot's edge: the result's long one ran
+         * into the first input's */
         place P = place_of(C, f, b, s);
+        SDL_Rect clip = {(int)P.tx, (int)P.ty, (int)P.tw, f->line}, in;
+        if (!SDL_IntersectRect(&clip, &b, &in))
+            continue;
+        SDL_RenderSetClipRect(f->r, &in);
         dusk__text(f, P.tx, P.ty, C->grids[C->show[s]].title, s ? f->th->dim : f->th->fg);
     }
     SDL_RenderSetClipRect(f->r, NULL);

@@ -48,6 +48,15 @@ typedef struct dusk__frame {
     int line;                 /* the height of a line of text, pixels */
 } dusk__frame;
 
+/* The height of a panel's title strip and of the graph's legend for text
+ * lines `line` px high: 28 px, or taller for a larger text (a fixed 28 cut
+ * the legend's text from the third ctrl+= on, and laid it over the
+ * nodes). */
+static inline int dusk__strip_h(int line)
+{
+    return line + 8 > 28 ? line + 8 : 28;
+}
+
 /* Opens the font (at 14 px x v->font_scale) when needed and makes the
  * frame; DUSK_EIO naming the font, DUSK_ENOMEM. `who` names the caller in
  * messages. */
@@ -92,6 +101,11 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
                       int64_t i, int64_t j, SDL_FRect *r);
 
 /* --- panels.c: task stream, memory, progress, status line ---------------- */
+/* The time axes' ticks: the step between two (1, 2 or 5 times a power of
+ * ten, in ns) on a w px axis from lo to hi ns, few enough that no two
+ * labels meet, and the first tick's time (*first); and a tick's label. */
+double dusk__tick_step(const dusk__frame *f, float w, uint64_t lo, uint64_t hi, double *first);
+void dusk__tick_label(char *buf, size_t n, double ns, double step_ns);
 
 /* Each panel has a title strip at its top. "Now" is the time of
  * log[shown - 1]: nothing after it is drawn. */
@@ -137,6 +151,10 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns);
  * erred, running, ready and waiting shares; "name done/total" beside it.
  * At most 40 rows; the rest as "... N more". */
 void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* A progress row's label, "name done/total", in buf: its name shortened
+ * ("name... 4/4") when it is wider than room px, the count kept. */
+void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
+                          uint32_t total, float room, char *buf, size_t n);
 /* Row k of the progress panel drawn in box b: the group's name, its bar's
  * rectangle and the group's tasks; 0, or -1 past the rows shown. */
 int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,

@@ -41,6 +41,7 @@ const dusk__key dusk__keys[] = {
     {SDLK_t, DUSK__M_NONE, DUSK__A_THEME, 0, "t"},
     {SDLK_EQUALS, DUSK__M_CTRL, DUSK__A_FONT_UP, 0, "ctrl+="},
     {SDLK_PLUS, DUSK__M_CTRL, DUSK__A_FONT_UP, 0, "ctrl++"},
+    {SDLK_EQUALS, DUSK__M_CTRL | DUSK__M_SHIFT, DUSK__A_FONT_UP, 0, NULL},   /* ctrl++, US */
     {SDLK_MINUS, DUSK__M_CTRL, DUSK__A_FONT_DOWN, 0, "ctrl+-"},
     {SDLK_F11, DUSK__M_ANY, DUSK__A_FULLSCREEN, 0, "F11"},
     {SDLK_p, DUSK__M_NONE, DUSK__A_SHOT, 0, "p"},
@@ -157,6 +158,10 @@ double dusk__delay_next(double d, int slower)
             at = i;
     if (slower)   /* past the last step (a delay set in the options): kept */
         return d > steps[n - 1] ? d : steps[at + 1 < n ? at + 1 : n - 1];
+    /* faster: the step below d; from between two steps (a delay set in
+     * the options, 0.07 s) the lower one, not two steps down */
+    if (at >= 0 && d > steps[at] + 1e-9)
+        return steps[at];
     return at <= 0 ? 0.0 : steps[at - 1];
 }
 
@@ -254,9 +259,12 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         double sp = ui->play_speed > 0 ? ui->play_speed : 1.0;
         if (action == DUSK__A_PLAY) {
             ui->playing = !ui->playing;
-            /* played from the end, a replay starts again from the start */
+            /* played from the end, a replay starts again from the start;
+             * backwards from the start, again from the end */
             if (ui->playing && !ui->play_back && dusk_viewer_time(v) >= dusk_viewer_duration(v))
                 dusk_viewer_seek(v, 0);
+            else if (ui->playing && ui->play_back && dusk_viewer_time(v) == 0)
+                dusk_viewer_follow(v);
         } else if (action == DUSK__A_PLAY_SLOWER) {
             sp = sp / 2 < 1.0 / 64 ? 1.0 / 64 : sp / 2;
         } else if (action == DUSK__A_PLAY_FASTER) {
@@ -273,10 +281,12 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         v->theme = (v->theme + 1) % DUSK__NTHEMES;
         break;
     case DUSK__A_FONT_UP:
-        v->font_scale = v->font_scale * 1.25f > 4.0f ? 4.0f : v->font_scale * 1.25f;
+        v->font_scale = v->font_scale * 1.25f > DUSK__FONT_SCALE_MAX ? DUSK__FONT_SCALE_MAX
+                                                                      : v->font_scale * 1.25f;
         break;
     case DUSK__A_FONT_DOWN:
-        v->font_scale = v->font_scale / 1.25f < 0.5f ? 0.5f : v->font_scale / 1.25f;
+        v->font_scale = v->font_scale / 1.25f < DUSK__FONT_SCALE_MIN ? DUSK__FONT_SCALE_MIN
+                                                                      : v->font_scale / 1.25f;
         break;
     case DUSK__A_FULLSCREEN:
         ui->fullscreen = !ui->fullscreen;
@@ -314,6 +324,21 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         break;
     default:
         break;
+    }
+}
+
+void dusk__play(dusk_viewer *v, uint64_t wall_dt_ns)
+{
+    dusk_viewer_advance(v, wall_dt_ns);
+    if (!v->ui.playing)
+        return;
+    /* played to the end of a run that has ended (backwards: to its start),
+     * a playback stops, as a player's does: the window draws no more
+     * frames for it, and k plays it again */
+    uint64_t now = dusk_viewer_time(v);
+    if (v->ui.play_back ? now == 0 : v->run_over && now >= dusk_viewer_duration(v)) {
+        v->ui.playing = 0;
+        dusk_viewer_set_speed(v, 0.0);
     }
 }
 

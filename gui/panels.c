@@ -33,7 +33,7 @@
 #include "draw.h"
 #include "dusk/profiler.h"
 
-#define STRIP_H 28                   /* the title strip, as the graph's legend */
+#define STRIP_H dusk__strip_h(f->line)   /* the title strip, as the graph's legend */
 #define MARGIN 8
 #define MAX_COLOURS 64               /* distinct function colours (the palette has 20) */
 #define MAX_GROUP_ROWS 40
@@ -433,25 +433,51 @@ static double nice_step(double range, int n)
     return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
 }
 
-/* A time tick's label: the step's unit, as few digits as it needs. */
-static void tick_label(char *buf, size_t n, double ns, double step_ns)
+/* A time tick's label: the step's unit, as many decimals as the step
+ * needs (never %g's exponent: "1.10283e+06 us" for ticks 1 us apart at
+ * 1.1 s). */
+void dusk__tick_label(char *buf, size_t n, double ns, double step_ns)
 {
     static const struct { double k; const char *unit; } U[] = {
         {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
     size_t i = 0;
     while (i < 3 && step_ns < U[i].k)
         i++;
-    snprintf(buf, n, "%g %s", ns / U[i].k, U[i].unit);
+    int dec = 0;
+    for (double st = step_ns / U[i].k; st < 0.999999 && dec < 9; st *= 10)
+        dec++;
+    snprintf(buf, n, "%.*f %s", dec, ns / U[i].k, U[i].unit);
+}
+
+double dusk__tick_step(const dusk__frame *f, float w, uint64_t lo, uint64_t hi, double *first)
+{
+    double range = (double)(hi - lo);
+    /* as many ticks as their labels leave room for: first a tick per 90
+     * px, then fewer while the widest label (the first's or the last's)
+     * and a gap do not fit between two */
+    for (int n = (int)(w / 90) > 2 ? (int)(w / 90) : 2;; n--) {
+        double step = nice_step(range, n);
+        *first = step * (double)(uint64_t)((double)lo / step);
+        if (*first < (double)lo)
+            *first += step;
+        double last = *first + step * (double)(uint64_t)(((double)hi - *first) / step);
+        char a[32], b[32];
+        dusk__tick_label(a, sizeof a, *first, step);
+        dusk__tick_label(b, sizeof b, last, step);
+        float lw = dusk__text_width(f, a) > dusk__text_width(f, b) ? dusk__text_width(f, a)
+                                                                    : dusk__text_width(f, b);
+        if (!(range > 0) || (float)(step / range) * w >= lw + 12)
+            return step;
+        if (n <= 1)
+            return 2 * range;   /* not even two fit: the first alone */
+    }
 }
 
 /* Time ticks under a plot from x0 (time lo) to x0 + w (time hi). */
 static void time_ticks(dusk__frame *f, float x0, float y, float w, uint64_t lo, uint64_t hi)
 {
-    double range = (double)(hi - lo);
-    double step = nice_step(range, (int)(w / 90) > 2 ? (int)(w / 90) : 2);
-    double first = step * (double)(uint64_t)((double)lo / step);
-    if (first < (double)lo)
-        first += step;
+    double range = (double)(hi - lo), first;
+    double step = dusk__tick_step(f, w, lo, hi, &first);
     dusk__set_rgb(f, f->th->dim);
     for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
         float x = x0 + (float)((t - (double)lo) / range) * w;
@@ -460,7 +486,7 @@ static void time_ticks(dusk__frame *f, float x0, float y, float w, uint64_t lo, 
     for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
         float x = x0 + (float)((t - (double)lo) / range) * w;
         char s[32];
-        tick_label(s, sizeof s, t, step);
+        dusk__tick_label(s, sizeof s, t, step);
         float tw = dusk__text_width(f, s);
         dusk__text(f, x - tw / 2, y + 5, s, f->th->dim);
     }
@@ -1031,8 +1057,15 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     const char *uname;
     double vtop = bytes_axis(top > 0 ? top : 1024, &step, &unit, &uname);
     char label[48];
-    snprintf(label, sizeof label, "%g %s", vtop, uname);
-    float lw = dusk__text_width(f, label) + 8;
+    /* the labels' column: the widest of them ("0.8 kiB", not the top's
+     * "1 kiB", which left the others' first digits cut at the edge) */
+    float lw = 0;
+    for (double y = 0; y <= vtop * (1 + 1e-9); y += step) {
+        snprintf(label, sizeof label, "%g %s", y, uname);
+        float tw = dusk__text_width(f, label);
+        lw = tw > lw ? tw : lw;
+    }
+    lw += 8;
     float px = (float)b.x + MARGIN + lw, py = (float)b.y + STRIP_H + (float)f->line / 2 + 4;
     float pw = (float)(b.x + b.w - MARGIN) - px, ph = (float)(b.y + b.h) - (float)(f->line + 8) - py;
     if (pw < 1)
@@ -1072,8 +1105,12 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         dusk__memory_label(&m, s, 1, label, sizeof label);
         float tw = dusk__text_width(f, label);
         float tx = x + 6 + tw > px + pw ? x - 6 - tw : x + 6;
-        dusk__text(f, tx, y - (float)f->line - 1 + (float)s * ((float)f->line + 2), label,
-                   f->th->fg);
+        float ty = y - (float)f->line - 1 + (float)s * ((float)f->line + 2);
+        /* a peak at the axis' top (8 B on an axis to 8 B) has no room
+         * above it: its value goes below the dot, not under the strip */
+        if (ty < (float)(b.y + STRIP_H))
+            ty = y + 5;
+        dusk__text(f, tx, ty, label, f->th->fg);
     }
     strip(f, b, "Memory");
     float x = (float)b.x + MARGIN + dusk__text_width(f, "Memory") + 16;
@@ -1177,6 +1214,22 @@ static void count_groups(const dusk_viewer *v, dusk__panels *P)
     }
 }
 
+void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
+                          uint32_t total, float room, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s %u/%u", name, done, total);
+    if (dusk__text_width(f, buf) <= room)
+        return;
+    /* the name shortened, not the count cut off ("mean_agg-aggregate 4/"
+     * said nothing of how far the group is) */
+    for (int len = (int)strlen(name) - 1; len > 0; len--) {
+        snprintf(buf, n, "%.*s... %u/%u", len, name, done, total);
+        if (dusk__text_width(f, buf) <= room)
+            return;
+    }
+    snprintf(buf, n, "%u/%u", done, total);
+}
+
 int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
                        const char **name, SDL_Rect *bar, size_t *total)
 {
@@ -1226,8 +1279,8 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
                            (float)bh);
             x = x1;
         }
-        snprintf(s, sizeof s, "%s %u/%u", dusk__strtab_text(&P->names, gi),
-                 c[DUSK_TASK_MEMORY] + c[DUSK_TASK_RELEASED], total);
+        dusk__progress_label(f, dusk__strtab_text(&P->names, gi),
+                             c[DUSK_TASK_MEMORY] + c[DUSK_TASK_RELEASED], total, g.lw, s, sizeof s);
         SDL_RenderSetClipRect(f->r, &(SDL_Rect){(int)g.x, (int)y, (int)g.lw + 1, (int)g.rowh});
         dusk__text(f, g.x, y + 3, s, f->th->fg);
         SDL_RenderSetClipRect(f->r, &b);

@@ -33,7 +33,8 @@
 #include "core/util.h"
 #include "window.h"
 
-#define LEGEND_H 28
+/* the legend's height in a panel w px wide */
+#define LEGEND_H legend_h(v, b.w)
 #define MARGIN 8
 #define DUSK__MAX_EDGES 20000
 #define SCRUB_H 12   /* the time scrubber under the status lines */
@@ -46,20 +47,55 @@ const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3] = {
 static const char *const state_name[DUSK_TASK_NSTATES] = {
     "waiting", "ready", "running", "in memory", "released", "erred"};
 
+/* The legend's rows in a graph panel w px wide, and each state's row: as
+ * many as its labels need (one line cut "erred" and its count off in an
+ * 800 px window), measured at the run's task count, so that the rows do
+ * not move as the counts grow. The last frame's atlas (none yet: one row,
+ * the first frame's is made before anything is placed). */
+static int legend_rows(const dusk_viewer *v, int w, int row_of[DUSK_TASK_NSTATES])
+{
+    int rows = 1;
+    float x = MARGIN;
+    dusk__frame f = {.R = v->render};
+    for (int k = 0; k < DUSK_TASK_NSTATES; k++) {
+        row_of[k] = 0;
+        if (!v->render || !v->render->atlas)
+            continue;
+        char label[64];
+        snprintf(label, sizeof label, "%s %zu", state_name[k], v->layout.ntasks);
+        float item = 18 + dusk__text_width(&f, label);
+        if (x > MARGIN && x + item > (float)(w - MARGIN)) {
+            rows++;
+            x = MARGIN;
+        }
+        row_of[k] = rows - 1;
+        x += item + 16;
+    }
+    return rows;
+}
+
+static int legend_h(const dusk_viewer *v, int w)
+{
+    int row_of[DUSK_TASK_NSTATES], line = v->render && v->render->atlas ? v->render->atlas->h : 0;
+    int rows = legend_rows(v, w, row_of);
+    return dusk__strip_h(line) + (rows - 1) * line;
+}
+
 void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox, float *oy)
 {
     const dusk__layout *L = &v->layout;
     float uw = L->width > 0 ? L->width : 1.0f, uh = L->height > 0 ? L->height : 1.0f;
-    float pw = (float)(w - 2 * MARGIN), ph = (float)(h - LEGEND_H - 2 * MARGIN);
+    const float lh = (float)legend_h(v, w);
+    float pw = (float)(w - 2 * MARGIN), ph = (float)(h - lh - 2 * MARGIN);
     if (pw < 1)
         pw = 1;
     if (ph < 1)
         ph = 1;
     float s = pw / uw < ph / uh ? pw / uw : ph / uh;
-    float fx = (float)MARGIN + (pw - uw * s) / 2, fy = (float)(LEGEND_H + MARGIN) + (ph - uh * s) / 2;
+    float fx = (float)MARGIN + (pw - uw * s) / 2, fy = lh + MARGIN + (ph - uh * s) / 2;
     /* zoom about the centre of the drawing area, then pan */
     float z = v->zoom > 0 ? v->zoom : 1.0f;
-    float cx = (float)MARGIN + pw / 2, cy = (float)(LEGEND_H + MARGIN) + ph / 2;
+    float cx = (float)MARGIN + pw / 2, cy = lh + MARGIN + ph / 2;
     *scale = s * z;
     *ox = cx + (fx - cx) * z + v->pan_x;
     *oy = cy + (fy - cy) * z + v->pan_y;
@@ -226,10 +262,14 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     }
 
     /* the legend */
-    dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, LEGEND_H);
-    float x = (float)b.x + MARGIN, ty = (float)b.y + (float)(LEGEND_H - f->line) / 2;
+    int row_of[DUSK_TASK_NSTATES], rows = legend_rows(v, b.w, row_of), lh = LEGEND_H;
+    dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, (float)lh);
+    float x = (float)b.x + MARGIN, y0 = (float)b.y + (float)(lh - rows * f->line) / 2;
     for (int k = 0; k < DUSK_TASK_NSTATES; k++) {
-        dusk__fill(f, dusk__state_rgb[k], x, (float)b.y + (LEGEND_H - 14) / 2.0f, 14, 14);
+        if (k && row_of[k] != row_of[k - 1])
+            x = (float)b.x + MARGIN;
+        float ty = y0 + (float)(row_of[k] * f->line);
+        dusk__fill(f, dusk__state_rgb[k], x, ty + (float)(f->line - 14) / 2, 14, 14);
         char label[64];
         snprintf(label, sizeof label, "%s %zu", state_name[k], v->counts[k]);
         x = dusk__text(f, x + 18, ty, label, f->th->fg) + 16;
@@ -446,10 +486,17 @@ static void status_strip(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     if (ui->shot_note[0])
         snprintf(line + k, sizeof line - k, "   |   %s", ui->shot_note);
     float ty = (float)low.y + (float)(low.h - f->line) / 2;
-    dusk__text(f, (float)low.x + MARGIN, ty, line, f->th->fg);
     const char *hint = "h: help";
-    dusk__text(f, (float)(low.x + low.w) - MARGIN - dusk__text_width(f, hint), ty, hint,
-               f->th->dim);
+    float hx = (float)(low.x + low.w) - MARGIN - dusk__text_width(f, hint);
+    /* a long line (a failed run's message) stops short of the hint rather
+     * than being written through it */
+    int room = (int)hx - MARGIN - low.x;
+    if (room > 0) {
+        SDL_RenderSetClipRect(f->r, &(SDL_Rect){low.x, low.y, room, low.h});
+        dusk__text(f, (float)low.x + MARGIN, ty, line, f->th->fg);
+        SDL_RenderSetClipRect(f->r, NULL);
+    }
+    dusk__text(f, hx, ty, hint, f->th->dim);
 }
 
 /* Lines of text in a box with a border, placed at (x, y) but kept inside

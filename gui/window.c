@@ -171,6 +171,22 @@ static void close_window(session *s)
     s->quit_all = 0;
 }
 
+/* What to do when no window opens: set DISPLAY, or, when it is set (a
+ * display that is not there: a stopped X server, an ssh session without
+ * -X), check it; "no display, set DISPLAY" said nothing to a user whose
+ * DISPLAY is set. */
+static void display_advice(char *buf, size_t n, const char *x11, const char *wl)
+{
+    if (x11 && *x11)
+        snprintf(buf, n, "DISPLAY is \"%.64s\" but no window opens there (is its X server "
+                 "running, may this user use it?); or use SDL_VIDEODRIVER=dummy", x11);
+    else if (wl && *wl)
+        snprintf(buf, n, "WAYLAND_DISPLAY is \"%.64s\" but no window opens there (is its "
+                 "compositor running?); or use SDL_VIDEODRIVER=dummy", wl);
+    else
+        snprintf(buf, n, "set DISPLAY or use SDL_VIDEODRIVER=dummy");
+}
+
 static int open_window(session *s, const dusk_view_options *vo, const char *who, dusk_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -194,10 +210,11 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
      * with SDL up already has chosen for itself) */
     if (s->quit_all)
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    char advice[256];
+    display_advice(advice, sizeof advice, x11, wl);
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
-        dusk_error_set(err, DUSK_EIO,
-                       "%s: cannot open a window: %s; set DISPLAY or use SDL_VIDEODRIVER=dummy",
-                       who, SDL_GetError());
+        dusk_error_set(err, DUSK_EIO, "%s: cannot open a window: %s; %s", who, SDL_GetError(),
+                       advice);
         close_window(s);
         return DUSK_EIO;
     }
@@ -208,8 +225,8 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     const char *drv = SDL_GetCurrentVideoDriver(), *asked = SDL_getenv("SDL_VIDEODRIVER");
     if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(asked && *asked)) {
         dusk_error_set(err, DUSK_EIO,
-                       "%s: cannot open a window: no display (SDL found only its %s driver); "
-                       "set DISPLAY or use SDL_VIDEODRIVER=dummy", who, drv);
+                       "%s: cannot open a window: no display (SDL found only its %s driver); %s",
+                       who, drv, advice);
         close_window(s);
         return DUSK_EIO;
     }
@@ -220,9 +237,8 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     if (s->win)
         s->ren = SDL_CreateRenderer(s->win, -1, 0);
     if (!s->ren) {
-        dusk_error_set(err, DUSK_EIO,
-                       "%s: cannot open a window: %s; set DISPLAY or use SDL_VIDEODRIVER=dummy",
-                       who, SDL_GetError());
+        dusk_error_set(err, DUSK_EIO, "%s: cannot open a window: %s; %s", who, SDL_GetError(),
+                       advice);
         close_window(s);
         return DUSK_EIO;
     }
@@ -281,7 +297,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         dusk_viewer_pump_for(v, ended ? 0 : DUSK_VIEWER_PUMP_NS);
         uint64_t now_ns = dusk_now_ns();
         dusk__rss_sample(v, now_ns);
-        dusk_viewer_advance(v, now_ns - last_ns);   /* playback (k, [ ], r) */
+        dusk__play(v, now_ns - last_ns);   /* playback (k, [ ], r) */
         last_ns = now_ns;
         if (!ended && atomic_load(&j->done)) {
             pthread_join(*th, NULL);
@@ -371,9 +387,14 @@ static int check_options(const dusk_view_options *vo, const char *who, int *them
     if (!(vo->delay >= 0))
         return dusk_error_set(err, DUSK_EINVAL, "%s: the delay %g s is not 0 or more", who,
                               vo->delay);
-    if (!(vo->font_scale >= 0))
-        return dusk_error_set(err, DUSK_EINVAL, "%s: the font scale %g is not 0 or more", who,
-                              (double)vo->font_scale);
+    /* the keys' range: a scale of 1000 would ask for a glyph atlas of
+     * tens of GB, one under 0.25 was drawn at 1 */
+    if (vo->font_scale != 0 &&
+        !(vo->font_scale >= DUSK__FONT_SCALE_MIN && vo->font_scale <= DUSK__FONT_SCALE_MAX))
+        return dusk_error_set(err, DUSK_EINVAL,
+                              "%s: the font scale %g is not 0 (1) or from %g to %g", who,
+                              (double)vo->font_scale, (double)DUSK__FONT_SCALE_MIN,
+                              (double)DUSK__FONT_SCALE_MAX);
     if (vo->panels & ~(unsigned)DUSK_VIEW_ALL)
         return dusk_error_set(err, DUSK_EINVAL, "%s: panels 0x%x has bits that are no panel's",
                               who, vo->panels);

@@ -83,6 +83,15 @@ void dusk__act(dusk_viewer *v, int action, int arg);
 /* Seeks to the fraction frac (0..1) of the run shown: the scrubber bar
  * (1 or more: follow the run live again). */
 void dusk__scrub_to(dusk_viewer *v, double frac);
+/* Playback, a frame's worth: moves the shown time by wall_dt_ns at the
+ * speed k, [ ] and r asked for (dusk_viewer_advance), and stops the
+ * playback once it has reached the end of a run that has ended (or, going
+ * backwards, its start). */
+void dusk__play(dusk_viewer *v, uint64_t wall_dt_ns);
+/* The text sizes ctrl+= and ctrl+- move between, and dusk_view_options'
+ * font_scale may ask for. */
+#define DUSK__FONT_SCALE_MIN 0.5f
+#define DUSK__FONT_SCALE_MAX 4.0f
 /* The slow-motion steps s and S move through, in s per task (0: off). */
 double dusk__delay_next(double d, int slower);
 

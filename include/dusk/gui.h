@@ -400,7 +400,8 @@ typedef struct dusk_view_options {
     double delay;              /* slow motion: at least this many s per task; 0: off */
     size_t layer_view_threshold;   /* as dusk_viewer_options' */
     const char *font;          /* as dusk_viewer_options' */
-    float font_scale;          /* text size; 0: 1 (14 px) */
+    float font_scale;          /* text size, 0.5 to 4 (ctrl+= and ctrl+-'s
+                                  range; else DUSK_EINVAL); 0: 1 (14 px) */
     int fullscreen;
     const char *title;         /* NULL: "dusk" */
     const char *screenshot;    /* a PNG of the last frame is written here at exit */

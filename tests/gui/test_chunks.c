@@ -12,6 +12,7 @@
 ** tasks in that state.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -424,6 +425,101 @@ static void test_ranks(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* A 1-d array set with dusk_viewer_set_array (as dusk_view_array_compute
+ * does): its one row is as high as its chunks are long, not one element
+ * (a hairline), so that equal chunks are squares and uneven ones keep
+ * their proportions. */
+static void test_chunk_sizes_1d(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a = dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                                            dusk_ones(ctx, DUSK_SHAPE(100), "10", DUSK_DT_F8),
+                                            1.0, false);
+    dusk_plan *p;
+    dusk_viewer *v = viewer_of(a, &p);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_viewer_set_array(v, a, &err), 0);
+    dusk__frame f;
+    draw(v, &f);
+    int64_t rows, cols;
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, NULL, &rows, &cols), 0);
+    assert_true(rows == 1 && cols == 10);
+    for (int64_t j = 0; j < cols; j++) {
+        SDL_FRect r;
+        assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, j, &r), 0);
+        assert_true(r.w > 10 && r.h > 10);
+        assert_true(fabsf(r.w - r.h) < 1.01f);   /* squares (a pixel's gap aside) */
+        int cx = (int)(r.x + r.w / 2), cy = (int)(r.y + r.h / 2);
+        assert_int_equal(pix[cy * W + cx], rgb_of(dusk__state_rgb[DUSK_TASK_WAITING]));
+        assert_int_equal(dusk__chunks_hit(v, &f, BOX, cx, (int)(r.y + r.h - 2)),
+                         dusk__chunks_task(v, 0, 0, j));
+    }
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+
+    /* uneven chunks (10, 10, 5): the last cell half as wide, as high */
+    dusk_array *b = dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                                            dusk_ones(ctx, DUSK_SHAPE(25), "10", DUSK_DT_F8),
+                                            1.0, false);
+    v = viewer_of(b, &p);
+    assert_int_equal(dusk_viewer_set_array(v, b, &err), 0);
+    draw(v, &f);
+    SDL_FRect r0, r2;
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 0, &r0), 0);
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 2, &r2), 0);
+    assert_true(r0.h > 10 && fabsf(r0.w - r0.h) < 1.01f);
+    assert_true(fabsf(r2.w + 1 - (r0.w + 1) / 2) < 1.01f && r2.h == r0.h);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array_ctx_free(ctx);
+}
+
+/* In a narrow panel the result's title stops where the inputs' slot
+ * begins (it ran into the input's title): no pixel of the result's title
+ * colour right of that edge, and the input's title still drawn. */
+static void test_titles_kept_apart(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a3 = dusk_array_binop_scalar(
+        DUSK_BINOP_MUL, dusk_ones(ctx, DUSK_SHAPE(4, 6, 8), "(2, 2, 2)", DUSK_DT_F8), 2.0, false);
+    dusk_plan *p;
+    dusk_viewer *v = viewer_of(a3, &p);
+    const SDL_Rect box = {20, 10, 270, 200};
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk__frame f;
+    SDL_SetRenderDrawColor(ren, 1, 2, 3, 255);
+    SDL_RenderClear(ren);
+    assert_int_equal(dusk__frame_begin(v, ren, &f, "test_chunks", &err), 0);
+    dusk__panel_chunks(v, &f, box);
+    dusk__frame_end(&f);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+    assert_int_equal(dusk__chunks_ngrids(v), 2);   /* mul, and its input */
+    const char *title;
+    int64_t rows, cols;
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, &title, &rows, &cols), 0);
+    assert_true(dusk__text_width(&f, title) > box.w * 2 / 3);   /* too long for its slot */
+    int edge = box.x + box.w * 2 / 3;   /* where the inputs' slot begins */
+    size_t fg_left = 0, dim_right = 0;
+    for (int y = box.y; y < box.y + 4 + f.line; y++)
+        for (int x = box.x; x < box.x + box.w; x++) {
+            uint32_t c = pix[y * W + x];
+            if (c == rgb_of(f.th->fg)) {
+                if (x >= edge)
+                    fail_msg("the result's title at (%d, %d), right of %d", x, y, edge);
+                fg_left++;
+            }
+            if (x >= edge && c == rgb_of(f.th->dim))
+                dim_right++;
+        }
+    assert_true(fg_left > 20);
+    assert_true(dim_right > 5);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array_ctx_free(ctx);
+}
+
 /* No tuple keys: the panel says so, and nothing is under any pixel. */
 static void test_no_arrays(void **state)
 {
@@ -472,6 +568,8 @@ int main(void)
         cmocka_unit_test(test_from_hdf5),
         cmocka_unit_test(test_set_array_errors),
         cmocka_unit_test(test_ranks),
+        cmocka_unit_test(test_chunk_sizes_1d),
+        cmocka_unit_test(test_titles_kept_apart),
         cmocka_unit_test(test_no_arrays),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);

@@ -1039,6 +1039,183 @@ static void test_empty_and_themes(void **state)
     dusk_graph_free(g);
 }
 
+/* The time axes' labels never meet (ticks every 90 px put "252800 us"
+ * on "253000 us" for a 1.5 ms run that began 250 ms in, and every label
+ * on the next at 4x text), and never use an exponent. */
+static void test_tick_labels_apart(void **state)
+{
+    (void)state;
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    const float scales[] = {0.5f, 1.0f, 4.0f};
+    const struct { float w; uint64_t lo, hi; } axes[] = {
+        {510, 252800000, 254300000},   /* the window's task stream, a short array job */
+        {300, 0, 270000000},           /* its memory axis */
+        {200, 1100000000, 1100010000}, /* 10 us, 1.1 s in */
+        {60, 0, 1000000000},
+        {2000, 123456789, 987654321},
+    };
+    for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+        v->font_scale = scales[k];
+        dusk__frame f;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk__frame_begin(v, ren, &f, "test_panels", &err) != 0)
+            fail_msg("frame: %s", err.msg);
+        for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++) {
+            double first, range = (double)(axes[i].hi - axes[i].lo);
+            double step = dusk__tick_step(&f, axes[i].w, axes[i].lo, axes[i].hi, &first);
+            float px = (float)(step / range) * axes[i].w;
+            size_t ticks = 0;
+            for (double t = first; t <= (double)axes[i].hi; t += step, ticks++) {
+                char s[32];
+                dusk__tick_label(s, sizeof s, t, step);
+                assert_null(strchr(s, 'e'));
+                /* labels are centred on their ticks: two meet when one is
+                 * wider than the ticks are apart */
+                if (t + step <= (double)axes[i].hi && dusk__text_width(&f, s) >= px)
+                    fail_msg("scale %g, axis %zu: label '%s' is %g px wide, ticks %g px apart",
+                             (double)scales[k], i, s, (double)dusk__text_width(&f, s),
+                             (double)px);
+            }
+            /* still a scale to read where two labels fit, one where none do */
+            assert_true(ticks >= 1);
+            if (axes[i].w >= 200 && scales[k] <= 1)
+                assert_true(ticks >= 2);
+        }
+        dusk__frame_end(&f);
+    }
+    char s[32];
+    dusk__tick_label(s, sizeof s, 1100003000.0, 1000.0);
+    assert_string_equal(s, "1100003 us");
+    dusk__tick_label(s, sizeof s, 250000000.0, 5e7);
+    assert_string_equal(s, "250 ms");
+    dusk__tick_label(s, sizeof s, 1500000.0, 5e5);
+    assert_string_equal(s, "1500 us");
+    dusk__tick_label(s, sizeof s, 0.4, 0.2);   /* a run of no length's axis */
+    assert_string_equal(s, "0.4 ns");
+    viewer_free(v);
+}
+
+/* A group name too long for the labels' column (at most 45% of the
+ * panel) is shortened; its count stays whole ("mean_agg-aggregate 4/"
+ * was cut there in the window's default 384 px column). */
+static void test_progress_label_keeps_count(void **state)
+{
+    (void)state;
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk__frame f;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk__frame_begin(v, ren, &f, "test_panels", &err) != 0)
+        fail_msg("frame: %s", err.msg);
+    char s[300];
+    const char *name = "mean_agg-aggregate";
+    dusk__progress_label(&f, name, 4, 4, 1000, s, sizeof s);
+    assert_string_equal(s, "mean_agg-aggregate 4/4");
+    float full = dusk__text_width(&f, s);
+    for (float room = full - 1; room > 10; room -= 7) {
+        dusk__progress_label(&f, name, 4, 4, room, s, sizeof s);
+        size_t n = strlen(s);
+        assert_true(n >= 3 && strcmp(s + n - 3, "4/4") == 0);
+        if (dusk__text_width(&f, s) > room && strcmp(s, "4/4") != 0)
+            fail_msg("'%s' is %g px, room %g", s, (double)dusk__text_width(&f, s), (double)room);
+        if (strcmp(s, "4/4") != 0) {
+            assert_non_null(strstr(s, "... 4/4"));
+            assert_memory_equal(s, name, (size_t)(strstr(s, "...") - s));
+        }
+    }
+    dusk__frame_end(&f);
+    viewer_free(v);
+}
+
+/* Counts the pixels of exactly colour c in rows y0..y1 of the frame read back. */
+static size_t count_colour(uint32_t c, int y0, int y1)
+{
+    size_t n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < W; x++)
+            n += pix[y * W + x] == c;
+    return n;
+}
+
+/* A peak at the top of the memory axis (8 B held, an axis to 8 B) has its
+ * value written whole, not half under the title strip: the plot holds as
+ * many pixels of the text colour (only the peak's label has it there) as
+ * the label drawn alone. */
+static void test_memory_peak_label_whole(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viewer *v = replay_viewer(g, "z");
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 3000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 8, .held = 8},
+        {.t_ns = 4000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1, .held = 8},
+    };
+    assert_int_equal(dusk_viewer_feed(v, ev, 5), 0);
+    SDL_Rect box = {0, 100, W, 300};
+    dusk__frame f;
+    draw(v, dusk__panel_memory, box, &f);
+    uint32_t fg = argb(f.th->fg);
+    size_t in_plot = count_colour(fg, box.y + 28, box.y + box.h);
+    /* the label alone, on a clear frame */
+    dusk__memory_stats m;
+    dusk__memory_stats_of(v, &m);
+    char label[64];
+    dusk__memory_label(&m, 0, 1, label, sizeof label);
+    assert_string_equal(label, "peak 8 B");
+    SDL_SetRenderDrawColor(ren, 255, 255, 255, 255);
+    SDL_RenderClear(ren);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk__frame_begin(v, ren, &f, "test_panels", &err), 0);
+    dusk__text(&f, 20, 20, label, f.th->fg);
+    dusk__frame_end(&f);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+    size_t alone = count_colour(fg, 0, H);
+    assert_true(alone > 20);
+    if (in_plot != alone)
+        fail_msg("the peak's label: %zu pixels of the text colour in the plot, %zu drawn alone",
+                 in_plot, alone);
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* The memory axis' labels are all whole: its label column is as wide
+ * as the widest ("0.8 kiB"), not the top one ("1 kiB"), whose width cut
+ * the others' first digits at the panel's left edge: nothing but the
+ * ground in the panel's left margin. */
+static void test_memory_axis_labels_whole(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viewer *v = replay_viewer(g, "z");
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 3000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 1024, .held = 1024},
+    };
+    assert_int_equal(dusk_viewer_feed(v, ev, 4), 0);
+    SDL_Rect box = {100, 100, 400, 300};
+    dusk__frame f;
+    draw(v, dusk__panel_memory, box, &f);
+    uint32_t bg = argb(f.th->bg);
+    size_t text = 0;
+    for (int y = box.y + 28; y < box.y + box.h; y++) {
+        for (int x = box.x; x < box.x + 8; x++)
+            if (pix[y * W + x] != bg)
+                fail_msg("(%d, %d), in the panel's left margin: 0x%08x, not the ground",
+                         x - box.x, y - box.y, pix[y * W + x]);
+        for (int x = box.x + 8; x < box.x + 60; x++)
+            text += pix[y * W + x] != bg;
+    }
+    assert_true(text > 50);   /* the labels are there */
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1054,6 +1231,10 @@ int main(void)
         cmocka_unit_test(test_rss_sampler),
         cmocka_unit_test(test_rss_sampler_pool),
         cmocka_unit_test(test_empty_and_themes),
+        cmocka_unit_test(test_tick_labels_apart),
+        cmocka_unit_test(test_progress_label_keeps_count),
+        cmocka_unit_test(test_memory_peak_label_whole),
+        cmocka_unit_test(test_memory_axis_labels_whole),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }

@@ -511,6 +511,16 @@ static void test_keys(void **state)
         assert_int_equal(key(v, SDLK_s, KMOD_RSHIFT), 1);
         assert_true(v->ui.delay == (i ? slower[i - 1] : 0.0));
     }
+    /* from a delay between the steps (vo.delay = 0.07, or 10): faster is
+     * the step below it, slower the one above (10: kept) */
+    const double from[] = {0.07, 0.3, 10.0}, faster[] = {0.05, 0.25, 2.0},
+                 slower_of[] = {0.1, 0.5, 10.0};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(dusk__delay_next(from[i], 0) == faster[i]);
+        assert_true(dusk__delay_next(from[i], 1) == slower_of[i]);
+    }
+    assert_true(dusk__delay_next(0.0, 0) == 0.0);   /* full speed stays */
+    assert_true(dusk__delay_next(0.01, 0) == 0.0);
     /* pause, and steps only while paused; Right steps when paused, pans
      * otherwise */
     assert_int_equal(key(v, SDLK_n, 0), 1);
@@ -538,6 +548,11 @@ static void test_keys(void **state)
     assert_true(fabsf(v->render->scale - 1.25f) < 1e-6f);   /* the atlas remade */
     key(v, SDLK_MINUS, KMOD_LCTRL);
     assert_true(fabsf(v->font_scale - 1.0f) < 1e-6f);
+    /* "ctrl++" as typed on a US layout: ctrl+shift and the '=' key */
+    key(v, SDLK_EQUALS, KMOD_LCTRL | KMOD_LSHIFT);
+    assert_true(fabsf(v->font_scale - 1.25f) < 1e-6f);
+    assert_true(v->zoom == 1.0f);
+    key(v, SDLK_MINUS, KMOD_LCTRL);
     /* zoom keys; '-' with ctrl was text, not zoom */
     assert_true(v->zoom == 1.0f);
     key(v, SDLK_PLUS, 0);
@@ -662,6 +677,54 @@ static void test_scrub_and_play(void **state)
     dusk_graph_free(g);
 }
 
+/* A playback of a finished run stops at its end (and, backwards, at its
+ * start) as a player does: the status no longer says "replay ... (k:
+ * stop)", no frame is drawn for it any more, and one k plays it again. */
+static void test_play_stops_at_the_end(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    int64_t b = dusk_graph_find(g, "b");
+    dusk_event ev[] = {
+        {.t_ns = 1000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 11000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 8, .held = 8},
+        {.t_ns = 12000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1},
+    };
+    dusk_viewer_feed(v, ev, 4);
+    assert_true(v->run_over);
+    key(v, SDLK_k, 0);
+    assert_int_equal(v->ui.playing, 1);
+    assert_int_equal(dusk_viewer_time(v), 0);
+    dusk__play(v, 5000);
+    assert_int_equal(dusk_viewer_time(v), 5000);
+    assert_int_equal(v->ui.playing, 1);
+    dusk__play(v, 1000000);   /* past the end */
+    assert_int_equal(dusk_viewer_time(v), 12000);
+    assert_int_equal(v->ui.playing, 0);
+    dusk__drawn d = {0};
+    assert_true(dusk__frame_due(v, &d, 0, W, H, 5000));
+    assert_false(dusk__frame_due(v, &d, 0, W, H, 5016));   /* nothing moves */
+    /* one k plays it again, from the start */
+    key(v, SDLK_k, 0);
+    assert_int_equal(v->ui.playing, 1);
+    assert_int_equal(dusk_viewer_time(v), 0);
+    /* backwards: it stops at the start; k then plays it from the end */
+    key(v, SDLK_r, 0);
+    dusk__play(v, 1000);
+    assert_int_equal(dusk_viewer_time(v), 0);
+    assert_int_equal(v->ui.playing, 0);
+    key(v, SDLK_k, 0);
+    assert_int_equal(v->ui.playing, 1);
+    assert_int_equal(dusk_viewer_time(v), 12000);
+    dusk__play(v, 4000);
+    assert_int_equal(dusk_viewer_time(v), 8000);
+    assert_int_equal(v->ui.playing, 1);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 static void test_themes(void **state)
 {
     (void)state;
@@ -681,6 +744,112 @@ static void test_themes(void **state)
     assert_true(pix[strip] != rgb(dusk__themes[DUSK__THEME_LIGHT].strip));
     key(v, SDLK_t, 0);
     assert_int_equal(v->theme, DUSK__THEME_LIGHT);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* At the largest text the graph's legend strip grows with it: its ground
+ * reaches below a whole line of text (it stayed 28 px, the labels ran
+ * out of it, over the nodes), and no node is placed under it. */
+static void test_legend_grows_with_text(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    for (int i = 0; i < 12; i++)
+        key(v, SDLK_EQUALS, KMOD_LCTRL);
+    assert_true(fabsf(v->font_scale - 4.0f) < 1e-6f);
+    frame(v);
+    int line = v->render->atlas->h;
+    assert_true(line > 40);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    uint32_t strip = rgb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    for (int y = b->y; y < b->y + line + 4; y++)
+        if (pix[y * W + b->x + 2] != strip)
+            fail_msg("legend row %d (of a %d px line): 0x%08x, not the strip's 0x%08x",
+                     y - b->y, line, pix[y * W + b->x + 2], strip);
+    const char *keys[] = {"a", "b", "x", "y", "z"};
+    for (size_t k = 0; k < 5; k++) {
+        float x, y, side;
+        node_px(v, dusk_graph_find(g, keys[k]), &x, &y, &side);
+        if (y < (float)(b->y + line + 8))
+            fail_msg("node %s at y %g, under the legend (%d px)", keys[k], (double)(y - b->y),
+                     line + 8);
+    }
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* In a narrow window the legend takes as many rows as its labels need:
+ * every state's swatch is in it (one row cut "released" and "erred" off
+ * at 600 px), and no node is placed under it. */
+static void test_legend_wraps(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    const int w = 560;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_viewer_render(v, ren, w, H, &err) != 0)
+        fail_msg("dusk_viewer_render: %s", err.msg);
+    assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    assert_true(b->w < 420);
+    uint32_t strip = rgb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    int bottom = b->y;   /* the legend's ground: from the panel's top down */
+    while (bottom < b->y + b->h && pix[bottom * W + b->x + 2] == strip)
+        bottom++;
+    assert_true(bottom - b->y > 2 * v->render->atlas->h);   /* two rows or more */
+    for (int s = DUSK_TASK_READY; s < DUSK_TASK_NSTATES; s++) {
+        size_t n = 0;
+        for (int y = b->y; y < bottom; y++)
+            for (int x = b->x; x < b->x + b->w; x++)
+                n += pix[y * W + x] == rgb(dusk__state_rgb[s]);
+        if (n < 100)
+            fail_msg("state %d's swatch: %zu pixels in the legend", s, n);
+    }
+    const char *keys[] = {"a", "b", "x", "y", "z"};
+    for (size_t k = 0; k < 5; k++) {
+        float x, y, side;
+        node_px(v, dusk_graph_find(g, keys[k]), &x, &y, &side);
+        assert_true(y >= (float)bottom);
+    }
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* A status line longer than the window (a failed run's message) stops
+ * before "h: help" instead of being written through it: no pixel of the
+ * line's colour where the hint is, and the hint's own pixels there. */
+static void test_status_spares_the_hint(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    memset(v->ui.message, 'H', 300);
+    v->ui.message[300] = '\0';
+    frame(v);
+    const dusk__box *st = &v->ui.box[DUSK__P_STATUS];
+    assert_true(st->w > 0);
+    int line = v->render->atlas->h;
+    float hint_w = 0;
+    for (const char *c = "h: help"; *c; c++)
+        hint_w += (float)v->render->gw[*c - ' '];
+    int hx = st->x + st->w - 8 - (int)hint_w;
+    uint32_t fg = rgb(dusk__themes[DUSK__THEME_LIGHT].fg);
+    uint32_t dim = rgb(dusk__themes[DUSK__THEME_LIGHT].dim);
+    size_t hint = 0, before = 0;
+    /* the lower line: from the strip's middle down to the time bar */
+    for (int y = st->y + st->h / 2 - line / 2; y < st->y + st->h - 12; y++)
+        for (int x = st->x; x < st->x + st->w; x++) {
+            uint32_t c = pix[y * W + x];
+            if (c == fg && x >= hx - 2)
+                fail_msg("the status line's text at (%d, %d), in the hint from %d", x, y, hx);
+            hint += c == dim && x >= hx;
+            before += c == fg && x < hx - 8;
+        }
+    assert_true(hint > 10);
+    assert_true(before > 100);
     dusk_viewer_free(v);
     dusk_graph_free(g);
 }
@@ -862,6 +1031,17 @@ static void test_view_get(void **state)
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
     assert_contains(err.msg, "\"sepia\"");
     vo.theme = "dark";
+    /* a font scale out of the keys' range: 1000 asked SDL_ttf for a
+     * 48 GB glyph atlas, 0.2 drew at 1 */
+    const float scales[] = {1000.0f, 0.2f, -1.0f, INFINITY, NAN};
+    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++) {
+        vo.font_scale = scales[i];
+        assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+        assert_contains(err.msg, "font scale");
+        assert_contains(err.msg, "0.5 to 4");
+        assert_null(out);
+    }
+    vo.font_scale = 0;
     /* a font that cannot be read fails before anything runs */
     vo.font = "/nonexistent/dusk-font.ttf";
     finished = 0;
@@ -1108,6 +1288,20 @@ static void test_no_display(void **state)
     assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
     assert_null(out);
     assert_int_equal(finished, 0);
+    /* DISPLAY set to a display that is not there: the message says so,
+     * not "set DISPLAY" */
+    setenv("DISPLAY", ":9871", 1);
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
+    assert_contains(err.msg, "DISPLAY is \":9871\" but no window opens there");
+    assert_null(strstr(err.msg, "set DISPLAY"));
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "DISPLAY is \":9871\" but no window opens there");
+    unsetenv("SDL_VIDEODRIVER");
+    unsetenv("DISPLAY");
+    assert_null(out);
+    assert_int_equal(finished, 0);
     dusk_graph_free(g);
     if (display) {
         setenv("DISPLAY", display, 1);
@@ -1128,8 +1322,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help_lists_every_key, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_keys, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_scrub_and_play, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_play_stops_at_the_end, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_frame_skipped_while_unchanged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_themes, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_legend_grows_with_text, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_status_spares_the_hint, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_legend_wraps, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),

@@ -127,9 +127,30 @@ static void test_view_in_xvfb(void **state)
     cairo_surface_destroy(s);
 }
 
+/* examples/view's usage (no display needed): a third argument, or an
+ * option without its value, is bad usage (exit 2, the usage line), not a
+ * dataset that silently replaces the one given. */
+static void test_view_usage(void **state)
+{
+    (void)state;
+    char build[4096], cmd[4400];
+    build_dir(build, sizeof build);
+    const char *bad[] = {"x.h5 /a /b", "--screenshot", "--theme", "--bogus"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(cmd, sizeof cmd, "DUSK_VIEW_HEADLESS=1 '%s/examples/view' %s </dev/null 2>&1",
+                 build, bad[i]);
+        int status = 0;
+        char *out = run_command(cmd, &status);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 2 || !strstr(out, "usage: "))
+            fail_msg("view %s: status %d, output:\n%s", bad[i], status, out ? out : "");
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_view_usage),
         cmocka_unit_test(test_view_in_xvfb),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
