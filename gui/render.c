@@ -545,7 +545,7 @@ static void draw_tooltip(dusk_viewer *v, dusk__frame *f, int w, int h)
 
 static void draw_help(dusk__frame *f, int w, int h)
 {
-    static char lines[48][96];
+    char lines[48][96];   /* on the stack: viewers may draw on threads of their own */
     size_t n = dusk__help_lines(lines, 48);
     /* each line is two cells: the keys, then what they do */
     float kw = 0, ww = 0;
