@@ -223,7 +223,7 @@ static int build_cache(dusk__panels *P, const dusk_plan *plan, const dusk__layou
     size_t ngr = P->ngroups ? P->ngroups : 1;
     P->order = dusk_malloc(ngr * sizeof *P->order);
     P->total = dusk_calloc(ngr, sizeof *P->total);
-    P->counts = dusk_malloc(ngr * DUSK_TASK_NSTATES * sizeof *P->counts);
+    P->counts = dusk_calloc(ngr * DUSK_TASK_NSTATES, sizeof *P->counts);
     if (!P->order || !P->total || !P->counts)
         goto oom;
     if (P->ngroups)
@@ -1173,7 +1173,40 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns)
 typedef struct progress_geom {
     float x, y, lw, bx, bw, rowh;
     size_t rows, shown;       /* rows that fit, groups shown in them */
+    uint32_t group[MAX_GROUP_ROWS + 1];   /* the group of each row shown */
 } progress_geom;
+
+/* The groups of the rows: the first in plan order, but a group with an
+ * erred task that would be under "... N more" takes the row of the last
+ * group without one, so that a failing run shows where it failed (in
+ * plan order among themselves). P->counts are the last frame's. */
+static void progress_rows(const dusk__panels *P, progress_geom *g)
+{
+    size_t n = g->shown, keep = n;
+    for (size_t k = 0; k < n; k++)
+        g->group[k] = P->order[k];
+    if (n == P->ngroups)
+        return;
+#define ERRED_IN(gi) (P->counts[(size_t)(gi) * DUSK_TASK_NSTATES + DUSK_TASK_ERRED] != 0)
+    size_t late = 0;   /* erred groups past the rows */
+    for (size_t k = n; k < P->ngroups; k++)
+        late += ERRED_IN(P->order[k]);
+    /* the rows they take: from the bottom, those without errors */
+    size_t room = 0;
+    while (keep > 0 && room < late) {
+        keep--;
+        room += !ERRED_IN(g->group[keep]);
+    }
+    /* rows keep.. again: the erred among them, then the late erred ones */
+    size_t at = keep;
+    for (size_t k = keep; k < n; k++)
+        if (ERRED_IN(P->order[k]))
+            g->group[at++] = P->order[k];
+    for (size_t k = n; k < P->ngroups && at < n; k++)
+        if (ERRED_IN(P->order[k]))
+            g->group[at++] = P->order[k];
+#undef ERRED_IN
+}
 
 static void progress_geom_of(const dusk__frame *f, const dusk__panels *P, SDL_Rect b,
                              progress_geom *g)
@@ -1185,11 +1218,13 @@ static void progress_geom_of(const dusk__frame *f, const dusk__panels *P, SDL_Re
     g->rows = fit < MAX_GROUP_ROWS + 1 ? fit : MAX_GROUP_ROWS + 1;
     size_t ng = P ? P->ngroups : 0;
     g->shown = ng <= g->rows ? ng : g->rows ? g->rows - 1 : 0;
+    if (P)
+        progress_rows(P, g);
     /* the labels' column: the widest "name done/total", at most 45% */
     float lw = 0;
     char s[300];
     for (size_t k = 0; k < g->shown; k++) {
-        uint32_t gi = P->order[k];
+        uint32_t gi = g->group[k];
         snprintf(s, sizeof s, "%s %u/%u", dusk__strtab_text(&P->names, gi), P->total[gi],
                  P->total[gi]);
         float w = dusk__text_width(f, s);
@@ -1238,7 +1273,7 @@ int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t 
     progress_geom_of(f, P, b, &g);
     if (!P || k >= g.shown)
         return -1;
-    uint32_t gi = P->order[k];
+    uint32_t gi = g.group[k];
     *name = dusk__strtab_text(&P->names, gi);
     *total = P->total[gi];
     float y = g.y + g.rowh * (float)k;
@@ -1252,16 +1287,16 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     dusk__fill(f, f->th->bg, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
     dusk__panels *P = cache(v);
     progress_geom g;
-    progress_geom_of(f, P, b, &g);
     if (P)
-        count_groups(v, P);
+        count_groups(v, P);   /* first: the rows shown depend on the errors */
+    progress_geom_of(f, P, b, &g);
     /* the shares left to right: done (released, in memory), erred,
      * running, ready; what is left is waiting (the bar's ground) */
     static const int seg[] = {DUSK_TASK_RELEASED, DUSK_TASK_MEMORY, DUSK_TASK_ERRED,
                               DUSK_TASK_RUNNING, DUSK_TASK_READY};
     char s[300];
     for (size_t k = 0; k < g.shown; k++) {
-        uint32_t gi = P->order[k];
+        uint32_t gi = g.group[k];
         const uint32_t *c = P->counts + (size_t)gi * DUSK_TASK_NSTATES;
         uint32_t total = P->total[gi];
         float y = g.y + g.rowh * (float)k;

@@ -118,6 +118,23 @@ static dusk_event *record(dusk_graph *g, const char *key, dusk_sched_kind k, int
     return ev;
 }
 
+/* The same for n keys, on the sync scheduler. */
+static dusk_event *record_keys(dusk_graph *g, const char *const *keys, size_t nkeys, size_t *n)
+{
+    dusk_stream *s = dusk_stream_new();
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    o.stream = s;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_get_list(g, keys, nkeys, &o, &v, &err);
+    dusk_value_unref(v);
+    size_t cap = (size_t)dusk_stream_appended(s);
+    dusk_event *ev = malloc((cap + 1) * sizeof *ev);
+    *n = dusk_stream_drain(s, ev, cap);
+    dusk_stream_free(s);
+    return ev;
+}
+
 static dusk_viewer *replay_viewer(dusk_graph *g, const char *key)
 {
     dusk_plan *plan;
@@ -552,6 +569,56 @@ static void test_progress_many_groups(void **state)
             ink += pix[y * W + x] != bg;
     assert_true(ink > 20);
     viewer_free(v);
+    dusk_plan_unref(plan);
+    dusk_graph_free(g);
+}
+
+/* Fifty groups, one failing past the fortieth: its row takes the last
+ * one's place, so that the failure is not hidden under "... 10 more". */
+static void test_progress_erred_group_shown(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    const char *keys[50];
+    char kb[50][16];
+    for (int i = 0; i < 50; i++) {
+        snprintf(kb[i], sizeof kb[i], "g%02d-0", i);
+        keys[i] = kb[i];
+        if (i == 45)
+            dusk_task(g, kb[i], &dusk_inc, dusk_lit_str("not a number"));
+        else
+            dusk_task(g, kb[i], &dusk_inc, dusk_lit_int(i));
+    }
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 50, &plan, &err), 0);
+    size_t n;
+    dusk_event *ev = record_keys(g, keys, 50, &n);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    dusk_viewer_set_plan(v, plan, &err);
+    dusk_viewer_feed(v, ev, n);
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_ERRED), 1);
+    SDL_Rect b = {0, 0, W, H};
+    dusk__frame f;
+    draw(v, dusk__panel_progress, b, &f);
+    const char *name;
+    SDL_Rect bar;
+    size_t tot;
+    int seen45 = 0;
+    for (size_t k = 0; k < 40; k++) {
+        assert_int_equal(dusk__progress_row(v, &f, b, k, &name, &bar, &tot), 0);
+        seen45 += strcmp(name, "g45") == 0;
+        if (k < 39)   /* the others in plan order */
+            assert_true(strncmp(name, "g", 1) == 0 && atoi(name + 1) == (int)k);
+    }
+    assert_int_equal(seen45, 1);
+    assert_int_equal(dusk__progress_row(v, &f, b, 39, &name, &bar, &tot), 0);
+    assert_string_equal(name, "g45");
+    /* its bar is the erred black */
+    uint32_t cerr = argb(dusk__state_rgb[DUSK_TASK_ERRED]);
+    assert_int_equal(pix[(bar.y + bar.h / 2) * W + bar.x + 2], cerr);
+    viewer_free(v);
+    free(ev);
     dusk_plan_unref(plan);
     dusk_graph_free(g);
 }
@@ -1225,6 +1292,7 @@ int main(void)
         cmocka_unit_test(test_stream_rows_bisected),
         cmocka_unit_test(test_progress_bars),
         cmocka_unit_test(test_progress_many_groups),
+        cmocka_unit_test(test_progress_erred_group_shown),
         cmocka_unit_test(test_status_line),
         cmocka_unit_test(test_memory_peak),
         cmocka_unit_test(test_memory_stats_carried),
