@@ -105,7 +105,7 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
  * ten, in ns) on a w px axis from lo to hi ns, few enough that no two
  * labels meet, and the first tick's time (*first); and a tick's label. */
 double dusk__tick_step(const dusk__frame *f, float w, uint64_t lo, uint64_t hi, double *first);
-void dusk__tick_label(char *buf, size_t n, double ns, double step_ns);
+void dusk__tick_label(char *buf, size_t n, double ns, double step_ns, double end_ns);
 
 /* Each panel has a title strip at its top. "Now" is the time of
  * log[shown - 1]: nothing after it is drawn. */

@@ -433,15 +433,17 @@ static double nice_step(double range, int n)
     return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
 }
 
-/* A time tick's label: the step's unit, as many decimals as the step
- * needs (never %g's exponent: "1.10283e+06 us" for ticks 1 us apart at
- * 1.1 s). */
-void dusk__tick_label(char *buf, size_t n, double ns, double step_ns)
+/* A time tick's label: the unit of the axis's end (end_ns), so that one
+ * axis speaks one unit and "176.5 ms" is not "176500 us", with as many
+ * decimals as the step needs there (at most 9; never %g's exponent:
+ * "1.10283e+06 us" for ticks 1 us apart at 1.1 s). */
+void dusk__tick_label(char *buf, size_t n, double ns, double step_ns, double end_ns)
 {
     static const struct { double k; const char *unit; } U[] = {
         {1e9, "s"}, {1e6, "ms"}, {1e3, "us"}, {1, "ns"}};
+    double big = end_ns > step_ns ? end_ns : step_ns;
     size_t i = 0;
-    while (i < 3 && step_ns < U[i].k)
+    while (i < 3 && big < U[i].k)
         i++;
     int dec = 0;
     for (double st = step_ns / U[i].k; st < 0.999999 && dec < 9; st *= 10)
@@ -462,8 +464,8 @@ double dusk__tick_step(const dusk__frame *f, float w, uint64_t lo, uint64_t hi, 
             *first += step;
         double last = *first + step * (double)(uint64_t)(((double)hi - *first) / step);
         char a[32], b[32];
-        dusk__tick_label(a, sizeof a, *first, step);
-        dusk__tick_label(b, sizeof b, last, step);
+        dusk__tick_label(a, sizeof a, *first, step, (double)hi);
+        dusk__tick_label(b, sizeof b, last, step, (double)hi);
         float lw = dusk__text_width(f, a) > dusk__text_width(f, b) ? dusk__text_width(f, a)
                                                                     : dusk__text_width(f, b);
         if (!(range > 0) || (float)(step / range) * w >= lw + 12)
@@ -486,7 +488,7 @@ static void time_ticks(dusk__frame *f, float x0, float y, float w, uint64_t lo, 
     for (double t = first; t <= (double)hi * (1 + 1e-9); t += step) {
         float x = x0 + (float)((t - (double)lo) / range) * w;
         char s[32];
-        dusk__tick_label(s, sizeof s, t, step);
+        dusk__tick_label(s, sizeof s, t, step, (double)hi);
         float tw = dusk__text_width(f, s);
         dusk__text(f, x - tw / 2, y + 5, s, f->th->dim);
     }

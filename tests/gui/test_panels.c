@@ -1134,7 +1134,7 @@ static void test_tick_labels_apart(void **state)
             size_t ticks = 0;
             for (double t = first; t <= (double)axes[i].hi; t += step, ticks++) {
                 char s[32];
-                dusk__tick_label(s, sizeof s, t, step);
+                dusk__tick_label(s, sizeof s, t, step, (double)axes[i].hi);
                 assert_null(strchr(s, 'e'));
                 /* labels are centred on their ticks: two meet when one is
                  * wider than the ticks are apart */
@@ -1151,13 +1151,18 @@ static void test_tick_labels_apart(void **state)
         dusk__frame_end(&f);
     }
     char s[32];
-    dusk__tick_label(s, sizeof s, 1100003000.0, 1000.0);
-    assert_string_equal(s, "1100003 us");
-    dusk__tick_label(s, sizeof s, 250000000.0, 5e7);
+    /* the unit of the axis's end, the decimals of the step */
+    dusk__tick_label(s, sizeof s, 1100003000.0, 1000.0, 1100010000.0);
+    assert_string_equal(s, "1.100003 s");
+    dusk__tick_label(s, sizeof s, 250000000.0, 5e7, 270000000.0);
     assert_string_equal(s, "250 ms");
-    dusk__tick_label(s, sizeof s, 1500000.0, 5e5);
-    assert_string_equal(s, "1500 us");
-    dusk__tick_label(s, sizeof s, 0.4, 0.2);   /* a run of no length's axis */
+    dusk__tick_label(s, sizeof s, 1500000.0, 5e5, 2000000.0);
+    assert_string_equal(s, "1.5 ms");
+    dusk__tick_label(s, sizeof s, 176500000.0, 5e5, 254300000.0);
+    assert_string_equal(s, "176.5 ms");
+    dusk__tick_label(s, sizeof s, 0.0, 5e5, 254300000.0);
+    assert_string_equal(s, "0.0 ms");
+    dusk__tick_label(s, sizeof s, 0.4, 0.2, 0.4);   /* a run of no length's axis */
     assert_string_equal(s, "0.4 ns");
     viewer_free(v);
 }
