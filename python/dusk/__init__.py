@@ -56,13 +56,12 @@ class Delayed:
 
     def visualize(self, filename=None, format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, **kwargs):
-        """The graph's picture: written to filename, or returned (an IPython image
-        where IPython is, else bytes) when no filename is given."""
-        if filename is not None and format is None and "." not in str(filename).rsplit("/", 1)[-1]:
-            filename = str(filename) + ".png"
+        """The graph's picture, as dusk.array.Array.visualize gives it: written to
+        filename, or returned when no filename is given."""
+        from .array import _image, _image_file, _picture_name
+        filename = _picture_name(filename, format)
         r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)
-        from .array import _image, _image_file
-        return _image(r, format or "png") if filename is None else _image_file(filename)
+        return _image(r, format or "png") if filename is None else _image_file(filename, format)
 
 
 def compute(*args, scheduler=None, num_workers=None, **kwargs):

@@ -443,30 +443,57 @@ class Array(_dusk.Array):
 
     def visualize(self, filename=None, format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, view=None, **kwargs):
-        """The task graph's picture: written to filename, or returned (an IPython
-        image where IPython is, else the image's bytes) when no filename is given."""
-        if filename is not None and format is None and "." not in str(filename).rsplit("/", 1)[-1]:
-            filename = str(filename) + ".png"     # Dask's default format
+        """The task graph's picture: written to filename (format given and not its
+        extension: added to it, as Dask), or returned when no filename is given. An
+        IPython image where IPython is and shows the format (png, jpeg, svg); else
+        None for a file, the image's bytes without one."""
+        filename = _picture_name(filename, format)
         r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
         if filename is None:
             return _image(r, format or "png")
-        return _image_file(filename)
+        return _image_file(filename, format)
+
+
+def _picture_name(filename, format):
+    """The file visualize writes, named as Dask names it: a format given is added
+    to a name that does not end with it ('graph' and 'pdf': graph.pdf), else the
+    name's extension says the format, and a name without one gets .png."""
+    if filename is None:
+        return None
+    name = os.fsdecode(filename)
+    if format is not None:
+        if not name.lower().endswith("." + str(format).lower()):
+            name += "." + str(format)
+    elif "." not in name.rsplit("/", 1)[-1]:
+        name += ".png"     # Dask's default format
+    return name
+
+
+# What IPython shows: Dask returns None for the rest (pdf, dot ...), whose
+# Image would raise "Cannot embed the 'pdf' image format".
+_IPYTHON_SHOWS = ("png", "jpeg", "jpg", "svg")
 
 
 def _image(data, fmt):
+    fmt = str(fmt).lower()
     try:
         from IPython.display import SVG, Image
     except ImportError:
         return data
+    if fmt not in _IPYTHON_SHOWS:
+        return data
     return SVG(data=data) if fmt == "svg" else Image(data=data, format=fmt)
 
 
-def _image_file(filename):
+def _image_file(filename, format=None):
+    fmt = str(format or filename.rsplit(".", 1)[-1]).lower()
     try:
         from IPython.display import SVG, Image
     except ImportError:
         return None
-    return SVG(filename=filename) if str(filename).endswith(".svg") else Image(filename=filename)
+    if fmt not in _IPYTHON_SHOWS:
+        return None
+    return SVG(filename=filename) if fmt == "svg" else Image(filename=filename, format=fmt)
 
 
 def _as_array(x):

@@ -7,8 +7,9 @@ import os
 import numpy as np
 import pytest
 
+import dusk
 import dusk.array as da
-from conftest import SANITIZED, add, rss_bytes, run_python
+from conftest import SANITIZED, add, inc, rss_bytes, run_python
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -221,6 +222,31 @@ def test_visualize(tmp_path):
         y.visualize(filename=str(tmp_path / "bad.svg"), color="nonsense")
     with pytest.raises(OSError):
         y.visualize(filename=str(tmp_path / "no" / "such" / "dir.svg"))
+
+
+def test_visualize_names_and_shows_formats_as_dask(tmp_path):
+    # A format IPython cannot show (pdf, dot) is written and gives None, as
+    # Dask's; IPython's Image of it raised "Cannot embed the 'pdf' image
+    # format" after the file was written. A format given is added to a name
+    # without it, as Dask's graphviz_to_file does (dusk wrote "g" in pdf).
+    from IPython.display import SVG, Image   # python3-ipykernel (make deps)
+    x = da.ones((4, 4), chunks=2)
+    d = dusk.Delayed("b", {"a": 1, "b": (inc, "a")})
+    for obj, stem in ((x, "x"), (d, "d")):
+        assert obj.visualize(filename=str(tmp_path / (stem + "1.pdf"))) is None
+        assert (tmp_path / (stem + "1.pdf")).read_bytes()[:5] == b"%PDF-"
+        assert obj.visualize(filename=str(tmp_path / (stem + "2.dot"))) is None
+        assert "digraph" in (tmp_path / (stem + "2.dot")).read_text()
+        assert obj.visualize(filename=str(tmp_path / (stem + "3")), format="pdf") is None
+        assert (tmp_path / (stem + "3.pdf")).read_bytes()[:5] == b"%PDF-"
+        assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "4")), format="svg"), SVG)
+        assert "<svg" in (tmp_path / (stem + "4.svg")).read_text()
+        assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "5.svg")), format="png"), Image)
+        assert (tmp_path / (stem + "5.svg.png")).read_bytes()[:4] == b"\x89PNG"
+        assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "6.jpg"))), Image)
+        assert obj.visualize(format="pdf")[:5] == b"%PDF-"   # no file: the bytes
+        assert b"digraph" in obj.visualize(format="dot")
+        assert not os.path.exists(str(tmp_path / (stem + "3")))
 
 
 def test_errors_are_the_types_dask_users_expect():
