@@ -66,6 +66,22 @@ def test_profilers_record_dusk_runs(tmp_path, lecture_dsk):
     assert prof.results == []
 
 
+def test_a_profiler_block_starts_empty_as_dask(lecture_dsk):
+    # Dask's profilers clear their results on __enter__: one used for two
+    # blocks showed both blocks' tasks (and the report both runs).
+    prof, rprof, cprof = Profiler(), ResourceProfiler(dt=0.01), CacheProfiler()
+    for _ in range(2):
+        with prof, rprof, cprof:
+            assert dusk.get(lecture_dsk, "z") == 13
+        assert sorted(t.key for t in prof.results) == ["a", "b", "x", "y", "z"]
+        assert prof.summary()["nruns"] == 1
+    # register() goes on adding, as Dask's (no clear there).
+    prof.register()
+    dusk.get(lecture_dsk, "z")
+    prof.unregister()
+    assert len(prof.results) == 10
+
+
 def test_diagnostics_errors(tmp_path):
     with pytest.raises(ValueError):
         ResourceProfiler(dt=0.0001)
