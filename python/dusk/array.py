@@ -346,9 +346,19 @@ class Array(_dusk.Array):
 
     # --- shape ------------------------------------------------------------------------
     def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = axes[0]
-        return _apply("_transpose", self, tuple(axes) if axes else None)
+        # x.transpose(None) is x.T and negative axes count from the end, as
+        # NumPy's (np.transpose(x) calls x.transpose(None)).
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0] or ()
+        perm = []
+        for a in axes:
+            if isinstance(a, (numbers.Integral, np.integer)) and not isinstance(a, (bool, np.bool_)):
+                if not -self.ndim <= a < self.ndim:
+                    raise ValueError("transpose: axis %d is out of bounds for array of dimension %d"
+                                     % (a, self.ndim))
+                a = int(a) + self.ndim if a < 0 else int(a)
+            perm.append(a)
+        return _apply("_transpose", self, tuple(perm) if perm else None)
 
     def astype(self, dtype):
         return _apply("_astype", self, _dtype_name(dtype))

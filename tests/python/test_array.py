@@ -224,6 +224,22 @@ def test_visualize(tmp_path):
         y.visualize(filename=str(tmp_path / "no" / "such" / "dir.svg"))
 
 
+def test_transpose_takes_none_and_negative_axes_as_numpy():
+    # x.transpose(None) was TypeError, so np.transpose(x) (which calls it)
+    # fell back to computing x into an ndarray; negative axes were
+    # "negative dimension -1 in shape".
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = da.from_array(a, chunks=2)
+    for got, want in ((x.transpose(None), a.T), (np.transpose(x), a.T),
+                      (x.transpose((-1, 0, 1)), a.transpose((-1, 0, 1))),
+                      (x.transpose(-2, -1, 0), a.transpose(-2, -1, 0)),
+                      (da.transpose(x, (2, -3, 1)), np.transpose(a, (2, -3, 1)))):
+        assert isinstance(got, da.Array)
+        np.testing.assert_array_equal(got.compute(), want)
+    with pytest.raises(ValueError, match="axis -4 is out of bounds"):
+        x.transpose(-4, 0, 1)
+
+
 def test_visualize_names_and_shows_formats_as_dask(tmp_path):
     # A format IPython cannot show (pdf, dot) is written and gives None, as
     # Dask's; IPython's Image of it raised "Cannot embed the 'pdf' image
