@@ -457,6 +457,32 @@ def test_numpy_and_dask_protocols():
     assert p.compute() == 3
 
 
+def test_numpy_functions_dusk_has_give_dusk_arrays():
+    # Without __array_function__, np.concatenate, np.stack, np.dot and
+    # np.tensordot computed their dusk arguments into ndarrays, where Dask's
+    # give lazy arrays; the others still run NumPy's code (methods, or
+    # computing).
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2)
+    for got, want in ((np.concatenate([x, x], axis=1), np.concatenate([a, a], axis=1)),
+                      (np.concatenate([a, x]), np.concatenate([a, a])),
+                      (np.stack([x, x], axis=-1), np.stack([a, a], axis=-1)),
+                      (np.dot(x, x.T), np.dot(a, a.T)),
+                      (np.dot(a, x.T), np.dot(a, a.T)),
+                      (np.tensordot(x, x, axes=([0], [0])), np.tensordot(a, a, axes=([0], [0]))),
+                      (np.sum(x, axis=0), np.sum(a, axis=0)),
+                      (np.transpose(x), a.T)):
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), want)
+    # What dusk has not: NumPy's own, on the computed values.
+    np.testing.assert_array_equal(np.concatenate([x, x], axis=None), np.concatenate([a, a], axis=None))
+    np.testing.assert_array_equal(np.where(x > 3, x, 0), np.where(a > 3, a, 0))
+    out = np.empty((3, 3))
+    assert np.dot(x, x.T, out=out) is out
+    np.testing.assert_allclose(out, a @ a.T)
+    assert np.shape(x) == (3, 4) and np.ndim(x) == 2 and np.allclose(x, a)
+
+
 def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
     # dusk replaces the file whole: a handle h5py still writes through would
     # lose what it writes, so the store is refused, and the file is kept.
