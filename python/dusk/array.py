@@ -620,11 +620,13 @@ def from_array(x, chunks="auto", name=None, **kwargs):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
                             "numpy.asarray takes, not %s" % type(x).__name__)
         x = np.asarray(x)
-    if x.dtype.kind not in "biufc" or x.dtype.byteorder == ">":
-        raise TypeError("dusk arrays hold numbers in native byte order, not %s" % x.dtype)
+    if x.dtype.kind not in "biufc":
+        raise TypeError("dusk arrays hold numbers, not %s" % x.dtype)
     # The recipe (what compaction replays) keeps a copy of its own: the
-    # caller may change x afterwards, and the array must not follow.
-    private = np.array(x, copy=True)
+    # caller may change x afterwards, and the array must not follow. The
+    # copy is in native byte order (h5py gives a big-endian dataset's
+    # values as '>f8'), which is what dusk holds, as Dask takes either.
+    private = np.array(x, dtype=x.dtype.newbyteorder("="), copy=True)
     private.flags.writeable = False
     return _apply("_from_numpy", private, _chunks_text(chunks))
 

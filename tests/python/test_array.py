@@ -483,6 +483,27 @@ def test_numpy_functions_dusk_has_give_dusk_arrays():
     assert np.shape(x) == (3, 4) and np.ndim(x) == 2 and np.allclose(x, a)
 
 
+def test_from_array_takes_either_byte_order(tmp_path):
+    # h5py gives a big-endian dataset's values as '>f8' (and a file's reader
+    # may be told to copy with dataset[...]); Dask takes them, dusk said
+    # "dusk arrays hold numbers in native byte order, not >f8".
+    for dt in (">f8", ">i4", ">u2", ">c16", ">f2", "<f4"):
+        a = np.arange(6).astype(dt)
+        x = da.from_array(a, chunks=4)
+        assert x.dtype == a.dtype.newbyteorder("=")
+        np.testing.assert_array_equal(x.compute(), a)
+        np.testing.assert_array_equal((np.ones(6) + x).compute(), a + 1)
+        np.testing.assert_array_equal((x * a).compute(), a * a)
+    with h5py.File(tmp_path / "be.h5", "w") as f:
+        f.create_dataset("d", data=np.arange(6, dtype=">f8"))
+    with h5py.File(tmp_path / "be.h5", "r") as f:
+        assert f["d"].dtype == np.dtype(">f8")
+        np.testing.assert_array_equal(da.from_array(f["d"][...], chunks=4).compute(), np.arange(6.0))
+        np.testing.assert_array_equal(da.from_array(f["d"], chunks=4).compute(), np.arange(6.0))
+    with pytest.raises(TypeError, match="U1"):
+        da.from_array(np.array(["a"]))
+
+
 def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
     # dusk replaces the file whole: a handle h5py still writes through would
     # lose what it writes, so the store is refused, and the file is kept.
