@@ -184,6 +184,15 @@ def _replay(roots):
     return out
 
 
+def _from_recipe(recipe):
+    """The array a recipe makes, in the live context (pickle's loads)."""
+    with _lock:
+        r = _replay([recipe])[0]
+        r._recipe = recipe
+        _live.add(r)
+        return r
+
+
 def _compact(made):
     global _compact_at
     arrays = list(_live)
@@ -294,6 +303,22 @@ class Array(_dusk.Array):
             rows.append("<tr><th> %s </th><td> %s </td><td> %s </td></tr>" % (label, left, right))
         return ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
                 "<tbody>%s</tbody></table>" % "".join(rows))
+
+    # A dusk array never changes (its values are made when computed), so a
+    # copy is the array itself; pickle carries its recipe (the calls that
+    # made it, with from_array's private copy of the values), which the
+    # loading process makes again (_from_recipe).
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def copy(self):
+        return self
+
+    def __reduce__(self):
+        return (_from_recipe, (self._recipe,))
 
     def describe(self):
         """The same table as text."""

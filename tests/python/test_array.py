@@ -504,6 +504,37 @@ def test_from_array_takes_either_byte_order(tmp_path):
         da.from_array(np.array(["a"]))
 
 
+def test_arrays_copy_and_pickle(tmp_path):
+    # copy.copy, copy.deepcopy and pickle raised "cannot pickle 'Array'
+    # object"; Dask's arrays do all three. A pickle carries the recipe
+    # (from_array's values, the HDF5 file's name, the random seed), made
+    # again in the loading process.
+    import copy
+    import pickle
+    a = np.arange(24.0).reshape(4, 6)
+    with h5py.File(tmp_path / "p.h5", "w") as f:
+        f["d"] = a
+    x = da.from_array(a, chunks=2)
+    h = da.from_hdf5(str(tmp_path / "p.h5"), "/d", chunks=(2, 3))
+    r = da.random.RandomState(5).normal(size=(4, 6), chunks=3)
+    y = (da.concatenate([x, h], axis=0)[::-1, [0, 2]] @ da.ones((2, 3), chunks=1)
+         + da.tensordot(x, h, axes=([0], [0])).sum() - r[:, :3].T.sum(axis=0).mean())
+    want = y.compute()
+    assert copy.copy(y) is y and copy.deepcopy([y])[0] is y and y.copy() is y
+    data = pickle.dumps(y)
+    z = pickle.loads(data)
+    assert isinstance(z, da.Array) and z.name == y.name and z.chunks == y.chunks
+    np.testing.assert_array_equal(z.compute(), want)
+    np.testing.assert_array_equal((z + x[:2, :3].sum()).compute(), want + a[:2, :3].sum())
+    p = run_python("""
+        import pickle
+        z = pickle.loads(bytes.fromhex(%r))
+        print(repr(z.compute().tolist()))
+    """ % data.hex())
+    assert p.returncode == 0, p.stderr
+    assert eval(p.stdout) == want.tolist()
+
+
 def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
     # dusk replaces the file whole: a handle h5py still writes through would
     # lose what it writes, so the store is refused, and the file is kept.
