@@ -535,9 +535,13 @@ static PyObject *arr_getitem(arrobject *self, PyObject *index)
                 if (parts[k] == Py_None) {
                     vals[k] = DUSK_NIL;
                 } else if (PyIndex_Check(parts[k])) {
-                    vals[k] = PyNumber_AsSsize_t(parts[k], PyExc_IndexError);
+                    /* Clamped, as NumPy's slices (x[:2**70] is x[:]); the
+                     * least value is DUSK_NIL's, so one more. */
+                    vals[k] = PyNumber_AsSsize_t(parts[k], NULL);
                     if (vals[k] == -1 && PyErr_Occurred())
                         goto done;
+                    if (vals[k] == DUSK_NIL)
+                        vals[k]++;
                 } else {
                     PyErr_Format(PyExc_TypeError, "slice indices must be integers or None, not %.100s",
                                  Py_TYPE(parts[k])->tp_name);

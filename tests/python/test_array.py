@@ -240,6 +240,19 @@ def test_transpose_takes_none_and_negative_axes_as_numpy():
         x.transpose(-4, 0, 1)
 
 
+def test_slice_bounds_past_64_bits_are_clamped_as_numpy():
+    # x[:2**70] was IndexError "cannot fit 'int' into an index-sized
+    # integer"; NumPy's and Dask's slices clamp their bounds.
+    a = np.arange(10.0)
+    x = da.from_array(a, chunks=3)
+    for sl in (slice(None, 2**70), slice(-2**70, None), slice(None, -2**70, -1),
+               slice(2**70, None, -1), slice(None, None, 2**70), slice(None, None, -2**70),
+               slice(-2**63, 5), slice(5, -2**63, -1), slice(3, 2**64, 2)):
+        np.testing.assert_array_equal(x[sl].compute(), a[sl])
+    with pytest.raises(IndexError):
+        x[2**70]
+
+
 def test_visualize_names_and_shows_formats_as_dask(tmp_path):
     # A format IPython cannot show (pdf, dot) is written and gives None, as
     # Dask's; IPython's Image of it raised "Cannot embed the 'pdf' image
