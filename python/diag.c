@@ -65,6 +65,12 @@ void pyd_listeners_release(pyd_run_ctl *ctl)
     ctl->nowners = 0;
 }
 
+void pyd_listeners_drain(pyd_run_ctl *ctl)
+{
+    for (size_t i = 0; i < ctl->nowners; i++)
+        progress_drain_owner(ctl->owner[i]);
+}
+
 typedef struct {
     int (*fn)(void *);
     void *arg;
@@ -203,8 +209,7 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
             *interrupted = 1;
             __atomic_store_n(&ctl->cancel, 1, __ATOMIC_SEQ_CST);
         }
-        for (size_t i = 0; i < ctl->nowners; i++)
-            progress_drain_owner(ctl->owner[i]);
+        pyd_listeners_drain(ctl);
         PyEval_SaveThread();
         pthread_mutex_lock(&w.mu);
     }

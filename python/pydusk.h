@@ -54,6 +54,9 @@ typedef struct pyd_run_ctl {
 void pyd_listeners(dusk_options *opts, pyd_run_ctl *ctl);
 /* Drops the owners' references once the run has ended; GIL held. */
 void pyd_listeners_release(pyd_run_ctl *ctl);
+/* Writes what ctl's progress bars have drawn to their Python files; GIL
+ * held (a pending exception stays). */
+void pyd_listeners_drain(pyd_run_ctl *ctl);
 /* Runs fn(arg) on a thread of its own while the caller, whose state ts
  * was saved (GIL released), waits, taking the GIL every 100 ms for
  * PyErr_CheckSignals: on a signal's exception it cancels the run through

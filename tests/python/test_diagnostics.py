@@ -178,5 +178,26 @@ def test_progress_bar_writes_through_python_file_objects(capsys):
         ProgressBar(out=3)
 
 
+def test_progress_bar_shows_during_a_sync_run():
+    # The sync scheduler runs the tasks on the caller's thread, which never
+    # waited in pyd_run_wait, the only place that wrote the bar out: a sync
+    # run showed no bar until it ended.
+    import io
+    buf = io.StringIO()
+    seen_mid_run = []
+
+    def slow(i):
+        time.sleep(0.02)
+        seen_mid_run.append(buf.getvalue())   # what the bar had shown by then
+        return i
+
+    dsk = {"x%d" % i: (slow, i) for i in range(60)}
+    dsk["s"] = (sum, ["x%d" % i for i in range(60)])
+    with ProgressBar(out=buf, dt=0.05):
+        assert dusk.get(dsk, "s", scheduler="sync") == sum(range(60))
+    assert any("% Completed" in t for t in seen_mid_run[:-1]), seen_mid_run[-1]
+    assert "100% Completed" in buf.getvalue()
+
+
 def lecture_dsk_small():
     return {"a": 1, "b": (inc, "a")}
