@@ -43,19 +43,33 @@ _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 
 
-def _chunks_text(chunks):
-    """Dask's chunks argument as the text libdusk-array reads."""
+def _chunks_text(chunks, ndim=None, old=None):
+    """Dask's chunks argument as the text libdusk-array reads. A dict {axis:
+    chunks} needs the number of axes, ndim: an axis it leaves out is whole, or
+    keeps its old chunks (rechunk's), as Dask's."""
     if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
         return "auto"
     if isinstance(chunks, str):
         return chunks
     if isinstance(chunks, (numbers.Integral, np.integer)) and not isinstance(chunks, bool):
         return str(int(chunks))
+    if isinstance(chunks, dict):
+        if ndim is None:
+            raise TypeError("chunks as a dict {axis: chunks} need the array's shape: give a tuple")
+        by_axis = {}
+        for k, v in chunks.items():
+            if not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool) \
+                    or not -ndim <= k < ndim:
+                raise ValueError("chunks: axis %r is out of range for %d dimensions" % (k, ndim))
+            by_axis[int(k) % ndim] = v
+        chunks = tuple(by_axis.get(i, None if old is None else old[i]) for i in range(ndim))
     if isinstance(chunks, (tuple, list)):
         parts = []
         for c in chunks:
             if c is None:
                 parts.append("-1")
+            elif isinstance(c, str) and c == "auto":
+                parts.append("auto")   # libdusk-array sizes that axis
             elif isinstance(c, (tuple, list)):
                 parts.append("(" + ", ".join(str(int(v)) for v in c) + ("," if len(c) == 1 else "") + ")")
             elif isinstance(c, (numbers.Integral, np.integer)) and not isinstance(c, bool):
@@ -403,7 +417,7 @@ class Array(_dusk.Array):
         return _apply("_astype", self, _dtype_name(dtype))
 
     def rechunk(self, chunks="auto"):
-        return _apply("_rechunk", self, _chunks_text(chunks))
+        return _apply("_rechunk", self, _chunks_text(chunks, self.ndim, self.chunks))
 
     def squeeze(self, axis=None):
         return _apply("_squeeze", self, axis)
@@ -583,15 +597,15 @@ def _create(*args):
 
 
 def ones(shape, dtype=float, chunks="auto"):
-    return _create("ones", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+    return _create("ones", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype))
 
 
 def zeros(shape, dtype=float, chunks="auto"):
-    return _create("zeros", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+    return _create("zeros", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype))
 
 
 def empty(shape, dtype=float, chunks="auto"):
-    return _create("empty", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+    return _create("empty", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype))
 
 
 def full(shape, fill_value, dtype=None, chunks="auto"):
@@ -604,7 +618,7 @@ def full(shape, fill_value, dtype=None, chunks="auto"):
         # An int a double would round (2**60 + 1): zeros plus the value as a
         # 0-d array of the dtype, which keeps it whole.
         return zeros(shape, dtype=dtype, chunks=chunks) + from_array(np.array(fill_value, dtype=dtype))
-    return _create("full", _shape(shape), _chunks_text(chunks), _dtype_name(dtype),
+    return _create("full", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype),
                   float(fill_value))
 
 
@@ -614,12 +628,12 @@ def arange(start, stop=None, step=1, chunks="auto", dtype=None):
     for v in (start, stop, step):
         if isinstance(v, (complex, np.complexfloating)) or not _exact_as_float(v):
             raise ValueError("arange: dusk counts in doubles, which do not hold %r exactly" % (v,))
-    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks))
+    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks, 1))
     return x if dtype is None else x.astype(dtype)
 
 
 def linspace(start, stop, num=50, chunks="auto", dtype=None):
-    x = _apply("_linspace", float(start), float(stop), int(num), _chunks_text(chunks))
+    x = _apply("_linspace", float(start), float(stop), int(num), _chunks_text(chunks, 1))
     return x if dtype is None else x.astype(dtype)
 
 
@@ -639,7 +653,7 @@ def from_array(x, chunks="auto", name=None, **kwargs):
             raise ValueError("from_array: the h5py dataset %s is in a file opened with driver "
                              "'%s' (%r), which dusk cannot read by its name: use "
                              "from_array(dataset[...]) to copy it" % (path, driver, filename))
-        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks))
+        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks, x.ndim))
     if not isinstance(x, np.ndarray):
         if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
@@ -653,7 +667,7 @@ def from_array(x, chunks="auto", name=None, **kwargs):
     # values as '>f8'), which is what dusk holds, as Dask takes either.
     private = np.array(x, dtype=x.dtype.newbyteorder("="), copy=True)
     private.flags.writeable = False
-    return _apply("_from_numpy", private, _chunks_text(chunks))
+    return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim))
 
 
 asarray = from_array
@@ -697,11 +711,13 @@ class RandomState:
 
     def normal(self, loc=0.0, scale=1.0, size=None, chunks="auto"):
         return _apply("_random", "normal", self._next(), float(loc), float(scale),
-                             _shape(size if size is not None else ()), _chunks_text(chunks))
+                             _shape(size if size is not None else ()),
+                             _chunks_text(chunks, len(_shape(size if size is not None else ()))))
 
     def uniform(self, low=0.0, high=1.0, size=None, chunks="auto"):
         return _apply("_random", "uniform", self._next(), float(low), float(high),
-                             _shape(size if size is not None else ()), _chunks_text(chunks))
+                             _shape(size if size is not None else ()),
+                             _chunks_text(chunks, len(_shape(size if size is not None else ()))))
 
     def random(self, size=None, chunks="auto"):
         return self.uniform(0.0, 1.0, size, chunks)

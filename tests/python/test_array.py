@@ -207,6 +207,24 @@ def test_creation_functions():
     assert da.compute(z.sum(), z.max()) == (a.sum(), a.max())
 
 
+def test_chunks_per_axis_auto_and_dicts_as_dask():
+    # (2, 'auto') and {0: 2} were TypeError though Dask takes both (and
+    # libdusk-array reads "auto" for one axis); rechunk's dict keeps the
+    # chunks of the axes it leaves out, as Dask's.
+    assert da.ones((4, 6), chunks=(2, "auto")).chunks == ((2, 2), (6,))
+    assert da.ones((4, 6), chunks={0: 2}).chunks == ((2, 2), (6,))
+    assert da.zeros((4, 6), chunks={1: 2, 0: -1}).chunks == ((4,), (2, 2, 2))
+    assert da.from_array(np.arange(12).reshape(3, 4), chunks={1: 2}).chunks == ((3,), (2, 2))
+    assert da.arange(10, chunks={0: 3}).chunks == ((3, 3, 3, 1),)
+    x = da.ones((4, 6), chunks=(1, 3))
+    assert x.rechunk({0: 2}).chunks == ((2, 2), (3, 3))
+    assert x.rechunk({-1: 2}).chunks == ((1, 1, 1, 1), (2, 2, 2))
+    assert x.rechunk({0: None}).chunks == ((4,), (3, 3))
+    np.testing.assert_array_equal(x.rechunk({1: "auto"}).compute(), np.ones((4, 6)))
+    with pytest.raises(ValueError, match="axis 2"):
+        x.rechunk({2: 1})
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
