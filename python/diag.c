@@ -273,7 +273,44 @@ typedef struct {
     PyObject_HEAD
     dusk_profiler *p;
     int active, block;     /* listening; dusk_profiler_begin called */
+    PyObject *keys;        /* {text: key} of keys their text does not say, or NULL */
 } profobject;
+
+static PyTypeObject ProfType;
+
+void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk)
+{
+    PyObject *found = NULL;
+    for (size_t i = 0; i < ctl->nowners; i++) {
+        if (!PyObject_TypeCheck(ctl->owner[i], &ProfType))
+            continue;
+        profobject *pr = (profobject *)ctl->owner[i];
+        if (!found) {
+            /* Keys that are no str (1, ('x', 0)), and strs that read as a
+             * tuple: dusk records them by their text only. */
+            found = PyDict_New();
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (found && PyDict_Next(dsk, &pos, &k, &v)) {
+                if (PyUnicode_CheckExact(k) &&
+                    (PyUnicode_GET_LENGTH(k) == 0 || PyUnicode_READ_CHAR(k, 0) != '('))
+                    continue;
+                PyObject *t = pyd_key_text(k);
+                if (!t || PyDict_SetItem(found, t, k) < 0)
+                    Py_CLEAR(found);
+                Py_XDECREF(t);
+            }
+            if (!found)
+                break;
+        }
+        if (!pr->keys)
+            pr->keys = PyDict_New();
+        if (!pr->keys || PyDict_Update(pr->keys, found) < 0)
+            break;
+    }
+    Py_XDECREF(found);
+    PyErr_Clear();   /* without them .results gives the texts */
+}
 
 static PyObject *prof_new(PyTypeObject *t, PyObject *args, PyObject *kw)
 {
@@ -315,6 +352,7 @@ static void prof_dealloc(profobject *self)
     if (self->block)
         dusk_profiler_end(self->p);
     dusk_profiler_free(self->p);
+    Py_CLEAR(self->keys);
     if (--nprofiles == 0)
         pyd_funcs_release();
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -356,6 +394,7 @@ static PyObject *prof_clear(profobject *self, PyObject *unused)
 {
     (void)unused;
     dusk_profiler_clear(self->p);
+    Py_CLEAR(self->keys);
     Py_RETURN_NONE;
 }
 
@@ -493,6 +532,20 @@ static PyMethodDef prof_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyObject *prof_keys(profobject *self, void *c)
+{
+    (void)c;
+    if (!self->keys)
+        return PyDict_New();
+    Py_INCREF(self->keys);
+    return self->keys;
+}
+
+static PyGetSetDef prof_getset[] = {
+    {"_keys", (getter)prof_keys, NULL, "{text: key} of the keys their text does not say", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyTypeObject ProfType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "dusk._dusk.Profile",
@@ -502,6 +555,7 @@ static PyTypeObject ProfType = {
     .tp_new = prof_new,
     .tp_dealloc = (destructor)prof_dealloc,
     .tp_methods = prof_methods,
+    .tp_getset = prof_getset,
 };
 
 /* --- _dusk.Progress: a dusk_progress ------------------------------------------------ */

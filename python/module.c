@@ -1307,6 +1307,8 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
 {
     int interrupted = 0;
     pyrun r;
+    if (ctl->nowners)
+        pyd_profiles_note_keys(ctl, pg->dsk);   /* with the GIL, before run_begin */
     if (run_begin(&r, ctl) < 0) {
         dusk_arg_free(req);
         return NULL;

@@ -94,6 +94,9 @@ int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verb
  * diag.c calls pyd_funcs_release (module.c), which frees the functions
  * that recorded runs' plans point to. */
 int pyd_profiles_alive(void);
+/* Gives the profiles among ctl's listeners the keys of dsk (a dict) that
+ * their text does not say (1, a str "(1, 2)"), for .results; GIL held. */
+void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk);
 void pyd_funcs_release(void);
 
 /* Module parts registered by module.c's init. */

@@ -82,6 +82,22 @@ def test_a_profiler_block_starts_empty_as_dask(lecture_dsk):
     assert len(prof.results) == 10
 
 
+def test_profiler_results_keep_the_keys_python_had():
+    # dusk records keys by their text: an int key came back as the str '1',
+    # and a str key that reads as a tuple as that tuple.
+    dsk = {"a": 5, 1: (inc, "a"), "(1, 2)": (inc, 1), ("x", 0): (add, "(1, 2)", 1),
+           ("x", 1): (add, (inc, ("x", 0)), 1)}
+    with Profiler() as prof:
+        assert dusk.get(dsk, ("x", 1)) == 20   # 1 is a key: 6
+    keys = [t.key for t in prof.results]
+    for k in (1, "(1, 2)", ("x", 0), ("x", 1), "a"):
+        assert keys.count(k) == 1, (k, keys)
+    assert "1" not in keys and (1, 2) not in keys
+    assert ("x", 1, ".1") in keys   # the nested task's own key, from its text
+    prof.clear()
+    assert prof._keys == {}
+
+
 def test_diagnostics_errors(tmp_path):
     with pytest.raises(ValueError):
         ResourceProfiler(dt=0.0001)
