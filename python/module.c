@@ -1151,16 +1151,20 @@ int pyd_parse_scheduler(PyObject *scheduler, PyObject *num_workers, dusk_options
     }
     opts->workers = 0;
     if (num_workers && num_workers != Py_None) {
-        if (!PyLong_Check(num_workers) || PyBool_Check(num_workers)) {
+        /* Any integer (NumPy's too, as Dask's pools take), not a bool. */
+        if (!PyIndex_Check(num_workers) || PyBool_Check(num_workers) ||
+            PyObject_TypeCheck(num_workers, &PyBoolArrType_Type)) {
             PyErr_Format(PyExc_TypeError, "num_workers must be an int or None, not %.100s",
                          Py_TYPE(num_workers)->tp_name);
             return -1;
         }
-        long n = PyLong_AsLong(num_workers);
-        if (n == -1 && PyErr_Occurred())
-            return -1;
+        Py_ssize_t n = PyNumber_AsSsize_t(num_workers, PyExc_OverflowError);
+        if (n == -1 && PyErr_Occurred()) {
+            PyErr_Clear();   /* past 64 bits: out of range all the same */
+            n = -1;
+        }
         if (n < 1 || n > 4096) {
-            PyErr_Format(PyExc_ValueError, "num_workers must be from 1 to 4096, not %ld", n);
+            PyErr_Format(PyExc_ValueError, "num_workers must be from 1 to 4096, not %R", num_workers);
             return -1;
         }
         opts->workers = (int)n;
