@@ -64,11 +64,18 @@ class Delayed:
         return _image(r, format or "png") if filename is None else _image_file(filename, format)
 
 
-def compute(*args, scheduler=None, num_workers=None, **kwargs):
-    """The values of dusk arrays and Delayed objects (others pass through), as a tuple."""
-    return tuple(a.compute(scheduler=scheduler, num_workers=num_workers)
-                 if hasattr(a, "compute") and type(a).__module__.startswith("dusk") else a
-                 for a in args)
+def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
+    """The values of dusk arrays and Delayed objects (others pass through), as a tuple;
+    as Dask's, those inside lists, tuples, sets and dicts too (unless traverse=False)."""
+    def value(a):
+        if hasattr(a, "compute") and type(a).__module__.startswith("dusk"):
+            return a.compute(scheduler=scheduler, num_workers=num_workers)
+        if traverse and type(a) in (list, tuple, set, frozenset):
+            return type(a)(value(x) for x in a)
+        if traverse and type(a) is dict:
+            return {k: value(v) for k, v in a.items()}
+        return a
+    return tuple(value(a) for a in args)
 
 
 @contextlib.contextmanager

@@ -818,8 +818,10 @@ def rechunk(a, chunks="auto"): return _as_array(a).rechunk(chunks)
 
 
 def compute(*arrays, **kwargs):
-    """The values of several arrays, as a tuple (dask.compute's form)."""
-    return tuple(a.compute(**kwargs) if isinstance(a, Array) else a for a in arrays)
+    """The values of several arrays, as a tuple (dask.compute's form: arrays inside
+    lists, tuples, sets and dicts too, unless traverse=False)."""
+    from . import compute as _compute
+    return _compute(*arrays, **kwargs)
 
 
 def _target(t):

@@ -566,6 +566,17 @@ def test_arrays_copy_and_pickle(tmp_path):
     assert eval(p.stdout) == want.tolist()
 
 
+def test_compute_goes_into_lists_and_dicts_as_dask():
+    # dask.compute([x.sum(), ...]) computes inside the list; dusk.compute and
+    # da.compute gave the list of lazy arrays back.
+    x = da.ones(4, chunks=2)
+    d = dusk.Delayed("b", {"a": 1, "b": (inc, "a")})
+    assert dusk.compute([x.sum(), {"k": d, "j": (x.max(), 3)}], 5, {x.min()}) == \
+        ([4.0, {"k": 2, "j": (1.0, 3)}], 5, {1.0})
+    assert da.compute([x.sum()], x.sum(), scheduler="sync") == ([4.0], 4.0)
+    assert isinstance(dusk.compute([x.sum()], traverse=False)[0][0], da.Array)
+
+
 def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
     # dusk replaces the file whole: a handle h5py still writes through would
     # lose what it writes, so the store is refused, and the file is kept.
