@@ -830,10 +830,10 @@ def _target(t):
         # os.fsdecode: a bytes or PathLike name is the file it names, and an
         # int or None no file at all (TypeError), not the file "b'x.h5'" or "5"
         return os.fsdecode(t[0]), _datapath(t[1])
-    if _is_h5py_dataset(t):
-        return None
-    raise TypeError("a store target is an h5py dataset or a (filename, datapath) pair, not %s"
-                    % type(t).__name__)
+    if _is_h5py_dataset(t) or (hasattr(t, "__setitem__") and hasattr(t, "shape")):
+        return None   # an array-like, written with t[region] = values, as Dask's
+    raise TypeError("a store target is an h5py dataset, an array-like (a NumPy array) or a "
+                    "(filename, datapath) pair, not %s" % type(t).__name__)
 
 
 def _refuse_open_writer(filename):
@@ -878,30 +878,54 @@ def _replaces_as_dask(filename, path, s):
     return True, s if old.dtype == s.dtype else s.astype(old.dtype)
 
 
-def store(sources, targets, compression=None, overwrite=None, scheduler=None,
-          num_workers=None, **kwargs):
+def store(sources, targets, lock=True, regions=None, compute=True, return_stored=False,
+          compression=None, overwrite=None, scheduler=None, num_workers=None, **kwargs):
     """Computes sources into targets: (filename, datapath) pairs, written by dusk
-    (chunk by chunk, the file replaced whole once all is written), or h5py datasets,
-    which get the computed values through h5py. A dataset already in the file is
-    replaced where Dask would write into it (overwrite=None: one of the same shape
-    and a dtype the values cast to safely, which keeps its dtype; another is
-    TypeError), always (overwrite=True) or never (False: OSError)."""
+    (chunk by chunk, the file replaced whole once all is written), or h5py datasets
+    and other array-likes (NumPy arrays), which get the computed values by
+    target[region] = values (regions: one tuple of slices, or one per target, as
+    Dask's). A dataset already in the file is replaced where Dask would write into
+    it (overwrite=None: one of the same shape and a dtype the values cast to safely,
+    which keeps its dtype; another is TypeError), always (overwrite=True) or never
+    (False: OSError). compute=False returns a dusk.Delayed that stores when computed;
+    return_stored=True the stored arrays (read back from the targets), as Dask's."""
     if isinstance(sources, Array):
         sources, targets = [sources], [targets]
     sources, targets = list(sources), list(targets)
     if len(sources) != len(targets):
         raise ValueError("store: %d sources and %d targets" % (len(sources), len(targets)))
+    if regions is None or isinstance(regions, tuple):
+        regions = [regions] * len(sources)
+    regions = list(regions)
+    if len(regions) != len(sources):
+        raise ValueError("store: %d sources and %d regions" % (len(sources), len(regions)))
     if compression not in (None, "gzip") and not isinstance(compression, int):
         raise ValueError("compression must be None, 'gzip' or a gzip level, not %r" % (compression,))
     level = 4 if compression == "gzip" else int(compression or 0)
-    for s, t in zip(sources, targets):
+    for s, t, r in zip(sources, targets, regions):
         if not isinstance(s, Array):
             raise TypeError("store: a source must be a dusk array, not %s" % type(s).__name__)
+        if _target(t) is not None and r is not None:
+            raise TypeError("store: regions= need an array-like target: dusk writes a "
+                            "(filename, datapath) target's dataset whole")
+    if not compute:
+        # Dask's Delayed of the store: it runs when computed (dusk.get calls it).
+        import functools
+        import uuid
+        from . import Delayed
+        key = "store-" + uuid.uuid4().hex
+        run = functools.partial(store, sources, targets, regions=regions,
+                                return_stored=return_stored, compression=compression,
+                                overwrite=overwrite, num_workers=num_workers)
+        return Delayed(key, {key: (run,)})
+    stored = []
+    for s, t, r in zip(sources, targets, regions):
         where = _target(t)
         if where is None:
-            if tuple(t.shape) != s.shape:
+            if r is None and tuple(t.shape) != s.shape:
                 raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
-            t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
+            t[... if r is None else r] = s.compute(scheduler=scheduler, num_workers=num_workers)
+            stored.append(from_array(t if r is None else t[r]) if return_stored else None)
         else:
             _refuse_open_writer(where[0])
             replace = overwrite
@@ -910,6 +934,8 @@ def store(sources, targets, compression=None, overwrite=None, scheduler=None,
             with _lock:
                 s._store(where[0], where[1], gzip=level, overwrite=bool(replace),
                          scheduler=scheduler, num_workers=num_workers)
+            stored.append(from_hdf5(where[0], where[1]) if return_stored else None)
+    return tuple(stored) if return_stored else None
 
 
 def to_hdf5(filename, datapath, x=None, **kwargs):

@@ -577,6 +577,44 @@ def test_compute_goes_into_lists_and_dicts_as_dask():
     assert isinstance(dusk.compute([x.sum()], traverse=False)[0][0], da.Array)
 
 
+def test_store_into_arrays_regions_and_not_computed_as_dask(tmp_path):
+    # A NumPy target was TypeError; regions=, compute=False and
+    # return_stored=True were taken and not used (compute=False stored at
+    # once, regions= wrote the whole dataset or failed on its shape).
+    import dask
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2)
+    out = np.zeros((3, 4))
+    assert da.store(x, out) is None
+    np.testing.assert_array_equal(out, a)
+    big = np.zeros((5, 6))
+    da.store(x, big, regions=(slice(1, 4), slice(2, 6)))
+    np.testing.assert_array_equal(big[1:4, 2:], a)
+    assert big.sum() == a.sum()
+    with h5py.File(tmp_path / "r.h5", "w") as f:
+        ds = f.create_dataset("z", shape=(6, 4))
+        da.store([x, x + 1], [ds, out], regions=[(slice(3, 6),), None])
+        np.testing.assert_array_equal(ds[3:], a)
+        assert ds[:3].sum() == 0
+    np.testing.assert_array_equal(out, a + 1)
+    out[:] = 0
+    later = da.store([x * 2, x], [out, (tmp_path / "later.h5", "/a")], compute=False)
+    assert isinstance(later, dusk.Delayed)
+    assert out.sum() == 0 and not (tmp_path / "later.h5").exists()
+    dask.compute(later)
+    np.testing.assert_array_equal(out, 2 * a)
+    with h5py.File(tmp_path / "later.h5", "r") as f:
+        np.testing.assert_array_equal(f["/a"][...], a)
+    back = da.store([x, x], [(tmp_path / "s.h5", "/b"), out], return_stored=True)
+    assert len(back) == 2 and all(isinstance(b, da.Array) for b in back)
+    for b in back:
+        np.testing.assert_array_equal(b.compute(), a)
+    with pytest.raises(TypeError, match="regions"):
+        da.store(x, (tmp_path / "t.h5", "/c"), regions=(slice(0, 3),))
+    with pytest.raises(ValueError, match="regions"):
+        da.store(x, out, regions=[(slice(0, 1),), (slice(0, 1),)])
+
+
 def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):
     # dusk replaces the file whole: a handle h5py still writes through would
     # lose what it writes, so the store is refused, and the file is kept.
