@@ -426,16 +426,33 @@ class Array(_dusk.Array):
         if not isinstance(index, tuple):
             index = (index,)
         items = []
-        for it in index:
+        for pos, it in enumerate(index):
             if isinstance(it, (bool, np.bool_)):
                 # NumPy reads x[True] as a new axis, not as x[1]
                 raise IndexError("dusk arrays take no boolean index (%r)" % (it,))
+            if isinstance(it, list) and it and builtins.all(isinstance(v, (bool, np.bool_)) for v in it):
+                it = np.array(it)   # a mask, as NumPy reads it: not the indices 1, 0, 1
             if isinstance(it, np.ndarray):
                 if it.dtype == bool:
-                    raise IndexError("dusk arrays take no boolean masks")
+                    it = self._mask_indices(index, pos, it)
                 it = it.tolist()
             items.append(it)
         return _apply("_getitem", self, tuple(items))
+
+    def _mask_indices(self, index, pos, mask):
+        """A one-dimensional boolean mask at index[pos] as the indices NumPy picks."""
+        if mask.ndim != 1:
+            raise IndexError("dusk arrays take boolean masks of one dimension only, not %d"
+                             % mask.ndim)
+        takes = [not (it is None or it is Ellipsis) for it in index]
+        axis = (self.ndim - builtins.sum(takes[pos:]) if Ellipsis in index[:pos]
+                else builtins.sum(takes[:pos]))
+        if not 0 <= axis < self.ndim or mask.shape[0] != self.shape[axis]:
+            raise IndexError("boolean index did not match indexed array along dimension %d; "
+                             "dimension is %s but corresponding boolean dimension is %d"
+                             % (axis, self.shape[axis] if 0 <= axis < self.ndim else "missing",
+                                mask.shape[0]))
+        return np.flatnonzero(mask)
 
     # --- products and reductions --------------------------------------------------------
     def dot(self, other):

@@ -225,6 +225,24 @@ def test_chunks_per_axis_auto_and_dicts_as_dask():
         x.rechunk({2: 1})
 
 
+def test_boolean_masks_pick_what_numpy_picks():
+    # x[[True, False, True]] took the bools as the indices 1, 0, 1 (rows
+    # 1, 0, 1 where NumPy and Dask give rows 0 and 2); a NumPy mask was
+    # refused.
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = da.from_array(a, chunks=2)
+    m3, m4 = [True, False, True], np.array([1, 0, 0, 1], bool)
+    for ix in ([True, False], (slice(None), m3), (Ellipsis, m4), (0, m3),
+               (None, slice(None), m3), (slice(None), [np.True_, np.False_, np.True_]),
+               ([False, False],), ([1, True],)):
+        np.testing.assert_array_equal(x[ix].compute(), a[ix])
+        assert x[ix].shape == a[ix].shape
+    with pytest.raises(IndexError, match="dimension 1; dimension is 3"):
+        x[:, [True, False]]
+    with pytest.raises(IndexError, match="one dimension"):
+        x[np.ones((2, 3), bool)]
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
