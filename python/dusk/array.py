@@ -18,6 +18,7 @@ import builtins
 import errno
 import fcntl
 import numbers
+import operator
 import os
 import re
 import threading
@@ -347,6 +348,18 @@ class Array(_dusk.Array):
             raise TypeError("dusk's operators take real scalars: %r is complex (make an "
                             "array of it, from_array(np.full(shape, value)))" % (other,))
         if isinstance(other, (numbers.Real, np.number, np.bool_)):
+            want = _numpy_dtype(name, self.dtype, other, reflected)
+            if want is not None and want != self.dtype:
+                # dusk's scalar calls take a double and judge its kind by its
+                # value (2.0 reads as the int 2): the array is first made of
+                # NumPy's result dtype (uint8 - 2.0 stayed uint8 and wrapped
+                # to 255; float16 + 300 stayed float16).
+                return self.astype(want)._op(other, name, reflected)
+            if isinstance(other, (bool, np.bool_)):
+                # as a 0-d bool array: bool + True is bool, as NumPy's (a
+                # double made it the int 2)
+                other = from_array(np.asarray(other))
+                return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
             if _exact_as_float(other):
                 return _apply("_binop_scalar", self, code, float(other), reflected)
             # An int a double would round: as a 0-d array, which keeps it whole.
@@ -578,6 +591,27 @@ def _image_file(filename, format=None):
 
 def _as_array(x):
     return x if isinstance(x, Array) else from_array(np.asarray(x))
+
+
+# Python's operators, not NumPy's ufuncs: ndarray ** 2.0 has a dtype of its own.
+_NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                "truediv": operator.truediv, "pow": operator.pow}
+
+
+def _numpy_dtype(name, dtype, scalar, reflected):
+    """The dtype of NumPy's dtype-array OP scalar (by the scalar's value too, as
+    NumPy 1.x casts), from a one-element array; None for a comparison, or where
+    NumPy refuses or gives no number (int ** -1, ints past 64 bits)."""
+    op = _NUMPY_ARITH.get(name)
+    if op is None:
+        return None
+    one = np.ones(1, dtype)
+    try:
+        with np.errstate(all="ignore"):
+            r = op(scalar, one) if reflected else op(one, scalar)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return r.dtype if r.dtype.kind in "biufc" else None
 
 
 def _exact_as_float(v):

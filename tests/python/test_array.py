@@ -449,6 +449,35 @@ def test_scalars_keep_their_value_and_kind():
         da.arange(3)[True]
 
 
+def test_scalar_operands_give_numpys_dtype_and_values():
+    # dusk's scalar calls take a double and judge its kind by its value:
+    # uint8 - 2.0 stayed uint8 and wrapped to 255 (NumPy: float64 -1.0),
+    # float16 + 300 stayed float16 (NumPy: float32), bool + True was the
+    # int 2 (NumPy: True).
+    import operator
+    ops = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow)
+    scalars = (2.0, np.float32(2), np.float64(2), 1.5, 300, 2, True, np.int8(3), np.uint64(5),
+               2**40)
+    for dt in ("u1", "i1", "i4", "u4", "i8", "u8", "f2", "f4", "f8", "c8", "?"):
+        a = np.array([1, 2, 3]).astype(dt)
+        x = da.from_array(a, chunks=2)
+        for op in ops:
+            for s in scalars:
+                for got, want in ((lambda: op(x, s), lambda: op(a, s)),
+                                  (lambda: op(s, x), lambda: op(s, a))):
+                    try:
+                        with np.errstate(all="ignore"):
+                            w = want()
+                    except (TypeError, ValueError):
+                        continue   # NumPy refuses it (bool - bool, int ** -1)
+                    if dt == "?" and op is operator.pow:
+                        continue   # NumPy's bool ** scalar is an int8 of its own
+                    g = got()
+                    assert g.dtype == w.dtype, (dt, op.__name__, s, g.dtype, w.dtype)
+                    with np.errstate(all="ignore"):
+                        np.testing.assert_allclose(g.compute(), w, rtol=1e-3)
+
+
 def test_compaction_of_a_long_chain_is_linear(monkeypatch):
     # x = x + 1 in a loop: the one live array needs its whole ancestry, so
     # the context is compacted only each time it has doubled (not at every
