@@ -593,7 +593,8 @@ static PyObject *arr_getitem(arrobject *self, PyObject *index)
         dusk_array *r = dusk_array_getitem(self->a, ix, (int)n);
         dusk_error err = DUSK_ERROR_INIT;
         int rc = dusk_array_status(r, &err);
-        if (rc == DUSK_EINVAL && strstr(err.msg, "out of") != NULL) {
+        if (rc == DUSK_EINVAL && (strstr(err.msg, "out of") || strstr(err.msg, "too many indices") ||
+                                  strstr(err.msg, "single ellipsis"))) {
             PyErr_SetString(PyExc_IndexError, err.msg);   /* as NumPy's IndexError */
             goto done;
         }

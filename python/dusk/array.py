@@ -300,6 +300,13 @@ class Array(_dusk.Array):
             raise TypeError("len() of unsized object")
         return self.shape[0]
 
+    def __iter__(self):
+        # As Dask's: the rows, lazily (a 0-d array is TypeError, as NumPy's)
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(self.shape[0]):
+            yield self[i]
+
     def __dask_graph_size__(self):
         return self._ntasks
 

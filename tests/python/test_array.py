@@ -243,6 +243,24 @@ def test_boolean_masks_pick_what_numpy_picks():
         x[np.ones((2, 3), bool)]
 
 
+def test_too_many_indices_are_index_errors_and_0d_arrays_do_not_iterate():
+    # NumPy's and Dask's IndexError were ValueError; list() of a 0-d array
+    # raised that ValueError too, where NumPy says it cannot iterate.
+    x = da.ones((2, 3), chunks=1)
+    z = da.ones((), chunks=())
+    with pytest.raises(IndexError, match="too many indices"):
+        x[0, 0, 0]
+    with pytest.raises(IndexError, match="too many indices"):
+        z[0]
+    with pytest.raises(IndexError, match="ellipsis"):
+        x[..., ..., 0]
+    with pytest.raises(TypeError, match="0-d"):
+        list(z)
+    rows = list(x)
+    assert len(rows) == 2 and all(isinstance(r, da.Array) for r in rows)
+    np.testing.assert_array_equal(rows[1].compute(), np.ones(3))
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
