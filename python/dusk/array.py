@@ -601,6 +601,7 @@ def _as_array(x):
 
 
 # Python's operators, not NumPy's ufuncs: ndarray ** 2.0 has a dtype of its own.
+_FLOAT64 = np.dtype(np.float64)
 _NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
                 "truediv": operator.truediv, "pow": operator.pow}
 
@@ -610,8 +611,8 @@ def _numpy_dtype(name, dtype, scalar, reflected):
     NumPy 1.x casts), from a one-element array; None for a comparison, or where
     NumPy refuses or gives no number (int ** -1, ints past 64 bits)."""
     op = _NUMPY_ARITH.get(name)
-    if op is None:
-        return None
+    if op is None or dtype == _FLOAT64:
+        return None   # (a float64 array stays float64 with any real scalar: no probe)
     one = np.ones(1, dtype)
     try:
         with np.errstate(all="ignore"):
