@@ -264,6 +264,9 @@ class Array(_dusk.Array):
 
     def __int__(self):
         return int(self.compute())
+
+    def __complex__(self):
+        return complex(self.compute())
     __array_priority__ = 20
 
     # --- description -----------------------------------------------------------------
@@ -415,7 +418,12 @@ class Array(_dusk.Array):
         return _bool_product(_as_array(o), "matmul", self)
 
     def __bool__(self):
-        raise TypeError("the truth value of a dusk array is ambiguous: compute() it first")
+        # As Dask's and NumPy's: an array of one element is the truth of its
+        # value (if (x > 0).any(): ... computes it); of more, ValueError.
+        if self.size > 1:
+            raise ValueError("the truth value of a dusk array of more than one element is "
+                             "ambiguous: use a.any() or a.all()")
+        return bool(self.compute())
 
     # --- shape ------------------------------------------------------------------------
     def transpose(self, *axes):

@@ -261,6 +261,22 @@ def test_too_many_indices_are_index_errors_and_0d_arrays_do_not_iterate():
     np.testing.assert_array_equal(rows[1].compute(), np.ones(3))
 
 
+def test_truth_and_complex_of_one_element_compute_as_dask():
+    # bool() of any dusk array was TypeError: "if (x > 0).any():", which
+    # Dask and NumPy answer, failed; complex(x) of a complex array too.
+    x = da.from_array(np.array([[-1.0, 2.0]]), chunks=1)
+    assert bool((x > 0).any()) is True and bool((x > 5).any()) is False
+    assert bool(x[0, 1]) is True and bool(x[:, :1] + 1) is False
+    if (x < 0).any():
+        pass
+    else:
+        raise AssertionError("(x < 0).any() read as false")
+    assert complex(da.from_array(np.array([1 + 2j]), chunks=1).sum()) == 1 + 2j
+    assert complex(x.sum()) == 1 + 0j
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(x)
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
@@ -358,7 +374,7 @@ def test_errors_are_the_types_dask_users_expect():
         x.dot(da.ones((5, 5), chunks=5))
     with pytest.raises(OSError, match="nope.hdf5"):
         da.Array._from_hdf5("/nonexistent/nope.hdf5", "/x", "auto")
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="any"):   # Dask's and NumPy's type
         bool(x)
     with pytest.raises(TypeError):
         da.Array()
