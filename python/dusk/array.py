@@ -245,20 +245,6 @@ class Array(_dusk.Array):
             return a._op(b, name) if isinstance(a, Array) else b._op(a, name, True)
         return NotImplemented
 
-    def __array_function__(self, func, types, args, kwargs):
-        """NumPy's functions on dusk arrays: those dusk.array has (np.concatenate,
-        np.stack, np.dot, np.tensordot) give dusk arrays, as Dask's; the others
-        run NumPy's own code, which calls the array's methods (np.sum, np.mean,
-        np.transpose ...) or computes it (np.where ...)."""
-        if not builtins.all(issubclass(t, (Array, np.ndarray)) for t in types):
-            return NotImplemented
-        mine = _NUMPY_FUNCTIONS.get(func)
-        if mine is not None:
-            r = mine(*args, **kwargs)
-            if r is not NotImplemented:
-                return r
-        return func._implementation(*args, **kwargs)
-
     def __float__(self):
         return float(self.compute())
 
@@ -845,29 +831,6 @@ def concatenate(seq, axis=0):
 
 def stack(seq, axis=0):
     return _apply("_join", "stack", [_as_array(x) for x in seq], int(axis))
-
-
-# NumPy's functions that dusk.array has (Array.__array_function__), given
-# NumPy's arguments; NotImplemented for those dusk has not (out=, dtype=,
-# axis=None), which NumPy's own code then does with the arrays computed.
-def _np_join(join):
-    def f(arrays, axis=0, out=None, **kwargs):
-        if out is not None or kwargs or axis is None:
-            return NotImplemented
-        return join(arrays, axis)
-    return f
-
-
-def _np_dot(a, b, out=None):
-    return NotImplemented if out is not None else dot(a, b)
-
-
-_NUMPY_FUNCTIONS = {
-    np.concatenate: _np_join(concatenate),
-    np.stack: _np_join(stack),
-    np.dot: _np_dot,
-    np.tensordot: tensordot,
-}
 
 
 def transpose(a, axes=None): return _as_array(a).transpose(axes) if axes else _as_array(a).T
