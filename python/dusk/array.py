@@ -532,8 +532,10 @@ class Array(_dusk.Array):
         return r if dtype is None else r.astype(dtype, copy=False)
 
     def to_hdf5(self, filename, datapath, compression=None, overwrite=None, **kwargs):
-        """Computes the array into dataset datapath of the HDF5 file filename."""
-        store(self, (filename, datapath), compression=compression, overwrite=overwrite, **kwargs)
+        """Computes the array into dataset datapath of the HDF5 file filename (what
+        store gives back: a dusk.Delayed that stores for compute=False)."""
+        return store(self, (filename, datapath), compression=compression, overwrite=overwrite,
+                     **kwargs)
 
     def visualize(self, filename=None, format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, view=None, **kwargs):
@@ -973,10 +975,9 @@ def to_hdf5(filename, datapath, x=None, **kwargs):
     if isinstance(datapath, dict):
         if x is not None:
             raise TypeError("to_hdf5: a dict of datasets takes no array besides it")
-        for path, arr in datapath.items():
-            arr.to_hdf5(filename, path, **kwargs)
-        return
+        done = [arr.to_hdf5(filename, path, **kwargs) for path, arr in datapath.items()]
+        return None if builtins.all(d is None for d in done) else tuple(done)
     if not isinstance(x, Array):
         raise TypeError("to_hdf5(filename, datapath, x): x must be a dusk array, not %s"
                         % type(x).__name__)
-    x.to_hdf5(filename, datapath, **kwargs)
+    return x.to_hdf5(filename, datapath, **kwargs)

@@ -679,6 +679,12 @@ def test_store_into_arrays_regions_and_not_computed_as_dask(tmp_path):
     assert len(back) == 2 and all(isinstance(b, da.Array) for b in back)
     for b in back:
         np.testing.assert_array_equal(b.compute(), a)
+    # to_hdf5 gives store's Delayed back (it was dropped: nothing was written)
+    later = x.to_hdf5(tmp_path / "th.h5", "/x", compute=False)
+    assert isinstance(later, dusk.Delayed) and not (tmp_path / "th.h5").exists()
+    later.compute()
+    with h5py.File(tmp_path / "th.h5", "r") as f:
+        np.testing.assert_array_equal(f["/x"][...], a)
     with pytest.raises(TypeError, match="regions"):
         da.store(x, (tmp_path / "t.h5", "/c"), regions=(slice(0, 3),))
     with pytest.raises(ValueError, match="regions"):
