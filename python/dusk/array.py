@@ -459,8 +459,8 @@ class Array(_dusk.Array):
             raise IndexError("dusk arrays take boolean masks of one dimension only, not %d"
                              % mask.ndim)
         takes = [not (it is None or it is Ellipsis) for it in index]
-        axis = (self.ndim - builtins.sum(takes[pos:]) if Ellipsis in index[:pos]
-                else builtins.sum(takes[:pos]))
+        after_ellipsis = builtins.any(it is Ellipsis for it in index[:pos])   # (no ==: arrays)
+        axis = self.ndim - builtins.sum(takes[pos:]) if after_ellipsis else builtins.sum(takes[:pos])
         if not 0 <= axis < self.ndim or mask.shape[0] != self.shape[axis]:
             raise IndexError("boolean index did not match indexed array along dimension %d; "
                              "dimension is %s but corresponding boolean dimension is %d"

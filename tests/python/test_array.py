@@ -241,6 +241,10 @@ def test_boolean_masks_pick_what_numpy_picks():
         x[:, [True, False]]
     with pytest.raises(IndexError, match="one dimension"):
         x[np.ones((2, 3), bool)]
+    # (the mask's axis is found without ==, which an ndarray before it would
+    # answer elementwise: "truth value ... is ambiguous")
+    with pytest.raises(ValueError, match="only one list"):
+        x[np.array([0, 1]), [True, False, True]]
 
 
 def test_too_many_indices_are_index_errors_and_0d_arrays_do_not_iterate():
