@@ -278,6 +278,23 @@ typedef struct {
 
 static PyTypeObject ProfType;
 
+/* Whether .results reads key k back from its text alone: a str that does
+ * not read as a tuple, or Dask's tuple of strs and ints, ('x', 0, 1), which
+ * diagnostics.py's literal_eval makes again (most keys of a big graph). */
+static int key_text_says(PyObject *k)
+{
+    if (PyUnicode_CheckExact(k))
+        return PyUnicode_GET_LENGTH(k) == 0 || PyUnicode_READ_CHAR(k, 0) != '(';
+    if (!PyTuple_CheckExact(k) || PyTuple_GET_SIZE(k) == 0)
+        return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(k); i++) {
+        PyObject *it = PyTuple_GET_ITEM(k, i);
+        if (!PyUnicode_CheckExact(it) && !PyLong_CheckExact(it))
+            return 0;
+    }
+    return 1;
+}
+
 void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk)
 {
     PyObject *found = NULL;
@@ -286,14 +303,13 @@ void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk)
             continue;
         profobject *pr = (profobject *)ctl->owner[i];
         if (!found) {
-            /* Keys that are no str (1, ('x', 0)), and strs that read as a
-             * tuple: dusk records them by their text only. */
+            /* dusk records keys by their text only: those it does not say
+             * (1, a str "(1, 2)"), by their text. */
             found = PyDict_New();
             Py_ssize_t pos = 0;
             PyObject *k, *v;
             while (found && PyDict_Next(dsk, &pos, &k, &v)) {
-                if (PyUnicode_CheckExact(k) &&
-                    (PyUnicode_GET_LENGTH(k) == 0 || PyUnicode_READ_CHAR(k, 0) != '('))
+                if (key_text_says(k))
                     continue;
                 PyObject *t = pyd_key_text(k);
                 if (!t || PyDict_SetItem(found, t, k) < 0)
