@@ -563,9 +563,13 @@ static PyObject *arr_getitem(arrobject *self, PyObject *index)
                 if (parts[k] == Py_None) {
                     vals[k] = DUSK_NIL;
                 } else if (PyIndex_Check(parts[k])) {
-                    vals[k] = PyNumber_AsSsize_t(parts[k], PyExc_IndexError);
+                    /* Clamped, as NumPy's slices (x[:2**70] is x[:]); the
+                     * least value is DUSK_NIL's, so one more. */
+                    vals[k] = PyNumber_AsSsize_t(parts[k], NULL);
                     if (vals[k] == -1 && PyErr_Occurred())
                         goto done;
+                    if (vals[k] == DUSK_NIL)
+                        vals[k]++;
                 } else {
                     PyErr_Format(PyExc_TypeError, "slice indices must be integers or None, not %.100s",
                                  Py_TYPE(parts[k])->tp_name);
@@ -617,7 +621,8 @@ static PyObject *arr_getitem(arrobject *self, PyObject *index)
         dusk_array *r = dusk_array_getitem(self->a, ix, (int)n);
         dusk_error err = DUSK_ERROR_INIT;
         int rc = dusk_array_status(r, &err);
-        if (rc == DUSK_EINVAL && strstr(err.msg, "out of") != NULL) {
+        if (rc == DUSK_EINVAL && (strstr(err.msg, "out of") || strstr(err.msg, "too many indices") ||
+                                  strstr(err.msg, "single ellipsis"))) {
             PyErr_SetString(PyExc_IndexError, err.msg);   /* as NumPy's IndexError */
             goto done;
         }

@@ -65,6 +65,12 @@ void pyd_listeners_release(pyd_run_ctl *ctl)
     ctl->nowners = 0;
 }
 
+void pyd_listeners_drain(pyd_run_ctl *ctl)
+{
+    for (size_t i = 0; i < ctl->nowners; i++)
+        progress_drain_owner(ctl->owner[i]);
+}
+
 typedef struct {
     int (*fn)(void *);
     void *arg;
@@ -203,8 +209,7 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
             *interrupted = 1;
             __atomic_store_n(&ctl->cancel, 1, __ATOMIC_SEQ_CST);
         }
-        for (size_t i = 0; i < ctl->nowners; i++)
-            progress_drain_owner(ctl->owner[i]);
+        pyd_listeners_drain(ctl);
         PyEval_SaveThread();
         pthread_mutex_lock(&w.mu);
     }
@@ -268,7 +273,60 @@ typedef struct {
     PyObject_HEAD
     dusk_profiler *p;
     int active, block;     /* listening; dusk_profiler_begin called */
+    PyObject *keys;        /* {text: key} of keys their text does not say, or NULL */
 } profobject;
+
+static PyTypeObject ProfType;
+
+/* Whether .results reads key k back from its text alone: a str that does
+ * not read as a tuple, or Dask's tuple of strs and ints, ('x', 0, 1), which
+ * diagnostics.py's literal_eval makes again (most keys of a big graph). */
+static int key_text_says(PyObject *k)
+{
+    if (PyUnicode_CheckExact(k))
+        return PyUnicode_GET_LENGTH(k) == 0 || PyUnicode_READ_CHAR(k, 0) != '(';
+    if (!PyTuple_CheckExact(k) || PyTuple_GET_SIZE(k) == 0)
+        return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(k); i++) {
+        PyObject *it = PyTuple_GET_ITEM(k, i);
+        if (!PyUnicode_CheckExact(it) && !PyLong_CheckExact(it))
+            return 0;
+    }
+    return 1;
+}
+
+void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk)
+{
+    PyObject *found = NULL;
+    for (size_t i = 0; i < ctl->nowners; i++) {
+        if (!PyObject_TypeCheck(ctl->owner[i], &ProfType))
+            continue;
+        profobject *pr = (profobject *)ctl->owner[i];
+        if (!found) {
+            /* dusk records keys by their text only: those it does not say
+             * (1, a str "(1, 2)"), by their text. */
+            found = PyDict_New();
+            Py_ssize_t pos = 0;
+            PyObject *k, *v;
+            while (found && PyDict_Next(dsk, &pos, &k, &v)) {
+                if (key_text_says(k))
+                    continue;
+                PyObject *t = pyd_key_text(k);
+                if (!t || PyDict_SetItem(found, t, k) < 0)
+                    Py_CLEAR(found);
+                Py_XDECREF(t);
+            }
+            if (!found)
+                break;
+        }
+        if (!pr->keys)
+            pr->keys = PyDict_New();
+        if (!pr->keys || PyDict_Update(pr->keys, found) < 0)
+            break;
+    }
+    Py_XDECREF(found);
+    PyErr_Clear();   /* without them .results gives the texts */
+}
 
 static PyObject *prof_new(PyTypeObject *t, PyObject *args, PyObject *kw)
 {
@@ -310,6 +368,7 @@ static void prof_dealloc(profobject *self)
     if (self->block)
         dusk_profiler_end(self->p);
     dusk_profiler_free(self->p);
+    Py_CLEAR(self->keys);
     if (--nprofiles == 0)
         pyd_funcs_release();
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -351,6 +410,7 @@ static PyObject *prof_clear(profobject *self, PyObject *unused)
 {
     (void)unused;
     dusk_profiler_clear(self->p);
+    Py_CLEAR(self->keys);
     Py_RETURN_NONE;
 }
 
@@ -488,6 +548,20 @@ static PyMethodDef prof_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyObject *prof_keys(profobject *self, void *c)
+{
+    (void)c;
+    if (!self->keys)
+        return PyDict_New();
+    Py_INCREF(self->keys);
+    return self->keys;
+}
+
+static PyGetSetDef prof_getset[] = {
+    {"_keys", (getter)prof_keys, NULL, "{text: key} of the keys their text does not say", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyTypeObject ProfType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "dusk._dusk.Profile",
@@ -497,6 +571,7 @@ static PyTypeObject ProfType = {
     .tp_new = prof_new,
     .tp_dealloc = (destructor)prof_dealloc,
     .tp_methods = prof_methods,
+    .tp_getset = prof_getset,
 };
 
 /* --- _dusk.Progress: a dusk_progress ------------------------------------------------ */

@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 #define PY_ARRAY_UNIQUE_SYMBOL pyd_numpy_api
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -193,6 +194,8 @@ typedef struct pyrun {
     pthread_t caller;
     PyThreadState *caller_ts;     /* the caller's state, saved for the run */
     PyObject *excs;               /* exceptions raised by tasks (GIL) */
+    pyd_run_ctl *ctl;             /* the run's listeners (progress bars) */
+    struct timespec drained;      /* when the caller's thread last wrote them */
 } pyrun;
 
 /* This thread's own state (a worker's), of the main interpreter. */
@@ -256,9 +259,11 @@ static void run_leave(PyThreadState *ts, int own)
     }
 }
 
-static int run_begin(pyrun *r)
+static int run_begin(pyrun *r, pyd_run_ctl *ctl)
 {
     memset(r, 0, sizeof *r);
+    r->ctl = ctl;
+    clock_gettime(CLOCK_MONOTONIC, &r->drained);
     r->interp = PyInterpreterState_Get();
     r->caller = pthread_self();
     r->excs = PyList_New(0);
@@ -405,6 +410,23 @@ static int keep_exception(pyrun *r, dusk_error *err)
     return DUSK_ETASK;
 }
 
+/* The sync scheduler runs the tasks on the caller's thread, which then
+ * never waits in pyd_run_wait: between its Python tasks it writes what
+ * the progress bars drew, every 100 ms, so that a bar shows during the
+ * run, not all at its end. GIL held. */
+static void drain_progress(pyrun *r)
+{
+    if (!r->ctl || !r->ctl->nowners)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((now.tv_sec - r->drained.tv_sec) * 1000000000LL + (now.tv_nsec - r->drained.tv_nsec) <
+        100 * 1000 * 1000LL)
+        return;
+    r->drained = now;
+    pyd_listeners_drain(r->ctl);
+}
+
 static int py_task(dusk_value *const *args, size_t nargs, dusk_value **out,
                    dusk_error *err, void *ud)
 {
@@ -445,6 +467,8 @@ done:
         Py_DECREF(pargs[k]);
     if (pargs && pargs != small)
         PyMem_Free(pargs);
+    if (ts == r->caller_ts)
+        drain_progress(r);
     run_leave(ts, own);
     return rc;
 }
@@ -1127,16 +1151,20 @@ int pyd_parse_scheduler(PyObject *scheduler, PyObject *num_workers, dusk_options
     }
     opts->workers = 0;
     if (num_workers && num_workers != Py_None) {
-        if (!PyLong_Check(num_workers) || PyBool_Check(num_workers)) {
+        /* Any integer (NumPy's too, as Dask's pools take), not a bool. */
+        if (!PyIndex_Check(num_workers) || PyBool_Check(num_workers) ||
+            PyObject_TypeCheck(num_workers, &PyBoolArrType_Type)) {
             PyErr_Format(PyExc_TypeError, "num_workers must be an int or None, not %.100s",
                          Py_TYPE(num_workers)->tp_name);
             return -1;
         }
-        long n = PyLong_AsLong(num_workers);
-        if (n == -1 && PyErr_Occurred())
-            return -1;
+        Py_ssize_t n = PyNumber_AsSsize_t(num_workers, PyExc_OverflowError);
+        if (n == -1 && PyErr_Occurred()) {
+            PyErr_Clear();   /* past 64 bits: out of range all the same */
+            n = -1;
+        }
         if (n < 1 || n > 4096) {
-            PyErr_Format(PyExc_ValueError, "num_workers must be from 1 to 4096, not %ld", n);
+            PyErr_Format(PyExc_ValueError, "num_workers must be from 1 to 4096, not %R", num_workers);
             return -1;
         }
         opts->workers = (int)n;
@@ -1283,7 +1311,9 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
 {
     int interrupted = 0;
     pyrun r;
-    if (run_begin(&r) < 0) {
+    if (ctl->nowners)
+        pyd_profiles_note_keys(ctl, pg->dsk);   /* with the GIL, before run_begin */
+    if (run_begin(&r, ctl) < 0) {
         dusk_arg_free(req);
         return NULL;
     }

@@ -54,6 +54,9 @@ typedef struct pyd_run_ctl {
 void pyd_listeners(dusk_options *opts, pyd_run_ctl *ctl);
 /* Drops the owners' references once the run has ended; GIL held. */
 void pyd_listeners_release(pyd_run_ctl *ctl);
+/* Writes what ctl's progress bars have drawn to their Python files; GIL
+ * held (a pending exception stays). */
+void pyd_listeners_drain(pyd_run_ctl *ctl);
 /* Runs fn(arg) on a thread of its own while the caller, whose state ts
  * was saved (GIL released), waits, taking the GIL every 100 ms for
  * PyErr_CheckSignals: on a signal's exception it cancels the run through
@@ -91,6 +94,9 @@ int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verb
  * diag.c calls pyd_funcs_release (module.c), which frees the functions
  * that recorded runs' plans point to. */
 int pyd_profiles_alive(void);
+/* Gives the profiles among ctl's listeners the keys of dsk (a dict) that
+ * their text does not say (1, a str "(1, 2)"), for .results; GIL held. */
+void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk);
 void pyd_funcs_release(void);
 
 /* Module parts registered by module.c's init. */

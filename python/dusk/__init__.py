@@ -56,20 +56,26 @@ class Delayed:
 
     def visualize(self, filename=None, format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, **kwargs):
-        """The graph's picture: written to filename, or returned (an IPython image
-        where IPython is, else bytes) when no filename is given."""
-        if filename is not None and format is None and "." not in str(filename).rsplit("/", 1)[-1]:
-            filename = str(filename) + ".png"
+        """The graph's picture, as dusk.array.Array.visualize gives it: written to
+        filename, or returned when no filename is given."""
+        from .array import _image, _image_file, _picture_name
+        filename = _picture_name(filename, format)
         r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)
-        from .array import _image, _image_file
-        return _image(r, format or "png") if filename is None else _image_file(filename)
+        return _image(r, format or "png") if filename is None else _image_file(filename, format)
 
 
-def compute(*args, scheduler=None, num_workers=None, **kwargs):
-    """The values of dusk arrays and Delayed objects (others pass through), as a tuple."""
-    return tuple(a.compute(scheduler=scheduler, num_workers=num_workers)
-                 if hasattr(a, "compute") and type(a).__module__.startswith("dusk") else a
-                 for a in args)
+def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
+    """The values of dusk arrays and Delayed objects (others pass through), as a tuple;
+    as Dask's, those inside lists, tuples, sets and dicts too (unless traverse=False)."""
+    def value(a):
+        if hasattr(a, "compute") and type(a).__module__.startswith("dusk"):
+            return a.compute(scheduler=scheduler, num_workers=num_workers)
+        if traverse and type(a) in (list, tuple, set, frozenset):
+            return type(a)(value(x) for x in a)
+        if traverse and type(a) is dict:
+            return {k: value(v) for k, v in a.items()}
+        return a
+    return tuple(value(a) for a in args)
 
 
 @contextlib.contextmanager

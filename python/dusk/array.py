@@ -18,6 +18,7 @@ import builtins
 import errno
 import fcntl
 import numbers
+import operator
 import os
 import re
 import threading
@@ -43,19 +44,33 @@ _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 
 
-def _chunks_text(chunks):
-    """Dask's chunks argument as the text libdusk-array reads."""
+def _chunks_text(chunks, ndim=None, old=None):
+    """Dask's chunks argument as the text libdusk-array reads. A dict {axis:
+    chunks} needs the number of axes, ndim: an axis it leaves out is whole, or
+    keeps its old chunks (rechunk's), as Dask's."""
     if chunks is None or (isinstance(chunks, str) and chunks == "auto"):
         return "auto"
     if isinstance(chunks, str):
         return chunks
     if isinstance(chunks, (numbers.Integral, np.integer)) and not isinstance(chunks, bool):
         return str(int(chunks))
+    if isinstance(chunks, dict):
+        if ndim is None:
+            raise TypeError("chunks as a dict {axis: chunks} need the array's shape: give a tuple")
+        by_axis = {}
+        for k, v in chunks.items():
+            if not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool) \
+                    or not -ndim <= k < ndim:
+                raise ValueError("chunks: axis %r is out of range for %d dimensions" % (k, ndim))
+            by_axis[int(k) % ndim] = v
+        chunks = tuple(by_axis.get(i, None if old is None else old[i]) for i in range(ndim))
     if isinstance(chunks, (tuple, list)):
         parts = []
         for c in chunks:
             if c is None:
                 parts.append("-1")
+            elif isinstance(c, str) and c == "auto":
+                parts.append("auto")   # libdusk-array sizes that axis
             elif isinstance(c, (tuple, list)):
                 parts.append("(" + ", ".join(str(int(v)) for v in c) + ("," if len(c) == 1 else "") + ")")
             elif isinstance(c, (numbers.Integral, np.integer)) and not isinstance(c, bool):
@@ -184,6 +199,15 @@ def _replay(roots):
     return out
 
 
+def _from_recipe(recipe):
+    """The array a recipe makes, in the live context (pickle's loads)."""
+    with _lock:
+        r = _replay([recipe])[0]
+        r._recipe = recipe
+        _live.add(r)
+        return r
+
+
 def _compact(made):
     global _compact_at
     arrays = list(_live)
@@ -226,6 +250,9 @@ class Array(_dusk.Array):
 
     def __int__(self):
         return int(self.compute())
+
+    def __complex__(self):
+        return complex(self.compute())
     __array_priority__ = 20
 
     # --- description -----------------------------------------------------------------
@@ -262,6 +289,13 @@ class Array(_dusk.Array):
             raise TypeError("len() of unsized object")
         return self.shape[0]
 
+    def __iter__(self):
+        # As Dask's: the rows, lazily (a 0-d array is TypeError, as NumPy's)
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(self.shape[0]):
+            yield self[i]
+
     def __dask_graph_size__(self):
         return self._ntasks
 
@@ -281,6 +315,22 @@ class Array(_dusk.Array):
         return ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
                 "<tbody>%s</tbody></table>" % "".join(rows))
 
+    # A dusk array never changes (its values are made when computed), so a
+    # copy is the array itself; pickle carries its recipe (the calls that
+    # made it, with from_array's private copy of the values), which the
+    # loading process makes again (_from_recipe).
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def copy(self):
+        return self
+
+    def __reduce__(self):
+        return (_from_recipe, (self._recipe,))
+
     def describe(self):
         """The same table as text."""
         return self._describe()
@@ -294,6 +344,18 @@ class Array(_dusk.Array):
             raise TypeError("dusk's operators take real scalars: %r is complex (make an "
                             "array of it, from_array(np.full(shape, value)))" % (other,))
         if isinstance(other, (numbers.Real, np.number, np.bool_)):
+            want = _numpy_dtype(name, self.dtype, other, reflected)
+            if want is not None and want != self.dtype:
+                # dusk's scalar calls take a double and judge its kind by its
+                # value (2.0 reads as the int 2): the array is first made of
+                # NumPy's result dtype (uint8 - 2.0 stayed uint8 and wrapped
+                # to 255; float16 + 300 stayed float16).
+                return self.astype(want)._op(other, name, reflected)
+            if isinstance(other, (bool, np.bool_)):
+                # as a 0-d bool array: bool + True is bool, as NumPy's (a
+                # double made it the int 2)
+                other = from_array(np.asarray(other))
+                return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
             if _exact_as_float(other):
                 return _apply("_binop_scalar", self, code, float(other), reflected)
             # An int a double would round: as a 0-d array, which keeps it whole.
@@ -342,7 +404,12 @@ class Array(_dusk.Array):
         return _bool_product(_as_array(o), "matmul", self)
 
     def __bool__(self):
-        raise TypeError("the truth value of a dusk array is ambiguous: compute() it first")
+        # As Dask's and NumPy's: an array of one element is the truth of its
+        # value (if (x > 0).any(): ... computes it); of more, ValueError.
+        if self.size > 1:
+            raise ValueError("the truth value of a dusk array of more than one element is "
+                             "ambiguous: use a.any() or a.all()")
+        return bool(self.compute())
 
     # --- shape ------------------------------------------------------------------------
     def transpose(self, *axes):
@@ -378,16 +445,33 @@ class Array(_dusk.Array):
         if not isinstance(index, tuple):
             index = (index,)
         items = []
-        for it in index:
+        for pos, it in enumerate(index):
             if isinstance(it, (bool, np.bool_)):
                 # NumPy reads x[True] as a new axis, not as x[1]
                 raise IndexError("dusk arrays take no boolean index (%r)" % (it,))
+            if isinstance(it, list) and it and builtins.all(isinstance(v, (bool, np.bool_)) for v in it):
+                it = np.array(it)   # a mask, as NumPy reads it: not the indices 1, 0, 1
             if isinstance(it, np.ndarray):
                 if it.dtype == bool:
-                    raise IndexError("dusk arrays take no boolean masks")
+                    it = self._mask_indices(index, pos, it)
                 it = it.tolist()
             items.append(it)
         return _apply("_getitem", self, tuple(items))
+
+    def _mask_indices(self, index, pos, mask):
+        """A one-dimensional boolean mask at index[pos] as the indices NumPy picks."""
+        if mask.ndim != 1:
+            raise IndexError("dusk arrays take boolean masks of one dimension only, not %d"
+                             % mask.ndim)
+        takes = [not (it is None or it is Ellipsis) for it in index]
+        after_ellipsis = builtins.any(it is Ellipsis for it in index[:pos])   # (no ==: arrays)
+        axis = self.ndim - builtins.sum(takes[pos:]) if after_ellipsis else builtins.sum(takes[:pos])
+        if not 0 <= axis < self.ndim or mask.shape[0] != self.shape[axis]:
+            raise IndexError("boolean index did not match indexed array along dimension %d; "
+                             "dimension is %s but corresponding boolean dimension is %d"
+                             % (axis, self.shape[axis] if 0 <= axis < self.ndim else "missing",
+                                mask.shape[0]))
+        return np.flatnonzero(mask)
 
     # --- products and reductions --------------------------------------------------------
     def dot(self, other):
@@ -465,39 +549,90 @@ class Array(_dusk.Array):
         return r if dtype is None else r.astype(dtype, copy=False)
 
     def to_hdf5(self, filename, datapath, compression=None, overwrite=None, **kwargs):
-        """Computes the array into dataset datapath of the HDF5 file filename."""
-        store(self, (filename, datapath), compression=compression, overwrite=overwrite, **kwargs)
+        """Computes the array into dataset datapath of the HDF5 file filename (what
+        store gives back: a dusk.Delayed that stores for compute=False)."""
+        return store(self, (filename, datapath), compression=compression, overwrite=overwrite,
+                     **kwargs)
 
     def visualize(self, filename=None, format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, view=None, **kwargs):
-        """The task graph's picture: written to filename, or returned (an IPython
-        image where IPython is, else the image's bytes) when no filename is given."""
-        if filename is not None and format is None and "." not in str(filename).rsplit("/", 1)[-1]:
-            filename = str(filename) + ".png"     # Dask's default format
+        """The task graph's picture: written to filename (format given and not its
+        extension: added to it, as Dask), or returned when no filename is given. An
+        IPython image where IPython is and shows the format (png, jpeg, svg); else
+        None for a file, the image's bytes without one."""
+        filename = _picture_name(filename, format)
         r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
         if filename is None:
             return _image(r, format or "png")
-        return _image_file(filename)
+        return _image_file(filename, format)
+
+
+def _picture_name(filename, format):
+    """The file visualize writes, named as Dask names it: a format given is added
+    to a name that does not end with it ('graph' and 'pdf': graph.pdf), else the
+    name's extension says the format, and a name without one gets .png."""
+    if filename is None:
+        return None
+    name = os.fsdecode(filename)
+    if format is not None:
+        if not name.lower().endswith("." + str(format).lower()):
+            name += "." + str(format)
+    elif "." not in name.rsplit("/", 1)[-1]:
+        name += ".png"     # Dask's default format
+    return name
+
+
+# What IPython shows: Dask returns None for the rest (pdf, dot ...), whose
+# Image would raise "Cannot embed the 'pdf' image format".
+_IPYTHON_SHOWS = ("png", "jpeg", "jpg", "svg")
 
 
 def _image(data, fmt):
+    fmt = str(fmt).lower()
     try:
         from IPython.display import SVG, Image
     except ImportError:
         return data
+    if fmt not in _IPYTHON_SHOWS:
+        return data
     return SVG(data=data) if fmt == "svg" else Image(data=data, format=fmt)
 
 
-def _image_file(filename):
+def _image_file(filename, format=None):
+    fmt = str(format or filename.rsplit(".", 1)[-1]).lower()
     try:
         from IPython.display import SVG, Image
     except ImportError:
         return None
-    return SVG(filename=filename) if str(filename).endswith(".svg") else Image(filename=filename)
+    if fmt not in _IPYTHON_SHOWS:
+        return None
+    return SVG(filename=filename) if fmt == "svg" else Image(filename=filename, format=fmt)
 
 
 def _as_array(x):
     return x if isinstance(x, Array) else from_array(np.asarray(x))
+
+
+# Python's operators, not NumPy's ufuncs: ndarray ** 2.0 has a dtype of its own.
+_FLOAT64 = np.dtype(np.float64)
+_NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                "truediv": operator.truediv, "pow": operator.pow}
+
+
+def _numpy_dtype(name, dtype, scalar, reflected):
+    """The dtype of NumPy's dtype-array OP scalar (by the scalar's value too, as
+    NumPy 1.x casts), from a one-element array; None for a comparison, or where
+    NumPy refuses or gives no number (int ** -1, ints past 64 bits)."""
+    op = _NUMPY_ARITH.get(name)
+    if op is None or dtype == _FLOAT64:
+        return None   # (a float64 array stays float64 with any real scalar: no probe)
+    one = np.ones(1, dtype)
+    try:
+        with np.errstate(all="ignore"):
+            r = op(scalar, one) if reflected else op(one, scalar)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return r.dtype if r.dtype.kind in "biufc" else None
 
 
 def _exact_as_float(v):
@@ -534,15 +669,15 @@ def _create(*args):
 
 
 def ones(shape, dtype=float, chunks="auto"):
-    return _create("ones", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+    return _create("ones", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype))
 
 
 def zeros(shape, dtype=float, chunks="auto"):
-    return _create("zeros", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+    return _create("zeros", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype))
 
 
 def empty(shape, dtype=float, chunks="auto"):
-    return _create("empty", _shape(shape), _chunks_text(chunks), _dtype_name(dtype))
+    return _create("empty", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype))
 
 
 def full(shape, fill_value, dtype=None, chunks="auto"):
@@ -555,7 +690,7 @@ def full(shape, fill_value, dtype=None, chunks="auto"):
         # An int a double would round (2**60 + 1): zeros plus the value as a
         # 0-d array of the dtype, which keeps it whole.
         return zeros(shape, dtype=dtype, chunks=chunks) + from_array(np.array(fill_value, dtype=dtype))
-    return _create("full", _shape(shape), _chunks_text(chunks), _dtype_name(dtype),
+    return _create("full", _shape(shape), _chunks_text(chunks, len(_shape(shape))), _dtype_name(dtype),
                   float(fill_value))
 
 
@@ -565,12 +700,12 @@ def arange(start, stop=None, step=1, chunks="auto", dtype=None):
     for v in (start, stop, step):
         if isinstance(v, (complex, np.complexfloating)) or not _exact_as_float(v):
             raise ValueError("arange: dusk counts in doubles, which do not hold %r exactly" % (v,))
-    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks))
+    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks, 1))
     return x if dtype is None else x.astype(dtype)
 
 
 def linspace(start, stop, num=50, chunks="auto", dtype=None):
-    x = _apply("_linspace", float(start), float(stop), int(num), _chunks_text(chunks))
+    x = _apply("_linspace", float(start), float(stop), int(num), _chunks_text(chunks, 1))
     return x if dtype is None else x.astype(dtype)
 
 
@@ -590,19 +725,21 @@ def from_array(x, chunks="auto", name=None, **kwargs):
             raise ValueError("from_array: the h5py dataset %s is in a file opened with driver "
                              "'%s' (%r), which dusk cannot read by its name: use "
                              "from_array(dataset[...]) to copy it" % (path, driver, filename))
-        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks))
+        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks, x.ndim))
     if not isinstance(x, np.ndarray):
         if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
                             "numpy.asarray takes, not %s" % type(x).__name__)
         x = np.asarray(x)
-    if x.dtype.kind not in "biufc" or x.dtype.byteorder == ">":
-        raise TypeError("dusk arrays hold numbers in native byte order, not %s" % x.dtype)
+    if x.dtype.kind not in "biufc":
+        raise TypeError("dusk arrays hold numbers, not %s" % x.dtype)
     # The recipe (what compaction replays) keeps a copy of its own: the
-    # caller may change x afterwards, and the array must not follow.
-    private = np.array(x, copy=True)
+    # caller may change x afterwards, and the array must not follow. The
+    # copy is in native byte order (h5py gives a big-endian dataset's
+    # values as '>f8'), which is what dusk holds, as Dask takes either.
+    private = np.array(x, dtype=x.dtype.newbyteorder("="), copy=True)
     private.flags.writeable = False
-    return _apply("_from_numpy", private, _chunks_text(chunks))
+    return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim))
 
 
 asarray = from_array
@@ -646,11 +783,13 @@ class RandomState:
 
     def normal(self, loc=0.0, scale=1.0, size=None, chunks="auto"):
         return _apply("_random", "normal", self._next(), float(loc), float(scale),
-                             _shape(size if size is not None else ()), _chunks_text(chunks))
+                             _shape(size if size is not None else ()),
+                             _chunks_text(chunks, len(_shape(size if size is not None else ()))))
 
     def uniform(self, low=0.0, high=1.0, size=None, chunks="auto"):
         return _apply("_random", "uniform", self._next(), float(low), float(high),
-                             _shape(size if size is not None else ()), _chunks_text(chunks))
+                             _shape(size if size is not None else ()),
+                             _chunks_text(chunks, len(_shape(size if size is not None else ()))))
 
     def random(self, size=None, chunks="auto"):
         return self.uniform(0.0, 1.0, size, chunks)
@@ -728,8 +867,10 @@ def rechunk(a, chunks="auto"): return _as_array(a).rechunk(chunks)
 
 
 def compute(*arrays, **kwargs):
-    """The values of several arrays, as a tuple (dask.compute's form)."""
-    return tuple(a.compute(**kwargs) if isinstance(a, Array) else a for a in arrays)
+    """The values of several arrays, as a tuple (dask.compute's form: arrays inside
+    lists, tuples, sets and dicts too, unless traverse=False)."""
+    from . import compute as _compute
+    return _compute(*arrays, **kwargs)
 
 
 def _target(t):
@@ -738,10 +879,10 @@ def _target(t):
         # os.fsdecode: a bytes or PathLike name is the file it names, and an
         # int or None no file at all (TypeError), not the file "b'x.h5'" or "5"
         return os.fsdecode(t[0]), _datapath(t[1])
-    if _is_h5py_dataset(t):
-        return None
-    raise TypeError("a store target is an h5py dataset or a (filename, datapath) pair, not %s"
-                    % type(t).__name__)
+    if _is_h5py_dataset(t) or (hasattr(t, "__setitem__") and hasattr(t, "shape")):
+        return None   # an array-like, written with t[region] = values, as Dask's
+    raise TypeError("a store target is an h5py dataset, an array-like (a NumPy array) or a "
+                    "(filename, datapath) pair, not %s" % type(t).__name__)
 
 
 def _refuse_open_writer(filename):
@@ -786,30 +927,54 @@ def _replaces_as_dask(filename, path, s):
     return True, s if old.dtype == s.dtype else s.astype(old.dtype)
 
 
-def store(sources, targets, compression=None, overwrite=None, scheduler=None,
-          num_workers=None, **kwargs):
+def store(sources, targets, lock=True, regions=None, compute=True, return_stored=False,
+          compression=None, overwrite=None, scheduler=None, num_workers=None, **kwargs):
     """Computes sources into targets: (filename, datapath) pairs, written by dusk
-    (chunk by chunk, the file replaced whole once all is written), or h5py datasets,
-    which get the computed values through h5py. A dataset already in the file is
-    replaced where Dask would write into it (overwrite=None: one of the same shape
-    and a dtype the values cast to safely, which keeps its dtype; another is
-    TypeError), always (overwrite=True) or never (False: OSError)."""
+    (chunk by chunk, the file replaced whole once all is written), or h5py datasets
+    and other array-likes (NumPy arrays), which get the computed values by
+    target[region] = values (regions: one tuple of slices, or one per target, as
+    Dask's). A dataset already in the file is replaced where Dask would write into
+    it (overwrite=None: one of the same shape and a dtype the values cast to safely,
+    which keeps its dtype; another is TypeError), always (overwrite=True) or never
+    (False: OSError). compute=False returns a dusk.Delayed that stores when computed;
+    return_stored=True the stored arrays (read back from the targets), as Dask's."""
     if isinstance(sources, Array):
         sources, targets = [sources], [targets]
     sources, targets = list(sources), list(targets)
     if len(sources) != len(targets):
         raise ValueError("store: %d sources and %d targets" % (len(sources), len(targets)))
+    if regions is None or isinstance(regions, tuple):
+        regions = [regions] * len(sources)
+    regions = list(regions)
+    if len(regions) != len(sources):
+        raise ValueError("store: %d sources and %d regions" % (len(sources), len(regions)))
     if compression not in (None, "gzip") and not isinstance(compression, int):
         raise ValueError("compression must be None, 'gzip' or a gzip level, not %r" % (compression,))
     level = 4 if compression == "gzip" else int(compression or 0)
-    for s, t in zip(sources, targets):
+    for s, t, r in zip(sources, targets, regions):
         if not isinstance(s, Array):
             raise TypeError("store: a source must be a dusk array, not %s" % type(s).__name__)
+        if _target(t) is not None and r is not None:
+            raise TypeError("store: regions= need an array-like target: dusk writes a "
+                            "(filename, datapath) target's dataset whole")
+    if not compute:
+        # Dask's Delayed of the store: it runs when computed (dusk.get calls it).
+        import functools
+        import uuid
+        from . import Delayed
+        key = "store-" + uuid.uuid4().hex
+        run = functools.partial(store, sources, targets, regions=regions,
+                                return_stored=return_stored, compression=compression,
+                                overwrite=overwrite, num_workers=num_workers)
+        return Delayed(key, {key: (run,)})
+    stored = []
+    for s, t, r in zip(sources, targets, regions):
         where = _target(t)
         if where is None:
-            if tuple(t.shape) != s.shape:
+            if r is None and tuple(t.shape) != s.shape:
                 raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
-            t[...] = s.compute(scheduler=scheduler, num_workers=num_workers)
+            t[... if r is None else r] = s.compute(scheduler=scheduler, num_workers=num_workers)
+            stored.append(from_array(t if r is None else t[r]) if return_stored else None)
         else:
             _refuse_open_writer(where[0])
             replace = overwrite
@@ -818,6 +983,8 @@ def store(sources, targets, compression=None, overwrite=None, scheduler=None,
             with _lock:
                 s._store(where[0], where[1], gzip=level, overwrite=bool(replace),
                          scheduler=scheduler, num_workers=num_workers)
+            stored.append(from_hdf5(where[0], where[1]) if return_stored else None)
+    return tuple(stored) if return_stored else None
 
 
 def to_hdf5(filename, datapath, x=None, **kwargs):
@@ -825,10 +992,9 @@ def to_hdf5(filename, datapath, x=None, **kwargs):
     if isinstance(datapath, dict):
         if x is not None:
             raise TypeError("to_hdf5: a dict of datasets takes no array besides it")
-        for path, arr in datapath.items():
-            arr.to_hdf5(filename, path, **kwargs)
-        return
+        done = [arr.to_hdf5(filename, path, **kwargs) for path, arr in datapath.items()]
+        return None if builtins.all(d is None for d in done) else tuple(done)
     if not isinstance(x, Array):
         raise TypeError("to_hdf5(filename, datapath, x): x must be a dusk array, not %s"
                         % type(x).__name__)
-    x.to_hdf5(filename, datapath, **kwargs)
+    return x.to_hdf5(filename, datapath, **kwargs)

@@ -38,6 +38,9 @@ class _Base(_dusk.Profile):
 
     def __enter__(self):
         self._start(self._block)
+        # As Dask's: a block starts with no records (a profiler used for two
+        # blocks shows the second's runs); register() keeps what it has.
+        self.clear()
         return self
 
     def __exit__(self, *exc):
@@ -79,7 +82,9 @@ class Profiler(_Base):
 
     @property
     def results(self):
-        return [TaskData(_key(k), f, s, e, w) for k, f, s, e, w, _b, _st, _r in self._tasks()]
+        keys = self._keys   # the keys dusk.get met whose text does not say them
+        return [TaskData(keys[k] if k in keys else _key(k), f, s, e, w)
+                for k, f, s, e, w, _b, _st, _r in self._tasks()]
 
 
 class ResourceProfiler(_Base):

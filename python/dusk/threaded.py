@@ -7,5 +7,7 @@ __all__ = ["get"]
 
 def get(dsk, keys, num_workers=None, **kwargs):
     """dusk.get on the threads scheduler, as dask.threaded.get (Dask's own options,
-    pool= and the like, are accepted and not used)."""
+    pool= and the like, are accepted and not used; so is scheduler=, which Dask's
+    threaded get ignores too)."""
+    kwargs.pop("scheduler", None)
     return _get(dsk, keys, scheduler="threads", num_workers=num_workers, **kwargs)

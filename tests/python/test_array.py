@@ -7,8 +7,9 @@ import os
 import numpy as np
 import pytest
 
+import dusk
 import dusk.array as da
-from conftest import SANITIZED, add, rss_bytes, run_python
+from conftest import SANITIZED, add, inc, rss_bytes, run_python
 
 h5py = pytest.importorskip("h5py")
 dda = pytest.importorskip("dask.array")
@@ -264,6 +265,80 @@ def test_reductions_give_the_dtype_asked_for():
     assert x.var(dtype="i4").dtype == a.var(dtype="i4").dtype
 
 
+def test_chunks_per_axis_auto_and_dicts_as_dask():
+    # (2, 'auto') and {0: 2} were TypeError though Dask takes both (and
+    # libdusk-array reads "auto" for one axis); rechunk's dict keeps the
+    # chunks of the axes it leaves out, as Dask's.
+    assert da.ones((4, 6), chunks=(2, "auto")).chunks == ((2, 2), (6,))
+    assert da.ones((4, 6), chunks={0: 2}).chunks == ((2, 2), (6,))
+    assert da.zeros((4, 6), chunks={1: 2, 0: -1}).chunks == ((4,), (2, 2, 2))
+    assert da.from_array(np.arange(12).reshape(3, 4), chunks={1: 2}).chunks == ((3,), (2, 2))
+    assert da.arange(10, chunks={0: 3}).chunks == ((3, 3, 3, 1),)
+    x = da.ones((4, 6), chunks=(1, 3))
+    assert x.rechunk({0: 2}).chunks == ((2, 2), (3, 3))
+    assert x.rechunk({-1: 2}).chunks == ((1, 1, 1, 1), (2, 2, 2))
+    assert x.rechunk({0: None}).chunks == ((1, 1, 1, 1), (3, 3))   # None keeps them, as Dask's
+    np.testing.assert_array_equal(x.rechunk({1: "auto"}).compute(), np.ones((4, 6)))
+    with pytest.raises(ValueError, match="axis 2"):
+        x.rechunk({2: 1})
+
+
+def test_boolean_masks_pick_what_numpy_picks():
+    # x[[True, False, True]] took the bools as the indices 1, 0, 1 (rows
+    # 1, 0, 1 where NumPy and Dask give rows 0 and 2); a NumPy mask was
+    # refused.
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = da.from_array(a, chunks=2)
+    m3, m4 = [True, False, True], np.array([1, 0, 0, 1], bool)
+    for ix in ([True, False], (slice(None), m3), (Ellipsis, m4), (0, m3),
+               (None, slice(None), m3), (slice(None), [np.True_, np.False_, np.True_]),
+               ([False, False],), ([1, True],)):
+        np.testing.assert_array_equal(x[ix].compute(), a[ix])
+        assert x[ix].shape == a[ix].shape
+    with pytest.raises(IndexError, match="dimension 1; dimension is 3"):
+        x[:, [True, False]]
+    with pytest.raises(IndexError, match="one dimension"):
+        x[np.ones((2, 3), bool)]
+    # (the mask's axis is found without ==, which an ndarray before it would
+    # answer elementwise: "truth value ... is ambiguous")
+    with pytest.raises(ValueError, match="only one list"):
+        x[np.array([0, 1]), [True, False, True]]
+
+
+def test_too_many_indices_are_index_errors_and_0d_arrays_do_not_iterate():
+    # NumPy's and Dask's IndexError were ValueError; list() of a 0-d array
+    # raised that ValueError too, where NumPy says it cannot iterate.
+    x = da.ones((2, 3), chunks=1)
+    z = da.ones((), chunks=())
+    with pytest.raises(IndexError, match="too many indices"):
+        x[0, 0, 0]
+    with pytest.raises(IndexError, match="too many indices"):
+        z[0]
+    with pytest.raises(IndexError, match="ellipsis"):
+        x[..., ..., 0]
+    with pytest.raises(TypeError, match="0-d"):
+        list(z)
+    rows = list(x)
+    assert len(rows) == 2 and all(isinstance(r, da.Array) for r in rows)
+    np.testing.assert_array_equal(rows[1].compute(), np.ones(3))
+
+
+def test_truth_and_complex_of_one_element_compute_as_dask():
+    # bool() of any dusk array was TypeError: "if (x > 0).any():", which
+    # Dask and NumPy answer, failed; complex(x) of a complex array too.
+    x = da.from_array(np.array([[-1.0, 2.0]]), chunks=1)
+    assert bool((x > 0).any()) is True and bool((x > 5).any()) is False
+    assert bool(x[0, 1]) is True and bool(x[:, :1] + 1) is False
+    if (x < 0).any():
+        pass
+    else:
+        raise AssertionError("(x < 0).any() read as false")
+    assert complex(da.from_array(np.array([1 + 2j]), chunks=1).sum()) == 1 + 2j
+    assert complex(x.sum()) == 1 + 0j
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(x)
+
+
 def test_visualize(tmp_path):
     x = da.ones((15, 15), chunks=(5, 5))
     y = x + x.T
@@ -279,6 +354,60 @@ def test_visualize(tmp_path):
         y.visualize(filename=str(tmp_path / "bad.svg"), color="nonsense")
     with pytest.raises(OSError):
         y.visualize(filename=str(tmp_path / "no" / "such" / "dir.svg"))
+
+
+def test_transpose_takes_none_and_negative_axes_as_numpy():
+    # x.transpose(None) was TypeError, so np.transpose(x) (which calls it)
+    # fell back to computing x into an ndarray; negative axes were
+    # "negative dimension -1 in shape".
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = da.from_array(a, chunks=2)
+    for got, want in ((x.transpose(None), a.T), (np.transpose(x), a.T),
+                      (x.transpose((-1, 0, 1)), a.transpose((-1, 0, 1))),
+                      (x.transpose(-2, -1, 0), a.transpose(-2, -1, 0)),
+                      (da.transpose(x, (2, -3, 1)), np.transpose(a, (2, -3, 1)))):
+        assert isinstance(got, da.Array)
+        np.testing.assert_array_equal(got.compute(), want)
+    with pytest.raises(ValueError, match="axis -4 is out of bounds"):
+        x.transpose(-4, 0, 1)
+
+
+def test_slice_bounds_past_64_bits_are_clamped_as_numpy():
+    # x[:2**70] was IndexError "cannot fit 'int' into an index-sized
+    # integer"; NumPy's and Dask's slices clamp their bounds.
+    a = np.arange(10.0)
+    x = da.from_array(a, chunks=3)
+    for sl in (slice(None, 2**70), slice(-2**70, None), slice(None, -2**70, -1),
+               slice(2**70, None, -1), slice(None, None, 2**70), slice(None, None, -2**70),
+               slice(-2**63, 5), slice(5, -2**63, -1), slice(3, 2**64, 2)):
+        np.testing.assert_array_equal(x[sl].compute(), a[sl])
+    with pytest.raises(IndexError):
+        x[2**70]
+
+
+def test_visualize_names_and_shows_formats_as_dask(tmp_path):
+    # A format IPython cannot show (pdf, dot) is written and gives None, as
+    # Dask's; IPython's Image of it raised "Cannot embed the 'pdf' image
+    # format" after the file was written. A format given is added to a name
+    # without it, as Dask's graphviz_to_file does (dusk wrote "g" in pdf).
+    from IPython.display import SVG, Image   # python3-ipykernel (make deps)
+    x = da.ones((4, 4), chunks=2)
+    d = dusk.Delayed("b", {"a": 1, "b": (inc, "a")})
+    for obj, stem in ((x, "x"), (d, "d")):
+        assert obj.visualize(filename=str(tmp_path / (stem + "1.pdf"))) is None
+        assert (tmp_path / (stem + "1.pdf")).read_bytes()[:5] == b"%PDF-"
+        assert obj.visualize(filename=str(tmp_path / (stem + "2.dot"))) is None
+        assert "digraph" in (tmp_path / (stem + "2.dot")).read_text()
+        assert obj.visualize(filename=str(tmp_path / (stem + "3")), format="pdf") is None
+        assert (tmp_path / (stem + "3.pdf")).read_bytes()[:5] == b"%PDF-"
+        assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "4")), format="svg"), SVG)
+        assert "<svg" in (tmp_path / (stem + "4.svg")).read_text()
+        assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "5.svg")), format="png"), Image)
+        assert (tmp_path / (stem + "5.svg.png")).read_bytes()[:4] == b"\x89PNG"
+        assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "6.jpg"))), Image)
+        assert obj.visualize(format="pdf")[:5] == b"%PDF-"   # no file: the bytes
+        assert b"digraph" in obj.visualize(format="dot")
+        assert not os.path.exists(str(tmp_path / (stem + "3")))
 
 
 def test_errors_are_the_types_dask_users_expect():
@@ -307,7 +436,7 @@ def test_errors_are_the_types_dask_users_expect():
         x.dot(da.ones((5, 5), chunks=5))
     with pytest.raises(OSError, match="nope.hdf5"):
         da.Array._from_hdf5("/nonexistent/nope.hdf5", "/x", "auto")
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="any"):   # Dask's and NumPy's type
         bool(x)
     with pytest.raises(TypeError):
         da.Array()
@@ -416,6 +545,35 @@ def test_scalars_keep_their_value_and_kind():
         da.arange(3)[True]
 
 
+def test_scalar_operands_give_numpys_dtype_and_values():
+    # dusk's scalar calls take a double and judge its kind by its value:
+    # uint8 - 2.0 stayed uint8 and wrapped to 255 (NumPy: float64 -1.0),
+    # float16 + 300 stayed float16 (NumPy: float32), bool + True was the
+    # int 2 (NumPy: True).
+    import operator
+    ops = (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow)
+    scalars = (2.0, np.float32(2), np.float64(2), 1.5, 300, 2, True, np.int8(3), np.uint64(5),
+               2**40)
+    for dt in ("u1", "i1", "i4", "u4", "i8", "u8", "f2", "f4", "f8", "c8", "?"):
+        a = np.array([1, 2, 3]).astype(dt)
+        x = da.from_array(a, chunks=2)
+        for op in ops:
+            for s in scalars:
+                for got, want in ((lambda: op(x, s), lambda: op(a, s)),
+                                  (lambda: op(s, x), lambda: op(s, a))):
+                    try:
+                        with np.errstate(all="ignore"):
+                            w = want()
+                    except (TypeError, ValueError):
+                        continue   # NumPy refuses it (bool - bool, int ** -1)
+                    if dt == "?" and op is operator.pow:
+                        continue   # NumPy's bool ** scalar is an int8 of its own
+                    g = got()
+                    assert g.dtype == w.dtype, (dt, op.__name__, s, g.dtype, w.dtype)
+                    with np.errstate(all="ignore"):
+                        np.testing.assert_allclose(g.compute(), w, rtol=1e-3)
+
+
 def test_compaction_of_a_long_chain_is_linear(monkeypatch):
     # x = x + 1 in a loop: the one live array needs its whole ancestry, so
     # the context is compacted only each time it has doubled (not at every
@@ -471,6 +629,128 @@ def test_numpy_and_dask_protocols():
     assert dask.compute(d, 5) == (3, 5)
     (p,) = dask.persist(d)
     assert p.compute() == 3
+
+
+def test_dask_arrays_over_dusk_arrays_compute_to_numbers():
+    # dask.array.from_array(x) of a dusk array keeps dusk arrays as its
+    # blocks (x has __array_ufunc__); its concatenate3 then fills a NumPy
+    # array from them. An __array_function__ on dusk arrays (a lazy
+    # np.concatenate) made Dask concatenate them lazily instead, and
+    # y.sum().compute() gave a dusk array, not a number: so dusk has none.
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2)
+    y = dda.from_array(x, chunks=2)
+    assert y.sum().compute() == a.sum()
+    np.testing.assert_array_equal((y + 1).compute(), a + 1)
+    assert not hasattr(da.Array, "__array_function__")
+    assert isinstance(np.concatenate([x, x]), np.ndarray)   # computed, as an ndarray's
+
+
+def test_from_array_takes_either_byte_order(tmp_path):
+    # h5py gives a big-endian dataset's values as '>f8' (and a file's reader
+    # may be told to copy with dataset[...]); Dask takes them, dusk said
+    # "dusk arrays hold numbers in native byte order, not >f8".
+    for dt in (">f8", ">i4", ">u2", ">c16", ">f2", "<f4"):
+        a = np.arange(6).astype(dt)
+        x = da.from_array(a, chunks=4)
+        assert x.dtype == a.dtype.newbyteorder("=")
+        np.testing.assert_array_equal(x.compute(), a)
+        np.testing.assert_array_equal((np.ones(6) + x).compute(), a + 1)
+        np.testing.assert_array_equal((x * a).compute(), a * a)
+    with h5py.File(tmp_path / "be.h5", "w") as f:
+        f.create_dataset("d", data=np.arange(6, dtype=">f8"))
+    with h5py.File(tmp_path / "be.h5", "r") as f:
+        assert f["d"].dtype == np.dtype(">f8")
+        np.testing.assert_array_equal(da.from_array(f["d"][...], chunks=4).compute(), np.arange(6.0))
+        np.testing.assert_array_equal(da.from_array(f["d"], chunks=4).compute(), np.arange(6.0))
+    with pytest.raises(TypeError, match="U1"):
+        da.from_array(np.array(["a"]))
+
+
+def test_arrays_copy_and_pickle(tmp_path):
+    # copy.copy, copy.deepcopy and pickle raised "cannot pickle 'Array'
+    # object"; Dask's arrays do all three. A pickle carries the recipe
+    # (from_array's values, the HDF5 file's name, the random seed), made
+    # again in the loading process.
+    import copy
+    import pickle
+    a = np.arange(24.0).reshape(4, 6)
+    with h5py.File(tmp_path / "p.h5", "w") as f:
+        f["d"] = a
+    x = da.from_array(a, chunks=2)
+    h = da.from_hdf5(str(tmp_path / "p.h5"), "/d", chunks=(2, 3))
+    r = da.random.RandomState(5).normal(size=(4, 6), chunks=3)
+    y = (da.concatenate([x, h], axis=0)[::-1, [0, 2]] @ da.ones((2, 3), chunks=1)
+         + da.tensordot(x, h, axes=([0], [0])).sum() - r[:, :3].T.sum(axis=0).mean())
+    want = y.compute()
+    assert copy.copy(y) is y and copy.deepcopy([y])[0] is y and y.copy() is y
+    data = pickle.dumps(y)
+    z = pickle.loads(data)
+    assert isinstance(z, da.Array) and z.name == y.name and z.chunks == y.chunks
+    np.testing.assert_array_equal(z.compute(), want)
+    np.testing.assert_array_equal((z + x[:2, :3].sum()).compute(), want + a[:2, :3].sum())
+    p = run_python("""
+        import pickle
+        z = pickle.loads(bytes.fromhex(%r))
+        print(repr(z.compute().tolist()))
+    """ % data.hex())
+    assert p.returncode == 0, p.stderr
+    assert eval(p.stdout) == want.tolist()
+
+
+def test_compute_goes_into_lists_and_dicts_as_dask():
+    # dask.compute([x.sum(), ...]) computes inside the list; dusk.compute and
+    # da.compute gave the list of lazy arrays back.
+    x = da.ones(4, chunks=2)
+    d = dusk.Delayed("b", {"a": 1, "b": (inc, "a")})
+    assert dusk.compute([x.sum(), {"k": d, "j": (x.max(), 3)}], 5, {x.min()}) == \
+        ([4.0, {"k": 2, "j": (1.0, 3)}], 5, {1.0})
+    assert da.compute([x.sum()], x.sum(), scheduler="sync") == ([4.0], 4.0)
+    assert isinstance(dusk.compute([x.sum()], traverse=False)[0][0], da.Array)
+
+
+def test_store_into_arrays_regions_and_not_computed_as_dask(tmp_path):
+    # A NumPy target was TypeError; regions=, compute=False and
+    # return_stored=True were taken and not used (compute=False stored at
+    # once, regions= wrote the whole dataset or failed on its shape).
+    import dask
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2)
+    out = np.zeros((3, 4))
+    assert da.store(x, out) is None
+    np.testing.assert_array_equal(out, a)
+    big = np.zeros((5, 6))
+    da.store(x, big, regions=(slice(1, 4), slice(2, 6)))
+    np.testing.assert_array_equal(big[1:4, 2:], a)
+    assert big.sum() == a.sum()
+    with h5py.File(tmp_path / "r.h5", "w") as f:
+        ds = f.create_dataset("z", shape=(6, 4))
+        da.store([x, x + 1], [ds, out], regions=[(slice(3, 6),), None])
+        np.testing.assert_array_equal(ds[3:], a)
+        assert ds[:3].sum() == 0
+    np.testing.assert_array_equal(out, a + 1)
+    out[:] = 0
+    later = da.store([x * 2, x], [out, (tmp_path / "later.h5", "/a")], compute=False)
+    assert isinstance(later, dusk.Delayed)
+    assert out.sum() == 0 and not (tmp_path / "later.h5").exists()
+    dask.compute(later)
+    np.testing.assert_array_equal(out, 2 * a)
+    with h5py.File(tmp_path / "later.h5", "r") as f:
+        np.testing.assert_array_equal(f["/a"][...], a)
+    back = da.store([x, x], [(tmp_path / "s.h5", "/b"), out], return_stored=True)
+    assert len(back) == 2 and all(isinstance(b, da.Array) for b in back)
+    for b in back:
+        np.testing.assert_array_equal(b.compute(), a)
+    # to_hdf5 gives store's Delayed back (it was dropped: nothing was written)
+    later = x.to_hdf5(tmp_path / "th.h5", "/x", compute=False)
+    assert isinstance(later, dusk.Delayed) and not (tmp_path / "th.h5").exists()
+    later.compute()
+    with h5py.File(tmp_path / "th.h5", "r") as f:
+        np.testing.assert_array_equal(f["/x"][...], a)
+    with pytest.raises(TypeError, match="regions"):
+        da.store(x, (tmp_path / "t.h5", "/c"), regions=(slice(0, 3),))
+    with pytest.raises(ValueError, match="regions"):
+        da.store(x, out, regions=[(slice(0, 1),), (slice(0, 1),)])
 
 
 def test_to_hdf5_refuses_a_file_h5py_writes(tmp_path):

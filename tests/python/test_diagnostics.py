@@ -66,6 +66,38 @@ def test_profilers_record_dusk_runs(tmp_path, lecture_dsk):
     assert prof.results == []
 
 
+def test_a_profiler_block_starts_empty_as_dask(lecture_dsk):
+    # Dask's profilers clear their results on __enter__: one used for two
+    # blocks showed both blocks' tasks (and the report both runs).
+    prof, rprof, cprof = Profiler(), ResourceProfiler(dt=0.01), CacheProfiler()
+    for _ in range(2):
+        with prof, rprof, cprof:
+            assert dusk.get(lecture_dsk, "z") == 13
+        assert sorted(t.key for t in prof.results) == ["a", "b", "x", "y", "z"]
+        assert prof.summary()["nruns"] == 1
+    # register() goes on adding, as Dask's (no clear there).
+    prof.register()
+    dusk.get(lecture_dsk, "z")
+    prof.unregister()
+    assert len(prof.results) == 10
+
+
+def test_profiler_results_keep_the_keys_python_had():
+    # dusk records keys by their text: an int key came back as the str '1',
+    # and a str key that reads as a tuple as that tuple.
+    dsk = {"a": 5, 1: (inc, "a"), "(1, 2)": (inc, 1), ("x", 0): (add, "(1, 2)", 1),
+           ("x", 1): (add, (inc, ("x", 0)), 1)}
+    with Profiler() as prof:
+        assert dusk.get(dsk, ("x", 1)) == 20   # 1 is a key: 6
+    keys = [t.key for t in prof.results]
+    for k in (1, "(1, 2)", ("x", 0), ("x", 1), "a"):
+        assert keys.count(k) == 1, (k, keys)
+    assert "1" not in keys and (1, 2) not in keys
+    assert ("x", 1, ".1") in keys   # the nested task's own key, from its text
+    prof.clear()
+    assert prof._keys == {}
+
+
 def test_diagnostics_errors(tmp_path):
     with pytest.raises(ValueError):
         ResourceProfiler(dt=0.0001)
@@ -160,6 +192,27 @@ def test_progress_bar_writes_through_python_file_objects(capsys):
     assert "100% Completed" in capsys.readouterr().out
     with pytest.raises(TypeError, match="write"):
         ProgressBar(out=3)
+
+
+def test_progress_bar_shows_during_a_sync_run():
+    # The sync scheduler runs the tasks on the caller's thread, which never
+    # waited in pyd_run_wait, the only place that wrote the bar out: a sync
+    # run showed no bar until it ended.
+    import io
+    buf = io.StringIO()
+    seen_mid_run = []
+
+    def slow(i):
+        time.sleep(0.02)
+        seen_mid_run.append(buf.getvalue())   # what the bar had shown by then
+        return i
+
+    dsk = {"x%d" % i: (slow, i) for i in range(60)}
+    dsk["s"] = (sum, ["x%d" % i for i in range(60)])
+    with ProgressBar(out=buf, dt=0.05):
+        assert dusk.get(dsk, "s", scheduler="sync") == sum(range(60))
+    assert any("% Completed" in t for t in seen_mid_run[:-1]), seen_mid_run[-1]
+    assert "100% Completed" in buf.getvalue()
 
 
 def lecture_dsk_small():

@@ -157,6 +157,24 @@ def test_keys_equal_by_value_are_the_graphs_own(scheduler):
     assert dusk.get({1: 5, "b": 1.0}, ["b", 1.0], scheduler=scheduler) == (5, 5)
 
 
+def test_num_workers_of_numpy_ints_and_threaded_get_options(lecture_dsk):
+    # num_workers=np.int64(2) was TypeError (Dask's pools take any integer);
+    # dusk.threaded.get(..., scheduler=...) was "multiple values for keyword
+    # argument 'scheduler'" where Dask's threaded get ignores it.
+    import numpy as np
+    import dusk.array as da
+    from dusk.threaded import get
+    for n in (np.int64(2), np.int32(1), np.uint8(3)):
+        assert dusk.get(lecture_dsk, "z", num_workers=n) == 13
+    assert float(da.ones(4, chunks=2).sum().compute(num_workers=np.int64(2))) == 4.0
+    for bad in (True, np.True_, 2.0):
+        with pytest.raises(TypeError, match="num_workers"):
+            dusk.get(lecture_dsk, "z", num_workers=bad)
+    with pytest.raises(ValueError, match="not 1180591620717411303424"):
+        dusk.get(lecture_dsk, "z", num_workers=2**70)
+    assert get(lecture_dsk, "z", scheduler="sync") == 13
+
+
 def test_bad_arguments():
     with pytest.raises(KeyError):
         dusk.get({"a": 1}, "nope")
