@@ -31,15 +31,21 @@ from . import _dusk
 __all__ = [
     "Array", "ones", "zeros", "empty", "full", "arange", "linspace", "from_array", "from_hdf5",
     "asarray", "random", "exp", "log", "sqrt", "sin", "cos", "absolute", "abs", "negative",
+    "invert", "bitwise_not", "floor_divide", "remainder", "mod", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "maximum", "minimum",
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
     "to_hdf5", "compute",
 ]
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
-           "lt": 5, "le": 6, "gt": 7, "ge": 8, "eq": 9, "ne": 10}
+           "lt": 5, "le": 6, "gt": 7, "ge": 8, "eq": 9, "ne": 10,
+           "floordiv": 11, "mod": 12, "and_": 13, "or_": 14, "xor": 15,
+           "maximum": 16, "minimum": 17}
 _UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6,
-          "real": 7, "imag": 8, "conj": 9}
+          "real": 7, "imag": 8, "conj": 9, "invert": 10}
+# The operations NumPy has no loop of for some dtypes: asked of NumPy first
+_UFUNC_OF = {"and_", "or_", "xor", "floordiv", "mod", "invert"}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 
@@ -146,10 +152,13 @@ def _no_out(out):
 
 # NumPy's ufuncs that dusk arrays have, by the name of dusk's operation.
 _UFUNC_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
-                "absolute": "abs", "negative": "neg"}
+                "absolute": "abs", "negative": "neg", "invert": "invert"}
 _UFUNC_BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
                  "divide": "truediv", "power": "pow", "less": "lt", "less_equal": "le",
-                 "greater": "gt", "greater_equal": "ge", "equal": "eq", "not_equal": "ne"}
+                 "greater": "gt", "greater_equal": "ge", "equal": "eq", "not_equal": "ne",
+                 "floor_divide": "floordiv", "remainder": "mod", "bitwise_and": "and_",
+                 "bitwise_or": "or_", "bitwise_xor": "xor", "maximum": "maximum",
+                 "minimum": "minimum"}
 
 
 class _Recipe(tuple):
@@ -238,7 +247,7 @@ class Array(_dusk.Array):
         if ufunc.__name__ == "matmul" and len(inputs) == 2:
             return _bool_product(_as_array(inputs[0]), "matmul", _as_array(inputs[1]))
         if ufunc.__name__ in _UFUNC_UNARY and len(inputs) == 1:
-            return _apply("_unop", self, _UNOPS[_UFUNC_UNARY[ufunc.__name__]])
+            return self._unary(_UFUNC_UNARY[ufunc.__name__])
         if ufunc.__name__ in _UFUNC_BINARY and len(inputs) == 2:
             a, b = inputs
             name = _UFUNC_BINARY[ufunc.__name__]
@@ -336,8 +345,29 @@ class Array(_dusk.Array):
         return self._describe()
 
     # --- arithmetic -------------------------------------------------------------------
+    def _refuse(self, name, other=None):
+        # NumPy's TypeError where it has no loop (bitwise operations of
+        # floats, uint64 with int64, floor division of complex numbers):
+        # asked of NumPy itself, on one element of each dtype
+        one = np.ones(1, self.dtype)
+        if isinstance(other, Array):
+            other = np.ones(1, other.dtype)
+        elif isinstance(other, (np.ndarray, list, tuple)):
+            other = np.ones(1, np.asarray(other).dtype)
+        with np.errstate(all="ignore"):
+            if name == "invert":
+                np.invert(one)
+            else:
+                _NUMPY_ARITH[name](one, other)
+
+    def _unary(self, name):
+        self._refuse(name)
+        return _apply("_unop", self, _UNOPS[name])
+
     def _op(self, other, name, reflected=False):
         code = _BINOPS[name]
+        if name in _UFUNC_OF:
+            self._refuse(name, other)
         if isinstance(other, Array):
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (complex, np.complexfloating)):
@@ -382,6 +412,17 @@ class Array(_dusk.Array):
     def __ge__(self, o): return self._op(o, "ge")
     def __eq__(self, o): return self._op(o, "eq")
     def __ne__(self, o): return self._op(o, "ne")
+    def __floordiv__(self, o): return self._op(o, "floordiv")
+    def __rfloordiv__(self, o): return self._op(o, "floordiv", True)
+    def __mod__(self, o): return self._op(o, "mod")
+    def __rmod__(self, o): return self._op(o, "mod", True)
+    def __and__(self, o): return self._op(o, "and_")
+    def __rand__(self, o): return self._op(o, "and_", True)
+    def __or__(self, o): return self._op(o, "or_")
+    def __ror__(self, o): return self._op(o, "or_", True)
+    def __xor__(self, o): return self._op(o, "xor")
+    def __rxor__(self, o): return self._op(o, "xor", True)
+    def __invert__(self): return self._unary("invert")
     __hash__ = _dusk.Array.__hash__
 
     def __neg__(self): return _apply("_unop", self, _UNOPS["neg"])
@@ -616,7 +657,10 @@ def _as_array(x):
 # Python's operators, not NumPy's ufuncs: ndarray ** 2.0 has a dtype of its own.
 _FLOAT64 = np.dtype(np.float64)
 _NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-                "truediv": operator.truediv, "pow": operator.pow}
+                "truediv": operator.truediv, "pow": operator.pow,
+                "floordiv": operator.floordiv, "mod": operator.mod, "and_": operator.and_,
+                "or_": operator.or_, "xor": operator.xor, "maximum": np.maximum,
+                "minimum": np.minimum}
 
 
 def _numpy_dtype(name, dtype, scalar, reflected):
@@ -825,6 +869,28 @@ def sin(x): return _apply("_unop", _as_array(x), _UNOPS["sin"])
 def cos(x): return _apply("_unop", _as_array(x), _UNOPS["cos"])
 def absolute(x): return _apply("_unop", _as_array(x), _UNOPS["abs"])
 def negative(x): return _apply("_unop", _as_array(x), _UNOPS["neg"])
+def invert(x): return _as_array(x)._unary("invert")
+
+
+def _binary(name, x1, x2):
+    if isinstance(x1, Array):
+        return x1._op(x2, name)
+    if isinstance(x2, Array):
+        return x2._op(x1, name, True)
+    return _as_array(x1)._op(x2, name)
+
+
+def floor_divide(x1, x2): return _binary("floordiv", x1, x2)
+def remainder(x1, x2): return _binary("mod", x1, x2)
+def bitwise_and(x1, x2): return _binary("and_", x1, x2)
+def bitwise_or(x1, x2): return _binary("or_", x1, x2)
+def bitwise_xor(x1, x2): return _binary("xor", x1, x2)
+def maximum(x1, x2): return _binary("maximum", x1, x2)
+def minimum(x1, x2): return _binary("minimum", x1, x2)
+
+
+mod = remainder
+bitwise_not = invert
 
 
 abs = absolute

@@ -908,3 +908,61 @@ def test_store_into_a_fifo_is_refused_without_blocking(tmp_path):
     """ % str(fifo), timeout=30)
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("ValueError") and "pipe" in p.stdout
+
+
+def test_floor_division_remainder_bitwise_and_extrema_as_numpy():
+    # // % & | ^ ~ maximum minimum: for every pair of these dtypes, and
+    # scalars of each kind on either side, NumPy's dtype and numbers (its
+    # value-based casting: uint8 // 70000 is int32), and its TypeError
+    # where it has no loop (floats' bitwise operations, uint64 & int64)
+    import warnings
+    codes = ["f8", "f4", "f2", "i8", "i1", "u8", "u1", "b1"]
+    a = np.array([-7, 7, -7, 7, 0, 5, -5, 3, 100, -128, 0, 1])
+    b = np.array([2, 2, -2, -2, 3, 0, 0, -1, 7, -1, 0, 1])
+    ops = {"//": (lambda p, q: p // q,) * 2, "%": (lambda p, q: p % q,) * 2,
+           "&": (lambda p, q: p & q,) * 2, "|": (lambda p, q: p | q,) * 2,
+           "^": (lambda p, q: p ^ q,) * 2, "max": (np.maximum, da.maximum),
+           "min": (np.minimum, da.minimum)}
+    scalars = [3, -2, 0, 70000, 2.5, True, np.int8(-3)]
+    checked = refused = 0
+
+    def same(want_f, got_f):
+        nonlocal checked, refused
+        try:
+            want = want_f()
+        except TypeError:
+            with pytest.raises(TypeError):
+                got_f()
+            refused += 1
+            return
+        got = got_f()
+        assert isinstance(got, da.Array)
+        got = got.compute()
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        checked += 1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in codes:
+            p = a.astype(x)
+            dp = da.from_array(p, chunks=5)
+            for y in codes:
+                q = b.astype(y)
+                dq = da.from_array(q, chunks=5)
+                for f, g in ops.values():
+                    same(lambda: f(p, q), lambda: g(dp, dq))
+            for s in scalars:
+                for f, g in ops.values():
+                    same(lambda: f(p, s), lambda: g(dp, s))
+                    same(lambda: f(s, p), lambda: g(s, dp))
+            same(lambda: ~p, lambda: ~dp)
+            same(lambda: np.invert(p), lambda: np.invert(dp))
+    assert checked > 700 and refused > 100
+    x = da.from_array(np.arange(-5, 5), chunks=3)
+    np.testing.assert_array_equal(np.floor_divide(x, 3).compute(), np.arange(-5, 5) // 3)
+    np.testing.assert_array_equal(da.remainder(x, -3).compute(), np.arange(-5, 5) % -3)
+    np.testing.assert_array_equal(((x > 0) & (x < 3)).compute(), [False] * 6 + [True] * 2 + [False] * 2)
+    assert (x // 2).name.startswith("floordiv-") and ((x > 0) | (x < -3)).name.startswith("or_-")
+    with pytest.raises(TypeError):
+        da.from_array(np.ones(3, complex), chunks=2) // 2
