@@ -144,6 +144,13 @@ static void normalize_slice(int64_t dim, int64_t *start, int64_t *stop, int64_t 
         *start = ns;
         *stop = ne;
         *step = st == 1 ? NIL : st;
+    } else if (s <= e) {
+        /* nothing: a start before the first element (-1 once clipped) read
+         * as an index would be the last one (x[-11::-1] of 10 elements was
+         * the whole axis reversed; Dask's normalize_slice does that too) */
+        *start = NIL;
+        *stop = 0;
+        *step = NIL;
     } else {
         *start = s >= dim - 1 ? NIL : s;
         *stop = e < 0 ? NIL : e;

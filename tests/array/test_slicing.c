@@ -456,6 +456,41 @@ static void run_case(const dask_case *c, dusk_dtype t, int both_schedulers)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* A negative step from before the first element selects nothing, as in
+ * NumPy (Dask 2022.12, whose normalize_slice dusk follows, reads the
+ * clipped start -1 as the last element: x[-11::-1] of 10 was all of x
+ * reversed). Checked against the reference's loops, whatever Dask does. */
+static void test_negative_step_from_before_the_start(void **state)
+{
+    (void)state;
+    static const char *const idx[] = {"-11::-1", "-12:-11:-1", "-100::-2", "2:5:-1",
+                                      "-11:0:-1", "5:-11:-1", "5:2:-1", "::-3", "-10::-1"};
+    static const int64_t want_len[] = {0, 0, 0, 0, 0, 6, 3, 4, 1};
+    for (size_t i = 0; i < sizeof idx / sizeof *idx; i++) {
+        dusk_array_ctx *ctx = dusk_array_ctx_new();
+        int64_t shape[1] = {10};
+        unsigned char *buf = fill_buffer(DUSK_DT_I8, 1, shape, 10);
+        dusk_array *x = dusk_from_buffer(ctx, buf, DUSK_DT_I8, DUSK_SHAPE(10), "3");
+        dusk_array *y = dusk_array_slice(x, idx[i]);
+        assert_ok(y);
+        if (dusk_array_shape(y)[0] != want_len[i])
+            fail_msg("x[%s] of 10: %" PRId64 " elements, NumPy has %" PRId64, idx[i],
+                     dusk_array_shape(y)[0], want_len[i]);
+        int rnd;
+        int64_t rshape[DUSK_MAXDIMS];
+        unsigned char *want = ref_getitem(buf, DUSK_DT_I8, 1, shape, idx[i], &rnd, rshape);
+        assert_int_equal(rshape[0], want_len[i]);
+        dusk_value *v = compute_on(y, DUSK_SCHED_SYNC);
+        assert_int_equal(dusk_ndarray_shape(v)[0], want_len[i]);
+        if (want_len[i])
+            assert_memory_equal(dusk_ndarray_data(v), want, (size_t)want_len[i] * 8);
+        dusk_value_unref(v);
+        free(want);
+        free(buf);
+        dusk_array_ctx_free(ctx);
+    }
+}
+
 static void test_dask_cases_f8(void **state)
 {
     (void)state;
@@ -710,6 +745,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_dask_cases_f8, reset_alloc),
+        cmocka_unit_test_teardown(test_negative_step_from_before_the_start, reset_alloc),
         cmocka_unit_test_teardown(test_dask_cases_other_dtypes, reset_alloc),
         cmocka_unit_test_teardown(test_struct_index_and_counts, reset_alloc),
         cmocka_unit_test_teardown(test_chained, reset_alloc),
