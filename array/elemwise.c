@@ -227,6 +227,12 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
     if (op == DUSK_UNOP_INVERT && dusk__dtype_is_inexact(a->dtype))
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "invert: ~ takes integers and bools, not %s "
                                 "(nor in NumPy)", dusk_dtype_name(a->dtype));
+    if ((op == DUSK_UNOP_FLOOR || op == DUSK_UNOP_CEIL || op == DUSK_UNOP_TRUNC) &&
+        dusk__dtype_is_complex(a->dtype))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers are not rounded so "
+                                "(nor in NumPy)", dusk__op_get(DUSK__OP_UNOP + op)->func.name);
+    if (op == DUSK_UNOP_SIGN && a->dtype == DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "sign: bools have no sign (nor in NumPy)");
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
     return dusk__blockwise(dusk__op_get(DUSK__OP_UNOP + op), op, &a, 1, map, a->ndim, a->shape,

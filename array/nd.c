@@ -316,8 +316,17 @@ dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
     return t;
 }
 
+int dusk__unop_tests(dusk_unop op)
+{
+    return op == DUSK_UNOP_ISNAN || op == DUSK_UNOP_ISINF || op == DUSK_UNOP_ISFINITE;
+}
+
 dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
 {
+    if (dusk__unop_tests(op))
+        return DUSK_DT_BOOL;
+    if (op == DUSK_UNOP_SQUARE || op == DUSK_UNOP_SIGN)
+        return a == DUSK_DT_BOOL ? DUSK_DT_I1 : a;
     if (op == DUSK_UNOP_ABS || op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG)
         return dusk__dtype_real(a);   /* the same for real types */
     if (op == DUSK_UNOP_NEG || op == DUSK_UNOP_CONJ || op == DUSK_UNOP_INVERT ||
@@ -431,6 +440,36 @@ static double f_floordiv(double x, double y, double *mod)
             q += 1.0;
     } else {
         q = copysign(0.0, x / y);
+    }
+    *mod = m;
+    return q;
+}
+
+/* The same in float, as NumPy's float32 loop computes it (npy_divmodf):
+ * in double, a quotient past 2**24 rounds otherwise. */
+static float f_floordivf(float x, float y, float *mod)
+{
+    float m = fmodf(x, y);
+    if (y == 0) {
+        *mod = m;
+        return x / y;
+    }
+    float div = (x - m) / y;
+    if (m != 0) {
+        if ((y < 0) != (m < 0)) {
+            m += y;
+            div -= 1.0f;
+        }
+    } else {
+        m = copysignf(0.0f, y);
+    }
+    float q;
+    if (div != 0) {
+        q = floorf(div);
+        if (div - q > 0.5f)
+            q += 1.0f;
+    } else {
+        q = copysignf(0.0f, x / y);
     }
     *mod = m;
     return q;
@@ -718,6 +757,11 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
                     double x = dusk__nd_loadf(pa, ta), y = dusk__nd_loadf(pb, tb);
                     int keep = isnan(x) || (op == DUSK_BINOP_MAX ? x >= y : x <= y);
                     dusk__nd_storef(po, out_dtype, keep ? x : y);
+                } else if (as_float && out_dtype == DUSK_DT_F4 &&
+                           (op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD)) {
+                    float m, q = f_floordivf((float)dusk__nd_loadf(pa, ta),
+                                             (float)dusk__nd_loadf(pb, tb), &m);
+                    dusk__nd_storef(po, out_dtype, op == DUSK_BINOP_MOD ? m : q);
                 } else if (as_float) {
                     dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),
                                                        dusk__nd_loadf(pb, tb)));
@@ -753,6 +797,23 @@ static double funary(dusk_unop op, double x)
     case DUSK_UNOP_SIN: return sin(x);
     case DUSK_UNOP_COS: return cos(x);
     case DUSK_UNOP_IMAG: return 0;
+    case DUSK_UNOP_FLOOR: return floor(x);
+    case DUSK_UNOP_CEIL: return ceil(x);
+    case DUSK_UNOP_TRUNC: return trunc(x);
+    case DUSK_UNOP_RINT: return rint(x);   /* halves to even, as NumPy's */
+    case DUSK_UNOP_SQUARE: return x * x;
+    case DUSK_UNOP_SIGN: return x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x;   /* nan stays */
+    case DUSK_UNOP_TAN: return tan(x);
+    case DUSK_UNOP_ARCSIN: return asin(x);
+    case DUSK_UNOP_ARCCOS: return acos(x);
+    case DUSK_UNOP_ARCTAN: return atan(x);
+    case DUSK_UNOP_SINH: return sinh(x);
+    case DUSK_UNOP_COSH: return cosh(x);
+    case DUSK_UNOP_TANH: return tanh(x);
+    case DUSK_UNOP_LOG10: return log10(x);
+    case DUSK_UNOP_LOG2: return log2(x);
+    case DUSK_UNOP_LOG1P: return log1p(x);
+    case DUSK_UNOP_EXPM1: return expm1(x);
     default: return x;   /* real and conj of a real number */
     }
 }
@@ -770,6 +831,31 @@ static double complex cunary(dusk_unop op, double complex x)
     case DUSK_UNOP_REAL: return creal(x);
     case DUSK_UNOP_IMAG: return cimag(x);
     case DUSK_UNOP_CONJ: return conj(x);
+    case DUSK_UNOP_RINT: return CMPLX(rint(creal(x)), rint(cimag(x)));
+    case DUSK_UNOP_SQUARE: return x * x;
+    case DUSK_UNOP_SIGN: {
+        /* NumPy 1.x: the real part's sign, else the imaginary part's; nan
+         * if either is */
+        double re = creal(x), im = cimag(x);
+        if (isnan(re) || isnan(im))
+            return CMPLX(NAN, 0);
+        double by = re != 0 ? re : im;
+        return by > 0 ? 1 : by < 0 ? -1 : 0;
+    }
+    case DUSK_UNOP_TAN: return ctan(x);
+    case DUSK_UNOP_ARCSIN: return casin(x);
+    case DUSK_UNOP_ARCCOS: return cacos(x);
+    case DUSK_UNOP_ARCTAN: return catan(x);
+    case DUSK_UNOP_SINH: return csinh(x);
+    case DUSK_UNOP_COSH: return ccosh(x);
+    case DUSK_UNOP_TANH: return ctanh(x);
+    case DUSK_UNOP_LOG10: return clog(x) / 2.30258509299404568402;   /* ln 10 */
+    case DUSK_UNOP_LOG2: return clog(x) / 0.69314718055994530942;   /* ln 2 */
+    case DUSK_UNOP_LOG1P: return clog(1 + x);
+    case DUSK_UNOP_EXPM1: {   /* NumPy's formula: exact near 0, its nans */
+        double re = creal(x), im = cimag(x), h = sin(im / 2);
+        return CMPLX(expm1(re) * cos(im) - 2 * h * h, exp(re) * sin(im));
+    }
     default: return x;
     }
 }
@@ -803,6 +889,20 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                 continue;
             }
             for (int64_t i = 0; i < n; i++, pa += sa, po += so) {
+                if (kind == 0 && dusk__unop_tests((dusk_unop)op)) {   /* to bool */
+                    double re, im = 0;
+                    if (dusk__dtype_is_complex(ta)) {
+                        double complex v = dusk__nd_loadc(pa, ta);
+                        re = creal(v), im = cimag(v);
+                    } else {
+                        re = dusk__nd_loadf(pa, ta);
+                    }
+                    int r = op == DUSK_UNOP_ISNAN   ? isnan(re) || isnan(im)
+                            : op == DUSK_UNOP_ISINF ? isinf(re) || isinf(im)
+                                                    : isfinite(re) && isfinite(im);
+                    dusk__nd_storei(po, t, r);
+                    continue;
+                }
                 if (cx) {
                     double complex v = dusk__nd_loadc(pa, ta);
                     dusk__nd_storec(po, t, kind == 1 ? v : cunary((dusk_unop)op, v));
@@ -812,6 +912,15 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                                                                : dusk__nd_loadi(pa, ta));
                     else
                         dusk__nd_storef(po, t, dusk__nd_loadf(pa, ta));
+                } else if (as_int && (op == DUSK_UNOP_SQUARE || op == DUSK_UNOP_SIGN)) {
+                    /* in the integers' own type: square wraps, as NumPy's */
+                    int64_t v = dusk__nd_loadi(pa, ta);
+                    int uns = dusk__dtype_is_unsigned(ta);
+                    if (op == DUSK_UNOP_SQUARE)
+                        v = (int64_t)((uint64_t)v * (uint64_t)v);
+                    else
+                        v = uns ? v != 0 : v > 0 ? 1 : v < 0 ? -1 : 0;
+                    dusk__nd_storei(po, t, v);
                 } else if (op == DUSK_UNOP_INVERT) {   /* integers and bools only */
                     int64_t v = dusk__nd_loadi(pa, ta);
                     dusk__nd_storei(po, t, ta == DUSK_DT_BOOL ? !v : ~v);

@@ -40,6 +40,8 @@ dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b);
 /* The dtype of array OP scalar under NumPy 1.x's value-based casting. */
 dusk_dtype dusk__promote_scalar(dusk_dtype a, double s);
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b);
+/* Whether op is isnan, isinf or isfinite: its result is bool. */
+int dusk__unop_tests(dusk_unop op);
 /* Whether op is a comparison (<, <=, >, >=, ==, !=): its result is bool. */
 int dusk__binop_compares(dusk_binop op);
 dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a);

@@ -1484,7 +1484,7 @@ static double py_floordiv(double x, double y, int ints, double *mod)
 {
     if (ints && y == -1) {
         *mod = 0;
-        return -x;
+        return 0.0 - x;   /* 0 // -1 is 0, not -0.0 */
     }
     if (ints && fabs(x) < 0x1p63 && fabs(y) < 0x1p63) {
         /* exact in long long, where a double's quotient may round */
@@ -1558,6 +1558,12 @@ static val num_binop(dusk_binop op, const val *a, const val *b)
     return r;
 }
 
+static int inexact(dusk_dtype t)
+{
+    return t == DUSK_DT_F8 || t == DUSK_DT_F4 || t == DUSK_DT_F2 || t == DUSK_DT_C16 ||
+           t == DUSK_DT_C8;
+}
+
 static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char *opname,
                        const val *a, const val *b, val *out)
 {
@@ -1576,16 +1582,27 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
     if (a->kind == V_ARRAY && b->kind == V_ARRAY)
         return check(ev, at->opcol, dusk_array_binop(op, a->a, b->a), out);
     const val *num = a->kind == V_NUM ? a : b, *arr = a->kind == V_NUM ? b : a;
-    if ((op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR) &&
-        num->kind == V_NUM && num->is_bool && arr->kind == V_ARRAY &&
+    int compares = op >= DUSK_BINOP_LT && op <= DUSK_BINOP_NE;
+    if (!compares && num->kind == V_NUM && num->is_bool && arr->kind == V_ARRAY &&
         dusk_array_dtype(arr->a) == DUSK_DT_BOOL) {
-        /* mask ^ True stays bool, as in NumPy: a bool scalar, which the
-         * C API (doubles) cannot say, as a 0-d bool array */
+        /* mask ^ True, mask + True, maximum(mask, True) stay bool, as in
+         * NumPy: a bool scalar, which the C API (doubles) cannot say, as a
+         * 0-d bool array */
         val t = *num;
         if (to_array(ev, at, &t) < 0)
             return -1;
         return check(ev, at->opcol, a->kind == V_NUM ? dusk_array_binop(op, t.a, b->a)
                                                      : dusk_array_binop(op, a->a, t.a), out);
+    }
+    if (!compares && num->kind == V_NUM && !num->is_int && !num->is_bool &&
+        arr->kind == V_ARRAY && !inexact(dusk_array_dtype(arr->a))) {
+        /* an integer array with a float written as one (x // 2.0, x * 2.0)
+         * is float64 in NumPy: the C API would read 2.0 as the int 2 */
+        val f = *arr;
+        if (check(ev, at->opcol, dusk_array_astype(arr->a, DUSK_DT_F8), &f) < 0)
+            return -1;
+        return apply_binop(ev, at, op, opname, a->kind == V_NUM ? a : &f,
+                           a->kind == V_NUM ? &f : b, out);
     }
     if (a->kind == V_ARRAY && b->kind == V_NUM)
         return check(ev, at->opcol, dusk_array_binop_scalar(op, a->a, b->num, false), out);

@@ -183,6 +183,15 @@ typedef enum {
     /* ~x: bitwise not of integers, logical not of bools (numpy.invert);
      * floats and complex numbers are refused */
     DUSK_UNOP_INVERT,
+    /* NumPy's ufuncs of the same names: floor ceil trunc (not of complex
+     * numbers), rint, isnan isinf isfinite (bool), square (bools give
+     * int8), sign (not of bools; of complex numbers, the sign of the real
+     * part, or of the imaginary one where the real part is 0), and tan
+     * arcsin arccos arctan sinh cosh tanh log10 log2 log1p expm1 */
+    DUSK_UNOP_FLOOR, DUSK_UNOP_CEIL, DUSK_UNOP_TRUNC, DUSK_UNOP_RINT, DUSK_UNOP_ISNAN,
+    DUSK_UNOP_ISINF, DUSK_UNOP_ISFINITE, DUSK_UNOP_SQUARE, DUSK_UNOP_SIGN, DUSK_UNOP_TAN,
+    DUSK_UNOP_ARCSIN, DUSK_UNOP_ARCCOS, DUSK_UNOP_ARCTAN, DUSK_UNOP_SINH, DUSK_UNOP_COSH,
+    DUSK_UNOP_TANH, DUSK_UNOP_LOG10, DUSK_UNOP_LOG2, DUSK_UNOP_LOG1P, DUSK_UNOP_EXPM1,
     DUSK_UNOP_COUNT
 } dusk_unop;
 

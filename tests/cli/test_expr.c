@@ -319,6 +319,7 @@ static const eval_case EVAL_ERRORS[] = {
     {"x.astype('c16') // 2", 1, 17, "complex numbers have no floor division"},
     {"remainder(x, x.astype('c8'))", 1, 10, "complex numbers have no remainder"},
     {"x & 1", 1, 3, "bitwise operations take integers and bools, not float64"},
+    {"(x > 0).astype('i4') & 1.0", 1, 22, "bitwise operations take integers and bools, not float64"},
     {"~x", 1, 1, "~ takes integers and bools, not float64"},
     {"1.5 | 2", 2, 5, "'|' takes integers and bools, not floats"},
     {"~2.5", 2, 1, "~ takes integers and bools"},
@@ -828,6 +829,9 @@ static const char *const NUMPY_EXPRS[] = {
     "(x * 100).astype(\"i8\") // 7 - np.remainder((x * 100).astype(\"i2\"), -7) + (7 // 2) % -3",
     "((x > 0) & (x < 0.5)) | ~(x < -0.5) ^ (x[:1] > 0)",
     "(np.maximum(x, 0.25) - np.minimum(x, x[::-1])) * ((x * 10).astype(\"i4\") & 6 | 1)",
+    /* a float written as one makes integers float64; a bool stays bool */
+    "(x * 10).astype(\"i8\") // 2.0 + (x * 10).astype(\"i2\") * 0.5 - (0 // -1) * 1.0",
+    "np.maximum(x > 0, True) ^ ((x < 0) + False)",
 };
 
 static const char NUMPY_SCRIPT[] =
