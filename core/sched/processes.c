@@ -506,6 +506,16 @@ static int spawn(pool *pl, int i, dusk_error *err)
         for (size_t k = 0; k < nparent_fds; k++)
             close(parent_fds[k]);
         close(sv[0]);
+        /* A task here may start a processes run of its own: it needs
+         * spawn_mu (held by this thread at the fork, and never unlocked
+         * in this process), alive_mu (maybe held by another thread of the
+         * parent) and lists that are this process's, not the parent's
+         * (numbers closed above may name its own descriptors later). */
+        pthread_mutex_init(&spawn_mu, NULL);
+        nparent_fds = 0;
+        pthread_mutex_init(&alive_mu, NULL);
+        alive = NULL;   /* the parent's list: this process's memory to lose */
+        nalive = alive_cap = 0;
         dusk__big_after_fork();
         child_main(sv[1], parent);
     }

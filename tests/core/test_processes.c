@@ -762,11 +762,60 @@ static void test_big_result_shared(void **state)
     dusk_graph_free(g);
 }
 
+/* --- a demanding user's program: nested runs, closed stdio, SIGCHLD ----------- */
+
+/* nested(n): n + 2, computed by a processes run of its own, which this
+ * task (in a worker process) starts. A worker that hangs is ended by the
+ * alarm, so that the test fails instead of waiting forever. */
+static int nested_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    (void)nargs, (void)ud;
+    alarm(30);
+    dusk_graph *g = dusk_graph_new();
+    if (!g)
+        return DUSK_ENOMEM;
+    dusk_task(g, "x", &dusk_inc, dusk_lit_int(dusk_value_int(args[0])));
+    dusk_task(g, "y", &dusk_inc, dusk_ref("x"));
+    dusk_options o = popts(2, NULL);
+    int rc = dusk_get(g, "y", &o, out, err);
+    dusk_graph_free(g);
+    alarm(0);
+    return rc;
+}
+static const dusk_func nested = {"nested", nested_fn, NULL};
+
+/* A task may start a processes run itself (its worker forks workers of
+ * its own): the worker's copy of this process's fork lock was held by the
+ * thread that forked it, and its list of sockets to close was this
+ * process's. */
+static void test_task_starts_processes_run(void **state)
+{
+    (void)state;
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "n1", &nested, dusk_lit_int(5)), 0);
+    assert_int_equal(dusk_task(g, "n2", &nested, dusk_lit_int(10)), 0);
+    assert_int_equal(dusk_task(g, "s", &dusk_add, dusk_ref("n1"), dusk_ref("n2")), 0);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    for (int i = 0; i < 3; i++) {
+        if (dusk_get(g, "s", &o, &v, &err))
+            fail_msg("%s", err.msg);
+        assert_int_value(v, 19);
+        dusk_value_unref(v);
+    }
+    assert_int_equal(count_children(), before);
+    dusk_graph_free(g);
+}
+
+
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
                              &flaky, &tally_abort, &iota, &asum, &make_opaque, &hog, &nap,
-                             &say};
+                             &say, &nested};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -788,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_runs_end_apart),
         cmocka_unit_test(test_task_output_flushed),
         cmocka_unit_test(test_big_result_shared),
+        cmocka_unit_test(test_task_starts_processes_run),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
