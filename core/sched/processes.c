@@ -42,6 +42,7 @@
 */
 #define _GNU_SOURCE   /* memfd_create */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -489,6 +490,23 @@ static int spawn(pool *pl, int i, dusk_error *err)
         return dusk_error_set(err, DUSK_ESYS, "cannot make a socket for worker process %d: %s",
                               i, strerror(e));
     }
+    /* A program that closed stdin, stdout or stderr gets those numbers
+     * back here: a task's printf (or the program's) would then write into
+     * the socket, in the middle of the messages. Each end moves above 2. */
+    for (int s = 0; s < 2; s++)
+        if (sv[s] <= 2) {
+            int moved = fcntl(sv[s], F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                pthread_mutex_unlock(&spawn_mu);
+                return dusk_error_set(err, DUSK_ESYS, "cannot make a socket for worker "
+                                      "process %d: %s", i, strerror(e));
+            }
+            close(sv[s]);
+            sv[s] = moved;
+        }
     fflush(NULL);   /* or the child would write this process's buffered output again */
     pid_t parent = getpid(), pid = fork();
     if (pid < 0) {

@@ -810,12 +810,56 @@ static void test_task_starts_processes_run(void **state)
     dusk_graph_free(g);
 }
 
+/* noisy(): writes a line to descriptor 1, unbuffered, and returns 5. */
+static int noisy_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)args, (void)nargs, (void)err, (void)ud;
+    static const char line[] = "a task's output on stdout\n";
+    ssize_t n = write(1, line, sizeof line - 1);
+    (void)n;   /* stdout may be closed: then nothing is written */
+    *out = dusk_int(5);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func noisy = {"noisy", noisy_fn, NULL};
+
+/* A program that closed stdin and stdout (a daemon): the sockets must not
+ * take descriptors 0 and 1, or what a task writes to stdout arrives in
+ * the middle of the messages. */
+static void test_closed_stdin_stdout(void **state)
+{
+    (void)state;
+    fflush(stdout);
+    int in = dup(0), outfd = dup(1);
+    assert_true(in > 2 && outfd > 2);
+    close(0);
+    close(1);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &noisy);
+    dusk_task(g, "b", &dusk_inc, dusk_ref("a"));
+    dusk_task(g, "c", &noisy);
+    dusk_task(g, "d", &dusk_add, dusk_ref("b"), dusk_ref("c"));
+    dusk_options o = popts(1, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "d", &o, &v, &err);
+    dup2(in, 0);
+    dup2(outfd, 1);
+    close(in);
+    close(outfd);
+    if (rc)
+        fail_msg("%s", err.msg);
+    assert_int_value(v, 11);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
 
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
                              &flaky, &tally_abort, &iota, &asum, &make_opaque, &hog, &nap,
-                             &say, &nested};
+                             &say, &nested, &noisy};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -838,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_task_output_flushed),
         cmocka_unit_test(test_big_result_shared),
         cmocka_unit_test(test_task_starts_processes_run),
+        cmocka_unit_test(test_closed_stdin_stdout),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
