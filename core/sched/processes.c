@@ -79,6 +79,7 @@ typedef struct frame {
 typedef struct child {
     pid_t pid;                   /* -1: none (not started, or reaped) */
     int fd;                      /* this process's end of its socket, or -1 */
+    int respawned;               /* forked by its driver thread (exchange) */
 } child;
 
 typedef struct pool {
@@ -540,7 +541,7 @@ static int spawn(pool *pl, int i, dusk_error *err)
     parent_fds[nparent_fds++] = sv[0];
     close(sv[1]);
     pthread_mutex_unlock(&spawn_mu);
-    pl->kids[i] = (child){pid, sv[0]};
+    pl->kids[i] = (child){pid, sv[0], 0};
     alive_add(pid);
     return 0;
 }
@@ -607,6 +608,7 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
         pthread_rwlock_wrlock(&pl->forking);
         int frc = spawn(pl, w->id, &ferr);
         pthread_rwlock_unlock(&pl->forking);
+        k->respawned = frc == 0;
         if (frc)
             return dusk_error_set(terr, DUSK_ETASK, "%s; restarting it failed: %s", terr->msg,
                                   ferr.msg);
@@ -714,6 +716,11 @@ static void *driver_main(void *arg)
     }
     pthread_mutex_unlock(&r->mu);
     dusk__run_flush(r, w);
+    /* A child this thread forked gets SIGKILL when the thread ends
+     * (PR_SET_PDEATHSIG): it is ended here first, through the end of its
+     * input, so that it flushes what its tasks printed. */
+    if (pl->kids[w->id].respawned)
+        reap(&pl->kids[w->id], NULL);
     return NULL;
 }
 
@@ -728,7 +735,7 @@ static int processes_init(dusk__run *r, dusk_error *err)
     if (!pl->threads || !pl->kids)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     for (int i = 0; i < r->nworkers; i++)
-        pl->kids[i] = (child){-1, -1};
+        pl->kids[i] = (child){-1, -1, 0};
     if (pthread_mutex_init(&r->mu, NULL) != 0)
         return dusk_error_set(err, DUSK_ESYS, "cannot create a mutex");
     pl->mu_init = 1;

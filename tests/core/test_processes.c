@@ -854,12 +854,61 @@ static void test_closed_stdin_stdout(void **state)
     dusk_graph_free(g);
 }
 
+/* flaky_say(marker): segfaults the first time, then writes a line to
+ * say_to (buffered, not flushed) and returns 1. */
+static int flaky_say_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs, (void)err, (void)ud;
+    int fd = open(dusk_value_str(args[0]), O_CREAT | O_EXCL | O_WRONLY, 0600);
+    if (fd >= 0) {
+        close(fd);
+        raise(SIGSEGV);
+    }
+    fprintf(say_to, "said again in %d\n", (int)getpid());
+    *out = dusk_int(1);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func flaky_say = {"flaky_say", flaky_say_fn, NULL};
+
+/* A worker restarted by retries is forked by its driver thread, and dies
+ * with it (PR_SET_PDEATHSIG): what its tasks wrote to a buffered stream
+ * must still reach the stream. */
+static void test_restarted_worker_output_flushed(void **state)
+{
+    (void)state;
+    const char *marker = scratch("flaky-say-marker"), *path = scratch("said-again.txt");
+    unlink(marker);
+    say_to = fopen(path, "w");
+    assert_non_null(say_to);
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "f", &flaky_say, dusk_lit_str(marker));
+    dusk_options o = popts(1, NULL);
+    o.retries = 1;
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get(g, "f", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_value(v, 1);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    assert_int_equal(count_children(), before);
+    fclose(say_to);   /* this process wrote nothing: its buffer is empty */
+    FILE *f = fopen(path, "r");
+    char line[64] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_contains(line, "said again in ");
+}
+
 
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
                              &flaky, &tally_abort, &iota, &asum, &make_opaque, &hog, &nap,
-                             &say, &nested, &noisy};
+                             &say, &nested, &noisy, &flaky_say};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -883,6 +932,7 @@ int main(void)
         cmocka_unit_test(test_big_result_shared),
         cmocka_unit_test(test_task_starts_processes_run),
         cmocka_unit_test(test_closed_stdin_stdout),
+        cmocka_unit_test(test_restarted_worker_output_flushed),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
