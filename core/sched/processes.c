@@ -547,7 +547,7 @@ static int spawn(pool *pl, int i, dusk_error *err)
 }
 
 /* Closes worker i's socket and reaps its child: *status gets its wait
- * status (-1 if there was none). */
+ * status, -1 if there was no child, -2 if it was reaped elsewhere. */
 static void reap(child *k, int *status)
 {
     int st = -1;
@@ -556,8 +556,11 @@ static void reap(child *k, int *status)
         k->fd = -1;
     }
     if (k->pid > 0) {
-        while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR)
+        pid_t got;
+        while ((got = waitpid(k->pid, &st, 0)) < 0 && errno == EINTR)
             ;
+        if (got < 0)
+            st = -2;   /* ECHILD: SIGCHLD ignored, or the program's handler waited */
         alive_remove(k->pid);
         k->pid = -1;
     }
@@ -568,12 +571,16 @@ static void reap(child *k, int *status)
 /* How a child ended, as the run's message says it. */
 static void describe_death(int st, dusk_error *terr)
 {
-    if (st != -1 && WIFSIGNALED(st))
+    if (st >= 0 && WIFSIGNALED(st))
         dusk_error_set(terr, DUSK_ETASK, "died: signal %d (%s)", WTERMSIG(st),
                        strsignal(WTERMSIG(st)));
-    else if (st != -1 && WIFEXITED(st))
+    else if (st >= 0 && WIFEXITED(st))
         dusk_error_set(terr, DUSK_ETASK, "died: its worker process exited with status %d",
                        WEXITSTATUS(st));
+    else if (st == -2)
+        dusk_error_set(terr, DUSK_ETASK, "died: its worker process ended, and how is unknown: "
+                       "this program ignores SIGCHLD or waits for its children itself, which "
+                       "took the exit status");
     else
         dusk_error_set(terr, DUSK_ETASK, "died: its worker process is gone");
 }

@@ -903,6 +903,36 @@ static void test_restarted_worker_output_flushed(void **state)
     assert_contains(line, "said again in ");
 }
 
+/* A program that ignores SIGCHLD (or reaps its children in a handler)
+ * leaves no wait status to read: the message says why, not only that the
+ * worker is gone. */
+static void test_sigchld_ignored(void **state)
+{
+    (void)state;
+    struct sigaction ign = {0}, old;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGCHLD, &ign, &old);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "x", &crash_segv);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "x", &o, &v, &err);
+    dusk_error first = err;
+    dusk_graph_free(g);
+    /* and a run that does not crash still works */
+    g = lecture_dsk();
+    int rc2 = dusk_get(g, "z", &o, &v, &err);
+    sigaction(SIGCHLD, &old, NULL);
+    assert_int_equal(rc, DUSK_ETASK);
+    print_message("%s\n", first.msg);
+    assert_contains(first.msg, "task 'x' (crash_segv) died: its worker process ended, and how "
+                               "is unknown: this program ignores SIGCHLD");
+    assert_int_equal(rc2, 0);
+    assert_int_value(v, 13);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
 
 int main(void)
 {
@@ -933,6 +963,7 @@ int main(void)
         cmocka_unit_test(test_task_starts_processes_run),
         cmocka_unit_test(test_closed_stdin_stdout),
         cmocka_unit_test(test_restarted_worker_output_flushed),
+        cmocka_unit_test(test_sigchld_ignored),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
