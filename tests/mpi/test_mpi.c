@@ -333,6 +333,53 @@ static void case_cannot_travel(void)
     dusk_graph_free(g);
 }
 
+/* starts_mpi(n): n + 2 by a DUSK_SCHED_MPI run of its own, started from
+ * inside the task (on a worker rank, inside the run that runs it). */
+static int starts_mpi_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                         dusk_error *err, void *ud)
+{
+    (void)nargs, (void)ud;
+    dusk_graph *g = dusk_graph_new();
+    if (!g)
+        return DUSK_ENOMEM;
+    dusk_task(g, "x", &dusk_inc, dusk_lit_int(dusk_value_int(args[0])));
+    dusk_task(g, "y", &dusk_inc, dusk_ref("x"));
+    dusk_options o = mpi_opts();
+    int rc = dusk_get(g, "y", &o, out, err);
+    dusk_graph_free(g);
+    return rc;
+}
+static const dusk_func starts_mpi = {"starts_mpi", starts_mpi_fn, NULL};
+
+/* A task that starts an MPI run: refused with a message (it would serve
+ * inside the run that runs it, and both would wait forever); the job
+ * goes on with the next run. */
+static void case_nested(void)
+{
+    dusk_func_register(&starts_mpi);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "n", &starts_mpi, dusk_lit_int(3));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "n", &o, &v, &e);
+    printf("rank %d nested rc=%d msg=%s\n", dusk_mpi_rank(), rc, rc ? e.msg : "");
+    dusk_value_unref(v);
+    v = NULL;
+    dusk_graph_free(g);
+    g = lecture_dsk();
+    rc = dusk_get(g, "z", &o, &v, &e);
+    if (dusk_mpi_rank() == 0)
+        check(rc == 0 && v && dusk_value_int(v) == 13, "nested", "then z: rc %d %s", rc,
+              rc ? e.msg : "");
+    else
+        report_rank(rc, v, &e);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok nested\n");
+}
+
 static int die_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
                   void *ud)
 {
@@ -1068,6 +1115,8 @@ static int rank_main(const char *cs)
         case_copies();
     else if (strcmp(cs, "copies_alias") == 0)
         case_copies_alias();
+    else if (strcmp(cs, "nested") == 0)
+        case_nested();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -1243,6 +1292,31 @@ static void test_dead_rank_ends_the_job(void **state)
     assert_contains(out, "rank 1");
     assert_contains(out, "signal 9");
     assert_false(contains(out, "survived rc=0"));
+}
+
+/* A task that starts an MPI run (with 2 and 3 ranks): every rank hears
+ * the refusal, naming the task, instead of the job hanging. */
+static void test_task_starts_mpi_run(void **state)
+{
+    (void)state;
+    for (int np = 2; np <= 3; np++) {
+        int status;
+        char *out = mpirun(np, "nested", 60, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_contains(out, "ok nested");
+        for (int k = 0; k < np; k++) {
+            char want[256];
+            snprintf(want, sizeof want, "rank %d nested rc=%d msg=task 'n' (starts_mpi) "
+                     "failed: mpi: a task cannot start a run on the scheduler that runs it",
+                     k, DUSK_EINVAL);
+            assert_contains(out, want);
+        }
+        for (int k = 1; k < np; k++) {
+            char want[64];
+            snprintf(want, sizeof want, "rank %d rc=0", k);
+            assert_contains(out, want);
+        }
+    }
 }
 
 static void test_locality(void **state)
@@ -1650,6 +1724,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_copies_through_alias, free_out),
         cmocka_unit_test_teardown(test_fetch_from_dead_rank, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
+        cmocka_unit_test_teardown(test_task_starts_mpi_run, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
