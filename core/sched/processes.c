@@ -588,14 +588,19 @@ static void describe_death(int st, dusk_error *terr)
 /* --- the scheduling side -------------------------------------------------------- */
 
 /* Task t on worker w's child: sends msg, waits for the outcome; restarts a
- * child that died and sends it again, up to pl->retries times. */
+ * child that died and sends it again, up to pl->retries times. A child
+ * found dead before it had the whole message (killed while it waited
+ * between tasks, say) never ran the task: it is restarted once for the
+ * task without counting as a retry, so that the task is not blamed. */
 static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_value **out,
                     dusk_error *terr)
 {
     pool *pl = r->backend;
     child *k = &pl->kids[w->id];
+    int unsent = 0;   /* the restarts for a child dead before the message */
     for (int attempt = 0;; attempt++) {
         int rc = k->fd < 0 ? DUSK_ESYS : send_value(k->fd, msg, "its arguments", terr);
+        int sent = rc == 0;
         if (rc == 0) {
             frame h;
             char pre[PRE_CAP];
@@ -609,8 +614,17 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
         int st;
         reap(k, &st);
         describe_death(st, terr);
-        if (attempt >= pl->retries)
+        if (!sent && unsent++ == 0) {
+            attempt--;   /* not the task's doing */
+        } else if (attempt >= pl->retries) {
+            if (!sent) {
+                dusk_error e = *terr;
+                dusk_error_set(terr, DUSK_ETASK, "its worker process was dead before the task "
+                               "reached it, and so was the one started again (%s)",
+                               e.msg + 6);   /* after "died: " */
+            }
             return DUSK_ETASK;
+        }
         dusk_error ferr;
         pthread_rwlock_wrlock(&pl->forking);
         int frc = spawn(pl, w->id, &ferr);

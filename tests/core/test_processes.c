@@ -934,6 +934,60 @@ static void test_sigchld_ignored(void **state)
     dusk_graph_free(g);
 }
 
+/* posttask: kills (SIGKILL) the worker process whose pid the first task
+ * to end returned (getpid), and waits until it is gone. */
+static int killed_idle;
+static void kill_the_worker(void *ud, int64_t task, const dusk_value *result, int status,
+                            int worker)
+{
+    (void)ud, (void)task, (void)status, (void)worker;
+    if (killed_idle++ || !result || dusk_value_kind(result) != DUSK_KIND_INT)
+        return;
+    pid_t pid = (pid_t)dusk_value_int(result);
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) {
+        char path[64], st[256] = "";
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(st, 1, sizeof st - 1, f) : 0;
+        if (f)
+            fclose(f);
+        st[n] = '\0';
+        const char *rp = strrchr(st, ')');
+        if (!rp || rp[2] == 'Z')
+            break;   /* a zombie: dead, waiting to be reaped */
+        sleep_ms(5);
+    }
+}
+
+/* A worker killed from outside while it waits between tasks never ran
+ * the next task sent to it: that task is not blamed ("task 'c' (inc)
+ * died: signal 9"), the worker is restarted and the run goes on, with
+ * retries 0. */
+static void test_idle_worker_killed(void **state)
+{
+    (void)state;
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "b", &getpid_f), 0);
+    assert_int_equal(dusk_task(g, "c", &dusk_inc, dusk_ref("b")), 0);
+    dusk_callbacks cb = {0};
+    cb.posttask = kill_the_worker;
+    dusk_options o = popts(1, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    killed_idle = 0;
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get(g, "c", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_value_kind(v), DUSK_KIND_INT);
+    assert_true(killed_idle >= 1);
+    dusk_value_unref(v);
+    assert_int_equal(count_children(), before);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
@@ -964,6 +1018,7 @@ int main(void)
         cmocka_unit_test(test_closed_stdin_stdout),
         cmocka_unit_test(test_restarted_worker_output_flushed),
         cmocka_unit_test(test_sigchld_ignored),
+        cmocka_unit_test(test_idle_worker_killed),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
