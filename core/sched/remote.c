@@ -534,6 +534,10 @@ static void gather(dusk__run *r)
                                     h->holder);
             dusk_free(buf);
             if (rc) {
+                dusk_error why = e;
+                char repr[256];
+                dusk_error_set(&e, rc, "the result of task %s could not be brought back: %s",
+                               dusk__task_repr(r->g, t, repr, sizeof repr), why.msg);
                 dusk__run_refused(r, rc, &e);
                 break;
             }
