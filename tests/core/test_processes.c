@@ -934,20 +934,20 @@ static void test_sigchld_ignored(void **state)
     dusk_graph_free(g);
 }
 
-/* posttask: kills (SIGKILL) the worker process whose pid the first task
- * to end returned (getpid), and waits until it is gone. */
-static int killed_idle;
-static void kill_the_worker(void *ud, int64_t task, const dusk_value *result, int status,
-                            int worker)
+/* gate: at its second pass (after the first task ended, before the next
+ * is taken) kills (SIGKILL) the run's one worker process and waits until
+ * it is dead (a zombie). */
+static int gate_passes;
+static int kill_the_worker(void *ud, int worker, dusk_error *err)
 {
-    (void)ud, (void)task, (void)status, (void)worker;
-    if (killed_idle++ || !result || dusk_value_kind(result) != DUSK_KIND_INT)
-        return;
-    pid_t pid = (pid_t)dusk_value_int(result);
+    (void)ud, (void)worker, (void)err;
+    int pid;
+    if (++gate_passes != 2 || dusk_sched_worker_pids(&pid, 1) != 1)
+        return 0;
     kill(pid, SIGKILL);
-    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) {
+    for (int i = 0; i < 200; i++) {
         char path[64], st[256] = "";
-        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
         FILE *f = fopen(path, "r");
         size_t n = f ? fread(st, 1, sizeof st - 1, f) : 0;
         if (f)
@@ -955,9 +955,10 @@ static void kill_the_worker(void *ud, int64_t task, const dusk_value *result, in
         st[n] = '\0';
         const char *rp = strrchr(st, ')');
         if (!rp || rp[2] == 'Z')
-            break;   /* a zombie: dead, waiting to be reaped */
+            break;   /* dead, waiting to be reaped */
         sleep_ms(5);
     }
+    return 0;
 }
 
 /* A worker killed from outside while it waits between tasks never ran
@@ -972,17 +973,17 @@ static void test_idle_worker_killed(void **state)
     assert_int_equal(dusk_task(g, "b", &getpid_f), 0);
     assert_int_equal(dusk_task(g, "c", &dusk_inc, dusk_ref("b")), 0);
     dusk_callbacks cb = {0};
-    cb.posttask = kill_the_worker;
+    cb.gate = kill_the_worker;
     dusk_options o = popts(1, NULL);
     o.callbacks = &cb;
     o.ncallbacks = 1;
-    killed_idle = 0;
+    gate_passes = 0;
     dusk_error err;
     dusk_value *v = NULL;
     if (dusk_get(g, "c", &o, &v, &err))
         fail_msg("%s", err.msg);
     assert_int_equal(dusk_value_kind(v), DUSK_KIND_INT);
-    assert_true(killed_idle >= 1);
+    assert_true(gate_passes >= 2);
     dusk_value_unref(v);
     assert_int_equal(count_children(), before);
     dusk_graph_free(g);
