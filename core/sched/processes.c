@@ -432,7 +432,7 @@ static _Noreturn void child_main(int fd, pid_t parent)
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
     /* (Strictly: when the thread that forked it ends. A restarted worker's
-     * is its driver thread, which ends after its worker's last task.) */
+     * is its driver thread, which ends it first: driver_main.) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(0);   /* the parent died before PDEATHSIG was set */
