@@ -10,7 +10,8 @@
 **   TAG_DROP  rank 0 -> rank w+1   count n, n task ids whose results to drop
 **   TAG_REQ   any -> holder        task id: send me its result
 **   TAG_VAL   holder -> asker      task id, the result's encoding (empty:
-**                                  not held there)
+**                                  not held there; '!' and a message: held,
+**                                  but it cannot be sent)
 **   TAG_END   rank 0 -> every rank the run's status, its message
 **
 ** Rank 0 sends a worker a task only when that worker's previous outcome
@@ -201,8 +202,23 @@ static int answer(const MPI_Status *st, dusk_error *err)
     dusk_free(buf);
     void *val = NULL;
     size_t len = 0;
-    dusk_error ignored;
-    dusk_task_held_encode(t, &val, &len, &ignored);   /* not held: empty */
+    dusk_error why = DUSK_ERROR_INIT;
+    int hrc = dusk_task_held_encode(t, &val, &len, &why);   /* not held: empty */
+    if (hrc == 0 && len > (size_t)INT_MAX - 8) {
+        dusk_error_set(&why, DUSK_EINVAL, "its encoding of %zu bytes is more than one MPI "
+                       "message carries (2 GiB)", len);
+        hrc = DUSK_EINVAL;
+    }
+    if (hrc && hrc != DUSK_ENOKEY) {
+        /* The asker waits for an answer: it gets the reason (an encoding
+         * never begins with '!'), and this rank serves on. */
+        dusk_free(val);
+        char text[sizeof why.msg + 1];
+        int k = snprintf(text, sizeof text, "!%s", why.msg);
+        val = NULL;
+        rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, text, (size_t)k, err);
+        return rc;
+    }
     rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, val, len, err);
     dusk_free(val);
     return rc;
@@ -299,6 +315,13 @@ static int fetch_from(int from, int64_t t, void **out, size_t *len, dusk_error *
     int64_t head = -1;
     if (n >= 8)
         memcpy(&head, buf, 8);
+    if (n > 9 && head == t && buf[8] == '!') {
+        buf[n] = '\0';   /* recv_bytes leaves room for it */
+        rc = dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d holds it but cannot send it: %s",
+                            from, buf + 9);
+        dusk_free(buf);
+        return rc;
+    }
     if (n <= 8 || head != t) {
         dusk_free(buf);
         return dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d does not hold task %lld's "

@@ -42,6 +42,7 @@
 */
 #define _GNU_SOURCE   /* memfd_create */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -78,6 +79,7 @@ typedef struct frame {
 typedef struct child {
     pid_t pid;                   /* -1: none (not started, or reaped) */
     int fd;                      /* this process's end of its socket, or -1 */
+    int respawned;               /* forked by its driver thread (exchange) */
 } child;
 
 typedef struct pool {
@@ -430,7 +432,7 @@ static _Noreturn void child_main(int fd, pid_t parent)
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
     /* (Strictly: when the thread that forked it ends. A restarted worker's
-     * is its driver thread, which ends after its worker's last task.) */
+     * is its driver thread, which ends it first: driver_main.) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(0);   /* the parent died before PDEATHSIG was set */
@@ -489,6 +491,23 @@ static int spawn(pool *pl, int i, dusk_error *err)
         return dusk_error_set(err, DUSK_ESYS, "cannot make a socket for worker process %d: %s",
                               i, strerror(e));
     }
+    /* A program that closed stdin, stdout or stderr gets those numbers
+     * back here: a task's printf (or the program's) would then write into
+     * the socket, in the middle of the messages. Each end moves above 2. */
+    for (int s = 0; s < 2; s++)
+        if (sv[s] <= 2) {
+            int moved = fcntl(sv[s], F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) {
+                int e = errno;
+                close(sv[0]);
+                close(sv[1]);
+                pthread_mutex_unlock(&spawn_mu);
+                return dusk_error_set(err, DUSK_ESYS, "cannot make a socket for worker "
+                                      "process %d: %s", i, strerror(e));
+            }
+            close(sv[s]);
+            sv[s] = moved;
+        }
     fflush(NULL);   /* or the child would write this process's buffered output again */
     pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
@@ -506,19 +525,29 @@ static int spawn(pool *pl, int i, dusk_error *err)
         for (size_t k = 0; k < nparent_fds; k++)
             close(parent_fds[k]);
         close(sv[0]);
+        /* A task here may start a processes run of its own: it needs
+         * spawn_mu (held by this thread at the fork, and never unlocked
+         * in this process), alive_mu (maybe held by another thread of the
+         * parent) and lists that are this process's, not the parent's
+         * (numbers closed above may name its own descriptors later). */
+        pthread_mutex_init(&spawn_mu, NULL);
+        nparent_fds = 0;
+        pthread_mutex_init(&alive_mu, NULL);
+        alive = NULL;   /* the parent's list: this process's memory to lose */
+        nalive = alive_cap = 0;
         dusk__big_after_fork();
         child_main(sv[1], parent);
     }
     parent_fds[nparent_fds++] = sv[0];
     close(sv[1]);
     pthread_mutex_unlock(&spawn_mu);
-    pl->kids[i] = (child){pid, sv[0]};
+    pl->kids[i] = (child){pid, sv[0], 0};
     alive_add(pid);
     return 0;
 }
 
 /* Closes worker i's socket and reaps its child: *status gets its wait
- * status (-1 if there was none). */
+ * status, -1 if there was no child, -2 if it was reaped elsewhere. */
 static void reap(child *k, int *status)
 {
     int st = -1;
@@ -527,8 +556,11 @@ static void reap(child *k, int *status)
         k->fd = -1;
     }
     if (k->pid > 0) {
-        while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR)
+        pid_t got;
+        while ((got = waitpid(k->pid, &st, 0)) < 0 && errno == EINTR)
             ;
+        if (got < 0)
+            st = -2;   /* ECHILD: SIGCHLD ignored, or the program's handler waited */
         alive_remove(k->pid);
         k->pid = -1;
     }
@@ -539,12 +571,16 @@ static void reap(child *k, int *status)
 /* How a child ended, as the run's message says it. */
 static void describe_death(int st, dusk_error *terr)
 {
-    if (st != -1 && WIFSIGNALED(st))
+    if (st >= 0 && WIFSIGNALED(st))
         dusk_error_set(terr, DUSK_ETASK, "died: signal %d (%s)", WTERMSIG(st),
                        strsignal(WTERMSIG(st)));
-    else if (st != -1 && WIFEXITED(st))
+    else if (st >= 0 && WIFEXITED(st))
         dusk_error_set(terr, DUSK_ETASK, "died: its worker process exited with status %d",
                        WEXITSTATUS(st));
+    else if (st == -2)
+        dusk_error_set(terr, DUSK_ETASK, "died: its worker process ended, and how is unknown: "
+                       "this program ignores SIGCHLD or waits for its children itself, which "
+                       "took the exit status");
     else
         dusk_error_set(terr, DUSK_ETASK, "died: its worker process is gone");
 }
@@ -552,14 +588,19 @@ static void describe_death(int st, dusk_error *terr)
 /* --- the scheduling side -------------------------------------------------------- */
 
 /* Task t on worker w's child: sends msg, waits for the outcome; restarts a
- * child that died and sends it again, up to pl->retries times. */
+ * child that died and sends it again, up to pl->retries times. A child
+ * found dead before it had the whole message (killed while it waited
+ * between tasks, say) never ran the task: it is restarted once for the
+ * task without counting as a retry, so that the task is not blamed. */
 static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_value **out,
                     dusk_error *terr)
 {
     pool *pl = r->backend;
     child *k = &pl->kids[w->id];
+    int unsent = 0;   /* the restarts for a child dead before the message */
     for (int attempt = 0;; attempt++) {
         int rc = k->fd < 0 ? DUSK_ESYS : send_value(k->fd, msg, "its arguments", terr);
+        int sent = rc == 0;
         if (rc == 0) {
             frame h;
             char pre[PRE_CAP];
@@ -573,12 +614,22 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
         int st;
         reap(k, &st);
         describe_death(st, terr);
-        if (attempt >= pl->retries)
+        if (!sent && unsent++ == 0) {
+            attempt--;   /* not the task's doing */
+        } else if (attempt >= pl->retries) {
+            if (!sent) {
+                dusk_error e = *terr;
+                dusk_error_set(terr, DUSK_ETASK, "its worker process was dead before the task "
+                               "reached it, and so was the one started again (%s)",
+                               e.msg + 6);   /* after "died: " */
+            }
             return DUSK_ETASK;
+        }
         dusk_error ferr;
         pthread_rwlock_wrlock(&pl->forking);
         int frc = spawn(pl, w->id, &ferr);
         pthread_rwlock_unlock(&pl->forking);
+        k->respawned = frc == 0;
         if (frc)
             return dusk_error_set(terr, DUSK_ETASK, "%s; restarting it failed: %s", terr->msg,
                                   ferr.msg);
@@ -686,6 +737,11 @@ static void *driver_main(void *arg)
     }
     pthread_mutex_unlock(&r->mu);
     dusk__run_flush(r, w);
+    /* A child this thread forked gets SIGKILL when the thread ends
+     * (PR_SET_PDEATHSIG): it is ended here first, through the end of its
+     * input, so that it flushes what its tasks printed. */
+    if (pl->kids[w->id].respawned)
+        reap(&pl->kids[w->id], NULL);
     return NULL;
 }
 
@@ -700,7 +756,7 @@ static int processes_init(dusk__run *r, dusk_error *err)
     if (!pl->threads || !pl->kids)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
     for (int i = 0; i < r->nworkers; i++)
-        pl->kids[i] = (child){-1, -1};
+        pl->kids[i] = (child){-1, -1, 0};
     if (pthread_mutex_init(&r->mu, NULL) != 0)
         return dusk_error_set(err, DUSK_ESYS, "cannot create a mutex");
     pl->mu_init = 1;

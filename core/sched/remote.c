@@ -534,6 +534,10 @@ static void gather(dusk__run *r)
                                     h->holder);
             dusk_free(buf);
             if (rc) {
+                dusk_error why = e;
+                char repr[256];
+                dusk_error_set(&e, rc, "the result of task %s could not be brought back: %s",
+                               dusk__task_repr(r->g, t, repr, sizeof repr), why.msg);
                 dusk__run_refused(r, rc, &e);
                 break;
             }
@@ -654,13 +658,27 @@ static void remote_fini(dusk__run *r)
 }
 /* --- the serving side ----------------------------------------------------------- */
 
+/* Set while this process serves a run. A task it runs that starts a run
+ * of the same kind would serve again inside the first: it would wait for
+ * the scheduler's next message while the scheduler waits for the task's
+ * outcome, and the end of the inner run would clear the outer one's
+ * results (one run at a time per process). */
+static int serving;
+
 static int remote_serve(const dusk__backend *be, int *served, dusk_error *err)
 {
     const dusk_transport *tp = transport_of(be);
     *served = !tp->schedules(tp->ud);
     if (!*served)
         return 0;
-    return tp->serve(tp->ud, err);
+    if (__atomic_exchange_n(&serving, 1, __ATOMIC_ACQ_REL))
+        return dusk_error_set(err, DUSK_EINVAL, "%s: a task cannot start a run on the "
+                              "scheduler that runs it (this process serves that run "
+                              "already); inside a task use DUSK_SCHED_SYNC, THREADS or "
+                              "PROCESSES", tp->name);
+    int rc = tp->serve(tp->ud, err);
+    __atomic_store_n(&serving, 0, __ATOMIC_RELEASE);
+    return rc;
 }
 
 /* The results this process holds for the scheduler's run, by task id: an

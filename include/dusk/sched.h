@@ -35,7 +35,9 @@
 ** itself may still be asked for: it never leaves this process). A task
 ** whose worker dies (a signal, abort, exit) ends the run with DUSK_ETASK,
 ** "task 'k' (f) died: signal 11 (Segmentation fault)", unless retries
-** allows a fresh worker to run it again; the other workers finish their
+** allows a fresh worker to run it again (a worker found dead before the
+** task reached it, killed while idle, is restarted once for that task
+** without counting as a retry); the other workers finish their
 ** task and stop, and no worker process outlives the run (nor this
 ** process: they get SIGKILL if it dies). A task's side effects on this
 ** process's memory (its ud, globals) stay in its worker: functions talk

@@ -762,11 +762,242 @@ static void test_big_result_shared(void **state)
     dusk_graph_free(g);
 }
 
+/* --- a demanding user's program: nested runs, closed stdio, SIGCHLD ----------- */
+
+/* nested(n): n + 2, computed by a processes run of its own, which this
+ * task (in a worker process) starts. A worker that hangs is ended by the
+ * alarm, so that the test fails instead of waiting forever. */
+static int nested_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                     void *ud)
+{
+    (void)nargs, (void)ud;
+    alarm(30);
+    dusk_graph *g = dusk_graph_new();
+    if (!g)
+        return DUSK_ENOMEM;
+    dusk_task(g, "x", &dusk_inc, dusk_lit_int(dusk_value_int(args[0])));
+    dusk_task(g, "y", &dusk_inc, dusk_ref("x"));
+    dusk_options o = popts(2, NULL);
+    int rc = dusk_get(g, "y", &o, out, err);
+    dusk_graph_free(g);
+    alarm(0);
+    return rc;
+}
+static const dusk_func nested = {"nested", nested_fn, NULL};
+
+/* A task may start a processes run itself (its worker forks workers of
+ * its own): the worker's copy of this process's fork lock was held by the
+ * thread that forked it, and its list of sockets to close was this
+ * process's. */
+static void test_task_starts_processes_run(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_THREAD__)
+    skip();   /* the nested run's driver threads start in a forked worker, which TSan
+                 does not support (a fork of a process with threads) */
+#endif
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "n1", &nested, dusk_lit_int(5)), 0);
+    assert_int_equal(dusk_task(g, "n2", &nested, dusk_lit_int(10)), 0);
+    assert_int_equal(dusk_task(g, "s", &dusk_add, dusk_ref("n1"), dusk_ref("n2")), 0);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    for (int i = 0; i < 3; i++) {
+        if (dusk_get(g, "s", &o, &v, &err))
+            fail_msg("%s", err.msg);
+        assert_int_value(v, 19);
+        dusk_value_unref(v);
+    }
+    assert_int_equal(count_children(), before);
+    dusk_graph_free(g);
+}
+
+/* noisy(): writes a line to descriptor 1, unbuffered, and returns 5. */
+static int noisy_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)args, (void)nargs, (void)err, (void)ud;
+    static const char line[] = "a task's output on stdout\n";
+    ssize_t n = write(1, line, sizeof line - 1);
+    (void)n;   /* stdout may be closed: then nothing is written */
+    *out = dusk_int(5);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func noisy = {"noisy", noisy_fn, NULL};
+
+/* A program that closed stdin and stdout (a daemon): the sockets must not
+ * take descriptors 0 and 1, or what a task writes to stdout arrives in
+ * the middle of the messages. */
+static void test_closed_stdin_stdout(void **state)
+{
+    (void)state;
+    fflush(stdout);
+    int in = dup(0), outfd = dup(1);
+    assert_true(in > 2 && outfd > 2);
+    close(0);
+    close(1);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "a", &noisy);
+    dusk_task(g, "b", &dusk_inc, dusk_ref("a"));
+    dusk_task(g, "c", &noisy);
+    dusk_task(g, "d", &dusk_add, dusk_ref("b"), dusk_ref("c"));
+    dusk_options o = popts(1, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "d", &o, &v, &err);
+    dup2(in, 0);
+    dup2(outfd, 1);
+    close(in);
+    close(outfd);
+    if (rc)
+        fail_msg("%s", err.msg);
+    assert_int_value(v, 11);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+/* flaky_say(marker): segfaults the first time, then writes a line to
+ * say_to (buffered, not flushed) and returns 1. */
+static int flaky_say_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                        dusk_error *err, void *ud)
+{
+    (void)nargs, (void)err, (void)ud;
+    int fd = open(dusk_value_str(args[0]), O_CREAT | O_EXCL | O_WRONLY, 0600);
+    if (fd >= 0) {
+        close(fd);
+        raise(SIGSEGV);
+    }
+    fprintf(say_to, "said again in %d\n", (int)getpid());
+    *out = dusk_int(1);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func flaky_say = {"flaky_say", flaky_say_fn, NULL};
+
+/* A worker restarted by retries is forked by its driver thread, and dies
+ * with it (PR_SET_PDEATHSIG): what its tasks wrote to a buffered stream
+ * must still reach the stream. */
+static void test_restarted_worker_output_flushed(void **state)
+{
+    (void)state;
+    const char *marker = scratch("flaky-say-marker"), *path = scratch("said-again.txt");
+    unlink(marker);
+    say_to = fopen(path, "w");
+    assert_non_null(say_to);
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "f", &flaky_say, dusk_lit_str(marker));
+    dusk_options o = popts(1, NULL);
+    o.retries = 1;
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get(g, "f", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_value(v, 1);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    assert_int_equal(count_children(), before);
+    fclose(say_to);   /* this process wrote nothing: its buffer is empty */
+    FILE *f = fopen(path, "r");
+    char line[64] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_contains(line, "said again in ");
+}
+
+/* A program that ignores SIGCHLD (or reaps its children in a handler)
+ * leaves no wait status to read: the message says why, not only that the
+ * worker is gone. */
+static void test_sigchld_ignored(void **state)
+{
+    (void)state;
+    struct sigaction ign = {0}, old;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGCHLD, &ign, &old);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "x", &crash_segv);
+    dusk_options o = popts(2, NULL);
+    dusk_error err;
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "x", &o, &v, &err);
+    dusk_error first = err;
+    dusk_graph_free(g);
+    /* and a run that does not crash still works */
+    g = lecture_dsk();
+    int rc2 = dusk_get(g, "z", &o, &v, &err);
+    sigaction(SIGCHLD, &old, NULL);
+    assert_int_equal(rc, DUSK_ETASK);
+    print_message("%s\n", first.msg);
+    assert_contains(first.msg, "task 'x' (crash_segv) died: its worker process ended, and how "
+                               "is unknown: this program ignores SIGCHLD");
+    assert_int_equal(rc2, 0);
+    assert_int_value(v, 13);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
+/* gate: at its second pass (after the first task ended, before the next
+ * is taken) kills (SIGKILL) the run's one worker process and waits until
+ * it is dead (a zombie). */
+static int gate_passes;
+static int kill_the_worker(void *ud, int worker, dusk_error *err)
+{
+    (void)ud, (void)worker, (void)err;
+    int pid;
+    if (++gate_passes != 2 || dusk_sched_worker_pids(&pid, 1) != 1)
+        return 0;
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 200; i++) {
+        char path[64], st[256] = "";
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(st, 1, sizeof st - 1, f) : 0;
+        if (f)
+            fclose(f);
+        st[n] = '\0';
+        const char *rp = strrchr(st, ')');
+        if (!rp || rp[2] == 'Z')
+            break;   /* dead, waiting to be reaped */
+        sleep_ms(5);
+    }
+    return 0;
+}
+
+/* A worker killed from outside while it waits between tasks never ran
+ * the next task sent to it: that task is not blamed ("task 'c' (inc)
+ * died: signal 9"), the worker is restarted and the run goes on, with
+ * retries 0. */
+static void test_idle_worker_killed(void **state)
+{
+    (void)state;
+    int before = count_children();
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "b", &getpid_f), 0);
+    assert_int_equal(dusk_task(g, "c", &dusk_inc, dusk_ref("b")), 0);
+    dusk_callbacks cb = {0};
+    cb.gate = kill_the_worker;
+    dusk_options o = popts(1, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    gate_passes = 0;
+    dusk_error err;
+    dusk_value *v = NULL;
+    if (dusk_get(g, "c", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_value_kind(v), DUSK_KIND_INT);
+    assert_true(gate_passes >= 2);
+    dusk_value_unref(v);
+    assert_int_equal(count_children(), before);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
                              &flaky, &tally_abort, &iota, &asum, &make_opaque, &hog, &nap,
-                             &say};
+                             &say, &nested, &noisy, &flaky_say};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -788,6 +1019,11 @@ int main(void)
         cmocka_unit_test(test_concurrent_runs_end_apart),
         cmocka_unit_test(test_task_output_flushed),
         cmocka_unit_test(test_big_result_shared),
+        cmocka_unit_test(test_task_starts_processes_run),
+        cmocka_unit_test(test_closed_stdin_stdout),
+        cmocka_unit_test(test_restarted_worker_output_flushed),
+        cmocka_unit_test(test_sigchld_ignored),
+        cmocka_unit_test(test_idle_worker_killed),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -333,6 +333,98 @@ static void case_cannot_travel(void)
     dusk_graph_free(g);
 }
 
+/* starts_mpi(n): n + 2 by a DUSK_SCHED_MPI run of its own, started from
+ * inside the task (on a worker rank, inside the run that runs it). */
+static int starts_mpi_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                         dusk_error *err, void *ud)
+{
+    (void)nargs, (void)ud;
+    dusk_graph *g = dusk_graph_new();
+    if (!g)
+        return DUSK_ENOMEM;
+    dusk_task(g, "x", &dusk_inc, dusk_lit_int(dusk_value_int(args[0])));
+    dusk_task(g, "y", &dusk_inc, dusk_ref("x"));
+    dusk_options o = mpi_opts();
+    int rc = dusk_get(g, "y", &o, out, err);
+    dusk_graph_free(g);
+    return rc;
+}
+static const dusk_func starts_mpi = {"starts_mpi", starts_mpi_fn, NULL};
+
+/* A task that starts an MPI run: refused with a message (it would serve
+ * inside the run that runs it, and both would wait forever); the job
+ * goes on with the next run. */
+static void case_nested(void)
+{
+    dusk_func_register(&starts_mpi);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "n", &starts_mpi, dusk_lit_int(3));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "n", &o, &v, &e);
+    printf("rank %d nested rc=%d msg=%s\n", dusk_mpi_rank(), rc, rc ? e.msg : "");
+    dusk_value_unref(v);
+    v = NULL;
+    dusk_graph_free(g);
+    g = lecture_dsk();
+    rc = dusk_get(g, "z", &o, &v, &e);
+    if (dusk_mpi_rank() == 0)
+        check(rc == 0 && v && dusk_value_int(v) == 13, "nested", "then z: rc %d %s", rc,
+              rc ? e.msg : "");
+    else
+        report_rank(rc, v, &e);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok nested\n");
+}
+
+/* huge(): a float64 array of (16385, 16384), one row of 16384 zeros viewed
+ * with stride 0 along the first axis: 128 KiB in memory, 2 GiB and more
+ * encoded (each row copied at once). */
+static int huge_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                   void *ud)
+{
+    (void)args, (void)nargs, (void)err, (void)ud;
+    int64_t row = 16384, shape[2] = {16385, 16384}, strides[2] = {0, 8};
+    dusk_value *p = dusk_ndarray_new(DUSK_DT_F8, 1, &row);
+    *out = p ? dusk_ndarray_view(p, 2, shape, strides, 0) : NULL;
+    dusk_value_unref(p);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func huge = {"huge", huge_fn, NULL};
+
+/* A result kept by its rank whose encoding is more than one MPI message
+ * carries: asked for, it fails the run with the reason on every rank
+ * (the holder answered nothing and left, and rank 0 waited forever), and
+ * the job goes on with the next run. */
+static void case_too_big(void)
+{
+    dusk_func_register(&huge);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "h", &huge);
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "h", &o, &v, &e);
+    printf("rank %d huge rc=%d msg=%s\n", dusk_mpi_rank(), rc, rc ? e.msg : "");
+    dusk_value_unref(v);
+    v = NULL;
+    dusk_graph_free(g);
+    g = lecture_dsk();
+    rc = dusk_get(g, "z", &o, &v, &e);
+    if (dusk_mpi_rank() == 0)
+        check(rc == 0 && v && dusk_value_int(v) == 13, "toobig", "then z: rc %d %s", rc,
+              rc ? e.msg : "");
+    else
+        report_rank(rc, v, &e);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    if (dusk_mpi_rank() == 0 && !failures)
+        printf("ok toobig\n");
+}
+
 static int die_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
                   void *ud)
 {
@@ -1068,6 +1160,10 @@ static int rank_main(const char *cs)
         case_copies();
     else if (strcmp(cs, "copies_alias") == 0)
         case_copies_alias();
+    else if (strcmp(cs, "nested") == 0)
+        case_nested();
+    else if (strcmp(cs, "toobig") == 0)
+        case_too_big();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -1243,6 +1339,51 @@ static void test_dead_rank_ends_the_job(void **state)
     assert_contains(out, "rank 1");
     assert_contains(out, "signal 9");
     assert_false(contains(out, "survived rc=0"));
+}
+
+/* A task that starts an MPI run (with 2 and 3 ranks): every rank hears
+ * the refusal, naming the task, instead of the job hanging. */
+static void test_task_starts_mpi_run(void **state)
+{
+    (void)state;
+    for (int np = 2; np <= 3; np++) {
+        int status;
+        char *out = mpirun(np, "nested", 60, &status);
+        assert_int_equal(exit_code(status), 0);
+        assert_contains(out, "ok nested");
+        for (int k = 0; k < np; k++) {
+            char want[256];
+            snprintf(want, sizeof want, "rank %d nested rc=%d msg=task 'n' (starts_mpi) "
+                     "failed: mpi: a task cannot start a run on the scheduler that runs it",
+                     k, DUSK_EINVAL);
+            assert_contains(out, want);
+        }
+        for (int k = 1; k < np; k++) {
+            char want[64];
+            snprintf(want, sizeof want, "rank %d rc=0", k);
+            assert_contains(out, want);
+        }
+    }
+}
+
+/* A result too large for one MPI message, asked for: every rank hears
+ * why, naming the task, instead of rank 0 waiting forever. */
+static void test_result_too_big_for_mpi(void **state)
+{
+    (void)state;
+    int status;
+    char *out = mpirun(2, "toobig", 180, &status);
+    assert_int_equal(exit_code(status), 0);
+    assert_contains(out, "ok toobig");
+    for (int k = 0; k < 2; k++) {
+        char want[256];
+        snprintf(want, sizeof want, "rank %d huge rc=%d msg=the result of task 'h' could not "
+                 "be brought back: mpi: rank 1 holds it but cannot send it: its encoding of "
+                 "2147614736 bytes is more than one MPI message carries (2 GiB)", k,
+                 DUSK_EINVAL);
+        assert_contains(out, want);
+    }
+    assert_contains(out, "rank 1 rc=0");
 }
 
 static void test_locality(void **state)
@@ -1650,6 +1791,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_copies_through_alias, free_out),
         cmocka_unit_test_teardown(test_fetch_from_dead_rank, free_out),
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
+        cmocka_unit_test_teardown(test_task_starts_mpi_run, free_out),
+        cmocka_unit_test_teardown(test_result_too_big_for_mpi, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
