@@ -1048,7 +1048,9 @@ static int dtype_of(const char *s, dusk_dtype *dt)
  * on an array, plus those of METHODS). */
 enum {
     F_ONES, F_ZEROS, F_EMPTY, F_FULL, F_ARANGE, F_LINSPACE, F_NORMAL, F_UNIFORM, F_RANDOM,
-    F_EXP, F_LOG, F_SQRT, F_SIN, F_COS, F_ABS, F_NEGATIVE,
+    F_EXP, F_LOG, F_SQRT, F_SIN, F_COS, F_ABS, F_NEGATIVE, F_FLOOR, F_CEIL, F_TRUNC, F_RINT,
+    F_ISNAN, F_ISINF, F_ISFINITE, F_SQUARE, F_SIGN, F_TAN, F_ARCSIN, F_ARCCOS, F_ARCTAN, F_SINH,
+    F_COSH, F_TANH, F_LOG10, F_LOG2, F_LOG1P, F_EXPM1,
     F_ADD, F_SUBTRACT, F_MULTIPLY, F_DIVIDE, F_POWER, F_LESS, F_LESS_EQUAL, F_GREATER,
     F_GREATER_EQUAL, F_EQUAL, F_NOT_EQUAL, F_FLOOR_DIVIDE, F_REMAINDER, F_BITWISE_AND,
     F_BITWISE_OR, F_BITWISE_XOR, F_MAXIMUM, F_MINIMUM, F_INVERT,
@@ -1060,7 +1062,9 @@ enum {
 static const char *const FUNCS[F_COUNT] = {
     "ones", "zeros", "empty", "full", "arange", "linspace", "random.normal",
     "random.uniform", "random.random",
-    "exp", "log", "sqrt", "sin", "cos", "abs", "negative",
+    "exp", "log", "sqrt", "sin", "cos", "abs", "negative", "floor", "ceil", "trunc", "rint",
+    "isnan", "isinf", "isfinite", "square", "sign", "tan", "arcsin", "arccos", "arctan", "sinh",
+    "cosh", "tanh", "log10", "log2", "log1p", "expm1",
     "add", "subtract", "multiply", "divide", "power", "less", "less_equal", "greater",
     "greater_equal", "equal", "not_equal", "floor_divide", "remainder", "bitwise_and",
     "bitwise_or", "bitwise_xor", "maximum", "minimum", "invert",
@@ -1077,6 +1081,10 @@ static const char *const PARAMS[F_COUNT] = {
     [F_NORMAL] = "|loc scale size chunks seed", [F_UNIFORM] = "|low high size chunks seed",
     [F_RANDOM] = "|size chunks seed",
     [F_EXP] = "x|", [F_LOG] = "x|", [F_SQRT] = "x|", [F_SIN] = "x|", [F_COS] = "x|",
+    [F_FLOOR] = "x|", [F_CEIL] = "x|", [F_TRUNC] = "x|", [F_RINT] = "x|", [F_ISNAN] = "x|",
+    [F_ISINF] = "x|", [F_ISFINITE] = "x|", [F_SQUARE] = "x|", [F_SIGN] = "x|", [F_TAN] = "x|",
+    [F_ARCSIN] = "x|", [F_ARCCOS] = "x|", [F_ARCTAN] = "x|", [F_SINH] = "x|", [F_COSH] = "x|",
+    [F_TANH] = "x|", [F_LOG10] = "x|", [F_LOG2] = "x|", [F_LOG1P] = "x|", [F_EXPM1] = "x|",
     [F_ABS] = "x|", [F_NEGATIVE] = "x|",
     [F_ADD] = "x1 x2|", [F_SUBTRACT] = "x1 x2|", [F_MULTIPLY] = "x1 x2|",
     [F_DIVIDE] = "x1 x2|", [F_POWER] = "x1 x2|", [F_LESS] = "x1 x2|",
@@ -1099,6 +1107,7 @@ static const char *const PARAMS[F_COUNT] = {
 static const struct { const char *alias; int f; } ALIASES[] = {
     {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.standard_normal", F_NORMAL},
     {"true_divide", F_DIVIDE}, {"mod", F_REMAINDER}, {"bitwise_not", F_INVERT},
+    {"fix", F_TRUNC},
 };
 
 static const char *const PREFIXES[] = {"np.", "numpy.", "da.", "dask.array."};
@@ -1621,12 +1630,20 @@ static int apply_unop(evaluator *ev, const expr *at, dusk_unop op, const val *a,
             if (!a->is_int)
                 return fail(ev, 2, at->col, "~ takes integers and bools, not %s", kind_name(a));
             *out = num_val(-x - 1, 1);
-        } else if (op == DUSK_UNOP_NEG)
+        } else if (op == DUSK_UNOP_NEG) {
             *out = num_val(-x, a->is_int);
-        else if (op == DUSK_UNOP_ABS)
+        } else if (op == DUSK_UNOP_ABS) {
             *out = num_val(fabs(x), a->is_int);
-        else
+        } else if (op < (int)(sizeof fn / sizeof *fn)) {
             *out = num_val(fn[op](x), 0);
+        } else {
+            /* the others (floor, isnan, ...) of a number: of it as a 0-d
+             * array, NumPy's dtype rules and all */
+            val t = *a;
+            if (to_array(ev, at, &t) < 0)
+                return -1;
+            return check(ev, at->col, dusk_array_unop(op, t.a), out);
+        }
         return 0;
     }
     if (a->kind != V_ARRAY)
@@ -1784,6 +1801,14 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
     }
     case F_INVERT:
         return apply_unop(ev, call, DUSK_UNOP_INVERT, &b.v[0], out);
+    case F_FLOOR: case F_CEIL: case F_TRUNC: case F_RINT: case F_ISNAN: case F_ISINF:
+    case F_ISFINITE: case F_SQUARE: case F_SIGN: case F_TAN: case F_ARCSIN: case F_ARCCOS:
+    case F_ARCTAN: case F_SINH: case F_COSH: case F_TANH: case F_LOG10: case F_LOG2:
+    case F_LOG1P: case F_EXPM1:
+        /* in the order of dusk_unop from DUSK_UNOP_FLOOR */
+        _Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
+                       "the functions floor..expm1 follow dusk_unop's order");
+        return apply_unop(ev, call, (dusk_unop)(DUSK_UNOP_FLOOR + (f - F_FLOOR)), &b.v[0], out);
     case F_EXP: case F_LOG: case F_SQRT: case F_SIN: case F_COS: case F_ABS: case F_NEGATIVE: {
         static const dusk_unop U[] = {DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT, DUSK_UNOP_SIN,
                                       DUSK_UNOP_COS, DUSK_UNOP_ABS, DUSK_UNOP_NEG};

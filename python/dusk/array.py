@@ -32,7 +32,9 @@ __all__ = [
     "Array", "ones", "zeros", "empty", "full", "arange", "linspace", "from_array", "from_hdf5",
     "asarray", "random", "exp", "log", "sqrt", "sin", "cos", "absolute", "abs", "negative",
     "invert", "bitwise_not", "floor_divide", "remainder", "mod", "bitwise_and", "bitwise_or",
-    "bitwise_xor", "maximum", "minimum",
+    "bitwise_xor", "maximum", "minimum", "fix", "floor", "ceil", "trunc", "rint", "isnan",
+    "isinf", "isfinite", "square", "sign", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
+    "tanh", "log10", "log2", "log1p", "expm1",
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
     "to_hdf5", "compute",
@@ -43,9 +45,17 @@ _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
            "floordiv": 11, "mod": 12, "and_": 13, "or_": 14, "xor": 15,
            "maximum": 16, "minimum": 17}
 _UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6,
-          "real": 7, "imag": 8, "conj": 9, "invert": 10}
+          "real": 7, "imag": 8, "conj": 9, "invert": 10, "floor": 11, "ceil": 12, "trunc": 13,
+          "rint": 14, "isnan": 15, "isinf": 16, "isfinite": 17, "square": 18, "sign": 19,
+          "tan": 20, "arcsin": 21, "arccos": 22, "arctan": 23, "sinh": 24, "cosh": 25,
+          "tanh": 26, "log10": 27, "log2": 28, "log1p": 29, "expm1": 30}
+# NumPy's ufuncs of one array that dusk has under their own names
+_MORE_UNARY = ("floor", "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "square", "sign",
+               "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "log10", "log2",
+               "log1p", "expm1")
 # The operations NumPy has no loop of for some dtypes: asked of NumPy first
-_UFUNC_OF = {"and_", "or_", "xor", "floordiv", "mod", "invert"}
+_UFUNC_OF = {"and_", "or_", "xor", "floordiv", "mod", "invert", "floor", "ceil", "trunc",
+             "sign"}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 
@@ -152,7 +162,8 @@ def _no_out(out):
 
 # NumPy's ufuncs that dusk arrays have, by the name of dusk's operation.
 _UFUNC_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
-                "absolute": "abs", "negative": "neg", "invert": "invert"}
+                "absolute": "abs", "negative": "neg", "invert": "invert",
+                **{name: name for name in _MORE_UNARY}}
 _UFUNC_BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
                  "divide": "truediv", "power": "pow", "less": "lt", "less_equal": "le",
                  "greater": "gt", "greater_equal": "ge", "equal": "eq", "not_equal": "ne",
@@ -355,13 +366,14 @@ class Array(_dusk.Array):
         elif isinstance(other, (np.ndarray, list, tuple)):
             other = np.ones(1, np.asarray(other).dtype)
         with np.errstate(all="ignore"):
-            if name == "invert":
-                np.invert(one)
+            if name in _UNOPS:
+                getattr(np, name)(one)
             else:
                 _NUMPY_ARITH[name](one, other)
 
     def _unary(self, name):
-        self._refuse(name)
+        if name in _UFUNC_OF:
+            self._refuse(name)
         return _apply("_unop", self, _UNOPS[name])
 
     def _op(self, other, name, reflected=False):
@@ -891,6 +903,20 @@ def minimum(x1, x2): return _binary("minimum", x1, x2)
 
 mod = remainder
 bitwise_not = invert
+
+
+def _unary_function(name):
+    def f(x):
+        return _as_array(x)._unary(name)
+    f.__name__ = name
+    f.__doc__ = "numpy.%s of a dusk array, lazily (as dask.array.%s)" % (name, name)
+    return f
+
+
+for _name in _MORE_UNARY:
+    globals()[_name] = _unary_function(_name)
+fix = globals()["trunc"]
+del _name
 
 
 abs = absolute

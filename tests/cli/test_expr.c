@@ -832,10 +832,15 @@ static const char *const NUMPY_EXPRS[] = {
     /* a float written as one makes integers float64; a bool stays bool */
     "(x * 10).astype(\"i8\") // 2.0 + (x * 10).astype(\"i2\") * 0.5 - (0 // -1) * 1.0",
     "np.maximum(x > 0, True) ^ ((x < 0) + False)",
+    "np.floor(x * 3) + np.ceil(x) - np.trunc(-x) + np.rint(x * 2.5) + np.square(x) * np.sign(x)",
+    "np.isnan(np.log(x)).sum(axis=0) + np.isfinite(1 / x).sum(axis=0) - np.isinf(x).sum(axis=0)",
+    "np.tan(x) + np.arctan(x) + np.sinh(x) - np.tanh(x) + np.log1p(abs(x)) + np.expm1(x) + np.log10(abs(x) + 1) + np.log2(abs(x) + 2) + np.cosh(x)",
+    "np.floor(2.5) + x",
 };
 
 static const char NUMPY_SCRIPT[] =
     "import sys, numpy as np, h5py\n"
+    "np.seterr(all='ignore')\n"
     "x = h5py.File(sys.argv[1], 'r')['x'][...]\n"
     "bad = 0\n"
     "for i, e in enumerate(sys.argv[3:]):\n"

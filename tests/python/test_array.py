@@ -966,3 +966,46 @@ def test_floor_division_remainder_bitwise_and_extrema_as_numpy():
     assert (x // 2).name.startswith("floordiv-") and ((x > 0) | (x < -3)).name.startswith("or_-")
     with pytest.raises(TypeError):
         da.from_array(np.ones(3, complex), chunks=2) // 2
+
+
+def test_more_ufuncs_of_one_array_as_numpy():
+    # floor ceil trunc fix rint isnan isinf isfinite square sign tan arcsin
+    # arccos arctan sinh cosh tanh log10 log2 log1p expm1: lazily, through
+    # da.NAME and np.NAME alike, NumPy's dtype for every dtype, its numbers
+    # (a few ulps where libm and NumPy's loops may round apart), and its
+    # TypeError where it has no loop (floor of complex, sign of bool)
+    import warnings
+    v = [-2.5, -0.5, 0.5, 1.5, 2.5, -0.0, 0.25, 3.0, np.nan, np.inf, -np.inf, 0.0]
+    iv = [-3, -1, 0, 1, 2, 3, 100, -100, 7, 0, 1, 2]
+    cv = [complex(a, b) for a, b in zip(v, [0.5, -1, 0, 2.5, -0.5, 0, 1, -3, 0, 0, 1, np.nan])]
+    exact = {"floor", "ceil", "trunc", "fix", "rint", "isnan", "isinf", "isfinite", "square",
+             "sign"}
+    names = sorted(exact) + ["tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                             "log10", "log2", "log1p", "expm1"]
+    checked = refused = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in ["f8", "f4", "f2", "c16", "c8", "i8", "i2", "u8", "u1", "b1"]:
+            k = np.dtype(t).kind
+            x = np.array(cv if k == "c" else v if k == "f" else iv).astype(t)
+            dx = da.from_array(x, chunks=5)
+            for name in names:
+                try:
+                    want = getattr(np, name)(x)
+                except TypeError:
+                    with pytest.raises(TypeError):
+                        getattr(da, name)(dx)
+                    refused += 1
+                    continue
+                ways = [getattr(da, name)(dx)] + ([] if name == "fix" else [getattr(np, name)(dx)])
+                for got in ways:
+                    assert isinstance(got, da.Array) and got.name.startswith(
+                        {"fix": "trunc"}.get(name, name) + "-")
+                    got = got.compute()
+                    assert got.dtype == want.dtype, (name, t)
+                    eps = np.finfo(want.real.dtype).eps if want.dtype.kind in "fc" else 0
+                    np.testing.assert_allclose(got, want, rtol=0 if name in exact else 4 * eps,
+                                               atol=0, equal_nan=True, err_msg="%s(%s)" % (name, t))
+                    checked += 1
+    assert checked > 300 and refused == 9
+    assert bool(da.isnan(da.from_array(np.array([1.0, np.nan]), chunks=1)).any())
