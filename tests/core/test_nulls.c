@@ -794,6 +794,8 @@ static void test_array_building(void **state)
     ARRAY_OK(dusk_full, 2, ctx, sh, NULL, DUSK_DT_F8, 1.0);
     ARRAY_EINVAL(dusk_arange, 0, NULL, 0, 10, 1, NULL);
     ARRAY_OK(dusk_arange, 4, ctx, 0, 10, 1, NULL);
+    ARRAY_EINVAL(dusk_arange_f8, 0, NULL, 0, 10, 1, NULL);
+    ARRAY_OK(dusk_arange_f8, 4, ctx, 0, 10, 1, NULL);
     ARRAY_EINVAL(dusk_linspace, 0, NULL, 0, 1, 5, NULL);
     ARRAY_OK(dusk_linspace, 4, ctx, 0, 1, 5, NULL);
     ARRAY_EINVAL(dusk_random_normal, 0, NULL, 1, 0, 1, sh, NULL);
