@@ -832,7 +832,10 @@ static double complex cunary(dusk_unop op, double complex x)
     case DUSK_UNOP_IMAG: return cimag(x);
     case DUSK_UNOP_CONJ: return conj(x);
     case DUSK_UNOP_RINT: return CMPLX(rint(creal(x)), rint(cimag(x)));
-    case DUSK_UNOP_SQUARE: return x * x;
+    case DUSK_UNOP_SQUARE: {   /* the plain formula, as NumPy's (C's recovers infinities) */
+        double re = creal(x), im = cimag(x);
+        return CMPLX(re * re - im * im, re * im + im * re);
+    }
     case DUSK_UNOP_SIGN: {
         /* NumPy 1.x: the real part's sign, else the imaginary part's; nan
          * if either is */
@@ -851,7 +854,10 @@ static double complex cunary(dusk_unop op, double complex x)
     case DUSK_UNOP_TANH: return ctanh(x);
     case DUSK_UNOP_LOG10: return clog(x) / 2.30258509299404568402;   /* ln 10 */
     case DUSK_UNOP_LOG2: return clog(x) / 0.69314718055994530942;   /* ln 2 */
-    case DUSK_UNOP_LOG1P: return clog(1 + x);
+    case DUSK_UNOP_LOG1P: {   /* NumPy 1.x's formula, for its numbers */
+        double re = creal(x), im = cimag(x);
+        return CMPLX(log(hypot(re + 1, im)), atan2(im, re + 1));
+    }
     case DUSK_UNOP_EXPM1: {   /* NumPy's formula: exact near 0, its nans */
         double re = creal(x), im = cimag(x), h = sin(im / 2);
         return CMPLX(expm1(re) * cos(im) - 2 * h * h, exp(re) * sin(im));

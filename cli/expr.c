@@ -898,6 +898,8 @@ typedef enum { V_ARRAY, V_NUM, V_STR, V_NONE, V_SEQ } vkind;
 typedef struct val {
     vkind kind;
     int is_int;           /* V_NUM: a Python int (or a bool, when is_bool) */
+    int big_int;          /* V_NUM: a Python int past int64 (is_int 0: dusk takes it as
+                             a whole double; not a float as written) */
     int is_bool;
     int is_list;          /* V_SEQ: [..] rather than (..) */
     double num;
@@ -1562,8 +1564,10 @@ static val num_binop(dusk_binop op, const val *a, const val *b)
     case DUSK_BINOP_EQ: r = num_val(x == y, 1); r.is_bool = 1; break;
     default: r = num_val(x != y, 1); r.is_bool = 1; break;
     }
-    if (r.is_int && !r.is_bool && !(fabs(r.num) < 9.2e18))
-        r.is_int = 0;   /* past int64: dusk would not take it as an integer */
+    if (r.is_int && !r.is_bool && !(fabs(r.num) < 9.2e18)) {
+        r.is_int = 0;
+        r.big_int = 1;
+    }   /* past int64: dusk would not take it as an integer */
     return r;
 }
 
@@ -1603,7 +1607,7 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
         return check(ev, at->opcol, a->kind == V_NUM ? dusk_array_binop(op, t.a, b->a)
                                                      : dusk_array_binop(op, a->a, t.a), out);
     }
-    if (!compares && num->kind == V_NUM && !num->is_int && !num->is_bool &&
+    if (!compares && num->kind == V_NUM && !num->is_int && !num->big_int && !num->is_bool &&
         arr->kind == V_ARRAY && !inexact(dusk_array_dtype(arr->a))) {
         /* an integer array with a float written as one (x // 2.0, x * 2.0)
          * is float64 in NumPy: the C API would read 2.0 as the int 2 */
@@ -1636,13 +1640,33 @@ static int apply_unop(evaluator *ev, const expr *at, dusk_unop op, const val *a,
             *out = num_val(fabs(x), a->is_int);
         } else if (op < (int)(sizeof fn / sizeof *fn)) {
             *out = num_val(fn[op](x), 0);
+        } else if (op == DUSK_UNOP_ISNAN || op == DUSK_UNOP_ISINF || op == DUSK_UNOP_ISFINITE) {
+            /* the others of a number give a number, as NumPy's scalars
+             * do, so that it stays a scalar operand (value-based casting:
+             * f4 array + floor(2.5) is f4) */
+            *out = num_val(op == DUSK_UNOP_ISNAN ? isnan(x) : op == DUSK_UNOP_ISINF ? isinf(x)
+                                                                                : isfinite(x), 1);
+            out->is_bool = 1;
+        } else if (op == DUSK_UNOP_SQUARE || op == DUSK_UNOP_SIGN) {
+            if (op == DUSK_UNOP_SIGN && a->is_bool)
+                return fail(ev, 2, at->col, "sign takes numbers, not a bool (nor in NumPy)");
+            double r = op == DUSK_UNOP_SQUARE ? x * x : x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x;
+            *out = num_val(r, a->is_int && !a->is_bool && fabs(r) < 9.2e18);
         } else {
-            /* the others (floor, isnan, ...) of a number: of it as a 0-d
-             * array, NumPy's dtype rules and all */
-            val t = *a;
-            if (to_array(ev, at, &t) < 0)
-                return -1;
-            return check(ev, at->col, dusk_array_unop(op, t.a), out);
+            static double (*const more[])(double) = {
+                [DUSK_UNOP_FLOOR - DUSK_UNOP_FLOOR] = floor, [DUSK_UNOP_CEIL - DUSK_UNOP_FLOOR] = ceil,
+                [DUSK_UNOP_TRUNC - DUSK_UNOP_FLOOR] = trunc, [DUSK_UNOP_RINT - DUSK_UNOP_FLOOR] = rint,
+                [DUSK_UNOP_TAN - DUSK_UNOP_FLOOR] = tan, [DUSK_UNOP_ARCSIN - DUSK_UNOP_FLOOR] = asin,
+                [DUSK_UNOP_ARCCOS - DUSK_UNOP_FLOOR] = acos, [DUSK_UNOP_ARCTAN - DUSK_UNOP_FLOOR] = atan,
+                [DUSK_UNOP_SINH - DUSK_UNOP_FLOOR] = sinh, [DUSK_UNOP_COSH - DUSK_UNOP_FLOOR] = cosh,
+                [DUSK_UNOP_TANH - DUSK_UNOP_FLOOR] = tanh, [DUSK_UNOP_LOG10 - DUSK_UNOP_FLOOR] = log10,
+                [DUSK_UNOP_LOG2 - DUSK_UNOP_FLOOR] = log2, [DUSK_UNOP_LOG1P - DUSK_UNOP_FLOOR] = log1p,
+                [DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR] = expm1,
+            };
+            size_t k = (size_t)(op - DUSK_UNOP_FLOOR);
+            if (op < DUSK_UNOP_FLOOR || k >= sizeof more / sizeof *more || !more[k])
+                return fail(ev, 2, at->col, "that function takes arrays");
+            *out = num_val(more[k](x), 0);
         }
         return 0;
     }
@@ -2156,6 +2180,7 @@ static int eval(evaluator *ev, const expr *e, val *out)
     switch (e->kind) {
     case EXPR_NUM:
         *out = num_val(e->num, e->is_int && fabs(e->num) < 9.2e18);
+        out->big_int = e->is_int && !out->is_int;
         return 0;
     case EXPR_STR:
         out->kind = V_STR;

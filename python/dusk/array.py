@@ -357,6 +357,8 @@ class Array(_dusk.Array):
 
     # --- arithmetic -------------------------------------------------------------------
     def _refuse(self, name, other=None):
+        if isinstance(other, np.ndarray) and other.ndim == 0:
+            other = other[()]   # a 0-d array casts as its scalar does
         # NumPy's TypeError where it has no loop (bitwise operations of
         # floats, uint64 with int64, floor division of complex numbers):
         # asked of NumPy itself, on one element of each dtype
@@ -378,6 +380,8 @@ class Array(_dusk.Array):
 
     def _op(self, other, name, reflected=False):
         code = _BINOPS[name]
+        if isinstance(other, np.ndarray) and other.ndim == 0:
+            other = other[()]   # NumPy casts a 0-d array as its scalar (value-based)
         if name in _UFUNC_OF:
             self._refuse(name, other)
         if isinstance(other, Array):

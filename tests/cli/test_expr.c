@@ -836,6 +836,10 @@ static const char *const NUMPY_EXPRS[] = {
     "np.isnan(np.log(x)).sum(axis=0) + np.isfinite(1 / x).sum(axis=0) - np.isinf(x).sum(axis=0)",
     "np.tan(x) + np.arctan(x) + np.sinh(x) - np.tanh(x) + np.log1p(abs(x)) + np.expm1(x) + np.log10(abs(x) + 1) + np.log2(abs(x) + 2) + np.cosh(x)",
     "np.floor(2.5) + x",
+    /* numbers of the functions stay scalars (f4 + floor(2.5) is f4); an
+     * int past int64 is no float literal (u8 + 10**19 is u8) */
+    "(x * 10).astype(\"f4\") + np.floor(2.5) + np.square(3) * (x > 0).astype(\"i1\") - np.isnan(2.0)",
+    "(x > 0).astype(\"u8\") + 10000000000000000000 + (x < 0).astype(\"u8\") // 3000000000000000000",
 };
 
 static const char NUMPY_SCRIPT[] =

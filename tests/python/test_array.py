@@ -1009,3 +1009,22 @@ def test_more_ufuncs_of_one_array_as_numpy():
                     checked += 1
     assert checked > 300 and refused == 9
     assert bool(da.isnan(da.from_array(np.array([1.0, np.nan]), chunks=1)).any())
+
+
+def test_zero_d_arrays_cast_as_their_scalars():
+    # NumPy's value-based casting takes a 0-d array as its scalar: uint8 & a
+    # 0-d int64 5 is uint8, not a TypeError or float64
+    a = np.arange(6, dtype="u1")
+    x = da.from_array(a, chunks=4)
+    for f in (lambda p, q: p & q, lambda p, q: p // q, lambda p, q: p % q, lambda p, q: p + q,
+              np.maximum):
+        for q in (np.array(5), np.array(-3), np.array(2.5)):
+            try:
+                want = f(a, q)
+            except TypeError:
+                with pytest.raises(TypeError):
+                    f(x, q)
+                continue
+            got = f(x, q).compute()
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
