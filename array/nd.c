@@ -818,6 +818,17 @@ static double funary(dusk_unop op, double x)
     }
 }
 
+/* re + im i, nan and inf parts kept (re + im * I is not: inf * I is
+ * nan + inf i), copied in as dusk__nd_loadc does: glibc gives CMPLX to
+ * gcc, not to clang. */
+static double complex make_complex(double re, double im)
+{
+    double p[2] = {re, im};
+    double complex z;
+    memcpy(&z, p, sizeof z);
+    return z;
+}
+
 static double complex cunary(dusk_unop op, double complex x)
 {
     switch (op) {
@@ -831,17 +842,17 @@ static double complex cunary(dusk_unop op, double complex x)
     case DUSK_UNOP_REAL: return creal(x);
     case DUSK_UNOP_IMAG: return cimag(x);
     case DUSK_UNOP_CONJ: return conj(x);
-    case DUSK_UNOP_RINT: return CMPLX(rint(creal(x)), rint(cimag(x)));
+    case DUSK_UNOP_RINT: return make_complex(rint(creal(x)), rint(cimag(x)));
     case DUSK_UNOP_SQUARE: {   /* the plain formula, as NumPy's (C's recovers infinities) */
         double re = creal(x), im = cimag(x);
-        return CMPLX(re * re - im * im, re * im + im * re);
+        return make_complex(re * re - im * im, re * im + im * re);
     }
     case DUSK_UNOP_SIGN: {
         /* NumPy 1.x: the real part's sign, else the imaginary part's; nan
          * if either is */
         double re = creal(x), im = cimag(x);
         if (isnan(re) || isnan(im))
-            return CMPLX(NAN, 0);
+            return make_complex(NAN, 0);
         double by = re != 0 ? re : im;
         return by > 0 ? 1 : by < 0 ? -1 : 0;
     }
@@ -856,11 +867,11 @@ static double complex cunary(dusk_unop op, double complex x)
     case DUSK_UNOP_LOG2: return clog(x) / 0.69314718055994530942;   /* ln 2 */
     case DUSK_UNOP_LOG1P: {   /* NumPy 1.x's formula, for its numbers */
         double re = creal(x), im = cimag(x);
-        return CMPLX(log(hypot(re + 1, im)), atan2(im, re + 1));
+        return make_complex(log(hypot(re + 1, im)), atan2(im, re + 1));
     }
     case DUSK_UNOP_EXPM1: {   /* NumPy's formula: exact near 0, its nans */
         double re = creal(x), im = cimag(x), h = sin(im / 2);
-        return CMPLX(expm1(re) * cos(im) - 2 * h * h, exp(re) * sin(im));
+        return make_complex(expm1(re) * cos(im) - 2 * h * h, exp(re) * sin(im));
     }
     default: return x;
     }

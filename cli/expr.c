@@ -1061,6 +1061,9 @@ enum {
     F_MATMUL,
     F_COUNT
 };
+_Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
+               "the functions floor..expm1 follow dusk_unop's order");
+
 static const char *const FUNCS[F_COUNT] = {
     "ones", "zeros", "empty", "full", "arange", "linspace", "random.normal",
     "random.uniform", "random.random",
@@ -1829,9 +1832,7 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
     case F_ISFINITE: case F_SQUARE: case F_SIGN: case F_TAN: case F_ARCSIN: case F_ARCCOS:
     case F_ARCTAN: case F_SINH: case F_COSH: case F_TANH: case F_LOG10: case F_LOG2:
     case F_LOG1P: case F_EXPM1:
-        /* in the order of dusk_unop from DUSK_UNOP_FLOOR */
-        _Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
-                       "the functions floor..expm1 follow dusk_unop's order");
+        /* in the order of dusk_unop from DUSK_UNOP_FLOOR (asserted at FUNCS) */
         return apply_unop(ev, call, (dusk_unop)(DUSK_UNOP_FLOOR + (f - F_FLOOR)), &b.v[0], out);
     case F_EXP: case F_LOG: case F_SQRT: case F_SIN: case F_COS: case F_ABS: case F_NEGATIVE: {
         static const dusk_unop U[] = {DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT, DUSK_UNOP_SIN,
