@@ -694,7 +694,7 @@ static void summary_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_s
     dusk__fmt_ns(t, sizeof t, (double)s->wall_ns);
     kv(b, "wall time", t);
     dusk__fmt_ns(t, sizeof t, (double)s->busy_ns);
-    kv(b, "busy time (sum of task durations)", t);
+    kv(b, "busy time (workers in tasks)", t);
     snprintf(v, sizeof v, "%.1f%% (busy / (workers \xc3\x97 wall))", 100.0 * s->efficiency);
     kv(b, "parallel efficiency", v);
     dusk__fmt_ns(t, sizeof t, (double)s->critical_ns);

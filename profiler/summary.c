@@ -2,8 +2,12 @@
 ** dusk profiler — the summary and the cache series, derived from records
 **
 ** Summary: per function the count, total, mean and max duration and its
-** share of the busy time (the sum of all durations); parallel efficiency
-** is busy time over the sum, over runs, of workers x wall time. The
+** share of the sum of all durations; parallel efficiency is busy time
+** (the time each worker spent in a task, overlaps counted once) over the
+** sum, over runs, of workers x wall time. dusk's tasks never overlap on a
+** worker, so there busy time is the sum of durations; other tools' traces
+** nest slices on a thread (clang's -ftime-trace: a pass inside a phase),
+** which the sum would count twice. The
 ** critical path is the chain of dependencies with the largest sum of
 ** measured durations: dist(t) = dur(t) + max over deps d of dist(d),
 ** found with an iterative depth-first walk (chains may be a million long),
@@ -162,6 +166,59 @@ int dusk__summary(dusk_profiler *p)
     return rc;
 }
 
+/* Busy time: per (run, worker), the union of its tasks' intervals. A
+ * worker's records come in start order (a trace's are sorted by start; a
+ * recording's are appended as tasks end, which on one worker is the same
+ * order), so each worker needs only the end of what it has covered. The
+ * (run, worker) pairs go in a small open-addressing table. */
+static int busy_time(const dusk_profiler *p, uint64_t *out)
+{
+    typedef struct {
+        uint64_t key, until;   /* key: (run << 32 | worker) + 1; 0 is empty */
+    } cover;
+    size_t cap = 64, n = 0;
+    cover *t = dusk_calloc(cap, sizeof *t);
+    if (!t)
+        return DUSK_ENOMEM;
+    uint64_t busy = 0;
+    for (size_t i = 0; i < p->nrecs; i++) {
+        const dusk_task_record *r = &p->recs[i];
+        if (2 * (n + 1) > cap) {
+            cover *u = dusk_calloc(cap * 2, sizeof *u);
+            if (!u) {
+                dusk_free(t);
+                return DUSK_ENOMEM;
+            }
+            for (size_t k = 0; k < cap; k++)
+                if (t[k].key) {
+                    size_t h = (size_t)(t[k].key * 0x9E3779B97F4A7C15u >> 20) & (cap * 2 - 1);
+                    while (u[h].key)
+                        h = (h + 1) & (cap * 2 - 1);
+                    u[h] = t[k];
+                }
+            dusk_free(t);
+            t = u;
+            cap *= 2;
+        }
+        uint64_t key = ((uint64_t)(uint32_t)r->run << 32 | (uint32_t)r->worker) + 1;
+        size_t h = (size_t)(key * 0x9E3779B97F4A7C15u >> 20) & (cap - 1);
+        while (t[h].key && t[h].key != key)
+            h = (h + 1) & (cap - 1);
+        if (!t[h].key) {
+            t[h].key = key;
+            n++;
+        }
+        uint64_t from = r->start_ns > t[h].until ? r->start_ns : t[h].until;
+        if (r->end_ns > from) {
+            busy += r->end_ns - from;
+            t[h].until = r->end_ns;
+        }
+    }
+    dusk_free(t);
+    *out = busy;
+    return 0;
+}
+
 int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s)
 {
     if (!p || !s)
@@ -177,11 +234,11 @@ int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s)
             s->workers = p->runs[i].workers;
         capacity += (double)p->runs[i].workers * (double)p->runs[i].wall_ns;
     }
-    for (size_t i = 0; i < p->nrecs; i++) {
-        s->busy_ns += dur(&p->recs[i]);
+    for (size_t i = 0; i < p->nrecs; i++)
         if (p->recs[i].status)
             s->nerrors++;
-    }
+    if (busy_time(p, &s->busy_ns))
+        rc = DUSK_ENOMEM;
     s->ntasks = p->nrecs;
     s->nruns = p->nruns;
     s->efficiency = capacity > 0 ? (double)s->busy_ns / capacity : 0;
@@ -203,6 +260,23 @@ static void print_key(FILE *f, const char *key)
         fputs(key, f);
     else
         fprintf(f, "'%s'", key);
+}
+
+/* Characters of UTF-8 text s (continuation bytes do not count). */
+static size_t text_width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* s, then blanks up to width characters. */
+static void pad(FILE *f, const char *s, size_t width)
+{
+    fputs(s, f);
+    for (size_t w = text_width(s); w < width; w++)
+        fputc(' ', f);
 }
 
 int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
@@ -236,15 +310,24 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
         print_key(f, p->recs[s.critical[i]].key);
     }
     fputc('\n', f);
-    fprintf(f, "%-16s %9s %11s %11s %11s %7s\n", "function", "tasks", "total", "mean", "max",
-            "share");
+    /* The name column is as wide as the widest name, from 16 to 48
+     * characters (a longer one pushes its own row only). */
+    size_t width = 16;
+    for (size_t i = 0; i < s.nfuncs; i++) {
+        size_t w = text_width(s.funcs[i].func);
+        if (w > width)
+            width = w < 48 ? w : 48;
+    }
+    pad(f, "function", width);
+    fprintf(f, " %9s %11s %11s %11s %7s\n", "tasks", "total", "mean", "max", "share");
     for (size_t i = 0; i < s.nfuncs; i++) {
         const dusk_func_stats *fs = &s.funcs[i];
         dusk__fmt_ns(a, sizeof a, (double)fs->total_ns);
         dusk__fmt_ns(b, sizeof b, fs->mean_ns);
         dusk__fmt_ns(c, sizeof c, (double)fs->max_ns);
-        fprintf(f, "%-16s %9llu %11s %11s %11s %6.1f%%\n", fs->func,
-                (unsigned long long)fs->count, a, b, c, 100.0 * fs->share);
+        pad(f, fs->func, width);
+        fprintf(f, " %9llu %11s %11s %11s %6.1f%%\n", (unsigned long long)fs->count, a, b, c,
+                100.0 * fs->share);
     }
     return ferror(f) ? DUSK_EIO : 0;
 }

@@ -634,11 +634,31 @@ typedef struct reader {
     const char *key;         /* the event's task key, or NULL */
     char ctx[128];           /* where() puts them together here */
     json_t *other;           /* the members of "otherData" but "runs", until its '}' */
-    size_t *open;            /* per worker (tid), the record of its last slice (X) that
-                              * no task.record has claimed yet, or SIZE_MAX */
-    size_t nopen;            /* workers in open */
+    struct lane *lanes;      /* the threads, (pid, tid), in the order first seen */
+    size_t nlanes, lanecap;
+    uint32_t *lanehash;      /* open addressing: lane index + 1, or 0 */
+    size_t hashcap;          /* a power of 2, at least twice nlanes */
     int have_events, have_runs;
 } reader;
+
+/* A thread of the trace: its (pid, tid), where it first appears (for
+ * messages), and its record (a slice, X) that no task.record has claimed
+ * yet, or SIZE_MAX. Records name their lane as their worker until
+ * finish_records numbers the workers. */
+typedef struct begun {     /* a B event waiting for its E */
+    const char *name;      /* in the profiler's arena */
+    uint64_t ts;
+    const char *at;
+} begun;
+
+typedef struct lane {
+    int64_t pid, tid;
+    const char *at;
+    size_t index;
+    size_t open;
+    begun *begun;          /* its B events not yet ended, innermost last */
+    size_t nbegun, begcap;
+} lane;
 
 /* What messages name: "event 12 (key "inc-3")", "run 0", "otherData". A
  * task's key, where there is a short one, says which event is meant in a
@@ -869,7 +889,7 @@ typedef struct tev {
     uint64_t ts, dur, released, bytes, rss, held;
     uint64_t start_ns, end_ns, released_ns;   /* a task.record instant's exact times */
     double cpu;
-    int64_t tid, id, run, status;
+    int64_t pid, tid, id, run, status;
     size_t *deps;            /* task ids, in p->mem */
     uint32_t ndeps;
 } tev;
@@ -978,9 +998,74 @@ static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
         rc = time_field(rd, ev, "dur", &e->dur, &e->has_dur);
     if (!rc)
         rc = int_field(rd, ev, "tid", INT64_MIN / 2, INT64_MAX / 2, &e->tid, NULL);
+    if (!rc)
+        rc = int_field(rd, ev, "pid", INT64_MIN / 2, INT64_MAX / 2, &e->pid, NULL);
     if (!rc && args && (e->ph == 'X' || e->ph == 'C' || is_task_record(e)))
         rc = read_args(rd, args, e);
     return rc;
+}
+
+static size_t lane_slot(const reader *rd, int64_t pid, int64_t tid)
+{
+    uint64_t h = (uint64_t)pid * 0x9E3779B97F4A7C15u ^ (uint64_t)tid * 0xC2B2AE3D27D4EB4Fu;
+    h ^= h >> 29;
+    return (size_t)h & (rd->hashcap - 1);
+}
+
+/* The lane of e's (pid, tid), or SIZE_MAX when it has none and add is 0.
+ * Another tool's trace names threads by the system's ids (clang's
+ * -ftime-trace: pid 19822, tids 19822..19840), any number of processes:
+ * each pair becomes a lane, and finish_records numbers them. */
+static int find_lane(reader *rd, const tev *e, int add, size_t *out)
+{
+    *out = SIZE_MAX;
+    if (rd->hashcap) {
+        for (size_t h = lane_slot(rd, e->pid, e->tid);; h = (h + 1) & (rd->hashcap - 1)) {
+            uint32_t k = rd->lanehash[h];
+            if (!k)
+                break;
+            if (rd->lanes[k - 1].pid == e->pid && rd->lanes[k - 1].tid == e->tid) {
+                *out = k - 1;
+                return 0;
+            }
+        }
+    }
+    if (!add)
+        return 0;
+    if (rd->nlanes == DUSK__PROF_MAX_WORKERS)
+        return bad(rd, "%s is on a thread past the %d that a trace may have (pid %lld, "
+                   "tid %lld)", where(rd), DUSK__PROF_MAX_WORKERS, (long long)e->pid,
+                   (long long)e->tid);
+    if (rd->nlanes == rd->lanecap) {
+        size_t n = rd->lanecap ? rd->lanecap * 2 : 8;
+        lane *l = dusk_realloc(rd->lanes, n * sizeof *l);
+        if (!l)
+            return oom(rd);
+        rd->lanes = l;
+        rd->lanecap = n;
+    }
+    if (2 * (rd->nlanes + 1) > rd->hashcap) {
+        size_t n = rd->hashcap ? rd->hashcap * 2 : 16;
+        uint32_t *t = dusk_calloc(n, sizeof *t);
+        if (!t)
+            return oom(rd);
+        dusk_free(rd->lanehash);
+        rd->lanehash = t;
+        rd->hashcap = n;
+        for (size_t i = 0; i < rd->nlanes; i++) {
+            size_t h = lane_slot(rd, rd->lanes[i].pid, rd->lanes[i].tid);
+            while (t[h])
+                h = (h + 1) & (n - 1);
+            t[h] = (uint32_t)i + 1;
+        }
+    }
+    size_t h = lane_slot(rd, e->pid, e->tid);
+    while (rd->lanehash[h])
+        h = (h + 1) & (rd->hashcap - 1);
+    rd->lanehash[h] = (uint32_t)rd->nlanes + 1;
+    rd->lanes[rd->nlanes] = (lane){e->pid, e->tid, rd->at, rd->index, SIZE_MAX, NULL, 0, 0};
+    *out = rd->nlanes++;
+    return 0;
 }
 
 /* A task.record instant: the record of the last slice before it on its
@@ -992,12 +1077,14 @@ static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
 static int add_task_record(reader *rd, const tev *e)
 {
     dusk_profiler *p = rd->p;
-    size_t at = e->tid >= 0 && (uint64_t)e->tid < rd->nopen ? rd->open[e->tid] : SIZE_MAX;
+    size_t l;
+    find_lane(rd, e, 0, &l);
+    size_t at = l == SIZE_MAX ? SIZE_MAX : rd->lanes[l].open;
     if (at == SIZE_MAX)
         return bad(rd, "%s (a task's record) has no slice (X) of its task before it on "
                    "worker %lld", where(rd), (long long)e->tid);
     dusk_task_record *r = &p->recs[at];
-    rd->open[e->tid] = SIZE_MAX;
+    rd->lanes[l].open = SIZE_MAX;
     if (e->has_start != e->has_end)
         return bad(rd, "%s has only one of \"start_ns\" and \"end_ns\"", where(rd));
     if (e->has_start) {
@@ -1024,6 +1111,96 @@ static int add_task_record(reader *rd, const tev *e)
     return 0;
 }
 
+/* A slice (X, or a B and its E): a task on its thread's lane. */
+static int add_slice(reader *rd, const tev *e)
+{
+    dusk_profiler *p = rd->p;
+    if (e->ts + e->dur > MAX_NS)
+        return bad(rd, "%s ends absurdly late", where(rd));
+    if (e->has_released && e->released < e->ts + e->dur)
+        return bad(rd, "%s: \"released\" is before the task ended", where(rd));
+    size_t l;
+    int rc = find_lane(rd, e, 1, &l);
+    if (rc)
+        return rc;
+    dusk_task_record *r = dusk__push_record(p);
+    if (!r)
+        return oom(rd);
+    const char *key = e->key ? e->key : e->name ? e->name : "";
+    const char *func = e->name ? e->name : "(unnamed)";
+    char *k = dusk__arena_strndup(&p->mem, key, strlen(key));
+    char *f = dusk__arena_strndup(&p->mem, func, strlen(func));
+    if (!k || !f)
+        return oom(rd);
+    r->key = k;
+    r->func = f;
+    r->start_ns = e->ts;
+    r->end_ns = e->ts + e->dur;
+    r->released_ns = e->has_released ? e->released : r->end_ns;
+    r->nbytes = e->bytes;
+    r->task = e->has_id ? e->id : (int64_t)(p->nrecs - 1);
+    r->worker = (int32_t)l;   /* numbered by finish_records */
+    r->run = (int32_t)e->run;
+    r->status = (int32_t)e->status;
+    r->ndeps = e->ndeps;
+    r->deps = e->deps;
+    /* Until finish_records, a record's group holds where its event
+     * starts in the text, for messages (its deps hold task ids). */
+    r->group = rd->at;
+    rd->lanes[l].open = p->nrecs - 1;
+    return 0;
+}
+
+/* B and E, the other tools' slices in two halves (Chrome, tracing crates):
+ * on a thread, an E ends the latest B not yet ended. A B never ended has
+ * no known end and makes no task. */
+static int add_begin_end(reader *rd, const tev *e)
+{
+    if (!e->has_ts)
+        return bad(rd, "%s (%c) needs \"ts\"", where(rd), e->ph);
+    size_t l;
+    int rc = find_lane(rd, e, 1, &l);
+    if (rc)
+        return rc;
+    lane *ln = &rd->lanes[l];
+    if (e->ph == 'B') {
+        if (ln->nbegun == ln->begcap) {
+            size_t n = ln->begcap ? ln->begcap * 2 : 8;
+            begun *b = dusk_realloc(ln->begun, n * sizeof *b);
+            if (!b)
+                return oom(rd);
+            ln->begun = b;
+            ln->begcap = n;
+        }
+        const char *name = e->name ? e->name : "(unnamed)";
+        char *copy = dusk__arena_strndup(&rd->p->mem, name, strlen(name));
+        if (!copy)
+            return oom(rd);
+        ln->begun[ln->nbegun++] = (begun){copy, e->ts, rd->at};
+        return 0;
+    }
+    if (!ln->nbegun)
+        return bad(rd, "%s (E) ends no slice: no B before it on its thread (pid %lld, tid %lld) "
+                   "is still open", where(rd), (long long)e->pid, (long long)e->tid);
+    begun b = ln->begun[--ln->nbegun];
+    if (e->ts < b.ts)
+        return bad(rd, "%s (E) is at %.3f us, before its B (%.3f us)", where(rd),
+                   (double)e->ts / 1000, (double)b.ts / 1000);
+    tev x;
+    memset(&x, 0, sizeof x);
+    x.ph = 'X';
+    x.name = b.name;
+    x.ts = b.ts;
+    x.dur = e->ts - b.ts;
+    x.pid = e->pid;
+    x.tid = e->tid;
+    const char *at = rd->at;
+    rd->at = b.at;   /* the task's messages are at its B */
+    rc = add_slice(rd, &x);
+    rd->at = at;
+    return rc;
+}
+
 static int add_event(reader *rd, const tev *e)
 {
     dusk_profiler *p = rd->p;
@@ -1032,52 +1209,10 @@ static int add_event(reader *rd, const tev *e)
     if (e->ph == 'X') {
         if (!e->has_ts || !e->has_dur)
             return bad(rd, "%s (X) needs \"ts\" and \"dur\"", where(rd));
-        if (e->tid < 0 || e->tid >= DUSK__PROF_MAX_WORKERS)
-            return bad(rd, "%s: worker (tid) %lld is out of range 0..%d", where(rd),
-                       (long long)e->tid, DUSK__PROF_MAX_WORKERS - 1);
-        if (e->ts + e->dur > MAX_NS)
-            return bad(rd, "%s ends absurdly late", where(rd));
-        if (e->has_released && e->released < e->ts + e->dur)
-            return bad(rd, "%s: \"released\" is before the task ended", where(rd));
-        if ((uint64_t)e->tid >= rd->nopen) {
-            size_t n = rd->nopen ? rd->nopen : 4;
-            while (n <= (uint64_t)e->tid)
-                n *= 2;
-            size_t *open = dusk_realloc(rd->open, n * sizeof *open);
-            if (!open)
-                return oom(rd);
-            for (size_t k = rd->nopen; k < n; k++)
-                open[k] = SIZE_MAX;
-            rd->open = open;
-            rd->nopen = n;
-        }
-        dusk_task_record *r = dusk__push_record(p);
-        if (!r)
-            return oom(rd);
-        const char *key = e->key ? e->key : e->name ? e->name : "";
-        const char *func = e->name ? e->name : "(unnamed)";
-        char *k = dusk__arena_strndup(&p->mem, key, strlen(key));
-        char *f = dusk__arena_strndup(&p->mem, func, strlen(func));
-        if (!k || !f)
-            return oom(rd);
-        r->key = k;
-        r->func = f;
-        r->start_ns = e->ts;
-        r->end_ns = e->ts + e->dur;
-        r->released_ns = e->has_released ? e->released : r->end_ns;
-        r->nbytes = e->bytes;
-        r->task = e->has_id ? e->id : (int64_t)(p->nrecs - 1);
-        r->worker = (int32_t)e->tid;
-        r->run = (int32_t)e->run;
-        r->status = (int32_t)e->status;
-        r->ndeps = e->ndeps;
-        r->deps = e->deps;
-        /* Until finish_records, a record's group holds where its event
-         * starts in the text, for messages (its deps hold task ids). */
-        r->group = rd->at;
-        rd->open[e->tid] = p->nrecs - 1;
-        return 0;
+        return add_slice(rd, e);
     }
+    if (e->ph == 'B' || e->ph == 'E')
+        return add_begin_end(rd, e);
     if (e->ph == 'C' && e->name && (!strcmp(e->name, "memory") || !strcmp(e->name, "cpu"))) {
         if (!e->has_ts)
             return bad(rd, "%s (C) needs \"ts\"", where(rd));
@@ -1448,12 +1583,63 @@ static int by_id(const void *a, const void *b)
     return 0;
 }
 
+static int by_pid_tid(const void *a, const void *b)
+{
+    const lane *x = *(const lane *const *)a, *y = *(const lane *const *)b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* The records' workers, from their lanes. A trace with "runs" is dusk's:
+ * its "tid" is the worker, 0..65535. Other tools name threads by the
+ * system's ids (clang's -ftime-trace: pid 19822, tids 19822..19840), in
+ * any number of processes: their workers are the threads that have
+ * slices, numbered from 0 in (pid, tid) order, as trace viewers list them. */
+static int number_workers(reader *rd)
+{
+    dusk_profiler *p = rd->p;
+    int direct = rd->have_runs;
+    for (size_t i = 0; direct && i < rd->nlanes; i++) {
+        const lane *l = &rd->lanes[i];
+        if (l->tid >= 0 && l->tid < DUSK__PROF_MAX_WORKERS)
+            continue;
+        rd->at = l->at;
+        rd->what = "event";
+        rd->index = l->index;
+        rd->key = NULL;
+        return bad(rd, "%s: worker (tid) %lld is out of range 0..%d", where(rd),
+                   (long long)l->tid, DUSK__PROF_MAX_WORKERS - 1);
+    }
+    int32_t *worker = dusk_malloc((rd->nlanes ? rd->nlanes : 1) * sizeof *worker);
+    const lane **order = dusk_malloc((rd->nlanes ? rd->nlanes : 1) * sizeof *order);
+    if (!worker || !order) {
+        dusk_free(worker);
+        dusk_free(order);
+        return oom(rd);
+    }
+    for (size_t i = 0; i < rd->nlanes; i++)
+        order[i] = &rd->lanes[i];
+    if (!direct)
+        qsort(order, rd->nlanes, sizeof *order, by_pid_tid);
+    for (size_t i = 0; i < rd->nlanes; i++)
+        worker[order[i] - rd->lanes] = direct ? (int32_t)order[i]->tid : (int32_t)i;
+    for (size_t i = 0; i < p->nrecs; i++)
+        p->recs[i].worker = worker[p->recs[i].worker];
+    dusk_free(worker);
+    dusk_free(order);
+    return 0;
+}
+
 /* Checks the records against the runs and turns dependency ids into
  * record indices. The messages about a task are at its event, which its
  * record's group points to until dusk__intern_records. */
 static int finish_records(reader *rd)
 {
     dusk_profiler *p = rd->p;
+    int rc = number_workers(rd);
+    if (rc)
+        return rc;
     if (!rd->have_runs) {
         /* A trace of another tool (or of an old dusk): a run around the
          * records of each run index they name. */
@@ -1522,9 +1708,8 @@ static int finish_records(reader *rd)
     for (size_t i = 1; i < p->nrecs; i++)
         if (ids[i].run == ids[i - 1].run && ids[i].task == ids[i - 1].task) {
             rd->at = p->recs[ids[i].index].group;
-            int rc = bad(rd, "task id %lld appears twice in run %lld ('%s')",
-                         (long long)ids[i].task, (long long)ids[i].run,
-                         p->recs[ids[i].index].key);
+            rc = bad(rd, "task id %lld appears twice in run %lld ('%s')",
+                     (long long)ids[i].task, (long long)ids[i].run, p->recs[ids[i].index].key);
             dusk_free(ids);
             return rc;
         }
@@ -1570,9 +1755,12 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
     rd.end = rd.text + n;
     rd.p = dusk__new_readonly();
     int rc = rd.p ? scan_trace(&rd) : oom(&rd);
-    dusk_free(rd.open);
     if (!rc)
         rc = finish_records(&rd);
+    for (size_t i = 0; i < rd.nlanes; i++)
+        dusk_free(rd.lanes[i].begun);
+    dusk_free(rd.lanes);
+    dusk_free(rd.lanehash);
     if (rc) {
         dusk_profiler_free(rd.p);
         return rc;

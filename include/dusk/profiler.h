@@ -234,7 +234,9 @@ typedef struct dusk_profile_summary {
     uint64_t nerrors;       /* ... of failed tasks */
     size_t nruns;
     uint64_t wall_ns;       /* sum of the runs' wall times */
-    uint64_t busy_ns;       /* sum of the tasks' durations */
+    uint64_t busy_ns;       /* time workers spent in tasks (the sum of the tasks'
+                             * durations, but slices that other tools' traces nest
+                             * on a thread count once) */
     int workers;            /* most workers of a run */
     double efficiency;      /* busy / sum over runs of workers x wall, 0..1 */
     uint64_t critical_ns;   /* length of the critical path ... */

@@ -1075,9 +1075,19 @@ static void test_trace_small_summary(void **state)
     /* Another tool's trace, in the array format: X events only. */
     assert_int_equal(dusk_profiler_read_trace("tests/data/profiler/array-format.json", &p, &err),
                      0);
-    assert_int_equal(dusk_profiler_ntasks(p), 3);
-    assert_int_equal(dusk_profiler_runs(p)[0].workers, 4);
-    assert_int_equal(dusk_profiler_runs(p)[0].wall_ns, 690500);
+    /* three X slices and a B-E pair; its threads, pid 7 tids 1, 2 and 3,
+     * are its workers 0, 1 and 2 */
+    assert_int_equal(dusk_profiler_ntasks(p), 4);
+    assert_int_equal(dusk_profiler_runs(p)[0].workers, 3);
+    for (size_t i = 0; i < 4; i++) {
+        const dusk_task_record *t = &dusk_profiler_tasks(p)[i];
+        assert_int_equal(t->worker, t->start_ns == 10000 ? 2 : t->start_ns == 700000 ? 1 : 0);
+        if (t->start_ns == 700000) {
+            assert_string_equal(t->func, "B-E pair");
+            assert_int_equal(t->end_ns, 710000);
+        }
+    }
+    assert_int_equal(dusk_profiler_runs(p)[0].wall_ns, 700000);
     dusk_profiler_summary(p, &s);
     assert_string_equal(s.funcs[0].func, "compile");
     dusk_profiler_free(p);
@@ -1179,6 +1189,7 @@ typedef struct bad_trace {
 #define X_TS(v) XF("\"f\"", v, "2", "0", "")
 #define X_DUR(v) XF("\"f\"", "1", v, "0", "")
 #define X_TID(v) XF("\"f\"", "1", "2", v, "")
+#define RUN1 "\"otherData\":{\"runs\":[{\"begin\":0.0,\"wall\":3.0,\"ntasks\":1,\"workers\":1}]}"
 
 /* Every message has a line:column. Syntax errors in the outer structure
  * (the reader's scanner) are at the first character of what is wrong (a
@@ -1268,8 +1279,14 @@ static const bad_trace bad_traces[] = {
     {EV(X_TS("4611686018427388")), "\"ts\" of event 0 is absurdly large"},
     {EV(X_TS("5e15")), "\"ts\" of event 0 is absurdly large"},
     {EV(X_TID("1.5")), "\"tid\" of event 0 must be an integer"},
-    {EV(X_TID("-1")), "worker (tid) -1 is out of range"},
-    {EV(X_TID("1e9")), "worker (tid) 1000000000 is out of range"},
+    /* dusk's traces (with "runs") name the worker in "tid" */
+    {EV("{\"ph\":\"B\",\"name\":\"f\"}"), "t:1:17: event 0 (B) needs \"ts\""},
+    {EV("{\"ph\":\"E\",\"ts\":3,\"tid\":4}"),
+     "t:1:17: event 0 (E) ends no slice: no B before it on its thread (pid 0, tid 4) is still open"},
+    {EV("{\"ph\":\"B\",\"ts\":5},{\"ph\":\"E\",\"ts\":3}"),
+     "t:1:35: event 1 (E) is at 3.000 us, before its B (5.000 us)"},
+    {EVO(X_TID("-1"), RUN1), "t:1:17: event 0: worker (tid) -1 is out of range 0..65535"},
+    {EVO(X_TID("1e9"), RUN1), "event 0: worker (tid) 1000000000 is out of range"},
     {EV(X_TID("1e300")), "\"tid\" of event 0 is out of range"},
     {EV(X(",\"args\":[]")), "\"args\" of event 0 must be an object"},
     {EV(X(",\"args\":{\"key\":5}")), "\"key\" of event 0 must be a string"},
@@ -1406,6 +1423,91 @@ static void test_trace_run_begins_by_its_tasks(void **state)
     assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
     assert_int_equal(ev[n - 1].t_ns, 6000);
     dusk_free(ev);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* Another tool's trace names threads by the system's ids, in several
+ * processes, and nests slices on a thread: the workers are its threads
+ * numbered in (pid, tid) order, and busy time counts a nested slice once. */
+static void test_trace_other_tools_threads(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    static const char text[] =
+        "[{\"name\":\"phase\",\"ph\":\"X\",\"ts\":0,\"dur\":100,\"pid\":500,\"tid\":70000},\n"
+        "{\"name\":\"pass\",\"ph\":\"X\",\"ts\":10,\"dur\":20,\"pid\":500,\"tid\":70000},\n"
+        "{\"name\":\"pass\",\"ph\":\"X\",\"ts\":40,\"dur\":80,\"pid\":500,\"tid\":70000},\n"
+        "{\"name\":\"job\",\"ph\":\"X\",\"ts\":50,\"dur\":100,\"pid\":600,\"tid\":5},\n"
+        "{\"name\":\"io\",\"ph\":\"X\",\"ts\":0,\"dur\":30,\"pid\":500,\"tid\":-3},\n"
+        "{\"name\":\"span\",\"ph\":\"B\",\"ts\":60,\"pid\":600,\"tid\":5},\n"
+        "{\"name\":\"inner\",\"ph\":\"B\",\"ts\":70,\"pid\":600,\"tid\":5},\n"
+        "{\"ph\":\"E\",\"ts\":80,\"pid\":600,\"tid\":5},\n"
+        "{\"ph\":\"E\",\"ts\":90,\"pid\":600,\"tid\":5},\n"
+        "{\"name\":\"never ended\",\"ph\":\"B\",\"ts\":95,\"pid\":600,\"tid\":5}]";
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(text, sizeof text - 1, "t", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_nruns(p), 1);
+    assert_int_equal(dusk_profiler_runs(p)[0].workers, 3);
+    assert_int_equal(dusk_profiler_ntasks(p), 7);   /* the B never ended is not one */
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    int spans = 0;
+    for (size_t i = 0; i < dusk_profiler_ntasks(p); i++)
+        if (!strcmp(r[i].func, "span") || !strcmp(r[i].func, "inner")) {
+            assert_int_equal(r[i].start_ns, r[i].func[0] == 's' ? 60000 : 70000);
+            assert_int_equal(r[i].end_ns, r[i].func[0] == 's' ? 90000 : 80000);
+            spans++;
+        }
+    assert_int_equal(spans, 2);
+    for (size_t i = 0; i < dusk_profiler_ntasks(p); i++) {
+        int want = !strcmp(r[i].func, "io")                                ? 0
+                   : !strcmp(r[i].func, "phase") || !strcmp(r[i].func, "pass") ? 1
+                                                                               : 2;
+        if (r[i].worker != want)
+            fail_msg("%s at %" PRIu64 " ns is on worker %d, not %d", r[i].func, r[i].start_ns,
+                     r[i].worker, want);
+    }
+    dusk_profile_summary s;
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    assert_int_equal(s.wall_ns, 150000);
+    /* 0..120 us on tid 70000 (phase, and the pass past its end), 30 on -3,
+     * 100 on pid 600: not the 330 us of the durations */
+    assert_int_equal(s.busy_ns, 250000);
+    assert_true(s.efficiency > 250.0 / 450 - 1e-9 && s.efficiency < 250.0 / 450 + 1e-9);
+    FILE *f = fopen(scratch("other.txt"), "w");
+    assert_int_equal(dusk_profiler_print_summary(p, f), 0);
+    fclose(f);
+    char *sum = slurp(scratch("other.txt"), NULL);
+    assert_contains(sum, "7 tasks in 1 run on 3 workers; wall 150.0 us, busy 250.0 us, "
+                         "parallel efficiency 55.6%");
+    free(sum);
+    dusk_profiler_free(p);
+
+    /* A real one: clang's -ftime-trace (pid and tids the system's; a
+     * "Total" slice per tid of its own) */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "printf 'int f(int x) { return x * 2; }\\n' > '%s' && "
+             "cd '%s' && clang -ftime-trace -c tt.c -o tt.o 2>/dev/null",
+             scratch("tt.c"), scratch(""));
+    if (system(cmd) != 0)
+        skip();   /* no clang (install-deps.sh installs it) */
+    if (dusk_profiler_read_trace(scratch("tt.json"), &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    size_t lanes = 0;
+    char *json = slurp(scratch("tt.json"), NULL);
+    for (const char *t = json; (t = strstr(t, "\"tid\":")); t++)
+        lanes++;   /* an upper bound on its threads */
+    free(json);
+    assert_int_equal(dusk_profiler_summary(p, &s), 0);
+    assert_true(s.workers >= 2 && (size_t)s.workers <= lanes);
+    assert_true(s.busy_ns <= (uint64_t)s.workers * s.wall_ns);
+    assert_true(s.efficiency > 0 && s.efficiency <= 1);
+    int found = 0;
+    for (size_t i = 0; i < s.nfuncs; i++)
+        found += !strcmp(s.funcs[i].func, "ExecuteCompiler");
+    assert_int_equal(found, 1);
     dusk_profiler_free(p);
     assert_int_equal(dusk_alloc_live(), live);
 }
@@ -2121,6 +2223,7 @@ int main(void)
         cmocka_unit_test_teardown(test_trace_truncated, reset_alloc),
         cmocka_unit_test_teardown(test_trace_rejects, reset_alloc),
         cmocka_unit_test_teardown(test_trace_run_begins_by_its_tasks, reset_alloc),
+        cmocka_unit_test_teardown(test_trace_other_tools_threads, reset_alloc),
         cmocka_unit_test_teardown(test_trace_syntax_place, reset_alloc),
         cmocka_unit_test_teardown(test_trace_read_oom, reset_alloc),
         cmocka_unit_test_teardown(test_trace_read_oom_jansson, reset_alloc),

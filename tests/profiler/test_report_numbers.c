@@ -346,9 +346,12 @@ static void test_long_session_bounded(void **state)
     size_t n = dusk_profiler_nsamples(p);
     const dusk_resource_sample *s = dusk_profiler_samples(p);
     /* 1.5 s at 1 ms would be 1,500; thinned at 1,024 to 512, then every
-     * 2 ms: between 512 and 1,024, spread over the whole session */
-    if (n < 512 || n > 1024)
-        fail_msg("a 1.5 s session kept %zu samples (want 512..1024)", n);
+     * 2 ms: between 512 and 1,024, spread over the whole session. A
+     * sampler that wakes late (a loaded machine: it never makes up a
+     * missed sample) may not reach 1,024 and thin: then it keeps them all,
+     * and its median gap says how many. */
+    if (n > 1024)
+        fail_msg("a 1.5 s session kept %zu samples (want at most 1024)", n);
     assert_true(s[n - 1].t_ns - s[0].t_ns > 1400000000u);
     /* spread over the whole session: no gap of an eighth of it (a loaded
      * machine may starve the sampler for tens of ms, not more) */
@@ -361,6 +364,10 @@ static void test_long_session_bounded(void **state)
     /* 1 or 2 ms apart (more on a loaded machine, whose sampler wakes late) */
     if (mid < 900000u || mid > 5000000u)
         fail_msg("samples %.2f ms apart (median)", mid / 1e6);
+    double want = mid <= 2200000u ? 512 : 0.8 * (double)(s[n - 1].t_ns - s[0].t_ns) / (double)mid;
+    if ((double)n < want)
+        fail_msg("a 1.5 s session kept %zu samples %.2f ms apart (median); want %.0f or more",
+                 n, mid / 1e6, want);
     if (big > (s[n - 1].t_ns - s[0].t_ns) / 8)
         fail_msg("a gap of %.1f ms between samples (median %.1f ms)", big / 1e6, mid / 1e6);
     dusk_profiler_free(p);
