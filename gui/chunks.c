@@ -15,8 +15,12 @@
 ** state colour, so a frame costs the same whatever the grid. Cells are
 ** squares, or in proportion to the chunks when dusk_viewer_set_array gave
 ** the array's chunk sizes. A cell is its block's task: dusk__chunks_hit
-** inverts the same geometry (a binary search per axis).
+** inverts the same geometry (a binary search per axis). A 1-d grid of
+** many blocks, whose one row would be a hairline (1,000 blocks in 600
+** pixels), is folded into lines as text is, as many cells a line as makes
+** them largest in the panel.
 */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -358,7 +362,39 @@ static dusk__chunks *current(dusk_viewer *v)
 typedef struct place {
     float tx, ty, ox, oy, scale;
     float tw;               /* the title's room: its slot's width */
+    int64_t fold;           /* a folded 1-d grid's cells a line, else 0 */
 } place;
+
+/* A 1-d grid folded into lines of k cells: its scale in a box aw x ah,
+ * and the widest line and the height, in cell units. */
+static double fold_scale(const grid *g, int64_t k, double aw, double ah, double *w, double *h)
+{
+    int64_t n = g->cols, lines = (n + k - 1) / k;
+    *w = 0;
+    for (int64_t l = 0; l < lines; l++) {
+        int64_t a = l * k, e = a + k < n ? a + k : n;
+        if (g->coff[e] - g->coff[a] > *w)
+            *w = g->coff[e] - g->coff[a];
+    }
+    *h = (double)lines * g->roff[1];
+    double sx = aw / *w, sy = ah / *h;
+    return sx < sy ? sx : sy;
+}
+
+/* Cell (i, j) of g placed at P; a folded grid's cell j is on line
+ * j / fold, counted from that line's first cell. */
+static SDL_FRect cell_at(const grid *g, const place *P, int64_t i, int64_t j)
+{
+    double x = g->coff[j], y = g->roff[i];
+    if (P->fold) {
+        int64_t line = j / P->fold;
+        x -= g->coff[line * P->fold];
+        y = (double)line * g->roff[1];
+    }
+    return (SDL_FRect){P->ox + (float)x * P->scale, P->oy + (float)y * P->scale,
+                       (float)(g->coff[j + 1] - g->coff[j]) * P->scale,
+                       (float)(g->roff[i + 1] - g->roff[i]) * P->scale};
+}
 
 static place place_of(const dusk__chunks *C, const dusk__frame *f, SDL_Rect b, size_t s)
 {
@@ -388,8 +424,27 @@ static place place_of(const dusk__chunks *C, const dusk__frame *f, SDL_Rect b, s
     if (ah < 1)
         ah = 1;
     double W = g->coff[g->cols], H = g->roff[g->rows];
-    double sx = aw / W, sy = ah / H;
-    P.scale = (float)(sx < sy ? sx : sy);
+    double sx = aw / W, sy = ah / H, scale = sx < sy ? sx : sy;
+    P.fold = 0;
+    if (g->ndim <= 1 && g->rows == 1 && g->cols > 1 && H * scale < 8) {
+        /* the best number a line is near the one that makes the folded
+         * grid as wide as tall in the panel's proportions */
+        double mean = W / (double)g->cols;
+        double k0 = sqrt((double)g->cols * aw * g->roff[1] / (ah * mean));
+        for (int64_t k = (int64_t)k0 - 2; k <= (int64_t)k0 + 2; k++) {
+            if (k < 1 || k >= g->cols)
+                continue;
+            double fw, fh, fs = fold_scale(g, k, aw, ah, &fw, &fh);
+            if (fs > 1.5 * scale && (!P.fold || fs > P.scale)) {
+                P.fold = k;
+                P.scale = (float)fs;
+                W = fw;
+                H = fh;
+            }
+        }
+    }
+    if (!P.fold)
+        P.scale = (float)scale;
     P.ox = ax + (aw - (float)(W * P.scale)) / 2;
     P.oy = ay + (ah - (float)(H * P.scale)) / 2;
     return P;
@@ -455,13 +510,12 @@ void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
                         count[st]++;
                         continue;
                     }
-                    float cw = (float)(g->coff[j + 1] - g->coff[j]) * P.scale;
-                    float ch = (float)(g->roff[i + 1] - g->roff[i]) * P.scale;
+                    SDL_FRect r = cell_at(g, &P, i, j);
                     /* a pixel's gap between cells big enough to spare it */
-                    float gap = cw >= 4 && ch >= 4 ? 1.0f : 0.0f;
-                    C->rects[start[st]++] =
-                        (SDL_FRect){P.ox + (float)g->coff[j] * P.scale,
-                                    P.oy + (float)g->roff[i] * P.scale, cw - gap, ch - gap};
+                    float gap = r.w >= 4 && r.h >= 4 ? 1.0f : 0.0f;
+                    r.w -= gap;
+                    r.h -= gap;
+                    C->rects[start[st]++] = r;
                 }
         }
         if (pass == 0)
@@ -499,8 +553,22 @@ int64_t dusk__chunks_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b,
         place P = place_of(C, f, b, s);
         if (P.scale <= 0)
             continue;
-        int64_t j = find_cell(g->coff, g->cols, ((double)x + 0.5 - P.ox) / P.scale);
-        int64_t i = find_cell(g->roff, g->rows, ((double)y + 0.5 - P.oy) / P.scale);
+        double u = ((double)x + 0.5 - P.ox) / P.scale, w = ((double)y + 0.5 - P.oy) / P.scale;
+        if (P.fold) {
+            /* the line, then the cell on it from the line's first */
+            if (u < 0 || w < 0)
+                continue;
+            int64_t line = (int64_t)(w / g->roff[1]), first = line * P.fold;
+            if (first >= g->cols)
+                continue;
+            int64_t end = first + P.fold < g->cols ? first + P.fold : g->cols;
+            int64_t j = find_cell(g->coff, g->cols, u + g->coff[first]);
+            if (j >= first && j < end)
+                return g->task[j];
+            continue;
+        }
+        int64_t j = find_cell(g->coff, g->cols, u);
+        int64_t i = find_cell(g->roff, g->rows, w);
         if (i >= 0 && j >= 0)
             return g->task[i * g->cols + j];
     }
@@ -553,9 +621,7 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
     if (!g || i < 0 || j < 0 || i >= g->rows || j >= g->cols)
         return DUSK_EINVAL;
     place P = place_of(v->chunks, f, b, k);
-    *r = (SDL_FRect){P.ox + (float)g->coff[j] * P.scale, P.oy + (float)g->roff[i] * P.scale,
-                     (float)(g->coff[j + 1] - g->coff[j]) * P.scale,
-                     (float)(g->roff[i + 1] - g->roff[i]) * P.scale};
+    *r = cell_at(g, &P, i, j);
     return 0;
 }
 

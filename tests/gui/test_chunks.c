@@ -475,6 +475,68 @@ static void test_chunk_sizes_1d(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* A 1-d array of 1,000 blocks: in one row its cells would be under a
+ * pixel wide (a hairline); the row is folded into lines, as text is, of
+ * squares of 8 pixels or more, in order, each cell its block's task. */
+static void test_fold_1d(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *a = dusk_array_binop_scalar(DUSK_BINOP_ADD,
+                                            dusk_ones(ctx, DUSK_SHAPE(1000), "1", DUSK_DT_F8),
+                                            1.0, false);
+    dusk_plan *p;
+    dusk_viewer *v = viewer_of(a, &p);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_viewer_set_array(v, a, &err), 0);
+    dusk__frame f;
+    draw(v, &f);
+    int64_t rows, cols;
+    assert_int_equal(dusk__chunks_grid(v, 0, NULL, NULL, &rows, &cols), 0);
+    assert_true(rows == 1 && cols == 1000);
+    SDL_FRect first, r, prev;
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 0, &first), 0);
+    assert_true(first.w >= 8 && fabsf(first.w - first.h) < 0.01f);
+    int64_t fold = 0, lines = 1;
+    prev = first;
+    for (int64_t j = 1; j < cols; j++) {
+        assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, j, &r), 0);
+        if (fabsf(r.x - first.x) < 0.01f) {   /* a new line, under the last */
+            if (!fold)
+                fold = j;
+            assert_int_equal(j % fold, 0);
+            assert_true(fabsf(r.y - (prev.y + prev.h)) < 0.01f);
+            lines++;
+        } else {   /* next to the one before */
+            assert_true(fabsf(r.x - (prev.x + prev.w)) < 0.01f && r.y == prev.y);
+        }
+        assert_true(r.x >= BOX.x && r.y >= BOX.y && r.x + r.w <= BOX.x + BOX.w &&
+                    r.y + r.h <= BOX.y + BOX.h);
+        prev = r;
+    }
+    assert_true(fold > 1 && lines == (1000 + fold - 1) / fold);
+    const int64_t probe[] = {0, 1, fold - 1, fold, 517, 999};
+    for (size_t k = 0; k < sizeof probe / sizeof *probe; k++) {
+        assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, probe[k], &r), 0);
+        int cx = (int)(r.x + r.w / 2), cy = (int)(r.y + r.h / 2);
+        assert_int_equal(pix[cy * W + cx], rgb_of(dusk__state_rgb[DUSK_TASK_WAITING]));
+        int64_t idx[1] = {probe[k]};
+        char key[256];
+        dusk_array_block_key(a, idx, key, sizeof key);
+        int64_t t = dusk__chunks_hit(v, &f, BOX, cx, cy);
+        assert_true(t >= 0);
+        assert_string_equal(dusk_plan_key(p, t), key);
+    }
+    /* past the last line's last cell: no task */
+    assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 999, &r), 0);
+    if (999 % fold != fold - 1 && r.x + 1.5f * r.w < BOX.x + BOX.w)
+        assert_int_equal(dusk__chunks_hit(v, &f, BOX, (int)(r.x + 1.5f * r.w),
+                                          (int)(r.y + r.h / 2)), -1);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array_ctx_free(ctx);
+}
+
 /* In a narrow panel the result's title stops where the inputs' slot
  * begins (it ran into the input's title): no pixel of the result's title
  * colour right of that edge, and the input's title still drawn. */
@@ -569,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_set_array_errors),
         cmocka_unit_test(test_ranks),
         cmocka_unit_test(test_chunk_sizes_1d),
+        cmocka_unit_test(test_fold_1d),
         cmocka_unit_test(test_titles_kept_apart),
         cmocka_unit_test(test_no_arrays),
     };
