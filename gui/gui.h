@@ -35,8 +35,15 @@ typedef struct dusk__layout {
     /* Where the nodes are, in layout units: per graph id the top-left of
      * its 1 x 1 node (in the layer view, per layer), and the bounding box.
      * The layered layout puts layer l at x = l * (1 + DUSK__GAP) and slot
-     * s at y = s * (1 + DUSK__GAP); another layout may fill them instead. */
+     * s at y = s * (1 + DUSK__GAP); another layout may fill them instead.
+     * Layers far wider than the graph is deep (a map over 1,000 blocks: 2
+     * layers of 1,000, drawn as a hairline) are folded: each layer takes
+     * columns of at most `fold` slots, slot s in its layer's column
+     * s / fold at row s % fold, and layer l's first column is past every
+     * column of the layers before it and half a step more (dusk__fold_x). */
     float *x, *y;         /* per graph id (layer view: per layer) */
+    size_t fold;          /* slots a column of a folded layout, else 0 */
+    float fold_width;     /* its columns and the gaps between layers, in steps */
     float width, height;
     /* The layer view's edges: each pair of layers (from, to) that some
      * dependency joins, once, at [2k] and [2k + 1]; what it draws instead
@@ -76,7 +83,12 @@ typedef struct dusk__layout_job {
     uint64_t *pairs;         /* the layer view's edges seen (layout.c) */
     size_t pairs_cap;        /* pairs' room; L->ledges has pairs_cap uint32_t */
     uint64_t last_pair;
+    float *colx;             /* a folded layout's first column per layer, in steps */
 } dusk__layout_job;
+/* The slots a column of a layout of ntasks in nlayers (layer l has
+ * layer_start[l + 1] - layer_start[l] tasks), or 0 when its layers stay
+ * whole columns (layout.c). */
+size_t dusk__fold_of(size_t ntasks, size_t nlayers, const size_t *layer_start);
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err);
 void dusk__layout_job_free(dusk__layout_job *j);

@@ -24,6 +24,7 @@
 ** already flips Graphviz's y (origin at the top left), so the only
 ** mapping is the scale and the shift from a node's centre to its corner.
 */
+#include <math.h>
 #include <string.h>
 
 #include "dusk/viz.h"
@@ -92,12 +93,38 @@ int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
     L->width = (float)(w / GV_UNIT);
     L->height = (float)(h / GV_UNIT);
     L->graphviz = 1;
+    L->fold = 0;
     rc = 1;
 done:
     dusk_free(x);
     dusk_free(y);
     dusk_viz_layout_free(gv);
     return rc;
+}
+
+size_t dusk__fold_of(size_t ntasks, size_t nlayers, const size_t *layer_start)
+{
+    /* columns of about sqrt(n / 1.6) slots make the drawing about 1.6
+     * times as wide as tall, whatever the layers' widths: a panel's
+     * shape. Folded only where that makes the nodes 3 times as large in
+     * such a panel as the layers as whole columns (or rows, once turned:
+     * dusk__layout_orient) would: 30 chains of 3 tasks read better whole;
+     * a map over 1,000 blocks (2 layers of 1,000) is a hairline whole. */
+    size_t fold = (size_t)ceil(sqrt((double)ntasks / 1.6)), widest = 0;
+    double cols = 0;
+    if (fold < 8)
+        fold = 8;
+    for (size_t l = 0; l < nlayers; l++) {
+        size_t c = layer_start[l + 1] - layer_start[l];
+        widest = c > widest ? c : widest;
+        cols += (double)((c + fold - 1) / fold) + (l ? 0.5 : 0);
+    }
+    if (!nlayers || widest <= fold)
+        return 0;
+    double w = (double)widest, d = (double)nlayers;
+    double whole = fmax(fmin(1.6 / w, 1 / d), fmin(1.6 / d, 1 / w));
+    double folded = fmin(1.6 / cols, 1 / (double)fold);
+    return folded >= 3 * whole ? fold : 0;
 }
 
 /* A job's loops run in blocks of 4,096 steps and read the clock between
@@ -118,6 +145,7 @@ void dusk__layout_job_free(dusk__layout_job *j)
 {
     dusk_free(j->count);
     dusk_free(j->pairs);
+    dusk_free(j->colx);
     memset(j, 0, sizeof *j);
 }
 
@@ -377,7 +405,8 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
     }
     /* each layer's first place in order, and its tasks placed so far
-     * (count, from here) */
+     * (count, from here); then whether the layers fold, and where each
+     * one's first column is */
     while (j->phase == J_LAYER_SUM) {
         size_t e = block_end(deadline, j->i, L->nlayers);
         for (size_t l = j->i; l < e; l++) {
@@ -389,6 +418,19 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
         j->i = e;
         if (e == L->nlayers) {
+            size_t nl = L->nlayers;
+            L->fold = L->layer_view ? 0 : dusk__fold_of(n, nl, L->layer_start);
+            if (L->fold) {
+                float at = 0;
+                if (!(j->colx = dusk_malloc(nl * sizeof *j->colx)))
+                    goto fail;
+                for (size_t l = 0; l < nl; l++) {
+                    size_t c = L->layer_start[l + 1] - L->layer_start[l];
+                    j->colx[l] = at;
+                    at += (float)((c + L->fold - 1) / L->fold) + 0.5f;
+                }
+                L->fold_width = at - 0.5f;
+            }
             j->phase = J_SLOTS;
             j->i = 0;
         } else if (past(j, deadline)) {
@@ -403,7 +445,10 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             uint32_t t = queue[i];
             uint32_t l = (uint32_t)layer[t], s = count[l]++;
             L->order[L->layer_start[l] + s] = t;
-            if (!L->layer_view) {
+            if (L->fold) {
+                L->x[t] = (j->colx[l] + (float)(s / L->fold)) * step;
+                L->y[t] = (float)(s % L->fold) * step;
+            } else if (!L->layer_view) {
                 L->x[t] = (float)l * step;
                 L->y[t] = (float)s * step;
             }
@@ -428,6 +473,10 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
     }
     L->width = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
     L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
+    if (L->fold) {
+        L->width = L->fold_width * step - DUSK__GAP;
+        L->height = (float)(L->widest < L->fold ? L->widest : L->fold) * step - DUSK__GAP;
+    }
     dusk__layout_job_free(j);
     j->phase = J_DONE;
     return 0;

@@ -18,6 +18,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -642,16 +643,44 @@ static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
     ref_plan = p;
     ref_layer = layer;
     qsort(queue, n, sizeof *queue, by_layer_prio);
+    /* layers fold into columns of about sqrt(n / 1.6) slots, half a step
+     * between layers, where that makes nodes 3 times as large in a panel
+     * 1.6 times as wide as tall (the layers whole, or turned) */
+    size_t nl = 0, widest = 0, *width = calloc(n + 1, sizeof *width);
+    for (size_t i = 0; i < n; i++) {
+        int64_t l = layer[queue[i]];
+        nl = (size_t)l + 1 > nl ? (size_t)l + 1 : nl;
+        if (++width[l] > widest)
+            widest = width[l];
+    }
+    size_t fold = (size_t)ceil(sqrt((double)n / 1.6));
+    fold = fold < 8 ? 8 : fold;
+    double cols = 0;
+    for (size_t l = 0; l < nl; l++)
+        cols += (double)((width[l] + fold - 1) / fold) + (l ? 0.5 : 0);
+    double as_is = fmax(fmin(1.6 / (double)widest, 1.0 / (double)nl),
+                        fmin(1.6 / (double)nl, 1.0 / (double)widest));
+    if (L->layer_view || widest <= fold || fmin(1.6 / cols, 1.0 / (double)fold) < 3 * as_is)
+        fold = 0;
+    assert_int_equal(L->fold, fold);
+    float *colx = calloc(nl + 1, sizeof *colx);
+    for (size_t l = 0; fold && l < nl; l++)
+        colx[l + 1] = colx[l] + (float)((width[l] + fold - 1) / fold) + 0.5f;
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(L->order[i], queue[i]);
         slot[queue[i]] = i == 0 || layer[queue[i - 1]] != layer[queue[i]] ? 0 : slot[queue[i - 1]] + 1;
         int64_t t = queue[i];
         assert_int_equal(L->layer[t], layer[t]);
-        if (!L->layer_view) {   /* a layer a column, a slot a row, 1.5 apart */
+        if (fold) {   /* a layer's slots in columns of fold */
+            assert_true(L->x[t] == (colx[layer[t]] + (float)(slot[t] / (int64_t)fold)) * 1.5f);
+            assert_true(L->y[t] == (float)(slot[t] % (int64_t)fold) * 1.5f);
+        } else if (!L->layer_view) {   /* a layer a column, a slot a row, 1.5 apart */
             assert_true(L->x[t] == (float)layer[t] * 1.5f);
             assert_true(L->y[t] == (float)slot[t] * 1.5f);
         }
     }
+    free(width);
+    free(colx);
     for (size_t i = 0; i < ng; i++)   /* the ids not in the plan too */
         assert_int_equal(L->layer[i], layer[i]);
     free(layer);
@@ -770,6 +799,64 @@ static void test_layout_in_huge_pages(void **state)
     assert_int_equal(dusk_viewer_count(v, DUSK_TASK_WAITING), n);
     dusk_viewer_free(v);
     dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* A map over 1,000 blocks (2 layers of 1,000 tasks) drew as a hairline:
+ * its layers fold into columns, each layer's left of the next one's, for
+ * a drawing about 1.6 times as wide as tall, no two nodes in one place. */
+static void test_layout_folds_wide_layers(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    dusk_graph *g = dusk_graph_new();
+    char a[32], b[32];
+    const char **keys = malloc(N * sizeof *keys);
+    for (int i = 0; i < N; i++) {
+        snprintf(a, sizeof a, "a-%d", i);
+        snprintf(b, sizeof b, "b-%d", i);
+        assert_int_equal(dusk_task(g, a, &dusk_inc, dusk_lit_int(i)), 0);
+        assert_int_equal(dusk_task(g, b, &dusk_inc, dusk_ref(a)), 0);
+    }
+    for (int i = 0; i < N; i++)
+        keys[i] = dusk_graph_key(g, 2 * (int64_t)i + 1);
+    dusk_plan *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, N, &p, &err), 0);
+    dusk__layout L = {0};
+    assert_int_equal(dusk__layout_build(&L, p, 100000, &err), 0);
+    assert_int_equal(L.nlayers, 2);
+    assert_int_equal(L.fold, 36);   /* ceil(sqrt(2000 / 1.6)) */
+    check_against_kahn(p, &L);
+    assert_true(L.width / L.height > 1.0f && L.width / L.height < 3.0f);
+    float right_of_a = 0, left_of_b = 1e30f;
+    for (int64_t t = 0; t < 2 * N; t++) {
+        if (L.layer[t] == 0 && L.x[t] + 1 > right_of_a)
+            right_of_a = L.x[t] + 1;
+        if (L.layer[t] == 1 && L.x[t] < left_of_b)
+            left_of_b = L.x[t];
+        assert_true(L.x[t] >= 0 && L.x[t] + 1 <= L.width + 0.001f);
+        assert_true(L.y[t] >= 0 && L.y[t] + 1 <= L.height + 0.001f);
+    }
+    assert_true(right_of_a < left_of_b);
+    int64_t *cell = malloc(2 * N * sizeof *cell);
+    for (int64_t t = 0; t < 2 * N; t++)
+        cell[t] = (int64_t)(L.x[t] / 1.5f + 0.25f) * 100000 + (int64_t)(L.y[t] / 1.5f + 0.25f);
+    qsort(cell, 2 * N, sizeof *cell, cmp_i64);
+    for (int64_t t = 1; t < 2 * N; t++)
+        assert_true(cell[t] != cell[t - 1]);
+    dusk__layout_orient(&L);   /* as wide as it is: not turned */
+    assert_false(L.vertical);
+    free(cell);
+    dusk__layout_free(&L);
+    dusk_plan_unref(p);
+    free(keys);
     dusk_graph_free(g);
 }
 
@@ -994,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_nodes_and_layer_view),
         cmocka_unit_test(test_layer_view_edges),
         cmocka_unit_test(test_layout_deep),
+        cmocka_unit_test(test_layout_folds_wide_layers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
