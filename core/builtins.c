@@ -236,7 +236,14 @@ static const dusk_func *const builtins[] = {
 
 /* User functions registered by key; guarded by reg_lock. Lookups are a
  * linear scan: registries hold tens of functions and are read when a graph
- * is built by name or a task travels, not per task run. */
+ * is built by name or a task travels, not per task run.
+ *
+ * A processes run forks workers while other threads may hold reg_lock;
+ * each worker looks its tasks' functions up, so it starts with a lock of
+ * its own (dusk__registry_after_fork). What it sees of the registry must
+ * then be whole wherever the holder was: an addition writes the entry
+ * before it counts it, and a larger array is published before the old one
+ * is freed. */
 typedef struct reg_entry {
     const char *key;             /* a copy, kept for the process's life */
     const dusk_func *f;
@@ -295,23 +302,28 @@ int dusk_func_register_as(const char *key, const dusk_func *f)
         rc = have == f ? 0 : DUSK_EINVAL;
     } else {
         if (nregistered == reg_cap) {
-            /* The registry lives for the process: plain realloc, so that it
+            /* The registry lives for the process: plain malloc, so that it
              * is not counted among dusk's live blocks. */
             size_t cap = reg_cap ? reg_cap * 2 : 16;
-            reg_entry *r = realloc(registered, cap * sizeof *r);
-            if (!r)
+            reg_entry *r = malloc(cap * sizeof *r), *old = registered;
+            if (!r) {
                 rc = DUSK_ENOMEM;
-            else {
-                registered = r;
+            } else {
+                if (nregistered)
+                    memcpy(r, old, nregistered * sizeof *r);
+                __atomic_store_n(&registered, r, __ATOMIC_RELEASE);
                 reg_cap = cap;
+                free(old);
             }
         }
         /* the key is copied: the caller's text may be a buffer of its own */
         char *copy = rc ? NULL : strdup(key);
         if (!rc && !copy)
             rc = DUSK_ENOMEM;
-        if (!rc)
-            registered[nregistered++] = (reg_entry){copy, f};
+        if (!rc) {
+            registered[nregistered] = (reg_entry){copy, f};
+            __atomic_store_n(&nregistered, nregistered + 1, __ATOMIC_RELEASE);
+        }
     }
     pthread_mutex_unlock(&reg_lock);
     return rc;
@@ -320,4 +332,9 @@ int dusk_func_register_as(const char *key, const dusk_func *f)
 int dusk_func_register(const dusk_func *f)
 {
     return dusk_func_register_as(f ? f->name : NULL, f);
+}
+
+void dusk__registry_after_fork(void)
+{
+    pthread_mutex_init(&reg_lock, NULL);
 }

@@ -31,6 +31,9 @@ size_t dusk__big_cached(void);   /* bytes waiting in the cache, for tests */
 /* In a child just forked (the processes scheduler's workers): a lock and
  * cache of its own, as another thread may have held the parent's. */
 void dusk__big_after_fork(void);
+/* The same for the function registry's lock (builtins.c): the child looks
+ * its tasks' functions up. */
+void dusk__registry_after_fork(void);
 
 /* The depth of a tuple that refused an item for nesting too deep. */
 #define DUSK__TOO_DEEP (DUSK_MAX_DEPTH + 1)

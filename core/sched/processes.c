@@ -32,9 +32,11 @@
 ** Forking while other threads of this process run copies their locks as
 ** they are; a child only mallocs (glibc's malloc is fork-safe; dusk's cache
 ** of big buffers gets a lock of its own in the child, dusk__big_after_fork)
-** and looks its function up in the registry, so a respawn takes `forking`
-** for writing while driver threads hold it for reading around the one call
-** that takes the registry's lock (dusk__run_message). Sockets are made and
+** and looks its function up in the registry (whose lock it also gets anew,
+** dusk__registry_after_fork, as any thread of the caller may be looking a
+** name up); a respawn takes `forking` for writing while driver threads
+** hold it for reading around the one call that takes the registry's lock
+** (dusk__run_message). Sockets are made and
 ** children forked under one process-wide lock, and a child closes every
 ** pool's parent ends, so concurrent runs on other threads end apart.
 ** HDF5's lock (array/h5.c) is not reset: a child forked while another
@@ -536,6 +538,7 @@ static int spawn(pool *pl, int i, dusk_error *err)
         alive = NULL;   /* the parent's list: this process's memory to lose */
         nalive = alive_cap = 0;
         dusk__big_after_fork();
+        dusk__registry_after_fork();
         child_main(sv[1], parent);
     }
     parent_fds[nparent_fds++] = sv[0];

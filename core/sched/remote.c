@@ -25,7 +25,12 @@
 ** backend's serve hook after making the plan (so that a bad graph fails in
 ** every process alike), and serve runs task messages until the scheduler
 ** ends the run; the results a serving process keeps are in its store
-** below (dusk_task_held_*).
+** below (dusk_task_held_*). A call that fails before its part of the run
+** (a graph that is not the other processes') still takes that part, as
+** the others wait for it: serve is asked with the failure, and ends the
+** run at once in the scheduling process, or serves it refusing every task
+** with the reason (dusk_task_run's (code, message, None) outcome), which
+** fails the run there naming the worker.
 */
 #include <pthread.h>
 #include <string.h>
@@ -57,6 +62,20 @@ static const dusk_transport *transport_for_kind(int kind)
         if (used[i] && transports[i].kind == kind)
             return &transports[i];
     return NULL;
+}
+
+/* How messages name worker w (-1: the process that schedules): by the
+ * rank for MPI, whose users think in ranks (dusk/mpi.h fixes worker w as
+ * rank w + 1: dusk_mpi_worker_rank), else by the worker. */
+static const char *who(const dusk_transport *tp, int w, char *buf, size_t size)
+{
+    if (tp->kind == DUSK_SCHED_MPI)
+        snprintf(buf, size, "rank %d", w + 1);
+    else if (w < 0)
+        snprintf(buf, size, "the scheduling process");
+    else
+        snprintf(buf, size, "worker %d", w);
+    return buf;
 }
 
 /* DUSK_SCHED_MPI before libdusk-mpi has registered its transport: a
@@ -415,10 +434,11 @@ static void note_copies(dusk__run *r, int w, const dusk_value *copies)
 /* A worker's outcome bytes (dusk_task_run's) as a result, a handle to the
  * result the worker kept, or an error. */
 static int outcome(dusk__run *r, int w, int64_t t, const void *buf, size_t len,
-                   dusk_value **v, dusk_error *terr)
+                   dusk_value **v, int *refused, dusk_error *terr)
 {
     remote *rm = r->backend;
     *v = NULL;
+    *refused = 0;
     if (len == 0)
         return dusk_error_set(terr, DUSK_ENOMEM, "out of memory in the worker process");
     dusk_value *o = NULL;
@@ -429,6 +449,17 @@ static int outcome(dusk__run *r, int w, int64_t t, const void *buf, size_t len,
     const dusk_value *code = dusk_tuple_get(o, 0);
     size_t n = dusk_tuple_len(o);
     dusk_kind held_kind = n >= 3 ? dusk_value_kind(dusk_tuple_get(o, 2)) : DUSK_KIND_NONE;
+    if (n == 3 && dusk_value_kind(code) == DUSK_KIND_INT && dusk_value_int(code) != 0 &&
+        held_kind == DUSK_KIND_NONE) {
+        /* (code, message, None): the worker takes no part in this run */
+        int64_t c = dusk_value_int(code);
+        const char *m = dusk_value_str(dusk_tuple_get(o, 1));
+        *refused = 1;
+        rc = dusk_error_set(terr, c < 0 && c >= DUSK_ECANCELED ? (int)c : DUSK_ETASK, "%s",
+                            m ? m : "failed");
+        dusk_value_unref(o);
+        return rc;
+    }
     if (n < 2 || n > 4 || dusk_value_kind(code) != DUSK_KIND_INT ||
         (n >= 3 && (dusk_value_int(code) != 0 ||
                     (held_kind != DUSK_KIND_INT && held_kind != DUSK_KIND_NONE))) ||
@@ -602,8 +633,18 @@ static int remote_run(dusk__run *r, dusk_error *err)
         rm->nfree++;
         dusk_value *v = NULL;
         dusk_error terr = DUSK_ERROR_INIT;
-        int status = outcome(r, wi, t, buf, len, &v, &terr);
+        int refused = 0;
+        int status = outcome(r, wi, t, buf, len, &v, &refused, &terr);
         dusk_free(buf);
+        if (refused) {
+            /* Not the task's failure: the worker's, which the run names
+             * (the task's ERROR event follows, with its code). */
+            char name[32];
+            dusk_error e;
+            dusk_error_set(&e, status, "%s: %s could not take part in the run: %s", tp->name,
+                           who(tp, wi, name, sizeof name), terr.msg);
+            dusk__run_refused(r, status, &e);
+        }
         dusk__run_ended(r, w, t, held_of(rm, v) ? NULL : v, status);
         dusk__run_record(r, w, dusk__run_clock(r, w), t, v, status, &terr);
         /* w's END and READYs reach the listeners before any START they
@@ -629,25 +670,30 @@ static int remote_run(dusk__run *r, dusk_error *err)
     return 0;
 }
 
+/* The run failed before it started (run.c's early exits, or init): the
+ * serving processes wait for it all the same, and hear why it will not
+ * come (r->status and r->err, set by run.c). */
+static void end_unstarted(dusk__run *r)
+{
+    const dusk_transport *tp = transport_of(r->be);
+    int code = r->status ? r->status : DUSK_ECANCELED;
+    char name[32];
+    dusk_error e;
+    dusk_error_set(&e, code, "%s: %s could not start the run: %s", tp->name,
+                   who(tp, -1, name, sizeof name),
+                   r->err.msg[0] ? r->err.msg : dusk_strerror(code));
+    tp->end(tp->ud, code, &e);
+}
+
 static void remote_fini(dusk__run *r)
 {
     remote *rm = r->backend;
     if (!rm) {
-        /* The run failed before init (run.c's early exits): the serving
-         * processes wait for it all the same. */
-        dusk_error e;
-        dusk_error_set(&e, DUSK_ECANCELED, "the scheduling process could not start the run");
-        const dusk_transport *tp = transport_of(r->be);
-        tp->end(tp->ud, DUSK_ECANCELED, &e);
+        end_unstarted(r);
         return;
     }
-    if (!rm->ended) {
-        /* The run never started (init failed): the serving processes wait
-         * for it all the same, and must hear that it is over. */
-        dusk_error e;
-        dusk_error_set(&e, DUSK_ECANCELED, "the scheduling process could not start the run");
-        rm->tp->end(rm->tp->ud, DUSK_ECANCELED, &e);
-    }
+    if (!rm->ended)
+        end_unstarted(r);
     dusk_free(rm->inflight);
     dusk_free(rm->on);
     dusk_free(rm->ndrops);
@@ -665,20 +711,40 @@ static void remote_fini(dusk__run *r)
  * results (one run at a time per process). */
 static int serving;
 
-static int remote_serve(const dusk__backend *be, int *served, dusk_error *err)
+/* Set while this process serves a run it could not make (remote_serve's
+ * failed): dusk_task_run answers every task with it. */
+static const dusk_error *refusal;
+
+static int remote_serve(const dusk__backend *be, const dusk_error *failed, int *served,
+                        dusk_error *err)
 {
     const dusk_transport *tp = transport_of(be);
     *served = !tp->schedules(tp->ud);
+    if (failed && !*served) {
+        /* The serving processes are waiting for this run: it is over. */
+        char name[32];
+        dusk_error e;
+        dusk_error_set(&e, failed->code, "%s: %s could not start the run: %s", tp->name,
+                       who(tp, -1, name, sizeof name),
+                       failed->msg[0] ? failed->msg : dusk_strerror(failed->code));
+        tp->end(tp->ud, failed->code, &e);
+        return failed->code;
+    }
     if (!*served)
         return 0;
-    if (__atomic_exchange_n(&serving, 1, __ATOMIC_ACQ_REL))
+    if (__atomic_exchange_n(&serving, 1, __ATOMIC_ACQ_REL)) {
+        if (failed)
+            return failed->code;   /* inside a task: no run of its own to take part in */
         return dusk_error_set(err, DUSK_EINVAL, "%s: a task cannot start a run on the "
                               "scheduler that runs it (this process serves that run "
                               "already); inside a task use DUSK_SCHED_SYNC, THREADS or "
                               "PROCESSES", tp->name);
+    }
+    __atomic_store_n(&refusal, failed, __ATOMIC_RELEASE);
     int rc = tp->serve(tp->ud, err);
+    __atomic_store_n(&refusal, NULL, __ATOMIC_RELEASE);
     __atomic_store_n(&serving, 0, __ATOMIC_RELEASE);
-    return rc;
+    return failed ? failed->code : rc;
 }
 
 /* The results this process holds for the scheduler's run, by task id: an
@@ -929,6 +995,19 @@ int dusk_task_run(int64_t t, const void *msg, size_t len, dusk_task_fetch_fn fet
     DUSK__NONNULL(err, msg);
     DUSK__NONNULL(err, out);
     DUSK__NONNULL(err, outlen);
+    const dusk_error *no = __atomic_load_n(&refusal, __ATOMIC_ACQUIRE);
+    if (no) {
+        /* (code, why, None): this process takes no part in the run */
+        dusk_value *o = dusk_tuple_new(3);
+        if (o) {
+            dusk_tuple_set(o, 0, dusk_int(no->code));
+            dusk_tuple_set(o, 1, dusk_string(no->msg[0] ? no->msg : dusk_strerror(no->code)));
+            dusk_tuple_set(o, 2, dusk_none());
+        }
+        int rc = o ? dusk_value_encode(o, out, outlen, err) : DUSK_ENOMEM;
+        dusk_value_unref(o);
+        return rc ? dusk_error_set(err, DUSK_ENOMEM, "out of memory for a task's outcome") : 0;
+    }
     dusk_value *m = NULL, *res = NULL, *copies = NULL;
     dusk_error terr = DUSK_ERROR_INIT;
     int rc = dusk_value_decode(msg, len, &m, NULL, &terr);

@@ -1399,6 +1399,18 @@ static int workers_new(dusk__run *r, int n)
     return 0;
 }
 
+/* A run that failed before it started (rc, err's message): its status,
+ * for fini (a backend whose other processes wait for the run tells them
+ * why it will not come). */
+static void run_failed_early(dusk__run *r, int rc, const dusk_error *err)
+{
+    r->status = rc;
+    if (err && err->code == rc)
+        r->err = *err;
+    else
+        dusk_error_set(&r->err, rc, NULL);
+}
+
 /* Runs plan p of g on backend be. On success, the results of the
  * requested tasks stay in r->s[].result for the caller to take. */
 static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const dusk_plan *p,
@@ -1489,8 +1501,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
     }
     r->used = nworkers;
     inited = 1;   /* fini undoes whatever init did, also when it failed */
-    if (be->init && (rc = be->init(r, err)) != 0)
+    if (be->init && (rc = be->init(r, err)) != 0) {
+        run_failed_early(r, rc, err);
         goto end;
+    }
 
     /* Begin: events for the run and the tasks ready from the start. */
     if (r->listening) {
@@ -1569,7 +1583,8 @@ end:
 early:
     /* The backend was never prepared; fini still runs (it undoes what init
      * did, here nothing), as a backend whose serving processes wait for
-     * this run (MPI) must tell them it will not come. */
+     * this run (MPI) must tell them it will not come, and why. */
+    run_failed_early(r, rc, err);
     if (be->fini)
         be->fini(r);
     return rc;
@@ -1630,17 +1645,37 @@ static dusk_value *request_value(dusk__run *r, dusk_graph *g, const dusk_arg *a)
     }
 }
 
+/* Whether the request names a key (so that the call makes a run), read
+ * from its shape alone: a request whose keys are not in the graph names
+ * some all the same. */
+static int request_names_key(const dusk_arg *a)
+{
+    if (a->kind == DUSK__ARG_REF)
+        return 1;
+    if (a->kind == DUSK__ARG_LIST)
+        for (size_t i = 0; i < a->u.list.n; i++)
+            if (request_names_key(a->u.list.items[i]))
+                return 1;
+    return 0;
+}
+
 /* be NULL: the scheduler opts names is not one dusk has. */
 int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
                      const dusk_options *opts, dusk_value **out, dusk_error *err)
 {
     static const dusk_options defaults = DUSK_OPTIONS_INIT;
-    int rc, nworkers = 0;
+    int rc, nworkers = 0, took_part = 0;
     size_t n = 0;
     int64_t *ids = NULL;
     dusk_plan *plan = NULL;
     dusk__run r;
+    dusk_error mine = DUSK_ERROR_INIT;
     memset(&r, 0, sizeof r);
+    if (!err)
+        err = &mine;   /* a failure's reason may have to reach other processes */
+    /* A request of literals makes no run in any process; one that cannot
+     * be read (out of memory building it) is taken to make one. */
+    int asks = !request || request->depth > DUSK_MAX_DEPTH || request_names_key(request);
     if (!opts)
         opts = &defaults;
     if (out)
@@ -1694,7 +1729,8 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
     if (be->serve) {
         /* A process that serves another's run (an MPI rank but 0). */
         int served = 0;
-        rc = be->serve(be, &served, err);
+        took_part = 1;
+        rc = be->serve(be, NULL, &served, err);
         if (served) {
             if (rc == 0)
                 *out = dusk_none();
@@ -1704,6 +1740,7 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
         }
     }
     dusk__big_hold();
+    took_part = 1;   /* run_plan ends the run on the serving side, whatever happens */
     rc = run_plan(&r, be, g, plan, nworkers, opts, err);
     dusk__big_release();
     if (rc == 0 && !(*out = request_value(&r, g, request)))
@@ -1715,6 +1752,15 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
                             "nest deeper than %d tuples (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
     }
 done:
+    if (rc < 0 && !took_part && asks && be && be->serve) {
+        /* This process failed before its part of a run that spans
+         * processes (its graph is not the others', say): they make the
+         * same call and wait for this part, so it is taken all the same,
+         * failing the run with this process's reason. */
+        int served = 0;
+        dusk_error ignored;
+        be->serve(be, err, &served, &ignored);
+    }
     run_free(&r);
     dusk_plan_unref(plan);
     dusk_free(ids);

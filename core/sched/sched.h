@@ -106,8 +106,15 @@ typedef struct dusk__backend {
      * every process: sets *served to 0 in the process that runs the plan
      * here; elsewhere it serves the run's tasks until the run is over and
      * returns the run's status (err set), *served 1, and dusk_compute
-     * returns that status with *out None, no listener having heard of it. */
-    int (*serve)(const struct dusk__backend *be, int *served, dusk_error *err);
+     * returns that status with *out None, no listener having heard of it.
+     * failed non-NULL: this process's call failed before its part of the
+     * run (failed says why), and the others wait for that part all the
+     * same: the process that schedules ends the run at once with that
+     * reason; one that serves serves it, answering each task with the
+     * reason instead of running it (the run fails naming that process).
+     * Returns failed's code then. */
+    int (*serve)(const struct dusk__backend *be, const dusk_error *failed, int *served,
+                 dusk_error *err);
     /* 1 for a backend that chooses among the ready tasks itself (remote.c
      * runs a task where its inputs are): every ready task is then in
      * r->heap[0..hsize), a min-heap of prio << 32 | id, the tasks ready

@@ -48,11 +48,19 @@
 ** result), (code, message), or (0, None, bytes) for a result kept; a task
 ** that fetched inputs and kept copies of them names them after: (0,
 ** result, None, (t...)) or (0, None, bytes, (t...)). A task that fails
-** keeps no copy.
+** keeps no copy. (code, message, None): the serving process could not
+** take part in this run (its own call failed before the run: a graph not
+** the scheduler's), and the run fails naming that worker.
 **
 ** Values that cannot be encoded (opaque values) cannot travel: such a task
 ** fails the run with a message naming its key. Functions must be
 ** registered (dusk_func_register) in every process, before the run.
+**
+** A process whose call fails before its part of the run (its graph lacks
+** a key the others have, say) takes that part all the same, so that the
+** others do not wait for it: the scheduling process ends the run at once
+** (end, with its reason), a serving one serves it, answering each task
+** with its reason instead of running it; its call returns its own error.
 */
 #ifndef DUSK_TRANSPORT_H
 #define DUSK_TRANSPORT_H

@@ -1041,6 +1041,85 @@ static void test_idle_worker_killed(void **state)
     dusk_graph_free(g);
 }
 
+/* --- the function registry's lock across fork ---------------------------------- */
+
+static atomic_int contend_stop;
+static atomic_long contend_lookups;
+
+/* Looks a name up that is not registered, again and again: each lookup
+ * scans the whole registry holding its lock, so the lock is held nearly
+ * all the time (a thread loading graphs by name does the same). */
+static void *contend_registry(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&contend_stop)) {
+        dusk_func_lookup("no-such-function");
+        atomic_fetch_add(&contend_lookups, 1);
+    }
+    return NULL;
+}
+
+static void registry_hung(int sig)
+{
+    (void)sig;
+    static const char m[] = "test_registry_lock_across_fork: a run did not end in 30 s (a "
+                            "worker forked while another thread held the registry's lock "
+                            "waits for it)\n";
+    ssize_t n = write(2, m, sizeof m - 1);
+    (void)n;
+    _exit(1);
+}
+
+/* Workers forked while another thread of this process holds the
+ * registry's lock look their tasks' functions up all the same: each gets
+ * a lock of its own. Before, a worker forked then waited for a lock that
+ * no thread of it would release, and its run never ended (the alarm ends
+ * this test instead). */
+static void test_registry_lock_across_fork(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 512; i++) {   /* a long scan: the lock is held longer */
+        char k[32];
+        snprintf(k, sizeof k, "contend-%d", i);
+        assert_int_equal(dusk_func_register_as(k, &nap), 0);
+    }
+    dusk_graph *g = dusk_graph_new();
+    for (int i = 0; i < 4; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "a%d", i);
+        assert_int_equal(dusk_task(g, k, &dusk_inc, dusk_lit_int(i)), 0);
+    }
+    assert_int_equal(dusk_task(g, "s", &dusk_sum,
+                               dusk_list(dusk_ref("a0"), dusk_ref("a1"), dusk_ref("a2"),
+                                         dusk_ref("a3"))),
+                     0);
+    signal(SIGALRM, registry_hung);
+    alarm(30);
+    atomic_store(&contend_stop, 0);
+    atomic_store(&contend_lookups, 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, contend_registry, NULL), 0);
+    while (atomic_load(&contend_lookups) == 0)
+        sleep_ms(1);
+    dusk_options o = popts(2, NULL);
+    int ok = 0;
+    for (int i = 0; i < 25; i++) {
+        dusk_error err;
+        dusk_value *v = NULL;
+        int rc = dusk_get(g, "s", &o, &v, &err);
+        ok += rc == 0 && v && dusk_value_int(v) == 1 + 2 + 3 + 4;
+        dusk_value_unref(v);
+    }
+    atomic_store(&contend_stop, 1);
+    pthread_join(th, NULL);
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    print_message("25 runs (50 workers forked) beside %ld lookups\n",
+                  atomic_load(&contend_lookups));
+    assert_int_equal(ok, 25);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
@@ -1072,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_restarted_worker_output_flushed),
         cmocka_unit_test(test_sigchld_ignored),
         cmocka_unit_test(test_idle_worker_killed),
+        cmocka_unit_test(test_registry_lock_across_fork),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

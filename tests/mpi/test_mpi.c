@@ -380,6 +380,51 @@ static void case_nested(void)
         printf("ok nested\n");
 }
 
+/* One rank's call cannot make the plan the others run: its graph is not
+ * theirs (built from input that differs there), and a task refers to a key
+ * it lacks. cs "worker_plan": the last rank's graph; "sched_plan": rank
+ * 0's. Four tasks are ready at once, so that every worker is sent one.
+ * Every rank returns (before, the others waited for the failed rank
+ * forever), and the next run, on the same graph everywhere, works. */
+static void case_plan_fails(const char *cs, int bad_rank)
+{
+    int me = dusk_mpi_rank();
+    dusk_graph *g = dusk_graph_new();
+    for (int i = 1; i <= 4; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "a%d", i);
+        dusk_task(g, k, &dusk_inc, dusk_lit_int(i));
+    }
+    dusk_task(g, "b", &dusk_add, dusk_ref("a1"), dusk_ref("a2"));
+    dusk_task(g, "c", &dusk_add, dusk_ref("a3"), dusk_ref("a4"));
+    dusk_task(g, "z", &dusk_add, dusk_ref("b"), dusk_ref("c"));
+    if (me == bad_rank)
+        dusk_task(g, "bad", &dusk_inc, dusk_ref("nothing"));
+    dusk_error e = DUSK_ERROR_INIT;
+    dusk_options o = mpi_opts();
+    dusk_value *v = NULL;
+    int rc = dusk_get(g, "z", &o, &v, &e);
+    printf("rank %d plan rc=%d msg=%s\n", me, rc, rc ? e.msg : "");
+    check(rc != 0, cs, "rank %d: the run worked", me);
+    dusk_value_unref(v);
+    v = NULL;
+    dusk_graph_free(g);
+    g = lecture_dsk();
+    rc = dusk_get(g, "z", &o, &v, &e);
+    if (me == 0)
+        check(rc == 0 && v && dusk_value_int(v) == 13, cs, "then z: rc %d %s", rc,
+              rc ? e.msg : "");
+    else
+        report_rank(rc, v, &e);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    if (me == 0 && !failures)
+        printf("ok %s\n", cs);
+}
+
+static void case_worker_plan(void) { case_plan_fails("worker_plan", dusk_mpi_size() - 1); }
+static void case_sched_plan(void) { case_plan_fails("sched_plan", 0); }
+
 /* huge(): a float64 array of (16385, 16384), one row of 16384 zeros viewed
  * with stride 0 along the first axis: 128 KiB in memory, 2 GiB and more
  * encoded (each row copied at once). */
@@ -1164,6 +1209,10 @@ static int rank_main(const char *cs)
         case_nested();
     else if (strcmp(cs, "toobig") == 0)
         case_too_big();
+    else if (strcmp(cs, "worker_plan") == 0)
+        case_worker_plan();
+    else if (strcmp(cs, "sched_plan") == 0)
+        case_sched_plan();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -1384,6 +1433,59 @@ static void test_result_too_big_for_mpi(void **state)
         assert_contains(out, want);
     }
     assert_contains(out, "rank 1 rc=0");
+}
+
+/* A worker rank whose call cannot make the plan (its graph lacks a key
+ * the others have) still takes part: each task sent to it fails the run on
+ * rank 0 with a message naming the rank and why, every rank returns, and
+ * the job goes on with the next run. Before, rank 0 waited for that rank's
+ * outcome forever (timeout's 124 here). */
+static void test_worker_cannot_make_plan(void **state)
+{
+    (void)state;
+    int status;
+    uint64_t t0 = now_ns();
+    char *out = mpirun(3, "worker_plan", 30, &status);
+    double secs = (double)(now_ns() - t0) / 1e9;
+    assert_int_equal(exit_code(status), 0);
+    assert_true(secs < 20);
+    assert_contains(out, "ok worker_plan");
+    char want[256];
+    const char *why = "missing dependency 'nothing' of task 'bad'";
+    for (int k = 0; k < 2; k++) {
+        snprintf(want, sizeof want, "rank %d plan rc=%d msg=mpi: rank 2 could not take part "
+                 "in the run: %s\n", k, DUSK_EMISSING, why);
+        assert_contains(out, want);
+    }
+    snprintf(want, sizeof want, "rank 2 plan rc=%d msg=%s\n", DUSK_EMISSING, why);
+    assert_contains(out, want);
+    assert_contains(out, "rank 1 rc=0 kind=none");
+    assert_contains(out, "rank 2 rc=0 kind=none");
+}
+
+/* The same on rank 0: the workers hear why it could not start the run
+ * (before, they served a run that never came, forever). */
+static void test_scheduler_cannot_make_plan(void **state)
+{
+    (void)state;
+    int status;
+    uint64_t t0 = now_ns();
+    char *out = mpirun(3, "sched_plan", 30, &status);
+    double secs = (double)(now_ns() - t0) / 1e9;
+    assert_int_equal(exit_code(status), 0);
+    assert_true(secs < 20);
+    assert_contains(out, "ok sched_plan");
+    char want[256];
+    const char *why = "missing dependency 'nothing' of task 'bad'";
+    snprintf(want, sizeof want, "rank 0 plan rc=%d msg=%s\n", DUSK_EMISSING, why);
+    assert_contains(out, want);
+    for (int k = 1; k < 3; k++) {
+        snprintf(want, sizeof want, "rank %d plan rc=%d msg=mpi: rank 0 could not start the "
+                 "run: %s\n", k, DUSK_EMISSING, why);
+        assert_contains(out, want);
+        snprintf(want, sizeof want, "rank %d rc=0 kind=none", k);
+        assert_contains(out, want);
+    }
 }
 
 static void test_locality(void **state)
@@ -1793,6 +1895,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_dead_rank_ends_the_job, free_out),
         cmocka_unit_test_teardown(test_task_starts_mpi_run, free_out),
         cmocka_unit_test_teardown(test_result_too_big_for_mpi, free_out),
+        cmocka_unit_test_teardown(test_worker_cannot_make_plan, free_out),
+        cmocka_unit_test_teardown(test_scheduler_cannot_make_plan, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
