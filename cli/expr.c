@@ -1029,7 +1029,7 @@ static const struct { const char *name; dusk_dtype dt; } DTYPES[] = {
     {"f8", DUSK_DT_F8},      {"f4", DUSK_DT_F4},      {"i8", DUSK_DT_I8},
     {"i4", DUSK_DT_I4},      {"i2", DUSK_DT_I2},      {"i1", DUSK_DT_I1},
     {"u8", DUSK_DT_U8},      {"u4", DUSK_DT_U4},      {"u2", DUSK_DT_U2},
-    {"u1", DUSK_DT_U1},      {"?", DUSK_DT_BOOL},
+    {"u1", DUSK_DT_U1},      {"?", DUSK_DT_BOOL},     {"b1", DUSK_DT_BOOL},
     {"float16", DUSK_DT_F2}, {"f2", DUSK_DT_F2},      {"half", DUSK_DT_F2},
     {"complex128", DUSK_DT_C16}, {"c16", DUSK_DT_C16}, {"complex", DUSK_DT_C16},
     {"complex64", DUSK_DT_C8}, {"c8", DUSK_DT_C8},
