@@ -259,8 +259,8 @@ static void parts_at(const void *data, dusk_dtype t, int64_t i, double *re, doub
 
 /* array OP scalar and scalar OP array with the scalar's type said
  * (dusk_array_binop_typed): Python's bools, ints, floats and complex
- * numbers and NumPy's scalars, with arrays of every dtype, under + - /
- * < & ^ // % **: the dtype NumPy 1.x's value-based casting gives (int8
+ * numbers and NumPy's scalars, with arrays of every dtype, under + - * /
+ * < != & | ^ // % ** minimum: the dtype NumPy 1.x's value-based casting gives (int8
  * - 2.0 is float64, bool & True bool, uint8 + 300 uint16, float16 + 300
  * float32, uint8 // 300 int16), NumPy's refusals, and the numbers,
  * against NumPy run here. */
@@ -271,6 +271,8 @@ static void test_typed_scalars_are_numpys(void **state)
         {"add", DUSK_BINOP_ADD}, {"sub", DUSK_BINOP_SUB}, {"div", DUSK_BINOP_DIV},
         {"lt", DUSK_BINOP_LT}, {"and", DUSK_BINOP_AND}, {"xor", DUSK_BINOP_XOR},
         {"fd", DUSK_BINOP_FLOORDIV}, {"mod", DUSK_BINOP_MOD}, {"pow", DUSK_BINOP_POW},
+        {"mul", DUSK_BINOP_MUL}, {"ne", DUSK_BINOP_NE}, {"or", DUSK_BINOP_OR},
+        {"min", DUSK_BINOP_MIN},
     };
     char *out = py(
         "import operator as op\n"
@@ -295,7 +297,8 @@ static void test_typed_scalars_are_numpys(void **state)
         "    return v - 2**64 if v >= 2**63 else v\n"
         "def parts(v): v = complex(v); return v.real.hex() + ',' + v.imag.hex()\n"
         "OPS = [('add', op.add), ('sub', op.sub), ('div', op.truediv), ('lt', op.lt), ('and', op.and_),\n"
-        "       ('xor', op.xor), ('fd', op.floordiv), ('mod', op.mod), ('pow', op.pow)]\n"
+        "       ('xor', op.xor), ('fd', op.floordiv), ('mod', op.mod), ('pow', op.pow),\n"
+        "       ('mul', op.mul), ('ne', op.ne), ('or', op.or_), ('min', np.minimum)]\n"
         "for t in codes:\n"
         "    x = np.array([1, 0, 3]).astype(t)\n"
         "    x.tofile('ts.' + t)\n"
@@ -374,7 +377,7 @@ static void test_typed_scalars_are_numpys(void **state)
         release(v);
     }
     free(out);
-    assert_true(lines > 14 * 49 * 9 * 2 - 1000);   /* but x ** -2 of integers */
+    assert_true(lines > 14 * 49 * 13 * 2 - 1000);   /* but x ** -2 of integers */
     assert_true(refused > 0);
 
     /* a value its dtype cannot hold, an imaginary part of a real dtype */
