@@ -1283,6 +1283,11 @@ static int as_axes(evaluator *ev, const expr *e, const val *v, uint64_t *mask)
         if (ax >= DUSK_MAXDIMS || ax < -DUSK_MAXDIMS)
             return fail(ev, 2, e->col, "axis %lld is out of range (arrays have at most %d axes)",
                         (long long)ax, DUSK_MAXDIMS);
+        /* (0, 0) is one bit twice; the library refuses (0, -2) of a 2-d
+         * array, whose bits differ, with the same words */
+        if (*mask & DUSK_AXIS(ax))
+            return fail(ev, 2, e->col, "duplicate value in 'axis': axis %lld given twice",
+                        (long long)ax);
         *mask |= DUSK_AXIS(ax);
     }
     return 0;

@@ -686,7 +686,20 @@ static int axes_of(PyObject *o, int ndim, uint64_t *mask)
                          (long long)ax[i], ndim);
             return -1;
         }
-        *mask |= DUSK_AXIS(ax[i] < 0 ? ax[i] + ndim : ax[i]);
+        int64_t a = ax[i] < 0 ? ax[i] + ndim : ax[i];
+        if (*mask & DUSK_AXIS(a)) {   /* NumPy's ValueError, in the library's words */
+            for (Py_ssize_t j = 0; j < i; j++)
+                if ((ax[j] < 0 ? ax[j] + ndim : ax[j]) == a && ax[j] != ax[i]) {
+                    PyErr_Format(PyExc_ValueError, "duplicate value in 'axis': axis %lld given "
+                                 "twice (as %lld and %lld)", (long long)a, (long long)ax[j],
+                                 (long long)ax[i]);
+                    return -1;
+                }
+            PyErr_Format(PyExc_ValueError, "duplicate value in 'axis': axis %lld given twice",
+                         (long long)a);
+            return -1;
+        }
+        *mask |= DUSK_AXIS(a);
     }
     return 0;
 }

@@ -527,10 +527,6 @@ class Array(_dusk.Array):
         x = self if dtype is None else self.astype(dtype)
         if isinstance(split_every, dict) or (split_every is not None and not isinstance(split_every, int)):
             raise TypeError("split_every must be an int")
-        if isinstance(axis, (tuple, list)):
-            seen = [a + self.ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axis]
-            if len(set(seen)) != len(seen):
-                raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
         if dtype is not None and name == "mean" and np.dtype(dtype).kind in "biu":
             # NumPy's mean(dtype=int): the sum in that dtype (wrapping), divided,
             # cast back; dusk's mean is a float's

@@ -306,6 +306,10 @@ static const eval_case EVAL_ERRORS[] = {
     {"exp", 2, 1, "'exp' is a function: call it"},
     {"3(1)", 2, 2, "an integer cannot be called"},
     {"x.sum(keepdims=2.5)", 2, 16, "keepdims must be True or False, not a number"},
+    /* an axis twice: NumPy's words, naming it; (1, -1) is the library's refusal */
+    {"x.sum(axis=(0, 0))", 2, 12, "duplicate value in 'axis': axis 0 given twice"},
+    {"x.mean(axis=(1, -1))", 1, 7, "mean: duplicate value in 'axis': axis 1 given twice (as 1 and -1)"},
+    {"squeeze(x[:1], axis=(0, 0))", 2, 21, "duplicate value in 'axis': axis 0 given twice"},
     {"concatenate(x)", 2, 13, "needs a list of arrays"},
     {"concatenate([x, y])", 1, 12, ""},
     {"x.transpose(0)", 2, 13, "each of the array's 2 axes"},

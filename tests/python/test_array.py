@@ -539,10 +539,14 @@ def test_scalars_keep_their_value_and_kind():
     assert r.dtype == (b @ b).dtype == bool
     np.testing.assert_array_equal(r.compute(), b @ b)
     assert da.from_array(b).dot(da.from_array(b)).dtype == bool
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match="duplicate value in 'axis': axis 0 given twice$"):
         da.ones((2, 2)).sum(axis=(0, 0))
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match=r"duplicate value in 'axis': axis 1 given twice \(as 1 and -1\)"):
         da.ones((2, 2)).sum(axis=(1, -1))
+    with pytest.raises(ValueError, match="duplicate value in 'axis': axis 0 given twice"):
+        da.ones((1, 2)).squeeze(axis=(0, 0))   # (squeeze took it)
+    with pytest.raises(ValueError, match="duplicate value in 'axis': axis 0 given twice"):
+        da.ones((1, 2)).squeeze(axis=[-2, 0])
     with pytest.raises(IndexError, match="boolean"):
         da.arange(3)[True]
 
