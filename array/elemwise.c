@@ -197,20 +197,63 @@ dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
+    return dusk_array_binop_typed(op, a, dusk__scalar_of_double(a->dtype, s), scalar_first);
+}
+
+/* NULL when s's value is one its dtype holds, else an error array. */
+static dusk_array *bad_scalar(dusk_array *a, const dusk_scalar *s)
+{
+    if ((unsigned)s->dtype >= DUSK_DT_COUNT)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "scalar of unknown dtype %d", (int)s->dtype);
+    static const struct { dusk_dtype t; int64_t lo, hi; } R[] = {
+        {DUSK_DT_BOOL, 0, 1}, {DUSK_DT_I1, INT8_MIN, INT8_MAX}, {DUSK_DT_I2, INT16_MIN, INT16_MAX},
+        {DUSK_DT_I4, INT32_MIN, INT32_MAX}, {DUSK_DT_U1, 0, UINT8_MAX}, {DUSK_DT_U2, 0, UINT16_MAX},
+        {DUSK_DT_U4, 0, UINT32_MAX},
+    };
+    for (size_t k = 0; k < sizeof R / sizeof *R; k++)
+        if (s->dtype == R[k].t && (s->i < R[k].lo || s->i > R[k].hi))
+            return dusk__array_fail(a->ctx, DUSK_EINVAL, "scalar %" PRId64 " is out of range "
+                                    "for its dtype %s", s->i, dusk_dtype_name(s->dtype));
+    if (!dusk__dtype_is_complex(s->dtype) && s->im != 0)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "scalar of dtype %s with an imaginary "
+                                "part (%g): give it dtype complex128", dusk_dtype_name(s->dtype),
+                                s->im);
+    return NULL;
+}
+
+dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s, bool scalar_first)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
     if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
-    dusk_dtype t = dusk__promote_scalar(a->dtype, s);
-    if ((e = no_such_op(a, op, t)))
+    if ((e = bad_scalar(a, &s)))
         return e;
-    if (dusk__binop_compares(op))
-        t = DUSK_DT_BOOL;
-    else if (op == DUSK_BINOP_DIV && !dusk__dtype_is_inexact(t))
-        t = DUSK_DT_F8;
+    /* the scalar computes in the type NumPy's value-based casting gives
+     * the pair (uint64 + 3 stays in integers, int8 - 2.0 is float64) */
+    dusk_dtype st = dusk__promote_typed(op, a->dtype, &s, scalar_first);
+    if (op == DUSK_BINOP_SUB && st == DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
+    if ((e = no_such_op(a, op, st)))
+        return e;
+    dusk_dtype t = dusk__binop_dtype(op, a->dtype, st);
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
+    /* the token names what the tasks compute: the scalar as the type it
+     * computes in (f8 + 2 and f8 + 2.0 are one layer, i8 - 2 and i8 -
+     * 2.0 two) */
     char extra[64];
-    snprintf(extra, sizeof extra, "%.17g|%d", s, (int)scalar_first);
-    dusk_value *args[2] = {dusk_float(s), dusk_bool(scalar_first)};
+    size_t at = (size_t)snprintf(extra, sizeof extra, "%d|%s|", (int)scalar_first,
+                                 dusk_dtype_code(st));
+    dusk_value *sv = dusk_ndarray_new(st, 0, NULL);
+    if (sv) {
+        dusk__nd_store_scalar(sv->u.nd.data, st, &s);
+        for (size_t k = 0; k < dusk_dtype_size(st) && at < sizeof extra; k++)
+            at += (size_t)snprintf(extra + at, sizeof extra - at, "%02x",
+                                   (unsigned char)sv->u.nd.data[k]);
+    }
+    dusk_value *args[2] = {sv, dusk_bool(scalar_first)};
     return dusk__blockwise(dusk__op_get(DUSK__OP_BINOP + op), op, &a, 1, map, a->ndim, a->shape,
                            a->chunks, a->nb, t, extra, 2, args);
 }
@@ -306,13 +349,14 @@ int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (t->nin == 2) {
         if ((rc = dusk__targs_block_in(t, 1, -1, &b, err)))
             return rc;
-        return dusk__nd_binop(t->op->code, a, b, 0, 0, t->dtype, out, err);
+        return dusk__nd_binop(t->op->code, a, b, t->dtype, out, err);
     }
-    double s;
+    const dusk_value *s;
     int64_t first;
-    if ((rc = dusk__targs_float(t, 0, &s, err)) || (rc = dusk__targs_int(t, 1, &first, err)))
+    if ((rc = dusk__targs_scalar(t, 0, &s, err)) || (rc = dusk__targs_int(t, 1, &first, err)))
         return rc;
-    return dusk__nd_binop(t->op->code, a, NULL, s, first != 0, t->dtype, out, err);
+    return first ? dusk__nd_binop(t->op->code, s, a, t->dtype, out, err)
+                 : dusk__nd_binop(t->op->code, a, s, t->dtype, out, err);
 }
 
 int dusk__k_unop(const dusk__targs *t, dusk_value **out, dusk_error *err)

@@ -1105,10 +1105,15 @@ dusk_array *dusk_linalg_norm(dusk_array *x, const char *ord, uint64_t axes, bool
         return e;
     int ax[3];
     int n = axes_of(axes, x->ndim, ax);
+    /* of a 0-d array NumPy takes ord None alone, |x| (Dask's graph: a sum
+     * over no axes between the powers) */
+    if (x->ndim == 0 && axes == DUSK_ALL_AXES && ord)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: improper number of dimensions to "
+                                "norm: ord %s of a 0-d array (NumPy takes only None there)", ord);
     if (n <= -2)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: duplicate axes given (axis %d twice, "
                                 "for an array of %d dimensions)", -2 - n, x->ndim);
-    if (n < 0 || n > 2 || n == 0)
+    if (n < 0 || n > 2 || (n == 0 && x->ndim != 0))
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "norm: improper number of axes for an "
                                 "array of %d dimensions (give one axis or two)", x->ndim);
     uint64_t mask = 0;

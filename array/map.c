@@ -991,6 +991,12 @@ dusk_array *dusk_array_reduction(dusk_array *x, const dusk_block_func *chunk,
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: axis out of range for an "
                                 "array of %d dimension%s: axis %d", x->ndim,
                                 x->ndim == 1 ? "" : "s", bad);
+    else if (__builtin_popcountll(axes) != __builtin_popcountll(axes_mask))
+        for (int d = 0; d < x->ndim; d++)   /* an axis as itself and from the end */
+            if ((axes_mask >> d) & (axes_mask >> (64 - x->ndim + d)) & 1)
+                return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: duplicate value in "
+                                        "'axis': axis %d given twice (as %d and %d)", d, d,
+                                        d - x->ndim);
     if (split_every < 0 || split_every == 1)
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "reduction: split_every must be 0 "
                                 "(default) or at least 2, not %d", split_every);

@@ -257,45 +257,129 @@ dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b)
     return signed_of_size(su * 2);
 }
 
-/* The smallest dtype of the kind of t that holds the whole number v
- * (-2**63 <= v < 2**64). */
-static dusk_dtype min_int_type(double v, int want_unsigned)
+/* NumPy's min_scalar_type of s: the smallest dtype of its kind that holds
+ * its value (unsigned for an integer >= 0), never wider than its own. */
+static dusk_dtype min_scalar_type(const dusk_scalar *s)
 {
-    if (v >= 0x1p63)   /* only uint64 holds it, as NumPy's min_scalar_type */
-        return DUSK_DT_U8;
-    if (want_unsigned && v >= 0) {
-        if (v <= 255) return DUSK_DT_U1;
-        if (v <= 65535) return DUSK_DT_U2;
-        if (v <= 4294967295.0) return DUSK_DT_U4;
-        return DUSK_DT_U8;
+    dusk_dtype t = s->dtype;
+    if (t == DUSK_DT_BOOL)
+        return t;
+    if (!dusk__dtype_is_inexact(t)) {
+        if (t == DUSK_DT_U8 ? (uint64_t)s->i > (uint64_t)INT64_MAX : false)
+            return DUSK_DT_U8;
+        int64_t v = s->i;
+        if (v >= 0)
+            return v <= 255 ? DUSK_DT_U1 : v <= 65535 ? DUSK_DT_U2
+                   : v <= 4294967295 ? DUSK_DT_U4 : DUSK_DT_U8;
+        return v >= -128 ? DUSK_DT_I1 : v >= -32768 ? DUSK_DT_I2
+               : v >= -2147483648LL ? DUSK_DT_I4 : DUSK_DT_I8;
     }
-    if (v >= -128 && v <= 127) return DUSK_DT_I1;
-    if (v >= -32768 && v <= 32767) return DUSK_DT_I2;
-    if (v >= -2147483648.0 && v <= 2147483647.0) return DUSK_DT_I4;
-    return DUSK_DT_I8;
+    /* NumPy's bounds: 65000 and 3.4e38, and any float holds inf and nan;
+     * a complex number is c8 when both parts are finite and within 3.4e38
+     * (NumPy's test, which an inf or a nan fails) */
+    double m = fabs(s->re);
+    dusk_dtype f = !isfinite(m) || m < 65000.0 ? DUSK_DT_F2 : m < 3.4e38 ? DUSK_DT_F4 : DUSK_DT_F8;
+    if (dusk__dtype_is_complex(t))
+        f = m < 3.4e38 && fabs(s->im) < 3.4e38 ? DUSK_DT_C8 : DUSK_DT_C16;
+    return dusk__promote(f, t) == t ? f : t;
 }
 
-dusk_dtype dusk__promote_scalar(dusk_dtype a, double s)
+/* NumPy's kinds as value-based casting orders them: bool, integers,
+ * inexact numbers (floats and complex numbers alike). */
+static int kind_rank(dusk_dtype t)
+{
+    return t == DUSK_DT_BOOL ? 0 : dusk__dtype_is_inexact(t) ? 2 : 1;
+}
+
+/* NumPy's "small unsigned": a positive integer whose smallest type m is
+ * unsigned but which the signed type of m's size holds too. */
+static int small_unsigned(const dusk_scalar *s, dusk_dtype m)
+{
+    int64_t top = m == DUSK_DT_U1 ? INT8_MAX : m == DUSK_DT_U2 ? INT16_MAX
+                  : m == DUSK_DT_U4 ? INT32_MAX : INT64_MAX;
+    /* a uint64 past INT64_MAX has the bits of an i < 0 */
+    return m != DUSK_DT_BOOL && dusk__dtype_is_unsigned(m) && s->i >= 0 && s->i <= top;
+}
+
+static dusk_dtype promote_typed(dusk_dtype a, const dusk_scalar *s)
+{
+    if (kind_rank(a) < kind_rank(s->dtype))
+        return dusk__promote(a, s->dtype);
+    dusk_dtype m = min_scalar_type(s);
+    /* a small unsigned joins a signed array as the signed type (int8
+     * array + 2**62 is int64, not float64) */
+    if (is_signed(a) && small_unsigned(s, m))
+        m = signed_of_size(dusk_dtype_size(m));
+    return dusk__promote(a, m);
+}
+
+dusk_dtype dusk__promote_typed(dusk_binop op, dusk_dtype a, const dusk_scalar *s,
+                               bool scalar_first)
+{
+    /* x ** 2 is NumPy's square (the fast path of ndarray.__pow__, which
+     * Dask's chunks take too): of bools int8, of integers their own type,
+     * or float64 when the 2 is a float of any dtype */
+    if (op == DUSK_BINOP_POW && !scalar_first && !dusk__dtype_is_inexact(a) &&
+        !dusk__dtype_is_complex(s->dtype) && s->dtype != DUSK_DT_BOOL &&
+        (dusk__dtype_is_float(s->dtype) ? s->re == 2 : s->i == 2))
+        return a == DUSK_DT_BOOL ? DUSK_DT_I1 : dusk__dtype_is_float(s->dtype) ? DUSK_DT_F8 : a;
+    dusk_dtype r = promote_typed(a, s);
+    int bitwise = op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR;
+    int nocomplex = op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD;
+    if (!bitwise && !nocomplex && op != DUSK_BINOP_POW)
+        return r;
+    /* NumPy types these ufuncs by taking the first of their loops that
+     * both operands cast to safely (a scalar by its value), not by
+     * promotion: uint8 array // 300 is int16, where + gives uint16 */
+    static const dusk_dtype loops[] = {
+        DUSK_DT_BOOL, DUSK_DT_I1, DUSK_DT_U1, DUSK_DT_I2, DUSK_DT_U2, DUSK_DT_I4, DUSK_DT_U4,
+        DUSK_DT_I8, DUSK_DT_U8, DUSK_DT_F2, DUSK_DT_F4, DUSK_DT_F8, DUSK_DT_C8, DUSK_DT_C16,
+    };
+    int by_value = kind_rank(a) >= kind_rank(s->dtype);
+    dusk_dtype m = by_value ? min_scalar_type(s) : s->dtype;
+    int small = by_value && small_unsigned(s, m);
+    for (size_t k = 0; k < sizeof loops / sizeof *loops; k++) {
+        dusk_dtype t = loops[k];
+        if ((t == DUSK_DT_BOOL && !bitwise) || (bitwise && dusk__dtype_is_inexact(t)) ||
+            (nocomplex && dusk__dtype_is_complex(t)))
+            continue;
+        dusk_dtype ms = small && !dusk__dtype_is_unsigned(t) ? signed_of_size(dusk_dtype_size(m))
+                                                             : m;
+        if (dusk__promote(a, t) == t && dusk__promote(ms, t) == t)
+            return t;
+    }
+    return r;   /* no loop: NumPy refuses it, as the caller does */
+}
+
+dusk_scalar dusk__scalar_of_double(dusk_dtype a, double s)
 {
     /* a Python int: NumPy gives int64 down to -2**63 and uint64 up to
      * 2**64 - 1 (beyond, an object array: dusk stays in float64) */
     int whole = s == floor(s) && s >= -0x1p63 && s < 0x1p64;
-    if (dusk__dtype_is_inexact(a)) {
-        /* value-based casting: the smallest float that holds s widens a
-         * only when s does not fit (NumPy's bounds: 65000 and 3.4e38,
-         * and any float holds inf and nan) */
-        dusk_dtype m = !isfinite(s) || fabs(s) < 65000.0 ? DUSK_DT_F2
-                       : fabs(s) < 3.4e38 ? DUSK_DT_F4 : DUSK_DT_F8;
-        return dusk__promote(a, m);
+    if (dusk__dtype_is_inexact(a) || !whole)
+        return dusk_scalar_float(s);
+    return s >= 0x1p63 ? dusk_scalar_uint((uint64_t)s) : dusk_scalar_int((int64_t)s);
+}
+
+void dusk__nd_store_scalar(char *p, dusk_dtype t, const dusk_scalar *s)
+{
+    if (dusk__dtype_is_complex(s->dtype) && dusk__dtype_is_complex(t)) {
+        /* the parts copied in: building re + im * I makes nan of an
+         * infinite part */
+        if (t == DUSK_DT_C16) {
+            double x[2] = {s->re, s->im};
+            memcpy(p, x, 16);
+        } else {
+            float x[2] = {(float)s->re, (float)s->im};
+            memcpy(p, x, 8);
+        }
+    } else if (dusk__dtype_is_inexact(s->dtype)) {
+        dusk__nd_storef(p, t, s->re);
+    } else if (dusk__dtype_is_inexact(t)) {
+        dusk__nd_storef(p, t, s->dtype == DUSK_DT_U8 ? (double)(uint64_t)s->i : (double)s->i);
+    } else {
+        dusk__nd_storei(p, t, s->i);
     }
-    if (!whole)
-        return DUSK_DT_F8;
-    if (a == DUSK_DT_BOOL)
-        return s >= 0x1p63 ? DUSK_DT_U8 : DUSK_DT_I8;
-    /* Value-based casting: the scalar only widens the array's type when
-     * it does not fit in it. */
-    dusk_dtype m = min_int_type(s, dusk__dtype_is_unsigned(a));
-    return dusk__promote(a, m);
 }
 
 int dusk__binop_compares(dusk_binop op)
@@ -575,6 +659,60 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
     }
 }
 
+static double complex make_complex(double re, double im);
+
+/* x * y by the schoolbook formula, as NumPy's cmul (C's * treats inf
+ * and nan parts by Annex G). */
+static double complex cmul(double complex x, double complex y)
+{
+    double xr = creal(x), yr = creal(y), xi = cimag(x), yi = cimag(y);
+    return make_complex(xr * yr - xi * yi, xr * yi + xi * yr);
+}
+
+/* x ** y as NumPy's npy_cpow: 1 for y == 0; of a
+ * zero x, 0 for a real y > 0 and nan otherwise (C's cpow gives 0 or
+ * inf); whole real powers below 100 in magnitude by repeated squaring
+ * (1 / that for negative ones); the rest by cpow. */
+static double complex cpow_numpy(double complex x, double complex y)
+{
+    double xr = creal(x), xi = cimag(x), yr = creal(y), yi = cimag(y);
+    if (yr == 0 && yi == 0)
+        return 1;
+    if (xr == 0 && xi == 0)
+        return yr > 0 && yi == 0 ? 0 : make_complex(NAN, NAN);
+    if (yi == 0 && fabs(yr) < 100 && yr == (double)(int)yr) {
+        int n = (int)yr;
+        if (n == 1)
+            return x;
+        if (n == 2)
+            return cmul(x, x);
+        if (n == 3)
+            return cmul(x, cmul(x, x));
+        double complex r = 1, p = x;
+        for (int k = n < 0 ? -n : n;; k >>= 1) {
+            if (k & 1)
+                r = cmul(r, p);
+            if (k <= 1)
+                break;
+            p = cmul(p, p);
+        }
+        if (n > 0)
+            return r;
+        /* 1 / r by Smith's method, as NumPy's cdiv (C's / treats inf
+         * and nan parts by Annex G) */
+        double br = creal(r), bi = cimag(r);
+        if (fabs(br) >= fabs(bi)) {
+            if (br == 0 && bi == 0)
+                return make_complex(1 / fabs(br), 0 / fabs(bi));
+            double rat = bi / br, scl = 1.0 / (br + bi * rat);
+            return make_complex(scl, -rat * scl);
+        }
+        double rat = br / bi, scl = 1.0 / (bi + br * rat);
+        return make_complex(rat * scl, -scl);
+    }
+    return cpow(x, y);
+}
+
 /* Complex operands. Comparisons order complex numbers as NumPy does:
  * by real part, then by imaginary part. The result of a comparison is
  * 0 or 1 in the real part. */
@@ -586,7 +724,7 @@ static double complex cop(dusk_binop op, double complex x, double complex y)
     case DUSK_BINOP_SUB: return x - y;
     case DUSK_BINOP_MUL: return x * y;
     case DUSK_BINOP_DIV: return x / y;
-    case DUSK_BINOP_POW: return y == 0 ? 1 : cpow(x, y);
+    case DUSK_BINOP_POW: return cpow_numpy(x, y);
     case DUSK_BINOP_LT: return xr < yr || (xr == yr && xi < yi);
     case DUSK_BINOP_LE: return xr < yr || (xr == yr && xi <= yi);
     case DUSK_BINOP_GT: return xr > yr || (xr == yr && xi > yi);
@@ -674,47 +812,21 @@ static void f8_row(dusk_binop op, double *o, const char *pa, int64_t sa, const c
     }
 }
 
-int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, double s,
-                   int scalar_first, dusk_dtype out_dtype, dusk_value **out, dusk_error *err)
+int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
+                   dusk_dtype out_dtype, dusk_value **out, dusk_error *err)
 {
-    /* A scalar operand is a 0-d array of it. */
-    dusk_value *sv = NULL;
-    if (!b) {
-        /* the scalar takes the type NumPy's value-based casting gives the
-         * pair, so that uint64 + 3 stays in integers */
-        dusk_dtype st = dusk__promote_scalar(a->u.nd.dtype, s);
-        if (st == DUSK_DT_BOOL || (!dusk__dtype_is_inexact(st) && s != floor(s)))
-            st = DUSK_DT_F8;
-        sv = dusk_ndarray_new(st, 0, NULL);
-        if (!sv)
-            return oom(err);
-        if (dusk__dtype_is_inexact(st))
-            dusk__nd_storef(sv->u.nd.data, st, s);
-        else
-            dusk__nd_storei(sv->u.nd.data, st, s < 0 ? (int64_t)s : (int64_t)(uint64_t)s);
-        b = sv;
-        if (scalar_first) {
-            const dusk_value *t = a;
-            a = b;
-            b = t;
-        }
-    }
     int ndim = a->u.nd.ndim > b->u.nd.ndim ? a->u.nd.ndim : b->u.nd.ndim;
-    int64_t shape[DUSK_MAXDIMS];
+    int64_t shape[DUSK_MAXDIMS] = {0};   /* gcc does not see the loop fill all ndim */
     for (int d = 0; d < ndim; d++) {
         int da = d - (ndim - a->u.nd.ndim), db = d - (ndim - b->u.nd.ndim);
         int64_t x = da >= 0 ? a->u.nd.shape[da] : 1, y = db >= 0 ? b->u.nd.shape[db] : 1;
-        if (x != y && x != 1 && y != 1) {
-            dusk_value_unref(sv);
+        if (x != y && x != 1 && y != 1)
             return dusk_error_set(err, DUSK_EINVAL, "chunk shapes do not broadcast");
-        }
         shape[d] = x == 1 ? y : x;
     }
     dusk_value *o = dusk_ndarray_empty(out_dtype, ndim, shape);
-    if (!o) {
-        dusk_value_unref(sv);
+    if (!o)
         return oom(err);
-    }
     int64_t count = count_of(ndim, shape);
     int rc = 0;
     if (count > 0) {
@@ -777,7 +889,6 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, doub
             }
         } while (!rc && iter_next_row(&it));
     }
-    dusk_value_unref(sv);
     if (rc) {
         dusk_value_unref(o);
         return rc;

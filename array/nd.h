@@ -37,8 +37,16 @@ dusk_dtype dusk__dtype_real(dusk_dtype t);
 int dusk__dtype_is_unsigned(dusk_dtype t);
 /* NumPy's result type of a binary operation on arrays of a and b. */
 dusk_dtype dusk__promote(dusk_dtype a, dusk_dtype b);
-/* The dtype of array OP scalar under NumPy 1.x's value-based casting. */
-dusk_dtype dusk__promote_scalar(dusk_dtype a, double s);
+/* The dtype array OP s (s OP array when scalar_first) computes in under
+ * NumPy 1.x's value-based casting (before comparisons make it bool and
+ * true division float). */
+dusk_dtype dusk__promote_typed(dusk_binop op, dusk_dtype a, const dusk_scalar *s,
+                               bool scalar_first);
+/* The scalar dusk_array_binop_scalar's double s is, with an array of a:
+ * an int when whole and a is of integers or bools, else a float. */
+dusk_scalar dusk__scalar_of_double(dusk_dtype a, double s);
+/* s's value as an element of dtype t at p. */
+void dusk__nd_store_scalar(char *p, dusk_dtype t, const dusk_scalar *s);
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b);
 /* Whether op is isnan, isinf or isfinite: its result is bool. */
 int dusk__unop_tests(dusk_unop op);
@@ -51,10 +59,9 @@ dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a);
  * or return a DUSK_E... code with err filled (ENOMEM, or EINVAL for what
  * NumPy would raise on, such as an integer to a negative power). */
 
-/* out = a OP b with broadcasting; b may be NULL for the scalar s (then
- * scalar_first says whether s is the left operand). */
-int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b, double s,
-                   int scalar_first, dusk_dtype out_dtype, dusk_value **out, dusk_error *err);
+/* out = a OP b with broadcasting (a scalar operand is a 0-d array). */
+int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
+                   dusk_dtype out_dtype, dusk_value **out, dusk_error *err);
 int dusk__nd_unop(dusk_unop op, const dusk_value *a, dusk_dtype out_dtype, dusk_value **out,
                   dusk_error *err);
 int dusk__nd_astype(const dusk_value *a, dusk_dtype t, dusk_value **out, dusk_error *err);

@@ -304,6 +304,15 @@ int dusk__targs_float(const dusk__targs *t, size_t i, double *out, dusk_error *e
     return 0;
 }
 
+int dusk__targs_scalar(const dusk__targs *t, size_t i, const dusk_value **out, dusk_error *err)
+{
+    const dusk_value *v = dusk__params_extra(t->params, i);
+    if (!v || dusk_value_kind(v) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(v) != 0)
+        return bad_param(t, i, "a 0-d ndarray", err);
+    *out = v;
+    return 0;
+}
+
 int dusk__targs_str(const dusk__targs *t, size_t i, const char **out, dusk_error *err)
 {
     const dusk_value *v = dusk__params_extra(t->params, i);

@@ -195,6 +195,8 @@ dusk_value *dusk__ints_value(const int *v, int n);
 int dusk__targs_int(const dusk__targs *t, size_t i, int64_t *out, dusk_error *err);
 int dusk__targs_float(const dusk__targs *t, size_t i, double *out, dusk_error *err);
 int dusk__targs_str(const dusk__targs *t, size_t i, const char **out, dusk_error *err);
+/* A 0-d ndarray (a scalar operand, in the dtype it computes in). */
+int dusk__targs_scalar(const dusk__targs *t, size_t i, const dusk_value **out, dusk_error *err);
 /* A tuple of at most max small ints (axes, a permutation) into out. */
 int dusk__targs_ints(const dusk__targs *t, size_t i, int *out, int max, int *n,
                      dusk_error *err);

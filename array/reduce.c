@@ -24,8 +24,10 @@
 
 /* Resolves an axis mask against ndim: negative axes live in the top bits
  * (DUSK_AXIS(-1) is bit 63). -1 when an axis is out of range, that axis
- * (as the caller wrote it) in *bad. */
-static int resolve_axes(uint64_t mask, int ndim, uint64_t *out, int *bad)
+ * (as the caller wrote it) in *bad; -2 when one is given twice, as itself
+ * and counted from the end (DUSK_AXIS(0) | DUSK_AXIS(-2) of a 2-d array),
+ * that axis in *bad and its negative form in *neg. */
+static int resolve_axes(uint64_t mask, int ndim, uint64_t *out, int *bad, int *neg)
 {
     if (mask == DUSK_ALL_AXES) {
         *out = ndim >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << ndim) - 1);
@@ -39,6 +41,11 @@ static int resolve_axes(uint64_t mask, int ndim, uint64_t *out, int *bad)
         if (ax < 0 || ax >= ndim || (b < 32 && b >= ndim)) {
             *bad = b < 32 ? b : b - 64;
             return -1;
+        }
+        if ((r >> ax) & 1) {   /* bits run upwards: b is the negative form */
+            *bad = ax;
+            *neg = b - 64;
+            return -2;
         }
         r |= (uint64_t)1 << ax;
     }
@@ -117,11 +124,15 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown reduction %d", (int)op);
     int row = dusk__red_row(op);
     uint64_t axes;
-    int bad = 0;
+    int bad = 0, neg = 0;
     /* named as the caller knows it: "sum", not its layer "sum-aggregate" */
     static const char *const names[DUSK_RED_COUNT] = {"sum", "prod", "mean", "std", "var",
                                                       "min", "max", "any", "all"};
-    if (resolve_axes(axes_mask, a->ndim, &axes, &bad) < 0)
+    int rc = resolve_axes(axes_mask, a->ndim, &axes, &bad, &neg);
+    if (rc == -2)   /* NumPy's ValueError */
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: duplicate value in 'axis': axis %d "
+                                "given twice (as %d and %d)", names[op], bad, bad, neg);
+    if (rc < 0)
         return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                 "%s: axis out of range for an array of %d dimension%s: axis %d",
                                 names[op], a->ndim, a->ndim == 1 ? "" : "s", bad);

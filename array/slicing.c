@@ -1028,6 +1028,10 @@ dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes)
                                         "squeeze: axis %d is out of range for an array of %d "
                                         "dimension%s", b < 32 ? b : b - 64, a->ndim,
                                         a->ndim == 1 ? "" : "s");
+            if ((set >> ax) & 1)   /* bits run upwards: b is the negative form */
+                return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                        "squeeze: duplicate value in 'axis': axis %d given "
+                                        "twice (as %d and %d)", ax, ax, b - 64);
             if (a->shape[ax] != 1)
                 return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                         "squeeze: cannot squeeze axis %d of length %" PRId64

@@ -1029,7 +1029,7 @@ static const struct { const char *name; dusk_dtype dt; } DTYPES[] = {
     {"f8", DUSK_DT_F8},      {"f4", DUSK_DT_F4},      {"i8", DUSK_DT_I8},
     {"i4", DUSK_DT_I4},      {"i2", DUSK_DT_I2},      {"i1", DUSK_DT_I1},
     {"u8", DUSK_DT_U8},      {"u4", DUSK_DT_U4},      {"u2", DUSK_DT_U2},
-    {"u1", DUSK_DT_U1},      {"?", DUSK_DT_BOOL},
+    {"u1", DUSK_DT_U1},      {"?", DUSK_DT_BOOL},     {"b1", DUSK_DT_BOOL},
     {"float16", DUSK_DT_F2}, {"f2", DUSK_DT_F2},      {"half", DUSK_DT_F2},
     {"complex128", DUSK_DT_C16}, {"c16", DUSK_DT_C16}, {"complex", DUSK_DT_C16},
     {"complex64", DUSK_DT_C8}, {"c8", DUSK_DT_C8},
@@ -1283,6 +1283,11 @@ static int as_axes(evaluator *ev, const expr *e, const val *v, uint64_t *mask)
         if (ax >= DUSK_MAXDIMS || ax < -DUSK_MAXDIMS)
             return fail(ev, 2, e->col, "axis %lld is out of range (arrays have at most %d axes)",
                         (long long)ax, DUSK_MAXDIMS);
+        /* (0, 0) is one bit twice; the library refuses (0, -2) of a 2-d
+         * array, whose bits differ, with the same words */
+        if (*mask & DUSK_AXIS(ax))
+            return fail(ev, 2, e->col, "duplicate value in 'axis': axis %lld given twice",
+                        (long long)ax);
         *mask |= DUSK_AXIS(ax);
     }
     return 0;
@@ -1574,10 +1579,17 @@ static val num_binop(dusk_binop op, const val *a, const val *b)
     return r;
 }
 
-static int inexact(dusk_dtype t)
+/* A number as the scalar Python makes of it: a bool, an int (uint64 from
+ * 2**63 to 2**64 - 1; an int past those, which NumPy would make an object
+ * array of, stays a float) or a float, whose kind NumPy's casting reads. */
+static dusk_scalar scalar_of(const val *v)
 {
-    return t == DUSK_DT_F8 || t == DUSK_DT_F4 || t == DUSK_DT_F2 || t == DUSK_DT_C16 ||
-           t == DUSK_DT_C8;
+    if (v->is_bool)
+        return dusk_scalar_bool(v->num != 0);
+    if ((v->is_int || v->big_int) && v->num >= -0x1p63 && v->num < 0x1p64)
+        return v->num >= 0x1p63 ? dusk_scalar_uint((uint64_t)v->num)
+                                : dusk_scalar_int((int64_t)v->num);
+    return dusk_scalar_float(v->num);
 }
 
 static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char *opname,
@@ -1598,32 +1610,9 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
     if (a->kind == V_ARRAY && b->kind == V_ARRAY)
         return check(ev, at->opcol, dusk_array_binop(op, a->a, b->a), out);
     const val *num = a->kind == V_NUM ? a : b, *arr = a->kind == V_NUM ? b : a;
-    int compares = op >= DUSK_BINOP_LT && op <= DUSK_BINOP_NE;
-    if (!compares && num->kind == V_NUM && num->is_bool && arr->kind == V_ARRAY &&
-        dusk_array_dtype(arr->a) == DUSK_DT_BOOL) {
-        /* mask ^ True, mask + True, maximum(mask, True) stay bool, as in
-         * NumPy: a bool scalar, which the C API (doubles) cannot say, as a
-         * 0-d bool array */
-        val t = *num;
-        if (to_array(ev, at, &t) < 0)
-            return -1;
-        return check(ev, at->opcol, a->kind == V_NUM ? dusk_array_binop(op, t.a, b->a)
-                                                     : dusk_array_binop(op, a->a, t.a), out);
-    }
-    if (!compares && num->kind == V_NUM && !num->is_int && !num->big_int && !num->is_bool &&
-        arr->kind == V_ARRAY && !inexact(dusk_array_dtype(arr->a))) {
-        /* an integer array with a float written as one (x // 2.0, x * 2.0)
-         * is float64 in NumPy: the C API would read 2.0 as the int 2 */
-        val f = *arr;
-        if (check(ev, at->opcol, dusk_array_astype(arr->a, DUSK_DT_F8), &f) < 0)
-            return -1;
-        return apply_binop(ev, at, op, opname, a->kind == V_NUM ? a : &f,
-                           a->kind == V_NUM ? &f : b, out);
-    }
-    if (a->kind == V_ARRAY && b->kind == V_NUM)
-        return check(ev, at->opcol, dusk_array_binop_scalar(op, a->a, b->num, false), out);
-    if (a->kind == V_NUM && b->kind == V_ARRAY)
-        return check(ev, at->opcol, dusk_array_binop_scalar(op, b->a, a->num, true), out);
+    if (num->kind == V_NUM && arr->kind == V_ARRAY)
+        return check(ev, at->opcol, dusk_array_binop_typed(op, arr->a, scalar_of(num),
+                                                           a->kind == V_NUM), out);
     return fail(ev, 2, at->opcol, "'%s' takes arrays and numbers, not %s and %s", opname,
                 kind_name(a), kind_name(b));
 }

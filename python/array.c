@@ -441,17 +441,25 @@ static PyObject *arr_binop(arrobject *self, PyObject *args)
     return derive(self, dusk_array_binop((dusk_binop)op, self->a, ((arrobject *)other)->a));
 }
 
+/* a OP s with s as (dtype name, int, real, imaginary): its Python or
+ * NumPy type, which NumPy 1.x's casting reads with its value. */
 static PyObject *arr_binop_scalar(arrobject *self, PyObject *args)
 {
     int op, first;
-    double s;
-    if (!PyArg_ParseTuple(args, "idp:_binop_scalar", &op, &s, &first))
+    PyObject *dname;
+    long long i;
+    double re, im;
+    dusk_dtype dt;
+    if (!PyArg_ParseTuple(args, "iOLddp:_binop_scalar", &op, &dname, &i, &re, &im, &first))
         return NULL;
     if (op < 0 || op >= DUSK_BINOP_COUNT) {
         PyErr_Format(PyExc_ValueError, "no binary operation %d", op);
         return NULL;
     }
-    return derive(self, dusk_array_binop_scalar((dusk_binop)op, self->a, s, first));
+    if (dtype_of(dname, &dt) < 0)
+        return NULL;
+    return derive(self, dusk_array_binop_typed((dusk_binop)op, self->a,
+                                               dusk_scalar_of(dt, (int64_t)i, re, im), first));
 }
 
 static PyObject *arr_unop(arrobject *self, PyObject *args)
@@ -678,7 +686,20 @@ static int axes_of(PyObject *o, int ndim, uint64_t *mask)
                          (long long)ax[i], ndim);
             return -1;
         }
-        *mask |= DUSK_AXIS(ax[i] < 0 ? ax[i] + ndim : ax[i]);
+        int64_t a = ax[i] < 0 ? ax[i] + ndim : ax[i];
+        if (*mask & DUSK_AXIS(a)) {   /* NumPy's ValueError, in the library's words */
+            for (Py_ssize_t j = 0; j < i; j++)
+                if ((ax[j] < 0 ? ax[j] + ndim : ax[j]) == a && ax[j] != ax[i]) {
+                    PyErr_Format(PyExc_ValueError, "duplicate value in 'axis': axis %lld given "
+                                 "twice (as %lld and %lld)", (long long)a, (long long)ax[j],
+                                 (long long)ax[i]);
+                    return -1;
+                }
+            PyErr_Format(PyExc_ValueError, "duplicate value in 'axis': axis %lld given twice",
+                         (long long)a);
+            return -1;
+        }
+        *mask |= DUSK_AXIS(a);
     }
     return 0;
 }

@@ -203,8 +203,54 @@ DUSK_API dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *
 /* a OP s, or s OP a when scalar_first. s is a Python float (or int when
  * it is whole and the array is of integers or bools: from -2**63 to
  * 2**64 - 1, which NumPy holds in int64 or uint64), with NumPy 1.x's
- * value-based casting: the array's dtype wins unless s does not fit. */
+ * value-based casting: the array's dtype wins unless s does not fit. A
+ * double cannot say whether it was 2 or 2.0, True or 1: where that
+ * decides the dtype (int8 array - 2.0 is float64, bool array & True is
+ * bool, float16 array + 300 is float32), use dusk_array_binop_typed. */
 DUSK_API dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first);
+
+/* A scalar operand with the type Python or NumPy gives it, which NumPy
+ * 1.x's value-based casting reads together with its value: dtype is
+ * DUSK_DT_BOOL for a Python bool, DUSK_DT_I8 for an int (DUSK_DT_U8 for
+ * one from 2**63 to 2**64 - 1), DUSK_DT_F8 for a float, DUSK_DT_C16 for
+ * a complex, or a NumPy scalar's own dtype (np.float32(2): DUSK_DT_F4).
+ * Bools and integers are in i (a uint64's bits for DUSK_DT_U8), floats in
+ * re, complex numbers in re and im. The dusk_scalar_ helpers make one. */
+typedef struct dusk_scalar {
+    dusk_dtype dtype;
+    int64_t i;          /* bool and integer dtypes */
+    double re, im;      /* float dtypes (re), complex ones (re, im) */
+} dusk_scalar;
+static inline dusk_scalar dusk_scalar_of(dusk_dtype dtype, int64_t i, double re, double im)
+{
+    dusk_scalar s;
+    s.dtype = dtype;
+    s.i = i;
+    s.re = re;
+    s.im = im;
+    return s;
+}
+static inline dusk_scalar dusk_scalar_bool(bool b) { return dusk_scalar_of(DUSK_DT_BOOL, b, 0, 0); }
+static inline dusk_scalar dusk_scalar_int(int64_t v) { return dusk_scalar_of(DUSK_DT_I8, v, 0, 0); }
+/* A Python int from 0 to 2**64 - 1: int64 when it fits, else uint64. */
+static inline dusk_scalar dusk_scalar_uint(uint64_t v)
+{
+    return dusk_scalar_of(v > (uint64_t)INT64_MAX ? DUSK_DT_U8 : DUSK_DT_I8, (int64_t)v, 0, 0);
+}
+static inline dusk_scalar dusk_scalar_float(double v) { return dusk_scalar_of(DUSK_DT_F8, 0, v, 0); }
+static inline dusk_scalar dusk_scalar_complex(double re, double im)
+{
+    return dusk_scalar_of(DUSK_DT_C16, 0, re, im);
+}
+/* a OP s, or s OP a when scalar_first, as NumPy 1.x types it: when the
+ * array's kind (bool < integer < float and complex) is at least the
+ * scalar's, the smallest type that holds s's value joins the array's
+ * (uint8 array + 300 is uint16, float32 array + 2.0 float32, float16
+ * array + 1j complex64); otherwise s's own dtype does (int8 array + 2.0
+ * is float64, bool array + 1 int64). One layer of one task per block,
+ * as Dask's. An s whose value its dtype cannot hold is DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s,
+                                            bool scalar_first);
 DUSK_API dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a);
 /* Shorthands. */
 DUSK_API dusk_array *dusk_array_add(dusk_array *a, dusk_array *b);

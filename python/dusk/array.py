@@ -386,25 +386,14 @@ class Array(_dusk.Array):
             self._refuse(name, other)
         if isinstance(other, Array):
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
-        if isinstance(other, (complex, np.complexfloating)):
-            raise TypeError("dusk's operators take real scalars: %r is complex (make an "
-                            "array of it, from_array(np.full(shape, value)))" % (other,))
-        if isinstance(other, (numbers.Real, np.number, np.bool_)):
-            want = _numpy_dtype(name, self.dtype, other, reflected)
-            if want is not None and want != self.dtype:
-                # dusk's scalar calls take a double and judge its kind by its
-                # value (2.0 reads as the int 2): the array is first made of
-                # NumPy's result dtype (uint8 - 2.0 stayed uint8 and wrapped
-                # to 255; float16 + 300 stayed float16).
-                return self.astype(want)._op(other, name, reflected)
-            if isinstance(other, (bool, np.bool_)):
-                # as a 0-d bool array: bool + True is bool, as NumPy's (a
-                # double made it the int 2)
-                other = from_array(np.asarray(other))
-                return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
-            if _exact_as_float(other):
-                return _apply("_binop_scalar", self, code, float(other), reflected)
-            # An int a double would round: as a 0-d array, which keeps it whole.
+        s = _scalar(other)
+        if s is not None:
+            # the scalar with its type, which NumPy 1.x's casting reads
+            # with its value (uint8 - 2.0 is float64, bool & True bool):
+            # one layer, as Dask's
+            return _apply("_binop_scalar", self, code, *s, reflected)
+        if isinstance(other, (numbers.Number, np.generic)):
+            # an int past 64 bits, a NumPy type dusk has not: as NumPy makes it
             other = from_array(np.asarray(other))
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (np.ndarray, list, tuple)):
@@ -538,10 +527,6 @@ class Array(_dusk.Array):
         x = self if dtype is None else self.astype(dtype)
         if isinstance(split_every, dict) or (split_every is not None and not isinstance(split_every, int)):
             raise TypeError("split_every must be an int")
-        if isinstance(axis, (tuple, list)):
-            seen = [a + self.ndim if isinstance(a, (int, np.integer)) and a < 0 else a for a in axis]
-            if len(set(seen)) != len(seen):
-                raise ValueError("duplicate value in 'axis': %r" % (tuple(axis),))
         if dtype is not None and name == "mean" and np.dtype(dtype).kind in "biu":
             # NumPy's mean(dtype=int): the sum in that dtype (wrapping), divided,
             # cast back; dusk's mean is a float's
@@ -671,7 +656,6 @@ def _as_array(x):
 
 
 # Python's operators, not NumPy's ufuncs: ndarray ** 2.0 has a dtype of its own.
-_FLOAT64 = np.dtype(np.float64)
 _NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
                 "truediv": operator.truediv, "pow": operator.pow,
                 "floordiv": operator.floordiv, "mod": operator.mod, "and_": operator.and_,
@@ -679,20 +663,37 @@ _NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
                 "minimum": np.minimum}
 
 
-def _numpy_dtype(name, dtype, scalar, reflected):
-    """The dtype of NumPy's dtype-array OP scalar (by the scalar's value too, as
-    NumPy 1.x casts), from a one-element array; None for a comparison, or where
-    NumPy refuses or gives no number (int ** -1, ints past 64 bits)."""
-    op = _NUMPY_ARITH.get(name)
-    if op is None or dtype == _FLOAT64:
-        return None   # (a float64 array stays float64 with any real scalar: no probe)
-    one = np.ones(1, dtype)
-    try:
-        with np.errstate(all="ignore"):
-            r = op(scalar, one) if reflected else op(one, scalar)
-    except (ValueError, TypeError, OverflowError):
+_SCALAR_DTYPES = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                            "uint32", "uint64", "float16", "float32", "float64", "complex64",
+                            "complex128"])
+
+
+def _scalar(v):
+    """A Python or NumPy scalar as dusk's typed scalar calls take it: (dtype
+    name as Python or NumPy types it, int, real part, imaginary part); None
+    for an int past 64 bits, a NumPy type dusk has not, or no number."""
+    if isinstance(v, np.generic):
+        name = v.dtype.name
+        if name not in _SCALAR_DTYPES:
+            return None
+        v = v.item()
+    elif isinstance(v, bool):
+        name = "bool"
+    elif isinstance(v, int):
+        if not -2**63 <= v < 2**64:
+            return None
+        name = "int64" if v < 2**63 else "uint64"
+    elif isinstance(v, float):
+        name = "float64"
+    elif isinstance(v, complex):
+        name = "complex128"
+    else:
         return None
-    return r.dtype if r.dtype.kind in "biufc" else None
+    if isinstance(v, (bool, int)):
+        i = int(v)
+        return (name, i - 2**64 if i >= 2**63 else i, 0.0, 0.0)
+    v = complex(v)
+    return (name, 0, v.real, v.imag)
 
 
 def _exact_as_float(v):

@@ -2088,6 +2088,16 @@ static void test_reduce_shapes_and_errors(void **state)
                                       false), DUSK_EINVAL, "axis out of range");
     assert_array_error(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8), DUSK_AXIS(0),
                                       false), DUSK_EINVAL, "axis out of range");
+    /* an axis given twice, as itself and from the end: NumPy's "duplicate
+     * value in 'axis'", naming it (it was reduced once) */
+    for (int op = 0; op < DUSK_RED_COUNT; op++)
+        assert_array_error(dusk_array_reduce((dusk_reduction)op, x, DUSK_AXIS(0) | DUSK_AXIS(-2),
+                                             false, 0, 0), DUSK_EINVAL, "duplicate value in 'axis'");
+    assert_array_error(dusk_array_sum(x, DUSK_AXIS(0) | DUSK_AXIS(-2), false), DUSK_EINVAL,
+                       "sum: duplicate value in 'axis': axis 0 given twice (as 0 and -2)");
+    assert_array_error(dusk_array_reduce(DUSK_RED_MAX, x, DUSK_AXIS(1) | DUSK_AXIS(-1) |
+                                         DUSK_AXIS(0), true, 0, 0), DUSK_EINVAL,
+                       "max: duplicate value in 'axis': axis 1 given twice (as 1 and -1)");
     assert_array_error(dusk_array_reduce(DUSK_RED_SUM, x, DUSK_ALL_AXES, false, 1, 0), DUSK_EINVAL,
                        "split_every");
     assert_array_error(dusk_array_reduce(DUSK_RED_SUM, x, DUSK_ALL_AXES, false, -2, 0), DUSK_EINVAL,

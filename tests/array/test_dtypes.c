@@ -195,6 +195,216 @@ static void test_int_scalars_at_the_range_ends(void **state)
                      DUSK_DT_F8);
 }
 
+static bool same_number(double got, double want)
+{
+    return (got == want && signbit(got) == signbit(want)) || (isnan(got) && isnan(want));
+}
+
+/* x ** y of complex128 arrays as NumPy's npy_cpow: zero to a power
+ * that is not real and positive is nan (C's cpow: 0 or inf), whole
+ * powers below 100 by repeated multiplication (exactly NumPy's numbers),
+ * the rest by cpow. */
+static void test_complex_power_is_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    char *out = py(
+        "b = [0, -0.0, 3, 1j, 2 + 3j, 1e200 + 1j, 1.1 - 0.7j]\n"
+        "e = [2, 2.5, 1j, -1, 0, 3, 1e5 + 1j, 7, -2, 0.5j, -17, 99, 1]\n"
+        "x = np.array([p for p in b for q in e], np.complex128)\n"
+        "y = np.array([q for p in b for q in e], np.complex128)\n"
+        "x.tofile('cpx.c16'); y.tofile('cpy.c16')\n"
+        "with np.errstate(all='ignore'): r = x ** y\n"
+        "print(len(r)); print(' '.join(v.real.hex() + ' ' + v.imag.hex() for v in r))\n");
+    char *p = out, *end;
+    int64_t n = strtoll(p, &end, 10);
+    assert_true(n == 7 * 13);
+    void *bx = slurp(scratch("cpx.c16"), NULL), *by = slurp(scratch("cpy.c16"), NULL);
+    dusk_array *x = dusk_from_buffer(ctx, bx, DUSK_DT_C16, DUSK_SHAPE(n), "20");
+    dusk_array *y = dusk_from_buffer(ctx, by, DUSK_DT_C16, DUSK_SHAPE(n), "20");
+    free(bx);
+    free(by);
+    dusk_value *v = compute(dusk_array_binop(DUSK_BINOP_POW, x, y), "x ** y");
+    const double *got = dusk_ndarray_data(v);
+    p = end;
+    for (int64_t i = 0; i < 2 * n; i++) {
+        double want = strtod(p, &end);
+        assert_true(end != p);
+        p = end;
+        /* the powers cpow takes: to a few ulps of the power's magnitude */
+        double mag = hypot(got[i & ~(int64_t)1], got[i | 1]);
+        if (!same_number(got[i], want) && !(fabs(got[i] - want) <= 1e-14 * mag))
+            fail_msg("element %lld (%s part): dusk %.17g, numpy %.17g", (long long)(i / 2),
+                     i % 2 ? "imaginary" : "real", got[i], want);
+    }
+    release(v);
+    free(out);
+}
+
+/* One element of a result as its real and imaginary parts. */
+static void parts_at(const void *data, dusk_dtype t, int64_t i, double *re, double *im)
+{
+    *im = 0;
+    if (t == DUSK_DT_C16) {
+        memcpy(re, (const char *)data + 16 * i, 8);
+        memcpy(im, (const char *)data + 16 * i + 8, 8);
+    } else if (t == DUSK_DT_C8) {
+        float f[2];
+        memcpy(f, (const char *)data + 8 * i, 8);
+        *re = f[0];
+        *im = f[1];
+    } else {
+        *re = ref_getf(data, t, i);
+    }
+}
+
+/* array OP scalar and scalar OP array with the scalar's type said
+ * (dusk_array_binop_typed): Python's bools, ints, floats and complex
+ * numbers and NumPy's scalars, with arrays of every dtype, under + - * /
+ * < != & | ^ // % ** minimum: the dtype NumPy 1.x's value-based casting gives (int8
+ * - 2.0 is float64, bool & True bool, uint8 + 300 uint16, float16 + 300
+ * float32, uint8 // 300 int16), NumPy's refusals, and the numbers,
+ * against NumPy run here. */
+static void test_typed_scalars_are_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    static const struct { const char *tag; dusk_binop op; } ops[] = {
+        {"add", DUSK_BINOP_ADD}, {"sub", DUSK_BINOP_SUB}, {"div", DUSK_BINOP_DIV},
+        {"lt", DUSK_BINOP_LT}, {"and", DUSK_BINOP_AND}, {"xor", DUSK_BINOP_XOR},
+        {"fd", DUSK_BINOP_FLOORDIV}, {"mod", DUSK_BINOP_MOD}, {"pow", DUSK_BINOP_POW},
+        {"mul", DUSK_BINOP_MUL}, {"ne", DUSK_BINOP_NE}, {"or", DUSK_BINOP_OR},
+        {"min", DUSK_BINOP_MIN},
+    };
+    char *out = py(
+        "import operator as op\n"
+        "codes = ['f8','f4','f2','c16','c8','i8','i4','i2','i1','u8','u4','u2','u1','b1']\n"
+        "def c(t): t = np.dtype(t); return 'b1' if t == np.bool_ else t.kind + str(t.itemsize)\n"
+        "S = [True, False, 0, 2, -2, 127, 128, 200, 255, 256, 300, -129, -300, 32768, 65536,\n"
+        "     70000, -70000, 2**31, 2**32, 2**62, 2**63 - 1, 2**63, 2**64 - 1, -2**63,\n"
+        "     2.0, -2.0, 0.0, 2.5, 300.0, 1e5, 1e39, float('inf'), float('nan'),\n"
+        "     1j, 2 + 0j, 1e5 + 1j, 1e39j, complex(float('inf'), 1),\n"
+        "     np.float32(2), np.float16(2), np.float32(1e5), np.int16(5), np.int8(-3),\n"
+        "     np.uint8(200), np.int64(-3), np.uint64(2**63), np.uint32(2**32 - 1),\n"
+        "     np.complex64(1j), np.bool_(True)]\n"
+        "def kind(s):\n"
+        "    if isinstance(s, np.generic): return c(s.dtype)\n"
+        "    if isinstance(s, bool): return 'b1'\n"
+        "    if isinstance(s, int): return 'u8' if s >= 2**63 else 'i8'\n"
+        "    return 'f8' if isinstance(s, float) else 'c16'\n"
+        "def ival(s):\n"
+        "    k = kind(s)\n"
+        "    if k[0] in 'fc': return 0\n"
+        "    v = int(s)\n"
+        "    return v - 2**64 if v >= 2**63 else v\n"
+        "def parts(v): v = complex(v); return v.real.hex() + ',' + v.imag.hex()\n"
+        "OPS = [('add', op.add), ('sub', op.sub), ('div', op.truediv), ('lt', op.lt), ('and', op.and_),\n"
+        "       ('xor', op.xor), ('fd', op.floordiv), ('mod', op.mod), ('pow', op.pow),\n"
+        "       ('mul', op.mul), ('ne', op.ne), ('or', op.or_), ('min', np.minimum)]\n"
+        "for t in codes:\n"
+        "    x = np.array([1, 0, 3]).astype(t)\n"
+        "    x.tofile('ts.' + t)\n"
+        "    for s in S:\n"
+        "        for tag, f in OPS:\n"
+        "            for first in (0, 1):\n"
+        "                head = '%s %s %d %s %s %d' % (t, kind(s), ival(s), parts(s).replace(',', ' '), tag, first)\n"
+        "                try:\n"
+        "                    with np.errstate(all='ignore'):\n"
+        "                        r = f(s, x) if first else f(x, s)\n"
+        "                except TypeError:\n"
+        "                    print('ty', head, 'no'); continue\n"
+        "                except ValueError:\n"   /* an integer to a negative power */
+        "                    continue\n"
+        "                print('ty', head, c(r.dtype), ' '.join(parts(v) for v in r))\n");
+    int lines = 0, refused = 0;
+    for (char *save = NULL, *line = strtok_r(out, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char a[8], sk[8], tag[8], rc[8], re[40], im[40];
+        long long iv;
+        int first, at = 0;
+        if (sscanf(line, "ty %7s %7s %lld %39s %39s %7s %d %7s %n", a, sk, &iv, re, im, tag,
+                   &first, rc, &at) != 8)
+            continue;
+        dusk_dtype ta = dtype_of_code(a);
+        dusk_scalar s = dusk_scalar_of(dtype_of_code(sk), (int64_t)iv, strtod(re, NULL),
+                                       strtod(im, NULL));
+        dusk_binop op = DUSK_BINOP_COUNT;
+        for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+            op = strcmp(ops[k].tag, tag) == 0 ? ops[k].op : op;
+        assert_int_not_equal(op, DUSK_BINOP_COUNT);
+        char f[16];
+        snprintf(f, sizeof f, "ts.%s", a);
+        void *buf = slurp(scratch(f), NULL);
+        dusk_array *x = dusk_from_buffer(ctx, buf, ta, DUSK_SHAPE(3), "2");
+        free(buf);
+        dusk_array *r = dusk_array_binop_typed(op, x, s, first != 0);
+        dusk_error err = DUSK_ERROR_INIT;
+        lines++;
+        if (strcmp(rc, "no") == 0) {
+            if (dusk_array_status(r, &err) != DUSK_EINVAL)
+                fail_msg("%s: NumPy refuses it, dusk gives an array of %s", line,
+                         code(dusk_array_dtype(r)));
+            refused++;
+            continue;
+        }
+        if (dusk_array_status(r, &err) != 0)
+            fail_msg("%s: %s", line, err.msg);
+        dusk_dtype t = dusk_array_dtype(r);
+        if (strcmp(code(t), rc) != 0)
+            fail_msg("%s: dusk's dtype %s, numpy's %s", line, code(t), rc);
+        dusk_value *v = compute(r, line);
+        const char *p = line + at;
+        for (int64_t k = 0; k < 3; k++) {
+            char *end;
+            double wre = strtod(p, &end), wim, gre, gim;
+            assert_true(end != p && *end == ',');
+            wim = strtod(end + 1, &end);
+            p = end;
+            parts_at(dusk_ndarray_data(v), t, k, &gre, &gim);
+            /* complex division rounds by its algorithm (NumPy's Smith's,
+             * C's), powers by their libm: to a few ulps of the result's
+             * magnitude */
+            bool loose = (op == DUSK_BINOP_DIV && (t == DUSK_DT_C16 || t == DUSK_DT_C8)) ||
+                         (op == DUSK_BINOP_POW &&
+                          (t == DUSK_DT_F8 || t == DUSK_DT_F4 || t == DUSK_DT_F2 ||
+                           t == DUSK_DT_C16 || t == DUSK_DT_C8));
+            double ulp = t == DUSK_DT_F2 ? 1e-3 : t == DUSK_DT_F4 || t == DUSK_DT_C8 ? 4e-7 : 1e-15;
+            double tol = loose ? ulp * hypot(wre, wim) : 0;
+            if (loose && fabs(gre - wre) <= tol && fabs(gim - wim) <= tol)
+                continue;
+            if (!same_number(gre, wre) || !same_number(gim, wim))
+                fail_msg("%s [%lld]: dusk %.17g%+.17gj, numpy %.17g%+.17gj", line, (long long)k,
+                         gre, gim, wre, wim);
+        }
+        release(v);
+    }
+    free(out);
+    assert_true(lines > 14 * 49 * 13 * 2 - 1000);   /* but x ** -2 of integers */
+    assert_true(refused > 0);
+
+    /* a value its dtype cannot hold, an imaginary part of a real dtype */
+    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(3), NULL, DUSK_DT_F8);
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_status(dusk_array_binop_typed(DUSK_BINOP_ADD, y,
+                         dusk_scalar_of(DUSK_DT_U1, 300, 0, 0), false), &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "scalar 300 is out of range for its dtype uint8");
+    assert_int_equal(dusk_array_status(dusk_array_binop_typed(DUSK_BINOP_ADD, y,
+                         dusk_scalar_of(DUSK_DT_F8, 0, 1, 2), false), &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "scalar of dtype float64 with an imaginary part (2): give it "
+                                 "dtype complex128");
+    /* i8 - 2 and i8 - 2.0 are two layers (their tokens differ), each one
+     * task per block; f8 - 2 and f8 - 2.0 compute the same, one layer */
+    dusk_array *n = dusk_ones(ctx, DUSK_SHAPE(6), "2", DUSK_DT_I8);
+    dusk_array *ri = dusk_array_binop_typed(DUSK_BINOP_SUB, n, dusk_scalar_int(2), false);
+    dusk_array *rf = dusk_array_binop_typed(DUSK_BINOP_SUB, n, dusk_scalar_float(2), false);
+    assert_int_equal(dusk_array_dtype(ri), DUSK_DT_I8);
+    assert_int_equal(dusk_array_dtype(rf), DUSK_DT_F8);
+    assert_string_not_equal(dusk_array_name(ri), dusk_array_name(rf));
+    assert_int_equal(dusk_array_ntasks(rf), 6);
+    dusk_array *m = dusk_ones(ctx, DUSK_SHAPE(6), "2", DUSK_DT_F8);
+    assert_string_equal(dusk_array_name(dusk_array_binop_typed(DUSK_BINOP_SUB, m,
+                                                               dusk_scalar_int(2), false)),
+                        dusk_array_name(dusk_array_binop_scalar(DUSK_BINOP_SUB, m, 2.0, false)));
+}
+
 /* --- float16 rounding ------------------------------------------------------------ */
 
 /* Every one of the 65,536 halves reads as NumPy reads it, and doubles
@@ -848,6 +1058,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_result_dtypes_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_int_scalars_at_the_range_ends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_typed_scalars_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complex_power_is_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_more_binops_match_numpy, setup, teardown),

@@ -701,7 +701,7 @@ static void test_errors(void **state)
 /* --- norm ------------------------------------------------------------------------ */
 
 typedef struct {
-    int64_t m, n;              /* n 0: a vector of m */
+    int64_t m, n;              /* n 0: a vector of m; n -1: a 0-d array (m 1) */
     const char *chunks, *ord;
     const char *axes;          /* "-" (None), "0", "0,1" ... */
     int keepdims;
@@ -755,6 +755,11 @@ static const norm_case norm_cases[] = {
      "abs-*:1/4 amax-aggregate-*:1/1 chunk_max-*:1/4 ones_like-*:1/4"},
     {20, 0, "(6,)", "0.5", "0", 0,
      "abs-*:1/4 ones_like-*:1/4 pow-*:2/5 sum-*:1/4 sum-aggregate-*:1/1"},
+    /* of a 0-d array, |x| (NumPy takes no other ord there) */
+    {1, -1, "()", NULL, "-", 0,
+     "abs-*:1/1 ones_like-*:1/1 pow-*:2/2 sum-*:1/1 sum-aggregate-*:1/1"},
+    {1, -1, "()", NULL, "-", 1,
+     "abs-*:1/1 ones_like-*:1/1 pow-*:2/2 sum-*:1/1 sum-aggregate-*:1/1"},
 };
 #define NNORM (sizeof norm_cases / sizeof *norm_cases)
 
@@ -785,7 +790,7 @@ static const norm_case norm_cases[] = {
 static const char norm_script[] = PY_PAT
     "for line in sys.stdin:\n"
     "    m, n, ch, ord_, axes, keep = line.rstrip('\\n').split(';')\n"
-    "    shape = (int(m),) if n == '0' else (int(m), int(n))\n"
+    "    shape = () if n == '-1' else (int(m),) if n == '0' else (int(m), int(n))\n"
     "    size = int(np.prod(shape))\n"
     "    data = (np.sin(np.arange(size)) * 3 + np.arange(size) % 7 - 2).reshape(shape)\n"
     "    o = None if ord_ == '-' else ord_ if ord_ in ('fro', 'nuc') else float(ord_)\n"
@@ -846,7 +851,7 @@ static void test_norm(void **state)
             want[k] = line;
             line = nl + 1;
         }
-        dusk_shape sh = c->n ? DUSK_SHAPE(c->m, c->n) : DUSK_SHAPE(c->m);
+        dusk_shape sh = c->n < 0 ? DUSK_SHAPE0 : c->n ? DUSK_SHAPE(c->m, c->n) : DUSK_SHAPE(c->m);
         dusk_array *r = norm_of(c, dusk_ones(ctx, sh, c->chunks, DUSK_DT_F8));
         dusk_error err = DUSK_ERROR_INIT;
         if (dusk_array_status(r, &err))
@@ -856,7 +861,7 @@ static void test_norm(void **state)
             fail_msg("norm case %zu (ord %s, axes %s):\n dusk %s\n kept %s\n dask %s", i,
                      c->ord ? c->ord : "None", c->axes, pat, c->layers, want[0]);
         /* the values, on data both sides make alike */
-        int64_t size = c->m * (c->n ? c->n : 1);
+        int64_t size = c->m * (c->n > 0 ? c->n : 1);
         double *data = malloc((size_t)size * sizeof *data);
         assert_non_null(data);
         for (int64_t k = 0; k < size; k++)
@@ -903,6 +908,14 @@ static void test_norm_errors(void **state)
     expect_error(dusk_linalg_norm(v, "inf5", DUSK_ALL_AXES, false), "ord 'inf5'", inf5);
     const char *big[] = {"'-1e999x'", "not a norm order", NULL};
     expect_error(dusk_linalg_norm(m, "-1e999x", DUSK_ALL_AXES, false), "ord '-1e999x'", big);
+    /* of a 0-d array NumPy takes ord None alone */
+    dusk_array *z = dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8);
+    const char *zfro[] = {"improper number of dimensions", "ord fro of a 0-d array", NULL};
+    expect_error(dusk_linalg_norm(z, "fro", DUSK_ALL_AXES, false), "fro of a 0-d array", zfro);
+    const char *z2[] = {"improper number of dimensions", "ord 2 of a 0-d array", NULL};
+    expect_error(dusk_linalg_norm(z, "2", DUSK_ALL_AXES, false), "2 of a 0-d array", z2);
+    const char *z0[] = {"improper number of axes", "0 dimensions", NULL};
+    expect_error(dusk_linalg_norm(z, NULL, DUSK_AXIS(0), false), "axis 0 of a 0-d array", z0);
     const char *axes[] = {"improper number of axes", "3 dimensions", NULL};
     expect_error(dusk_linalg_norm(c, NULL, DUSK_ALL_AXES, false), "3 axes", axes);
     const char *svd3[] = {"ord 2", "2-d", "3 dimensions", NULL};

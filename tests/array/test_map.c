@@ -735,6 +735,9 @@ static void test_reduction(void **state)
                  DUSK_EINVAL, "reduction: axis out of range", "3 dimensions");
     assert_error(dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(-4), false, DUSK_DT_F8, 0, NULL),
                  DUSK_EINVAL, "reduction: axis out of range", "3 dimensions: axis -4");
+    assert_error(dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(2) | DUSK_AXIS(-1), false,
+                                      DUSK_DT_F8, 0, NULL),
+                 DUSK_EINVAL, "reduction: duplicate value in 'axis'", "axis 2 given twice (as 2 and -1)");
     assert_error(dusk_array_reduction(x, &c, NULL, &c, DUSK_AXIS(0), false, DUSK_DT_F8, 1, NULL),
                  DUSK_EINVAL, "split_every", "not 1");
     assert_error(dusk_array_reduction(x, &c, NULL, NULL, DUSK_AXIS(0), false, DUSK_DT_F8, 0,

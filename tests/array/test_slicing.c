@@ -633,6 +633,8 @@ static void test_squeeze(void **state)
     assert_ptr_equal(dusk_array_squeeze(a, DUSK_ALL_AXES), a);  /* nothing to squeeze */
     assert_error(dusk_array_squeeze(x, DUSK_AXIS(1)), DUSK_EINVAL, "axis 1", "length 6");
     assert_error(dusk_array_squeeze(x, DUSK_AXIS(3)), DUSK_EINVAL, "axis 3", "out of range");
+    assert_error(dusk_array_squeeze(x, DUSK_AXIS(0) | DUSK_AXIS(-3)), DUSK_EINVAL,
+                 "squeeze: duplicate value in 'axis'", "axis 0 given twice (as 0 and -3)");
     /* every axis of length 1: Dask's 'squeeze' layer gives a 0-d array */
     dusk_array *one = dusk_full(ctx, DUSK_SHAPE(1, 1), NULL, DUSK_DT_U1, 9);
     dusk_array *z = dusk_array_squeeze(one, DUSK_ALL_AXES);

@@ -306,6 +306,10 @@ static const eval_case EVAL_ERRORS[] = {
     {"exp", 2, 1, "'exp' is a function: call it"},
     {"3(1)", 2, 2, "an integer cannot be called"},
     {"x.sum(keepdims=2.5)", 2, 16, "keepdims must be True or False, not a number"},
+    /* an axis twice: NumPy's words, naming it; (1, -1) is the library's refusal */
+    {"x.sum(axis=(0, 0))", 2, 12, "duplicate value in 'axis': axis 0 given twice"},
+    {"x.mean(axis=(1, -1))", 1, 7, "mean: duplicate value in 'axis': axis 1 given twice (as 1 and -1)"},
+    {"squeeze(x[:1], axis=(0, 0))", 2, 21, "duplicate value in 'axis': axis 0 given twice"},
     {"concatenate(x)", 2, 13, "needs a list of arrays"},
     {"concatenate([x, y])", 1, 12, ""},
     {"x.transpose(0)", 2, 13, "each of the array's 2 axes"},
@@ -470,9 +474,9 @@ static void test_eval_values(void **state)
                                            dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false),
                                            dusk_array_unop(DUSK_UNOP_INVERT,
                                                            dusk_array_binop_scalar(DUSK_BINOP_LT, y, 1, false))),
-                          dusk_array_binop(DUSK_BINOP_XOR,
-                                           dusk_array_binop_scalar(DUSK_BINOP_EQ, x, 2, false),
-                                           dusk_full(ctx, DUSK_SHAPE0, "()", DUSK_DT_BOOL, 1)))},
+                          dusk_array_binop_typed(DUSK_BINOP_XOR,
+                                                 dusk_array_binop_scalar(DUSK_BINOP_EQ, x, 2, false),
+                                                 dusk_scalar_bool(true), false))},
         {"maximum(x, 0) - np.minimum(x, y)",
          dusk_array_sub(dusk_array_binop_scalar(DUSK_BINOP_MAX, x, 0, false),
                         dusk_array_binop(DUSK_BINOP_MIN, x, y))},
@@ -497,6 +501,10 @@ static void test_eval_values(void **state)
                                                                   dusk_array_astype(x, DUSK_DT_C8),
                                                                   2, false))},
         {"ones(3, dtype=complex)", dusk_ones(ctx, DUSK_SHAPE(3), "auto", DUSK_DT_C16)},
+        /* bool and x.dtype of a bool array name 'b1', NumPy's code */
+        {"ones(3, dtype=bool)", dusk_ones(ctx, DUSK_SHAPE(3), "auto", DUSK_DT_BOOL)},
+        {"zeros(3, dtype='b1')", dusk_zeros(ctx, DUSK_SHAPE(3), "auto", DUSK_DT_BOOL)},
+        {"zeros(y.shape, dtype=(y > 0).dtype)", dusk_zeros(ctx, DUSK_SHAPE(4), "auto", DUSK_DT_BOOL)},
         {"ones(3, dtype='float16') + 1", dusk_array_binop_scalar(DUSK_BINOP_ADD,
                                                                  dusk_ones(ctx, DUSK_SHAPE(3), "auto",
                                                                            DUSK_DT_F2), 1, false)},
@@ -812,6 +820,89 @@ static void test_cli_view(void **state)
     h5dump_free(&o);
 }
 
+/* A number with an array is one layer of one task per block, as Dask
+ * builds it, whatever its Python kind: an int array - 2.0 (float64) and
+ * a bool array ^ True (bool) took an astype layer or a 0-d array more.
+ * Task counts, dtypes and values against /usr/bin/python3's dask. */
+static const char *const DASK_SCALAR_EXPRS[] = {
+    "arange(6, chunks=2) - 2.0",
+    "2.0 - arange(6, chunks=2)",
+    "arange(6, chunks=2) // 2.5 + arange(6, chunks=2) % 4.0",
+    "arange(6, chunks=2) ** 2.0",
+    "(arange(6, chunks=2) > 2) ^ True",
+    "False | (arange(6, chunks=2) > 2)",
+    "ones(6, chunks=2, dtype=bool) + True",
+    "arange(6, chunks=2).astype('u1') + 300",
+    "arange(6, chunks=2).astype('u1') // 300",
+    "arange(6, chunks=2).astype('f2') + 300",
+    "(arange(6, chunks=2) > 2) * 3",
+};
+
+static void test_eval_scalars_as_dask(void **state)
+{
+    (void)state;
+    int status;
+    char *has = run_command("/usr/bin/python3 -c 'import dask.array' 2>/dev/null && echo yes", &status);
+    bool ok = has && strstr(has, "yes");
+    free(has);
+    if (!ok) {
+        print_message("no dask in /usr/bin/python3: not compared with Dask\n");
+        skip();
+    }
+    size_t n = sizeof DASK_SCALAR_EXPRS / sizeof *DASK_SCALAR_EXPRS;
+    FILE *f = fopen(scratch("dask_scalars.py"), "w");
+    assert_non_null(f);
+    fputs("import sys, numpy as np, dask.array as da\n"
+          "np.seterr(all='ignore')\n"
+          "for e in sys.argv[1:]:\n"
+          "    x = eval(e, vars(da))\n"
+          "    v = x.compute()\n"
+          "    t = 'b1' if v.dtype == bool else v.dtype.kind + str(v.dtype.itemsize)\n"
+          "    print(len(dict(x.__dask_graph__())), t, ' '.join(float(a).hex() for a in v))\n", f);
+    fclose(f);
+    char cmd[4096];
+    int k = snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", scratch("dask_scalars.py"));
+    for (size_t i = 0; i < n; i++)
+        k += snprintf(cmd + k, sizeof cmd - (size_t)k, " \"%s\"", DASK_SCALAR_EXPRS[i]);
+    strcat(cmd, " 2>&1");
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("dask failed: %s", out);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    char *line = out;
+    for (size_t i = 0; i < n; i++) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        const char *e = DASK_SCALAR_EXPRS[i];
+        long long ntasks;
+        char code[8];
+        int at = 0;
+        if (sscanf(line, "%lld %7s %n", &ntasks, code, &at) != 2)
+            fail_msg("'%s': dask printed '%s'", e, line);
+        dusk_array *r = eval_ok(ctx, e);
+        if (dusk_array_ntasks(r) != ntasks)
+            fail_msg("'%s': %lld tasks, Dask's %lld", e, (long long)dusk_array_ntasks(r), ntasks);
+        if (strcmp(dusk_dtype_code(dusk_array_dtype(r)), code) != 0)
+            fail_msg("'%s': dtype %s, Dask's %s", e, dusk_dtype_code(dusk_array_dtype(r)), code);
+        dusk_value *v = compute_on(r, DUSK_SCHED_SYNC);
+        const char *p = line + at;
+        for (int64_t j = 0; j < dusk_ndarray_size(v); j++) {
+            char *end;
+            double want = strtod(p, &end);
+            assert_true(end != p);
+            p = end;
+            double got = ref_getf(dusk_ndarray_data(v), dusk_ndarray_dtype(v), j);
+            if (got != want)
+                fail_msg("'%s' [%lld]: %.17g, Dask's %.17g", e, (long long)j, got, want);
+        }
+        dusk_value_unref(v);
+        line = nl + 1;
+    }
+    dusk_array_ctx_free(ctx);
+    free(out);
+}
+
 /* The same expressions through dusk eval -o and through NumPy on the same
  * HDF5 input, read back with h5py: where /usr/bin/python3 has both. */
 static const char *const NUMPY_EXPRS[] = {
@@ -907,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_eval_values),
         cmocka_unit_test(test_eval_limits),
         cmocka_unit_test(test_eval_same_keys),
+        cmocka_unit_test(test_eval_scalars_as_dask),
         cmocka_unit_test(test_cli_store),
         cmocka_unit_test(test_cli_print),
         cmocka_unit_test(test_cli_errors),

@@ -517,19 +517,21 @@ def test_arrays_built_from_two_threads():
 
 
 def test_scalars_keep_their_value_and_kind():
-    # Ints that a double would round stay whole; complex scalars are refused
-    # (the operators take real scalars; complex arrays are fine); bool products, duplicate axes and x[True] are
-    # NumPy's.
+    # Ints that a double would round stay whole; complex scalars are NumPy's
+    # (they were refused while the operators took doubles); bool products,
+    # duplicate axes and x[True] are NumPy's.
     big = 2**60 + 1
     np.testing.assert_array_equal(da.full((2,), big, dtype=np.int64).compute(), [big, big])
     x = da.zeros(3, dtype=np.int64, chunks=2)
     assert (x + big).compute().tolist() == [big] * 3
     assert (big - x).compute().tolist() == [big] * 3
     assert (x + 2).dtype == np.int64
-    with pytest.raises(TypeError, match="complex"):
-        da.ones(3) + np.complex64(1 + 2j)
-    with pytest.raises(TypeError, match="complex"):
-        (1j) * da.ones(3)
+    with np.errstate(invalid="ignore"):   # 0 ** (0.5 + 1j) is nan, as NumPy's
+        for got, want in ((da.ones(3) + np.complex64(1 + 2j), np.ones(3) + np.complex64(1 + 2j)),
+                          ((1j) * da.ones(3, dtype="f4"), (1j) * np.ones(3, "f4")),
+                          (da.arange(3) ** (0.5 + 1j), np.arange(3) ** (0.5 + 1j))):
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got.compute(), want, rtol=1e-15)
     with pytest.raises(ValueError, match="arange"):
         da.arange(big, big + 10)
     b = np.array([[True, False], [False, False]])
@@ -537,12 +539,44 @@ def test_scalars_keep_their_value_and_kind():
     assert r.dtype == (b @ b).dtype == bool
     np.testing.assert_array_equal(r.compute(), b @ b)
     assert da.from_array(b).dot(da.from_array(b)).dtype == bool
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match="duplicate value in 'axis': axis 0 given twice$"):
         da.ones((2, 2)).sum(axis=(0, 0))
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(ValueError, match=r"duplicate value in 'axis': axis 1 given twice \(as 1 and -1\)"):
         da.ones((2, 2)).sum(axis=(1, -1))
+    with pytest.raises(ValueError, match="duplicate value in 'axis': axis 0 given twice"):
+        da.ones((1, 2)).squeeze(axis=(0, 0))   # (squeeze took it)
+    with pytest.raises(ValueError, match="duplicate value in 'axis': axis 0 given twice"):
+        da.ones((1, 2)).squeeze(axis=[-2, 0])
     with pytest.raises(IndexError, match="boolean"):
         da.arange(3)[True]
+
+
+def test_scalar_operands_build_dasks_layers():
+    # A number with an array is one layer of one task per block, as Dask's:
+    # an int array - 2.0 was first made float64 (an astype layer more), a
+    # bool array ^ True took a 0-d array; dtypes and values stay Dask's.
+    import dask.array as dka
+    exprs = [
+        lambda m: m.arange(6, chunks=2) - 2.0,
+        lambda m: 2.0 - m.arange(6, chunks=2),
+        lambda m: m.arange(6, chunks=2) // 2.5,
+        lambda m: (m.arange(6, chunks=2) > 2) ^ True,
+        lambda m: False | (m.arange(6, chunks=2) > 2),
+        lambda m: m.ones(6, chunks=2, dtype=bool) + True,
+        lambda m: m.arange(6, chunks=2).astype("u1") + 300,
+        lambda m: m.arange(6, chunks=2).astype("u1") // 300,
+        lambda m: m.arange(6, chunks=2).astype("f2") * np.float32(1e5),
+        lambda m: m.arange(6, chunks=2) * 1j,
+        lambda m: m.arange(6, chunks=2) + (2**60 + 1),
+        lambda m: m.arange(6, chunks=2) ** 2.0,
+    ]
+    for i, f in enumerate(exprs):
+        x, d = f(da), f(dka)
+        assert x.__dask_graph_size__() == len(dict(d.__dask_graph__())), i
+        assert x.dtype == d.dtype, i
+        got, want = x.compute(), d.compute()
+        assert got.dtype == want.dtype, i
+        np.testing.assert_array_equal(got, want)
 
 
 def test_scalar_operands_give_numpys_dtype_and_values():
