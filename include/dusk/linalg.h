@@ -191,7 +191,8 @@ DUSK_API dusk_array *dusk_linalg_cholesky(dusk_array *a, bool lower);
  * matrix), "fro", "nuc", "inf", "-inf", or a number ("1", "-2", "0",
  * "3.5"). axes: one axis (a vector norm) or two (a matrix norm; taken in
  * increasing order, as axis=(i, j) with i < j), DUSK_ALL_AXES for all of
- * a 1-d or 2-d array. An ord numpy refuses for the kind of norm ("nuc"
+ * a 1-d or 2-d array; a 0-d array takes ord NULL only (its absolute
+ * value, as NumPy gives). An ord numpy refuses for the kind of norm ("nuc"
  * of a vector, "0" of a matrix ...), more than two axes, text that is not
  * an ord, or an SVD-based norm of an array of more than 2 dimensions is
  * an error (DUSK_EINVAL) naming it. */

@@ -54,9 +54,10 @@
 **
 ** dusk_options.workers is ignored: the workers are the ranks. One MPI run
 ** at a time in a job (the ranks follow rank 0's messages in order). The
-** ranks agree on nothing before a run: a rank that fails before the run
-** starts (out of memory making the plan) leaves the others waiting, as a
-** rank that makes a different call does.
+** ranks agree on nothing before a run: a rank whose call fails before the
+** run (its graph is not the others', out of memory making the plan) still
+** takes its part, so that the run fails naming it; a rank that makes a
+** different call (another scheduler, or none) leaves the others waiting.
 */
 #ifndef DUSK_MPI_H
 #define DUSK_MPI_H

@@ -816,6 +816,7 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_binop, 1, DUSK_BINOP_ADD, NULL, a);
     ARRAY_EINVAL(dusk_array_binop, 2, DUSK_BINOP_ADD, a, NULL);
     ARRAY_EINVAL(dusk_array_binop_scalar, 1, DUSK_BINOP_ADD, NULL, 1.0, false);
+    ARRAY_EINVAL(dusk_array_binop_typed, 1, DUSK_BINOP_ADD, NULL, dusk_scalar_float(1.0), false);
     ARRAY_EINVAL(dusk_array_unop, 1, DUSK_UNOP_NEG, NULL);
     ARRAY_EINVAL(dusk_array_add, 0, NULL, a);
     ARRAY_EINVAL(dusk_array_add, 1, a, NULL);
