@@ -54,7 +54,7 @@ def test_ctrl_c_stops_a_threaded_run():
     assert p.returncode == 0, p.stderr
     words = p.stdout.split()
     assert words[0] == "interrupted", p.stdout
-    assert float(words[1]) < 1.5, p.stdout
+    assert float(words[1]) < 3.0, p.stdout   # not the 4 s of every task
     assert words[2] == "2"
 
 
@@ -81,8 +81,9 @@ def test_array_compute_lets_other_python_threads_run():
         stop.set()
         t.join()
     assert total > 0
-    # at least a quarter of the ticks a free thread gets, on a loaded machine
-    assert ticks[0] >= elapsed / 0.01 / 4, (ticks[0], elapsed)
+    # at least an eighth of the ticks a free thread gets, on a loaded
+    # machine (a thread blocked by the GIL gets none)
+    assert ticks[0] >= elapsed / 0.01 / 8, (ticks[0], elapsed)
 
 
 def test_ctrl_c_stops_an_array_computation(tmp_path):
