@@ -40,7 +40,7 @@ typedef struct dusk__layout {
      * layers of 1,000, drawn as a hairline) are folded: each layer takes
      * columns of at most `fold` slots, slot s in its layer's column
      * s / fold at row s % fold, and layer l's first column is past every
-     * column of the layers before it and half a step more (dusk__fold_x). */
+     * column of the layers before it and half a step more (layout.c). */
     float *x, *y;         /* per graph id (layer view: per layer) */
     size_t fold;          /* slots a column of a folded layout, else 0 */
     float fold_width;     /* its columns and the gaps between layers, in steps */

@@ -972,6 +972,19 @@ static int is_task_record(const tev *e)
     return e->ph == 'i' && e->cat && !strcmp(e->cat, "task.record");
 }
 
+/* A process, as dusk tells its threads apart: its "pid" when that is an
+ * integer, else (some tools name processes, "pid":"Main") a hash of its
+ * text; nothing else about it matters here. */
+static int64_t pid_of(json_t *v)
+{
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    uint64_t h = 14695981039346656037u;
+    for (const char *c = json_is_string(v) ? json_string_value(v) : ""; *c; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211u;
+    return (int64_t)(h >> 1) | INT64_MIN / 2;   /* apart from small integers */
+}
+
 static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
 {
     memset(e, 0, sizeof *e);
@@ -999,7 +1012,7 @@ static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
     if (!rc)
         rc = int_field(rd, ev, "tid", INT64_MIN / 2, INT64_MAX / 2, &e->tid, NULL);
     if (!rc)
-        rc = int_field(rd, ev, "pid", INT64_MIN / 2, INT64_MAX / 2, &e->pid, NULL);
+        e->pid = pid_of(json_object_get(ev, "pid"));
     if (!rc && args && (e->ph == 'X' || e->ph == 'C' || is_task_record(e)))
         rc = read_args(rd, args, e);
     return rc;
@@ -1152,8 +1165,9 @@ static int add_slice(reader *rd, const tev *e)
 }
 
 /* B and E, the other tools' slices in two halves (Chrome, tracing crates):
- * on a thread, an E ends the latest B not yet ended. A B never ended has
- * no known end and makes no task. */
+ * on a thread, an E ends the latest B not yet ended. A B never ended, or
+ * an E whose B the trace does not have, has no known start or end and
+ * makes no task, as in Chrome's and Perfetto's importers. */
 static int add_begin_end(reader *rd, const tev *e)
 {
     if (!e->has_ts)
@@ -1180,8 +1194,7 @@ static int add_begin_end(reader *rd, const tev *e)
         return 0;
     }
     if (!ln->nbegun)
-        return bad(rd, "%s (E) ends no slice: no B before it on its thread (pid %lld, tid %lld) "
-                   "is still open", where(rd), (long long)e->pid, (long long)e->tid);
+        return 0;   /* its B was before the trace began (a ring buffer's, one begun mid-run) */
     begun b = ln->begun[--ln->nbegun];
     if (e->ts < b.ts)
         return bad(rd, "%s (E) is at %.3f us, before its B (%.3f us)", where(rd),
@@ -1591,38 +1604,56 @@ static int by_pid_tid(const void *a, const void *b)
     return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-/* The records' workers, from their lanes. A trace with "runs" is dusk's:
- * its "tid" is the worker, 0..65535. Other tools name threads by the
+/* The records' workers, from their lanes (the threads that have tasks:
+ * one whose only event is a B never ended is none). A trace with "runs"
+ * is dusk's: its "tid" is the worker, 0..65535. So it is in a trace of
+ * one process whose tids are small and nearly all used (an old dusk's, or
+ * a tool's that numbers its workers 0, 1, 2 ...): tids 0 and 3 are 4
+ * workers, one idle between them. Other tools name threads by the
  * system's ids (clang's -ftime-trace: pid 19822, tids 19822..19840), in
- * any number of processes: their workers are the threads that have
- * slices, numbered from 0 in (pid, tid) order, as trace viewers list them. */
+ * any number of processes: their workers are those threads, numbered
+ * from 0 in (pid, tid) order, as trace viewers list them. */
 static int number_workers(reader *rd)
 {
     dusk_profiler *p = rd->p;
-    int direct = rd->have_runs;
-    for (size_t i = 0; direct && i < rd->nlanes; i++) {
-        const lane *l = &rd->lanes[i];
-        if (l->tid >= 0 && l->tid < DUSK__PROF_MAX_WORKERS)
-            continue;
-        rd->at = l->at;
-        rd->what = "event";
-        rd->index = l->index;
-        rd->key = NULL;
-        return bad(rd, "%s: worker (tid) %lld is out of range 0..%d", where(rd),
-                   (long long)l->tid, DUSK__PROF_MAX_WORKERS - 1);
-    }
-    int32_t *worker = dusk_malloc((rd->nlanes ? rd->nlanes : 1) * sizeof *worker);
-    const lane **order = dusk_malloc((rd->nlanes ? rd->nlanes : 1) * sizeof *order);
+    size_t nl = rd->nlanes ? rd->nlanes : 1, nused = 0;
+    int32_t *worker = dusk_malloc(nl * sizeof *worker);
+    const lane **order = dusk_malloc(nl * sizeof *order);
     if (!worker || !order) {
         dusk_free(worker);
         dusk_free(order);
         return oom(rd);
     }
     for (size_t i = 0; i < rd->nlanes; i++)
-        order[i] = &rd->lanes[i];
+        worker[i] = -1;
+    for (size_t i = 0; i < p->nrecs; i++)
+        worker[p->recs[i].worker] = 0;   /* used */
+    int small = 1;
+    int64_t top = 0;
+    for (size_t i = 0; i < rd->nlanes; i++) {
+        const lane *l = &rd->lanes[i];
+        if (worker[i] < 0)
+            continue;
+        order[nused++] = l;
+        if (l->tid < 0 || l->tid >= DUSK__PROF_MAX_WORKERS || l->pid != order[0]->pid)
+            small = 0;
+        else if (l->tid > top)
+            top = l->tid;
+        if (rd->have_runs && (l->tid < 0 || l->tid >= DUSK__PROF_MAX_WORKERS)) {
+            rd->at = l->at;
+            rd->what = "event";
+            rd->index = l->index;
+            rd->key = NULL;
+            dusk_free(worker);
+            dusk_free(order);
+            return bad(rd, "%s: worker (tid) %lld is out of range 0..%d", where(rd),
+                       (long long)l->tid, DUSK__PROF_MAX_WORKERS - 1);
+        }
+    }
+    int direct = rd->have_runs || (small && top < 2 * (int64_t)nused + 8);
     if (!direct)
-        qsort(order, rd->nlanes, sizeof *order, by_pid_tid);
-    for (size_t i = 0; i < rd->nlanes; i++)
+        qsort(order, nused, sizeof *order, by_pid_tid);
+    for (size_t i = 0; i < nused; i++)
         worker[order[i] - rd->lanes] = direct ? (int32_t)order[i]->tid : (int32_t)i;
     for (size_t i = 0; i < p->nrecs; i++)
         p->recs[i].worker = worker[p->recs[i].worker];

@@ -148,16 +148,26 @@ static int asum_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 static const dusk_func iota = {"iota", iota_fn, NULL};
 
 /* Hogs that have touched their memory: a file each in the scratch
- * directory, "hog.PID", seen by the others' processes. */
-static int hogs_ready(void)
+ * directory, "hog.PID", seen by the others' processes; with clear, the
+ * files are removed (a test's hogs start from none). */
+static int hogs_ready_or_clear(int clear)
 {
     DIR *d = opendir(scratch(""));
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
-        n += !strncmp(e->d_name, "hog.", 4);
+        if (!strncmp(e->d_name, "hog.", 4)) {
+            n++;
+            if (clear)
+                unlink(scratch(e->d_name));
+        }
     if (d)
         closedir(d);
     return n;
+}
+
+static int hogs_ready(void)
+{
+    return hogs_ready_or_clear(0);
 }
 
 /* Holds args[0] MiB of touched memory for 300 ms, in its worker, once the
@@ -446,6 +456,7 @@ static void test_profiler_pool_rss(void **state)
 {
     (void)state;
     dusk_graph *g = dusk_graph_new();
+    hogs_ready_or_clear(1);
     assert_int_equal(dusk_task(g, "h1", &hog, dusk_lit_int(48)), 0);
     assert_int_equal(dusk_task(g, "h2", &hog, dusk_lit_int(48), dusk_lit_int(2)), 0);
     assert_int_equal(dusk_task(g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);

@@ -937,16 +937,26 @@ static void *run_live(void *arg)
 }
 
 /* Hogs that have touched their memory: a file each in the scratch
- * directory, "hog.PID", seen by the others' processes. */
-static int hogs_ready(void)
+ * directory, "hog.PID", seen by the others' processes; with clear, the
+ * files are removed (a test's hogs start from none). */
+static int hogs_ready_or_clear(int clear)
 {
     DIR *d = opendir(scratch(""));
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));)
-        n += !strncmp(e->d_name, "hog.", 4);
+        if (!strncmp(e->d_name, "hog.", 4)) {
+            n++;
+            if (clear)
+                unlink(scratch(e->d_name));
+        }
     if (d)
         closedir(d);
     return n;
+}
+
+static int hogs_ready(void)
+{
+    return hogs_ready_or_clear(0);
 }
 
 /* hog(n): holds n MiB of touched memory for 300 ms, in its worker, once
@@ -1007,6 +1017,7 @@ static void test_rss_sampler_pool(void **state)
     dusk_viewer *v = dusk_viewer_new(NULL);
     pool_run l = {.g = dusk_graph_new(), .s = dusk_viewer_stream(v),
                   .cb = dusk_viewer_callbacks(v)};
+    hogs_ready_or_clear(1);
     assert_int_equal(dusk_task(l.g, "h1", &hog, dusk_lit_int(48)), 0);
     assert_int_equal(dusk_task(l.g, "h2", &hog, dusk_lit_int(48)), 0);
     assert_int_equal(dusk_task(l.g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);
