@@ -961,6 +961,46 @@ const char *scratch(const char *name)
     return path[k];
 }
 
+/* --- two workers holding memory at once ------------------------------------------- */
+
+int hogs_held(int clear)
+{
+    DIR *d = opendir(scratch(""));
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (!strncmp(e->d_name, "hog.", 4)) {
+            n++;
+            if (clear)
+                unlink(scratch(e->d_name));
+        }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+int hog_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+             void *ud)
+{
+    (void)ud, (void)nargs, (void)err;
+    size_t n = (size_t)dusk_value_int(args[0]) << 20;
+    volatile char *p = malloc(n);
+    if (!p)
+        return DUSK_ENOMEM;
+    for (size_t i = 0; i < n; i += 4096)
+        p[i] = 1;
+    char name[32];
+    snprintf(name, sizeof name, "hog.%d", (int)getpid());
+    FILE *f = fopen(scratch(name), "w");
+    if (f)
+        fclose(f);
+    for (int i = 0; i < 1000 && hogs_held(0) < 2; i++)
+        sleep_ms(10);
+    sleep_ms(300);
+    free((void *)p);
+    *out = dusk_int(1);
+    return 0;
+}
+
 /* --- task functions for failures -------------------------------------------------- */
 
 int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,

@@ -326,6 +326,17 @@ int scratch_teardown(void **state);
 /* scratch_dir/name; the last 8 answers stay valid. */
 const char *scratch(const char *name);
 
+/* --- two workers holding memory at once ------------------------------------ */
+
+/* hog_task(n): holds n MiB of touched memory for 300 ms, in its worker,
+ * once another hog of the run holds its own (up to 10 s): each marks the
+ * scratch directory with "hog.PID", which the other's process sees, so
+ * the two overlap however late either worker starts. hogs_held counts the
+ * marks, and with clear removes them (a test's hogs start from none). */
+int hog_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+             void *ud);
+int hogs_held(int clear);
+
 /* --- task functions for failures ------------------------------------------ */
 
 /* A task function that always fails: DUSK_EIO, "disk on fire". */

@@ -147,55 +147,8 @@ static int asum_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 }
 static const dusk_func iota = {"iota", iota_fn, NULL};
 
-/* Hogs that have touched their memory: a file each in the scratch
- * directory, "hog.PID", seen by the others' processes; with clear, the
- * files are removed (a test's hogs start from none). */
-static int hogs_ready_or_clear(int clear)
-{
-    DIR *d = opendir(scratch(""));
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (!strncmp(e->d_name, "hog.", 4)) {
-            n++;
-            if (clear)
-                unlink(scratch(e->d_name));
-        }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int hogs_ready(void)
-{
-    return hogs_ready_or_clear(0);
-}
-
-/* Holds args[0] MiB of touched memory for 300 ms, in its worker, once the
- * run's other hog holds its own (up to 10 s): the two overlap however
- * late either worker starts. */
-static int hog_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
-                  void *ud)
-{
-    (void)ud, (void)nargs, (void)err;
-    size_t n = (size_t)dusk_value_int(args[0]) << 20;
-    volatile char *p = malloc(n);
-    if (!p)
-        return DUSK_ENOMEM;
-    for (size_t i = 0; i < n; i += 4096)
-        p[i] = 1;
-    char name[32];
-    snprintf(name, sizeof name, "hog.%d", (int)getpid());
-    FILE *f = fopen(scratch(name), "w");
-    if (f)
-        fclose(f);
-    for (int i = 0; i < 1000 && hogs_ready() < 2; i++)
-        sleep_ms(10);
-    sleep_ms(300);
-    free((void *)p);
-    *out = dusk_int(1);
-    return 0;
-}
-static const dusk_func hog = {"hog", hog_fn, NULL};
+/* hog(n): helpers.h's hog_task, n MiB held 300 ms once the other hog holds its own. */
+static const dusk_func hog = {"hog", hog_task, NULL};
 static const dusk_func asum = {"asum", asum_fn, NULL};
 
 static void nothing(void *p) { (void)p; }
@@ -456,7 +409,7 @@ static void test_profiler_pool_rss(void **state)
 {
     (void)state;
     dusk_graph *g = dusk_graph_new();
-    hogs_ready_or_clear(1);
+    hogs_held(1);
     assert_int_equal(dusk_task(g, "h1", &hog, dusk_lit_int(48)), 0);
     assert_int_equal(dusk_task(g, "h2", &hog, dusk_lit_int(48), dusk_lit_int(2)), 0);
     assert_int_equal(dusk_task(g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);
@@ -480,7 +433,7 @@ static void test_profiler_pool_rss(void **state)
             top = s[i].rss;
     print_message("this process %.0f MiB, the pool's peak %.0f MiB\n", mine / 1048576.0,
                   top / 1048576.0);
-    assert_int_equal(hogs_ready(), 2);
+    assert_int_equal(hogs_held(0), 2);
     assert_true(top >= mine + (80u << 20));
     assert_true(my_rss() < mine + (40u << 20));   /* the 96 MiB were never here */
     dusk_profiler_free(p);

@@ -13,7 +13,6 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -936,55 +935,8 @@ static void *run_live(void *arg)
     return NULL;
 }
 
-/* Hogs that have touched their memory: a file each in the scratch
- * directory, "hog.PID", seen by the others' processes; with clear, the
- * files are removed (a test's hogs start from none). */
-static int hogs_ready_or_clear(int clear)
-{
-    DIR *d = opendir(scratch(""));
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        if (!strncmp(e->d_name, "hog.", 4)) {
-            n++;
-            if (clear)
-                unlink(scratch(e->d_name));
-        }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int hogs_ready(void)
-{
-    return hogs_ready_or_clear(0);
-}
-
-/* hog(n): holds n MiB of touched memory for 300 ms, in its worker, once
- * the run's other hog holds its own (up to 10 s): the two overlap however
- * late either worker starts. */
-static int hog_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
-                  void *ud)
-{
-    (void)ud, (void)nargs, (void)err;
-    size_t n = (size_t)dusk_value_int(args[0]) << 20;
-    volatile char *p = malloc(n);
-    if (!p)
-        return DUSK_ENOMEM;
-    for (size_t i = 0; i < n; i += 4096)
-        p[i] = 1;
-    char name[32];
-    snprintf(name, sizeof name, "hog.%d", (int)getpid());
-    FILE *f = fopen(scratch(name), "w");
-    if (f)
-        fclose(f);
-    for (int i = 0; i < 1000 && hogs_ready() < 2; i++)
-        sleep_ms(10);
-    sleep_ms(300);
-    free((void *)p);
-    *out = dusk_int(1);
-    return 0;
-}
-static const dusk_func hog = {"panels_hog", hog_fn, NULL};
+/* hog(n): helpers.h's hog_task, n MiB held 300 ms once the other hog holds its own. */
+static const dusk_func hog = {"panels_hog", hog_task, NULL};
 
 typedef struct pool_run {
     dusk_graph *g;
@@ -1017,7 +969,7 @@ static void test_rss_sampler_pool(void **state)
     dusk_viewer *v = dusk_viewer_new(NULL);
     pool_run l = {.g = dusk_graph_new(), .s = dusk_viewer_stream(v),
                   .cb = dusk_viewer_callbacks(v)};
-    hogs_ready_or_clear(1);
+    hogs_held(1);
     assert_int_equal(dusk_task(l.g, "h1", &hog, dusk_lit_int(48)), 0);
     assert_int_equal(dusk_task(l.g, "h2", &hog, dusk_lit_int(48)), 0);
     assert_int_equal(dusk_task(l.g, "both", &dusk_add, dusk_ref("h1"), dusk_ref("h2")), 0);
