@@ -295,7 +295,8 @@ void dusk__act(dusk_viewer *v, int action, int arg)
         ui->want_shot = 1;
         break;
     case DUSK__A_HELP:
-        ui->help = !ui->help;
+        /* shown, then its next page if the last frame had to split it */
+        ui->help = ui->help == 0 ? 1 : ui->help < ui->help_pages ? ui->help + 1 : 0;
         break;
     case DUSK__A_ZOOM_IN:
     case DUSK__A_ZOOM_OUT:

@@ -546,7 +546,13 @@ static void draw_tooltip(dusk_viewer *v, dusk__frame *f, int w, int h)
         text_box(f, lines, n, (float)v->ui.mouse_x + 16, (float)v->ui.mouse_y + 16, w, h);
 }
 
-static void draw_help(dusk__frame *f, int w, int h)
+/* The keys, in as many columns as the window's height needs, each key
+ * beside what it does, or above it where that fits more of them (a narrow
+ * window). In a window too small for all of them (a laptop's split screen,
+ * a projector at a big text size) they go in pages of what fits, h turning
+ * to the next one, rather than in a box larger than the window, whose
+ * keys on the right or below would be hidden. */
+static void draw_help(dusk__ui *ui, dusk__frame *f, int w, int h)
 {
     char lines[48][96];   /* on the stack: viewers may draw on threads of their own */
     size_t n = dusk__help_lines(lines, 48);
@@ -564,34 +570,73 @@ static void draw_help(dusk__frame *f, int w, int h)
         if (b > ww)
             ww = b;
     }
-    /* as many columns as the height needs */
-    size_t fit = (size_t)((h - 4 * MARGIN) / (f->line > 0 ? f->line : 1));
-    size_t rows = fit > 3 ? fit - 3 : 1, cols = (n + rows - 1) / rows;
-    if (cols < 1)
-        cols = 1;
-    rows = (n + cols - 1) / cols;
-    float colw = kw + ww + 3 * MARGIN + 16;
-    float bw = colw * (float)cols + MARGIN, bh = (float)((rows + 2) * (size_t)f->line) + 2 * MARGIN;
+    const float indent = 16;
+    int line = f->line > 0 ? f->line : 1;
+    size_t fit = h > 4 * MARGIN ? (size_t)((h - 4 * MARGIN) / line) : 0;
+    size_t lines_free = fit > 3 ? fit - 3 : 1;   /* below the title */
+    /* side by side: a line an entry; stacked: two */
+    float colw_side = kw + ww + 3 * MARGIN + indent;
+    float colw_stack = (kw > indent + ww ? kw : indent + ww) + 2 * MARGIN;
+    float room = (float)w - MARGIN;
+    size_t cols_side = room >= colw_side ? (size_t)(room / colw_side) : 0;
+    size_t cols_stack = room >= colw_stack ? (size_t)(room / colw_stack) : 1;
+    size_t rows_stack = lines_free / 2 ? lines_free / 2 : 1;
+    int stacked = cols_side * lines_free < cols_stack * rows_stack && cols_side * lines_free < n;
+    size_t rows = stacked ? rows_stack : lines_free;
+    size_t maxcols = stacked ? cols_stack : cols_side;
+    float colw = stacked ? colw_stack : colw_side;
+    size_t cols = (n + rows - 1) / rows, pages = 1;
+    if (cols > maxcols) {
+        cols = maxcols;
+        pages = (n + rows * cols - 1) / (rows * cols);
+    } else {
+        rows = (n + cols - 1) / cols;   /* the columns evened out */
+    }
+    if (ui->help > (int)pages)
+        ui->help = (int)pages;          /* the window grew */
+    ui->help_pages = (int)pages;
+    size_t first = (size_t)(ui->help - 1) * rows * cols;
+    size_t count = n - first < rows * cols ? n - first : rows * cols;
+    size_t per = stacked ? 2 : 1;       /* lines an entry */
+    float bw = colw * (float)cols + MARGIN;
+    float bh = (float)((rows * per + 2) * (size_t)line) + 2 * MARGIN;
+    if (bw > (float)w)
+        bw = (float)w;                  /* narrower than one stacked entry: clipped */
     float x = ((float)w - bw) / 2, y = ((float)h - bh) / 2;
     if (x < 0)
         x = 0;
     if (y < 0)
         y = 0;
+    ui->help_box = (dusk__box){(int)x, (int)y, (int)bw, (int)bh};
+    ui->help_first = (int)first;
+    ui->help_count = (int)count;
     dusk__fill(f, f->th->accent, x - 2, y - 2, bw + 4, bh + 4);
     dusk__fill(f, f->th->bg, x, y, bw, bh);
-    dusk__text(f, x + MARGIN, y + MARGIN, "dusk viewer: keys (h or ? to close)", f->th->fg);
-    for (size_t i = 0; i < n; i++) {
-        float lx = x + colw * (float)(i / rows);
-        float ly = y + MARGIN + (float)((i % rows + 2) * (size_t)f->line);
-        char *tab = strchr(lines[i], '\t');
+    SDL_RenderSetClipRect(f->r, &(SDL_Rect){(int)x, (int)y, (int)bw, (int)bh});
+    char title[96];
+    if (pages == 1)
+        snprintf(title, sizeof title, "dusk viewer: keys (h or ? to close)");
+    else
+        snprintf(title, sizeof title, "keys, page %d of %zu (h or ?: %s)", ui->help, pages,
+                 (size_t)ui->help < pages ? "next" : "close");
+    dusk__text(f, x + MARGIN, y + MARGIN, title, f->th->fg);
+    for (size_t k = 0; k < count; k++) {
+        char *s = lines[first + k];
+        float lx = x + colw * (float)(k / rows);
+        float ly = y + MARGIN + (float)(((k % rows) * per + 2) * (size_t)line);
+        char *tab = strchr(s, '\t');
         if (tab)
             *tab = '\0';
-        dusk__text(f, lx + MARGIN, ly, lines[i], f->th->accent);
+        dusk__text(f, lx + MARGIN, ly, s, f->th->accent);
         if (tab) {
-            dusk__text(f, lx + 2 * MARGIN + kw + 16, ly, tab + 1, f->th->fg);
+            if (stacked)
+                dusk__text(f, lx + MARGIN + indent, ly + (float)line, tab + 1, f->th->fg);
+            else
+                dusk__text(f, lx + 2 * MARGIN + kw + indent, ly, tab + 1, f->th->fg);
             *tab = '\t';
         }
     }
+    SDL_RenderSetClipRect(f->r, NULL);
 }
 
 int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dusk_error *err)
@@ -639,7 +684,7 @@ int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dus
         ui->tooltip[0] = '\0';
     }
     if (ui->help)
-        draw_help(&f, w, h);
+        draw_help(ui, &f, w, h);
     dusk__frame_end(&f);
     if (ui->want_shot) {
         ui->want_shot = 0;

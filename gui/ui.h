@@ -50,7 +50,10 @@ typedef struct dusk__ui {
     float down_pan_x, down_pan_y;
     int moved;                /* the button moved more than a click does */
 
-    int help;                 /* the help overlay is shown */
+    int help;                 /* the help overlay's page shown (1, 2 ...), 0: hidden */
+    int help_pages;           /* its pages in the last frame that drew it (h turns them) */
+    int help_first, help_count;   /* the keys that page listed, from dusk__help_lines */
+    dusk__box help_box;       /* where it was drawn */
     int want_shot;            /* p: a screenshot of the next frame */
     int shots;                /* screenshots written */
     int close;                /* q, Esc: the window is to close */

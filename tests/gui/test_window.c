@@ -490,7 +490,61 @@ static void test_help_lists_every_key(void **state)
     for (size_t i = 0; i < (size_t)W * H; i++)
         accents_after += pix[i] == accent;
     assert_true(accents_after > accents_before + 500);   /* its border and key column */
+    /* '?' turns its pages (this 800x500 window has 2: a box wide enough for
+     * every key would be cut off on the right), then hides it */
+    assert_true(v->ui.help_pages >= 1);
+    for (int page = 2; page <= v->ui.help_pages; page++) {
+        assert_int_equal(key(v, SDLK_SLASH, KMOD_LSHIFT), 1);
+        assert_int_equal(v->ui.help, page);
+    }
     assert_int_equal(key(v, SDLK_SLASH, KMOD_LSHIFT), 1);   /* '?' */
+    assert_int_equal(v->ui.help, 0);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* A window too small for every key (here 360x220: a few lines of two
+ * cells, one column) pages the help: each page's box lies inside the
+ * window, the pages list every key once in order, h turns them and closes
+ * after the last; grown back, one page shows them all. */
+static void test_help_pages_in_small_window(void **state)
+{
+    (void)state;
+    char lines[64][96];
+    size_t n = dusk__help_lines(lines, 64);
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    dusk_error err = DUSK_ERROR_INIT;
+    enum { SW = 360, SH = 220 };
+    assert_int_equal(key(v, SDLK_h, 0), 1);
+    int next = 0, pages = 0;
+    for (int page = 1; v->ui.help != 0; page++) {
+        assert_int_equal(v->ui.help, page);
+        if (dusk_viewer_render(v, ren, SW, SH, &err) != 0)
+            fail_msg("dusk_viewer_render: %s", err.msg);
+        const dusk__box *b = &v->ui.help_box;
+        if (b->x < 0 || b->y < 0 || b->x + b->w > SW || b->y + b->h > SH)
+            fail_msg("page %d of the help is drawn at %d,%d %dx%d, outside the %dx%d window",
+                     page, b->x, b->y, b->w, b->h, SW, SH);
+        assert_int_equal(v->ui.help_first, next);
+        assert_true(v->ui.help_count > 0);
+        next += v->ui.help_count;
+        pages = v->ui.help_pages;
+        assert_true(page <= pages);
+        key(v, SDLK_h, 0);
+    }
+    assert_true(pages > 1);
+    assert_int_equal(next, (int)n);   /* every key, once */
+
+    /* the window's default size, 1280x800: one page, h closes it */
+    assert_int_equal(key(v, SDLK_h, 0), 1);
+    if (dusk_viewer_render(v, ren, 1280, 800, &err) != 0)
+        fail_msg("dusk_viewer_render: %s", err.msg);
+    assert_int_equal(v->ui.help_pages, 1);
+    assert_int_equal(v->ui.help_count, (int)n);
+    const dusk__box *b = &v->ui.help_box;
+    assert_true(b->x >= 0 && b->y >= 0 && b->x + b->w <= 1280 && b->y + b->h <= 800);
+    key(v, SDLK_h, 0);
     assert_int_equal(v->ui.help, 0);
     dusk_viewer_free(v);
     dusk_graph_free(g);
@@ -1324,6 +1378,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_running_outline, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_stream_click_finds_task, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_help_lists_every_key, sdl_up, sdl_down),
+        cmocka_unit_test_setup_teardown(test_help_pages_in_small_window, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_keys, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_scrub_and_play, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_play_stops_at_the_end, sdl_up, sdl_down),
