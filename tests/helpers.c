@@ -323,6 +323,42 @@ int huge_pages_at(const void *p, int *advised, int *huge)
     return found ? 0 : -1;
 }
 
+/* Whether the kernel gave 2 MiB pages where they were asked for: every
+ * mapping madvise asked them for ("hg") that has 2 MiB or more resident
+ * holds at least half of it in such pages. 1 when there is no such
+ * mapping; 0 when smaps cannot be read. A host with fragmented memory
+ * gives 4 KiB pages even so, and a test that counts faults must know. */
+int huge_pages_given(void)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f)
+        return 0;
+    char line[512];
+    int given = 1, advised = 0;
+    long rss = 0, anon_huge = 0;
+    for (;;) {
+        int more = fgets(line, sizeof line, f) != NULL;
+        unsigned long lo, hi;
+        int head = more && sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+                   strchr(line, '-') < strchr(line, ' ');
+        if (head || !more) {   /* the mapping before ends here */
+            if (advised && rss >= 2048 && anon_huge < rss / 2)
+                given = 0;
+            advised = 0;
+            rss = anon_huge = 0;
+            if (!more)
+                break;
+            continue;
+        }
+        sscanf(line, "Rss: %ld kB", &rss);
+        sscanf(line, "AnonHugePages: %ld kB", &anon_huge);
+        if (strncmp(line, "VmFlags:", 8) == 0)
+            advised = strstr(line, " hg") != NULL;
+    }
+    fclose(f);
+    return given;
+}
+
 /* --- arrays ----------------------------------------------------------------- */
 
 const dusk_dtype ALL_DT[NDT] = {

@@ -128,6 +128,10 @@ int huge_pages_on(void);
  * resident byte of it is in them. 0, or -1 when smaps says nothing of p. */
 int huge_pages_at(const void *p, int *advised, int *huge);
 
+/* Whether every mapping that asked for 2 MiB pages (2 MiB or more of it
+ * resident) got them, at least half of it: 1 when none asked. */
+int huge_pages_given(void);
+
 /* Resets failure injection: used as the teardown of every test, so a test
  * that fails half-way does not poison the next one. */
 int reset_alloc(void **state);
