@@ -13,6 +13,10 @@
 **                                  not held there; '!' and a message: held,
 **                                  but it cannot be sent)
 **   TAG_END   rank 0 -> every rank the run's status, its message
+**   TAG_FAIL  rank w+1 -> rank 0   task id, code, why: in place of the
+**                                  task's outcome, this rank failed during
+**                                  the run (it could not take the task or
+**                                  send the outcome) and runs no more
 **
 ** Rank 0 sends a worker a task only when that worker's previous outcome
 ** has come back, so the worker is in its serve loop, which receives
@@ -24,6 +28,16 @@
 ** Waiting polls (MPI_Iprobe) and, after a while with nothing, sleeps
 ** between polls: 4 ranks share 2 cores here, and a rank spinning in
 ** MPI_Probe takes the core its worker needs.
+**
+** A worker whose serve loop fails during the run (no memory for a task
+** message or an outcome) does not leave it: rank 0 waits for that task,
+** and every message rank 0 sends it must be read in this run, not in the
+** next. It answers the task with TAG_FAIL instead, then serves on (asks
+** answered, no task run) until the end, and its call returns its reason.
+** What it must read whatever happens is read without allocating: ends and
+** asks are small, and a message with no memory for it is taken into the
+** reserve (MPI cannot take part of a message); only one larger than that
+** stays where it is.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
@@ -40,7 +54,15 @@
 #include "dusk/sched.h"
 #include "dusk/transport.h"
 
-enum { TAG_TASK = 1, TAG_OUT = 2, TAG_END = 3, TAG_DROP = 4, TAG_REQ = 5, TAG_VAL = 6 };
+enum { TAG_TASK = 1, TAG_OUT = 2, TAG_END = 3, TAG_DROP = 4, TAG_REQ = 5, TAG_VAL = 6,
+       TAG_FAIL = 7 };
+
+/* Room for a message that no memory could be found for (see the top). */
+#define RESERVE (1 << 20)
+static char reserve[RESERVE];
+
+/* An end or a failure: an 8-byte head, a code and a message. */
+typedef char small_msg[16 + DUSK_ERROR_MSG_MAX];
 
 /* How long a waiting rank yields before it sleeps between polls. */
 #define YIELD_NS (50ull * 1000 * 1000)
@@ -106,16 +128,45 @@ static int progress(dusk_error *err)
     return 0;
 }
 
-/* Receives the message st announced into a new buffer (dusk_malloc). */
-static int recv_bytes(const MPI_Status *st, char **buf, int *n, dusk_error *err)
+/* Receives the message st announced into buf, size bytes (a message of
+ * up to size bytes, as the sender keeps it so: *n its size). */
+static int recv_into(const MPI_Status *st, char *buf, int size, int *n, dusk_error *err)
 {
     MPI_Status st2;
     int mrc = MPI_Get_count(st, MPI_BYTE, n);
     if (mrc != MPI_SUCCESS || *n == MPI_UNDEFINED)
         return mpi_fail(err, mrc, "reading a message's size");
-    if (!(*buf = dusk_malloc((size_t)*n + 1)))
+    if (*n > size)
+        return dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d sent a message of %d bytes "
+                              "(tag %d), where at most %d were expected", st->MPI_SOURCE, *n,
+                              st->MPI_TAG, size);
+    mrc = MPI_Recv(buf, *n, MPI_BYTE, st->MPI_SOURCE, st->MPI_TAG, M.comm, &st2);
+    if (mrc != MPI_SUCCESS)
+        return mpi_fail(err, mrc, "receiving a message");
+    if (st->MPI_TAG != TAG_END)
+        M.received += (uint64_t)*n;
+    return 0;
+}
+
+/* Receives the message st announced into a new buffer (dusk_malloc). With
+ * no memory for it, it fails, having received the message into the
+ * reserve all the same when it fits there (*taken 1; taken may be NULL
+ * when the caller cannot lose it), so that it is not read later. */
+static int recv_bytes(const MPI_Status *st, char **buf, int *n, int *taken, dusk_error *err)
+{
+    MPI_Status st2;
+    if (taken)
+        *taken = 0;
+    int mrc = MPI_Get_count(st, MPI_BYTE, n);
+    if (mrc != MPI_SUCCESS || *n == MPI_UNDEFINED)
+        return mpi_fail(err, mrc, "reading a message's size");
+    if (!(*buf = dusk_malloc((size_t)*n + 1))) {
+        int k = 0;
+        if (taken && *n <= RESERVE && recv_into(st, reserve, RESERVE, &k, err) == 0)
+            *taken = 1;
         return dusk_error_set(err, DUSK_ENOMEM, "mpi: out of memory for a message of %d "
                               "bytes", *n);
+    }
     mrc = MPI_Recv(*buf, *n, MPI_BYTE, st->MPI_SOURCE, st->MPI_TAG, M.comm, &st2);
     if (mrc != MPI_SUCCESS) {
         dusk_free(*buf);
@@ -192,14 +243,13 @@ static int post_bytes(int dest, int tag, int64_t head, const void *body, size_t 
  * when this rank does not hold it. */
 static int answer(const MPI_Status *st, dusk_error *err)
 {
-    char *buf = NULL;
-    int n = 0, rc = recv_bytes(st, &buf, &n, err);
+    char ask[8];
+    int n = 0, rc = recv_into(st, ask, sizeof ask, &n, err);
     if (rc)
         return rc;
     int64_t t = -1;
     if (n >= 8)
-        memcpy(&t, buf, 8);
-    dusk_free(buf);
+        memcpy(&t, ask, 8);
     void *val = NULL;
     size_t len = 0;
     dusk_error why = DUSK_ERROR_INIT;
@@ -216,12 +266,26 @@ static int answer(const MPI_Status *st, dusk_error *err)
         char text[sizeof why.msg + 1];
         int k = snprintf(text, sizeof text, "!%s", why.msg);
         val = NULL;
-        rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, text, (size_t)k, err);
-        return rc;
+        rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, text, (size_t)k, &why);
+    } else {
+        rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, val, len, &why);
+        dusk_free(val);
     }
-    rc = post_bytes(st->MPI_SOURCE, TAG_VAL, t, val, len, err);
-    dusk_free(val);
-    return rc;
+    if (rc == 0)
+        return 0;
+    /* No memory to send it (or no room to keep the send): the asker still
+     * gets an answer, the reason, sent at once from here (it waits for
+     * it, so the send completes). */
+    small_msg text;
+    memcpy(text, &t, 8);
+    int k = snprintf(text + 8, sizeof text - 8, "!%s", why.msg);
+    if (k >= (int)sizeof text - 8)
+        k = (int)sizeof text - 9;
+    int mrc = MPI_Send(text, 8 + k, MPI_BYTE, st->MPI_SOURCE, TAG_VAL, M.comm);
+    if (mrc != MPI_SUCCESS)
+        return mpi_fail(err, mrc, "sending a message");
+    M.sent += (uint64_t)k + 8;
+    return 0;
 }
 
 /* Answers every ask waiting, progresses the sends; *got 1 when a message
@@ -309,9 +373,10 @@ static int fetch_from(int from, int64_t t, void **out, size_t *len, dusk_error *
     MPI_Status st;
     char *buf = NULL;
     int n = 0;
+    int taken = 0;
     if (rc || (rc = wait_message(from, TAG_VAL, &st, err)) != 0 ||
-        (rc = recv_bytes(&st, &buf, &n, err)) != 0)
-        return rc;
+        (rc = recv_bytes(&st, &buf, &n, &taken, err)) != 0)
+        return rc;   /* no memory for it: it went to the reserve (taken), or stays */
     int64_t head = -1;
     if (n >= 8)
         memcpy(&head, buf, 8);
@@ -361,8 +426,35 @@ static int t_recv(void *ud, int *w, int64_t *t, void **out, size_t *len, dusk_er
     int n = 0, rc;
     *out = NULL;
     *len = 0;
-    if ((rc = wait_message(MPI_ANY_SOURCE, TAG_OUT, &st, err)) != 0 ||
-        (rc = recv_bytes(&st, &buf, &n, err)) != 0)
+    for (;;) {
+        if ((rc = wait_message(MPI_ANY_SOURCE, MPI_ANY_TAG, &st, err)) != 0)
+            return rc;
+        if (st.MPI_TAG == TAG_OUT)
+            break;
+        if (st.MPI_TAG == TAG_FAIL) {
+            /* in place of an outcome: task *t and its rank are lost */
+            small_msg m;
+            if ((rc = recv_into(&st, m, (int)sizeof m - 1, &n, err)) != 0)
+                return rc;
+            int64_t code = DUSK_ESYS;
+            if (n >= 16)
+                memcpy(&code, m + 8, 8);
+            m[n >= 16 ? n : 0] = '\0';
+            memcpy(t, m, 8);
+            *w = st.MPI_SOURCE - 1;
+            return dusk_error_set(err, code < 0 && code >= DUSK_ECANCELED ? (int)code : DUSK_ESYS,
+                                  "mpi: rank %d failed during the run: %s", st.MPI_SOURCE,
+                                  n >= 16 ? m + 16 : "(no reason given)");
+        }
+        /* Anything else (an answer no one waits for any more) is read and
+         * dropped, so that it is not read as this run's. */
+        int taken = 0;
+        if ((rc = recv_bytes(&st, &buf, &n, &taken, err)) != 0 && !taken)
+            return rc;
+        dusk_free(buf);
+        buf = NULL;
+    }
+    if ((rc = recv_bytes(&st, &buf, &n, NULL, err)) != 0)
         return rc;
     if (n < 8) {
         dusk_free(buf);
@@ -407,6 +499,37 @@ static int fetch_input(void *ud, int w, int64_t t, void **out, size_t *len, dusk
     return fetch_from(w + 1, t, out, len, err);
 }
 
+/* This rank failed (rc, why): its call will return that, and each task it
+ * is sent from now on (t, and the one it failed on) is answered with
+ * TAG_FAIL, without allocating. */
+static int send_fail(int64_t t, int rc, const dusk_error *why, dusk_error *err)
+{
+    small_msg m;
+    int64_t code = rc;
+    const char *r = why->msg;
+    if (strncmp(r, "mpi: ", 5) == 0)
+        r += 5;   /* rank 0 says "mpi: rank K failed during the run: " */
+    memcpy(m, &t, 8);
+    memcpy(m + 8, &code, 8);
+    int k = snprintf(m + 16, sizeof m - 16, "%s", r);
+    if (k >= (int)sizeof m - 16)
+        k = (int)sizeof m - 17;
+    int mrc = MPI_Send(m, 16 + k, MPI_BYTE, 0, TAG_FAIL, M.comm);
+    return mrc == MPI_SUCCESS ? 0 : mpi_fail(err, mrc, "sending a message");
+}
+
+/* Sets *err to "mpi: doing: reason" (the reason of e) with e's code. */
+static int failed_at(const char *doing, const dusk_error *e, dusk_error *err)
+{
+    const char *r = e->msg;
+    if (strncmp(r, "mpi: ", 5) == 0)
+        r += 5;
+    return dusk_error_set(err, e->code ? e->code : DUSK_ESYS, "mpi: %s: %s", doing, r);
+}
+
+/* The serve loop. Once it has failed (rc, err) it serves on until the
+ * end, running nothing (see the top); it leaves before the end only when
+ * MPI itself fails it, or a message cannot be taken off the wire. */
 static int t_serve(void *ud, dusk_error *err)
 {
     (void)ud;
@@ -414,31 +537,50 @@ static int t_serve(void *ud, dusk_error *err)
     for (;;) {
         MPI_Status st;
         char *buf = NULL;
-        int n = 0;
-        if ((rc = wait_message(MPI_ANY_SOURCE, MPI_ANY_TAG, &st, err)) != 0 ||
-            (rc = recv_bytes(&st, &buf, &n, err)) != 0)
-            break;
-        int64_t head = 0;
-        if (n < 8 || st.MPI_SOURCE != 0) {
-            dusk_free(buf);
-            rc = dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d sent a message of %d bytes "
-                                "(tag %d) between tasks", st.MPI_SOURCE, n, st.MPI_TAG);
+        int n = 0, taken = 0, mrc;
+        dusk_error e = DUSK_ERROR_INIT;
+        if ((mrc = wait_message(MPI_ANY_SOURCE, MPI_ANY_TAG, &st, &e)) != 0) {
+            if (!rc)
+                rc = failed_at("waiting for a message", &e, err);
             break;
         }
-        memcpy(&head, buf, 8);
-        if (st.MPI_TAG == TAG_END) {
-            buf[n] = '\0';
-            rc = (int)head;
-            if (rc)
-                dusk_error_set(err, rc, "%s", buf + 8);
-            dusk_free(buf);
+        if (st.MPI_TAG == TAG_END && st.MPI_SOURCE == 0) {
+            small_msg m;
+            int64_t head = DUSK_ESYS;
+            if ((mrc = recv_into(&st, m, (int)sizeof m - 1, &n, &e)) != 0) {
+                if (!rc)
+                    rc = failed_at("receiving the end of the run", &e, err);
+                break;
+            }
+            if (n >= 8)
+                memcpy(&head, m, 8);
+            m[n >= 8 ? n : 0] = '\0';
+            if (!rc && (rc = (int)head) != 0)
+                dusk_error_set(err, rc, "%s", n > 8 ? m + 8 : "");
             dusk_error ignored;
             drain(&ignored);
             dusk_task_held_clear();
             return rc;
         }
+        if ((mrc = recv_bytes(&st, &buf, &n, &taken, &e)) != 0 && !taken) {
+            if (!rc)
+                rc = failed_at("receiving a message", &e, err);
+            break;   /* it stays first in line: nothing more can be read */
+        }
+        const char *m = buf ? buf : reserve;
+        int64_t head = 0;
+        if (n >= 8)
+            memcpy(&head, m, 8);
+        if (n < 8 || st.MPI_SOURCE != 0 || (st.MPI_TAG != TAG_TASK && st.MPI_TAG != TAG_DROP)) {
+            dusk_free(buf);
+            if (!rc)
+                rc = dusk_error_set(err, DUSK_EINVAL, "mpi: rank %d sent a message of %d bytes "
+                                    "(tag %d) between tasks", st.MPI_SOURCE, n, st.MPI_TAG);
+            continue;
+        }
         if (st.MPI_TAG == TAG_DROP) {
-            for (int64_t i = 0; i < head && 8 + 8 * (i + 1) <= n; i++) {
+            /* with no memory for it, the results stay until the end */
+            for (int64_t i = 0; buf && i < head && 8 + 8 * (i + 1) <= n; i++) {
                 int64_t t;
                 memcpy(&t, buf + 8 + 8 * i, 8);
                 dusk_task_held_drop(t);
@@ -448,9 +590,15 @@ static int t_serve(void *ud, dusk_error *err)
         }
         /* A task: what this rank sent others goes first, so that a large
          * answer is not left half-sent while the task computes. */
-        if ((rc = drain(err)) != 0) {
+        if (!rc && mrc)
+            rc = failed_at("receiving a task", &e, err);
+        if (!rc && (mrc = drain(&e)) != 0)
+            rc = failed_at("sending before a task", &e, err);
+        if (rc) {
             dusk_free(buf);
-            break;
+            if ((mrc = send_fail(head, rc, err, &e)) != 0)
+                break;
+            continue;
         }
         void *out = NULL;
         size_t olen = 0;
@@ -458,10 +606,13 @@ static int t_serve(void *ud, dusk_error *err)
         dusk_task_run(head, buf + 8, (size_t)n - 8, fetch_input, NULL, &out, &olen,
                       &terr);   /* olen 0: no memory */
         dusk_free(buf);
-        rc = send_bytes(0, TAG_OUT, head, out, olen, err);
+        mrc = send_bytes(0, TAG_OUT, head, out, olen, &e);
         dusk_free(out);
-        if (rc)
-            break;
+        if (mrc) {
+            rc = failed_at("sending a task's outcome", &e, err);
+            if (send_fail(head, rc, err, &e) != 0)
+                break;
+        }
     }
     dusk_task_held_clear();
     return rc;

@@ -30,7 +30,10 @@
 ** the others wait for it: serve is asked with the failure, and ends the
 ** run at once in the scheduling process, or serves it refusing every task
 ** with the reason (dusk_task_run's (code, message, None) outcome), which
-** fails the run there naming the worker.
+** fails the run there naming the worker. One that fails during the run
+** (its transport's recv says which worker, and the task it ran) is lost to
+** the run with that task: the run fails with its reason once the other
+** workers' tasks are done, so that none is left running into the next.
 */
 #include <pthread.h>
 #include <string.h>
@@ -607,7 +610,7 @@ static int remote_run(dusk__run *r, dusk_error *err)
         size_t len = 0;
         dusk_error rerr = DUSK_ERROR_INIT;
         int rc = tp->recv(tp->ud, &wi, &t, &buf, &len, &rerr);
-        if (!rc && (t & ~(int64_t)UINT32_MAX) != rm->tag) {
+        if ((!rc || wi >= 0) && (t & ~(int64_t)UINT32_MAX) != rm->tag) {
             /* An earlier run's: that run ended (failed) while the task
              * ran. Its worker hears of this run only after it, so it is
              * no sign of trouble now; applying it could be (the same
@@ -616,7 +619,11 @@ static int remote_run(dusk__run *r, dusk_error *err)
             continue;
         }
         t &= UINT32_MAX;
-        if (rc || wi < 0 || wi >= r->nworkers || rm->inflight[wi] != t) {
+        /* A code for worker wi's task: that worker failed (transport.h),
+         * and it is lost to the run, with its task; the others' tasks are
+         * waited for, so that none of them is left running. */
+        int lost = rc && wi >= 0 && wi < r->nworkers && rm->inflight[wi] == t;
+        if (!lost && (rc || wi < 0 || wi >= r->nworkers || rm->inflight[wi] != t)) {
             /* A worker is gone or talks nonsense: nothing more can be
              * trusted to come back, so the run ends here. */
             dusk_free(buf);
@@ -630,11 +637,16 @@ static int remote_run(dusk__run *r, dusk_error *err)
         dusk__worker *w = &r->workers[wi];
         rm->inflight[wi] = -1;
         rm->nbusy--;
-        rm->nfree++;
         dusk_value *v = NULL;
         dusk_error terr = DUSK_ERROR_INIT;
-        int refused = 0;
-        int status = outcome(r, wi, t, buf, len, &v, &refused, &terr);
+        int refused = 0, status = rc;
+        if (lost) {
+            terr = rerr;
+            dusk__run_refused(r, rc, &rerr);
+        } else {
+            rm->nfree++;
+            status = outcome(r, wi, t, buf, len, &v, &refused, &terr);
+        }
         dusk_free(buf);
         if (refused) {
             /* Not the task's failure: the worker's, which the run names

@@ -94,7 +94,10 @@ typedef struct dusk_transport {
     /* Blocks until some worker's outcome has come back: sets *w, *t and
      * *out / *len to a buffer the transport allocated with dusk_malloc (the
      * caller frees it) holding dusk_task_run's bytes. A code (err set)
-     * when a worker cannot be reached any more: the run fails with it. */
+     * when a worker cannot be reached any more: the run fails with it.
+     * A code with *w and *t set to a worker and the task it runs: that
+     * worker failed during the run (it runs nothing more in it), and the
+     * run fails with the code once the other workers' tasks are done. */
     int (*recv)(void *ud, int *w, int64_t *t, void **out, size_t *len, dusk_error *err);
     /* The run is over with status rc (0, or the code of rerr): every
      * serving process is told, so that its serve returns rc and rerr. */

@@ -1068,6 +1068,89 @@ static void case_fetch_dies(void)
     dusk_graph_free(g);
 }
 
+/* --- a worker rank's serve loop fails during the run ------------------------------ */
+
+/* oom_make(n, seed): big_make(seed), on a worker rank after arming
+ * dusk_alloc_fail_once(n), so that the n-th dusk allocation after the task
+ * fails in its rank's serve loop: making or sending the outcome, receiving
+ * the next task (b below, placed where a's array is), running it, a drop. */
+static int oom_make(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)nargs;
+    int rc = big_make(args + 1, 1, out, err, ud);
+    if (rc == 0 && dusk_mpi_rank() != 0)
+        dusk_alloc_fail_once((long)dusk_value_int(args[0]));
+    return rc;
+}
+static const dusk_func oom_make_fn = {"oom_make", oom_make, NULL};
+
+/* a = oom_make(n, 1), b = big_sum(a), for n = 0, 1, ...: whichever
+ * allocation fails on a's rank, every rank returns (before, a rank that
+ * could not receive a task or send an outcome left its serve loop, and
+ * rank 0 waited for that outcome forever: mpirun's timeout), rank 0
+ * either has b or an error; when the serve loop failed, rank 0's error
+ * names the rank and the reason, and that rank's call returns the reason.
+ * After each, a run on every rank works (no rank reads the failed run's
+ * messages), and in the end every rank holds what it held before. */
+static void case_serve_fails(void)
+{
+    dusk_func_register(&oom_make_fn);
+    dusk_func_register(&big_sum_fn);
+    int me = dusk_mpi_rank();
+    dusk_options o = mpi_opts();
+    double want = 0;
+    for (int i = 0; i < BIG; i++)
+        want += 1.0 + i;
+    int failed_recv = 0, failed_send = 0, worked = 0;
+    long live0 = 0;
+    for (int n = -1; n < 48; n++) {
+        dusk_graph *g = dusk_graph_new();
+        /* n = -1: a warm-up (no failure) whose first-use allocations stay */
+        dusk_task(g, "a", &oom_make_fn, dusk_lit_int(n < 0 ? 1000000 : n), dusk_lit_int(1));
+        dusk_task(g, "b", &big_sum_fn, dusk_ref("a"));
+        dusk_error e = DUSK_ERROR_INIT;
+        dusk_value *v = NULL;
+        int rc = dusk_get(g, "b", &o, &v, &e);
+        dusk_alloc_fail_after(-1);
+        dusk_graph_free(g);
+        if (me == 0 && rc == 0) {
+            check(v && dusk_value_float(v) == want, "serve_fails", "n=%d: b is wrong", n);
+            worked++;
+        }
+        if (rc && strstr(e.msg, "failed during the run")) {
+            printf("rank %d n=%d rc=%d msg=%s\n", me, n, rc, e.msg);
+            failed_recv += strstr(e.msg, "receiving a task") != NULL;
+            failed_send += strstr(e.msg, "sending a task's outcome") != NULL;
+        } else if (me != 0 && rc && strstr(e.msg, "mpi: ") == e.msg) {
+            printf("rank %d n=%d rc=%d msg=%s\n", me, n, rc, e.msg);
+        }
+        dusk_value_unref(v);
+        v = NULL;
+        g = lecture_dsk();
+        rc = dusk_get(g, "z", &o, &v, &e);
+        if (me == 0)
+            check(rc == 0 && v && dusk_value_int(v) == 13, "serve_fails", "n=%d, then z: rc %d %s",
+                  n, rc, rc ? e.msg : "");
+        else
+            check(rc == 0, "serve_fails", "n=%d, then rank %d: rc %d %s", n, me, rc, e.msg);
+        dusk_value_unref(v);
+        dusk_graph_free(g);
+        if (n < 0)
+            live0 = dusk_alloc_live();
+    }
+    check(dusk_alloc_live() == live0, "serve_fails", "rank %d holds %ld blocks, %ld before", me,
+          dusk_alloc_live(), live0);
+    if (me == 0) {
+        check(failed_recv > 0 && failed_send > 0 && worked > 0, "serve_fails",
+              "%d runs failed receiving a task, %d sending an outcome, %d worked", failed_recv,
+              failed_send, worked);
+        if (!failures)
+            printf("ok serve_fails: %d runs failed receiving a task, %d sending an outcome, "
+                   "%d worked\n", failed_recv, failed_send, worked);
+    }
+}
+
 /* --- copies of fetched inputs ----------------------------------------------------- */
 
 /* sum_slow(x, k): the sum of x's elements plus k, after 100 ms;
@@ -1213,6 +1296,8 @@ static int rank_main(const char *cs)
         case_worker_plan();
     else if (strcmp(cs, "sched_plan") == 0)
         case_sched_plan();
+    else if (strcmp(cs, "serve_fails") == 0)
+        case_serve_fails();
     else
         printf("FAIL %s: no such case\n", cs);
     fflush(stdout);
@@ -1486,6 +1571,47 @@ static void test_scheduler_cannot_make_plan(void **state)
         snprintf(want, sizeof want, "rank %d rc=0 kind=none", k);
         assert_contains(out, want);
     }
+}
+
+/* A worker rank whose serve loop fails during the run (no memory to
+ * receive a task or to send an outcome, from dusk_alloc_fail_once swept
+ * over the allocations after a task): every rank returns, well before the
+ * timeout (before, rank 0 waited forever: timeout's 124), and each run
+ * that failed so says on every rank which rank failed and why, the failed
+ * rank giving its reason. The case checks that the next run works and
+ * that no rank holds more memory than before. */
+static void test_worker_fails_during_run(void **state)
+{
+    (void)state;
+    int status;
+    uint64_t t0 = now_ns();
+    char *out = mpirun(3, "serve_fails", 60, &status);
+    double secs = (double)(now_ns() - t0) / 1e9;
+    assert_int_equal(exit_code(status), 0);
+    assert_true(secs < 45);
+    assert_false(contains(out, "FAIL"));
+    assert_contains(out, "ok serve_fails");
+    int seen = 0;
+    const char *says = " failed during the run: ";
+    for (const char *p = out; (p = strstr(p, "rank 0 n=")) != NULL; p++) {
+        int nn = -2, rc = 0, k = 0, used = 0;
+        assert_int_equal(sscanf(p, "rank 0 n=%d rc=%d msg=mpi: rank %d%n", &nn, &rc, &k, &used),
+                         3);
+        assert_true(k == 1 || k == 2);
+        assert_true(strncmp(p + used, says, strlen(says)) == 0);
+        const char *why = p + used + strlen(says), *eol = strchr(why, '\n');
+        assert_non_null(eol);
+        char want[700];
+        /* the failed rank: its own reason; the other worker: rank 0's message */
+        snprintf(want, sizeof want, "rank %d n=%d rc=%d msg=mpi: %.*s\n", k, nn, rc,
+                 (int)(eol - why), why);
+        assert_contains(out, want);
+        snprintf(want, sizeof want, "rank %d n=%d rc=%d msg=mpi: rank %d%s%.*s\n", 3 - k, nn,
+                 rc, k, says, (int)(eol - why), why);
+        assert_contains(out, want);
+        seen++;
+    }
+    assert_true(seen >= 2);
 }
 
 static void test_locality(void **state)
@@ -1897,6 +2023,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_result_too_big_for_mpi, free_out),
         cmocka_unit_test_teardown(test_worker_cannot_make_plan, free_out),
         cmocka_unit_test_teardown(test_scheduler_cannot_make_plan, free_out),
+        cmocka_unit_test_teardown(test_worker_fails_during_run, free_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
