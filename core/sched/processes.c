@@ -19,6 +19,9 @@
 ** encoded into a memfd that travels as a file descriptor (SCM_RIGHTS), and
 ** the receiver maps it and decodes arrays as views of the mapping: an
 ** array's elements are copied once, by memcpy, never element by element.
+** A result that goes on to other tasks goes in the memfd it came in
+** ("results passed on" below): a block made by one worker and read by
+** another is copied once in all, by the worker that made it.
 **
 ** Crash isolation: a child that dies (a signal, exit, _exit) closes its
 ** socket; its driver thread reaps it and either forks a new child and
@@ -51,7 +54,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -67,8 +72,17 @@
  * 64 KiB here). */
 enum { SHM_MIN = 64 * 1024 };
 
-/* What precedes every message on a socket. */
-enum { MSG_VALUE = 1, MSG_SHM = 2, MSG_ERROR = 3 };
+/* What precedes every message on a socket. MSG_PARTS: a task's message
+ * whose large arguments are results this process got in memfds, passed on
+ * as those very memfds (see "passed on" below); the bytes that follow say
+ * which items they are, then encode the rest of the message. */
+enum { MSG_VALUE = 1, MSG_SHM = 2, MSG_ERROR = 3, MSG_PARTS = 4 };
+
+/* The memfds one message carries at most (MSG_PARTS), and the ones this
+ * process keeps open for results it may pass on (or an eighth of the
+ * descriptors it may open, if fewer): each costs a descriptor while its
+ * result is held, and a program's other files need theirs. */
+enum { FWD_MAX = 16, KEEP_MAX = 128 };
 typedef struct frame {
     uint32_t kind;               /* MSG_...: the bytes that follow are an
                                     encoding, nothing (the encoding is in the
@@ -175,8 +189,8 @@ size_t dusk_sched_worker_pids(int *pids, size_t n)
 /* Sends a frame and its payload (buf, n bytes; may be NULL) and, when
  * shmfd >= 0, that descriptor with it. MSG_NOSIGNAL: a dead peer is an
  * error here, not a SIGPIPE for the whole process. */
-static int send_frame(int fd, uint32_t kind, int32_t status, const void *buf, size_t n,
-                      uint64_t len, int shmfd)
+static int send_frame_fds(int fd, uint32_t kind, int32_t status, const void *buf, size_t n,
+                          uint64_t len, const int *fds, size_t nfds)
 {
     frame h = {kind, status, len};
     struct iovec iov[2] = {{&h, sizeof h}, {(void *)buf, n}};
@@ -184,18 +198,18 @@ static int send_frame(int fd, uint32_t kind, int32_t status, const void *buf, si
     m.msg_iov = iov;
     m.msg_iovlen = buf && n ? 2 : 1;
     union {
-        char b[CMSG_SPACE(sizeof(int))];
+        char b[CMSG_SPACE(FWD_MAX * sizeof(int))];
         struct cmsghdr align;
     } c;
-    if (shmfd >= 0) {
+    if (nfds > 0) {
         memset(&c, 0, sizeof c);
         m.msg_control = c.b;
-        m.msg_controllen = sizeof c.b;
+        m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
         struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &shmfd, sizeof(int));
+        cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
     }
     size_t total = sizeof h + (m.msg_iovlen == 2 ? n : 0);
     ssize_t s;
@@ -225,6 +239,13 @@ static int send_frame(int fd, uint32_t kind, int32_t status, const void *buf, si
     return 0;
 }
 
+/* A frame with one descriptor (shmfd >= 0) or none. */
+static int send_frame(int fd, uint32_t kind, int32_t status, const void *buf, size_t n,
+                      uint64_t len, int shmfd)
+{
+    return send_frame_fds(fd, kind, status, buf, n, len, &shmfd, shmfd >= 0);
+}
+
 /* Reads exactly n bytes: 1, 0 at the end of the input (the peer is gone),
  * -1 on an error. */
 static int recv_all(int fd, void *buf, size_t n)
@@ -247,17 +268,31 @@ static int recv_all(int fd, void *buf, size_t n)
  * its frame, in the same read (one system call a message, not two). */
 enum { PRE_CAP = 4096 };
 
-/* Reads a frame, the descriptor that came with it into *shmfd (-1 if
- * none), and into pre the first *npre bytes of its payload that arrived
- * with it (never more than the payload: one message is in flight at a
- * time): 1, 0 at the end of the input, -1 on an error. */
-static int recv_frame(int fd, frame *h, int *shmfd, char *pre, size_t *npre)
+/* The descriptors that came with a frame: -1 as none. */
+typedef struct fdset {
+    int fd[FWD_MAX];
+    size_t n;
+} fdset;
+
+static void fdset_close(fdset *f)
 {
-    *shmfd = -1;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->fd[i] >= 0)
+            close(f->fd[i]);
+    f->n = 0;
+}
+
+/* Reads a frame, the descriptors that came with it into *fds, and into
+ * pre the first *npre bytes of its payload that arrived with it (never
+ * more than the payload: one message is in flight at a time): 1, 0 at the
+ * end of the input, -1 on an error. */
+static int recv_frame(int fd, frame *h, fdset *fds, char *pre, size_t *npre)
+{
+    fds->n = 0;
     *npre = 0;
     struct iovec iov[2] = {{h, sizeof *h}, {pre, PRE_CAP}};
     union {
-        char b[CMSG_SPACE(sizeof(int))];
+        char b[CMSG_SPACE(FWD_MAX * sizeof(int))];
         struct cmsghdr align;
     } c;
     struct msghdr m = {0};
@@ -271,29 +306,181 @@ static int recv_frame(int fd, frame *h, int *shmfd, char *pre, size_t *npre)
     if (s <= 0)
         return s == 0 ? 0 : -1;
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-            memcpy(shmfd, CMSG_DATA(cm), sizeof(int));
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+            size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < k; i++) {
+                int d;
+                memcpy(&d, CMSG_DATA(cm) + i * sizeof(int), sizeof d);
+                if (fds->n < FWD_MAX)
+                    fds->fd[fds->n++] = d;
+                else
+                    close(d);
+            }
+        }
     if ((size_t)s < sizeof *h) {
         int rc = recv_all(fd, (char *)h + s, sizeof *h - (size_t)s);
-        if (rc <= 0)
+        if (rc <= 0) {
+            fdset_close(fds);
             return rc;
+        }
     } else {
         *npre = (size_t)s - sizeof *h;
     }
     return 1;
 }
 
+/* --- results passed on ------------------------------------------------------
+ *
+ * A large result comes from a child in a memfd that nothing writes again:
+ * the child wrote it and closed its end, and every receiver maps it
+ * private (a task that writes into its input copies the pages it writes).
+ * So when this process sends that result on as another task's argument,
+ * it passes the same memfd instead of encoding the array again into a new
+ * one (a copy of the whole array and a fresh memfd's page faults, a
+ * quarter of a processes run's time on the lecture's job). This process
+ * keeps the memfd open while the result lives (up to KEEP_MAX of them),
+ * with what the array was when it came: a value is passed on only if it
+ * is that array (its elements where they came, its dtype and shape, C
+ * contiguous), which the memfd then encodes exactly. Only the scheduling
+ * process does this: a child runs tasks, which may write into their
+ * inputs' private pages. */
+
 /* A mapping that decoded arrays view: unmapped with the last of them. */
 typedef struct mapping {
     void *p;
     size_t n;
+    int fd;                      /* kept open to pass on, or -1 */
+    const void *data;            /* the array it holds, as it came */
+    dusk_dtype dtype;
+    int ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    struct mapping *prev, *next; /* in kept, while fd >= 0 */
 } mapping;
+
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
+static mapping *kept;
+static int nkept;
 
 static void mapping_free(void *ud)
 {
     mapping *mp = ud;
+    if (mp->fd >= 0) {
+        pthread_mutex_lock(&kept_mu);
+        if (mp->prev)
+            mp->prev->next = mp->next;
+        else
+            kept = mp->next;
+        if (mp->next)
+            mp->next->prev = mp->prev;
+        nkept--;
+        pthread_mutex_unlock(&kept_mu);
+        close(mp->fd);
+    }
     munmap(mp->p, mp->n);
     dusk_free(mp);
+}
+
+/* Keeps shmfd with mp, whose mapping decoded into v, when v is an array
+ * that can be passed on: 1 when kept (mp owns shmfd), 0 when not. */
+static int mapping_keep(mapping *mp, int shmfd, const dusk_value *v)
+{
+    if (dusk_value_kind(v) != DUSK_KIND_NDARRAY || !dusk_ndarray_is_contiguous(v))
+        return 0;
+    const char *d = dusk_ndarray_data(v);
+    if (!d || d < (const char *)mp->p || d >= (const char *)mp->p + mp->n)
+        return 0;   /* copied, not viewed (misaligned for its dtype, say) */
+    int ndim = dusk_ndarray_ndim(v);
+    pthread_mutex_lock(&kept_mu);
+    static int most = -1;   /* KEEP_MAX, or an eighth of the descriptors allowed */
+    if (most < 0) {
+        struct rlimit rl;
+        most = KEEP_MAX;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur / 8 < (rlim_t)most)
+            most = (int)(rl.rlim_cur / 8);
+    }
+    int ok = nkept < most;
+    if (ok) {
+        mp->fd = shmfd;
+        mp->data = d;
+        mp->dtype = dusk_ndarray_dtype(v);
+        mp->ndim = ndim;
+        memcpy(mp->shape, dusk_ndarray_shape(v), (size_t)ndim * sizeof *mp->shape);
+        mp->prev = NULL;
+        mp->next = kept;
+        if (kept)
+            kept->prev = mp;
+        kept = mp;
+        nkept++;
+    }
+    pthread_mutex_unlock(&kept_mu);
+    return ok;
+}
+
+/* The memfd that encodes v exactly, if this process kept one, or -1. It
+ * stays open while v lives: v's elements are in its mapping, which v's
+ * views keep. */
+static int kept_fd(const dusk_value *v)
+{
+    if (dusk_value_kind(v) != DUSK_KIND_NDARRAY || !dusk_ndarray_is_contiguous(v))
+        return -1;
+    const void *d = dusk_ndarray_data(v);
+    int ndim = dusk_ndarray_ndim(v);
+    const int64_t *shape = dusk_ndarray_shape(v);
+    int fd = -1;
+    pthread_mutex_lock(&kept_mu);
+    for (mapping *mp = kept; mp; mp = mp->next)
+        if (mp->data == d) {
+            if (mp->dtype == dusk_ndarray_dtype(v) && mp->ndim == ndim &&
+                memcmp(mp->shape, shape, (size_t)ndim * sizeof *shape) == 0)
+                fd = mp->fd;
+            break;
+        }
+    pthread_mutex_unlock(&kept_mu);
+    return fd;
+}
+
+/* Maps the memfd shmfd (len bytes) and decodes its value, arrays as views
+ * of the mapping; keep: the scheduling process's side, which keeps shmfd
+ * to pass the value on. Closes shmfd unless kept. */
+static int map_value(int shmfd, uint64_t len, int keep, dusk_value **out, dusk_error *err)
+{
+    *out = NULL;
+    if (len == 0 || len > (uint64_t)SIZE_MAX) {
+        close(shmfd);
+        return dusk_error_set(err, DUSK_EINVAL, "a shared-memory message of %llu bytes",
+                              (unsigned long long)len);
+    }
+    mapping *mp = dusk_malloc(sizeof *mp);
+    /* Populated read-only, so the pages stay the memfd's (populating a
+     * writable private mapping copies every page at once); writable
+     * afterwards, so a task that writes into its input copies only the
+     * pages it writes. */
+    void *p = mp ? mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, shmfd, 0)
+                 : MAP_FAILED;
+    if (p != MAP_FAILED && mprotect(p, (size_t)len, PROT_READ | PROT_WRITE) != 0) {
+        munmap(p, (size_t)len);
+        p = MAP_FAILED;
+    }
+    int e = errno;
+    if (p == MAP_FAILED) {
+        close(shmfd);
+        dusk_free(mp);
+        return dusk_error_set(err, DUSK_ENOMEM, "cannot map %llu bytes of shared memory: %s",
+                              (unsigned long long)len, mp ? strerror(e) : "out of memory");
+    }
+    *mp = (mapping){.p = p, .n = (size_t)len, .fd = -1};
+    dusk_value *owner = dusk_opaque(mp, mapping_free, 0);
+    if (!owner) {
+        close(shmfd);
+        mapping_free(mp);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a shared value");
+    }
+    int rc = dusk_value_decode_view(p, (size_t)len, owner, out, NULL, err);
+    if (!(rc == 0 && keep && mapping_keep(mp, shmfd, *out)))
+        close(shmfd);
+    dusk_value_unref(owner);
+    return rc;
 }
 
 /* Sends v, encoded: through the socket, or through a memfd when large.
@@ -345,61 +532,147 @@ static int send_value(int fd, const dusk_value *v, const char *what, dusk_error 
     return rc;
 }
 
+/* Sends a task's message (a tuple: the function's key, then the
+ * arguments): its arguments that are results kept in memfds go as those
+ * memfds (MSG_PARTS: a count, the items' indices as 32-bit numbers, then
+ * the encoding of the rest with None in their places); otherwise, or when
+ * the rest is large itself, as send_value. */
+static int send_message(int fd, const dusk_value *msg, const char *what, dusk_error *err)
+{
+    size_t n = dusk_tuple_len(msg);
+    int fds[FWD_MAX];
+    uint32_t at[FWD_MAX];
+    size_t m = 0;
+    for (size_t i = 1; i < n && m < FWD_MAX; i++) {
+        int k = kept_fd(dusk_tuple_get(msg, i));
+        if (k >= 0) {
+            fds[m] = k;
+            at[m++] = (uint32_t)i;
+        }
+    }
+    if (m == 0 || n > UINT32_MAX)
+        return send_value(fd, msg, what, err);
+    dusk_value *rest = dusk_tuple_new(n);
+    if (!rest)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for %s", what);
+    for (size_t i = 0, j = 0; i < n; i++) {
+        if (j < m && at[j] == i)
+            j++;   /* None */
+        else
+            dusk_tuple_set(rest, i, dusk_value_ref(dusk_tuple_get(msg, i)));
+    }
+    size_t head = 4 + 4 * m, len = dusk_value_encoded_size(rest);
+    int rc;
+    if (len == 0 || len >= SHM_MIN) {
+        rc = send_value(fd, msg, what, err);   /* refused as it would be, or large */
+    } else {
+        char *b = dusk_malloc(head + len);
+        rc = b ? dusk_value_encode_to(rest, b + head, len, NULL, err)
+               : dusk_error_set(err, DUSK_ENOMEM, "out of memory for %s", what);
+        if (rc == 0) {
+            uint32_t c = (uint32_t)m;
+            memcpy(b, &c, 4);
+            memcpy(b + 4, at, 4 * m);
+            if (send_frame_fds(fd, MSG_PARTS, 0, b, head + len, head + len, fds, m) != 0)
+                rc = dusk_error_set(err, DUSK_ESYS, "the worker process's socket: %s",
+                                    strerror(errno));
+        }
+        dusk_free(b);
+    }
+    dusk_value_unref(rest);
+    return rc;
+}
+
+/* MSG_PARTS' payload b (len bytes) with its descriptors: the message, each
+ * memfd's value put back at its index. Closes every descriptor. */
+static int parts_value(const char *b, size_t len, fdset *fds, dusk_value **out, dusk_error *err)
+{
+    *out = NULL;
+    uint32_t m = 0;
+    if (len >= 4)
+        memcpy(&m, b, 4);
+    if (len < 4 || m == 0 || m > FWD_MAX || len < 4 + 4 * (size_t)m || m != fds->n) {
+        fdset_close(fds);
+        return dusk_error_set(err, DUSK_EINVAL, "a message of parts with %u parts and %zu "
+                              "descriptors", m, fds->n);
+    }
+    uint32_t at[FWD_MAX];
+    memcpy(at, b + 4, 4 * (size_t)m);
+    dusk_value *msg = NULL;
+    int rc = dusk_value_decode(b + 4 + 4 * (size_t)m, len - 4 - 4 * (size_t)m, &msg, NULL, err);
+    for (uint32_t j = 0; rc == 0 && j < m; j++)
+        if (dusk_value_kind(msg) != DUSK_KIND_TUPLE || at[j] == 0 ||
+            at[j] >= dusk_tuple_len(msg) || (j && at[j] <= at[j - 1]))
+            rc = dusk_error_set(err, DUSK_EINVAL, "a message of parts whose part %u is at %u",
+                                j, at[j]);
+    for (uint32_t j = 0; j < m; j++) {
+        int d = fds->fd[j];
+        fds->fd[j] = -1;
+        if (rc) {
+            close(d);
+            continue;
+        }
+        struct stat st;
+        if (fstat(d, &st) != 0 || st.st_size <= 0) {
+            close(d);
+            rc = dusk_error_set(err, DUSK_EINVAL, "a message's part %u has no shared memory", j);
+            continue;
+        }
+        dusk_value *item;
+        rc = map_value(d, (uint64_t)st.st_size, 0, &item, err);
+        if (rc == 0)
+            dusk_tuple_set(msg, at[j], item);
+    }
+    fds->n = 0;
+    if (rc) {
+        dusk_value_unref(msg);
+        return rc;
+    }
+    *out = msg;
+    return 0;
+}
+
 /* Reads the payload of frame h (a value, or an error's message into err
  * with its code): 0 and *out, the message's code, or DUSK_ESYS when the
- * socket is broken. */
-static int recv_payload(int fd, const frame *h, int shmfd, const char *pre, size_t npre,
-                        dusk_value **out, dusk_error *err)
+ * socket is broken. keep: the scheduling process's side (see "passed
+ * on"). Closes or takes over every descriptor in fds. */
+static int recv_payload(int fd, const frame *h, fdset *fds, const char *pre, size_t npre,
+                        int keep, dusk_value **out, dusk_error *err)
 {
     *out = NULL;
     if (h->kind == MSG_SHM) {
-        if (shmfd < 0)
-            return dusk_error_set(err, DUSK_ESYS, "a shared-memory message came without its memfd");
-        mapping *mp = dusk_malloc(sizeof *mp);
-        /* Populated read-only, so the pages stay the memfd's (populating a
-         * writable private mapping copies every page at once); writable
-         * afterwards, so a task that writes into its input copies only the
-         * pages it writes. */
-        void *p = mp ? mmap(NULL, h->len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, shmfd, 0)
-                     : MAP_FAILED;
-        if (p != MAP_FAILED && mprotect(p, h->len, PROT_READ | PROT_WRITE) != 0) {
-            munmap(p, h->len);
-            p = MAP_FAILED;
+        if (fds->n != 1) {
+            fdset_close(fds);
+            return dusk_error_set(err, DUSK_ESYS, "a shared-memory message came with %zu "
+                                  "descriptors", fds->n);
         }
-        int e = errno;
-        close(shmfd);
-        if (p == MAP_FAILED) {
-            dusk_free(mp);
-            return dusk_error_set(err, DUSK_ENOMEM, "cannot map %llu bytes of shared memory: %s",
-                                  (unsigned long long)h->len, mp ? strerror(e) : "out of memory");
-        }
-        *mp = (mapping){p, h->len};
-        dusk_value *owner = dusk_opaque(mp, mapping_free, 0);
-        if (!owner) {
-            mapping_free(mp);
-            return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a shared value");
-        }
-        int rc = dusk_value_decode_view(p, h->len, owner, out, NULL, err);
-        dusk_value_unref(owner);
-        return rc;
+        fds->n = 0;
+        return map_value(fds->fd[0], h->len, keep, out, err);
     }
-    if (shmfd >= 0)
-        close(shmfd);
-    if (h->len > (uint64_t)SIZE_MAX - 1)
+    if (h->kind != MSG_PARTS)
+        fdset_close(fds);
+    if (h->len > (uint64_t)SIZE_MAX - 1) {
+        fdset_close(fds);
         return dusk_error_set(err, DUSK_EINVAL, "a message of %llu bytes", (unsigned long long)h->len);
-    if (npre > h->len)
+    }
+    if (npre > h->len) {
+        fdset_close(fds);
         return dusk_error_set(err, DUSK_EINVAL, "a message longer than its frame says");
+    }
     /* Whole in pre (and room for the NUL an error's text gets): no copy. */
     char small[PRE_CAP + 1];
     char *b = h->len < sizeof small ? small : dusk_malloc((size_t)h->len + 1);
-    if (!b)
+    if (!b) {
+        fdset_close(fds);
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a message of %llu bytes",
                               (unsigned long long)h->len);
+    }
     memcpy(b, pre, npre);
     int got = npre == h->len ? 1 : recv_all(fd, b + npre, (size_t)h->len - npre);
     if (got <= 0) {
         if (b != small)
             dusk_free(b);
+        fdset_close(fds);
         return dusk_error_set(err, DUSK_ESYS, "the worker process's socket closed mid-message");
     }
     int rc;
@@ -412,6 +685,8 @@ static int recv_payload(int fd, const frame *h, int shmfd, const char *pre, size
             dusk_error_set(err, rc, NULL);
     } else if (h->kind == MSG_VALUE) {
         rc = dusk_value_decode(b, (size_t)h->len, out, NULL, err);
+    } else if (h->kind == MSG_PARTS) {
+        rc = parts_value(b, (size_t)h->len, fds, out, err);
     } else {
         rc = dusk_error_set(err, DUSK_EINVAL, "a message of unknown kind %u", h->kind);
     }
@@ -443,16 +718,16 @@ static _Noreturn void child_main(int fd, pid_t parent)
     dusk_alloc_fail_after(-1);
     for (;;) {
         frame h;
-        int shmfd;
+        fdset fds;
         char pre[PRE_CAP];
         size_t npre;
-        if (recv_frame(fd, &h, &shmfd, pre, &npre) <= 0) {
+        if (recv_frame(fd, &h, &fds, pre, &npre) <= 0) {
             fflush(NULL);   /* what the tasks printed (stdout to a file or a pipe) */
             _exit(0);       /* the run is over (or the parent is gone) */
         }
         dusk_error err = DUSK_ERROR_INIT;
         dusk_value *msg = NULL, *out = NULL;
-        int rc = recv_payload(fd, &h, shmfd, pre, npre, &msg, &err);
+        int rc = recv_payload(fd, &h, &fds, pre, npre, 0, &msg, &err);
         if (rc == DUSK_ESYS) {
             fflush(NULL);
             _exit(0);
@@ -602,14 +877,15 @@ static int exchange(dusk__run *r, dusk__worker *w, const dusk_value *msg, dusk_v
     child *k = &pl->kids[w->id];
     int unsent = 0;   /* the restarts for a child dead before the message */
     for (int attempt = 0;; attempt++) {
-        int rc = k->fd < 0 ? DUSK_ESYS : send_value(k->fd, msg, "its arguments", terr);
+        int rc = k->fd < 0 ? DUSK_ESYS : send_message(k->fd, msg, "its arguments", terr);
         int sent = rc == 0;
         if (rc == 0) {
             frame h;
             char pre[PRE_CAP];
             size_t npre;
-            int shmfd, got = recv_frame(k->fd, &h, &shmfd, pre, &npre);
-            rc = got > 0 ? recv_payload(k->fd, &h, shmfd, pre, npre, out, terr)
+            fdset fds;
+            int got = recv_frame(k->fd, &h, &fds, pre, &npre);
+            rc = got > 0 ? recv_payload(k->fd, &h, &fds, pre, npre, 1, out, terr)
                          : dusk_error_set(terr, DUSK_ESYS, "the worker process is gone");
         }
         if (rc != DUSK_ESYS)

@@ -752,6 +752,163 @@ static void test_big_result_shared(void **state)
     dusk_graph_free(g);
 }
 
+/* The inode of the file mapped at p in this process (a memfd's, for an
+ * array that came through shared memory), or -1 (anonymous memory: 0). */
+static long inode_at(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    long inode = -1;
+    uintptr_t at = (uintptr_t)p;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, off, ino;
+        char perms[8];
+        unsigned maj, min;
+        if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &min, &ino) ==
+                7 &&
+            lo <= at && at < hi) {
+            inode = (long)ino;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return inode;
+}
+
+/* where(a): the inode of the file a's elements are mapped from in the
+ * worker, and their sum. */
+static int where_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)ud, (void)nargs;
+    if (dusk_value_kind(args[0]) != DUSK_KIND_NDARRAY)
+        return dusk_error_set(err, DUSK_ETYPE, "not an array");
+    const double *d = dusk_ndarray_data(args[0]);
+    double s = 0;
+    for (int64_t i = 0; i < dusk_ndarray_size(args[0]); i++)
+        s += d[i];
+    dusk_value *items[2] = {dusk_int(inode_at(d)), dusk_float(s)};
+    *out = dusk_tuple_of(2, items);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func where = {"where", where_fn, NULL};
+
+/* scribble(a): writes -1 over a's elements where they are (a task that
+ * writes into its input) and returns their sum. */
+static int scribble_fn(dusk_value *const *args, size_t nargs, dusk_value **out,
+                       dusk_error *err, void *ud)
+{
+    (void)ud, (void)nargs, (void)err;
+    double *d = dusk_ndarray_data(args[0]);
+    double s = 0;
+    for (int64_t i = 0; i < dusk_ndarray_size(args[0]); i++)
+        s += d[i] = -1;
+    *out = dusk_float(s);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func scribble = {"scribble", scribble_fn, NULL};
+
+/* total(x, ...): the sum of its arguments: an array's elements, a
+ * number, and those in a tuple argument. */
+static double total_of(const dusk_value *v)
+{
+    double s = 0;
+    if (dusk_value_kind(v) == DUSK_KIND_NDARRAY) {
+        const double *d = dusk_ndarray_data(v);
+        for (int64_t i = 0; i < dusk_ndarray_size(v); i++)
+            s += d[i];
+    } else if (dusk_value_kind(v) == DUSK_KIND_TUPLE) {
+        for (size_t i = 0; i < dusk_tuple_len(v); i++)
+            s += total_of(dusk_tuple_get(v, i));
+    } else {
+        dusk_value_number(v, &s);
+    }
+    return s;
+}
+static int total_fn(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_error *err,
+                    void *ud)
+{
+    (void)ud, (void)err;
+    double s = 0;
+    for (size_t i = 0; i < nargs; i++)
+        s += total_of(args[i]);
+    *out = dusk_float(s);
+    return *out ? 0 : DUSK_ENOMEM;
+}
+static const dusk_func total = {"total", total_fn, NULL};
+
+static _Atomic long result_inode = -2;
+
+static void note_inode(void *ud, int64_t task, const dusk_value *result, int status, int worker)
+{
+    (void)ud, (void)status, (void)worker;
+    if (task == 0 && result)
+        atomic_store(&result_inode, inode_at(dusk_ndarray_data(result)));
+}
+
+/* A big result goes on to the tasks that need it in the very memfd it
+ * came in (no copy here): the worker that reads it maps the file this
+ * process mapped it from. A task that writes into it writes into its own
+ * pages: a later task still reads the result as it came. */
+static void test_results_passed_on(void **state)
+{
+    (void)state;
+    const int64_t n = 1 << 20;   /* 8 MiB of float64 */
+    const double sum = (double)n * (double)(n - 1) / 2;
+    dusk_graph *g = dusk_graph_new();
+    assert_int_equal(dusk_task(g, "a", &iota, dusk_lit_int(n)), 0);   /* task 0 */
+    assert_int_equal(dusk_task(g, "w", &scribble, dusk_ref("a")), 0);
+    assert_int_equal(dusk_task(g, "i", &where, dusk_ref("a")), 0);
+    /* after w, through a small argument and a tuple beside the array */
+    assert_int_equal(dusk_task(g, "s", &total, dusk_ref("a"), dusk_ref("w"),
+                               dusk_list(dusk_ref("a"), dusk_lit_int(7))),
+                     0);
+    dusk_callbacks cb = {.posttask = note_inode};
+    dusk_options o = popts(2, NULL);
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_error err;
+    dusk_value *v = NULL;
+    const char *keys[] = {"i", "w", "s"};
+    if (dusk_get_list(g, keys, 3, &o, &v, &err))
+        fail_msg("%s", err.msg);
+    long here = atomic_load(&result_inode);
+    dusk_value *i = dusk_tuple_get(v, 0);
+    print_message("a's memfd: inode %ld here, %ld in the worker that read it\n", here,
+                  (long)dusk_value_int(dusk_tuple_get(i, 0)));
+    assert_true(here > 0);
+    assert_int_equal(dusk_value_int(dusk_tuple_get(i, 0)), here);
+    assert_true(dusk_value_float(dusk_tuple_get(i, 1)) == sum);
+    assert_true(dusk_value_float(dusk_tuple_get(v, 1)) == -(double)n);
+    /* a twice (its own and in the tuple), w's -n and 7: a as it came */
+    assert_true(dusk_value_float(dusk_tuple_get(v, 2)) == 2 * sum - (double)n + 7);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+
+    /* More big arguments than one message passes on (16): the rest are
+     * encoded as before, and every one arrives. */
+    g = dusk_graph_new();
+    dusk_arg *refs[24];
+    char key[24][8];
+    for (int k = 0; k < 24; k++) {
+        snprintf(key[k], sizeof key[k], "a%d", k);
+        assert_int_equal(dusk_task(g, key[k], &iota, dusk_lit_int(20000 + k)), 0);
+        refs[k] = dusk_ref(key[k]);
+    }
+    assert_int_equal(dusk_graph_taskv(g, "t", &total, 24, refs), 0);
+    o.callbacks = NULL;
+    o.ncallbacks = 0;
+    if (dusk_get(g, "t", &o, &v, &err))
+        fail_msg("%s", err.msg);
+    double want = 0;
+    for (int k = 0; k < 24; k++)
+        want += (double)(20000 + k) * (double)(20000 + k - 1) / 2;
+    assert_true(dusk_value_float(v) == want);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+}
+
 /* --- a demanding user's program: nested runs, closed stdio, SIGCHLD ----------- */
 
 /* nested(n): n + 2, computed by a processes run of its own, which this
@@ -1091,7 +1248,7 @@ int main(void)
 {
     const dusk_func *fs[] = {&crash_segv, &crash_abort, &crash_exit, &crash_kill, &getpid_f,
                              &flaky, &tally_abort, &iota, &asum, &make_opaque, &hog, &nap,
-                             &say, &nested, &noisy, &flaky_say};
+                             &say, &nested, &noisy, &flaky_say, &where, &scribble, &total};
     for (size_t i = 0; i < sizeof fs / sizeof *fs; i++)
         if (dusk_func_register(fs[i]) != 0)
             return 1;
@@ -1113,6 +1270,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_runs_end_apart),
         cmocka_unit_test(test_task_output_flushed),
         cmocka_unit_test(test_big_result_shared),
+        cmocka_unit_test(test_results_passed_on),
         cmocka_unit_test(test_task_starts_processes_run),
         cmocka_unit_test(test_closed_stdin_stdout),
         cmocka_unit_test(test_restarted_worker_output_flushed),
