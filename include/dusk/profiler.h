@@ -313,7 +313,10 @@ DUSK_API int dusk_profiler_read_trace_buffer(const char *data, size_t n,
 /* --- CSV ---------------------------------------------------------------------------------- */
 
 /* RFC 4180 in UTF-8: a key or name that is not UTF-8 has its stray bytes
- * written as Latin-1 characters, as the trace writes them. */
+ * written as Latin-1 characters, as the trace writes them. A key, function
+ * or group that begins with =, +, -, @, a tab or a carriage return (which
+ * a spreadsheet would run as a formula) is written as text: quoted, with a
+ * ' in front ("'=1+2", "'-1"); number columns are never changed. */
 
 /* Task records: task,key,function,group,worker,run,start_ns,end_ns,
  * duration_ns,released_ns,nbytes,status. */
