@@ -302,7 +302,10 @@ DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
  *   trace.json:7:131: premature end of input near '"'
  *   trace.json:413:1: expected ',' or ']' after event 410, found '{'
  *   trace.json:9:1: "dur" of event 7 (key "inc-3") is negative
- * (a check of what an event says is at the start of that event). */
+ *   trace.json:3:5: the slice "parse" begun at 3:5 and ended at 9:5: its E
+ *     (4.000 us) is before its B (5.000 us)
+ * (a check of what an event says is at the start of that event; of a
+ * task made of a B and its E, at its B, naming both places). */
 DUSK_API int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
                              dusk_error *err);
 /* The same from memory; name is what messages call it (NULL: "trace"). */

@@ -1189,6 +1189,10 @@ typedef struct bad_trace {
 #define X_TS(v) XF("\"f\"", v, "2", "0", "")
 #define X_DUR(v) XF("\"f\"", "1", v, "0", "")
 #define X_TID(v) XF("\"f\"", "1", "2", v, "")
+/* A B (named name, at ts) on thread tid, a line break and its E (at te). */
+#define B_E(name, ts, te, tid)                                                              \
+    "{\"name\":" name ",\"ph\":\"B\",\"ts\":" ts ",\"tid\":" tid "},\n{\"ph\":\"E\",\"ts\":" te \
+    ",\"tid\":" tid "}"
 #define RUN1 "\"otherData\":{\"runs\":[{\"begin\":0.0,\"wall\":3.0,\"ntasks\":1,\"workers\":1}]}"
 
 /* Every message has a line:column. Syntax errors in the outer structure
@@ -1281,8 +1285,23 @@ static const bad_trace bad_traces[] = {
     {EV(X_TID("1.5")), "\"tid\" of event 0 must be an integer"},
     /* dusk's traces (with "runs") name the worker in "tid" */
     {EV("{\"ph\":\"B\",\"name\":\"f\"}"), "t:1:17: event 0 (B) needs \"ts\""},
+    /* a task of a B and its E: every message about it is at its B and
+     * names both places (and its name, when it has one) */
     {EV("{\"ph\":\"B\",\"ts\":5},{\"ph\":\"E\",\"ts\":3}"),
-     "t:1:35: event 1 (E) is at 3.000 us, before its B (5.000 us)"},
+     "t:1:17: the slice begun at 1:17 and ended at 1:35: its E (3.000 us) is before its B "
+     "(5.000 us)"},
+    {"[{\"name\":\"outer\",\"ph\":\"B\",\"ts\":1},\n" B_E("\"inner\"", "5", "4", "0")
+     ",\n{\"ph\":\"E\",\"ts\":9}]",
+     "t:2:1: the slice \"inner\" begun at 2:1 and ended at 3:1: its E (4.000 us) is before its "
+     "B (5.000 us)"},
+    {EVO("\n" B_E("\"f\"", "1", "2", "3"), "\"otherData\":{\"runs\":[{\"workers\":2}]}"),
+     "t:2:1: the slice \"f\" begun at 2:1 and ended at 3:1 ran on worker 3, but run 0 has 2 "
+     "worker(s)"},
+    {EVO("\n" B_E("\"f\"", "1", "2", "0"), "\"otherData\":{\"runs\":[]}"),
+     "t:2:1: the slice \"f\" begun at 2:1 and ended at 3:1 is in run 0, but the trace has 0 "
+     "run(s)"},
+    {"[" X(",\"args\":{\"id\":1}") ",\n" B_E("\"f\"", "4", "5", "0") "]",
+     "t:2:1: task id 1 appears twice in run 0 (the slice \"f\" begun at 2:1 and ended at 3:1)"},
     {EVO(X_TID("-1"), RUN1), "t:1:17: event 0: worker (tid) -1 is out of range 0..65535"},
     {EVO(X_TID("1e9"), RUN1), "event 0: worker (tid) 1000000000 is out of range"},
     {EV(X_TID("1e300")), "\"tid\" of event 0 is out of range"},
