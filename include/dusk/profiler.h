@@ -362,7 +362,10 @@ typedef struct dusk_chart_options {
 /* Draws the panels stacked on one time axis, like Dask's
  * visualize([prof, rprof, cprof]), from the profile's first time (0, but
  * for a trace of another tool, read back with its clock's times) to its
- * last. o may be NULL. A name (or title) that
+ * last. Slices that another tool's trace nests on a thread (clang's
+ * -ftime-trace: a pass inside a phase) are drawn as trace viewers draw
+ * them: each a lane below the slice it is in, the worker's row a lane
+ * taller per level (the report's task stream too). o may be NULL. A name (or title) that
  * is not UTF-8 is drawn with its stray bytes read as Latin-1, as a trace
  * writes them. */
 DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,

@@ -6,7 +6,8 @@
 ** task, a large run without loss, failed allocations. The sampler starts
 ** and stops cleanly. Outputs: the trace written and read back unchanged;
 ** truncated, mistyped and absurd traces rejected with a place, without a
-** crash or a leak; CSV columns; charts of the asked size, not blank; the
+** crash or a leak; CSV columns; charts of the asked size, not blank,
+** another tool's nested slices each in a lane of its own; the
 ** report's parts, offline, and (when Debian's chromium is there) loaded
 ** in headless Chromium with no console error (test_report_browser.c drives
 ** its live charts). The progress bar's lines.
@@ -1818,6 +1819,187 @@ static double png_ink(const char *path, int *w, int *h, int *colours)
     return (double)ink / ((double)*w * *h);
 }
 
+/* The box of a colour in a PNG chart, below the panel's legend (its
+ * swatches have the same colours): left, top, right, bottom, inclusive;
+ * left -1 when the colour is not there. A channel may differ by 2 from
+ * dusk_profiler_colour's (cairo rounds its own way). */
+typedef struct pbox {
+    int x0, y0, x1, y1;
+} pbox;
+
+static uint32_t png_pixel(cairo_surface_t *s, int x, int y)
+{
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    return *(const uint32_t *)(d + (size_t)y * (size_t)cairo_image_surface_get_stride(s) +
+                               4 * (size_t)x) & 0xffffff;
+}
+
+static int near_colour(uint32_t px, const uint8_t rgb[3])
+{
+    for (int c = 0; c < 3; c++) {
+        int v = (int)(px >> (16 - 8 * c) & 0xff);
+        if (v < rgb[c] - 2 || v > rgb[c] + 2)
+            return 0;
+    }
+    return 1;
+}
+
+static pbox colour_box(cairo_surface_t *s, const uint8_t rgb[3])
+{
+    pbox b = {-1, -1, -1, -1};
+    for (int y = 52; y < cairo_image_surface_get_height(s); y++)
+        for (int x = 0; x < cairo_image_surface_get_width(s); x++)
+            if (near_colour(png_pixel(s, x, y), rgb)) {
+                if (b.x0 < 0 || x < b.x0)
+                    b.x0 = x;
+                if (b.y0 < 0)
+                    b.y0 = y;
+                if (x > b.x1)
+                    b.x1 = x;
+                b.y1 = y;
+            }
+    return b;
+}
+
+typedef struct png_mem {
+    unsigned char *data;
+    size_t len, at;
+} png_mem;
+
+static int png_append(void *closure, const unsigned char *data, size_t n)
+{
+    png_mem *m = closure;
+    unsigned char *d = realloc(m->data, m->len + n);
+    if (!d)
+        return 1;
+    memcpy(d + m->len, data, n);
+    m->data = d;
+    m->len += n;
+    return 0;
+}
+
+static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int n)
+{
+    png_mem *m = closure;
+    if (m->len - m->at < n)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, m->data + m->at, n);
+    m->at += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* The report's data for p, malloc'd. */
+static char *report_data(dusk_profiler *p, const char *name)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_write_report(p, scratch(name), NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    char *html = slurp(scratch(name), NULL);
+    const char *d = strstr(html, "<script type=\"application/json\" id=\"dusk-data\">");
+    assert_non_null(d);
+    char *data = strndup(d, (size_t)(strstr(d, "</script>") - d));
+    free(html);
+    return data;
+}
+
+/* Another tool's slices nested on a thread (clang's -ftime-trace: a pass
+ * inside a phase) are drawn as trace viewers draw them: each a lane below
+ * the one it is in, lanes of one height, so that every slice shows; of
+ * two that start together the longer is outside. The next worker's row
+ * comes below all of them. The report's live chart gets each task's lane
+ * ("dp"); tasks back to back, 0 ns ones too (dusk's own), do not nest. */
+static void test_chart_nested_slices(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    static const char nested[] =
+        "[{\"name\":\"outer\",\"ph\":\"X\",\"ts\":0,\"dur\":1000,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"first\",\"ph\":\"X\",\"ts\":0,\"dur\":100,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"inner\",\"ph\":\"B\",\"ts\":200,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"leaf\",\"ph\":\"X\",\"ts\":300,\"dur\":100,\"pid\":1,\"tid\":1},\n"
+        "{\"ph\":\"E\",\"ts\":600,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"solo\",\"ph\":\"X\",\"ts\":0,\"dur\":1000,\"pid\":1,\"tid\":2}]";
+    static const char *const names[] = {"outer", "first", "inner", "leaf", "solo"};
+    enum { OUTER, FIRST, INNER, LEAF, SOLO };
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(nested, sizeof nested - 1, "nested", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_ntasks(p), 5);
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    o.format = DUSK_CHART_PNG;
+    o.panels = DUSK_PANEL_TASKS;
+    o.width = 1000;
+    o.height = 400;
+    png_mem m = {0};
+    assert_int_equal(dusk_profiler_chart_to(p, png_append, &m, &o, &err), 0);
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &m);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    uint8_t rgb[5][3];
+    pbox b[5];
+    for (int k = 0; k < 5; k++) {
+        dusk_profiler_colour(p, names[k], rgb[k]);
+        b[k] = colour_box(s, rgb[k]);
+        if (b[k].x0 < 0)
+            fail_msg("%s is not drawn", names[k]);
+        for (int j = 0; j < k; j++)
+            assert_false(near_colour((uint32_t)rgb[j][0] << 16 | rgb[j][1] << 8 | rgb[j][2],
+                                     rgb[k]));
+    }
+    /* lanes of one height, each below the one it is nested in */
+    int lh = b[OUTER].y1 - b[OUTER].y0;
+    assert_true(lh >= 8);
+    for (int k = 0; k < 5; k++)
+        if (abs(b[k].y1 - b[k].y0 - lh) > 1)
+            fail_msg("%s is %d pixels high, outer %d", names[k], b[k].y1 - b[k].y0, lh);
+    if (b[INNER].y0 <= b[OUTER].y1)
+        fail_msg("inner (rows %d..%d) is not below outer (rows %d..%d)", b[INNER].y0,
+                 b[INNER].y1, b[OUTER].y0, b[OUTER].y1);
+    assert_true(abs(b[FIRST].y0 - b[INNER].y0) <= 1);   /* one lane: after each other */
+    assert_true(b[LEAF].y0 > b[INNER].y1);
+    assert_true(b[SOLO].y0 > b[LEAF].y1);               /* worker 1, below them all */
+    /* outer shows above inner and leaf, where they run */
+    assert_true(b[OUTER].x0 <= b[FIRST].x0 && b[OUTER].x1 >= b[SOLO].x1 - 1);
+    int mx = (b[LEAF].x0 + b[LEAF].x1) / 2, my = (b[OUTER].y0 + b[OUTER].y1) / 2;
+    assert_true(near_colour(png_pixel(s, mx, my), rgb[OUTER]));
+    assert_true(near_colour(png_pixel(s, mx, (b[INNER].y0 + b[INNER].y1) / 2), rgb[INNER]));
+    assert_true(b[INNER].x0 < b[LEAF].x0 && b[INNER].x1 > b[LEAF].x1);
+    cairo_surface_destroy(s);
+    free(m.data);
+
+    /* the report: each task's lane */
+    char *data = report_data(p, "nested.html");
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    char want[64] = "\"dp\":[";
+    for (size_t i = 0; i < 5; i++) {
+        int d = !strcmp(r[i].func, "inner") || !strcmp(r[i].func, "first") ? 1
+                : !strcmp(r[i].func, "leaf")                               ? 2
+                                                                           : 0;
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", i ? "," : "", d);
+    }
+    strcat(want, "]");
+    assert_contains(data, want);
+    free(data);
+    dusk_profiler_free(p);
+
+    /* back to back, with 0 ns tasks where one ends and the next starts */
+    static const char flat[] =
+        "[{\"name\":\"a\",\"ph\":\"X\",\"ts\":0,\"dur\":5,\"tid\":0},"
+        "{\"name\":\"z\",\"ph\":\"X\",\"ts\":5,\"dur\":0,\"tid\":0},"
+        "{\"name\":\"b\",\"ph\":\"X\",\"ts\":5,\"dur\":4,\"tid\":0},"
+        "{\"name\":\"z\",\"ph\":\"X\",\"ts\":9,\"dur\":0,\"tid\":0},"
+        "{\"name\":\"z\",\"ph\":\"X\",\"ts\":9,\"dur\":0,\"tid\":0},"
+        "{\"name\":\"c\",\"ph\":\"X\",\"ts\":9,\"dur\":3,\"tid\":0}]";
+    if (dusk_profiler_read_trace_buffer(flat, sizeof flat - 1, "flat", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    data = report_data(p, "flat.html");
+    assert_contains(data, "\"e\":[]");
+    assert_null(strstr(data, "\"dp\""));
+    free(data);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_charts(void **state)
 {
     (void)state;
@@ -2254,6 +2436,7 @@ int main(void)
         cmocka_unit_test_teardown(test_trace_read_oom_jansson, reset_alloc),
         cmocka_unit_test_teardown(test_csv, reset_alloc),
         cmocka_unit_test_teardown(test_charts, reset_alloc),
+        cmocka_unit_test_teardown(test_chart_nested_slices, reset_alloc),
         cmocka_unit_test_teardown(test_report, reset_alloc),
         cmocka_unit_test_teardown(test_report_in_chromium, reset_alloc),
         cmocka_unit_test_teardown(test_progress, reset_alloc),
