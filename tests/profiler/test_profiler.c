@@ -1445,6 +1445,17 @@ static void test_trace_run_begins_by_its_tasks(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* clang's -ftime-trace of a small file, as tt.json in the scratch
+ * folder: 1, or 0 without clang. */
+static int clang_time_trace(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "printf 'int f(int x) { return x * 2; }\\n' > '%s' && "
+             "cd '%s' && clang -ftime-trace -c tt.c -o tt.o 2>/dev/null",
+             scratch("tt.c"), scratch(""));
+    return system(cmd) == 0;
+}
+
 /* Another tool's trace names threads by the system's ids, in several
  * processes, and nests slices on a thread: the workers are its threads
  * numbered in (pid, tid) order, and busy time counts a nested slice once. */
@@ -1513,11 +1524,7 @@ static void test_trace_other_tools_threads(void **state)
 
     /* A real one: clang's -ftime-trace (pid and tids the system's; a
      * "Total" slice per tid of its own) */
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "printf 'int f(int x) { return x * 2; }\\n' > '%s' && "
-             "cd '%s' && clang -ftime-trace -c tt.c -o tt.o 2>/dev/null",
-             scratch("tt.c"), scratch(""));
-    if (system(cmd) != 0)
+    if (!clang_time_trace())
         skip();   /* no clang (install-deps.sh installs it) */
     if (dusk_profiler_read_trace(scratch("tt.json"), &p, &err) != 0)
         fail_msg("%s", err.msg);
@@ -1997,6 +2004,51 @@ static void test_chart_nested_slices(void **state)
     assert_null(strstr(data, "\"dp\""));
     free(data);
     dusk_profiler_free(p);
+
+    /* A real one, clang's -ftime-trace: on each worker, no two tasks of a
+     * lane overlap, and a task below the top lane starts within a task of
+     * the lane above it */
+    if (!clang_time_trace()) {
+        fprintf(stderr, "  (no clang: its -ftime-trace not tried)\n");
+        assert_int_equal(dusk_alloc_live(), live);
+        return;
+    }
+    if (dusk_profiler_read_trace(scratch("tt.json"), &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    data = report_data(p, "tt.html");
+    dusk_profiler_free(p);
+    json_error_t je;
+    json_t *d = json_loads(strchr(data, '>') + 1, 0, &je);
+    if (!d)
+        fail_msg("the report's data: %s", je.text);
+    json_t *st = json_object_get(d, "s"), *du = json_object_get(d, "d"),
+           *wk = json_object_get(d, "w"), *dp = json_object_get(d, "dp");
+    assert_non_null(dp);   /* clang nests its phases */
+    size_t n = json_array_size(st), deep = 0;
+    assert_int_equal(json_array_size(dp), n);
+#define AT(a, i) json_integer_value(json_array_get(a, i))
+    for (size_t i = 0; i < n; i++) {
+        int in_above = AT(dp, i) == 0;
+        deep += AT(dp, i) > 0;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || AT(wk, j) != AT(wk, i))
+                continue;
+            int over = AT(st, j) < AT(st, i) + AT(du, i) && AT(st, i) < AT(st, j) + AT(du, j);
+            if (AT(dp, j) == AT(dp, i) && over)
+                fail_msg("clang's tasks %zu and %zu overlap in lane %lld of worker %lld", i, j,
+                         (long long)AT(dp, i), (long long)AT(wk, i));
+            if (AT(dp, j) == AT(dp, i) - 1 && AT(st, j) <= AT(st, i) &&
+                AT(st, i) < AT(st, j) + AT(du, j))
+                in_above = 1;
+        }
+        if (!in_above)
+            fail_msg("clang's task %zu (lane %lld) starts within no task of the lane above", i,
+                     (long long)AT(dp, i));
+    }
+#undef AT
+    assert_true(deep > 0);
+    json_decref(d);
+    free(data);
     assert_int_equal(dusk_alloc_live(), live);
 }
 
