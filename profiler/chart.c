@@ -3,12 +3,13 @@
 **
 ** Panels stacked on one time axis, like Dask's visualize([prof, rprof,
 ** cprof]): the task stream (a row per worker, a box per task coloured by
-** function), memory (RSS and held bytes), CPU % and cache size per task
-** group. Each panel has a title, a legend, a framed plot area with labelled
-** y ticks and the shared time ticks under it; the time axis is labelled
-** once, at the bottom.
+** function; a row has a lane per level of the slices that another tool's
+** trace nests on a thread: dusk__task_lanes), memory (RSS and held
+** bytes), CPU % and cache size per task group. Each panel has a title, a
+** legend, a framed plot area with labelled y ticks and the shared time
+** ticks under it; the time axis is labelled once, at the bottom.
 **
-** Large profiles stay cheap to draw and small to store: in a worker's row a
+** Large profiles stay cheap to draw and small to store: in a lane a
 ** box that would only repaint pixels already painted in its colour is
 ** skipped, and cache series are drawn from per-pixel maxima.
 **
@@ -18,6 +19,7 @@
 ** a function (key_split("inc-5") is "inc") matches it.
 */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cairo.h>
@@ -79,6 +81,9 @@ typedef struct frame {
 typedef struct chart {
     cairo_t *cr;
     dusk_profiler *p;
+    int nw;                   /* workers (rows of the task stream) */
+    uint32_t *depth, *rows;   /* lanes: see dusk__task_lanes */
+    size_t nlanes;
     double width, height;
     double t0, t1;            /* ns at the left and right edges */
     double tscale;            /* ns per unit shown on the axis */
@@ -239,6 +244,96 @@ static void panel_head(chart *c, double y, const char *title, size_t n,
     }
 }
 
+/* --- the task stream's lanes --------------------------------------------------- */
+
+typedef struct slice {
+    int32_t worker;
+    uint64_t start, end;
+    size_t i;
+} slice;
+
+/* By worker, then as dusk__task_lanes says a lane's slices come: by
+ * start; of those that start together, one of no length first, then the
+ * longest; then as recorded. */
+static int by_nesting(const void *a, const void *b)
+{
+    const slice *x = a, *y = b;
+    if (x->worker != y->worker)
+        return x->worker < y->worker ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    int xz = x->end == x->start, yz = y->end == y->start;
+    if (xz != yz)
+        return xz ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+size_t dusk__task_lanes(const dusk_profiler *p, int nw, uint32_t **depth_out, uint32_t **rows_out)
+{
+    size_t n = p->nrecs, total = 0, sp = 0;
+    uint32_t *rows = dusk_malloc((nw > 0 ? (size_t)nw : 1) * sizeof *rows), *depth = NULL;
+    uint64_t *top = dusk_calloc(nw > 0 ? (size_t)nw : 1, sizeof *top), *open = NULL;
+    slice *sl = NULL;
+    *depth_out = NULL;
+    *rows_out = NULL;
+    if (!rows || !top)
+        goto fail;
+    for (int k = 0; k < nw; k++)
+        rows[k] = 1;
+    /* Records come by start time: a worker's slices nest when one starts
+     * before the latest end of those before it. */
+    int nested = 0;
+    for (size_t i = 0; i < n && !nested; i++) {
+        const dusk_task_record *r = &p->recs[i];
+        if (r->start_ns < top[r->worker])
+            nested = 1;
+        else if (r->end_ns > top[r->worker])
+            top[r->worker] = r->end_ns;
+    }
+    if (nested) {
+        depth = dusk_malloc(n * sizeof *depth);
+        sl = dusk_malloc(n * sizeof *sl);
+        open = dusk_malloc(n * sizeof *open);   /* a worker's slices not yet ended */
+        if (!depth || !sl || !open)
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            sl[i] = (slice){p->recs[i].worker, p->recs[i].start_ns, p->recs[i].end_ns, i};
+        qsort(sl, n, sizeof *sl, by_nesting);
+        /* Per worker, the ends of the slices not yet ended, innermost
+         * last: a slice goes in the lane below the innermost one. One that
+         * ends past the end of a slice it started in (badly nested, as
+         * viewers say) goes there too: whatever was in its lane before has
+         * ended, so no two slices of a lane overlap. */
+        for (size_t j = 0; j < n; j++) {
+            if (j == 0 || sl[j].worker != sl[j - 1].worker)
+                sp = 0;
+            while (sp > 0 && open[sp - 1] <= sl[j].start)
+                sp--;
+            depth[sl[j].i] = (uint32_t)sp;
+            open[sp++] = sl[j].end;
+            if (sp > rows[sl[j].worker])
+                rows[sl[j].worker] = (uint32_t)sp;
+        }
+    }
+    dusk_free(open);
+    dusk_free(sl);
+    dusk_free(top);
+    for (int k = 0; k < nw; k++)
+        total += rows[k];
+    *depth_out = depth;
+    *rows_out = rows;
+    return total;
+fail:
+    dusk_free(rows);
+    dusk_free(top);
+    dusk_free(depth);
+    dusk_free(sl);
+    dusk_free(open);
+    return 0;
+}
+
 /* --- the panels ------------------------------------------------------------------ */
 
 enum { HEAD = 22, MAX_LEGEND = 16 };
@@ -259,7 +354,7 @@ static void panel_tasks(chart *c, const frame *f)
 {
     cairo_t *cr = c->cr;
     dusk_profiler *p = c->p;
-    int nw = workers_of(p);
+    int nw = c->nw;
     size_t nl = p->nfstats < MAX_LEGEND ? p->nfstats : MAX_LEGEND;
     const char *names[MAX_LEGEND];
     double cols[MAX_LEGEND][3];
@@ -271,17 +366,27 @@ static void panel_tasks(chart *c, const frame *f)
                names, (const double(*)[3])cols);
     time_axis(c, f, 1);
 
-    /* rows, worker 0 at the top */
-    double rowh = f->h / nw, gap = rowh > 6 ? 1.5 : 0;
+    /* rows, worker 0 at the top, of c->rows[k] lanes each; first[k] is
+     * the first lane of row k */
+    size_t *first = dusk_malloc((size_t)nw * sizeof *first);
+    if (!first) {
+        frame_box(cr, f);
+        return;
+    }
+    for (int k = 0; k < nw; k++)
+        first[k] = k ? first[k - 1] + c->rows[k - 1] : 0;
+    double laneh = f->h / (double)c->nlanes, gap = laneh > 6 ? 1.5 : 0;
     set_font(cr, 10, 0);
-    int label_every = (int)ceil(14.0 / rowh);
+    /* a label every so many lanes, at the middle of its row */
+    size_t label_every = (size_t)ceil(14.0 / laneh), next = 0;
     for (int k = 0; k < nw; k++) {
-        if (k % label_every)
+        if (first[k] < next)
             continue;
+        next = first[k] + label_every;
         char s[16];
         snprintf(s, sizeof s, "%d", k);
         grey(cr, 0.3);
-        text(cr, f->x - 6, f->y + rowh * (k + 0.5), 1, 0.5, s);
+        text(cr, f->x - 6, f->y + laneh * ((double)first[k] + c->rows[k] * 0.5), 1, 0.5, s);
     }
     cairo_save(cr);
     set_font(cr, 11, 0);
@@ -290,15 +395,25 @@ static void panel_tasks(chart *c, const frame *f)
     cairo_rotate(cr, -HALF_PI);
     text(cr, 0, 0, 0.5, 0.5, "worker");
     cairo_restore(cr);
+    if (c->depth) {   /* rows of several lanes: a line between rows */
+        grey(cr, 0.86);
+        cairo_set_line_width(cr, 1);
+        for (int k = 1; k < nw; k++) {
+            double y = floor(f->y + laneh * (double)first[k]) + 0.5;
+            cairo_move_to(cr, f->x, y);
+            cairo_line_to(cr, f->x + f->w, y);
+            cairo_stroke(cr);
+        }
+    }
 
-    /* Boxes. Per row: the last pixel column painted and its colour. */
-    double *last_x = dusk_malloc((size_t)nw * sizeof *last_x);
-    uint32_t *last_f = dusk_malloc((size_t)nw * sizeof *last_f);
+    /* Boxes. Per lane: the last pixel column painted and its colour. */
+    double *last_x = dusk_malloc(c->nlanes * sizeof *last_x);
+    uint32_t *last_f = dusk_malloc(c->nlanes * sizeof *last_f);
     double (*fc)[3] = dusk_malloc((p->funcs.n ? p->funcs.n : 1) * sizeof *fc);
     if (last_x && last_f && fc) {
         for (size_t k = 0; k < p->funcs.n; k++)
             dusk__colour(p, dusk__strtab_text(&p->funcs, (int64_t)k), fc[k]);
-        for (int k = 0; k < nw; k++) {
+        for (size_t k = 0; k < c->nlanes; k++) {
             last_x[k] = -1;
             last_f[k] = UINT32_MAX;
         }
@@ -306,7 +421,7 @@ static void panel_tasks(chart *c, const frame *f)
         cairo_clip(cr);
         for (size_t i = 0; i < p->nrecs; i++) {
             const dusk_task_record *r = &p->recs[i];
-            int k = r->worker;
+            size_t k = first[r->worker] + (c->depth ? c->depth[i] : 0);   /* its lane */
             double x0 = tx(c, f, (double)r->start_ns), x1 = tx(c, f, (double)r->end_ns);
             if (x1 - x0 < 1)
                 x1 = x0 + 1;
@@ -318,13 +433,13 @@ static void panel_tasks(chart *c, const frame *f)
             /* Boxes wide enough to tell apart keep a hairline gap, so that
              * tasks back to back do not read as one. */
             double inset = x1 - x0 >= 4 ? 0.5 : 0;
-            cairo_rectangle(cr, x0 + inset, f->y + rowh * k + gap, x1 - x0 - 2 * inset,
-                            rowh - 2 * gap);
+            cairo_rectangle(cr, x0 + inset, f->y + laneh * (double)k + gap, x1 - x0 - 2 * inset,
+                            laneh - 2 * gap);
             cairo_fill(cr);
             if (r->status) {   /* a failed task: outlined in red */
                 cairo_set_source_rgb(cr, 0.8, 0, 0);
                 cairo_set_line_width(cr, 1.5);
-                cairo_rectangle(cr, x0, f->y + rowh * k + gap, x1 - x0, rowh - 2 * gap);
+                cairo_rectangle(cr, x0, f->y + laneh * (double)k + gap, x1 - x0, laneh - 2 * gap);
                 cairo_stroke(cr);
             }
             last_x[k] = x1;
@@ -332,6 +447,7 @@ static void panel_tasks(chart *c, const frame *f)
         }
         cairo_reset_clip(cr);
     }
+    dusk_free(first);
     dusk_free(last_x);
     dusk_free(last_f);
     dusk_free(fc);
@@ -554,10 +670,11 @@ static void draw(chart *c, unsigned panels, const char *title)
 {
     cairo_t *cr = c->cr;
     dusk_profiler *p = c->p;
-    int nw = workers_of(p);
+    int nw = c->nw;
+    double nl = (double)c->nlanes;   /* nw, unless slices nest */
     double wt[4] = {0, 0, 0, 0};
     if (panels & DUSK_PANEL_TASKS)
-        wt[0] = nw <= 4 ? 1.6 : nw <= 16 ? 2.2 : 3.0;
+        wt[0] = nl <= 4 ? 1.6 : nl <= 16 ? 2.2 : 3.0;
     if (panels & DUSK_PANEL_MEMORY)
         wt[1] = 1;
     if (panels & DUSK_PANEL_CPU)
@@ -660,12 +777,15 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
     chart c;
     memset(&c, 0, sizeof c);
     c.p = p;
+    c.nw = workers_of(p);
+    if (!(c.nlanes = dusk__task_lanes(p, c.nw, &c.depth, &c.rows)))
+        return dusk_error_set(err, DUSK_ENOMEM, "chart: out of memory");
     c.width = o->width ? o->width : 1000;
     if (o->height) {
         c.height = o->height;
     } else {
-        int nw = workers_of(p);
-        double th = nw * 18.0 < 100 ? 100 : nw * 18.0 > 360 ? 360 : nw * 18.0;
+        double nl = (double)c.nlanes;   /* the workers, unless slices nest */
+        double th = nl * 18.0 < 100 ? 100 : nl * 18.0 > 360 ? 360 : nl * 18.0;
         c.height = 60 + n * (HEAD + 22) + ((panels & DUSK_PANEL_TASKS) ? th : 0) +
                    (n - !!(panels & DUSK_PANEL_TASKS)) * 130;
     }
@@ -691,12 +811,16 @@ int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
         surf = cairo_pdf_surface_create_for_stream(sink_write, &s, w, h);
     if ((st0 = cairo_surface_status(surf)) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(surf);
+        dusk_free(c.depth);
+        dusk_free(c.rows);
         return dusk_error_set(err, st0 == CAIRO_STATUS_NO_MEMORY ? DUSK_ENOMEM : DUSK_EINVAL,
                               "chart: cannot create a %d x %d surface: %s", w, h,
                               cairo_status_to_string(st0));
     }
     c.cr = cairo_create(surf);
     draw(&c, panels, o->title ? o->title : "dusk profile");
+    dusk_free(c.depth);
+    dusk_free(c.rows);
     cairo_status_t st = cairo_status(c.cr);
     cairo_destroy(c.cr);
     if (st == CAIRO_STATUS_SUCCESS && o->format == DUSK_CHART_PNG)

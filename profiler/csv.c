@@ -11,22 +11,36 @@
 ** trace writes it. Numbers are plain integers (times in
 ** ns, sizes in bytes) except CPU %, with two decimals; "%.0f" of a cache
 ** value is an integer too (bytes or counts).
+**
+** Formula injection (OWASP "CSV injection"): a spreadsheet opening the
+** file runs a cell that begins with =, +, -, @, a tab or a carriage
+** return as a formula (a key "=HYPERLINK(...)" becomes a link that sends
+** data away). A text cell (key, function, group) that so begins is
+** written quoted with a ' in front, "'=HYPERLINK(...)", which spreadsheets
+** show as text (a key "-1" too: "'-1"), as OWASP recommends. Number
+** columns (ids, workers, times, sizes, the status, whose error codes are
+** negative) never are: a negative status stays a number. Other text is
+** written as RFC 4180 says, unchanged.
 */
 #include <inttypes.h>
 #include <string.h>
 
 #include "prof.h"
 
-/* 0, or -1 when tmp (for a name made UTF-8) cannot grow. */
+/* A text cell (never a number column: see the top). 0, or -1 when tmp
+ * (for a name made UTF-8) cannot grow. */
 static int csv_field(FILE *f, const char *s, dusk__buf *tmp)
 {
     if (!(s = dusk__utf8_text(s, tmp)))
         return -1;
-    if (!strpbrk(s, ",\"\r\n")) {
+    int formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
         fputs(s, f);
         return 0;
     }
     fputc('"', f);
+    if (formula)
+        fputc('\'', f);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);

@@ -230,6 +230,22 @@ int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins,
 
 int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,
                 const dusk_chart_options *o, dusk_error *err);
+/* The task stream's lanes (chart.c, also for the report's live chart).
+ * Other tools' traces nest slices on a thread (clang's -ftime-trace: a
+ * pass inside a phase): as trace viewers draw them, a slice that starts
+ * within another on its worker goes a lane below the innermost one it
+ * starts within, so that no two slices of a lane overlap and the depth
+ * shows; a worker's row has as many lanes as it needs, lanes all of one
+ * height. Of slices that start together the longer is outside; a slice
+ * of no length that starts with another is before it (dusk's 0 ns tasks
+ * are), as is one that starts where another ends. dusk's own tasks never
+ * nest: one lane a worker, and the charts are what they were before.
+ * *depth gets per record its lane in its worker's row (0 the top), or
+ * NULL when nothing nests (every one is 0); *rows per worker its lanes,
+ * for workers 0 .. nw - 1 (above every record's). Both dusk_malloc'd, the
+ * caller frees them. Returns the lanes of all rows, 0 when out of memory
+ * (then both are NULL). */
+size_t dusk__task_lanes(const dusk_profiler *p, int nw, uint32_t **depth, uint32_t **rows);
 /* A colour for a name: fixed per name within a profile (p NULL: by the
  * name's hash alone). */
 void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);

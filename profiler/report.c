@@ -124,7 +124,8 @@ static const char style[] =
     "section.live img.static{display:none}"
     ".hint{font-size:12px;color:#666;margin:0 0 6px}"
     ".ix-chart{display:block;font-size:11px;user-select:none;cursor:crosshair}"
-    ".ix-chart .grid{stroke:#e6e6e6}.ix-chart .frame{fill:none;stroke:#555}"
+    ".ix-chart .grid{stroke:#e6e6e6}.ix-chart .row{stroke:#dbdbdb}"
+    ".ix-chart .frame{fill:none;stroke:#555}"
     ".ix-chart .tick{fill:#444;font-size:10px}.ix-chart .label{fill:#333;font-size:11px}"
     ".ix-chart .title{font-weight:bold;font-size:12px;fill:#111}"
     ".ix-chart .range{fill:#555;font-size:11px}"
@@ -151,9 +152,18 @@ static const char *const viewer[] = {
     "  var D = JSON.parse(el.textContent);\n",
     "  var T1 = D.t1 > 0 ? D.t1 : 1, MIN_SPAN = 1000;\n",
     "  var view = [0, T1], charts = [], drag = null;\n",
-    "  var n = D.s.length, nw = D.workers > 0 ? D.workers : 1, byW = [], failed = {};\n",
-    "  for (var k = 0; k < nw; k++) byW.push([]);\n",
-    "  for (var i = 0; i < n; i++) if (D.w[i] >= 0 && D.w[i] < nw) byW[D.w[i]].push(i);\n",
+    "  var n = D.s.length, nw = D.workers > 0 ? D.workers : 1, failed = {};\n",
+    "  /* lanes, as the chart's (dusk__task_lanes): a worker's row has one per\n",
+    "     level of the tasks nested on it (D.dp, a task's level, is there only\n",
+    "     when some nest); byL[l]: lane l's tasks, by start */\n",
+    "  var dp = D.dp || null, rows = [], first = [], byL = [], nl = 0;\n",
+    "  for (var k = 0; k < nw; k++) rows.push(1);\n",
+    "  for (var i = 0; i < n; i++)\n",
+    "    if (dp && D.w[i] >= 0 && D.w[i] < nw && dp[i] >= rows[D.w[i]]) rows[D.w[i]] = dp[i] + 1;\n",
+    "  for (k = 0; k < nw; k++) { first.push(nl); nl += rows[k]; }\n",
+    "  for (k = 0; k < nl; k++) byL.push([]);\n",
+    "  for (i = 0; i < n; i++)\n",
+    "    if (D.w[i] >= 0 && D.w[i] < nw) byL[first[D.w[i]] + (dp ? dp[i] : 0)].push(i);\n",
     "  for (i = 0; i < D.e.length; i++) failed[D.e[i]] = 1;\n",
     "  function esc(s) {\n",
     "    return String(s).replace(/[&<>\"]/g, function (c) {\n",
@@ -335,36 +345,46 @@ static const char *const viewer[] = {
     "    tip.style.left = Math.max(0, x) + 'px';\n",
     "    tip.style.top = Math.max(0, y) + 'px';\n",
     "  };\n",
-    "  /* tasks running at time t: per worker the index, or -1 */\n",
-    "  function taskAt(k, t) {\n",
-    "    var list = byW[k], j = lower(list, function (i) { return D.s[i]; }, t + 1) - 1;\n",
+    "  /* the task of lane l running at time t: its index, or -1 */\n",
+    "  function taskAt(l, t) {\n",
+    "    var list = byL[l], j = lower(list, function (i) { return D.s[i]; }, t + 1) - 1;\n",
     "    return j >= 0 && D.s[list[j]] + D.d[list[j]] >= t ? list[j] : -1;\n",
     "  }\n",
     "  function taskTip(i) {\n",
     "    return '<b>' + esc(D.k[i]) + '</b><br>function ' + esc(D.funcs[D.f[i]]) + '<br>worker ' +\n",
-    "           D.w[i] + '<br>start ' + fmtNs(D.s[i]) + '<br>duration ' + fmtNs(D.d[i]) +\n",
+    "           D.w[i] + (dp && dp[i] ? ', nested ' + dp[i] + ' deep' : '') + '<br>start ' +\n",
+    "           fmtNs(D.s[i]) + '<br>duration ' + fmtNs(D.d[i]) +\n",
     "           (failed[i] ? '<br><span class=\"bad\">failed</span>' : '');\n",
     "  }\n",
     "  /* --- the task stream --------------------------------------------------- */\n",
     "  function TaskChart(host) {\n",
-    "    Chart.call(this, host, 'tasks', Math.max(120, Math.min(380, nw * 18)) + 56);\n",
+    "    Chart.call(this, host, 'tasks', Math.max(120, Math.min(380, nl * 18)) + 56);\n",
     "  }\n",
     "  TaskChart.prototype = Object.create(Chart.prototype);\n",
     "  TaskChart.prototype.draw = function (out) {\n",
-    "    var f = this.f, rowh = f.h / nw, gap = rowh > 6 ? 1.5 : 0, self = this;\n",
+    "    var f = this.f, laneh = f.h / nl, gap = laneh > 6 ? 1.5 : 0, self = this;\n",
     "    var items = [];\n",
     "    for (var j = 0; j < D.funcs.length && j < 12; j++) items.push([D.funcs[D.order[j]],\n",
     "                                                                   D.colours[D.order[j]]]);\n",
     "    this.legend(out, 'Task stream', items);\n",
-    "    var every = Math.ceil(14 / rowh);\n",
-    "    for (var k = 0; k < nw; k += every)\n",
-    "      out.push('<text class=\"tick\" x=\"' + (f.x - 6) + '\" y=\"' + (f.y + rowh * (k + 0.5) + 4) +\n",
-    "               '\" text-anchor=\"end\">' + k + '</text>');\n",
+    "    var every = Math.ceil(14 / laneh), next = 0;\n",
+    "    for (var k = 0; k < nw; k++) {\n",
+    "      if (first[k] < next) continue;   /* a label every so many lanes */\n",
+    "      next = first[k] + every;\n",
+    "      out.push('<text class=\"tick\" x=\"' + (f.x - 6) + '\" y=\"' +\n",
+    "               (f.y + laneh * (first[k] + rows[k] / 2) + 4) + '\" text-anchor=\"end\">' + k +\n",
+    "               '</text>');\n",
+    "    }\n",
+    "    for (k = 1; dp && k < nw; k++) {   /* rows of several lanes: a line between rows */\n",
+    "      var ry = Math.floor(f.y + laneh * first[k]) + 0.5;\n",
+    "      out.push('<line class=\"row\" x1=\"' + f.x + '\" x2=\"' + (f.x + f.w) + '\" y1=\"' + ry +\n",
+    "               '\" y2=\"' + ry + '\"/>');\n",
+    "    }\n",
     "    out.push('<text class=\"label\" transform=\"translate(14,' + (f.y + f.h / 2) +\n",
     "             ') rotate(-90)\" text-anchor=\"middle\">worker</text>');\n",
     "    out.push('<g clip-path=\"url(#clip-tasks)\">');\n",
-    "    for (k = 0; k < nw; k++) {\n",
-    "      var list = byW[k], lastX = -1, lastF = -1, y = f.y + rowh * k + gap, h = rowh - 2 * gap;\n",
+    "    for (var l = 0; l < nl; l++) {\n",
+    "      var list = byL[l], lastX = -1, lastF = -1, y = f.y + laneh * l + gap, h = laneh - 2 * gap;\n",
     "      var j0 = lower(list, function (i) { return D.s[i]; }, view[0]);\n",
     "      if (j0 > 0) j0--;\n",
     "      for (var jj = j0; jj < list.length; jj++) {\n",
@@ -391,11 +411,11 @@ static const char *const viewer[] = {
     "                                         : 'all of ' + fmtNs(T1)) + '</text>');\n",
     "  };\n",
     "  TaskChart.prototype.tipAt = function (p, t) {\n",
-    "    var f = this.f, rowh = f.h / nw, k = Math.floor((p[1] - f.y) / rowh);\n",
-    "    if (k < 0 || k >= nw) return '';\n",
-    "    var i = taskAt(k, t), per = (view[1] - view[0]) / f.w;\n",
+    "    var f = this.f, laneh = f.h / nl, l = Math.floor((p[1] - f.y) / laneh);\n",
+    "    if (l < 0 || l >= nl) return '';\n",
+    "    var i = taskAt(l, t), per = (view[1] - view[0]) / f.w;\n",
     "    if (i < 0) {   /* within 3 pixels of a task */\n",
-    "      var list = byW[k], j = lower(list, function (q) { return D.s[q]; }, t);\n",
+    "      var list = byL[l], j = lower(list, function (q) { return D.s[q]; }, t);\n",
     "      var best = -1, bd = 3 * per;\n",
     "      [j - 1, j].forEach(function (q) {\n",
     "        if (q < 0 || q >= list.length) return;\n",
@@ -408,8 +428,8 @@ static const char *const viewer[] = {
     "    var x0 = this.X(D.s[i]), x1 = Math.max(x0 + 2, this.X(D.s[i] + D.d[i]));\n",
     "    this.hl.setAttribute('x', x0);\n",
     "    this.hl.setAttribute('width', x1 - x0);\n",
-    "    this.hl.setAttribute('y', f.y + rowh * k);\n",
-    "    this.hl.setAttribute('height', rowh);\n",
+    "    this.hl.setAttribute('y', f.y + laneh * l);\n",
+    "    this.hl.setAttribute('height', laneh);\n",
     "    this.hl.setAttribute('visibility', 'visible');\n",
     "    return taskTip(i);\n",
     "  };\n",
@@ -477,7 +497,8 @@ static const char *const viewer[] = {
     "            '<br><span class=\"dim\">(sample at ' + fmtNs(S.t[j]) + ')</span>';\n",
     "    var run = [];\n",
     "    for (var k = 0; k < nw && run.length < 6; k++) {\n",
-    "      var i = n ? taskAt(k, t) : -1;\n",
+    "      var i = -1;   /* the innermost of its lanes' */\n",
+    "      for (var l = first[k] + rows[k] - 1; n && i < 0 && l >= first[k]; l--) i = taskAt(l, t);\n",
     "      if (i >= 0) run.push('worker ' + k + ': ' + esc(D.k[i]) + ' (' + esc(D.funcs[D.f[i]]) +\n",
     "                           ')');\n",
     "    }\n",
@@ -570,7 +591,9 @@ static void json_str(dusk__buf *b, const char *s)
 /* The records the viewer draws, as JSON: t1 (the time axis' end, ns),
  * workers, funcs (names by interned index) with their colours and order
  * (most total time first), per task s (start), d (duration), w (worker),
- * f (function), k (key), e (indices of failed tasks), and the samples. */
+ * f (function), k (key), e (indices of failed tasks), dp (per task its
+ * lane in its worker's row, only when tasks nest: dusk__task_lanes), and
+ * the samples. */
 static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
 {
     /* times from the axis' start (see dusk__time_start), as the charts */
@@ -626,6 +649,16 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
     for (size_t i = 0, m = 0; i < nt; i++)
         if (p->recs[i].status)
             dusk__buf_printf(b, "%s%zu", m++ ? "," : "", i);
+    uint32_t *depth = NULL, *rows = NULL;
+    if (nt && !dusk__task_lanes(p, workers, &depth, &rows))
+        b->failed = 1;
+    if (depth) {
+        dusk__buf_puts(b, "],\n\"dp\":[");
+        for (size_t i = 0; i < nt; i++)
+            dusk__buf_printf(b, "%s%u", i ? "," : "", (unsigned)depth[i]);
+    }
+    dusk_free(depth);
+    dusk_free(rows);
     static const char *const cols[] = {"t", "rss", "held", "cpu"};
     dusk__buf_puts(b, "],\n\"samples\":{");
     for (int c = 0; c < 4; c++) {

@@ -48,7 +48,9 @@
 ** no worker id past 65535, no unknown run, no dependency on a task the
 ** trace does not have); those messages are at the line:column where the
 ** event (or run) starts and name it (its index, and its task's key) and
-** the field. Unknown fields and event phases are skipped, so traces of
+** the field; a task made of a B and its E is named by both places, in
+** every message about it, at its B ('the slice "parse" begun at 3:5 and
+** ended at 9:5'). Unknown fields and event phases are skipped, so traces of
 ** other tools load as far as they have X events.
 **
 ** jansson's trees come from malloc, not dusk_malloc: json_set_alloc_funcs
@@ -632,8 +634,13 @@ typedef struct reader {
     const char *what;        /* what is being read: "event", "run", "otherData" */
     size_t index;            /* its index, or SIZE_MAX */
     const char *key;         /* the event's task key, or NULL */
-    char ctx[128];           /* where() puts them together here */
+    const char *slice_end;   /* a message about a B and E's task: its E (its
+                                B is `at`), else NULL */
+    const char *slice_name;  /* ... and the B's "name", or NULL */
+    char ctx[400];           /* where() puts them together here */
     json_t *other;           /* the members of "otherData" but "runs", until its '}' */
+    struct span *spans;      /* the tasks of a B and its E */
+    size_t nspans, spancap;
     struct lane *lanes;      /* the threads, (pid, tid), in the order first seen */
     size_t nlanes, lanecap;
     uint32_t *lanehash;      /* open addressing: lane index + 1, or 0 */
@@ -646,10 +653,18 @@ typedef struct reader {
  * yet, or SIZE_MAX. Records name their lane as their worker until
  * finish_records numbers the workers. */
 typedef struct begun {     /* a B event waiting for its E */
-    const char *name;      /* in the profiler's arena */
+    const char *name;      /* in the profiler's arena; "(unnamed)" when it has none */
+    int named;
     uint64_t ts;
     const char *at;
 } begun;
+
+/* A task made of a B and its E: where each is, for messages about it once
+ * all is read (its record's group is the B's place until then). */
+typedef struct span {
+    const char *b, *e;
+    int named;
+} span;
 
 typedef struct lane {
     int64_t pid, tid;
@@ -660,12 +675,27 @@ typedef struct lane {
     size_t nbegun, begcap;
 } lane;
 
+static void place(const reader *rd, const char *at, long *line, long *col);
+
 /* What messages name: "event 12 (key "inc-3")", "run 0", "otherData". A
  * task's key, where there is a short one, says which event is meant in a
- * file of many. Put together only for a message. */
+ * file of many. A task of a B and its E is named by both places, as
+ * 'the slice "parse" begun at 3:5 and ended at 9:5', in every message
+ * about it (which are at its B). Put together only for a message. */
 static const char *where(reader *rd)
 {
-    if (rd->index == SIZE_MAX)
+    if (rd->slice_end && rd->at) {
+        long bl, bc, el, ec;
+        place(rd, rd->at, &bl, &bc);
+        place(rd, rd->slice_end, &el, &ec);
+        const char *n = rd->slice_name;
+        if (n && strlen(n) <= 64)
+            snprintf(rd->ctx, sizeof rd->ctx, "the slice \"%s\" begun at %ld:%ld and ended at "
+                     "%ld:%ld", n, bl, bc, el, ec);
+        else
+            snprintf(rd->ctx, sizeof rd->ctx, "the slice begun at %ld:%ld and ended at %ld:%ld",
+                     bl, bc, el, ec);
+    } else if (rd->index == SIZE_MAX)
         snprintf(rd->ctx, sizeof rd->ctx, "%s", rd->what);
     else if (rd->key && strlen(rd->key) <= 64)
         snprintf(rd->ctx, sizeof rd->ctx, "%s %zu (key \"%s\")", rd->what, rd->index, rd->key);
@@ -1190,27 +1220,42 @@ static int add_begin_end(reader *rd, const tev *e)
         char *copy = dusk__arena_strndup(&rd->p->mem, name, strlen(name));
         if (!copy)
             return oom(rd);
-        ln->begun[ln->nbegun++] = (begun){copy, e->ts, rd->at};
+        ln->begun[ln->nbegun++] = (begun){copy, e->name != NULL, e->ts, rd->at};
         return 0;
     }
     if (!ln->nbegun)
         return 0;   /* its B was before the trace began (a ring buffer's, one begun mid-run) */
     begun b = ln->begun[--ln->nbegun];
-    if (e->ts < b.ts)
-        return bad(rd, "%s (E) is at %.3f us, before its B (%.3f us)", where(rd),
-                   (double)e->ts / 1000, (double)b.ts / 1000);
-    tev x;
-    memset(&x, 0, sizeof x);
-    x.ph = 'X';
-    x.name = b.name;
-    x.ts = b.ts;
-    x.dur = e->ts - b.ts;
-    x.pid = e->pid;
-    x.tid = e->tid;
+    if (rd->nspans == rd->spancap) {
+        size_t n = rd->spancap ? rd->spancap * 2 : 16;
+        span *sp = dusk_realloc(rd->spans, n * sizeof *sp);
+        if (!sp)
+            return oom(rd);
+        rd->spans = sp;
+        rd->spancap = n;
+    }
+    /* The task's messages are at its B and name both places. */
     const char *at = rd->at;
-    rd->at = b.at;   /* the task's messages are at its B */
-    rc = add_slice(rd, &x);
+    rd->spans[rd->nspans++] = (span){b.at, at, b.named};
+    rd->at = b.at;
+    rd->slice_end = at;
+    rd->slice_name = b.named ? b.name : NULL;
+    if (e->ts < b.ts) {
+        rc = bad(rd, "%s: its E (%.3f us) is before its B (%.3f us)", where(rd),
+                 (double)e->ts / 1000, (double)b.ts / 1000);
+    } else {
+        tev x;
+        memset(&x, 0, sizeof x);
+        x.ph = 'X';
+        x.name = b.name;
+        x.ts = b.ts;
+        x.dur = e->ts - b.ts;
+        x.pid = e->pid;
+        x.tid = e->tid;
+        rc = add_slice(rd, &x);
+    }
     rd->at = at;
+    rd->slice_end = rd->slice_name = NULL;
     return rc;
 }
 
@@ -1596,6 +1641,15 @@ static int by_id(const void *a, const void *b)
     return 0;
 }
 
+/* For sorting: ties (an id twice) in record order, so that the message
+ * about them names the same one each time. */
+static int by_id_index(const void *a, const void *b)
+{
+    const idref *x = a, *y = b;
+    int c = by_id(a, b);
+    return c ? c : x->index < y->index ? -1 : x->index > y->index;
+}
+
 static int by_pid_tid(const void *a, const void *b)
 {
     const lane *x = *(const lane *const *)a, *y = *(const lane *const *)b;
@@ -1662,6 +1716,23 @@ static int number_workers(reader *rd)
     return 0;
 }
 
+/* What a message about record r calls it, "task 'inc-3'", or for a task
+ * of a B and its E both places (see where()); the message is at its event
+ * (its B), which its group points to until dusk__intern_records. */
+static const char *task_of(reader *rd, const dusk_task_record *r)
+{
+    rd->at = r->group;
+    rd->slice_end = rd->slice_name = NULL;
+    for (size_t k = 0; k < rd->nspans; k++)
+        if (rd->spans[k].b == r->group) {
+            rd->slice_end = rd->spans[k].e;
+            rd->slice_name = rd->spans[k].named ? r->func : NULL;
+            return where(rd);
+        }
+    snprintf(rd->ctx, sizeof rd->ctx, "task '%s'", r->key);
+    return rd->ctx;
+}
+
 /* Checks the records against the runs and turns dependency ids into
  * record indices. The messages about a task are at its event, which its
  * record's group points to until dusk__intern_records. */
@@ -1709,10 +1780,10 @@ static int finish_records(reader *rd)
         const dusk_task_record *r = &p->recs[i];
         rd->at = r->group;
         if ((size_t)r->run >= p->nruns)
-            return bad(rd, "task '%s' is in run %d, but the trace has %zu run(s)", r->key,
+            return bad(rd, "%s is in run %d, but the trace has %zu run(s)", task_of(rd, r),
                        r->run, p->nruns);
         if (r->worker >= p->runs[r->run].workers)
-            return bad(rd, "task '%s' ran on worker %d, but run %d has %d worker(s)", r->key,
+            return bad(rd, "%s ran on worker %d, but run %d has %d worker(s)", task_of(rd, r),
                        r->worker, r->run, p->runs[r->run].workers);
         /* A run's events are timed from its begin (dusk_profiler_run_events),
          * which must not come after its tasks: a run's "begin" in the trace
@@ -1735,12 +1806,17 @@ static int finish_records(reader *rd)
         return oom(rd);
     for (size_t i = 0; i < p->nrecs; i++)
         ids[i] = (idref){p->recs[i].run, p->recs[i].task, i};
-    qsort(ids, p->nrecs, sizeof *ids, by_id);
+    qsort(ids, p->nrecs, sizeof *ids, by_id_index);
     for (size_t i = 1; i < p->nrecs; i++)
         if (ids[i].run == ids[i - 1].run && ids[i].task == ids[i - 1].task) {
-            rd->at = p->recs[ids[i].index].group;
-            rc = bad(rd, "task id %lld appears twice in run %lld ('%s')",
-                     (long long)ids[i].task, (long long)ids[i].run, p->recs[ids[i].index].key);
+            const dusk_task_record *r = &p->recs[ids[i].index];
+            const char *who = task_of(rd, r);
+            if (rd->slice_end)
+                rc = bad(rd, "task id %lld appears twice in run %lld (%s)",
+                         (long long)ids[i].task, (long long)ids[i].run, who);
+            else
+                rc = bad(rd, "task id %lld appears twice in run %lld ('%s')",
+                         (long long)ids[i].task, (long long)ids[i].run, r->key);
             dusk_free(ids);
             return rc;
         }
@@ -1750,15 +1826,14 @@ static int finish_records(reader *rd)
         for (uint32_t k = 0; k < r->ndeps; k++) {
             idref want = {r->run, (int64_t)deps[k], 0};
             const idref *hit = bsearch(&want, ids, p->nrecs, sizeof *ids, by_id);
-            rd->at = r->group;
             if (!hit) {
                 dusk_free(ids);
-                return bad(rd, "task '%s' depends on task id %zu, which is not in run %d "
-                           "of the trace", r->key, deps[k], r->run);
+                return bad(rd, "%s depends on task id %zu, which is not in run %d of the trace",
+                           task_of(rd, r), deps[k], r->run);
             }
             if (hit->index == i) {
                 dusk_free(ids);
-                return bad(rd, "task '%s' depends on itself", r->key);
+                return bad(rd, "%s depends on itself", task_of(rd, r));
             }
             deps[k] = hit->index;
         }
@@ -1790,6 +1865,7 @@ int dusk_profiler_read_trace_buffer(const char *data, size_t n, const char *name
         rc = finish_records(&rd);
     for (size_t i = 0; i < rd.nlanes; i++)
         dusk_free(rd.lanes[i].begun);
+    dusk_free(rd.spans);
     dusk_free(rd.lanes);
     dusk_free(rd.lanehash);
     if (rc) {

@@ -302,7 +302,10 @@ DUSK_API int dusk_profiler_write_trace(dusk_profiler *p, const char *path,
  *   trace.json:7:131: premature end of input near '"'
  *   trace.json:413:1: expected ',' or ']' after event 410, found '{'
  *   trace.json:9:1: "dur" of event 7 (key "inc-3") is negative
- * (a check of what an event says is at the start of that event). */
+ *   trace.json:3:5: the slice "parse" begun at 3:5 and ended at 9:5: its E
+ *     (4.000 us) is before its B (5.000 us)
+ * (a check of what an event says is at the start of that event; of a
+ * task made of a B and its E, at its B, naming both places). */
 DUSK_API int dusk_profiler_read_trace(const char *path, dusk_profiler **out,
                              dusk_error *err);
 /* The same from memory; name is what messages call it (NULL: "trace"). */
@@ -313,7 +316,10 @@ DUSK_API int dusk_profiler_read_trace_buffer(const char *data, size_t n,
 /* --- CSV ---------------------------------------------------------------------------------- */
 
 /* RFC 4180 in UTF-8: a key or name that is not UTF-8 has its stray bytes
- * written as Latin-1 characters, as the trace writes them. */
+ * written as Latin-1 characters, as the trace writes them. A key, function
+ * or group that begins with =, +, -, @, a tab or a carriage return (which
+ * a spreadsheet would run as a formula) is written as text: quoted, with a
+ * ' in front ("'=1+2", "'-1"); number columns are never changed. */
 
 /* Task records: task,key,function,group,worker,run,start_ns,end_ns,
  * duration_ns,released_ns,nbytes,status. */
@@ -356,7 +362,10 @@ typedef struct dusk_chart_options {
 /* Draws the panels stacked on one time axis, like Dask's
  * visualize([prof, rprof, cprof]), from the profile's first time (0, but
  * for a trace of another tool, read back with its clock's times) to its
- * last. o may be NULL. A name (or title) that
+ * last. Slices that another tool's trace nests on a thread (clang's
+ * -ftime-trace: a pass inside a phase) are drawn as trace viewers draw
+ * them: each a lane below the slice it is in, the worker's row a lane
+ * taller per level (the report's task stream too). o may be NULL. A name (or title) that
  * is not UTF-8 is drawn with its stray bytes read as Latin-1, as a trace
  * writes them. */
 DUSK_API int dusk_profiler_write_chart(dusk_profiler *p, const char *path,

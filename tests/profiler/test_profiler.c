@@ -6,7 +6,8 @@
 ** task, a large run without loss, failed allocations. The sampler starts
 ** and stops cleanly. Outputs: the trace written and read back unchanged;
 ** truncated, mistyped and absurd traces rejected with a place, without a
-** crash or a leak; CSV columns; charts of the asked size, not blank; the
+** crash or a leak; CSV columns; charts of the asked size, not blank,
+** another tool's nested slices each in a lane of its own; the
 ** report's parts, offline, and (when Debian's chromium is there) loaded
 ** in headless Chromium with no console error (test_report_browser.c drives
 ** its live charts). The progress bar's lines.
@@ -1189,6 +1190,10 @@ typedef struct bad_trace {
 #define X_TS(v) XF("\"f\"", v, "2", "0", "")
 #define X_DUR(v) XF("\"f\"", "1", v, "0", "")
 #define X_TID(v) XF("\"f\"", "1", "2", v, "")
+/* A B (named name, at ts) on thread tid, a line break and its E (at te). */
+#define B_E(name, ts, te, tid)                                                              \
+    "{\"name\":" name ",\"ph\":\"B\",\"ts\":" ts ",\"tid\":" tid "},\n{\"ph\":\"E\",\"ts\":" te \
+    ",\"tid\":" tid "}"
 #define RUN1 "\"otherData\":{\"runs\":[{\"begin\":0.0,\"wall\":3.0,\"ntasks\":1,\"workers\":1}]}"
 
 /* Every message has a line:column. Syntax errors in the outer structure
@@ -1281,8 +1286,23 @@ static const bad_trace bad_traces[] = {
     {EV(X_TID("1.5")), "\"tid\" of event 0 must be an integer"},
     /* dusk's traces (with "runs") name the worker in "tid" */
     {EV("{\"ph\":\"B\",\"name\":\"f\"}"), "t:1:17: event 0 (B) needs \"ts\""},
+    /* a task of a B and its E: every message about it is at its B and
+     * names both places (and its name, when it has one) */
     {EV("{\"ph\":\"B\",\"ts\":5},{\"ph\":\"E\",\"ts\":3}"),
-     "t:1:35: event 1 (E) is at 3.000 us, before its B (5.000 us)"},
+     "t:1:17: the slice begun at 1:17 and ended at 1:35: its E (3.000 us) is before its B "
+     "(5.000 us)"},
+    {"[{\"name\":\"outer\",\"ph\":\"B\",\"ts\":1},\n" B_E("\"inner\"", "5", "4", "0")
+     ",\n{\"ph\":\"E\",\"ts\":9}]",
+     "t:2:1: the slice \"inner\" begun at 2:1 and ended at 3:1: its E (4.000 us) is before its "
+     "B (5.000 us)"},
+    {EVO("\n" B_E("\"f\"", "1", "2", "3"), "\"otherData\":{\"runs\":[{\"workers\":2}]}"),
+     "t:2:1: the slice \"f\" begun at 2:1 and ended at 3:1 ran on worker 3, but run 0 has 2 "
+     "worker(s)"},
+    {EVO("\n" B_E("\"f\"", "1", "2", "0"), "\"otherData\":{\"runs\":[]}"),
+     "t:2:1: the slice \"f\" begun at 2:1 and ended at 3:1 is in run 0, but the trace has 0 "
+     "run(s)"},
+    {"[" X(",\"args\":{\"id\":1}") ",\n" B_E("\"f\"", "4", "5", "0") "]",
+     "t:2:1: task id 1 appears twice in run 0 (the slice \"f\" begun at 2:1 and ended at 3:1)"},
     {EVO(X_TID("-1"), RUN1), "t:1:17: event 0: worker (tid) -1 is out of range 0..65535"},
     {EVO(X_TID("1e9"), RUN1), "event 0: worker (tid) 1000000000 is out of range"},
     {EV(X_TID("1e300")), "\"tid\" of event 0 is out of range"},
@@ -1425,6 +1445,17 @@ static void test_trace_run_begins_by_its_tasks(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* clang's -ftime-trace of a small file, as tt.json in the scratch
+ * folder: 1, or 0 without clang. */
+static int clang_time_trace(void)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "printf 'int f(int x) { return x * 2; }\\n' > '%s' && "
+             "cd '%s' && clang -ftime-trace -c tt.c -o tt.o 2>/dev/null",
+             scratch("tt.c"), scratch(""));
+    return system(cmd) == 0;
+}
+
 /* Another tool's trace names threads by the system's ids, in several
  * processes, and nests slices on a thread: the workers are its threads
  * numbered in (pid, tid) order, and busy time counts a nested slice once. */
@@ -1493,11 +1524,7 @@ static void test_trace_other_tools_threads(void **state)
 
     /* A real one: clang's -ftime-trace (pid and tids the system's; a
      * "Total" slice per tid of its own) */
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "printf 'int f(int x) { return x * 2; }\\n' > '%s' && "
-             "cd '%s' && clang -ftime-trace -c tt.c -o tt.o 2>/dev/null",
-             scratch("tt.c"), scratch(""));
-    if (system(cmd) != 0)
+    if (!clang_time_trace())
         skip();   /* no clang (install-deps.sh installs it) */
     if (dusk_profiler_read_trace(scratch("tt.json"), &p, &err) != 0)
         fail_msg("%s", err.msg);
@@ -1797,6 +1824,232 @@ static double png_ink(const char *path, int *w, int *h, int *colours)
     cairo_surface_destroy(s);
     *colours = ns;
     return (double)ink / ((double)*w * *h);
+}
+
+/* The box of a colour in a PNG chart, below the panel's legend (its
+ * swatches have the same colours): left, top, right, bottom, inclusive;
+ * left -1 when the colour is not there. A channel may differ by 2 from
+ * dusk_profiler_colour's (cairo rounds its own way). */
+typedef struct pbox {
+    int x0, y0, x1, y1;
+} pbox;
+
+static uint32_t png_pixel(cairo_surface_t *s, int x, int y)
+{
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    return *(const uint32_t *)(d + (size_t)y * (size_t)cairo_image_surface_get_stride(s) +
+                               4 * (size_t)x) & 0xffffff;
+}
+
+static int near_colour(uint32_t px, const uint8_t rgb[3])
+{
+    for (int c = 0; c < 3; c++) {
+        int v = (int)(px >> (16 - 8 * c) & 0xff);
+        if (v < rgb[c] - 2 || v > rgb[c] + 2)
+            return 0;
+    }
+    return 1;
+}
+
+static pbox colour_box(cairo_surface_t *s, const uint8_t rgb[3])
+{
+    pbox b = {-1, -1, -1, -1};
+    for (int y = 52; y < cairo_image_surface_get_height(s); y++)
+        for (int x = 0; x < cairo_image_surface_get_width(s); x++)
+            if (near_colour(png_pixel(s, x, y), rgb)) {
+                if (b.x0 < 0 || x < b.x0)
+                    b.x0 = x;
+                if (b.y0 < 0)
+                    b.y0 = y;
+                if (x > b.x1)
+                    b.x1 = x;
+                b.y1 = y;
+            }
+    return b;
+}
+
+typedef struct png_mem {
+    unsigned char *data;
+    size_t len, at;
+} png_mem;
+
+static int png_append(void *closure, const unsigned char *data, size_t n)
+{
+    png_mem *m = closure;
+    unsigned char *d = realloc(m->data, m->len + n);
+    if (!d)
+        return 1;
+    memcpy(d + m->len, data, n);
+    m->data = d;
+    m->len += n;
+    return 0;
+}
+
+static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int n)
+{
+    png_mem *m = closure;
+    if (m->len - m->at < n)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, m->data + m->at, n);
+    m->at += n;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* The report's data for p, malloc'd. */
+static char *report_data(dusk_profiler *p, const char *name)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_write_report(p, scratch(name), NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    char *html = slurp(scratch(name), NULL);
+    const char *d = strstr(html, "<script type=\"application/json\" id=\"dusk-data\">");
+    assert_non_null(d);
+    char *data = strndup(d, (size_t)(strstr(d, "</script>") - d));
+    free(html);
+    return data;
+}
+
+/* Another tool's slices nested on a thread (clang's -ftime-trace: a pass
+ * inside a phase) are drawn as trace viewers draw them: each a lane below
+ * the one it is in, lanes of one height, so that every slice shows; of
+ * two that start together the longer is outside. The next worker's row
+ * comes below all of them. The report's live chart gets each task's lane
+ * ("dp"); tasks back to back, 0 ns ones too (dusk's own), do not nest. */
+static void test_chart_nested_slices(void **state)
+{
+    (void)state;
+    long live = dusk_alloc_live();
+    static const char nested[] =
+        "[{\"name\":\"outer\",\"ph\":\"X\",\"ts\":0,\"dur\":1000,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"first\",\"ph\":\"X\",\"ts\":0,\"dur\":100,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"inner\",\"ph\":\"B\",\"ts\":200,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"leaf\",\"ph\":\"X\",\"ts\":300,\"dur\":100,\"pid\":1,\"tid\":1},\n"
+        "{\"ph\":\"E\",\"ts\":600,\"pid\":1,\"tid\":1},\n"
+        "{\"name\":\"solo\",\"ph\":\"X\",\"ts\":0,\"dur\":1000,\"pid\":1,\"tid\":2}]";
+    static const char *const names[] = {"outer", "first", "inner", "leaf", "solo"};
+    enum { OUTER, FIRST, INNER, LEAF, SOLO };
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(nested, sizeof nested - 1, "nested", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_ntasks(p), 5);
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    o.format = DUSK_CHART_PNG;
+    o.panels = DUSK_PANEL_TASKS;
+    o.width = 1000;
+    o.height = 400;
+    png_mem m = {0};
+    assert_int_equal(dusk_profiler_chart_to(p, png_append, &m, &o, &err), 0);
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &m);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    uint8_t rgb[5][3];
+    pbox b[5];
+    for (int k = 0; k < 5; k++) {
+        dusk_profiler_colour(p, names[k], rgb[k]);
+        b[k] = colour_box(s, rgb[k]);
+        if (b[k].x0 < 0)
+            fail_msg("%s is not drawn", names[k]);
+        for (int j = 0; j < k; j++)
+            assert_false(near_colour((uint32_t)rgb[j][0] << 16 | rgb[j][1] << 8 | rgb[j][2],
+                                     rgb[k]));
+    }
+    /* lanes of one height, each below the one it is nested in */
+    int lh = b[OUTER].y1 - b[OUTER].y0;
+    assert_true(lh >= 8);
+    for (int k = 0; k < 5; k++)
+        if (abs(b[k].y1 - b[k].y0 - lh) > 1)
+            fail_msg("%s is %d pixels high, outer %d", names[k], b[k].y1 - b[k].y0, lh);
+    if (b[INNER].y0 <= b[OUTER].y1)
+        fail_msg("inner (rows %d..%d) is not below outer (rows %d..%d)", b[INNER].y0,
+                 b[INNER].y1, b[OUTER].y0, b[OUTER].y1);
+    assert_true(abs(b[FIRST].y0 - b[INNER].y0) <= 1);   /* one lane: after each other */
+    assert_true(b[LEAF].y0 > b[INNER].y1);
+    assert_true(b[SOLO].y0 > b[LEAF].y1);               /* worker 1, below them all */
+    /* outer shows above inner and leaf, where they run */
+    assert_true(b[OUTER].x0 <= b[FIRST].x0 && b[OUTER].x1 >= b[SOLO].x1 - 1);
+    int mx = (b[LEAF].x0 + b[LEAF].x1) / 2, my = (b[OUTER].y0 + b[OUTER].y1) / 2;
+    assert_true(near_colour(png_pixel(s, mx, my), rgb[OUTER]));
+    assert_true(near_colour(png_pixel(s, mx, (b[INNER].y0 + b[INNER].y1) / 2), rgb[INNER]));
+    assert_true(b[INNER].x0 < b[LEAF].x0 && b[INNER].x1 > b[LEAF].x1);
+    cairo_surface_destroy(s);
+    free(m.data);
+
+    /* the report: each task's lane */
+    char *data = report_data(p, "nested.html");
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    char want[64] = "\"dp\":[";
+    for (size_t i = 0; i < 5; i++) {
+        int d = !strcmp(r[i].func, "inner") || !strcmp(r[i].func, "first") ? 1
+                : !strcmp(r[i].func, "leaf")                               ? 2
+                                                                           : 0;
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", i ? "," : "", d);
+    }
+    strcat(want, "]");
+    assert_contains(data, want);
+    free(data);
+    dusk_profiler_free(p);
+
+    /* back to back, with 0 ns tasks where one ends and the next starts */
+    static const char flat[] =
+        "[{\"name\":\"a\",\"ph\":\"X\",\"ts\":0,\"dur\":5,\"tid\":0},"
+        "{\"name\":\"z\",\"ph\":\"X\",\"ts\":5,\"dur\":0,\"tid\":0},"
+        "{\"name\":\"b\",\"ph\":\"X\",\"ts\":5,\"dur\":4,\"tid\":0},"
+        "{\"name\":\"z\",\"ph\":\"X\",\"ts\":9,\"dur\":0,\"tid\":0},"
+        "{\"name\":\"z\",\"ph\":\"X\",\"ts\":9,\"dur\":0,\"tid\":0},"
+        "{\"name\":\"c\",\"ph\":\"X\",\"ts\":9,\"dur\":3,\"tid\":0}]";
+    if (dusk_profiler_read_trace_buffer(flat, sizeof flat - 1, "flat", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    data = report_data(p, "flat.html");
+    assert_contains(data, "\"e\":[]");
+    assert_null(strstr(data, "\"dp\""));
+    free(data);
+    dusk_profiler_free(p);
+
+    /* A real one, clang's -ftime-trace: on each worker, no two tasks of a
+     * lane overlap, and a task below the top lane starts within a task of
+     * the lane above it */
+    if (!clang_time_trace()) {
+        fprintf(stderr, "  (no clang: its -ftime-trace not tried)\n");
+        assert_int_equal(dusk_alloc_live(), live);
+        return;
+    }
+    if (dusk_profiler_read_trace(scratch("tt.json"), &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    data = report_data(p, "tt.html");
+    dusk_profiler_free(p);
+    json_error_t je;
+    json_t *d = json_loads(strchr(data, '>') + 1, 0, &je);
+    if (!d)
+        fail_msg("the report's data: %s", je.text);
+    json_t *st = json_object_get(d, "s"), *du = json_object_get(d, "d"),
+           *wk = json_object_get(d, "w"), *dp = json_object_get(d, "dp");
+    assert_non_null(dp);   /* clang nests its phases */
+    size_t n = json_array_size(st), deep = 0;
+    assert_int_equal(json_array_size(dp), n);
+#define AT(a, i) json_integer_value(json_array_get(a, i))
+    for (size_t i = 0; i < n; i++) {
+        int in_above = AT(dp, i) == 0;
+        deep += AT(dp, i) > 0;
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || AT(wk, j) != AT(wk, i))
+                continue;
+            int over = AT(st, j) < AT(st, i) + AT(du, i) && AT(st, i) < AT(st, j) + AT(du, j);
+            if (AT(dp, j) == AT(dp, i) && over)
+                fail_msg("clang's tasks %zu and %zu overlap in lane %lld of worker %lld", i, j,
+                         (long long)AT(dp, i), (long long)AT(wk, i));
+            if (AT(dp, j) == AT(dp, i) - 1 && AT(st, j) <= AT(st, i) &&
+                AT(st, i) < AT(st, j) + AT(du, j))
+                in_above = 1;
+        }
+        if (!in_above)
+            fail_msg("clang's task %zu (lane %lld) starts within no task of the lane above", i,
+                     (long long)AT(dp, i));
+    }
+#undef AT
+    assert_true(deep > 0);
+    json_decref(d);
+    free(data);
+    assert_int_equal(dusk_alloc_live(), live);
 }
 
 static void test_charts(void **state)
@@ -2235,6 +2488,7 @@ int main(void)
         cmocka_unit_test_teardown(test_trace_read_oom_jansson, reset_alloc),
         cmocka_unit_test_teardown(test_csv, reset_alloc),
         cmocka_unit_test_teardown(test_charts, reset_alloc),
+        cmocka_unit_test_teardown(test_chart_nested_slices, reset_alloc),
         cmocka_unit_test_teardown(test_report, reset_alloc),
         cmocka_unit_test_teardown(test_report_in_chromium, reset_alloc),
         cmocka_unit_test_teardown(test_progress, reset_alloc),

@@ -6,7 +6,9 @@
 ** protocol, as a user's mouse would (Input.dispatchMouseEvent): hovering a
 ** task shows a tooltip naming that task (key, function, worker, start,
 ** duration); the wheel and a drag zoom on a time range, on every chart at
-** once; a double-click shows the whole run again. Throughout, the page
+** once; a double-click shows the whole run again. Another tool's nested
+** slices go a lane below the slice they are in, and still show zoomed in
+** past where their outer slice began. Throughout, the page
 ** makes no network request (only its own file) and logs no error. With
 ** JavaScript off, the static pictures are what shows. A broken page (a
 ** remote image, a throwing script) is caught by the same checks, so that
@@ -580,6 +582,109 @@ static void test_report_without_tasks(void **state)
     cdp_close(&browser);
 }
 
+/* Another tool's nested slices in the live task stream: each a lane below
+ * the slice it is in, lanes of one height, the next worker's row below
+ * them all; hovering a lane names its slice; zoomed in where an outer
+ * slice began long before the view, it is still drawn. */
+static const char nested_trace[] =
+    "[{\"name\":\"outer\",\"ph\":\"X\",\"ts\":0,\"dur\":1000,\"pid\":1,\"tid\":1},\n"
+    "{\"name\":\"first\",\"ph\":\"X\",\"ts\":0,\"dur\":100,\"pid\":1,\"tid\":1},\n"
+    "{\"name\":\"inner\",\"ph\":\"B\",\"ts\":200,\"pid\":1,\"tid\":1},\n"
+    "{\"name\":\"leaf\",\"ph\":\"X\",\"ts\":300,\"dur\":100,\"pid\":1,\"tid\":1},\n"
+    "{\"ph\":\"E\",\"ts\":600,\"pid\":1,\"tid\":1},\n"
+    "{\"name\":\"solo\",\"ph\":\"X\",\"ts\":0,\"dur\":1000,\"pid\":1,\"tid\":2}]";
+
+/* The box of the task keyed name in the live task stream, page
+ * coordinates (left, top, right, bottom); left -1 when it is not drawn. */
+static void task_box(cdp *c, const char *name, double b[4])
+{
+    char e[512];
+    snprintf(e, sizeof e,
+             "(function () {"
+             "  var D = JSON.parse(document.getElementById('dusk-data').textContent);"
+             "  var r = document.querySelector('#task-stream rect[data-i=\"' + D.k.indexOf('%s') +"
+             "                                 '\"]');"
+             "  if (!r) return [-1, -1, -1, -1];"
+             "  var b = r.getBoundingClientRect();"
+             "  return [b.left, b.top, b.right, b.bottom];"
+             "})()", name);
+    json_t *v = js(c, e);
+    assert_true(json_is_array(v) && json_array_size(v) == 4);
+    for (size_t i = 0; i < 4; i++)
+        b[i] = json_number_value(json_array_get(v, i));
+    json_decref(v);
+}
+
+static void test_report_nested(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_CHROMIUM();
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(nested_trace, sizeof nested_trace - 1, "nested", &p,
+                                        &err) != 0)
+        fail_msg("%s", err.msg);
+    char page[512];
+    snprintf(page, sizeof page, "%s", scratch("nested.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    dusk_profiler_free(p);
+
+    cdp *const c = &browser;
+    cdp_open(c);
+    cdp_load(c, page);
+    js_run(c, "document.querySelector('svg.ix-tasks').scrollIntoView({block: 'center'})");
+    double outer[4], first[4], inner[4], leaf[4], solo[4];
+    task_box(c, "outer", outer);
+    task_box(c, "first", first);
+    task_box(c, "inner", inner);
+    task_box(c, "leaf", leaf);
+    task_box(c, "solo", solo);
+    double lh = outer[3] - outer[1];
+    assert_true(lh > 5);
+    assert_true(fabs(inner[3] - inner[1] - lh) < 0.5 && fabs(leaf[3] - leaf[1] - lh) < 0.5);
+    if (!(inner[1] >= outer[3]))
+        fail_msg("inner (y %.1f..%.1f) is not below outer (y %.1f..%.1f)", inner[1], inner[3],
+                 outer[1], outer[3]);
+    assert_true(fabs(first[1] - inner[1]) < 0.5);
+    assert_true(leaf[1] >= inner[3]);
+    assert_true(solo[1] >= leaf[3]);
+
+    /* hovering a lane names its slice */
+    double x = (leaf[0] + leaf[2]) / 2;
+    mouse(c, "mouseMoved", x, (inner[1] + inner[3]) / 2, "none", 0, 0, 0);
+    char *tip = js_text(c, "document.getElementById('dusk-tip').textContent");
+    assert_contains(tip, "function inner");
+    assert_contains(tip, "nested 1 deep");
+    free(tip);
+    mouse(c, "mouseMoved", x, (outer[1] + outer[3]) / 2, "none", 0, 0, 0);
+    tip = js_text(c, "document.getElementById('dusk-tip').textContent");
+    assert_contains(tip, "function outer");
+    assert_null(strstr(tip, "nested"));
+    free(tip);
+
+    /* zoomed in on 450..550 us: outer and inner began before it, and show */
+    double f[4];
+    frame_of(c, "tasks", f);
+    double y = f[1] + f[3] - 2;
+    mouse(c, "mousePressed", f[0] + f[2] * 0.45, y, "left", 1, 1, 0);
+    mouse(c, "mouseMoved", f[0] + f[2] * 0.5, y, "left", 1, 0, 0);
+    mouse(c, "mouseReleased", f[0] + f[2] * 0.55, y, "left", 0, 1, 0);
+    double r[2];
+    range_of(c, "tasks", r);
+    assert_true(r[0] > 300000 && r[1] < 700000);
+    task_box(c, "outer", outer);
+    task_box(c, "inner", inner);
+    task_box(c, "leaf", leaf);
+    if (outer[0] < 0 || inner[0] < 0)
+        fail_msg("zoomed in on %.0f..%.0f ns, outer %s drawn and inner %s", r[0], r[1],
+                 outer[0] < 0 ? "is not" : "is", inner[0] < 0 ? "is not" : "is");
+    assert_true(outer[2] - outer[0] > 0.9 * f[2]);   /* across the view */
+    assert_true(inner[1] >= outer[3]);
+    if (c->requests[0] || c->errors[0])
+        fail_msg("the report fetched [%s] and logged [%s]", c->requests, c->errors);
+    cdp_close(c);
+}
+
 /* A test that failed half-way leaves its browser open: closed here. */
 static int close_browser(void **state)
 {
@@ -593,6 +698,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_report_live, close_browser),
         cmocka_unit_test_teardown(test_report_without_tasks, close_browser),
+        cmocka_unit_test_teardown(test_report_nested, close_browser),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
