@@ -51,6 +51,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/array.h"
+#include "array/npymath.h"
 
 #include "expr.h"
 
@@ -1515,20 +1516,7 @@ static double py_floordiv(double x, double y, int ints, double *mod)
         *mod = (double)m;
         return (double)q;
     }
-    double m = fmod(x, y), div = (x - m) / y;
-    if (m != 0) {
-        if ((y < 0) != (m < 0)) {
-            m += y;
-            div -= 1.0;
-        }
-    } else {
-        m = copysign(0.0, y);
-    }
-    double q = div != 0 ? floor(div) : copysign(0.0, x / y);
-    if (div != 0 && div - q > 0.5)
-        q += 1.0;
-    *mod = m;
-    return q;
+    return dusk__divmod(x, y, mod);   /* floats: as NumPy's, whose formula is Python's */
 }
 
 /* Python's arithmetic on two numbers. */
