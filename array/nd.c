@@ -663,7 +663,11 @@ static double complex cop(dusk_binop op, double complex x, double complex y)
     case DUSK_BINOP_ADD: return x + y;
     case DUSK_BINOP_SUB: return x - y;
     case DUSK_BINOP_MUL: return x * y;
-    case DUSK_BINOP_DIV: return x / y;
+    case DUSK_BINOP_DIV: {
+        double re, im;
+        dusk__cdiv(xr, xi, yr, yi, &re, &im);
+        return make_complex(re, im);
+    }
     case DUSK_BINOP_POW: return cpow_numpy(x, y);
     case DUSK_BINOP_LT: return xr < yr || (xr == yr && xi < yi);
     case DUSK_BINOP_LE: return xr < yr || (xr == yr && xi <= yi);
@@ -800,6 +804,14 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
                 if (as_bool) {
                     int x = *pa != 0, y = *pb != 0;
                     *po = (char)(op == DUSK_BINOP_ADD || op == DUSK_BINOP_MAX ? (x | y) : (x & y));
+                } else if (as_complex && op == DUSK_BINOP_DIV && out_dtype == DUSK_DT_C8) {
+                    /* in float, as NumPy's complex64 loop: in double, the
+                     * quotient rounds twice */
+                    double complex x = dusk__nd_loadc(pa, ta), y = dusk__nd_loadc(pb, tb);
+                    float re, im;
+                    dusk__cdivf((float)creal(x), (float)cimag(x), (float)creal(y),
+                                (float)cimag(y), &re, &im);
+                    dusk__nd_storec(po, out_dtype, make_complex(re, im));
                 } else if (as_complex) {
                     dusk__nd_storec(po, out_dtype, cop(op, dusk__nd_loadc(pa, ta),
                                                        dusk__nd_loadc(pb, tb)));

@@ -51,4 +51,32 @@ DUSK__DIVMOD(dusk__divmod, double, fmod, floor, copysign)
 DUSK__DIVMOD(dusk__divmodf, float, fmodf, floorf, copysignf)
 #undef DUSK__DIVMOD
 
+/* NumPy's complex division (its divide loop, and npymath's cdiv that
+ * npy_cpow takes 1 / r with), Smith's method: scaled by the larger part
+ * of b, with 1 / (the denominator) multiplied in. C's / rounds otherwise
+ * (an ulp apart on ordinary numbers) and treats inf and nan parts by its
+ * Annex G. Divided by a zero, each part of a over |0|: inf or nan. */
+#define DUSK__CDIV(name, T, FABS)                                                              \
+    static inline void name(T ar, T ai, T br, T bi, T *re, T *im)                             \
+    {                                                                                          \
+        T abs_br = FABS(br), abs_bi = FABS(bi);                                                \
+        if (abs_br >= abs_bi) {                                                                \
+            if (abs_br == 0 && abs_bi == 0) {                                                  \
+                *re = ar / abs_br;                                                             \
+                *im = ai / abs_bi;                                                             \
+            } else {                                                                           \
+                T rat = bi / br, scl = (T)1 / (br + bi * rat);                                 \
+                *re = (ar + ai * rat) * scl;                                                   \
+                *im = (ai - ar * rat) * scl;                                                   \
+            }                                                                                  \
+        } else {                                                                               \
+            T rat = br / bi, scl = (T)1 / (bi + br * rat);                                     \
+            *re = (ar * rat + ai) * scl;                                                       \
+            *im = (ai * rat - ar) * scl;                                                       \
+        }                                                                                      \
+    }
+DUSK__CDIV(dusk__cdiv, double, fabs)
+DUSK__CDIV(dusk__cdivf, float, fabsf)
+#undef DUSK__CDIV
+
 #endif /* DUSK_ARRAY_NPYMATH_H */
