@@ -638,17 +638,9 @@ static double complex cpow_numpy(double complex x, double complex y)
         }
         if (n > 0)
             return r;
-        /* 1 / r by Smith's method, as NumPy's cdiv (C's / treats inf
-         * and nan parts by Annex G) */
-        double br = creal(r), bi = cimag(r);
-        if (fabs(br) >= fabs(bi)) {
-            if (br == 0 && bi == 0)
-                return make_complex(1 / fabs(br), 0 / fabs(bi));
-            double rat = bi / br, scl = 1.0 / (br + bi * rat);
-            return make_complex(scl, -rat * scl);
-        }
-        double rat = br / bi, scl = 1.0 / (bi + br * rat);
-        return make_complex(rat * scl, -scl);
+        double re, im;   /* 1 / r, as NumPy's cdiv(1, r): 2 ** -1 is 0.5 + 0j */
+        dusk__cdiv(1, 0, creal(r), cimag(r), &re, &im);
+        return make_complex(re, im);
     }
     return cpow(x, y);
 }

@@ -328,6 +328,56 @@ static void test_complex_division_is_numpys(void **state)
     }
 }
 
+/* x ** -n of complex128 as NumPy's npy_cpow: 1 / x ** n by npymath's
+ * cdiv(1, r), whose zeros have its signs (2 ** -1 is 0.5 + 0j, not 0.5 -
+ * 0j) and whose nan parts its. NumPy 1.24.2 computed the powers: x ** y
+ * of np.complex128 arrays of these x and (real) y, printed with
+ * float.hex. */
+static const double CPOW_NEG[][5] = {   /* x.real, x.imag, y, the power */
+    {0x1.0000000000000p+1, 0x0.0p+0, -1, 0x1.0000000000000p-1, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -2, 0x1.0000000000000p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -3, 0x1.0000000000000p-3, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -5, 0x1.0000000000000p-5, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -17, 0x1.0000000000000p-17, 0x0.0p+0},
+    {-0x1.0000000000000p+1, 0x0.0p+0, -2, 0x1.0000000000000p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -1, 0x1.0000000000000p-1, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -2, 0x1.0000000000000p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -3, 0x1.0000000000000p-3, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -5, 0x1.0000000000000p-5, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -17, 0x1.0000000000000p-17, 0x0.0p+0},
+    {-0x0.0p+0, -0x1.0000000000000p+1, -1, -0x0.0p+0, 0x1.0000000000000p-1},
+    {-0x0.0p+0, -0x1.0000000000000p+1, -5, -0x0.0p+0, 0x1.0000000000000p-5},
+    {-0x0.0p+0, -0x1.0000000000000p+1, -17, -0x0.0p+0, 0x1.0000000000000p-17},
+    {0x1.87e92154ef7acp-665, 0x0.0p+0, -1, 0x1.4e718d7d7625ap+664, 0x0.0p+0},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -1, 0x1.87e92154ef7acp-665, 0x0.0p+0},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -2, NAN, NAN},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -3, NAN, NAN},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -5, NAN, NAN},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -17, NAN, NAN},
+};
+
+static void test_complex_negative_powers_are_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    enum { N = sizeof CPOW_NEG / sizeof *CPOW_NEG };
+    double xs[2 * N], ys[2 * N];
+    for (int i = 0; i < N; i++) {
+        xs[2 * i] = CPOW_NEG[i][0], xs[2 * i + 1] = CPOW_NEG[i][1];
+        ys[2 * i] = CPOW_NEG[i][2], ys[2 * i + 1] = 0;
+    }
+    dusk_array *x = dusk_from_buffer(ctx, xs, DUSK_DT_C16, DUSK_SHAPE(N), "4");
+    dusk_array *y = dusk_from_buffer(ctx, ys, DUSK_DT_C16, DUSK_SHAPE(N), "4");
+    dusk_value *v = compute(dusk_array_binop(DUSK_BINOP_POW, x, y), "x ** y");
+    for (int i = 0; i < N; i++) {
+        double re, im;
+        parts_at(dusk_ndarray_data(v), DUSK_DT_C16, i, &re, &im);
+        if (!same_number(re, CPOW_NEG[i][3]) || !same_number(im, CPOW_NEG[i][4]))
+            fail_msg("(%a%+aj) ** %g: dusk %a%+aj, numpy %a%+aj", CPOW_NEG[i][0], CPOW_NEG[i][1],
+                     CPOW_NEG[i][2], re, im, CPOW_NEG[i][3], CPOW_NEG[i][4]);
+    }
+    release(v);
+}
+
 /* array OP scalar and scalar OP array with the scalar's type said
  * (dusk_array_binop_typed): Python's bools, ints, floats and complex
  * numbers and NumPy's scalars, with arrays of every dtype, under + - * /
@@ -1132,6 +1182,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_typed_scalars_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_power_is_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_division_is_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complex_negative_powers_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_more_binops_match_numpy, setup, teardown),
