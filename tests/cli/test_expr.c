@@ -38,6 +38,8 @@ static const parse_case PARSE[] = {
     {"1e3", "1000.0", 0, NULL},
     {"2.5E-3", "0.0025", 0, NULL},
     {"007", "7", 0, NULL},
+    {"9007199254740993", "9007199254740993", 0, NULL},   /* an int's digits, past 2**53 too */
+    {"100000000000000000000000", "100000000000000000000000", 0, NULL},
     {"x", "x", 0, NULL},
     {"_a1", "_a1", 0, NULL},
     {"'f4'", "'f4'", 0, NULL},
@@ -327,6 +329,16 @@ static const eval_case EVAL_ERRORS[] = {
     {"~x", 1, 1, "~ takes integers and bools, not float64"},
     {"1.5 | 2", 2, 5, "'|' takes integers and bools, not floats"},
     {"~2.5", 2, 1, "~ takes integers and bools"},
+    /* ints past 64 bits, which NumPy 1.24 makes object arrays of */
+    {"x + 18446744073709551616", 2, 3, "=the integer 18446744073709551616 does not fit in 64 "
+     "bits (int64 or uint64): NumPy makes an object array of it, which dusk does not have"},
+    {"x - 0018446744073709551616", 2, 3, "the integer 18446744073709551616 does not fit"},
+    {"(-2**63 - 1) * x", 2, 14, "the integer -9223372036854775809 does not fit"},
+    {"x * 10**40", 2, 3, "an integer of about 1e+40 does not fit"},
+    {"2**64", 2, 1, "the integer 18446744073709551616 does not fit"},
+    {"stack([x[0, 0], 2**64])", 2, 7, "the integer 18446744073709551616 does not fit"},
+    {"2**63 | 1", 2, 7, "'|' takes integers and bools, not integers past 64 bits"},
+    {"full(3, 2**64)", 2, 9, "the integer 18446744073709551616 does not fit"},
 };
 
 static void test_eval_errors(void **state)
@@ -916,6 +928,27 @@ static const char *const EXACT_EXPRS[] = {
     "2.5 // inf", "2.5 % inf", "-2.5 // inf", "-2.5 % inf", "2.5 % -inf", "-0.0 % inf",
     "nan // 2", "nan % 2", "2.5 // nan", "2.5 % nan", "1e308 // 1e-10", "1e308 % -3.0",
     "-5e-324 // 2", "-5e-324 % 2", "5e-324 % -1e308", "7 // 2.0", "-7 % 2.0",
+    /* ints past 2**53 exactly: int64, and uint64 from 2**63 to 2**64 - 1 */
+    "9007199254740993", "-9007199254740993", "9223372036854775807", "-9223372036854775808",
+    "9223372036854775808", "18446744073709551615", "2**64 - 1", "2**63 + 5", "-(2**63)",
+    "(-2) ** 63", "(2**64 - 1) // 3", "(2**64 - 1) % 1000", "-7 // 2", "7 % -2",
+    "-9007199254740993 // 2", "-9007199254740993 % -10", "9007199254740993 * 3 - 2**54",
+    "3**40 // 3**20", "~9007199254740993", "abs(-9007199254740993)", "9007199254740993 & 3",
+    "9007199254740993 > 9007199254740992", "9007199254740993 == 9007199254740992",
+    "maximum(9007199254740993, 9007199254740992)", "10**40 // 10**30", "2 ** -1",
+    "True + 9007199254740993",
+    /* and with arrays: the scalar as NumPy 1.24 types a Python int */
+    "arange(3).astype('u8') + 18446744073709551615", "arange(3) + 9007199254740993",
+    "arange(3).astype('u8') - 18446744073709551615", "18446744073709551615 - arange(3).astype('u8')",
+    "arange(3) + 9223372036854775807", "arange(3) + 9223372036854775808",
+    "-9223372036854775808 + arange(3)", "(arange(3) > 0) + 2**63",
+    "arange(3).astype('u8') & 18446744073709551615", "arange(3).astype('u8') // (2**63 + 1)",
+    "arange(4).astype('u8') * 6148914691236517205", "arange(3).astype('i1') + 2**63",
+    "arange(3).astype('u4') + 2**63", "arange(3).astype('f8') + 9007199254740993",
+    "arange(3).astype('f4') + 9007199254740993", "arange(3).astype('u8') == 18446744073709551615",
+    "maximum(arange(3).astype('u8'), 2**64 - 2)", "arange(3) * (2**62 + 1)",
+    "full(3, 9007199254740993)", "full(2, 18446744073709551615)", "full(2, 2**63, dtype='f4')",
+    "full(2, 9007199254740993, dtype='u8')", "stack([9007199254740993, 1])",
 };
 
 static const char EXACT_SCRIPT[] =
