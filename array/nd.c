@@ -16,6 +16,7 @@
 
 #include "dusk/alloc.h"
 #include "nd.h"
+#include "npymath.h"
 
 /* --- dtypes ---------------------------------------------------------------- */
 
@@ -498,67 +499,6 @@ static int oom(dusk_error *err)
 
 /* --- elementwise --------------------------------------------------------------- */
 
-/* NumPy's divmod of floats (npy_divmod): the quotient rounded down, and
- * a remainder of y's sign with |remainder| < |y|; y == 0 gives x / y
- * and fmod's nan. */
-static double f_floordiv(double x, double y, double *mod)
-{
-    double m = fmod(x, y);
-    if (y == 0) {
-        *mod = m;
-        return x / y;
-    }
-    double div = (x - m) / y;
-    if (m != 0) {
-        if ((y < 0) != (m < 0)) {
-            m += y;
-            div -= 1.0;
-        }
-    } else {
-        m = copysign(0.0, y);
-    }
-    double q;
-    if (div != 0) {
-        q = floor(div);
-        if (div - q > 0.5)
-            q += 1.0;
-    } else {
-        q = copysign(0.0, x / y);
-    }
-    *mod = m;
-    return q;
-}
-
-/* The same in float, as NumPy's float32 loop computes it (npy_divmodf):
- * in double, a quotient past 2**24 rounds otherwise. */
-static float f_floordivf(float x, float y, float *mod)
-{
-    float m = fmodf(x, y);
-    if (y == 0) {
-        *mod = m;
-        return x / y;
-    }
-    float div = (x - m) / y;
-    if (m != 0) {
-        if ((y < 0) != (m < 0)) {
-            m += y;
-            div -= 1.0f;
-        }
-    } else {
-        m = copysignf(0.0f, y);
-    }
-    float q;
-    if (div != 0) {
-        q = floorf(div);
-        if (div - q > 0.5f)
-            q += 1.0f;
-    } else {
-        q = copysignf(0.0f, x / y);
-    }
-    *mod = m;
-    return q;
-}
-
 static double fop(dusk_binop op, double x, double y)
 {
     double m;
@@ -574,8 +514,8 @@ static double fop(dusk_binop op, double x, double y)
     case DUSK_BINOP_GE: return x >= y;
     case DUSK_BINOP_EQ: return x == y;
     case DUSK_BINOP_NE: return x != y;
-    case DUSK_BINOP_FLOORDIV: return f_floordiv(x, y, &m);
-    case DUSK_BINOP_MOD: return f_floordiv(x, y, &m), m;
+    case DUSK_BINOP_FLOORDIV: return dusk__divmod(x, y, &m);
+    case DUSK_BINOP_MOD: return dusk__divmod(x, y, &m), m;
     /* a nan wins; of equal ones (0.0 and -0.0), y, as NumPy's float32
      * and float64 loops give (float16's: in dusk__nd_binop) */
     case DUSK_BINOP_MAX: return isnan(x) || x > y ? x : y;
@@ -698,17 +638,9 @@ static double complex cpow_numpy(double complex x, double complex y)
         }
         if (n > 0)
             return r;
-        /* 1 / r by Smith's method, as NumPy's cdiv (C's / treats inf
-         * and nan parts by Annex G) */
-        double br = creal(r), bi = cimag(r);
-        if (fabs(br) >= fabs(bi)) {
-            if (br == 0 && bi == 0)
-                return make_complex(1 / fabs(br), 0 / fabs(bi));
-            double rat = bi / br, scl = 1.0 / (br + bi * rat);
-            return make_complex(scl, -rat * scl);
-        }
-        double rat = br / bi, scl = 1.0 / (bi + br * rat);
-        return make_complex(rat * scl, -scl);
+        double re, im;   /* 1 / r, as NumPy's cdiv(1, r): 2 ** -1 is 0.5 + 0j */
+        dusk__cdiv(1, 0, creal(r), cimag(r), &re, &im);
+        return make_complex(re, im);
     }
     return cpow(x, y);
 }
@@ -723,7 +655,11 @@ static double complex cop(dusk_binop op, double complex x, double complex y)
     case DUSK_BINOP_ADD: return x + y;
     case DUSK_BINOP_SUB: return x - y;
     case DUSK_BINOP_MUL: return x * y;
-    case DUSK_BINOP_DIV: return x / y;
+    case DUSK_BINOP_DIV: {
+        double re, im;
+        dusk__cdiv(xr, xi, yr, yi, &re, &im);
+        return make_complex(re, im);
+    }
     case DUSK_BINOP_POW: return cpow_numpy(x, y);
     case DUSK_BINOP_LT: return xr < yr || (xr == yr && xi < yi);
     case DUSK_BINOP_LE: return xr < yr || (xr == yr && xi <= yi);
@@ -860,6 +796,14 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
                 if (as_bool) {
                     int x = *pa != 0, y = *pb != 0;
                     *po = (char)(op == DUSK_BINOP_ADD || op == DUSK_BINOP_MAX ? (x | y) : (x & y));
+                } else if (as_complex && op == DUSK_BINOP_DIV && out_dtype == DUSK_DT_C8) {
+                    /* in float, as NumPy's complex64 loop: in double, the
+                     * quotient rounds twice */
+                    double complex x = dusk__nd_loadc(pa, ta), y = dusk__nd_loadc(pb, tb);
+                    float re, im;
+                    dusk__cdivf((float)creal(x), (float)cimag(x), (float)creal(y),
+                                (float)cimag(y), &re, &im);
+                    dusk__nd_storec(po, out_dtype, make_complex(re, im));
                 } else if (as_complex) {
                     dusk__nd_storec(po, out_dtype, cop(op, dusk__nd_loadc(pa, ta),
                                                        dusk__nd_loadc(pb, tb)));
@@ -871,8 +815,8 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
                     dusk__nd_storef(po, out_dtype, keep ? x : y);
                 } else if (as_float && out_dtype == DUSK_DT_F4 &&
                            (op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD)) {
-                    float m, q = f_floordivf((float)dusk__nd_loadf(pa, ta),
-                                             (float)dusk__nd_loadf(pb, tb), &m);
+                    float m, q = dusk__divmodf((float)dusk__nd_loadf(pa, ta),
+                                               (float)dusk__nd_loadf(pb, tb), &m);
                     dusk__nd_storef(po, out_dtype, op == DUSK_BINOP_MOD ? m : q);
                 } else if (as_float) {
                     dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),

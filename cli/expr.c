@@ -36,10 +36,13 @@
 ** method (x.sum(axis=0), x.astype('f4')); x.T, x.shape, x.ndim, x.size and
 ** x.dtype are attributes. Values are arrays, numbers, strings, None and
 ** tuples or lists of them; a number that meets an array is a scalar
-** operand (dusk_array_binop_scalar). After every array operation the
-** array's status is read, so that dusk's own message (shapes that do not
-** broadcast, an axis out of range) comes with the column of the operator
-** or call that failed.
+** operand (dusk_array_binop_typed). Ints are exact, as Python's (below
+** 2**126; a double is not past 2**53): NumPy takes one from -2**63 to
+** 2**64 - 1 (int64, uint64 from 2**63), and one past those, which NumPy
+** 1.24 makes an object array of, is refused, named. After every array
+** operation the array's status is read, so that dusk's own message
+** (shapes that do not broadcast, an axis out of range) comes with the
+** column of the operator or call that failed.
 */
 #include <ctype.h>
 #include <math.h>
@@ -51,6 +54,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/array.h"
+#include "array/npymath.h"
 
 #include "expr.h"
 
@@ -425,6 +429,9 @@ static expr *parse_atom(parser *ps)
         if (e) {
             e->num = t.num;
             e->is_int = t.is_int;
+            /* an int's digits: the evaluator reads it exactly from them */
+            if (t.is_int && !(e->str = intern(ps, t.start, t.len)))
+                return NULL;
         }
         next(ps);
     } else if (t.kind == T_STR) {
@@ -780,28 +787,25 @@ static void put(textbuf *o, const char *fmt, ...)
         o->len += (size_t)k;
 }
 
-/* The shortest text that reads back as v, with ".0" when it looks whole. */
-static void put_number(textbuf *o, double v, int is_int)
+/* The shortest text that reads back as the float v, with ".0" when it
+ * looks whole. */
+static void put_number(textbuf *o, double v)
 {
     char b[40];
-    if (is_int && fabs(v) < 9007199254740992.0) {
-        snprintf(b, sizeof b, "%.0f", v);
-    } else {
-        int p = 1;
-        for (; p < 17; p++) {
-            snprintf(b, sizeof b, "%.*g", p, v);
-            if (strtod(b, NULL) == v)
-                break;
-        }
-        /* as Python's repr: plain digits between 1e-4 and 1e16 */
-        int ex = v != 0 && isfinite(v) ? (int)floor(log10(fabs(v))) : 0;
-        if (v != 0 && isfinite(v) && ex >= -4 && ex < 16)
-            snprintf(b, sizeof b, "%.*f", p - 1 - ex > 0 ? p - 1 - ex : 0, v);
-        else
-            snprintf(b, sizeof b, "%.*g", p, v);
-        if (!is_int && !strpbrk(b, ".eni"))
-            strcat(b, ".0");
+    int p = 1;
+    for (; p < 17; p++) {
+        snprintf(b, sizeof b, "%.*g", p, v);
+        if (strtod(b, NULL) == v)
+            break;
     }
+    /* as Python's repr: plain digits between 1e-4 and 1e16 */
+    int ex = v != 0 && isfinite(v) ? (int)floor(log10(fabs(v))) : 0;
+    if (v != 0 && isfinite(v) && ex >= -4 && ex < 16)
+        snprintf(b, sizeof b, "%.*f", p - 1 - ex > 0 ? p - 1 - ex : 0, v);
+    else
+        snprintf(b, sizeof b, "%.*g", p, v);
+    if (!strpbrk(b, ".eni"))
+        strcat(b, ".0");
     put(o, "%s", b);
 }
 
@@ -813,7 +817,14 @@ static void sexp(textbuf *o, const expr *e)
     }
     const char *head = NULL;
     switch (e->kind) {
-    case EXPR_NUM: put_number(o, e->num, e->is_int); return;
+    case EXPR_NUM:
+        if (e->is_int) {   /* its digits, exact past 2**53 too ("007" is 7) */
+            const char *d = e->str + strspn(e->str, "0");
+            put(o, "%s", *d ? d : "0");
+            return;
+        }
+        put_number(o, e->num);
+        return;
     case EXPR_STR: put(o, "'%s'", e->str); return;
     case EXPR_NAME:
     case EXPR_CONST: put(o, "%s", e->str); return;
@@ -895,11 +906,22 @@ const char *expr_closest(const char *given, const char *const *known, size_t n)
 
 typedef enum { V_ARRAY, V_NUM, V_STR, V_NONE, V_SEQ } vkind;
 
+/* A Python int that dusk eval holds exactly: below 2**126 in magnitude, so
+ * that what NumPy takes (int64 and uint64, from -2**63 to 2**64 - 1) and
+ * the sums and products on the way there (2**64 - 1) are exact, where a
+ * double is past 2**53. Past 2**126 an int is only its nearest double. */
+__extension__ typedef __int128 pyint;
+#define PYINT_LIMIT ((pyint)1 << 126)
+
 typedef struct val {
     vkind kind;
-    int is_int;           /* V_NUM: a Python int (or a bool, when is_bool) */
-    int big_int;          /* V_NUM: a Python int past int64 (is_int 0: dusk takes it as
-                             a whole double; not a float as written) */
+    int is_int;           /* V_NUM: a Python int of int64 (or a bool, when is_bool) */
+    int big_int;          /* V_NUM: a Python int past int64 (is_int 0: not a float as
+                             written; NumPy takes one below 2**64 as uint64) */
+    int exact;            /* V_NUM: an int that ival holds (every is_int, a big_int below
+                             2**126); num is its nearest double */
+    pyint ival;
+    const char *digits;   /* V_NUM: an int literal's digits, for messages */
     int is_bool;
     int is_list;          /* V_SEQ: [..] rather than (..) */
     double num;
@@ -981,20 +1003,134 @@ static int fail(evaluator *ev, int code, int col, const char *fmt, ...)
 
 static int nomem_ev(evaluator *ev, int col) { return fail(ev, 1, col, "out of memory"); }
 
+/* A number; an int (is_int) must be whole and of int64. */
 static val num_val(double v, int is_int)
 {
     val r = {0};
     r.kind = V_NUM;
     r.num = v;
     r.is_int = is_int;
+    r.exact = is_int;
+    r.ival = is_int ? (int64_t)v : 0;
     return r;
+}
+
+/* The int n, exactly. */
+static val int_val(pyint n)
+{
+    val r = num_val((double)n, 0);
+    r.is_int = n >= INT64_MIN && n <= INT64_MAX;
+    r.big_int = !r.is_int;
+    r.exact = 1;
+    r.ival = n;
+    return r;
+}
+
+/* An int that v, whole, is nearest to (from ints dusk does not hold
+ * exactly: Python's would be exact). */
+static val int_near(double v)
+{
+    if (fabs(v) < 0x1p126)
+        return int_val((pyint)v);
+    val r = num_val(v, 0);
+    r.big_int = 1;
+    return r;
+}
+
+/* Python's int a OP b of ints held exactly, as Python computes it (b is
+ * not 0 for // and %; & | ^ take int64s): 0 and *r, or -1 past 2**126. */
+static int pyint_binop(dusk_binop op, pyint a, pyint b, pyint *r)
+{
+    pyint ua = a < 0 ? -a : a, ub = b < 0 ? -b : b;
+    switch (op) {
+    case DUSK_BINOP_ADD: *r = a + b; break;   /* below 2**127: no overflow */
+    case DUSK_BINOP_SUB: *r = a - b; break;
+    case DUSK_BINOP_MUL:
+        if (ub != 0 && ua > (PYINT_LIMIT - 1) / ub)
+            return -1;
+        *r = a * b;
+        break;
+    case DUSK_BINOP_POW: {   /* b >= 0 */
+        pyint acc = 1, base = a;
+        for (pyint e = b; e > 0; e >>= 1) {
+            if ((e & 1) && pyint_binop(DUSK_BINOP_MUL, acc, base, &acc) < 0)
+                return -1;
+            if (e > 1 && pyint_binop(DUSK_BINOP_MUL, base, base, &base) < 0)
+                return -1;
+        }
+        *r = acc;
+        break;
+    }
+    case DUSK_BINOP_FLOORDIV:
+    case DUSK_BINOP_MOD: {   /* floored: the remainder has b's sign */
+        pyint q = a / b, m = a % b;
+        if (m != 0 && (m < 0) != (b < 0)) {
+            q -= 1;
+            m += b;
+        }
+        *r = op == DUSK_BINOP_FLOORDIV ? q : m;
+        break;
+    }
+    case DUSK_BINOP_AND: *r = (int64_t)a & (int64_t)b; break;
+    case DUSK_BINOP_OR: *r = (int64_t)a | (int64_t)b; break;
+    case DUSK_BINOP_XOR: *r = (int64_t)a ^ (int64_t)b; break;
+    case DUSK_BINOP_MAX: *r = a > b ? a : b; break;
+    case DUSK_BINOP_MIN: *r = a < b ? a : b; break;
+    case DUSK_BINOP_LT: *r = a < b; break;
+    case DUSK_BINOP_LE: *r = a <= b; break;
+    case DUSK_BINOP_GT: *r = a > b; break;
+    case DUSK_BINOP_GE: *r = a >= b; break;
+    case DUSK_BINOP_EQ: *r = a == b; break;
+    default: *r = a != b; break;
+    }
+    return *r <= -PYINT_LIMIT || *r >= PYINT_LIMIT ? -1 : 0;
+}
+
+/* The int in v as text: its literal's digits, or the int's (held
+ * exactly). */
+static const char *int_text(const val *v, char *buf, size_t n)
+{
+    if (v->digits) {
+        const char *d = v->digits + strspn(v->digits, "0");
+        return *d ? d : "0";
+    }
+    char t[48];
+    size_t k = sizeof t;
+    t[--k] = '\0';
+    pyint m = v->ival;
+    do {
+        int d = (int)(m % 10);
+        t[--k] = (char)('0' + (d < 0 ? -d : d));
+        m /= 10;
+    } while (m != 0);
+    if (v->ival < 0)
+        t[--k] = '-';
+    snprintf(buf, n, "%s", t + k);
+    return buf;
+}
+
+/* 0 when v, a number meeting an array, is one NumPy holds; an int past
+ * int64 and uint64 (NumPy 1.24 makes an object array of it, and raises
+ * OverflowError where a dtype must hold it) is refused, named. */
+static int check_fits(evaluator *ev, int col, const val *v)
+{
+    if (!v->big_int || (v->exact && v->ival >= 0 && v->ival <= UINT64_MAX))
+        return 0;
+    char buf[48];
+    if (!v->exact && !v->digits)
+        return fail(ev, 2, col, "an integer of about %.17g does not fit in 64 bits (int64 or "
+                    "uint64): NumPy makes an object array of it, which dusk does not have",
+                    v->num);
+    return fail(ev, 2, col, "the integer %s does not fit in 64 bits (int64 or uint64): NumPy "
+                "makes an object array of it, which dusk does not have",
+                int_text(v, buf, sizeof buf));
 }
 
 static const char *kind_name(const val *v)
 {
     switch (v->kind) {
     case V_ARRAY: return "an array";
-    case V_NUM: return v->is_bool ? "a bool" : v->is_int ? "an integer" : "a number";
+    case V_NUM: return v->is_bool ? "a bool" : v->is_int || v->big_int ? "an integer" : "a number";
     case V_STR: return "a string";
     case V_NONE: return "None";
     case V_SEQ: return v->is_list ? "a list" : "a tuple";
@@ -1226,9 +1362,9 @@ static int eval(evaluator *ev, const expr *e, val *out);
 
 static int as_int(evaluator *ev, const expr *e, const val *v, const char *what, int64_t *out)
 {
-    if (v->kind != V_NUM || !v->is_int || v->num != v->num)
+    if (v->kind != V_NUM || !(v->is_int || v->big_int) || v->num != v->num)
         return fail(ev, 2, e ? e->col : 0, "%s must be an integer, not %s", what, kind_name(v));
-    if (fabs(v->num) > 4.0e18)
+    if (v->big_int || fabs(v->num) > 4.0e18)
         return fail(ev, 2, e ? e->col : 0, "%s %.17g is too large", what, v->num);
     *out = (int64_t)v->num;
     return 0;
@@ -1483,6 +1619,16 @@ static int to_array(evaluator *ev, const expr *e, val *v)
         return 0;
     if (v->kind != V_NUM)
         return fail(ev, 2, e->col, "expected an array or a number, not %s", kind_name(v));
+    if (check_fits(ev, e->col, v) < 0)
+        return -1;
+    if (v->big_int || (v->is_int && (pyint)v->num != v->ival)) {
+        /* an int a double would round, as NumPy's asarray makes it (int64,
+         * or uint64 from 2**63) */
+        int64_t i = (int64_t)(uint64_t)v->ival;
+        return check(ev, e->col, dusk_from_buffer(ev->env->ctx, &i, v->is_int ? DUSK_DT_I8
+                                                                              : DUSK_DT_U8,
+                                                  DUSK_SHAPE0, "()"), v);
+    }
     dusk_dtype dt = v->is_bool ? DUSK_DT_BOOL : v->is_int ? DUSK_DT_I8 : DUSK_DT_F8;
     return check(ev, e->col, dusk_full(ev->env->ctx, DUSK_SHAPE0, "()", dt, v->num), v);
 }
@@ -1497,98 +1643,69 @@ static const dusk_binop BINOP_OF_F[] = {
     [F_BITWISE_XOR] = DUSK_BINOP_XOR, [F_MAXIMUM] = DUSK_BINOP_MAX, [F_MINIMUM] = DUSK_BINOP_MIN,
 };
 
-/* Python's // and % of two numbers: floored, the remainder of y's sign
- * (y is not 0). */
-static double py_floordiv(double x, double y, int ints, double *mod)
-{
-    if (ints && y == -1) {
-        *mod = 0;
-        return 0.0 - x;   /* 0 // -1 is 0, not -0.0 */
-    }
-    if (ints && fabs(x) < 0x1p63 && fabs(y) < 0x1p63) {
-        /* exact in long long, where a double's quotient may round */
-        long long a = (long long)x, b = (long long)y, q = a / b, m = a % b;
-        if (m != 0 && (m < 0) != (b < 0)) {
-            q -= 1;
-            m += b;
-        }
-        *mod = (double)m;
-        return (double)q;
-    }
-    double m = fmod(x, y), div = (x - m) / y;
-    if (m != 0) {
-        if ((y < 0) != (m < 0)) {
-            m += y;
-            div -= 1.0;
-        }
-    } else {
-        m = copysign(0.0, y);
-    }
-    double q = div != 0 ? floor(div) : copysign(0.0, x / y);
-    if (div != 0 && div - q > 0.5)
-        q += 1.0;
-    *mod = m;
-    return q;
-}
-
-/* Python's arithmetic on two numbers. */
+/* Python's arithmetic on two numbers: of ints, exact (as ints below
+ * 2**126; past that, in doubles); of a float, in doubles. */
 static val num_binop(dusk_binop op, const val *a, const val *b)
 {
-    int ints = a->is_int && b->is_int;
+    int ints = (a->is_int || a->big_int) && (b->is_int || b->big_int);
+    int compares = op == DUSK_BINOP_LT || op == DUSK_BINOP_LE || op == DUSK_BINOP_GT ||
+                   op == DUSK_BINOP_GE || op == DUSK_BINOP_EQ || op == DUSK_BINOP_NE;
     double x = a->num, y = b->num;
     val r;
+    pyint n;
+    if (ints && a->exact && b->exact && op != DUSK_BINOP_DIV &&
+        (op != DUSK_BINOP_POW || b->ival >= 0) && pyint_binop(op, a->ival, b->ival, &n) == 0) {
+        r = int_val(n);
+        r.is_bool = compares || (a->is_bool && b->is_bool && (op == DUSK_BINOP_AND ||
+                                                              op == DUSK_BINOP_OR ||
+                                                              op == DUSK_BINOP_XOR));
+        return r;
+    }
+    if (compares) {
+        r = num_val(op == DUSK_BINOP_LT ? x < y : op == DUSK_BINOP_LE ? x <= y
+                    : op == DUSK_BINOP_GT ? x > y : op == DUSK_BINOP_GE ? x >= y
+                    : op == DUSK_BINOP_EQ ? x == y : x != y, 1);
+        r.is_bool = 1;
+        return r;
+    }
     switch (op) {
-    case DUSK_BINOP_ADD: r = num_val(x + y, ints); break;
-    case DUSK_BINOP_SUB: r = num_val(x - y, ints); break;
-    case DUSK_BINOP_MUL: r = num_val(x * y, ints); break;
+    case DUSK_BINOP_ADD: r = num_val(x + y, 0); break;
+    case DUSK_BINOP_SUB: r = num_val(x - y, 0); break;
+    case DUSK_BINOP_MUL: r = num_val(x * y, 0); break;
     case DUSK_BINOP_DIV: r = num_val(x / y, 0); break;
-    case DUSK_BINOP_POW: r = num_val(pow(x, y), ints && y >= 0); break;
+    case DUSK_BINOP_POW: r = num_val(pow(x, y), 0); break;
     case DUSK_BINOP_FLOORDIV: {
         double m;
-        r = num_val(py_floordiv(x, y, ints, &m), ints);
+        r = num_val(dusk__divmod(x, y, &m), 0);
         break;
     }
     case DUSK_BINOP_MOD: {
         double m;
-        py_floordiv(x, y, ints, &m);
-        r = num_val(m, ints);
+        dusk__divmod(x, y, &m);
+        r = num_val(m, 0);
         break;
     }
-    case DUSK_BINOP_AND:   /* of integers (apply_binop checks): exact below 2**63 */
-    case DUSK_BINOP_OR:
-    case DUSK_BINOP_XOR: {
-        long long p = (long long)x, q = (long long)y;
-        r = num_val((double)(op == DUSK_BINOP_AND ? p & q : op == DUSK_BINOP_OR ? p | q : p ^ q),
-                    1);
-        r.is_bool = a->is_bool && b->is_bool;
-        break;
+    case DUSK_BINOP_MAX: r = num_val(isnan(x) || x > y ? x : y, 0); break;
+    case DUSK_BINOP_MIN: r = num_val(isnan(x) || x < y ? x : y, 0); break;
+    default: r = num_val(0, 0); break;   /* & | ^ take int64s, exact above */
     }
-    case DUSK_BINOP_MAX: r = num_val(isnan(x) || x > y ? x : y, ints); break;
-    case DUSK_BINOP_MIN: r = num_val(isnan(x) || x < y ? x : y, ints); break;
-    case DUSK_BINOP_LT: r = num_val(x < y, 1); r.is_bool = 1; break;
-    case DUSK_BINOP_LE: r = num_val(x <= y, 1); r.is_bool = 1; break;
-    case DUSK_BINOP_GT: r = num_val(x > y, 1); r.is_bool = 1; break;
-    case DUSK_BINOP_GE: r = num_val(x >= y, 1); r.is_bool = 1; break;
-    case DUSK_BINOP_EQ: r = num_val(x == y, 1); r.is_bool = 1; break;
-    default: r = num_val(x != y, 1); r.is_bool = 1; break;
-    }
-    if (r.is_int && !r.is_bool && !(fabs(r.num) < 9.2e18)) {
-        r.is_int = 0;
-        r.big_int = 1;
-    }   /* past int64: dusk would not take it as an integer */
+    /* ints past 2**126: Python's int is exact, this is near it */
+    if (ints && op != DUSK_BINOP_DIV && (op != DUSK_BINOP_POW || y >= 0))
+        return int_near(r.num);
     return r;
 }
 
 /* A number as the scalar Python makes of it: a bool, an int (uint64 from
- * 2**63 to 2**64 - 1; an int past those, which NumPy would make an object
- * array of, stays a float) or a float, whose kind NumPy's casting reads. */
+ * 2**63 to 2**64 - 1; check_fits refuses one past those) or a float,
+ * whose kind NumPy's casting reads. */
 static dusk_scalar scalar_of(const val *v)
 {
     if (v->is_bool)
-        return dusk_scalar_bool(v->num != 0);
-    if ((v->is_int || v->big_int) && v->num >= -0x1p63 && v->num < 0x1p64)
-        return v->num >= 0x1p63 ? dusk_scalar_uint((uint64_t)v->num)
-                                : dusk_scalar_int((int64_t)v->num);
+        return dusk_scalar_bool(v->ival != 0);
+    if (v->is_int)
+        return dusk_scalar_int((int64_t)v->ival);
+    if (v->big_int)
+        return dusk_scalar_uint((uint64_t)v->ival);
     return dusk_scalar_float(v->num);
 }
 
@@ -1601,15 +1718,18 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
             return fail(ev, 2, at->opcol, op == DUSK_BINOP_MOD ? "modulo by zero"
                                                                : "division by zero");
         if ((op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR) &&
-            (!a->is_int || !b->is_int || fabs(a->num) >= 0x1p63 || fabs(b->num) >= 0x1p63))
+            (!a->is_int || !b->is_int))
             return fail(ev, 2, at->opcol, "'%s' takes integers and bools, not %s", opname,
-                        !a->is_int || !b->is_int ? "floats" : "integers past 64 bits");
+                        (a->is_int || a->big_int) && (b->is_int || b->big_int)
+                            ? "integers past 64 bits" : "floats");
         *out = num_binop(op, a, b);
         return 0;
     }
     if (a->kind == V_ARRAY && b->kind == V_ARRAY)
         return check(ev, at->opcol, dusk_array_binop(op, a->a, b->a), out);
     const val *num = a->kind == V_NUM ? a : b, *arr = a->kind == V_NUM ? b : a;
+    if (num->kind == V_NUM && arr->kind == V_ARRAY && check_fits(ev, at->opcol, num) < 0)
+        return -1;
     if (num->kind == V_NUM && arr->kind == V_ARRAY)
         return check(ev, at->opcol, dusk_array_binop_typed(op, arr->a, scalar_of(num),
                                                            a->kind == V_NUM), out);
@@ -1622,14 +1742,16 @@ static int apply_unop(evaluator *ev, const expr *at, dusk_unop op, const val *a,
     if (a->kind == V_NUM) {
         double x = a->num;
         static double (*const fn[])(double) = {NULL, fabs, exp, log, sqrt, sin, cos};
+        int is_int = a->is_int || a->big_int;
         if (op == DUSK_UNOP_INVERT) {   /* Python's ~ of an int (and of a bool: ~True is -2) */
-            if (!a->is_int)
+            if (!is_int)
                 return fail(ev, 2, at->col, "~ takes integers and bools, not %s", kind_name(a));
-            *out = num_val(-x - 1, 1);
+            *out = a->exact ? int_val(-a->ival - 1) : int_near(-x - 1);
         } else if (op == DUSK_UNOP_NEG) {
-            *out = num_val(-x, a->is_int);
+            *out = !is_int ? num_val(-x, 0) : a->exact ? int_val(-a->ival) : int_near(-x);
         } else if (op == DUSK_UNOP_ABS) {
-            *out = num_val(fabs(x), a->is_int);
+            *out = !is_int ? num_val(fabs(x), 0) : a->exact ? int_val(a->ival < 0 ? -a->ival : a->ival)
+                                                          : int_near(fabs(x));
         } else if (op < (int)(sizeof fn / sizeof *fn)) {
             *out = num_val(fn[op](x), 0);
         } else if (op == DUSK_UNOP_ISNAN || op == DUSK_UNOP_ISINF || op == DUSK_UNOP_ISFINITE) {
@@ -1722,13 +1844,24 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
         if (f == F_FULL) {
             if (as_num(ev, b.at[1], &b.v[1], "fill_value", &fill) < 0)
                 return -1;
-            /* NumPy's full takes the fill's type */
-            dt = b.v[1].is_bool ? DUSK_DT_BOOL : b.v[1].is_int ? DUSK_DT_I8 : DUSK_DT_F8;
+            /* NumPy's full takes the fill's type (uint64 for an int from 2**63) */
+            dt = b.v[1].is_bool  ? DUSK_DT_BOOL
+                 : b.v[1].is_int ? DUSK_DT_I8
+                 : b.v[1].big_int ? DUSK_DT_U8 : DUSK_DT_F8;
+            if (check_fits(ev, b.at[1]->col, &b.v[1]) < 0)
+                return -1;
         }
         if ((v = arg(&b, "dtype")) && get_dtype(ev, arg_at(&b, "dtype", call), v, &dt) < 0)
             return -1;
         if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
             return -1;
+        if (f == F_FULL && (b.v[1].big_int || (b.v[1].is_int && (pyint)fill != b.v[1].ival))) {
+            /* an int a double would round: zeros plus it, as the scalar
+             * it is, in dt */
+            dusk_array *r = dusk_array_binop_typed(DUSK_BINOP_ADD, dusk_zeros(ctx, s, chunks, dt),
+                                                   scalar_of(&b.v[1]), false);
+            return check(ev, col, dusk_array_dtype(r) == dt ? r : dusk_array_astype(r, dt), out);
+        }
         dusk_array *r = f == F_ONES    ? dusk_ones(ctx, s, chunks, dt)
                         : f == F_ZEROS ? dusk_zeros(ctx, s, chunks, dt)
                         : f == F_EMPTY ? dusk_empty(ctx, s, chunks, dt)
@@ -2168,10 +2301,19 @@ static int eval(evaluator *ev, const expr *e, val *out)
 {
     memset(out, 0, sizeof *out);
     switch (e->kind) {
-    case EXPR_NUM:
-        *out = num_val(e->num, e->is_int && fabs(e->num) < 9.2e18);
-        out->big_int = e->is_int && !out->is_int;
+    case EXPR_NUM: {
+        if (!e->is_int) {
+            *out = num_val(e->num, 0);
+            return 0;
+        }
+        pyint n = 0;   /* its digits, exactly (below 2**126) */
+        const char *d = e->str;
+        for (; *d && n < PYINT_LIMIT / 10; d++)
+            n = n * 10 + (*d - '0');
+        *out = *d || n >= PYINT_LIMIT ? int_near(e->num) : int_val(n);
+        out->digits = e->str;
         return 0;
+    }
     case EXPR_STR:
         out->kind = V_STR;
         out->str = e->str;

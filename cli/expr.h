@@ -18,7 +18,8 @@
 #include "dusk/array.h"
 
 typedef enum {
-    EXPR_NUM,       /* num (is_int: written without '.', 'e') */
+    EXPR_NUM,       /* num (is_int: written without '.', 'e'; then str holds its digits,
+                       which num, a double, holds only below 2**53) */
     EXPR_STR,       /* str: 'f4', "auto" */
     EXPR_NAME,      /* str */
     EXPR_CONST,     /* str: "True", "False", "None" */

@@ -393,7 +393,8 @@ class Array(_dusk.Array):
             # one layer, as Dask's
             return _apply("_binop_scalar", self, code, *s, reflected)
         if isinstance(other, (numbers.Number, np.generic)):
-            # an int past 64 bits, a NumPy type dusk has not: as NumPy makes it
+            # a NumPy type dusk has not: as NumPy makes it
+            _refuse_int_past_64_bits(other)
             other = from_array(np.asarray(other))
             return _apply("_binop", other, code, self) if reflected else _apply("_binop", self, code, other)
         if isinstance(other, (np.ndarray, list, tuple)):
@@ -696,6 +697,16 @@ def _scalar(v):
     return (name, 0, v.real, v.imag)
 
 
+def _refuse_int_past_64_bits(v):
+    """An int NumPy holds in no dtype (past -2**63 .. 2**64 - 1): NumPy 1.24
+    makes an object array of it, which dusk has not; refused, named."""
+    if isinstance(v, int) and not isinstance(v, bool) and not -2**63 <= v < 2**64:
+        digits = len(str(builtins.abs(v)))
+        name = "the integer %d" % v if digits <= 40 else "an integer of %d digits" % digits
+        raise OverflowError("%s does not fit in 64 bits (int64 or uint64): NumPy makes an "
+                            "object array of it, which dusk does not have" % name)
+
+
 def _exact_as_float(v):
     """Whether the double dusk's scalar calls take holds v exactly."""
     if isinstance(v, (bool, np.bool_, float, np.floating)):
@@ -742,6 +753,7 @@ def empty(shape, dtype=float, chunks="auto"):
 
 
 def full(shape, fill_value, dtype=None, chunks="auto"):
+    _refuse_int_past_64_bits(fill_value)
     if dtype is None:
         dtype = np.array(fill_value).dtype
     if isinstance(fill_value, (complex, np.complexfloating)):

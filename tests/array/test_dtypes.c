@@ -257,6 +257,127 @@ static void parts_at(const void *data, dusk_dtype t, int64_t i, double *re, doub
     }
 }
 
+/* a / b of complex numbers as NumPy's divide loop computes it (Smith's
+ * method, in float for complex64), bit for bit: ordinary numbers (where
+ * C's / is an ulp apart), large and small magnitudes, zeros, inf and nan.
+ * NumPy 1.24.2 computed the quotients: x / y of np.complex128 (and
+ * np.complex64) arrays of these a and b, printed with float.hex. */
+static const double CDIV16[][6] = {   /* a.real, a.imag, b.real, b.imag, quotient */
+    {-0x1.530930ee62e3ep+0, -0x1.4a26acb747354p-2, -0x1.b34452d325f19p+0, -0x1.ea25366bb540cp+0, 0x1.c0141d3a63bcep-2, -0x1.36654ac66a680p-2},
+    {0x1.22d3f20fc6f7bp+0, 0x1.fc4dbcbe78eecp-1, -0x1.5c1b691714e15p+0, 0x1.7a0d09bed9f78p-1, -0x1.5b2ca3a82569cp-2, -0x1.d411ab3b3030dp-1},
+    {0x1.999999999999ap-4, 0x1.999999999999ap-3, 0x1.3333333333333p-2, -0x1.6666666666666p-1, -0x1.8469ee58469efp-3, 0x1.cb08d3dcb08d5p-3},
+    {0x1.8000000000000p+1, 0x1.0000000000000p+2, 0x1.0000000000000p+0, 0x1.0000000000000p+1, 0x1.199999999999ap+1, -0x1.999999999999ap-2},
+    {0x1.0000000000000p+0, 0x0.0p+0, 0x1.8000000000000p+1, 0x0.0p+0, 0x1.5555555555555p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x1.0000000000000p+0, 0x0.0p+0, 0x1.8000000000000p+1, 0x1.5555555555555p-2, -0x1.5555555555555p-1},
+    {-0x1.4000000000000p+2, 0x0.0p+0, 0x0.0p+0, -0x1.0000000000000p+1, -0x0.0p+0, -0x1.4000000000000p+1},
+    {0x1.7e43c8800759cp+996, 0x1.7e43c8800759cp+996, 0x1.7e43c8800759cp+996, 0x1.31cfd3999f7b0p+993, 0x1.16cfd7720f353p+0, 0x1.c83cd4e930288p-1},
+    {0x1.56e1fc2f8f359p-997, 0x1.01297d23ab683p-995, 0x1.e0092ddc2ee49p-998, -0x1.56e1fc2f8f359p-996, -0x1.2e2ec0b6732bfp+0, 0x1.d387207fb7052p-1},
+    {0x1.1ccf385ebc8a0p+1023, 0x1.1ccf385ebc8a0p+1023, 0x0.730d67819e8d2p-1022, 0x0.730d67819e8d2p-1022, INFINITY, 0x0.0p+0},
+    {0x0.012688b70e62bp-1022, 0x1.0000000000000p+1, 0x0.00000000017b8p-1022, 0x0.000000c1069cdp-1022, INFINITY, INFINITY},
+    {0x1.ab36d48e1acf0p+1023, -0x1.1ccf385ebc8a0p+1023, 0x1.e42d130773b76p+1023, 0x1.c7b1f3cac7433p+1023, 0x0.0p+0, NAN},
+    {0x1.0000000000000p+1, 0x1.8000000000000p+1, 0x1.87e92154ef7acp-665, 0x1.4e718d7d7625ap+664, 0x1.25eed8ffb39c1p-663, -0x1.87e92154ef7acp-664},
+    {0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x0.0p+0, 0x0.0p+0, INFINITY, INFINITY},
+    {-0x1.0000000000000p+0, 0x0.0p+0, -0x0.0p+0, 0x0.0p+0, -INFINITY, NAN},
+    {0x0.0p+0, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0, NAN, NAN},
+    {0x1.0000000000000p+0, 0x1.0000000000000p+0, INFINITY, 0x0.0p+0, 0x0.0p+0, 0x0.0p+0},
+    {INFINITY, 0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x1.0000000000000p+0, INFINITY, -INFINITY},
+    {NAN, 0x1.0000000000000p+0, 0x1.0000000000000p+1, 0x0.0p+0, NAN, NAN},
+    {0x1.0000000000000p+0, 0x1.0000000000000p+1, INFINITY, INFINITY, NAN, NAN},
+    {0x0.0p+0, -0x0.0p+0, 0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x0.0p+0, -0x0.0p+0},
+};
+static const double CDIV8[][6] = {    /* the same of complex64, each number a float's */
+    {-0x1.9a96c20000000p-1, -0x1.5c3a240000000p+0, 0x1.15932e0000000p-3, 0x1.da02c20000000p-3, -0x1.78c8b80000000p+2, 0x1.1b84420000000p-6},
+    {-0x1.5309300000000p+0, -0x1.4a26ac0000000p-2, -0x1.b344520000000p+0, -0x1.ea25360000000p+0, 0x1.c014200000000p-2, -0x1.36654c0000000p-2},
+    {0x1.99999a0000000p-4, 0x1.99999a0000000p-3, 0x1.3333340000000p-2, -0x1.6666660000000p-1, -0x1.8469ec0000000p-3, 0x1.cb08d60000000p-3},
+    {0x1.2ced320000000p+126, 0x1.2ced320000000p+126, 0x1.691ca40000000p+124, -0x1.2ced320000000p+127, -0x1.a99f9a0000000p-2, 0x1.1febf60000000p-1},
+    {0x1.b38fb80000000p-127, 0x1.5c73000000000p-130, 0x1.5c73000000000p-129, 0x1.b38fb80000000p-127, 0x1.27627a0000000p-2, -0x1.e276240000000p-1},
+    {0x1.0000000000000p+0, 0x1.0000000000000p+0, 0x0.0p+0, 0x0.0p+0, INFINITY, INFINITY},
+};
+
+static void test_complex_division_is_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    enum { N16 = sizeof CDIV16 / sizeof *CDIV16, N8 = sizeof CDIV8 / sizeof *CDIV8 };
+    double a16[2 * N16], b16[2 * N16];
+    float a8[2 * N8], b8[2 * N8];
+    for (int i = 0; i < N16; i++) {
+        a16[2 * i] = CDIV16[i][0], a16[2 * i + 1] = CDIV16[i][1];
+        b16[2 * i] = CDIV16[i][2], b16[2 * i + 1] = CDIV16[i][3];
+    }
+    for (int i = 0; i < N8; i++) {
+        a8[2 * i] = (float)CDIV8[i][0], a8[2 * i + 1] = (float)CDIV8[i][1];
+        b8[2 * i] = (float)CDIV8[i][2], b8[2 * i + 1] = (float)CDIV8[i][3];
+    }
+    for (int k = 0; k < 2; k++) {
+        dusk_dtype t = k ? DUSK_DT_C8 : DUSK_DT_C16;
+        int n = k ? N8 : N16;
+        const double (*want)[6] = k ? CDIV8 : CDIV16;
+        dusk_array *x = dusk_from_buffer(ctx, k ? (void *)a8 : (void *)a16, t, DUSK_SHAPE(n), "4");
+        dusk_array *y = dusk_from_buffer(ctx, k ? (void *)b8 : (void *)b16, t, DUSK_SHAPE(n), "4");
+        dusk_value *v = compute(dusk_array_div(x, y), "x / y");
+        assert_int_equal(dusk_ndarray_dtype(v), t);
+        for (int i = 0; i < n; i++) {
+            double re, im;
+            parts_at(dusk_ndarray_data(v), t, i, &re, &im);
+            if (!same_number(re, want[i][4]) || !same_number(im, want[i][5]))
+                fail_msg("%s (%a%+aj) / (%a%+aj): dusk %a%+aj, numpy %a%+aj", dusk_dtype_code(t),
+                         want[i][0], want[i][1], want[i][2], want[i][3], re, im, want[i][4],
+                         want[i][5]);
+        }
+        release(v);
+    }
+}
+
+/* x ** -n of complex128 as NumPy's npy_cpow: 1 / x ** n by npymath's
+ * cdiv(1, r), whose zeros have its signs (2 ** -1 is 0.5 + 0j, not 0.5 -
+ * 0j) and whose nan parts its. NumPy 1.24.2 computed the powers: x ** y
+ * of np.complex128 arrays of these x and (real) y, printed with
+ * float.hex. */
+static const double CPOW_NEG[][5] = {   /* x.real, x.imag, y, the power */
+    {0x1.0000000000000p+1, 0x0.0p+0, -1, 0x1.0000000000000p-1, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -2, 0x1.0000000000000p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -3, 0x1.0000000000000p-3, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -5, 0x1.0000000000000p-5, 0x0.0p+0},
+    {0x1.0000000000000p+1, 0x0.0p+0, -17, 0x1.0000000000000p-17, 0x0.0p+0},
+    {-0x1.0000000000000p+1, 0x0.0p+0, -2, 0x1.0000000000000p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -1, 0x1.0000000000000p-1, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -2, 0x1.0000000000000p-2, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -3, 0x1.0000000000000p-3, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -5, 0x1.0000000000000p-5, 0x0.0p+0},
+    {0x1.0000000000000p+1, -0x0.0p+0, -17, 0x1.0000000000000p-17, 0x0.0p+0},
+    {-0x0.0p+0, -0x1.0000000000000p+1, -1, -0x0.0p+0, 0x1.0000000000000p-1},
+    {-0x0.0p+0, -0x1.0000000000000p+1, -5, -0x0.0p+0, 0x1.0000000000000p-5},
+    {-0x0.0p+0, -0x1.0000000000000p+1, -17, -0x0.0p+0, 0x1.0000000000000p-17},
+    {0x1.87e92154ef7acp-665, 0x0.0p+0, -1, 0x1.4e718d7d7625ap+664, 0x0.0p+0},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -1, 0x1.87e92154ef7acp-665, 0x0.0p+0},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -2, NAN, NAN},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -3, NAN, NAN},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -5, NAN, NAN},
+    {0x1.4e718d7d7625ap+664, 0x1.56e1fc2f8f359p-997, -17, NAN, NAN},
+};
+
+static void test_complex_negative_powers_are_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    enum { N = sizeof CPOW_NEG / sizeof *CPOW_NEG };
+    double xs[2 * N], ys[2 * N];
+    for (int i = 0; i < N; i++) {
+        xs[2 * i] = CPOW_NEG[i][0], xs[2 * i + 1] = CPOW_NEG[i][1];
+        ys[2 * i] = CPOW_NEG[i][2], ys[2 * i + 1] = 0;
+    }
+    dusk_array *x = dusk_from_buffer(ctx, xs, DUSK_DT_C16, DUSK_SHAPE(N), "4");
+    dusk_array *y = dusk_from_buffer(ctx, ys, DUSK_DT_C16, DUSK_SHAPE(N), "4");
+    dusk_value *v = compute(dusk_array_binop(DUSK_BINOP_POW, x, y), "x ** y");
+    for (int i = 0; i < N; i++) {
+        double re, im;
+        parts_at(dusk_ndarray_data(v), DUSK_DT_C16, i, &re, &im);
+        if (!same_number(re, CPOW_NEG[i][3]) || !same_number(im, CPOW_NEG[i][4]))
+            fail_msg("(%a%+aj) ** %g: dusk %a%+aj, numpy %a%+aj", CPOW_NEG[i][0], CPOW_NEG[i][1],
+                     CPOW_NEG[i][2], re, im, CPOW_NEG[i][3], CPOW_NEG[i][4]);
+    }
+    release(v);
+}
+
 /* array OP scalar and scalar OP array with the scalar's type said
  * (dusk_array_binop_typed): Python's bools, ints, floats and complex
  * numbers and NumPy's scalars, with arrays of every dtype, under + - * /
@@ -1060,6 +1181,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_int_scalars_at_the_range_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_typed_scalars_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_power_is_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complex_division_is_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_complex_negative_powers_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_more_binops_match_numpy, setup, teardown),

@@ -38,6 +38,8 @@ static const parse_case PARSE[] = {
     {"1e3", "1000.0", 0, NULL},
     {"2.5E-3", "0.0025", 0, NULL},
     {"007", "7", 0, NULL},
+    {"9007199254740993", "9007199254740993", 0, NULL},   /* an int's digits, past 2**53 too */
+    {"100000000000000000000000", "100000000000000000000000", 0, NULL},
     {"x", "x", 0, NULL},
     {"_a1", "_a1", 0, NULL},
     {"'f4'", "'f4'", 0, NULL},
@@ -327,6 +329,16 @@ static const eval_case EVAL_ERRORS[] = {
     {"~x", 1, 1, "~ takes integers and bools, not float64"},
     {"1.5 | 2", 2, 5, "'|' takes integers and bools, not floats"},
     {"~2.5", 2, 1, "~ takes integers and bools"},
+    /* ints past 64 bits, which NumPy 1.24 makes object arrays of */
+    {"x + 18446744073709551616", 2, 3, "=the integer 18446744073709551616 does not fit in 64 "
+     "bits (int64 or uint64): NumPy makes an object array of it, which dusk does not have"},
+    {"x - 0018446744073709551616", 2, 3, "the integer 18446744073709551616 does not fit"},
+    {"(-2**63 - 1) * x", 2, 14, "the integer -9223372036854775809 does not fit"},
+    {"x * 10**40", 2, 3, "an integer of about 1e+40 does not fit"},
+    {"2**64", 2, 1, "the integer 18446744073709551616 does not fit"},
+    {"stack([x[0, 0], 2**64])", 2, 7, "the integer 18446744073709551616 does not fit"},
+    {"2**63 | 1", 2, 7, "'|' takes integers and bools, not integers past 64 bits"},
+    {"full(3, 2**64)", 2, 9, "the integer 18446744073709551616 does not fit"},
 };
 
 static void test_eval_errors(void **state)
@@ -903,6 +915,123 @@ static void test_eval_scalars_as_dask(void **state)
     free(out);
 }
 
+/* Expressions whose every bit is NumPy's (and Python's, for numbers): the
+ * numbers dusk eval computes itself, as Python does (// and % of floats
+ * of both signs, zeros, inf and nan), and what they make with arrays.
+ * NumPy evaluates each (np.asarray of it, as dusk eval makes a 0-d array
+ * of a number); the dtype, integers in decimal and floats' bits (the sign
+ * of a zero included) must agree. */
+static const char *const EXACT_EXPRS[] = {
+    "7.5 // 2", "7.5 % 2", "-7.5 // 2", "-7.5 % 2", "7.5 // -2", "7.5 % -2", "-7.5 % -2",
+    "7.5 // 0.3", "7.5 % 0.3", "-7.5 // 0.3", "-7.5 % -0.3", "0.0 // 2", "0.0 % -2",
+    "-0.0 // 2", "-0.0 % 2", "-0.0 // -2", "0.0 % -0.3", "inf // 2", "inf % 2", "-inf // -2",
+    "2.5 // inf", "2.5 % inf", "-2.5 // inf", "-2.5 % inf", "2.5 % -inf", "-0.0 % inf",
+    "nan // 2", "nan % 2", "2.5 // nan", "2.5 % nan", "1e308 // 1e-10", "1e308 % -3.0",
+    "-5e-324 // 2", "-5e-324 % 2", "5e-324 % -1e308", "7 // 2.0", "-7 % 2.0",
+    /* ints past 2**53 exactly: int64, and uint64 from 2**63 to 2**64 - 1 */
+    "9007199254740993", "-9007199254740993", "9223372036854775807", "-9223372036854775808",
+    "9223372036854775808", "18446744073709551615", "2**64 - 1", "2**63 + 5", "-(2**63)",
+    "(-2) ** 63", "(2**64 - 1) // 3", "(2**64 - 1) % 1000", "-7 // 2", "7 % -2",
+    "-9007199254740993 // 2", "-9007199254740993 % -10", "9007199254740993 * 3 - 2**54",
+    "3**40 // 3**20", "~9007199254740993", "abs(-9007199254740993)", "9007199254740993 & 3",
+    "9007199254740993 > 9007199254740992", "9007199254740993 == 9007199254740992",
+    "maximum(9007199254740993, 9007199254740992)", "10**40 // 10**30", "2 ** -1",
+    "True + 9007199254740993",
+    /* and with arrays: the scalar as NumPy 1.24 types a Python int */
+    "arange(3).astype('u8') + 18446744073709551615", "arange(3) + 9007199254740993",
+    "arange(3).astype('u8') - 18446744073709551615", "18446744073709551615 - arange(3).astype('u8')",
+    "arange(3) + 9223372036854775807", "arange(3) + 9223372036854775808",
+    "-9223372036854775808 + arange(3)", "(arange(3) > 0) + 2**63",
+    "arange(3).astype('u8') & 18446744073709551615", "arange(3).astype('u8') // (2**63 + 1)",
+    "arange(4).astype('u8') * 6148914691236517205", "arange(3).astype('i1') + 2**63",
+    "arange(3).astype('u4') + 2**63", "arange(3).astype('f8') + 9007199254740993",
+    "arange(3).astype('f4') + 9007199254740993", "arange(3).astype('u8') == 18446744073709551615",
+    "maximum(arange(3).astype('u8'), 2**64 - 2)", "arange(3) * (2**62 + 1)",
+    "full(3, 9007199254740993)", "full(2, 18446744073709551615)", "full(2, 2**63, dtype='f4')",
+    "full(2, 9007199254740993, dtype='u8')", "stack([9007199254740993, 1])",
+};
+
+static const char EXACT_SCRIPT[] =
+    "import sys, numpy as np\n"
+    "np.seterr(all='ignore')\n"
+    "for e in sys.argv[1:]:\n"
+    "    v = np.asarray(eval(e, dict(vars(np))))\n"
+    "    t = 'b1' if v.dtype == bool else v.dtype.kind + str(v.dtype.itemsize)\n"
+    "    f = (lambda a: float(a).hex()) if v.dtype.kind == 'f' else (lambda a: str(int(a)))\n"
+    "    print(t, ' '.join(f(a) for a in v.ravel()))\n";
+
+/* Whether two doubles are one (nans aside, which are all one): Python's
+ * hex and C's %a spell a double otherwise. */
+static bool same_bits(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void test_eval_exact_as_numpy(void **state)
+{
+    (void)state;
+    int status;
+    char *has = run_command("/usr/bin/python3 -c 'import numpy' 2>/dev/null && echo yes", &status);
+    bool ok = has && strstr(has, "yes");
+    free(has);
+    if (!ok) {
+        print_message("no numpy in /usr/bin/python3: not compared with NumPy\n");
+        skip();
+    }
+    FILE *f = fopen(scratch("exact.py"), "w");
+    assert_non_null(f);
+    fputs(EXACT_SCRIPT, f);
+    fclose(f);
+    size_t n = sizeof EXACT_EXPRS / sizeof *EXACT_EXPRS;
+    char cmd[16384];
+    int k = snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s", scratch("exact.py"));
+    for (size_t i = 0; i < n; i++)
+        k += snprintf(cmd + k, sizeof cmd - (size_t)k, " \"%s\"", EXACT_EXPRS[i]);
+    assert_true(k < (int)sizeof cmd - 8);
+    strcat(cmd, " 2>&1");
+    char *out = run_command(cmd, &status);
+    if (status != 0)
+        fail_msg("numpy failed: %s", out);
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    char *line = out;
+    for (size_t i = 0; i < n; i++) {
+        const char *e = EXACT_EXPRS[i];
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        char code[8];
+        int at = 0;
+        if (sscanf(line, "%7s %n", code, &at) != 1)
+            fail_msg("'%s': numpy printed '%s'", e, line);
+        dusk_value *v = compute_on(eval_ok(ctx, e), DUSK_SCHED_SYNC);
+        dusk_dtype t = dusk_ndarray_dtype(v);
+        if (strcmp(dusk_dtype_code(t), code) != 0)
+            fail_msg("'%s': dtype %s, NumPy's %s", e, dusk_dtype_code(t), code);
+        const char *p = line + at;
+        for (int64_t j = 0; j < dusk_ndarray_size(v); j++) {
+            char got[64], want[64];
+            int used = 0;
+            if (sscanf(p, "%63s %n", want, &used) != 1)
+                fail_msg("'%s': NumPy gave fewer numbers: %s", e, line + at);
+            p += used;
+            if (dt_float(t))
+                snprintf(got, sizeof got, "%a", ref_getf(dusk_ndarray_data(v), t, j));
+            else if (t == DUSK_DT_U8)
+                snprintf(got, sizeof got, "%" PRIu64,
+                         (uint64_t)ref_geti(dusk_ndarray_data(v), t, j));
+            else
+                snprintf(got, sizeof got, "%" PRId64, ref_geti(dusk_ndarray_data(v), t, j));
+            if (dt_float(t) ? !same_bits(strtod(got, NULL), strtod(want, NULL))
+                            : strcmp(got, want) != 0)
+                fail_msg("'%s' [%lld]: %s, NumPy's %s", e, (long long)j, got, want);
+        }
+        dusk_value_unref(v);
+        line = nl + 1;
+    }
+    dusk_array_ctx_free(ctx);
+    free(out);
+}
+
 /* The same expressions through dusk eval -o and through NumPy on the same
  * HDF5 input, read back with h5py: where /usr/bin/python3 has both. */
 static const char *const NUMPY_EXPRS[] = {
@@ -999,6 +1128,7 @@ int main(void)
         cmocka_unit_test(test_eval_limits),
         cmocka_unit_test(test_eval_same_keys),
         cmocka_unit_test(test_eval_scalars_as_dask),
+        cmocka_unit_test(test_eval_exact_as_numpy),
         cmocka_unit_test(test_cli_store),
         cmocka_unit_test(test_cli_print),
         cmocka_unit_test(test_cli_errors),

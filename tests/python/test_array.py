@@ -927,6 +927,46 @@ def test_uint64_power_by_an_exponent_past_int64():
         (da.from_array(np.arange(3), chunks=2) ** da.from_array(np.array([1, -1, 2]))).compute()
 
 
+PYTHON_INT_EXPRS = [
+    # Python ints with arrays as NumPy 1.24 types them: int64 when they fit,
+    # uint64 from 2**63 to 2**64 - 1, exactly (not through a double)
+    "u + 18446744073709551615", "a + 18446744073709551615", "a + 9007199254740993",
+    "u + 9007199254740993", "a + 2**63", "a + (-2**63)", "b + 2**63", "i1 + 2**63",
+    "u - 18446744073709551615", "18446744073709551615 - u", "u & 18446744073709551615",
+    "u // (2**63 + 1)", "np.maximum(u, 2**64 - 2)", "a + 9223372036854775807",
+    "u == 18446744073709551615", "f + 9007199254740993", "da.full(3, 2**63 + 1)",
+    "da.full(3, 9007199254740993)",
+]
+
+
+@pytest.mark.parametrize("expr", PYTHON_INT_EXPRS)
+def test_python_ints_as_numpy_types_them(expr):
+    def env(m):
+        a = m.asarray(np.arange(3)) if m is np else da.from_array(np.arange(3), chunks=2)
+        return {"np": np, "da": m, "a": a, "u": a.astype("u8"), "f": a.astype("f8"),
+                "b": a > 0, "i1": a.astype("i1")}
+    want = np.asarray(eval(expr, env(np)))
+    got = np.asarray(eval(expr, env(da)).compute())
+    assert got.dtype == want.dtype
+    assert got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("expr", ["x + 2**64", "2**64 - x", "np.add(x, 2**64)",
+                                  "da.maximum(x, 2**64)", "x == 2**64", "x * (-2**63 - 1)",
+                                  "x.astype(float) + 10**400", "da.full(3, 2**64)"])
+def test_python_ints_past_64_bits_are_refused_naming_them(expr):
+    # NumPy 1.24 makes an object array of such an int (np.arange(3) + 2**64);
+    # dusk has none: OverflowError (NumPy's where a dtype must hold it) that
+    # names the int, not "dusk arrays hold numbers, not object".
+    x = da.from_array(np.arange(3), chunks=2)
+    name = {"x * (-2**63 - 1)": "the integer -9223372036854775809",
+            "x.astype(float) + 10**400": "an integer of 401 digits"}.get(
+                expr, "the integer 18446744073709551616")
+    with pytest.raises(OverflowError, match=name + " does not fit in 64 bits"):
+        eval(expr, {"np": np, "da": da, "x": x})
+    assert (np.arange(3) + 2**64).dtype == object
+
+
 def test_store_into_a_fifo_is_refused_without_blocking(tmp_path):
     # The check for an h5py writer opened the target to read: a FIFO there
     # blocked it until some writer came (for ever). In a python3 of its own,
