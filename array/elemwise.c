@@ -340,6 +340,56 @@ dusk_array *dusk_array_astype(dusk_array *a, dusk_dtype dtype)
 
 /* --- kernels ---------------------------------------------------------------------- */
 
+/* a ** s for a real number s, as NumPy's ** operator on an array of
+ * floats (fast_scalar_power): 2, 0.5 and -1 are square, sqrt and 1 / a,
+ * not pow, which differs from them on -0.0 and -inf (sqrt(-0.0) is -0.0,
+ * pow's +0.0) and in the last bit of some values; 1 is a copy. Complex
+ * arrays square and take the root the same way (NumPy's reciprocal of a
+ * complex number rounds otherwise than a division: that one stays pow).
+ * Dask's x ** 0.5 is NumPy's operator on each block. */
+static int pow_scalar(const dusk_value *a, const dusk_value *s, dusk_dtype dtype,
+                      dusk_value **out, dusk_error *err)
+{
+    dusk_dtype at = dusk_ndarray_dtype(a);
+    int fl = at == DUSK_DT_F8 || at == DUSK_DT_F4 || at == DUSK_DT_F2;
+    int cx = at == DUSK_DT_C16 || at == DUSK_DT_C8;
+    /* the scalar: a 0-d array in the type NumPy computes it in (a
+     * complex one for a complex array: its imaginary part is 0) */
+    dusk_dtype st = dusk_ndarray_dtype(s);
+    const char *sp = dusk_ndarray_data(s);
+    double e = 0;
+    int real = dusk_ndarray_ndim(s) == 0;
+    if (real && st == DUSK_DT_C16) {
+        double p[2];
+        memcpy(p, sp, sizeof p);
+        e = p[0], real = p[1] == 0;
+    } else if (real && st == DUSK_DT_C8) {
+        float p[2];
+        memcpy(p, sp, sizeof p);
+        e = p[0], real = p[1] == 0;
+    } else if (real) {
+        e = dusk__nd_loadf(sp, st);
+    }
+    if (dtype == at && (fl || cx) && real) {
+        if (e == 1)
+            return dusk__nd_astype(a, dtype, out, err);   /* a copy, as np.positive */
+        if (e == 2)
+            return dusk__nd_unop(DUSK_UNOP_SQUARE, a, dtype, out, err);
+        if (e == 0.5)
+            return dusk__nd_unop(DUSK_UNOP_SQRT, a, dtype, out, err);
+        if (e == -1 && fl) {
+            dusk_value *one = dusk_ndarray_new(DUSK_DT_F8, 0, NULL);
+            if (!one)
+                return dusk_error_set(err, DUSK_ENOMEM, "out of memory for a chunk");
+            *(double *)dusk_ndarray_data(one) = 1;
+            int rc = dusk__nd_binop(DUSK_BINOP_DIV, one, a, dtype, out, err);
+            dusk_value_unref(one);
+            return rc;
+        }
+    }
+    return dusk__nd_binop(DUSK_BINOP_POW, a, s, dtype, out, err);
+}
+
 int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const dusk_value *a, *b = NULL;
@@ -355,6 +405,8 @@ int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int64_t first;
     if ((rc = dusk__targs_scalar(t, 0, &s, err)) || (rc = dusk__targs_int(t, 1, &first, err)))
         return rc;
+    if (!first && t->op->code == DUSK_BINOP_POW)
+        return pow_scalar(a, s, t->dtype, out, err);
     return first ? dusk__nd_binop(t->op->code, s, a, t->dtype, out, err)
                  : dusk__nd_binop(t->op->code, a, s, t->dtype, out, err);
 }

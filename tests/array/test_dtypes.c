@@ -378,6 +378,58 @@ static void test_complex_negative_powers_are_numpys(void **state)
     release(v);
 }
 
+/* x ** 2, 0.5, -1 and 1 of an array of floats (or complex numbers: 2,
+ * 0.5, 1) are NumPy's ** operator, which takes square, sqrt, reciprocal
+ * and a copy there, not pow: sqrt(-0.0) is -0.0 and sqrt(-inf) nan, where
+ * pow gives +0.0 and +inf. Expected values from NumPy 1.24:
+ * np.array([-0.0, -np.inf, np.inf, 2.0, 1e-300, 3.0]) ** 0.5, and
+ * np.array([-4+0j, -1+0j, 3+4j]) ** 0.5 and ** 2, printed with .hex(). */
+static void test_scalar_powers_are_numpys_operator(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    static const double xf[6] = {-0.0, -INFINITY, INFINITY, 2.0, 1e-300, 3.0};
+    static const double root[6] = {-0.0, NAN, INFINITY, 0x1.6a09e667f3bcdp+0, 1e-150,
+                                   0x1.bb67ae8584caap+0};
+    dusk_array *x = dusk_from_buffer(ctx, (void *)xf, DUSK_DT_F8, DUSK_SHAPE(6), "4");
+    dusk_value *v = compute(dusk_array_binop_typed(DUSK_BINOP_POW, x, dusk_scalar_float(0.5),
+                                                   false),
+                            "x ** 0.5");
+    const double *d = dusk_ndarray_data(v);
+    for (int i = 0; i < 6; i++)
+        if (!same_number(d[i], root[i]))
+            fail_msg("%a ** 0.5: dusk %a, numpy %a", xf[i], d[i], root[i]);
+    release(v);
+    v = compute(dusk_array_binop_typed(DUSK_BINOP_POW, x, dusk_scalar_int(-1), false), "x ** -1");
+    d = dusk_ndarray_data(v);
+    for (int i = 0; i < 6; i++)
+        if (!same_number(d[i], 1 / xf[i]))
+            fail_msg("%a ** -1: dusk %a, numpy %a", xf[i], d[i], 1 / xf[i]);
+    release(v);
+    v = compute(dusk_array_binop_typed(DUSK_BINOP_POW, x, dusk_scalar_int(2), false), "x ** 2");
+    d = dusk_ndarray_data(v);
+    for (int i = 0; i < 6; i++)
+        if (!same_number(d[i], xf[i] * xf[i]))
+            fail_msg("%a ** 2: dusk %a, numpy %a", xf[i], d[i], xf[i] * xf[i]);
+    release(v);
+
+    static const double xc[6] = {-4, 0, -1, 0, 3, 4};
+    static const double croot[6] = {0, 2, 0, 1, 2, 1}, csq[6] = {16, -0.0, 1, -0.0, -7, 24};
+    dusk_array *z = dusk_from_buffer(ctx, (void *)xc, DUSK_DT_C16, DUSK_SHAPE(3), "2");
+    for (int k = 0; k < 2; k++) {
+        dusk_scalar e = k ? dusk_scalar_int(2) : dusk_scalar_float(0.5);
+        const double *want = k ? csq : croot;
+        v = compute(dusk_array_binop_typed(DUSK_BINOP_POW, z, e, false), "z ** e");
+        for (int i = 0; i < 3; i++) {
+            double re, im;
+            parts_at(dusk_ndarray_data(v), DUSK_DT_C16, i, &re, &im);
+            if (!same_number(re, want[2 * i]) || !same_number(im, want[2 * i + 1]))
+                fail_msg("(%g%+gj) ** %s: dusk %a%+aj, numpy %a%+aj", xc[2 * i], xc[2 * i + 1],
+                         k ? "2" : "0.5", re, im, want[2 * i], want[2 * i + 1]);
+        }
+        release(v);
+    }
+}
+
 /* array OP scalar and scalar OP array with the scalar's type said
  * (dusk_array_binop_typed): Python's bools, ints, floats and complex
  * numbers and NumPy's scalars, with arrays of every dtype, under + - * /
@@ -1183,6 +1235,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_complex_power_is_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_division_is_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complex_negative_powers_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scalar_powers_are_numpys_operator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_conversions_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_arithmetic_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_more_binops_match_numpy, setup, teardown),
