@@ -1708,10 +1708,58 @@ typedef struct {
 
 static int copy_except(hid_t from, hid_t to, const char *group, const char *skip);
 
+/* Copies one attribute of src onto dst, whatever its type: read in the
+ * type's native form (variable-length strings as pointers), written back
+ * in the file's. */
+static herr_t copy_attr(hid_t src, const char *name, const H5A_info_t *ainfo, void *ud)
+{
+    (void)ainfo;
+    hid_t dst = *(hid_t *)ud;
+    hid_t a = H5Aopen(src, name, H5P_DEFAULT);
+    hid_t type = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID;
+    hid_t space = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    hid_t mem = type >= 0 ? H5Tget_native_type(type, H5T_DIR_ASCEND) : H5I_INVALID_HID;
+    hssize_t n = space >= 0 ? H5Sget_select_npoints(space) : -1;
+    size_t size = mem >= 0 ? H5Tget_size(mem) : 0;
+    void *buf = n >= 0 && size ? dusk_calloc((size_t)(n ? n : 1), size) : NULL;
+    herr_t rc = -1;
+    if (buf && H5Aread(a, mem, buf) >= 0) {
+        hid_t b = H5Acreate2(dst, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+        if (b >= 0) {
+            rc = H5Awrite(b, mem, buf);
+            H5Aclose(b);
+        }
+        H5Dvlen_reclaim(mem, space, H5P_DEFAULT, buf);
+    }
+    dusk_free(buf);
+    if (mem >= 0)
+        H5Tclose(mem);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Every attribute of the object at path in from onto the one in to. */
+static int copy_attrs(hid_t from, hid_t to, const char *path)
+{
+    hid_t src = H5Oopen(from, path, H5P_DEFAULT), dst = H5Oopen(to, path, H5P_DEFAULT);
+    int rc = src < 0 || dst < 0 ||
+                     H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, NULL, copy_attr, &dst) < 0
+                 ? -1
+                 : 0;
+    if (src >= 0)
+        H5Oclose(src);
+    if (dst >= 0)
+        H5Oclose(dst);
+    return rc;
+}
+
 static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void *ud)
 {
-    (void)g;
-    (void)info;
     copy_state *st = ud;
     char path[4096];
     snprintf(path, sizeof path, "%s%s%s", st->group, strcmp(st->group, "/") ? "/" : "", name);
@@ -1721,13 +1769,34 @@ static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void 
     if (strcmp(path, want) == 0)
         return 0;  /* the dataset being replaced */
     if (strncmp(want, path, pl) == 0 && want[pl] == '/') {
-        /* an ancestor of it: make the group and copy its other members */
+        /* an ancestor of it: make the group, with its attributes, and copy
+         * its other members */
         hid_t ng = H5Gcreate2(st->to, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (ng < 0 || copy_except(st->from, st->to, path, st->skip) < 0)
+        if (ng < 0 || copy_attrs(st->from, st->to, path) < 0 ||
+            copy_except(st->from, st->to, path, st->skip) < 0)
             st->rc = -1;
         if (ng >= 0)
             H5Gclose(ng);
         return st->rc < 0 ? -1 : 0;
+    }
+    if (info->type == H5L_TYPE_SOFT || info->type == H5L_TYPE_EXTERNAL) {
+        /* a link stays a link (a copy would hold what it pointed to then,
+         * apart from it from now on); one to the replaced dataset finds
+         * the new one */
+        char val[4096];
+        const char *file = NULL, *obj = NULL;
+        unsigned flags;
+        herr_t e = info->u.val_size <= sizeof val
+                       ? H5Lget_val(g, name, val, sizeof val, H5P_DEFAULT)
+                       : -1;
+        if (e >= 0 && info->type == H5L_TYPE_SOFT)
+            e = H5Lcreate_soft(val, st->to, path, H5P_DEFAULT, H5P_DEFAULT);
+        else if (e >= 0 && (e = H5Lunpack_elink_val(val, info->u.val_size, &flags, &file,
+                                                    &obj)) >= 0)
+            e = H5Lcreate_external(file, obj, st->to, path, H5P_DEFAULT, H5P_DEFAULT);
+        if (e < 0)
+            st->rc = -1;
+        return e < 0 ? -1 : 0;
     }
     if (H5Ocopy(st->from, path, st->to, path, H5P_DEFAULT, H5P_DEFAULT) < 0) {
         st->rc = -1;
@@ -1737,7 +1806,8 @@ static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void 
 }
 
 /* Copies every object under group of from into to, except the dataset at
- * skip (and creating the groups on its way). */
+ * skip (creating the groups on its way, with their attributes); soft and
+ * external links are made again as links. */
 static int copy_except(hid_t from, hid_t to, const char *group, const char *skip)
 {
     copy_state st = {from, to, group, skip, 0};
@@ -2393,7 +2463,8 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
             /* Deleting a dataset in place does not give its space back:
              * build a new file with everything else instead. */
             file = create_excl(tmp);
-            if (file >= 0 && copy_except(old, file, "/", dataset) < 0) {
+            if (file >= 0 && (copy_attrs(old, file, "/") < 0 ||
+                              copy_except(old, file, "/", dataset) < 0)) {
                 rc = h5_fail(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
                 H5Fclose(old);
                 goto done;

@@ -470,6 +470,56 @@ static int teardown(void **state)
     return reset_alloc(state);
 }
 
+/* Replacing a dataset (overwrite) rebuilds the file around it: what else
+ * the file held comes through as h5py made it, the file's own attributes
+ * and those of the groups on the dataset's way included, and its soft and
+ * external links stay links (a soft link to the replaced dataset reads the
+ * new one). They were dropped, and links became copies. */
+static void test_replace_keeps_the_rest(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("replace-rest.h5");
+    char prog[4096];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'w')\n"
+             "f.attrs['who'] = 'class 11'\n"
+             "f.attrs['grid'] = np.arange(4, dtype='i2')\n"
+             "f.attrs['names'] = np.array(['a', 'bb'], dtype=h5py.string_dtype())\n"
+             "g = f.create_group('g'); g.attrs['unit'] = 'm'; g.attrs['n'] = np.uint8(7)\n"
+             "g.create_dataset('a', data=np.arange(4.0)); g['a'].attrs['old'] = 1\n"
+             "g.create_dataset('keep', data=np.arange(3))\n"
+             "f.create_dataset('b', data=np.ones(2))\n"
+             "f['soft'] = h5py.SoftLink('/g/a')\n"
+             "f['dangling'] = h5py.SoftLink('/nowhere')\n"
+             "f['ext'] = h5py.ExternalLink('other.h5', '/x')\n"
+             "f.close(); print('ok')",
+             path);
+    free(py(prog));
+    dusk_store_options so = {0, true};
+    store_ok(dusk_full(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8, 5), path, "/g/a", &so, NULL);
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'r')\n"
+             "print(dict(f.attrs)['who'], list(f.attrs['grid']), list(f.attrs['names']))\n"
+             "print(f['g'].attrs['unit'], f['g'].attrs['n'], list(f['g/keep'][...]))\n"
+             "print(type(f.get('soft', getlink=True)).__name__, f.get('soft', getlink=True).path,"
+             " list(f['soft'][...]))\n"
+             "print(type(f.get('dangling', getlink=True)).__name__,"
+             " f.get('dangling', getlink=True).path)\n"
+             "l = f.get('ext', getlink=True); print(type(l).__name__, l.filename, l.path)\n"
+             "print(list(f['g/a'][...]), dict(f['g/a'].attrs), list(f['b'][...]))",
+             path);
+    char *out = py(prog);
+    const char *want = "class 11 [0, 1, 2, 3] ['a', 'bb']\n"
+                       "m 7 [0, 1, 2]\n"
+                       "SoftLink /g/a [5.0, 5.0, 5.0, 5.0]\n"
+                       "SoftLink /nowhere\n"
+                       "ExternalLink other.h5 /x\n"
+                       "[5.0, 5.0, 5.0, 5.0] {} [1.0, 1.0]\n";
+    if (strcmp(out, want) != 0)
+        fail_msg("after replacing /g/a, h5py reads:\n%s\nwant:\n%s", out, want);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +530,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_region_of_a_dataset_h5py_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_under_a_dataset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_options_and_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_keeps_the_rest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
