@@ -515,13 +515,21 @@ static void test_worker_clock_checked(void **state)
         return;
     }
     for (unsigned pause = 0; pause <= 20; pause += 20) {
-        pid_t pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0)
-            _exit(clock_checked_child(pause));
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
+        /* 6: the real reading came first, the counter never answered
+         * ahead (the child was preempted for half a span between its last
+         * real reading and the error made): a child of its own again, as
+         * the counter is off for the process once caught */
+        int status = 0;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            pid_t pid = fork();
+            assert_true(pid >= 0);
+            if (pid == 0)
+                _exit(clock_checked_child(pause));
+            assert_int_equal(waitpid(pid, &status, 0), pid);
+            assert_true(WIFEXITED(status));
+            if (WEXITSTATUS(status) != 6)
+                break;
+        }
         assert_int_equal(WEXITSTATUS(status), 0);
     }
 }
