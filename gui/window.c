@@ -153,6 +153,8 @@ typedef struct session {
     SDL_Renderer *ren;
     int video;                /* the video subsystem is ours to hand back */
     int quit_all;             /* SDL was down before: SDL_Quit at the end */
+    int unseen;               /* SDL's dummy or offscreen driver: nobody can see
+                                 the window, nor close it */
 } session;
 
 static void close_window(session *s)
@@ -223,7 +225,8 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
      * (offscreen): a user who asked for a window gets the error instead,
      * unless SDL_VIDEODRIVER chose that driver (tests, scripts). */
     const char *drv = SDL_GetCurrentVideoDriver(), *asked = SDL_getenv("SDL_VIDEODRIVER");
-    if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) && !(asked && *asked)) {
+    s->unseen = drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"));
+    if (s->unseen && !(asked && *asked)) {
         dusk_error_set(err, DUSK_EIO,
                        "%s: cannot open a window: no display (SDL found only its %s driver); %s",
                        who, drv, advice);
@@ -317,8 +320,10 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         int draw = w > 0 && h > 0 && dusk__frame_due(v, &drawn, polled, w, h, SDL_GetTicks64());
         if (draw && (rc = dusk_viewer_render(v, s->ren, w, h, err)) != 0)
             break;
-        /* a replay closes once played to its end */
-        if (ended && vo->close_when_done &&
+        /* a replay closes once played to its end; a window nobody can
+         * see or close (SDL's dummy or offscreen driver, a script's) as
+         * if asked to, or the call would never return */
+        if (ended && (vo->close_when_done || s->unseen) &&
             (j || !v->ui.playing || dusk_viewer_time(v) >= dusk_viewer_duration(v)))
             break;
         if (draw)

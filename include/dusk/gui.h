@@ -344,7 +344,10 @@ DUSK_API int dusk_viewer_closed(const dusk_viewer *v);
  * and a status strip at the very bottom; keys 1 to 5 show and hide the
  * panels and the splitters between them can be dragged. After the run the
  * window stays, to look back through it, until it is closed (q, Esc or
- * the window's close button), unless close_when_done. The result is the
+ * the window's close button), unless close_when_done, or SDL's video
+ * driver is its dummy or offscreen one (SDL_VIDEODRIVER, for scripts and
+ * tests), which nobody can see or close: then the call returns when the
+ * run has ended, as with close_when_done. The result is the
  * run's, as the plain call gives it. A run that fails shows its failing
  * task in black and its message in the status strip, and the call
  * returns that failure once the window is closed. Closing the window

@@ -3,6 +3,8 @@ profilers as context managers over dusk's profiler, the HTML report, the live wi
 (headless: SDL's dummy driver)."""
 import json
 import os
+import sys
+import subprocess
 import time
 
 import numpy as np
@@ -156,6 +158,21 @@ def test_view_runs_in_the_live_window(tmp_path, lecture_dsk):
         with pytest.raises(RuntimeError, match="already open"):
             with dusk.view():
                 pass
+
+
+def test_view_without_a_screen_returns():
+    # SDL's dummy driver shows nothing and takes no input: nobody could
+    # close the window, so a run in it returns once it has ended (it waited
+    # for a close forever). In a process of its own, with a time limit.
+    prog = ("import dusk\n"
+            "print(dusk.get({'a': 1, 'b': (lambda x: x + 1, 'a')}, 'b', scheduler='view'))\n"
+            "with dusk.view():\n"
+            "    print(dusk.get({'a': 2}, 'a'))\n")
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy")
+    r = subprocess.run([sys.executable, "-c", prog], env=env, capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["2", "2"]
 
 
 def test_progress_bar_writes_through_python_file_objects(capsys):
