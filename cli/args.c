@@ -94,10 +94,11 @@ int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val)
         return (int)k;
     }
     /* unknown: name the closest of the known ones, without their '=' */
-    char known[64][40];
-    const char *names[64];
+    char known[65][40];
+    const char *names[65];
     size_t m = 0;
-    for (size_t k = 0; k < n && m < 64; k++) {
+    names[m++] = "--help";   /* answered above, so not in opts, but a typo of it is common */
+    for (size_t k = 0; k < n && m < 65; k++) {
         snprintf(known[m], sizeof known[m], "%s", opts[k]);
         char *e = strchr(known[m], '=');
         if (e)

@@ -54,8 +54,18 @@ int cli_profile(int argc, char **argv)
         return rc;
     dusk_error err = DUSK_ERROR_INIT;
     dusk_profiler *prof = NULL;
-    if (dusk_profiler_read_trace(in, &prof, &err) != 0)
+    if (dusk_profiler_read_trace(in, &prof, &err) != 0) {
+        /* a graph file given where a trace belongs: say how to profile it */
+        dusk_graph *g = NULL;
+        dusk_error gerr = DUSK_ERROR_INIT;
+        if (!cli_is_trace(in) && cli_graph_load(in, &g, &gerr) == 0) {
+            dusk_graph_free(g);
+            return cli_fail(1, sub, "%s is a graph, not a trace: dusk run %s --trace T.json "
+                            "(or --report R.html) runs it and records the profile",
+                            in, in);
+        }
         return cli_fail(1, sub, "%s", err.msg);
+    }
     if (!out) {
         if (dusk_profiler_print_summary(prof, stdout) != 0)
             rc = cli_fail(1, sub, "cannot write the summary");

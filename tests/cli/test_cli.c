@@ -457,6 +457,9 @@ static void run_failures(void **state)
     r = dusk_cmd("run examples/lecture-dsk.json --wrokers 3");
     assert_one_line_error(&r, 2, "unknown option '--wrokers'; did you mean '--workers'?", NULL);
     done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --hlep");   /* --help is a candidate too */
+    assert_one_line_error(&r, 2, "unknown option '--hlep'; did you mean '--help'?", NULL);
+    done(&r);
     r = dusk_cmd("run examples/lecture-dsk.json --workers -1");
     assert_one_line_error(&r, 2, "--workers takes a whole number from 0 (one per core)", "'-1'");
     done(&r);
@@ -746,6 +749,10 @@ static void trace_profile_render(void **state)
     write_file(scratch("bad-trace.json"), "{\"traceEvents\": [\n{\"ph\": \"X\", \n");
     r = dusk_cmd("profile %s", scratch("bad-trace.json"));
     assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
+    done(&r);
+    /* a graph where a trace belongs: told how to profile a run of it */
+    r = dusk_cmd("profile examples/lecture-dsk.json");
+    assert_one_line_error(&r, 1, "lecture-dsk.json is a graph, not a trace: dusk run", NULL);
     done(&r);
     r = dusk_cmd("render %s -o %s", scratch("bad-trace.json"), scratch("bad.svg"));
     assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
