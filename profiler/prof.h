@@ -259,4 +259,8 @@ void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
 uint64_t dusk__time_start(const dusk_profiler *p);
 double dusk__time_end(const dusk_profiler *p);
 
+/* The elapsed time as Dask's ProgressBar writes it ("1.23 ms", "1.00 s",
+ * "20m 34s"), progress.c. */
+void dusk__format_time(char *out, size_t n, double t);
+
 #endif /* DUSK_PROFILER_PROF_H */

@@ -1,7 +1,7 @@
 /*
 ** dusk profiler — the progress bar, as dask.diagnostics.ProgressBar draws it
 **
-**     [########                                ] | 20% Completed |  1.2s
+**     [########                                ] | 20% Completed | 1.20 s
 **
 ** The workers only count: a task that succeeds adds one (in posttask: one
 ** call a task, where on_event would be four) to a counter of their own
@@ -49,18 +49,28 @@ static uint64_t done_count(dusk_progress *b)
     return n;
 }
 
-/* Dask's format_time: " 1.2s", " 2min  3.4s", " 1hr  2min  3.4s". */
-static void format_time(char *out, size_t n, double t)
+/* The elapsed time as Dask's ProgressBar writes it (dask.utils.format_time):
+ * "123.45 us", "1.23 ms", "1.00 s", "20m 34s", "3hr 25m", "14d 6hr". */
+void dusk__format_time(char *out, size_t n, double t)
 {
-    double m = (double)(long)(t / 60), s = t - 60 * m;
-    double h = (double)(long)(m / 60);
-    m -= 60 * h;
-    if (h > 0)
-        snprintf(out, n, "%2.0fhr %2.0fmin %4.1fs", h, m, s);
-    else if (m > 0)
-        snprintf(out, n, "%2.0fmin %4.1fs", m, s);
-    else
-        snprintf(out, n, "%4.1fs", s);
+    if (!(t >= 0))
+        t = 0;
+    if (t > 2 * 86400.0) {
+        long d = (long)(t / 86400), h = (long)((t - (double)d * 86400) / 3600);
+        snprintf(out, n, "%ldd %ldhr", d, h);
+    } else if (t > 2 * 3600.0) {
+        long h = (long)(t / 3600), m = (long)((t - (double)h * 3600) / 60);
+        snprintf(out, n, "%ldhr %ldm", h, m);
+    } else if (t > 600.0) {
+        long m = (long)(t / 60), s = (long)(t - (double)m * 60);
+        snprintf(out, n, "%ldm %lds", m, s);
+    } else if (t >= 1) {
+        snprintf(out, n, "%.2f s", t);
+    } else if (t >= 1e-3) {
+        snprintf(out, n, "%.2f ms", t * 1e3);
+    } else {
+        snprintf(out, n, "%.2f us", t * 1e6);
+    }
 }
 
 static void draw(dusk_progress *b, double frac, double elapsed)
@@ -75,7 +85,7 @@ static void draw(dusk_progress *b, double frac, double elapsed)
     memset(bar, '#', (size_t)fill);
     memset(bar + fill, ' ', (size_t)(w - fill));
     bar[w] = '\0';
-    format_time(t, sizeof t, elapsed);
+    dusk__format_time(t, sizeof t, elapsed);
     snprintf(line, sizeof line, "\r[%s] | %d%% Completed | %s", bar, (int)(100 * frac), t);
     fputs(line, b->o.out);
     fflush(b->o.out);

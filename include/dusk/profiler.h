@@ -428,7 +428,7 @@ typedef struct dusk_progress_options {
 
 #define DUSK_PROGRESS_OPTIONS_INIT {NULL, 40, 0.1, 0.0, 0}
 
-/* Draws `[########                ] | 35% Completed |  1.2s` from a thread
+/* Draws `[########                ] | 35% Completed | 1.20 s` from a thread
  * of its own while a run goes on, at most every dt, and a final line when
  * the run ends (100% unless it failed). NULL when out of memory. */
 DUSK_API dusk_progress *dusk_progress_new(const dusk_progress_options *o);

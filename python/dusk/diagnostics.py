@@ -121,7 +121,7 @@ class CacheProfiler(_Base):
 
 
 class ProgressBar(_dusk.Progress):
-    """[########                ] | 35% Completed |  1.2s, drawn by dusk's C thread."""
+    """[########                ] | 35% Completed | 1.20 s, drawn by dusk's C thread."""
 
     def __enter__(self):
         self._start()

@@ -2336,6 +2336,28 @@ static char *progress_of(dusk_graph *g, const char *key, dusk_progress_options *
     return s;
 }
 
+/* The times as Dask's ProgressBar writes them: dask.utils.format_time's
+ * own examples, and the edges of its ranges. */
+static void test_progress_times(void **state)
+{
+    (void)state;
+    static const struct {
+        double t;
+        const char *s;
+    } cases[] = {
+        {0, "0.00 us"},       {0.00012345, "123.45 us"}, {0.001234, "1.23 ms"},
+        {0.9999, "999.90 ms"}, {1, "1.00 s"},            {123.456, "123.46 s"},
+        {600, "600.00 s"},    {601, "10m 1s"},          {1234.567, "20m 34s"},
+        {7200, "120m 0s"},    {7201, "2hr 0m"},         {12345.67, "3hr 25m"},
+        {172800, "48hr 0m"},  {172801, "2d 0hr"},       {1234567.89, "14d 6hr"},
+    };
+    char out[48];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        dusk__format_time(out, sizeof out, cases[i].t);
+        assert_string_equal(out, cases[i].s);
+    }
+}
+
 static void test_progress(void **state)
 {
     (void)state;
@@ -2360,7 +2382,10 @@ static void test_progress(void **state)
         char bar[64];
         int pct;
         double secs;
-        assert_int_equal(sscanf(l, "[%24[# ]] | %d%% Completed | %lfs", bar, &pct, &secs), 3);
+        char unit[4];
+        assert_int_equal(sscanf(l, "[%24[# ]] | %d%% Completed | %lf %3s", bar, &pct, &secs, unit),
+                         4);
+        secs *= !strcmp(unit, "s") ? 1 : !strcmp(unit, "ms") ? 1e-3 : !strcmp(unit, "us") ? 1e-6 : -1;
         assert_int_equal(strlen(bar), 24);
         assert_int_equal(strspn(bar, "#"), 24 * pct / 100);
         assert_true(pct >= last_pct);
@@ -2379,8 +2404,14 @@ static void test_progress(void **state)
     const char *last = strrchr(s, '\r');
     double secs;
     assert_non_null(last);
-    assert_int_equal(sscanf(last, "\r[########################] | 100%% Completed | %lf", &secs),
-                     1);
+    char unit[4];
+    assert_int_equal(sscanf(last, "\r[########################] | 100%% Completed | %lf %3s",
+                            &secs, unit),
+                     2);
+    if (!strcmp(unit, "ms"))   /* Dask's units: "303.35 ms", "1.20 s" */
+        secs /= 1e3;
+    else
+        assert_string_equal(unit, "s");
     assert_true(secs >= 0.25 && secs < 30);
     assert_true(!strcmp(s + n - 2, "s\n"));
     free(s);
@@ -2491,6 +2522,7 @@ int main(void)
         cmocka_unit_test_teardown(test_chart_nested_slices, reset_alloc),
         cmocka_unit_test_teardown(test_report, reset_alloc),
         cmocka_unit_test_teardown(test_report_in_chromium, reset_alloc),
+        cmocka_unit_test(test_progress_times),
         cmocka_unit_test_teardown(test_progress, reset_alloc),
         cmocka_unit_test_teardown(test_recorders_together, reset_alloc),
     };
