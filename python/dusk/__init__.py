@@ -4,70 +4,49 @@
     dusk.get(dsk, 'z')                     # as dask.get / dask.threaded.get
     dask.compute(x, scheduler=dusk.get)    # Dask's collections on dusk's scheduler
     import dusk.array as da                # dask.array on libdusk-array
+    dusk.delayed(f)(x).compute()           # dask.delayed
     with dusk.view(): ...                  # computations in the live window
 """
 import contextlib
 
 from ._dusk import DuskError, get, ncores, visualize_graph, __version__
 
-__all__ = ["get", "compute", "Delayed", "view", "visualize_graph", "ncores", "DuskError",
-           "__version__"]
+from .delayed import Delayed, delayed   # after this, dusk.delayed is the function
 
-
-def _first(results):
-    return results[0]
-
-
-class Delayed:
-    """A key of a Dask graph, as dask.delayed.Delayed(key, dsk) in the lecture."""
-
-    def __init__(self, key, dsk):
-        self.key = key
-        self.dask = dsk
-
-    def __dask_graph__(self):
-        return self.dask
-
-    def __dask_keys__(self):
-        return [self.key]
-
-    # The rest of Dask's collection protocol: dask.compute and dask.persist
-    # take a dusk.Delayed as one of theirs, run by dusk.get.
-    __dask_scheduler__ = staticmethod(get)
-
-    def __dask_postcompute__(self):
-        return _first, ()
-
-    def __dask_postpersist__(self):
-        return self._rebuild, ()
-
-    def _rebuild(self, dsk, rename=None):
-        key = rename.get(self.key, self.key) if rename else self.key
-        return Delayed(key, dsk)
-
-    def __dask_tokenize__(self):
-        return self.key
-
-    def __repr__(self):
-        return "Delayed(%r)" % (self.key,)
-
-    def compute(self, scheduler=None, num_workers=None, **kwargs):
-        return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
-
-    def visualize(self, filename=None, format=None, color=None, rankdir=None,
-                  collapse_outputs=False, verbose=False, **kwargs):
-        """The graph's picture, as dusk.array.Array.visualize gives it: written to
-        filename, or returned when no filename is given."""
-        from .array import _image, _image_file, _picture_name
-        filename = _picture_name(filename, format)
-        r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)
-        return _image(r, format or "png") if filename is None else _image_file(filename, format)
+__all__ = ["get", "compute", "Delayed", "delayed", "view", "visualize_graph", "ncores",
+           "DuskError", "__version__"]
 
 
 def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
     """The values of dusk arrays and Delayed objects (others pass through), as a tuple;
-    as Dask's, those inside lists, tuples, sets and dicts too (unless traverse=False)."""
+    as Dask's, those inside lists, tuples, sets and dicts too (unless traverse=False).
+    The Delayed run together, in one run of their joined graphs, so that what they
+    share is computed once."""
+    found = {}
+
+    def collect(a):
+        if isinstance(a, Delayed):
+            found[a.key] = a
+        elif traverse and type(a) in (list, tuple, set, frozenset):
+            for x in a:
+                collect(x)
+        elif traverse and type(a) is dict:
+            for x in a.values():
+                collect(x)
+
+    for a in args:
+        collect(a)
+    values = {}
+    if found:
+        dsk = {}
+        for d in found.values():
+            dsk.update(d.dask)
+        keys = list(found)
+        values = dict(zip(keys, get(dsk, keys, scheduler=scheduler, num_workers=num_workers)))
+
     def value(a):
+        if isinstance(a, Delayed):
+            return values[a.key]
         if hasattr(a, "compute") and type(a).__module__.startswith("dusk"):
             return a.compute(scheduler=scheduler, num_workers=num_workers)
         if traverse and type(a) in (list, tuple, set, frozenset):

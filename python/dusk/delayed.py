@@ -1,4 +1,336 @@
-"""dusk.delayed, as dask.delayed for the lecture's `from dask.delayed import Delayed`."""
-from . import Delayed
+"""dusk.delayed, as dask.delayed: `Delayed(key, dsk)` for the lecture's
+`from dask.delayed import Delayed`, and `delayed(f)(x, y)` to build a graph
+from Python calls, run by dusk.get.
 
-__all__ = ["Delayed"]
+    from dusk import delayed
+    @delayed
+    def inc(x): return x + 1
+    total = delayed(sum)([inc(i) for i in range(10)])
+    total.compute()                                  # 55
+
+Keys are named as Dask names them ("inc-<token>"): a call is impure by
+default (a fresh uuid each time); pure=True gives the same key for the same
+function and arguments, hashed from their pickle (a Delayed argument by its
+key; a call with an argument that cannot be hashed, a lock for one, gets a
+fresh key, as an impure one). Each Delayed keeps only its own tasks and the
+Delayed it needs; .dask joins them on demand, so a chain of n calls costs
+O(n), not O(n^2).
+"""
+import hashlib
+import io
+import operator
+import pickle
+import types
+import uuid
+
+from ._dusk import get, visualize_graph
+
+__all__ = ["Delayed", "delayed"]
+
+
+def _first(results):
+    return results[0]
+
+
+def _apply(func, args, kwargs):
+    """A call with keywords, as dask.utils.apply: (_apply, f, [args], kwargs-task)."""
+    return func(*args, **kwargs)
+
+
+def _call_method(obj, attr, *args):
+    return getattr(obj, attr)(*args)
+
+
+def _call_method_kw(obj, attr, args, kwargs):
+    return getattr(obj, attr)(*args, **kwargs)
+
+
+def _call(func, *args):
+    return func(*args)
+
+
+class _Hasher(pickle.Pickler):
+    """pickle for keys, not for loading: a Python function (a lambda, a local
+    function, one decorated over its own name) is written as its name, code
+    and closure, which pickle refuses or writes only by a name that may not
+    find it."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Delayed):   # its key names it: not its whole graph again
+            return tuple, (("delayed", obj.key),)
+        if isinstance(obj, types.FunctionType):
+            code = obj.__code__
+            cells = tuple(c.cell_contents for c in obj.__closure__ or ())
+            return tuple, (("function", obj.__module__, obj.__qualname__, code.co_code,
+                            repr(code.co_consts), obj.__defaults__, cells),)
+        return NotImplemented
+
+
+def _token(pure, *parts):
+    if pure:
+        buf = io.BytesIO()
+        try:
+            _Hasher(buf, protocol=4).dump(parts)
+            return hashlib.sha1(buf.getvalue()).hexdigest()[:32]
+        except Exception:   # a lock, a generator: nothing to hash, so no key to share
+            pass
+    return str(uuid.uuid4())
+
+
+def _funcname(func):
+    name = getattr(func, "__name__", None)
+    if name is None or name == "<lambda>":
+        name = "lambda" if name else type(func).__name__
+    return name
+
+
+def _unpack(expr, deps):
+    """expr as a task argument: a Delayed becomes its key (noted in deps), and
+    containers holding one become tasks that rebuild them, as Dask's
+    unpack_collections does. A tuple always becomes (tuple, [...]), so that a
+    literal tuple whose first item is callable is not taken for a task."""
+    if isinstance(expr, Delayed):
+        deps.append(expr)
+        return expr.key
+    t = type(expr)
+    if t is list:
+        return [_unpack(e, deps) for e in expr]
+    if t is tuple:
+        return (tuple, [_unpack(e, deps) for e in expr])
+    if t in (set, frozenset):
+        return (t, [_unpack(e, deps) for e in expr])
+    if t is dict:
+        n = len(deps)
+        items = [[_unpack(k, deps), _unpack(v, deps)] for k, v in expr.items()]
+        return (dict, items) if len(deps) > n else expr
+    if t is slice:
+        return (slice, _unpack(expr.start, deps), _unpack(expr.stop, deps),
+                _unpack(expr.step, deps))
+    return expr
+
+
+def _has_delayed(expr):
+    deps = []
+    _unpack(expr, deps)
+    return bool(deps)
+
+
+class Delayed:
+    """A key of a task graph: Dask's Delayed(key, dsk), and the result of a
+    delayed call. Operators, indexing, attribute access and method calls on it
+    make new Delayed, as in Dask; .compute() runs it on dusk.get."""
+
+    __slots__ = ("key", "_dsk", "_deps", "_length")
+
+    def __init__(self, key, dsk, length=None, _deps=()):
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "_dsk", dsk)
+        object.__setattr__(self, "_deps", tuple(_deps))
+        object.__setattr__(self, "_length", length)
+
+    @property
+    def dask(self):
+        """The whole graph behind this key (its tasks and all it needs)."""
+        if not self._deps:
+            return self._dsk
+        out, seen, todo = {}, set(), [self]
+        while todo:
+            d = todo.pop()
+            if id(d) in seen:
+                continue
+            seen.add(id(d))
+            out.update(d._dsk)
+            todo.extend(d._deps)
+        return out
+
+    def __setattr__(self, name, value):
+        raise TypeError("Delayed objects are immutable (setting %r)" % (name,))
+
+    def __reduce__(self):
+        return (Delayed, (self.key, self.dask, self._length))
+
+    def __dask_graph__(self):
+        return self.dask
+
+    def __dask_keys__(self):
+        return [self.key]
+
+    # The rest of Dask's collection protocol: dask.compute and dask.persist
+    # take a dusk.Delayed as one of theirs, run by dusk.get.
+    __dask_scheduler__ = staticmethod(get)
+
+    def __dask_postcompute__(self):
+        return _first, ()
+
+    def __dask_postpersist__(self):
+        return self._rebuild, ()
+
+    def _rebuild(self, dsk, rename=None):
+        key = rename.get(self.key, self.key) if rename else self.key
+        return Delayed(key, dsk, self._length)
+
+    def __dask_tokenize__(self):
+        return self.key
+
+    def __repr__(self):
+        return "Delayed(%r)" % (self.key,)
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def compute(self, scheduler=None, num_workers=None, **kwargs):
+        return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
+
+    def visualize(self, filename=None, format=None, color=None, rankdir=None,
+                  collapse_outputs=False, verbose=False, **kwargs):
+        """The graph's picture, as dusk.array.Array.visualize gives it: written to
+        filename, or returned when no filename is given."""
+        from .array import _image, _image_file, _picture_name
+        filename = _picture_name(filename, format)
+        r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)
+        return _image(r, format or "png") if filename is None else _image_file(filename, format)
+
+    # --- what Dask's Delayed does lazily -------------------------------------------
+
+    def __getattr__(self, attr):
+        if attr.startswith("_"):
+            raise AttributeError("Delayed has no attribute %r" % (attr,))
+        return _DelayedAttr(self, attr)
+
+    def __getitem__(self, index):
+        return _call_function(operator.getitem, "getitem", (self, index), {}, pure=True)
+
+    def __call__(self, *args, **kwargs):
+        pure = kwargs.pop("pure", False)
+        name = kwargs.pop("dask_key_name", None)
+        return _call_function(_call, "call", (self,) + args, kwargs, pure=pure, name=name)
+
+    def __bool__(self):
+        raise TypeError("Truth of Delayed objects is not supported: compute it first")
+
+    def __len__(self):
+        if self._length is None:
+            raise TypeError("Delayed objects of unspecified length have no len(): "
+                            "give nout= to delayed")
+        return self._length
+
+    def __iter__(self):
+        if self._length is None:
+            raise TypeError("Delayed objects of unspecified length are not iterable: "
+                            "give nout= to delayed")
+        return iter([self[i] for i in range(self._length)])
+
+
+class _DelayedAttr(Delayed):
+    """x.attr: getattr(x, 'attr') when computed, and x.attr(...) one task of
+    its own (Dask's methodcaller), named after the method."""
+
+    __slots__ = ("_obj", "_attr")
+
+    def __init__(self, obj, attr):
+        key = "getattr-" + _token(True, obj.key, attr)
+        Delayed.__init__(self, key, {key: (getattr, obj.key, attr)}, None, (obj,))
+        object.__setattr__(self, "_obj", obj)
+        object.__setattr__(self, "_attr", attr)
+
+    def __call__(self, *args, **kwargs):
+        pure = kwargs.pop("pure", False)
+        name = kwargs.pop("dask_key_name", None)
+        if name is None:
+            name = "%s-%s" % (self._attr, _token(pure, self._obj.key, self._attr, args, kwargs))
+        deps = []
+        obj = _unpack(self._obj, deps)
+        args2 = [_unpack(a, deps) for a in args]
+        if kwargs:
+            task = (_call_method_kw, obj, self._attr, args2, _unpack(kwargs, deps))
+        else:
+            task = (_call_method, obj, self._attr) + tuple(args2)
+        return Delayed(name, {name: task}, None, deps)
+
+
+def _call_function(func, func_token, args, kwargs, pure=False, nout=None, name=None):
+    if name is None:
+        name = "%s-%s" % (_funcname(func) if func_token is None else func_token,
+                          _token(pure, func_token or func, args, kwargs))
+    deps = []
+    args2 = [_unpack(a, deps) for a in args]
+    if kwargs:
+        task = (_apply, func, args2, _unpack(kwargs, deps))
+    else:
+        task = (func,) + tuple(args2)
+    return Delayed(name, {name: task}, nout, deps)
+
+
+def _operator(op, name):
+    def method(self, *others):
+        return _call_function(op, name, (self,) + others, {}, pure=True)
+    method.__name__ = "__%s__" % name
+    return method
+
+
+def _reflected(op, name):
+    def method(self, other):
+        return _call_function(op, name, (other, self), {}, pure=True)
+    method.__name__ = "__r%s__" % name
+    return method
+
+
+for _name in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow",
+              "and_", "or_", "xor", "lshift", "rshift"):
+    _op = getattr(operator, _name)
+    _n = _name.rstrip("_")
+    setattr(Delayed, "__%s__" % _n, _operator(_op, _n))
+    setattr(Delayed, "__r%s__" % _n, _reflected(_op, _n))
+for _name in ("eq", "ne", "lt", "le", "gt", "ge", "neg", "pos", "abs", "invert"):
+    setattr(Delayed, "__%s__" % _name, _operator(getattr(operator, _name), _name))
+Delayed.__hash__ = lambda self: hash(self.key)   # __eq__ above would unset it
+del _name, _op, _n
+
+
+class _DelayedLeaf(Delayed):
+    """delayed(f) or delayed(value): a Delayed whose task is the object
+    itself; calling it builds a task f(...) instead of calling f."""
+
+    __slots__ = ("_obj", "_pure", "_nout")
+
+    def __init__(self, obj, key, pure, nout):
+        Delayed.__init__(self, key, {key: obj})
+        object.__setattr__(self, "_obj", obj)
+        object.__setattr__(self, "_pure", pure)
+        object.__setattr__(self, "_nout", nout)
+
+    def __call__(self, *args, **kwargs):
+        pure = kwargs.pop("pure", self._pure)
+        name = kwargs.pop("dask_key_name", None)
+        return _call_function(self._obj, None, args, kwargs, pure=pure, nout=self._nout,
+                              name=name)
+
+    @property
+    def __name__(self):
+        return _funcname(self._obj)
+
+    @property
+    def __wrapped__(self):
+        return self._obj
+
+
+def delayed(obj=None, name=None, pure=None, nout=None, traverse=True):
+    """A lazy function or value, as dask.delayed: delayed(f)(x) makes a task
+    f(x); @delayed and @delayed(pure=True) decorate; delayed(value) wraps a
+    value (a list or dict holding Delayed becomes a task that assembles it).
+    pure=True: equal calls share one key; nout=n: a call's result unpacks
+    into n Delayed; name=: the key of what delayed returns (a call's key is
+    its dask_key_name= keyword)."""
+    if obj is None:   # @delayed(pure=True)
+        return lambda f: delayed(f, name=name, pure=pure, nout=nout, traverse=traverse)
+    if nout is not None and (type(nout) is not int or nout < 0):
+        raise ValueError("nout must be None or a non-negative integer, not %r" % (nout,))
+    if isinstance(obj, Delayed):
+        return obj
+    deps = []
+    task = _unpack(obj, deps) if traverse else obj
+    if not deps:
+        key = name or "%s-%s" % (_funcname(obj), _token(pure, obj, nout))
+        return _DelayedLeaf(obj, key, bool(pure), nout)
+    key = name or "%s-%s" % (type(obj).__name__, _token(pure, obj))
+    return Delayed(key, {key: task}, nout, deps)

@@ -1,0 +1,158 @@
+"""dusk.delayed: graphs built from Python calls, as dask.delayed builds them,
+checked side by side with Debian's Dask on the same code."""
+import operator
+import pickle
+import threading
+
+import dask
+import pytest
+
+import dusk
+from dusk import delayed
+from dusk.delayed import Delayed
+
+
+def inc(x):
+    return x + 1
+
+
+def add(x, y=0):
+    return x + y
+
+
+def prefixes(d):
+    return sorted(str(k).split("-")[0] for k in d.dask)
+
+
+def both(build, keys=True):
+    """build(delayed) with dusk's and with Dask's: values and key prefixes equal
+    (Dask names a reflected operator's task '_swap', dusk after the operator)."""
+    ours, theirs = build(dusk.delayed), build(dask.delayed)
+    assert isinstance(ours, Delayed)
+    assert ours.compute() == theirs.compute()
+    if keys:
+        assert prefixes(ours) == prefixes(theirs)
+    return ours
+
+
+def test_dusk_delayed_is_the_function():
+    # the submodule stays importable (the lecture's `from dask.delayed import Delayed`)
+    import sys
+    from dusk.delayed import Delayed as D   # noqa: F401
+    mod = sys.modules["dusk.delayed"]
+    assert callable(dusk.delayed) and dusk.delayed is delayed is mod.delayed
+    assert mod.Delayed is dusk.Delayed
+
+
+def test_calls_build_a_graph_lazily():
+    called = []
+
+    def noisy(x):
+        called.append(x)
+        return x * 2
+
+    d = delayed(noisy)(delayed(inc)(1))
+    assert called == []                       # nothing runs before compute
+    assert d.compute() == 4 and called == [2]
+    assert d.key.startswith("noisy-") and len(d.dask) == 2
+
+
+def test_same_graphs_as_dask():
+    both(lambda dl: dl(sum)([dl(inc)(i) for i in range(20)]))
+    both(lambda dl: dl(add)(dl(inc)(1), y=dl(inc)(2)))          # keywords
+    both(lambda dl: dl(add)(1, 2) * 3 - dl(inc)(4) // 2 + dl(inc)(7) % dl(inc)(1))
+    d = both(lambda dl: 7 % dl(inc)(2) + 10 / dl(inc)(1) - 2 ** dl(inc)(2), keys=False)
+    assert d.compute() == 1 + 5.0 - 8
+    both(lambda dl: -dl(inc)(1) + abs(dl(inc)(-5)) + (dl(inc)(1) ** 3))
+    both(lambda dl: dl(inc)(2) < 4)
+    both(lambda dl: dl({"a": 1, "b": dl(inc)(1)})["b"])             # dict holding a Delayed
+    both(lambda dl: dl([1, 2, 3, 2]).count(2))                       # a method call
+    both(lambda dl: dl(inc)(1).real)                                 # an attribute
+    both(lambda dl: dl((dl(inc)(1), (2, 3))))                        # tuples rebuilt
+    both(lambda dl: dl(sorted)({dl(inc)(1), 5}))                     # sets
+    both(lambda dl: dl(list)(range(10))[dl(inc)(1):6])               # slices holding one
+
+
+def test_keys_pure_and_named():
+    assert delayed(inc, pure=True)(5).key == delayed(inc, pure=True)(5).key
+    assert delayed(inc, pure=True)(5).key != delayed(inc, pure=True)(6).key
+    assert delayed(inc)(5).key != delayed(inc)(5).key               # impure: fresh keys
+    assert delayed(inc)(5, pure=True).key == delayed(inc)(5, pure=True).key
+    assert delayed(lambda x: x)(1).key.startswith("lambda-")
+    assert delayed(5).key.startswith("int-") and delayed(5).compute() == 5
+    assert delayed(inc, name="f").key == "f"
+    d = delayed(inc)(1, dask_key_name="mine")
+    assert d.key == "mine" and d.compute() == 2
+
+
+def test_decorators():
+    @delayed
+    def double(x):
+        return 2 * x
+
+    @delayed(pure=True)
+    def half(x):
+        return x / 2
+
+    assert double.__name__ == "double"
+    assert half(double(3)).compute() == 3.0
+    assert half(4).key == half(4).key
+
+
+def test_nout_and_unpacking():
+    q, r = delayed(divmod, nout=2)(17, 5)
+    assert (q.compute(), r.compute()) == (3, 2)
+    assert len(delayed(divmod, nout=2)(1, 1)) == 2
+    with pytest.raises(TypeError, match="nout="):
+        len(delayed(inc)(1))
+    with pytest.raises(TypeError, match="nout="):
+        iter(delayed(inc)(1))
+    with pytest.raises(ValueError, match="nout"):
+        delayed(divmod, nout=-1)
+    with pytest.raises(TypeError, match="Truth"):
+        bool(delayed(inc)(1))
+    with pytest.raises(TypeError, match="immutable"):
+        delayed(inc)(1).key = "x"
+    with pytest.raises(AttributeError):
+        delayed(inc)(1)._private
+
+
+def test_compute_shares_what_they_need():
+    lock, calls = threading.Lock(), []
+
+    def counted(x):
+        with lock:
+            calls.append(x)
+        return x
+
+    shared = delayed(counted)(10)
+    a, b = delayed(inc)(shared), delayed(add)(shared, 5)
+    assert dusk.compute(a, b, [a, 7], {"k": b}) == (11, 15, [11, 7], {"k": 15})
+    assert calls == [10]                      # one run: the shared task ran once
+    assert dusk.compute(a, scheduler="sync") == (11,)
+
+
+def test_task_errors_surface_as_raised():
+    def boom(x):
+        raise KeyError("no %s" % x)
+
+    with pytest.raises(KeyError, match="no 3"):
+        delayed(boom)(delayed(inc)(2)).compute()
+
+
+def test_with_dask_and_pickle():
+    total = delayed(sum)([delayed(inc)(i) for i in range(5)])
+    assert dask.compute(total) == (15,)      # Dask runs it, on dusk.get
+    again = pickle.loads(pickle.dumps(total))
+    assert again.key == total.key and again.compute() == 15
+    # a long chain: .dask joins the tasks in one walk, and runs deep
+    d = delayed(0, name="start")
+    for _ in range(2000):
+        d = d + 1
+    assert len(d.dask) == 2001 and d.compute() == 2000
+
+
+def test_lecture_delayed_still_takes_a_graph():
+    d = Delayed("z", {"x": 1, "y": 2, "z": (operator.add, "x", "y")})
+    assert d.compute() == 3 and d.dask["x"] == 1
+    assert (d * 2).compute() == 6
