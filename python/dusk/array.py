@@ -37,7 +37,7 @@ __all__ = [
     "tanh", "log10", "log2", "log1p", "expm1",
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
-    "to_hdf5", "compute",
+    "to_hdf5", "compute", "linalg",
 ]
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
@@ -153,6 +153,22 @@ def _apply(name, *args):
         if made > _compact_at and made > 8 * len(_live):
             _compact(made)
         return r
+
+
+def _apply_parts(name, *args):
+    """Array.<name>(*args) for a call that makes several arrays (linalg's
+    factors, a tuple): each remembers the call and its place in it, so that
+    compaction makes the call again once for all of them."""
+    with _lock:
+        parts = getattr(Array, name)(*args)
+        call = _Recipe((name, tuple(_recipe_of(a) for a in args)))
+        for i, r in enumerate(parts):
+            r._recipe = _Recipe(("_part", (call, i)))
+            _live.add(r)
+        made = parts[0]._context_made()
+        if made > _compact_at and made > 8 * len(_live):
+            _compact(made)
+        return parts
 
 
 def _no_out(out):
@@ -274,6 +290,11 @@ class Array(_dusk.Array):
     def __complex__(self):
         return complex(self.compute())
     __array_priority__ = 20
+
+    @staticmethod
+    def _part(parts, i):
+        """Array i of a call that made several (_apply_parts's recipes)."""
+        return parts[i]
 
     # --- description -----------------------------------------------------------------
     @property
@@ -1107,3 +1128,9 @@ def to_hdf5(filename, datapath, x=None, **kwargs):
         raise TypeError("to_hdf5(filename, datapath, x): x must be a dusk array, not %s"
                         % type(x).__name__)
     return x.to_hdf5(filename, datapath, **kwargs)
+
+
+# da.linalg, as dask.array.linalg (import dusk.array.linalg too)
+from . import linalg  # noqa: E402
+import sys as _sys  # noqa: E402
+_sys.modules[__name__ + ".linalg"] = linalg
