@@ -20,7 +20,6 @@ import fcntl
 import numbers
 import operator
 import os
-import re
 import threading
 import weakref
 
@@ -341,7 +340,9 @@ class Array(_dusk.Array):
         return self._ntasks
 
     def __repr__(self):
-        op = re.sub(r"-[0-9a-f]{8,}$", "", self.name)
+        # Dask's: the name without its last '-' part (the token, or a
+        # suffix after it: tsqr's Q is 'dot-<token>' there, from 'dot-<token>-q3')
+        op = self.name.rsplit("-", 1)[0]
         return "dusk.array<%s, shape=%s, dtype=%s, chunksize=%s, chunktype=numpy.ndarray>" % (
             op, self.shape, self.dtype, self.chunksize)
 
