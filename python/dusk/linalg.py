@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from .array import Array, RandomState, _apply, _apply_parts, _as_array
+from .array import RandomState, _apply, _apply_parts, _as_array
 
 __all__ = ["tsqr", "qr", "svd", "svd_compressed", "solve_triangular", "lstsq", "lu", "solve",
            "inv", "cholesky", "norm"]
