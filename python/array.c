@@ -4,9 +4,11 @@
 ** dusk/array.py subclasses this type with the NumPy-style surface
 ** (operators, methods, repr); every operation here is one call of
 ** include/dusk/array.h (or linalg.h, for dusk/linalg.py: a tuple of
-** factors), and its result is an instance of the caller's class. An operation that fails (shapes that do not broadcast, an axis
-** out of range, a missing file) raises at once, as Dask does: ValueError
-** for what the caller gave, OSError for files, MemoryError.
+** factors), and its result is an instance of the caller's class. An
+** operation that fails (shapes that do not broadcast, an axis out of
+** range, a missing file) raises at once, as Dask does: ValueError for
+** what the caller gave, TypeError for a dtype linalg.h refuses, OSError
+** for files, MemoryError.
 **
 ** Contexts. A dusk_array_ctx owns every array made in it and frees them
 ** all at once, so arrays live in a context object (_dusk.ArrayContext)
