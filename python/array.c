@@ -3,10 +3,12 @@
 **
 ** dusk/array.py subclasses this type with the NumPy-style surface
 ** (operators, methods, repr); every operation here is one call of
-** include/dusk/array.h, and its result is an instance of the caller's
-** class. An operation that fails (shapes that do not broadcast, an axis
-** out of range, a missing file) raises at once, as Dask does: ValueError
-** for what the caller gave, OSError for files, MemoryError.
+** include/dusk/array.h (or linalg.h, for dusk/linalg.py: a tuple of
+** factors), and its result is an instance of the caller's class. An
+** operation that fails (shapes that do not broadcast, an axis out of
+** range, a missing file) raises at once, as Dask does: ValueError for
+** what the caller gave, TypeError for a dtype linalg.h refuses, OSError
+** for files, MemoryError.
 **
 ** Contexts. A dusk_array_ctx owns every array made in it and frees them
 ** all at once, so arrays live in a context object (_dusk.ArrayContext)
@@ -769,6 +771,159 @@ static PyObject *arr_product(arrobject *self, PyObject *args)
     return r;
 }
 
+/* --- linear algebra (include/dusk/linalg.h) -------------------------------------------- */
+
+/* A dtype linalg.h refuses is the caller's TypeError, as numpy.linalg's for
+ * one it has no routine for; the rest of its refusals are ValueError. */
+static int is_complex(const dusk_array *a)
+{
+    dusk_dtype t = a ? dusk_array_dtype(a) : DUSK_DT_F8;
+    return t == DUSK_DT_C8 || t == DUSK_DT_C16;
+}
+
+static PyObject *la_raise(arrobject *self, dusk_array *b, dusk_array *r)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_array_status(r, &err);
+    if (rc == DUSK_EINVAL && (is_complex(self->a) || is_complex(b)))
+        rc = DUSK_ETYPE;
+    return pyd_raise(rc == DUSK_ENOKEY || rc == DUSK_EMISSING ? DUSK_EINVAL : rc, &err);
+}
+
+/* One array of self's class, or its error raised. */
+static PyObject *la_one(arrobject *self, dusk_array *b, dusk_array *r)
+{
+    if (dusk_array_status(r, NULL))
+        return la_raise(self, b, r);
+    return derive(self, r);
+}
+
+/* The factors as a tuple of arrays of self's class; the first in an error
+ * state raises (a call that fails fails all its factors). */
+static PyObject *la_tuple(arrobject *self, dusk_array *b, dusk_array **parts, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (dusk_array_status(parts[i], NULL))
+            return la_raise(self, b, parts[i]);
+    PyObject *t = PyTuple_New(n);
+    for (int i = 0; t && i < n; i++) {
+        PyObject *x = derive(self, parts[i]);
+        if (!x) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, x);
+    }
+    return t;
+}
+
+/* b, if given: a dusk array of self's context (NULL with an exception
+ * otherwise); *out stays NULL for None. */
+static int la_other(arrobject *self, PyObject *o, dusk_array **out)
+{
+    *out = NULL;
+    if (o == Py_None)
+        return 0;
+    if (check_arr(o, "b") < 0 || same_ctx(self, o) < 0)
+        return -1;
+    *out = ((arrobject *)o)->a;
+    return 0;
+}
+
+/* self._factor(kind, b=None, k=0, n_power_iter=0, seed=0, iterator=None):
+ * the factors of one call, as a tuple (q, r), (u, s, v), (p, l, u), or
+ * lstsq's (x, residuals, rank, s). */
+static PyObject *arr_factor(arrobject *self, PyObject *args)
+{
+    const char *kind, *iterator = NULL;
+    PyObject *other = Py_None;
+    long long k = 0;
+    int n_power_iter = 0;
+    unsigned long long seed = 0;
+    if (!PyArg_ParseTuple(args, "s|OLiKz:_factor", &kind, &other, &k, &n_power_iter, &seed,
+                          &iterator))
+        return NULL;
+    dusk_array *b;
+    if (la_other(self, other, &b) < 0)
+        return NULL;
+    if (!strcmp(kind, "lstsq")) {
+        if (!b) {
+            PyErr_SetString(PyExc_TypeError, "lstsq needs b");
+            return NULL;
+        }
+        dusk_lstsq l = dusk_linalg_lstsq(self->a, b);
+        dusk_array *p[4] = {l.x, l.residuals, l.rank, l.s};
+        return la_tuple(self, b, p, 4);
+    }
+    if (b) {
+        PyErr_Format(PyExc_TypeError, "%s takes one array", kind);
+        return NULL;
+    }
+    if (!strcmp(kind, "tsqr") || !strcmp(kind, "qr")) {
+        dusk_qr f = kind[0] == 't' ? dusk_linalg_tsqr(self->a) : dusk_linalg_qr(self->a);
+        dusk_array *p[2] = {f.q, f.r};
+        return la_tuple(self, NULL, p, 2);
+    }
+    if (!strcmp(kind, "svd") || !strcmp(kind, "svd_compressed")) {
+        dusk_svd f = kind[3] ? dusk_linalg_svd_compressed_iter(self->a, k, n_power_iter, seed,
+                                                               iterator)
+                             : dusk_linalg_svd(self->a);
+        dusk_array *p[3] = {f.u, f.s, f.v};
+        return la_tuple(self, NULL, p, 3);
+    }
+    if (!strcmp(kind, "lu")) {
+        dusk_lu f = dusk_linalg_lu(self->a);
+        dusk_array *p[3] = {f.p, f.l, f.u};
+        return la_tuple(self, NULL, p, 3);
+    }
+    PyErr_Format(PyExc_ValueError, "no factorisation '%s'", kind);
+    return NULL;
+}
+
+/* self._solve(kind, b=None, lower=False, assume_a=None): the one array of
+ * solve, solve_triangular, inv or cholesky. */
+static PyObject *arr_solve(arrobject *self, PyObject *args)
+{
+    const char *kind, *assume = NULL;
+    PyObject *other = Py_None;
+    int lower = 0;
+    if (!PyArg_ParseTuple(args, "s|Opz:_solve", &kind, &other, &lower, &assume))
+        return NULL;
+    dusk_array *b;
+    if (la_other(self, other, &b) < 0)
+        return NULL;
+    int wants_b = !strcmp(kind, "solve") || !strcmp(kind, "solve_triangular");
+    if (wants_b != (b != NULL)) {
+        PyErr_Format(PyExc_TypeError, wants_b ? "%s needs b" : "%s takes one array", kind);
+        return NULL;
+    }
+    if (!strcmp(kind, "solve"))
+        return la_one(self, b, dusk_linalg_solve_assume(self->a, b, assume));
+    if (!strcmp(kind, "solve_triangular"))
+        return la_one(self, b, dusk_linalg_solve_triangular(self->a, b, lower));
+    if (!strcmp(kind, "inv"))
+        return la_one(self, NULL, dusk_linalg_inv(self->a));
+    if (!strcmp(kind, "cholesky"))
+        return la_one(self, NULL, dusk_linalg_cholesky(self->a, lower));
+    PyErr_Format(PyExc_ValueError, "no solver '%s'", kind);
+    return NULL;
+}
+
+/* self._norm(ord, axis, keepdims): ord as numpy's text (None, 'fro', 'inf',
+ * '2' ...), axis None, an int or a tuple of them. */
+static PyObject *arr_norm(arrobject *self, PyObject *args)
+{
+    const char *ord;
+    PyObject *axis;
+    int keepdims;
+    if (!PyArg_ParseTuple(args, "zOp:_norm", &ord, &axis, &keepdims))
+        return NULL;
+    uint64_t mask;
+    if (axes_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+        return NULL;
+    return la_one(self, NULL, dusk_linalg_norm(self->a, ord, mask, keepdims));
+}
+
 /* --- reading ------------------------------------------------------------------------- */
 
 static PyObject *arr_shape(arrobject *self, void *c)
@@ -1102,6 +1257,9 @@ static PyMethodDef arr_methods[] = {
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
     {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
     {"_product", (PyCFunction)arr_product, METH_VARARGS, "dot/matmul/tensordot"},
+    {"_factor", (PyCFunction)arr_factor, METH_VARARGS, "qr/tsqr/svd/svd_compressed/lu/lstsq"},
+    {"_solve", (PyCFunction)arr_solve, METH_VARARGS, "solve/solve_triangular/inv/cholesky"},
+    {"_norm", (PyCFunction)arr_norm, METH_VARARGS, "numpy.linalg.norm"},
     {"_context_made", (PyCFunction)arr_context_made, METH_NOARGS, "arrays made in its context"},
     {"_new_context", (PyCFunction)arr_new_context, METH_NOARGS | METH_CLASS, "start a new context"},
     {"_use_context", (PyCFunction)arr_use_context, METH_NOARGS, "make arrays in its context"},

@@ -20,7 +20,6 @@ import fcntl
 import numbers
 import operator
 import os
-import re
 import threading
 import weakref
 
@@ -37,7 +36,7 @@ __all__ = [
     "tanh", "log10", "log2", "log1p", "expm1",
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
-    "to_hdf5", "compute",
+    "to_hdf5", "compute", "linalg",
 ]
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
@@ -153,6 +152,22 @@ def _apply(name, *args):
         if made > _compact_at and made > 8 * len(_live):
             _compact(made)
         return r
+
+
+def _apply_parts(name, *args):
+    """Array.<name>(*args) for a call that makes several arrays (linalg's
+    factors, a tuple): each remembers the call and its place in it, so that
+    compaction makes the call again once for all of them."""
+    with _lock:
+        parts = getattr(Array, name)(*args)
+        call = _Recipe((name, tuple(_recipe_of(a) for a in args)))
+        for i, r in enumerate(parts):
+            r._recipe = _Recipe(("_part", (call, i)))
+            _live.add(r)
+        made = parts[0]._context_made()
+        if made > _compact_at and made > 8 * len(_live):
+            _compact(made)
+        return parts
 
 
 def _no_out(out):
@@ -275,6 +290,11 @@ class Array(_dusk.Array):
         return complex(self.compute())
     __array_priority__ = 20
 
+    @staticmethod
+    def _part(parts, i):
+        """Array i of a call that made several (_apply_parts's recipes)."""
+        return parts[i]
+
     # --- description -----------------------------------------------------------------
     @property
     def dtype(self):
@@ -320,7 +340,9 @@ class Array(_dusk.Array):
         return self._ntasks
 
     def __repr__(self):
-        op = re.sub(r"-[0-9a-f]{8,}$", "", self.name)
+        # Dask's: the name without its last '-' part (the token, or a
+        # suffix after it: tsqr's Q is 'dot-<token>' there, from 'dot-<token>-q3')
+        op = self.name.rsplit("-", 1)[0]
         return "dusk.array<%s, shape=%s, dtype=%s, chunksize=%s, chunktype=numpy.ndarray>" % (
             op, self.shape, self.dtype, self.chunksize)
 
@@ -1107,3 +1129,9 @@ def to_hdf5(filename, datapath, x=None, **kwargs):
         raise TypeError("to_hdf5(filename, datapath, x): x must be a dusk array, not %s"
                         % type(x).__name__)
     return x.to_hdf5(filename, datapath, **kwargs)
+
+
+# da.linalg, as dask.array.linalg (import dusk.array.linalg too)
+from . import linalg  # noqa: E402
+import sys as _sys  # noqa: E402
+_sys.modules[__name__ + ".linalg"] = linalg
