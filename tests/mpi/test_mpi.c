@@ -1530,10 +1530,10 @@ static void test_worker_cannot_make_plan(void **state)
     (void)state;
     int status;
     uint64_t t0 = now_ns();
-    char *out = mpirun(3, "worker_plan", 30, &status);
+    char *out = mpirun(3, "worker_plan", 120, &status);
     double secs = (double)(now_ns() - t0) / 1e9;
     assert_int_equal(exit_code(status), 0);
-    assert_true(secs < 20);
+    assert_true(secs < 100);   /* it hung forever before; ASan's 3 ranks on a loaded 2-core CI took 30 s */
     assert_contains(out, "ok worker_plan");
     char want[256];
     const char *why = "missing dependency 'nothing' of task 'bad'";
@@ -1555,10 +1555,10 @@ static void test_scheduler_cannot_make_plan(void **state)
     (void)state;
     int status;
     uint64_t t0 = now_ns();
-    char *out = mpirun(3, "sched_plan", 30, &status);
+    char *out = mpirun(3, "sched_plan", 120, &status);
     double secs = (double)(now_ns() - t0) / 1e9;
     assert_int_equal(exit_code(status), 0);
-    assert_true(secs < 20);
+    assert_true(secs < 100);   /* it hung forever before; ASan's 3 ranks on a loaded 2-core CI took 30 s */
     assert_contains(out, "ok sched_plan");
     char want[256];
     const char *why = "missing dependency 'nothing' of task 'bad'";
