@@ -533,7 +533,10 @@ int cli_eval(int argc, char **argv)
     if (!output && !print && !report && !view)
         goto done;
 
-    dusk_callbacks cbs[2];
+    /* Ctrl-C stops the run, and the store removes its temporary file */
+    dusk_callbacks cbs[3];
+    cli_interrupt_install();
+    cbs[run.ncallbacks++] = cli_interrupt_callbacks();
     if (report) {
         if (!(prof = dusk_profiler_new(NULL))) {
             fprintf(stderr, "dusk eval: out of memory\n");
@@ -545,7 +548,7 @@ int cli_eval(int argc, char **argv)
     /* the bar draws only where stderr is a terminal; the window shows its own */
     if (!quiet && !view && (bar = dusk_progress_new(NULL)))
         cbs[run.ncallbacks++] = dusk_progress_callbacks(bar);
-    run.callbacks = run.ncallbacks ? cbs : NULL;
+    run.callbacks = cbs;
     dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
     vo.run = &run;
     vo.title = text;
@@ -558,6 +561,10 @@ int cli_eval(int argc, char **argv)
     if (crc == 0 && (print || (!output && (report || view))))
         crc = view && !output ? dusk_view_array_compute(r, &vo, &result, &err)
                               : dusk_array_compute(r, &run, &result, &err);
+    if (cli_interrupted()) {
+        rc = cli_interrupt_exit("eval");
+        goto done;
+    }
     if (crc != 0) {
         fprintf(stderr, "dusk eval: %s\n", err.msg);
         rc = 1;
