@@ -65,6 +65,7 @@ static const char HELP[] =
     "concatenate stack tensordot dot matmul.\n"
     "\n"
     "  --input NAME=FILE:/DATASET  an HDF5 dataset, read lazily, as the array NAME\n"
+    "                              (FILE:DATASET names it from the root, as /DATASET)\n"
     "  --chunks SPEC               the inputs' chunks, and the creation functions'\n"
     "                              when they give none ('(500, 500)', 'auto')\n"
     "  -o, --output FILE:/DATASET  compute and store the result (HDF5; the dataset\n"
@@ -109,7 +110,20 @@ static void show_caret(const char *text, int col)
     fprintf(stderr, "\n  %*s^\n", place, "");
 }
 
-/* NAME=FILE:/dataset or FILE:/dataset (name NULL). The last ":/" splits. */
+/* A copy of spec with a byte to spare, for split_target (dusk_free it). */
+static char *target_copy(const char *spec)
+{
+    size_t n = strlen(spec) + 1;
+    char *s = dusk_malloc(n + 1);
+    if (s)
+        memcpy(s, spec, n);
+    return s;
+}
+
+/* NAME=FILE:/dataset or FILE:/dataset (name NULL), in a target_copy. The
+ * last ":/" splits; without one, the last ':' does, and the dataset is
+ * named from the root, as HDF5 reads a relative name ("f.h5:ds" is
+ * "f.h5:/ds"). */
 static int split_target(char *spec, char **name, char **file, char **dataset)
 {
     if (name) {
@@ -128,7 +142,11 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
     char *cut = NULL;
     for (char *p = strstr(spec, ":/"); p; p = strstr(p + 1, ":/"))
         cut = p;
-    if (!cut || cut == spec)
+    if (!cut && (cut = strrchr(spec, ':')) && cut[1]) {
+        memmove(cut + 2, cut + 1, strlen(cut + 1) + 1);   /* the spare byte */
+        cut[1] = '/';
+    }
+    if (!cut || cut == spec || !cut[1])
         return -1;
     *cut = '\0';
     *file = spec;
@@ -432,7 +450,7 @@ int cli_eval(int argc, char **argv)
     dusk_error err = DUSK_ERROR_INIT;
 
     if (output) {
-        outspec = dusk_strdup(output);
+        outspec = target_copy(output);
         if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
             fprintf(stderr, "dusk eval: -o '%s': expected FILE.hdf5:/dataset\n", output);
             rc = 2;
@@ -440,7 +458,7 @@ int cli_eval(int argc, char **argv)
         }
     }
     for (int k = 0; k < ninputs; k++) {
-        if (!(specs[k] = dusk_strdup(inputs[k]))) {
+        if (!(specs[k] = target_copy(inputs[k]))) {
             fprintf(stderr, "dusk eval: out of memory\n");
             rc = 1;
             goto done;

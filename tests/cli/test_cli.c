@@ -896,6 +896,22 @@ static void eval_output(void **state)
         assert_true(fabs(a[i] - b[i]) <= 1e-12 * (1 + fabs(a[i])));
     dusk_value_unref(w);
     dusk_value_unref(g);
+
+    /* a dataset named without its leading slash is named from the root,
+     * as HDF5 reads it: FILE:x is FILE:/x, for --input and -o */
+    r = dusk_cmd("eval 'x.sum(axis=0) * 0 + x.shape[0]' --input x=%s:x -o %s:n --quiet", in, out);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("eval 'n' --input n=%s:/n", out);
+    assert_ok(&r);
+    assert_string_equal(r.out, "[12. 12. 12. 12. 12. 12. 12. 12. 12.]\n");
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:nothing", in);
+    assert_one_line_error(&r, 1, "dusk eval: --input x: no dataset '/nothing'", NULL);
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:", in);   /* no dataset at all */
+    assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+    done(&r);
     dusk_array_ctx_free(ctx);
 }
 
