@@ -9,9 +9,11 @@
 ** dusk_array_store (under a profiler, or in the live window with --view).
 **
 ** Exit codes: 0 done; 1 the run or a file failed (a missing file or
-** dataset, shapes that do not fit, an output that cannot be written); 2 bad
-** usage (an unknown option, a syntax error, an unknown name, function or
-** keyword, an argument of the wrong kind). An error in the expression is
+** dataset, shapes that do not fit, chunks that do not fit an array's shape,
+** an output that cannot be written); 2 bad usage (an unknown option, a
+** syntax error, chunks that cannot be read, whether from --chunks or in the
+** expression, an unknown name, function or keyword, an argument of the
+** wrong kind). An error in the expression is
 ** printed with the expression and a caret under its column.
 */
 #include <ctype.h>
@@ -85,8 +87,10 @@ static const char HELP[] =
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
     "                              when it is a terminal)\n"
     "\n"
-    "Exit codes: 0 done, 1 a file or the computation failed, 2 bad usage (a\n"
-    "syntax error, an unknown name, function or keyword: shown with a caret).\n";
+    "Exit codes: 0 done, 1 a file or the computation failed (shapes or chunks\n"
+    "that do not fit an array among them), 2 bad usage (a syntax error, chunks\n"
+    "that cannot be read, an unknown name, function or keyword: shown with a\n"
+    "caret).\n";
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
@@ -343,7 +347,7 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--chunks")) {
             if (!(chunks = VALUE()))
                 return 2;
-            if (!chunks_spelled(chunks)) {
+            if (!chunks_spelled(chunks) || !expr_chunks_readable(chunks)) {
                 fprintf(stderr, "dusk eval: --chunks '%s': chunks are a number, auto or a tuple "
                                 "of them, as '(500, 500)'\n", chunks);
                 return 2;

@@ -1007,6 +1007,43 @@ static void eval_failures(void **state)
     assert_non_null(head);
     assert_true(len > 8 && !memcmp(head, "\x89HDF", 4));
     free(head);
+    /* chunks that cannot be read are a typing error (2), wherever they are
+     * typed; chunks that do not fit an array's shape fail like other
+     * shapes that do not fit (1), wherever they are typed */
+    static const char *const unreadable[] = {"--chunks '5 5'", "--chunks '(5)(5)'",
+                                             "--chunks autoauto", "--chunks '(0, 3)'"};
+    for (size_t k = 0; k < sizeof unreadable / sizeof *unreadable; k++) {
+        r = dusk_cmd("eval 'ones((10, 10))' --describe %s", unreadable[k]);
+        assert_one_line_error(&r, 2, "dusk eval: --chunks '", "': chunks are a number, auto or "
+                              "a tuple of them");
+        done(&r);
+    }
+    static const char *const typed[] = {"ones((10, 10), chunks='abc')",
+                                        "ones((10, 10), chunks=(0, 3))",
+                                        "ones((10, 10)).rechunk('5 5')"};
+    for (size_t k = 0; k < sizeof typed / sizeof *typed; k++) {
+        r = dusk_cmd("eval \"%s\" --describe", typed[k]);
+        if (r.code != 2)
+            fail_msg("%s: exit %d, want 2; stderr: %s", typed[k], r.code, r.err);
+        assert_contains(r.err, "cannot read chunks");
+        done(&r);
+    }
+    static const char *const unfit[] = {"ones((10, 10))' --chunks '(3, 3, 3)",
+                                        "ones((10, 10))' --chunks '((5, 5), (3, 3))",
+                                        "ones((10, 10), chunks=(3, 3, 3))",
+                                        "ones((10, 10)).rechunk(((5, 5), (3, 3)))"};
+    for (size_t k = 0; k < sizeof unfit / sizeof *unfit; k++) {
+        r = dusk_cmd("eval '%s' --describe", unfit[k]);
+        if (r.code != 1)
+            fail_msg("%s: exit %d, want 1; stderr: %s", unfit[k], r.code, r.err);
+        assert_true(contains(r.err, "give 3 dimensions for shape (10, 10)") ||
+                    contains(r.err, "do not fit shape (10, 10)"));
+        done(&r);
+    }
+    r = dusk_cmd("eval 'x' --input x=%s:/x --chunks '(3, 3, 3)' --describe", in);
+    assert_one_line_error(&r, 1, "--input x: chunks \"(3, 3, 3)\" give 3 dimensions", NULL);
+    done(&r);
+
     r = dusk_cmd("eval 'ones(3)' --visualize %s --profile %s", scratch("v.svg"), scratch("v.svg"));
     assert_one_line_error(&r, 2, "dusk eval: --visualize and --profile name one file", NULL);
     done(&r);
