@@ -1097,9 +1097,9 @@ static bool catches(pid_t pid, int sig)
 }
 
 /* Runs dusk with argv (args[0] the subcommand, NULL-terminated) in dir,
- * sends sig once it handles it (it then runs what it was asked: a run that
- * lasts seconds), and returns what it did. */
-static result interrupted_run(const char *dir, int sig, char *const args[])
+ * sends sig (unless 0) once it handles it (it then runs what it was asked:
+ * a run that lasts seconds), and returns what it did. */
+static result run_in(const char *dir, int sig, char *const args[])
 {
     char outf[512], errf[512];
     keep(outf, "intr-stdout.txt");
@@ -1119,9 +1119,17 @@ static result interrupted_run(const char *dir, int sig, char *const args[])
         execv(dusk, argv);
         _exit(98);
     }
+    int status;
+    if (sig == 0) {
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(outf, NULL),
+                    slurp(errf, NULL)};
+        assert_non_null(r.out);
+        assert_non_null(r.err);
+        return r;
+    }
     /* the handler is set just before the run starts; 20 s for a loaded CI */
     struct timespec nap = {0, 5000000};
-    int status;
     pid_t ended = 0;
     for (int i = 0; i < 4000 && !ended && !catches(pid, sig); i++) {
         nanosleep(&nap, NULL);
@@ -1168,7 +1176,7 @@ static void interrupt_leaves_no_output(void **state)
         char *args[] = {"run", graph, "--scheduler", (char *)scheds[k], "--trace", "t.json",
                         "--report", "r.html", "--chart", "c.png", "--csv", "c.csv", NULL};
         int sig = sigs[k % 2];
-        result r = interrupted_run(dir, sig, args);
+        result r = run_in(dir, sig, args);
         if (r.code != 128 + sig)
             fail_msg("%s: exit %d, want %d; stderr: %s", scheds[k], r.code, 128 + sig, r.err);
         assert_string_equal(r.err, "dusk run: interrupted\n");
@@ -1199,7 +1207,7 @@ static void interrupt_leaves_no_output(void **state)
     for (int k = 0; k < 2; k++) {
         char *args[] = {"eval", expr, "-o", "out.h5:/r", "--scheduler", (char *)scheds[k],
                         NULL};
-        result e = interrupted_run(dir, sigs[k], args);
+        result e = run_in(dir, sigs[k], args);
         if (e.code != 128 + sigs[k])
             fail_msg("eval: exit %d, want %d; stderr: %s", e.code, 128 + sigs[k], e.err);
         assert_string_equal(e.err, "dusk eval: interrupted\n");
@@ -1214,6 +1222,52 @@ static void interrupt_leaves_no_output(void **state)
     }
     free(h5);
     free(before);
+}
+
+/* The tour run outside the source tree writes into ./dusk-demo, not a new
+ * ./build/demo, and says where, as an absolute path; given --dir, there. */
+static void demo_says_where(void **state)
+{
+    (void)state;
+    char dir[512], in[600];
+    keep(dir, "elsewhere");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(in, sizeof in, "%s/x.h5", dir);
+    result r = dusk_cmd("eval 'random.random((40, 30), chunks=(10, 10))' -o %s:/x -q", in);
+    assert_ok(&r);
+    done(&r);
+    char *args[] = {"demo", "--array-only", "--input", in, "--dataset", "/x", "--chunks", "10",
+                    "--workers", "1", NULL};
+    r = run_in(dir, 0, args);
+    assert_ok(&r);
+    char want[700];
+    snprintf(want, sizeof want, "dusk demo: the files go to %s/dusk-demo (--dir DIR to choose)\n",
+             dir);
+    assert_contains(r.err, want);
+    done(&r);
+    char path[700];
+    snprintf(path, sizeof path, "%s/dusk-demo/r.hdf5", dir);
+    assert_true(file_exists(path));
+    snprintf(path, sizeof path, "%s/build", dir);
+    assert_false(file_exists(path));
+    /* in a tree with a build folder, build/demo, as make demo has it */
+    assert_int_equal(mkdir(path, 0755), 0);
+    r = run_in(dir, 0, args);
+    assert_ok(&r);
+    snprintf(want, sizeof want, "the files go to %s/build/demo (", dir);
+    assert_contains(r.err, want);
+    done(&r);
+    snprintf(path, sizeof path, "%s/build/demo/r.hdf5", dir);
+    assert_true(file_exists(path));
+    char *given[] = {"demo", "--array-only", "--input", in, "--dataset", "/x", "--chunks", "10",
+                     "--dir", "mine", NULL};
+    r = run_in(dir, 0, given);
+    assert_ok(&r);
+    snprintf(want, sizeof want, "the files go to %s/mine (", dir);
+    assert_contains(r.err, want);
+    done(&r);
+    snprintf(path, sizeof path, "%s/mine/r.hdf5", dir);
+    assert_true(file_exists(path));
 }
 
 static void demo_list(void **state)
@@ -1320,6 +1374,7 @@ int main(void)
         cmocka_unit_test(eval_same_calls_one_array),
         cmocka_unit_test(eval_failures),
         cmocka_unit_test(interrupt_leaves_no_output),
+        cmocka_unit_test(demo_says_where),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
     };
