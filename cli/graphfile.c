@@ -17,7 +17,9 @@
 **        is a reference too (a missing one is then named); any other
 **        string is text;
 **      - a nested array is a list, which reaches the function as a tuple
-**        of its computed items ( ["sum", ["a", "b", "c"]] );
+**        of its computed items ( ["sum", ["a", "b", "c"]] ), also when
+**        its first item names a function (no nested tasks: a run that
+**        fails in such a task says so, cli_graph_hint);
 **      - numbers, true/false, null are literals;
 **  - an array whose first element is not a string is a list: a tuple
 **    value, or, when it refers to keys, a task (identity) that makes the
