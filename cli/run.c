@@ -241,8 +241,8 @@ int cli_run(int argc, char **argv)
 
     dusk_value *out = NULL;
     if (!rc && !view) {
-        if (dusk_get_list(g, want, nkeys, &o, &out, &err) != 0 && !cli_interrupted())
-            rc = run_failed(sub, path, g, err.msg);
+        if (dusk_get_list(g, want, nkeys, &o, &out, &err) != 0)
+            rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
     } else if (!rc) {
         /* the window runs one key: several are gathered into a tuple by one
          * more task, as dusk_get_list would return them */
@@ -273,8 +273,8 @@ int cli_run(int argc, char **argv)
         vo.close_when_done = close_when_done;
         vo.title = title;
         dusk_value *v = NULL;
-        if (!rc && dusk_view_get(g, key, &vo, &v, &err) != 0 && !cli_interrupted())
-            rc = run_failed(sub, path, g, err.msg);
+        if (!rc && dusk_view_get(g, key, &vo, &v, &err) != 0)
+            rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
         if (!rc && nkeys > 1) {
             out = v;
         } else if (!rc) {

@@ -1116,6 +1116,8 @@ static result run_in(const char *dir, int sig, char *const args[])
             _exit(99);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        setenv("SDL_VIDEODRIVER", "dummy", 1);   /* for --view */
+        setenv("SDL_RENDER_DRIVER", "software", 1);
         execv(dusk, argv);
         _exit(98);
     }
@@ -1186,6 +1188,16 @@ static void interrupt_leaves_no_output(void **state)
         assert_string_equal(after, before);
         free(after);
     }
+    /* in the live window too (it was "out of memory" there) */
+    char *view[] = {"run", graph, "--view", "--close", "--trace", "t.json", NULL};
+    result v = run_in(dir, SIGINT, view);
+    if (v.code != 130)
+        fail_msg("--view: exit %d, want 130; stderr: %s", v.code, v.err);
+    assert_string_equal(v.err, "dusk run: interrupted\n");
+    done(&v);
+    char *listed = dir_listing(dir);
+    assert_string_equal(listed, before);
+    free(listed);
     char *text = slurp(old, NULL);
     assert_string_equal(text, "the trace of yesterday\n");
     free(text);
