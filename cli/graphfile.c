@@ -421,7 +421,18 @@ static int hint_args(hinter *h, json_t *j, int depth)
 {
     if (json_is_string(j)) {
         const char *s = json_string_value(j);
-        if (json_object_get(h->root, s) || tuple_key(s))
+        json_t *entry = json_object_get(h->root, s);
+        if (entry && json_is_string(entry) && !json_object_get(h->root, json_string_value(entry))) {
+            /* a key whose entry is text close to a key: a typo of an alias */
+            const char *text = json_string_value(entry);
+            const char *near = cli_closest(text, h->keys, h->nkeys);
+            if (!near)
+                return 0;
+            snprintf(h->out, h->n, "'%s' is the text '%s', no alias: no key has that name; did "
+                     "you mean '%s'?", s, text, near);
+            return 1;
+        }
+        if (entry || tuple_key(s))
             return 0;
         const char *near = cli_closest(s, h->keys, h->nkeys);
         if (!near)

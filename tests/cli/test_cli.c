@@ -427,6 +427,11 @@ static void run_failures(void **state)
     r = dusk_cmd("run %s w --scheduler processes", scratch("typo.json"));
     assert_one_line_error(&r, 1, "task 'w' (sum) failed", "did you mean 'total'?");
     done(&r);
+    write_file(scratch("alias.json"), "{\"total\": 1, \"c\": \"totl\", \"z\": [\"inc\", \"c\"]}\n");
+    r = dusk_cmd("run %s z", scratch("alias.json"));
+    assert_one_line_error(&r, 1, "task 'z' (inc) failed", "('c' is the text 'totl', no alias: no "
+                          "key has that name; did you mean 'total'?)");
+    done(&r);
     r = dusk_cmd("run %s ok", scratch("typo.json"));   /* Dask would accept it: so do we */
     assert_ok(&r);
     assert_string_equal(r.out, "'totl'\n");
