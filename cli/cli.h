@@ -3,7 +3,8 @@
 **
 ** main.c reads the subcommand and hands the rest of argv to one of these;
 ** each returns the command's exit code: 0 done, 1 the run or a file
-** failed, 2 bad usage. Messages go to stderr as one line,
+** failed, 2 bad usage; run and eval 130 or 143 when Ctrl-C or SIGTERM
+** stopped them (cli_interrupt_exit). Messages go to stderr as one line,
 ** "dusk SUB: what is wrong", naming the file, key, option or column.
 */
 #ifndef DUSK_CLI_H

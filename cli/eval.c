@@ -13,8 +13,10 @@
 ** an output that cannot be written); 2 bad usage (an unknown option, a
 ** syntax error, chunks that cannot be read, whether from --chunks or in the
 ** expression, an unknown name, function or keyword, an argument of the
-** wrong kind). An error in the expression is
-** printed with the expression and a caret under its column.
+** wrong kind); 130 (143) when Ctrl-C (SIGTERM) stopped the computation,
+** whose store then removed its temporary file (cli_interrupt_install).
+** An error in the expression is printed with the expression and a caret
+** under its column.
 */
 #include <ctype.h>
 #include <math.h>
@@ -90,7 +92,8 @@ static const char HELP[] =
     "Exit codes: 0 done, 1 a file or the computation failed (shapes or chunks\n"
     "that do not fit an array among them), 2 bad usage (a syntax error, chunks\n"
     "that cannot be read, an unknown name, function or keyword: shown with a\n"
-    "caret).\n";
+    "caret), 130 (143) interrupted by Ctrl-C (SIGTERM): no output written, no\n"
+    "temporary file left.\n";
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",

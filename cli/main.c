@@ -128,7 +128,8 @@ int cli_help(const char *sub, FILE *f)
         for (size_t i = 0; i < NSUBS; i++)
             fprintf(f, "  %-9s %s\n", subs[i].name, subs[i].summary);
         fprintf(f, "\n`dusk help SUB` or `dusk SUB --help` tells more; man dusk has it all.\n"
-                   "Exit codes: 0 done, 1 the run or a file failed, 2 bad usage.\n");
+                   "Exit codes: 0 done, 1 the run or a file failed, 2 bad usage, 130 (143)\n"
+                   "interrupted by Ctrl-C (SIGTERM), its outputs not written.\n");
         return 0;
     }
     const subcommand *s = find(sub);
