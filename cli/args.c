@@ -3,11 +3,13 @@
 **
 ** One option walker for every subcommand, so that all of them take
 ** "--opt value" and "--opt=value", stop at "--", answer --help, and name
-** an unknown option with the known one closest to it.
+** an unknown option with the known one closest to it. Also the handling
+** of Ctrl-C and SIGTERM that the subcommands writing files share.
 */
 #define _XOPEN_SOURCE 700   /* realpath */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,4 +204,60 @@ int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_val
     print_value(n == 1 ? dusk_tuple_get(tuple, 0) : tuple, f);
     fputc('\n', f);
     return ferror(f) ? 1 : 0;
+}
+
+/* --- Ctrl-C and SIGTERM ---------------------------------------------------------
+ * The handler only records the signal and arms the run's gate (both are
+ * lock-free stores, safe in a handler); the gate then refuses the next
+ * task, the run returns DUSK_ECANCELED after its running tasks, and the
+ * writers remove their temporary files as on any failure. The handler is
+ * one-shot (SA_RESETHAND): a second Ctrl-C kills at once, for a task that
+ * would not end. */
+static volatile sig_atomic_t caught;
+static int armed;   /* the gate's gate_armed */
+
+static void on_signal(int sig)
+{
+    caught = sig;
+    __atomic_store_n(&armed, 1, __ATOMIC_RELEASE);
+}
+
+static int interrupt_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)ud;
+    (void)worker;
+    return dusk_error_set(err, DUSK_ECANCELED, "interrupted");
+}
+
+void cli_interrupt_install(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old, sa;
+        /* a signal ignored from the start (nohup, a shell's background
+         * job) stays ignored, as the shell meant */
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESETHAND | SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+dusk_callbacks cli_interrupt_callbacks(void)
+{
+    return (dusk_callbacks){.gate = interrupt_gate, .gate_armed = &armed};
+}
+
+int cli_interrupted(void)
+{
+    return caught;
+}
+
+int cli_interrupt_exit(const char *sub)
+{
+    fprintf(stderr, "dusk %s: interrupted\n", sub);
+    return 128 + caught;
 }

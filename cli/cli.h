@@ -3,7 +3,8 @@
 **
 ** main.c reads the subcommand and hands the rest of argv to one of these;
 ** each returns the command's exit code: 0 done, 1 the run or a file
-** failed, 2 bad usage. Messages go to stderr as one line,
+** failed, 2 bad usage; run and eval 130 or 143 when Ctrl-C or SIGTERM
+** stopped them (cli_interrupt_exit). Messages go to stderr as one line,
 ** "dusk SUB: what is wrong", naming the file, key, option or column.
 */
 #ifndef DUSK_CLI_H
@@ -80,6 +81,14 @@ int cli_parse_int(const char *text, long lo, long hi, long *out);
  * that names the file (and line:column, key or function). */
 int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err);
 
+/* After a run of the graph that cli_graph_load read from path failed
+ * with msg ("task 'z' (add) failed: ..."): a hint about that task's entry
+ * in out, when one applies, and 1; else 0. A string argument that is no
+ * key but close to one ('x' for 'xx', which Dask too passes as text), or
+ * a list that reads as a nested task (["inc", "a"], which graph files,
+ * like Dask's lists, pass as a list). */
+int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, size_t n);
+
 /* Whether the JSON file at path looks like a Chrome trace (an object with
  * "traceEvents", or an array of events) rather than a graph file. Only
  * the beginning of the file is read. */
@@ -110,6 +119,19 @@ typedef struct cli_trace_graph {
 } cli_trace_graph;
 int cli_trace_graph_load(const char *path, cli_trace_graph *t, dusk_error *err);
 void cli_trace_graph_free(cli_trace_graph *t);
+
+/* Ctrl-C (SIGINT) and SIGTERM during a run that writes files: after
+ * cli_interrupt_install, either signal stops the run through the gate of
+ * cli_interrupt_callbacks (no task starts after it; running tasks finish)
+ * so that the run fails and its writers remove their temporary files;
+ * cli_interrupted() then gives the signal (0 if none came), and
+ * cli_interrupt_exit says "dusk SUB: interrupted" and returns the exit
+ * code the shell gives a process the signal killed (130, 143). A second
+ * signal kills at once. A signal ignored at start stays ignored. */
+void cli_interrupt_install(void);
+dusk_callbacks cli_interrupt_callbacks(void);
+int cli_interrupted(void);
+int cli_interrupt_exit(const char *sub);
 
 /* The results of keys (tuple: their values in order) on one line, as
  * Dask's get prints them: the value alone for one key, else the tuple. */

@@ -8,8 +8,12 @@
 ** very code build/dusk-demo and build/examples/view run, and the examples
 ** stay what a user reads and copies.
 */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -23,11 +27,31 @@ static const struct {
 } demos[] = {
     {"tour", cli_demo_tour_main,
      "the lecture's graphs, a map-reduce on both schedulers with its profile, "
-     "and the lecture's array job (build/demo/)"},
+     "and the lecture's array job (into --dir, default build/demo or dusk-demo)"},
     {"window", cli_demo_window_main,
      "r = x - x.mean(axis=0) in the live window, slowed for a class"},
 };
 enum { NDEMOS = sizeof demos / sizeof demos[0] };
+
+/* Where the tour writes when no --dir is given: build/demo in a dusk tree
+ * (where `make demo` and the README put it), else dusk-demo, in the
+ * current folder; a new build/ folder in the user's home would surprise. */
+static const char *tour_dir(void)
+{
+    struct stat st;
+    return stat("build", &st) == 0 && S_ISDIR(st.st_mode) ? "build/demo" : "dusk-demo";
+}
+
+/* Says where the tour's files go, as an absolute path (the demo prints
+ * them relative to the current folder). */
+static void say_dir(const char *dir)
+{
+    char cwd[PATH_MAX];
+    if (dir[0] != '/' && getcwd(cwd, sizeof cwd))
+        fprintf(stderr, "dusk demo: the files go to %s/%s (--dir DIR to choose)\n", cwd, dir);
+    else
+        fprintf(stderr, "dusk demo: the files go to %s (--dir DIR to choose)\n", dir);
+}
 
 int cli_demo(int argc, char **argv)
 {
@@ -57,7 +81,31 @@ int cli_demo(int argc, char **argv)
         char prog[64];
         snprintf(prog, sizeof prog, "dusk demo %s", name);
         argv[at - 1] = prog;
-        int rc = demos[i].main(argc - at + 1, argv + at - 1);
+        /* the tour: a --dir of its own unless given one; said either way */
+        char **args = argv + at - 1;
+        int nargs = argc - at + 1;
+        char **more = NULL;
+        if (demos[i].main == cli_demo_tour_main) {
+            const char *dir = NULL;
+            int help = 0;
+            for (int k = 1; k < nargs; k++) {
+                if (!strcmp(args[k], "--dir") && k + 1 < nargs)
+                    dir = args[k + 1];
+                help |= !strcmp(args[k], "--help") || !strcmp(args[k], "-h");
+            }
+            if (!dir && !help && (more = malloc((size_t)(nargs + 3) * sizeof *more))) {
+                memcpy(more, args, (size_t)nargs * sizeof *more);
+                dir = tour_dir();
+                more[nargs++] = "--dir";
+                more[nargs++] = (char *)dir;
+                more[nargs] = NULL;
+                args = more;
+            }
+            if (dir && !help)
+                say_dir(dir);
+        }
+        int rc = demos[i].main(nargs, args);
+        free(more);
         argv[at - 1] = saved;
         return rc == 0 ? 0 : rc == 2 ? 2 : 1;
     }

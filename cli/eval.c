@@ -9,10 +9,14 @@
 ** dusk_array_store (under a profiler, or in the live window with --view).
 **
 ** Exit codes: 0 done; 1 the run or a file failed (a missing file or
-** dataset, shapes that do not fit, an output that cannot be written); 2 bad
-** usage (an unknown option, a syntax error, an unknown name, function or
-** keyword, an argument of the wrong kind). An error in the expression is
-** printed with the expression and a caret under its column.
+** dataset, shapes that do not fit, chunks that do not fit an array's shape,
+** an output that cannot be written); 2 bad usage (an unknown option, a
+** syntax error, chunks that cannot be read, whether from --chunks or in the
+** expression, an unknown name, function or keyword, an argument of the
+** wrong kind); 130 (143) when Ctrl-C (SIGTERM) stopped the computation,
+** whose store then removed its temporary file (cli_interrupt_install).
+** An error in the expression is printed with the expression and a caret
+** under its column.
 */
 #include <ctype.h>
 #include <math.h>
@@ -65,6 +69,7 @@ static const char HELP[] =
     "concatenate stack tensordot dot matmul.\n"
     "\n"
     "  --input NAME=FILE:/DATASET  an HDF5 dataset, read lazily, as the array NAME\n"
+    "                              (FILE:DATASET names it from the root, as /DATASET)\n"
     "  --chunks SPEC               the inputs' chunks, and the creation functions'\n"
     "                              when they give none ('(500, 500)', 'auto')\n"
     "  -o, --output FILE:/DATASET  compute and store the result (HDF5; the dataset\n"
@@ -84,8 +89,11 @@ static const char HELP[] =
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
     "                              when it is a terminal)\n"
     "\n"
-    "Exit codes: 0 done, 1 a file or the computation failed, 2 bad usage (a\n"
-    "syntax error, an unknown name, function or keyword: shown with a caret).\n";
+    "Exit codes: 0 done, 1 a file or the computation failed (shapes or chunks\n"
+    "that do not fit an array among them), 2 bad usage (a syntax error, chunks\n"
+    "that cannot be read, an unknown name, function or keyword: shown with a\n"
+    "caret), 130 (143) interrupted by Ctrl-C (SIGTERM): no output written, no\n"
+    "temporary file left.\n";
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
@@ -109,7 +117,20 @@ static void show_caret(const char *text, int col)
     fprintf(stderr, "\n  %*s^\n", place, "");
 }
 
-/* NAME=FILE:/dataset or FILE:/dataset (name NULL). The last ":/" splits. */
+/* A copy of spec with a byte to spare, for split_target (dusk_free it). */
+static char *target_copy(const char *spec)
+{
+    size_t n = strlen(spec) + 1;
+    char *s = dusk_malloc(n + 1);
+    if (s)
+        memcpy(s, spec, n);
+    return s;
+}
+
+/* NAME=FILE:/dataset or FILE:/dataset (name NULL), in a target_copy. The
+ * last ":/" splits; without one, the last ':' does, and the dataset is
+ * named from the root, as HDF5 reads a relative name ("f.h5:ds" is
+ * "f.h5:/ds"). */
 static int split_target(char *spec, char **name, char **file, char **dataset)
 {
     if (name) {
@@ -128,7 +149,11 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
     char *cut = NULL;
     for (char *p = strstr(spec, ":/"); p; p = strstr(p + 1, ":/"))
         cut = p;
-    if (!cut || cut == spec)
+    if (!cut && (cut = strrchr(spec, ':')) && cut[1]) {
+        memmove(cut + 2, cut + 1, strlen(cut + 1) + 1);   /* the spare byte */
+        cut[1] = '/';
+    }
+    if (!cut || cut == spec || !cut[1])
         return -1;
     *cut = '\0';
     *file = spec;
@@ -325,7 +350,7 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--chunks")) {
             if (!(chunks = VALUE()))
                 return 2;
-            if (!chunks_spelled(chunks)) {
+            if (!chunks_spelled(chunks) || !expr_chunks_readable(chunks)) {
                 fprintf(stderr, "dusk eval: --chunks '%s': chunks are a number, auto or a tuple "
                                 "of them, as '(500, 500)'\n", chunks);
                 return 2;
@@ -432,7 +457,7 @@ int cli_eval(int argc, char **argv)
     dusk_error err = DUSK_ERROR_INIT;
 
     if (output) {
-        outspec = dusk_strdup(output);
+        outspec = target_copy(output);
         if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
             fprintf(stderr, "dusk eval: -o '%s': expected FILE.hdf5:/dataset\n", output);
             rc = 2;
@@ -440,7 +465,7 @@ int cli_eval(int argc, char **argv)
         }
     }
     for (int k = 0; k < ninputs; k++) {
-        if (!(specs[k] = dusk_strdup(inputs[k]))) {
+        if (!(specs[k] = target_copy(inputs[k]))) {
             fprintf(stderr, "dusk eval: out of memory\n");
             rc = 1;
             goto done;
@@ -533,7 +558,10 @@ int cli_eval(int argc, char **argv)
     if (!output && !print && !report && !view)
         goto done;
 
-    dusk_callbacks cbs[2];
+    /* Ctrl-C stops the run, and the store removes its temporary file */
+    dusk_callbacks cbs[3];
+    cli_interrupt_install();
+    cbs[run.ncallbacks++] = cli_interrupt_callbacks();
     if (report) {
         if (!(prof = dusk_profiler_new(NULL))) {
             fprintf(stderr, "dusk eval: out of memory\n");
@@ -545,7 +573,7 @@ int cli_eval(int argc, char **argv)
     /* the bar draws only where stderr is a terminal; the window shows its own */
     if (!quiet && !view && (bar = dusk_progress_new(NULL)))
         cbs[run.ncallbacks++] = dusk_progress_callbacks(bar);
-    run.callbacks = run.ncallbacks ? cbs : NULL;
+    run.callbacks = cbs;
     dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
     vo.run = &run;
     vo.title = text;
@@ -558,6 +586,10 @@ int cli_eval(int argc, char **argv)
     if (crc == 0 && (print || (!output && (report || view))))
         crc = view && !output ? dusk_view_array_compute(r, &vo, &result, &err)
                               : dusk_array_compute(r, &run, &result, &err);
+    if (cli_interrupted()) {
+        rc = cli_interrupt_exit("eval");
+        goto done;
+    }
     if (crc != 0) {
         fprintf(stderr, "dusk eval: %s\n", err.msg);
         rc = 1;

@@ -1138,13 +1138,33 @@ static const char *kind_name(const val *v)
     return "a value";
 }
 
-/* The status of a new array r made at col: dusk's own message, code 1; too
+/* dusk_array's message for chunks it cannot read, whatever the shape
+ * (array/chunks.c); chunks that do not fit the shape say otherwise. */
+static int unreadable_chunks(const char *msg)
+{
+    return !strncmp(msg, "cannot read chunks ", 19);
+}
+
+int expr_chunks_readable(const char *spec)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    if (!ctx)
+        return 0;
+    dusk_error e = DUSK_ERROR_INIT;
+    int ok = dusk_array_status(dusk_ones(ctx, DUSK_SHAPE(1), spec, DUSK_DT_F8), &e) == 0 ||
+             !unreadable_chunks(e.msg);
+    dusk_array_ctx_free(ctx);
+    return ok;
+}
+
+/* The status of a new array r made at col: dusk's own message, code 1
+ * (2 for chunks that cannot be read: a typing error, as --chunks's); too
  * many blocks for the env's limit, code 2. */
 static int check(evaluator *ev, int col, dusk_array *r, val *out)
 {
     dusk_error e = DUSK_ERROR_INIT;
     if (dusk_array_status(r, &e) != 0)
-        return fail(ev, 1, col, "%s", e.msg);
+        return fail(ev, unreadable_chunks(e.msg) ? 2 : 1, col, "%s", e.msg);
     if (ev->env->max_blocks > 0 && dusk_array_nchunks(r) > ev->env->max_blocks)
         return fail(ev, 2, col, "the result has %lld blocks, more than the %lld allowed here",
                     (long long)dusk_array_nchunks(r), (long long)ev->env->max_blocks);

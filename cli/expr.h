@@ -84,8 +84,13 @@ typedef struct expr_env {
 
 /* Evaluates the tree; 0 and *out (an array of env->ctx; a number becomes a
  * 0-d array), or err->code (2: a name, function, keyword or argument that
- * does not exist or does not fit; 1: dusk's own array error). */
+ * does not exist or does not fit, chunks that cannot be read; 1: dusk's
+ * own array error, chunks that do not fit a shape among them). */
 int expr_eval(const expr_tree *t, const expr_env *env, dusk_array **out, expr_error *err);
+
+/* Whether dusk_array reads spec as chunks (for some shape: whether they
+ * fit one is the array's to say). 0 when out of memory. */
+int expr_chunks_readable(const char *spec);
 
 /* The known word closest to given (at most 3 edits, case aside, and fewer
  * edits than it has letters: no guess for a one-letter name), or NULL;

@@ -17,7 +17,9 @@
 **        is a reference too (a missing one is then named); any other
 **        string is text;
 **      - a nested array is a list, which reaches the function as a tuple
-**        of its computed items ( ["sum", ["a", "b", "c"]] );
+**        of its computed items ( ["sum", ["a", "b", "c"]] ), also when
+**        its first item names a function (no nested tasks: a run that
+**        fails in such a task says so, cli_graph_hint);
 **      - numbers, true/false, null are literals;
 **  - an array whose first element is not a string is a list: a tuple
 **    value, or, when it refers to keys, a task (identity) that makes the
@@ -147,6 +149,64 @@ static int is_key(reader *r, const char *s)
     return json_object_get(r->root, s) != NULL;
 }
 
+/* A tuple key without the spaces outside its quotes, into out (n bytes);
+ * 0, or -1 when it does not fit. */
+static int squeezed(const char *s, char *out, size_t n)
+{
+    char quote = 0;
+    size_t k = 0;
+    for (; *s; s++) {
+        if (quote) {
+            if (*s == '\\' && s[1]) {
+                if (k + 2 >= n)
+                    return -1;
+                out[k++] = *s++;
+            } else if (*s == quote) {
+                quote = 0;
+            }
+        } else if (*s == '\'' || *s == '"') {
+            quote = *s;
+        } else if (*s == ' ' || *s == '\t') {
+            continue;
+        }
+        if (k + 1 >= n)
+            return -1;
+        out[k++] = *s;
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/* A reference written as a tuple key that no key matches, though one does
+ * but for the spaces ("('x',0)" for "('x', 0)"): said, naming that key. */
+static int respaced(reader *r, json_t *j)
+{
+    if (json_is_array(j)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(j, i, x) if (respaced(r, x)) return 1;
+        return 0;
+    }
+    if (!json_is_string(j))
+        return 0;
+    const char *s = json_string_value(j);
+    char want[512], have[512];
+    if (!tuple_key(s) || is_key(r, s) || squeezed(s, want, sizeof want) != 0)
+        return 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->root, key, v) {
+        if (tuple_key(key) && squeezed(key, have, sizeof have) == 0 && !strcmp(want, have)) {
+            char what[1200];
+            snprintf(what, sizeof what, "no key %s; did you mean %s? (a tuple key is written as "
+                     "Dask prints it, spaces included)", s, key);
+            fail(r, what, NULL);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int refers(reader *r, json_t *j)
 {
     if (json_is_string(j))
@@ -241,6 +301,8 @@ task:;
     const char *fname = json_is_string(head) ? json_string_value(head) : NULL;
     const dusk_func *f = fname ? dusk_func_lookup(fname) : NULL;
     size_t first = 1;
+    if (respaced(r, j))
+        return 1;
     if (!f && fname && !is_key(r, fname)) {
         return fail(r, NULL, fname);
     }
@@ -322,6 +384,103 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err)
     }
     *out = r.g;
     return 0;
+}
+
+/* --- hints for a failed run ------------------------------------------------------ */
+
+/* The key of the task a run's message names ("task 'K' (f) failed: ...",
+ * sched.h), checked against g (a key may hold "' ("), or NULL. */
+static const char *failed_key(dusk_graph *g, const char *msg, char *buf, size_t n)
+{
+    if (strncmp(msg, "task '", 6) != 0)
+        return NULL;
+    const char *k = msg + 6;
+    for (const char *end = strstr(k, "' ("); end; end = strstr(end + 1, "' (")) {
+        if ((size_t)(end - k) >= n)
+            return NULL;
+        memcpy(buf, k, (size_t)(end - k));
+        buf[end - k] = '\0';
+        if (dusk_graph_find(g, buf) >= 0)
+            return buf;
+    }
+    return NULL;
+}
+
+typedef struct {
+    json_t *root;
+    const char **keys;     /* the graph's keys, for cli_closest */
+    size_t nkeys;
+    char *out;
+    size_t n;
+} hinter;
+
+/* The first hint for the arguments in j (a task's, at depth > 0 inside a
+ * list): a string that is no key but close to one; a list that reads as a
+ * nested task. 1 when one was written. */
+static int hint_args(hinter *h, json_t *j, int depth)
+{
+    if (json_is_string(j)) {
+        const char *s = json_string_value(j);
+        json_t *entry = json_object_get(h->root, s);
+        if (entry && json_is_string(entry) && !json_object_get(h->root, json_string_value(entry))) {
+            /* a key whose entry is text close to a key: a typo of an alias */
+            const char *text = json_string_value(entry);
+            const char *near = cli_closest(text, h->keys, h->nkeys);
+            if (!near)
+                return 0;
+            snprintf(h->out, h->n, "'%s' is the text '%s', no alias: no key has that name; did "
+                     "you mean '%s'?", s, text, near);
+            return 1;
+        }
+        if (entry || tuple_key(s))
+            return 0;
+        const char *near = cli_closest(s, h->keys, h->nkeys);
+        if (!near)
+            return 0;
+        snprintf(h->out, h->n, "'%s' is no key, so it is passed as text; did you mean '%s'?",
+                 s, near);
+        return 1;
+    }
+    if (!json_is_array(j))
+        return 0;
+    json_t *head = json_array_get(j, 0);
+    if (depth > 0 && json_array_size(j) > 1 && json_is_string(head) &&
+        !json_object_get(h->root, json_string_value(head)) &&
+        dusk_func_lookup(json_string_value(head))) {
+        snprintf(h->out, h->n, "[\"%s\", ...] inside a task is a list, not a task: graph files "
+                 "have no nested tasks; make it a key of its own and name that key",
+                 json_string_value(head));
+        return 1;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(j, i, x) {
+        if ((depth > 0 || i > 0) && hint_args(h, x, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, size_t n)
+{
+    char kbuf[1024];
+    const char *key = failed_key(g, msg, kbuf, sizeof kbuf);
+    if (!key || n == 0)
+        return 0;
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *task = root ? json_object_get(root, key) : NULL;
+    size_t size = dusk_graph_size(g);
+    const char **keys = malloc((size ? size : 1) * sizeof *keys);
+    int found = 0;
+    if (task && json_is_array(task) && keys) {
+        for (size_t id = 0; id < size; id++)
+            keys[id] = dusk_graph_key(g, (int64_t)id);
+        hinter h = {root, keys, size, out, n};
+        found = hint_args(&h, task, 0);
+    }
+    free(keys);
+    json_decref(root);
+    return found;
 }
 
 int cli_is_trace(const char *path)

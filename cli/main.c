@@ -86,9 +86,10 @@ static const subcommand subs[] = {
      "  tour      (default) the lecture's graphs, a map-reduce of 3,393 tasks on\n"
      "            both schedulers with its profile (trace.json, timeline.png,\n"
      "            report.html), and the lecture's array job on rnd_data.hdf5;\n"
-     "            options: --dir DIR (default build/demo), --input FILE,\n"
-     "            --dataset NAME, --chunks SPEC, --output FILE, --workers N,\n"
-     "            --array-only\n"
+     "            options: --dir DIR (default build/demo where a build folder\n"
+     "            is, as in dusk's source tree, else dusk-demo; said on stderr),\n"
+     "            --input FILE, --dataset NAME, --chunks SPEC, --output FILE,\n"
+     "            --workers N, --array-only\n"
      "  window    r = x - x.mean(axis=0) in the live window, slowed for a class;\n"
      "            [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme T];\n"
      "            without a file, x is ones((1000, 1000)) in (250, 250) blocks\n"
@@ -127,7 +128,8 @@ int cli_help(const char *sub, FILE *f)
         for (size_t i = 0; i < NSUBS; i++)
             fprintf(f, "  %-9s %s\n", subs[i].name, subs[i].summary);
         fprintf(f, "\n`dusk help SUB` or `dusk SUB --help` tells more; man dusk has it all.\n"
-                   "Exit codes: 0 done, 1 the run or a file failed, 2 bad usage.\n");
+                   "Exit codes: 0 done, 1 the run or a file failed, 2 bad usage, 130 (143)\n"
+                   "interrupted by Ctrl-C (SIGTERM), its outputs not written.\n");
         return 0;
     }
     const subcommand *s = find(sub);

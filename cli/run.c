@@ -85,6 +85,16 @@ static char *report_svg(dusk_graph *g, dusk_profiler *prof)
     return svg;
 }
 
+/* The run's failure, with a hint about the failed task's entry if one
+ * applies (a typo of a key passed as text); returns 1. */
+static int run_failed(const char *sub, const char *path, dusk_graph *g, const char *msg)
+{
+    char hint[512];
+    if (cli_graph_hint(path, g, msg, hint, sizeof hint))
+        return cli_fail(1, sub, "%s (%s)", msg, hint);
+    return cli_fail(1, sub, "%s", msg);
+}
+
 int cli_run(int argc, char **argv)
 {
     const char *sub = argv[0];
@@ -206,11 +216,16 @@ int cli_run(int argc, char **argv)
         want = defaults;
     }
 
-    /* listeners: the profiler when an output needs it, the progress bar */
+    /* listeners: Ctrl-C's gate, the profiler when an output needs it, the
+     * progress bar */
     dusk_profiler *prof = NULL;
     dusk_progress *bar = NULL;
-    dusk_callbacks cbs[2];
+    dusk_callbacks cbs[3];
     size_t ncb = 0;
+    if (!rc) {
+        cli_interrupt_install();
+        cbs[ncb++] = cli_interrupt_callbacks();
+    }
     if (!rc && (trace || report || chart || csv)) {
         if (!(prof = dusk_profiler_new(NULL)))
             rc = cli_fail(1, sub, "out of memory");
@@ -227,7 +242,7 @@ int cli_run(int argc, char **argv)
     dusk_value *out = NULL;
     if (!rc && !view) {
         if (dusk_get_list(g, want, nkeys, &o, &out, &err) != 0)
-            rc = cli_fail(1, sub, "%s", err.msg);
+            rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
     } else if (!rc) {
         /* the window runs one key: several are gathered into a tuple by one
          * more task, as dusk_get_list would return them */
@@ -259,7 +274,7 @@ int cli_run(int argc, char **argv)
         vo.title = title;
         dusk_value *v = NULL;
         if (!rc && dusk_view_get(g, key, &vo, &v, &err) != 0)
-            rc = cli_fail(1, sub, "%s", err.msg);
+            rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
         if (!rc && nkeys > 1) {
             out = v;
         } else if (!rc) {
@@ -269,11 +284,16 @@ int cli_run(int argc, char **argv)
                 rc = cli_fail(1, sub, "out of memory");
         }
     }
+    /* interrupted: nothing printed or written, whether or not the run
+     * ended before the signal was seen */
+    if (!rc && cli_interrupted())
+        rc = cli_interrupt_exit(sub);
     if (!rc && cli_print_results(g, want, nkeys, out, stdout) != 0)
         rc = cli_fail(1, sub, "cannot write the results");
 
     /* the profiler's outputs, now that the run has succeeded; when one
-     * fails, those written before it go too (each appears whole or not) */
+     * fails, or Ctrl-C comes before the last, those written before it go
+     * too (each appears whole or not) */
     const char *written[4];
     size_t nwritten = 0;
     if (!rc && trace) {
@@ -282,18 +302,24 @@ int cli_run(int argc, char **argv)
         else
             written[nwritten++] = trace;
     }
+    if (!rc && cli_interrupted())
+        rc = cli_interrupt_exit(sub);
     if (!rc && chart) {
         if (dusk_profiler_write_chart(prof, chart, NULL, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
         else
             written[nwritten++] = chart;
     }
+    if (!rc && cli_interrupted())
+        rc = cli_interrupt_exit(sub);
     if (!rc && csv) {
         if (dusk_profiler_write_tasks_csv(prof, csv, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
         else
             written[nwritten++] = csv;
     }
+    if (!rc && cli_interrupted())
+        rc = cli_interrupt_exit(sub);
     if (!rc && report) {
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char *svg = report_svg(g, prof);

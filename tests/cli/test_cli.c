@@ -24,7 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -398,6 +402,47 @@ static void run_failures(void **state)
     write_file(scratch("dep.json"), "{\"a\": 1, \"z\": [\"add\", \"a\", \"('x', 0)\"]}\n");
     r = dusk_cmd("run %s", scratch("dep.json"));
     assert_one_line_error(&r, 1, "dep.json: missing dependency ('x', 0) of task 'z'", NULL);
+    done(&r);
+    /* ... that one has, but for the spaces: named */
+    write_file(scratch("spaced.json"), "{\"('x', 0)\": 1, \"z\": [\"inc\", \"('x',0)\"],\n"
+                                       " \"l\": [\"('x',  0)\", 2]}\n");
+    r = dusk_cmd("run %s z", scratch("spaced.json"));
+    assert_one_line_error(&r, 1, "spaced.json: key 'z': no key ('x',0); did you mean ('x', 0)?",
+                          NULL);
+    done(&r);
+    write_file(scratch("spaced.json"), "{\"('x', 0)\": 1, \"l\": [\"('x',  0)\", 2]}\n");
+    r = dusk_cmd("run %s l", scratch("spaced.json"));
+    assert_one_line_error(&r, 1, "key 'l': no key ('x',  0); did you mean ('x', 0)?", NULL);
+    done(&r);
+
+    /* a typo of a key is text, as in Dask: the run fails in the task that
+     * gets it, which says what the text is close to (threads and processes) */
+    write_file(scratch("typo.json"), "{\"total\": 1, \"y\": 2, \"z\": [\"add\", \"totl\", \"y\"],\n"
+                                     " \"w\": [\"sum\", [\"y\", \"totl\"]], \"ok\": [\"identity\", "
+                                     "\"totl\"]}\n");
+    r = dusk_cmd("run %s z", scratch("typo.json"));
+    assert_one_line_error(&r, 1, "task 'z' (add) failed: add: expected a number, got string",
+                          "('totl' is no key, so it is passed as text; did you mean 'total'?)");
+    done(&r);
+    r = dusk_cmd("run %s w --scheduler processes", scratch("typo.json"));
+    assert_one_line_error(&r, 1, "task 'w' (sum) failed", "did you mean 'total'?");
+    done(&r);
+    write_file(scratch("alias.json"), "{\"total\": 1, \"c\": \"totl\", \"z\": [\"inc\", \"c\"]}\n");
+    r = dusk_cmd("run %s z", scratch("alias.json"));
+    assert_one_line_error(&r, 1, "task 'z' (inc) failed", "('c' is the text 'totl', no alias: no "
+                          "key has that name; did you mean 'total'?)");
+    done(&r);
+    r = dusk_cmd("run %s ok", scratch("typo.json"));   /* Dask would accept it: so do we */
+    assert_ok(&r);
+    assert_string_equal(r.out, "'totl'\n");
+    assert_string_equal(r.err, "");
+    done(&r);
+    /* a nested task: a list, as Dask's lists; said when its task fails */
+    write_file(scratch("nested.json"), "{\"a\": 1, \"z\": [\"add\", [\"inc\", \"a\"], 2]}\n");
+    r = dusk_cmd("run %s", scratch("nested.json"));
+    assert_one_line_error(&r, 1, "task 'z' (add) failed: add: expected a number, got tuple",
+                          "[\"inc\", ...] inside a task is a list, not a task: graph files have "
+                          "no nested tasks");
     done(&r);
 
     /* a cycle, its keys in order */
@@ -856,6 +901,22 @@ static void eval_output(void **state)
         assert_true(fabs(a[i] - b[i]) <= 1e-12 * (1 + fabs(a[i])));
     dusk_value_unref(w);
     dusk_value_unref(g);
+
+    /* a dataset named without its leading slash is named from the root,
+     * as HDF5 reads it: FILE:x is FILE:/x, for --input and -o */
+    r = dusk_cmd("eval 'x.sum(axis=0) * 0 + x.shape[0]' --input x=%s:x -o %s:n --quiet", in, out);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("eval 'n' --input n=%s:/n", out);
+    assert_ok(&r);
+    assert_string_equal(r.out, "[12. 12. 12. 12. 12. 12. 12. 12. 12.]\n");
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:nothing", in);
+    assert_one_line_error(&r, 1, "dusk eval: --input x: no dataset '/nothing'", NULL);
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:", in);   /* no dataset at all */
+    assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+    done(&r);
     dusk_array_ctx_free(ctx);
 }
 
@@ -951,6 +1012,43 @@ static void eval_failures(void **state)
     assert_non_null(head);
     assert_true(len > 8 && !memcmp(head, "\x89HDF", 4));
     free(head);
+    /* chunks that cannot be read are a typing error (2), wherever they are
+     * typed; chunks that do not fit an array's shape fail like other
+     * shapes that do not fit (1), wherever they are typed */
+    static const char *const unreadable[] = {"--chunks '5 5'", "--chunks '(5)(5)'",
+                                             "--chunks autoauto", "--chunks '(0, 3)'"};
+    for (size_t k = 0; k < sizeof unreadable / sizeof *unreadable; k++) {
+        r = dusk_cmd("eval 'ones((10, 10))' --describe %s", unreadable[k]);
+        assert_one_line_error(&r, 2, "dusk eval: --chunks '", "': chunks are a number, auto or "
+                              "a tuple of them");
+        done(&r);
+    }
+    static const char *const typed[] = {"ones((10, 10), chunks='abc')",
+                                        "ones((10, 10), chunks=(0, 3))",
+                                        "ones((10, 10)).rechunk('5 5')"};
+    for (size_t k = 0; k < sizeof typed / sizeof *typed; k++) {
+        r = dusk_cmd("eval \"%s\" --describe", typed[k]);
+        if (r.code != 2)
+            fail_msg("%s: exit %d, want 2; stderr: %s", typed[k], r.code, r.err);
+        assert_contains(r.err, "cannot read chunks");
+        done(&r);
+    }
+    static const char *const unfit[] = {"ones((10, 10))' --chunks '(3, 3, 3)",
+                                        "ones((10, 10))' --chunks '((5, 5), (3, 3))",
+                                        "ones((10, 10), chunks=(3, 3, 3))",
+                                        "ones((10, 10)).rechunk(((5, 5), (3, 3)))"};
+    for (size_t k = 0; k < sizeof unfit / sizeof *unfit; k++) {
+        r = dusk_cmd("eval '%s' --describe", unfit[k]);
+        if (r.code != 1)
+            fail_msg("%s: exit %d, want 1; stderr: %s", unfit[k], r.code, r.err);
+        assert_true(contains(r.err, "give 3 dimensions for shape (10, 10)") ||
+                    contains(r.err, "do not fit shape (10, 10)"));
+        done(&r);
+    }
+    r = dusk_cmd("eval 'x' --input x=%s:/x --chunks '(3, 3, 3)' --describe", in);
+    assert_one_line_error(&r, 1, "--input x: chunks \"(3, 3, 3)\" give 3 dimensions", NULL);
+    done(&r);
+
     r = dusk_cmd("eval 'ones(3)' --visualize %s --profile %s", scratch("v.svg"), scratch("v.svg"));
     assert_one_line_error(&r, 2, "dusk eval: --visualize and --profile name one file", NULL);
     done(&r);
@@ -959,6 +1057,235 @@ static void eval_failures(void **state)
     r = dusk_cmd("eval 'x * 2' --input x=%s:/x -o %s:/y --quiet", in, in);
     assert_ok(&r);
     done(&r);
+}
+
+/* --- Ctrl-C and SIGTERM ------------------------------------------------------ */
+
+/* The names in dir, sorted, one per line ("." and ".." left out). */
+static char *dir_listing(const char *dir)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    assert_true(n >= 0);
+    size_t cap = 64, len = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        if (strcmp(nm, ".") && strcmp(nm, "..")) {
+            size_t add = strlen(nm) + 1;
+            while (len + add + 1 > cap)
+                assert_non_null(out = realloc(out, cap *= 2));
+            memcpy(out + len, nm, add - 1);
+            out[len + add - 1] = '\n';
+            out[len += add] = '\0';
+        }
+        free(names[i]);
+    }
+    free(names);
+    return out;
+}
+
+/* Whether process pid has a handler for sig (Linux: SigCgt of its status). */
+static bool catches(pid_t pid, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    bool yes = false;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "SigCgt:", 7))
+            yes = (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+    if (f)
+        fclose(f);
+    return yes;
+}
+
+/* Runs dusk with argv (args[0] the subcommand, NULL-terminated) in dir,
+ * sends sig (unless 0) once it handles it (it then runs what it was asked:
+ * a run that lasts seconds), and returns what it did. */
+static result run_in(const char *dir, int sig, char *const args[])
+{
+    char outf[512], errf[512];
+    keep(outf, "intr-stdout.txt");
+    keep(errf, "intr-stderr.txt");
+    char *argv[32] = {dusk};
+    for (int i = 0; args[i]; i++)
+        argv[i + 1] = args[i];
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int o = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0 || chdir(dir) != 0)
+            _exit(99);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        setenv("SDL_VIDEODRIVER", "dummy", 1);   /* for --view */
+        setenv("SDL_RENDER_DRIVER", "software", 1);
+        execv(dusk, argv);
+        _exit(98);
+    }
+    int status;
+    if (sig == 0) {
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(outf, NULL),
+                    slurp(errf, NULL)};
+        assert_non_null(r.out);
+        assert_non_null(r.err);
+        return r;
+    }
+    /* the handler is set just before the run starts; 20 s for a loaded CI */
+    struct timespec nap = {0, 5000000};
+    pid_t ended = 0;
+    for (int i = 0; i < 4000 && !ended && !catches(pid, sig); i++) {
+        nanosleep(&nap, NULL);
+        ended = waitpid(pid, &status, WNOHANG);
+    }
+    if (ended)
+        fail_msg("dusk %s ended before it was interrupted", args[0]);
+    nanosleep(&nap, NULL);   /* into the run */
+    assert_int_equal(kill(pid, sig), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(outf, NULL),
+                slurp(errf, NULL)};
+    assert_non_null(r.out);
+    assert_non_null(r.err);
+    if (!WIFEXITED(status))
+        fail_msg("dusk %s died of signal %d; stderr: %s", args[0], WTERMSIG(status), r.err);
+    return r;
+}
+
+static void interrupt_leaves_no_output(void **state)
+{
+    (void)state;
+    char dir[512], graph[512];
+    keep(dir, "intr");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    /* 40 tasks of 100 ms in a chain: 4 s, stopped after the running one */
+    keep(graph, "intr-slow.json");
+    FILE *f = fopen(graph, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"s0\": [\"sleep\", 100]");
+    for (int i = 1; i < 40; i++)
+        fprintf(f, ", \"s%d\": [\"sleep\", 100, \"s%d\"]", i, i - 1);
+    fprintf(f, "}\n");
+    assert_int_equal(fclose(f), 0);
+    /* an output from before: left as it was */
+    char old[600];
+    snprintf(old, sizeof old, "%s/t.json", dir);
+    write_file(old, "the trace of yesterday\n");
+    char *before = dir_listing(dir);
+
+    const int sigs[] = {SIGINT, SIGTERM};
+    const char *scheds[] = {"sync", "threads", "processes"};
+    for (int k = 0; k < 3; k++) {
+        char *args[] = {"run", graph, "--scheduler", (char *)scheds[k], "--trace", "t.json",
+                        "--report", "r.html", "--chart", "c.png", "--csv", "c.csv", NULL};
+        int sig = sigs[k % 2];
+        result r = run_in(dir, sig, args);
+        if (r.code != 128 + sig)
+            fail_msg("%s: exit %d, want %d; stderr: %s", scheds[k], r.code, 128 + sig, r.err);
+        assert_string_equal(r.err, "dusk run: interrupted\n");
+        assert_string_equal(r.out, "");
+        done(&r);
+        char *after = dir_listing(dir);
+        assert_string_equal(after, before);
+        free(after);
+    }
+    /* in the live window too (it was "out of memory" there) */
+    char *view[] = {"run", graph, "--view", "--close", "--trace", "t.json", NULL};
+    result v = run_in(dir, SIGINT, view);
+    if (v.code != 130)
+        fail_msg("--view: exit %d, want 130; stderr: %s", v.code, v.err);
+    /* (a sanitizer build adds its summary of suppressed leaks after it) */
+    assert_true(!strncmp(v.err, "dusk run: interrupted\n", 22));
+    done(&v);
+    char *listed = dir_listing(dir);
+    assert_string_equal(listed, before);
+    free(listed);
+    char *text = slurp(old, NULL);
+    assert_string_equal(text, "the trace of yesterday\n");
+    free(text);
+
+    /* eval -o: the store's temporary file and lock go, an existing
+     * output file keeps its dataset */
+    snprintf(old, sizeof old, "%s/out.h5", dir);
+    result r = dusk_cmd("eval 'ones(3)' -o %s:/r --quiet", old);
+    assert_ok(&r);
+    done(&r);
+    size_t n0, n1;
+    char *h5 = slurp(old, &n0);
+    assert_non_null(h5);
+    free(before);
+    before = dir_listing(dir);
+    /* a product of 4000 x 4000 matrices: seconds, in 4096 small tasks */
+    char expr[] = "(random.random((4000, 4000), chunks=(250, 250)) @ "
+                  "random.random((4000, 4000), chunks=(250, 250))).sum(axis=0)";
+    for (int k = 0; k < 2; k++) {
+        char *args[] = {"eval", expr, "-o", "out.h5:/r", "--scheduler", (char *)scheds[k],
+                        NULL};
+        result e = run_in(dir, sigs[k], args);
+        if (e.code != 128 + sigs[k])
+            fail_msg("eval: exit %d, want %d; stderr: %s", e.code, 128 + sigs[k], e.err);
+        assert_string_equal(e.err, "dusk eval: interrupted\n");
+        done(&e);
+        char *after = dir_listing(dir);
+        assert_string_equal(after, before);
+        free(after);
+        char *now = slurp(old, &n1);
+        assert_non_null(now);
+        assert_true(n0 == n1 && !memcmp(h5, now, n0));
+        free(now);
+    }
+    free(h5);
+    free(before);
+}
+
+/* The tour run outside the source tree writes into ./dusk-demo, not a new
+ * ./build/demo, and says where, as an absolute path; given --dir, there. */
+static void demo_says_where(void **state)
+{
+    (void)state;
+    char dir[512], in[600];
+    keep(dir, "elsewhere");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(in, sizeof in, "%s/x.h5", dir);
+    result r = dusk_cmd("eval 'random.random((40, 30), chunks=(10, 10))' -o %s:/x -q", in);
+    assert_ok(&r);
+    done(&r);
+    char *args[] = {"demo", "--array-only", "--input", in, "--dataset", "/x", "--chunks", "10",
+                    "--workers", "1", NULL};
+    r = run_in(dir, 0, args);
+    assert_ok(&r);
+    char want[700];
+    snprintf(want, sizeof want, "dusk demo: the files go to %s/dusk-demo (--dir DIR to choose)\n",
+             dir);
+    assert_contains(r.err, want);
+    done(&r);
+    char path[700];
+    snprintf(path, sizeof path, "%s/dusk-demo/r.hdf5", dir);
+    assert_true(file_exists(path));
+    snprintf(path, sizeof path, "%s/build", dir);
+    assert_false(file_exists(path));
+    /* in a tree with a build folder, build/demo, as make demo has it */
+    assert_int_equal(mkdir(path, 0755), 0);
+    r = run_in(dir, 0, args);
+    assert_ok(&r);
+    snprintf(want, sizeof want, "the files go to %s/build/demo (", dir);
+    assert_contains(r.err, want);
+    done(&r);
+    snprintf(path, sizeof path, "%s/build/demo/r.hdf5", dir);
+    assert_true(file_exists(path));
+    char *given[] = {"demo", "--array-only", "--input", in, "--dataset", "/x", "--chunks", "10",
+                     "--dir", "mine", NULL};
+    r = run_in(dir, 0, given);
+    assert_ok(&r);
+    snprintf(want, sizeof want, "the files go to %s/mine (", dir);
+    assert_contains(r.err, want);
+    done(&r);
+    snprintf(path, sizeof path, "%s/mine/r.hdf5", dir);
+    assert_true(file_exists(path));
 }
 
 static void demo_list(void **state)
@@ -1064,6 +1391,8 @@ int main(void)
         cmocka_unit_test(eval_output),
         cmocka_unit_test(eval_same_calls_one_array),
         cmocka_unit_test(eval_failures),
+        cmocka_unit_test(interrupt_leaves_no_output),
+        cmocka_unit_test(demo_says_where),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
     };
