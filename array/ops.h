@@ -64,6 +64,12 @@
 **   eye                           k (int: the diagonal)               -
 **   cholesky                      -                                   1 block, [a list of
 **                                                                     products to subtract]
+**   arg-reduce                    kind (dusk_argreduction), axes      1 block
+**                                 (mask), ravel (bool), in_bounds
+**                                 (as bounds, of the input)
+**   arg_combine-partial           kind                                a list of partials
+**   arg_agg | nanarg_agg          kind, axes, keepdims                a list of partials
+**     -aggregate
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -71,7 +77,10 @@
 ** the local indices of a list entry (an int64 ndarray), else None.
 ** The reductions' steps are named as Dask names them: sum, prod,
 ** mean_chunk / mean_combine / mean_agg, var (std too), chunk_min / amin,
-** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum.
+** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum. An
+** arg reduction's partial is a tuple (vals, arg): the best value of its
+** group in the input's dtype and its index in the whole array (int64, -1
+** for a group of no element).
 ** Each entry is registered under "array.<name>" (dusk_func_register_as),
 ** since five of these names are core builtins' ('add', 'sub', 'mul',
 ** 'neg', 'sum'): a task travels as its function's key, dusk_func_key().
@@ -115,6 +124,8 @@ typedef enum {
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
     DUSK__OP_LA_LU, DUSK__OP_LA_EYE, DUSK__OP_LA_CHOL,
+    /* argmax and friends (array/reduce.c) */
+    DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
     DUSK__NOPS
 } dusk__opid;
 
@@ -242,5 +253,8 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
 int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_arg_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* reduce.c */
+int dusk__k_arg_combine(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -369,6 +369,30 @@ DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_
 DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
 DUSK_API dusk_array *dusk_array_mean(dusk_array *a, uint64_t axes, bool keepdims);
 
+/* The index of the largest (smallest) element, as numpy.argmax and argmin
+ * and their nan- forms, which skip NaNs. axis: one axis (DUSK_AXIS(i)),
+ * or DUSK_ALL_AXES for NumPy's axis=None, the index into the flattened
+ * array; any other mask is DUSK_EINVAL. The result is int64, of the
+ * shape without that axis (0-d for DUSK_ALL_AXES), or with it of length
+ * 1 when keepdims. Ties go to the first index; argmax and argmin of a
+ * slice holding a NaN give the first NaN's index (NumPy's), and the nan-
+ * forms of an all-NaN slice fail when computed ("All-NaN slice
+ * encountered"). As dask.array.reductions.arg_reduction builds it: an
+ * 'arg-reduce' layer giving each block's best value and its global index,
+ * then 'arg_combine-partial' steps of split_every blocks (0: 4) and an
+ * 'arg_agg-aggregate' ('nanarg_agg-aggregate'). An empty axis is
+ * DUSK_EINVAL naming the shape (NumPy's "attempt to get argmax of an
+ * empty sequence"); complex numbers are refused, as min and max refuse
+ * them. */
+typedef enum {
+    DUSK_ARG_MAX, DUSK_ARG_MIN, DUSK_ARG_NANMAX, DUSK_ARG_NANMIN,
+    DUSK_ARG_COUNT
+} dusk_argreduction;
+DUSK_API dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t axis,
+                                          bool keepdims, int split_every);
+DUSK_API dusk_array *dusk_array_argmax(dusk_array *a, uint64_t axis);
+DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis);
+
 /* --- reading an array's description ------------------------------------------ */
 DUSK_API dusk_dtype dusk_array_dtype(const dusk_array *a);
 DUSK_API int dusk_array_ndim(const dusk_array *a);

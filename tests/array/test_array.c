@@ -3413,6 +3413,15 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(fact[i], &err), 0);
     }
 
+    /* argmax and friends: chunk, combine and both aggregates */
+    dusk_array *ties = dusk_array_slice(m2, "::-1, ::2");
+    for (int op = 0; op < DUSK_ARG_COUNT; op++) {
+        dusk_array *am = dusk_array_argreduce((dusk_argreduction)op, ties,
+                                              op % 2 ? DUSK_AXIS(0) : DUSK_ALL_AXES, false, 2);
+        travel_array(am, &log);
+        assert_int_equal(by_name_matches(am, &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])

@@ -1,0 +1,374 @@
+/*
+** dusk tests — argmax/argmin (and their nan- forms), cumsum/cumprod and
+** where, checked against NumPy and Dask
+**
+** The data is written raw to the scratch directory and NumPy (Debian's
+** /usr/bin/python3) computes the expected side; Dask builds the same
+** expressions, and its layers (key_split of their names) and task counts
+** must be dusk's. Chunkings include uneven ones and blocks of one element.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dusk.h"
+#include "dusk/array.h"
+#include "helpers.h"
+
+/* Runs a Python program (NumPy as np, dask.array as da) in the scratch
+ * directory; its output (free it), failing the test when Python fails. */
+static char *py(const char *prog)
+{
+    size_t cap = strlen(prog) + 1024;
+    char *cmd = malloc(cap);
+    assert_non_null(cmd);
+    snprintf(cmd, cap, "cd '%s' && /usr/bin/python3 -c \"$(cat <<'EOF'\nimport numpy as np\n"
+             "import dask.array as da\nfrom dask.utils import key_split\n"
+             "import warnings\nwarnings.simplefilter('ignore')\n%s\nEOF\n)\" 2>&1",
+             scratch_dir, prog);
+    int status;
+    char *out = run_command(cmd, &status);
+    free(cmd);
+    if (status != 0)
+        fail_msg("python3 with NumPy and Dask (python3-numpy, python3-dask) failed:\n%s\n%s",
+                 prog, out);
+    return out;
+}
+
+/* "ntasks;op=n,op=n" over the layers of a, ops sorted by name: what the
+ * Python side prints for Dask's graph of the same expression. */
+static void signature(const dusk_array *a, char *buf, size_t n)
+{
+    dusk_layer_info li[64];
+    size_t nl = dusk_array_layers(a, li, 64);
+    assert_true(nl <= 64);
+    const char *ops[64];
+    int64_t cnt[64];
+    size_t no = 0;
+    for (size_t i = 0; i < nl; i++) {
+        size_t k = 0;
+        while (k < no && strcmp(ops[k], li[i].op) != 0)
+            k++;
+        if (k == no) {
+            ops[no] = li[i].op;
+            cnt[no++] = 0;
+        }
+        cnt[k] += li[i].ntasks;
+    }
+    for (size_t i = 0; i < no; i++)
+        for (size_t j = i; j > 0 && strcmp(ops[j - 1], ops[j]) > 0; j--) {
+            const char *t = ops[j];
+            ops[j] = ops[j - 1];
+            ops[j - 1] = t;
+            int64_t u = cnt[j];
+            cnt[j] = cnt[j - 1];
+            cnt[j - 1] = u;
+        }
+    size_t l = (size_t)snprintf(buf, n, "%lld;", (long long)dusk_array_ntasks(a));
+    for (size_t i = 0; i < no && l < n; i++)
+        l += (size_t)snprintf(buf + l, n - l, "%s%s=%lld", i ? "," : "", ops[i],
+                              (long long)cnt[i]);
+}
+
+/* The Python that prints the same signature for a Dask array e. */
+#define PY_SIGNATURE                                                                 \
+    "def sig(e):\n"                                                                  \
+    "    g = e.__dask_graph__()\n"                                                   \
+    "    c = {}\n"                                                                   \
+    "    for name, layer in g.layers.items():\n"                                     \
+    "        c[key_split(name)] = c.get(key_split(name), 0) + len(layer)\n"          \
+    "    return '%d;' % len(g) + ','.join('%s=%d' % (k, c[k]) for k in sorted(c))\n"
+
+static void assert_built(const dusk_array *a, const char *what)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_status(a, &err))
+        fail_msg("%s: building failed: %s", what, err.msg);
+}
+
+/* The next line of text at *p (NUL-ended in place), advancing *p. */
+static char *next_line(char **p)
+{
+    char *s = *p;
+    if (!*s)
+        fail_msg("NumPy's output ended early");
+    char *e = strchr(s, '\n');
+    if (e) {
+        *e = 0;
+        *p = e + 1;
+    } else {
+        *p = s + strlen(s);
+    }
+    return s;
+}
+
+/* Data of dtype t, shape 7 x 10 (70 elements) from seed: values from a
+ * small set, so that ties are many, and for floats NaNs where nans (one
+ * in 9, never in row 3, so that some slices have none; all of row 5 when
+ * nans is 2, an all-NaN slice). */
+#define ROWS 7
+#define COLS 10
+#define NEL (ROWS * COLS)
+static void *make(dusk_dtype t, uint64_t seed, int nans)
+{
+    char *p = calloc(NEL, 8);
+    assert_non_null(p);
+    for (int64_t i = 0; i < NEL; i++) {
+        uint64_t r = au_rng(&seed);
+        int v = (int)(r % 7) - 3;
+        if (t == DUSK_DT_BOOL)
+            ref_seti(p, t, i, r % 3 == 0);
+        else if (dt_unsigned(t))
+            ref_seti(p, t, i, v + 3 + (r % 11 == 0 ? 200 : 0));
+        else if (dt_float(t))
+            ref_setf(p, t, i, nans && ((r >> 20) % 9 == 0 && i / COLS != 3) ? NAN
+                              : v * 0.5 + (r % 13 == 0 ? 1e9 : 0));
+        else
+            ref_seti(p, t, i, v);
+        if (nans == 2 && i / COLS == 5 && dt_float(t))
+            ref_setf(p, t, i, NAN);
+    }
+    return p;
+}
+
+static const char *const CHUNKINGS[] = {"(3, 4)", "((1, 1, 5), (1, 2, 3, 4))", "1", "(7, 10)",
+                                        "(2, 3)"};
+#define NCHUNKINGS (sizeof CHUNKINGS / sizeof *CHUNKINGS)
+
+/* --- argmax and argmin ----------------------------------------------------------- */
+
+static const dusk_dtype ARG_DT[] = {DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_F2, DUSK_DT_I4,
+                                    DUSK_DT_I8, DUSK_DT_U1, DUSK_DT_U8, DUSK_DT_BOOL};
+static const char *const ARG_NAMES[DUSK_ARG_COUNT] = {"argmax", "argmin", "nanargmax",
+                                                      "nanargmin"};
+/* axis 0, 1, -1 and None (the flattened array) */
+static const uint64_t ARG_AXES[] = {DUSK_AXIS(0), DUSK_AXIS(1), DUSK_AXIS(-1), DUSK_ALL_AXES};
+static const char *const ARG_PYAXES[] = {"0", "1", "-1", "None"};
+#define NARGAXES 4
+
+/* Every dtype, with and without NaNs, every chunking, axis, kind and a
+ * few split_every: the indices are NumPy's (first occurrence, first NaN
+ * for argmax/argmin, NaNs skipped by the nan- forms). */
+static void test_argreduce_matches_numpy(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    for (size_t ti = 0; ti < sizeof ARG_DT / sizeof *ARG_DT; ti++) {
+        dusk_dtype t = ARG_DT[ti];
+        for (int nans = 0; nans < (dt_float(t) ? 2 : 1); nans++) {
+            void *data = make(t, 1000 + ti * 10 + (uint64_t)nans, nans);
+            FILE *f = fopen(scratch("x.raw"), "wb");
+            assert_non_null(f);
+            assert_int_equal(fwrite(data, dt_size(t), NEL, f), NEL);
+            fclose(f);
+            char prog[2048];
+            snprintf(prog, sizeof prog,
+                     "x = np.fromfile('x.raw', '%s').reshape(%d, %d)\n"
+                     "for f in (np.argmax, np.argmin, np.nanargmax, np.nanargmin):\n"
+                     "    for ax in (0, 1, -1, None):\n"
+                     "        try:\n"
+                     "            print(' '.join(str(v) for v in np.ravel(f(x, axis=ax))))\n"
+                     "        except ValueError as e:\n"
+                     "            print('error', e)\n",
+                     t == DUSK_DT_BOOL ? "?" : dusk_dtype_code(t), ROWS, COLS);
+            char *out = py(prog), *at = out;
+            for (int op = 0; op < DUSK_ARG_COUNT; op++)
+                for (int ax = 0; ax < NARGAXES; ax++) {
+                    const char *want = next_line(&at);
+                    for (size_t c = 0; c < NCHUNKINGS; c++) {
+                        int split = (int)(c % 3) * 2;   /* 0 (Dask's 4), 2, 4 */
+                        dusk_array *x = dusk_from_buffer(ctx, data, t, DUSK_SHAPE(ROWS, COLS),
+                                                         CHUNKINGS[c]);
+                        dusk_array *r = dusk_array_argreduce((dusk_argreduction)op, x,
+                                                             ARG_AXES[ax], false, split);
+                        char what[160];
+                        snprintf(what, sizeof what, "%s(%s x, axis=%s) chunks %s nans %d",
+                                 ARG_NAMES[op], dusk_dtype_code(t), ARG_PYAXES[ax],
+                                 CHUNKINGS[c], nans);
+                        assert_built(r, what);
+                        assert_int_equal(dusk_array_dtype(r), DUSK_DT_I8);
+                        if (strncmp(want, "error", 5) == 0) {
+                            /* an all-NaN slice: the run fails, as NumPy raises */
+                            dusk_value *v = NULL;
+                            dusk_error err = DUSK_ERROR_INIT;
+                            int rc = dusk_array_compute(r, NULL, &v, &err);
+                            if (rc == 0)
+                                fail_msg("%s: computed, NumPy says %s", what, want);
+                            assert_contains(err.msg, "All-NaN slice encountered");
+                            continue;
+                        }
+                        dusk_value *v = compute_with(r, NULL, what);
+                        const int64_t *got = dusk_ndarray_data(v);
+                        char buf[1024];
+                        size_t l = 0;
+                        buf[0] = 0;
+                        for (int64_t k = 0; k < dusk_ndarray_size(v); k++)
+                            l += (size_t)snprintf(buf + l, sizeof buf - l, "%s%" PRId64,
+                                                  k ? " " : "", got[k]);
+                        if (strcmp(buf, want) != 0)
+                            fail_msg("%s: got %s, NumPy %s", what, buf, want);
+                        release(v);
+                    }
+                }
+            free(out);
+            free(data);
+        }
+    }
+}
+
+/* keepdims keeps the axis with length 1; a 0-d array's argmax is 0; the
+ * flattened index of a 3-d array crosses blocks of every axis. */
+static void test_argreduce_shapes(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_arange(ctx, 0, 60, 1, "7");
+    dusk_array *r = dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_ALL_AXES, true, 0);
+    assert_built(r, "keepdims");
+    assert_int_equal(dusk_array_ndim(r), 1);
+    assert_int_equal(dusk_array_shape(r)[0], 1);
+    dusk_value *v = compute_with(r, NULL, "argmax keepdims");
+    assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 59);
+    release(v);
+    /* 0-d */
+    double one = 1;
+    dusk_array *s = dusk_from_buffer(ctx, &one, DUSK_DT_F8, DUSK_SHAPE0, "()");
+    v = compute_with(dusk_array_argmin(s, DUSK_ALL_AXES), NULL, "argmin 0-d");
+    assert_int_equal(dusk_ndarray_ndim(v), 0);
+    assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 0);
+    release(v);
+    /* 3-d, the maximum and minimum placed by hand */
+    double d[4 * 5 * 6];
+    for (int i = 0; i < 120; i++)
+        d[i] = (i * 37) % 11;
+    d[2 * 30 + 3 * 6 + 4] = 100;   /* (2, 3, 4): flat 82 */
+    d[1 * 30 + 4 * 6 + 5] = -1;    /* (1, 4, 5): flat 59 */
+    dusk_array *c = dusk_from_buffer(ctx, d, DUSK_DT_F8, DUSK_SHAPE(4, 5, 6), "(3, 2, 4)");
+    v = compute_with(dusk_array_argmax(c, DUSK_ALL_AXES), NULL, "argmax 3-d");
+    assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 82);
+    release(v);
+    v = compute_with(dusk_array_argmin(c, DUSK_ALL_AXES), NULL, "argmin 3-d");
+    assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 59);
+    release(v);
+    r = dusk_array_argreduce(DUSK_ARG_MAX, c, DUSK_AXIS(1), true, 0);
+    assert_int_equal(dusk_array_ndim(r), 3);
+    assert_int_equal(dusk_array_shape(r)[1], 1);
+    v = compute_with(r, NULL, "argmax 3-d axis 1 keepdims");
+    assert_int_equal(((int64_t *)dusk_ndarray_data(v))[2 * 6 + 4], 3);
+    release(v);
+}
+
+/* Bad input: an empty axis names the shape, complex numbers, tuples of
+ * axes and axes out of range are refused. */
+static void test_argreduce_errors(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *e = dusk_zeros(ctx, DUSK_SHAPE(0, 3), "2", DUSK_DT_F8);
+    assert_array_error(dusk_array_argmax(e, DUSK_AXIS(0)), DUSK_EINVAL,
+                       "attempt to get argmax of an empty sequence (axis 0 of shape (0, 3)");
+    assert_array_error(dusk_array_argmin(e, DUSK_ALL_AXES), DUSK_EINVAL,
+                       "argmin of an empty sequence");
+    /* the other axis is not empty: an empty result, as NumPy's */
+    dusk_array *r = dusk_array_argmax(e, DUSK_AXIS(1));
+    assert_built(r, "argmax of (0, 3) along 1");
+    assert_int_equal(dusk_array_shape(r)[0], 0);
+    dusk_value *v = compute_with(r, NULL, "argmax of (0, 3) along 1");
+    assert_int_equal(dusk_ndarray_size(v), 0);
+    release(v);
+    dusk_array *c = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_C16);
+    assert_array_error(dusk_array_argmax(c, DUSK_AXIS(0)), DUSK_EINVAL, "complex");
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
+    assert_array_error(dusk_array_argmax(x, DUSK_AXIS(0) | DUSK_AXIS(1)), DUSK_EINVAL,
+                       "one axis");
+    assert_array_error(dusk_array_argmax(x, DUSK_AXIS(2)), DUSK_EINVAL, "axis 2");
+    assert_array_error(dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_AXIS(0), false, 1),
+                       DUSK_EINVAL, "split_every");
+}
+
+/* --- the graphs against Dask's --------------------------------------------------- */
+
+static dusk_array *build_case(dusk_array_ctx *ctx, int k)
+{
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10, 7), "(3, 2)", DUSK_DT_F8);
+    dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(40, 30), "(3, 2)", DUSK_DT_F8);
+    switch (k) {
+    case 0: return dusk_array_argmax(x, DUSK_ALL_AXES);
+    case 1: return dusk_array_argmax(x, DUSK_AXIS(0));
+    case 2: return dusk_array_argmin(x, DUSK_AXIS(1));
+    case 3: return dusk_array_argreduce(DUSK_ARG_NANMAX, x, DUSK_AXIS(0), false, 0);
+    case 4: return dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_AXIS(0), true, 2);
+    case 5: return dusk_array_argreduce(DUSK_ARG_NANMIN, y, DUSK_ALL_AXES, false, 0);
+    case 6: return dusk_array_argreduce(DUSK_ARG_MIN, y, DUSK_AXIS(1), false, 3);
+    default: return NULL;
+    }
+}
+#define NCASES 7
+static const char *const PY_CASES =
+    "x = da.ones((10, 7), chunks=(3, 2))\n"
+    "y = da.ones((40, 30), chunks=(3, 2))\n"
+    "cases = [x.argmax(), x.argmax(axis=0), x.argmin(axis=1), da.nanargmax(x, axis=0),\n"
+    "         da.argmax(x, axis=0, keepdims=True, split_every=2), da.nanargmin(y),\n"
+    "         da.argmin(y, axis=1, split_every=3)]\n";
+
+static void test_graphs_are_dasks(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    char prog[4096];
+    snprintf(prog, sizeof prog, "%s%sfor e in cases:\n    print(sig(e), e.shape, e.dtype)\n",
+             PY_SIGNATURE, PY_CASES);
+    char *out = py(prog), *at = out;
+    for (int k = 0; k < NCASES; k++) {
+        char *want = next_line(&at);
+        dusk_array *r = build_case(ctx, k);
+        char what[32];
+        snprintf(what, sizeof what, "case %d", k);
+        assert_built(r, what);
+        char sig[1024], shape[128];
+        signature(r, sig, sizeof sig);
+        /* the shape as Python prints a tuple, and the dtype */
+        const int64_t *sh = dusk_array_shape(r);
+        int nd = dusk_array_ndim(r);
+        size_t l = (size_t)snprintf(shape, sizeof shape, "(");
+        for (int d = 0; d < nd; d++)
+            l += (size_t)snprintf(shape + l, sizeof shape - l, "%s%" PRId64,
+                                  d ? ", " : "", sh[d]);
+        snprintf(shape + l, sizeof shape - l, "%s)", nd == 1 ? "," : "");
+        char got[1300];
+        snprintf(got, sizeof got, "%s %s %s", sig, shape,
+                 dusk_dtype_name(dusk_array_dtype(r)));
+        if (strcmp(got, want) != 0)
+            fail_msg("case %d: dusk %s, Dask %s", k, got, want);
+    }
+    free(out);
+}
+
+static int setup(void **state)
+{
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    *state = ctx;
+    return ctx ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    release_all();
+    dusk_array_ctx_free(*state);
+    return reset_alloc(state);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_argreduce_matches_numpy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_argreduce_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_argreduce_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_graphs_are_dasks, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
+}
