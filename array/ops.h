@@ -70,6 +70,11 @@
 **   arg_combine-partial           kind                                a list of partials
 **   arg_agg | nanarg_agg          kind, axes, keepdims                a list of partials
 **     -aggregate
+**   cumsum | cumprod              axis (int)                          1 block
+**   _cumsum_merge | _cumprod_     axis (int): -1 adds (multiplies)    2 blocks (the carry,
+**     merge                       the carry into the block, else the  1 along the axis;
+**                                 block's last element along axis     a block)
+**                                 into it (the next carry)
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -124,8 +129,10 @@ typedef enum {
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
     DUSK__OP_LA_LU, DUSK__OP_LA_EYE, DUSK__OP_LA_CHOL,
-    /* argmax and friends (array/reduce.c) */
+    /* argmax and friends (array/reduce.c), cumulative sums and products
+     * (array/scan.c) */
     DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
+    DUSK__OP_CUMSUM, DUSK__OP_CUMPROD, DUSK__OP_CUMSUM_MERGE, DUSK__OP_CUMPROD_MERGE,
     DUSK__NOPS
 } dusk__opid;
 
@@ -256,5 +263,7 @@ int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_arg_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* reduce.c */
 int dusk__k_arg_combine(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_cum(const dusk__targs *t, dusk_value **out, dusk_error *err);        /* scan.c */
+int dusk__k_cum_merge(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -393,6 +393,21 @@ DUSK_API dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, u
 DUSK_API dusk_array *dusk_array_argmax(dusk_array *a, uint64_t axis);
 DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis);
 
+/* Cumulative sums and products along one axis (DUSK_AXIS(i)), as
+ * numpy.cumsum and cumprod; DUSK_ALL_AXES is NumPy's axis=None, the
+ * flattened array, which dusk takes of a 1-d array only (it has no
+ * reshape): DUSK_EINVAL for more axes. The dtype is NumPy's: bools and
+ * integers accumulate in int64 (unsigned ones in uint64), floats and
+ * complex numbers in their own dtype (float32 stays float32), element
+ * after element; integers wrap. As Dask builds it (cumreduction,
+ * method='sequential'): a 'cumsum' layer, each block's own cumsum, then a
+ * 'cumsum' layer of two tasks per block, the carry of the blocks before
+ * along the axis ('extra' keys) and the block plus its carry; axis=None
+ * first rechunks to blocks of as many elements as there were blocks, as
+ * Dask does. */
+DUSK_API dusk_array *dusk_array_cumsum(dusk_array *a, uint64_t axis);
+DUSK_API dusk_array *dusk_array_cumprod(dusk_array *a, uint64_t axis);
+
 /* --- reading an array's description ------------------------------------------ */
 DUSK_API dusk_dtype dusk_array_dtype(const dusk_array *a);
 DUSK_API int dusk_array_ndim(const dusk_array *a);

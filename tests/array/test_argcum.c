@@ -291,6 +291,152 @@ static void test_argreduce_errors(void **state)
                        DUSK_EINVAL, "split_every");
 }
 
+/* --- cumsum and cumprod ------------------------------------------------------------ */
+
+static const dusk_dtype CUM_DT[] = {DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_F2, DUSK_DT_C16,
+                                    DUSK_DT_I4, DUSK_DT_I1, DUSK_DT_U1, DUSK_DT_U8,
+                                    DUSK_DT_BOOL};
+
+/* NumPy's code for np.fromfile. */
+static const char *np_code(dusk_dtype t) { return t == DUSK_DT_BOOL ? "?" : dusk_dtype_code(t); }
+
+/* got (an ndarray) holds what NumPy wrote to scratch file name, as dtype
+ * code want_dt: element for element, NaN equal to NaN (complex numbers
+ * part for part); integers exactly, floats exactly when exact, else
+ * within a few roundings of their dtype (complex numbers always): a block's cumulative product
+ * times the carry rounds differently from NumPy's one running product
+ * (Dask's too). */
+static void assert_same_as_file(const dusk_value *got, const char *name, const char *want_dt,
+                                bool exact, const char *what)
+{
+    dusk_dtype t = dusk_ndarray_dtype(got);
+    if (strcmp(np_code(t), want_dt) != 0)
+        fail_msg("%s: dtype %s, NumPy's %s", what, np_code(t), want_dt);
+    size_t len = 0;
+    char *want = slurp(scratch(name), &len);
+    assert_non_null(want);
+    int64_t n = dusk_ndarray_size(got);
+    dusk_dtype part = t == DUSK_DT_C16 ? DUSK_DT_F8 : t == DUSK_DT_C8 ? DUSK_DT_F4 : t;
+    int64_t np = t == part ? n : 2 * n;
+    if ((int64_t)len != np * (int64_t)dt_size(part))
+        fail_msg("%s: %zu bytes from NumPy for %" PRId64 " elements", what, len, n);
+    const void *g = dusk_ndarray_data(got);
+    for (int64_t i = 0; i < np; i++) {
+        /* NumPy's complex products use fused multiply-adds where the
+         * machine has them: within an ulp or two */
+        double rel = exact && t == part ? 0 : part == DUSK_DT_F8 ? 1e-13 : part == DUSK_DT_F4 ? 1e-6 : 5e-3;
+        int same = dt_float(part) ? close_enough(ref_getf(g, part, i), ref_getf(want, part, i),
+                                                 rel, 0)
+                                  : ref_geti(g, part, i) == ref_geti(want, part, i);
+        if (!same)
+            fail_msg("%s: element %" PRId64 " is %.17g, NumPy's %.17g", what, i,
+                     ref_getf(g, part, i), ref_getf(want, part, i));
+    }
+    free(want);
+}
+
+/* Every dtype (NaNs in the floats), chunking and axis, sums and products:
+ * the values and dtypes are NumPy's, element for element. */
+static void test_cumulative_matches_numpy(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    for (size_t ti = 0; ti < sizeof CUM_DT / sizeof *CUM_DT; ti++) {
+        dusk_dtype t = CUM_DT[ti];
+        void *data;
+        if (t == DUSK_DT_C16) {   /* complex: two float64 parts per element */
+            data = make(DUSK_DT_F8, 77, 0);
+            double *re = make(DUSK_DT_F8, 78, 0);
+            double *c = malloc(2 * NEL * sizeof *c);
+            assert_non_null(c);
+            for (int i = 0; i < NEL; i++) {
+                c[2 * i] = ((double *)data)[i];
+                c[2 * i + 1] = re[i] * 0.25;
+            }
+            free(data);
+            free(re);
+            data = c;
+        } else {
+            data = make(t, 500 + ti, 1);
+        }
+        FILE *f = fopen(scratch("x.raw"), "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, dt_size(t), NEL, f), NEL);
+        fclose(f);
+        char prog[1024];
+        snprintf(prog, sizeof prog,
+                 "x = np.fromfile('x.raw', '%s').reshape(%d, %d)\n"
+                 "for k, f in enumerate((np.cumsum, np.cumprod)):\n"
+                 "    for a, ax in enumerate((0, 1, -1)):\n"
+                 "        r = f(x, axis=ax)\n"
+                 "        r.tofile('want%%d%%d.raw' %% (k, a))\n"
+                 "        print('b1' if r.dtype == np.bool_ else r.dtype.str[1:])\n"
+                 "    f(x[2]).tofile('want%%d9.raw' %% k)\n",
+                 np_code(t), ROWS, COLS);
+        char *out = py(prog), *at = out;
+        char want_dt[2][3][8];
+        for (int k = 0; k < 2; k++)
+            for (int a = 0; a < 3; a++)
+                snprintf(want_dt[k][a], sizeof want_dt[k][a], "%s", next_line(&at));
+        static const uint64_t axes[3] = {DUSK_AXIS(0), DUSK_AXIS(1), DUSK_AXIS(-1)};
+        for (int k = 0; k < 2; k++)
+            for (size_t c = 0; c < NCHUNKINGS; c++) {
+                dusk_array *x = dusk_from_buffer(ctx, data, t, DUSK_SHAPE(ROWS, COLS),
+                                                 CHUNKINGS[c]);
+                for (int a = 0; a < 3; a++) {
+                    dusk_array *r = k ? dusk_array_cumprod(x, axes[a])
+                                      : dusk_array_cumsum(x, axes[a]);
+                    char what[128], file[32];
+                    snprintf(what, sizeof what, "%s(%s x, axis=%d) chunks %s",
+                             k ? "cumprod" : "cumsum", dusk_dtype_code(t), a == 2 ? -1 : a,
+                             CHUNKINGS[c]);
+                    assert_built(r, what);
+                    dusk_value *v = compute_with(r, NULL, what);
+                    snprintf(file, sizeof file, "want%d%d.raw", k, a);
+                    /* exact where the axis is one block */
+                    assert_same_as_file(v, file, want_dt[k][a],
+                                        dusk_array_numblocks(x, a ? 1 : 0) == 1, what);
+                    release(v);
+                }
+                /* axis=None of a 1-d array (row 2), after Dask's rechunk */
+                dusk_array *row = dusk_array_slice(x, "2");
+                dusk_array *r = k ? dusk_array_cumprod(row, DUSK_ALL_AXES)
+                                  : dusk_array_cumsum(row, DUSK_ALL_AXES);
+                char what[128], file[32];
+                snprintf(what, sizeof what, "%s(%s x[2]) chunks %s", k ? "cumprod" : "cumsum",
+                         dusk_dtype_code(t), CHUNKINGS[c]);
+                assert_built(r, what);
+                dusk_value *v = compute_with(r, NULL, what);
+                snprintf(file, sizeof file, "want%d9.raw", k);
+                assert_same_as_file(v, file, want_dt[k][0], dusk_array_numblocks(r, 0) == 1,
+                                    what);
+                release(v);
+            }
+        free(out);
+        free(data);
+    }
+}
+
+/* Bad input: a tuple of axes, an axis out of range, axis=None of 2-d. */
+static void test_cumulative_errors(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
+    assert_array_error(dusk_array_cumsum(x, DUSK_AXIS(0) | DUSK_AXIS(1)), DUSK_EINVAL,
+                       "one axis");
+    assert_array_error(dusk_array_cumprod(x, DUSK_AXIS(2)), DUSK_EINVAL,
+                       "cumprod: axis 2 is out of range for an array of 2 dimensions");
+    assert_array_error(dusk_array_cumsum(x, DUSK_AXIS(-3)), DUSK_EINVAL, "axis -3");
+    assert_array_error(dusk_array_cumsum(x, DUSK_ALL_AXES), DUSK_EINVAL, "no reshape");
+    /* an empty axis is no error: an empty result, as NumPy's */
+    dusk_array *e = dusk_zeros(ctx, DUSK_SHAPE(0, 3), "2", DUSK_DT_I4);
+    dusk_array *r = dusk_array_cumsum(e, DUSK_AXIS(0));
+    assert_built(r, "cumsum of (0, 3)");
+    assert_int_equal(dusk_array_dtype(r), DUSK_DT_I8);
+    dusk_value *v = compute_with(r, NULL, "cumsum of (0, 3)");
+    assert_int_equal(dusk_ndarray_size(v), 0);
+    release(v);
+}
+
 /* --- the graphs against Dask's --------------------------------------------------- */
 
 static dusk_array *build_case(dusk_array_ctx *ctx, int k)
@@ -305,16 +451,24 @@ static dusk_array *build_case(dusk_array_ctx *ctx, int k)
     case 4: return dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_AXIS(0), true, 2);
     case 5: return dusk_array_argreduce(DUSK_ARG_NANMIN, y, DUSK_ALL_AXES, false, 0);
     case 6: return dusk_array_argreduce(DUSK_ARG_MIN, y, DUSK_AXIS(1), false, 3);
+    case 7: return dusk_array_cumsum(x, DUSK_AXIS(0));
+    case 8: return dusk_array_cumprod(dusk_array_astype(x, DUSK_DT_I1), DUSK_AXIS(-1));
+    case 9: return dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(10), "3", DUSK_DT_F4),
+                                     DUSK_ALL_AXES);
+    case 10: return dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(30), "1", DUSK_DT_BOOL),
+                                      DUSK_AXIS(0));
     default: return NULL;
     }
 }
-#define NCASES 7
+#define NCASES 11
 static const char *const PY_CASES =
     "x = da.ones((10, 7), chunks=(3, 2))\n"
     "y = da.ones((40, 30), chunks=(3, 2))\n"
     "cases = [x.argmax(), x.argmax(axis=0), x.argmin(axis=1), da.nanargmax(x, axis=0),\n"
     "         da.argmax(x, axis=0, keepdims=True, split_every=2), da.nanargmin(y),\n"
-    "         da.argmin(y, axis=1, split_every=3)]\n";
+    "         da.argmin(y, axis=1, split_every=3), x.cumsum(axis=0),\n"
+    "         x.astype('i1').cumprod(axis=-1), da.cumsum(da.ones(10, chunks=3, dtype='f4')),\n"
+    "         da.ones(30, chunks=1, dtype=bool).cumsum(axis=0)]\n";
 
 static void test_graphs_are_dasks(void **state)
 {
@@ -368,6 +522,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_argreduce_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_argreduce_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_argreduce_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cumulative_matches_numpy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cumulative_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graphs_are_dasks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

@@ -3422,6 +3422,14 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(am, &err), 0);
     }
 
+    /* cumulative sums and products: each block's own, then the carries */
+    dusk_array *cums[] = {dusk_array_cumsum(ties, DUSK_AXIS(0)),
+                          dusk_array_cumprod(dusk_array_astype(ties, DUSK_DT_I4), DUSK_AXIS(1))};
+    for (size_t i = 0; i < sizeof cums / sizeof *cums; i++) {
+        travel_array(cums[i], &log);
+        assert_int_equal(by_name_matches(cums[i], &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])
