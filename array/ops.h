@@ -75,6 +75,8 @@
 **     merge                       the carry into the block, else the  1 along the axis;
 **                                 block's last element along axis     a block)
 **                                 into it (the next carry)
+**   where                         - | scalar (0-d ndarray),           3 blocks (cond, a, b) |
+**                                 scalar_first                        2 (cond, a)
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -133,6 +135,7 @@ typedef enum {
      * (array/scan.c) */
     DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
     DUSK__OP_CUMSUM, DUSK__OP_CUMPROD, DUSK__OP_CUMSUM_MERGE, DUSK__OP_CUMPROD_MERGE,
+    DUSK__OP_WHERE,                                   /* array/elemwise.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -265,5 +268,6 @@ int dusk__k_arg_combine(const dusk__targs *t, dusk_value **out, dusk_error *err)
 int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_cum(const dusk__targs *t, dusk_value **out, dusk_error *err);        /* scan.c */
 int dusk__k_cum_merge(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_where(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -257,6 +257,19 @@ DUSK_API dusk_array *dusk_array_add(dusk_array *a, dusk_array *b);
 DUSK_API dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b);
 DUSK_API dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b);
 DUSK_API dusk_array *dusk_array_div(dusk_array *a, dusk_array *b);
+/* numpy.where(cond, a, b): a's element where cond's is nonzero (a NaN
+ * is), else b's, the three broadcast together and their chunks unified
+ * as dusk_array_binop unifies them; cond may be of any dtype. The dtype
+ * is numpy.result_type(a, b). One 'where' layer, as dask.array.where
+ * builds it (elemwise). */
+DUSK_API dusk_array *dusk_array_where(dusk_array *cond, dusk_array *a, dusk_array *b);
+/* numpy.where(cond, a, s), or where(cond, s, a) when scalar_first, with s
+ * typed as dusk_array_binop_typed types it (NumPy 1.x's value-based
+ * casting: where(cond, int8 array, 0) is int8, with 300 int16, with 0.5
+ * float64). The scalar goes in the tasks: no layer of its own, as in
+ * Dask. */
+DUSK_API dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, dusk_scalar s,
+                                             bool scalar_first);
 
 /* --- shape -------------------------------------------------------------------- */
 /* perm: a permutation of 0..ndim-1, or NULL to reverse the axes (.T). */

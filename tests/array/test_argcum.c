@@ -310,8 +310,8 @@ static void assert_same_as_file(const dusk_value *got, const char *name, const c
                                 bool exact, const char *what)
 {
     dusk_dtype t = dusk_ndarray_dtype(got);
-    if (strcmp(np_code(t), want_dt) != 0)
-        fail_msg("%s: dtype %s, NumPy's %s", what, np_code(t), want_dt);
+    if (strcmp(dusk_dtype_code(t), want_dt) != 0)
+        fail_msg("%s: dtype %s, NumPy's %s", what, dusk_dtype_code(t), want_dt);
     size_t len = 0;
     char *want = slurp(scratch(name), &len);
     assert_non_null(want);
@@ -437,12 +437,138 @@ static void test_cumulative_errors(void **state)
     release(v);
 }
 
+/* --- where --------------------------------------------------------------------------- */
+
+/* where(x > 0, a, b) and where(x, a, b) (a float condition with NaNs:
+ * nonzero is true) over pairs of dtypes, b broadcast along either axis
+ * and chunked otherwise than a; and with scalars. Values and dtypes are
+ * NumPy's. */
+static void test_where_matches_numpy(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    static const dusk_dtype pairs[][2] = {
+        {DUSK_DT_F8, DUSK_DT_F4}, {DUSK_DT_I4, DUSK_DT_U1}, {DUSK_DT_BOOL, DUSK_DT_BOOL},
+        {DUSK_DT_F4, DUSK_DT_I4}, {DUSK_DT_U1, DUSK_DT_I1}, {DUSK_DT_F2, DUSK_DT_U1},
+        {DUSK_DT_C16, DUSK_DT_F4},
+    };
+    void *x = make(DUSK_DT_F8, 4242, 1);
+    FILE *f = fopen(scratch("c.raw"), "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(x, 8, NEL, f), NEL);
+    fclose(f);
+    dusk_array *cx = dusk_from_buffer(ctx, x, DUSK_DT_F8, DUSK_SHAPE(ROWS, COLS), "(3, 4)");
+    dusk_array *conds[2] = {dusk_array_binop_scalar(DUSK_BINOP_GT, cx, 0, false), cx};
+    for (size_t pi = 0; pi < sizeof pairs / sizeof *pairs; pi++) {
+        dusk_dtype ta = pairs[pi][0], tb = pairs[pi][1];
+        void *a = make(ta == DUSK_DT_C16 ? DUSK_DT_F8 : ta, 10 + pi, 1);
+        void *b = make(tb, 20 + pi, 1);
+        f = fopen(scratch("a.raw"), "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(a, ta == DUSK_DT_C16 ? 8 : dt_size(ta), NEL, f), NEL);
+        fclose(f);
+        f = fopen(scratch("b.raw"), "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(b, dt_size(tb), NEL, f), NEL);
+        fclose(f);
+        char prog[1024];
+        snprintf(prog, sizeof prog,
+                 "c = np.fromfile('c.raw', 'f8').reshape(%d, %d)\n"
+                 "a = np.fromfile('a.raw', '%s').reshape(%d, %d).astype('%s')\n"
+                 "b = np.fromfile('b.raw', '%s').reshape(%d, %d)\n"
+                 "for k, cond in enumerate((c > 0, c)):\n"
+                 "    for j, bb in enumerate((b, b[0], b[:, :1])):\n"
+                 "        r = np.where(cond, a, bb)\n"
+                 "        r.tofile('w%%d%%d.raw' %% (k, j))\n"
+                 "        print('b1' if r.dtype == np.bool_ else r.dtype.str[1:])\n",
+                 ROWS, COLS, ta == DUSK_DT_C16 ? "f8" : np_code(ta), ROWS, COLS, np_code(ta),
+                 np_code(tb), ROWS, COLS);
+        char *out = py(prog), *at = out;
+        dusk_array *da_ = ta == DUSK_DT_C16
+            ? dusk_array_astype(dusk_from_buffer(ctx, a, DUSK_DT_F8, DUSK_SHAPE(ROWS, COLS),
+                                                 "(2, 5)"), DUSK_DT_C16)
+            : dusk_from_buffer(ctx, a, ta, DUSK_SHAPE(ROWS, COLS), "(2, 5)");
+        dusk_array *db = dusk_from_buffer(ctx, b, tb, DUSK_SHAPE(ROWS, COLS),
+                                          "((1, 1, 5), (1, 2, 3, 4))");
+        dusk_array *bs[3] = {db, dusk_array_slice(db, "0"), dusk_array_slice(db, ":, :1")};
+        for (int k = 0; k < 2; k++)
+            for (int j = 0; j < 3; j++) {
+                const char *want_dt = next_line(&at);
+                dusk_array *r = dusk_array_where(conds[k], da_, bs[j]);
+                char what[128], file[16];
+                snprintf(what, sizeof what, "where(%s, %s, %s b%d)", k ? "c" : "c > 0",
+                         dusk_dtype_code(ta), dusk_dtype_code(tb), j);
+                assert_built(r, what);
+                dusk_value *v = compute_with(r, NULL, what);
+                snprintf(file, sizeof file, "w%d%d.raw", k, j);
+                assert_same_as_file(v, file, want_dt, true, what);
+                release(v);
+            }
+        free(out);
+        free(a);
+        free(b);
+    }
+    /* scalars: NumPy 1.x's value-based casting */
+    void *a = make(DUSK_DT_I1, 99, 0);
+    f = fopen(scratch("a.raw"), "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(a, 1, NEL, f), NEL);
+    fclose(f);
+    char *out = py("c = np.fromfile('c.raw', 'f8').reshape(7, 10)\n"
+                   "a = np.fromfile('a.raw', 'i1').reshape(7, 10)\n"
+                   "for j, r in enumerate((np.where(c > 0, a, 0), np.where(c > 0, 300, a),\n"
+                   "                       np.where(c, a, 0.5), np.where(c, a.astype('f4'),\n"
+                   "                       np.float32(2)), np.where(c, a, True))):\n"
+                   "    r.tofile('s%d.raw' % j)\n"
+                   "    print('b1' if r.dtype == np.bool_ else r.dtype.str[1:])\n");
+    char *at = out;
+    dusk_array *xa = dusk_from_buffer(ctx, a, DUSK_DT_I1, DUSK_SHAPE(ROWS, COLS), "1");
+    dusk_array *sr[5] = {
+        dusk_array_where_scalar(conds[0], xa, dusk_scalar_int(0), false),
+        dusk_array_where_scalar(conds[0], xa, dusk_scalar_int(300), true),
+        dusk_array_where_scalar(conds[1], xa, dusk_scalar_float(0.5), false),
+        dusk_array_where_scalar(conds[1], dusk_array_astype(xa, DUSK_DT_F4),
+                                dusk_scalar_of(DUSK_DT_F4, 0, 2, 0), false),
+        dusk_array_where_scalar(conds[1], xa, dusk_scalar_bool(true), false),
+    };
+    for (int j = 0; j < 5; j++) {
+        char what[32], file[16];
+        snprintf(what, sizeof what, "where with scalar %d", j);
+        assert_built(sr[j], what);
+        dusk_value *v = compute_with(sr[j], NULL, what);
+        snprintf(file, sizeof file, "s%d.raw", j);
+        assert_same_as_file(v, file, next_line(&at), true, what);
+        release(v);
+    }
+    free(out);
+    free(a);
+    free(x);
+}
+
+static void test_where_errors(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *c = dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_BOOL);
+    dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8);
+    dusk_array *b = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8);
+    assert_array_error(dusk_array_where(c, a, b), DUSK_EINVAL,
+                       "where: shapes (4, 3), (4, 3) and (4,) do not broadcast");
+    assert_array_error(dusk_array_where(c, a, NULL), DUSK_EINVAL, "");
+    assert_array_error(dusk_array_where_scalar(c, a, dusk_scalar_of(DUSK_DT_I1, 300, 0, 0),
+                                               false), DUSK_EINVAL, "out of range");
+    dusk_array_ctx *other = dusk_array_ctx_new();
+    assert_non_null(other);
+    dusk_array *o = dusk_ones(other, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8);
+    assert_array_error(dusk_array_where(c, a, o), DUSK_EINVAL, "different contexts");
+    dusk_array_ctx_free(other);
+}
+
 /* --- the graphs against Dask's --------------------------------------------------- */
 
 static dusk_array *build_case(dusk_array_ctx *ctx, int k)
 {
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10, 7), "(3, 2)", DUSK_DT_F8);
     dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(40, 30), "(3, 2)", DUSK_DT_F8);
+    dusk_array *c = dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false);
     switch (k) {
     case 0: return dusk_array_argmax(x, DUSK_ALL_AXES);
     case 1: return dusk_array_argmax(x, DUSK_AXIS(0));
@@ -457,10 +583,17 @@ static dusk_array *build_case(dusk_array_ctx *ctx, int k)
                                      DUSK_ALL_AXES);
     case 10: return dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(30), "1", DUSK_DT_BOOL),
                                       DUSK_AXIS(0));
+    case 11: return dusk_array_where_scalar(c, dusk_array_astype(x, DUSK_DT_I1),
+                                            dusk_scalar_int(0), false);
+    case 12: return dusk_array_where(c, x, dusk_array_astype(x, DUSK_DT_F4));
+    case 13: return dusk_array_where(x, x, x);
+    case 14: return dusk_array_where(dusk_array_slice(c, "0"), x, dusk_array_slice(x, ":, :1"));
+    case 15: return dusk_array_where(c, x, dusk_ones(ctx, DUSK_SHAPE(7), "3", DUSK_DT_F8));
+    case 16: return dusk_array_where_scalar(c, x, dusk_scalar_float(0.5), true);
     default: return NULL;
     }
 }
-#define NCASES 11
+#define NCASES 17
 static const char *const PY_CASES =
     "x = da.ones((10, 7), chunks=(3, 2))\n"
     "y = da.ones((40, 30), chunks=(3, 2))\n"
@@ -468,7 +601,11 @@ static const char *const PY_CASES =
     "         da.argmax(x, axis=0, keepdims=True, split_every=2), da.nanargmin(y),\n"
     "         da.argmin(y, axis=1, split_every=3), x.cumsum(axis=0),\n"
     "         x.astype('i1').cumprod(axis=-1), da.cumsum(da.ones(10, chunks=3, dtype='f4')),\n"
-    "         da.ones(30, chunks=1, dtype=bool).cumsum(axis=0)]\n";
+    "         da.ones(30, chunks=1, dtype=bool).cumsum(axis=0)]\n"
+    "c = x > 0\n"
+    "cases += [da.where(c, x.astype('i1'), 0), da.where(c, x, x.astype('f4')), da.where(x, x, x),\n"
+    "          da.where(c[0], x, x[:, :1]), da.where(c, x, da.ones((7,), chunks=3)),\n"
+    "          da.where(c, 0.5, x)]\n";
 
 static void test_graphs_are_dasks(void **state)
 {
@@ -524,6 +661,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_argreduce_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cumulative_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cumulative_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_where_matches_numpy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_where_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graphs_are_dasks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

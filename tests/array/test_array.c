@@ -3430,6 +3430,15 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(cums[i], &err), 0);
     }
 
+    /* where, of three arrays and of an array and a scalar */
+    dusk_array *cond = dusk_array_binop_scalar(DUSK_BINOP_GT, ties, 20, false);
+    dusk_array *wh[] = {dusk_array_where(cond, ties, dusk_array_slice(ties, "0")),
+                        dusk_array_where_scalar(cond, ties, dusk_scalar_int(-1), true)};
+    for (size_t i = 0; i < sizeof wh / sizeof *wh; i++) {
+        travel_array(wh[i], &log);
+        assert_int_equal(by_name_matches(wh[i], &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])
