@@ -546,7 +546,7 @@ static dusk_array *where_layer(dusk_array **in, int nin, dusk_dtype dt, const ch
             return u[i];
         }
     }
-    int map[3][DUSK_MAXDIMS];
+    int map[3][DUSK_MAXDIMS] = {{0}};
     int64_t nb[DUSK_MAXDIMS], *chunks[DUSK_MAXDIMS];
     for (int d = 0; d < ndim; d++) {
         /* the grid of an input that has the whole axis (any, when it is 1) */
