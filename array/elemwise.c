@@ -1,13 +1,14 @@
 /*
 ** dusk — elementwise operations: binops with NumPy broadcasting, binops
-** with a scalar, unops, astype and transpose
+** with a scalar, unops, astype, transpose and where
 **
 ** Each is one BLOCKS layer (dusk__blockwise): output block idx reads, of
 ** each input, the block that lies under it, or block 0 along an axis the
 ** input broadcasts. Inputs whose chunks differ along a shared axis of
 ** length > 1 are first rechunked to the common refinement of both (unify),
-** as Dask's unify_chunks does for two arrays. The kernels are thin: the
-** arithmetic and NumPy's dtype rules are array/nd.c's.
+** as Dask's unify_chunks does for two arrays (for where's three, unify_all).
+** The kernels are thin: the arithmetic and NumPy's dtype rules are
+** array/nd.c's.
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -441,4 +442,267 @@ int dusk__k_transpose(const dusk__targs *t, dusk_value **out, dusk_error *err)
         return dusk_error_set(err, DUSK_EINVAL, "transpose: the axes are not a permutation of "
                               "the block's %d", dusk_ndarray_ndim(a));
     return dusk__nd_transpose(a, perm, out, err);
+}
+
+/* --- where ------------------------------------------------------------------------- */
+
+/* Rechunks x so that along each axis of length > 1 it has the common
+ * refinement of its chunks and those of every other input of length > 1
+ * there (right aligned): Dask's unify_chunks over n arrays, one rechunk
+ * per input at most. */
+static dusk_array *unify_all(dusk_array *x, dusk_array *const *in, int n)
+{
+    int need = 0;
+    int64_t cap = 0;
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < x->ndim; d++) {
+            int e = d + in[i]->ndim - x->ndim;
+            cap += e >= 0 ? in[i]->nb[e] : 0;
+            if (e >= 0 && x->shape[d] > 1 && in[i]->shape[e] > 1 && !same_chunks(x, d, in[i], e))
+                need = 1;
+        }
+    if (!need)
+        return x;
+    int64_t *bnd = dusk_malloc((size_t)(cap + 2) * sizeof *bnd);
+    size_t scap = (size_t)(cap + 2 * x->ndim + 2) * 22 + 64;
+    char *spec = dusk_malloc(scap);
+    if (!bnd || !spec) {
+        dusk_free(bnd);
+        dusk_free(spec);
+        return dusk__array_oom(x->ctx, "unified chunks");
+    }
+    size_t len = (size_t)snprintf(spec, scap, "(");
+    for (int d = 0; d < x->ndim; d++) {
+        /* every block end of x and of the others along d, sorted, once */
+        int64_t nbnd = 0;
+        for (int i = 0; i < n; i++) {
+            int e = d + in[i]->ndim - x->ndim;
+            if (in[i] != x && (e < 0 || x->shape[d] <= 1 || in[i]->shape[e] <= 1))
+                continue;
+            int64_t at = 0;
+            for (int64_t k = 0; k < in[i]->nb[e]; k++) {
+                at += in[i]->chunks[e][k];
+                int64_t j = nbnd;
+                while (j > 0 && bnd[j - 1] > at)
+                    j--;
+                if (j > 0 && bnd[j - 1] == at)
+                    continue;
+                memmove(bnd + j + 1, bnd + j, (size_t)(nbnd - j) * sizeof *bnd);
+                bnd[j] = at;
+                nbnd++;
+            }
+        }
+        len += (size_t)snprintf(spec + len, scap - len, "(");
+        for (int64_t k = 0; k < nbnd; k++)
+            len += (size_t)snprintf(spec + len, scap - len, "%" PRId64 ", ",
+                                    bnd[k] - (k ? bnd[k - 1] : 0));
+        len += (size_t)snprintf(spec + len, scap - len, "), ");
+    }
+    snprintf(spec + len, scap - len, ")");
+    dusk_array *z = dusk_array_rechunk(x, spec);
+    dusk_free(spec);
+    dusk_free(bnd);
+    return z;
+}
+
+/* The where layer over nin inputs (the condition first), broadcast, with
+ * the scalar's parameters when there are two. */
+static dusk_array *where_layer(dusk_array **in, int nin, dusk_dtype dt, const char *extra,
+                               size_t nargs, dusk_value **args)
+{
+    dusk_array *c = in[0];
+    int ndim = 0;
+    for (int i = 0; i < nin; i++)
+        ndim = in[i]->ndim > ndim ? in[i]->ndim : ndim;
+    int64_t shape[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        shape[d] = 1;
+        for (int i = 0; i < nin; i++) {
+            int e = d - (ndim - in[i]->ndim);
+            int64_t x = e >= 0 ? in[i]->shape[e] : 1;
+            if (x != 1 && shape[d] != 1 && x != shape[d]) {
+                char s[3][256];
+                for (int k = 0; k < 3; k++) {
+                    s[k][0] = 0;
+                    if (k < nin)
+                        dusk__fmt_shape(s[k], sizeof s[k], in[k]->ndim, in[k]->shape);
+                }
+                for (size_t k = 0; k < nargs; k++)
+                    dusk_value_unref(args[k]);
+                return dusk__array_fail(c->ctx, DUSK_EINVAL, "where: shapes %s, %s%s%s do not "
+                                        "broadcast (axis %d: %" PRId64 " vs %" PRId64 ")", s[0],
+                                        s[1], nin > 2 ? " and " : "", s[2], d, shape[d], x);
+            }
+            if (x != 1)
+                shape[d] = x;
+        }
+    }
+    dusk_array *u[3];
+    for (int i = 0; i < nin; i++) {
+        u[i] = unify_all(in[i], in, nin);
+        if (u[i]->status) {
+            for (size_t k = 0; k < nargs; k++)
+                dusk_value_unref(args[k]);
+            return u[i];
+        }
+    }
+    int map[3][DUSK_MAXDIMS] = {{0}};
+    int64_t nb[DUSK_MAXDIMS], *chunks[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        /* the grid of an input that has the whole axis (any, when it is 1) */
+        const dusk_array *src = NULL;
+        int ds = 0;
+        for (int i = 0; i < nin && !src; i++) {
+            int e = d - (ndim - u[i]->ndim);
+            if (e >= 0 && u[i]->shape[e] == shape[d]) {
+                src = u[i];
+                ds = e;
+            }
+        }
+        if (src) {
+            nb[d] = src->nb[ds];
+            chunks[d] = src->chunks[ds];
+        } else {   /* every input lacks the axis: it is 1 long */
+            static int64_t one = 1;
+            nb[d] = 1;
+            chunks[d] = &one;
+        }
+        for (int i = 0; i < nin; i++) {
+            int e = d - (ndim - u[i]->ndim);
+            if (e >= 0)
+                map[i][e] = u[i]->shape[e] == shape[d] && shape[d] != 1
+                                ? d : (u[i]->nb[e] == nb[d] ? d : -1);
+        }
+    }
+    char tok[33];
+    dusk__token(tok, "where|%s|%s|%s|%s|%s", u[0]->L->name, u[1]->L->name,
+                nin > 2 ? u[2]->L->name : "", dusk_dtype_code(dt), extra);
+    return dusk__blockwise_layer(dusk__op_get(DUSK__OP_WHERE), tok, u, nin, map, ndim, shape,
+                                 chunks, nb, dt, nargs, args);
+}
+
+dusk_array *dusk_array_where(dusk_array *cond, dusk_array *a, dusk_array *b)
+{
+    dusk_array *e = dusk__array_bad_input(cond, a);
+    if (e || (e = dusk__array_bad_input(b, NULL)))
+        return e;
+    if (a->ctx != cond->ctx || b->ctx != cond->ctx)
+        return dusk__array_fail(cond->ctx, DUSK_EINVAL, "where: the arrays belong to "
+                                "different contexts");
+    dusk_array *in[3] = {cond, a, b};
+    return where_layer(in, 3, dusk__promote(a->dtype, b->dtype), "", 0, NULL);
+}
+
+dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, dusk_scalar s,
+                                    bool scalar_first)
+{
+    dusk_array *e = dusk__array_bad_input(cond, a);
+    if (e)
+        return e;
+    if (a->ctx != cond->ctx)
+        return dusk__array_fail(cond->ctx, DUSK_EINVAL, "where: the arrays belong to "
+                                "different contexts");
+    if ((e = bad_scalar(a, &s)))
+        return e;
+    /* NumPy 1.x's value-based casting, as for a + s */
+    dusk_dtype st = dusk__promote_typed(DUSK_BINOP_ADD, a->dtype, &s, scalar_first);
+    dusk_dtype t = dusk__promote(a->dtype, st);
+    char extra[64];
+    size_t at = (size_t)snprintf(extra, sizeof extra, "%d|%s|", (int)scalar_first,
+                                 dusk_dtype_code(st));
+    dusk_value *sv = dusk_ndarray_new(st, 0, NULL);
+    if (sv) {
+        dusk__nd_store_scalar(sv->u.nd.data, st, &s);
+        for (size_t k = 0; k < dusk_dtype_size(st) && at < sizeof extra; k++)
+            at += (size_t)snprintf(extra + at, sizeof extra - at, "%02x",
+                                   (unsigned char)sv->u.nd.data[k]);
+    }
+    dusk_value *args[2] = {sv, dusk_bool(scalar_first)};
+    dusk_array *in[2] = {cond, a};
+    return where_layer(in, 2, t, extra, 2, args);
+}
+
+/* Element at p of dtype ts into q of dtype t (a widening: t is the
+ * promotion of the operands' dtypes). */
+static void convert_elem(char *q, dusk_dtype t, const char *p, dusk_dtype ts)
+{
+    if (t == ts)
+        memcpy(q, p, dusk_dtype_size(t));
+    else if (dusk__dtype_is_complex(t))
+        dusk__nd_storec(q, t, dusk__nd_loadc(p, ts));
+    else if (dusk__dtype_is_float(t))
+        dusk__nd_storef(q, t, dusk__nd_loadf(p, ts));
+    else
+        dusk__nd_storei(q, t, dusk__nd_loadi(p, ts));
+}
+
+/* numpy.where of the blocks (cond, a, b), broadcast; or (cond, a) with
+ * the scalar parameter as b (as a, when scalar_first). */
+int dusk__k_where(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *in[3];
+    int rc = 0;
+    for (size_t i = 0; i < t->nin && !rc; i++)
+        rc = dusk__targs_block_in(t, i, -1, &in[i], err);
+    if (rc)
+        return rc;
+    if (t->nin == 2) {
+        const dusk_value *s;
+        int64_t first;
+        if ((rc = dusk__targs_scalar(t, 0, &s, err)) || (rc = dusk__targs_int(t, 1, &first, err)))
+            return rc;
+        in[2] = s;
+        if (first) {
+            in[2] = in[1];
+            in[1] = s;
+        }
+    }
+    int ndim = 0;
+    for (int i = 0; i < 3; i++)
+        ndim = dusk_ndarray_ndim(in[i]) > ndim ? dusk_ndarray_ndim(in[i]) : ndim;
+    int64_t shape[DUSK_MAXDIMS], st[3][DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        shape[d] = 1;
+        for (int i = 0; i < 3; i++) {
+            int e = d - (ndim - dusk_ndarray_ndim(in[i]));
+            int64_t x = e >= 0 ? dusk_ndarray_shape(in[i])[e] : 1;
+            if (x != 1 && shape[d] != 1 && x != shape[d])
+                return dusk_error_set(err, DUSK_ETYPE, "where: blocks that do not broadcast "
+                                      "(axis %d: %" PRId64 " vs %" PRId64 ")", d, shape[d], x);
+            if (x != 1)
+                shape[d] = x;
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        for (int d = 0; d < ndim; d++) {
+            int e = d - (ndim - dusk_ndarray_ndim(in[i]));
+            st[i][d] = e < 0 || dusk_ndarray_shape(in[i])[e] == 1 ? 0
+                                                                   : dusk_ndarray_strides(in[i])[e];
+        }
+    dusk_value *r = dusk_ndarray_empty(t->dtype, ndim, shape);
+    if (!r)
+        return dusk__oom(err);
+    *out = r;
+    if (dusk_ndarray_size(r) == 0)
+        return 0;
+    dusk_dtype tc = dusk_ndarray_dtype(in[0]);
+    size_t es = dusk_dtype_size(t->dtype);
+    char *o = dusk_ndarray_data(r);
+    int64_t idx[DUSK_MAXDIMS] = {0};
+    do {
+        int64_t off[3] = {0, 0, 0};
+        for (int i = 0; i < 3; i++)
+            for (int d = 0; d < ndim; d++)
+                off[i] += idx[d] * st[i][d];
+        const char *pc = (const char *)dusk_ndarray_data(in[0]) + off[0];
+        /* true where nonzero (a NaN is) */
+        int yes = dusk__dtype_is_complex(tc) ? dusk__nd_loadc(pc, tc) != 0
+                  : dusk__dtype_is_float(tc) ? dusk__nd_loadf(pc, tc) != 0
+                                             : dusk__nd_loadi(pc, tc) != 0;
+        int k = yes ? 1 : 2;
+        convert_elem(o, t->dtype, (const char *)dusk_ndarray_data(in[k]) + off[k],
+                     dusk_ndarray_dtype(in[k]));
+        o += es;
+    } while (dusk__next_index(ndim, shape, idx));
+    return 0;
 }

@@ -1096,6 +1096,11 @@ static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, du
     }
 }
 
+void dusk__nd_accumulate(dusk_reduction op, char *p, dusk_dtype t, const char *x, dusk_dtype tx)
+{
+    acc_elem(op, p, t, x, tx);
+}
+
 /* The identity of op in dtype t, written at p: for min and max the
  * largest and smallest value of t, so that any element replaces it. */
 static void acc_init(dusk_reduction op, char *p, dusk_dtype t)

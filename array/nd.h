@@ -55,6 +55,10 @@ int dusk__binop_compares(dusk_binop op);
 dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a);
 dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a);
 
+/* *p = *p OP *x for op sum or prod (of min and max: the NaN-propagating
+ * ones), p of dtype t, x of tx converted to t first; integers wrap. */
+void dusk__nd_accumulate(dusk_reduction op, char *p, dusk_dtype t, const char *x, dusk_dtype tx);
+
 /* The kernels below return 0 and set *out to a new C-contiguous ndarray,
  * or return a DUSK_E... code with err filled (ENOMEM, or EINVAL for what
  * NumPy would raise on, such as an integer to a negative power). */

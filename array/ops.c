@@ -117,6 +117,15 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_LA_LU, "lu", dusk__k_la_lu, 0, 1, 2, 0),
     ENTRY(DUSK__OP_LA_EYE, "eye", dusk__k_la_eye, 0, 0, 0, 1),
     ENTRY(DUSK__OP_LA_CHOL, "cholesky", dusk__k_la_chol, 0, 1, 2, 0),
+    ENTRY(DUSK__OP_ARG_CHUNK, "arg-reduce", dusk__k_arg_chunk, 0, 1, 1, 4),
+    ENTRY(DUSK__OP_ARG_COMBINE, "arg_combine-partial", dusk__k_arg_combine, 0, 1, 1, 1),
+    ENTRY(DUSK__OP_ARG_AGG, "arg_agg-aggregate", dusk__k_arg_agg, 0, 1, 1, 3),
+    ENTRY(DUSK__OP_NANARG_AGG, "nanarg_agg-aggregate", dusk__k_arg_agg, 1, 1, 1, 3),
+    ENTRY(DUSK__OP_CUMSUM, "cumsum", dusk__k_cum, 0, 1, 1, 1),
+    ENTRY(DUSK__OP_CUMPROD, "cumprod", dusk__k_cum, 1, 1, 1, 1),
+    ENTRY(DUSK__OP_CUMSUM_MERGE, "_cumsum_merge", dusk__k_cum_merge, 0, 2, 2, 1),
+    ENTRY(DUSK__OP_CUMPROD_MERGE, "_cumprod_merge", dusk__k_cum_merge, 1, 2, 2, 1),
+    ENTRY(DUSK__OP_WHERE, "where", dusk__k_where, 0, 2, 3, 0),
 };
 
 int dusk__red_row(dusk_reduction op)

@@ -64,6 +64,19 @@
 **   eye                           k (int: the diagonal)               -
 **   cholesky                      -                                   1 block, [a list of
 **                                                                     products to subtract]
+**   arg-reduce                    kind (dusk_argreduction), axes      1 block
+**                                 (mask), ravel (bool), in_bounds
+**                                 (as bounds, of the input)
+**   arg_combine-partial           kind                                a list of partials
+**   arg_agg | nanarg_agg          kind, axes, keepdims                a list of partials
+**     -aggregate
+**   cumsum | cumprod              axis (int)                          1 block
+**   _cumsum_merge | _cumprod_     axis (int): -1 adds (multiplies)    2 blocks (the carry,
+**     merge                       the carry into the block, else the  1 along the axis;
+**                                 block's last element along axis     a block)
+**                                 into it (the next carry)
+**   where                         - | scalar (0-d ndarray),           3 blocks (cond, a, b) |
+**                                 scalar_first                        2 (cond, a)
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -71,7 +84,10 @@
 ** the local indices of a list entry (an int64 ndarray), else None.
 ** The reductions' steps are named as Dask names them: sum, prod,
 ** mean_chunk / mean_combine / mean_agg, var (std too), chunk_min / amin,
-** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum.
+** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum. An
+** arg reduction's partial is a tuple (vals, arg): the best value of its
+** group in the input's dtype and its index in the whole array (int64, -1
+** for a group of no element).
 ** Each entry is registered under "array.<name>" (dusk_func_register_as),
 ** since five of these names are core builtins' ('add', 'sub', 'mul',
 ** 'neg', 'sum'): a task travels as its function's key, dusk_func_key().
@@ -115,6 +131,11 @@ typedef enum {
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
     DUSK__OP_LA_LU, DUSK__OP_LA_EYE, DUSK__OP_LA_CHOL,
+    /* argmax and friends (array/reduce.c), cumulative sums and products
+     * (array/scan.c) */
+    DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
+    DUSK__OP_CUMSUM, DUSK__OP_CUMPROD, DUSK__OP_CUMSUM_MERGE, DUSK__OP_CUMPROD_MERGE,
+    DUSK__OP_WHERE,                                   /* array/elemwise.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -242,5 +263,11 @@ int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err)
 int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_arg_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* reduce.c */
+int dusk__k_arg_combine(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_cum(const dusk__targs *t, dusk_value **out, dusk_error *err);        /* scan.c */
+int dusk__k_cum_merge(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_where(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
 
 #endif /* DUSK_ARRAY_OPS_H */

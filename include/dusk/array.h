@@ -257,6 +257,19 @@ DUSK_API dusk_array *dusk_array_add(dusk_array *a, dusk_array *b);
 DUSK_API dusk_array *dusk_array_sub(dusk_array *a, dusk_array *b);
 DUSK_API dusk_array *dusk_array_mul(dusk_array *a, dusk_array *b);
 DUSK_API dusk_array *dusk_array_div(dusk_array *a, dusk_array *b);
+/* numpy.where(cond, a, b): a's element where cond's is nonzero (a NaN
+ * is), else b's, the three broadcast together and their chunks unified
+ * as dusk_array_binop unifies them; cond may be of any dtype. The dtype
+ * is numpy.result_type(a, b). One 'where' layer, as dask.array.where
+ * builds it (elemwise). */
+DUSK_API dusk_array *dusk_array_where(dusk_array *cond, dusk_array *a, dusk_array *b);
+/* numpy.where(cond, a, s), or where(cond, s, a) when scalar_first, with s
+ * typed as dusk_array_binop_typed types it (NumPy 1.x's value-based
+ * casting: where(cond, int8 array, 0) is int8, with 300 int16, with 0.5
+ * float64). The scalar goes in the tasks: no layer of its own, as in
+ * Dask. */
+DUSK_API dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, dusk_scalar s,
+                                             bool scalar_first);
 
 /* --- shape -------------------------------------------------------------------- */
 /* perm: a permutation of 0..ndim-1, or NULL to reverse the axes (.T). */
@@ -368,6 +381,45 @@ DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_
                               int split_every, int ddof);
 DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);
 DUSK_API dusk_array *dusk_array_mean(dusk_array *a, uint64_t axes, bool keepdims);
+
+/* The index of the largest (smallest) element, as numpy.argmax and argmin
+ * and their nan- forms, which skip NaNs. axis: one axis (DUSK_AXIS(i)),
+ * or DUSK_ALL_AXES for NumPy's axis=None, the index into the flattened
+ * array; any other mask is DUSK_EINVAL. The result is int64, of the
+ * shape without that axis (0-d for DUSK_ALL_AXES), or with it of length
+ * 1 when keepdims. Ties go to the first index; argmax and argmin of a
+ * slice holding a NaN give the first NaN's index (NumPy's), and the nan-
+ * forms of an all-NaN slice fail when computed ("All-NaN slice
+ * encountered"). As dask.array.reductions.arg_reduction builds it: an
+ * 'arg-reduce' layer giving each block's best value and its global index,
+ * then 'arg_combine-partial' steps of split_every blocks (0: 4) and an
+ * 'arg_agg-aggregate' ('nanarg_agg-aggregate'). An empty axis is
+ * DUSK_EINVAL naming the shape (NumPy's "attempt to get argmax of an
+ * empty sequence"); complex numbers are refused, as min and max refuse
+ * them. */
+typedef enum {
+    DUSK_ARG_MAX, DUSK_ARG_MIN, DUSK_ARG_NANMAX, DUSK_ARG_NANMIN,
+    DUSK_ARG_COUNT
+} dusk_argreduction;
+DUSK_API dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t axis,
+                                          bool keepdims, int split_every);
+DUSK_API dusk_array *dusk_array_argmax(dusk_array *a, uint64_t axis);
+DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis);
+
+/* Cumulative sums and products along one axis (DUSK_AXIS(i)), as
+ * numpy.cumsum and cumprod; DUSK_ALL_AXES is NumPy's axis=None, the
+ * flattened array, which dusk takes of a 1-d array only (it has no
+ * reshape): DUSK_EINVAL for more axes. The dtype is NumPy's: bools and
+ * integers accumulate in int64 (unsigned ones in uint64), floats and
+ * complex numbers in their own dtype (float32 stays float32), element
+ * after element; integers wrap. As Dask builds it (cumreduction,
+ * method='sequential'): a 'cumsum' layer, each block's own cumsum, then a
+ * 'cumsum' layer of two tasks per block, the carry of the blocks before
+ * along the axis ('extra' keys) and the block plus its carry; axis=None
+ * first rechunks to blocks of as many elements as there were blocks, as
+ * Dask does. */
+DUSK_API dusk_array *dusk_array_cumsum(dusk_array *a, uint64_t axis);
+DUSK_API dusk_array *dusk_array_cumprod(dusk_array *a, uint64_t axis);
 
 /* --- reading an array's description ------------------------------------------ */
 DUSK_API dusk_dtype dusk_array_dtype(const dusk_array *a);

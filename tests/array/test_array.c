@@ -3413,6 +3413,32 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(fact[i], &err), 0);
     }
 
+    /* argmax and friends: chunk, combine and both aggregates */
+    dusk_array *ties = dusk_array_slice(m2, "::-1, ::2");
+    for (int op = 0; op < DUSK_ARG_COUNT; op++) {
+        dusk_array *am = dusk_array_argreduce((dusk_argreduction)op, ties,
+                                              op % 2 ? DUSK_AXIS(0) : DUSK_ALL_AXES, false, 2);
+        travel_array(am, &log);
+        assert_int_equal(by_name_matches(am, &err), 0);
+    }
+
+    /* cumulative sums and products: each block's own, then the carries */
+    dusk_array *cums[] = {dusk_array_cumsum(ties, DUSK_AXIS(0)),
+                          dusk_array_cumprod(dusk_array_astype(ties, DUSK_DT_I4), DUSK_AXIS(1))};
+    for (size_t i = 0; i < sizeof cums / sizeof *cums; i++) {
+        travel_array(cums[i], &log);
+        assert_int_equal(by_name_matches(cums[i], &err), 0);
+    }
+
+    /* where, of three arrays and of an array and a scalar */
+    dusk_array *cond = dusk_array_binop_scalar(DUSK_BINOP_GT, ties, 20, false);
+    dusk_array *wh[] = {dusk_array_where(cond, ties, dusk_array_slice(ties, "0")),
+                        dusk_array_where_scalar(cond, ties, dusk_scalar_int(-1), true)};
+    for (size_t i = 0; i < sizeof wh / sizeof *wh; i++) {
+        travel_array(wh[i], &log);
+        assert_int_equal(by_name_matches(wh[i], &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])
