@@ -723,6 +723,107 @@ static PyObject *arr_reduce(arrobject *self, PyObject *args)
                                           ddof));
 }
 
+static int is_complex(const dusk_array *a)
+{
+    dusk_dtype t = a ? dusk_array_dtype(a) : DUSK_DT_F8;
+    return t == DUSK_DT_C8 || t == DUSK_DT_C16;
+}
+
+/* One axis as a mask, or None for all of them (NumPy's axis=None: the
+ * flattened array); a tuple is TypeError, as numpy.argmax and cumsum
+ * take one axis only. */
+static int one_axis_of(PyObject *o, int ndim, uint64_t *mask)
+{
+    if (o == Py_None) {
+        *mask = DUSK_ALL_AXES;
+        return 0;
+    }
+    int ax;
+    if (axis_int(o, ndim, &ax) < 0)
+        return -1;
+    *mask = DUSK_AXIS(ax < 0 ? ax + ndim : ax);
+    return 0;
+}
+
+/* An array dtype dusk's arg-reductions refuse (complex: they order real
+ * numbers only, as its min and max) is the caller's TypeError. */
+static PyObject *derive_typed(arrobject *self, dusk_array *r)
+{
+    if (dusk_array_status(r, NULL) && is_complex(self->a)) {
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_array_status(r, &err);
+        return pyd_raise(DUSK_ETYPE, &err);
+    }
+    return derive(self, r);
+}
+
+/* self._argreduce(op, axis, keepdims, split_every): argmax, argmin and
+ * their nan- forms. */
+static PyObject *arr_argreduce(arrobject *self, PyObject *args)
+{
+    int op, keepdims, split_every;
+    PyObject *axis;
+    if (!PyArg_ParseTuple(args, "iOpi:_argreduce", &op, &axis, &keepdims, &split_every))
+        return NULL;
+    if (op < 0 || op >= DUSK_ARG_COUNT) {
+        PyErr_Format(PyExc_ValueError, "no arg-reduction %d", op);
+        return NULL;
+    }
+    uint64_t mask;
+    if (one_axis_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+        return NULL;
+    return derive_typed(self, dusk_array_argreduce((dusk_argreduction)op, self->a, mask,
+                                                   keepdims, split_every));
+}
+
+/* self._cumulative(kind, axis): kind 'cumsum' or 'cumprod'. */
+static PyObject *arr_cumulative(arrobject *self, PyObject *args)
+{
+    const char *kind;
+    PyObject *axis;
+    if (!PyArg_ParseTuple(args, "sO:_cumulative", &kind, &axis))
+        return NULL;
+    int prod = !strcmp(kind, "cumprod");
+    if (!prod && strcmp(kind, "cumsum")) {
+        PyErr_Format(PyExc_ValueError, "no cumulative operation '%s'", kind);
+        return NULL;
+    }
+    uint64_t mask;
+    if (one_axis_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+        return NULL;
+    return derive(self, prod ? dusk_array_cumprod(self->a, mask) : dusk_array_cumsum(self->a, mask));
+}
+
+/* cond._where(a, b): numpy.where(cond, a, b) of three arrays. */
+static PyObject *arr_where(arrobject *self, PyObject *args)
+{
+    PyObject *a, *b;
+    if (!PyArg_ParseTuple(args, "OO:_where", &a, &b))
+        return NULL;
+    if (check_arr(a, "x") < 0 || check_arr(b, "y") < 0 || same_ctx(self, a) < 0 ||
+        same_ctx(self, b) < 0)
+        return NULL;
+    return derive(self, dusk_array_where(self->a, ((arrobject *)a)->a, ((arrobject *)b)->a));
+}
+
+/* cond._where_scalar(a, dtype name, int, real, imaginary, scalar_first):
+ * numpy.where(cond, a, s), or where(cond, s, a), s typed as _binop_scalar
+ * types it. */
+static PyObject *arr_where_scalar(arrobject *self, PyObject *args)
+{
+    PyObject *a, *dname;
+    long long i;
+    double re, im;
+    int first;
+    dusk_dtype dt;
+    if (!PyArg_ParseTuple(args, "OOLddp:_where_scalar", &a, &dname, &i, &re, &im, &first))
+        return NULL;
+    if (check_arr(a, "the array operand") < 0 || same_ctx(self, a) < 0 || dtype_of(dname, &dt) < 0)
+        return NULL;
+    return derive(self, dusk_array_where_scalar(self->a, ((arrobject *)a)->a,
+                                                dusk_scalar_of(dt, (int64_t)i, re, im), first));
+}
+
 static PyObject *arr_squeeze(arrobject *self, PyObject *axis)
 {
     uint64_t mask;
@@ -773,14 +874,9 @@ static PyObject *arr_product(arrobject *self, PyObject *args)
 
 /* --- linear algebra (include/dusk/linalg.h) -------------------------------------------- */
 
-/* A dtype linalg.h refuses is the caller's TypeError, as numpy.linalg's for
- * one it has no routine for; the rest of its refusals are ValueError. */
-static int is_complex(const dusk_array *a)
-{
-    dusk_dtype t = a ? dusk_array_dtype(a) : DUSK_DT_F8;
-    return t == DUSK_DT_C8 || t == DUSK_DT_C16;
-}
-
+/* A dtype linalg.h refuses (complex, is_complex) is the caller's TypeError,
+ * as numpy.linalg's for one it has no routine for; the rest of its
+ * refusals are ValueError. */
 static PyObject *la_raise(arrobject *self, dusk_array *b, dusk_array *r)
 {
     dusk_error err = DUSK_ERROR_INIT;
@@ -1256,6 +1352,10 @@ static PyMethodDef arr_methods[] = {
     {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
     {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
+    {"_argreduce", (PyCFunction)arr_argreduce, METH_VARARGS, "argmax/argmin/nanargmax/nanargmin"},
+    {"_cumulative", (PyCFunction)arr_cumulative, METH_VARARGS, "cumsum/cumprod"},
+    {"_where", (PyCFunction)arr_where, METH_VARARGS, "where(cond, a, b)"},
+    {"_where_scalar", (PyCFunction)arr_where_scalar, METH_VARARGS, "where(cond, a, s)"},
     {"_product", (PyCFunction)arr_product, METH_VARARGS, "dot/matmul/tensordot"},
     {"_factor", (PyCFunction)arr_factor, METH_VARARGS, "qr/tsqr/svd/svd_compressed/lu/lstsq"},
     {"_solve", (PyCFunction)arr_solve, METH_VARARGS, "solve/solve_triangular/inv/cholesky"},

@@ -36,7 +36,8 @@ __all__ = [
     "tanh", "log10", "log2", "log1p", "expm1",
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
-    "to_hdf5", "compute", "linalg",
+    "to_hdf5", "compute", "linalg", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum",
+    "cumprod", "where",
 ]
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
@@ -57,6 +58,7 @@ _UFUNC_OF = {"and_", "or_", "xor", "floordiv", "mod", "invert", "floor", "ceil",
              "sign"}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
+_ARG_REDUCTIONS = {"argmax": 0, "argmin": 1, "nanargmax": 2, "nanargmin": 3}
 
 
 def _chunks_text(chunks, ndim=None, old=None):
@@ -600,6 +602,44 @@ class Array(_dusk.Array):
         _no_out(out)
         return self._red("all", axis, keepdims, split_every)
 
+    def _arg(self, name, axis, keepdims, split_every):
+        if isinstance(split_every, dict) or (split_every is not None and not isinstance(split_every, int)):
+            raise TypeError("split_every must be an int")
+        return _apply("_argreduce", self, _ARG_REDUCTIONS[name], axis, bool(keepdims),
+                      int(split_every or 0))
+
+    def argmax(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
+        return self._arg("argmax", axis, keepdims, split_every)
+
+    def argmin(self, axis=None, keepdims=False, split_every=None, out=None):
+        _no_out(out)
+        return self._arg("argmin", axis, keepdims, split_every)
+
+    def _cum(self, name, axis, dtype, out, method):
+        _no_out(out)
+        if method != "sequential":
+            if method == "blelloch":
+                raise ValueError("%s: dusk builds method='sequential' only, not Dask's "
+                                 "'blelloch'" % name)
+            raise ValueError("Invalid method for cumreduction. Expected 'sequential' or "
+                             "'blelloch'. Got: %r" % (method,))
+        if dtype is None:
+            return _apply("_cumulative", self, name, axis)
+        # NumPy's dtype= is the accumulator's type, each element cast to it
+        # first: the input cast, accumulated (dusk's integers in 64 bits,
+        # which wrap to the same bits once cast back), cast to dtype
+        dtype = np.dtype(dtype)
+        x = self if self.dtype == dtype else self.astype(dtype)
+        r = _apply("_cumulative", x, name, axis)
+        return r if r.dtype == dtype else r.astype(dtype)
+
+    def cumsum(self, axis=None, dtype=None, out=None, method="sequential"):
+        return self._cum("cumsum", axis, dtype, out, method)
+
+    def cumprod(self, axis=None, dtype=None, out=None, method="sequential"):
+        return self._cum("cumprod", axis, dtype, out, method)
+
     # --- computing ------------------------------------------------------------------------
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
@@ -995,6 +1035,66 @@ def any(a, axis=None, **kw): return _as_array(a).any(axis, **kw)
 def all(a, axis=None, **kw): return _as_array(a).all(axis, **kw)
 def squeeze(a, axis=None): return _as_array(a).squeeze(axis)
 def rechunk(a, chunks="auto"): return _as_array(a).rechunk(chunks)
+
+
+def argmax(x, axis=None, keepdims=False, split_every=None, out=None):
+    return _as_array(x).argmax(axis, keepdims, split_every, out)
+
+
+def argmin(x, axis=None, keepdims=False, split_every=None, out=None):
+    return _as_array(x).argmin(axis, keepdims, split_every, out)
+
+
+def nanargmax(x, axis=None, keepdims=False, split_every=None, out=None):
+    _no_out(out)
+    return _as_array(x)._arg("nanargmax", axis, keepdims, split_every)
+
+
+def nanargmin(x, axis=None, keepdims=False, split_every=None, out=None):
+    _no_out(out)
+    return _as_array(x)._arg("nanargmin", axis, keepdims, split_every)
+
+
+def cumsum(x, axis=None, dtype=None, out=None, method="sequential"):
+    return _as_array(x).cumsum(axis, dtype, out, method)
+
+
+def cumprod(x, axis=None, dtype=None, out=None, method="sequential"):
+    return _as_array(x).cumprod(axis, dtype, out, method)
+
+
+def _where_operand(v):
+    """x or y of where: a dusk array, or a number as _scalar types it (a 0-d
+    NumPy array as its scalar, which NumPy casts by its value)."""
+    if isinstance(v, Array):
+        return v
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    s = _scalar(v)
+    if s is not None:
+        return s
+    _refuse_int_past_64_bits(v)
+    return from_array(np.asarray(v))   # an array-like, or a NumPy type dusk has not
+
+
+def where(condition, x=None, y=None):
+    """numpy.where(condition, x, y), as dask.array.where: x and y arrays or numbers."""
+    if x is None and y is None:
+        raise TypeError("where(condition) without x and y is numpy.nonzero, which dusk "
+                        "does not have: give x and y")
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    cond = _as_array(condition)
+    a, b = _where_operand(x), _where_operand(y)
+    if isinstance(a, Array) and isinstance(b, Array):
+        return _apply("_where", cond, a, b)
+    if isinstance(a, Array):
+        return _apply("_where_scalar", cond, a, *b, False)
+    if isinstance(b, Array):
+        return _apply("_where_scalar", cond, b, *a, True)
+    # Two numbers: NumPy types them as two 0-d arrays (no value-based
+    # casting between scalars alone: float32(1) and 2.0 give float64)
+    return _apply("_where", cond, from_array(np.asarray(x)), from_array(np.asarray(y)))
 
 
 def compute(*arrays, **kwargs):
