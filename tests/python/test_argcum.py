@@ -305,3 +305,22 @@ def test_results_survive_compaction_and_pickle():
     got = eval(p.stdout.replace("nan", "float('nan')"))
     for g, want in zip(got, wants):
         np.testing.assert_allclose(np.array(g), want, rtol=1e-6)
+
+
+def test_numpys_functions_call_the_methods():
+    # np.argmax, np.argmin, np.cumsum and np.cumprod call the array's method
+    # (NumPy's _wrapfunc): a dusk array back, lazily; np.where has no such
+    # method and computes, as NumPy's other functions (no __array_function__)
+    a = data(5, nan=False)
+    x = da.from_array(a, chunks=(4, 3))
+    for got, want in ((np.argmax(x, axis=0), np.argmax(a, axis=0)),
+                      (np.argmin(x, keepdims=True), np.argmin(a, keepdims=True)),
+                      (np.cumsum(x, axis=1), np.cumsum(a, axis=1)),
+                      (np.cumprod(x[:, 1], dtype="f4"), np.cumprod(a[:, 1], dtype="f4"))):
+        assert isinstance(got, da.Array) and got.dtype == want.dtype
+        np.testing.assert_allclose(got.compute(), want, rtol=1e-6)
+    with pytest.raises(ValueError, match="no reshape"):
+        np.cumsum(x)
+    w = np.where(x > 2, x, 0)
+    assert isinstance(w, np.ndarray)
+    np.testing.assert_array_equal(w, np.where(a > 2, a, 0))
