@@ -583,8 +583,8 @@ static dusk_array *where_layer(dusk_array **in, int nin, dusk_dtype dt, const ch
 
 dusk_array *dusk_array_where(dusk_array *cond, dusk_array *a, dusk_array *b)
 {
-    dusk_array *e = dusk__array_bad_input(cond, a);
-    if (e || (e = dusk__array_bad_input(b, NULL)))
+    dusk_array *e = dusk__array_bad_input(cond, NULL);
+    if (e || (e = dusk__array_bad_input(a, cond)) || (e = dusk__array_bad_input(b, cond)))
         return e;
     if (a->ctx != cond->ctx || b->ctx != cond->ctx)
         return dusk__array_fail(cond->ctx, DUSK_EINVAL, "where: the arrays belong to "
@@ -596,8 +596,8 @@ dusk_array *dusk_array_where(dusk_array *cond, dusk_array *a, dusk_array *b)
 dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, dusk_scalar s,
                                     bool scalar_first)
 {
-    dusk_array *e = dusk__array_bad_input(cond, a);
-    if (e)
+    dusk_array *e = dusk__array_bad_input(cond, NULL);
+    if (e || (e = dusk__array_bad_input(a, cond)))
         return e;
     if (a->ctx != cond->ctx)
         return dusk__array_fail(cond->ctx, DUSK_EINVAL, "where: the arrays belong to "

@@ -812,7 +812,9 @@ static void case_traffic(void)
         check(v && vt && nbytes == 400 * 4000 * 8 && nbytes == dusk_value_nbytes(vt) &&
                   memcmp(dusk_ndarray_data(v), dusk_ndarray_data(vt), nbytes) == 0,
               "traffic", "MPI's result differs from the threaded run's");
-        check((double)m < 1.2 * (double)nbytes, "traffic",
+        /* 1.0-1.2x as a rule; a rank slowed by a loaded host has a chunk
+         * or two made elsewhere (CI: 1.21x once), and 4x was the fault */
+        check((double)m < 1.5 * (double)nbytes, "traffic",
               "the job moved %llu bytes for a result of %zu", (unsigned long long)m, nbytes);
         if (!failures)
             printf("ok traffic: %llu bytes moved for a result of %zu (%.2fx)\n",
