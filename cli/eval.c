@@ -579,14 +579,22 @@ int cli_eval(int argc, char **argv)
     vo.title = text;
     vo.close_when_done = close_when_done;
     dusk_store_options so = {0, true};
-    int crc = 0;
-    if (output)
+    int crc = 0, stored = 0;
+    if (output) {
         crc = view ? dusk_view_array_store(r, outfile, outset, &so, &vo, &err)
                    : dusk_array_store(r, outfile, outset, &so, &run, &err);
+        stored = crc == 0;
+    }
     if (crc == 0 && (print || (!output && (report || view))))
         crc = view && !output ? dusk_view_array_compute(r, &vo, &result, &err)
                               : dusk_array_compute(r, &run, &result, &err);
-    if (cli_interrupted()) {
+    /* A signal that came once every task had started stopped nothing: a
+     * store that went through has replaced the file, so say so rather than
+     * claim it was left as it was. */
+    if (cli_interrupted() && (crc != 0 || !stored || print)) {
+        if (stored)
+            fprintf(stderr, "dusk eval: %s:%s was written before the interruption\n", outfile,
+                    outset);
         rc = cli_interrupt_exit("eval");
         goto done;
     }

@@ -49,20 +49,39 @@ def _call(func, *args):
     return func(*args)
 
 
+def _code_parts(code):
+    """A code object as what it does: its bytes, the names it looks up and its
+    constants, nested functions' code included (their repr has an address)."""
+    return (code.co_code, code.co_names,
+            tuple(_code_parts(c) if isinstance(c, types.CodeType) else c
+                  for c in code.co_consts))
+
+
 class _Hasher(pickle.Pickler):
     """pickle for keys, not for loading: a Python function (a lambda, a local
-    function, one decorated over its own name) is written as its name, code
-    and closure, which pickle refuses or writes only by a name that may not
-    find it."""
+    function, one decorated over its own name) is written as its name, its
+    code, defaults, closure and the globals it uses, which pickle refuses or
+    writes only by a name that may not find it; a module by its name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._open = set()   # functions being written: a recursive one names itself
 
     def reducer_override(self, obj):
         if isinstance(obj, Delayed):   # its key names it: not its whole graph again
             return tuple, (("delayed", obj.key),)
+        if isinstance(obj, types.ModuleType):
+            return tuple, (("module", obj.__name__),)
         if isinstance(obj, types.FunctionType):
+            if id(obj) in self._open:
+                return tuple, (("function", obj.__module__, obj.__qualname__),)
+            self._open.add(id(obj))
             code = obj.__code__
             cells = tuple(c.cell_contents for c in obj.__closure__ or ())
-            return tuple, (("function", obj.__module__, obj.__qualname__, code.co_code,
-                            repr(code.co_consts), obj.__defaults__, cells),)
+            g = obj.__globals__
+            used = tuple((n, g[n]) for n in code.co_names if n in g)
+            return tuple, (("function", obj.__module__, obj.__qualname__, _code_parts(code),
+                            obj.__defaults__, obj.__kwdefaults__, cells, used),)
         return NotImplemented
 
 
@@ -294,7 +313,7 @@ class _DelayedLeaf(Delayed):
     __slots__ = ("_obj", "_pure", "_nout")
 
     def __init__(self, obj, key, pure, nout):
-        Delayed.__init__(self, key, {key: obj})
+        Delayed.__init__(self, key, {key: obj}, nout)
         object.__setattr__(self, "_obj", obj)
         object.__setattr__(self, "_pure", pure)
         object.__setattr__(self, "_nout", nout)
@@ -329,7 +348,7 @@ def delayed(obj=None, name=None, pure=None, nout=None, traverse=True):
         return obj
     deps = []
     task = _unpack(obj, deps) if traverse else obj
-    if not deps:
+    if task is obj:   # a function or a plain value: callable later, as Dask's DelayedLeaf
         key = name or "%s-%s" % (_funcname(obj), _token(pure, obj, nout))
         return _DelayedLeaf(obj, key, bool(pure), nout)
     key = name or "%s-%s" % (type(obj).__name__, _token(pure, obj))

@@ -85,6 +85,36 @@ def test_keys_pure_and_named():
     assert d.key == "mine" and d.compute() == 2
 
 
+def test_pure_keys_see_what_the_code_does():
+    import math
+
+    # two lambdas differing only in the global name they call: two keys
+    f = delayed(lambda x: math.sin(x), pure=True)
+    g = delayed(lambda x: math.cos(x), pure=True)
+    assert f(1.0).key != g(1.0).key
+    assert dusk.compute(f(1.0), g(1.0)) == (math.sin(1.0), math.cos(1.0))
+    # nested functions, defaults and closures count too
+    assert delayed(lambda x: (lambda: x + 1)(), pure=True)(1).key != \
+        delayed(lambda x: (lambda: x + 2)(), pure=True)(1).key
+    assert delayed(lambda x, k=1: x + k, pure=True)(1).key != \
+        delayed(lambda x, k=2: x + k, pure=True)(1).key
+    assert delayed(lambda x: math.sin(x), pure=True)(1.0).key == f(1.0).key
+
+    def fact(n):   # refers to itself: hashed all the same
+        return 1 if n < 2 else n * fact(n - 1)
+    assert delayed(fact, pure=True)(5).key == delayed(fact, pure=True)(5).key
+    assert delayed(fact, pure=True)(5).compute() == 120
+
+
+def test_values_are_values():
+    # a tuple that looks like a task stays a tuple, as in Dask
+    both(lambda dl: dl((sum, [1, 2])))
+    assert delayed((sum, [1, 2])).compute() == (sum, [1, 2])
+    a, b = delayed((1, 2), nout=2)
+    assert (a.compute(), b.compute()) == (1, 2)
+    assert len(delayed([1, 2, 3], nout=3)) == 3
+
+
 def test_decorators():
     @delayed
     def double(x):
