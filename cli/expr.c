@@ -1214,7 +1214,7 @@ enum {
     F_BITWISE_OR, F_BITWISE_XOR, F_MAXIMUM, F_MINIMUM, F_INVERT,
     F_SUM, F_PROD, F_MEAN, F_STD, F_VAR, F_MIN, F_MAX, F_ANY, F_ALL,
     F_TRANSPOSE, F_ASTYPE, F_RECHUNK, F_SQUEEZE, F_CONCATENATE, F_STACK, F_TENSORDOT, F_DOT,
-    F_MATMUL,
+    F_MATMUL, F_ARGMAX, F_ARGMIN, F_NANARGMAX, F_NANARGMIN, F_CUMSUM, F_CUMPROD, F_WHERE,
     F_COUNT
 };
 _Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
@@ -1231,7 +1231,7 @@ static const char *const FUNCS[F_COUNT] = {
     "bitwise_or", "bitwise_xor", "maximum", "minimum", "invert",
     "sum", "prod", "mean", "std", "var", "min", "max", "any", "all",
     "transpose", "astype", "rechunk", "squeeze", "concatenate", "stack", "tensordot", "dot",
-    "matmul",
+    "matmul", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum", "cumprod", "where",
 };
 
 /* Parameters of each function, in order; those before the '|' are required. */
@@ -1262,6 +1262,9 @@ static const char *const PARAMS[F_COUNT] = {
     [F_TRANSPOSE] = "a|axes", [F_ASTYPE] = "a dtype|", [F_RECHUNK] = "a chunks|",
     [F_SQUEEZE] = "a|axis", [F_CONCATENATE] = "arrays|axis", [F_STACK] = "arrays|axis",
     [F_TENSORDOT] = "a b|axes", [F_DOT] = "a b|", [F_MATMUL] = "a b|",
+    [F_ARGMAX] = "a|axis keepdims split_every", [F_ARGMIN] = "a|axis keepdims split_every",
+    [F_NANARGMAX] = "a|axis keepdims split_every", [F_NANARGMIN] = "a|axis keepdims split_every",
+    [F_CUMSUM] = "a|axis", [F_CUMPROD] = "a|axis", [F_WHERE] = "condition x y|",
 };
 
 /* Other spellings NumPy has. */
@@ -1447,6 +1450,16 @@ static int as_axes(evaluator *ev, const expr *e, const val *v, uint64_t *mask)
         *mask |= DUSK_AXIS(ax);
     }
     return 0;
+}
+
+/* One axis or None, where NumPy takes no tuple (argmax, cumsum). */
+static int as_one_axis(evaluator *ev, const expr *e, const val *v, const char *fname,
+                       uint64_t *mask)
+{
+    if (v->kind == V_SEQ)
+        return fail(ev, 2, e->col, "%s's axis must be an integer or None, not %s", fname,
+                    kind_name(v));
+    return as_axes(ev, e, v, mask);
 }
 
 /* Chunks as the text dusk_array takes: 'auto', 5, (5, 5), ((2, 3), -1). */
@@ -2011,6 +2024,72 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
         return check(ev, col, dusk_array_reduce(R[f - F_SUM], b.v[0].a, axes, keepdims,
                                                 (int)split, (int)ddof), out);
     }
+    case F_ARGMAX: case F_ARGMIN: case F_NANARGMAX: case F_NANARGMIN: {
+        static const dusk_argreduction A[] = {DUSK_ARG_MAX, DUSK_ARG_MIN, DUSK_ARG_NANMAX,
+                                              DUSK_ARG_NANMIN};
+        uint64_t axis = DUSK_ALL_AXES;
+        bool keepdims = false;
+        int64_t split = 0;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0)
+            return -1;
+        if ((v = arg(&b, "axis")) && as_one_axis(ev, arg_at(&b, "axis", call), v, fname, &axis) < 0)
+            return -1;
+        if ((v = arg(&b, "keepdims")) &&
+            as_bool(ev, arg_at(&b, "keepdims", call), v, "keepdims", &keepdims) < 0)
+            return -1;
+        if ((v = arg(&b, "split_every")) &&
+            as_int(ev, arg_at(&b, "split_every", call), v, "split_every", &split) < 0)
+            return -1;
+        if (split < 0 || split > 1000000)
+            return fail(ev, 2, arg_at(&b, "split_every", call)->col,
+                        "split_every must be between 0 and 1000000");
+        return check(ev, col, dusk_array_argreduce(A[f - F_ARGMAX], b.v[0].a, axis, keepdims,
+                                                   (int)split), out);
+    }
+    case F_CUMSUM: case F_CUMPROD: {
+        uint64_t axis = DUSK_ALL_AXES;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0)
+            return -1;
+        if ((v = arg(&b, "axis")) && as_one_axis(ev, arg_at(&b, "axis", call), v, fname, &axis) < 0)
+            return -1;
+        int nd = dusk_array_ndim(b.v[0].a);
+        if (axis == DUSK_ALL_AXES && nd > 1)
+            return fail(ev, 1, col, "%s: axis=None flattens the array, which dusk cannot do for "
+                        "one of %d axes (it has no reshape); give an axis", fname, nd);
+        if (axis == DUSK_ALL_AXES && nd == 0) {
+            /* NumPy's cumsum(5) is [5]: the 0-d array as a 1-d one */
+            dusk_index one[] = {DUSK_NEWAXIS};
+            if (check(ev, col, dusk_array_getitem(b.v[0].a, one, 1), &b.v[0]) < 0)
+                return -1;
+        }
+        return check(ev, col, f == F_CUMSUM ? dusk_array_cumsum(b.v[0].a, axis)
+                                            : dusk_array_cumprod(b.v[0].a, axis), out);
+    }
+    case F_WHERE: {
+        val *c = &b.v[0], *x = &b.v[1], *y = &b.v[2];
+        if (to_array(ev, b.at[0], c) < 0)
+            return -1;
+        if (x->kind == V_ARRAY && y->kind == V_ARRAY)
+            return check(ev, col, dusk_array_where(c->a, x->a, y->a), out);
+        if (x->kind == V_ARRAY || y->kind == V_ARRAY) {
+            /* a number beside an array is a scalar, typed as an operator's is */
+            bool first = x->kind != V_ARRAY;
+            const val *num = first ? x : y;
+            const expr *num_at = b.at[first ? 1 : 2];
+            if (num->kind != V_NUM)
+                return fail(ev, 2, num_at->col, "where() takes arrays and numbers, not %s",
+                            kind_name(num));
+            if (check_fits(ev, num_at->col, num) < 0)
+                return -1;
+            return check(ev, col, dusk_array_where_scalar(c->a, first ? y->a : x->a,
+                                                          scalar_of(num), first), out);
+        }
+        /* two numbers: NumPy makes 0-d arrays of both (asarray), whose
+         * dtypes meet as result_type's (1 and 2**63 give float64) */
+        if (to_array(ev, b.at[1], x) < 0 || to_array(ev, b.at[2], y) < 0)
+            return -1;
+        return check(ev, col, dusk_array_where(c->a, x->a, y->a), out);
+    }
     case F_TRANSPOSE: {
         int perm[DUSK_MAXDIMS], n = 0;
         if (need_array(ev, b.at[0], &b.v[0], fname) < 0)
@@ -2094,7 +2173,8 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
 static int is_method(int f)
 {
     return (f >= F_SUM && f <= F_ALL) || f == F_TRANSPOSE || f == F_ASTYPE || f == F_RECHUNK ||
-           f == F_SQUEEZE || f == F_DOT;
+           f == F_SQUEEZE || f == F_DOT || f == F_ARGMAX || f == F_ARGMIN || f == F_CUMSUM ||
+           f == F_CUMPROD;
 }
 
 static int eval_call(evaluator *ev, const expr *e, val *out)
@@ -2125,8 +2205,8 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
         if (f < 0 || !is_method(f)) {
             static const char *const M[] = {"sum", "prod", "mean", "std", "var", "min", "max",
                                             "any", "all", "transpose", "astype", "rechunk",
-                                            "squeeze", "dot", "T", "shape", "ndim", "size",
-                                            "dtype"};
+                                            "squeeze", "dot", "argmax", "argmin", "cumsum",
+                                            "cumprod", "T", "shape", "ndim", "size", "dtype"};
             const char *near = expr_closest(callee->str, M, sizeof M / sizeof *M);
             return fail(ev, 2, callee->opcol, "an array has no method '%s'%s%s%s", callee->str,
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
