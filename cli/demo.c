@@ -91,6 +91,8 @@ int cli_demo(int argc, char **argv)
             for (int k = 1; k < nargs; k++) {
                 if (!strcmp(args[k], "--dir") && k + 1 < nargs)
                     dir = args[k + 1];
+                else if (!strncmp(args[k], "--dir=", 6))
+                    dir = args[k] + 6;
                 help |= !strcmp(args[k], "--help") || !strcmp(args[k], "-h");
             }
             if (!dir && !help && (more = malloc((size_t)(nargs + 3) * sizeof *more))) {

@@ -39,6 +39,7 @@ struct dusk_progress {
     pthread_t thread;
     int running, stop;
     double last;                 /* seconds of the last run */
+    int drawn_len;               /* of the line drawn last (this run) */
 };
 
 static uint64_t done_count(dusk_progress *b)
@@ -86,7 +87,13 @@ static void draw(dusk_progress *b, double frac, double elapsed)
     memset(bar + fill, ' ', (size_t)(w - fill));
     bar[w] = '\0';
     dusk__format_time(t, sizeof t, elapsed);
-    snprintf(line, sizeof line, "\r[%s] | %d%% Completed | %s", bar, (int)(100 * frac), t);
+    /* padded to the last line's width, so that a shorter time ("1.00 s"
+     * after "999.99 ms") leaves no letters of the last behind */
+    int len = snprintf(line, sizeof line, "\r[%s] | %d%% Completed | %s", bar, (int)(100 * frac),
+                       t);
+    int pad = b->drawn_len > len ? b->drawn_len - len : 0;
+    b->drawn_len = len;
+    snprintf(line + len, sizeof line - (size_t)len, "%*s", pad, "");
     fputs(line, b->o.out);
     fflush(b->o.out);
 }
@@ -127,6 +134,7 @@ static void pb_start(void *ud, const dusk_plan *plan, size_t ntasks)
         atomic_store_explicit(&b->done[i].n, 0, memory_order_relaxed);
     b->ntasks = ntasks;
     b->t0 = dusk_now_ns();
+    b->drawn_len = 0;
     b->drawing = b->o.force || isatty(fileno(b->o.out));
     if (!b->drawing)
         return;

@@ -2413,6 +2413,10 @@ static void test_progress(void **state)
     else
         assert_string_equal(unit, "s");
     assert_true(secs >= 0.25 && secs < 30);
+    while (n > 2 && s[n - 2] == ' ')   /* the padding over a longer line before */
+        memmove(s + n - 2, s + n - 1, 2), n--;
+    while (n > 2 && s[n - 2] == ' ')   /* the padding over a longer line before */
+        memmove(s + n - 2, s + n - 1, 2), n--;
     assert_true(!strcmp(s + n - 2, "s\n"));
     free(s);
 
