@@ -222,6 +222,23 @@ static dusk_array *bad_scalar(dusk_array *a, const dusk_scalar *s)
     return NULL;
 }
 
+/* The scalar of an array-scalar operation as a 0-d array of dtype st (its
+ * task argument; NULL when out of memory, which the layer reports), and in
+ * extra, for the layer's token, what the tasks compute with: the side it
+ * is on, its dtype and its bytes. */
+static dusk_value *scalar_arg(dusk_dtype st, const dusk_scalar *s, bool scalar_first,
+                              char *extra, size_t n)
+{
+    size_t at = (size_t)snprintf(extra, n, "%d|%s|", (int)scalar_first, dusk_dtype_code(st));
+    dusk_value *sv = dusk_ndarray_new(st, 0, NULL);
+    if (sv) {
+        dusk__nd_store_scalar(sv->u.nd.data, st, s);
+        for (size_t k = 0; k < dusk_dtype_size(st) && at < n; k++)
+            at += (size_t)snprintf(extra + at, n - at, "%02x", (unsigned char)sv->u.nd.data[k]);
+    }
+    return sv;
+}
+
 dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s, bool scalar_first)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -245,15 +262,7 @@ dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s, 
      * computes in (f8 + 2 and f8 + 2.0 are one layer, i8 - 2 and i8 -
      * 2.0 two) */
     char extra[64];
-    size_t at = (size_t)snprintf(extra, sizeof extra, "%d|%s|", (int)scalar_first,
-                                 dusk_dtype_code(st));
-    dusk_value *sv = dusk_ndarray_new(st, 0, NULL);
-    if (sv) {
-        dusk__nd_store_scalar(sv->u.nd.data, st, &s);
-        for (size_t k = 0; k < dusk_dtype_size(st) && at < sizeof extra; k++)
-            at += (size_t)snprintf(extra + at, sizeof extra - at, "%02x",
-                                   (unsigned char)sv->u.nd.data[k]);
-    }
+    dusk_value *sv = scalar_arg(st, &s, scalar_first, extra, sizeof extra);
     dusk_value *args[2] = {sv, dusk_bool(scalar_first)};
     return dusk__blockwise(dusk__op_get(DUSK__OP_BINOP + op), op, &a, 1, map, a->ndim, a->shape,
                            a->chunks, a->nb, t, extra, 2, args);
@@ -608,15 +617,7 @@ dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, dusk_scalar
     dusk_dtype st = dusk__promote_typed(DUSK_BINOP_ADD, a->dtype, &s, scalar_first);
     dusk_dtype t = dusk__promote(a->dtype, st);
     char extra[64];
-    size_t at = (size_t)snprintf(extra, sizeof extra, "%d|%s|", (int)scalar_first,
-                                 dusk_dtype_code(st));
-    dusk_value *sv = dusk_ndarray_new(st, 0, NULL);
-    if (sv) {
-        dusk__nd_store_scalar(sv->u.nd.data, st, &s);
-        for (size_t k = 0; k < dusk_dtype_size(st) && at < sizeof extra; k++)
-            at += (size_t)snprintf(extra + at, sizeof extra - at, "%02x",
-                                   (unsigned char)sv->u.nd.data[k]);
-    }
+    dusk_value *sv = scalar_arg(st, &s, scalar_first, extra, sizeof extra);
     dusk_value *args[2] = {sv, dusk_bool(scalar_first)};
     dusk_array *in[2] = {cond, a};
     return where_layer(in, 2, t, extra, 2, args);
