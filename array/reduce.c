@@ -155,6 +155,30 @@ static int tree_split(const dusk_array *a, uint64_t axes, int split_every, int64
     return depth;
 }
 
+/* The first step of a tree reduction: op on each block, which keeps one
+ * element along the reduced axes (so as many as the array has blocks
+ * there) and the whole of the others. */
+static dusk_array *chunk_step(dusk_array *a, const dusk__op *op, int sub, uint64_t axes,
+                              dusk_dtype dtype, const char *extra, size_t nargs, dusk_value **args)
+{
+    int map[1][DUSK_MAXDIMS];
+    int64_t shape[DUSK_MAXDIMS];
+    int64_t *chunks[DUSK_MAXDIMS], *cbuf;
+    if (dusk__unit_chunks(a, axes, &cbuf, chunks) < 0) {
+        for (size_t i = 0; i < nargs; i++)
+            dusk_value_unref(args[i]);
+        return dusk__array_oom(a->ctx, op->func.name);
+    }
+    for (int d = 0; d < a->ndim; d++) {
+        map[0][d] = d;
+        shape[d] = (axes >> d) & 1 ? a->nb[d] : a->shape[d];
+    }
+    dusk_array *x = dusk__blockwise(op, sub, &a, 1, map, a->ndim, shape, chunks, a->nb, dtype,
+                                    extra, nargs, args);
+    dusk_free(cbuf);
+    return x;
+}
+
 dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_mask,
                               bool keepdims, int split_every, int ddof)
 {
@@ -207,22 +231,11 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
     int64_t split[DUSK_MAXDIMS];
     int depth = tree_split(a, axes, split_every, split);
     /* The chunk step: blockwise, each block reduced with keepdims. */
-    const dusk__op *chunk = dusk__op_red(row, DUSK__RED_CHUNK);
-    int map[1][DUSK_MAXDIMS];
-    int64_t shape[DUSK_MAXDIMS];
-    int64_t *chunks[DUSK_MAXDIMS], *cbuf;
-    if (dusk__unit_chunks(a, axes, &cbuf, chunks) < 0)
-        return dusk__array_oom(a->ctx, chunk->func.name);
-    for (int d = 0; d < a->ndim; d++) {
-        map[0][d] = d;
-        shape[d] = (axes >> d) & 1 ? a->nb[d] : a->shape[d];
-    }
     char extra[64];
     snprintf(extra, sizeof extra, "%" PRIx64, axes);
     dusk_value *arg = dusk_int((int64_t)axes);
-    dusk_array *x = dusk__blockwise(chunk, op, &a, 1, map, a->ndim, shape, chunks, a->nb, acc,
-                                    extra, 1, &arg);
-    dusk_free(cbuf);
+    dusk_array *x = chunk_step(a, dusk__op_red(row, DUSK__RED_CHUNK), op, axes, acc, extra, 1,
+                               &arg);
     /* Partial steps, then the aggregate. */
     for (int i = 0; i < depth - 1 && !x->status; i++)
         x = reduce_step(x, op, DUSK__RED_COMBINE, axes, split, 1, ddof, acc);
@@ -388,23 +401,12 @@ dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t a
     int64_t split[DUSK_MAXDIMS];
     int depth = tree_split(a, axes, split_every, split);
     /* The chunk step: each block's best value and its index in the whole. */
-    const dusk__op *chunk = dusk__op_get(DUSK__OP_ARG_CHUNK);
-    int map[1][DUSK_MAXDIMS];
-    int64_t shape[DUSK_MAXDIMS];
-    int64_t *chunks[DUSK_MAXDIMS], *cbuf;
-    if (dusk__unit_chunks(a, axes, &cbuf, chunks) < 0)
-        return dusk__array_oom(a->ctx, chunk->func.name);
-    for (int d = 0; d < a->ndim; d++) {
-        map[0][d] = d;
-        shape[d] = (axes >> d) & 1 ? a->nb[d] : a->shape[d];
-    }
     char extra[64];
     snprintf(extra, sizeof extra, "%d|%" PRIx64 "|%d|%d", (int)op, axes, ravel, split_every);
     dusk_value *args[4] = {dusk_int(op), dusk_int((int64_t)axes), dusk_bool(ravel),
                            dusk__bounds_new(a->ndim, a->chunks, a->nb)};
-    dusk_array *x = dusk__blockwise(chunk, 0, &a, 1, map, a->ndim, shape, chunks, a->nb,
-                                    DUSK_DT_I8, extra, 4, args);
-    dusk_free(cbuf);
+    dusk_array *x = chunk_step(a, dusk__op_get(DUSK__OP_ARG_CHUNK), 0, axes, DUSK_DT_I8, extra,
+                               4, args);
     for (int i = 0; i < depth - 1 && !x->status; i++) {
         dusk_value *kind = dusk_int(op);
         x = tree_step(x, dusk__op_get(DUSK__OP_ARG_COMBINE), 0, axes, split, 1, extra, 1, &kind,

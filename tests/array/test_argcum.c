@@ -639,6 +639,52 @@ static void test_graphs_are_dasks(void **state)
     free(out);
 }
 
+/* Every allocation of building and computing where, cumsum and argmax
+ * failing in turn: an error (never NULL, never a crash), nothing leaked. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    long base = dusk_alloc_live();
+    int built_ok = 0, computed_ok = 0;
+    for (long n = 0; n < 4000 && !(built_ok && computed_ok > 2); n++) {
+        dusk_array_ctx *c = dusk_array_ctx_new();
+        if (!c)
+            continue;
+        dusk_alloc_fail_after(n);
+        dusk_array *x = dusk_ones(c, DUSK_SHAPE(6, 6), "(4, 4)", DUSK_DT_F8);
+        dusk_array *w = dusk_array_where_scalar(x, dusk_array_where(x, x, x),
+                                                dusk_scalar_float(2.0), false);
+        dusk_array *y = dusk_array_argmax(dusk_array_cumsum(w, DUSK_AXIS(0)), DUSK_AXIS(0));
+        assert_non_null(y);
+        int st = dusk_array_status(y, NULL);
+        if (st == 0)
+            built_ok = 1;
+        else
+            assert_int_equal(st, DUSK_ENOMEM);
+        if (st == 0) {
+            dusk_value *v = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_options o = opts_of(n % 2 ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS, 2);
+            if (dusk_array_compute(y, &o, &v, &err) == 0) {
+                computed_ok++;
+                const int64_t *got = dusk_ndarray_data(v);
+                for (int j = 0; j < 6; j++)   /* the cumulative sums grow: the last row */
+                    assert_int_equal(got[j], 5);
+            } else {
+                assert_null(v);
+            }
+            dusk_value_unref(v);
+        }
+        dusk_alloc_fail_after(-1);
+        dusk_array_ctx_free(c);
+        if (dusk_alloc_live() != base)
+            fail_msg("after failing allocation %ld: %ld blocks live, want %ld", n,
+                     dusk_alloc_live(), base);
+    }
+    assert_true(built_ok);
+    assert_true(computed_ok);
+}
+
 static int setup(void **state)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
@@ -664,6 +710,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_where_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_where_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_graphs_are_dasks, setup, teardown),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
