@@ -1699,14 +1699,67 @@ static hid_t create_excl(const char *tmp)
     return file_create(tmp);
 }
 
+/* The objects of the old file that more than one hard link names, each
+ * with the path of its copy in the new file: the second link to one is
+ * made a link to that copy again, not a second copy. */
+typedef struct {
+    obj_info *ids;
+    char **paths;
+    size_t n, cap;
+} copied_objects;
+
 typedef struct {
     hid_t from, to;
     const char *group;   /* the group being copied, "/..." */
     const char *skip;    /* the dataset path left out */
+    copied_objects *seen;
     int rc;
 } copy_state;
 
-static int copy_except(hid_t from, hid_t to, const char *group, const char *skip);
+#if H5_VERSION_GE(1, 12, 0)
+#define same_object(a, b) (memcmp(&(a)->token, &(b)->token, sizeof(a)->token) == 0)
+#else
+#define same_object(a, b) ((a)->addr == (b)->addr)
+#endif
+
+static const char *copied_path(const copied_objects *seen, const obj_info *info)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        if (same_object(&seen->ids[i], info))
+            return seen->paths[i];
+    return NULL;
+}
+
+static int copied_add(copied_objects *seen, const obj_info *info, const char *path)
+{
+    if (seen->n == seen->cap) {
+        size_t cap = seen->cap ? 2 * seen->cap : 8;
+        obj_info *ids = dusk_realloc(seen->ids, cap * sizeof *ids);
+        if (!ids)
+            return -1;
+        seen->ids = ids;
+        char **paths = dusk_realloc(seen->paths, cap * sizeof *paths);
+        if (!paths)
+            return -1;
+        seen->paths = paths;
+        seen->cap = cap;
+    }
+    if (!(seen->paths[seen->n] = dusk_strdup(path)))
+        return -1;
+    seen->ids[seen->n++] = *info;
+    return 0;
+}
+
+static void copied_free(copied_objects *seen)
+{
+    for (size_t i = 0; i < seen->n; i++)
+        dusk_free(seen->paths[i]);
+    dusk_free(seen->paths);
+    dusk_free(seen->ids);
+}
+
+static int copy_except(hid_t from, hid_t to, const char *group, const char *skip,
+                       copied_objects *seen);
 
 /* Copies one attribute of src onto dst, whatever its type: read in the
  * type's native form (variable-length strings as pointers), written back
@@ -1765,20 +1818,8 @@ static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void 
     snprintf(path, sizeof path, "%s%s%s", st->group, strcmp(st->group, "/") ? "/" : "", name);
     char want[4096];  /* the skipped path, always absolute */
     snprintf(want, sizeof want, "%s%s", st->skip[0] == '/' ? "" : "/", st->skip);
-    size_t pl = strlen(path);
     if (strcmp(path, want) == 0)
         return 0;  /* the dataset being replaced */
-    if (strncmp(want, path, pl) == 0 && want[pl] == '/') {
-        /* an ancestor of it: make the group, with its attributes, and copy
-         * its other members */
-        hid_t ng = H5Gcreate2(st->to, path, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (ng < 0 || copy_attrs(st->from, st->to, path) < 0 ||
-            copy_except(st->from, st->to, path, st->skip) < 0)
-            st->rc = -1;
-        if (ng >= 0)
-            H5Gclose(ng);
-        return st->rc < 0 ? -1 : 0;
-    }
     if (info->type == H5L_TYPE_SOFT || info->type == H5L_TYPE_EXTERNAL) {
         /* a link stays a link (a copy would hold what it pointed to then,
          * apart from it from now on); one to the replaced dataset finds
@@ -1798,7 +1839,40 @@ static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void 
             st->rc = -1;
         return e < 0 ? -1 : 0;
     }
-    if (H5Ocopy(st->from, path, st->to, path, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+    obj_info oi;
+    if (get_info(g, name, &oi) < 0) {
+        st->rc = -1;
+        return -1;
+    }
+    /* an object a link already brought over: this is one more name of it */
+    const char *first = oi.rc > 1 ? copied_path(st->seen, &oi) : NULL;
+    if (first) {
+        if (H5Lcreate_hard(st->to, first, st->to, path, H5P_DEFAULT, H5P_DEFAULT) < 0)
+            st->rc = -1;
+        return st->rc < 0 ? -1 : 0;
+    }
+    if (oi.type == H5O_TYPE_GROUP) {
+        /* Made member by member, never by one H5Ocopy, so that the dataset
+         * left out and the objects named twice are seen wherever they are;
+         * recorded before its members, as a group may hold a link to itself. */
+        hid_t src = H5Gopen2(g, name, H5P_DEFAULT);
+        hid_t gcpl = src >= 0 ? H5Gget_create_plist(src) : H5I_INVALID_HID;
+        hid_t ng = gcpl >= 0 ? H5Gcreate2(st->to, path, H5P_DEFAULT, gcpl, H5P_DEFAULT)
+                             : H5I_INVALID_HID;
+        if (ng < 0 || (oi.rc > 1 && copied_add(st->seen, &oi, path) < 0) ||
+            copy_attrs(st->from, st->to, path) < 0 ||
+            copy_except(st->from, st->to, path, st->skip, st->seen) < 0)
+            st->rc = -1;
+        if (ng >= 0)
+            H5Gclose(ng);
+        if (gcpl >= 0)
+            H5Pclose(gcpl);
+        if (src >= 0)
+            H5Gclose(src);
+        return st->rc < 0 ? -1 : 0;
+    }
+    if (H5Ocopy(st->from, path, st->to, path, H5P_DEFAULT, H5P_DEFAULT) < 0 ||
+        (oi.rc > 1 && copied_add(st->seen, &oi, path) < 0)) {
         st->rc = -1;
         return -1;
     }
@@ -1806,15 +1880,27 @@ static herr_t copy_link(hid_t g, const char *name, const H5L_info_t *info, void 
 }
 
 /* Copies every object under group of from into to, except the dataset at
- * skip (creating the groups on its way, with their attributes); soft and
- * external links are made again as links. */
-static int copy_except(hid_t from, hid_t to, const char *group, const char *skip)
+ * skip; soft and external links are made again as links, and an object
+ * named by several hard links is copied once and linked again. A group
+ * that tracks the order its links were made in is copied in that order. */
+static int copy_except(hid_t from, hid_t to, const char *group, const char *skip,
+                       copied_objects *seen)
 {
-    copy_state st = {from, to, group, skip, 0};
+    copy_state st = {from, to, group, skip, seen, 0};
     hid_t g = H5Gopen2(from, group, H5P_DEFAULT);
     if (g < 0)
         return -1;
-    herr_t e = H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, copy_link, &st);
+    hid_t gcpl = H5Gget_create_plist(g);
+    unsigned order = 0;
+    if (gcpl < 0 || H5Pget_link_creation_order(gcpl, &order) < 0) {
+        if (gcpl >= 0)
+            H5Pclose(gcpl);
+        H5Gclose(g);
+        return -1;
+    }
+    H5Pclose(gcpl);
+    H5_index_t index = order & H5P_CRT_ORDER_INDEXED ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+    herr_t e = H5Literate(g, index, H5_ITER_INC, NULL, copy_link, &st);
     H5Gclose(g);
     return e < 0 || st.rc < 0 ? -1 : 0;
 }
@@ -2463,12 +2549,15 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
             /* Deleting a dataset in place does not give its space back:
              * build a new file with everything else instead. */
             file = create_excl(tmp);
+            copied_objects seen = {0};
             if (file >= 0 && (copy_attrs(old, file, "/") < 0 ||
-                              copy_except(old, file, "/", dataset) < 0)) {
+                              copy_except(old, file, "/", dataset, &seen) < 0)) {
+                copied_free(&seen);
                 rc = h5_fail(err, DUSK_EIO, "cannot copy the rest of '%s'", path);
                 H5Fclose(old);
                 goto done;
             }
+            copied_free(&seen);
             H5Fclose(old);
         } else {
             H5Fclose(old);

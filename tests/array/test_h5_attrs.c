@@ -520,6 +520,47 @@ static void test_replace_keeps_the_rest(void **state)
     free(out);
 }
 
+/* Objects named by several hard links (h5py's f['b'] = f['a']) stay one
+ * object when the file is rebuilt around a replaced dataset; they became
+ * one copy a name, each apart from the others from then on, and a file
+ * that held a 1 MB dataset twice grew by 1 MB. A group that links to itself
+ * is copied once, and one that keeps its links' creation order keeps it. */
+static void test_replace_keeps_hard_links(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    const char *path = scratch("replace-hard.h5");
+    char prog[4096];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'w')\n"
+             "f.create_dataset('big', data=np.arange(131072.0))\n"
+             "f['again'] = f['big']\n"
+             "g = f.create_group('g'); g['big'] = f['big']; g['self'] = g\n"
+             "f['g2'] = g\n"
+             "o = f.create_group('o', track_order=True)\n"
+             "for k in ('z', 'a', 'm'): o.create_dataset(k, data=np.zeros(1))\n"
+             "f.create_dataset('r', data=np.ones(3))\n"
+             "f.close(); print('ok')",
+             path);
+    free(py(prog));
+    dusk_store_options so = {0, true};
+    store_ok(dusk_full(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8, 5), path, "/r", &so, NULL);
+    snprintf(prog, sizeof prog,
+             "import os\n"
+             "f = h5py.File('%s', 'r')\n"
+             "print(f['big'] == f['again'], f['big'] == f['g/big'], f['g'] == f['g2'],"
+             " f['g'] == f['g/self'], f['g2/self/big'] == f['big'])\n"
+             "print(float(f['again'][131071]), list(f['o'].keys()), list(f['r'][...]))\n"
+             "print(os.path.getsize('%s') < 1.5 * 131072 * 8)",
+             path, path);
+    char *out = py(prog);
+    const char *want = "True True True True True\n"
+                       "131071.0 ['z', 'a', 'm'] [5.0, 5.0, 5.0, 5.0]\n"
+                       "True\n";
+    if (strcmp(out, want) != 0)
+        fail_msg("after replacing /r, h5py reads:\n%s\nwant:\n%s", out, want);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_under_a_dataset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_region_options_and_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_the_rest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replace_keeps_hard_links, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
