@@ -1085,6 +1085,22 @@ static double complex cunary(dusk_unop op, double complex x)
     }
 }
 
+/* v rounded to float32 or float16 (t), as NumPy's loop of t stores it. */
+static double round_to(dusk_dtype t, double v)
+{
+    return t == DUSK_DT_F4 ? (double)(float)v : dusk__half_to_double(dusk__double_to_half(v));
+}
+
+/* numpy.sinc in float32 or float16: each of its array operations (pi * x,
+ * sin, /) rounded to t, so that float16's pi makes sinc(1) 3.08e-4 and
+ * its 1e-20 (a zero) sinc(0) nan, as NumPy's. */
+static double sinc_in(dusk_dtype t, double x)
+{
+    double y = round_to(t, round_to(t, 3.141592653589793238462643383279502884) *
+                               round_to(t, x == 0 ? 1.0e-20 : x));
+    return round_to(t, round_to(t, sin(y)) / y);
+}
+
 /* Runs f over every element of a into a new array of dtype t. */
 static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                         dusk_value **out, dusk_error *err)
@@ -1188,6 +1204,8 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                         (op == DUSK_UNOP_ABS && v < 0 && !dusk__dtype_is_unsigned(ta)))
                         v = (int64_t)(0 - (uint64_t)v);
                     dusk__nd_storei(po, t, v);
+                } else if (op == DUSK_UNOP_SINC && t != DUSK_DT_F8) {
+                    dusk__nd_storef(po, t, sinc_in(t, dusk__nd_loadf(pa, ta)));
                 } else {
                     dusk__nd_storef(po, t, funary((dusk_unop)op, dusk__nd_loadf(pa, ta)));
                 }

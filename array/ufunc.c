@@ -53,6 +53,17 @@ dusk_array *dusk_array_clip(dusk_array *a, const dusk_scalar *lo, const dusk_sca
                                 "(as in NumPy)");
     if ((lo && (e = dusk__bad_scalar(a, lo))) || (hi && (e = dusk__bad_scalar(a, hi))))
         return e;
+    /* NumPy 1.x reads a nan bound as no bound (its deprecated meaning):
+     * -inf and inf, floats, which type the result as floats */
+    dusk_scalar nlo, nhi;
+    if (lo && dusk__dtype_is_inexact(lo->dtype) && (isnan(lo->re) || isnan(lo->im))) {
+        nlo = dusk_scalar_float(-INFINITY);
+        lo = &nlo;
+    }
+    if (hi && dusk__dtype_is_inexact(hi->dtype) && (isnan(hi->re) || isnan(hi->im))) {
+        nhi = dusk_scalar_float(INFINITY);
+        hi = &nhi;
+    }
     /* NumPy 1.x types the bounds by value, as a + s: clip(int8, 0, 300)
      * is int16; with one bound clip is maximum or minimum, typed so */
     dusk_dtype t = a->dtype;
@@ -219,14 +230,16 @@ static double power_of_ten(unsigned n)
 }
 
 /* x rounded to decimals in float type t: x * f (x / f), rint, / f (* f),
- * each step rounded to t, as NumPy's multiply, rint and divide. */
-static double round_float(dusk_dtype t, double x, int decimals, double f)
+ * each step computed in ft (t, or the wider type NumPy's value-based
+ * casting gives the Python float f: float32 for 1e5 with float16) and
+ * stored in t, as NumPy's multiply, rint and divide into t. */
+static double round_float(dusk_dtype t, dusk_dtype ft, double x, int decimals, double f)
 {
     if (decimals == 0)
         return rint(x);
-    double y = decimals > 0 ? in_type(t, x * f) : in_type(t, x / f);
+    double y = in_type(t, in_type(ft, decimals > 0 ? x * f : x / f));
     y = rint(y);
-    return decimals > 0 ? in_type(t, y / f) : in_type(t, y * f);
+    return in_type(t, in_type(ft, decimals > 0 ? y / f : y * f));
 }
 
 int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err)
@@ -249,12 +262,19 @@ int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err)
     double f = power_of_ten((unsigned)(decimals < 0 ? -decimals : decimals));
     if (dusk__dtype_is_inexact(dt)) {
         dusk_dtype part = dusk__dtype_real(dt);
-        double fp = in_type(part, f);   /* NumPy's Python float, cast to the loop's type */
+        /* NumPy's Python float f joins t by value: past 65000 float16
+         * computes in float32, past 3.4e38 both in float64 */
+        dusk_dtype ft = part;
+        if (part == DUSK_DT_F2 && f >= 65000.0)
+            ft = DUSK_DT_F4;
+        if (part != DUSK_DT_F8 && f >= 3.4e38)
+            ft = DUSK_DT_F8;
+        double fp = in_type(ft, f);
         for (int64_t i = 0; i < n; i++, p += es) {
             if (dusk__dtype_is_complex(dt)) {   /* both parts, as NumPy's */
                 double complex z = dusk__nd_loadc(p, dt);
-                double re = round_float(part, creal(z), decimals, fp);
-                double im = round_float(part, cimag(z), decimals, fp);
+                double re = round_float(part, ft, creal(z), decimals, fp);
+                double im = round_float(part, ft, cimag(z), decimals, fp);
                 double v[2] = {re, im};
                 if (dt == DUSK_DT_C16) {
                     memcpy(p, v, sizeof v);
@@ -263,7 +283,7 @@ int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err)
                     memcpy(p, w, sizeof w);
                 }
             } else {
-                dusk__nd_storef(p, dt, round_float(part, dusk__nd_loadf(p, dt), decimals, fp));
+                dusk__nd_storef(p, dt, round_float(part, ft, dusk__nd_loadf(p, dt), decimals, fp));
             }
         }
     } else if (decimals < 0) {
@@ -279,6 +299,8 @@ int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err)
                 q = y >= 0 && y < 0x1p64 ? (int64_t)(uint64_t)y : 0;
             else
                 q = y >= -0x1p63 && y < 0x1p63 ? (int64_t)y : INT64_MIN;
+            if (dt == DUSK_DT_I4 && (q < INT32_MIN || q > INT32_MAX))
+                q = INT32_MIN;   /* x86's conversion of a double past int32 */
             dusk__nd_storei(p, dt, q);
         }
     }   /* integers to decimals >= 0 are themselves */
@@ -328,6 +350,16 @@ static int close_elem(const char *px, dusk_dtype tx, const char *py, dusk_dtype 
         double xr = creal(x), xi = cimag(x), yr = creal(y), yi = cimag(y);
         int fin = isfinite(xr) && isfinite(xi) && isfinite(yr) && isfinite(yi);
         if (!fin) {
+            /* NumPy multiplies each complex side by ones first (its
+             * broadcast), by the plain formula: inf + 0j becomes inf + nanj */
+            if (dusk__dtype_is_complex(tx)) {
+                double r = xr * 1 - xi * 0, i = xr * 0 + xi * 1;
+                xr = r, xi = i;
+            }
+            if (dusk__dtype_is_complex(tyf)) {
+                double r = yr * 1 - yi * 0, i = yr * 0 + yi * 1;
+                yr = r, yi = i;
+            }
             int xnan = isnan(xr) || isnan(xi), ynan = isnan(yr) || isnan(yi);
             return (xr == yr && xi == yi) || (equal_nan && xnan && ynan);
         }

@@ -306,8 +306,9 @@ DUSK_API dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, du
 /* numpy.clip(a, lo, hi) with scalar bounds, NULL for None (not both: one
  * of them must be given, as NumPy says), typed by value as a + s types
  * them (clip(int8 array, 0, 300) is int16, with 0.5 float64); each bound
- * is cast to that dtype. A nan element or bound gives nan; with lo > hi
- * every element is hi, as NumPy's. One 'clip' layer, as Dask's
+ * is cast to that dtype. A nan element stays nan; a nan bound is no bound
+ * (-inf or inf: NumPy 1.x's deprecated reading, which makes the dtype a
+ * float's); with lo > hi every element is hi, as NumPy's. One 'clip' layer, as Dask's
  * (map_blocks of numpy.clip). */
 DUSK_API dusk_array *dusk_array_clip(dusk_array *a, const dusk_scalar *lo, const dusk_scalar *hi);
 /* numpy.round(a, decimals), half to even at 10**-decimals (decimals < 0:
