@@ -182,6 +182,16 @@ dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int 
                             int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
                             int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
                             const char *extra, size_t nargs, dusk_value **args);
+/* The broadcast of a and b (chunks unified) and its layer of kop, of
+ * dtype t (the token hashes extra; args stolen, also on failure). */
+dusk_array *dusk__binary(const dusk__op *kop, dusk_array *a, dusk_array *b, dusk_dtype t,
+                         const char *extra, size_t nargs, dusk_value **args);
+/* An error array when s's value is one its dtype cannot hold, else NULL. */
+dusk_array *dusk__bad_scalar(dusk_array *a, const dusk_scalar *s);
+/* s as a 0-d ndarray of dtype st (NULL when out of memory), and in extra
+ * the text of it for a token. */
+dusk_value *dusk__scalar_arg(dusk_dtype st, const dusk_scalar *s, bool scalar_first, char *extra,
+                             size_t n);
 /* The same with the token given. */
 dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_array **in, int nin,
                                   int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,

@@ -131,6 +131,13 @@ static void identity_map(const dusk_array *a, int (*map)[DUSK_MAXDIMS])
 static dusk_array *no_such_op(dusk_array *a, dusk_binop op, dusk_dtype t)
 {
     const char *name = dusk__op_get(DUSK__OP_BINOP + op)->func.name;
+    op = dusk__binop_base(op);
+    if ((dusk__binop_floats_only(op) || op == DUSK_BINOP_FMOD) && dusk__dtype_is_complex(t))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: ufunc '%s' not supported for %s "
+                                "(nor in NumPy)", name, name, dusk_dtype_name(t));
+    if (op == DUSK_BINOP_SUB && t == DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: numpy boolean subtract is not "
+                                "supported", name);
     if ((op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) && dusk__dtype_is_complex(t))
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers have no %s (nor in NumPy)",
                                 name, op == DUSK_BINOP_MOD ? "remainder" : "floor division");
@@ -141,6 +148,12 @@ static dusk_array *no_such_op(dusk_array *a, dusk_binop op, dusk_dtype t)
     return NULL;
 }
 
+/* The broadcast of a and b and its layer of kop (the checks done; args
+ * stolen, also on failure). */
+static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, dusk_array *b,
+                                dusk_dtype t, const char *extra, size_t nargs,
+                                dusk_value **args);
+
 dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
 {
     dusk_array *e = dusk__array_bad_input(a, b);
@@ -150,6 +163,23 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "no second array given");
     if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
+    if ((e = no_such_op(a, op, dusk__promote(a->dtype, b->dtype))))
+        return e;
+    return binary_layer(dusk__op_get(DUSK__OP_BINOP + op), op, a, b,
+                        dusk__binop_dtype(op, a->dtype, b->dtype), NULL, 0, NULL);
+}
+
+dusk_array *dusk__binary(const dusk__op *kop, dusk_array *a, dusk_array *b, dusk_dtype t,
+                         const char *extra, size_t nargs, dusk_value **args)
+{
+    return binary_layer(kop, 0, a, b, t, extra, nargs, args);
+}
+
+static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, dusk_array *b,
+                                dusk_dtype t, const char *extra, size_t nargs,
+                                dusk_value **args)
+{
+    dusk_array *e;
     int ndim = a->ndim > b->ndim ? a->ndim : b->ndim;
     int64_t shape[DUSK_MAXDIMS];
     for (int d = 0; d < ndim; d++) {
@@ -159,21 +189,21 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
             char s1[256], s2[256];
             dusk__fmt_shape(s1, sizeof s1, a->ndim, a->shape);
             dusk__fmt_shape(s2, sizeof s2, b->ndim, b->shape);
+            for (size_t k = 0; k < nargs; k++)
+                dusk_value_unref(args[k]);
             return dusk__array_fail(a->ctx, DUSK_EINVAL,
                         "%s: shapes %s and %s do not broadcast (axis %d: %" PRId64 " vs %" PRId64 ")",
-                        dusk__op_get(DUSK__OP_BINOP + op)->func.name, s1, s2, d, x, y);
+                        kop->func.name, s1, s2, d, x, y);
         }
         shape[d] = x == 1 ? y : x;
     }
-    dusk_dtype ta = a->dtype, tb = b->dtype;
-    if (op == DUSK_BINOP_SUB && ta == DUSK_DT_BOOL && tb == DUSK_DT_BOOL)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
-    if ((e = no_such_op(a, op, dusk__promote(ta, tb))))
-        return e;
     /* Chunks must agree along shared axes of length > 1: refine both. */
     dusk_array *ua = unify(a, b), *ub = unify(b, a);
-    if ((e = dusk__array_bad_input(ua, ub)))
+    if ((e = dusk__array_bad_input(ua, ub))) {
+        for (size_t k = 0; k < nargs; k++)
+            dusk_value_unref(args[k]);
         return e;
+    }
     dusk_array *in[2] = {ua, ub};
     int map[2][DUSK_MAXDIMS];
     int64_t nb[DUSK_MAXDIMS];
@@ -189,8 +219,7 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
         if (db >= 0)
             map[1][db] = ub->shape[db] == shape[d] && shape[d] != 1 ? d : (ub->nb[db] == nb[d] ? d : -1);
     }
-    return dusk__blockwise(dusk__op_get(DUSK__OP_BINOP + op), op, in, 2, map, ndim, shape, chunks,
-                           nb, dusk__binop_dtype(op, ta, tb), NULL, 0, NULL);
+    return dusk__blockwise(kop, code, in, 2, map, ndim, shape, chunks, nb, t, extra, nargs, args);
 }
 
 dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first)
@@ -239,6 +268,14 @@ static dusk_value *scalar_arg(dusk_dtype st, const dusk_scalar *s, bool scalar_f
     return sv;
 }
 
+dusk_array *dusk__bad_scalar(dusk_array *a, const dusk_scalar *s) { return bad_scalar(a, s); }
+
+dusk_value *dusk__scalar_arg(dusk_dtype st, const dusk_scalar *s, bool scalar_first, char *extra,
+                             size_t n)
+{
+    return scalar_arg(st, s, scalar_first, extra, n);
+}
+
 dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s, bool scalar_first)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -251,8 +288,6 @@ dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s, 
     /* the scalar computes in the type NumPy's value-based casting gives
      * the pair (uint64 + 3 stays in integers, int8 - 2.0 is float64) */
     dusk_dtype st = dusk__promote_typed(op, a->dtype, &s, scalar_first);
-    if (op == DUSK_BINOP_SUB && st == DUSK_DT_BOOL)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "sub: numpy boolean subtract is not supported");
     if ((e = no_such_op(a, op, st)))
         return e;
     dusk_dtype t = dusk__binop_dtype(op, a->dtype, st);
@@ -286,6 +321,16 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
                                 "(nor in NumPy)", dusk__op_get(DUSK__OP_UNOP + op)->func.name);
     if (op == DUSK_UNOP_SIGN && a->dtype == DUSK_DT_BOOL)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "sign: bools have no sign (nor in NumPy)");
+    if (op == DUSK_UNOP_POSITIVE && a->dtype == DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "positive: ufunc 'positive' has no loop "
+                                "for bools (nor in NumPy)");
+    if ((op == DUSK_UNOP_CBRT || op == DUSK_UNOP_FABS || op == DUSK_UNOP_DEG2RAD ||
+         op == DUSK_UNOP_RAD2DEG || op == DUSK_UNOP_DEGREES || op == DUSK_UNOP_RADIANS ||
+         op == DUSK_UNOP_SIGNBIT) && dusk__dtype_is_complex(a->dtype)) {
+        const char *name = dusk__op_get(DUSK__OP_UNOP + op)->func.name;
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: ufunc '%s' not supported for %s "
+                                "(nor in NumPy)", name, name, dusk_dtype_name(a->dtype));
+    }
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);
     return dusk__blockwise(dusk__op_get(DUSK__OP_UNOP + op), op, &a, 1, map, a->ndim, a->shape,
@@ -415,7 +460,8 @@ int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err)
     int64_t first;
     if ((rc = dusk__targs_scalar(t, 0, &s, err)) || (rc = dusk__targs_int(t, 1, &first, err)))
         return rc;
-    if (!first && t->op->code == DUSK_BINOP_POW)
+    /* the ** operator's fast path (numpy.power's layers compute pow) */
+    if (!first && t->op == dusk__op_get(DUSK__OP_BINOP + DUSK_BINOP_POW))
         return pow_scalar(a, s, t->dtype, out, err);
     return first ? dusk__nd_binop(t->op->code, s, a, t->dtype, out, err)
                  : dusk__nd_binop(t->op->code, a, s, t->dtype, out, err);

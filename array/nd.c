@@ -314,9 +314,38 @@ static dusk_dtype promote_typed(dusk_dtype a, const dusk_scalar *s)
     return dusk__promote(a, m);
 }
 
+dusk_binop dusk__binop_base(dusk_binop op)
+{
+    static const dusk_binop base[] = {
+        DUSK_BINOP_SUB, DUSK_BINOP_MUL, DUSK_BINOP_DIV, DUSK_BINOP_POW, DUSK_BINOP_EQ,
+        DUSK_BINOP_NE, DUSK_BINOP_LT, DUSK_BINOP_LE, DUSK_BINOP_GT, DUSK_BINOP_GE,
+    };
+    return op >= DUSK_BINOP_SUBTRACT && op < DUSK_BINOP_COUNT ? base[op - DUSK_BINOP_SUBTRACT]
+                                                               : op;
+}
+
+int dusk__binop_floats_only(dusk_binop op)
+{
+    return op >= DUSK_BINOP_ARCTAN2 && op <= DUSK_BINOP_LOGADDEXP2;
+}
+
+/* The first of the float loops (float16, float32, float64; float_power's:
+ * float64, complex128) that a and b cast to safely; 0 (bool) when none
+ * does: a complex operand, which the caller refuses. */
+static dusk_dtype float_loop(dusk_binop op, dusk_dtype a, dusk_dtype b)
+{
+    static const dusk_dtype loops[] = {DUSK_DT_F2, DUSK_DT_F4, DUSK_DT_F8, DUSK_DT_C16};
+    for (size_t k = op == DUSK_BINOP_FLOAT_POWER ? 2 : 0; k < 3 + (op == DUSK_BINOP_FLOAT_POWER);
+         k++)
+        if (dusk__promote(a, loops[k]) == loops[k] && dusk__promote(b, loops[k]) == loops[k])
+            return loops[k];
+    return DUSK_DT_BOOL;
+}
+
 dusk_dtype dusk__promote_typed(dusk_binop op, dusk_dtype a, const dusk_scalar *s,
                                bool scalar_first)
 {
+    op = dusk__binop_base(op);
     /* x ** 2 is NumPy's square (the fast path of ndarray.__pow__, which
      * Dask's chunks take too): of bools int8, of integers their own type,
      * or float64 when the 2 is a float of any dtype */
@@ -326,8 +355,9 @@ dusk_dtype dusk__promote_typed(dusk_binop op, dusk_dtype a, const dusk_scalar *s
         return a == DUSK_DT_BOOL ? DUSK_DT_I1 : dusk__dtype_is_float(s->dtype) ? DUSK_DT_F8 : a;
     dusk_dtype r = promote_typed(a, s);
     int bitwise = op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR;
-    int nocomplex = op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD;
-    if (!bitwise && !nocomplex && op != DUSK_BINOP_POW)
+    int nocomplex = op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD || op == DUSK_BINOP_FMOD;
+    int floats = dusk__binop_floats_only(op) || op == DUSK_BINOP_FLOAT_POWER;
+    if (!bitwise && !nocomplex && !floats && op != DUSK_BINOP_POW)
         return r;
     /* NumPy types these ufuncs by taking the first of their loops that
      * both operands cast to safely (a scalar by its value), not by
@@ -342,7 +372,9 @@ dusk_dtype dusk__promote_typed(dusk_binop op, dusk_dtype a, const dusk_scalar *s
     for (size_t k = 0; k < sizeof loops / sizeof *loops; k++) {
         dusk_dtype t = loops[k];
         if ((t == DUSK_DT_BOOL && !bitwise) || (bitwise && dusk__dtype_is_inexact(t)) ||
-            (nocomplex && dusk__dtype_is_complex(t)))
+            (nocomplex && dusk__dtype_is_complex(t)) || (floats && !dusk__dtype_is_inexact(t)) ||
+            (floats && dusk__dtype_is_complex(t) && op != DUSK_BINOP_FLOAT_POWER) ||
+            (op == DUSK_BINOP_FLOAT_POWER && t != DUSK_DT_F8 && t != DUSK_DT_C16))
             continue;
         dusk_dtype ms = small && !dusk__dtype_is_unsigned(t) ? signed_of_size(dusk_dtype_size(m))
                                                              : m;
@@ -390,13 +422,19 @@ int dusk__binop_compares(dusk_binop op)
 
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b)
 {
-    if (dusk__binop_compares(op))
+    op = dusk__binop_base(op);
+    if (dusk__binop_compares(op) || op == DUSK_BINOP_LOGICAL_AND || op == DUSK_BINOP_LOGICAL_OR ||
+        op == DUSK_BINOP_LOGICAL_XOR)
         return DUSK_DT_BOOL;
     dusk_dtype t = dusk__promote(a, b);
+    if (dusk__binop_floats_only(op) || op == DUSK_BINOP_FLOAT_POWER) {
+        dusk_dtype f = float_loop(op, a, b);
+        return f == DUSK_DT_BOOL ? t : f;
+    }
     if (op == DUSK_BINOP_DIV && !dusk__dtype_is_inexact(t))
         return DUSK_DT_F8;
-    if ((op == DUSK_BINOP_POW || op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) &&
-        t == DUSK_DT_BOOL)
+    if ((op == DUSK_BINOP_POW || op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD ||
+         op == DUSK_BINOP_FMOD) && t == DUSK_DT_BOOL)
         return DUSK_DT_I1;
     return t;
 }
@@ -408,8 +446,14 @@ int dusk__unop_tests(dusk_unop op)
 
 dusk_dtype dusk__unop_dtype(dusk_unop op, dusk_dtype a)
 {
-    if (dusk__unop_tests(op))
+    if (dusk__unop_tests(op) || op == DUSK_UNOP_LOGICAL_NOT || op == DUSK_UNOP_SIGNBIT)
         return DUSK_DT_BOOL;
+    if (op == DUSK_UNOP_RECIPROCAL)
+        return a == DUSK_DT_BOOL ? DUSK_DT_I1 : a;
+    if (op == DUSK_UNOP_POSITIVE)
+        return a;
+    if (op == DUSK_UNOP_SINC)   /* pi * x: a Python float with integers is float64 */
+        return dusk__dtype_is_inexact(a) ? a : DUSK_DT_F8;
     if (op == DUSK_UNOP_SQUARE || op == DUSK_UNOP_SIGN)
         return a == DUSK_DT_BOOL ? DUSK_DT_I1 : a;
     if (op == DUSK_UNOP_ABS || op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG)
@@ -520,8 +564,42 @@ static double fop(dusk_binop op, double x, double y)
      * and float64 loops give (float16's: in dusk__nd_binop) */
     case DUSK_BINOP_MAX: return isnan(x) || x > y ? x : y;
     case DUSK_BINOP_MIN: return isnan(x) || x < y ? x : y;
+    case DUSK_BINOP_ARCTAN2: return atan2(x, y);
+    case DUSK_BINOP_HYPOT: return hypot(x, y);
+    case DUSK_BINOP_COPYSIGN: return copysign(x, y);
+    case DUSK_BINOP_NEXTAFTER: return nextafter(x, y);
+    case DUSK_BINOP_LOGADDEXP: return dusk__logaddexp(x, y);
+    case DUSK_BINOP_LOGADDEXP2: return dusk__logaddexp2(x, y);
+    case DUSK_BINOP_FMOD: return fmod(x, y);
+    /* the number of the two, the nan only if both are; of equal ones x */
+    case DUSK_BINOP_FMAX: return !isnan(x) && (x >= y || isnan(y)) ? x : y;
+    case DUSK_BINOP_FMIN: return !isnan(x) && (x <= y || isnan(y)) ? x : y;
+    case DUSK_BINOP_FLOAT_POWER: return pow(x, y);
+    case DUSK_BINOP_LOGICAL_AND: return x != 0 && y != 0;   /* a nan is true */
+    case DUSK_BINOP_LOGICAL_OR: return x != 0 || y != 0;
+    case DUSK_BINOP_LOGICAL_XOR: return (x != 0) != (y != 0);
     default: return 0;
     }
+}
+
+/* x's neighbour towards y in float32 or float16 (float64's is fop's): a
+ * step of one unit in the last place of that type, not of a double. */
+static double next_toward(dusk_dtype t, double x, double y)
+{
+    if (t == DUSK_DT_F4)
+        return nextafterf((float)x, (float)y);
+    if (isnan(x) || isnan(y))
+        return x + y;
+    if (x == y)
+        return y;
+    uint16_t h = dusk__double_to_half(x);
+    if (x == 0)   /* the smallest subnormal of y's sign */
+        h = (uint16_t)(y > 0 ? 0x0001 : 0x8001);
+    else if ((x < y) == (x > 0))   /* away from zero */
+        h++;
+    else
+        h--;
+    return dusk__half_to_double(h);
 }
 
 static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
@@ -532,8 +610,22 @@ static int iop(dusk_binop op, int64_t x, int64_t y, int uns, int64_t *r)
         *r = uy == 0 ? 0 : (int64_t)(op == DUSK_BINOP_FLOORDIV ? ux / uy : ux % uy);
         return 0;
     }
+    if (op == DUSK_BINOP_FMAX || op == DUSK_BINOP_FMIN)   /* integers have no nan */
+        op = op == DUSK_BINOP_FMAX ? DUSK_BINOP_MAX : DUSK_BINOP_MIN;
     if (uns && (op == DUSK_BINOP_MAX || op == DUSK_BINOP_MIN)) {
         *r = (op == DUSK_BINOP_MAX) == (ux > uy) ? x : y;
+        return 0;
+    }
+    if (op == DUSK_BINOP_FMOD) {
+        /* C's remainder, of x's sign; by 0 it is 0 (NumPy's, which warns),
+         * and by -1 0 (INT64_MIN % -1 would trap) */
+        *r = y == 0 || (!uns && y == -1) ? 0 : uns ? (int64_t)(ux % uy) : x % y;
+        return 0;
+    }
+    if (op == DUSK_BINOP_LOGICAL_AND || op == DUSK_BINOP_LOGICAL_OR ||
+        op == DUSK_BINOP_LOGICAL_XOR) {
+        int p = x != 0, q = y != 0;
+        *r = op == DUSK_BINOP_LOGICAL_AND ? p && q : op == DUSK_BINOP_LOGICAL_OR ? p || q : p != q;
         return 0;
     }
     if (uns && dusk__binop_compares(op)) {
@@ -678,6 +770,19 @@ static double complex cop(dusk_binop op, double complex x, double complex y)
         int x_less = xr < yr || (xr == yr && xi < yi);
         return (op == DUSK_BINOP_MAX ? x_greater : x_less) ? x : y;
     }
+    case DUSK_BINOP_FMAX:
+    case DUSK_BINOP_FMIN: {
+        /* the number of the two, as NumPy's: x unless it has a nan part
+         * or y is a number beyond it */
+        int xnan = isnan(xr) || isnan(xi), ynan = isnan(yr) || isnan(yi);
+        int x_ge = xr > yr || (xr == yr && xi >= yi);
+        int x_le = xr < yr || (xr == yr && xi <= yi);
+        return !xnan && ((op == DUSK_BINOP_FMAX ? x_ge : x_le) || ynan) ? x : y;
+    }
+    case DUSK_BINOP_FLOAT_POWER: return cpow_numpy(x, y);
+    case DUSK_BINOP_LOGICAL_AND: return x != 0 && y != 0;
+    case DUSK_BINOP_LOGICAL_OR: return x != 0 || y != 0;
+    case DUSK_BINOP_LOGICAL_XOR: return (x != 0) != (y != 0);
     default: return 0;
     }
 }
@@ -779,10 +884,12 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
         int fast = ta == DUSK_DT_F8 && tb == DUSK_DT_F8 && out_dtype == DUSK_DT_F8 && op <= DUSK_BINOP_DIV;
         dusk_dtype common = dusk__promote(ta, tb);
         int as_complex = dusk__dtype_is_complex(common);
-        int as_float = dusk__dtype_is_float(common) || op == DUSK_BINOP_DIV;
+        /* (arctan2 and float_power of integers compute in floats) */
+        int as_float = dusk__dtype_is_float(common) || op == DUSK_BINOP_DIV ||
+                       dusk__dtype_is_float(out_dtype);
         int as_bool = common == DUSK_DT_BOOL &&
                       (op == DUSK_BINOP_ADD || op == DUSK_BINOP_MUL || op == DUSK_BINOP_MAX ||
-                       op == DUSK_BINOP_MIN);
+                       op == DUSK_BINOP_MIN || op == DUSK_BINOP_FMAX || op == DUSK_BINOP_FMIN);
         int uns = dusk__dtype_is_unsigned(common);
         do {
             const char *pa = a->u.nd.data + it.off[0], *pb = b->u.nd.data + it.off[1];
@@ -795,7 +902,8 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
                 (void)so;
                 if (as_bool) {
                     int x = *pa != 0, y = *pb != 0;
-                    *po = (char)(op == DUSK_BINOP_ADD || op == DUSK_BINOP_MAX ? (x | y) : (x & y));
+                    *po = (char)(op == DUSK_BINOP_ADD || op == DUSK_BINOP_MAX ||
+                                         op == DUSK_BINOP_FMAX ? (x | y) : (x & y));
                 } else if (as_complex && op == DUSK_BINOP_DIV && out_dtype == DUSK_DT_C8) {
                     /* in float, as NumPy's complex64 loop: in double, the
                      * quotient rounds twice */
@@ -818,6 +926,9 @@ int dusk__nd_binop(dusk_binop op, const dusk_value *a, const dusk_value *b,
                     float m, q = dusk__divmodf((float)dusk__nd_loadf(pa, ta),
                                                (float)dusk__nd_loadf(pb, tb), &m);
                     dusk__nd_storef(po, out_dtype, op == DUSK_BINOP_MOD ? m : q);
+                } else if (as_float && op == DUSK_BINOP_NEXTAFTER && out_dtype != DUSK_DT_F8) {
+                    dusk__nd_storef(po, out_dtype, next_toward(out_dtype, dusk__nd_loadf(pa, ta),
+                                                               dusk__nd_loadf(pb, tb)));
                 } else if (as_float) {
                     dusk__nd_storef(po, out_dtype, fop(op, dusk__nd_loadf(pa, ta),
                                                        dusk__nd_loadf(pb, tb)));
@@ -869,7 +980,23 @@ static double funary(dusk_unop op, double x)
     case DUSK_UNOP_LOG2: return log2(x);
     case DUSK_UNOP_LOG1P: return log1p(x);
     case DUSK_UNOP_EXPM1: return expm1(x);
-    default: return x;   /* real and conj of a real number */
+    case DUSK_UNOP_RECIPROCAL: return 1 / x;
+    case DUSK_UNOP_CBRT: return cbrt(x);
+    case DUSK_UNOP_EXP2: return exp2(x);
+    case DUSK_UNOP_FABS: return fabs(x);
+    /* NumPy's factors, pi / 180 and 180 / pi as doubles */
+    case DUSK_UNOP_DEG2RAD:
+    case DUSK_UNOP_RADIANS: return x * 0.017453292519943295769236907684886127;
+    case DUSK_UNOP_RAD2DEG:
+    case DUSK_UNOP_DEGREES: return x * 57.295779513082320876798154814105170;
+    case DUSK_UNOP_ARCSINH: return asinh(x);
+    case DUSK_UNOP_ARCCOSH: return acosh(x);
+    case DUSK_UNOP_ARCTANH: return atanh(x);
+    case DUSK_UNOP_SINC: {   /* numpy.sinc: 1e-20 stands for 0, whose limit is 1 */
+        double y = 3.141592653589793238462643383279502884 * (x == 0 ? 1.0e-20 : x);
+        return sin(y) / y;
+    }
+    default: return x;   /* real and conj of a real number, positive */
     }
 }
 
@@ -928,8 +1055,50 @@ static double complex cunary(dusk_unop op, double complex x)
         double re = creal(x), im = cimag(x), h = sin(im / 2);
         return make_complex(expm1(re) * cos(im) - 2 * h * h, exp(re) * sin(im));
     }
+    case DUSK_UNOP_RECIPROCAL: {   /* NumPy's loop: Smith's, by the larger part */
+        double re = creal(x), im = cimag(x);
+        if (fabs(im) <= fabs(re)) {
+            double r = im / re, d = re + im * r;
+            return make_complex(1 / d, -r / d);
+        }
+        double r = re / im, d = re * r + im;
+        return make_complex(r / d, -1 / d);
+    }
+    case DUSK_UNOP_EXP2: {   /* NumPy's: exp of x ln 2 */
+        const double ln2 = 0.693147180559945309417232121458176568;
+        return cexp(make_complex(creal(x) * ln2, cimag(x) * ln2));
+    }
+    case DUSK_UNOP_ARCSINH: return casinh(x);
+    case DUSK_UNOP_ARCCOSH: return cacosh(x);
+    case DUSK_UNOP_ARCTANH: return catanh(x);
+    case DUSK_UNOP_SINC: {   /* sin(pi x) / (pi x), divided as NumPy divides */
+        const double pi = 3.141592653589793238462643383279502884;
+        double re = creal(x), im = cimag(x);
+        if (re == 0 && im == 0)
+            re = 1.0e-20;
+        double complex y = make_complex(pi * re, pi * im), sy = csin(y);
+        double qr, qi;
+        dusk__cdiv(creal(sy), cimag(sy), creal(y), cimag(y), &qr, &qi);
+        return make_complex(qr, qi);
+    }
     default: return x;
     }
+}
+
+/* v rounded to float32 or float16 (t), as NumPy's loop of t stores it. */
+static double round_to(dusk_dtype t, double v)
+{
+    return t == DUSK_DT_F4 ? (double)(float)v : dusk__half_to_double(dusk__double_to_half(v));
+}
+
+/* numpy.sinc in float32 or float16: each of its array operations (pi * x,
+ * sin, /) rounded to t, so that float16's pi makes sinc(1) 3.08e-4 and
+ * its 1e-20 (a zero) sinc(0) nan, as NumPy's. */
+static double sinc_in(dusk_dtype t, double x)
+{
+    double y = round_to(t, round_to(t, 3.141592653589793238462643383279502884) *
+                               round_to(t, x == 0 ? 1.0e-20 : x));
+    return round_to(t, round_to(t, sin(y)) / y);
 }
 
 /* Runs f over every element of a into a new array of dtype t. */
@@ -961,6 +1130,36 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                 continue;
             }
             for (int64_t i = 0; i < n; i++, pa += sa, po += so) {
+                if (kind == 0 && (op == DUSK_UNOP_LOGICAL_NOT || op == DUSK_UNOP_SIGNBIT)) {
+                    int r;
+                    if (dusk__dtype_is_complex(ta)) {   /* logical_not only */
+                        double complex v = dusk__nd_loadc(pa, ta);
+                        r = creal(v) == 0 && cimag(v) == 0;
+                    } else if (!dusk__dtype_is_inexact(ta)) {   /* no -0 nor nan */
+                        int64_t v = dusk__nd_loadi(pa, ta);
+                        r = op == DUSK_UNOP_LOGICAL_NOT ? v == 0
+                                                        : !dusk__dtype_is_unsigned(ta) && v < 0;
+                    } else {
+                        double v = dusk__nd_loadf(pa, ta);
+                        r = op == DUSK_UNOP_LOGICAL_NOT ? v == 0 : signbit(v) != 0;
+                    }
+                    dusk__nd_storei(po, t, r);
+                    continue;
+                }
+                if (kind == 0 && op == DUSK_UNOP_RECIPROCAL && as_int) {
+                    /* NumPy's 1.0 / x, cast back: 1 and -1 are themselves,
+                     * the rest 0, but 0 of int32 and int64, whose cast of
+                     * inf is the least integer (x86's conversion) */
+                    int64_t v = dusk__nd_loadi(pa, ta);
+                    int uns = dusk__dtype_is_unsigned(ta);
+                    int64_t r = v == 1 || (!uns && v == -1) ? v : 0;
+                    if (v == 0 && ta == DUSK_DT_I4)
+                        r = INT32_MIN;
+                    else if (v == 0 && ta == DUSK_DT_I8)
+                        r = INT64_MIN;
+                    dusk__nd_storei(po, t, r);
+                    continue;
+                }
                 if (kind == 0 && dusk__unop_tests((dusk_unop)op)) {   /* to bool */
                     double re, im = 0;
                     if (dusk__dtype_is_complex(ta)) {
@@ -998,13 +1197,15 @@ static int map_elements(const dusk_value *a, dusk_dtype t, int op, int kind,
                     dusk__nd_storei(po, t, ta == DUSK_DT_BOOL ? !v : ~v);
                 } else if (as_int && (op == DUSK_UNOP_NEG || op == DUSK_UNOP_ABS ||
                                       op == DUSK_UNOP_REAL || op == DUSK_UNOP_IMAG ||
-                                      op == DUSK_UNOP_CONJ)) {
+                                      op == DUSK_UNOP_CONJ || op == DUSK_UNOP_POSITIVE)) {
                     int64_t v = op == DUSK_UNOP_IMAG ? 0 : dusk__nd_loadi(pa, ta);
                     /* abs of an unsigned value is itself; neg wraps */
                     if (op == DUSK_UNOP_NEG ||
                         (op == DUSK_UNOP_ABS && v < 0 && !dusk__dtype_is_unsigned(ta)))
                         v = (int64_t)(0 - (uint64_t)v);
                     dusk__nd_storei(po, t, v);
+                } else if (op == DUSK_UNOP_SINC && t != DUSK_DT_F8) {
+                    dusk__nd_storef(po, t, sinc_in(t, dusk__nd_loadf(pa, ta)));
                 } else {
                     dusk__nd_storef(po, t, funary((dusk_unop)op, dusk__nd_loadf(pa, ta)));
                 }

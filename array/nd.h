@@ -48,6 +48,12 @@ dusk_scalar dusk__scalar_of_double(dusk_dtype a, double s);
 /* s's value as an element of dtype t at p. */
 void dusk__nd_store_scalar(char *p, dusk_dtype t, const dusk_scalar *s);
 dusk_dtype dusk__binop_dtype(dusk_binop op, dusk_dtype a, dusk_dtype b);
+/* The operator a ufunc's name stands for (DUSK_BINOP_SUBTRACT: _SUB), or
+ * op itself. */
+dusk_binop dusk__binop_base(dusk_binop op);
+/* Whether op computes in floats only (arctan2 ... logaddexp2): NumPy has
+ * no loop of it for complex numbers. */
+int dusk__binop_floats_only(dusk_binop op);
 /* Whether op is isnan, isinf or isfinite: its result is bool. */
 int dusk__unop_tests(dusk_unop op);
 /* Whether op is a comparison (<, <=, >, >=, ==, !=): its result is bool. */

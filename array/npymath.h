@@ -79,4 +79,23 @@ DUSK__CDIV(dusk__cdiv, double, fabs)
 DUSK__CDIV(dusk__cdivf, float, fabsf)
 #undef DUSK__CDIV
 
+/* NumPy's npy_logaddexp and npy_logaddexp2: log(exp(x) + exp(y)) without
+ * overflow, x + log 2 (x + 1) of equal ones (infinities included), and a
+ * nan of either a nan. */
+static inline double dusk__logaddexp(double x, double y)
+{
+    if (x == y)
+        return x + 0.693147180559945309417232121458176568;
+    double d = x - y;
+    return d > 0 ? x + log1p(exp(-d)) : d <= 0 ? y + log1p(exp(d)) : d;
+}
+static inline double dusk__logaddexp2(double x, double y)
+{
+    if (x == y)
+        return x + 1;
+    double d = x - y;
+    const double log2e = 1.442695040888963407359924681001892137;
+    return d > 0 ? x + log2e * log1p(exp2(-d)) : d <= 0 ? y + log2e * log1p(exp2(d)) : d;
+}
+
 #endif /* DUSK_ARRAY_NPYMATH_H */

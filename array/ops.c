@@ -46,6 +46,8 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
     [id] = {{name, op_task, (void *)&dusk__ops[id]}, "array." name, kernel, code, min_in, max_in, nextra}
 #define BINOP(op, name) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, op, 1, 2, 0)
+/* a ufunc's name for an operator: it computes as base does */
+#define BINOP_AS(op, name, base) ENTRY(DUSK__OP_BINOP + (op), name, dusk__k_binop, base, 1, 2, 0)
 #define UNOP(op, name) ENTRY(DUSK__OP_UNOP + (op), name, dusk__k_unop, op, 1, 1, 0)
 #define RED(row, chunk, combine, agg)                                                      \
     ENTRY(DUSK__OP_RED + 3 * (row), chunk, dusk__k_red_chunk, row, 1, 1, 1),               \
@@ -72,6 +74,22 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     BINOP(DUSK_BINOP_MOD, "mod"), BINOP(DUSK_BINOP_AND, "and_"), BINOP(DUSK_BINOP_OR, "or_"),
     BINOP(DUSK_BINOP_XOR, "xor"), BINOP(DUSK_BINOP_MAX, "maximum"),
     BINOP(DUSK_BINOP_MIN, "minimum"),
+    BINOP(DUSK_BINOP_ARCTAN2, "arctan2"), BINOP(DUSK_BINOP_HYPOT, "hypot"),
+    BINOP(DUSK_BINOP_COPYSIGN, "copysign"), BINOP(DUSK_BINOP_NEXTAFTER, "nextafter"),
+    BINOP(DUSK_BINOP_LOGADDEXP, "logaddexp"), BINOP(DUSK_BINOP_LOGADDEXP2, "logaddexp2"),
+    BINOP(DUSK_BINOP_FMOD, "fmod"), BINOP(DUSK_BINOP_FMAX, "fmax"), BINOP(DUSK_BINOP_FMIN, "fmin"),
+    BINOP(DUSK_BINOP_FLOAT_POWER, "float_power"), BINOP(DUSK_BINOP_LOGICAL_AND, "logical_and"),
+    BINOP(DUSK_BINOP_LOGICAL_OR, "logical_or"), BINOP(DUSK_BINOP_LOGICAL_XOR, "logical_xor"),
+    BINOP_AS(DUSK_BINOP_SUBTRACT, "subtract", DUSK_BINOP_SUB),
+    BINOP_AS(DUSK_BINOP_MULTIPLY, "multiply", DUSK_BINOP_MUL),
+    BINOP_AS(DUSK_BINOP_DIVIDE, "divide", DUSK_BINOP_DIV),
+    BINOP_AS(DUSK_BINOP_POWER, "power", DUSK_BINOP_POW),
+    BINOP_AS(DUSK_BINOP_EQUAL, "equal", DUSK_BINOP_EQ),
+    BINOP_AS(DUSK_BINOP_NOT_EQUAL, "not_equal", DUSK_BINOP_NE),
+    BINOP_AS(DUSK_BINOP_LESS, "less", DUSK_BINOP_LT),
+    BINOP_AS(DUSK_BINOP_LESS_EQUAL, "less_equal", DUSK_BINOP_LE),
+    BINOP_AS(DUSK_BINOP_GREATER, "greater", DUSK_BINOP_GT),
+    BINOP_AS(DUSK_BINOP_GREATER_EQUAL, "greater_equal", DUSK_BINOP_GE),
     UNOP(DUSK_UNOP_NEG, "neg"), UNOP(DUSK_UNOP_ABS, "absolute"), UNOP(DUSK_UNOP_EXP, "exp"),
     UNOP(DUSK_UNOP_LOG, "log"), UNOP(DUSK_UNOP_SQRT, "sqrt"), UNOP(DUSK_UNOP_SIN, "sin"),
     UNOP(DUSK_UNOP_COS, "cos"), UNOP(DUSK_UNOP_REAL, "real"), UNOP(DUSK_UNOP_IMAG, "imag"),
@@ -84,6 +102,14 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     UNOP(DUSK_UNOP_SINH, "sinh"), UNOP(DUSK_UNOP_COSH, "cosh"), UNOP(DUSK_UNOP_TANH, "tanh"),
     UNOP(DUSK_UNOP_LOG10, "log10"), UNOP(DUSK_UNOP_LOG2, "log2"), UNOP(DUSK_UNOP_LOG1P, "log1p"),
     UNOP(DUSK_UNOP_EXPM1, "expm1"),
+    UNOP(DUSK_UNOP_LOGICAL_NOT, "logical_not"), UNOP(DUSK_UNOP_POSITIVE, "positive"),
+    UNOP(DUSK_UNOP_RECIPROCAL, "reciprocal"), UNOP(DUSK_UNOP_CBRT, "cbrt"),
+    UNOP(DUSK_UNOP_EXP2, "exp2"), UNOP(DUSK_UNOP_FABS, "fabs"),
+    UNOP(DUSK_UNOP_DEG2RAD, "deg2rad"), UNOP(DUSK_UNOP_RAD2DEG, "rad2deg"),
+    UNOP(DUSK_UNOP_DEGREES, "degrees"), UNOP(DUSK_UNOP_RADIANS, "radians"),
+    UNOP(DUSK_UNOP_ARCSINH, "arcsinh"), UNOP(DUSK_UNOP_ARCCOSH, "arccosh"),
+    UNOP(DUSK_UNOP_ARCTANH, "arctanh"), UNOP(DUSK_UNOP_SIGNBIT, "signbit"),
+    UNOP(DUSK_UNOP_SINC, "sinc"),
     ENTRY(DUSK__OP_ASTYPE, "astype", dusk__k_astype, 0, 1, 1, 0),
     ENTRY(DUSK__OP_TRANSPOSE, "transpose", dusk__k_transpose, 0, 1, 1, 1),
     RED(DUSK__RED_ROW_SUM, "sum", "sum-partial", "sum-aggregate"),
@@ -126,6 +152,12 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_CUMSUM_MERGE, "_cumsum_merge", dusk__k_cum_merge, 0, 2, 2, 1),
     ENTRY(DUSK__OP_CUMPROD_MERGE, "_cumprod_merge", dusk__k_cum_merge, 1, 2, 2, 1),
     ENTRY(DUSK__OP_WHERE, "where", dusk__k_where, 0, 2, 3, 0),
+    /* array/ufunc.c */
+    ENTRY(DUSK__OP_CLIP, "clip", dusk__k_clip, 0, 1, 1, 2),
+    ENTRY(DUSK__OP_ROUND, "round_", dusk__k_round, 0, 1, 1, 1),
+    ENTRY(DUSK__OP_AROUND, "around", dusk__k_round, 0, 1, 1, 1),
+    ENTRY(DUSK__OP_ISCLOSE, "isclose", dusk__k_isclose, 0, 2, 2, 3),
+    ENTRY(DUSK__OP_NAN_TO_NUM, "nan_to_num", dusk__k_nan_to_num, 0, 1, 1, 3),
 };
 
 int dusk__red_row(dusk_reduction op)

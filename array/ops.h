@@ -77,6 +77,10 @@
 **                                 into it (the next carry)
 **   where                         - | scalar (0-d ndarray),           3 blocks (cond, a, b) |
 **                                 scalar_first                        2 (cond, a)
+**   clip                          lo, hi (0-d ndarrays or None)       1 block
+**   round_ | around               decimals (int)                      1 block
+**   isclose                       rtol, atol (floats), equal_nan      2 blocks
+**   nan_to_num                    nan, posinf, neginf (floats)        1 block
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -136,6 +140,8 @@ typedef enum {
     DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
     DUSK__OP_CUMSUM, DUSK__OP_CUMPROD, DUSK__OP_CUMSUM_MERGE, DUSK__OP_CUMPROD_MERGE,
     DUSK__OP_WHERE,                                   /* array/elemwise.c */
+    DUSK__OP_CLIP, DUSK__OP_ROUND, DUSK__OP_AROUND, DUSK__OP_ISCLOSE,   /* array/ufunc.c */
+    DUSK__OP_NAN_TO_NUM,
     DUSK__NOPS
 } dusk__opid;
 
@@ -269,5 +275,9 @@ int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_cum(const dusk__targs *t, dusk_value **out, dusk_error *err);        /* scan.c */
 int dusk__k_cum_merge(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_where(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
+int dusk__k_clip(const dusk__targs *t, dusk_value **out, dusk_error *err);       /* ufunc.c */
+int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_isclose(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_nan_to_num(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -824,6 +824,78 @@ static PyObject *arr_where_scalar(arrobject *self, PyObject *args)
                                                 dusk_scalar_of(dt, (int64_t)i, re, im), first));
 }
 
+/* A clip bound: None, or (dtype name, int, real, imaginary) as
+ * _binop_scalar takes a scalar. */
+static int clip_bound(PyObject *o, dusk_scalar *s, const dusk_scalar **out)
+{
+    *out = NULL;
+    if (o == Py_None)
+        return 0;
+    PyObject *dname;
+    long long i;
+    double re, im;
+    if (!PyArg_ParseTuple(o, "OLdd:_clip", &dname, &i, &re, &im))
+        return -1;
+    dusk_dtype dt;
+    if (dtype_of(dname, &dt) < 0)
+        return -1;
+    *s = dusk_scalar_of(dt, (int64_t)i, re, im);
+    *out = s;
+    return 0;
+}
+
+/* a._clip(lo, hi): numpy.clip with scalar bounds (None or typed tuples). */
+static PyObject *arr_clip(arrobject *self, PyObject *args)
+{
+    PyObject *plo, *phi;
+    dusk_scalar slo, shi;
+    const dusk_scalar *lo, *hi;
+    if (!PyArg_ParseTuple(args, "OO:_clip", &plo, &phi) || clip_bound(plo, &slo, &lo) < 0 ||
+        clip_bound(phi, &shi, &hi) < 0)
+        return NULL;
+    return derive(self, dusk_array_clip(self->a, lo, hi));
+}
+
+/* a._round(decimals, around): numpy.round; the layer 'around' when around. */
+static PyObject *arr_round(arrobject *self, PyObject *args)
+{
+    int decimals, around;
+    if (!PyArg_ParseTuple(args, "ip:_round", &decimals, &around))
+        return NULL;
+    return derive(self, around ? dusk_array_around(self->a, decimals)
+                               : dusk_array_round(self->a, decimals));
+}
+
+/* a._isclose(b, rtol, atol, equal_nan, all): numpy.isclose, or allclose. */
+static PyObject *arr_isclose(arrobject *self, PyObject *args)
+{
+    PyObject *b;
+    double rtol, atol;
+    int equal_nan, all;
+    if (!PyArg_ParseTuple(args, "Oddpp:_isclose", &b, &rtol, &atol, &equal_nan, &all))
+        return NULL;
+    if (check_arr(b, "the other operand") < 0 || same_ctx(self, b) < 0)
+        return NULL;
+    dusk_array *o = ((arrobject *)b)->a;
+    return derive(self, all ? dusk_array_allclose(self->a, o, rtol, atol, equal_nan)
+                            : dusk_array_isclose(self->a, o, rtol, atol, equal_nan));
+}
+
+/* a._nan_to_num(nan, posinf, neginf): the infinities' None for the
+ * dtype's largest. */
+static PyObject *arr_nan_to_num(arrobject *self, PyObject *args)
+{
+    double nan, inf[2];
+    PyObject *p[2];
+    if (!PyArg_ParseTuple(args, "dOO:_nan_to_num", &nan, &p[0], &p[1]))
+        return NULL;
+    for (int k = 0; k < 2; k++)
+        if (p[k] != Py_None && ((inf[k] = PyFloat_AsDouble(p[k])) == -1.0 && PyErr_Occurred()))
+            return NULL;
+    return derive(self, dusk_array_nan_to_num(self->a, nan, p[0] == Py_None ? NULL : &inf[0],
+                                              p[1] == Py_None ? NULL : &inf[1]));
+}
+
 static PyObject *arr_squeeze(arrobject *self, PyObject *axis)
 {
     uint64_t mask;
@@ -1356,6 +1428,10 @@ static PyMethodDef arr_methods[] = {
     {"_cumulative", (PyCFunction)arr_cumulative, METH_VARARGS, "cumsum/cumprod"},
     {"_where", (PyCFunction)arr_where, METH_VARARGS, "where(cond, a, b)"},
     {"_where_scalar", (PyCFunction)arr_where_scalar, METH_VARARGS, "where(cond, a, s)"},
+    {"_clip", (PyCFunction)arr_clip, METH_VARARGS, "clip(a, lo, hi)"},
+    {"_round", (PyCFunction)arr_round, METH_VARARGS, "round/around(a, decimals)"},
+    {"_isclose", (PyCFunction)arr_isclose, METH_VARARGS, "isclose/allclose(a, b)"},
+    {"_nan_to_num", (PyCFunction)arr_nan_to_num, METH_VARARGS, "nan_to_num(a)"},
     {"_product", (PyCFunction)arr_product, METH_VARARGS, "dot/matmul/tensordot"},
     {"_factor", (PyCFunction)arr_factor, METH_VARARGS, "qr/tsqr/svd/svd_compressed/lu/lstsq"},
     {"_solve", (PyCFunction)arr_solve, METH_VARARGS, "solve/solve_triangular/inv/cholesky"},

@@ -171,6 +171,26 @@ typedef enum {
     /* numpy.maximum and minimum: elementwise, a nan wins (complex
      * numbers ordered as the comparisons order them) */
     DUSK_BINOP_MAX, DUSK_BINOP_MIN,
+    /* NumPy's ufuncs of the same names. arctan2 hypot copysign nextafter
+     * logaddexp logaddexp2 compute in floats (integers and bools give
+     * the first float type both cast to safely: int8 with uint8 is
+     * float16) and refuse complex numbers; fmod is C's (the remainder of
+     * x's sign; integers as NumPy's, by 0 it gives 0) and refuses complex
+     * numbers; fmax and fmin are maximum and minimum that ignore a nan;
+     * float_power is pow in float64 or complex128; logical_and, _or and
+     * _xor give bools of any inputs (truth: nonzero) */
+    DUSK_BINOP_ARCTAN2, DUSK_BINOP_HYPOT, DUSK_BINOP_COPYSIGN, DUSK_BINOP_NEXTAFTER,
+    DUSK_BINOP_LOGADDEXP, DUSK_BINOP_LOGADDEXP2, DUSK_BINOP_FMOD, DUSK_BINOP_FMAX,
+    DUSK_BINOP_FMIN, DUSK_BINOP_FLOAT_POWER, DUSK_BINOP_LOGICAL_AND, DUSK_BINOP_LOGICAL_OR,
+    DUSK_BINOP_LOGICAL_XOR,
+    /* The operators under NumPy's function names (numpy.subtract ...):
+     * they compute as -, *, /, **, ==, !=, <, <=, >, >= do, but their
+     * layers are named after the function, as dask.array.subtract's
+     * ('subtract-<token>'; true_divide is divide), and power of an array
+     * and a scalar is the ufunc's pow (x ** 0.5 is sqrt) */
+    DUSK_BINOP_SUBTRACT, DUSK_BINOP_MULTIPLY, DUSK_BINOP_DIVIDE, DUSK_BINOP_POWER,
+    DUSK_BINOP_EQUAL, DUSK_BINOP_NOT_EQUAL, DUSK_BINOP_LESS, DUSK_BINOP_LESS_EQUAL,
+    DUSK_BINOP_GREATER, DUSK_BINOP_GREATER_EQUAL,
     DUSK_BINOP_COUNT
 } dusk_binop;
 typedef enum {
@@ -192,6 +212,18 @@ typedef enum {
     DUSK_UNOP_ISINF, DUSK_UNOP_ISFINITE, DUSK_UNOP_SQUARE, DUSK_UNOP_SIGN, DUSK_UNOP_TAN,
     DUSK_UNOP_ARCSIN, DUSK_UNOP_ARCCOS, DUSK_UNOP_ARCTAN, DUSK_UNOP_SINH, DUSK_UNOP_COSH,
     DUSK_UNOP_TANH, DUSK_UNOP_LOG10, DUSK_UNOP_LOG2, DUSK_UNOP_LOG1P, DUSK_UNOP_EXPM1,
+    /* NumPy's ufuncs of the same names: logical_not and signbit give bools
+     * (signbit not of complex numbers); positive (not of bools) and
+     * reciprocal (bools give int8; integers NumPy's 1 / x: 0 but for 1
+     * and -1) keep the dtype; cbrt fabs deg2rad rad2deg degrees radians
+     * refuse complex numbers, exp2 arcsinh arccosh arctanh take them; of
+     * integers and bools these give float16 for 1-byte inputs, float32
+     * for 2-byte ones, float64 for the rest. sinc is numpy.sinc,
+     * sin(pi x) / (pi x) (float64 for integers and bools, as NumPy's). */
+    DUSK_UNOP_LOGICAL_NOT, DUSK_UNOP_POSITIVE, DUSK_UNOP_RECIPROCAL, DUSK_UNOP_CBRT,
+    DUSK_UNOP_EXP2, DUSK_UNOP_FABS, DUSK_UNOP_DEG2RAD, DUSK_UNOP_RAD2DEG, DUSK_UNOP_DEGREES,
+    DUSK_UNOP_RADIANS, DUSK_UNOP_ARCSINH, DUSK_UNOP_ARCCOSH, DUSK_UNOP_ARCTANH,
+    DUSK_UNOP_SIGNBIT, DUSK_UNOP_SINC,
     DUSK_UNOP_COUNT
 } dusk_unop;
 
@@ -270,6 +302,42 @@ DUSK_API dusk_array *dusk_array_where(dusk_array *cond, dusk_array *a, dusk_arra
  * Dask. */
 DUSK_API dusk_array *dusk_array_where_scalar(dusk_array *cond, dusk_array *a, dusk_scalar s,
                                              bool scalar_first);
+
+/* numpy.clip(a, lo, hi) with scalar bounds, NULL for None (not both: one
+ * of them must be given, as NumPy says), typed by value as a + s types
+ * them (clip(int8 array, 0, 300) is int16, with 0.5 float64); each bound
+ * is cast to that dtype. A nan element stays nan; a nan bound is no bound
+ * (-inf or inf: NumPy 1.x's deprecated reading, which makes the dtype a
+ * float's); with lo > hi every element is hi, as NumPy's. One 'clip' layer, as Dask's
+ * (map_blocks of numpy.clip). */
+DUSK_API dusk_array *dusk_array_clip(dusk_array *a, const dusk_scalar *lo, const dusk_scalar *hi);
+/* numpy.round(a, decimals), half to even at 10**-decimals (decimals < 0:
+ * to tens, hundreds ...), each step in a's dtype as NumPy's (x * 10**d,
+ * rint, / 10**d: 1.35 to 1 decimal is 1.4, 2.675 to 2 is 2.67, as the
+ * doubles are); integers keep their dtype (to decimals >= 0 they are
+ * unchanged), complex numbers round both parts, bools give float16 to 0
+ * decimals and are refused otherwise, as in NumPy. dusk_array_round's
+ * layer is 'round_' (dask.array.round and Array.round), dusk_array_around's
+ * 'around' (dask.array.around). */
+DUSK_API dusk_array *dusk_array_round(dusk_array *a, int decimals);
+DUSK_API dusk_array *dusk_array_around(dusk_array *a, int decimals);
+/* numpy.isclose(a, b, rtol, atol, equal_nan): |a - b| <= atol + rtol |b|
+ * where both are finite (b's side computed in b's float type, float64 for
+ * integers and bools), a == b elsewhere, and nan close to nan when
+ * equal_nan; broadcast and chunks unified as dusk_array_binop's. bool;
+ * one 'isclose' layer (NumPy's defaults: rtol 1e-5, atol 1e-8). */
+DUSK_API dusk_array *dusk_array_isclose(dusk_array *a, dusk_array *b, double rtol, double atol,
+                                        bool equal_nan);
+/* numpy.allclose, lazily, as Dask's: isclose's 'all' reduction, a 0-d
+ * bool array. */
+DUSK_API dusk_array *dusk_array_allclose(dusk_array *a, dusk_array *b, double rtol, double atol,
+                                         bool equal_nan);
+/* numpy.nan_to_num(a, nan=, posinf=, neginf=): nan, inf and -inf
+ * replaced (in each part of a complex number), posinf and neginf NULL for
+ * the dtype's largest finite number and its negative; the values are cast
+ * to a's dtype. Integers and bools are copied. One 'nan_to_num' layer. */
+DUSK_API dusk_array *dusk_array_nan_to_num(dusk_array *a, double nan, const double *posinf,
+                                           const double *neginf);
 
 /* --- shape -------------------------------------------------------------------- */
 /* perm: a permutation of 0..ndim-1, or NULL to reverse the axes (.T). */

@@ -38,24 +38,50 @@ __all__ = [
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
     "to_hdf5", "compute", "linalg", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum",
     "cumprod", "where",
+    # NumPy's elementwise functions dask.array has (array/ufunc.c, nd.c)
+    "arctan2", "hypot", "copysign", "nextafter", "logaddexp", "logaddexp2", "fmod", "fmax",
+    "fmin", "float_power", "logical_and", "logical_or", "logical_xor", "add", "subtract",
+    "multiply", "divide", "true_divide", "power", "equal", "not_equal", "less", "less_equal",
+    "greater", "greater_equal", "logical_not", "positive", "reciprocal", "cbrt", "exp2", "fabs",
+    "deg2rad", "rad2deg", "degrees", "radians", "arcsinh", "arccosh", "arctanh", "signbit",
+    "sinc", "isneginf", "isposinf", "clip", "round", "around", "isclose", "allclose",
+    "nan_to_num",
 ]
 
 _BINOPS = {"add": 0, "sub": 1, "mul": 2, "truediv": 3, "pow": 4,
            "lt": 5, "le": 6, "gt": 7, "ge": 8, "eq": 9, "ne": 10,
            "floordiv": 11, "mod": 12, "and_": 13, "or_": 14, "xor": 15,
-           "maximum": 16, "minimum": 17}
+           "maximum": 16, "minimum": 17,
+           "arctan2": 18, "hypot": 19, "copysign": 20, "nextafter": 21, "logaddexp": 22,
+           "logaddexp2": 23, "fmod": 24, "fmax": 25, "fmin": 26, "float_power": 27,
+           "logical_and": 28, "logical_or": 29, "logical_xor": 30, "subtract": 31,
+           "multiply": 32, "divide": 33, "power": 34, "equal": 35, "not_equal": 36, "less": 37,
+           "less_equal": 38, "greater": 39, "greater_equal": 40}
 _UNOPS = {"neg": 0, "abs": 1, "exp": 2, "log": 3, "sqrt": 4, "sin": 5, "cos": 6,
           "real": 7, "imag": 8, "conj": 9, "invert": 10, "floor": 11, "ceil": 12, "trunc": 13,
           "rint": 14, "isnan": 15, "isinf": 16, "isfinite": 17, "square": 18, "sign": 19,
           "tan": 20, "arcsin": 21, "arccos": 22, "arctan": 23, "sinh": 24, "cosh": 25,
-          "tanh": 26, "log10": 27, "log2": 28, "log1p": 29, "expm1": 30}
+          "tanh": 26, "log10": 27, "log2": 28, "log1p": 29, "expm1": 30,
+          "logical_not": 31, "positive": 32, "reciprocal": 33, "cbrt": 34, "exp2": 35,
+          "fabs": 36, "deg2rad": 37, "rad2deg": 38, "degrees": 39, "radians": 40,
+          "arcsinh": 41, "arccosh": 42, "arctanh": 43, "signbit": 44, "sinc": 45}
 # NumPy's ufuncs of one array that dusk has under their own names
 _MORE_UNARY = ("floor", "ceil", "trunc", "rint", "isnan", "isinf", "isfinite", "square", "sign",
                "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "log10", "log2",
-               "log1p", "expm1")
+               "log1p", "expm1", "logical_not", "positive", "reciprocal", "cbrt", "exp2",
+               "fabs", "deg2rad", "rad2deg", "degrees", "radians", "arcsinh", "arccosh",
+               "arctanh", "signbit", "sinc")
+# NumPy's ufuncs of two arrays that dusk has under their own names (the
+# operators' function names among them: their layers are named so)
+_MORE_BINARY = ("arctan2", "hypot", "copysign", "nextafter", "logaddexp", "logaddexp2", "fmod",
+                "fmax", "fmin", "float_power", "logical_and", "logical_or", "logical_xor",
+                "subtract", "multiply", "divide", "power", "equal", "not_equal", "less",
+                "less_equal", "greater", "greater_equal")
 # The operations NumPy has no loop of for some dtypes: asked of NumPy first
 _UFUNC_OF = {"and_", "or_", "xor", "floordiv", "mod", "invert", "floor", "ceil", "trunc",
-             "sign"}
+             "sign", "arctan2", "hypot", "copysign", "nextafter", "logaddexp", "logaddexp2",
+             "fmod", "positive", "cbrt", "fabs", "deg2rad", "rad2deg", "degrees", "radians",
+             "signbit", "subtract"}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
 _ARG_REDUCTIONS = {"argmax": 0, "argmin": 1, "nanargmax": 2, "nanargmin": 3}
@@ -181,12 +207,10 @@ def _no_out(out):
 _UFUNC_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos",
                 "absolute": "abs", "negative": "neg", "invert": "invert",
                 **{name: name for name in _MORE_UNARY}}
-_UFUNC_BINARY = {"add": "add", "subtract": "sub", "multiply": "mul", "true_divide": "truediv",
-                 "divide": "truediv", "power": "pow", "less": "lt", "less_equal": "le",
-                 "greater": "gt", "greater_equal": "ge", "equal": "eq", "not_equal": "ne",
+_UFUNC_BINARY = {"add": "add", "true_divide": "divide",
                  "floor_divide": "floordiv", "remainder": "mod", "bitwise_and": "and_",
                  "bitwise_or": "or_", "bitwise_xor": "xor", "maximum": "maximum",
-                 "minimum": "minimum"}
+                 "minimum": "minimum", **{name: name for name in _MORE_BINARY}}
 
 
 class _Recipe(tuple):
@@ -468,6 +492,14 @@ class Array(_dusk.Array):
 
     def conj(self): return _apply("_unop", self, _UNOPS["conj"])
 
+    def clip(self, min=None, max=None):
+        """numpy.clip of the array (see dusk.array.clip)."""
+        return clip(self, min, max)
+
+    def round(self, decimals=0):
+        """numpy.round of the array, halves to even (see dusk.array.round)."""
+        return _apply("_round", self, _decimals(decimals), False)
+
     def __matmul__(self, o):
         return _bool_product(self, "matmul", _as_array(o))
 
@@ -723,7 +755,7 @@ _NUMPY_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
                 "truediv": operator.truediv, "pow": operator.pow,
                 "floordiv": operator.floordiv, "mod": operator.mod, "and_": operator.and_,
                 "or_": operator.or_, "xor": operator.xor, "maximum": np.maximum,
-                "minimum": np.minimum}
+                "minimum": np.minimum, **{name: getattr(np, name) for name in _MORE_BINARY}}
 
 
 _SCALAR_DTYPES = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16",
@@ -978,6 +1010,103 @@ def bitwise_or(x1, x2): return _binary("or_", x1, x2)
 def bitwise_xor(x1, x2): return _binary("xor", x1, x2)
 def maximum(x1, x2): return _binary("maximum", x1, x2)
 def minimum(x1, x2): return _binary("minimum", x1, x2)
+def add(x1, x2): return _binary("add", x1, x2)
+def true_divide(x1, x2): return _binary("divide", x1, x2)
+
+
+def _binary_function(name):
+    def f(x1, x2):
+        return _binary(name, x1, x2)
+    f.__name__ = name
+    f.__doc__ = "numpy.%s of dusk arrays or numbers, lazily (as dask.array.%s)" % (name, name)
+    return f
+
+
+for _name in _MORE_BINARY:
+    globals()[_name] = _binary_function(_name)
+del _name
+
+
+def _refuse_complex_inf(x, name):
+    if np.issubdtype(x.dtype, np.complexfloating):
+        raise TypeError("%s: This operation is not supported for %s values because it would "
+                        "be ambiguous (as in NumPy)" % (name, x.dtype))
+
+
+def isneginf(x):
+    """numpy.isneginf, as dask.array's: an 'equal' layer of x and -inf."""
+    x = _as_array(x)
+    _refuse_complex_inf(x, "isneginf")
+    return x._op(-np.inf, "equal")
+
+
+def isposinf(x):
+    """numpy.isposinf, as dask.array's: an 'equal' layer of x and inf."""
+    x = _as_array(x)
+    _refuse_complex_inf(x, "isposinf")
+    return x._op(np.inf, "equal")
+
+
+def _clip_bound(v, what):
+    if v is None:
+        return None
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    s = _scalar(v)
+    if s is None:
+        raise TypeError("clip: %s must be a number (or None), not %s" % (what, type(v).__name__))
+    return s
+
+
+def clip(a, min=None, max=None):
+    """numpy.clip(a, min, max) with number bounds (None: no bound on that side), as
+    dask.array.clip: one 'clip' layer, NumPy's dtype (clip(int8, 0, 300) is int16)."""
+    a = _as_array(a)
+    if min is None and max is None:
+        raise ValueError("One of max or min must be given")
+    return _apply("_clip", a, _clip_bound(min, "min"), _clip_bound(max, "max"))
+
+
+def _decimals(decimals):
+    if not isinstance(decimals, (numbers.Integral, np.integer)) or isinstance(decimals, bool):
+        raise TypeError("round: decimals must be an int, not %s" % type(decimals).__name__)
+    if not -2**31 <= int(decimals) < 2**31:
+        raise ValueError("round: decimals %d is out of range" % decimals)
+    return int(decimals)
+
+
+def round(a, decimals=0):
+    """numpy.round(a, decimals): halves to even, as dask.array.round (layer 'round_')."""
+    return _apply("_round", _as_array(a), _decimals(decimals), False)
+
+
+def around(x, decimals=0):
+    """numpy.around(x, decimals), as dask.array.around (layer 'around')."""
+    return _apply("_round", _as_array(x), _decimals(decimals), True)
+
+
+def isclose(arr1, arr2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """numpy.isclose of dusk arrays (or array-likes), as dask.array.isclose: one
+    'isclose' layer of bools."""
+    a, b = _as_array(arr1), _as_array(arr2)
+    return _apply("_isclose", a, b, float(rtol), float(atol), bool(equal_nan), False)
+
+
+def allclose(arr1, arr2, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """numpy.allclose, lazily as dask.array.allclose: a 0-d bool dusk array
+    (isclose and its 'all' reduction)."""
+    a, b = _as_array(arr1), _as_array(arr2)
+    return _apply("_isclose", a, b, float(rtol), float(atol), bool(equal_nan), True)
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    """numpy.nan_to_num(x, nan=, posinf=, neginf=), as dask.array's: one
+    'nan_to_num' layer; the infinities' None is the dtype's largest number."""
+    if not copy:
+        raise ValueError("nan_to_num: dusk arrays are immutable: copy must be True")
+    x = _as_array(x)
+    return _apply("_nan_to_num", x, float(nan), None if posinf is None else float(posinf),
+                  None if neginf is None else float(neginf))
 
 
 mod = remainder
