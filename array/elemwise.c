@@ -148,8 +148,10 @@ static dusk_array *no_such_op(dusk_array *a, dusk_binop op, dusk_dtype t)
     return NULL;
 }
 
-/* The broadcast of a and b and its layer of kop (the checks done; args
- * stolen, also on failure). */
+/* The broadcast of a and b and its layer of kop (args stolen, also on
+ * failure). code: the dusk_binop, whose dtypes are checked once the shapes
+ * broadcast (Dask's order: its error is the shapes'), or -1 for a layer
+ * checked by its caller. */
 static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, dusk_array *b,
                                 dusk_dtype t, const char *extra, size_t nargs,
                                 dusk_value **args);
@@ -163,8 +165,6 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "no second array given");
     if ((unsigned)op >= DUSK_BINOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
-    if ((e = no_such_op(a, op, dusk__promote(a->dtype, b->dtype))))
-        return e;
     return binary_layer(dusk__op_get(DUSK__OP_BINOP + op), op, a, b,
                         dusk__binop_dtype(op, a->dtype, b->dtype), NULL, 0, NULL);
 }
@@ -172,7 +172,7 @@ dusk_array *dusk_array_binop(dusk_binop op, dusk_array *a, dusk_array *b)
 dusk_array *dusk__binary(const dusk__op *kop, dusk_array *a, dusk_array *b, dusk_dtype t,
                          const char *extra, size_t nargs, dusk_value **args)
 {
-    return binary_layer(kop, 0, a, b, t, extra, nargs, args);
+    return binary_layer(kop, -1, a, b, t, extra, nargs, args);
 }
 
 static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, dusk_array *b,
@@ -197,6 +197,11 @@ static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, du
         }
         shape[d] = x == 1 ? y : x;
     }
+    if (code >= 0 && (e = no_such_op(a, (dusk_binop)code, dusk__promote(a->dtype, b->dtype)))) {
+        for (size_t k = 0; k < nargs; k++)
+            dusk_value_unref(args[k]);
+        return e;
+    }
     /* Chunks must agree along shared axes of length > 1: refine both. */
     dusk_array *ua = unify(a, b), *ub = unify(b, a);
     if ((e = dusk__array_bad_input(ua, ub))) {
@@ -219,7 +224,8 @@ static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, du
         if (db >= 0)
             map[1][db] = ub->shape[db] == shape[d] && shape[d] != 1 ? d : (ub->nb[db] == nb[d] ? d : -1);
     }
-    return dusk__blockwise(kop, code, in, 2, map, ndim, shape, chunks, nb, t, extra, nargs, args);
+    return dusk__blockwise(kop, code < 0 ? 0 : code, in, 2, map, ndim, shape, chunks, nb, t, extra,
+                           nargs, args);
 }
 
 dusk_array *dusk_array_binop_scalar(dusk_binop op, dusk_array *a, double s, bool scalar_first)

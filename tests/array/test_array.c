@@ -3439,6 +3439,19 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(wh[i], &err), 0);
     }
 
+    /* clip, round, around, isclose (and allclose's), nan_to_num */
+    dusk_scalar lo = dusk_scalar_int(10), hi = dusk_scalar_float(30.5);
+    double big = 1e6;
+    dusk_array *uf[] = {dusk_array_clip(ties, &lo, &hi), dusk_array_round(ties, -1),
+                        dusk_array_around(dusk_array_astype(ties, DUSK_DT_F4), 1),
+                        dusk_array_allclose(ties, dusk_array_slice(ties, "0"), 1e-5, 1e-8, true),
+                        dusk_array_nan_to_num(dusk_array_div(ties, dusk_array_slice(ties, "0")),
+                                              -1, &big, NULL)};
+    for (size_t i = 0; i < sizeof uf / sizeof *uf; i++) {
+        travel_array(uf[i], &log);
+        assert_int_equal(by_name_matches(uf[i], &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])

@@ -912,6 +912,22 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_where, 2, a, a, NULL);
     ARRAY_EINVAL(dusk_array_where_scalar, 0, NULL, a, dusk_scalar_float(1.0), false);
     ARRAY_EINVAL(dusk_array_where_scalar, 1, a, NULL, dusk_scalar_float(1.0), false);
+    {   /* clip's bounds and nan_to_num's infinities: NULL is None */
+        dusk_scalar lo = dusk_scalar_float(0.0);
+        ARRAY_EINVAL(dusk_array_clip, 0, NULL, &lo, &lo);
+        ARRAY_OK(dusk_array_clip, 1, a, NULL, &lo);
+        ARRAY_OK(dusk_array_clip, 2, a, &lo, NULL);
+        ARRAY_EINVAL(dusk_array_round, 0, NULL, 1);
+        ARRAY_EINVAL(dusk_array_around, 0, NULL, 1);
+        ARRAY_EINVAL(dusk_array_isclose, 0, NULL, a, 1e-5, 1e-8, false);
+        ARRAY_EINVAL(dusk_array_isclose, 1, a, NULL, 1e-5, 1e-8, false);
+        ARRAY_EINVAL(dusk_array_allclose, 0, NULL, a, 1e-5, 1e-8, false);
+        ARRAY_EINVAL(dusk_array_allclose, 1, a, NULL, 1e-5, 1e-8, false);
+        double inf = 1e300;
+        ARRAY_EINVAL(dusk_array_nan_to_num, 0, NULL, 0.0, &inf, &inf);
+        ARRAY_OK(dusk_array_nan_to_num, 2, a, 0.0, NULL, &inf);
+        ARRAY_OK(dusk_array_nan_to_num, 3, a, 0.0, &inf, NULL);
+    }
 
     /* user functions on blocks (array/map.c) */
     static const dusk_block_func keep = DUSK_BLOCK_FUNC(keep, "keep", keep_block, NULL);
