@@ -126,6 +126,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_CUMSUM_MERGE, "_cumsum_merge", dusk__k_cum_merge, 0, 2, 2, 1),
     ENTRY(DUSK__OP_CUMPROD_MERGE, "_cumprod_merge", dusk__k_cum_merge, 1, 2, 2, 1),
     ENTRY(DUSK__OP_WHERE, "where", dusk__k_where, 0, 2, 3, 0),
+    ENTRY(DUSK__OP_RESHAPE, "reshape", dusk__k_reshape, 0, 1, 1, 0),
 };
 
 int dusk__red_row(dusk_reduction op)

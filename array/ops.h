@@ -77,6 +77,7 @@
 **                                 into it (the next carry)
 **   where                         - | scalar (0-d ndarray),           3 blocks (cond, a, b) |
 **                                 scalar_first                        2 (cond, a)
+**   reshape                       - (bounds: the output's)            1 block
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -136,6 +137,7 @@ typedef enum {
     DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
     DUSK__OP_CUMSUM, DUSK__OP_CUMPROD, DUSK__OP_CUMSUM_MERGE, DUSK__OP_CUMPROD_MERGE,
     DUSK__OP_WHERE,                                   /* array/elemwise.c */
+    DUSK__OP_RESHAPE,                                 /* array/reshape.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -269,5 +271,6 @@ int dusk__k_arg_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_cum(const dusk__targs *t, dusk_value **out, dusk_error *err);        /* scan.c */
 int dusk__k_cum_merge(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_where(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
+int dusk__k_reshape(const dusk__targs *t, dusk_value **out, dusk_error *err);    /* reshape.c */
 
 #endif /* DUSK_ARRAY_OPS_H */
