@@ -21,6 +21,7 @@
 **   reduce.c   tree reductions (chunk, combine, aggregate)
 **   rechunk.c  rechunk-merge and rechunk-split
 **   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
+**   reshape.c  reshape and ravel
 **   map.c      map_blocks, blockwise, elemwise, reduction with user functions
 **   lapack.c   factorisations (tsqr, qr, svd) through LAPACKE
 **   emit.c     layers to tasks (dusk_array_graph)

@@ -81,6 +81,7 @@
 **   round_ | around               decimals (int)                      1 block
 **   isclose                       rtol, atol (floats), equal_nan      2 blocks
 **   nan_to_num                    nan, posinf, neginf (floats)        1 block
+**   reshape                       - (bounds: the output's)            1 block
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -142,6 +143,7 @@ typedef enum {
     DUSK__OP_WHERE,                                   /* array/elemwise.c */
     DUSK__OP_CLIP, DUSK__OP_ROUND, DUSK__OP_AROUND, DUSK__OP_ISCLOSE,   /* array/ufunc.c */
     DUSK__OP_NAN_TO_NUM,
+    DUSK__OP_RESHAPE,                                 /* array/reshape.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -279,5 +281,6 @@ int dusk__k_clip(const dusk__targs *t, dusk_value **out, dusk_error *err);      
 int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_isclose(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_nan_to_num(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_reshape(const dusk__targs *t, dusk_value **out, dusk_error *err);    /* reshape.c */
 
 #endif /* DUSK_ARRAY_OPS_H */

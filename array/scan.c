@@ -113,14 +113,13 @@ static dusk_array *cumreduce(dusk_array *a, uint64_t axis_mask, int prod)
     if (axis_mask == DUSK_ALL_AXES) {
         /* NumPy's axis=None: the flattened array. Dask flattens with a
          * reshape, then rechunks to blocks of as many elements as there
-         * were blocks (x.rechunk(chunks=x.npartitions)), which dusk does
-         * too for a 1-d array; it has no reshape for more axes. */
-        if (a->ndim != 1)
-            return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: axis=None (DUSK_ALL_AXES) "
-                                    "flattens the array, and dusk has no reshape for an array "
-                                    "of %d dimensions; give an axis", name, a->ndim);
+         * were blocks (x.flatten().rechunk(chunks=x.npartitions)). */
+        int64_t nparts = dusk_array_nchunks(a);
+        a = dusk_array_ravel(a);
+        if (a->status)
+            return a;
         char spec[32];
-        snprintf(spec, sizeof spec, "%" PRId64, a->nb[0] > 0 ? a->nb[0] : 1);
+        snprintf(spec, sizeof spec, "%" PRId64, nparts > 0 ? nparts : 1);
         a = dusk_array_rechunk(a, spec);
         if (a->status)
             return a;

@@ -1215,6 +1215,7 @@ enum {
     F_SUM, F_PROD, F_MEAN, F_STD, F_VAR, F_MIN, F_MAX, F_ANY, F_ALL,
     F_TRANSPOSE, F_ASTYPE, F_RECHUNK, F_SQUEEZE, F_CONCATENATE, F_STACK, F_TENSORDOT, F_DOT,
     F_MATMUL, F_ARGMAX, F_ARGMIN, F_NANARGMAX, F_NANARGMIN, F_CUMSUM, F_CUMPROD, F_WHERE,
+    F_RESHAPE, F_RAVEL,
     F_COUNT
 };
 _Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
@@ -1232,6 +1233,7 @@ static const char *const FUNCS[F_COUNT] = {
     "sum", "prod", "mean", "std", "var", "min", "max", "any", "all",
     "transpose", "astype", "rechunk", "squeeze", "concatenate", "stack", "tensordot", "dot",
     "matmul", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum", "cumprod", "where",
+    "reshape", "ravel",
 };
 
 /* Parameters of each function, in order; those before the '|' are required. */
@@ -1265,6 +1267,7 @@ static const char *const PARAMS[F_COUNT] = {
     [F_ARGMAX] = "a|axis keepdims split_every", [F_ARGMIN] = "a|axis keepdims split_every",
     [F_NANARGMAX] = "a|axis keepdims split_every", [F_NANARGMIN] = "a|axis keepdims split_every",
     [F_CUMSUM] = "a|axis", [F_CUMPROD] = "a|axis", [F_WHERE] = "condition x y|",
+    [F_RESHAPE] = "a shape|merge_chunks", [F_RAVEL] = "a|",
 };
 
 /* Other spellings NumPy has. */
@@ -2052,16 +2055,7 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if ((v = arg(&b, "axis")) && as_one_axis(ev, arg_at(&b, "axis", call), v, fname, &axis) < 0)
             return -1;
-        int nd = dusk_array_ndim(b.v[0].a);
-        if (axis == DUSK_ALL_AXES && nd > 1)
-            return fail(ev, 1, col, "%s: axis=None flattens the array, which dusk cannot do for "
-                        "one of %d axes (it has no reshape); give an axis", fname, nd);
-        if (axis == DUSK_ALL_AXES && nd == 0) {
-            /* NumPy's cumsum(5) is [5]: the 0-d array as a 1-d one */
-            dusk_index one[] = {DUSK_NEWAXIS};
-            if (check(ev, col, dusk_array_getitem(b.v[0].a, one, 1), &b.v[0]) < 0)
-                return -1;
-        }
+        /* axis=None flattens (a 0-d array too: NumPy's cumsum(5) is [5]) */
         return check(ev, col, f == F_CUMSUM ? dusk_array_cumsum(b.v[0].a, axis)
                                             : dusk_array_cumprod(b.v[0].a, axis), out);
     }
@@ -2115,6 +2109,18 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             get_chunks(ev, b.at[1], &b.v[1], chunks, sizeof chunks) < 0)
             return -1;
         return check(ev, col, dusk_array_rechunk(b.v[0].a, chunks), out);
+    case F_RESHAPE: case F_RAVEL: {
+        dusk_shape s = DUSK_SHAPE(-1);
+        bool merge = true;
+        if (need_array(ev, b.at[0], &b.v[0], fname) < 0)
+            return -1;
+        if (f == F_RESHAPE && as_shape(ev, b.at[1], &b.v[1], &s) < 0)
+            return -1;
+        if ((v = arg(&b, "merge_chunks")) &&
+            as_bool(ev, arg_at(&b, "merge_chunks", call), v, "merge_chunks", &merge) < 0)
+            return -1;
+        return check(ev, col, dusk_array_reshape(b.v[0].a, s, merge), out);
+    }
     case F_SQUEEZE: {
         uint64_t axes = DUSK_ALL_AXES;
         if (need_array(ev, b.at[0], &b.v[0], fname) < 0)
@@ -2174,7 +2180,41 @@ static int is_method(int f)
 {
     return (f >= F_SUM && f <= F_ALL) || f == F_TRANSPOSE || f == F_ASTYPE || f == F_RECHUNK ||
            f == F_SQUEEZE || f == F_DOT || f == F_ARGMAX || f == F_ARGMIN || f == F_CUMSUM ||
-           f == F_CUMPROD;
+           f == F_CUMPROD || f == F_RESHAPE || f == F_RAVEL;
+}
+
+/* x.reshape(3, 4), x.reshape(3, -1, merge_chunks=False): the sizes as
+ * separate arguments, as NumPy and Dask take them. */
+static int reshape_varargs(evaluator *ev, const expr *e, const val *self, val *out)
+{
+    int npos = 0;
+    while (npos + 1 < e->nkids && e->kids[npos + 1]->kind != EXPR_KEYWORD)
+        npos++;
+    val *items = ev_alloc(ev, sizeof *items * (size_t)npos);
+    if (!items)
+        return nomem_ev(ev, e->col);
+    for (int k = 0; k < npos; k++)
+        if (eval(ev, e->kids[k + 1], &items[k]) < 0)
+            return -1;
+    val seq = {0};
+    seq.kind = V_SEQ;
+    seq.n = npos;
+    seq.items = items;
+    dusk_shape s;
+    if (as_shape(ev, e->kids[1], &seq, &s) < 0)
+        return -1;
+    bool merge = true;
+    for (int k = npos + 1; k < e->nkids; k++) {
+        const expr *kw = e->kids[k];
+        if (kw->kind != EXPR_KEYWORD)
+            return fail(ev, 2, kw->col, "reshape(): a positional argument after a keyword");
+        if (strcmp(kw->str, "merge_chunks") != 0)
+            return fail(ev, 2, kw->col, "reshape() has no keyword '%s'", kw->str);
+        val v;
+        if (eval(ev, kw->kids[0], &v) < 0 || as_bool(ev, kw->kids[0], &v, "merge_chunks", &merge) < 0)
+            return -1;
+    }
+    return check(ev, e->opcol, dusk_array_reshape(self->a, s, merge), out);
 }
 
 static int eval_call(evaluator *ev, const expr *e, val *out)
@@ -2199,6 +2239,8 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
         if (eval(ev, callee->kids[0], &self) < 0)
             return -1;
         int f = func_of(callee->str);
+        if (f < 0 && !strcmp(callee->str, "flatten"))
+            f = F_RAVEL;   /* x.flatten(): a method only, as in NumPy */
         if (self.kind != V_ARRAY)
             return fail(ev, 2, callee->opcol, "%s has no method '%s'", kind_name(&self),
                         callee->str);
@@ -2206,7 +2248,8 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
             static const char *const M[] = {"sum", "prod", "mean", "std", "var", "min", "max",
                                             "any", "all", "transpose", "astype", "rechunk",
                                             "squeeze", "dot", "argmax", "argmin", "cumsum",
-                                            "cumprod", "T", "shape", "ndim", "size", "dtype"};
+                                            "cumprod", "reshape", "ravel", "flatten", "T",
+                                            "shape", "ndim", "size", "dtype"};
             const char *near = expr_closest(callee->str, M, sizeof M / sizeof *M);
             return fail(ev, 2, callee->opcol, "an array has no method '%s'%s%s%s", callee->str,
                         near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
@@ -2232,6 +2275,8 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
                             dusk_array_ndim(self.a));
             return check(ev, e->opcol, dusk_array_transpose(self.a, perm), out);
         }
+        if (f == F_RESHAPE && e->nkids > 2 && e->kids[2]->kind != EXPR_KEYWORD)
+            return reshape_varargs(ev, e, &self, out);
         return call_func(ev, f, callee->str, e, &self, callee->kids[0], out);
     }
     if (callee->kind != EXPR_NAME) {

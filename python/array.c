@@ -904,6 +904,49 @@ static PyObject *arr_squeeze(arrobject *self, PyObject *axis)
     return derive(self, dusk_array_squeeze(self->a, mask));
 }
 
+/* self._reshape(shape, merge_chunks): numpy.reshape as dask.array.reshape
+ * builds it. Each size is an integer (operator.index: NumPy's TypeError
+ * for a float); an unchanged shape gives self back, as Dask's does; a
+ * reshape that does not merge or split axes evenly is Dask's
+ * NotImplementedError. */
+static PyObject *arr_reshape(arrobject *self, PyObject *args)
+{
+    PyObject *shape;
+    int merge;
+    if (!PyArg_ParseTuple(args, "O!p:_reshape", &PyTuple_Type, &shape, &merge))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(shape);
+    if (n > DUSK_MAXDIMS) {
+        PyErr_Format(PyExc_ValueError, "maximum supported dimension for an ndarray is %d, "
+                     "found %zd", DUSK_MAXDIMS, n);
+        return NULL;
+    }
+    dusk_shape sh = DUSK_SHAPE0;
+    sh.ndim = (int)n;
+    for (Py_ssize_t d = 0; d < n; d++) {
+        PyObject *i = PyNumber_Index(PyTuple_GET_ITEM(shape, d));
+        if (!i)
+            return NULL;
+        long long v = PyLong_AsLongLong(i);
+        Py_DECREF(i);
+        if (v == -1 && PyErr_Occurred())
+            return NULL;
+        sh.v[d] = v;
+    }
+    dusk_array *r = dusk_array_reshape(self->a, sh, merge);
+    if (r == self->a) {
+        Py_INCREF(self);
+        return (PyObject *)self;
+    }
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_status(r, &err) == DUSK_EINVAL &&
+        strstr(err.msg, "only merges or splits existing axes evenly")) {
+        PyErr_SetString(PyExc_NotImplementedError, err.msg);
+        return NULL;
+    }
+    return derive(self, r);
+}
+
 static PyObject *arr_product(arrobject *self, PyObject *args)
 {
     const char *kind;
@@ -1424,6 +1467,7 @@ static PyMethodDef arr_methods[] = {
     {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
     {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
+    {"_reshape", (PyCFunction)arr_reshape, METH_VARARGS, "reshape"},
     {"_argreduce", (PyCFunction)arr_argreduce, METH_VARARGS, "argmax/argmin/nanargmax/nanargmin"},
     {"_cumulative", (PyCFunction)arr_cumulative, METH_VARARGS, "cumsum/cumprod"},
     {"_where", (PyCFunction)arr_where, METH_VARARGS, "where(cond, a, b)"},

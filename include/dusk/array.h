@@ -400,6 +400,23 @@ DUSK_API dusk_array *dusk_array_slice(dusk_array *a, const char *index);
 /* Drops axes of length 1 (DUSK_ALL_AXES: every axis of length 1), as
  * numpy.squeeze; an axis of another length is an error. */
 DUSK_API dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes);
+/* numpy.reshape(a, shape) in C order, as dask.array.reshape builds it:
+ * one axis of shape may be -1, the length that fits; the sizes must hold
+ * a's elements (else DUSK_EINVAL with NumPy's "cannot reshape array of
+ * size 12 into shape (5,)"), and other negative sizes, or two -1, are
+ * DUSK_EINVAL. A shape equal to a's (or -1 for a 1-d array) returns a.
+ * An array of one block takes one 'reshape' task; otherwise, as Dask, a
+ * is first rechunked ('rechunk-merge', 'rechunk-split') so that each of
+ * its blocks, in C order, is one output block, then one 'reshape' task
+ * per block. Like Dask, dusk only merges or splits axes evenly: (6, 5, 4)
+ * to (3, 2, 5, 4) or (30, 4), not to (4, 5, 6) (DUSK_EINVAL; reshape in
+ * steps). merge_chunks false is Dask's merge_chunks=False: when axes are
+ * merged, the leading ones are first rechunked to blocks of 1. Dask's
+ * limit= is not taken (dask/dask#10199: its split output blocks do not
+ * match their input blocks). */
+DUSK_API dusk_array *dusk_array_reshape(dusk_array *a, dusk_shape shape, bool merge_chunks);
+/* numpy.ravel and x.flatten(): dusk_array_reshape(a, DUSK_SHAPE(-1), true). */
+DUSK_API dusk_array *dusk_array_ravel(dusk_array *a);
 
 /* Joins n arrays of one context along an existing axis (concatenate) or a
  * new one (stack; axis may be -ndim-1 .. ndim), as numpy does: dtypes are
@@ -476,16 +493,16 @@ DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis);
 
 /* Cumulative sums and products along one axis (DUSK_AXIS(i)), as
  * numpy.cumsum and cumprod; DUSK_ALL_AXES is NumPy's axis=None, the
- * flattened array, which dusk takes of a 1-d array only (it has no
- * reshape): DUSK_EINVAL for more axes. The dtype is NumPy's: bools and
+ * flattened array (dusk_array_ravel). The dtype is NumPy's: bools and
  * integers accumulate in int64 (unsigned ones in uint64), floats and
  * complex numbers in their own dtype (float32 stays float32), element
  * after element; integers wrap. As Dask builds it (cumreduction,
  * method='sequential'): a 'cumsum' layer, each block's own cumsum, then a
  * 'cumsum' layer of two tasks per block, the carry of the blocks before
  * along the axis ('extra' keys) and the block plus its carry; axis=None
- * first rechunks to blocks of as many elements as there were blocks, as
- * Dask does. */
+ * first flattens (a 'reshape' layer, after a rechunk unless a has one
+ * block or is 1-d) and rechunks to blocks of as many elements as there
+ * were blocks, as Dask does. */
 DUSK_API dusk_array *dusk_array_cumsum(dusk_array *a, uint64_t axis);
 DUSK_API dusk_array *dusk_array_cumprod(dusk_array *a, uint64_t axis);
 

@@ -37,7 +37,7 @@ __all__ = [
     "dot", "matmul", "tensordot", "concatenate", "stack", "transpose", "sum", "prod",
     "mean", "std", "var", "min", "max", "any", "all", "squeeze", "rechunk", "store",
     "to_hdf5", "compute", "linalg", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum",
-    "cumprod", "where",
+    "cumprod", "where", "reshape", "ravel",
     # NumPy's elementwise functions dask.array has (array/ufunc.c, nd.c)
     "arctan2", "hypot", "copysign", "nextafter", "logaddexp", "logaddexp2", "fmod", "fmax",
     "fmin", "float_power", "logical_and", "logical_or", "logical_xor", "add", "subtract",
@@ -543,6 +543,18 @@ class Array(_dusk.Array):
 
     def squeeze(self, axis=None):
         return _apply("_squeeze", self, axis)
+
+    def reshape(self, *shape, merge_chunks=True, limit=None):
+        """numpy.reshape in C order, as dask.array.reshape builds it: x.reshape(3, 4),
+        x.reshape((3, -1)). Like Dask, only merges or splits axes evenly."""
+        if len(shape) == 1 and not isinstance(shape[0], (numbers.Number, np.integer)):
+            shape = shape[0]
+        return reshape(self, shape, merge_chunks=merge_chunks, limit=limit)
+
+    def ravel(self):
+        return _apply("_reshape", self, (-1,), True)
+
+    flatten = ravel
 
     def __getitem__(self, index):
         if not isinstance(index, tuple):
@@ -1163,6 +1175,18 @@ def max(a, axis=None, **kw): return _as_array(a).max(axis, **kw)
 def any(a, axis=None, **kw): return _as_array(a).any(axis, **kw)
 def all(a, axis=None, **kw): return _as_array(a).all(axis, **kw)
 def squeeze(a, axis=None): return _as_array(a).squeeze(axis)
+def ravel(a): return _as_array(a).ravel()
+
+
+def reshape(x, shape, merge_chunks=True, limit=None):
+    if limit is not None:
+        # Dask 2022.12 splits output blocks larger than limit without
+        # splitting their input blocks to match (dask/dask#10199)
+        raise NotImplementedError("reshape: dusk does not take limit= (Dask's splitting of "
+                                  "large output blocks breaks the reshape, dask/dask#10199)")
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        shape = (shape,)
+    return _apply("_reshape", _as_array(x), tuple(shape), bool(merge_chunks))
 def rechunk(a, chunks="auto"): return _as_array(a).rechunk(chunks)
 
 

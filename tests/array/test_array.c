@@ -3452,6 +3452,13 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(uf[i], &err), 0);
     }
 
+    /* reshape, with the rechunk it needs first */
+    dusk_array *rs[] = {dusk_array_ravel(ties), dusk_array_reshape(ties, DUSK_SHAPE(5, -1, 10), true)};
+    for (size_t i = 0; i < sizeof rs / sizeof *rs; i++) {
+        travel_array(rs[i], &log);
+        assert_int_equal(by_name_matches(rs[i], &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])

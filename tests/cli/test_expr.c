@@ -358,9 +358,18 @@ static const eval_case EVAL_ERRORS[] = {
     {"nanargmin(x.astype('c16'), axis=1)", 1, 10, "complex numbers"},
     {"x.argmin(keepdims=1.5)", 2, 19, "keepdims must be True or False"},
     {"argmax(x, split_every=-1)", 2, 23, "=split_every must be between 0 and 1000000"},
-    {"cumsum(x)", 1, 7, "=cumsum: axis=None flattens the array, which dusk cannot do for one of "
-     "2 axes (it has no reshape); give an axis"},
-    {"x.cumprod()", 1, 10, "cumprod: axis=None flattens the array"},
+    /* reshape: NumPy's words for sizes that do not fit, Dask's refusal of
+     * uneven reshapes, the library's for -1 twice; shapes are integers */
+    {"x.reshape(5)", 1, 10, "=reshape: cannot reshape array of size 24 into shape (5,)"},
+    {"reshape(x, (5, -1))", 1, 8, "cannot reshape array of size 24 into shape (5,newaxis)"},
+    {"x.reshape(-1, -1)", 1, 10, "can only specify one unknown dimension"},
+    {"x.reshape(-2, -12)", 1, 10, "negative dimensions are not allowed: -2"},
+    {"x.reshape(8, 3)", 1, 10, "only merges or splits existing axes evenly"},
+    {"x.reshape(2.5, -1)", 2, 11, "a shape's length must be an integer"},
+    {"x.reshape((4, 6), merge_chunks=2)", 2, 32, "merge_chunks must be True or False"},
+    {"x.reshape(4, 6, chunks=2)", 2, 17, "reshape() has no keyword 'chunks'"},
+    {"ravel(1)", 2, 7, "ravel() needs an array here"},
+    {"x.flaten()", 2, 3, "did you mean 'flatten'?"},
     {"where(x > 0)", 2, 6, "=where() needs its argument 'x'"},
     {"where(x > 0, x, 'a')", 2, 17, "=where() takes arrays and numbers, not a string"},
     {"where(x > 0, 'a', 1)", 2, 14, "expected an array or a number, not a string"},
@@ -841,14 +850,13 @@ static void test_cli_errors(void **state)
     assert_non_null(strstr(r.err, "All-NaN slice encountered"));
     ran_free(&r);
 
-    /* cumsum's axis=None of a 2-d array: refused before anything runs, with a caret */
-    r = run_eval("x.cumsum() + 1", "--input", input, "-o", output, NULL);
+    /* a reshape Dask does not build: refused before anything runs, with a caret */
+    r = run_eval("x.reshape(8, -1) + 1", "--input", input, "--chunks", "(30, 25)", "-o", output,
+                 NULL);
     assert_int_equal(r.rc, 1);
-    assert_string_equal(r.err, "dusk eval: column 9: cumsum: axis=None flattens the array, "
-                               "which dusk cannot do for one of 2 axes (it has no reshape); "
-                               "give an axis\n"
-                               "  x.cumsum() + 1\n"
-                               "          ^\n");
+    assert_non_null(strstr(r.err, "dusk eval: column 10: reshape: cannot reshape "));
+    assert_non_null(strstr(r.err, "only merges or splits existing axes evenly"));
+    assert_non_null(strstr(r.err, "\n  x.reshape(8, -1) + 1\n           ^\n"));
     ran_free(&r);
 
     /* no output file was made by any of these */
@@ -1244,6 +1252,35 @@ static const char *const ARGCUM_EXPRS[] = {
     "np.where(x > 0, 1, 2**63)",
 };
 
+/* reshape, ravel and flatten, and cumsum/cumprod of the flattened array
+ * (x is 100 x 60: every chunking of CHUNKS splits its first axis and
+ * merges both) */
+static const char *const RESHAPE_EXPRS[] = {
+    "x.reshape(6000)",
+    "np.reshape(x, (10, 10, -1))",
+    "x.reshape(5, 20, 3, 20) * 2",
+    "np.ravel(x[::7]) + 1",
+    "x.T.flatten()",
+    "x.reshape(100, 60, 1).sum(axis=1)",
+    "x.cumsum()",
+    "np.cumprod(1 + x[:2] / 1000)",
+    "np.cumsum(x > 0.5)",
+};
+
+static void test_cli_reshape_against_numpy(void **state)
+{
+    (void)state;
+    if (!has_numpy_h5py())
+        skip();
+    static const char *const CHUNKS[] = {"(100, 60)", "(7, 60)", "(13, 1)", "(30, 25)"};
+    for (size_t c = 0; c < sizeof CHUNKS / sizeof *CHUNKS; c++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "rs%zu_", c);
+        compare_with_numpy(RESHAPE_EXPRS, sizeof RESHAPE_EXPRS / sizeof *RESHAPE_EXPRS,
+                           CHUNKS[c], prefix);
+    }
+}
+
 static void test_cli_argcum_against_numpy(void **state)
 {
     (void)state;
@@ -1276,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_cli_view),
         cmocka_unit_test(test_cli_against_numpy),
         cmocka_unit_test(test_cli_argcum_against_numpy),
+        cmocka_unit_test(test_cli_reshape_against_numpy),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

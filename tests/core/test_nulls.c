@@ -841,6 +841,8 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_slice, 0, NULL, "1");
     ARRAY_EINVAL(dusk_array_slice, 1, a, NULL);
     ARRAY_EINVAL(dusk_array_squeeze, 0, NULL, DUSK_ALL_AXES);
+    ARRAY_EINVAL(dusk_array_reshape, 0, NULL, DUSK_SHAPE(-1), true);
+    ARRAY_EINVAL(dusk_array_ravel, 0, NULL);
 
     dusk_array *two[2] = {a, a}, *holed[2] = {a, NULL};
     ARRAY_EINVAL(dusk_concatenate, 0, NULL, 2, 0);
