@@ -470,13 +470,18 @@ dusk_dtype dusk__reduce_dtype(dusk_reduction op, dusk_dtype a)
     switch (op) {
     case DUSK_RED_SUM:
     case DUSK_RED_PROD:
+    case DUSK_RED_NANSUM:
+    case DUSK_RED_NANPROD:
         if (dusk__dtype_is_inexact(a))
             return a;
         return dusk__dtype_is_unsigned(a) ? DUSK_DT_U8 : DUSK_DT_I8;
     case DUSK_RED_MEAN:
+    case DUSK_RED_NANMEAN:
         return dusk__dtype_is_inexact(a) ? a : DUSK_DT_F8;
     case DUSK_RED_VAR:
     case DUSK_RED_STD:
+    case DUSK_RED_NANVAR:
+    case DUSK_RED_NANSTD:
         /* of complex numbers, the variance of their distance: real */
         return dusk__dtype_is_inexact(a) ? dusk__dtype_real(a) : DUSK_DT_F8;
     case DUSK_RED_ANY:
@@ -1253,12 +1258,62 @@ int dusk__nd_transpose(const dusk_value *a, const int *perm, dusk_value **out,
 
 static int nparts(dusk_reduction op)
 {
-    return op == DUSK_RED_MEAN ? 2 : (op == DUSK_RED_VAR || op == DUSK_RED_STD) ? 3 : 1;
+    switch (op) {
+    case DUSK_RED_MEAN: case DUSK_RED_NANMEAN:
+        return 2;
+    case DUSK_RED_VAR: case DUSK_RED_STD: case DUSK_RED_NANVAR: case DUSK_RED_NANSTD:
+        return 3;
+    default:
+        return 1;
+    }
 }
 
-/* Accumulates x into the accumulator element at p (dtype t). */
+/* Whether op skips NaNs, and the plain reduction its arithmetic is. */
+static int skips_nan(dusk_reduction op)
+{
+    return op >= DUSK_RED_NANSUM && op <= DUSK_RED_NANMAX;
+}
+
+static dusk_reduction plain_of(dusk_reduction op)
+{
+    switch (op) {
+    case DUSK_RED_NANSUM: return DUSK_RED_SUM;
+    case DUSK_RED_NANPROD: return DUSK_RED_PROD;
+    case DUSK_RED_NANMEAN: return DUSK_RED_MEAN;
+    case DUSK_RED_NANSTD: return DUSK_RED_STD;
+    case DUSK_RED_NANVAR: return DUSK_RED_VAR;
+    case DUSK_RED_NANMIN: return DUSK_RED_MIN;
+    case DUSK_RED_NANMAX: return DUSK_RED_MAX;
+    default: return op;
+    }
+}
+
+/* Whether the element at p (dtype t) is a NaN, as numpy.isnan: a complex
+ * number is one when either part is. */
+static int is_nan_elem(const char *p, dusk_dtype t)
+{
+    if (dusk__dtype_is_complex(t)) {
+        double complex z = dusk__nd_loadc(p, t);
+        return isnan(creal(z)) || isnan(cimag(z));
+    }
+    return dusk__dtype_is_float(t) && isnan(dusk__nd_loadf(p, t));
+}
+
+/* Accumulates x into the accumulator element at p (dtype t). The nan-
+ * forms pass a NaN by; nanmin's and nanmax's accumulator is NaN until a
+ * number comes (of an all-NaN slice it stays NaN, as NumPy's). */
 static void acc_elem(dusk_reduction op, char *p, dusk_dtype t, const char *x, dusk_dtype tx)
 {
+    if (skips_nan(op)) {
+        if (is_nan_elem(x, tx))
+            return;
+        if ((op == DUSK_RED_NANMIN || op == DUSK_RED_NANMAX) && dusk__dtype_is_float(t) &&
+            isnan(dusk__nd_loadf(p, t))) {
+            dusk__nd_storef(p, t, dusk__nd_loadf(x, tx));
+            return;
+        }
+        op = plain_of(op);
+    }
     if (dusk__dtype_is_complex(t)) {
         /* sum and prod: min and max of complex numbers are refused */
         double complex a = dusk__nd_loadc(p, t), v = dusk__nd_loadc(x, tx);
@@ -1306,6 +1361,11 @@ void dusk__nd_accumulate(dusk_reduction op, char *p, dusk_dtype t, const char *x
  * largest and smallest value of t, so that any element replaces it. */
 static void acc_init(dusk_reduction op, char *p, dusk_dtype t)
 {
+    if ((op == DUSK_RED_NANMIN || op == DUSK_RED_NANMAX) && dusk__dtype_is_float(t)) {
+        dusk__nd_storef(p, t, NAN);   /* no number yet */
+        return;
+    }
+    op = plain_of(op);
     int hi = op == DUSK_RED_MIN;  /* min starts from the top */
     if (op != DUSK_RED_MIN && op != DUSK_RED_MAX) {
         dusk__nd_storei(p, t, op == DUSK_RED_PROD || op == DUSK_RED_ALL);
@@ -1341,6 +1401,21 @@ static void add_into(double *restrict c, const double *restrict x, int64_t n)
         c[i] += x[i];
 }
 
+/* c += x where x is a number (NumPy's nansum: NaN as 0), by four
+ * elements, branch-free so that the compiler can vectorise it. */
+static void nanadd_into(double *restrict c, const double *restrict x, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        c[i] += x[i] == x[i] ? x[i] : 0.0;
+        c[i + 1] += x[i + 1] == x[i + 1] ? x[i + 1] : 0.0;
+        c[i + 2] += x[i + 2] == x[i + 2] ? x[i + 2] : 0.0;
+        c[i + 3] += x[i + 3] == x[i + 3] ? x[i + 3] : 0.0;
+    }
+    for (; i < n; i++)
+        c[i] += x[i] == x[i] ? x[i] : 0.0;
+}
+
 /* Folds every element of a into acc (keepdims shape) with op. */
 static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
 {
@@ -1373,8 +1448,52 @@ static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
             }
             continue;
         }
+        if (ta == DUSK_DT_F8 && tc == DUSK_DT_F8 && op == DUSK_RED_NANSUM && sa == 8) {
+            double *c = (double *)pc;
+            const double *x = (const double *)pa;
+            if (sc == 0) {
+                double s = 0;
+                for (int64_t i = 0; i < n; i++)
+                    s += x[i] == x[i] ? x[i] : 0.0;
+                *c += s;
+            } else {
+                nanadd_into(c, x, n);
+            }
+            continue;
+        }
         for (int64_t i = 0; i < n; i++, pa += sa, pc += sc)
             acc_elem(op, pc, tc, pa, ta);
+    } while (iter_next_row(&it));
+}
+
+/* n (float64, keepdims shape) += how many numbers (elements but NaNs)
+ * of a fall on each of its elements. */
+static void count_numbers(const dusk_value *a, dusk_value *n)
+{
+    int ndim = a->u.nd.ndim;
+    if (count_of(ndim, a->u.nd.shape) == 0)
+        return;
+    dusk_dtype ta = a->u.nd.dtype;
+    iter it = {.ndim = ndim, .nop = 2};
+    memcpy(it.shape, a->u.nd.shape, sizeof(int64_t) * (size_t)ndim);
+    memcpy(it.strides[0], a->u.nd.strides, sizeof(int64_t) * (size_t)ndim);
+    for (int d = 0; d < ndim; d++)
+        it.strides[1][d] = n->u.nd.shape[d] == 1 ? 0 : n->u.nd.strides[d];
+    int64_t len = ndim ? a->u.nd.shape[ndim - 1] : 1;
+    int64_t sa = ndim ? it.strides[0][ndim - 1] : 0, sc = ndim ? it.strides[1][ndim - 1] : 0;
+    do {
+        const char *pa = a->u.nd.data + it.off[0];
+        char *pc = n->u.nd.data + it.off[1];
+        if (ta == DUSK_DT_F8 && sa == 8 && sc == 0) {
+            const double *x = (const double *)pa;
+            double k = 0;
+            for (int64_t i = 0; i < len; i++)
+                k += x[i] == x[i];
+            *(double *)pc += k;
+            continue;
+        }
+        for (int64_t i = 0; i < len; i++, pa += sa, pc += sc)
+            *(double *)pc += !is_nan_elem(pa, ta);
     } while (iter_next_row(&it));
 }
 
@@ -1426,10 +1545,14 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
         const dusk_value *sums = parts[1];
         dusk_dtype st = sums->u.nd.dtype;
         int64_t ss = (int64_t)dusk_dtype_size(st);
+        /* the nan- forms count the numbers, and add up only them */
+        int nan = skips_nan(op) && dusk__dtype_is_inexact(a->u.nd.dtype);
         for (int64_t k = 0; k < nout; k++)
-            n[k] = (double)per;
+            n[k] = nan ? 0 : (double)per;
         if (total)
-            fold(DUSK_RED_SUM, a, parts[1]);
+            fold(nan ? DUSK_RED_NANSUM : DUSK_RED_SUM, a, parts[1]);
+        if (total && nan)
+            count_numbers(a, parts[0]);
         if (np == 3 && total) {
             /* m2 = sum of (x - mean)^2 over each output's elements */
             double *m2 = (double *)parts[2]->u.nd.data;
@@ -1445,6 +1568,8 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
                 int64_t oc = it.off[1];
                 for (int64_t i = 0; i < len; i++, pa += sa, oc += sc) {
                     int64_t k = oc / 8;
+                    if (nan && is_nan_elem(pa, a->u.nd.dtype))
+                        continue;
                     if (!cx) {   /* the sums are float64 */
                         double d = dusk__nd_loadf(pa, a->u.nd.dtype) -
                                    ((const double *)sums->u.nd.data)[k] / n[k];
@@ -1562,9 +1687,10 @@ int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_
         } else {
             const double *m2 = (const double *)dusk_tuple_get(partial, 2)->u.nd.data;
             /* NumPy: max(n - ddof, 0) degrees of freedom, then IEEE division
-             * (inf, or nan for 0/0) */
+             * (inf, or nan for 0/0); nanvar gives NaN for no degree of
+             * freedom at all */
             double dof = n[k] - ddof > 0 ? n[k] - ddof : 0;
-            v = m2[k] / dof;
+            v = skips_nan(op) && dof == 0 ? NAN : m2[k] / dof;
         }
         dusk__nd_storef(po, out_dtype, v);
     }

@@ -121,6 +121,9 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     RED(DUSK__RED_ROW_ANY, "any", "any-partial", "any-aggregate"),
     RED(DUSK__RED_ROW_ALL, "all", "all-partial", "all-aggregate"),
     RED(DUSK__RED_ROW_CHUNK_SUM, "chunk_sum", "_chunk_sum-partial", "_chunk_sum-aggregate"),
+    RED(DUSK__RED_ROW_NANVAR, "moment_chunk", "moment_combine-partial", "moment_agg-aggregate"),
+    RED(DUSK__RED_ROW_NANMIN, "nanmin_skip", "_nanmin_skip-partial", "_nanmin_skip-aggregate"),
+    RED(DUSK__RED_ROW_NANMAX, "nanmax_skip", "_nanmax_skip-partial", "_nanmax_skip-aggregate"),
     ENTRY(DUSK__OP_RECHUNK_MERGE, "rechunk-merge", dusk__k_rechunk_merge, 0, 1, 1, 1),
     ENTRY(DUSK__OP_RECHUNK_SPLIT, "rechunk-split", dusk__k_rechunk_split, 0, 1, 1, 0),
     ENTRY(DUSK__OP_STORE, "store-map", dusk__k_store, 0, 1, 1, 2),
@@ -159,6 +162,9 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_ISCLOSE, "isclose", dusk__k_isclose, 0, 2, 2, 3),
     ENTRY(DUSK__OP_NAN_TO_NUM, "nan_to_num", dusk__k_nan_to_num, 0, 1, 1, 3),
     ENTRY(DUSK__OP_RESHAPE, "reshape", dusk__k_reshape, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_NANSUM, "nansum", dusk__k_red_chunk, DUSK__RED_ROW_SUM, 1, 1, 1),
+    ENTRY(DUSK__OP_NANPROD, "nanprod", dusk__k_red_chunk, DUSK__RED_ROW_PROD, 1, 1, 1),
+    ENTRY(DUSK__OP_SAFE_SQRT, "_sqrt", dusk__k_unop, DUSK_UNOP_SQRT, 1, 1, 0),
 };
 
 int dusk__red_row(dusk_reduction op)
@@ -169,6 +175,10 @@ int dusk__red_row(dusk_reduction op)
         [DUSK_RED_VAR] = DUSK__RED_ROW_VAR, [DUSK_RED_MIN] = DUSK__RED_ROW_MIN,
         [DUSK_RED_MAX] = DUSK__RED_ROW_MAX, [DUSK_RED_ANY] = DUSK__RED_ROW_ANY,
         [DUSK_RED_ALL] = DUSK__RED_ROW_ALL,
+        [DUSK_RED_NANSUM] = DUSK__RED_ROW_SUM, [DUSK_RED_NANPROD] = DUSK__RED_ROW_PROD,
+        [DUSK_RED_NANMEAN] = DUSK__RED_ROW_MEAN, [DUSK_RED_NANSTD] = DUSK__RED_ROW_NANVAR,
+        [DUSK_RED_NANVAR] = DUSK__RED_ROW_NANVAR, [DUSK_RED_NANMIN] = DUSK__RED_ROW_NANMIN,
+        [DUSK_RED_NANMAX] = DUSK__RED_ROW_NANMAX,
     };
     return rows[op];
 }

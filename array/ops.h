@@ -34,9 +34,12 @@
 **   neg absolute exp log
 **     sqrt sin cos, astype        -                                   1 block
 **   transpose                     perm (tuple of ints)                1 block
-**   <reduction> chunk step        axes (int, a bit mask)              1 block
+**   <reduction> chunk step        axes (int, a bit mask); mean_chunk: 1 block
+**                                 skipnan (optional bool: nanmean's)
 **   <reduction>-partial           -                                   a list of partials
-**   <reduction>-aggregate         axes, keepdims (bool), ddof (int)   a list of partials
+**   <reduction>-aggregate         axes, keepdims (bool), ddof (int);  a list of partials
+**                                 moment_agg: nan_dof (optional bool:
+**                                 no degree of freedom gives NaN)
 **   rechunk-merge                 in_bounds (as bounds, of the input) a list of pieces
 **   rechunk-split                 - (index: (start, stop) per axis)   1 block
 **   store-map                     path (the temporary file), dataset, 1 block
@@ -82,6 +85,8 @@
 **   isclose                       rtol, atol (floats), equal_nan      2 blocks
 **   nan_to_num                    nan, posinf, neginf (floats)        1 block
 **   reshape                       - (bounds: the output's)            1 block
+**   nansum | nanprod              axes (int, a bit mask)              1 block
+**   _sqrt                         -                                   1 block
 **
 ** getitem's plan has a tuple per entry of the index, (kind, axis, step,
 ** table, idx): the table an int64 3 x nb ndarray of, per output block along
@@ -89,7 +94,10 @@
 ** the local indices of a list entry (an int64 ndarray), else None.
 ** The reductions' steps are named as Dask names them: sum, prod,
 ** mean_chunk / mean_combine / mean_agg, var (std too), chunk_min / amin,
-** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum. An
+** chunk_max / amax, any, all, and matmul's chunk_sum / _chunk_sum; of
+** the nan- forms nansum and nanprod (then sum's and prod's), nanmean's
+** mean_chunk ..., moment_chunk / moment_combine / moment_agg (nanvar,
+** nanstd) and nanmin_skip / _nanmin_skip (nanmax's alike). An
 ** arg reduction's partial is a tuple (vals, arg): the best value of its
 ** group in the input's dtype and its index in the whole array (int64, -1
 ** for a group of no element).
@@ -108,11 +116,17 @@
 #include "dusk/array.h"
 
 /* Rows of reduction names, and the three steps of each. std shares var's
- * row (its square root is a separate 'sqrt' layer). */
+ * row (its square root is a separate 'sqrt' layer), nanstd nanvar's. The
+ * nan- forms of sum, prod and mean have rows of their own only where Dask
+ * names their steps apart: nansum and nanprod start with entries of
+ * their own ('nansum', 'nanprod') and go on with sum's and prod's steps;
+ * nanmean is mean's row, its chunk step told to skip NaNs. */
 enum {
     DUSK__RED_ROW_SUM, DUSK__RED_ROW_PROD, DUSK__RED_ROW_MEAN, DUSK__RED_ROW_VAR,
     DUSK__RED_ROW_MIN, DUSK__RED_ROW_MAX, DUSK__RED_ROW_ANY, DUSK__RED_ROW_ALL,
-    DUSK__RED_ROW_CHUNK_SUM, DUSK__RED_NROWS
+    DUSK__RED_ROW_CHUNK_SUM,
+    DUSK__RED_ROW_NANVAR, DUSK__RED_ROW_NANMIN, DUSK__RED_ROW_NANMAX,
+    DUSK__RED_NROWS
 };
 enum { DUSK__RED_CHUNK, DUSK__RED_COMBINE, DUSK__RED_AGG };
 
@@ -144,6 +158,9 @@ typedef enum {
     DUSK__OP_CLIP, DUSK__OP_ROUND, DUSK__OP_AROUND, DUSK__OP_ISCLOSE,   /* array/ufunc.c */
     DUSK__OP_NAN_TO_NUM,
     DUSK__OP_RESHAPE,                                 /* array/reshape.c */
+    /* the chunk steps of nansum and nanprod, nanstd's square root
+     * (array/reduce.c) */
+    DUSK__OP_NANSUM, DUSK__OP_NANPROD, DUSK__OP_SAFE_SQRT,
     DUSK__NOPS
 } dusk__opid;
 

@@ -1,5 +1,6 @@
 /*
-** dusk — tree reductions: sum prod mean std var min max any all
+** dusk — tree reductions: sum prod mean std var min max any all, and
+** the nan- forms of the first seven
 **
 ** As Dask's reduction(): a chunk step that reduces every block on its own
 ** but keeps the reduced axes (length 1 per block), then combine steps
@@ -7,8 +8,10 @@
 ** and an aggregate step ('-aggregate') that gathers what is left and
 ** drops the reduced axes unless keepdims. A partial result is a tuple of
 ** ndarrays (array/nd.h says which), so mean, var and std combine exactly;
-** std is var followed by a 'sqrt' layer. The step names are the table's
-** (array/ops.c), a row per reduction.
+** std is var followed by a 'sqrt' layer (nanstd nanvar by a '_sqrt'
+** one, as Dask names them). The step names are the table's (array/ops.c),
+** a row per reduction; nansum, nanprod and nanmean skip NaNs in their
+** chunk step and then combine as sum, prod and mean do.
 **
 ** Invariant: every layer after the chunk step has one block per group
 ** along the reduced axes and the input's chunks along the others.
@@ -112,18 +115,22 @@ static dusk_array *tree_step(dusk_array *x, const dusk__op *kop, int agg, uint64
 }
 
 /* A step of a builtin reduction: its row's entry, and for the aggregate
- * the parameters (axes, keepdims, ddof). */
+ * the parameters (axes, keepdims, ddof), and for nanvar's whether no
+ * degree of freedom gives NaN: NumPy's nanvar of floats; of integers it
+ * is var, which divides by zero. */
 static dusk_array *reduce_step(dusk_array *x, dusk_reduction op, int step, uint64_t axes,
-                               const int64_t *split, int keepdims, int ddof,
+                               const int64_t *split, int keepdims, int ddof, int nan_dof,
                                dusk_dtype out_dtype)
 {
     const dusk__op *kop = dusk__op_red(dusk__red_row(op), step);
-    dusk_value *extra[3];
+    dusk_value *extra[4];
     size_t nextra = 0;
     if (step == DUSK__RED_AGG) {
         extra[nextra++] = dusk_int((int64_t)axes);
         extra[nextra++] = dusk_bool(keepdims);
         extra[nextra++] = dusk_int(ddof);
+        if (op == DUSK_RED_NANVAR || op == DUSK_RED_NANSTD)
+            extra[nextra++] = dusk_bool(nan_dof);
     }
     char tokextra[32];
     snprintf(tokextra, sizeof tokextra, "%d|%d", ddof, (int)op);
@@ -191,8 +198,12 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
     uint64_t axes;
     int bad = 0, neg = 0;
     /* named as the caller knows it: "sum", not its layer "sum-aggregate" */
-    static const char *const names[DUSK_RED_COUNT] = {"sum", "prod", "mean", "std", "var",
-                                                      "min", "max", "any", "all"};
+    static const char *const names[DUSK_RED_COUNT] = {
+        "sum", "prod", "mean", "std", "var", "min", "max", "any", "all",
+        "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax"};
+    int minmax = op == DUSK_RED_MIN || op == DUSK_RED_MAX || op == DUSK_RED_NANMIN ||
+                 op == DUSK_RED_NANMAX;
+    int lo = op == DUSK_RED_MIN || op == DUSK_RED_NANMIN;
     int rc = resolve_axes(axes_mask, a->ndim, &axes, &bad, &neg);
     if (rc == -2)   /* NumPy's ValueError */
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: duplicate value in 'axis': axis %d "
@@ -208,46 +219,62 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
     /* NumPy orders complex numbers by real part, then imaginary part, an
      * order that means nothing for them: dusk refuses it (its comparison
      * operators do order them so, as NumPy's do) */
-    if ((op == DUSK_RED_MIN || op == DUSK_RED_MAX) &&
-        (a->dtype == DUSK_DT_C16 || a->dtype == DUSK_DT_C8))
+    if (minmax && (a->dtype == DUSK_DT_C16 || a->dtype == DUSK_DT_C8))
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers (%s) have no order; "
-                                "take the min or max of abs(x), x.real or x.imag",
-                                op == DUSK_RED_MIN ? "min" : "max", dusk_dtype_name(a->dtype));
+                                "take the %s of abs(x), x.real or x.imag", names[op],
+                                dusk_dtype_name(a->dtype), names[op]);
     /* min and max have no identity: NumPy refuses an empty reduced axis
-     * even when the result would be empty too */
+     * even when the result would be empty too (nanmin's ufunc is fmin) */
     for (int d = 0; d < a->ndim; d++)
-        if ((op == DUSK_RED_MIN || op == DUSK_RED_MAX) && (axes >> d) & 1 && a->shape[d] == 0) {
+        if (minmax && (axes >> d) & 1 && a->shape[d] == 0) {
             char sh[256];
             dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+            int nan = op == DUSK_RED_NANMIN || op == DUSK_RED_NANMAX;
             return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                     "%s: zero-size array to reduction operation %s which has no "
-                                    "identity (axis %d of shape %s is empty)",
-                                    op == DUSK_RED_MIN ? "min" : "max",
-                                    op == DUSK_RED_MIN ? "minimum" : "maximum", d, sh);
+                                    "identity (axis %d of shape %s is empty)", names[op],
+                                    nan ? (lo ? "fmin" : "fmax") : lo ? "minimum" : "maximum",
+                                    d, sh);
         }
     dusk_dtype out = dusk__reduce_dtype(op, a->dtype);
-    dusk_dtype acc = op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD ? DUSK_DT_F8
-                                                                                   : out;
+    int moments = op == DUSK_RED_MEAN || op == DUSK_RED_VAR || op == DUSK_RED_STD ||
+                  op == DUSK_RED_NANMEAN || op == DUSK_RED_NANVAR || op == DUSK_RED_NANSTD;
+    dusk_dtype acc = moments ? DUSK_DT_F8 : out;
     int64_t split[DUSK_MAXDIMS];
     int depth = tree_split(a, axes, split_every, split);
     /* The chunk step: blockwise, each block reduced with keepdims. */
     char extra[64];
     snprintf(extra, sizeof extra, "%" PRIx64, axes);
-    dusk_value *arg = dusk_int((int64_t)axes);
-    dusk_array *x = chunk_step(a, dusk__op_red(row, DUSK__RED_CHUNK), op, axes, acc, extra, 1,
-                               &arg);
+    /* nansum and nanprod start with steps of their own; nanmean's
+     * mean_chunk is told to skip NaNs */
+    dusk_value *args[2] = {dusk_int((int64_t)axes), dusk_bool(true)};
+    const dusk__op *first = op == DUSK_RED_NANSUM    ? dusk__op_get(DUSK__OP_NANSUM)
+                            : op == DUSK_RED_NANPROD ? dusk__op_get(DUSK__OP_NANPROD)
+                                                     : dusk__op_red(row, DUSK__RED_CHUNK);
+    size_t nargs = op == DUSK_RED_NANMEAN ? 2 : 1;
+    if (nargs < 2)
+        dusk_value_unref(args[1]);
+    dusk_array *x = chunk_step(a, first, op, axes, acc, extra, nargs, args);
     /* Partial steps, then the aggregate. */
     for (int i = 0; i < depth - 1 && !x->status; i++)
-        x = reduce_step(x, op, DUSK__RED_COMBINE, axes, split, 1, ddof, acc);
+        x = reduce_step(x, op, DUSK__RED_COMBINE, axes, split, 1, ddof, 0, acc);
     if (x->status)
         return x;
     /* The aggregate gathers everything left along the reduced axes. */
     for (int d = 0; d < a->ndim; d++)
         if ((axes >> d) & 1)
             split[d] = x->nb[d];
-    x = reduce_step(x, op, DUSK__RED_AGG, axes, split, keepdims, ddof, out);
+    x = reduce_step(x, op, DUSK__RED_AGG, axes, split, keepdims, ddof,
+                    dusk__dtype_is_inexact(a->dtype), out);
     if (op == DUSK_RED_STD)
         x = dusk_array_unop(DUSK_UNOP_SQRT, x);
+    if (op == DUSK_RED_NANSTD && !x->status) {
+        int map[1][DUSK_MAXDIMS];
+        for (int d = 0; d < x->ndim; d++)
+            map[0][d] = d;
+        x = dusk__blockwise(dusk__op_get(DUSK__OP_SAFE_SQRT), DUSK_UNOP_SQRT, &x, 1, map, x->ndim,
+                            x->shape, x->chunks, x->nb, x->dtype, NULL, 0, NULL);
+    }
     return x;
 }
 
@@ -269,6 +296,7 @@ static dusk_reduction row_op(int row)
     static const dusk_reduction ops[DUSK__RED_NROWS] = {
         DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN, DUSK_RED_VAR, DUSK_RED_MIN,
         DUSK_RED_MAX, DUSK_RED_ANY, DUSK_RED_ALL, DUSK_RED_SUM,
+        DUSK_RED_NANVAR, DUSK_RED_NANMIN, DUSK_RED_NANMAX,
     };
     return ops[row];
 }
@@ -291,7 +319,7 @@ static int check_partials(const dusk__targs *t, dusk_reduction op, const dusk_va
     int rc = dusk__targs_list_in(t, 0, list, err);
     if (rc)
         return rc;
-    size_t np = op == DUSK_RED_MEAN ? 2 : op == DUSK_RED_VAR ? 3 : 1;
+    size_t np = op == DUSK_RED_MEAN ? 2 : op == DUSK_RED_VAR || op == DUSK_RED_NANVAR ? 3 : 1;
     const dusk_value *first = dusk_tuple_get(*list, 0);
     for (size_t j = 0; j < dusk_tuple_len(*list); j++) {
         const dusk_value *pj = dusk_tuple_get(*list, j);
@@ -324,7 +352,17 @@ int dusk__k_red_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if ((uint64_t)axes >> dusk_ndarray_ndim(a))
         return dusk_error_set(err, DUSK_EINVAL, "%s: axes 0x%" PRIx64 " beyond the block's %d",
                               t->op->func.name, (uint64_t)axes, dusk_ndarray_ndim(a));
-    return dusk__nd_reduce_chunk(row_op(t->op->code), a, (uint64_t)axes, t->dtype, out, err);
+    dusk_reduction op = row_op(t->op->code);
+    /* 'nansum' and 'nanprod' skip NaNs, and 'mean_chunk' when told to */
+    const dusk_value *skip = dusk__params_extra(t->params, 1);
+    if (t->op == dusk__op_get(DUSK__OP_NANSUM))
+        op = DUSK_RED_NANSUM;
+    else if (t->op == dusk__op_get(DUSK__OP_NANPROD))
+        op = DUSK_RED_NANPROD;
+    else if (op == DUSK_RED_MEAN && skip && dusk_value_kind(skip) == DUSK_KIND_BOOL &&
+             dusk_value_int(skip))
+        op = DUSK_RED_NANMEAN;
+    return dusk__nd_reduce_chunk(op, a, (uint64_t)axes, t->dtype, out, err);
 }
 
 int dusk__k_red_combine(const dusk__targs *t, dusk_value **out, dusk_error *err)
@@ -344,6 +382,11 @@ int dusk__k_red_agg(const dusk__targs *t, dusk_value **out, dusk_error *err)
     if (rc || (rc = dusk__targs_int(t, 0, &axes, err)) ||
         (rc = dusk__targs_int(t, 1, &keepdims, err)) || (rc = dusk__targs_int(t, 2, &ddof, err)))
         return rc;
+    /* nanvar's parameter 3: whether no degree of freedom gives NaN (its
+     * input had floats) or, as var, a division by zero */
+    const dusk_value *nan_dof = dusk__params_extra(t->params, 3);
+    if (op == DUSK_RED_NANVAR && !(nan_dof && dusk_value_int(nan_dof)))
+        op = DUSK_RED_VAR;
     dusk_value *part = NULL;
     if ((rc = dusk__nd_reduce_combine(op, list, &part, err)))
         return rc;

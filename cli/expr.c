@@ -1216,8 +1216,11 @@ enum {
     F_TRANSPOSE, F_ASTYPE, F_RECHUNK, F_SQUEEZE, F_CONCATENATE, F_STACK, F_TENSORDOT, F_DOT,
     F_MATMUL, F_ARGMAX, F_ARGMIN, F_NANARGMAX, F_NANARGMIN, F_CUMSUM, F_CUMPROD, F_WHERE,
     F_RESHAPE, F_RAVEL,
+    F_NANSUM, F_NANPROD, F_NANMEAN, F_NANSTD, F_NANVAR, F_NANMIN, F_NANMAX,
     F_COUNT
 };
+_Static_assert(F_NANMAX - F_NANSUM == DUSK_RED_NANMAX - DUSK_RED_NANSUM,
+               "the functions nansum..nanmax follow dusk_reduction's order");
 _Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
                "the functions floor..expm1 follow dusk_unop's order");
 
@@ -1234,6 +1237,7 @@ static const char *const FUNCS[F_COUNT] = {
     "transpose", "astype", "rechunk", "squeeze", "concatenate", "stack", "tensordot", "dot",
     "matmul", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum", "cumprod", "where",
     "reshape", "ravel",
+    "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax",
 };
 
 /* Parameters of each function, in order; those before the '|' are required. */
@@ -1268,6 +1272,10 @@ static const char *const PARAMS[F_COUNT] = {
     [F_NANARGMAX] = "a|axis keepdims split_every", [F_NANARGMIN] = "a|axis keepdims split_every",
     [F_CUMSUM] = "a|axis", [F_CUMPROD] = "a|axis", [F_WHERE] = "condition x y|",
     [F_RESHAPE] = "a shape|merge_chunks", [F_RAVEL] = "a|",
+    [F_NANSUM] = "a|axis keepdims split_every", [F_NANPROD] = "a|axis keepdims split_every",
+    [F_NANMEAN] = "a|axis keepdims split_every", [F_NANSTD] = "a|axis keepdims ddof split_every",
+    [F_NANVAR] = "a|axis keepdims ddof split_every", [F_NANMIN] = "a|axis keepdims split_every",
+    [F_NANMAX] = "a|axis keepdims split_every",
 };
 
 /* Other spellings NumPy has. */
@@ -2003,7 +2011,8 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
     case F_BITWISE_XOR: case F_MAXIMUM: case F_MINIMUM:
         return apply_binop(ev, call, BINOP_OF_F[f], fname, &b.v[0], &b.v[1], out);
     case F_SUM: case F_PROD: case F_MEAN: case F_STD: case F_VAR: case F_MIN: case F_MAX:
-    case F_ANY: case F_ALL: {
+    case F_ANY: case F_ALL: case F_NANSUM: case F_NANPROD: case F_NANMEAN: case F_NANSTD:
+    case F_NANVAR: case F_NANMIN: case F_NANMAX: {
         static const dusk_reduction R[] = {DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN,
                                            DUSK_RED_STD, DUSK_RED_VAR, DUSK_RED_MIN,
                                            DUSK_RED_MAX, DUSK_RED_ANY, DUSK_RED_ALL};
@@ -2024,8 +2033,11 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if (ddof < 0 || ddof > 1000000 || split < 0 || split > 1000000)
             return fail(ev, 2, col, "ddof and split_every must be between 0 and 1000000");
-        return check(ev, col, dusk_array_reduce(R[f - F_SUM], b.v[0].a, axes, keepdims,
-                                                (int)split, (int)ddof), out);
+        /* the nan- forms in the order of dusk_reduction (asserted at F_COUNT) */
+        dusk_reduction op = f >= F_NANSUM ? (dusk_reduction)(DUSK_RED_NANSUM + (f - F_NANSUM))
+                                          : R[f - F_SUM];
+        return check(ev, col, dusk_array_reduce(op, b.v[0].a, axes, keepdims, (int)split,
+                                                (int)ddof), out);
     }
     case F_ARGMAX: case F_ARGMIN: case F_NANARGMAX: case F_NANARGMIN: {
         static const dusk_argreduction A[] = {DUSK_ARG_MAX, DUSK_ARG_MIN, DUSK_ARG_NANMAX,

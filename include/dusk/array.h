@@ -450,6 +450,9 @@ DUSK_API dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b);
 typedef enum {
     DUSK_RED_SUM, DUSK_RED_PROD, DUSK_RED_MEAN, DUSK_RED_STD, DUSK_RED_VAR,
     DUSK_RED_MIN, DUSK_RED_MAX, DUSK_RED_ANY, DUSK_RED_ALL,
+    /* the nan- forms: NaNs skipped (below) */
+    DUSK_RED_NANSUM, DUSK_RED_NANPROD, DUSK_RED_NANMEAN, DUSK_RED_NANSTD, DUSK_RED_NANVAR,
+    DUSK_RED_NANMIN, DUSK_RED_NANMAX,
     DUSK_RED_COUNT
 } dusk_reduction;
 /* A tree reduction over the axes in the mask, split_every blocks per
@@ -461,7 +464,19 @@ typedef enum {
  * (c16, c8) take sum, prod, mean (complex), var and std (real: of |x -
  * mean|, as NumPy) and any/all; min and max of them are refused with
  * DUSK_EINVAL (NumPy's lexicographic order of complex numbers). Sums and
- * means of f2 blocks add up in float64 and round once per block. */
+ * means of f2 blocks add up in float64 and round once per block.
+ *
+ * The nan- forms (numpy.nansum ... nanmax) skip NaNs (a complex number
+ * with a NaN part among them): nansum and nanprod of a slice of NaNs
+ * only are 0 and 1, nanmean, nanvar and nanstd NaN (as are nanvar's and
+ * nanstd's with ddof at least the count of numbers, where var gives inf),
+ * nanmin and nanmax NaN (NumPy warns there). Their dtypes are the plain
+ * forms' (nansum of integers is their sum); an empty reduced axis and
+ * complex numbers are refused by nanmin and nanmax as by min and max.
+ * Their graphs are Dask's: 'nansum' ('nanprod') then sum's (prod's)
+ * steps; nanmean's are mean's; 'moment_chunk', 'moment_combine-partial',
+ * 'moment_agg-aggregate' (and nanstd's '_sqrt'); 'nanmin_skip',
+ * '_nanmin_skip-partial', '_nanmin_skip-aggregate' (nanmax's alike). */
 DUSK_API dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes, bool keepdims,
                               int split_every, int ddof);
 DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims);

@@ -84,6 +84,9 @@ _UFUNC_OF = {"and_", "or_", "xor", "floordiv", "mod", "invert", "floor", "ceil",
              "signbit", "subtract"}
 _REDUCTIONS = {"sum": 0, "prod": 1, "mean": 2, "std": 3, "var": 4,
                "min": 5, "max": 6, "any": 7, "all": 8}
+# the nan- forms (dusk_reduction's DUSK_RED_NANSUM ...)
+_REDUCTIONS.update({"nansum": 9, "nanprod": 10, "nanmean": 11, "nanstd": 12, "nanvar": 13,
+                    "nanmin": 14, "nanmax": 15})
 _ARG_REDUCTIONS = {"argmax": 0, "argmin": 1, "nanargmax": 2, "nanargmin": 3}
 
 
@@ -1214,6 +1217,53 @@ def cumsum(x, axis=None, dtype=None, out=None, method="sequential"):
 
 def cumprod(x, axis=None, dtype=None, out=None, method="sequential"):
     return _as_array(x).cumprod(axis, dtype, out, method)
+
+
+# --- the nan- reductions (numpy.nansum ...: NaNs skipped), as dask.array's ---------------
+__all__ += ["nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax"]
+
+
+def _nan_red(name, a, axis, dtype, keepdims, split_every, out, ddof=0):
+    _no_out(out)
+    x = _as_array(a)
+    if dtype is not None and np.dtype(dtype).kind not in "fc" and x.dtype.kind in "fc":
+        if name in ("nanmean", "nanvar", "nanstd"):
+            raise TypeError("If a is inexact, then dtype must be inexact")   # NumPy's words
+        # NumPy's nansum(x, dtype=int): the NaNs become 0 (nanprod's 1), then the
+        # numbers are cast and added up
+        x = where(isnan(x), 0 if name == "nansum" else 1, x)
+    elif dtype is not None and x.dtype.kind not in "fc" and name in ("nanmean", "nanvar", "nanstd"):
+        # integers hold no NaN: NumPy's nanmean of them is their mean
+        return x._red(name[3:], axis, keepdims, split_every, ddof, dtype)
+    return x._red(name, axis, keepdims, split_every, ddof, dtype)
+
+
+def nansum(a, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+    return _nan_red("nansum", a, axis, dtype, keepdims, split_every, out)
+
+
+def nanprod(a, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+    return _nan_red("nanprod", a, axis, dtype, keepdims, split_every, out)
+
+
+def nanmean(a, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+    return _nan_red("nanmean", a, axis, dtype, keepdims, split_every, out)
+
+
+def nanvar(a, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+    return _nan_red("nanvar", a, axis, dtype, keepdims, split_every, out, ddof)
+
+
+def nanstd(a, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+    return _nan_red("nanstd", a, axis, dtype, keepdims, split_every, out, ddof)
+
+
+def nanmin(a, axis=None, keepdims=False, split_every=None, out=None):
+    return _nan_red("nanmin", a, axis, None, keepdims, split_every, out)
+
+
+def nanmax(a, axis=None, keepdims=False, split_every=None, out=None):
+    return _nan_red("nanmax", a, axis, None, keepdims, split_every, out)
 
 
 def _where_operand(v):

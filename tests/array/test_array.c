@@ -29,6 +29,9 @@
 #include "dusk/array.h"
 #include "dusk/linalg.h"
 #include "helpers.h"
+
+/* the reductions but their nan- forms (tested in test_nanreduce.c) */
+#define NPLAIN_RED (DUSK_RED_ALL + 1)
 /* private: a task's arguments (core), the table of array operations */
 #include "core/graph.h"
 #include "ops.h"
@@ -1650,7 +1653,7 @@ static void test_rechunk(void **state)
 
 /* --- reductions ------------------------------------------------------------------ */
 
-static const char *const RED_NAMES[DUSK_RED_COUNT] = {"sum", "prod", "mean", "std", "var",
+static const char *const RED_NAMES[NPLAIN_RED] = {"sum", "prod", "mean", "std", "var",
                                                   "min", "max", "any", "all"};
 
 /* np.sum(x).dtype & co. for each input dtype */
@@ -1856,7 +1859,7 @@ static void test_reduce_f8(void **state)
         void *near1 = make_data(DUSK_DT_F8, n, si + 6, DATA_NEARONE);
         uint64_t sets[8];
         int ns = axis_sets(nd, sets);
-        for (int op = 0; op < DUSK_RED_COUNT; op++)
+        for (int op = 0; op < NPLAIN_RED; op++)
             for (int ai = 0; ai < ns; ai++)
                 for (int keep = 0; keep < 2; keep++)
                     for (int se = 0; se < 4; se++) {
@@ -1883,7 +1886,7 @@ static void test_reduce_dtypes(void **state)
             void *mixed = make_data(t, n, si * 17 + (size_t)ti, DATA_MIXED);
             void *near1 = make_data(t, n, si * 17 + (size_t)ti + 1, DATA_NEARONE);
             uint64_t sets[3] = {DUSK_ALL_AXES, DUSK_AXIS(0), DUSK_AXIS(-1)};
-            for (int op = 0; op < DUSK_RED_COUNT; op++)
+            for (int op = 0; op < NPLAIN_RED; op++)
                 for (int ai = 0; ai < 3; ai++) {
                     /* float products of mixed data over- and underflow
                      * differently in float32 steps */
@@ -1947,7 +1950,7 @@ static void test_reduce_nan(void **state)
                 if (ref_getf(d, t, k) == 0)
                     ref_setf(d, t, k, 0.5);
             ref_setf(d, t, at, NAN);
-            for (int op = 0; op < DUSK_RED_COUNT; op++) {
+            for (int op = 0; op < NPLAIN_RED; op++) {
                 if (op == DUSK_RED_PROD)
                     continue;
                 uint64_t sets[3] = {DUSK_ALL_AXES, DUSK_AXIS(0), DUSK_AXIS(1)};
@@ -2073,7 +2076,7 @@ static void test_reduce_shapes_and_errors(void **state)
     static const uint64_t badax[] = {DUSK_AXIS(2), DUSK_AXIS(-3), DUSK_AXIS(31),
                                      DUSK_AXIS(0) | DUSK_AXIS(5), DUSK_AXIS(-32)};
     for (size_t k = 0; k < sizeof badax / sizeof *badax; k++)
-        for (int op = 0; op < DUSK_RED_COUNT; op++)
+        for (int op = 0; op < NPLAIN_RED; op++)
             assert_array_error(dusk_array_reduce((dusk_reduction)op, x, badax[k], false, 0, 0),
                                DUSK_EINVAL, "axis out of range");
     /* the message names the reduction as called and the axis that is out
@@ -2090,7 +2093,7 @@ static void test_reduce_shapes_and_errors(void **state)
                                       false), DUSK_EINVAL, "axis out of range");
     /* an axis given twice, as itself and from the end: NumPy's "duplicate
      * value in 'axis'", naming it (it was reduced once) */
-    for (int op = 0; op < DUSK_RED_COUNT; op++)
+    for (int op = 0; op < NPLAIN_RED; op++)
         assert_array_error(dusk_array_reduce((dusk_reduction)op, x, DUSK_AXIS(0) | DUSK_AXIS(-2),
                                              false, 0, 0), DUSK_EINVAL, "duplicate value in 'axis'");
     assert_array_error(dusk_array_sum(x, DUSK_AXIS(0) | DUSK_AXIS(-2), false), DUSK_EINVAL,
@@ -2161,7 +2164,7 @@ static void test_reduce_task_counts(void **state)
         dusk_shape s = {c[k].nd, {0}};
         memcpy(s.v, c[k].shape, sizeof c[k].shape);
         dusk_array *x = dusk_ones(ctx, s, c[k].chunks, DUSK_DT_F8);
-        for (int op = 0; op < DUSK_RED_COUNT; op++) {
+        for (int op = 0; op < NPLAIN_RED; op++) {
             dusk_array *r = dusk_array_reduce((dusk_reduction)op, x, c[k].axes, false, c[k].se, 0);
             int64_t want = c[k].ntasks + (op == DUSK_RED_STD ? dusk_array_nchunks(r) : 0);
             if (dusk_array_ntasks(r) != want)
@@ -2310,13 +2313,13 @@ static void test_task_counts(void **state)
     release(v);
 
     /* the other reductions' layer names */
-    static const char *const names[DUSK_RED_COUNT][2] = {
+    static const char *const names[NPLAIN_RED][2] = {
         {"sum", "sum-aggregate"}, {"prod", "prod-aggregate"},
         {"mean_chunk", "mean_agg-aggregate"}, {"var", "var-aggregate"},
         {"var", "var-aggregate"}, {"chunk_min", "amin-aggregate"},
         {"chunk_max", "amax-aggregate"}, {"any", "any-aggregate"}, {"all", "all-aggregate"},
     };
-    for (int op = 0; op < DUSK_RED_COUNT; op++) {
+    for (int op = 0; op < NPLAIN_RED; op++) {
         dusk_array *r = dusk_array_reduce((dusk_reduction)op, x, DUSK_AXIS(1), false, 0, 0);
         char a[64], b[64];
         snprintf(a, sizeof a, "%s:9", names[op][0]);
@@ -3356,7 +3359,7 @@ static void test_tasks_travel(void **state)
         travel_array(dusk_array_unop((dusk_unop)op, op == DUSK_UNOP_INVERT ? acc_i : acc), &log);
     travel_array(dusk_array_transpose(dusk_array_astype(acc, DUSK_DT_F4), NULL), &log);
     dusk_array *wide = dusk_ones(ctx, DUSK_SHAPE(4, 40), "(2, 2)", DUSK_DT_I4);
-    for (int op = 0; op < DUSK_RED_COUNT; op++)
+    for (int op = 0; op < NPLAIN_RED; op++)
         travel_array(dusk_array_reduce((dusk_reduction)op, wide, DUSK_AXIS(1), false, 4, 0), &log);
     assert_int_equal(by_name_matches(dusk_array_transpose(line[2], NULL), &err), 0);
     assert_int_equal(by_name_matches(dusk_array_reduce(DUSK_RED_MEAN, wide, DUSK_AXIS(1), true,
@@ -3420,6 +3423,14 @@ static void test_tasks_travel(void **state)
                                               op % 2 ? DUSK_AXIS(0) : DUSK_ALL_AXES, false, 2);
         travel_array(am, &log);
         assert_int_equal(by_name_matches(am, &err), 0);
+    }
+
+    /* the nan- reductions: 'nansum', 'nanprod', nanmean's mean_chunk, the
+     * rows of nanvar, nanmin and nanmax, nanstd's '_sqrt' */
+    for (int op = DUSK_RED_NANSUM; op <= DUSK_RED_NANMAX; op++) {
+        dusk_array *nr = dusk_array_reduce((dusk_reduction)op, ties, DUSK_AXIS(1), false, 2, 1);
+        travel_array(nr, &log);
+        assert_int_equal(by_name_matches(nr, &err), 0);
     }
 
     /* cumulative sums and products: each block's own, then the carries */

@@ -376,6 +376,20 @@ static const eval_case EVAL_ERRORS[] = {
     {"where(x > 0, 2**64, x)", 2, 14, "the integer 18446744073709551616 does not fit"},
     {"where(x > 0, y[:3], x)", 1, 6, "broadcast"},
     {"where(y[:3], 1, 2.5) + y", 1, 22, "broadcast"},
+    /* the nan- reductions */
+    {"nansun(x)", 2, 1, "=unknown function 'nansun'; did you mean 'nansum'?"},
+    {"x.nanmean()", 2, 3, "no method 'nanmean'"},   /* NumPy's arrays have none either */
+    {"nanvar(x, dof=1)", 2, 11, "nanvar() has no keyword 'dof'; did you mean 'ddof'?"},
+    {"nanmin(x[:0], axis=0)", 1, 7, "=nanmin: zero-size array to reduction operation fmin "
+     "which has no identity (axis 0 of shape (0, 4) is empty)"},
+    {"nanmax(y[4:])", 1, 7, "reduction operation fmax which has no identity"},
+    {"nanmax(x.astype('c16'))", 1, 7, "=nanmax: complex numbers (complex128) have no order; "
+     "take the nanmax of abs(x), x.real or x.imag"},
+    {"nansum(x, axis=2)", 1, 7, "nansum: axis out of range for an array of 2 dimensions"},
+    {"nanmean(x, axis=(1, -1))", 1, 8, "nanmean: duplicate value in 'axis'"},
+    {"nanstd(x, ddof=-1)", 2, 7, "=ddof and split_every must be between 0 and 1000000"},
+    {"nanprod(x, split_every=1)", 1, 8, "split_every must be 0 (default) or at least 2"},
+    {"nanmin(x, keepdims='a')", 2, 20, "keepdims must be True or False"},
 };
 
 static void test_eval_errors(void **state)
@@ -560,6 +574,13 @@ static void test_eval_values(void **state)
         {"argmin(y)", dusk_array_argmin(y, DUSK_ALL_AXES)},
         {"x.cumsum(1)", dusk_array_cumsum(x, DUSK_AXIS(1))},
         {"cumprod(y, axis=None)", dusk_array_cumprod(y, DUSK_ALL_AXES)},
+        {"nanstd(x, axis=0, ddof=1)", dusk_array_reduce(DUSK_RED_NANSTD, x, DUSK_AXIS(0), false,
+                                                        0, 1)},
+        {"np.nanmax(y, keepdims=True, split_every=2)",
+         dusk_array_reduce(DUSK_RED_NANMAX, y, DUSK_ALL_AXES, true, 2, 0)},
+        {"da.nansum(x, axis=(0, 1))", dusk_array_reduce(DUSK_RED_NANSUM, x, DUSK_ALL_AXES, false,
+                                                        0, 0)},
+        {"nanmean(x, -1)", dusk_array_reduce(DUSK_RED_NANMEAN, x, DUSK_AXIS(1), false, 0, 0)},
         {"where(x > 0, x, y)", dusk_array_where(dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false),
                                                 x, y)},
         {"where(y, 0, x)", dusk_array_where_scalar(y, x, dusk_scalar_int(0), true)},
@@ -1041,11 +1062,22 @@ static const char *const EXACT_EXPRS[] = {
     "where(0, True, False)", "where(arange(3) > 0, arange(3).astype('i1'), 300)",
     "where(arange(3) > 0, 0.5, arange(3).astype('f4'))",
     "where(arange(3), arange(3).astype('u1'), -1)", "where(arange(3) / 0 > 0, nan, arange(3))",
+    /* the nan- reductions: NaNs skipped, in sums, counts and degrees of freedom
+     * (NaN when none is left: of integers, var's division by zero); NaNs only */
+    "nansum(where(arange(6) % 3 == 0, nan, arange(6) * 1.0))", "nansum(arange(5).astype('i1') * 100)",
+    "nanprod(where(arange(1, 7) % 2 == 0, nan, arange(1, 7) / 2))", "nanprod(arange(1, 6) > 0)",
+    "nanmean(stack([1.0, nan, 3.0, nan, 5.0]))", "nanmean(arange(4).astype('f4'))", "nanmean(5)",
+    "nanvar(stack([1.0, nan, 3.0, nan, 5.0]), ddof=1)", "nanstd(stack([1.0, nan, 3.0, nan, 5.0]), ddof=1)",
+    "nanvar(stack([1.0, nan]), ddof=1)", "nanvar(arange(2), ddof=2)", "nanstd(arange(4).astype('f4'))",
+    "nanmin(stack([nan, 2.0, -1.0]))", "nanmax(stack([stack([nan, nan]), stack([1.0, nan])]), axis=0)",
+    "nanmin(arange(6) % 4, keepdims=True)", "nanmax(full(3, nan))", "nansum(full(3, nan), axis=0)",
+    "nanmean(full(3, nan))", "nanmax(2.5)", "nansum(True)", "nanmin(arange(4).astype('u1') - 1)",
 };
 
 static const char EXACT_SCRIPT[] =
-    "import sys, numpy as np\n"
+    "import sys, warnings, numpy as np\n"
     "np.seterr(all='ignore')\n"
+    "warnings.simplefilter('ignore')   # nanmin's All-NaN slice, nanvar's degrees of freedom\n"
     "for e in sys.argv[1:]:\n"
     "    v = np.asarray(eval(e, dict(vars(np))))\n"
     "    t = 'b1' if v.dtype == bool else v.dtype.kind + str(v.dtype.itemsize)\n"
