@@ -6,6 +6,8 @@
 ** undefined.
 */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +34,19 @@ static int is_int_like(const dusk_value *v)
 }
 
 /* Of an int-like value (is_int_like). */
-static uint64_t int_like_of(const dusk_value *v)
+static int64_t int_like_of(const dusk_value *v)
 {
-    return (uint64_t)(dusk__is_imm(v) ? dusk__imm_int(v) : dusk_value_int(v));
+    return dusk__is_imm(v) ? dusk__imm_int(v) : dusk_value_int(v);
+}
+
+/* Integers are C's int64, where Python's have no bound: a result past it
+ * is an error that says so, never a number wrapped around. */
+static int overflow(const char *name, int64_t x, const char *op, int64_t y, dusk_error *err)
+{
+    return dusk_error_set(err, DUSK_EINVAL,
+                          "%s: %" PRId64 " %s %" PRId64 " is beyond 64-bit integers (dusk's "
+                          "integers are C's int64, not Python's; write a float, as %" PRId64
+                          ".0, to compute in floats)", name, x, op, y, x);
 }
 
 static int not_number(const char *name, const dusk_value *v, dusk_error *err)
@@ -65,9 +77,13 @@ static int binop(const char *name, int op, dusk_value *const *args, size_t nargs
     if (rc)
         return rc;
     if (is_int_like(args[0]) && is_int_like(args[1])) {
-        uint64_t x = int_like_of(args[0]), y = int_like_of(args[1]);
-        uint64_t r = op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y;
-        return set_out(dusk__int((int64_t)r), out, err);
+        int64_t x = int_like_of(args[0]), y = int_like_of(args[1]), r;
+        bool over = op == OP_ADD   ? __builtin_add_overflow(x, y, &r)
+                    : op == OP_SUB ? __builtin_sub_overflow(x, y, &r)
+                                   : __builtin_mul_overflow(x, y, &r);
+        if (over)
+            return overflow(name, x, op == OP_ADD ? "+" : op == OP_SUB ? "-" : "*", y, err);
+        return set_out(dusk__int(r), out, err);
     }
     double a, b;
     if (!dusk_value_number(args[0], &a))
@@ -120,8 +136,12 @@ static int inc_any(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
     int rc = arity("inc", nargs, 1, err);
     if (rc)
         return rc;
-    if (is_int_like(args[0]))
-        return set_out(dusk__int((int64_t)(int_like_of(args[0]) + 1)), out, err);
+    if (is_int_like(args[0])) {
+        int64_t x = int_like_of(args[0]), r;
+        if (__builtin_add_overflow(x, 1, &r))
+            return overflow("inc", x, "+", 1, err);
+        return set_out(dusk__int(r), out, err);
+    }
     double a;
     if (!dusk_value_number(args[0], &a))
         return not_number("inc", args[0], err);
@@ -144,8 +164,12 @@ static int fn_neg(dusk_value *const *args, size_t nargs, dusk_value **out,
     int rc = arity("neg", nargs, 1, err);
     if (rc)
         return rc;
-    if (is_int_like(args[0]))
-        return set_out(dusk__int((int64_t)(0 - int_like_of(args[0]))), out, err);
+    if (is_int_like(args[0])) {
+        int64_t x = int_like_of(args[0]), r;
+        if (__builtin_sub_overflow((int64_t)0, x, &r))
+            return overflow("neg", 0, "-", x, err);
+        return set_out(dusk__int(r), out, err);
+    }
     double a;
     if (!dusk_value_number(args[0], &a))
         return not_number("neg", args[0], err);
@@ -164,7 +188,7 @@ static int fn_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
         return dusk_error_set(err, DUSK_ETYPE, "sum: expected a list, got %s",
                               dusk_kind_name(dusk_value_kind(list)));
     size_t n = dusk_tuple_len(list);
-    uint64_t isum = 0;
+    int64_t isum = 0;
     double fsum = 0;
     int is_float = 0;
     for (size_t i = 0; i < n; i++) {
@@ -175,14 +199,16 @@ static int fn_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
                                   dusk_kind_name(dusk_value_kind(item)));
         if (!is_float && !is_int_like(item)) {
             is_float = 1;
-            fsum = (double)(int64_t)isum;
+            fsum = (double)isum;
         }
         if (is_float)
             fsum += d;
-        else
-            isum += int_like_of(item);
+        else if (__builtin_add_overflow(isum, int_like_of(item), &isum))
+            return dusk_error_set(err, DUSK_EINVAL, "sum: the integers up to item %zu add up "
+                                  "beyond 64-bit integers (dusk's integers are C's int64, not "
+                                  "Python's; a float among them computes in floats)", i);
     }
-    return set_out(is_float ? dusk_float(fsum) : dusk_int((int64_t)isum), out, err);
+    return set_out(is_float ? dusk_float(fsum) : dusk_int(isum), out, err);
 }
 
 static int fn_identity(dusk_value *const *args, size_t nargs, dusk_value **out,

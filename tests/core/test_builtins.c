@@ -107,8 +107,9 @@ static void test_add_sub_mul(void **state)
 }
 
 /* add and inc take ints held in the pointer (|i| < 2^62) on a path of
- * their own: sums at its edges leave it for a boxed int, exactly, and
- * int64 overflow still wraps. */
+ * their own: sums at its edges leave it for a boxed int, exactly; past
+ * int64 every integer builtin fails, naming the operands (it wrapped
+ * around: inc of INT64_MAX gave INT64_MIN). */
 static void test_int_edges(void **state)
 {
     (void)state;
@@ -117,14 +118,32 @@ static void test_int_edges(void **state)
     EXPECT(&dusk_inc, DUSK_KIND_INT, "4611686018427387903", dusk_int(top - 1));
     EXPECT(&dusk_inc, DUSK_KIND_INT, "4611686018427387904", dusk_int(top));
     EXPECT(&dusk_inc, DUSK_KIND_INT, "-4611686018427387903", dusk_int(bottom));
-    EXPECT(&dusk_inc, DUSK_KIND_INT, "-9223372036854775808", dusk_int(INT64_MAX));
+    EXPECT_FAIL(&dusk_inc, DUSK_EINVAL, dusk_int(INT64_MAX));
     EXPECT(&dusk_add, DUSK_KIND_INT, "4611686018427387904", dusk_int(top), dusk_int(1));
     EXPECT(&dusk_add, DUSK_KIND_INT, "-4611686018427387905", dusk_int(bottom), dusk_int(-1));
     EXPECT(&dusk_add, DUSK_KIND_INT, "9223372036854775806", dusk_int(top), dusk_int(top));
     EXPECT(&dusk_add, DUSK_KIND_INT, "-9223372036854775808", dusk_int(bottom),
            dusk_int(bottom));
     EXPECT(&dusk_add, DUSK_KIND_INT, "-1", dusk_int(bottom), dusk_int(top));
-    EXPECT(&dusk_add, DUSK_KIND_INT, "-9223372036854775808", dusk_int(INT64_MAX), dusk_int(1));
+    EXPECT_FAIL(&dusk_add, DUSK_EINVAL, dusk_int(INT64_MAX), dusk_int(1));
+    EXPECT_FAIL(&dusk_sub, DUSK_EINVAL, dusk_int(INT64_MIN), dusk_int(1));
+    EXPECT_FAIL(&dusk_mul, DUSK_EINVAL, dusk_int((int64_t)1 << 62), dusk_int(2));
+    EXPECT_FAIL(&dusk_neg, DUSK_EINVAL, dusk_int(INT64_MIN));
+    EXPECT(&dusk_mul, DUSK_KIND_INT, "-9223372036854775808", dusk_int((int64_t)1 << 62),
+           dusk_int(-2));
+    EXPECT(&dusk_sub, DUSK_KIND_INT, "-9223372036854775808", dusk_int(INT64_MIN + 1), dusk_int(1));
+    EXPECT(&dusk_neg, DUSK_KIND_INT, "-9223372036854775807", dusk_int(INT64_MAX));
+    {   /* sum: the message names the item where it went past */
+        dusk_value *o = NULL;
+        dusk_error e = DUSK_ERROR_INIT;
+        assert_int_equal(CALL(&dusk_sum, &o, &e,
+                              TUP(dusk_int(INT64_MAX - 1), dusk_int(1), dusk_int(1))),
+                         DUSK_EINVAL);
+        assert_null(o);
+        assert_non_null(strstr(e.msg, "item 2"));
+        EXPECT(&dusk_sum, DUSK_KIND_INT, "9223372036854775807",
+               TUP(dusk_int(INT64_MAX - 1), dusk_int(1), dusk_int(0)));
+    }
     EXPECT(&dusk_add, DUSK_KIND_INT, "4611686018427387903", dusk_int(top + 1), dusk_int(-1));
     /* what the sum gives stays the same value whichever path made it */
     dusk_value *a = NULL, *b = NULL;
