@@ -222,15 +222,35 @@ static int check(const dusk_array *a, const char *doing, double need, const char
                           doing, a->L->name, dusk_dtype_name(a->dtype), sh, nb, why, lb, m.what);
 }
 
+/* What a task of an array's graph holds while it is built and run, at
+ * the least: its key, its arguments, its slot in the plan and the run
+ * (measured: 700-800 bytes a block task of ones(...).sum()). An array of
+ * a few bytes in 10^10 blocks is refused at once for its graph, rather
+ * than after minutes and gigabytes of building it. */
+enum { TASK_BYTES = 512 };
+
+/* ", and a graph of N tasks (B at TASK_BYTES a task)" into buf, and its
+ * bytes. */
+static double graph_need(const dusk_array *a, char *buf, size_t n)
+{
+    double tasks = (double)dusk_array_ntasks(a), bytes = tasks * TASK_BYTES;
+    char gb[32];
+    dusk__fmt_bytes(gb, sizeof gb, bytes);
+    snprintf(buf, n, ", and its graph of %.0f tasks (%s at %d bytes a task at the least)", tasks,
+             gb, TASK_BYTES);
+    return bytes;
+}
+
 int dusk__memlimit_check_compute(const dusk_array *a, dusk_error *err)
 {
     double bytes = (double)dusk_dtype_size(a->dtype);
     for (int d = 0; d < a->ndim; d++)
         bytes *= (double)a->shape[d];
-    char rb[32], why[96];
+    char rb[32], gw[160], why[320];
+    double graph = graph_need(a, gw, sizeof gw);
     dusk__fmt_bytes(rb, sizeof rb, bytes);
-    snprintf(why, sizeof why, "its blocks and the %s result they are copied into", rb);
-    return check(a, "computing", 2 * bytes, why, err);
+    snprintf(why, sizeof why, "its blocks and the %s result they are copied into%s", rb, gw);
+    return check(a, "computing", 2 * bytes + graph, why, err);
 }
 
 int dusk__memlimit_check_store(const dusk_array *a, const dusk_options *opts, dusk_error *err)
@@ -250,12 +270,13 @@ int dusk__memlimit_check_store(const dusk_array *a, const dusk_options *opts, du
                       ? (opts && opts->workers > 0 ? opts->workers : dusk_ncores())
                       : 1;
     double at_once = (double)workers < nblocks ? (double)workers : nblocks;
-    char bb[32], sh[256], why[400];
+    char bb[32], sh[256], gw[160], why[600];
+    double graph = graph_need(a, gw, sizeof gw);
     dusk__fmt_bytes(bb, sizeof bb, block);
     dusk__fmt_shape(sh, sizeof sh, a->ndim, big);
     snprintf(why, sizeof why, "at least its largest block, %s %s, on each of %.0f workers at "
-             "once", sh, bb, at_once);
-    return check(a, "storing", block * at_once, why, err);
+             "once%s", sh, bb, at_once, gw);
+    return check(a, "storing", block * at_once + graph, why, err);
 }
 
 void dusk_array_ctx_set_memory_check(dusk_array_ctx *ctx, bool on)

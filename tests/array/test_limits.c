@@ -21,6 +21,8 @@
 #include <cmocka.h>
 
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dusk.h"
 #include "dusk/array.h"
@@ -582,6 +584,41 @@ static void test_results_refused(void **state)
         assert_int_equal(ref_geti(dusk_ndarray_data(v), DUSK_DT_I8, i), want[i]);
 }
 
+/* A small result of a graph too big to build is refused at once for its
+ * tasks: ones((10**9, 10**9)).sum() built its 1.4 * 10**11 tasks for
+ * minutes, past 16 GB, before running out of memory. */
+static void test_graph_too_big(void **state)
+{
+    (void)state;
+    dusk_array *s = dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(1000000000, 1000000000), "auto",
+                                             DUSK_DT_F8),
+                                   DUSK_ALL_AXES, false);
+    assert_int_equal(dusk_array_status(s, NULL), 0);
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(dusk_array_compute(s, NULL, &v, &err), DUSK_ENOMEM);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_null(v);
+    assert_non_null(strstr(err.msg, "its graph of 139078189069 tasks"));
+    /* refused before building anything: well under a second, even loaded */
+    assert_true((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9 < 5);
+    dusk_error_clear(&err);
+    const char *out = scratch("graph-too-big.hdf5");
+    assert_int_equal(dusk_array_store_hdf5(dusk_ones(ctx, DUSK_SHAPE(1000000000, 1000000000),
+                                                     "auto", DUSK_DT_BOOL),
+                                           out, "/x", NULL, NULL, NULL, &err),
+                     DUSK_ENOMEM);
+    assert_non_null(strstr(err.msg, "tasks"));
+    assert_int_equal(access(out, F_OK), -1);
+    /* a graph that fits still computes */
+    dusk_value *ok = compute(dusk_array_sum(dusk_ones(ctx, DUSK_SHAPE(100, 100), "(10, 10)",
+                                                      DUSK_DT_F8), DUSK_ALL_AXES, false),
+                             "ones((100, 100)).sum()");
+    assert_non_null(ok);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -593,6 +630,7 @@ int main(void)
         T(test_demo_refuses_chunks),
         T(test_sizes_refused),
         T(test_results_refused),
+        T(test_graph_too_big),
     };
     return cmocka_run_group_tests_name("limits", tests, scratch_setup, scratch_teardown);
 }
