@@ -15,6 +15,7 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
+#include "helpers.h"
 
 static dusk_array_ctx *ctx;
 
@@ -169,12 +170,68 @@ static void test_refusals_and_nulls(void **state)
     assert_int_equal(dusk_array_status(dusk_array_unop(DUSK_UNOP_SINC, NULL), NULL), DUSK_EINVAL);
 }
 
+/* Every allocation of building and computing clip, round, isclose,
+ * nan_to_num and a new binary ufunc fails in turn: each time an error
+ * (never a crash), and nothing stays allocated once the context goes. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    long base = dusk_alloc_live();
+    int built_ok = 0, computed_ok = 0, failed = 0;
+    for (long n = 0; n < 6000 && !(built_ok && computed_ok > 2); n++) {
+        dusk_array_ctx *c = dusk_array_ctx_new();
+        if (!c)
+            continue;
+        dusk_alloc_fail_after(n);
+        dusk_array *x = dusk_arange(c, 0, 36, 1, "(8,)");
+        dusk_scalar lo = dusk_scalar_int(3), hi = dusk_scalar_float(30.5);
+        double big = 1e9;
+        dusk_array *y = dusk_array_nan_to_num(
+            dusk_array_binop(DUSK_BINOP_ARCTAN2, dusk_array_clip(x, &lo, &hi),
+                             dusk_array_round(x, -1)), 0, &big, NULL);
+        dusk_array *z = dusk_array_allclose(y, dusk_array_isclose(y, y, 1e-5, 1e-8, true), 1.0,
+                                            2.0, false);
+        assert_non_null(z);
+        int st = dusk_array_status(z, NULL);
+        if (st == 0)
+            built_ok = 1;
+        else {
+            assert_int_equal(st, DUSK_ENOMEM);
+            failed++;
+        }
+        if (st == 0) {
+            dusk_value *v = NULL;
+            dusk_error err = DUSK_ERROR_INIT;
+            dusk_options o = opts_of(n % 2 ? DUSK_SCHED_SYNC : DUSK_SCHED_THREADS, 2);
+            if (dusk_array_compute(z, &o, &v, &err) == 0) {
+                computed_ok++;
+                /* |atan2 - 1| <= 1 + 2 * 1: all close */
+                assert_true(*(const bool *)dusk_ndarray_data(v));
+            } else {
+                assert_null(v);
+                failed++;
+            }
+            dusk_value_unref(v);
+        }
+        dusk_alloc_fail_after(-1);
+        dusk_array_ctx_free(c);
+        if (dusk_alloc_live() != base)
+            fail_msg("after failing allocation %ld: %ld blocks live, want %ld", n,
+                     dusk_alloc_live(), base);
+    }
+    assert_true(built_ok);
+    assert_true(computed_ok);
+    print_message("%d failing allocations met\n", failed);
+    assert_true(failed > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_binary_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clip_round_isclose, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_and_nulls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
