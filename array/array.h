@@ -169,6 +169,9 @@ int dusk__check_size(int ndim, const int64_t *shape, dusk_dtype dtype, const int
  * sizes per axis (nb[d] of them at per[d], in one new buffer *buf the
  * caller frees). On failure returns -1 and sets *err_out to an error
  * array naming the text and shape. */
+/* a rechunked to chunks in one step, without the intermediate chunkings
+ * dusk_array_rechunk plans (for tests of the step itself). */
+dusk_array *dusk__rechunk_one_step(dusk_array *a, const char *chunks);
 int dusk__normalize_chunks(dusk_array_ctx *ctx, const char *text, int ndim, const int64_t *shape,
                            dusk_dtype dtype, int64_t **buf, int64_t *nb, int64_t **per,
                            dusk_array **err_out);

@@ -20,9 +20,19 @@
 ** per-axis sums. So building the graph costs its tasks, not input blocks
 ** times output blocks; a merge task finds its own block's inputs with a
 ** binary search.
+**
+** Many blocks to many blocks (a 2000 x 2000 array from 100 x 100 blocks
+** into rows) would cross every old block with every new one; Dask then
+** plans intermediate chunkings (dask/array/rechunk.py's plan_rechunk,
+** with its rechunk-threshold 4 and chunk-size 128 MiB), each a rechunk of
+** its own, so that no step's graph grows past 4 times its blocks. dusk
+** plans the same steps (plan_steps below), so the layers and task counts
+** stay Dask's: 820 tasks there where one step made 8,400.
 */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "array.h"
@@ -154,6 +164,371 @@ static int64_t rechunk_splits(const dusk__layer *L, const rechunk_plan *plan)
     return pieces - whole;
 }
 
+/* --- planning the steps, as Dask's plan_rechunk ------------------------------- */
+
+/* A chunking: per axis its block sizes (owned, in one buffer per axis). */
+typedef struct {
+    int ndim;
+    int64_t n[DUSK_MAXDIMS];
+    int64_t *c[DUSK_MAXDIMS];
+} chunking;
+
+static void chunking_free(chunking *k)
+{
+    for (int d = 0; d < k->ndim; d++) {
+        dusk_free(k->c[d]);
+        k->c[d] = NULL;
+    }
+}
+
+/* Axis d of *k becomes a copy of the n sizes v (freed before); -1 when out
+ * of memory. */
+static int axis_set(chunking *k, int d, const int64_t *v, int64_t n)
+{
+    int64_t *c = dusk_malloc((size_t)(n ? n : 1) * sizeof *c);
+    if (!c)
+        return -1;
+    if (n)
+        memcpy(c, v, (size_t)n * sizeof *c);
+    dusk_free(k->c[d]);
+    k->c[d] = c;
+    k->n[d] = n;
+    return 0;
+}
+
+static int chunking_copy(chunking *to, int ndim, int64_t *const *c, const int64_t *n)
+{
+    *to = (chunking){ndim, {0}, {0}};
+    for (int d = 0; d < ndim; d++)
+        if (axis_set(to, d, c[d], n[d]) < 0) {
+            chunking_free(to);
+            return -1;
+        }
+    return 0;
+}
+
+static int axis_equal(const int64_t *a, int64_t na, const int64_t *b, int64_t nb)
+{
+    return na == nb && (na == 0 || memcmp(a, b, (size_t)na * sizeof *a) == 0);
+}
+
+static int chunking_equal(const chunking *a, const chunking *b)
+{
+    for (int d = 0; d < a->ndim; d++)
+        if (!axis_equal(a->c[d], a->n[d], b->c[d], b->n[d]))
+            return 0;
+    return 1;
+}
+
+static int64_t axis_max(const int64_t *c, int64_t n)
+{
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (c[i] > m)
+            m = c[i];
+    return m;
+}
+
+static double nblocks(const chunking *k)
+{
+    double p = 1;
+    for (int d = 0; d < k->ndim; d++)
+        p *= (double)k->n[d];
+    return p;
+}
+
+static double largest_block(const chunking *k)
+{
+    double p = 1;
+    for (int d = 0; d < k->ndim; d++)
+        p *= (double)axis_max(k->c[d], k->n[d]);
+    return p;
+}
+
+/* Dask's estimate_graph_size: the blocks a step from old to new crosses. */
+static double graph_size(const chunking *old, const chunking *new)
+{
+    double p = 1;
+    for (int d = 0; d < old->ndim; d++)
+        p *= axis_equal(old->c[d], old->n[d], new->c[d], new->n[d])
+                 ? (double)old->n[d]
+                 : (double)(old->n[d] + new->n[d] - 1);
+    return p;
+}
+
+/* divide_to_width: each size cut into the fewest near-equal pieces of at
+ * most w. *out is new (NULL and -1 when out of memory). */
+static int64_t divide_to_width(const int64_t *c, int64_t n, int64_t w, int64_t **out)
+{
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; i++)
+        total += (int64_t)ceil((double)c[i] / (double)w);
+    int64_t *r = dusk_malloc((size_t)(total ? total : 1) * sizeof *r), k = 0;
+    if (!(*out = r))
+        return -1;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t left = c[i], pieces = (int64_t)ceil((double)c[i] / (double)w);
+        for (int64_t j = 0; j < pieces; j++) {
+            int64_t m = left / (pieces - j);
+            r[k++] = m;
+            left -= m;
+        }
+    }
+    return k;
+}
+
+/* merge_to_number's heap entries: (width, i, j), smallest first, ties by i
+ * then j, as Python's tuples compare. */
+typedef struct {
+    int64_t w, i, j;
+} merge_pair;
+
+static int pair_less(const merge_pair *a, const merge_pair *b)
+{
+    return a->w != b->w ? a->w < b->w : a->i != b->i ? a->i < b->i : a->j < b->j;
+}
+
+static void heap_push(merge_pair *h, int64_t *n, merge_pair p)
+{
+    int64_t k = (*n)++;
+    while (k > 0 && pair_less(&p, &h[(k - 1) / 2])) {
+        h[k] = h[(k - 1) / 2];
+        k = (k - 1) / 2;
+    }
+    h[k] = p;
+}
+
+static merge_pair heap_pop(merge_pair *h, int64_t *n)
+{
+    merge_pair top = h[0], last = h[--*n];
+    int64_t k = 0;
+    for (;;) {
+        int64_t l = 2 * k + 1, m = l;
+        if (l >= *n)
+            break;
+        if (l + 1 < *n && pair_less(&h[l + 1], &h[l]))
+            m = l + 1;
+        if (!pair_less(&h[m], &last))
+            break;
+        h[k] = h[m];
+        k = m;
+    }
+    h[k] = last;
+    return top;
+}
+
+/* merge_to_number: adjacent sizes merged, narrowest pair first, until at
+ * most max remain. Into *out (new); its length, or -1 when out of memory. */
+static int64_t merge_to_number(const int64_t *c, int64_t n, int64_t max, int64_t **out)
+{
+    int64_t *r = dusk_malloc((size_t)(n ? n : 1) * sizeof *r);
+    if (!(*out = r))
+        return -1;
+    if (n <= max) {
+        memcpy(r, c, (size_t)n * sizeof *r);
+        return n;
+    }
+    int homogeneous = 1;
+    for (int64_t i = 1; i < n; i++)
+        homogeneous &= c[i] == c[0];
+    if (homogeneous) {
+        int64_t w = c[0], total = n * w, want = total / max, width = w * (want / w);
+        int64_t adjust = (total - max * width) / w;
+        for (int64_t i = 0; i < max; i++)
+            r[i] = i < adjust ? width + w : width;
+        return max;
+    }
+    merge_pair *h = dusk_malloc((size_t)n * sizeof *h);
+    if (!h) {
+        dusk_free(r);
+        *out = NULL;
+        return -1;
+    }
+    memcpy(r, c, (size_t)n * sizeof *r);
+    int64_t nh = 0, merges = n - max;
+    for (int64_t i = 0; i + 1 < n; i++)
+        heap_push(h, &nh, (merge_pair){c[i] + c[i + 1], i, i + 1});
+    while (merges > 0 && nh > 0) {
+        merge_pair p = heap_pop(h, &nh);
+        if (r[p.j] == 0) {   /* merged away since: pair i with the next live size */
+            int64_t j = p.j + 1;
+            while (r[j] == 0)
+                j++;
+            heap_push(h, &nh, (merge_pair){r[p.i] + r[j], p.i, j});
+            continue;
+        }
+        if (r[p.i] + r[p.j] != p.w) {
+            heap_push(h, &nh, (merge_pair){r[p.i] + r[p.j], p.i, p.j});
+            continue;
+        }
+        r[p.i] = 0;
+        r[p.j] = p.w;
+        merges--;
+    }
+    dusk_free(h);
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (r[i])
+            r[k++] = r[i];
+    return k;
+}
+
+/* find_merge_rechunk: old's axes replaced by new's (or by new's divided to
+ * fit) where that lowers the number of blocks, greedily by graph gained
+ * against block size grown, within limit elements a block. -1 when out of
+ * memory, else whether the limit was met. */
+static int find_merge(chunking *k, const chunking *new, double limit)
+{
+    int nd = k->ndim, order[DUSK_MAXDIMS], nc = 0;
+    int64_t oldw[DUSK_MAXDIMS], neww[DUSK_MAXDIMS];
+    double key[DUSK_MAXDIMS];
+    for (int d = 0; d < nd; d++) {
+        oldw[d] = axis_max(k->c[d], k->n[d]);
+        neww[d] = axis_max(new->c[d], new->n[d]);
+        double gse = (double)new->n[d] / (double)k->n[d];
+        double bse = (double)neww[d] / (double)(oldw[d] ? oldw[d] : 1);
+        if (bse == 1)
+            bse = 1 + 1e-9;
+        key[d] = bse > 0 ? log(gse) / log(bse) : 0;
+        if (gse <= 1.0) {   /* sorted stably by key, as Python's sorted */
+            int j = nc++;
+            while (j > 0 && key[order[j - 1]] > key[d]) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = d;
+        }
+    }
+    int64_t largest = 1;
+    for (int d = 0; d < nd; d++)
+        largest *= oldw[d];
+    int hit = 0;
+    for (int i = 0; i < nc; i++) {
+        int d = order[i];
+        int64_t grown = largest * neww[d] / (oldw[d] ? oldw[d] : 1);
+        if ((double)grown <= limit) {
+            if (axis_set(k, d, new->c[d], new->n[d]) < 0)
+                return -1;
+            largest = grown;
+        } else {
+            int64_t width = (int64_t)(limit * (double)oldw[d] / (double)largest), *c;
+            int64_t n = divide_to_width(new->c[d], new->n[d], width, &c);
+            if (n < 0)
+                return -1;
+            if (n <= k->n[d]) {
+                largest = largest * axis_max(c, n) / oldw[d];
+                dusk_free(k->c[d]);
+                k->c[d] = c;
+                k->n[d] = n;
+            } else {
+                dusk_free(c);
+            }
+            hit = 1;
+        }
+    }
+    return hit;
+}
+
+/* find_split_rechunk: axes of k split toward new's where the graph stays
+ * within limit. -1 when out of memory. */
+static int find_split(chunking *k, const chunking *new, double limit)
+{
+    chunking old = *k;   /* the sizes it started from; k's axes change */
+    int64_t on[DUSK_MAXDIMS], ow[DUSK_MAXDIMS];
+    for (int d = 0; d < k->ndim; d++) {
+        on[d] = old.n[d];
+        ow[d] = axis_max(old.c[d], old.n[d]);
+    }
+    for (int d = 0; d < k->ndim; d++) {
+        double g = graph_size(k, new);
+        if (g > limit)
+            break;
+        if (on[d] > new->n[d])
+            continue;
+        int64_t max = (int64_t)((double)on[d] * limit / g), *c;
+        int64_t n = merge_to_number(new->c[d], new->n[d], max, &c);
+        if (n < 0)
+            return -1;
+        if (n >= on[d] && axis_max(c, n) <= ow[d]) {
+            dusk_free(k->c[d]);
+            k->c[d] = c;
+            k->n[d] = n;
+        } else {
+            dusk_free(c);
+        }
+    }
+    return 0;
+}
+
+/* Dask's plan_rechunk from a's chunks to new: the intermediate chunkings
+ * into steps[] (at most max; *nsteps of them, each to be freed), not new
+ * itself. -1 when out of memory. */
+static int plan_steps(const dusk_array *a, const chunking *new, chunking *steps, int max,
+                      int *nsteps)
+{
+    *nsteps = 0;
+    int nd = a->ndim;
+    if (nd <= 1)
+        return 0;
+    for (int d = 0; d < nd; d++)
+        if (new->n[d] == 0)
+            return 0;
+    chunking cur;
+    if (chunking_copy(&cur, nd, a->chunks, a->nb) < 0)
+        return -1;
+    double limit = 128.0 * 1024 * 1024 / (double)dusk_dtype_size(a->dtype);
+    double lo = largest_block(&cur), ln = largest_block(new);
+    limit = fmax(limit, fmax(lo, ln));
+    double threshold = 4 * (nblocks(&cur) + nblocks(new));
+    int first = 1, rc = 0;
+    while (*nsteps < max) {
+        double g = graph_size(&cur, new);
+        if (g < threshold)
+            break;
+        chunking k;
+        if (chunking_copy(&k, nd, cur.c, cur.n) < 0 ||
+            (!first && find_split(&k, new, g * 4) < 0)) {
+            chunking_free(&k);
+            rc = -1;
+            break;
+        }
+        int hit = find_merge(&k, new, limit);
+        if (hit < 0) {
+            chunking_free(&k);
+            rc = -1;
+            break;
+        }
+        int same = chunking_equal(&k, &cur);
+        if ((same && !first) || chunking_equal(&k, new)) {
+            chunking_free(&k);
+            break;
+        }
+        if (!same) {
+            chunking step;
+            if (chunking_copy(&step, nd, k.c, k.n) < 0) {
+                chunking_free(&k);
+                rc = -1;
+                break;
+            }
+            steps[(*nsteps)++] = step;
+        }
+        chunking_free(&cur);
+        cur = k;
+        if (!hit)
+            break;
+        first = 0;
+    }
+    chunking_free(&cur);
+    if (rc < 0) {
+        for (int i = 0; i < *nsteps; i++)
+            chunking_free(&steps[i]);
+        *nsteps = 0;
+    }
+    return rc;
+}
+
+static dusk_array *rechunk_step(dusk_array *a, int64_t *const *per, const int64_t *nb);
+
 dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -170,6 +545,44 @@ dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
         dusk_free(buf);
         return a;
     }
+    /* Dask's loop ends on its own; a bound keeps a bug from looping here */
+    enum { MAX_STEPS = 16 };
+    chunking target = {a->ndim, {0}, {0}}, steps[MAX_STEPS];
+    memcpy(target.n, nb, sizeof nb);
+    memcpy(target.c, per, sizeof per);
+    int nsteps = 0;
+    if (plan_steps(a, &target, steps, MAX_STEPS, &nsteps) < 0) {
+        dusk_free(buf);
+        return dusk__array_oom(a->ctx, "rechunk");
+    }
+    dusk_array *x = a;
+    for (int i = 0; i < nsteps; i++) {
+        if (!dusk_array_status(x, NULL))
+            x = rechunk_step(x, steps[i].c, steps[i].n);
+        chunking_free(&steps[i]);
+    }
+    if (!dusk_array_status(x, NULL))
+        x = rechunk_step(x, per, nb);
+    dusk_free(buf);
+    return x;
+}
+
+dusk_array *dusk__rechunk_one_step(dusk_array *a, const char *chunks)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
+    if (dusk__normalize_chunks(a->ctx, chunks, a->ndim, a->shape, a->dtype, &buf, nb, per, &e) < 0)
+        return e;
+    dusk_array *r = rechunk_step(a, per, nb);
+    dusk_free(buf);
+    return r;
+}
+
+/* One step: a's blocks into the blocks of sizes per (nb along each axis). */
+static dusk_array *rechunk_step(dusk_array *a, int64_t *const *per, const int64_t *nb)
+{
     char tok[33];
     dusk__token(tok, "rechunk|%s|%016" PRIx64, a->L->name,
                 dusk__hash_chunks(a->ndim, per, nb));
@@ -194,7 +607,6 @@ dusk_array *dusk_array_rechunk(dusk_array *a, const char *chunks)
         L->ntasks += rechunk_splits(L, plan);
         r = dusk__array_new(a->ctx, L, a->ndim, a->shape, per, nb, a->dtype);
     }
-    dusk_free(buf);
     return r;
 }
 
