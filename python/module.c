@@ -47,6 +47,8 @@ PyObject *pyd_error;
 
 PyObject *pyd_raise(int code, const dusk_error *err)
 {
+    if (err && pyd_blocks_reraise(err))   /* a block's Python function raised it */
+        return NULL;
     const char *msg = err && err->msg[0] ? err->msg : dusk_strerror(code);
     PyObject *type;
     switch (code) {
@@ -515,6 +517,7 @@ void pyd_funcs_release(void)
         dusk_free(pf);
     }
     graveyard = NULL;
+    pyd_blocks_release();
 }
 
 static PyObject *builtin_ops;   /* {operator.add: OP_ADD, ...} */
@@ -1491,7 +1494,7 @@ PyMODINIT_FUNC PyInit__dusk(void)
     Py_XDECREF(op);
     Py_XDECREF(bi);
     if (rc < 0 || PyModule_AddStringConstant(m, "__version__", DUSK_VERSION) < 0 ||
-        pyd_array_init(m) < 0 || pyd_diag_init(m) < 0)
+        pyd_array_init(m) < 0 || pyd_diag_init(m) < 0 || pyd_blocks_init(m) < 0)
         goto fail;
     return m;
 fail:
