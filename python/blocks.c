@@ -12,7 +12,8 @@
 ** dusk_array_reduction, so the graphs are those of C's user functions.
 **
 ** A block's task runs py_block on a worker thread: it takes the GIL
-** (PyGILState_Ensure; the threads scheduler's workers then run Python one
+** (PyGILState_Ensure, on a thread state the worker keeps for its life:
+** pyd_worker_state; the threads scheduler's workers then run Python one
 ** at a time, and NumPy releases the GIL inside its loops, as under Dask),
 ** wraps the input blocks as read-only NumPy arrays over dusk's memory (no
 ** copy: other tasks read the same blocks), calls runner(blocks, block_id)
@@ -271,6 +272,7 @@ static int py_block(const dusk_block *b, dusk_value **out, dusk_error *err, void
 {
     bfobject *self = ud;
     const char *fname = self->bf->func.name;
+    pyd_worker_state();
     PyGILState_STATE st = PyGILState_Ensure();
     int rc = 0;
     PyObject *blocks = PyTuple_New((Py_ssize_t)b->nin), *bid = PyTuple_New(b->ndim), *res = NULL;

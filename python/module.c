@@ -220,6 +220,18 @@ static void ts_gone(void *p)
 
 static void ts_key_make(void) { ts_key_ok = pthread_key_create(&ts_key, ts_gone) == 0; }
 
+void pyd_worker_state(void)
+{
+    if (tl_ts || PyGILState_GetThisThreadState())
+        return;
+    pthread_once(&ts_once, ts_key_make);
+    PyThreadState *ts = ts_key_ok ? PyThreadState_New(PyInterpreterState_Main()) : NULL;
+    if (!ts)
+        return;
+    tl_ts = ts;
+    pthread_setspecific(ts_key, ts);
+}
+
 /* Takes the GIL for a task on this thread (see the file's comment);
  * NULL when no thread state can be made. *own is set when the state is
  * the task's alone, for run_leave to delete: a subinterpreter's. A worker

@@ -116,6 +116,12 @@ PyObject *pyd_array_result(PyTypeObject *cls, PyObject *like, dusk_array *a, PyO
  * names it (1), else 0; the functions that profiles' plans still point
  * to, freed with the last profile. */
 int pyd_blocks_init(PyObject *m);
+/* Gives this thread (a worker's, without the GIL) a Python thread state of
+ * its own, of the main interpreter, kept until the thread exits (module.c's
+ * states of dusk.get's tasks), unless it has one: PyGILState_Ensure then
+ * uses it, where it would make and delete a state at every call. Without
+ * memory for one, nothing (PyGILState_Ensure makes its own). */
+void pyd_worker_state(void);
 int pyd_blocks_reraise(const dusk_error *err);
 void pyd_blocks_release(void);
 
