@@ -586,3 +586,32 @@ def test_reduction_errors():
         raise KeyError("no")
     with pytest.raises(KeyError, match="no"):
         da.reduction(x, bad, _agg_sum, dtype=float).compute()
+
+
+def test_profile_keeps_the_names_of_functions_gone(tmp_path):
+    # a profile's recorded plans point at the function's dusk_func: it stays
+    # (the graveyard) after the function and its arrays went, until the profile goes
+    r = run_python("""
+        import gc, weakref
+        import dusk.array as da
+        from dusk.diagnostics import Profiler
+        class Twice:
+            __name__ = "twice"
+            def __call__(self, b):
+                return b * 2
+        f = Twice()
+        ref = weakref.ref(f)
+        with Profiler() as prof:
+            y = da.ones((6, 6), chunks=3).map_blocks(f)
+            y.compute()
+        del y, f
+        gc.collect()
+        for i in range(3000):      # compactions free the old context
+            z = da.ones((6, 6), chunks=3) + i
+        gc.collect()
+        print(ref() is None, sorted({r.task for r in prof.results}))
+        prof.write_trace(%r)
+        print(open(%r).read().count('"name":"twice"') >= 4)
+    """ % ((str(tmp_path / "trace.json"),) * 2))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["True ['ones_like', 'twice']", "True"]
