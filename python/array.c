@@ -39,6 +39,7 @@ typedef struct {
     PyObject_HEAD
     dusk_array_ctx *ctx;
     long long made;     /* arrays made in it */
+    PyObject *keep;     /* a set: what its layers point into (blocks.c's functions), or NULL */
 } ctxobject;
 
 typedef struct {
@@ -54,6 +55,7 @@ static void ctx_dealloc(ctxobject *c)
     if (live_ctx == c)
         live_ctx = NULL;
     dusk_array_ctx_free(c->ctx);
+    Py_XDECREF(c->keep);   /* after the layers that point into it */
     Py_TYPE(c)->tp_free((PyObject *)c);
 }
 
@@ -77,6 +79,7 @@ static ctxobject *get_ctx(void)
     if (!c)
         return NULL;
     c->made = 0;
+    c->keep = NULL;
     c->ctx = dusk_array_ctx_new();
     if (!c->ctx) {
         Py_DECREF(c);
@@ -1317,7 +1320,10 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = &opts;
+        /* without the GIL: blocks.c's Python functions take it on the workers */
+        Py_BEGIN_ALLOW_THREADS
         rc = dusk_view_array_compute(self->a, &vo, &out, &err);
+        Py_END_ALLOW_THREADS
     } else {
         array_call c = {.a = self->a, .opts = &opts, .out = &out, .err = &err};
         rc = run_released(&ctl, &c, &interrupted);
@@ -1360,7 +1366,9 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = &opts;
+        Py_BEGIN_ALLOW_THREADS
         rc = dusk_view_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &vo, &err);
+        Py_END_ALLOW_THREADS
     } else {
         array_call c = {.a = self->a, .opts = &opts, .path = PyBytes_AS_STRING(path),
                         .dataset = dataset, .so = &so, .err = &err};
@@ -1534,4 +1542,29 @@ int pyd_array_init(PyObject *m)
         PyModule_AddObjectRef(m, "ArrayContext", (PyObject *)&CtxType) < 0)
         return -1;
     return 0;
+}
+
+/* --- for blocks.c: arrays made with the user's Python functions ------------------------ */
+
+dusk_array *pyd_array_ptr(PyObject *o, const char *what)
+{
+    return check_arr(o, what) < 0 ? NULL : ((arrobject *)o)->a;
+}
+
+int pyd_array_same_ctx(PyObject *a, PyObject *b)
+{
+    return same_ctx((arrobject *)a, b);
+}
+
+PyObject *pyd_array_result(PyTypeObject *cls, PyObject *like, dusk_array *a, PyObject *keep)
+{
+    ctxobject *c = ((arrobject *)like)->ctx;
+    if (keep) {
+        if (!c->keep && !(c->keep = PySet_New(NULL)))
+            return NULL;
+        if (PySet_Add(c->keep, keep) < 0)
+            return NULL;
+    }
+    Py_INCREF(c);
+    return wrap(cls, c, a);
 }

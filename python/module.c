@@ -47,6 +47,8 @@ PyObject *pyd_error;
 
 PyObject *pyd_raise(int code, const dusk_error *err)
 {
+    if (err && pyd_blocks_reraise(err))   /* a block's Python function raised it */
+        return NULL;
     const char *msg = err && err->msg[0] ? err->msg : dusk_strerror(code);
     PyObject *type;
     switch (code) {
@@ -217,6 +219,18 @@ static void ts_gone(void *p)
 }
 
 static void ts_key_make(void) { ts_key_ok = pthread_key_create(&ts_key, ts_gone) == 0; }
+
+void pyd_worker_state(void)
+{
+    if (tl_ts || PyGILState_GetThisThreadState())
+        return;
+    pthread_once(&ts_once, ts_key_make);
+    PyThreadState *ts = ts_key_ok ? PyThreadState_New(PyInterpreterState_Main()) : NULL;
+    if (!ts)
+        return;
+    tl_ts = ts;
+    pthread_setspecific(ts_key, ts);
+}
 
 /* Takes the GIL for a task on this thread (see the file's comment);
  * NULL when no thread state can be made. *own is set when the state is
@@ -515,6 +529,7 @@ void pyd_funcs_release(void)
         dusk_free(pf);
     }
     graveyard = NULL;
+    pyd_blocks_release();
 }
 
 static PyObject *builtin_ops;   /* {operator.add: OP_ADD, ...} */
@@ -1491,7 +1506,7 @@ PyMODINIT_FUNC PyInit__dusk(void)
     Py_XDECREF(op);
     Py_XDECREF(bi);
     if (rc < 0 || PyModule_AddStringConstant(m, "__version__", DUSK_VERSION) < 0 ||
-        pyd_array_init(m) < 0 || pyd_diag_init(m) < 0)
+        pyd_array_init(m) < 0 || pyd_diag_init(m) < 0 || pyd_blocks_init(m) < 0)
         goto fail;
     return m;
 fail:

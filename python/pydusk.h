@@ -103,4 +103,26 @@ void pyd_funcs_release(void);
 int pyd_array_init(PyObject *m);
 int pyd_diag_init(PyObject *m);
 
+/* For blocks.c (array.c): the dusk_array of a _dusk.Array (NULL with
+ * TypeError naming what); whether two arrays share a context (-1 with
+ * ValueError); a (of like's context) as an instance of cls, raising a's
+ * error if it has one, with keep (a BlockFunction its layers point into)
+ * kept alive as long as that context. */
+dusk_array *pyd_array_ptr(PyObject *o, const char *what);
+int pyd_array_same_ctx(PyObject *a, PyObject *b);
+PyObject *pyd_array_result(PyTypeObject *cls, PyObject *like, dusk_array *a, PyObject *keep);
+/* blocks.c: the module's functions (_map_blocks ...) and its type; the
+ * exception a block's Python function raised, raised again when err
+ * names it (1), else 0; the functions that profiles' plans still point
+ * to, freed with the last profile. */
+int pyd_blocks_init(PyObject *m);
+/* Gives this thread (a worker's, without the GIL) a Python thread state of
+ * its own, of the main interpreter, kept until the thread exits (module.c's
+ * states of dusk.get's tasks), unless it has one: PyGILState_Ensure then
+ * uses it, where it would make and delete a state at every call. Without
+ * memory for one, nothing (PyGILState_Ensure makes its own). */
+void pyd_worker_state(void);
+int pyd_blocks_reraise(const dusk_error *err);
+void pyd_blocks_release(void);
+
 #endif /* DUSK_PYTHON_PYDUSK_H */

@@ -687,6 +687,16 @@ class Array(_dusk.Array):
     def cumprod(self, axis=None, dtype=None, out=None, method="sequential"):
         return self._cum("cumprod", axis, dtype, out, method)
 
+    # --- Python functions on blocks (dusk/blocks.py) ------------------------------------------
+    def map_blocks(self, func, *args, **kwargs): return _blocks.map_blocks(func, self, *args, **kwargs)
+    def map_overlap(self, func, depth, boundary=None, trim=True, **kwargs):
+        return _blocks.map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, **kwargs)
+
+    @staticmethod
+    def _blocks_call(kind, *args):
+        """_dusk's builder of kind (_map_blocks ...): an Array (the recipe's call)."""
+        return getattr(_dusk, "_" + kind)(Array, *args)
+
     # --- computing ------------------------------------------------------------------------
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
@@ -1438,3 +1448,8 @@ def to_hdf5(filename, datapath, x=None, **kwargs):
 from . import linalg  # noqa: E402
 import sys as _sys  # noqa: E402
 _sys.modules[__name__ + ".linalg"] = linalg
+
+
+from . import blocks as _blocks   # noqa: E402  (it builds on Array)
+from .blocks import map_blocks, blockwise, map_overlap, reduction   # noqa: E402,F401
+__all__ += ["map_blocks", "blockwise", "map_overlap", "reduction"]
