@@ -20,7 +20,9 @@ import fcntl
 import numbers
 import operator
 import os
+import sys as _sys
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -291,8 +293,64 @@ def _compact(made):
     _compact_at = builtins.max(_COMPACT_MIN, 2 * (fresh[0]._context_made() if fresh else 0))
 
 
+# NumPy's functions whose __name__ is not the name np.<name> gives them
+# (np.max is amax in NumPy 1.x): dusk's function of the public name serves them
+_NUMPY_ALIASES = {"amax": "max", "amin": "min", "round_": "round", "product": "prod",
+                  "cumproduct": "cumprod", "sometrue": "any", "alltrue": "all"}
+
+
 class Array(_dusk.Array):
     """A lazy chunked array: a grid of NumPy blocks and the task graph that makes them."""
+
+    def _array_function(self, func, types, args, kwargs):
+        """np.where(c, x, y), np.nansum(x), np.concatenate([x, y]) ...: dusk.array's
+        function of the same name, lazily, as Dask dispatches (NEP 18); one dusk
+        does not have computes its dusk arguments and calls NumPy's, with Dask's
+        FutureWarning. Installed as __array_function__ below."""
+        if not builtins.all(issubclass(Array, t) or issubclass(t, np.ndarray) for t in types):
+            return NotImplemented
+        module = _sys.modules[__name__]
+        for sub in func.__module__.split(".")[1:]:
+            module = getattr(module, sub, None)
+            if module is None:
+                break
+        name = _NUMPY_ALIASES.get(func.__name__, func.__name__)
+        ours = getattr(module, name, None) if module is not None else None
+        if ours is None or ours is func or not callable(ours):
+            warnings.warn("The `%s.%s` function is not implemented by dusk array. You may "
+                          "want to use the da.map_blocks function or something similar to "
+                          "silence this warning. Your code may stop working in a future "
+                          "release." % (func.__module__, func.__name__), FutureWarning,
+                          stacklevel=3)
+            args, kwargs = _computed((args, kwargs))
+            return func(*args, **kwargs)
+        return ours(*args, **kwargs)
+
+    class _NotToDask:
+        """__array_function__ for NumPy's calls from everywhere but Dask's own
+        code. dask.array.from_array(x) of a dusk array keeps dusk arrays as its
+        blocks, and its concatenate3 and reductions call np.concatenate and
+        the like on them: dispatched here, they made Dask's results lazy dusk
+        arrays (y.sum().compute() no number). To Dask's code a dusk array is
+        then what it was before dusk had __array_function__, an array NumPy
+        computes through __array__. The lookup walks up past NumPy's frames
+        to the code that called it (a few microseconds, on dusk arrays only)."""
+
+        def __init__(self, f):
+            self.f = f
+
+        def __get__(self, obj, owner=None):
+            f = _sys._getframe(1)
+            while f is not None and f.f_globals.get("__name__", "").startswith("numpy"):
+                f = f.f_back
+            if f is not None and f.f_globals.get("__name__", "").startswith("dask."):
+                raise AttributeError("__array_function__")
+            return self.f if obj is None else self.f.__get__(obj, owner)
+
+    def persist(self, **kwargs):
+        """The array computed now and held in memory, with the same chunks (as
+        Dask's persist, though its name is new: a from_array of the values)."""
+        return from_array(self.compute(**kwargs), chunks=self.chunks)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """np.exp(x), np.add(a, x) ...: the ufuncs dusk has, as dusk arrays;
@@ -727,6 +785,9 @@ class Array(_dusk.Array):
         if filename is None:
             return _image(r, format or "png")
         return _image_file(filename, format)
+
+
+Array.__array_function__ = Array._NotToDask(Array._array_function)
 
 
 def _picture_name(filename, format):
@@ -1310,6 +1371,37 @@ def where(condition, x=None, y=None):
     return _apply("_where", cond, from_array(np.asarray(x)), from_array(np.asarray(y)))
 
 
+def _computed(obj):
+    """obj with every dusk array in it (in lists, tuples and dicts) computed, all
+    in one run."""
+    found = []
+
+    def walk(o):
+        if isinstance(o, Array):
+            found.append(o)
+        elif isinstance(o, (list, tuple)):
+            for i in o:
+                walk(i)
+        elif isinstance(o, dict):
+            for i in o.values():
+                walk(i)
+    walk(obj)
+    if not found:
+        return obj
+    values = dict(zip(map(id, found), compute(*found)))
+
+    def put(o):
+        if isinstance(o, Array):
+            return values[id(o)]
+        if isinstance(o, (list, tuple)):
+            r = [put(i) for i in o]
+            return r if isinstance(o, list) else tuple(r)
+        if isinstance(o, dict):
+            return {k: put(v) for k, v in o.items()}
+        return o
+    return put(obj)
+
+
 def compute(*arrays, **kwargs):
     """The values of several arrays, as a tuple (dask.compute's form: arrays inside
     lists, tuples, sets and dicts too, unless traverse=False)."""
@@ -1446,7 +1538,6 @@ def to_hdf5(filename, datapath, x=None, **kwargs):
 
 # da.linalg, as dask.array.linalg (import dusk.array.linalg too)
 from . import linalg  # noqa: E402
-import sys as _sys  # noqa: E402
 _sys.modules[__name__ + ".linalg"] = linalg
 
 

@@ -668,16 +668,49 @@ def test_numpy_and_dask_protocols():
 def test_dask_arrays_over_dusk_arrays_compute_to_numbers():
     # dask.array.from_array(x) of a dusk array keeps dusk arrays as its
     # blocks (x has __array_ufunc__); its concatenate3 then fills a NumPy
-    # array from them. An __array_function__ on dusk arrays (a lazy
-    # np.concatenate) made Dask concatenate them lazily instead, and
-    # y.sum().compute() gave a dusk array, not a number: so dusk has none.
+    # array from them. dusk's __array_function__ (a lazy np.concatenate)
+    # made Dask concatenate them lazily instead, and y.sum().compute() gave
+    # a dusk array, not a number: so Dask's own code does not see it.
     a = np.arange(12.0).reshape(3, 4)
     x = da.from_array(a, chunks=2)
     y = dda.from_array(x, chunks=2)
     assert y.sum().compute() == a.sum()
     np.testing.assert_array_equal((y + 1).compute(), a + 1)
-    assert not hasattr(da.Array, "__array_function__")
-    assert isinstance(np.concatenate([x, x]), np.ndarray)   # computed, as an ndarray's
+    assert isinstance((y + 1).compute(), np.ndarray)
+    # from anywhere else NumPy's functions dispatch to dusk's, lazily
+    z = np.concatenate([x, x])
+    assert isinstance(z, da.Array)
+    np.testing.assert_array_equal(z.compute(), np.concatenate([a, a]))
+
+
+def test_numpy_functions_dispatch_as_dasks():
+    # NEP 18, as Dask: NumPy's function of a dusk array is dusk.array's of the
+    # same name (numpy.linalg's too), lazily; one dusk lacks computes with
+    # Dask's FutureWarning
+    a = np.arange(12.0).reshape(3, 4) - 5
+    x = da.from_array(a, chunks=2)
+    for got, want in ((np.where(x > 0, x, 0), np.where(a > 0, a, 0)),
+                      (np.nansum(x, axis=0), np.nansum(a, axis=0)),
+                      (np.clip(x, -1, 2), np.clip(a, -1, 2)),
+                      (np.reshape(x, (3, 2, 2)), np.reshape(a, (3, 2, 2))),
+                      (np.linalg.norm(x), np.linalg.norm(a)),
+                      (np.stack([x, x]), np.stack([a, a])),
+                      (np.max(x, axis=1), np.max(a, axis=1)),
+                      (np.round(x / 3, 1), np.round(a / 3, 1))):
+        assert isinstance(got, da.Array)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_allclose(got.compute(), want)
+    with pytest.warns(FutureWarning, match="numpy.median. function is not implemented by dusk"):
+        m = np.median(x, axis=0)
+    assert isinstance(m, np.ndarray)
+    np.testing.assert_array_equal(m, np.median(a, axis=0))
+    # an ndarray among the arguments is fine; another array type is not ours
+    assert isinstance(np.where(x > 0, a, 0), da.Array)
+
+    class Other:
+        def __array_function__(self, func, types, args, kwargs):
+            return "other"
+    assert np.concatenate([x, Other()]) == "other"
 
 
 def test_from_array_takes_either_byte_order(tmp_path):
