@@ -1416,6 +1416,111 @@ static void nanadd_into(double *restrict c, const double *restrict x, int64_t n)
         c[i] += x[i] == x[i] ? x[i] : 0.0;
 }
 
+/* One contiguous float64 row x folded with min, max, nanmin, nanmax or
+ * prod into one accumulator (*c: the row's axis is reduced), in a local
+ * that the loop keeps in a register. min and max carry NaN on, as NumPy's:
+ * the comparison loop vectorises (minpd's own order), a NaN is noted on
+ * the side; the nan-forms skip NaNs, and their accumulator is NaN until
+ * the first number. Returns 0 for the ops it does not fold. */
+static int fold_f8_one(dusk_reduction op, double *c, const double *restrict x, int64_t n)
+{
+    double s = *c;
+    int nan = 0;
+    switch (op) {
+    case DUSK_RED_MIN: case DUSK_RED_NANMIN: {
+        int none = op == DUSK_RED_NANMIN && s != s, found = 0;
+        if (none)
+            s = INFINITY;
+        for (int64_t i = 0; i < n; i++) {
+            s = x[i] < s ? x[i] : s;
+            nan |= x[i] != x[i];
+        }
+        if (op == DUSK_RED_MIN)
+            *c = nan ? NAN : s;
+        else {
+            for (int64_t i = 0; none && !found && i < n; i++)
+                found = x[i] == x[i];
+            if (!none || found)
+                *c = s;
+        }
+        return 1;
+    }
+    case DUSK_RED_MAX: case DUSK_RED_NANMAX: {
+        int none = op == DUSK_RED_NANMAX && s != s, found = 0;
+        if (none)
+            s = -INFINITY;
+        for (int64_t i = 0; i < n; i++) {
+            s = x[i] > s ? x[i] : s;
+            nan |= x[i] != x[i];
+        }
+        if (op == DUSK_RED_MAX)
+            *c = nan ? NAN : s;
+        else {
+            for (int64_t i = 0; none && !found && i < n; i++)
+                found = x[i] == x[i];
+            if (!none || found)
+                *c = s;
+        }
+        return 1;
+    }
+    case DUSK_RED_PROD:
+        for (int64_t i = 0; i < n; i++)
+            s *= x[i];
+        *c = s;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The same ops, row x folded element by element into the row c (an axis
+ * before the last is reduced): branch-free selects, so they vectorise. */
+static int fold_f8_row(dusk_reduction op, double *restrict c, const double *restrict x, int64_t n)
+{
+    switch (op) {
+    case DUSK_RED_MIN:
+        for (int64_t i = 0; i < n; i++)
+            c[i] = x[i] < c[i] || x[i] != x[i] ? x[i] : c[i];
+        return 1;
+    case DUSK_RED_MAX:
+        for (int64_t i = 0; i < n; i++)
+            c[i] = x[i] > c[i] || x[i] != x[i] ? x[i] : c[i];
+        return 1;
+    case DUSK_RED_NANMIN:
+        for (int64_t i = 0; i < n; i++)
+            c[i] = (x[i] < c[i] || c[i] != c[i]) && x[i] == x[i] ? x[i] : c[i];
+        return 1;
+    case DUSK_RED_NANMAX:
+        for (int64_t i = 0; i < n; i++)
+            c[i] = (x[i] > c[i] || c[i] != c[i]) && x[i] == x[i] ? x[i] : c[i];
+        return 1;
+    case DUSK_RED_PROD:
+        for (int64_t i = 0; i < n; i++)
+            c[i] *= x[i];
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* any and all of a contiguous float64 row into bool accumulators. */
+static int fold_f8_bool(dusk_reduction op, char *c, const double *restrict x, int64_t n, int64_t sc)
+{
+    if (op != DUSK_RED_ANY && op != DUSK_RED_ALL)
+        return 0;
+    if (sc == 0) {
+        int k = 0;
+        for (int64_t i = 0; i < n; i++)
+            k += x[i] != 0;   /* NaN is true, as NumPy's */
+        *c = (char)(op == DUSK_RED_ANY ? (*c || k > 0) : (*c && k == n));
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            c[i * sc] = (char)(op == DUSK_RED_ANY ? (c[i * sc] | (x[i] != 0))
+                                                  : (c[i * sc] & (x[i] != 0)));
+    }
+    return 1;
+}
+
 /* Folds every element of a into acc (keepdims shape) with op. */
 static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
 {
@@ -1461,6 +1566,13 @@ static void fold(dusk_reduction op, const dusk_value *a, dusk_value *acc)
             }
             continue;
         }
+        if (ta == DUSK_DT_F8 && tc == DUSK_DT_F8 && sa == 8 &&
+            (sc == 0 ? fold_f8_one(op, (double *)pc, (const double *)pa, n)
+             : sc == 8 && fold_f8_row(op, (double *)pc, (const double *)pa, n)))
+            continue;
+        if (ta == DUSK_DT_F8 && tc == DUSK_DT_BOOL && sa == 8 &&
+            fold_f8_bool(op, pc, (const double *)pa, n, sc))
+            continue;
         for (int64_t i = 0; i < n; i++, pa += sa, pc += sc)
             acc_elem(op, pc, tc, pa, ta);
     } while (iter_next_row(&it));

@@ -178,3 +178,33 @@ def test_numpys_nan_functions_dispatch():
         got = getattr(np, name)(x, axis=0)
         assert isinstance(got, da.Array), name
         np.testing.assert_allclose(got.compute(), getattr(np, name)(a, axis=0), rtol=1e-13)
+
+
+def test_float64_extremes_products_and_truths_as_numpys():
+    # min, max, their nan-forms, prod, any and all of float64 blocks fold
+    # contiguous rows in loops of their own (array/nd.c's fold_f8_*): a NaN
+    # carried on (or skipped), all-NaN rows and columns, -0.0 against 0.0,
+    # either axis and both, against NumPy's, element for element
+    rng = np.random.default_rng(1)
+    for trial in range(30):
+        a = rng.standard_normal((7, 9))
+        a[rng.random((7, 9)) < rng.random() * 0.5] = np.nan
+        if trial % 5 == 0:
+            a[:, 3] = np.nan
+            a[2, :] = np.nan
+        if trial % 7 == 0:
+            a[a > 0] = 0.0
+            a[0, 0] = -0.0
+        x = da.from_array(a, chunks=(3, 4))
+        for name in ["max", "min", "nanmax", "nanmin", "prod", "any", "all"]:
+            for axis in [None, 0, 1]:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    want = getattr(np, name)(a, axis=axis)
+                    got = getattr(da, name)(x, axis=axis).compute()
+                what = "%s axis=%s trial %d" % (name, axis, trial)
+                assert got.dtype == want.dtype, what
+                if name == "prod":   # blocks' products multiply in another order
+                    np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=what)
+                else:
+                    np.testing.assert_array_equal(got, want, err_msg=what)
