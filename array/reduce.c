@@ -8,8 +8,8 @@
 ** and an aggregate step ('-aggregate') that gathers what is left and
 ** drops the reduced axes unless keepdims. A partial result is a tuple of
 ** ndarrays (array/nd.h says which), so mean, var and std combine exactly;
-** std is var followed by a 'sqrt' layer (nanstd nanvar by a '_sqrt'
-** one, as Dask names them). The step names are the table's (array/ops.c),
+** std and nanstd are var and nanvar followed by a '_sqrt' layer (Dask's
+** safe_sqrt). The step names are the table's (array/ops.c),
 ** a row per reduction; nansum, nanprod and nanmean skip NaNs in their
 ** chunk step and then combine as sum, prod and mean do.
 **
@@ -266,9 +266,7 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
             split[d] = x->nb[d];
     x = reduce_step(x, op, DUSK__RED_AGG, axes, split, keepdims, ddof,
                     dusk__dtype_is_inexact(a->dtype), out);
-    if (op == DUSK_RED_STD)
-        x = dusk_array_unop(DUSK_UNOP_SQRT, x);
-    if (op == DUSK_RED_NANSTD && !x->status) {
+    if ((op == DUSK_RED_STD || op == DUSK_RED_NANSTD) && !x->status) {
         int map[1][DUSK_MAXDIMS];
         for (int d = 0; d < x->ndim; d++)
             map[0][d] = d;
