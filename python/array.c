@@ -1350,6 +1350,8 @@ static int run_released(pyd_run_ctl *ctl, array_call *c, int *interrupted)
     PyThreadState *ts = PyEval_SaveThread();
     int rc = pyd_run_wait(ctl, ts, compute_main, c, interrupted);
     PyEval_RestoreThread(ts);
+    if (*interrupted)
+        pyd_blocks_forget();   /* no failure will name what its blocks raised */
     if (*interrupted && c->out) {
         dusk_value_unref(*c->out);
         *c->out = NULL;

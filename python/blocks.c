@@ -39,7 +39,9 @@
 ** message for the failed run comes to pyd_raise, pyd_blocks_reraise raises
 ** that same exception object again, with a note naming the block's key,
 ** and forgets every kept one (a run reports its first failure; computations
-** of arrays run one at a time, under dusk/array.py's lock). At most
+** of arrays run one at a time, under dusk/array.py's lock); a run stopped
+** by ^C, which reports none, forgets them too (pyd_blocks_forget: their
+** tracebacks would hold the functions and their arrays). At most
 ** MAX_KEPT are kept between two failures reported; past that the task's
 ** message says the exception's type and text, raised as DuskError.
 */
@@ -152,6 +154,12 @@ int pyd_blocks_reraise(const dusk_error *err)
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
     return 1;
+}
+
+void pyd_blocks_forget(void)
+{
+    if (kept)
+        PyDict_Clear(kept);
 }
 
 /* --- blocks between dusk and NumPy ----------------------------------------------- */

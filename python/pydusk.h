@@ -123,6 +123,10 @@ int pyd_blocks_init(PyObject *m);
  * memory for one, nothing (PyGILState_Ensure makes its own). */
 void pyd_worker_state(void);
 int pyd_blocks_reraise(const dusk_error *err);
+/* Drops the exceptions blocks' functions raised in a run that ends without
+ * reporting its failure (^C): their tracebacks hold the functions, and so
+ * their arrays and contexts, until the next failure otherwise; GIL held. */
+void pyd_blocks_forget(void);
 void pyd_blocks_release(void);
 
 #endif /* DUSK_PYTHON_PYDUSK_H */

@@ -268,3 +268,46 @@ def test_diagnostics_in_cycles_are_collected():
     """)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["True", "True", "True", "True", "True"]
+
+
+def test_a_run_stopped_by_ctrl_c_keeps_no_exception_of_its_blocks():
+    # A block raised, then ^C came while the others ran: the run reports
+    # KeyboardInterrupt, and the block's exception (whose traceback holds the
+    # function, and so x and its context) must not stay kept until the next
+    # failure.
+    r = run_python("""
+    import gc, os, signal, threading, time, weakref
+    import numpy as np
+    import dusk._dusk as core
+    import dusk.array as da
+    gc.collect()
+    base = core._alloc_live()
+    started, raised, killed = threading.Event(), threading.Event(), threading.Lock()
+
+    def make():
+        x = da.from_array(np.arange(64.0).reshape(8, 8), chunks=4)
+        def f(b, block_id=None):
+            if block_id == (0, 0):
+                started.wait(5)    # not before another block runs: the run then waits for it
+                raised.set()
+                raise ValueError("block 0")
+            started.set()
+            raised.wait(5)
+            if killed.acquire(blocking=False):
+                os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1.0)
+            return b + x.ndim
+        return weakref.ref(x), x.map_blocks(f, dtype=float)   # no probing call
+
+    ref, y = make()
+    try:
+        y.compute(scheduler="threads", num_workers=4)
+        print("finished")
+    except KeyboardInterrupt:
+        print("interrupted")
+    del y
+    gc.collect()
+    print(ref() is None, core._alloc_live() - base)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["interrupted", "True", "0"]
