@@ -25,6 +25,17 @@
 ** run without the GIL, so that other Python threads go on meanwhile, with
 ** that lock held (no array is built or rebound while one runs), on a
 ** thread of their own while the caller watches for ^C (pyd_run_wait).
+**
+** Garbage collection. Both types take part in Python's cyclic GC: an array
+** holds its context, and the context holds the BlockFunctions its layers
+** point into, whose runners hold the user's functions, which may hold
+** arrays of that context (a function of map_blocks that closes over x):
+** a cycle that reference counts alone never free. The context never drops
+** its BlockFunctions before its layers go (ctx_dealloc), so it has no
+** tp_clear, and neither has an array (its methods need its context): every
+** such cycle passes through a BlockFunction, whose tp_clear (blocks.c)
+** breaks it. A run cannot lose its functions meanwhile: its caller's frame
+** holds the array it computes, so nothing of that context is garbage.
 */
 #include "pydusk.h"
 
@@ -39,7 +50,9 @@ typedef struct {
     PyObject_HEAD
     dusk_array_ctx *ctx;
     long long made;     /* arrays made in it */
-    PyObject *keep;     /* a set: what its layers point into (blocks.c's functions), or NULL */
+    PyObject **keep;    /* what its layers point into (blocks.c's BlockFunctions), */
+    Py_ssize_t nkeep;   /* each once, strong: dropped only after ctx is freed */
+    Py_ssize_t capkeep;
 } ctxobject;
 
 typedef struct {
@@ -52,20 +65,52 @@ static ctxobject *live_ctx;   /* borrowed; cleared when it goes */
 
 static void ctx_dealloc(ctxobject *c)
 {
+    PyObject_GC_UnTrack(c);
     if (live_ctx == c)
         live_ctx = NULL;
     dusk_array_ctx_free(c->ctx);
-    Py_XDECREF(c->keep);   /* after the layers that point into it */
+    /* after the layers that point into them */
+    for (Py_ssize_t i = 0; i < c->nkeep; i++)
+        Py_DECREF(c->keep[i]);
+    PyMem_Free(c->keep);
     Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static int ctx_traverse(ctxobject *c, visitproc visit, void *arg)
+{
+    for (Py_ssize_t i = 0; i < c->nkeep; i++)
+        Py_VISIT(c->keep[i]);
+    return 0;
+}
+
+/* c keeps o (a BlockFunction) as long as it lives; -1 with MemoryError. */
+static int ctx_keep(ctxobject *c, PyObject *o)
+{
+    for (Py_ssize_t i = c->nkeep - 1; i >= 0; i--)   /* the latest: most often the same */
+        if (c->keep[i] == o)
+            return 0;
+    if (c->nkeep == c->capkeep) {
+        Py_ssize_t cap = c->capkeep ? 2 * c->capkeep : 8;
+        PyObject **k = PyMem_Resize(c->keep, PyObject *, (size_t)cap);
+        if (!k) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->keep = k;
+        c->capkeep = cap;
+    }
+    c->keep[c->nkeep++] = Py_NewRef(o);
+    return 0;
 }
 
 static PyTypeObject CtxType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "dusk._dusk.ArrayContext",
     .tp_basicsize = sizeof(ctxobject),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "The dusk_array_ctx that the arrays alive share.",
     .tp_dealloc = (destructor)ctx_dealloc,
+    .tp_traverse = (traverseproc)ctx_traverse,
 };
 
 /* The live context, or a new one (new reference). */
@@ -75,16 +120,18 @@ static ctxobject *get_ctx(void)
         Py_INCREF(live_ctx);
         return live_ctx;
     }
-    ctxobject *c = PyObject_New(ctxobject, &CtxType);
+    ctxobject *c = PyObject_GC_New(ctxobject, &CtxType);
     if (!c)
         return NULL;
     c->made = 0;
     c->keep = NULL;
+    c->nkeep = c->capkeep = 0;
     c->ctx = dusk_array_ctx_new();
     if (!c->ctx) {
         Py_DECREF(c);
         return (ctxobject *)PyErr_NoMemory();
     }
+    PyObject_GC_Track(c);
     live_ctx = c;
     return c;
 }
@@ -120,8 +167,16 @@ static PyObject *derive(arrobject *self, dusk_array *a)
 
 static void arr_dealloc(arrobject *o)
 {
+    PyObject_GC_UnTrack(o);
     Py_XDECREF(o->ctx);
     Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+/* A Python subclass's __dict__ and type: subtype_traverse's. */
+static int arr_traverse(arrobject *o, visitproc visit, void *arg)
+{
+    Py_VISIT(o->ctx);
+    return 0;
 }
 
 static int check_arr(PyObject *o, const char *what)
@@ -1295,6 +1350,8 @@ static int run_released(pyd_run_ctl *ctl, array_call *c, int *interrupted)
     PyThreadState *ts = PyEval_SaveThread();
     int rc = pyd_run_wait(ctl, ts, compute_main, c, interrupted);
     PyEval_RestoreThread(ts);
+    if (*interrupted)
+        pyd_blocks_forget();   /* no failure will name what its blocks raised */
     if (*interrupted && c->out) {
         dusk_value_unref(*c->out);
         *c->out = NULL;
@@ -1526,9 +1583,10 @@ static PyTypeObject ArrType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "dusk._dusk.Array",
     .tp_basicsize = sizeof(arrobject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "A lazy chunked array of libdusk-array (dusk.array.Array is the one to use).",
     .tp_dealloc = (destructor)arr_dealloc,
+    .tp_traverse = (traverseproc)arr_traverse,
     .tp_methods = arr_methods,
     .tp_getset = arr_getset,
     .tp_new = arr_new,
@@ -1559,11 +1617,12 @@ int pyd_array_same_ctx(PyObject *a, PyObject *b)
 PyObject *pyd_array_result(PyTypeObject *cls, PyObject *like, dusk_array *a, PyObject *keep)
 {
     ctxobject *c = ((arrobject *)like)->ctx;
-    if (keep) {
-        if (!c->keep && !(c->keep = PySet_New(NULL)))
-            return NULL;
-        if (PySet_Add(c->keep, keep) < 0)
-            return NULL;
+    if (keep && PyTuple_Check(keep)) {   /* a reduction's (chunk, combine or None, aggregate) */
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keep); i++)
+            if (PyTuple_GET_ITEM(keep, i) != Py_None && ctx_keep(c, PyTuple_GET_ITEM(keep, i)) < 0)
+                return NULL;
+    } else if (keep && ctx_keep(c, keep) < 0) {
+        return NULL;
     }
     Py_INCREF(c);
     return wrap(cls, c, a);

@@ -26,7 +26,11 @@
 ** counted), so the array context keeps every BlockFunction used in it
 ** (pyd_array_result) and drops them only once its layers are freed: the
 ** user's function and arguments live as long as any array that may run
-** them. A profile's recorded plans point at the dusk_func too: a
+** them. The context traverses them for Python's cyclic GC (python/array.c):
+** a function that closes over an array of its own context is a cycle,
+** broken by bf_clear, which drops the runner (and with it the user's
+** function); the dusk_block_func stays until the context drops it. A
+** profile's recorded plans point at the dusk_func too: a
 ** BlockFunction that goes while a profile lives leaves its dusk_block_func
 ** to the graveyard, freed with the last profile (pyd_blocks_release).
 **
@@ -35,7 +39,9 @@
 ** message for the failed run comes to pyd_raise, pyd_blocks_reraise raises
 ** that same exception object again, with a note naming the block's key,
 ** and forgets every kept one (a run reports its first failure; computations
-** of arrays run one at a time, under dusk/array.py's lock). At most
+** of arrays run one at a time, under dusk/array.py's lock); a run stopped
+** by ^C, which reports none, forgets them too (pyd_blocks_forget: their
+** tracebacks would hold the functions and their arrays). At most
 ** MAX_KEPT are kept between two failures reported; past that the task's
 ** message says the exception's type and text, raised as DuskError.
 */
@@ -148,6 +154,12 @@ int pyd_blocks_reraise(const dusk_error *err)
     PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
     Py_DECREF(exc);
     return 1;
+}
+
+void pyd_blocks_forget(void)
+{
+    if (kept)
+        PyDict_Clear(kept);
 }
 
 /* --- blocks between dusk and NumPy ----------------------------------------------- */
@@ -290,12 +302,19 @@ static int py_block(const dusk_block *b, dusk_value **out, dusk_error *err, void
         else
             PyTuple_SET_ITEM(bid, d, x);
     }
-    if (blocks && bid)
-        res = PyObject_CallFunctionObjArgs(self->runner, blocks, bid, NULL);
-    if (!res)
+    /* Only the garbage collector clears runner (bf_clear), and only once
+     * nothing can compute this function's arrays: a reference for the call */
+    PyObject *runner = self->runner ? Py_NewRef(self->runner) : NULL;
+    if (runner && blocks && bid)
+        res = PyObject_CallFunctionObjArgs(runner, blocks, bid, NULL);
+    if (!runner)
+        rc = dusk_error_set(err, DUSK_EINVAL, "%s: its BlockFunction was cleared by the garbage "
+                            "collector (its arrays were garbage)", fname);
+    else if (!res)
         rc = keep_exception(fname, err);
     else
         rc = block_from_py(fname, res, b->dtype, out, err);
+    Py_XDECREF(runner);
     Py_XDECREF(res);
     Py_XDECREF(blocks);
     Py_XDECREF(bid);

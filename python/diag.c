@@ -11,6 +11,13 @@
 ** computations open the live window (dusk_view_get and friends).
 **
 ** Threads: the list is read and changed with the GIL held.
+**
+** Both types take part in Python's cyclic GC for the Python objects they
+** hold: a Profile its {text: key} of keys met (any hashable a graph used),
+** a Progress the file it draws on (which may hold the bar: out.bar = bar).
+** tp_clear drops them; a Progress without its file draws nothing. One
+** that is active or lent to a run is not garbage (the list and the run's
+** pyd_run_ctl hold strong references, from C).
 */
 #include "pydusk.h"
 
@@ -363,8 +370,21 @@ static PyObject *prof_new(PyTypeObject *t, PyObject *args, PyObject *kw)
     return (PyObject *)self;
 }
 
+static int prof_traverse(profobject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->keys);   /* a subclass's __dict__ and type: subtype_traverse's */
+    return 0;
+}
+
+static int prof_gc_clear(profobject *self)
+{
+    Py_CLEAR(self->keys);   /* .results then gives the keys' texts */
+    return 0;
+}
+
 static void prof_dealloc(profobject *self)
 {
+    PyObject_GC_UnTrack(self);
     if (self->block)
         dusk_profiler_end(self->p);
     dusk_profiler_free(self->p);
@@ -566,10 +586,12 @@ static PyTypeObject ProfType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "dusk._dusk.Profile",
     .tp_basicsize = sizeof(profobject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "A dusk_profiler (dusk.diagnostics' profilers are made of it).",
     .tp_new = prof_new,
     .tp_dealloc = (destructor)prof_dealloc,
+    .tp_traverse = (traverseproc)prof_traverse,
+    .tp_clear = (inquiry)prof_gc_clear,
     .tp_methods = prof_methods,
     .tp_getset = prof_getset,
 };
@@ -646,14 +668,16 @@ static void progress_drain(progobject *self)
     }
     PyObject *exc_type, *exc, *tb;
     PyErr_Fetch(&exc_type, &exc, &tb);   /* a pending exception (^C) stays */
-    PyObject *r = PyObject_CallMethod(self->pyout, "write", "O", t);
+    PyObject *out = Py_NewRef(self->pyout);   /* write() may run a collection */
+    PyObject *r = PyObject_CallMethod(out, "write", "O", t);
     if (r) {
         Py_DECREF(r);
-        r = PyObject_CallMethod(self->pyout, "flush", NULL);
+        r = PyObject_CallMethod(out, "flush", NULL);
     }
     if (!r)
-        PyErr_WriteUnraisable(self->pyout);
+        PyErr_WriteUnraisable(out);
     Py_XDECREF(r);
+    Py_DECREF(out);
     Py_DECREF(t);
     PyErr_Restore(exc_type, exc, tb);
 }
@@ -715,8 +739,21 @@ static PyObject *progress_new(PyTypeObject *t, PyObject *args, PyObject *kw)
     return (PyObject *)self;
 }
 
+static int progress_traverse(progobject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->pyout);   /* a subclass's __dict__ and type: subtype_traverse's */
+    return 0;
+}
+
+static int progress_gc_clear(progobject *self)
+{
+    Py_CLEAR(self->pyout);   /* progress_drain then writes nothing */
+    return 0;
+}
+
 static void progress_dealloc(progobject *self)
 {
+    PyObject_GC_UnTrack(self);
     pop_listener((PyObject *)self);
     dusk_progress_free(self->b);
     if (self->out)
@@ -767,10 +804,12 @@ static PyTypeObject ProgressType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "dusk._dusk.Progress",
     .tp_basicsize = sizeof(progobject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "A dusk_progress bar (dusk.diagnostics.ProgressBar is made of it).",
     .tp_new = progress_new,
     .tp_dealloc = (destructor)progress_dealloc,
+    .tp_traverse = (traverseproc)progress_traverse,
+    .tp_clear = (inquiry)progress_gc_clear,
     .tp_methods = progress_methods,
     .tp_getset = progress_getset,
 };

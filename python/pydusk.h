@@ -106,8 +106,8 @@ int pyd_diag_init(PyObject *m);
 /* For blocks.c (array.c): the dusk_array of a _dusk.Array (NULL with
  * TypeError naming what); whether two arrays share a context (-1 with
  * ValueError); a (of like's context) as an instance of cls, raising a's
- * error if it has one, with keep (a BlockFunction its layers point into)
- * kept alive as long as that context. */
+ * error if it has one, with keep (a BlockFunction its layers point into,
+ * or a tuple of them and None) kept alive as long as that context. */
 dusk_array *pyd_array_ptr(PyObject *o, const char *what);
 int pyd_array_same_ctx(PyObject *a, PyObject *b);
 PyObject *pyd_array_result(PyTypeObject *cls, PyObject *like, dusk_array *a, PyObject *keep);
@@ -123,6 +123,10 @@ int pyd_blocks_init(PyObject *m);
  * memory for one, nothing (PyGILState_Ensure makes its own). */
 void pyd_worker_state(void);
 int pyd_blocks_reraise(const dusk_error *err);
+/* Drops the exceptions blocks' functions raised in a run that ends without
+ * reporting its failure (^C): their tracebacks hold the functions, and so
+ * their arrays and contexts, until the next failure otherwise; GIL held. */
+void pyd_blocks_forget(void);
 void pyd_blocks_release(void);
 
 #endif /* DUSK_PYTHON_PYDUSK_H */
