@@ -1421,53 +1421,47 @@ static void nanadd_into(double *restrict c, const double *restrict x, int64_t n)
  * that the loop keeps in a register. min and max carry NaN on, as NumPy's:
  * the comparison loop vectorises (minpd's own order), a NaN is noted on
  * the side; the nan-forms skip NaNs, and their accumulator is NaN until
- * the first number. Returns 0 for the ops it does not fold. */
-static int fold_f8_one(dusk_reduction op, double *c, const double *restrict x, int64_t n)
+ * the first number. fold_f8_one returns 0 for the ops it does not fold. */
+static void fold_f8_extreme(double *c, const double *restrict x, int64_t n, int max, int skipnan)
 {
     double s = *c;
-    int nan = 0;
-    switch (op) {
-    case DUSK_RED_MIN: case DUSK_RED_NANMIN: {
-        int none = op == DUSK_RED_NANMIN && s != s, found = 0;
-        if (none)
-            s = INFINITY;
-        for (int64_t i = 0; i < n; i++) {
-            s = x[i] < s ? x[i] : s;
-            nan |= x[i] != x[i];
-        }
-        if (op == DUSK_RED_MIN)
-            *c = nan ? NAN : s;
-        else {
-            for (int64_t i = 0; none && !found && i < n; i++)
-                found = x[i] == x[i];
-            if (!none || found)
-                *c = s;
-        }
-        return 1;
-    }
-    case DUSK_RED_MAX: case DUSK_RED_NANMAX: {
-        int none = op == DUSK_RED_NANMAX && s != s, found = 0;
-        if (none)
-            s = -INFINITY;
+    int nan = 0, none = skipnan && s != s, found = 0;
+    if (none)
+        s = max ? -INFINITY : INFINITY;
+    if (max)
         for (int64_t i = 0; i < n; i++) {
             s = x[i] > s ? x[i] : s;
             nan |= x[i] != x[i];
         }
-        if (op == DUSK_RED_MAX)
-            *c = nan ? NAN : s;
-        else {
-            for (int64_t i = 0; none && !found && i < n; i++)
-                found = x[i] == x[i];
-            if (!none || found)
-                *c = s;
+    else
+        for (int64_t i = 0; i < n; i++) {
+            s = x[i] < s ? x[i] : s;
+            nan |= x[i] != x[i];
         }
-        return 1;
+    if (!skipnan) {
+        *c = nan ? NAN : s;
+        return;
     }
-    case DUSK_RED_PROD:
+    for (int64_t i = 0; none && !found && i < n; i++)
+        found = x[i] == x[i];
+    if (!none || found)
+        *c = s;
+}
+
+static int fold_f8_one(dusk_reduction op, double *c, const double *restrict x, int64_t n)
+{
+    switch (op) {
+    case DUSK_RED_MIN: case DUSK_RED_NANMIN: case DUSK_RED_MAX: case DUSK_RED_NANMAX:
+        fold_f8_extreme(c, x, n, op == DUSK_RED_MAX || op == DUSK_RED_NANMAX,
+                        op == DUSK_RED_NANMIN || op == DUSK_RED_NANMAX);
+        return 1;
+    case DUSK_RED_PROD: {
+        double s = *c;
         for (int64_t i = 0; i < n; i++)
             s *= x[i];
         *c = s;
         return 1;
+    }
     default:
         return 0;
     }
