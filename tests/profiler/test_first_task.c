@@ -27,7 +27,10 @@
 #include "dusk/profiler.h"
 #include "helpers.h"
 
-enum { SETUP_MS = 200, NLEAVES = 8 };
+/* The slow set-up, and the most a task may take of it: a third, far above
+ * a task here (a forked worker's first one took 22 ms in a sanitizer
+ * build) and far below the set-up. */
+enum { SETUP_MS = 300, NLEAVES = 8 };
 
 static void slow_setup(void *ud, const dusk_plan *p, size_t ntasks)
 {
@@ -55,7 +58,7 @@ static dusk_graph *small_graph(void)
     return g;
 }
 
-/* No task of p lasts a tenth of the set-up; the first starts after it,
+/* No task of p lasts a third of the set-up; the first starts after it,
  * and the run's wall time holds it. */
 static void check(dusk_profiler *p, const char *what)
 {
@@ -70,7 +73,7 @@ static void check(dusk_profiler *p, const char *what)
         fail_msg("%s: the first task (%s) started %.3f ms into the run, before the "
                  "%d ms set-up ended", what, r[0].key, r[0].start_ns / 1e6, SETUP_MS);
     for (size_t i = 0; i < n; i++)
-        if (r[i].end_ns - r[i].start_ns > setup / 10)
+        if (r[i].end_ns - r[i].start_ns > setup / 3)
             fail_msg("%s: task %s lasted %.3f ms: the %d ms set-up charged to it", what,
                      r[i].key, (r[i].end_ns - r[i].start_ns) / 1e6, SETUP_MS);
 }
