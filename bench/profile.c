@@ -43,10 +43,20 @@
 **                          that do some work (median of 15 rounds)
 **   profile.overhead.1us.events, .tasks_only, .resources
 **                          the lighter listeners on those tasks
+**   profile.groups.trace, profile.groups.chart
+**                          ms writing the trace, and the chart (PNG), of
+**                          the overhead graph's shape with every key its
+**                          own task group ("x0", "s1_0": 200,006 groups,
+**                          as a graph file of such keys gives `dusk run
+**                          --trace`), one run
+**   profile.groups.peak    MiB the process's peak RSS rose by writing both
+**                          (Linux's VmHWM, reset first; a row per group
+**                          binned took 3 GB)
 ** and exits non-zero when a run is wrong or a record is missing (every
 ** run must give exactly 200,006 task records: recording is lossless) or
 ** the counting listener missed an event.
 **
+** DUSK_BENCH_ONLY=groups measures the profile.groups lines alone.
 ** For callgrind: DUSK_BENCH_CONFIG=off|events|tasks|resources|all runs
 ** that configuration DUSK_BENCH_REPS times (default 1) and nothing else;
 ** instructions a task are those of 2 runs less those of 1, / 200,006. It
@@ -396,6 +406,121 @@ static void measure_1us(FILE *devnull)
     dusk_graph_free(g);
 }
 
+/* The overhead graph's shape on n leaves with keys that key_split leaves
+ * whole: every task a group of its own. */
+static dusk_graph *build_groups(size_t n, const char **root)
+{
+    static char rootkey[48];
+    dusk_graph *g = dusk_graph_new();
+    char (*level)[48] = malloc(sizeof *level * n);
+    if (!g || !level) {
+        free(level);
+        dusk_graph_free(g);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(level[i], sizeof level[i], "x%zu", i);
+        dusk_task(g, level[i], &dusk_inc, dusk_lit_int((int64_t)i));
+    }
+    for (int depth = 1; n > 1; depth++) {
+        size_t m = 0;
+        char key[48];
+        for (size_t i = 0; i + 1 < n; i += 2, m++) {
+            snprintf(key, sizeof key, "s%d_%zu", depth, m);
+            dusk_task(g, key, &dusk_add, dusk_ref(level[i]), dusk_ref(level[i + 1]));
+            memcpy(level[m], key, sizeof key);
+        }
+        if (n % 2) {
+            snprintf(key, sizeof key, "c%d", depth);
+            dusk_task(g, key, &dusk_identity, dusk_ref(level[n - 1]));
+            memcpy(level[m++], key, sizeof key);
+        }
+        n = m;
+    }
+    memcpy(rootkey, level[0], sizeof rootkey);
+    *root = rootkey;
+    free(level);
+    return g;
+}
+
+/* Peak RSS (VmHWM) in bytes after resetting it to the current RSS (reset)
+ * or as it is; 0 when Linux does not say or lets no reset. */
+static uint64_t peak_rss(int reset)
+{
+    if (reset) {
+        FILE *f = fopen("/proc/self/clear_refs", "w");
+        if (!f || fputs("5", f) < 0) {
+            if (f)
+                fclose(f);
+            return 0;
+        }
+        if (fclose(f) != 0)
+            return 0;
+    }
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    uint64_t kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %" SCNu64, &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb * 1024;
+}
+
+/* profile.groups.*: the trace and chart of a profile with a group a task. */
+static void measure_groups(void)
+{
+    const char *root;
+    dusk_graph *g = build_groups(NLEAVES, &root);
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_TASKS | DUSK_PROF_CACHE;
+    dusk_profiler *prof = dusk_profiler_new(&po);
+    dusk_callbacks cb = dusk_profiler_callbacks(prof);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.workers = WORKERS;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    char trace[] = "/tmp/dusk-bench-groups-XXXXXX", chart[64];
+    int fd = mkstemp(trace);
+    snprintf(chart, sizeof chart, "%s.png", trace);
+    if (!g || !prof || fd < 0 || dusk_get(g, root, &o, &v, &err) != 0) {
+        fail("the many-groups run: %s", err.msg[0] ? err.msg : "out of memory");
+    } else if (dusk_value_int(v) != SUM || dusk_profiler_ngroups(prof) != NTASKS) {
+        fail("the many-groups run: wrong sum or %zu groups, expected %u",
+             dusk_profiler_ngroups(prof), NTASKS);
+    } else {
+        uint64_t base = peak_rss(1);
+        uint64_t t0 = now_ns();
+        int rc = dusk_profiler_write_trace(prof, trace, NULL, &err);
+        uint64_t t1 = now_ns();
+        rc = rc ? rc : dusk_profiler_write_chart(prof, chart, NULL, &err);
+        uint64_t t2 = now_ns();
+        uint64_t peak = peak_rss(0);
+        if (rc) {
+            fail("the many-groups outputs: %s", err.msg);
+        } else {
+            printf("profile.groups.trace: %.0f ms (%u tasks, a task group each)\n",
+                   (double)(t1 - t0) / 1e6, NTASKS);
+            printf("profile.groups.chart: %.0f ms\n", (double)(t2 - t1) / 1e6);
+            if (base && peak >= base)
+                printf("profile.groups.peak: %.1f MiB (peak RSS rise writing both)\n",
+                       (double)(peak - base) / 1048576.0);
+        }
+    }
+    fflush(stdout);
+    if (fd >= 0) {
+        close(fd);
+        remove(trace);
+        remove(chart);
+    }
+    dusk_value_unref(v);
+    dusk_profiler_free(prof);
+    dusk_graph_free(g);
+}
+
 int main(void)
 {
     const char *root = NULL;
@@ -412,6 +537,12 @@ int main(void)
     if (dusk_graph_order(g, &prio, &err) != 0) {
         fprintf(stderr, "bench: dusk_graph_order: %s\n", err.msg);
         return 1;
+    }
+    if (getenv("DUSK_BENCH_ONLY") && strcmp(getenv("DUSK_BENCH_ONLY"), "groups") == 0) {
+        measure_groups();
+        fclose(devnull);
+        dusk_graph_free(g);
+        return failures != 0;
     }
     if (getenv("DUSK_BENCH_CONFIG")) {
         int rc = callgrind_mode(g, root, getenv("DUSK_BENCH_CONFIG"), devnull);
@@ -482,6 +613,8 @@ int main(void)
     }
     if (!failures)
         read_trace(g, root);
+    if (!failures)
+        measure_groups();
     if (!failures)
         measure_1us(devnull);
     fclose(devnull);

@@ -545,15 +545,6 @@ static void panel_cpu(chart *c, const frame *f)
     frame_box(cr, f);
 }
 
-static double bins_peak(const double *bins, size_t nb, size_t k)
-{
-    double pk = 0;
-    for (size_t i = 0; i < nb; i++)
-        if (bins[k * nb + i] > pk)
-            pk = bins[k * nb + i];
-    return pk;
-}
-
 static void panel_cache(chart *c, const frame *f)
 {
     cairo_t *cr = c->cr;
@@ -561,35 +552,22 @@ static void panel_cache(chart *c, const frame *f)
     size_t ng = p->nseries_groups, nb = (size_t)f->w;
     if (nb < 2)
         nb = 2;
-    double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
-    size_t *show = dusk_malloc((ng + 1) * sizeof *show);
-    if (!bins || !show || dusk__cache_binned(p, (uint64_t)c->t0, (uint64_t)c->t1, nb, bins) != 0) {
+    /* The groups with the highest peaks get a line each (most MAX_LEGEND -
+     * 1), the dashed line is all groups: only those rows are binned, so the
+     * memory is the picture's, whatever the number of groups. */
+    size_t rows[MAX_LEGEND];
+    size_t nshow = dusk__cache_top(p, (uint64_t)c->t1, MAX_LEGEND - 1, rows + 1);
+    rows[0] = ng;
+    double *bins = dusk_malloc((nshow + 1) * nb * sizeof *bins);
+    if (!bins ||
+        dusk__cache_binned(p, (uint64_t)c->t0, (uint64_t)c->t1, nb, rows, nshow + 1, bins) != 0) {
         dusk_free(bins);
-        dusk_free(show);
         return;
     }
-    /* The groups with the highest peaks get a line each (most MAX_LEGEND - 1). */
     double top = 1;
-    size_t nshow = 0;
-    for (size_t k = 0; k < ng; k++) {
-        double pk = 0;
-        for (size_t i = 0; i < nb; i++)
-            if (bins[k * nb + i] > pk)
-                pk = bins[k * nb + i];
-        /* insert k by peak, highest first, keeping MAX_LEGEND - 1 */
-        size_t at = nshow;
-        while (at > 0 && pk > bins_peak(bins, nb, show[at - 1]))
-            at--;
-        if (at >= MAX_LEGEND - 1)
-            continue;
-        if (nshow < MAX_LEGEND - 1)
-            nshow++;
-        memmove(show + at + 1, show + at, (nshow - 1 - at) * sizeof *show);
-        show[at] = k;
-    }
     for (size_t i = 0; i < nb; i++)
-        if (bins[ng * nb + i] > top)
-            top = bins[ng * nb + i];
+        if (bins[i] > top)
+            top = bins[i];
     const char *names[MAX_LEGEND];
     double cols[MAX_LEGEND][3];
     size_t nl = 0;
@@ -597,7 +575,7 @@ static void panel_cache(chart *c, const frame *f)
     cols[nl][0] = cols[nl][1] = cols[nl][2] = 0.25;
     nl++;
     for (size_t a = 0; a < nshow; a++) {
-        names[nl] = dusk__strtab_text(&p->groups, p->group_order[show[a]]);
+        names[nl] = dusk__strtab_text(&p->groups, p->group_order[rows[a + 1]]);
         dusk__colour(p, names[nl], cols[nl]);
         nl++;
     }
@@ -613,13 +591,12 @@ static void panel_cache(chart *c, const frame *f)
     cairo_rectangle(cr, f->x, f->y, f->w, f->h);
     cairo_clip(cr);
     for (size_t l = 0; l < nl; l++) {
-        size_t k = l == 0 ? ng : show[l - 1];
         polyline_begin(cr, cols[l], l == 0 ? 1.2 : 1.8);
         if (l == 0)
             cairo_set_dash(cr, (const double[]){4, 3}, 2, 0);
         for (size_t i = 0; i < nb; i++) {
             double x = f->x + f->w * (double)i / (double)nb;
-            double y = f->y + f->h - f->h * bins[k * nb + i] / top;
+            double y = f->y + f->h - f->h * bins[l * nb + i] / top;
             if (i)
                 cairo_line_to(cr, x, y);
             else
@@ -632,7 +609,6 @@ static void panel_cache(chart *c, const frame *f)
     cairo_reset_clip(cr);
     frame_box(cr, f);
     dusk_free(bins);
-    dusk_free(show);
 }
 
 /* --- the whole chart ---------------------------------------------------------- */

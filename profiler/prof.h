@@ -221,10 +221,22 @@ const char *dusk__utf8_text(const char *s, dusk__buf *b);
 
 /* --- cache series binned for drawing (summary.c) ----------------------------- */
 
-/* The cache series (sorted groups, then the total) over nbins equal bins
- * of [t0, t1): out[k * nbins + b] is the most group k held during bin b.
- * out has (ngroups + 1) * nbins doubles. 0 or a code. */
-int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out);
+/* Cache series over nbins equal bins of [t0, t1] (a point before t0
+ * counts in the first bin): out[r * nbins + b] is the most series rows[r]
+ * held during bin b, where a series is a sorted group's position, or
+ * ngroups for all groups together. out has nrows * nbins doubles. Only
+ * the rows asked for are binned: a profile can have a group per task
+ * (keys "x0", "x1" ...), and a row per group for a picture that draws a
+ * few of them took gigabytes (200,006 groups x 2,000 bins x 8 bytes).
+ * 0 or a code. */
+int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins,
+                       const size_t *rows, size_t nrows, double *out);
+/* The sorted groups that held most at some time up to t1, most first (of
+ * equal peaks the first by name), at most max (capped at
+ * DUSK__CACHE_TOP_MAX) into out: the groups a chart draws a line for, found
+ * from the series without binning them. Returns how many. */
+enum { DUSK__CACHE_TOP_MAX = 64 };
+size_t dusk__cache_top(dusk_profiler *p, uint64_t t1, size_t max, size_t *out);
 
 /* --- charts (chart.c), used by the report ---------------------------------- */
 

@@ -823,8 +823,8 @@ static void graph_section(dusk__buf *b, const char *svg)
         dusk__buf_puts(b, start);
         dusk__buf_puts(b, "\n</div>");
     } else {
-        dusk__buf_puts(b, "<p class=\"none\">No picture of the graph was given (see "
-                          "dusk_report_options.graph_svg).</p>");
+        /* no C names: `dusk profile -o report.html` users read this too */
+        dusk__buf_puts(b, "<p class=\"none\">No picture of the graph was given.</p>");
     }
     dusk__buf_puts(b, "</section>\n");
 }

@@ -484,17 +484,59 @@ size_t dusk_profiler_cache_series(dusk_profiler *p, size_t k, const dusk_cache_p
     return p->nseries[k];
 }
 
-int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins, double *out)
+/* The most sorted group k (k == ngroups: all groups) held at any time up
+ * to t1, 0 at least: what the bins of its row up to t1 would peak at. */
+static double series_peak(const dusk_profiler *p, size_t k, uint64_t t1)
+{
+    const dusk_cache_point *s = p->series[k];
+    double m = 0;
+    for (size_t i = 0; i < p->nseries[k] && s[i].t_ns <= t1; i++)
+        if (s[i].value > m)
+            m = s[i].value;
+    return m;
+}
+
+size_t dusk__cache_top(dusk_profiler *p, uint64_t t1, size_t max, size_t *out)
+{
+    double peak[DUSK__CACHE_TOP_MAX];
+    size_t n = 0;
+    if (dusk__cache(p), !p->have_cache)
+        return 0;
+    if (max > DUSK__CACHE_TOP_MAX)
+        max = DUSK__CACHE_TOP_MAX;
+    for (size_t k = 0; k < p->nseries_groups && max; k++) {
+        double pk = series_peak(p, k, t1);
+        /* insert k by peak, highest first; of equal peaks the first by name */
+        size_t at = n;
+        while (at > 0 && pk > peak[at - 1])
+            at--;
+        if (at >= max)
+            continue;
+        if (n < max)
+            n++;
+        memmove(out + at + 1, out + at, (n - 1 - at) * sizeof *out);
+        memmove(peak + at + 1, peak + at, (n - 1 - at) * sizeof *peak);
+        out[at] = k;
+        peak[at] = pk;
+    }
+    return n;
+}
+
+int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins,
+                       const size_t *rows, size_t nrows, double *out)
 {
     int rc = dusk__cache(p);
     if (!p->have_cache)
         return rc ? rc : DUSK_ENOMEM;
     double span = t1 > t0 ? (double)(t1 - t0) : 1.0;
-    for (size_t k = 0; k <= p->nseries_groups; k++) {
+    for (size_t r = 0; r < nrows; r++) {
+        size_t k = rows[r];
+        if (k > p->nseries_groups)
+            return DUSK_EINVAL;
         const dusk_cache_point *s = p->series[k];
         size_t n = p->nseries[k], i = 0;
         double v = 0;   /* the value carried into the bin */
-        double *row = out + k * nbins;
+        double *row = out + r * nbins;
         for (size_t b = 0; b < nbins; b++) {
             uint64_t end = t0 + (uint64_t)(span * (double)(b + 1) / (double)nbins);
             if (b + 1 == nbins)

@@ -483,15 +483,21 @@ static int write_cache(jw *w, dusk_profiler *p)
         free_names(names, ng);
         return 0;
     }
-    /* Too many changes for a viewer: the most held per bin. */
+    /* Too many changes for a viewer: the most held per bin, of the rows
+     * written (every group's only when there are few: a profile can have a
+     * group per task). */
     uint64_t t0 = tot[0].t_ns, t1 = tot[ntot - 1].t_ns;
-    size_t nb = CACHE_MAX_POINTS;
-    double *bins = dusk_malloc((ng + 1) * nb * sizeof *bins);
+    size_t nb = CACHE_MAX_POINTS, nrows = per_group ? ng + 1 : 1;
+    size_t rows[CACHE_MAX_ARGS + 1];
+    for (size_t k = 0; k + 1 < nrows; k++)
+        rows[k] = k;
+    rows[nrows - 1] = ng;
+    double *bins = dusk_malloc(nrows * nb * sizeof *bins);
     if (!bins) {
         free_names(names, ng);
         return DUSK_ENOMEM;
     }
-    dusk__cache_binned(p, t0, t1, nb, bins);
+    dusk__cache_binned(p, t0, t1, nb, rows, nrows, bins);
     for (size_t b = 0; b < nb; b++) {
         jw_s(w, "{\"name\":\"cache\",\"ph\":\"C\",\"ts\":");
         jw_us(w, t0 + (uint64_t)((double)(t1 - t0) * (double)b / (double)nb));
@@ -503,7 +509,7 @@ static int write_cache(jw *w, dusk_profiler *p)
             jw_raw(w, ",", 1);
         }
         jw_s(w, "\"(all groups)\":");
-        jw_u64(w, (uint64_t)(bins[ng * nb + b] + 0.5));
+        jw_u64(w, (uint64_t)(bins[(nrows - 1) * nb + b] + 0.5));
         jw_s(w, "}},\n");
     }
     dusk_free(bins);

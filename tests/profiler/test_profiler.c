@@ -2177,9 +2177,12 @@ static void test_report(void **state)
     /* without a graph picture: a note */
     assert_int_equal(dusk_profiler_write_report(p, scratch("report2.html"), NULL, &err), 0);
     html = slurp(scratch("report2.html"), NULL);
-    assert_contains(html, "No picture of the graph was given");
+    assert_contains(html, "No picture of the graph was given.");
+    /* `dusk profile -o r.html` users read the note too: no C names */
+    assert_null(strstr(html, "dusk_report_options"));
     free(html);
     assert_int_equal(dusk_profiler_write_report(p, "/nonexistent/r.html", NULL, &err), DUSK_EIO);
+    assert_string_equal(err.msg, "cannot write /nonexistent/r.html: No such file or directory");
     dusk_profiler_free(p);
     assert_int_equal(dusk_alloc_live(), live);
 }
