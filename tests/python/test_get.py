@@ -320,3 +320,15 @@ def test_tasks_nested_too_deep_raise_recursion_error():
     """)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["501", "RecursionError", "RecursionError", "2"]
+
+
+def test_multiprocessing_says_what_to_use_instead():
+    # the lecture lists dask.multiprocessing.get among Dask's schedulers: dusk's
+    # module of that name explains that Python tasks do not travel to processes,
+    # where a bare ModuleNotFoundError would leave a student guessing
+    import sys
+    with pytest.raises(ImportError) as e:
+        import dusk.multiprocessing  # noqa: F401
+    assert not isinstance(e.value, ModuleNotFoundError)
+    assert "scheduler='threads'" in str(e.value) and "--scheduler processes" in str(e.value)
+    assert "dusk.multiprocessing" not in sys.modules
