@@ -61,10 +61,18 @@ static const char HELP[] =
     "arange linspace, random.normal random.uniform random.random (size=,\n"
     "chunks=, seed=; 42 by default), exp log sqrt sin cos abs negative floor\n"
     "ceil trunc (fix) rint isnan isinf isfinite square sign tan arcsin arccos\n"
-    "arctan sinh cosh tanh log10 log2 log1p expm1, add\n"
-    "subtract multiply divide power less less_equal greater greater_equal equal\n"
+    "arctan sinh cosh tanh log10 log2 log1p expm1 logical_not positive\n"
+    "reciprocal cbrt exp2 fabs deg2rad rad2deg degrees radians arcsinh arccosh\n"
+    "arctanh signbit sinc invert (of x), add subtract multiply divide\n"
+    "(true_divide) power less less_equal greater greater_equal equal\n"
     "not_equal floor_divide remainder (mod) bitwise_and bitwise_or bitwise_xor\n"
-    "invert maximum minimum, sum prod mean std var min max any all (axis=,\n"
+    "maximum minimum arctan2 hypot copysign nextafter logaddexp logaddexp2\n"
+    "fmod fmax fmin float_power logical_and logical_or logical_xor (of x1, x2),\n"
+    "clip (a, a_min, a_max: numbers, one may be None; x.clip too), round around\n"
+    "(a, decimals=; x.round too), isclose allclose (a, b, rtol=, atol=,\n"
+    "equal_nan=), nan_to_num (x, nan=, posinf=, neginf=); of numbers alone\n"
+    "these give a number, as NumPy's scalars (allclose: a 0-d array, as Dask's).\n"
+    "Reductions: sum prod mean std var min max any all (axis=,\n"
     "keepdims=, ddof=, split_every=; and nansum nanprod nanmean nanstd nanvar\n"
     "nanmin nanmax, which skip NaNs), argmax argmin nanargmax nanargmin (axis=\n"
     "one axis or None, keepdims=, split_every=), cumsum cumprod (axis=; None:\n"
@@ -168,10 +176,16 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
 /* A float as NumPy shows one: "1." for a whole number, else its digits. */
 static void print_float(double x, int digits)
 {
+    char buf[64];
     if (x == x && fabs(x) < 1e16 && x == floor(x))
-        printf("%.0f.", x);
+        snprintf(buf, sizeof buf, "%.0f.", x);
     else
-        printf("%.*g", digits, x);
+        snprintf(buf, sizeof buf, "%.*g", digits, x);
+    /* rounded to a whole number it still reads as a float (1.0000000000000002
+     * is "1.", as NumPy prints it in an array), not as an int */
+    if (!strpbrk(buf, ".en"))
+        strcat(buf, ".");
+    fputs(buf, stdout);
 }
 
 /* An IEEE binary16's value (exact in a double). */
