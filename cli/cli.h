@@ -64,6 +64,12 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
 #endif
     ;
 
+/* A library's message as the command's users read it, in place (msg
+ * holds n bytes): a leading C function name ("dusk_view_get: ") left out,
+ * a hint that names a C call spelled as the command's option. cli_fail
+ * does this to every message it prints. */
+void cli_user_text(char *msg, size_t n);
+
 /* 0 when path can be written (its directory exists and is writable);
  * else says so ("dusk SUB: cannot write PATH: why") and returns 1. Checked
  * before a run, so that a long run does not end in an unwritable file. */

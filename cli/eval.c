@@ -42,6 +42,7 @@ static const char HELP[] =
     "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg]\n"
     "                 [--print] [--profile REPORT.html] [--view]\n"
     "                 [--scheduler sync|threads|processes] [--workers N]\n"
+    "                 [--no-memory-check]\n"
     "\n"
     "Evaluates a NumPy-style expression over dusk's chunked arrays, e.g.\n"
     "  dusk eval 'x - x.mean(axis=0)' --input x=rnd_data.hdf5:/data_set_1 \\\n"
@@ -100,6 +101,10 @@ static const char HELP[] =
     "  --scheduler sync|threads|processes  (threads); --workers N (0: one per core)\n"
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
     "                              when it is a terminal)\n"
+    "  --no-memory-check           compute even when the blocks and the result\n"
+    "                              seem not to fit in the memory this process may\n"
+    "                              take (then it fails when an allocation does,\n"
+    "                              or is killed by the kernel)\n"
     "\n"
     "Exit codes: 0 done, 1 a file or the computation failed (shapes or chunks\n"
     "that do not fit an array among them), 2 bad usage (a syntax error, chunks\n"
@@ -109,7 +114,7 @@ static const char HELP[] =
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
-    "--view", "--close", "--scheduler", "--workers", "--quiet", "--help",
+    "--view", "--close", "--scheduler", "--workers", "--quiet", "--no-memory-check", "--help",
 };
 
 /* The expression echoed with a caret under column col (control characters
@@ -318,7 +323,7 @@ static bool chunks_spelled(const char *spec)
 int cli_eval(int argc, char **argv)
 {
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
-    bool describe = false, print = false, view = false, quiet = false;
+    bool describe = false, print = false, view = false, quiet = false, memory_check = true;
     bool close_when_done = !isatty(STDIN_FILENO);
     dusk_options run = DUSK_OPTIONS_INIT;
     char *inputs[MAX_INPUTS];
@@ -410,7 +415,7 @@ int cli_eval(int argc, char **argv)
         } else if (val) {
             /* --describe=yes: a known flag, which takes no value (as cli_next says) */
             static const char *const flags[] = {"--describe", "--print", "--view", "--close",
-                                                "--quiet"};
+                                                "--quiet", "--no-memory-check"};
             for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
                 if (!strcmp(a, flags[k])) {
                     fprintf(stderr, "dusk eval: option '%s' takes no value\n", a);
@@ -427,6 +432,8 @@ int cli_eval(int argc, char **argv)
             close_when_done = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
+        } else if (!strcmp(a, "--no-memory-check")) {
+            memory_check = false;
         } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1]) && a[1] != '.' &&
                    a[1] != ' ' && a[1] != '(') {
         unknown:;
@@ -457,9 +464,9 @@ int cli_eval(int argc, char **argv)
     expr_tree *tree = expr_parse(text, &xe);
     if (!tree) {
         if (xe.col > 0)
-            fprintf(stderr, "dusk eval: column %d: %s\n", xe.col, xe.msg);
+            cli_fail(0, "eval", "column %d: %s", xe.col, xe.msg);
         else
-            fprintf(stderr, "dusk eval: %s\n", xe.msg);
+            cli_fail(0, "eval", "%s", xe.msg);
         show_caret(text, xe.col);
         return xe.code ? xe.code : 2;
     }
@@ -532,10 +539,11 @@ int cli_eval(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    dusk_array_ctx_set_memory_check(ctx, memory_check);
     for (int k = 0; k < ninputs; k++) {
         dusk_array *a = dusk_from_hdf5(ctx, files[k], sets[k], chunks);
         if (dusk_array_status(a, &err) != 0) {
-            fprintf(stderr, "dusk eval: --input %s: %s\n", names[k], err.msg);
+            cli_fail(0, "eval", "--input %s: %s", names[k], err.msg);
             rc = 1;
             goto done;
         }
@@ -546,9 +554,9 @@ int cli_eval(int argc, char **argv)
     dusk_array *r = NULL;
     if (expr_eval(tree, &env, &r, &xe) != 0) {
         if (xe.col > 0)
-            fprintf(stderr, "dusk eval: column %d: %s\n", xe.col, xe.msg);
+            cli_fail(0, "eval", "column %d: %s", xe.col, xe.msg);
         else
-            fprintf(stderr, "dusk eval: %s\n", xe.msg);
+            cli_fail(0, "eval", "%s", xe.msg);
         show_caret(text, xe.col);
         rc = xe.code;
         goto done;
@@ -569,7 +577,7 @@ int cli_eval(int argc, char **argv)
         dusk_free(buf);
     }
     if (picture && dusk_visualize_array(r, picture, NULL, &err) != 0) {
-        fprintf(stderr, "dusk eval: --visualize %s: %s\n", picture, err.msg);
+        cli_fail(0, "eval", "--visualize %s: %s", picture, err.msg);
         rc = 1;
         goto done;
     }
@@ -617,14 +625,14 @@ int cli_eval(int argc, char **argv)
         goto done;
     }
     if (crc != 0) {
-        fprintf(stderr, "dusk eval: %s\n", err.msg);
+        cli_fail(0, "eval", "%s", err.msg);
         rc = 1;
         goto done;
     }
     if (print && result)
         print_value(result);
     if (report && dusk_profiler_write_report(prof, report, NULL, &err) != 0) {
-        fprintf(stderr, "dusk eval: --profile %s: %s\n", report, err.msg);
+        cli_fail(0, "eval", "--profile %s: %s", report, err.msg);
         rc = 1;
         goto done;
     }

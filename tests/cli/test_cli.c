@@ -1307,6 +1307,72 @@ static void demo_list(void **state)
     done(&r);
 }
 
+/* `dusk args` with no display at all (the variables that would name one
+ * unset), as run_dusk runs it. */
+static result dusk_without_display(const char *args)
+{
+    char cmd[8192];
+    const char *errf = scratch("stderr.txt");
+    snprintf(cmd, sizeof cmd, "env -u DISPLAY -u WAYLAND_DISPLAY -u XDG_RUNTIME_DIR "
+             "-u SDL_VIDEODRIVER timeout 60 %s %s 2>%s </dev/null", dusk, args, errf);
+    result r = {-1, NULL, NULL};
+    int status;
+    r.out = run_command(cmd, &status);
+    assert_non_null(r.out);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.err = slurp(errf, NULL);
+    assert_non_null(r.err);
+    return r;
+}
+
+/* What the libraries say for C callers reaches the command's users
+ * without C names: the function that refused is left out, and the
+ * memory check's hint names eval's option, which does what it says. */
+static void messages_name_no_c_functions(void **state)
+{
+    (void)state;
+    char trace[512];
+    keep(trace, "nc.json");
+    result r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    assert_ok(&r);
+    done(&r);
+    const char *cmds[] = {"view examples/lecture-dsk.json", "eval 'ones(3)' --view", NULL};
+    char view_trace[600];
+    snprintf(view_trace, sizeof view_trace, "view %s", trace);
+    cmds[2] = view_trace;
+    static const char *const sub[] = {"dusk view: cannot open a window: no display",
+                                      "dusk eval: cannot open a window: no display",
+                                      "dusk view: cannot open a window: no display"};
+    for (int k = 0; k < 3; k++) {
+        r = dusk_without_display(cmds[k]);
+        assert_one_line_error(&r, 1, sub[k], "SDL_VIDEODRIVER=dummy");
+        if (strstr(r.err, "dusk_"))
+            fail_msg("dusk %s: a C name in \"%s\"", cmds[k], r.err);
+        done(&r);
+    }
+    r = dusk_cmd("eval 'ones((1000000, 1000000)) + 1'");
+    assert_one_line_error(&r, 1, "needs 14.55 TiB",
+                          "; dusk eval --no-memory-check skips this check");
+    if (strstr(r.err, "dusk_"))
+        fail_msg("a C name in \"%s\"", r.err);
+    done(&r);
+    /* the option turns the check off: the one 7.28 TiB block is asked of
+     * malloc, which refuses it (overcommit 0 or 2: not promised memory
+     * that is not there, as with 1, where the test would not be safe) */
+    char *mode = slurp("/proc/sys/vm/overcommit_memory", NULL);
+    if (mode && mode[0] != '1') {
+        r = dusk_cmd("eval 'ones((1000000, 1000000), chunks=-1) + 1' --no-memory-check");
+        assert_one_line_error(&r, 1, "out of memory", NULL);
+        if (strstr(r.err, "this process may take"))
+            fail_msg("--no-memory-check still checked: %s", r.err);
+        done(&r);
+    }
+    free(mode);
+    r = dusk_cmd("eval 'ones(3)' --no-memory-check=1");
+    assert_one_line_error(&r, 2, "option '--no-memory-check' takes no value", NULL);
+    done(&r);
+}
+
 static void view_window(void **state)
 {
     (void)state;
@@ -1395,6 +1461,7 @@ int main(void)
         cmocka_unit_test(demo_says_where),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
+        cmocka_unit_test(messages_name_no_c_functions),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, scratch_teardown);
 }

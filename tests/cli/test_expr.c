@@ -895,6 +895,40 @@ static void test_cli_ufunc_values(void **state)
     }
 }
 
+/* cli_user_text: C function names out of the libraries' messages. */
+static void test_user_text(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } CASES[] = {
+        {"dusk_view_get: cannot open a window", "cannot open a window"},
+        {"--input x: dusk_view_trace: path is NULL", "--input x: path is NULL"},
+        {"a; dusk_array_ctx_set_memory_check(ctx, false) skips this check",
+         "a; dusk eval --no-memory-check skips this check (the computation may then be killed "
+         "for want of memory)"},
+        {"task f: not registered, so it cannot run in another process (dusk_func_register)",
+         "task f: not registered, so it cannot run in another process"},
+        /* names a user writes stay: a plugin's entry point, a key */
+        {"plugin p.so: dusk_plugin_init returned 3", "plugin p.so: dusk_plugin_init returned 3"},
+        {"unknown key 'dusk_x: y'", "unknown key 'dusk_x: y'"},
+        {"dusk_", "dusk_"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", CASES[i].in);
+        cli_user_text(buf, sizeof buf);
+        assert_string_equal(buf, CASES[i].out);
+    }
+    /* a hint that grows past the buffer is cut, within it */
+    char big[96] = "x; dusk_array_ctx_set_memory_check(ctx, false) skips this check";
+    memset(big + 65, 'z', sizeof big - 65);   /* past the 70 bytes given: to stay */
+    char before[96];
+    memcpy(before, big, sizeof big);
+    cli_user_text(big, 70);
+    assert_int_equal(strlen(big), 69);
+    assert_true(strncmp(big, "x; dusk eval --no-memory-check", 30) == 0);
+    assert_memory_equal(big + 70, before + 70, sizeof big - 70);
+}
+
 static void test_cli_errors(void **state)
 {
     (void)state;
@@ -1523,6 +1557,7 @@ int main(void)
         cmocka_unit_test(test_parse_depth),
         cmocka_unit_test(test_eval_errors),
         cmocka_unit_test(test_eval_arity),
+        cmocka_unit_test(test_user_text),
         cmocka_unit_test(test_cli_ufunc_values),
         cmocka_unit_test(test_eval_values),
         cmocka_unit_test(test_eval_limits),
