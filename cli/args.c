@@ -84,6 +84,18 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
     return code;
 }
 
+int cli_check_picture(const char *sub, const char *opt, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+    static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv", "xdot"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (!strcmp(ext, kinds[i]))
+            return 0;
+    return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg or .dot file",
+                    opt ? opt : "", opt ? " " : "", path);
+}
+
 /* One measure of "close" for options, keys and names alike: expr.c's (at
  * most 3 edits, case aside, and fewer edits than the word has letters). */
 const char *cli_closest(const char *given, const char *const *known, size_t n)

@@ -19,6 +19,7 @@
 ** under its column.
 */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,7 +90,9 @@ static const char HELP[] =
     "                              is replaced if it exists, the file kept whole\n"
     "                              if the store fails)\n"
     "  --describe                  print Dask's table: bytes, shape, count, type\n"
-    "  --visualize FILE            draw the result's task graph (.svg .png .pdf .dot)\n"
+    "  --visualize FILE            draw the result's task graph (.svg .png .pdf .dot;\n"
+    "                              beside a computation, put in place once it went\n"
+    "                              through)\n"
     "  --print                     compute and print the result (the default when\n"
     "                              nothing else is asked; long axes are cut to ...;\n"
     "                              floats to 8 significant digits, f4 7, f2 4, so\n"
@@ -132,6 +135,20 @@ static void show_caret(const char *text, int col)
     for (int k = 0; k < col - 1 && text[k]; k++)
         place += ((unsigned char)text[k] & 0xc0) != 0x80;
     fprintf(stderr, "\n  %*s^\n", place, "");
+}
+
+/* A name for path's picture while it is drawn: in its folder, hidden,
+ * ending as path does (its extension says the format), as
+ * "DIR/.dusk-PID-NAME.svg" (dusk_free it; NULL without memory). */
+static char *temp_beside(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path + 1) : 0;
+    size_t n = strlen(path) + 48;
+    char *t = dusk_malloc(n);
+    if (t)
+        snprintf(t, n, "%.*s.dusk-%ld-%s", dir, path, (long)getpid(), path + dir);
+    return t;
 }
 
 /* A copy of spec with a byte to spare, for split_target (dusk_free it). */
@@ -288,9 +305,10 @@ static void print_value(const dusk_value *v)
 /* Whether spec reads as chunks: a number, auto, -1 or a tuple of those
  * (nested tuples for per-block sizes), parentheses balanced, no 0. What
  * fits an array's shape is array.h's to say; this catches the typing. */
-static bool chunks_spelled(const char *spec)
+static bool chunks_spelled(const char *spec, bool *zero)
 {
     int depth = 0, items = 0;
+    *zero = false;
     for (const char *p = spec; *p;) {
         if (isspace((unsigned char)*p) || *p == ',') {
             p++;
@@ -310,7 +328,7 @@ static bool chunks_spelled(const char *spec)
         } else if (isdigit((unsigned char)*p)) {
             char *end;
             if (strtoll(p, &end, 10) <= 0)
-                return false;
+                return !(*zero = true);
             items++;
             p = end;
         } else {
@@ -373,9 +391,11 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--chunks")) {
             if (!(chunks = VALUE()))
                 return 2;
-            if (!chunks_spelled(chunks) || !expr_chunks_readable(chunks)) {
-                fprintf(stderr, "dusk eval: --chunks '%s': chunks are a number, auto or a tuple "
-                                "of them, as '(500, 500)'\n", chunks);
+            bool zero;
+            if (!chunks_spelled(chunks, &zero) || !expr_chunks_readable(chunks)) {
+                fprintf(stderr, "dusk eval: --chunks '%s': %schunks are a number, auto or a "
+                                "tuple of them, as '(500, 500)'\n", chunks,
+                        zero ? "a chunk of 0 elements; " : "");
                 return 2;
             }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -470,7 +490,7 @@ int cli_eval(int argc, char **argv)
         show_caret(text, xe.col);
         return xe.code ? xe.code : 2;
     }
-    char *outspec = NULL, *outfile = NULL, *outset = NULL;
+    char *outspec = NULL, *outfile = NULL, *outset = NULL, *picture_tmp = NULL;
     char *specs[MAX_INPUTS];
     expr_binding bind[MAX_INPUTS];
     char *names[MAX_INPUTS], *files[MAX_INPUTS], *sets[MAX_INPUTS];
@@ -481,6 +501,8 @@ int cli_eval(int argc, char **argv)
     dusk_value *result = NULL;
     dusk_error err = DUSK_ERROR_INIT;
 
+    if (picture && (rc = cli_check_picture("eval", "--visualize", picture)) != 0)
+        goto done;
     if (output) {
         outspec = target_copy(output);
         if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
@@ -576,12 +598,23 @@ int cli_eval(int argc, char **argv)
             putchar('\n');
         dusk_free(buf);
     }
-    if (picture && dusk_visualize_array(r, picture, NULL, &err) != 0) {
+    /* A picture beside a computation is drawn first, under a temporary
+     * name of its folder, and put in place once the computation went
+     * through: a failed or interrupted one leaves no picture (and the file
+     * it would replace as it was). */
+    bool computes = output || print || report || view;
+    if (picture && computes && !(picture_tmp = temp_beside(picture))) {
+        fprintf(stderr, "dusk eval: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    if (picture &&
+        dusk_visualize_array(r, picture_tmp ? picture_tmp : picture, NULL, &err) != 0) {
         cli_fail(0, "eval", "--visualize %s: %s", picture, err.msg);
         rc = 1;
         goto done;
     }
-    if (!output && !print && !report && !view)
+    if (!computes)
         goto done;
 
     /* Ctrl-C stops the run, and the store removes its temporary file */
@@ -636,8 +669,22 @@ int cli_eval(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    if (picture_tmp && rename(picture_tmp, picture) != 0) {
+        cli_fail(0, "eval", "--visualize %s: cannot put the picture in place: %s", picture,
+                 strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    if (picture_tmp) {
+        dusk_free(picture_tmp);
+        picture_tmp = NULL;
+    }
 
 done:
+    if (picture_tmp) {   /* drawn, but the command failed */
+        unlink(picture_tmp);
+        dusk_free(picture_tmp);
+    }
     dusk_value_unref(result);
     dusk_profiler_free(prof);
     dusk_progress_free(bar);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -971,6 +972,62 @@ static void eval_same_calls_one_array(void **state)
 
 /* dusk eval's bad usage and files: one line (and the caret lines for the
  * expression), nothing written. */
+/* Whether dir holds a file whose name starts with prefix. */
+static bool dir_has(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    bool found = false;
+    for (struct dirent *e; (e = readdir(d)) && !found;)
+        found = !strncmp(e->d_name, prefix, strlen(prefix));
+    closedir(d);
+    return found;
+}
+
+/* A picture beside a computation that fails is not left behind, and one
+ * it would replace is kept as it was; a picture's format is checked
+ * before anything is printed or read. */
+static void eval_failure_leaves_no_picture(void **state)
+{
+    (void)state;
+    char dir[512], svg[600], old[600];
+    keep(dir, "pictures");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(svg, sizeof svg, "%s/new.svg", dir);
+    snprintf(old, sizeof old, "%s/old.svg", dir);
+    write_file(old, "old picture\n");
+    /* refused by the memory check once the picture is drawn */
+    static const char *const big = "ones((1000000, 1000000), chunks=(1000000, 500000)) + 1";
+    result r = dusk_cmd("eval '%s' --visualize %s --print", big, svg);
+    assert_one_line_error(&r, 1, "dusk eval: computing add-", "needs 14.55 TiB");
+    done(&r);
+    assert_false(file_exists(svg));
+    r = dusk_cmd("eval '%s' --visualize %s -o %s/r.h5:/r", big, old, dir);
+    assert_one_line_error(&r, 1, "dusk eval: storing ", NULL);
+    done(&r);
+    char *kept = slurp(old, NULL);
+    assert_string_equal(kept, "old picture\n");
+    free(kept);
+    assert_false(dir_has(dir, ".dusk-"));   /* no temporary picture */
+    /* through: the picture is in place, no temporary one beside it */
+    r = dusk_cmd("eval 'ones(4, chunks=2) + 1' --visualize %s --print", old);
+    assert_ok(&r);
+    assert_string_equal(r.out, "[2. 2. 2. 2.]\n");
+    done(&r);
+    kept = slurp(old, NULL);
+    assert_non_null(strstr(kept, "<svg"));
+    free(kept);
+    assert_false(dir_has(dir, ".dusk-"));
+    /* a format that is none: usage, before --describe prints */
+    r = dusk_cmd("eval 'ones(3)' --describe --visualize %s/g.xyz", dir);
+    assert_one_line_error(&r, 2, "dusk eval: --visualize ", "g.xyz: the picture is a .svg, .png");
+    done(&r);
+    /* chunks of 0 elements: named */
+    r = dusk_cmd("eval 'ones(3)' --chunks '(0, 2)'");
+    assert_one_line_error(&r, 2, "--chunks '(0, 2)': a chunk of 0 elements", NULL);
+    done(&r);
+}
+
 static void eval_failures(void **state)
 {
     (void)state;
@@ -1019,7 +1076,7 @@ static void eval_failures(void **state)
                                              "--chunks autoauto", "--chunks '(0, 3)'"};
     for (size_t k = 0; k < sizeof unreadable / sizeof *unreadable; k++) {
         r = dusk_cmd("eval 'ones((10, 10))' --describe %s", unreadable[k]);
-        assert_one_line_error(&r, 2, "dusk eval: --chunks '", "': chunks are a number, auto or "
+        assert_one_line_error(&r, 2, "dusk eval: --chunks '", "chunks are a number, auto or "
                               "a tuple of them");
         done(&r);
     }
@@ -1457,6 +1514,7 @@ int main(void)
         cmocka_unit_test(eval_output),
         cmocka_unit_test(eval_same_calls_one_array),
         cmocka_unit_test(eval_failures),
+        cmocka_unit_test(eval_failure_leaves_no_picture),
         cmocka_unit_test(interrupt_leaves_no_output),
         cmocka_unit_test(demo_says_where),
         cmocka_unit_test(demo_list),
