@@ -36,7 +36,10 @@
 ** method (x.sum(axis=0), x.astype('f4')); x.T, x.shape, x.ndim, x.size and
 ** x.dtype are attributes. Values are arrays, numbers, strings, None and
 ** tuples or lists of them; a number that meets an array is a scalar
-** operand (dusk_array_binop_typed). Ints are exact, as Python's (below
+** operand (dusk_array_binop_typed). NumPy's newer ufuncs (arctan2 ...
+** sinc), clip, round, isclose and nan_to_num of numbers alone give a
+** number too, as NumPy gives a scalar: computed at once, on 0-d arrays, by
+** the arrays' own kernels (eager_number). Ints are exact, as Python's (below
 ** 2**126; a double is not past 2**53): NumPy takes one from -2**63 to
 ** 2**64 - 1 (int64, uint64 from 2**63), and one past those, which NumPy
 ** 1.24 makes an object array of, is refused, named. After every array
