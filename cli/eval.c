@@ -49,6 +49,8 @@ static const char HELP[] =
     "  dusk eval 'x - x.mean(axis=0)' --input x=rnd_data.hdf5:/data_set_1 \\\n"
     "            --chunks '(500, 500)' -o r.hdf5:/r\n"
     "  dusk eval 'ones((15, 15), chunks=(5, 5)).sum(axis=1)' --print\n"
+    "An expression that reads as an option (-x, -inf) goes after --:\n"
+    "  dusk eval -- -x --input x=f.hdf5:/x (-x + 1 and -(x) need no --)\n"
     "\n"
     "The language: numbers, 'strings', names (the --input arrays; pi, e, inf,\n"
     "nan, newaxis; dtype names such as float32), + - * / // % ** @ & | ^ ~,\n"
@@ -338,6 +340,16 @@ static bool chunks_spelled(const char *spec, bool *zero)
     return depth == 0 && items > 0;
 }
 
+/* Whether a word that starts with '-' reads as an option (letters, digits
+ * and '-' up to an '='), not as an expression ('-x + 1', '-(x)'). */
+static bool option_like(const char *a)
+{
+    for (const char *p = a + 1; *p && *p != '='; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+            return false;
+    return true;
+}
+
 int cli_eval(int argc, char **argv)
 {
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
@@ -455,13 +467,17 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--no-memory-check")) {
             memory_check = false;
         } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1]) && a[1] != '.' &&
-                   a[1] != ' ' && a[1] != '(') {
+                   option_like(a)) {
         unknown:;
             const char *near = expr_closest(a, OPTIONS, sizeof OPTIONS / sizeof *OPTIONS);
             fprintf(stderr, "dusk eval: unknown option '%s'", a);
             if (near)
                 fprintf(stderr, "; did you mean '%s'?", near);
-            fprintf(stderr, " (dusk eval --help lists them)\n");
+            else if (a[1] != '-')   /* -x, -inf: meant as an expression? */
+                fprintf(stderr, " (an expression that starts with '-' goes after --: "
+                                "dusk eval -- '%s')\n", a);
+            if (near || a[1] == '-')
+                fprintf(stderr, " (dusk eval --help lists them)\n");
             return 2;
         } else if (text) {
             fprintf(stderr, "dusk eval: one expression only; '%s' is a second one (quote the "

@@ -834,6 +834,36 @@ static void test_cli_print(void **state)
     ran_free(&r);
 }
 
+/* A word that starts with '-' is an option when it reads as one, else the
+ * expression; one that reads as an option but is none says where an
+ * expression that starts with '-' goes. */
+static void test_cli_minus_first(void **state)
+{
+    (void)state;
+    ran r = run_eval("-ones(2, chunks=1) * 2", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[-2. -2.]\n");
+    ran_free(&r);
+    r = run_eval("-(1 + 2)", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "-3\n");
+    ran_free(&r);
+    r = run_eval("-inf", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: unknown option '-inf' (an expression that starts "
+                        "with '-' goes after --: dusk eval -- '-inf')\n");
+    ran_free(&r);
+    r = run_eval("--", "-inf", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "-inf\n");
+    ran_free(&r);
+    r = run_eval("ones(2)", "--prnt", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: unknown option '--prnt'; did you mean '--print'? "
+                        "(dusk eval --help lists them)\n");
+    ran_free(&r);
+}
+
 /* The new functions print the numbers they are known to give. */
 static void test_cli_ufunc_values(void **state)
 {
@@ -1559,6 +1589,7 @@ int main(void)
         cmocka_unit_test(test_eval_arity),
         cmocka_unit_test(test_user_text),
         cmocka_unit_test(test_cli_ufunc_values),
+        cmocka_unit_test(test_cli_minus_first),
         cmocka_unit_test(test_eval_values),
         cmocka_unit_test(test_eval_limits),
         cmocka_unit_test(test_eval_same_keys),
