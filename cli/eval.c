@@ -50,7 +50,7 @@ static const char HELP[] =
     "            --chunks '(500, 500)' -o r.hdf5:/r\n"
     "  dusk eval 'ones((15, 15), chunks=(5, 5)).sum(axis=1)' --print\n"
     "An expression that reads as an option (-x, -inf) goes after --:\n"
-    "  dusk eval -- -x --input x=f.hdf5:/x (-x + 1 and -(x) need no --)\n"
+    "  dusk eval --input x=f.hdf5:/x -- -x   (-x + 1 and -(x) need no --)\n"
     "\n"
     "The language: numbers, 'strings', names (the --input arrays; pi, e, inf,\n"
     "nan, newaxis; dtype names such as float32), + - * / // % ** @ & | ^ ~,\n"
