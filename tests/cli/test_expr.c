@@ -685,6 +685,18 @@ static void test_eval_same_keys(void **state)
     dusk_array *viaexpr = eval_ok(ctx, "x - x.mean(axis=0)");
     assert_string_equal(dusk_array_name(direct), dusk_array_name(viaexpr));
     assert_int_equal(dusk_array_ntasks(direct), dusk_array_ntasks(viaexpr));
+    /* NumPy's names of the operators build layers named as Dask's */
+    static const char *const NAMED[] = {"subtract(x, 1)", "np.multiply(2, x)",
+                                        "true_divide(x, x)", "greater_equal(x, 0)"};
+    static const char *const LAYER[] = {"subtract-", "multiply-", "divide-", "greater_equal-"};
+    for (size_t k = 0; k < sizeof NAMED / sizeof *NAMED; k++) {
+        const char *name = dusk_array_name(eval_ok(ctx, NAMED[k]));
+        if (strncmp(name, LAYER[k], strlen(LAYER[k])) != 0)
+            fail_msg("'%s' is named %s, not %s...", NAMED[k], name, LAYER[k]);
+    }
+    assert_string_equal(dusk_array_name(eval_ok(ctx, "subtract(x, 1)")),
+                        dusk_array_name(dusk_array_binop_typed(DUSK_BINOP_SUBTRACT, x,
+                                                               dusk_scalar_int(1), false)));
     dusk_array_ctx_free(ctx);
 }
 
