@@ -305,8 +305,9 @@ static void print_value(const dusk_value *v)
 }
 
 /* Whether spec reads as chunks: a number, auto, -1 or a tuple of those
- * (nested tuples for per-block sizes), parentheses balanced, no 0. What
- * fits an array's shape is array.h's to say; this catches the typing. */
+ * (nested tuples for per-block sizes), parentheses balanced, no 0 (*zero
+ * says a 0 was what failed). What fits an array's shape is array.h's to
+ * say; this catches the typing. */
 static bool chunks_spelled(const char *spec, bool *zero)
 {
     int depth = 0, items = 0;
