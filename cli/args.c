@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,45 @@
 #include "cli/cli.h"
 #include "cli/expr.h"
 
+/* The libraries' messages are written for C callers: some start with the
+ * C function that refused ("dusk_view_get: cannot open a window") or end
+ * with a C call that would help. The command's users read them with the
+ * function's name left out and the hint spelled as the command's option. */
+static const struct { const char *lib, *cli; } PHRASES[] = {
+    {"; dusk_array_ctx_set_memory_check(ctx, false) skips this check",
+     "; dusk eval --no-memory-check skips this check (the computation may then be killed "
+     "for want of memory)"},
+    {" (dusk_func_register)", ""},
+};
+
+void cli_user_text(char *msg, size_t n)
+{
+    for (size_t k = 0; k < sizeof PHRASES / sizeof *PHRASES; k++) {
+        char *at = strstr(msg, PHRASES[k].lib);
+        if (!at)
+            continue;
+        size_t lib = strlen(PHRASES[k].lib), cli = strlen(PHRASES[k].cli);
+        size_t tail = strlen(at + lib) + 1, room = n - (size_t)(at - msg);
+        if (cli + tail > room)   /* cut, rather than run past msg */
+            tail = room > cli ? room - cli : 0;
+        memmove(at + cli, at + lib, tail);
+        memcpy(at, PHRASES[k].cli, cli < room ? cli : room - 1);
+        msg[n - 1] = '\0';
+    }
+    /* "dusk_name: " at the start or after another ": " (a prefix such as
+     * "--input x: ") is the C function that refused */
+    for (char *p = msg; (p = strstr(p, "dusk_")) != NULL;) {
+        char *q = p + 5;
+        while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_')
+            q++;
+        bool starts = p == msg || (p - msg >= 2 && p[-2] == ':' && p[-1] == ' ');
+        if (starts && q[0] == ':' && q[1] == ' ')
+            memmove(p, q + 2, strlen(q + 2) + 1);
+        else
+            p = q;
+    }
+}
+
 int cli_fail(int code, const char *sub, const char *fmt, ...)
 {
     char msg[2048];
@@ -30,6 +70,7 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    cli_user_text(msg, sizeof msg);
     /* one line, whatever a key holds: control characters are escaped (a
      * newline or an escape sequence in a key must not reach the terminal) */
     fprintf(stderr, "dusk %s: ", sub);
@@ -41,6 +82,18 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
     }
     fputc('\n', stderr);
     return code;
+}
+
+int cli_check_picture(const char *sub, const char *opt, const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+    static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv", "xdot"};
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (!strcmp(ext, kinds[i]))
+            return 0;
+    return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg or .dot file",
+                    opt ? opt : "", opt ? " " : "", path);
 }
 
 /* One measure of "close" for options, keys and names alike: expr.c's (at

@@ -64,10 +64,20 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
 #endif
     ;
 
+/* A library's message as the command's users read it, in place (msg
+ * holds n bytes): a leading C function name ("dusk_view_get: ") left out,
+ * a hint that names a C call spelled as the command's option. cli_fail
+ * does this to every message it prints. */
+void cli_user_text(char *msg, size_t n);
+
 /* 0 when path can be written (its directory exists and is writable);
  * else says so ("dusk SUB: cannot write PATH: why") and returns 1. Checked
  * before a run, so that a long run does not end in an unwritable file. */
 int cli_check_output(const char *sub, const char *path);
+/* 0 when path's extension names a picture dusk_visualize draws (.svg .png
+ * .pdf .jpg .jpeg .dot .gv .xdot); else says so ("dusk SUB: OPT PATH: the
+ * picture is ...", opt may be NULL) and returns 2. */
+int cli_check_picture(const char *sub, const char *opt, const char *path);
 /* Whether paths a and b name one file (whether or not it exists yet). */
 int cli_same_file(const char *a, const char *b);
 

@@ -19,6 +19,7 @@
 ** under its column.
 */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,11 +43,14 @@ static const char HELP[] =
     "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg]\n"
     "                 [--print] [--profile REPORT.html] [--view]\n"
     "                 [--scheduler sync|threads|processes] [--workers N]\n"
+    "                 [--no-memory-check]\n"
     "\n"
     "Evaluates a NumPy-style expression over dusk's chunked arrays, e.g.\n"
     "  dusk eval 'x - x.mean(axis=0)' --input x=rnd_data.hdf5:/data_set_1 \\\n"
     "            --chunks '(500, 500)' -o r.hdf5:/r\n"
     "  dusk eval 'ones((15, 15), chunks=(5, 5)).sum(axis=1)' --print\n"
+    "An expression that reads as an option (-x, -inf) goes after --:\n"
+    "  dusk eval --input x=f.hdf5:/x -- -x   (-x + 1 and -(x) need no --)\n"
     "\n"
     "The language: numbers, 'strings', names (the --input arrays; pi, e, inf,\n"
     "nan, newaxis; dtype names such as float32), + - * / // % ** @ & | ^ ~,\n"
@@ -61,10 +65,18 @@ static const char HELP[] =
     "arange linspace, random.normal random.uniform random.random (size=,\n"
     "chunks=, seed=; 42 by default), exp log sqrt sin cos abs negative floor\n"
     "ceil trunc (fix) rint isnan isinf isfinite square sign tan arcsin arccos\n"
-    "arctan sinh cosh tanh log10 log2 log1p expm1, add\n"
-    "subtract multiply divide power less less_equal greater greater_equal equal\n"
+    "arctan sinh cosh tanh log10 log2 log1p expm1 logical_not positive\n"
+    "reciprocal cbrt exp2 fabs deg2rad rad2deg degrees radians arcsinh arccosh\n"
+    "arctanh signbit sinc invert (of x), add subtract multiply divide\n"
+    "(true_divide) power less less_equal greater greater_equal equal\n"
     "not_equal floor_divide remainder (mod) bitwise_and bitwise_or bitwise_xor\n"
-    "invert maximum minimum, sum prod mean std var min max any all (axis=,\n"
+    "maximum minimum arctan2 hypot copysign nextafter logaddexp logaddexp2\n"
+    "fmod fmax fmin float_power logical_and logical_or logical_xor (of x1, x2),\n"
+    "clip (a, a_min, a_max: numbers, one may be None; x.clip too), round around\n"
+    "(a, decimals=; x.round too), isclose allclose (a, b, rtol=, atol=,\n"
+    "equal_nan=), nan_to_num (x, nan=, posinf=, neginf=); of numbers alone\n"
+    "these give a number, as NumPy's scalars (allclose: a 0-d array, as Dask's).\n"
+    "Reductions: sum prod mean std var min max any all (axis=,\n"
     "keepdims=, ddof=, split_every=; and nansum nanprod nanmean nanstd nanvar\n"
     "nanmin nanmax, which skip NaNs), argmax argmin nanargmax nanargmin (axis=\n"
     "one axis or None, keepdims=, split_every=), cumsum cumprod (axis=; None:\n"
@@ -80,7 +92,9 @@ static const char HELP[] =
     "                              is replaced if it exists, the file kept whole\n"
     "                              if the store fails)\n"
     "  --describe                  print Dask's table: bytes, shape, count, type\n"
-    "  --visualize FILE            draw the result's task graph (.svg .png .pdf .dot)\n"
+    "  --visualize FILE            draw the result's task graph (.svg .png .pdf\n"
+    "                              .dot; beside a computation, put in place once\n"
+    "                              it went through)\n"
     "  --print                     compute and print the result (the default when\n"
     "                              nothing else is asked; long axes are cut to ...;\n"
     "                              floats to 8 significant digits, f4 7, f2 4, so\n"
@@ -92,6 +106,10 @@ static const char HELP[] =
     "  --scheduler sync|threads|processes  (threads); --workers N (0: one per core)\n"
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
     "                              when it is a terminal)\n"
+    "  --no-memory-check           compute even when the blocks and the result\n"
+    "                              seem not to fit in the memory this process may\n"
+    "                              take (then it fails when an allocation does,\n"
+    "                              or is killed by the kernel)\n"
     "\n"
     "Exit codes: 0 done, 1 a file or the computation failed (shapes or chunks\n"
     "that do not fit an array among them), 2 bad usage (a syntax error, chunks\n"
@@ -101,7 +119,7 @@ static const char HELP[] =
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
-    "--view", "--close", "--scheduler", "--workers", "--quiet", "--help",
+    "--view", "--close", "--scheduler", "--workers", "--quiet", "--no-memory-check", "--help",
 };
 
 /* The expression echoed with a caret under column col (control characters
@@ -119,6 +137,20 @@ static void show_caret(const char *text, int col)
     for (int k = 0; k < col - 1 && text[k]; k++)
         place += ((unsigned char)text[k] & 0xc0) != 0x80;
     fprintf(stderr, "\n  %*s^\n", place, "");
+}
+
+/* A name for path's picture while it is drawn: in its folder, hidden,
+ * ending as path does (its extension says the format), as
+ * "DIR/.dusk-PID-NAME.svg" (dusk_free it; NULL without memory). */
+static char *temp_beside(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    int dir = slash ? (int)(slash - path + 1) : 0;
+    size_t n = strlen(path) + 48;
+    char *t = dusk_malloc(n);
+    if (t)
+        snprintf(t, n, "%.*s.dusk-%ld-%s", dir, path, (long)getpid(), path + dir);
+    return t;
 }
 
 /* A copy of spec with a byte to spare, for split_target (dusk_free it). */
@@ -168,10 +200,16 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
 /* A float as NumPy shows one: "1." for a whole number, else its digits. */
 static void print_float(double x, int digits)
 {
+    char buf[64];
     if (x == x && fabs(x) < 1e16 && x == floor(x))
-        printf("%.0f.", x);
+        snprintf(buf, sizeof buf, "%.0f.", x);
     else
-        printf("%.*g", digits, x);
+        snprintf(buf, sizeof buf, "%.*g", digits, x);
+    /* rounded to a whole number it still reads as a float (1.0000000000000002
+     * is "1.", as NumPy prints it in an array), not as an int */
+    if (!strpbrk(buf, ".en"))
+        strcat(buf, ".");
+    fputs(buf, stdout);
 }
 
 /* An IEEE binary16's value (exact in a double). */
@@ -267,11 +305,13 @@ static void print_value(const dusk_value *v)
 }
 
 /* Whether spec reads as chunks: a number, auto, -1 or a tuple of those
- * (nested tuples for per-block sizes), parentheses balanced, no 0. What
- * fits an array's shape is array.h's to say; this catches the typing. */
-static bool chunks_spelled(const char *spec)
+ * (nested tuples for per-block sizes), parentheses balanced, no 0 (*zero
+ * says a 0 was what failed). What fits an array's shape is array.h's to
+ * say; this catches the typing. */
+static bool chunks_spelled(const char *spec, bool *zero)
 {
     int depth = 0, items = 0;
+    *zero = false;
     for (const char *p = spec; *p;) {
         if (isspace((unsigned char)*p) || *p == ',') {
             p++;
@@ -291,7 +331,7 @@ static bool chunks_spelled(const char *spec)
         } else if (isdigit((unsigned char)*p)) {
             char *end;
             if (strtoll(p, &end, 10) <= 0)
-                return false;
+                return !(*zero = true);
             items++;
             p = end;
         } else {
@@ -301,10 +341,20 @@ static bool chunks_spelled(const char *spec)
     return depth == 0 && items > 0;
 }
 
+/* Whether a word that starts with '-' reads as an option (letters, digits
+ * and '-' up to an '='), not as an expression ('-x + 1', '-(x)'). */
+static bool option_like(const char *a)
+{
+    for (const char *p = a + 1; *p && *p != '='; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+            return false;
+    return true;
+}
+
 int cli_eval(int argc, char **argv)
 {
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
-    bool describe = false, print = false, view = false, quiet = false;
+    bool describe = false, print = false, view = false, quiet = false, memory_check = true;
     bool close_when_done = !isatty(STDIN_FILENO);
     dusk_options run = DUSK_OPTIONS_INIT;
     char *inputs[MAX_INPUTS];
@@ -354,9 +404,11 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--chunks")) {
             if (!(chunks = VALUE()))
                 return 2;
-            if (!chunks_spelled(chunks) || !expr_chunks_readable(chunks)) {
-                fprintf(stderr, "dusk eval: --chunks '%s': chunks are a number, auto or a tuple "
-                                "of them, as '(500, 500)'\n", chunks);
+            bool zero;
+            if (!chunks_spelled(chunks, &zero) || !expr_chunks_readable(chunks)) {
+                fprintf(stderr, "dusk eval: --chunks '%s': %schunks are a number, auto or a "
+                                "tuple of them, as '(500, 500)'\n", chunks,
+                        zero ? "a chunk of 0 elements; " : "");
                 return 2;
             }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -396,7 +448,7 @@ int cli_eval(int argc, char **argv)
         } else if (val) {
             /* --describe=yes: a known flag, which takes no value (as cli_next says) */
             static const char *const flags[] = {"--describe", "--print", "--view", "--close",
-                                                "--quiet"};
+                                                "--quiet", "--no-memory-check"};
             for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
                 if (!strcmp(a, flags[k])) {
                     fprintf(stderr, "dusk eval: option '%s' takes no value\n", a);
@@ -413,14 +465,20 @@ int cli_eval(int argc, char **argv)
             close_when_done = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
+        } else if (!strcmp(a, "--no-memory-check")) {
+            memory_check = false;
         } else if (a[0] == '-' && a[1] && !isdigit((unsigned char)a[1]) && a[1] != '.' &&
-                   a[1] != ' ' && a[1] != '(') {
+                   option_like(a)) {
         unknown:;
             const char *near = expr_closest(a, OPTIONS, sizeof OPTIONS / sizeof *OPTIONS);
             fprintf(stderr, "dusk eval: unknown option '%s'", a);
             if (near)
                 fprintf(stderr, "; did you mean '%s'?", near);
-            fprintf(stderr, " (dusk eval --help lists them)\n");
+            else if (a[1] != '-')   /* -x, -inf: meant as an expression? */
+                fprintf(stderr, " (an expression that starts with '-' goes after --: "
+                                "dusk eval -- '%s')\n", a);
+            if (near || a[1] == '-')
+                fprintf(stderr, " (dusk eval --help lists them)\n");
             return 2;
         } else if (text) {
             fprintf(stderr, "dusk eval: one expression only; '%s' is a second one (quote the "
@@ -443,13 +501,13 @@ int cli_eval(int argc, char **argv)
     expr_tree *tree = expr_parse(text, &xe);
     if (!tree) {
         if (xe.col > 0)
-            fprintf(stderr, "dusk eval: column %d: %s\n", xe.col, xe.msg);
+            cli_fail(0, "eval", "column %d: %s", xe.col, xe.msg);
         else
-            fprintf(stderr, "dusk eval: %s\n", xe.msg);
+            cli_fail(0, "eval", "%s", xe.msg);
         show_caret(text, xe.col);
         return xe.code ? xe.code : 2;
     }
-    char *outspec = NULL, *outfile = NULL, *outset = NULL;
+    char *outspec = NULL, *outfile = NULL, *outset = NULL, *picture_tmp = NULL;
     char *specs[MAX_INPUTS];
     expr_binding bind[MAX_INPUTS];
     char *names[MAX_INPUTS], *files[MAX_INPUTS], *sets[MAX_INPUTS];
@@ -460,6 +518,8 @@ int cli_eval(int argc, char **argv)
     dusk_value *result = NULL;
     dusk_error err = DUSK_ERROR_INIT;
 
+    if (picture && (rc = cli_check_picture("eval", "--visualize", picture)) != 0)
+        goto done;
     if (output) {
         outspec = target_copy(output);
         if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
@@ -518,10 +578,11 @@ int cli_eval(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    dusk_array_ctx_set_memory_check(ctx, memory_check);
     for (int k = 0; k < ninputs; k++) {
         dusk_array *a = dusk_from_hdf5(ctx, files[k], sets[k], chunks);
         if (dusk_array_status(a, &err) != 0) {
-            fprintf(stderr, "dusk eval: --input %s: %s\n", names[k], err.msg);
+            cli_fail(0, "eval", "--input %s: %s", names[k], err.msg);
             rc = 1;
             goto done;
         }
@@ -532,9 +593,9 @@ int cli_eval(int argc, char **argv)
     dusk_array *r = NULL;
     if (expr_eval(tree, &env, &r, &xe) != 0) {
         if (xe.col > 0)
-            fprintf(stderr, "dusk eval: column %d: %s\n", xe.col, xe.msg);
+            cli_fail(0, "eval", "column %d: %s", xe.col, xe.msg);
         else
-            fprintf(stderr, "dusk eval: %s\n", xe.msg);
+            cli_fail(0, "eval", "%s", xe.msg);
         show_caret(text, xe.col);
         rc = xe.code;
         goto done;
@@ -554,12 +615,23 @@ int cli_eval(int argc, char **argv)
             putchar('\n');
         dusk_free(buf);
     }
-    if (picture && dusk_visualize_array(r, picture, NULL, &err) != 0) {
-        fprintf(stderr, "dusk eval: --visualize %s: %s\n", picture, err.msg);
+    /* A picture beside a computation is drawn first, under a temporary
+     * name of its folder, and put in place once the computation went
+     * through: a failed or interrupted one leaves no picture (and the file
+     * it would replace as it was). */
+    bool computes = output || print || report || view;
+    if (picture && computes && !(picture_tmp = temp_beside(picture))) {
+        fprintf(stderr, "dusk eval: out of memory\n");
         rc = 1;
         goto done;
     }
-    if (!output && !print && !report && !view)
+    if (picture &&
+        dusk_visualize_array(r, picture_tmp ? picture_tmp : picture, NULL, &err) != 0) {
+        cli_fail(0, "eval", "--visualize %s: %s", picture, err.msg);
+        rc = 1;
+        goto done;
+    }
+    if (!computes)
         goto done;
 
     /* Ctrl-C stops the run, and the store removes its temporary file */
@@ -603,19 +675,33 @@ int cli_eval(int argc, char **argv)
         goto done;
     }
     if (crc != 0) {
-        fprintf(stderr, "dusk eval: %s\n", err.msg);
+        cli_fail(0, "eval", "%s", err.msg);
         rc = 1;
         goto done;
     }
     if (print && result)
         print_value(result);
     if (report && dusk_profiler_write_report(prof, report, NULL, &err) != 0) {
-        fprintf(stderr, "dusk eval: --profile %s: %s\n", report, err.msg);
+        cli_fail(0, "eval", "--profile %s: %s", report, err.msg);
         rc = 1;
         goto done;
     }
+    if (picture_tmp && rename(picture_tmp, picture) != 0) {
+        cli_fail(0, "eval", "--visualize %s: cannot put the picture in place: %s", picture,
+                 strerror(errno));
+        rc = 1;
+        goto done;
+    }
+    if (picture_tmp) {
+        dusk_free(picture_tmp);
+        picture_tmp = NULL;
+    }
 
 done:
+    if (picture_tmp) {   /* drawn, but the command failed */
+        unlink(picture_tmp);
+        dusk_free(picture_tmp);
+    }
     dusk_value_unref(result);
     dusk_profiler_free(prof);
     dusk_progress_free(bar);

@@ -36,7 +36,10 @@
 ** method (x.sum(axis=0), x.astype('f4')); x.T, x.shape, x.ndim, x.size and
 ** x.dtype are attributes. Values are arrays, numbers, strings, None and
 ** tuples or lists of them; a number that meets an array is a scalar
-** operand (dusk_array_binop_typed). Ints are exact, as Python's (below
+** operand (dusk_array_binop_typed). NumPy's newer ufuncs (arctan2 ...
+** sinc), clip, round, isclose and nan_to_num of numbers alone give a
+** number too, as NumPy gives a scalar: computed at once, on 0-d arrays, by
+** the arrays' own kernels (eager_number). Ints are exact, as Python's (below
 ** 2**126; a double is not past 2**53): NumPy takes one from -2**63 to
 ** 2**64 - 1 (int64, uint64 from 2**63), and one past those, which NumPy
 ** 1.24 makes an object array of, is refused, named. After every array
@@ -1174,6 +1177,51 @@ static int check(evaluator *ev, int col, dusk_array *r, val *out)
     return 0;
 }
 
+/* r, a 0-d array of a function of numbers only, computed now into the
+ * number NumPy's scalar result is (np.arctan2(1, 2) is a float64 scalar,
+ * which meets an array as a number: f4 array + arctan2(1, 2) is f4).
+ * Its bools stay bools, its integers ints, its floats floats. */
+static int eager_number(evaluator *ev, int col, dusk_array *r, val *out)
+{
+    val tmp;
+    if (check(ev, col, r, &tmp) < 0)
+        return -1;
+    dusk_dtype dt = dusk_array_dtype(r);
+    if (dt == DUSK_DT_C16 || dt == DUSK_DT_C8)
+        return fail(ev, 2, col, "this gives a complex number, which dusk eval's numbers are "
+                    "not: give it an array");
+    dusk_dtype as = dt == DUSK_DT_BOOL || dt == DUSK_DT_U8 ? dt
+                    : dt == DUSK_DT_F8 || dt == DUSK_DT_F4 || dt == DUSK_DT_F2 ? DUSK_DT_F8
+                    : DUSK_DT_I8;
+    if (as != dt && check(ev, col, dusk_array_astype(r, as), &tmp) < 0)
+        return -1;
+    dusk_options run = DUSK_OPTIONS_INIT;
+    run.scheduler = DUSK_SCHED_SYNC;
+    dusk_value *v = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    if (dusk_array_compute(tmp.a, &run, &v, &e) != 0)
+        return fail(ev, 1, col, "%s", e.msg);
+    const void *p = dusk_ndarray_data(v);
+    if (as == DUSK_DT_F8) {
+        double x;
+        memcpy(&x, p, sizeof x);
+        *out = num_val(x, 0);
+    } else if (as == DUSK_DT_BOOL) {
+        *out = num_val(*(const unsigned char *)p != 0, 1);
+        out->is_bool = 1;
+    } else if (as == DUSK_DT_U8) {
+        uint64_t u;
+        memcpy(&u, p, sizeof u);
+        *out = int_val((pyint)u);
+    } else {
+        int64_t i;
+        memcpy(&i, p, sizeof i);
+        *out = int_val(i);
+    }
+    dusk_value_unref(v);
+    return 0;
+}
+
 /* --- names: constants and dtypes ------------------------------------------------- */
 
 static const struct { const char *name; dusk_dtype dt; } DTYPES[] = {
@@ -1217,12 +1265,21 @@ enum {
     F_MATMUL, F_ARGMAX, F_ARGMIN, F_NANARGMAX, F_NANARGMIN, F_CUMSUM, F_CUMPROD, F_WHERE,
     F_RESHAPE, F_RAVEL,
     F_NANSUM, F_NANPROD, F_NANMEAN, F_NANSTD, F_NANVAR, F_NANMIN, F_NANMAX,
+    F_ARCTAN2, F_HYPOT, F_COPYSIGN, F_NEXTAFTER, F_LOGADDEXP, F_LOGADDEXP2, F_FMOD, F_FMAX,
+    F_FMIN, F_FLOAT_POWER, F_LOGICAL_AND, F_LOGICAL_OR, F_LOGICAL_XOR,
+    F_LOGICAL_NOT, F_POSITIVE, F_RECIPROCAL, F_CBRT, F_EXP2, F_FABS, F_DEG2RAD, F_RAD2DEG,
+    F_DEGREES, F_RADIANS, F_ARCSINH, F_ARCCOSH, F_ARCTANH, F_SIGNBIT, F_SINC,
+    F_CLIP, F_ROUND, F_AROUND, F_ISCLOSE, F_ALLCLOSE, F_NAN_TO_NUM,
     F_COUNT
 };
 _Static_assert(F_NANMAX - F_NANSUM == DUSK_RED_NANMAX - DUSK_RED_NANSUM,
                "the functions nansum..nanmax follow dusk_reduction's order");
 _Static_assert(F_EXPM1 - F_FLOOR == DUSK_UNOP_EXPM1 - DUSK_UNOP_FLOOR,
                "the functions floor..expm1 follow dusk_unop's order");
+_Static_assert(F_LOGICAL_XOR - F_ARCTAN2 == DUSK_BINOP_LOGICAL_XOR - DUSK_BINOP_ARCTAN2,
+               "the functions arctan2..logical_xor follow dusk_binop's order");
+_Static_assert(F_SINC - F_LOGICAL_NOT == DUSK_UNOP_SINC - DUSK_UNOP_LOGICAL_NOT,
+               "the functions logical_not..sinc follow dusk_unop's order");
 
 static const char *const FUNCS[F_COUNT] = {
     "ones", "zeros", "empty", "full", "arange", "linspace", "random.normal",
@@ -1238,6 +1295,11 @@ static const char *const FUNCS[F_COUNT] = {
     "matmul", "argmax", "argmin", "nanargmax", "nanargmin", "cumsum", "cumprod", "where",
     "reshape", "ravel",
     "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax",
+    "arctan2", "hypot", "copysign", "nextafter", "logaddexp", "logaddexp2", "fmod", "fmax",
+    "fmin", "float_power", "logical_and", "logical_or", "logical_xor",
+    "logical_not", "positive", "reciprocal", "cbrt", "exp2", "fabs", "deg2rad", "rad2deg",
+    "degrees", "radians", "arcsinh", "arccosh", "arctanh", "signbit", "sinc",
+    "clip", "round", "around", "isclose", "allclose", "nan_to_num",
 };
 
 /* Parameters of each function, in order; those before the '|' are required. */
@@ -1276,13 +1338,24 @@ static const char *const PARAMS[F_COUNT] = {
     [F_NANMEAN] = "a|axis keepdims split_every", [F_NANSTD] = "a|axis keepdims ddof split_every",
     [F_NANVAR] = "a|axis keepdims ddof split_every", [F_NANMIN] = "a|axis keepdims split_every",
     [F_NANMAX] = "a|axis keepdims split_every",
+    [F_ARCTAN2] = "x1 x2|", [F_HYPOT] = "x1 x2|", [F_COPYSIGN] = "x1 x2|",
+    [F_NEXTAFTER] = "x1 x2|", [F_LOGADDEXP] = "x1 x2|", [F_LOGADDEXP2] = "x1 x2|",
+    [F_FMOD] = "x1 x2|", [F_FMAX] = "x1 x2|", [F_FMIN] = "x1 x2|", [F_FLOAT_POWER] = "x1 x2|",
+    [F_LOGICAL_AND] = "x1 x2|", [F_LOGICAL_OR] = "x1 x2|", [F_LOGICAL_XOR] = "x1 x2|",
+    [F_LOGICAL_NOT] = "x|", [F_POSITIVE] = "x|", [F_RECIPROCAL] = "x|", [F_CBRT] = "x|",
+    [F_EXP2] = "x|", [F_FABS] = "x|", [F_DEG2RAD] = "x|", [F_RAD2DEG] = "x|",
+    [F_DEGREES] = "x|", [F_RADIANS] = "x|", [F_ARCSINH] = "x|", [F_ARCCOSH] = "x|",
+    [F_ARCTANH] = "x|", [F_SIGNBIT] = "x|", [F_SINC] = "x|",
+    [F_CLIP] = "a|a_min a_max", [F_ROUND] = "a|decimals", [F_AROUND] = "a|decimals",
+    [F_ISCLOSE] = "a b|rtol atol equal_nan", [F_ALLCLOSE] = "a b|rtol atol equal_nan",
+    [F_NAN_TO_NUM] = "x|copy nan posinf neginf",
 };
 
 /* Other spellings NumPy has. */
 static const struct { const char *alias; int f; } ALIASES[] = {
     {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.standard_normal", F_NORMAL},
     {"true_divide", F_DIVIDE}, {"mod", F_REMAINDER}, {"bitwise_not", F_INVERT},
-    {"fix", F_TRUNC},
+    {"fix", F_TRUNC}, {"round_", F_ROUND},
 };
 
 static const char *const PREFIXES[] = {"np.", "numpy.", "da.", "dask.array."};
@@ -1636,8 +1709,8 @@ static int bind(evaluator *ev, int f, const char *fname, const expr *call, const
             b->at[i] = a->kids[0];
         } else {
             if (pos >= b->n)
-                return fail(ev, 2, a->col, "%s() takes at most %d arguments", fname,
-                            b->n - (self ? 1 : 0));
+                return fail(ev, 2, a->col, "%s() takes at most %d argument%s", fname,
+                            b->n - (self ? 1 : 0), b->n - (self ? 1 : 0) == 1 ? "" : "s");
             if (eval(ev, a, &b->v[pos]) < 0)
                 return -1;
             b->at[pos++] = a;
@@ -1654,6 +1727,17 @@ static int need_array(evaluator *ev, const expr *e, const val *v, const char *fn
     if (v->kind != V_ARRAY)
         return fail(ev, 2, e->col, "%s() needs an array here, not %s", fname, kind_name(v));
     return 0;
+}
+
+/* Argument k of a ufunc-like function must be an array or a number: else
+ * the message names the argument, at its column. */
+static int need_operand(evaluator *ev, const bound *b, int k, const char *fname)
+{
+    const val *v = &b->v[k];
+    if (v->kind == V_ARRAY || v->kind == V_NUM)
+        return 0;
+    return fail(ev, 2, b->at[k]->col, "%s()'s argument '%s' must be an array or a number, not %s",
+                fname, b->names[k], kind_name(v));
 }
 
 /* A number as a 0-d array of the context (so that array functions take it). */
@@ -1677,15 +1761,38 @@ static int to_array(evaluator *ev, const expr *e, val *v)
     return check(ev, e->col, dusk_full(ev->env->ctx, DUSK_SHAPE0, "()", dt, v->num), v);
 }
 
+/* The functions that are operators under NumPy's names take dusk's named
+ * forms, whose layers are named as Dask's ('subtract-<token>'); their
+ * numbers compute as the operators' (operator_of). */
 static const dusk_binop BINOP_OF_F[] = {
-    [F_ADD] = DUSK_BINOP_ADD, [F_SUBTRACT] = DUSK_BINOP_SUB, [F_MULTIPLY] = DUSK_BINOP_MUL,
-    [F_DIVIDE] = DUSK_BINOP_DIV, [F_POWER] = DUSK_BINOP_POW, [F_LESS] = DUSK_BINOP_LT,
-    [F_LESS_EQUAL] = DUSK_BINOP_LE, [F_GREATER] = DUSK_BINOP_GT,
-    [F_GREATER_EQUAL] = DUSK_BINOP_GE, [F_EQUAL] = DUSK_BINOP_EQ, [F_NOT_EQUAL] = DUSK_BINOP_NE,
+    [F_ADD] = DUSK_BINOP_ADD, [F_SUBTRACT] = DUSK_BINOP_SUBTRACT,
+    [F_MULTIPLY] = DUSK_BINOP_MULTIPLY, [F_DIVIDE] = DUSK_BINOP_DIVIDE,
+    [F_POWER] = DUSK_BINOP_POWER, [F_LESS] = DUSK_BINOP_LESS,
+    [F_LESS_EQUAL] = DUSK_BINOP_LESS_EQUAL, [F_GREATER] = DUSK_BINOP_GREATER,
+    [F_GREATER_EQUAL] = DUSK_BINOP_GREATER_EQUAL, [F_EQUAL] = DUSK_BINOP_EQUAL,
+    [F_NOT_EQUAL] = DUSK_BINOP_NOT_EQUAL,
     [F_FLOOR_DIVIDE] = DUSK_BINOP_FLOORDIV, [F_REMAINDER] = DUSK_BINOP_MOD,
     [F_BITWISE_AND] = DUSK_BINOP_AND, [F_BITWISE_OR] = DUSK_BINOP_OR,
     [F_BITWISE_XOR] = DUSK_BINOP_XOR, [F_MAXIMUM] = DUSK_BINOP_MAX, [F_MINIMUM] = DUSK_BINOP_MIN,
 };
+
+/* The operator a named form computes as (DUSK_BINOP_SUBTRACT: SUB). */
+static dusk_binop operator_of(dusk_binop op)
+{
+    switch (op) {
+    case DUSK_BINOP_SUBTRACT: return DUSK_BINOP_SUB;
+    case DUSK_BINOP_MULTIPLY: return DUSK_BINOP_MUL;
+    case DUSK_BINOP_DIVIDE: return DUSK_BINOP_DIV;
+    case DUSK_BINOP_POWER: return DUSK_BINOP_POW;
+    case DUSK_BINOP_EQUAL: return DUSK_BINOP_EQ;
+    case DUSK_BINOP_NOT_EQUAL: return DUSK_BINOP_NE;
+    case DUSK_BINOP_LESS: return DUSK_BINOP_LT;
+    case DUSK_BINOP_LESS_EQUAL: return DUSK_BINOP_LE;
+    case DUSK_BINOP_GREATER: return DUSK_BINOP_GT;
+    case DUSK_BINOP_GREATER_EQUAL: return DUSK_BINOP_GE;
+    default: return op;
+    }
+}
 
 /* Python's arithmetic on two numbers: of ints, exact (as ints below
  * 2**126; past that, in doubles); of a float, in doubles. */
@@ -1753,10 +1860,24 @@ static dusk_scalar scalar_of(const val *v)
     return dusk_scalar_float(v->num);
 }
 
+static int eager_number(evaluator *ev, int col, dusk_array *r, val *out);
+
 static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char *opname,
                        const val *a, const val *b, val *out)
 {
+    if (a->kind == V_NUM && b->kind == V_NUM && op >= DUSK_BINOP_ARCTAN2 &&
+        op <= DUSK_BINOP_LOGICAL_XOR) {
+        /* NumPy's ufuncs of two numbers give a NumPy scalar: computed
+         * here, on 0-d arrays, so that it is the array's formula's */
+        val x = *a, y = *b;
+        if (check_fits(ev, at->opcol, &x) < 0 || check_fits(ev, at->opcol, &y) < 0)
+            return -1;
+        if (to_array(ev, at, &x) < 0 || to_array(ev, at, &y) < 0)
+            return -1;
+        return eager_number(ev, at->opcol, dusk_array_binop(op, x.a, y.a), out);
+    }
     if (a->kind == V_NUM && b->kind == V_NUM) {
+        op = operator_of(op);
         if ((op == DUSK_BINOP_DIV || op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) &&
             b->num == 0)
             return fail(ev, 2, at->opcol, op == DUSK_BINOP_MOD ? "modulo by zero"
@@ -1783,6 +1904,13 @@ static int apply_binop(evaluator *ev, const expr *at, dusk_binop op, const char 
 
 static int apply_unop(evaluator *ev, const expr *at, dusk_unop op, const val *a, val *out)
 {
+    if (a->kind == V_NUM && op >= DUSK_UNOP_LOGICAL_NOT) {
+        /* a NumPy scalar, as apply_binop's ufuncs of numbers */
+        val x = *a;
+        if (check_fits(ev, at->col, &x) < 0 || to_array(ev, at, &x) < 0)
+            return -1;
+        return eager_number(ev, at->opcol, dusk_array_unop(op, x.a), out);
+    }
     if (a->kind == V_NUM) {
         double x = a->num;
         static double (*const fn[])(double) = {NULL, fabs, exp, log, sqrt, sin, cos};
@@ -1993,23 +2121,135 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
         return check(ev, col, r, out);
     }
     case F_INVERT:
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
         return apply_unop(ev, call, DUSK_UNOP_INVERT, &b.v[0], out);
     case F_FLOOR: case F_CEIL: case F_TRUNC: case F_RINT: case F_ISNAN: case F_ISINF:
     case F_ISFINITE: case F_SQUARE: case F_SIGN: case F_TAN: case F_ARCSIN: case F_ARCCOS:
     case F_ARCTAN: case F_SINH: case F_COSH: case F_TANH: case F_LOG10: case F_LOG2:
     case F_LOG1P: case F_EXPM1:
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
         /* in the order of dusk_unop from DUSK_UNOP_FLOOR (asserted at FUNCS) */
         return apply_unop(ev, call, (dusk_unop)(DUSK_UNOP_FLOOR + (f - F_FLOOR)), &b.v[0], out);
     case F_EXP: case F_LOG: case F_SQRT: case F_SIN: case F_COS: case F_ABS: case F_NEGATIVE: {
         static const dusk_unop U[] = {DUSK_UNOP_EXP, DUSK_UNOP_LOG, DUSK_UNOP_SQRT, DUSK_UNOP_SIN,
                                       DUSK_UNOP_COS, DUSK_UNOP_ABS, DUSK_UNOP_NEG};
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
         return apply_unop(ev, call, U[f - F_EXP], &b.v[0], out);
     }
+    case F_LOGICAL_NOT: case F_POSITIVE: case F_RECIPROCAL: case F_CBRT: case F_EXP2:
+    case F_FABS: case F_DEG2RAD: case F_RAD2DEG: case F_DEGREES: case F_RADIANS:
+    case F_ARCSINH: case F_ARCCOSH: case F_ARCTANH: case F_SIGNBIT: case F_SINC:
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
+        /* in the order of dusk_unop from DUSK_UNOP_LOGICAL_NOT (asserted at FUNCS) */
+        return apply_unop(ev, call, (dusk_unop)(DUSK_UNOP_LOGICAL_NOT + (f - F_LOGICAL_NOT)),
+                          &b.v[0], out);
+    case F_ARCTAN2: case F_HYPOT: case F_COPYSIGN: case F_NEXTAFTER: case F_LOGADDEXP:
+    case F_LOGADDEXP2: case F_FMOD: case F_FMAX: case F_FMIN: case F_FLOAT_POWER:
+    case F_LOGICAL_AND: case F_LOGICAL_OR: case F_LOGICAL_XOR:
+        if (need_operand(ev, &b, 0, fname) < 0 || need_operand(ev, &b, 1, fname) < 0)
+            return -1;
+        return apply_binop(ev, call, (dusk_binop)(DUSK_BINOP_ARCTAN2 + (f - F_ARCTAN2)), fname,
+                           &b.v[0], &b.v[1], out);
     case F_ADD: case F_SUBTRACT: case F_MULTIPLY: case F_DIVIDE: case F_POWER: case F_LESS:
     case F_LESS_EQUAL: case F_GREATER: case F_GREATER_EQUAL: case F_EQUAL: case F_NOT_EQUAL:
     case F_FLOOR_DIVIDE: case F_REMAINDER: case F_BITWISE_AND: case F_BITWISE_OR:
     case F_BITWISE_XOR: case F_MAXIMUM: case F_MINIMUM:
+        if (need_operand(ev, &b, 0, fname) < 0 || need_operand(ev, &b, 1, fname) < 0)
+            return -1;
         return apply_binop(ev, call, BINOP_OF_F[f], fname, &b.v[0], &b.v[1], out);
+    case F_CLIP: {
+        dusk_scalar lims[2];
+        bool given[2] = {false, false};
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
+        for (int k = 1; k <= 2; k++) {
+            const val *lim = b.at[k] ? &b.v[k] : NULL;
+            if (!lim || lim->kind == V_NONE)
+                continue;
+            if (lim->kind != V_NUM)
+                return fail(ev, 2, b.at[k]->col, "clip()'s %s must be a number or None, not %s",
+                            b.names[k], kind_name(lim));
+            if (check_fits(ev, b.at[k]->col, lim) < 0)
+                return -1;
+            lims[k - 1] = scalar_of(lim);
+            given[k - 1] = true;
+        }
+        if (!given[0] && !given[1])
+            return fail(ev, 2, col, "clip() needs a_min or a_max (a number; None for one of "
+                        "them at most)");
+        bool number = b.v[0].kind == V_NUM;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0)
+            return -1;
+        dusk_array *r = dusk_array_clip(b.v[0].a, given[0] ? &lims[0] : NULL,
+                                        given[1] ? &lims[1] : NULL);
+        return number ? eager_number(ev, col, r, out) : check(ev, col, r, out);
+    }
+    case F_ROUND: case F_AROUND: {
+        int64_t decimals = 0;
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
+        if ((v = arg(&b, "decimals")) &&
+            as_int(ev, arg_at(&b, "decimals", call), v, "decimals", &decimals) < 0)
+            return -1;
+        if (decimals < -1000 || decimals > 1000)
+            return fail(ev, 2, arg_at(&b, "decimals", call)->col,
+                        "decimals must be between -1000 and 1000");
+        bool number = b.v[0].kind == V_NUM;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0)
+            return -1;
+        dusk_array *r = (f == F_ROUND ? dusk_array_round : dusk_array_around)(b.v[0].a,
+                                                                             (int)decimals);
+        return number ? eager_number(ev, col, r, out) : check(ev, col, r, out);
+    }
+    case F_ISCLOSE: case F_ALLCLOSE: {
+        double tol[2] = {1e-5, 1e-8};
+        bool equal_nan = false;
+        static const char *const TOL[] = {"rtol", "atol"};
+        if (need_operand(ev, &b, 0, fname) < 0 || need_operand(ev, &b, 1, fname) < 0)
+            return -1;
+        for (int k = 0; k < 2; k++)
+            if ((v = arg(&b, TOL[k])) && as_num(ev, arg_at(&b, TOL[k], call), v, TOL[k],
+                                                &tol[k]) < 0)
+                return -1;
+        if ((v = arg(&b, "equal_nan")) &&
+            as_bool(ev, arg_at(&b, "equal_nan", call), v, "equal_nan", &equal_nan) < 0)
+            return -1;
+        bool numbers = b.v[0].kind == V_NUM && b.v[1].kind == V_NUM;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0 || to_array(ev, b.at[1], &b.v[1]) < 0)
+            return -1;
+        dusk_array *r = (f == F_ISCLOSE ? dusk_array_isclose : dusk_array_allclose)(
+            b.v[0].a, b.v[1].a, tol[0], tol[1], equal_nan);
+        /* allclose is lazy, as Dask's: a 0-d array even of numbers */
+        return numbers && f == F_ISCLOSE ? eager_number(ev, col, r, out) : check(ev, col, r, out);
+    }
+    case F_NAN_TO_NUM: {
+        double nan = 0, inf[2];
+        bool copy = true, given[2] = {false, false};
+        static const char *const INF[] = {"posinf", "neginf"};
+        if (need_operand(ev, &b, 0, fname) < 0)
+            return -1;
+        if ((v = arg(&b, "copy")) && as_bool(ev, arg_at(&b, "copy", call), v, "copy", &copy) < 0)
+            return -1;
+        if ((v = arg(&b, "nan")) && as_num(ev, arg_at(&b, "nan", call), v, "nan", &nan) < 0)
+            return -1;
+        for (int k = 0; k < 2; k++)
+            if ((v = arg(&b, INF[k])) && v->kind != V_NONE) {
+                if (as_num(ev, arg_at(&b, INF[k], call), v, INF[k], &inf[k]) < 0)
+                    return -1;
+                given[k] = true;
+            }
+        /* copy=False changes nothing: dusk's arrays are never written in place */
+        bool number = b.v[0].kind == V_NUM;
+        if (to_array(ev, b.at[0], &b.v[0]) < 0)
+            return -1;
+        dusk_array *r = dusk_array_nan_to_num(b.v[0].a, nan, given[0] ? &inf[0] : NULL,
+                                              given[1] ? &inf[1] : NULL);
+        return number ? eager_number(ev, col, r, out) : check(ev, col, r, out);
+    }
     case F_SUM: case F_PROD: case F_MEAN: case F_STD: case F_VAR: case F_MIN: case F_MAX:
     case F_ANY: case F_ALL: case F_NANSUM: case F_NANPROD: case F_NANMEAN: case F_NANSTD:
     case F_NANVAR: case F_NANMIN: case F_NANMAX: {
@@ -2192,7 +2432,7 @@ static int is_method(int f)
 {
     return (f >= F_SUM && f <= F_ALL) || f == F_TRANSPOSE || f == F_ASTYPE || f == F_RECHUNK ||
            f == F_SQUEEZE || f == F_DOT || f == F_ARGMAX || f == F_ARGMIN || f == F_CUMSUM ||
-           f == F_CUMPROD || f == F_RESHAPE || f == F_RAVEL;
+           f == F_CUMPROD || f == F_RESHAPE || f == F_RAVEL || f == F_CLIP || f == F_ROUND;
 }
 
 /* x.reshape(3, 4), x.reshape(3, -1, merge_chunks=False): the sizes as
@@ -2260,7 +2500,8 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
             static const char *const M[] = {"sum", "prod", "mean", "std", "var", "min", "max",
                                             "any", "all", "transpose", "astype", "rechunk",
                                             "squeeze", "dot", "argmax", "argmin", "cumsum",
-                                            "cumprod", "reshape", "ravel", "flatten", "T",
+                                            "cumprod", "reshape", "ravel", "flatten",
+                                            "clip", "round", "T",
                                             "shape", "ndim", "size", "dtype"};
             const char *near = expr_closest(callee->str, M, sizeof M / sizeof *M);
             return fail(ev, 2, callee->opcol, "an array has no method '%s'%s%s%s", callee->str,

@@ -119,17 +119,8 @@ int cli_render(int argc, char **argv)
         rc = cli_fail(2, sub, "which file? (usage: dusk render GRAPH.json|TRACE.json -o OUT.svg)");
     if (!rc && !out)
         rc = cli_fail(2, sub, "where to? -o OUT.svg|png|pdf|jpg|dot");
-    if (!rc && !vo.format) {   /* the format from the extension */
-        const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
-        const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
-        static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv",
-                                            "xdot"};
-        int known = 0;
-        for (size_t i = 0; i < 8; i++)
-            known |= !strcmp(ext, kinds[i]);
-        if (!known)
-            rc = cli_fail(2, sub, "%s: the picture is a .svg, .png, .pdf, .jpg or .dot file", out);
-    }
+    if (!rc && !vo.format)   /* the format from the extension */
+        rc = cli_check_picture(sub, NULL, out);
     if (!rc)
         rc = cli_check_output(sub, out);
     /* --format lets any name through: never draw over the file drawn */

@@ -390,7 +390,87 @@ static const eval_case EVAL_ERRORS[] = {
     {"nanstd(x, ddof=-1)", 2, 7, "=ddof and split_every must be between 0 and 1000000"},
     {"nanprod(x, split_every=1)", 1, 8, "split_every must be 0 (default) or at least 2"},
     {"nanmin(x, keepdims='a')", 2, 20, "keepdims must be True or False"},
+    /* the argument of the wrong kind is named, at its column */
+    {"arctan2(x, 'a')", 2, 12, "=arctan2()'s argument 'x2' must be an array or a number, not "
+     "a string"},
+    {"hypot((1, 2), x)", 2, 7, "=hypot()'s argument 'x1' must be an array or a number, not a "
+     "tuple"},
+    {"np.sinc([x])", 2, 9, "=sinc()'s argument 'x' must be an array or a number, not a list"},
+    {"exp(None)", 2, 5, "=exp()'s argument 'x' must be an array or a number, not None"},
+    {"subtract(x, 'b')", 2, 13, "subtract()'s argument 'x2' must be an array or a number"},
+    {"clip(x, y, 1)", 2, 9, "=clip()'s a_min must be a number or None, not an array"},
+    {"x.clip(None, 'z')", 2, 14, "=clip()'s a_max must be a number or None, not a string"},
+    {"clip(x, None, None)", 2, 5, "clip() needs a_min or a_max"},
+    {"x.clip()", 2, 7, "clip() needs a_min or a_max"},
+    {"round(x, 0.5)", 2, 10, "=decimals must be an integer, not a number"},
+    {"x.round(decimal=1)", 2, 9, "=round() has no keyword 'decimal'; did you mean 'decimals'?"},
+    {"around(x, 5000)", 2, 11, "=decimals must be between -1000 and 1000"},
+    {"isclose(x, y, rtol='a')", 2, 20, "=rtol must be a number, not a string"},
+    {"allclose(x, 1, equal_nan=3)", 2, 26, "=equal_nan must be True or False, not an integer"},
+    {"isclose(x, 'a')", 2, 12, "=isclose()'s argument 'b' must be an array or a number, not a string"},
+    {"nan_to_num(x, nan=None)", 2, 19, "=nan must be a number, not None"},
+    {"nan_to_num(x, posinf='big')", 2, 22, "=posinf must be a number, not a string"},
+    {"nan_to_num(x, neginf=1, copy=2)", 2, 30, "=copy must be True or False, not an integer"},
+    {"fmod(x.astype('c16'), 2)", 1, 5, "=fmod: ufunc 'fmod' not supported for complex128 (nor "
+     "in NumPy)"},
+    {"positive(x > 0)", 1, 9, "positive"},
+    {"x.clip(1, 2, 3)", 2, 14, "=clip() takes at most 2 arguments"},
 };
+
+/* Each function added with NumPy's ufuncs: called with one argument too
+ * many and with none, the message names the function, how many it takes
+ * and the argument it lacks, at their columns. */
+static void test_eval_arity(void **state)
+{
+    (void)state;
+    static const struct { const char *name; int most; const char *first; } F[] = {
+        {"arctan2", 2, "x1"}, {"hypot", 2, "x1"}, {"copysign", 2, "x1"},
+        {"nextafter", 2, "x1"}, {"logaddexp", 2, "x1"}, {"logaddexp2", 2, "x1"},
+        {"fmod", 2, "x1"}, {"fmax", 2, "x1"}, {"fmin", 2, "x1"}, {"float_power", 2, "x1"},
+        {"logical_and", 2, "x1"}, {"logical_or", 2, "x1"}, {"logical_xor", 2, "x1"},
+        {"logical_not", 1, "x"}, {"positive", 1, "x"}, {"reciprocal", 1, "x"},
+        {"cbrt", 1, "x"}, {"exp2", 1, "x"}, {"fabs", 1, "x"}, {"deg2rad", 1, "x"},
+        {"rad2deg", 1, "x"}, {"degrees", 1, "x"}, {"radians", 1, "x"}, {"arcsinh", 1, "x"},
+        {"arccosh", 1, "x"}, {"arctanh", 1, "x"}, {"signbit", 1, "x"}, {"sinc", 1, "x"},
+        {"clip", 3, "a"}, {"round", 2, "a"}, {"around", 2, "a"}, {"round_", 2, "a"},
+        {"isclose", 5, "a"}, {"allclose", 5, "a"}, {"nan_to_num", 5, "x"},
+        {"true_divide", 2, "x1"}, {"mod", 2, "x1"},
+    };
+    for (size_t i = 0; i < sizeof F / sizeof *F; i++) {
+        char text[128], want[128];
+        for (int many = 0; many < 2; many++) {
+            int n = snprintf(text, sizeof text, "np.%s(", F[i].name);
+            int col = 0;
+            for (int k = 0; many && k <= F[i].most; k++) {
+                if (k == F[i].most)
+                    col = n + 1 + (k ? 2 : 0);   /* past the ", " */
+                n += snprintf(text + n, sizeof text - (size_t)n, "%sy", k ? ", " : "");
+            }
+            snprintf(text + n, sizeof text - (size_t)n, ")");
+            if (many)
+                snprintf(want, sizeof want, "=%s() takes at most %d argument%s", F[i].name,
+                         F[i].most, F[i].most == 1 ? "" : "s");
+            else
+                snprintf(want, sizeof want, "=%s() needs its argument '%s'", F[i].name,
+                         F[i].first);
+            if (!many)
+                col = (int)strlen(F[i].name) + 4;   /* the '(' */
+            dusk_array_ctx *ctx = dusk_array_ctx_new();
+            expr_binding in[2] = {{"x", make_x(ctx)}, {"y", make_y(ctx)}};
+            expr_env env = {ctx, in, 2, NULL, 0, 0};
+            expr_error err;
+            expr_tree *t = expr_parse(text, &err);
+            assert_non_null(t);
+            dusk_array *r = NULL;
+            int rc = expr_eval(t, &env, &r, &err);
+            if (rc != 2 || err.col != col || strcmp(err.msg, want + 1) != 0)
+                fail_msg("'%s': code %d at column %d: \"%s\"; expected 2 at %d: \"%s\"", text, rc,
+                         err.col, err.msg, col, want + 1);
+            expr_free(t);
+            dusk_array_ctx_free(ctx);
+        }
+    }
+}
 
 static void test_eval_errors(void **state)
 {
@@ -605,6 +685,18 @@ static void test_eval_same_keys(void **state)
     dusk_array *viaexpr = eval_ok(ctx, "x - x.mean(axis=0)");
     assert_string_equal(dusk_array_name(direct), dusk_array_name(viaexpr));
     assert_int_equal(dusk_array_ntasks(direct), dusk_array_ntasks(viaexpr));
+    /* NumPy's names of the operators build layers named as Dask's */
+    static const char *const NAMED[] = {"subtract(x, 1)", "np.multiply(2, x)",
+                                        "true_divide(x, x)", "greater_equal(x, 0)"};
+    static const char *const LAYER[] = {"subtract-", "multiply-", "divide-", "greater_equal-"};
+    for (size_t k = 0; k < sizeof NAMED / sizeof *NAMED; k++) {
+        const char *name = dusk_array_name(eval_ok(ctx, NAMED[k]));
+        if (strncmp(name, LAYER[k], strlen(LAYER[k])) != 0)
+            fail_msg("'%s' is named %s, not %s...", NAMED[k], name, LAYER[k]);
+    }
+    assert_string_equal(dusk_array_name(eval_ok(ctx, "subtract(x, 1)")),
+                        dusk_array_name(dusk_array_binop_typed(DUSK_BINOP_SUBTRACT, x,
+                                                               dusk_scalar_int(1), false)));
     dusk_array_ctx_free(ctx);
 }
 
@@ -752,6 +844,131 @@ static void test_cli_print(void **state)
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.out, "[2.5 2.5 1. 1.]\n");
     ran_free(&r);
+}
+
+/* A word that starts with '-' is an option when it reads as one, else the
+ * expression; one that reads as an option but is none says where an
+ * expression that starts with '-' goes. */
+static void test_cli_minus_first(void **state)
+{
+    (void)state;
+    ran r = run_eval("-ones(2, chunks=1) * 2", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[-2. -2.]\n");
+    ran_free(&r);
+    r = run_eval("-(1 + 2)", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "-3\n");
+    ran_free(&r);
+    r = run_eval("-inf", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: unknown option '-inf' (an expression that starts "
+                        "with '-' goes after --: dusk eval -- '-inf')\n");
+    ran_free(&r);
+    r = run_eval("--", "-inf", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "-inf\n");
+    ran_free(&r);
+    r = run_eval("ones(2)", "--prnt", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: unknown option '--prnt'; did you mean '--print'? "
+                        "(dusk eval --help lists them)\n");
+    ran_free(&r);
+}
+
+/* The new functions print the numbers they are known to give. */
+static void test_cli_ufunc_values(void **state)
+{
+    (void)state;
+    static const struct { const char *text, *out; } CASES[] = {
+        {"hypot(3, 4)", "5.\n"},
+        {"hypot(arange(3, chunks=2), 4) ** 2", "[16. 17. 20.]\n"},
+        {"arctan2(1, 1) * 4", "3.1415927\n"},
+        {"arctan2(arange(2, chunks=1), -1)", "[3.1415927 2.3561945]\n"},
+        {"copysign(arange(3, chunks=2), -1)", "[-0. -1. -2.]\n"},
+        {"nextafter(1, 2) - 1", "2.220446e-16\n"},
+        {"nextafter(1, 2)", "1.\n"},   /* a float, though 8 digits round it to 1 */
+        {"logaddexp(0, 0) - log(2) + logaddexp2(3, 3)", "4.\n"},
+        {"fmod(arange(-3, 4, chunks=3), 2)", "[-1 0 -1 0 1 0 1]\n"},
+        {"fmod(-7.5, 2)", "-1.5\n"},
+        {"fmax(where(arange(3) > 0, arange(3), nan), 1.5)", "[1.5 1.5 2.]\n"},
+        {"fmin(nan, 2)", "2.\n"},
+        {"float_power(arange(4, chunks=2), 2)", "[0. 1. 4. 9.]\n"},
+        {"logical_and(arange(4) > 1, arange(4) % 2)", "[False False False True]\n"},
+        {"logical_or(0, 0.5)", "True\n"},
+        {"logical_xor(arange(4) > 1, arange(4) % 2)", "[False True True False]\n"},
+        {"logical_not(arange(3))", "[True False False]\n"},
+        {"positive(-arange(3))", "[0 -1 -2]\n"},
+        {"reciprocal(arange(1, 5))", "[1 0 0 0]\n"},
+        {"reciprocal(arange(1, 5.))", "[1. 0.5 0.33333333 0.25]\n"},
+        {"cbrt(-8.) + exp2(10)", "1022.\n"},
+        {"fabs(-arange(2))", "[0. 1.]\n"},
+        {"deg2rad(180) + radians(180) - 2 * pi", "0.\n"},
+        {"rad2deg(pi / 2) + degrees(pi)", "270.\n"},
+        {"arcsinh(0) + arccosh(1) + arctanh(0)", "0.\n"},
+        {"tanh(arctanh(0.5))", "0.5\n"},
+        {"signbit(-0.0)", "True\n"},
+        {"signbit(arange(-1, 2))", "[True False False]\n"},
+        {"sinc(0) + sinc(1)", "1.\n"},
+        {"clip(arange(6, chunks=4), 1, 4)", "[1 1 2 3 4 4]\n"},
+        {"arange(6).clip(None, 2)", "[0 1 2 2 2 2]\n"},
+        {"clip(7, 0, 5)", "5\n"},
+        {"round(arange(4, chunks=3) * 1.25, 1)", "[0. 1.2 2.5 3.8]\n"},
+        {"around(1234, -2)", "1200\n"},
+        {"(arange(3) + 0.5).round()", "[0. 2. 2.]\n"},   /* half to even */
+        {"isclose(arange(3), 1 + 1e-9)", "[False True False]\n"},
+        {"isclose(nan, nan, equal_nan=True)", "True\n"},
+        {"allclose(arange(3), arange(3) + 1e-9)", "True\n"},
+        {"allclose(arange(3), 0)", "False\n"},
+        {"nan_to_num(arange(3, chunks=2) / 0., nan=-1, posinf=9)", "[-1. 9. 9.]\n"},
+        {"nan_to_num(-inf)", "-1.7976931e+308\n"},
+        {"subtract(7, 2) * multiply(2, 3) + true_divide(1, 4) + power(2, 3)", "38.25\n"},
+        {"mod(arange(-2, 3), 2) + remainder(5, 3) + floor_divide(7, 2)",
+         "[5 6 5 6 5]\n"},
+        {"greater_equal(arange(3), 1) ^ less(arange(3), 2)", "[True False True]\n"},
+        {"nansum(where(arange(4) > 1, nan, arange(4)))", "1.\n"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        ran r = run_eval(CASES[i].text, NULL);
+        if (r.rc != 0 || strcmp(r.out, CASES[i].out) != 0)
+            fail_msg("'%s': exit %d, printed \"%s\" (%s); expected \"%s\"", CASES[i].text, r.rc,
+                     r.out, r.err, CASES[i].out);
+        ran_free(&r);
+    }
+}
+
+/* cli_user_text: C function names out of the libraries' messages. */
+static void test_user_text(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } CASES[] = {
+        {"dusk_view_get: cannot open a window", "cannot open a window"},
+        {"--input x: dusk_view_trace: path is NULL", "--input x: path is NULL"},
+        {"a; dusk_array_ctx_set_memory_check(ctx, false) skips this check",
+         "a; dusk eval --no-memory-check skips this check (the computation may then be killed "
+         "for want of memory)"},
+        {"task f: not registered, so it cannot run in another process (dusk_func_register)",
+         "task f: not registered, so it cannot run in another process"},
+        /* names a user writes stay: a plugin's entry point, a key */
+        {"plugin p.so: dusk_plugin_init returned 3", "plugin p.so: dusk_plugin_init returned 3"},
+        {"unknown key 'dusk_x: y'", "unknown key 'dusk_x: y'"},
+        {"dusk_", "dusk_"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", CASES[i].in);
+        cli_user_text(buf, sizeof buf);
+        assert_string_equal(buf, CASES[i].out);
+    }
+    /* a hint that grows past the buffer is cut, within it */
+    char big[96] = "x; dusk_array_ctx_set_memory_check(ctx, false) skips this check";
+    memset(big + 65, 'z', sizeof big - 65);   /* past the 70 bytes given: to stay */
+    char before[96];
+    memcpy(before, big, sizeof big);
+    cli_user_text(big, 70);
+    assert_int_equal(strlen(big), 69);
+    assert_true(strncmp(big, "x; dusk eval --no-memory-check", 30) == 0);
+    assert_memory_equal(big + 70, before + 70, sizeof big - 70);
 }
 
 static void test_cli_errors(void **state)
@@ -1313,6 +1530,54 @@ static void test_cli_reshape_against_numpy(void **state)
     }
 }
 
+/* NumPy's ufuncs and functions added to the language, their NumPy names for
+ * the operators, and the same functions of numbers (NumPy scalars: f4
+ * array + logaddexp(1, 2) is float32) */
+static const char *const UFUNC_EXPRS[] = {
+    "np.arctan2(x, x[::-1]) + np.hypot(x, 2) - np.copysign(1.5, x)",
+    "np.nextafter(x, 0) - x",
+    "np.logaddexp(x, x[:, ::-1]) + np.logaddexp2(x, 1)",
+    "np.fmod(x * 7, 2.5) + np.fmod((x * 10).astype(\"i4\"), -3)",
+    "np.fmax(np.where(x > 2, np.nan, x), 0.5) - np.fmin(x, np.where(x < 0, np.nan, 1))",
+    "np.float_power(abs(x), 1.5) + np.float_power((x > 0).astype(\"i2\"), 2)",
+    "np.logical_and(x > 0, x) ^ np.logical_or(x < -1, 0) | np.logical_xor(x, x > 2)",
+    "np.logical_not(x > 1) + np.signbit(x)",
+    "np.positive(x) + np.reciprocal(x + 10) + np.cbrt(x * 3) + np.exp2(x / 3)",
+    "np.reciprocal((x * 2).astype(\"i8\") | 1)",
+    "np.fabs(x) + np.deg2rad(x) - np.rad2deg(x) + np.degrees(x) * np.radians(x)",
+    "np.arcsinh(x) + np.arccosh(abs(x) + 1) + np.arctanh(x / 20)",
+    "np.sinc(x) + np.sinc((x * 2).astype(\"i1\"))",
+    "np.clip(x, -1, 2.5) + np.clip((x * 10).astype(\"i1\"), 0, 300)",
+    "x.clip(0.5) + x.clip(None, 1)",
+    "np.round(x, 1) + np.around(x * 3, -1) + x.round(2) + np.round_(x, 3)",
+    "np.round((x * 100).astype(\"i4\"), -1)",
+    "np.isclose(x, x + 1e-6) ^ np.isclose(x, np.round(x, 1), rtol=0, atol=0.01)",
+    "np.allclose(x, x + 1e-9, rtol=0, atol=1e-8)",
+    "np.allclose(x, x[::-1])",
+    "np.nan_to_num(np.log(x)) + np.nan_to_num(1 / x, posinf=5, neginf=-5, nan=1)",
+    "np.nan_to_num((x * 10).astype(\"i2\"))",
+    "np.subtract(x, 1) * np.multiply(x, 2) / (np.true_divide(x, 3) + 10) + np.power(abs(x), 0.5) - np.divide(1, x + 10)",
+    "np.equal(x, 1) | np.not_equal(x, 2) & np.less(x, 3) ^ np.less_equal(x, 0) | np.greater(x, 5) & np.greater_equal(x, 6)",
+    "np.mod(x, 3) + np.remainder(x, -2) + np.floor_divide(x, 0.5)",
+    "x + np.arctan2(1, 2) + np.hypot(3, 4) * np.cbrt(8) - np.sinc(0.5)",
+    "(x * 10).astype(\"f4\") + np.logaddexp(1, 2) * np.reciprocal(2.0)",
+    "np.fmod(7, -3) * x + np.logical_and(1, 0) + np.clip(7, 0, 5) * np.round(2.675, 2)",
+};
+
+static void test_cli_ufuncs_against_numpy(void **state)
+{
+    (void)state;
+    if (!has_numpy_h5py())
+        skip();
+    static const char *const CHUNKS[] = {"(100, 60)", "(13, 7)"};
+    for (size_t c = 0; c < sizeof CHUNKS / sizeof *CHUNKS; c++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "uf%zu_", c);
+        compare_with_numpy(UFUNC_EXPRS, sizeof UFUNC_EXPRS / sizeof *UFUNC_EXPRS, CHUNKS[c],
+                           prefix);
+    }
+}
+
 static void test_cli_argcum_against_numpy(void **state)
 {
     (void)state;
@@ -1333,6 +1598,10 @@ int main(void)
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_parse_depth),
         cmocka_unit_test(test_eval_errors),
+        cmocka_unit_test(test_eval_arity),
+        cmocka_unit_test(test_user_text),
+        cmocka_unit_test(test_cli_ufunc_values),
+        cmocka_unit_test(test_cli_minus_first),
         cmocka_unit_test(test_eval_values),
         cmocka_unit_test(test_eval_limits),
         cmocka_unit_test(test_eval_same_keys),
@@ -1346,6 +1615,7 @@ int main(void)
         cmocka_unit_test(test_cli_against_numpy),
         cmocka_unit_test(test_cli_argcum_against_numpy),
         cmocka_unit_test(test_cli_reshape_against_numpy),
+        cmocka_unit_test(test_cli_ufuncs_against_numpy),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
