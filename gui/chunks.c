@@ -526,7 +526,7 @@ void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     for (int k = 0; k <= NONE_STATE; k++) {
         if (!count[k])
             continue;
-        dusk__set_rgb(f, k == NONE_STATE ? f->th->strip : dusk__state_rgb[k]);
+        dusk__set_rgb(f, k == NONE_STATE ? f->th->strip : f->th->state[k]);
         SDL_RenderFillRectsF(f->r, C->rects + start[k] - count[k], (int)count[k]);
     }
     for (size_t s = 0; s < C->nshow; s++) {

@@ -15,7 +15,10 @@
 
 #include "gui.h"
 
-/* The colours of a theme; states keep Dask's colours (dusk__state_rgb). */
+/* The colours of a theme and the width of its strokes. Light and dark
+ * draw the states in Dask's colours (dusk__state_rgb); high contrast, for
+ * a projector that washes pale colours out, is white on black with pure
+ * colours for the states and every outline and edge twice as thick. */
 typedef struct dusk__theme {
     const char *name;
     uint8_t bg[3];       /* panels' background */
@@ -24,6 +27,8 @@ typedef struct dusk__theme {
     uint8_t dim[3];      /* secondary text, axes, grid */
     uint8_t edge[3];     /* the graph's edges */
     uint8_t accent[3];   /* selection and highlights */
+    uint8_t state[DUSK_TASK_NSTATES][3];   /* each task state's colour */
+    int stroke;          /* outlines, edges and rules: this many px a line */
 } dusk__theme;
 
 enum { DUSK__THEME_LIGHT, DUSK__THEME_DARK, DUSK__THEME_CONTRAST, DUSK__NTHEMES };

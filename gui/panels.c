@@ -415,6 +415,11 @@ static inline size_t gallop(size_t a, size_t b, int (*holds)(const void *ctx, si
 static void strip(dusk__frame *f, SDL_Rect b, const char *title)
 {
     dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, STRIP_H);
+    /* a strip the colour of the panel (high contrast: black on black) is
+     * told from it by a rule */
+    if (!memcmp(f->th->strip, f->th->bg, 3))
+        dusk__fill(f, f->th->dim, (float)b.x, (float)(b.y + STRIP_H - f->th->stroke), (float)b.w,
+                   (float)f->th->stroke);
     dusk__text(f, (float)(b.x + MARGIN), (float)b.y + (float)(STRIP_H - f->line) / 2, title,
                f->th->fg);
 }
@@ -1041,7 +1046,8 @@ static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, 
         if (lo < 0)
             continue;   /* before the first point */
         float y0 = py + ph - (float)(top / ytop) * ph, y1 = py + ph - (float)(lo / ytop) * ph;
-        P->rects[k++] = (SDL_FRect){px + (float)c, y0 - 1, 1, y1 - y0 + 2};
+        float st = (float)f->th->stroke;   /* a thick stroke: a taller column */
+        P->rects[k++] = (SDL_FRect){px + (float)c, y0 - st, 1, y1 - y0 + 2 * st};
     }
     dusk__set_rgb(f, rgb);
     SDL_RenderFillRectsF(f->r, P->rects, (int)k);
@@ -1303,7 +1309,7 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         uint32_t total = P->total[gi];
         float y = g.y + g.rowh * (float)k;
         int bx = (int)g.bx, by = (int)(y + 2), bw = (int)g.bw, bh = (int)(g.rowh - 4);
-        dusk__fill(f, dusk__state_rgb[DUSK_TASK_WAITING], (float)bx, (float)by, (float)bw,
+        dusk__fill(f, f->th->state[DUSK_TASK_WAITING], (float)bx, (float)by, (float)bw,
                    (float)bh);
         /* cumulative edges rounded, so each share is within a pixel */
         uint64_t cum = 0;
@@ -1312,7 +1318,7 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             cum += c[seg[j]];
             int x1 = bx + (int)((cum * (uint64_t)bw + total / 2) / (total ? total : 1));
             if (x1 > x)
-                dusk__fill(f, dusk__state_rgb[seg[j]], (float)x, (float)by, (float)(x1 - x),
+                dusk__fill(f, f->th->state[seg[j]], (float)x, (float)by, (float)(x1 - x),
                            (float)bh);
             x = x1;
         }

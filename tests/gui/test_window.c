@@ -108,11 +108,11 @@ static void node_px(dusk_viewer *v, int64_t t, float *x, float *y, float *side)
     assert_int_equal(dusk_viewer_node(v, t, &r), 0);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
     assert_true(b->w > 0);
-    float s, ox, oy;
-    dusk__view_fit(v, b->w, b->h, &s, &ox, &oy);
-    *x = (float)b->x + ox + r.x * s;
-    *y = (float)b->y + oy + r.y * s;
-    *side = s < 1 ? 1 : s;
+    dusk__fit fit;
+    dusk__view_fit(v, b->w, b->h, &fit);
+    *x = (float)b->x + dusk__node_x(&fit, r.x);
+    *y = (float)b->y + dusk__node_y(&fit, r.y);
+    *side = fit.side;
 }
 
 static void centre(dusk_viewer *v, int64_t t, int *x, int *y)
