@@ -100,6 +100,10 @@ size_t dusk__chunks_ngrids(const dusk_viewer *v);
 int dusk__chunks_grid(const dusk_viewer *v, size_t k, const char **name, const char **title,
                       int64_t *rows, int64_t *cols);
 int64_t dusk__chunks_task(const dusk_viewer *v, size_t k, int64_t i, int64_t j);
+/* Shown grid k's title as drawn in box b, shortened to its slot (buf),
+ * and the slot's width in px; -1 for no such grid. */
+float dusk__chunks_title(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
+                         char *buf, size_t n);
 /* Where block (i, j) of shown grid k is drawn in box b (gap included);
  * 0, or DUSK_EINVAL for no such block. */
 int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
