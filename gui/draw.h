@@ -161,7 +161,10 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns);
  * At most 40 rows; the rest as "... N more". */
 void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
 /* A progress row's label, "name done/total", in buf: its name shortened
- * ("name... 4/4") when it is wider than room px, the count kept. */
+ * when it is wider than room px, to whole words ("mean_agg... 4/4", the
+ * words split at - _ . and space) where one fits, the count kept. The
+ * labels' column is as wide as the widest whole label while the bars keep
+ * 30% of the panel. */
 void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
                           uint32_t total, float room, char *buf, size_t n);
 /* Row k of the progress panel drawn in box b: the group's name, its bar's

@@ -1177,11 +1177,91 @@ static void test_progress_label_keeps_count(void **state)
             fail_msg("'%s' is %g px, room %g", s, (double)dusk__text_width(&f, s), (double)room);
         if (strcmp(s, "4/4") != 0) {
             assert_non_null(strstr(s, "... 4/4"));
-            assert_memory_equal(s, name, (size_t)(strstr(s, "...") - s));
+            size_t kept = (size_t)(strstr(s, "...") - s);
+            assert_memory_equal(s, name, kept);
+            /* cut where a word ends ("mean_agg", "mean"), not mid-word,
+             * unless the first word alone is too wide */
+            char first[16];
+            snprintf(first, sizeof first, "mean... 4/4");
+            if (dusk__text_width(&f, first) <= room && !strchr("-_", name[kept]))
+                fail_msg("'%s' (room %g) cuts '%s' mid-word", s, (double)room, name);
         }
     }
     dusk__frame_end(&f);
     viewer_free(v);
+}
+
+/* The demo's task groups in the window's default right column (384 px):
+ * every label is drawn whole ("mean_agg-aggregate 20/20" was cut to
+ * "mean_agg-aggr... 20/20" by a column capped at 45%), left of its bar,
+ * and the bars keep 30% of the panel; in a panel too narrow for that the
+ * labels shorten at a word's end. */
+static void test_progress_names_whole(void **state)
+{
+    (void)state;
+    static const char *const grp[] = {"original-array", "array", "mean_chunk",
+                                      "mean_agg-aggregate", "sub"};
+    static const int count[] = {1, 40, 40, 20, 40};
+    dusk_graph *g = dusk_graph_new();
+    const char *keys[141];
+    char names[141][64];
+    size_t nk = 0;
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < count[k]; i++) {
+            snprintf(names[nk], sizeof names[nk], "('%s-4c1e9b7f2a6d0358', %d)", grp[k], i);
+            dusk_task(g, names[nk], &dusk_inc, dusk_lit_int(i));
+            keys[nk] = names[nk];
+            nk++;
+        }
+    size_t n;
+    dusk_event *ev = record_keys(g, keys, nk, &n);
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, nk, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    dusk_viewer_feed(v, ev, n);
+    for (int pass = 0; pass < 2; pass++) {
+        SDL_Rect b = {10, 100, pass ? 200 : 384, 300};
+        dusk__frame f;
+        draw(v, dusk__panel_progress, b, &f);
+        size_t rows = 0, whole = 0;
+        for (size_t k = 0;; k++) {
+            const char *name;
+            SDL_Rect bar;
+            size_t tot;
+            if (dusk__progress_row(v, &f, b, k, &name, &bar, &tot) != 0)
+                break;
+            rows++;
+            char want[128], got[128];
+            snprintf(want, sizeof want, "%s %zu/%zu", name, tot, tot);
+            float room = (float)(bar.x - 8 - (b.x + 8));   /* the labels' column */
+            dusk__progress_label(&f, name, (uint32_t)tot, (uint32_t)tot, room, got,
+                                 sizeof got);
+            assert_true(bar.w >= b.w * 3 / 10 - 1);
+            assert_true(dusk__text_width(&f, got) <= room + 1);
+            if (!strcmp(got, want)) {
+                whole++;
+                continue;
+            }
+            assert_true(pass == 1);
+            /* shortened at the end of a word of the name */
+            const char *dots = strstr(got, "...");
+            assert_non_null(dots);
+            size_t kept = (size_t)(dots - got);
+            assert_memory_equal(got, name, kept);
+            assert_non_null(strchr("-_", name[kept]));
+        }
+        assert_int_equal(rows, 5);
+        if (pass == 0)
+            assert_int_equal(whole, 5);
+        else
+            assert_true(whole < 5);
+    }
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
 }
 
 /* Counts the pixels of exactly colour c in rows y0..y1 of the frame read back. */
@@ -1292,6 +1372,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_themes),
         cmocka_unit_test(test_tick_labels_apart),
         cmocka_unit_test(test_progress_label_keeps_count),
+        cmocka_unit_test(test_progress_names_whole),
         cmocka_unit_test(test_memory_peak_label_whole),
         cmocka_unit_test(test_memory_axis_labels_whole),
     };
