@@ -137,7 +137,8 @@ int dusk__stream_bar(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int
  * (the last drawn there when bars share the pixel), or -1. */
 int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int x, int y);
 /* Bytes held by the scheduler and process RSS over the run up to now: two
- * lines, the current values in the strip, each peak dotted and labelled. */
+ * lines, the current values in the strip, each peak dotted and labelled
+ * on a card that no curve and no other label crosses. */
 void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
 /* Tests: non-zero makes the memory curve read every point, not the
  * blocks' minima and maxima (the pixels must not differ). */
@@ -149,8 +150,13 @@ typedef struct dusk__memory_stats {
     size_t n[2];                  /* points up to now */
 } dusk__memory_stats;
 void dusk__memory_stats_of(const dusk_viewer *v, dusk__memory_stats *m);
-/* "peak 1.23 MiB" (peak 1) or "held 1.23 MiB" / "RSS 1.23 MiB", as drawn. */
+/* "held peak 1.23 MiB" / "RSS peak 1.23 MiB" (peak 1: on a card by the
+ * peak's dot) or "held now 1.23 MiB" / "RSS now 1.23 MiB" (in the strip),
+ * as drawn. */
 void dusk__memory_label(const dusk__memory_stats *m, int series, int peak, char *buf, size_t n);
+/* Where the last frame drew series' peak label (its card); 0, or -1 when
+ * it drew none. */
+int dusk__memory_peak_box(const dusk_viewer *v, int series, SDL_FRect *r);
 /* Samples the process's resident memory (/proc/self/statm) into v->rss at
  * most every 20 ms of now_ns (dusk_now_ns()), while a run that came
  * through the viewer's stream is followed and has not ended. */
