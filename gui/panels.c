@@ -1452,9 +1452,23 @@ size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n)
     }
     const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
     if (last && last->kind == DUSK_EV_RUN_END && last->status != 0) {
+        /* the user's terms: the task that failed, by its key, not the
+         * code's name (DUSK_ETYPE says nothing to who wrote the graph);
+         * the first ERROR back from the end: a failed run starts no more
+         * tasks, so few events follow it */
+        const char *key = NULL;
+        for (size_t i = v->shown; i-- > 0 && !key;)
+            if (v->log[i].kind == DUSK_EV_ERROR && v->log[i].task >= 0 && v->plan)
+                key = dusk_plan_key(v->plan, v->log[i].task);
         size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
-        int more = snprintf(n ? buf + at : NULL, n - at, DOT "run failed: %s",
-                            dusk_err_name(last->status));
+        int more;
+        if (last->status == DUSK_ECANCELED)
+            more = snprintf(n ? buf + at : NULL, n - at, DOT "run stopped");
+        else if (key)
+            more = snprintf(n ? buf + at : NULL, n - at, DOT "task '%s' failed", key);
+        else
+            more = snprintf(n ? buf + at : NULL, n - at, DOT "run failed: %s",
+                            dusk_strerror(last->status));
         if (more > 0)
             len += more;
     }
@@ -1469,7 +1483,8 @@ void dusk__panel_status(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
     float x = (float)b.x + MARGIN, y = (float)b.y + (float)(b.h - f->line) / 2;
     const uint8_t *fg = f->th->fg;
-    if (strstr(line, "run failed"))
+    const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
+    if (last && last->kind == DUSK_EV_RUN_END && last->status != 0)
         fg = f->th->accent;
     /* each piece, and the middle dots drawn as squares (the atlas is ASCII) */
     for (char *p = line;;) {

@@ -248,16 +248,16 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     return 0;
 }
 
-static void note_outcome(dusk_viewer *v, const job *j, double secs)
+void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs)
 {
     char took[64];
     dusk__fmt_ns(took, sizeof took, secs * 1e9);
-    if (j->rc == 0)
+    if (rc == 0)
         snprintf(v->ui.message, sizeof v->ui.message, "done in %s: %zu tasks", took,
                  v->layout.ntasks);
-    else
-        snprintf(v->ui.message, sizeof v->ui.message, "failed (%.24s) after %.24s: %s",
-                 dusk_err_name(j->rc), took, j->err.msg);
+    else   /* the message as the user's program gets it, without the code's name */
+        snprintf(v->ui.message, sizeof v->ui.message, "failed after %.24s: %s", took,
+                 msg && *msg ? msg : dusk_strerror(rc));
 }
 
 int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, uint64_t now_ms)
@@ -306,7 +306,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
             pthread_join(*th, NULL);
             ended = 1;
             dusk_viewer_pump(v);   /* the run's last events, RUN_END among them */
-            note_outcome(v, j, (double)(SDL_GetTicks64() - t_run) / 1e3);
+            dusk__note_outcome(v, j->rc, j->err.msg, (double)(SDL_GetTicks64() - t_run) / 1e3);
             polled = 1;   /* the outcome's message is drawn at once */
         }
         if (v->ui.close)

@@ -111,6 +111,11 @@ typedef struct dusk__drawn {
  * events waiting, a new event, scrub or control always draw, and every
  * second does. */
 int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, uint64_t now_ms);
+/* The status strip's message once the run's call returned rc after secs:
+ * "done in 1.23 s: 141 tasks", or "failed after 1.23 s: " and msg (the
+ * dusk_error's message the caller gets: the failing task's key and what
+ * it said), or dusk_strerror(rc) where msg is empty; never a code's name. */
+void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs);
 
 /* --- screenshots (window.c) ------------------------------------------------ */
 

@@ -700,21 +700,42 @@ static void test_status_line(void **state)
     free(ev);
     dusk_graph_free(g);
 
-    /* a failed run says so */
+    /* a failed run says which task failed, by its key, in the user's
+     * words: no code's name (DUSK_ETYPE) */
     g = dusk_graph_new();
-    dusk_task(g, "a", &dusk_inc, dusk_lit_str("not a number"));
-    ev = record(g, "a", DUSK_SCHED_SYNC, 1, &n);
-    v = replay_viewer(g, "a");
+    dusk_task(g, "parse-1", &dusk_inc, dusk_lit_str("not a number"));
+    ev = record(g, "parse-1", DUSK_SCHED_SYNC, 1, &n);
+    v = replay_viewer(g, "parse-1");
     dusk_viewer_feed(v, ev, n);
     dusk__status_line(v, got, sizeof got);
     assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
     assert_true(ev[n - 1].status != 0);
-    snprintf(want, sizeof want, "events dropped 0 \xc2\xb7 run failed: %s",
-             dusk_err_name(ev[n - 1].status));
     assert_contains(got, "tasks done 0 / 1 \xc2\xb7 ");
-    assert_contains(got, want);
+    assert_contains(got, "events dropped 0 \xc2\xb7 task 'parse-1' failed");
+    assert_null(strstr(got, "DUSK_E"));
+    assert_null(strstr(got, "#"));
     viewer_free(v);
     free(ev);
+    /* a run that failed with no task's error (out of memory before any
+     * ran) says what in words; a stopped one, that it stopped */
+    static const int status[] = {DUSK_ENOMEM, DUSK_ECANCELED};
+    static const char *const said[] = {"\xc2\xb7 run failed: out of memory",
+                                       "\xc2\xb7 run stopped"};
+    for (int k = 0; k < 2; k++) {
+        v = replay_viewer(g, "parse-1");
+        dusk_event end[] = {
+            {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+            {.t_ns = 1000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1,
+             .status = status[k]},
+        };
+        assert_int_equal(dusk_viewer_feed(v, end, 2), 0);
+        size_t wanted = dusk__status_line(v, got, sizeof got);
+        assert_int_equal(wanted, strlen(got));
+        assert_true(wanted > strlen(said[k]));
+        assert_string_equal(got + wanted - strlen(said[k]), said[k]);
+        assert_null(strstr(got, "DUSK_E"));
+        viewer_free(v);
+    }
     dusk_graph_free(g);
 
     /* a viewer behind its stream says by how much, until it catches up;

@@ -1154,6 +1154,16 @@ static void test_view_get_fails(void **state)
     centre(v, dusk_graph_find(g, "c"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
+    /* the status strip's message: the error the program got, which names
+     * the task and says what it said, without the code's name */
+    dusk__note_outcome(v, want_rc, want.msg, 1.5);
+    const char *msg = v->ui.message;
+    assert_true(strncmp(msg, "failed after 1.50 s: ", 21) == 0);
+    assert_string_equal(msg + 21, want.msg);
+    assert_contains(msg, "'boom'");
+    assert_null(strstr(msg, "DUSK_E"));
+    dusk__note_outcome(v, DUSK_ENOMEM, "", 0.25);
+    assert_string_equal(v->ui.message, "failed after 250.0 ms: out of memory");
     dusk_viewer_free(v);
     dusk_graph_free(g);
     sdl_close();
