@@ -687,7 +687,7 @@ int dusk_viewer_set_array(dusk_viewer *v, const struct dusk_array *a, dusk_error
     int nd = dusk_array_ndim(a), keep = nd < 2 ? nd : 2;
     int64_t *ch[2] = {NULL, NULL};
     if (!C)
-        return dusk_error_set(err, DUSK_ENOMEM, "dusk_viewer_set_array: out of memory");
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the array's chunk map");
     size_t len = name ? strlen(name) : 0;
     char *nm = dusk_malloc(len + 1);
     for (int d = 0; d < keep && nm; d++) {
@@ -701,7 +701,7 @@ int dusk_viewer_set_array(dusk_viewer *v, const struct dusk_array *a, dusk_error
         dusk_free(nm);
         dusk_free(ch[0]);
         dusk_free(ch[1]);
-        return dusk_error_set(err, DUSK_ENOMEM, "dusk_viewer_set_array: out of memory");
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the array's chunk map");
     }
     memcpy(nm, name ? name : "", len + 1);
     dusk_free(C->arr_name);

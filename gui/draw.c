@@ -69,11 +69,12 @@ static int make_atlas(dusk__render *R, const char *path, float scale, const char
                       dusk_error *err)
 {
     if (TTF_Init() != 0)
-        return dusk_error_set(err, DUSK_EIO, "%s: SDL_ttf: %s", who, TTF_GetError());
+        return dusk_error_set(err, DUSK_EIO, "%s%sthe text's library (SDL_ttf) failed: %s",
+                              DUSK__WHO(who), TTF_GetError());
     int pt = (int)(14.0f * scale + 0.5f);
     R->font = TTF_OpenFont(path, pt < 6 ? 6 : pt);
     if (!R->font) {
-        dusk_error_set(err, DUSK_EIO, "%s: cannot open the font %s: %s", who, path,
+        dusk_error_set(err, DUSK_EIO, "%s%scannot open the font %s: %s", DUSK__WHO(who), path,
                        TTF_GetError());
         TTF_Quit();
         return DUSK_EIO;
@@ -89,7 +90,8 @@ static int make_atlas(dusk__render *R, const char *path, float scale, const char
     }
     R->atlas = SDL_CreateRGBSurfaceWithFormat(0, width, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!R->atlas)
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: glyph atlas: %s", who, SDL_GetError());
+        return dusk_error_set(err, DUSK_ENOMEM, "%s%sout of memory for the font's glyphs: %s",
+                              DUSK__WHO(who), SDL_GetError());
     SDL_FillRect(R->atlas, NULL, 0);
     SDL_Color white = {255, 255, 255, 255};
     for (int c = '!'; c <= '~'; c++) {
@@ -109,7 +111,7 @@ int dusk__frame_begin(dusk_viewer *v, SDL_Renderer *r, dusk__frame *f, const cha
 {
     memset(f, 0, sizeof *f);
     if (!v->render && !(v->render = dusk_calloc(1, sizeof *v->render)))
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
+        return dusk_error_set(err, DUSK_ENOMEM, "%s%sout of memory", DUSK__WHO(who));
     dusk__render *R = v->render;
     float scale = v->font_scale > 0.25f ? v->font_scale : 1.0f;
     if (R->font && R->scale != scale)

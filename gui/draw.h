@@ -62,9 +62,15 @@ static inline int dusk__strip_h(int line)
     return line + 8 > 28 ? line + 8 : 28;
 }
 
+/* Messages of calls that a C program makes name the call ("%s%s" with
+ * DUSK__WHO(who): "dusk_viewer_render: "); the window's own (who NULL)
+ * do not, as they reach the users of `dusk view` and of Python, to whom
+ * a C function's name says nothing. */
+#define DUSK__WHO(who) (who) ? (who) : "", (who) ? ": " : ""
+
 /* Opens the font (at 14 px x v->font_scale) when needed and makes the
  * frame; DUSK_EIO naming the font, DUSK_ENOMEM. `who` names the caller in
- * messages. */
+ * messages (NULL: the window, which names none). */
 int dusk__frame_begin(dusk_viewer *v, SDL_Renderer *r, dusk__frame *f, const char *who,
                       dusk_error *err);
 void dusk__frame_end(dusk__frame *f);

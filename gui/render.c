@@ -656,8 +656,14 @@ int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dus
     if (w <= 0 || h <= 0)
         return dusk_error_set(err, DUSK_EINVAL, "dusk_viewer_render: the size %dx%d is empty",
                               w, h);
+    return dusk__viewer_draw(v, r, w, h, "dusk_viewer_render", err);
+}
+
+int dusk__viewer_draw(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *who,
+                      dusk_error *err)
+{
     dusk__frame f;
-    int rc = dusk__frame_begin(v, r, &f, "dusk_viewer_render", err);
+    int rc = dusk__frame_begin(v, r, &f, who, err);
     if (rc != 0)
         return rc;
     dusk__ui *ui = &v->ui;

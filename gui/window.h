@@ -38,6 +38,10 @@ void dusk__ui_ready(dusk_viewer *v);
  * the status strip status_h high at the very bottom; fills ui->box,
  * split_box and split_span. */
 void dusk__arrange(dusk__ui *ui, unsigned shown, int w, int h, int status_h);
+/* dusk_viewer_render with its arguments checked (v, r, w, h > 0); who
+ * names the caller in messages (NULL: the window, DUSK__WHO). */
+int dusk__viewer_draw(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *who,
+                      dusk_error *err);
 /* The graph panel's node under (x, y) (not in the layer view), or -1. */
 int64_t dusk__graph_hit(const dusk_viewer *v, SDL_Rect b, int x, int y);
 /* The tooltip of a task (its key, function, state, worker, duration,
@@ -121,7 +125,8 @@ void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs);
 
 /* Reads the frame drawn into r (w x h, before any present) and writes it
  * to path (NULL: the first free dusk-screenshot-N.png of the current
- * directory) as a PNG, atomically; the name written in v->ui.shot_note. */
+ * directory) as a PNG, atomically; the name written in v->ui.shot_note.
+ * who as in dusk__viewer_draw. */
 int dusk__write_png(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *path,
                     const char *who, dusk_error *err);
 
