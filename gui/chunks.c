@@ -468,6 +468,41 @@ static int64_t find_cell(const double *off, int64_t n, double u)
 
 /* --- drawing ---------------------------------------------------------------------------- */
 
+/* Grid g's title as it fits in room px: the whole of it, else without
+ * what is least needed first ("(axes 0, 1 of 3)", then "blocks", then the
+ * block counts), the array's name kept whole as long as it fits, then cut
+ * with "...". An input's slot is a third of the result's: "array  2x20
+ * bloc" ran off its edge, mid-word. */
+static void fit_title(const dusk__frame *f, const dusk__chunks *C, const grid *g, float room,
+                      char *buf, size_t n)
+{
+    const char *name = dusk__strtab_text(&C->names, g->id);
+    int len = (int)short_len(name, strlen(name));
+    snprintf(buf, n, "%s", g->title);
+    if (dusk__text_width(f, buf) <= room)
+        return;
+    if (g->ndim > 2) {
+        snprintf(buf, n, "%.*s  %lldx%lld blocks", len, name, (long long)g->rows,
+                 (long long)g->cols);
+        if (dusk__text_width(f, buf) <= room)
+            return;
+    }
+    if (g->ndim >= 2) {
+        snprintf(buf, n, "%.*s  %lldx%lld", len, name, (long long)g->rows, (long long)g->cols);
+        if (dusk__text_width(f, buf) <= room)
+            return;
+    }
+    snprintf(buf, n, "%.*s", len, name);
+    if (dusk__text_width(f, buf) <= room)
+        return;
+    for (int k = len - 1; k > 0; k--) {
+        snprintf(buf, n, "%.*s...", k, name);
+        if (dusk__text_width(f, buf) <= room)
+            return;
+    }
+    buf[0] = '\0';
+}
+
 void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
 {
     SDL_RenderSetClipRect(f->r, &b);
@@ -526,7 +561,7 @@ void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     for (int k = 0; k <= NONE_STATE; k++) {
         if (!count[k])
             continue;
-        dusk__set_rgb(f, k == NONE_STATE ? f->th->strip : dusk__state_rgb[k]);
+        dusk__set_rgb(f, k == NONE_STATE ? f->th->strip : f->th->state[k]);
         SDL_RenderFillRectsF(f->r, C->rects + start[k] - count[k], (int)count[k]);
     }
     for (size_t s = 0; s < C->nshow; s++) {
@@ -536,8 +571,10 @@ void dusk__panel_chunks(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         SDL_Rect clip = {(int)P.tx, (int)P.ty, (int)P.tw, f->line}, in;
         if (!SDL_IntersectRect(&clip, &b, &in))
             continue;
+        char title[sizeof C->grids[0].title];
+        fit_title(f, C, &C->grids[C->show[s]], P.tw, title, sizeof title);
         SDL_RenderSetClipRect(f->r, &in);
-        dusk__text(f, P.tx, P.ty, C->grids[C->show[s]].title, s ? f->th->dim : f->th->fg);
+        dusk__text(f, P.tx, P.ty, title, s ? f->th->dim : f->th->fg);
     }
     SDL_RenderSetClipRect(f->r, NULL);
 }
@@ -606,6 +643,17 @@ int dusk__chunks_grid(const dusk_viewer *v, size_t k, const char **name, const c
     return 0;
 }
 
+float dusk__chunks_title(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
+                         char *buf, size_t n)
+{
+    const grid *g = shown(v, k);
+    if (!g || !n)
+        return -1;
+    place P = place_of(v->chunks, f, b, k);
+    fit_title(f, v->chunks, g, P.tw, buf, n);
+    return P.tw;
+}
+
 int64_t dusk__chunks_task(const dusk_viewer *v, size_t k, int64_t i, int64_t j)
 {
     const grid *g = shown(v, k);
@@ -639,7 +687,7 @@ int dusk_viewer_set_array(dusk_viewer *v, const struct dusk_array *a, dusk_error
     int nd = dusk_array_ndim(a), keep = nd < 2 ? nd : 2;
     int64_t *ch[2] = {NULL, NULL};
     if (!C)
-        return dusk_error_set(err, DUSK_ENOMEM, "dusk_viewer_set_array: out of memory");
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the array's chunk map");
     size_t len = name ? strlen(name) : 0;
     char *nm = dusk_malloc(len + 1);
     for (int d = 0; d < keep && nm; d++) {
@@ -653,7 +701,7 @@ int dusk_viewer_set_array(dusk_viewer *v, const struct dusk_array *a, dusk_error
         dusk_free(nm);
         dusk_free(ch[0]);
         dusk_free(ch[1]);
-        return dusk_error_set(err, DUSK_ENOMEM, "dusk_viewer_set_array: out of memory");
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the array's chunk map");
     }
     memcpy(nm, name ? name : "", len + 1);
     dusk_free(C->arr_name);

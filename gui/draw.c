@@ -12,16 +12,33 @@
 
 #include "draw.h"
 
-/* Light for the desk, dark for a dim room, high contrast for a projector
- * (black on white, pure colours for the strokes). */
+/* Light for the desk, dark for a dim room, high contrast for a projector:
+ * white and pure colours on black, with no state in a colour near another's
+ * or near the background (Dask's black for erred would vanish there: it is
+ * magenta), the selection in cyan, which no state uses. */
+#define DASK_STATES                                                                          \
+    {[DUSK_TASK_WAITING] = {0x80, 0x80, 0x80},  [DUSK_TASK_READY] = {0xf0, 0xc0, 0x00},      \
+     [DUSK_TASK_RUNNING] = {0x2c, 0xa0, 0x2c},  [DUSK_TASK_MEMORY] = {0xd6, 0x27, 0x28},     \
+     [DUSK_TASK_RELEASED] = {0x1f, 0x77, 0xb4}, [DUSK_TASK_ERRED] = {0x00, 0x00, 0x00}}
+const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3] = DASK_STATES;
+
 const dusk__theme dusk__themes[DUSK__NTHEMES] = {
     [DUSK__THEME_LIGHT] = {"light", {0xff, 0xff, 0xff}, {0xf4, 0xf4, 0xf4}, {0x20, 0x20, 0x20},
-                           {0x80, 0x80, 0x80}, {0xb0, 0xb0, 0xb0}, {0xff, 0x7f, 0x0e}},
+                           {0x80, 0x80, 0x80}, {0xb0, 0xb0, 0xb0}, {0xff, 0x7f, 0x0e},
+                           DASK_STATES, 1},
     [DUSK__THEME_DARK] = {"dark", {0x1e, 0x1e, 0x22}, {0x2c, 0x2c, 0x32}, {0xe8, 0xe8, 0xe8},
-                          {0x90, 0x90, 0x98}, {0x5a, 0x5a, 0x64}, {0xff, 0xa0, 0x40}},
-    [DUSK__THEME_CONTRAST] = {"high contrast", {0xff, 0xff, 0xff}, {0xff, 0xff, 0xff},
-                              {0x00, 0x00, 0x00}, {0x00, 0x00, 0x00}, {0x40, 0x40, 0x40},
-                              {0xff, 0x00, 0xff}},
+                          {0x90, 0x90, 0x98}, {0x5a, 0x5a, 0x64}, {0xff, 0xa0, 0x40},
+                          DASK_STATES, 1},
+    [DUSK__THEME_CONTRAST] = {"high contrast", {0x00, 0x00, 0x00}, {0x00, 0x00, 0x00},
+                              {0xff, 0xff, 0xff}, {0xff, 0xff, 0xff}, {0xc8, 0xc8, 0xc8},
+                              {0x00, 0xff, 0xff},
+                              {[DUSK_TASK_WAITING] = {0xb4, 0xb4, 0xb4},
+                               [DUSK_TASK_READY] = {0xff, 0xff, 0x00},
+                               [DUSK_TASK_RUNNING] = {0x00, 0xff, 0x00},
+                               [DUSK_TASK_MEMORY] = {0xff, 0x00, 0x00},
+                               [DUSK_TASK_RELEASED] = {0x00, 0x80, 0xff},
+                               [DUSK_TASK_ERRED] = {0xff, 0x00, 0xff}},
+                              2},
 };
 
 void dusk__render_free(dusk__render *R)
@@ -52,11 +69,12 @@ static int make_atlas(dusk__render *R, const char *path, float scale, const char
                       dusk_error *err)
 {
     if (TTF_Init() != 0)
-        return dusk_error_set(err, DUSK_EIO, "%s: SDL_ttf: %s", who, TTF_GetError());
+        return dusk_error_set(err, DUSK_EIO, "%s%sthe text's library (SDL_ttf) failed: %s",
+                              DUSK__WHO(who), TTF_GetError());
     int pt = (int)(14.0f * scale + 0.5f);
     R->font = TTF_OpenFont(path, pt < 6 ? 6 : pt);
     if (!R->font) {
-        dusk_error_set(err, DUSK_EIO, "%s: cannot open the font %s: %s", who, path,
+        dusk_error_set(err, DUSK_EIO, "%s%scannot open the font %s: %s", DUSK__WHO(who), path,
                        TTF_GetError());
         TTF_Quit();
         return DUSK_EIO;
@@ -72,7 +90,8 @@ static int make_atlas(dusk__render *R, const char *path, float scale, const char
     }
     R->atlas = SDL_CreateRGBSurfaceWithFormat(0, width, h, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!R->atlas)
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: glyph atlas: %s", who, SDL_GetError());
+        return dusk_error_set(err, DUSK_ENOMEM, "%s%sout of memory for the font's glyphs: %s",
+                              DUSK__WHO(who), SDL_GetError());
     SDL_FillRect(R->atlas, NULL, 0);
     SDL_Color white = {255, 255, 255, 255};
     for (int c = '!'; c <= '~'; c++) {
@@ -92,7 +111,7 @@ int dusk__frame_begin(dusk_viewer *v, SDL_Renderer *r, dusk__frame *f, const cha
 {
     memset(f, 0, sizeof *f);
     if (!v->render && !(v->render = dusk_calloc(1, sizeof *v->render)))
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
+        return dusk_error_set(err, DUSK_ENOMEM, "%s%sout of memory", DUSK__WHO(who));
     dusk__render *R = v->render;
     float scale = v->font_scale > 0.25f ? v->font_scale : 1.0f;
     if (R->font && R->scale != scale)

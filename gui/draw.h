@@ -15,7 +15,10 @@
 
 #include "gui.h"
 
-/* The colours of a theme; states keep Dask's colours (dusk__state_rgb). */
+/* The colours of a theme and the width of its strokes. Light and dark
+ * draw the states in Dask's colours (dusk__state_rgb); high contrast, for
+ * a projector that washes pale colours out, is white on black with pure
+ * colours for the states and every outline and edge twice as thick. */
 typedef struct dusk__theme {
     const char *name;
     uint8_t bg[3];       /* panels' background */
@@ -24,6 +27,8 @@ typedef struct dusk__theme {
     uint8_t dim[3];      /* secondary text, axes, grid */
     uint8_t edge[3];     /* the graph's edges */
     uint8_t accent[3];   /* selection and highlights */
+    uint8_t state[DUSK_TASK_NSTATES][3];   /* each task state's colour */
+    int stroke;          /* outlines, edges and rules: this many px a line */
 } dusk__theme;
 
 enum { DUSK__THEME_LIGHT, DUSK__THEME_DARK, DUSK__THEME_CONTRAST, DUSK__NTHEMES };
@@ -57,9 +62,15 @@ static inline int dusk__strip_h(int line)
     return line + 8 > 28 ? line + 8 : 28;
 }
 
+/* Messages of calls that a C program makes name the call ("%s%s" with
+ * DUSK__WHO(who): "dusk_viewer_render: "); the window's own (who NULL)
+ * do not, as they reach the users of `dusk view` and of Python, to whom
+ * a C function's name says nothing. */
+#define DUSK__WHO(who) (who) ? (who) : "", (who) ? ": " : ""
+
 /* Opens the font (at 14 px x v->font_scale) when needed and makes the
  * frame; DUSK_EIO naming the font, DUSK_ENOMEM. `who` names the caller in
- * messages. */
+ * messages (NULL: the window, which names none). */
 int dusk__frame_begin(dusk_viewer *v, SDL_Renderer *r, dusk__frame *f, const char *who,
                       dusk_error *err);
 void dusk__frame_end(dusk__frame *f);
@@ -95,6 +106,10 @@ size_t dusk__chunks_ngrids(const dusk_viewer *v);
 int dusk__chunks_grid(const dusk_viewer *v, size_t k, const char **name, const char **title,
                       int64_t *rows, int64_t *cols);
 int64_t dusk__chunks_task(const dusk_viewer *v, size_t k, int64_t i, int64_t j);
+/* Shown grid k's title as drawn in box b, shortened to its slot (buf),
+ * and the slot's width in px; -1 for no such grid. */
+float dusk__chunks_title(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
+                         char *buf, size_t n);
 /* Where block (i, j) of shown grid k is drawn in box b (gap included);
  * 0, or DUSK_EINVAL for no such block. */
 int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
@@ -128,7 +143,8 @@ int dusk__stream_bar(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int
  * (the last drawn there when bars share the pixel), or -1. */
 int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int x, int y);
 /* Bytes held by the scheduler and process RSS over the run up to now: two
- * lines, the current values in the strip, each peak dotted and labelled. */
+ * lines, the current values in the strip, each peak dotted and labelled
+ * on a card that no curve and no other label crosses. */
 void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
 /* Tests: non-zero makes the memory curve read every point, not the
  * blocks' minima and maxima (the pixels must not differ). */
@@ -140,8 +156,13 @@ typedef struct dusk__memory_stats {
     size_t n[2];                  /* points up to now */
 } dusk__memory_stats;
 void dusk__memory_stats_of(const dusk_viewer *v, dusk__memory_stats *m);
-/* "peak 1.23 MiB" (peak 1) or "held 1.23 MiB" / "RSS 1.23 MiB", as drawn. */
+/* "held peak 1.23 MiB" / "RSS peak 1.23 MiB" (peak 1: on a card by the
+ * peak's dot) or "held now 1.23 MiB" / "RSS now 1.23 MiB" (in the strip),
+ * as drawn. */
 void dusk__memory_label(const dusk__memory_stats *m, int series, int peak, char *buf, size_t n);
+/* Where the last frame drew series' peak label (its card); 0, or -1 when
+ * it drew none. */
+int dusk__memory_peak_box(const dusk_viewer *v, int series, SDL_FRect *r);
 /* Samples the process's resident memory (/proc/self/statm) into v->rss at
  * most every 20 ms of now_ns (dusk_now_ns()), while a run that came
  * through the viewer's stream is followed and has not ended. */
@@ -152,7 +173,10 @@ void dusk__rss_sample(dusk_viewer *v, uint64_t now_ns);
  * At most 40 rows; the rest as "... N more". */
 void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
 /* A progress row's label, "name done/total", in buf: its name shortened
- * ("name... 4/4") when it is wider than room px, the count kept. */
+ * when it is wider than room px, to whole words ("mean_agg... 4/4", the
+ * words split at - _ . and space) where one fits, the count kept. The
+ * labels' column is as wide as the widest whole label while the bars keep
+ * 30% of the panel. */
 void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
                           uint32_t total, float room, char *buf, size_t n);
 /* Row k of the progress panel drawn in box b: the group's name, its bar's
@@ -160,8 +184,10 @@ void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
 int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
                        const char **name, SDL_Rect *bar, size_t *total);
 /* "tasks done D / T · elapsed 1.23 s · 4,567 tasks/s · workers busy 2/2 ·
- * events dropped 0" (UTF-8 middle dots), then "· run failed: DUSK_E..."
- * when the run ended with an error. Returns the length it wanted. */
+ * events dropped 0" (UTF-8 middle dots), then, when the run ended with an
+ * error, "· task 'KEY' failed" (the last task that did), "· run stopped"
+ * (canceled) or "· run failed: out of memory" (dusk_strerror: no task
+ * failed). Returns the length it wanted. */
 size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n);
 /* The status line in a strip (the dots drawn, as the atlas is ASCII). */
 void dusk__panel_status(dusk_viewer *v, dusk__frame *f, SDL_Rect b);

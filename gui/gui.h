@@ -124,11 +124,29 @@ void *dusk__huge_block(size_t len, void **block);
 typedef struct dusk__render dusk__render;
 void dusk__render_free(dusk__render *R);   /* NULL-safe */
 /* The graph panel's transform at w x h pixels (its box at (0, 0)): the
- * layout fitted below the legend, then zoomed by v->zoom about the box's
- * centre and moved by (v->pan_x, v->pan_y) pixels. A layout point (x, y)
- * is drawn at (ox + x * scale, oy + y * scale). */
-void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox, float *oy);
-/* Dask's dashboard colour of each state, as the panels draw it. */
+ * layout fitted below the legend, each axis on its own (a graph of 40
+ * columns and 5 rows fills the panel's height too, not a strip across its
+ * middle), then zoomed by v->zoom about the box's centre and moved by
+ * (v->pan_x, v->pan_y) pixels. A layout point (x, y) is drawn at
+ * (ox + x * sx, oy + y * sy); a node, a square `side` px (the smaller
+ * scale, at least 1), is centred in its 1 x 1 cell: dusk__node_px. */
+typedef struct dusk__fit {
+    float sx, sy;    /* pixels per layout unit, across and down */
+    float ox, oy;    /* where the layout's (0, 0) is */
+    float side;      /* a node's side in pixels */
+} dusk__fit;
+void dusk__view_fit(const dusk_viewer *v, int w, int h, dusk__fit *fit);
+/* The top-left pixel of the node whose cell's top-left is at layout (x, y). */
+static inline float dusk__node_x(const dusk__fit *t, float x)
+{
+    return t->ox + (x + 0.5f) * t->sx - t->side / 2;
+}
+static inline float dusk__node_y(const dusk__fit *t, float y)
+{
+    return t->oy + (y + 0.5f) * t->sy - t->side / 2;
+}
+/* Dask's dashboard colour of each state, as the light and dark themes
+ * draw it (draw.c). */
 extern const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3];
 /* The font used when the options name none (fonts-dejavu-core). */
 #define DUSK__DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"

@@ -177,13 +177,13 @@ static void zoom_at(dusk_viewer *v, float factor, int x, int y)
         z = ZOOM_MIN;
     if (z > ZOOM_MAX)
         z = ZOOM_MAX;
-    float s, ox, oy;
-    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
-    float ux = ((float)(x - b.x) - ox) / s, uy = ((float)(y - b.y) - oy) / s;
+    dusk__fit t;
+    dusk__view_fit(v, b.w, b.h, &t);
+    float ux = ((float)(x - b.x) - t.ox) / t.sx, uy = ((float)(y - b.y) - t.oy) / t.sy;
     v->zoom = z;
-    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
-    v->pan_x += (float)(x - b.x) - (ox + ux * s);
-    v->pan_y += (float)(y - b.y) - (oy + uy * s);
+    dusk__view_fit(v, b.w, b.h, &t);
+    v->pan_x += (float)(x - b.x) - (t.ox + ux * t.sx);
+    v->pan_y += (float)(y - b.y) - (t.oy + uy * t.sy);
 }
 
 /* Pans the graph so that task t's node is at the middle of its panel: a
@@ -195,10 +195,10 @@ static void centre_on(dusk_viewer *v, int64_t t)
     dusk_view_rect r;
     if (!b.w || dusk_viewer_node(v, t, &r) != 0)
         return;
-    float s, ox, oy;
-    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
-    v->pan_x += (float)b.w / 2 - (ox + (r.x + r.w / 2) * s);
-    v->pan_y += (float)b.h / 2 - (oy + (r.y + r.h / 2) * s);
+    dusk__fit fit;
+    dusk__view_fit(v, b.w, b.h, &fit);
+    v->pan_x += (float)b.w / 2 - (fit.ox + (r.x + r.w / 2) * fit.sx);
+    v->pan_y += (float)b.h / 2 - (fit.oy + (r.y + r.h / 2) * fit.sy);
 }
 
 static int run_paused(const dusk_viewer *v)

@@ -100,6 +100,7 @@ typedef struct dusk__panels {
         uint64_t *mn, *mx;
         size_t nb, cap;
     } mblocks[2];
+    SDL_FRect peak_box[2];          /* the peaks' labels as last drawn (w 0: none) */
     struct keyed_bar *keyed;
     size_t keyed_cap;
 } dusk__panels;
@@ -415,6 +416,11 @@ static inline size_t gallop(size_t a, size_t b, int (*holds)(const void *ctx, si
 static void strip(dusk__frame *f, SDL_Rect b, const char *title)
 {
     dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, STRIP_H);
+    /* a strip the colour of the panel (high contrast: black on black) is
+     * told from it by a rule */
+    if (!memcmp(f->th->strip, f->th->bg, 3))
+        dusk__fill(f, f->th->dim, (float)b.x, (float)(b.y + STRIP_H - f->th->stroke), (float)b.w,
+                   (float)f->th->stroke);
     dusk__text(f, (float)(b.x + MARGIN), (float)b.y + (float)(STRIP_H - f->line) / 2, title,
                f->th->fg);
 }
@@ -893,7 +899,42 @@ void dusk__memory_label(const dusk__memory_stats *m, int series_k, int peak, cha
 {
     char b[32];
     dusk__fmt_bytes(b, sizeof b, (double)(peak ? m->peak[series_k] : m->now[series_k]));
-    snprintf(buf, n, "%s %s", peak ? "peak" : series_k ? "RSS" : "held", b);
+    snprintf(buf, n, "%s %s %s", series_k ? "RSS" : "held", peak ? "peak" : "now", b);
+}
+
+static int boxes_meet(const SDL_FRect *a, const SDL_FRect *b)
+{
+    return a->x < b->x + b->w && b->x < a->x + a->w && a->y < b->y + b->h && b->y < a->y + a->h;
+}
+
+/* Where a peak's label goes: beside its dot (right of it, or left near the
+ * plot's right edge), above it, else below it, else above or below the
+ * other label; always inside the plot [x0, x1) x [y0, y1), never over the
+ * other label (`other`, w 0 for none). */
+static SDL_FRect place_peak(float dx, float dy, float w, float h, float x0, float x1, float y0,
+                            float y1, const SDL_FRect *other)
+{
+    float x = dx + 6 + w > x1 ? dx - 6 - w : dx + 6;
+    x = x < x0 ? x0 : x;
+    /* the dot is 7 px: 3 each side of (dx, dy) */
+    const float ys[] = {dy - h - 5, dy + 6, other->y - h - 2, other->y + other->h + 2};
+    SDL_FRect r = {x, 0, w, h};
+    for (size_t k = 0; k < sizeof ys / sizeof ys[0]; k++) {
+        r.y = ys[k];
+        if (r.y >= y0 && r.y + h <= y1 && !(other->w > 0 && boxes_meet(&r, other)))
+            return r;
+    }
+    r.y = dy - h - 5 < y0 ? y0 : dy - h - 5;   /* a plot too small: in it, at least */
+    return r;
+}
+
+int dusk__memory_peak_box(const dusk_viewer *v, int series_k, SDL_FRect *r)
+{
+    const dusk__panels *P = v->panels && v->panels->plan == v->plan ? v->panels : NULL;
+    if (!P || series_k < 0 || series_k > 1 || P->peak_box[series_k].w <= 0)
+        return -1;
+    *r = P->peak_box[series_k];
+    return 0;
 }
 
 /* The y axis: a top of nice steps in the binary unit of the largest value. */
@@ -1041,7 +1082,8 @@ static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, 
         if (lo < 0)
             continue;   /* before the first point */
         float y0 = py + ph - (float)(top / ytop) * ph, y1 = py + ph - (float)(lo / ytop) * ph;
-        P->rects[k++] = (SDL_FRect){px + (float)c, y0 - 1, 1, y1 - y0 + 2};
+        float st = (float)f->th->stroke;   /* a thick stroke: a taller column */
+        P->rects[k++] = (SDL_FRect){px + (float)c, y0 - st, 1, y1 - y0 + 2 * st};
     }
     dusk__set_rgb(f, rgb);
     SDL_RenderFillRectsF(f->r, P->rects, (int)k);
@@ -1068,7 +1110,11 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         lw = tw > lw ? tw : lw;
     }
     lw += 8;
-    float px = (float)b.x + MARGIN + lw, py = (float)b.y + STRIP_H + (float)f->line / 2 + 4;
+    /* a band above the axis' top for the peaks' cards: the highest peak's
+     * goes above its dot, off every curve (no point of a series is above
+     * its peak), not below it across its own curve */
+    float ring = (float)f->th->stroke, card_h = (float)f->line + 2 + 2 * ring;
+    float px = (float)b.x + MARGIN + lw, py = (float)b.y + STRIP_H + 9 + card_h;
     float pw = (float)(b.x + b.w - MARGIN) - px, ph = (float)(b.y + b.h) - (float)(f->line + 8) - py;
     if (pw < 1)
         pw = 1;
@@ -1097,23 +1143,27 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     if (P)
         for (int s = 1; s >= 0; s--)   /* held drawn last, on top */
             draw_series(v, f, P, s, px, py, pw, ph, hi, ytop, colour[s]);
-    /* the peaks: a dot and its value, written away from the right edge */
-    for (int s = 0; s < 2; s++) {
+    /* the peaks: a dot, and its value on a card of the panel's colour
+     * framed in the series' (the curves ran through the bare text, and
+     * the two labels could meet), inside the plot, apart */
+    SDL_FRect none = {0, 0, 0, 0}, box[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    for (int s = 1; s >= 0; s--) {   /* RSS first: it is the higher one */
         if (!m.n[s])
             continue;
         float x = px + (float)((double)rel(v, m.peak_t[s]) / (double)hi) * pw;
         float y = py + ph - (float)((double)m.peak[s] / ytop) * ph;
         dusk__fill(f, colour[s], x - 3, y - 3, 7, 7);
         dusk__memory_label(&m, s, 1, label, sizeof label);
-        float tw = dusk__text_width(f, label);
-        float tx = x + 6 + tw > px + pw ? x - 6 - tw : x + 6;
-        float ty = y - (float)f->line - 1 + (float)s * ((float)f->line + 2);
-        /* a peak at the axis' top (8 B on an axis to 8 B) has no room
-         * above it: its value goes below the dot, not under the strip */
-        if (ty < (float)(b.y + STRIP_H))
-            ty = y + 5;
-        dusk__text(f, tx, ty, label, f->th->fg);
+        float bw = dusk__text_width(f, label) + 8 + 2 * ring;
+        box[s] = place_peak(x, y, bw, card_h, px + 1, px + pw, (float)(b.y + STRIP_H) + 2, py + ph,
+                            s == 0 ? &box[1] : &none);
+        dusk__fill(f, colour[s], box[s].x, box[s].y, box[s].w, box[s].h);
+        dusk__fill(f, f->th->bg, box[s].x + ring, box[s].y + ring, box[s].w - 2 * ring,
+                   box[s].h - 2 * ring);
+        dusk__text(f, box[s].x + ring + 4, box[s].y + ring + 1, label, f->th->fg);
     }
+    if (P)
+        memcpy(P->peak_box, box, sizeof box);
     strip(f, b, "Memory");
     float x = (float)b.x + MARGIN + dusk__text_width(f, "Memory") + 16;
     float ty = (float)b.y + (float)(STRIP_H - f->line) / 2;
@@ -1122,7 +1172,7 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         if (m.n[s])
             dusk__memory_label(&m, s, 0, label, sizeof label);
         else
-            snprintf(label, sizeof label, "%s -", s ? "RSS" : "held");
+            snprintf(label, sizeof label, "%s now -", s ? "RSS" : "held");
         x = dusk__text(f, x + 16, ty, label, f->th->fg) + 16;
     }
     SDL_RenderSetClipRect(f->r, NULL);
@@ -1222,7 +1272,9 @@ static void progress_geom_of(const dusk__frame *f, const dusk__panels *P, SDL_Re
     g->shown = ng <= g->rows ? ng : g->rows ? g->rows - 1 : 0;
     if (P)
         progress_rows(P, g);
-    /* the labels' column: the widest "name done/total", at most 45% */
+    /* the labels' column: the widest "name done/total" whole, as long as
+     * the bars keep 30% of the panel (48 px at least); 45% cut the demo's
+     * "mean_agg-aggregate 20/20" in the default 384 px column */
     float lw = 0;
     char s[300];
     for (size_t k = 0; k < g->shown; k++) {
@@ -1233,7 +1285,10 @@ static void progress_geom_of(const dusk__frame *f, const dusk__panels *P, SDL_Re
         if (w > lw)
             lw = w;
     }
-    float cap = (float)b.w * 0.45f;
+    float bars = (float)b.w * 0.3f > 48 ? (float)b.w * 0.3f : 48;
+    float cap = (float)b.w - 2 * MARGIN - 8 - bars;
+    if (cap < 0)
+        cap = 0;
     g->lw = lw < cap ? lw : cap;
     g->bx = g->x + g->lw + 8;
     g->bw = (float)(b.x + b.w - MARGIN) - g->bx;
@@ -1258,12 +1313,17 @@ void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
     if (dusk__text_width(f, buf) <= room)
         return;
     /* the name shortened, not the count cut off ("mean_agg-aggregate 4/"
-     * said nothing of how far the group is) */
-    for (int len = (int)strlen(name) - 1; len > 0; len--) {
-        snprintf(buf, n, "%.*s... %u/%u", len, name, done, total);
-        if (dusk__text_width(f, buf) <= room)
-            return;
-    }
+     * said nothing of how far the group is): whole words of it first
+     * ("mean_agg... 4/4", not "mean_agg-aggr... 4/4"), letters only when
+     * its first word alone is too wide */
+    for (int pass = 0; pass < 2; pass++)
+        for (int len = (int)strlen(name) - 1; len > 0; len--) {
+            if (pass == 0 && !strchr("-_. ", name[len]))
+                continue;
+            snprintf(buf, n, "%.*s... %u/%u", len, name, done, total);
+            if (dusk__text_width(f, buf) <= room)
+                return;
+        }
     snprintf(buf, n, "%u/%u", done, total);
 }
 
@@ -1303,7 +1363,7 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         uint32_t total = P->total[gi];
         float y = g.y + g.rowh * (float)k;
         int bx = (int)g.bx, by = (int)(y + 2), bw = (int)g.bw, bh = (int)(g.rowh - 4);
-        dusk__fill(f, dusk__state_rgb[DUSK_TASK_WAITING], (float)bx, (float)by, (float)bw,
+        dusk__fill(f, f->th->state[DUSK_TASK_WAITING], (float)bx, (float)by, (float)bw,
                    (float)bh);
         /* cumulative edges rounded, so each share is within a pixel */
         uint64_t cum = 0;
@@ -1312,7 +1372,7 @@ void dusk__panel_progress(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             cum += c[seg[j]];
             int x1 = bx + (int)((cum * (uint64_t)bw + total / 2) / (total ? total : 1));
             if (x1 > x)
-                dusk__fill(f, dusk__state_rgb[seg[j]], (float)x, (float)by, (float)(x1 - x),
+                dusk__fill(f, f->th->state[seg[j]], (float)x, (float)by, (float)(x1 - x),
                            (float)bh);
             x = x1;
         }
@@ -1392,9 +1452,23 @@ size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n)
     }
     const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
     if (last && last->kind == DUSK_EV_RUN_END && last->status != 0) {
+        /* the user's terms: the task that failed, by its key, not the
+         * code's name (DUSK_ETYPE says nothing to who wrote the graph);
+         * the first ERROR back from the end: a failed run starts no more
+         * tasks, so few events follow it */
+        const char *key = NULL;
+        for (size_t i = v->shown; i-- > 0 && !key;)
+            if (v->log[i].kind == DUSK_EV_ERROR && v->log[i].task >= 0 && v->plan)
+                key = dusk_plan_key(v->plan, v->log[i].task);
         size_t at = (size_t)len < n ? (size_t)len : n ? n - 1 : 0;
-        int more = snprintf(n ? buf + at : NULL, n - at, DOT "run failed: %s",
-                            dusk_err_name(last->status));
+        int more;
+        if (last->status == DUSK_ECANCELED)
+            more = snprintf(n ? buf + at : NULL, n - at, DOT "run stopped");
+        else if (key)
+            more = snprintf(n ? buf + at : NULL, n - at, DOT "task '%s' failed", key);
+        else
+            more = snprintf(n ? buf + at : NULL, n - at, DOT "run failed: %s",
+                            dusk_strerror(last->status));
         if (more > 0)
             len += more;
     }
@@ -1409,7 +1483,8 @@ void dusk__panel_status(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
     float x = (float)b.x + MARGIN, y = (float)b.y + (float)(b.h - f->line) / 2;
     const uint8_t *fg = f->th->fg;
-    if (strstr(line, "run failed"))
+    const dusk_event *last = v->shown ? &v->log[v->shown - 1] : NULL;
+    if (last && last->kind == DUSK_EV_RUN_END && last->status != 0)
         fg = f->th->accent;
     /* each piece, and the middle dots drawn as squares (the atlas is ASCII) */
     for (char *p = line;;) {

@@ -39,11 +39,7 @@
 #define DUSK__MAX_EDGES 20000
 #define SCRUB_H 12   /* the time scrubber under the status lines */
 
-/* Dask's dashboard colours, and the names its legend uses. */
-const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3] = {
-    [DUSK_TASK_WAITING] = {0x80, 0x80, 0x80},  [DUSK_TASK_READY] = {0xf0, 0xc0, 0x00},
-    [DUSK_TASK_RUNNING] = {0x2c, 0xa0, 0x2c},  [DUSK_TASK_MEMORY] = {0xd6, 0x27, 0x28},
-    [DUSK_TASK_RELEASED] = {0x1f, 0x77, 0xb4}, [DUSK_TASK_ERRED] = {0x00, 0x00, 0x00}};
+/* The names of the states in the legend, as Dask's. */
 static const char *const state_name[DUSK_TASK_NSTATES] = {
     "waiting", "ready", "running", "in memory", "released", "erred"};
 
@@ -81,7 +77,7 @@ static int legend_h(const dusk_viewer *v, int w)
     return dusk__strip_h(line) + (rows - 1) * line;
 }
 
-void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox, float *oy)
+void dusk__view_fit(const dusk_viewer *v, int w, int h, dusk__fit *fit)
 {
     const dusk__layout *L = &v->layout;
     float uw = L->width > 0 ? L->width : 1.0f, uh = L->height > 0 ? L->height : 1.0f;
@@ -91,14 +87,21 @@ void dusk__view_fit(const dusk_viewer *v, int w, int h, float *scale, float *ox,
         pw = 1;
     if (ph < 1)
         ph = 1;
-    float s = pw / uw < ph / uh ? pw / uw : ph / uh;
-    float fx = (float)MARGIN + (pw - uw * s) / 2, fy = lh + MARGIN + (ph - uh * s) / 2;
+    /* each axis to the drawing area: a wide, shallow graph takes the
+     * panel's height as well, its rows spread apart, where one scale for
+     * both left it a strip of small nodes across the middle */
+    float sx = pw / uw, sy = ph / uh;
+    float fx = (float)MARGIN, fy = lh + MARGIN;
     /* zoom about the centre of the drawing area, then pan */
     float z = v->zoom > 0 ? v->zoom : 1.0f;
     float cx = (float)MARGIN + pw / 2, cy = lh + MARGIN + ph / 2;
-    *scale = s * z;
-    *ox = cx + (fx - cx) * z + v->pan_x;
-    *oy = cy + (fy - cy) * z + v->pan_y;
+    fit->sx = sx * z;
+    fit->sy = sy * z;
+    fit->side = fit->sx < fit->sy ? fit->sx : fit->sy;
+    if (fit->side < 1.0f)
+        fit->side = 1.0f;
+    fit->ox = cx + (fx - cx) * z + v->pan_x;
+    fit->oy = cy + (fy - cy) * z + v->pan_y;
 }
 
 /* The state most of layer l's tasks are in (the earliest state on a tie). */
@@ -112,18 +115,21 @@ static int layer_major(const dusk_viewer *v, size_t l)
     return best;
 }
 
-static void edge_line(dusk__frame *f, const dusk__layout *L, size_t a, size_t b, float s,
-                      float ox, float oy)
+static void edge_line(dusk__frame *f, const dusk__layout *L, size_t a, size_t b,
+                      const dusk__fit *t)
 {
-    if (L->vertical)   /* a dependency's foot to its dependent's head */
-        SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 0.5f) * s, oy + (L->y[a] + 1) * s,
-                            ox + (L->x[b] + 0.5f) * s, oy + L->y[b] * s);
-    else
-        SDL_RenderDrawLineF(f->r, ox + (L->x[a] + 1) * s, oy + (L->y[a] + 0.5f) * s,
-                            ox + L->x[b] * s, oy + (L->y[b] + 0.5f) * s);
+    float ax = dusk__node_x(t, L->x[a]), ay = dusk__node_y(t, L->y[a]);
+    float bx = dusk__node_x(t, L->x[b]), by = dusk__node_y(t, L->y[b]), h = t->side / 2;
+    for (int k = 0; k < f->th->stroke; k++) {   /* a thick stroke: lines side by side */
+        float d = (float)k;
+        if (L->vertical)   /* a dependency's foot to its dependent's head */
+            SDL_RenderDrawLineF(f->r, ax + h + d, ay + t->side, bx + h + d, by);
+        else
+            SDL_RenderDrawLineF(f->r, ax + t->side, ay + h + d, bx, by + h + d);
+    }
 }
 
-static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, float oy)
+static void draw_edges(dusk__frame *f, const dusk_viewer *v, const dusk__fit *fit)
 {
     const dusk__layout *L = &v->layout;
     const dusk_plan *p = v->plan;
@@ -131,7 +137,7 @@ static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, 
     if (L->layer_view) {   /* each pair of layers once, laid out with the layers */
         size_t stride = L->nledges / DUSK__MAX_EDGES + 1;
         for (size_t k = 0; k < L->nledges; k += stride)
-            edge_line(f, L, L->ledges[2 * k], L->ledges[2 * k + 1], s, ox, oy);
+            edge_line(f, L, L->ledges[2 * k], L->ledges[2 * k + 1], fit);
         return;
     }
     size_t nedges = 0;
@@ -147,7 +153,7 @@ static void draw_edges(dusk__frame *f, const dusk_viewer *v, float s, float ox, 
         int64_t nd = dusk_plan_dependencies(p, t, &ids);
         for (int64_t j = 0; j < nd; j++, k++)
             if (k % stride == 0)
-                edge_line(f, L, (size_t)ids[j], (size_t)t, s, ox, oy);
+                edge_line(f, L, (size_t)ids[j], (size_t)t, fit);
     }
 }
 
@@ -158,26 +164,25 @@ static const uint8_t worker_rgb[8][3] = {
     {0x17, 0xbe, 0xcf}, {0x39, 0x3b, 0x79}, {0x63, 0x79, 0x39}, {0x84, 0x3c, 0x39}};
 
 /* A ring `width` pixels wide just outside node t's square. */
-static void outline(dusk__frame *f, const dusk_viewer *v, int64_t t, float s, float ox, float oy,
-                    float side, int width)
+static void outline(dusk__frame *f, const dusk_viewer *v, int64_t t, const dusk__fit *fit,
+                    int width)
 {
     const dusk__layout *L = &v->layout;
-    float x = ox + L->x[t] * s, y = oy + L->y[t] * s;
+    float x = dusk__node_x(fit, L->x[t]), y = dusk__node_y(fit, L->y[t]), side = fit->side;
     for (int k = 1; k <= width; k++)
         SDL_RenderDrawRectF(f->r, &(SDL_FRect){x - (float)k, y - (float)k, side + 2.0f * (float)k,
                                                side + 2.0f * (float)k});
 }
 
-static void draw_outlines(dusk__frame *f, const dusk_viewer *v, float s, float ox, float oy,
-                          float side)
+static void draw_outlines(dusk__frame *f, const dusk_viewer *v, const dusk__fit *fit)
 {
-    int width = side >= 6 ? 3 : 1;
+    int width = (fit->side >= 6 ? 3 : 1) * f->th->stroke;
     for (size_t w = 0; w < v->nworkers; w++) {
         int64_t t = v->worker_task[w];
         if (t < 0 || dusk_viewer_state(v, t) != DUSK_TASK_RUNNING)
             continue;
         dusk__set_rgb(f, worker_rgb[w % 8]);
-        outline(f, v, t, s, ox, oy, side, width);
+        outline(f, v, t, fit, width);
     }
     int64_t sel = v->selected;
     if (dusk_viewer_state(v, sel) < 0)
@@ -187,12 +192,12 @@ static void draw_outlines(dusk__frame *f, const dusk_viewer *v, float s, float o
     int64_t nd = dusk_plan_dependencies(v->plan, sel, &ids);
     for (int64_t j = 0; j < nd; j++)
         if (dusk_viewer_state(v, ids[j]) >= 0)
-            outline(f, v, ids[j], s, ox, oy, side, width);
+            outline(f, v, ids[j], fit, width);
     nd = dusk_plan_dependents(v->plan, sel, &ids);
     for (int64_t j = 0; j < nd; j++)
         if (dusk_viewer_state(v, ids[j]) >= 0)
-            outline(f, v, ids[j], s, ox, oy, side, width);
-    outline(f, v, sel, s, ox, oy, side, width + 1);
+            outline(f, v, ids[j], fit, width);
+    outline(f, v, sel, fit, width + f->th->stroke);
 }
 
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
@@ -212,16 +217,16 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     SDL_RenderSetClipRect(f->r, &b);
     dusk__fill(f, f->th->bg, (float)b.x, (float)b.y, (float)b.w, (float)b.h);
 
-    float s, ox, oy;
-    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
-    ox += (float)b.x;
-    oy += (float)b.y;
-    float side = s < 1.0f ? 1.0f : s;
+    dusk__fit fit;
+    dusk__view_fit(v, b.w, b.h, &fit);
+    fit.ox += (float)b.x;
+    fit.oy += (float)b.y;
+    const float side = fit.side;
     /* a folded layout's edges cross its layers' columns: drawn only once
      * zoomed in to nodes of 8 pixels (10,000 lines at 5 pixels made a
      * frame of 10k tasks five times as slow, and no easier to read) */
-    if (n && s >= (L->fold ? 8.0f : 2.0f))
-        draw_edges(f, v, s, ox, oy);
+    if (n && side >= (L->fold ? 8.0f : 2.0f))
+        draw_edges(f, v, &fit);
 
     /* the nodes, grouped by state: offsets from the per-state counts */
     size_t start[DUSK_TASK_NSTATES + 1] = {0}, fill[DUSK_TASK_NSTATES];
@@ -232,7 +237,7 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         for (size_t i = 0; i < n; i++) {
             int64_t t = L->order[i];
             R->rects[fill[v->state[t]]++] =
-                (SDL_FRect){ox + L->x[t] * s, oy + L->y[t] * s, side, side};
+                (SDL_FRect){dusk__node_x(&fit, L->x[t]), dusk__node_y(&fit, L->y[t]), side, side};
         }
     } else if (n) {
         size_t cnt[DUSK_TASK_NSTATES] = {0};
@@ -243,15 +248,15 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
         memcpy(fill, start, sizeof fill);
         for (size_t l = 0; l < n; l++)
             R->rects[fill[layer_major(v, l)]++] =
-                (SDL_FRect){ox + L->x[l] * s, oy + L->y[l] * s, side, side};
+                (SDL_FRect){dusk__node_x(&fit, L->x[l]), dusk__node_y(&fit, L->y[l]), side, side};
     }
     for (int k = 0; k < DUSK_TASK_NSTATES; k++)
         if (start[k + 1] > start[k]) {
-            dusk__set_rgb(f, dusk__state_rgb[k]);
+            dusk__set_rgb(f, f->th->state[k]);
             SDL_RenderFillRectsF(f->r, R->rects + start[k], (int)(start[k + 1] - start[k]));
         }
     if (n && !L->layer_view)
-        draw_outlines(f, v, s, ox, oy, side);
+        draw_outlines(f, v, &fit);
     if (n && L->layer_view) {   /* each layer's progress bar at its foot */
         dusk__set_rgb(f, f->th->fg);
         for (size_t l = 0; l < n; l++) {
@@ -259,20 +264,23 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             size_t all = L->layer_start[l + 1] - L->layer_start[l];
             size_t done = lc[DUSK_TASK_MEMORY] + lc[DUSK_TASK_RELEASED] + lc[DUSK_TASK_ERRED];
             float bar = side * (float)done / (float)(all ? all : 1);
-            SDL_RenderFillRectF(f->r, &(SDL_FRect){ox + L->x[l] * s, oy + (L->y[l] + 1) * s + 2,
-                                                   bar, 4});
+            SDL_RenderFillRectF(f->r, &(SDL_FRect){dusk__node_x(&fit, L->x[l]),
+                                                   dusk__node_y(&fit, L->y[l]) + side + 2, bar, 4});
         }
     }
 
     /* the legend */
     int row_of[DUSK_TASK_NSTATES], rows = legend_rows(v, b.w, row_of), lh = LEGEND_H;
     dusk__fill(f, f->th->strip, (float)b.x, (float)b.y, (float)b.w, (float)lh);
+    if (!memcmp(f->th->strip, f->th->bg, 3))   /* as the other panels' strips */
+        dusk__fill(f, f->th->dim, (float)b.x, (float)(b.y + lh - f->th->stroke), (float)b.w,
+                   (float)f->th->stroke);
     float x = (float)b.x + MARGIN, y0 = (float)b.y + (float)(lh - rows * f->line) / 2;
     for (int k = 0; k < DUSK_TASK_NSTATES; k++) {
         if (k && row_of[k] != row_of[k - 1])
             x = (float)b.x + MARGIN;
         float ty = y0 + (float)(row_of[k] * f->line);
-        dusk__fill(f, dusk__state_rgb[k], x, ty + (float)(f->line - 14) / 2, 14, 14);
+        dusk__fill(f, f->th->state[k], x, ty + (float)(f->line - 14) / 2, 14, 14);
         char label[64];
         snprintf(label, sizeof label, "%s %zu", state_name[k], v->counts[k]);
         x = dusk__text(f, x + 18, ty, label, f->th->fg) + 16;
@@ -286,16 +294,15 @@ int64_t dusk__graph_hit(const dusk_viewer *v, SDL_Rect b, int x, int y)
     if (!v->state || L->layer_view || x < b.x || y < b.y + LEGEND_H || x >= b.x + b.w ||
         y >= b.y + b.h)
         return -1;
-    float s, ox, oy;
-    dusk__view_fit(v, b.w, b.h, &s, &ox, &oy);
-    float side = s < 1.0f ? 1.0f : s;
-    /* in layout units, then the node whose square holds the point (a
-     * scan: a hover is one event, and another layout may place nodes
-     * anywhere) */
-    float px = (float)x + 0.5f - (ox + (float)b.x), py = (float)y + 0.5f - (oy + (float)b.y);
+    dusk__fit fit;
+    dusk__view_fit(v, b.w, b.h, &fit);
+    float side = fit.side;
+    /* the node whose square holds the point (a scan: a hover is one
+     * event, and another layout may place nodes anywhere) */
+    float px = (float)x + 0.5f - (float)b.x, py = (float)y + 0.5f - (float)b.y;
     for (size_t i = 0; i < L->ntasks; i++) {
         int64_t t = L->order[i];
-        float nx = L->x[t] * s, ny = L->y[t] * s;
+        float nx = dusk__node_x(&fit, L->x[t]), ny = dusk__node_y(&fit, L->y[t]);
         if (px >= nx && px < nx + side && py >= ny && py < ny + side)
             return t;
     }
@@ -522,7 +529,8 @@ static void text_box(dusk__frame *f, const char *const *lines, size_t n, float x
         x = 0;
     if (y < 0)
         y = 0;
-    dusk__fill(f, f->th->dim, x - 1, y - 1, bw + 2, bh + 2);
+    float ring = (float)f->th->stroke;
+    dusk__fill(f, f->th->dim, x - ring, y - ring, bw + 2 * ring, bh + 2 * ring);
     dusk__fill(f, f->th->strip, x, y, bw, bh);
     for (size_t i = 0; i < n; i++)
         dusk__text(f, x + MARGIN, y + MARGIN + (float)(i * (size_t)f->line), lines[i], f->th->fg);
@@ -648,8 +656,14 @@ int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dus
     if (w <= 0 || h <= 0)
         return dusk_error_set(err, DUSK_EINVAL, "dusk_viewer_render: the size %dx%d is empty",
                               w, h);
+    return dusk__viewer_draw(v, r, w, h, "dusk_viewer_render", err);
+}
+
+int dusk__viewer_draw(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *who,
+                      dusk_error *err)
+{
     dusk__frame f;
-    int rc = dusk__frame_begin(v, r, &f, "dusk_viewer_render", err);
+    int rc = dusk__frame_begin(v, r, &f, who, err);
     if (rc != 0)
         return rc;
     dusk__ui *ui = &v->ui;
@@ -664,10 +678,11 @@ int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, int h, dus
         const dusk__box *b = &ui->split_box[k];
         if (!b->w)
             continue;
+        int thick = 2 * f.th->stroke;
         if (k == DUSK__S_RIGHT || k == DUSK__S_ROW)
-            SDL_RenderFillRect(r, &(SDL_Rect){b->x + HANDLE - 1, b->y, 2, b->h});
+            SDL_RenderFillRect(r, &(SDL_Rect){b->x + HANDLE - thick / 2, b->y, thick, b->h});
         else
-            SDL_RenderFillRect(r, &(SDL_Rect){b->x, b->y + HANDLE - 1, b->w, 2});
+            SDL_RenderFillRect(r, &(SDL_Rect){b->x, b->y + HANDLE - thick / 2, b->w, thick});
     }
     if (v->hover >= 0 && dusk_viewer_state(v, v->hover) >= 0) {
         /* made again only when the task or what is shown of the run

@@ -59,18 +59,18 @@ int dusk__write_png(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *p
         h = h < oh ? h : oh;
     }
     if (w <= 0 || h <= 0)
-        return dusk_error_set(err, DUSK_EINVAL, "%s: nothing to write to %s: the frame is %dx%d",
-                              who, path, w, h);
+        return dusk_error_set(err, DUSK_EINVAL, "%s%snothing to write to %s: the frame is %dx%d",
+                              DUSK__WHO(who), path, w, h);
     int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, w);
     unsigned char *px = dusk_malloc((size_t)stride * (size_t)h);
     if (!px)
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory for a %dx%d screenshot", who,
-                              w, h);
+        return dusk_error_set(err, DUSK_ENOMEM, "%s%sout of memory for a %dx%d screenshot",
+                              DUSK__WHO(who), w, h);
     if (SDL_RenderReadPixels(r, &(SDL_Rect){0, 0, w, h}, SDL_PIXELFORMAT_ARGB8888, px, stride) !=
         0) {
         dusk_free(px);
-        return dusk_error_set(err, DUSK_EIO, "%s: cannot read the window's pixels for %s: %s",
-                              who, path, SDL_GetError());
+        return dusk_error_set(err, DUSK_EIO, "%s%scannot read the window's pixels for %s: %s",
+                              DUSK__WHO(who), path, SDL_GetError());
     }
     /* SDL's ARGB8888 and cairo's RGB24 are both a native 32-bit 0x?RGB */
     cairo_surface_t *cs = cairo_image_surface_create_for_data(px, CAIRO_FORMAT_RGB24, w, h, stride);
@@ -82,7 +82,7 @@ int dusk__write_png(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *p
             a.failed = 1;
         rc = dusk__atomic_close(&a, st == CAIRO_STATUS_SUCCESS, err);
         if (rc == 0 && st != CAIRO_STATUS_SUCCESS)
-            rc = dusk_error_set(err, DUSK_EIO, "%s: cannot write %s: %s", who, path,
+            rc = dusk_error_set(err, DUSK_EIO, "%s%scannot write %s: %s", DUSK__WHO(who), path,
                                 cairo_status_to_string(st));
     }
     cairo_surface_destroy(cs);
@@ -189,7 +189,9 @@ static void display_advice(char *buf, size_t n, const char *x11, const char *wl)
         snprintf(buf, n, "set DISPLAY or use SDL_VIDEODRIVER=dummy");
 }
 
-static int open_window(session *s, const dusk_view_options *vo, const char *who, dusk_error *err)
+/* Its messages, as the loop's, name no C function: they reach the users
+ * of `dusk view` and of Python (DUSK__WHO). */
+static int open_window(session *s, const dusk_view_options *vo, dusk_error *err)
 {
     memset(s, 0, sizeof *s);
     /* No display, no session and no driver asked for (by the environment
@@ -204,9 +206,9 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     if (!(asked_drv && *asked_drv) && !(hint && *hint) && !(x11 && *x11) && !(wl && *wl) &&
         !(rt && *rt) && !SDL_WasInit(SDL_INIT_VIDEO))
         return dusk_error_set(err, DUSK_EIO,
-                              "%s: cannot open a window: no display (DISPLAY, "
+                              "cannot open a window: no display (DISPLAY, "
                               "WAYLAND_DISPLAY and XDG_RUNTIME_DIR are unset); set DISPLAY "
-                              "or use SDL_VIDEODRIVER=dummy (or kmsdrm on a console)", who);
+                              "or use SDL_VIDEODRIVER=dummy (or kmsdrm on a console)");
     s->quit_all = SDL_WasInit(SDL_INIT_EVERYTHING) == 0;
     /* a library does not take the program's SIGINT and SIGTERM (a program
      * with SDL up already has chosen for itself) */
@@ -215,8 +217,7 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     char advice[256];
     display_advice(advice, sizeof advice, x11, wl);
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
-        dusk_error_set(err, DUSK_EIO, "%s: cannot open a window: %s; %s", who, SDL_GetError(),
-                       advice);
+        dusk_error_set(err, DUSK_EIO, "cannot open a window: %s; %s", SDL_GetError(), advice);
         close_window(s);
         return DUSK_EIO;
     }
@@ -228,8 +229,8 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     s->unseen = drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"));
     if (s->unseen && !(asked && *asked)) {
         dusk_error_set(err, DUSK_EIO,
-                       "%s: cannot open a window: no display (SDL found only its %s driver); %s",
-                       who, drv, advice);
+                       "cannot open a window: no display (SDL found only its %s driver); %s", drv,
+                       advice);
         close_window(s);
         return DUSK_EIO;
     }
@@ -240,24 +241,23 @@ static int open_window(session *s, const dusk_view_options *vo, const char *who,
     if (s->win)
         s->ren = SDL_CreateRenderer(s->win, -1, 0);
     if (!s->ren) {
-        dusk_error_set(err, DUSK_EIO, "%s: cannot open a window: %s; %s", who, SDL_GetError(),
-                       advice);
+        dusk_error_set(err, DUSK_EIO, "cannot open a window: %s; %s", SDL_GetError(), advice);
         close_window(s);
         return DUSK_EIO;
     }
     return 0;
 }
 
-static void note_outcome(dusk_viewer *v, const job *j, double secs)
+void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs)
 {
     char took[64];
     dusk__fmt_ns(took, sizeof took, secs * 1e9);
-    if (j->rc == 0)
+    if (rc == 0)
         snprintf(v->ui.message, sizeof v->ui.message, "done in %s: %zu tasks", took,
                  v->layout.ntasks);
-    else
-        snprintf(v->ui.message, sizeof v->ui.message, "failed (%.24s) after %.24s: %s",
-                 dusk_err_name(j->rc), took, j->err.msg);
+    else   /* the message as the user's program gets it, without the code's name */
+        snprintf(v->ui.message, sizeof v->ui.message, "failed after %.24s: %s", took,
+                 msg && *msg ? msg : dusk_strerror(rc));
 }
 
 int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, uint64_t now_ms)
@@ -280,7 +280,7 @@ int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, ui
  * that could not be drawn, or DUSK_ECANCELED when the window was closed
  * before the run ended (the run is joined in every case). */
 static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j, pthread_t *th,
-                const char *who, dusk_error *err)
+                dusk_error *err)
 {
     int fps = vo->fps > 0 ? vo->fps : 60;
     Uint64 frame_ms = (Uint64)(1000 / fps), t_run = SDL_GetTicks64();
@@ -306,7 +306,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
             pthread_join(*th, NULL);
             ended = 1;
             dusk_viewer_pump(v);   /* the run's last events, RUN_END among them */
-            note_outcome(v, j, (double)(SDL_GetTicks64() - t_run) / 1e3);
+            dusk__note_outcome(v, j->rc, j->err.msg, (double)(SDL_GetTicks64() - t_run) / 1e3);
             polled = 1;   /* the outcome's message is drawn at once */
         }
         if (v->ui.close)
@@ -318,7 +318,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         SDL_GetRendererOutputSize(s->ren, &w, &h);
         /* a frame that would show what the last one shows is not drawn */
         int draw = w > 0 && h > 0 && dusk__frame_due(v, &drawn, polled, w, h, SDL_GetTicks64());
-        if (draw && (rc = dusk_viewer_render(v, s->ren, w, h, err)) != 0)
+        if (draw && (rc = dusk__viewer_draw(v, s->ren, w, h, NULL, err)) != 0)
             break;
         /* a replay closes once played to its end; a window nobody can
          * see or close (SDL's dummy or offscreen driver, a script's) as
@@ -335,7 +335,9 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
     if (rc == 0 && vo->screenshot) {
         int w = 0, h = 0;
         SDL_GetRendererOutputSize(s->ren, &w, &h);
-        rc = dusk_viewer_screenshot(v, s->ren, w, h, vo->screenshot, err);
+        rc = w > 0 && h > 0 ? dusk__viewer_draw(v, s->ren, w, h, NULL, err) : 0;
+        if (rc == 0)
+            rc = dusk__write_png(v, s->ren, w, h, vo->screenshot, NULL, err);
     }
     if (!ended) {
         /* closed (or failed to draw) during the run: the window goes at
@@ -348,7 +350,7 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         if (!done) {
             if (rc == 0)
                 rc = dusk_error_set(err, DUSK_ECANCELED,
-                                    "%s: the window was closed before the run ended", who);
+                                    "the window was closed before the run ended");
             dusk_value_unref(j->out);
             j->out = NULL;
         }
@@ -362,12 +364,15 @@ static int first_frame(dusk_viewer *v, session *s, dusk_error *err)
 {
     int w = 0, h = 0;
     SDL_GetRendererOutputSize(s->ren, &w, &h);
-    int rc = w > 0 && h > 0 ? dusk_viewer_render(v, s->ren, w, h, err) : 0;
+    int rc = w > 0 && h > 0 ? dusk__viewer_draw(v, s->ren, w, h, NULL, err) : 0;
     if (rc == 0)
         SDL_RenderPresent(s->ren);
     return rc;
 }
 
+/* What a user of `dusk view` or of Python sets (theme, size, fps, delay,
+ * font scale) is refused in their words; what only a C program can get
+ * wrong (panels, the run's stream and callbacks) names the call, who. */
 static int check_options(const dusk_view_options *vo, const char *who, int *theme,
                          dusk_error *err)
 {
@@ -381,23 +386,23 @@ static int check_options(const dusk_view_options *vo, const char *who, int *them
             *theme = DUSK__THEME_CONTRAST;
         else
             return dusk_error_set(err, DUSK_EINVAL,
-                                  "%s: the theme \"%s\" is not one of light, dark, contrast", who,
+                                  "the theme \"%s\" is not one of light, dark, contrast",
                                   vo->theme);
     }
     if (vo->width < 0 || vo->height < 0)
-        return dusk_error_set(err, DUSK_EINVAL, "%s: the window size %dx%d is negative", who,
-                              vo->width, vo->height);
+        return dusk_error_set(err, DUSK_EINVAL, "the window size %dx%d is negative", vo->width,
+                              vo->height);
     if (vo->fps < 0)
-        return dusk_error_set(err, DUSK_EINVAL, "%s: fps %d is negative", who, vo->fps);
+        return dusk_error_set(err, DUSK_EINVAL, "the window's %d frames a second are negative",
+                              vo->fps);
     if (!(vo->delay >= 0))
-        return dusk_error_set(err, DUSK_EINVAL, "%s: the delay %g s is not 0 or more", who,
-                              vo->delay);
+        return dusk_error_set(err, DUSK_EINVAL, "the delay %g s is not 0 or more", vo->delay);
     /* the keys' range: a scale of 1000 would ask for a glyph atlas of
      * tens of GB, one under 0.25 was drawn at 1 */
     if (vo->font_scale != 0 &&
         !(vo->font_scale >= DUSK__FONT_SCALE_MIN && vo->font_scale <= DUSK__FONT_SCALE_MAX))
         return dusk_error_set(err, DUSK_EINVAL,
-                              "%s: the font scale %g is not 0 (1) or from %g to %g", who,
+                              "the font scale %g is not 0 (1) or from %g to %g",
                               (double)vo->font_scale, (double)DUSK__FONT_SCALE_MIN,
                               (double)DUSK__FONT_SCALE_MAX);
     if (vo->panels & ~(unsigned)DUSK_VIEW_ALL)
@@ -453,7 +458,7 @@ static int view_run(job *j, const dusk_view_options *vo, dusk_value **out, const
     j->cbs = v ? dusk_malloc(ncb * sizeof *j->cbs) : NULL;
     if (!j->cbs) {
         dusk_viewer_free(v);
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening the window");
     }
     /* an array's chunk map drawn with its real chunk sizes */
     if (j->a && (rc = dusk_viewer_set_array(v, j->a, err)) != 0) {
@@ -475,16 +480,16 @@ static int view_run(job *j, const dusk_view_options *vo, dusk_value **out, const
     atomic_init(&j->done, 0);
 
     session s;
-    rc = open_window(&s, vo, who, err);
+    rc = open_window(&s, vo, err);
     if (rc == 0 && (rc = first_frame(v, &s, err)) != 0)
         close_window(&s);
     pthread_t th;
     if (rc == 0 && pthread_create(&th, NULL, run_job, j) != 0) {
-        rc = dusk_error_set(err, DUSK_ESYS, "%s: cannot start the run's thread", who);
+        rc = dusk_error_set(err, DUSK_ESYS, "cannot start the run's thread");
         close_window(&s);
     }
     if (rc == 0) {
-        rc = loop(v, &s, vo, j, &th, who, err);
+        rc = loop(v, &s, vo, j, &th, err);
         close_window(&s);
         if (rc == 0) {
             rc = j->rc;
@@ -560,7 +565,7 @@ int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *e
         return rc;
     dusk_viewer *v = make_viewer(vo, theme);
     if (!v)
-        return dusk_error_set(err, DUSK_ENOMEM, "%s: out of memory", who);
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening the window");
     rc = dusk_viewer_load_trace(v, path, err);
     if (rc == 0) {
         dusk__act(v, DUSK__A_PLAY, 0);   /* a replay plays from its start */
@@ -568,11 +573,11 @@ int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *e
     }
     session s;
     if (rc == 0)
-        rc = open_window(&s, vo, who, err);
+        rc = open_window(&s, vo, err);
     if (rc == 0 && (rc = first_frame(v, &s, err)) != 0)
         close_window(&s);
     if (rc == 0) {
-        rc = loop(v, &s, vo, NULL, NULL, who, err);
+        rc = loop(v, &s, vo, NULL, NULL, err);
         close_window(&s);
     }
     dusk_viewer_free(v);

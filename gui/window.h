@@ -38,6 +38,10 @@ void dusk__ui_ready(dusk_viewer *v);
  * the status strip status_h high at the very bottom; fills ui->box,
  * split_box and split_span. */
 void dusk__arrange(dusk__ui *ui, unsigned shown, int w, int h, int status_h);
+/* dusk_viewer_render with its arguments checked (v, r, w, h > 0); who
+ * names the caller in messages (NULL: the window, DUSK__WHO). */
+int dusk__viewer_draw(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *who,
+                      dusk_error *err);
 /* The graph panel's node under (x, y) (not in the layer view), or -1. */
 int64_t dusk__graph_hit(const dusk_viewer *v, SDL_Rect b, int x, int y);
 /* The tooltip of a task (its key, function, state, worker, duration,
@@ -111,12 +115,18 @@ typedef struct dusk__drawn {
  * events waiting, a new event, scrub or control always draw, and every
  * second does. */
 int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, uint64_t now_ms);
+/* The status strip's message once the run's call returned rc after secs:
+ * "done in 1.23 s: 141 tasks", or "failed after 1.23 s: " and msg (the
+ * dusk_error's message the caller gets: the failing task's key and what
+ * it said), or dusk_strerror(rc) where msg is empty; never a code's name. */
+void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs);
 
 /* --- screenshots (window.c) ------------------------------------------------ */
 
 /* Reads the frame drawn into r (w x h, before any present) and writes it
  * to path (NULL: the first free dusk-screenshot-N.png of the current
- * directory) as a PNG, atomically; the name written in v->ui.shot_note. */
+ * directory) as a PNG, atomically; the name written in v->ui.shot_note.
+ * who as in dusk__viewer_draw. */
 int dusk__write_png(dusk_viewer *v, SDL_Renderer *r, int w, int h, const char *path,
                     const char *who, dusk_error *err);
 

@@ -13,6 +13,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -575,8 +576,81 @@ static void test_titles_kept_apart(void **state)
             if (x >= edge && c == rgb_of(f.th->dim))
                 dim_right++;
         }
-    assert_true(fg_left > 20);
+    assert_true(fg_left > 10);   /* "mul  2x3 blocks", shortened to its slot */
     assert_true(dim_right > 5);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array_ctx_free(ctx);
+}
+
+/* Each title fits its slot, shortened at a word's end and never cut
+ * mid-word by the slot's edge (the demo's input slot showed "array  2x20
+ * bloc"): what is drawn is the whole title, or a start of it that ends
+ * where a word does, or the name cut with "...", and is no wider than the
+ * slot; the array's name is kept whole wherever it fits. A slot wide
+ * enough shows the whole title. */
+static void check_titles(dusk_viewer *v, SDL_Rect box, int want_whole)
+{
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk__frame f;
+    assert_int_equal(dusk__frame_begin(v, ren, &f, "test_chunks", &err), 0);
+    dusk__panel_chunks(v, &f, box);
+    size_t n = dusk__chunks_ngrids(v), shortened = 0;
+    assert_true(n >= 2);
+    for (size_t k = 0; k < n; k++) {
+        const char *name, *title;
+        assert_int_equal(dusk__chunks_grid(v, k, &name, &title, NULL, NULL), 0);
+        char got[256];
+        float room = dusk__chunks_title(v, &f, box, k, got, sizeof got);
+        assert_true(room > 0);
+        if (dusk__text_width(&f, got) > room)
+            fail_msg("grid %zu: '%s' is %.0f px in a slot of %.0f", k, got,
+                     (double)dusk__text_width(&f, got), (double)room);
+        size_t len = strlen(got);
+        if (len >= 3 && !strcmp(got + len - 3, "...")) {
+            assert_memory_equal(got, title, len - 3);   /* the name, cut */
+            assert_true(dusk__text_width(&f, title) > room);
+        } else {
+            assert_true(len > 0);
+            assert_memory_equal(got, title, len);
+            if (title[len] != '\0' && title[len] != ' ')
+                fail_msg("grid %zu: '%s' ends mid-word of '%s'", k, got, title);
+            shortened += title[len] != '\0';
+        }
+        /* the name whole when it fits */
+        char name_only[256];
+        snprintf(name_only, sizeof name_only, "%.*s", (int)strcspn(title, " "), title);
+        if (dusk__text_width(&f, name_only) <= room)
+            assert_true(strncmp(got, name_only, strlen(name_only)) == 0 &&
+                        (got[strlen(name_only)] == '\0' || got[strlen(name_only)] == ' '));
+        if (want_whole)
+            assert_string_equal(got, title);
+    }
+    if (!want_whole)
+        assert_true(shortened > 0);
+    dusk__frame_end(&f);
+}
+
+static void test_titles_fit(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    /* the demo's r = x - x.mean(axis=0) on 2x20 blocks, in the right column
+     * of a 1280 px window (384 px), and a 3-d array in a narrower one */
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(1000, 10000), "(500, 500)", DUSK_DT_F8);
+    dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
+    dusk_plan *p;
+    dusk_viewer *v = viewer_of(r, &p);
+    check_titles(v, (SDL_Rect){20, 10, 384, 200}, 0);
+    check_titles(v, (SDL_Rect){20, 10, 130, 200}, 0);
+    check_titles(v, (SDL_Rect){0, 0, W, 200}, 1);
+    dusk_viewer_free(v);
+    dusk_plan_unref(p);
+    dusk_array *a3 = dusk_array_binop_scalar(
+        DUSK_BINOP_MUL, dusk_ones(ctx, DUSK_SHAPE(4, 6, 8), "(2, 2, 2)", DUSK_DT_F8), 2.0, false);
+    v = viewer_of(a3, &p);
+    check_titles(v, (SDL_Rect){20, 10, 270, 200}, 0);
+    check_titles(v, (SDL_Rect){0, 0, W, 200}, 1);
     dusk_viewer_free(v);
     dusk_plan_unref(p);
     dusk_array_ctx_free(ctx);
@@ -633,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_chunk_sizes_1d),
         cmocka_unit_test(test_fold_1d),
         cmocka_unit_test(test_titles_kept_apart),
+        cmocka_unit_test(test_titles_fit),
         cmocka_unit_test(test_no_arrays),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);

@@ -700,21 +700,42 @@ static void test_status_line(void **state)
     free(ev);
     dusk_graph_free(g);
 
-    /* a failed run says so */
+    /* a failed run says which task failed, by its key, in the user's
+     * words: no code's name (DUSK_ETYPE) */
     g = dusk_graph_new();
-    dusk_task(g, "a", &dusk_inc, dusk_lit_str("not a number"));
-    ev = record(g, "a", DUSK_SCHED_SYNC, 1, &n);
-    v = replay_viewer(g, "a");
+    dusk_task(g, "parse-1", &dusk_inc, dusk_lit_str("not a number"));
+    ev = record(g, "parse-1", DUSK_SCHED_SYNC, 1, &n);
+    v = replay_viewer(g, "parse-1");
     dusk_viewer_feed(v, ev, n);
     dusk__status_line(v, got, sizeof got);
     assert_int_equal(ev[n - 1].kind, DUSK_EV_RUN_END);
     assert_true(ev[n - 1].status != 0);
-    snprintf(want, sizeof want, "events dropped 0 \xc2\xb7 run failed: %s",
-             dusk_err_name(ev[n - 1].status));
     assert_contains(got, "tasks done 0 / 1 \xc2\xb7 ");
-    assert_contains(got, want);
+    assert_contains(got, "events dropped 0 \xc2\xb7 task 'parse-1' failed");
+    assert_null(strstr(got, "DUSK_E"));
+    assert_null(strstr(got, "#"));
     viewer_free(v);
     free(ev);
+    /* a run that failed with no task's error (out of memory before any
+     * ran) says what in words; a stopped one, that it stopped */
+    static const int status[] = {DUSK_ENOMEM, DUSK_ECANCELED};
+    static const char *const said[] = {"\xc2\xb7 run failed: out of memory",
+                                       "\xc2\xb7 run stopped"};
+    for (int k = 0; k < 2; k++) {
+        v = replay_viewer(g, "parse-1");
+        dusk_event end[] = {
+            {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+            {.t_ns = 1000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1,
+             .status = status[k]},
+        };
+        assert_int_equal(dusk_viewer_feed(v, end, 2), 0);
+        size_t wanted = dusk__status_line(v, got, sizeof got);
+        assert_int_equal(wanted, strlen(got));
+        assert_true(wanted > strlen(said[k]));
+        assert_string_equal(got + wanted - strlen(said[k]), said[k]);
+        assert_null(strstr(got, "DUSK_E"));
+        viewer_free(v);
+    }
     dusk_graph_free(g);
 
     /* a viewer behind its stream says by how much, until it catches up;
@@ -835,6 +856,14 @@ static void test_memory_stats_carried(void **state)
     dusk_graph_free(g);
 }
 
+/* Pixel (x, y) is in r, give or take the pixel r's fractional edges
+ * round to. */
+static int in_box(const SDL_FRect *r, int x, int y)
+{
+    return (float)x >= r->x - 1 && (float)x < r->x + r->w + 1 && (float)y >= r->y - 1 &&
+           (float)y < r->y + r->h + 1;
+}
+
 static void test_memory_peak(void **state)
 {
     (void)state;
@@ -856,7 +885,7 @@ static void test_memory_peak(void **state)
     char got[64], want[64], b[32];
     dusk__memory_label(&m, 0, 1, got, sizeof got);
     dusk__fmt_bytes(b, sizeof b, (double)peak);
-    snprintf(want, sizeof want, "peak %s", b);
+    snprintf(want, sizeof want, "held peak %s", b);
     assert_string_equal(got, want);
 
     /* drawn: the peak's dot (7 x 7 in the held colour) is the curve's
@@ -865,10 +894,12 @@ static void test_memory_peak(void **state)
     dusk__frame f;
     draw(v, dusk__panel_memory, box, &f);
     uint32_t held = argb((const uint8_t[]){0xff, 0x7f, 0x0e});
+    SDL_FRect card;   /* the label's card, framed in the held colour */
+    assert_int_equal(dusk__memory_peak_box(v, 0, &card), 0);
     int top = -1, dot_y = -1;
     for (int y = box.y + 28; y < box.y + box.h && dot_y < 0; y++)
         for (int x = 0; x + 7 <= W && dot_y < 0; x++) {
-            if (pix[y * W + x] != held)
+            if (pix[y * W + x] != held || in_box(&card, x, y))
                 continue;
             if (top < 0)
                 top = y;
@@ -1177,11 +1208,91 @@ static void test_progress_label_keeps_count(void **state)
             fail_msg("'%s' is %g px, room %g", s, (double)dusk__text_width(&f, s), (double)room);
         if (strcmp(s, "4/4") != 0) {
             assert_non_null(strstr(s, "... 4/4"));
-            assert_memory_equal(s, name, (size_t)(strstr(s, "...") - s));
+            size_t kept = (size_t)(strstr(s, "...") - s);
+            assert_memory_equal(s, name, kept);
+            /* cut where a word ends ("mean_agg", "mean"), not mid-word,
+             * unless the first word alone is too wide */
+            char first[16];
+            snprintf(first, sizeof first, "mean... 4/4");
+            if (dusk__text_width(&f, first) <= room && !strchr("-_", name[kept]))
+                fail_msg("'%s' (room %g) cuts '%s' mid-word", s, (double)room, name);
         }
     }
     dusk__frame_end(&f);
     viewer_free(v);
+}
+
+/* The demo's task groups in the window's default right column (384 px):
+ * every label is drawn whole ("mean_agg-aggregate 20/20" was cut to
+ * "mean_agg-aggr... 20/20" by a column capped at 45%), left of its bar,
+ * and the bars keep 30% of the panel; in a panel too narrow for that the
+ * labels shorten at a word's end. */
+static void test_progress_names_whole(void **state)
+{
+    (void)state;
+    static const char *const grp[] = {"original-array", "array", "mean_chunk",
+                                      "mean_agg-aggregate", "sub"};
+    static const int count[] = {1, 40, 40, 20, 40};
+    dusk_graph *g = dusk_graph_new();
+    const char *keys[141];
+    char names[141][64];
+    size_t nk = 0;
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < count[k]; i++) {
+            snprintf(names[nk], sizeof names[nk], "('%s-4c1e9b7f2a6d0358', %d)", grp[k], i);
+            dusk_task(g, names[nk], &dusk_inc, dusk_lit_int(i));
+            keys[nk] = names[nk];
+            nk++;
+        }
+    size_t n;
+    dusk_event *ev = record_keys(g, keys, nk, &n);
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, nk, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    dusk_viewer_feed(v, ev, n);
+    for (int pass = 0; pass < 2; pass++) {
+        SDL_Rect b = {10, 100, pass ? 200 : 384, 300};
+        dusk__frame f;
+        draw(v, dusk__panel_progress, b, &f);
+        size_t rows = 0, whole = 0;
+        for (size_t k = 0;; k++) {
+            const char *name;
+            SDL_Rect bar;
+            size_t tot;
+            if (dusk__progress_row(v, &f, b, k, &name, &bar, &tot) != 0)
+                break;
+            rows++;
+            char want[128], got[128];
+            snprintf(want, sizeof want, "%s %zu/%zu", name, tot, tot);
+            float room = (float)(bar.x - 8 - (b.x + 8));   /* the labels' column */
+            dusk__progress_label(&f, name, (uint32_t)tot, (uint32_t)tot, room, got,
+                                 sizeof got);
+            assert_true(bar.w >= b.w * 3 / 10 - 1);
+            assert_true(dusk__text_width(&f, got) <= room + 1);
+            if (!strcmp(got, want)) {
+                whole++;
+                continue;
+            }
+            assert_true(pass == 1);
+            /* shortened at the end of a word of the name */
+            const char *dots = strstr(got, "...");
+            assert_non_null(dots);
+            size_t kept = (size_t)(dots - got);
+            assert_memory_equal(got, name, kept);
+            assert_non_null(strchr("-_", name[kept]));
+        }
+        assert_int_equal(rows, 5);
+        if (pass == 0)
+            assert_int_equal(whole, 5);
+        else
+            assert_true(whole < 5);
+    }
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
 }
 
 /* Counts the pixels of exactly colour c in rows y0..y1 of the frame read back. */
@@ -1222,7 +1333,7 @@ static void test_memory_peak_label_whole(void **state)
     dusk__memory_stats_of(v, &m);
     char label[64];
     dusk__memory_label(&m, 0, 1, label, sizeof label);
-    assert_string_equal(label, "peak 8 B");
+    assert_string_equal(label, "held peak 8 B");
     SDL_SetRenderDrawColor(ren, 255, 255, 255, 255);
     SDL_RenderClear(ren);
     dusk_error err = DUSK_ERROR_INIT;
@@ -1235,6 +1346,106 @@ static void test_memory_peak_label_whole(void **state)
     if (in_plot != alone)
         fail_msg("the peak's label: %zu pixels of the text colour in the plot, %zu drawn alone",
                  in_plot, alone);
+    viewer_free(v);
+    dusk_graph_free(g);
+}
+
+/* Both peaks labelled readably: each value on a card of its own, saying
+ * which series it is ("held peak 1.00 kiB", "RSS peak 1.10 kiB"), inside the
+ * plot, apart from the other card, and with no pixel of either curve
+ * inside it (the curves ran through the bare text); the highest peak's
+ * card above its dot. The strip gives the current values, "held now"
+ * and "RSS now". */
+static void test_memory_peak_cards(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_viewer *v = replay_viewer(g, "z");
+    int64_t b = dusk_graph_find(g, "b"), y = dusk_graph_find(g, "y");
+    dusk_event ev[] = {
+        {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1},
+        {.t_ns = 1000000, .kind = DUSK_EV_READY, .task = b, .worker = 0},
+        {.t_ns = 2000000, .kind = DUSK_EV_START, .task = b, .worker = 0},
+        {.t_ns = 3000000, .kind = DUSK_EV_END, .task = b, .worker = 0, .nbytes = 1024,
+         .held = 1024},
+        {.t_ns = 4000000, .kind = DUSK_EV_READY, .task = y, .worker = 0, .held = 1024},
+        {.t_ns = 5000000, .kind = DUSK_EV_START, .task = y, .worker = 0, .held = 1024},
+        {.t_ns = 9000000, .kind = DUSK_EV_END, .task = y, .worker = 0, .nbytes = 8, .held = 900},
+        {.t_ns = 10000000, .kind = DUSK_EV_RUN_END, .task = -1, .worker = -1, .held = 900},
+    };
+    assert_int_equal(dusk_viewer_feed(v, ev, 8), 0);
+    /* an RSS series just above held's, peaking at the same moment: the
+     * cards would meet where each is put by its dot alone */
+    static const uint64_t rss_t[] = {0, 2000000, 3000000, 6000000, 10000000};
+    static const uint64_t rss_b[] = {600, 900, 1130, 1100, 1000};
+    v->rss = dusk_malloc(5 * sizeof *v->rss);
+    assert_non_null(v->rss);
+    for (int i = 0; i < 5; i++)
+        v->rss[i] = (dusk_held_point){.t_ns = rss_t[i], .held = rss_b[i]};
+    v->nrss = v->rss_cap = 5;
+    dusk__memory_stats m;
+    dusk__memory_stats_of(v, &m);
+    assert_int_equal(m.peak[0], 1024);
+    assert_int_equal(m.peak[1], 1130);
+    char label[64];
+    dusk__memory_label(&m, 1, 1, label, sizeof label);
+    assert_string_equal(label, "RSS peak 1.10 kiB");
+    dusk__memory_label(&m, 0, 1, label, sizeof label);
+    assert_string_equal(label, "held peak 1.00 kiB");
+    dusk__memory_label(&m, 0, 0, label, sizeof label);
+    assert_string_equal(label, "held now 900 B");
+
+    static const SDL_Rect boxes[] = {{0, 100, W, 300}, {0, 100, 420, 160}};
+    for (int t = 0; t < DUSK__NTHEMES; t++)
+        for (size_t k = 0; k < sizeof boxes / sizeof boxes[0]; k++) {
+            SDL_Rect box = boxes[k];
+            v->theme = t;
+            dusk__frame f;
+            draw(v, dusk__panel_memory, box, &f);
+            SDL_FRect c[2];
+            assert_int_equal(dusk__memory_peak_box(v, 0, &c[0]), 0);
+            assert_int_equal(dusk__memory_peak_box(v, 1, &c[1]), 0);
+            uint32_t held = argb((const uint8_t[]){0xff, 0x7f, 0x0e});
+            uint32_t rss = argb((const uint8_t[]){0x1f, 0x77, 0xb4});
+            uint32_t fg = argb(f.th->fg);
+            int strip_h = f.line + 8 > 28 ? f.line + 8 : 28;
+            for (int s = 0; s < 2; s++) {
+                /* inside the panel, below its strip */
+                assert_true(c[s].x >= (float)box.x && c[s].x + c[s].w <= (float)(box.x + box.w));
+                assert_true(c[s].y >= (float)(box.y + strip_h) &&
+                            c[s].y + c[s].h <= (float)(box.y + box.h));
+                /* inside its frame: text, and nothing of either curve */
+                int ring = f.th->stroke, text = 0;
+                for (int yy = (int)c[s].y + ring + 1; yy < (int)(c[s].y + c[s].h) - ring - 1; yy++)
+                    for (int xx = (int)c[s].x + ring + 1; xx < (int)(c[s].x + c[s].w) - ring - 1;
+                         xx++) {
+                        uint32_t p = pix[yy * W + xx];
+                        if (p == held || p == rss)
+                            fail_msg("theme %d box %zu: a curve's pixel at (%d, %d) in the "
+                                     "card of series %d",
+                                     t, k, xx, yy, s);
+                        text += p == fg;
+                    }
+                assert_true(text > 20);
+            }
+            if (c[0].x < c[1].x + c[1].w && c[1].x < c[0].x + c[0].w && c[0].y < c[1].y + c[1].h &&
+                c[1].y < c[0].y + c[0].h)
+                fail_msg("theme %d box %zu: the cards meet", t, k);
+            /* the RSS peak is the highest point: its card is above its dot,
+             * whose top row is the highest RSS pixel of the plot */
+            int dot_top = -1;
+            for (int yy = box.y + strip_h; yy < box.y + box.h && dot_top < 0; yy++)
+                for (int xx = box.x; xx < box.x + box.w; xx++)
+                    if (pix[yy * W + xx] == rss && !in_box(&c[0], xx, yy) &&
+                        !in_box(&c[1], xx, yy)) {
+                        dot_top = yy;
+                        break;
+                    }
+            assert_true(dot_top > 0);
+            if (!(c[1].y + c[1].h <= (float)dot_top + 1))
+                fail_msg("theme %d box %zu: the RSS card at y %g..%g, its dot's top %d", t, k,
+                         (double)c[1].y, (double)(c[1].y + c[1].h), dot_top);
+        }
     viewer_free(v);
     dusk_graph_free(g);
 }
@@ -1292,6 +1503,8 @@ int main(void)
         cmocka_unit_test(test_empty_and_themes),
         cmocka_unit_test(test_tick_labels_apart),
         cmocka_unit_test(test_progress_label_keeps_count),
+        cmocka_unit_test(test_progress_names_whole),
+        cmocka_unit_test(test_memory_peak_cards),
         cmocka_unit_test(test_memory_peak_label_whole),
         cmocka_unit_test(test_memory_axis_labels_whole),
     };

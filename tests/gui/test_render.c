@@ -13,11 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <SDL.h>
 
 #include "dusk/gui.h"
-#include "gui/gui.h"
+#include "gui/draw.h"
 #include "helpers.h"
 
 enum { W = 640, H = 400 };
@@ -64,9 +67,9 @@ static uint32_t node_pixel(dusk_viewer *v, int64_t task)
     /* the graph panel's box, as the frame arranged it */
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
     assert_true(b->w > 0 && b->h > 0);
-    float s, ox, oy;
-    dusk__view_fit(v, b->w, b->h, &s, &ox, &oy);
-    int x = b->x + (int)(ox + (r.x + r.w / 2) * s), y = b->y + (int)(oy + (r.y + r.h / 2) * s);
+    dusk__fit t;
+    dusk__view_fit(v, b->w, b->h, &t);
+    int x = b->x + (int)(t.ox + (r.x + r.w / 2) * t.sx), y = b->y + (int)(t.oy + (r.y + r.h / 2) * t.sy);
     assert_true(x >= 0 && x < W && y >= 0 && y < H);
     return pix[y * W + x];
 }
@@ -210,6 +213,187 @@ static void test_layer_view(void **state)
     dusk_graph_free(g);
 }
 
+/* A graph of `wide` independent chains of `deep` tasks (c<i>-<k> needs
+ * c<i>-<k-1>), all gathered by "all". */
+static dusk_graph *chains(int wide, int deep)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg **tops = malloc((size_t)wide * sizeof *tops);
+    for (int i = 0; i < wide; i++) {
+        char key[32], prev[32];
+        for (int k = 0; k < deep; k++) {
+            snprintf(key, sizeof key, "c%d-%d", i, k);
+            if (k == 0)
+                dusk_task(g, key, &dusk_inc, dusk_lit_int(i));
+            else
+                dusk_task(g, key, &dusk_inc, dusk_ref(prev));
+            snprintf(prev, sizeof prev, "%s", key);
+        }
+        tops[i] = dusk_ref(prev);
+    }
+    dusk_task(g, "all", &dusk_identity, dusk_listv((size_t)wide, tops));
+    free(tops);
+    return g;
+}
+
+/* A viewer of g's run up to its RUN_BEGIN: every task waiting. */
+static dusk_viewer *waiting_viewer(dusk_graph *g)
+{
+    size_t n;
+    dusk_event *ev = record(g, "all", &n);
+    const char *keys[] = {"all"};
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 1, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    assert_int_equal(ev[0].kind, DUSK_EV_RUN_BEGIN);
+    dusk_viewer_feed(v, ev, 1);
+    free(ev);
+    return v;
+}
+
+/* The box of the pixels in rgb inside the graph panel, `below` px under
+ * its top (top-left, bottom-right, inclusive); 0 when there are none. */
+static int ink_box(const dusk_viewer *v, uint32_t rgb, int below, int *x0, int *y0, int *x1,
+                   int *y1)
+{
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    *x0 = *y0 = 1 << 30;
+    *x1 = *y1 = -1;
+    /* not the splitters' handles at the box's right and bottom edges
+     * (drawn in the light theme's dim grey, which is waiting's) */
+    for (int y = b->y + below; y < b->y + b->h - 4; y++)
+        for (int x = b->x; x < b->x + b->w - 4; x++)
+            if (pix[y * W + x] == rgb) {
+                *x0 = x < *x0 ? x : *x0;
+                *y0 = y < *y0 ? y : *y0;
+                *x1 = x > *x1 ? x : *x1;
+                *y1 = y > *y1 ? y : *y1;
+            }
+    return *x1 >= 0;
+}
+
+/* Fitted to its panel each axis on its own: a graph of 40 short chains
+ * (wide and shallow) and one of 3 long chains (drawn long and narrow)
+ * both spread their nodes over 3/4 of the panel's width and height or more, where
+ * one scale for both axes drew the first as a strip 30 px high. Nodes stay
+ * square, whole, in their state's colour, and apart. */
+static void test_fit_per_axis(void **state)
+{
+    (void)state;
+    static const int shape[][2] = {{40, 2}, {3, 12}, {60, 3}};
+    for (size_t c = 0; c < sizeof shape / sizeof shape[0]; c++) {
+        dusk_graph *g = chains(shape[c][0], shape[c][1]);
+        dusk_viewer *v = waiting_viewer(g);
+        frame(v);
+        const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+        dusk__fit t;
+        dusk__view_fit(v, b->w, b->h, &t);
+        int legend = (int)(t.oy + 0.5f) - 8;   /* the drawing area's top, less its margin */
+        assert_true(legend > 0 && legend < b->h / 4);
+        int x0, y0, x1, y1;
+        assert_true(ink_box(v, rgb_of(DUSK_TASK_WAITING), legend, &x0, &y0, &x1, &y1));
+        int aw = b->w - 16, ah = b->h - legend - 16;
+        if (x1 - x0 + 1 < aw * 75 / 100 || y1 - y0 + 1 < ah * 75 / 100)
+            fail_msg("%dx%d chains: nodes over %dx%d px of a %dx%d area", shape[c][0],
+                     shape[c][1], x1 - x0 + 1, y1 - y0 + 1, aw, ah);
+        assert_true(x0 >= b->x && x1 < b->x + b->w && y1 < b->y + b->h);
+        /* each node: its centre in its colour, square, no bigger than
+         * either axis's step allows */
+        assert_true(t.side == (t.sx < t.sy ? t.sx : t.sy) || t.side == 1.0f);
+        for (int i = 0; i < shape[c][0]; i += 7) {
+            char key[32];
+            snprintf(key, sizeof key, "c%d-%d", i, shape[c][1] - 1);
+            expect_colour(v, g, key, DUSK_TASK_WAITING);
+        }
+        expect_colour(v, g, "all", DUSK_TASK_WAITING);
+        dusk_viewer_free(v);
+        dusk_graph_free(g);
+    }
+}
+
+/* WCAG's relative luminance of an sRGB colour, and two colours' contrast. */
+static double luminance(const uint8_t c[3])
+{
+    double l[3];
+    for (int k = 0; k < 3; k++) {
+        double u = c[k] / 255.0;
+        l[k] = u <= 0.03928 ? u / 12.92 : pow((u + 0.055) / 1.055, 2.4);
+    }
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+}
+
+static double contrast(const uint8_t a[3], const uint8_t b[3])
+{
+    double x = luminance(a), y = luminance(b);
+    return x > y ? (x + 0.05) / (y + 0.05) : (y + 0.05) / (x + 0.05);
+}
+
+/* The high-contrast theme is one for a projector: white text on black
+ * (21:1), every state's colour saturated and at least 4.5:1 on the
+ * background (Dask's black "erred" would vanish on it), no two states
+ * alike, and its strokes twice as thick: a frame draws twice the edge
+ * pixels of the light theme's, in its own colours. */
+static void test_contrast_theme(void **state)
+{
+    (void)state;
+    const dusk__theme *th = &dusk__themes[DUSK__THEME_CONTRAST];
+    assert_true(contrast(th->fg, th->bg) >= 20);
+    assert_true(contrast(th->accent, th->bg) >= 7);
+    assert_true(contrast(th->dim, th->bg) >= 7);
+    assert_true(th->stroke >= 2);
+    for (int k = 0; k < DUSK_TASK_NSTATES; k++) {
+        if (contrast(th->state[k], th->bg) < 4.5)
+            fail_msg("state %d: contrast %.2f on the background", k,
+                     contrast(th->state[k], th->bg));
+        for (int j = 0; j < k; j++) {
+            int d = abs(th->state[k][0] - th->state[j][0]) +
+                    abs(th->state[k][1] - th->state[j][1]) +
+                    abs(th->state[k][2] - th->state[j][2]);
+            assert_true(d >= 150);
+        }
+        /* saturated: a grey (waiting) aside, one channel full, one empty */
+        if (k != DUSK_TASK_WAITING) {
+            int hi = 0, lo = 255;
+            for (int c = 0; c < 3; c++) {
+                hi = th->state[k][c] > hi ? th->state[k][c] : hi;
+                lo = th->state[k][c] < lo ? th->state[k][c] : lo;
+            }
+            assert_true(hi == 255 && lo == 0);
+        }
+    }
+    /* drawn: a small graph's nodes and edges */
+    dusk_graph *g = chains(4, 3);
+    dusk_viewer *v = waiting_viewer(g);
+    size_t edge_px[2];
+    for (int pass = 0; pass < 2; pass++) {
+        const dusk__theme *t = &dusk__themes[pass ? DUSK__THEME_CONTRAST : DUSK__THEME_LIGHT];
+        v->theme = pass ? DUSK__THEME_CONTRAST : DUSK__THEME_LIGHT;
+        frame(v);
+        uint32_t edge = 0xff000000u | (uint32_t)t->edge[0] << 16 | (uint32_t)t->edge[1] << 8 |
+                        t->edge[2];
+        const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+        edge_px[pass] = 0;
+        for (int y = b->y + 40; y < b->y + b->h; y++)
+            for (int x = b->x; x < b->x + b->w; x++)
+                edge_px[pass] += pix[y * W + x] == edge;
+        int64_t a = dusk_graph_find(g, "all");
+        uint32_t want = 0xff000000u | (uint32_t)t->state[DUSK_TASK_WAITING][0] << 16 |
+                        (uint32_t)t->state[DUSK_TASK_WAITING][1] << 8 |
+                        t->state[DUSK_TASK_WAITING][2];
+        assert_int_equal(node_pixel(v, a), want);
+        uint32_t bg = 0xff000000u | (uint32_t)t->bg[0] << 16 | (uint32_t)t->bg[1] << 8 | t->bg[2];
+        assert_int_equal(pix[(b->y + b->h - 3) * W + b->x + 3], bg);
+    }
+    assert_true(edge_px[0] > 100);
+    if (edge_px[1] < edge_px[0] * 17 / 10)
+        fail_msg("edge pixels: %zu light, %zu high contrast", edge_px[0], edge_px[1]);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -237,6 +421,8 @@ int main(void)
         cmocka_unit_test(test_erred_black),
         cmocka_unit_test(test_layer_view),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_fit_per_axis),
+        cmocka_unit_test(test_contrast_theme),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }

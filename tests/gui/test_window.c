@@ -108,11 +108,11 @@ static void node_px(dusk_viewer *v, int64_t t, float *x, float *y, float *side)
     assert_int_equal(dusk_viewer_node(v, t, &r), 0);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
     assert_true(b->w > 0);
-    float s, ox, oy;
-    dusk__view_fit(v, b->w, b->h, &s, &ox, &oy);
-    *x = (float)b->x + ox + r.x * s;
-    *y = (float)b->y + oy + r.y * s;
-    *side = s < 1 ? 1 : s;
+    dusk__fit fit;
+    dusk__view_fit(v, b->w, b->h, &fit);
+    *x = (float)b->x + dusk__node_x(&fit, r.x);
+    *y = (float)b->y + dusk__node_y(&fit, r.y);
+    *side = fit.side;
 }
 
 static void centre(dusk_viewer *v, int64_t t, int *x, int *y)
@@ -1073,18 +1073,29 @@ static void test_view_get(void **state)
     assert_int_equal(cairo_image_surface_get_height(s), H);
     cairo_surface_destroy(s);
 
-    /* bad options, before any window */
+    /* bad options, before any window: what only a C program can get
+     * wrong names the call; what a user of `dusk view` or Python sets is
+     * said in their words, naming no C function */
     dusk_stream *st = dusk_stream_new();
     o.stream = st;
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "dusk_view_get: ");
     assert_contains(err.msg, "stream of their own");
     assert_null(out);
     o.stream = NULL;
     dusk_stream_free(st);
     vo.theme = "sepia";
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
-    assert_contains(err.msg, "\"sepia\"");
+    assert_string_equal(err.msg, "the theme \"sepia\" is not one of light, dark, contrast");
     vo.theme = "dark";
+    vo.delay = -1;
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "the delay -1 s is not 0 or more");
+    vo.delay = 0;
+    vo.width = -5;
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "the window size -5x500 is negative");
+    vo.width = W;
     /* a font scale out of the keys' range: 1000 asked SDL_ttf for a
      * 48 GB glyph atlas, 0.2 drew at 1 */
     const float scales[] = {1000.0f, 0.2f, -1.0f, INFINITY, NAN};
@@ -1093,6 +1104,7 @@ static void test_view_get(void **state)
         assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
         assert_contains(err.msg, "font scale");
         assert_contains(err.msg, "0.5 to 4");
+        assert_null(strstr(err.msg, "dusk_"));
         assert_null(out);
     }
     vo.font_scale = 0;
@@ -1101,9 +1113,18 @@ static void test_view_get(void **state)
     finished = 0;
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
     assert_contains(err.msg, "/nonexistent/dusk-font.ttf");
+    assert_true(strncmp(err.msg, "cannot open the font ", 21) == 0);   /* not dusk_viewer_render's */
     assert_int_equal(finished, 0);
     assert_null(out);
     vo.font = NULL;
+    /* a screenshot that cannot be written: its path, and no C function */
+    const char *shot = vo.screenshot;
+    vo.screenshot = "/nonexistent-dusk/x.png";
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "/nonexistent-dusk/x.png");
+    assert_null(strstr(err.msg, "dusk_"));
+    assert_null(out);
+    vo.screenshot = shot;
     /* an unknown key: dusk_get's error, as dusk_get gives it */
     dusk_error want = DUSK_ERROR_INIT;
     int want_rc = dusk_get(g, "nope", &(dusk_options)DUSK_OPTIONS_INIT, &out, &want);
@@ -1154,6 +1175,16 @@ static void test_view_get_fails(void **state)
     centre(v, dusk_graph_find(g, "c"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
+    /* the status strip's message: the error the program got, which names
+     * the task and says what it said, without the code's name */
+    dusk__note_outcome(v, want_rc, want.msg, 1.5);
+    const char *msg = v->ui.message;
+    assert_true(strncmp(msg, "failed after 1.50 s: ", 21) == 0);
+    assert_string_equal(msg + 21, want.msg);
+    assert_contains(msg, "'boom'");
+    assert_null(strstr(msg, "DUSK_E"));
+    dusk__note_outcome(v, DUSK_ENOMEM, "", 0.25);
+    assert_string_equal(v->ui.message, "failed after 250.0 ms: out of memory");
     dusk_viewer_free(v);
     dusk_graph_free(g);
     sdl_close();
@@ -1197,7 +1228,7 @@ static void test_view_get_closed(void **state)
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_view_get(g, "slow", &vo, &out, &err), DUSK_ECANCELED);
-    assert_string_equal(err.msg, "dusk_view_get: the window was closed before the run ended");
+    assert_string_equal(err.msg, "the window was closed before the run ended");
     assert_null(out);
     dusk_graph_free(g);
 }
@@ -1305,7 +1336,7 @@ static void test_close_stops_run(void **state)
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_view_get(g, "c39", &vo, &out, &err), DUSK_ECANCELED);
-    assert_string_equal(err.msg, "dusk_view_get: the window was closed before the run ended");
+    assert_string_equal(err.msg, "the window was closed before the run ended");
     uint64_t closed = atomic_load(&chain_closed_ns);
     assert_true(closed > 0);
     double took = (double)(dusk_now_ns() - closed) / 1e9;
@@ -1334,7 +1365,7 @@ static void test_no_display(void **state)
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
-    assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
+    assert_true(strncmp(err.msg, "cannot open a window: ", 22) == 0);
     assert_contains(err.msg, "set DISPLAY or use SDL_VIDEODRIVER=dummy");
     assert_null(out);
     assert_int_equal(finished, 0);
@@ -1343,14 +1374,14 @@ static void test_no_display(void **state)
     unsetenv("SDL_VIDEODRIVER");
     unsetenv("SDL_RENDER_DRIVER");
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
-    assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
+    assert_true(strncmp(err.msg, "cannot open a window: ", 22) == 0);
     assert_null(out);
     assert_int_equal(finished, 0);
     /* DISPLAY set to a display that is not there: the message says so,
      * not "set DISPLAY" */
     setenv("DISPLAY", ":9871", 1);
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
-    assert_contains(err.msg, "dusk_view_get: cannot open a window: ");
+    assert_true(strncmp(err.msg, "cannot open a window: ", 22) == 0);
     assert_contains(err.msg, "DISPLAY is \":9871\" but no window opens there");
     assert_null(strstr(err.msg, "set DISPLAY"));
     setenv("SDL_VIDEODRIVER", "x11", 1);
