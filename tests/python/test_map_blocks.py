@@ -206,6 +206,27 @@ def test_map_blocks_exception_comes_back_as_itself():
     np.testing.assert_array_equal(x.map_blocks(inc).compute(), np.arange(10.0) + 1)
 
 
+def test_map_blocks_exception_is_dasks_and_names_its_own_block():
+    # As Dask: the block's own exception, its type and text and nothing of
+    # dusk's. Blocks failing together raise texts that begin one another
+    # ("x", "xx", ...): the one raised is the block the note names.
+    def grow(b, block_id=None):
+        time.sleep(0.002)
+        raise ValueError("x" * (block_id[0] + 1))
+    for scheduler in ("sync", "threads"):
+        for _ in range(5):
+            with pytest.raises(ValueError) as ours:
+                da.ones(40, chunks=1).map_blocks(grow, dtype=float).compute(scheduler=scheduler)
+            with pytest.raises(ValueError) as theirs:
+                dda.ones(40, chunks=1).map_blocks(grow, dtype=float).compute(scheduler="sync")
+            assert type(ours.value) is type(theirs.value)
+            n = len(ours.value.args[0])
+            assert ours.value.args == ("x" * n,)
+            assert str(ours.value) == "x" * n
+            note, = ours.value.__notes__
+            assert note.endswith(", %d) (grow)" % (n - 1)), (note, n)
+
+
 def test_map_blocks_bad_arguments():
     x = da.ones((4, 4), chunks=2)
     with pytest.raises(TypeError, match="First argument must be callable"):
