@@ -555,6 +555,25 @@ def test_map_overlap_as_dask(boundary):
         d.map_overlap(_stencil, depth={0: 1, 1: 2}, boundary=boundary).compute(scheduler="sync"))
 
 
+def test_map_overlap_default_boundary_is_dasks():
+    # Dask 2022.12's default boundary is 'none' (coerce_boundary), also for
+    # the axes a dict leaves out; dusk's was 'reflect', other values.
+    a = np.random.RandomState(5).rand(12, 10)
+    x, d = both(a, (4, 5))
+    ours = da.map_overlap(_stencil, x, depth=1)
+    theirs = dda.map_overlap(_stencil, d, depth=1)
+    np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
+    assert ours.chunks == theirs.chunks
+    assert added(ours) - added(theirs) == collections.Counter({("trim", 6): 1})
+    assert added(theirs) - added(ours) == collections.Counter({("_trim", 6): 1, ("block-info-_trim", 6): 1})
+    for boundary, depth in (({}, 1), ({0: "reflect"}, {0: 1, 1: 0}), ({1: "nearest"}, (0, 2))):
+        np.testing.assert_array_equal(
+            x.map_overlap(_stencil, depth=depth, boundary=boundary).compute(),
+            d.map_overlap(_stencil, depth=depth, boundary=boundary).compute(scheduler="sync"))
+    with pytest.raises(NotImplementedError, match="one boundary"):
+        x.map_overlap(_stencil, depth=1, boundary={0: "reflect"})
+
+
 def test_map_overlap_refuses_what_it_cannot():
     x = da.ones((6, 6), chunks=3)
     with pytest.raises(NotImplementedError, match="trim=True"):
