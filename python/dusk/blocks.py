@@ -315,7 +315,8 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
             (tuple((a.name, a.chunks) for a in arrays), str(dt), chunks, drop, new))
     chunks_text = None if chunks is None else _chunks_text(tuple(chunks))
     r = _apply("_blocks_call", "map_blocks", f, arrays, dt.name, chunks_text,
-               _axes_mask(drop, n), _axes_mask(new, len(out_ind)) if new else 0, name)
+               _axes_mask(drop, n), _axes_mask(new, len(out_ind)) if new else 0,
+               name or None)   # Dask: f"{name or funcname(func)}-{token}"
     if want_info and "geometry" not in f.runner.state:
         inputs = []
         for pos, a in enumerate(args):
@@ -502,7 +503,7 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
         dtype = _infer_dtype(func, (x,), kwargs, "map_overlap")
     dt = _dtype(dtype, "map_overlap")
     f = _fn("overlap", func, kwargs, _has_keyword(func, "block_id"))
-    return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d, kind, value, name)
+    return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d, kind, value, name or None)
 
 
 # --- reduction ---------------------------------------------------------------------------------

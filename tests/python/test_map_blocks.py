@@ -125,6 +125,35 @@ def test_map_blocks_names_are_dask_tokens():
     assert x.map_blocks(f).name == name
 
 
+def test_name_and_token_as_dask():
+    # Dask 2022.12: map_blocks' name= (or token=, with a FutureWarning) is the
+    # layer's name before its token, an empty one the function's name;
+    # blockwise's name= is the whole name in Dask but dusk's C API appends
+    # its token (dusk_map_options.name), token= a name before the token.
+    x, d = both(np.ones((4, 4)), 2)
+
+    def prefix(a):
+        return a.name.rsplit("-", 1)[0]
+    for ours, theirs in (
+            (x.map_blocks(inc, name=""), d.map_blocks(inc, name="")),
+            (x.map_blocks(inc, name="plus"), d.map_blocks(inc, name="plus")),
+            (da.blockwise(inc, "ij", x, "ij", dtype=float, name="", token="tk"),
+             dda.blockwise(inc, "ij", d, "ij", dtype=float, name="", token="tk"))):
+        assert prefix(ours) == prefix(theirs)
+    with pytest.warns(FutureWarning, match="name="):
+        ours = da.map_blocks(inc, x, name="a", token="b")
+    with pytest.warns(FutureWarning, match="name="):
+        theirs = dda.map_blocks(inc, d, name="a", token="b")
+    assert prefix(ours) == prefix(theirs) == "b"
+    # map_overlap's name= names its map_blocks step, as Dask's
+    for name, want in (("", "inc"), ("plus", "plus")):
+        ours = {k for k, _ in layers(da.map_overlap(inc, x, depth=1, name=name))}
+        theirs = {k for k, _ in layers(dda.map_overlap(inc, d, depth=1, name=name))}
+        assert want in ours & theirs, (name, ours, theirs)
+    assert dda.blockwise(inc, "ij", d, "ij", dtype=float, name="whole").name == "whole"
+    assert prefix(da.blockwise(inc, "ij", x, "ij", dtype=float, name="whole")) == "whole"
+
+
 def test_map_blocks_infers_dtype_as_dask():
     for dt in ("int8", "uint8", "float32", "int64", "bool", "float16"):
         a = (np.arange(24) % 5).astype(dt).reshape(4, 6)
