@@ -35,9 +35,10 @@
 ** to the graveyard, freed with the last profile (pyd_blocks_release).
 **
 ** Exceptions. An exception raised by the function (or the runner) fails
-** the task with "#N Type: text", N naming it in `kept`; when dusk's
-** message for the failed run comes to pyd_raise, pyd_blocks_reraise raises
-** that same exception object again, with a note naming the block's key,
+** the task with "Type: text", as Python shows it, and is kept in `kept`
+** with that text; when dusk's message for the failed run comes to
+** pyd_raise, pyd_blocks_reraise finds it by that text and raises that
+** same exception object again, with a note naming the block's key,
 ** and forgets every kept one (a run reports its first failure; computations
 ** of arrays run one at a time, under dusk/array.py's lock); a run stopped
 ** by ^C, which reports none, forgets them too (pyd_blocks_forget: their
@@ -92,7 +93,7 @@ static int keep_exception(const char *fname, dusk_error *err)
     long n = kept_next++;
     const char *tname = exc ? Py_TYPE(exc)->tp_name : "?";
     if (kept && exc && PyDict_GET_SIZE(kept) < MAX_KEPT) {
-        dusk_error_set(err, DUSK_ETASK, "#%ld %s: %s", n, tname, text ? text : "");
+        dusk_error_set(err, DUSK_ETASK, "%s: %s", tname, text ? text : "");
         PyObject *k = PyLong_FromLong(n);
         PyObject *pair = Py_BuildValue("(Oy)", exc, err->msg);
         if (!k || !pair || PyDict_SetItem(kept, k, pair) < 0)
@@ -109,30 +110,29 @@ static int keep_exception(const char *fname, dusk_error *err)
 
 int pyd_blocks_reraise(const dusk_error *err)
 {
-    static const char mark[] = " failed: #";
+    static const char mark[] = " failed: ";
     if (!kept || !PyDict_GET_SIZE(kept) || !err->msg[0])
         return 0;
     PyObject *exc = NULL;
     const char *where_end = NULL;
-    /* the key may hold " failed: #" too: the last place where a kept
-     * text begins is the one */
+    /* the key may hold " failed: " too: the last place where a kept text
+     * is the rest of the message is the one (a message as long as dusk
+     * keeps was cut short: then the rest begins the text; "ValueError: a"
+     * is not "ValueError: ab"); two blocks that raised the same text
+     * raised the same type and message, and either one is raised */
+    int cut = strlen(err->msg) >= DUSK_ERROR_MSG_MAX - 1;
     for (const char *p = strstr(err->msg, mark); p; p = strstr(p + 1, mark)) {
-        const char *rest = p + sizeof mark - 2;   /* at the '#' */
-        char *end;
-        long n = strtol(rest + 1, &end, 10);
-        if (end == rest + 1)
-            continue;
-        PyObject *k = PyLong_FromLong(n);
-        PyObject *pair = k ? PyDict_GetItemWithError(kept, k) : NULL;
-        Py_XDECREF(k);
-        if (!pair) {
-            PyErr_Clear();
-            continue;
-        }
-        const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1));
-        if (strncmp(text, rest, strlen(rest)) == 0) {
-            Py_XSETREF(exc, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
-            where_end = p;
+        const char *rest = p + sizeof mark - 1;
+        size_t len = strlen(rest);
+        Py_ssize_t pos = 0;
+        PyObject *k, *pair;
+        while (len && PyDict_Next(kept, &pos, &k, &pair)) {
+            const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1));
+            if (cut ? strncmp(text, rest, len) == 0 : strcmp(text, rest) == 0) {
+                Py_XSETREF(exc, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
+                where_end = p;
+                break;
+            }
         }
     }
     PyDict_Clear(kept);

@@ -21,9 +21,9 @@
 ** is always Python's.
 **
 ** An exception raised by a task is kept (the run's `excs` list, under the
-** GIL) and the task fails with a message naming it by its place in that
-** list; dusk adds the key, and dusk.get re-raises the same exception
-** object with the key added to its message.
+** GIL) and the task fails with the exception's type and text as Python
+** shows them; dusk adds the key, and dusk.get finds the exception by that
+** text and re-raises the same object, with a note naming the key.
 **
 ** Opaque values hold a strong reference to their object; their destructor
 ** can run on a worker thread that does not hold the GIL (the scheduler
@@ -396,9 +396,11 @@ static int fast_op(int op, dusk_value *const *args, size_t nargs, dusk_value **o
     return 1;
 }
 
-/* Keeps the task's exception and names it in err ("#3 ZeroDivisionError:
- * division by zero"); GIL held. The run's excs holds (exception, that
- * text) pairs: raise_task_error finds the pair by the text dusk reports. */
+/* Keeps the task's exception and says it in err as Python does
+ * ("ZeroDivisionError: division by zero": users see that in the live
+ * window's status strip too); GIL held. The run's excs holds (exception,
+ * that text) pairs: raise_task_error finds the pair by the text dusk
+ * reports. */
 static int keep_exception(pyrun *r, dusk_error *err)
 {
     PyObject *type, *exc, *tb;
@@ -408,12 +410,11 @@ static int keep_exception(pyrun *r, dusk_error *err)
         PyException_SetTraceback(exc, tb);
     Py_XDECREF(type);
     Py_XDECREF(tb);
-    Py_ssize_t n = PyList_GET_SIZE(r->excs);
     PyObject *s = exc ? PyObject_Str(exc) : NULL;
     const char *text = s ? PyUnicode_AsUTF8(s) : NULL;
     if (!text)
         PyErr_Clear();
-    dusk_error_set(err, DUSK_ETASK, "#%zd %s: %s", n, exc ? Py_TYPE(exc)->tp_name : "?",
+    dusk_error_set(err, DUSK_ETASK, "%s: %s", exc ? Py_TYPE(exc)->tp_name : "?",
                    text ? text : "");
     Py_XDECREF(s);
     PyObject *pair = exc ? Py_BuildValue("(Oy)", exc, err->msg) : NULL;
@@ -1253,27 +1254,79 @@ static PyObject *result_of(PyObject *keys, dusk_value *v)
     return t;
 }
 
+/* The text of the one key that keys (a key, or lists of them) names,
+ * however often; NULL with no exception when it names none or several
+ * (the live window runs one key). */
+static PyObject *sole_key_text(pyd_graph *pg, PyObject *keys, int depth)
+{
+    if (!PyList_Check(keys)) {
+        PyObject *t = graph_key_text(pg, keys);
+        if (!t)
+            PyErr_Clear();
+        return t;
+    }
+    PyObject *one = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    for (Py_ssize_t i = 0; depth < 100 && i < n; i++) {
+        PyObject *t = sole_key_text(pg, PyList_GET_ITEM(keys, i), depth + 1);
+        int same = t && (!one || PyUnicode_Compare(one, t) == 0);
+        if (!same) {
+            PyErr_Clear();
+            Py_XDECREF(t);
+            Py_XDECREF(one);
+            return NULL;
+        }
+        Py_XSETREF(one, t);
+    }
+    return one;
+}
+
+/* result_of for keys that name one key, whose value is v: v wherever
+ * keys names it. */
+static PyObject *result_of_sole(PyObject *keys, PyObject *v)
+{
+    if (!PyList_Check(keys))
+        return Py_NewRef(v);
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *t = PyTuple_New(n);
+    for (Py_ssize_t i = 0; t && i < n; i++) {
+        PyObject *it = result_of_sole(PyList_GET_ITEM(keys, i), v);
+        if (!it) {
+            Py_CLEAR(t);
+            break;
+        }
+        PyTuple_SET_ITEM(t, i, it);
+    }
+    return t;
+}
+
 /* Re-raises the exception of a failed task, the same object, with a note
  * naming its key (add_note: its args and str stay the task's own). dusk's
- * message reads "task 'z' (inc) failed: #0 ValueError: ...", the part
- * after " failed: " being keep_exception's text (maybe cut short); the
- * key may hold " failed: #" too, so the last place where the rest of the
- * message begins a kept text is the one. */
+ * message reads "task 'z' (inc) failed: ValueError: ...", the part after
+ * " failed: " being keep_exception's text (maybe cut short); the key may
+ * hold " failed: " too, so the last place where the rest of the message
+ * is a kept text is the one. Two tasks that raised the same text
+ * raised the same type and message: either one is raised. */
 static void raise_task_error(pyrun *r, const dusk_error *err)
 {
-    static const char mark[] = " failed: #";
+    static const char mark[] = " failed: ";
     PyObject *exc = NULL;
     const char *where_end = NULL;
+    /* a message as long as dusk keeps was cut short: then the rest
+     * begins the text; else it is the whole text ("ValueError: a" is not
+     * "ValueError: ab") */
+    int cut = strlen(err->msg) >= DUSK_ERROR_MSG_MAX - 1;
     for (const char *p = strstr(err->msg, mark); p; p = strstr(p + 1, mark)) {
-        const char *rest = p + sizeof mark - 2;   /* at the '#' */
-        long idx = strtol(rest + 1, NULL, 10);
-        if (idx < 0 || idx >= PyList_GET_SIZE(r->excs))
-            continue;
-        PyObject *pair = PyList_GET_ITEM(r->excs, idx);
-        const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1));
-        if (strncmp(text, rest, strlen(rest)) == 0) {
-            exc = PyTuple_GET_ITEM(pair, 0);
-            where_end = p;
+        const char *rest = p + sizeof mark - 1;
+        size_t len = strlen(rest);
+        for (Py_ssize_t i = 0; len && i < PyList_GET_SIZE(r->excs); i++) {
+            PyObject *pair = PyList_GET_ITEM(r->excs, i);
+            const char *text = PyBytes_AS_STRING(PyTuple_GET_ITEM(pair, 1));
+            if (cut ? strncmp(text, rest, len) == 0 : strcmp(text, rest) == 0) {
+                exc = PyTuple_GET_ITEM(pair, 0);
+                where_end = p;
+                break;
+            }
         }
     }
     if (!exc) {
@@ -1328,7 +1381,13 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     pyrun r;
     if (ctl->nowners)
         pyd_profiles_note_keys(ctl, pg->dsk);   /* with the GIL, before run_begin */
+    /* the window's key, named with the GIL (NULL: keys name several) */
+    PyObject *text = view ? sole_key_text(pg, keys, 0) : NULL;
+    const char *key = text ? PyUnicode_AsUTF8(text) : NULL;
+    if (!key)
+        PyErr_Clear();
     if (run_begin(&r, ctl) < 0) {
+        Py_XDECREF(text);
         dusk_arg_free(req);
         return NULL;
     }
@@ -1339,19 +1398,27 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     dusk_error err = DUSK_ERROR_INIT;
     int rc;
     if (view) {
-        /* The window shows one key: a list of keys is computed through
-         * a task that gathers them. */
+        /* The window runs one key: keys that name one key (however
+         * nested in lists) run it as it is, so the window shows the
+         * user's graph only; several keys are computed through a task
+         * that gathers them, which the window shows too (dusk_view_get
+         * takes one key, no request). */
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = opts;
         char name[64] = "dusk-view-request";
-        for (int n = 1; dusk_graph_find(pg->g, name) >= 0; n++)
-            snprintf(name, sizeof name, "dusk-view-request-%d", n);
-        rc = dusk_task(pg->g, name, &dusk_identity, req);
-        if (rc == 0)
-            rc = dusk_view_get(pg->g, name, &vo, &out, &err);
-        else
-            dusk_graph_status(pg->g, &err);
+        if (key) {
+            dusk_arg_free(req);
+            rc = dusk_view_get(pg->g, key, &vo, &out, &err);
+        } else {
+            for (int n = 1; dusk_graph_find(pg->g, name) >= 0; n++)
+                snprintf(name, sizeof name, "dusk-view-request-%d", n);
+            rc = dusk_task(pg->g, name, &dusk_identity, req);
+            if (rc == 0)
+                rc = dusk_view_get(pg->g, name, &vo, &out, &err);
+            else
+                dusk_graph_status(pg->g, &err);
+        }
     } else if (opts->scheduler == DUSK_SCHED_THREADS) {
         /* The caller watches for ^C meanwhile (the sync scheduler's tasks
          * run on the caller's thread, where Python sees it). */
@@ -1370,9 +1437,16 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
         else
             pyd_raise(rc, &err);
     } else {
-        res = result_of(keys, out);
+        if (key) {
+            PyObject *v = pyd_value_to(out);
+            res = v ? result_of_sole(keys, v) : NULL;
+            Py_XDECREF(v);
+        } else {
+            res = result_of(keys, out);
+        }
     }
     dusk_value_unref(out);
+    Py_XDECREF(text);
     funcs_set_run(pg, NULL);
     Py_DECREF(r.excs);
     return res;

@@ -1174,13 +1174,41 @@ def around(x, decimals=0):
 def isclose(arr1, arr2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """numpy.isclose of dusk arrays (or array-likes), as dask.array.isclose: one
     'isclose' layer of bools."""
+    one = _isclose_of_a_number(arr1, arr2, rtol, atol, equal_nan)
+    if one is not None:
+        return one
     a, b = _as_array(arr1), _as_array(arr2)
     return _apply("_isclose", a, b, float(rtol), float(atol), bool(equal_nan), False)
+
+
+def _is_number(x):
+    return (not isinstance(x, (Array, str, bytes)) and np.ndim(x) == 0
+            and np.asarray(x).dtype.kind in "biufc")
+
+
+def _isclose_of_a_number(arr1, arr2, rtol, atol, equal_nan):
+    """isclose of a dusk array and a number as Dask's elemwise makes it: the
+    number passed into every block's numpy.isclose (one 'isclose' layer), not
+    made an array of its own (two layers more); None for other operands.
+    C's isclose takes two arrays only."""
+    if isinstance(arr1, Array) and _is_number(arr2):
+        x, args = arr1, (arr1, "x", arr2, None)
+    elif isinstance(arr2, Array) and _is_number(arr1):
+        x, args = arr2, (arr1, None, arr2, "x")
+    else:
+        return None
+    ind = tuple(range(x.ndim))
+    args = tuple(ind if a == "x" else a for a in args)
+    return _blocks.blockwise(np.isclose, ind, *args, dtype=bool, rtol=rtol, atol=atol,
+                             equal_nan=equal_nan)
 
 
 def allclose(arr1, arr2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """numpy.allclose, lazily as dask.array.allclose: a 0-d bool dusk array
     (isclose and its 'all' reduction)."""
+    one = _isclose_of_a_number(arr1, arr2, rtol, atol, equal_nan)
+    if one is not None:
+        return one.all()   # as Dask's allclose
     a, b = _as_array(arr1), _as_array(arr2)
     return _apply("_isclose", a, b, float(rtol), float(atol), bool(equal_nan), True)
 

@@ -315,7 +315,8 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
             (tuple((a.name, a.chunks) for a in arrays), str(dt), chunks, drop, new))
     chunks_text = None if chunks is None else _chunks_text(tuple(chunks))
     r = _apply("_blocks_call", "map_blocks", f, arrays, dt.name, chunks_text,
-               _axes_mask(drop, n), _axes_mask(new, len(out_ind)) if new else 0, name)
+               _axes_mask(drop, n), _axes_mask(new, len(out_ind)) if new else 0,
+               name or None)   # Dask: f"{name or funcname(func)}-{token}"
     if want_info and "geometry" not in f.runner.state:
         inputs = []
         for pos, a in enumerate(args):
@@ -448,7 +449,7 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
     """func on every block of one dusk array grown by depth cells of its
     neighbours (or of the boundary), the result trimmed back, as
     dask.array.map_overlap: depth an int, a tuple or a dict {axis: depth};
-    boundary 'reflect' (Dask's default), 'periodic', 'nearest', 'none' or a
+    boundary 'none' (Dask's default), 'reflect', 'periodic', 'nearest' or a
     number (a constant). block_id= is given when func names it."""
     if isinstance(func, Array) and callable(args[0] if args else None):
         func, args = args[0], (func,) + args[1:]   # Dask's old order: (x, func)
@@ -476,13 +477,15 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
         d = (int(depth),) * x.ndim
     if any(v < 0 for v in d):
         raise ValueError("map_overlap: depth must be at least 0, not %r" % (depth,))
+    # Dask 2022.12's default is 'none' (coerce_boundary), also for the axes a
+    # dict leaves out; an axis of depth 0 grows by nothing, whatever its boundary
     if boundary is None:
-        boundary = "reflect"
+        boundary = "none"
     if isinstance(boundary, dict):
-        kinds = set(boundary.values())
+        kinds = {boundary.get(i, "none") for i in range(x.ndim) if d[i]}
         if len(kinds) > 1:
             raise NotImplementedError("map_overlap: dusk takes one boundary for all axes")
-        boundary = kinds.pop() if kinds else "reflect"
+        boundary = kinds.pop() if kinds else "none"
     value = 0.0
     if isinstance(boundary, str):
         if boundary not in _BOUNDARIES:
@@ -500,7 +503,7 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
         dtype = _infer_dtype(func, (x,), kwargs, "map_overlap")
     dt = _dtype(dtype, "map_overlap")
     f = _fn("overlap", func, kwargs, _has_keyword(func, "block_id"))
-    return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d, kind, value, name)
+    return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d, kind, value, name or None)
 
 
 # --- reduction ---------------------------------------------------------------------------------

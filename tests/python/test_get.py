@@ -3,6 +3,7 @@ import gc
 import operator
 import sys
 import threading
+import time
 
 import pytest
 
@@ -131,6 +132,34 @@ def test_task_exception_keeps_its_args(scheduler):
             dusk.get({"a": (raise_shared,)}, "a", scheduler=scheduler)
         assert e.value is shared
     assert shared.args == ("once",) and len(shared.__notes__) == 1
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_task_exception_as_dasks(scheduler):
+    # What users see is what Dask shows: the task's exception, its type,
+    # args and text, nothing of dusk's (no "#0" or code); dusk adds a note
+    # naming the key. Tasks failing together with texts that begin one
+    # another raise the exception of the key the note names.
+    import dask
+    dsk = {"a": 0, "z": (lambda v: 1 / v, "a")}
+    with pytest.raises(ZeroDivisionError) as ours:
+        dusk.get(dsk, "z", scheduler=scheduler)
+    with pytest.raises(ZeroDivisionError) as theirs:
+        dask.get(dsk, "z")
+    assert ours.value.args == theirs.value.args
+    assert str(ours.value) == str(theirs.value) == "division by zero"
+    assert ours.value.__notes__ == ["raised by dusk task 'z' (lambda)"]
+
+    def grow(n):
+        time.sleep(0.002)
+        raise ValueError("x" * n)
+    dsk = {"k%d" % n: (grow, n) for n in range(1, 41)}
+    for _ in range(5):
+        with pytest.raises(ValueError) as e:
+            dusk.get(dsk, list(dsk), scheduler=scheduler)
+        n = len(e.value.args[0])
+        assert e.value.args == ("x" * n,)
+        assert e.value.__notes__ == ["raised by dusk task 'k%d' (grow)" % n]
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)

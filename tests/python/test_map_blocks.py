@@ -125,6 +125,35 @@ def test_map_blocks_names_are_dask_tokens():
     assert x.map_blocks(f).name == name
 
 
+def test_name_and_token_as_dask():
+    # Dask 2022.12: map_blocks' name= (or token=, with a FutureWarning) is the
+    # layer's name before its token, an empty one the function's name;
+    # blockwise's name= is the whole name in Dask but dusk's C API appends
+    # its token (dusk_map_options.name), token= a name before the token.
+    x, d = both(np.ones((4, 4)), 2)
+
+    def prefix(a):
+        return a.name.rsplit("-", 1)[0]
+    for ours, theirs in (
+            (x.map_blocks(inc, name=""), d.map_blocks(inc, name="")),
+            (x.map_blocks(inc, name="plus"), d.map_blocks(inc, name="plus")),
+            (da.blockwise(inc, "ij", x, "ij", dtype=float, name="", token="tk"),
+             dda.blockwise(inc, "ij", d, "ij", dtype=float, name="", token="tk"))):
+        assert prefix(ours) == prefix(theirs)
+    with pytest.warns(FutureWarning, match="name="):
+        ours = da.map_blocks(inc, x, name="a", token="b")
+    with pytest.warns(FutureWarning, match="name="):
+        theirs = dda.map_blocks(inc, d, name="a", token="b")
+    assert prefix(ours) == prefix(theirs) == "b"
+    # map_overlap's name= names its map_blocks step, as Dask's
+    for name, want in (("", "inc"), ("plus", "plus")):
+        ours = {k for k, _ in layers(da.map_overlap(inc, x, depth=1, name=name))}
+        theirs = {k for k, _ in layers(dda.map_overlap(inc, d, depth=1, name=name))}
+        assert want in ours & theirs, (name, ours, theirs)
+    assert dda.blockwise(inc, "ij", d, "ij", dtype=float, name="whole").name == "whole"
+    assert prefix(da.blockwise(inc, "ij", x, "ij", dtype=float, name="whole")) == "whole"
+
+
 def test_map_blocks_infers_dtype_as_dask():
     for dt in ("int8", "uint8", "float32", "int64", "bool", "float16"):
         a = (np.arange(24) % 5).astype(dt).reshape(4, 6)
@@ -204,6 +233,27 @@ def test_map_blocks_exception_comes_back_as_itself():
         dusk.compute(x, y)
     # and after an error, a good computation is as it was
     np.testing.assert_array_equal(x.map_blocks(inc).compute(), np.arange(10.0) + 1)
+
+
+def test_map_blocks_exception_is_dasks_and_names_its_own_block():
+    # As Dask: the block's own exception, its type and text and nothing of
+    # dusk's. Blocks failing together raise texts that begin one another
+    # ("x", "xx", ...): the one raised is the block the note names.
+    def grow(b, block_id=None):
+        time.sleep(0.002)
+        raise ValueError("x" * (block_id[0] + 1))
+    for scheduler in ("sync", "threads"):
+        for _ in range(5):
+            with pytest.raises(ValueError) as ours:
+                da.ones(40, chunks=1).map_blocks(grow, dtype=float).compute(scheduler=scheduler)
+            with pytest.raises(ValueError) as theirs:
+                dda.ones(40, chunks=1).map_blocks(grow, dtype=float).compute(scheduler="sync")
+            assert type(ours.value) is type(theirs.value)
+            n = len(ours.value.args[0])
+            assert ours.value.args == ("x" * n,)
+            assert str(ours.value) == "x" * n
+            note, = ours.value.__notes__
+            assert note.endswith(", %d) (grow)" % (n - 1)), (note, n)
 
 
 def test_map_blocks_bad_arguments():
@@ -532,6 +582,25 @@ def test_map_overlap_as_dask(boundary):
     np.testing.assert_allclose(
         x.map_overlap(_stencil, depth={0: 1, 1: 2}, boundary=boundary).compute(),
         d.map_overlap(_stencil, depth={0: 1, 1: 2}, boundary=boundary).compute(scheduler="sync"))
+
+
+def test_map_overlap_default_boundary_is_dasks():
+    # Dask 2022.12's default boundary is 'none' (coerce_boundary), also for
+    # the axes a dict leaves out; dusk's was 'reflect', other values.
+    a = np.random.RandomState(5).rand(12, 10)
+    x, d = both(a, (4, 5))
+    ours = da.map_overlap(_stencil, x, depth=1)
+    theirs = dda.map_overlap(_stencil, d, depth=1)
+    np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
+    assert ours.chunks == theirs.chunks
+    assert added(ours) - added(theirs) == collections.Counter({("trim", 6): 1})
+    assert added(theirs) - added(ours) == collections.Counter({("_trim", 6): 1, ("block-info-_trim", 6): 1})
+    for boundary, depth in (({}, 1), ({0: "reflect"}, {0: 1, 1: 0}), ({1: "nearest"}, (0, 2))):
+        np.testing.assert_array_equal(
+            x.map_overlap(_stencil, depth=depth, boundary=boundary).compute(),
+            d.map_overlap(_stencil, depth=depth, boundary=boundary).compute(scheduler="sync"))
+    with pytest.raises(NotImplementedError, match="one boundary"):
+        x.map_overlap(_stencil, depth=1, boundary={0: "reflect"})
 
 
 def test_map_overlap_refuses_what_it_cannot():

@@ -241,6 +241,33 @@ def test_isclose_allclose_as_numpy_and_dask(chunks):
     same_graph(r, dda.allclose(d, e), x + y, d + e, "allclose")
 
 
+def test_isclose_of_a_number_as_dask():
+    # A number is passed into every block's isclose, as Dask's elemwise does:
+    # one 'isclose' layer (it was made an array: two layers more), the values
+    # NumPy's over dtypes, either side, the number of any type.
+    for t in DTYPES:
+        a = sample(t, 13)
+        x, d = da.from_array(a, chunks=(3, 4)), dda.from_array(a, chunks=(3, 4))
+        for s in (1.0, 2, np.float32(0.5), np.nan, True, 1 + 1j):
+            for kw in ({}, {"equal_nan": True}, {"rtol": 0.1, "atol": 0.3}):
+                want, err = numpy_or_error(lambda p, q: np.isclose(p, q, **kw), a, s)
+                if err is not None:
+                    continue
+                same_values(da.isclose(x, s, **kw).compute(), want, ("isclose", t, s, kw))
+                same_values(da.isclose(s, x, **kw).compute(),
+                            np.isclose(s, a, **kw), ("isclose", s, t, kw))
+                assert da.allclose(x, s, **kw).compute() == np.allclose(a, s, **kw)
+    a = sample("float64", 14)
+    x, d = da.from_array(a, chunks=(3, 4)), dda.from_array(a, chunks=(3, 4))
+    for ours, theirs in ((da.isclose(x, 1.0), dda.isclose(d, 1.0)),
+                         (da.isclose(0.5, x, rtol=0.2), dda.isclose(0.5, d, rtol=0.2)),
+                         (da.allclose(x, 2), dda.allclose(d, 2)),
+                         (da.isclose(x[0, 0], 1.0), dda.isclose(d[0, 0], 1.0))):
+        same_graph(ours, theirs, x, d, "isclose of a number")
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
+
+
 def test_nan_to_num_as_numpy_and_dask():
     for t in DTYPES:
         a = sample(t, 10)
