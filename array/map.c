@@ -1863,7 +1863,7 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
         }
         snprintf(ts + tat, cap + 64 - tat, ")");
         dusk_map_options to = DUSK_MAP_OPTIONS_INIT;
-        to.name = "trim";
+        to.name = "_trim";   /* Dask's name for the layer */
         to.chunks = ts;
         to.args = dargs;
         y = dusk_map_blocks(&trim, &y, 1, dtype, &to);
