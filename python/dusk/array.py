@@ -774,12 +774,12 @@ class Array(_dusk.Array):
         return store(self, (filename, datapath), compression=compression, overwrite=overwrite,
                      **kwargs)
 
-    def visualize(self, filename=None, format=None, color=None, rankdir=None,
+    def visualize(self, filename="mydask", format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, view=None, **kwargs):
-        """The task graph's picture: written to filename (format given and not its
-        extension: added to it, as Dask), or returned when no filename is given. An
-        IPython image where IPython is and shows the format (png, jpeg, svg); else
-        None for a file, the image's bytes without one."""
+        """The task graph's picture: written to filename (mydask.png by default, as
+        Dask; format given and not its extension: added to it, as Dask), or returned
+        with filename=None. An IPython image where IPython is and shows the format
+        (png, jpeg, svg); else None for a file, the image's bytes without one."""
         filename = _picture_name(filename, format)
         r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
         if filename is None:

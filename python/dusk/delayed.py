@@ -200,10 +200,10 @@ class Delayed:
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
 
-    def visualize(self, filename=None, format=None, color=None, rankdir=None,
+    def visualize(self, filename="mydask", format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, **kwargs):
         """The graph's picture, as dusk.array.Array.visualize gives it: written to
-        filename, or returned when no filename is given."""
+        filename (mydask.png by default, as Dask), or returned with filename=None."""
         from .array import _image, _image_file, _picture_name
         filename = _picture_name(filename, format)
         r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)

@@ -347,7 +347,7 @@ def test_visualize(tmp_path):
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and svg.count("class=\"node\"") > 27
     x.sum(axis=0).visualize(filename=str(tmp_path / "sum"))
     assert (tmp_path / "sum.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    data = y.visualize(format="svg", color="order")
+    data = y.visualize(None, format="svg", color="order")
     data = data.data if hasattr(data, "data") else data
     assert b"<svg" in (data if isinstance(data, bytes) else data.encode())
     with pytest.raises(ValueError, match="color"):
@@ -405,9 +405,21 @@ def test_visualize_names_and_shows_formats_as_dask(tmp_path):
         assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "5.svg")), format="png"), Image)
         assert (tmp_path / (stem + "5.svg.png")).read_bytes()[:4] == b"\x89PNG"
         assert isinstance(obj.visualize(filename=str(tmp_path / (stem + "6.jpg"))), Image)
-        assert obj.visualize(format="pdf")[:5] == b"%PDF-"   # no file: the bytes
-        assert b"digraph" in obj.visualize(format="dot")
+        assert obj.visualize(None, format="pdf")[:5] == b"%PDF-"   # no file: the bytes
+        assert b"digraph" in obj.visualize(filename=None, format="dot")
         assert not os.path.exists(str(tmp_path / (stem + "3")))
+
+
+def test_visualize_writes_mydask_png_by_default(tmp_path, monkeypatch):
+    # Dask 2022.12's filename='mydask': a script run outside a notebook gets
+    # the picture on disk (dusk returned it and wrote nothing)
+    from IPython.display import Image
+    monkeypatch.chdir(tmp_path)
+    for obj in (da.ones((4, 4), chunks=2).sum(), dusk.Delayed("b", {"a": 1, "b": (inc, "a")})):
+        assert isinstance(obj.visualize(), Image)
+        assert (tmp_path / "mydask.png").read_bytes()[:4] == b"\x89PNG"
+        (tmp_path / "mydask.png").unlink()
+    assert sorted(os.listdir(tmp_path)) == []
 
 
 def test_errors_are_the_types_dask_users_expect():

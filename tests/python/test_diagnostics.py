@@ -16,11 +16,13 @@ from conftest import add, inc
 from dusk.diagnostics import CacheProfiler, Profiler, ProgressBar, ResourceProfiler, visualize
 
 
-def test_lecture_delayed_cell(lecture_dsk, tmp_path):
+def test_lecture_delayed_cell(lecture_dsk, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # visualize() writes mydask.png, as Dask's
     delayed_dsk = dusk.Delayed("w", lecture_dsk)                                   # In [97]
     picture = delayed_dsk.visualize()
     data = getattr(picture, "data", picture)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "mydask.png").read_bytes() == data
     delayed_dsk.visualize(filename=str(tmp_path / "dsk.svg"))
     svg = (tmp_path / "dsk.svg").read_text()
     for label in (">inc<", ">add<", ">z<", ">b<"):
