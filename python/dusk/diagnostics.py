@@ -150,7 +150,7 @@ def visualize(profilers, filename="dusk-report.html", show=False, save=True, tit
         raise TypeError("visualize takes dusk.diagnostics profilers")
     svg = None
     if graph is not None:
-        svg = graph.visualize(format="svg")
+        svg = graph.visualize(None, format="svg")
         svg = getattr(svg, "data", svg)
         svg = svg.decode() if isinstance(svg, bytes) else svg
     # The first profiler that recorded tasks holds the whole record.

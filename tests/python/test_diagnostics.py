@@ -33,7 +33,8 @@ def test_lecture_delayed_cell(lecture_dsk, tmp_path, monkeypatch):
     assert dusk.compute(dusk.Delayed("y", lecture_dsk), 5, da.ones(3, chunks=2).sum()) == (11, 5, 3.0)
 
 
-def test_profilers_record_dusk_runs(tmp_path, lecture_dsk):
+def test_profilers_record_dusk_runs(tmp_path, lecture_dsk, monkeypatch):
+    monkeypatch.chdir(tmp_path)   # the report's graph= picture writes no mydask file
     x = da.ones((600, 600), chunks=(200, 200))
     out = tmp_path / "bar.txt"
     with open(out, "w") as bar_file:
@@ -58,6 +59,7 @@ def test_profilers_record_dusk_runs(tmp_path, lecture_dsk):
     report = visualize([prof, rprof], filename=str(tmp_path / "profile.html"), graph=x.sum())
     html = open(report).read()
     assert html.lstrip().lower().startswith("<!doctype html") and "<svg" in html and "inc" in html
+    assert not [p for p in os.listdir(tmp_path) if p.startswith("mydask")]
     trace = json.load(open(prof.write_trace(str(tmp_path / "trace.json"))))
     events = trace["traceEvents"] if isinstance(trace, dict) else trace
     assert sum(1 for e in events if e.get("ph") == "X") == len(tasks)
