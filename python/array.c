@@ -537,6 +537,34 @@ static PyObject *arr_unop(arrobject *self, PyObject *args)
 /* One axis of an array of ndim axes, as an int: negative ones count from
  * the end, as NumPy's; one out of range is ValueError here, since a cast of
  * a Python int past an int's range would wrap it onto some valid axis. */
+/* numpy.AxisError(axis, ndim), as NumPy and Dask raise it for an axis out of
+ * range: a ValueError and an IndexError, so that code catching any of the
+ * three behaves as under Dask (ValueError if NumPy cannot be imported). */
+static void axis_error_of(PyObject *axis, int ndim)
+{
+    PyObject *np = PyImport_ImportModule("numpy");
+    PyObject *cls = np ? PyObject_GetAttrString(np, "AxisError") : NULL;
+    Py_XDECREF(np);
+    PyObject *e = cls ? PyObject_CallFunction(cls, "Oi", axis, ndim) : NULL;
+    if (e) {
+        PyErr_SetObject(cls, e);
+        Py_DECREF(e);
+    } else {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "axis %R is out of bounds for array of dimension %d",
+                     axis, ndim);
+    }
+    Py_XDECREF(cls);
+}
+
+static void axis_error(long long axis, int ndim)
+{
+    PyObject *a = PyLong_FromLongLong(axis);
+    if (a)
+        axis_error_of(a, ndim);
+    Py_XDECREF(a);
+}
+
 static int axis_int(PyObject *it, int ndim, int *out)
 {
     if (!PyIndex_Check(it)) {
@@ -547,8 +575,7 @@ static int axis_int(PyObject *it, int ndim, int *out)
     if (v == -1 && PyErr_Occurred())
         return -1;
     if (v < -ndim || v >= ndim) {
-        PyErr_Format(PyExc_ValueError, "axis %R is out of bounds for array of dimension %d", it,
-                     ndim);
+        axis_error_of(it, ndim);
         return -1;
     }
     *out = (int)v;
@@ -742,8 +769,7 @@ static int axes_of(PyObject *o, int ndim, uint64_t *mask)
     *mask = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (ax[i] < -ndim || ax[i] >= ndim) {
-            PyErr_Format(PyExc_ValueError, "axis %lld is out of bounds for array of dimension %d",
-                         (long long)ax[i], ndim);
+            axis_error((long long)ax[i], ndim);
             return -1;
         }
         int64_t a = ax[i] < 0 ? ax[i] + ndim : ax[i];

@@ -594,8 +594,7 @@ class Array(_dusk.Array):
                 if not isinstance(k, (numbers.Integral, np.integer)) or isinstance(k, bool):
                     raise TypeError("rechunk: a dict's keys are axes (ints), not %r" % (k,))
                 if not -self.ndim <= k < self.ndim:
-                    raise ValueError("axis %d is out of bounds for array of dimension %d"
-                                     % (k, self.ndim))
+                    raise np.AxisError(int(k), self.ndim)
                 axes[int(k) % self.ndim] = v
             chunks = tuple(axes.get(d) for d in range(self.ndim))
         if isinstance(chunks, (tuple, list)) and len(chunks) == self.ndim:

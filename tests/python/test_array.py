@@ -426,8 +426,17 @@ def test_errors_are_the_types_dask_users_expect():
     x = da.ones((4, 6), chunks=2)
     with pytest.raises(ValueError, match="broadcast"):
         x + da.ones((5,), chunks=5)
-    with pytest.raises(ValueError):
-        x.sum(axis=2)
+    # an axis out of range is NumPy's AxisError (a ValueError and an
+    # IndexError), as Dask raises it, with the axis as given
+    dx = pytest.importorskip("dask.array").ones((4, 6), chunks=2)
+    for f in (lambda a: a.sum(axis=2), lambda a: a.cumsum(axis=-3),
+              lambda a: a.argmax(axis=10**30), lambda a: a.mean(axis=(0, 7)),
+              lambda a: a.rechunk({4: 2})):
+        with pytest.raises(np.AxisError) as ours:
+            f(x)
+        with pytest.raises(np.AxisError):
+            f(dx)
+        assert ours.value.axis in (2, -3, 10**30, 7, 4) and ours.value.ndim == 2
     with pytest.raises(ValueError):
         da.ones((4, 4), chunks=(2, 2, 2))
     with pytest.raises(TypeError):
