@@ -329,6 +329,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPERS) $(STATIC_LIBS)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HELPERS) $(PROGRAM_LIBS) $(CMOCKA_LIBS)
 
+# tests/core/test_plugin_doc loads dusk.1's plugin example, which calls the
+# dusk API of the program that loads it, as the dusk command's plugins do.
+$(BUILD)/tests/core/test_plugin_doc: ALL_LDFLAGS += -rdynamic
+$(BUILD)/tests/core/test_plugin_doc: SYS_LIBS += -ldl
+
 # The C++ tests, once per compiler (the flags in force in $(BUILD)/cxxflags).
 CXXFLAGS_TEXT := $(CXX_TEST_COMPILERS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)
 $(BUILD)/cxxflags: FORCE

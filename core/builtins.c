@@ -17,12 +17,26 @@
 #include "dusk/builtins.h"
 #include "value.h"
 
+int dusk_args_check(const char *name, size_t nargs, size_t min_args, size_t max_args,
+                    dusk_error *err)
+{
+    if (nargs >= min_args && nargs <= max_args)
+        return 0;
+    if (!name)
+        name = "the function";
+    if (min_args == max_args)
+        return dusk_error_set(err, DUSK_EINVAL, "%s takes %zu argument%s, got %zu", name,
+                              min_args, min_args == 1 ? "" : "s", nargs);
+    if (max_args == SIZE_MAX)
+        return dusk_error_set(err, DUSK_EINVAL, "%s takes at least %zu argument%s, got %zu",
+                              name, min_args, min_args == 1 ? "" : "s", nargs);
+    return dusk_error_set(err, DUSK_EINVAL, "%s takes %zu %s %zu arguments, got %zu", name,
+                          min_args, max_args - min_args == 1 ? "or" : "to", max_args, nargs);
+}
+
 static int arity(const char *name, size_t nargs, size_t want, dusk_error *err)
 {
-    if (nargs == want)
-        return 0;
-    return dusk_error_set(err, DUSK_EINVAL, "%s takes %zu argument%s, got %zu",
-                          name, want, want == 1 ? "" : "s", nargs);
+    return dusk_args_check(name, nargs, want, want, err);
 }
 
 /* The kind and int reads inline (core/value.h): inc and add on ints are
@@ -49,10 +63,19 @@ static int overflow(const char *name, int64_t x, const char *op, int64_t y, dusk
                           ".0, to compute in floats)", name, x, op, y, x);
 }
 
+/* Names the value as well as its kind ("got string 'zz'"): a string that
+ * was meant as a key of the graph but misspelled arrives here as itself,
+ * and the text is what tells the user which one. */
 static int not_number(const char *name, const dusk_value *v, dusk_error *err)
 {
-    return dusk_error_set(err, DUSK_ETYPE, "%s: expected a number, got %s", name,
-                          dusk_kind_name(dusk_value_kind(v)));
+    char text[80];
+    dusk_kind k = dusk_value_kind(v);
+    if (k == DUSK_KIND_NONE || k == DUSK_KIND_NDARRAY || k == DUSK_KIND_OPAQUE)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a number, got %s", name,
+                              k == DUSK_KIND_NONE ? "None" : dusk_kind_name(k));
+    dusk_value_repr(v, text, sizeof text);
+    return dusk_error_set(err, DUSK_ETYPE, "%s: expected a number, got %s %s", name,
+                          dusk_kind_name(k), text);
 }
 
 static int set_out(dusk_value *v, dusk_value **out, dusk_error *err)
@@ -226,9 +249,9 @@ static int fn_sleep(dusk_value *const *args, size_t nargs, dusk_value **out,
                     dusk_error *err, void *ud)
 {
     (void)ud;
-    if (nargs != 1 && nargs != 2)
-        return dusk_error_set(err, DUSK_EINVAL, "sleep takes 1 or 2 arguments, got %zu",
-                              nargs);
+    int rc = dusk_args_check("sleep", nargs, 1, 2, err);
+    if (rc)
+        return rc;
     double ms;
     if (!dusk_value_number(args[0], &ms))
         return not_number("sleep", args[0], err);

@@ -7,6 +7,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -489,6 +490,52 @@ void dusk__side_base(const char *base, size_t extra, char out[DUSK__SIDE_MAX])
              (unsigned long long)dusk__hash_bytes(base, n));
 }
 
+/* The file a write to path lands in: path itself, or, where path is a
+ * symbolic link (or a chain of them), the file it points to, so that the
+ * link stays a link and its target gets the new contents, in the target's
+ * directory, as `sed -i --follow-symlinks` and editors do. A dangling
+ * link's target is created. dusk_malloc'd, or NULL with err set. */
+static char *write_target(const char *path, dusk_error *err)
+{
+    char *cur = path ? dusk_strdup(path) : NULL;
+    if (!path || !*path) {
+        dusk_free(cur);
+        dusk_error_set(err, DUSK_EINVAL, "no output file name");
+        return NULL;
+    }
+    for (int hops = 0; cur; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode))
+            return cur;
+        if (hops == 40) {   /* Linux's own limit */
+            dusk_free(cur);
+            dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(ELOOP));
+            return NULL;
+        }
+        char link[PATH_MAX];
+        ssize_t n = readlink(cur, link, sizeof link - 1);
+        if (n < 0) {
+            int e = errno;
+            dusk_free(cur);
+            dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(e));
+            return NULL;
+        }
+        link[n] = '\0';
+        /* a relative target is relative to the link's directory */
+        const char *slash = strrchr(cur, '/');
+        size_t dirlen = link[0] != '/' && slash ? (size_t)(slash - cur) + 1 : 0;
+        char *next = dusk_malloc(dirlen + (size_t)n + 1);
+        if (next) {
+            memcpy(next, cur, dirlen);
+            memcpy(next + dirlen, link, (size_t)n + 1);
+        }
+        dusk_free(cur);
+        cur = next;
+    }
+    dusk_error_set(err, DUSK_ENOMEM, "out of memory opening %s", path);
+    return NULL;
+}
+
 /* Creates "<dir>/.<name>.<random><ext>" for path, exclusively (name: the
  * base of path, cut short by dusk__side_base where it is long): sets *fd
  * and *tmp (dusk_malloc'd) and returns 0, or returns a code with err set. */
@@ -505,11 +552,23 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
         return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it names a directory", path);
     /* A file appears whole by a rename over path, which would put a plain
      * file in place of a device, a pipe or a directory (as root, over
-     * /dev/null): those are refused. A link to a plain file is replaced. */
+     * /dev/null): those are refused. path is no link (write_target). */
     struct stat st;
-    if (stat(path, &st) == 0 && dusk__not_a_file(&st))
-        return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it is %s, not a plain file", path,
-                              dusk__not_a_file(&st));
+    if (stat(path, &st) == 0) {
+        if (dusk__not_a_file(&st))
+            return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it is %s, not a plain file",
+                                  path, dusk__not_a_file(&st));
+        /* The rename needs only the directory's permission, so a file the
+         * user may not write would be replaced all the same: refused, as
+         * open would refuse it. Root passes access(), so a file nobody may
+         * write (no w bit: chmod a-w) is refused by its mode, for root too:
+         * the same answer for every user. */
+        if (access(path, W_OK) != 0 && errno != ENOENT)
+            return dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(errno));
+        if (!(st.st_mode & 0222))
+            return dusk_error_set(err, DUSK_EIO, "cannot write %s: Permission denied (it is "
+                                  "read-only, mode %04o)", path, (unsigned)(st.st_mode & 07777));
+    }
     char side[DUSK__SIDE_MAX];
     dusk__side_base(base, 8 + strlen(ext), side);   /* "." "." 6 letters ext */
     size_t cap = dirlen + strlen(side) + strlen(ext) + 12;
@@ -539,10 +598,15 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
 int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
 {
     memset(o, 0, sizeof *o);
-    int fd, rc = create_tmp(path, ".tmp", &o->tmp, &fd, err);
-    if (rc != 0)
+    char *target = write_target(path, err);
+    if (!target)
+        return err && err->code ? err->code : DUSK_EIO;
+    int fd, rc = create_tmp(target, ".tmp", &o->tmp, &fd, err);
+    if (rc != 0) {
+        dusk_free(target);
         return rc;
-    o->path = dusk_strdup(path);
+    }
+    o->path = target;
     o->f = o->path ? fdopen(fd, "wb") : NULL;
     if (!o->f) {
         rc = o->path ? dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(errno))
@@ -563,7 +627,8 @@ int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
  * keeps what open gave it, 0666 less the umask, as fopen would. Only a
  * regular file is copied from: a link at path is replaced, not followed.
  * Ownership is kept where the file system lets us; the mode always is (a
- * failure fails the write, rather than widen a private file). */
+ * failure fails the write, rather than widen a private file). path is
+ * the link's target (write_target). */
 static int keep_mode(int fd, const char *path)
 {
     struct stat st;
@@ -579,13 +644,19 @@ static int keep_mode(int fd, const char *path)
 
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err)
 {
+    char *target = write_target(path, err);   /* as dusk__atomic_reserve found it */
+    if (!target) {
+        remove(tmp);
+        return err && err->code ? err->code : DUSK_EIO;
+    }
     int e = 0, fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || keep_mode(fd, path) != 0)
+    if (fd < 0 || keep_mode(fd, target) != 0)
         e = errno;
     if (fd >= 0)
         close(fd);
-    if (!e && rename(tmp, path) != 0)
+    if (!e && rename(tmp, target) != 0)
         e = errno;
+    dusk_free(target);
     if (e) {
         remove(tmp);
         return dusk_error_set(err, DUSK_EIO, "cannot write %s: %s", path, strerror(e));
@@ -648,9 +719,13 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err)
 
 char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err)
 {
-    char *tmp;
+    char *tmp, *target = write_target(path, err);
     int fd;
-    if (create_tmp(path, ext, &tmp, &fd, err) != 0)
+    if (!target)
+        return NULL;
+    int rc = create_tmp(target, ext, &tmp, &fd, err);
+    dusk_free(target);
+    if (rc != 0)
         return NULL;
     close(fd);
     return tmp;

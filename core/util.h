@@ -157,7 +157,15 @@ void dusk__fmt_ns(char *out, size_t n, double ns);
  * suffix; never follows a link planted there), and opens it for writing;
  * dusk__atomic_close renames it over path when ok and nothing failed, and
  * removes it otherwise. So a failed or interrupted write leaves path as it
- * was, and two writers of one path never share a temporary file. The
+ * was, and two writers of one path never share a temporary file.
+ * A symbolic link at path is followed (through a chain, relative links
+ * from their own directory): the temporary file goes beside the target
+ * and is renamed onto it, so the link stays a link and a dangling link's
+ * target is created. An existing file the user may not write (access
+ * W_OK), or that nobody may write (no w bit in its mode: refused for root
+ * too, who passes access), is refused, "cannot write PATH: Permission
+ * denied", before any temporary file is made; a rename would otherwise
+ * replace it, needing only the directory's permission. The
  * file that replaces path keeps path's permission bits (and, for root,
  * its owner); a new one gets 0666 less the umask, as fopen gives.
  * The data is flushed and closed before the rename, so that a full disk

@@ -377,6 +377,16 @@ int64_t dusk_value_int(const dusk_value *v)
     }
 }
 
+bool dusk_value_get_int(const dusk_value *v, int64_t *out)
+{
+    dusk_kind k = dusk__kind(v);
+    if (k != DUSK_KIND_INT && k != DUSK_KIND_BOOL)
+        return false;
+    if (out)
+        *out = k == DUSK_KIND_BOOL ? v->u.b : dusk__int_of(v);
+    return true;
+}
+
 double dusk_value_float(const dusk_value *v)
 {
     double d = 0;

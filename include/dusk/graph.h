@@ -79,6 +79,15 @@ typedef struct dusk_arg dusk_arg;
 typedef int (*dusk_task_fn)(dusk_value *const *args, size_t nargs,
                             dusk_value **out, dusk_error *err, void *ud);
 
+/* For a task function, before it reads args: 0 when min_args <= nargs <=
+ * max_args, else DUSK_EINVAL with the builtins' message ("square takes 1
+ * argument, got 0"; "takes 1 to 3 arguments"; "at least 2") in err.
+ * max_args SIZE_MAX: no maximum. The engine does not know how many
+ * arguments a function takes, so args[i] past nargs is memory the
+ * function does not own; a task function checks nargs itself, with this. */
+DUSK_API int dusk_args_check(const char *name, size_t nargs, size_t min_args,
+                             size_t max_args, dusk_error *err);
+
 /* A function with its display name (what pictures and profiles show, and
  * what Dask's key_split of its tasks gives). User functions are declared
  * the same way:

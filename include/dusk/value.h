@@ -128,7 +128,14 @@ DUSK_API const char *dusk_kind_name(dusk_kind k);    /* "int", "tuple", ... */
 DUSK_API size_t dusk_value_nbytes(const dusk_value *v);
 
 DUSK_API bool dusk_value_bool(const dusk_value *v);
-DUSK_API int64_t dusk_value_int(const dusk_value *v);  /* of bool/int/float */
+/* Of bool/int/float (a float truncated); 0 for anything else, so a task
+ * function that must refuse a string or None reads with
+ * dusk_value_get_int instead. */
+DUSK_API int64_t dusk_value_int(const dusk_value *v);
+/* True for an int or a bool, with *out (when out is not NULL) its value;
+ * false, *out untouched, for anything else (a float, a string, None...):
+ * what tells "not an integer" from 0. */
+DUSK_API bool dusk_value_get_int(const dusk_value *v, int64_t *out);
 DUSK_API double dusk_value_float(const dusk_value *v); /* of bool/int/float */
 /* True for bool, int and float; *out (when out is not NULL) gets the
  * number as a double. */

@@ -228,6 +228,13 @@ static void test_type_errors(void **state)
                      DUSK_ETYPE);
     assert_int_equal(err.code, DUSK_ETYPE);
     assert_contains(err.msg, "str"); /* "string" or Python's "str" */
+    /* and what the value is: a misspelled key of a graph arrives as text */
+    assert_string_equal(err.msg, "add: expected a number, got string 'b'");
+    assert_int_equal(CALL(&dusk_inc, &o, &err, dusk_none()), DUSK_ETYPE);
+    assert_string_equal(err.msg, "inc: expected a number, got None");
+    assert_int_equal(CALL(&dusk_mul, &o, &err, TUP(dusk_int(1), dusk_int(2)), dusk_int(2)),
+                     DUSK_ETYPE);
+    assert_string_equal(err.msg, "mul: expected a number, got tuple (1, 2)");
     assert_int_equal(dusk_alloc_live(), live);
 }
 
@@ -417,6 +424,41 @@ static void test_builtins_in_graph(void **state)
     assert_int_equal(dusk_alloc_live(), live);
 }
 
+/* The checks a task function of a plugin makes (dusk.1's example). */
+static void test_args_check_and_get_int(void **state)
+{
+    (void)state;
+    dusk_error err = {0};
+    assert_int_equal(dusk_args_check("f", 1, 1, 1, &err), 0);
+    assert_int_equal(dusk_args_check("f", 0, 1, 1, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "f takes 1 argument, got 0");
+    assert_int_equal(dusk_args_check("f", 3, 1, 2, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "f takes 1 or 2 arguments, got 3");
+    assert_int_equal(dusk_args_check("f", 0, 1, 3, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "f takes 1 to 3 arguments, got 0");
+    assert_int_equal(dusk_args_check("f", 1, 2, SIZE_MAX, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "f takes at least 2 arguments, got 1");
+    assert_int_equal(dusk_args_check("f", 1000, 2, SIZE_MAX, &err), 0);
+
+    int64_t x = 5;
+    dusk_value *s = dusk_string("0"), *f = dusk_float(0.0), *big = dusk_int(INT64_MIN);
+    assert_false(dusk_value_get_int(s, &x));
+    assert_false(dusk_value_get_int(f, &x));
+    assert_false(dusk_value_get_int(dusk_none(), &x));
+    assert_false(dusk_value_get_int(NULL, &x));
+    assert_int_equal(x, 5);   /* untouched */
+    assert_true(dusk_value_get_int(dusk_int(0), &x));
+    assert_int_equal(x, 0);
+    assert_true(dusk_value_get_int(big, &x));
+    assert_true(x == INT64_MIN);
+    assert_true(dusk_value_get_int(dusk_bool(true), &x));
+    assert_int_equal(x, 1);
+    assert_true(dusk_value_get_int(dusk_int(3), NULL));
+    dusk_value_unref(s);
+    dusk_value_unref(f);
+    dusk_value_unref(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +474,7 @@ int main(void)
         cmocka_unit_test_teardown(test_register, reset_alloc),
         cmocka_unit_test_teardown(test_register_concurrently, reset_alloc),
         cmocka_unit_test_teardown(test_builtins_in_graph, reset_alloc),
+        cmocka_unit_test(test_args_check_and_get_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -263,6 +263,14 @@ static void test_values(void **state)
     double d = 5;
     GIVES(dusk_value_number, 0, false, NULL, &d);
     GIVES(dusk_value_number, 1, true, i7, NULL);   /* the output is optional */
+    int64_t gi = 5;
+    GIVES(dusk_value_get_int, 0, false, NULL, &gi);
+    GIVES(dusk_value_get_int, 1, true, i7, NULL);  /* the output is optional */
+    assert_int_equal(gi, 5);
+    dusk_error aerr = DUSK_ERROR_INIT;
+    GIVES(dusk_args_check, 0, DUSK_EINVAL, NULL, 0, 1, 1, &aerr);   /* "the function" */
+    assert_string_equal(aerr.msg, "the function takes 1 argument, got 0");
+    GIVES(dusk_args_check, 4, DUSK_EINVAL, "f", 0, 1, 1, NULL);
     GIVES_NULL(dusk_value_str, 0, NULL);
     GIVES(dusk_tuple_len, 0, 0, NULL);
     GIVES(dusk_value_depth, 0, 0, NULL);

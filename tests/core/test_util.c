@@ -287,20 +287,81 @@ static void test_atomic_files(void **state)
     free(text);
     assert_int_equal(count_entries_with(dir, ".tmp"), 0);
 
-    /* a link at the target is replaced by the file, never written through */
-    snprintf(other, sizeof other, "%s/victim.txt", dir);
-    write_text(other, "precious");
+    /* a link at the target is written through: its target gets the new
+     * text, in the target's directory, and the link stays a link (as
+     * sed -i --follow-symlinks and editors do) */
+    snprintf(other, sizeof other, "%s/real.txt", dir);
+    write_text(other, "old");
     snprintf(path, sizeof path, "%s/link.txt", dir);
-    assert_int_equal(symlink(other, path), 0);
+    assert_int_equal(symlink("real.txt", path), 0);   /* relative to its directory */
     assert_int_equal(dusk__atomic_open(&w1, path, &err), 0);
     fputs("new", w1.f);
     assert_int_equal(dusk__atomic_close(&w1, 1, &err), 0);
     text = slurp(other, NULL);
-    assert_string_equal(text, "precious");
+    assert_string_equal(text, "new");
     free(text);
     struct stat st;
     assert_int_equal(lstat(path, &st), 0);
-    assert_true(S_ISREG(st.st_mode));
+    assert_true(S_ISLNK(st.st_mode));
+    /* a chain of links, the last one dangling: its target is created */
+    char chain[512], made[512];
+    snprintf(made, sizeof made, "%s/made.txt", dir);
+    snprintf(chain, sizeof chain, "%s/chain.txt", dir);
+    assert_int_equal(symlink(made, chain), 0);
+    snprintf(path, sizeof path, "%s/to-chain.txt", dir);
+    assert_int_equal(symlink("chain.txt", path), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), 0);
+    fputs("created", w1.f);
+    assert_int_equal(dusk__atomic_close(&w1, 1, &err), 0);
+    text = slurp(made, NULL);
+    assert_string_equal(text, "created");
+    free(text);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(lstat(chain, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* reserve and commit (HDF5 stores) go through the link the same way */
+    char *t0 = dusk__atomic_reserve(path, ".store.tmp", &err);
+    assert_non_null(t0);
+    write_text(t0, "stored");
+    assert_int_equal(dusk__atomic_commit(t0, path, &err), 0);
+    dusk_free(t0);
+    text = slurp(made, NULL);
+    assert_string_equal(text, "stored");
+    free(text);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* a loop of links: refused, naming the path */
+    snprintf(path, sizeof path, "%s/loop.txt", dir);
+    assert_int_equal(symlink("loop.txt", path), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EIO);
+    assert_contains(err.msg, "Too many levels of symbolic links");
+
+    /* a read-only file: refused before any temporary file is made, and
+     * left as it is, for root too (who passes access(W_OK)) */
+    snprintf(path, sizeof path, "%s/ro.txt", dir);
+    write_text(path, "keep");
+    assert_int_equal(chmod(path, 0444), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), DUSK_EIO);
+    assert_contains(err.msg, "cannot write ");
+    assert_contains(err.msg, "ro.txt: Permission denied");
+    assert_null(dusk__atomic_reserve(path, ".store.tmp", &err));
+    assert_contains(err.msg, "Permission denied");
+    snprintf(other, sizeof other, "%s/ro-link.txt", dir);
+    assert_int_equal(symlink("ro.txt", other), 0);   /* through a link too */
+    assert_int_equal(dusk__atomic_open(&w1, other, &err), DUSK_EIO);
+    assert_contains(err.msg, "Permission denied");
+    text = slurp(path, NULL);
+    assert_string_equal(text, "keep");
+    free(text);
+    assert_int_equal(count_entries_with(dir, ".tmp"), 0);
+    /* a file its owner alone may write is written (its mode kept) */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(dusk__atomic_open(&w1, path, &err), 0);
+    fputs("changed", w1.f);
+    assert_int_equal(dusk__atomic_close(&w1, 1, &err), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
 
     /* a pipe, a directory, or a link to a device at the target: refused,
      * left as they are (a rename would put a plain file in their place) */
