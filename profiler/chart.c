@@ -190,6 +190,8 @@ static double value_axis(chart *c, const frame *f, double top, double scale, con
     double vtop = ceil(range / step - 1e-9) * step;
     if (vtop <= 0)
         vtop = step;
+    else if (range > 0 && vtop - range < 0.02 * vtop)
+        vtop += step;   /* a curve's top would lie on the frame, unseen */
     set_font(cr, 10, 0);
     cairo_set_line_width(cr, 1);
     for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {
@@ -492,6 +494,8 @@ static double right_axis(chart *c, const frame *f, double top, double scale, con
     double vtop = ceil(range / step - 1e-9) * step;
     if (vtop <= 0)
         vtop = step;
+    else if (range > 0 && vtop - range < 0.02 * vtop)
+        vtop += step;   /* a curve's top would lie on the frame, unseen */
     set_font(cr, 10, 0);
     rgb(cr, col);
     for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {

@@ -10,7 +10,8 @@
 ** slices go a lane below the slice they are in, and still show zoomed in
 ** past where their outer slice began. Grid lines are under the task bars
 ** and curves; the held bytes' scale reaches the stated peak; the CPU curve
-** starts at its first measured interval. Throughout, the page
+** starts at its first measured interval; no curve's top lies on the
+** frame. Throughout, the page
 ** makes no network request (only its own file) and logs no error. With
 ** JavaScript off, the static pictures are what shows. A broken page (a
 ** remote image, a throwing script) is caught by the same checks, so that
@@ -697,7 +698,7 @@ static const char late_trace[] =
     "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":200,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":0}},\n"
     "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":200,\"pid\":1,\"args\":{\"percent\":0}},\n"
     "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":4000,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":8}},\n"
-    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":4000,\"pid\":1,\"args\":{\"percent\":60}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":4000,\"pid\":1,\"args\":{\"percent\":100}},\n"
     "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":7900,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":8}},\n"
     "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":7900,\"pid\":1,\"args\":{\"percent\":40}},\n"
     "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":16500,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":8}},\n"
@@ -801,11 +802,17 @@ static void test_report_layers(void **state)
         fail_msg("the held line's highest point is at y %.1f in a frame of %.1f..%.1f", lo, fy,
                  bottom);
 
-    /* CPU: from the first measured interval (60 %), never at 0 % */
+    /* CPU: from the first measured interval (100 %: under the frame's top,
+     * not on it, where the frame hid it), never at 0 % */
     ys = js(c, PATH_YS("svg.ix-cpu path.series-0"));
     assert_true(json_is_array(ys) && json_array_size(ys) >= 2);
     bottom = js_num(c, "+document.querySelector('svg.ix-cpu rect.frame').getAttribute('y') + "
                        "+document.querySelector('svg.ix-cpu rect.frame').getAttribute('height')");
+    fy = js_num(c, "+document.querySelector('svg.ix-cpu rect.frame').getAttribute('y')");
+    for (size_t i = 0; i < json_array_size(ys); i++)
+        if (json_number_value(json_array_get(ys, i)) < fy + 3)
+            fail_msg("the CPU curve's point %zu (100 %%) is on the frame's top (y %.1f, top "
+                     "%.1f)", i, json_number_value(json_array_get(ys, i)), fy);
     for (size_t i = 0; i < json_array_size(ys); i++)
         if (json_number_value(json_array_get(ys, i)) > bottom - 5)
             fail_msg("the CPU curve's point %zu is at 0 %% (y %.1f, floor %.1f): the first "

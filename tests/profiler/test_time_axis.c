@@ -25,6 +25,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include <cairo.h>
 #include <jansson.h>
 
 #include "dusk.h"
@@ -248,6 +249,48 @@ static void test_held_peak_in_data(void **state)
     dusk_profiler_free(p);
 }
 
+/* The cairo charts' curves at the top of their scale (CPU at exactly
+ * 100 %) lie under the frame's top, not on it, where the frame hid them:
+ * the chart of the CPU alone has the curve's green in it. */
+static void test_curve_top_off_the_frame(void **state)
+{
+    (void)state;
+    static const char full[] =
+        "{\"traceEvents\":[\n"
+        "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":100,\"dur\":7000,\"pid\":1,\"tid\":0},\n"
+        "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":0,\"pid\":1,\"args\":{\"percent\":0}},\n"
+        "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":4000,\"pid\":1,\"args\":{\"percent\":100}},\n"
+        "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":8000,\"pid\":1,\"args\":{\"percent\":100}}\n"
+        "],\"otherData\":{\"producer\":\"dusk\",\"version\":2,\"cache_metric\":\"bytes\","
+        "\"lost\":0,\"runs\":[{\"begin\":0.0,\"wall\":8000.0,\"ntasks\":1,\"workers\":1,"
+        "\"status\":0,\"held_peak\":8}]}}\n";
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(full, sizeof full - 1, "full.json", &p, &err))
+        fail_msg("%s", err.msg);
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    o.panels = DUSK_PANEL_CPU;
+    assert_int_equal(dusk_profiler_write_chart(p, scratch("cpu.png"), &o, &err), 0);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(scratch("cpu.png"));
+    assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+    int stride = cairo_image_surface_get_stride(img);
+    const unsigned char *d = cairo_image_surface_get_data(img);
+    long green = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint32_t px = *(const uint32_t *)(d + (size_t)y * (size_t)stride + (size_t)x * 4);
+            int r = (px >> 16) & 255, g = (px >> 8) & 255, b = px & 255;
+            if (g > 120 && r < 110 && b < 110)   /* the curve's (44, 160, 44), antialiased */
+                green++;
+        }
+    cairo_surface_destroy(img);
+    /* the legend's swatch is 10 x 10: the curve is hundreds more */
+    if (green < 300)
+        fail_msg("the CPU curve at 100 %% shows %ld green pixels: hidden by the frame", green);
+    dusk_profiler_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +298,7 @@ int main(void)
         cmocka_unit_test_teardown(test_samples_within_the_run, reset_alloc),
         cmocka_unit_test_teardown(test_first_cpu_not_measured, reset_alloc),
         cmocka_unit_test_teardown(test_held_peak_in_data, reset_alloc),
+        cmocka_unit_test_teardown(test_curve_top_off_the_frame, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
