@@ -74,6 +74,10 @@ void dusk_profiler_colour(dusk_profiler *p, const char *name, uint8_t rgb[3])
 
 /* --- layout and axes --------------------------------------------------------- */
 
+/* RIGHT: the margin right of the plots, room for the held bytes' own
+ * scale (memory) */
+enum { HEAD = 22, MAX_LEGEND = 16, RIGHT = 60 };
+
 typedef struct frame {
     double x, y, w, h;        /* the plot area */
 } frame;
@@ -186,6 +190,8 @@ static double value_axis(chart *c, const frame *f, double top, double scale, con
     double vtop = ceil(range / step - 1e-9) * step;
     if (vtop <= 0)
         vtop = step;
+    else if (range > 0 && vtop - range < 0.02 * vtop)
+        vtop += step;   /* a curve's top would lie on the frame, unseen */
     set_font(cr, 10, 0);
     cairo_set_line_width(cr, 1);
     for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {
@@ -230,7 +236,7 @@ static void panel_head(chart *c, double y, const char *title, size_t n,
     set_font(cr, 10, 0);
     for (size_t i = 0; i < n; i++) {
         double w = text_width(cr, names[i]);
-        if (x + 14 + w > c->width - 20) {
+        if (x + 14 + w > c->width - RIGHT) {
             grey(cr, 0.4);
             text(cr, x, y + 1, 0, 0, "...");
             break;
@@ -336,7 +342,6 @@ fail:
 
 /* --- the panels ------------------------------------------------------------------ */
 
-enum { HEAD = 22, MAX_LEGEND = 16 };
 
 static int workers_of(dusk_profiler *p)
 {
@@ -477,20 +482,56 @@ static void polyline_begin(cairo_t *cr, const double c[3], double width)
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
 }
 
+/* Ticks on the right of f for a series on a scale of its own, in its
+ * colour, from 0 to top (rounded up to a tick, which it returns). */
+static double right_axis(chart *c, const frame *f, double top, double scale, const char *unit,
+                         const double col[3])
+{
+    cairo_t *cr = c->cr;
+    double range = top / scale;
+    int n = (int)(f->h / 28);
+    double step = nice_step(range, n < 2 ? 2 : n);
+    double vtop = ceil(range / step - 1e-9) * step;
+    if (vtop <= 0)
+        vtop = step;
+    else if (range > 0 && vtop - range < 0.02 * vtop)
+        vtop += step;   /* a curve's top would lie on the frame, unseen */
+    set_font(cr, 10, 0);
+    rgb(cr, col);
+    for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {
+        char s[48], num[32];
+        fmt_num(num, sizeof num, v, step);
+        snprintf(s, sizeof s, "%s %s", num, unit);
+        text(cr, f->x + f->w + 5, floor(f->y + f->h - f->h * v / vtop) + 0.5, 0, 0.5, s);
+    }
+    return vtop * scale;
+}
+
 static void panel_memory(chart *c, const frame *f)
 {
     cairo_t *cr = c->cr;
     dusk_profiler *p = c->p;
     static const double crss[3] = {0.122, 0.467, 0.706}, cheld[3] = {1.000, 0.498, 0.055};
-    const char *names[2] = {"RSS (resident memory)", "held by the scheduler"};
-    const double cols[2][3] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}};
-    double top = 1;
+    double rss_top = 1, held_top = 0;
     for (size_t i = 0; i < p->nsamples; i++) {
-        if ((double)p->samples[i].rss > top)
-            top = (double)p->samples[i].rss;
-        if ((double)p->samples[i].held > top)
-            top = (double)p->samples[i].held;
+        if ((double)p->samples[i].rss > rss_top)
+            rss_top = (double)p->samples[i].rss;
+        if ((double)p->samples[i].held > held_top)
+            held_top = (double)p->samples[i].held;
     }
+    /* The samples see the bytes held now and then; the peak the report
+     * states is the scheduler's own, at an END between two samples: the
+     * scale reaches it, and a dashed line marks it. */
+    double peak = (double)dusk__held_peak(p);
+    if (peak > held_top)
+        held_top = peak;
+    /* held far below the RSS (72 B beside 18 MiB) would be a line on the
+     * floor: it gets a scale of its own, on the right */
+    int own = held_top > 0 && held_top < 0.2 * rss_top;
+    double top = own || held_top < rss_top ? rss_top : held_top;
+    const char *names[2] = {"RSS (resident memory)",
+                            own ? "held by the scheduler (right scale)" : "held by the scheduler"};
+    const double cols[2][3] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}};
     const char *unit;
     double scale = byte_unit(top, &unit);
     char title[64];
@@ -498,13 +539,20 @@ static void panel_memory(chart *c, const frame *f)
     panel_head(c, f->y - HEAD, "Memory", 2, names, cols);
     time_axis(c, f, 1);
     top = value_axis(c, f, top, scale, title);
+    double htop = top;
+    if (own) {
+        const char *hunit;
+        double hscale = byte_unit(held_top, &hunit);
+        htop = right_axis(c, f, held_top, hscale, hscale == 1 ? "B" : hunit, cheld);
+    }
     cairo_rectangle(cr, f->x, f->y, f->w, f->h);
     cairo_clip(cr);
     for (int s = 0; s < 2; s++) {
+        double sc = s ? htop : top;
         polyline_begin(cr, s ? cheld : crss, 1.8);
         for (size_t i = 0; i < p->nsamples; i++) {
             double v = (double)(s ? p->samples[i].held : p->samples[i].rss);
-            double x = tx(c, f, (double)p->samples[i].t_ns), y = f->y + f->h - f->h * v / top;
+            double x = tx(c, f, (double)p->samples[i].t_ns), y = f->y + f->h - f->h * v / sc;
             if (i)
                 cairo_line_to(cr, x, y);
             else
@@ -512,8 +560,40 @@ static void panel_memory(chart *c, const frame *f)
         }
         cairo_stroke(cr);
     }
+    if (peak > 0) {
+        double y = floor(f->y + f->h - f->h * peak / htop) + 0.5;
+        polyline_begin(cr, cheld, 1);
+        cairo_set_dash(cr, (const double[]){4, 3}, 2, 0);
+        cairo_move_to(cr, f->x, y);
+        cairo_line_to(cr, f->x + f->w, y);
+        cairo_stroke(cr);
+        cairo_set_dash(cr, NULL, 0, 0);
+        char s[48], h[32];
+        dusk__fmt_bytes(h, sizeof h, peak);
+        snprintf(s, sizeof s, "peak held %s", h);
+        set_font(cr, 10, 0);
+        if (y - 14 < f->y)   /* near the top: under its line */
+            text(cr, f->x + 6, y + 2, 0, 0, s);
+        else
+            text(cr, f->x + 6, y - 2, 0, 1, s);
+    }
     cairo_reset_clip(cr);
     frame_box(cr, f);
+}
+
+int dusk__cpu_known(const dusk_profiler *p, size_t i)
+{
+    if (i == 0 || i >= p->nsamples)
+        return 0;
+    if (p->samples[i].cpu != 0)
+        return 1;
+    /* 0 is also what a session's first sample says, having no interval
+     * before it: it is one when a run began since the sample before */
+    for (size_t r = 0; r < p->nruns; r++)
+        if (p->runs[r].begin_ns > p->samples[i - 1].t_ns &&
+            p->runs[r].begin_ns <= p->samples[i].t_ns)
+            return 0;
+    return 1;
 }
 
 static void panel_cpu(chart *c, const frame *f)
@@ -532,13 +612,25 @@ static void panel_cpu(chart *c, const frame *f)
     cairo_rectangle(cr, f->x, f->y, f->w, f->h);
     cairo_clip(cr);
     polyline_begin(cr, cols[0], 1.8);
+    /* A sample's CPU % is the mean over the interval since the sample
+     * before: a step over that interval. A session's first sample has no
+     * interval (its 0 is no measurement): nothing is drawn for it, and the
+     * curve starts at the first interval measured. */
+    int pen = 0;
     for (size_t i = 0; i < p->nsamples; i++) {
-        double x = tx(c, f, (double)p->samples[i].t_ns);
+        if (!dusk__cpu_known(p, i)) {
+            pen = 0;
+            continue;
+        }
+        double x0 = tx(c, f, (double)p->samples[i - 1].t_ns);
+        double x1 = tx(c, f, (double)p->samples[i].t_ns);
         double y = f->y + f->h - f->h * p->samples[i].cpu / top;
-        if (i)
-            cairo_line_to(cr, x, y);
+        if (pen)
+            cairo_line_to(cr, x0, y);
         else
-            cairo_move_to(cr, x, y);
+            cairo_move_to(cr, x0, y);
+        cairo_line_to(cr, x1, y);
+        pen = 1;
     }
     cairo_stroke(cr);
     cairo_reset_clip(cr);
@@ -671,18 +763,18 @@ static void draw(chart *c, unsigned panels, const char *title)
     grey(cr, 0.05);
     text(cr, 80, 10, 0, 0, title);
     char info[160], wall[32];
-    dusk__fmt_ns(wall, sizeof wall, c->t1 - c->t0);
-    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, %s", p->nrecs, p->nruns,
+    dusk__fmt_ns(wall, sizeof wall, dusk__wall(p));
+    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, wall %s", p->nrecs, p->nruns,
              p->nruns == 1 ? "" : "s", nw, nw == 1 ? "" : "s", wall);
     set_font(cr, 11, 0);
     grey(cr, 0.35);
-    text(cr, c->width - 20, 13, 1, 0, info);
+    text(cr, c->width - RIGHT, 13, 1, 0, info);
 
     double y = 36;
     for (int k = 0; k < 4; k++) {
         if (wt[k] <= 0)
             continue;
-        frame f = {80, y + HEAD, c->width - 100, avail * wt[k] / sum};
+        frame f = {80, y + HEAD, c->width - 80 - RIGHT, avail * wt[k] / sum};
         if (f.w < 10)
             f.w = 10;
         switch (k) {
@@ -697,9 +789,14 @@ static void draw(chart *c, unsigned panels, const char *title)
     snprintf(axis, sizeof axis, "time (%s)", c->tunit);
     set_font(cr, 11, 0);
     grey(cr, 0.2);
-    text(cr, 80 + (c->width - 100) / 2, y + 2, 0.5, 0, axis);
+    text(cr, 80 + (c->width - 80 - RIGHT) / 2, y + 2, 0.5, 0, axis);
 }
 
+/* A profile with runs spans them (RUN_BEGIN to RUN_END, the wall time
+ * the summary adds up) and their tasks: samples outside (a block's before
+ * and after its runs, or a trace's that ran on past the run) are clipped,
+ * not allowed to stretch the axis. Without runs (another tool's trace),
+ * the tasks and samples. */
 uint64_t dusk__time_start(const dusk_profiler *p)
 {
     uint64_t t0 = UINT64_MAX;
@@ -708,7 +805,7 @@ uint64_t dusk__time_start(const dusk_profiler *p)
             t0 = p->runs[i].begin_ns;
     if (p->nrecs && p->recs[0].start_ns < t0)   /* by start time */
         t0 = p->recs[0].start_ns;
-    if (p->nsamples && p->samples[0].t_ns < t0)
+    if (!p->nruns && p->nsamples && p->samples[0].t_ns < t0)
         t0 = p->samples[0].t_ns;
     return t0 < UINT64_MAX ? t0 : 0;
 }
@@ -722,9 +819,22 @@ double dusk__time_end(const dusk_profiler *p)
     for (size_t i = 0; i < p->nrecs; i++)
         if ((double)p->recs[i].end_ns > t1)
             t1 = (double)p->recs[i].end_ns;
-    if (p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
+    if (!p->nruns && p->nsamples && (double)p->samples[p->nsamples - 1].t_ns > t1)
         t1 = (double)p->samples[p->nsamples - 1].t_ns;
     return t1 > t0 ? t1 : t0 + 1e6;
+}
+
+/* The wall time a chart's header and the report state: the summary's
+ * (the runs' RUN_BEGIN to RUN_END, added up); without runs, the span of
+ * the time axis. */
+double dusk__wall(const dusk_profiler *p)
+{
+    if (!p->nruns)
+        return dusk__time_end(p) - (double)dusk__time_start(p);
+    double w = 0;
+    for (size_t i = 0; i < p->nruns; i++)
+        w += (double)p->runs[i].wall_ns;
+    return w;
 }
 
 int dusk__chart(dusk_profiler *p, dusk_write_fn write, void *closure,

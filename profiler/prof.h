@@ -266,10 +266,24 @@ void dusk__colour(dusk_profiler *p, const char *name, double rgb[3]);
  * or sample: 0 for dusk's own profiles, whose times count from there, but
  * a trace of another tool keeps its clock's times (Chrome's are us since
  * boot), and an axis from 0 would squeeze its tasks into the last pixel.
- * It ends at the last run's, task's or sample's end; 1e6 ns past the
- * start when empty. */
+ * It ends at the last run's or task's end; 1e6 ns past the start when
+ * empty. A profile with runs spans them and their tasks: samples outside
+ * them are clipped (they do not stretch it); only a profile without runs
+ * (another tool's trace) spans its samples. */
 uint64_t dusk__time_start(const dusk_profiler *p);
 double dusk__time_end(const dusk_profiler *p);
+/* The wall time stated with a chart: the sum of the runs' RUN_BEGIN to
+ * RUN_END (the summary's wall_ns); without runs, the axis' span. */
+double dusk__wall(const dusk_profiler *p);
+
+/* Whether sample i's CPU % was measured (chart.c): not for the first
+ * sample of a session (of a run or a begin..end block), which has no
+ * interval before it and says 0. */
+int dusk__cpu_known(const dusk_profiler *p, size_t i);
+/* The scheduler's peak of bytes held, which the report states: the most
+ * of the runs' held_peak (bytes, whatever the cache series count), 0 when
+ * not known (summary.c). */
+uint64_t dusk__held_peak(const dusk_profiler *p);
 
 /* The elapsed time as Dask's ProgressBar writes it ("1.23 ms", "1.00 s",
  * "20m 34s"), progress.c. */

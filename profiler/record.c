@@ -18,8 +18,10 @@
 ** CPU time and the bytes held from the workers' last events, and is
 ** appended under p->mu (during a processes run, RSS is the pool's: this
 ** process's plus each worker process's, from dusk__workers_rss in
-** core/util.c). Sampling goes on from `start` to `finish` of each run, or
-** from dusk_profiler_begin to dusk_profiler_end: a session. A sample falls
+** core/util.c). Sampling goes on from `start` to RUN_END of each run (its
+** first and last samples taken there, on the run's thread, so that no
+** sample lies outside the run), or from dusk_profiler_begin to
+** dusk_profiler_end: a session. A sample falls
 ** due every interval: dt when the options fix one; by default it adapts to
 ** the session's length (prof.h: 1 ms at first, doubling as old samples are
 ** thinned out), so a 200 ms run gets a curve of some 200 points and an
@@ -314,6 +316,33 @@ static inline void note_held(dusk_profiler *p, const dusk__prun *r, dusk__pworke
         sample_on_worker(p, r->t0_abs + ev->t_ns);
 }
 
+/* Opens a sampling session and takes its first sample, on the thread that
+ * starts it (a run's RUN_BEGIN, dusk_profiler_begin): at the session's
+ * start, not when the sampler thread first gets a core (1-8 ms later on
+ * a busy machine). Caller holds p->mu. */
+static void session_open(dusk_profiler *p)
+{
+    p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    p->sess_first = p->nraw;
+    p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
+    take_sample(p, 1);
+}
+
+/* Takes the session's last sample and tells the sampler thread to stop:
+ * at a run's RUN_END, so that no sample falls after the run (the finish
+ * callback, where the thread is joined, can come milliseconds later), or
+ * at dusk_profiler_end. Does nothing when the session is closed. Caller
+ * holds p->mu. */
+static void session_close(dusk_profiler *p)
+{
+    if (!p->sampler_on || p->sampler_stop)
+        return;
+    take_sample(p, 0);
+    p->sampler_stop = 1;
+    atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
+    pthread_cond_signal(&p->cv);
+}
+
 static void *sampler_main(void *arg)
 {
     dusk_profiler *p = arg;
@@ -321,15 +350,7 @@ static void *sampler_main(void *arg)
     pthread_setname_np(pthread_self(), "dusk-sampler");   /* in top -H, gdb, the bench */
 #endif
     pthread_mutex_lock(&p->mu);
-    p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    p->sess_first = p->nraw;
-    p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
-    take_sample(p, 1);
     uint64_t seen = p->worker_samples;
-    /* a run over before this thread first ran: its last sample too, so
-     * that every run has two (both taken after it, then) */
-    if (p->sampler_stop)
-        take_sample(p, 0);
     while (!p->sampler_stop) {
         /* While workers take the samples, look again only after a grace:
          * a wake-up costs this machine tens of microseconds, taken from
@@ -341,39 +362,44 @@ static void *sampler_main(void *arg)
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
         while (!p->sampler_stop && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        if (p->sampler_stop || dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
+        if (!p->sampler_stop && dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
             take_sample(p, 0);
     }
-    atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
-    if (p->statm_fd >= 0)
-        close(p->statm_fd);
-    p->statm_fd = -1;
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-/* Caller holds p->mu. */
+/* Opens a session and starts its thread. Caller holds p->mu. */
 static int sampler_start(dusk_profiler *p)
 {
     if (p->sampler_on)
         return 0;
     p->sampler_stop = 0;
-    if (pthread_create(&p->sampler, NULL, sampler_main, p) != 0)
+    session_open(p);
+    if (pthread_create(&p->sampler, NULL, sampler_main, p) != 0) {
+        atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
+        if (p->statm_fd >= 0)
+            close(p->statm_fd);
+        p->statm_fd = -1;
         return DUSK_ESYS;
+    }
     p->sampler_on = 1;
     return 0;
 }
 
-/* Caller holds p->mu; it is released while waiting for the thread. */
+/* Closes the session (unless its run's end did) and waits for the thread.
+ * Caller holds p->mu; it is released while waiting for the thread. */
 static void sampler_stop(dusk_profiler *p)
 {
     if (!p->sampler_on)
         return;
-    p->sampler_stop = 1;
-    pthread_cond_signal(&p->cv);
+    session_close(p);
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->sampler, NULL);
     pthread_mutex_lock(&p->mu);
+    if (p->statm_fd >= 0)
+        close(p->statm_fd);
+    p->statm_fd = -1;
     p->sampler_on = 0;
 }
 
@@ -498,6 +524,13 @@ static void cb_event(void *ud, const dusk_event *ev)
         r->end_held = ev->held;
         r->status = ev->status;
         r->ended = 1;
+        if (p->o.record & DUSK_PROF_RESOURCES) {
+            /* the run's last sample now: a block samples on */
+            pthread_mutex_lock(&p->mu);
+            if (!p->block)
+                session_close(p);
+            pthread_mutex_unlock(&p->mu);
+        }
         break;
     default:
         break;
@@ -518,7 +551,7 @@ static void cb_finish(void *ud, int status)
         r->wall = dusk_now_ns() - (r->t0_abs ? r->t0_abs : dusk_now_ns());
     }
     if (!p->block)
-        sampler_stop(p);   /* its last sample still sees the run */
+        sampler_stop(p);   /* a run without RUN_END: its last sample now */
     /* Keys and dependencies are read from the plan when the records are
      * first read: not here, on the time of the computation measured. */
     p->active = NULL;

@@ -257,6 +257,7 @@ static const char *const viewer[] = {
     "  Chart.prototype.valueAxis = function (out, top, fmt) {\n",
     "    var f = this.f, step = niceStep(top, Math.max(2, Math.floor(f.h / 28)));\n",
     "    var vtop = Math.max(step, Math.ceil(top / step - 1e-9) * step);\n",
+    "    if (top > 0 && vtop - top < 0.02 * vtop) vtop += step;   /* the top off the frame */\n",
     "    for (var v = 0; v <= vtop * (1 + 1e-9); v += step) {\n",
     "      var y = Math.floor(f.y + f.h - f.h * v / vtop) + 0.5;\n",
     "      out.push('<line class=\"grid\" x1=\"' + f.x + '\" x2=\"' + (f.x + f.w) + '\" y1=\"' + y +\n",
@@ -269,6 +270,7 @@ static const char *const viewer[] = {
     "  Chart.prototype.rightAxis = function (out, top, fmt, colour) {\n",
     "    var f = this.f, step = niceStep(top, Math.max(2, Math.floor(f.h / 28)));\n",
     "    var vtop = Math.max(step, Math.ceil(top / step - 1e-9) * step);\n",
+    "    if (top > 0 && vtop - top < 0.02 * vtop) vtop += step;   /* the top off the frame */\n",
     "    for (var v = 0; v <= vtop * (1 + 1e-9); v += step)\n",
     "      out.push('<text class=\"tick\" fill=\"' + colour + '\" style=\"fill:' + colour +\n",
     "               '\" x=\"' + (f.x + f.w + 6) + '\" y=\"' +\n",
@@ -296,8 +298,8 @@ static const char *const viewer[] = {
     "    this.svg.setAttribute('data-t1', Math.round(view[1]));\n",
     "    out.push('<defs><clipPath id=\"clip-' + this.kind + '\"><rect x=\"' + f.x + '\" y=\"' + f.y +\n",
     "             '\" width=\"' + f.w + '\" height=\"' + f.h + '\"/></clipPath></defs>');\n",
+    "    this.axis(out);   /* its grid first: under the bars and lines */\n",
     "    this.draw(out);\n",
-    "    this.axis(out);\n",
     "    out.push('<rect class=\"frame\" x=\"' + (Math.floor(f.x) + 0.5) + '\" y=\"' +\n",
     "             (Math.floor(f.y) + 0.5) + '\" width=\"' + Math.floor(f.w) + '\" height=\"' +\n",
     "             Math.floor(f.h) + '\"/>');\n",
@@ -453,6 +455,10 @@ static const char *const viewer[] = {
     "      for (var j = a; j < b; j++) if (s[2][j] > t) t = s[2][j];\n",
     "      tops.push(t);\n",
     "    });\n",
+    "    /* the held bytes' scale reaches the peak the summary states (the\n",
+    "       scheduler's, at an END between two samples), marked dashed */\n",
+    "    var peak = this.kind === 'memory' && D.peak > 0 ? D.peak : 0;\n",
+    "    if (tops.length > 1 && peak > tops[1]) tops[1] = peak;\n",
     "    /* a series far below the first (bytes held beside the RSS) gets a\n",
     "       scale of its own, on the right, so that its curve shows */\n",
     "    var own = tops.length > 1 && tops[1] > 0 && tops[1] < 0.2 * tops[0];\n",
@@ -464,17 +470,31 @@ static const char *const viewer[] = {
     "    var topR = own ? this.rightAxis(out, tops[1], this.fmt, this.series[1][1]) : top;\n",
     "    out.push('<g clip-path=\"url(#clip-' + this.kind + ')\">');\n",
     "    this.series.forEach(function (s, q) {\n",
-    "      var d = [], lastCol = null, lo = 0, hi = 0, v = s[2], sc = q ? topR : top;\n",
+    "      var d = [], lastCol = null, lo = 0, hi = 0, v = s[2], sc = q ? topR : top, pen = false;\n",
     "      function Y(val) { return (f.y + f.h - f.h * val / sc).toFixed(1); }\n",
-    "      /* one point per sample, or per pixel column its lowest and highest */\n",
-    "      var dense = b - a > 2 * f.w;\n",
+    "      function flush() {\n",
+    "        if (lastCol === null) return;\n",
+    "        d.push((pen ? 'L' : 'M') + lastCol + ' ' + Y(lo) + 'L' + lastCol + ' ' + Y(hi));\n",
+    "        pen = true;\n",
+    "        lastCol = null;\n",
+    "      }\n",
+    "      /* one point per sample, or per pixel column its lowest and highest;\n",
+    "         a CPU % is its interval's mean: a step over the interval since the\n",
+    "         sample before; a null (a session's first sample: not measured)\n",
+    "         breaks the line */\n",
+    "      var dense = b - a > 2 * f.w, step = self.kind === 'cpu';\n",
     "      for (var j = a; j < b; j++) {\n",
+    "        if (v[j] === null || (step && j === 0)) { flush(); pen = false; continue; }\n",
     "        var x = self.X(S.t[j]);\n",
-    "        if (!dense) { d.push((d.length ? 'L' : 'M') + x.toFixed(1) + ' ' + Y(v[j])); continue; }\n",
+    "        if (!dense) {\n",
+    "          d.push((pen ? 'L' : 'M') + (step ? self.X(S.t[j - 1]).toFixed(1) + ' ' + Y(v[j]) +\n",
+    "                                            'L' : '') + x.toFixed(1) + ' ' + Y(v[j]));\n",
+    "          pen = true;\n",
+    "          continue;\n",
+    "        }\n",
     "        var col = Math.floor(x);\n",
     "        if (col !== lastCol) {\n",
-    "          if (lastCol !== null) d.push((d.length ? 'L' : 'M') + lastCol + ' ' + Y(lo) + 'L' +\n",
-    "                                       lastCol + ' ' + Y(hi));\n",
+    "          flush();\n",
     "          lastCol = col;\n",
     "          lo = hi = v[j];\n",
     "        } else {\n",
@@ -482,10 +502,18 @@ static const char *const viewer[] = {
     "          hi = Math.max(hi, v[j]);\n",
     "        }\n",
     "      }\n",
-    "      if (dense && lastCol !== null) d.push((d.length ? 'L' : 'M') + lastCol + ' ' + Y(lo) +\n",
-    "                                            'L' + lastCol + ' ' + Y(hi));\n",
-    "      if (d.length) out.push('<path d=\"' + d.join('') + '\" stroke=\"' + s[1] + '\"/>');\n",
+    "      flush();\n",
+    "      if (d.length) out.push('<path class=\"series-' + q + '\" d=\"' + d.join('') +\n",
+    "                             '\" stroke=\"' + s[1] + '\"/>');\n",
     "    });\n",
+    "    if (peak) {\n",
+    "      var py = Math.floor(f.y + f.h - f.h * peak / topR) + 0.5, below = py - 14 < f.y;\n",
+    "      out.push('<line class=\"peak\" x1=\"' + f.x + '\" x2=\"' + (f.x + f.w) + '\" y1=\"' + py +\n",
+    "               '\" y2=\"' + py + '\" stroke=\"' + this.series[1][1] +\n",
+    "               '\" stroke-dasharray=\"4 3\"/><text class=\"tick\" style=\"fill:' +\n",
+    "               this.series[1][1] + '\" x=\"' + (f.x + 6) + '\" y=\"' + (below ? py + 12 : py - 3) +\n",
+    "               '\">peak held ' + esc(fmtBytes(peak)) + '</text>');\n",
+    "    }\n",
     "    out.push('</g>');\n",
     "  };\n",
     "  LineChart.prototype.tipAt = function (p, t) {\n",
@@ -493,7 +521,8 @@ static const char *const viewer[] = {
     "    var j = lower(S.t, function (v) { return v; }, t);\n",
     "    if (j >= S.t.length || (j > 0 && t - S.t[j - 1] < S.t[j] - t)) j--;\n",
     "    var h = '<b>' + fmtNs(t) + '</b><br>RSS ' + fmtBytes(S.rss[j]) + '<br>held ' +\n",
-    "            fmtBytes(S.held[j]) + '<br>CPU ' + S.cpu[j].toFixed(0) + '%' +\n",
+    "            fmtBytes(S.held[j]) + '<br>CPU ' +\n",
+    "            (S.cpu[j] === null ? 'not measured (first sample)' : S.cpu[j].toFixed(0) + '%') +\n",
     "            '<br><span class=\"dim\">(sample at ' + fmtNs(S.t[j]) + ')</span>';\n",
     "    var run = [];\n",
     "    for (var k = 0; k < nw && run.length < 6; k++) {\n",
@@ -592,8 +621,8 @@ static void json_str(dusk__buf *b, const char *s)
  * workers, funcs (names by interned index) with their colours and order
  * (most total time first), per task s (start), d (duration), w (worker),
  * f (function), k (key), e (indices of failed tasks), dp (per task its
- * lane in its worker's row, only when tasks nest: dusk__task_lanes), and
- * the samples. */
+ * lane in its worker's row, only when tasks nest: dusk__task_lanes), peak
+ * (the scheduler's peak of bytes held, 0 when not known) and the samples. */
 static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
 {
     /* times from the axis' start (see dusk__time_start), as the charts */
@@ -659,21 +688,33 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
     }
     dusk_free(depth);
     dusk_free(rows);
+    /* The samples on the axis, and one either side of it (the curves run
+     * to its edges): a block's samples before or after its runs are off
+     * the axis (dusk__time_start), and so are times before t0 (signed).
+     * A CPU % not measured (a session's first sample) is null. */
     static const char *const cols[] = {"t", "rss", "held", "cpu"};
-    dusk__buf_puts(b, "],\n\"samples\":{");
+    size_t s0 = 0, s1 = p->nsamples;
+    while (s0 + 1 < s1 && p->samples[s0 + 1].t_ns <= t0)
+        s0++;
+    while (s1 > s0 + 1 && (double)p->samples[s1 - 2].t_ns >= t1)
+        s1--;
+    dusk__buf_printf(b, "],\n\"peak\":%llu,\n\"samples\":{",
+                     (unsigned long long)dusk__held_peak(p));
     for (int c = 0; c < 4; c++) {
         dusk__buf_printf(b, "%s\"%s\":[", c ? "],\n" : "", cols[c]);
-        for (size_t i = 0; i < p->nsamples; i++) {
+        for (size_t i = s0; i < s1; i++) {
             const dusk_resource_sample *sm = &p->samples[i];
-            const char *sep = i ? "," : "";
+            const char *sep = i > s0 ? "," : "";
             if (c == 0)
-                dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)(sm->t_ns - t0));
+                dusk__buf_printf(b, "%s%lld", sep, (long long)sm->t_ns - (long long)t0);
             else if (c == 1)
                 dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)sm->rss);
             else if (c == 2)
                 dusk__buf_printf(b, "%s%llu", sep, (unsigned long long)sm->held);
-            else
+            else if (dusk__cpu_known(p, i))
                 dusk__buf_printf(b, "%s%.1f", sep, sm->cpu);
+            else
+                dusk__buf_printf(b, "%snull", sep);
         }
     }
     dusk__buf_puts(b, "]}}");
@@ -745,10 +786,7 @@ static void summary_section(dusk_profiler *p, dusk__buf *b, const dusk_profile_s
      * the run), exact: the cache series and the samples can miss a peak
      * that lasted no time (a result stored and its inputs dropped in one
      * step). A trace read back does not have it: then the series' peak. */
-    uint64_t peak = 0;
-    for (size_t i = 0; i < p->nruns; i++)
-        if (p->runs[i].held_peak > peak)
-            peak = p->runs[i].held_peak;
+    uint64_t peak = dusk__held_peak(p);
     if (peak && p->o.cache_metric == DUSK_CACHE_BYTES) {
         held_text(t, sizeof t, peak);
         kv(b, "peak held by the scheduler", t);

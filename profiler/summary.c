@@ -553,3 +553,12 @@ int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins,
     }
     return 0;
 }
+
+uint64_t dusk__held_peak(const dusk_profiler *p)
+{
+    uint64_t peak = 0;
+    for (size_t i = 0; i < p->nruns; i++)
+        if (p->runs[i].held_peak > peak)
+            peak = p->runs[i].held_peak;
+    return peak;
+}

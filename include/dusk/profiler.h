@@ -184,7 +184,8 @@ typedef struct dusk_resource_sample {
     uint64_t rss;           /* resident set size, bytes */
     uint64_t held;          /* bytes the scheduler held (0 outside runs) */
     double cpu;             /* CPU % since the previous sample (100 = a core;
-                               0 for the first of a run or block) */
+                               0 for the first of a run or block, which has no
+                               interval: the charts do not draw it) */
 } dusk_resource_sample;
 
 typedef struct dusk_cache_point {
@@ -360,9 +361,11 @@ typedef struct dusk_chart_options {
 #define DUSK_CHART_OPTIONS_INIT {0, 0, DUSK_CHART_AUTO, 0, NULL}
 
 /* Draws the panels stacked on one time axis, like Dask's
- * visualize([prof, rprof, cprof]), from the profile's first time (0, but
- * for a trace of another tool, read back with its clock's times) to its
- * last. Slices that another tool's trace nests on a thread (clang's
+ * visualize([prof, rprof, cprof]), over the profile's runs (RUN_BEGIN to
+ * RUN_END) and their tasks, from 0 (a trace of another tool, read back
+ * with its clock's times and without runs: from its first task or sample
+ * to its last); resource samples outside the runs are clipped. The
+ * header states the wall time the summary does. Slices that another tool's trace nests on a thread (clang's
  * -ftime-trace: a pass inside a phase) are drawn as trace viewers draw
  * them: each a lane below the slice it is in, the worker's row a lane
  * taller per level (the report's task stream too). o may be NULL. A name (or title) that

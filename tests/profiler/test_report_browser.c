@@ -8,7 +8,10 @@
 ** duration); the wheel and a drag zoom on a time range, on every chart at
 ** once; a double-click shows the whole run again. Another tool's nested
 ** slices go a lane below the slice they are in, and still show zoomed in
-** past where their outer slice began. Throughout, the page
+** past where their outer slice began. Grid lines are under the task bars
+** and curves; the held bytes' scale reaches the stated peak; the CPU curve
+** starts at its first measured interval; no curve's top lies on the
+** frame. Throughout, the page
 ** makes no network request (only its own file) and logs no error. With
 ** JavaScript off, the static pictures are what shows. A broken page (a
 ** remote image, a throwing script) is caught by the same checks, so that
@@ -685,6 +688,142 @@ static void test_report_nested(void **state)
     cdp_close(c);
 }
 
+/* A run of 8 ms whose samples saw 8 bytes held where the scheduler's peak
+ * was 72 B, the first sample's CPU (0: not measured) and a sample after
+ * the run's end, as a reviewer's 17-task run recorded them. */
+static const char late_trace[] =
+    "{\"traceEvents\":[\n"
+    "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1000,\"dur\":5000,\"pid\":1,\"tid\":0},\n"
+    "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":6200,\"dur\":1500,\"pid\":1,\"tid\":1},\n"
+    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":200,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":0}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":200,\"pid\":1,\"args\":{\"percent\":0}},\n"
+    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":4000,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":8}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":4000,\"pid\":1,\"args\":{\"percent\":100}},\n"
+    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":7900,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":8}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":7900,\"pid\":1,\"args\":{\"percent\":40}},\n"
+    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":16500,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":8}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":16500,\"pid\":1,\"args\":{\"percent\":30}}\n"
+    "],\"otherData\":{\"producer\":\"dusk\",\"version\":2,\"cache_metric\":\"bytes\",\"lost\":0,"
+    "\"runs\":[{\"begin\":0.0,\"wall\":8000.0,\"ntasks\":2,\"workers\":2,\"status\":0,"
+    "\"held_peak\":72}]}}\n";
+
+/* The y values of an SVG path's points (its d: M/L x y ...), as a JS array. */
+#define PATH_YS(sel)                                                                     \
+    "(function () { var p = document.querySelector('" sel "');"                          \
+    "  if (!p) return null;"                                                             \
+    "  var n = p.getAttribute('d').match(/-?[0-9.]+/g).map(Number), ys = [];"            \
+    "  for (var i = 1; i < n.length; i += 2) ys.push(n[i]);"                             \
+    "  return ys; })()"
+
+/* What the live charts draw over what: the grid lines under the task bars
+ * and the curves (drawn over them, a 5 ms task crossed by grid lines every
+ * 0.5 ms read as eleven tasks); the held bytes on a scale that reaches the
+ * peak the summary states, their line off the frame; the CPU curve from
+ * its first measured interval, not from a made-up 0 %; the axis the run's
+ * 8 ms, not the 16.5 ms of a sample taken after it. */
+static void test_report_layers(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_CHROMIUM();
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(late_trace, sizeof late_trace - 1, "late", &p, &err))
+        fail_msg("%s", err.msg);
+    char page[512];
+    snprintf(page, sizeof page, "%s", scratch("late.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    dusk_profiler_free(p);
+
+    cdp *const c = &browser;
+    cdp_open(c);
+    cdp_load(c, page);
+    double r[2];
+    range_of(c, "tasks", r);
+    assert_true(r[0] == 0 && r[1] == 8000000);
+
+    /* every grid line before (under) every task box and curve */
+    double over = js_num(c, "(function () { var n = 0;"
+                            "  document.querySelectorAll('svg.ix-chart').forEach(function (svg) {"
+                            "    var drawn = false;"
+                            "    svg.querySelectorAll('line.grid, rect[data-i], path').forEach("
+                            "      function (e) {"
+                            "        if (e.matches('line.grid')) { if (drawn) n++; }"
+                            "        else drawn = true;"
+                            "      });"
+                            "  });"
+                            "  return n; })()");
+    if (over > 0)
+        fail_msg("%.0f grid lines are drawn over task boxes or curves", over);
+    /* and what one sees where a grid line crosses the 5 ms task is the task */
+    js_run(c, "document.querySelector('svg.ix-tasks').scrollIntoView({block: 'center'})");
+    double hit = js_num(c, "(function () {"
+                           "  var svg = document.querySelector('svg.ix-tasks'), hits = 0, seen = 0;"
+                           "  var box = svg.querySelector('rect[data-i=\"0\"]').getBoundingClientRect();"
+                           "  svg.querySelectorAll('line.grid').forEach(function (g) {"
+                           "    var x = g.getBoundingClientRect().left + 0.5;"
+                           "    if (x <= box.left + 1 || x >= box.right - 1) return;"
+                           "    seen++;"
+                           "    var e = document.elementFromPoint(x, box.top + box.height / 2);"
+                           "    if (e && e.matches('rect[data-i=\"0\"]')) hits++;"
+                           "  });"
+                           "  return seen > 2 && hits === seen ? 1 : -seen * 1000 - hits; })()");
+    if (hit != 1)
+        fail_msg("of the grid lines across the 5 ms task, not all show the task (%.0f)", hit);
+
+    /* held: a scale to 72 B at least, the peak marked in the frame, the
+     * line off the floor */
+    js_run(c, "document.querySelector('svg.ix-memory').scrollIntoView({block: 'center'})");
+    double f[4];
+    frame_of(c, "memory", f);
+    double top = js_num(c, "(function () { var t = 0;"
+                           "  document.querySelectorAll('svg.ix-memory text.tick').forEach("
+                           "    function (e) {"
+                           "      var m = /^([0-9.]+) B$/.exec(e.textContent);"
+                           "      if (m && e.getAttribute('x') > 500) t = Math.max(t, +m[1]);"
+                           "    });"
+                           "  return t; })()");
+    if (top < 72)
+        fail_msg("the held bytes' scale tops out at %.0f B; the report states a peak of 72 B", top);
+    double py = js_num(c, "document.querySelector('svg.ix-memory line.peak')"
+                          ".getBoundingClientRect().top");
+    assert_true(py > f[1] + 1 && py < f[1] + f[3] - 1);
+    json_t *ys = js(c, PATH_YS("svg.ix-memory path.series-1"));
+    assert_true(json_is_array(ys) && json_array_size(ys) >= 3);
+    double bottom = js_num(c, "+document.querySelector('svg.ix-memory rect.frame')"
+                              ".getAttribute('y') + +document.querySelector('svg.ix-memory "
+                              "rect.frame').getAttribute('height')");
+    double fy = js_num(c, "+document.querySelector('svg.ix-memory rect.frame').getAttribute('y')");
+    double lo = 1e9;
+    for (size_t i = 0; i < json_array_size(ys); i++)
+        if (json_number_value(json_array_get(ys, i)) < lo)
+            lo = json_number_value(json_array_get(ys, i));
+    json_decref(ys);
+    if (!(lo < bottom - 5 && lo > fy + 5))   /* 8 B of 80: 10 % up, not on the frame */
+        fail_msg("the held line's highest point is at y %.1f in a frame of %.1f..%.1f", lo, fy,
+                 bottom);
+
+    /* CPU: from the first measured interval (100 %: under the frame's top,
+     * not on it, where the frame hid it), never at 0 % */
+    ys = js(c, PATH_YS("svg.ix-cpu path.series-0"));
+    assert_true(json_is_array(ys) && json_array_size(ys) >= 2);
+    bottom = js_num(c, "+document.querySelector('svg.ix-cpu rect.frame').getAttribute('y') + "
+                       "+document.querySelector('svg.ix-cpu rect.frame').getAttribute('height')");
+    fy = js_num(c, "+document.querySelector('svg.ix-cpu rect.frame').getAttribute('y')");
+    for (size_t i = 0; i < json_array_size(ys); i++)
+        if (json_number_value(json_array_get(ys, i)) < fy + 3)
+            fail_msg("the CPU curve's point %zu (100 %%) is on the frame's top (y %.1f, top "
+                     "%.1f)", i, json_number_value(json_array_get(ys, i)), fy);
+    for (size_t i = 0; i < json_array_size(ys); i++)
+        if (json_number_value(json_array_get(ys, i)) > bottom - 5)
+            fail_msg("the CPU curve's point %zu is at 0 %% (y %.1f, floor %.1f): the first "
+                     "sample's CPU was not measured", i, json_number_value(json_array_get(ys, i)),
+                     bottom);
+    json_decref(ys);
+    if (c->requests[0] || c->errors[0])
+        fail_msg("the report fetched [%s] and logged [%s]", c->requests, c->errors);
+    cdp_close(c);
+}
+
 /* A test that failed half-way leaves its browser open: closed here. */
 static int close_browser(void **state)
 {
@@ -699,6 +838,7 @@ int main(void)
         cmocka_unit_test_teardown(test_report_live, close_browser),
         cmocka_unit_test_teardown(test_report_without_tasks, close_browser),
         cmocka_unit_test_teardown(test_report_nested, close_browser),
+        cmocka_unit_test_teardown(test_report_layers, close_browser),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
