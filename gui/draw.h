@@ -88,6 +88,11 @@ float dusk__text_width(const dusk__frame *f, const char *s);
  * top, the layout below it, fitted to the box and then zoomed and panned
  * by v->zoom, v->pan_x, v->pan_y (dusk__view_fit, offset by the box). */
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* Nodes the last dusk__panel_graph labelled (tests): each node's label
+ * (its key, or what it does, and the function or chunk index under it, as
+ * visualize() names them) is drawn inside it once the nodes are at least
+ * two lines of text high, for the nodes in the panel only. */
+extern size_t dusk__graph_labels;
 
 /* chunks.c: the chunk map (gui.h, "arrays and layout"): the result
  * array's block grid large on the left, up to 3 inputs' small on the
