@@ -5,8 +5,10 @@
 ** worker of the run passes before it takes a task. The UI, on any thread,
 ** pauses it (workers wait in the gate before their next task; running
 ** tasks finish and show in memory), steps it (one more task may start),
-** slows it (at least `delay` between two STARTs of the run, across
-** workers) or closes it (every gate refuses with DUSK_ECANCELED at once,
+** slows it (each worker holds each task for at least `delay`: it starts
+** its next task no sooner than `delay` after its own last START, so two
+** workers still run side by side, which is what a class should see) or
+** closes it (every gate refuses with DUSK_ECANCELED at once,
 ** waking the workers that wait, and the run ends as a failed one does).
 **
 ** Locking: v->ctl_mu guards the controls and is held for every change,
@@ -16,15 +18,11 @@
 ** callbacks, so the run does not call the gate at all and takes its lock
 ** once a task, as an ungated run (the gate also returns at once on 0).
 **
-** Slow motion measures from the later of the last pass and the last
-** START: the gate notes its pass (so that another worker's gate waits
-** from there), and the pretask callback, called once the START's time is
-** taken, moves the mark to then; so two STARTs are at least `delay` apart
-** when a worker is preempted between its pass and its START for less than
-** the delay (a pretask that comes later than that, behind slow listeners
-** of the START, lets another worker's gate pass from the earlier mark).
-** Waits
-** are pthread_cond_timedwait on CLOCK_MONOTONIC, the clock of dusk_now_ns
+** Slow motion measures, for each worker, from its own last START (the
+** pretask callback, called once the START's time is taken, notes it); a
+** worker the gate does not know (worker < 0) counts from the last pass or
+** START of any such worker, as one.
+** Waits are pthread_cond_timedwait on CLOCK_MONOTONIC, the clock of dusk_now_ns
 ** and of the events' times.
 */
 #include <stdatomic.h>
@@ -57,6 +55,8 @@ void dusk__control_fini(dusk_viewer *v)
 {
     dusk_free(v->ctl_reserved);
     v->ctl_reserved = NULL;
+    dusk_free(v->ctl_started);
+    v->ctl_started = NULL;
     v->ctl_nreserved = 0;
     if (!v->ctl_made)
         return;
@@ -82,23 +82,44 @@ static int reserved(const dusk_viewer *v, int w)
     return w >= 0 && (size_t)w < v->ctl_nreserved && v->ctl_reserved[w];
 }
 
+/* Under ctl_mu: room for worker w's flag and START mark; 0, or -1 when
+ * there is none (w < 0, or no memory). */
+static int grow(dusk_viewer *v, int w)
+{
+    if (w < 0)
+        return -1;
+    if ((size_t)w < v->ctl_nreserved)
+        return 0;
+    size_t n = (size_t)w + 16;
+    uint8_t *r = dusk_realloc(v->ctl_reserved, n);
+    if (!r)
+        return -1;
+    memset(r + v->ctl_nreserved, 0, n - v->ctl_nreserved);
+    v->ctl_reserved = r;
+    uint64_t *m = dusk_realloc(v->ctl_started, n * sizeof *m);
+    if (!m)
+        return -1;   /* ctl_nreserved unchanged: the larger r is harmless */
+    memset(m + v->ctl_nreserved, 0, (n - v->ctl_nreserved) * sizeof *m);
+    v->ctl_started = m;
+    v->ctl_nreserved = n;
+    return 0;
+}
+
 /* Under ctl_mu: w takes a step; 0, or -1 when its flag cannot be kept
  * (the step is then used by this pass, as if it started a task). */
 static int reserve(dusk_viewer *v, int w)
 {
-    if (w < 0)
+    if (grow(v, w) != 0)
         return -1;
-    if ((size_t)w >= v->ctl_nreserved) {
-        size_t n = (size_t)w + 16;
-        uint8_t *r = dusk_realloc(v->ctl_reserved, n);
-        if (!r)
-            return -1;
-        memset(r + v->ctl_nreserved, 0, n - v->ctl_nreserved);
-        v->ctl_reserved = r;
-        v->ctl_nreserved = n;
-    }
     v->ctl_reserved[w] = 1;
     return 0;
+}
+
+/* Under ctl_mu: where worker w's last START is noted (the shared mark for
+ * a worker without a slot of its own). */
+static uint64_t *mark_of(dusk_viewer *v, int w)
+{
+    return grow(v, w) == 0 ? &v->ctl_started[w] : &v->ctl_last_ns;
 }
 
 static void forget_steps(dusk_viewer *v)
@@ -136,8 +157,9 @@ int dusk__control_gate(void *ud, int worker, dusk_error *err)
             continue;
         }
         uint64_t delay = atomic_load(&v->ctl_delay_ns);
-        if (delay && v->ctl_last_ns) {
-            uint64_t due = v->ctl_last_ns + delay, now = dusk_now_ns();
+        uint64_t *mark = mark_of(v, worker);
+        if (delay && *mark) {
+            uint64_t due = *mark + delay, now = dusk_now_ns();
             if (now < due) {
                 struct timespec ts = {(time_t)(due / 1000000000u), (long)(due % 1000000000u)};
                 pthread_cond_timedwait(&v->ctl_cv, &v->ctl_mu, &ts);
@@ -152,14 +174,16 @@ int dusk__control_gate(void *ud, int worker, dusk_error *err)
             v->ctl_steps--;
             reserve(v, worker);
         }
-        v->ctl_last_ns = dusk_now_ns();
+        if (mark == &v->ctl_last_ns)   /* workers without a mark of their own share one */
+            v->ctl_last_ns = dusk_now_ns();
         break;
     }
     pthread_mutex_unlock(&v->ctl_mu);
     return rc;
 }
 
-/* pretask: the task's START has its time; slow motion counts from it. */
+/* pretask: the task's START has its time; the worker's slow motion
+ * counts from it. */
 static void control_started(void *ud, int64_t task, int worker)
 {
     dusk_viewer *v = ud;
@@ -169,9 +193,9 @@ static void control_started(void *ud, int64_t task, int worker)
     pthread_mutex_lock(&v->ctl_mu);
     if (reserved(v, worker))
         v->ctl_reserved[worker] = 0;   /* its step is used: a task started */
-    uint64_t now = dusk_now_ns();
-    if (now > v->ctl_last_ns)
-        v->ctl_last_ns = now;
+    uint64_t *mark = mark_of(v, worker), now = dusk_now_ns();
+    if (now > *mark)
+        *mark = now;
     pthread_mutex_unlock(&v->ctl_mu);
 }
 

@@ -88,6 +88,11 @@ float dusk__text_width(const dusk__frame *f, const char *s);
  * top, the layout below it, fitted to the box and then zoomed and panned
  * by v->zoom, v->pan_x, v->pan_y (dusk__view_fit, offset by the box). */
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
+/* Nodes the last dusk__panel_graph labelled (tests): each node's label
+ * (its key, or what it does, and the function or chunk index under it, as
+ * visualize() names them) is drawn inside it once the nodes are at least
+ * two lines of text high, for the nodes in the panel only. */
+extern size_t dusk__graph_labels;
 
 /* chunks.c: the chunk map (gui.h, "arrays and layout"): the result
  * array's block grid large on the left, up to 3 inputs' small on the
@@ -116,6 +121,17 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
                       int64_t i, int64_t j, SDL_FRect *r);
 
 /* --- panels.c: task stream, memory, progress, status line ---------------- */
+/* The task stream's function colours (panels.c): DUSK__NFUNC_RGB of them,
+ * each at least DUSK__FUNC_RGB_APART (dusk__rgb_distance, RGB's euclidean
+ * distance) from every other and from every theme's state colours. */
+#define DUSK__NFUNC_RGB 14
+#define DUSK__FUNC_RGB_APART 60.0
+extern const uint8_t dusk__func_rgb[DUSK__NFUNC_RGB][3];
+double dusk__rgb_distance(const uint8_t a[3], const uint8_t b[3]);
+/* Task t's colour in the task stream (its function's) once a frame has
+ * drawn the stream of the current plan; 0, or -1 (not drawn yet, or t no
+ * task: a literal or an alias, which the stream does not show). */
+int dusk__stream_colour(const dusk_viewer *v, int64_t t, uint8_t rgb[3]);
 /* The time axes' ticks: the step between two (1, 2 or 5 times a power of
  * ten, in ns) on a w px axis from lo to hi ns, few enough that no two
  * labels meet, and the first tick's time (*first); and a tick's label. */
@@ -142,6 +158,15 @@ int dusk__stream_bar(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int
 /* The task whose bar is under pixel (x, y) of the stream drawn in box b
  * (the last drawn there when bars share the pixel), or -1. */
 int64_t dusk__stream_hit(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, int x, int y);
+/* The time (ns from t = 0) where both time axes, the task stream's and
+ * the memory curve's, begin for a run shown up to `now`: a live run's first
+ * task's, once its start callback has laid it out (v->layout_ns), so that
+ * the plots do not open on the layout's gap; 0 otherwise. The stream's
+ * moves on from there once the run is longer than its span. */
+uint64_t dusk__time_origin(const dusk_viewer *v, uint64_t now);
+/* Tests: the times (ns from t = 0) at the left and right ends of the last
+ * frame's task stream plot ([0]) and memory plot ([1]). */
+extern uint64_t dusk__axis_drawn[2][2];
 /* Bytes held by the scheduler and process RSS over the run up to now: two
  * lines, the current values in the strip, each peak dotted and labelled
  * on a card that no curve and no other label crosses. */

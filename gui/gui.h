@@ -270,11 +270,13 @@ struct dusk_viewer {
     int ctl_hold;                 /* paused, closed or slowed: the gate must look
                                      (the run's gate_armed; __atomic loads and stores) */
     _Atomic int ctl_paused, ctl_closed;
-    _Atomic uint64_t ctl_delay_ns;  /* slow motion: least time between STARTs */
+    _Atomic uint64_t ctl_delay_ns;  /* slow motion: least time between two
+                                       STARTs of one worker */
     uint64_t ctl_steps;           /* tasks that may start while paused */
     uint8_t *ctl_reserved;        /* per worker: holds a step, no START yet */
-    size_t ctl_nreserved;
-    uint64_t ctl_last_ns;         /* the last pass or START (dusk_now_ns) */
+    uint64_t *ctl_started;        /* per worker: its last START (dusk_now_ns) */
+    size_t ctl_nreserved;         /* workers ctl_reserved and ctl_started hold */
+    uint64_t ctl_last_ns;         /* workers < 0: their last pass or START */
     int ctl_made;                 /* ctl_mu and ctl_cv exist */
     dusk__ui ui;                  /* the window's: panels, mouse, overlays (ui.h) */
 };

@@ -24,6 +24,7 @@
 ** lowest and highest value in the column, one rectangle), whatever the
 ** number of points.
 */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,56 @@ static const char *func_name(const dusk_plan *p, int64_t t)
     return dusk_plan_entry_kind(p, t) == DUSK_ENTRY_ALIAS ? "(alias)" : "(value)";
 }
 
+/* The function palette's colours: every two at least DUSK__FUNC_RGB_APART
+ * apart, and as far from every state colour of every theme (Category20's
+ * and Category20b's shades that are, greys and the states' own hues left
+ * out), so that a task's bar never reads as a state, nor two functions
+ * as one. */
+const uint8_t dusk__func_rgb[DUSK__NFUNC_RGB][3] = {
+    {0xff, 0x7f, 0x0e}, {0x94, 0x67, 0xbd}, {0x8c, 0x56, 0x4b}, {0xe3, 0x77, 0xc2},
+    {0xbc, 0xbd, 0x22}, {0x17, 0xbe, 0xcf}, {0xff, 0xbb, 0x78}, {0x98, 0xdf, 0x8a},
+    {0xf7, 0xb6, 0xd2}, {0x9e, 0xda, 0xe5}, {0x39, 0x3b, 0x79}, {0xd6, 0x61, 0x6b},
+    {0x00, 0x79, 0x6b}, {0x4e, 0x34, 0x2e}};
+
+double dusk__rgb_distance(const uint8_t a[3], const uint8_t b[3])
+{
+    double d = 0;
+    for (int i = 0; i < 3; i++)
+        d += ((double)a[i] - b[i]) * ((double)a[i] - b[i]);
+    return sqrt(d);
+}
+
+/* Whether rgb is at least DUSK__FUNC_RGB_APART from every state colour of
+ * every theme and from the n colours taken. */
+static int rgb_free(const uint8_t rgb[3], const uint8_t (*taken)[3], int n)
+{
+    for (int th = 0; th < DUSK__NTHEMES; th++)
+        for (int k = 0; k < DUSK_TASK_NSTATES; k++)
+            if (dusk__rgb_distance(rgb, dusk__themes[th].state[k]) < DUSK__FUNC_RGB_APART)
+                return 0;
+    for (int k = 0; k < n; k++)
+        if (dusk__rgb_distance(rgb, taken[k]) < DUSK__FUNC_RGB_APART)
+            return 0;
+    return 1;
+}
+
+/* A new function's colour: the profiler's (so that the live window and
+ * its charts agree) when it is free, else the palette's first free one
+ * (the profiler's hash gave inc and identity one grey, and sub the grey
+ * of waiting), else, past the palette, the palette's colours again. */
+static void func_rgb(const dusk__panels *P, const char *fn, uint8_t rgb[3])
+{
+    dusk_profiler_colour(NULL, fn, rgb);
+    if (rgb_free(rgb, P->rgb, P->ncolours))
+        return;
+    for (int k = 0; k < DUSK__NFUNC_RGB; k++)
+        if (rgb_free(dusk__func_rgb[k], P->rgb, P->ncolours)) {
+            memcpy(rgb, dusk__func_rgb[k], 3);
+            return;
+        }
+    memcpy(rgb, dusk__func_rgb[P->ncolours % DUSK__NFUNC_RGB], 3);
+}
+
 typedef struct first_seen {
     int64_t prio;                   /* the group's first task in static order */
     uint32_t group;
@@ -178,26 +229,29 @@ static int build_cache(dusk__panels *P, const dusk_plan *plan, const dusk__layou
     size_t first_cap = 0;
     for (size_t i = 0; i < L->ntasks; i++) {
         int64_t t = L->order[i];
-        const char *fn = func_name(plan, t);
-        size_t nfuncs = P->funcs.n;
-        int64_t fi = dusk__strtab_intern(&P->funcs, fn, strlen(fn));
-        if (fi < 0)
-            goto oom;
-        if (P->funcs.n > nfuncs) {   /* a new function: its colour */
-            uint8_t *fc = dusk_realloc(P->func_colour, P->funcs.n);
-            if (!fc)
+        /* a literal or an alias runs nothing: no bar, no legend entry */
+        if (dusk_plan_entry_kind(plan, t) == DUSK_ENTRY_TASK) {
+            const char *fn = func_name(plan, t);
+            size_t nfuncs = P->funcs.n;
+            int64_t fi = dusk__strtab_intern(&P->funcs, fn, strlen(fn));
+            if (fi < 0)
                 goto oom;
-            P->func_colour = fc;
-            uint8_t rgb[3];
-            dusk_profiler_colour(NULL, fn, rgb);
-            int k = 0;
-            while (k < P->ncolours && memcmp(P->rgb[k], rgb, 3) != 0)
-                k++;
-            if (k == P->ncolours && k < MAX_COLOURS)
-                memcpy(P->rgb[P->ncolours++], rgb, 3);
-            P->func_colour[fi] = (uint8_t)(k < MAX_COLOURS ? k : MAX_COLOURS - 1);
+            if (P->funcs.n > nfuncs) {   /* a new function: its colour */
+                uint8_t *fc = dusk_realloc(P->func_colour, P->funcs.n);
+                if (!fc)
+                    goto oom;
+                P->func_colour = fc;
+                uint8_t rgb[3];
+                func_rgb(P, fn, rgb);
+                int k = 0;
+                while (k < P->ncolours && memcmp(P->rgb[k], rgb, 3) != 0)
+                    k++;
+                if (k == P->ncolours && k < MAX_COLOURS)
+                    memcpy(P->rgb[P->ncolours++], rgb, 3);
+                P->func_colour[fi] = (uint8_t)(k < MAX_COLOURS ? k : MAX_COLOURS - 1);
+            }
+            P->colour[t] = P->func_colour[fi];
         }
-        P->colour[t] = P->func_colour[fi];
 
         char grp[256];
         size_t len = dusk_key_split(dusk_plan_key(plan, t), grp, sizeof grp);
@@ -260,6 +314,16 @@ static dusk__panels *cache(dusk_viewer *v)
         return NULL;
     }
     return P;
+}
+
+int dusk__stream_colour(const dusk_viewer *v, int64_t t, uint8_t rgb[3])
+{
+    const dusk__panels *P = v && v->panels && v->panels->plan == v->plan ? v->panels : NULL;
+    if (!P || t < 0 || (size_t)t >= P->ngraph ||
+        dusk_plan_entry_kind(v->plan, t) != DUSK_ENTRY_TASK)
+        return -1;
+    memcpy(rgb, P->rgb[P->colour[t]], 3);
+    return 0;
 }
 
 static int grow_rects(dusk__panels *P, size_t n)
@@ -340,8 +404,9 @@ static void index_starts(const dusk_viewer *v, dusk__panels *P)
         }
     }
     for (size_t i = P->scanned; i < v->nlog; i++, P->scanned = i) {
-        if (v->log[i].kind != DUSK_EV_START)
-            continue;
+        if (v->log[i].kind != DUSK_EV_START ||
+            dusk_plan_entry_kind(v->plan, v->log[i].task) != DUSK_ENTRY_TASK)
+            continue;   /* a literal's or an alias's START: no task of the run */
         if (P->nst == P->st_cap) {
             size_t cap = P->st_cap ? 2 * P->st_cap : 1024;
             int64_t *t = dusk_realloc(P->st_task, cap * sizeof *t);
@@ -511,6 +576,11 @@ typedef struct stream_geom {
     double px_per_ns;
 } stream_geom;
 
+uint64_t dusk__time_origin(const dusk_viewer *v, uint64_t now)
+{
+    return v && v->layout_ns < now ? v->layout_ns : 0;
+}
+
 static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, stream_geom *g)
 {
     char widest[24];
@@ -535,7 +605,7 @@ static void stream_geom_of(const dusk_viewer *v, const dusk__frame *f, SDL_Rect 
      * laid it out: the plot begins there (its ticks still say the run's
      * time), not with a gap as long as the layout. The layout's end is
      * read a little after the events' t = 0, so no START comes before it. */
-    uint64_t from = v->layout_ns < g->now ? v->layout_ns : 0;
+    uint64_t from = dusk__time_origin(v, g->now);
     if (g->now - from <= span) {
         g->lo = from;
         g->hi = g->now > from ? g->now : from + 1;
@@ -595,6 +665,8 @@ static int stream_bar(const dusk_viewer *v, const stream_geom *g, int64_t t, SDL
 {
     if (v->worker_of[t] < 0 || !started(v, t))
         return -1;   /* scrubbed back before its START */
+    if (dusk_plan_entry_kind(v->plan, t) != DUSK_ENTRY_TASK)
+        return -1;   /* a literal or an alias: no task of the run */
     return bar_of(v, g, t, r);
 }
 
@@ -743,6 +815,8 @@ static int rows_walk(const dusk_viewer *v, dusk__panels *P, const stream_geom *g
     return 1;
 }
 
+uint64_t dusk__axis_drawn[2][2];
+
 void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
 {
     SDL_RenderSetClipRect(f->r, &b);
@@ -750,6 +824,8 @@ void dusk__panel_stream(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     dusk__panels *P = cache(v);
     stream_geom g;
     stream_geom_of(v, f, b, &g);
+    dusk__axis_drawn[0][0] = g.lo;
+    dusk__axis_drawn[0][1] = g.hi;
     size_t nbars = 0;
     if (P && g.nw && P->rows_cap < g.nw) {
         float *lx = dusk_realloc(P->last_x, g.nw * sizeof *lx);
@@ -1039,7 +1115,7 @@ static inline int point_before(const void *ctx, size_t i)
  * the lowest to the highest value it holds (the value carried in from the
  * column before included, as the curve is a step function). */
 static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, float px,
-                        float py, float pw, float ph, uint64_t hi, double ytop,
+                        float py, float pw, float ph, uint64_t t_lo, uint64_t hi, double ytop,
                         const uint8_t rgb[3])
 {
     size_t n;
@@ -1053,9 +1129,13 @@ static void draw_series(dusk_viewer *v, dusk__frame *f, dusk__panels *P, int s, 
     size_t nn = dusk__points_upto(p, n, now);   /* the points drawn */
     size_t i = 0;
     double cur = -1;
+    /* the points before the plot's left edge (the layout, before the
+     * run's first task): the curve goes on from the last of them */
+    while (i < nn && rel(v, p[i].t_ns) < t_lo)
+        cur = (double)p[i++].held;
     for (size_t c = 0; c < cols; c++) {
         /* points up to this column's right edge */
-        uint64_t edge = (uint64_t)((double)(c + 1) / (double)pw * (double)hi);
+        uint64_t edge = t_lo + (uint64_t)((double)(c + 1) / (double)pw * (double)(hi - t_lo));
         double lo = cur, top = cur;
         if (dusk__memory_walk_all) {
             while (i < n && p[i].t_ns <= now && rel(v, p[i].t_ns) < edge) {
@@ -1123,6 +1203,10 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     uint64_t hi = rel(v, now_of(v));
     if (!hi)
         hi = 1;
+    /* the task stream's origin, so that the two panels' times line up */
+    uint64_t t_lo = dusk__time_origin(v, hi);
+    dusk__axis_drawn[1][0] = t_lo;
+    dusk__axis_drawn[1][1] = hi;
     /* y ticks and their labels */
     for (double y = 0; y <= vtop * (1 + 1e-9); y += step) {
         float yy = py + ph - (float)(y / vtop) * ph;
@@ -1136,13 +1220,13 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     SDL_RenderDrawLineF(f->r, px, py, px, py + ph);
     SDL_RenderDrawLineF(f->r, px, py + ph, px + pw, py + ph);
     if (v->state)
-        time_ticks(f, px, py + ph, pw, 0, hi);
+        time_ticks(f, px, py + ph, pw, t_lo, hi);
 
     static const uint8_t *const colour[2] = {held_rgb, rss_rgb};
     double ytop = vtop * unit;
     if (P)
         for (int s = 1; s >= 0; s--)   /* held drawn last, on top */
-            draw_series(v, f, P, s, px, py, pw, ph, hi, ytop, colour[s]);
+            draw_series(v, f, P, s, px, py, pw, ph, t_lo, hi, ytop, colour[s]);
     /* the peaks: a dot, and its value on a card of the panel's colour
      * framed in the series' (the curves ran through the bare text, and
      * the two labels could meet), inside the plot, apart */
@@ -1150,7 +1234,9 @@ void dusk__panel_memory(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
     for (int s = 1; s >= 0; s--) {   /* RSS first: it is the higher one */
         if (!m.n[s])
             continue;
-        float x = px + (float)((double)rel(v, m.peak_t[s]) / (double)hi) * pw;
+        uint64_t pt = rel(v, m.peak_t[s]);
+        pt = pt > t_lo ? pt - t_lo : 0;
+        float x = px + (float)((double)pt / (double)(hi - t_lo)) * pw;
         float y = py + ph - (float)((double)m.peak[s] / ytop) * ph;
         dusk__fill(f, colour[s], x - 3, y - 3, 7, 7);
         dusk__memory_label(&m, s, 1, label, sizeof label);

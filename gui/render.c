@@ -200,6 +200,96 @@ static void draw_outlines(dusk__frame *f, const dusk_viewer *v, const dusk__fit 
     outline(f, v, sel, fit, width + f->th->stroke);
 }
 
+/* Shortens s in place to fit room px, ending it with ".." when cut;
+ * 0 when not even its first character and the dots fit. */
+static int elide(const dusk__frame *f, char *s, float room)
+{
+    if (dusk__text_width(f, s) <= room)
+        return 1;
+    float dots = dusk__text_width(f, "..");
+    size_t n = strlen(s);
+    while (n > 1) {
+        s[--n] = 0;
+        if (dusk__text_width(f, s) + dots <= room) {
+            memcpy(s + n, "..", 3);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Task t's label lines, as visualize() names its nodes: a string key's
+ * node is the key ("z"), with the function's name ("add") under it; a
+ * tuple key's is what it does (key_split: "sum"), with its chunk index
+ * ("(0, 1)") under it; a literal's is its key alone. */
+static void node_label(const dusk_plan *p, int64_t t, char *l1, char *l2, size_t n)
+{
+    const char *key = dusk_plan_key(p, t);
+    const dusk_func *fn = dusk_plan_func(p, t);
+    l1[0] = l2[0] = 0;
+    if (!key)
+        return;
+    if (key[0] == '(') {
+        dusk_key_split(key, l1, n);
+        /* "('sum-abc', 0, 1)": the indices after the quoted name */
+        const char *q = strchr(key + 2, '\'');
+        const char *rest = q ? q + 1 : "";
+        if (*rest == ',')
+            rest++;
+        while (*rest == ' ')
+            rest++;
+        if (*rest)
+            snprintf(l2, n, "(%s", rest);
+    } else {
+        snprintf(l1, n, "%s", key);
+        if (dusk_plan_entry_kind(p, t) == DUSK_ENTRY_TASK && fn && fn->name)
+            snprintf(l2, n, "%s", fn->name);
+    }
+}
+
+/* Each node's label inside it, once the zoom makes the nodes at least two
+ * lines of text high (a small graph at once; a big one zoomed in): the
+ * label's first line, and its second from three lines up; cut with ".."
+ * to the node's width, and left out where not even that fits. Only the
+ * nodes in the box are labelled, through the glyph atlas, so a frame costs
+ * a few hundred labels at most whatever the graph's size; zoomed out, the
+ * loop is not entered at all. */
+size_t dusk__graph_labels;
+
+static void draw_labels(dusk__frame *f, const dusk_viewer *v, const dusk__fit *fit, SDL_Rect b,
+                        int top)
+{
+    const dusk__layout *L = &v->layout;
+    float side = fit->side, lh = (float)f->line;
+    dusk__graph_labels = 0;
+    if (!f->glyphs || !v->plan || L->layer_view || side < 2 * lh)
+        return;
+    int lines = side >= 3 * lh ? 2 : 1;
+    float room = side - 4;
+    for (size_t i = 0; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        float x = dusk__node_x(fit, L->x[t]), y = dusk__node_y(fit, L->y[t]);
+        if (x + side < (float)b.x || y + side < (float)top || x > (float)(b.x + b.w) ||
+            y > (float)(b.y + b.h))
+            continue;
+        char l[2][128];
+        node_label(v->plan, t, l[0], l[1], sizeof l[0]);
+        int k = lines == 2 && l[1][0] ? 2 : 1;
+        /* dark text on a pale state colour, white on a deep one */
+        const uint8_t *c = f->th->state[v->state[t]];
+        static const uint8_t black[3] = {0, 0, 0}, white[3] = {255, 255, 255};
+        const uint8_t *ink = 299 * c[0] + 587 * c[1] + 114 * c[2] > 150000 ? black : white;
+        float ty = y + (side - (float)k * lh) / 2;
+        int drawn = 0;
+        for (int j = 0; j < k; j++, ty += lh)
+            if (l[j][0] && elide(f, l[j], room)) {
+                dusk__text(f, x + (side - dusk__text_width(f, l[j])) / 2, ty, l[j], ink);
+                drawn = 1;
+            }
+        dusk__graph_labels += (size_t)drawn;
+    }
+}
+
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
 {
     dusk__render *R = f->R;
@@ -255,8 +345,11 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             dusk__set_rgb(f, f->th->state[k]);
             SDL_RenderFillRectsF(f->r, R->rects + start[k], (int)(start[k + 1] - start[k]));
         }
-    if (n && !L->layer_view)
+    dusk__graph_labels = 0;
+    if (n && !L->layer_view) {
         draw_outlines(f, v, &fit);
+        draw_labels(f, v, &fit, b, b.y + LEGEND_H);
+    }
     if (n && L->layer_view) {   /* each layer's progress bar at its foot */
         dusk__set_rgb(f, f->th->fg);
         for (size_t l = 0; l < n; l++) {

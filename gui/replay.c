@@ -122,6 +122,8 @@ static int gather(loader *L, size_t run)
     const dusk_task_record *r = dusk_profiler_tasks(L->prof);
     for (size_t i = 0; i < nrecs; i++)
         L->n += (size_t)r[i].run == run;
+    if (!L->n)   /* the tasks are other runs' */
+        return dusk_error_set(L->err, DUSK_EEMPTY, "%s: the trace has no tasks", L->path);
     L->rec = dusk_malloc((L->n ? L->n : 1) * sizeof *L->rec);
     L->pos = dusk_malloc((nrecs ? nrecs : 1) * sizeof *L->pos);
     L->func_of = dusk_malloc((L->n ? L->n : 1) * sizeof *L->func_of);
@@ -262,6 +264,9 @@ int dusk_viewer_load_trace(dusk_viewer *v, const char *path, dusk_error *err)
     dusk_held_point *rss = NULL;
     size_t nrss = 0, run = 0;
     int rc = dusk_profiler_read_trace(path, &L.prof, err);
+    /* nothing to show: say so rather than open an empty window */
+    if (!rc && dusk_profiler_ntasks(L.prof) == 0)
+        rc = dusk_error_set(err, DUSK_EEMPTY, "%s: the trace has no tasks", path);
     if (!rc && dusk_profiler_nruns(L.prof) <= run)
         rc = dusk_error_set(err, DUSK_EINVAL, "%s: the trace has no run", path);
     if (!rc)

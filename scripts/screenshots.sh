@@ -14,4 +14,7 @@ mkdir -p docs
 ./build/examples/view build/demo/rnd_data.hdf5 --close --screenshot docs/window-light.png </dev/null
 ./build/examples/view build/demo/rnd_data.hdf5 --close --theme dark \
     --screenshot docs/window-dark.png </dev/null
-echo "screenshots.sh: docs/window-light.png, docs/window-dark.png"
+# high contrast, for a projector that washes pale colours out
+./build/examples/view build/demo/rnd_data.hdf5 --close --theme contrast \
+    --screenshot docs/window-contrast.png </dev/null
+echo "screenshots.sh: docs/window-light.png, docs/window-dark.png, docs/window-contrast.png"

@@ -316,8 +316,10 @@ DUSK_API int dusk_viewer_paused(const dusk_viewer *v);
 /* While paused, lets one more task start (each call one more); does
  * nothing while running. */
 DUSK_API void dusk_viewer_step(dusk_viewer *v);
-/* Slow motion: at least `seconds` between two STARTs of the run, across
- * all workers (0: full speed), clamped to [0, 10] (NaN: 0). A change wakes
+/* Slow motion: each worker holds each task for at least `seconds`: it
+ * starts its next task no sooner than `seconds` after its own last START,
+ * so the workers still run side by side (2 workers, 0.1 s: about 20 tasks
+ * a second). 0: full speed; clamped to [0, 10] (NaN: 0). A change wakes
  * the workers waiting for the old delay; 0.05 s to 2 s suit a class. */
 DUSK_API void dusk_viewer_set_delay(dusk_viewer *v, double seconds);
 DUSK_API double dusk_viewer_delay(const dusk_viewer *v);
@@ -400,7 +402,8 @@ typedef struct dusk_view_options {
     const char *theme;         /* "light" (NULL), "dark" or "contrast" */
     unsigned panels;           /* DUSK_VIEW_* shown at first; 0: all */
     int start_paused;          /* the run waits for space or n */
-    double delay;              /* slow motion: at least this many s per task; 0: off */
+    double delay;              /* slow motion: each worker at least this many s
+                                  per task; 0: off */
     size_t layer_view_threshold;   /* as dusk_viewer_options' */
     const char *font;          /* as dusk_viewer_options' */
     float font_scale;          /* text size, 0.5 to 4 (ctrl+= and ctrl+-'s

@@ -155,14 +155,84 @@ static size_t find_event(const dusk_event *ev, size_t n, int kind, int64_t task)
     return 0;
 }
 
-static uint32_t func_colour(const char *fn)
+/* The colour the stream gives key's task (its function's), once drawn. */
+static uint32_t task_colour(const dusk_viewer *v, dusk_graph *g, const char *key)
 {
     uint8_t c[3];
-    dusk_profiler_colour(NULL, fn, c);
+    assert_int_equal(dusk__stream_colour(v, dusk_graph_find(g, key), c), 0);
     return argb(c);
 }
 
 /* --- the task stream ------------------------------------------------------------ */
+
+/* The function palette: its colours apart from each other and from every
+ * theme's state colours; a run's functions (inc and identity, which the
+ * profiler's hash gives one grey, and sub, whose grey was waiting's) get
+ * colours as far apart; literals are no tasks of the stream. */
+static void test_function_colours(void **state)
+{
+    (void)state;
+    double closest = 1e9;
+    for (int i = 0; i < DUSK__NFUNC_RGB; i++) {
+        for (int j = i + 1; j < DUSK__NFUNC_RGB; j++) {
+            double d = dusk__rgb_distance(dusk__func_rgb[i], dusk__func_rgb[j]);
+            closest = d < closest ? d : closest;
+        }
+        for (int th = 0; th < DUSK__NTHEMES; th++)
+            for (int k = 0; k < DUSK_TASK_NSTATES; k++) {
+                double d = dusk__rgb_distance(dusk__func_rgb[i], dusk__themes[th].state[k]);
+                closest = d < closest ? d : closest;
+            }
+    }
+    print_message("palette: %d colours, the closest two (or one and a state) %.1f apart\n",
+                  DUSK__NFUNC_RGB, closest);
+    assert_true(closest >= DUSK__FUNC_RGB_APART);
+
+    static const dusk_func *const fns[] = {&dusk_inc, &dusk_identity, &dusk_sub, &dusk_add,
+                                           &dusk_mul, &dusk_neg, &dusk_sum};
+    enum { NF = sizeof fns / sizeof fns[0] };
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "lit", dusk_int(3));
+    dusk_task(g, "f0", fns[0], dusk_ref("lit"));
+    dusk_task(g, "f1", fns[1], dusk_ref("f0"));
+    dusk_task(g, "f2", fns[2], dusk_ref("f1"), dusk_ref("lit"));
+    dusk_task(g, "f3", fns[3], dusk_ref("f2"), dusk_ref("lit"));
+    dusk_task(g, "f4", fns[4], dusk_ref("f3"), dusk_ref("lit"));
+    dusk_task(g, "f5", fns[5], dusk_ref("f4"));
+    dusk_task(g, "f6", fns[6], dusk_list(dusk_ref("f5"), dusk_ref("lit")));
+    size_t n;
+    dusk_event *ev = record(g, "f6", DUSK_SCHED_SYNC, 1, &n);
+    dusk_viewer *v = replay_viewer(g, "f6");
+    assert_int_equal(dusk_viewer_feed(v, ev, n), 0);
+    SDL_Rect b = {20, 40, 700, 240};
+    dusk__frame f;
+    draw(v, dusk__panel_stream, b, &f);
+    uint8_t c[NF][3];
+    for (int i = 0; i < NF; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "f%d", i);
+        assert_int_equal(dusk__stream_colour(v, dusk_graph_find(g, key), c[i]), 0);
+        for (int th = 0; th < DUSK__NTHEMES; th++)
+            for (int k = 0; k < DUSK_TASK_NSTATES; k++)
+                if (dusk__rgb_distance(c[i], dusk__themes[th].state[k]) < DUSK__FUNC_RGB_APART)
+                    fail_msg("%s's colour %02x%02x%02x is near %s's state %d", fns[i]->name,
+                             c[i][0], c[i][1], c[i][2], dusk__themes[th].name, k);
+        for (int j = 0; j < i; j++)
+            if (dusk__rgb_distance(c[i], c[j]) < DUSK__FUNC_RGB_APART)
+                fail_msg("%s and %s: colours %02x%02x%02x and %02x%02x%02x", fns[i]->name,
+                         fns[j]->name, c[i][0], c[i][1], c[i][2], c[j][0], c[j][1], c[j][2]);
+    }
+    /* the literal ran (its START is in the log) but is no task: no bar */
+    int64_t lit = dusk_graph_find(g, "lit");
+    SDL_FRect r;
+    assert_int_equal(dusk__stream_colour(v, lit, c[0]), -1);
+    assert_int_equal(dusk__stream_bar(v, &f, b, lit, &r), -1);
+    assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "f0"), &r), 0);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
 
 static void test_stream_bars(void **state)
 {
@@ -195,9 +265,9 @@ static void test_stream_bars(void **state)
          * tasks are wider than a pixel and cannot be covered by a later bar */
         if (r.w >= 4) {
             float mid = r.x + r.w / 2, y = r.y + r.h / 2;
-            if (at(mid, y) != func_colour(funcs[k]))
+            if (at(mid, y) != task_colour(v, g, keys[k]))
                 fail_msg("%s: pixel 0x%08x at its mid-time, want %s's 0x%08x", keys[k],
-                         at(mid, y), funcs[k], func_colour(funcs[k]));
+                         at(mid, y), funcs[k], task_colour(v, g, keys[k]));
             assert_int_equal(dusk__stream_hit(v, &f, b, (int)mid, (int)y), t);
         }
         (void)e;
@@ -239,7 +309,7 @@ static void test_stream_bars(void **state)
     SDL_FRect ra;
     assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "add-1"), &ra), 0);
     assert_int_equal(at(ra.x, ra.y + ra.h / 2), accent);
-    assert_int_equal(at(rl.x + rl.w / 2, rl.y + 1), func_colour("sleep"));
+    assert_int_equal(at(rl.x + rl.w / 2, rl.y + 1), task_colour(v, g, "slow"));
 
     /* Scrubbed back to slow's START: slow runs "now" (its bar reaches the
      * plot's right end) and nothing after it is drawn. */
@@ -351,13 +421,23 @@ static void test_stream_from_layout(void **state)
     float plot_w = rl.x + rl.w - rf.x;
     assert_true(rf.x < (float)b.x + 60);   /* at the plot's left, not half-way */
     assert_true(plot_w > 0.8f * (float)b.w);
-    assert_int_equal(at(rf.x + 1, rf.y + rf.h / 2), func_colour("sleep"));
+    assert_int_equal(at(rf.x + 1, rf.y + rf.h / 2), task_colour(v, g, "slow"));
     /* the axis is the run's time from L: slow's START where its time says */
     int64_t slow = dusk_graph_find(g, "slow");
     SDL_FRect rs;
     assert_int_equal(dusk__stream_bar(v, &f, b, slow, &rs), 0);
     double want = (double)(ev[find_event(ev, n, DUSK_EV_START, slow)].t_ns - L) / (double)L;
     assert_true(fabs((double)(rs.x - rf.x) / (double)plot_w - want) < 0.01);
+    /* the memory curve's time axis starts where the stream's does (it
+     * started at 0, the stream at L: ~80 ms apart in a class's window) */
+    draw(v, dusk__panel_memory, b, &f);
+    print_message("stream %.3f..%.3f ms, memory %.3f..%.3f ms (layout %.3f ms)\n",
+                  (double)dusk__axis_drawn[0][0] / 1e6, (double)dusk__axis_drawn[0][1] / 1e6,
+                  (double)dusk__axis_drawn[1][0] / 1e6, (double)dusk__axis_drawn[1][1] / 1e6,
+                  (double)L / 1e6);
+    assert_true(dusk__axis_drawn[0][0] == L);
+    assert_true(dusk__axis_drawn[1][0] == dusk__axis_drawn[0][0]);
+    assert_true(dusk__axis_drawn[1][1] == dusk__axis_drawn[0][1]);
     viewer_free(v);
 
     /* a run no start callback laid out (a replay) starts at 0, as before */
@@ -389,7 +469,7 @@ static void test_stream_scrolls(void **state)
     SDL_FRect r;
     assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "load-0"), &r), -1);
     assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "slow"), &r), 0);
-    assert_int_equal(at(r.x + r.w / 2, r.y + r.h / 2), func_colour("sleep"));
+    assert_int_equal(at(r.x + r.w / 2, r.y + r.h / 2), task_colour(v, g, "slow"));
     /* a window longer than the run shows all of it again */
     v->stream_span = 10;
     draw(v, dusk__panel_stream, b, &f);
@@ -1489,6 +1569,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_bars),
+        cmocka_unit_test(test_function_colours),
         cmocka_unit_test(test_stream_from_layout),
         cmocka_unit_test(test_stream_scrolls),
         cmocka_unit_test(test_stream_rows_bisected),

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <SDL.h>
 
@@ -59,7 +60,8 @@ static uint32_t rgb_of(int state)
     return 0xff000000u | (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
 }
 
-/* The pixel at the centre of task's node in the last frame. */
+/* A pixel of task's node in the last frame: across its centre, an eighth
+ * of its side under its top, above the label drawn in its middle. */
 static uint32_t node_pixel(dusk_viewer *v, int64_t task)
 {
     dusk_view_rect r;
@@ -69,7 +71,8 @@ static uint32_t node_pixel(dusk_viewer *v, int64_t task)
     assert_true(b->w > 0 && b->h > 0);
     dusk__fit t;
     dusk__view_fit(v, b->w, b->h, &t);
-    int x = b->x + (int)(t.ox + (r.x + r.w / 2) * t.sx), y = b->y + (int)(t.oy + (r.y + r.h / 2) * t.sy);
+    int x = b->x + (int)(t.ox + (r.x + r.w / 2) * t.sx);
+    int y = b->y + (int)(t.oy + (r.y + r.h / 2) * t.sy - t.side / 2 + t.side / 8 + 1);
     assert_true(x >= 0 && x < W && y >= 0 && y < H);
     return pix[y * W + x];
 }
@@ -394,6 +397,103 @@ static void test_contrast_theme(void **state)
     dusk_graph_free(g);
 }
 
+/* --- labels ---------------------------------------------------------------------- */
+
+/* The pixels of task's node square in the last frame that are not fill
+ * (its state's colour), inset by 1 px; into pat (side x side, 0 for fill)
+ * when pat is not NULL. */
+static int label_ink(dusk_viewer *v, int64_t task, uint32_t fill, uint8_t *pat, int *side_out)
+{
+    dusk_view_rect r;
+    assert_int_equal(dusk_viewer_node(v, task, &r), 0);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    dusk__fit t;
+    dusk__view_fit(v, b->w, b->h, &t);
+    int x0 = b->x + (int)(t.ox + (r.x + r.w / 2) * t.sx - t.side / 2) + 1;
+    int y0 = b->y + (int)(t.oy + (r.y + r.h / 2) * t.sy - t.side / 2) + 1;
+    int side = (int)t.side - 2, ink = 0;
+    if (side_out)
+        *side_out = side;
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side; x++) {
+            int px = x0 + x, py = y0 + y;
+            if (px < b->x || py < b->y || px >= b->x + b->w || py >= b->y + b->h)
+                continue;
+            int on = pix[py * W + px] != fill;
+            ink += on;
+            if (pat)
+                pat[y * side + x] = (uint8_t)on;
+        }
+    return ink;
+}
+
+/* A small graph's nodes carry their labels (ink inside each square, a
+ * different drawing for "a" and "z"); a 10,001-task graph fitted to the
+ * panel draws none (its nodes are a few px), and zoomed in, only the
+ * nodes in the panel get one. */
+static void test_labels(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    size_t n;
+    dusk_event *ev = record(g, "z", &n);
+    const char *keys[] = {"z"};
+    dusk_plan *plan;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 1, &plan, &err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    dusk_viewer_feed(v, ev, 1);   /* the RUN_BEGIN: every node waiting */
+    free(ev);
+    frame(v);
+    assert_int_equal(dusk__graph_labels, 5);
+    static const char *const names[] = {"a", "b", "x", "y", "z"};
+    uint8_t *pat[5];
+    int side = 0;
+    for (int k = 0; k < 5; k++) {
+        int64_t t = dusk_graph_find(g, names[k]);
+        int s;
+        label_ink(v, t, rgb_of(DUSK_TASK_WAITING), NULL, &s);
+        assert_true(s >= 2 * 14);
+        side = s;
+        pat[k] = calloc((size_t)s * (size_t)s, 1);
+        int ink = label_ink(v, t, rgb_of(DUSK_TASK_WAITING), pat[k], NULL);
+        print_message("node %s: %d px of label in a %d px square\n", names[k], ink, s);
+        assert_true(ink >= 10 && ink < s * s / 2);
+    }
+    assert_true(memcmp(pat[0], pat[4], (size_t)side * (size_t)side) != 0);   /* "a" is not "z" */
+    for (int k = 0; k < 5; k++)
+        free(pat[k]);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+
+    g = chains(100, 100);   /* 10,001 tasks */
+    ev = record(g, "all", &n);
+    const char *all[] = {"all"};
+    assert_int_equal(dusk_plan_new(g, all, 1, &plan, &err), 0);
+    dusk_viewer_options vo = {.layer_view_threshold = 100000};
+    v = dusk_viewer_new(&vo);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+    dusk_plan_unref(plan);
+    dusk_viewer_feed(v, ev, 1);
+    free(ev);
+    assert_int_equal(dusk_viewer_layer_view(v), 0);
+    frame(v);
+    assert_int_equal(dusk__graph_labels, 0);
+    int s;
+    int64_t c0 = dusk_graph_find(g, "c0-0");
+    assert_int_equal(label_ink(v, c0, rgb_of(DUSK_TASK_WAITING), NULL, &s), 0);
+    assert_true(s < 2 * 14);
+    /* zoomed in 40 times: labels on the few nodes in the panel */
+    v->zoom = 40;
+    frame(v);
+    print_message("10,001 tasks zoomed in 40x: %zu labels\n", dusk__graph_labels);
+    assert_true(dusk__graph_labels > 0 && dusk__graph_labels < 200);
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -423,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_fit_per_axis),
         cmocka_unit_test(test_contrast_theme),
+        cmocka_unit_test(test_labels),
     };
     return cmocka_run_group_tests(tests, sdl_up, sdl_down);
 }

@@ -523,8 +523,16 @@ static void test_load_errors(void **state)
     size_t shown = v->shown, nlog = v->nlog, running = dusk_viewer_count(v, DUSK_TASK_RUNNING);
     const dusk_plan *plan = v->plan;
 
-    char missing[300], bad[300], cycle[300];
+    char missing[300], bad[300], cycle[300], empty[300], nothing[300];
     snprintf(missing, sizeof missing, "%s", scratch("missing.json"));
+    snprintf(empty, sizeof empty, "%s", scratch("empty.json"));
+    snprintf(nothing, sizeof nothing, "%s", scratch("nothing.json"));
+    write_file(empty, "{\"traceEvents\":[]}\n");
+    /* a dusk trace of a run that ran no task: its memory samples only */
+    write_file(nothing, "{\"traceEvents\":[\n"
+                        "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":0,\"pid\":1,\"tid\":0,"
+                        "\"args\":{\"held\":0}}],\n"
+                        "\"otherData\":{\"producer\":\"dusk\",\"version\":2}}\n");
     snprintf(bad, sizeof bad, "%s", scratch("bad.json"));
     snprintf(cycle, sizeof cycle, "%s", scratch("cycle.json"));
     write_file(bad, "{\"traceEvents\":[\n"
@@ -548,6 +556,8 @@ static void test_load_errors(void **state)
         {missing, DUSK_EIO, "No such file"},
         {bad, DUSK_EINVAL, ":3:"},   /* where: line 3 */
         {cycle, DUSK_EINVAL, "cycle"},
+        {empty, DUSK_EEMPTY, ": the trace has no tasks"},
+        {nothing, DUSK_EEMPTY, ": the trace has no tasks"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         long live_blocks = dusk_alloc_live();
@@ -556,6 +566,11 @@ static void test_load_errors(void **state)
         assert_int_equal(err.code, cases[i].code);
         assert_contains(err.msg, cases[i].path);
         assert_contains(err.msg, cases[i].says);
+        if (cases[i].code == DUSK_EEMPTY) {   /* exactly "PATH: the trace has no tasks" */
+            char want[400];
+            snprintf(want, sizeof want, "%s: the trace has no tasks", cases[i].path);
+            assert_string_equal(err.msg, want);
+        }
         print_message("%s\n", err.msg);
         assert_int_equal(dusk_alloc_live(), live_blocks);   /* nothing kept */
         /* the replay loaded before is still there, where it was */

@@ -347,8 +347,8 @@ static void test_click_selects_and_outlines(void **state)
         if ((pix[cy * W + lx] == accent) != want)
             fail_msg("task %s: pixel left of its node 0x%08x, accent %s", dusk_graph_key(g, t),
                      pix[cy * W + lx], want ? "wanted" : "not wanted");
-        /* the node itself keeps its state's colour */
-        assert_int_equal(pix[cy * W + (int)(nx + side / 2)],
+        /* the node itself keeps its state's colour (above its label) */
+        assert_int_equal(pix[(int)(ny + side / 8 + 1) * W + (int)(nx + side / 2)],
                          rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     }
     /* a click on nothing clears the selection (a point of the graph panel
