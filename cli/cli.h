@@ -144,7 +144,8 @@ int cli_interrupted(void);
 int cli_interrupt_exit(const char *sub);
 
 /* The results of keys (tuple: their values in order) on one line, as
- * Dask's get prints them: the value alone for one key, else the tuple. */
+ * Dask's get prints them: the value alone for one key, else the tuple;
+ * a tuple inside a value is a graph file's list and prints as one. */
 int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
                       FILE *f);
 

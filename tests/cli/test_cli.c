@@ -320,8 +320,28 @@ static void run_lecture(void **state)
                " \"total\": [\"sum\", [\"i\", \"f\", 1.5]], \"word\": [\"identity\", \"hello\"]}\n");
     r = dusk_cmd("run %s i f s t n l alias refs \"('x', 1)\" total word", scratch("kinds.json"));
     assert_ok(&r);
-    assert_string_equal(r.out, "(2, 0.5, 'text', True, None, (1, (2, 3)), 2, (2, 0.5, 7), 42, "
+    assert_string_equal(r.out, "(2, 0.5, 'text', True, None, [1, [2, 3]], 2, [2, 0.5, 7], 42, "
                                "4.0, 'hello')\n");
+    done(&r);
+
+    /* a JSON list prints as the list Dask's get gives, get({'l': [1, [2, 3]]}, 'l')
+     * [1, [2, 3]], on every scheduler; only several keys give a tuple */
+    write_file(scratch("lists.json"), "{\"l\": [1, [2, 3]], \"e\": [], \"one\": [[]],\n"
+                                      " \"m\": [\"identity\", \"l\"], \"r\": [\"l\", \"e\"]}\n");
+    static const char *const scheds[] = {"sync", "threads", "processes"};
+    for (size_t k = 0; k < 3; k++) {
+        r = dusk_cmd("run %s l --scheduler %s", scratch("lists.json"), scheds[k]);
+        assert_ok(&r);
+        assert_string_equal(r.out, "[1, [2, 3]]\n");
+        done(&r);
+        r = dusk_cmd("run %s e one m r --scheduler %s", scratch("lists.json"), scheds[k]);
+        assert_ok(&r);
+        assert_string_equal(r.out, "([], [[]], [1, [2, 3]], [[1, [2, 3]], []])\n");
+        done(&r);
+    }
+    r = dusk_cmd("run %s e", scratch("lists.json"));
+    assert_ok(&r);
+    assert_string_equal(r.out, "[]\n");
     done(&r);
 }
 
