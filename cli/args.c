@@ -35,8 +35,71 @@ static const struct { const char *lib, *cli; } PHRASES[] = {
     {" (dusk_func_register)", ""},
 };
 
+/* --- "-", standard input ----------------------------------------------------------
+ * The readers of graph files and traces open a path, some of them twice
+ * (cli_is_trace reads the head, then the loader the whole; a failed run's
+ * hint reads the graph file again), which a pipe cannot serve. So "-" is
+ * copied once into a temporary file, unlinked at once (nothing stays,
+ * whatever ends the process), and read through /proc/self/fd/N, which
+ * opens it anew from its start; messages name it <stdin>. */
+static char stdin_path[64];
+
+int cli_input(const char *sub, const char **path)
+{
+    if (strcmp(*path, "-") != 0)
+        return 0;
+    if (stdin_path[0]) {   /* read already (dusk view hands it on to run) */
+        *path = stdin_path;
+        return 0;
+    }
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/dusk-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return cli_fail(1, sub, "cannot keep standard input in %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    char buf[65536];
+    ssize_t got;
+    int rc = 0;
+    while (!rc && (got = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            rc = cli_fail(1, sub, "cannot read standard input: %s", strerror(errno));
+        for (ssize_t off = 0; !rc && off < got;) {
+            ssize_t put = write(fd, buf + off, (size_t)(got - off));
+            if (put < 0 && errno == EINTR)
+                continue;
+            if (put < 0)
+                rc = cli_fail(1, sub, "cannot keep standard input in %s: %s", dir && *dir ? dir
+                              : "/tmp", strerror(errno));
+            else
+                off += put;
+        }
+    }
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    snprintf(stdin_path, sizeof stdin_path, "/proc/self/fd/%d", fd);   /* fd stays open */
+    *path = stdin_path;
+    return 0;
+}
+
+const char *cli_shown(const char *path)
+{
+    return stdin_path[0] && !strcmp(path, stdin_path) ? "<stdin>" : path;
+}
+
 void cli_user_text(char *msg, size_t n)
 {
+    /* standard input's temporary file is <stdin> to the user */
+    for (char *at; stdin_path[0] && (at = strstr(msg, stdin_path)) != NULL;) {
+        size_t len = strlen(stdin_path);
+        memcpy(at, "<stdin>", 7);
+        memmove(at + 7, at + len, strlen(at + len) + 1);
+    }
     for (size_t k = 0; k < sizeof PHRASES / sizeof *PHRASES; k++) {
         char *at = strstr(msg, PHRASES[k].lib);
         if (!at)

@@ -78,6 +78,12 @@ int cli_check_output(const char *sub, const char *path);
  * .pdf .jpg .jpeg .dot .gv .xdot); else says so ("dusk SUB: OPT PATH: the
  * picture is ...", opt may be NULL) and returns 2. */
 int cli_check_picture(const char *sub, const char *opt, const char *path);
+/* An input file's path as given: "-" is standard input, read whole into
+ * a temporary file that *path then names (and that messages call
+ * <stdin>); other paths are left alone. 0, or 1 once said why not. */
+int cli_input(const char *sub, const char **path);
+/* path as its user knows it: <stdin> for cli_input's file, else path. */
+const char *cli_shown(const char *path);
 /* Whether paths a and b name one file (whether or not it exists yet). */
 int cli_same_file(const char *a, const char *b);
 

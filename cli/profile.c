@@ -50,6 +50,8 @@ int cli_profile(int argc, char **argv)
         if (!rc && cli_same_file(out, in))   /* a trace named t.csv */
             rc = cli_fail(2, sub, "-o %s would replace the input file %s", out, in);
     }
+    if (!rc)
+        rc = cli_input(sub, &in);   /* "-": standard input */
     if (rc)
         return rc;
     dusk_error err = DUSK_ERROR_INIT;
@@ -62,7 +64,7 @@ int cli_profile(int argc, char **argv)
             dusk_graph_free(g);
             return cli_fail(1, sub, "%s is a graph, not a trace: dusk run %s --trace T.json "
                             "(or --report R.html) runs it and records the profile",
-                            in, in);
+                            cli_shown(in), strcmp(in, cli_shown(in)) ? "-" : in);
         }
         return cli_fail(1, sub, "%s", err.msg);
     }
@@ -72,7 +74,7 @@ int cli_profile(int argc, char **argv)
     } else if (!strcmp(ext, "html")) {
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char title[512];
-        snprintf(title, sizeof title, "dusk profile %s", in);
+        snprintf(title, sizeof title, "dusk profile %s", cli_shown(in));
         ro.title = title;
         /* the recorded run's graph, coloured by duration (none if it cannot be drawn) */
         cli_trace_graph t;

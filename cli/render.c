@@ -126,6 +126,8 @@ int cli_render(int argc, char **argv)
     /* --format lets any name through: never draw over the file drawn */
     if (!rc && cli_same_file(out, in))
         rc = cli_fail(2, sub, "-o %s would replace the input file %s", out, in);
+    if (!rc)
+        rc = cli_input(sub, &in);   /* "-": standard input */
     dusk_error err = DUSK_ERROR_INIT;
     for (size_t i = 0; i < nplugins && !rc; i++)
         if (cli_plugin_load(plugins[i], &err) != 0)

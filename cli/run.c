@@ -184,6 +184,8 @@ int cli_run(int argc, char **argv)
     }
     if ((paused || delay > 0) && !view && !rc)
         rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
+    if (!rc)
+        rc = cli_input(sub, &path);   /* "-": standard input */
 
     dusk_error err = DUSK_ERROR_INIT;
     for (size_t i = 0; i < nplugins && !rc; i++)
@@ -266,7 +268,7 @@ int cli_run(int argc, char **argv)
         }
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         char title[512];
-        snprintf(title, sizeof title, "dusk: %s", path);
+        snprintf(title, sizeof title, "dusk: %s", cli_shown(path));
         vo.run = &o;
         vo.delay = delay;
         vo.start_paused = paused;
@@ -324,7 +326,7 @@ int cli_run(int argc, char **argv)
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char *svg = report_svg(g, prof);
         char title[512];
-        snprintf(title, sizeof title, "dusk run %s", path);
+        snprintf(title, sizeof title, "dusk run %s", cli_shown(path));
         ro.title = title;
         ro.graph_svg = svg;
         if (dusk_profiler_write_report(prof, report, &ro, &err) != 0)

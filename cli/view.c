@@ -56,9 +56,16 @@ int cli_view(int argc, char **argv)
     /* a trace among the arguments that are not options (the first of
      * those may be an option's value: view --workers 2 TRACE.json) */
     const char *file = NULL;
-    for (int i = 1; i < argc && !file; i++)
+    for (int i = 1; i < argc && !file; i++) {
+        if (!strcmp(argv[i], "-")) {   /* standard input, kept for dusk run too */
+            const char *kept = argv[i];
+            if (cli_input(sub, &kept) != 0)
+                return 1;
+            argv[i] = (char *)kept;
+        }
         if (argv[i][0] != '-' && cli_is_trace(argv[i]))
             file = argv[i];
+    }
     if (file) {
         static const char *const opts[] = {"--close"};
         cli_args a = {argc, argv, 1, 0};
@@ -78,7 +85,7 @@ int cli_view(int argc, char **argv)
                 vo.close_when_done = 1;
         }
         char title[512];
-        snprintf(title, sizeof title, "dusk: %s", file);
+        snprintf(title, sizeof title, "dusk: %s", cli_shown(file));
         vo.title = title;
         dusk_error err = DUSK_ERROR_INIT;
         if (dusk_view_trace(file, &vo, &err) != 0)

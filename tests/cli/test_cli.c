@@ -70,13 +70,20 @@ typedef struct {
 /* Runs `dusk args` (a shell line, from the repository root), under
  * timeout(1) when seconds > 0: a command that hangs then fails the test
  * (exit 124) rather than stall the whole suite. */
+/* A shell command whose output the next commands read on stdin through a
+ * pipe (NULL: stdin is /dev/null). */
+static const char *feed;
+
 static result run_dusk(int seconds, const char *args)
 {
     char cmd[16384], limit[32] = "";
     if (seconds > 0)
         snprintf(limit, sizeof limit, "timeout %d ", seconds);
     const char *errf = scratch("stderr.txt");
-    snprintf(cmd, sizeof cmd, "%s%s %s 2>%s </dev/null", limit, dusk, args, errf);
+    if (feed)
+        snprintf(cmd, sizeof cmd, "%s | %s%s %s 2>%s", feed, limit, dusk, args, errf);
+    else
+        snprintf(cmd, sizeof cmd, "%s%s %s 2>%s </dev/null", limit, dusk, args, errf);
     result r = {-1, NULL, NULL};
     int status;
     r.out = run_command(cmd, &status);
@@ -343,6 +350,81 @@ static void run_lecture(void **state)
     assert_ok(&r);
     assert_string_equal(r.out, "[]\n");
     done(&r);
+}
+
+/* "-" is standard input, a pipe here, for every command that reads a
+ * graph file or a trace; messages call it <stdin>; nothing stays in TMPDIR. */
+static void stdin_dash(void **state)
+{
+    (void)state;
+    char feedcmd[1024], trace[512], tmpdir[512], dot[512];
+    keep(tmpdir, "stdin-tmp");
+    assert_int_equal(mkdir(tmpdir, 0755), 0);
+    setenv("TMPDIR", tmpdir, 1);
+    feed = feedcmd;
+    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk.json");
+    result r = dusk_cmd("run - z");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk2.json");
+    r = dusk_cmd("run - a b c --scheduler processes --workers 2");
+    assert_ok(&r);
+    assert_string_equal(r.out, "(1, 2, 3)\n");
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "printf '{\"a\": 1, \"b\": [\"incc\", \"a\"]}'");
+    r = dusk_cmd("run -");
+    assert_one_line_error(&r, 1, "dusk run: <stdin>: key 'b': unknown function 'incc'", NULL);
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "printf '{\"a\": 1,'");
+    r = dusk_cmd("render - -o %s", scratch("never.svg"));
+    assert_one_line_error(&r, 1, "dusk render: <stdin>:1:", NULL);
+    assert_false(file_exists(scratch("never.svg")));
+    done(&r);
+
+    /* a trace: profile, render and view read it from the pipe too */
+    keep(trace, "stdin-trace.json");
+    keep(dot, "stdin-trace.dot");
+    feed = NULL;
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    assert_ok(&r);
+    done(&r);
+    feed = feedcmd;
+    snprintf(feedcmd, sizeof feedcmd, "cat %s", trace);
+    r = dusk_cmd("profile -");
+    assert_ok(&r);
+    assert_contains(r.out, "5 tasks in 1 run");
+    done(&r);
+    r = dusk_cmd("render - -o %s", dot);
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(dot, NULL);
+    assert_non_null(text);
+    assert_contains(text, "digraph");
+    assert_contains(text, "add");
+    free(text);
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    r = dusk_cmd("view -");
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk.json");
+    r = dusk_cmd("view - z");
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    feed = NULL;
+    unsetenv("TMPDIR");
+
+    /* the copies of stdin went with their processes */
+    DIR *d = opendir(tmpdir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.')
+            fail_msg("%s/%s stayed", tmpdir, e->d_name);
+    closedir(d);
 }
 
 static void run_failures(void **state)
@@ -1551,6 +1633,7 @@ int main(void)
         cmocka_unit_test(demo_says_where),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
+        cmocka_unit_test(stdin_dash),
         cmocka_unit_test(messages_name_no_c_functions),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, scratch_teardown);
