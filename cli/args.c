@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,9 +154,10 @@ int cli_check_picture(const char *sub, const char *opt, const char *path)
     const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
     static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv", "xdot"};
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (!strcmp(ext, kinds[i]))
+        if (!strcasecmp(ext, kinds[i]))   /* g.SVG too, as dusk_visualize takes it */
             return 0;
-    return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg or .dot file",
+    return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg, .jpeg, .dot, .gv "
+                    "or .xdot file",
                     opt ? opt : "", opt ? " " : "", path);
 }
 

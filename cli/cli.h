@@ -75,7 +75,7 @@ void cli_user_text(char *msg, size_t n);
  * before a run, so that a long run does not end in an unwritable file. */
 int cli_check_output(const char *sub, const char *path);
 /* 0 when path's extension names a picture dusk_visualize draws (.svg .png
- * .pdf .jpg .jpeg .dot .gv .xdot); else says so ("dusk SUB: OPT PATH: the
+ * .pdf .jpg .jpeg .dot .gv .xdot, in any case); else says so ("dusk SUB: OPT PATH: the
  * picture is ...", opt may be NULL) and returns 2. */
 int cli_check_picture(const char *sub, const char *opt, const char *path);
 /* An input file's path as given: "-" is standard input, read whole into

@@ -93,7 +93,8 @@ static const char HELP[] =
     "                              if the store fails)\n"
     "  --describe                  print Dask's table: bytes, shape, count, type\n"
     "  --visualize FILE            draw the result's task graph (.svg .png .pdf\n"
-    "                              .dot; beside a computation, put in place once\n"
+    "                              .jpg .jpeg .dot .gv .xdot; beside a computation,\n"
+    "                              put in place once\n"
     "                              it went through)\n"
     "  --print                     compute and print the result (the default when\n"
     "                              nothing else is asked; long axes are cut to ...;\n"
@@ -189,7 +190,8 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
         memmove(cut + 2, cut + 1, strlen(cut + 1) + 1);   /* the spare byte */
         cut[1] = '/';
     }
-    if (!cut || cut == spec || !cut[1])
+    /* "f.h5:/" and "f.h5:" name no dataset: usage, before any work */
+    if (!cut || cut == spec || !cut[1] || !cut[strspn(cut + 1, "/") + 1])
         return -1;
     *cut = '\0';
     *file = spec;

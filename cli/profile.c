@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <dusk/alloc.h>
 #include <dusk/profiler.h>
@@ -41,8 +42,8 @@ int cli_profile(int argc, char **argv)
     if (!rc && out) {
         const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
         ext = dot && (!slash || dot > slash) ? dot + 1 : "";
-        if (strcmp(ext, "html") && strcmp(ext, "png") && strcmp(ext, "svg") &&
-            strcmp(ext, "pdf") && strcmp(ext, "csv"))
+        if (strcasecmp(ext, "html") && strcasecmp(ext, "png") && strcasecmp(ext, "svg") &&
+            strcasecmp(ext, "pdf") && strcasecmp(ext, "csv"))
             rc = cli_fail(2, sub, "%s: -o writes a .html report, a .png, .svg or .pdf chart, "
                           "or a .csv of the tasks", out);
         if (!rc)
@@ -71,7 +72,7 @@ int cli_profile(int argc, char **argv)
     if (!out) {
         if (dusk_profiler_print_summary(prof, stdout) != 0)
             rc = cli_fail(1, sub, "cannot write the summary");
-    } else if (!strcmp(ext, "html")) {
+    } else if (!strcasecmp(ext, "html")) {
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char title[512];
         snprintf(title, sizeof title, "dusk profile %s", cli_shown(in));
@@ -95,7 +96,7 @@ int cli_profile(int argc, char **argv)
         if (dusk_profiler_write_report(prof, out, &ro, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
         dusk_free(svg);
-    } else if (!strcmp(ext, "csv")) {
+    } else if (!strcasecmp(ext, "csv")) {
         if (dusk_profiler_write_tasks_csv(prof, out, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
     } else if (dusk_profiler_write_chart(prof, out, NULL, &err) != 0) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,7 +163,7 @@ int cli_run(int argc, char **argv)
         rc = cli_fail(2, sub, "which graph file? (usage: dusk %s GRAPH.json [KEY...])", sub);
     if (!rc && chart) {
         const char *e = ext_of(chart);
-        if (strcmp(e, "png") && strcmp(e, "svg") && strcmp(e, "pdf"))
+        if (strcasecmp(e, "png") && strcasecmp(e, "svg") && strcasecmp(e, "pdf"))
             rc = cli_fail(2, sub, "--chart %s: the chart is a .png, .svg or .pdf file", chart);
     }
     const char *outs[] = {trace, report, chart, csv};

@@ -427,6 +427,75 @@ static void stdin_dash(void **state)
     closedir(d);
 }
 
+/* The same kind of mistake, the same exit: a -o naming no dataset is
+ * usage (2) however it is spelled, before any file is made; an extension
+ * is matched in any case; render names every format it draws. */
+static void usage_alike(void **state)
+{
+    (void)state;
+    char h5[512], trace[512];
+    keep(h5, "usage.hdf5");
+    static const char *const none[] = {":", ":/", "://"};
+    for (size_t k = 0; k < 3; k++) {
+        result r = dusk_cmd("eval 'ones(3)' -o %s%s", h5, none[k]);
+        assert_one_line_error(&r, 2, "expected FILE.hdf5:/dataset", NULL);
+        done(&r);
+        r = dusk_cmd("eval 'x + 1' --input x=%s%s", h5, none[k]);
+        assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+        done(&r);
+        assert_false(file_exists(h5));
+    }
+
+    /* upper-case extensions: the file is of the kind its extension names */
+    result r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.SVG"));
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(scratch("g.SVG"), NULL);
+    assert_non_null(text);
+    assert_contains(text, "<svg");
+    free(text);
+    keep(trace, "usage-t.json");
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s --chart %s", trace, scratch("c.PNG"));
+    assert_ok(&r);
+    done(&r);
+    text = slurp(scratch("c.PNG"), NULL);
+    assert_non_null(text);
+    assert_memory_equal(text, "\x89PNG", 4);
+    free(text);
+    r = dusk_cmd("profile %s -o %s", trace, scratch("r.HTML"));
+    assert_ok(&r);
+    done(&r);
+    text = slurp(scratch("r.HTML"), NULL);
+    assert_non_null(text);
+    assert_contains(text, "<html");
+    free(text);
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s --format SVG", scratch("g.dot"));
+    assert_ok(&r);
+    done(&r);
+
+    /* what render draws, its message and its help name alike */
+    static const char *const exts[] = {"jpeg", "gv", "xdot", "Jpg"};
+    for (size_t k = 0; k < 4; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "g.%s", exts[k]);
+        r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch(name));
+        assert_ok(&r);
+        done(&r);
+        assert_true(file_exists(scratch(name)));
+    }
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
+    assert_one_line_error(&r, 2, ".svg, .png, .pdf, .jpg, .jpeg, .dot, .gv or .xdot", NULL);
+    done(&r);
+    r = dusk_cmd("render --help");
+    assert_ok(&r);
+    assert_contains(r.out, ".svg .png .pdf .jpg .jpeg .dot .gv .xdot");
+    assert_contains(r.out, "pdf, jpg, jpeg, dot, gv, xdot, or svg:graphviz");
+    done(&r);
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s --format gif", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or", NULL);
+    done(&r);
+}
+
 static void run_failures(void **state)
 {
     (void)state;
@@ -792,8 +861,8 @@ static void render_golden_dot(void **state)
     assert_contains(fsvg, "digraph");
     free(fsvg);
     r = dusk_cmd("render examples/lecture-dsk.json --format svg:graphvis -o %s", scratch("g.svg"));
-    assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, dot, xdot or svg:graphviz",
-                          "not 'svg:graphvis'; did you mean 'svg:graphviz'?");
+    assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or "
+                          "svg:graphviz", "not 'svg:graphvis'; did you mean 'svg:graphviz'?");
     done(&r);
 
     /* bad usage, and nothing written */
@@ -1634,6 +1703,7 @@ int main(void)
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
         cmocka_unit_test(stdin_dash),
+        cmocka_unit_test(usage_alike),
         cmocka_unit_test(messages_name_no_c_functions),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, scratch_teardown);
