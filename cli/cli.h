@@ -106,8 +106,8 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err);
 int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, size_t n);
 
 /* Whether the JSON file at path looks like a Chrome trace (an object with
- * "traceEvents", or an array of events) rather than a graph file. Only
- * the beginning of the file is read. */
+ * the key "traceEvents", whatever its value, or an array of events) rather
+ * than a graph file. Only the beginning of the file is read. */
 int cli_is_trace(const char *path);
 
 /* dlopens the shared library at path and calls its entry point

@@ -69,6 +69,11 @@ int cli_profile(int argc, char **argv)
         }
         return cli_fail(1, sub, "%s", err.msg);
     }
+    /* no tasks: nothing to summarise (not a run on 0 workers) */
+    if (dusk_profiler_ntasks(prof) == 0) {
+        dusk_profiler_free(prof);
+        return cli_fail(1, sub, "%s: the trace has no tasks", in);
+    }
     if (!out) {
         if (dusk_profiler_print_summary(prof, stdout) != 0)
             rc = cli_fail(1, sub, "cannot write the summary");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <dusk/gui.h>
+#include <dusk/profiler.h>
 
 #include "cli/cli.h"
 
@@ -88,6 +89,15 @@ int cli_view(int argc, char **argv)
         snprintf(title, sizeof title, "dusk: %s", cli_shown(file));
         vo.title = title;
         dusk_error err = DUSK_ERROR_INIT;
+        /* a trace without tasks would open an empty window: said instead,
+         * as profile and render say it */
+        dusk_profiler *prof = NULL;
+        if (dusk_profiler_read_trace(file, &prof, &err) != 0)
+            return cli_fail(1, sub, "%s", err.msg);
+        size_t ntasks = dusk_profiler_ntasks(prof);
+        dusk_profiler_free(prof);
+        if (ntasks == 0)
+            return cli_fail(1, sub, "%s: the trace has no tasks", file);
         if (dusk_view_trace(file, &vo, &err) != 0)
             return cli_fail(1, sub, "%s", err.msg);
         return 0;

@@ -496,6 +496,53 @@ static void usage_alike(void **state)
     done(&r);
 }
 
+/* A top-level "traceEvents" key makes a trace, whatever its value: one
+ * that is no list is refused naming it (not drawn as a one-key graph);
+ * a trace without tasks is said to be one (not a run on 0 workers). */
+static void traces_that_are_not(void **state)
+{
+    (void)state;
+    char bad[512], empty[512], bare[512];
+    keep(bad, "te5.json");
+    keep(empty, "te-empty.json");
+    keep(bare, "te-bare.json");
+    write_file(bad, "{\"traceEvents\": 5}\n");
+    write_file(empty, "{\"traceEvents\": []}\n");
+    write_file(bare, "[]\n");
+    result r = dusk_cmd("render %s -o %s", bad, scratch("te.png"));
+    assert_one_line_error(&r, 1, "te5.json:1:", "\"traceEvents\" must be an array");
+    done(&r);
+    assert_false(file_exists(scratch("te.png")));
+    r = dusk_cmd("profile %s", bad);
+    assert_one_line_error(&r, 1, "\"traceEvents\" must be an array", NULL);
+    done(&r);
+    const char *const files[] = {empty, bare};
+    for (size_t k = 0; k < 2; k++) {
+        r = dusk_cmd("profile %s", files[k]);
+        assert_one_line_error(&r, 1, files[k], ": the trace has no tasks");
+        done(&r);
+        r = dusk_cmd("profile %s -o %s", files[k], scratch("te.html"));
+        assert_one_line_error(&r, 1, ": the trace has no tasks", NULL);
+        done(&r);
+        assert_false(file_exists(scratch("te.html")));
+        r = dusk_cmd("render %s -o %s", files[k], scratch("te.svg"));
+        assert_one_line_error(&r, 1, files[k], ": the trace has no tasks");
+        done(&r);
+        assert_false(file_exists(scratch("te.svg")));
+    }
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    r = dusk_cmd_within(60, "view %s --close", empty);
+    assert_one_line_error(&r, 1, ": the trace has no tasks", NULL);
+    done(&r);
+    /* a graph whose value is the text "traceEvents" stays a graph */
+    write_file(scratch("te-graph.json"),
+               "{\"a\": \"traceEvents\", \"b\": [\"identity\", \"a\"]}\n");
+    r = dusk_cmd("render %s -o %s", scratch("te-graph.json"), scratch("te-graph.dot"));
+    assert_ok(&r);
+    done(&r);
+}
+
 static void run_failures(void **state)
 {
     (void)state;
@@ -1704,6 +1751,7 @@ int main(void)
         cmocka_unit_test(view_window),
         cmocka_unit_test(stdin_dash),
         cmocka_unit_test(usage_alike),
+        cmocka_unit_test(traces_that_are_not),
         cmocka_unit_test(messages_name_no_c_functions),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, scratch_teardown);
