@@ -1570,6 +1570,38 @@ static void demo_says_where(void **state)
     done(&r);
     snprintf(path, sizeof path, "%s/mine/r.hdf5", dir);
     assert_true(file_exists(path));
+
+    /* build/dusk-demo itself (the README's "on your own data"), outside
+     * a tree: the same rule and notice, no build folder made, though
+     * --output names the result */
+    char other[512], demo[4200], cmd[9000];
+    keep(other, "elsewhere2");
+    assert_int_equal(mkdir(other, 0755), 0);
+    assert_int_equal(build_path(demo, sizeof demo, "dusk-demo"), 0);
+    snprintf(cmd, sizeof cmd, "cd %s && %s --array-only --input %s --dataset /x --chunks 10 "
+             "--workers 1 --output OUT.hdf5 2>&1", other, demo, in);
+    int status;
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    snprintf(want, sizeof want, "dusk-demo: the files go to %s/dusk-demo (--dir DIR to choose)\n",
+             other);
+    assert_contains(out, want);
+    free(out);
+    snprintf(path, sizeof path, "%s/OUT.hdf5", other);
+    assert_true(file_exists(path));
+    snprintf(path, sizeof path, "%s/dusk-demo/graph.svg", other);
+    assert_true(file_exists(path));
+    snprintf(path, sizeof path, "%s/build", other);
+    assert_false(file_exists(path));
+
+    /* a bad option fails before anything is said or made */
+    char *bad[] = {"demo", "--nope", NULL};
+    r = run_in(other, 0, bad);
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "unknown option '--nope'");
+    assert_null(strstr(r.err, "files go"));
+    done(&r);
 }
 
 static void demo_list(void **state)
