@@ -148,6 +148,17 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
     return code;
 }
 
+int cli_check_kind(const char *sub, const char *opt, const char *path, const char *kind,
+                   const char *ext1, const char *ext2)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+    if (!strcasecmp(ext, ext1) || (ext2 && !strcasecmp(ext, ext2)))
+        return 0;
+    return cli_fail(2, sub, "%s %s: %s is a .%s%s%s file", opt, path, kind, ext1,
+                    ext2 ? " or ." : "", ext2 ? ext2 : "");
+}
+
 int cli_check_picture(const char *sub, const char *opt, const char *path)
 {
     const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');

@@ -84,6 +84,11 @@ int cli_check_picture(const char *sub, const char *opt, const char *path);
 int cli_input(const char *sub, const char **path);
 /* path as its user knows it: <stdin> for cli_input's file, else path. */
 const char *cli_shown(const char *path);
+/* 0 when path's extension is ext1 or ext2 (may be NULL), in any case; else
+ * says so ("dusk SUB: OPT PATH: KIND is a .EXT1 file") and returns 2: an
+ * HTML report is not written into r.txt. */
+int cli_check_kind(const char *sub, const char *opt, const char *path, const char *kind,
+                   const char *ext1, const char *ext2);
 /* Whether paths a and b name one file (whether or not it exists yet). */
 int cli_same_file(const char *a, const char *b);
 

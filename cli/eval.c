@@ -793,6 +793,7 @@ int cli_eval(int argc, char **argv)
 
     if (picture && (rc = cli_check_picture("eval", "--visualize", picture)) != 0)
         goto done;
+
     if (output) {
         outspec = target_copy(output);
         if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
@@ -843,6 +844,9 @@ int cli_eval(int argc, char **argv)
                 rc = cli_fail(2, "eval", "%s and %s name one file, %s", out_opt[j], out_opt[k],
                               outs[k]);
     }
+    /* the report is HTML: not into r.txt */
+    if (!rc && report)
+        rc = cli_check_kind("eval", "--profile", report, "the report", "html", "htm");
     if (rc)
         goto done;
 

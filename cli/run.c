@@ -183,6 +183,14 @@ int cli_run(int argc, char **argv)
                 rc = cli_fail(2, sub, "%s and %s name one file, %s", out_opt[k], out_opt[i],
                               outs[i]);
     }
+    /* an output's extension names its format (after the checks above,
+     * which say worse: that the graph file would go) */
+    if (!rc && trace)
+        rc = cli_check_kind(sub, "--trace", trace, "the trace", "json", NULL);
+    if (!rc && report)
+        rc = cli_check_kind(sub, "--report", report, "the report", "html", "htm");
+    if (!rc && csv)
+        rc = cli_check_kind(sub, "--csv", csv, "the table of tasks", "csv", NULL);
     if ((paused || delay > 0) && !view && !rc)
         rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
     if (!rc)

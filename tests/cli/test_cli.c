@@ -491,6 +491,28 @@ static void usage_alike(void **state)
     assert_contains(r.out, ".svg .png .pdf .jpg .jpeg .dot .gv .xdot");
     assert_contains(r.out, "pdf, jpg, jpeg, dot, gv, xdot, or svg:graphviz");
     done(&r);
+    /* an output's extension names its format: no HTML in a .txt file */
+    r = dusk_cmd("run examples/lecture-dsk.json --report %s", scratch("r.txt"));
+    assert_one_line_error(&r, 2, "--report ", "r.txt: the report is a .html or .htm file");
+    done(&r);
+    assert_false(file_exists(scratch("r.txt")));
+    r = dusk_cmd("eval 'ones(3)' --profile %s", scratch("o.txt"));
+    assert_one_line_error(&r, 2, "o.txt: the report is a .html or .htm file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("o.txt")));
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", scratch("t.csv"));
+    assert_one_line_error(&r, 2, "t.csv: the trace is a .json file", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --csv %s", scratch("tasks.json"));
+    assert_one_line_error(&r, 2, "tasks.json: the table of tasks is a .csv file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("t.csv")));
+    assert_false(file_exists(scratch("tasks.json")));
+    r = dusk_cmd("run examples/lecture-dsk.json --report %s --trace %s", scratch("r.HTM"),
+                 scratch("t.JSON"));
+    assert_ok(&r);
+    done(&r);
+    assert_true(file_exists(scratch("r.HTM")));
     r = dusk_cmd("render examples/lecture-dsk.json -o %s --format gif", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or", NULL);
     done(&r);
