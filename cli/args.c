@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,8 +36,71 @@ static const struct { const char *lib, *cli; } PHRASES[] = {
     {" (dusk_func_register)", ""},
 };
 
+/* --- "-", standard input ----------------------------------------------------------
+ * The readers of graph files and traces open a path, some of them twice
+ * (cli_is_trace reads the head, then the loader the whole; a failed run's
+ * hint reads the graph file again), which a pipe cannot serve. So "-" is
+ * copied once into a temporary file, unlinked at once (nothing stays,
+ * whatever ends the process), and read through /proc/self/fd/N, which
+ * opens it anew from its start; messages name it <stdin>. */
+static char stdin_path[64];
+
+int cli_input(const char *sub, const char **path)
+{
+    if (strcmp(*path, "-") != 0)
+        return 0;
+    if (stdin_path[0]) {   /* read already (dusk view hands it on to run) */
+        *path = stdin_path;
+        return 0;
+    }
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/dusk-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return cli_fail(1, sub, "cannot keep standard input in %s: %s", tmp, strerror(errno));
+    unlink(tmp);
+    char buf[65536];
+    ssize_t got;
+    int rc = 0;
+    while (!rc && (got = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            rc = cli_fail(1, sub, "cannot read standard input: %s", strerror(errno));
+        for (ssize_t off = 0; !rc && off < got;) {
+            ssize_t put = write(fd, buf + off, (size_t)(got - off));
+            if (put < 0 && errno == EINTR)
+                continue;
+            if (put < 0)
+                rc = cli_fail(1, sub, "cannot keep standard input in %s: %s", dir && *dir ? dir
+                              : "/tmp", strerror(errno));
+            else
+                off += put;
+        }
+    }
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    snprintf(stdin_path, sizeof stdin_path, "/proc/self/fd/%d", fd);   /* fd stays open */
+    *path = stdin_path;
+    return 0;
+}
+
+const char *cli_shown(const char *path)
+{
+    return stdin_path[0] && !strcmp(path, stdin_path) ? "<stdin>" : path;
+}
+
 void cli_user_text(char *msg, size_t n)
 {
+    /* standard input's temporary file is <stdin> to the user */
+    for (char *at; stdin_path[0] && (at = strstr(msg, stdin_path)) != NULL;) {
+        size_t len = strlen(stdin_path);
+        memcpy(at, "<stdin>", 7);
+        memmove(at + 7, at + len, strlen(at + len) + 1);
+    }
     for (size_t k = 0; k < sizeof PHRASES / sizeof *PHRASES; k++) {
         char *at = strstr(msg, PHRASES[k].lib);
         if (!at)
@@ -84,15 +148,27 @@ int cli_fail(int code, const char *sub, const char *fmt, ...)
     return code;
 }
 
+int cli_check_kind(const char *sub, const char *opt, const char *path, const char *kind,
+                   const char *ext1, const char *ext2)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
+    if (!strcasecmp(ext, ext1) || (ext2 && !strcasecmp(ext, ext2)))
+        return 0;
+    return cli_fail(2, sub, "%s %s: %s is a .%s%s%s file", opt, path, kind, ext1,
+                    ext2 ? " or ." : "", ext2 ? ext2 : "");
+}
+
 int cli_check_picture(const char *sub, const char *opt, const char *path)
 {
     const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
     const char *ext = dot && (!slash || dot > slash) ? dot + 1 : "";
     static const char *const kinds[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot", "gv", "xdot"};
     for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-        if (!strcmp(ext, kinds[i]))
+        if (!strcasecmp(ext, kinds[i]))   /* g.SVG too, as dusk_visualize takes it */
             return 0;
-    return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg or .dot file",
+    return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg, .jpeg, .dot, .gv "
+                    "or .xdot file",
                     opt ? opt : "", opt ? " " : "", path);
 }
 
@@ -248,13 +324,44 @@ static void print_value(const dusk_value *v, FILE *f)
     free(big);
 }
 
+/* A result's value as Python prints what Dask's get returns for it. A
+ * graph file's only sequences are JSON lists, and dusk carries a list as
+ * a tuple (values have no list kind): so every tuple in a result is a
+ * list, [1, [2, 3]], as get({'l': [1, [2, 3]]}, 'l') gives. (A plugin's
+ * function, written in C, has no list to tell from a tuple either.) */
+static void print_item(const dusk_value *v, FILE *f)
+{
+    if (dusk_value_kind(v) != DUSK_KIND_TUPLE) {
+        print_value(v, f);
+        return;
+    }
+    fputc('[', f);
+    for (size_t i = 0, n = dusk_tuple_len(v); i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        print_item(dusk_tuple_get(v, i), f);   /* DUSK_MAX_DEPTH bounds the depth */
+    }
+    fputc(']', f);
+}
+
 int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
                       FILE *f)
 {
     (void)g;
     (void)keys;
-    /* as Dask's get prints them: get(dsk, 'c') is 3, get(dsk, ['a', 'c']) (1, 3) */
-    print_value(n == 1 ? dusk_tuple_get(tuple, 0) : tuple, f);
+    /* as Dask's get prints them: get(dsk, 'c') is 3, get(dsk, ['a', 'c'])
+     * the tuple (1, 3), the one tuple of a result */
+    if (n == 1) {
+        print_item(dusk_tuple_get(tuple, 0), f);
+    } else {
+        fputc('(', f);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                fputs(", ", f);
+            print_item(dusk_tuple_get(tuple, i), f);
+        }
+        fputc(')', f);
+    }
     fputc('\n', f);
     return ferror(f) ? 1 : 0;
 }

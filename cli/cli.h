@@ -75,9 +75,20 @@ void cli_user_text(char *msg, size_t n);
  * before a run, so that a long run does not end in an unwritable file. */
 int cli_check_output(const char *sub, const char *path);
 /* 0 when path's extension names a picture dusk_visualize draws (.svg .png
- * .pdf .jpg .jpeg .dot .gv .xdot); else says so ("dusk SUB: OPT PATH: the
+ * .pdf .jpg .jpeg .dot .gv .xdot, in any case); else says so ("dusk SUB: OPT PATH: the
  * picture is ...", opt may be NULL) and returns 2. */
 int cli_check_picture(const char *sub, const char *opt, const char *path);
+/* An input file's path as given: "-" is standard input, read whole into
+ * a temporary file that *path then names (and that messages call
+ * <stdin>); other paths are left alone. 0, or 1 once said why not. */
+int cli_input(const char *sub, const char **path);
+/* path as its user knows it: <stdin> for cli_input's file, else path. */
+const char *cli_shown(const char *path);
+/* 0 when path's extension is ext1 or ext2 (may be NULL), in any case; else
+ * says so ("dusk SUB: OPT PATH: KIND is a .EXT1 file") and returns 2: an
+ * HTML report is not written into r.txt. */
+int cli_check_kind(const char *sub, const char *opt, const char *path, const char *kind,
+                   const char *ext1, const char *ext2);
 /* Whether paths a and b name one file (whether or not it exists yet). */
 int cli_same_file(const char *a, const char *b);
 
@@ -100,8 +111,8 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err);
 int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, size_t n);
 
 /* Whether the JSON file at path looks like a Chrome trace (an object with
- * "traceEvents", or an array of events) rather than a graph file. Only
- * the beginning of the file is read. */
+ * the key "traceEvents", whatever its value, or an array of events) rather
+ * than a graph file. Only the beginning of the file is read. */
 int cli_is_trace(const char *path);
 
 /* dlopens the shared library at path and calls its entry point
@@ -144,7 +155,8 @@ int cli_interrupted(void);
 int cli_interrupt_exit(const char *sub);
 
 /* The results of keys (tuple: their values in order) on one line, as
- * Dask's get prints them: the value alone for one key, else the tuple. */
+ * Dask's get prints them: the value alone for one key, else the tuple;
+ * a tuple inside a value is a graph file's list and prints as one. */
 int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
                       FILE *f);
 

@@ -33,26 +33,6 @@ static const struct {
 };
 enum { NDEMOS = sizeof demos / sizeof demos[0] };
 
-/* Where the tour writes when no --dir is given: build/demo in a dusk tree
- * (where `make demo` and the README put it), else dusk-demo, in the
- * current folder; a new build/ folder in the user's home would surprise. */
-static const char *tour_dir(void)
-{
-    struct stat st;
-    return stat("build", &st) == 0 && S_ISDIR(st.st_mode) ? "build/demo" : "dusk-demo";
-}
-
-/* Says where the tour's files go, as an absolute path (the demo prints
- * them relative to the current folder). */
-static void say_dir(const char *dir)
-{
-    char cwd[PATH_MAX];
-    if (dir[0] != '/' && getcwd(cwd, sizeof cwd))
-        fprintf(stderr, "dusk demo: the files go to %s/%s (--dir DIR to choose)\n", cwd, dir);
-    else
-        fprintf(stderr, "dusk demo: the files go to %s (--dir DIR to choose)\n", dir);
-}
-
 int cli_demo(int argc, char **argv)
 {
     const char *sub = argv[0];
@@ -81,33 +61,11 @@ int cli_demo(int argc, char **argv)
         char prog[64];
         snprintf(prog, sizeof prog, "dusk demo %s", name);
         argv[at - 1] = prog;
-        /* the tour: a --dir of its own unless given one; said either way */
+        /* the tour says where its files go (examples/demo.c), once its
+         * options are read: a bad one fails before that */
         char **args = argv + at - 1;
         int nargs = argc - at + 1;
-        char **more = NULL;
-        if (demos[i].main == cli_demo_tour_main) {
-            const char *dir = NULL;
-            int help = 0;
-            for (int k = 1; k < nargs; k++) {
-                if (!strcmp(args[k], "--dir") && k + 1 < nargs)
-                    dir = args[k + 1];
-                else if (!strncmp(args[k], "--dir=", 6))
-                    dir = args[k] + 6;
-                help |= !strcmp(args[k], "--help") || !strcmp(args[k], "-h");
-            }
-            if (!dir && !help && (more = malloc((size_t)(nargs + 3) * sizeof *more))) {
-                memcpy(more, args, (size_t)nargs * sizeof *more);
-                dir = tour_dir();
-                more[nargs++] = "--dir";
-                more[nargs++] = (char *)dir;
-                more[nargs] = NULL;
-                args = more;
-            }
-            if (dir && !help)
-                say_dir(dir);
-        }
         int rc = demos[i].main(nargs, args);
-        free(more);
         argv[at - 1] = saved;
         return rc == 0 ? 0 : rc == 2 ? 2 : 1;
     }

@@ -93,7 +93,8 @@ static const char HELP[] =
     "                              if the store fails)\n"
     "  --describe                  print Dask's table: bytes, shape, count, type\n"
     "  --visualize FILE            draw the result's task graph (.svg .png .pdf\n"
-    "                              .dot; beside a computation, put in place once\n"
+    "                              .jpg .jpeg .dot .gv .xdot; beside a computation,\n"
+    "                              put in place once\n"
     "                              it went through)\n"
     "  --print                     compute and print the result (the default when\n"
     "                              nothing else is asked; long axes are cut to ...;\n"
@@ -189,27 +190,13 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
         memmove(cut + 2, cut + 1, strlen(cut + 1) + 1);   /* the spare byte */
         cut[1] = '/';
     }
-    if (!cut || cut == spec || !cut[1])
+    /* "f.h5:/" and "f.h5:" name no dataset: usage, before any work */
+    if (!cut || cut == spec || !cut[1] || !cut[strspn(cut + 1, "/") + 1])
         return -1;
     *cut = '\0';
     *file = spec;
     *dataset = cut + 1;
     return 0;
-}
-
-/* A float as NumPy shows one: "1." for a whole number, else its digits. */
-static void print_float(double x, int digits)
-{
-    char buf[64];
-    if (x == x && fabs(x) < 1e16 && x == floor(x))
-        snprintf(buf, sizeof buf, "%.0f.", x);
-    else
-        snprintf(buf, sizeof buf, "%.*g", digits, x);
-    /* rounded to a whole number it still reads as a float (1.0000000000000002
-     * is "1.", as NumPy prints it in an array), not as an int */
-    if (!strpbrk(buf, ".en"))
-        strcat(buf, ".");
-    fputs(buf, stdout);
 }
 
 /* An IEEE binary16's value (exact in a double). */
@@ -220,88 +207,372 @@ static double half_value(uint16_t h)
     return h & 0x8000 ? -x : x;
 }
 
-/* Prints one element of v (index k in C order). */
-static void print_elem(const dusk_value *v, int64_t k)
+/* --- --print: NumPy's str() of an array ------------------------------------------
+ * As numpy/core/arrayprint.py writes it (1.24, default options): every
+ * element shown is formatted alike, so that columns line up: integers
+ * and booleans right-justified to the widest; floats, when no shown
+ * finite non-zero magnitude is >= 1e8 or < 1e-4 and the largest is at
+ * most 1000 times the smallest, positionally with the fewest fractional
+ * digits (at most 8) that read back as the value, padded left to the
+ * widest integer part (sign included) and right to the most fractional
+ * digits ("[[ 0.14404357  0.40015721 -0.97727788]"); else in scientific
+ * notation with one mantissa precision and exponent width. Rows wrap at
+ * 75 columns; an array of more than 1000 elements shows the first and
+ * last 3 along each longer axis, with "...". */
+typedef struct {
+    dusk_dtype dt;
+    bool sci;          /* floats: scientific notation */
+    int prec;          /* floats: fractional (mantissa) digits, at most */
+    int left, right;   /* widest integer part, most fractional digits */
+    int exp;           /* scientific: exponent digits */
+    int width;         /* the widest element */
+    int odd;           /* floats: the longest of nan, inf, -inf shown */
+    double lo, hi;     /* shown finite non-zero magnitudes */
+    bool any;
+} numfmt;
+
+/* Element k of v as a double (complex: its real part), or its integer. */
+static double elem_double(const dusk_value *v, int64_t k)
 {
     const unsigned char *p = (const unsigned char *)dusk_ndarray_data(v) +
                              (size_t)k * dusk_dtype_size(dusk_ndarray_dtype(v));
     switch (dusk_ndarray_dtype(v)) {
-    case DUSK_DT_F8: { double x; memcpy(&x, p, 8); print_float(x, 8); break; }
-    case DUSK_DT_F4: { float x; memcpy(&x, p, 4); print_float(x, 7); break; }
-    case DUSK_DT_F2: {
-        uint16_t h;
-        memcpy(&h, p, 2);
-        print_float(half_value(h), 4);
+    case DUSK_DT_F8: { double x; memcpy(&x, p, 8); return x; }
+    case DUSK_DT_F4: { float x; memcpy(&x, p, 4); return x; }
+    case DUSK_DT_F2: { uint16_t h; memcpy(&h, p, 2); return half_value(h); }
+    default: return 0;
+    }
+}
+
+static bool is_float(dusk_dtype dt)
+{
+    return dt == DUSK_DT_F8 || dt == DUSK_DT_F4 || dt == DUSK_DT_F2;
+}
+
+/* Whether text reads back as x in x's own precision. */
+static bool reads_back(const char *text, double x, dusk_dtype dt)
+{
+    double y = strtod(text, NULL);
+    if (dt == DUSK_DT_F8)
+        return y == x;
+    if (dt == DUSK_DT_F4)
+        return (float)y == (float)x;
+    return fabs(y - x) <= fabs(x) * 4.9e-4;   /* binary16: 11 bits */
+}
+
+/* The fewest digits (at most f->prec) after the point, in fixed or
+ * scientific notation, that read back as x. */
+static int digits_of(double x, const numfmt *f)
+{
+    char buf[400];
+    for (int p = 0; p < f->prec; p++) {
+        snprintf(buf, sizeof buf, f->sci ? "%.*e" : "%.*f", p, x);
+        if (reads_back(buf, x, f->dt))
+            return p;
+    }
+    return f->prec;
+}
+
+/* Element k of v as the format f puts it, without padding, into buf. */
+static void elem_text(const dusk_value *v, int64_t k, const numfmt *f, char *buf, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)dusk_ndarray_data(v) +
+                             (size_t)k * dusk_dtype_size(f->dt);
+    switch (f->dt) {
+    case DUSK_DT_F8: case DUSK_DT_F4: case DUSK_DT_F2: {
+        double x = elem_double(v, k);
+        if (x != x || isinf(x)) {
+            snprintf(buf, n, "%s", x != x ? "nan" : x < 0 ? "-inf" : "inf");
+        } else if (!f->sci) {
+            /* the fewest digits that read back, then no trailing zeros
+             * (rounded at 8 digits: 0.1000000000001 is 0.1), "1." */
+            snprintf(buf, n, "%.*f", digits_of(x, f), x);
+            char *dot = strchr(buf, '.');
+            if (!dot) {
+                strncat(buf, ".", n - strlen(buf) - 1);
+            } else {
+                char *e = buf + strlen(buf);
+                while (e > dot + 1 && e[-1] == '0')
+                    *--e = '\0';
+            }
+        } else {
+            char m[400];
+            snprintf(m, sizeof m, "%.*e", f->right, x);
+            char *e = strchr(m, 'e');
+            *e = '\0';
+            int ev = atoi(e + 1);
+            snprintf(buf, n, "%s%se%c%0*d", m, f->right ? "" : ".", ev < 0 ? '-' : '+',
+                     f->exp, ev < 0 ? -ev : ev);
+        }
         break;
     }
     case DUSK_DT_C16: case DUSK_DT_C8: {   /* NumPy's 1.+2.j */
         double re, im;
-        if (dusk_ndarray_dtype(v) == DUSK_DT_C16) {
+        if (f->dt == DUSK_DT_C16) {
             memcpy(&re, p, 8);
             memcpy(&im, p + 8, 8);
         } else {
-            float f[2];
-            memcpy(f, p, 8);
-            re = f[0];
-            im = f[1];
+            float c[2];
+            memcpy(c, p, 8);
+            re = c[0];
+            im = c[1];
         }
-        int digits = dusk_ndarray_dtype(v) == DUSK_DT_C16 ? 8 : 7;
-        print_float(re, digits);
-        putchar(signbit(im) ? '-' : '+');
-        print_float(fabs(im), digits);
-        putchar('j');
+        int digits = f->dt == DUSK_DT_C16 ? 8 : 7;
+        char a[64], b[64];
+        snprintf(a, sizeof a, "%.*g", digits, re);
+        snprintf(b, sizeof b, "%.*g", digits, fabs(im));
+        snprintf(buf, n, "%s%s%c%s%sj", a, strpbrk(a, ".en") ? "" : ".", signbit(im) ? '-' : '+',
+                 b, strpbrk(b, ".en") ? "" : ".");
         break;
     }
-    case DUSK_DT_I8: { int64_t x; memcpy(&x, p, 8); printf("%lld", (long long)x); break; }
-    case DUSK_DT_I4: { int32_t x; memcpy(&x, p, 4); printf("%d", (int)x); break; }
-    case DUSK_DT_I2: { int16_t x; memcpy(&x, p, 2); printf("%d", (int)x); break; }
-    case DUSK_DT_I1: { int8_t x; memcpy(&x, p, 1); printf("%d", (int)x); break; }
-    case DUSK_DT_U8: { uint64_t x; memcpy(&x, p, 8); printf("%llu", (unsigned long long)x); break; }
-    case DUSK_DT_U4: { uint32_t x; memcpy(&x, p, 4); printf("%u", (unsigned)x); break; }
-    case DUSK_DT_U2: { uint16_t x; memcpy(&x, p, 2); printf("%u", (unsigned)x); break; }
-    case DUSK_DT_U1: printf("%u", (unsigned)*p); break;
-    case DUSK_DT_BOOL: printf("%s", *p ? "True" : "False"); break;
-    default: printf("?"); break;
+    case DUSK_DT_I8: { int64_t x; memcpy(&x, p, 8); snprintf(buf, n, "%lld", (long long)x); break; }
+    case DUSK_DT_I4: { int32_t x; memcpy(&x, p, 4); snprintf(buf, n, "%d", (int)x); break; }
+    case DUSK_DT_I2: { int16_t x; memcpy(&x, p, 2); snprintf(buf, n, "%d", (int)x); break; }
+    case DUSK_DT_I1: { int8_t x; memcpy(&x, p, 1); snprintf(buf, n, "%d", (int)x); break; }
+    case DUSK_DT_U8: {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        snprintf(buf, n, "%llu", (unsigned long long)x);
+        break;
+    }
+    case DUSK_DT_U4: { uint32_t x; memcpy(&x, p, 4); snprintf(buf, n, "%u", (unsigned)x); break; }
+    case DUSK_DT_U2: { uint16_t x; memcpy(&x, p, 2); snprintf(buf, n, "%u", (unsigned)x); break; }
+    case DUSK_DT_U1: snprintf(buf, n, "%u", (unsigned)*p); break;
+    case DUSK_DT_BOOL: snprintf(buf, n, "%s", *p ? "True" : "False"); break;
+    default: snprintf(buf, n, "?"); break;
     }
 }
 
-/* NumPy's str() of an array, more or less: nested brackets, axes longer
- * than 6 cut to their first and last 3 when the array has more than 1000
- * elements. */
-static void print_axis(const dusk_value *v, int d, int64_t base, int cut)
+/* The indices shown along an axis of length len: all, or with cut the
+ * first and last 3 of a longer one (i jumps from 3 to len - 3). */
+#define SHOWN(i, len, cut) ((i) = ((cut) && (len) > 6 && (i) == 3) ? (len) - 3 : (i))
+
+/* Calls measure on each shown element (pass 0: magnitudes; 1: widths). */
+static void measure(const dusk_value *v, int d, int64_t base, int cut, numfmt *f, int pass)
 {
     int nd = dusk_ndarray_ndim(v);
     const int64_t *shape = dusk_ndarray_shape(v);
     int64_t stride = 1;
     for (int k = d + 1; k < nd; k++)
         stride *= shape[k];
-    putchar('[');
     for (int64_t i = 0; i < shape[d]; i++) {
-        if (cut && shape[d] > 6 && i == 3) {
-            printf(d == nd - 1 ? " ..." : "\n%*s...", d == nd - 1 ? 0 : d + 1, "");
-            i = shape[d] - 3;
+        SHOWN(i, shape[d], cut);
+        if (d < nd - 1) {
+            measure(v, d + 1, base + i * stride, cut, f, pass);
+            continue;
         }
-        if (i > 0 || (cut && shape[d] > 6 && i == shape[d] - 3)) {
-            if (d == nd - 1)
-                putchar(' ');
-            else
-                printf("\n%*s", d + 1, "");
+        int64_t k = base + i;
+        if (pass == 0) {   /* floats' magnitudes and digits, for the notation */
+            double x = fabs(elem_double(v, k));
+            if (x == x && !isinf(x) && x != 0) {
+                f->lo = f->any && f->lo < x ? f->lo : x;
+                f->hi = f->any && f->hi > x ? f->hi : x;
+                f->any = true;
+            }
+            continue;
         }
-        if (d == nd - 1)
-            print_elem(v, base + i);
-        else
-            print_axis(v, d + 1, base + i * stride, cut);
+        if (pass == 1 && f->sci && is_float(f->dt)) {   /* one mantissa precision */
+            double x = elem_double(v, k);
+            if (x == x && !isinf(x)) {
+                int p = digits_of(x, f);
+                f->right = p > f->right ? p : f->right;
+                char buf[64];
+                snprintf(buf, sizeof buf, "%.0e", x);
+                int e = (int)strlen(strchr(buf, 'e') + 2);
+                f->exp = e > f->exp ? e : f->exp;
+            }
+            continue;
+        }
+        if (pass == 1)
+            continue;
+        char buf[512];
+        elem_text(v, k, f, buf, sizeof buf);
+        int len = (int)strlen(buf);
+        const char *dot = is_float(f->dt) && !f->sci ? strchr(buf, '.') : NULL;
+        if (dot) {
+            int l = (int)(dot - buf), r = len - l - 1;
+            f->left = l > f->left ? l : f->left;
+            f->right = r > f->right ? r : f->right;
+        } else if (!is_float(f->dt) || f->sci) {
+            f->width = len > f->width ? len : f->width;
+        } else {
+            f->odd = len > f->odd ? len : f->odd;
+        }
     }
-    putchar(']');
+}
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    bool failed;
+} strbuf;
+
+static void put(strbuf *b, const char *text, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->len + n + 1) * 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->failed = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, text, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void puts_(strbuf *b, const char *text)
+{
+    put(b, text, strlen(text));
+}
+
+/* Element k padded to the format's width, into w (n bytes). */
+static void elem_word(const dusk_value *v, int64_t k, const numfmt *f, char *w, size_t n)
+{
+    char buf[512];
+    elem_text(v, k, f, buf, sizeof buf);
+    const char *dot = is_float(f->dt) && !f->sci ? strchr(buf, '.') : NULL;
+    if (dot) {
+        int l = (int)(dot - buf), r = (int)strlen(dot + 1);
+        snprintf(w, n, "%*s%s%*s", f->left - l, "", buf, f->right - r, "");
+    } else {
+        snprintf(w, n, "%*s", f->width, buf);
+    }
+}
+
+/* NumPy's _extendLine_pretty for one-line words: a new line (with the
+ * hanging indent) when the word would pass the width. */
+static void extend(strbuf *s, strbuf *line, const char *word, size_t width, const char *indent)
+{
+    if (line->len + strlen(word) > width && line->len > strlen(indent)) {
+        while (line->len && line->s[line->len - 1] == ' ')
+            line->s[--line->len] = '\0';
+        put(s, line->s, line->len);
+        puts_(s, "\n");
+        line->len = 0;
+        puts_(line, indent);
+    }
+    puts_(line, word);
+}
+
+/* NumPy's _formatArray's recurser: the text of the sub-array at base along
+ * axis d, without its hanging indent. */
+static void format_axis(const dusk_value *v, int d, int64_t base, int cut, const numfmt *f,
+                        const char *indent, size_t width, strbuf *out)
+{
+    int nd = dusk_ndarray_ndim(v);
+    const int64_t *shape = dusk_ndarray_shape(v);
+    int64_t stride = 1;
+    for (int k = d + 1; k < nd; k++)
+        stride *= shape[k];
+    size_t ilen = strlen(indent);
+    char *next = malloc(ilen + 2);
+    if (!next) {
+        out->failed = true;
+        return;
+    }
+    snprintf(next, ilen + 2, "%s ", indent);
+    strbuf s = {0};
+    bool summary = cut && shape[d] > 6;
+    if (d == nd - 1) {
+        strbuf line = {0};
+        puts_(&line, indent);
+        char word[600];
+        for (int64_t i = 0; i < shape[d]; i++) {
+            if (summary && i == 3) {
+                extend(&s, &line, "...", width - 1, indent);
+                puts_(&line, " ");
+            }
+            SHOWN(i, shape[d], cut);
+            elem_word(v, base + i, f, word, sizeof word);
+            extend(&s, &line, word, width - 1, indent);
+            if (i < shape[d] - 1)
+                puts_(&line, " ");
+        }
+        if (line.s)
+            put(&s, line.s, line.len);
+        s.failed |= line.failed;
+        free(line.s);
+    } else {
+        for (int64_t i = 0; i < shape[d]; i++) {
+            if (summary && i == 3) {
+                puts_(&s, indent);
+                puts_(&s, "...");
+                for (int k = 0; k < nd - 1 - d; k++)
+                    puts_(&s, "\n");
+            }
+            SHOWN(i, shape[d], cut);
+            puts_(&s, indent);
+            format_axis(v, d + 1, base + i * stride, cut, f, next, width - 1, &s);
+            if (i < shape[d] - 1)
+                for (int k = 0; k < nd - 1 - d; k++)
+                    puts_(&s, "\n");
+        }
+    }
+    /* the first line's indent gives way to the bracket */
+    puts_(out, "[");
+    if (s.s && s.len >= ilen)
+        put(out, s.s + ilen, s.len - ilen);
+    puts_(out, "]");
+    out->failed |= s.failed;
+    free(s.s);
+    free(next);
 }
 
 static void print_value(const dusk_value *v)
 {
-    if (dusk_ndarray_ndim(v) == 0)
-        print_elem(v, 0);
+    numfmt f = {.dt = dusk_ndarray_dtype(v), .prec = 8};
+    if (f.dt == DUSK_DT_F2)
+        f.prec = 4;
+    if (dusk_ndarray_ndim(v) == 0) {   /* a scalar: its significant digits, "1." */
+        char buf[512];
+        if (is_float(f.dt)) {
+            double x = elem_double(v, 0);
+            int digits = f.dt == DUSK_DT_F8 ? 8 : f.dt == DUSK_DT_F4 ? 7 : 4;
+            if (x == x && fabs(x) < 1e16 && x == floor(x))
+                snprintf(buf, sizeof buf, "%.0f.", x);
+            else
+                snprintf(buf, sizeof buf, "%.*g", digits, x);
+            /* rounded to a whole number it still reads as a float */
+            if (!strpbrk(buf, ".en"))
+                strcat(buf, ".");
+        } else {
+            elem_text(v, 0, &f, buf, sizeof buf);
+        }
+        puts(buf);
+        return;
+    }
+    int cut = dusk_ndarray_size(v) > 1000;
+    if (dusk_ndarray_size(v) == 0) {
+        puts("[]");
+        return;
+    }
+    if (is_float(f.dt)) {
+        measure(v, 0, 0, cut, &f, 0);
+        f.sci = f.any && (f.hi >= 1e8 || f.lo < 1e-4 || f.hi / f.lo > 1000.);
+        f.exp = 2;
+        measure(v, 0, 0, cut, &f, 1);
+    }
+    measure(v, 0, 0, cut, &f, 2);
+    if (is_float(f.dt) && !f.sci) {
+        /* nan and inf right-justified to the numbers' width, which widens
+         * to hold them */
+        if (f.left < f.odd - f.right - 1)
+            f.left = f.odd - f.right - 1;
+        f.width = f.left + 1 + f.right;
+    }
+    strbuf out = {0};
+    format_axis(v, 0, 0, cut, &f, " ", 75, &out);
+    if (out.failed || !out.s)
+        puts("(out of memory)");
     else
-        print_axis(v, 0, 0, dusk_ndarray_size(v) > 1000);
-    putchar('\n');
+        puts(out.s);
+    free(out.s);
 }
 
 /* Whether spec reads as chunks: a number, auto, -1 or a tuple of those
@@ -493,7 +764,9 @@ int cli_eval(int argc, char **argv)
         fprintf(stderr, "dusk eval: no expression given (dusk eval --help)\n");
         return 2;
     }
-    if (!describe && !picture && !output && !report && !view)
+    /* nothing else asked: the value, also after the window (as dusk run
+     * --view prints its value) */
+    if (!describe && !picture && !output && !report)
         print = true;
 
     /* Usage first: the expression and the targets, before any file is read. */
@@ -520,6 +793,7 @@ int cli_eval(int argc, char **argv)
 
     if (picture && (rc = cli_check_picture("eval", "--visualize", picture)) != 0)
         goto done;
+
     if (output) {
         outspec = target_copy(output);
         if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
@@ -570,6 +844,9 @@ int cli_eval(int argc, char **argv)
                 rc = cli_fail(2, "eval", "%s and %s name one file, %s", out_opt[j], out_opt[k],
                               outs[k]);
     }
+    /* the report is HTML: not into r.txt */
+    if (!rc && report)
+        rc = cli_check_kind("eval", "--profile", report, "the report", "html", "htm");
     if (rc)
         goto done;
 

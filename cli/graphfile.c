@@ -497,18 +497,18 @@ int cli_is_trace(const char *path)
         i++;
     if (i < n && head[i] == '[')
         return 1;   /* the array form of the Trace Event Format */
-    /* the key "traceEvents" with an array: a graph's value "traceEvents"
-     * (or that text inside a string, its quotes escaped) is no trace */
+    /* the key "traceEvents", whatever its value (the trace reader then
+     * says what is wrong with one that is no list of events): a graph
+     * file's keys are top-level, its values hold no objects, so the key
+     * is the top-level one; a graph's value "traceEvents" (or that text
+     * inside a string, its quotes escaped) is no key */
     for (const char *p = strstr(head, "\"traceEvents\""); p;
          p = strstr(p + 1, "\"traceEvents\"")) {
         if (p > head && p[-1] == '\\')
             continue;
         const char *q = p + strlen("\"traceEvents\"");
         q += strspn(q, " \t\r\n");
-        if (*q++ != ':')
-            continue;
-        q += strspn(q, " \t\r\n");
-        if (*q == '[')
+        if (*q == ':')
             return 1;
     }
     return 0;

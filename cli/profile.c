@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <dusk/alloc.h>
 #include <dusk/profiler.h>
@@ -41,8 +42,8 @@ int cli_profile(int argc, char **argv)
     if (!rc && out) {
         const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
         ext = dot && (!slash || dot > slash) ? dot + 1 : "";
-        if (strcmp(ext, "html") && strcmp(ext, "png") && strcmp(ext, "svg") &&
-            strcmp(ext, "pdf") && strcmp(ext, "csv"))
+        if (strcasecmp(ext, "html") && strcasecmp(ext, "png") && strcasecmp(ext, "svg") &&
+            strcasecmp(ext, "pdf") && strcasecmp(ext, "csv"))
             rc = cli_fail(2, sub, "%s: -o writes a .html report, a .png, .svg or .pdf chart, "
                           "or a .csv of the tasks", out);
         if (!rc)
@@ -50,6 +51,8 @@ int cli_profile(int argc, char **argv)
         if (!rc && cli_same_file(out, in))   /* a trace named t.csv */
             rc = cli_fail(2, sub, "-o %s would replace the input file %s", out, in);
     }
+    if (!rc)
+        rc = cli_input(sub, &in);   /* "-": standard input */
     if (rc)
         return rc;
     dusk_error err = DUSK_ERROR_INIT;
@@ -62,17 +65,22 @@ int cli_profile(int argc, char **argv)
             dusk_graph_free(g);
             return cli_fail(1, sub, "%s is a graph, not a trace: dusk run %s --trace T.json "
                             "(or --report R.html) runs it and records the profile",
-                            in, in);
+                            cli_shown(in), strcmp(in, cli_shown(in)) ? "-" : in);
         }
         return cli_fail(1, sub, "%s", err.msg);
+    }
+    /* no tasks: nothing to summarise (not a run on 0 workers) */
+    if (dusk_profiler_ntasks(prof) == 0) {
+        dusk_profiler_free(prof);
+        return cli_fail(1, sub, "%s: the trace has no tasks", in);
     }
     if (!out) {
         if (dusk_profiler_print_summary(prof, stdout) != 0)
             rc = cli_fail(1, sub, "cannot write the summary");
-    } else if (!strcmp(ext, "html")) {
+    } else if (!strcasecmp(ext, "html")) {
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char title[512];
-        snprintf(title, sizeof title, "dusk profile %s", in);
+        snprintf(title, sizeof title, "dusk profile %s", cli_shown(in));
         ro.title = title;
         /* the recorded run's graph, coloured by duration (none if it cannot be drawn) */
         cli_trace_graph t;
@@ -93,7 +101,7 @@ int cli_profile(int argc, char **argv)
         if (dusk_profiler_write_report(prof, out, &ro, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
         dusk_free(svg);
-    } else if (!strcmp(ext, "csv")) {
+    } else if (!strcasecmp(ext, "csv")) {
         if (dusk_profiler_write_tasks_csv(prof, out, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
     } else if (dusk_profiler_write_chart(prof, out, NULL, &err) != 0) {

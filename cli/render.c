@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <dusk/alloc.h>
 #include <dusk/viz.h>
@@ -103,10 +104,11 @@ int cli_render(int argc, char **argv)
         case O_FORMAT: {
             int known = 0;
             for (size_t i = 0; i < NFORMATS; i++)
-                known |= !strcmp(val, formats[i]);
+                known |= !strcasecmp(val, formats[i]);
             const char *near = known ? NULL : cli_closest(val, formats, NFORMATS);
             if (!known)
-                rc = cli_fail(2, sub, "--format is svg, png, pdf, jpg, dot, xdot or svg:graphviz, "
+                rc = cli_fail(2, sub, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or "
+                              "svg:graphviz, "
                               "not '%s'%s%s%s", val, near ? "; did you mean '" : "",
                               near ? near : "", near ? "'?" : "");
             vo.format = val;
@@ -118,7 +120,7 @@ int cli_render(int argc, char **argv)
     if (!rc && !in)
         rc = cli_fail(2, sub, "which file? (usage: dusk render GRAPH.json|TRACE.json -o OUT.svg)");
     if (!rc && !out)
-        rc = cli_fail(2, sub, "where to? -o OUT.svg|png|pdf|jpg|dot");
+        rc = cli_fail(2, sub, "where to? -o OUT.svg|png|pdf|jpg|jpeg|dot|gv|xdot");
     if (!rc && !vo.format)   /* the format from the extension */
         rc = cli_check_picture(sub, NULL, out);
     if (!rc)
@@ -126,6 +128,8 @@ int cli_render(int argc, char **argv)
     /* --format lets any name through: never draw over the file drawn */
     if (!rc && cli_same_file(out, in))
         rc = cli_fail(2, sub, "-o %s would replace the input file %s", out, in);
+    if (!rc)
+        rc = cli_input(sub, &in);   /* "-": standard input */
     dusk_error err = DUSK_ERROR_INIT;
     for (size_t i = 0; i < nplugins && !rc; i++)
         if (cli_plugin_load(plugins[i], &err) != 0)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,7 +163,7 @@ int cli_run(int argc, char **argv)
         rc = cli_fail(2, sub, "which graph file? (usage: dusk %s GRAPH.json [KEY...])", sub);
     if (!rc && chart) {
         const char *e = ext_of(chart);
-        if (strcmp(e, "png") && strcmp(e, "svg") && strcmp(e, "pdf"))
+        if (strcasecmp(e, "png") && strcasecmp(e, "svg") && strcasecmp(e, "pdf"))
             rc = cli_fail(2, sub, "--chart %s: the chart is a .png, .svg or .pdf file", chart);
     }
     const char *outs[] = {trace, report, chart, csv};
@@ -182,8 +183,18 @@ int cli_run(int argc, char **argv)
                 rc = cli_fail(2, sub, "%s and %s name one file, %s", out_opt[k], out_opt[i],
                               outs[i]);
     }
+    /* an output's extension names its format (after the checks above,
+     * which say worse: that the graph file would go) */
+    if (!rc && trace)
+        rc = cli_check_kind(sub, "--trace", trace, "the trace", "json", NULL);
+    if (!rc && report)
+        rc = cli_check_kind(sub, "--report", report, "the report", "html", "htm");
+    if (!rc && csv)
+        rc = cli_check_kind(sub, "--csv", csv, "the table of tasks", "csv", NULL);
     if ((paused || delay > 0) && !view && !rc)
         rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
+    if (!rc)
+        rc = cli_input(sub, &path);   /* "-": standard input */
 
     dusk_error err = DUSK_ERROR_INIT;
     for (size_t i = 0; i < nplugins && !rc; i++)
@@ -266,7 +277,7 @@ int cli_run(int argc, char **argv)
         }
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         char title[512];
-        snprintf(title, sizeof title, "dusk: %s", path);
+        snprintf(title, sizeof title, "dusk: %s", cli_shown(path));
         vo.run = &o;
         vo.delay = delay;
         vo.start_paused = paused;
@@ -324,7 +335,7 @@ int cli_run(int argc, char **argv)
         dusk_report_options ro = DUSK_REPORT_OPTIONS_INIT;
         char *svg = report_svg(g, prof);
         char title[512];
-        snprintf(title, sizeof title, "dusk run %s", path);
+        snprintf(title, sizeof title, "dusk run %s", cli_shown(path));
         ro.title = title;
         ro.graph_svg = svg;
         if (dusk_profiler_write_report(prof, report, &ro, &err) != 0)

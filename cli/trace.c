@@ -73,6 +73,11 @@ int cli_trace_graph_load(const char *path, cli_trace_graph *t, dusk_error *err)
     const dusk_task_record *r = dusk_profiler_tasks(prof);
     for (size_t i = 0; i < nrec; i++)
         n += r[i].run == 0;
+    if (n == 0) {   /* no graph to draw, rather than an empty picture */
+        dusk_profiler_free(prof);
+        dusk_error_set(err, DUSK_EEMPTY, "%s: the trace has no tasks", path);
+        return 1;
+    }
     int64_t *pos = malloc((nrec ? nrec : 1) * sizeof *pos);   /* record -> j */
     size_t *rec = malloc((n ? n : 1) * sizeof *rec);          /* j -> record */
     char **keys = calloc(n ? n : 1, sizeof *keys);

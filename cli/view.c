@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <dusk/gui.h>
+#include <dusk/profiler.h>
 
 #include "cli/cli.h"
 
@@ -56,9 +57,16 @@ int cli_view(int argc, char **argv)
     /* a trace among the arguments that are not options (the first of
      * those may be an option's value: view --workers 2 TRACE.json) */
     const char *file = NULL;
-    for (int i = 1; i < argc && !file; i++)
+    for (int i = 1; i < argc && !file; i++) {
+        if (!strcmp(argv[i], "-")) {   /* standard input, kept for dusk run too */
+            const char *kept = argv[i];
+            if (cli_input(sub, &kept) != 0)
+                return 1;
+            argv[i] = (char *)kept;
+        }
         if (argv[i][0] != '-' && cli_is_trace(argv[i]))
             file = argv[i];
+    }
     if (file) {
         static const char *const opts[] = {"--close"};
         cli_args a = {argc, argv, 1, 0};
@@ -78,9 +86,18 @@ int cli_view(int argc, char **argv)
                 vo.close_when_done = 1;
         }
         char title[512];
-        snprintf(title, sizeof title, "dusk: %s", file);
+        snprintf(title, sizeof title, "dusk: %s", cli_shown(file));
         vo.title = title;
         dusk_error err = DUSK_ERROR_INIT;
+        /* a trace without tasks would open an empty window: said instead,
+         * as profile and render say it */
+        dusk_profiler *prof = NULL;
+        if (dusk_profiler_read_trace(file, &prof, &err) != 0)
+            return cli_fail(1, sub, "%s", err.msg);
+        size_t ntasks = dusk_profiler_ntasks(prof);
+        dusk_profiler_free(prof);
+        if (ntasks == 0)
+            return cli_fail(1, sub, "%s: the trace has no tasks", file);
         if (dusk_view_trace(file, &vo, &err) != 0)
             return cli_fail(1, sub, "%s", err.msg);
         return 0;

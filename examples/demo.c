@@ -28,7 +28,9 @@
 **     graph-layers.svg (one node per layer).
 **
 ** Options (for part 4, so that it runs on anyone's data):
-**   --dir DIR            where files go (default: build/demo)
+**   --dir DIR            where files go (default: build/demo when the current
+**                        folder has a build folder, as the source tree has,
+**                        else dusk-demo; said on stderr either way)
 **   --input FILE         HDF5 input (default: DIR/rnd_data.hdf5, made if absent
 **                        or damaged; a file given here is never changed)
 **   --dataset NAME       dataset in it (default: /data_set_1)
@@ -48,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <math.h>
 #include <sys/stat.h>
@@ -669,7 +672,7 @@ int main(int argc, char **argv)
     /* Line by line, even into a pipe or a log, so that a failure's message
      * (stderr, unbuffered) comes after what was printed before it. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    demo_opts o = {"build/demo", NULL, "/data_set_1", "(500, 500)", NULL, 0, 0};
+    demo_opts o = {NULL, NULL, "/data_set_1", "(500, 500)", NULL, 0, 0};
     if (argc > 0 && argv[0])
         prog = argv[0];
     for (int i = 1; i < argc; i++) {
@@ -704,6 +707,19 @@ int main(int argc, char **argv)
             usage(2);
         }
     }
+    /* The options are good: where the files go, said before any is made
+     * (pictures go there with --output too). build/demo in the source tree,
+     * as make demo and the README have it; elsewhere dusk-demo, rather
+     * than a build folder nobody asked for. */
+    struct stat st;
+    if (!o.dir)
+        o.dir = stat("build", &st) == 0 && S_ISDIR(st.st_mode) ? "build/demo" : "dusk-demo";
+    const char *me = strncmp(prog, "dusk demo", 9) == 0 ? "dusk demo" : "dusk-demo";
+    char cwd[4096];
+    if (o.dir[0] != '/' && getcwd(cwd, sizeof cwd))
+        fprintf(stderr, "%s: the files go to %s/%s (--dir DIR to choose)\n", me, cwd, o.dir);
+    else
+        fprintf(stderr, "%s: the files go to %s (--dir DIR to choose)\n", me, o.dir);
     if (!o.array_only) {
         lecture();
         generated(o.dir);

@@ -70,13 +70,20 @@ typedef struct {
 /* Runs `dusk args` (a shell line, from the repository root), under
  * timeout(1) when seconds > 0: a command that hangs then fails the test
  * (exit 124) rather than stall the whole suite. */
+/* A shell command whose output the next commands read on stdin through a
+ * pipe (NULL: stdin is /dev/null). */
+static const char *feed;
+
 static result run_dusk(int seconds, const char *args)
 {
     char cmd[16384], limit[32] = "";
     if (seconds > 0)
         snprintf(limit, sizeof limit, "timeout %d ", seconds);
     const char *errf = scratch("stderr.txt");
-    snprintf(cmd, sizeof cmd, "%s%s %s 2>%s </dev/null", limit, dusk, args, errf);
+    if (feed)
+        snprintf(cmd, sizeof cmd, "%s | %s%s %s 2>%s", feed, limit, dusk, args, errf);
+    else
+        snprintf(cmd, sizeof cmd, "%s%s %s 2>%s </dev/null", limit, dusk, args, errf);
     result r = {-1, NULL, NULL};
     int status;
     r.out = run_command(cmd, &status);
@@ -320,8 +327,241 @@ static void run_lecture(void **state)
                " \"total\": [\"sum\", [\"i\", \"f\", 1.5]], \"word\": [\"identity\", \"hello\"]}\n");
     r = dusk_cmd("run %s i f s t n l alias refs \"('x', 1)\" total word", scratch("kinds.json"));
     assert_ok(&r);
-    assert_string_equal(r.out, "(2, 0.5, 'text', True, None, (1, (2, 3)), 2, (2, 0.5, 7), 42, "
+    assert_string_equal(r.out, "(2, 0.5, 'text', True, None, [1, [2, 3]], 2, [2, 0.5, 7], 42, "
                                "4.0, 'hello')\n");
+    done(&r);
+
+    /* a JSON list prints as the list Dask's get gives, get({'l': [1, [2, 3]]}, 'l')
+     * [1, [2, 3]], on every scheduler; only several keys give a tuple */
+    write_file(scratch("lists.json"), "{\"l\": [1, [2, 3]], \"e\": [], \"one\": [[]],\n"
+                                      " \"m\": [\"identity\", \"l\"], \"r\": [\"l\", \"e\"]}\n");
+    static const char *const scheds[] = {"sync", "threads", "processes"};
+    for (size_t k = 0; k < 3; k++) {
+        r = dusk_cmd("run %s l --scheduler %s", scratch("lists.json"), scheds[k]);
+        assert_ok(&r);
+        assert_string_equal(r.out, "[1, [2, 3]]\n");
+        done(&r);
+        r = dusk_cmd("run %s e one m r --scheduler %s", scratch("lists.json"), scheds[k]);
+        assert_ok(&r);
+        assert_string_equal(r.out, "([], [[]], [1, [2, 3]], [[1, [2, 3]], []])\n");
+        done(&r);
+    }
+    r = dusk_cmd("run %s e", scratch("lists.json"));
+    assert_ok(&r);
+    assert_string_equal(r.out, "[]\n");
+    done(&r);
+}
+
+/* "-" is standard input, a pipe here, for every command that reads a
+ * graph file or a trace; messages call it <stdin>; nothing stays in TMPDIR. */
+static void stdin_dash(void **state)
+{
+    (void)state;
+    char feedcmd[1024], trace[512], tmpdir[512], dot[512];
+    keep(tmpdir, "stdin-tmp");
+    assert_int_equal(mkdir(tmpdir, 0755), 0);
+    setenv("TMPDIR", tmpdir, 1);
+    feed = feedcmd;
+    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk.json");
+    result r = dusk_cmd("run - z");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk2.json");
+    r = dusk_cmd("run - a b c --scheduler processes --workers 2");
+    assert_ok(&r);
+    assert_string_equal(r.out, "(1, 2, 3)\n");
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "printf '{\"a\": 1, \"b\": [\"incc\", \"a\"]}'");
+    r = dusk_cmd("run -");
+    assert_one_line_error(&r, 1, "dusk run: <stdin>: key 'b': unknown function 'incc'", NULL);
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "printf '{\"a\": 1,'");
+    r = dusk_cmd("render - -o %s", scratch("never.svg"));
+    assert_one_line_error(&r, 1, "dusk render: <stdin>:1:", NULL);
+    assert_false(file_exists(scratch("never.svg")));
+    done(&r);
+
+    /* a trace: profile, render and view read it from the pipe too */
+    keep(trace, "stdin-trace.json");
+    keep(dot, "stdin-trace.dot");
+    feed = NULL;
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    assert_ok(&r);
+    done(&r);
+    feed = feedcmd;
+    snprintf(feedcmd, sizeof feedcmd, "cat %s", trace);
+    r = dusk_cmd("profile -");
+    assert_ok(&r);
+    assert_contains(r.out, "5 tasks in 1 run");
+    done(&r);
+    r = dusk_cmd("render - -o %s", dot);
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(dot, NULL);
+    assert_non_null(text);
+    assert_contains(text, "digraph");
+    assert_contains(text, "add");
+    free(text);
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    r = dusk_cmd("view -");
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    done(&r);
+    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk.json");
+    r = dusk_cmd("view - z");
+    if (r.code != 0)
+        fail_msg("exit %d: %s", r.code, r.err);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    feed = NULL;
+    unsetenv("TMPDIR");
+
+    /* the copies of stdin went with their processes */
+    DIR *d = opendir(tmpdir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.')
+            fail_msg("%s/%s stayed", tmpdir, e->d_name);
+    closedir(d);
+}
+
+/* The same kind of mistake, the same exit: a -o naming no dataset is
+ * usage (2) however it is spelled, before any file is made; an extension
+ * is matched in any case; render names every format it draws. */
+static void usage_alike(void **state)
+{
+    (void)state;
+    char h5[512], trace[512];
+    keep(h5, "usage.hdf5");
+    static const char *const none[] = {":", ":/", "://"};
+    for (size_t k = 0; k < 3; k++) {
+        result r = dusk_cmd("eval 'ones(3)' -o %s%s", h5, none[k]);
+        assert_one_line_error(&r, 2, "expected FILE.hdf5:/dataset", NULL);
+        done(&r);
+        r = dusk_cmd("eval 'x + 1' --input x=%s%s", h5, none[k]);
+        assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+        done(&r);
+        assert_false(file_exists(h5));
+    }
+
+    /* upper-case extensions: the file is of the kind its extension names */
+    result r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.SVG"));
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(scratch("g.SVG"), NULL);
+    assert_non_null(text);
+    assert_contains(text, "<svg");
+    free(text);
+    keep(trace, "usage-t.json");
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s --chart %s", trace, scratch("c.PNG"));
+    assert_ok(&r);
+    done(&r);
+    text = slurp(scratch("c.PNG"), NULL);
+    assert_non_null(text);
+    assert_memory_equal(text, "\x89PNG", 4);
+    free(text);
+    r = dusk_cmd("profile %s -o %s", trace, scratch("r.HTML"));
+    assert_ok(&r);
+    done(&r);
+    text = slurp(scratch("r.HTML"), NULL);
+    assert_non_null(text);
+    assert_contains(text, "<html");
+    free(text);
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s --format SVG", scratch("g.dot"));
+    assert_ok(&r);
+    done(&r);
+
+    /* what render draws, its message and its help name alike */
+    static const char *const exts[] = {"jpeg", "gv", "xdot", "Jpg"};
+    for (size_t k = 0; k < 4; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "g.%s", exts[k]);
+        r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch(name));
+        assert_ok(&r);
+        done(&r);
+        assert_true(file_exists(scratch(name)));
+    }
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
+    assert_one_line_error(&r, 2, ".svg, .png, .pdf, .jpg, .jpeg, .dot, .gv or .xdot", NULL);
+    done(&r);
+    r = dusk_cmd("render --help");
+    assert_ok(&r);
+    assert_contains(r.out, ".svg .png .pdf .jpg .jpeg .dot .gv .xdot");
+    assert_contains(r.out, "pdf, jpg, jpeg, dot, gv, xdot, or svg:graphviz");
+    done(&r);
+    /* an output's extension names its format: no HTML in a .txt file */
+    r = dusk_cmd("run examples/lecture-dsk.json --report %s", scratch("r.txt"));
+    assert_one_line_error(&r, 2, "--report ", "r.txt: the report is a .html or .htm file");
+    done(&r);
+    assert_false(file_exists(scratch("r.txt")));
+    r = dusk_cmd("eval 'ones(3)' --profile %s", scratch("o.txt"));
+    assert_one_line_error(&r, 2, "o.txt: the report is a .html or .htm file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("o.txt")));
+    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", scratch("t.csv"));
+    assert_one_line_error(&r, 2, "t.csv: the trace is a .json file", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --csv %s", scratch("tasks.json"));
+    assert_one_line_error(&r, 2, "tasks.json: the table of tasks is a .csv file", NULL);
+    done(&r);
+    assert_false(file_exists(scratch("t.csv")));
+    assert_false(file_exists(scratch("tasks.json")));
+    r = dusk_cmd("run examples/lecture-dsk.json --report %s --trace %s", scratch("r.HTM"),
+                 scratch("t.JSON"));
+    assert_ok(&r);
+    done(&r);
+    assert_true(file_exists(scratch("r.HTM")));
+    r = dusk_cmd("render examples/lecture-dsk.json -o %s --format gif", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or", NULL);
+    done(&r);
+}
+
+/* A top-level "traceEvents" key makes a trace, whatever its value: one
+ * that is no list is refused naming it (not drawn as a one-key graph);
+ * a trace without tasks is said to be one (not a run on 0 workers). */
+static void traces_that_are_not(void **state)
+{
+    (void)state;
+    char bad[512], empty[512], bare[512];
+    keep(bad, "te5.json");
+    keep(empty, "te-empty.json");
+    keep(bare, "te-bare.json");
+    write_file(bad, "{\"traceEvents\": 5}\n");
+    write_file(empty, "{\"traceEvents\": []}\n");
+    write_file(bare, "[]\n");
+    result r = dusk_cmd("render %s -o %s", bad, scratch("te.png"));
+    assert_one_line_error(&r, 1, "te5.json:1:", "\"traceEvents\" must be an array");
+    done(&r);
+    assert_false(file_exists(scratch("te.png")));
+    r = dusk_cmd("profile %s", bad);
+    assert_one_line_error(&r, 1, "\"traceEvents\" must be an array", NULL);
+    done(&r);
+    const char *const files[] = {empty, bare};
+    for (size_t k = 0; k < 2; k++) {
+        r = dusk_cmd("profile %s", files[k]);
+        assert_one_line_error(&r, 1, files[k], ": the trace has no tasks");
+        done(&r);
+        r = dusk_cmd("profile %s -o %s", files[k], scratch("te.html"));
+        assert_one_line_error(&r, 1, ": the trace has no tasks", NULL);
+        done(&r);
+        assert_false(file_exists(scratch("te.html")));
+        r = dusk_cmd("render %s -o %s", files[k], scratch("te.svg"));
+        assert_one_line_error(&r, 1, files[k], ": the trace has no tasks");
+        done(&r);
+        assert_false(file_exists(scratch("te.svg")));
+    }
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    setenv("SDL_RENDER_DRIVER", "software", 1);
+    r = dusk_cmd_within(60, "view %s --close", empty);
+    assert_one_line_error(&r, 1, ": the trace has no tasks", NULL);
+    done(&r);
+    /* a graph whose value is the text "traceEvents" stays a graph */
+    write_file(scratch("te-graph.json"),
+               "{\"a\": \"traceEvents\", \"b\": [\"identity\", \"a\"]}\n");
+    r = dusk_cmd("render %s -o %s", scratch("te-graph.json"), scratch("te-graph.dot"));
+    assert_ok(&r);
     done(&r);
 }
 
@@ -690,8 +930,8 @@ static void render_golden_dot(void **state)
     assert_contains(fsvg, "digraph");
     free(fsvg);
     r = dusk_cmd("render examples/lecture-dsk.json --format svg:graphvis -o %s", scratch("g.svg"));
-    assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, dot, xdot or svg:graphviz",
-                          "not 'svg:graphvis'; did you mean 'svg:graphviz'?");
+    assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or "
+                          "svg:graphviz", "not 'svg:graphvis'; did you mean 'svg:graphviz'?");
     done(&r);
 
     /* bad usage, and nothing written */
@@ -1352,6 +1592,38 @@ static void demo_says_where(void **state)
     done(&r);
     snprintf(path, sizeof path, "%s/mine/r.hdf5", dir);
     assert_true(file_exists(path));
+
+    /* build/dusk-demo itself (the README's "on your own data"), outside
+     * a tree: the same rule and notice, no build folder made, though
+     * --output names the result */
+    char other[512], demo[4200], cmd[9000];
+    keep(other, "elsewhere2");
+    assert_int_equal(mkdir(other, 0755), 0);
+    assert_int_equal(build_path(demo, sizeof demo, "dusk-demo"), 0);
+    snprintf(cmd, sizeof cmd, "cd %s && %s --array-only --input %s --dataset /x --chunks 10 "
+             "--workers 1 --output OUT.hdf5 2>&1", other, demo, in);
+    int status;
+    char *out = run_command(cmd, &status);
+    assert_non_null(out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    snprintf(want, sizeof want, "dusk-demo: the files go to %s/dusk-demo (--dir DIR to choose)\n",
+             other);
+    assert_contains(out, want);
+    free(out);
+    snprintf(path, sizeof path, "%s/OUT.hdf5", other);
+    assert_true(file_exists(path));
+    snprintf(path, sizeof path, "%s/dusk-demo/graph.svg", other);
+    assert_true(file_exists(path));
+    snprintf(path, sizeof path, "%s/build", other);
+    assert_false(file_exists(path));
+
+    /* a bad option fails before anything is said or made */
+    char *bad[] = {"demo", "--nope", NULL};
+    r = run_in(other, 0, bad);
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "unknown option '--nope'");
+    assert_null(strstr(r.err, "files go"));
+    done(&r);
 }
 
 static void demo_list(void **state)
@@ -1532,6 +1804,9 @@ int main(void)
         cmocka_unit_test(demo_says_where),
         cmocka_unit_test(demo_list),
         cmocka_unit_test(view_window),
+        cmocka_unit_test(stdin_dash),
+        cmocka_unit_test(usage_alike),
+        cmocka_unit_test(traces_that_are_not),
         cmocka_unit_test(messages_name_no_c_functions),
     };
     return cmocka_run_group_tests_name("cli", tests, setup, scratch_teardown);

@@ -814,11 +814,11 @@ static void test_cli_print(void **state)
     ran_free(&r);
     r = run_eval("arange(6)[::-2] > 1", "--print", NULL);
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.out, "[True True False]\n");
+    assert_string_equal(r.out, "[ True  True False]\n");
     ran_free(&r);
     r = run_eval("linspace(0, 1, 3)[None, :] + zeros((2, 1))", NULL);
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.out, "[[0. 0.5 1.]\n [0. 0.5 1.]]\n");
+    assert_string_equal(r.out, "[[0.  0.5 1. ]\n [0.  0.5 1. ]]\n");
     ran_free(&r);
     r = run_eval("arange(2000).sum()", NULL);
     assert_int_equal(r.rc, 0);
@@ -826,7 +826,7 @@ static void test_cli_print(void **state)
     ran_free(&r);
     r = run_eval("arange(2000)", NULL);   /* long: cut as NumPy cuts it */
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.out, "[0 1 2 ... 1997 1998 1999]\n");
+    assert_string_equal(r.out, "[   0    1    2 ... 1997 1998 1999]\n");
     ran_free(&r);
     /* argmax prints an int64; where of two numbers is float64 as NumPy's */
     r = run_eval("argmax(arange(7, chunks=3) % 4), cumsum(arange(4, chunks=3) > 0)", NULL);
@@ -842,7 +842,7 @@ static void test_cli_print(void **state)
     ran_free(&r);
     r = run_eval("where(arange(4, chunks=2) > 1, 1, 2.5)", NULL);
     assert_int_equal(r.rc, 0);
-    assert_string_equal(r.out, "[2.5 2.5 1. 1.]\n");
+    assert_string_equal(r.out, "[2.5 2.5 1.  1. ]\n");
     ran_free(&r);
 }
 
@@ -884,23 +884,23 @@ static void test_cli_ufunc_values(void **state)
         {"hypot(3, 4)", "5.\n"},
         {"hypot(arange(3, chunks=2), 4) ** 2", "[16. 17. 20.]\n"},
         {"arctan2(1, 1) * 4", "3.1415927\n"},
-        {"arctan2(arange(2, chunks=1), -1)", "[3.1415927 2.3561945]\n"},
+        {"arctan2(arange(2, chunks=1), -1)", "[3.14159265 2.35619449]\n"},
         {"copysign(arange(3, chunks=2), -1)", "[-0. -1. -2.]\n"},
         {"nextafter(1, 2) - 1", "2.220446e-16\n"},
         {"nextafter(1, 2)", "1.\n"},   /* a float, though 8 digits round it to 1 */
         {"logaddexp(0, 0) - log(2) + logaddexp2(3, 3)", "4.\n"},
-        {"fmod(arange(-3, 4, chunks=3), 2)", "[-1 0 -1 0 1 0 1]\n"},
+        {"fmod(arange(-3, 4, chunks=3), 2)", "[-1  0 -1  0  1  0  1]\n"},
         {"fmod(-7.5, 2)", "-1.5\n"},
-        {"fmax(where(arange(3) > 0, arange(3), nan), 1.5)", "[1.5 1.5 2.]\n"},
+        {"fmax(where(arange(3) > 0, arange(3), nan), 1.5)", "[1.5 1.5 2. ]\n"},
         {"fmin(nan, 2)", "2.\n"},
         {"float_power(arange(4, chunks=2), 2)", "[0. 1. 4. 9.]\n"},
-        {"logical_and(arange(4) > 1, arange(4) % 2)", "[False False False True]\n"},
+        {"logical_and(arange(4) > 1, arange(4) % 2)", "[False False False  True]\n"},
         {"logical_or(0, 0.5)", "True\n"},
-        {"logical_xor(arange(4) > 1, arange(4) % 2)", "[False True True False]\n"},
-        {"logical_not(arange(3))", "[True False False]\n"},
-        {"positive(-arange(3))", "[0 -1 -2]\n"},
+        {"logical_xor(arange(4) > 1, arange(4) % 2)", "[False  True  True False]\n"},
+        {"logical_not(arange(3))", "[ True False False]\n"},
+        {"positive(-arange(3))", "[ 0 -1 -2]\n"},
         {"reciprocal(arange(1, 5))", "[1 0 0 0]\n"},
-        {"reciprocal(arange(1, 5.))", "[1. 0.5 0.33333333 0.25]\n"},
+        {"reciprocal(arange(1, 5.))", "[1.         0.5        0.33333333 0.25      ]\n"},
         {"cbrt(-8.) + exp2(10)", "1022.\n"},
         {"fabs(-arange(2))", "[0. 1.]\n"},
         {"deg2rad(180) + radians(180) - 2 * pi", "0.\n"},
@@ -908,24 +908,24 @@ static void test_cli_ufunc_values(void **state)
         {"arcsinh(0) + arccosh(1) + arctanh(0)", "0.\n"},
         {"tanh(arctanh(0.5))", "0.5\n"},
         {"signbit(-0.0)", "True\n"},
-        {"signbit(arange(-1, 2))", "[True False False]\n"},
+        {"signbit(arange(-1, 2))", "[ True False False]\n"},
         {"sinc(0) + sinc(1)", "1.\n"},
         {"clip(arange(6, chunks=4), 1, 4)", "[1 1 2 3 4 4]\n"},
         {"arange(6).clip(None, 2)", "[0 1 2 2 2 2]\n"},
         {"clip(7, 0, 5)", "5\n"},
-        {"round(arange(4, chunks=3) * 1.25, 1)", "[0. 1.2 2.5 3.8]\n"},
+        {"round(arange(4, chunks=3) * 1.25, 1)", "[0.  1.2 2.5 3.8]\n"},
         {"around(1234, -2)", "1200\n"},
         {"(arange(3) + 0.5).round()", "[0. 2. 2.]\n"},   /* half to even */
-        {"isclose(arange(3), 1 + 1e-9)", "[False True False]\n"},
+        {"isclose(arange(3), 1 + 1e-9)", "[False  True False]\n"},
         {"isclose(nan, nan, equal_nan=True)", "True\n"},
         {"allclose(arange(3), arange(3) + 1e-9)", "True\n"},
         {"allclose(arange(3), 0)", "False\n"},
-        {"nan_to_num(arange(3, chunks=2) / 0., nan=-1, posinf=9)", "[-1. 9. 9.]\n"},
+        {"nan_to_num(arange(3, chunks=2) / 0., nan=-1, posinf=9)", "[-1.  9.  9.]\n"},
         {"nan_to_num(-inf)", "-1.7976931e+308\n"},
         {"subtract(7, 2) * multiply(2, 3) + true_divide(1, 4) + power(2, 3)", "38.25\n"},
         {"mod(arange(-2, 3), 2) + remainder(5, 3) + floor_divide(7, 2)",
          "[5 6 5 6 5]\n"},
-        {"greater_equal(arange(3), 1) ^ less(arange(3), 2)", "[True False True]\n"},
+        {"greater_equal(arange(3), 1) ^ less(arange(3), 2)", "[ True False  True]\n"},
         {"nansum(where(arange(4) > 1, nan, arange(4)))", "1.\n"},
     };
     for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
@@ -1137,7 +1137,7 @@ static void test_cli_view(void **state)
     ran r = run_eval("arange(12, chunks=4) * 2", "--view", "--close", "-o", output, "--print", NULL);
     if (r.rc != 0)
         fail_msg("exit %d: %s", r.rc, r.err);
-    assert_string_equal(r.out, "[0 2 4 6 8 10 12 14 16 18 20 22]\n");
+    assert_string_equal(r.out, "[ 0  2  4  6  8 10 12 14 16 18 20 22]\n");
     ran_free(&r);
     h5dump_out o;
     assert_int_equal(run_h5dump(scratch("viewed.h5"), "/r", NULL, &o), 0);
@@ -1145,6 +1145,59 @@ static void test_cli_view(void **state)
     for (size_t k = 0; k < o.n; k++)
         assert_int_equal(strtoll(o.tok[k], NULL, 10), 2 * (long long)k);
     h5dump_free(&o);
+    /* nothing else asked: the value is printed once the window closed, as
+     * dusk run --view prints its value (dusk view --eval is this) */
+    r = run_eval("ones((100, 100), chunks=(50, 50)).sum()", "--view", "--close", NULL);
+    if (r.rc != 0)
+        fail_msg("exit %d: %s", r.rc, r.err);
+    assert_string_equal(r.out, "10000.\n");
+    ran_free(&r);
+    r = run_eval("arange(6, chunks=2).reshape((2, 3)) - 2.5", "--view", "--close", NULL);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "[[-2.5 -1.5 -0.5]\n [ 0.5  1.5  2.5]]\n");
+    ran_free(&r);
+}
+
+/* --print lines columns up as NumPy's str() does (numpy 1.24's output,
+ * pasted): sign padding, decimal points aligned, nan and inf, scientific
+ * notation for a wide range, rows wrapped at 75 columns, long axes cut. */
+static void test_cli_print_numpy(void **state)
+{
+    (void)state;
+    static const struct { const char *text, *out; } CASES[] = {
+        {"linspace(-1, 1, 12).reshape((2, 2, 3))",
+         "[[[-1.         -0.81818182 -0.63636364]\n  [-0.45454545 -0.27272727 -0.09090909]]\n\n"
+         " [[ 0.09090909  0.27272727  0.45454545]\n  [ 0.63636364  0.81818182  1.        ]]]\n"},
+        {"arange(30) - 5",
+         "[-5 -4 -3 -2 -1  0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18\n"
+         " 19 20 21 22 23 24]\n"},
+        {"(arange(3) - 1) / 0.", "[-inf  nan  inf]\n"},
+        {"ones(3) * 1e-5 + arange(3)", "[1.00000e-05 1.00001e+00 2.00001e+00]\n"},
+        {"arange(3) * 1e9", "[0.e+00 1.e+09 2.e+09]\n"},
+        {"ones(4, dtype='f4') / 3 - arange(4)",
+         "[ 0.33333334 -0.66666666 -1.66666666 -2.66666666]\n"},
+        {"arange(2000.).reshape((40, 50)) / 7",
+         "[[0.00000000e+00 1.42857143e-01 2.85714286e-01 ... 6.71428571e+00\n"
+         "  6.85714286e+00 7.00000000e+00]\n"
+         " [7.14285714e+00 7.28571429e+00 7.42857143e+00 ... 1.38571429e+01\n"
+         "  1.40000000e+01 1.41428571e+01]\n"
+         " [1.42857143e+01 1.44285714e+01 1.45714286e+01 ... 2.10000000e+01\n"
+         "  2.11428571e+01 2.12857143e+01]\n"
+         " ...\n"
+         " [2.64285714e+02 2.64428571e+02 2.64571429e+02 ... 2.71000000e+02\n"
+         "  2.71142857e+02 2.71285714e+02]\n"
+         " [2.71428571e+02 2.71571429e+02 2.71714286e+02 ... 2.78142857e+02\n"
+         "  2.78285714e+02 2.78428571e+02]\n"
+         " [2.78571429e+02 2.78714286e+02 2.78857143e+02 ... 2.85285714e+02\n"
+         "  2.85428571e+02 2.85571429e+02]]\n"},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        ran r = run_eval(CASES[i].text, NULL);
+        if (r.rc != 0 || strcmp(r.out, CASES[i].out) != 0)
+            fail_msg("'%s': exit %d, printed \"%s\" (%s); expected \"%s\"", CASES[i].text,
+                     r.rc, r.out, r.err, CASES[i].out);
+        ran_free(&r);
+    }
 }
 
 /* A number with an array is one layer of one task per block, as Dask
@@ -1609,6 +1662,7 @@ int main(void)
         cmocka_unit_test(test_eval_exact_as_numpy),
         cmocka_unit_test(test_cli_store),
         cmocka_unit_test(test_cli_print),
+        cmocka_unit_test(test_cli_print_numpy),
         cmocka_unit_test(test_cli_errors),
         cmocka_unit_test(test_cli_visualize_profile),
         cmocka_unit_test(test_cli_view),
