@@ -180,18 +180,26 @@ static void time_axis(chart *c, const frame *f, int labels)
     }
 }
 
+/* The top of a value axis over range, rounded up to a tick of a step that
+ * gives a tick every 28 pixels or so of f; a step higher when the data
+ * would come within 2 % of it. */
+static double axis_top(const frame *f, double range, double *step)
+{
+    int n = (int)(f->h / 28);
+    *step = nice_step(range, n < 2 ? 2 : n);
+    double vtop = ceil(range / *step - 1e-9) * *step;
+    if (vtop <= 0)
+        vtop = *step;
+    else if (range > 0 && vtop - range < 0.02 * vtop)
+        vtop += *step;   /* a curve's top would lie on the frame, unseen */
+    return vtop;
+}
+
 /* y ticks from 0 to top, labelled with unit scaling. Returns the top. */
 static double value_axis(chart *c, const frame *f, double top, double scale, const char *title)
 {
     cairo_t *cr = c->cr;
-    double range = top / scale;
-    int n = (int)(f->h / 28);
-    double step = nice_step(range, n < 2 ? 2 : n);
-    double vtop = ceil(range / step - 1e-9) * step;
-    if (vtop <= 0)
-        vtop = step;
-    else if (range > 0 && vtop - range < 0.02 * vtop)
-        vtop += step;   /* a curve's top would lie on the frame, unseen */
+    double step, vtop = axis_top(f, top / scale, &step);
     set_font(cr, 10, 0);
     cairo_set_line_width(cr, 1);
     for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {
@@ -488,14 +496,7 @@ static double right_axis(chart *c, const frame *f, double top, double scale, con
                          const double col[3])
 {
     cairo_t *cr = c->cr;
-    double range = top / scale;
-    int n = (int)(f->h / 28);
-    double step = nice_step(range, n < 2 ? 2 : n);
-    double vtop = ceil(range / step - 1e-9) * step;
-    if (vtop <= 0)
-        vtop = step;
-    else if (range > 0 && vtop - range < 0.02 * vtop)
-        vtop += step;   /* a curve's top would lie on the frame, unseen */
+    double step, vtop = axis_top(f, top / scale, &step);
     set_font(cr, 10, 0);
     rgb(cr, col);
     for (double v = 0; v <= vtop * (1 + 1e-9); v += step) {
