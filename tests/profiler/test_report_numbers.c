@@ -376,7 +376,7 @@ static void test_long_session_bounded(void **state)
      * not checked, as test_cpu_curve does not check a starved curve */
     if (late > (n - 1) / 10) {
         fprintf(stderr, "  (%zu of %zu gaps late: the sampler was starved, count not checked)\n",
-                      late, n - 1);
+                late, n - 1);
         want = 0;
     }
     if ((double)n < want)
