@@ -102,19 +102,26 @@ static dusk_event *record(dusk_graph *g, const char *key, size_t *n)
     return ev;
 }
 
+/* A viewer holding the plan of g for key. */
+static dusk_viewer *viewer_of(dusk_graph *g, const char *key, dusk_error *err)
+{
+    const char *keys[] = {key};
+    dusk_plan *plan;
+    assert_int_equal(dusk_plan_new(g, keys, 1, &plan, err), 0);
+    dusk_viewer *v = dusk_viewer_new(NULL);
+    assert_int_equal(dusk_viewer_set_plan(v, plan, err), 0);
+    dusk_plan_unref(plan);
+    return v;
+}
+
 static void test_replay_colours(void **state)
 {
     (void)state;
     dusk_graph *g = lecture_dsk();
     size_t n;
     dusk_event *ev = record(g, "z", &n);
-    const char *keys[] = {"z"};
-    dusk_plan *plan;
     dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_plan_new(g, keys, 1, &plan, &err), 0);
-    dusk_viewer *v = dusk_viewer_new(NULL);
-    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
-    dusk_plan_unref(plan);
+    dusk_viewer *v = viewer_of(g, "z", &err);
     int64_t z = dusk_graph_find(g, "z"), b = dusk_graph_find(g, "b");
     int points = 0;
     for (size_t i = 0; i < n; i++) {
@@ -437,13 +444,8 @@ static void test_labels(void **state)
     dusk_graph *g = lecture_dsk();
     size_t n;
     dusk_event *ev = record(g, "z", &n);
-    const char *keys[] = {"z"};
-    dusk_plan *plan;
     dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_plan_new(g, keys, 1, &plan, &err), 0);
-    dusk_viewer *v = dusk_viewer_new(NULL);
-    assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
-    dusk_plan_unref(plan);
+    dusk_viewer *v = viewer_of(g, "z", &err);
     dusk_viewer_feed(v, ev, 1);   /* the RUN_BEGIN: every node waiting */
     free(ev);
     frame(v);
@@ -471,6 +473,7 @@ static void test_labels(void **state)
     g = chains(100, 100);   /* 10,001 tasks */
     ev = record(g, "all", &n);
     const char *all[] = {"all"};
+    dusk_plan *plan;
     assert_int_equal(dusk_plan_new(g, all, 1, &plan, &err), 0);
     dusk_viewer_options vo = {.layer_view_threshold = 100000};
     v = dusk_viewer_new(&vo);
