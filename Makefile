@@ -118,6 +118,9 @@ dusk-profiler_MODULES := profiler
 dusk-profiler_PKGS := cairo jansson
 dusk-gui_MODULES := gui
 dusk-gui_PKGS := sdl2 SDL2_ttf cairo
+# The window's font and themes (assets/), built in: see gui/assets.h.
+dusk-gui_EXTRA_OBJS = $(BUILD)/obj/gen/assets.o
+GUI_ASSETS := assets/fonts/DejaVuSans-ascii.ttf $(sort $(wildcard assets/themes/*.theme))
 
 # Every .c under a directory, at any depth.
 rwildcard = $(foreach d,$(wildcard $(1:=/*)),$(call rwildcard,$(d),$(2)) $(filter $(subst *,%,$(2)),$(d)))
@@ -145,7 +148,7 @@ PROGRAM_LIBS = $(STATIC_LIBS) $(call pkg_libs,$(ALL_PKGS)) $(SYS_LIBS)
 # One set of rules per library: lib<name>.a, lib<name>.so.<version> with
 # soname lib<name>.so.<major> and the two links, and its modules' pkg flags.
 define library_rules
-$(1)_OBJS := $$(call objs_of,$(1))
+$(1)_OBJS := $$(call objs_of,$(1)) $$($(1)_EXTRA_OBJS)
 $$(foreach m,$$($(1)_MODULES),$$(BUILD)/obj/$$(m)/%.o): MOD_CFLAGS = $$(call pkg_cflags,$$($(1)_PKGS))
 
 $$(BUILD)/lib$(1).a: $$($(1)_OBJS)
@@ -323,6 +326,15 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/flags
 	@mkdir -p $(@D)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(MOD_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/assets.c: scripts/embed.sh $(GUI_ASSETS)
+	@mkdir -p $(@D)
+	$(call say,EMBED,$@)
+	$(Q)sh scripts/embed.sh $(GUI_ASSETS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c $(BUILD)/flags
+	@mkdir -p $(@D)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Igui -c -o $@ $<
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_HELPERS) $(STATIC_LIBS)
 	@mkdir -p $(@D)

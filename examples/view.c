@@ -14,7 +14,7 @@
 ** without a screen. Run by a script (stdin not a terminal) or with
 ** --close, the window closes by itself when the run has ended.
 **
-** Usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme NAME]
+** Usage: view [FILE.hdf5 [DATASET]] [--close] [--screenshot PNG] [--theme NAME|FILE.theme]
 **   DATASET defaults to /data_set_1.
 ** Build against an installed dusk:
 **     cc view.c $(pkg-config --cflags --libs dusk)
@@ -71,8 +71,9 @@ int main(int argc, char **argv)
             shot = argv[++i];
         else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
             theme = argv[++i];
-            if (strcmp(theme, "light") && strcmp(theme, "dark") && strcmp(theme, "contrast")) {
-                fprintf(stderr, "view: --theme '%s': light, dark or contrast\n", theme);
+            dusk_error err = DUSK_ERROR_INIT;
+            if (dusk_view_theme_check(theme, &err) != 0) {
+                fprintf(stderr, "view: --theme: %s\n", err.msg);
                 return 2;
             }
         }
@@ -82,7 +83,7 @@ int main(int argc, char **argv)
              * build/examples/view, or "dusk demo window" from the dusk command */
             int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
             fprintf(help ? stdout : stderr, "usage: %s [FILE.hdf5 [DATASET]] [--close] "
-                    "[--screenshot PNG] [--theme light|dark|contrast]\n",
+                    "[--screenshot PNG] [--theme light|dark|contrast|FILE.theme]\n",
                     argc > 0 && argv[0] ? argv[0] : "view");
             return help ? 0 : 2;
         } else if (npos++ == 0)

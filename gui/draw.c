@@ -1,5 +1,5 @@
 /*
-** dusk gui — what the panels draw with: themes, the glyph atlas, text
+** dusk gui — what the panels draw with: the glyph atlas, text, shapes
 **
 ** Text comes from one glyph atlas: the font's printable ASCII glyphs drawn
 ** once with TTF_RenderGlyph_Blended into a surface the viewer keeps (again
@@ -10,36 +10,8 @@
 */
 #include <string.h>
 
+#include "assets.h"
 #include "draw.h"
-
-/* Light for the desk, dark for a dim room, high contrast for a projector:
- * white and pure colours on black, with no state in a colour near another's
- * or near the background (Dask's black for erred would vanish there: it is
- * magenta), the selection in cyan, which no state uses. */
-#define DASK_STATES                                                                          \
-    {[DUSK_TASK_WAITING] = {0x80, 0x80, 0x80},  [DUSK_TASK_READY] = {0xf0, 0xc0, 0x00},      \
-     [DUSK_TASK_RUNNING] = {0x2c, 0xa0, 0x2c},  [DUSK_TASK_MEMORY] = {0xd6, 0x27, 0x28},     \
-     [DUSK_TASK_RELEASED] = {0x1f, 0x77, 0xb4}, [DUSK_TASK_ERRED] = {0x00, 0x00, 0x00}}
-const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3] = DASK_STATES;
-
-const dusk__theme dusk__themes[DUSK__NTHEMES] = {
-    [DUSK__THEME_LIGHT] = {"light", {0xff, 0xff, 0xff}, {0xf4, 0xf4, 0xf4}, {0x20, 0x20, 0x20},
-                           {0x80, 0x80, 0x80}, {0xb0, 0xb0, 0xb0}, {0xff, 0x7f, 0x0e},
-                           DASK_STATES, 1},
-    [DUSK__THEME_DARK] = {"dark", {0x1e, 0x1e, 0x22}, {0x2c, 0x2c, 0x32}, {0xe8, 0xe8, 0xe8},
-                          {0x90, 0x90, 0x98}, {0x5a, 0x5a, 0x64}, {0xff, 0xa0, 0x40},
-                          DASK_STATES, 1},
-    [DUSK__THEME_CONTRAST] = {"high contrast", {0x00, 0x00, 0x00}, {0x00, 0x00, 0x00},
-                              {0xff, 0xff, 0xff}, {0xff, 0xff, 0xff}, {0xc8, 0xc8, 0xc8},
-                              {0x00, 0xff, 0xff},
-                              {[DUSK_TASK_WAITING] = {0xb4, 0xb4, 0xb4},
-                               [DUSK_TASK_READY] = {0xff, 0xff, 0x00},
-                               [DUSK_TASK_RUNNING] = {0x00, 0xff, 0x00},
-                               [DUSK_TASK_MEMORY] = {0xff, 0x00, 0x00},
-                               [DUSK_TASK_RELEASED] = {0x00, 0x80, 0xff},
-                               [DUSK_TASK_ERRED] = {0xff, 0x00, 0xff}},
-                              2},
-};
 
 void dusk__render_free(dusk__render *R)
 {
@@ -65,6 +37,7 @@ static void drop_font(dusk__render *R)
     R->atlas = NULL;
 }
 
+/* path NULL: the font built in from assets/fonts/. */
 static int make_atlas(dusk__render *R, const char *path, float scale, const char *who,
                       dusk_error *err)
 {
@@ -72,10 +45,16 @@ static int make_atlas(dusk__render *R, const char *path, float scale, const char
         return dusk_error_set(err, DUSK_EIO, "%s%sthe text's library (SDL_ttf) failed: %s",
                               DUSK__WHO(who), TTF_GetError());
     int pt = (int)(14.0f * scale + 0.5f);
-    R->font = TTF_OpenFont(path, pt < 6 ? 6 : pt);
+    if (path) {
+        R->font = TTF_OpenFont(path, pt < 6 ? 6 : pt);
+    } else {
+        const dusk__asset *a = dusk__asset_find(DUSK__DEFAULT_FONT);
+        SDL_RWops *rw = a ? SDL_RWFromConstMem(a->data, (int)a->size) : NULL;
+        R->font = rw ? TTF_OpenFontRW(rw, 1, pt < 6 ? 6 : pt) : NULL;
+    }
     if (!R->font) {
-        dusk_error_set(err, DUSK_EIO, "%s%scannot open the font %s: %s", DUSK__WHO(who), path,
-                       TTF_GetError());
+        dusk_error_set(err, DUSK_EIO, "%s%scannot open the font %s: %s", DUSK__WHO(who),
+                       path ? path : "built in", TTF_GetError());
         TTF_Quit();
         return DUSK_EIO;
     }
@@ -117,7 +96,7 @@ int dusk__frame_begin(dusk_viewer *v, SDL_Renderer *r, dusk__frame *f, const cha
     if (R->font && R->scale != scale)
         drop_font(R);
     if (!R->font) {
-        int rc = make_atlas(R, v->opts.font ? v->opts.font : DUSK__DEFAULT_FONT, scale, who, err);
+        int rc = make_atlas(R, v->opts.font, scale, who, err);
         if (rc != 0) {
             drop_font(R);
             return rc;
@@ -125,7 +104,7 @@ int dusk__frame_begin(dusk_viewer *v, SDL_Renderer *r, dusk__frame *f, const cha
     }
     f->r = r;
     f->R = R;
-    f->th = &dusk__themes[v->theme >= 0 && v->theme < DUSK__NTHEMES ? v->theme : 0];
+    f->th = dusk__viewer_theme(v);
     f->line = R->atlas->h;
     f->glyphs = SDL_CreateTextureFromSurface(r, R->atlas);
     if (f->glyphs)

@@ -15,12 +15,14 @@
 
 #include "gui.h"
 
-/* The colours of a theme and the width of its strokes. Light and dark
- * draw the states in Dask's colours (dusk__state_rgb); high contrast, for
- * a projector that washes pale colours out, is white on black with pure
- * colours for the states and every outline and edge twice as thick. */
+/* The colours of a theme and the width of its strokes, read from a theme
+ * file (assets/themes/: light, dark and high contrast are built in; a
+ * user's own file with dusk_view_options.theme). Light and dark draw the
+ * states in Dask's dashboard colours; high contrast, for a projector that
+ * washes pale colours out, is white on black with pure colours for the
+ * states and every outline and edge twice as thick. */
 typedef struct dusk__theme {
-    const char *name;
+    char name[32];
     uint8_t bg[3];       /* panels' background */
     uint8_t strip[3];    /* legend and title strips */
     uint8_t fg[3];       /* text */
@@ -31,8 +33,24 @@ typedef struct dusk__theme {
     int stroke;          /* outlines, edges and rules: this many px a line */
 } dusk__theme;
 
-enum { DUSK__THEME_LIGHT, DUSK__THEME_DARK, DUSK__THEME_CONTRAST, DUSK__NTHEMES };
-extern const dusk__theme dusk__themes[DUSK__NTHEMES];
+/* The built-in themes, then a user's (a viewer's own, v->user_theme). */
+enum { DUSK__THEME_LIGHT, DUSK__THEME_DARK, DUSK__THEME_CONTRAST, DUSK__NTHEMES,
+       DUSK__THEME_USER = DUSK__NTHEMES };
+
+/* A built-in theme (DUSK__THEME_*), read from assets/themes/ once. */
+const dusk__theme *dusk__theme_at(int i);
+/* The theme viewer v draws with now. */
+const dusk__theme *dusk__viewer_theme(const dusk_viewer *v);
+/* Reads the theme that `spec` names: a built-in's name (light, dark,
+ * contrast or high-contrast; *builtin its DUSK__THEME_*, *user NULL) or a
+ * theme file's path (*builtin DUSK__THEME_USER, *user a new theme for
+ * dusk_free). DUSK_EINVAL naming the file and line of what is wrong,
+ * DUSK_EIO for a file that cannot be read, DUSK_ENOMEM. */
+int dusk__theme_open(const char *spec, int *builtin, dusk__theme **user, dusk_error *err);
+/* Parses a theme's text; `origin` names it in messages. Keys it does not
+ * set are its base's (a "base = NAME" line; else light's). */
+int dusk__theme_parse(dusk__theme *th, const char *text, size_t len, const char *origin,
+                      dusk_error *err);
 
 /* The font and its atlas, made at the first frame and again when the font
  * scale changes; the node buffer of the graph panel. */

@@ -145,11 +145,9 @@ static inline float dusk__node_y(const dusk__fit *t, float y)
 {
     return t->oy + (y + 0.5f) * t->sy - t->side / 2;
 }
-/* Dask's dashboard colour of each state, as the light and dark themes
- * draw it (draw.c). */
-extern const uint8_t dusk__state_rgb[DUSK_TASK_NSTATES][3];
-/* The font used when the options name none (fonts-dejavu-core). */
-#define DUSK__DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+/* The font used when the options name none: DejaVu Sans's printable
+ * ASCII, built in from assets/fonts/ (gui/assets.h). */
+#define DUSK__DEFAULT_FONT "fonts/DejaVuSans-ascii.ttf"
 
 typedef struct dusk__pending {
     struct dusk__pending *next;
@@ -246,6 +244,7 @@ struct dusk_viewer {
     /* how the window shows things (the UI thread's) */
     dusk__render *render;         /* draw.c's, from the first frame */
     int theme;                    /* DUSK__THEME_* (draw.h) */
+    struct dusk__theme *user_theme;   /* DUSK__THEME_USER's, from a file; NULL: none */
     float font_scale;             /* 1: 14 px text */
     float zoom;                   /* the graph panel: 1 = fitted */
     float pan_x, pan_y;           /* ... moved by this many pixels */

@@ -82,7 +82,7 @@ static const char *const action_what[DUSK__NACTIONS] = {
     [DUSK__A_STEP] = "run one more task (paused)",
     [DUSK__A_SLOWER] = "slower: at least 0.05 .. 2 s per task",
     [DUSK__A_FASTER] = "faster, then full speed",
-    [DUSK__A_THEME] = "theme: light, dark, high contrast",
+    [DUSK__A_THEME] = "theme: light, dark, high contrast (, yours)",
     [DUSK__A_FONT_UP] = "larger text",
     [DUSK__A_FONT_DOWN] = "smaller text",
     [DUSK__A_FULLSCREEN] = "fullscreen",
@@ -278,7 +278,8 @@ void dusk__act(dusk_viewer *v, int action, int arg)
     }
     /* the view */
     case DUSK__A_THEME:
-        v->theme = (v->theme + 1) % DUSK__NTHEMES;
+        /* the built-in themes, then the user's own if the window has one */
+        v->theme = (v->theme + 1) % (DUSK__NTHEMES + (v->user_theme != NULL));
         break;
     case DUSK__A_FONT_UP:
         v->font_scale = v->font_scale * 1.25f > DUSK__FONT_SCALE_MAX ? DUSK__FONT_SCALE_MAX

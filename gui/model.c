@@ -134,6 +134,7 @@ void dusk_viewer_free(dusk_viewer *v)
         return;
     clear_run(v);
     dusk__render_free(v->render);
+    dusk_free(v->user_theme);
     dusk__chunks_free(v->chunks);
     dusk__panels_free(v);
     for (dusk__pending *p = v->pending, *next; p; p = next) {

@@ -177,7 +177,7 @@ static int rgb_free(const uint8_t rgb[3], const uint8_t (*taken)[3], int n)
 {
     for (int th = 0; th < DUSK__NTHEMES; th++)
         for (int k = 0; k < DUSK_TASK_NSTATES; k++)
-            if (dusk__rgb_distance(rgb, dusk__themes[th].state[k]) < DUSK__FUNC_RGB_APART)
+            if (dusk__rgb_distance(rgb, dusk__theme_at(th)->state[k]) < DUSK__FUNC_RGB_APART)
                 return 0;
     for (int k = 0; k < n; k++)
         if (dusk__rgb_distance(rgb, taken[k]) < DUSK__FUNC_RGB_APART)

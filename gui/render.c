@@ -519,7 +519,7 @@ static int hit_frame(const dusk_viewer *v, dusk__frame *f)
     if (!v->render || !v->render->atlas)
         return -1;
     f->R = v->render;
-    f->th = &dusk__themes[v->theme >= 0 && v->theme < DUSK__NTHEMES ? v->theme : 0];
+    f->th = dusk__viewer_theme(v);
     f->line = v->render->atlas->h;
     return 0;
 }

@@ -374,21 +374,10 @@ static int first_frame(dusk_viewer *v, session *s, dusk_error *err)
  * font scale) is refused in their words; what only a C program can get
  * wrong (panels, the run's stream and callbacks) names the call, who. */
 static int check_options(const dusk_view_options *vo, const char *who, int *theme,
-                         dusk_error *err)
+                         dusk__theme **user, dusk_error *err)
 {
     *theme = DUSK__THEME_LIGHT;
-    if (vo->theme) {
-        if (strcmp(vo->theme, "light") == 0)
-            *theme = DUSK__THEME_LIGHT;
-        else if (strcmp(vo->theme, "dark") == 0)
-            *theme = DUSK__THEME_DARK;
-        else if (strcmp(vo->theme, "contrast") == 0 || strcmp(vo->theme, "high-contrast") == 0)
-            *theme = DUSK__THEME_CONTRAST;
-        else
-            return dusk_error_set(err, DUSK_EINVAL,
-                                  "the theme \"%s\" is not one of light, dark, contrast",
-                                  vo->theme);
-    }
+    *user = NULL;
     if (vo->width < 0 || vo->height < 0)
         return dusk_error_set(err, DUSK_EINVAL, "the window size %dx%d is negative", vo->width,
                               vo->height);
@@ -417,18 +406,22 @@ static int check_options(const dusk_view_options *vo, const char *who, int *them
     if (o && o->ncallbacks && !o->callbacks)
         return dusk_error_set(err, DUSK_EINVAL, "%s: vo->run->callbacks is NULL with ncallbacks %zu",
                               who, o->ncallbacks);
-    return 0;
+    /* last, as a theme read from a file is the caller's to free */
+    return vo->theme ? dusk__theme_open(vo->theme, theme, user, err) : 0;
 }
 
-static dusk_viewer *make_viewer(const dusk_view_options *vo, int theme)
+static dusk_viewer *make_viewer(const dusk_view_options *vo, int theme, dusk__theme *user)
 {
     dusk_viewer_options o = DUSK_VIEWER_OPTIONS_INIT;
     o.layer_view_threshold = vo->layer_view_threshold;
     o.font = vo->font;
     dusk_viewer *v = dusk_viewer_new(&o);
-    if (!v)
+    if (!v) {
+        dusk_free(user);
         return NULL;
+    }
     v->theme = theme;
+    v->user_theme = user;
     if (vo->font_scale > 0)
         v->font_scale = vo->font_scale;
     dusk__ui_ready(v);
@@ -449,10 +442,11 @@ static int view_run(job *j, const dusk_view_options *vo, dusk_value **out, const
     static const dusk_view_options defaults = DUSK_VIEW_OPTIONS_INIT;
     if (!vo)
         vo = &defaults;
-    int theme, rc = check_options(vo, who, &theme, err);
+    dusk__theme *user;
+    int theme, rc = check_options(vo, who, &theme, &user, err);
     if (rc != 0)
         return rc;
-    dusk_viewer *v = make_viewer(vo, theme);
+    dusk_viewer *v = make_viewer(vo, theme, user);
     const dusk_options *o = vo->run;
     size_t ncb = 1 + (o ? o->ncallbacks : 0);
     j->cbs = v ? dusk_malloc(ncb * sizeof *j->cbs) : NULL;
@@ -552,6 +546,17 @@ int dusk_view_array_store(struct dusk_array *a, const char *path, const char *da
 }
 
 
+int dusk_view_theme_check(const char *theme, dusk_error *err)
+{
+    if (!theme)
+        return dusk_error_set(err, DUSK_EINVAL, "dusk_view_theme_check: theme is NULL");
+    int which;
+    dusk__theme *user;
+    int rc = dusk__theme_open(theme, &which, &user, err);
+    dusk_free(user);
+    return rc;
+}
+
 int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *err)
 {
     static const dusk_view_options defaults = DUSK_VIEW_OPTIONS_INIT;
@@ -560,10 +565,11 @@ int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *e
         return dusk_error_set(err, DUSK_EINVAL, "dusk_view_trace: path is NULL");
     if (!vo)
         vo = &defaults;
-    int theme, rc = check_options(vo, who, &theme, err);
+    dusk__theme *user;
+    int theme, rc = check_options(vo, who, &theme, &user, err);
     if (rc != 0)
         return rc;
-    dusk_viewer *v = make_viewer(vo, theme);
+    dusk_viewer *v = make_viewer(vo, theme, user);
     if (!v)
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory opening the window");
     rc = dusk_viewer_load_trace(v, path, err);

@@ -842,11 +842,13 @@ static PyObject *view_begin(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "view: delay, width and height must be 0 or more");
         return NULL;
     }
-    if (theme && strcmp(theme, "light") && strcmp(theme, "dark") && strcmp(theme, "contrast")) {
-        PyErr_Format(PyExc_ValueError, "theme must be 'light', 'dark' or 'contrast', not '%s'", theme);
+    dusk_error terr = DUSK_ERROR_INIT;
+    if (theme && dusk_view_theme_check(theme, &terr) != 0) {
+        /* a theme file that cannot be read is an OSError, as open()'s */
+        PyErr_SetString(terr.code == DUSK_EIO ? PyExc_OSError : PyExc_ValueError, terr.msg);
         return NULL;
     }
-    static char theme_buf[16], shot_buf[4096];
+    static char theme_buf[4096], shot_buf[4096];
     dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
     vo.delay = delay;
     vo.start_paused = paused;

@@ -61,8 +61,9 @@ librsvg2-bin
 # Debian 12, which libclang-rt-dev picks to match `clang`; clang's clang++
 # and build-essential's g++ build tests/cxx/), libsdl2-dev and
 # libsdl2-ttf-dev (gui/ draws with SDL2, its labels with SDL2_ttf),
-# fonts-dejavu-core (gui/'s default font, DejaVu Sans; tests/gui/ draws
-# headless with SDL's dummy driver, so needs no X server), xvfb and xauth
+# fonts-dejavu-core (the profiler's charts write their text in DejaVu Sans
+# through cairo; gui/ has its own copy, built in from assets/fonts/;
+# tests/gui/ draws headless with SDL's dummy driver, so needs no X server), xvfb and xauth
 # (tests/gui/test_xvfb.c runs examples/view in a virtual X server; xauth for
 # xvfb-run, to do the same by hand), python3-numpy and python3-h5py (what
 # real clients read: tests/array/test_h5_faults.c reads files h5py wrote,

@@ -84,9 +84,10 @@ typedef struct dusk_viewer_options {
     /* Past this many tasks, the layer view (one node per layer); 0: the
      * default, 100,000. */
     size_t layer_view_threshold;
-    /* The TrueType font of the labels; NULL: DejaVu Sans of Debian's
-     * fonts-dejavu-core (/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf).
-     * The path is read at the first frame, not kept after it. */
+    /* The TrueType font of the labels; NULL: DejaVu Sans (its printable
+     * ASCII, from assets/fonts/ with its licence), built into libdusk-gui,
+     * so the window needs no font file. The path is read at the first
+     * frame, not kept after it. */
     const char *font;
     /* Runs of at most this many tasks are laid out by Graphviz (see
      * "arrays and layout" below); 0: the default,
@@ -399,7 +400,12 @@ enum {
 typedef struct dusk_view_options {
     const dusk_options *run;   /* the run's options; NULL: DUSK_OPTIONS_INIT */
     int width, height;         /* the window's size; 0: 1280 x 800 */
-    const char *theme;         /* "light" (NULL), "dark" or "contrast" */
+    const char *theme;         /* "light" (NULL), "dark", "contrast", or the
+                                  path of a theme file of your own, as
+                                  assets/themes/light.theme: "key = #rrggbb"
+                                  lines, the rest from "base = dark" (or
+                                  light, contrast); read when the window
+                                  opens, DUSK_EINVAL naming its bad line */
     unsigned panels;           /* DUSK_VIEW_* shown at first; 0: all */
     int start_paused;          /* the run waits for space or n */
     double delay;              /* slow motion: each worker at least this many s
@@ -432,6 +438,11 @@ DUSK_API int dusk_view_array_store(struct dusk_array *a, const char *path, const
 /* A trace the profiler wrote (dusk_profiler_write_trace), replayed in the
  * window; returns when the window is closed. */
 DUSK_API int dusk_view_trace(const char *path, const dusk_view_options *vo, dusk_error *err);
+/* Whether theme (dusk_view_options.theme: a name or a theme file) is one
+ * the window can draw with: 0, or what the window would say of it
+ * (DUSK_EINVAL naming the file's bad line, DUSK_EIO a file that cannot be
+ * read), for programs that check their options before any work. */
+DUSK_API int dusk_view_theme_check(const char *theme, dusk_error *err);
 
 /* For programs with their own loop: every SDL event for the window goes
  * here (keys, mouse, wheel as listed above). Returns 1 when the viewer

@@ -1638,7 +1638,13 @@ static void demo_list(void **state)
     assert_one_line_error(&r, 2, "no demo 'tuor'; did you mean 'tour'?", NULL);
     done(&r);
     r = dusk_cmd("demo window --theme purple");   /* bad usage, before anything runs */
-    assert_one_line_error(&r, 2, "--theme 'purple': light, dark or contrast", NULL);
+    assert_one_line_error(&r, 2,
+                          "--theme: the theme \"purple\" is not one of light, dark, contrast, "
+                          "nor a theme file",
+                          NULL);
+    done(&r);
+    r = dusk_cmd("demo window --theme /nonexistent/my.theme");
+    assert_one_line_error(&r, 2, "cannot read the theme /nonexistent/my.theme", NULL);
     done(&r);
     r = dusk_cmd("eval");
     assert_int_equal(r.code, 2);

@@ -170,12 +170,12 @@ static void check_grid(dusk_viewer *v, const dusk__frame *f, size_t k, const dus
             int cx = (int)(r.x + r.w / 2), cy = (int)(r.y + r.h / 2);
             assert_true(cx >= BOX.x && cx < BOX.x + BOX.w && cy >= BOX.y && cy < BOX.y + BOX.h);
             uint32_t got = pix[cy * W + cx];
-            if (got != rgb_of(dusk__state_rgb[want[t]]))
+            if (got != rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[want[t]]))
                 fail_msg("grid %zu block (%lld, %lld): pixel 0x%08x, want state %d's 0x%08x", k,
                          (long long)i, (long long)j, got, want[t],
-                         rgb_of(dusk__state_rgb[want[t]]));
+                         rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[want[t]]));
             for (int s = 0; s < DUSK_TASK_NSTATES; s++)
-                if (got == rgb_of(dusk__state_rgb[s]))
+                if (got == rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[s]))
                     by_colour[s]++;
             by_state[want[t]]++;
             assert_int_equal(dusk__chunks_hit(v, f, BOX, cx, cy), t);
@@ -407,7 +407,7 @@ static void test_ranks(void **state)
     SDL_FRect r;
     assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, 2, &r), 0);
     assert_int_equal(pix[(int)(r.y + r.h / 2) * W + (int)(r.x + r.w / 2)],
-                     rgb_of(dusk__state_rgb[DUSK_TASK_WAITING]));
+                     rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     dusk_viewer_free(v);
     dusk_plan_unref(p);
 
@@ -452,7 +452,7 @@ static void test_chunk_sizes_1d(void **state)
         assert_true(r.w > 10 && r.h > 10);
         assert_true(fabsf(r.w - r.h) < 1.01f);   /* squares (a pixel's gap aside) */
         int cx = (int)(r.x + r.w / 2), cy = (int)(r.y + r.h / 2);
-        assert_int_equal(pix[cy * W + cx], rgb_of(dusk__state_rgb[DUSK_TASK_WAITING]));
+        assert_int_equal(pix[cy * W + cx], rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
         assert_int_equal(dusk__chunks_hit(v, &f, BOX, cx, (int)(r.y + r.h - 2)),
                          dusk__chunks_task(v, 0, 0, j));
     }
@@ -520,7 +520,7 @@ static void test_fold_1d(void **state)
     for (size_t k = 0; k < sizeof probe / sizeof *probe; k++) {
         assert_int_equal(dusk__chunks_cell(v, &f, BOX, 0, 0, probe[k], &r), 0);
         int cx = (int)(r.x + r.w / 2), cy = (int)(r.y + r.h / 2);
-        assert_int_equal(pix[cy * W + cx], rgb_of(dusk__state_rgb[DUSK_TASK_WAITING]));
+        assert_int_equal(pix[cy * W + cx], rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
         int64_t idx[1] = {probe[k]};
         char key[256];
         dusk_array_block_key(a, idx, key, sizeof key);
@@ -683,7 +683,7 @@ static void test_no_arrays(void **state)
             /* no block: no yellow, green, red or blue (waiting's gray is
              * the light theme's text colour, erred's black may be too) */
             for (int s = DUSK_TASK_READY; s <= DUSK_TASK_RELEASED; s++)
-                assert_true(c != rgb_of(dusk__state_rgb[s]));
+                assert_true(c != rgb_of(dusk__theme_at(DUSK__THEME_LIGHT)->state[s]));
             if (c != bg) {
                 assert_true(abs(y - (BOX.y + BOX.h / 2)) < f.line);
                 text++;

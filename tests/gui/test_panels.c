@@ -180,7 +180,7 @@ static void test_function_colours(void **state)
         }
         for (int th = 0; th < DUSK__NTHEMES; th++)
             for (int k = 0; k < DUSK_TASK_NSTATES; k++) {
-                double d = dusk__rgb_distance(dusk__func_rgb[i], dusk__themes[th].state[k]);
+                double d = dusk__rgb_distance(dusk__func_rgb[i], dusk__theme_at(th)->state[k]);
                 closest = d < closest ? d : closest;
             }
     }
@@ -214,9 +214,9 @@ static void test_function_colours(void **state)
         assert_int_equal(dusk__stream_colour(v, dusk_graph_find(g, key), c[i]), 0);
         for (int th = 0; th < DUSK__NTHEMES; th++)
             for (int k = 0; k < DUSK_TASK_NSTATES; k++)
-                if (dusk__rgb_distance(c[i], dusk__themes[th].state[k]) < DUSK__FUNC_RGB_APART)
+                if (dusk__rgb_distance(c[i], dusk__theme_at(th)->state[k]) < DUSK__FUNC_RGB_APART)
                     fail_msg("%s's colour %02x%02x%02x is near %s's state %d", fns[i]->name,
-                             c[i][0], c[i][1], c[i][2], dusk__themes[th].name, k);
+                             c[i][0], c[i][1], c[i][2], dusk__theme_at(th)->name, k);
         for (int j = 0; j < i; j++)
             if (dusk__rgb_distance(c[i], c[j]) < DUSK__FUNC_RGB_APART)
                 fail_msg("%s and %s: colours %02x%02x%02x and %02x%02x%02x", fns[i]->name,
@@ -296,7 +296,7 @@ static void test_stream_bars(void **state)
             assert_true(r.x + r.w < gap_x - 2);   /* no task of that worker runs then */
         }
     }
-    assert_int_equal(at(gap_x, gap_y), argb(dusk__themes[DUSK__THEME_LIGHT].bg));
+    assert_int_equal(at(gap_x, gap_y), argb(dusk__theme_at(DUSK__THEME_LIGHT)->bg));
     assert_int_equal(dusk__stream_hit(v, &f, b, (int)gap_x, (int)gap_y), -1);
     assert_int_equal(dusk__stream_hit(v, &f, b, b.x + 2, b.y + 2), -1);   /* the strip */
 
@@ -304,7 +304,7 @@ static void test_stream_bars(void **state)
      * unrelated task is not. */
     v->selected = slow;
     draw(v, dusk__panel_stream, b, &f);
-    uint32_t accent = argb(dusk__themes[DUSK__THEME_LIGHT].accent);
+    uint32_t accent = argb(dusk__theme_at(DUSK__THEME_LIGHT)->accent);
     assert_int_equal(at(rs.x + rs.w / 2, rs.y + 1), accent);
     SDL_FRect ra;
     assert_int_equal(dusk__stream_bar(v, &f, b, dusk_graph_find(g, "add-1"), &ra), 0);
@@ -537,10 +537,10 @@ static void check_progress(dusk_viewer *v, dusk_graph *g, const dusk_plan *plan,
         running[k] += s == DUSK_TASK_RUNNING;
     }
     free(by_prio);
-    uint32_t cdone[2] = {argb(dusk__state_rgb[DUSK_TASK_RELEASED]),
-                         argb(dusk__state_rgb[DUSK_TASK_MEMORY])};
-    uint32_t cerr = argb(dusk__state_rgb[DUSK_TASK_ERRED]);
-    uint32_t crun = argb(dusk__state_rgb[DUSK_TASK_RUNNING]);
+    uint32_t cdone[2] = {argb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_RELEASED]),
+                         argb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_MEMORY])};
+    uint32_t cerr = argb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_ERRED]);
+    uint32_t crun = argb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_RUNNING]);
     size_t k = 0;
     for (;; k++) {
         const char *name;
@@ -643,7 +643,7 @@ static void test_progress_many_groups(void **state)
     assert_int_equal(dusk__progress_row(v, &f, b, 40, &name, &bar, &tot), -1);
     /* the "... 10 more" line under the last bar has text on it */
     int y0 = last.y + last.h + 2, ink = 0;
-    uint32_t bg = argb(dusk__themes[DUSK__THEME_LIGHT].bg);
+    uint32_t bg = argb(dusk__theme_at(DUSK__THEME_LIGHT)->bg);
     for (int y = y0; y < y0 + f.line; y++)
         for (int x = 8; x < 200; x++)
             ink += pix[y * W + x] != bg;
@@ -695,7 +695,7 @@ static void test_progress_erred_group_shown(void **state)
     assert_int_equal(dusk__progress_row(v, &f, b, 39, &name, &bar, &tot), 0);
     assert_string_equal(name, "g45");
     /* its bar is the erred black */
-    uint32_t cerr = argb(dusk__state_rgb[DUSK_TASK_ERRED]);
+    uint32_t cerr = argb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_ERRED]);
     assert_int_equal(pix[(bar.y + bar.h / 2) * W + bar.x + 2], cerr);
     viewer_free(v);
     free(ev);
@@ -772,7 +772,7 @@ static void test_status_line(void **state)
     SDL_Rect b = {0, H - 30, W, 30};
     draw(v, dusk__panel_status, b, &f);
     int ink = 0;
-    uint32_t strip = argb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    uint32_t strip = argb(dusk__theme_at(DUSK__THEME_LIGHT)->strip);
     for (int x = 0; x < W; x++)
         ink += pix[(H - 15) * W + x] != strip;
     assert_true(ink > 50);
@@ -1177,7 +1177,7 @@ static void test_empty_and_themes(void **state)
     for (size_t k = 0; k < 4; k++) {
         draw(v, panels[k], (SDL_Rect){5, 5, 300, 200}, &f);
         /* the title strip (or status strip) is there, and nothing outside the box */
-        assert_int_equal(at(100, 8), argb(dusk__themes[0].strip));
+        assert_int_equal(at(100, 8), argb(dusk__theme_at(0)->strip));
         assert_int_equal(at(310, 100), 0xff010203u);
     }
     assert_int_equal(dusk__stream_hit(v, &f, (SDL_Rect){5, 5, 300, 200}, 100, 100), -1);
@@ -1192,7 +1192,7 @@ static void test_empty_and_themes(void **state)
         v->theme = th;
         for (size_t k = 0; k < 4; k++) {
             draw(v, panels[k], (SDL_Rect){0, 0, W, 150}, &f);
-            assert_int_equal(at(W - 2, 2), argb(dusk__themes[th].strip));
+            assert_int_equal(at(W - 2, 2), argb(dusk__theme_at(th)->strip));
         }
         /* a box too small for anything but its strip */
         for (size_t k = 0; k < 4; k++)

@@ -56,7 +56,7 @@ static void frame(dusk_viewer *v)
 
 static uint32_t rgb_of(int state)
 {
-    const uint8_t *c = dusk__state_rgb[state];
+    const uint8_t *c = dusk__theme_at(DUSK__THEME_LIGHT)->state[state];
     return 0xff000000u | (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2];
 }
 
@@ -349,7 +349,7 @@ static double contrast(const uint8_t a[3], const uint8_t b[3])
 static void test_contrast_theme(void **state)
 {
     (void)state;
-    const dusk__theme *th = &dusk__themes[DUSK__THEME_CONTRAST];
+    const dusk__theme *th = dusk__theme_at(DUSK__THEME_CONTRAST);
     assert_true(contrast(th->fg, th->bg) >= 20);
     assert_true(contrast(th->accent, th->bg) >= 7);
     assert_true(contrast(th->dim, th->bg) >= 7);
@@ -379,7 +379,7 @@ static void test_contrast_theme(void **state)
     dusk_viewer *v = waiting_viewer(g);
     size_t edge_px[2];
     for (int pass = 0; pass < 2; pass++) {
-        const dusk__theme *t = &dusk__themes[pass ? DUSK__THEME_CONTRAST : DUSK__THEME_LIGHT];
+        const dusk__theme *t = dusk__theme_at(pass ? DUSK__THEME_CONTRAST : DUSK__THEME_LIGHT);
         v->theme = pass ? DUSK__THEME_CONTRAST : DUSK__THEME_LIGHT;
         frame(v);
         uint32_t edge = 0xff000000u | (uint32_t)t->edge[0] << 16 | (uint32_t)t->edge[1] << 8 |

@@ -218,7 +218,7 @@ static void test_wheel_zooms_about_the_pointer(void **state)
     int x2, y2;
     centre(v, z, &x2, &y2);
     assert_true(abs(x2 - x) <= 1 && abs(y2 - y) <= 1);
-    assert_int_equal(pix[y * W + x], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+    assert_int_equal(pix[y * W + x], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     float ax, ay, side1;
     node_px(v, a, &ax, &ay, &side1);
     assert_true(side1 > side0 * 1.5f);
@@ -265,7 +265,7 @@ static void test_drag_pans(void **state)
     centre(v, z, &x2, &y2);
     assert_int_equal(x2 - x, 37);
     assert_int_equal(y2 - y, -21);
-    assert_int_equal(pix[y2 * W + x2], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+    assert_int_equal(pix[y2 * W + x2], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     /* the arrow keys pan too, and f fits again */
     assert_int_equal(key(v, SDLK_LEFT, 0), 1);
     assert_true(v->pan_x == 37.0f + 40.0f);
@@ -291,7 +291,7 @@ static void test_hover_tooltip(void **state)
     assert_contains(v->ui.tooltip, "state: waiting");
     assert_contains(v->ui.tooltip, "waits for: 'b', 'y'");
     /* the tooltip is drawn below and right of the pointer, in the strip colour */
-    const dusk__theme *th = &dusk__themes[DUSK__THEME_LIGHT];
+    const dusk__theme *th = dusk__theme_at(DUSK__THEME_LIGHT);
     assert_int_equal(pix[(y + 16 + 3) * W + x + 16 + 3], rgb(th->strip));
     /* as the run goes on: b and y in memory, z running on worker 1 */
     int64_t b = dusk_graph_find(g, "b"), yy = dusk_graph_find(g, "y");
@@ -325,7 +325,7 @@ static void test_click_selects_and_outlines(void **state)
     (void)state;
     dusk_graph *g;
     dusk_viewer *v = lecture_viewer(&g);
-    const uint32_t accent = rgb(dusk__themes[DUSK__THEME_LIGHT].accent);
+    const uint32_t accent = rgb(dusk__theme_at(DUSK__THEME_LIGHT)->accent);
     int64_t z = dusk_graph_find(g, "z"), b = dusk_graph_find(g, "b"), a = dusk_graph_find(g, "a");
     float nx, ny, side;
     /* nothing selected: no accent beside z */
@@ -349,7 +349,7 @@ static void test_click_selects_and_outlines(void **state)
                      pix[cy * W + lx], want ? "wanted" : "not wanted");
         /* the node itself keeps its state's colour (above its label) */
         assert_int_equal(pix[(int)(ny + side / 8 + 1) * W + (int)(nx + side / 2)],
-                         rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+                         rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     }
     /* a click on nothing clears the selection (a point of the graph panel
      * that no node covers, whichever layout placed them) */
@@ -389,8 +389,8 @@ static void test_running_outline(void **state)
     uint32_t ring = pix[cy * W + lx];
     assert_true(ring != before);
     for (int k = 0; k < DUSK_TASK_NSTATES; k++)
-        assert_true(ring != rgb(dusk__state_rgb[k]));
-    assert_int_equal(pix[cy * W + (int)(nx + side / 2)], rgb(dusk__state_rgb[DUSK_TASK_RUNNING]));
+        assert_true(ring != rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[k]));
+    assert_int_equal(pix[cy * W + (int)(nx + side / 2)], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_RUNNING]));
     dusk_event end = {.t_ns = 30, .kind = DUSK_EV_END, .task = y, .worker = 1};
     dusk_viewer_feed(v, &end, 1);
     frame(v);
@@ -480,7 +480,7 @@ static void test_help_lists_every_key(void **state)
     /* h shows it, drawn over the graph; h again hides it */
     dusk_graph *g;
     dusk_viewer *v = lecture_viewer(&g);
-    const uint32_t accent = rgb(dusk__themes[DUSK__THEME_LIGHT].accent);
+    const uint32_t accent = rgb(dusk__theme_at(DUSK__THEME_LIGHT)->accent);
     int accents_before = 0, accents_after = 0;
     for (size_t i = 0; i < (size_t)W * H; i++)
         accents_before += pix[i] == accent;
@@ -786,16 +786,16 @@ static void test_themes(void **state)
     dusk_viewer *v = lecture_viewer(&g);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
     int bg = (b->y + b->h - 4) * W + b->x + 4, strip = (b->y + 2) * W + b->x + b->w - 4;
-    assert_int_equal(pix[bg], rgb(dusk__themes[DUSK__THEME_LIGHT].bg));
-    assert_int_equal(pix[strip], rgb(dusk__themes[DUSK__THEME_LIGHT].strip));
+    assert_int_equal(pix[bg], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->bg));
+    assert_int_equal(pix[strip], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->strip));
     key(v, SDLK_t, 0);
     frame(v);
-    assert_int_equal(pix[bg], rgb(dusk__themes[DUSK__THEME_DARK].bg));
-    assert_int_equal(pix[strip], rgb(dusk__themes[DUSK__THEME_DARK].strip));
+    assert_int_equal(pix[bg], rgb(dusk__theme_at(DUSK__THEME_DARK)->bg));
+    assert_int_equal(pix[strip], rgb(dusk__theme_at(DUSK__THEME_DARK)->strip));
     key(v, SDLK_t, 0);
     frame(v);
-    assert_int_equal(pix[strip], rgb(dusk__themes[DUSK__THEME_CONTRAST].strip));
-    assert_true(pix[strip] != rgb(dusk__themes[DUSK__THEME_LIGHT].strip));
+    assert_int_equal(pix[strip], rgb(dusk__theme_at(DUSK__THEME_CONTRAST)->strip));
+    assert_true(pix[strip] != rgb(dusk__theme_at(DUSK__THEME_LIGHT)->strip));
     key(v, SDLK_t, 0);
     assert_int_equal(v->theme, DUSK__THEME_LIGHT);
     dusk_viewer_free(v);
@@ -817,7 +817,7 @@ static void test_legend_grows_with_text(void **state)
     int line = v->render->atlas->h;
     assert_true(line > 40);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
-    uint32_t strip = rgb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    uint32_t strip = rgb(dusk__theme_at(DUSK__THEME_LIGHT)->strip);
     for (int y = b->y; y < b->y + line + 4; y++)
         if (pix[y * W + b->x + 2] != strip)
             fail_msg("legend row %d (of a %d px line): 0x%08x, not the strip's 0x%08x",
@@ -849,7 +849,7 @@ static void test_legend_wraps(void **state)
     assert_int_equal(SDL_RenderReadPixels(ren, NULL, SDL_PIXELFORMAT_ARGB8888, pix, W * 4), 0);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
     assert_true(b->w < 420);
-    uint32_t strip = rgb(dusk__themes[DUSK__THEME_LIGHT].strip);
+    uint32_t strip = rgb(dusk__theme_at(DUSK__THEME_LIGHT)->strip);
     int bottom = b->y;   /* the legend's ground: from the panel's top down */
     while (bottom < b->y + b->h && pix[bottom * W + b->x + 2] == strip)
         bottom++;
@@ -858,7 +858,7 @@ static void test_legend_wraps(void **state)
         size_t n = 0;
         for (int y = b->y; y < bottom; y++)
             for (int x = b->x; x < b->x + b->w; x++)
-                n += pix[y * W + x] == rgb(dusk__state_rgb[s]);
+                n += pix[y * W + x] == rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[s]);
         if (n < 100)
             fail_msg("state %d's swatch: %zu pixels in the legend", s, n);
     }
@@ -890,8 +890,8 @@ static void test_status_spares_the_hint(void **state)
     for (const char *c = "h: help"; *c; c++)
         hint_w += (float)v->render->gw[*c - ' '];
     int hx = st->x + st->w - 8 - (int)hint_w;
-    uint32_t fg = rgb(dusk__themes[DUSK__THEME_LIGHT].fg);
-    uint32_t dim = rgb(dusk__themes[DUSK__THEME_LIGHT].dim);
+    uint32_t fg = rgb(dusk__theme_at(DUSK__THEME_LIGHT)->fg);
+    uint32_t dim = rgb(dusk__theme_at(DUSK__THEME_LIGHT)->dim);
     size_t hint = 0, before = 0;
     /* the lower line: from the strip's middle down to the time bar */
     for (int y = st->y + st->h / 2 - line / 2; y < st->y + st->h - 12; y++)
@@ -963,7 +963,7 @@ static void test_panels_arranged(void **state)
     int x, y;
     centre(v, dusk_graph_find(g, "z"), &x, &y);
     assert_true(x < W / 2);
-    assert_int_equal(pix[y * W + x], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+    assert_int_equal(pix[y * W + x], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     key(v, SDLK_2, 0);
     key(v, SDLK_5, 0);
     frame(v);
@@ -1004,9 +1004,9 @@ static void test_screenshot(void **state)
     assert_int_equal(cairo_image_surface_get_height(s), H);
     int x, y;
     centre(v, b, &x, &y);
-    assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_MEMORY]));
+    assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_MEMORY]));
     centre(v, dusk_graph_find(g, "z"), &x, &y);
-    assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+    assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
 
     /* p: the next frame goes to dusk-screenshot-N.png, N the first free */
@@ -1086,7 +1086,45 @@ static void test_view_get(void **state)
     dusk_stream_free(st);
     vo.theme = "sepia";
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
-    assert_string_equal(err.msg, "the theme \"sepia\" is not one of light, dark, contrast");
+    assert_string_equal(err.msg,
+                        "the theme \"sepia\" is not one of light, dark, contrast, nor a theme file");
+    vo.theme = scratch("gone.theme");
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EIO);
+    assert_contains(err.msg, "cannot read the theme ");
+    assert_contains(err.msg, "gone.theme: No such file or directory");
+    /* a theme of the user's own: dark with one colour changed, drawn */
+    const char *theme_file = scratch("mine.theme");
+    FILE *tf = fopen(theme_file, "w");
+    assert_non_null(tf);
+    fputs("# my projector\nbase = dark\nbackground = #123456\n", tf);
+    assert_int_equal(fclose(tf), 0);
+    vo.theme = theme_file;
+    if (dusk_view_get(g, "z", &vo, &out, &err) != 0)
+        fail_msg("dusk_view_get with %s: %s", theme_file, err.msg);
+    assert_int_value(out, 13);
+    dusk_value_unref(out);
+    out = NULL;
+    s = cairo_image_surface_create_from_png(vo.screenshot);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    long mine_bg = 0, dark_strip = 0;
+    uint32_t strip = 0xff000000u | (uint32_t)dusk__theme_at(DUSK__THEME_DARK)->strip[0] << 16 |
+                     (uint32_t)dusk__theme_at(DUSK__THEME_DARK)->strip[1] << 8 |
+                     dusk__theme_at(DUSK__THEME_DARK)->strip[2];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            mine_bg += png_pixel(s, x, y) == 0xff123456u;
+            dark_strip += png_pixel(s, x, y) == strip;
+        }
+    cairo_surface_destroy(s);
+    assert_true(mine_bg > (long)W * H / 10);   /* the panels' background is the file's */
+    assert_true(dark_strip > 0);               /* and the strips its base's, dark */
+    tf = fopen(theme_file, "w");
+    assert_non_null(tf);
+    fputs("base = dark\nbackground = blue\n", tf);
+    assert_int_equal(fclose(tf), 0);
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "mine.theme:2: background 'blue' is not a colour #rrggbb");
+    assert_null(out);
     vo.theme = "dark";
     vo.delay = -1;
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
@@ -1171,9 +1209,9 @@ static void test_view_get_fails(void **state)
     assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
     int x, y;
     centre(v, dusk_graph_find(g, "boom"), &x, &y);
-    assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_ERRED]));
+    assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_ERRED]));
     centre(v, dusk_graph_find(g, "c"), &x, &y);
-    assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+    assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
     /* the status strip's message: the error the program got, which names
      * the task and says what it said, without the code's name */

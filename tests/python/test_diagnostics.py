@@ -158,6 +158,18 @@ def test_view_runs_in_the_live_window(tmp_path, lecture_dsk):
     with pytest.raises(ValueError, match="theme"):
         with dusk.view(theme="neon"):
             pass
+    with pytest.raises(OSError, match="cannot read the theme .*gone.theme"):
+        with dusk.view(theme=str(tmp_path / "gone.theme")):
+            pass
+    bad = tmp_path / "bad.theme"
+    bad.write_text("base = dark\nbackground = blue\n")
+    with pytest.raises(ValueError, match="bad.theme:2: background 'blue' is not a colour"):
+        with dusk.view(theme=str(bad)):
+            pass
+    mine = tmp_path / "mine.theme"
+    mine.write_text("base = contrast\naccent = #ff8800\n")
+    with dusk.view(theme=str(mine), close_when_done=True):
+        assert dusk.get(lecture_dsk, "z") == 13
     with dusk.view(close_when_done=True):
         with pytest.raises(RuntimeError, match="already open"):
             with dusk.view():
