@@ -50,6 +50,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BINDIR       ?= $(PREFIX)/bin
 MANDIR       ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+# assets/'s themes, as models for a user's own (the library has them built in)
+DATADIR      ?= $(PREFIX)/share/dusk
 DESTDIR      ?=
 
 # --- tools -------------------------------------------------------------------
@@ -494,6 +496,8 @@ install: lib $(DUSK_CLI)
 	$(INSTALL) -m 755 $(DUSK_CLI) $(DESTDIR)$(BINDIR)/dusk
 	$(INSTALL) -m 644 dusk.1 $(DESTDIR)$(MANDIR)/man1/dusk.1
 	$(INSTALL) -m 644 scripts/dusk.bash-completion $(DESTDIR)$(COMPLETIONDIR)/dusk
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/themes
+	$(INSTALL) -m 644 $(wildcard assets/themes/*.theme) $(DESTDIR)$(DATADIR)/themes/
 	$(INSTALL) -m 644 include/dusk.h $(DESTDIR)$(INCLUDEDIR)/dusk.h
 	$(INSTALL) -m 644 include/dusk/*.h $(DESTDIR)$(INCLUDEDIR)/dusk/
 	$(INSTALL) -m 644 $(STATIC_LIBS) $(DESTDIR)$(LIBDIR)/
@@ -509,6 +513,7 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/dusk.h $(DESTDIR)$(PKGCONFIGDIR)/dusk.pc
 	rm -f $(DESTDIR)$(BINDIR)/dusk $(DESTDIR)$(MANDIR)/man1/dusk.1 $(DESTDIR)$(COMPLETIONDIR)/dusk
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/dusk
+	rm -rf $(DESTDIR)$(DATADIR)
 	$(Q)set -e; for l in $(LIBRARIES); do \
 		rm -f $(DESTDIR)$(LIBDIR)/lib$$l.a $(DESTDIR)$(LIBDIR)/lib$$l.so \
 		      $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION_MAJOR) $(DESTDIR)$(LIBDIR)/lib$$l.so.$(VERSION); done
@@ -541,6 +546,10 @@ installcheck:
 	build $(CC) examples/lecture.c $(IC_CFLAGS) -o $(STAGE)/bin/lecture-static $$($(PKG_CONFIG) --cflags dusk) \
 		$$($(PKG_CONFIG) --libs --static dusk | sed -E 's/-l(dusk[a-z-]*)/-l:lib\1.a/g'); \
 	run lecture-static; \
+	echo "  RUN     bin/dusk demo window --theme share/dusk/themes/contrast.theme"; \
+	(cd $(STAGE) && DUSK_VIEW_HEADLESS=1 LD_LIBRARY_PATH=$(STAGE)/lib ./bin/dusk demo window \
+		--theme share/dusk/themes/contrast.theme --close) >$(STAGE)/log/theme.log 2>&1 || \
+		{ echo "installcheck: the installed contrast.theme was refused:"; cat $(STAGE)/log/theme.log; exit 1; }; \
 	echo "  RUN     bin/dusk --version"; $(STAGE)/bin/dusk --version | grep -qx "dusk $(VERSION)" || \
 		{ echo "installcheck: bin/dusk --version does not say dusk $(VERSION)"; exit 1; }; \
 	echo "installcheck: ok (headers, libdusk.so.$(VERSION), libdusk.a and dusk.pc under $(STAGE);" \
