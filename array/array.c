@@ -115,6 +115,23 @@ dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b)
     return NULL;
 }
 
+/* The one axis a function such as argmax or cumsum was given, as NumPy
+ * reads it: negative axes count from the end; out of range is NumPy's
+ * AxisError, naming the axis and ndim. DUSK_AXIS_NONE (axis=None) is kept
+ * as it is, for the caller that flattens. */
+dusk_array *dusk__array_one_axis(dusk_array *a, int axis, const char *name, int *out)
+{
+    if (axis == DUSK_AXIS_NONE) {
+        *out = DUSK_AXIS_NONE;
+        return NULL;
+    }
+    if (axis < -a->ndim || axis >= a->ndim)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: axis %d is out of bounds for array "
+                                "of dimension %d", name, axis, a->ndim);
+    *out = axis < 0 ? axis + a->ndim : axis;
+    return NULL;
+}
+
 int dusk_array_status(const dusk_array *a, dusk_error *err)
 {
     DUSK__NONNULL(err, a);

@@ -127,6 +127,11 @@ dusk_array *dusk__array_fail(dusk_array_ctx *ctx, int code, const char *fmt, ...
 dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what);
 /* The first of a and b that is NULL or in an error state, else NULL. */
 dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b);
+/* One axis of a (NumPy's int, negative from the end) as 0 .. ndim - 1 in
+ * *out, or DUSK_AXIS_NONE left as it is; NULL, or an array in the error
+ * state DUSK_EINVAL, "<name>: axis 2 is out of bounds for array of
+ * dimension 2", as NumPy's AxisError. a is not in an error state. */
+dusk_array *dusk__array_one_axis(dusk_array *a, int axis, const char *name, int *out);
 /* 32 hex digits hashing the formatted text. */
 void dusk__token(char out[33], const char *fmt, ...)
 #if defined(__GNUC__)

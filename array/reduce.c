@@ -399,7 +399,7 @@ int dusk__k_red_agg(const dusk__targs *t, dusk_value **out, dusk_error *err)
 static const char *const arg_names[DUSK_ARG_COUNT] = {"argmax", "argmin", "nanargmax",
                                                        "nanargmin"};
 
-dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t axis_mask,
+dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, int axis,
                                  bool keepdims, int split_every)
 {
     dusk_array *e = dusk__array_bad_input(a, NULL);
@@ -408,17 +408,11 @@ dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t a
     if ((unsigned)op >= DUSK_ARG_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown arg reduction %d", (int)op);
     const char *name = arg_names[op];
-    uint64_t axes;
-    int bad = 0, neg = 0;
-    /* NumPy takes one axis or None (the flattened array), never a tuple */
-    if (axis_mask != DUSK_ALL_AXES && (axis_mask == 0 || (axis_mask & (axis_mask - 1))))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: give one axis (DUSK_AXIS(i)) or "
-                                "DUSK_ALL_AXES (the flattened array), not the mask 0x%" PRIx64,
-                                name, axis_mask);
-    if (resolve_axes(axis_mask, a->ndim, &axes, &bad, &neg) < 0)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL,
-                                "%s: axis out of range for an array of %d dimension%s: axis %d",
-                                name, a->ndim, a->ndim == 1 ? "" : "s", bad);
+    int ax;
+    if ((e = dusk__array_one_axis(a, axis, name, &ax)))
+        return e;
+    /* axis=None reduces every axis to one index into the flattened array */
+    uint64_t axes = ax == DUSK_AXIS_NONE ? ((uint64_t)1 << a->ndim) - 1 : DUSK_AXIS(ax);
     if (split_every < 0 || split_every == 1)
         return dusk__array_fail(a->ctx, DUSK_EINVAL,
                                 "split_every must be 0 (default) or at least 2, not %d",
@@ -428,7 +422,7 @@ dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t a
                                 "take the %s of abs(x), x.real or x.imag", name,
                                 dusk_dtype_name(a->dtype), name);
     /* the flattened array: one index into it, as NumPy's axis=None */
-    int ravel = axis_mask == DUSK_ALL_AXES || a->ndim == 1;
+    int ravel = ax == DUSK_AXIS_NONE || a->ndim == 1;
     for (int d = 0; d < a->ndim; d++)
         if ((axes >> d) & 1 && a->shape[d] == 0) {
             char sh[256];
@@ -464,12 +458,12 @@ dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t a
                      split, keepdims, extra, 3, agg, DUSK_DT_I8);
 }
 
-dusk_array *dusk_array_argmax(dusk_array *a, uint64_t axis)
+dusk_array *dusk_array_argmax(dusk_array *a, int axis)
 {
     return dusk_array_argreduce(DUSK_ARG_MAX, a, axis, false, 0);
 }
 
-dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis)
+dusk_array *dusk_array_argmin(dusk_array *a, int axis)
 {
     return dusk_array_argreduce(DUSK_ARG_MIN, a, axis, false, 0);
 }

@@ -104,13 +104,16 @@ static dusk_dtype cum_dtype(dusk_dtype t)
     return dusk__reduce_dtype(DUSK_RED_SUM, t);
 }
 
-static dusk_array *cumreduce(dusk_array *a, uint64_t axis_mask, int prod)
+static dusk_array *cumreduce(dusk_array *a, int axis, int prod)
 {
     const char *name = prod ? "cumprod" : "cumsum";
     dusk_array *e = dusk__array_bad_input(a, NULL);
     if (e)
         return e;
-    if (axis_mask == DUSK_ALL_AXES) {
+    int ax;
+    if ((e = dusk__array_one_axis(a, axis, name, &ax)))
+        return e;
+    if (ax == DUSK_AXIS_NONE) {
         /* NumPy's axis=None: the flattened array. Dask flattens with a
          * reshape, then rechunks to blocks of as many elements as there
          * were blocks (x.flatten().rechunk(chunks=x.npartitions)). */
@@ -123,20 +126,7 @@ static dusk_array *cumreduce(dusk_array *a, uint64_t axis_mask, int prod)
         a = dusk_array_rechunk(a, spec);
         if (a->status)
             return a;
-        axis_mask = DUSK_AXIS(0);
-    }
-    int ax = -1;
-    if (axis_mask && !(axis_mask & (axis_mask - 1))) {
-        int b = __builtin_ctzll(axis_mask);
-        ax = b < 32 ? b : b - 64 + a->ndim;
-        if (b < 32 ? b >= a->ndim : ax < 0)
-            return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: axis %d is out of range for an "
-                                    "array of %d dimension%s", name, b < 32 ? b : b - 64,
-                                    a->ndim, a->ndim == 1 ? "" : "s");
-    } else {
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: give one axis (DUSK_AXIS(i)) or "
-                                "DUSK_ALL_AXES (the flattened array), not the mask 0x%" PRIx64,
-                                name, axis_mask);
+        ax = 0;
     }
     dusk_dtype dt = cum_dtype(a->dtype);
     /* each block's own cumulative op */
@@ -188,9 +178,9 @@ static dusk_array *cumreduce(dusk_array *a, uint64_t axis_mask, int prod)
     return dusk__array_new(a->ctx, L, a->ndim, a->shape, a->chunks, a->nb, dt);
 }
 
-dusk_array *dusk_array_cumsum(dusk_array *a, uint64_t axis) { return cumreduce(a, axis, 0); }
+dusk_array *dusk_array_cumsum(dusk_array *a, int axis) { return cumreduce(a, axis, 0); }
 
-dusk_array *dusk_array_cumprod(dusk_array *a, uint64_t axis) { return cumreduce(a, axis, 1); }
+dusk_array *dusk_array_cumprod(dusk_array *a, int axis) { return cumreduce(a, axis, 1); }
 
 /* --- kernels ------------------------------------------------------------------------ */
 

@@ -23,9 +23,13 @@
 ** threads of one process as well as processes. The lock file is removed by
 ** its holder; a waiter that then gets the lock of a removed file tries
 ** again on the file now at that name. So a task of a store must not store
-** to the same path itself (it would wait for its own store), and two names
-** of one file (a link and its target) are two locks. A process killed in a
-** store leaves its lock file, which the next store takes and removes, and
+** to the same path itself (it would wait for its own store). A symbolic
+** link is followed as core's files written whole follow it
+** (dusk__write_target): the lock, the temporary file and the rename are
+** its target's, so a link and its target share one lock and the link stays
+** a link (two hard links of one file are still two names with two locks).
+** A process killed in a store leaves its lock file, which the next store
+** takes and removes, and
 ** its temporary file (".NAME.XXXXXX.store.tmp", as large as the target),
 ** which the next store to that name removes too: while it holds the lock,
 ** no other store can be writing one (dusk's other writers end their
@@ -456,17 +460,24 @@ static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
         return rc;
     }
     dusk_error rerr = DUSK_ERROR_INIT;
-    char *lockpath = lock_name(path);
+    /* A link is followed (to the file at the end of a chain): the lock,
+     * the temporary file and the leftovers of killed stores are the
+     * target's, beside it, and the rename lands on the target, so the
+     * link stays a link and a store through it takes turns with one to
+     * the target. */
+    char *target = dusk__write_target(path, &rerr);
+    char *lockpath = target ? lock_name(target) : NULL;
     int lockfd = lockpath ? store_lock(path, lockpath, &rerr) : -1;
     if (lockfd >= 0)
-        remove_stale(path);
-    char *tmp = lockfd >= 0 ? dusk__atomic_reserve(path, ".store.tmp", &rerr) : NULL;
+        remove_stale(target);
+    char *tmp = lockfd >= 0 ? dusk__atomic_reserve(target, ".store.tmp", &rerr) : NULL;
     if (!tmp) {
-        if (!lockpath)
+        if (target && !lockpath)
             dusk_error_set(&rerr, DUSK_ENOMEM, "out of memory storing to '%s'", path);
         if (lockfd >= 0)
             store_unlock(lockpath, lockfd);
         dusk_free(lockpath);
+        dusk_free(target);
         dusk_graph_free(g);
         dusk_value_unref(whole);
         if (err)
@@ -501,11 +512,12 @@ static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
         name_store(err, path, dataset);
     }
     if (!rc)
-        rc = dusk__atomic_commit(tmp, path, err);
+        rc = dusk__atomic_commit(tmp, target, err);
     else
         remove(tmp);
     store_unlock(lockpath, lockfd);
     dusk_free(lockpath);
+    dusk_free(target);
     dusk_free(tmp);
     return rc;
 }

@@ -1536,14 +1536,26 @@ static int as_axes(evaluator *ev, const expr *e, const val *v, uint64_t *mask)
     return 0;
 }
 
-/* One axis or None, where NumPy takes no tuple (argmax, cumsum). */
+/* One axis or None (DUSK_AXIS_NONE), where NumPy takes no tuple (argmax,
+ * cumsum); the library refuses an axis out of the array's range. */
 static int as_one_axis(evaluator *ev, const expr *e, const val *v, const char *fname,
-                       uint64_t *mask)
+                       int *axis)
 {
     if (v->kind == V_SEQ)
         return fail(ev, 2, e->col, "%s's axis must be an integer or None, not %s", fname,
                     kind_name(v));
-    return as_axes(ev, e, v, mask);
+    if (v->kind == V_NONE) {
+        *axis = DUSK_AXIS_NONE;
+        return 0;
+    }
+    int64_t ax = 0;
+    if (as_int(ev, e, v, "an axis", &ax) < 0)
+        return -1;
+    if (ax >= DUSK_MAXDIMS || ax < -DUSK_MAXDIMS)
+        return fail(ev, 2, e->col, "axis %lld is out of range (arrays have at most %d axes)",
+                    (long long)ax, DUSK_MAXDIMS);
+    *axis = (int)ax;
+    return 0;
 }
 
 /* Chunks as the text dusk_array takes: 'auto', 5, (5, 5), ((2, 3), -1). */
@@ -2282,7 +2294,7 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
     case F_ARGMAX: case F_ARGMIN: case F_NANARGMAX: case F_NANARGMIN: {
         static const dusk_argreduction A[] = {DUSK_ARG_MAX, DUSK_ARG_MIN, DUSK_ARG_NANMAX,
                                               DUSK_ARG_NANMIN};
-        uint64_t axis = DUSK_ALL_AXES;
+        int axis = DUSK_AXIS_NONE;
         bool keepdims = false;
         int64_t split = 0;
         if (to_array(ev, b.at[0], &b.v[0]) < 0)
@@ -2302,7 +2314,7 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
                                                    (int)split), out);
     }
     case F_CUMSUM: case F_CUMPROD: {
-        uint64_t axis = DUSK_ALL_AXES;
+        int axis = DUSK_AXIS_NONE;
         if (to_array(ev, b.at[0], &b.v[0]) < 0)
             return -1;
         if ((v = arg(&b, "axis")) && as_one_axis(ev, arg_at(&b, "axis", call), v, fname, &axis) < 0)

@@ -495,7 +495,7 @@ void dusk__side_base(const char *base, size_t extra, char out[DUSK__SIDE_MAX])
  * link stays a link and its target gets the new contents, in the target's
  * directory, as `sed -i --follow-symlinks` and editors do. A dangling
  * link's target is created. dusk_malloc'd, or NULL with err set. */
-static char *write_target(const char *path, dusk_error *err)
+char *dusk__write_target(const char *path, dusk_error *err)
 {
     char *cur = path ? dusk_strdup(path) : NULL;
     if (!path || !*path) {
@@ -552,7 +552,7 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
         return dusk_error_set(err, DUSK_EINVAL, "cannot write %s: it names a directory", path);
     /* A file appears whole by a rename over path, which would put a plain
      * file in place of a device, a pipe or a directory (as root, over
-     * /dev/null): those are refused. path is no link (write_target). */
+     * /dev/null): those are refused. path is no link (dusk__write_target). */
     struct stat st;
     if (stat(path, &st) == 0) {
         if (dusk__not_a_file(&st))
@@ -598,7 +598,7 @@ static int create_tmp(const char *path, const char *ext, char **tmp, int *fdp, d
 int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
 {
     memset(o, 0, sizeof *o);
-    char *target = write_target(path, err);
+    char *target = dusk__write_target(path, err);
     if (!target)
         return err && err->code ? err->code : DUSK_EIO;
     int fd, rc = create_tmp(target, ".tmp", &o->tmp, &fd, err);
@@ -628,7 +628,7 @@ int dusk__atomic_open(dusk__atomic *o, const char *path, dusk_error *err)
  * regular file is copied from: a link at path is replaced, not followed.
  * Ownership is kept where the file system lets us; the mode always is (a
  * failure fails the write, rather than widen a private file). path is
- * the link's target (write_target). */
+ * the link's target (dusk__write_target). */
 static int keep_mode(int fd, const char *path)
 {
     struct stat st;
@@ -644,7 +644,7 @@ static int keep_mode(int fd, const char *path)
 
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err)
 {
-    char *target = write_target(path, err);   /* as dusk__atomic_reserve found it */
+    char *target = dusk__write_target(path, err);   /* as dusk__atomic_reserve found it */
     if (!target) {
         remove(tmp);
         return err && err->code ? err->code : DUSK_EIO;
@@ -719,7 +719,7 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err)
 
 char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err)
 {
-    char *tmp, *target = write_target(path, err);
+    char *tmp, *target = dusk__write_target(path, err);
     int fd;
     if (!target)
         return NULL;

@@ -200,6 +200,12 @@ int dusk__atomic_close(dusk__atomic *o, int ok, dusk_error *err);
 char *dusk__atomic_reserve(const char *path, const char *ext, dusk_error *err);
 int dusk__atomic_commit(const char *tmp, const char *path, dusk_error *err);
 
+/* The file the writers above write for path: path, or the file a symbolic
+ * link there points to (through a chain; a dangling link's target, to be
+ * made). For writers that keep more beside the file than its temporary
+ * name (array/store.c's lock). dusk_malloc'd, or NULL with err set. */
+char *dusk__write_target(const char *path, dusk_error *err);
+
 /* What the names dusk makes beside a file (".NAME.XXXXXX.tmp", a store's
  * lock ".NAME.dusk-lock") take of the file's name base, when they add
  * `extra` bytes to it: base itself, or, where that would pass the 255

@@ -534,9 +534,6 @@ static PyObject *arr_unop(arrobject *self, PyObject *args)
     return derive(self, dusk_array_unop((dusk_unop)op, self->a));
 }
 
-/* One axis of an array of ndim axes, as an int: negative ones count from
- * the end, as NumPy's; one out of range is ValueError here, since a cast of
- * a Python int past an int's range would wrap it onto some valid axis. */
 /* numpy.AxisError(axis, ndim), as NumPy and Dask raise it for an axis out of
  * range: a ValueError and an IndexError, so that code catching any of the
  * three behaves as under Dask (ValueError if NumPy cannot be imported). */
@@ -565,6 +562,9 @@ static void axis_error(long long axis, int ndim)
     Py_XDECREF(a);
 }
 
+/* One axis of an array of ndim axes, as an int: negative ones count from
+ * the end, as NumPy's; one out of range is numpy.AxisError here, since a cast of
+ * a Python int past an int's range would wrap it onto some valid axis. */
 static int axis_int(PyObject *it, int ndim, int *out)
 {
     if (!PyIndex_Check(it)) {
@@ -813,20 +813,16 @@ static int is_complex(const dusk_array *a)
     return t == DUSK_DT_C8 || t == DUSK_DT_C16;
 }
 
-/* One axis as a mask, or None for all of them (NumPy's axis=None: the
- * flattened array); a tuple is TypeError, as numpy.argmax and cumsum
- * take one axis only. */
-static int one_axis_of(PyObject *o, int ndim, uint64_t *mask)
+/* One axis, or None as DUSK_AXIS_NONE (NumPy's axis=None: the flattened
+ * array); a tuple is TypeError, as numpy.argmax and cumsum take one axis
+ * only. */
+static int one_axis_of(PyObject *o, int ndim, int *axis)
 {
     if (o == Py_None) {
-        *mask = DUSK_ALL_AXES;
+        *axis = DUSK_AXIS_NONE;
         return 0;
     }
-    int ax;
-    if (axis_int(o, ndim, &ax) < 0)
-        return -1;
-    *mask = DUSK_AXIS(ax < 0 ? ax + ndim : ax);
-    return 0;
+    return axis_int(o, ndim, axis);
 }
 
 /* An array dtype dusk's arg-reductions refuse (complex: they order real
@@ -853,10 +849,10 @@ static PyObject *arr_argreduce(arrobject *self, PyObject *args)
         PyErr_Format(PyExc_ValueError, "no arg-reduction %d", op);
         return NULL;
     }
-    uint64_t mask;
-    if (one_axis_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+    int ax;
+    if (one_axis_of(axis, dusk_array_ndim(self->a), &ax) < 0)
         return NULL;
-    return derive_typed(self, dusk_array_argreduce((dusk_argreduction)op, self->a, mask,
+    return derive_typed(self, dusk_array_argreduce((dusk_argreduction)op, self->a, ax,
                                                    keepdims, split_every));
 }
 
@@ -872,10 +868,10 @@ static PyObject *arr_cumulative(arrobject *self, PyObject *args)
         PyErr_Format(PyExc_ValueError, "no cumulative operation '%s'", kind);
         return NULL;
     }
-    uint64_t mask;
-    if (one_axis_of(axis, dusk_array_ndim(self->a), &mask) < 0)
+    int ax;
+    if (one_axis_of(axis, dusk_array_ndim(self->a), &ax) < 0)
         return NULL;
-    return derive(self, prod ? dusk_array_cumprod(self->a, mask) : dusk_array_cumsum(self->a, mask));
+    return derive(self, prod ? dusk_array_cumprod(self->a, ax) : dusk_array_cumsum(self->a, ax));
 }
 
 /* cond._where(a, b): numpy.where(cond, a, b) of three arrays. */

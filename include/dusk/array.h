@@ -40,6 +40,7 @@
 #ifndef DUSK_ARRAY_H
 #define DUSK_ARRAY_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,10 +74,21 @@ typedef struct dusk_shape {
 #define DUSK_SHAPE0 dusk__shape_cxx()
 #endif
 
-/* A set of axes as a bit mask: DUSK_AXIS(0), DUSK_AXIS(0) | DUSK_AXIS(2);
- * DUSK_ALL_AXES for all of them. Negative axes count from the end. */
+/* A set of axes as a bit mask, NumPy's tuple of axes, for the functions
+ * that take several (sum, mean, reduce, squeeze ...): DUSK_AXIS(0),
+ * DUSK_AXIS(0) | DUSK_AXIS(2); DUSK_ALL_AXES for all of them. Negative axes
+ * count from the end. */
 #define DUSK_AXIS(i) ((uint64_t)1 << ((i) < 0 ? 64 + (i) : (i)))
 #define DUSK_ALL_AXES (~(uint64_t)0)
+/* The functions that take one axis (argmax, argmin, argreduce, cumsum,
+ * cumprod) take it as NumPy does, as an int: dusk_array_cumsum(m, 1) is
+ * np.cumsum(m, axis=1), -1 the last axis; an axis outside -ndim .. ndim-1
+ * is DUSK_EINVAL, "axis 2 is out of bounds for array of dimension 2" (NumPy's
+ * AxisError). DUSK_AXIS_NONE is NumPy's axis=None, the flattened array: INT_MIN,
+ * which no array has as an axis (they have at most DUSK_MAXDIMS). Do not
+ * pass them a mask: DUSK_AXIS(1) is 2, the third axis, and DUSK_ALL_AXES
+ * converts to -1, the last one. */
+#define DUSK_AXIS_NONE INT_MIN
 
 /* --- contexts ------------------------------------------------------------ */
 DUSK_API dusk_array_ctx *dusk_array_ctx_new(void);             /* NULL on allocation failure */
@@ -483,10 +495,11 @@ DUSK_API dusk_array *dusk_array_sum(dusk_array *a, uint64_t axes, bool keepdims)
 DUSK_API dusk_array *dusk_array_mean(dusk_array *a, uint64_t axes, bool keepdims);
 
 /* The index of the largest (smallest) element, as numpy.argmax and argmin
- * and their nan- forms, which skip NaNs. axis: one axis (DUSK_AXIS(i)),
- * or DUSK_ALL_AXES for NumPy's axis=None, the index into the flattened
- * array; any other mask is DUSK_EINVAL. The result is int64, of the
- * shape without that axis (0-d for DUSK_ALL_AXES), or with it of length
+ * and their nan- forms, which skip NaNs. axis: one axis, an int as NumPy's
+ * (-1 the last; out of range is DUSK_EINVAL naming it and ndim), or
+ * DUSK_AXIS_NONE for NumPy's axis=None, the index into the flattened
+ * array. The result is int64, of the shape without that axis (0-d for
+ * DUSK_AXIS_NONE), or with it of length
  * 1 when keepdims. Ties go to the first index; argmax and argmin of a
  * slice holding a NaN give the first NaN's index (NumPy's), and the nan-
  * forms of an all-NaN slice fail when computed ("All-NaN slice
@@ -501,13 +514,14 @@ typedef enum {
     DUSK_ARG_MAX, DUSK_ARG_MIN, DUSK_ARG_NANMAX, DUSK_ARG_NANMIN,
     DUSK_ARG_COUNT
 } dusk_argreduction;
-DUSK_API dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, uint64_t axis,
+DUSK_API dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, int axis,
                                           bool keepdims, int split_every);
-DUSK_API dusk_array *dusk_array_argmax(dusk_array *a, uint64_t axis);
-DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis);
+DUSK_API dusk_array *dusk_array_argmax(dusk_array *a, int axis);
+DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, int axis);
 
-/* Cumulative sums and products along one axis (DUSK_AXIS(i)), as
- * numpy.cumsum and cumprod; DUSK_ALL_AXES is NumPy's axis=None, the
+/* Cumulative sums and products along one axis, as numpy.cumsum and
+ * cumprod: an int as NumPy's (-1 the last; out of range is DUSK_EINVAL
+ * naming it and ndim), or DUSK_AXIS_NONE for NumPy's axis=None, the
  * flattened array (dusk_array_ravel). The dtype is NumPy's: bools and
  * integers accumulate in int64 (unsigned ones in uint64), floats and
  * complex numbers in their own dtype (float32 stays float32), element
@@ -518,8 +532,8 @@ DUSK_API dusk_array *dusk_array_argmin(dusk_array *a, uint64_t axis);
  * first flattens (a 'reshape' layer, after a rechunk unless a has one
  * block or is 1-d) and rechunks to blocks of as many elements as there
  * were blocks, as Dask does. */
-DUSK_API dusk_array *dusk_array_cumsum(dusk_array *a, uint64_t axis);
-DUSK_API dusk_array *dusk_array_cumprod(dusk_array *a, uint64_t axis);
+DUSK_API dusk_array *dusk_array_cumsum(dusk_array *a, int axis);
+DUSK_API dusk_array *dusk_array_cumprod(dusk_array *a, int axis);
 
 /* --- reading an array's description ------------------------------------------ */
 DUSK_API dusk_dtype dusk_array_dtype(const dusk_array *a);

@@ -9,6 +9,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,7 +151,7 @@ static const dusk_dtype ARG_DT[] = {DUSK_DT_F8, DUSK_DT_F4, DUSK_DT_F2, DUSK_DT_
 static const char *const ARG_NAMES[DUSK_ARG_COUNT] = {"argmax", "argmin", "nanargmax",
                                                       "nanargmin"};
 /* axis 0, 1, -1 and None (the flattened array) */
-static const uint64_t ARG_AXES[] = {DUSK_AXIS(0), DUSK_AXIS(1), DUSK_AXIS(-1), DUSK_ALL_AXES};
+static const int ARG_AXES[] = {0, 1, -1, DUSK_AXIS_NONE};
 static const char *const ARG_PYAXES[] = {"0", "1", "-1", "None"};
 #define NARGAXES 4
 
@@ -229,7 +230,7 @@ static void test_argreduce_shapes(void **state)
 {
     dusk_array_ctx *ctx = *state;
     dusk_array *x = dusk_arange(ctx, 0, 60, 1, "7");
-    dusk_array *r = dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_ALL_AXES, true, 0);
+    dusk_array *r = dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_AXIS_NONE, true, 0);
     assert_built(r, "keepdims");
     assert_int_equal(dusk_array_ndim(r), 1);
     assert_int_equal(dusk_array_shape(r)[0], 1);
@@ -239,7 +240,7 @@ static void test_argreduce_shapes(void **state)
     /* 0-d */
     double one = 1;
     dusk_array *s = dusk_from_buffer(ctx, &one, DUSK_DT_F8, DUSK_SHAPE0, "()");
-    v = compute_with(dusk_array_argmin(s, DUSK_ALL_AXES), NULL, "argmin 0-d");
+    v = compute_with(dusk_array_argmin(s, DUSK_AXIS_NONE), NULL, "argmin 0-d");
     assert_int_equal(dusk_ndarray_ndim(v), 0);
     assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 0);
     release(v);
@@ -250,13 +251,13 @@ static void test_argreduce_shapes(void **state)
     d[2 * 30 + 3 * 6 + 4] = 100;   /* (2, 3, 4): flat 82 */
     d[1 * 30 + 4 * 6 + 5] = -1;    /* (1, 4, 5): flat 59 */
     dusk_array *c = dusk_from_buffer(ctx, d, DUSK_DT_F8, DUSK_SHAPE(4, 5, 6), "(3, 2, 4)");
-    v = compute_with(dusk_array_argmax(c, DUSK_ALL_AXES), NULL, "argmax 3-d");
+    v = compute_with(dusk_array_argmax(c, DUSK_AXIS_NONE), NULL, "argmax 3-d");
     assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 82);
     release(v);
-    v = compute_with(dusk_array_argmin(c, DUSK_ALL_AXES), NULL, "argmin 3-d");
+    v = compute_with(dusk_array_argmin(c, DUSK_AXIS_NONE), NULL, "argmin 3-d");
     assert_int_equal(((int64_t *)dusk_ndarray_data(v))[0], 59);
     release(v);
-    r = dusk_array_argreduce(DUSK_ARG_MAX, c, DUSK_AXIS(1), true, 0);
+    r = dusk_array_argreduce(DUSK_ARG_MAX, c, 1, true, 0);
     assert_int_equal(dusk_array_ndim(r), 3);
     assert_int_equal(dusk_array_shape(r)[1], 1);
     v = compute_with(r, NULL, "argmax 3-d axis 1 keepdims");
@@ -264,30 +265,102 @@ static void test_argreduce_shapes(void **state)
     release(v);
 }
 
-/* Bad input: an empty axis names the shape, complex numbers, tuples of
- * axes and axes out of range are refused. */
+/* r, computed, holds want[0 .. n-1] (r is int64 or float64). */
+static void assert_values(dusk_array *r, const double *want, int64_t n, const char *what)
+{
+    dusk_value *v = compute_with(r, NULL, what);
+    if (dusk_ndarray_size(v) != n)
+        fail_msg("%s: %" PRId64 " elements, want %" PRId64, what, dusk_ndarray_size(v), n);
+    for (int64_t k = 0; k < n; k++) {
+        double got = dusk_ndarray_dtype(v) == DUSK_DT_I8
+                         ? (double)((const int64_t *)dusk_ndarray_data(v))[k]
+                         : ((const double *)dusk_ndarray_data(v))[k];
+        if (got != want[k])
+            fail_msg("%s: element %" PRId64 " is %g, want %g", what, k, got, want[k]);
+    }
+    release(v);
+}
+
+/* One axis is an int as NumPy's, not a mask: axis 1 and -1 of a 2-d
+ * array are its rows, 1 and -1 of a 3-d array differ, and DUSK_AXIS_NONE
+ * flattens. The answers are worked out by hand. */
+static void test_one_axis_is_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    /* m = [[1, 5, 2],
+     *      [7, 0, 3]], blocks crossing both axes */
+    static const double md[6] = {1, 5, 2, 7, 0, 3};
+    dusk_array *m = dusk_from_buffer(ctx, md, DUSK_DT_F8, DUSK_SHAPE(2, 3), "(1, 2)");
+    static const double rows_sum[6] = {1, 6, 8, 7, 7, 10}, cols_sum[6] = {1, 5, 2, 8, 5, 5};
+    assert_values(dusk_array_cumsum(m, 1), rows_sum, 6, "cumsum(m, axis=1)");
+    assert_values(dusk_array_cumsum(m, -1), rows_sum, 6, "cumsum(m, axis=-1)");
+    assert_values(dusk_array_cumsum(m, 0), cols_sum, 6, "cumsum(m, axis=0)");
+    assert_values(dusk_array_cumsum(m, -2), cols_sum, 6, "cumsum(m, axis=-2)");
+    static const double rows_prod[6] = {1, 5, 10, 7, 0, 0};
+    assert_values(dusk_array_cumprod(m, 1), rows_prod, 6, "cumprod(m, axis=1)");
+    static const double flat_sum[6] = {1, 6, 8, 15, 15, 18};
+    dusk_array *f = dusk_array_cumsum(m, DUSK_AXIS_NONE);
+    assert_int_equal(dusk_array_ndim(f), 1);
+    assert_values(f, flat_sum, 6, "cumsum(m, axis=None)");
+    static const double rows_max[2] = {1, 0}, rows_min[2] = {0, 1}, cols_min[3] = {0, 1, 0};
+    assert_values(dusk_array_argmax(m, 1), rows_max, 2, "argmax(m, axis=1)");
+    assert_values(dusk_array_argmax(m, -1), rows_max, 2, "argmax(m, axis=-1)");
+    assert_values(dusk_array_argmin(m, 1), rows_min, 2, "argmin(m, axis=1)");
+    assert_values(dusk_array_argmin(m, -2), cols_min, 3, "argmin(m, axis=-2)");
+    assert_values(dusk_array_argreduce(DUSK_ARG_NANMAX, m, -1, true, 0), rows_max, 2,
+                  "nanargmax(m, axis=-1, keepdims=True)");
+    static const double flat_max[1] = {3}, flat_min[1] = {4};
+    dusk_array *am = dusk_array_argmax(m, DUSK_AXIS_NONE);
+    assert_int_equal(dusk_array_ndim(am), 0);
+    assert_values(am, flat_max, 1, "argmax(m, axis=None)");
+    assert_values(dusk_array_argmin(m, DUSK_AXIS_NONE), flat_min, 1, "argmin(m, axis=None)");
+    /* t = arange(8).reshape(2, 2, 2): axis 1 and axis -1 (2) differ */
+    dusk_array *t = dusk_array_reshape(dusk_arange(ctx, 0, 8, 1, "3"), DUSK_SHAPE(2, 2, 2),
+                                       true);
+    static const double t1[8] = {0, 1, 2, 4, 4, 5, 10, 12}, t2[8] = {0, 1, 2, 5, 4, 9, 6, 13},
+                        t0[8] = {0, 1, 2, 3, 4, 6, 8, 10};
+    assert_values(dusk_array_astype(dusk_array_cumsum(t, 1), DUSK_DT_F8), t1, 8,
+                  "cumsum(t, axis=1)");
+    assert_values(dusk_array_astype(dusk_array_cumsum(t, -1), DUSK_DT_F8), t2, 8,
+                  "cumsum(t, axis=-1)");
+    assert_values(dusk_array_astype(dusk_array_cumsum(t, -3), DUSK_DT_F8), t0, 8,
+                  "cumsum(t, axis=-3)");
+}
+
+/* Bad input: an empty axis names the shape, complex numbers and axes out
+ * of range (NumPy's AxisError, naming the axis and ndim) are refused. */
 static void test_argreduce_errors(void **state)
 {
     dusk_array_ctx *ctx = *state;
     dusk_array *e = dusk_zeros(ctx, DUSK_SHAPE(0, 3), "2", DUSK_DT_F8);
-    assert_array_error(dusk_array_argmax(e, DUSK_AXIS(0)), DUSK_EINVAL,
+    assert_array_error(dusk_array_argmax(e, 0), DUSK_EINVAL,
                        "attempt to get argmax of an empty sequence (axis 0 of shape (0, 3)");
-    assert_array_error(dusk_array_argmin(e, DUSK_ALL_AXES), DUSK_EINVAL,
+    assert_array_error(dusk_array_argmin(e, DUSK_AXIS_NONE), DUSK_EINVAL,
                        "argmin of an empty sequence");
     /* the other axis is not empty: an empty result, as NumPy's */
-    dusk_array *r = dusk_array_argmax(e, DUSK_AXIS(1));
+    dusk_array *r = dusk_array_argmax(e, 1);
     assert_built(r, "argmax of (0, 3) along 1");
     assert_int_equal(dusk_array_shape(r)[0], 0);
     dusk_value *v = compute_with(r, NULL, "argmax of (0, 3) along 1");
     assert_int_equal(dusk_ndarray_size(v), 0);
     release(v);
     dusk_array *c = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_C16);
-    assert_array_error(dusk_array_argmax(c, DUSK_AXIS(0)), DUSK_EINVAL, "complex");
+    assert_array_error(dusk_array_argmax(c, 0), DUSK_EINVAL, "complex");
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
-    assert_array_error(dusk_array_argmax(x, DUSK_AXIS(0) | DUSK_AXIS(1)), DUSK_EINVAL,
-                       "one axis");
-    assert_array_error(dusk_array_argmax(x, DUSK_AXIS(2)), DUSK_EINVAL, "axis 2");
-    assert_array_error(dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_AXIS(0), false, 1),
+    assert_array_error(dusk_array_argmax(x, 2), DUSK_EINVAL,
+                       "argmax: axis 2 is out of bounds for array of dimension 2");
+    assert_array_error(dusk_array_argreduce(DUSK_ARG_NANMIN, x, -3, false, 0), DUSK_EINVAL,
+                       "nanargmin: axis -3 is out of bounds for array of dimension 2");
+    /* a mask given by mistake is an int out of range here, never axis 0 */
+    assert_array_error(dusk_array_argmin(x, (int)(DUSK_AXIS(0) | DUSK_AXIS(1))), DUSK_EINVAL,
+                       "argmin: axis 3 is out of bounds for array of dimension 2");
+    assert_array_error(dusk_array_argmax(x, INT_MAX), DUSK_EINVAL, "axis 2147483647 is out");
+    /* a 0-d array has no axis 0, only axis=None (test_argreduce_shapes) */
+    double one = 1;
+    dusk_array *s = dusk_from_buffer(ctx, &one, DUSK_DT_F8, DUSK_SHAPE0, "()");
+    assert_array_error(dusk_array_argmax(s, 0), DUSK_EINVAL,
+                       "argmax: axis 0 is out of bounds for array of dimension 0");
+    assert_array_error(dusk_array_argreduce(DUSK_ARG_MAX, x, 0, false, 1),
                        DUSK_EINVAL, "split_every");
 }
 
@@ -377,7 +450,7 @@ static void test_cumulative_matches_numpy(void **state)
         for (int k = 0; k < 2; k++)
             for (int a = 0; a < 3; a++)
                 snprintf(want_dt[k][a], sizeof want_dt[k][a], "%s", next_line(&at));
-        static const uint64_t axes[3] = {DUSK_AXIS(0), DUSK_AXIS(1), DUSK_AXIS(-1)};
+        static const int axes[3] = {0, 1, -1};
         for (int k = 0; k < 2; k++)
             for (size_t c = 0; c < NCHUNKINGS; c++) {
                 dusk_array *x = dusk_from_buffer(ctx, data, t, DUSK_SHAPE(ROWS, COLS),
@@ -399,8 +472,8 @@ static void test_cumulative_matches_numpy(void **state)
                 }
                 /* axis=None of a 1-d array (row 2), after Dask's rechunk */
                 dusk_array *row = dusk_array_slice(x, "2");
-                dusk_array *r = k ? dusk_array_cumprod(row, DUSK_ALL_AXES)
-                                  : dusk_array_cumsum(row, DUSK_ALL_AXES);
+                dusk_array *r = k ? dusk_array_cumprod(row, DUSK_AXIS_NONE)
+                                  : dusk_array_cumsum(row, DUSK_AXIS_NONE);
                 char what[128], file[32];
                 snprintf(what, sizeof what, "%s(%s x[2]) chunks %s", k ? "cumprod" : "cumsum",
                          dusk_dtype_code(t), CHUNKINGS[c]);
@@ -416,21 +489,24 @@ static void test_cumulative_matches_numpy(void **state)
     }
 }
 
-/* Bad input: a tuple of axes, an axis out of range. */
+/* Bad input: an axis out of range, named with ndim as NumPy's AxisError. */
 static void test_cumulative_errors(void **state)
 {
     dusk_array_ctx *ctx = *state;
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(4, 4), "2", DUSK_DT_F8);
-    assert_array_error(dusk_array_cumsum(x, DUSK_AXIS(0) | DUSK_AXIS(1)), DUSK_EINVAL,
-                       "one axis");
-    assert_array_error(dusk_array_cumprod(x, DUSK_AXIS(2)), DUSK_EINVAL,
-                       "cumprod: axis 2 is out of range for an array of 2 dimensions");
-    assert_array_error(dusk_array_cumsum(x, DUSK_AXIS(-3)), DUSK_EINVAL, "axis -3");
+    assert_array_error(dusk_array_cumprod(x, 2), DUSK_EINVAL,
+                       "cumprod: axis 2 is out of bounds for array of dimension 2");
+    assert_array_error(dusk_array_cumsum(x, -3), DUSK_EINVAL,
+                       "cumsum: axis -3 is out of bounds for array of dimension 2");
+    assert_array_error(dusk_array_cumsum(x, INT_MIN + 1), DUSK_EINVAL,
+                       "axis -2147483647 is out of bounds for array of dimension 2");
+    assert_array_error(dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE0, "()", DUSK_DT_F8), -1),
+                       DUSK_EINVAL, "axis -1 is out of bounds for array of dimension 0");
     /* axis=None of 2-d flattens (tests/array/test_reshape.c checks it) */
-    assert_int_equal(dusk_array_ndim(dusk_array_cumsum(x, DUSK_ALL_AXES)), 1);
+    assert_int_equal(dusk_array_ndim(dusk_array_cumsum(x, DUSK_AXIS_NONE)), 1);
     /* an empty axis is no error: an empty result, as NumPy's */
     dusk_array *e = dusk_zeros(ctx, DUSK_SHAPE(0, 3), "2", DUSK_DT_I4);
-    dusk_array *r = dusk_array_cumsum(e, DUSK_AXIS(0));
+    dusk_array *r = dusk_array_cumsum(e, 0);
     assert_built(r, "cumsum of (0, 3)");
     assert_int_equal(dusk_array_dtype(r), DUSK_DT_I8);
     dusk_value *v = compute_with(r, NULL, "cumsum of (0, 3)");
@@ -571,19 +647,19 @@ static dusk_array *build_case(dusk_array_ctx *ctx, int k)
     dusk_array *y = dusk_ones(ctx, DUSK_SHAPE(40, 30), "(3, 2)", DUSK_DT_F8);
     dusk_array *c = dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false);
     switch (k) {
-    case 0: return dusk_array_argmax(x, DUSK_ALL_AXES);
-    case 1: return dusk_array_argmax(x, DUSK_AXIS(0));
-    case 2: return dusk_array_argmin(x, DUSK_AXIS(1));
-    case 3: return dusk_array_argreduce(DUSK_ARG_NANMAX, x, DUSK_AXIS(0), false, 0);
-    case 4: return dusk_array_argreduce(DUSK_ARG_MAX, x, DUSK_AXIS(0), true, 2);
-    case 5: return dusk_array_argreduce(DUSK_ARG_NANMIN, y, DUSK_ALL_AXES, false, 0);
-    case 6: return dusk_array_argreduce(DUSK_ARG_MIN, y, DUSK_AXIS(1), false, 3);
-    case 7: return dusk_array_cumsum(x, DUSK_AXIS(0));
-    case 8: return dusk_array_cumprod(dusk_array_astype(x, DUSK_DT_I1), DUSK_AXIS(-1));
+    case 0: return dusk_array_argmax(x, DUSK_AXIS_NONE);
+    case 1: return dusk_array_argmax(x, 0);
+    case 2: return dusk_array_argmin(x, 1);
+    case 3: return dusk_array_argreduce(DUSK_ARG_NANMAX, x, 0, false, 0);
+    case 4: return dusk_array_argreduce(DUSK_ARG_MAX, x, 0, true, 2);
+    case 5: return dusk_array_argreduce(DUSK_ARG_NANMIN, y, DUSK_AXIS_NONE, false, 0);
+    case 6: return dusk_array_argreduce(DUSK_ARG_MIN, y, 1, false, 3);
+    case 7: return dusk_array_cumsum(x, 0);
+    case 8: return dusk_array_cumprod(dusk_array_astype(x, DUSK_DT_I1), -1);
     case 9: return dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(10), "3", DUSK_DT_F4),
-                                     DUSK_ALL_AXES);
+                                     DUSK_AXIS_NONE);
     case 10: return dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(30), "1", DUSK_DT_BOOL),
-                                      DUSK_AXIS(0));
+                                      0);
     case 11: return dusk_array_where_scalar(c, dusk_array_astype(x, DUSK_DT_I1),
                                             dusk_scalar_int(0), false);
     case 12: return dusk_array_where(c, x, dusk_array_astype(x, DUSK_DT_F4));
@@ -655,7 +731,7 @@ static void test_out_of_memory(void **state)
         dusk_array *x = dusk_ones(c, DUSK_SHAPE(6, 6), "(4, 4)", DUSK_DT_F8);
         dusk_array *w = dusk_array_where_scalar(x, dusk_array_where(x, x, x),
                                                 dusk_scalar_float(2.0), false);
-        dusk_array *y = dusk_array_argmax(dusk_array_cumsum(w, DUSK_AXIS(0)), DUSK_AXIS(0));
+        dusk_array *y = dusk_array_argmax(dusk_array_cumsum(w, 0), 0);
         assert_non_null(y);
         int st = dusk_array_status(y, NULL);
         if (st == 0)
@@ -705,6 +781,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_argreduce_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_argreduce_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_axis_is_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_argreduce_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cumulative_matches_numpy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cumulative_errors, setup, teardown),

@@ -3422,7 +3422,7 @@ static void test_tasks_travel(void **state)
     dusk_array *ties = dusk_array_slice(m2, "::-1, ::2");
     for (int op = 0; op < DUSK_ARG_COUNT; op++) {
         dusk_array *am = dusk_array_argreduce((dusk_argreduction)op, ties,
-                                              op % 2 ? DUSK_AXIS(0) : DUSK_ALL_AXES, false, 2);
+                                              op % 2 ? 0 : DUSK_AXIS_NONE, false, 2);
         travel_array(am, &log);
         assert_int_equal(by_name_matches(am, &err), 0);
     }
@@ -3436,8 +3436,8 @@ static void test_tasks_travel(void **state)
     }
 
     /* cumulative sums and products: each block's own, then the carries */
-    dusk_array *cums[] = {dusk_array_cumsum(ties, DUSK_AXIS(0)),
-                          dusk_array_cumprod(dusk_array_astype(ties, DUSK_DT_I4), DUSK_AXIS(1))};
+    dusk_array *cums[] = {dusk_array_cumsum(ties, 0),
+                          dusk_array_cumprod(dusk_array_astype(ties, DUSK_DT_I4), 1)};
     for (size_t i = 0; i < sizeof cums / sizeof *cums; i++) {
         travel_array(cums[i], &log);
         assert_int_equal(by_name_matches(cums[i], &err), 0);

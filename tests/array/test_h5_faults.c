@@ -6,7 +6,8 @@
 ** past its buffer on one that inflates short); valid gzip, shuffle and
 ** fletcher32 data, chunks never written and partial edge chunks read as
 ** HDF5 (and h5py) read them; filters dusk does not decode are refused.
-** Two threads storing into one file both keep their dataset. A store onto
+** Two threads storing into one file both keep their dataset, also when one
+** stores through a symbolic link to it (which stays a link). A store onto
 ** a full disk fails cleanly, again and again, without leaking; one onto a
 ** read-only disk says so. HDF5 prints nothing from worker threads, and
 ** its reason ends up in the dusk_error.
@@ -655,6 +656,108 @@ static void test_store_long_name(void **state)
     assert_int_equal(count_entries_with(scratch_dir, "dusk-lock"), 0);
 }
 
+/* Whether path is a symbolic link to want. */
+static bool is_link_to(const char *path, const char *want)
+{
+    char got[4096];
+    struct stat st;
+    ssize_t n = lstat(path, &st) == 0 && S_ISLNK(st.st_mode)
+                    ? readlink(path, got, sizeof got - 1) : -1;
+    if (n < 0)
+        return false;
+    got[n] = '\0';
+    return strcmp(got, want) == 0;
+}
+
+/* A store through a symbolic link (relative, from another directory)
+ * writes the file it points to, as core's files written whole do: the link
+ * stays a link, the target gets the dataset beside the ones it had, and
+ * neither directory keeps a lock or temporary file. The lock is the
+ * target's, so a store through the link and one to the target at once
+ * both keep their dataset; a dangling link's target is created; a killed
+ * store's temporary file beside the target is cleaned up. */
+static void test_store_through_symlink(void **state)
+{
+    (void)state;
+    /* scratch() reuses its buffers */
+    char links[4096], files[4096], link[4096], target[4096], dangling[4096], made[4096],
+        stale[4096];
+    snprintf(links, sizeof links, "%s", scratch("links"));
+    snprintf(files, sizeof files, "%s", scratch("files"));
+    snprintf(link, sizeof link, "%s", scratch("links/t.h5"));
+    snprintf(target, sizeof target, "%s", scratch("files/t.h5"));
+    snprintf(dangling, sizeof dangling, "%s", scratch("links/new.h5"));
+    snprintf(made, sizeof made, "%s", scratch("files/new.h5"));
+    snprintf(stale, sizeof stale, "%s", scratch("files/.t.h5.Ab3xZ9.store.tmp"));
+    assert_int_equal(mkdir(links, 0777), 0);
+    assert_int_equal(mkdir(files, 0777), 0);
+    assert_int_equal(symlink("../files/t.h5", link), 0);
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *a = dusk_full(ctx, DUSK_SHAPE(20, 30), "(10, 10)", DUSK_DT_F8, 1);
+    if (dusk_array_store(a, target, "/first", NULL, NULL, &err))
+        fail_msg("store to the target: %s", err.msg);
+    /* what a store through the link killed before its rename left */
+    put_file(stale, "half a store");
+    dusk_array *b = dusk_full(ctx, DUSK_SHAPE(20, 30), "(7, 9)", DUSK_DT_F8, 2);
+    if (dusk_array_store(b, link, "/second", NULL, NULL, &err))
+        fail_msg("store through the link: %s", err.msg);
+    if (!is_link_to(link, "../files/t.h5"))
+        fail_msg("%s is no longer a link to ../files/t.h5", link);
+    static const char *const names[] = {"/first", "/second"};
+    for (int i = 0; i < 2; i++) {
+        int64_t n = 0;
+        double *back = h5_read_all(target, names[i], &n);
+        if (!back)
+            fail_msg("%s is not in the target", names[i]);
+        assert_int_equal(n, 600);
+        assert_true(back[599] == i + 1);
+        free(back);
+    }
+    if (access(stale, F_OK) == 0)
+        fail_msg("the killed store's temporary file beside the target is still there");
+    /* both names at once: one lock, so both datasets stay */
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 2);
+    store_job j[2] = {{link, "/via_link", 3, &go, 0, DUSK_ERROR_INIT},
+                      {target, "/direct", 4, &go, 0, DUSK_ERROR_INIT}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, store_thread, &j[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    static const char *const all[] = {"/first", "/second", "/via_link", "/direct"};
+    for (int i = 0; i < 4; i++) {
+        if (i >= 2 && j[i - 2].rc)
+            fail_msg("storing %s: %s", j[i - 2].dataset, j[i - 2].err.msg);
+        if (dusk_array_status(dusk_from_hdf5(ctx, link, all[i], NULL), &err))
+            fail_msg("%s was stored, and is gone: %s", all[i], err.msg);
+    }
+    assert_true(is_link_to(link, "../files/t.h5"));
+    /* a dangling link: its target is made, the link kept */
+    assert_int_equal(symlink(made, dangling), 0);
+    if (dusk_array_store(a, dangling, "/x", NULL, NULL, &err))
+        fail_msg("store through a dangling link: %s", err.msg);
+    assert_true(is_link_to(dangling, made));
+    int64_t n = 0;
+    double *back = h5_read_all(made, "/x", &n);
+    assert_non_null(back);
+    assert_int_equal(n, 600);
+    free(back);
+    /* links in a loop lead to no file: refused, naming the path */
+    char loop[4096];
+    snprintf(loop, sizeof loop, "%s", scratch("links/loop.h5"));
+    assert_int_equal(symlink("loop.h5", loop), 0);
+    assert_int_equal(dusk_array_store(a, loop, "/x", NULL, NULL, &err), DUSK_EIO);
+    assert_contains(err.msg, "loop.h5");
+    assert_contains(err.msg, strerror(ELOOP));
+    const char *const dirs[] = {links, files};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(count_entries_with(dirs[i], ".tmp"), 0);
+        assert_int_equal(count_entries_with(dirs[i], "dusk-lock"), 0);
+    }
+}
+
 /* The same between two processes: a child stores /child while this one
  * stores /parent, both let go at once through a pipe. */
 static void test_two_processes_one_file(void **state)
@@ -844,6 +947,7 @@ int main(void)
         cmocka_unit_test_teardown(test_two_processes_one_file, reset_alloc),
         cmocka_unit_test_teardown(test_stale_temporary_removed, reset_alloc),
         cmocka_unit_test_teardown(test_store_long_name, reset_alloc),
+        cmocka_unit_test_teardown(test_store_through_symlink, reset_alloc),
         cmocka_unit_test_teardown(test_full_disk, unmount_teardown),
         cmocka_unit_test_teardown(test_worker_errors_quiet, reset_alloc),
     };

@@ -245,15 +245,15 @@ static void test_cumulative_none_graphs(void **state)
     char *at = out;
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(10, 7), "(3, 2)", DUSK_DT_F8);
     dusk_array *rs[6] = {
-        dusk_array_cumsum(x, DUSK_ALL_AXES),
-        dusk_array_cumprod(x, DUSK_ALL_AXES),
+        dusk_array_cumsum(x, DUSK_AXIS_NONE),
+        dusk_array_cumprod(x, DUSK_AXIS_NONE),
         dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(4, 5, 6), "(2, 5, 3)", DUSK_DT_F8),
-                          DUSK_ALL_AXES),
+                          DUSK_AXIS_NONE),
         dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE(4, 6), "(4, 6)", DUSK_DT_F8),
-                          DUSK_ALL_AXES),
-        dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE0, "()", DUSK_DT_I4), DUSK_ALL_AXES),
+                          DUSK_AXIS_NONE),
+        dusk_array_cumsum(dusk_ones(ctx, DUSK_SHAPE0, "()", DUSK_DT_I4), DUSK_AXIS_NONE),
         dusk_array_cumprod(dusk_ones(ctx, DUSK_SHAPE(6, 4), "(1, 4)", DUSK_DT_U1),
-                           DUSK_ALL_AXES),
+                           DUSK_AXIS_NONE),
     };
     for (int k = 0; k < 6; k++) {
         const char *want = next_line(&at);
@@ -366,9 +366,9 @@ static void test_matches_numpy(void **state)
             dusk_array_reshape(ai, DUSK_SHAPE(20, 6), true),
             dusk_array_reshape(ai, DUSK_SHAPE(2, 2, 30), true),
             dusk_array_ravel(af),
-            dusk_array_cumsum(ai, DUSK_ALL_AXES),
-            dusk_array_cumprod(dusk_array_slice(ai, ":2, :2"), DUSK_ALL_AXES),
-            dusk_array_cumsum(af, DUSK_ALL_AXES),
+            dusk_array_cumsum(ai, DUSK_AXIS_NONE),
+            dusk_array_cumprod(dusk_array_slice(ai, ":2, :2"), DUSK_AXIS_NONE),
+            dusk_array_cumsum(af, DUSK_AXIS_NONE),
         };
         for (int k = 0; k < 6; k++) {
             const char *want = wants[k];
@@ -488,7 +488,7 @@ static void test_out_of_memory(void **state)
         dusk_array *m = dusk_array_reshape(dusk_ones(c, DUSK_SHAPE(2, 3, 4), "(1, 2, 3)",
                                                      DUSK_DT_F8), DUSK_SHAPE(6, 4), false);
         dusk_array *y = dusk_array_cumsum(dusk_array_add(r, dusk_array_reshape(m,
-                                          DUSK_SHAPE(2, 3, 4), true)), DUSK_ALL_AXES);
+                                          DUSK_SHAPE(2, 3, 4), true)), DUSK_AXIS_NONE);
         assert_non_null(y);
         int st = dusk_array_status(y, NULL);
         if (st == 0)

@@ -912,11 +912,11 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_reduce, 1, DUSK_RED_MAX, NULL, DUSK_ALL_AXES, false, 0, 0);
     ARRAY_EINVAL(dusk_array_sum, 0, NULL, DUSK_ALL_AXES, false);
     ARRAY_EINVAL(dusk_array_mean, 0, NULL, DUSK_ALL_AXES, false);
-    ARRAY_EINVAL(dusk_array_argreduce, 1, DUSK_ARG_MAX, NULL, DUSK_ALL_AXES, false, 0);
-    ARRAY_EINVAL(dusk_array_argmax, 0, NULL, DUSK_ALL_AXES);
-    ARRAY_EINVAL(dusk_array_argmin, 0, NULL, DUSK_AXIS(0));
-    ARRAY_EINVAL(dusk_array_cumsum, 0, NULL, DUSK_AXIS(0));
-    ARRAY_EINVAL(dusk_array_cumprod, 0, NULL, DUSK_AXIS(0));
+    ARRAY_EINVAL(dusk_array_argreduce, 1, DUSK_ARG_MAX, NULL, DUSK_AXIS_NONE, false, 0);
+    ARRAY_EINVAL(dusk_array_argmax, 0, NULL, DUSK_AXIS_NONE);
+    ARRAY_EINVAL(dusk_array_argmin, 0, NULL, 0);
+    ARRAY_EINVAL(dusk_array_cumsum, 0, NULL, 0);
+    ARRAY_EINVAL(dusk_array_cumprod, 0, NULL, 0);
     ARRAY_EINVAL(dusk_array_where, 0, NULL, a, a);
     ARRAY_EINVAL(dusk_array_where, 1, a, NULL, a);
     ARRAY_EINVAL(dusk_array_where, 2, a, a, NULL);

@@ -145,6 +145,21 @@ def test_cumsum_cumprod_as_numpy_and_dask(chunks):
                 same_graph(r, w, x, d, what)
 
 
+def test_one_axis_of_three_as_numpy():
+    # of a 3-d array axis 1 and -1 differ: each axis, counted either way, is NumPy's
+    a = np.arange(60.0).reshape(3, 4, 5) % 7
+    x = da.from_array(a, chunks=(2, 3, 2))
+    for axis in (0, 1, 2, -1, -2, -3, None):
+        for name in ("cumsum", "cumprod", "argmax", "argmin"):
+            np.testing.assert_array_equal(getattr(da, name)(x, axis=axis).compute(),
+                                          getattr(np, name)(a, axis=axis),
+                                          err_msg="%s axis=%s" % (name, axis))
+    for axis in (3, -4):
+        with pytest.raises(np.AxisError, match="axis %d is out of bounds for array of "
+                           "dimension 3" % axis):
+            x.cumsum(axis=axis)
+
+
 def test_cumulative_of_one_axis_none_and_functions():
     v = np.arange(1, 11, dtype="f4")
     for chunks in (3, 1, 10):
