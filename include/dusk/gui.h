@@ -338,8 +338,8 @@ DUSK_API int dusk_viewer_closed(const dusk_viewer *v);
  *     vo.delay = 0.1;                                  // slow motion, for a class
  *     rc = dusk_view_get(g, "z", &vo, &out, &err);     // as dusk_get, in a window
  *
- * The dusk_view_* calls run what dusk_get, dusk_array_compute and
- * dusk_array_store run, on a thread of their own, while the calling thread
+ * The dusk_view_* calls run what dusk_get, dusk_compute, dusk_array_compute
+ * and dusk_array_store run, on a thread of their own, while the calling thread
  * (which must be the program's main thread, as SDL requires) shows the
  * run in a window: the graph (large, left and top), the chunk map and the
  * progress bars (right), the task stream and the memory curve (bottom)
@@ -423,6 +423,14 @@ typedef struct dusk_view_options {
  * DUSK_EINVAL for a NULL g, key or out, a bad theme or a size below 0. */
 DUSK_API int dusk_view_get(dusk_graph *g, const char *key, const dusk_view_options *vo,
                            dusk_value **out, dusk_error *err);
+/* dusk_compute(g, request, vo->run, out, err) shown in a window: several
+ * keys, or any nesting of lists of them (dusk_ref and dusk_list, as
+ * dusk_compute takes), computed in one run; *out is the same nesting of
+ * tuples. Nothing is added to g: the window shows the user's tasks only.
+ * Takes the request over, also on failure; a NULL request (a constructor
+ * out of memory) is DUSK_ENOMEM. DUSK_EINVAL as dusk_view_get's. */
+DUSK_API int dusk_view_compute(dusk_graph *g, dusk_arg *request, const dusk_view_options *vo,
+                               dusk_value **out, dusk_error *err);
 /* dusk_array_compute and dusk_array_store (array.h) shown in a window. */
 DUSK_API int dusk_view_array_compute(struct dusk_array *a, const dusk_view_options *vo,
                                      dusk_value **out, dusk_error *err);

@@ -1134,6 +1134,67 @@ static void test_view_get(void **state)
     dusk_graph_free(g);
 }
 
+/* dusk_view_compute runs several keys in one run and adds nothing to the
+ * graph: the plan the window lays out (the one every listener gets) has
+ * the user's tasks only, so no node, bar or count shows a task of dusk's. */
+static size_t started_tasks;
+static char started_keys[8][16];
+static void note_start(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)ud;
+    started_tasks = ntasks;
+    const int64_t *ids = dusk_plan_tasks(plan);
+    for (size_t i = 0; ids && i < ntasks && i < 8; i++)
+        snprintf(started_keys[i], sizeof started_keys[i], "%s", dusk_plan_key(plan, ids[i]));
+}
+
+static void test_view_compute(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    size_t size = dusk_graph_size(g);
+    dusk_callbacks mine = {.start = note_start};
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    o.callbacks = &mine;
+    o.ncallbacks = 1;
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    vo.run = &o;
+    vo.close_when_done = 1;
+    vo.width = W;
+    vo.height = H;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    started_tasks = 0;
+    /* two keys, one of them nested twice: ((13, 2), 2) */
+    dusk_arg *req = dusk_list(dusk_list(dusk_ref("z"), dusk_ref("b")), dusk_ref("b"));
+    if (dusk_view_compute(g, req, &vo, &out, &err) != 0)
+        fail_msg("dusk_view_compute: %s", err.msg);
+    assert_repr(out, "((13, 2), 2)");
+    dusk_value_unref(out);
+    assert_int_equal(dusk_graph_size(g), size);   /* no gathering task */
+    assert_int_equal(started_tasks, 5);           /* a x b y z */
+    for (size_t i = 0; i < started_tasks; i++)
+        assert_true(dusk_graph_find(g, started_keys[i]) >= 0 &&
+                    dusk_graph_find(g, started_keys[i]) < (int64_t)size);
+    /* the request is taken over on every path (ASan: no leak) */
+    assert_int_equal(dusk_view_compute(NULL, dusk_list(dusk_ref("z")), &vo, &out, &err),
+                     DUSK_EINVAL);
+    assert_contains(err.msg, "dusk_view_compute: g is NULL");
+    assert_int_equal(dusk_view_compute(g, dusk_ref("z"), &vo, NULL, &err), DUSK_EINVAL);
+    assert_int_equal(dusk_view_compute(g, NULL, &vo, &out, &err), DUSK_ENOMEM);
+    vo.theme = "sepia";
+    assert_int_equal(dusk_view_compute(g, dusk_ref("z"), &vo, &out, &err), DUSK_EINVAL);
+    assert_null(out);
+    vo.theme = NULL;
+    /* a key not in the graph: dusk_compute's error */
+    dusk_error want = DUSK_ERROR_INIT;
+    int want_rc = dusk_compute(g, dusk_ref("nope"), NULL, &out, &want);
+    assert_int_equal(dusk_view_compute(g, dusk_ref("nope"), &vo, &out, &err), want_rc);
+    assert_string_equal(err.msg, want.msg);
+    assert_null(out);
+    dusk_graph_free(g);
+}
+
 /* The screenshot of a failing run shows its failing task in black. */
 static void test_view_get_fails(void **state)
 {
@@ -1421,6 +1482,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),
+        cmocka_unit_test_setup_teardown(test_view_compute, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_get_fails, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_get_closed, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_close_stops_run, live_up, live_down),
