@@ -46,8 +46,11 @@
 ** dependencies is in layer 0, any other one layer past its deepest
 ** dependency); within a layer tasks are placed in static order
 ** (dusk_plan_priority, the order the scheduler prefers). Both are counting
-** sorts: linear in tasks plus edges. Layers are columns from left to
-** right, each node a unit square with a gap of half a unit. Past
+** sorts: linear in tasks plus edges. Layers are rows from the bottom up,
+** each node a unit square with a gap of half a unit: every layout is
+** drawn as visualize() draws the graph (rankdir BT, Dask's), inputs at the
+** bottom and results at the top, so that the window and the picture a
+** class saw before it agree. Past
 ** opts->layer_view_threshold tasks the viewer switches to the layer view:
 ** one node per layer (its rectangle is the layer's, and its colour the
 ** state most of its tasks are in), since a node per task would be under a
@@ -205,8 +208,9 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
 /* --- arrays and layout -------------------------------------------------------
  * Which layout when. A run of at most opts.graphviz_threshold tasks
  * (default DUSK_VIEWER_GRAPHVIZ_THRESHOLD) is laid out by Graphviz's dot
- * through libdusk-viz (dusk_viz_layout_plan, left to right, so inputs are
- * on the left as in the layered layout): its crossing minimisation makes a
+ * through libdusk-viz (dusk_viz_layout_plan with visualize()'s rankdir
+ * BT, so inputs are at the bottom as in the layered layout and in
+ * visualize()'s pictures): its crossing minimisation makes a
  * small graph readable, but its time grows much faster than the graph, and
  * the threshold is the largest run that dot laid out in about 150 ms on
  * the 2-core machine dusk is built on (the layout is made before the

@@ -123,6 +123,17 @@ static void centre(dusk_viewer *v, int64_t t, int *x, int *y)
     *y = (int)(ny + side / 2);
 }
 
+/* A pixel of t's node that its label leaves in the state's colour: across
+ * its centre, an eighth of its side under its top (a label is centred in
+ * a node at least two lines high). */
+static void fill_point(dusk_viewer *v, int64_t t, int *x, int *y)
+{
+    float nx, ny, side;
+    node_px(v, t, &nx, &ny, &side);
+    *x = (int)(nx + side / 2);
+    *y = (int)(ny + side / 8 + 1);
+}
+
 /* Sends e the way a window's loop does: SDL's queue, then the viewer. */
 static int send(dusk_viewer *v, SDL_Event e)
 {
@@ -218,7 +229,8 @@ static void test_wheel_zooms_about_the_pointer(void **state)
     int x2, y2;
     centre(v, z, &x2, &y2);
     assert_true(abs(x2 - x) <= 1 && abs(y2 - y) <= 1);
-    assert_int_equal(pix[y * W + x], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
+    fill_point(v, z, &x2, &y2);
+    assert_int_equal(pix[y2 * W + x2], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     float ax, ay, side1;
     node_px(v, a, &ax, &ay, &side1);
     assert_true(side1 > side0 * 1.5f);
@@ -251,20 +263,20 @@ static void test_drag_pans(void **state)
     dusk_viewer *v = lecture_viewer(&g);
     int64_t z = dusk_graph_find(g, "z");
     int x, y;
-    centre(v, z, &x, &y);
+    fill_point(v, z, &x, &y);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
-    int x0 = b->x + b->w / 2, y0 = b->y + b->h - 20;   /* below the nodes */
+    int x0 = b->x + 4, y0 = b->y + b->h / 2;   /* the margin left of the nodes */
     button(v, SDL_MOUSEBUTTONDOWN, x0, y0);
-    motion(v, x0 + 20, y0 - 5, 1);
-    motion(v, x0 + 37, y0 - 21, 1);
-    button(v, SDL_MOUSEBUTTONUP, x0 + 37, y0 - 21);
-    assert_true(v->pan_x == 37.0f && v->pan_y == -21.0f);
+    motion(v, x0 + 20, y0 + 5, 1);
+    motion(v, x0 + 37, y0 + 21, 1);
+    button(v, SDL_MOUSEBUTTONUP, x0 + 37, y0 + 21);
+    assert_true(v->pan_x == 37.0f && v->pan_y == 21.0f);
     assert_int_equal(v->selected, -1);   /* a drag is no click */
     frame(v);
     int x2, y2;
-    centre(v, z, &x2, &y2);
+    fill_point(v, z, &x2, &y2);
     assert_int_equal(x2 - x, 37);
-    assert_int_equal(y2 - y, -21);
+    assert_int_equal(y2 - y, 21);
     assert_int_equal(pix[y2 * W + x2], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     /* the arrow keys pan too, and f fits again */
     assert_int_equal(key(v, SDLK_LEFT, 0), 1);
@@ -961,7 +973,7 @@ static void test_panels_arranged(void **state)
     assert_true(v->pan_x == 0 && v->pan_y == 0);   /* a splitter's drag is no pan */
     /* the nodes still sit in the graph's box, in their colours */
     int x, y;
-    centre(v, dusk_graph_find(g, "z"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "z"), &x, &y);
     assert_true(x < W / 2);
     assert_int_equal(pix[y * W + x], rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     key(v, SDLK_2, 0);
@@ -1003,9 +1015,9 @@ static void test_screenshot(void **state)
     assert_int_equal(cairo_image_surface_get_width(s), W);
     assert_int_equal(cairo_image_surface_get_height(s), H);
     int x, y;
-    centre(v, b, &x, &y);
+    fill_point(v, b, &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_MEMORY]));
-    centre(v, dusk_graph_find(g, "z"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "z"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
 
@@ -1231,9 +1243,9 @@ static void test_view_get_fails(void **state)
     cairo_surface_t *s = cairo_image_surface_create_from_png(vo.screenshot);
     assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
     int x, y;
-    centre(v, dusk_graph_find(g, "boom"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "boom"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_ERRED]));
-    centre(v, dusk_graph_find(g, "c"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "c"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__state_rgb[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
     /* the status strip's message: the error the program got, which names
