@@ -1518,18 +1518,26 @@ static void fmt_count(char *buf, size_t n, uint64_t x)
     snprintf(buf, n, "%s", out);
 }
 
-size_t dusk__status_line(dusk_viewer *v, char *buf, size_t n)
+size_t dusk__task_count(dusk_viewer *v, size_t *done)
 {
-    size_t done = v->counts[DUSK_TASK_MEMORY] + v->counts[DUSK_TASK_RELEASED];
+    size_t d = v->counts[DUSK_TASK_MEMORY] + v->counts[DUSK_TASK_RELEASED];
     size_t total = v->state ? v->layout.ntasks : 0;
-    /* the tasks Dask counts: not the literals (out of memory for the
-     * cache, which a later frame makes again: every node) */
+    /* not the literals (out of memory for the cache, which a later frame
+     * makes again: every node) */
     const dusk__panels *P = cache(v);
     for (size_t i = 0; P && i < P->nlits; i++) {
         int st = v->state[P->lits[i]];
-        done -= st == DUSK_TASK_MEMORY || st == DUSK_TASK_RELEASED;
+        d -= st == DUSK_TASK_MEMORY || st == DUSK_TASK_RELEASED;
         total--;
     }
+    if (done)
+        *done = d;
+    return total;
+}
+
+size_t dusk__status_line(dusk_viewer *v, char *buf, size_t n)
+{
+    size_t done, total = dusk__task_count(v, &done);
     uint64_t el = rel(v, now_of(v));
     char elapsed[32], rate[48], dropped[48];
     dusk__fmt_ns(elapsed, sizeof elapsed, (double)el);

@@ -261,7 +261,7 @@ void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs)
     dusk__fmt_ns(took, sizeof took, secs * 1e9);
     if (rc == 0)
         snprintf(v->ui.message, sizeof v->ui.message, "done in %s: %zu tasks", took,
-                 v->layout.ntasks);
+                 dusk__task_count(v, NULL));
     else   /* the message as the user's program gets it, without the code's name */
         snprintf(v->ui.message, sizeof v->ui.message, "failed after %.24s: %s", took,
                  msg && *msg ? msg : dusk_strerror(rc));

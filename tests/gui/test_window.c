@@ -1207,6 +1207,19 @@ static void test_view_compute(void **state)
     dusk_graph_free(g);
 }
 
+/* The note a finished run leaves counts its tasks as the status line does:
+ * the lecture's a and x are literals, not tasks (b, y, z are). */
+static void test_done_note_counts_tasks(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    dusk__note_outcome(v, 0, NULL, 1.5);
+    assert_string_equal(v->ui.message, "done in 1.50 s: 3 tasks");
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* The screenshot of a failing run shows its failing task in black. */
 static void test_view_get_fails(void **state)
 {
@@ -1495,6 +1508,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_compute, live_up, live_down),
+        cmocka_unit_test_setup_teardown(test_done_note_counts_tasks, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get_fails, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_get_closed, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_close_stops_run, live_up, live_down),
