@@ -98,8 +98,10 @@ void dusk__layout_job_free(dusk__layout_job *j);
 /* Moves the nodes of a built layout (not the layer view) to where
  * Graphviz's dot puts them (dusk_viz_layout_plan, rankdir BT), when the
  * plan has at most max_tasks tasks (0: DUSK_VIEWER_GRAPHVIZ_THRESHOLD;
- * DUSK_VIEWER_NO_GRAPHVIZ: never). 1 when it did, 0 when the layered
- * positions stay (too many tasks), or Graphviz's error code with err set
+ * DUSK_VIEWER_NO_GRAPHVIZ: never) and dot's drawing, fitted to a panel
+ * 1.6 times as wide as tall, has nodes more than 2/3 as large as the
+ * layered layout's. 1 when it did, 0 when the layered positions stay (too
+ * many tasks, or dot's nodes too small), or Graphviz's error code with err set
  * (the layered positions stay). layer and order are not changed. */
 int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
                           dusk_error *err);

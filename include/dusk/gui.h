@@ -216,8 +216,11 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
  * the 2-core machine dusk is built on (the layout is made before the
  * run's first task, so this is the wait before a run starts and shows): x - x.mean(axis=0) of
  * 340 tasks in 73 ms and of 480 in 126 ms, a random DAG of 400 tasks in
- * 143 ms and of 600 in 371 ms. A bigger run, or
- * one Graphviz fails on, gets the layered layout above (linear time,
+ * 143 ms and of 600 in 371 ms. A bigger run, one Graphviz fails on, or
+ * one whose dot drawing, fitted to a panel 1.6 times as wide as tall, has
+ * nodes under 2/3 the size of the layered layout's (dot makes room for
+ * every edge that skips ranks: an array job's rows spread out) gets the
+ * layered layout above (linear time,
  * milliseconds for 100,000 tasks), and past opts.layer_view_threshold the
  * layer view. Task layers, slots and static order are the same in every
  * layout.

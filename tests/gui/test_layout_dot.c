@@ -11,6 +11,7 @@
 ** layered positions stay.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,6 +180,58 @@ static void test_layered_otherwise(void **state)
     dusk_graph_free(g);
 }
 
+/* dot makes room for each edge that skips ranks, which can spread a row
+ * far wider than its tasks: x - x.mean(axis=0)'s shape on 16 blocks (each
+ * block's edge to its difference passes the chunk means and their
+ * aggregates) draws 40 units wide by dot, 23.5 by the layered layout,
+ * whose nodes are then kept (1.5 times as large or more in a panel 1.6
+ * times as wide as tall). */
+static void test_dot_too_wide(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    const char *keys[16];
+    char name[16][16];
+    for (int i = 0; i < 16; i++) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "x-%d", i);
+        snprintf(b, sizeof b, "chunk-%d", i);
+        dusk_task(g, a, &dusk_inc, dusk_lit_int(i));
+        dusk_task(g, b, &dusk_inc, dusk_ref(a));
+    }
+    for (int j = 0; j < 4; j++) {
+        char c[16], b[4][16];
+        for (int k = 0; k < 4; k++)
+            snprintf(b[k], sizeof b[k], "chunk-%d", 4 * k + j);
+        snprintf(c, sizeof c, "agg-%d", j);
+        dusk_task(g, c, &dusk_sum,
+                  dusk_list(dusk_ref(b[0]), dusk_ref(b[1]), dusk_ref(b[2]), dusk_ref(b[3])));
+    }
+    for (int i = 0; i < 16; i++) {
+        char a[16], c[16];
+        snprintf(a, sizeof a, "x-%d", i);
+        snprintf(c, sizeof c, "agg-%d", i % 4);
+        snprintf(name[i], sizeof name[i], "sub-%d", i);
+        dusk_task(g, name[i], &dusk_sub, dusk_ref(a), dusk_ref(c));
+        keys[i] = name[i];
+    }
+    dusk_plan *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 16, &p, &err), 0);
+    dusk__layout L = {0};
+    assert_int_equal(lay_out(p, 100000, 1000, &L), 0);   /* the layered positions */
+    assert_true(L.width == 16 * 1.5f - 0.5f && L.height == 4 * 1.5f - 0.5f);
+    dusk__layout_free(&L);
+    dusk_viz_layout *vl;   /* what dot made of it */
+    assert_int_equal(dusk_viz_layout_plan(p, NULL, &vl, &err), 0);
+    double w, h;
+    dusk_viz_layout_bbox(vl, &w, &h);
+    assert_true(fmin(1.6 * 36 / w, 36 / h) * 1.5 <= fmin(1.6 / (16 * 1.5 - 0.5), 1 / 5.5));
+    dusk_viz_layout_free(vl);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
 /* dusk_viz_layout_plan itself: one node per task, all the same size,
  * edges from inputs to users; bad options named. */
 static void test_viz_layout_plan(void **state)
@@ -312,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_diamond),
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_layered_otherwise),
+        cmocka_unit_test(test_dot_too_wide),
         cmocka_unit_test(test_viz_layout_plan),
         cmocka_unit_test(test_drawn_as_visualize),
     };
