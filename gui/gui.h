@@ -36,8 +36,9 @@ typedef struct dusk__layout {
      * top-left of its 1 x 1 node (in the layer view, per layer), and the
      * bounding box. Every layout is oriented as visualize() draws (rankdir
      * BT): inputs at the bottom, results at the top. The layered layout
-     * puts slot s at x = s * (1 + DUSK__GAP) and layer l at y = (nlayers
-     * - 1 - l) * (1 + DUSK__GAP), layer 0 the bottom row; Graphviz may
+     * puts slot s of a layer of c tasks at x = ((widest - c) / 2 + s) *
+     * (1 + DUSK__GAP), centred, and layer l at y = (nlayers - 1 - l) *
+     * (1 + DUSK__GAP), layer 0 the bottom row; Graphviz may
      * fill them instead. Layers far wider than the graph is deep (a map
      * over 1,000 blocks: 2 layers of 1,000, drawn as a hairline) are
      * folded: each layer takes rows of at most `fold` slots, slot s in its

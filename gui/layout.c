@@ -29,7 +29,8 @@
 ** (rankdir BT, Dask's): inputs at the bottom, each task above its
 ** dependencies, the results at the top, so that the window and the
 ** picture a class saw first agree. The layered layout's layers are rows,
-** layer 0 the bottom one, each layer's tasks left to right by priority.
+** layer 0 the bottom one, each layer's tasks left to right by priority,
+** centred under the widest layer (a folded layout's rows are not).
 */
 #include <math.h>
 #include <string.h>
@@ -469,7 +470,9 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
                 L->x[t] = (float)(s % L->fold) * step;
                 L->y[t] = (L->fold_height - 1 - j->rowy[l] - (float)(s / L->fold)) * step;
             } else if (!L->layer_view) {
-                L->x[t] = (float)s * step;
+                /* centred under the widest layer, as dot centres a rank */
+                size_t c = L->layer_start[l + 1] - L->layer_start[l];
+                L->x[t] = ((float)(L->widest - c) / 2 + (float)s) * step;
                 L->y[t] = (float)(L->nlayers - 1 - l) * step;
             }
         }

@@ -318,7 +318,8 @@ static void test_drawn_as_visualize(void **state)
         assert_true(L.y[total] < 1e-3f);                 /* the result on the top one */
         dusk__layout_free(&L);
     }
-    /* the layered layout's rows: slot s at x = 1.5 s, layer l at
+    /* the layered layout's rows: slot s at x = 1.5 s, centred (the sum:
+     * 14.5 slots in, under the middle of the 30 below), layer l at
      * y = 1.5 (nlayers - 1 - l) */
     dusk__layout L = {0};
     lay_out(p, 100000, DUSK_VIEWER_NO_GRAPHVIZ, &L);
@@ -326,10 +327,12 @@ static void test_drawn_as_visualize(void **state)
     for (size_t l = 0; l < L.nlayers; l++)
         for (size_t k = L.layer_start[l]; k < L.layer_start[l + 1]; k++) {
             uint32_t t = L.order[k];
-            assert_true(L.x[t] == 1.5f * (float)(k - L.layer_start[l]));
+            float c = (float)(L.layer_start[l + 1] - L.layer_start[l]);
+            assert_true(L.x[t] == 1.5f * ((30 - c) / 2 + (float)(k - L.layer_start[l])));
             assert_true(L.y[t] == 1.5f * (float)(L.nlayers - 1 - l));
         }
     assert_true(L.width == 30 * 1.5f - 0.5f && L.height == 4 * 1.5f - 0.5f);
+    assert_true(L.x[total] == 1.5f * 14.5f);
     dusk__layout_free(&L);
     /* the same positions as visualize's own layout of the plan */
     assert_int_equal(lay_out(p, 100000, 1000, &L), 1);

@@ -676,8 +676,8 @@ static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
             assert_true(L->x[t] == (float)(slot[t] % (int64_t)fold) * 1.5f);
             assert_true(L->y[t] ==
                         (top - 1 - rowy[layer[t]] - (float)(slot[t] / (int64_t)fold)) * 1.5f);
-        } else if (!L->layer_view) {   /* a layer a row, a slot a column, 1.5 apart */
-            assert_true(L->x[t] == (float)slot[t] * 1.5f);
+        } else if (!L->layer_view) {   /* a layer a row, centred, a slot a column, 1.5 apart */
+            assert_true(L->x[t] == ((float)(widest - width[layer[t]]) / 2 + (float)slot[t]) * 1.5f);
             assert_true(L->y[t] == (top - 1 - (float)layer[t]) * 1.5f);
         }
     }
