@@ -255,25 +255,16 @@ int cli_run(int argc, char **argv)
         if (dusk_get_list(g, want, nkeys, &o, &out, &err) != 0)
             rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
     } else if (!rc) {
-        /* the window runs one key: several are gathered into a tuple by one
-         * more task, as dusk_get_list would return them */
-        const char *key = want[0];
-        char gather[64] = "";
-        if (nkeys > 1) {
-            for (unsigned i = 0; !gather[0] || dusk_graph_find(g, gather) >= 0; i++)
-                snprintf(gather, sizeof gather, i ? "dusk-run-%u" : "dusk-run", i);
-            dusk_arg **refs = malloc(nkeys * sizeof *refs);
-            if (!refs) {
-                rc = cli_fail(1, sub, "out of memory");
-            } else {
-                for (size_t i = 0; i < nkeys; i++)
-                    refs[i] = dusk_ref(want[i]);
-                dusk_arg *list = dusk_listv(nkeys, refs);
-                free(refs);
-                if (dusk_task(g, gather, &dusk_identity, list) != 0)
-                    rc = cli_fail(1, sub, "out of memory");
-                key = gather;
-            }
+        /* the keys as one request, which gives the tuple dusk_get_list
+         * would: nothing is added to the graph, so the window shows the
+         * file's tasks only */
+        dusk_arg **refs = malloc((nkeys ? nkeys : 1) * sizeof *refs);
+        dusk_arg *req = NULL;
+        if (refs) {
+            for (size_t i = 0; i < nkeys; i++)
+                refs[i] = dusk_ref(want[i]);
+            req = dusk_listv(nkeys, refs);
+            free(refs);
         }
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         char title[512];
@@ -283,17 +274,8 @@ int cli_run(int argc, char **argv)
         vo.start_paused = paused;
         vo.close_when_done = close_when_done;
         vo.title = title;
-        dusk_value *v = NULL;
-        if (!rc && dusk_view_get(g, key, &vo, &v, &err) != 0)
+        if (dusk_view_compute(g, req, &vo, &out, &err) != 0)
             rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
-        if (!rc && nkeys > 1) {
-            out = v;
-        } else if (!rc) {
-            dusk_value *one[1] = {v};
-            out = dusk_tuple_of(1, one);
-            if (!out)
-                rc = cli_fail(1, sub, "out of memory");
-        }
     }
     /* interrupted: nothing printed or written, whether or not the run
      * ended before the signal was seen */

@@ -226,12 +226,16 @@ void dusk__progress_label(const dusk__frame *f, const char *name, uint32_t done,
  * rectangle and the group's tasks; 0, or -1 past the rows shown. */
 int dusk__progress_row(dusk_viewer *v, const dusk__frame *f, SDL_Rect b, size_t k,
                        const char **name, SDL_Rect *bar, size_t *total);
+/* The current run's tasks as Dask's ProgressBar counts them (a literal,
+ * 'a': 1, is a node of the graph but no task), and in *done (when not
+ * NULL) those in memory or released. */
+size_t dusk__task_count(dusk_viewer *v, size_t *done);
 /* "tasks done D / T · elapsed 1.23 s · 4,567 tasks/s · workers busy 2/2 ·
- * events dropped 0" (UTF-8 middle dots), then, when the run ended with an
+ * events dropped 0" (UTF-8 middle dots; D and T: dusk__task_count), then, when the run ended with an
  * error, "· task 'KEY' failed" (the last task that did), "· run stopped"
  * (canceled) or "· run failed: out of memory" (dusk_strerror: no task
  * failed). Returns the length it wanted. */
-size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n);
+size_t dusk__status_line(dusk_viewer *v, char *buf, size_t n);
 /* The status line in a strip (the dots drawn, as the atlas is ASCII). */
 void dusk__panel_status(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
 

@@ -32,18 +32,22 @@ typedef struct dusk__layout {
     size_t *layer_start;  /* nlayers + 1 offsets into order */
     uint32_t *order;      /* task ids by (layer, priority) */
     int layer_view;       /* one node per layer */
-    /* Where the nodes are, in layout units: per graph id the top-left of
-     * its 1 x 1 node (in the layer view, per layer), and the bounding box.
-     * The layered layout puts layer l at x = l * (1 + DUSK__GAP) and slot
-     * s at y = s * (1 + DUSK__GAP); another layout may fill them instead.
-     * Layers far wider than the graph is deep (a map over 1,000 blocks: 2
-     * layers of 1,000, drawn as a hairline) are folded: each layer takes
-     * columns of at most `fold` slots, slot s in its layer's column
-     * s / fold at row s % fold, and layer l's first column is past every
-     * column of the layers before it and half a step more (layout.c). */
+    /* Where the nodes are, in layout units (y down): per graph id the
+     * top-left of its 1 x 1 node (in the layer view, per layer), and the
+     * bounding box. Every layout is oriented as visualize() draws (rankdir
+     * BT): inputs at the bottom, results at the top. The layered layout
+     * puts slot s of a layer of c tasks at x = ((widest - c) / 2 + s) *
+     * (1 + DUSK__GAP), centred, and layer l at y = (nlayers - 1 - l) *
+     * (1 + DUSK__GAP), layer 0 the bottom row; Graphviz may
+     * fill them instead. Layers far wider than the graph is deep (a map
+     * over 1,000 blocks: 2 layers of 1,000, drawn as a hairline) are
+     * folded: each layer takes rows of at most `fold` slots, slot s in its
+     * layer's row s / fold (counted upwards) at column s % fold, and layer
+     * l's first row is above every row of the layers before it and half a
+     * step more (layout.c). */
     float *x, *y;         /* per graph id (layer view: per layer) */
-    size_t fold;          /* slots a column of a folded layout, else 0 */
-    float fold_width;     /* its columns and the gaps between layers, in steps */
+    size_t fold;          /* slots a row of a folded layout, else 0 */
+    float fold_height;    /* its rows and the gaps between layers, in steps */
     float width, height;
     /* The layer view's edges: each pair of layers (from, to) that some
      * dependency joins, once, at [2k] and [2k + 1]; what it draws instead
@@ -51,7 +55,6 @@ typedef struct dusk__layout {
     uint32_t *ledges;
     size_t nledges;
     int graphviz;         /* x, y, width, height are Graphviz's */
-    int vertical;         /* turned so dependencies go down, not right */
 } dusk__layout;
 
 /* Lays p out; 0, or DUSK_ENOMEM / DUSK_EINVAL (a plan whose priorities
@@ -83,26 +86,24 @@ typedef struct dusk__layout_job {
     uint64_t *pairs;         /* the layer view's edges seen (layout.c) */
     size_t pairs_cap;        /* pairs' room; L->ledges has pairs_cap uint32_t */
     uint64_t last_pair;
-    float *colx;             /* a folded layout's first column per layer, in steps */
+    float *rowy;             /* a folded layout's first row per layer, from the
+                                bottom, in steps */
 } dusk__layout_job;
-/* The slots a column of a layout of ntasks in nlayers (layer l has
+/* The slots a row of a layout of ntasks in nlayers (layer l has
  * layer_start[l + 1] - layer_start[l] tasks), or 0 when its layers stay
- * whole columns (layout.c). */
+ * whole rows (layout.c). */
 size_t dusk__fold_of(size_t ntasks, size_t nlayers, const size_t *layer_start);
 int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *p,
                          size_t threshold, uint64_t deadline, dusk_error *err);
 void dusk__layout_job_free(dusk__layout_job *j);
 /* Moves the nodes of a built layout (not the layer view) to where
- * Graphviz's dot puts them (dusk_viz_layout_plan, rankdir LR), when the
+ * Graphviz's dot puts them (dusk_viz_layout_plan, rankdir BT), when the
  * plan has at most max_tasks tasks (0: DUSK_VIEWER_GRAPHVIZ_THRESHOLD;
- * DUSK_VIEWER_NO_GRAPHVIZ: never). 1 when it did, 0 when the layered
- * positions stay (too many tasks), or Graphviz's error code with err set
+ * DUSK_VIEWER_NO_GRAPHVIZ: never) and dot's drawing, fitted to a panel
+ * 1.6 times as wide as tall, has nodes more than 2/3 as large as the
+ * layered layout's. 1 when it did, 0 when the layered positions stay (too
+ * many tasks, or dot's nodes too small), or Graphviz's error code with err set
  * (the layered positions stay). layer and order are not changed. */
-/* Turns a layout much taller than wide (a few layers of many tasks, as
- * most array jobs are) so that its layers are rows, dependencies going
- * down: drawn in a panel wider than tall, its nodes come out several times
- * larger. Not the layer view (one row of layers already). */
-void dusk__layout_orient(dusk__layout *L);
 int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
                           dusk_error *err);
 

@@ -19,10 +19,18 @@
 ** dot's ranking, crossing minimisation and spacing read better than
 ** columns of squares, but its time grows much faster than linearly, so
 ** only up to a threshold (DUSK_VIEWER_GRAPHVIZ_THRESHOLD, measured). It
-** lays the plan out through libdusk-viz left to right, every node a
-** 36-point square, and 36 points become one layout unit. libdusk-viz
-** already flips Graphviz's y (origin at the top left), so the only
-** mapping is the scale and the shift from a node's centre to its corner.
+** lays the plan out through libdusk-viz with visualize()'s rankdir, BT,
+** every node a 36-point square, and 36 points become one layout unit.
+** libdusk-viz already flips Graphviz's y (origin at the top left), so the
+** only mapping is the scale and the shift from a node's centre to its
+** corner.
+**
+** Orientation: every layout is drawn as visualize() draws the graph
+** (rankdir BT, Dask's): inputs at the bottom, each task above its
+** dependencies, the results at the top, so that the window and the
+** picture a class saw first agree. The layered layout's layers are rows,
+** layer 0 the bottom one, each layer's tasks left to right by priority,
+** centred under the widest layer (a folded layout's rows are not).
 */
 #include <math.h>
 #include <string.h>
@@ -52,7 +60,7 @@ int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
         max_tasks == DUSK_VIEWER_NO_GRAPHVIZ)
         return 0;
     dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
-    o.rankdir = "LR";   /* dependencies on the left, as in the layered view */
+    o.rankdir = NULL;   /* visualize()'s BT: inputs at the bottom, as the layered layout */
     o.quiet = true;
     dusk_viz_layout *gv;
     int rc = dusk_viz_layout_plan(p, &o, &gv, err);
@@ -85,6 +93,20 @@ int dusk__layout_graphviz(dusk__layout *L, const dusk_plan *p, size_t max_tasks,
     }
     double w, h;
     dusk_viz_layout_bbox(gv, &w, &h);
+    /* dot makes room for each edge that skips a rank (a virtual node in
+     * every rank it crosses: an array job's x - x.mean() crosses two
+     * ranks with each block's edge), which can spread a rank far wider
+     * than its tasks: the 52 tasks of x - x.mean(axis=0) on 4 x 4 blocks
+     * drew 40 units wide, their 16 blocks a row 23.5 wide in the layered
+     * layout. Fitted to a panel 1.6 times as wide as tall, nodes 1.5
+     * times as large (22 px against 37 in the demo's window, where labels
+     * show from 34) are worth more than dot's fewer crossings. */
+    double gside = fmin(1.6 * GV_UNIT / w, GV_UNIT / h);
+    double lside = fmin(1.6 / L->width, 1 / L->height);
+    if (lside >= 1.5 * gside) {
+        rc = 0;
+        goto done;
+    }
     dusk_free(L->x);
     dusk_free(L->y);
     L->x = x;
@@ -104,26 +126,25 @@ done:
 
 size_t dusk__fold_of(size_t ntasks, size_t nlayers, const size_t *layer_start)
 {
-    /* columns of about sqrt(n / 1.6) slots make the drawing about 1.6
-     * times as wide as tall, whatever the layers' widths: a panel's
-     * shape. Folded only where that makes the nodes 3 times as large in
-     * such a panel as the layers as whole columns (or rows, once turned:
-     * dusk__layout_orient) would: 30 chains of 3 tasks read better whole;
-     * a map over 1,000 blocks (2 layers of 1,000) is a hairline whole. */
-    size_t fold = (size_t)ceil(sqrt((double)ntasks / 1.6)), widest = 0;
-    double cols = 0;
+    /* rows of about sqrt(1.6 n) slots make the drawing about 1.6 times
+     * as wide as tall, whatever the layers' widths: a panel's shape.
+     * Folded only where that makes the nodes 3 times as large in such a
+     * panel as the layers as whole rows would: 30 chains of 3 tasks read
+     * better whole; a map over 1,000 blocks (2 layers of 1,000) is a
+     * hairline whole. */
+    size_t fold = (size_t)ceil(sqrt((double)ntasks * 1.6)), widest = 0;
+    double rows = 0;
     if (fold < 8)
         fold = 8;
     for (size_t l = 0; l < nlayers; l++) {
         size_t c = layer_start[l + 1] - layer_start[l];
         widest = c > widest ? c : widest;
-        cols += (double)((c + fold - 1) / fold) + (l ? 0.5 : 0);
+        rows += (double)((c + fold - 1) / fold) + (l ? 0.5 : 0);
     }
     if (!nlayers || widest <= fold)
         return 0;
-    double w = (double)widest, d = (double)nlayers;
-    double whole = fmax(fmin(1.6 / w, 1 / d), fmin(1.6 / d, 1 / w));
-    double folded = fmin(1.6 / cols, 1 / (double)fold);
+    double whole = fmin(1.6 / (double)widest, 1 / (double)nlayers);
+    double folded = fmin(1.6 / (double)fold, 1 / rows);
     return folded >= 3 * whole ? fold : 0;
 }
 
@@ -145,7 +166,7 @@ void dusk__layout_job_free(dusk__layout_job *j)
 {
     dusk_free(j->count);
     dusk_free(j->pairs);
-    dusk_free(j->colx);
+    dusk_free(j->rowy);
     memset(j, 0, sizeof *j);
 }
 
@@ -422,14 +443,14 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             L->fold = L->layer_view ? 0 : dusk__fold_of(n, nl, L->layer_start);
             if (L->fold) {
                 float at = 0;
-                if (!(j->colx = dusk_malloc(nl * sizeof *j->colx)))
+                if (!(j->rowy = dusk_malloc(nl * sizeof *j->rowy)))
                     goto fail;
                 for (size_t l = 0; l < nl; l++) {
                     size_t c = L->layer_start[l + 1] - L->layer_start[l];
-                    j->colx[l] = at;
+                    j->rowy[l] = at;
                     at += (float)((c + L->fold - 1) / L->fold) + 0.5f;
                 }
-                L->fold_width = at - 0.5f;
+                L->fold_height = at - 0.5f;
             }
             j->phase = J_SLOTS;
             j->i = 0;
@@ -438,7 +459,7 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         }
     }
     /* order by (layer, priority), slots, and the nodes' positions: layers
-     * are columns, slots rows */
+     * are rows from the bottom up (visualize()'s BT), slots columns */
     while (j->phase == J_SLOTS) {
         size_t e = block_end(deadline, j->i, n);
         for (size_t i = j->i; i < e; i++) {
@@ -446,11 +467,13 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
             uint32_t l = (uint32_t)layer[t], s = count[l]++;
             L->order[L->layer_start[l] + s] = t;
             if (L->fold) {
-                L->x[t] = (j->colx[l] + (float)(s / L->fold)) * step;
-                L->y[t] = (float)(s % L->fold) * step;
+                L->x[t] = (float)(s % L->fold) * step;
+                L->y[t] = (L->fold_height - 1 - j->rowy[l] - (float)(s / L->fold)) * step;
             } else if (!L->layer_view) {
-                L->x[t] = (float)l * step;
-                L->y[t] = (float)s * step;
+                /* centred under the widest layer, as dot centres a rank */
+                size_t c = L->layer_start[l + 1] - L->layer_start[l];
+                L->x[t] = ((float)(L->widest - c) / 2 + (float)s) * step;
+                L->y[t] = (float)(L->nlayers - 1 - l) * step;
             }
         }
         j->i = e;
@@ -467,15 +490,15 @@ int dusk__layout_job_run(dusk__layout *L, dusk__layout_job *j, const dusk_plan *
         if (!L->x || !L->y)
             goto fail;
         for (size_t l = 0; l < nl; l++) {
-            L->x[l] = (float)l * step;
-            L->y[l] = 0.0f;
+            L->x[l] = 0.0f;
+            L->y[l] = (float)(nl - 1 - l) * step;
         }
     }
-    L->width = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
-    L->height = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
+    L->height = L->nlayers ? (float)L->nlayers * step - DUSK__GAP : 1.0f;
+    L->width = L->layer_view || !L->widest ? 1.0f : (float)L->widest * step - DUSK__GAP;
     if (L->fold) {
-        L->width = L->fold_width * step - DUSK__GAP;
-        L->height = (float)(L->widest < L->fold ? L->widest : L->fold) * step - DUSK__GAP;
+        L->height = L->fold_height * step - DUSK__GAP;
+        L->width = (float)(L->widest < L->fold ? L->widest : L->fold) * step - DUSK__GAP;
     }
     dusk__layout_job_free(j);
     j->phase = J_DONE;
@@ -494,17 +517,4 @@ int dusk__layout_build(dusk__layout *L, const dusk_plan *p, size_t threshold, du
 {
     dusk__layout_job j = {0};
     return dusk__layout_job_run(L, &j, p, threshold, 0, err);
-}
-
-void dusk__layout_orient(dusk__layout *L)
-{
-    if (L->layer_view || L->vertical || !L->x || L->height <= 1.5f * L->width)
-        return;
-    float *t = L->x;
-    L->x = L->y;
-    L->y = t;
-    float w = L->width;
-    L->width = L->height;
-    L->height = w;
-    L->vertical = 1;
 }

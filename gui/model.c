@@ -194,7 +194,6 @@ static void prepare(const dusk_viewer *v, dusk__pending *p)
         return;
     /* small runs: Graphviz's positions (the layered ones stay if it fails) */
     dusk__layout_graphviz(&p->layout, p->plan, v->opts.graphviz_threshold, NULL);
-    dusk__layout_orient(&p->layout);
     if (waiting_states(&p->layout, &p->state, &p->layer_counts) != 0)
         dusk__layout_free(&p->layout);
 }
@@ -387,7 +386,6 @@ static int begin_work(dusk_viewer *v, uint64_t deadline)
             goto begun;
         /* small runs: Graphviz's positions (the layered ones stay if it fails) */
         dusk__layout_graphviz(L, v->plan, v->opts.graphviz_threshold, NULL);
-        dusk__layout_orient(L);
         v->begin_phase = B_ARRAYS;
     }
     if (v->begin_phase == B_ARRAYS) {

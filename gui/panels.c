@@ -59,6 +59,12 @@ typedef struct dusk__panels {
     size_t ngroups;
     uint32_t *order;                /* group ids by first appearance in static order */
     uint32_t *total;                /* per group: its tasks */
+    /* The plan's literals ('a': 1): nodes of the graph, but no task of
+     * the run's counts, as Dask's ProgressBar counts them (its literals
+     * go to the cache, never to waiting, ready or finished): in no group,
+     * and taken out of the status line's done and total. */
+    uint32_t *lits;
+    size_t nlits;
     uint32_t *counts;               /* per group x DUSK_TASK_NSTATES, per frame */
     /* per-frame buffers */
     SDL_FRect *rects, *sorted;
@@ -121,6 +127,7 @@ void dusk__panels_free(dusk_viewer *v)
     dusk__strtab_free(&P->names);
     dusk_free(P->order);
     dusk_free(P->total);
+    dusk_free(P->lits);
     dusk_free(P->counts);
     dusk_free(P->rects);
     dusk_free(P->sorted);
@@ -226,11 +233,25 @@ static int build_cache(dusk__panels *P, const dusk_plan *plan, const dusk__layou
     for (size_t i = 0; i < L->ngraph; i++)
         P->group[i] = -1;
     first_seen *first = NULL;
-    size_t first_cap = 0;
+    size_t first_cap = 0, lits_cap = 0;
     for (size_t i = 0; i < L->ntasks; i++) {
         int64_t t = L->order[i];
-        /* a literal or an alias runs nothing: no bar, no legend entry */
-        if (dusk_plan_entry_kind(plan, t) == DUSK_ENTRY_TASK) {
+        dusk_entry_kind kind = dusk_plan_entry_kind(plan, t);
+        if (kind == DUSK_ENTRY_VALUE) {   /* no task: in no group (above) */
+            if (P->nlits == lits_cap) {
+                size_t cap = lits_cap ? 2 * lits_cap : 16;
+                uint32_t *nl = dusk_realloc(P->lits, cap * sizeof *nl);
+                if (!nl)
+                    goto oom;
+                P->lits = nl;
+                lits_cap = cap;
+            }
+            P->lits[P->nlits++] = (uint32_t)t;
+            continue;
+        }
+        /* an alias runs nothing either: no bar, no legend entry (but a
+         * task in Dask's counts, as its value is computed by the run) */
+        if (kind == DUSK_ENTRY_TASK) {
             const char *fn = func_name(plan, t);
             size_t nfuncs = P->funcs.n;
             int64_t fi = dusk__strtab_intern(&P->funcs, fn, strlen(fn));
@@ -286,7 +307,8 @@ static int build_cache(dusk__panels *P, const dusk_plan *plan, const dusk__layou
     for (size_t g = 0; g < P->ngroups; g++)
         P->order[g] = first[g].group;
     for (size_t i = 0; i < L->ntasks; i++)
-        P->total[P->group[L->order[i]]]++;
+        if (P->group[L->order[i]] >= 0)
+            P->total[P->group[L->order[i]]]++;
     dusk_free(first);
     return 0;
 oom:
@@ -1388,7 +1410,8 @@ static void count_groups(const dusk_viewer *v, dusk__panels *P)
     const dusk__layout *L = &v->layout;
     for (size_t i = 0; i < L->ntasks; i++) {
         int64_t t = L->order[i];
-        P->counts[(size_t)P->group[t] * DUSK_TASK_NSTATES + v->state[t]]++;
+        if (P->group[t] >= 0)
+            P->counts[(size_t)P->group[t] * DUSK_TASK_NSTATES + v->state[t]]++;
     }
 }
 
@@ -1495,10 +1518,26 @@ static void fmt_count(char *buf, size_t n, uint64_t x)
     snprintf(buf, n, "%s", out);
 }
 
-size_t dusk__status_line(const dusk_viewer *v, char *buf, size_t n)
+size_t dusk__task_count(dusk_viewer *v, size_t *done)
 {
-    size_t done = v->counts[DUSK_TASK_MEMORY] + v->counts[DUSK_TASK_RELEASED];
+    size_t d = v->counts[DUSK_TASK_MEMORY] + v->counts[DUSK_TASK_RELEASED];
     size_t total = v->state ? v->layout.ntasks : 0;
+    /* not the literals (out of memory for the cache, which a later frame
+     * makes again: every node) */
+    const dusk__panels *P = cache(v);
+    for (size_t i = 0; P && i < P->nlits; i++) {
+        int st = v->state[P->lits[i]];
+        d -= st == DUSK_TASK_MEMORY || st == DUSK_TASK_RELEASED;
+        total--;
+    }
+    if (done)
+        *done = d;
+    return total;
+}
+
+size_t dusk__status_line(dusk_viewer *v, char *buf, size_t n)
+{
+    size_t done, total = dusk__task_count(v, &done);
     uint64_t el = rel(v, now_of(v));
     char elapsed[32], rate[48], dropped[48];
     dusk__fmt_ns(elapsed, sizeof elapsed, (double)el);

@@ -7,7 +7,8 @@
 ** by state: the frame fills one SDL_FRect array per state colour and draws
 ** each with a single SDL_RenderFillRectsF (one call per node is about twice
 ** as slow in the software renderer). Edges are lines from a dependency's
-** right side to its dependent's left side, at most DUSK__MAX_EDGES a frame:
+** top to its dependent's foot (inputs at the bottom, as visualize() draws
+** them), at most DUSK__MAX_EDGES a frame:
 ** when zoomed out, every k-th edge only, as thousands of lines crossing a
 ** few pixels show nothing but cost time. In the layer view a layer's node
 ** takes the colour of the state most of its tasks are in, with a bar at
@@ -120,12 +121,14 @@ static void edge_line(dusk__frame *f, const dusk__layout *L, size_t a, size_t b,
 {
     float ax = dusk__node_x(t, L->x[a]), ay = dusk__node_y(t, L->y[a]);
     float bx = dusk__node_x(t, L->x[b]), by = dusk__node_y(t, L->y[b]), h = t->side / 2;
-    for (int k = 0; k < f->th->stroke; k++) {   /* a thick stroke: lines side by side */
-        float d = (float)k;
-        if (L->vertical)   /* a dependency's foot to its dependent's head */
-            SDL_RenderDrawLineF(f->r, ax + h + d, ay + t->side, bx + h + d, by);
-        else
-            SDL_RenderDrawLineF(f->r, ax + t->side, ay + h + d, bx, by + h + d);
+    /* a dependency's head to its dependent's foot: every layout has the
+     * inputs at the bottom (visualize()'s BT) */
+    float x0 = ax + h, y0 = ay, x1 = bx + h, y1 = by + t->side;
+    /* a thick stroke: lines side by side, apart across the line's run */
+    int flat = (x1 - x0) * (x1 - x0) > (y1 - y0) * (y1 - y0);
+    for (int k = 0; k < f->th->stroke; k++) {
+        float dx = flat ? 0 : (float)k, dy = flat ? (float)k : 0;
+        SDL_RenderDrawLineF(f->r, x0 + dx, y0 + dy, x1 + dx, y1 + dy);
     }
 }
 

@@ -109,12 +109,13 @@ int dusk_viewer_screenshot(dusk_viewer *v, struct SDL_Renderer *r, int w, int h,
 
 /* --- the run's thread ----------------------------------------------------------------- */
 
-typedef enum { JOB_GET, JOB_COMPUTE, JOB_STORE } job_kind;
+typedef enum { JOB_GET, JOB_REQUEST, JOB_COMPUTE, JOB_STORE } job_kind;
 
 typedef struct job {
     job_kind kind;
-    dusk_graph *g;            /* JOB_GET */
+    dusk_graph *g;            /* JOB_GET, JOB_REQUEST */
     const char *key;
+    dusk_arg *req;            /* JOB_REQUEST: the caller's, until the run takes it */
     dusk_array *a;            /* JOB_COMPUTE, JOB_STORE */
     const char *path, *dataset;
     const dusk_store_options *sopts;
@@ -135,6 +136,12 @@ static void *run_job(void *arg)
     case JOB_GET:
         j->rc = dusk_get(j->g, j->key, &j->o, &j->out, &j->err);
         break;
+    case JOB_REQUEST: {
+        dusk_arg *req = j->req;
+        j->req = NULL;   /* dusk_compute's from here, also on failure */
+        j->rc = dusk_compute(j->g, req, &j->o, &j->out, &j->err);
+        break;
+    }
     case JOB_COMPUTE:
         j->rc = dusk_array_compute(j->a, &j->o, &j->out, &j->err);
         break;
@@ -254,7 +261,7 @@ void dusk__note_outcome(dusk_viewer *v, int rc, const char *msg, double secs)
     dusk__fmt_ns(took, sizeof took, secs * 1e9);
     if (rc == 0)
         snprintf(v->ui.message, sizeof v->ui.message, "done in %s: %zu tasks", took,
-                 v->layout.ntasks);
+                 dusk__task_count(v, NULL));
     else   /* the message as the user's program gets it, without the code's name */
         snprintf(v->ui.message, sizeof v->ui.message, "failed after %.24s: %s", took,
                  msg && *msg ? msg : dusk_strerror(rc));
@@ -516,6 +523,28 @@ int dusk_view_get(dusk_graph *g, const char *key, const dusk_view_options *vo, d
         return dusk_error_set(err, DUSK_EINVAL, "dusk_view_get: out is NULL");
     job j = {.kind = JOB_GET, .g = g, .key = key};
     return view_run(&j, vo, out, "dusk_view_get", err);
+}
+
+int dusk_view_compute(dusk_graph *g, dusk_arg *request, const dusk_view_options *vo,
+                      dusk_value **out, dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    int rc;
+    if (!g)
+        rc = dusk_error_set(err, DUSK_EINVAL, "dusk_view_compute: g is NULL");
+    else if (!request)   /* a request constructor that ran out of memory */
+        rc = dusk_error_set(err, DUSK_ENOMEM, "dusk_view_compute: out of memory building the "
+                                              "request");
+    else if (!out)
+        rc = dusk_error_set(err, DUSK_EINVAL, "dusk_view_compute: out is NULL");
+    else {
+        job j = {.kind = JOB_REQUEST, .g = g, .req = request};
+        rc = view_run(&j, vo, out, "dusk_view_compute", err);
+        request = j.req;   /* NULL once the run took it */
+    }
+    dusk_arg_free(request);
+    return rc;
 }
 
 int dusk_view_array_compute(struct dusk_array *a, const dusk_view_options *vo, dusk_value **out,

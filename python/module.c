@@ -1254,52 +1254,6 @@ static PyObject *result_of(PyObject *keys, dusk_value *v)
     return t;
 }
 
-/* The text of the one key that keys (a key, or lists of them) names,
- * however often; NULL with no exception when it names none or several
- * (the live window runs one key). */
-static PyObject *sole_key_text(pyd_graph *pg, PyObject *keys, int depth)
-{
-    if (!PyList_Check(keys)) {
-        PyObject *t = graph_key_text(pg, keys);
-        if (!t)
-            PyErr_Clear();
-        return t;
-    }
-    PyObject *one = NULL;
-    Py_ssize_t n = PyList_GET_SIZE(keys);
-    for (Py_ssize_t i = 0; depth < 100 && i < n; i++) {
-        PyObject *t = sole_key_text(pg, PyList_GET_ITEM(keys, i), depth + 1);
-        int same = t && (!one || PyUnicode_Compare(one, t) == 0);
-        if (!same) {
-            PyErr_Clear();
-            Py_XDECREF(t);
-            Py_XDECREF(one);
-            return NULL;
-        }
-        Py_XSETREF(one, t);
-    }
-    return one;
-}
-
-/* result_of for keys that name one key, whose value is v: v wherever
- * keys names it. */
-static PyObject *result_of_sole(PyObject *keys, PyObject *v)
-{
-    if (!PyList_Check(keys))
-        return Py_NewRef(v);
-    Py_ssize_t n = PyList_GET_SIZE(keys);
-    PyObject *t = PyTuple_New(n);
-    for (Py_ssize_t i = 0; t && i < n; i++) {
-        PyObject *it = result_of_sole(PyList_GET_ITEM(keys, i), v);
-        if (!it) {
-            Py_CLEAR(t);
-            break;
-        }
-        PyTuple_SET_ITEM(t, i, it);
-    }
-    return t;
-}
-
 /* Re-raises the exception of a failed task, the same object, with a note
  * naming its key (add_note: its args and str stay the task's own). dusk's
  * message reads "task 'z' (inc) failed: ValueError: ...", the part after
@@ -1381,13 +1335,7 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     pyrun r;
     if (ctl->nowners)
         pyd_profiles_note_keys(ctl, pg->dsk);   /* with the GIL, before run_begin */
-    /* the window's key, named with the GIL (NULL: keys name several) */
-    PyObject *text = view ? sole_key_text(pg, keys, 0) : NULL;
-    const char *key = text ? PyUnicode_AsUTF8(text) : NULL;
-    if (!key)
-        PyErr_Clear();
     if (run_begin(&r, ctl) < 0) {
-        Py_XDECREF(text);
         dusk_arg_free(req);
         return NULL;
     }
@@ -1398,27 +1346,12 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     dusk_error err = DUSK_ERROR_INIT;
     int rc;
     if (view) {
-        /* The window runs one key: keys that name one key (however
-         * nested in lists) run it as it is, so the window shows the
-         * user's graph only; several keys are computed through a task
-         * that gathers them, which the window shows too (dusk_view_get
-         * takes one key, no request). */
+        /* The window runs the request as it is (no task of dusk's is
+         * added: it shows the user's graph only). */
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = opts;
-        char name[64] = "dusk-view-request";
-        if (key) {
-            dusk_arg_free(req);
-            rc = dusk_view_get(pg->g, key, &vo, &out, &err);
-        } else {
-            for (int n = 1; dusk_graph_find(pg->g, name) >= 0; n++)
-                snprintf(name, sizeof name, "dusk-view-request-%d", n);
-            rc = dusk_task(pg->g, name, &dusk_identity, req);
-            if (rc == 0)
-                rc = dusk_view_get(pg->g, name, &vo, &out, &err);
-            else
-                dusk_graph_status(pg->g, &err);
-        }
+        rc = dusk_view_compute(pg->g, req, &vo, &out, &err);
     } else if (opts->scheduler == DUSK_SCHED_THREADS) {
         /* The caller watches for ^C meanwhile (the sync scheduler's tasks
          * run on the caller's thread, where Python sees it). */
@@ -1437,16 +1370,9 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
         else
             pyd_raise(rc, &err);
     } else {
-        if (key) {
-            PyObject *v = pyd_value_to(out);
-            res = v ? result_of_sole(keys, v) : NULL;
-            Py_XDECREF(v);
-        } else {
-            res = result_of(keys, out);
-        }
+        res = result_of(keys, out);
     }
     dusk_value_unref(out);
-    Py_XDECREF(text);
     funcs_set_run(pg, NULL);
     Py_DECREF(r.excs);
     return res;

@@ -46,8 +46,11 @@
 ** dependencies is in layer 0, any other one layer past its deepest
 ** dependency); within a layer tasks are placed in static order
 ** (dusk_plan_priority, the order the scheduler prefers). Both are counting
-** sorts: linear in tasks plus edges. Layers are columns from left to
-** right, each node a unit square with a gap of half a unit. Past
+** sorts: linear in tasks plus edges. Layers are rows from the bottom up,
+** each node a unit square with a gap of half a unit: every layout is
+** drawn as visualize() draws the graph (rankdir BT, Dask's), inputs at the
+** bottom and results at the top, so that the window and the picture a
+** class saw before it agree. Past
 ** opts->layer_view_threshold tasks the viewer switches to the layer view:
 ** one node per layer (its rectangle is the layer's, and its colour the
 ** state most of its tasks are in), since a node per task would be under a
@@ -206,15 +209,19 @@ DUSK_API int dusk_viewer_render(dusk_viewer *v, struct SDL_Renderer *r, int w, i
 /* --- arrays and layout -------------------------------------------------------
  * Which layout when. A run of at most opts.graphviz_threshold tasks
  * (default DUSK_VIEWER_GRAPHVIZ_THRESHOLD) is laid out by Graphviz's dot
- * through libdusk-viz (dusk_viz_layout_plan, left to right, so inputs are
- * on the left as in the layered layout): its crossing minimisation makes a
+ * through libdusk-viz (dusk_viz_layout_plan with visualize()'s rankdir
+ * BT, so inputs are at the bottom as in the layered layout and in
+ * visualize()'s pictures): its crossing minimisation makes a
  * small graph readable, but its time grows much faster than the graph, and
  * the threshold is the largest run that dot laid out in about 150 ms on
  * the 2-core machine dusk is built on (the layout is made before the
  * run's first task, so this is the wait before a run starts and shows): x - x.mean(axis=0) of
  * 340 tasks in 73 ms and of 480 in 126 ms, a random DAG of 400 tasks in
- * 143 ms and of 600 in 371 ms. A bigger run, or
- * one Graphviz fails on, gets the layered layout above (linear time,
+ * 143 ms and of 600 in 371 ms. A bigger run, one Graphviz fails on, or
+ * one whose dot drawing, fitted to a panel 1.6 times as wide as tall, has
+ * nodes under 2/3 the size of the layered layout's (dot makes room for
+ * every edge that skips ranks: an array job's rows spread out) gets the
+ * layered layout above (linear time,
  * milliseconds for 100,000 tasks), and past opts.layer_view_threshold the
  * layer view. Task layers, slots and static order are the same in every
  * layout.
@@ -339,8 +346,8 @@ DUSK_API int dusk_viewer_closed(const dusk_viewer *v);
  *     vo.delay = 0.1;                                  // slow motion, for a class
  *     rc = dusk_view_get(g, "z", &vo, &out, &err);     // as dusk_get, in a window
  *
- * The dusk_view_* calls run what dusk_get, dusk_array_compute and
- * dusk_array_store run, on a thread of their own, while the calling thread
+ * The dusk_view_* calls run what dusk_get, dusk_compute, dusk_array_compute
+ * and dusk_array_store run, on a thread of their own, while the calling thread
  * (which must be the program's main thread, as SDL requires) shows the
  * run in a window: the graph (large, left and top), the chunk map and the
  * progress bars (right), the task stream and the memory curve (bottom)
@@ -429,6 +436,14 @@ typedef struct dusk_view_options {
  * DUSK_EINVAL for a NULL g, key or out, a bad theme or a size below 0. */
 DUSK_API int dusk_view_get(dusk_graph *g, const char *key, const dusk_view_options *vo,
                            dusk_value **out, dusk_error *err);
+/* dusk_compute(g, request, vo->run, out, err) shown in a window: several
+ * keys, or any nesting of lists of them (dusk_ref and dusk_list, as
+ * dusk_compute takes), computed in one run; *out is the same nesting of
+ * tuples. Nothing is added to g: the window shows the user's tasks only.
+ * Takes the request over, also on failure; a NULL request (a constructor
+ * out of memory) is DUSK_ENOMEM. DUSK_EINVAL as dusk_view_get's. */
+DUSK_API int dusk_view_compute(dusk_graph *g, dusk_arg *request, const dusk_view_options *vo,
+                               dusk_value **out, dusk_error *err);
 /* dusk_array_compute and dusk_array_store (array.h) shown in a window. */
 DUSK_API int dusk_view_array_compute(struct dusk_array *a, const dusk_view_options *vo,
                                      dusk_value **out, dusk_error *err);

@@ -1459,6 +1459,13 @@ static void test_gui(void **state)
     EINVAL_ERR(dusk_view_get, 3, "out", g, "z", &vo, NULL, &err);
     EINVAL_ERR(dusk_view_get, 2, "out", g, "z", NULL, NULL, &err);   /* vo: the defaults */
     GIVES(dusk_view_get, 4, DUSK_EINVAL, NULL, "z", &vo, &out, NULL);
+    /* dusk_view_compute takes the request over, also when it fails */
+    EINVAL_ERR(dusk_view_compute, 0, "g", NULL, dusk_ref("z"), &vo, &out, &err);
+    assert_null(out);
+    GIVES(dusk_view_compute, 1, DUSK_ENOMEM, g, NULL, &vo, &out, &err);
+    EINVAL_ERR(dusk_view_compute, 3, "out", g, dusk_ref("z"), &vo, NULL, &err);
+    EINVAL_ERR(dusk_view_compute, 2, "out", g, dusk_ref("z"), NULL, NULL, &err);
+    GIVES(dusk_view_compute, 4, DUSK_EINVAL, NULL, dusk_ref("z"), &vo, &out, NULL);
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *a = dusk_ones(ctx, DUSK_SHAPE(4), "2", DUSK_DT_F8);
     EINVAL_ERR(dusk_view_array_compute, 0, "a", NULL, &vo, &out, &err);

@@ -2,14 +2,16 @@
 ** dusk tests — Graphviz layouts of small runs (gui/layout.c's
 ** dusk__layout_graphviz, viz/plan.c's dusk_viz_layout_plan)
 **
-** A small plan laid out by Graphviz must read left to right as the layered
-** layout does (every dependency left of its dependents), keep its nodes
+** A small plan laid out by Graphviz must read bottom to top as the layered
+** layout does and as visualize() draws (rankdir BT: every dependency below
+** its dependents, the inputs at the bottom), keep its nodes
 ** apart (no two unit squares overlap), inside the bounding box, and leave
 ** the layers, slots and static order as the layered layout made them.
 ** Past the threshold, in the layer view, or with Graphviz turned off, the
 ** layered positions stay.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,8 +47,8 @@ static dusk_plan *plan_of(dusk_graph *g, const char *key)
     return p;
 }
 
-/* Checks L's positions: edges left to right, no overlap, inside the box. */
-static void check_positions(const dusk_plan *p, const dusk__layout *L)
+/* Checks that every dependency is below its dependents (y grows down). */
+static void check_upwards(const dusk_plan *p, const dusk__layout *L)
 {
     size_t n = dusk_plan_ntasks(p);
     const int64_t *t = dusk_plan_tasks(p);
@@ -54,10 +56,20 @@ static void check_positions(const dusk_plan *p, const dusk__layout *L)
         const int64_t *deps;
         int64_t nd = dusk_plan_dependencies(p, t[i], &deps);
         for (int64_t k = 0; k < nd; k++)
-            if (!(L->x[deps[k]] + 1.0f <= L->x[t[i]]))
-                fail_msg("task %s (x %g) is not right of its input %s (x %g)",
-                         dusk_plan_key(p, t[i]), L->x[t[i]], dusk_plan_key(p, deps[k]),
-                         L->x[deps[k]]);
+            if (!(L->y[deps[k]] >= L->y[t[i]] + 1.0f))
+                fail_msg("task %s (y %g) is not above its input %s (y %g)",
+                         dusk_plan_key(p, t[i]), L->y[t[i]], dusk_plan_key(p, deps[k]),
+                         L->y[deps[k]]);
+    }
+}
+
+/* Checks L's positions: edges bottom to top, no overlap, inside the box. */
+static void check_positions(const dusk_plan *p, const dusk__layout *L)
+{
+    size_t n = dusk_plan_ntasks(p);
+    const int64_t *t = dusk_plan_tasks(p);
+    check_upwards(p, L);
+    for (size_t i = 0; i < n; i++) {
         assert_true(L->x[t[i]] >= -1e-3f && L->y[t[i]] >= -1e-3f);
         assert_true(L->x[t[i]] + 1 <= L->width + 1e-3f && L->y[t[i]] + 1 <= L->height + 1e-3f);
         for (size_t j = i + 1; j < n; j++) {
@@ -109,10 +121,10 @@ static void test_diamond(void **state)
     dusk__layout L = {0};
     assert_int_equal(lay_out(p, 100000, 0, &L), 1);   /* 0: the default threshold */
     check_positions(p, &L);
-    /* b and c: one rank, one above the other */
+    /* b and c: one rank, side by side */
     int64_t b = dusk_graph_find(g, "b"), c = dusk_graph_find(g, "c");
-    assert_true(L.x[b] == L.x[c]);
-    assert_true(L.y[b] != L.y[c]);
+    assert_true(L.y[b] == L.y[c]);
+    assert_true(L.x[b] != L.x[c]);
     dusk__layout_free(&L);
     dusk_plan_unref(p);
     dusk_graph_free(g);
@@ -127,14 +139,14 @@ static void test_tree(void **state)
     dusk__layout L = {0};
     assert_int_equal(lay_out(p, 100000, 63, &L), 1);   /* at the threshold: Graphviz */
     check_positions(p, &L);
-    /* the leaves share the leftmost rank, the root is alone to the right */
+    /* the leaves share the bottom rank, the root is alone at the top */
     int64_t top = dusk_graph_find(g, root), leaf = dusk_graph_find(g, "inc-0");
     for (size_t i = 0; i < L.ntasks; i++) {
         int64_t t = L.order[i];
         if (L.layer[t] == 0)
-            assert_true(L.x[t] == L.x[leaf]);
+            assert_true(L.y[t] == L.y[leaf]);
         if (t != top)
-            assert_true(L.x[t] < L.x[top]);
+            assert_true(L.y[t] > L.y[top]);
     }
     dusk__layout_free(&L);
     dusk_plan_unref(p);
@@ -164,6 +176,58 @@ static void test_layered_otherwise(void **state)
     assert_true(dusk_plan_ntasks(p) > DUSK_VIEWER_GRAPHVIZ_THRESHOLD);
     assert_int_equal(lay_out(p, 100000, 0, &L), 0);
     dusk__layout_free(&L);
+    dusk_plan_unref(p);
+    dusk_graph_free(g);
+}
+
+/* dot makes room for each edge that skips ranks, which can spread a row
+ * far wider than its tasks: x - x.mean(axis=0)'s shape on 16 blocks (each
+ * block's edge to its difference passes the chunk means and their
+ * aggregates) draws 40 units wide by dot, 23.5 by the layered layout,
+ * whose nodes are then kept (1.5 times as large or more in a panel 1.6
+ * times as wide as tall). */
+static void test_dot_too_wide(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    const char *keys[16];
+    char name[16][16];
+    for (int i = 0; i < 16; i++) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "x-%d", i);
+        snprintf(b, sizeof b, "chunk-%d", i);
+        dusk_task(g, a, &dusk_inc, dusk_lit_int(i));
+        dusk_task(g, b, &dusk_inc, dusk_ref(a));
+    }
+    for (int j = 0; j < 4; j++) {
+        char c[16], b[4][16];
+        for (int k = 0; k < 4; k++)
+            snprintf(b[k], sizeof b[k], "chunk-%d", 4 * k + j);
+        snprintf(c, sizeof c, "agg-%d", j);
+        dusk_task(g, c, &dusk_sum,
+                  dusk_list(dusk_ref(b[0]), dusk_ref(b[1]), dusk_ref(b[2]), dusk_ref(b[3])));
+    }
+    for (int i = 0; i < 16; i++) {
+        char a[16], c[16];
+        snprintf(a, sizeof a, "x-%d", i);
+        snprintf(c, sizeof c, "agg-%d", i % 4);
+        snprintf(name[i], sizeof name[i], "sub-%d", i);
+        dusk_task(g, name[i], &dusk_sub, dusk_ref(a), dusk_ref(c));
+        keys[i] = name[i];
+    }
+    dusk_plan *p;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_plan_new(g, keys, 16, &p, &err), 0);
+    dusk__layout L = {0};
+    assert_int_equal(lay_out(p, 100000, 1000, &L), 0);   /* the layered positions */
+    assert_true(L.width == 16 * 1.5f - 0.5f && L.height == 4 * 1.5f - 0.5f);
+    dusk__layout_free(&L);
+    dusk_viz_layout *vl;   /* what dot made of it */
+    assert_int_equal(dusk_viz_layout_plan(p, NULL, &vl, &err), 0);
+    double w, h;
+    dusk_viz_layout_bbox(vl, &w, &h);
+    assert_true(fmin(1.6 * 36 / w, 36 / h) * 1.5 <= fmin(1.6 / (16 * 1.5 - 0.5), 1 / 5.5));
+    dusk_viz_layout_free(vl);
     dusk_plan_unref(p);
     dusk_graph_free(g);
 }
@@ -221,11 +285,13 @@ static void test_viz_layout_plan(void **state)
     dusk_graph_free(g);
 }
 
-/* 30 chains of 3 tasks into one sum, as an array job is (few layers of
- * many tasks): laid out much taller than wide, then turned so that every
- * dependency is above its dependent, nodes still apart, inside the box,
- * by Graphviz and by the layered layout alike. */
-static void test_turned_when_tall(void **state)
+/* The window draws as visualize() does (rankdir BT, viz.h): inputs at the
+ * bottom, results at the top, by Graphviz and by the layered layout
+ * alike. 30 chains of 3 tasks into one sum, as an array job is (few
+ * layers of many tasks): wider than tall, layer 0 the bottom row; the
+ * window's Graphviz positions are the ones visualize's layout gives
+ * (dusk_viz_layout_plan with no options), scaled to units. */
+static void test_drawn_as_visualize(void **state)
 {
     (void)state;
     dusk_graph *g = dusk_graph_new();
@@ -242,36 +308,54 @@ static void test_turned_when_tall(void **state)
     }
     dusk_task(g, "total", &dusk_sum, dusk_listv(30, ends));
     dusk_plan *p = plan_of(g, "total");
+    int64_t total = dusk_graph_find(g, "total"), a0 = dusk_graph_find(g, "a0");
     for (size_t max = 0; max <= 1000; max += 1000) {   /* layered, then Graphviz */
         dusk__layout L = {0};
-        lay_out(p, 100000, max ? max : DUSK_VIEWER_NO_GRAPHVIZ, &L);
-        assert_true(L.height > 1.5f * L.width);
-        float w = L.width, h = L.height;
-        dusk__layout_orient(&L);
-        assert_int_equal(L.vertical, 1);
-        assert_true(L.width == h && L.height == w);
-        size_t n = dusk_plan_ntasks(p);
-        const int64_t *t = dusk_plan_tasks(p);
-        for (size_t i = 0; i < n; i++) {
-            const int64_t *deps;
-            int64_t nd = dusk_plan_dependencies(p, t[i], &deps);
-            for (int64_t k = 0; k < nd; k++)
-                if (!(L.y[deps[k]] + 1.0f <= L.y[t[i]]))
-                    fail_msg("task %s (y %g) is not below its input %s (y %g)",
-                             dusk_plan_key(p, t[i]), L.y[t[i]], dusk_plan_key(p, deps[k]),
-                             L.y[deps[k]]);
-            assert_true(L.x[t[i]] + 1 <= L.width + 1e-3f && L.y[t[i]] + 1 <= L.height + 1e-3f);
-        }
-        dusk__layout_orient(&L);   /* once only */
-        assert_true(L.width == h);
+        assert_int_equal(lay_out(p, 100000, max ? max : DUSK_VIEWER_NO_GRAPHVIZ, &L), max != 0);
+        check_positions(p, &L);
+        assert_true(L.width > 1.5f * L.height);
+        assert_true(L.y[a0] + 1 >= L.height - 1e-3f);   /* an input on the bottom row */
+        assert_true(L.y[total] < 1e-3f);                 /* the result on the top one */
         dusk__layout_free(&L);
     }
-    /* a chain (wide already) stays as it is */
+    /* the layered layout's rows: slot s at x = 1.5 s, centred (the sum:
+     * 14.5 slots in, under the middle of the 30 below), layer l at
+     * y = 1.5 (nlayers - 1 - l) */
     dusk__layout L = {0};
+    lay_out(p, 100000, DUSK_VIEWER_NO_GRAPHVIZ, &L);
+    assert_int_equal(L.nlayers, 4);
+    for (size_t l = 0; l < L.nlayers; l++)
+        for (size_t k = L.layer_start[l]; k < L.layer_start[l + 1]; k++) {
+            uint32_t t = L.order[k];
+            float c = (float)(L.layer_start[l + 1] - L.layer_start[l]);
+            assert_true(L.x[t] == 1.5f * ((30 - c) / 2 + (float)(k - L.layer_start[l])));
+            assert_true(L.y[t] == 1.5f * (float)(L.nlayers - 1 - l));
+        }
+    assert_true(L.width == 30 * 1.5f - 0.5f && L.height == 4 * 1.5f - 0.5f);
+    assert_true(L.x[total] == 1.5f * 14.5f);
+    dusk__layout_free(&L);
+    /* the same positions as visualize's own layout of the plan */
+    assert_int_equal(lay_out(p, 100000, 1000, &L), 1);
+    dusk_viz_layout *vl;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_viz_layout_plan(p, NULL, &vl, &err), 0);
+    size_t nn;
+    const dusk_viz_node *nodes = dusk_viz_layout_nodes(vl, &nn);
+    assert_int_equal(nn, L.ntasks);
+    for (size_t i = 0; i < nn; i++) {
+        int64_t t = nodes[i].task;
+        assert_float_equal(L.x[t], nodes[i].x / 36 - 0.5, 1e-3);
+        assert_float_equal(L.y[t], nodes[i].y / 36 - 0.5, 1e-3);
+    }
+    dusk_viz_layout_free(vl);
+    dusk__layout_free(&L);
+    /* a chain: a column, its input at the bottom */
     dusk_plan *chain = plan_of(g, "c0");
     lay_out(chain, 100000, DUSK_VIEWER_NO_GRAPHVIZ, &L);
-    dusk__layout_orient(&L);
-    assert_int_equal(L.vertical, 0);
+    int64_t b0 = dusk_graph_find(g, "b0"), c0 = dusk_graph_find(g, "c0");
+    assert_true(L.x[a0] == L.x[b0] && L.x[b0] == L.x[c0]);
+    assert_true(L.y[a0] > L.y[b0] && L.y[b0] > L.y[c0]);
+    assert_true(L.height > L.width);
     dusk__layout_free(&L);
     dusk_plan_unref(chain);
     dusk_plan_unref(p);
@@ -284,8 +368,9 @@ int main(void)
         cmocka_unit_test(test_diamond),
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_layered_otherwise),
+        cmocka_unit_test(test_dot_too_wide),
         cmocka_unit_test(test_viz_layout_plan),
-        cmocka_unit_test(test_turned_when_tall),
+        cmocka_unit_test(test_drawn_as_visualize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

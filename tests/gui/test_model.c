@@ -643,9 +643,9 @@ static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
     ref_plan = p;
     ref_layer = layer;
     qsort(queue, n, sizeof *queue, by_layer_prio);
-    /* layers fold into columns of about sqrt(n / 1.6) slots, half a step
+    /* layers fold into rows of about sqrt(1.6 n) slots, half a step
      * between layers, where that makes nodes 3 times as large in a panel
-     * 1.6 times as wide as tall (the layers whole, or turned) */
+     * 1.6 times as wide as tall as the layers whole */
     size_t nl = 0, widest = 0, *width = calloc(n + 1, sizeof *width);
     for (size_t i = 0; i < n; i++) {
         int64_t l = layer[queue[i]];
@@ -653,34 +653,36 @@ static void check_against_kahn(const dusk_plan *p, const dusk__layout *L)
         if (++width[l] > widest)
             widest = width[l];
     }
-    size_t fold = (size_t)ceil(sqrt((double)n / 1.6));
+    size_t fold = (size_t)ceil(sqrt((double)n * 1.6));
     fold = fold < 8 ? 8 : fold;
-    double cols = 0;
+    double rows = 0;
     for (size_t l = 0; l < nl; l++)
-        cols += (double)((width[l] + fold - 1) / fold) + (l ? 0.5 : 0);
-    double as_is = fmax(fmin(1.6 / (double)widest, 1.0 / (double)nl),
-                        fmin(1.6 / (double)nl, 1.0 / (double)widest));
-    if (L->layer_view || widest <= fold || fmin(1.6 / cols, 1.0 / (double)fold) < 3 * as_is)
+        rows += (double)((width[l] + fold - 1) / fold) + (l ? 0.5 : 0);
+    double as_is = fmin(1.6 / (double)widest, 1.0 / (double)nl);
+    if (L->layer_view || widest <= fold || fmin(1.6 / (double)fold, 1.0 / rows) < 3 * as_is)
         fold = 0;
     assert_int_equal(L->fold, fold);
-    float *colx = calloc(nl + 1, sizeof *colx);
+    float *rowy = calloc(nl + 1, sizeof *rowy);
     for (size_t l = 0; fold && l < nl; l++)
-        colx[l + 1] = colx[l] + (float)((width[l] + fold - 1) / fold) + 0.5f;
+        rowy[l + 1] = rowy[l] + (float)((width[l] + fold - 1) / fold) + 0.5f;
+    float top = fold ? rowy[nl] - 0.5f : (float)nl;   /* rows in steps, from the bottom */
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(L->order[i], queue[i]);
         slot[queue[i]] = i == 0 || layer[queue[i - 1]] != layer[queue[i]] ? 0 : slot[queue[i - 1]] + 1;
         int64_t t = queue[i];
         assert_int_equal(L->layer[t], layer[t]);
-        if (fold) {   /* a layer's slots in columns of fold */
-            assert_true(L->x[t] == (colx[layer[t]] + (float)(slot[t] / (int64_t)fold)) * 1.5f);
-            assert_true(L->y[t] == (float)(slot[t] % (int64_t)fold) * 1.5f);
-        } else if (!L->layer_view) {   /* a layer a column, a slot a row, 1.5 apart */
-            assert_true(L->x[t] == (float)layer[t] * 1.5f);
-            assert_true(L->y[t] == (float)slot[t] * 1.5f);
+        /* visualize()'s BT: layer 0 at the bottom (y grows down) */
+        if (fold) {   /* a layer's slots in rows of fold, upwards */
+            assert_true(L->x[t] == (float)(slot[t] % (int64_t)fold) * 1.5f);
+            assert_true(L->y[t] ==
+                        (top - 1 - rowy[layer[t]] - (float)(slot[t] / (int64_t)fold)) * 1.5f);
+        } else if (!L->layer_view) {   /* a layer a row, centred, a slot a column, 1.5 apart */
+            assert_true(L->x[t] == ((float)(widest - width[layer[t]]) / 2 + (float)slot[t]) * 1.5f);
+            assert_true(L->y[t] == (top - 1 - (float)layer[t]) * 1.5f);
         }
     }
     free(width);
-    free(colx);
+    free(rowy);
     for (size_t i = 0; i < ng; i++)   /* the ids not in the plan too */
         assert_int_equal(L->layer[i], layer[i]);
     free(layer);
@@ -809,8 +811,9 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* A map over 1,000 blocks (2 layers of 1,000 tasks) drew as a hairline:
- * its layers fold into columns, each layer's left of the next one's, for
- * a drawing about 1.6 times as wide as tall, no two nodes in one place. */
+ * its layers fold into rows, each layer's below the next one's (inputs at
+ * the bottom, as visualize() draws), for a drawing about 1.6 times as
+ * wide as tall, no two nodes in one place. */
 static void test_layout_folds_wide_layers(void **state)
 {
     (void)state;
@@ -832,27 +835,25 @@ static void test_layout_folds_wide_layers(void **state)
     dusk__layout L = {0};
     assert_int_equal(dusk__layout_build(&L, p, 100000, &err), 0);
     assert_int_equal(L.nlayers, 2);
-    assert_int_equal(L.fold, 36);   /* ceil(sqrt(2000 / 1.6)) */
+    assert_int_equal(L.fold, 57);   /* ceil(sqrt(2000 * 1.6)) */
     check_against_kahn(p, &L);
     assert_true(L.width / L.height > 1.0f && L.width / L.height < 3.0f);
-    float right_of_a = 0, left_of_b = 1e30f;
+    float top_of_a = 1e30f, foot_of_b = 0;
     for (int64_t t = 0; t < 2 * N; t++) {
-        if (L.layer[t] == 0 && L.x[t] + 1 > right_of_a)
-            right_of_a = L.x[t] + 1;
-        if (L.layer[t] == 1 && L.x[t] < left_of_b)
-            left_of_b = L.x[t];
+        if (L.layer[t] == 0 && L.y[t] < top_of_a)
+            top_of_a = L.y[t];
+        if (L.layer[t] == 1 && L.y[t] + 1 > foot_of_b)
+            foot_of_b = L.y[t] + 1;
         assert_true(L.x[t] >= 0 && L.x[t] + 1 <= L.width + 0.001f);
         assert_true(L.y[t] >= 0 && L.y[t] + 1 <= L.height + 0.001f);
     }
-    assert_true(right_of_a < left_of_b);
+    assert_true(foot_of_b < top_of_a);
     int64_t *cell = malloc(2 * N * sizeof *cell);
     for (int64_t t = 0; t < 2 * N; t++)
         cell[t] = (int64_t)(L.x[t] / 1.5f + 0.25f) * 100000 + (int64_t)(L.y[t] / 1.5f + 0.25f);
     qsort(cell, 2 * N, sizeof *cell, cmp_i64);
     for (int64_t t = 1; t < 2 * N; t++)
         assert_true(cell[t] != cell[t - 1]);
-    dusk__layout_orient(&L);   /* as wide as it is: not turned */
-    assert_false(L.vertical);
     free(cell);
     dusk__layout_free(&L);
     dusk_plan_unref(p);
@@ -1052,8 +1053,9 @@ static void test_nodes_and_layer_view(void **state)
             for (size_t j = i + 1; j < n; j++) {
                 int overlap = rs[i].x < rs[j].x + rs[j].w && rs[j].x < rs[i].x + rs[i].w &&
                               rs[i].y < rs[j].y + rs[j].h && rs[j].y < rs[i].y + rs[i].h;
-                /* in the layer view tasks of one layer share its node */
-                assert_int_equal(overlap, lv && rs[i].x == rs[j].x);
+                /* in the layer view tasks of one layer share its node
+                 * (a row of its own: layer 0 the bottom one) */
+                assert_int_equal(overlap, lv && rs[i].y == rs[j].y);
             }
         dusk_view_rect r;
         assert_int_equal(dusk_viewer_node(v, (int64_t)dusk_graph_size(g) + 3, &r), DUSK_EINVAL);

@@ -703,6 +703,62 @@ static void test_progress_erred_group_shown(void **state)
     dusk_graph_free(g);
 }
 
+/* The status line and the progress panel count tasks as Dask's ProgressBar
+ * does (dask/diagnostics/progress.py: ready + waiting + running +
+ * finished; a literal, 'a': 1, goes to its cache, none of them; an alias
+ * is a task): the lecture's graph with an alias of z is 4 tasks, b y z w,
+ * not 6, while the graph and its legend still show the literals' nodes. */
+static void test_counts_are_dasks(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    assert_int_equal(dusk_graph_alias(g, "w", "z"), 0);
+    size_t n;
+    dusk_event *ev = record(g, "w", DUSK_SCHED_SYNC, 1, &n);
+    dusk_viewer *v = replay_viewer(g, "w");
+    int64_t a = dusk_graph_find(g, "a"), x = dusk_graph_find(g, "x");
+    /* up to the second literal's END: both done, which the line leaves out */
+    size_t upto = find_event(ev, n, DUSK_EV_END, a);
+    size_t ex = find_event(ev, n, DUSK_EV_END, x);
+    upto = (upto > ex ? upto : ex) + 1;
+    dusk_viewer_feed(v, ev, upto);
+    assert_true(done_state(dusk_viewer_state(v, a)) && done_state(dusk_viewer_state(v, x)));
+    size_t done = 0;
+    const char *tasks[] = {"b", "y", "z", "w"};
+    for (int i = 0; i < 4; i++)
+        done += done_state(dusk_viewer_state(v, dusk_graph_find(g, tasks[i])));
+    char got[512], want[64];
+    snprintf(want, sizeof want, "tasks done %zu / 4 ", done);
+    dusk__status_line(v, got, sizeof got);
+    assert_contains(got, want);
+    dusk_viewer_feed(v, ev + upto, n - upto);
+    dusk__status_line(v, got, sizeof got);
+    assert_contains(got, "tasks done 4 / 4 ");
+    /* the legend counts the nodes drawn, the literals' too */
+    assert_int_equal(dusk_viewer_count(v, DUSK_TASK_MEMORY) +
+                         dusk_viewer_count(v, DUSK_TASK_RELEASED), 6);
+    /* a bar per group of tasks, none for the literals */
+    dusk__frame f;
+    SDL_Rect b = {0, 0, W, 400};
+    draw(v, dusk__panel_progress, b, &f);
+    size_t k = 0, total = 0;
+    for (;; k++) {
+        const char *name;
+        SDL_Rect bar;
+        size_t tot;
+        if (dusk__progress_row(v, &f, b, k, &name, &bar, &tot) != 0)
+            break;
+        if (!strcmp(name, "a") || !strcmp(name, "x"))
+            fail_msg("a progress bar for the literal '%s'", name);
+        total += tot;
+    }
+    assert_int_equal(k, 4);
+    assert_int_equal(total, 4);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
+
 /* --- status line and memory ------------------------------------------------------- */
 
 static void with_commas(char *buf, size_t n, uint64_t x)
@@ -1577,6 +1633,7 @@ int main(void)
         cmocka_unit_test(test_progress_many_groups),
         cmocka_unit_test(test_progress_erred_group_shown),
         cmocka_unit_test(test_status_line),
+        cmocka_unit_test(test_counts_are_dasks),
         cmocka_unit_test(test_memory_peak),
         cmocka_unit_test(test_memory_stats_carried),
         cmocka_unit_test(test_rss_sampler),

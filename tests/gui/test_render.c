@@ -324,6 +324,72 @@ static void test_fit_per_axis(void **state)
     }
 }
 
+/* The top-left pixel and side of task's node in the last frame. */
+static void node_px(dusk_viewer *v, int64_t task, int *x, int *y, int *side)
+{
+    dusk_view_rect r;
+    assert_int_equal(dusk_viewer_node(v, task, &r), 0);
+    const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+    dusk__fit t;
+    dusk__view_fit(v, b->w, b->h, &t);
+    *x = b->x + (int)dusk__node_x(&t, r.x);
+    *y = b->y + (int)dusk__node_y(&t, r.y);
+    *side = (int)t.side;
+}
+
+/* The window draws the graph as visualize() does (rankdir BT): the
+ * lecture's inputs a and x on the bottom row, b and y above them, z on
+ * top; the edges run between the rows (from an input's top up to its
+ * user's foot), none above the results or below the inputs. Graphviz's
+ * layout (5 tasks) and the layered one alike. */
+static void test_drawn_upwards(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    const uint8_t *e = dusk__theme_at(DUSK__THEME_LIGHT)->edge;
+    uint32_t edge = 0xff000000u | (uint32_t)e[0] << 16 | (uint32_t)e[1] << 8 | e[2];
+    for (int gv = 0; gv < 2; gv++) {
+        const char *keys[] = {"z"};
+        dusk_plan *plan;
+        dusk_error err = DUSK_ERROR_INIT;
+        assert_int_equal(dusk_plan_new(g, keys, 1, &plan, &err), 0);
+        dusk_viewer_options o = DUSK_VIEWER_OPTIONS_INIT;
+        o.graphviz_threshold = gv ? 0 : DUSK_VIEWER_NO_GRAPHVIZ;
+        dusk_viewer *v = dusk_viewer_new(&o);
+        assert_int_equal(dusk_viewer_set_plan(v, plan, &err), 0);
+        dusk_plan_unref(plan);
+        dusk_event begin = {.kind = DUSK_EV_RUN_BEGIN, .task = -1, .worker = -1, .status = 1};
+        dusk_viewer_feed(v, &begin, 1);
+        frame(v);
+        int x[5], y[5], side;
+        const char *names[] = {"a", "x", "b", "y", "z"};
+        for (int i = 0; i < 5; i++)
+            node_px(v, dusk_graph_find(g, names[i]), &x[i], &y[i], &side);
+        assert_true(side >= 8);
+        assert_true(y[0] == y[1] && y[2] == y[3]);             /* rows */
+        assert_true(y[0] >= y[2] + side && y[2] >= y[4] + side);  /* inputs lowest */
+        assert_true(x[0] != x[1]);
+        expect_colour(v, g, "a", DUSK_TASK_WAITING);
+        expect_colour(v, g, "z", DUSK_TASK_WAITING);
+        const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
+        size_t between = 0, outside = 0;
+        for (int py = b->y + 40; py < b->y + b->h; py++)
+            for (int px = b->x; px < b->x + b->w; px++) {
+                if (pix[py * W + px] != edge)
+                    continue;
+                if (py > y[4] + side && py < y[0])
+                    between++;
+                else if (py < y[4] || py > y[0] + side)
+                    outside++;
+            }
+        if (between < 20 || outside)
+            fail_msg("%s: %zu edge pixels between the rows, %zu outside",
+                     gv ? "Graphviz" : "layered", between, outside);
+        dusk_viewer_free(v);
+    }
+    dusk_graph_free(g);
+}
+
 /* WCAG's relative luminance of an sRGB colour, and two colours' contrast. */
 static double luminance(const uint8_t c[3])
 {
@@ -525,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_layer_view),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_fit_per_axis),
+        cmocka_unit_test(test_drawn_upwards),
         cmocka_unit_test(test_contrast_theme),
         cmocka_unit_test(test_labels),
     };

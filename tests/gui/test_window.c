@@ -123,6 +123,17 @@ static void centre(dusk_viewer *v, int64_t t, int *x, int *y)
     *y = (int)(ny + side / 2);
 }
 
+/* A pixel of t's node that its label leaves in the state's colour: across
+ * its centre, an eighth of its side under its top (a label is centred in
+ * a node at least two lines high). */
+static void fill_point(dusk_viewer *v, int64_t t, int *x, int *y)
+{
+    float nx, ny, side;
+    node_px(v, t, &nx, &ny, &side);
+    *x = (int)(nx + side / 2);
+    *y = (int)(ny + side / 8 + 1);
+}
+
 /* Sends e the way a window's loop does: SDL's queue, then the viewer. */
 static int send(dusk_viewer *v, SDL_Event e)
 {
@@ -218,7 +229,8 @@ static void test_wheel_zooms_about_the_pointer(void **state)
     int x2, y2;
     centre(v, z, &x2, &y2);
     assert_true(abs(x2 - x) <= 1 && abs(y2 - y) <= 1);
-    assert_int_equal(pix[y * W + x], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
+    fill_point(v, z, &x2, &y2);
+    assert_int_equal(pix[y2 * W + x2], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     float ax, ay, side1;
     node_px(v, a, &ax, &ay, &side1);
     assert_true(side1 > side0 * 1.5f);
@@ -251,20 +263,20 @@ static void test_drag_pans(void **state)
     dusk_viewer *v = lecture_viewer(&g);
     int64_t z = dusk_graph_find(g, "z");
     int x, y;
-    centre(v, z, &x, &y);
+    fill_point(v, z, &x, &y);
     const dusk__box *b = &v->ui.box[DUSK__P_GRAPH];
-    int x0 = b->x + b->w / 2, y0 = b->y + b->h - 20;   /* below the nodes */
+    int x0 = b->x + 4, y0 = b->y + b->h / 2;   /* the margin left of the nodes */
     button(v, SDL_MOUSEBUTTONDOWN, x0, y0);
-    motion(v, x0 + 20, y0 - 5, 1);
-    motion(v, x0 + 37, y0 - 21, 1);
-    button(v, SDL_MOUSEBUTTONUP, x0 + 37, y0 - 21);
-    assert_true(v->pan_x == 37.0f && v->pan_y == -21.0f);
+    motion(v, x0 + 20, y0 + 5, 1);
+    motion(v, x0 + 37, y0 + 21, 1);
+    button(v, SDL_MOUSEBUTTONUP, x0 + 37, y0 + 21);
+    assert_true(v->pan_x == 37.0f && v->pan_y == 21.0f);
     assert_int_equal(v->selected, -1);   /* a drag is no click */
     frame(v);
     int x2, y2;
-    centre(v, z, &x2, &y2);
+    fill_point(v, z, &x2, &y2);
     assert_int_equal(x2 - x, 37);
-    assert_int_equal(y2 - y, -21);
+    assert_int_equal(y2 - y, 21);
     assert_int_equal(pix[y2 * W + x2], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     /* the arrow keys pan too, and f fits again */
     assert_int_equal(key(v, SDLK_LEFT, 0), 1);
@@ -961,7 +973,7 @@ static void test_panels_arranged(void **state)
     assert_true(v->pan_x == 0 && v->pan_y == 0);   /* a splitter's drag is no pan */
     /* the nodes still sit in the graph's box, in their colours */
     int x, y;
-    centre(v, dusk_graph_find(g, "z"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "z"), &x, &y);
     assert_true(x < W / 2);
     assert_int_equal(pix[y * W + x], rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     key(v, SDLK_2, 0);
@@ -1003,9 +1015,9 @@ static void test_screenshot(void **state)
     assert_int_equal(cairo_image_surface_get_width(s), W);
     assert_int_equal(cairo_image_surface_get_height(s), H);
     int x, y;
-    centre(v, b, &x, &y);
+    fill_point(v, b, &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_MEMORY]));
-    centre(v, dusk_graph_find(g, "z"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "z"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
 
@@ -1172,6 +1184,80 @@ static void test_view_get(void **state)
     dusk_graph_free(g);
 }
 
+/* dusk_view_compute runs several keys in one run and adds nothing to the
+ * graph: the plan the window lays out (the one every listener gets) has
+ * the user's tasks only, so no node, bar or count shows a task of dusk's. */
+static size_t started_tasks;
+static char started_keys[8][16];
+static void note_start(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)ud;
+    started_tasks = ntasks;
+    const int64_t *ids = dusk_plan_tasks(plan);
+    for (size_t i = 0; ids && i < ntasks && i < 8; i++)
+        snprintf(started_keys[i], sizeof started_keys[i], "%s", dusk_plan_key(plan, ids[i]));
+}
+
+static void test_view_compute(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    size_t size = dusk_graph_size(g);
+    dusk_callbacks mine = {.start = note_start};
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    o.callbacks = &mine;
+    o.ncallbacks = 1;
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    vo.run = &o;
+    vo.close_when_done = 1;
+    vo.width = W;
+    vo.height = H;
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    started_tasks = 0;
+    /* two keys, one of them nested twice: ((13, 2), 2) */
+    dusk_arg *req = dusk_list(dusk_list(dusk_ref("z"), dusk_ref("b")), dusk_ref("b"));
+    if (dusk_view_compute(g, req, &vo, &out, &err) != 0)
+        fail_msg("dusk_view_compute: %s", err.msg);
+    assert_repr(out, "((13, 2), 2)");
+    dusk_value_unref(out);
+    assert_int_equal(dusk_graph_size(g), size);   /* no gathering task */
+    assert_int_equal(started_tasks, 5);           /* a x b y z */
+    for (size_t i = 0; i < started_tasks; i++)
+        assert_true(dusk_graph_find(g, started_keys[i]) >= 0 &&
+                    dusk_graph_find(g, started_keys[i]) < (int64_t)size);
+    /* the request is taken over on every path (ASan: no leak) */
+    assert_int_equal(dusk_view_compute(NULL, dusk_list(dusk_ref("z")), &vo, &out, &err),
+                     DUSK_EINVAL);
+    assert_contains(err.msg, "dusk_view_compute: g is NULL");
+    assert_int_equal(dusk_view_compute(g, dusk_ref("z"), &vo, NULL, &err), DUSK_EINVAL);
+    assert_int_equal(dusk_view_compute(g, NULL, &vo, &out, &err), DUSK_ENOMEM);
+    vo.theme = "sepia";
+    assert_int_equal(dusk_view_compute(g, dusk_ref("z"), &vo, &out, &err), DUSK_EINVAL);
+    assert_null(out);
+    vo.theme = NULL;
+    /* a key not in the graph: dusk_compute's error */
+    dusk_error want = DUSK_ERROR_INIT;
+    int want_rc = dusk_compute(g, dusk_ref("nope"), NULL, &out, &want);
+    assert_int_equal(dusk_view_compute(g, dusk_ref("nope"), &vo, &out, &err), want_rc);
+    assert_string_equal(err.msg, want.msg);
+    assert_null(out);
+    dusk_graph_free(g);
+}
+
+/* The note a finished run leaves counts its tasks as the status line does:
+ * the lecture's a and x are literals, not tasks (b, y, z are). */
+static void test_done_note_counts_tasks(void **state)
+{
+    (void)state;
+    dusk_graph *g;
+    dusk_viewer *v = lecture_viewer(&g);
+    dusk__note_outcome(v, 0, NULL, 1.5);
+    assert_string_equal(v->ui.message, "done in 1.50 s: 3 tasks");
+    dusk_viewer_free(v);
+    dusk_graph_free(g);
+}
+
 /* The screenshot of a failing run shows its failing task in black. */
 static void test_view_get_fails(void **state)
 {
@@ -1208,9 +1294,9 @@ static void test_view_get_fails(void **state)
     cairo_surface_t *s = cairo_image_surface_create_from_png(vo.screenshot);
     assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
     int x, y;
-    centre(v, dusk_graph_find(g, "boom"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "boom"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_ERRED]));
-    centre(v, dusk_graph_find(g, "c"), &x, &y);
+    fill_point(v, dusk_graph_find(g, "c"), &x, &y);
     assert_int_equal(png_pixel(s, x, y), rgb(dusk__theme_at(DUSK__THEME_LIGHT)->state[DUSK_TASK_WAITING]));
     cairo_surface_destroy(s);
     /* the status strip's message: the error the program got, which names
@@ -1459,6 +1545,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_panels_arranged, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_screenshot, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get, live_up, live_down),
+        cmocka_unit_test_setup_teardown(test_view_compute, live_up, live_down),
+        cmocka_unit_test_setup_teardown(test_done_note_counts_tasks, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get_fails, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_get_closed, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_close_stops_run, live_up, live_down),
