@@ -1486,6 +1486,9 @@ static void test_gui(void **state)
     mark("dusk_view_trace", 1);
     assert_true(dusk_view_trace(scratch("no-trace.json"), NULL, &err) != 0);
     GIVES(dusk_view_trace, 2, DUSK_EINVAL, NULL, &vo, NULL);
+    EINVAL_ERR(dusk_view_theme_check, 0, "theme", NULL, &err);
+    GIVES(dusk_view_theme_check, 1, DUSK_EINVAL, "sepia", NULL);   /* err NULL: the code alone */
+    GIVES(dusk_view_theme_check, 1, 0, "dark", NULL);
     dusk_viewer_free(v);
     dusk_plan_unref(p);
     dusk_graph_free(g);
