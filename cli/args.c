@@ -38,7 +38,7 @@ static const struct { const char *lib, *cli; } PHRASES[] = {
 
 /* --- "-", standard input ----------------------------------------------------------
  * The readers of graph files and traces open a path, some of them twice
- * (cli_is_trace reads the head, then the loader the whole; a failed run's
+ * (cli_is_trace scans it, then the loader reads it; a failed run's
  * hint reads the graph file again), which a pipe cannot serve. So "-" is
  * copied once into a temporary file, unlinked at once (nothing stays,
  * whatever ends the process), and read through /proc/self/fd/N, which

@@ -485,31 +485,70 @@ int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, 
 
 int cli_is_trace(const char *path)
 {
+    /* A scan of the JSON's tokens, not a parse: the file is a trace when
+     * it is an array of objects (the Trace Event Format's array form; []
+     * too, a trace without events) or when its
+     * top-level object has the key "traceEvents" (whatever its value: the
+     * trace reader then says what is wrong with one that is no list of
+     * events), wherever that key stands (Python's json.dump(...,
+     * sort_keys=True) puts "metadata" first). A graph's value
+     * "traceEvents", or that text inside a string, is no key. A trace
+     * stops the scan at its key; a graph is read to its end. */
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
-    char head[4096];
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
-    head[n] = '\0';
-    size_t i = 0;
-    while (i < n && strchr(" \t\r\n", head[i]))
-        i++;
-    if (i < n && head[i] == '[')
-        return 1;   /* the array form of the Trace Event Format */
-    /* the key "traceEvents", whatever its value (the trace reader then
-     * says what is wrong with one that is no list of events): a graph
-     * file's keys are top-level, its values hold no objects, so the key
-     * is the top-level one; a graph's value "traceEvents" (or that text
-     * inside a string, its quotes escaped) is no key */
-    for (const char *p = strstr(head, "\"traceEvents\""); p;
-         p = strstr(p + 1, "\"traceEvents\"")) {
-        if (p > head && p[-1] == '\\')
-            continue;
-        const char *q = p + strlen("\"traceEvents\"");
-        q += strspn(q, " \t\r\n");
-        if (*q == ':')
-            return 1;
+    static const char want[] = "traceEvents";
+    enum { WANT = sizeof want - 1 };
+    char buf[65536];
+    size_t n;
+    int depth = 0, started = 0, in_str = 0, esc = 0, key_done = 0, match = 0, verdict = -1;
+    size_t pos = 0;
+    while (verdict < 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < n && verdict < 0; i++) {
+            char c = buf[i];
+            if (in_str) {
+                if (esc) {
+                    esc = 0;
+                } else if (c == '\\') {
+                    esc = 1;
+                    match = 0;   /* an escaped spelling is not the key dusk writes */
+                } else if (c == '"') {
+                    in_str = 0;
+                    key_done = depth == 1 && match && pos == WANT;
+                } else if (match && pos < WANT && c == want[pos]) {
+                    pos++;
+                } else {
+                    match = 0;
+                }
+                continue;
+            }
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+                continue;
+            if (!started) {
+                started = 1;
+                if (c != '{' && c != '[')
+                    verdict = 0;
+                depth = c == '{' ? 1 : -1;   /* -1: an array, its first item next */
+                continue;
+            }
+            if (depth < 0) {   /* an array of events, or none; [1, 2] is no trace */
+                verdict = c == '{' || c == ']';
+                continue;
+            }
+            if (key_done && c == ':')
+                verdict = 1;
+            key_done = 0;
+            if (c == '"') {
+                in_str = 1;
+                match = 1;
+                pos = 0;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                verdict = 0;
+            }
+        }
     }
-    return 0;
+    fclose(f);
+    return verdict > 0;
 }

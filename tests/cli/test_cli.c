@@ -209,6 +209,21 @@ static void version_and_help(void **state)
     r = dusk_cmd("--verison");
     assert_one_line_error(&r, 2, "unknown option '--verison'", "did you mean '--version'?");
     done(&r);
+    /* no guess where no word is close */
+    r = dusk_cmd("bogus x.json");
+    assert_one_line_error(&r, 2, "dusk: unknown subcommand 'bogus' (dusk --help lists them)",
+                          NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --nope");
+    assert_one_line_error(&r, 2, "dusk run: unknown option '--nope'", NULL);
+    assert_null(strstr(r.err, "did you mean"));
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --sched sync");
+    assert_one_line_error(&r, 2, "did you mean '--scheduler'?", NULL);
+    done(&r);
+    r = dusk_cmd("veiw x.json");
+    assert_one_line_error(&r, 2, "did you mean 'view'?", NULL);
+    done(&r);
 }
 
 /* What bash completes after `dusk SUB --` (scripts/dusk.bash-completion),
@@ -557,6 +572,44 @@ static void traces_that_are_not(void **state)
     r = dusk_cmd_within(60, "view %s --close", empty);
     assert_one_line_error(&r, 1, ": the trace has no tasks", NULL);
     done(&r);
+    /* a trace given to run is said to be one, naming what opens it; so is
+     * one whose "traceEvents" comes after 4 KiB of other keys (Python's
+     * json.dump with sort_keys), which render then draws as a trace */
+    char tr[512], late[512];
+    keep(tr, "te-run.json");
+    keep(late, "te-late.json");
+    r = dusk_cmd("run examples/lecture-dsk.json --quiet --trace %s", tr);
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(tr, NULL);
+    assert_non_null(text);
+    const char *open_brace = strchr(text, '{');
+    assert_non_null(open_brace);
+    FILE *lf = fopen(late, "w");
+    assert_non_null(lf);
+    fprintf(lf, "{\"aaa\": \"ns\", \"dusk-test\": {\"pad\": \"");
+    for (int i = 0; i < 8000; i++)
+        fputc('x', lf);
+    fprintf(lf, "\", \"q\": \"traceEvents\"}, %s", open_brace + 1);
+    assert_int_equal(fclose(lf), 0);
+    free(text);
+    const char *const traces[] = {tr, late};
+    for (size_t k = 0; k < 2; k++) {
+        r = dusk_cmd("run %s", traces[k]);
+        assert_one_line_error(&r, 1, "is a trace (as dusk run --trace writes), not a graph file",
+                              "dusk view ");
+        assert_contains(r.err, "dusk profile ");
+        assert_contains(r.err, traces[k]);
+        done(&r);
+    }
+    r = dusk_cmd("render %s -o %s", late, scratch("te-late.dot"));
+    assert_ok(&r);
+    done(&r);
+    char *dot = slurp(scratch("te-late.dot"), NULL);
+    assert_non_null(dot);
+    assert_contains(dot, "inc");   /* the recorded run's tasks, not a key 'traceEvents' */
+    assert_null(strstr(dot, "traceEvents"));
+    free(dot);
     /* a graph whose value is the text "traceEvents" stays a graph */
     write_file(scratch("te-graph.json"),
                "{\"a\": \"traceEvents\", \"b\": [\"identity\", \"a\"]}\n");
@@ -1621,8 +1674,14 @@ static void demo_says_where(void **state)
     char *bad[] = {"demo", "--nope", NULL};
     r = run_in(other, 0, bad);
     assert_int_equal(r.code, 2);
-    assert_contains(r.err, "unknown option '--nope'");
+    assert_contains(r.err, "dusk demo: unknown option '--nope'\n");
+    assert_null(strstr(r.err, "dusk-demo"));   /* the program's own name is no command */
     assert_null(strstr(r.err, "files go"));
+    done(&r);
+    char *bad_value[] = {"demo", "tour", "--workers", "many", NULL};
+    r = run_in(other, 0, bad_value);
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk demo: --workers wants a number 0..1024, not 'many'\n");
     done(&r);
 }
 
@@ -1638,7 +1697,17 @@ static void demo_list(void **state)
     assert_one_line_error(&r, 2, "no demo 'tuor'; did you mean 'tour'?", NULL);
     done(&r);
     r = dusk_cmd("demo window --theme purple");   /* bad usage, before anything runs */
-    assert_one_line_error(&r, 2, "--theme 'purple': light, dark or contrast", NULL);
+    assert_one_line_error(&r, 2, "dusk demo: --theme 'purple': light, dark or contrast", NULL);
+    done(&r);
+    /* the window demo names the command and what is wrong, then its usage */
+    r = dusk_cmd("demo window --nope");
+    assert_int_equal(r.code, 2);
+    static const char said[] = "dusk demo: unknown option '--nope'\nusage: dusk demo window ";
+    assert_true(strncmp(r.err, said, strlen(said)) == 0);
+    done(&r);
+    r = dusk_cmd("view --demo window --nope");
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk view: unknown option '--nope'\n");
     done(&r);
     r = dusk_cmd("eval");
     assert_int_equal(r.code, 2);
@@ -1761,7 +1830,7 @@ static void view_window(void **state)
     done(&r);
     /* --demo goes to dusk demo: a name it does not know is its error */
     r = dusk_cmd("view --demo windw");
-    assert_one_line_error(&r, 2, "dusk demo: no demo 'windw'; did you mean 'window'?", NULL);
+    assert_one_line_error(&r, 2, "dusk view: no demo 'windw'; did you mean 'window'?", NULL);
     done(&r);
     /* no window can open: said in one line, before anything runs */
     setenv("SDL_VIDEODRIVER", "no-such-driver", 1);

@@ -472,6 +472,63 @@ static void test_eval_arity(void **state)
     }
 }
 
+/* The did-you-mean rule (expr_closest, which every guess of the dusk
+ * command uses): a typo of a letter or a swap finds the word; a word with
+ * no close one gets no guess, not the nearest of far ones. */
+static void test_closest(void **state)
+{
+    (void)state;
+    static const char *const run_opts[] = {"--scheduler", "--workers", "--progress",
+                                           "--quiet", "--trace", "--report", "--chart",
+                                           "--csv", "--view", "--delay", "--start-paused",
+                                           "--close", "--plugin"};
+    static const char *const subs[] = {"run", "render", "profile", "eval", "demo", "view",
+                                       "help"};
+    static const char *const funcs[] = {"ones", "zeros", "mean", "sum", "argmax", "argmin",
+                                        "nansum", "sqrt", "exp", "log", "log2"};
+    static const struct {
+        const char *given;
+        const char *const *known;
+        size_t n;
+        const char *want;   /* NULL: no guess */
+    } cases[] = {
+        {"--wrokers", run_opts, 13, "--workers"},     /* two letters swapped */
+        {"--worker", run_opts, 13, "--workers"},      /* one dropped */
+        {"--qiuet", run_opts, 13, "--quiet"},
+        {"--Trace", run_opts, 13, "--trace"},         /* case aside */
+        {"--sched", run_opts, 13, "--scheduler"},     /* the one word it begins */
+        {"-workers", run_opts, 13, "--workers"},      /* one dash short */
+        {"--nope", run_opts, 13, NULL},               /* --close is 3 edits off 4 letters */
+        {"--st", run_opts, 13, NULL},                 /* too short to be a beginning */
+        {"--xyzzy", run_opts, 13, NULL},
+        {"--p", run_opts, 13, NULL},                  /* --progress or --plugin: no guess */
+        {"rnu", subs, 7, "run"},
+        {"rn", subs, 7, "run"},
+        {"veiw", subs, 7, "view"},
+        {"prfile", subs, 7, "profile"},
+        {"rendr", subs, 7, "render"},
+        {"bogus", subs, 7, NULL},
+        {"x", subs, 7, NULL},
+        {"list", subs, 7, NULL},                      /* eval, help: 2 edits off 4 letters */
+        {"maen", funcs, 11, "mean"},
+        {"argmx", funcs, 11, "argmax"},
+        {"sqtr", funcs, 11, "sqrt"},
+        {"nansun", funcs, 11, "nansum"},
+        {"cumsum", funcs, 11, NULL},
+        {"zero", funcs, 11, "zeros"},
+        {"foo", funcs, 11, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = expr_closest(cases[i].given, cases[i].known, cases[i].n);
+        if (!cases[i].want && got)
+            fail_msg("'%s': guessed '%s', want no guess", cases[i].given, got);
+        if (cases[i].want && (!got || strcmp(got, cases[i].want) != 0))
+            fail_msg("'%s': guessed '%s', want '%s'", cases[i].given, got ? got : "(none)",
+                     cases[i].want);
+    }
+    assert_null(expr_closest(NULL, subs, 7));
+}
+
 static void test_eval_errors(void **state)
 {
     (void)state;
@@ -1650,6 +1707,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_parse_depth),
+        cmocka_unit_test(test_closest),
         cmocka_unit_test(test_eval_errors),
         cmocka_unit_test(test_eval_arity),
         cmocka_unit_test(test_user_text),
