@@ -156,9 +156,11 @@ int cli_interrupted(void);
 int cli_interrupt_exit(const char *sub);
 
 /* The results of keys (tuple: their values in order) on one line, as
- * Dask's get prints them: the value alone for one key, else the tuple;
- * a tuple inside a value is a graph file's list and prints as one. */
-int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
+ * Dask's get prints them: the value alone for one key, else the tuple. A
+ * tuple in a value prints as a list where the graph file at path wrote a
+ * list (or identity passed one through), else as a tuple: what a plugin's
+ * function returned (cli/graphfile.c). */
+int cli_print_results(const char *path, const char *const *keys, size_t n, dusk_value *tuple,
                       FILE *f);
 
 #endif /* DUSK_CLI_H */

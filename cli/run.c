@@ -308,7 +308,7 @@ int cli_run(int argc, char **argv)
      * ended before the signal was seen */
     if (!rc && cli_interrupted())
         rc = cli_interrupt_exit(sub);
-    if (!rc && cli_print_results(g, want, nkeys, out, stdout) != 0)
+    if (!rc && cli_print_results(path, want, nkeys, out, stdout) != 0)
         rc = cli_fail(1, sub, "cannot write the results");
 
     /* the profiler's outputs, now that the run has succeeded; when one

@@ -1143,6 +1143,32 @@ static void plugin_functions(void **state)
     assert_string_equal(r.out, "49\n");
     done(&r);
 
+    /* a tuple a C function returns prints as Python's tuple, (1, 2) and
+     * (1,), inside the lists the file writes ([(1, 2), [3]]); identity,
+     * sleep and an alias pass it through as they pass a list */
+    write_file(scratch("tuples.json"),
+               "{\"x\": 1, \"p\": [\"pair\", \"x\", 2], \"w\": [\"wrap\", \"x\"],\n"
+               " \"l\": [\"p\", [3]], \"i\": [\"identity\", \"p\"], \"n\": [\"pair\", \"p\", \"w\"],\n"
+               " \"lit\": [1, [2, 3]], \"s\": [\"sleep\", 0, \"l\"], \"al\": \"l\",\n"
+               " \"il\": [\"identity\", [\"x\", [\"p\"]]]}\n");
+    static const char *const tuple_scheds[] = {"sync", "threads", "processes"};
+    for (size_t k = 0; k < 3; k++) {
+        r = dusk_cmd("run %s p w l i n lit s al il --plugin %s --scheduler %s",
+                     scratch("tuples.json"), so, tuple_scheds[k]);
+        assert_ok(&r);
+        assert_string_equal(r.out, "((1, 2), (1,), [(1, 2), [3]], (1, 2), ((1, 2), (1,)), "
+                                   "[1, [2, 3]], [(1, 2), [3]], [(1, 2), [3]], [1, [(1, 2)]])\n");
+        done(&r);
+    }
+    r = dusk_cmd("run %s p --plugin %s", scratch("tuples.json"), so);
+    assert_ok(&r);
+    assert_string_equal(r.out, "(1, 2)\n");
+    done(&r);
+    r = dusk_cmd("run %s l --plugin %s", scratch("tuples.json"), so);
+    assert_ok(&r);
+    assert_string_equal(r.out, "[(1, 2), [3]]\n");
+    done(&r);
+
     /* without it the function is unknown */
     r = dusk_cmd("run %s", scratch("sq.json"));
     assert_one_line_error(&r, 1, "unknown function 'square'", NULL);
