@@ -168,7 +168,10 @@ static char *target_copy(const char *spec)
 /* NAME=FILE:/dataset or FILE:/dataset (name NULL), in a target_copy. The
  * last ":/" splits; without one, the last ':' does, and the dataset is
  * named from the root, as HDF5 reads a relative name ("f.h5:ds" is
- * "f.h5:/ds"). */
+ * "f.h5:/ds"). 0; TARGET_BAD for no NAME= or no FILE; TARGET_NO_DATASET
+ * when no dataset follows FILE ("f.h5", "f.h5:") and TARGET_ROOT when
+ * the root group does ("f.h5:/"), *file then set, for the message. */
+enum { TARGET_BAD = -1, TARGET_NO_DATASET = -2, TARGET_ROOT = -3 };
 static int split_target(char *spec, char **name, char **file, char **dataset)
 {
     if (name) {
@@ -192,8 +195,15 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
         cut[1] = '/';
     }
     /* "f.h5:/" and "f.h5:" name no dataset: usage, before any work */
-    if (!cut || cut == spec || !cut[1] || !cut[strspn(cut + 1, "/") + 1])
-        return -1;
+    if (!*spec || cut == spec)
+        return TARGET_BAD;
+    if (!cut || !cut[1] || !cut[strspn(cut + 1, "/") + 1]) {
+        int why = cut && cut[1] ? TARGET_ROOT : TARGET_NO_DATASET;
+        if (cut)
+            *cut = '\0';
+        *file = spec;
+        return why;
+    }
     *cut = '\0';
     *file = spec;
     *dataset = cut + 1;
@@ -911,11 +921,17 @@ int cli_eval(int argc, char **argv)
 
     if (output) {
         outspec = target_copy(output);
-        if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
-            fprintf(stderr, "dusk eval: -o '%s': expected FILE.hdf5:/dataset\n", output);
-            rc = 2;
+        int why = outspec ? split_target(outspec, NULL, &outfile, &outset) : TARGET_BAD;
+        if (why == TARGET_ROOT)
+            rc = cli_fail(2, "eval", "-o '%s': '/' is the root group of %s, not a dataset: "
+                          "name the dataset to write (%s:/r)", output, outfile, outfile);
+        else if (why == TARGET_NO_DATASET)
+            rc = cli_fail(2, "eval", "-o '%s': which dataset of %s? (FILE.hdf5:/dataset, "
+                          "e.g. %s:/r)", output, outfile, outfile);
+        else if (why < 0)
+            rc = cli_fail(2, "eval", "-o '%s': expected FILE.hdf5:/dataset", output);
+        if (rc)
             goto done;
-        }
     }
     for (int k = 0; k < ninputs; k++) {
         if (!(specs[k] = target_copy(inputs[k]))) {
@@ -924,12 +940,20 @@ int cli_eval(int argc, char **argv)
             goto done;
         }
         nspecs++;
-        if (split_target(specs[k], &names[k], &files[k], &sets[k]) < 0) {
-            fprintf(stderr, "dusk eval: --input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
-                            "a Python name)\n", inputs[k]);
-            rc = 2;
+        int why = split_target(specs[k], &names[k], &files[k], &sets[k]);
+        if (why == TARGET_ROOT)
+            rc = cli_fail(2, "eval", "--input '%s': '/' is the root group of %s, not a "
+                          "dataset: name one (%s=%s:/data_set_1)", inputs[k], files[k], names[k],
+                          files[k]);
+        else if (why == TARGET_NO_DATASET)
+            rc = cli_fail(2, "eval", "--input '%s': which dataset of %s? (NAME=FILE.hdf5:"
+                          "/dataset, e.g. %s=%s:/data_set_1)", inputs[k], files[k], names[k],
+                          files[k]);
+        else if (why < 0)
+            rc = cli_fail(2, "eval", "--input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
+                          "a Python name)", inputs[k]);
+        if (rc)
             goto done;
-        }
         for (int j = 0; j < k; j++)
             if (!strcmp(names[j], names[k])) {
                 fprintf(stderr, "dusk eval: --input names '%s' twice\n", names[k]);

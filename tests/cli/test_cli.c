@@ -450,13 +450,19 @@ static void usage_alike(void **state)
     (void)state;
     char h5[512], trace[512];
     keep(h5, "usage.hdf5");
-    static const char *const none[] = {":", ":/", "://"};
-    for (size_t k = 0; k < 3; k++) {
+    /* each names the file and what is wrong: no dataset, or the root group */
+    static const char *const none[] = {"", ":", ":/", "://"};
+    for (size_t k = 0; k < 4; k++) {
+        const char *why = k < 2 ? "which dataset of " : "'/' is the root group of ";
         result r = dusk_cmd("eval 'ones(3)' -o %s%s", h5, none[k]);
-        assert_one_line_error(&r, 2, "expected FILE.hdf5:/dataset", NULL);
+        assert_one_line_error(&r, 2, why, k < 2 ? "(FILE.hdf5:/dataset"
+                                               : ", not a dataset: name the dataset to write (");
+        assert_contains(r.err, h5);
         done(&r);
         r = dusk_cmd("eval 'x + 1' --input x=%s%s", h5, none[k]);
-        assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+        assert_one_line_error(&r, 2, why, h5);
+        assert_contains(r.err, k < 2 ? "(NAME=FILE.hdf5:/dataset, e.g. x=" : ", not a dataset: "
+                                                                           "name one (x=");
         done(&r);
         assert_false(file_exists(h5));
     }
@@ -1244,7 +1250,19 @@ static void eval_output(void **state)
     assert_one_line_error(&r, 1, "dusk eval: --input x: no dataset '/nothing'", NULL);
     done(&r);
     r = dusk_cmd("eval 'x' --input x=%s:", in);   /* no dataset at all */
-    assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+    assert_one_line_error(&r, 2, "which dataset of ", in);
+    done(&r);
+    /* a group where a dataset belongs, a dataset where a group does: each
+     * named, with the file */
+    r = dusk_cmd("eval 'x.sum()' --input x=%s:/n -o %s:/g/a --quiet", out, out);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:/g", out);
+    assert_one_line_error(&r, 1, "dusk eval: --input x: '/g' in '", "' is a group, not a dataset");
+    assert_contains(r.err, out);
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:/n/deeper", out);
+    assert_one_line_error(&r, 1, "no dataset '/n/deeper' in '", "'/n' there is a dataset, not a group");
     done(&r);
     dusk_array_ctx_free(ctx);
 }

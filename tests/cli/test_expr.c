@@ -1072,12 +1072,17 @@ static void test_cli_errors(void **state)
 
     r = run_eval("x + 1", "--input", "x=nofile", NULL);
     assert_int_equal(r.rc, 2);
-    assert_non_null(strstr(r.err, "expected NAME=FILE.hdf5:/dataset"));
+    assert_string_equal(r.err, "dusk eval: --input 'x=nofile': which dataset of nofile? "
+                               "(NAME=FILE.hdf5:/dataset, e.g. x=nofile:/data_set_1)\n");
+    ran_free(&r);
+    r = run_eval("x + 1", "--input", "1x=f.h5:/x", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_non_null(strstr(r.err, "expected NAME=FILE.hdf5:/dataset (NAME a Python name)"));
     ran_free(&r);
 
     r = run_eval("x + 1", "--input", input, "-o", "out.h5", NULL);
     assert_int_equal(r.rc, 2);
-    assert_non_null(strstr(r.err, "-o 'out.h5': expected FILE.hdf5:/dataset"));
+    assert_non_null(strstr(r.err, "-o 'out.h5': which dataset of out.h5? (FILE.hdf5:/dataset"));
     ran_free(&r);
 
     r = run_eval("x + 1", "--inptu", input, NULL);
