@@ -91,7 +91,10 @@ int main(int argc, char **argv)
              * (it replaced the dataset), is bad usage. argv[0] is
              * build/examples/view, or "dusk demo window" from the dusk command */
             int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
-            if (!help && argv[i][0] == '-')
+            int valued = !strcmp(argv[i], "--screenshot") || !strcmp(argv[i], "--theme");
+            if (!help && valued)
+                fprintf(stderr, "%s: %s needs a value\n", me, argv[i]);
+            else if (!help && argv[i][0] == '-')
                 fprintf(stderr, "%s: unknown option '%s'\n", me, argv[i]);
             else if (!help)
                 fprintf(stderr, "%s: one file and one dataset at most ('%s' is a third)\n", me,

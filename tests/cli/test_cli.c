@@ -1749,6 +1749,10 @@ static void demo_list(void **state)
     static const char said[] = "dusk demo: unknown option '--nope'\nusage: dusk demo window ";
     assert_true(strncmp(r.err, said, strlen(said)) == 0);
     done(&r);
+    r = dusk_cmd("demo window --theme");
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk demo: --theme needs a value\n");
+    done(&r);
     r = dusk_cmd("view --demo window --nope");
     assert_int_equal(r.code, 2);
     assert_contains(r.err, "dusk view: unknown option '--nope'\n");
