@@ -38,7 +38,7 @@ static const struct { const char *lib, *cli; } PHRASES[] = {
 
 /* --- "-", standard input ----------------------------------------------------------
  * The readers of graph files and traces open a path, some of them twice
- * (cli_is_trace reads the head, then the loader the whole; a failed run's
+ * (cli_is_trace scans it, then the loader reads it; a failed run's
  * hint reads the graph file again), which a pipe cannot serve. So "-" is
  * copied once into a temporary file, unlinked at once (nothing stays,
  * whatever ends the process), and read through /proc/self/fd/N, which
@@ -304,66 +304,6 @@ int cli_parse_int(const char *text, long lo, long hi, long *out)
         return -1;
     *out = v;
     return 0;
-}
-
-static void print_value(const dusk_value *v, FILE *f)
-{
-    char small[256];
-    size_t len = dusk_value_repr(v, small, sizeof small);
-    if (len < sizeof small) {
-        fputs(small, f);
-        return;
-    }
-    char *big = malloc(len + 1);
-    if (!big) {
-        fputs(small, f);   /* truncated with "...", as repr does */
-        return;
-    }
-    dusk_value_repr(v, big, len + 1);
-    fputs(big, f);
-    free(big);
-}
-
-/* A result's value as Python prints what Dask's get returns for it. A
- * graph file's only sequences are JSON lists, and dusk carries a list as
- * a tuple (values have no list kind): so every tuple in a result is a
- * list, [1, [2, 3]], as get({'l': [1, [2, 3]]}, 'l') gives. (A plugin's
- * function, written in C, has no list to tell from a tuple either.) */
-static void print_item(const dusk_value *v, FILE *f)
-{
-    if (dusk_value_kind(v) != DUSK_KIND_TUPLE) {
-        print_value(v, f);
-        return;
-    }
-    fputc('[', f);
-    for (size_t i = 0, n = dusk_tuple_len(v); i < n; i++) {
-        if (i)
-            fputs(", ", f);
-        print_item(dusk_tuple_get(v, i), f);   /* DUSK_MAX_DEPTH bounds the depth */
-    }
-    fputc(']', f);
-}
-
-int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
-                      FILE *f)
-{
-    (void)g;
-    (void)keys;
-    /* as Dask's get prints them: get(dsk, 'c') is 3, get(dsk, ['a', 'c'])
-     * the tuple (1, 3), the one tuple of a result */
-    if (n == 1) {
-        print_item(dusk_tuple_get(tuple, 0), f);
-    } else {
-        fputc('(', f);
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                fputs(", ", f);
-            print_item(dusk_tuple_get(tuple, i), f);
-        }
-        fputc(')', f);
-    }
-    fputc('\n', f);
-    return ferror(f) ? 1 : 0;
 }
 
 /* --- Ctrl-C and SIGTERM ---------------------------------------------------------

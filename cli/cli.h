@@ -20,9 +20,9 @@ int cli_eval(int argc, char **argv);      /* cli/eval.c */
 int cli_demo(int argc, char **argv);
 int cli_view(int argc, char **argv);
 
-/* The known word closest to `given` (edit distance, at most 3 edits and
- * fewer than given has letters), or NULL: "unknown option '--wrokers';
- * did you mean '--workers'?". */
+/* The did-you-mean guess for `given` among known, or NULL when none is
+ * close (expr_closest, cli/expr.c, says how it is chosen): "unknown
+ * option '--wrokers'; did you mean '--workers'?", and for '--nope' none. */
 const char *cli_closest(const char *given, const char *const *known, size_t n);
 
 /* Whether stderr is a terminal and --quiet was not given (progress bars). */
@@ -110,9 +110,10 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err);
  * like Dask's lists, pass as a list). */
 int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, size_t n);
 
-/* Whether the JSON file at path looks like a Chrome trace (an object with
- * the key "traceEvents", whatever its value, or an array of events) rather
- * than a graph file. Only the beginning of the file is read. */
+/* Whether the JSON file at path is a Chrome trace (an object with the
+ * top-level key "traceEvents", whatever its value and wherever it stands,
+ * or an array of objects, [] too) rather than a graph file. A scan of its tokens,
+ * up to that key; a graph file is scanned whole. */
 int cli_is_trace(const char *path);
 
 /* dlopens the shared library at path and calls its entry point
@@ -155,9 +156,11 @@ int cli_interrupted(void);
 int cli_interrupt_exit(const char *sub);
 
 /* The results of keys (tuple: their values in order) on one line, as
- * Dask's get prints them: the value alone for one key, else the tuple;
- * a tuple inside a value is a graph file's list and prints as one. */
-int cli_print_results(dusk_graph *g, const char *const *keys, size_t n, dusk_value *tuple,
+ * Dask's get prints them: the value alone for one key, else the tuple. A
+ * tuple in a value prints as a list where the graph file at path wrote a
+ * list (or identity passed one through), else as a tuple: what a plugin's
+ * function returned (cli/graphfile.c). */
+int cli_print_results(const char *path, const char *const *keys, size_t n, dusk_value *tuple,
                       FILE *f);
 
 #endif /* DUSK_CLI_H */

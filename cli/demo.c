@@ -59,7 +59,8 @@ int cli_demo(int argc, char **argv)
         /* the demo sees its own name and the options after NAME */
         char *saved = argv[at - 1];
         char prog[64];
-        snprintf(prog, sizeof prog, "dusk demo %s", name);
+        snprintf(prog, sizeof prog, "dusk %s%s %s", sub, strcmp(sub, "view") ? "" : " --demo",
+                 name);
         argv[at - 1] = prog;
         /* the tour says where its files go (examples/demo.c), once its
          * options are read: a bad one fails before that */

@@ -97,9 +97,10 @@ static const char HELP[] =
     "                              put in place once\n"
     "                              it went through)\n"
     "  --print                     compute and print the result (the default when\n"
-    "                              nothing else is asked; long axes are cut to ...;\n"
-    "                              floats to 8 significant digits, f4 7, f2 4, so\n"
-    "                              a float64 shows fewer digits than NumPy's repr)\n"
+    "                              nothing else is asked) as NumPy's str() does:\n"
+    "                              an array's floats to 8 digits at most, long axes\n"
+    "                              cut to ...; a number as print() of the NumPy\n"
+    "                              scalar Dask computes (0.1, 0.3333333333333333)\n"
     "  --profile FILE.html         profile the computation, write the HTML report\n"
     "  --view                      compute in the live window (--close: close it\n"
     "                              when the run ends; so it does when stdin is\n"
@@ -167,7 +168,10 @@ static char *target_copy(const char *spec)
 /* NAME=FILE:/dataset or FILE:/dataset (name NULL), in a target_copy. The
  * last ":/" splits; without one, the last ':' does, and the dataset is
  * named from the root, as HDF5 reads a relative name ("f.h5:ds" is
- * "f.h5:/ds"). */
+ * "f.h5:/ds"). 0; TARGET_BAD for no NAME= or no FILE; TARGET_NO_DATASET
+ * when no dataset follows FILE ("f.h5", "f.h5:") and TARGET_ROOT when
+ * the root group does ("f.h5:/"), *file then set, for the message. */
+enum { TARGET_BAD = -1, TARGET_NO_DATASET = -2, TARGET_ROOT = -3 };
 static int split_target(char *spec, char **name, char **file, char **dataset)
 {
     if (name) {
@@ -191,8 +195,15 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
         cut[1] = '/';
     }
     /* "f.h5:/" and "f.h5:" name no dataset: usage, before any work */
-    if (!cut || cut == spec || !cut[1] || !cut[strspn(cut + 1, "/") + 1])
-        return -1;
+    if (!*spec || cut == spec)
+        return TARGET_BAD;
+    if (!cut || !cut[1] || !cut[strspn(cut + 1, "/") + 1]) {
+        int why = cut && cut[1] ? TARGET_ROOT : TARGET_NO_DATASET;
+        if (cut)
+            *cut = '\0';
+        *file = spec;
+        return why;
+    }
     *cut = '\0';
     *file = spec;
     *dataset = cut + 1;
@@ -524,27 +535,141 @@ static void format_axis(const dusk_value *v, int d, int64_t base, int cut, const
     free(next);
 }
 
+/* --- a 0-d result: NumPy's str() of a scalar ------------------------------------
+ * What print(x.sum().compute()) shows: Dask gives a NumPy scalar, whose
+ * str() (NumPy 1.24, Dragon4) is the shortest text that reads back as the
+ * value in its own precision: 0.1, 0.3333333333333333 (float64),
+ * 0.33333334 (float32), 0.3333 (float16); positional from 1e-4 up to
+ * 1e16 with at least one fractional digit (3.0, 1000000000000000.0), else
+ * scientific with a two-digit exponent at least (1e+20, 2.5e-05); nan,
+ * inf, -inf, -0.0. A complex number is Python's repr of one: (1+2j), 2j,
+ * (0.1-0j), its parts without ".0". */
+
+/* x rounded to the nearest IEEE binary16 (ties to even), as a double. */
+static double to_half(double x)
+{
+    double a = fabs(x);
+    if (a != a || isinf(a))
+        return x;
+    if (a >= 65520.)   /* 65504 + half its ulp: rounds to inf */
+        return x < 0 ? -INFINITY : INFINITY;
+    int e;
+    frexp(a, &e);   /* a = m * 2^e, m in [0.5, 1) */
+    double ulp = ldexp(1., (e - 1 < -14 ? -14 : e - 1) - 10);   /* subnormals below 2^-14 */
+    double q = rint(a / ulp) * ulp;
+    return x < 0 ? -q : q;
+}
+
+/* Whether the double y is x once rounded to dt's precision. */
+static bool same_in(double y, double x, dusk_dtype dt)
+{
+    if (dt == DUSK_DT_F4 || dt == DUSK_DT_C8)
+        return (float)y == (float)x;
+    if (dt == DUSK_DT_F2)
+        return to_half(y) == x;
+    return y == x;
+}
+
+/* x (finite) with the fewest significant digits that read back in dt:
+ * its digits and the power of ten of the first, into digits (n bytes). */
+static int shortest(double x, dusk_dtype dt, char *digits, size_t n, int *exp10)
+{
+    char buf[64];
+    for (int p = 0; p < 17; p++) {
+        snprintf(buf, sizeof buf, "%.*e", p, x);
+        if (p == 16 || same_in(strtod(buf, NULL), x, dt))
+            break;
+    }
+    char *e = strchr(buf, 'e');
+    *exp10 = atoi(e + 1);
+    size_t k = 0;
+    for (const char *c = buf; c < e && k + 1 < n; c++)
+        if (*c >= '0' && *c <= '9')
+            digits[k++] = *c;
+    digits[k] = '\0';
+    return (int)k;
+}
+
+/* A float's text as NumPy's scalar str() writes it; whole: "3.0" (else "3",
+ * as a complex part). */
+static void float_text(double x, dusk_dtype dt, bool whole, char *out, size_t n)
+{
+    if (x != x || isinf(x)) {
+        snprintf(out, n, "%s", x != x ? "nan" : x < 0 ? "-inf" : "inf");
+        return;
+    }
+    char d[32];
+    int e10 = 0, nd = x == 0 ? (d[0] = '0', d[1] = '\0', 1) : shortest(fabs(x), dt, d, sizeof d, &e10);
+    const char *sign = signbit(x) ? "-" : "";
+    if (x == 0 || (fabs(x) >= 1e-4 && fabs(x) < 1e16)) {
+        /* positional: the digits around the point */
+        char body[64];
+        size_t k = 0;
+        if (e10 < 0) {
+            body[k++] = '0';
+            body[k++] = '.';
+            for (int i = -1; i > e10; i--)
+                body[k++] = '0';
+            for (int i = 0; i < nd; i++)
+                body[k++] = d[i];
+        } else {
+            for (int i = 0; i <= e10 || i < nd; i++) {
+                if (i == e10 + 1)
+                    body[k++] = '.';
+                body[k++] = i < nd ? d[i] : '0';
+            }
+            if (nd <= e10 + 1 && whole) {
+                body[k++] = '.';
+                body[k++] = '0';
+            }
+        }
+        body[k] = '\0';
+        snprintf(out, n, "%s%s", sign, body);
+    } else {
+        snprintf(out, n, "%s%c%s%s%se%c%02d", sign, d[0], nd > 1 ? "." : "", nd > 1 ? d + 1 : "",
+                 "", e10 < 0 ? '-' : '+', abs(e10));
+    }
+}
+
+static void print_scalar(const dusk_value *v)
+{
+    dusk_dtype dt = dusk_ndarray_dtype(v);
+    char buf[256];
+    if (is_float(dt)) {
+        float_text(elem_double(v, 0), dt, true, buf, sizeof buf);
+    } else if (dt == DUSK_DT_C16 || dt == DUSK_DT_C8) {
+        const unsigned char *p = dusk_ndarray_data(v);
+        double re, im;
+        if (dt == DUSK_DT_C16) {
+            memcpy(&re, p, 8);
+            memcpy(&im, p + 8, 8);
+        } else {
+            float c[2];
+            memcpy(c, p, 8);
+            re = c[0];
+            im = c[1];
+        }
+        char a[64], b[64];
+        float_text(re, dt, false, a, sizeof a);
+        float_text(im, dt, false, b, sizeof b);
+        if (re == 0 && !signbit(re))   /* Python: 2j, not (0+2j) */
+            snprintf(buf, sizeof buf, "%sj", b);
+        else
+            snprintf(buf, sizeof buf, "(%s%s%sj)", a, b[0] == '-' ? "" : "+", b);
+    } else {
+        numfmt f = {.dt = dt};
+        elem_text(v, 0, &f, buf, sizeof buf);
+    }
+    puts(buf);
+}
+
 static void print_value(const dusk_value *v)
 {
     numfmt f = {.dt = dusk_ndarray_dtype(v), .prec = 8};
     if (f.dt == DUSK_DT_F2)
         f.prec = 4;
-    if (dusk_ndarray_ndim(v) == 0) {   /* a scalar: its significant digits, "1." */
-        char buf[512];
-        if (is_float(f.dt)) {
-            double x = elem_double(v, 0);
-            int digits = f.dt == DUSK_DT_F8 ? 8 : f.dt == DUSK_DT_F4 ? 7 : 4;
-            if (x == x && fabs(x) < 1e16 && x == floor(x))
-                snprintf(buf, sizeof buf, "%.0f.", x);
-            else
-                snprintf(buf, sizeof buf, "%.*g", digits, x);
-            /* rounded to a whole number it still reads as a float */
-            if (!strpbrk(buf, ".en"))
-                strcat(buf, ".");
-        } else {
-            elem_text(v, 0, &f, buf, sizeof buf);
-        }
-        puts(buf);
+    if (dusk_ndarray_ndim(v) == 0) {
+        print_scalar(v);
         return;
     }
     int cut = dusk_ndarray_size(v) > 1000;
@@ -796,11 +921,17 @@ int cli_eval(int argc, char **argv)
 
     if (output) {
         outspec = target_copy(output);
-        if (!outspec || split_target(outspec, NULL, &outfile, &outset) < 0) {
-            fprintf(stderr, "dusk eval: -o '%s': expected FILE.hdf5:/dataset\n", output);
-            rc = 2;
+        int why = outspec ? split_target(outspec, NULL, &outfile, &outset) : TARGET_BAD;
+        if (why == TARGET_ROOT)
+            rc = cli_fail(2, "eval", "-o '%s': '/' is the root group of %s, not a dataset: "
+                          "name the dataset to write (%s:/r)", output, outfile, outfile);
+        else if (why == TARGET_NO_DATASET)
+            rc = cli_fail(2, "eval", "-o '%s': which dataset of %s? (FILE.hdf5:/dataset, "
+                          "e.g. %s:/r)", output, outfile, outfile);
+        else if (why < 0)
+            rc = cli_fail(2, "eval", "-o '%s': expected FILE.hdf5:/dataset", output);
+        if (rc)
             goto done;
-        }
     }
     for (int k = 0; k < ninputs; k++) {
         if (!(specs[k] = target_copy(inputs[k]))) {
@@ -809,12 +940,20 @@ int cli_eval(int argc, char **argv)
             goto done;
         }
         nspecs++;
-        if (split_target(specs[k], &names[k], &files[k], &sets[k]) < 0) {
-            fprintf(stderr, "dusk eval: --input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
-                            "a Python name)\n", inputs[k]);
-            rc = 2;
+        int why = split_target(specs[k], &names[k], &files[k], &sets[k]);
+        if (why == TARGET_ROOT)
+            rc = cli_fail(2, "eval", "--input '%s': '/' is the root group of %s, not a "
+                          "dataset: name one (%s=%s:/data_set_1)", inputs[k], files[k], names[k],
+                          files[k]);
+        else if (why == TARGET_NO_DATASET)
+            rc = cli_fail(2, "eval", "--input '%s': which dataset of %s? (NAME=FILE.hdf5:"
+                          "/dataset, e.g. %s=%s:/data_set_1)", inputs[k], files[k], names[k],
+                          files[k]);
+        else if (why < 0)
+            rc = cli_fail(2, "eval", "--input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
+                          "a Python name)", inputs[k]);
+        if (rc)
             goto done;
-        }
         for (int j = 0; j < k; j++)
             if (!strcmp(names[j], names[k])) {
                 fprintf(stderr, "dusk eval: --input names '%s' twice\n", names[k]);

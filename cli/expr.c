@@ -862,47 +862,91 @@ size_t expr_sexp(const expr *e, char *buf, size_t n)
 
 /* --- suggestions ------------------------------------------------------------ */
 
+/* How did-you-mean guesses are chosen (every "did you mean" of the dusk
+ * command comes from here): the known word fewest edits away, an edit
+ * being a letter added, dropped, changed, or two neighbours swapped
+ * ("wrokers", "maen": one edit), case aside; within one edit per three
+ * letters of the given word (at least one, fewer than it has letters, at
+ * most three), its leading dashes not counted ("--nope" has four letters:
+ * "--close", three edits away, is no guess). Failing that, the one known
+ * word that the given one begins ("--sched" for "--scheduler"; not
+ * "--s", two letters being no word). Ties go to the earlier known word.
+ * Else no guess: a random near word would mislead more than none. */
+
+/* The optimal string alignment distance of a and b (Levenshtein plus the
+ * swap of two neighbours), case-insensitive; 99 past 40 letters. */
 static size_t edits(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 40 || lb > 40)
         return 99;
-    size_t row[41];
+    size_t rows[3][41], *prev2 = rows[0], *prev = rows[1], *row = rows[2];
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
         row[0] = i;
+        int ca = tolower((unsigned char)a[i - 1]);
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int cb = tolower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + (ca != cb);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
-            if (up + 1 < best)
-                best = up + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
             row[j] = best;
-            diag = up;
         }
+        size_t *t = prev2;
+        prev2 = prev;
+        prev = row;
+        row = t;
     }
-    return row[lb];
+    return prev[lb];
+}
+
+/* Whether word begins with the letters of start (case aside). */
+static int begins(const char *word, const char *start)
+{
+    for (; *start; start++, word++)
+        if (tolower((unsigned char)*word) != tolower((unsigned char)*start))
+            return 0;
+    return 1;
 }
 
 const char *expr_closest(const char *given, const char *const *known, size_t n)
 {
-    const char *best = NULL;
     if (!given)
         return NULL;
-    size_t bestd = 4, len = strlen(given);
+    size_t letters = strlen(given + strspn(given, "-"));
+    size_t allow = letters / 3 ? letters / 3 : 1;
+    if (allow >= letters)
+        allow = letters ? letters - 1 : 0;
+    if (allow > 3)
+        allow = 3;
+    const char *best = NULL;
+    size_t bestd = allow + 1;
     for (size_t i = 0; i < n; i++) {
         if (!known[i])
             continue;
         size_t d = edits(given, known[i]);
-        if (d < bestd && d < len) {
+        if (d < bestd) {
             bestd = d;
             best = known[i];
         }
     }
-    return best;
+    if (best || letters < 3)
+        return best;
+    const char *only = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!known[i] || strlen(known[i]) <= strlen(given) || !begins(known[i], given))
+            continue;
+        if (only && strcmp(only, known[i]) != 0)
+            return NULL;   /* two words begin so: no guess between them */
+        only = known[i];
+    }
+    return only;
 }
 
 /* --- values -------------------------------------------------------------------- */

@@ -92,9 +92,12 @@ int expr_eval(const expr_tree *t, const expr_env *env, dusk_array **out, expr_er
  * fit one is the array's to say). 0 when out of memory. */
 int expr_chunks_readable(const char *spec);
 
-/* The known word closest to given (at most 3 edits, case aside, and fewer
- * edits than it has letters: no guess for a one-letter name), or NULL;
- * NULL entries of known are skipped. cli_closest is this too. */
+/* The did-you-mean guess for given among known (NULL entries skipped), or
+ * NULL when none is close: the word fewest edits away (a swap of two
+ * neighbours is one), within one edit per three letters (leading dashes
+ * not counted; at least one, fewer than given has letters), else the one
+ * known word given begins (3 letters or more). The rule: cli/expr.c.
+ * cli_closest is this too. */
 const char *expr_closest(const char *given, const char *const *known, size_t n);
 
 #endif /* DUSK_CLI_EXPR_H */

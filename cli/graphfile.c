@@ -485,31 +485,178 @@ int cli_graph_hint(const char *path, dusk_graph *g, const char *msg, char *out, 
 
 int cli_is_trace(const char *path)
 {
+    /* A scan of the JSON's tokens, not a parse: the file is a trace when
+     * it is an array of objects (the Trace Event Format's array form; []
+     * too, a trace without events) or when its
+     * top-level object has the key "traceEvents" (whatever its value: the
+     * trace reader then says what is wrong with one that is no list of
+     * events), wherever that key stands (Python's json.dump(...,
+     * sort_keys=True) puts "metadata" first). A graph's value
+     * "traceEvents", or that text inside a string, is no key. A trace
+     * stops the scan at its key; a graph is read to its end. */
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
-    char head[4096];
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
-    head[n] = '\0';
-    size_t i = 0;
-    while (i < n && strchr(" \t\r\n", head[i]))
-        i++;
-    if (i < n && head[i] == '[')
-        return 1;   /* the array form of the Trace Event Format */
-    /* the key "traceEvents", whatever its value (the trace reader then
-     * says what is wrong with one that is no list of events): a graph
-     * file's keys are top-level, its values hold no objects, so the key
-     * is the top-level one; a graph's value "traceEvents" (or that text
-     * inside a string, its quotes escaped) is no key */
-    for (const char *p = strstr(head, "\"traceEvents\""); p;
-         p = strstr(p + 1, "\"traceEvents\"")) {
-        if (p > head && p[-1] == '\\')
-            continue;
-        const char *q = p + strlen("\"traceEvents\"");
-        q += strspn(q, " \t\r\n");
-        if (*q == ':')
-            return 1;
+    static const char want[] = "traceEvents";
+    enum { WANT = sizeof want - 1 };
+    char buf[65536];
+    size_t n;
+    int depth = 0, started = 0, in_str = 0, esc = 0, key_done = 0, match = 0, verdict = -1;
+    size_t pos = 0;
+    while (verdict < 0 && (n = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < n && verdict < 0; i++) {
+            char c = buf[i];
+            if (in_str) {
+                if (esc) {
+                    esc = 0;
+                } else if (c == '\\') {
+                    esc = 1;
+                    match = 0;   /* an escaped spelling is not the key dusk writes */
+                } else if (c == '"') {
+                    in_str = 0;
+                    key_done = depth == 1 && match && pos == WANT;
+                } else if (match && pos < WANT && c == want[pos]) {
+                    pos++;
+                } else {
+                    match = 0;
+                }
+                continue;
+            }
+            if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+                continue;
+            if (!started) {
+                started = 1;
+                if (c != '{' && c != '[')
+                    verdict = 0;
+                depth = c == '{' ? 1 : -1;   /* -1: an array, its first item next */
+                continue;
+            }
+            if (depth < 0) {   /* an array of events, or none; [1, 2] is no trace */
+                verdict = c == '{' || c == ']';
+                continue;
+            }
+            if (key_done && c == ':')
+                verdict = 1;
+            key_done = 0;
+            if (c == '"') {
+                in_str = 1;
+                match = 1;
+                pos = 0;
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if ((c == '}' || c == ']') && --depth == 0) {
+                verdict = 0;
+            }
+        }
     }
-    return 0;
+    fclose(f);
+    return verdict > 0;
+}
+
+/* --- printing results ------------------------------------------------------------
+ * dusk carries Python's lists and tuples alike, as tuples (values have no
+ * list kind). What a result was in Dask is read from the graph file: a
+ * JSON list, and a list that refers to keys, is a list ([1, [2, 3]], as
+ * get({'l': [1, [2, 3]]}, 'l') gives); identity, and sleep's second
+ * argument, return what they were given; any other function's tuple is a
+ * tuple ((1, 2), and (1,)), as a C plugin builds one with dusk_tuple_of,
+ * and so is every tuple inside it. */
+
+typedef struct printer {
+    json_t *root;   /* the graph file, or NULL: every tuple is a tuple */
+    FILE *f;
+} printer;
+
+static void print_repr(const dusk_value *v, FILE *f)
+{
+    char small[256];
+    size_t len = dusk_value_repr(v, small, sizeof small);
+    if (len < sizeof small) {
+        fputs(small, f);
+        return;
+    }
+    char *big = malloc(len + 1);
+    if (!big) {
+        fputs(small, f);   /* truncated with "...", as repr does */
+        return;
+    }
+    dusk_value_repr(v, big, len + 1);
+    fputs(big, f);
+    free(big);
+}
+
+static void print_entry(printer *p, const dusk_value *v, const char *key, json_t *j, int hops);
+
+/* v, an item of a list the file wrote as j (one of its JSON items). */
+static void print_item(printer *p, const dusk_value *v, json_t *j, int hops)
+{
+    if (json_is_string(j) && p->root && json_object_get(p->root, json_string_value(j))) {
+        const char *k = json_string_value(j);   /* a reference: that key's value */
+        print_entry(p, v, k, json_object_get(p->root, k), hops + 1);
+        return;
+    }
+    size_t n = dusk_tuple_len(v);
+    if (!json_is_array(j) || dusk_value_kind(v) != DUSK_KIND_TUPLE || json_array_size(j) != n) {
+        print_repr(v, p->f);   /* a literal, or a tuple of a function's */
+        return;
+    }
+    fputc('[', p->f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", p->f);
+        print_item(p, dusk_tuple_get(v, i), json_array_get(j, i), hops);   /* DUSK_MAX_DEPTH */
+    }
+    fputc(']', p->f);
+}
+
+/* v, the value of key, whose entry in the file is j: its list items, the
+ * argument identity or sleep passes through, or a function's result. The
+ * hops through references are bounded (a graph that ran has no cycle). */
+static void print_entry(printer *p, const dusk_value *v, const char *key, json_t *j, int hops)
+{
+    if (!j || hops > 10000) {
+        print_repr(v, p->f);
+        return;
+    }
+    if (json_is_string(j) && strcmp(json_string_value(j), key) != 0) {
+        print_item(p, v, j, hops);   /* an alias */
+        return;
+    }
+    json_t *head = json_is_array(j) ? json_array_get(j, 0) : NULL;
+    const char *fname = json_is_string(head) ? json_string_value(head) : NULL;
+    const dusk_func *fn = fname ? dusk_func_lookup(fname) : NULL;
+    if (!fn) {   /* a value, or a list (of references) */
+        print_item(p, v, j, hops);
+        return;
+    }
+    size_t nargs = json_array_size(j) - 1;
+    if (fn == &dusk_identity && nargs == 1)
+        print_item(p, v, json_array_get(j, 1), hops);
+    else if (fn == &dusk_sleep && nargs == 2)
+        print_item(p, v, json_array_get(j, 2), hops);
+    else
+        print_repr(v, p->f);
+}
+
+int cli_print_results(const char *path, const char *const *keys, size_t n, dusk_value *tuple,
+                      FILE *f)
+{
+    /* the file read again (it ran: it parses); unreadable now, tuples
+     * print as tuples */
+    printer p = {path ? json_load_file(path, JSON_REJECT_DUPLICATES, NULL) : NULL, f};
+    /* as Dask's get prints them: get(dsk, 'c') is 3, get(dsk, ['a', 'c'])
+     * the tuple (1, 3), the one tuple of a result */
+    if (n != 1)
+        fputc('(', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", f);
+        print_entry(&p, dusk_tuple_get(tuple, i), keys[i],
+                    p.root ? json_object_get(p.root, keys[i]) : NULL, 0);
+    }
+    if (n != 1)
+        fputc(')', f);
+    fputc('\n', f);
+    json_decref(p.root);
+    return ferror(f) ? 1 : 0;
 }

@@ -195,6 +195,15 @@ int cli_run(int argc, char **argv)
         rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
     if (!rc)
         rc = cli_input(sub, &path);   /* "-": standard input */
+    /* a trace (dusk run --trace, dusk profile's input) read as a graph
+     * would be one key 'traceEvents' holding objects: say what it is and
+     * what opens it (dusk view PATH runs here only for graphs) */
+    if (!rc && cli_is_trace(path)) {
+        const char *p = strcmp(path, cli_shown(path)) ? "-" : path;
+        rc = cli_fail(1, sub, "%s is a trace (as dusk run --trace writes), not a graph file: "
+                      "dusk view %s replays it, dusk profile %s summarises it, dusk render %s "
+                      "-o OUT.svg draws it", cli_shown(path), p, p, p);
+    }
 
     dusk_error err = DUSK_ERROR_INIT;
     for (size_t i = 0; i < nplugins && !rc; i++)
@@ -281,7 +290,7 @@ int cli_run(int argc, char **argv)
      * ended before the signal was seen */
     if (!rc && cli_interrupted())
         rc = cli_interrupt_exit(sub);
-    if (!rc && cli_print_results(g, want, nkeys, out, stdout) != 0)
+    if (!rc && cli_print_results(path, want, nkeys, out, stdout) != 0)
         rc = cli_fail(1, sub, "cannot write the results");
 
     /* the profiler's outputs, now that the run has succeeded; when one

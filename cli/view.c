@@ -45,7 +45,7 @@ int cli_view(int argc, char **argv)
         if (!args)
             return cli_fail(1, sub, "out of memory");
         int n = 0;
-        args[n++] = "demo";
+        args[n++] = (char *)sub;   /* its messages say "dusk view" */
         if (argc < 3 || argv[2][0] == '-')
             args[n++] = "window";
         for (int i = 2; i < argc; i++)

@@ -15,6 +15,7 @@
 
 #include "dusk/alloc.h"
 #include "dusk/builtins.h"
+#include "graph.h"
 #include "value.h"
 
 int dusk_args_check(const char *name, size_t nargs, size_t min_args, size_t max_args,
@@ -296,11 +297,16 @@ static const dusk_func *const builtins[] = {
 typedef struct reg_entry {
     const char *key;             /* a copy, kept for the process's life */
     const dusk_func *f;
+    size_t min_args, max_args;   /* what dusk_func_set_arity declared ... */
+    bool has_arity;              /* ... if it did */
 } reg_entry;
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static reg_entry *registered;
 static size_t nregistered, reg_cap;
+/* Whether any function declared its arity: until one does, a run checks
+ * nothing (arrays and the builtins check their own arguments). */
+static int arity_declared;
 
 static const dusk_func *lookup_locked(const char *key)
 {
@@ -370,7 +376,7 @@ int dusk_func_register_as(const char *key, const dusk_func *f)
         if (!rc && !copy)
             rc = DUSK_ENOMEM;
         if (!rc) {
-            registered[nregistered] = (reg_entry){copy, f};
+            registered[nregistered] = (reg_entry){copy, f, 0, 0, false};
             __atomic_store_n(&nregistered, nregistered + 1, __ATOMIC_RELEASE);
         }
     }
@@ -381,6 +387,49 @@ int dusk_func_register_as(const char *key, const dusk_func *f)
 int dusk_func_register(const dusk_func *f)
 {
     return dusk_func_register_as(f ? f->name : NULL, f);
+}
+
+int dusk_func_set_arity(const char *key, size_t min_args, size_t max_args)
+{
+    if (!key || min_args > max_args)
+        return DUSK_EINVAL;
+    int rc = DUSK_EINVAL;   /* a builtin (it checks its own) or no function */
+    pthread_mutex_lock(&reg_lock);
+    const dusk_func *f = NULL;
+    for (size_t i = 0; i < nregistered && !f; i++)
+        if (strcmp(registered[i].key, key) == 0)
+            f = registered[i].f;
+    /* the arity is the function's: every key it is registered under */
+    for (size_t i = 0; f && i < nregistered; i++)
+        if (registered[i].f == f) {
+            registered[i].min_args = min_args;
+            registered[i].max_args = max_args;
+            __atomic_store_n(&registered[i].has_arity, true, __ATOMIC_RELEASE);
+            rc = 0;
+        }
+    if (rc == 0)
+        __atomic_store_n(&arity_declared, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&reg_lock);
+    return rc;
+}
+
+int dusk__any_arity(void)
+{
+    return __atomic_load_n(&arity_declared, __ATOMIC_ACQUIRE);
+}
+
+int dusk__func_arity(const dusk_func *f, size_t *min_args, size_t *max_args)
+{
+    int found = 0;
+    pthread_mutex_lock(&reg_lock);
+    for (size_t i = 0; i < nregistered && !found; i++)
+        if (registered[i].f == f && registered[i].has_arity) {
+            *min_args = registered[i].min_args;
+            *max_args = registered[i].max_args;
+            found = 1;
+        }
+    pthread_mutex_unlock(&reg_lock);
+    return found;
 }
 
 void dusk__registry_after_fork(void)

@@ -1596,10 +1596,42 @@ done:
     return rc;
 }
 
+int dusk__arity_check(const dusk_graph *g, const dusk__id *ids, size_t n, int at_run,
+                      dusk_error *err)
+{
+    if (!dusk__any_arity())
+        return 0;
+    /* one registry look-up per run of tasks of one function (a graph has
+     * few functions, and builders add a function's tasks together) */
+    const dusk_func *last = NULL;
+    size_t lo = 0, hi = SIZE_MAX;
+    int has = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t t = ids ? ids[i] : i;
+        const dusk__task *task = &g->tasks[t];
+        if (task->kind != DUSK_ENTRY_TASK)
+            continue;
+        if (task->func != last) {
+            last = task->func;
+            has = dusk__func_arity(last, &lo, &hi);
+        }
+        if (!has || (task->nargs >= lo && task->nargs <= hi))
+            continue;
+        dusk_error why = DUSK_ERROR_INIT;
+        dusk_args_check(last->name, task->nargs, lo, hi, &why);
+        char key[256];
+        return dusk_error_set(err, DUSK_EINVAL, "task %s (%s)%s %s",
+                              dusk__task_repr(g, (int64_t)t, key, sizeof key), last->name,
+                              at_run ? " failed:" : ":", why.msg);
+    }
+    return 0;
+}
+
 int dusk_graph_validate(dusk_graph *g, dusk_error *err)
 {
     DUSK__NONNULL(err, g);
-    return dusk__graph_finalize(g, err);
+    int rc = dusk__graph_finalize(g, err);
+    return rc ? rc : dusk__arity_check(g, NULL, g->ntasks, 0, err);
 }
 
 int64_t *dusk__ids_widen(const uint32_t *ids, size_t n)

@@ -180,4 +180,18 @@ uint64_t dusk__key_pack(const char *text, uint32_t form);
 /* The key of task t as messages print it, into buf. */
 const char *dusk__task_repr(const dusk_graph *g, int64_t t, char *buf, size_t n);
 
+/* Whether any function has declared its arity (dusk_func_set_arity), and
+ * f's: 1 with [*min_args, *max_args], or 0 when it declared none
+ * (builtins.c, the registry). */
+int dusk__any_arity(void);
+int dusk__func_arity(const dusk_func *f, size_t *min_args, size_t *max_args);
+/* Checks the argument count of each task among ids[0..n) (ids NULL: the
+ * graph's first n) whose function declared its arity: 0, or DUSK_EINVAL
+ * naming the first task that breaks it, with dusk_args_check's words:
+ * "task 'z' (square): square takes 1 argument, got 2" (at_run: "task 'z'
+ * (square) failed: ...", as the run says of a builtin that checks). Costs
+ * nothing until a function declares one. */
+int dusk__arity_check(const dusk_graph *g, const dusk__id *ids, size_t n, int at_run,
+                      dusk_error *err);
+
 #endif /* DUSK_CORE_GRAPH_H */

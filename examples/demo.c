@@ -63,9 +63,15 @@ enum { GROUPS = 64, PARTS = 50, LOAD_MS = 8, STORE_MS = 4, WORKERS = 4 };
 
 static int failures;
 
+/* The name the demo was started as: build/dusk-demo, or "dusk demo tour"
+ * when the dusk command runs it (cli/demo.c passes that as argv[0]); its
+ * messages begin with me: "dusk-demo", or the dusk command's "dusk demo". */
+static const char *prog = "dusk-demo";
+static const char *me = "dusk-demo";
+
 static void die(const char *what, int rc, const dusk_error *err)
 {
-    fprintf(stderr, "dusk-demo: %s: %s\n", what,
+    fprintf(stderr, "%s: %s: %s\n", me, what,
             err && err->msg[0] ? err->msg : dusk_strerror(rc));
     exit(1);
 }
@@ -337,7 +343,7 @@ static void make_dirs(const char *dir)
             *p = '/';
         }
     if (mkdir(path, 0777) != 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
-        fprintf(stderr, "dusk-demo: cannot make the folder '%s'\n", dir);
+        fprintf(stderr, "%s: cannot make the folder '%s'\n", me, dir);
         exit(1);
     }
 }
@@ -517,10 +523,10 @@ static void check_own_input(const char *path, const char *dataset)
     dusk_array_ctx_free(ctx);
     if (rc == 0)
         return;
-    fprintf(stderr, "dusk-demo: %s cannot be read (%s); it is the demo's own input: "
-                    "removing it and making it again\n", path, err.msg);
+    fprintf(stderr, "%s: %s cannot be read (%s); it is the demo's own input: "
+                    "removing it and making it again\n", me, path, err.msg);
     if (remove(path) != 0) {
-        fprintf(stderr, "dusk-demo: cannot remove %s: %s; remove it and run the demo again\n",
+        fprintf(stderr, "%s: cannot remove %s: %s; remove it and run the demo again\n", me,
                 path, strerror(errno));
         exit(1);
     }
@@ -591,9 +597,9 @@ static void array_demo(const demo_opts *o)
     dusk_array *x = dusk_from_hdf5(ctx, input, o->dataset, o->chunks);
     int rc = dusk_array_status(x, &err);
     if (rc) {
-        fprintf(stderr, "dusk-demo: reading x from %s:%s in chunks %s: %s\n", input, o->dataset,
+        fprintf(stderr, "%s: reading x from %s:%s in chunks %s: %s\n", me, input, o->dataset,
                 o->chunks, err.msg);
-        fprintf(stderr, "dusk-demo: %s\n",
+        fprintf(stderr, "%s: %s\n", me,
                 o->input ? "give --input an HDF5 file with that dataset (--dataset), and --chunks "
                            "chunks for its shape; without --input the demo makes its own"
                          : "check --dataset and --chunks");
@@ -619,7 +625,7 @@ static void array_demo(const demo_opts *o)
     if (rc) {
         /* A block of the input that does not decode names the input. */
         if (strstr(err.msg, input))
-            fprintf(stderr, "dusk-demo: the input %s may be damaged: %s\n", input,
+            fprintf(stderr, "%s: the input %s may be damaged: %s\n", me, input,
                     o->input ? "check it, or run without --input: the demo makes its own"
                              : "remove it and run the demo again: it makes it anew");
         die("storing r", rc, &err);
@@ -654,9 +660,7 @@ static void array_demo(const demo_opts *o)
     dusk_array_ctx_free(ctx);
 }
 
-/* The name the demo was started as: build/dusk-demo, or "dusk demo tour"
- * when the dusk command runs it (cli/demo.c passes that as argv[0]). */
-static const char *prog = "dusk-demo";
+/* (prog and me: above, with the failures count) */
 
 /* code 0: asked for with --help, on stdout; else bad usage, on stderr */
 static void usage(int code)
@@ -673,8 +677,18 @@ int main(int argc, char **argv)
      * (stderr, unbuffered) comes after what was printed before it. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     demo_opts o = {NULL, NULL, "/data_set_1", "(500, 500)", NULL, 0, 0};
+    static char cmd[64];
     if (argc > 0 && argv[0])
         prog = argv[0];
+    /* from the dusk command, messages name what the user typed: "dusk demo
+     * tour" (or "dusk view --demo ...") says "dusk demo:" ("dusk view:") */
+    if (strncmp(prog, "dusk ", 5) == 0) {
+        snprintf(cmd, sizeof cmd, "%s", prog);
+        char *space = strchr(cmd + 5, ' ');
+        if (space)
+            *space = '\0';
+        me = cmd;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h"))
@@ -685,7 +699,7 @@ int main(int argc, char **argv)
                             : !strcmp(a, "--output") ? &o.output : NULL;
         if (slot || !strcmp(a, "--workers")) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "dusk-demo: %s needs a value\n", a);
+                fprintf(stderr, "%s: %s needs a value\n", me, a);
                 usage(2);
             }
             if (slot) {
@@ -694,7 +708,7 @@ int main(int argc, char **argv)
                 char *end;
                 long w = strtol(argv[++i], &end, 10);
                 if (*end || w < 0 || w > 1024) {
-                    fprintf(stderr, "dusk-demo: --workers wants a number 0..1024, not '%s'\n",
+                    fprintf(stderr, "%s: --workers wants a number 0..1024, not '%s'\n", me,
                             argv[i]);
                     usage(2);
                 }
@@ -703,7 +717,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--array-only")) {
             o.array_only = 1;
         } else {
-            fprintf(stderr, "dusk-demo: unknown option '%s'\n", a);
+            fprintf(stderr, "%s: unknown option '%s'\n", me, a);
             usage(2);
         }
     }
@@ -714,7 +728,6 @@ int main(int argc, char **argv)
     struct stat st;
     if (!o.dir)
         o.dir = stat("build", &st) == 0 && S_ISDIR(st.st_mode) ? "build/demo" : "dusk-demo";
-    const char *me = strncmp(prog, "dusk demo", 9) == 0 ? "dusk demo" : "dusk-demo";
     char cwd[4096];
     if (o.dir[0] != '/' && getcwd(cwd, sizeof cwd))
         fprintf(stderr, "%s: the files go to %s/%s (--dir DIR to choose)\n", me, cwd, o.dir);
@@ -726,9 +739,9 @@ int main(int argc, char **argv)
     }
     array_demo(&o);
     if (failures) {
-        printf("\ndusk-demo: %d check(s) failed\n", failures);
+        printf("\n%s: %d check(s) failed\n", me, failures);
         return 1;
     }
-    printf("\ndusk-demo: all results as expected\n");
+    printf("\n%s: all results as expected\n", me);
     return 0;
 }

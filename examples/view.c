@@ -62,6 +62,16 @@ static int check(const dusk_value *r)
 
 int main(int argc, char **argv)
 {
+    /* Messages begin with the name it was started as: "view", or, from the
+     * dusk command (argv[0] "dusk demo window" or "dusk view --demo
+     * window"), what the user typed: "dusk demo", "dusk view". */
+    char me[64] = "view";
+    if (argc > 0 && argv[0] && strncmp(argv[0], "dusk ", 5) == 0) {
+        snprintf(me, sizeof me, "%s", argv[0]);
+        char *space = strchr(me + 5, ' ');
+        if (space)
+            *space = '\0';
+    }
     const char *file = NULL, *dataset = "/data_set_1", *shot = NULL, *theme = NULL;
     int close_when_done = !isatty(STDIN_FILENO), npos = 0;
     for (int i = 1; i < argc; i++) {
@@ -73,7 +83,7 @@ int main(int argc, char **argv)
             theme = argv[++i];
             dusk_error err = DUSK_ERROR_INIT;
             if (dusk_view_theme_check(theme, &err) != 0) {
-                fprintf(stderr, "view: --theme: %s\n", err.msg);
+                fprintf(stderr, "%s: --theme: %s\n", me, err.msg);
                 return 2;
             }
         }
@@ -82,6 +92,14 @@ int main(int argc, char **argv)
              * (it replaced the dataset), is bad usage. argv[0] is
              * build/examples/view, or "dusk demo window" from the dusk command */
             int help = !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+            int valued = !strcmp(argv[i], "--screenshot") || !strcmp(argv[i], "--theme");
+            if (!help && valued)
+                fprintf(stderr, "%s: %s needs a value\n", me, argv[i]);
+            else if (!help && argv[i][0] == '-')
+                fprintf(stderr, "%s: unknown option '%s'\n", me, argv[i]);
+            else if (!help)
+                fprintf(stderr, "%s: one file and one dataset at most ('%s' is a third)\n", me,
+                        argv[i]);
             fprintf(help ? stdout : stderr, "usage: %s [FILE.hdf5 [DATASET]] [--close] "
                     "[--screenshot PNG] [--theme light|dark|contrast|FILE.theme]\n",
                     argc > 0 && argv[0] ? argv[0] : "view");
@@ -98,7 +116,7 @@ int main(int argc, char **argv)
     dusk_array *r = dusk_array_sub(x, dusk_array_mean(x, DUSK_AXIS(0), false));
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk_array_status(r, &err) != 0) {
-        fprintf(stderr, "view: building r = x - x.mean(axis=0)%s%s: %s\n", file ? " from " : "",
+        fprintf(stderr, "%s: building r = x - x.mean(axis=0)%s%s: %s\n", me, file ? " from " : "",
                 file ? file : "", err.msg);
         dusk_array_ctx_free(ctx);
         return 1;
@@ -120,17 +138,17 @@ int main(int argc, char **argv)
         vo.theme = theme;
         rc = dusk_view_array_compute(r, &vo, &out, &err);
         if (rc == DUSK_EIO && !out && strstr(err.msg, "cannot open a window")) {
-            printf("view: %s\nview: computing without the window\n", err.msg);
+            printf("%s: %s\n%s: computing without the window\n", me, err.msg, me);
             rc = dusk_array_compute(r, NULL, &out, &err);
         }
     } else {
-        printf("view: no display: computing without the window. To watch it, run this where\n"
+        printf("%s: no display: computing without the window. To watch it, run this where\n"
                "      a screen is (DISPLAY set), e.g. `make view-demo` on your desktop or\n"
-               "      `ssh -X`; SDL_VIDEODRIVER=dummy draws without one (for tests).\n");
+               "      `ssh -X`; SDL_VIDEODRIVER=dummy draws without one (for tests).\n", me);
         rc = dusk_array_compute(r, NULL, &out, &err);
     }
     if (rc != 0) {
-        fprintf(stderr, "view: %s\n", err.msg);
+        fprintf(stderr, "%s: %s\n", me, err.msg);
         dusk_array_ctx_free(ctx);
         return 1;
     }

@@ -1431,6 +1431,10 @@ static int run_plan(dusk__run *r, const dusk__backend *be, dusk_graph *g, const 
                             "dependents is more than a run counts", p->maxdeps, p->maxrdeps);
         goto early;
     }
+    /* a function that declared its arity never sees another count: the
+     * engine refuses the task before any task starts */
+    if ((rc = dusk__arity_check(g, p->tasks, p->n, 1, err)) != 0)
+        goto early;
     listeners(r, opts);
     /* A backend that can runs without the lock, listened to or not: its
      * stream is merged by time, its gates are passed by a worker before

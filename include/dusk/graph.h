@@ -82,9 +82,10 @@ typedef int (*dusk_task_fn)(dusk_value *const *args, size_t nargs,
 /* For a task function, before it reads args: 0 when min_args <= nargs <=
  * max_args, else DUSK_EINVAL with the builtins' message ("square takes 1
  * argument, got 0"; "takes 1 to 3 arguments"; "at least 2") in err.
- * max_args SIZE_MAX: no maximum. The engine does not know how many
- * arguments a function takes, so args[i] past nargs is memory the
- * function does not own; a task function checks nargs itself, with this. */
+ * max_args SIZE_MAX: no maximum. args[i] past nargs is memory the
+ * function does not own: a task function checks nargs itself, with this,
+ * unless it was registered with its arity (dusk_func_set_arity), which the
+ * engine then checks before the task runs. */
 DUSK_API int dusk_args_check(const char *name, size_t nargs, size_t min_args,
                              size_t max_args, dusk_error *err);
 
@@ -111,6 +112,15 @@ DUSK_API int dusk_func_register(const dusk_func *f);
  * display name another function has (dusk's arrays show "add", as the
  * builtin is called, and register it as "array.add"). */
 DUSK_API int dusk_func_register_as(const char *key, const dusk_func *f);
+/* Declares that the function registered under key takes from min_args to
+ * max_args arguments (SIZE_MAX: no maximum), for every key it is
+ * registered under. The engine then checks each task of it before a run
+ * starts (and dusk_graph_validate does), with dusk_args_check's message
+ * naming the key and the function ("task 'z' (square) failed: square
+ * takes 1 argument, got 2"), so that its code never reads past its
+ * arguments. 0, or DUSK_EINVAL when min_args > max_args or no function is
+ * registered under key (the builtins check their own). Thread-safe. */
+DUSK_API int dusk_func_set_arity(const char *key, size_t min_args, size_t max_args);
 /* The builtin or registered function of that key, or NULL. */
 DUSK_API const dusk_func *dusk_func_lookup(const char *key);
 /* The key f was first registered under (a builtin's: its name), or NULL

@@ -209,6 +209,21 @@ static void version_and_help(void **state)
     r = dusk_cmd("--verison");
     assert_one_line_error(&r, 2, "unknown option '--verison'", "did you mean '--version'?");
     done(&r);
+    /* no guess where no word is close */
+    r = dusk_cmd("bogus x.json");
+    assert_one_line_error(&r, 2, "dusk: unknown subcommand 'bogus' (dusk --help lists them)",
+                          NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --nope");
+    assert_one_line_error(&r, 2, "dusk run: unknown option '--nope'", NULL);
+    assert_null(strstr(r.err, "did you mean"));
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --sched sync");
+    assert_one_line_error(&r, 2, "did you mean '--scheduler'?", NULL);
+    done(&r);
+    r = dusk_cmd("veiw x.json");
+    assert_one_line_error(&r, 2, "did you mean 'view'?", NULL);
+    done(&r);
 }
 
 /* What bash completes after `dusk SUB --` (scripts/dusk.bash-completion),
@@ -435,13 +450,19 @@ static void usage_alike(void **state)
     (void)state;
     char h5[512], trace[512];
     keep(h5, "usage.hdf5");
-    static const char *const none[] = {":", ":/", "://"};
-    for (size_t k = 0; k < 3; k++) {
+    /* each names the file and what is wrong: no dataset, or the root group */
+    static const char *const none[] = {"", ":", ":/", "://"};
+    for (size_t k = 0; k < 4; k++) {
+        const char *why = k < 2 ? "which dataset of " : "'/' is the root group of ";
         result r = dusk_cmd("eval 'ones(3)' -o %s%s", h5, none[k]);
-        assert_one_line_error(&r, 2, "expected FILE.hdf5:/dataset", NULL);
+        assert_one_line_error(&r, 2, why, k < 2 ? "(FILE.hdf5:/dataset"
+                                               : ", not a dataset: name the dataset to write (");
+        assert_contains(r.err, h5);
         done(&r);
         r = dusk_cmd("eval 'x + 1' --input x=%s%s", h5, none[k]);
-        assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+        assert_one_line_error(&r, 2, why, h5);
+        assert_contains(r.err, k < 2 ? "(NAME=FILE.hdf5:/dataset, e.g. x=" : ", not a dataset: "
+                                                                           "name one (x=");
         done(&r);
         assert_false(file_exists(h5));
     }
@@ -557,6 +578,44 @@ static void traces_that_are_not(void **state)
     r = dusk_cmd_within(60, "view %s --close", empty);
     assert_one_line_error(&r, 1, ": the trace has no tasks", NULL);
     done(&r);
+    /* a trace given to run is said to be one, naming what opens it; so is
+     * one whose "traceEvents" comes after 4 KiB of other keys (Python's
+     * json.dump with sort_keys), which render then draws as a trace */
+    char tr[512], late[512];
+    keep(tr, "te-run.json");
+    keep(late, "te-late.json");
+    r = dusk_cmd("run examples/lecture-dsk.json --quiet --trace %s", tr);
+    assert_ok(&r);
+    done(&r);
+    char *text = slurp(tr, NULL);
+    assert_non_null(text);
+    const char *open_brace = strchr(text, '{');
+    assert_non_null(open_brace);
+    FILE *lf = fopen(late, "w");
+    assert_non_null(lf);
+    fprintf(lf, "{\"aaa\": \"ns\", \"dusk-test\": {\"pad\": \"");
+    for (int i = 0; i < 8000; i++)
+        fputc('x', lf);
+    fprintf(lf, "\", \"q\": \"traceEvents\"}, %s", open_brace + 1);
+    assert_int_equal(fclose(lf), 0);
+    free(text);
+    const char *const traces[] = {tr, late};
+    for (size_t k = 0; k < 2; k++) {
+        r = dusk_cmd("run %s", traces[k]);
+        assert_one_line_error(&r, 1, "is a trace (as dusk run --trace writes), not a graph file",
+                              "dusk view ");
+        assert_contains(r.err, "dusk profile ");
+        assert_contains(r.err, traces[k]);
+        done(&r);
+    }
+    r = dusk_cmd("render %s -o %s", late, scratch("te-late.dot"));
+    assert_ok(&r);
+    done(&r);
+    char *dot = slurp(scratch("te-late.dot"), NULL);
+    assert_non_null(dot);
+    assert_contains(dot, "inc");   /* the recorded run's tasks, not a key 'traceEvents' */
+    assert_null(strstr(dot, "traceEvents"));
+    free(dot);
     /* a graph whose value is the text "traceEvents" stays a graph */
     write_file(scratch("te-graph.json"),
                "{\"a\": \"traceEvents\", \"b\": [\"identity\", \"a\"]}\n");
@@ -1090,6 +1149,32 @@ static void plugin_functions(void **state)
     assert_string_equal(r.out, "49\n");
     done(&r);
 
+    /* a tuple a C function returns prints as Python's tuple, (1, 2) and
+     * (1,), inside the lists the file writes ([(1, 2), [3]]); identity,
+     * sleep and an alias pass it through as they pass a list */
+    write_file(scratch("tuples.json"),
+               "{\"x\": 1, \"p\": [\"pair\", \"x\", 2], \"w\": [\"wrap\", \"x\"],\n"
+               " \"l\": [\"p\", [3]], \"i\": [\"identity\", \"p\"], \"n\": [\"pair\", \"p\", \"w\"],\n"
+               " \"lit\": [1, [2, 3]], \"s\": [\"sleep\", 0, \"l\"], \"al\": \"l\",\n"
+               " \"il\": [\"identity\", [\"x\", [\"p\"]]]}\n");
+    static const char *const tuple_scheds[] = {"sync", "threads", "processes"};
+    for (size_t k = 0; k < 3; k++) {
+        r = dusk_cmd("run %s p w l i n lit s al il --plugin %s --scheduler %s",
+                     scratch("tuples.json"), so, tuple_scheds[k]);
+        assert_ok(&r);
+        assert_string_equal(r.out, "((1, 2), (1,), [(1, 2), [3]], (1, 2), ((1, 2), (1,)), "
+                                   "[1, [2, 3]], [(1, 2), [3]], [(1, 2), [3]], [1, [(1, 2)]])\n");
+        done(&r);
+    }
+    r = dusk_cmd("run %s p --plugin %s", scratch("tuples.json"), so);
+    assert_ok(&r);
+    assert_string_equal(r.out, "(1, 2)\n");
+    done(&r);
+    r = dusk_cmd("run %s l --plugin %s", scratch("tuples.json"), so);
+    assert_ok(&r);
+    assert_string_equal(r.out, "[(1, 2), [3]]\n");
+    done(&r);
+
     /* without it the function is unknown */
     r = dusk_cmd("run %s", scratch("sq.json"));
     assert_one_line_error(&r, 1, "unknown function 'square'", NULL);
@@ -1165,7 +1250,19 @@ static void eval_output(void **state)
     assert_one_line_error(&r, 1, "dusk eval: --input x: no dataset '/nothing'", NULL);
     done(&r);
     r = dusk_cmd("eval 'x' --input x=%s:", in);   /* no dataset at all */
-    assert_one_line_error(&r, 2, "expected NAME=FILE.hdf5:/dataset", NULL);
+    assert_one_line_error(&r, 2, "which dataset of ", in);
+    done(&r);
+    /* a group where a dataset belongs, a dataset where a group does: each
+     * named, with the file */
+    r = dusk_cmd("eval 'x.sum()' --input x=%s:/n -o %s:/g/a --quiet", out, out);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:/g", out);
+    assert_one_line_error(&r, 1, "dusk eval: --input x: '/g' in '", "' is a group, not a dataset");
+    assert_contains(r.err, out);
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:/n/deeper", out);
+    assert_one_line_error(&r, 1, "no dataset '/n/deeper' in '", "'/n' there is a dataset, not a group");
     done(&r);
     dusk_array_ctx_free(ctx);
 }
@@ -1621,8 +1718,14 @@ static void demo_says_where(void **state)
     char *bad[] = {"demo", "--nope", NULL};
     r = run_in(other, 0, bad);
     assert_int_equal(r.code, 2);
-    assert_contains(r.err, "unknown option '--nope'");
+    assert_contains(r.err, "dusk demo: unknown option '--nope'\n");
+    assert_null(strstr(r.err, "dusk-demo"));   /* the program's own name is no command */
     assert_null(strstr(r.err, "files go"));
+    done(&r);
+    char *bad_value[] = {"demo", "tour", "--workers", "many", NULL};
+    r = run_in(other, 0, bad_value);
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk demo: --workers wants a number 0..1024, not 'many'\n");
     done(&r);
 }
 
@@ -1639,12 +1742,26 @@ static void demo_list(void **state)
     done(&r);
     r = dusk_cmd("demo window --theme purple");   /* bad usage, before anything runs */
     assert_one_line_error(&r, 2,
-                          "--theme: the theme \"purple\" is not one of light, dark, contrast, "
-                          "nor a theme file",
+                          "dusk demo: --theme: the theme \"purple\" is not one of light, dark, "
+                          "contrast, nor a theme file",
                           NULL);
     done(&r);
     r = dusk_cmd("demo window --theme /nonexistent/my.theme");
     assert_one_line_error(&r, 2, "cannot read the theme /nonexistent/my.theme", NULL);
+    done(&r);
+    /* the window demo names the command and what is wrong, then its usage */
+    r = dusk_cmd("demo window --nope");
+    assert_int_equal(r.code, 2);
+    static const char said[] = "dusk demo: unknown option '--nope'\nusage: dusk demo window ";
+    assert_true(strncmp(r.err, said, strlen(said)) == 0);
+    done(&r);
+    r = dusk_cmd("demo window --theme");
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk demo: --theme needs a value\n");
+    done(&r);
+    r = dusk_cmd("view --demo window --nope");
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk view: unknown option '--nope'\n");
     done(&r);
     r = dusk_cmd("eval");
     assert_int_equal(r.code, 2);
@@ -1767,7 +1884,7 @@ static void view_window(void **state)
     done(&r);
     /* --demo goes to dusk demo: a name it does not know is its error */
     r = dusk_cmd("view --demo windw");
-    assert_one_line_error(&r, 2, "dusk demo: no demo 'windw'; did you mean 'window'?", NULL);
+    assert_one_line_error(&r, 2, "dusk view: no demo 'windw'; did you mean 'window'?", NULL);
     done(&r);
     /* no window can open: said in one line, before anything runs */
     setenv("SDL_VIDEODRIVER", "no-such-driver", 1);

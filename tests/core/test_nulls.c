@@ -334,6 +334,7 @@ static void test_graph_building(void **state)
     EINVAL_NOERR(dusk_func_register, 0, NULL);
     EINVAL_NOERR(dusk_func_register_as, 0, NULL, &noop);
     EINVAL_NOERR(dusk_func_register_as, 1, "nulls.key", NULL);
+    EINVAL_NOERR(dusk_func_set_arity, 0, NULL, 1, 1);
     GIVES_NULL(dusk_func_lookup, 0, NULL);
     GIVES_NULL(dusk_func_key, 0, NULL);
 

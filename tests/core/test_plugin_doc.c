@@ -6,7 +6,9 @@
 ** through the C API on the arguments a graph file can give it: none, a
 ** string, a float, an integer whose square is past int64, and a good one.
 ** Each mistake fails with a message naming it, before any read past
-** nargs (this program runs under ASan/UBSan in CI). Its link exports the
+** nargs: the example declares square's arity (dusk_func_set_arity) and
+** reads args[0] unchecked, so a wrong count must be refused by the engine
+** (this program runs under ASan/UBSan in CI). Its link exports the
 ** dusk API (-rdynamic, Makefile) as the dusk command's does.
 */
 #define _POSIX_C_SOURCE 200809L
