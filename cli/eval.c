@@ -104,7 +104,8 @@ static const char HELP[] =
     "  --profile FILE.html         profile the computation, write the HTML report\n"
     "  --view                      compute in the live window (--close: close it\n"
     "                              when the run ends; so it does when stdin is\n"
-    "                              not a terminal)\n"
+    "                              not a terminal; --theme T: light, dark,\n"
+    "                              contrast or a theme file)\n"
     "  --scheduler sync|threads|processes  (threads); --workers N (0: one per core)\n"
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
     "                              when it is a terminal)\n"
@@ -121,7 +122,8 @@ static const char HELP[] =
 
 static const char *const OPTIONS[] = {
     "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
-    "--view", "--close", "--scheduler", "--workers", "--quiet", "--no-memory-check", "--help",
+    "--view", "--close", "--theme", "--scheduler", "--workers", "--quiet", "--no-memory-check",
+    "--help",
 };
 
 /* The expression echoed with a caret under column col (control characters
@@ -752,6 +754,7 @@ int cli_eval(int argc, char **argv)
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
     bool describe = false, print = false, view = false, quiet = false, memory_check = true;
     bool close_when_done = !isatty(STDIN_FILENO);
+    const char *theme = NULL;   /* --theme, for --view */
     dusk_options run = DUSK_OPTIONS_INIT;
     char *inputs[MAX_INPUTS];
     int ninputs = 0;
@@ -816,6 +819,14 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--profile")) {
             if (!(report = VALUE()))
                 return 2;
+        } else if (!strcmp(a, "--theme")) {
+            if (!(theme = VALUE()))
+                return 2;
+            dusk_error terr = DUSK_ERROR_INIT;
+            if (dusk_view_theme_check(theme, &terr) != 0) {
+                fprintf(stderr, "dusk eval: --theme: %s\n", terr.msg);
+                return 2;
+            }
         } else if (!strcmp(a, "--scheduler")) {
             const char *v = VALUE();
             if (!v)
@@ -887,6 +898,10 @@ int cli_eval(int argc, char **argv)
     }
     if (!text) {
         fprintf(stderr, "dusk eval: no expression given (dusk eval --help)\n");
+        return 2;
+    }
+    if (theme && !view) {
+        fprintf(stderr, "dusk eval: --theme goes with --view\n");
         return 2;
     }
     /* nothing else asked: the value, also after the window (as dusk run
@@ -1070,6 +1085,7 @@ int cli_eval(int argc, char **argv)
     vo.run = &run;
     vo.title = text;
     vo.close_when_done = close_when_done;
+    vo.theme = theme;
     dusk_store_options so = {0, true};
     int crc = 0, stored = 0;
     if (output) {

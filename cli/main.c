@@ -44,6 +44,7 @@ static const subcommand subs[] = {
      "  --view                    watch the run in the live window\n"
      "  --delay S                 with --view: at least S seconds per task\n"
      "  --start-paused            with --view: wait for space or n\n"
+     "  --theme T                 with --view: light, dark, contrast or a theme file\n"
      "  --close                   with --view: close the window when the run ends\n"
      "                            (the default when stdin is not a terminal)\n"
      "  --plugin LIB.so           load task functions from a library (see dusk.1)\n"},

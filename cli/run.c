@@ -30,9 +30,10 @@
 static const char *const opts[] = {
     "--scheduler=", "--workers=", "--progress", "--quiet", "--trace=", "--report=",
     "--chart=", "--csv=", "--view", "--delay=", "--start-paused", "--close", "--plugin=",
+    "--theme=",
 };
 enum { O_SCHED, O_WORKERS, O_PROGRESS, O_QUIET, O_TRACE, O_REPORT, O_CHART, O_CSV, O_VIEW,
-       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, NOPTS };
+       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, O_THEME, NOPTS };
 
 static const char *ext_of(const char *path)
 {
@@ -104,7 +105,7 @@ int cli_run(int argc, char **argv)
     const char **keys = calloc((size_t)argc, sizeof *keys);
     const char **plugins = calloc((size_t)argc, sizeof *plugins);
     size_t nkeys = 0, nplugins = 0;
-    const char *trace = NULL, *report = NULL, *chart = NULL, *csv = NULL;
+    const char *trace = NULL, *report = NULL, *chart = NULL, *csv = NULL, *theme = NULL;
     int progress = 0, quiet = 0, view = !strcmp(sub, "view"), paused = 0;
     int close_when_done = !isatty(STDIN_FILENO);
     double delay = 0;
@@ -157,6 +158,14 @@ int cli_run(int argc, char **argv)
         case O_PAUSED: paused = 1; break;
         case O_CLOSE: close_when_done = 1; break;
         case O_PLUGIN: plugins[nplugins++] = val; break;
+        case O_THEME: {
+            /* a theme file's bad line is said now, not when the window opens */
+            dusk_error terr = DUSK_ERROR_INIT;
+            theme = val;
+            if (dusk_view_theme_check(theme, &terr) != 0)
+                rc = cli_fail(2, sub, "--theme: %s", terr.msg);
+            break;
+        }
         }
     }
     if (!rc && !path)
@@ -191,8 +200,8 @@ int cli_run(int argc, char **argv)
         rc = cli_check_kind(sub, "--report", report, "the report", "html", "htm");
     if (!rc && csv)
         rc = cli_check_kind(sub, "--csv", csv, "the table of tasks", "csv", NULL);
-    if ((paused || delay > 0) && !view && !rc)
-        rc = cli_fail(2, sub, "--delay and --start-paused go with --view");
+    if ((paused || delay > 0 || theme) && !view && !rc)
+        rc = cli_fail(2, sub, "--delay, --start-paused and --theme go with --view");
     if (!rc)
         rc = cli_input(sub, &path);   /* "-": standard input */
     /* a trace (dusk run --trace, dusk profile's input) read as a graph
@@ -283,6 +292,7 @@ int cli_run(int argc, char **argv)
         vo.start_paused = paused;
         vo.close_when_done = close_when_done;
         vo.title = title;
+        vo.theme = theme;
         if (dusk_view_compute(g, req, &vo, &out, &err) != 0)
             rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
     }

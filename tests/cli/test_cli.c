@@ -1874,7 +1874,37 @@ static void view_window(void **state)
     if (took < 200000000u)
         fail_msg("5 tasks at --delay 0.1 took %.3f s", (double)took / 1e9);
     r = dusk_cmd("run examples/lecture-dsk.json --delay 0.1");
-    assert_one_line_error(&r, 2, "--delay and --start-paused go with --view", NULL);
+    assert_one_line_error(&r, 2, "--delay, --start-paused and --theme go with --view", NULL);
+    done(&r);
+    /* a theme of the user's own in the window; a bad one said before any run */
+    const char *theme = scratch("room.theme");
+    FILE *tf = fopen(theme, "w");
+    assert_non_null(tf);
+    fputs("base = contrast\nwaiting = #d0d0d0\n", tf);
+    assert_int_equal(fclose(tf), 0);
+    r = dusk_cmd("view examples/lecture-dsk.json z --theme %s", theme);
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    r = dusk_cmd("eval 'ones(3) + 1' --view --theme=%s", theme);
+    assert_ok(&r);
+    assert_string_equal(r.out, "[2. 2. 2.]\n");
+    done(&r);
+    tf = fopen(theme, "w");
+    assert_non_null(tf);
+    fputs("base = contrast\nwaiting = grey\n", tf);
+    assert_int_equal(fclose(tf), 0);
+    r = dusk_cmd("run examples/lecture-dsk.json --view --theme %s", theme);
+    assert_one_line_error(&r, 2, "room.theme:2: waiting 'grey' is not a colour #rrggbb", NULL);
+    done(&r);
+    r = dusk_cmd("eval 'ones(3)' --view --theme %s", theme);
+    assert_one_line_error(&r, 2, "dusk eval: --theme: ", NULL);
+    done(&r);
+    r = dusk_cmd("eval 'ones(3)' --theme dark");
+    assert_one_line_error(&r, 2, "dusk eval: --theme goes with --view", NULL);
+    done(&r);
+    r = dusk_cmd("run examples/lecture-dsk.json --view --theme drak");
+    assert_one_line_error(&r, 2, "the theme \"drak\" is not one of light, dark, contrast", NULL);
     done(&r);
     r = dusk_cmd("run examples/lecture-dsk.json --view --delay 61");
     assert_one_line_error(&r, 2, "--delay takes seconds from 0 to 60, not '61'", NULL);
