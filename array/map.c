@@ -106,7 +106,7 @@ static int map_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
     return L->nin;
 }
 
-/* The layer: prefix-tok, running f in mode, over in[] as plan says.
+/* The layer: prefix-tok (tok NULL: prefix alone), running f in mode, over in[] as plan says.
  * concat is stolen; args borrowed. */
 static dusk_array *user_layer(const dusk_block_func *f, int mode, const char *prefix,
                               const char *tok, dusk_array **in, int nin, const map_plan *plan,
@@ -436,6 +436,7 @@ static int64_t refine(const int64_t *a, int64_t na, const int64_t *b, int64_t nb
 typedef struct {
     const char *what;           /* "map_blocks", "blockwise", "elemwise" */
     const char *prefix;         /* the layer's name before its token */
+    bool whole;                 /* prefix is the whole name: no token */
     const dusk_block_func *f;
     int mode;
     dusk_array *in[DUSK__MAXIN];
@@ -684,7 +685,7 @@ static dusk_array *bw_core(bw_spec *s)
     th_str(&h, s->prefix);
     char tok[33];
     th_done(&h, tok);
-    res = user_layer(s->f, s->mode, s->prefix, tok, un, nin, &plan, s->nout, oshape, oc, onb,
+    res = user_layer(s->f, s->mode, s->prefix, s->whole ? NULL : tok, un, nin, &plan, s->nout, oshape, oc, onb,
                      s->dtype, concat, 0, false, s->args);
     dusk_free(obuf);
 done:
@@ -728,6 +729,7 @@ dusk_array *dusk_map_blocks(const dusk_block_func *f, dusk_array *const *in, int
     memset(&s, 0, sizeof s);
     s.what = "map_blocks";
     s.prefix = o.name ? o.name : f->func.name;
+    s.whole = o.name && o.whole_name;
     s.f = f;
     s.mode = MODE_MAP;
     s.nin = nin;
@@ -818,6 +820,7 @@ dusk_array *dusk_blockwise(const dusk_block_func *f, const char *indices, dusk_a
     memset(&s, 0, sizeof s);
     s.what = "blockwise";
     s.prefix = o.name ? o.name : f->func.name;
+    s.whole = o.name && o.whole_name;
     s.f = f;
     s.mode = MODE_MAP;
     s.nin = nin;

@@ -399,8 +399,8 @@ static PyObject *arr_random(PyTypeObject *cls, PyObject *args)
 static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
 {
     PyObject *o;
-    const char *chunks;
-    if (!PyArg_ParseTuple(args, "Oz:_from_numpy", &o, &chunks))
+    const char *chunks, *name = NULL;
+    if (!PyArg_ParseTuple(args, "Oz|z:_from_numpy", &o, &chunks, &name))
         return NULL;
     PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_OF(o, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
     if (!arr)
@@ -421,7 +421,7 @@ static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
     for (int i = 0; i < sh.ndim; i++)
         sh.v[i] = PyArray_DIM(arr, i);
     ctxobject *c = get_ctx();
-    PyObject *r = c ? wrap(cls, c, dusk_from_buffer(c->ctx, PyArray_DATA(arr), dt, sh, chunks)) : NULL;
+    PyObject *r = c ? wrap(cls, c, dusk_from_buffer_named(c->ctx, PyArray_DATA(arr), dt, sh, chunks, name)) : NULL;
     Py_DECREF(arr);
     return r;
 }
@@ -429,11 +429,13 @@ static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
 static PyObject *arr_from_hdf5(PyTypeObject *cls, PyObject *args)
 {
     PyObject *path;
-    const char *dataset, *chunks;
-    if (!PyArg_ParseTuple(args, "O&sz:_from_hdf5", PyUnicode_FSConverter, &path, &dataset, &chunks))
+    const char *dataset, *chunks, *name = NULL;
+    if (!PyArg_ParseTuple(args, "O&sz|z:_from_hdf5", PyUnicode_FSConverter, &path, &dataset,
+                          &chunks, &name))
         return NULL;
     ctxobject *c = get_ctx();
-    PyObject *r = c ? wrap(cls, c, dusk_from_hdf5(c->ctx, PyBytes_AS_STRING(path), dataset, chunks))
+    PyObject *r = c ? wrap(cls, c, dusk_from_hdf5_named(c->ctx, PyBytes_AS_STRING(path), dataset,
+                                                        chunks, name))
                     : NULL;
     Py_DECREF(path);
     return r;

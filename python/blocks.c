@@ -503,9 +503,9 @@ static PyObject *py_blockwise(PyObject *mod, PyObject *args)
     (void)mod;
     PyObject *cls, *f, *list;
     const char *indices, *dtype, *chunks, *name;
-    int concatenate;
-    if (!PyArg_ParseTuple(args, "O!OsO!spzz:_blockwise", &PyType_Type, &cls, &f, &indices,
-                          &PyList_Type, &list, &dtype, &concatenate, &chunks, &name))
+    int concatenate, whole = 0;
+    if (!PyArg_ParseTuple(args, "O!OsO!spzz|p:_blockwise", &PyType_Type, &cls, &f, &indices,
+                          &PyList_Type, &list, &dtype, &concatenate, &chunks, &name, &whole))
         return NULL;
     dusk_array *in[16];
     dusk_dtype dt;
@@ -515,6 +515,7 @@ static PyObject *py_blockwise(PyObject *mod, PyObject *args)
         return NULL;
     dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
     o.name = name;
+    o.whole_name = whole != 0;
     o.chunks = chunks;
     dusk_array *r = dusk_blockwise(bf, indices, in, n, dt, concatenate != 0, &o);
     return pyd_array_result((PyTypeObject *)cls, PyList_GET_ITEM(list, 0), r, f);
@@ -593,7 +594,7 @@ static PyMethodDef methods[] = {
     {"_map_blocks", py_map_blocks, METH_VARARGS,
      "_map_blocks(cls, f, arrays, dtype, chunks, drop_mask, new_mask, name)"},
     {"_blockwise", py_blockwise, METH_VARARGS,
-     "_blockwise(cls, f, indices, arrays, dtype, concatenate, chunks, name)"},
+     "_blockwise(cls, f, indices, arrays, dtype, concatenate, chunks, name, whole_name=False)"},
     {"_map_overlap", py_map_overlap, METH_VARARGS,
      "_map_overlap(cls, f, [x], dtype, depth, boundary, value, name)"},
     {"_reduction", py_reduction, METH_VARARGS,

@@ -134,6 +134,12 @@ DUSK_API dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, dou
 /* From a C-contiguous buffer, which is copied. */
 DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks);
+/* The same with the layer named name and its source 'original-<name>', as
+ * Dask's from_array(x, name=): keys ('name', i, j), the caller's to keep
+ * unique. name NULL: 'array-<token>' as dusk_from_buffer; "" DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_from_buffer_named(dusk_array_ctx *ctx, const void *data,
+                                            dusk_dtype dtype, dusk_shape shape,
+                                            const char *chunks, const char *name);
 /* From an HDF5 dataset, lazily: each chunk reads its own hyperslab when it
  * runs. The file and dataset are checked now. A chunked dataset is read,
  * and a compressed one decoded, by dusk, not by libhdf5, chunk by chunk:
@@ -154,6 +160,10 @@ DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dus
  * short under such a read is DUSK_EIO naming it. */
 DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
+/* The same named as dusk_from_buffer_named names its layers. */
+DUSK_API dusk_array *dusk_from_hdf5_named(dusk_array_ctx *ctx, const char *path,
+                                          const char *dataset, const char *chunks,
+                                          const char *name);
 
 /* --- elementwise ------------------------------------------------------------ */
 typedef enum {
@@ -754,8 +764,11 @@ typedef struct dusk_map_options {
     uint64_t new_axis;        /* map_blocks: axes of the output it adds */
     const dusk_value *args;   /* extra arguments for every call (a tuple; a reference is
                                  taken; NULL: none); they are part of the token */
+    bool whole_name;          /* map_blocks, blockwise: name is the layer's whole name,
+                                 no token appended (Dask's blockwise name=); keys are
+                                 then the caller's to keep unique, as in Dask */
 } dusk_map_options;
-#define DUSK_MAP_OPTIONS_INIT {0, 0, 0, 0, 0}
+#define DUSK_MAP_OPTIONS_INIT {0, 0, 0, 0, 0, 0}
 
 /* f on every block of the nin arrays in[] (at most 16, of one context),
  * as dask.array.map_blocks: the arrays' axes line up from the right, and

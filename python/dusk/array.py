@@ -22,6 +22,7 @@ import operator
 import os
 import sys as _sys
 import threading
+import uuid
 import warnings
 import weakref
 
@@ -963,9 +964,18 @@ def linspace(start, stop, num=50, chunks="auto", dtype=None):
 
 def from_array(x, chunks="auto", name=None, **kwargs):
     """A dusk array over a NumPy array (copied once into dusk's buffer) or an h5py
-    dataset (read lazily by dusk, chunk by chunk, from its file)."""
+    dataset (read lazily by dusk, chunk by chunk, from its file). name= as
+    Dask's: the layer's whole name (its source 'original-<name>'); False a
+    random one, 'array-<uuid1>'; None (or True) 'array-<token>'."""
     if isinstance(x, Array):
         return x if chunks == "auto" else x.rechunk(chunks)
+    if name is True or name is None:
+        name = None
+    elif name is False:
+        name = "array-" + str(uuid.uuid1())   # kept in the recipe: replayed as it is
+    elif not isinstance(name, str):
+        raise TypeError("from_array: name must be a string, True, False or None, not %s"
+                        % type(name).__name__)
     if _is_h5py_dataset(x):
         try:
             filename, path, driver = x.file.filename, x.name, x.file.driver
@@ -977,7 +987,8 @@ def from_array(x, chunks="auto", name=None, **kwargs):
             raise ValueError("from_array: the h5py dataset %s is in a file opened with driver "
                              "'%s' (%r), which dusk cannot read by its name: use "
                              "from_array(dataset[...]) to copy it" % (path, driver, filename))
-        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks, x.ndim))
+        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks, x.ndim),
+                      name)
     if not isinstance(x, np.ndarray):
         if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
@@ -991,7 +1002,7 @@ def from_array(x, chunks="auto", name=None, **kwargs):
     # values as '>f8'), which is what dusk holds, as Dask takes either.
     private = np.array(x, dtype=x.dtype.newbyteorder("="), copy=True)
     private.flags.writeable = False
-    return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim))
+    return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim), name)
 
 
 asarray = from_array

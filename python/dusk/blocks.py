@@ -343,8 +343,9 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
     missing from the output are contracted (the blocks along them concatenated,
     or lists of them without concatenate); adjust_chunks={index: int, tuple or
     callable} as Dask's. The arrays are rechunked to common chunks as Dask's
-    unify_chunks. name= is the layers' name before dusk's token (Dask: the whole
-    name)."""
+    unify_chunks. name= is the layer's whole name, as Dask's (its keys are then
+    the caller's to keep unique); else token= (or the function's name) and a
+    token."""
     if not callable(func):
         raise TypeError("blockwise: func must be callable, not %s" % type(func).__name__)
     if len(args) % 2:
@@ -402,8 +403,11 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
     f = _fn("blockwise", func, tuple(layout), kwargs, token is None,
             (tuple((a.name, a.chunks) for a in arrays), indices, str(dt), chunks_text,
              bool(concatenate)))
+    if name:   # Dask: the whole name, no token
+        return _apply("_blocks_call", "blockwise", f, indices, arrays, dt.name,
+                      bool(concatenate), chunks_text, str(name), True)
     return _apply("_blocks_call", "blockwise", f, indices, arrays, dt.name, bool(concatenate),
-                  chunks_text, name or token)
+                  chunks_text, token or None)
 
 
 def _refine(chunkss):

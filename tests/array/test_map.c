@@ -683,6 +683,43 @@ static void test_blockwise(void **state)
     free(b);
 }
 
+/* Dask's blockwise(name=) and from_array(name=): the whole name, no token */
+static void test_whole_names(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    int64_t sa[2] = {9, 7}, sb[2] = {7, 5};
+    double *a = fill_buffer(DUSK_DT_F8, 2, sa, 1), *b = fill_buffer(DUSK_DT_F8, 2, sb, 2);
+    dusk_array *in[2] = {dusk_from_buffer_named(ctx, a, DUSK_DT_F8, DUSK_SHAPE(9, 7), "(4, 3)",
+                                                "left"),
+                         dusk_from_buffer(ctx, b, DUSK_DT_F8, DUSK_SHAPE(7, 5), "(2, 2)")};
+    assert_built(in[0]);
+    assert_string_equal(dusk_array_name(in[0]), "left");
+    assert_int_equal(count_op(in[0], "original-left"), 1);
+    assert_true(strncmp(dusk_array_name(in[1]), "array-", 6) == 0);
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.name = "product";
+    o.whole_name = true;
+    dusk_array *p = dusk_blockwise(&dot, "ij,jk->ik", in, 2, DUSK_DT_F8, true, &o);
+    assert_built(p);
+    assert_string_equal(dusk_array_name(p), "product");
+    o.whole_name = false;   /* a name before the token */
+    dusk_array *q = dusk_blockwise(&dot, "ij,jk->ik", in, 2, DUSK_DT_F8, true, &o);
+    assert_true(strncmp(dusk_array_name(q), "product-", 8) == 0 &&
+                strlen(dusk_array_name(q)) == 8 + 32);
+    const double *r = values(p, "whole-named dot");
+    double *rq = malloc(45 * sizeof *rq);
+    assert_non_null(rq);
+    memcpy(rq, r, 45 * sizeof *rq);
+    const double *r2 = values(q, "prefixed dot");
+    for (int k = 0; k < 45; k++)
+        assert_true(rq[k] == r2[k]);
+    free(rq);
+    assert_error(dusk_from_buffer_named(ctx, a, DUSK_DT_F8, DUSK_SHAPE(9, 7), "(4, 3)", ""),
+                 DUSK_EINVAL, "from_buffer: the name is empty", NULL);
+    free(a);
+    free(b);
+}
+
 static void test_elemwise(void **state)
 {
     dusk_array_ctx *ctx = *state;
@@ -1318,6 +1355,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_functions_of_one_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_array_args_by_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_input_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whole_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chunks_that_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_every_as_dask, setup, teardown),
         cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),

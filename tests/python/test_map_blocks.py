@@ -128,8 +128,8 @@ def test_map_blocks_names_are_dask_tokens():
 def test_name_and_token_as_dask():
     # Dask 2022.12: map_blocks' name= (or token=, with a FutureWarning) is the
     # layer's name before its token, an empty one the function's name;
-    # blockwise's name= is the whole name in Dask but dusk's C API appends
-    # its token (dusk_map_options.name), token= a name before the token.
+    # blockwise's name= is the whole name, as Dask's (whole_name), token= a
+    # name before the token.
     x, d = both(np.ones((4, 4)), 2)
 
     def prefix(a):
@@ -150,8 +150,19 @@ def test_name_and_token_as_dask():
         ours = {k for k, _ in layers(da.map_overlap(inc, x, depth=1, name=name))}
         theirs = {k for k, _ in layers(dda.map_overlap(inc, d, depth=1, name=name))}
         assert want in ours & theirs, (name, ours, theirs)
-    assert dda.blockwise(inc, "ij", d, "ij", dtype=float, name="whole").name == "whole"
-    assert prefix(da.blockwise(inc, "ij", x, "ij", dtype=float, name="whole")) == "whole"
+    ours = da.blockwise(inc, "ij", x, "ij", dtype=float, name="whole", token="tk")
+    theirs = dda.blockwise(inc, "ij", d, "ij", dtype=float, name="whole", token="tk")
+    assert ours.name == theirs.name == "whole"
+    assert {l["name"] for l in ours._layers()} - {l["name"] for l in x._layers()} == {"whole"}
+    assert set(theirs.__dask_graph__().layers) - set(d.__dask_graph__().layers) == {"whole"}
+    np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
+    assert ours._ntasks - x._ntasks == len(theirs.__dask_graph__()) - len(d.__dask_graph__())
+    # a whole name travels through what uses the array, and a pickle
+    np.testing.assert_array_equal((ours * 2).sum(axis=0).compute(), np.full(4, 16.0))
+    assert pickle.loads(pickle.dumps(ours)).name == "whole"
+    # without name=, token= or the function's name, then a token, as Dask's
+    ours = da.blockwise(inc, "ij", x, "ij", dtype=float, token="tk")
+    assert ours.name.startswith("tk-") and len(ours.name) == 35
 
 
 def test_map_blocks_infers_dtype_as_dask():
