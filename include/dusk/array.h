@@ -826,11 +826,22 @@ typedef enum {
  * 'overlap' layer holding the neighbours' 'getitem' pieces, a getitem
  * trimming the boundary, f, 'trim') but for Dask's 'block-info' layer;
  * the pieces' keys are integers where Dask's are fractions (i + 0.9).
- * opts: name and args only. */
+ * opts: name, args and chunks (the function's blocks', Dask's chunks=;
+ * the trim takes the depth off them). */
 DUSK_API dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x,
                                       const int64_t *depth, dusk_boundary boundary,
                                       double value, dusk_dtype dtype,
                                       const dusk_map_options *opts);
+/* The same with a boundary (and constant value) per axis, as Dask's
+ * boundary={0: 'reflect', 1: 'none'}; an axis of depth 0 takes none. trim
+ * false: no 'trim' layer, the function's output is the result, and its
+ * blocks have x's chunks unless opts->chunks says otherwise (Dask's
+ * trim=False: the function shrinks its grown blocks itself); chunks of x
+ * smaller than the depth are then DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array *x,
+                                           const int64_t *depth, const dusk_boundary *boundary,
+                                           const double *value, bool trim, dusk_dtype dtype,
+                                           const dusk_map_options *opts);
 
 #ifdef __cplusplus
 }
