@@ -952,6 +952,17 @@ static PyObject *arr_round(arrobject *self, PyObject *args)
                                : dusk_array_round(self->a, decimals));
 }
 
+/* a._isclose_scalar(s, scalar_first, rtol, atol, equal_nan): numpy.isclose
+ * of a and the number s (dusk/array.py decides when C is NumPy's exactly). */
+static PyObject *arr_isclose_scalar(arrobject *self, PyObject *args)
+{
+    double s, rtol, atol;
+    int first, equal_nan;
+    if (!PyArg_ParseTuple(args, "dpddp:_isclose_scalar", &s, &first, &rtol, &atol, &equal_nan))
+        return NULL;
+    return derive(self, dusk_array_isclose_scalar(self->a, s, first, rtol, atol, equal_nan));
+}
+
 /* a._isclose(b, rtol, atol, equal_nan, all): numpy.isclose, or allclose. */
 static PyObject *arr_isclose(arrobject *self, PyObject *args)
 {
@@ -1568,6 +1579,8 @@ static PyMethodDef arr_methods[] = {
     {"_clip", (PyCFunction)arr_clip, METH_VARARGS, "clip(a, lo, hi)"},
     {"_round", (PyCFunction)arr_round, METH_VARARGS, "round/around(a, decimals)"},
     {"_isclose", (PyCFunction)arr_isclose, METH_VARARGS, "isclose/allclose(a, b)"},
+    {"_isclose_scalar", (PyCFunction)arr_isclose_scalar, METH_VARARGS,
+     "isclose(a, s) or isclose(s, a) of a number s"},
     {"_nan_to_num", (PyCFunction)arr_nan_to_num, METH_VARARGS, "nan_to_num(a)"},
     {"_product", (PyCFunction)arr_product, METH_VARARGS, "dot/matmul/tensordot"},
     {"_factor", (PyCFunction)arr_factor, METH_VARARGS, "qr/tsqr/svd/svd_compressed/lu/lstsq"},

@@ -336,6 +336,14 @@ DUSK_API dusk_array *dusk_array_around(dusk_array *a, int decimals);
  * integers and bools), a == b elsewhere, and nan close to nan when
  * equal_nan; broadcast and chunks unified as dusk_array_binop's. bool;
  * one 'isclose' layer (NumPy's defaults: rtol 1e-5, atol 1e-8). */
+/* numpy.isclose(a, s), or numpy.isclose(s, a) when scalar_first, with s a
+ * Python float (or an int a double holds), as dask.array.isclose passes a
+ * number into every block's numpy.isclose: one 'isclose' layer, the values
+ * NumPy 1.24 gives block by block (a float32 block that is all finite
+ * computes in float32 where NumPy's value-based casting does). a of
+ * float64, float32, an integer type or bool (else DUSK_EINVAL). */
+DUSK_API dusk_array *dusk_array_isclose_scalar(dusk_array *a, double s, bool scalar_first,
+                                               double rtol, double atol, bool equal_nan);
 DUSK_API dusk_array *dusk_array_isclose(dusk_array *a, dusk_array *b, double rtol, double atol,
                                         bool equal_nan);
 /* numpy.allclose, lazily, as Dask's: isclose's 'all' reduction, a 0-d
