@@ -173,9 +173,12 @@ static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape 
 {
     int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
     dusk_array *e;
-    if (name && !*name) {
+    /* keys hold the name whole: at most 200 characters, as map_blocks' names */
+    if (name && (!*name || strlen(name) > 200)) {
         dusk_value_unref(v);
-        return dusk__array_fail(ctx, DUSK_EINVAL, "%s: the name is empty", what);
+        return *name ? dusk__array_fail(ctx, DUSK_EINVAL, "%s: the name \"%.40s...\" is %zu "
+                                        "characters long; at most 200", what, name, strlen(name))
+                     : dusk__array_fail(ctx, DUSK_EINVAL, "%s: the name is empty", what);
     }
     if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0) {
         dusk_value_unref(v);

@@ -136,7 +136,8 @@ DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dus
                              dusk_shape shape, const char *chunks);
 /* The same with the layer named name and its source 'original-<name>', as
  * Dask's from_array(x, name=): keys ('name', i, j), the caller's to keep
- * unique. name NULL: 'array-<token>' as dusk_from_buffer; "" DUSK_EINVAL. */
+ * unique. name NULL: 'array-<token>' as dusk_from_buffer; "" or one past
+ * 200 characters DUSK_EINVAL. */
 DUSK_API dusk_array *dusk_from_buffer_named(dusk_array_ctx *ctx, const void *data,
                                             dusk_dtype dtype, dusk_shape shape,
                                             const char *chunks, const char *name);

@@ -1193,3 +1193,6 @@ def test_from_array_name_as_dask(tmp_path):
         da.from_array(a, name="")
     with pytest.raises(TypeError, match="name must be"):
         da.from_array(a, name=3)
+    with pytest.raises(ValueError, match="at most 200"):
+        da.from_array(a, name="n" * 201)
+    assert da.from_array(a, chunks=2, name="n" * 200).sum().compute() == a.sum()
