@@ -227,7 +227,10 @@ dusk__layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char
         dusk_value_unref(params);
         return NULL;
     }
-    snprintf(name, n, "%s-%s", prefix, tok);
+    if (tok)
+        snprintf(name, n, "%s-%s", prefix, tok);
+    else
+        snprintf(name, n, "%s", prefix);
     L->name = name;
     dusk_key_split(name, L->op, sizeof L->op);
     L->kind = kind;

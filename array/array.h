@@ -140,7 +140,7 @@ void dusk__token(char out[33], const char *fmt, ...)
     ;
 /* A hash of every block size, for tokens (chunk lists can be long). */
 uint64_t dusk__hash_chunks(int ndim, int64_t *const *per, const int64_t *nb);
-/* A layer named prefix-tok in ctx whose tasks run kop (NULL for an
+/* A layer named prefix-tok (tok NULL: prefix, a name the user chose) in ctx whose tasks run kop (NULL for an
  * ORIGINAL layer); takes params over (also on failure). NULL when out of
  * memory. */
 dusk__layer *dusk__layer_new(dusk_array_ctx *ctx, const char *prefix, const char *tok,

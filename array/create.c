@@ -169,10 +169,17 @@ dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, double low, 
  * of it, as Dask's from_array does. Takes v over. */
 static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape shape,
                                  const char *chunks, dusk_dtype dtype, const char *what,
-                                 const char *tokentext)
+                                 const char *tokentext, const char *name)
 {
     int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
     dusk_array *e;
+    /* keys hold the name whole: at most 200 characters, as map_blocks' names */
+    if (name && (!*name || strlen(name) > 200)) {
+        dusk_value_unref(v);
+        return *name ? dusk__array_fail(ctx, DUSK_EINVAL, "%s: the name \"%.40s...\" is %zu "
+                                        "characters long; at most 200", what, name, strlen(name))
+                     : dusk__array_fail(ctx, DUSK_EINVAL, "%s: the name is empty", what);
+    }
     if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0) {
         dusk_value_unref(v);
         return e;
@@ -181,9 +188,17 @@ static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape 
     dusk__token(tok, "array|%s|%016" PRIx64, tokentext, dusk__hash_chunks(shape.ndim, per, nb));
     dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, 0, NULL);
     int64_t one = 1;
-    dusk__layer *O = dusk__layer_new(ctx, "original-array", tok, DUSK__L_ORIGINAL, NULL, NULL, 0,
-                                     NULL, &one, dtype);
-    dusk__layer *L = O ? dusk__layer_new(ctx, "array", tok, DUSK__L_BLOCKS,
+    /* a name given is the whole name (Dask's name=), its source 'original-<name>' */
+    char *oname = name ? dusk_malloc(strlen(name) + 16) : NULL;
+    if (oname)
+        sprintf(oname, "original-%s", name);
+    dusk__layer *O = !name || oname ? dusk__layer_new(ctx, name ? oname : "original-array",
+                                                      name ? NULL : tok, DUSK__L_ORIGINAL, NULL,
+                                                      NULL, 0, NULL, &one, dtype)
+                                    : NULL;
+    dusk_free(oname);
+    dusk__layer *L = O ? dusk__layer_new(ctx, name ? name : "array", name ? NULL : tok,
+                                         DUSK__L_BLOCKS,
                                          dusk__op_get(DUSK__OP_ARRAY), pv, shape.ndim, shape.v,
                                          nb, dtype)
                        : NULL;
@@ -206,6 +221,12 @@ static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape 
 dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks)
 {
+    return dusk_from_buffer_named(ctx, data, dtype, shape, chunks, NULL);
+}
+
+dusk_array *dusk_from_buffer_named(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
+                                   dusk_shape shape, const char *chunks, const char *name)
+{
     dusk_array *e = check_shape(ctx, shape, dtype, "from_buffer");
     if (e)
         return e;
@@ -220,11 +241,17 @@ dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype d
     char sh[256], text[400];
     dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
     snprintf(text, sizeof text, "buffer|%s|%s|%016" PRIx64, sh, dusk_dtype_code(dtype), h);
-    return from_original(ctx, v, shape, chunks, dtype, "from_buffer", text);
+    return from_original(ctx, v, shape, chunks, dtype, "from_buffer", text, name);
 }
 
 dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks)
+{
+    return dusk_from_hdf5_named(ctx, path, dataset, chunks, NULL);
+}
+
+dusk_array *dusk_from_hdf5_named(dusk_array_ctx *ctx, const char *path, const char *dataset,
+                                 const char *chunks, const char *name)
 {
     if (!ctx)
         return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
@@ -248,7 +275,7 @@ dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *da
     char sh[256], text[1200];
     dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
     snprintf(text, sizeof text, "hdf5|%s|%s|%s|%s", path, dataset, sh, dusk_dtype_code(dtype));
-    return from_original(ctx, v, shape, chunks, dtype, "from_hdf5", text);
+    return from_original(ctx, v, shape, chunks, dtype, "from_hdf5", text, name);
 }
 
 /* --- kernels ----------------------------------------------------------------- */

@@ -106,7 +106,7 @@ static int map_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
     return L->nin;
 }
 
-/* The layer: prefix-tok, running f in mode, over in[] as plan says.
+/* The layer: prefix-tok (tok NULL: prefix alone), running f in mode, over in[] as plan says.
  * concat is stolen; args borrowed. */
 static dusk_array *user_layer(const dusk_block_func *f, int mode, const char *prefix,
                               const char *tok, dusk_array **in, int nin, const map_plan *plan,
@@ -436,6 +436,7 @@ static int64_t refine(const int64_t *a, int64_t na, const int64_t *b, int64_t nb
 typedef struct {
     const char *what;           /* "map_blocks", "blockwise", "elemwise" */
     const char *prefix;         /* the layer's name before its token */
+    bool whole;                 /* prefix is the whole name: no token */
     const dusk_block_func *f;
     int mode;
     dusk_array *in[DUSK__MAXIN];
@@ -684,7 +685,7 @@ static dusk_array *bw_core(bw_spec *s)
     th_str(&h, s->prefix);
     char tok[33];
     th_done(&h, tok);
-    res = user_layer(s->f, s->mode, s->prefix, tok, un, nin, &plan, s->nout, oshape, oc, onb,
+    res = user_layer(s->f, s->mode, s->prefix, s->whole ? NULL : tok, un, nin, &plan, s->nout, oshape, oc, onb,
                      s->dtype, concat, 0, false, s->args);
     dusk_free(obuf);
 done:
@@ -728,6 +729,7 @@ dusk_array *dusk_map_blocks(const dusk_block_func *f, dusk_array *const *in, int
     memset(&s, 0, sizeof s);
     s.what = "map_blocks";
     s.prefix = o.name ? o.name : f->func.name;
+    s.whole = o.name && o.whole_name;
     s.f = f;
     s.mode = MODE_MAP;
     s.nin = nin;
@@ -818,6 +820,7 @@ dusk_array *dusk_blockwise(const dusk_block_func *f, const char *indices, dusk_a
     memset(&s, 0, sizeof s);
     s.what = "blockwise";
     s.prefix = o.name ? o.name : f->func.name;
+    s.whole = o.name && o.whole_name;
     s.f = f;
     s.mode = MODE_MAP;
     s.nin = nin;
@@ -1357,8 +1360,8 @@ int dusk_block_func_run(dusk_value *const *args, size_t nargs, dusk_value **out,
 
 /* --- map_overlap ----------------------------------------------------------------------
  *
- * As dask.array.map_overlap (one array, one depth per axis, one boundary
- * for all axes): the chunks grown to at least the depth (a rechunk), the
+ * As dask.array.map_overlap (one array, one depth and one boundary per
+ * axis, trimmed or not): the chunks grown to at least the depth (a rechunk), the
  * boundary added with getitem, full and concatenate layers exactly as
  * Dask's boundaries() adds it, then the overlap (below), a trim of the
  * added boundary (a getitem), the user's map_blocks, and a 'trim' layer.
@@ -1450,7 +1453,8 @@ static int join_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void 
 static const dusk_block_func join3 = DUSK_BLOCK_FUNC(join3, "concatenate3", join_fn, NULL);
 
 /* Dask's _trim: depth off each side of a block, but the array's own edges
- * where no boundary was added (args: depths, boundary none). */
+ * where no boundary was added (args: depths, per axis whether its boundary
+ * is 'none'). */
 static int trim_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
 {
     (void)ud;
@@ -1458,12 +1462,16 @@ static int trim_fn(const dusk_block *b, dusk_value **out, dusk_error *err, void 
     int rc = depths_of(b, depth, err);
     if (rc)
         return rc;
-    bool none = dusk_value_bool(dusk_tuple_get(b->args, 1));
+    const dusk_value *none = dusk_tuple_get(b->args, 1);
+    if (dusk_value_kind(none) != DUSK_KIND_TUPLE || dusk_tuple_len(none) != (size_t)b->ndim)
+        return dusk_error_set(err, DUSK_EINVAL, "trim: the boundaries are not %d bools",
+                              b->ndim);
     const dusk_value *x = b->in[0];
     if (dusk_value_kind(x) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(x) != b->ndim)
         return dusk_error_set(err, DUSK_ETYPE, "trim: the input is not a %d-d block", b->ndim);
     for (int d = 0; d < b->ndim; d++)
-        off[d] = b->block_id[d] == 0 && none ? 0 : depth[d];
+        off[d] = b->block_id[d] == 0 && dusk_value_bool(dusk_tuple_get(none, (size_t)d))
+                     ? 0 : depth[d];
     return sub_block(x, off, b->chunk_shape, out, err);
 }
 static const dusk_block_func trim = DUSK_BLOCK_FUNC(trim, "trim", trim_fn, NULL);
@@ -1758,17 +1766,30 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
                              dusk_boundary boundary, double value, dusk_dtype dtype,
                              const dusk_map_options *opts)
 {
+    dusk_boundary kinds[DUSK_MAXDIMS];
+    double values[DUSK_MAXDIMS];
+    for (int d = 0; d < DUSK_MAXDIMS; d++)
+        kinds[d] = boundary, values[d] = value;
+    return dusk_map_overlap_axes(f, x, depth, kinds, values, true, dtype, opts);
+}
+
+dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array *x, const int64_t *depth,
+                                  const dusk_boundary *boundary, const double *value, bool trimmed,
+                                  dusk_dtype dtype, const dusk_map_options *opts)
+{
     dusk_array *e = check_inputs("map_overlap", f, 0, &x, 1, dtype);
     if (e)
         return e;
-    if (!depth)
-        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: depth is NULL");
-    if ((unsigned)boundary > DUSK_BOUNDARY_NEAREST)
-        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: unknown boundary %d",
-                                (int)boundary);
-    if (opts && (opts->chunks || opts->drop_axis || opts->new_axis))
-        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: chunks, drop_axis and "
-                                "new_axis are map_blocks' (the function keeps its block's shape)");
+    if (!depth || !boundary || !value)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: %s is NULL",
+                                !depth ? "depth" : !boundary ? "boundary" : "value");
+    for (int d = 0; d < x->ndim; d++)
+        if ((unsigned)boundary[d] > DUSK_BOUNDARY_NEAREST)
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: unknown boundary %d "
+                                    "for axis %d", (int)boundary[d], d);
+    if (opts && (opts->drop_axis || opts->new_axis || opts->whole_name))
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: drop_axis, new_axis and "
+                                "whole_name are map_blocks' and blockwise's");
     int any = 0;
     for (int d = 0; d < x->ndim; d++) {
         if (depth[d] < 0 || depth[d] > x->shape[d])
@@ -1779,7 +1800,34 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
     }
     if (!any)
         return dusk_map_blocks(f, &x, 1, dtype, opts);
+    /* an axis without depth adds no boundary and trims nothing, whatever its kind */
+    bool none[DUSK_MAXDIMS];
+    int trims = 0;
+    for (int d = 0; d < x->ndim; d++) {
+        none[d] = !depth[d] || boundary[d] == DUSK_BOUNDARY_NONE;
+        trims |= !none[d];
+    }
     pthread_once(&overlap_once, register_overlap);
+    /* Dask without trim: the function's blocks have x's chunks (its chunks=) */
+    char *xchunks = NULL;
+    dusk_map_options fo = DUSK_MAP_OPTIONS_INIT;
+    if (opts)
+        fo = *opts;
+    if (!trimmed && !fo.chunks) {
+        size_t xcap = 16;
+        for (int d = 0; d < x->ndim; d++)
+            xcap += (size_t)x->nb[d] * 22 + 8;
+        if (!(xchunks = dusk_malloc(xcap)))
+            return dusk__array_oom(x->ctx, "map_overlap");
+        size_t xat = (size_t)snprintf(xchunks, xcap, "(");
+        for (int d = 0; d < x->ndim; d++) {
+            fmt_chunks(xchunks + xat, xcap - xat, x->chunks[d], x->nb[d]);
+            xat += strlen(xchunks + xat);
+            xat += (size_t)snprintf(xchunks + xat, xcap - xat, ", ");
+        }
+        snprintf(xchunks + xat, xcap - xat, ")");
+        fo.chunks = xchunks;
+    }
     /* chunks of at least the depth */
     int need = 0;
     size_t cap = 16;
@@ -1790,6 +1838,7 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
     if (!mc || !spec) {
         dusk_free(mc);
         dusk_free(spec);
+        dusk_free(xchunks);
         return dusk__array_oom(x->ctx, "map_overlap");
     }
     size_t at = (size_t)snprintf(spec, cap, "(");
@@ -1798,6 +1847,7 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
         if (n < 0) {
             dusk_free(mc);
             dusk_free(spec);
+            dusk_free(xchunks);
             return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: the overlapping depth "
                                     "%lld is larger than axis %d of the array (%lld)",
                                     (long long)depth[d], d, (long long)x->shape[d]);
@@ -1808,35 +1858,47 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
         at += (size_t)snprintf(spec + at, cap - at, ", ");
     }
     snprintf(spec + at, cap - at, ")");
-    dusk_array *y = need ? dusk_array_rechunk(x, spec) : x;
     dusk_free(mc);
+    if (need && xchunks) {
+        dusk_free(spec);
+        dusk_free(xchunks);
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: without trim the function's "
+                                "blocks have the array's chunks, and some are smaller than the "
+                                "depth (rechunk first, or give chunks=)");
+    }
+    dusk_array *y = need ? dusk_array_rechunk(x, spec) : x;
     dusk_free(spec);
     /* the boundary, the overlap, and the boundary's trim */
     for (int d = 0; d < x->ndim && !y->status; d++)
-        if (depth[d] && boundary != DUSK_BOUNDARY_NONE)
-            y = add_boundary(y, d, depth[d], boundary, value);
-    dusk_value *dv[DUSK_MAXDIMS];
-    for (int d = 0; d < x->ndim; d++)
+        if (!none[d])
+            y = add_boundary(y, d, depth[d], boundary[d], value[d]);
+    dusk_value *dv[DUSK_MAXDIMS], *nv[DUSK_MAXDIMS];
+    for (int d = 0; d < x->ndim; d++) {
         dv[d] = dusk_int(depth[d]);
+        nv[d] = dusk_bool(none[d]);
+    }
     dusk_value *items[2] = {dusk_tuple_of((size_t)x->ndim, dv),
-                            dusk_bool(boundary == DUSK_BOUNDARY_NONE)};
+                            dusk_tuple_of((size_t)x->ndim, nv)};
     dusk_value *dargs = dusk_tuple_of(2, items);
-    if (!dargs)
+    if (!dargs) {
+        dusk_free(xchunks);
         return dusk__array_oom(x->ctx, "map_overlap");
+    }
     if (!y->status)
         y = overlap_internal(y, depth, dargs);
-    if (!y->status && boundary != DUSK_BOUNDARY_NONE) {
+    if (!y->status && trims) {   /* Dask's chunk.trim of the boundaries added */
         dusk_index ix[DUSK_MAXDIMS];
         for (int d = 0; d < x->ndim; d++)
-            ix[d] = depth[d] ? (dusk_index){DUSK_IDX_SLICE, 2 * depth[d], -2 * depth[d], DUSK_NIL,
+            ix[d] = !none[d] ? (dusk_index){DUSK_IDX_SLICE, 2 * depth[d], -2 * depth[d], DUSK_NIL,
                                             NULL, 0}
                              : (dusk_index){DUSK_IDX_SLICE, 0, DUSK_NIL, DUSK_NIL, NULL, 0};
         y = dusk_array_getitem(y, ix, x->ndim);
     }
     if (!y->status)
-        y = dusk_map_blocks(f, &y, 1, dtype, opts);
+        y = dusk_map_blocks(f, &y, 1, dtype, &fo);
+    dusk_free(xchunks);
     /* the trim: depth off each side of each block, as Dask's trim_internal */
-    if (!y->status) {
+    if (!y->status && trimmed) {
         cap = 64;
         for (int d = 0; d < y->ndim; d++)
             cap += (size_t)y->nb[d] * 22 + 8;
@@ -1851,7 +1913,7 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
         for (int d = 0; d < y->ndim; d++) {
             for (int64_t j = 0; j < y->nb[d]; j++) {
                 int64_t c = y->chunks[d][j];
-                if (boundary != DUSK_BOUNDARY_NONE)
+                if (!none[d])
                     c -= 2 * depth[d];
                 else
                     c -= (j != 0) * depth[d] + (j != y->nb[d] - 1) * depth[d];

@@ -159,7 +159,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_CLIP, "clip", dusk__k_clip, 0, 1, 1, 2),
     ENTRY(DUSK__OP_ROUND, "round_", dusk__k_round, 0, 1, 1, 1),
     ENTRY(DUSK__OP_AROUND, "around", dusk__k_round, 0, 1, 1, 1),
-    ENTRY(DUSK__OP_ISCLOSE, "isclose", dusk__k_isclose, 0, 2, 2, 3),
+    ENTRY(DUSK__OP_ISCLOSE, "isclose", dusk__k_isclose, 0, 1, 2, 3),
     ENTRY(DUSK__OP_NAN_TO_NUM, "nan_to_num", dusk__k_nan_to_num, 0, 1, 1, 3),
     ENTRY(DUSK__OP_RESHAPE, "reshape", dusk__k_reshape, 0, 1, 1, 0),
     ENTRY(DUSK__OP_NANSUM, "nansum", dusk__k_red_chunk, DUSK__RED_ROW_SUM, 1, 1, 1),

@@ -340,6 +340,178 @@ dusk_array *dusk_array_allclose(dusk_array *a, dusk_array *b, double rtol, doubl
                              DUSK_ALL_AXES, false, 0, 0);
 }
 
+/* numpy.isclose(a, s) or (s, a) with s a Python float, as NumPy 1.24
+ * computes it in every block (see close_scalar_block). */
+dusk_array *dusk_array_isclose_scalar(dusk_array *a, double s, bool scalar_first, double rtol,
+                                      double atol, bool equal_nan)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    dusk_dtype t = a->dtype;
+    if (t == DUSK_DT_F2 || dusk__dtype_is_complex(t))
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "isclose_scalar: a %s array (float64, "
+                                "float32, integer and bool arrays only; use dusk_array_isclose)",
+                                dusk_dtype_name(t));
+    char extra[160];
+    snprintf(extra, sizeof extra, "%a|%a|%d|%a|%d", rtol, atol, (int)equal_nan, s,
+             (int)scalar_first);
+    dusk_value *args[5] = {dusk_float(rtol), dusk_float(atol), dusk_bool(equal_nan),
+                           dusk_float(s), dusk_bool(scalar_first)};
+    int map[1][DUSK_MAXDIMS];
+    identity_map(a, map);
+    return dusk__blockwise(dusk__op_get(DUSK__OP_ISCLOSE), 0, &a, 1, map, a->ndim, a->shape,
+                           a->chunks, a->nb, DUSK_DT_BOOL, extra, 5, args);
+}
+
+/* The element at idx of a strided block. */
+static const char *strided(const char *base, int nd, const int64_t *st, const int64_t *idx)
+{
+    for (int d = 0; d < nd; d++)
+        base += idx[d] * st[d];
+    return base;
+}
+
+/* NumPy 1.x's value-based casting: a float64 scalar v meets a float32
+ * array in float32 when min_scalar_type(v) is float16 or float32 (it is
+ * not finite, or -3.4e38 < v < 3.4e38), else in float64. */
+static int fits32(double v)
+{
+    return !isfinite(v) || (v > -3.4e38 && v < 3.4e38);
+}
+
+/* A float32 array's element v plus scalar w as NumPy computes the pair. */
+static double f32_add(float v, double w)
+{
+    return fits32(w) ? (double)((float)w + v) : w + (double)v;
+}
+
+/* The value of element p of dtype t as NumPy casts it to float64. */
+static double close_load(const char *p, dusk_dtype t)
+{
+    switch (t) {
+    case DUSK_DT_F8: { double v; memcpy(&v, p, sizeof v); return v; }
+    case DUSK_DT_F4: { float v; memcpy(&v, p, sizeof v); return v; }
+    case DUSK_DT_U8: return (double)(uint64_t)dusk__nd_loadi(p, t);
+    default: return (double)dusk__nd_loadi(p, t);
+    }
+}
+
+/* One block of isclose with the scalar s, as numpy.isclose does it:
+ *
+ * - the scalar second (isclose(x, s)): y = s as a float64 0-d array. When
+ *   the block and s are all finite, NumPy computes abs(x - y) <= atol +
+ *   rtol * abs(y) with y a scalar, so a float32 block subtracts in float32
+ *   (s rounded to float32 first, when it fits) and compares with the
+ *   tolerance rounded to float32 (when it fits); any other block is
+ *   broadcast to arrays first, and float32 meets float64: all in float64.
+ *   Integer and bool blocks compute in float64 either way.
+ * - the scalar first (isclose(s, y)): y is the block made inexact
+ *   (result_type(y, 1.0): float32 stays, the rest becomes float64); the
+ *   tolerance atol + rtol * abs(y) is y's type; the difference float32 when
+ *   all is finite and s fits, else float64 (s broadcast to a float64 array).
+ * - a 0-d block is a scalar too: no value-based casting, all in float64.
+ * Where x or y is not finite: x == y, or both nan with equal_nan. */
+static void close_scalar_block(const dusk_value *in, char *o, double s, int first, double rtol,
+                               double atol, int equal_nan)
+{
+    dusk_dtype t = dusk_ndarray_dtype(in);
+    int nd = dusk_ndarray_ndim(in);
+    const int64_t *shape = dusk_ndarray_shape(in), *st = dusk_ndarray_strides(in);
+    int64_t n = dusk_ndarray_size(in), idx[DUSK_MAXDIMS] = {0};
+    const char *base = dusk_ndarray_data(in);
+    size_t es = dusk_dtype_size(t);
+    int contig = 1;
+    int64_t want = (int64_t)es;
+    for (int d = nd - 1; d >= 0; d--) {
+        if (shape[d] != 1 && st[d] != want)
+            contig = 0;
+        want *= shape[d];
+    }
+#define CLOSE_AT(k) (contig ? base + (size_t)(k) * es : strided(base, nd, st, idx))
+    int f32 = t == DUSK_DT_F4 && nd > 0;
+    int allfin = isfinite(s);
+    if (f32 && contig) {   /* only float32 blocks compute otherwise when all is finite */
+        const float *x = (const float *)(const void *)base;
+        for (int64_t k = 0; k < n && allfin; k++)
+            allfin = isfinite(x[k]);
+    } else if (f32) {
+        memset(idx, 0, sizeof idx);
+        for (int64_t k = 0; k < n && allfin; k++) {
+            allfin = isfinite(close_load(CLOSE_AT(k), t));
+            dusk__next_index(nd, shape, idx);
+        }
+    }
+    double tol_s = atol + rtol * fabs(s);   /* NumPy's float64 scalars */
+    if (contig && t == DUSK_DT_F8 && isfinite(s)) {   /* the common case, in one loop */
+        const double *x = (const double *)(const void *)base;
+        double lo = first ? 0 : tol_s;
+        for (int64_t k = 0; k < n; k++) {
+            double v = x[k];
+            if (!isfinite(v))
+                o[k] = 0;   /* s is finite: never equal, never both nan */
+            else
+                o[k] = (char)(fabs(first ? s - v : v - s) <= (first ? atol + rtol * fabs(v) : lo));
+        }
+        return;
+    }
+    if (contig && f32 && allfin && !first) {   /* isclose(x, s) of a finite float32 block */
+        const float *x = (const float *)(const void *)base;
+        float fs = (float)s, ft = (float)tol_s;
+        if (!fits32(s))
+            for (int64_t k = 0; k < n; k++)
+                o[k] = (char)(fabs((double)x[k] - s) <= tol_s);
+        else if (fits32(tol_s))
+            for (int64_t k = 0; k < n; k++)
+                o[k] = (char)(fabsf(x[k] - fs) <= ft);
+        else
+            for (int64_t k = 0; k < n; k++)
+                o[k] = (char)((double)fabsf(x[k] - fs) <= tol_s);
+        return;
+    }
+    memset(idx, 0, sizeof idx);
+    for (int64_t k = 0; k < n; k++) {
+        const char *p = CLOSE_AT(k);
+        if (!contig)
+            dusk__next_index(nd, shape, idx);
+        double v = close_load(p, t);
+        int r;
+        if (!isfinite(v) || !isfinite(s)) {
+            r = v == s || (equal_nan && isnan(v) && isnan(s));
+        } else if (!first) {
+            if (f32 && allfin) {
+                float fv = (float)v;
+                double d = fits32(s) ? (double)fabsf(fv - (float)s) : fabs(v - s);
+                r = fits32(tol_s) && fits32(s) ? (float)d <= (float)tol_s : d <= tol_s;
+            } else {
+                r = fabs(v - s) <= tol_s;
+            }
+        } else if (f32) {
+            float fv = (float)v, ay = fabsf(fv);
+            double tol;
+            /* rtol * abs(y), then atol + it, each as NumPy pairs a scalar
+             * with a float32 array (float32 when the scalar fits) */
+            if (fits32(rtol)) {
+                float m = (float)rtol * ay;
+                tol = f32_add(m, atol);
+            } else {
+                tol = atol + rtol * (double)ay;
+            }
+            int tol32 = fits32(rtol) && fits32(atol);
+            if (allfin && fits32(s)) {
+                float d = fabsf((float)s - fv);
+                r = tol32 ? d <= (float)tol : (double)d <= tol;
+            } else {
+                r = fabs(s - v) <= tol;
+            }
+        } else {
+            r = fabs(s - v) <= atol + rtol * fabs(v);
+        }
+        o[k] = (char)r;
+    }
+#undef CLOSE_AT
+}
+
 /* One element of numpy.isclose: x of dtype tx, y of ty, x - y computed in
  * td, y's side in tyf. */
 static int close_elem(const char *px, dusk_dtype tx, const char *py, dusk_dtype ty,
@@ -387,9 +559,28 @@ int dusk__k_isclose(const dusk__targs *t, dusk_value **out, dusk_error *err)
     double rtol, atol;
     int64_t equal_nan;
     int rc = dusk__targs_block_in(t, 0, -1, &in[0], err);
-    if (rc || (rc = dusk__targs_block_in(t, 1, -1, &in[1], err)) ||
-        (rc = dusk__targs_float(t, 0, &rtol, err)) || (rc = dusk__targs_float(t, 1, &atol, err)) ||
-        (rc = dusk__targs_int(t, 2, &equal_nan, err)))
+    if (rc || (rc = dusk__targs_float(t, 0, &rtol, err)) ||
+        (rc = dusk__targs_float(t, 1, &atol, err)) || (rc = dusk__targs_int(t, 2, &equal_nan, err)))
+        return rc;
+    if (t->nin == 1) {   /* dusk_array_isclose_scalar */
+        double s;
+        int64_t first;
+        if ((rc = dusk__targs_float(t, 3, &s, err)) || (rc = dusk__targs_int(t, 4, &first, err)))
+            return rc;
+        dusk_dtype dt = dusk_ndarray_dtype(in[0]);
+        if (dt == DUSK_DT_F2 || dusk__dtype_is_complex(dt))
+            return dusk_error_set(err, DUSK_ETYPE, "isclose: a %s block with a scalar",
+                                  dusk_dtype_name(dt));
+        dusk_value *r = dusk_ndarray_empty(DUSK_DT_BOOL, dusk_ndarray_ndim(in[0]),
+                                           dusk_ndarray_shape(in[0]));
+        if (!r)
+            return dusk__oom(err);
+        close_scalar_block(in[0], dusk_ndarray_data(r), s, first != 0, rtol, atol,
+                           equal_nan != 0);
+        *out = r;
+        return 0;
+    }
+    if ((rc = dusk__targs_block_in(t, 1, -1, &in[1], err)))
         return rc;
     int ndim = 0;
     for (int i = 0; i < 2; i++)

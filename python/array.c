@@ -399,8 +399,8 @@ static PyObject *arr_random(PyTypeObject *cls, PyObject *args)
 static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
 {
     PyObject *o;
-    const char *chunks;
-    if (!PyArg_ParseTuple(args, "Oz:_from_numpy", &o, &chunks))
+    const char *chunks, *name = NULL;
+    if (!PyArg_ParseTuple(args, "Oz|z:_from_numpy", &o, &chunks, &name))
         return NULL;
     PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_OF(o, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
     if (!arr)
@@ -421,7 +421,7 @@ static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
     for (int i = 0; i < sh.ndim; i++)
         sh.v[i] = PyArray_DIM(arr, i);
     ctxobject *c = get_ctx();
-    PyObject *r = c ? wrap(cls, c, dusk_from_buffer(c->ctx, PyArray_DATA(arr), dt, sh, chunks)) : NULL;
+    PyObject *r = c ? wrap(cls, c, dusk_from_buffer_named(c->ctx, PyArray_DATA(arr), dt, sh, chunks, name)) : NULL;
     Py_DECREF(arr);
     return r;
 }
@@ -429,11 +429,13 @@ static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
 static PyObject *arr_from_hdf5(PyTypeObject *cls, PyObject *args)
 {
     PyObject *path;
-    const char *dataset, *chunks;
-    if (!PyArg_ParseTuple(args, "O&sz:_from_hdf5", PyUnicode_FSConverter, &path, &dataset, &chunks))
+    const char *dataset, *chunks, *name = NULL;
+    if (!PyArg_ParseTuple(args, "O&sz|z:_from_hdf5", PyUnicode_FSConverter, &path, &dataset,
+                          &chunks, &name))
         return NULL;
     ctxobject *c = get_ctx();
-    PyObject *r = c ? wrap(cls, c, dusk_from_hdf5(c->ctx, PyBytes_AS_STRING(path), dataset, chunks))
+    PyObject *r = c ? wrap(cls, c, dusk_from_hdf5_named(c->ctx, PyBytes_AS_STRING(path), dataset,
+                                                        chunks, name))
                     : NULL;
     Py_DECREF(path);
     return r;
@@ -944,6 +946,17 @@ static PyObject *arr_round(arrobject *self, PyObject *args)
         return NULL;
     return derive(self, around ? dusk_array_around(self->a, decimals)
                                : dusk_array_round(self->a, decimals));
+}
+
+/* a._isclose_scalar(s, scalar_first, rtol, atol, equal_nan): numpy.isclose
+ * of a and the number s (dusk/array.py decides when C is NumPy's exactly). */
+static PyObject *arr_isclose_scalar(arrobject *self, PyObject *args)
+{
+    double s, rtol, atol;
+    int first, equal_nan;
+    if (!PyArg_ParseTuple(args, "dpddp:_isclose_scalar", &s, &first, &rtol, &atol, &equal_nan))
+        return NULL;
+    return derive(self, dusk_array_isclose_scalar(self->a, s, first, rtol, atol, equal_nan));
 }
 
 /* a._isclose(b, rtol, atol, equal_nan, all): numpy.isclose, or allclose. */
@@ -1562,6 +1575,8 @@ static PyMethodDef arr_methods[] = {
     {"_clip", (PyCFunction)arr_clip, METH_VARARGS, "clip(a, lo, hi)"},
     {"_round", (PyCFunction)arr_round, METH_VARARGS, "round/around(a, decimals)"},
     {"_isclose", (PyCFunction)arr_isclose, METH_VARARGS, "isclose/allclose(a, b)"},
+    {"_isclose_scalar", (PyCFunction)arr_isclose_scalar, METH_VARARGS,
+     "isclose(a, s) or isclose(s, a) of a number s"},
     {"_nan_to_num", (PyCFunction)arr_nan_to_num, METH_VARARGS, "nan_to_num(a)"},
     {"_product", (PyCFunction)arr_product, METH_VARARGS, "dot/matmul/tensordot"},
     {"_factor", (PyCFunction)arr_factor, METH_VARARGS, "qr/tsqr/svd/svd_compressed/lu/lstsq"},

@@ -8,7 +8,7 @@
 ** function whose block function, py_block, calls the BlockFunction's
 ** runner, a Python callable that dusk/blocks.py writes. _map_blocks,
 ** _blockwise, _map_overlap and _reduction build the layers with
-** array/map.c's dusk_map_blocks, dusk_blockwise, dusk_map_overlap and
+** array/map.c's dusk_map_blocks, dusk_blockwise, dusk_map_overlap_axes and
 ** dusk_array_reduction, so the graphs are those of C's user functions.
 **
 ** A block's task runs py_block on a worker thread: it takes the GIL
@@ -503,9 +503,9 @@ static PyObject *py_blockwise(PyObject *mod, PyObject *args)
     (void)mod;
     PyObject *cls, *f, *list;
     const char *indices, *dtype, *chunks, *name;
-    int concatenate;
-    if (!PyArg_ParseTuple(args, "O!OsO!spzz:_blockwise", &PyType_Type, &cls, &f, &indices,
-                          &PyList_Type, &list, &dtype, &concatenate, &chunks, &name))
+    int concatenate, whole = 0;
+    if (!PyArg_ParseTuple(args, "O!OsO!spzz|p:_blockwise", &PyType_Type, &cls, &f, &indices,
+                          &PyList_Type, &list, &dtype, &concatenate, &chunks, &name, &whole))
         return NULL;
     dusk_array *in[16];
     dusk_dtype dt;
@@ -515,6 +515,7 @@ static PyObject *py_blockwise(PyObject *mod, PyObject *args)
         return NULL;
     dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
     o.name = name;
+    o.whole_name = whole != 0;
     o.chunks = chunks;
     dusk_array *r = dusk_blockwise(bf, indices, in, n, dt, concatenate != 0, &o);
     return pyd_array_result((PyTypeObject *)cls, PyList_GET_ITEM(list, 0), r, f);
@@ -523,13 +524,12 @@ static PyObject *py_blockwise(PyObject *mod, PyObject *args)
 static PyObject *py_map_overlap(PyObject *mod, PyObject *args)
 {
     (void)mod;
-    PyObject *cls, *f, *list, *depth;
-    const char *dtype, *name;
-    int boundary;
-    double value;
-    if (!PyArg_ParseTuple(args, "O!OO!sO!idz:_map_overlap", &PyType_Type, &cls, &f,
-                          &PyList_Type, &list, &dtype, &PyTuple_Type, &depth, &boundary, &value,
-                          &name))
+    PyObject *cls, *f, *list, *depth, *kinds, *values;
+    const char *dtype, *name, *chunks = NULL;
+    int trim = 1;
+    if (!PyArg_ParseTuple(args, "O!OO!sO!O!O!z|pz:_map_overlap", &PyType_Type, &cls, &f,
+                          &PyList_Type, &list, &dtype, &PyTuple_Type, &depth, &PyTuple_Type,
+                          &kinds, &PyTuple_Type, &values, &name, &trim, &chunks))
         return NULL;
     dusk_array *in[16];
     dusk_dtype dt;
@@ -537,21 +537,32 @@ static PyObject *py_map_overlap(PyObject *mod, PyObject *args)
     int n = bf ? arrays_of(list, in) : -1;
     if (n < 0 || dtype_named(dtype, &dt) < 0)
         return NULL;
-    if (n != 1 || PyTuple_GET_SIZE(depth) != dusk_array_ndim(in[0]) ||
-        boundary < DUSK_BOUNDARY_NONE || boundary > DUSK_BOUNDARY_NEAREST) {
-        PyErr_SetString(PyExc_ValueError, "_map_overlap takes one array, a depth per axis and "
-                        "a boundary");
+    Py_ssize_t nd = dusk_array_ndim(in[0]);
+    if (n != 1 || PyTuple_GET_SIZE(depth) != nd || PyTuple_GET_SIZE(kinds) != nd ||
+        PyTuple_GET_SIZE(values) != nd) {
+        PyErr_SetString(PyExc_ValueError, "_map_overlap takes one array, and a depth, a "
+                        "boundary and a value per axis");
         return NULL;
     }
     int64_t d[DUSK_MAXDIMS];
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(depth); i++) {
+    dusk_boundary k[DUSK_MAXDIMS];
+    double v[DUSK_MAXDIMS];
+    for (Py_ssize_t i = 0; i < nd; i++) {
         d[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(depth, i));
-        if (d[i] == -1 && PyErr_Occurred())
+        long kind = PyLong_AsLong(PyTuple_GET_ITEM(kinds, i));
+        v[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(values, i));
+        if (PyErr_Occurred())
             return NULL;
+        if (kind < DUSK_BOUNDARY_NONE || kind > DUSK_BOUNDARY_NEAREST) {
+            PyErr_Format(PyExc_ValueError, "_map_overlap: unknown boundary %ld", kind);
+            return NULL;
+        }
+        k[i] = (dusk_boundary)kind;
     }
     dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
     o.name = name;
-    dusk_array *r = dusk_map_overlap(bf, in[0], d, (dusk_boundary)boundary, value, dt, &o);
+    o.chunks = chunks;
+    dusk_array *r = dusk_map_overlap_axes(bf, in[0], d, k, v, trim != 0, dt, &o);
     return pyd_array_result((PyTypeObject *)cls, PyList_GET_ITEM(list, 0), r, f);
 }
 
@@ -593,9 +604,9 @@ static PyMethodDef methods[] = {
     {"_map_blocks", py_map_blocks, METH_VARARGS,
      "_map_blocks(cls, f, arrays, dtype, chunks, drop_mask, new_mask, name)"},
     {"_blockwise", py_blockwise, METH_VARARGS,
-     "_blockwise(cls, f, indices, arrays, dtype, concatenate, chunks, name)"},
+     "_blockwise(cls, f, indices, arrays, dtype, concatenate, chunks, name, whole_name=False)"},
     {"_map_overlap", py_map_overlap, METH_VARARGS,
-     "_map_overlap(cls, f, [x], dtype, depth, boundary, value, name)"},
+     "_map_overlap(cls, f, [x], dtype, depths, boundaries, values, name, trim=True, chunks=None)"},
     {"_reduction", py_reduction, METH_VARARGS,
      "_reduction(cls, (chunk, combine, aggregate), [x], dtype, axes, keepdims, split_every, "
      "name)"},

@@ -146,6 +146,13 @@ DUSK_API dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, dou
 /* From a C-contiguous buffer, which is copied. */
 DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks);
+/* The same with the layer named name and its source 'original-<name>', as
+ * Dask's from_array(x, name=): keys ('name', i, j), the caller's to keep
+ * unique. name NULL: 'array-<token>' as dusk_from_buffer; "" or one past
+ * 200 characters DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_from_buffer_named(dusk_array_ctx *ctx, const void *data,
+                                            dusk_dtype dtype, dusk_shape shape,
+                                            const char *chunks, const char *name);
 /* From an HDF5 dataset, lazily: each chunk reads its own hyperslab when it
  * runs. The file and dataset are checked now. A chunked dataset is read,
  * and a compressed one decoded, by dusk, not by libhdf5, chunk by chunk:
@@ -166,6 +173,10 @@ DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dus
  * short under such a read is DUSK_EIO naming it. */
 DUSK_API dusk_array *dusk_from_hdf5(dusk_array_ctx *ctx, const char *path, const char *dataset,
                            const char *chunks);
+/* The same named as dusk_from_buffer_named names its layers. */
+DUSK_API dusk_array *dusk_from_hdf5_named(dusk_array_ctx *ctx, const char *path,
+                                          const char *dataset, const char *chunks,
+                                          const char *name);
 
 /* --- elementwise ------------------------------------------------------------ */
 typedef enum {
@@ -338,6 +349,14 @@ DUSK_API dusk_array *dusk_array_around(dusk_array *a, int decimals);
  * integers and bools), a == b elsewhere, and nan close to nan when
  * equal_nan; broadcast and chunks unified as dusk_array_binop's. bool;
  * one 'isclose' layer (NumPy's defaults: rtol 1e-5, atol 1e-8). */
+/* numpy.isclose(a, s), or numpy.isclose(s, a) when scalar_first, with s a
+ * Python float (or an int a double holds), as dask.array.isclose passes a
+ * number into every block's numpy.isclose: one 'isclose' layer, the values
+ * NumPy 1.24 gives block by block (a float32 block that is all finite
+ * computes in float32 where NumPy's value-based casting does). a of
+ * float64, float32, an integer type or bool (else DUSK_EINVAL). */
+DUSK_API dusk_array *dusk_array_isclose_scalar(dusk_array *a, double s, bool scalar_first,
+                                               double rtol, double atol, bool equal_nan);
 DUSK_API dusk_array *dusk_array_isclose(dusk_array *a, dusk_array *b, double rtol, double atol,
                                         bool equal_nan);
 /* numpy.allclose, lazily, as Dask's: isclose's 'all' reduction, a 0-d
@@ -768,8 +787,11 @@ typedef struct dusk_map_options {
     uint64_t new_axis;        /* map_blocks: axes of the output it adds */
     const dusk_value *args;   /* extra arguments for every call (a tuple; a reference is
                                  taken; NULL: none); they are part of the token */
+    bool whole_name;          /* map_blocks, blockwise: name is the layer's whole name,
+                                 no token appended (Dask's blockwise name=); keys are
+                                 then the caller's to keep unique, as in Dask */
 } dusk_map_options;
-#define DUSK_MAP_OPTIONS_INIT {0, 0, 0, 0, 0}
+#define DUSK_MAP_OPTIONS_INIT {0, 0, 0, 0, 0, 0}
 
 /* f on every block of the nin arrays in[] (at most 16, of one context),
  * as dask.array.map_blocks: the arrays' axes line up from the right, and
@@ -827,11 +849,22 @@ typedef enum {
  * 'overlap' layer holding the neighbours' 'getitem' pieces, a getitem
  * trimming the boundary, f, 'trim') but for Dask's 'block-info' layer;
  * the pieces' keys are integers where Dask's are fractions (i + 0.9).
- * opts: name and args only. */
+ * opts: name, args and chunks (the function's blocks', Dask's chunks=;
+ * the trim takes the depth off them). */
 DUSK_API dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x,
                                       const int64_t *depth, dusk_boundary boundary,
                                       double value, dusk_dtype dtype,
                                       const dusk_map_options *opts);
+/* The same with a boundary (and constant value) per axis, as Dask's
+ * boundary={0: 'reflect', 1: 'none'}; an axis of depth 0 takes none. trim
+ * false: no 'trim' layer, the function's output is the result, and its
+ * blocks have x's chunks unless opts->chunks says otherwise (Dask's
+ * trim=False: the function shrinks its grown blocks itself); chunks of x
+ * smaller than the depth are then DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array *x,
+                                           const int64_t *depth, const dusk_boundary *boundary,
+                                           const double *value, bool trim, dusk_dtype dtype,
+                                           const dusk_map_options *opts);
 
 #ifdef __cplusplus
 }

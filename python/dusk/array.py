@@ -22,6 +22,7 @@ import operator
 import os
 import sys as _sys
 import threading
+import uuid
 import warnings
 import weakref
 
@@ -963,9 +964,18 @@ def linspace(start, stop, num=50, chunks="auto", dtype=None):
 
 def from_array(x, chunks="auto", name=None, **kwargs):
     """A dusk array over a NumPy array (copied once into dusk's buffer) or an h5py
-    dataset (read lazily by dusk, chunk by chunk, from its file)."""
+    dataset (read lazily by dusk, chunk by chunk, from its file). name= as
+    Dask's: the layer's whole name (its source 'original-<name>'); False a
+    random one, 'array-<uuid1>'; None (or True) 'array-<token>'."""
     if isinstance(x, Array):
         return x if chunks == "auto" else x.rechunk(chunks)
+    if name is True or name is None:
+        name = None
+    elif name is False:
+        name = "array-" + str(uuid.uuid1())   # kept in the recipe: replayed as it is
+    elif not isinstance(name, str):
+        raise TypeError("from_array: name must be a string, True, False or None, not %s"
+                        % type(name).__name__)
     if _is_h5py_dataset(x):
         try:
             filename, path, driver = x.file.filename, x.name, x.file.driver
@@ -977,7 +987,8 @@ def from_array(x, chunks="auto", name=None, **kwargs):
             raise ValueError("from_array: the h5py dataset %s is in a file opened with driver "
                              "'%s' (%r), which dusk cannot read by its name: use "
                              "from_array(dataset[...]) to copy it" % (path, driver, filename))
-        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks, x.ndim))
+        return _apply("_from_hdf5", os.path.abspath(filename), path, _chunks_text(chunks, x.ndim),
+                      name)
     if not isinstance(x, np.ndarray):
         if not hasattr(x, "__array__") and not isinstance(x, (list, tuple, numbers.Number)):
             raise TypeError("from_array takes a NumPy array, an h5py dataset or what "
@@ -991,7 +1002,7 @@ def from_array(x, chunks="auto", name=None, **kwargs):
     # values as '>f8'), which is what dusk holds, as Dask takes either.
     private = np.array(x, dtype=x.dtype.newbyteorder("="), copy=True)
     private.flags.writeable = False
-    return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim))
+    return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim), name)
 
 
 asarray = from_array
@@ -1185,17 +1196,41 @@ def _is_number(x):
             and np.asarray(x).dtype.kind in "biufc")
 
 
+def _isclose_native(x, s, first, rtol, atol):
+    """Whether C's isclose of x and the number s gives numpy.isclose's values
+    exactly: s a Python float (or NumPy float64), or an int a double holds
+    (NumPy makes it a float64 first, but for isclose(s, float32 block) where
+    an int past int16's range and uint16's makes NumPy subtract in float64);
+    rtol and atol floats, or ints whose float32 is exact (NumPy pairs them
+    with float32 blocks by value); x float64, float32, an integer type or
+    bool. Else NumPy's own isclose runs on every block."""
+    def tol_ok(v):
+        return isinstance(v, float) or (type(v) is int and -32768 <= v <= 65535)
+    if x.dtype.kind not in "biuf" or x.dtype == np.float16:
+        return False
+    if not (tol_ok(rtol) and tol_ok(atol)):
+        return False
+    if isinstance(s, float):
+        return True
+    if type(s) is not int or abs(s) > 2 ** 53:
+        return False
+    return not (first and x.dtype == np.float32 and not -32768 <= s <= 65535)
+
+
 def _isclose_of_a_number(arr1, arr2, rtol, atol, equal_nan):
     """isclose of a dusk array and a number as Dask's elemwise makes it: the
-    number passed into every block's numpy.isclose (one 'isclose' layer), not
-    made an array of its own (two layers more); None for other operands.
-    C's isclose takes two arrays only."""
+    number passed into every block's isclose (one 'isclose' layer), not made
+    an array of its own (two layers more); None for other operands. C's
+    isclose of a scalar where it is NumPy's exactly, else numpy.isclose."""
     if isinstance(arr1, Array) and _is_number(arr2):
-        x, args = arr1, (arr1, "x", arr2, None)
+        x, s, first, args = arr1, arr2, False, (arr1, "x", arr2, None)
     elif isinstance(arr2, Array) and _is_number(arr1):
-        x, args = arr2, (arr1, None, arr2, "x")
+        x, s, first, args = arr2, arr1, True, (arr1, None, arr2, "x")
     else:
         return None
+    if _isclose_native(x, s, first, rtol, atol):
+        return _apply("_isclose_scalar", x, float(s), first, float(rtol), float(atol),
+                      bool(equal_nan))
     ind = tuple(range(x.ndim))
     args = tuple(ind if a == "x" else a for a in args)
     return _blocks.blockwise(np.isclose, ind, *args, dtype=bool, rtol=rtol, atol=atol,

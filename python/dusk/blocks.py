@@ -343,8 +343,9 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
     missing from the output are contracted (the blocks along them concatenated,
     or lists of them without concatenate); adjust_chunks={index: int, tuple or
     callable} as Dask's. The arrays are rechunked to common chunks as Dask's
-    unify_chunks. name= is the layers' name before dusk's token (Dask: the whole
-    name)."""
+    unify_chunks. name= is the layer's whole name, as Dask's (its keys are then
+    the caller's to keep unique); else token= (or the function's name) and a
+    token."""
     if not callable(func):
         raise TypeError("blockwise: func must be callable, not %s" % type(func).__name__)
     if len(args) % 2:
@@ -402,8 +403,11 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
     f = _fn("blockwise", func, tuple(layout), kwargs, token is None,
             (tuple((a.name, a.chunks) for a in arrays), indices, str(dt), chunks_text,
              bool(concatenate)))
+    if name:   # Dask: the whole name, no token
+        return _apply("_blocks_call", "blockwise", f, indices, arrays, dt.name,
+                      bool(concatenate), chunks_text, str(name), True)
     return _apply("_blocks_call", "blockwise", f, indices, arrays, dt.name, bool(concatenate),
-                  chunks_text, name or token)
+                  chunks_text, token or None)
 
 
 def _refine(chunkss):
@@ -444,13 +448,29 @@ def _out_chunks(i, pairs, new_axes, adjust):
 _BOUNDARIES = {"none": 0, "constant": 1, "reflect": 2, "periodic": 3, "nearest": 4}
 
 
+def _boundary_kind(b, axis):
+    """(kind, constant) of one axis's boundary."""
+    if isinstance(b, str):
+        if b not in _BOUNDARIES:
+            raise ValueError("map_overlap: boundary must be 'reflect', 'periodic', 'nearest', "
+                             "'none' or a number, not %r (axis %d)" % (b, axis))
+        return _BOUNDARIES[b], 0.0
+    if isinstance(b, numbers.Number) and not isinstance(b, complex):
+        return _BOUNDARIES["constant"], float(b)
+    raise TypeError("map_overlap: boundary must be a string or a number, not %s (axis %d)"
+                    % (type(b).__name__, axis))
+
+
 def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=True,
-                allow_rechunk=True, dtype=None, name=None, meta=None, **kwargs):
+                allow_rechunk=True, dtype=None, name=None, meta=None, chunks=None, **kwargs):
     """func on every block of one dusk array grown by depth cells of its
-    neighbours (or of the boundary), the result trimmed back, as
+    neighbours (or of the boundary), the result trimmed back (trim=True), as
     dask.array.map_overlap: depth an int, a tuple or a dict {axis: depth};
     boundary 'none' (Dask's default), 'reflect', 'periodic', 'nearest' or a
-    number (a constant). block_id= is given when func names it."""
+    number (a constant), for all axes or per axis (a tuple, or a dict whose
+    missing axes are 'none'). trim=False gives func's blocks as they are, of
+    the array's chunks unless chunks= says otherwise, as Dask's. block_id= is
+    given when func names it."""
     if isinstance(func, Array) and callable(args[0] if args else None):
         func, args = args[0], (func,) + args[1:]   # Dask's old order: (x, func)
     if not callable(func):
@@ -459,51 +479,50 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
     if len(arrays) != 1 or len(args) != 1:
         raise NotImplementedError("map_overlap: dusk's takes one dusk array (and keywords), "
                                   "not %d arguments" % len(args))
-    if not trim:
-        raise NotImplementedError("map_overlap: dusk's trims the overlap (trim=True)")
     x = arrays[0]
     if _has_keyword(func, "block_info"):
         raise NotImplementedError("map_overlap: dusk gives func block_id, not block_info")
     if depth is None:
         depth = 0
     if isinstance(depth, dict):
-        d = tuple(int(depth.get(i, depth.get(i - x.ndim, 0))) for i in range(x.ndim))
+        d = tuple(depth.get(i, depth.get(i - x.ndim, 0)) for i in range(x.ndim))
     elif isinstance(depth, (tuple, list)):
         if len(depth) != x.ndim:
             raise ValueError("map_overlap: depth %r has %d entries for %d axes"
                              % (depth, len(depth), x.ndim))
-        d = tuple(int(v) for v in depth)
+        d = tuple(depth)
     else:
-        d = (int(depth),) * x.ndim
+        d = (depth,) * x.ndim
+    if any(isinstance(v, tuple) for v in d):
+        raise NotImplementedError("map_overlap: dusk takes one depth per axis, not a pair "
+                                  "(Dask's asymmetric depth): %r" % (depth,))
+    d = tuple(int(v) for v in d)
     if any(v < 0 for v in d):
         raise ValueError("map_overlap: depth must be at least 0, not %r" % (depth,))
-    # Dask 2022.12's default is 'none' (coerce_boundary), also for the axes a
+    # Dask 2022.12's coerce_boundary: 'none' by default, also for the axes a
     # dict leaves out; an axis of depth 0 grows by nothing, whatever its boundary
     if boundary is None:
         boundary = "none"
     if isinstance(boundary, dict):
-        kinds = {boundary.get(i, "none") for i in range(x.ndim) if d[i]}
-        if len(kinds) > 1:
-            raise NotImplementedError("map_overlap: dusk takes one boundary for all axes")
-        boundary = kinds.pop() if kinds else "none"
-    value = 0.0
-    if isinstance(boundary, str):
-        if boundary not in _BOUNDARIES:
-            raise ValueError("map_overlap: boundary must be 'reflect', 'periodic', 'nearest', "
-                             "'none' or a number, not %r" % boundary)
-        kind = _BOUNDARIES[boundary]
-    elif isinstance(boundary, numbers.Number) and not isinstance(boundary, complex):
-        kind, value = _BOUNDARIES["constant"], float(boundary)
+        per_axis = tuple(boundary.get(i, "none") for i in range(x.ndim))
+    elif isinstance(boundary, tuple):
+        if len(boundary) != x.ndim:
+            raise ValueError("map_overlap: boundary %r has %d entries for %d axes"
+                             % (boundary, len(boundary), x.ndim))
+        per_axis = boundary
     else:
-        raise TypeError("map_overlap: boundary must be a string or a number, not %s"
-                        % type(boundary).__name__)
+        per_axis = (boundary,) * x.ndim
+    kinds = tuple(_boundary_kind(b, i) for i, b in enumerate(per_axis))
     if dtype is None and meta is not None and hasattr(meta, "dtype"):
         dtype = meta.dtype
     if dtype is None:
         dtype = _infer_dtype(func, (x,), kwargs, "map_overlap")
     dt = _dtype(dtype, "map_overlap")
+    chunks_text = None if chunks is None else _chunks_text(tuple(chunks))
     f = _fn("overlap", func, kwargs, _has_keyword(func, "block_id"))
-    return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d, kind, value, name or None)
+    return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d,
+                  tuple(k for k, _ in kinds), tuple(v for _, v in kinds), name or None,
+                  bool(trim), chunks_text)
 
 
 # --- reduction ---------------------------------------------------------------------------------

@@ -683,6 +683,43 @@ static void test_blockwise(void **state)
     free(b);
 }
 
+/* Dask's blockwise(name=) and from_array(name=): the whole name, no token */
+static void test_whole_names(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    int64_t sa[2] = {9, 7}, sb[2] = {7, 5};
+    double *a = fill_buffer(DUSK_DT_F8, 2, sa, 1), *b = fill_buffer(DUSK_DT_F8, 2, sb, 2);
+    dusk_array *in[2] = {dusk_from_buffer_named(ctx, a, DUSK_DT_F8, DUSK_SHAPE(9, 7), "(4, 3)",
+                                                "left"),
+                         dusk_from_buffer(ctx, b, DUSK_DT_F8, DUSK_SHAPE(7, 5), "(2, 2)")};
+    assert_built(in[0]);
+    assert_string_equal(dusk_array_name(in[0]), "left");
+    assert_int_equal(count_op(in[0], "original-left"), 1);
+    assert_true(strncmp(dusk_array_name(in[1]), "array-", 6) == 0);
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    o.name = "product";
+    o.whole_name = true;
+    dusk_array *p = dusk_blockwise(&dot, "ij,jk->ik", in, 2, DUSK_DT_F8, true, &o);
+    assert_built(p);
+    assert_string_equal(dusk_array_name(p), "product");
+    o.whole_name = false;   /* a name before the token */
+    dusk_array *q = dusk_blockwise(&dot, "ij,jk->ik", in, 2, DUSK_DT_F8, true, &o);
+    assert_true(strncmp(dusk_array_name(q), "product-", 8) == 0 &&
+                strlen(dusk_array_name(q)) == 8 + 32);
+    const double *r = values(p, "whole-named dot");
+    double *rq = malloc(45 * sizeof *rq);
+    assert_non_null(rq);
+    memcpy(rq, r, 45 * sizeof *rq);
+    const double *r2 = values(q, "prefixed dot");
+    for (int k = 0; k < 45; k++)
+        assert_true(rq[k] == r2[k]);
+    free(rq);
+    assert_error(dusk_from_buffer_named(ctx, a, DUSK_DT_F8, DUSK_SHAPE(9, 7), "(4, 3)", ""),
+                 DUSK_EINVAL, "from_buffer: the name is empty", NULL);
+    free(a);
+    free(b);
+}
+
 static void test_elemwise(void **state)
 {
     dusk_array_ctx *ctx = *state;
@@ -1003,6 +1040,53 @@ static void test_map_overlap_values(void **state)
         }
         dusk_value_unref(args);
     }
+    /* a boundary per axis (Dask's boundary={0: 'reflect', 1: 'none'}): each
+     * term of the cross leaves the array along one axis only */
+    static const dusk_boundary pairs[][2] = {
+        {DUSK_BOUNDARY_REFLECT, DUSK_BOUNDARY_NONE}, {DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_PERIODIC},
+        {DUSK_BOUNDARY_NEAREST, DUSK_BOUNDARY_CONSTANT}, {DUSK_BOUNDARY_PERIODIC, DUSK_BOUNDARY_REFLECT}};
+    const double zeros[2] = {0, 0};
+    for (int k = 0; k < 4; k++) {
+        dusk_value *it[1] = {dusk_int(2)};
+        dusk_value *args = dusk_tuple_of(1, it);
+        int64_t depth[2] = {2, 2};
+        dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+        o.args = args;
+        dusk_array *y = dusk_map_overlap_axes(&cross, x, depth, pairs[k], zeros, true, DUSK_DT_F8,
+                                              &o);
+        dusk_value_unref(args);
+        char what[64];
+        snprintf(what, sizeof what, "map_overlap boundaries %d, %d", pairs[k][0], pairs[k][1]);
+        const double *v = values(y, what);
+        for (int64_t i = 0; i < 13; i++)
+            for (int64_t j = 0; j < 11; j++) {
+                double want = 0;
+                for (int64_t m = -2; m <= 2; m++)
+                    if (m)
+                        want += padded(data, 13, 11, i + m, j, pairs[k][0]) +
+                                padded(data, 13, 11, i, j + m, pairs[k][1]);
+                if (!close_enough(v[i * 11 + j], want, 1e-12, 1e-12))
+                    fail_msg("%s: (%lld, %lld) is %g, want %g", what, (long long)i, (long long)j,
+                             v[i * 11 + j], want);
+            }
+    }
+    /* without trim: the function's blocks as they are, x's chunks unless
+     * chunks says otherwise; x's block of 2 cannot keep its chunks at depth 3 */
+    int64_t d3[2] = {3, 1};
+    assert_error(dusk_map_overlap_axes(&cross, x, d3, pairs[0], zeros, false, DUSK_DT_F8, NULL),
+                 DUSK_EINVAL, "without trim", "smaller than the depth");
+    int64_t d1[2] = {1, 1};
+    dusk_map_options o = DUSK_MAP_OPTIONS_INIT;
+    dusk_value *it[1] = {dusk_int(1)};
+    o.args = dusk_tuple_of(1, it);
+    o.chunks = "((7, 4, 8), (5, 8))";   /* the grown blocks: reflect on 0, none on 1 */
+    dusk_array *g = dusk_map_overlap_axes(&cross, x, d1, pairs[0], zeros, false, DUSK_DT_F8, &o);
+    dusk_value_unref((dusk_value *)o.args);
+    assert_built(g);
+    assert_int_equal(dusk_array_shape(g)[0], 19);
+    assert_int_equal(dusk_array_shape(g)[1], 13);
+    assert_int_equal(count_op(g, "trim"), 0);
+    assert_non_null(values(g, "map_overlap without trim"));
     int64_t deep[2] = {14, 1};
     assert_error(dusk_map_overlap(&cross, x, deep, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL),
                  DUSK_EINVAL, "depth 14 of axis 0 is not between 0 and its length 13", NULL);
@@ -1318,6 +1402,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_functions_of_one_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_array_args_by_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_input_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_whole_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chunks_that_overflow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_every_as_dask, setup, teardown),
         cmocka_unit_test_teardown(test_out_of_memory, reset_alloc),

@@ -141,6 +141,52 @@ static void test_clip_round_isclose(void **state)
     same(got, (double[]){-2.5 + 1e-9, 0.6, 1.5, 9, -1, 7}, 6);
 }
 
+/* isclose of an array and a number, as numpy.isclose block by block: a
+ * float32 block that is all finite computes in float32 (NumPy's
+ * value-based casting), any other in float64. */
+static void test_isclose_scalar(void **state)
+{
+    (void)state;
+    double got[8];
+    /* float32(0.1) against 0.1, tolerances 0: equal in float32 (0.1
+     * rounded to float32 first), not in float64 (1.5e-9 apart); the second
+     * block holds a nan, so NumPy computes it in float64 */
+    const float f[8] = {0.1f, 0.2f, 0.1f, 0.1f, 0.1f, NAN, 0.1f, 1.0f};
+    dusk_array *x = dusk_from_buffer(ctx, f, DUSK_DT_F4, DUSK_SHAPE(8), "4");
+    dusk_array *c = dusk_array_isclose_scalar(x, 0.1, false, 0, 0, false);
+    assert_int_equal(strncmp(dusk_array_name(c), "isclose-", 8), 0);
+    assert_int_equal(dusk_array_nchunks(c), 2);
+    values(c, DUSK_DT_BOOL, got, 8);
+    same(got, (double[]){1, 0, 1, 1, 0, 0, 0, 0}, 8);
+    values(dusk_array_isclose_scalar(x, 0.1, true, 0, 0, false), DUSK_DT_BOOL, got, 8);
+    same(got, (double[]){1, 0, 1, 1, 0, 0, 0, 0}, 8);
+    /* nan: equal_nan; the defaults' tolerance around 1 */
+    values(dusk_array_isclose_scalar(x, NAN, false, 1e-5, 1e-8, true), DUSK_DT_BOOL, got, 8);
+    same(got, (double[]){0, 0, 0, 0, 0, 1, 0, 0}, 8);
+    const double d[5] = {1.0, 1.0 + 1e-5, 1.0 + 2e-5, INFINITY, -INFINITY};
+    dusk_array *y = vec(d, 5, "2");
+    values(dusk_array_isclose_scalar(y, 1.0, false, 1e-5, 1e-8, false), DUSK_DT_BOOL, got, 5);
+    same(got, (double[]){1, 1, 0, 0, 0}, 5);
+    values(dusk_array_isclose_scalar(y, INFINITY, true, 1e-5, 1e-8, false), DUSK_DT_BOOL, got, 5);
+    same(got, (double[]){0, 0, 0, 1, 0}, 5);
+    /* integers in float64, the extremes too (NumPy makes them inexact) */
+    const int64_t i8[3] = {INT64_MIN, INT64_MAX, 3};
+    dusk_array *z = dusk_from_buffer(ctx, i8, DUSK_DT_I8, DUSK_SHAPE(3), "2");
+    values(dusk_array_isclose_scalar(z, -0x1p63, true, 0, 0, false), DUSK_DT_BOOL, got, 3);
+    same(got, (double[]){1, 0, 0}, 3);
+    values(dusk_array_isclose_scalar(z, 3.1, false, 0, 0.2, false), DUSK_DT_BOOL, got, 3);
+    same(got, (double[]){0, 0, 1}, 3);
+    /* what it does not compute exactly, it refuses */
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *h = dusk_ones(ctx, DUSK_SHAPE(3), "2", DUSK_DT_F2);
+    assert_int_equal(dusk_array_status(dusk_array_isclose_scalar(h, 1, false, 0, 0, false), &err),
+                     DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "float16"));
+    dusk_error_clear(&err);
+    assert_int_equal(dusk_array_status(dusk_array_isclose_scalar(NULL, 1, false, 0, 0, false),
+                                       NULL), DUSK_EINVAL);
+}
+
 static void test_refusals_and_nulls(void **state)
 {
     (void)state;
@@ -230,6 +276,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_binary_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clip_round_isclose, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_isclose_scalar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_and_nulls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
     };

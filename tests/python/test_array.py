@@ -1156,3 +1156,43 @@ def test_zero_d_arrays_cast_as_their_scalars():
             got = f(x, q).compute()
             assert got.dtype == want.dtype
             np.testing.assert_array_equal(got, want)
+
+
+def test_from_array_name_as_dask(tmp_path):
+    # Dask 2022.12: name= is the array's whole name (its layer's), False a
+    # random 'array-<uuid1>', None a token of the values
+    a = np.arange(12.0).reshape(3, 4)
+    for name in ("foo", "my-array-1"):
+        x, d = da.from_array(a, chunks=2, name=name), dda.from_array(a, chunks=2, name=name)
+        assert x.name == d.name == name
+        # dusk keeps its source under 'original-<name>' (Dask's numpy blocks need none)
+        assert [l["name"] for l in x._layers()] == ["original-" + name, name]
+        np.testing.assert_array_equal((x + 1).compute(), (d + 1).compute(scheduler="sync"))
+        assert x._ntasks == len(d.__dask_graph__()) + 1
+    r1, r2 = da.from_array(a, chunks=2, name=False), da.from_array(a, chunks=2, name=False)
+    assert r1.name.startswith("array-") and len(r1.name) == len("array-") + 36
+    assert r1.name != r2.name != da.from_array(a, chunks=2).name
+    assert dda.from_array(a, chunks=2, name=False).name.startswith("array-")
+    assert da.from_array(a, chunks=2).name == da.from_array(a, chunks=2, name=None).name
+    assert da.from_array(a, chunks=2).name.startswith("array-")
+    np.testing.assert_array_equal(r1.compute(), a)
+    # the name a recipe replays is the one given (False: the uuid it drew)
+    import pickle
+    assert pickle.loads(pickle.dumps(r1)).name == r1.name
+    assert pickle.loads(pickle.dumps(da.from_array(a, name="foo"))).name == "foo"
+    # an h5py dataset: the name is the layer's, and dusk still reads the file
+    path = str(tmp_path / "named.h5")
+    with h5py.File(path, "w") as f:
+        f["d"] = a
+    with h5py.File(path, "r") as f:
+        x = da.from_array(f["d"], chunks=(2, 2), name="fromfile")
+        assert x.name == "fromfile"
+        assert [l["name"] for l in x._layers()] == ["original-fromfile", "fromfile"]
+        np.testing.assert_array_equal(x.compute(), a)
+    with pytest.raises(ValueError, match="name is empty"):
+        da.from_array(a, name="")
+    with pytest.raises(TypeError, match="name must be"):
+        da.from_array(a, name=3)
+    with pytest.raises(ValueError, match="at most 200"):
+        da.from_array(a, name="n" * 201)
+    assert da.from_array(a, chunks=2, name="n" * 200).sum().compute() == a.sum()

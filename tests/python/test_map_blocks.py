@@ -128,8 +128,8 @@ def test_map_blocks_names_are_dask_tokens():
 def test_name_and_token_as_dask():
     # Dask 2022.12: map_blocks' name= (or token=, with a FutureWarning) is the
     # layer's name before its token, an empty one the function's name;
-    # blockwise's name= is the whole name in Dask but dusk's C API appends
-    # its token (dusk_map_options.name), token= a name before the token.
+    # blockwise's name= is the whole name, as Dask's (whole_name), token= a
+    # name before the token.
     x, d = both(np.ones((4, 4)), 2)
 
     def prefix(a):
@@ -150,8 +150,19 @@ def test_name_and_token_as_dask():
         ours = {k for k, _ in layers(da.map_overlap(inc, x, depth=1, name=name))}
         theirs = {k for k, _ in layers(dda.map_overlap(inc, d, depth=1, name=name))}
         assert want in ours & theirs, (name, ours, theirs)
-    assert dda.blockwise(inc, "ij", d, "ij", dtype=float, name="whole").name == "whole"
-    assert prefix(da.blockwise(inc, "ij", x, "ij", dtype=float, name="whole")) == "whole"
+    ours = da.blockwise(inc, "ij", x, "ij", dtype=float, name="whole", token="tk")
+    theirs = dda.blockwise(inc, "ij", d, "ij", dtype=float, name="whole", token="tk")
+    assert ours.name == theirs.name == "whole"
+    assert {l["name"] for l in ours._layers()} - {l["name"] for l in x._layers()} == {"whole"}
+    assert set(theirs.__dask_graph__().layers) - set(d.__dask_graph__().layers) == {"whole"}
+    np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
+    assert ours._ntasks - x._ntasks == len(theirs.__dask_graph__()) - len(d.__dask_graph__())
+    # a whole name travels through what uses the array, and a pickle
+    np.testing.assert_array_equal((ours * 2).sum(axis=0).compute(), np.full(4, 16.0))
+    assert pickle.loads(pickle.dumps(ours)).name == "whole"
+    # without name=, token= or the function's name, then a token, as Dask's
+    ours = da.blockwise(inc, "ij", x, "ij", dtype=float, token="tk")
+    assert ours.name.startswith("tk-") and len(ours.name) == 35
 
 
 def test_map_blocks_infers_dtype_as_dask():
@@ -600,18 +611,90 @@ def test_map_overlap_default_boundary_is_dasks():
         np.testing.assert_array_equal(
             x.map_overlap(_stencil, depth=depth, boundary=boundary).compute(),
             d.map_overlap(_stencil, depth=depth, boundary=boundary).compute(scheduler="sync"))
-    with pytest.raises(NotImplementedError, match="one boundary"):
-        x.map_overlap(_stencil, depth=1, boundary={0: "reflect"})
+
+
+def overlap_layers(x):
+    """layers(x) without Dask's block-info layers (dusk gives block_info none)."""
+    return collections.Counter({k: c for k, c in added(x).items()
+                                if not k[0].startswith("block-info")})
+
+
+def _trim1(b):
+    return b[1:-1, 1:-1]
+
+
+def _edges(b):
+    """the grown block as it is (trim=False), tagged by its shape"""
+    return b * 10 + (b.shape[0] * 100 + b.shape[1])
+
+
+@pytest.mark.parametrize("boundary,depth", [
+    ({0: "reflect", 1: "none"}, 1),
+    ({0: "reflect", 1: "none"}, {0: 2, 1: 1}),
+    ({0: "none", 1: "periodic"}, {0: 1, 1: 2}),
+    ({0: -1.5, 1: "nearest"}, 2),
+    ({1: 4}, {0: 1, 1: 1}),                       # axis 0 left out: 'none'
+    (("nearest", "reflect"), (1, 2)),
+    ({0: "reflect", 1: "periodic"}, {0: 0, 1: 2}),   # depth 0: axis 0's boundary unused
+])
+@pytest.mark.parametrize("trim", [True, False])
+def test_map_overlap_per_axis_boundaries_and_trim_as_dask(boundary, depth, trim):
+    # Dask 2022.12: a boundary (or constant) per axis, a depth per axis, and
+    # trim=False (no '_trim': func's blocks, of the array's chunks as Dask's
+    # map_blocks chunks=, func shrinking its grown blocks itself)
+    a = np.random.RandomState(7).rand(12, 10)
+    x, d = both(a, (4, 5))
+    for f in (_stencil, _edges):
+        # without trim, the blocks are the grown ones: chunks= says their
+        # sizes (Dask's own overlap's), as Dask's map_blocks keyword
+        kw = {} if trim else {"chunks": theirs_chunks(d, depth, boundary)}
+        ours = x.map_overlap(f, depth=depth, boundary=boundary, trim=trim, **kw)
+        theirs = d.map_overlap(f, depth=depth, boundary=boundary, trim=trim, **kw)
+        what = (f.__name__, boundary, depth, trim)
+        np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"),
+                                      err_msg=str(what))
+        assert ours.chunks == theirs.chunks and ours.dtype == theirs.dtype, what
+        assert overlap_layers(ours) == overlap_layers(theirs), what
+        assert ours.name.rsplit("-", 1)[0] == theirs.name.rsplit("-", 1)[0], what
+
+
+def theirs_chunks(d, depth, boundary):
+    """the grown blocks' chunks, from Dask's own overlap"""
+    from dask.array.overlap import overlap, coerce_depth, coerce_boundary
+    return overlap(d, coerce_depth(d.ndim, depth), coerce_boundary(d.ndim, boundary)).chunks
+
+
+def test_map_overlap_trim_false_keeps_chunks_and_refuses_small_ones():
+    x, d = both(np.arange(36.0).reshape(6, 6), 3)
+    ours = x.map_overlap(_trim1, depth=1, boundary="reflect", trim=False)
+    theirs = d.map_overlap(_trim1, depth=1, boundary="reflect", trim=False)
+    assert ours.name.rsplit("-", 1)[0] == theirs.name.rsplit("-", 1)[0] == "_trim1"
+    np.testing.assert_array_equal(ours.compute(), np.arange(36.0).reshape(6, 6))
+    # the blocks would be rechunked to fit the depth, and no longer have x's
+    # chunks: Dask builds an array whose chunks are wrong, dusk says so
+    y = da.from_array(np.ones((6, 6)), chunks=(1, 3))
+    with pytest.raises(ValueError, match="smaller than the depth"):
+        y.map_overlap(_trim1, depth=2, trim=False)
+    # chunks= is map_blocks', not the function's keyword
+    np.testing.assert_array_equal(
+        x.map_overlap(_trim1, depth=1, boundary="none", trim=True, chunks=((2, 2), (2, 2)))
+        .compute(),
+        d.map_overlap(_trim1, depth=1, boundary="none", trim=True, chunks=((2, 2), (2, 2)))
+        .compute(scheduler="sync"))
 
 
 def test_map_overlap_refuses_what_it_cannot():
     x = da.ones((6, 6), chunks=3)
-    with pytest.raises(NotImplementedError, match="trim=True"):
-        x.map_overlap(_stencil, depth=1, trim=False)
     with pytest.raises(NotImplementedError, match="one dusk array"):
         da.map_overlap(np.add, x, x, depth=1)
     with pytest.raises(ValueError, match="boundary must be"):
         x.map_overlap(_stencil, depth=1, boundary="wrap")
+    with pytest.raises(ValueError, match="axis 1"):
+        x.map_overlap(_stencil, depth=1, boundary={0: "reflect", 1: "wrap"})
+    with pytest.raises(ValueError, match="2 axes"):
+        x.map_overlap(_stencil, depth=1, boundary=("reflect",))
+    with pytest.raises(NotImplementedError, match="asymmetric"):
+        x.map_overlap(_stencil, depth={0: (1, 2)})
 
 
 # --- reduction -------------------------------------------------------------------------------

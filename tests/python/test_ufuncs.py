@@ -268,6 +268,98 @@ def test_isclose_of_a_number_as_dask():
         np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
 
 
+def _isclose_per_block(a, s, chunk, first, *tol):
+    """numpy.isclose on every block of a 1-d a, as Dask's elemwise calls it."""
+    return np.concatenate([np.isclose(s, a[i:i + chunk], *tol) if first
+                           else np.isclose(a[i:i + chunk], s, *tol)
+                           for i in range(0, len(a), chunk)])
+
+
+@pytest.mark.parametrize("dt", ["float64", "float32", "int8", "uint8", "int16", "int32",
+                                "uint32", "int64", "uint64", "bool"])
+def test_isclose_of_a_number_in_c_is_numpys_exactly(dt):
+    # C computes isclose(x, number) where it is NumPy's exactly (item by
+    # item: NumPy 1.24 subtracts a float32 block that is all finite in
+    # float32, with the number and the tolerance rounded to float32 when
+    # they fit (value-based casting), any other block in float64); the
+    # values of tricky numbers, tolerances and blocks with nan or inf
+    # beside NumPy's isclose on the same blocks
+    scalars = [0.1, 1 / 3, 1e-8, -0.0, 3.39e38, 3.41e38, 1e300, np.inf, -np.inf, np.nan,
+               65504.0, 2.0 ** 53, 16777217.0, 70000, -40000, 5, 0, 2 ** 53, -(2 ** 53)]
+    tols = [(1e-5, 1e-8, False), (0.0, 0.0, True), (1e-3, 1e-6, False), (np.nan, 0.0, True),
+            (np.inf, 0.0, False), (0.0, 3.5e38, False), (3.5e38, 0.0, True), (1e-45, 1e-45, False),
+            (0, 0, False), (1, 0, True), (0.1, 3.39e38, False), (2.0, 1e-30, False)]
+    t = np.dtype(dt)
+    rs = np.random.RandomState(3)
+    in_c = differ = 0
+    for s in scalars:
+        if t.kind == "b":
+            blocks = [rs.randint(0, 2, 35).astype(bool)]
+        elif t.kind in "iu":
+            info = np.iinfo(t)
+            v = [info.min, info.max, 0, 1, 5, 2]
+            if abs(s) < 2 ** 62 and np.isfinite(s):
+                v += [int(s) - 1, int(s), int(s) + 1]
+            blocks = [np.array([k for k in v if info.min <= k <= info.max] * 4, dtype=t)]
+        else:
+            sf, eps = (float(s) if np.isfinite(s) else 1.0), np.finfo(t).eps
+            v = ([sf * (1 + k * eps) for k in range(-6, 7)] + [sf * (1 + k * 1e-5) for k in (-1, 1)]
+                 + [sf + k * 1e-8 for k in (-1, 1)] + [0.0, -0.0, 1e-45, 3.4e38, -3.4e38])
+            with np.errstate(all="ignore"):
+                a = np.array(v * 2).astype(t)
+            b = a.copy()
+            b[3] = np.nan
+            b[30] = np.inf
+            blocks = [a, b]
+        for a in blocks:
+            x = da.from_array(a, chunks=7)
+            for rtol, atol, en in tols:
+                for first in (False, True):
+                    in_c += da._isclose_native(x, s, first, rtol, atol)
+                    got = (da.isclose(s, x, rtol, atol, en) if first
+                           else da.isclose(x, s, rtol, atol, en)).compute()
+                    want = _isclose_per_block(a, s, 7, first, rtol, atol, en)
+                    assert got.dtype == want.dtype == bool
+                    np.testing.assert_array_equal(got, want, err_msg=str((dt, s, rtol, atol, en,
+                                                                           first)))
+                    if t == np.float32:   # what computing it all in float64 would give
+                        with np.errstate(all="ignore"):
+                            wide = _isclose_per_block(a.astype(np.float64), s, 7, first, rtol,
+                                                      atol, en)
+                        differ += int((wide != want).sum())
+    # nearly all in C (not: isclose(int past int16/uint16, float32), int tolerances of 1)
+    assert in_c > 0.85 * len(scalars) * len(tols) * 2 * len(blocks)
+    if t == np.float32:
+        assert differ > 0   # the test tells float32 from float64
+
+
+def test_isclose_of_a_number_in_c_blocks_as_numpy():
+    # 0-d blocks (NumPy: scalars, no value-based casting), transposed
+    # blocks, and what C leaves to NumPy (float16, complex, a float32
+    # scalar, Python ints past 2**53) give NumPy's values too
+    a = (np.random.RandomState(4).rand(6, 10) * 1e-7 + 0.1).astype(np.float32)
+    x = da.from_array(a, chunks=(3, 4))
+    for s in (0.1, 0.1000000015, np.float32(0.1), 2 ** 60):
+        for rtol, atol in ((0.0, 0.0), (1e-6, 0.0)):
+            np.testing.assert_array_equal(da.isclose(x[2, 3], s, rtol, atol).compute(),
+                                          np.isclose(a[2, 3], s, rtol, atol))
+            np.testing.assert_array_equal(da.isclose(s, x[2, 3], rtol, atol).compute(),
+                                          np.isclose(s, a[2, 3], rtol, atol))
+            got = da.isclose(x.T, s, rtol, atol).compute()
+            want = np.block([[np.isclose(a.T[i:i + 4, j:j + 3], s, rtol, atol)
+                              for j in range(0, 6, 3)] for i in range(0, 10, 4)])
+            np.testing.assert_array_equal(got, want)
+    assert not da._isclose_native(x, np.float32(0.1), False, 1e-5, 1e-8)
+    assert not da._isclose_native(x, 2 ** 60, False, 1e-5, 1e-8)
+    assert not da._isclose_native(x.astype("f2"), 0.5, False, 1e-5, 1e-8)
+    assert not da._isclose_native(x, 70000, True, 1e-5, 1e-8)
+    assert da._isclose_native(x, 70000, False, 1e-5, 1e-8)
+    h = da.from_array(a.astype("f2"), chunks=4)
+    np.testing.assert_array_equal(da.isclose(h, 0.1).compute(),
+                                  np.concatenate([np.isclose(a.astype("f2")[i:i + 4], 0.1)
+                                                  for i in range(0, 6, 4)]))
+
+
 def test_nan_to_num_as_numpy_and_dask():
     for t in DTYPES:
         a = sample(t, 10)
