@@ -269,6 +269,10 @@ int cli_run(int argc, char **argv)
     o.ncallbacks = ncb;
 
     dusk_value *out = NULL;
+    /* a run that failed in a task (not interrupted) still writes what the
+     * profiler recorded: its trace, chart and report show the erred task,
+     * which is what one wants to see of a failure */
+    int task_failed = 0;
     if (!rc && !view) {
         if (dusk_get_list(g, want, nkeys, &o, &out, &err) != 0)
             rc = cli_interrupted() ? cli_interrupt_exit(sub) : run_failed(sub, path, g, err.msg);
@@ -303,11 +307,20 @@ int cli_run(int argc, char **argv)
     if (!rc && cli_print_results(path, want, nkeys, out, stdout) != 0)
         rc = cli_fail(1, sub, "cannot write the results");
 
-    /* the profiler's outputs, now that the run has succeeded; when one
-     * fails, or Ctrl-C comes before the last, those written before it go
-     * too (each appears whole or not) */
+    /* the profiler's outputs, now that the run has succeeded or failed in
+     * a task; when one fails, or Ctrl-C comes before the last, those
+     * written before it go too (each appears whole or not) */
     const char *written[4];
     size_t nwritten = 0;
+    int run_rc = rc;
+    if (rc && prof && !cli_interrupted()) {
+        /* a task erred (not a window closed early, nor no display) */
+        const dusk_task_record *t = dusk_profiler_tasks(prof);
+        for (size_t i = dusk_profiler_ntasks(prof); i-- > 0 && !task_failed;)
+            task_failed = t[i].status != 0;
+        if (task_failed)
+            rc = 0;
+    }
     if (!rc && trace) {
         if (dusk_profiler_write_trace(prof, trace, NULL, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
@@ -345,6 +358,15 @@ int cli_run(int argc, char **argv)
     }
     for (size_t i = 0; rc && i < nwritten; i++)
         remove(written[i]);
+    if (!rc && task_failed) {
+        /* say so, as a user may think a failed run writes nothing */
+        fprintf(stderr, "dusk %s: the failed run, its erred task with the others, is in", sub);
+        for (size_t i = 0; i < nwritten; i++)
+            fprintf(stderr, " %s", written[i]);
+        fprintf(stderr, "%s%s\n", report ? " " : "", report ? report : "");
+    }
+    if (!rc)
+        rc = run_rc;
     dusk_value_unref(out);
     dusk_progress_free(bar);
     dusk_profiler_free(prof);

@@ -872,11 +872,30 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "dusk run: ", "key 'a\\x0ab\\x1b[31m': unknown function 'incc'");
     done(&r);
 
-    /* a failed run writes none of its outputs */
-    r = dusk_cmd("run %s --trace %s", scratch("fails.json"), scratch("failed-trace.json"));
+    /* a run that failed in a task writes its outputs, the record of the
+     * failure (exit 1 still, and it says where they are) */
+    const char *ft = scratch("failed-trace.json"), *fc = scratch("failed.csv");
+    r = dusk_cmd("run %s --trace %s --csv %s", scratch("fails.json"), ft, fc);
+    assert_int_equal(r.code, 1);
+    assert_contains(r.err, "task 'b' (inc) failed");
+    assert_contains(r.err, "dusk run: the failed run, its erred task with the others, is in ");
+    assert_contains(r.err, "failed-trace.json");
+    done(&r);
+    char *csv = slurp(fc, NULL);
+    assert_non_null(csv);
+    assert_contains(csv, ",b,inc,b,");   /* the erred task, with its error's code last */
+    assert_contains(csv, ",-7\n");
+    free(csv);
+    r = dusk_cmd("profile %s", ft);
+    assert_ok(&r);
+    assert_contains(r.out, "1 task(s) failed");
+    done(&r);
+    /* a run refused before it began (an unknown function) writes nothing */
+    remove(ft);
+    r = dusk_cmd("run %s --trace %s", scratch("ctl.json"), ft);
     assert_int_equal(r.code, 1);
     done(&r);
-    assert_false(file_exists(scratch("failed-trace.json")));
+    assert_false(file_exists(ft));
 }
 
 /* The progress bar: on a terminal (script(1) gives the command one), not
