@@ -77,7 +77,7 @@ librsvg2-bin
 # lu_solve: Debian's python3-dask only recommends it, and test_lapack runs
 # those),
 # python3-nbconvert and python3-ipykernel (tests/python/test_notebook.py
-# runs examples/lecture.ipynb), libopenmpi-dev (mpi/: libdusk-mpi,
+# runs assets/samples/lecture.ipynb), libopenmpi-dev (mpi/: libdusk-mpi,
 # DUSK_SCHED_MPI, links Open MPI, pkg-config ompi-c) and openmpi-bin
 # (mpirun: tests/mpi/test_mpi.c and bench/mpi.c start their ranks with it),
 # libxml2-utils (xmllint: tests/viz/test_svg.c checks that the SVG dusk

@@ -214,11 +214,11 @@ static void version_and_help(void **state)
     assert_one_line_error(&r, 2, "dusk: unknown subcommand 'bogus' (dusk --help lists them)",
                           NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --nope");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --nope");
     assert_one_line_error(&r, 2, "dusk run: unknown option '--nope'", NULL);
     assert_null(strstr(r.err, "did you mean"));
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --sched sync");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --sched sync");
     assert_one_line_error(&r, 2, "did you mean '--scheduler'?", NULL);
     done(&r);
     r = dusk_cmd("veiw x.json");
@@ -306,30 +306,30 @@ static void completion_knows_every_option(void **state)
 static void run_lecture(void **state)
 {
     (void)state;
-    result r = dusk_cmd("run examples/lecture-dsk.json z");
+    result r = dusk_cmd("run assets/samples/lecture-dsk.json z");
     assert_ok(&r);
     assert_string_equal(r.out, "13\n");
     assert_string_equal(r.err, "");
     done(&r);
 
     /* default: the keys nothing depends on (z alone) */
-    r = dusk_cmd("run examples/lecture-dsk.json --scheduler sync");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --scheduler sync");
     assert_ok(&r);
     assert_string_equal(r.out, "13\n");
     done(&r);
 
     /* get(dsk2, 'c') 3, get(dsk2, 'd') 6, get(dsk2, ['a', 'b', 'c']) (1, 2, 3) */
-    r = dusk_cmd("run examples/lecture-dsk2.json c");
+    r = dusk_cmd("run assets/samples/lecture-dsk2.json c");
     assert_string_equal(r.out, "3\n");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk2.json --workers 2 d");
+    r = dusk_cmd("run assets/samples/lecture-dsk2.json --workers 2 d");
     assert_string_equal(r.out, "6\n");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk2.json a b c --scheduler=threads --workers=3");
+    r = dusk_cmd("run assets/samples/lecture-dsk2.json a b c --scheduler=threads --workers=3");
     assert_ok(&r);
     assert_string_equal(r.out, "(1, 2, 3)\n");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk2.json d c --scheduler processes --workers 2");
+    r = dusk_cmd("run assets/samples/lecture-dsk2.json d c --scheduler processes --workers 2");
     assert_ok(&r);
     assert_string_equal(r.out, "(6, 3)\n");
     done(&r);
@@ -377,12 +377,12 @@ static void stdin_dash(void **state)
     assert_int_equal(mkdir(tmpdir, 0755), 0);
     setenv("TMPDIR", tmpdir, 1);
     feed = feedcmd;
-    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk.json");
+    snprintf(feedcmd, sizeof feedcmd, "cat assets/samples/lecture-dsk.json");
     result r = dusk_cmd("run - z");
     assert_ok(&r);
     assert_string_equal(r.out, "13\n");
     done(&r);
-    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk2.json");
+    snprintf(feedcmd, sizeof feedcmd, "cat assets/samples/lecture-dsk2.json");
     r = dusk_cmd("run - a b c --scheduler processes --workers 2");
     assert_ok(&r);
     assert_string_equal(r.out, "(1, 2, 3)\n");
@@ -401,7 +401,7 @@ static void stdin_dash(void **state)
     keep(trace, "stdin-trace.json");
     keep(dot, "stdin-trace.dot");
     feed = NULL;
-    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s", trace);
     assert_ok(&r);
     done(&r);
     feed = feedcmd;
@@ -424,7 +424,7 @@ static void stdin_dash(void **state)
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     done(&r);
-    snprintf(feedcmd, sizeof feedcmd, "cat examples/lecture-dsk.json");
+    snprintf(feedcmd, sizeof feedcmd, "cat assets/samples/lecture-dsk.json");
     r = dusk_cmd("view - z");
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
@@ -468,7 +468,7 @@ static void usage_alike(void **state)
     }
 
     /* upper-case extensions: the file is of the kind its extension names */
-    result r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.SVG"));
+    result r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s", scratch("g.SVG"));
     assert_ok(&r);
     done(&r);
     char *text = slurp(scratch("g.SVG"), NULL);
@@ -476,7 +476,7 @@ static void usage_alike(void **state)
     assert_contains(text, "<svg");
     free(text);
     keep(trace, "usage-t.json");
-    r = dusk_cmd("run examples/lecture-dsk.json --trace %s --chart %s", trace, scratch("c.PNG"));
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s --chart %s", trace, scratch("c.PNG"));
     assert_ok(&r);
     done(&r);
     text = slurp(scratch("c.PNG"), NULL);
@@ -490,7 +490,7 @@ static void usage_alike(void **state)
     assert_non_null(text);
     assert_contains(text, "<html");
     free(text);
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s --format SVG", scratch("g.dot"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s --format SVG", scratch("g.dot"));
     assert_ok(&r);
     done(&r);
 
@@ -499,12 +499,12 @@ static void usage_alike(void **state)
     for (size_t k = 0; k < 4; k++) {
         char name[32];
         snprintf(name, sizeof name, "g.%s", exts[k]);
-        r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch(name));
+        r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s", scratch(name));
         assert_ok(&r);
         done(&r);
         assert_true(file_exists(scratch(name)));
     }
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s", scratch("g.gif"));
     assert_one_line_error(&r, 2, ".svg, .png, .pdf, .jpg, .jpeg, .dot, .gv or .xdot", NULL);
     done(&r);
     r = dusk_cmd("render --help");
@@ -513,7 +513,7 @@ static void usage_alike(void **state)
     assert_contains(r.out, "pdf, jpg, jpeg, dot, gv, xdot, or svg:graphviz");
     done(&r);
     /* an output's extension names its format: no HTML in a .txt file */
-    r = dusk_cmd("run examples/lecture-dsk.json --report %s", scratch("r.txt"));
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --report %s", scratch("r.txt"));
     assert_one_line_error(&r, 2, "--report ", "r.txt: the report is a .html or .htm file");
     done(&r);
     assert_false(file_exists(scratch("r.txt")));
@@ -521,20 +521,20 @@ static void usage_alike(void **state)
     assert_one_line_error(&r, 2, "o.txt: the report is a .html or .htm file", NULL);
     done(&r);
     assert_false(file_exists(scratch("o.txt")));
-    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", scratch("t.csv"));
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s", scratch("t.csv"));
     assert_one_line_error(&r, 2, "t.csv: the trace is a .json file", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --csv %s", scratch("tasks.json"));
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --csv %s", scratch("tasks.json"));
     assert_one_line_error(&r, 2, "tasks.json: the table of tasks is a .csv file", NULL);
     done(&r);
     assert_false(file_exists(scratch("t.csv")));
     assert_false(file_exists(scratch("tasks.json")));
-    r = dusk_cmd("run examples/lecture-dsk.json --report %s --trace %s", scratch("r.HTM"),
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --report %s --trace %s", scratch("r.HTM"),
                  scratch("t.JSON"));
     assert_ok(&r);
     done(&r);
     assert_true(file_exists(scratch("r.HTM")));
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s --format gif", scratch("g.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s --format gif", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or", NULL);
     done(&r);
 }
@@ -584,7 +584,7 @@ static void traces_that_are_not(void **state)
     char tr[512], late[512];
     keep(tr, "te-run.json");
     keep(late, "te-late.json");
-    r = dusk_cmd("run examples/lecture-dsk.json --quiet --trace %s", tr);
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --quiet --trace %s", tr);
     assert_ok(&r);
     done(&r);
     char *text = slurp(tr, NULL);
@@ -801,62 +801,62 @@ static void run_failures(void **state)
     done(&r);
 
     /* usage: exit 2 */
-    r = dusk_cmd("run examples/lecture-dsk.json q");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json q");
     assert_one_line_error(&r, 2, "lecture-dsk.json has no key 'q'", NULL);
     assert_null(strstr(r.err, "did you mean"));   /* any one-letter key is 1 edit away */
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json zz");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json zz");
     assert_one_line_error(&r, 2, "has no key 'zz'; did you mean 'z'?", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --wrokers 3");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --wrokers 3");
     assert_one_line_error(&r, 2, "unknown option '--wrokers'; did you mean '--workers'?", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --hlep");   /* --help is a candidate too */
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --hlep");   /* --help is a candidate too */
     assert_one_line_error(&r, 2, "unknown option '--hlep'; did you mean '--help'?", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --workers -1");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --workers -1");
     assert_one_line_error(&r, 2, "--workers takes a whole number from 0 (one per core)", "'-1'");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --workers 4097");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --workers 4097");
     assert_one_line_error(&r, 2, "--workers takes a whole number", "'4097'");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json z --workers 0");   /* one per core, as eval */
+    r = dusk_cmd("run assets/samples/lecture-dsk.json z --workers 0");   /* one per core, as eval */
     assert_ok(&r);
     assert_contains(r.out, "13");
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --scheduler forks");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --scheduler forks");
     assert_one_line_error(&r, 2, "--scheduler is sync, threads or processes, not 'forks'", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --workers");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --workers");
     assert_one_line_error(&r, 2, "option '--workers' needs a value", NULL);
     done(&r);
     r = dusk_cmd("run");
     assert_one_line_error(&r, 2, "which graph file?", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --chart %s", scratch("chart.gif"));
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --chart %s", scratch("chart.gif"));
     assert_one_line_error(&r, 2, "chart.gif: the chart is a .png, .svg or .pdf file", NULL);
     done(&r);
     assert_false(file_exists(scratch("chart.gif")));
 
     /* an output that cannot be written: said before the run, nothing left */
-    r = dusk_cmd("run examples/lecture-dsk.json --trace %s/no/such/dir/t.json --csv %s",
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s/no/such/dir/t.json --csv %s",
                  scratch_dir, scratch("early.csv"));
     assert_one_line_error(&r, 1, "cannot write ", "no/such/dir/t.json: No such file or directory");
     done(&r);
     assert_false(file_exists(scratch("early.csv")));
     /* ... and so when the "directory" is a plain file (ENOTDIR) */
     write_file(scratch("plain.txt"), "not a folder\n");
-    r = dusk_cmd("run examples/lecture-dsk.json --csv %s --trace %s/plain.txt/t.json",
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --csv %s --trace %s/plain.txt/t.json",
                  scratch("early.csv"), scratch_dir);
     assert_one_line_error(&r, 1, "cannot write ", "plain.txt/t.json: Not a directory");
     done(&r);
     assert_false(file_exists(scratch("early.csv")));
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s/plain.txt/g.svg", scratch_dir);
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s/plain.txt/g.svg", scratch_dir);
     assert_one_line_error(&r, 1, "cannot write ", "plain.txt/g.svg: Not a directory");
     done(&r);
 
     /* results that cannot be written */
-    r = dusk_cmd("run examples/lecture-dsk.json >/dev/full");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json >/dev/full");
     assert_one_line_error(&r, 1, "dusk run: cannot write the output", NULL);
     done(&r);
     r = dusk_cmd("--version >/dev/full");
@@ -910,7 +910,7 @@ static void progress_only_on_a_terminal(void **state)
         skip();
     }
     snprintf(cmd, sizeof cmd,
-             "script -qec '%s run examples/lecture-dsk.json --progress' /dev/null", dusk);
+             "script -qec '%s run assets/samples/lecture-dsk.json --progress' /dev/null", dusk);
     char *out = run_command(cmd, &status);
     assert_non_null(out);
     assert_int_equal(status, 0);
@@ -918,13 +918,13 @@ static void progress_only_on_a_terminal(void **state)
     assert_contains(out, "13");
     free(out);
     snprintf(cmd, sizeof cmd,
-             "script -qec '%s run examples/lecture-dsk.json --progress --quiet' /dev/null", dusk);
+             "script -qec '%s run assets/samples/lecture-dsk.json --progress --quiet' /dev/null", dusk);
     out = run_command(cmd, &status);
     assert_non_null(out);
     assert_null(strstr(out, "Completed"));
     assert_contains(out, "13");
     free(out);
-    result r = dusk_cmd("run examples/lecture-dsk.json --progress");
+    result r = dusk_cmd("run assets/samples/lecture-dsk.json --progress");
     assert_ok(&r);
     assert_string_equal(r.out, "13\n");
     assert_string_equal(r.err, "");
@@ -938,7 +938,7 @@ static void render_golden_dot(void **state)
     (void)state;
     char dot[512];
     keep(dot, "lecture.dot");
-    result r = dusk_cmd("render examples/lecture-dsk.json -o %s", dot);
+    result r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s", dot);
     assert_ok(&r);
     assert_string_equal(r.err, "");
     done(&r);
@@ -949,7 +949,7 @@ static void render_golden_dot(void **state)
     free(got);
     free(want);
 
-    r = dusk_cmd("render examples/lecture-dsk2.json --output=%s --color order --rankdir LR "
+    r = dusk_cmd("render assets/samples/lecture-dsk2.json --output=%s --color order --rankdir LR "
                  "--collapse-outputs --view tasks", scratch("dsk2.svg"));
     assert_ok(&r);
     done(&r);
@@ -960,7 +960,7 @@ static void render_golden_dot(void **state)
 
     /* --layout: dusk's layered layout pins every node (pos="x,y!" in the
      * DOT), dot's leaves them to the reader */
-    r = dusk_cmd("render examples/lecture-dsk.json --layout layered -o %s",
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --layout layered -o %s",
                  scratch("layered.dot"));
     assert_ok(&r);
     done(&r);
@@ -969,23 +969,23 @@ static void render_golden_dot(void **state)
     assert_contains(ldot, "pos=\"");
     assert_contains(ldot, "!\"");
     free(ldot);
-    r = dusk_cmd("render examples/lecture-dsk.json --layout=dot -o %s", scratch("dot.dot"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --layout=dot -o %s", scratch("dot.dot"));
     assert_ok(&r);
     done(&r);
     ldot = slurp(scratch("dot.dot"), NULL);
     assert_non_null(ldot);
     assert_null(strstr(ldot, "pos="));
     free(ldot);
-    r = dusk_cmd("render examples/lecture-dsk.json --layout sugiyama -o %s", scratch("g.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --layout sugiyama -o %s", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--layout is auto, dot or layered, not 'sugiyama'", NULL);
     done(&r);
-    r = dusk_cmd("render examples/lecture-dsk.json --layout layerd -o %s", scratch("g.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --layout layerd -o %s", scratch("g.svg"));
     assert_one_line_error(&r, 2, "not 'layerd'; did you mean 'layered'?", NULL);
     done(&r);
 
     /* --format, whatever the extension: svg:graphviz is Graphviz's own SVG
      * renderer, svg dusk's writer (for a picture its layered layout pins) */
-    r = dusk_cmd("render examples/lecture-dsk.json --layout layered --format svg:graphviz -o %s",
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --layout layered --format svg:graphviz -o %s",
                  scratch("gv.svg"));
     assert_ok(&r);
     done(&r);
@@ -993,36 +993,36 @@ static void render_golden_dot(void **state)
     assert_non_null(fsvg);
     assert_contains(fsvg, "<!-- Generated by graphviz");
     free(fsvg);
-    r = dusk_cmd("render examples/lecture-dsk.json --layout layered -o %s", scratch("own.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --layout layered -o %s", scratch("own.svg"));
     assert_ok(&r);
     done(&r);
     fsvg = slurp(scratch("own.svg"), NULL);
     assert_non_null(fsvg);
     assert_contains(fsvg, "<!-- Generated by dusk");
     free(fsvg);
-    r = dusk_cmd("render examples/lecture-dsk.json --format=dot -o %s", scratch("g.picture"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --format=dot -o %s", scratch("g.picture"));
     assert_ok(&r);
     done(&r);
     fsvg = slurp(scratch("g.picture"), NULL);
     assert_non_null(fsvg);
     assert_contains(fsvg, "digraph");
     free(fsvg);
-    r = dusk_cmd("render examples/lecture-dsk.json --format svg:graphvis -o %s", scratch("g.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --format svg:graphvis -o %s", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--format is svg, png, pdf, jpg, jpeg, dot, gv, xdot or "
                           "svg:graphviz", "not 'svg:graphvis'; did you mean 'svg:graphviz'?");
     done(&r);
 
     /* bad usage, and nothing written */
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s", scratch("g.gif"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s", scratch("g.gif"));
     assert_one_line_error(&r, 2, "g.gif: the picture is a .svg, .png", NULL);
     done(&r);
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s --color ordre", scratch("g.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s --color ordre", scratch("g.svg"));
     assert_one_line_error(&r, 2, "not 'ordre'; did you mean 'order'?", NULL);
     done(&r);
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s --color duration", scratch("g.svg"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s --color duration", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--color duration needs a run", NULL);
     done(&r);
-    r = dusk_cmd("render examples/lecture-dsk.json");
+    r = dusk_cmd("render assets/samples/lecture-dsk.json");
     assert_one_line_error(&r, 2, "where to? -o", NULL);
     done(&r);
     /* a graph that holds the text "traceEvents" is still a graph, not a trace */
@@ -1046,7 +1046,7 @@ static void render_golden_dot(void **state)
     assert_non_null(kept);
     assert_string_equal(kept, "{\"a\": 1, \"b\": [\"inc\", \"a\"]}\n");
     free(kept);
-    r = dusk_cmd("render examples/lecture-dsk.json -o %s/none/g.svg", scratch_dir);
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s/none/g.svg", scratch_dir);
     assert_one_line_error(&r, 1, "cannot write ", "none/g.svg");
     done(&r);
     assert_false(file_exists(scratch("g.svg")));
@@ -1060,7 +1060,7 @@ static void trace_profile_render(void **state)
     keep(csv, "run.csv");
     keep(csv2, "profile.csv");
     keep(dot, "trace.dot");
-    result r = dusk_cmd("run examples/lecture-dsk.json z --scheduler sync --trace %s --csv %s "
+    result r = dusk_cmd("run assets/samples/lecture-dsk.json z --scheduler sync --trace %s --csv %s "
                         "--report %s --chart %s",
                         trace, csv, scratch("r.html"), scratch("c.png"));
     assert_ok(&r);
@@ -1124,7 +1124,7 @@ static void trace_profile_render(void **state)
     assert_one_line_error(&r, 1, "bad-trace.json:", NULL);
     done(&r);
     /* a graph where a trace belongs: told how to profile a run of it */
-    r = dusk_cmd("profile examples/lecture-dsk.json");
+    r = dusk_cmd("profile assets/samples/lecture-dsk.json");
     assert_one_line_error(&r, 1, "lecture-dsk.json is a graph, not a trace: dusk run", NULL);
     done(&r);
     r = dusk_cmd("render %s -o %s", scratch("bad-trace.json"), scratch("bad.svg"));
@@ -1813,10 +1813,10 @@ static void messages_name_no_c_functions(void **state)
     (void)state;
     char trace[512];
     keep(trace, "nc.json");
-    result r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    result r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s", trace);
     assert_ok(&r);
     done(&r);
-    const char *cmds[] = {"view examples/lecture-dsk.json", "eval 'ones(3)' --view", NULL};
+    const char *cmds[] = {"view assets/samples/lecture-dsk.json", "eval 'ones(3)' --view", NULL};
     char view_trace[600];
     snprintf(view_trace, sizeof view_trace, "view %s", trace);
     cmds[2] = view_trace;
@@ -1863,19 +1863,19 @@ static void view_window(void **state)
     result r;
     setenv("SDL_VIDEODRIVER", "dummy", 1);
     setenv("SDL_RENDER_DRIVER", "software", 1);
-    r = dusk_cmd("run examples/lecture-dsk2.json a d --view --close");
+    r = dusk_cmd("run assets/samples/lecture-dsk2.json a d --view --close");
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_string_equal(r.out, "(1, 6)\n");
     done(&r);
-    r = dusk_cmd("view examples/lecture-dsk.json z");
+    r = dusk_cmd("view assets/samples/lecture-dsk.json z");
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     assert_string_equal(r.out, "13\n");
     done(&r);
     char trace[512];
     keep(trace, "v.json");
-    r = dusk_cmd("run examples/lecture-dsk.json --trace %s", trace);
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s", trace);
     assert_ok(&r);
     done(&r);
     r = dusk_cmd("view %s --close", trace);
@@ -1885,14 +1885,14 @@ static void view_window(void **state)
     /* slow motion: each worker at least 0.1 s a task, so the 5 tasks on 2
      * workers (side by side) take at least 2 of them */
     uint64_t t0 = now_ns();
-    r = dusk_cmd("view examples/lecture-dsk.json --delay 0.1");
+    r = dusk_cmd("view assets/samples/lecture-dsk.json --delay 0.1");
     uint64_t took = now_ns() - t0;
     assert_ok(&r);
     assert_string_equal(r.out, "13\n");
     done(&r);
     if (took < 200000000u)
         fail_msg("5 tasks at --delay 0.1 took %.3f s", (double)took / 1e9);
-    r = dusk_cmd("run examples/lecture-dsk.json --delay 0.1");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --delay 0.1");
     assert_one_line_error(&r, 2, "--delay, --start-paused and --theme go with --view", NULL);
     done(&r);
     /* a theme of the user's own in the window; a bad one said before any run */
@@ -1901,7 +1901,7 @@ static void view_window(void **state)
     assert_non_null(tf);
     fputs("base = contrast\nwaiting = #d0d0d0\n", tf);
     assert_int_equal(fclose(tf), 0);
-    r = dusk_cmd("view examples/lecture-dsk.json z --theme %s", theme);
+    r = dusk_cmd("view assets/samples/lecture-dsk.json z --theme %s", theme);
     assert_ok(&r);
     assert_string_equal(r.out, "13\n");
     done(&r);
@@ -1913,7 +1913,7 @@ static void view_window(void **state)
     assert_non_null(tf);
     fputs("base = contrast\nwaiting = grey\n", tf);
     assert_int_equal(fclose(tf), 0);
-    r = dusk_cmd("run examples/lecture-dsk.json --view --theme %s", theme);
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --view --theme %s", theme);
     assert_one_line_error(&r, 2, "room.theme:2: waiting 'grey' is not a colour #rrggbb", NULL);
     done(&r);
     r = dusk_cmd("eval 'ones(3)' --view --theme %s", theme);
@@ -1922,10 +1922,10 @@ static void view_window(void **state)
     r = dusk_cmd("eval 'ones(3)' --theme dark");
     assert_one_line_error(&r, 2, "dusk eval: --theme goes with --view", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --view --theme drak");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --view --theme drak");
     assert_one_line_error(&r, 2, "the theme \"drak\" is not one of light, dark, contrast", NULL);
     done(&r);
-    r = dusk_cmd("run examples/lecture-dsk.json --view --delay 61");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --view --delay 61");
     assert_one_line_error(&r, 2, "--delay takes seconds from 0 to 60, not '61'", NULL);
     done(&r);
     r = dusk_cmd("view");
@@ -1937,7 +1937,7 @@ static void view_window(void **state)
     done(&r);
     /* no window can open: said in one line, before anything runs */
     setenv("SDL_VIDEODRIVER", "no-such-driver", 1);
-    r = dusk_cmd("run examples/lecture-dsk.json --view");
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --view");
     assert_one_line_error(&r, 1, "cannot open a window", NULL);
     done(&r);
     unsetenv("SDL_VIDEODRIVER");
@@ -1946,7 +1946,7 @@ static void view_window(void **state)
      * (Wayland's library printed "XDG_RUNTIME_DIR is invalid ..." first) */
     char line[4400];
     snprintf(line, sizeof line, "env -u DISPLAY -u WAYLAND_DISPLAY -u XDG_RUNTIME_DIR %s "
-             "view examples/lecture-dsk.json 2>&1 >/dev/null", dusk);
+             "view assets/samples/lecture-dsk.json 2>&1 >/dev/null", dusk);
     int status;
     char *err = run_command(line, &status);
     assert_non_null(err);

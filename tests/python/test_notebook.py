@@ -1,4 +1,4 @@
-"""examples/lecture.ipynb: run again with Debian's nbconvert, every output is what the
+"""assets/samples/lecture.ipynb: run again with Debian's nbconvert, every output is what the
 notebook keeps (text and the HTML tables exactly; pictures of the same kind)."""
 import json
 import os
@@ -8,7 +8,7 @@ import sys
 
 from conftest import BUILD, ROOT
 
-NOTEBOOK = os.path.join(ROOT, "examples", "lecture.ipynb")
+NOTEBOOK = os.path.join(ROOT, "assets", "samples", "lecture.ipynb")
 
 
 def outputs(nb):
