@@ -654,6 +654,54 @@ static void inspect_direct(entry *e, const char *path, const struct stat *st)
         H5Sclose(space);
 }
 
+/* The datasets a group holds, for the message of one named where a
+ * dataset was wanted: "; it holds the datasets 'a', 'b' (and 3 more)",
+ * "; it holds no dataset", or "" when HDF5 cannot say. */
+typedef struct group_list {
+    char *buf;
+    size_t n, len;
+    int shown, more;
+} group_list;
+
+static herr_t list_dataset(hid_t g, const char *name, const H5L_info_t *li, void *ud)
+{
+    group_list *gl = ud;
+    obj_info oi;
+    if (li->type != H5L_TYPE_HARD || get_info(g, name, &oi) < 0 || oi.type != H5O_TYPE_DATASET) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    /* four names, each whole (a long one is counted, not cut) */
+    int w = gl->shown < 4 ? snprintf(gl->buf + gl->len, gl->n - gl->len, "%s'%s'",
+                                     gl->shown ? ", " : "; it holds the datasets ", name)
+                          : -1;
+    if (w > 0 && gl->len + (size_t)w + 16 < gl->n) {
+        gl->len += (size_t)w;
+        gl->shown++;
+    } else {
+        gl->buf[gl->len] = '\0';
+        gl->more++;
+    }
+    return 0;
+}
+
+static void group_datasets(hid_t file, const char *group, char *buf, size_t n)
+{
+    group_list gl = {buf, n, 0, 0, 0};
+    buf[0] = '\0';
+    hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
+    if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, list_dataset, &gl) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        buf[0] = '\0';
+    } else if (!gl.shown && !gl.more) {
+        snprintf(buf, n, "; it holds no dataset");
+    } else if (gl.more) {
+        snprintf(buf + gl.len, n - gl.len, " (and %d more)", gl.more);
+    }
+    if (g >= 0)
+        H5Gclose(g);
+}
+
 /* Opens path:dataset into e (which the caller closes), checking that it is
  * a dataset dusk reads. Caller holds h5_lock. */
 static int open_entry(entry *e, const char *path, const char *dataset, int writable,
@@ -692,9 +740,15 @@ static int open_entry(entry *e, const char *path, const char *dataset, int writa
                                   why);
         return dusk_error_set(err, DUSK_EIO, "no dataset '%s' in '%s'", dataset, path);
     }
+    if (info.type == H5O_TYPE_GROUP) {
+        char held[384];
+        group_datasets(e->file, dataset, held, sizeof held);
+        return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a group, not a dataset%s", dataset,
+                              path, held);
+    }
     if (info.type != H5O_TYPE_DATASET)
-        return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a dataset", dataset, path,
-                              info.type == H5O_TYPE_GROUP ? "group" : "named type");
+        return dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a named type, not a dataset",
+                              dataset, path);
     /* blocks written go straight to the file: nothing dirty is kept that a
      * failed close would have to drop (array/h5.c's banner) */
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);

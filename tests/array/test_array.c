@@ -2944,6 +2944,12 @@ static void test_h5_overwrite(void **state)
     assert_contains(err.msg, "group");
     assert_contains(err.msg, "not a dataset");
     after = slurp(path, &len1);
+    /* a group read where a dataset belongs says what it holds */
+    dusk_array *grp = dusk_from_hdf5(ctx, path, "/deep/er", NULL);
+    assert_array_error(grp, DUSK_EIO, "'/deep/er' in '");
+    assert_array_error(grp, DUSK_EIO, "' is a group, not a dataset; it holds the datasets 'c'");
+    grp = dusk_from_hdf5(ctx, path, "/deep", NULL);
+    assert_array_error(grp, DUSK_EIO, "' is a group, not a dataset; it holds no dataset");
     assert_int_equal(len0, len1);
     assert_memory_equal(before, after, len0);
     free(before);

@@ -1279,6 +1279,7 @@ static void eval_output(void **state)
     r = dusk_cmd("eval 'x' --input x=%s:/g", out);
     assert_one_line_error(&r, 1, "dusk eval: --input x: '/g' in '", "' is a group, not a dataset");
     assert_contains(r.err, out);
+    assert_contains(r.err, "; it holds the datasets 'a'\n");   /* what can be named there */
     done(&r);
     r = dusk_cmd("eval 'x' --input x=%s:/n/deeper", out);
     assert_one_line_error(&r, 1, "no dataset '/n/deeper' in '", "'/n' there is a dataset, not a group");
