@@ -287,6 +287,21 @@ static int digits_of(double x, const numfmt *f)
 }
 
 /* Element k of v as the format f puts it, without padding, into buf. */
+
+/* The real and imaginary parts of the complex128 or complex64 at p. */
+static void complex_at(const unsigned char *p, dusk_dtype dt, double *re, double *im)
+{
+    if (dt == DUSK_DT_C16) {
+        memcpy(re, p, 8);
+        memcpy(im, p + 8, 8);
+    } else {
+        float c[2];
+        memcpy(c, p, 8);
+        *re = c[0];
+        *im = c[1];
+    }
+}
+
 static void elem_text(const dusk_value *v, int64_t k, const numfmt *f, char *buf, size_t n)
 {
     const unsigned char *p = (const unsigned char *)dusk_ndarray_data(v) +
@@ -321,15 +336,7 @@ static void elem_text(const dusk_value *v, int64_t k, const numfmt *f, char *buf
     }
     case DUSK_DT_C16: case DUSK_DT_C8: {   /* NumPy's 1.+2.j */
         double re, im;
-        if (f->dt == DUSK_DT_C16) {
-            memcpy(&re, p, 8);
-            memcpy(&im, p + 8, 8);
-        } else {
-            float c[2];
-            memcpy(c, p, 8);
-            re = c[0];
-            im = c[1];
-        }
+        complex_at(p, f->dt, &re, &im);
         int digits = f->dt == DUSK_DT_C16 ? 8 : 7;
         char a[64], b[64];
         snprintf(a, sizeof a, "%.*g", digits, re);
@@ -642,15 +649,7 @@ static void print_scalar(const dusk_value *v)
     } else if (dt == DUSK_DT_C16 || dt == DUSK_DT_C8) {
         const unsigned char *p = dusk_ndarray_data(v);
         double re, im;
-        if (dt == DUSK_DT_C16) {
-            memcpy(&re, p, 8);
-            memcpy(&im, p + 8, 8);
-        } else {
-            float c[2];
-            memcpy(c, p, 8);
-            re = c[0];
-            im = c[1];
-        }
+        complex_at(p, dt, &re, &im);
         char a[64], b[64];
         float_text(re, dt, false, a, sizeof a);
         float_text(im, dt, false, b, sizeof b);
