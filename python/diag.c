@@ -903,13 +903,20 @@ static PyObject *visualize_graph(PyObject *self, PyObject *args, PyObject *kw)
     pyd_graph *pg = pyd_graph_build(dsk);
     if (!pg)
         return NULL;
+    if (pyd_viz_warn_layers(&o, (int64_t)dusk_graph_size(pyd_graph_dusk(pg))) < 0) {
+        pyd_graph_free(pg);
+        return NULL;
+    }
     dusk_error err = DUSK_ERROR_INIT;
     PyObject *res = NULL;
     int rc;
     if (filename == Py_None) {
         char *buf = NULL;
         size_t len = 0;
+        /* Without the GIL: the render reads only the C graph built above. */
+        Py_BEGIN_ALLOW_THREADS
         rc = dusk_visualize_mem(pyd_graph_dusk(pg), format ? format : "png", &o, &buf, &len, &err);
+        Py_END_ALLOW_THREADS
         if (rc == 0)
             res = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
         dusk_free(buf);
@@ -917,7 +924,9 @@ static PyObject *visualize_graph(PyObject *self, PyObject *args, PyObject *kw)
         PyObject *path;
         rc = 0;
         if (PyUnicode_FSConverter(filename, &path)) {
+            Py_BEGIN_ALLOW_THREADS
             rc = dusk_visualize(pyd_graph_dusk(pg), PyBytes_AS_STRING(path), &o, &err);
+            Py_END_ALLOW_THREADS
             Py_DECREF(path);
             if (rc == 0) {
                 res = Py_None;
