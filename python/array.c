@@ -1514,6 +1514,19 @@ int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verb
     return 0;
 }
 
+int pyd_viz_warn_layers(const dusk_viz_options *o, int64_t ntasks)
+{
+    /* dusk's own note goes to stderr (quiet here): Python says it the
+     * Python way, a warning the caller can see, filter or turn to error. */
+    size_t threshold = o->threshold ? o->threshold : DUSK_VIZ_THRESHOLD;
+    if (o->view != DUSK_VIZ_AUTO || ntasks <= (int64_t)threshold)
+        return 0;
+    return PyErr_WarnFormat(PyExc_UserWarning, 2,
+                            "visualize: %lld tasks, more than %zu: drawing the layer view "
+                            "(one node per layer); pass view='tasks' to draw every task",
+                            (long long)ntasks, threshold);
+}
+
 static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"filename", "format", "color", "rankdir", "collapse_outputs",
@@ -1528,11 +1541,18 @@ static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
     if (pyd_viz_options(color, rankdir, collapse, verbose, view, &o) < 0)
         return NULL;
     o.format = format;
+    if (pyd_viz_warn_layers(&o, dusk_array_ntasks(self->a)) < 0)
+        return NULL;
     dusk_error err = DUSK_ERROR_INIT;
     if (filename == Py_None) {
         char *buf = NULL;
         size_t len = 0;
-        int rc = dusk_visualize_array_mem(self->a, format ? format : "png", &o, &buf, &len, &err);
+        int rc;
+        /* The render only reads dusk's C structures (names, shapes, the
+         * graph): other Python threads run meanwhile, as under compute(). */
+        Py_BEGIN_ALLOW_THREADS
+        rc = dusk_visualize_array_mem(self->a, format ? format : "png", &o, &buf, &len, &err);
+        Py_END_ALLOW_THREADS
         if (rc)
             return pyd_raise(rc, &err);
         PyObject *b = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
@@ -1542,7 +1562,10 @@ static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
     PyObject *path;
     if (!PyUnicode_FSConverter(filename, &path))
         return NULL;
-    int rc = dusk_visualize_array(self->a, PyBytes_AS_STRING(path), &o, &err);
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = dusk_visualize_array(self->a, PyBytes_AS_STRING(path), &o, &err);
+    Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (rc)
         return pyd_raise(rc, &err);

@@ -281,6 +281,8 @@ typedef struct {
     dusk_profiler *p;
     int active, block;     /* listening; dusk_profiler_begin called */
     PyObject *keys;        /* {text: key} of keys their text does not say, or NULL */
+    PyObject *graphs;      /* [dsk, ...] of the dusk.get runs recorded (for
+                              Dask's TaskData.task, dsk[key]), or NULL */
 } profobject;
 
 static PyTypeObject ProfType;
@@ -309,6 +311,10 @@ void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk)
         if (!PyObject_TypeCheck(ctl->owner[i], &ProfType))
             continue;
         profobject *pr = (profobject *)ctl->owner[i];
+        if (!pr->graphs)
+            pr->graphs = PyList_New(0);
+        if (pr->graphs && PyList_Append(pr->graphs, dsk) < 0)
+            break;
         if (!found) {
             /* dusk records keys by their text only: those it does not say
              * (1, a str "(1, 2)"), by their text. */
@@ -373,12 +379,14 @@ static PyObject *prof_new(PyTypeObject *t, PyObject *args, PyObject *kw)
 static int prof_traverse(profobject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->keys);   /* a subclass's __dict__ and type: subtype_traverse's */
+    Py_VISIT(self->graphs);
     return 0;
 }
 
 static int prof_gc_clear(profobject *self)
 {
     Py_CLEAR(self->keys);   /* .results then gives the keys' texts */
+    Py_CLEAR(self->graphs);
     return 0;
 }
 
@@ -389,6 +397,7 @@ static void prof_dealloc(profobject *self)
         dusk_profiler_end(self->p);
     dusk_profiler_free(self->p);
     Py_CLEAR(self->keys);
+    Py_CLEAR(self->graphs);
     if (--nprofiles == 0)
         pyd_funcs_release();
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -431,11 +440,13 @@ static PyObject *prof_clear(profobject *self, PyObject *unused)
     (void)unused;
     dusk_profiler_clear(self->p);
     Py_CLEAR(self->keys);
+    Py_CLEAR(self->graphs);
     Py_RETURN_NONE;
 }
 
 /* Task records as (key, function, start, end, worker, nbytes, status,
- * run), times in seconds from the profile's epoch. */
+ * run, released, (dependency record indexes)), times in seconds from the
+ * profile's epoch. */
 static PyObject *prof_tasks(profobject *self, PyObject *unused)
 {
     (void)unused;
@@ -443,9 +454,19 @@ static PyObject *prof_tasks(profobject *self, PyObject *unused)
     const dusk_task_record *t = dusk_profiler_tasks(self->p);
     PyObject *l = PyList_New((Py_ssize_t)n);
     for (size_t i = 0; l && i < n; i++) {
-        PyObject *r = Py_BuildValue("(ssddiKii)", t[i].key, t[i].func, t[i].start_ns / 1e9,
-                                    t[i].end_ns / 1e9, (int)t[i].worker,
-                                    (unsigned long long)t[i].nbytes, (int)t[i].status, (int)t[i].run);
+        PyObject *deps = PyTuple_New((Py_ssize_t)t[i].ndeps);
+        for (uint32_t j = 0; deps && j < t[i].ndeps; j++) {
+            PyObject *d = PyLong_FromSize_t(t[i].deps[j]);
+            if (!d)
+                Py_CLEAR(deps);
+            else
+                PyTuple_SET_ITEM(deps, (Py_ssize_t)j, d);
+        }
+        PyObject *r = deps ? Py_BuildValue("(ssddiKiidN)", t[i].key, t[i].func, t[i].start_ns / 1e9,
+                                           t[i].end_ns / 1e9, (int)t[i].worker,
+                                           (unsigned long long)t[i].nbytes, (int)t[i].status,
+                                           (int)t[i].run, t[i].released_ns / 1e9, deps)
+                           : NULL;
         if (!r) {
             Py_CLEAR(l);
             break;
@@ -577,7 +598,17 @@ static PyObject *prof_keys(profobject *self, void *c)
     return self->keys;
 }
 
+static PyObject *prof_graphs(profobject *self, void *c)
+{
+    (void)c;
+    if (!self->graphs)
+        return PyList_New(0);
+    Py_INCREF(self->graphs);
+    return self->graphs;
+}
+
 static PyGetSetDef prof_getset[] = {
+    {"_graphs", (getter)prof_graphs, NULL, "[dsk, ...] of the dusk.get runs recorded", NULL},
     {"_keys", (getter)prof_keys, NULL, "{text: key} of the keys their text does not say", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -903,13 +934,20 @@ static PyObject *visualize_graph(PyObject *self, PyObject *args, PyObject *kw)
     pyd_graph *pg = pyd_graph_build(dsk);
     if (!pg)
         return NULL;
+    if (pyd_viz_warn_layers(&o, (int64_t)dusk_graph_size(pyd_graph_dusk(pg))) < 0) {
+        pyd_graph_free(pg);
+        return NULL;
+    }
     dusk_error err = DUSK_ERROR_INIT;
     PyObject *res = NULL;
     int rc;
     if (filename == Py_None) {
         char *buf = NULL;
         size_t len = 0;
+        /* Without the GIL: the render reads only the C graph built above. */
+        Py_BEGIN_ALLOW_THREADS
         rc = dusk_visualize_mem(pyd_graph_dusk(pg), format ? format : "png", &o, &buf, &len, &err);
+        Py_END_ALLOW_THREADS
         if (rc == 0)
             res = PyBytes_FromStringAndSize(buf, (Py_ssize_t)len);
         dusk_free(buf);
@@ -917,7 +955,9 @@ static PyObject *visualize_graph(PyObject *self, PyObject *args, PyObject *kw)
         PyObject *path;
         rc = 0;
         if (PyUnicode_FSConverter(filename, &path)) {
+            Py_BEGIN_ALLOW_THREADS
             rc = dusk_visualize(pyd_graph_dusk(pg), PyBytes_AS_STRING(path), &o, &err);
+            Py_END_ALLOW_THREADS
             Py_DECREF(path);
             if (rc == 0) {
                 res = Py_None;

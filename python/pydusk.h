@@ -89,6 +89,9 @@ void pyd_graph_free(pyd_graph *pg);
  * 'layers' or NULL. */
 int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verbose,
                     const char *view, dusk_viz_options *o);
+/* A UserWarning when o's AUTO view switches ntasks tasks to the layer
+ * view; -1 with the exception set when the warning is an error. */
+int pyd_viz_warn_layers(const dusk_viz_options *o, int64_t ntasks);
 
 /* Whether a _dusk.Profile object exists (diag.c); when the last one goes,
  * diag.c calls pyd_funcs_release (module.c), which frees the functions

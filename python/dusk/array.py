@@ -777,32 +777,85 @@ class Array(_dusk.Array):
     def visualize(self, filename="mydask", format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, view=None, **kwargs):
         """The task graph's picture: written to filename (mydask.png by default, as
-        Dask; format given and not its extension: added to it, as Dask), or returned
-        with filename=None. An IPython image where IPython is and shows the format
-        (png, jpeg, svg); else None for a file, the image's bytes without one."""
+        Dask; format given and not its extension: added to it; no format and no
+        extension Dask knows: .png added, as Dask), or returned with filename=None.
+        An IPython image where IPython is and shows the format (png, jpeg, svg);
+        else None for a file, the image's bytes without one. Dask's keywords that
+        dusk cannot honour raise (see _viz_keywords)."""
+        _viz_keywords(color, kwargs)
         filename = _picture_name(filename, format)
         r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
         if filename is None:
-            return _image(r, format or "png")
+            return _image(r, _shown_format(format or "png"))
         return _image_file(filename, format)
-
 
 Array.__array_function__ = Array._NotToDask(Array._array_function)
 
 
+# The extensions Dask takes a format from (dask/dot.py graphviz_to_file); any
+# other name, 'my.graph' too, gets .png added, as Dask's.
+_DASK_EXTENSIONS = (".png", ".pdf", ".dot", ".svg", ".jpeg", ".jpg")
+
+
+def _shown_format(fmt):
+    """The file format of a picture format: Graphviz's SVG writer writes SVG."""
+    fmt = str(fmt).lower()
+    return "svg" if fmt == "svg:graphviz" else fmt
+
+
 def _picture_name(filename, format):
     """The file visualize writes, named as Dask names it: a format given is added
-    to a name that does not end with it ('graph' and 'pdf': graph.pdf), else the
-    name's extension says the format, and a name without one gets .png."""
+    to a name that does not end with it ('graph' and 'pdf': graph.pdf;
+    'svg:graphviz' adds .svg), else a name ending with an extension Dask knows
+    says the format (lowercased, as Dask writes it), and any other name gets
+    .png."""
     if filename is None:
         return None
     name = os.fsdecode(filename)
     if format is not None:
-        if not name.lower().endswith("." + str(format).lower()):
-            name += "." + str(format)
-    elif "." not in name.rsplit("/", 1)[-1]:
-        name += ".png"     # Dask's default format
+        ext = "." + _shown_format(format)
+        if not name.lower().endswith(ext):
+            name += ext
+    else:
+        ext = [e for e in _DASK_EXTENSIONS if name.lower().endswith(e)]
+        if ext:            # Dask splits it off and adds it lowercased: a.PNG is a.png
+            name = name[:-len(ext[0])] + ext[0]
+        else:
+            name += ".png"     # Dask's default format
     return name
+
+
+def _viz_keywords(color, kwargs):
+    """Dask's visualize keywords past dusk's own, checked: those dusk honours
+    pass, the rest raise naming themselves, never ignored. Dask uses cmap for
+    the color= colourings (default plasma, which is what dusk's 'order' uses),
+    engine to choose who draws, optimize_graph to draw the optimized graph,
+    and hands any other keyword to Graphviz as a graph attribute; dusk's
+    pictures have no graph attributes but rankdir."""
+    kwargs = dict(kwargs)
+    if "cmap" in kwargs:
+        cmap = kwargs.pop("cmap")
+        name = cmap if isinstance(cmap, str) else getattr(cmap, "name", None)
+        if color is None or color == "none":
+            raise TypeError("visualize: cmap=%r colours a color= mode; none was given" % (cmap,))
+        if name != "plasma":
+            raise NotImplementedError("visualize: cmap=%r: dusk colours color=%r with "
+                                      "plasma only" % (cmap, color))
+    engine = kwargs.pop("engine", None)
+    if engine not in (None, "graphviz"):
+        raise NotImplementedError("visualize: engine=%r: dusk draws with Graphviz only"
+                                  % (engine,))
+    if kwargs.pop("optimize_graph", False):
+        raise NotImplementedError("visualize: optimize_graph=True: dusk does not "
+                                  "optimize (fuse) graphs; it draws the graph it runs")
+    if "maxval" in kwargs:
+        raise NotImplementedError("visualize: maxval: dusk's 'order' colours are not "
+                                  "normalised by a given maximum")
+    if kwargs:
+        raise TypeError("visualize: unexpected keyword argument%s %s (Dask passes these "
+                        "to Graphviz as graph attributes; dusk's pictures take rankdir "
+                        "only)" % ("s" if len(kwargs) > 1 else "",
+                                   ", ".join(repr(k) for k in sorted(kwargs))))
 
 
 # What IPython shows: Dask returns None for the rest (pdf, dot ...), whose
@@ -821,15 +874,49 @@ def _image(data, fmt):
     return SVG(data=data) if fmt == "svg" else Image(data=data, format=fmt)
 
 
+_svg_file_class = None
+
+
+def _svg_file(filename):
+    """IPython's SVG of the file, as Dask returns, but read when shown or its
+    data asked for: IPython's SVG parses the whole document with minidom when
+    made (minutes and gigabytes for a picture of 100,000 tasks), which a
+    script that only writes the file never needs."""
+    global _svg_file_class
+    if _svg_file_class is None:
+        from IPython.display import SVG
+
+        class SVGFile(SVG):
+            _pending = False
+
+            def reload(self):
+                self._pending = self.filename is not None
+
+            @property
+            def data(self):
+                if self._pending:
+                    self._pending = False
+                    SVG.reload(self)
+                return self._data
+
+            @data.setter
+            def data(self, svg):
+                SVG.data.fset(self, svg)
+
+        SVGFile.__name__ = SVGFile.__qualname__ = "SVG"
+        _svg_file_class = SVGFile
+    return _svg_file_class(filename=filename)
+
+
 def _image_file(filename, format=None):
-    fmt = str(format or filename.rsplit(".", 1)[-1]).lower()
+    fmt = _shown_format(format or filename.rsplit(".", 1)[-1])
     try:
-        from IPython.display import SVG, Image
+        from IPython.display import Image
     except ImportError:
         return None
     if fmt not in _IPYTHON_SHOWS:
         return None
-    return SVG(filename=filename) if fmt == "svg" else Image(filename=filename, format=fmt)
+    return _svg_file(filename) if fmt == "svg" else Image(filename=filename, format=fmt)
 
 
 def _as_array(x):

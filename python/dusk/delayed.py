@@ -201,13 +201,17 @@ class Delayed:
         return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
 
     def visualize(self, filename="mydask", format=None, color=None, rankdir=None,
-                  collapse_outputs=False, verbose=False, **kwargs):
+                  collapse_outputs=False, verbose=False, view=None, **kwargs):
         """The graph's picture, as dusk.array.Array.visualize gives it: written to
         filename (mydask.png by default, as Dask), or returned with filename=None."""
-        from .array import _image, _image_file, _picture_name
+        from .array import _image, _image_file, _picture_name, _shown_format, _viz_keywords
+        _viz_keywords(color, kwargs)
         filename = _picture_name(filename, format)
-        r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose)
-        return _image(r, format or "png") if filename is None else _image_file(filename, format)
+        r = visualize_graph(self.dask, filename, format, color, rankdir, collapse_outputs, verbose,
+                            view)
+        if filename is None:
+            return _image(r, _shown_format(format or "png"))
+        return _image_file(filename, format)
 
     # --- what Dask's Delayed does lazily -------------------------------------------
 

@@ -9,18 +9,76 @@
 Every computation started inside the block, dusk.get and dusk arrays alike, is
 recorded. Each profiler records everything dusk measures (tasks, resources and
 cache), so a report made from any of them is complete; .results shows each one's
-share, in Dask's namedtuples.
+share, in Dask's namedtuples: the tasks run (a graph's literals are not tasks),
+each with the task as the graph holds it (dsk[key]; for a dusk array, whose
+tasks are C, (DuskOperation('add'), *input keys)).
 """
 import ast
 from collections import namedtuple
 
 from . import _dusk
 
-__all__ = ["Profiler", "ResourceProfiler", "CacheProfiler", "ProgressBar", "visualize"]
+__all__ = ["Profiler", "ResourceProfiler", "CacheProfiler", "ProgressBar", "visualize",
+           "TaskData", "ResourceData", "CacheData", "DuskOperation"]
 
 TaskData = namedtuple("TaskData", ["key", "task", "start_time", "end_time", "worker_id"])
 ResourceData = namedtuple("ResourceData", ["time", "mem", "cpu"])
-CacheData = namedtuple("CacheData", ["group", "time", "value"])
+CacheData = namedtuple("CacheData", ["key", "task", "metric", "cache_time", "free_time"])
+# dusk's own: what the scheduler held per task group (key_split), a step series
+GroupCacheData = namedtuple("GroupCacheData", ["group", "time", "value"])
+
+
+class DuskOperation:
+    """The function of a dusk array's task in TaskData.task/CacheData.task: dusk
+    runs it in C, so this names it (task[0].__name__, 'add', 'sum-partial' ...)
+    where Dask's tuple holds the Python function; calling it says so."""
+
+    __slots__ = ("__name__",)
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError("%s is dusk's C operation, run by dusk's scheduler: it cannot be "
+                        "called from Python" % self.__name__)
+
+    def __eq__(self, other):
+        return isinstance(other, DuskOperation) and other.__name__ == self.__name__
+
+    def __hash__(self):
+        return hash(self.__name__)
+
+    def __repr__(self):
+        return "DuskOperation(%r)" % self.__name__
+
+
+def _tasks_run(prof):
+    """[(key, task, start, end, worker, nbytes, released)] of the tasks the
+    profiler saw run to their end, in the order they started; the graph's
+    literals ('(value)' records) are not tasks, as in Dask's records."""
+    recs = prof._tasks()
+    keys = prof._keys   # the keys dusk.get met whose text does not say them
+    graphs = prof._graphs
+
+    def key_of(text):
+        return keys[text] if text in keys else _key(text)
+
+    out = []
+    for k, f, s, e, w, b, st, _r, rel, deps in recs:
+        if f == "(value)" or st != 0:
+            continue
+        key = key_of(k)
+        task = _missing = object()
+        for g in reversed(graphs):   # the latest run holding the key
+            try:
+                task = g[key]
+                break
+            except (KeyError, TypeError):
+                pass
+        if task is _missing:
+            task = (DuskOperation(f),) + tuple(key_of(recs[d][0]) for d in deps)
+        out.append((key, task, s, e, w, b, rel))
+    return out
 
 
 def _key(text):
@@ -82,9 +140,7 @@ class Profiler(_Base):
 
     @property
     def results(self):
-        keys = self._keys   # the keys dusk.get met whose text does not say them
-        return [TaskData(keys[k] if k in keys else _key(k), f, s, e, w)
-                for k, f, s, e, w, _b, _st, _r in self._tasks()]
+        return [TaskData(k, t, s, e, w) for k, t, s, e, w, _b, _rel in _tasks_run(self)]
 
 
 class ResourceProfiler(_Base):
@@ -103,20 +159,45 @@ class ResourceProfiler(_Base):
         return [ResourceData(t, rss / 1e6, cpu) for t, rss, _held, cpu in self._samples()]
 
 
-class CacheProfiler(_Base):
-    """What the scheduler held per task group over time (metric 'bytes' or 'count')."""
+# Metric functions dusk can apply after the run: the result's size in bytes,
+# which dusk measures as each task ends (cachey's nbytes, dask's sizeof).
+_BYTES_METRICS = ("nbytes", "sizeof")
 
-    def __init__(self, metric="bytes", **kwargs):
+
+class CacheProfiler(_Base):
+    """Dask's: .results is a list of CacheData(key, task, metric, cache_time,
+    free_time), one per task run, metric 1 (metric=None, as Dask) or its result's
+    bytes (metric=nbytes, cachey's, or dask.sizeof.sizeof; 'bytes' and 'count'
+    also name them). .group_results: dusk's series of what the scheduler held
+    per task group, GroupCacheData(group, time, value)."""
+
+    def __init__(self, metric=None, metric_name=None, **kwargs):
         pass
 
-    def __new__(cls, metric="bytes", **kwargs):
-        if callable(metric):
-            raise TypeError("dusk's CacheProfiler counts 'bytes' or 'count', not a function")
-        return super().__new__(cls, cache_metric=metric)
+    def __new__(cls, metric=None, metric_name=None, **kwargs):
+        if metric is None or metric == "count":
+            kind = "count"
+        elif metric == "bytes" or getattr(metric, "__name__", None) in _BYTES_METRICS:
+            kind = "bytes"
+        else:
+            raise TypeError("dusk's CacheProfiler measures results by count (metric=None) "
+                            "or bytes (metric=nbytes or dask.sizeof.sizeof); it cannot "
+                            "call %r on them" % (metric,))
+        self = super().__new__(cls, cache_metric=kind)
+        self._bytes = kind == "bytes"
+        self._metric_name = metric_name or (
+            kind if isinstance(metric, str) or metric is None else metric.__name__)
+        return self
 
     @property
     def results(self):
-        return [CacheData(g, t, v) for g, series in self._cache().items() if g
+        return [CacheData(k, t, b if self._bytes else 1, e, rel)
+                for k, t, _s, e, _w, b, rel in
+                sorted(_tasks_run(self), key=lambda r: (r[6], r[3]))]
+
+    @property
+    def group_results(self):
+        return [GroupCacheData(g, t, v) for g, series in self._cache().items() if g
                 for t, v in series]
 
 

@@ -254,7 +254,7 @@ def test_diagnostics_in_cycles_are_collected():
         prof = Profiler()
         key = ("x", Part(prof))      # a key whose text does not say it: prof keeps it
         with prof:
-            assert dusk.get({key: 1, "y": (sum, [key, key])}, "y") == 2
+            assert dusk.get({key: (sum, [1]), "y": (sum, [key, key])}, "y") == 2
         assert key in {t.key for t in prof.results}
         return weakref.ref(prof)
 
