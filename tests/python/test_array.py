@@ -1220,11 +1220,12 @@ def test_visualize_releases_the_gil_while_it_draws(tmp_path):
     finally:
         stop.set()
         t.join()
-    inside = [a for a in ticks if t0 <= a <= t1]
     assert t1 - t0 > 0.1            # long enough to tell
-    # the ticker, 5 ms apart, ran through the render: at least a third of
-    # its ticks (it got none but at the ends when the GIL was held)
-    assert len(inside) >= (t1 - t0) / 0.005 / 3, (len(inside), t1 - t0)
+    # the ticker ran during the render, away from its ends: with the GIL
+    # held it got no tick there at all. A few ticks, not one every 5 ms, as
+    # a loaded machine (CI's sanitizer runs) starves the ticker's thread.
+    inside = [a for a in ticks if t0 + 0.02 <= a <= t1 - 0.02]
+    assert len(inside) >= 3, (len(inside), t1 - t0)
 
 
 def test_visualize_svg_file_is_read_only_when_shown(tmp_path):
