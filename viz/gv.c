@@ -120,6 +120,11 @@ static const char *const attr_names[DUSK__NA_COUNT] = {
 /* Builds the cgraph graph of s; NULL when Graphviz or memory fails. Its
  * nodes go to nodes[] (s->nnodes of them) and, when edges is not NULL,
  * its edges to edges[] (s->nedges), in the scene's order. */
+static int is_legend(const dusk__viz_scene *s, size_t v)
+{
+    return s->legend_n && v >= s->legend_first && v < s->legend_first + s->legend_n;
+}
+
 static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **nodes,
                            Agedge_t **edges)
 {
@@ -168,8 +173,24 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
     Agsym_t *epos = s->pos && s->epos ? agattr(g, AGEDGE, (char *)"pos", (char *)"") : NULL;
     if (s->pos && s->epos && !epos)
         goto fail;
+    /* The legend is a row read left to right. With rankdir BT or TB a
+     * rank is a row, so its nodes share one (rank=same, below). With LR or
+     * RL a rank is a column: the nodes are left in ranks of their own, one
+     * after another along the invisible edges that join them, which RL
+     * runs right to left, so they are turned round there. */
+    const char *rankdir = "BT";
+    for (size_t i = 0; i < s->ngattr; i++)
+        if (strcmp(s->gattr[i][0], "rankdir") == 0)
+            rankdir = s->gattr[i][1];
+    int legend_row = !s->pos && (rankdir[0] == 'L' || rankdir[0] == 'R');
     for (size_t i = 0; i < s->nedges; i++) {
-        Agedge_t *e = agedge(g, nodes[s->edges[i].tail], nodes[s->edges[i].head], NULL, 1);
+        size_t tail = s->edges[i].tail, head = s->edges[i].head;
+        if (legend_row && rankdir[0] == 'R' && s->edges[i].invis && is_legend(s, tail) &&
+            is_legend(s, head)) {
+            tail = s->edges[i].head;
+            head = s->edges[i].tail;
+        }
+        Agedge_t *e = agedge(g, nodes[tail], nodes[head], NULL, 1);
         if (!e)
             goto fail;
         if (epos && s->epos[i])
@@ -182,7 +203,7 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
             agxset(e, estyle, (char *)"invis");
         }
     }
-    if (s->legend_n) {
+    if (s->legend_n && !legend_row) {
         /* subgraph legend { rank=same; legend0; legend1; ... } */
         Agraph_t *row = agsubg(g, (char *)"legend", 1);
         if (!row)

@@ -1470,6 +1470,52 @@ static void test_layout_rankdir(void **state)
     dusk_graph_free(g);
 }
 
+/* The colour legend reads left to right in every rankdir, laid out by dot
+ * or by dusk, in the task view and the layer view: its title, the bar's
+ * two ends and the bar (or the swatches) share one line, each right of
+ * the one before, and no legend node overlaps the graph's. */
+static void test_legend_every_rankdir(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    const char *dirs[] = {"BT", "TB", "LR", "RL"};
+    for (size_t d = 0; d < 4; d++)
+        for (int lay = 0; lay < 2; lay++)
+            for (int layers = 0; layers < 2; layers++) {
+                dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+                o.rankdir = dirs[d];
+                o.color = DUSK_VIZ_COLOR_ORDER;
+                o.layout = lay ? DUSK_VIZ_LAYOUT_LAYERED : DUSK_VIZ_LAYOUT_DOT;
+                o.view = layers ? DUSK_VIZ_LAYERS : DUSK_VIZ_TASKS;
+                dusk_viz_layout *l = layout_of(g, &o);
+                size_t nn;
+                const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+                const dusk_viz_node *prev = NULL;
+                int legend = 0;
+                for (size_t i = 0; i < nn; i++) {
+                    if (n[i].kind != DUSK_VIZ_NODE_LEGEND)
+                        continue;
+                    legend++;
+                    if (prev && (fabs(n[i].y - prev->y) > 1 ||
+                                 n[i].x - n[i].width / 2 < prev->x + prev->width / 2))
+                        fail_msg("rankdir %s, %s, %s view: legend '%s' at (%.1f, %.1f) is not "
+                                 "right of '%s' at (%.1f, %.1f)",
+                                 dirs[d], lay ? "layered" : "dot", layers ? "layer" : "task",
+                                 n[i].label, n[i].x, n[i].y, prev->label, prev->x, prev->y);
+                    for (size_t j = 0; j < nn; j++)
+                        if (n[j].kind != DUSK_VIZ_NODE_LEGEND &&
+                            fabs(n[j].x - n[i].x) < (n[j].width + n[i].width) / 2 &&
+                            fabs(n[j].y - n[i].y) < (n[j].height + n[i].height) / 2)
+                            fail_msg("rankdir %s: legend '%s' overlaps '%s'", dirs[d],
+                                     n[i].label, n[j].label);
+                    prev = &n[i];
+                }
+                assert_int_equal(legend, 4);        /* title, 0, bar, 4 */
+                dusk_viz_layout_free(l);
+            }
+    dusk_graph_free(g);
+}
+
 static void test_layout_layers(void **state)
 {
     (void)state;
@@ -2344,6 +2390,7 @@ int main(void)
         cmocka_unit_test_teardown(test_golden_lecture_dsk, reset_alloc),
         cmocka_unit_test_teardown(test_golden_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_golden_collapse_and_verbose, reset_alloc),
+        cmocka_unit_test(test_legend_every_rankdir),
         cmocka_unit_test_teardown(test_golden_lecture_arrays, reset_alloc),
         cmocka_unit_test_teardown(test_deterministic, reset_alloc),
         cmocka_unit_test_teardown(test_svg, reset_alloc),
