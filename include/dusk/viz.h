@@ -6,11 +6,14 @@
 ** JPEG or DOT with the Graphviz C libraries (cgraph and gvc) in-process; no
 ** program is run. Link with libdusk-viz (pkg-config: libgvc libcgraph).
 **
-** The picture is Dask's by default: each task a circle labelled with what
-** it does (its function's name; for tuple keys Dask's key_split of the key,
-** which array layers name after their operation), each result a box
-** labelled with its chunk index, (0, 1), or its key for string keys, a
-** literal a box alone; edges from inputs to task to result; rankdir BT.
+** The picture is Dask's by default, with dask/dot.py's labels: each task
+** a circle labelled with Dask's key_split of its key ('inc-6a94eca2-...'
+** and ('inc-ab12', 0) are "inc", which array layers name after their
+** operation; a key 'z' is "z"), each result a box labelled with its chunk
+** index for a tuple key, (0, 1) or 3, blank for a string key (o.verbose:
+** the key as it is; a tuple key keeps its index, as in Dask), a literal a
+** box alone; edges from inputs to task to result; rankdir BT. Tooltips
+** have the whole key and the function.
 ** One label is not Dask's: the box of an HDF5 source (dusk_from_hdf5's
 ** 'original-array' key, which Dask draws blank) shows the file's name and
 ** the dataset, "rnd_data.hdf5:/data_set_1" (o.verbose: the key).
@@ -22,9 +25,11 @@
 **
 ** Views. A graph of more than o.threshold tasks (default 1000) is drawn as
 ** its layer view unless o.view says otherwise, and a note says so on
-** stderr (o.quiet silences it). The layer view has one node per layer: for
-** an array, dusk_array_layers (operation, tasks, shape, dtype); for a plain
-** graph, the tasks grouped by key_split of their keys ('inc-00001' and
+** stderr, naming this API's option (view DUSK_VIZ_TASKS); o.quiet
+** silences it, for a caller with its own names for the options (a
+** command's --view) to say it in its own words. The layer view has one
+** node per layer: for an array, dusk_array_layers (operation, tasks,
+** shape, dtype); for a plain graph, the tasks grouped by key_split of their keys ('inc-00001' and
 ** ('inc-ab', 3) are 'inc'), or by function name when that still gives more
 ** than o.threshold groups. The task view forced on a big graph gets
 ** Graphviz settings that trade layout polish for speed.
@@ -172,7 +177,7 @@ typedef struct dusk_viz_options {
                                   NULL: from the path's extension */
     const char *rankdir;       /* "BT" (NULL), "TB", "LR" or "RL" */
     bool collapse_outputs;     /* task and result as one node */
-    bool verbose;              /* boxes show full keys */
+    bool verbose;              /* string keys' boxes show the key */
     dusk_viz_color color;
     dusk_viz_view view;
     size_t threshold;          /* AUTO's switch to layers; 0: 1000 */

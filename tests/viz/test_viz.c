@@ -377,15 +377,16 @@ static void test_golden_lecture_dsk(void **state)
     char *dot = render(g, "dot", NULL, NULL);
     assert_golden("dsk.dot", dot);
     dot_join(dot);
-    /* Dask's look: 3 circles (inc, inc, add), 5 boxes, rankdir BT */
+    /* Dask's look: 3 circles (key_split of their keys: b, y, z), 5 boxes
+     * (blank: string keys), rankdir BT */
     assert_int_equal(count_of(dot, "shape=circle"), 3);
     assert_int_equal(count_of(dot, "shape=box"), 5);
     assert_contains(dot, "rankdir=BT");
     assert_contains(dot, "fontname=helvetica");
     char buf[512];
-    assert_contains(dot_node(dot, "f2", buf, sizeof buf), "label=inc");
-    assert_contains(dot_node(dot, "f4", buf, sizeof buf), "label=add");
-    assert_contains(dot_node(dot, "k4", buf, sizeof buf), "label=z");
+    assert_contains(dot_node(dot, "f2", buf, sizeof buf), "label=b,");
+    assert_contains(dot_node(dot, "f4", buf, sizeof buf), "label=z,");
+    assert_contains(dot_node(dot, "k4", buf, sizeof buf), "label=\"\",");
     /* edges: input box -> task circle -> result box */
     assert_contains(dot, "k0 -> f2;");
     assert_contains(dot, "f2 -> k2;");
@@ -403,7 +404,7 @@ static void test_golden_lecture_dsk2(void **state)
     char *dot = render(g, "dot", NULL, NULL);
     assert_golden("dsk2.dot", dot);
     dot_join(dot);
-    assert_contains(dot, "label=sum");
+    assert_contains(dot, "label=d,");                  /* key_split('d') */
     assert_int_equal(count_of(dot, " -> f3;"), 3);      /* sum(['a', 'b', 'c']) */
     dusk_free(dot);
     dusk_graph_free(g);
@@ -424,13 +425,16 @@ static void test_golden_collapse_and_verbose(void **state)
     dusk_free(dot);
     dusk_graph_free(g);
 
-    /* verbose: boxes show full keys */
+    /* verbose: a tuple key's box still shows its index (Dask's box_label);
+     * the key is in the tooltip */
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *s = dusk_array_sum(ones15(ctx), DUSK_AXIS(0), false);
     o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
     o.verbose = true;
     dot = dot_join(render_array(s, "dot", &o));
-    assert_contains(dot, "label=\"('ones_like-");
+    assert_null(strstr(dot, "label=\"('ones_like-"));
+    assert_contains(dot, "label=\"(0, 0)\"");
+    assert_contains(dot, "tooltip=\"key: ('ones_like-");
     dusk_free(dot);
     dusk_array_ctx_free(ctx);
 }
@@ -841,6 +845,10 @@ static void test_threshold(void **state)
     dot_join(dot);
     assert_contains(note, "2500 tasks");
     assert_contains(note, "layer view");
+    /* the options of this API, not a command the caller may not have */
+    assert_contains(note, "DUSK_VIZ_TASKS");
+    assert_null(strstr(note, "dusk render"));
+    assert_null(strstr(note, "--view"));
     assert_int_equal(count_nodes(dot, "L"), 3);             /* x, inc, add */
     assert_contains(dot, "label=\"inc\\n1000 tasks\"");
     assert_contains(dot, "label=\"add\\n500 tasks\"");
@@ -1378,10 +1386,10 @@ static void test_layout_lecture(void **state)
     assert_inside(l);
     /* Graphviz's labels and shapes */
     long f = node_of(n, nn, 4, DUSK_VIZ_NODE_TASK), k = node_of(n, nn, 4, DUSK_VIZ_NODE_RESULT);
-    assert_string_equal(n[f].label, "add");
+    assert_string_equal(n[f].label, "z");    /* Dask's key_split of 'z' */
     assert_string_equal(n[f].name, "f4");
     assert_int_equal(n[f].shape, DUSK_VIZ_SHAPE_CIRCLE);
-    assert_string_equal(n[k].label, "z");
+    assert_string_equal(n[k].label, "");     /* a string key's box: blank */
     assert_int_equal(n[k].shape, DUSK_VIZ_SHAPE_BOX);
     assert_int_equal(n[k].fill, 0);           /* not filled */
     assert_null(n[k].fillcolor);
