@@ -59,7 +59,9 @@
 ** Colours. Every mode other than NONE draws a legend (a colour bar, or a
 ** table of swatches). ORDER colours by the static priority
 ** (dusk_graph_order) and writes the number on each task, as Dask's
-** color="order". WORKER, DURATION, BYTES and STATE need the events of a run
+** color="order"; in the layer view, by each layer's median priority (when
+** the bulk of it runs; nearly every layer of a big graph starts early),
+** its first and last priority and the median written on the node. WORKER, DURATION, BYTES and STATE need the events of a run
 ** in o.events (see dusk_viz_recorder below); STATE uses the colours of
 ** Dask's dashboard graph view: waiting gray, ready yellow, running green,
 ** in memory red, released blue, erred black.

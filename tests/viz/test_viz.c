@@ -926,7 +926,7 @@ static void test_layers_by_function(void **state)
     assert_true(layers >= 3 && layers <= 12);
     assert_contains(dot, "label=\"add\\n");
     assert_contains(dot, "label=\"value\\n");
-    assert_contains(dot, "order (first priority):");
+    assert_contains(dot, "order (median priority):");
     dusk_free(dot);
     char *svg = render(r.g, "svg", &o, NULL);
     assert_xml(svg);
@@ -961,6 +961,85 @@ static void test_layers_array_colours(void **state)
     dusk_viz_recorder_free(rec);
     dusk_graph_free(g);
     dusk_array_ctx_free(ctx);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The layer view coloured by order: each layer by the median priority of
+ * its tasks, which the legend and the node say. Here 'post' starts as
+ * early as 'load' (post-0 reads load-0 alone) but the rest of it waits for
+ * 'total': by first priority the two looked alike (1 and 0 of 900, both
+ * the darkest blue); by median they are apart. */
+static void test_layers_order_median(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *procs[N];
+    char k[64], a[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(k, sizeof k, "load-%d", i);
+        dusk_graph_value(g, k, dusk_int(i));
+        snprintf(a, sizeof a, "proc-%d", i);
+        dusk_task(g, a, &dusk_inc, dusk_ref(k));
+        procs[i] = dusk_ref(a);
+    }
+    dusk_task(g, "total-0", &dusk_sum, dusk_listv(N, procs));
+    dusk_task(g, "post-0", &dusk_inc, dusk_ref("load-0"));
+    for (int i = 1; i < N; i++) {
+        snprintf(k, sizeof k, "load-%d", i);
+        snprintf(a, sizeof a, "post-%d", i);
+        dusk_task(g, a, &dusk_add, dusk_ref("total-0"), dusk_ref(k));
+    }
+    const int64_t *prio;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_order(g, &prio, &err), 0);
+    const char *groups[] = {"load", "proc", "total", "post"};
+    size_t n = dusk_graph_size(g);
+    int64_t *p = malloc(n * sizeof *p);
+    assert_non_null(p);
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_LAYERS;
+    o.color = DUSK_VIZ_COLOR_ORDER;
+    char *dot = dot_join(render(g, "dot", &o, NULL));
+    assert_contains(dot, "order (median priority):");
+    char fills[4][16];
+    for (int k = 0; k < 4; k++) {
+        size_t m = 0;
+        char grp[64];
+        for (size_t id = 0; id < n; id++) {
+            dusk_key_split(dusk_graph_key(g, (int64_t)id), grp, sizeof grp);
+            if (strcmp(grp, groups[k]) == 0)
+                p[m++] = prio[id];
+        }
+        qsort(p, m, sizeof *p, cmp_i64);
+        char want[96], node[1024], name[8];
+        snprintf(want, sizeof want, "order %lld..%lld, median %lld", (long long)p[0],
+                 (long long)p[m - 1], (long long)p[(m + 1) / 2 - 1]);
+        for (int l = 0; l < 4; l++) {              /* the layer of that name */
+            snprintf(name, sizeof name, "L%d", l);
+            dot_node(dot, name, node, sizeof node);
+            char lab[80];
+            snprintf(lab, sizeof lab, "label=\"%s\\n", groups[k]);
+            if (strstr(node, lab))
+                break;
+        }
+        if (!strstr(node, want))
+            fail_msg("layer %s: want \"%s\" in %s", groups[k], want, node);
+        const char *f = strstr(node, "color=\"");
+        assert_non_null(f);
+        snprintf(fills[k], sizeof fills[k], "%.7s", f + 7);
+    }
+    /* load and post both start early, but post's bulk runs late */
+    if (!strcmp(fills[0], fills[3]))
+        fail_msg("load and post are both %s", fills[0]);
+    dusk_free(dot);
+    free(p);
+    dusk_graph_free(g);
 }
 
 /* --- errors ------------------------------------------------------------------------------------ */
@@ -2399,6 +2478,7 @@ int main(void)
         cmocka_unit_test_teardown(test_golden_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_golden_collapse_and_verbose, reset_alloc),
         cmocka_unit_test(test_legend_every_rankdir),
+        cmocka_unit_test(test_layers_order_median),
         cmocka_unit_test_teardown(test_golden_lecture_arrays, reset_alloc),
         cmocka_unit_test_teardown(test_deterministic, reset_alloc),
         cmocka_unit_test_teardown(test_svg, reset_alloc),
