@@ -16,8 +16,10 @@
 ** tests/data/viz/valgrind.supp).
 **
 ** Graphviz's error messages are caught (agseterrf) for the duration of
-** the call and end up in the dusk_error; its handler and level are put
-** back afterwards.
+** the call and end up in the dusk_error, or, for a call that worked, on
+** stderr as dusk's ("dusk: visualize: Graphviz, to render png: ..."); its
+** handler and level are put back afterwards. A bitmap too big for the
+** cairo renderer is scaled down by dusk, which says so (fit_bitmap).
 **
 ** DOT output is the graph's source, written by agwrite through an I/O
 ** discipline that appends to a memory buffer: no layout, so it is the same
@@ -245,6 +247,10 @@ static int gv_leave(gv_call *c, int rc, const char *what, dusk_error *err)
     if (rc == DUSK_EIO)
         dusk_error_set(err, rc, "visualize: Graphviz could not %s: %s", what,
                        gv_msg_len ? gv_msg : "(no message)");
+    else if (rc == 0 && gv_msg_len)
+        /* a warning of a call that worked: the caller's to see, said to
+         * come from here (Graphviz's own handler would print it bare) */
+        fprintf(stderr, "dusk: visualize: Graphviz, to %s: %s\n", what, gv_msg);
     else if (rc == DUSK_ENOMEM)
         dusk_error_set(err, rc, "visualize: out of memory to %s", what);
     pthread_mutex_unlock(&gv_mu);
@@ -294,6 +300,33 @@ static int take(const char *data, size_t n, char **buf, size_t *len)
     return 0;
 }
 
+/* Graphviz's cairo renderer draws a bitmap (PNG, JPEG) of at most 32,767
+ * pixels a side: past that it scales the picture down and says so on
+ * stderr, unattributed ("(null): graph is too large for cairo-renderer
+ * bitmaps"). So dusk scales it first, through the drawing's size (what
+ * the size attribute sets, in points, which the renderer applies), and
+ * says so itself. The picture's size in pixels at the renderer's 96 dpi,
+ * with its 4 points of padding a side, goes in *wpx, *hpx; returns the
+ * scale (1: it fits). Caller holds gv_mu, after gvLayout. */
+#define BITMAP_MAX_PX 32767
+#define BITMAP_DPI 96.0
+static double fit_bitmap(Agraph_t *g, const char *gvfmt, double *wpx, double *hpx)
+{
+    if (strcmp(gvfmt, "png") != 0 && strcmp(gvfmt, "jpg") != 0)
+        return 1;
+    boxf bb = GD_bb(g);
+    double w = bb.UR.x - bb.LL.x + 8, h = bb.UR.y - bb.LL.y + 8;
+    *wpx = w * BITMAP_DPI / 72;
+    *hpx = h * BITMAP_DPI / 72;
+    /* 32,000 pixels: below the limit, whatever Graphviz rounds */
+    double most = 32000 * 72 / BITMAP_DPI;
+    if ((w <= most && h <= most) || !GD_drawing(g))
+        return 1;
+    GD_drawing(g)->size.x = GD_drawing(g)->size.y = most;
+    double sw = most / w, sh = most / h;
+    return sw < sh ? sw : sh;
+}
+
 int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
                     size_t *len, dusk_error *err)
 {
@@ -307,6 +340,7 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
     if (!nodes)
         return dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory");
 
+    double wpx = 0, hpx = 0, scale = 1;        /* a bitmap's size, fit_bitmap */
     gv_call call;
     gv_enter(&call);
     GVC_t *gvc = NULL;
@@ -332,6 +366,7 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
         goto done;
     }
     nop_done(s, g);
+    scale = fit_bitmap(g, gvfmt, &wpx, &hpx);
     /* Into a memory stream rather than gvRenderData: Graphviz grows its
      * own buffer to fit each write, a realloc (and for a big picture an
      * mremap) per page written, which cost a quarter of rendering 186 MB
@@ -358,6 +393,12 @@ done:
     char what[32];
     snprintf(what, sizeof what, "render %s", gvfmt);
     gv_leave(&call, rc, what, err);
+    if (rc == 0 && scale < 1)
+        fprintf(stderr,
+                "dusk: visualize: the picture is %.0f x %.0f pixels, more than a %s can "
+                "hold (%d a side): drawn at %.3g of its size, which may be unreadable; "
+                "write SVG or PDF, or draw the layer view (view DUSK_VIZ_LAYERS)\n",
+                wpx, hpx, strcmp(gvfmt, "png") == 0 ? "PNG" : "JPEG", BITMAP_MAX_PX, scale);
     dusk__buf_free(&out);
     dusk_free(nodes);
     return rc;

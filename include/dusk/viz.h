@@ -114,6 +114,13 @@
 ** DUSK_EIO with a message naming the file and why, and path stays as it
 ** was. A link at path itself is replaced by the file, not followed.
 **
+** Notes on stderr, each line "dusk: visualize: ...": the switch to the
+** layer view (o.quiet silences it); a PNG or JPEG bigger than Graphviz's
+** cairo renderer draws (32,767 pixels a side), which dusk scales down to
+** 32,000 and names the size, the scale and SVG, PDF or the layer view
+** instead; and a warning Graphviz gave in a call that worked. Graphviz
+** itself prints nothing there.
+**
 ** Errors: DUSK_EINVAL for an unknown format, colour mode or layout, or
 ** options that do not fit (events of another graph, a runtime colour mode
 ** without events); DUSK_EIO for a path that cannot be written (the message names

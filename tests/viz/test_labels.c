@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "dusk.h"
@@ -266,6 +267,87 @@ static void boxes_and_circles_are_dasks(void **state)
     free(longkey);
 }
 
+/* A bitmap too big for Graphviz's cairo renderer (32,767 pixels a side),
+ * here a 20,000-character key written out (verbose): dusk scales it down
+ * itself and says so, attributed and with what to do instead, and nothing
+ * of Graphviz's reaches stderr unattributed ("(null): graph is too large
+ * for cairo-renderer bitmaps"). */
+static void big_bitmap_is_scaled_with_a_note(void **state)
+{
+    (void)state;
+    size_t nlong = 20000;
+    char *key = malloc(nlong + 1);
+    assert_non_null(key);
+    memcpy(key, "inc-", 4);
+    for (size_t i = 4; i < nlong; i++)
+        key[i] = "0123456789abcdef"[i % 16];
+    key[nlong] = '\0';
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "x", dusk_int(1));
+    dusk_task(g, key, &dusk_inc, dusk_ref("x"));
+    const char *formats[] = {"png", "jpg"};
+    for (int f = 0; f < 2; f++) {
+        dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+        o.verbose = true;
+        char *buf = NULL;
+        size_t len = 0;
+        dusk_error err = DUSK_ERROR_INIT;
+        fflush(stderr);
+        int saved = dup(2);
+        FILE *cap = tmpfile();
+        assert_non_null(cap);
+        dup2(fileno(cap), 2);
+        int rc = dusk_visualize_mem(g, formats[f], &o, &buf, &len, &err);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        rewind(cap);
+        char said[4096];
+        size_t got = fread(said, 1, sizeof said - 1, cap);
+        said[got] = '\0';
+        fclose(cap);
+        if (rc)
+            fail_msg("%s: %s", formats[f], err.msg);
+        assert_true(len > 0);
+        if (f == 0) {
+            unsigned w, h;
+            png_size(buf, len, &w, &h);
+            assert_true(w <= 32000 && h <= 32000);
+        }
+        dusk_free(buf);
+        /* every line is dusk's */
+        for (const char *line = said; *line; line = strchr(line, '\n') + 1) {
+            if (strncmp(line, "dusk: visualize: ", 17) != 0)
+                fail_msg("%s: unattributed on stderr: %s", formats[f], line);
+            if (!strchr(line, '\n'))
+                break;
+        }
+        assert_false(contains(said, "(null)"));
+        assert_true(contains(said, "pixels, more than a"));
+        assert_true(contains(said, "write SVG or PDF, or draw the layer view"));
+    }
+    /* SVG is not a bitmap: no note */
+    char *buf = NULL;
+    size_t len = 0;
+    dusk_error err = DUSK_ERROR_INIT;
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = tmpfile();
+    dup2(fileno(cap), 2);
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.verbose = true;
+    int rc = dusk_visualize_mem(g, "svg", &o, &buf, &len, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ftell(cap), 0);
+    fclose(cap);
+    dusk_free(buf);
+    dusk_graph_free(g);
+    free(key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +355,7 @@ int main(void)
         cmocka_unit_test(other_literals_keep_their_key),
         cmocka_unit_test(key_of_many_lines_is_drawn),
         cmocka_unit_test(boxes_and_circles_are_dasks),
+        cmocka_unit_test(big_bitmap_is_scaled_with_a_note),
     };
     return cmocka_run_group_tests_name("viz_labels", tests, setup, teardown);
 }
