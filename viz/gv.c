@@ -16,9 +16,10 @@
 ** tests/data/viz/valgrind.supp).
 **
 ** Graphviz's error messages are caught (agseterrf) for the duration of
-** the call and end up in the dusk_error, or, for a call that worked, on
-** stderr as dusk's ("dusk: visualize: Graphviz, to render png: ..."); its
-** handler and level are put back afterwards. A bitmap too big for the
+** the call and end up in the dusk_error of a call that fails; a call that
+** works drops its warnings (the viewer's fixed-size nodes give one per
+** node, "size too small for label"), where Graphviz's own handler would
+** print them bare. Its handler and level are put back afterwards. A bitmap too big for the
 ** cairo renderer is scaled down by dusk, which says so (fit_bitmap).
 **
 ** DOT output is the graph's source, written by agwrite through an I/O
@@ -247,10 +248,6 @@ static int gv_leave(gv_call *c, int rc, const char *what, dusk_error *err)
     if (rc == DUSK_EIO)
         dusk_error_set(err, rc, "visualize: Graphviz could not %s: %s", what,
                        gv_msg_len ? gv_msg : "(no message)");
-    else if (rc == 0 && gv_msg_len)
-        /* a warning of a call that worked: the caller's to see, said to
-         * come from here (Graphviz's own handler would print it bare) */
-        fprintf(stderr, "dusk: visualize: Graphviz, to %s: %s\n", what, gv_msg);
     else if (rc == DUSK_ENOMEM)
         dusk_error_set(err, rc, "visualize: out of memory to %s", what);
     pthread_mutex_unlock(&gv_mu);

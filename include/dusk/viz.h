@@ -118,8 +118,8 @@
 ** layer view (o.quiet silences it); a PNG or JPEG bigger than Graphviz's
 ** cairo renderer draws (32,767 pixels a side), which dusk scales down to
 ** 32,000 and names the size, the scale and SVG, PDF or the layer view
-** instead; and a warning Graphviz gave through its error handler in a
-** call that worked (caught under the Graphviz lock, not printed bare).
+** instead. Graphviz's messages are caught under its lock: in the error
+** of a call that fails; not printed for one that works.
 **
 ** Errors: DUSK_EINVAL for an unknown format, colour mode or layout, or
 ** options that do not fit (events of another graph, a runtime colour mode
