@@ -16,8 +16,11 @@
 ** tests/data/viz/valgrind.supp).
 **
 ** Graphviz's error messages are caught (agseterrf) for the duration of
-** the call and end up in the dusk_error; its handler and level are put
-** back afterwards.
+** the call and end up in the dusk_error of a call that fails; a call that
+** works drops its warnings (the viewer's fixed-size nodes give one per
+** node, "size too small for label"), where Graphviz's own handler would
+** print them bare. Its handler and level are put back afterwards. A bitmap too big for the
+** cairo renderer is scaled down by dusk, which says so (fit_bitmap).
 **
 ** DOT output is the graph's source, written by agwrite through an I/O
 ** discipline that appends to a memory buffer: no layout, so it is the same
@@ -120,6 +123,11 @@ static const char *const attr_names[DUSK__NA_COUNT] = {
 /* Builds the cgraph graph of s; NULL when Graphviz or memory fails. Its
  * nodes go to nodes[] (s->nnodes of them) and, when edges is not NULL,
  * its edges to edges[] (s->nedges), in the scene's order. */
+static int is_legend(const dusk__viz_scene *s, size_t v)
+{
+    return s->legend_n && v >= s->legend_first && v < s->legend_first + s->legend_n;
+}
+
 static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **nodes,
                            Agedge_t **edges)
 {
@@ -168,8 +176,24 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
     Agsym_t *epos = s->pos && s->epos ? agattr(g, AGEDGE, (char *)"pos", (char *)"") : NULL;
     if (s->pos && s->epos && !epos)
         goto fail;
+    /* The legend is a row read left to right. With rankdir BT or TB a
+     * rank is a row, so its nodes share one (rank=same, below). With LR or
+     * RL a rank is a column: the nodes are left in ranks of their own, one
+     * after another along the invisible edges that join them, which RL
+     * runs right to left, so they are turned round there. */
+    const char *rankdir = "BT";
+    for (size_t i = 0; i < s->ngattr; i++)
+        if (strcmp(s->gattr[i][0], "rankdir") == 0)
+            rankdir = s->gattr[i][1];
+    int legend_row = !s->pos && (rankdir[0] == 'L' || rankdir[0] == 'R');
     for (size_t i = 0; i < s->nedges; i++) {
-        Agedge_t *e = agedge(g, nodes[s->edges[i].tail], nodes[s->edges[i].head], NULL, 1);
+        size_t tail = s->edges[i].tail, head = s->edges[i].head;
+        if (legend_row && rankdir[0] == 'R' && s->edges[i].invis && is_legend(s, tail) &&
+            is_legend(s, head)) {
+            tail = s->edges[i].head;
+            head = s->edges[i].tail;
+        }
+        Agedge_t *e = agedge(g, nodes[tail], nodes[head], NULL, 1);
         if (!e)
             goto fail;
         if (epos && s->epos[i])
@@ -182,7 +206,7 @@ static Agraph_t *to_cgraph(const dusk__viz_scene *s, Agdisc_t *disc, Agnode_t **
             agxset(e, estyle, (char *)"invis");
         }
     }
-    if (s->legend_n) {
+    if (s->legend_n && !legend_row) {
         /* subgraph legend { rank=same; legend0; legend1; ... } */
         Agraph_t *row = agsubg(g, (char *)"legend", 1);
         if (!row)
@@ -273,6 +297,33 @@ static int take(const char *data, size_t n, char **buf, size_t *len)
     return 0;
 }
 
+/* Graphviz's cairo renderer draws a bitmap (PNG, JPEG) of at most 32,767
+ * pixels a side: past that it scales the picture down and says so on
+ * stderr, unattributed ("(null): graph is too large for cairo-renderer
+ * bitmaps"). So dusk scales it first, through the drawing's size (what
+ * the size attribute sets, in points, which the renderer applies), and
+ * says so itself. The picture's size in pixels at the renderer's 96 dpi,
+ * with its 4 points of padding a side, goes in *wpx, *hpx; returns the
+ * scale (1: it fits). Caller holds gv_mu, after gvLayout. */
+#define BITMAP_MAX_PX 32767
+#define BITMAP_DPI 96.0
+static double fit_bitmap(Agraph_t *g, const char *gvfmt, double *wpx, double *hpx)
+{
+    if (strcmp(gvfmt, "png") != 0 && strcmp(gvfmt, "jpg") != 0)
+        return 1;
+    boxf bb = GD_bb(g);
+    double w = bb.UR.x - bb.LL.x + 8, h = bb.UR.y - bb.LL.y + 8;
+    *wpx = w * BITMAP_DPI / 72;
+    *hpx = h * BITMAP_DPI / 72;
+    /* 32,000 pixels: below the limit, whatever Graphviz rounds */
+    double most = 32000 * 72 / BITMAP_DPI;
+    if ((w <= most && h <= most) || !GD_drawing(g))
+        return 1;
+    GD_drawing(g)->size.x = GD_drawing(g)->size.y = most;
+    double sw = most / w, sh = most / h;
+    return sw < sh ? sw : sh;
+}
+
 int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
                     size_t *len, dusk_error *err)
 {
@@ -286,6 +337,7 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
     if (!nodes)
         return dusk_error_set(err, DUSK_ENOMEM, "visualize: out of memory");
 
+    double wpx = 0, hpx = 0, scale = 1;        /* a bitmap's size, fit_bitmap */
     gv_call call;
     gv_enter(&call);
     GVC_t *gvc = NULL;
@@ -311,6 +363,7 @@ int dusk__gv_render(const dusk__viz_scene *s, const char *gvfmt, char **buf,
         goto done;
     }
     nop_done(s, g);
+    scale = fit_bitmap(g, gvfmt, &wpx, &hpx);
     /* Into a memory stream rather than gvRenderData: Graphviz grows its
      * own buffer to fit each write, a realloc (and for a big picture an
      * mremap) per page written, which cost a quarter of rendering 186 MB
@@ -337,6 +390,12 @@ done:
     char what[32];
     snprintf(what, sizeof what, "render %s", gvfmt);
     gv_leave(&call, rc, what, err);
+    if (rc == 0 && scale < 1)
+        fprintf(stderr,
+                "dusk: visualize: the picture is %.0f x %.0f pixels, more than a %s can "
+                "hold (%d a side): drawn at %.3g of its size, which may be unreadable; "
+                "write SVG or PDF, or draw the layer view (view DUSK_VIZ_LAYERS)\n",
+                wpx, hpx, strcmp(gvfmt, "png") == 0 ? "PNG" : "JPEG", BITMAP_MAX_PX, scale);
     dusk__buf_free(&out);
     dusk_free(nodes);
     return rc;

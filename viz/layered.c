@@ -424,6 +424,20 @@ static void to_xy(const layered *L, double a, double c, double *out)
     out[1] -= L->miny;
 }
 
+/* Where node v goes, in Graphviz's frame: a layer's node, or a legend
+ * node of a BT or TB picture, from its layer line (legend_at) and its
+ * place across; a legend node of an LR or RL picture from its own x and
+ * y (bands), so that the legend is a row in every rankdir. */
+static void node_xy(const layered *L, size_t v, double *out)
+{
+    if (L->in[v] || L->dir == 'B' || L->dir == 'T') {
+        to_xy(L, L->in[v] ? L->line[L->layer[v]] : L->legend_at, L->x[v], out);
+        return;
+    }
+    out[0] = L->x[v] - L->minx;
+    out[1] = L->legend_at - L->miny;
+}
+
 /* The layers' centre lines and thicknesses, the legend's row, and the
  * shift that puts the lower left corner of the nodes at (0, 0). */
 static int bands(layered *L, const double *w, const double *h)
@@ -439,8 +453,9 @@ static int bands(layered *L, const double *w, const double *h)
             L->thick[L->layer[v]] = L->along[v];
     for (size_t l = 0; l < L->nlayers; l++)
         L->line[l] = l ? L->line[l - 1] + L->thick[l - 1] / 2 + RANKSEP + L->thick[l] / 2 : 0;
-    /* the legend: a row of its own below layer 0, from the left edge */
-    if (s->legend_n) {
+    /* the legend: a row of its own below the picture, from its left edge,
+     * read left to right whatever the rankdir */
+    if (s->legend_n && (L->dir == 'B' || L->dir == 'T')) {
         double lt = 0, left = 0;
         int first = 1;
         for (size_t v = 0; v < N; v++)
@@ -457,12 +472,39 @@ static int bands(layered *L, const double *w, const double *h)
             L->x[v] = left + L->across[v] / 2;
             left += L->across[v] + NODESEP;
         }
+    } else if (s->legend_n) {
+        /* LR, RL: the layers are columns, so the row is not a layer's;
+         * legend_at and x are the row's y and its nodes' x in Graphviz's
+         * frame (see node_xy) */
+        double lt = 0, left = 0, bottom = 0;
+        int first = 1;
+        L->minx = L->miny = 0;
+        for (size_t v = 0; v < N; v++) {
+            if (!L->in[v])
+                continue;
+            double p[2], hw = v < L->n ? w[v] / 2 : 0, hh = v < L->n ? h[v] / 2 : 0;
+            to_xy(L, L->line[L->layer[v]], L->x[v], p);
+            if (first || p[0] - hw < left)
+                left = p[0] - hw;
+            if (first || p[1] - hh < bottom)
+                bottom = p[1] - hh;
+            first = 0;
+        }
+        for (size_t k = 0; k < s->legend_n; k++)
+            if (h[s->legend_first + k] > lt)
+                lt = h[s->legend_first + k];
+        L->legend_at = bottom - RANKSEP - lt / 2;
+        for (size_t k = 0; k < s->legend_n; k++) {
+            size_t v = s->legend_first + k;
+            L->x[v] = left + w[v] / 2;
+            left += w[v] + NODESEP;
+        }
     }
     L->minx = L->miny = 0;
     double lo[2] = {0, 0};
     for (size_t v = 0; v < N; v++) {          /* virtual ones: edges pass there */
         double p[2], hw = v < L->n ? w[v] / 2 : 0, hh = v < L->n ? h[v] / 2 : 0;
-        to_xy(L, L->in[v] ? L->line[L->layer[v]] : L->legend_at, L->x[v], p);
+        node_xy(L, v, p);
         if (v == 0 || p[0] - hw < lo[0])
             lo[0] = p[0] - hw;
         if (v == 0 || p[1] - hh < lo[1])
@@ -720,7 +762,7 @@ int dusk__scene_layered(dusk__viz_scene *s, const char *rankdir, const int64_t *
     if (bands(&L, w, h))
         goto done;
     for (size_t v = 0; v < n; v++)
-        to_xy(&L, L.in[v] ? L.line[L.layer[v]] : L.legend_at, L.x[v], s->pos + 2 * v);
+        node_xy(&L, v, s->pos + 2 * v);
     if (edge_positions(&L, s))
         goto done;
     rc = 0;

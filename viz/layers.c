@@ -19,7 +19,9 @@
 ** nodes.
 **
 ** Colour modes colour each layer by an aggregate of its tasks: ORDER by
-** the first priority (when the layer starts), WORKER by the worker that
+** the median priority (when the bulk of the layer runs: its first
+** priority is 0, 1 or 8 for most layers of a big graph, since an early
+** chain starts nearly every layer, which coloured them all alike), WORKER by the worker that
 ** ran most of its tasks, DURATION and BYTES by their sums, STATE by the
 ** least finished state among its tasks (erred if any erred).
 */
@@ -34,6 +36,8 @@
 typedef struct lagg {
     int64_t ntasks;
     int64_t prio_lo, prio_hi;
+    int64_t prio_med;      /* the (lower) median priority of its tasks */
+    int64_t nseen;         /* tasks counted towards the median */
     uint64_t dur, bytes;
     int state;             /* aggregate state, -1 before the first task */
     int erred, nran;
@@ -137,7 +141,7 @@ static int alloc_aggs(lview *v)
 static const char *legend_title(dusk_viz_color m)
 {
     switch (m) {
-    case DUSK_VIZ_COLOR_ORDER: return "order (first priority)";
+    case DUSK_VIZ_COLOR_ORDER: return "order (median priority)";
     case DUSK_VIZ_COLOR_WORKER: return "worker (most tasks)";
     case DUSK_VIZ_COLOR_DURATION: return "duration (sum)";
     case DUSK_VIZ_COLOR_BYTES: return "result bytes (sum)";
@@ -153,7 +157,7 @@ static int layer_value(const lview *v, size_t i, dusk_viz_color m, double *out)
     int nw = v->c->has_run ? v->c->run.nworkers : 0;
     switch (m) {
     case DUSK_VIZ_COLOR_ORDER:
-        *out = (double)a->prio_lo;
+        *out = (double)a->prio_med;
         return v->c->prio && a->ntasks > 0;
     case DUSK_VIZ_COLOR_WORKER: {
         int best = -1;
@@ -249,11 +253,12 @@ static int emit(lview *v, size_t nl)
         }
         const lagg *a = &v->agg[i];
         if (c->prio && a->ntasks) {
-            dusk__buf_printf(&tip, "\\npriorities: %lld .. %lld", (long long)a->prio_lo,
-                             (long long)a->prio_hi);
+            dusk__buf_printf(&tip, "\\npriorities: %lld .. %lld, median %lld",
+                             (long long)a->prio_lo, (long long)a->prio_hi,
+                             (long long)a->prio_med);
             if (pal.mode == DUSK_VIZ_COLOR_ORDER)
-                dusk__buf_printf(&lab, "\\norder %lld..%lld", (long long)a->prio_lo,
-                                 (long long)a->prio_hi);
+                dusk__buf_printf(&lab, "\\norder %lld..%lld, median %lld", (long long)a->prio_lo,
+                                 (long long)a->prio_hi, (long long)a->prio_med);
         }
         if (c->has_run && a->nran) {
             char t1[32], t2[32];
@@ -278,6 +283,41 @@ static int emit(lview *v, size_t nl)
     }
     if (pal.mode != DUSK_VIZ_COLOR_NONE)
         dusk__legend(s, &pal, legend_title(pal.mode));
+    return 0;
+}
+
+/* Each layer's median priority: the tasks taken in priority order (a
+ * counting sort: priorities are 0 .. n - 1), a layer's median is the
+ * priority of its ((ntasks + 1) / 2)-th task. Linear in the tasks. */
+static int medians(lview *v, size_t n)
+{
+    const int64_t *prio = v->c->prio;
+    size_t *start = dusk_calloc(n + 1, sizeof *start);
+    int64_t *by = dusk_malloc((n ? n : 1) * sizeof *by);
+    if (!start || !by) {
+        dusk_free(start);
+        dusk_free(by);
+        return DUSK_ENOMEM;
+    }
+    /* a priority outside 0 .. n - 1 (there is none) would count as n - 1 */
+#define PRIO_AT(id) (prio[id] >= 0 && (uint64_t)prio[id] < n ? (size_t)prio[id] : n - 1)
+    for (size_t id = 0; id < n; id++)
+        start[PRIO_AT(id) + 1]++;
+    for (size_t p = 0; p < n; p++)
+        start[p + 1] += start[p];
+    for (size_t id = 0; id < n; id++)
+        by[start[PRIO_AT(id)]++] = (int64_t)id;
+#undef PRIO_AT
+    for (size_t k = 0; k < n; k++) {
+        int64_t id = by[k];
+        if (v->of[id] < 0)
+            continue;
+        lagg *a = &v->agg[v->of[id]];
+        if (++a->nseen == (a->ntasks + 1) / 2)
+            a->prio_med = prio[id];
+    }
+    dusk_free(start);
+    dusk_free(by);
     return 0;
 }
 
@@ -324,6 +364,8 @@ int dusk__build_layers(dusk_graph *g, const dusk__viz_ctx *c, dusk__viz_scene *s
     for (size_t id = 0; id < n; id++)
         if (v.of[id] >= 0)
             agg_task(&v.agg[v.of[id]], c, (int64_t)id);
+    if (c->prio && medians(&v, n))
+        goto oom;
 
     emit(&v, nl);
     if (s->oom)

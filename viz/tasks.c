@@ -13,14 +13,16 @@
 **     literal or alias nobody uses and that uses nothing is left out, as
 **     in Dask.
 **
-** Labels: circles show the function's name (for tuple keys key_split of
-** the key, Dask's label, which array layers name after their operation);
-** with color ORDER, the priority instead, as Dask does. Boxes show the
-** chunk index of a tuple key ("(0, 1)", or "3" for one index, Dask's
-** box_label) or the key itself for a string key, but for an HDF5 source
-** (from_hdf5's 'original-array' key), its file and dataset,
-** "rnd_data.hdf5:/data_set_1", where Dask draws nothing; verbose shows
-** full keys.
+** Labels are Dask's (dot.py, 2022.12): circles show key_split of the key
+** (verbose or not; 'inc-6a94eca2-...' and ('inc-ab12', 0) are 'inc', 'z'
+** is 'z'), which array layers name after their operation; with color
+** ORDER, the priority instead, as Dask does. Boxes show the chunk index
+** of a tuple key ("(0, 1)", or "3" for one index: box_label, verbose or
+** not); a string key's box is blank, or with verbose shows the key as it
+** is (Dask's str(key)). One label is dusk's: an HDF5 source's box (from_hdf5's
+** 'original-array' key), blank in Dask, shows its file and dataset,
+** "rnd_data.hdf5:/data_set_1" (verbose: the key). The tooltip always
+** has the whole key and the function.
 **
 ** Node ids depend only on task ids, and nodes and edges are added in a
 ** fixed order, so the DOT text of a graph is always the same.
@@ -104,26 +106,25 @@ static const char *result_label(tview *t, int64_t id)
 {
     const char *key = dusk_graph_key(t->g, id);
     dusk__buf b = {0};
-    if (t->c->o.verbose)
-        dusk__buf_esc(&b, key);
-    else if (is_tuple_key(key))
+    /* Dask's box_label: a tuple key's indices, verbose or not; a string
+     * key's box blank, or with verbose the key as it is */
+    if (is_tuple_key(key))
         box_label(key, &b);
-    else if (!hdf5_source_label(t, id, key, &b))
+    else if (t->c->o.verbose)
         dusk__buf_esc(&b, key);
+    else if (!hdf5_source_label(t, id, key, &b))
+        return "";
     return dusk__scene_take(t->s, &b);
 }
 
 static const char *task_label(tview *t, int64_t id)
 {
     const char *key = dusk_graph_key(t->g, id);
-    const dusk_func *f = dusk_graph_func(t->g, id);
     char name[256];
     if (t->c->o.color == DUSK_VIZ_COLOR_ORDER && t->c->prio)
         snprintf(name, sizeof name, "%lld", (long long)t->c->prio[id]);
-    else if (is_tuple_key(key) || !f || !f->name)
-        dusk_key_split(key, name, sizeof name);
     else
-        snprintf(name, sizeof name, "%s", f->name);
+        dusk_key_split(key, name, sizeof name);     /* Dask's, whatever the key */
     dusk__buf b = {0};
     dusk__buf_esc(&b, name);
     return dusk__scene_take(t->s, &b);

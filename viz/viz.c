@@ -184,7 +184,9 @@ static int visualize_said(dusk_error *err, int rc)
 }
 
 /* The view g (or the layers) is drawn in; says so on stderr when AUTO
- * switches to layers. */
+ * switches to layers, naming the options of this API: a program that has
+ * its own names for them (the CLI's --view, Python's view=) sets quiet and
+ * says it in its own words. */
 static dusk_viz_view choose_view(const dusk__viz_ctx *c, size_t ntasks)
 {
     if (c->o.view != DUSK_VIZ_AUTO)
@@ -194,9 +196,9 @@ static dusk_viz_view choose_view(const dusk__viz_ctx *c, size_t ntasks)
     if (!c->o.quiet)
         fprintf(stderr,
                 "dusk: visualize: %zu tasks, more than %zu: drawing the layer view "
-                "(one node per layer); ask for the tasks view to draw every task "
-                "(dusk render --view tasks; view DUSK_VIZ_TASKS in C)\n",
-                ntasks, c->threshold);
+                "(one node per layer); the task view draws every task (option view "
+                "DUSK_VIZ_TASKS, or a threshold above %zu)\n",
+                ntasks, c->threshold, ntasks - 1);
     return DUSK_VIZ_LAYERS;
 }
 

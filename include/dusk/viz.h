@@ -6,11 +6,14 @@
 ** JPEG or DOT with the Graphviz C libraries (cgraph and gvc) in-process; no
 ** program is run. Link with libdusk-viz (pkg-config: libgvc libcgraph).
 **
-** The picture is Dask's by default: each task a circle labelled with what
-** it does (its function's name; for tuple keys Dask's key_split of the key,
-** which array layers name after their operation), each result a box
-** labelled with its chunk index, (0, 1), or its key for string keys, a
-** literal a box alone; edges from inputs to task to result; rankdir BT.
+** The picture is Dask's by default, with dask/dot.py's labels: each task
+** a circle labelled with Dask's key_split of its key ('inc-6a94eca2-...'
+** and ('inc-ab12', 0) are "inc", which array layers name after their
+** operation; a key 'z' is "z"), each result a box labelled with its chunk
+** index for a tuple key, (0, 1) or 3, blank for a string key (o.verbose:
+** the key as it is; a tuple key keeps its index, as in Dask), a literal a
+** box alone; edges from inputs to task to result; rankdir BT. Tooltips
+** have the whole key and the function.
 ** One label is not Dask's: the box of an HDF5 source (dusk_from_hdf5's
 ** 'original-array' key, which Dask draws blank) shows the file's name and
 ** the dataset, "rnd_data.hdf5:/data_set_1" (o.verbose: the key).
@@ -22,9 +25,11 @@
 **
 ** Views. A graph of more than o.threshold tasks (default 1000) is drawn as
 ** its layer view unless o.view says otherwise, and a note says so on
-** stderr (o.quiet silences it). The layer view has one node per layer: for
-** an array, dusk_array_layers (operation, tasks, shape, dtype); for a plain
-** graph, the tasks grouped by key_split of their keys ('inc-00001' and
+** stderr, naming this API's option (view DUSK_VIZ_TASKS); o.quiet
+** silences it, for a caller with its own names for the options (a
+** command's --view) to say it in its own words. The layer view has one
+** node per layer: for an array, dusk_array_layers (operation, tasks,
+** shape, dtype); for a plain graph, the tasks grouped by key_split of their keys ('inc-00001' and
 ** ('inc-ab', 3) are 'inc'), or by function name when that still gives more
 ** than o.threshold groups. The task view forced on a big graph gets
 ** Graphviz settings that trade layout polish for speed.
@@ -54,7 +59,9 @@
 ** Colours. Every mode other than NONE draws a legend (a colour bar, or a
 ** table of swatches). ORDER colours by the static priority
 ** (dusk_graph_order) and writes the number on each task, as Dask's
-** color="order". WORKER, DURATION, BYTES and STATE need the events of a run
+** color="order"; in the layer view, by each layer's median priority (when
+** the bulk of it runs; nearly every layer of a big graph starts early),
+** its first and last priority and the median written on the node. WORKER, DURATION, BYTES and STATE need the events of a run
 ** in o.events (see dusk_viz_recorder below); STATE uses the colours of
 ** Dask's dashboard graph view: waiting gray, ready yellow, running green,
 ** in memory red, released blue, erred black.
@@ -106,6 +113,13 @@
 ** one gets 0666 less the umask. A full disk or a read-only file system is
 ** DUSK_EIO with a message naming the file and why, and path stays as it
 ** was. A link at path itself is replaced by the file, not followed.
+**
+** Notes on stderr, each line "dusk: visualize: ...": the switch to the
+** layer view (o.quiet silences it); a PNG or JPEG bigger than Graphviz's
+** cairo renderer draws (32,767 pixels a side), which dusk scales down to
+** 32,000 and names the size, the scale and SVG, PDF or the layer view
+** instead. Graphviz's messages are caught under its lock: in the error
+** of a call that fails; not printed for one that works.
 **
 ** Errors: DUSK_EINVAL for an unknown format, colour mode or layout, or
 ** options that do not fit (events of another graph, a runtime colour mode
@@ -172,7 +186,7 @@ typedef struct dusk_viz_options {
                                   NULL: from the path's extension */
     const char *rankdir;       /* "BT" (NULL), "TB", "LR" or "RL" */
     bool collapse_outputs;     /* task and result as one node */
-    bool verbose;              /* boxes show full keys */
+    bool verbose;              /* string keys' boxes show the key */
     dusk_viz_color color;
     dusk_viz_view view;
     size_t threshold;          /* AUTO's switch to layers; 0: 1000 */

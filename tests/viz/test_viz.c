@@ -377,15 +377,16 @@ static void test_golden_lecture_dsk(void **state)
     char *dot = render(g, "dot", NULL, NULL);
     assert_golden("dsk.dot", dot);
     dot_join(dot);
-    /* Dask's look: 3 circles (inc, inc, add), 5 boxes, rankdir BT */
+    /* Dask's look: 3 circles (key_split of their keys: b, y, z), 5 boxes
+     * (blank: string keys), rankdir BT */
     assert_int_equal(count_of(dot, "shape=circle"), 3);
     assert_int_equal(count_of(dot, "shape=box"), 5);
     assert_contains(dot, "rankdir=BT");
     assert_contains(dot, "fontname=helvetica");
     char buf[512];
-    assert_contains(dot_node(dot, "f2", buf, sizeof buf), "label=inc");
-    assert_contains(dot_node(dot, "f4", buf, sizeof buf), "label=add");
-    assert_contains(dot_node(dot, "k4", buf, sizeof buf), "label=z");
+    assert_contains(dot_node(dot, "f2", buf, sizeof buf), "label=b,");
+    assert_contains(dot_node(dot, "f4", buf, sizeof buf), "label=z,");
+    assert_contains(dot_node(dot, "k4", buf, sizeof buf), "label=\"\",");
     /* edges: input box -> task circle -> result box */
     assert_contains(dot, "k0 -> f2;");
     assert_contains(dot, "f2 -> k2;");
@@ -403,7 +404,7 @@ static void test_golden_lecture_dsk2(void **state)
     char *dot = render(g, "dot", NULL, NULL);
     assert_golden("dsk2.dot", dot);
     dot_join(dot);
-    assert_contains(dot, "label=sum");
+    assert_contains(dot, "label=d,");                  /* key_split('d') */
     assert_int_equal(count_of(dot, " -> f3;"), 3);      /* sum(['a', 'b', 'c']) */
     dusk_free(dot);
     dusk_graph_free(g);
@@ -424,13 +425,16 @@ static void test_golden_collapse_and_verbose(void **state)
     dusk_free(dot);
     dusk_graph_free(g);
 
-    /* verbose: boxes show full keys */
+    /* verbose: a tuple key's box still shows its index (Dask's box_label);
+     * the key is in the tooltip */
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *s = dusk_array_sum(ones15(ctx), DUSK_AXIS(0), false);
     o = (dusk_viz_options)DUSK_VIZ_OPTIONS_INIT;
     o.verbose = true;
     dot = dot_join(render_array(s, "dot", &o));
-    assert_contains(dot, "label=\"('ones_like-");
+    assert_null(strstr(dot, "label=\"('ones_like-"));
+    assert_contains(dot, "label=\"(0, 0)\"");
+    assert_contains(dot, "tooltip=\"key: ('ones_like-");
     dusk_free(dot);
     dusk_array_ctx_free(ctx);
 }
@@ -841,6 +845,10 @@ static void test_threshold(void **state)
     dot_join(dot);
     assert_contains(note, "2500 tasks");
     assert_contains(note, "layer view");
+    /* the options of this API, not a command the caller may not have */
+    assert_contains(note, "DUSK_VIZ_TASKS");
+    assert_null(strstr(note, "dusk render"));
+    assert_null(strstr(note, "--view"));
     assert_int_equal(count_nodes(dot, "L"), 3);             /* x, inc, add */
     assert_contains(dot, "label=\"inc\\n1000 tasks\"");
     assert_contains(dot, "label=\"add\\n500 tasks\"");
@@ -918,7 +926,7 @@ static void test_layers_by_function(void **state)
     assert_true(layers >= 3 && layers <= 12);
     assert_contains(dot, "label=\"add\\n");
     assert_contains(dot, "label=\"value\\n");
-    assert_contains(dot, "order (first priority):");
+    assert_contains(dot, "order (median priority):");
     dusk_free(dot);
     char *svg = render(r.g, "svg", &o, NULL);
     assert_xml(svg);
@@ -953,6 +961,85 @@ static void test_layers_array_colours(void **state)
     dusk_viz_recorder_free(rec);
     dusk_graph_free(g);
     dusk_array_ctx_free(ctx);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The layer view coloured by order: each layer by the median priority of
+ * its tasks, which the legend and the node say. Here 'post' starts as
+ * early as 'load' (post-0 reads load-0 alone) but the rest of it waits for
+ * 'total': by first priority the two looked alike (1 and 0 of 900, both
+ * the darkest blue); by median they are apart. */
+static void test_layers_order_median(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *procs[N];
+    char k[64], a[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(k, sizeof k, "load-%d", i);
+        dusk_graph_value(g, k, dusk_int(i));
+        snprintf(a, sizeof a, "proc-%d", i);
+        dusk_task(g, a, &dusk_inc, dusk_ref(k));
+        procs[i] = dusk_ref(a);
+    }
+    dusk_task(g, "total-0", &dusk_sum, dusk_listv(N, procs));
+    dusk_task(g, "post-0", &dusk_inc, dusk_ref("load-0"));
+    for (int i = 1; i < N; i++) {
+        snprintf(k, sizeof k, "load-%d", i);
+        snprintf(a, sizeof a, "post-%d", i);
+        dusk_task(g, a, &dusk_add, dusk_ref("total-0"), dusk_ref(k));
+    }
+    const int64_t *prio;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_graph_order(g, &prio, &err), 0);
+    const char *groups[] = {"load", "proc", "total", "post"};
+    size_t n = dusk_graph_size(g);
+    int64_t *p = malloc(n * sizeof *p);
+    assert_non_null(p);
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_LAYERS;
+    o.color = DUSK_VIZ_COLOR_ORDER;
+    char *dot = dot_join(render(g, "dot", &o, NULL));
+    assert_contains(dot, "order (median priority):");
+    char fills[4][16];
+    for (int k = 0; k < 4; k++) {
+        size_t m = 0;
+        char grp[64];
+        for (size_t id = 0; id < n; id++) {
+            dusk_key_split(dusk_graph_key(g, (int64_t)id), grp, sizeof grp);
+            if (strcmp(grp, groups[k]) == 0)
+                p[m++] = prio[id];
+        }
+        qsort(p, m, sizeof *p, cmp_i64);
+        char want[96], node[1024], name[8];
+        snprintf(want, sizeof want, "order %lld..%lld, median %lld", (long long)p[0],
+                 (long long)p[m - 1], (long long)p[(m + 1) / 2 - 1]);
+        for (int l = 0; l < 4; l++) {              /* the layer of that name */
+            snprintf(name, sizeof name, "L%d", l);
+            dot_node(dot, name, node, sizeof node);
+            char lab[80];
+            snprintf(lab, sizeof lab, "label=\"%s\\n", groups[k]);
+            if (strstr(node, lab))
+                break;
+        }
+        if (!strstr(node, want))
+            fail_msg("layer %s: want \"%s\" in %s", groups[k], want, node);
+        const char *f = strstr(node, "color=\"");
+        assert_non_null(f);
+        snprintf(fills[k], sizeof fills[k], "%.7s", f + 7);
+    }
+    /* load and post both start early, but post's bulk runs late */
+    if (!strcmp(fills[0], fills[3]))
+        fail_msg("load and post are both %s", fills[0]);
+    dusk_free(dot);
+    free(p);
+    dusk_graph_free(g);
 }
 
 /* --- errors ------------------------------------------------------------------------------------ */
@@ -1378,10 +1465,10 @@ static void test_layout_lecture(void **state)
     assert_inside(l);
     /* Graphviz's labels and shapes */
     long f = node_of(n, nn, 4, DUSK_VIZ_NODE_TASK), k = node_of(n, nn, 4, DUSK_VIZ_NODE_RESULT);
-    assert_string_equal(n[f].label, "add");
+    assert_string_equal(n[f].label, "z");    /* Dask's key_split of 'z' */
     assert_string_equal(n[f].name, "f4");
     assert_int_equal(n[f].shape, DUSK_VIZ_SHAPE_CIRCLE);
-    assert_string_equal(n[k].label, "z");
+    assert_string_equal(n[k].label, "");     /* a string key's box: blank */
     assert_int_equal(n[k].shape, DUSK_VIZ_SHAPE_BOX);
     assert_int_equal(n[k].fill, 0);           /* not filled */
     assert_null(n[k].fillcolor);
@@ -1467,6 +1554,52 @@ static void test_layout_rankdir(void **state)
             assert_true(n[a].y > n[z].y);
         dusk_viz_layout_free(l);
     }
+    dusk_graph_free(g);
+}
+
+/* The colour legend reads left to right in every rankdir, laid out by dot
+ * or by dusk, in the task view and the layer view: its title, the bar's
+ * two ends and the bar (or the swatches) share one line, each right of
+ * the one before, and no legend node overlaps the graph's. */
+static void test_legend_every_rankdir(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    const char *dirs[] = {"BT", "TB", "LR", "RL"};
+    for (size_t d = 0; d < 4; d++)
+        for (int lay = 0; lay < 2; lay++)
+            for (int layers = 0; layers < 2; layers++) {
+                dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+                o.rankdir = dirs[d];
+                o.color = DUSK_VIZ_COLOR_ORDER;
+                o.layout = lay ? DUSK_VIZ_LAYOUT_LAYERED : DUSK_VIZ_LAYOUT_DOT;
+                o.view = layers ? DUSK_VIZ_LAYERS : DUSK_VIZ_TASKS;
+                dusk_viz_layout *l = layout_of(g, &o);
+                size_t nn;
+                const dusk_viz_node *n = dusk_viz_layout_nodes(l, &nn);
+                const dusk_viz_node *prev = NULL;
+                int legend = 0;
+                for (size_t i = 0; i < nn; i++) {
+                    if (n[i].kind != DUSK_VIZ_NODE_LEGEND)
+                        continue;
+                    legend++;
+                    if (prev && (fabs(n[i].y - prev->y) > 1 ||
+                                 n[i].x - n[i].width / 2 < prev->x + prev->width / 2))
+                        fail_msg("rankdir %s, %s, %s view: legend '%s' at (%.1f, %.1f) is not "
+                                 "right of '%s' at (%.1f, %.1f)",
+                                 dirs[d], lay ? "layered" : "dot", layers ? "layer" : "task",
+                                 n[i].label, n[i].x, n[i].y, prev->label, prev->x, prev->y);
+                    for (size_t j = 0; j < nn; j++)
+                        if (n[j].kind != DUSK_VIZ_NODE_LEGEND &&
+                            fabs(n[j].x - n[i].x) < (n[j].width + n[i].width) / 2 &&
+                            fabs(n[j].y - n[i].y) < (n[j].height + n[i].height) / 2)
+                            fail_msg("rankdir %s: legend '%s' overlaps '%s'", dirs[d],
+                                     n[i].label, n[j].label);
+                    prev = &n[i];
+                }
+                assert_int_equal(legend, 4);        /* title, 0, bar, 4 */
+                dusk_viz_layout_free(l);
+            }
     dusk_graph_free(g);
 }
 
@@ -2344,6 +2477,8 @@ int main(void)
         cmocka_unit_test_teardown(test_golden_lecture_dsk, reset_alloc),
         cmocka_unit_test_teardown(test_golden_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_golden_collapse_and_verbose, reset_alloc),
+        cmocka_unit_test(test_legend_every_rankdir),
+        cmocka_unit_test(test_layers_order_median),
         cmocka_unit_test_teardown(test_golden_lecture_arrays, reset_alloc),
         cmocka_unit_test_teardown(test_deterministic, reset_alloc),
         cmocka_unit_test_teardown(test_svg, reset_alloc),
