@@ -276,6 +276,10 @@ double dusk__time_end(const dusk_profiler *p);
  * RUN_END (the summary's wall_ns); without runs, the axis' span. */
 double dusk__wall(const dusk_profiler *p);
 
+/* The cores the process may run on (its affinity mask; else those online):
+ * 100 % each is the most a CPU % sample can say (record.c). */
+int dusk__ncpu(void);
+
 /* Whether sample i's CPU % was measured (chart.c): not for the first
  * sample of a session (of a run or a begin..end block), which has no
  * interval before it and says 0. */
