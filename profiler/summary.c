@@ -2,7 +2,7 @@
 ** dusk profiler — the summary and the cache series, derived from records
 **
 ** Summary: per function the count, total, mean and max duration and its
-** share of the sum of all durations; parallel efficiency is busy time
+** share of busy time (of its slices' self time: see self_times); parallel efficiency is busy time
 ** (the time each worker spent in a task, overlaps counted once) over the
 ** sum, over runs, of workers x wall time. dusk's tasks never overlap on a
 ** worker, so there busy time is the sum of durations; other tools' traces
@@ -128,6 +128,84 @@ static int by_total(const void *a, const void *b)
     return strcmp(x->func, y->func);
 }
 
+/* Record indices by (run, worker, start), the longer first at one start
+ * (the slice the other is in). */
+static const dusk_task_record *order_recs;
+static int by_lane_start(const void *a, const void *b)
+{
+    const dusk_task_record *x = &order_recs[*(const size_t *)a];
+    const dusk_task_record *y = &order_recs[*(const size_t *)b];
+    if (x->run != y->run)
+        return x->run < y->run ? -1 : 1;
+    if (x->worker != y->worker)
+        return x->worker < y->worker ? -1 : 1;
+    if (x->start_ns != y->start_ns)
+        return x->start_ns < y->start_ns ? -1 : 1;
+    if (x->end_ns != y->end_ns)
+        return x->end_ns > y->end_ns ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Each record's self time in self[]: the time it was the innermost (the
+ * latest begun) of its worker's slices then open. On a worker the self
+ * times add up to the union of its slices, the busy time: a slice nested in
+ * another (clang's pass in a phase) is its time, not both's, so that the
+ * per-function shares of busy time add up to 100 %. dusk's own tasks never
+ * overlap on a worker: their self time is their duration. */
+static int self_times(const dusk_profiler *p, uint64_t *self)
+{
+    size_t n = p->nrecs;
+    size_t *idx = dusk_malloc((n ? n : 1) * sizeof *idx);
+    size_t *open = dusk_malloc((n ? n : 1) * sizeof *open);
+    if (!idx || !open) {
+        dusk_free(idx);
+        dusk_free(open);
+        return DUSK_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = i;
+        self[i] = 0;
+    }
+    order_recs = p->recs;   /* qsort has no context argument in C11 */
+    qsort(idx, n, sizeof *idx, by_lane_start);
+    size_t nopen = 0;
+    uint64_t t = 0;
+    for (size_t k = 0; k <= n; k++) {
+        const dusk_task_record *r = k < n ? &p->recs[idx[k]] : NULL;
+        int new_lane = !r || (k && (r->run != p->recs[idx[k - 1]].run ||
+                                    r->worker != p->recs[idx[k - 1]].worker));
+        uint64_t until = !r || new_lane ? UINT64_MAX : r->start_ns;
+        /* the open slices up to until: the innermost gets each stretch */
+        while (nopen) {
+            uint64_t e = UINT64_MAX;
+            for (size_t j = 0; j < nopen; j++)
+                if (p->recs[open[j]].end_ns < e)
+                    e = p->recs[open[j]].end_ns;
+            uint64_t to = e < until ? e : until;
+            if (to > t)
+                self[open[nopen - 1]] += to - t;
+            if (to > t)
+                t = to;
+            if (e > until)
+                break;
+            size_t m = 0;
+            for (size_t j = 0; j < nopen; j++)
+                if (p->recs[open[j]].end_ns > e)
+                    open[m++] = open[j];
+            nopen = m;
+        }
+        if (!r)
+            break;
+        if (new_lane || !nopen || r->start_ns > t)
+            t = r->start_ns;
+        if (r->end_ns > r->start_ns)
+            open[nopen++] = idx[k];
+    }
+    dusk_free(idx);
+    dusk_free(open);
+    return 0;
+}
+
 int dusk__summary(dusk_profiler *p)
 {
     int rc = dusk__prepare(p);
@@ -137,7 +215,16 @@ int dusk__summary(dusk_profiler *p)
     p->fstats = dusk_calloc(nf ? nf : 1, sizeof *p->fstats);
     if (!p->fstats)
         return DUSK_ENOMEM;
-    uint64_t busy = 0;
+    uint64_t *self = dusk_malloc((p->nrecs ? p->nrecs : 1) * sizeof *self);
+    uint64_t *fself = dusk_calloc(nf ? nf : 1, sizeof *fself);
+    if (!self || !fself || self_times(p, self)) {
+        dusk_free(self);
+        dusk_free(fself);
+        dusk_free(p->fstats);
+        p->fstats = NULL;
+        return DUSK_ENOMEM;
+    }
+    uint64_t busy = 0;   /* the summary's busy time (busy_time) */
     for (size_t i = 0; i < p->nrecs; i++) {
         dusk_func_stats *f = &p->fstats[p->rec_func[i]];
         uint64_t d = dur(&p->recs[i]);
@@ -145,14 +232,17 @@ int dusk__summary(dusk_profiler *p)
         f->total_ns += d;
         if (d > f->max_ns)
             f->max_ns = d;
-        busy += d;
+        fself[p->rec_func[i]] += self[i];
+        busy += self[i];
     }
     for (size_t k = 0; k < nf; k++) {
         dusk_func_stats *f = &p->fstats[k];
         f->func = dusk__strtab_text(&p->funcs, k);
         f->mean_ns = f->count ? (double)f->total_ns / (double)f->count : 0;
-        f->share = busy ? (double)f->total_ns / (double)busy : 0;
+        f->share = busy ? (double)fself[k] / (double)busy : 0;
     }
+    dusk_free(self);
+    dusk_free(fself);
     qsort(p->fstats, nf, sizeof *p->fstats, by_total);
     p->nfstats = nf;
     int crc = critical_path(p);

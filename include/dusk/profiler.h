@@ -227,7 +227,10 @@ typedef struct dusk_func_stats {
     uint64_t total_ns;      /* sum of their durations */
     uint64_t max_ns;
     double mean_ns;
-    double share;           /* total_ns / busy time, 0..1 */
+    double share;           /* its self time / busy time, 0..1: the time one of
+                               its tasks was the innermost slice on its worker
+                               (total_ns for dusk's tasks, which never nest), so
+                               that the shares add up to 1 */
 } dusk_func_stats;
 
 typedef struct dusk_profile_summary {
