@@ -179,6 +179,7 @@ struct dusk_profiler {
     int have_summary;
     dusk_func_stats *fstats;
     size_t nfstats;
+    size_t nliterals;            /* records of literals (dusk__is_literal) */
     size_t *critical;
     size_t ncritical;
     uint64_t critical_ns;
@@ -279,6 +280,10 @@ double dusk__wall(const dusk_profiler *p);
 /* The cores the process may run on (its affinity mask; else those online):
  * 100 % each is the most a CPU % sample can say (record.c). */
 int dusk__ncpu(void);
+
+/* Whether r is a literal's record ('a': 1: a value with no dependencies),
+ * which Dask neither executes nor counts as a task (summary.c). */
+int dusk__is_literal(const dusk_task_record *r);
 
 /* Whether sample i's CPU % was measured (chart.c): not for the first
  * sample of a session (of a run or a begin..end block), which has no

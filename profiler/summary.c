@@ -25,9 +25,24 @@
 
 /* --- the critical path -------------------------------------------------------- */
 
+/* A literal ('a': 1): a record the scheduler makes for a value with no
+ * dependencies, which Dask never executes (its Profiler records it not,
+ * its ProgressBar counts it not). The trace keeps it (dusk view rebuilds
+ * the graph from it); the summary counts it apart. */
+int dusk__is_literal(const dusk_task_record *r)
+{
+    return r->ndeps == 0 && r->func && !strcmp(r->func, "(value)");
+}
+
 static uint64_t dur(const dusk_task_record *r)
 {
     return r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
+}
+
+/* A record's weight on the critical path: a literal's is nothing. */
+static uint64_t cdur(const dusk_task_record *r)
+{
+    return dusk__is_literal(r) ? 0 : dur(r);
 }
 
 typedef struct frame {
@@ -55,7 +70,7 @@ static int critical_path(dusk_profiler *p)
         size_t top = 0;
         stack[top++] = (frame){s, 0};
         state[s] = 1;
-        dist[s] = dur(&p->recs[s]);
+        dist[s] = cdur(&p->recs[s]);
         prev[s] = SIZE_MAX;
         while (top) {
             frame *f = &stack[top - 1];
@@ -66,13 +81,13 @@ static int critical_path(dusk_profiler *p)
                     continue;            /* out of range, or a cycle: ignore */
                 if (state[d] == 0) {
                     state[d] = 1;
-                    dist[d] = dur(&p->recs[d]);
+                    dist[d] = cdur(&p->recs[d]);
                     prev[d] = SIZE_MAX;
                     stack[top++] = (frame){d, 0};
                     continue;
                 }
                 /* d is done: fold it in now. */
-                uint64_t via = dur(r) + dist[d];
+                uint64_t via = cdur(r) + dist[d];
                 if (via > dist[f->node]) {
                     dist[f->node] = via;
                     prev[f->node] = d;
@@ -85,7 +100,7 @@ static int critical_path(dusk_profiler *p)
             top--;
             if (top) {
                 frame *pf = &stack[top - 1];
-                uint64_t via = dur(&p->recs[pf->node]) + dist[node];
+                uint64_t via = cdur(&p->recs[pf->node]) + dist[node];
                 if (via > dist[pf->node]) {
                     dist[pf->node] = via;
                     prev[pf->node] = node;
@@ -97,10 +112,11 @@ static int critical_path(dusk_profiler *p)
     for (size_t i = 1; i < n; i++)
         if (dist[i] > dist[best])
             best = i;
-    size_t len = 0;
-    for (size_t i = best; i != SIZE_MAX && len < n; i = prev[i])
-        len++;
-    p->critical = dusk_malloc(len * sizeof *p->critical);
+    /* literals (a value, no task) are left out of the path */
+    size_t len = 0, steps = 0;
+    for (size_t i = best; i != SIZE_MAX && steps < n; i = prev[i], steps++)
+        len += !dusk__is_literal(&p->recs[i]);
+    p->critical = dusk_malloc((len ? len : 1) * sizeof *p->critical);
     if (!p->critical) {
         rc = DUSK_ENOMEM;
         goto done;
@@ -109,7 +125,8 @@ static int critical_path(dusk_profiler *p)
     p->critical_ns = dist[best];
     size_t k = len;
     for (size_t i = best; i != SIZE_MAX && k > 0; i = prev[i])
-        p->critical[--k] = i;
+        if (!dusk__is_literal(&p->recs[i]))
+            p->critical[--k] = i;
 done:
     dusk_free(dist);
     dusk_free(prev);
@@ -225,7 +242,12 @@ int dusk__summary(dusk_profiler *p)
         return DUSK_ENOMEM;
     }
     uint64_t busy = 0;   /* the summary's busy time (busy_time) */
+    size_t nlit = 0;
     for (size_t i = 0; i < p->nrecs; i++) {
+        if (dusk__is_literal(&p->recs[i])) {
+            nlit++;
+            continue;
+        }
         dusk_func_stats *f = &p->fstats[p->rec_func[i]];
         uint64_t d = dur(&p->recs[i]);
         f->count++;
@@ -244,7 +266,13 @@ int dusk__summary(dusk_profiler *p)
     dusk_free(self);
     dusk_free(fself);
     qsort(p->fstats, nf, sizeof *p->fstats, by_total);
-    p->nfstats = nf;
+    /* the literals' "(value)" row, which is none of Dask's, is left off */
+    size_t kept = 0;
+    for (size_t k = 0; k < nf; k++)
+        if (p->fstats[k].count)
+            p->fstats[kept++] = p->fstats[k];
+    p->nfstats = kept;
+    p->nliterals = nlit;
     int crc = critical_path(p);
     if (crc) {
         dusk_free(p->fstats);
@@ -273,6 +301,8 @@ static int busy_time(const dusk_profiler *p, uint64_t *out)
     uint64_t busy = 0;
     for (size_t i = 0; i < p->nrecs; i++) {
         const dusk_task_record *r = &p->recs[i];
+        if (dusk__is_literal(r))
+            continue;
         if (2 * (n + 1) > cap) {
             cover *u = dusk_calloc(cap * 2, sizeof *u);
             if (!u) {
@@ -329,7 +359,8 @@ int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s)
             s->nerrors++;
     if (busy_time(p, &s->busy_ns))
         rc = DUSK_ENOMEM;
-    s->ntasks = p->nrecs;
+    s->ntasks = p->nrecs - p->nliterals;
+    s->nliterals = p->nliterals;
     s->nruns = p->nruns;
     s->efficiency = capacity > 0 ? (double)s->busy_ns / capacity : 0;
     if (s->efficiency > 1)
@@ -384,6 +415,9 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
                "parallel efficiency %.1f%%\n",
             (unsigned long long)s.ntasks, s.nruns, s.nruns == 1 ? "" : "s", s.workers,
             s.workers == 1 ? "" : "s", a, b, 100.0 * s.efficiency);
+    if (s.nliterals)   /* not tasks, as Dask counts; the trace keeps them */
+        fprintf(f, "  and %llu literal%s (a key set to a value), not counted\n",
+                (unsigned long long)s.nliterals, s.nliterals == 1 ? "" : "s");
     if (s.nerrors)
         fprintf(f, "  %llu task(s) failed\n", (unsigned long long)s.nerrors);
     if (s.lost)

@@ -234,7 +234,9 @@ typedef struct dusk_func_stats {
 } dusk_func_stats;
 
 typedef struct dusk_profile_summary {
-    uint64_t ntasks;        /* task records */
+    uint64_t ntasks;        /* task records but literals' ('a': 1), which Dask
+                               neither executes nor counts; the records (and
+                               the trace) keep them */
     uint64_t nerrors;       /* ... of failed tasks */
     size_t nruns;
     uint64_t wall_ns;       /* sum of the runs' wall times */
@@ -249,6 +251,7 @@ typedef struct dusk_profile_summary {
     size_t nfuncs;
     const dusk_func_stats *funcs;  /* most total time first */
     uint64_t lost;          /* records lost (see dusk_profiler_lost) */
+    uint64_t nliterals;     /* literals' records, in no count above */
 } dusk_profile_summary;
 
 /* Fills *s (pointers into p). The critical path is the chain of
