@@ -289,10 +289,12 @@ int dusk__is_literal(const dusk_task_record *r);
  * sample of a session (of a run or a begin..end block), which has no
  * interval before it and says 0. */
 int dusk__cpu_known(const dusk_profiler *p, size_t i);
-/* The scheduler's peak of bytes held, which the report states: the most
- * of the runs' held_peak (bytes, whatever the cache series count), 0 when
- * not known (summary.c). */
-uint64_t dusk__held_peak(const dusk_profiler *p);
+/* The peak of bytes held, which the report states: the most of the runs'
+ * held_peak (bytes, whatever the cache series count) and, when the cache
+ * series count bytes, of their total, which is exact where the scheduler's
+ * is not (several workers, results under 4 KiB); 0 when not known
+ * (summary.c). */
+uint64_t dusk__held_peak(dusk_profiler *p);
 
 /* The elapsed time as Dask's ProgressBar writes it ("1.23 ms", "1.00 s",
  * "20m 34s"), progress.c. */
