@@ -802,7 +802,10 @@ static void draw(chart *c, unsigned panels, const char *title)
     text(cr, 80, 10, 0, 0, title);
     char info[160], wall[32];
     dusk__fmt_ns(wall, sizeof wall, dusk__wall(p));
-    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, wall %s", p->nrecs, p->nruns,
+    size_t ntasks = p->nrecs;   /* literals are no tasks, as Dask counts */
+    for (size_t i = 0; i < p->nrecs; i++)
+        ntasks -= dusk__is_literal(&p->recs[i]);
+    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, wall %s", ntasks, p->nruns,
              p->nruns == 1 ? "" : "s", nw, nw == 1 ? "" : "s", wall);
     set_font(cr, 11, 0);
     grey(cr, 0.35);
