@@ -548,16 +548,53 @@ static void panel_memory(chart *c, const frame *f)
     }
     cairo_rectangle(cr, f->x, f->y, f->w, f->h);
     cairo_clip(cr);
+    /* The bytes held change only at events: they are steps, never a ramp
+     * between two samples (which drew them rising before any task ran).
+     * With task records counting bytes, the steps are the cache series'
+     * total, exact at each END and release; else the samples', each level
+     * held until the next sample. */
+    const dusk_cache_point *hs = NULL;
+    size_t nhs = 0;
+    if (p->o.cache_metric == DUSK_CACHE_BYTES && p->nrecs && dusk__cache(p) == 0 &&
+        p->have_cache && p->nseries[p->nseries_groups]) {
+        hs = p->series[p->nseries_groups];
+        nhs = p->nseries[p->nseries_groups];
+        /* a trace whose records carry no bytes (another tool's, format 1)
+         * has a series of 0s: then the samples, which know better */
+        double most = 0;
+        for (size_t i = 0; i < nhs; i++)
+            most = hs[i].value > most ? hs[i].value : most;
+        for (size_t i = 0; i < p->nsamples && hs; i++)
+            if ((double)p->samples[i].held > most)
+                hs = NULL, nhs = 0;
+    }
     for (int s = 0; s < 2; s++) {
         double sc = s ? htop : top;
         polyline_begin(cr, s ? cheld : crss, 1.8);
+        if (s && hs) {
+            double y0 = f->y + f->h;
+            cairo_move_to(cr, f->x, y0);
+            for (size_t i = 0; i < nhs; i++) {
+                double x = tx(c, f, (double)hs[i].t_ns), y = f->y + f->h - f->h * hs[i].value / sc;
+                cairo_line_to(cr, x, y0);
+                cairo_line_to(cr, x, y);
+                y0 = y;
+            }
+            cairo_line_to(cr, f->x + f->w, y0);
+            cairo_stroke(cr);
+            continue;
+        }
+        double y0 = 0;
         for (size_t i = 0; i < p->nsamples; i++) {
             double v = (double)(s ? p->samples[i].held : p->samples[i].rss);
             double x = tx(c, f, (double)p->samples[i].t_ns), y = f->y + f->h - f->h * v / sc;
-            if (i)
-                cairo_line_to(cr, x, y);
-            else
+            if (!i)
                 cairo_move_to(cr, x, y);
+            else if (s)   /* a step: the level held until this sample */
+                cairo_line_to(cr, x, y0), cairo_line_to(cr, x, y);
+            else
+                cairo_line_to(cr, x, y);
+            y0 = y;
         }
         cairo_stroke(cr);
     }
@@ -765,7 +802,10 @@ static void draw(chart *c, unsigned panels, const char *title)
     text(cr, 80, 10, 0, 0, title);
     char info[160], wall[32];
     dusk__fmt_ns(wall, sizeof wall, dusk__wall(p));
-    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, wall %s", p->nrecs, p->nruns,
+    size_t ntasks = p->nrecs;   /* literals are no tasks, as Dask counts */
+    for (size_t i = 0; i < p->nrecs; i++)
+        ntasks -= dusk__is_literal(&p->recs[i]);
+    snprintf(info, sizeof info, "%zu tasks, %zu run%s, %d worker%s, wall %s", ntasks, p->nruns,
              p->nruns == 1 ? "" : "s", nw, nw == 1 ? "" : "s", wall);
     set_font(cr, 11, 0);
     grey(cr, 0.35);

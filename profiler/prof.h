@@ -179,6 +179,7 @@ struct dusk_profiler {
     int have_summary;
     dusk_func_stats *fstats;
     size_t nfstats;
+    size_t nliterals;            /* records of literals (dusk__is_literal) */
     size_t *critical;
     size_t ncritical;
     uint64_t critical_ns;
@@ -276,14 +277,24 @@ double dusk__time_end(const dusk_profiler *p);
  * RUN_END (the summary's wall_ns); without runs, the axis' span. */
 double dusk__wall(const dusk_profiler *p);
 
+/* The cores the process may run on (its affinity mask; else those online):
+ * 100 % each is the most a CPU % sample can say (record.c). */
+int dusk__ncpu(void);
+
+/* Whether r is a literal's record ('a': 1: a value with no dependencies),
+ * which Dask neither executes nor counts as a task (summary.c). */
+int dusk__is_literal(const dusk_task_record *r);
+
 /* Whether sample i's CPU % was measured (chart.c): not for the first
  * sample of a session (of a run or a begin..end block), which has no
  * interval before it and says 0. */
 int dusk__cpu_known(const dusk_profiler *p, size_t i);
-/* The scheduler's peak of bytes held, which the report states: the most
- * of the runs' held_peak (bytes, whatever the cache series count), 0 when
- * not known (summary.c). */
-uint64_t dusk__held_peak(const dusk_profiler *p);
+/* The peak of bytes held, which the report states: the most of the runs'
+ * held_peak (bytes, whatever the cache series count) and, when the cache
+ * series count bytes, of their total, which is exact where the scheduler's
+ * is not (several workers, results under 4 KiB); 0 when not known
+ * (summary.c). */
+uint64_t dusk__held_peak(dusk_profiler *p);
 
 /* The elapsed time as Dask's ProgressBar writes it ("1.23 ms", "1.00 s",
  * "20m 34s"), progress.c. */

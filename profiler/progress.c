@@ -31,7 +31,9 @@ typedef struct counter {
 struct dusk_progress {
     dusk_progress_options o;
     counter done[SLOTS + 1];     /* per worker id; the last for ids >= SLOTS */
-    uint64_t ntasks;
+    uint64_t ntasks;             /* the run's tasks but literals, as Dask counts */
+    dusk_plan_arrays plan;       /* the run's, to tell literals (borrowed) */
+    const dusk_plan *p;
     uint64_t t0;                 /* start of the run */
     int drawing;                 /* this run draws */
     pthread_mutex_t mu;
@@ -126,13 +128,31 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
+/* A literal: a value entry with no dependencies. */
+static int is_literal(const dusk_progress *b, int64_t id)
+{
+    return b->p && b->plan.dep_off[id] == b->plan.dep_off[id + 1] &&
+           dusk_plan_entry_kind(b->p, id) == DUSK_ENTRY_VALUE;
+}
+
 static void pb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 {
     dusk_progress *b = ud;
-    (void)plan;
     for (int i = 0; i <= SLOTS; i++)
         atomic_store_explicit(&b->done[i].n, 0, memory_order_relaxed);
+    /* Dask's ProgressBar counts tasks, not the literals ('a': 1) that it
+     * never executes: a 5-entry graph of 3 tasks is 3 */
+    b->p = plan;
     b->ntasks = ntasks;
+    if (plan && dusk_plan_get_arrays(plan, &b->plan) == 0) {
+        for (size_t i = 0; i < b->plan.ntasks; i++) {
+            int64_t id = b->plan.tasks ? (int64_t)b->plan.tasks[i] : (int64_t)i;
+            if (is_literal(b, id) && b->ntasks)
+                b->ntasks--;
+        }
+    } else {
+        b->p = NULL;
+    }
     b->t0 = dusk_now_ns();
     b->drawn_len = 0;
     b->drawing = b->o.force || isatty(fileno(b->o.out));
@@ -148,9 +168,8 @@ static void pb_start(void *ud, const dusk_plan *plan, size_t ntasks)
 static void pb_posttask(void *ud, int64_t task, const dusk_value *result, int status, int worker)
 {
     dusk_progress *b = ud;
-    (void)task;
     (void)result;
-    if (status != 0)
+    if (status != 0 || is_literal(b, task))
         return;
     if ((unsigned)worker < SLOTS) {
         /* Only this worker's thread writes its slot (events.h: one thread

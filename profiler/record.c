@@ -44,6 +44,7 @@
 */
 #define _GNU_SOURCE   /* pthread_setname_np */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,17 @@ static uint64_t cpu_time_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+int dusk__ncpu(void)
+{
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);   /* the cores this process may run on */
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 /* Bytes held per the latest event of the active run. Caller holds p->mu. */
 static uint64_t held_now(dusk_profiler *p)
 {
@@ -260,12 +272,13 @@ static void thin_session(dusk_profiler *p)
     p->interval *= 2;
 }
 
-/* Takes one sample. Caller holds p->mu. */
-static void take_sample(dusk_profiler *p, int first)
+/* Takes one sample: its time t and the CPU time cpu read when it fell due,
+ * the RSS now (reading /proc took 40-130 us on a loaded machine, and the
+ * RSS is a level, not a rate: read late, it is still the RSS then). Caller
+ * holds p->mu. */
+static void take_sample_at(dusk_profiler *p, int first, uint64_t t, uint64_t cpu)
 {
     uint64_t rss = dusk__statm_rss(p->statm_fd) + dusk__workers_rss();
-    uint64_t cpu = cpu_time_ns();
-    uint64_t t = dusk_now_ns();
     if (!p->has_epoch) {
         p->has_epoch = 1;
         p->epoch_abs = t;
@@ -289,6 +302,12 @@ static void take_sample(dusk_profiler *p, int first)
     if (p->o.dt == 0 && p->nraw - p->sess_first >= DUSK__SAMPLE_KEEP)
         thin_session(p);
     atomic_store_explicit(&p->due, t + p->interval, memory_order_relaxed);
+}
+
+static void take_sample(dusk_profiler *p, int first)
+{
+    uint64_t t = dusk_now_ns();
+    take_sample_at(p, first, t, cpu_time_ns());
 }
 
 /* A worker whose event at t_abs found a sample due takes it, unless the
@@ -318,14 +337,16 @@ static inline void note_held(dusk_profiler *p, const dusk__prun *r, dusk__pworke
 
 /* Opens a sampling session and takes its first sample, on the thread that
  * starts it (a run's RUN_BEGIN, dusk_profiler_begin): at the session's
- * start, not when the sampler thread first gets a core (1-8 ms later on
- * a busy machine). Caller holds p->mu. */
-static void session_open(dusk_profiler *p)
+ * start t0, whose CPU time cpu0 the caller read with it, not when the
+ * sampler thread first gets a core (1-8 ms later on a busy machine), nor
+ * once the run's record is allocated and /proc/self/statm opened (which
+ * put it 190-410 us into the run). Caller holds p->mu. */
+static void session_open(dusk_profiler *p, uint64_t t0, uint64_t cpu0)
 {
     p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     p->sess_first = p->nraw;
     p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
-    take_sample(p, 1);
+    take_sample_at(p, 1, t0, cpu0);
 }
 
 /* Takes the session's last sample and tells the sampler thread to stop:
@@ -369,13 +390,14 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
-/* Opens a session and starts its thread. Caller holds p->mu. */
-static int sampler_start(dusk_profiler *p)
+/* Opens a session begun at t0 (CPU time cpu0) and starts its thread.
+ * Caller holds p->mu. */
+static int sampler_start(dusk_profiler *p, uint64_t t0, uint64_t cpu0)
 {
     if (p->sampler_on)
         return 0;
     p->sampler_stop = 0;
-    session_open(p);
+    session_open(p, t0, cpu0);
     if (pthread_create(&p->sampler, NULL, sampler_main, p) != 0) {
         atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
         if (p->statm_fd >= 0)
@@ -435,6 +457,8 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     uint64_t t0 = dusk_now_ns();
     if (p->readonly)
         return;
+    /* the first sample's CPU time, with t0: before the allocations */
+    uint64_t cpu0 = p->o.record & DUSK_PROF_RESOURCES ? cpu_time_ns() : 0;
     dusk__prun *r = dusk_calloc(1, sizeof *r);
     _Atomic(dusk__pworker *) *slots = dusk_calloc(DUSK__PROF_MAX_WORKERS, sizeof *slots);
     pthread_mutex_lock(&p->mu);
@@ -464,7 +488,7 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
         p->epoch_abs = t0;
     }
     p->active = r;
-    if ((p->o.record & DUSK_PROF_RESOURCES) && sampler_start(p) != 0)
+    if ((p->o.record & DUSK_PROF_RESOURCES) && sampler_start(p, t0, cpu0) != 0)
         p->status = DUSK_ESYS;
     pthread_mutex_unlock(&p->mu);
 }
@@ -818,11 +842,12 @@ int dusk_profiler_begin(dusk_profiler *p)
         rc = DUSK_EINVAL;
     } else {
         p->block = 1;
+        uint64_t t0 = dusk_now_ns(), cpu0 = cpu_time_ns();
         if (!p->has_epoch) {
             p->has_epoch = 1;
-            p->epoch_abs = dusk_now_ns();
+            p->epoch_abs = t0;
         }
-        if ((p->o.record & DUSK_PROF_RESOURCES) && (rc = sampler_start(p)) != 0)
+        if ((p->o.record & DUSK_PROF_RESOURCES) && (rc = sampler_start(p, t0, cpu0)) != 0)
             p->block = 0;
     }
     pthread_mutex_unlock(&p->mu);
@@ -1210,15 +1235,36 @@ int dusk__prepare(dusk_profiler *p)
         dusk_resource_sample *s = dusk_realloc(p->samples, (p->nraw ? p->nraw : 1) * sizeof *s);
         if (s) {
             p->capsamples = p->nraw ? p->nraw : 1;
+            /* The process's CPU clock counts a thread running on another
+             * core only when that core's tick or a context switch updates
+             * it: over 1 ms it jumped by several ms at once (615-700 % on 2
+             * cores). CPU time an interval cannot have used (more than
+             * every core for all of it) is carried over to the intervals
+             * after it, so the curve never exceeds what the cores can do
+             * and its mean over the session is still its CPU time / wall. */
+            double max_pct = 100.0 * dusk__ncpu();
+            double carry = 0;   /* ns of CPU time not yet shown */
             for (size_t i = 0; i < p->nraw; i++) {
                 const dusk__raw_sample *r = &p->raw[i];
                 double cpu = 0;
+                if (r->first)
+                    carry = 0;
                 if (i && !r->first) {
                     /* over an interval too short to measure (the sample
-                     * taken as a session stops), the previous figure */
+                     * taken as a session stops), the previous figure,
+                     * its CPU time carried to the interval after it */
                     uint64_t dt = r->t_abs - p->raw[i - 1].t_abs;
-                    uint64_t dc = r->cpu_ns - p->raw[i - 1].cpu_ns;
-                    cpu = dt >= 100000u ? 100.0 * (double)dc / (double)dt : s[i - 1].cpu;
+                    carry += (double)(r->cpu_ns - p->raw[i - 1].cpu_ns);
+                    if (dt >= 100000u) {
+                        cpu = 100.0 * carry / (double)dt;
+                        if (cpu > max_pct)
+                            cpu = max_pct;
+                        carry -= cpu / 100.0 * (double)dt;
+                    } else {
+                        cpu = s[i - 1].cpu;
+                        double used = cpu / 100.0 * (double)dt;
+                        carry = carry > used ? carry - used : 0;
+                    }
                 }
                 s[i] = (dusk_resource_sample){since(r->t_abs, p->epoch_abs), r->rss, r->held,
                                               cpu};

@@ -2,7 +2,7 @@
 ** dusk profiler — the summary and the cache series, derived from records
 **
 ** Summary: per function the count, total, mean and max duration and its
-** share of the sum of all durations; parallel efficiency is busy time
+** share of busy time (of its slices' self time: see self_times); parallel efficiency is busy time
 ** (the time each worker spent in a task, overlaps counted once) over the
 ** sum, over runs, of workers x wall time. dusk's tasks never overlap on a
 ** worker, so there busy time is the sum of durations; other tools' traces
@@ -25,9 +25,24 @@
 
 /* --- the critical path -------------------------------------------------------- */
 
+/* A literal ('a': 1): a record the scheduler makes for a value with no
+ * dependencies, which Dask never executes (its Profiler records it not,
+ * its ProgressBar counts it not). The trace keeps it (dusk view rebuilds
+ * the graph from it); the summary counts it apart. */
+int dusk__is_literal(const dusk_task_record *r)
+{
+    return r->ndeps == 0 && r->func && !strcmp(r->func, "(value)");
+}
+
 static uint64_t dur(const dusk_task_record *r)
 {
     return r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
+}
+
+/* A record's weight on the critical path: a literal's is nothing. */
+static uint64_t cdur(const dusk_task_record *r)
+{
+    return dusk__is_literal(r) ? 0 : dur(r);
 }
 
 typedef struct frame {
@@ -55,7 +70,7 @@ static int critical_path(dusk_profiler *p)
         size_t top = 0;
         stack[top++] = (frame){s, 0};
         state[s] = 1;
-        dist[s] = dur(&p->recs[s]);
+        dist[s] = cdur(&p->recs[s]);
         prev[s] = SIZE_MAX;
         while (top) {
             frame *f = &stack[top - 1];
@@ -66,13 +81,13 @@ static int critical_path(dusk_profiler *p)
                     continue;            /* out of range, or a cycle: ignore */
                 if (state[d] == 0) {
                     state[d] = 1;
-                    dist[d] = dur(&p->recs[d]);
+                    dist[d] = cdur(&p->recs[d]);
                     prev[d] = SIZE_MAX;
                     stack[top++] = (frame){d, 0};
                     continue;
                 }
                 /* d is done: fold it in now. */
-                uint64_t via = dur(r) + dist[d];
+                uint64_t via = cdur(r) + dist[d];
                 if (via > dist[f->node]) {
                     dist[f->node] = via;
                     prev[f->node] = d;
@@ -85,7 +100,7 @@ static int critical_path(dusk_profiler *p)
             top--;
             if (top) {
                 frame *pf = &stack[top - 1];
-                uint64_t via = dur(&p->recs[pf->node]) + dist[node];
+                uint64_t via = cdur(&p->recs[pf->node]) + dist[node];
                 if (via > dist[pf->node]) {
                     dist[pf->node] = via;
                     prev[pf->node] = node;
@@ -97,10 +112,11 @@ static int critical_path(dusk_profiler *p)
     for (size_t i = 1; i < n; i++)
         if (dist[i] > dist[best])
             best = i;
-    size_t len = 0;
-    for (size_t i = best; i != SIZE_MAX && len < n; i = prev[i])
-        len++;
-    p->critical = dusk_malloc(len * sizeof *p->critical);
+    /* literals (a value, no task) are left out of the path */
+    size_t len = 0, steps = 0;
+    for (size_t i = best; i != SIZE_MAX && steps < n; i = prev[i], steps++)
+        len += !dusk__is_literal(&p->recs[i]);
+    p->critical = dusk_malloc((len ? len : 1) * sizeof *p->critical);
     if (!p->critical) {
         rc = DUSK_ENOMEM;
         goto done;
@@ -109,7 +125,8 @@ static int critical_path(dusk_profiler *p)
     p->critical_ns = dist[best];
     size_t k = len;
     for (size_t i = best; i != SIZE_MAX && k > 0; i = prev[i])
-        p->critical[--k] = i;
+        if (!dusk__is_literal(&p->recs[i]))
+            p->critical[--k] = i;
 done:
     dusk_free(dist);
     dusk_free(prev);
@@ -128,6 +145,84 @@ static int by_total(const void *a, const void *b)
     return strcmp(x->func, y->func);
 }
 
+/* Record indices by (run, worker, start), the longer first at one start
+ * (the slice the other is in). */
+static const dusk_task_record *order_recs;
+static int by_lane_start(const void *a, const void *b)
+{
+    const dusk_task_record *x = &order_recs[*(const size_t *)a];
+    const dusk_task_record *y = &order_recs[*(const size_t *)b];
+    if (x->run != y->run)
+        return x->run < y->run ? -1 : 1;
+    if (x->worker != y->worker)
+        return x->worker < y->worker ? -1 : 1;
+    if (x->start_ns != y->start_ns)
+        return x->start_ns < y->start_ns ? -1 : 1;
+    if (x->end_ns != y->end_ns)
+        return x->end_ns > y->end_ns ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Each record's self time in self[]: the time it was the innermost (the
+ * latest begun) of its worker's slices then open. On a worker the self
+ * times add up to the union of its slices, the busy time: a slice nested in
+ * another (clang's pass in a phase) is its time, not both's, so that the
+ * per-function shares of busy time add up to 100 %. dusk's own tasks never
+ * overlap on a worker: their self time is their duration. */
+static int self_times(const dusk_profiler *p, uint64_t *self)
+{
+    size_t n = p->nrecs;
+    size_t *idx = dusk_malloc((n ? n : 1) * sizeof *idx);
+    size_t *open = dusk_malloc((n ? n : 1) * sizeof *open);
+    if (!idx || !open) {
+        dusk_free(idx);
+        dusk_free(open);
+        return DUSK_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = i;
+        self[i] = 0;
+    }
+    order_recs = p->recs;   /* qsort has no context argument in C11 */
+    qsort(idx, n, sizeof *idx, by_lane_start);
+    size_t nopen = 0;
+    uint64_t t = 0;
+    for (size_t k = 0; k <= n; k++) {
+        const dusk_task_record *r = k < n ? &p->recs[idx[k]] : NULL;
+        int new_lane = !r || (k && (r->run != p->recs[idx[k - 1]].run ||
+                                    r->worker != p->recs[idx[k - 1]].worker));
+        uint64_t until = !r || new_lane ? UINT64_MAX : r->start_ns;
+        /* the open slices up to until: the innermost gets each stretch */
+        while (nopen) {
+            uint64_t e = UINT64_MAX;
+            for (size_t j = 0; j < nopen; j++)
+                if (p->recs[open[j]].end_ns < e)
+                    e = p->recs[open[j]].end_ns;
+            uint64_t to = e < until ? e : until;
+            if (to > t)
+                self[open[nopen - 1]] += to - t;
+            if (to > t)
+                t = to;
+            if (e > until)
+                break;
+            size_t m = 0;
+            for (size_t j = 0; j < nopen; j++)
+                if (p->recs[open[j]].end_ns > e)
+                    open[m++] = open[j];
+            nopen = m;
+        }
+        if (!r)
+            break;
+        if (new_lane || !nopen || r->start_ns > t)
+            t = r->start_ns;
+        if (r->end_ns > r->start_ns)
+            open[nopen++] = idx[k];
+    }
+    dusk_free(idx);
+    dusk_free(open);
+    return 0;
+}
+
 int dusk__summary(dusk_profiler *p)
 {
     int rc = dusk__prepare(p);
@@ -137,24 +232,47 @@ int dusk__summary(dusk_profiler *p)
     p->fstats = dusk_calloc(nf ? nf : 1, sizeof *p->fstats);
     if (!p->fstats)
         return DUSK_ENOMEM;
-    uint64_t busy = 0;
+    uint64_t *self = dusk_malloc((p->nrecs ? p->nrecs : 1) * sizeof *self);
+    uint64_t *fself = dusk_calloc(nf ? nf : 1, sizeof *fself);
+    if (!self || !fself || self_times(p, self)) {
+        dusk_free(self);
+        dusk_free(fself);
+        dusk_free(p->fstats);
+        p->fstats = NULL;
+        return DUSK_ENOMEM;
+    }
+    uint64_t busy = 0;   /* the summary's busy time (busy_time) */
+    size_t nlit = 0;
     for (size_t i = 0; i < p->nrecs; i++) {
+        if (dusk__is_literal(&p->recs[i])) {
+            nlit++;
+            continue;
+        }
         dusk_func_stats *f = &p->fstats[p->rec_func[i]];
         uint64_t d = dur(&p->recs[i]);
         f->count++;
         f->total_ns += d;
         if (d > f->max_ns)
             f->max_ns = d;
-        busy += d;
+        fself[p->rec_func[i]] += self[i];
+        busy += self[i];
     }
     for (size_t k = 0; k < nf; k++) {
         dusk_func_stats *f = &p->fstats[k];
         f->func = dusk__strtab_text(&p->funcs, k);
         f->mean_ns = f->count ? (double)f->total_ns / (double)f->count : 0;
-        f->share = busy ? (double)f->total_ns / (double)busy : 0;
+        f->share = busy ? (double)fself[k] / (double)busy : 0;
     }
+    dusk_free(self);
+    dusk_free(fself);
     qsort(p->fstats, nf, sizeof *p->fstats, by_total);
-    p->nfstats = nf;
+    /* the literals' "(value)" row, which is none of Dask's, is left off */
+    size_t kept = 0;
+    for (size_t k = 0; k < nf; k++)
+        if (p->fstats[k].count)
+            p->fstats[kept++] = p->fstats[k];
+    p->nfstats = kept;
+    p->nliterals = nlit;
     int crc = critical_path(p);
     if (crc) {
         dusk_free(p->fstats);
@@ -183,6 +301,8 @@ static int busy_time(const dusk_profiler *p, uint64_t *out)
     uint64_t busy = 0;
     for (size_t i = 0; i < p->nrecs; i++) {
         const dusk_task_record *r = &p->recs[i];
+        if (dusk__is_literal(r))
+            continue;
         if (2 * (n + 1) > cap) {
             cover *u = dusk_calloc(cap * 2, sizeof *u);
             if (!u) {
@@ -239,7 +359,8 @@ int dusk_profiler_summary(dusk_profiler *p, dusk_profile_summary *s)
             s->nerrors++;
     if (busy_time(p, &s->busy_ns))
         rc = DUSK_ENOMEM;
-    s->ntasks = p->nrecs;
+    s->ntasks = p->nrecs - p->nliterals;
+    s->nliterals = p->nliterals;
     s->nruns = p->nruns;
     s->efficiency = capacity > 0 ? (double)s->busy_ns / capacity : 0;
     if (s->efficiency > 1)
@@ -294,6 +415,9 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
                "parallel efficiency %.1f%%\n",
             (unsigned long long)s.ntasks, s.nruns, s.nruns == 1 ? "" : "s", s.workers,
             s.workers == 1 ? "" : "s", a, b, 100.0 * s.efficiency);
+    if (s.nliterals)   /* not tasks, as Dask counts; the trace keeps them */
+        fprintf(f, "  and %llu literal%s (a key set to a value), not counted\n",
+                (unsigned long long)s.nliterals, s.nliterals == 1 ? "" : "s");
     if (s.nerrors)
         fprintf(f, "  %llu task(s) failed\n", (unsigned long long)s.nerrors);
     if (s.lost)
@@ -554,11 +678,22 @@ int dusk__cache_binned(dusk_profiler *p, uint64_t t0, uint64_t t1, size_t nbins,
     return 0;
 }
 
-uint64_t dusk__held_peak(const dusk_profiler *p)
+uint64_t dusk__held_peak(dusk_profiler *p)
 {
     uint64_t peak = 0;
     for (size_t i = 0; i < p->nruns; i++)
         if (p->runs[i].held_peak > peak)
             peak = p->runs[i].held_peak;
+    /* With several workers the scheduler's figure is inexact below 4 KiB a
+     * result (events.h, `held`): it said 32 B where 40 results of 8 B were
+     * held at once. The cache series, from each task's END and release,
+     * is exact: the peak is the larger. */
+    if (p->o.cache_metric == DUSK_CACHE_BYTES && p->nrecs && dusk__cache(p) == 0 &&
+        p->have_cache && p->nseries[p->nseries_groups]) {
+        const dusk_cache_point *c = p->series[p->nseries_groups];
+        for (size_t i = 0; i < p->nseries[p->nseries_groups]; i++)
+            if (c[i].value > (double)peak)
+                peak = (uint64_t)c[i].value;
+    }
     return peak;
 }

@@ -652,6 +652,9 @@ typedef struct reader {
     uint32_t *lanehash;      /* open addressing: lane index + 1, or 0 */
     size_t hashcap;          /* a power of 2, at least twice nlanes */
     int have_events, have_runs;
+    int dusk_process;        /* a "process_name" names a process "dusk", or a
+                                task.record instant is there: dusk's trace */
+    size_t other_thread_names;   /* "thread_name"s other than dusk's "worker <tid>" */
 } reader;
 
 /* A thread of the trace: its (pid, tid), where it first appears (for
@@ -1051,6 +1054,16 @@ static int read_event(reader *rd, json_t *ev, size_t index, tev *e)
         e->pid = pid_of(json_object_get(ev, "pid"));
     if (!rc && args && (e->ph == 'X' || e->ph == 'C' || is_task_record(e)))
         rc = read_args(rd, args, e);
+    if (!rc && e->ph == 'M' && e->name) {
+        /* dusk's own metadata: its workers keep their numbers */
+        const char *nm = json_string_value(json_object_get(args, "name"));
+        char want[40];
+        snprintf(want, sizeof want, "worker %lld", (long long)e->tid);
+        if (!strcmp(e->name, "process_name") && nm && !strcmp(nm, "dusk"))
+            rd->dusk_process = 1;
+        else if (!strcmp(e->name, "thread_name") && (!nm || strcmp(nm, want) != 0))
+            rd->other_thread_names++;
+    }
     return rc;
 }
 
@@ -1268,8 +1281,10 @@ static int add_begin_end(reader *rd, const tev *e)
 static int add_event(reader *rd, const tev *e)
 {
     dusk_profiler *p = rd->p;
-    if (is_task_record(e))
+    if (is_task_record(e)) {
+        rd->dusk_process = 1;   /* format 2's records: dusk's own trace */
         return add_task_record(rd, e);
+    }
     if (e->ph == 'X') {
         if (!e->has_ts || !e->has_dur)
             return bad(rd, "%s (X) needs \"ts\" and \"dur\"", where(rd));
@@ -1710,7 +1725,13 @@ static int number_workers(reader *rd)
                        (long long)l->tid, DUSK__PROF_MAX_WORKERS - 1);
         }
     }
-    int direct = rd->have_runs || (small && top < 2 * (int64_t)nused + 8);
+    /* Other tools' threads are the workers, numbered densely: tids 3 and 9
+     * were read as 10 workers, 8 never busy (parallel efficiency 20 %).
+     * dusk's own traces keep their worker numbers: those with runs, and
+     * those without, which name each thread "worker <tid>" in a process
+     * named "dusk", or whose tasks have task.record instants (format 2). */
+    int direct = rd->have_runs ||
+                 (small && rd->dusk_process && rd->other_thread_names == 0);
     if (!direct)
         qsort(order, nused, sizeof *order, by_pid_tid);
     for (size_t i = 0; i < nused; i++)

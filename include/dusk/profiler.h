@@ -227,11 +227,16 @@ typedef struct dusk_func_stats {
     uint64_t total_ns;      /* sum of their durations */
     uint64_t max_ns;
     double mean_ns;
-    double share;           /* total_ns / busy time, 0..1 */
+    double share;           /* its self time / busy time, 0..1: the time one of
+                               its tasks was the innermost slice on its worker
+                               (total_ns for dusk's tasks, which never nest), so
+                               that the shares add up to 1 */
 } dusk_func_stats;
 
 typedef struct dusk_profile_summary {
-    uint64_t ntasks;        /* task records */
+    uint64_t ntasks;        /* task records but literals' ('a': 1), which Dask
+                               neither executes nor counts; the records (and
+                               the trace) keep them */
     uint64_t nerrors;       /* ... of failed tasks */
     size_t nruns;
     uint64_t wall_ns;       /* sum of the runs' wall times */
@@ -246,6 +251,7 @@ typedef struct dusk_profile_summary {
     size_t nfuncs;
     const dusk_func_stats *funcs;  /* most total time first */
     uint64_t lost;          /* records lost (see dusk_profiler_lost) */
+    uint64_t nliterals;     /* literals' records, in no count above */
 } dusk_profile_summary;
 
 /* Fills *s (pointers into p). The critical path is the chain of

@@ -148,9 +148,11 @@ static void test_lecture_records(void **state)
         }
         dusk_profile_summary s;
         assert_int_equal(dusk_profiler_summary(p, &s), 0);
-        assert_int_equal(s.ntasks, 5);
-        assert_int_equal(s.ncritical, 3);   /* a -> b -> z, or x -> y -> z */
-        assert_string_equal(r[s.critical[2]].key, "z");
+        /* a and x are literals: not tasks, as Dask counts, nor on the path */
+        assert_int_equal(s.ntasks, 3);
+        assert_int_equal(s.nliterals, 2);
+        assert_int_equal(s.ncritical, 2);   /* b -> z, or y -> z */
+        assert_string_equal(r[s.critical[1]].key, "z");
         assert_true(s.efficiency > 0 && s.efficiency <= 1);
         dusk_profiler_free(p);
         dusk_graph_free(g);
@@ -1076,13 +1078,14 @@ static void test_trace_small_summary(void **state)
     /* Another tool's trace, in the array format: X events only. */
     assert_int_equal(dusk_profiler_read_trace("tests/data/profiler/array-format.json", &p, &err),
                      0);
-    /* three X slices and a B-E pair; one process whose tids (1, 2, 3)
-     * are small: they are its workers, 0 idle */
+    /* three X slices and a B-E pair; one process whose threads (tids 1,
+     * 2, 3) are its workers, numbered densely in tid order (tid 0 is no
+     * idle worker: the trace has no such thread) */
     assert_int_equal(dusk_profiler_ntasks(p), 4);
-    assert_int_equal(dusk_profiler_runs(p)[0].workers, 4);
+    assert_int_equal(dusk_profiler_runs(p)[0].workers, 3);
     for (size_t i = 0; i < 4; i++) {
         const dusk_task_record *t = &dusk_profiler_tasks(p)[i];
-        assert_int_equal(t->worker, t->start_ns == 10000 ? 3 : t->start_ns == 700000 ? 2 : 1);
+        assert_int_equal(t->worker, t->start_ns == 10000 ? 2 : t->start_ns == 700000 ? 1 : 0);
         if (t->start_ns == 700000) {
             assert_string_equal(t->func, "B-E pair");
             assert_int_equal(t->end_ns, 710000);
@@ -2339,6 +2342,67 @@ static char *progress_of(dusk_graph *g, const char *key, dusk_progress_options *
     return s;
 }
 
+/* Literals ('v0': 0) are not tasks, as Dask counts: six of them and two
+ * tasks, the second sleeping 300 ms, show 50 % while it sleeps (they
+ * showed 7 of 8, 87 %). The profile counts 2 tasks and says 6 literals,
+ * which its records (and so its trace) keep; the critical path and the
+ * per-function table leave them out. */
+static void test_literals_not_tasks(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg *refs[6];
+    char key[8];
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "v%d", i);
+        dusk_graph_value(g, key, dusk_int(i));
+        refs[i] = dusk_ref(key);
+    }
+    dusk_task(g, "total", &dusk_sum, dusk_listv(6, refs));
+    dusk_task(g, "slow", &dusk_sleep, dusk_lit_int(300), dusk_ref("total"));
+    int rc;
+    dusk_progress_options po = DUSK_PROGRESS_OPTIONS_INIT;
+    po.force = 1;
+    po.dt = 0.02;
+    po.width = 20;
+    char *s = progress_of(g, "slow", &po, &rc);
+    assert_int_equal(rc, 0);
+    int most = -1, lines = 0;
+    for (char *l = strtok(s, "\r"); l; l = strtok(NULL, "\r")) {
+        int pct;
+        if (sscanf(l, "[%*[# ]] | %d%% Completed", &pct) != 1)
+            fail_msg("progress line \"%s\"", l);
+        lines++;
+        if (pct < 100 && pct > most)
+            most = pct;
+    }
+    free(s);
+    assert_true(lines >= 3);
+    if (most != 50)
+        fail_msg("while the second of 2 tasks ran the bar said %d %%, not 50 %%", most);
+
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    assert_int_equal(run_with(g, "slow", DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), 0);
+    dusk_profile_summary sm;
+    assert_int_equal(dusk_profiler_summary(p, &sm), 0);
+    assert_int_equal(sm.ntasks, 2);
+    assert_int_equal(sm.nliterals, 6);
+    assert_int_equal(dusk_profiler_ntasks(p), 8);   /* the records keep them */
+    assert_int_equal(sm.ncritical, 2);
+    for (size_t i = 0; i < sm.nfuncs; i++)
+        assert_string_not_equal(sm.funcs[i].func, "(value)");
+    FILE *f = fopen(scratch("literals.txt"), "w");
+    assert_int_equal(dusk_profiler_print_summary(p, f), 0);
+    fclose(f);
+    char *text = slurp(scratch("literals.txt"), NULL);
+    assert_contains(text, "profile: 2 tasks in 1 run");
+    assert_contains(text, "and 6 literals (a key set to a value), not counted");
+    free(text);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+}
+
 /* The times as Dask's ProgressBar writes them: dask.utils.format_time's
  * own examples, and the edges of its ranges. */
 static void test_progress_times(void **state)
@@ -2531,6 +2595,7 @@ int main(void)
         cmocka_unit_test_teardown(test_report_in_chromium, reset_alloc),
         cmocka_unit_test(test_progress_times),
         cmocka_unit_test_teardown(test_progress, reset_alloc),
+        cmocka_unit_test_teardown(test_literals_not_tasks, reset_alloc),
         cmocka_unit_test_teardown(test_recorders_together, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

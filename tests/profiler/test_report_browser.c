@@ -29,6 +29,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -784,6 +785,32 @@ static void test_report_layers(void **state)
                            "  return t; })()");
     if (top < 72)
         fail_msg("the held bytes' scale tops out at %.0f B; the report states a peak of 72 B", top);
+    /* the RSS ticks (20,000,000 B; left of the frame, at x 72) are round in the unit shown: one unit,
+     * a step of 1, 2 or 5 times a power of ten of it, every tick a multiple
+     * (they read 0, 1.91, 3.81, 5.72 MiB: 2 MB steps labelled MiB) */
+    json_t *ticks = js(c, "(function () { var a = [];"
+                          "  document.querySelectorAll('svg.ix-memory text.tick').forEach("
+                          "    function (e) { if (+e.getAttribute('x') < 78) a.push(e.textContent); });"
+                          "  return a; })()");
+    assert_true(json_is_array(ticks) && json_array_size(ticks) >= 3);
+    double step = 0;
+    for (size_t i = 0; i < json_array_size(ticks); i++) {
+        const char *t = json_string_value(json_array_get(ticks, i));
+        char unit[8];
+        double v;
+        if (!t || sscanf(t, "%lf %7s", &v, unit) != 2 || strcmp(unit, "MiB") != 0)
+            fail_msg("memory tick %zu reads \"%s\", not a number of MiB", i, t ? t : "?");
+        if (i == 1)
+            step = v;
+        if (i >= 1) {
+            double k = v / step, m = step / pow(10, floor(log10(step)));
+            if (fabs(k - round(k)) > 1e-9 || !(fabs(m - 1) < 1e-9 || fabs(m - 2) < 1e-9 ||
+                                               fabs(m - 5) < 1e-9))
+                fail_msg("memory tick %zu reads \"%s\": not a round step of MiB (%g)", i, t,
+                         step);
+        }
+    }
+    json_decref(ticks);
     double py = js_num(c, "document.querySelector('svg.ix-memory line.peak')"
                           ".getBoundingClientRect().top");
     assert_true(py > f[1] + 1 && py < f[1] + f[3] - 1);

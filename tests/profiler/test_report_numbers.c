@@ -26,6 +26,7 @@
 
 #include "dusk.h"
 #include "dusk/profiler.h"
+#include "profiler/prof.h"
 #include "helpers.h"
 
 /* The report's "peak held by the scheduler" cell, malloc'd. */
@@ -82,17 +83,23 @@ static void check_peak(dusk_graph *g, const char *key, dusk_sched_kind kind, int
     assert_int_equal(dusk_profiler_nruns(p), 1);
     assert_int_equal(dusk_profiler_runs(p)[0].held_peak, st.held_peak);
 
-    /* the report says the same number, as the demo prints it */
+    /* the report says the same number, as the demo prints it, or the task
+     * records' exact one when larger: with several workers the scheduler's
+     * is inexact below 4 KiB a result (events.h) */
+    uint64_t peak = dusk__held_peak(p);
+    assert_true(peak >= st.held_peak);
+    if (kind == DUSK_SCHED_SYNC || workers == 1)
+        assert_int_equal(peak, st.held_peak);
     char want[96], human[32];
-    snprintf(human, sizeof human, "%llu B", (unsigned long long)st.held_peak);
-    if (st.held_peak < 921)
+    snprintf(human, sizeof human, "%llu B", (unsigned long long)peak);
+    if (peak < 921)
         snprintf(want, sizeof want, "%s", human);
     else
-        snprintf(want, sizeof want, "(%llu bytes)", (unsigned long long)st.held_peak);
+        snprintf(want, sizeof want, "(%llu bytes)", (unsigned long long)peak);
     char *cell = report_peak(p, name);
     if (!strstr(cell, want))
-        fail_msg("%s: the report says peak held \"%s\", the scheduler %llu bytes", name, cell,
-                 (unsigned long long)st.held_peak);
+        fail_msg("%s: the report says peak held \"%s\", the scheduler %llu bytes, the records "
+                 "%llu", name, cell, (unsigned long long)st.held_peak, (unsigned long long)peak);
     free(cell);
 
     /* and a trace keeps it: read back, its report says the same */
