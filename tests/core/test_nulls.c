@@ -814,6 +814,10 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_from_buffer, 0, NULL, data, DUSK_DT_F8, sh, NULL);
     ARRAY_EINVAL(dusk_from_buffer, 1, ctx, NULL, DUSK_DT_F8, sh, NULL);
     ARRAY_OK(dusk_from_buffer, 4, ctx, data, DUSK_DT_F8, sh, NULL);
+    ARRAY_EINVAL(dusk_from_buffer_named, 0, NULL, data, DUSK_DT_F8, sh, NULL, "b");
+    ARRAY_EINVAL(dusk_from_buffer_named, 1, ctx, NULL, DUSK_DT_F8, sh, NULL, "b");
+    ARRAY_OK(dusk_from_buffer_named, 4, ctx, data, DUSK_DT_F8, sh, NULL, "b");
+    ARRAY_OK(dusk_from_buffer_named, 5, ctx, data, DUSK_DT_F8, sh, "2", NULL);
 
     const char *h5 = scratch("nulls.hdf5");
     assert_int_equal(dusk_array_store(a, h5, "/a", NULL, NULL, &err), 0);
@@ -821,6 +825,11 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_from_hdf5, 1, ctx, NULL, "/a", NULL);
     ARRAY_EINVAL(dusk_from_hdf5, 2, ctx, h5, NULL, NULL);
     ARRAY_OK(dusk_from_hdf5, 3, ctx, h5, "/a", NULL);
+    ARRAY_EINVAL(dusk_from_hdf5_named, 0, NULL, h5, "/a", NULL, "h");
+    ARRAY_EINVAL(dusk_from_hdf5_named, 1, ctx, NULL, "/a", NULL, "h");
+    ARRAY_EINVAL(dusk_from_hdf5_named, 2, ctx, h5, NULL, NULL, "h");
+    ARRAY_OK(dusk_from_hdf5_named, 3, ctx, h5, "/a", NULL, "h");
+    ARRAY_OK(dusk_from_hdf5_named, 4, ctx, h5, "/a", NULL, NULL);
 
     ARRAY_EINVAL(dusk_array_binop, 1, DUSK_BINOP_ADD, NULL, a);
     ARRAY_EINVAL(dusk_array_binop, 2, DUSK_BINOP_ADD, a, NULL);
@@ -932,6 +941,7 @@ static void test_array_building(void **state)
         ARRAY_EINVAL(dusk_array_around, 0, NULL, 1);
         ARRAY_EINVAL(dusk_array_isclose, 0, NULL, a, 1e-5, 1e-8, false);
         ARRAY_EINVAL(dusk_array_isclose, 1, a, NULL, 1e-5, 1e-8, false);
+        ARRAY_EINVAL(dusk_array_isclose_scalar, 0, NULL, 0.5, false, 1e-5, 1e-8, false);
         ARRAY_EINVAL(dusk_array_allclose, 0, NULL, a, 1e-5, 1e-8, false);
         ARRAY_EINVAL(dusk_array_allclose, 1, a, NULL, 1e-5, 1e-8, false);
         double inf = 1e300;
@@ -969,6 +979,18 @@ static void test_array_building(void **state)
                  NULL);
     ARRAY_EINVAL(dusk_map_overlap, 2, &keep, a, NULL, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
     ARRAY_OK(dusk_map_overlap, 6, &keep, a, depth, DUSK_BOUNDARY_NONE, 0, DUSK_DT_F8, NULL);
+    dusk_boundary per_axis[2] = {DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_NONE};
+    double zero[2] = {0, 0};
+    ARRAY_EINVAL(dusk_map_overlap_axes, 0, NULL, a, depth, per_axis, zero, true, DUSK_DT_F8,
+                 NULL);
+    ARRAY_EINVAL(dusk_map_overlap_axes, 1, &keep, NULL, depth, per_axis, zero, true, DUSK_DT_F8,
+                 NULL);
+    ARRAY_EINVAL(dusk_map_overlap_axes, 2, &keep, a, NULL, per_axis, zero, true, DUSK_DT_F8,
+                 NULL);
+    ARRAY_EINVAL(dusk_map_overlap_axes, 3, &keep, a, depth, NULL, zero, true, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_map_overlap_axes, 4, &keep, a, depth, per_axis, NULL, true, DUSK_DT_F8,
+                 NULL);
+    ARRAY_OK(dusk_map_overlap_axes, 7, &keep, a, depth, per_axis, zero, true, DUSK_DT_F8, NULL);
     dusk_value *bargs[2] = {dusk_none(), dusk_none()}, *bout = NULL;
     EINVAL_ERR(dusk_block_func_run, 0, "args", NULL, 2, &bout, &err, (void *)&keep);
     EINVAL_ERR(dusk_block_func_run, 2, "out", bargs, 2, NULL, &err, (void *)&keep);
