@@ -1008,12 +1008,12 @@ static void test_layers_order_median(void **state)
     char *dot = dot_join(render(g, "dot", &o, NULL));
     assert_contains(dot, "order (median priority):");
     char fills[4][16];
-    for (int k = 0; k < 4; k++) {
+    for (int layer = 0; layer < 4; layer++) {
         size_t m = 0;
         char grp[64];
         for (size_t id = 0; id < n; id++) {
             dusk_key_split(dusk_graph_key(g, (int64_t)id), grp, sizeof grp);
-            if (strcmp(grp, groups[k]) == 0)
+            if (strcmp(grp, groups[layer]) == 0)
                 p[m++] = prio[id];
         }
         qsort(p, m, sizeof *p, cmp_i64);
@@ -1024,15 +1024,15 @@ static void test_layers_order_median(void **state)
             snprintf(name, sizeof name, "L%d", l);
             dot_node(dot, name, node, sizeof node);
             char lab[80];
-            snprintf(lab, sizeof lab, "label=\"%s\\n", groups[k]);
+            snprintf(lab, sizeof lab, "label=\"%s\\n", groups[layer]);
             if (strstr(node, lab))
                 break;
         }
         if (!strstr(node, want))
-            fail_msg("layer %s: want \"%s\" in %s", groups[k], want, node);
+            fail_msg("layer %s: want \"%s\" in %s", groups[layer], want, node);
         const char *f = strstr(node, "color=\"");
         assert_non_null(f);
-        snprintf(fills[k], sizeof fills[k], "%.7s", f + 7);
+        snprintf(fills[layer], sizeof fills[layer], "%.7s", f + 7);
     }
     /* load and post both start early, but post's bulk runs late */
     if (!strcmp(fills[0], fills[3]))
