@@ -590,7 +590,9 @@ static int latch_gate(void *ud, int worker, dusk_error *err)
     if (atomic_fetch_add(&l->passes, 1) < l->open)
         return 0;
     atomic_store(&l->holding, 1);
-    for (int i = 0; i < 3000 && !atomic_load(&l->go); i++)
+    /* until the consumer says go; a minute at most, by the clock (a count
+     * of 1 ms sleeps ran out under a loaded sanitizer build) */
+    for (uint64_t t0 = now_ns(); !atomic_load(&l->go) && now_ns() - t0 < 60000000000u;)
         sleep_ms(1);
     atomic_store(&l->holding, 0);
     return 0;
@@ -635,7 +637,9 @@ static void test_gate_stream_while_held(void **state)
     size_t cap = 4 * N + 2, n = 0;
     dusk_event *ev = malloc(cap * sizeof *ev);
     int seen_end = 0, seen_ready = 0, during = 0;
-    for (int spins = 0; spins < 2500 && !(seen_end && seen_ready); spins++) {
+    /* 30 s at most by the clock: the run reaches the gate in a few ms, but a
+     * sanitizer build on a loaded machine took longer than 2500 sleeps */
+    for (uint64_t t0 = now_ns(); !(seen_end && seen_ready) && now_ns() - t0 < 30000000000u;) {
         size_t got = dusk_stream_drain(s, ev + n, cap - n);
         for (size_t i = n; i < n + got; i++) {
             seen_end |= ev[i].kind == DUSK_EV_END && ev[i].task == last;
@@ -646,6 +650,11 @@ static void test_gate_stream_while_held(void **state)
         if (!got)
             sleep_ms(1);
     }
+    /* the worker emits c-OPEN's READY, then enters the gate: a consumer
+     * quick enough sees both events just before it holds */
+    for (uint64_t t0 = now_ns(); seen_end && seen_ready && !atomic_load(&l.holding) &&
+                                 now_ns() - t0 < 30000000000u;)
+        sleep_ms(1);
     during = seen_end && seen_ready && atomic_load(&l.holding);
     atomic_store(&l.go, 1);
     pthread_join(th, NULL);
