@@ -145,22 +145,29 @@ static int by_total(const void *a, const void *b)
     return strcmp(x->func, y->func);
 }
 
-/* Record indices by (run, worker, start), the longer first at one start
- * (the slice the other is in). */
-static const dusk_task_record *order_recs;
+/* A record's place in the lanes: sorted by (run, worker, start), the longer
+ * first at one start (the slice the other is in). The keys are copied in,
+ * so that the comparator needs no context (C11's qsort has none, and a
+ * file-scope pointer would race when two threads summarise). */
+typedef struct {
+    int64_t run;
+    int64_t worker;
+    uint64_t start, end;
+    size_t i;
+} lane_key;
+
 static int by_lane_start(const void *a, const void *b)
 {
-    const dusk_task_record *x = &order_recs[*(const size_t *)a];
-    const dusk_task_record *y = &order_recs[*(const size_t *)b];
+    const lane_key *x = a, *y = b;
     if (x->run != y->run)
         return x->run < y->run ? -1 : 1;
     if (x->worker != y->worker)
         return x->worker < y->worker ? -1 : 1;
-    if (x->start_ns != y->start_ns)
-        return x->start_ns < y->start_ns ? -1 : 1;
-    if (x->end_ns != y->end_ns)
-        return x->end_ns > y->end_ns ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end > y->end ? -1 : 1;
+    return x->i < y->i ? -1 : 1;
 }
 
 /* Each record's self time in self[]: the time it was the innermost (the
@@ -172,19 +179,24 @@ static int by_lane_start(const void *a, const void *b)
 static int self_times(const dusk_profiler *p, uint64_t *self)
 {
     size_t n = p->nrecs;
+    lane_key *keys = dusk_malloc((n ? n : 1) * sizeof *keys);
     size_t *idx = dusk_malloc((n ? n : 1) * sizeof *idx);
     size_t *open = dusk_malloc((n ? n : 1) * sizeof *open);
-    if (!idx || !open) {
+    if (!keys || !idx || !open) {
+        dusk_free(keys);
         dusk_free(idx);
         dusk_free(open);
         return DUSK_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
-        idx[i] = i;
+        const dusk_task_record *r = &p->recs[i];
+        keys[i] = (lane_key){r->run, r->worker, r->start_ns, r->end_ns, i};
         self[i] = 0;
     }
-    order_recs = p->recs;   /* qsort has no context argument in C11 */
-    qsort(idx, n, sizeof *idx, by_lane_start);
+    qsort(keys, n, sizeof *keys, by_lane_start);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = keys[i].i;
+    dusk_free(keys);
     size_t nopen = 0;
     uint64_t t = 0;
     for (size_t k = 0; k <= n; k++) {

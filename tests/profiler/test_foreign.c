@@ -7,9 +7,12 @@
 ** their worker numbers (idle workers and all). Slices nested on a thread
 ** count once in busy time, and the per-function shares are of that same
 ** busy time, so they add up to 100 % (they added up to 160 us of 150).
+** Two threads summarising their own profilers at once each get their own
+** figures (the self-time sort kept its records in a file-scope pointer).
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,6 +137,65 @@ static void test_overlapping_shares(void **state)
     dusk_profiler_free(p);
 }
 
+/* Two threads, each reading and summarising its own trace 200 times: the
+ * nested trace above on one (busy 150 us), on the other 400 slices of 1 us
+ * on 4 threads, 10 us apart (busy 400 us). Under ThreadSanitizer a shared
+ * variable in the summary is a reported race; in any build, one thread's
+ * sort reading the other's records gives wrong busy times or worse. */
+typedef struct {
+    const char *text;
+    uint64_t busy_ns;
+    int bad;
+} summarizer;
+
+static void *summarize_loop(void *arg)
+{
+    summarizer *z = arg;
+    for (int round = 0; round < 200 && !z->bad; round++) {
+        dusk_profiler *p = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        dusk_profile_summary s;
+        if (dusk_profiler_read_trace_buffer(z->text, strlen(z->text), "t.json", &p, &err) ||
+            dusk_profiler_summary(p, &s) || s.busy_ns != z->busy_ns)
+            z->bad = 1;
+        dusk_profiler_free(p);
+    }
+    return NULL;
+}
+
+static void test_summaries_in_two_threads(void **state)
+{
+    (void)state;
+    size_t cap = 64 + 400 * 80;
+    char *many = malloc(cap);
+    assert_non_null(many);
+    size_t len = (size_t)snprintf(many, cap, "{\"traceEvents\":[");
+    for (int i = 0; i < 400; i++)
+        len += (size_t)snprintf(many + len, cap - len,
+                                "%s{\"ph\":\"X\",\"name\":\"f\",\"ts\":%d,\"dur\":1,"
+                                "\"pid\":2,\"tid\":%d}",
+                                i ? "," : "", (i / 4) * 10, i % 4);
+    snprintf(many + len, cap - len, "]}");
+    summarizer z[2] = {
+        {"{\"traceEvents\":["
+         "{\"ph\":\"B\",\"name\":\"phase\",\"ts\":0,\"pid\":7,\"tid\":3},"
+         "{\"ph\":\"B\",\"name\":\"pass\",\"ts\":10,\"pid\":7,\"tid\":3},"
+         "{\"ph\":\"E\",\"ts\":20,\"pid\":7,\"tid\":3},"
+         "{\"ph\":\"E\",\"ts\":100,\"pid\":7,\"tid\":3},"
+         "{\"ph\":\"X\",\"name\":\"other\",\"ts\":5,\"dur\":50,\"pid\":7,\"tid\":9}]}",
+         150000, 0},
+        {many, 400000, 0},
+    };
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++)
+        assert_int_equal(pthread_create(&t[k], NULL, summarize_loop, &z[k]), 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    free(many);
+    assert_false(z[0].bad);
+    assert_false(z[1].bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_dusk_workers_kept),
         cmocka_unit_test(test_nested_shares),
         cmocka_unit_test(test_overlapping_shares),
+        cmocka_unit_test(test_summaries_in_two_threads),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
