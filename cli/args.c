@@ -21,6 +21,7 @@
 
 #include <dusk/graph.h>
 #include <dusk/value.h>
+#include <dusk/viz.h>
 
 #include "cli/cli.h"
 #include "cli/expr.h"
@@ -170,6 +171,16 @@ int cli_check_picture(const char *sub, const char *opt, const char *path)
     return cli_fail(2, sub, "%s%s%s: the picture is a .svg, .png, .pdf, .jpg, .jpeg, .dot, .gv "
                     "or .xdot file",
                     opt ? opt : "", opt ? " " : "", path);
+}
+
+void cli_layers_note(const char *sub, dusk_viz_options *vo, size_t ntasks, const char *how)
+{
+    size_t threshold = vo->threshold ? vo->threshold : DUSK_VIZ_THRESHOLD;
+    if (vo->view != DUSK_VIZ_AUTO || ntasks <= threshold || vo->quiet)
+        return;
+    vo->quiet = true;
+    fprintf(stderr, "dusk %s: %zu tasks, more than %zu: drawing the layer view (one node per "
+                    "layer); %s draws every task\n", sub, ntasks, threshold, how);
 }
 
 /* One measure of "close" for options, keys and names alike: expr.c's (at

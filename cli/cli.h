@@ -78,6 +78,14 @@ int cli_check_output(const char *sub, const char *path);
  * .pdf .jpg .jpeg .dot .gv .xdot, in any case); else says so ("dusk SUB: OPT PATH: the
  * picture is ...", opt may be NULL) and returns 2. */
 int cli_check_picture(const char *sub, const char *opt, const char *path);
+/* Before dusk_visualize of ntasks tasks with *vo: when its auto view will
+ * switch to the layer view, says so in the CLI's words (what to pass for
+ * the task view: how, e.g. "--view tasks or --threshold N") and sets
+ * vo->quiet, so that viz's own note (which names the C options) is not
+ * printed too. */
+struct dusk_viz_options;
+void cli_layers_note(const char *sub, struct dusk_viz_options *vo, size_t ntasks,
+                     const char *how);
 /* An input file's path as given: "-" is standard input, read whole into
  * a temporary file that *path then names (and that messages call
  * <stdin>); other paths are left alone. 0, or 1 once said why not. */

@@ -40,7 +40,7 @@
 
 static const char HELP[] =
     "usage: dusk eval EXPR [--input NAME=FILE.hdf5:/dataset ...] [--chunks SPEC]\n"
-    "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg]\n"
+    "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg [--threshold N]]\n"
     "                 [--print] [--profile REPORT.html] [--view]\n"
     "                 [--scheduler sync|threads|processes] [--workers N]\n"
     "                 [--no-memory-check]\n"
@@ -96,6 +96,8 @@ static const char HELP[] =
     "                              .jpg .jpeg .dot .gv .xdot; beside a computation,\n"
     "                              put in place once\n"
     "                              it went through)\n"
+    "  --threshold N               --visualize draws one node per layer past N\n"
+    "                              tasks (default 1000), one per task up to N\n"
     "  --print                     compute and print the result (the default when\n"
     "                              nothing else is asked) as NumPy's str() does:\n"
     "                              an array's floats to 8 digits at most, long axes\n"
@@ -121,8 +123,8 @@ static const char HELP[] =
     "temporary file left.\n";
 
 static const char *const OPTIONS[] = {
-    "--input", "--chunks", "--output", "--describe", "--visualize", "--print", "--profile",
-    "--view", "--close", "--theme", "--scheduler", "--workers", "--quiet", "--no-memory-check",
+    "--input", "--chunks", "--output", "--describe", "--visualize", "--threshold", "--print",
+    "--profile", "--view", "--close", "--theme", "--scheduler", "--workers", "--quiet", "--no-memory-check",
     "--help",
 };
 
@@ -210,6 +212,34 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
     *file = spec;
     *dataset = cut + 1;
     return 0;
+}
+
+/* What the root group of file holds, for the message of an --input that
+ * names no dataset: the library's own list ("; it holds the datasets 'a',
+ * 'b'", as a read of a group says it) in held, and the first of them in
+ * first, for the example. Both empty when the file cannot say (missing,
+ * not HDF5): then the message keeps its generic example. */
+static void root_datasets(const char *file, char *held, size_t nheld, char *first,
+                          size_t nfirst)
+{
+    held[0] = first[0] = '\0';
+    dusk_array_ctx *c = dusk_array_ctx_new();
+    dusk_error e = DUSK_ERROR_INIT;
+    if (!c)
+        return;
+    if (dusk_array_status(dusk_from_hdf5(c, file, "/", NULL), &e) != 0) {
+        const char *h = strstr(e.msg, "; it holds ");
+        if (h)
+            snprintf(held, nheld, "%s", h);
+        const char *q = strstr(e.msg, "; it holds the datasets '");
+        if (q) {
+            q += strlen("; it holds the datasets '");
+            size_t len = strcspn(q, "'");
+            if (q[len] == '\'' && len + 2 < nfirst)
+                snprintf(first, nfirst, "/%.*s", (int)len, q);
+        }
+    }
+    dusk_array_ctx_free(c);
 }
 
 /* An IEEE binary16's value (exact in a double). */
@@ -754,6 +784,7 @@ int cli_eval(int argc, char **argv)
     bool describe = false, print = false, view = false, quiet = false, memory_check = true;
     bool close_when_done = !isatty(STDIN_FILENO);
     const char *theme = NULL;   /* --theme, for --view */
+    size_t threshold = 0;       /* --threshold, for --visualize (0: viz's default) */
     dusk_options run = DUSK_OPTIONS_INIT;
     char *inputs[MAX_INPUTS];
     int ninputs = 0;
@@ -815,6 +846,18 @@ int cli_eval(int argc, char **argv)
         } else if (!strcmp(a, "--visualize")) {
             if (!(picture = VALUE()))
                 return 2;
+        } else if (!strcmp(a, "--threshold")) {
+            const char *v = VALUE();
+            char *end;
+            if (!v)
+                return 2;
+            long n = strtol(v, &end, 10);
+            if (!isdigit((unsigned char)*v) || *end || n < 1 || n > 1000000000) {
+                fprintf(stderr, "dusk eval: --threshold '%s': a whole number of tasks, from 1\n",
+                        v);
+                return 2;
+            }
+            threshold = (size_t)n;
         } else if (!strcmp(a, "--profile")) {
             if (!(report = VALUE()))
                 return 2;
@@ -903,6 +946,10 @@ int cli_eval(int argc, char **argv)
         fprintf(stderr, "dusk eval: --theme goes with --view\n");
         return 2;
     }
+    if (threshold && !picture) {
+        fprintf(stderr, "dusk eval: --threshold goes with --visualize\n");
+        return 2;
+    }
     /* nothing else asked: the value, also after the window (as dusk run
      * --view prints its value) */
     if (!describe && !picture && !output && !report)
@@ -955,14 +1002,18 @@ int cli_eval(int argc, char **argv)
         }
         nspecs++;
         int why = split_target(specs[k], &names[k], &files[k], &sets[k]);
+        char held[400] = "", first[256] = "";
+        if (why == TARGET_ROOT || why == TARGET_NO_DATASET)
+            root_datasets(files[k], held, sizeof held, first, sizeof first);
         if (why == TARGET_ROOT)
             rc = cli_fail(2, "eval", "--input '%s': '/' is the root group of %s, not a "
-                          "dataset: name one (%s=%s:/data_set_1)", inputs[k], files[k], names[k],
-                          files[k]);
+                          "dataset%s: name one (%s=%s:%s)", inputs[k], files[k], held, names[k],
+                          files[k], first[0] ? first : "/data_set_1");
         else if (why == TARGET_NO_DATASET)
-            rc = cli_fail(2, "eval", "--input '%s': which dataset of %s? (NAME=FILE.hdf5:"
-                          "/dataset, e.g. %s=%s:/data_set_1)", inputs[k], files[k], names[k],
-                          files[k]);
+            rc = cli_fail(2, "eval", "--input '%s': which dataset of %s?%s%s (NAME=FILE.hdf5:"
+                          "/dataset, e.g. %s=%s:%s)", inputs[k], files[k], held[0] ? " " : "",
+                          held[0] ? held + 2 : "", names[k], files[k],
+                          first[0] ? first : "/data_set_1");
         else if (why < 0)
             rc = cli_fail(2, "eval", "--input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
                           "a Python name)", inputs[k]);
@@ -1055,8 +1106,16 @@ int cli_eval(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    dusk_viz_options viz = DUSK_VIZ_OPTIONS_INIT;
+    viz.threshold = threshold;
+    if (picture) {
+        char how[64];
+        size_t ntasks = (size_t)dusk_array_ntasks(r);
+        snprintf(how, sizeof how, "--threshold %zu", ntasks);
+        cli_layers_note("eval", &viz, ntasks, how);
+    }
     if (picture &&
-        dusk_visualize_array(r, picture_tmp ? picture_tmp : picture, NULL, &err) != 0) {
+        dusk_visualize_array(r, picture_tmp ? picture_tmp : picture, &viz, &err) != 0) {
         cli_fail(0, "eval", "--visualize %s: %s", picture, err.msg);
         rc = 1;
         goto done;

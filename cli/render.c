@@ -153,6 +153,11 @@ int cli_render(int argc, char **argv)
             rc = cli_fail(2, sub, "--color %s needs a run: render a trace (dusk run --trace)",
                           dusk_viz_color_name(vo.color));
     }
+    if (!rc) {
+        char how[64];
+        snprintf(how, sizeof how, "--view tasks (or --threshold %zu)", dusk_graph_size(g));
+        cli_layers_note(sub, &vo, dusk_graph_size(g), how);
+    }
     if (!rc && dusk_visualize(g, out, &vo, &err) != 0)
         rc = cli_fail(1, sub, "%s: %s", in, err.msg);
     if (t.g)

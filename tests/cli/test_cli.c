@@ -976,6 +976,33 @@ static void render_golden_dot(void **state)
     assert_non_null(ldot);
     assert_null(strstr(ldot, "pos="));
     free(ldot);
+    /* past --threshold the auto view is the layer view: the CLI says so in
+     * its own options (viz's note, which names the C option, is not
+     * printed too); --quiet says nothing, --view tasks draws every task */
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --threshold 2 -o %s",
+                 scratch("layers.dot"));
+    assert_ok(&r);
+    assert_string_equal(r.err, "dusk render: 5 tasks, more than 2: drawing the layer view (one "
+                               "node per layer); --view tasks (or --threshold 5) draws every "
+                               "task\n");
+    done(&r);
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --threshold 2 --quiet -o %s",
+                 scratch("layers.dot"));
+    assert_ok(&r);
+    assert_string_equal(r.err, "");
+    done(&r);
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --threshold 2 --view tasks -o %s",
+                 scratch("tasks.dot"));
+    assert_ok(&r);
+    assert_string_equal(r.err, "");
+    done(&r);
+    ldot = slurp(scratch("tasks.dot"), NULL);
+    char *layers = slurp(scratch("layers.dot"), NULL);
+    assert_non_null(ldot);
+    assert_non_null(layers);
+    assert_string_not_equal(ldot, layers);
+    free(ldot);
+    free(layers);
     r = dusk_cmd("render assets/samples/lecture-dsk.json --layout sugiyama -o %s", scratch("g.svg"));
     assert_one_line_error(&r, 2, "--layout is auto, dot or layered, not 'sugiyama'", NULL);
     done(&r);
@@ -1274,6 +1301,14 @@ static void eval_output(void **state)
     done(&r);
     r = dusk_cmd("eval 'x' --input x=%s:", in);   /* no dataset at all */
     assert_one_line_error(&r, 2, "which dataset of ", in);
+    /* the file's own datasets named, and the example is one of them */
+    assert_contains(r.err, "? it holds the datasets 'x' (NAME=FILE.hdf5:/dataset, e.g. x=");
+    assert_contains(r.err, ":/x)");
+    done(&r);
+    r = dusk_cmd("eval 'x' --input x=%s:/", in);
+    assert_one_line_error(&r, 2, "'/' is the root group of ", "; it holds the datasets 'x': "
+                                                              "name one (x=");
+    assert_contains(r.err, ":/x)");
     done(&r);
     /* a group where a dataset belongs, a dataset where a group does: each
      * named, with the file */
@@ -1324,15 +1359,35 @@ static void eval_same_calls_one_array(void **state)
     assert_ok(&r);
     assert_contains(r.out, "18 Tasks");
     done(&r);
-    /* past 1,000 tasks the picture is the layer view, and libdusk-viz's note
-     * says so (naming no command: how a command-line user asks for every
-     * task is the CLI's hint to add) */
+    /* past 1,000 tasks the picture is the layer view, and the CLI says so
+     * with its option for every task (not viz's note, which names the C
+     * option); --threshold draws them */
     char svg[512];
     keep(svg, "layers.svg");
     r = dusk_cmd("eval 'ones((400, 400), chunks=(10, 10)) + 1' --visualize %s", svg);
     assert_ok(&r);
-    assert_contains(r.err, "3200 tasks, more than 1000: drawing the layer view");
-    assert_null(strstr(r.err, "dusk render --view tasks"));
+    assert_string_equal(r.err, "dusk eval: 3200 tasks, more than 1000: drawing the layer view "
+                               "(one node per layer); --threshold 3200 draws every task\n");
+    done(&r);
+    size_t layers_size = 0, tasks_size = 0;
+    free(slurp(svg, &layers_size));
+    r = dusk_cmd("eval 'ones((40, 40), chunks=(10, 10)) + 1' --visualize %s --threshold 20",
+                 scratch("few.svg"));
+    assert_ok(&r);
+    assert_contains(r.err, "32 tasks, more than 20");
+    done(&r);
+    r = dusk_cmd("eval 'ones((400, 400), chunks=(10, 10)) + 1' --visualize %s --threshold 3200",
+                 scratch("every.svg"));
+    assert_ok(&r);
+    assert_string_equal(r.err, "");
+    done(&r);
+    free(slurp(scratch("every.svg"), &tasks_size));
+    assert_true(tasks_size > 100 * layers_size);
+    r = dusk_cmd("eval '1 + 1' --threshold 3");
+    assert_one_line_error(&r, 2, "--threshold goes with --visualize", NULL);
+    done(&r);
+    r = dusk_cmd("eval '1 + 1' --visualize %s --threshold 0", scratch("never.svg"));
+    assert_one_line_error(&r, 2, "--threshold '0': a whole number of tasks, from 1", NULL);
     done(&r);
     /* -0.0 is not 0.0: its own array, and its sign kept */
     r = dusk_cmd("eval '1 / full(2, 0.0) + 1 / full(2, -0.0)' --print");
