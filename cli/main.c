@@ -36,7 +36,7 @@ static const subcommand subs[] = {
      "                            processes: tasks in forked workers, crash-isolated)\n"
      "  --workers N               worker threads or processes (default, and 0: one per core)\n"
      "  --progress                a progress bar on stderr (when it is a terminal)\n"
-     "  --quiet                   no progress bar, no notes\n"
+     "  -q, --quiet               no progress bar, no notes\n"
      "  --trace T.json            write the run's Chrome trace (dusk profile reads it)\n"
      "  --report R.html           write the HTML performance report\n"
      "  --chart C.png|svg|pdf     write the profile chart\n"
@@ -69,7 +69,7 @@ static const subcommand subs[] = {
      "  --rankdir BT|TB|LR|RL     direction of the edges (default BT)\n"
      "  --layout auto|dot|layered who places the nodes: Graphviz's dot, or dusk's\n"
      "                            layered layout (auto: dot up to 2000 nodes)\n"
-     "  --quiet                   no note when auto switches to layers\n"
+     "  -q, --quiet               no note when auto switches to layers\n"
      "  --plugin LIB.so           load task functions from a library\n"},
     {"profile", cli_profile, "summarise a recorded run (a trace)",
      "usage: dusk profile TRACE.json [-o report.html|chart.png|chart.svg|chart.pdf|data.csv]\n"

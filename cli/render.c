@@ -20,9 +20,9 @@
 
 static const char *const opts[] = {"-o=", "--output=", "--color=", "--view=", "--threshold=",
                                    "--collapse-outputs", "--verbose", "--rankdir=", "--quiet",
-                                   "--plugin=", "--layout=", "--format="};
+                                   "--plugin=", "--layout=", "--format=", "-q"};
 enum { O_O, O_OUTPUT, O_COLOR, O_VIEW, O_THRESHOLD, O_COLLAPSE, O_VERBOSE, O_RANKDIR, O_QUIET,
-       O_PLUGIN, O_LAYOUT, O_FORMAT, NOPTS };
+       O_PLUGIN, O_LAYOUT, O_FORMAT, O_Q, NOPTS };
 
 /* What --format takes (dusk_viz_options.format): the extensions' formats,
  * and svg:graphviz, Graphviz's own SVG renderer rather than dusk's writer. */
@@ -100,6 +100,7 @@ int cli_render(int argc, char **argv)
                               near ? "'?" : "");
             }
             break;
+        case O_Q:
         case O_QUIET: vo.quiet = true; break;
         case O_FORMAT: {
             int known = 0;

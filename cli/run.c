@@ -30,10 +30,10 @@
 static const char *const opts[] = {
     "--scheduler=", "--workers=", "--progress", "--quiet", "--trace=", "--report=",
     "--chart=", "--csv=", "--view", "--delay=", "--start-paused", "--close", "--plugin=",
-    "--theme=",
+    "--theme=", "-q",
 };
 enum { O_SCHED, O_WORKERS, O_PROGRESS, O_QUIET, O_TRACE, O_REPORT, O_CHART, O_CSV, O_VIEW,
-       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, O_THEME, NOPTS };
+       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, O_THEME, O_Q, NOPTS };
 
 static const char *ext_of(const char *path)
 {
@@ -141,6 +141,7 @@ int cli_run(int argc, char **argv)
                 o.workers = (int)num;
             break;
         case O_PROGRESS: progress = 1; break;
+        case O_Q:
         case O_QUIET: quiet = 1; break;
         case O_TRACE: trace = val; break;
         case O_REPORT: report = val; break;
