@@ -434,6 +434,8 @@ static void panel_tasks(chart *c, const frame *f)
         cairo_clip(cr);
         for (size_t i = 0; i < p->nrecs; i++) {
             const dusk_task_record *r = &p->recs[i];
+            if (dusk__is_literal(r))   /* no task: Dask runs nothing for 'a': 1 */
+                continue;
             size_t k = first[r->worker] + (c->depth ? c->depth[i] : 0);   /* its lane */
             double x0 = tx(c, f, (double)r->start_ns), x1 = tx(c, f, (double)r->end_ns);
             if (x1 - x0 < 1)
@@ -508,6 +510,26 @@ static double right_axis(chart *c, const frame *f, double top, double scale, con
     return vtop * scale;
 }
 
+size_t dusk__held_steps(dusk_profiler *p, const dusk_cache_point **out)
+{
+    *out = NULL;
+    if (p->o.cache_metric != DUSK_CACHE_BYTES || !p->nrecs || dusk__cache(p) != 0 ||
+        !p->have_cache || !p->nseries[p->nseries_groups])
+        return 0;
+    const dusk_cache_point *hs = p->series[p->nseries_groups];
+    size_t nhs = p->nseries[p->nseries_groups];
+    /* a trace whose records carry no bytes (another tool's, format 1)
+     * has a series of 0s: then the samples, which know better */
+    double most = 0;
+    for (size_t i = 0; i < nhs; i++)
+        most = hs[i].value > most ? hs[i].value : most;
+    for (size_t i = 0; i < p->nsamples; i++)
+        if ((double)p->samples[i].held > most)
+            return 0;
+    *out = hs;
+    return nhs;
+}
+
 static void panel_memory(chart *c, const frame *f)
 {
     cairo_t *cr = c->cr;
@@ -554,20 +576,7 @@ static void panel_memory(chart *c, const frame *f)
      * total, exact at each END and release; else the samples', each level
      * held until the next sample. */
     const dusk_cache_point *hs = NULL;
-    size_t nhs = 0;
-    if (p->o.cache_metric == DUSK_CACHE_BYTES && p->nrecs && dusk__cache(p) == 0 &&
-        p->have_cache && p->nseries[p->nseries_groups]) {
-        hs = p->series[p->nseries_groups];
-        nhs = p->nseries[p->nseries_groups];
-        /* a trace whose records carry no bytes (another tool's, format 1)
-         * has a series of 0s: then the samples, which know better */
-        double most = 0;
-        for (size_t i = 0; i < nhs; i++)
-            most = hs[i].value > most ? hs[i].value : most;
-        for (size_t i = 0; i < p->nsamples && hs; i++)
-            if ((double)p->samples[i].held > most)
-                hs = NULL, nhs = 0;
-    }
+    size_t nhs = dusk__held_steps(p, &hs);
     for (int s = 0; s < 2; s++) {
         double sc = s ? htop : top;
         polyline_begin(cr, s ? cheld : crss, 1.8);

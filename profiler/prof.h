@@ -295,6 +295,10 @@ int dusk__cpu_known(const dusk_profiler *p, size_t i);
  * is not (several workers, results under 4 KiB); 0 when not known
  * (summary.c). */
 uint64_t dusk__held_peak(dusk_profiler *p);
+/* The bytes held as exact steps (the cache series' total, from each
+ * record's END and release) when the records count bytes; 0 and *out NULL
+ * when they do not (then the samples' held is all there is). */
+size_t dusk__held_steps(dusk_profiler *p, const dusk_cache_point **out);
 
 /* The elapsed time as Dask's ProgressBar writes it ("1.23 ms", "1.00 s",
  * "20m 34s"), progress.c. */

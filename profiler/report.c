@@ -162,8 +162,12 @@ static const char *const viewer[] = {
     "    if (dp && D.w[i] >= 0 && D.w[i] < nw && dp[i] >= rows[D.w[i]]) rows[D.w[i]] = dp[i] + 1;\n",
     "  for (k = 0; k < nw; k++) { first.push(nl); nl += rows[k]; }\n",
     "  for (k = 0; k < nl; k++) byL.push([]);\n",
+    "  /* a literal's record ('a': 1, D.lit) is kept in the trace but is no\n",
+    "     task (Dask runs nothing for it): not drawn, not hovered */\n",
+    "  var lit = {};\n",
+    "  for (i = 0; D.lit && i < D.lit.length; i++) lit[D.lit[i]] = 1;\n",
     "  for (i = 0; i < n; i++)\n",
-    "    if (D.w[i] >= 0 && D.w[i] < nw) byL[first[D.w[i]] + (dp ? dp[i] : 0)].push(i);\n",
+    "    if (D.w[i] >= 0 && D.w[i] < nw && !lit[i]) byL[first[D.w[i]] + (dp ? dp[i] : 0)].push(i);\n",
     "  for (i = 0; i < D.e.length; i++) failed[D.e[i]] = 1;\n",
     "  function esc(s) {\n",
     "    return String(s).replace(/[&<>\"]/g, function (c) {\n",
@@ -456,7 +460,7 @@ static const char *const viewer[] = {
     "    return taskTip(i);\n",
     "  };\n",
     "  /* --- memory and CPU, from the samples ------------------------------------ */\n",
-    "  var S = D.samples;\n",
+    "  var S = D.samples, HS = D.hs && D.hs.t.length ? D.hs : null;\n",
     "  function LineChart(host, kind, title, series, fmt, height) {\n",
     "    Chart.call(this, host, kind, height);\n",
     "    this.title = title;\n",
@@ -464,15 +468,19 @@ static const char *const viewer[] = {
     "    this.fmt = fmt;\n",
     "  }\n",
     "  LineChart.prototype = Object.create(Chart.prototype);\n",
+    "  /* the points of a series (its own times, or the samples') in the view,\n",
+    "     with one either side */\n",
+    "  function inView(times) {\n",
+    "    var a = lower(times, function (v) { return v; }, view[0]);\n",
+    "    var b = lower(times, function (v) { return v; }, view[1]);\n",
+    "    return [Math.max(0, a - 1), Math.min(times.length, b + 1)];\n",
+    "  }\n",
     "  LineChart.prototype.draw = function (out) {\n",
-    "    var f = this.f, self = this, a = lower(S.t, function (v) { return v; }, view[0]);\n",
-    "    var b = lower(S.t, function (v) { return v; }, view[1]);\n",
-    "    a = Math.max(0, a - 1);\n",
-    "    b = Math.min(S.t.length, b + 1);\n",
+    "    var f = this.f, self = this;\n",
     "    var top = this.kind === 'cpu' ? 100 : 1, tops = [];\n",
     "    this.series.forEach(function (s) {\n",
-    "      var t = 0;\n",
-    "      for (var j = a; j < b; j++) if (s[2][j] > t) t = s[2][j];\n",
+    "      var t = 0, r = inView(s[3] || S.t);\n",
+    "      for (var j = r[0]; j < r[1]; j++) if (s[2][j] > t) t = s[2][j];\n",
     "      tops.push(t);\n",
     "    });\n",
     "    /* the held bytes' scale reaches the peak the summary states (the\n",
@@ -491,6 +499,7 @@ static const char *const viewer[] = {
     "    out.push('<g clip-path=\"url(#clip-' + this.kind + ')\">');\n",
     "    this.series.forEach(function (s, q) {\n",
     "      var d = [], lastCol = null, lo = 0, hi = 0, v = s[2], sc = q ? topR : top, pen = false;\n",
+    "      var times = s[3] || S.t, r = inView(times), a = r[0], b = r[1];\n",
     "      function Y(val) { return (f.y + f.h - f.h * val / sc).toFixed(1); }\n",
     "      function flush() {\n",
     "        if (lastCol === null) return;\n",
@@ -500,15 +509,18 @@ static const char *const viewer[] = {
     "      }\n",
     "      /* one point per sample, or per pixel column its lowest and highest;\n",
     "         a CPU % is its interval's mean: a step over the interval since the\n",
-    "         sample before; a null (a session's first sample: not measured)\n",
-    "         breaks the line */\n",
-    "      var dense = b - a > 2 * f.w, step = self.kind === 'cpu';\n",
+    "         sample before; bytes held change only at events: a level held\n",
+    "         until the next point (never a ramp between two); a null (a\n",
+    "         session's first sample: not measured) breaks the line */\n",
+    "      var dense = b - a > 2 * f.w, step = self.kind === 'cpu', hold = !!s[4];\n",
     "      for (var j = a; j < b; j++) {\n",
     "        if (v[j] === null || (step && j === 0)) { flush(); pen = false; continue; }\n",
-    "        var x = self.X(S.t[j]);\n",
+    "        var x = self.X(times[j]);\n",
     "        if (!dense) {\n",
-    "          d.push((pen ? 'L' : 'M') + (step ? self.X(S.t[j - 1]).toFixed(1) + ' ' + Y(v[j]) +\n",
-    "                                            'L' : '') + x.toFixed(1) + ' ' + Y(v[j]));\n",
+    "          d.push((pen ? 'L' : 'M') + (step ? self.X(times[j - 1]).toFixed(1) + ' ' + Y(v[j]) +\n",
+    "                                            'L' : '') +\n",
+    "                 (hold && pen ? x.toFixed(1) + ' ' + Y(v[j - 1]) + 'L' : '') +\n",
+    "                 x.toFixed(1) + ' ' + Y(v[j]));\n",
     "          pen = true;\n",
     "          continue;\n",
     "        }\n",
@@ -540,8 +552,14 @@ static const char *const viewer[] = {
     "    if (!S.t.length) return '';\n",
     "    var j = lower(S.t, function (v) { return v; }, t);\n",
     "    if (j >= S.t.length || (j > 0 && t - S.t[j - 1] < S.t[j] - t)) j--;\n",
+    "    /* held at t itself from the exact steps, when the records count bytes */\n",
+    "    var held = S.held[j];\n",
+    "    if (HS) {\n",
+    "      var q = lower(HS.t, function (v) { return v; }, t + 1) - 1;\n",
+    "      held = q >= 0 ? HS.v[q] : 0;\n",
+    "    }\n",
     "    var h = '<b>' + fmtNs(t) + '</b><br>RSS ' + fmtBytes(S.rss[j]) + '<br>held ' +\n",
-    "            fmtBytes(S.held[j]) + '<br>CPU ' +\n",
+    "            fmtBytes(held) + '<br>CPU ' +\n",
     "            (S.cpu[j] === null ? 'not measured (first sample)' : S.cpu[j].toFixed(0) + '%') +\n",
     "            '<br><span class=\"dim\">(sample at ' + fmtNs(S.t[j]) + ')</span>';\n",
     "    var run = [];\n",
@@ -605,8 +623,10 @@ static const char *const viewer[] = {
     "  }\n",
     "  if (n) mount('task-stream', function (h) { new TaskChart(h); });\n",
     "  if (S.t.length) mount('resources', function (h) {\n",
-    "    new LineChart(h, 'memory', 'Memory', [['RSS', '#1f77b4', S.rss],\n",
-    "                                           ['held by the scheduler', '#ff7f0e', S.held]],\n",
+    "    new LineChart(h, 'memory', 'Memory',\n",
+    "                  [['RSS', '#1f77b4', S.rss],\n",
+    "                   HS ? ['held by the scheduler', '#ff7f0e', HS.v, HS.t, true]\n",
+    "                      : ['held by the scheduler', '#ff7f0e', S.held, null, true]],\n",
     "                  fmtBytes, 230);\n",
     "    new LineChart(h, 'cpu', 'CPU (100% = one core)', [['CPU %', '#2ca02c', S.cpu]],\n",
     "                  function (v) { return v.toFixed(0) + '%'; }, 180);\n",
@@ -640,9 +660,12 @@ static void json_str(dusk__buf *b, const char *s)
 /* The records the viewer draws, as JSON: t1 (the time axis' end, ns),
  * workers, funcs (names by interned index) with their colours and order
  * (most total time first), per task s (start), d (duration), w (worker),
- * f (function), k (key), e (indices of failed tasks), dp (per task its
+ * f (function), k (key), lit (indices of literals' records, not drawn), e
+ * (indices of failed tasks), dp (per task its
  * lane in its worker's row, only when tasks nest: dusk__task_lanes), peak
- * (the scheduler's peak of bytes held, 0 when not known) and the samples. */
+ * (the scheduler's peak of bytes held, 0 when not known), the samples and
+ * hs, the bytes held as exact steps (times t, values v; empty when the
+ * records count no bytes or the tasks are left out). */
 static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
 {
     /* times from the axis' start (see dusk__time_start), as the charts */
@@ -694,6 +717,10 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
             dusk__buf_puts(b, ",");
         json_str(b, p->recs[i].key);
     }
+    dusk__buf_puts(b, "],\n\"lit\":[");
+    for (size_t i = 0, m = 0; i < nt; i++)
+        if (dusk__is_literal(&p->recs[i]))
+            dusk__buf_printf(b, "%s%zu", m++ ? "," : "", i);
     dusk__buf_puts(b, "],\n\"e\":[");
     for (size_t i = 0, m = 0; i < nt; i++)
         if (p->recs[i].status)
@@ -737,6 +764,27 @@ static void viewer_data(dusk_profiler *p, dusk__buf *b, double t1, int workers)
                 dusk__buf_printf(b, "%snull", sep);
         }
     }
+    dusk__buf_puts(b, "]}");
+    /* the bytes held as exact steps (dusk__held_steps), with the tasks:
+     * from nothing at the axis' start, the last level to its end */
+    const dusk_cache_point *hs = NULL;
+    size_t nhs = nt ? dusk__held_steps(p, &hs) : 0;
+    long long end = (long long)(t1 - (double)t0);
+    int lead = nhs && hs[0].t_ns > t0, tail = nhs && (long long)(hs[nhs - 1].t_ns - t0) < end;
+    dusk__buf_puts(b, ",\n\"hs\":{\"t\":[");
+    if (lead)
+        dusk__buf_puts(b, "0,");
+    for (size_t i = 0; i < nhs; i++)
+        dusk__buf_printf(b, "%s%lld", i ? "," : "", (long long)hs[i].t_ns - (long long)t0);
+    if (tail)
+        dusk__buf_printf(b, ",%lld", end);
+    dusk__buf_puts(b, "],\"v\":[");
+    if (lead)
+        dusk__buf_puts(b, "0,");
+    for (size_t i = 0; i < nhs; i++)
+        dusk__buf_printf(b, "%s%.0f", i ? "," : "", hs[i].value);
+    if (tail)
+        dusk__buf_printf(b, ",%.0f", hs[nhs - 1].value);
     dusk__buf_puts(b, "]}}");
 }
 

@@ -169,7 +169,9 @@ typedef struct dusk_task_record {
 typedef struct dusk_run_record {
     uint64_t begin_ns;      /* RUN_BEGIN */
     uint64_t wall_ns;       /* RUN_BEGIN to RUN_END */
-    uint64_t ntasks;        /* tasks in the run */
+    uint64_t ntasks;        /* tasks in the run, literals included, as
+                               RUN_BEGIN counts them (the summary's
+                               ntasks leaves literals out) */
     int32_t workers;        /* worker threads (ids 0 .. workers - 1) */
     int32_t status;         /* the run's code */
     uint64_t held_peak;     /* most bytes the scheduler held at once, from

@@ -2403,6 +2403,61 @@ static void test_literals_not_tasks(void **state)
     dusk_graph_free(g);
 }
 
+/* A literal's record (1-4 ms) beside a task (5-9 ms) on one worker: the
+ * chart's task stream draws the task and not the literal (its bar, in a
+ * colour no legend names, read as a task), and the report's live chart
+ * gets its index in "lit", which it leaves out of its lanes. */
+static void test_literals_not_drawn(void **state)
+{
+    (void)state;
+    static const char trace[] =
+        "{\"traceEvents\":[\n"
+        "{\"name\":\"(value)\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":1000,\"dur\":3000,\"pid\":1,"
+        "\"tid\":0},\n"
+        "{\"name\":\"a\",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":4000,\"pid\":1,"
+        "\"tid\":0,\"args\":{\"key\":\"a\",\"function\":\"(value)\",\"group\":\"a\",\"start_ns\":"
+        "1000000,\"end_ns\":4000000,\"released_ns\":9000000,\"bytes\":8,\"id\":0,\"run\":0,"
+        "\"deps\":[]}},\n"
+        "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":5000,\"dur\":4000,\"pid\":1,"
+        "\"tid\":0},\n"
+        "{\"name\":\"b\",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":9000,\"pid\":1,"
+        "\"tid\":0,\"args\":{\"key\":\"b\",\"function\":\"inc\",\"group\":\"b\",\"start_ns\":"
+        "5000000,\"end_ns\":9000000,\"released_ns\":10000000,\"bytes\":8,\"id\":1,\"run\":0,"
+        "\"deps\":[0]}}\n"
+        "],\"otherData\":{\"producer\":\"dusk\",\"version\":2,\"cache_metric\":\"bytes\",\"lost\":0,"
+        "\"runs\":[{\"begin\":0.0,\"wall\":10000.0,\"ntasks\":2,\"workers\":1,\"status\":0,"
+        "\"held_peak\":16}]}}\n";
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(trace, sizeof trace - 1, "lit.json", &p, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(dusk_profiler_ntasks(p), 2);
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    o.format = DUSK_CHART_PNG;
+    o.panels = DUSK_PANEL_TASKS;
+    o.width = 1000;
+    o.height = 300;
+    png_mem m = {0};
+    assert_int_equal(dusk_profiler_chart_to(p, png_append, &m, &o, &err), 0);
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &m);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    uint8_t lit[3], inc[3];
+    dusk_profiler_colour(p, "(value)", lit);
+    dusk_profiler_colour(p, "inc", inc);
+    assert_false(near_colour((uint32_t)lit[0] << 16 | lit[1] << 8 | lit[2], inc));
+    assert_true(colour_box(s, inc).x0 >= 0);
+    if (colour_box(s, lit).x0 >= 0)
+        fail_msg("the literal's record is drawn as a task");
+    cairo_surface_destroy(s);
+    free(m.data);
+    char *data = report_data(p, "lit.html");
+    const dusk_task_record *r = dusk_profiler_tasks(p);
+    assert_string_equal(r[0].key, "a");   /* by start time */
+    assert_contains(data, "\"lit\":[0]");
+    free(data);
+    dusk_profiler_free(p);
+}
+
 /* The times as Dask's ProgressBar writes them: dask.utils.format_time's
  * own examples, and the edges of its ranges. */
 static void test_progress_times(void **state)
@@ -2596,6 +2651,7 @@ int main(void)
         cmocka_unit_test(test_progress_times),
         cmocka_unit_test_teardown(test_progress, reset_alloc),
         cmocka_unit_test_teardown(test_literals_not_tasks, reset_alloc),
+        cmocka_unit_test_teardown(test_literals_not_drawn, reset_alloc),
         cmocka_unit_test_teardown(test_recorders_together, reset_alloc),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

@@ -11,7 +11,8 @@
 ** past where their outer slice began. Grid lines are under the task bars
 ** and curves; the held bytes' scale reaches the stated peak; the CPU curve
 ** starts at its first measured interval; no curve's top lies on the
-** frame. Throughout, the page
+** frame; the held bytes are steps at the records' events, in the curve and
+** the tooltip. Throughout, the page
 ** makes no network request (only its own file) and logs no error. With
 ** JavaScript off, the static pictures are what shows. A broken page (a
 ** remote image, a throwing script) is caught by the same checks, so that
@@ -851,6 +852,77 @@ static void test_report_layers(void **state)
     cdp_close(c);
 }
 
+/* A 10 ms run whose one task, at 8 ms, ends at 8.5 ms with a 1000 B
+ * result held to the end, and samples only at the start (0 B) and the end
+ * (1000 B): the held line is steps at the records' events, flat at 0 until
+ * 8.5 ms (a line between the two samples rose from the start, before any
+ * task ran), and the tooltip's held is the step's at the time hovered. */
+static const char held_trace[] =
+    "{\"traceEvents\":[\n"
+    "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":8000,\"dur\":500,\"pid\":1,\"tid\":0},\n"
+    "{\"name\":\"a\",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":8500,\"pid\":1,"
+    "\"tid\":0,\"args\":{\"key\":\"a\",\"function\":\"inc\",\"group\":\"a\",\"start_ns\":8000000,"
+    "\"end_ns\":8500000,\"released_ns\":10000000,\"bytes\":1000,\"id\":0,\"run\":0,\"deps\":[]}},\n"
+    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":0,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":0}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":0,\"pid\":1,\"args\":{\"percent\":0}},\n"
+    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":10000,\"pid\":1,\"args\":{\"rss\":20000000,"
+    "\"held\":1000}},\n"
+    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":10000,\"pid\":1,\"args\":{\"percent\":10}}\n"
+    "],\"otherData\":{\"producer\":\"dusk\",\"version\":2,\"cache_metric\":\"bytes\",\"lost\":0,"
+    "\"runs\":[{\"begin\":0.0,\"wall\":10000.0,\"ntasks\":1,\"workers\":1,\"status\":0,"
+    "\"held_peak\":1000}]}}\n";
+
+static void test_report_held_steps(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_CHROMIUM();
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(held_trace, sizeof held_trace - 1, "held", &p, &err))
+        fail_msg("%s", err.msg);
+    char page[512];
+    snprintf(page, sizeof page, "%s", scratch("held.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    dusk_profiler_free(p);
+
+    cdp *const c = &browser;
+    cdp_open(c);
+    cdp_load(c, page);
+    js_run(c, "document.querySelector('svg.ix-memory').scrollIntoView({block: 'center'})");
+    /* every segment of the held line level or upright, and the line on
+     * the floor (0 B) until the task's end, 85 % of the way */
+    double bad = js_num(c, "(function () {"
+                           "  var p = document.querySelector('svg.ix-memory path.series-1');"
+                           "  var fr = document.querySelector('svg.ix-memory rect.frame');"
+                           "  var x0 = +fr.getAttribute('x'), w = +fr.getAttribute('width');"
+                           "  var floor = +fr.getAttribute('y') + +fr.getAttribute('height');"
+                           "  var n = p.getAttribute('d').match(/-?[0-9.]+/g).map(Number), bad = 0;"
+                           "  for (var i = 2; i + 1 < n.length; i += 2) {"
+                           "    var dx = Math.abs(n[i] - n[i - 2]), dy = Math.abs(n[i + 1] - n[i - 1]);"
+                           "    if (dx > 0.2 && dy > 0.2) bad++;"
+                           "  }"
+                           "  for (var i = 0; i + 1 < n.length; i += 2)"
+                           "    if (n[i] < x0 + 0.84 * w && Math.abs(n[i + 1] - floor) > 1) bad += 100;"
+                           "  return n.length >= 8 ? bad : -1; })()");
+    if (bad != 0)
+        fail_msg("the held line is not steps at the task's events (%.0f)", bad);
+    double mf[4];
+    frame_of(c, "memory", mf);
+    /* 7 ms: nothing held yet (the nearest sample, at 10 ms, says 1000 B) */
+    mouse(c, "mouseMoved", mf[0] + mf[2] * 0.7, mf[1] + mf[3] / 2, "none", 0, 0, 0);
+    char *tip = js_text(c, "document.getElementById('dusk-tip').textContent");
+    assert_contains(tip, "held 0 B");
+    free(tip);
+    /* 9 ms: the task's 1000 B */
+    mouse(c, "mouseMoved", mf[0] + mf[2] * 0.9, mf[1] + mf[3] / 2, "none", 0, 0, 0);
+    tip = js_text(c, "document.getElementById('dusk-tip').textContent");
+    assert_contains(tip, "held 0.98 kiB");   /* 1000 B, as Dask's format_bytes */
+    free(tip);
+    if (c->requests[0] || c->errors[0])
+        fail_msg("the report fetched [%s] and logged [%s]", c->requests, c->errors);
+    cdp_close(c);
+}
+
 /* A test that failed half-way leaves its browser open: closed here. */
 static int close_browser(void **state)
 {
@@ -866,6 +938,7 @@ int main(void)
         cmocka_unit_test_teardown(test_report_without_tasks, close_browser),
         cmocka_unit_test_teardown(test_report_nested, close_browser),
         cmocka_unit_test_teardown(test_report_layers, close_browser),
+        cmocka_unit_test_teardown(test_report_held_steps, close_browser),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
