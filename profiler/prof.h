@@ -39,6 +39,7 @@
 #include "dusk/profiler.h"
 
 #define DUSK__PROF_MAX_WORKERS 65536   /* worker ids the recorder (and reader) accept */
+#define DUSK__SLOT_CHUNK 256           /* worker states per chunk of dusk__prun.slots */
 
 /* Arenas, interning, byte buffers, atomic output files and numbers for
  * people come from the toolbox, core/util.h. */
@@ -87,6 +88,8 @@ typedef struct dusk__pworker {
     char pad_after[64];
 } dusk__pworker;
 
+typedef _Atomic(struct dusk__pworker *) dusk__slot;
+
 typedef struct dusk__prun {
     struct dusk__prun *next;
     const dusk_plan *plan;       /* the run's (a reference): keys, functions,
@@ -101,7 +104,11 @@ typedef struct dusk__prun {
     int32_t status;
     int32_t announced;           /* workers, as RUN_BEGIN says */
     int ended;                   /* RUN_END seen */
-    _Atomic(dusk__pworker *) *slots;   /* DUSK__PROF_MAX_WORKERS, created lazily */
+    /* Worker states by id, in chunks of DUSK__SLOT_CHUNK made at a chunk's
+     * first worker (record.c, slot_get/slot_set): one table of all
+     * DUSK__PROF_MAX_WORKERS (512 KiB) was calloc'd at every run's start,
+     * 6-340 us between RUN_BEGIN and the first task. */
+    _Atomic(dusk__slot *) slots[DUSK__PROF_MAX_WORKERS / DUSK__SLOT_CHUNK];
     atomic_int nworkers;         /* highest id seen + 1 */
     atomic_uint_fast64_t lost;   /* task records (END, ERROR) of bad worker ids or
                                     with no worker state for want of memory */
@@ -144,12 +151,21 @@ struct dusk_profiler {
     /* sampler */
     pthread_cond_t cv;
     pthread_t sampler;
-    int sampler_on, sampler_stop, block;
+    /* sampler_on: a session is open; sampler_stop: it is closing (no more
+     * samples). The thread is made once (thread_up), before the first run
+     * where it can be (dusk_profiler_callbacks), and parks between
+     * sessions until dusk_profiler_free sets quit: made at RUN_BEGIN, it
+     * and /proc/self/statm's open put 220-280 us between a process's
+     * RUN_BEGIN and its first task. */
+    int sampler_on, sampler_stop, block, thread_up, quit;
     dusk__raw_sample *raw;
     size_t nraw, capraw;
     int raw_changed;             /* since the last dusk__prepare */
     uint64_t raw_lost;           /* samples that found no memory */
     size_t sess_first;           /* raw index of the session's first sample */
+    int rss_pending;             /* its RSS not read yet: the sampler thread
+                                    reads it when it wakes, or the session's
+                                    close does (session_open) */
     uint64_t interval;           /* the session's sampling interval, ns */
     int statm_fd;                /* /proc/self/statm, open while sampling */
     uint64_t worker_samples;     /* samples the workers took */

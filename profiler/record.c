@@ -55,6 +55,35 @@
 
 /* --- per-worker buffers (worker thread only) -------------------------------- */
 
+/* Worker id's state, NULL when it has none yet (id in range). */
+static inline dusk__pworker *slot_get(dusk__prun *r, int32_t id)
+{
+    dusk__slot *c = atomic_load_explicit(&r->slots[id / DUSK__SLOT_CHUNK], memory_order_acquire);
+    return c ? atomic_load_explicit(&c[id % DUSK__SLOT_CHUNK], memory_order_acquire) : NULL;
+}
+
+/* Puts w in id's slot, making its chunk if no worker made it first; -1 out
+ * of memory. Workers of one chunk may race to make it: one chunk wins. */
+static int slot_set(dusk__prun *r, int32_t id, dusk__pworker *w)
+{
+    _Atomic(dusk__slot *) *top = &r->slots[id / DUSK__SLOT_CHUNK];
+    dusk__slot *c = atomic_load_explicit(top, memory_order_acquire);
+    if (!c) {
+        dusk__slot *made = dusk_malloc(DUSK__SLOT_CHUNK * sizeof *made);
+        if (!made)
+            return -1;
+        for (int i = 0; i < DUSK__SLOT_CHUNK; i++)
+            atomic_init(&made[i], NULL);
+        if (atomic_compare_exchange_strong_explicit(top, &c, made, memory_order_acq_rel,
+                                                    memory_order_acquire))
+            c = made;
+        else
+            dusk_free(made);   /* c is the chunk that won */
+    }
+    atomic_store_explicit(&c[id % DUSK__SLOT_CHUNK], w, memory_order_release);
+    return 0;
+}
+
 /* A worker's first event: its dusk__pworker, made now; NULL (the event lost,
  * which the caller counts) for an id out of range or on allocation failure. */
 static dusk__pworker *worker_new(dusk__prun *r, int32_t id)
@@ -67,7 +96,10 @@ static dusk__pworker *worker_new(dusk__prun *r, int32_t id)
     w->cur_task = -1;
     atomic_init(&w->held, 0);
     atomic_init(&w->held_t, 0);
-    atomic_store_explicit(&r->slots[id], w, memory_order_release);
+    if (slot_set(r, id, w) != 0) {
+        dusk_free(w);
+        return NULL;
+    }
     int n = atomic_load_explicit(&r->nworkers, memory_order_relaxed);
     while (n < id + 1 &&
            !atomic_compare_exchange_weak_explicit(&r->nworkers, &n, id + 1,
@@ -78,8 +110,7 @@ static dusk__pworker *worker_new(dusk__prun *r, int32_t id)
 
 static inline dusk__pworker *worker_of(dusk__prun *r, int32_t id)
 {
-    dusk__pworker *w = id >= 0 && id < DUSK__PROF_MAX_WORKERS
-                 ? atomic_load_explicit(&r->slots[id], memory_order_acquire) : NULL;
+    dusk__pworker *w = id >= 0 && id < DUSK__PROF_MAX_WORKERS ? slot_get(r, id) : NULL;
     return w ? w : worker_new(r, id);
 }
 
@@ -248,7 +279,7 @@ static uint64_t held_now(dusk_profiler *p)
         return 0;
     int n = atomic_load_explicit(&r->nworkers, memory_order_relaxed);
     for (int i = 0; i < n; i++) {
-        dusk__pworker *w = atomic_load_explicit(&r->slots[i], memory_order_acquire);
+        dusk__pworker *w = slot_get(r, i);
         if (!w)
             continue;
         uint64_t t = atomic_load_explicit(&w->held_t, memory_order_relaxed);
@@ -276,9 +307,24 @@ static void thin_session(dusk_profiler *p)
  * the RSS now (reading /proc took 40-130 us on a loaded machine, and the
  * RSS is a level, not a rate: read late, it is still the RSS then). Caller
  * holds p->mu. */
+static uint64_t rss_now(dusk_profiler *p)
+{
+    return dusk__statm_rss(p->statm_fd) + dusk__workers_rss();
+}
+
+/* The session's first sample's RSS, when its reading was left to later
+ * (session_open). Caller holds p->mu. */
+static void first_rss(dusk_profiler *p)
+{
+    if (p->rss_pending && p->sess_first < p->nraw)
+        p->raw[p->sess_first].rss = rss_now(p);
+    p->rss_pending = 0;
+}
+
 static void take_sample_at(dusk_profiler *p, int first, uint64_t t, uint64_t cpu)
 {
-    uint64_t rss = dusk__statm_rss(p->statm_fd) + dusk__workers_rss();
+    /* a session's first: its RSS read off the run's start (session_open) */
+    uint64_t rss = first ? 0 : rss_now(p);
     if (!p->has_epoch) {
         p->has_epoch = 1;
         p->epoch_abs = t;
@@ -297,6 +343,8 @@ static void take_sample_at(dusk_profiler *p, int first, uint64_t t, uint64_t cpu
         p->raw = raw;
         p->capraw = cap;
     }
+    if (first)
+        p->rss_pending = 1;
     p->raw[p->nraw++] = (dusk__raw_sample){t, rss, held_now(p), cpu, first};
     p->raw_changed = 1;
     if (p->o.dt == 0 && p->nraw - p->sess_first >= DUSK__SAMPLE_KEEP)
@@ -340,10 +388,15 @@ static inline void note_held(dusk_profiler *p, const dusk__prun *r, dusk__pworke
  * start t0, whose CPU time cpu0 the caller read with it, not when the
  * sampler thread first gets a core (1-8 ms later on a busy machine), nor
  * once the run's record is allocated and /proc/self/statm opened (which
- * put it 190-410 us into the run). Caller holds p->mu. */
+ * put it 190-410 us into the run). Its RSS, a level, is read a little
+ * later, off the run's start (reading /proc here took 36-60 us of a
+ * fresh process's run before its first task): by the sampler thread when
+ * it wakes, or at the session's close, whichever comes first. Caller
+ * holds p->mu. */
 static void session_open(dusk_profiler *p, uint64_t t0, uint64_t cpu0)
 {
-    p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (p->statm_fd < 0)   /* else opened beforehand (sampler_prepare) */
+        p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     p->sess_first = p->nraw;
     p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
     take_sample_at(p, 1, t0, cpu0);
@@ -358,6 +411,7 @@ static void session_close(dusk_profiler *p)
 {
     if (!p->sampler_on || p->sampler_stop)
         return;
+    first_rss(p);
     take_sample(p, 0);
     p->sampler_stop = 1;
     atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
@@ -372,7 +426,13 @@ static void *sampler_main(void *arg)
 #endif
     pthread_mutex_lock(&p->mu);
     uint64_t seen = p->worker_samples;
-    while (!p->sampler_stop) {
+    while (!p->quit) {
+        if (!p->sampler_on || p->sampler_stop) {   /* between sessions */
+            pthread_cond_wait(&p->cv, &p->mu);
+            seen = p->worker_samples;
+            continue;
+        }
+        first_rss(p);
         /* While workers take the samples, look again only after a grace:
          * a wake-up costs this machine tens of microseconds, taken from
          * a worker when the workers fill the cores. */
@@ -381,7 +441,7 @@ static void *sampler_main(void *arg)
         uint64_t deadline = atomic_load_explicit(&p->due, memory_order_relaxed) +
                             (busy ? DUSK__SAMPLE_GRACE_NS : 0);
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
-        while (!p->sampler_stop && dusk_now_ns() < deadline)
+        while (!p->sampler_stop && !p->quit && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
         if (!p->sampler_stop && dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
             take_sample(p, 0);
@@ -390,39 +450,64 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
-/* Opens a session begun at t0 (CPU time cpu0) and starts its thread.
- * Caller holds p->mu. */
+/* The sampler thread, parked until a session opens, and /proc/self/statm
+ * open: made before a run where they can be, so that the run's start does
+ * not wait for them. 0, or DUSK_ESYS when no thread can be made. Caller
+ * holds p->mu. */
+static int sampler_prepare(dusk_profiler *p)
+{
+    if (p->statm_fd < 0)
+        p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (!p->thread_up && pthread_create(&p->sampler, NULL, sampler_main, p) == 0)
+        p->thread_up = 1;
+    return p->thread_up ? 0 : DUSK_ESYS;
+}
+
+/* Opens a session begun at t0 (CPU time cpu0) for its thread (made now if
+ * it was not before), which the caller wakes once it has let go of p->mu
+ * (pthread_cond_signal(&p->cv)): woken under it, the thread only waited
+ * for it, a switch more on the run's start. Caller holds p->mu. */
 static int sampler_start(dusk_profiler *p, uint64_t t0, uint64_t cpu0)
 {
     if (p->sampler_on)
         return 0;
     p->sampler_stop = 0;
     session_open(p, t0, cpu0);
-    if (pthread_create(&p->sampler, NULL, sampler_main, p) != 0) {
+    if (sampler_prepare(p) != 0) {
         atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
-        if (p->statm_fd >= 0)
-            close(p->statm_fd);
-        p->statm_fd = -1;
         return DUSK_ESYS;
     }
     p->sampler_on = 1;
     return 0;
 }
 
-/* Closes the session (unless its run's end did) and waits for the thread.
- * Caller holds p->mu; it is released while waiting for the thread. */
+/* Closes the session (unless its run's end did): its last sample taken,
+ * the thread takes no other (it looks at sampler_stop under p->mu) and
+ * parks. Caller holds p->mu. */
 static void sampler_stop(dusk_profiler *p)
 {
     if (!p->sampler_on)
         return;
     session_close(p);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->sampler, NULL);
-    pthread_mutex_lock(&p->mu);
+    p->sampler_on = 0;
+}
+
+/* Ends the thread, for dusk_profiler_free. Caller holds p->mu; it is
+ * released while waiting for the thread. */
+static void sampler_quit(dusk_profiler *p)
+{
+    sampler_stop(p);
+    if (p->thread_up) {
+        p->quit = 1;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->sampler, NULL);
+        pthread_mutex_lock(&p->mu);
+        p->thread_up = 0;
+    }
     if (p->statm_fd >= 0)
         close(p->statm_fd);
     p->statm_fd = -1;
-    p->sampler_on = 0;
 }
 
 /* --- the callbacks ------------------------------------------------------------------ */
@@ -460,13 +545,11 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     /* the first sample's CPU time, with t0: before the allocations */
     uint64_t cpu0 = p->o.record & DUSK_PROF_RESOURCES ? cpu_time_ns() : 0;
     dusk__prun *r = dusk_calloc(1, sizeof *r);
-    _Atomic(dusk__pworker *) *slots = dusk_calloc(DUSK__PROF_MAX_WORKERS, sizeof *slots);
     pthread_mutex_lock(&p->mu);
-    if (!r || !slots || p->active) {
+    if (!r || p->active) {
         /* Out of memory (or a second run at once, which is not supported):
          * this run is not recorded. */
         dusk_free(r);
-        dusk_free(slots);
         if (!p->active) {
             p->status = DUSK_ENOMEM;
             p->lost += ntasks;
@@ -476,7 +559,8 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     }
     r->plan = dusk_plan_ref(plan);
     r->gsize = dusk_plan_graph_size(plan);
-    r->slots = slots;
+    for (size_t c = 0; c < sizeof r->slots / sizeof *r->slots; c++)
+        atomic_init(&r->slots[c], NULL);
     r->ntasks = ntasks;
     atomic_init(&r->nworkers, 0);
     atomic_init(&r->lost, 0);
@@ -491,6 +575,7 @@ static void cb_start(void *ud, const dusk_plan *plan, size_t ntasks)
     if ((p->o.record & DUSK_PROF_RESOURCES) && sampler_start(p, t0, cpu0) != 0)
         p->status = DUSK_ESYS;
     pthread_mutex_unlock(&p->mu);
+    pthread_cond_signal(&p->cv);   /* the sampler's session is open */
 }
 
 static void cb_event(void *ud, const dusk_event *ev)
@@ -659,6 +744,13 @@ dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
     memset(&cb, 0, sizeof cb);
     if (!p)   /* no profiler: callbacks that listen to nothing */
         return cb;
+    /* a run is coming: the sampler now, not at its start (a failure here
+     * is met again, and reported, when the run starts) */
+    if ((p->o.record & DUSK_PROF_RESOURCES) && !p->readonly) {
+        pthread_mutex_lock(&p->mu);
+        sampler_prepare(p);
+        pthread_mutex_unlock(&p->mu);
+    }
     cb.ud = p;
     cb.start = cb_start;
     cb.on_events = cb_events;
@@ -729,11 +821,12 @@ static void free_run(dusk__prun *r)
         return;
     int n = atomic_load(&r->nworkers);
     for (int i = 0; i < n; i++) {
-        dusk__pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = slot_get(r, i);
         if (w)
             free_worker(w);
     }
-    dusk_free(r->slots);
+    for (size_t c = 0; c < sizeof r->slots / sizeof *r->slots; c++)
+        dusk_free(atomic_load(&r->slots[c]));
     dusk_plan_unref(r->plan);
     dusk_free(r);
 }
@@ -804,7 +897,7 @@ void dusk_profiler_free(dusk_profiler *p)
         return;
     pthread_mutex_lock(&p->mu);
     p->block = 0;
-    sampler_stop(p);
+    sampler_quit(p);
     if (p->active)
         free_run(p->active);
     p->active = NULL;
@@ -851,6 +944,7 @@ int dusk_profiler_begin(dusk_profiler *p)
             p->block = 0;
     }
     pthread_mutex_unlock(&p->mu);
+    pthread_cond_signal(&p->cv);   /* the sampler's session is open */
     return rc;
 }
 
@@ -1107,7 +1201,7 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     int other = atomic_load(&r->lost_other);
     int rc = 0;
     for (int i = 0; i < nw; i++) {
-        dusk__pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = slot_get(r, i);
         if (w) {
             n += w->nrecs;
             lost += w->lost;
@@ -1133,7 +1227,7 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     }
     size_t nh = 0, k = 0;
     for (int i = 0; i < nw; i++) {
-        dusk__pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = slot_get(r, i);
         if (!w)
             continue;
         size_t first = k;
@@ -1153,7 +1247,7 @@ static int merge_run(dusk_profiler *p, dusk__prun *r)
     /* as dusk_run_stats.held_peak: the most held at an END, or at the end */
     run->held_peak = r->end_held;
     for (int i = 0; i < nw; i++) {
-        dusk__pworker *w = atomic_load(&r->slots[i]);
+        dusk__pworker *w = slot_get(r, i);
         if (w && w->held_peak > run->held_peak)
             run->held_peak = w->held_peak;
     }
@@ -1229,6 +1323,8 @@ int dusk__prepare(dusk_profiler *p)
     pthread_mutex_lock(&p->mu);
     dusk__prun *list = p->pending;
     p->pending = p->pending_tail = NULL;
+    if (p->sampler_on && !p->sampler_stop)
+        first_rss(p);   /* read now, if the sampler thread has not yet */
     int new_samples = !p->readonly && p->raw_changed;
     int rc = 0;
     if (new_samples) {

@@ -467,6 +467,14 @@ static int threads_init(dusk__run *r, dusk_error *err)
         for (int i = 0; i < r->nworkers; i++)
             if (dq_init(&r->workers[i].dq) != 0)
                 return dusk_error_set(err, DUSK_ENOMEM, "out of memory starting a run");
+    /* The pool's threads made now, before the run's epoch: made when the
+     * run takes the pool, a process's first run waited for them (60-150 us
+     * of a trace's start with no task running). Fewer made is no error:
+     * pool_take grows or falls back as before. */
+    pthread_mutex_lock(&P.mu);
+    if (!P.held && P.nthreads < r->nworkers - 1)
+        pool_grow(r->nworkers - 1);
+    pthread_mutex_unlock(&P.mu);
     return 0;
 }
 

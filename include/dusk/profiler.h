@@ -127,14 +127,18 @@ DUSK_API void dusk_profiler_free(dusk_profiler *p);
 
 /* The callbacks to put in dusk_options.callbacks (copy them anywhere: they
  * only point at p). Every run they see is added to the profile. A NULL p
- * gives callbacks that listen to nothing. */
+ * gives callbacks that listen to nothing. With RESOURCES recorded, this
+ * makes the sampler thread (named dusk-sampler), which waits between runs
+ * and ends with dusk_profiler_free: made at a run's start, it and the
+ * first reading of /proc kept a process's first task waiting. */
 DUSK_API dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p);
 
 /* Samples resources across a whole block of work (several runs, and the
- * time between them) instead of only while a run is active. end stops the
- * sampler thread and waits for it. begin returns DUSK_EINVAL when a block
- * is already open or the profiler was read from a trace, DUSK_ESYS when
- * the thread cannot start; end returns DUSK_EINVAL without a begin. */
+ * time between them) instead of only while a run is active. end takes the
+ * last sample; the sampler thread then waits (dusk_profiler_free ends it).
+ * begin returns DUSK_EINVAL when a block is already open or the profiler
+ * was read from a trace, DUSK_ESYS when the thread cannot start; end
+ * returns DUSK_EINVAL without a begin. */
 DUSK_API int dusk_profiler_begin(dusk_profiler *p);
 DUSK_API int dusk_profiler_end(dusk_profiler *p);
 

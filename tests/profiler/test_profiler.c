@@ -768,13 +768,22 @@ static void test_sampler(void **state)
     po.record = DUSK_PROF_RESOURCES;
     po.dt = 0.01;
     dusk_profiler *p = dusk_profiler_new(&po);
+    assert_int_equal(thread_count(), threads0);   /* none before a run is coming */
     dusk_callbacks cb = dusk_profiler_callbacks(p);
+    /* the sampler made before the run (not at its start, where it kept the
+     * first task waiting), once: callbacks asked for again make no other */
+    assert_int_equal(thread_count(), threads0 + 1);
+    dusk_callbacks again = dusk_profiler_callbacks(p);
+    assert_true(again.ud == cb.ud);
+    assert_int_equal(thread_count(), threads0 + 1);
     dusk_graph *g = dusk_graph_new();
     dusk_task(g, "s1", &dusk_sleep, dusk_lit_int(60));
     dusk_task(g, "s2", &dusk_sleep, dusk_lit_int(60), dusk_ref("s1"));
     assert_int_equal(run_with(g, "s2", DUSK_SCHED_THREADS, 2, &cb, 1, NULL, NULL), 0);
-    assert_int_equal(thread_count(), threads0);   /* the sampler is gone */
+    assert_int_equal(thread_count(), threads0 + 1);   /* the sampler waits ... */
     size_t n = dusk_profiler_nsamples(p);
+    sleep_ms(40);   /* ... and samples nothing between runs (4 due at 10 ms) */
+    assert_int_equal(dusk_profiler_nsamples(p), n);
     const dusk_resource_sample *s = dusk_profiler_samples(p);
     assert_true(n >= 5);
     assert_int_equal(dusk_profiler_ntasks(p), 0);   /* only resources */
@@ -794,15 +803,15 @@ static void test_sampler(void **state)
     assert_int_equal(thread_count(), threads0 + 1);   /* still sampling between runs */
     assert_int_equal(run_with(g, "s1", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
     assert_int_equal(dusk_profiler_end(p), 0);
-    assert_int_equal(thread_count(), threads0);
+    assert_int_equal(thread_count(), threads0 + 1);
     assert_true(dusk_profiler_nsamples(p) >= n + 8);
-    /* start and stop quickly, many times */
+    /* start and stop quickly, many times: one thread throughout */
     for (int i = 0; i < 50; i++) {
         assert_int_equal(dusk_profiler_begin(p), 0);
         assert_int_equal(dusk_profiler_end(p), 0);
     }
-    assert_int_equal(thread_count(), threads0);
-    /* freeing with a block open stops the sampler */
+    assert_int_equal(thread_count(), threads0 + 1);
+    /* freeing with a block open stops the sampler, and ends its thread */
     assert_int_equal(dusk_profiler_begin(p), 0);
     dusk_profiler_free(p);
     assert_int_equal(thread_count(), threads0);
