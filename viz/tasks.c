@@ -80,13 +80,14 @@ static int is_tuple_key(const char *key)
 }
 
 /* An HDF5 source's box: dusk_from_hdf5's 'original-array-<token>' key
- * holds the tuple (path, dataset) (array/create.c). Dask leaves this box
+ * (dusk_from_hdf5_named's 'original-<name>') holds the tuple (path,
+ * dataset) (array/create.c). Dask leaves this box
  * blank and its key says nothing to a reader, so it shows the file's base
  * name and the dataset, "rnd_data.hdf5:/data_set_1" (the tooltip keeps the
  * key and the full path). 0 when id is not such a source. */
 static int hdf5_source_label(tview *t, int64_t id, const char *key, dusk__buf *b)
 {
-    static const char prefix[] = "original-array-";
+    static const char prefix[] = "original-";
     if (strncmp(key, prefix, sizeof prefix - 1) != 0 ||
         dusk_graph_entry_kind(t->g, id) != DUSK_ENTRY_VALUE)
         return 0;

@@ -114,6 +114,26 @@ static void hdf5_source_box_names_file_and_dataset(void **state)
     dusk_free(dot);
 }
 
+/* A source named by dusk_from_hdf5_named ('original-<name>', as Dask's
+ * from_array(name=)) is labelled alike: it was blank, its key unread. */
+static void named_hdf5_source_labelled(void **state)
+{
+    (void)state;
+    const char *file = scratch("named.hdf5");
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *src = dusk_random_normal(ctx, 3, 0, 1, DUSK_SHAPE(4, 6), "(2, 3)");
+    if (dusk_array_store(src, file, "/x", NULL, NULL, &err) != 0)
+        fail_msg("storing %s: %s", file, err.msg);
+    dusk_array *x = dusk_from_hdf5_named(ctx, file, "/x", "(2, 3)", "temps");
+    dusk_array *r = dusk_array_binop_scalar(DUSK_BINOP_ADD, x, 1.0, false);
+    if (dusk_array_status(r, &err) != 0)
+        fail_msg("r: %s", err.msg);
+    char *dot = draw(r, "dot", false);
+    assert_contains(dot, "label=\"named.hdf5:/x\"");
+    assert_contains(dot, "original-temps");   /* in its tooltip */
+    dusk_free(dot);
+}
+
 /* A string key of the user's that looks like the source but holds
  * something else is an ordinary string key: its box blank, as Dask draws
  * it, or its key with verbose. */
@@ -352,6 +372,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hdf5_source_box_names_file_and_dataset),
+        cmocka_unit_test(named_hdf5_source_labelled),
         cmocka_unit_test(other_literals_keep_their_key),
         cmocka_unit_test(key_of_many_lines_is_drawn),
         cmocka_unit_test(boxes_and_circles_are_dasks),
