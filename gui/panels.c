@@ -51,6 +51,7 @@ typedef struct dusk__panels {
     uint8_t *colour;
     uint8_t rgb[MAX_COLOURS][3];
     int ncolours;
+    const struct dusk__theme *user; /* the viewer's own theme (its states kept apart too) */
     dusk__strtab funcs;             /* function names, first seen first */
     uint8_t *func_colour;           /* per function: its colour index */
     /* groups: per graph id its group (-1: not in the plan) */
@@ -179,15 +180,18 @@ double dusk__rgb_distance(const uint8_t a[3], const uint8_t b[3])
 }
 
 /* Whether rgb is at least DUSK__FUNC_RGB_APART from every state colour of
- * every theme and from the n colours taken. */
-static int rgb_free(const uint8_t rgb[3], const uint8_t (*taken)[3], int n)
+ * every theme, the user's own among them (a state they set to a function's
+ * colour would read as it), and from the colours taken. */
+static int rgb_free(const dusk__panels *P, const uint8_t rgb[3])
 {
-    for (int th = 0; th < DUSK__NTHEMES; th++)
-        for (int k = 0; k < DUSK_TASK_NSTATES; k++)
-            if (dusk__rgb_distance(rgb, dusk__theme_at(th)->state[k]) < DUSK__FUNC_RGB_APART)
+    for (int th = 0; th <= DUSK__NTHEMES; th++) {
+        const dusk__theme *t = th < DUSK__NTHEMES ? dusk__theme_at(th) : P->user;
+        for (int k = 0; t && k < DUSK_TASK_NSTATES; k++)
+            if (dusk__rgb_distance(rgb, t->state[k]) < DUSK__FUNC_RGB_APART)
                 return 0;
-    for (int k = 0; k < n; k++)
-        if (dusk__rgb_distance(rgb, taken[k]) < DUSK__FUNC_RGB_APART)
+    }
+    for (int k = 0; k < P->ncolours; k++)
+        if (dusk__rgb_distance(rgb, P->rgb[k]) < DUSK__FUNC_RGB_APART)
             return 0;
     return 1;
 }
@@ -199,10 +203,10 @@ static int rgb_free(const uint8_t rgb[3], const uint8_t (*taken)[3], int n)
 static void func_rgb(const dusk__panels *P, const char *fn, uint8_t rgb[3])
 {
     dusk_profiler_colour(NULL, fn, rgb);
-    if (rgb_free(rgb, P->rgb, P->ncolours))
+    if (rgb_free(P, rgb))
         return;
     for (int k = 0; k < DUSK__NFUNC_RGB; k++)
-        if (rgb_free(dusk__func_rgb[k], P->rgb, P->ncolours)) {
+        if (rgb_free(P, dusk__func_rgb[k])) {
             memcpy(rgb, dusk__func_rgb[k], 3);
             return;
         }
@@ -331,6 +335,7 @@ static dusk__panels *cache(dusk_viewer *v)
         return NULL;
     v->panels = P;
     P->plan = dusk_plan_ref(v->plan);
+    P->user = v->user_theme;
     if (build_cache(P, v->plan, &v->layout) != 0) {
         dusk__panels_free(v);
         return NULL;

@@ -233,6 +233,50 @@ static void test_function_colours(void **state)
     dusk_graph_free(g);
 }
 
+/* A theme of the user's own whose running state is the colour inc's bars
+ * take with the built-in themes: inc's bars take another, apart from
+ * every state of that theme too, so that they never read as running
+ * tasks. */
+static void test_user_theme_states_apart(void **state)
+{
+    (void)state;
+    dusk_graph *g = dusk_graph_new();
+    dusk_graph_value(g, "a", dusk_int(1));
+    dusk_task(g, "b", &dusk_inc, dusk_ref("a"));
+    size_t n;
+    dusk_event *ev = record(g, "b", DUSK_SCHED_SYNC, 1, &n);
+    SDL_Rect b = {20, 40, 700, 240};
+    dusk__frame f;
+    uint8_t was[3], c[3];
+    dusk_viewer *v = replay_viewer(g, "b");
+    assert_int_equal(dusk_viewer_feed(v, ev, n), 0);
+    draw(v, dusk__panel_stream, b, &f);
+    assert_int_equal(dusk__stream_colour(v, dusk_graph_find(g, "b"), was), 0);
+    viewer_free(v);
+    const char *path = scratch("running-inc.theme");
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "base = dark\nrunning = #%02x%02x%02x\n", was[0], was[1], was[2]);
+    fclose(fp);
+    int builtin;
+    dusk__theme *user = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk__theme_open(path, &builtin, &user, &err) != 0)
+        fail_msg("%s", err.msg);
+    v = replay_viewer(g, "b");
+    v->theme = builtin;
+    v->user_theme = user;   /* the viewer's now */
+    assert_int_equal(dusk_viewer_feed(v, ev, n), 0);
+    draw(v, dusk__panel_stream, b, &f);
+    assert_int_equal(dusk__stream_colour(v, dusk_graph_find(g, "b"), c), 0);
+    for (int k = 0; k < DUSK_TASK_NSTATES; k++)
+        if (dusk__rgb_distance(c, user->state[k]) < DUSK__FUNC_RGB_APART)
+            fail_msg("inc's colour %02x%02x%02x is near the user theme's state %d", c[0], c[1],
+                     c[2], k);
+    viewer_free(v);
+    free(ev);
+    dusk_graph_free(g);
+}
 
 static void test_stream_bars(void **state)
 {
@@ -1626,6 +1670,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_bars),
         cmocka_unit_test(test_function_colours),
+        cmocka_unit_test(test_user_theme_states_apart),
         cmocka_unit_test(test_stream_from_layout),
         cmocka_unit_test(test_stream_scrolls),
         cmocka_unit_test(test_stream_rows_bisected),
