@@ -1907,6 +1907,24 @@ static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int 
     return CAIRO_STATUS_SUCCESS;
 }
 
+/* p's task stream alone, drawn as a PNG of w x h and read back. */
+static cairo_surface_t *task_stream_png(dusk_profiler *p, int w, int h)
+{
+    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
+    o.format = DUSK_CHART_PNG;
+    o.panels = DUSK_PANEL_TASKS;
+    o.width = w;
+    o.height = h;
+    png_mem m = {0};
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_chart_to(p, png_append, &m, &o, &err) != 0)
+        fail_msg("%s", err.msg);
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &m);
+    free(m.data);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    return s;
+}
+
 /* The report's data for p, malloc'd. */
 static char *report_data(dusk_profiler *p, const char *name)
 {
@@ -1945,15 +1963,7 @@ static void test_chart_nested_slices(void **state)
     if (dusk_profiler_read_trace_buffer(nested, sizeof nested - 1, "nested", &p, &err) != 0)
         fail_msg("%s", err.msg);
     assert_int_equal(dusk_profiler_ntasks(p), 5);
-    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
-    o.format = DUSK_CHART_PNG;
-    o.panels = DUSK_PANEL_TASKS;
-    o.width = 1000;
-    o.height = 400;
-    png_mem m = {0};
-    assert_int_equal(dusk_profiler_chart_to(p, png_append, &m, &o, &err), 0);
-    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &m);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_t *s = task_stream_png(p, 1000, 400);
     uint8_t rgb[5][3];
     pbox b[5];
     for (int k = 0; k < 5; k++) {
@@ -1984,7 +1994,6 @@ static void test_chart_nested_slices(void **state)
     assert_true(near_colour(png_pixel(s, mx, (b[INNER].y0 + b[INNER].y1) / 2), rgb[INNER]));
     assert_true(b[INNER].x0 < b[LEAF].x0 && b[INNER].x1 > b[LEAF].x1);
     cairo_surface_destroy(s);
-    free(m.data);
 
     /* the report: each task's lane */
     char *data = report_data(p, "nested.html");
@@ -2441,15 +2450,7 @@ static void test_literals_not_drawn(void **state)
     if (dusk_profiler_read_trace_buffer(trace, sizeof trace - 1, "lit.json", &p, &err) != 0)
         fail_msg("%s", err.msg);
     assert_int_equal(dusk_profiler_ntasks(p), 2);
-    dusk_chart_options o = DUSK_CHART_OPTIONS_INIT;
-    o.format = DUSK_CHART_PNG;
-    o.panels = DUSK_PANEL_TASKS;
-    o.width = 1000;
-    o.height = 300;
-    png_mem m = {0};
-    assert_int_equal(dusk_profiler_chart_to(p, png_append, &m, &o, &err), 0);
-    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(png_read, &m);
-    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    cairo_surface_t *s = task_stream_png(p, 1000, 300);
     uint8_t lit[3], inc[3];
     dusk_profiler_colour(p, "(value)", lit);
     dusk_profiler_colour(p, "inc", inc);
@@ -2458,7 +2459,6 @@ static void test_literals_not_drawn(void **state)
     if (colour_box(s, lit).x0 >= 0)
         fail_msg("the literal's record is drawn as a task");
     cairo_surface_destroy(s);
-    free(m.data);
     char *data = report_data(p, "lit.html");
     const dusk_task_record *r = dusk_profiler_tasks(p);
     assert_string_equal(r[0].key, "a");   /* by start time */

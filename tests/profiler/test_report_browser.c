@@ -42,6 +42,7 @@
 #include "dusk.h"
 #include "dusk/profiler.h"
 #include "helpers.h"
+#include "held_trace.h"
 
 /* --- a DevTools client over a pipe ------------------------------------------------ */
 
@@ -717,6 +718,25 @@ static const char late_trace[] =
     "  for (var i = 1; i < n.length; i += 2) ys.push(n[i]);"                             \
     "  return ys; })()"
 
+/* The report of a trace (its text, len bytes), written as scratch NAME.html
+ * and loaded in the test's browser. */
+static cdp *open_trace_report(const char *text, size_t len, const char *name)
+{
+    dusk_profiler *p = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_profiler_read_trace_buffer(text, len, name, &p, &err))
+        fail_msg("%s", err.msg);
+    char page[512], file[64];
+    snprintf(file, sizeof file, "%s.html", name);
+    snprintf(page, sizeof page, "%s", scratch(file));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    dusk_profiler_free(p);
+    cdp *const c = &browser;
+    cdp_open(c);
+    cdp_load(c, page);
+    return c;
+}
+
 /* What the live charts draw over what: the grid lines under the task bars
  * and the curves (drawn over them, a 5 ms task crossed by grid lines every
  * 0.5 ms read as eleven tasks); the held bytes on a scale that reaches the
@@ -727,18 +747,7 @@ static void test_report_layers(void **state)
 {
     (void)state;
     SKIP_WITHOUT_CHROMIUM();
-    dusk_profiler *p = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    if (dusk_profiler_read_trace_buffer(late_trace, sizeof late_trace - 1, "late", &p, &err))
-        fail_msg("%s", err.msg);
-    char page[512];
-    snprintf(page, sizeof page, "%s", scratch("late.html"));
-    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
-    dusk_profiler_free(p);
-
-    cdp *const c = &browser;
-    cdp_open(c);
-    cdp_load(c, page);
+    cdp *const c = open_trace_report(late_trace, sizeof late_trace - 1, "late");
     double r[2];
     range_of(c, "tasks", r);
     assert_true(r[0] == 0 && r[1] == 8000000);
@@ -852,42 +861,17 @@ static void test_report_layers(void **state)
     cdp_close(c);
 }
 
-/* A 10 ms run whose one task, at 8 ms, ends at 8.5 ms with a 1000 B
- * result held to the end, and samples only at the start (0 B) and the end
- * (1000 B): the held line is steps at the records' events, flat at 0 until
- * 8.5 ms (a line between the two samples rose from the start, before any
- * task ran), and the tooltip's held is the step's at the time hovered. */
-static const char held_trace[] =
-    "{\"traceEvents\":[\n"
-    "{\"name\":\"inc\",\"cat\":\"task\",\"ph\":\"X\",\"ts\":8000,\"dur\":500,\"pid\":1,\"tid\":0},\n"
-    "{\"name\":\"a\",\"cat\":\"task.record\",\"ph\":\"i\",\"s\":\"t\",\"ts\":8500,\"pid\":1,"
-    "\"tid\":0,\"args\":{\"key\":\"a\",\"function\":\"inc\",\"group\":\"a\",\"start_ns\":8000000,"
-    "\"end_ns\":8500000,\"released_ns\":10000000,\"bytes\":1000,\"id\":0,\"run\":0,\"deps\":[]}},\n"
-    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":0,\"pid\":1,\"args\":{\"rss\":20000000,\"held\":0}},\n"
-    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":0,\"pid\":1,\"args\":{\"percent\":0}},\n"
-    "{\"name\":\"memory\",\"ph\":\"C\",\"ts\":10000,\"pid\":1,\"args\":{\"rss\":20000000,"
-    "\"held\":1000}},\n"
-    "{\"name\":\"cpu\",\"ph\":\"C\",\"ts\":10000,\"pid\":1,\"args\":{\"percent\":10}}\n"
-    "],\"otherData\":{\"producer\":\"dusk\",\"version\":2,\"cache_metric\":\"bytes\",\"lost\":0,"
-    "\"runs\":[{\"begin\":0.0,\"wall\":10000.0,\"ntasks\":1,\"workers\":1,\"status\":0,"
-    "\"held_peak\":1000}]}}\n";
-
+/* held_trace (held_trace.h): a 10 ms run whose one task, at 8 ms, ends at
+ * 8.5 ms with a 1000 B result held to the end, and samples only at the
+ * start (0 B) and the end (1000 B): the held line is steps at the
+ * records' events, flat at 0 until 8.5 ms (a line between the two samples
+ * rose from the start, before any task ran), and the tooltip's held is
+ * the step's at the time hovered. */
 static void test_report_held_steps(void **state)
 {
     (void)state;
     SKIP_WITHOUT_CHROMIUM();
-    dusk_profiler *p = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    if (dusk_profiler_read_trace_buffer(held_trace, sizeof held_trace - 1, "held", &p, &err))
-        fail_msg("%s", err.msg);
-    char page[512];
-    snprintf(page, sizeof page, "%s", scratch("held.html"));
-    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
-    dusk_profiler_free(p);
-
-    cdp *const c = &browser;
-    cdp_open(c);
-    cdp_load(c, page);
+    cdp *const c = open_trace_report(held_trace, sizeof held_trace - 1, "held");
     js_run(c, "document.querySelector('svg.ix-memory').scrollIntoView({block: 'center'})");
     /* every segment of the held line level or upright, and the line on
      * the floor (0 B) until the task's end, 85 % of the way */
