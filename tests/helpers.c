@@ -1051,6 +1051,23 @@ int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_erro
 
 /* The binary-tree graph of bench/overhead.c over n leaves; *root gets its
  * key (static storage). */
+dusk_graph *summed_graph(const dusk_func *f, const char *prefix, int n)
+{
+    dusk_graph *g = dusk_graph_new();
+    dusk_arg **refs = malloc((size_t)(n > 0 ? n : 1) * sizeof *refs);
+    assert_non_null(refs);
+    char key[64];
+    for (int i = 0; i < n; i++) {
+        snprintf(key, sizeof key, "%s-%d", prefix, i);
+        dusk_task(g, key, f, dusk_lit_int(i));
+        refs[i] = dusk_ref(key);
+    }
+    dusk_task(g, "total", &dusk_sum, dusk_listv((size_t)n, refs));
+    free(refs);
+    assert_int_equal(dusk_graph_status(g, NULL), 0);
+    return g;
+}
+
 dusk_graph *tree_graph(size_t n, const char **root)
 {
     static char rootkey[48];

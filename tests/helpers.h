@@ -203,6 +203,10 @@ dusk_options opts_of(dusk_sched_kind k, int workers);
  * that the next call overwrites. */
 dusk_graph *tree_graph(size_t n, const char **root);
 
+/* n leaves "<prefix>-<i>" = f(i), summed by "total" (dusk_sum of a list):
+ * a leaf for each worker to start with. */
+dusk_graph *summed_graph(const dusk_func *f, const char *prefix, int n);
+
 /* Values a test holds, so that a test that fails half-way does not also
  * show up as a leak: release() drops one, release_all() (teardown) the
  * rest. */

@@ -544,6 +544,23 @@ static void *store_thread(void *p)
     return NULL;
 }
 
+/* Stores first and second (each full of its value) at once, from two
+ * threads let go together; each job's rc and err say how it went. */
+static void store_both(const char *path1, const char *set1, double v1, const char *path2,
+                       const char *set2, double v2, store_job j[2])
+{
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 2);
+    j[0] = (store_job){path1, set1, v1, &go, 0, DUSK_ERROR_INIT};
+    j[1] = (store_job){path2, set2, v2, &go, 0, DUSK_ERROR_INIT};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, store_thread, &j[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+}
+
 /* Both stores reported success, so both datasets are in the file. */
 static void test_two_stores_one_file(void **state)
 {
@@ -552,16 +569,8 @@ static void test_two_stores_one_file(void **state)
         char name[64];
         snprintf(name, sizeof name, "both%d.h5", round);
         const char *path = scratch(name);
-        pthread_barrier_t go;
-        pthread_barrier_init(&go, NULL, 2);
-        store_job j[2] = {{path, "/first", 1, &go, 0, DUSK_ERROR_INIT},
-                          {path, "/second", 2, &go, 0, DUSK_ERROR_INIT}};
-        pthread_t t[2];
-        for (int i = 0; i < 2; i++)
-            assert_int_equal(pthread_create(&t[i], NULL, store_thread, &j[i]), 0);
-        for (int i = 0; i < 2; i++)
-            pthread_join(t[i], NULL);
-        pthread_barrier_destroy(&go);
+        store_job j[2];
+        store_both(path, "/first", 1, path, "/second", 2, j);
         for (int i = 0; i < 2; i++) {
             if (j[i].rc)
                 fail_msg("round %d: storing %s: %s", round, j[i].dataset, j[i].err.msg);
@@ -716,16 +725,8 @@ static void test_store_through_symlink(void **state)
     if (access(stale, F_OK) == 0)
         fail_msg("the killed store's temporary file beside the target is still there");
     /* both names at once: one lock, so both datasets stay */
-    pthread_barrier_t go;
-    pthread_barrier_init(&go, NULL, 2);
-    store_job j[2] = {{link, "/via_link", 3, &go, 0, DUSK_ERROR_INIT},
-                      {target, "/direct", 4, &go, 0, DUSK_ERROR_INIT}};
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(pthread_create(&t[i], NULL, store_thread, &j[i]), 0);
-    for (int i = 0; i < 2; i++)
-        pthread_join(t[i], NULL);
-    pthread_barrier_destroy(&go);
+    store_job j[2];
+    store_both(link, "/via_link", 3, target, "/direct", 4, j);
     static const char *const all[] = {"/first", "/second", "/via_link", "/direct"};
     for (int i = 0; i < 4; i++) {
         if (i >= 2 && j[i - 2].rc)

@@ -1049,6 +1049,20 @@ static void test_screenshot(void **state)
 
 /* --- dusk_view_get ----------------------------------------------------------------------- */
 
+/* The window's options for a run (o, or NULL: dusk_get's defaults) in a
+ * W x H window that closes once the run ends, with a screenshot to shot
+ * (NULL: none). */
+static dusk_view_options closing_window(const dusk_options *o, const char *shot)
+{
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    vo.run = o;
+    vo.close_when_done = 1;
+    vo.width = W;
+    vo.height = H;
+    vo.screenshot = shot;
+    return vo;
+}
+
 static int finished;
 static void count_finish(void *ud, int status)
 {
@@ -1065,12 +1079,7 @@ static void test_view_get(void **state)
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
     o.callbacks = &mine;
     o.ncallbacks = 1;
-    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
-    vo.run = &o;
-    vo.close_when_done = 1;
-    vo.width = W;
-    vo.height = H;
-    vo.screenshot = scratch("view-get.png");
+    dusk_view_options vo = closing_window(&o, scratch("view-get.png"));
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     finished = 0;
@@ -1207,11 +1216,7 @@ static void test_view_compute(void **state)
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
     o.callbacks = &mine;
     o.ncallbacks = 1;
-    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
-    vo.run = &o;
-    vo.close_when_done = 1;
-    vo.width = W;
-    vo.height = H;
+    dusk_view_options vo = closing_window(&o, NULL);
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     started_tasks = 0;
@@ -1267,11 +1272,7 @@ static void test_view_get_fails(void **state)
     static const dusk_func failing = {"fail_task", fail_task, NULL};
     dusk_task(g, "boom", &failing, dusk_ref("a"));
     dusk_task(g, "c", &dusk_inc, dusk_ref("boom"));
-    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
-    vo.close_when_done = 1;
-    vo.width = W;
-    vo.height = H;
-    vo.screenshot = scratch("failed.png");
+    dusk_view_options vo = closing_window(NULL, scratch("failed.png"));
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT, want = DUSK_ERROR_INIT;
     int want_rc = dusk_get(g, "c", NULL, &out, &want);
@@ -1372,12 +1373,7 @@ static void test_view_array_and_trace(void **state)
     dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
     o.callbacks = &cb;
     o.ncallbacks = 1;
-    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
-    vo.run = &o;
-    vo.close_when_done = 1;
-    vo.width = W;
-    vo.height = H;
-    vo.screenshot = scratch("view-array.png");
+    dusk_view_options vo = closing_window(&o, scratch("view-array.png"));
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk_view_array_compute(r, &vo, &out, &err) != 0)

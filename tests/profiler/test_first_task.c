@@ -45,17 +45,7 @@ static void slow_setup(void *ud, const dusk_plan *p, size_t ntasks)
 /* NLEAVES inc tasks summed by one: a first task on each worker. */
 static dusk_graph *small_graph(void)
 {
-    dusk_graph *g = dusk_graph_new();
-    dusk_arg *refs[NLEAVES];
-    char key[16];
-    for (int i = 0; i < NLEAVES; i++) {
-        snprintf(key, sizeof key, "leaf-%d", i);
-        dusk_task(g, key, &dusk_inc, dusk_lit_int(i));
-        refs[i] = dusk_ref(key);
-    }
-    dusk_task(g, "total", &dusk_sum, dusk_listv(NLEAVES, refs));
-    assert_int_equal(dusk_graph_status(g, NULL), 0);
-    return g;
+    return summed_graph(&dusk_inc, "leaf", NLEAVES);
 }
 
 /* No task of p lasts a third of the set-up; the first starts after it,
@@ -158,15 +148,7 @@ static void test_profiler_setup_before_tasks(void **state)
 {
     (void)state;
     static const dusk_func f = {"first_call", first_call, NULL};
-    dusk_graph *g = dusk_graph_new();
-    dusk_arg *refs[NLEAVES];
-    char key[16];
-    for (int i = 0; i < NLEAVES; i++) {
-        snprintf(key, sizeof key, "leaf-%d", i);
-        dusk_task(g, key, &f, dusk_lit_int(i));
-        refs[i] = dusk_ref(key);
-    }
-    dusk_task(g, "total", &dusk_sum, dusk_listv(NLEAVES, refs));
+    dusk_graph *g = summed_graph(&f, "leaf", NLEAVES);
     for (size_t c = 0; c < 2; c++) {
         const sched_cfg *cfg = &SCHEDS[c];   /* sync, threads/1 */
         assert_int_equal(cfg->workers, 1);

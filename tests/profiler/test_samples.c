@@ -63,17 +63,7 @@ enum { NSPIN = 120 };
 
 static dusk_graph *spin_graph(void)
 {
-    dusk_graph *g = dusk_graph_new();
-    dusk_arg *refs[NSPIN];
-    char key[16];
-    for (int i = 0; i < NSPIN; i++) {
-        snprintf(key, sizeof key, "spin-%d", i);
-        dusk_task(g, key, &spin, dusk_lit_int(i));
-        refs[i] = dusk_ref(key);
-    }
-    dusk_task(g, "total", &dusk_sum, dusk_listv(NSPIN, refs));
-    assert_int_equal(dusk_graph_status(g, NULL), 0);
-    return g;
+    return summed_graph(&spin, "spin", NSPIN);
 }
 
 /* Busy workers, more of them than cores (as a pool on a loaded machine):
