@@ -296,6 +296,13 @@ dusk_array *dusk_array_binop_typed(dusk_binop op, dusk_array *a, dusk_scalar s, 
     dusk_dtype st = dusk__promote_typed(op, a->dtype, &s, scalar_first);
     if ((e = no_such_op(a, op, st)))
         return e;
+    /* an integer x ** -1 fails in every block: said now, as NumPy says it
+     * (Dask refuses it too, when its graph is built) */
+    if (dusk__binop_base(op) == DUSK_BINOP_POW && !scalar_first && !dusk__dtype_is_inexact(st) &&
+        !dusk__dtype_is_inexact(s.dtype) && s.dtype != DUSK_DT_BOOL && s.dtype != DUSK_DT_U8 &&
+        s.i < 0)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "x ** %" PRId64 " of %s: integers to negative "
+                                "integer powers are not allowed", s.i, dusk_dtype_name(a->dtype));
     dusk_dtype t = dusk__binop_dtype(op, a->dtype, st);
     int map[1][DUSK_MAXDIMS];
     identity_map(a, map);

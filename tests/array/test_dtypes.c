@@ -412,6 +412,20 @@ static void test_scalar_powers_are_numpys_operator(void **state)
             fail_msg("%a ** 2: dusk %a, numpy %a", xf[i], d[i], xf[i] * xf[i]);
     release(v);
 
+    /* an integer array ** a negative integer fails in every block: refused
+     * when built, in NumPy's words; a uint64 array computes in float64 */
+    int64_t xi[3] = {1, 2, 3};
+    dusk_array *n = dusk_from_buffer(ctx, xi, DUSK_DT_I8, DUSK_SHAPE(3), "2");
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *bad = dusk_array_binop_typed(DUSK_BINOP_POW, n, dusk_scalar_int(-1), false);
+    assert_int_equal(dusk_array_status(bad, &err), DUSK_EINVAL);
+    assert_string_equal(err.msg, "x ** -1 of int64: integers to negative integer powers are "
+                                 "not allowed");
+    dusk_array *u = dusk_array_astype(n, DUSK_DT_U8);
+    dusk_array *ok = dusk_array_binop_typed(DUSK_BINOP_POW, u, dusk_scalar_int(-1), false);
+    assert_int_equal(dusk_array_status(ok, NULL), 0);
+    assert_int_equal(dusk_array_dtype(ok), DUSK_DT_F8);
+
     static const double xc[6] = {-4, 0, -1, 0, 3, 4};
     static const double croot[6] = {0, 2, 0, 1, 2, 1}, csq[6] = {16, -0.0, 1, -0.0, -7, 24};
     dusk_array *z = dusk_from_buffer(ctx, (void *)xc, DUSK_DT_C16, DUSK_SHAPE(3), "2");

@@ -887,7 +887,7 @@ def test_errors_while_computing_or_storing_are_python_exceptions(tmp_path):
     # dusk's failures during a run (all its codes are negative) come back as
     # the Python exception they name, not as "returned NULL without setting
     # an exception"; a failed store keeps the target file as it was.
-    bad = da.arange(4, chunks=2).astype(int) ** -1
+    bad = da.arange(4, chunks=2).astype(int) ** -da.arange(1, 5, chunks=2)
     for scheduler in ("sync", "threads"):
         with pytest.raises(ValueError, match="negative integer powers"):
             bad.compute(scheduler=scheduler)
@@ -967,6 +967,24 @@ def test_store_target_names_are_paths_not_their_repr(tmp_path, monkeypatch):
         with pytest.raises(TypeError):
             da.from_hdf5(name, path)
     assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
+
+
+def test_integer_to_a_negative_scalar_power_refused_at_once():
+    # int x ** -1 fails in every block: NumPy's ValueError when the graph is
+    # built (Dask refuses it then too, as a TypeError), not at compute; a
+    # float exponent, a float or uint64 array, and s ** x are fine.
+    for dt in ("?", "i1", "u1", "i8"):
+        for s in (-1, np.int8(-1), -3):
+            with pytest.raises(ValueError, match="negative integer powers"):
+                da.ones(3, dtype=dt, chunks=2) ** s
+            with pytest.raises(ValueError, match="negative integer powers"):
+                np.ones(3, dtype=dt) ** s
+    for dt, s in (("i1", -1.0), ("u8", -1), ("f4", -1), ("i8", 2)):
+        x, a = da.ones(3, dtype=dt, chunks=2), np.ones(3, dtype=dt)
+        assert (x ** s).dtype == (a ** s).dtype
+        np.testing.assert_array_equal((x ** s).compute(), a ** s)
+    np.testing.assert_array_equal((2.0 ** -da.ones(3, dtype="i1", chunks=2)).compute(),
+                                  2.0 ** -np.ones(3, dtype="i1"))
 
 
 def test_uint64_power_by_an_exponent_past_int64():
