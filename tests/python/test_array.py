@@ -969,6 +969,28 @@ def test_store_target_names_are_paths_not_their_repr(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["out.h5", "p.h5"]
 
 
+def test_zero_d_operands_typed_as_dasks():
+    # A 0-d array with a scalar: Dask types it as an array (value-based:
+    # float32 x.sum() / 3 stays float32, where NumPy's all-scalar promotion
+    # gives float64), and so does dusk, whose cells must run as Dask's.
+    import operator as o
+    for dt in ("?", "i1", "u1", "i2", "u4", "i8", "u8", "f2", "f4", "f8", "c8"):
+        for op in (o.add, o.sub, o.mul, o.truediv, o.floordiv, o.pow, o.and_, o.lt):
+            for s in (1, -1, 2, 300, 2.0, 0.5, True, 1j, np.float32(2), np.int8(3)):
+                for first in (False, True):
+                    try:
+                        d = dda.ones((), dtype=dt)
+                        want = (op(s, d) if first else op(d, s)).dtype
+                    except (TypeError, ValueError):
+                        continue   # Dask refuses it (int ** -1, complex //)
+                    x = da.ones((), dtype=dt)
+                    got = (op(s, x) if first else op(x, s)).dtype
+                    assert got == want, (dt, op.__name__, s, first, got, want)
+    y, d = da.arange(6, dtype="f4", chunks=4), dda.arange(6, dtype="f4", chunks=4)
+    assert (y.sum() / 3).dtype == (d.sum() / 3).dtype == np.float32
+    assert (y.sum() / 3).compute().dtype == (d.sum() / 3).compute().dtype
+
+
 def test_integer_to_a_negative_scalar_power_refused_at_once():
     # int x ** -1 fails in every block: NumPy's ValueError when the graph is
     # built (Dask refuses it then too, as a TypeError), not at compute; a
