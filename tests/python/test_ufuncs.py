@@ -268,6 +268,25 @@ def test_isclose_of_a_number_as_dask():
         np.testing.assert_array_equal(ours.compute(), theirs.compute(scheduler="sync"))
 
 
+def test_isclose_with_a_zero_d_array_as_dask():
+    # Two arrays, one of them 0-d (from_array of a number, or x.sum()):
+    # values and dtype as Dask's, over dtypes either side.
+    for t1 in ("int8", "uint8", "float16", "float32", "float64", "complex64", "bool"):
+        a = np.arange(3).astype(t1)
+        for t2 in ("int8", "float32", "float64", "int64", "complex128", "bool"):
+            for shape in ((), (3,)):
+                b = (np.ones(shape) * 2).astype(t2)
+                try:
+                    want = dda.isclose(dda.from_array(a, chunks=2), dda.from_array(b)).compute()
+                except (TypeError, ValueError) as e:
+                    with pytest.raises(type(e)):
+                        da.isclose(da.from_array(a, chunks=2), da.from_array(b)).compute()
+                    continue
+                got = da.isclose(da.from_array(a, chunks=2), da.from_array(b)).compute()
+                assert got.dtype == want.dtype and got.shape == want.shape, (t1, t2, shape)
+                np.testing.assert_array_equal(got, want)
+
+
 def _isclose_per_block(a, s, chunk, first, *tol):
     """numpy.isclose on every block of a 1-d a, as Dask's elemwise calls it."""
     return np.concatenate([np.isclose(s, a[i:i + chunk], *tol) if first
