@@ -111,6 +111,13 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b);
  * visualize() names them) is drawn inside it once the nodes are at least
  * two lines of text high, for the nodes in the panel only. */
 extern size_t dusk__graph_labels;
+/* Zoomed out past those labels, each task group's name (key_split, as the
+ * progress panel's rows) is drawn once over its nodes, largest groups
+ * first and none over another (graphs up to DUSK__GROUP_LABELS_MAX tasks):
+ * how many the last dusk__panel_graph drew, and the first few's names. */
+#define DUSK__GROUP_LABELS_MAX 20000
+extern size_t dusk__graph_group_labels;
+extern char dusk__graph_group_label[8][64];
 
 /* chunks.c: the chunk map (gui.h, "arrays and layout"): the result
  * array's block grid large on the left, up to 3 inputs' small on the
@@ -139,6 +146,10 @@ int dusk__chunks_cell(const dusk_viewer *v, const dusk__frame *f, SDL_Rect b, si
                       int64_t i, int64_t j, SDL_FRect *r);
 
 /* --- panels.c: task stream, memory, progress, status line ---------------- */
+/* Task t's task group (key_split of its key, the progress panel's row):
+ * its index below *ngroups and its name in *name; -1 for a literal (in no
+ * group) or without the panels' cache (out of memory). */
+int32_t dusk__task_group(dusk_viewer *v, int64_t t, const char **name, size_t *ngroups);
 /* The task stream's function colours (panels.c): DUSK__NFUNC_RGB of them,
  * each at least DUSK__FUNC_RGB_APART (dusk__rgb_distance, RGB's euclidean
  * distance) from every other and from every theme's state colours. */

@@ -343,6 +343,16 @@ static dusk__panels *cache(dusk_viewer *v)
     return P;
 }
 
+int32_t dusk__task_group(dusk_viewer *v, int64_t t, const char **name, size_t *ngroups)
+{
+    dusk__panels *P = cache(v);
+    if (!P || t < 0 || (size_t)t >= P->ngraph || P->group[t] < 0)
+        return -1;
+    *name = dusk__strtab_text(&P->names, P->group[t]);
+    *ngroups = P->ngroups;
+    return P->group[t];
+}
+
 int dusk__stream_colour(const dusk_viewer *v, int64_t t, uint8_t rgb[3])
 {
     const dusk__panels *P = v && v->panels && v->panels->plan == v->plan ? v->panels : NULL;

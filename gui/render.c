@@ -293,6 +293,94 @@ static void draw_labels(dusk__frame *f, const dusk_viewer *v, const dusk__fit *f
     }
 }
 
+size_t dusk__graph_group_labels;
+char dusk__graph_group_label[8][64];
+
+typedef struct group_box {
+    float x0, x1, y0, y1;   /* its nodes' span on screen */
+    size_t n;               /* its nodes */
+    const char *name;
+} group_box;
+
+static int by_size(const void *a, const void *b)
+{
+    const group_box *x = a, *y = b;
+    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->name, y->name);
+}
+
+/* The task groups' names, for a graph zoomed out past its node labels
+ * (the demo's 140-task array job at 1280 x 800 showed unlabelled rows of
+ * squares): each once, centred above its nodes in a strip of the
+ * background (below them at the panel's top), the largest groups first;
+ * one that would overlap a name drawn, or is wider than its nodes' span
+ * and two nodes more, is left out. A pass over the tasks a frame: up to
+ * DUSK__GROUP_LABELS_MAX tasks. */
+static void draw_group_labels(dusk__frame *f, dusk_viewer *v, const dusk__fit *fit, SDL_Rect b,
+                              int top)
+{
+    const dusk__layout *L = &v->layout;
+    float side = fit->side, lh = (float)f->line;
+    if (!f->glyphs || !v->plan || L->layer_view || side >= 2 * lh ||
+        L->ntasks > DUSK__GROUP_LABELS_MAX)
+        return;
+    size_t ng = 0;
+    const char *name;
+    for (size_t i = 0; i < L->ntasks && !ng; i++)
+        dusk__task_group(v, L->order[i], &name, &ng);
+    group_box *g = ng ? dusk_calloc(ng, sizeof *g) : NULL;
+    SDL_FRect *drawn = ng ? dusk_malloc(ng * sizeof *drawn) : NULL;
+    if (!g || !drawn) {
+        dusk_free(g);
+        dusk_free(drawn);
+        return;
+    }
+    for (size_t i = 0; i < L->ntasks; i++) {
+        int64_t t = L->order[i];
+        int32_t k = dusk__task_group(v, t, &name, &ng);
+        if (k < 0)
+            continue;
+        float x = dusk__node_x(fit, L->x[t]), y = dusk__node_y(fit, L->y[t]);
+        group_box *q = &g[k];
+        if (!q->n++) {
+            *q = (group_box){x, x + side, y, y + side, 1, name};
+            continue;
+        }
+        q->x0 = x < q->x0 ? x : q->x0;
+        q->x1 = x + side > q->x1 ? x + side : q->x1;
+        q->y0 = y < q->y0 ? y : q->y0;
+        q->y1 = y + side > q->y1 ? y + side : q->y1;
+    }
+    qsort(g, ng, sizeof *g, by_size);
+    size_t nd = 0;
+    for (size_t k = 0; k < ng && g[k].n; k++) {
+        float w = dusk__text_width(f, g[k].name);
+        if (w > g[k].x1 - g[k].x0 + 2 * side)
+            continue;
+        float x = (g[k].x0 + g[k].x1 - w) / 2, y = g[k].y0 - lh - 1;
+        if (y < (float)top)
+            y = g[k].y1 + 1;
+        SDL_FRect r = {x - 3, y, w + 6, lh};
+        if (r.x + r.w < (float)b.x || r.x > (float)(b.x + b.w) || r.y + r.h < (float)top ||
+            r.y > (float)(b.y + b.h))
+            continue;
+        int clear = 1;
+        for (size_t j = 0; j < nd && clear; j++)
+            clear = r.x + r.w <= drawn[j].x || drawn[j].x + drawn[j].w <= r.x ||
+                    r.y + r.h <= drawn[j].y || drawn[j].y + drawn[j].h <= r.y;
+        if (!clear)
+            continue;
+        dusk__fill(f, f->th->bg, r.x, r.y, r.w, r.h);
+        dusk__text(f, x, y, g[k].name, f->th->fg);
+        if (nd < 8)
+            snprintf(dusk__graph_group_label[nd], sizeof dusk__graph_group_label[nd], "%s",
+                     g[k].name);
+        drawn[nd++] = r;
+    }
+    dusk__graph_group_labels = nd;
+    dusk_free(g);
+    dusk_free(drawn);
+}
+
 void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
 {
     dusk__render *R = f->R;
@@ -348,10 +436,11 @@ void dusk__panel_graph(dusk_viewer *v, dusk__frame *f, SDL_Rect b)
             dusk__set_rgb(f, f->th->state[k]);
             SDL_RenderFillRectsF(f->r, R->rects + start[k], (int)(start[k + 1] - start[k]));
         }
-    dusk__graph_labels = 0;
+    dusk__graph_labels = dusk__graph_group_labels = 0;
     if (n && !L->layer_view) {
         draw_outlines(f, v, &fit);
         draw_labels(f, v, &fit, b, b.y + LEGEND_H);
+        draw_group_labels(f, v, &fit, b, b.y + LEGEND_H);
     }
     if (n && L->layer_view) {   /* each layer's progress bar at its foot */
         dusk__set_rgb(f, f->th->fg);

@@ -9,7 +9,9 @@
 ** (dot spreads the rows to route each block's edge past two ranks). The
 ** same job on the demo file's (1000, 10000) in (500, 500) blocks (140 tasks,
 ** 40 in a row) cannot be labelled whole in that window, but its nodes keep
-** the layered layout's size, not dot's 8.6 px. SDL's dummy video driver,
+** the layered layout's size, not dot's 8.6 px, and each row of it says
+** what it is: its task group's name ("ones", "mean_chunk", "sub" ...) once
+** over its nodes, no two names over each other. SDL's dummy video driver,
 ** software renderer.
 */
 #define _POSIX_C_SOURCE 200809L
@@ -18,12 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <SDL.h>
 
 #include "dusk/array.h"
 #include "dusk/gui.h"
+#include "gui/draw.h"
 #include "gui/window.h"
 #include "helpers.h"
 
@@ -49,7 +53,7 @@ static int sdl_down(void **state)
  * in blocks `chunks` has run through a viewer, as dusk_view_array_compute
  * shows it: the node side in pixels, the labels drawn, the text's line. */
 static void demo_frame(int64_t cols, const char *chunks, size_t want_tasks, float *side,
-                       size_t *labels, int *line)
+                       size_t *labels, int *line, size_t *group_labels)
 {
     dusk_array_ctx *ctx = dusk_array_ctx_new();
     dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(1000, cols), chunks, DUSK_DT_F8);
@@ -74,6 +78,7 @@ static void demo_frame(int64_t cols, const char *chunks, size_t want_tasks, floa
     dusk__view_fit(v, b->w, b->h, &t);
     *side = t.side;
     *labels = dusk__graph_labels;
+    *group_labels = dusk__graph_group_labels;
     *line = v->render->atlas->h;
     assert_int_equal(v->layout.ntasks, want_tasks);
     print_message("%zu tasks, widest layer %zu, %s layout %.1f x %.1f units in %dx%d px: "
@@ -89,16 +94,28 @@ static void test_demo_labelled(void **state)
 {
     (void)state;
     float side;
-    size_t labels;
+    size_t labels, groups;
     int line;
-    demo_frame(1000, "(250, 250)", 52, &side, &labels, &line);
+    demo_frame(1000, "(250, 250)", 52, &side, &labels, &line, &groups);
     assert_true(side >= 2.0f * (float)line);
     assert_int_equal(labels, 52);
+    assert_int_equal(groups, 0);   /* labelled node by node: no group names */
     /* 40 blocks in a row: no labels at this size, but nodes half as
-     * large again as dot's 8.6 px */
-    demo_frame(10000, "(500, 500)", 140, &side, &labels, &line);
+     * large again as dot's 8.6 px, and the rows named */
+    demo_frame(10000, "(500, 500)", 140, &side, &labels, &line, &groups);
     assert_true(side >= 14.0f);
     assert_int_equal(labels, 0);
+    print_message("group names drawn: %zu:", groups);
+    int ones = 0, sub = 0, chunk = 0;
+    for (size_t k = 0; k < groups && k < 8; k++) {
+        print_message(" %s", dusk__graph_group_label[k]);
+        ones |= !strcmp(dusk__graph_group_label[k], "ones_like");
+        sub |= !strcmp(dusk__graph_group_label[k], "sub");
+        chunk |= !strcmp(dusk__graph_group_label[k], "mean_chunk");
+    }
+    print_message("\n");
+    assert_true(groups >= 3);
+    assert_true(ones && sub && chunk);
 }
 
 int main(void)
