@@ -312,9 +312,9 @@ static int by_size(const void *a, const void *b)
  * (the demo's 140-task array job at 1280 x 800 showed unlabelled rows of
  * squares): each once, centred above its nodes in a strip of the
  * background (below them at the panel's top), the largest groups first;
- * one that would overlap a name drawn, or is wider than its nodes' span
- * and two nodes more, is left out. A pass over the tasks a frame: up to
- * DUSK__GROUP_LABELS_MAX tasks. */
+ * one that would cover a node or a name drawn, or is wider than its
+ * nodes' span and two nodes more, is left out. A pass over the tasks a
+ * frame, and one a name: up to DUSK__GROUP_LABELS_MAX tasks. */
 static void draw_group_labels(dusk__frame *f, dusk_viewer *v, const dusk__fit *fit, SDL_Rect b,
                               int top)
 {
@@ -352,7 +352,8 @@ static void draw_group_labels(dusk__frame *f, dusk_viewer *v, const dusk__fit *f
     }
     qsort(g, ng, sizeof *g, by_size);
     size_t nd = 0;
-    for (size_t k = 0; k < ng && g[k].n; k++) {
+    /* the 32 largest groups at most: each name tried costs a pass */
+    for (size_t k = 0; k < ng && k < 32 && g[k].n; k++) {
         float w = dusk__text_width(f, g[k].name);
         if (w > g[k].x1 - g[k].x0 + 2 * side)
             continue;
@@ -367,6 +368,12 @@ static void draw_group_labels(dusk__frame *f, dusk_viewer *v, const dusk__fit *f
         for (size_t j = 0; j < nd && clear; j++)
             clear = r.x + r.w <= drawn[j].x || drawn[j].x + drawn[j].w <= r.x ||
                     r.y + r.h <= drawn[j].y || drawn[j].y + drawn[j].h <= r.y;
+        /* nor over a node (rows closer than a line of text) */
+        for (size_t i = 0; i < L->ntasks && clear; i++) {
+            int64_t t = L->order[i];
+            float nx = dusk__node_x(fit, L->x[t]), ny = dusk__node_y(fit, L->y[t]);
+            clear = r.x + r.w <= nx || nx + side <= r.x || r.y + r.h <= ny || ny + side <= r.y;
+        }
         if (!clear)
             continue;
         dusk__fill(f, f->th->bg, r.x, r.y, r.w, r.h);
