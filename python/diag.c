@@ -688,17 +688,21 @@ static void progress_drain(progobject *self)
 {
     if (!self->pyout)
         return;
+    /* a pending exception stays, whatever happens here: ^C, or the one a
+     * `with ProgressBar():` block raises, which reaches this through
+     * __exit__ or the bar's dealloc (clearing it crashed the interpreter) */
+    PyObject *exc_type, *exc, *tb;
+    PyErr_Fetch(&exc_type, &exc, &tb);
     pthread_mutex_lock(&self->mu);
     PyObject *t = self->len ? PyUnicode_DecodeUTF8(self->text, (Py_ssize_t)self->len, "replace")
                             : NULL;
     self->len = 0;
     pthread_mutex_unlock(&self->mu);
     if (!t) {
-        PyErr_Clear();
+        PyErr_Clear();   /* the decoder's own error, if any */
+        PyErr_Restore(exc_type, exc, tb);
         return;
     }
-    PyObject *exc_type, *exc, *tb;
-    PyErr_Fetch(&exc_type, &exc, &tb);   /* a pending exception (^C) stays */
     PyObject *out = Py_NewRef(self->pyout);   /* write() may run a collection */
     PyObject *r = PyObject_CallMethod(out, "write", "O", t);
     if (r) {

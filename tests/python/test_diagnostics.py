@@ -12,7 +12,7 @@ import pytest
 
 import dusk
 import dusk.array as da
-from conftest import add, inc
+from conftest import add, inc, run_python
 from dusk.diagnostics import CacheProfiler, Profiler, ProgressBar, ResourceProfiler, visualize
 
 
@@ -250,6 +250,30 @@ def test_progress_bar_writes_through_python_file_objects(capsys):
     assert "100% Completed" in capsys.readouterr().out
     with pytest.raises(TypeError, match="write"):
         ProgressBar(out=3)
+
+
+def test_exception_in_a_progress_bar_block_is_raised():
+    # An exception inside `with ProgressBar():` (a task's, or the block's
+    # own) reaches the caller as in Dask: the bar's drain cleared it, and
+    # the interpreter crashed (exit 139) in a process of its own here.
+    r = run_python("""
+        import dusk
+        from dusk.diagnostics import ProgressBar
+        try:
+            with ProgressBar():
+                raise ValueError("mine")
+        except ValueError as e:
+            print("caught", e)
+        def f():
+            raise KeyError("boom")
+        try:
+            with ProgressBar():
+                dusk.get({"a": (f,)}, "a")
+        except KeyError as e:
+            print("caught", e)
+    """)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("caught") == 2 and "mine" in r.stdout and "boom" in r.stdout
 
 
 def test_progress_bar_shows_during_a_sync_run():
