@@ -907,6 +907,40 @@ static void test_report_held_steps(void **state)
     cdp_close(c);
 }
 
+/* The lecture's graph, whose literals ('a': 1) have records but are no
+ * function of the legend: the live charts draw (the page threw reading
+ * past the legend's order, and showed neither chart), with its 3 tasks'
+ * boxes and no error. */
+static void test_report_with_literals(void **state)
+{
+    (void)state;
+    SKIP_WITHOUT_CHROMIUM();
+    dusk_graph *g = lecture_dsk();
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_get(g, "z", &o, &v, &err), 0);
+    dusk_value_unref(v);
+    dusk_graph_free(g);
+    char page[512];
+    snprintf(page, sizeof page, "%s", scratch("lecture.html"));
+    assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);
+    dusk_profiler_free(p);
+    cdp *const c = &browser;
+    cdp_open(c);
+    cdp_load(c, page);
+    if (c->errors[0])
+        fail_msg("the report logged [%s]", c->errors);
+    assert_int_equal(js_num(c, "document.querySelectorAll('section.live').length"), 2);
+    assert_int_equal(js_num(c, "document.querySelectorAll('svg.ix-tasks rect[data-i]').length"),
+                     3);
+    cdp_close(c);
+}
+
 /* A test that failed half-way leaves its browser open: closed here. */
 static int close_browser(void **state)
 {
@@ -923,6 +957,7 @@ int main(void)
         cmocka_unit_test_teardown(test_report_nested, close_browser),
         cmocka_unit_test_teardown(test_report_layers, close_browser),
         cmocka_unit_test_teardown(test_report_held_steps, close_browser),
+        cmocka_unit_test_teardown(test_report_with_literals, close_browser),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
