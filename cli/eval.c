@@ -1108,6 +1108,7 @@ int cli_eval(int argc, char **argv)
     }
     dusk_viz_options viz = DUSK_VIZ_OPTIONS_INIT;
     viz.threshold = threshold;
+    viz.layers_hint = "a --threshold below its tasks";
     if (picture) {
         char how[64];
         size_t ntasks = (size_t)dusk_array_ntasks(r);

@@ -38,6 +38,7 @@ int cli_render(int argc, char **argv)
     const char **plugins = calloc((size_t)argc, sizeof *plugins);
     size_t nplugins = 0;
     dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+    vo.layers_hint = "--view layers";
     int color_given = 0, rc = plugins ? 0 : cli_fail(1, sub, "out of memory");
     for (int k; !rc && (k = cli_next(&a, opts, NOPTS, &val)) != CLI_END;) {
         long num;

@@ -1484,6 +1484,7 @@ int pyd_viz_options(PyObject *color, const char *rankdir, int collapse, int verb
     o->collapse_outputs = collapse != 0;
     o->verbose = verbose != 0;
     o->quiet = true;
+    o->layers_hint = "view='layers'";
     if (color && color != Py_None) {
         const char *c = PyUnicode_Check(color) ? PyUnicode_AsUTF8(color) : NULL;
         if (!c) {

@@ -92,6 +92,7 @@ typedef struct dusk__viz_scene {
     uint32_t *lookof;               /* and node i's look, looks[lookof[i]] */
     dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
+    const char *layers_hint;        /* dusk_viz_options.layers_hint */
 } dusk__viz_scene;
 
 void dusk__scene_init(dusk__viz_scene *s);

@@ -242,6 +242,7 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
         *out->layout = NULL;
     if ((rc = check_options(&c, o, err)))
         return rc;
+    s.layers_hint = c.o.layers_hint;
     if (!out->layout &&
         (rc = resolve_format(out->path, out->format ? out->format : c.o.format, &gvfmt, err)))
         return rc;

@@ -194,6 +194,10 @@ typedef struct dusk_viz_options {
     const dusk_event *events;  /* a run's events, for the runtime colour */
     size_t nevents;            /*   modes and the tooltips; or NULL, 0 */
     dusk_viz_layout_mode layout; /* AUTO: dot for small pictures */
+    const char *layers_hint;   /* how your users ask for the layer view, as
+                                  the note on a bitmap too large to draw
+                                  whole names it ("--view layers"); NULL:
+                                  this API's, view DUSK_VIZ_LAYERS */
 } dusk_viz_options;
 
 #define DUSK_VIZ_THRESHOLD 1000
@@ -202,7 +206,7 @@ typedef struct dusk_viz_options {
 #define DUSK_VIZ_DOT_MAX 2000
 #define DUSK_VIZ_OPTIONS_INIT                                                \
     {NULL, NULL, false, false, DUSK_VIZ_COLOR_NONE, DUSK_VIZ_AUTO, 0, false, \
-     NULL, 0, DUSK_VIZ_LAYOUT_AUTO}
+     NULL, 0, DUSK_VIZ_LAYOUT_AUTO, NULL}
 
 /* Renders g to path (format from o->format or the extension). o may be
  * NULL: the defaults. Returns 0 or a DUSK_E... code, err saying why. */

@@ -289,7 +289,8 @@ static void boxes_and_circles_are_dasks(void **state)
 
 /* A bitmap too big for Graphviz's cairo renderer (32,767 pixels a side),
  * here a 20,000-character key written out (verbose): dusk scales it down
- * itself and says so, attributed and with what to do instead, and nothing
+ * itself and says so, attributed and with what to do instead (in the
+ * words of the caller's users, dusk_viz_options.layers_hint), and nothing
  * of Graphviz's reaches stderr unattributed ("(null): graph is too large
  * for cairo-renderer bitmaps"). */
 static void big_bitmap_is_scaled_with_a_note(void **state)
@@ -309,6 +310,8 @@ static void big_bitmap_is_scaled_with_a_note(void **state)
     for (int f = 0; f < 2; f++) {
         dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
         o.verbose = true;
+        if (f == 1)   /* a front end's own words for the layer view */
+            o.layers_hint = "--view layers";
         char *buf = NULL;
         size_t len = 0;
         dusk_error err = DUSK_ERROR_INIT;
@@ -345,6 +348,7 @@ static void big_bitmap_is_scaled_with_a_note(void **state)
         assert_false(contains(said, "(null)"));
         assert_true(contains(said, "pixels, more than a"));
         assert_true(contains(said, "write SVG or PDF, or draw the layer view"));
+        assert_true(contains(said, f == 1 ? "(--view layers)" : "(view DUSK_VIZ_LAYERS)"));
     }
     /* SVG is not a bitmap: no note */
     char *buf = NULL;
