@@ -1048,6 +1048,14 @@ int cli_eval(int argc, char **argv)
                 rc = cli_fail(2, "eval", "%s and %s name one file, %s", out_opt[j], out_opt[k],
                               outs[k]);
     }
+    /* -o never replaces a dataset it reads: the result computed from it
+     * would be all that is left of it */
+    for (int j = 0; outfile && j < ninputs && !rc; j++)
+        if (cli_same_file(outfile, files[j]) &&
+            !strcmp(outset + strspn(outset, "/"), sets[j] + strspn(sets[j], "/")))
+            rc = cli_fail(2, "eval", "-o %s would replace the dataset --input %s reads (%s:%s): "
+                          "write the result to another dataset or file", output, names[j],
+                          files[j], sets[j]);
     /* the report is HTML: not into r.txt */
     if (!rc && report)
         rc = cli_check_kind("eval", "--profile", report, "the report", "html", "htm");

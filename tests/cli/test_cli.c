@@ -1296,6 +1296,17 @@ static void eval_output(void **state)
     assert_ok(&r);
     assert_string_equal(r.out, "[12. 12. 12. 12. 12. 12. 12. 12. 12.]\n");
     done(&r);
+    /* -o onto the dataset read: refused, the file left as it was */
+    size_t before_len = 0, after_len = 0;
+    char *before = slurp(in, &before_len);
+    r = dusk_cmd("eval 'x + 1' --input x=%s:/x -o %s:x --quiet", in, in);
+    assert_one_line_error(&r, 2, "would replace the dataset --input x reads", NULL);
+    done(&r);
+    char *after = slurp(in, &after_len);
+    assert_true(before && after && before_len == after_len &&
+                !memcmp(before, after, before_len));
+    free(before);
+    free(after);
     r = dusk_cmd("eval 'x' --input x=%s:nothing", in);
     assert_one_line_error(&r, 1, "dusk eval: --input x: no dataset '/nothing'", NULL);
     done(&r);
