@@ -222,13 +222,19 @@ class ProgressBar(_dusk.Progress):
 def visualize(profilers, filename="dusk-report.html", show=False, save=True, title=None,
               graph=None, **kwargs):
     """Writes dusk's HTML report of the profiled runs (Dask draws a bokeh figure;
-    dusk writes one self-contained page with the same panels). graph: a dusk array
+    dusk writes one self-contained page with the same panels), or for a filename
+    ending in .png, .svg or .pdf the same panels as a chart. graph: a dusk array
     or Delayed whose picture goes in the report. Returns filename."""
     if isinstance(profilers, _Base):
         profilers = [profilers]
     profs = [p for p in profilers if isinstance(p, _Base)]
     if not profs:
         raise TypeError("visualize takes dusk.diagnostics profilers")
+    ext = __import__("os").path.splitext(str(filename))[1].lower()
+    if ext not in (".html", ".htm", ".png", ".svg", ".pdf"):
+        # an HTML page under any other name would be a file nothing opens
+        raise ValueError("visualize writes an HTML report (.html, .htm) or a chart (.png, "
+                         ".svg, .pdf), not %r" % (str(filename),))
     svg = None
     if graph is not None:
         svg = graph.visualize(None, format="svg")
@@ -236,7 +242,10 @@ def visualize(profilers, filename="dusk-report.html", show=False, save=True, tit
         svg = svg.decode() if isinstance(svg, bytes) else svg
     # The first profiler that recorded tasks holds the whole record.
     best = max(profs, key=lambda p: len(p._tasks()))
-    best._write("report", filename, title, svg)
+    if ext in (".png", ".svg", ".pdf"):
+        best._write("chart", filename, title)
+    else:
+        best._write("report", filename, title, svg)
     if show:
         import webbrowser
         webbrowser.open("file://" + __import__("os").path.abspath(filename))

@@ -252,6 +252,23 @@ def test_progress_bar_writes_through_python_file_objects(capsys):
         ProgressBar(out=3)
 
 
+def test_diagnostics_visualize_writes_what_the_name_says(tmp_path):
+    # .html: the report; .png/.svg/.pdf: the chart (an HTML page was written
+    # under any name); another extension: ValueError, nothing written.
+    from dusk.diagnostics import Profiler, ResourceProfiler, visualize
+    with Profiler() as p, ResourceProfiler() as r:
+        dusk.get({"a": 1, "b": (add, "a", 1)}, "b")
+    heads = {".html": b"<!DOCTYPE html", ".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}
+    for ext, head in heads.items():
+        path = str(tmp_path / ("d" + ext))
+        assert visualize([p, r], filename=path) == path
+        assert open(path, "rb").read(len(head)) == head, ext
+    for bad in ("d.txt", "d", "d.json"):
+        with pytest.raises(ValueError, match="HTML report"):
+            visualize([p], filename=str(tmp_path / bad))
+        assert not (tmp_path / bad).exists()
+
+
 def test_exception_in_a_progress_bar_block_is_raised():
     # An exception inside `with ProgressBar():` (a task's, or the block's
     # own) reaches the caller as in Dask: the bar's drain cleared it, and
