@@ -715,6 +715,8 @@ static void print_value(const dusk_value *v)
         measure(v, 0, 0, cut, &f, 1);
     }
     measure(v, 0, 0, cut, &f, 2);
+    if (f.dt == DUSK_DT_BOOL)
+        f.width = 5;   /* NumPy's BoolFormat: ' True' in an array, even of no False */
     if (is_float(f.dt) && !f.sci) {
         /* nan and inf right-justified to the numbers' width, which widens
          * to hold them */

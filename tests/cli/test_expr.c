@@ -1298,6 +1298,10 @@ static void test_cli_print_numpy(void **state)
         {"(arange(3) - 1) / 0.", "[-inf  nan  inf]\n"},
         {"ones(3) * 1e-5 + arange(3)", "[1.00000e-05 1.00001e+00 2.00001e+00]\n"},
         {"arange(3) * 1e9", "[0.e+00 1.e+09 2.e+09]\n"},
+        /* bools are 5 wide in an array, even with no False among them */
+        {"ones((2, 2)) > 0", "[[ True  True]\n [ True  True]]\n"},
+        {"arange(2) > 0", "[False  True]\n"},
+        {"ones(()) > 0", "True\n"},
         {"ones(4, dtype='f4') / 3 - arange(4)",
          "[ 0.33333334 -0.66666666 -1.66666666 -2.66666666]\n"},
         {"arange(2000.).reshape((40, 50)) / 7",
