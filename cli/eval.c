@@ -817,9 +817,19 @@ int cli_eval(int argc, char **argv)
             a = opt;
             val = eq + 1;
         }
+/* An option's value: after '=' or the next argument, but never a long
+ * option (`dusk eval -i --input i=f.h5:/d` meant -i as the expression:
+ * it took --input as its value and the rest as the expression) */
 #define VALUE()                                                                           \
-    (val ? val : i + 1 < argc ? argv[++i]                                                 \
-                              : (fprintf(stderr, "dusk eval: %s needs a value\n", a), (char *)NULL))
+    (val ? val                                                                            \
+     : i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 ? argv[++i]                     \
+     : (fprintf(stderr, "dusk eval: %s needs a value%s%s%s\n", a,                          \
+                i + 1 < argc ? " ('" : "", i + 1 < argc ? argv[i + 1] : "",                 \
+                i + 1 < argc && a[1] != '-'                                               \
+                    ? "' is an option; an expression that starts with '-' goes last, after " \
+                      "--: dusk eval OPTIONS -- EXPR)"                                     \
+                    : i + 1 < argc ? "' is an option)" : ""),                              \
+        (char *)NULL))
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(HELP, stdout);
             return 0;

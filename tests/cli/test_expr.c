@@ -926,6 +926,18 @@ static void test_cli_minus_first(void **state)
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.out, "-inf\n");
     ran_free(&r);
+    /* -i, -o, -q are options: -i as the expression took --input as its
+     * value and the rest as the expression; a long option is no value */
+    r = run_eval("-i", "--input", "i=f.h5:/d", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: -i needs a value ('--input' is an option; an "
+                        "expression that starts with '-' goes last, after --: dusk eval "
+                        "OPTIONS -- EXPR)\n");
+    ran_free(&r);
+    r = run_eval("x", "--input", "--chunks", "3", NULL);
+    assert_int_equal(r.rc, 2);
+    assert_string_equal(r.err, "dusk eval: --input needs a value ('--chunks' is an option)\n");
+    ran_free(&r);
     r = run_eval("ones(2)", "--prnt", NULL);
     assert_int_equal(r.rc, 2);
     assert_string_equal(r.err, "dusk eval: unknown option '--prnt'; did you mean '--print'? "
