@@ -75,7 +75,8 @@ int cli_render(int argc, char **argv)
             break;
         case O_THRESHOLD:
             if (cli_parse_int(val, 1, 1000000000, &num) != 0)
-                rc = cli_fail(2, sub, "--threshold takes a whole number of tasks, not '%s'", val);
+                rc = cli_fail(2, sub, "--threshold takes a whole number of tasks from 1, "
+                              "not '%s'", val);
             else
                 vo.threshold = (size_t)num;
             break;

@@ -191,7 +191,10 @@ static int fn_neg(dusk_value *const *args, size_t nargs, dusk_value **out,
     if (is_int_like(args[0])) {
         int64_t x = int_like_of(args[0]), r;
         if (__builtin_sub_overflow((int64_t)0, x, &r))
-            return overflow("neg", 0, "-", x, err);
+            return dusk_error_set(err, DUSK_EINVAL,
+                                  "neg: -(%" PRId64 ") is beyond 64-bit integers (dusk's "
+                                  "integers are C's int64, not Python's; write a float, as "
+                                  "%" PRId64 ".0, to compute in floats)", x, x);
         return set_out(dusk__int(r), out, err);
     }
     double a;

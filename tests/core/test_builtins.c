@@ -80,6 +80,16 @@ static void test_inc_neg(void **state)
     EXPECT(&dusk_neg, DUSK_KIND_INT, "-1", dusk_bool(true));
     EXPECT(&dusk_neg, DUSK_KIND_INT, "0", dusk_bool(false));
     EXPECT(&dusk_neg, DUSK_KIND_FLOAT, "2.5", dusk_float(-2.5));
+    /* -INT64_MIN is past int64: said with the number the user wrote, and
+     * the float to write instead (it said "0 - -9223372036854775808",
+     * "as 0.0") */
+    dusk_value *o = NULL;
+    dusk_error e = DUSK_ERROR_INIT;
+    assert_int_equal(CALL(&dusk_neg, &o, &e, dusk_int(INT64_MIN)), DUSK_EINVAL);
+    assert_null(o);
+    assert_string_equal(e.msg, "neg: -(-9223372036854775808) is beyond 64-bit integers (dusk's "
+                               "integers are C's int64, not Python's; write a float, as "
+                               "-9223372036854775808.0, to compute in floats)");
     assert_int_equal(dusk_alloc_live(), live);
 }
 
