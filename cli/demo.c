@@ -48,6 +48,15 @@ int cli_demo(int argc, char **argv)
             printf("%-8s %s\n", demos[i].name, demos[i].what);
         return 0;
     }
+    /* `dusk demo --dir D tour`: the demo's name after its options (where
+     * it read as an unknown option of the tour); a name right after an
+     * option may be that option's value (--dir tour), and is left alone */
+    for (int k = 2; argc > 1 && argv[1][0] == '-' && k < argc; k++)
+        for (size_t i = 0; i < NDEMOS; i++)
+            if (!strcmp(argv[k], demos[i].name) &&
+                (argv[k - 1][0] != '-' || strchr(argv[k - 1], '=')))
+                return cli_fail(2, sub, "the demo's name comes before its options: dusk demo %s "
+                                "%s ...", demos[i].name, argv[1]);
     const char *name = "tour";
     if (argc > 1 && argv[1][0] != '-') {
         name = argv[1];

@@ -1831,6 +1831,10 @@ static void demo_list(void **state)
     r = dusk_cmd("demo tuor");
     assert_one_line_error(&r, 2, "no demo 'tuor'; did you mean 'tour'?", NULL);
     done(&r);
+    r = dusk_cmd("demo --dir %s tour", scratch("d"));   /* the name after the options */
+    assert_one_line_error(&r, 2, "the demo's name comes before its options: dusk demo tour --dir",
+                          NULL);
+    done(&r);
     r = dusk_cmd("demo window --theme purple");   /* bad usage, before anything runs */
     assert_one_line_error(&r, 2,
                           "dusk demo: --theme: the theme \"purple\" is not one of light, dark, "
