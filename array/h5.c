@@ -655,20 +655,37 @@ static void inspect_direct(entry *e, const char *path, const struct stat *st)
 }
 
 /* The datasets a group holds, for the message of one named where a
- * dataset was wanted: "; it holds the datasets 'a', 'b' (and 3 more)",
- * "; it holds no dataset", or "" when HDF5 cannot say. */
+ * dataset was wanted: "; it holds the datasets 'a', 'b' (and 3 more)";
+ * with none, the groups it holds, where the datasets are ("; it holds no
+ * dataset, only the groups 'g'": a file whose datasets are all in groups
+ * named none); "; it holds nothing"; or "" when HDF5 cannot say. */
 typedef struct group_list {
     char *buf;
     size_t n, len;
     int shown, more;
+    char groups[160];            /* the first groups' names, quoted */
+    size_t glen;
+    int ngroups;
 } group_list;
 
 static herr_t list_dataset(hid_t g, const char *name, const H5L_info_t *li, void *ud)
 {
     group_list *gl = ud;
     obj_info oi;
-    if (li->type != H5L_TYPE_HARD || get_info(g, name, &oi) < 0 || oi.type != H5O_TYPE_DATASET) {
+    if (li->type != H5L_TYPE_HARD || get_info(g, name, &oi) < 0 ||
+        (oi.type != H5O_TYPE_DATASET && oi.type != H5O_TYPE_GROUP)) {
         H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    if (oi.type == H5O_TYPE_GROUP) {
+        int w = gl->ngroups < 4 ? snprintf(gl->groups + gl->glen, sizeof gl->groups - gl->glen,
+                                           "%s'%s'", gl->ngroups ? ", " : "", name)
+                                : -1;
+        if (w > 0 && gl->glen + (size_t)w + 1 < sizeof gl->groups)
+            gl->glen += (size_t)w;
+        else
+            gl->groups[gl->glen] = '\0';
+        gl->ngroups++;
         return 0;
     }
     /* four names, each whole (a long one is counted, not cut) */
@@ -687,14 +704,17 @@ static herr_t list_dataset(hid_t g, const char *name, const H5L_info_t *li, void
 
 static void group_datasets(hid_t file, const char *group, char *buf, size_t n)
 {
-    group_list gl = {buf, n, 0, 0, 0};
+    group_list gl = {buf, n, 0, 0, 0, "", 0, 0};
     buf[0] = '\0';
     hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
     if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, list_dataset, &gl) < 0) {
         H5Eclear2(H5E_DEFAULT);
         buf[0] = '\0';
+    } else if (!gl.shown && !gl.more && gl.ngroups) {
+        snprintf(buf, n, "; it holds no dataset, only the group%s %s%s",
+                 gl.ngroups == 1 ? "" : "s", gl.groups, gl.ngroups > 4 ? " and more" : "");
     } else if (!gl.shown && !gl.more) {
-        snprintf(buf, n, "; it holds no dataset");
+        snprintf(buf, n, "; it holds nothing");
     } else if (gl.more) {
         snprintf(buf + gl.len, n - gl.len, " (and %d more)", gl.more);
     }

@@ -1017,15 +1017,18 @@ int cli_eval(int argc, char **argv)
         char held[400] = "", first[256] = "";
         if (why == TARGET_ROOT || why == TARGET_NO_DATASET)
             root_datasets(files[k], held, sizeof held, first, sizeof first);
+        /* the example: a dataset the file holds, or where its groups' are */
+        const char *example = first[0]                           ? first
+                              : strstr(held, "only the group") ? "/GROUP/DATASET"
+                                                               : "/data_set_1";
         if (why == TARGET_ROOT)
             rc = cli_fail(2, "eval", "--input '%s': '/' is the root group of %s, not a "
                           "dataset%s: name one (%s=%s:%s)", inputs[k], files[k], held, names[k],
-                          files[k], first[0] ? first : "/data_set_1");
+                          files[k], example);
         else if (why == TARGET_NO_DATASET)
             rc = cli_fail(2, "eval", "--input '%s': which dataset of %s?%s%s (NAME=FILE.hdf5:"
                           "/dataset, e.g. %s=%s:%s)", inputs[k], files[k], held[0] ? " " : "",
-                          held[0] ? held + 2 : "", names[k], files[k],
-                          first[0] ? first : "/data_set_1");
+                          held[0] ? held + 2 : "", names[k], files[k], example);
         else if (why < 0)
             rc = cli_fail(2, "eval", "--input '%s': expected NAME=FILE.hdf5:/dataset (NAME "
                           "a Python name)", inputs[k]);

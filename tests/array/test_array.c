@@ -2949,7 +2949,9 @@ static void test_h5_overwrite(void **state)
     assert_array_error(grp, DUSK_EIO, "'/deep/er' in '");
     assert_array_error(grp, DUSK_EIO, "' is a group, not a dataset; it holds the datasets 'c'");
     grp = dusk_from_hdf5(ctx, path, "/deep", NULL);
-    assert_array_error(grp, DUSK_EIO, "' is a group, not a dataset; it holds no dataset");
+    /* with no dataset, its groups, where the datasets are */
+    assert_array_error(grp, DUSK_EIO, "' is a group, not a dataset; it holds no dataset, only "
+                                      "the group 'er'");
     assert_int_equal(len0, len1);
     assert_memory_equal(before, after, len0);
     free(before);

@@ -1316,6 +1316,15 @@ static void eval_output(void **state)
     assert_contains(r.err, "? it holds the datasets 'x' (NAME=FILE.hdf5:/dataset, e.g. x=");
     assert_contains(r.err, ":/x)");
     done(&r);
+    /* a file whose datasets are all in groups names its groups */
+    dusk_array *deep = dusk_ones(ctx, DUSK_SHAPE(3), "3", DUSK_DT_F8);
+    char nested[512];
+    keep(nested, "nested.h5");
+    assert_int_equal(dusk_array_store(deep, nested, "/g/h/d", NULL, NULL, &err), 0);
+    r = dusk_cmd("eval 'x' --input x=%s:/", nested);
+    assert_one_line_error(&r, 2, "; it holds no dataset, only the group 'g': name one (x=",
+                          ":/GROUP/DATASET)");
+    done(&r);
     r = dusk_cmd("eval 'x' --input x=%s:/", in);
     assert_one_line_error(&r, 2, "'/' is the root group of ", "; it holds the datasets 'x': "
                                                               "name one (x=");
