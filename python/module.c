@@ -1179,8 +1179,11 @@ int pyd_parse_scheduler(PyObject *scheduler, PyObject *num_workers, dusk_options
             PyErr_Clear();   /* past 64 bits: out of range all the same */
             n = -1;
         }
-        if (n < 1 || n > 4096) {
-            PyErr_Format(PyExc_ValueError, "num_workers must be from 1 to 4096, not %R", num_workers);
+        /* 0 is the default, one per core, as Dask's pools and dusk run
+         * --workers 0 take it */
+        if (n < 0 || n > 4096) {
+            PyErr_Format(PyExc_ValueError, "num_workers must be from 0 (one per core) to 4096, "
+                         "not %R", num_workers);
             return -1;
         }
         opts->workers = (int)n;

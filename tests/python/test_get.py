@@ -218,7 +218,9 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="num_workers"):
         dusk.get({"a": 1}, "a", num_workers="2")
     with pytest.raises(ValueError, match="num_workers"):
-        dusk.get({"a": 1}, "a", num_workers=0)
+        dusk.get({"a": 1}, "a", num_workers=-1)
+    # 0: the default, one worker per core, as Dask's threaded get takes it
+    assert dusk.get({"a": 1, "b": (inc, "a")}, "b", num_workers=0) == 2
     with pytest.raises(TypeError):
         dusk.get({"a": 1}, {})
     with pytest.raises(RuntimeError, match="cycle"):
