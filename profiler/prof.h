@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "core/util.h"
 #include "dusk/alloc.h"
@@ -158,6 +159,10 @@ struct dusk_profiler {
      * and /proc/self/statm's open put 220-280 us between a process's
      * RUN_BEGIN and its first task. */
     int sampler_on, sampler_stop, block, thread_up, quit;
+    uint64_t session;            /* sessions opened: the thread's wait for one
+                                    session's next sample ends with it */
+    pid_t thread_pid;            /* the process the thread is in: a forked
+                                    child has none (forked_child) */
     dusk__raw_sample *raw;
     size_t nraw, capraw;
     int raw_changed;             /* since the last dusk__prepare */

@@ -397,6 +397,7 @@ static void session_open(dusk_profiler *p, uint64_t t0, uint64_t cpu0)
 {
     if (p->statm_fd < 0)   /* else opened beforehand (sampler_prepare) */
         p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    p->session++;
     p->sess_first = p->nraw;
     p->interval = p->o.dt > 0 ? (uint64_t)(p->o.dt * 1e9) : DUSK__SAMPLE_MIN_NS;
     take_sample_at(p, 1, t0, cpu0);
@@ -435,15 +436,20 @@ static void *sampler_main(void *arg)
         first_rss(p);
         /* While workers take the samples, look again only after a grace:
          * a wake-up costs this machine tens of microseconds, taken from
-         * a worker when the workers fill the cores. */
+         * a worker when the workers fill the cores. The wait is this
+         * session's: a session closed and the next opened while the
+         * thread waited for p->mu left it waiting for the old one's due
+         * time (30 ms, or seconds, after a long session), with no sample. */
         int busy = p->worker_samples != seen;
         seen = p->worker_samples;
+        uint64_t sess = p->session;
         uint64_t deadline = atomic_load_explicit(&p->due, memory_order_relaxed) +
                             (busy ? DUSK__SAMPLE_GRACE_NS : 0);
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
-        while (!p->sampler_stop && !p->quit && dusk_now_ns() < deadline)
+        while (!p->sampler_stop && !p->quit && p->session == sess && dusk_now_ns() < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        if (!p->sampler_stop && dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
+        if (!p->sampler_stop && p->session == sess &&
+            dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
             take_sample(p, 0);
     }
     pthread_mutex_unlock(&p->mu);
@@ -454,12 +460,39 @@ static void *sampler_main(void *arg)
  * open: made before a run where they can be, so that the run's start does
  * not wait for them. 0, or DUSK_ESYS when no thread can be made. Caller
  * holds p->mu. */
+static void init_cv(dusk_profiler *p)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* In a child forked after the thread was made: the thread is the
+ * parent's, p->cv still counts it as a waiter (destroying it then waited
+ * for good), and statm_fd reads the parent's memory. Made anew, as if no
+ * thread had been; a run of the child makes its own. Caller holds p->mu. */
+static void forked_child(dusk_profiler *p)
+{
+    if (!p->thread_up || p->thread_pid == getpid())
+        return;
+    init_cv(p);
+    p->thread_up = 0;
+    if (p->statm_fd >= 0)
+        close(p->statm_fd);
+    p->statm_fd = -1;
+}
+
 static int sampler_prepare(dusk_profiler *p)
 {
+    forked_child(p);
     if (p->statm_fd < 0)
         p->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    if (!p->thread_up && pthread_create(&p->sampler, NULL, sampler_main, p) == 0)
+    if (!p->thread_up && pthread_create(&p->sampler, NULL, sampler_main, p) == 0) {
         p->thread_up = 1;
+        p->thread_pid = getpid();
+    }
     return p->thread_up ? 0 : DUSK_ESYS;
 }
 
@@ -474,6 +507,7 @@ static int sampler_start(dusk_profiler *p, uint64_t t0, uint64_t cpu0)
     p->sampler_stop = 0;
     session_open(p, t0, cpu0);
     if (sampler_prepare(p) != 0) {
+        first_rss(p);   /* its RSS now: no thread will read it */
         atomic_store_explicit(&p->due, UINT64_MAX, memory_order_relaxed);
         return DUSK_ESYS;
     }
@@ -496,6 +530,7 @@ static void sampler_stop(dusk_profiler *p)
  * released while waiting for the thread. */
 static void sampler_quit(dusk_profiler *p)
 {
+    forked_child(p);
     sampler_stop(p);
     if (p->thread_up) {
         p->quit = 1;
@@ -766,12 +801,8 @@ dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
 
 static void init_common(dusk_profiler *p)
 {
-    pthread_condattr_t ca;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    init_cv(p);
 }
 
 dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)

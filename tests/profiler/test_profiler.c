@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -817,6 +818,84 @@ static void test_sampler(void **state)
     assert_int_equal(thread_count(), threads0);
     dusk_graph_free(g);
     assert_int_equal(dusk_alloc_live(), live);
+}
+
+/* A child forked after the sampler thread was made (Python's Profiler
+ * and os.fork): the thread is the parent's, so the child's profiler makes
+ * its own for a run, samples, and is freed (it waited for good in
+ * pthread_cond_destroy, for a waiter of the parent's). */
+static void test_sampler_after_fork(void **state)
+{
+    (void)state;
+    dusk_profiler_options po = DUSK_PROFILER_OPTIONS_INIT;
+    po.record = DUSK_PROF_RESOURCES;
+    po.dt = 0.005;
+    dusk_profiler *p = dusk_profiler_new(&po);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_graph *g = dusk_graph_new();
+    dusk_task(g, "s", &dusk_sleep, dusk_lit_int(30));
+    assert_int_equal(run_with(g, "s", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    size_t before = dusk_profiler_nsamples(p);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20);   /* a hang fails the test, not the suite */
+        int ok = run_with(g, "s", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL) == 0 &&
+                 dusk_profiler_nsamples(p) >= before + 4;   /* 30 ms at 5 ms: the thread's */
+        dusk_profiler_free(p);
+        _exit(ok ? 0 : 3);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the forked child %s %d", WIFEXITED(status) ? "exited" : "was killed by signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    /* the parent's profiler is untouched by it */
+    assert_int_equal(run_with(g, "s", DUSK_SCHED_SYNC, 1, &cb, 1, NULL, NULL), 0);
+    assert_true(dusk_profiler_nsamples(p) >= before + 4);
+    dusk_profiler_free(p);
+    dusk_graph_free(g);
+}
+
+/* A block opened right after another closed samples from its own start:
+ * the thread, waiting for the first block's next sample (half a second
+ * away here, as a long adaptive session's interval grows), took none of
+ * the second's until then. */
+static void test_sessions_back_to_back(void **state)
+{
+    (void)state;
+    dusk_profiler *p = dusk_profiler_new(NULL);   /* adaptive: from every 1 ms */
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    (void)cb;
+    assert_int_equal(dusk_profiler_begin(p), 0);
+    sleep_ms(5);
+    /* the first session as if it had lasted long: its next sample far off */
+    pthread_mutex_lock(&p->mu);
+    p->interval = 500000000u;
+    atomic_store(&p->due, dusk_now_ns() + 500000000u);
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    sleep_ms(5);   /* the thread now waits for that */
+    size_t n0 = 0, n1 = 0;
+    for (int round = 0; round < 5; round++) {
+        assert_int_equal(dusk_profiler_end(p), 0);
+        assert_int_equal(dusk_profiler_begin(p), 0);
+        n0 = dusk_profiler_nsamples(p);
+        sleep_ms(60);
+        n1 = dusk_profiler_nsamples(p);
+        /* the thread's samples: its session's 1 ms interval, not 500 ms */
+        if (n1 - n0 < 10)
+            fail_msg("round %d: %zu samples in 60 ms of a new session", round, n1 - n0);
+        pthread_mutex_lock(&p->mu);
+        p->interval = 500000000u;
+        atomic_store(&p->due, dusk_now_ns() + 500000000u);
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        sleep_ms(5);
+    }
+    assert_int_equal(dusk_profiler_end(p), 0);
+    dusk_profiler_free(p);
 }
 
 /* A sample that finds no memory is lost, and the next falls due an
@@ -2641,6 +2720,8 @@ int main(void)
         cmocka_unit_test_teardown(test_recording_oom, reset_alloc),
         cmocka_unit_test_teardown(test_lost_start_says_so, reset_alloc),
         cmocka_unit_test_teardown(test_sampler, reset_alloc),
+        cmocka_unit_test_teardown(test_sampler_after_fork, reset_alloc),
+        cmocka_unit_test_teardown(test_sessions_back_to_back, reset_alloc),
         cmocka_unit_test_teardown(test_sample_without_memory, reset_alloc),
         cmocka_unit_test_teardown(test_cache_series, reset_alloc),
         cmocka_unit_test_teardown(test_trace_round_trip, reset_alloc),
