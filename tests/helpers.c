@@ -1049,8 +1049,7 @@ int fail_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk_erro
     return dusk_error_set(err, DUSK_EIO, "disk on fire");
 }
 
-/* The binary-tree graph of bench/overhead.c over n leaves; *root gets its
- * key (static storage). */
+/* n leaves f(i) summed by "total" (helpers.h). */
 dusk_graph *summed_graph(const dusk_func *f, const char *prefix, int n)
 {
     dusk_graph *g = dusk_graph_new();
@@ -1068,6 +1067,8 @@ dusk_graph *summed_graph(const dusk_func *f, const char *prefix, int n)
     return g;
 }
 
+/* The binary-tree graph of bench/overhead.c over n leaves; *root gets its
+ * key (static storage). */
 dusk_graph *tree_graph(size_t n, const char **root)
 {
     static char rootkey[48];
