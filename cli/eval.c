@@ -110,7 +110,8 @@ static const char HELP[] =
     "                              contrast or a theme file)\n"
     "  --scheduler sync|threads|processes  (threads); --workers N (0: one per core)\n"
     "  -q, --quiet                 no progress bar (one is drawn on stderr only\n"
-    "                              when it is a terminal)\n"
+    "                              when it is a terminal), no note when\n"
+    "                              --visualize draws the layer view\n"
     "  --no-memory-check           compute even when the blocks and the result\n"
     "                              seem not to fit in the memory this process may\n"
     "                              take (then it fails when an allocation does,\n"
@@ -1131,6 +1132,7 @@ int cli_eval(int argc, char **argv)
     }
     dusk_viz_options viz = DUSK_VIZ_OPTIONS_INIT;
     viz.threshold = threshold;
+    viz.quiet = quiet;   /* -q: no note when the picture is the layer view, as render's */
     viz.layers_hint = "a --threshold below its tasks";
     if (picture) {
         char how[64];

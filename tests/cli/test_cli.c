@@ -1403,6 +1403,11 @@ static void eval_same_calls_one_array(void **state)
     done(&r);
     free(slurp(scratch("every.svg"), &tasks_size));
     assert_true(tasks_size > 100 * layers_size);
+    r = dusk_cmd("eval 'ones((40, 40), chunks=(10, 10)) + 1' --visualize %s --threshold 20 -q",
+                 scratch("few.svg"));
+    assert_ok(&r);
+    assert_string_equal(r.err, "");   /* -q: no note, as render's */
+    done(&r);
     r = dusk_cmd("eval '1 + 1' --threshold 3");
     assert_one_line_error(&r, 2, "--threshold goes with --visualize", NULL);
     done(&r);
