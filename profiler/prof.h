@@ -163,6 +163,8 @@ struct dusk_profiler {
                                     session's next sample ends with it */
     pid_t thread_pid;            /* the process the thread is in: a forked
                                     child has none (forked_child) */
+    struct dusk_profiler *fork_next;   /* every live profiler, for fork
+                                          (record.c, forks_prepare) */
     dusk__raw_sample *raw;
     size_t nraw, capraw;
     int raw_changed;             /* since the last dusk__prepare */

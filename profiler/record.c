@@ -799,6 +799,56 @@ dusk_callbacks dusk_profiler_callbacks(dusk_profiler *p)
 
 /* --- life cycle ------------------------------------------------------------------------ */
 
+/* --- fork ----------------------------------------------------------------------------------
+ * The sampler thread lives between runs, and takes p->mu now and then. A
+ * fork while it held p->mu left the child's copy locked for good (the
+ * child's free or next run waited on it): every live profiler's mu is
+ * taken before a fork and let go on both sides after it, so a child
+ * starts with them free (forked_child then makes the rest anew). */
+static pthread_mutex_t forks_mu = PTHREAD_MUTEX_INITIALIZER;
+static dusk_profiler *live_profilers;
+static pthread_once_t forks_once = PTHREAD_ONCE_INIT;
+
+static void forks_prepare(void)
+{
+    pthread_mutex_lock(&forks_mu);
+    for (dusk_profiler *p = live_profilers; p; p = p->fork_next)
+        pthread_mutex_lock(&p->mu);
+}
+
+static void forks_release(void)
+{
+    for (dusk_profiler *p = live_profilers; p; p = p->fork_next)
+        pthread_mutex_unlock(&p->mu);
+    pthread_mutex_unlock(&forks_mu);
+}
+
+static void forks_init(void)
+{
+    pthread_atfork(forks_prepare, forks_release, forks_release);
+}
+
+/* Not while holding p->mu (forks_mu comes first). */
+static void live_add(dusk_profiler *p)
+{
+    pthread_once(&forks_once, forks_init);
+    pthread_mutex_lock(&forks_mu);
+    p->fork_next = live_profilers;
+    live_profilers = p;
+    pthread_mutex_unlock(&forks_mu);
+}
+
+static void live_remove(dusk_profiler *p)
+{
+    pthread_mutex_lock(&forks_mu);
+    for (dusk_profiler **at = &live_profilers; *at; at = &(*at)->fork_next)
+        if (*at == p) {
+            *at = p->fork_next;
+            break;
+        }
+    pthread_mutex_unlock(&forks_mu);
+}
+
 static void init_common(dusk_profiler *p)
 {
     pthread_mutex_init(&p->mu, NULL);
@@ -824,6 +874,7 @@ dusk_profiler *dusk_profiler_new(const dusk_profiler_options *o)
     p->statm_fd = -1;
     atomic_init(&p->due, UINT64_MAX);
     init_common(p);
+    live_add(p);
     return p;
 }
 
@@ -926,6 +977,7 @@ void dusk_profiler_free(dusk_profiler *p)
 {
     if (!p)
         return;
+    live_remove(p);
     pthread_mutex_lock(&p->mu);
     p->block = 0;
     sampler_quit(p);
