@@ -861,11 +861,10 @@ int cli_eval(int argc, char **argv)
                 return 2;
         } else if (!strcmp(a, "--threshold")) {
             const char *v = VALUE();
-            char *end;
+            long n;
             if (!v)
                 return 2;
-            long n = strtol(v, &end, 10);
-            if (!isdigit((unsigned char)*v) || *end || n < 1 || n > 1000000000) {
+            if (cli_parse_int(v, 1, 1000000000, &n) != 0) {
                 fprintf(stderr, "dusk eval: --threshold '%s': a whole number of tasks, from 1\n",
                         v);
                 return 2;
@@ -898,11 +897,10 @@ int cli_eval(int argc, char **argv)
             }
         } else if (!strcmp(a, "--workers")) {
             const char *v = VALUE();
-            char *end;
+            long n;
             if (!v)
                 return 2;
-            long n = strtol(v, &end, 10);
-            if (!*v || *end || n < 0 || n > 4096) {
+            if (cli_parse_int(v, 0, 4096, &n) != 0) {
                 fprintf(stderr, "dusk eval: --workers '%s': a number from 0 to 4096\n", v);
                 return 2;
             }

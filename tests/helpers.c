@@ -1121,6 +1121,22 @@ dusk_viz_recorder *run_recorded(dusk_graph *g, const char *key)
     return rec;
 }
 
+dusk_profiler *run_profiled(dusk_graph *g, const char *key)
+{
+    dusk_profiler *p = dusk_profiler_new(NULL);
+    assert_non_null(p);
+    dusk_callbacks cb = dusk_profiler_callbacks(p);
+    dusk_options o = DUSK_OPTIONS_INIT;
+    o.callbacks = &cb;
+    o.ncallbacks = 1;
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_get(g, key, &o, &v, &err) != 0)
+        fail_msg("run of %s: %s", key, err.msg);
+    dusk_value_unref(v);
+    return p;
+}
+
 /* --- headless SDL ------------------------------------------------------------------- */
 
 void sdl_headless_env(void)

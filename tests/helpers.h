@@ -364,6 +364,11 @@ int build_path(char *out, size_t n, const char *name);
  * fails or the recorder lost an event. */
 dusk_viz_recorder *run_recorded(dusk_graph *g, const char *key);
 
+/* Runs key of g (dusk_get's default options) under a new dusk_profiler
+ * recording everything, which the caller frees; fails the test if the run
+ * fails. */
+dusk_profiler *run_profiled(dusk_graph *g, const char *key);
+
 /* Headless SDL for the gui tests: SDL's dummy video driver with the
  * software renderer (the same pixels on every machine), set in the
  * environment; then SDL up with a hidden w x h window and its renderer (0,

@@ -87,16 +87,18 @@ static void test_dusk_workers_kept(void **state)
 /* be.json: a pass (10 us) nested in a phase (100 us) on one thread, and
  * 50 us on another: busy 150 us, and the shares are of it: phase 90/150
  * (its self time), pass 10/150, other 50/150, adding up to 100 %. */
+static const char nested_trace[] =
+    "{\"traceEvents\":["
+    "{\"ph\":\"B\",\"name\":\"phase\",\"ts\":0,\"pid\":7,\"tid\":3},"
+    "{\"ph\":\"B\",\"name\":\"pass\",\"ts\":10,\"pid\":7,\"tid\":3},"
+    "{\"ph\":\"E\",\"ts\":20,\"pid\":7,\"tid\":3},"
+    "{\"ph\":\"E\",\"ts\":100,\"pid\":7,\"tid\":3},"
+    "{\"ph\":\"X\",\"name\":\"other\",\"ts\":5,\"dur\":50,\"pid\":7,\"tid\":9}]}";
+
 static void test_nested_shares(void **state)
 {
     (void)state;
-    dusk_profiler *p = read_text("{\"traceEvents\":["
-                                 "{\"ph\":\"B\",\"name\":\"phase\",\"ts\":0,\"pid\":7,\"tid\":3},"
-                                 "{\"ph\":\"B\",\"name\":\"pass\",\"ts\":10,\"pid\":7,\"tid\":3},"
-                                 "{\"ph\":\"E\",\"ts\":20,\"pid\":7,\"tid\":3},"
-                                 "{\"ph\":\"E\",\"ts\":100,\"pid\":7,\"tid\":3},"
-                                 "{\"ph\":\"X\",\"name\":\"other\",\"ts\":5,\"dur\":50,\"pid\":7,"
-                                 "\"tid\":9}]}");
+    dusk_profiler *p = read_text(nested_trace);
     dusk_profile_summary s;
     assert_int_equal(dusk_profiler_summary(p, &s), 0);
     assert_int_equal(s.busy_ns, 150000);
@@ -177,13 +179,7 @@ static void test_summaries_in_two_threads(void **state)
                                 i ? "," : "", (i / 4) * 10, i % 4);
     snprintf(many + len, cap - len, "]}");
     summarizer z[2] = {
-        {"{\"traceEvents\":["
-         "{\"ph\":\"B\",\"name\":\"phase\",\"ts\":0,\"pid\":7,\"tid\":3},"
-         "{\"ph\":\"B\",\"name\":\"pass\",\"ts\":10,\"pid\":7,\"tid\":3},"
-         "{\"ph\":\"E\",\"ts\":20,\"pid\":7,\"tid\":3},"
-         "{\"ph\":\"E\",\"ts\":100,\"pid\":7,\"tid\":3},"
-         "{\"ph\":\"X\",\"name\":\"other\",\"ts\":5,\"dur\":50,\"pid\":7,\"tid\":9}]}",
-         150000, 0},
+        {nested_trace, 150000, 0},
         {many, 400000, 0},
     };
     pthread_t t[2];

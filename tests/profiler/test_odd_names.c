@@ -64,16 +64,7 @@ static dusk_profiler *profile_odd(void)
         else
             assert_int_equal(dusk_task(g, odd[i], &fs[i], dusk_ref(odd[i - 1])), 0);
     }
-    dusk_profiler *p = dusk_profiler_new(NULL);
-    dusk_callbacks cb = dusk_profiler_callbacks(p);
-    dusk_options o = DUSK_OPTIONS_INIT;
-    o.callbacks = &cb;
-    o.ncallbacks = 1;
-    dusk_value *v = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    if (dusk_get(g, odd[NODD - 1], &o, &v, &err) != 0)
-        fail_msg("run: %s", err.msg);
-    dusk_value_unref(v);
+    dusk_profiler *p = run_profiled(g, odd[NODD - 1]);
     dusk_graph_free(g);
     assert_int_equal(dusk_profiler_ntasks(p), NODD);
     return p;
@@ -330,16 +321,9 @@ static void test_trace_groups_apart(void **state)
     assert_int_equal(dusk_task(g, "caf\xc3\xa9-2", &dusk_inc, dusk_lit_int(2)), 0);
     assert_int_equal(dusk_task(g, "z", &dusk_add, dusk_ref("caf\xe9-1"),
                                dusk_ref("caf\xc3\xa9-2")), 0);
-    dusk_profiler *p = dusk_profiler_new(NULL);
-    dusk_callbacks cb = dusk_profiler_callbacks(p);
-    dusk_options o = DUSK_OPTIONS_INIT;
-    o.callbacks = &cb;
-    o.ncallbacks = 1;
-    dusk_value *v = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_get(g, "z", &o, &v, &err), 0);
-    dusk_value_unref(v);
+    dusk_profiler *p = run_profiled(g, "z");
     dusk_graph_free(g);
+    dusk_error err = DUSK_ERROR_INIT;
     assert_int_equal(dusk_profiler_ngroups(p), 3);
     if (dusk_profiler_write_trace(p, scratch("groups.json"), NULL, &err) != 0)
         fail_msg("trace: %s", err.msg);

@@ -916,16 +916,9 @@ static void test_report_with_literals(void **state)
     (void)state;
     SKIP_WITHOUT_CHROMIUM();
     dusk_graph *g = lecture_dsk();
-    dusk_profiler *p = dusk_profiler_new(NULL);
-    dusk_callbacks cb = dusk_profiler_callbacks(p);
-    dusk_options o = DUSK_OPTIONS_INIT;
-    o.callbacks = &cb;
-    o.ncallbacks = 1;
-    dusk_value *v = NULL;
-    dusk_error err = DUSK_ERROR_INIT;
-    assert_int_equal(dusk_get(g, "z", &o, &v, &err), 0);
-    dusk_value_unref(v);
+    dusk_profiler *p = run_profiled(g, "z");
     dusk_graph_free(g);
+    dusk_error err = DUSK_ERROR_INIT;
     char page[512];
     snprintf(page, sizeof page, "%s", scratch("lecture.html"));
     assert_int_equal(dusk_profiler_write_report(p, page, NULL, &err), 0);

@@ -70,6 +70,19 @@ static char *draw(const dusk_array *a, const char *format, bool verbose)
     return buf;
 }
 
+/* prefix and a hex token: a key of 20,000 characters (malloc'd). */
+static char *long_key(const char *prefix)
+{
+    size_t n = 20000, at = strlen(prefix);
+    char *key = malloc(n + 1);
+    assert_non_null(key);
+    memcpy(key, prefix, at);
+    for (size_t i = at; i < n; i++)
+        key[i] = "0123456789abcdef"[i % 16];
+    key[n] = '\0';
+    return key;
+}
+
 /* The key of r's graph that names the HDF5 source, Dask's. */
 static void source_key(const dusk_array *r, char *key, size_t n)
 {
@@ -237,14 +250,7 @@ static void boxes_and_circles_are_dasks(void **state)
 {
     (void)state;
     dusk_graph *g = dusk_graph_new();
-    size_t nlong = 20000;
-    char *longkey = malloc(nlong + 1);
-    assert_non_null(longkey);
-    /* 'sum-' and a long token: key_split says 'sum' */
-    memcpy(longkey, "sum-", 4);
-    for (size_t i = 4; i < nlong; i++)
-        longkey[i] = "0123456789abcdef"[i % 16];
-    longkey[nlong] = '\0';
+    char *longkey = long_key("sum-");   /* key_split says 'sum' */
     dusk_graph_value(g, "x", dusk_int(1));
     dusk_task(g, "inc-6a94eca2-fbba-41c0-aaad-a527b4e41f2e", &dusk_inc, dusk_ref("x"));
     dusk_task(g, "('double-81dc9bdb52d04dc20036dbd8313ed055', 3)", &dusk_inc,
@@ -296,13 +302,7 @@ static void boxes_and_circles_are_dasks(void **state)
 static void big_bitmap_is_scaled_with_a_note(void **state)
 {
     (void)state;
-    size_t nlong = 20000;
-    char *key = malloc(nlong + 1);
-    assert_non_null(key);
-    memcpy(key, "inc-", 4);
-    for (size_t i = 4; i < nlong; i++)
-        key[i] = "0123456789abcdef"[i % 16];
-    key[nlong] = '\0';
+    char *key = long_key("inc-");
     dusk_graph *g = dusk_graph_new();
     dusk_graph_value(g, "x", dusk_int(1));
     dusk_task(g, key, &dusk_inc, dusk_ref("x"));
