@@ -132,10 +132,8 @@ static void slow_setup(void *ud, const dusk_plan *p, size_t ntasks)
 
 /* The first sample is taken at once (within 100 us of the run's start as
  * the profiler saw it; it came 190-410 us later), and samples come on
- * through the set-up: the sampler's own wake-ups, not only the first (when
- * it slept until the first task, none came in 9 ms). How many of the 1 ms
- * ones due come is the machine's: under the sanitizer suite on 2 loaded
- * cores 4 and 5 of 12 came, so two are asked for, not a share. */
+ * through the set-up: at least half the 1 ms ones due in it (on a loaded
+ * 2-core machine a wake-up can come late; none came in 9 ms). */
 static void test_setup_sampled(void **state)
 {
     (void)state;
@@ -169,7 +167,7 @@ static void test_setup_sampled(void **state)
     double first_ms = r[0].start_ns / 1e6;
     dusk_profiler_free(p);   /* before any failure: no leak reported with it */
     dusk_graph_free(g);
-    if (before < 3)
+    if (before < 1 + SETUP_MS / 2)
         fail_msg("%zu samples in the %.3f ms before the first task", before, first_ms);
 }
 
