@@ -176,6 +176,10 @@ struct dusk_profiler {
     uint64_t interval;           /* the session's sampling interval, ns */
     int statm_fd;                /* /proc/self/statm, open while sampling */
     uint64_t worker_samples;     /* samples the workers took */
+    uint64_t sampler_wakes;      /* the sampler thread's wake-ups at or past
+                                    its deadline in a session still open:
+                                    where no worker samples (a run's set-up)
+                                    each takes one (test_samples counts) */
     /* When the next sample is due (dusk_now_ns), UINT64_MAX when none is:
      * read by the workers at each step, written once a sample (under mu);
      * on a cache line of its own. */

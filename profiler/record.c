@@ -446,10 +446,14 @@ static void *sampler_main(void *arg)
         uint64_t deadline = atomic_load_explicit(&p->due, memory_order_relaxed) +
                             (busy ? DUSK__SAMPLE_GRACE_NS : 0);
         struct timespec ts = {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)};
-        while (!p->sampler_stop && !p->quit && p->session == sess && dusk_now_ns() < deadline)
+        uint64_t now = 0;
+        while (!p->sampler_stop && !p->quit && p->session == sess &&
+               (now = dusk_now_ns()) < deadline)
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
-        if (!p->sampler_stop && p->session == sess &&
-            dusk_now_ns() >= atomic_load_explicit(&p->due, memory_order_relaxed))
+        if (p->sampler_stop || p->quit || p->session != sess)
+            continue;
+        p->sampler_wakes += now >= deadline;
+        if (now >= atomic_load_explicit(&p->due, memory_order_relaxed))
             take_sample(p, 0);
     }
     pthread_mutex_unlock(&p->mu);
