@@ -2448,6 +2448,109 @@ done:
     return rc;
 }
 
+/* The members of a group for dusk__h5_list: each (name, "dataset" or
+ * "group"), hard links only, in name order. */
+typedef struct {
+    dusk_value **items;
+    size_t n, cap;
+    int oom;
+} member_list;
+
+static herr_t add_member(hid_t g, const char *name, const H5L_info_t *li, void *ud)
+{
+    member_list *l = ud;
+    obj_info oi;
+    if (li->type != H5L_TYPE_HARD || get_info(g, name, &oi) < 0 ||
+        (oi.type != H5O_TYPE_DATASET && oi.type != H5O_TYPE_GROUP)) {
+        H5Eclear2(H5E_DEFAULT);   /* a soft, external or dangling link, a named type */
+        return 0;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        dusk_value **p = dusk_realloc(l->items, cap * sizeof *p);
+        if (!p) {
+            l->oom = 1;
+            return -1;
+        }
+        l->items = p;
+        l->cap = cap;
+    }
+    dusk_value *pair[2] = {dusk_string(name),
+                           dusk_string(oi.type == H5O_TYPE_DATASET ? "dataset" : "group")};
+    if (!(l->items[l->n] = dusk_tuple_of(2, pair))) {
+        l->oom = 1;
+        return -1;
+    }
+    l->n++;
+    return 0;
+}
+
+int dusk__h5_list(const char *path, const char *group, dusk_value **out, dusk_error *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
+    if (dusk__not_a_file(&st))
+        return dusk_error_set(err, DUSK_EIO, "cannot open '%s': it is %s, not an HDF5 file",
+                              path, dusk__not_a_file(&st));
+    int rc = 0;
+    member_list l = {NULL, 0, 0, 0};
+    hid_t file = H5I_INVALID_HID, g = H5I_INVALID_HID;
+    char blocker[4096];
+    const char *where = group[0] ? group : "/";
+    lock();
+    if (is_hdf5(path) <= 0) {
+        rc = h5_fail(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+        goto done;
+    }
+    file = file_open(path, H5F_ACC_RDONLY);
+    /* "/" and "//" are the root group, which link_exists cannot ask for */
+    htri_t has = -1;
+    if (file >= 0)
+        has = strspn(where, "/") == strlen(where) ? 1
+                                                  : link_exists(file, where, blocker, sizeof blocker);
+    if (has == -2) {
+        rc = dusk_error_set(err, DUSK_EIO, "'%s' has no '%s': '%s' there is a dataset, not a "
+                            "group", path, where, blocker);
+        goto done;
+    }
+    if (has <= 0) {
+        rc = has < 0 ? h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path)
+                     : dusk_error_set(err, DUSK_EIO, "'%s' has no '%s'", path, where);
+        goto done;
+    }
+    obj_info oi;
+    if (get_info(file, where, &oi) < 0) {
+        rc = h5_fail(err, DUSK_EIO, "cannot open '%s' in '%s'", where, path);
+        goto done;
+    }
+    if (oi.type != H5O_TYPE_GROUP) {
+        rc = dusk_error_set(err, DUSK_EIO, "'%s' in '%s' is a %s, not a group", where, path,
+                            oi.type == H5O_TYPE_DATASET ? "dataset" : "named type");
+        goto done;
+    }
+    if ((g = H5Gopen2(file, where, H5P_DEFAULT)) < 0 ||
+        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, add_member, &l) < 0) {
+        rc = l.oom ? dusk_error_set(err, DUSK_ENOMEM, "out of memory listing '%s'", where)
+                   : h5_fail(err, DUSK_EIO, "cannot list group '%s' in '%s'", where, path);
+        goto done;
+    }
+    if (!(*out = dusk_tuple_of(l.n, l.items)))
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory listing '%s'", where);
+    l.n = 0;   /* the tuple has them, or dusk_tuple_of let them go */
+done:
+    for (size_t i = 0; i < l.n; i++)
+        dusk_value_unref(l.items[i]);
+    dusk_free(l.items);
+    if (g >= 0)
+        H5Gclose(g);
+    if (file >= 0)
+        H5Fclose(file);
+    unlock();
+    return rc;
+}
+
 /* The region store's dataset: opened in file (the copy), checked to take
  * an array of ndim axes and shape at region, and extended to it where its
  * maxshape lets it. Its dtype goes to *dt. Caller holds h5_lock. */

@@ -51,6 +51,9 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
  * value (DUSK_ENOKEY when it has none). */
 int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk_value **out,
                    dusk_error *err);
+/* The datasets and groups group of path holds: a tuple of (name, kind)
+ * pairs in name order (dusk_hdf5_list). */
+int dusk__h5_list(const char *path, const char *group, dusk_value **out, dusk_error *err);
 /* Writes buf (C order, as dtype) to the hyperslab [start, start + count)
  * of file:dataset. */
 int dusk__h5_write(const char *file, const char *dataset, dusk_dtype dtype, int ndim,

@@ -390,6 +390,16 @@ int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value **out, dus
     return dusk__h5_attrs(path, dataset, NULL, out, err);
 }
 
+int dusk_hdf5_list(const char *path, const char *group, dusk_value **out, dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, path);
+    DUSK__NONNULL(err, group);
+    DUSK__NONNULL(err, out);
+    return dusk__h5_list(path, group, out, err);
+}
+
 int dusk_hdf5_attr_get(const char *path, const char *dataset, const char *name, dusk_value **out,
                        dusk_error *err)
 {

@@ -695,6 +695,14 @@ DUSK_API int dusk_hdf5_attrs(const char *path, const char *dataset, dusk_value *
 DUSK_API int dusk_hdf5_attr_get(const char *path, const char *dataset, const char *name,
                                 dusk_value **out, dusk_error *err);
 
+/* What group ("/" for the root) of the HDF5 file at path holds, as h5py's
+ * list(f[group].items()) says it: a new tuple of (name, kind) tuples in
+ * name order, kind "dataset" or "group". Soft and external links and named
+ * types are left out. DUSK_EIO naming what is wrong when the file cannot
+ * be read, has no such group, or group is a dataset. */
+DUSK_API int dusk_hdf5_list(const char *path, const char *group, dusk_value **out,
+                            dusk_error *err);
+
 /* --- user functions on blocks (array/map.c) ------------------------------------------
  * dask.array's map_blocks, blockwise, elemwise and reduction with your own
  * C function. The function is declared once, with a name, and may be

@@ -1,6 +1,7 @@
 /*
 ** dusk tests — HDF5 attributes, resizable datasets and stores into a
-** region (dusk_array_store_hdf5, dusk_hdf5_attrs), checked against h5py
+** region (dusk_array_store_hdf5, dusk_hdf5_attrs), and what a group holds
+** (dusk_hdf5_list), checked against h5py
 **
 ** Files dusk writes are read by h5py (/usr/bin/python3, python3-h5py:
 ** install-deps installs it) and the other way round: attributes of every
@@ -561,6 +562,81 @@ static void test_replace_keeps_hard_links(void **state)
     free(out);
 }
 
+/* dusk_hdf5_list of a group h5py made says what h5py's items() say,
+ * narrowed to datasets and groups (no soft, external or dangling link,
+ * no named type); a missing file or group, a dataset and a path through
+ * a dataset are refused naming them. */
+static void test_list_members(void **state)
+{
+    (void)state;
+    const char *path = scratch("h5py-members.h5");
+    char prog[4096];
+    snprintf(prog, sizeof prog,
+             "f = h5py.File('%s', 'w')\n"
+             "f['zeta'] = np.arange(3.0); f['alpha'] = np.zeros((2, 2), 'i4')\n"
+             "f.create_group('g/inner'); f['g/b'] = np.ones(4)\n"
+             "f['soft'] = h5py.SoftLink('/alpha'); f['dangling'] = h5py.SoftLink('/nowhere')\n"
+             "f['ext'] = h5py.ExternalLink('other.h5', '/x'); f['T'] = np.dtype('f4')\n"
+             "f.create_group('empty')\n"
+             "for grp in ('/', '/g', '/empty'):\n"
+             "    g = f[grp]; m = [grp]\n"
+             "    for k in g:\n"
+             "        c = g.get(k, getclass=True) if isinstance(g.get(k, getlink=True), "
+             "h5py.HardLink) else None\n"
+             "        if c in (h5py.Dataset, h5py.Group):\n"
+             "            m.append(k + (':dataset' if c is h5py.Dataset else ':group'))\n"
+             "    print(' '.join(m))\n",
+             path);
+    char *want = py(prog);
+    char got[2048] = "";
+    size_t len = 0;
+    const char *groups[] = {"/", "/g", "/empty"};
+    for (int k = 0; k < 3; k++) {
+        dusk_value *v = NULL;
+        dusk_error err = DUSK_ERROR_INIT;
+        if (dusk_hdf5_list(path, groups[k], &v, &err) != 0)
+            fail_msg("listing %s: %s", groups[k], err.msg);
+        len += (size_t)snprintf(got + len, sizeof got - len, "%s", groups[k]);
+        for (size_t i = 0; i < dusk_tuple_len(v); i++) {
+            dusk_value *m = dusk_tuple_get(v, i);
+            assert_int_equal(dusk_tuple_len(m), 2);
+            len += (size_t)snprintf(got + len, sizeof got - len, " %s:%s",
+                                    dusk_value_str(dusk_tuple_get(m, 0)),
+                                    dusk_value_str(dusk_tuple_get(m, 1)));
+        }
+        len += (size_t)snprintf(got + len, sizeof got - len, "\n");
+        dusk_value_unref(v);
+    }
+    if (strcmp(got, want) != 0)
+        fail_msg("dusk lists:\n%sh5py:\n%s", got, want);
+    free(want);
+    assert_string_equal(got, "/ alpha:dataset empty:group g:group zeta:dataset\n"
+                             "/g b:dataset inner:group\n/empty\n");
+    static const struct {
+        const char *file, *group, *frag;
+    } bad[] = {
+        {NULL, "/zeta", "is a dataset, not a group"},
+        {NULL, "/nope", "has no '/nope'"},
+        {NULL, "/zeta/deeper", "'/zeta' there is a dataset"},
+        {"missing.h5", "/", "cannot open"},
+        {"not-hdf5.txt", "/", "is not an HDF5 file"},
+    };
+    FILE *f = fopen(scratch("not-hdf5.txt"), "w");
+    assert_non_null(f);
+    fputs("plain text\n", f);
+    fclose(f);
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        char file[4096];
+        snprintf(file, sizeof file, "%s", bad[k].file ? scratch(bad[k].file) : path);
+        dusk_value *v = (dusk_value *)1;
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc = dusk_hdf5_list(file, bad[k].group, &v, &err);
+        if (rc != DUSK_EIO || v || !contains(err.msg, bad[k].frag))
+            fail_msg("listing %s:%s gave %s \"%s\", want EIO with \"%s\"", file, bad[k].group,
+                     dusk_err_name(rc), err.msg, bad[k].frag);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +649,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_region_options_and_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replace_keeps_hard_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_members, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

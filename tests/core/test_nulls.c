@@ -1089,6 +1089,12 @@ static void test_array_reading(void **state)
     EINVAL_ERR(dusk_hdf5_attr_get, 3, "out", h5, "/z", "u", NULL, &err);
     GIVES(dusk_hdf5_attr_get, 4, DUSK_ENOKEY, h5, "/z", "u", &attrs, NULL);
     assert_null(attrs);
+    EINVAL_ERR(dusk_hdf5_list, 0, "path", NULL, "/", &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_list, 1, "group", h5, NULL, &attrs, &err);
+    EINVAL_ERR(dusk_hdf5_list, 2, "out", h5, "/", NULL, &err);
+    GIVES(dusk_hdf5_list, 3, 0, h5, "/", &attrs, NULL);
+    assert_true(dusk_tuple_len(attrs) >= 1);   /* /z at least */
+    dusk_value_unref(attrs);
     dusk_array_ctx_free(ctx);
 }
 
