@@ -1609,11 +1609,24 @@ static bool catches(pid_t pid, int sig)
     return yes;
 }
 
+/* When run_in's last signal went, ms after the start of the command, and
+ * when the command ended: for the message of a run that was not stopped. */
+static double sent_ms, ended_ms;
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 /* Runs dusk with argv (args[0] the subcommand, NULL-terminated) in dir,
  * sends sig (unless 0) once it handles it (it then runs what it was asked:
  * a run that lasts seconds), and returns what it did. */
 static result run_in(const char *dir, int sig, char *const args[])
 {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     char outf[512], errf[512];
     keep(outf, "intr-stdout.txt");
     keep(errf, "intr-stderr.txt");
@@ -1654,7 +1667,9 @@ static result run_in(const char *dir, int sig, char *const args[])
         fail_msg("dusk %s ended before it was interrupted", args[0]);
     nanosleep(&nap, NULL);   /* into the run */
     assert_int_equal(kill(pid, sig), 0);
+    sent_ms = ms_since(&t0);
     assert_int_equal(waitpid(pid, &status, 0), pid);
+    ended_ms = ms_since(&t0);
     result r = {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(outf, NULL),
                 slurp(errf, NULL)};
     assert_non_null(r.out);
@@ -1693,7 +1708,9 @@ static void interrupt_leaves_no_output(void **state)
         int sig = sigs[k % 2];
         result r = run_in(dir, sig, args);
         if (r.code != 128 + sig)
-            fail_msg("%s: exit %d, want %d; stderr: %s", scheds[k], r.code, 128 + sig, r.err);
+            fail_msg("%s: exit %d, want %d (signal %d sent %.1f ms after the start, the "
+                     "command ended %.1f ms after it); stderr: %s; stdout: %.200s", scheds[k],
+                     r.code, 128 + sig, sig, sent_ms, ended_ms - sent_ms, r.err, r.out);
         assert_string_equal(r.err, "dusk run: interrupted\n");
         assert_string_equal(r.out, "");
         done(&r);
