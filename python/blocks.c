@@ -279,6 +279,18 @@ static int block_from_py(const char *fname, PyObject *res, dusk_dtype dt, dusk_v
     return rc;
 }
 
+/* Whether this thread is in a user's function on a block: the array's
+ * compute that runs it holds dusk/array.py's lock, which building or
+ * computing a dusk array there would wait for, for good. */
+static _Thread_local int in_block;
+
+static PyObject *py_in_block_task(PyObject *mod, PyObject *unused)
+{
+    (void)mod;
+    (void)unused;
+    return PyBool_FromLong(in_block > 0);
+}
+
 /* The block function of every BlockFunction (ud); any worker thread. */
 static int py_block(const dusk_block *b, dusk_value **out, dusk_error *err, void *ud)
 {
@@ -305,8 +317,11 @@ static int py_block(const dusk_block *b, dusk_value **out, dusk_error *err, void
     /* Only the garbage collector clears runner (bf_clear), and only once
      * nothing can compute this function's arrays: a reference for the call */
     PyObject *runner = self->runner ? Py_NewRef(self->runner) : NULL;
-    if (runner && blocks && bid)
+    if (runner && blocks && bid) {
+        in_block++;
         res = PyObject_CallFunctionObjArgs(runner, blocks, bid, NULL);
+        in_block--;
+    }
     if (!runner)
         rc = dusk_error_set(err, DUSK_EINVAL, "%s: its BlockFunction was cleared by the garbage "
                             "collector (its arrays were garbage)", fname);
@@ -601,6 +616,8 @@ static PyObject *py_reduction(PyObject *mod, PyObject *args)
 }
 
 static PyMethodDef methods[] = {
+    {"_in_block_task", py_in_block_task, METH_NOARGS,
+     "whether this thread runs a function of map_blocks (blockwise, ...) on a block"},
     {"_map_blocks", py_map_blocks, METH_VARARGS,
      "_map_blocks(cls, f, arrays, dtype, chunks, drop_mask, new_mask, name)"},
     {"_blockwise", py_blockwise, METH_VARARGS,

@@ -174,9 +174,32 @@ def _recipe_of(a):
 _lock = threading.RLock()
 
 
+class _Locked:
+    """`with _locked:` takes _lock, unless this thread runs a function of
+    map_blocks (blockwise, map_overlap, reduction) on a block: the compute
+    that runs it holds the lock until its run ends, so waiting for it there
+    would wait for good. That is an error, which says what to do instead."""
+    __slots__ = ()
+
+    def __enter__(self):
+        if _dusk._in_block_task():
+            raise RuntimeError(
+                "a function that dusk runs on blocks (map_blocks, blockwise, map_overlap, "
+                "reduction) cannot build or compute dusk arrays: the compute that runs it "
+                "holds them until it ends. Compute what the function needs first "
+                "(m = x.mean().compute()) and give it that value")
+        _lock.acquire()
+
+    def __exit__(self, *exc):
+        _lock.release()
+
+
+_locked = _Locked()
+
+
 def _apply(name, *args):
     """Array.<name>(*args), remembered as the result's recipe."""
-    with _lock:
+    with _locked:
         r = getattr(Array, name)(*args)
         if args and r is args[0]:
             return r
@@ -192,7 +215,7 @@ def _apply_parts(name, *args):
     """Array.<name>(*args) for a call that makes several arrays (linalg's
     factors, a tuple): each remembers the call and its place in it, so that
     compaction makes the call again once for all of them."""
-    with _lock:
+    with _locked:
         parts = getattr(Array, name)(*args)
         call = _Recipe((name, tuple(_recipe_of(a) for a in args)))
         for i, r in enumerate(parts):
@@ -268,7 +291,7 @@ def _replay(roots):
 
 def _from_recipe(recipe):
     """The array a recipe makes, in the live context (pickle's loads)."""
-    with _lock:
+    with _locked:
         r = _replay([recipe])[0]
         r._recipe = recipe
         _live.add(r)
@@ -759,12 +782,12 @@ class Array(_dusk.Array):
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         """The array's values, as a NumPy array (a NumPy scalar for 0-d results)."""
         # Without the GIL, under the lock (no array built meanwhile): python/array.c
-        with _lock:
+        with _locked:
             r = self._compute(scheduler=scheduler, num_workers=num_workers)
         return r[()] if r.ndim == 0 else r
 
     def __array__(self, dtype=None):
-        with _lock:
+        with _locked:
             r = np.asarray(self._compute())
         return r if dtype is None else r.astype(dtype, copy=False)
 
@@ -999,7 +1022,7 @@ _created = weakref.WeakValueDictionary()
 
 def _create(*args):
     key = repr(args)   # not args: -0.0 == 0.0, and fills of both would meet
-    with _lock:
+    with _locked:
         a = _created.get(key)
         if a is None:
             a = _apply("_create", *args)
@@ -1665,7 +1688,7 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
             replace = overwrite
             if overwrite is None:
                 replace, s = _replaces_as_dask(where[0], where[1], s)
-            with _lock:
+            with _locked:
                 s._store(where[0], where[1], gzip=level, overwrite=bool(replace),
                          scheduler=scheduler, num_workers=num_workers)
             stored.append(from_hdf5(where[0], where[1]) if return_stored else None)

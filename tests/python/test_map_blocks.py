@@ -768,3 +768,22 @@ def test_profile_keeps_the_names_of_functions_gone(tmp_path):
     """ % ((str(tmp_path / "trace.json"),) * 2))
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:2] == ["True ['ones_like', 'twice']", "True"]
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "sync"])
+def test_arrays_inside_a_block_function_raise_not_hang(scheduler):
+    # The compute that runs a block's function holds the arrays until its run
+    # ends: building or computing one there waited for good (^C did not stop
+    # it); it is a RuntimeError that says what to do instead.
+    x = da.from_array(np.arange(10.0), chunks=5)
+    for f in (lambda b: b - float(x.mean()),
+              lambda b: b - x.mean().compute(),
+              lambda b: np.asarray(da.from_array(b))):
+        with pytest.raises(RuntimeError, match=r"cannot build or compute dusk arrays.*"
+                                               r"m = x\.mean\(\)\.compute\(\)"):
+            x.map_blocks(f).compute(scheduler=scheduler)
+    # what it says works, and the arrays still do
+    m = float(x.mean())
+    np.testing.assert_array_equal(x.map_blocks(lambda b: b - m).compute(scheduler=scheduler),
+                                  np.arange(10.0) - 4.5)
+    assert (x + 1).sum().compute() == 55.0
