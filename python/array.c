@@ -353,14 +353,17 @@ static PyObject *arr_arange(PyTypeObject *cls, PyObject *args)
 {
     double start, stop, step;
     const char *chunks;
-    if (!PyArg_ParseTuple(args, "dddz:_arange", &start, &stop, &step, &chunks))
+    int floats = 0;   /* one of them was a float: float64, as numpy.arange(5.0) */
+    if (!PyArg_ParseTuple(args, "dddz|p:_arange", &start, &stop, &step, &chunks, &floats))
         return NULL;
     if (step == 0) {
         PyErr_SetString(PyExc_ValueError, "arange: step must not be 0");
         return NULL;
     }
     ctxobject *c = get_ctx();
-    return c ? wrap(cls, c, dusk_arange(c->ctx, start, stop, step, chunks)) : NULL;
+    return c ? wrap(cls, c, (floats ? dusk_arange_f8 : dusk_arange)(c->ctx, start, stop, step,
+                                                                    chunks))
+             : NULL;
 }
 
 static PyObject *arr_linspace(PyTypeObject *cls, PyObject *args)

@@ -1063,7 +1063,10 @@ def arange(start, stop=None, step=1, chunks="auto", dtype=None):
     for v in (start, stop, step):
         if isinstance(v, (complex, np.complexfloating)) or not _exact_as_float(v):
             raise ValueError("arange: dusk counts in doubles, which do not hold %r exactly" % (v,))
-    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks, 1))
+    # NumPy's dtype: float64 when any bound is a float (arange(5.0)), not when the
+    # values happen to be whole
+    floats = builtins.any(isinstance(v, (float, np.floating)) for v in (start, stop, step))
+    x = _apply("_arange", float(start), float(stop), float(step), _chunks_text(chunks, 1), floats)
     return x if dtype is None else x.astype(dtype)
 
 

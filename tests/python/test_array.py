@@ -185,6 +185,11 @@ def test_creation_functions():
     assert da.empty((4, 4), chunks=2).shape == (4, 4)
     np.testing.assert_array_equal(da.arange(10, chunks=3).compute(), np.arange(10))
     np.testing.assert_allclose(da.arange(0, 1, 0.25, chunks=3).compute(), np.arange(0, 1, 0.25))
+    # NumPy's dtype: a float bound makes float64 even where the values are whole
+    for args in [(5.0,), (0, 5, 1.0), (np.float64(5),), (5,), (np.int32(5),), (2, 9, 3)]:
+        x, want = da.arange(*args, chunks=2), np.arange(*args)
+        assert x.dtype == want.dtype and x.compute().dtype == want.dtype, args
+        np.testing.assert_array_equal(x.compute(), want)
     np.testing.assert_allclose(da.linspace(0, 1, 7, chunks=3).compute(), np.linspace(0, 1, 7))
     x = da.random.RandomState(5).normal(2, 3, size=(400, 300), chunks=100).compute()
     assert abs(x.mean() - 2) < 0.05 and abs(x.std() - 3) < 0.05
