@@ -13,8 +13,8 @@ from ._dusk import DuskError, get, ncores, visualize_graph, __version__
 
 from .delayed import Delayed, delayed   # after this, dusk.delayed is the function
 
-__all__ = ["get", "compute", "Delayed", "delayed", "view", "visualize_graph", "ncores",
-           "DuskError", "__version__"]
+__all__ = ["get", "compute", "persist", "Delayed", "delayed", "view", "visualize_graph",
+           "ncores", "DuskError", "__version__"]
 
 
 def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
@@ -55,6 +55,30 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
             return {k: value(v) for k, v in a.items()}
         return a
     return tuple(value(a) for a in args)
+
+
+def persist(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
+    """As dask.persist: the dusk arrays and Delayed objects among args (and, unless
+    traverse=False, inside their lists, tuples, sets and dicts) computed now and held,
+    as a tuple; the Delayed run together, as compute runs them."""
+    from .delayed import _held
+    values = compute(*args, scheduler=scheduler, num_workers=num_workers, traverse=traverse)
+
+    def held(a, v):
+        if isinstance(a, Delayed):
+            return _held(a.key, v, a._length)
+        if hasattr(a, "persist") and type(a).__module__.startswith("dusk"):
+            from .array import from_array
+            return from_array(v, chunks=a.chunks)
+        if traverse and type(a) in (list, tuple, set, frozenset) and type(a) is type(v):
+            if type(a) in (set, frozenset):   # no order to pair them by: persist each
+                return type(a)(persist(x, scheduler=scheduler, num_workers=num_workers)[0]
+                               for x in a)
+            return type(a)(held(x, y) for x, y in zip(a, v))
+        if traverse and type(a) is dict:
+            return {k: held(a[k], v[k]) for k in a}
+        return a
+    return tuple(held(a, v) for a, v in zip(args, values))
 
 
 @contextlib.contextmanager

@@ -49,6 +49,29 @@ def _call(func, *args):
     return func(*args)
 
 
+class _Value:
+    """A computed value in a graph as itself: the task (_Value(v),) gives v, where
+    v written as it is would be read as a task or a key (a tuple, a string)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self):
+        return self.value
+
+    def __repr__(self):
+        return "_Value(%r)" % (self.value,)
+
+
+def _held(key, value, length=None):
+    """A Delayed of key whose graph holds value, computed: what persist gives."""
+    plain = isinstance(value, (int, float, complex, bool, bytes, type(None))) or \
+        type(value).__module__ == "numpy"
+    return Delayed(key, {key: value if plain else (_Value(value),)}, length)
+
+
 def _code_parts(code):
     """A code object as what it does: its bytes, the names it looks up and its
     constants, nested functions' code included (their repr has an address)."""
@@ -199,6 +222,12 @@ class Delayed:
 
     def compute(self, scheduler=None, num_workers=None, **kwargs):
         return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
+
+    def persist(self, scheduler=None, num_workers=None, **kwargs):
+        """Computed now and held: a Delayed of the same key whose graph is the value
+        alone, as Dask's persist (later calls on it start from the value)."""
+        return _held(self.key, self.compute(scheduler=scheduler, num_workers=num_workers),
+                     self._length)
 
     def visualize(self, filename="mydask", format=None, color=None, rankdir=None,
                   collapse_outputs=False, verbose=False, view=None, **kwargs):

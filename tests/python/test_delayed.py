@@ -5,9 +5,11 @@ import pickle
 import threading
 
 import dask
+import numpy as np
 import pytest
 
 import dusk
+import dusk.array as da
 from dusk import delayed
 from dusk.delayed import Delayed
 
@@ -186,3 +188,29 @@ def test_lecture_delayed_still_takes_a_graph():
     d = Delayed("z", {"x": 1, "y": 2, "z": (operator.add, "x", "y")})
     assert d.compute() == 3 and d.dask["x"] == 1
     assert (d * 2).compute() == 6
+
+
+def test_persist_holds_the_value():
+    # Delayed.persist was taken for a lazy method call (d.persist() a Delayed of
+    # getattr, failing when computed); it is Dask's: computed now, same key.
+    calls = []
+
+    def inc(a):
+        calls.append(a)
+        return a + 1
+    d = dusk.delayed(inc)(1)
+    p = d.persist()
+    assert isinstance(p, dusk.Delayed) and p.key == d.key and calls == [1]
+    assert p.dask == {d.key: 2}
+    assert p.compute() == 2 and (p * 10).compute() == 20 and calls == [1]
+    # a value a graph would read as a task or a key stays that value
+    for value in [("a", 1), (max, 1, 2), "a-key", [1, "x"], {"k": (len, "ab")}]:
+        q = dusk.delayed(lambda v=value: v)().persist()
+        assert q.compute() == value
+    # dusk.persist, as dask.persist: several, arrays too, run together
+    x = da.ones((4, 4), chunks=2)
+    a, s, both = dusk.persist(d, x.sum(axis=0), [d, 3])
+    assert a.compute() == 2 and both[1] == 3 and both[0].compute() == 2
+    assert isinstance(s, da.Array) and s.chunks == ((2, 2),)
+    np.testing.assert_array_equal(s.compute(), [4.0] * 4)
+    assert calls == [1, 1]   # d computed once more, for the two of it together
