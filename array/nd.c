@@ -1617,8 +1617,12 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
     keep_shape(a, axes, shape);
     int np = nparts(op), cx = dusk__dtype_is_complex(a->u.nd.dtype);
     /* float16 and complex64 blocks add up in float64 and complex128 (as
-     * NumPy's pairwise sum does in float32), rounding once at the end */
-    dusk_dtype wide = acc_dtype == DUSK_DT_F2 ? DUSK_DT_F8
+     * NumPy's pairwise sum does in float32), rounding once at the end; so
+     * do float32 sums: added up in float32 one by one, a block of 36
+     * million ones came to 16,777,216 (2^24, where adding 1 rounds away),
+     * NumPy's pairwise sum to 36,000,000 */
+    int sum = op == DUSK_RED_SUM || op == DUSK_RED_NANSUM;
+    dusk_dtype wide = acc_dtype == DUSK_DT_F2 || (acc_dtype == DUSK_DT_F4 && sum) ? DUSK_DT_F8
                       : acc_dtype == DUSK_DT_C8 ? DUSK_DT_C16 : acc_dtype;
     dusk_value *parts[3] = {NULL, NULL, NULL};
     for (int i = 0; i < np; i++)
