@@ -709,11 +709,9 @@ static dusk_array *normalize_index(dusk_array *a, const dusk_index *idx, int n, 
         int64_t dim = a->shape[axis];
         e->axis = axis;
         if (x->kind == DUSK_IDX_INT) {
-            if (x->start == NIL || x->start >= dim || x->start < -dim) {
+            /* DUSK_NIL (INT64_MIN) too: Python's x[-2**63] is that */
+            if (x->start >= dim || x->start < -dim) {
                 dusk_free(buf);
-                if (x->start == NIL)
-                    return dusk__array_fail(ctx, DUSK_EINVAL,
-                                            "getitem: integer index for axis %d is DUSK_NIL", axis);
                 return dusk__array_fail(ctx, DUSK_EINVAL,
                                         "getitem: index %" PRId64 " is out of bounds for axis %d "
                                         "with size %" PRId64, x->start, axis, dim);

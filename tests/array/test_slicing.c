@@ -687,7 +687,8 @@ static void test_errors(void **state)
     dusk_index nolist[] = {DUSK_LIST(NULL, 3)};
     assert_error(dusk_array_getitem(x, nolist, 1), DUSK_EINVAL, "list with no items", NULL);
     dusk_index nilint[] = {DUSK_AT(DUSK_NIL)};
-    assert_error(dusk_array_getitem(x, nilint, 1), DUSK_EINVAL, "DUSK_NIL", NULL);
+    assert_error(dusk_array_getitem(x, nilint, 1), DUSK_EINVAL,
+                 "index -9223372036854775808 is out of bounds for axis 0", NULL);
     /* too many new axes */
     char many[512] = "";
     for (int i = 0; i < 31; i++)

@@ -321,6 +321,10 @@ def test_too_many_indices_are_index_errors_and_0d_arrays_do_not_iterate():
         z[0]
     with pytest.raises(IndexError, match="ellipsis"):
         x[..., ..., 0]
+    # the least int64 is out of bounds as any other (it was a ValueError naming DUSK_NIL)
+    for i in (-2**63, 2**63 - 1, 2, -3):
+        with pytest.raises(IndexError, match="index %d is out of bounds for axis 0 with size 2" % i):
+            x[i]
     with pytest.raises(TypeError, match="0-d"):
         list(z)
     rows = list(x)
