@@ -668,16 +668,27 @@ typedef struct group_list {
     int ngroups;
 } group_list;
 
-static herr_t list_dataset(hid_t g, const char *name, const H5L_info_t *li, void *ud)
+/* What the link name of group g is: H5O_TYPE_DATASET or H5O_TYPE_GROUP, or
+ * -1 for anything else (a soft, external or dangling link, a named type),
+ * which a listing leaves out. */
+static int member_kind(hid_t g, const char *name, const H5L_info_t *li)
 {
-    group_list *gl = ud;
     obj_info oi;
     if (li->type != H5L_TYPE_HARD || get_info(g, name, &oi) < 0 ||
         (oi.type != H5O_TYPE_DATASET && oi.type != H5O_TYPE_GROUP)) {
         H5Eclear2(H5E_DEFAULT);
-        return 0;
+        return -1;
     }
-    if (oi.type == H5O_TYPE_GROUP) {
+    return oi.type;
+}
+
+static herr_t list_dataset(hid_t g, const char *name, const H5L_info_t *li, void *ud)
+{
+    group_list *gl = ud;
+    int kind = member_kind(g, name, li);
+    if (kind < 0)
+        return 0;
+    if (kind == H5O_TYPE_GROUP) {
         int w = gl->ngroups < 4 ? snprintf(gl->groups + gl->glen, sizeof gl->groups - gl->glen,
                                            "%s'%s'", gl->ngroups ? ", " : "", name)
                                 : -1;
@@ -2331,38 +2342,46 @@ static herr_t add_name(hid_t obj, const char *name, const H5A_info_t *info, void
     return 0;
 }
 
-int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk_value **out,
-                   dusk_error *err)
+/* The HDF5 file at path opened for reading into *file, checked to hold
+ * obj (a dataset's or group's path, "/" the root group): 0, or DUSK_EIO
+ * naming what is wrong (no such file, not HDF5, no such object, a dataset
+ * on the way to it). Caller holds h5_lock, and closes *file when >= 0. */
+static int open_holding(const char *path, const char *obj, hid_t *file, dusk_error *err)
 {
-    *out = NULL;
+    *file = H5I_INVALID_HID;
     struct stat st;
     if (stat(path, &st) != 0)
         return dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
     if (dusk__not_a_file(&st))
         return dusk_error_set(err, DUSK_EIO, "cannot open '%s': it is %s, not an HDF5 file",
                               path, dusk__not_a_file(&st));
-    int rc = 0;
+    if (is_hdf5(path) <= 0)
+        return h5_fail(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+    *file = file_open(path, H5F_ACC_RDONLY);
+    char blocker[4096];
+    htri_t has = -1;
+    if (*file >= 0)   /* "/" and "//" are the root group, which H5Lexists cannot ask for */
+        has = strspn(obj, "/") == strlen(obj) ? 1 : link_exists(*file, obj, blocker, sizeof blocker);
+    if (has == -2)
+        return dusk_error_set(err, DUSK_EIO, "'%s' has no '%s': '%s' there is a dataset, not "
+                              "a group", path, obj, blocker);
+    if (has <= 0)
+        return has < 0 ? h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path)
+                       : dusk_error_set(err, DUSK_EIO, "'%s' has no '%s'", path, obj);
+    return 0;
+}
+
+int dusk__h5_attrs(const char *path, const char *dataset, const char *name, dusk_value **out,
+                   dusk_error *err)
+{
+    *out = NULL;
     name_list names = {NULL, 0, 0, 0};
     dusk_value *res = NULL;
     hid_t file = H5I_INVALID_HID, obj = H5I_INVALID_HID;
-    char blocker[4096];
     lock();
-    if (is_hdf5(path) <= 0) {
-        rc = h5_fail(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+    int rc = open_holding(path, dataset, &file, err);
+    if (rc)
         goto done;
-    }
-    file = file_open(path, H5F_ACC_RDONLY);
-    htri_t has = file >= 0 ? link_exists(file, dataset, blocker, sizeof blocker) : -1;
-    if (has == -2) {
-        rc = dusk_error_set(err, DUSK_EIO, "'%s' has no '%s': '%s' there is a dataset, not a "
-                            "group", path, dataset, blocker);
-        goto done;
-    }
-    if (has <= 0) {
-        rc = has < 0 ? h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path)
-                     : dusk_error_set(err, DUSK_EIO, "'%s' has no '%s'", path, dataset);
-        goto done;
-    }
     if ((obj = H5Oopen(file, dataset, H5P_DEFAULT)) < 0) {
         rc = h5_fail(err, DUSK_EIO, "cannot open '%s' in '%s'", dataset, path);
         goto done;
@@ -2459,12 +2478,9 @@ typedef struct {
 static herr_t add_member(hid_t g, const char *name, const H5L_info_t *li, void *ud)
 {
     member_list *l = ud;
-    obj_info oi;
-    if (li->type != H5L_TYPE_HARD || get_info(g, name, &oi) < 0 ||
-        (oi.type != H5O_TYPE_DATASET && oi.type != H5O_TYPE_GROUP)) {
-        H5Eclear2(H5E_DEFAULT);   /* a soft, external or dangling link, a named type */
+    int kind = member_kind(g, name, li);
+    if (kind < 0)
         return 0;
-    }
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
         dusk_value **p = dusk_realloc(l->items, cap * sizeof *p);
@@ -2476,7 +2492,7 @@ static herr_t add_member(hid_t g, const char *name, const H5L_info_t *li, void *
         l->cap = cap;
     }
     dusk_value *pair[2] = {dusk_string(name),
-                           dusk_string(oi.type == H5O_TYPE_DATASET ? "dataset" : "group")};
+                           dusk_string(kind == H5O_TYPE_DATASET ? "dataset" : "group")};
     if (!(l->items[l->n] = dusk_tuple_of(2, pair))) {
         l->oom = 1;
         return -1;
@@ -2488,38 +2504,13 @@ static herr_t add_member(hid_t g, const char *name, const H5L_info_t *li, void *
 int dusk__h5_list(const char *path, const char *group, dusk_value **out, dusk_error *err)
 {
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return dusk_error_set(err, DUSK_EIO, "cannot open '%s': %s", path, strerror(errno));
-    if (dusk__not_a_file(&st))
-        return dusk_error_set(err, DUSK_EIO, "cannot open '%s': it is %s, not an HDF5 file",
-                              path, dusk__not_a_file(&st));
-    int rc = 0;
     member_list l = {NULL, 0, 0, 0};
     hid_t file = H5I_INVALID_HID, g = H5I_INVALID_HID;
-    char blocker[4096];
     const char *where = group[0] ? group : "/";
     lock();
-    if (is_hdf5(path) <= 0) {
-        rc = h5_fail(err, DUSK_EIO, "'%s' is not an HDF5 file", path);
+    int rc = open_holding(path, where, &file, err);
+    if (rc)
         goto done;
-    }
-    file = file_open(path, H5F_ACC_RDONLY);
-    /* "/" and "//" are the root group, which link_exists cannot ask for */
-    htri_t has = -1;
-    if (file >= 0)
-        has = strspn(where, "/") == strlen(where) ? 1
-                                                  : link_exists(file, where, blocker, sizeof blocker);
-    if (has == -2) {
-        rc = dusk_error_set(err, DUSK_EIO, "'%s' has no '%s': '%s' there is a dataset, not a "
-                            "group", path, where, blocker);
-        goto done;
-    }
-    if (has <= 0) {
-        rc = has < 0 ? h5_fail(err, DUSK_EIO, "cannot read HDF5 file '%s'", path)
-                     : dusk_error_set(err, DUSK_EIO, "'%s' has no '%s'", path, where);
-        goto done;
-    }
     obj_info oi;
     if (get_info(file, where, &oi) < 0) {
         rc = h5_fail(err, DUSK_EIO, "cannot open '%s' in '%s'", where, path);
