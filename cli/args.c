@@ -362,6 +362,11 @@ dusk_callbacks cli_interrupt_callbacks(void)
     return (dusk_callbacks){.gate = interrupt_gate, .gate_armed = &armed};
 }
 
+const int *cli_interrupt_flag(void)
+{
+    return &armed;
+}
+
 int cli_interrupted(void)
 {
     return caught;

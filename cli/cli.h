@@ -160,6 +160,9 @@ void cli_trace_graph_free(cli_trace_graph *t);
  * signal kills at once. A signal ignored at start stays ignored. */
 void cli_interrupt_install(void);
 dusk_callbacks cli_interrupt_callbacks(void);
+/* Set with the gate: the live window's stop (a paused run waits in the
+ * window's own gate, which the interrupt's would never be asked). */
+const int *cli_interrupt_flag(void);
 int cli_interrupted(void);
 int cli_interrupt_exit(const char *sub);
 

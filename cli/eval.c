@@ -1186,6 +1186,7 @@ int cli_eval(int argc, char **argv)
     run.callbacks = cbs;
     dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
     vo.run = &run;
+    vo.stop = cli_interrupt_flag();
     vo.title = text;
     vo.close_when_done = close_when_done;
     vo.theme = theme;

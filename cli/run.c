@@ -293,6 +293,7 @@ int cli_run(int argc, char **argv)
         char title[512];
         snprintf(title, sizeof title, "dusk: %s", cli_shown(path));
         vo.run = &o;
+        vo.stop = cli_interrupt_flag();
         vo.delay = delay;
         vo.start_paused = paused;
         vo.close_when_done = close_when_done;

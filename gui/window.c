@@ -285,13 +285,14 @@ int dusk__frame_due(dusk_viewer *v, dusk__drawn *d, int polled, int w, int h, ui
 
 /* The loop; j NULL: a replay, over already. Returns 0, the code of a frame
  * that could not be drawn, or DUSK_ECANCELED when the window was closed
- * before the run ended (the run is joined in every case). */
+ * (or vo->stop turned) before the run ended (the run is joined in every
+ * case). */
 static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j, pthread_t *th,
                 dusk_error *err)
 {
     int fps = vo->fps > 0 ? vo->fps : 60;
     Uint64 frame_ms = (Uint64)(1000 / fps), t_run = SDL_GetTicks64();
-    int ended = !j, rc = 0;
+    int ended = !j, rc = 0, stopped = 0;
     uint64_t last_ns = dusk_now_ns();
     dusk__drawn drawn = {0};
     for (;;) {
@@ -318,6 +319,10 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         }
         if (v->ui.close)
             break;
+        if (vo->stop && __atomic_load_n(vo->stop, __ATOMIC_ACQUIRE)) {
+            stopped = 1;
+            break;
+        }
         int full = (SDL_GetWindowFlags(s->win) & SDL_WINDOW_FULLSCREEN) != 0;
         if (full != v->ui.fullscreen)
             SDL_SetWindowFullscreen(s->win, v->ui.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
@@ -356,8 +361,9 @@ static int loop(dusk_viewer *v, session *s, const dusk_view_options *vo, job *j,
         pthread_join(*th, NULL);
         if (!done) {
             if (rc == 0)
-                rc = dusk_error_set(err, DUSK_ECANCELED,
-                                    "the window was closed before the run ended");
+                rc = dusk_error_set(err, DUSK_ECANCELED, stopped ? "interrupted"
+                                                                 : "the window was closed "
+                                                                   "before the run ended");
             dusk_value_unref(j->out);
             j->out = NULL;
         }

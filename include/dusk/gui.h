@@ -428,9 +428,16 @@ typedef struct dusk_view_options {
                                   that would show what the last one does is
                                   not drawn) */
     int close_when_done;       /* close as soon as the run has ended (tests, scripts) */
+    const int *stop;           /* when *stop turns nonzero (a flag a signal handler
+                                  sets: the dusk command's Ctrl-C), the window
+                                  closes as if the user closed it: a run still
+                                  going stops, paused or not, and the call
+                                  returns DUSK_ECANCELED, "interrupted"; NULL:
+                                  none */
 } dusk_view_options;
 
-#define DUSK_VIEW_OPTIONS_INIT {NULL, 0, 0, NULL, 0, 0, 0.0, 0, NULL, 0.0f, 0, NULL, NULL, 0, 0}
+#define DUSK_VIEW_OPTIONS_INIT                                                  \
+    {NULL, 0, 0, NULL, 0, 0, 0.0, 0, NULL, 0.0f, 0, NULL, NULL, 0, 0, NULL}
 
 /* dusk_get(g, key, vo->run, out, err) shown in a window (see above).
  * DUSK_EINVAL for a NULL g, key or out, a bad theme or a size below 0. */

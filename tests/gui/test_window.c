@@ -10,11 +10,14 @@
 ** blocks come back to where they were.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <SDL.h>
@@ -1071,6 +1074,53 @@ static void count_finish(void *ud, int status)
     finished++;
 }
 
+/* vo.stop: a flag turned while the run is paused (its workers wait in the
+ * window's gate) closes the window and stops the run: the call returns
+ * DUSK_ECANCELED, "interrupted", no task having run. */
+static int stop_flag;
+static int tasks_started;
+static void count_start(void *ud, int64_t task, int worker)
+{
+    (void)ud;
+    (void)task;
+    (void)worker;
+    __atomic_add_fetch(&tasks_started, 1, __ATOMIC_RELAXED);
+}
+
+static void *turn_stop(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {0, 200000000L};
+    nanosleep(&ts, NULL);
+    __atomic_store_n(&stop_flag, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void test_view_stop_flag(void **state)
+{
+    (void)state;
+    dusk_graph *g = lecture_dsk();
+    dusk_callbacks mine = {.pretask = count_start};
+    dusk_options o = opts_of(DUSK_SCHED_THREADS, 2);
+    o.callbacks = &mine;
+    o.ncallbacks = 1;
+    dusk_view_options vo = closing_window(&o, NULL);
+    vo.start_paused = 1;
+    vo.stop = &stop_flag;
+    stop_flag = tasks_started = 0;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, turn_stop, NULL), 0);
+    dusk_value *out = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_view_get(g, "z", &vo, &out, &err);
+    pthread_join(th, NULL);
+    if (rc != DUSK_ECANCELED || strcmp(err.msg, "interrupted") != 0)
+        fail_msg("a paused run whose stop turned gave %s \"%s\"", dusk_err_name(rc), err.msg);
+    assert_null(out);
+    assert_int_equal(__atomic_load_n(&tasks_started, __ATOMIC_RELAXED), 0);
+    dusk_graph_free(g);
+}
+
 static void test_view_get(void **state)
 {
     (void)state;
@@ -1545,6 +1595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_done_note_counts_tasks, sdl_up, sdl_down),
         cmocka_unit_test_setup_teardown(test_view_get_fails, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_get_closed, live_up, live_down),
+        cmocka_unit_test_setup_teardown(test_view_stop_flag, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_close_stops_run, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_view_array_and_trace, live_up, live_down),
         cmocka_unit_test_setup_teardown(test_no_display, live_up, live_down),
