@@ -57,7 +57,8 @@ static const char HELP[] =
     "comparisons (< <= > >= == !=; they bind looser than & | ^, as in Python:\n"
     "write (x > 0) & (x < 1)), unary minus, calls with keyword arguments, x.T,\n"
     "x.shape, x.ndim, x.size, x.dtype, methods (x.sum(axis=0), x.astype('f4')),\n"
-    "indexing and slicing (x[:100, 500:100:-2], x[:, [10, 1, 5]], x[..., None]).\n"
+    "indexing and slicing (x[:100, 500:100:-2], x[:, [10, 1, 5]], x[..., None], a mask\n"
+    "as x[[True, False, True]]).\n"
     "np., numpy., da. and dask.array. before a name are allowed and ignored.\n"
     "The whole expression gives an array or a number: x.shape and x.dtype are\n"
     "for use inside it (zeros(x.shape, dtype=x.dtype)).\n"
@@ -335,7 +336,16 @@ static int digits_of(double x, const numfmt *f)
         if (reads_back(buf, x, f->dt))
             return p;
     }
-    return f->prec;
+    /* none reads back: rounded at prec digits, without its trailing zeros,
+     * as NumPy's (3.0000000000000004e-05 is 3.e-05, not 3.00000000e-05) */
+    snprintf(buf, sizeof buf, f->sci ? "%.*e" : "%.*f", f->prec, x);
+    const char *end = f->sci ? strchr(buf, 'e') : buf + strlen(buf);
+    int p = f->prec;
+    while (p > 0 && end[-1] == '0') {
+        end--;
+        p--;
+    }
+    return p;
 }
 
 /* Element k of v as the format f puts it, without padding, into buf. */

@@ -2666,9 +2666,12 @@ static int eval_attr(evaluator *ev, const expr *e, val *out)
                 near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
 }
 
-/* One entry of an index: a number, a slice, a list, None or '...'. */
-static int index_entry(evaluator *ev, const expr *s, dusk_index *ix)
+/* One entry of an index: a number, a slice, a list, None or '...'. A list
+ * of True and False (a mask, as NumPy reads it) is left with *mask set,
+ * its items 1 and 0, for eval_index, which knows its axis. */
+static int index_entry(evaluator *ev, const expr *s, dusk_index *ix, int *mask)
 {
+    *mask = 0;
     if (s->kind == EXPR_ELLIPSIS) {
         *ix = DUSK_ELLIPSIS;
         return 0;
@@ -2701,6 +2704,9 @@ static int index_entry(evaluator *ev, const expr *s, dusk_index *ix)
     }
     if (v.kind == V_NUM) {
         int64_t i;
+        if (v.is_bool)   /* NumPy reads x[True] as a new axis, not as x[1] */
+            return fail(ev, 2, s->col, "an index entry cannot be %s (NumPy adds an axis for "
+                        "it: use None)", v.num ? "True" : "False");
         if (as_int(ev, s, &v, "an index", &i) < 0)
             return -1;
         *ix = DUSK_AT(i);
@@ -2710,14 +2716,47 @@ static int index_entry(evaluator *ev, const expr *s, dusk_index *ix)
         int64_t *list = ev_alloc(ev, sizeof *list * (size_t)(v.n ? v.n : 1));
         if (!list)
             return nomem_ev(ev, s->col);
-        for (int i = 0; i < v.n; i++)
+        int bools = 0;
+        for (int i = 0; i < v.n; i++) {
+            bools += v.items[i].kind == V_NUM && v.items[i].is_bool;
             if (as_int(ev, s, &v.items[i], "a list index", &list[i]) < 0)
                 return -1;
+        }
+        *mask = v.n > 0 && bools == v.n;   /* [True, 2] is [1, 2], as in NumPy */
         *ix = DUSK_LIST(list, v.n);
         return 0;
     }
     return fail(ev, 2, s->col, "an index entry is an integer, a slice, a list of integers, "
                                "None or ..., not %s", kind_name(&v));
+}
+
+/* ix[k], a mask of 1s and 0s, as the positions NumPy picks with it, once
+ * its length is its axis's: the axis counts the entries before it that
+ * take one (not None or ...), or, after a '...', from the end. */
+static int mask_positions(evaluator *ev, const expr *s, const dusk_array *a, dusk_index *ix,
+                          int n, int k)
+{
+    int before = 0, from = 0, ellipsis = 0;
+    for (int i = 0; i < n; i++) {
+        int takes = ix[i].kind != DUSK_IDX_NEWAXIS && ix[i].kind != DUSK_IDX_ELLIPSIS;
+        ellipsis |= i < k && ix[i].kind == DUSK_IDX_ELLIPSIS;
+        before += i < k && takes;
+        from += i >= k && takes;
+    }
+    int ndim = dusk_array_ndim(a);
+    int axis = ellipsis ? ndim - from : before;
+    const int64_t *shape = dusk_array_shape(a);
+    if (axis < 0 || axis >= ndim || shape[axis] != ix[k].n)
+        return fail(ev, 2, s->col, "boolean index did not match indexed array along dimension "
+                    "%d; dimension is %lld but corresponding boolean dimension is %lld", axis,
+                    axis >= 0 && axis < ndim ? (long long)shape[axis] : 0LL,
+                    (long long)ix[k].n);
+    int64_t *list = (int64_t *)ix[k].list, m = 0;
+    for (int64_t i = 0; i < ix[k].n; i++)
+        if (list[i])
+            list[m++] = i;
+    ix[k].n = m;
+    return 0;
 }
 
 static int eval_index(evaluator *ev, const expr *e, val *out)
@@ -2745,8 +2784,12 @@ static int eval_index(evaluator *ev, const expr *e, val *out)
         return fail(ev, 2, e->kids[2 * DUSK_MAXDIMS + 1]->col, "too many indices (more than %d)",
                     2 * DUSK_MAXDIMS);
     dusk_index ix[2 * DUSK_MAXDIMS];
+    int mask[2 * DUSK_MAXDIMS];
     for (int k = 0; k < n; k++)
-        if (index_entry(ev, e->kids[k + 1], &ix[k]) < 0)
+        if (index_entry(ev, e->kids[k + 1], &ix[k], &mask[k]) < 0)
+            return -1;
+    for (int k = 0; k < n; k++)
+        if (mask[k] && mask_positions(ev, e->kids[k + 1], base.a, ix, n, k) < 0)
             return -1;
     return check(ev, e->opcol, dusk_array_getitem(base.a, ix, n), out);
 }

@@ -278,6 +278,10 @@ typedef struct eval_case {
 
 static const eval_case EVAL_ERRORS[] = {
     {"z + 1", 2, 1, "unknown name 'z'"},
+    /* True as an index is NumPy's new axis, not 1; a mask must fit its axis */
+    {"x[True]", 2, 3, "an index entry cannot be True (NumPy adds an axis for it: use None)"},
+    {"x[[True, False]]", 2, 3, "boolean index did not match indexed array along dimension 0; "
+                               "dimension is 6 but corresponding boolean dimension is 2"},
     {"xx + 1", 2, 1, "unknown name 'xx'; did you mean 'x'?"},
     {"x - x.maen(axis=0)", 2, 7, "no method 'maen'; did you mean 'mean'?"},
     {"x.mean(axs=0)", 2, 8, "mean() has no keyword 'axs'; did you mean 'axis'?"},
@@ -1310,6 +1314,18 @@ static void test_cli_print_numpy(void **state)
         {"(arange(3) - 1) / 0.", "[-inf  nan  inf]\n"},
         {"ones(3) * 1e-5 + arange(3)", "[1.00000e-05 1.00001e+00 2.00001e+00]\n"},
         {"arange(3) * 1e9", "[0.e+00 1.e+09 2.e+09]\n"},
+        /* rounded at 8 digits, trailing zeros trimmed (3 * 1e-5 has 17) */
+        {"arange(1, 4) * 1e-5", "[1.e-05 2.e-05 3.e-05]\n"},
+        {"ones(1) * 1.100000001e-05", "[1.1e-05]\n"},
+        {"ones(1) * 1.000000001e20", "[1.e+20]\n"},
+        {"ones(2) * 1.000000001 + arange(2) * 1e9", "[1.e+00 1.e+09]\n"},
+        /* a list of True and False is a mask, as NumPy reads it */
+        {"arange(3)[[True, False, True]]", "[0 2]\n"},
+        {"arange(6).reshape((2, 3))[:, [True, False, True]]", "[[0 2]\n [3 5]]\n"},
+        {"arange(6).reshape((2, 3))[..., [False, True, True]]", "[[1 2]\n [4 5]]\n"},
+        {"arange(6).reshape((2, 3))[[False, True]]", "[[3 4 5]]\n"},
+        {"arange(3)[[False, False, False]]", "[]\n"},
+        {"arange(3)[[True, 2]]", "[1 2]\n"},
         /* bools are 5 wide in an array, even with no False among them */
         {"ones((2, 2)) > 0", "[[ True  True]\n [ True  True]]\n"},
         {"arange(2) > 0", "[False  True]\n"},
