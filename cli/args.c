@@ -284,6 +284,15 @@ int cli_check_output(const char *sub, const char *path)
     /* access passes a writable plain file too: out.txt/t.json */
     if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_fail(1, sub, "cannot write %s: %s", path, strerror(ENOTDIR));
+    /* and root passes where nothing can be made (/proc, a read-only
+     * mount): a file made there and removed says it for everyone */
+    char probe[4096 + 32];
+    snprintf(probe, sizeof probe, "%s/.dusk-check-XXXXXX", dir);
+    int fd = mkstemp(probe);
+    if (fd < 0)
+        return cli_fail(1, sub, "cannot write %s: %s", path, strerror(errno));
+    close(fd);
+    unlink(probe);
     return 0;
 }
 

@@ -854,6 +854,15 @@ static void run_failures(void **state)
     r = dusk_cmd("render assets/samples/lecture-dsk.json -o %s/plain.txt/g.svg", scratch_dir);
     assert_one_line_error(&r, 1, "cannot write ", "plain.txt/g.svg: Not a directory");
     done(&r);
+    /* ... and where nothing can be made though access() says yes (root,
+     * /proc): the store went through, then the report failed, exit 1 */
+    if (access("/proc", W_OK) == 0) {
+        r = dusk_cmd("eval 'ones(4) * 7' --profile /proc/p.html -o %s:/r --quiet",
+                     scratch("early.h5"));
+        assert_one_line_error(&r, 1, "dusk eval: cannot write /proc/p.html", NULL);
+        done(&r);
+        assert_false(file_exists(scratch("early.h5")));
+    }
 
     /* results that cannot be written */
     r = dusk_cmd("run assets/samples/lecture-dsk.json >/dev/full");
