@@ -27,8 +27,10 @@
 ** do not chain (a < b < c is refused: write (a < b) & (b < c)).
 **
 ** The tree lives in one block list owned by expr_tree (no node is freed on
-** its own). Nesting deeper than EXPR_MAX_DEPTH is refused, so that no input
-** runs the C stack out. Every error carries the column it is at.
+** its own). Parentheses, brackets, calls, signs and powers nested deeper than
+** EXPR_MAX_NEST, and a tree deeper than EXPR_MAX_DEPTH (a chain of
+** operations, 1 + 1 + ..., is as deep as it is long), are refused, so that
+** no input runs the C stack out. Every error carries the column it is at.
 **
 ** The evaluator: names are the --input arrays, then constants (pi, e, inf,
 ** nan, newaxis) and dtype names; np., numpy., da. and dask.array. prefixes
@@ -61,7 +63,8 @@
 
 #include "expr.h"
 
-#define EXPR_MAX_DEPTH 100
+#define EXPR_MAX_NEST 100
+#define EXPR_MAX_DEPTH 1000
 
 /* --- the tree's memory ---------------------------------------------------- */
 
@@ -326,8 +329,8 @@ static expr *deepen(parser *ps, expr *e)
     if (e->depth > EXPR_MAX_DEPTH) {
         if (!ps->failed) {
             ps->failed = 1;
-            set_error(ps->err, 2, e->opcol, "the expression nests deeper than %d levels",
-                      EXPR_MAX_DEPTH);
+            set_error(ps->err, 2, e->opcol, "the expression is more than %d operations "
+                      "deep (a chain such as 1 + 1 + ... counts each one)", EXPR_MAX_DEPTH);
         }
         return NULL;
     }
@@ -389,11 +392,11 @@ static expr *parse_unary(parser *ps);
 
 static int enter(parser *ps)
 {
-    if (++ps->depth > EXPR_MAX_DEPTH) {
+    if (++ps->depth > EXPR_MAX_NEST) {
         if (!ps->failed) {
             ps->failed = 1;
-            set_error(ps->err, 2, ps->tok.col, "the expression nests deeper than %d levels",
-                      EXPR_MAX_DEPTH);
+            set_error(ps->err, 2, ps->tok.col, "the expression nests deeper than %d levels "
+                      "of parentheses, brackets, calls, signs and powers", EXPR_MAX_NEST);
         }
         return -1;
     }
@@ -630,18 +633,23 @@ static expr *parse_power(parser *ps)
     if (e && is_op(ps, "**")) {
         int col = ps->tok.col;
         next(ps);
+        if (enter(ps) < 0)   /* 2 ** 2 ** ... recurses, to the right */
+            return NULL;
         e = binop(ps, "**", col, e, parse_unary(ps));
+        ps->depth--;
     }
     return e;
 }
 
 static expr *parse_unary(parser *ps)
 {
+    int col = ps->tok.col, sign = is_op(ps, "-") || is_op(ps, "~") || is_op(ps, "+");
+    if (!sign)   /* a parenthesis counts once, in parse_expr */
+        return parse_power(ps);
     if (enter(ps) < 0)
         return NULL;
     expr *e;
-    int col = ps->tok.col;
-    if (is_op(ps, "-") || is_op(ps, "~")) {
+    if (!is_op(ps, "+")) {
         expr_kind k = is_op(ps, "-") ? EXPR_NEG : EXPR_INVERT;
         next(ps);
         expr *a = parse_unary(ps);
@@ -649,11 +657,9 @@ static expr *parse_unary(parser *ps)
         if (e)
             e->kids[0] = a;
         e = deepen(ps, e);
-    } else if (is_op(ps, "+")) {
+    } else {
         next(ps);
         e = parse_unary(ps);
-    } else {
-        e = parse_power(ps);
     }
     ps->depth--;
     return e;

@@ -227,17 +227,31 @@ static void test_parse_depth(void **state)
     strcpy(deep + 3000, "x");
     assert_null(expr_parse(deep, &err));
     assert_non_null(strstr(err.msg, "nests deeper than"));
-    /* chains that the parser builds by loops nest too: x.T.T..., x+x+..., x[0][0]... */
-    static const char *const LINKS[] = {".T", "+x", "[0]", "(1)", "**x"};
+    /* chains that the parser builds by loops are as deep as they are long:
+     * x.T.T..., x+x+..., x[0][0]... are refused past 1000, with a word that
+     * says so, and a sum of 500 terms, which nests nothing, is fine (it was
+     * "nests deeper than 100 levels" at 101 terms) */
+    static char chain[8192];
+    static const char *const LINKS[] = {".T", "+x", "[0]", "(1)"};
     for (size_t i = 0; i < sizeof LINKS / sizeof *LINKS; i++) {
-        strcpy(deep, "x");
-        for (int j = 0; j < 300; j++)
-            strcat(deep, LINKS[i]);
-        expr_tree *t = expr_parse(deep, &err);
+        strcpy(chain, "x");
+        for (int j = 0; j < 1500; j++)
+            strcat(chain, LINKS[i]);
+        expr_tree *t = expr_parse(chain, &err);
         if (t)
-            fail_msg("a chain of 300 '%s' parsed", LINKS[i]);
-        assert_non_null(strstr(err.msg, "nests deeper than"));
+            fail_msg("a chain of 1500 '%s' parsed", LINKS[i]);
+        assert_non_null(strstr(err.msg, "more than 1000 operations deep"));
+        chain[1 + 500 * strlen(LINKS[i])] = '\0';
+        if (!(t = expr_parse(chain, &err)))
+            fail_msg("a chain of 500 '%s': %s", LINKS[i], err.msg);
+        expr_free(t);
     }
+    /* x ** x ** ... recurses as parentheses do */
+    strcpy(chain, "x");
+    for (int j = 0; j < 300; j++)
+        strcat(chain, "**x");
+    assert_null(expr_parse(chain, &err));
+    assert_non_null(strstr(err.msg, "nests deeper than 100 levels"));
     /* 40 levels are fine */
     k = 0;
     for (int i = 0; i < 40; i++)
