@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -407,6 +408,14 @@ static int check_options(const dusk_view_options *vo, const char *who, int *them
                               "the font scale %g is not 0 (1) or from %g to %g",
                               (double)vo->font_scale, (double)DUSK__FONT_SCALE_MIN,
                               (double)DUSK__FONT_SCALE_MAX);
+    /* a screenshot is a PNG: under another name it would mislead whoever
+     * opens it, and every other output of dusk's refuses one */
+    if (vo->screenshot) {
+        const char *dot = strrchr(vo->screenshot, '.'), *slash = strrchr(vo->screenshot, '/');
+        if (!dot || (slash && dot < slash) || strcasecmp(dot, ".png") != 0)
+            return dusk_error_set(err, DUSK_EINVAL, "the screenshot %s is a PNG: name it .png",
+                                  vo->screenshot);
+    }
     if (vo->panels & ~(unsigned)DUSK_VIEW_ALL)
         return dusk_error_set(err, DUSK_EINVAL, "%s: panels 0x%x has bits that are no panel's",
                               who, vo->panels);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <SDL.h>
@@ -1155,6 +1156,12 @@ static void test_view_get(void **state)
     assert_null(out);
     o.stream = NULL;
     dusk_stream_free(st);
+    const char *png = vo.screenshot;
+    vo.screenshot = scratch("shot.txt");   /* a PNG under another name: refused */
+    assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "shot.txt is a PNG: name it .png");
+    assert_false(access(vo.screenshot, F_OK) == 0);
+    vo.screenshot = png;
     vo.theme = "sepia";
     assert_int_equal(dusk_view_get(g, "z", &vo, &out, &err), DUSK_EINVAL);
     assert_string_equal(err.msg,
