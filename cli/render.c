@@ -6,17 +6,40 @@
 ** be coloured by worker, duration, bytes or state (by duration unless
 ** --color says otherwise). Which of the two a file is: cli_is_trace. The
 ** format is OUT's extension's unless --format names one (svg:graphviz:
-** Graphviz's SVG renderer instead of dusk's own SVG writer).
+** Graphviz's SVG renderer instead of dusk's own SVG writer). -o - with
+** --format writes the picture on standard output (drawn into a temporary
+** file first: the writers put a file in place by a rename).
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <dusk/alloc.h>
 #include <dusk/viz.h>
 
 #include "cli/cli.h"
+
+/* The picture drawn at path, onto standard output. */
+static int copy_to_stdout(const char *sub, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cli_fail(1, sub, "cannot read the picture back: %s", strerror(errno));
+    char buf[65536];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        bad = fwrite(buf, 1, n, stdout) != n;
+    bad |= ferror(f) || fflush(stdout) != 0;
+    int e = errno;
+    fclose(f);
+    return bad ? cli_fail(1, sub, "cannot write the picture to standard output: %s",
+                          strerror(e))
+               : 0;
+}
 
 static const char *const opts[] = {"-o=", "--output=", "--color=", "--view=", "--threshold=",
                                    "--collapse-outputs", "--verbose", "--rankdir=", "--quiet",
@@ -124,12 +147,16 @@ int cli_render(int argc, char **argv)
         rc = cli_fail(2, sub, "which file? (usage: dusk render GRAPH.json|TRACE.json -o OUT.svg)");
     if (!rc && !out)
         rc = cli_fail(2, sub, "where to? -o OUT.svg|png|pdf|jpg|jpeg|dot|gv|xdot");
+    int to_stdout = out && !strcmp(out, "-");
+    if (!rc && to_stdout && !vo.format)
+        rc = cli_fail(2, sub, "-o - (standard output) has no extension: name the format with "
+                      "--format svg|png|pdf|jpg|jpeg|dot|gv|xdot");
     if (!rc && !vo.format)   /* the format from the extension */
         rc = cli_check_picture(sub, NULL, out);
-    if (!rc)
+    if (!rc && !to_stdout)
         rc = cli_check_output(sub, out);
     /* --format lets any name through: never draw over the file drawn */
-    if (!rc && cli_same_file(out, in))
+    if (!rc && !to_stdout && cli_same_file(out, in))
         rc = cli_fail(2, sub, "-o %s would replace the input file %s", out, in);
     if (!rc)
         rc = cli_input(sub, &in);   /* "-": standard input */
@@ -161,8 +188,24 @@ int cli_render(int argc, char **argv)
         snprintf(how, sizeof how, "--view tasks (or --threshold %zu)", dusk_graph_size(g));
         cli_layers_note(sub, &vo, dusk_graph_size(g), how);
     }
-    if (!rc && dusk_visualize(g, out, &vo, &err) != 0)
+    char tmp[64] = "";
+    if (!rc && to_stdout) {
+        const char *dir = getenv("TMPDIR");
+        snprintf(tmp, sizeof tmp, "%s/dusk-render-XXXXXX", dir && *dir && strlen(dir) < 40 ? dir
+                                                                                          : "/tmp");
+        int fd = mkstemp(tmp);
+        if (fd < 0)
+            rc = cli_fail(1, sub, "cannot make a temporary file for standard output: %s",
+                          strerror(errno));
+        else
+            close(fd);
+    }
+    if (!rc && dusk_visualize(g, to_stdout ? tmp : out, &vo, &err) != 0)
         rc = cli_fail(1, sub, "%s: %s", in, err.msg);
+    if (!rc && to_stdout)
+        rc = copy_to_stdout(sub, tmp);
+    if (tmp[0])
+        unlink(tmp);
     if (t.g)
         cli_trace_graph_free(&t);
     else

@@ -956,7 +956,18 @@ static void render_golden_dot(void **state)
     assert_non_null(want);
     assert_string_equal(got, want);
     free(got);
+    /* -o - with --format: the same picture on standard output (it was a
+     * file named "-"); without a format, refused */
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o - --format dot");
+    assert_ok(&r);
+    assert_string_equal(r.out, want);
+    done(&r);
     free(want);
+    assert_false(file_exists("-"));
+    r = dusk_cmd("render assets/samples/lecture-dsk.json -o -");
+    assert_one_line_error(&r, 2, "dusk render: -o - (standard output) has no extension: name "
+                                 "the format with --format", NULL);
+    done(&r);
 
     r = dusk_cmd("render assets/samples/lecture-dsk2.json --output=%s --color order --rankdir LR "
                  "--collapse-outputs --view tasks", scratch("dsk2.svg"));
