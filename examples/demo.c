@@ -707,8 +707,8 @@ int main(int argc, char **argv)
             } else {
                 char *end;
                 long w = strtol(argv[++i], &end, 10);
-                if (*end || w < 0 || w > 1024) {
-                    fprintf(stderr, "%s: --workers wants a number 0..1024, not '%s'\n", me,
+                if (*end || w < 0 || w > 4096) {
+                    fprintf(stderr, "%s: --workers wants a number 0..4096, not '%s'\n", me,
                             argv[i]);
                     usage(2);
                 }

@@ -1884,7 +1884,7 @@ static void demo_says_where(void **state)
     char *bad_value[] = {"demo", "tour", "--workers", "many", NULL};
     r = run_in(other, 0, bad_value);
     assert_int_equal(r.code, 2);
-    assert_contains(r.err, "dusk demo: --workers wants a number 0..1024, not 'many'\n");
+    assert_contains(r.err, "dusk demo: --workers wants a number 0..4096, not 'many'\n");
     done(&r);
 }
 
