@@ -2174,6 +2174,9 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if ((v = arg(&b, "seed")) && as_int(ev, arg_at(&b, "seed", call), v, "seed", &seed) < 0)
             return -1;
+        if (seed < 0)   /* NumPy's RandomState refuses one too */
+            return fail(ev, 2, arg_at(&b, "seed", call)->col, "seed must be 0 or more, not %lld",
+                        (long long)seed);
         if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
             return -1;
         if (s.ndim == 0)

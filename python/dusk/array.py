@@ -1151,6 +1151,8 @@ class RandomState:
 
     def __init__(self, seed=None):
         self._seed = np.random.randint(0, 2**63) if seed is None else int(seed)
+        if not 0 <= self._seed < 2**64:   # NumPy's RandomState refuses a negative one too
+            raise ValueError("Seed must be between 0 and 2**64 - 1, not %d" % self._seed)
 
     def _next(self):
         s = self._seed

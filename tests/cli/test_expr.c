@@ -292,6 +292,7 @@ typedef struct eval_case {
 
 static const eval_case EVAL_ERRORS[] = {
     {"z + 1", 2, 1, "unknown name 'z'"},
+    {"random.uniform(size=3, seed=-1)", 2, 29, "seed must be 0 or more, not -1"},
     /* True as an index is NumPy's new axis, not 1; a mask must fit its axis */
     {"x[True]", 2, 3, "an index entry cannot be True (NumPy adds an axis for it: use None)"},
     {"x[[True, False]]", 2, 3, "boolean index did not match indexed array along dimension 0; "

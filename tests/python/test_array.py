@@ -195,6 +195,9 @@ def test_creation_functions():
     assert abs(x.mean() - 2) < 0.05 and abs(x.std() - 3) < 0.05
     y = da.random.RandomState(5).normal(2, 3, size=(400, 300), chunks=100).compute()
     np.testing.assert_array_equal(x, y)
+    for seed in (-1, 2**64):   # NumPy refuses a negative seed; -1 was 2**64 - 1
+        with pytest.raises(ValueError, match="Seed must be between 0 and 2"):
+            da.random.RandomState(seed)
     u = da.random.uniform(-1, 1, size=1000, chunks=300).compute()
     assert u.min() >= -1 and u.max() < 1
     a = np.arange(24.0).reshape(4, 6)
