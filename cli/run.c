@@ -306,8 +306,6 @@ int cli_run(int argc, char **argv)
      * ended before the signal was seen */
     if (!rc && cli_interrupted())
         rc = cli_interrupt_exit(sub);
-    if (!rc && cli_print_results(path, want, nkeys, out, stdout) != 0)
-        rc = cli_fail(1, sub, "cannot write the results");
 
     /* the profiler's outputs, now that the run has succeeded or failed in
      * a task; when one fails, or Ctrl-C comes before the last, those
@@ -356,8 +354,16 @@ int cli_run(int argc, char **argv)
         ro.graph_svg = svg;
         if (dusk_profiler_write_report(prof, report, &ro, &err) != 0)
             rc = cli_fail(1, sub, "%s", err.msg);
+        else
+            written[nwritten++] = report;
         dusk_free(svg);
     }
+    /* the results last, once every file is in place: a run whose outputs
+     * cannot be written prints nothing (it printed them, then failed) */
+    if (!rc && cli_interrupted())
+        rc = cli_interrupt_exit(sub);
+    if (!rc && !run_rc && cli_print_results(path, want, nkeys, out, stdout) != 0)
+        rc = cli_fail(1, sub, "cannot write the results");
     for (size_t i = 0; rc && i < nwritten; i++)
         remove(written[i]);
     if (!rc && task_failed) {
@@ -365,7 +371,7 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "dusk %s: the failed run, its erred task with the others, is in", sub);
         for (size_t i = 0; i < nwritten; i++)
             fprintf(stderr, " %s", written[i]);
-        fprintf(stderr, "%s%s\n", report ? " " : "", report ? report : "");
+        fprintf(stderr, "\n");
     }
     if (!rc)
         rc = run_rc;
