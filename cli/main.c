@@ -100,7 +100,7 @@ static const subcommand subs[] = {
      "            computes without the window and says how\n"},
     {"view", cli_view, "open the live window on a graph, a trace, an expression or a demo",
      "usage: dusk view GRAPH.json [KEY...] [options of dusk run]\n"
-     "       dusk view TRACE.json [--close]\n"
+     "       dusk view TRACE.json [--close] [--theme light|dark|contrast|FILE]\n"
      "       dusk view --eval EXPR [options of dusk eval]\n"
      "       dusk view --demo [window] [options of that demo]\n"
      "\n"

@@ -68,12 +68,12 @@ int cli_view(int argc, char **argv)
             file = argv[i];
     }
     if (file) {
-        static const char *const opts[] = {"--close"};
+        static const char *const opts[] = {"--close", "--theme="};
         cli_args a = {argc, argv, 1, 0};
         const char *val;
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         vo.close_when_done = !isatty(STDIN_FILENO);
-        for (int k; (k = cli_next(&a, opts, 1, &val)) != CLI_END;) {
+        for (int k; (k = cli_next(&a, opts, 2, &val)) != CLI_END;) {
             if (k == CLI_BAD)
                 return 2;
             if (k == CLI_HELP) {
@@ -84,6 +84,12 @@ int cli_view(int argc, char **argv)
                 return cli_fail(2, sub, "a trace is shown alone ('%s' is one more)", val);
             if (k == 0)
                 vo.close_when_done = 1;
+            if (k == 1) {   /* a projector's contrast theme for a replay too */
+                dusk_error terr = DUSK_ERROR_INIT;
+                if (dusk_view_theme_check(val, &terr) != 0)
+                    return cli_fail(2, sub, "--theme: %s", terr.msg);
+                vo.theme = val;
+            }
         }
         char title[512];
         snprintf(title, sizeof title, "dusk: %s", cli_shown(file));

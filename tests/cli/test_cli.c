@@ -2026,6 +2026,14 @@ static void view_window(void **state)
     if (r.code != 0)
         fail_msg("exit %d: %s", r.code, r.err);
     done(&r);
+    /* a replay takes a theme too (a projector's), checked before the window */
+    r = dusk_cmd("view %s --close --theme contrast", trace);
+    if (r.code != 0)
+        fail_msg("--theme contrast: exit %d: %s", r.code, r.err);
+    done(&r);
+    r = dusk_cmd("view %s --close --theme sepia", trace);
+    assert_one_line_error(&r, 2, "dusk view: --theme: the theme \"sepia\" is not one of", NULL);
+    done(&r);
     /* slow motion: each worker at least 0.1 s a task, so the 5 tasks on 2
      * workers (side by side) take at least 2 of them */
     uint64_t t0 = now_ns();
