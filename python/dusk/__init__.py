@@ -60,7 +60,9 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
 def persist(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
     """As dask.persist: the dusk arrays and Delayed objects among args (and, unless
     traverse=False, inside their lists, tuples, sets and dicts) computed now and held,
-    as a tuple; the Delayed run together, as compute runs them."""
+    as a tuple; the Delayed run together, as compute runs them. Those inside a set
+    are computed once more, together: a set's values cannot be paired with its
+    items by position."""
     from .delayed import _held
     values = compute(*args, scheduler=scheduler, num_workers=num_workers, traverse=traverse)
 
@@ -71,9 +73,8 @@ def persist(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
             from .array import from_array
             return from_array(v, chunks=a.chunks)
         if traverse and type(a) in (list, tuple, set, frozenset) and type(a) is type(v):
-            if type(a) in (set, frozenset):   # no order to pair them by: persist each
-                return type(a)(persist(x, scheduler=scheduler, num_workers=num_workers)[0]
-                               for x in a)
+            if type(a) in (set, frozenset):   # no order to pair them by: all again, in one run
+                return type(a)(persist(*a, scheduler=scheduler, num_workers=num_workers))
             return type(a)(held(x, y) for x, y in zip(a, v))
         if traverse and type(a) is dict:
             return {k: held(a[k], v[k]) for k in a}
