@@ -1,5 +1,5 @@
 /*
-** dusk — making arrays: ones, zeros, full, arange, linspace, random,
+** dusk — making arrays: ones, zeros, full, arange, linspace, eye, random,
 ** from_buffer, from_hdf5, and the kernels that make their blocks
 **
 ** A source layer ('ones_like', 'arange', 'normal' ...) makes every block
@@ -149,6 +149,43 @@ dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_
     /* the token hashes num where the other sources hash a seed */
     return source(ctx, DUSK__OP_LINSPACE, DUSK_SHAPE(num), chunks, DUSK_DT_F8, start, stop,
                   (uint64_t)num, "linspace");
+}
+
+dusk_array *dusk_eye(dusk_array_ctx *ctx, int64_t n, int64_t m, int64_t k, const char *chunks,
+                     dusk_dtype dtype)
+{
+    if (!ctx)
+        return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
+    if (n < 0 || m < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "eye: negative dimensions are not allowed "
+                                "(N %" PRId64 ", M %" PRId64 ")", n, m);
+    dusk_shape shape = DUSK_SHAPE(n, m);
+    dusk_array *e = check_shape(ctx, shape, dtype, "eye");
+    if (e)
+        return e;
+    /* Dask's blocks are square: both axes in the first row block's size,
+     * as dask.array.eye takes chunks[0] of what chunks normalises to */
+    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
+    if (dusk__normalize_chunks(ctx, chunks, 2, shape.v, dtype, &buf, nb, per, &e) < 0)
+        return e;
+    int64_t c = nb[0] > 0 ? per[0][0] : 0;
+    dusk_free(buf);
+    char text[64];
+    c = c > 0 ? c : 1;   /* an axis of 0 has a chunk of 0, which no chunks text reads */
+    snprintf(text, sizeof text, "(%" PRId64 ", %" PRId64 ")", c, c);
+    if (dusk__normalize_chunks(ctx, text, 2, shape.v, dtype, &buf, nb, per, &e) < 0)
+        return e;
+    char tok[33];
+    dusk__token(tok, "eye|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%s", n, m, k, c,
+                dusk_dtype_code(dtype));
+    dusk_value *kv[1] = {dusk_int(k)};
+    dusk_value *pv = dusk__params_new(dtype, 2, per, nb, 1, kv);
+    dusk__layer *L = dusk__layer_new(ctx, "eye", tok, DUSK__L_BLOCKS, dusk__op_get(DUSK__OP_EYE),
+                                     pv, 2, shape.v, nb, dtype);
+    dusk_array *r = L ? dusk__array_new(ctx, L, 2, shape.v, per, nb, dtype)
+                      : dusk__array_oom(ctx, "eye");
+    dusk_free(buf);
+    return r;
 }
 
 dusk_array *dusk_random_normal(dusk_array_ctx *ctx, uint64_t seed, double loc, double scale,
@@ -412,6 +449,32 @@ int dusk__k_linspace(const dusk__targs *t, dusk_value **out, dusk_error *err)
     for (int64_t i = 0; i < n; i++) {
         int64_t g = start[0] + i;
         d[i] = g == total - 1 && total > 1 ? b : a + (double)g * step;
+    }
+    *out = v;
+    return 0;
+}
+
+/* numpy.eye's block: ones where column - row is k. */
+int dusk__k_eye(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t k, start[DUSK_MAXDIMS];
+    dusk_value *v;
+    int rc = dusk__targs_int(t, 0, &k, err);
+    if (rc)
+        return rc;
+    if (dusk_tuple_len(t->index) != 2)
+        return dusk_error_set(err, DUSK_EINVAL, "eye: makes 2-d blocks, not %zu-d",
+                              dusk_tuple_len(t->index));
+    if ((rc = new_block(t, 0, 1, start, &v, err)))
+        return rc;
+    const int64_t *shape = dusk_ndarray_shape(v);
+    size_t es = dusk_dtype_size(t->dtype);
+    char *p = dusk_ndarray_data(v);
+    for (int64_t r = 0; r < shape[0]; r++) {
+        int64_t c;   /* k + row - first column; past int64 it is no column of the block */
+        if (!__builtin_add_overflow(k, start[0] + r, &c) &&
+            !__builtin_sub_overflow(c, start[1], &c) && c >= 0 && c < shape[1])
+            dusk__nd_storef(p + (r * shape[1] + c) * (int64_t)es, t->dtype, 1.0);
     }
     *out = v;
     return 0;

@@ -1719,29 +1719,6 @@ done:
 }
 
 /* A block of numpy.eye: ones where column - row is k (global indices). */
-int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err)
-{
-    int64_t k, start[DUSK_MAXDIMS], shape[DUSK_MAXDIMS];
-    int rc;
-    if ((rc = dusk__targs_int(t, 0, &k, err)) || (rc = dusk__targs_block(t, start, shape, err)))
-        return rc;
-    if (dusk_tuple_len(t->index) != 2)
-        return dusk_error_set(err, DUSK_EINVAL, "eye: a block index of %zu axes",
-                              dusk_tuple_len(t->index));
-    dusk_value *v = dusk_ndarray_new(t->dtype, 2, shape);
-    if (!v)
-        return la_oom(t, err);
-    size_t es = dusk_dtype_size(t->dtype);
-    for (int64_t r = 0; r < shape[0]; r++) {
-        int64_t c = k + start[0] + r - start[1];
-        if (c >= 0 && c < shape[1])
-            dusk__nd_storef((char *)dusk_ndarray_data(v) + (r * shape[1] + c) * (int64_t)es,
-                            t->dtype, 1.0);
-    }
-    *out = v;
-    return 0;
-}
-
 /* Adding tasks to a graph from an emitter: a key already there (another
  * layer of the same factorisation emitted it) is left as it is. */
 typedef struct {
@@ -2022,26 +1999,6 @@ dusk_lu dusk_linalg_lu(dusk_array *a)
     return (dusk_lu){out[0], out[1], out[2]};
 }
 
-/* numpy.eye(n) in blocks of c, as dask.array.eye ('eye' layer). */
-static dusk_array *eye(dusk_array_ctx *ctx, int64_t n, int64_t c, dusk_dtype dt)
-{
-    char text[64];
-    c = c > 0 ? c : 1;   /* a 0 x 0 a has chunks of 0, which no chunks text reads */
-    snprintf(text, sizeof text, "(%" PRId64 ", %" PRId64 ")", c, c);
-    dusk_array *shape = dusk_zeros(ctx, DUSK_SHAPE(n, n), text, dt);   /* for its chunks */
-    if (shape->status)
-        return shape;
-    char tok[33];
-    dusk__token(tok, "eye|%" PRId64 "|%" PRId64 "|%s", n, c, dusk_dtype_code(dt));
-    dusk_value *k[1] = {dusk_int(0)};
-    dusk_value *params = dusk__params_new(dt, 2, shape->chunks, shape->nb, 1, k);
-    dusk__layer *L = dusk__layer_new(ctx, "eye", tok, DUSK__L_BLOCKS, dusk__op_get(DUSK__OP_LA_EYE),
-                                     params, 2, shape->shape, shape->nb, dt);
-    if (!L)
-        return dusk__array_oom(ctx, "eye");
-    return dusk__array_new(ctx, L, 2, shape->shape, shape->chunks, shape->nb, dt);
-}
-
 /* b of solve: 1 or 2 axes, a's rows. Checked here so that a mismatch is
  * named as solve's, not as the product or triangular solve inside it. */
 static dusk_array *solve_b_check(dusk_array *a, dusk_array *b)
@@ -2098,7 +2055,10 @@ dusk_array *dusk_linalg_inv(dusk_array *a)
     dusk_array *e = square_check(a, "inv");
     if (e)
         return e;
-    return dusk_linalg_solve(a, eye(a->ctx, a->shape[0], a->chunks[0][0], la_dtype(a->dtype)));
+    char c[32];   /* a 0 x 0 a has chunks of 0, which no chunks text reads */
+    snprintf(c, sizeof c, "%" PRId64, a->chunks[0][0] > 0 ? a->chunks[0][0] : 1);
+    return dusk_linalg_solve(a, dusk_eye(a->ctx, a->shape[0], a->shape[0], 0, c,
+                                         la_dtype(a->dtype)));
 }
 
 /* --- svd_compressed ----------------------------------------------------------------- */

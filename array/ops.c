@@ -40,7 +40,6 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 #pragma weak dusk__k_la_rank
 #pragma weak dusk__k_la_singular
 #pragma weak dusk__k_la_lu
-#pragma weak dusk__k_la_eye
 #pragma weak dusk__k_la_chol
 
 #define ENTRY(id, name, kernel, code, min_in, max_in, nextra)                              \
@@ -144,7 +143,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_LA_RANK, "matrix_rank", dusk__k_la_rank, 0, 1, 1, 0),
     ENTRY(DUSK__OP_LA_SINGULAR, "eigvalsh", dusk__k_la_singular, 0, 2, 2, 0),
     ENTRY(DUSK__OP_LA_LU, "lu", dusk__k_la_lu, 0, 1, 2, 0),
-    ENTRY(DUSK__OP_LA_EYE, "eye", dusk__k_la_eye, 0, 0, 0, 1),
+    ENTRY(DUSK__OP_EYE, "eye", dusk__k_eye, 0, 0, 0, 1),
     ENTRY(DUSK__OP_LA_CHOL, "cholesky", dusk__k_la_chol, 0, 1, 2, 0),
     ENTRY(DUSK__OP_ARG_CHUNK, "arg-reduce", dusk__k_arg_chunk, 0, 1, 1, 4),
     ENTRY(DUSK__OP_ARG_COMBINE, "arg_combine-partial", dusk__k_arg_combine, 0, 1, 1, 1),

@@ -25,6 +25,7 @@
 **     empty_like full_like        fill (float)                        -
 **   arange                        start, step (floats)                -
 **   linspace                      start, stop (floats), num (int)     -
+**   eye                           k (int): the diagonal's offset      -
 **   normal | uniform              seed (int), loc | low, scale | high -
 **   array                         -                                   the original: an
 **                                                                     ndarray, or the tuple
@@ -149,7 +150,7 @@ typedef enum {
     /* factorisations (array/lapack.c) */
     DUSK__OP_LA_QR, DUSK__OP_LA_SVD, DUSK__OP_LA_ITEM, DUSK__OP_LA_VSTACK, DUSK__OP_LA_DOT,
     DUSK__OP_LA_ALIAS, DUSK__OP_LA_TRSOLVE, DUSK__OP_LA_RANK, DUSK__OP_LA_SINGULAR,
-    DUSK__OP_LA_LU, DUSK__OP_LA_EYE, DUSK__OP_LA_CHOL,
+    DUSK__OP_LA_LU, DUSK__OP_EYE, DUSK__OP_LA_CHOL,
     /* argmax and friends (array/reduce.c), cumulative sums and products
      * (array/scan.c) */
     DUSK__OP_ARG_CHUNK, DUSK__OP_ARG_COMBINE, DUSK__OP_ARG_AGG, DUSK__OP_NANARG_AGG,
@@ -258,6 +259,7 @@ int dusk__targs_list_in(const dusk__targs *t, size_t i, const dusk_value **out,
 int dusk__k_fill(const dusk__targs *t, dusk_value **out, dusk_error *err);       /* create.c */
 int dusk__k_arange(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_linspace(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_getter(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
@@ -286,7 +288,6 @@ int dusk__k_la_trsolve(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_rank(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_singular(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_lu(const dusk__targs *t, dusk_value **out, dusk_error *err);
-int dusk__k_la_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_la_chol(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_arg_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err);  /* reduce.c */
 int dusk__k_arg_combine(const dusk__targs *t, dusk_value **out, dusk_error *err);

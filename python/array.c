@@ -381,6 +381,20 @@ static PyObject *arr_linspace(PyTypeObject *cls, PyObject *args)
     return c ? wrap(cls, c, dusk_linspace(c->ctx, start, stop, num, chunks)) : NULL;
 }
 
+static PyObject *arr_eye(PyTypeObject *cls, PyObject *args)
+{
+    long long n, m, k;
+    const char *chunks;
+    PyObject *dtype;
+    if (!PyArg_ParseTuple(args, "LLLzO:_eye", &n, &m, &k, &chunks, &dtype))
+        return NULL;
+    dusk_dtype dt;
+    if (dtype_of(dtype, &dt) < 0)
+        return NULL;
+    ctxobject *c = get_ctx();
+    return c ? wrap(cls, c, dusk_eye(c->ctx, n, m, k, chunks, dt)) : NULL;
+}
+
 static PyObject *arr_random(PyTypeObject *cls, PyObject *args)
 {
     const char *kind, *chunks;
@@ -1581,6 +1595,7 @@ static PyMethodDef arr_methods[] = {
     {"_create", (PyCFunction)(void (*)(void))arr_create, CLS, "ones/zeros/empty/full"},
     {"_arange", (PyCFunction)(void (*)(void))arr_arange, CLS, "numpy.arange"},
     {"_linspace", (PyCFunction)(void (*)(void))arr_linspace, CLS, "numpy.linspace"},
+    {"_eye", (PyCFunction)(void (*)(void))arr_eye, CLS, "numpy.eye"},
     {"_random", (PyCFunction)(void (*)(void))arr_random, CLS, "random.normal/uniform"},
     {"_from_numpy", (PyCFunction)(void (*)(void))arr_from_numpy, CLS, "from a NumPy array"},
     {"_from_hdf5", (PyCFunction)(void (*)(void))arr_from_hdf5, CLS, "from an HDF5 dataset"},

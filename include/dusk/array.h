@@ -137,6 +137,12 @@ DUSK_API dusk_array *dusk_arange_f8(dusk_array_ctx *ctx, double start, double st
 /* num points from start to stop inclusive, as numpy.linspace. */
 DUSK_API dusk_array *dusk_linspace(dusk_array_ctx *ctx, double start, double stop, int64_t num,
                           const char *chunks);
+/* numpy.eye(n, m, k): ones on the diagonal k places right of the main
+ * one (left when negative), zeros elsewhere; as dask.array.eye, one
+ * 'eye' task per block and square blocks, both axes in the size of the
+ * first row block chunks gives ("auto", "1000", "(500, 200)" take 500). */
+DUSK_API dusk_array *dusk_eye(dusk_array_ctx *ctx, int64_t n, int64_t m, int64_t k,
+                              const char *chunks, dusk_dtype dtype);
 /* Seeded and deterministic per chunk: the same seed, shape and chunks give
  * the same numbers. */
 DUSK_API dusk_array *dusk_random_normal(dusk_array_ctx *ctx, uint64_t seed, double loc, double scale,

@@ -608,6 +608,9 @@ class Array(_dusk.Array):
     def astype(self, dtype):
         return _apply("_astype", self, _dtype_name(dtype))
 
+    def swapaxes(self, axis1, axis2):
+        return swapaxes(self, axis1, axis2)
+
     def rechunk(self, chunks="auto"):
         # As Dask's rechunk: a dict names the axes that change, and None (in a
         # tuple, or an axis a dict leaves out) keeps an axis's chunks (in
@@ -1721,3 +1724,366 @@ _sys.modules[__name__ + ".linalg"] = linalg
 from . import blocks as _blocks   # noqa: E402  (it builds on Array)
 from .blocks import map_blocks, blockwise, map_overlap, reduction   # noqa: E402,F401
 __all__ += ["map_blocks", "blockwise", "map_overlap", "reduction"]
+
+
+# --- NumPy's creation and shape functions, from dusk's operations ------------------------
+# Each builds the graph dask.array builds where Dask's is a composition
+# (tri, tril, diff, vstack ...): slices, None axes, transposes, where and
+# concatenate; eye is a layer of its own (dusk_eye), as in Dask.
+
+def _like_shape_chunks(a, chunks, shape):
+    """Dask's rule for *_like: a's shape and chunks, or the shape given with
+    'auto' chunks unless chunks says otherwise (a NumPy array's are 'auto',
+    as Dask's asarray of it)."""
+    if shape is None:
+        return a.shape, (getattr(a, "chunks", "auto") if chunks is None else chunks)
+    return _shape(shape), ("auto" if chunks is None else chunks)
+
+
+def _like_of(a):
+    if isinstance(a, Array):
+        return a
+    a = np.asarray(a)
+    if a.dtype.kind not in "biufc":
+        raise TypeError("dusk arrays hold numbers, not %s" % a.dtype)
+    return a
+
+
+def _refuse_order(order, what):
+    if order not in ("C", "K", "A"):
+        raise ValueError("%s: dusk's blocks are in C order, not order=%r" % (what, order))
+
+
+def empty_like(a, dtype=None, order="C", chunks=None, shape=None):
+    _refuse_order(order, "empty_like")
+    a = _like_of(a)
+    shape, chunks = _like_shape_chunks(a, chunks, shape)
+    return empty(shape, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+
+
+def ones_like(a, dtype=None, order="C", chunks=None, shape=None):
+    _refuse_order(order, "ones_like")
+    a = _like_of(a)
+    shape, chunks = _like_shape_chunks(a, chunks, shape)
+    return ones(shape, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+
+
+def zeros_like(a, dtype=None, order="C", chunks=None, shape=None):
+    _refuse_order(order, "zeros_like")
+    a = _like_of(a)
+    shape, chunks = _like_shape_chunks(a, chunks, shape)
+    return zeros(shape, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+
+
+def full_like(a, fill_value, dtype=None, order="C", chunks=None, shape=None):
+    _refuse_order(order, "full_like")
+    a = _like_of(a)
+    shape, chunks = _like_shape_chunks(a, chunks, shape)
+    return full(shape, fill_value, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+
+
+def _whole(v, what):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
+        raise TypeError("%s must be an int, not %s" % (what, type(v).__name__))
+    return int(v)
+
+
+def eye(N, chunks="auto", M=None, k=0, dtype=float):
+    """numpy.eye(N, M, k) as dask.array.eye: one 'eye' task per block, square
+    blocks of the first row block's size."""
+    if not isinstance(chunks, (numbers.Integral, np.integer, str)) or isinstance(chunks, bool):
+        raise ValueError("eye: chunks must be an int or a string, not %r" % (chunks,))
+    N = _whole(N, "eye: N")
+    M = N if M is None else _whole(M, "eye: M")
+    return _apply("_eye", N, M, _whole(k, "eye: k"), _chunks_text(chunks),
+                  _dtype_name(float if dtype is None else dtype))
+
+
+def tri(N, M=None, k=0, dtype=float, chunks="auto"):
+    """numpy.tri: ones at and below the diagonal k, as dask.array.tri builds it
+    (arange(N) >= arange(-k, M - k), an outer comparison)."""
+    N = _whole(N, "tri: N")
+    M = N if M is None else _whole(M, "tri: M")
+    k = _whole(k, "tri: k")
+    c = zeros((N, M), dtype=dtype, chunks=chunks).chunks   # chunks as Dask normalises them
+    rows = arange(N, chunks=(c[0],))
+    cols = arange(-k, M - k, chunks=(c[1],))
+    m = rows[:, None] >= cols[None, :]
+    return m if np.dtype(dtype) == bool else m.astype(dtype)
+
+
+def _triangle(m, k, lower):
+    m = _as_array(m)
+    k = _whole(k, "tril: k" if lower else "triu: k")
+    if m.ndim < 1:
+        raise ValueError("%s: the array must have at least 1 dimension" %
+                         ("tril" if lower else "triu"))
+    shape, chunks = m.shape[-2:], m.chunks[-2:]
+    if m.ndim == 1:   # NumPy's: a 1-d array is the row of a square one
+        shape, chunks = shape * 2, chunks * 2
+    mask = tri(shape[0], shape[1], k=k if lower else k - 1, dtype=bool, chunks=chunks)
+    zero = m.dtype.type(0)
+    return where(mask, m, zero) if lower else where(mask, zero, m)
+
+
+def tril(m, k=0):
+    """numpy.tril: the array with its elements above the diagonal k zero."""
+    return _triangle(m, k, True)
+
+
+def triu(m, k=0):
+    """numpy.triu: the array with its elements below the diagonal k zero."""
+    return _triangle(m, k, False)
+
+
+def _axis_of(axis, ndim, what):
+    axis = _whole(axis, what + ": axis")
+    if not -ndim <= axis < ndim:
+        raise np.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def _axes_of(axis, ndim, what):
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    out = tuple(_axis_of(a, ndim, what) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError("%s: repeated axis in %r" % (what, axis))
+    return out
+
+
+def expand_dims(a, axis):
+    """numpy.expand_dims: new axes of length 1 at the places axis names (in the
+    result's axes)."""
+    a = _as_array(a)
+    new = _axes_of(axis, a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1),
+                   "expand_dims")
+    return a[tuple(None if d in new else slice(None) for d in range(a.ndim + len(new)))]
+
+
+def atleast_1d(*arys):
+    out = [_as_array(a) for a in arys]
+    out = [a[None] if a.ndim == 0 else a for a in out]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    out = []
+    for a in arys:
+        a = _as_array(a)
+        out.append(a[None, None] if a.ndim == 0 else a[None, :] if a.ndim == 1 else a)
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arys):
+    out = []
+    for a in arys:
+        a = _as_array(a)
+        if a.ndim == 0:
+            a = a[None, None, None]
+        elif a.ndim == 1:
+            a = a[None, :, None]
+        elif a.ndim == 2:
+            a = a[:, :, None]
+        out.append(a)
+    return out[0] if len(out) == 1 else out
+
+
+def _sequence(tup, what):
+    if isinstance(tup, Array) or not isinstance(tup, (list, tuple)):
+        raise TypeError("%s takes a list or tuple of arrays" % what)
+    if not tup:
+        raise ValueError("%s: need at least one array to concatenate" % what)
+    return list(tup)
+
+
+def vstack(tup):
+    """numpy.vstack: rows after rows (1-d arrays as rows)."""
+    tup = _sequence(tup, "vstack")
+    return concatenate([atleast_2d(a) for a in tup], axis=0)
+
+
+def hstack(tup):
+    """numpy.hstack: along the second axis (along the first for 1-d arrays)."""
+    arrs = [atleast_1d(a) for a in _sequence(tup, "hstack")]
+    return concatenate(arrs, axis=0 if arrs[0].ndim == 1 else 1)
+
+
+def dstack(tup):
+    """numpy.dstack: along the third axis."""
+    return concatenate([atleast_3d(a) for a in _sequence(tup, "dstack")], axis=2)
+
+
+def swapaxes(a, axis1, axis2):
+    a = _as_array(a)
+    i, j = _axis_of(axis1, a.ndim, "swapaxes"), _axis_of(axis2, a.ndim, "swapaxes")
+    perm = list(range(a.ndim))
+    perm[i], perm[j] = perm[j], perm[i]
+    return a if i == j else a.transpose(tuple(perm))
+
+
+def moveaxis(a, source, destination):
+    """numpy.moveaxis: axes source moved to the places destination, the others
+    in their order."""
+    a = _as_array(a)
+    src = _axes_of(source, a.ndim, "moveaxis")
+    dst = _axes_of(destination, a.ndim, "moveaxis")
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of "
+                         "elements")
+    order = [d for d in range(a.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return a if order == list(range(a.ndim)) else a.transpose(tuple(order))
+
+
+def flip(m, axis=None):
+    """numpy.flip: the elements of axis (of every axis when None) in reverse order."""
+    m = _as_array(m)
+    axes = range(m.ndim) if axis is None else _axes_of(axis, m.ndim, "flip")
+    return m[tuple(slice(None, None, -1) if d in axes else slice(None) for d in range(m.ndim))]
+
+
+def flipud(m):
+    m = _as_array(m)
+    if m.ndim < 1:
+        raise ValueError("flipud: the array must have at least 1 dimension")
+    return flip(m, 0)
+
+
+def fliplr(m):
+    m = _as_array(m)
+    if m.ndim < 2:
+        raise ValueError("fliplr: the array must have at least 2 dimensions")
+    return flip(m, 1)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """numpy.rot90: turned k times by 90 degrees, from the first of axes toward
+    the second."""
+    m = _as_array(m)
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("rot90: axes must name 2 axes")
+    if m.ndim < 2:
+        raise ValueError("rot90: the array must have at least 2 dimensions")
+    a0, a1 = _axis_of(axes[0], m.ndim, "rot90"), _axis_of(axes[1], m.ndim, "rot90")
+    if a0 == a1:
+        raise ValueError("rot90: the axes must differ")
+    k = _whole(k, "rot90: k") % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    perm = list(range(m.ndim))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    return flip(m, a1).transpose(tuple(perm)) if k == 1 else flip(m.transpose(tuple(perm)), a1)
+
+
+def broadcast_to(x, shape, chunks=None):
+    """numpy.broadcast_to: x repeated along the axes it lacks or has of length
+    1. New axes and stretched ones are one chunk each, as Dask's; chunks
+    rechunks the result."""
+    x = _as_array(x)
+    shape = _shape(shape)
+    lead = len(shape) - x.ndim
+    if lead < 0 or builtins.any(s not in (1, n) for s, n in zip(x.shape, shape[lead:])):
+        raise ValueError("cannot broadcast an array of shape %s to %s" % (x.shape, shape))
+    if x.shape == shape:
+        return x if chunks is None else x.rechunk(chunks)
+    sizes = [(n,) for n in shape[:lead]]
+    sizes += [(n,) if s != n else c for s, n, c in zip(x.shape, shape[lead:], x.chunks)]
+    # where picks x's elements exactly (a product or sum would not keep -0.0
+    # or a complex infinity); the mask gives the shape and chunks
+    r = where(ones(shape, dtype=bool, chunks=tuple(sizes)), x, x)
+    return r if chunks is None else r.rechunk(chunks)
+
+
+def _broadcast_end(v, a, axis, what):
+    """prepend= or append= of diff: a number or array with a's shape but 1
+    (or any length) along axis."""
+    v = _as_array(v)
+    if v.ndim == 0:
+        shape = list(a.shape)
+        shape[axis] = 1
+        return broadcast_to(v, tuple(shape))
+    return v
+
+
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """numpy.diff: the n-th differences along axis, as dask.array.diff builds
+    them (a[1:] - a[:-1], n times; not_equal for booleans)."""
+    a = _as_array(a)
+    n = _whole(n, "diff: n")
+    if n < 0:
+        raise ValueError("diff: order must be non-negative but got %d" % n)
+    if a.ndim == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = _axis_of(axis, a.ndim, "diff")
+    parts = []
+    if prepend is not None:
+        parts.append(_broadcast_end(prepend, a, axis, "prepend"))
+    parts.append(a)
+    if append is not None:
+        parts.append(_broadcast_end(append, a, axis, "append"))
+    if len(parts) > 1:
+        a = concatenate(parts, axis=axis)
+    hi = tuple(slice(1, None) if d == axis else slice(None) for d in range(a.ndim))
+    lo = tuple(slice(None, -1) if d == axis else slice(None) for d in range(a.ndim))
+    for _ in range(n):
+        a = (a[hi] != a[lo]) if a.dtype == bool else a[hi] - a[lo]
+    return a
+
+
+def outer(a, b):
+    """numpy.outer: a.ravel()[i] * b.ravel()[j]."""
+    a, b = _as_array(a).ravel(), _as_array(b).ravel()
+    return a[:, None] * b[None, :]
+
+
+def count_nonzero(a, axis=None):
+    """numpy.count_nonzero, as Dask's: the sum of a != 0, in int64."""
+    return (_as_array(a) != 0).sum(axis=axis).astype(np.intp)
+
+
+def ptp(a, axis=None):
+    """numpy.ptp: max - min along axis."""
+    a = _as_array(a)
+    return a.max(axis=axis) - a.min(axis=axis)
+
+
+def average(a, axis=None, weights=None, returned=False):
+    """numpy.average: the mean along axis, weighted when weights are given
+    (of a's shape, or 1-d along axis). returned=True adds the sum of the
+    weights."""
+    a = _as_array(a)
+    if weights is None:
+        avg = a.mean(axis=axis)
+        scl = avg.dtype.type(a.size / avg.size)
+        if not returned:
+            return avg
+        return avg, full_like(avg, scl) if isinstance(avg, Array) and avg.ndim else \
+            from_array(np.asarray(scl))
+    w = _as_array(weights)
+    if w.shape != a.shape:
+        if axis is None:
+            raise TypeError("average: axis must be given when the shapes of a and weights "
+                            "differ")
+        if w.ndim != 1:
+            raise TypeError("average: 1-d weights are expected when the shapes of a and "
+                            "weights differ")
+        ax = _axis_of(axis, a.ndim, "average")
+        if w.shape[0] != a.shape[ax]:
+            raise ValueError("average: length of weights %d differs from axis %d of a (%d)"
+                             % (w.shape[0], ax, a.shape[ax]))
+        w = w[tuple(slice(None) if d == ax else None for d in range(a.ndim))]
+    scl = broadcast_to(w, a.shape).sum(axis=axis) if w.shape != a.shape else w.sum(axis=axis)
+    if np.result_type(a.dtype, w.dtype).kind in "biu":
+        scl = scl.astype(float)
+    avg = (a * w).sum(axis=axis) / scl
+    return (avg, scl) if returned else avg
+
+
+__all__ += ["empty_like", "ones_like", "zeros_like", "full_like", "eye", "tri", "tril", "triu",
+            "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
+            "dstack", "swapaxes", "moveaxis", "flip", "flipud", "fliplr", "rot90",
+            "broadcast_to", "diff", "outer", "count_nonzero", "ptp", "average"]

@@ -559,6 +559,60 @@ static void test_linspace(void **state)
     assert_array_error(dusk_linspace(ctx, 0, 1, -1, NULL), DUSK_EINVAL, "negative");
 }
 
+static void test_eye(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t n, m, k;
+        const char *chunks;
+        dusk_dtype dt;
+        const char *c0, *c1;
+        size_t ntasks;
+    } c[] = {
+        {5, 5, 0, "2", DUSK_DT_F8, "(2, 2, 1)", "(2, 2, 1)", 9},
+        /* both axes in the first row block's size, as dask.array.eye */
+        {4, 7, 1, "(3, 2)", DUSK_DT_I8, "(3, 1)", "(3, 3, 1)", 6},
+        {6, 3, -2, "4", DUSK_DT_BOOL, "(4, 2)", "(3,)", 2},
+        {3, 5, 10, "2", DUSK_DT_F4, "(2, 1)", "(2, 2, 1)", 6},      /* no diagonal within */
+        {4, 4, INT64_MAX, "3", DUSK_DT_U1, "(3, 1)", "(3, 1)", 4},  /* k + row past int64 */
+        {4, 4, INT64_MIN, "3", DUSK_DT_I2, "(3, 1)", "(3, 1)", 4},
+        {0, 3, 0, "auto", DUSK_DT_F8, "(0,)", "(1, 1, 1)", 3},
+    };
+    for (size_t t = 0; t < sizeof c / sizeof *c; t++) {
+        char what[96];
+        snprintf(what, sizeof what, "eye(%lld, %lld, k=%lld)", (long long)c[t].n,
+                 (long long)c[t].m, (long long)c[t].k);
+        dusk_array *a = dusk_eye(ctx, c[t].n, c[t].m, c[t].k, c[t].chunks, c[t].dt);
+        dusk_value *v = compute(a, what);
+        int64_t shape[2] = {c[t].n, c[t].m};
+        check_meta(a, v, c[t].dt, 2, shape, what);
+        assert_chunks(a, 0, c[t].c0);
+        assert_chunks(a, 1, c[t].c1);
+        for (int64_t i = 0; i < c[t].n; i++)
+            for (int64_t j = 0; j < c[t].m; j++) {
+                double want = (double)j - (double)i == (double)c[t].k ? 1 : 0;
+                double got = ref_getf(dusk_ndarray_data(v), c[t].dt, i * c[t].m + j);
+                if (got != want)
+                    fail_msg("%s[%lld, %lld] = %g, want %g", what, (long long)i, (long long)j,
+                             got, want);
+            }
+        release(v);
+        dusk_layer_info info[2];
+        assert_int_equal(dusk_array_layers(a, info, 2), 1);
+        assert_string_equal(info[0].op, "eye");
+        assert_int_equal(info[0].ntasks, c[t].ntasks);
+    }
+    /* the same call names the same layer; another k another */
+    assert_string_equal(dusk_array_name(dusk_eye(ctx, 5, 5, 1, "2", DUSK_DT_F8)),
+                        dusk_array_name(dusk_eye(ctx, 5, 5, 1, "2", DUSK_DT_F8)));
+    assert_string_not_equal(dusk_array_name(dusk_eye(ctx, 5, 5, 1, "2", DUSK_DT_F8)),
+                            dusk_array_name(dusk_eye(ctx, 5, 5, 2, "2", DUSK_DT_F8)));
+    assert_array_error(dusk_eye(ctx, -1, 3, 0, NULL, DUSK_DT_F8), DUSK_EINVAL, "negative");
+    assert_array_error(dusk_eye(ctx, 3, -2, 0, NULL, DUSK_DT_F8), DUSK_EINVAL, "M -2");
+    assert_array_error(dusk_eye(ctx, 3, 3, 0, "0", DUSK_DT_F8), DUSK_EINVAL, "\"0\"");
+    assert_array_error(dusk_eye(ctx, 3, 3, 0, NULL, (dusk_dtype)99), DUSK_EINVAL, "dtype");
+}
+
 static double mean_of(const double *x, int64_t n)
 {
     double s = 0;
@@ -3698,6 +3752,7 @@ int main(void)
         T(test_ones_zeros_full_empty),
         T(test_arange),
         T(test_linspace),
+        T(test_eye),
         T(test_random),
         T(test_from_buffer),
         T(test_binop_dtypes),
