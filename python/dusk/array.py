@@ -371,6 +371,13 @@ class Array(_dusk.Array):
                 raise AttributeError("__array_function__")
             return self.f if obj is None else self.f.__get__(obj, owner)
 
+    @property
+    def blocks(self):
+        """Dask's block view: x.blocks[i, j] is the array of those blocks (an int
+        keeps its axis), with slices, ... and one list of ints; .shape, .size
+        and .ravel() as the grid of blocks."""
+        return _BlockView(self)
+
     def persist(self, **kwargs):
         """The array computed now and held in memory, with the same chunks (as
         Dask's persist, though its name is new: a from_array of the values)."""
@@ -816,6 +823,92 @@ class Array(_dusk.Array):
         return _image_file(filename, format)
 
 Array.__array_function__ = Array._NotToDask(Array._array_function)
+
+
+class _BlockView:
+    """x.blocks: indexing the grid of blocks, as dask.array's BlockView. The
+    blocks are taken by slicing at their edges (which keeps them as they
+    are), and joined with concatenate where they are not next to each other."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, a):
+        self._a = a
+
+    @property
+    def shape(self):
+        return tuple(self._a.numblocks)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self):
+        return self.shape[0] if self.shape else 0
+
+    def ravel(self):
+        return [self[idx] for idx in np.ndindex(*self.shape)]
+
+    def _axes(self, index):
+        """index as the block numbers it picks on each axis."""
+        if not isinstance(index, tuple):
+            index = (index,)
+        if builtins.any(i is None for i in index):
+            raise ValueError("x.blocks: slicing with None (np.newaxis) is not supported")
+        if builtins.sum(isinstance(i, (list, np.ndarray)) for i in index) > 1:
+            raise ValueError("x.blocks: only one list of blocks can be given")
+        if builtins.sum(i is Ellipsis for i in index) > 1:
+            raise IndexError("x.blocks: an index can only have a single ellipsis ('...')")
+        at = [k for k, i in enumerate(index) if i is Ellipsis]   # not `in`: an ndarray compares
+        if at:
+            at = at[0]
+            index = index[:at] + (slice(None),) * (len(self.shape) - len(index) + 1) + index[at + 1:]
+        if len(index) > len(self.shape):
+            raise IndexError("x.blocks: too many indices for a grid of %d axes" % len(self.shape))
+        index = index + (slice(None),) * (len(self.shape) - len(index))
+        picked = []
+        for d, (it, n) in enumerate(zip(index, self.shape)):
+            if isinstance(it, (bool, np.bool_)):
+                raise IndexError("x.blocks takes no boolean index (%r)" % (it,))
+            if isinstance(it, (numbers.Integral, np.integer)):
+                if not -n <= it < n:
+                    raise IndexError("x.blocks: index %d is out of bounds for axis %d with "
+                                     "%d blocks" % (it, d, n))
+                picked.append([int(it) % n])
+            elif isinstance(it, slice):
+                picked.append(list(range(n))[it])
+            elif isinstance(it, (list, np.ndarray)):
+                it = np.asarray(it)
+                if it.ndim != 1 or (it.size and it.dtype.kind not in "iu"):
+                    raise IndexError("x.blocks: a list of blocks is of ints, not %r" % (it,))
+                bad = [int(i) for i in it if not -n <= i < n]
+                if bad:
+                    raise IndexError("x.blocks: index %d is out of bounds for axis %d with "
+                                     "%d blocks" % (bad[0], d, n))
+                picked.append([int(i) % n for i in it])
+            else:
+                raise TypeError("x.blocks takes ints, slices, ... and one list of ints, not %s"
+                                % type(it).__name__)
+        return picked
+
+    def __getitem__(self, index):
+        a = self._a
+        for d, blocks in enumerate(self._axes(index)):
+            edges = np.concatenate([[0], np.cumsum(a.chunks[d], dtype=np.int64)])
+            if blocks == list(range(a.numblocks[d])):
+                continue   # the whole axis
+            runs = []      # blocks next to each other, in order: one slice each
+            for b in blocks:
+                if runs and runs[-1][1] == b:
+                    runs[-1][1] = b + 1
+                else:
+                    runs.append([b, b + 1])
+            if not runs:
+                runs = [[0, 0]]
+            lead = (slice(None),) * d
+            pieces = [a[lead + (slice(int(edges[lo]), int(edges[hi])),)] for lo, hi in runs]
+            a = pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=d)
+        return a
 
 
 # The extensions Dask takes a format from (dask/dot.py graphviz_to_file); any

@@ -259,3 +259,41 @@ def test_average():
         da.average(x, weights=w)
     with pytest.raises(ValueError, match="length of weights"):
         da.average(x, axis=1, weights=w)
+
+
+BLOCK_INDICES = [1, -1, (0, 1), (slice(None, None, -1), 0), [0, 2], ([2, 0, 0], slice(1, None)),
+                 (Ellipsis, 1), (1, Ellipsis), (slice(None), [1, 0]), np.array([1, 2]),
+                 (slice(None, None, 2), -2)]
+
+
+@pytest.mark.parametrize("index", BLOCK_INDICES, ids=repr)
+def test_blocks(index):
+    src = np.arange(42).reshape(7, 6)
+    x = da.from_array(src, chunks=(3, 2))
+    d = dda.from_array(src, chunks=(3, 2))
+    ours, theirs = x.blocks[index], d.blocks[index]
+    same(ours, theirs.compute(), index)
+    assert ours.chunks == theirs.chunks
+
+
+def test_blocks_grid_and_refusals():
+    x = da.from_array(np.arange(42).reshape(7, 6), chunks=(3, 2))
+    assert x.blocks.shape == (3, 3) and x.blocks.size == 9 and len(x.blocks) == 3
+    flat = x.blocks.ravel()
+    assert len(flat) == 9
+    same(flat[4], np.arange(42).reshape(7, 6)[3:6, 2:4])
+    same(x.blocks[1:1], np.zeros((0, 6), dtype=np.int64))   # Dask 2022.12 refuses this
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with 3 blocks"):
+        x.blocks[3]
+    with pytest.raises(IndexError, match="index -4 is out of bounds for axis 1"):
+        x.blocks[:, [0, -4]]
+    with pytest.raises(ValueError, match="None"):
+        x.blocks[None]
+    with pytest.raises(ValueError, match="one list"):
+        x.blocks[[0], [1]]
+    with pytest.raises(IndexError, match="too many indices"):
+        x.blocks[0, 0, 0]
+    with pytest.raises(IndexError, match="boolean"):
+        x.blocks[True]
+    with pytest.raises(TypeError, match="not float"):
+        x.blocks[1.0]
