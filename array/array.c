@@ -298,6 +298,16 @@ size_t dusk__walk(dusk_array_ctx *ctx, dusk__layer *L, void (*f)(dusk__layer *, 
     return walk(L, ++ctx->stamp, f, ud);
 }
 
+size_t dusk__walk_many(dusk_array_ctx *ctx, dusk__layer *const *L, size_t n,
+                       void (*f)(dusk__layer *, void *), void *ud)
+{
+    unsigned stamp = ++ctx->stamp;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += walk(L[i], stamp, f, ud);
+    return count;
+}
+
 /* --- reading ------------------------------------------------------------------------ */
 
 dusk_dtype dusk_array_dtype(const dusk_array *a) { return a ? a->dtype : (dusk_dtype)0; }

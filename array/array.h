@@ -154,6 +154,9 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
 /* Visits the layers L needs, inputs first, calling f on each once. */
 size_t dusk__walk(dusk_array_ctx *ctx, dusk__layer *L, void (*f)(dusk__layer *, void *),
                   void *ud);
+/* The same from several layers of ctx, each layer once (one walk). */
+size_t dusk__walk_many(dusk_array_ctx *ctx, dusk__layer *const *L, size_t n,
+                       void (*f)(dusk__layer *, void *), void *ud);
 
 /* Block sizes of n blocks of length 1 along each axis in the mask (the
  * rest keep x's chunks): for steps that keep a reduced block as one
@@ -222,6 +225,9 @@ dusk_arg *dusk__index_arg(int ndim, const int64_t *idx);
  * another layer reads too reads them again, under a copy of its own
  * ('array-<token>'), rather than sharing them (emit.c says why). */
 int dusk__array_graph_stream(const dusk_array *a, dusk_graph **out, dusk_error *err);
+/* One graph of the tasks of n arrays of one context (checked by the
+ * caller), each layer emitted once. */
+int dusk__arrays_graph(dusk_array *const *a, size_t n, dusk_graph **out, dusk_error *err);
 
 /* The next index in C order over a grid of nb blocks; 0 after the last. */
 static inline int dusk__next_index(int ndim, const int64_t *nb, int64_t *idx)

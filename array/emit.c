@@ -379,6 +379,32 @@ static int array_graph(const dusk_array *a, int stream, dusk_graph **out, dusk_e
     return 0;
 }
 
+int dusk__arrays_graph(dusk_array *const *a, size_t n, dusk_graph **out, dusk_error *err)
+{
+    *out = NULL;
+    dusk__layer *one[16], **roots = n <= 16 ? one : dusk_malloc(n * sizeof *roots);
+    if (!roots)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory building a graph");
+    for (size_t i = 0; i < n; i++)
+        roots[i] = a[i]->L;
+    dusk_graph *g = dusk_graph_new();
+    emit_state st = {.g = g};
+    if (g)
+        dusk__walk_many(a[0]->ctx, roots, n, emit_layer, &st);
+    if (roots != one)
+        dusk_free(roots);
+    dusk_free(st.copies);
+    dusk_free(st.read);
+    if (!g || st.rc) {
+        if (!g || dusk_graph_status(g, err) == 0)
+            dusk_error_set(err, g ? st.rc : DUSK_ENOMEM, "out of memory building a graph");
+        dusk_graph_free(g);
+        return g ? st.rc : DUSK_ENOMEM;
+    }
+    *out = g;
+    return 0;
+}
+
 int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err)
 {
     if (out)

@@ -111,7 +111,8 @@ static void place_block(dusk_value *dst, const int64_t *at, const dusk_value *sr
     }
 }
 
-static int compute(dusk_array *a, const dusk_options *opts, dusk_value **out, dusk_error *err);
+static int compute_many(dusk_array *const *a, size_t n, const dusk_options *opts,
+                        dusk_value **out, dusk_error *err);
 
 int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err)
@@ -121,60 +122,118 @@ int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out
     DUSK__NONNULL(err, a);
     DUSK__NONNULL(err, out);
     dusk__h5_hold();
-    int rc = compute(a, opts, out, err);
+    int rc = compute_many(&a, 1, opts, out, err);
     dusk__h5_unhold();
     return rc;
 }
 
-static int compute(dusk_array *a, const dusk_options *opts, dusk_value **out, dusk_error *err)
+int dusk_array_compute_many(dusk_array *const *arrays, size_t n, const dusk_options *opts,
+                            dusk_value **out, dusk_error *err)
 {
-    if (dusk_array_status(a, err))
-        return a->status;
-    dusk_graph *g;
-    int rc = dusk__memlimit_check_compute(a, err);
-    if (rc || (rc = dusk_array_graph(a, &g, err)))
-        return rc;
-    size_t nkeys = 0;
-    char **keys = block_keys(a, &nkeys);
-    dusk_value *blocks = NULL, *result = NULL;
-    if (!keys) {
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory computing an array");
-        goto done;
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = NULL;
+    if (n == 0)
+        return 0;
+    DUSK__NONNULL(err, arrays);
+    DUSK__NONNULL(err, out);
+    for (size_t i = 0; i < n; i++) {
+        if (!arrays[i])
+            return dusk_error_set(err, DUSK_EINVAL, "dusk_array_compute_many: array %zu is NULL",
+                                  i);
+        if (arrays[i]->ctx != arrays[0]->ctx)
+            return dusk_error_set(err, DUSK_EINVAL, "dusk_array_compute_many: array %zu (%s) "
+                                  "is of another context than array 0 (%s): one run computes "
+                                  "the arrays of one context", i, dusk_array_name(arrays[i]),
+                                  dusk_array_name(arrays[0]));
     }
-    rc = dusk_get_list(g, (const char *const *)keys, nkeys, opts, &blocks, err);
-    if (rc)
-        goto done;
-    if (dusk_value_kind(blocks) == DUSK_KIND_NONE) {
-        /* An MPI rank other than 0 served the run (dusk/mpi.h): None. */
-        *out = blocks;
-        blocks = NULL;
-        goto done;
-    }
-    result = dusk_ndarray_empty(a->dtype, a->ndim, a->shape);
-    if (!result) {
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
-        goto done;
-    }
+    dusk__h5_hold();
+    int rc = compute_many(arrays, n, opts, out, err);
+    dusk__h5_unhold();
+    return rc;
+}
+
+/* The result of a from its blocks, the tuple's items from first on. */
+static int assemble(const dusk_array *a, const dusk_value *blocks, size_t first,
+                    dusk_value **out, dusk_error *err)
+{
+    dusk_value *result = dusk_ndarray_empty(a->dtype, a->ndim, a->shape);
+    if (!result)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
     int64_t idx[DUSK_MAXDIMS] = {0}, at[DUSK_MAXDIMS];
-    for (size_t k = 0; k < nkeys; k++) {
-        const dusk_value *b = dusk_tuple_get(blocks, k);
+    int64_t nkeys = dusk_array_nchunks(a);
+    for (int64_t k = 0; k < nkeys; k++) {
+        const dusk_value *b = dusk_tuple_get(blocks, first + (size_t)k);
         for (int d = 0; d < a->ndim; d++) {
             at[d] = 0;
             for (int64_t j = 0; j < idx[d]; j++)
                 at[d] += a->chunks[d][j];
         }
         if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(b) != a->ndim) {
-            rc = dusk_error_set(err, DUSK_ETYPE, "block %zu of %s is not an ndarray of %d axes",
-                                k, a->L->name, a->ndim);
-            goto done;
+            dusk_value_unref(result);
+            return dusk_error_set(err, DUSK_ETYPE, "block %lld of %s is not an ndarray of %d "
+                                  "axes", (long long)k, a->L->name, a->ndim);
         }
         place_block(result, at, b);
         dusk__next_index(a->ndim, a->nb, idx);
     }
     *out = result;
-    result = NULL;
+    return 0;
+}
+
+/* The arrays (of one context, checked) in one run of their joined graph:
+ * what they share is computed once, as dask.compute(a, b) does. */
+static int compute_many(dusk_array *const *a, size_t n, const dusk_options *opts,
+                        dusk_value **out, dusk_error *err)
+{
+    int rc = 0;
+    size_t nkeys = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (dusk_array_status(a[i], err))
+            return a[i]->status;
+        nkeys += (size_t)dusk_array_nchunks(a[i]);
+    }
+    if ((rc = dusk__memlimit_check_compute_many(a, n, err)))
+        return rc;
+    dusk_graph *g;
+    if ((rc = n == 1 ? dusk_array_graph(a[0], &g, err) : dusk__arrays_graph(a, n, &g, err)))
+        return rc;
+    /* every array's block keys, one after another */
+    char **keys = dusk_malloc(nkeys * (sizeof(char *) + 512) + 1);
+    dusk_value *blocks = NULL;
+    if (!keys) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory computing an array");
+        goto done;
+    }
+    char *text = (char *)(keys + nkeys);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t idx[DUSK_MAXDIMS] = {0};
+        for (int64_t b = 0; b < dusk_array_nchunks(a[i]); b++, k++) {
+            keys[k] = text + k * 512;
+            dusk_key_tuple(keys[k], 512, a[i]->L->name, a[i]->ndim, idx);
+            dusk__next_index(a[i]->ndim, a[i]->nb, idx);
+        }
+    }
+    rc = dusk_get_list(g, (const char *const *)keys, nkeys, opts, &blocks, err);
+    if (rc)
+        goto done;
+    if (dusk_value_kind(blocks) == DUSK_KIND_NONE) {
+        /* An MPI rank other than 0 served the run (dusk/mpi.h): None. */
+        for (size_t i = 0; i < n; i++)
+            out[i] = dusk_value_ref(blocks);
+        goto done;
+    }
+    size_t first = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = assemble(a[i], blocks, first, &out[i], err);
+        first += (size_t)dusk_array_nchunks(a[i]);
+    }
+    if (rc)
+        for (size_t i = 0; i < n; i++) {
+            dusk_value_unref(out[i]);
+            out[i] = NULL;
+        }
 done:
-    dusk_value_unref(result);
     dusk_value_unref(blocks);
     dusk_free(keys);
     dusk_graph_free(g);

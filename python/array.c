@@ -1381,7 +1381,9 @@ static int run_options(PyObject *scheduler, PyObject *num_workers, dusk_options 
 typedef struct {
     dusk_array *a;
     dusk_options *opts;
-    dusk_value **out;                  /* compute */
+    dusk_value **out;                  /* compute (n of them for many) */
+    dusk_array **many;                 /* compute_many: n arrays of one context */
+    size_t n;
     const char *path, *dataset;        /* store */
     dusk_store_options *so;
     dusk_error *err;
@@ -1390,6 +1392,8 @@ typedef struct {
 static int compute_main(void *p)
 {
     array_call *c = p;
+    if (c->many)
+        return dusk_array_compute_many(c->many, c->n, c->opts, c->out, c->err);
     return c->path ? dusk_array_store(c->a, c->path, c->dataset, c->so, c->opts, c->err)
                    : dusk_array_compute(c->a, c->opts, c->out, c->err);
 }
@@ -1404,9 +1408,9 @@ static int run_released(pyd_run_ctl *ctl, array_call *c, int *interrupted)
     PyEval_RestoreThread(ts);
     if (*interrupted)
         pyd_blocks_forget();   /* no failure will name what its blocks raised */
-    if (*interrupted && c->out) {
-        dusk_value_unref(*c->out);
-        *c->out = NULL;
+    for (size_t i = 0; *interrupted && c->out && i < (c->many ? c->n : 1); i++) {
+        dusk_value_unref(c->out[i]);
+        c->out[i] = NULL;
     }
     return rc;
 }
@@ -1445,6 +1449,107 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     PyObject *r = pyd_ndarray_to_numpy(out);
     dusk_value_unref(out);
     return r;
+}
+
+/* Array._compute_many(arrays, scheduler=None, num_workers=None): their
+ * values as a list, the arrays of one context in one run of their joined
+ * graph (dask.compute's sharing); one run per context (compaction may
+ * have moved some). In the live window each runs alone, as the window
+ * shows one array's chunks. */
+static PyObject *arr_compute_many(PyTypeObject *cls, PyObject *args, PyObject *kw)
+{
+    (void)cls;
+    static char *kwlist[] = {"arrays", "scheduler", "num_workers", NULL};
+    PyObject *seq, *scheduler = NULL, *num_workers = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:_compute_many", kwlist, &seq, &scheduler,
+                                     &num_workers))
+        return NULL;
+    PyObject *fast = PySequence_Fast(seq, "arrays must be a sequence of dusk arrays");
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (check_arr(PySequence_Fast_GET_ITEM(fast, i), "every array computed") < 0) {
+            Py_DECREF(fast);
+            return NULL;
+        }
+    PyObject *result = PyList_New(n);
+    dusk_array **group = PyMem_Calloc((size_t)n + 1, sizeof *group);
+    dusk_value **out = PyMem_Calloc((size_t)n + 1, sizeof *out);
+    Py_ssize_t *where = PyMem_Calloc((size_t)n + 1, sizeof *where);
+    char *done = PyMem_Calloc((size_t)n + 1, 1);
+    if (!result || !group || !out || !where || !done) {
+        if (result)
+            PyErr_NoMemory();
+        goto fail;
+    }
+    dusk_options opts = DUSK_OPTIONS_INIT;
+    pyd_run_ctl ctl;
+    int view;
+    if (run_options(scheduler, num_workers, &opts, &view, &ctl) < 0)
+        goto fail;
+    for (Py_ssize_t first = 0; first < n; first++) {
+        if (done[first])
+            continue;
+        ctxobject *c = ((arrobject *)PySequence_Fast_GET_ITEM(fast, first))->ctx;
+        size_t m = 0;
+        for (Py_ssize_t i = first; i < n; i++) {
+            arrobject *a = (arrobject *)PySequence_Fast_GET_ITEM(fast, i);
+            if (a->ctx == c && (!view || i == first)) {
+                where[m] = i;
+                group[m++] = a->a;
+                done[i] = 1;
+            }
+        }
+        dusk_error err = DUSK_ERROR_INIT;
+        int rc, interrupted = 0;
+        if (view) {
+            dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+            pyd_view_active(&vo);
+            vo.run = &opts;
+            Py_BEGIN_ALLOW_THREADS
+            rc = dusk_view_array_compute(group[0], &vo, &out[0], &err);
+            Py_END_ALLOW_THREADS
+        } else {
+            array_call call = {.many = group, .n = m, .opts = &opts, .out = out, .err = &err};
+            rc = run_released(&ctl, &call, &interrupted);
+        }
+        if (interrupted || rc) {
+            pyd_listeners_release(&ctl);
+            if (!interrupted)
+                pyd_raise(rc, &err);
+            goto fail;
+        }
+        for (size_t i = 0; i < m; i++) {
+            PyObject *r = pyd_ndarray_to_numpy(out[i]);
+            dusk_value_unref(out[i]);
+            out[i] = NULL;
+            if (!r) {
+                for (size_t k = i + 1; k < m; k++) {
+                    dusk_value_unref(out[k]);
+                    out[k] = NULL;
+                }
+                pyd_listeners_release(&ctl);
+                goto fail;
+            }
+            PyList_SET_ITEM(result, where[i], r);
+        }
+    }
+    pyd_listeners_release(&ctl);
+    PyMem_Free(group);
+    PyMem_Free(out);
+    PyMem_Free(where);
+    PyMem_Free(done);
+    Py_DECREF(fast);
+    return result;
+fail:
+    Py_XDECREF(result);
+    PyMem_Free(group);
+    PyMem_Free(out);
+    PyMem_Free(where);
+    PyMem_Free(done);
+    Py_DECREF(fast);
+    return NULL;
 }
 
 static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
@@ -1632,6 +1737,8 @@ static PyMethodDef arr_methods[] = {
     {"_layers", (PyCFunction)arr_layers, METH_NOARGS, "the graph's layers"},
     {"_block_key", (PyCFunction)arr_block_key, METH_O, "the key of a block"},
     {"_compute", (PyCFunction)(void (*)(void))arr_compute, METH_VARARGS | METH_KEYWORDS, "compute"},
+    {"_compute_many", (PyCFunction)(void (*)(void))arr_compute_many,
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS, "compute, several arrays in one run"},
     {"_store", (PyCFunction)(void (*)(void))arr_store, METH_VARARGS | METH_KEYWORDS, "store"},
     {"_visualize", (PyCFunction)(void (*)(void))arr_visualize, METH_VARARGS | METH_KEYWORDS, "picture"},
     {NULL, NULL, 0, NULL},

@@ -613,6 +613,12 @@ DUSK_API int dusk_array_block_key(const dusk_array *a, const int64_t *idx, char 
  * counted. dusk_array_ctx_set_memory_check(ctx, false) turns this off. */
 DUSK_API int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_value **out,
                        dusk_error *err);
+/* The values of n arrays of one context in one run of their joined graph,
+ * as dask.compute(a, b): what they share (an input read, a mean) is
+ * computed once. out (n of them) as dusk_array_compute's, each NULL on
+ * failure; the memory check counts every result at once. */
+DUSK_API int dusk_array_compute_many(dusk_array *const *arrays, size_t n, const dusk_options *opts,
+                                     dusk_value **out, dusk_error *err);
 
 typedef struct dusk_store_options {
     int gzip;                  /* 0: no compression; 1..9: gzip level */

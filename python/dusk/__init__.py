@@ -20,13 +20,16 @@ __all__ = ["get", "compute", "persist", "Delayed", "delayed", "view", "visualize
 def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
     """The values of dusk arrays and Delayed objects (others pass through), as a tuple;
     as Dask's, those inside lists, tuples, sets and dicts too (unless traverse=False).
-    The Delayed run together, in one run of their joined graphs, so that what they
-    share is computed once."""
+    The Delayed run together, in one run of their joined graphs, and so do the dusk
+    arrays, so that what they share (an input read, a mean) is computed once."""
     found = {}
+    arrays = {}
 
     def collect(a):
         if isinstance(a, Delayed):
             found[a.key] = a
+        elif _is_dusk_array(a):
+            arrays[id(a)] = a
         elif traverse and type(a) in (list, tuple, set, frozenset):
             for x in a:
                 collect(x)
@@ -44,9 +47,17 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
         keys = list(found)
         values = dict(zip(keys, get(dsk, keys, scheduler=scheduler, num_workers=num_workers)))
 
+    if arrays:
+        from .array import _compute_together
+        got = _compute_together(list(arrays.values()), scheduler=scheduler,
+                                num_workers=num_workers)
+        values.update(zip(arrays, got))   # by id: the arrays are alive in args meanwhile
+
     def value(a):
         if isinstance(a, Delayed):
             return values[a.key]
+        if _is_dusk_array(a):
+            return values[id(a)]
         if hasattr(a, "compute") and type(a).__module__.startswith("dusk"):
             return a.compute(scheduler=scheduler, num_workers=num_workers)
         if traverse and type(a) in (list, tuple, set, frozenset):
@@ -55,6 +66,14 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
             return {k: value(v) for k, v in a.items()}
         return a
     return tuple(value(a) for a in args)
+
+
+def _is_dusk_array(a):
+    mod = type(a).__module__
+    if mod != "dusk.array" and not mod.startswith("dusk."):
+        return False
+    from .array import Array
+    return isinstance(a, Array)
 
 
 def persist(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):

@@ -1675,6 +1675,14 @@ def _computed(obj):
     return put(obj)
 
 
+def _compute_together(arrays, scheduler=None, num_workers=None):
+    """The values of dusk arrays, a list, those of one context in one run of
+    their joined graph (dask.compute's sharing)."""
+    with _locked:
+        rs = Array._compute_many(list(arrays), scheduler=scheduler, num_workers=num_workers)
+    return [r[()] if r.ndim == 0 else r for r in rs]
+
+
 def compute(*arrays, **kwargs):
     """The values of several arrays, as a tuple (dask.compute's form: arrays inside
     lists, tuples, sets and dicts too, unless traverse=False)."""

@@ -613,6 +613,80 @@ static void test_eye(void **state)
     assert_array_error(dusk_eye(ctx, 3, 3, 0, NULL, (dusk_dtype)99), DUSK_EINVAL, "dtype");
 }
 
+static void count_run_tasks(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)plan;
+    *(size_t *)ud += ntasks;
+}
+
+/* Arrays computed together run once, their shared tasks once, and each
+ * gets what it gets alone. */
+static void test_compute_many(void **state)
+{
+    (void)state;
+    double data[6 * 4];
+    for (int i = 0; i < 24; i++)
+        data[i] = (double)((i * 7) % 11) - 3.5;
+    dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_F8, DUSK_SHAPE(6, 4), "(2, 3)");
+    dusk_array *m = dusk_array_mean(x, DUSK_AXIS(0), false);
+    dusk_array *arrays[4] = {dusk_array_sub(x, m), m, dusk_array_sum(x, DUSK_ALL_AXES, false), m};
+    size_t tasks_many = 0, tasks_alone = 0;
+    dusk_callbacks cb = {0};
+    cb.start = count_run_tasks;
+    for (int sched = 0; sched < 2; sched++) {
+        dusk_options o = sched ? opts_of(DUSK_SCHED_THREADS, 2) : opts_of(DUSK_SCHED_SYNC, 1);
+        o.callbacks = &cb;
+        o.ncallbacks = 1;
+        dusk_value *out[4], *alone;
+        dusk_error err = DUSK_ERROR_INIT;
+        tasks_many = 0;
+        cb.ud = &tasks_many;
+        if (dusk_array_compute_many(arrays, 4, &o, out, &err))
+            fail_msg("dusk_array_compute_many: %s", err.msg);
+        size_t runs_alone = 0;
+        tasks_alone = 0;
+        cb.ud = &tasks_alone;
+        for (int i = 0; i < 4; i++) {
+            if (dusk_array_compute(arrays[i], &o, &alone, &err))
+                fail_msg("dusk_array_compute: %s", err.msg);
+            runs_alone++;
+            assert_int_equal(dusk_ndarray_ndim(out[i]), dusk_array_ndim(arrays[i]));
+            int64_t n = dusk_ndarray_size(alone);
+            assert_int_equal(dusk_ndarray_size(out[i]), n);
+            assert_memory_equal(dusk_ndarray_data(out[i]), dusk_ndarray_data(alone),
+                                (size_t)n * sizeof(double));
+            release(alone);
+            release(out[i]);
+        }
+        /* x's blocks and the mean are in the joined graph once: fewer tasks
+         * than the four runs alone */
+        assert_int_equal(runs_alone, 4);
+        assert_true(tasks_many < tasks_alone);
+        dusk_graph *g;
+        assert_int_equal(dusk_array_graph(arrays[0], &g, NULL), 0);
+        size_t sub_alone = dusk_graph_size(g);
+        dusk_graph_free(g);
+        /* the sum's tasks are all the joined run adds to x - mean's */
+        assert_int_equal(tasks_many, sub_alone + (size_t)dusk_array_ntasks(arrays[2]) -
+                                         (size_t)dusk_array_ntasks(x));
+    }
+    /* errors: an array in an error state, one of another context, none */
+    dusk_value *out[2] = {NULL, NULL};
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *bad[2] = {m, dusk_array_sum(x, DUSK_AXIS(5), false)};
+    assert_int_equal(dusk_array_compute_many(bad, 2, NULL, out, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "axis"));
+    assert_null(out[0]);
+    dusk_array_ctx *other = dusk_array_ctx_new();
+    dusk_array *two[2] = {m, dusk_ones(other, DUSK_SHAPE(2), NULL, DUSK_DT_F8)};
+    assert_int_equal(dusk_array_compute_many(two, 2, NULL, out, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "another context"));
+    assert_null(out[0]);
+    assert_null(out[1]);
+    dusk_array_ctx_free(other);
+    assert_int_equal(dusk_array_compute_many(two, 0, NULL, out, &err), 0);
+}
+
 static double mean_of(const double *x, int64_t n)
 {
     double s = 0;
@@ -3753,6 +3827,7 @@ int main(void)
         T(test_arange),
         T(test_linspace),
         T(test_eye),
+        T(test_compute_many),
         T(test_random),
         T(test_from_buffer),
         T(test_binop_dtypes),

@@ -1057,6 +1057,16 @@ static void test_array_reading(void **state)
     EINVAL_ERR(dusk_array_compute, 2, "out", a, &sync, NULL, &err);
     GIVES(dusk_array_compute, 3, 0, a, &sync, &out, NULL);
     dusk_value_unref(out);
+    dusk_array *both[2] = {a, a};
+    dusk_value *outs[2] = {NULL, NULL};
+    EINVAL_ERR(dusk_array_compute_many, 0, "arrays", NULL, 2, &sync, outs, &err);
+    GIVES(dusk_array_compute_many, 2, 0, both, 2, NULL, outs, &err);
+    dusk_value_unref(outs[0]);
+    dusk_value_unref(outs[1]);
+    EINVAL_ERR(dusk_array_compute_many, 3, "out", both, 2, &sync, NULL, &err);
+    GIVES(dusk_array_compute_many, 4, 0, both, 2, &sync, outs, NULL);
+    dusk_value_unref(outs[0]);
+    dusk_value_unref(outs[1]);
 
     const char *h5 = scratch("store.hdf5");
     dusk_store_options so = {0, true};
