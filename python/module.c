@@ -62,6 +62,25 @@ PyObject *pyd_raise(int code, const dusk_error *err)
     case DUSK_ECYCLE: type = PyExc_RuntimeError; break;   /* as Dask's "Cycle detected" */
     default: type = pyd_error; break;
     }
+    if (type == PyExc_OSError) {
+        /* dusk's system errors end with strerror(errno), as "...: No such
+         * file or directory": raised as OSError(errno, msg), Python gives
+         * the subclass h5py and open() give (FileNotFoundError ...) */
+        size_t n = strlen(msg);
+        for (int e = 1; e < 200; e++) {
+            const char *what = strerror(e);
+            size_t w = strlen(what);
+            if (n > w + 2 && !strcmp(msg + n - w, what) && msg[n - w - 2] == ':' &&
+                msg[n - w - 1] == ' ' && strncmp(what, "Unknown error", 13) != 0) {
+                PyObject *args = Py_BuildValue("(is)", e, msg);
+                if (args) {
+                    PyErr_SetObject(PyExc_OSError, args);
+                    Py_DECREF(args);
+                }
+                return NULL;
+            }
+        }
+    }
     PyErr_SetString(type, msg);
     return NULL;
 }

@@ -1374,3 +1374,24 @@ def test_visualize_warns_when_it_draws_the_layer_view(tmp_path):
         x.visualize(filename=str(tmp_path / "t.svg"), view="tasks")
         x.visualize(filename=str(tmp_path / "l2.svg"), view="layers")
         (da.ones((4,), chunks=2) + 1).visualize(filename=str(tmp_path / "s.svg"))
+
+
+def test_system_errors_are_oserror_subclasses(tmp_path):
+    """dusk's system errors carry their errno: a missing folder or file is
+    FileNotFoundError, as h5py and open() raise it."""
+    x = da.ones(3)
+    with pytest.raises(FileNotFoundError) as e:
+        x.to_hdf5(str(tmp_path / "no" / "such" / "f.h5"), "/x")
+    assert e.value.errno == 2 and "no/such" in str(e.value)
+    with pytest.raises(FileNotFoundError, match="cannot open"):
+        da.from_hdf5(str(tmp_path / "missing.h5"), "/x").compute()
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(str(locked), os.W_OK):
+            pytest.skip("root writes into a read-only folder")
+        with pytest.raises(PermissionError):
+            x.to_hdf5(str(locked / "f.h5"), "/x")
+    finally:
+        locked.chmod(0o700)
