@@ -2188,3 +2188,63 @@ __all__ += ["empty_like", "ones_like", "zeros_like", "full_like", "eye", "tri", 
             "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d", "vstack", "hstack",
             "dstack", "swapaxes", "moveaxis", "flip", "flipud", "fliplr", "rot90",
             "broadcast_to", "diff", "outer", "count_nonzero", "ptp", "average"]
+
+
+# --- to and from dusk.delayed -------------------------------------------------------------
+
+def _delayed_block(_one, value, shape, dtype):
+    """from_delayed's block: the Delayed computed, of the shape given."""
+    v = value.compute() if hasattr(value, "compute") else value
+    v = np.asarray(v)
+    if v.shape != shape:
+        raise ValueError("from_delayed: the value computed has shape %s, not the shape %s "
+                         "given" % (v.shape, shape))
+    return v.astype(dtype, copy=False)
+
+
+def from_delayed(value, shape, dtype=None, meta=None, name=None):
+    """dask.array.from_delayed: an array of one block, the value of a dusk.Delayed
+    (or anything with .compute(), or a value), whose shape must be given and is
+    checked when computed; dtype float64 unless given (or meta's)."""
+    from .delayed import Delayed, delayed
+    if not isinstance(value, Delayed) and not hasattr(value, "compute"):
+        value = delayed(value)
+    if shape is None or (not isinstance(shape, (tuple, list, numbers.Integral, np.integer))):
+        raise TypeError("from_delayed: shape must be a tuple of ints, not %r" % (shape,))
+    shape = _shape(shape)
+    if dtype is None:
+        dtype = getattr(meta, "dtype", None) or np.float64
+    dtype = np.dtype(dtype)
+    from .blocks import map_blocks
+    one = empty((1,) * len(shape), dtype=dtype, chunks=1)
+    return map_blocks(_delayed_block, one, value, shape, dtype, dtype=dtype,
+                      chunks=tuple((n,) for n in shape), name=name or "from-value")
+
+
+def _whole_value(a):
+    return a.compute()
+
+
+def _block_of(whole, region):
+    return whole[region]
+
+
+def _to_delayed(self, optimize_graph=True):
+    """The blocks as dusk.Delayed, in a NumPy object array of the block grid's
+    shape (Dask's to_delayed). They share one task that computes the array, in
+    one run, so computing several of them together computes it once."""
+    from .delayed import Delayed
+    whole = ("compute-" + self.name,)
+    starts = [np.concatenate([[0], np.cumsum(c, dtype=np.int64)]) for c in self.chunks]
+    out = np.empty(self.numblocks, dtype=object)
+    top = Delayed(whole, {whole: (_whole_value, self)})
+    for idx in np.ndindex(*self.numblocks):
+        region = tuple(slice(int(s[i]), int(s[i + 1])) for s, i in zip(starts, idx))
+        key = (self.name,) + tuple(idx)
+        out[idx] = Delayed(key, {key: (_block_of, whole, region)}, _deps=(top,))
+    return out
+
+
+Array.to_delayed = _to_delayed
+
+__all__ += ["from_delayed"]

@@ -214,3 +214,50 @@ def test_persist_holds_the_value():
     assert isinstance(s, da.Array) and s.chunks == ((2, 2),)
     np.testing.assert_array_equal(s.compute(), [4.0] * 4)
     assert calls == [1, 1]   # d computed once more, for the two of it together
+
+
+def test_from_delayed_stacks_lazy_loads():
+    """The lecture's pattern: one lazy load per file, stacked into an array."""
+    import numpy as np
+    import dusk.array as da
+    calls = []
+
+    def load(i):
+        calls.append(i)
+        return np.full((2, 3), i, dtype="i4")
+    parts = [da.from_delayed(dusk.delayed(load)(i), (2, 3), dtype="i4") for i in range(4)]
+    assert calls == []   # nothing loaded yet
+    x = da.stack(parts)
+    assert x.shape == (4, 2, 3) and x.chunks == ((1, 1, 1, 1), (2,), (3,)) and x.dtype == np.int32
+    np.testing.assert_array_equal(x.compute(), np.repeat(np.arange(4, dtype="i4"), 6).reshape(4, 2, 3))
+    assert sorted(calls) == [0, 1, 2, 3]
+    assert parts[0].name.startswith("from-value-")
+    # a plain value is taken as delayed(value); meta gives the dtype
+    np.testing.assert_array_equal(da.from_delayed(np.arange(3.0), (3,)).compute(), [0, 1, 2])
+    assert da.from_delayed(dusk.delayed(load)(1), (2, 3), meta=np.empty(0, "i4")).dtype == np.int32
+    with pytest.raises(ValueError, match=r"has shape \(2, 3\), not the shape \(3, 3\) given"):
+        da.from_delayed(dusk.delayed(load)(1), (3, 3)).compute()
+    with pytest.raises(TypeError, match="shape must be a tuple"):
+        da.from_delayed(dusk.delayed(load)(1), "2x3")
+
+
+def test_to_delayed_blocks_share_one_computation():
+    import numpy as np
+    import dusk.array as da
+    x = da.arange(10, chunks=3) * 2
+    d = x.to_delayed()
+    assert d.shape == x.numblocks and d.dtype == object
+    assert d[1].key == (x.name, 1)
+    blocks = dusk.compute(*d)
+    for got, want in zip(blocks, np.split(np.arange(10) * 2, [3, 6, 9])):
+        np.testing.assert_array_equal(got, want)
+    sums = dusk.compute(*[b.sum() for b in d])
+    assert sums == (6, 24, 42, 18)
+    # the blocks' graphs meet in one task that computes the array
+    graph = {}
+    for b in d:
+        graph.update(b.dask)
+    assert len(graph) == x.npartitions + 1
+    y = da.ones((4, 6), chunks=(2, 4)).to_delayed()
+    assert y.shape == (2, 2)
+    np.testing.assert_array_equal(y[1, 1].compute(), np.ones((2, 2)))
