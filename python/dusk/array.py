@@ -556,8 +556,13 @@ class Array(_dusk.Array):
     def __le__(self, o): return self._op(o, "le")
     def __gt__(self, o): return self._op(o, "gt")
     def __ge__(self, o): return self._op(o, "ge")
-    def __eq__(self, o): return self._op(o, "eq")
-    def __ne__(self, o): return self._op(o, "ne")
+    def __eq__(self, o):
+        # NumPy compares with None elementwise: an array of False (of True for !=)
+        return zeros(self.shape, dtype=bool, chunks=self.chunks) if o is None else self._op(o, "eq")
+
+    def __ne__(self, o):
+        return ones(self.shape, dtype=bool, chunks=self.chunks) if o is None else self._op(o, "ne")
+
     def __floordiv__(self, o): return self._op(o, "floordiv")
     def __rfloordiv__(self, o): return self._op(o, "floordiv", True)
     def __mod__(self, o): return self._op(o, "mod")

@@ -1395,3 +1395,13 @@ def test_system_errors_are_oserror_subclasses(tmp_path):
             x.to_hdf5(str(locked / "f.h5"), "/x")
     finally:
         locked.chmod(0o700)
+
+
+def test_compare_with_none_elementwise():
+    """As NumPy and Dask: x == None is an array of False, x != None of True."""
+    x = da.arange(5, chunks=2)
+    eq, ne = x == None, x != None   # noqa: E711
+    assert isinstance(eq, da.Array) and eq.dtype == bool and eq.chunks == x.chunks
+    np.testing.assert_array_equal(eq.compute(), np.arange(5) == None)   # noqa: E711
+    np.testing.assert_array_equal(ne.compute(), np.arange(5) != None)   # noqa: E711
+    assert (None == x).compute().tolist() == [False] * 5   # noqa: E711
