@@ -1245,6 +1245,32 @@ static PyObject *arr_norm(arrobject *self, PyObject *args)
     return la_one(self, NULL, dusk_linalg_norm(self->a, ord, mask, keepdims));
 }
 
+/* self._histogram(edges, weights): edges a tuple of floats, weights a dusk
+ * array or None. */
+static PyObject *arr_histogram(arrobject *self, PyObject *args)
+{
+    PyObject *edges, *weights;
+    if (!PyArg_ParseTuple(args, "O!O:_histogram", &PyTuple_Type, &edges, &weights))
+        return NULL;
+    dusk_array *w;
+    if (la_other(self, weights, &w) < 0)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(edges);
+    double *e = PyMem_Calloc((size_t)n + 1, sizeof *e);
+    if (!e)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        e[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(edges, i));
+        if (e[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(e);
+            return NULL;
+        }
+    }
+    PyObject *r = derive(self, dusk_array_histogram(self->a, e, (size_t)n, w));
+    PyMem_Free(e);
+    return r;
+}
+
 /* --- reading ------------------------------------------------------------------------- */
 
 static PyObject *arr_shape(arrobject *self, void *c)
@@ -1714,6 +1740,7 @@ static PyMethodDef arr_methods[] = {
     {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
     {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
+    {"_histogram", (PyCFunction)arr_histogram, METH_VARARGS, "histogram(a, edges, weights)"},
     {"_reshape", (PyCFunction)arr_reshape, METH_VARARGS, "reshape"},
     {"_argreduce", (PyCFunction)arr_argreduce, METH_VARARGS, "argmax/argmin/nanargmax/nanargmin"},
     {"_cumulative", (PyCFunction)arr_cumulative, METH_VARARGS, "cumsum/cumprod"},

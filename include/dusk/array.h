@@ -594,6 +594,15 @@ typedef struct dusk_layer_info {
  * Valid while the context lives. */
 DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
 
+/* numpy.histogram(a, bins=edges)'s counts, as dask.array.histogram builds
+ * them: a 'histogram-sum' task per block of a counting it into the
+ * nedges - 1 bins ([e_i, e_{i+1}), the last closed; values outside and NaN
+ * not counted), added up by a sum along the blocks. int64 counts, or with
+ * weights (a's shape and chunks) their sums, in the dtype NumPy's sum of
+ * the weights' dtype gives. The edges (finite, increasing) are copied. */
+DUSK_API dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedges,
+                                          dusk_array *weights);
+
 /* --- computing ----------------------------------------------------------------------- */
 /* The task graph of a (a new graph the caller frees). */
 DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);

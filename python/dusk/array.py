@@ -2195,6 +2195,57 @@ __all__ += ["empty_like", "ones_like", "zeros_like", "full_like", "eye", "tri", 
             "broadcast_to", "diff", "outer", "count_nonzero", "ptp", "average"]
 
 
+# --- histogram ------------------------------------------------------------------------------
+
+def histogram(a, bins=None, range=None, normed=False, weights=None, density=None):
+    """dask.array.histogram: (counts, bin_edges), the counts a dusk array of one
+    'histogram-sum' task per block added up along the blocks (dusk_array_histogram),
+    the edges a NumPy array. bins as edges, or a number of them with range;
+    weights a dusk array of a's chunks; density=True divides by the total and
+    the bins' widths, as NumPy's."""
+    a = _as_array(a)
+    if normed is not False:
+        raise ValueError("The normed= keyword argument has been deprecated. Please use density "
+                         "instead. See the numpy.histogram docstring for more information.")
+    if bins is None or (not np.iterable(bins) and range is None):
+        raise ValueError("histogram requires either specifying bins as an iterable or "
+                         "specifying both a range and the number of bins")
+    if isinstance(bins, Array) or isinstance(range, Array):
+        raise TypeError("histogram: bins and range are numbers or NumPy arrays here, not dusk "
+                        "arrays (compute them first)")
+    if np.iterable(bins):
+        edges = np.asarray(bins)
+        if edges.ndim != 1:
+            raise ValueError("`bins` must be 1d, when an array")
+        if edges.dtype.kind not in "biuf":
+            raise TypeError("histogram: bin edges are real numbers, not %s" % edges.dtype)
+        if np.any(edges[:-1] > edges[1:]):
+            raise ValueError("`bins` must increase monotonically, when an array")
+    else:
+        if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (numbers.Integral, np.integer)):
+            raise TypeError("`bins` must be an integer, a string, or an array")
+        if bins < 1:
+            raise ValueError("`bins` must be positive, when an integer")
+        lo, hi = range
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ValueError("supplied range of [%s, %s] is not finite" % (lo, hi))
+        if lo > hi:
+            raise ValueError("max must be larger than min in range parameter.")
+        if lo == hi:   # NumPy's: one unit around the value
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, int(bins) + 1)
+    w = None
+    if weights is not None:
+        w = _as_array(weights)
+        if w.chunks != a.chunks:
+            raise ValueError("Input array and weights must have the same chunked structure")
+    n = _apply("_histogram", a, tuple(float(e) for e in edges), w)
+    if density:
+        widths = from_array(np.diff(edges).astype(float), chunks=n.chunks)
+        return n / widths / n.sum(), edges
+    return n, edges
+
+
 # --- to and from dusk.delayed -------------------------------------------------------------
 
 def _delayed_block(_one, value, shape, dtype):
@@ -2252,4 +2303,4 @@ def _to_delayed(self, optimize_graph=True):
 
 Array.to_delayed = _to_delayed
 
-__all__ += ["from_delayed"]
+__all__ += ["from_delayed", "histogram"]

@@ -687,6 +687,117 @@ static void test_compute_many(void **state)
     assert_int_equal(dusk_array_compute_many(two, 0, NULL, out, &err), 0);
 }
 
+/* numpy.histogram's bin of x among n + 1 edges, -1 outside (the test's own
+ * linear search, not the library's bisection) */
+static int64_t ref_bin(double x, const double *e, int64_t n)
+{
+    if (isnan(x) || x < e[0] || x > e[n])
+        return -1;
+    for (int64_t b = 0; b < n; b++)
+        if (x < e[b + 1])
+            return b;
+    return n - 1;
+}
+
+static void test_histogram(void **state)
+{
+    (void)state;
+    enum { R = 7, C = 9 };
+    double data[R * C];
+    for (int i = 0; i < R * C; i++)
+        data[i] = (double)((i * 13) % 23) - 4;   /* -4 .. 18, many on the edges */
+    data[5] = NAN;
+    data[17] = INFINITY;
+    data[30] = 18;
+    dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_F8, DUSK_SHAPE(R, C), "(3, 4)");
+    /* values as the blocks see them: some through a view with negative and
+     * skipping strides */
+    dusk_array *views[2] = {x, dusk_array_slice(x, "::-1, ::2")};
+    static const double edges[] = {-2, 0, 0.5, 7, 11, 18};
+    const int64_t nb = 5;
+    for (int v = 0; v < 2; v++) {
+        dusk_value *vals = compute(views[v], "histogram's values");
+        int64_t n = dusk_ndarray_size(vals);
+        const double *xv = dusk_ndarray_data(vals);
+        double w[R * C];
+        for (int64_t i = 0; i < n; i++)
+            w[i] = 0.25 * (double)(i % 5) - 0.5;
+        dusk_array *wa = dusk_array_rechunk(
+            dusk_from_buffer(ctx, w, DUSK_DT_F8, DUSK_SHAPE(dusk_array_shape(views[v])[0],
+                                                          dusk_array_shape(views[v])[1]), "2"),
+            v ? "((1, 3, 3), (2, 2, 1))" : "(3, 4)");
+        int64_t want[5] = {0};
+        double wantw[5] = {0};
+        int64_t wanti[5] = {0};
+        for (int64_t i = 0; i < n; i++) {
+            int64_t b = ref_bin(xv[i], edges, nb);
+            if (b >= 0) {
+                want[b]++;
+                wantw[b] += w[i];
+                wanti[b] += i % 3;
+            }
+        }
+        dusk_array *h = dusk_array_histogram(views[v], edges, 6, NULL);
+        dusk_value *got = compute(h, "histogram");
+        check_meta(h, got, DUSK_DT_I8, 1, &nb, "histogram");
+        assert_memory_equal(dusk_ndarray_data(got), want, sizeof want);
+        release(got);
+        /* one task per block, then Dask's sum over them */
+        dusk_layer_info info[8];
+        size_t nl = dusk_array_layers(h, info, 8);
+        size_t at = nl;
+        for (size_t i = 0; i < nl; i++)
+            if (!strcmp(info[i].op, "histogram-sum"))
+                at = i;
+        assert_true(at < nl);
+        assert_int_equal(info[at].ntasks, dusk_array_nchunks(views[v]));
+        dusk_array *wh = dusk_array_histogram(views[v], edges, 6, wa);
+        got = compute(wh, "weighted histogram");
+        check_meta(wh, got, DUSK_DT_F8, 1, &nb, "weighted histogram");
+        for (int b = 0; b < 5; b++)
+            assert_true(fabs(((double *)dusk_ndarray_data(got))[b] - wantw[b]) < 1e-12);
+        release(got);
+        /* int32 weights add up to int64, as NumPy's sum of them */
+        int32_t wi[R * C];
+        for (int64_t i = 0; i < n; i++)
+            wi[i] = (int32_t)(i % 3);
+        dusk_array *wia = dusk_array_rechunk(
+            dusk_from_buffer(ctx, wi, DUSK_DT_I4, DUSK_SHAPE(dusk_array_shape(views[v])[0],
+                                                           dusk_array_shape(views[v])[1]), "2"),
+            v ? "((1, 3, 3), (2, 2, 1))" : "(3, 4)");
+        dusk_array *ih = dusk_array_histogram(views[v], edges, 6, wia);
+        got = compute(ih, "int-weighted histogram");
+        check_meta(ih, got, DUSK_DT_I8, 1, &nb, "int-weighted histogram");
+        assert_memory_equal(dusk_ndarray_data(got), wanti, sizeof wanti);
+        release(got);
+        release(vals);
+    }
+    /* integers, and an empty array */
+    dusk_array *ints = dusk_arange(ctx, 0, 10, 1, "4");
+    static const double ie[] = {0, 5, 9};
+    dusk_value *got = compute(dusk_array_histogram(ints, ie, 3, NULL), "int histogram");
+    assert_int_equal(((int64_t *)dusk_ndarray_data(got))[0], 5);
+    assert_int_equal(((int64_t *)dusk_ndarray_data(got))[1], 5);
+    release(got);
+    got = compute(dusk_array_histogram(dusk_zeros(ctx, DUSK_SHAPE(0), NULL, DUSK_DT_F8), ie, 3,
+                                       NULL), "empty histogram");
+    assert_int_equal(((int64_t *)dusk_ndarray_data(got))[0] + ((int64_t *)dusk_ndarray_data(got))[1], 0);
+    release(got);
+    /* what is refused, and named */
+    static const double down[] = {0, 2, 1}, nan_edge[] = {0, NAN};
+    assert_array_error(dusk_array_histogram(x, edges, 1, NULL), DUSK_EINVAL, "at least 2");
+    assert_array_error(dusk_array_histogram(x, NULL, 3, NULL), DUSK_EINVAL, "at least 2");
+    assert_array_error(dusk_array_histogram(x, down, 3, NULL), DUSK_EINVAL, "monotonically");
+    assert_array_error(dusk_array_histogram(x, nan_edge, 2, NULL), DUSK_EINVAL, "finite");
+    assert_array_error(dusk_array_histogram(dusk_array_astype(x, DUSK_DT_C16), edges, 6, NULL),
+                       DUSK_EINVAL, "complex");
+    assert_array_error(dusk_array_histogram(x, edges, 6, dusk_array_rechunk(x, "2")),
+                       DUSK_EINVAL, "same shape and chunks");
+    assert_array_error(dusk_array_histogram(x, edges, 6, dusk_array_astype(x, DUSK_DT_C8)),
+                       DUSK_EINVAL, "complex weights");
+    assert_array_error(dusk_array_histogram(NULL, edges, 6, NULL), DUSK_EINVAL, "no array");
+}
+
 static double mean_of(const double *x, int64_t n)
 {
     double s = 0;
@@ -3608,6 +3719,15 @@ static void test_tasks_travel(void **state)
         assert_int_equal(by_name_matches(rs[i], &err), 0);
     }
 
+    /* histograms, counted and weighted */
+    static const double hedges[] = {0, 10, 20.5, 40};
+    dusk_array *hs[] = {dusk_array_histogram(ties, hedges, 4, NULL),
+                        dusk_array_histogram(ties, hedges, 4, dusk_array_astype(ties, DUSK_DT_F4))};
+    for (size_t i = 0; i < sizeof hs / sizeof *hs; i++) {
+        travel_array(hs[i], &log);
+        assert_int_equal(by_name_matches(hs[i], &err), 0);
+    }
+
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)
         if (!log.seen[i])
@@ -3828,6 +3948,7 @@ int main(void)
         T(test_linspace),
         T(test_eye),
         T(test_compute_many),
+        T(test_histogram),
         T(test_random),
         T(test_from_buffer),
         T(test_binop_dtypes),

@@ -297,3 +297,78 @@ def test_blocks_grid_and_refusals():
         x.blocks[True]
     with pytest.raises(TypeError, match="not float"):
         x.blocks[1.0]
+
+
+HIST_DATA = np.concatenate([np.random.RandomState(1).normal(size=500) * 3,
+                            [np.nan, np.inf, -np.inf, -2.0, 2.0, 0.0, 7.5]]).reshape(507 // 3, 3)
+
+
+@pytest.mark.parametrize("bins,range_", [(10, (-2, 2)), (7, (-9, 9)), (1, (0, 0)),
+                                         ([-3, -1, 0, 0.5, 2, 10], None), (np.arange(-4, 5), None)])
+@pytest.mark.parametrize("dtype", ["f8", "f4", "i4", "u1"])
+def test_histogram(bins, range_, dtype):
+    with np.errstate(invalid="ignore"):
+        src = np.nan_to_num(HIST_DATA) .astype(dtype) if dtype[0] in "iu" else HIST_DATA.astype(dtype)
+    x, d = da.from_array(src, chunks=(40, 2)), dda.from_array(src, chunks=(40, 2))
+    h, edges = da.histogram(x, bins=bins, range=range_)
+    dh, dedges = dda.histogram(d, bins=bins, range=range_)
+    # the edges are Dask's (float64; NumPy's are float32 for float32 values), and the
+    # counts NumPy's with them; an empty range is widened by 0.5 each way, as
+    # NumPy's (Dask's makes bins of width 0)
+    if range_ is not None and range_[0] == range_[1]:
+        np.testing.assert_array_equal(edges, [range_[0] - 0.5, range_[1] + 0.5])
+    else:
+        np.testing.assert_array_equal(edges, dedges)
+    assert edges.dtype == dedges.dtype
+    values = src[np.isfinite(src.astype(float))] if dtype[0] == "f" else src
+    same(h, np.histogram(values, bins=edges)[0])
+    assert h.dtype == dh.dtype and h.chunks == dh.chunks
+    # Dask's graph: a task per block, then its sum (Dask makes array bins a
+    # task and a finalize of their own; dusk's from_array keeps an
+    # 'original-array' task)
+    ours = {l["name"].rsplit("-", 1)[0]: l["ntasks"] for l in h._layers()}
+    theirs = {k.rsplit("-", 1)[0]: len(v) for k, v in dh.__dask_graph__().layers.items()}
+    assert ours["histogram-sum"] == theirs["histogram-sum"] == x.npartitions
+    if not np.iterable(bins):
+        assert h._ntasks == ntasks(dh) + 1
+
+
+def test_histogram_weights_and_density():
+    src = HIST_DATA[:, :2].copy()
+    w = np.abs(np.sin(np.arange(src.size))).reshape(src.shape)
+    x, wx = da.from_array(src, chunks=(25, 1)), da.from_array(w, chunks=(25, 1))
+    finite = np.isfinite(src)
+    h, e = da.histogram(x, bins=6, range=(-3, 3), weights=wx)
+    want, _ = np.histogram(src[finite], bins=6, range=(-3, 3), weights=w[finite])
+    np.testing.assert_allclose(h.compute(), want, rtol=1e-12)
+    assert h.dtype == np.float64
+    iw = (np.arange(src.size) % 4).astype("i2").reshape(src.shape)
+    h, _ = da.histogram(x, bins=[-1, 0, 1], weights=da.from_array(iw, chunks=(25, 1)))
+    dh, _ = dda.histogram(dda.from_array(src, chunks=(25, 1)), bins=[-1, 0, 1],
+                          weights=dda.from_array(iw, chunks=(25, 1)))
+    assert h.dtype == dh.dtype
+    np.testing.assert_array_equal(h.compute(), dh.compute())
+    dens, _ = da.histogram(x, bins=5, range=(-2, 3), density=True)
+    np.testing.assert_allclose(dens.compute(), np.histogram(src[finite], 5, (-2, 3), density=True)[0])
+
+
+def test_histogram_refuses():
+    x = da.from_array(np.arange(10.0), chunks=3)
+    with pytest.raises(ValueError, match="specifying both a range and the number of bins"):
+        da.histogram(x, bins=5)
+    with pytest.raises(ValueError, match="normed"):
+        da.histogram(x, bins=[0, 1], normed=True)
+    with pytest.raises(ValueError, match="increase monotonically"):
+        da.histogram(x, bins=[0, 2, 1])
+    with pytest.raises(ValueError, match="max must be larger"):
+        da.histogram(x, bins=3, range=(5, 1))
+    with pytest.raises(ValueError, match="not finite"):
+        da.histogram(x, bins=3, range=(0, np.inf))
+    with pytest.raises(ValueError, match="positive"):
+        da.histogram(x, bins=0, range=(0, 1))
+    with pytest.raises(ValueError, match="same chunked structure"):
+        da.histogram(x, bins=[0, 1], weights=da.ones(10, chunks=5))
+    with pytest.raises(ValueError, match="complex"):
+        da.histogram(x.astype("c16"), bins=[0, 1])
+    with pytest.raises(ValueError, match="at least 2"):
+        da.histogram(x, bins=[1])

@@ -1,0 +1,209 @@
+/*
+** dusk — histograms, as dask.array.histogram builds them
+**
+** A 'histogram-sum' layer of one task per block of a (in the order of its
+** grid), each counting its block into the bins: a (nblocks, nbins) array
+** of rows of 1, which dusk_array_sum then adds up along axis 0, as Dask's
+** mapped.sum(axis=0). Bins are numpy.histogram's: [e_i, e_{i+1}), the last
+** one closed; values outside the edges and NaN are not counted.
+*/
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "array.h"
+#include "core/util.h"
+#include "dusk/alloc.h"
+#include "nd.h"
+
+/* Block idx[0] of a's grid, in its C order: the input of row idx[0]. */
+static int hist_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
+{
+    int n = 0;
+    for (int i = 0; i < L->nin; i++) {
+        const dusk__layer *in = L->in[i];
+        int64_t j[DUSK_MAXDIMS], k = idx[0];
+        for (int d = in->ndim - 1; d >= 0; d--) {
+            j[d] = in->nb[d] ? k % in->nb[d] : 0;
+            k = in->nb[d] ? k / in->nb[d] : 0;
+        }
+        char key[1024];
+        dusk_key_tuple(key, sizeof key, in->name, in->ndim, j);
+        if (!(out[n++] = dusk_ref(key)))
+            return -1;
+    }
+    return n;
+}
+
+/* The bin of x among the n + 1 increasing edges e, or -1 outside them. */
+static int64_t bin_of(double x, const double *e, int64_t n)
+{
+    if (!(x >= e[0] && x <= e[n]))   /* also NaN */
+        return -1;
+    if (x == e[n])
+        return n - 1;
+    int64_t lo = 0, hi = n;   /* e[lo] <= x < e[hi] */
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (x < e[mid])
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return lo;
+}
+
+int dusk__k_hist(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *x, *w = NULL;
+    int rc = dusk__targs_block_in(t, 0, -1, &x, err);
+    if (!rc && t->nin > 1)
+        rc = dusk__targs_block_in(t, 1, dusk_ndarray_ndim(x), &w, err);
+    if (rc)
+        return rc;
+    const dusk_value *ev = dusk__params_extra(t->params, 0);
+    if (dusk_value_kind(ev) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(ev) != DUSK_DT_F8 ||
+        dusk_ndarray_ndim(ev) != 1 || dusk_ndarray_shape(ev)[0] < 2)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the bin edges are not a float64 array of "
+                              "2 or more", t->op->func.name);
+    const double *e = dusk_ndarray_data(ev);
+    int64_t nbins = dusk_ndarray_shape(ev)[0] - 1;
+    int ndim = dusk_ndarray_ndim(x);
+    const int64_t *shape = dusk_ndarray_shape(x);
+    if (w) {
+        for (int d = 0; d < ndim; d++)
+            if (dusk_ndarray_shape(w)[d] != shape[d])
+                return dusk_error_set(err, DUSK_EINVAL, "%s: a block of weights of another "
+                                      "shape than its block of values", t->op->func.name);
+    }
+    int64_t oshape[2] = {1, nbins};
+    dusk_value *v = dusk_ndarray_new(t->dtype, 2, oshape);
+    /* counts and integer weights add up in int64 (wrapping as NumPy's),
+     * float weights in double */
+    int floats = dusk__dtype_is_float(t->dtype);
+    void *acc = v ? dusk_calloc((size_t)nbins, 8) : NULL;
+    if (!acc) {
+        dusk_value_unref(v);
+        return dusk__oom(err);
+    }
+    int64_t *ci = acc;
+    double *cf = acc;
+    dusk_dtype xt = dusk_ndarray_dtype(x), wt = w ? dusk_ndarray_dtype(w) : xt;
+    const char *xb = dusk_ndarray_data(x), *wb = w ? dusk_ndarray_data(w) : NULL;
+    const int64_t *xs = dusk_ndarray_strides(x), *ws = w ? dusk_ndarray_strides(w) : NULL;
+    int64_t size = dusk_ndarray_size(x), idx[DUSK_MAXDIMS] = {0};
+    for (int64_t k = 0; k < size; k++) {
+        int64_t xo = 0, wo = 0;
+        for (int d = 0; d < ndim; d++) {
+            xo += idx[d] * xs[d];
+            if (w)
+                wo += idx[d] * ws[d];
+        }
+        int64_t b = bin_of(dusk__nd_loadf(xb + xo, xt), e, nbins);
+        if (b >= 0) {
+            if (!w)
+                ci[b]++;
+            else if (floats)
+                cf[b] += dusk__nd_loadf(wb + wo, wt);
+            else
+                ci[b] = (int64_t)((uint64_t)ci[b] + (uint64_t)dusk__nd_loadi(wb + wo, wt));
+        }
+        dusk__next_index(ndim, shape, idx);
+    }
+    char *p = dusk_ndarray_data(v);
+    size_t es = dusk_dtype_size(t->dtype);
+    for (int64_t b = 0; b < nbins; b++) {
+        if (floats)
+            dusk__nd_storef(p + b * (int64_t)es, t->dtype, cf[b]);
+        else
+            dusk__nd_storei(p + b * (int64_t)es, t->dtype, ci[b]);
+    }
+    dusk_free(acc);
+    *out = v;
+    return 0;
+}
+
+dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedges,
+                                 dusk_array *weights)
+{
+    dusk_array *e = dusk__array_bad_input(a, weights);
+    if (e)
+        return e;
+    if (weights && (e = dusk__array_bad_input(weights, a)))
+        return e;
+    dusk_array_ctx *ctx = a->ctx;
+    if (!edges || nedges < 2)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: %zu bin edges; at least 2 make "
+                                "a bin", edges ? nedges : 0);
+    for (size_t i = 0; i < nedges; i++) {
+        if (!isfinite(edges[i]))
+            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: bin edge %zu is %g; the edges "
+                                    "must be finite", i, edges[i]);
+        if (i && edges[i] < edges[i - 1])
+            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: bins must increase "
+                                    "monotonically (edge %zu, %.17g, is below edge %zu, %.17g)",
+                                    i, edges[i], i - 1, edges[i - 1]);
+    }
+    if (dusk__dtype_is_complex(a->dtype))
+        return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: the values are complex (%s); "
+                                "bins order real numbers", dusk_dtype_name(a->dtype));
+    dusk_dtype out = DUSK_DT_I8;
+    if (weights) {
+        if (weights->ctx != ctx)
+            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: the weights are of another "
+                                    "array context than the values");
+        int same = weights->ndim == a->ndim;
+        for (int d = 0; same && d < a->ndim; d++) {
+            same = weights->shape[d] == a->shape[d] && weights->nb[d] == a->nb[d];
+            for (int64_t k = 0; same && k < a->nb[d]; k++)
+                same = weights->chunks[d][k] == a->chunks[d][k];
+        }
+        if (!same) {
+            char sa[256], sw[256];
+            dusk__fmt_shape(sa, sizeof sa, a->ndim, a->shape);
+            dusk__fmt_shape(sw, sizeof sw, weights->ndim, weights->shape);
+            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: the values %s and the weights "
+                                    "%s must have the same shape and chunks (rechunk the "
+                                    "weights as the values)", sa, sw);
+        }
+        if (dusk__dtype_is_complex(weights->dtype))
+            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: complex weights (%s) are not "
+                                    "supported", dusk_dtype_name(weights->dtype));
+        /* Dask's rows are of the weights' dtype; the sum widens them as
+         * NumPy's sum does */
+        out = weights->dtype == DUSK_DT_BOOL ? DUSK_DT_I8 : weights->dtype;
+    }
+    int64_t nbins = (int64_t)nedges - 1, nchunks = dusk_array_nchunks(a);
+    dusk_value *ev = dusk_ndarray_empty(DUSK_DT_F8, 1, (int64_t[]){(int64_t)nedges});
+    int64_t *ones = dusk_malloc((size_t)(nchunks > 0 ? nchunks : 1) * sizeof *ones);
+    if (!ev || !ones) {
+        dusk_value_unref(ev);
+        dusk_free(ones);
+        return dusk__array_oom(ctx, "histogram");
+    }
+    memcpy(dusk_ndarray_data(ev), edges, nedges * sizeof *edges);
+    for (int64_t k = 0; k < nchunks; k++)
+        ones[k] = 1;
+    char tok[33];
+    dusk__token(tok, "histogram|%s|%s|%016" PRIx64 "|%zu", a->L->name,
+                weights ? weights->L->name : "", dusk__hash_bytes(edges, nedges * sizeof *edges),
+                nedges);
+    int64_t shape[2] = {nchunks, nbins}, nb[2] = {nchunks, 1}, *chunks[2] = {ones, &nbins};
+    dusk__layer *L = dusk__layer_new(ctx, "histogram-sum", tok, DUSK__L_CUSTOM,
+                                     dusk__op_get(DUSK__OP_HISTOGRAM),
+                                     dusk__params_new(out, 2, NULL, NULL, 1, &ev), 2, shape, nb,
+                                     out);
+    dusk_array *r = NULL;
+    if (L) {
+        L->inputs = hist_inputs;
+        dusk__layer_input(L, a->L);
+        if (weights)
+            dusk__layer_input(L, weights->L);
+        r = dusk__array_new(ctx, L, 2, shape, chunks, nb, out);
+    }
+    dusk_free(ones);
+    if (!r)
+        return dusk__array_oom(ctx, "histogram");
+    return dusk_array_sum(r, DUSK_AXIS(0), false);
+}
