@@ -143,6 +143,11 @@ int cli_render(int argc, char **argv)
         case O_PLUGIN: plugins[nplugins++] = val; break;
         }
     }
+    /* the threshold is where auto switches view: with a view named, it
+     * would be ignored, and the user would not learn why */
+    if (!rc && vo.threshold && vo.view != DUSK_VIZ_AUTO)
+        rc = cli_fail(2, sub, "--threshold goes with --view auto (the default), not --view %s",
+                      vo.view == DUSK_VIZ_TASKS ? "tasks" : "layers");
     if (!rc && !in)
         rc = cli_fail(2, sub, "which file? (usage: dusk render GRAPH.json|TRACE.json -o OUT.svg)");
     if (!rc && !out)

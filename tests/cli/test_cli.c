@@ -1011,11 +1011,22 @@ static void render_golden_dot(void **state)
     assert_ok(&r);
     assert_string_equal(r.err, "");
     done(&r);
-    r = dusk_cmd("render assets/samples/lecture-dsk.json --threshold 2 --view tasks -o %s",
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --view tasks -o %s",
                  scratch("tasks.dot"));
     assert_ok(&r);
     assert_string_equal(r.err, "");
     done(&r);
+    /* --threshold drives only the auto view: with another view it would be
+     * ignored unsaid, so it is refused, naming both, and nothing is drawn */
+    static const char *const named[] = {"--threshold 2 --view tasks", "--view=layers --threshold=9"};
+    for (int k = 0; k < 2; k++) {
+        r = dusk_cmd("render assets/samples/lecture-dsk.json %s -o %s", named[k],
+                     scratch("never.dot"));
+        assert_one_line_error(&r, 2, "dusk render: --threshold goes with --view auto (the "
+                              "default), not --view ", k ? "not --view layers" : "not --view tasks");
+        done(&r);
+        assert_false(file_exists(scratch("never.dot")));
+    }
     ldot = slurp(scratch("tasks.dot"), NULL);
     char *layers = slurp(scratch("layers.dot"), NULL);
     assert_non_null(ldot);
