@@ -68,7 +68,7 @@ static const subcommand subs[] = {
      "                            --view auto only)\n"
      "  --collapse-outputs        task and result as one node\n"
      "  --verbose                 boxes show full keys\n"
-     "  --rankdir BT|TB|LR|RL     direction of the edges (default BT)\n"
+     "  --rankdir BT|TB|LR|RL     direction of the edges (default BT; any case)\n"
      "  --layout auto|dot|layered who places the nodes: Graphviz's dot, or dusk's\n"
      "                            layered layout (auto: dot up to 2000 nodes)\n"
      "  -q, --quiet               no note when auto switches to layers\n"

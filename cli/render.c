@@ -10,6 +10,7 @@
 ** --format writes the picture on standard output (drawn into a temporary
 ** file first: the writers put a file in place by a rename).
 */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ int cli_render(int argc, char **argv)
     size_t nplugins = 0;
     dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
     vo.layers_hint = "--view layers";
+    char rankdir[3] = "";
     int color_given = 0, rc = plugins ? 0 : cli_fail(1, sub, "out of memory");
     for (int k; !rc && (k = cli_next(&a, opts, NOPTS, &val)) != CLI_END;) {
         long num;
@@ -106,9 +108,15 @@ int cli_render(int argc, char **argv)
         case O_COLLAPSE: vo.collapse_outputs = true; break;
         case O_VERBOSE: vo.verbose = true; break;
         case O_RANKDIR:
-            if (strcmp(val, "BT") && strcmp(val, "TB") && strcmp(val, "LR") && strcmp(val, "RL"))
+            /* lr as LR: Graphviz (and dusk_visualize) take the upper case only */
+            if (strcasecmp(val, "BT") && strcasecmp(val, "TB") && strcasecmp(val, "LR") &&
+                strcasecmp(val, "RL"))
                 rc = cli_fail(2, sub, "--rankdir is BT, TB, LR or RL, not '%s'", val);
-            vo.rankdir = val;
+            else {
+                rankdir[0] = (char)toupper((unsigned char)val[0]);
+                rankdir[1] = (char)toupper((unsigned char)val[1]);
+                vo.rankdir = rankdir;
+            }
             break;
         case O_LAYOUT:
             if (!strcmp(val, "auto"))

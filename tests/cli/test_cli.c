@@ -978,6 +978,25 @@ static void render_golden_dot(void **state)
     assert_contains(svg, "<svg");
     free(svg);
 
+    /* --rankdir in any case, as Graphviz's upper case; else refused */
+    static const char *const dirs[] = {"LR", "lr", "Rl", "tB", "bt"};
+    static const char *const upper[] = {"LR", "LR", "RL", "TB", "BT"};
+    for (int k = 0; k < 5; k++) {
+        r = dusk_cmd("render assets/samples/lecture-dsk.json --rankdir %s -o %s", dirs[k],
+                     scratch("dir.dot"));
+        assert_ok(&r);
+        assert_string_equal(r.err, "");
+        done(&r);
+        char *ddot = slurp(scratch("dir.dot"), NULL), want[32];
+        assert_non_null(ddot);
+        snprintf(want, sizeof want, "rankdir=%s", upper[k]);
+        assert_contains(ddot, want);
+        free(ddot);
+    }
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --rankdir lrx -o %s", scratch("g.svg"));
+    assert_one_line_error(&r, 2, "dusk render: --rankdir is BT, TB, LR or RL, not 'lrx'", NULL);
+    done(&r);
+
     /* --layout: dusk's layered layout pins every node (pos="x,y!" in the
      * DOT), dot's leaves them to the reader */
     r = dusk_cmd("render assets/samples/lecture-dsk.json --layout layered -o %s",
