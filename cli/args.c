@@ -195,6 +195,32 @@ int cli_progress_wanted(int quiet)
     return !quiet && isatty(STDERR_FILENO);
 }
 
+int cli_once(const char *sub, const char *opt, const char **first, const char *val)
+{
+    if (!*first) {
+        *first = val;
+        return 0;
+    }
+    return cli_fail(2, sub, "%s given twice ('%s' and '%s')", opt, *first, val);
+}
+
+/* Whether the len bytes at s are a spelling of opts entry e ("-o|--output=");
+ * *takes: whether the option takes a value, *again: whether it may be
+ * given again. */
+static int spelled(const char *e, const char *s, size_t len, int *takes, int *again)
+{
+    size_t elen = strcspn(e, "=");
+    *takes = e[elen] == '=';
+    *again = *takes && e[elen + 1] == '*';
+    for (const char *p = e, *end = e + elen; p < end;) {
+        size_t pl = strcspn(p, "|=");
+        if (pl == len && strncmp(p, s, len) == 0)
+            return 1;
+        p += pl + (p[pl] == '|');
+    }
+    return 0;
+}
+
 int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val)
 {
     if (a->i >= a->argc)
@@ -212,11 +238,8 @@ int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val)
     const char *eq = strchr(s, '=');
     size_t len = eq ? (size_t)(eq - s) : strlen(s);
     for (size_t k = 0; k < n; k++) {
-        size_t ol = strlen(opts[k]);
-        int takes = ol > 0 && opts[k][ol - 1] == '=';
-        if (takes)
-            ol--;
-        if (ol != len || strncmp(opts[k], s, len) != 0)
+        int takes, again;
+        if (!spelled(opts[k], s, len, &takes, &again))
             continue;
         if (!takes) {
             if (eq)
@@ -233,20 +256,26 @@ int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val)
             cli_fail(2, a->argv[0], "option '%s' needs a value", s);
             return CLI_BAD;
         }
+        /* one value each: a second would silently win over the first */
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), s);
+        if (!again && k < CLI_MAX_OPTS && cli_once(a->argv[0], name, &a->given[k], *val) != 0)
+            return CLI_BAD;
         return (int)k;
     }
-    /* unknown: name the closest of the known ones, without their '=' */
+    /* unknown: name the closest of the known ones, each spelling alone */
     char known[65][40];
     const char *names[65];
     size_t m = 0;
     names[m++] = "--help";   /* answered above, so not in opts, but a typo of it is common */
-    for (size_t k = 0; k < n && m < 65; k++) {
-        snprintf(known[m], sizeof known[m], "%s", opts[k]);
-        char *e = strchr(known[m], '=');
-        if (e)
-            *e = '\0';
-        names[m] = known[m];
-        m++;
+    for (size_t k = 0; k < n; k++) {
+        for (const char *p = opts[k]; *p && *p != '=' && m < 65;) {
+            size_t pl = strcspn(p, "|=");
+            snprintf(known[m], sizeof known[m], "%.*s", (int)pl, p);
+            names[m] = known[m];
+            m++;
+            p += pl + (p[pl] == '|');
+        }
     }
     char given[128];
     snprintf(given, sizeof given, "%.*s", (int)(len < 120 ? len : 120), s);

@@ -40,21 +40,33 @@ int cli_progress_wanted(int quiet);
 int cli_help(const char *sub, FILE *f);
 
 /* Walks a subcommand's arguments. opts lists the options it takes, each
- * as typed ("--workers", "-o"), a trailing '=' meaning it takes a value
- * ("--workers="); "--opt value" and "--opt=value" both work, "--" ends
- * the options. cli_next returns the index of the option met (its value
- * in *val), CLI_ARG for a plain argument (in *val), CLI_END at the end,
- * or CLI_BAD once it has said on stderr what is wrong (an unknown option,
- * with the closest known one; a missing value): the caller exits 2.
- * "--help" and "-h" are CLI_HELP. */
+ * as typed ("--workers", "-o"), its spellings separated by '|' ("-q|--quiet"),
+ * a trailing '=' meaning it takes a value ("--workers="), "=*" one that
+ * may be given more than once ("--plugin=*"); "--opt value" and
+ * "--opt=value" both work, "--" ends the options. cli_next returns the
+ * index of the option met (its value in *val), CLI_ARG for a plain
+ * argument (in *val), CLI_END at the end, or CLI_BAD once it has said on
+ * stderr what is wrong (an unknown option, with the closest known one; a
+ * missing value; a value given twice, cli_once): the caller exits 2.
+ * "--help" and "-h" are CLI_HELP. A flag given twice is the flag. At
+ * most CLI_MAX_OPTS entries. */
 enum { CLI_ARG = -1, CLI_END = -2, CLI_BAD = -3, CLI_HELP = -4 };
+enum { CLI_MAX_OPTS = 32 };
 typedef struct cli_args {
     int argc;
     char **argv;
     int i;                 /* the next argument */
     int only_args;         /* after "--" */
+    const char *given[CLI_MAX_OPTS];   /* each option's value, once met */
 } cli_args;
 int cli_next(cli_args *a, const char *const *opts, size_t n, const char **val);
+
+/* An option that takes one value, met with val: the first time, *first
+ * (NULL until then) keeps val and 0 is returned; a second time, says
+ * "dusk SUB: OPT given twice ('A' and 'B')" and returns 2, rather than let
+ * the last one silently win. cli_next calls it for every subcommand that
+ * uses it; eval, which walks its own arguments, calls it too. */
+int cli_once(const char *sub, const char *opt, const char **first, const char *val);
 
 /* Prints "dusk SUB: " and the message to stderr, with a newline; returns
  * code, so that `return cli_fail(1, "run", ...)` reads as what it does. */

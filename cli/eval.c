@@ -130,6 +130,10 @@ static const char *const OPTIONS[] = {
     "--help",
 };
 
+/* The options that take one value (each at most once, cli_once). */
+static const char *const SINGLE[] = {"--chunks", "--output", "--visualize", "--threshold",
+                                     "--profile", "--theme", "--scheduler", "--workers"};
+
 /* The expression echoed with a caret under column col (control characters
  * shown as spaces, so that the caret stays under its character). */
 static void show_caret(const char *text, int col)
@@ -822,6 +826,7 @@ int cli_eval(int argc, char **argv)
     dusk_options run = DUSK_OPTIONS_INIT;
     char *inputs[MAX_INPUTS];
     int ninputs = 0;
+    const char *given[sizeof SINGLE / sizeof *SINGLE] = {NULL};   /* cli_once's */
 
     bool options_end = false;   /* after "--" every word is the expression */
     for (int i = 1; i < argc; i++) {
@@ -862,6 +867,15 @@ int cli_eval(int argc, char **argv)
                       "--: dusk eval OPTIONS -- EXPR)"                                     \
                     : i + 1 < argc ? "' is an option)" : ""),                              \
         (char *)NULL))
+        /* an option of one value given twice: refused, as cli_next does for
+         * the other subcommands (--input is given once per array) */
+        const char *once = !strcmp(a, "-o") ? "--output" : a;
+        for (size_t k = 0; k < sizeof SINGLE / sizeof *SINGLE; k++) {
+            const char *v = val ? val : i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0
+                                            ? argv[i + 1] : NULL;   /* as VALUE() takes it */
+            if (v && !strcmp(once, SINGLE[k]) && cli_once("eval", a, &given[k], v) != 0)
+                return 2;
+        }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(HELP, stdout);
             return 0;

@@ -17,15 +17,15 @@
 
 #include "cli/cli.h"
 
-static const char *const opts[] = {"-o=", "--output="};
+static const char *const opts[] = {"-o|--output="};
 
 int cli_profile(int argc, char **argv)
 {
     const char *sub = argv[0];
-    cli_args a = {argc, argv, 1, 0};
+    cli_args a = {.argc = argc, .argv = argv, .i = 1};
     const char *val, *in = NULL, *out = NULL, *ext = NULL;
     int rc = 0;
-    for (int k; !rc && (k = cli_next(&a, opts, 2, &val)) != CLI_END;) {
+    for (int k; !rc && (k = cli_next(&a, opts, 1, &val)) != CLI_END;) {
         switch (k) {
         case CLI_HELP: cli_help("profile", stdout); return 0;
         case CLI_BAD: rc = 2; break;

@@ -42,11 +42,11 @@ static int copy_to_stdout(const char *sub, const char *path)
                : 0;
 }
 
-static const char *const opts[] = {"-o=", "--output=", "--color=", "--view=", "--threshold=",
-                                   "--collapse-outputs", "--verbose", "--rankdir=", "--quiet",
-                                   "--plugin=", "--layout=", "--format=", "-q"};
-enum { O_O, O_OUTPUT, O_COLOR, O_VIEW, O_THRESHOLD, O_COLLAPSE, O_VERBOSE, O_RANKDIR, O_QUIET,
-       O_PLUGIN, O_LAYOUT, O_FORMAT, O_Q, NOPTS };
+static const char *const opts[] = {"-o|--output=", "--color=", "--view=", "--threshold=",
+                                   "--collapse-outputs", "--verbose", "--rankdir=", "-q|--quiet",
+                                   "--plugin=*", "--layout=", "--format="};
+enum { O_OUTPUT, O_COLOR, O_VIEW, O_THRESHOLD, O_COLLAPSE, O_VERBOSE, O_RANKDIR, O_QUIET,
+       O_PLUGIN, O_LAYOUT, O_FORMAT, NOPTS };
 
 /* What --format takes (dusk_viz_options.format): the extensions' formats,
  * and svg:graphviz, Graphviz's own SVG renderer rather than dusk's writer. */
@@ -57,7 +57,7 @@ static const char *const formats[] = {"svg", "png", "pdf", "jpg", "jpeg", "dot",
 int cli_render(int argc, char **argv)
 {
     const char *sub = argv[0];
-    cli_args a = {argc, argv, 1, 0};
+    cli_args a = {.argc = argc, .argv = argv, .i = 1};
     const char *val, *in = NULL, *out = NULL;
     const char **plugins = calloc((size_t)argc, sizeof *plugins);
     size_t nplugins = 0;
@@ -75,7 +75,6 @@ int cli_render(int argc, char **argv)
                 rc = cli_fail(2, sub, "one input file at a time ('%s' and '%s')", in, val);
             in = val;
             break;
-        case O_O:
         case O_OUTPUT: out = val; break;
         case O_COLOR:
             if (dusk_viz_color_parse(val, &vo.color) != 0) {
@@ -133,7 +132,6 @@ int cli_render(int argc, char **argv)
                               near ? "'?" : "");
             }
             break;
-        case O_Q:
         case O_QUIET: vo.quiet = true; break;
         case O_FORMAT: {
             int known = 0;

@@ -28,12 +28,12 @@
 #include "cli/cli.h"
 
 static const char *const opts[] = {
-    "--scheduler=", "--workers=", "--progress", "--quiet", "--trace=", "--report=",
-    "--chart=", "--csv=", "--view", "--delay=", "--start-paused", "--close", "--plugin=",
-    "--theme=", "-q",
+    "--scheduler=", "--workers=", "--progress", "-q|--quiet", "--trace=", "--report=",
+    "--chart=", "--csv=", "--view", "--delay=", "--start-paused", "--close", "--plugin=*",
+    "--theme=",
 };
 enum { O_SCHED, O_WORKERS, O_PROGRESS, O_QUIET, O_TRACE, O_REPORT, O_CHART, O_CSV, O_VIEW,
-       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, O_THEME, O_Q, NOPTS };
+       O_DELAY, O_PAUSED, O_CLOSE, O_PLUGIN, O_THEME, NOPTS };
 
 static const char *ext_of(const char *path)
 {
@@ -100,7 +100,7 @@ static int run_failed(const char *sub, const char *path, dusk_graph *g, const ch
 int cli_run(int argc, char **argv)
 {
     const char *sub = argv[0];
-    cli_args a = {argc, argv, 1, 0};
+    cli_args a = {.argc = argc, .argv = argv, .i = 1};
     const char *val, *path = NULL;
     const char **keys = calloc((size_t)argc, sizeof *keys);
     const char **plugins = calloc((size_t)argc, sizeof *plugins);
@@ -141,7 +141,6 @@ int cli_run(int argc, char **argv)
                 o.workers = (int)num;
             break;
         case O_PROGRESS: progress = 1; break;
-        case O_Q:
         case O_QUIET: quiet = 1; break;
         case O_TRACE: trace = val; break;
         case O_REPORT: report = val; break;

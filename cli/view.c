@@ -69,7 +69,7 @@ int cli_view(int argc, char **argv)
     }
     if (file) {
         static const char *const opts[] = {"--close", "--theme="};
-        cli_args a = {argc, argv, 1, 0};
+        cli_args a = {.argc = argc, .argv = argv, .i = 1};
         const char *val;
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         vo.close_when_done = !isatty(STDIN_FILENO);

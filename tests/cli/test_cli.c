@@ -539,6 +539,72 @@ static void usage_alike(void **state)
     done(&r);
 }
 
+/* An option of one value given twice is refused in every subcommand,
+ * naming it and both values (the last one silently won); nothing is
+ * written. Flags may be given twice, and --plugin and --input once per
+ * library or array. */
+static void options_given_twice(void **state)
+{
+    (void)state;
+    char trace[512];
+    keep(trace, "twice-t.json");
+    result r = dusk_cmd("run assets/samples/lecture-dsk.json --trace %s", trace);
+    assert_ok(&r);
+    done(&r);
+    char a[512], b[512];
+    keep(a, "twice-a.svg");
+    keep(b, "twice-b.svg");
+    const struct {
+        const char *args, *said;
+    } twice[] = {
+        {"render assets/samples/lecture-dsk.json -o %s -o %s", "dusk render: -o given twice ('"},
+        {"render assets/samples/lecture-dsk.json -o %s --output=%s",
+         "dusk render: --output given twice ('"},
+        {"render assets/samples/lecture-dsk.json --format svg --format=dot -o %s -o %s",
+         "dusk render: --format given twice ('svg' and 'dot')"},
+        {"render assets/samples/lecture-dsk.json --rankdir LR --rankdir TB -o %s -o %s",
+         "dusk render: --rankdir given twice ('LR' and 'TB')"},
+        {"run assets/samples/lecture-dsk.json --workers 2 --workers=3 --csv %s --csv %s",
+         "dusk run: --workers given twice ('2' and '3')"},
+        {"run assets/samples/lecture-dsk.json --report %s --report %s",
+         "dusk run: --report given twice ('"},
+        {"run assets/samples/lecture-dsk.json --scheduler sync --scheduler threads --csv %s "
+         "--csv %s", "dusk run: --scheduler given twice ('sync' and 'threads')"},
+        {"view assets/samples/lecture-dsk.json --theme dark --theme contrast --csv %s --csv %s",
+         "dusk view: --theme given twice ('dark' and 'contrast')"},
+        {"eval 'ones(3)' --visualize %s --visualize %s", "dusk eval: --visualize given twice ('"},
+        {"eval 'ones(3)' --workers 2 --workers=3 --visualize %s --profile %s",
+         "dusk eval: --workers given twice ('2' and '3')"},
+        {"eval 'ones(3)' -o %s:/x --output %s:/y", "dusk eval: --output given twice ('"},
+    };
+    for (size_t k = 0; k < sizeof twice / sizeof *twice; k++) {
+        r = dusk_cmd(twice[k].args, a, b);
+        assert_one_line_error(&r, 2, twice[k].said, NULL);
+        done(&r);
+        assert_false(file_exists(a));
+        assert_false(file_exists(b));
+    }
+    r = dusk_cmd("profile %s -o %s -o %s", trace, scratch("twice.html"), scratch("twice.csv"));
+    assert_one_line_error(&r, 2, "dusk profile: -o given twice ('", "twice.html' and '");
+    done(&r);
+    r = dusk_cmd("view %s --theme dark --theme=contrast", trace);
+    assert_one_line_error(&r, 2, "dusk view: --theme given twice ('dark' and 'contrast')", NULL);
+    done(&r);
+    /* flags twice are the flag */
+    r = dusk_cmd("run assets/samples/lecture-dsk.json z -q --quiet -q");
+    assert_ok(&r);
+    assert_string_equal(r.out, "13\n");
+    done(&r);
+    r = dusk_cmd("render assets/samples/lecture-dsk.json --verbose --verbose -q --quiet -o %s", a);
+    assert_ok(&r);
+    done(&r);
+    /* --plugin once per library: the second is loaded too (and named) */
+    r = dusk_cmd("run assets/samples/lecture-dsk.json --plugin %s --plugin %s",
+                 scratch("none1.so"), scratch("none2.so"));
+    assert_one_line_error(&r, 1, "cannot load plugin ", "none1.so");
+    done(&r);
+}
+
 /* A top-level "traceEvents" key makes a trace, whatever its value: one
  * that is no list is refused naming it (not drawn as a one-key graph);
  * a trace without tasks is said to be one (not a run on 0 workers). */
@@ -2160,6 +2226,7 @@ int main(void)
         cmocka_unit_test(view_window),
         cmocka_unit_test(stdin_dash),
         cmocka_unit_test(usage_alike),
+        cmocka_unit_test(options_given_twice),
         cmocka_unit_test(traces_that_are_not),
         cmocka_unit_test(messages_name_no_c_functions),
     };
