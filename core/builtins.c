@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,33 @@ static int overflow(const char *name, int64_t x, const char *op, int64_t y, dusk
                           ".0, to compute in floats)", name, x, op, y, x);
 }
 
+/* A tuple among a task's arguments is what its user wrote as a list (a
+ * JSON array of a graph file, Dask's [...], dusk_list): values have no
+ * list kind. So the builtins call it a list, and write it as one. */
+static const char *kind_word(const dusk_value *v)
+{
+    dusk_kind k = dusk_value_kind(v);
+    return k == DUSK_KIND_TUPLE ? "list" : dusk_kind_name(k);
+}
+
+/* v's text at buf + at (n bytes in all), a tuple as a list ([1, [2]]);
+ * returns where the whole text would end, as snprintf counts. */
+static size_t list_text(const dusk_value *v, char *buf, size_t n, size_t at)
+{
+#define ROOM buf + (at < n ? at : n - 1), at < n ? n - at : 1
+    if (dusk_value_kind(v) != DUSK_KIND_TUPLE)
+        return at + dusk_value_repr(v, ROOM);
+    size_t len = dusk_tuple_len(v);
+    at += (size_t)snprintf(ROOM, "[");
+    for (size_t i = 0; i < len && at < n; i++) {   /* past n nothing more shows */
+        if (i)
+            at += (size_t)snprintf(ROOM, ", ");
+        at = list_text(dusk_tuple_get(v, i), buf, n, at);
+    }
+    return at + (size_t)snprintf(ROOM, "]");
+#undef ROOM
+}
+
 /* Names the value as well as its kind ("got string 'zz'"): a string that
  * was meant as a key of the graph but misspelled arrives here as itself,
  * and the text is what tells the user which one. */
@@ -74,9 +102,10 @@ static int not_number(const char *name, const dusk_value *v, dusk_error *err)
     if (k == DUSK_KIND_NONE || k == DUSK_KIND_NDARRAY || k == DUSK_KIND_OPAQUE)
         return dusk_error_set(err, DUSK_ETYPE, "%s: expected a number, got %s", name,
                               k == DUSK_KIND_NONE ? "None" : dusk_kind_name(k));
-    dusk_value_repr(v, text, sizeof text);
+    if (list_text(v, text, sizeof text, 0) >= sizeof text)   /* cut, as a repr is */
+        memcpy(text + sizeof text - 4, "...", 4);
     return dusk_error_set(err, DUSK_ETYPE, "%s: expected a number, got %s %s", name,
-                          dusk_kind_name(k), text);
+                          kind_word(v), text);
 }
 
 static int set_out(dusk_value *v, dusk_value **out, dusk_error *err)
@@ -223,7 +252,7 @@ static int fn_sum(dusk_value *const *args, size_t nargs, dusk_value **out,
         double d;
         if (!dusk_value_number(item, &d))
             return dusk_error_set(err, DUSK_ETYPE, "sum: item %zu is %s, not a number", i,
-                                  dusk_kind_name(dusk_value_kind(item)));
+                                  kind_word(item));
         if (!is_float && !is_int_like(item)) {
             is_float = 1;
             fsum = (double)isum;

@@ -946,8 +946,8 @@ static int execute_entry(dusk__run *r, int64_t t, dusk_value **out, dusk_error *
         for (size_t i = 0; i < n; i++)
             if (!(argv[i] = arg_value(r, &task->args[i])) || dusk_value_too_deep(argv[i])) {
                 rc = argv[i] ? dusk_error_set(terr, DUSK_EINVAL, "argument %zu nests deeper "
-                                              "than %d tuples (DUSK_MAX_DEPTH) with its "
-                                              "inputs' results", i, DUSK_MAX_DEPTH)
+                                              "than %d lists or tuples (DUSK_MAX_DEPTH) with "
+                                              "its inputs' results", i, DUSK_MAX_DEPTH)
                              : dusk_error_set(terr, DUSK_ENOMEM, "out of memory for the arguments");
                 for (size_t j = 0; j <= i; j++)
                     dusk_value_unref(argv[j]);
@@ -1027,7 +1027,7 @@ int dusk__run_message(dusk__run *r, int64_t t, dusk_value **msg, dusk_error *err
             if (v) {
                 dusk_value_unref(v);
                 return dusk_error_set(err, DUSK_EINVAL, "task %s: argument %zu nests deeper "
-                                      "than %d tuples (DUSK_MAX_DEPTH)",
+                                      "than %d lists or tuples (DUSK_MAX_DEPTH)",
                                       dusk__task_repr(r->g, t, repr, sizeof repr), i,
                                       DUSK_MAX_DEPTH);
             }
@@ -1753,7 +1753,8 @@ int dusk__compute_on(const dusk__backend *be, dusk_graph *g, dusk_arg *request,
         dusk_value_unref(*out);
         *out = NULL;
         rc = dusk_error_set(err, DUSK_EINVAL, "the request's lists and the results in them "
-                            "nest deeper than %d tuples (DUSK_MAX_DEPTH)", DUSK_MAX_DEPTH);
+                            "nest deeper than %d lists or tuples (DUSK_MAX_DEPTH)",
+                            DUSK_MAX_DEPTH);
     }
 done:
     if (rc < 0 && !took_part && asks && be && be->serve) {

@@ -815,10 +815,24 @@ static void run_failures(void **state)
     /* a nested task: a list, as Dask's lists; said when its task fails */
     write_file(scratch("nested.json"), "{\"a\": 1, \"z\": [\"add\", [\"inc\", \"a\"], 2]}\n");
     r = dusk_cmd("run %s", scratch("nested.json"));
-    assert_one_line_error(&r, 1, "task 'z' (add) failed: add: expected a number, got tuple",
-                          "[\"inc\", ...] inside a task is a list, not a task: graph files have "
-                          "no nested tasks");
+    assert_one_line_error(&r, 1, "task 'z' (add) failed: add: expected a number, got list "
+                          "['inc', 1]", "[\"inc\", ...] inside a task is a list, not a task: "
+                          "graph files have no nested tasks");
     done(&r);
+    /* a JSON list is a list in messages too, as written, whether in the
+     * task or in a key's value */
+    write_file(scratch("lists.json"), "{\"l\": [2, [3]], \"i\": [\"inc\", [1, [2, \"x\"], null]], "
+                                      "\"s\": [\"sum\", [1, [2]]], \"n\": [\"neg\", \"l\"]}\n");
+    static const char *const said[][2] = {
+        {"i", "task 'i' (inc) failed: inc: expected a number, got list [1, [2, 'x'], None]\n"},
+        {"s", "task 's' (sum) failed: sum: item 1 is list, not a number\n"},
+        {"n", "task 'n' (neg) failed: neg: expected a number, got list [2, [3]]\n"},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        r = dusk_cmd("run %s %s", scratch("lists.json"), said[k][0]);
+        assert_one_line_error(&r, 1, said[k][1], NULL);
+        done(&r);
+    }
 
     /* a cycle, its keys in order */
     write_file(scratch("cycle.json"),

@@ -392,7 +392,8 @@ static void test_results_too_deep(void **state)
         dusk_error err = DUSK_ERROR_INIT;
         assert_int_equal(dusk_get(g, "wrap", &o, &v, &err), DUSK_EINVAL);
         assert_null(v);
-        if (!contains(err.msg, "'wrap'") || !contains(err.msg, "deeper than 1000"))
+        if (!contains(err.msg, "'wrap'") || !contains(err.msg, "deeper than 1000") ||
+            !contains(err.msg, "1000 lists or tuples"))   /* the list written, the tuples got */
             fail_msg("message: %s", err.msg);
         err = (dusk_error)DUSK_ERROR_INIT;
         assert_int_equal(dusk_get(g, "marked", &o, &v, &err), DUSK_EINVAL);
