@@ -326,6 +326,22 @@ task:;
     return rc ? 2 : 0;
 }
 
+/* The column of jansson's error, as dusk profile's trace reader gives it
+ * (profiler/trace.c, parse_error), so that a file's one fault has one
+ * place whichever subcommand reads it: jansson's column is that of the
+ * last character it read, and where it stopped before the character at
+ * fault (the end of the text, a byte that is not UTF-8, a control
+ * character in a string) the place is that next one. */
+static int json_place(const json_error_t *je)
+{
+    enum json_error_code code = json_error_code(je);
+    if (code == json_error_premature_end_of_input || code == json_error_invalid_utf8 ||
+        (code == json_error_invalid_syntax && (!strncmp(je->text, "control character", 17) ||
+                                               !strncmp(je->text, "unexpected newline", 18))))
+        return je->column + 1;
+    return je->column;
+}
+
 int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err)
 {
     *out = NULL;
@@ -345,9 +361,10 @@ int cli_graph_load(const char *path, dusk_graph **out, dusk_error *err)
             dusk_error_set(err, DUSK_EIO, "cannot read %s: %s", path, strerror(read_err));
         else if (strstr(je.text, "JSON_ALLOW_NUL"))   /* keys and text are C strings */
             dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: a string holds \\u0000, which keys "
-                           "and text cannot", path, je.line, je.column);
+                           "and text cannot", path, je.line, json_place(&je));
         else
-            dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+            dusk_error_set(err, DUSK_EINVAL, "%s:%d:%d: %s", path, je.line, json_place(&je),
+                           je.text);
         return 1;
     }
     if (!json_is_object(root)) {

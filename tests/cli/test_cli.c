@@ -751,6 +751,28 @@ static void run_failures(void **state)
     assert_one_line_error(&r, 1, "syntax.json:2:10: ", "inc");
     done(&r);
 
+    /* one fault, one place, whichever subcommand reads the file: run and
+     * render (the graph reader) as profile (the trace reader), where the
+     * text stops short too (the place just past it) */
+    static const char *const broken[][2] = {
+        {"{\"a\": [1, 2", "1:12: "},        {"{\"a\":\n [1, 2", "2:7: "},
+        {"", "1:1: "},                      {"  \n", "2:1: "},
+        {"{\"a\": \"x\xff\"}", "1:9: "},     {"{\"a\": \"x\ty\"}", "1:9: "},
+        {"{\"a\": \"x\ny\"}", "1:9: "},      {"{\"a\": \"xy", "1:10: "},
+        {"{\"a\": 1,\n  \"b\": [1,, 2]}", "2:11: "},
+    };
+    for (size_t k = 0; k < sizeof broken / sizeof *broken; k++) {
+        write_file(scratch("broken.json"), broken[k][0]);
+        char at[64];
+        snprintf(at, sizeof at, "broken.json:%s", broken[k][1]);
+        static const char *const how[] = {"run %s", "render %s -o %s", "profile %s"};
+        for (size_t h = 0; h < 3; h++) {
+            r = dusk_cmd(how[h], scratch("broken.json"), scratch("none.svg"));
+            assert_one_line_error(&r, 1, at, NULL);
+            done(&r);
+        }
+    }
+
     write_file(scratch("nul.json"), "{\"a\": \"x\\u0000y\"}\n");
     r = dusk_cmd("run %s", scratch("nul.json"));
     assert_one_line_error(&r, 1, "nul.json:1:", "a string holds \\u0000");
