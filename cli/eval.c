@@ -1177,6 +1177,7 @@ int cli_eval(int argc, char **argv)
     viz.threshold = threshold;
     viz.quiet = quiet;   /* -q: no note when the picture is the layer view, as render's */
     viz.layers_hint = "a --threshold below its tasks";
+    viz.who = "dusk eval";   /* viz's notes name the subcommand */
     if (picture) {
         char how[64];
         size_t ntasks = (size_t)dusk_array_ntasks(r);

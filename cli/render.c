@@ -63,6 +63,9 @@ int cli_render(int argc, char **argv)
     size_t nplugins = 0;
     dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
     vo.layers_hint = "--view layers";
+    char who[64];
+    snprintf(who, sizeof who, "dusk %s", sub);   /* viz's notes name the subcommand */
+    vo.who = who;
     char rankdir[3] = "";
     int color_given = 0, rc = plugins ? 0 : cli_fail(1, sub, "out of memory");
     for (int k; !rc && (k = cli_next(&a, opts, NOPTS, &val)) != CLI_END;) {

@@ -392,10 +392,10 @@ done:
     gv_leave(&call, rc, what, err);
     if (rc == 0 && scale < 1)
         fprintf(stderr,
-                "dusk: visualize: the picture is %.0f x %.0f pixels, more than a %s can "
+                "%s: the picture is %.0f x %.0f pixels, more than a %s can "
                 "hold (%d a side): drawn at %.3g of its size, which may be unreadable; "
                 "write SVG or PDF, or draw the layer view (%s)\n",
-                wpx, hpx, strcmp(gvfmt, "png") == 0 ? "PNG" : "JPEG", BITMAP_MAX_PX, scale,
+                s->who ? s->who : "dusk: visualize", wpx, hpx, strcmp(gvfmt, "png") == 0 ? "PNG" : "JPEG", BITMAP_MAX_PX, scale,
                 s->layers_hint ? s->layers_hint : "view DUSK_VIZ_LAYERS");
     dusk__buf_free(&out);
     dusk_free(nodes);

@@ -93,6 +93,7 @@ typedef struct dusk__viz_scene {
     dusk__arena arena;              /* the scene's strings */
     int oom;                        /* an allocation failed */
     const char *layers_hint;        /* dusk_viz_options.layers_hint */
+    const char *who;                /* dusk_viz_options.who, or "dusk: visualize" */
 } dusk__viz_scene;
 
 void dusk__scene_init(dusk__viz_scene *s);

@@ -195,10 +195,10 @@ static dusk_viz_view choose_view(const dusk__viz_ctx *c, size_t ntasks)
         return DUSK_VIZ_TASKS;
     if (!c->o.quiet)
         fprintf(stderr,
-                "dusk: visualize: %zu tasks, more than %zu: drawing the layer view "
+                "%s: %zu tasks, more than %zu: drawing the layer view "
                 "(one node per layer); the task view draws every task (option view "
                 "DUSK_VIZ_TASKS, or a threshold above %zu)\n",
-                ntasks, c->threshold, ntasks - 1);
+                c->o.who ? c->o.who : "dusk: visualize", ntasks, c->threshold, ntasks - 1);
     return DUSK_VIZ_LAYERS;
 }
 
@@ -243,6 +243,7 @@ int dusk__visualize(dusk_graph *g, const dusk_layer_info *layers, size_t nlayers
     if ((rc = check_options(&c, o, err)))
         return rc;
     s.layers_hint = c.o.layers_hint;
+    s.who = c.o.who ? c.o.who : "dusk: visualize";
     if (!out->layout &&
         (rc = resolve_format(out->path, out->format ? out->format : c.o.format, &gvfmt, err)))
         return rc;

@@ -114,7 +114,8 @@
 ** DUSK_EIO with a message naming the file and why, and path stays as it
 ** was. A link at path itself is replaced by the file, not followed.
 **
-** Notes on stderr, each line "dusk: visualize: ...": the switch to the
+** Notes on stderr, each line "dusk: visualize: ..." (o.who names your
+** program instead: "dusk render: ..."): the switch to the
 ** layer view (o.quiet silences it); a PNG or JPEG bigger than Graphviz's
 ** cairo renderer draws (32,767 pixels a side), which dusk scales down to
 ** 32,000 and names the size, the scale and SVG, PDF or the layer view
@@ -198,6 +199,10 @@ typedef struct dusk_viz_options {
                                   the note on a bitmap too large to draw
                                   whole names it ("--view layers"); NULL:
                                   this API's, view DUSK_VIZ_LAYERS */
+    const char *who;           /* what the notes on stderr begin with, your
+                                  program as your users ran it ("dusk
+                                  render": "dusk render: the picture is
+                                  ..."); NULL: "dusk: visualize" */
 } dusk_viz_options;
 
 #define DUSK_VIZ_THRESHOLD 1000
@@ -206,7 +211,7 @@ typedef struct dusk_viz_options {
 #define DUSK_VIZ_DOT_MAX 2000
 #define DUSK_VIZ_OPTIONS_INIT                                                \
     {NULL, NULL, false, false, DUSK_VIZ_COLOR_NONE, DUSK_VIZ_AUTO, 0, false, \
-     NULL, 0, DUSK_VIZ_LAYOUT_AUTO, NULL}
+     NULL, 0, DUSK_VIZ_LAYOUT_AUTO, NULL, NULL}
 
 /* Renders g to path (format from o->format or the extension). o may be
  * NULL: the defaults. Returns 0 or a DUSK_E... code, err saying why. */

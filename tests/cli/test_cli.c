@@ -1099,6 +1099,24 @@ static void render_golden_dot(void **state)
     assert_one_line_error(&r, 2, "dusk render: --rankdir is BT, TB, LR or RL, not 'lrx'", NULL);
     done(&r);
 
+    /* a bitmap too big to draw whole is scaled, and viz's note says so in
+     * the name of the subcommand the user ran, with its option */
+    size_t klen = 20000;
+    char *big = malloc(klen + 64);
+    assert_non_null(big);
+    int at = snprintf(big, klen + 64, "{\"x\": 1, \"inc-");
+    memset(big + at, 'a', klen);
+    snprintf(big + at + klen, 64, "\": [\"inc\", \"x\"]}\n");
+    write_file(scratch("long.json"), big);
+    free(big);
+    r = dusk_cmd("render %s --verbose -o %s", scratch("long.json"), scratch("long.png"));
+    assert_ok(&r);
+    if (strncmp(r.err, "dusk render: the picture is ", 28) != 0 || strchr(r.err, '\n')[1])
+        fail_msg("stderr: %s", r.err);
+    assert_contains(r.err, "more than a PNG can hold");
+    assert_contains(r.err, "(--view layers)\n");
+    done(&r);
+
     /* --layout: dusk's layered layout pins every node (pos="x,y!" in the
      * DOT), dot's leaves them to the reader */
     r = dusk_cmd("render assets/samples/lecture-dsk.json --layout layered -o %s",

@@ -310,8 +310,10 @@ static void big_bitmap_is_scaled_with_a_note(void **state)
     for (int f = 0; f < 2; f++) {
         dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
         o.verbose = true;
-        if (f == 1)   /* a front end's own words for the layer view */
+        if (f == 1) {   /* a front end's own words for the layer view, and its name */
             o.layers_hint = "--view layers";
+            o.who = "dusk render";
+        }
         char *buf = NULL;
         size_t len = 0;
         dusk_error err = DUSK_ERROR_INIT;
@@ -338,9 +340,10 @@ static void big_bitmap_is_scaled_with_a_note(void **state)
             assert_true(w <= 32000 && h <= 32000);
         }
         dusk_free(buf);
-        /* every line is dusk's */
+        /* every line is dusk's, as the caller names it */
+        const char *who = f == 1 ? "dusk render: " : "dusk: visualize: ";
         for (const char *line = said; *line; line = strchr(line, '\n') + 1) {
-            if (strncmp(line, "dusk: visualize: ", 17) != 0)
+            if (strncmp(line, who, strlen(who)) != 0)
                 fail_msg("%s: unattributed on stderr: %s", formats[f], line);
             if (!strchr(line, '\n'))
                 break;
