@@ -88,6 +88,7 @@
 #include "core/util.h"
 #include "dusk/alloc.h"
 #include "h5.h"
+#include "h5held.h"
 
 /* HDF5 1.10 (Debian 12) and 1.12+ name these differently. */
 #if H5_VERSION_GE(1, 12, 0)
@@ -654,20 +655,6 @@ static void inspect_direct(entry *e, const char *path, const struct stat *st)
         H5Sclose(space);
 }
 
-/* The datasets a group holds, for the message of one named where a
- * dataset was wanted: "; it holds the datasets 'a', 'b' (and 3 more)";
- * with none, the groups it holds, where the datasets are ("; it holds no
- * dataset, only the groups 'g'": a file whose datasets are all in groups
- * named none); "; it holds nothing"; or "" when HDF5 cannot say. */
-typedef struct group_list {
-    char *buf;
-    size_t n, len;
-    int shown, more;
-    char groups[160];            /* the first groups' names, quoted */
-    size_t glen;
-    int ngroups;
-} group_list;
-
 /* What the link name of group g is: H5O_TYPE_DATASET or H5O_TYPE_GROUP, or
  * -1 for anything else (a soft, external or dangling link, a named type),
  * which a listing leaves out. */
@@ -682,55 +669,75 @@ static int member_kind(hid_t g, const char *name, const H5L_info_t *li)
     return oi.type;
 }
 
-static herr_t list_dataset(hid_t g, const char *name, const H5L_info_t *li, void *ud)
+/* The members of a group, as list_members gathers them: each (name,
+ * "dataset" or "group"), hard links only, in name order. */
+typedef struct {
+    dusk_value **items;
+    size_t n, cap;
+    int oom;
+} member_list;
+
+static herr_t add_member(hid_t g, const char *name, const H5L_info_t *li, void *ud)
 {
-    group_list *gl = ud;
+    member_list *l = ud;
     int kind = member_kind(g, name, li);
     if (kind < 0)
         return 0;
-    if (kind == H5O_TYPE_GROUP) {
-        int w = gl->ngroups < 4 ? snprintf(gl->groups + gl->glen, sizeof gl->groups - gl->glen,
-                                           "%s'%s'", gl->ngroups ? ", " : "", name)
-                                : -1;
-        if (w > 0 && gl->glen + (size_t)w + 1 < sizeof gl->groups)
-            gl->glen += (size_t)w;
-        else
-            gl->groups[gl->glen] = '\0';
-        gl->ngroups++;
-        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        dusk_value **p = dusk_realloc(l->items, cap * sizeof *p);
+        if (!p) {
+            l->oom = 1;
+            return -1;
+        }
+        l->items = p;
+        l->cap = cap;
     }
-    /* four names, each whole (a long one is counted, not cut) */
-    int w = gl->shown < 4 ? snprintf(gl->buf + gl->len, gl->n - gl->len, "%s'%s'",
-                                     gl->shown ? ", " : "; it holds the datasets ", name)
-                          : -1;
-    if (w > 0 && gl->len + (size_t)w + 16 < gl->n) {
-        gl->len += (size_t)w;
-        gl->shown++;
-    } else {
-        gl->buf[gl->len] = '\0';
-        gl->more++;
+    dusk_value *pair[2] = {dusk_string(name),
+                           dusk_string(kind == H5O_TYPE_DATASET ? "dataset" : "group")};
+    if (!(l->items[l->n] = dusk_tuple_of(2, pair))) {
+        l->oom = 1;
+        return -1;
     }
+    l->n++;
     return 0;
 }
 
-static void group_datasets(hid_t file, const char *group, char *buf, size_t n)
+/* The members of group where in file (open; caller holds h5_lock) into
+ * *out, dusk_hdf5_list's tuple: 0, DUSK_ENOMEM, or DUSK_EIO when HDF5
+ * cannot list it (the caller says what failed). */
+static int list_members(hid_t file, const char *where, dusk_value **out)
 {
-    group_list gl = {buf, n, 0, 0, 0, "", 0, 0};
-    buf[0] = '\0';
-    hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
-    if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, list_dataset, &gl) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        buf[0] = '\0';
-    } else if (!gl.shown && !gl.more && gl.ngroups) {
-        snprintf(buf, n, "; it holds no dataset, only the group%s %s%s",
-                 gl.ngroups == 1 ? "" : "s", gl.groups, gl.ngroups > 4 ? " and more" : "");
-    } else if (!gl.shown && !gl.more) {
-        snprintf(buf, n, "; it holds nothing");
-    } else if (gl.more) {
-        snprintf(buf + gl.len, n - gl.len, " (and %d more)", gl.more);
+    member_list l = {NULL, 0, 0, 0};
+    hid_t g = H5Gopen2(file, where, H5P_DEFAULT);
+    int rc = 0;
+    if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, add_member, &l) < 0) {
+        rc = l.oom ? DUSK_ENOMEM : DUSK_EIO;
+    } else {
+        if (!(*out = dusk_tuple_of(l.n, l.items)))
+            rc = DUSK_ENOMEM;
+        l.n = 0;   /* the tuple has them, or dusk_tuple_of let them go */
     }
+    for (size_t i = 0; i < l.n; i++)
+        dusk_value_unref(l.items[i]);
+    dusk_free(l.items);
     if (g >= 0)
         H5Gclose(g);
+    return rc;
+}
+
+/* What group in file holds (dusk__h5_held), for the message of one named
+ * where a dataset was wanted; "" when HDF5 cannot say. Caller holds
+ * h5_lock. */
+static void group_datasets(hid_t file, const char *group, char *buf, size_t n)
+{
+    dusk_value *list = NULL;
+    buf[0] = '\0';
+    if (list_members(file, group, &list) != 0)
+        H5Eclear2(H5E_DEFAULT);
+    else
+        dusk__h5_held(list, buf, n);
+    dusk_value_unref(list);
 }
 
 /* Opens path:dataset into e (which the caller closes), checking that it is
@@ -2467,45 +2474,10 @@ done:
     return rc;
 }
 
-/* The members of a group for dusk__h5_list: each (name, "dataset" or
- * "group"), hard links only, in name order. */
-typedef struct {
-    dusk_value **items;
-    size_t n, cap;
-    int oom;
-} member_list;
-
-static herr_t add_member(hid_t g, const char *name, const H5L_info_t *li, void *ud)
-{
-    member_list *l = ud;
-    int kind = member_kind(g, name, li);
-    if (kind < 0)
-        return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 8;
-        dusk_value **p = dusk_realloc(l->items, cap * sizeof *p);
-        if (!p) {
-            l->oom = 1;
-            return -1;
-        }
-        l->items = p;
-        l->cap = cap;
-    }
-    dusk_value *pair[2] = {dusk_string(name),
-                           dusk_string(kind == H5O_TYPE_DATASET ? "dataset" : "group")};
-    if (!(l->items[l->n] = dusk_tuple_of(2, pair))) {
-        l->oom = 1;
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
 int dusk__h5_list(const char *path, const char *group, dusk_value **out, dusk_error *err)
 {
     *out = NULL;
-    member_list l = {NULL, 0, 0, 0};
-    hid_t file = H5I_INVALID_HID, g = H5I_INVALID_HID;
+    hid_t file = H5I_INVALID_HID;
     const char *where = group[0] ? group : "/";
     lock();
     int rc = open_holding(path, where, &file, err);
@@ -2521,21 +2493,11 @@ int dusk__h5_list(const char *path, const char *group, dusk_value **out, dusk_er
                             oi.type == H5O_TYPE_DATASET ? "dataset" : "named type");
         goto done;
     }
-    if ((g = H5Gopen2(file, where, H5P_DEFAULT)) < 0 ||
-        H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, add_member, &l) < 0) {
-        rc = l.oom ? dusk_error_set(err, DUSK_ENOMEM, "out of memory listing '%s'", where)
-                   : h5_fail(err, DUSK_EIO, "cannot list group '%s' in '%s'", where, path);
-        goto done;
-    }
-    if (!(*out = dusk_tuple_of(l.n, l.items)))
-        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory listing '%s'", where);
-    l.n = 0;   /* the tuple has them, or dusk_tuple_of let them go */
+    if ((rc = list_members(file, where, out)) != 0)
+        rc = rc == DUSK_ENOMEM
+                 ? dusk_error_set(err, DUSK_ENOMEM, "out of memory listing '%s'", where)
+                 : h5_fail(err, DUSK_EIO, "cannot list group '%s' in '%s'", where, path);
 done:
-    for (size_t i = 0; i < l.n; i++)
-        dusk_value_unref(l.items[i]);
-    dusk_free(l.items);
-    if (g >= 0)
-        H5Gclose(g);
     if (file >= 0)
         H5Fclose(file);
     unlock();

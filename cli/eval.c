@@ -33,6 +33,7 @@
 #include "dusk/profiler.h"
 #include "dusk/viz.h"
 
+#include "array/h5held.h"   /* one wording with array/h5.c's */
 #include "cli.h"
 #include "expr.h"
 
@@ -221,11 +222,10 @@ static int split_target(char *spec, char **name, char **file, char **dataset)
 }
 
 /* What the root group of file holds, for the message of an --input that
- * names no dataset, as a read of a group says it: "; it holds the
- * datasets 'a', 'b' (and 3 more)", "; it holds no dataset, only the group
- * 'g'" or "; it holds nothing", in held; the first dataset in first, for
- * the example. Both empty when the file cannot say (missing, not HDF5):
- * then the message keeps its generic example. */
+ * names no dataset, as a read of a group says it (dusk__h5_held: "; it
+ * holds the datasets 'a', 'b' (and 3 more)", ...), in held; the first
+ * dataset in first, for the example. Both empty when the file cannot say
+ * (missing, not HDF5): then the message keeps its generic example. */
 static void root_datasets(const char *file, char *held, size_t nheld, char *first,
                           size_t nfirst)
 {
@@ -234,38 +234,13 @@ static void root_datasets(const char *file, char *held, size_t nheld, char *firs
     dusk_error e = DUSK_ERROR_INIT;
     if (dusk_hdf5_list(file, "/", &list, &e) != 0)
         return;
-    /* [0] the datasets, [1] the groups: four names each, each whole (a
-     * long one is counted, not cut) */
-    char names[2][240] = {"", ""};
-    size_t len[2] = {0, 0};
-    int shown[2] = {0, 0}, more[2] = {0, 0};
-    for (size_t i = 0; i < dusk_tuple_len(list); i++) {
+    for (size_t i = 0; i < dusk_tuple_len(list) && !first[0]; i++) {
         const dusk_value *m = dusk_tuple_get(list, i);
         const char *name = dusk_value_str(dusk_tuple_get(m, 0));
-        int k = strcmp(dusk_value_str(dusk_tuple_get(m, 1)), "group") == 0;
-        if (!k && !first[0] && strlen(name) + 2 < nfirst)
+        if (!strcmp(dusk_value_str(dusk_tuple_get(m, 1)), "dataset") && strlen(name) + 2 < nfirst)
             snprintf(first, nfirst, "/%s", name);
-        int w = shown[k] < 4 ? snprintf(names[k] + len[k], sizeof names[k] - len[k], "%s'%s'",
-                                        shown[k] ? ", " : "", name)
-                             : -1;
-        if (w > 0 && len[k] + (size_t)w + 1 < sizeof names[k]) {
-            len[k] += (size_t)w;
-            shown[k]++;
-        } else {
-            names[k][len[k]] = '\0';
-            more[k]++;
-        }
     }
-    char tail[32] = "";
-    if (more[0])
-        snprintf(tail, sizeof tail, " (and %d more)", more[0]);
-    if (shown[0])
-        snprintf(held, nheld, "; it holds the datasets %s%s", names[0], tail);
-    else if (shown[1])
-        snprintf(held, nheld, "; it holds no dataset, only the group%s %s%s",
-                 shown[1] + more[1] == 1 ? "" : "s", names[1], more[1] ? " and more" : "");
-    else if (!more[0] && !more[1])
-        snprintf(held, nheld, "; it holds nothing");
+    dusk__h5_held(list, held, nheld);
     dusk_value_unref(list);
 }
 

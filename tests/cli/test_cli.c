@@ -1500,6 +1500,46 @@ static void eval_output(void **state)
                                                               "name one (x=");
     assert_contains(r.err, ":/x)");
     done(&r);
+    /* what a group holds is said alike by eval of a file's root and by
+     * the library reading a group as a dataset: a group /g holding what
+     * the root of another file holds reads the same, names too long to
+     * show (counted) among them */
+    char longname[310] = "/";
+    memset(longname + 1, 'n', 300);
+    const char *const members[][7] = {
+        {"/a", "/b", "/c", "/d", "/e", "/f", NULL},
+        {longname, NULL},
+        {longname, "/short", NULL},
+        {"/g1/x", "/g2/x", "/g3/x", "/g4/x", "/g5/x", NULL},
+    };
+    const char *const phrase[] = {
+        "; it holds the datasets 'a', 'b', 'c', 'd' (and 2 more)",
+        "; it holds 1 dataset",
+        "; it holds the datasets 'short' (and 1 more)",
+        "; it holds no dataset, only the groups 'g1', 'g2', 'g3', 'g4' and more",
+    };
+    for (size_t k = 0; k < sizeof members / sizeof *members; k++) {
+        char root[512], group[512], at[400];
+        keep(root, k % 2 ? "held-root1.h5" : "held-root0.h5");
+        keep(group, k % 2 ? "held-group1.h5" : "held-group0.h5");
+        remove(root);
+        remove(group);
+        for (size_t m = 0; members[k][m]; m++) {
+            assert_int_equal(dusk_array_store(deep, root, members[k][m], NULL, NULL, &err), 0);
+            snprintf(at, sizeof at, "/g%s", members[k][m]);
+            assert_int_equal(dusk_array_store(deep, group, at, NULL, NULL, &err), 0);
+        }
+        char want_root[400], want_group[400];
+        snprintf(want_root, sizeof want_root, "not a dataset%s: name one", phrase[k]);
+        snprintf(want_group, sizeof want_group, "not a dataset%s\n", phrase[k]);
+        r = dusk_cmd("eval 'x' --input x=%s:/", root);
+        assert_one_line_error(&r, 2, "'/' is the root group of ", want_root);
+        done(&r);
+        r = dusk_cmd("eval 'x' --input x=%s:/g", group);
+        assert_one_line_error(&r, 1, "' is a group, ", want_group);
+        done(&r);
+    }
+
     /* a group where a dataset belongs, a dataset where a group does: each
      * named, with the file */
     r = dusk_cmd("eval 'x.sum()' --input x=%s:/n -o %s:/g/a --quiet", out, out);
