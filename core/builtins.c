@@ -2,8 +2,8 @@
 ** dusk — builtin task functions, and the registry of functions by name
 **
 ** Arithmetic follows Python: bool and int give int64, a float anywhere gives
-** a float. Integer overflow wraps (two's complement) rather than being
-** undefined.
+** a float. An integer result past int64 is an error that says so, not a
+** number wrapped around (Python's ints have no bound; dusk's are C's).
 */
 #include <errno.h>
 #include <inttypes.h>
