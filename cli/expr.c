@@ -1320,6 +1320,7 @@ enum {
     F_LOGICAL_NOT, F_POSITIVE, F_RECIPROCAL, F_CBRT, F_EXP2, F_FABS, F_DEG2RAD, F_RAD2DEG,
     F_DEGREES, F_RADIANS, F_ARCSINH, F_ARCCOSH, F_ARCTANH, F_SIGNBIT, F_SINC,
     F_CLIP, F_ROUND, F_AROUND, F_ISCLOSE, F_ALLCLOSE, F_NAN_TO_NUM,
+    F_EYE,
     F_COUNT
 };
 _Static_assert(F_NANMAX - F_NANSUM == DUSK_RED_NANMAX - DUSK_RED_NANSUM,
@@ -1350,6 +1351,7 @@ static const char *const FUNCS[F_COUNT] = {
     "logical_not", "positive", "reciprocal", "cbrt", "exp2", "fabs", "deg2rad", "rad2deg",
     "degrees", "radians", "arcsinh", "arccosh", "arctanh", "signbit", "sinc",
     "clip", "round", "around", "isclose", "allclose", "nan_to_num",
+    "eye",
 };
 
 /* Parameters of each function, in order; those before the '|' are required. */
@@ -1399,6 +1401,7 @@ static const char *const PARAMS[F_COUNT] = {
     [F_CLIP] = "a|a_min a_max", [F_ROUND] = "a|decimals", [F_AROUND] = "a|decimals",
     [F_ISCLOSE] = "a b|rtol atol equal_nan", [F_ALLCLOSE] = "a b|rtol atol equal_nan",
     [F_NAN_TO_NUM] = "x|copy nan posinf neginf",
+    [F_EYE] = "N|chunks M k dtype",
 };
 
 /* Other spellings NumPy has. */
@@ -2156,6 +2159,29 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
         if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
             return -1;
         return check(ev, col, dusk_linspace(ctx, start, stop, num, chunks), out);
+    }
+    case F_EYE: {
+        /* dask.array.eye(N, chunks, M, k, dtype) */
+        int64_t n = 0, m, k = 0;
+        dusk_dtype dt = DUSK_DT_F8;
+        if (as_int(ev, b.at[0], &b.v[0], "N", &n) < 0)
+            return -1;
+        m = n;
+        if ((v = arg(&b, "M")) && as_int(ev, arg_at(&b, "M", call), v, "M", &m) < 0)
+            return -1;
+        if ((v = arg(&b, "k")) && as_int(ev, arg_at(&b, "k", call), v, "k", &k) < 0)
+            return -1;
+        if (n < 0 || m < 0)
+            return fail(ev, 2, (n < 0 ? b.at[0] : arg_at(&b, "M", call))->col,
+                        "eye's N and M must be 0 or more");
+        dusk_shape s = {2, {n, m}};
+        if (check_size(ev, call, &s) < 0)
+            return -1;
+        if ((v = arg(&b, "dtype")) && get_dtype(ev, arg_at(&b, "dtype", call), v, &dt) < 0)
+            return -1;
+        if (get_chunks(ev, arg_at(&b, "chunks", call), arg(&b, "chunks"), chunks, sizeof chunks) < 0)
+            return -1;
+        return check(ev, col, dusk_eye(ctx, n, m, k, chunks, dt), out);
     }
     case F_NORMAL: case F_UNIFORM: case F_RANDOM: {
         double p0 = 0, p1 = 1;   /* loc, scale or low, high */
