@@ -1457,12 +1457,20 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     int rc, interrupted = 0;
     if (view) {
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+        pyd_view_sig sig;
         pyd_view_active(&vo);
         vo.run = &opts;
+        pyd_view_watch(&vo, &sig);
         /* without the GIL: blocks.c's Python functions take it on the workers */
         Py_BEGIN_ALLOW_THREADS
         rc = dusk_view_array_compute(self->a, &vo, &out, &err);
         Py_END_ALLOW_THREADS
+        if (pyd_view_unwatch(&sig)) {
+            dusk_value_unref(out);
+            out = NULL;
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+            interrupted = 1;
+        }
     } else {
         array_call c = {.a = self->a, .opts = &opts, .out = &out, .err = &err};
         rc = run_released(&ctl, &c, &interrupted);
@@ -1531,11 +1539,19 @@ static PyObject *arr_compute_many(PyTypeObject *cls, PyObject *args, PyObject *k
         int rc, interrupted = 0;
         if (view) {
             dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+            pyd_view_sig sig;
             pyd_view_active(&vo);
             vo.run = &opts;
+            pyd_view_watch(&vo, &sig);
             Py_BEGIN_ALLOW_THREADS
             rc = dusk_view_array_compute(group[0], &vo, &out[0], &err);
             Py_END_ALLOW_THREADS
+            if (pyd_view_unwatch(&sig)) {
+                dusk_value_unref(out[0]);
+                out[0] = NULL;
+                PyErr_SetNone(PyExc_KeyboardInterrupt);
+                interrupted = 1;
+            }
         } else {
             array_call call = {.many = group, .n = m, .opts = &opts, .out = out, .err = &err};
             rc = run_released(&ctl, &call, &interrupted);
@@ -1604,11 +1620,17 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
     int rc, interrupted = 0;
     if (view) {
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+        pyd_view_sig sig;
         pyd_view_active(&vo);
         vo.run = &opts;
+        pyd_view_watch(&vo, &sig);
         Py_BEGIN_ALLOW_THREADS
         rc = dusk_view_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &vo, &err);
         Py_END_ALLOW_THREADS
+        if (pyd_view_unwatch(&sig)) {
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+            interrupted = 1;
+        }
     } else {
         array_call c = {.a = self->a, .opts = &opts, .path = PyBytes_AS_STRING(path),
                         .dataset = dataset, .so = &so, .err = &err};

@@ -23,6 +23,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -226,6 +227,47 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
     return w.rc;
+}
+
+/* Ctrl-C while the live window is open: Python's handler only notes the
+ * signal for the main thread to see, and that thread is in the window's
+ * loop, so a paused run never ended. dusk's own handler instead sets the
+ * window's stop flag (the window closes, the run stops) for the call, and
+ * the caller raises KeyboardInterrupt after it. Only on the thread that
+ * imported dusk (Python's main thread): a window on another thread leaves
+ * the main thread's Ctrl-C alone. */
+static int view_sigint;
+static pthread_t main_thread;
+static int main_known;
+
+void pyd_note_main_thread(void)
+{
+    main_thread = pthread_self();
+    main_known = 1;
+}
+
+static void on_view_sigint(int sig)
+{
+    (void)sig;
+    __atomic_store_n(&view_sigint, 1, __ATOMIC_RELEASE);
+}
+
+void pyd_view_watch(dusk_view_options *vo, pyd_view_sig *s)
+{
+    s->installed = main_known && pthread_equal(pthread_self(), main_thread);
+    if (!s->installed)
+        return;
+    __atomic_store_n(&view_sigint, 0, __ATOMIC_RELEASE);
+    s->old = PyOS_setsig(SIGINT, on_view_sigint);
+    vo->stop = &view_sigint;
+}
+
+int pyd_view_unwatch(pyd_view_sig *s)
+{
+    if (!s->installed)
+        return 0;
+    PyOS_setsig(SIGINT, s->old);
+    return __atomic_exchange_n(&view_sigint, 0, __ATOMIC_ACQ_REL);
 }
 
 int pyd_view_active(dusk_view_options *vo)

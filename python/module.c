@@ -1367,12 +1367,14 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     int rc;
+    pyd_view_sig view_sig = {0};
     if (view) {
         /* The window runs the request as it is (no task of dusk's is
          * added: it shows the user's graph only). */
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = opts;
+        pyd_view_watch(&vo, &view_sig);
         rc = dusk_view_compute(pg->g, req, &vo, &out, &err);
     } else if (opts->scheduler == DUSK_SCHED_THREADS) {
         /* The caller watches for ^C meanwhile (the sync scheduler's tasks
@@ -1383,6 +1385,12 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
         rc = dusk_compute(pg->g, req, opts, &out, &err);
     }
     run_end(&r);
+    if (view && pyd_view_unwatch(&view_sig)) {
+        dusk_value_unref(out);
+        out = NULL;
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+        interrupted = 1;
+    }
     PyObject *res = NULL;
     if (interrupted) {
         /* The signal's exception (KeyboardInterrupt) is set. */
@@ -1510,6 +1518,7 @@ PyMODINIT_FUNC PyInit__dusk(void);
 PyMODINIT_FUNC PyInit__dusk(void)
 {
     import_array();
+    pyd_note_main_thread();
     PyObject *m = PyModule_Create(&moddef);
     if (!m)
         return NULL;

@@ -68,6 +68,17 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
 /* Whether a dusk.view() block is open (then computations open the live
  * window), and its options. */
 int pyd_view_active(dusk_view_options *vo);
+/* Around a live window's call: Ctrl-C closes the window and stops the run
+ * (vo->stop), and pyd_view_unwatch, with the GIL, returns 1 when that
+ * happened: the caller raises KeyboardInterrupt. */
+typedef struct pyd_view_sig {
+    int installed;
+    PyOS_sighandler_t old;
+} pyd_view_sig;
+void pyd_view_watch(dusk_view_options *vo, pyd_view_sig *s);
+int pyd_view_unwatch(pyd_view_sig *s);
+/* Called at import: the thread Python's Ctrl-C goes to. */
+void pyd_note_main_thread(void);
 
 /* Parses scheduler= and num_workers= as dusk.get takes them; 0 or -1
  * with an exception. *view is set when scheduler is 'view'. */

@@ -2,6 +2,7 @@
 profilers as context managers over dusk's profiler, the HTML report, the live window
 (headless: SDL's dummy driver)."""
 import json
+import signal
 import os
 import sys
 import subprocess
@@ -366,3 +367,47 @@ def test_array_tasks_are_tuples_naming_their_operation():
             assert t[1:] == ((x.name, k[1]),)      # its input chunk's key, as Dask's
     with pytest.raises(TypeError, match="dusk's C operation"):
         next(iter(recs.values()))[0](1)
+
+
+VIEW_INTERRUPTED = r"""
+import os, signal, sys, time
+import dusk, dusk.array as da
+kind, out = sys.argv[1], sys.argv[2]
+x = da.ones((10, 10), chunks=2)
+print("ready", flush=True)
+try:
+    with dusk.view(start_paused=True):
+        if kind == "compute":
+            x.sum().compute()
+        elif kind == "get":
+            dusk.get({"a": 1, "b": (lambda v: v + 1, "a")}, "b")
+        else:
+            x.to_hdf5(out, "/x")
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted")
+print("handler restored", signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+"""
+
+
+@pytest.mark.parametrize("kind", ["compute", "get", "store"])
+def test_view_paused_stops_at_ctrl_c(tmp_path, kind):
+    """Ctrl-C closes a paused live window and raises KeyboardInterrupt; before,
+    the window's loop kept the main thread, where Python waits to see the
+    signal, and the paused run never ended."""
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy",
+               PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = tmp_path / "x.h5"
+    p = subprocess.Popen([sys.executable, "-c", VIEW_INTERRUPTED, kind, str(out)], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline() == "ready\n"
+    time.sleep(1.5)   # the window open and paused
+    p.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        pytest.fail("the paused window did not stop at Ctrl-C")
+    assert stdout == "interrupted\nhandler restored True\n", (stdout, stderr)
+    assert p.returncode == 0, stderr
+    assert not out.exists()   # nothing half-written
