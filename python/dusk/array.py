@@ -1044,7 +1044,11 @@ def _image_file(filename, format=None):
 
 
 def _as_array(x):
-    return x if isinstance(x, Array) else from_array(np.asarray(x))
+    if isinstance(x, Array):
+        return x
+    # an h5py dataset is read lazily, by dusk, block by block; anything else
+    # as NumPy makes it
+    return from_array(x) if _is_h5py_dataset(x) else from_array(np.asarray(x))
 
 
 # Python's operators, not NumPy's ufuncs: ndarray ** 2.0 has a dtype of its own.
@@ -1144,12 +1148,15 @@ def empty(shape, dtype=float, chunks="auto"):
 
 
 def full(shape, fill_value, dtype=None, chunks="auto"):
+    if np.ndim(fill_value) != 0:
+        raise ValueError("fill_value must be scalar. Received %s instead"
+                         % type(fill_value).__name__)
     _refuse_int_past_64_bits(fill_value)
     if dtype is None:
         dtype = np.array(fill_value).dtype
     if isinstance(fill_value, (complex, np.complexfloating)):
-        raise TypeError("full: dusk fills with real numbers, and %r is complex (fill "
-                        "zeros of a complex dtype, or use from_array)" % (fill_value,))
+        # dusk's fill is a double: a complex one is zeros plus the value
+        return zeros(shape, dtype=dtype, chunks=chunks) + from_array(np.array(fill_value, dtype=dtype))
     if not _exact_as_float(fill_value):
         # An int a double would round (2**60 + 1): zeros plus the value as a
         # 0-d array of the dtype, which keeps it whole.
@@ -1839,59 +1846,93 @@ __all__ += ["map_blocks", "blockwise", "map_overlap", "reduction"]
 
 def _like_shape_chunks(a, chunks, shape):
     """Dask's rule for *_like: a's shape and chunks, or the shape given with
-    'auto' chunks unless chunks says otherwise (a NumPy array's are 'auto',
-    as Dask's asarray of it)."""
+    'auto' chunks unless chunks says otherwise. A NumPy array's chunks are
+    those Dask's asarray gives it: 'auto' for its own dtype."""
     if shape is None:
-        return a.shape, (getattr(a, "chunks", "auto") if chunks is None else chunks)
+        if chunks is None:
+            chunks = a.chunks if isinstance(a, Array) else \
+                zeros(a.shape, dtype=_sized_like(a.dtype), chunks="auto").chunks
+        return a.shape, chunks
     return _shape(shape), ("auto" if chunks is None else chunks)
 
 
+def _sized_like(dt):
+    """A dtype dusk has of dt's item size: 'auto' chunks count bytes (strings'
+    too, whose shape is all *_like takes of them)."""
+    if dt.kind in "biufc":
+        return dt
+    return {1: "u1", 2: "u2", 4: "u4", 8: "u8", 16: "c16"}.get(dt.itemsize, "f8")
+
+
 def _like_of(a):
+    """a's shape and dtype without reading it: a dusk array, an h5py dataset
+    (as dusk reads it, lazily), or what NumPy makes of anything else."""
     if isinstance(a, Array):
         return a
-    a = np.asarray(a)
-    if a.dtype.kind not in "biufc":
-        raise TypeError("dusk arrays hold numbers, not %s" % a.dtype)
-    return a
+    if _is_h5py_dataset(a):
+        return from_array(a)
+    return np.asarray(a)
 
 
-def _refuse_order(order, what):
-    if order not in ("C", "K", "A"):
-        raise ValueError("%s: dusk's blocks are in C order, not order=%r" % (what, order))
+def _like_dtype(a, dtype):
+    return a.dtype if dtype is None else dtype
 
 
-def empty_like(a, dtype=None, order="C", chunks=None, shape=None):
-    _refuse_order(order, "empty_like")
+def _refuse_name(name, what):
+    if name is not None:
+        raise TypeError("%s: dusk names the layer by its arguments, as Dask does with no "
+                        "name=; name=%r cannot be given" % (what, name))
+
+
+# order= is taken as Dask takes it: blocks in F order hold the same values,
+# and dusk's are in C order.
+def empty_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    """numpy.empty_like as dask.array's: an uninitialised array of a's shape,
+    dtype and chunks (or those given)."""
+    _refuse_name(name, "empty_like")
     a = _like_of(a)
     shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return empty(shape, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+    return empty(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
 
 
-def ones_like(a, dtype=None, order="C", chunks=None, shape=None):
-    _refuse_order(order, "ones_like")
+def ones_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    """numpy.ones_like as dask.array's: ones of a's shape, dtype and chunks
+    (or those given)."""
+    _refuse_name(name, "ones_like")
     a = _like_of(a)
     shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return ones(shape, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+    return ones(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
 
 
-def zeros_like(a, dtype=None, order="C", chunks=None, shape=None):
-    _refuse_order(order, "zeros_like")
+def zeros_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    """numpy.zeros_like as dask.array's: zeros of a's shape, dtype and chunks
+    (or those given)."""
+    _refuse_name(name, "zeros_like")
     a = _like_of(a)
     shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return zeros(shape, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+    return zeros(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
 
 
-def full_like(a, fill_value, dtype=None, order="C", chunks=None, shape=None):
-    _refuse_order(order, "full_like")
+def full_like(a, fill_value, order="C", dtype=None, chunks=None, name=None, shape=None):
+    """numpy.full_like as dask.array's (its order of arguments: order before
+    dtype): fill_value, converted to the dtype, in a's shape and chunks."""
+    _refuse_name(name, "full_like")
     a = _like_of(a)
     shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return full(shape, fill_value, dtype=a.dtype if dtype is None else dtype, chunks=chunks)
+    dtype = np.dtype(_like_dtype(a, dtype))
+    if np.ndim(fill_value) != 0:
+        raise ValueError("fill_value must be scalar. Received %s instead"
+                         % type(fill_value).__name__)
+    # the value as the dtype holds it (2**70 as a float64, 1j as a complex)
+    return full(shape, np.array(fill_value).astype(dtype)[()], dtype=dtype, chunks=chunks)
 
 
 def _whole(v, what):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, np.integer)):
-        raise TypeError("%s must be an int, not %s" % (what, type(v).__name__))
-    return int(v)
+    """An int, as operator.index reads it (a NumPy integer, a 0-d integer array)."""
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError("%s must be an int, not %s" % (what, type(v).__name__)) from None
 
 
 def eye(N, chunks="auto", M=None, k=0, dtype=float):
@@ -1901,19 +1942,25 @@ def eye(N, chunks="auto", M=None, k=0, dtype=float):
         raise ValueError("eye: chunks must be an int or a string, not %r" % (chunks,))
     N = _whole(N, "eye: N")
     M = N if M is None else _whole(M, "eye: M")
-    return _apply("_eye", N, M, _whole(k, "eye: k"), _chunks_text(chunks),
+    # a diagonal past the corners is none: as far as int64 reaches, the same
+    k = builtins.max(-N - 1, builtins.min(_whole(k, "eye: k"), M + 1))
+    return _apply("_eye", N, M, k, _chunks_text(chunks),
                   _dtype_name(float if dtype is None else dtype))
 
 
-def tri(N, M=None, k=0, dtype=float, chunks="auto"):
+def tri(N, M=None, k=0, dtype=float, chunks="auto", like=None):
     """numpy.tri: ones at and below the diagonal k, as dask.array.tri builds it
-    (arange(N) >= arange(-k, M - k), an outer comparison)."""
-    N = _whole(N, "tri: N")
-    M = N if M is None else _whole(M, "tri: M")
-    k = _whole(k, "tri: k")
+    (arange(N) >= arange(-k, M - k), an outer comparison, each axis in blocks
+    of the first size chunks gives it). like= is taken and ignored, as Dask's
+    NumPy arrays need none."""
+    N = builtins.max(0, _whole(N, "tri: N"))   # NumPy's: a negative size is empty
+    M = N if M is None else builtins.max(0, _whole(M, "tri: M"))
+    # a diagonal past the corners gives all or nothing: the same, in numbers
+    # arange counts exactly
+    k = builtins.max(-N - 1, builtins.min(_whole(k, "tri: k"), M + 1))
     c = zeros((N, M), dtype=dtype, chunks=chunks).chunks   # chunks as Dask normalises them
-    rows = arange(N, chunks=(c[0],))
-    cols = arange(-k, M - k, chunks=(c[1],))
+    rows = arange(N, chunks=c[0][0] if c[0] and c[0][0] else 1)
+    cols = arange(-k, M - k, chunks=c[1][0] if c[1] and c[1][0] else 1)
     m = rows[:, None] >= cols[None, :]
     return m if np.dtype(dtype) == bool else m.astype(dtype)
 
@@ -1950,6 +1997,8 @@ def _axis_of(axis, ndim, what):
 
 
 def _axes_of(axis, ndim, what):
+    if isinstance(axis, np.ndarray):
+        axis = axis.tolist()
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = tuple(_axis_of(a, ndim, what) for a in axes)
     if len(set(out)) != len(out):
@@ -1961,18 +2010,23 @@ def expand_dims(a, axis):
     """numpy.expand_dims: new axes of length 1 at the places axis names (in the
     result's axes)."""
     a = _as_array(a)
-    new = _axes_of(axis, a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1),
-                   "expand_dims")
+    ndim = a.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    if ndim > 32:
+        raise ValueError("expand_dims: the result would have %d dimensions; dusk arrays have "
+                         "at most 32" % ndim)
+    new = _axes_of(axis, ndim, "expand_dims")
     return a[tuple(None if d in new else slice(None) for d in range(a.ndim + len(new)))]
 
 
 def atleast_1d(*arys):
+    """numpy.atleast_1d: 0-d arrays as 1-d of one element; one array or a list."""
     out = [_as_array(a) for a in arys]
     out = [a[None] if a.ndim == 0 else a for a in out]
     return out[0] if len(out) == 1 else out
 
 
 def atleast_2d(*arys):
+    """numpy.atleast_2d: 0-d and 1-d arrays as rows; one array or a list."""
     out = []
     for a in arys:
         a = _as_array(a)
@@ -1981,6 +2035,7 @@ def atleast_2d(*arys):
 
 
 def atleast_3d(*arys):
+    """numpy.atleast_3d: (N,) as (1, N, 1), (M, N) as (M, N, 1); one array or a list."""
     out = []
     for a in arys:
         a = _as_array(a)
@@ -1995,31 +2050,35 @@ def atleast_3d(*arys):
 
 
 def _sequence(tup, what):
-    if isinstance(tup, Array) or not isinstance(tup, (list, tuple)):
-        raise TypeError("%s takes a list or tuple of arrays" % what)
+    if isinstance(tup, Array) or not np.iterable(tup) or isinstance(tup, (str, bytes)):
+        raise TypeError("%s takes a sequence of arrays (a list, a tuple, a NumPy array's "
+                        "rows), not %s" % (what, type(tup).__name__))
+    tup = list(tup)
     if not tup:
         raise ValueError("%s: need at least one array to concatenate" % what)
-    return list(tup)
+    return tup
 
 
-def vstack(tup):
+# allow_unknown_chunksizes= is taken as Dask's: dusk's chunks are always known.
+def vstack(tup, allow_unknown_chunksizes=False):
     """numpy.vstack: rows after rows (1-d arrays as rows)."""
     tup = _sequence(tup, "vstack")
     return concatenate([atleast_2d(a) for a in tup], axis=0)
 
 
-def hstack(tup):
+def hstack(tup, allow_unknown_chunksizes=False):
     """numpy.hstack: along the second axis (along the first for 1-d arrays)."""
     arrs = [atleast_1d(a) for a in _sequence(tup, "hstack")]
     return concatenate(arrs, axis=0 if arrs[0].ndim == 1 else 1)
 
 
-def dstack(tup):
+def dstack(tup, allow_unknown_chunksizes=False):
     """numpy.dstack: along the third axis."""
     return concatenate([atleast_3d(a) for a in _sequence(tup, "dstack")], axis=2)
 
 
 def swapaxes(a, axis1, axis2):
+    """numpy.swapaxes: axis1 and axis2 exchanged (a transpose)."""
     a = _as_array(a)
     i, j = _axis_of(axis1, a.ndim, "swapaxes"), _axis_of(axis2, a.ndim, "swapaxes")
     perm = list(range(a.ndim))
@@ -2050,6 +2109,7 @@ def flip(m, axis=None):
 
 
 def flipud(m):
+    """numpy.flipud: the rows in reverse order."""
     m = _as_array(m)
     if m.ndim < 1:
         raise ValueError("flipud: the array must have at least 1 dimension")
@@ -2057,6 +2117,7 @@ def flipud(m):
 
 
 def fliplr(m):
+    """numpy.fliplr: the columns in reverse order."""
     m = _as_array(m)
     if m.ndim < 2:
         raise ValueError("fliplr: the array must have at least 2 dimensions")
@@ -2085,7 +2146,7 @@ def rot90(m, k=1, axes=(0, 1)):
     return flip(m, a1).transpose(tuple(perm)) if k == 1 else flip(m.transpose(tuple(perm)), a1)
 
 
-def broadcast_to(x, shape, chunks=None):
+def broadcast_to(x, shape, chunks=None, meta=None):
     """numpy.broadcast_to: x repeated along the axes it lacks or has of length
     1. New axes and stretched ones are one chunk each, as Dask's; chunks
     rechunks the result."""
@@ -2122,6 +2183,8 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     n = _whole(n, "diff: n")
     if n < 0:
         raise ValueError("diff: order must be non-negative but got %d" % n)
+    if n == 0:   # NumPy's: a itself, whatever prepend and append say
+        return a
     if a.ndim == 0:
         raise ValueError("diff requires input that is at least one dimensional")
     axis = _axis_of(axis, a.ndim, "diff")
@@ -2157,18 +2220,17 @@ def ptp(a, axis=None):
     return a.max(axis=axis) - a.min(axis=axis)
 
 
-def average(a, axis=None, weights=None, returned=False):
-    """numpy.average: the mean along axis, weighted when weights are given
-    (of a's shape, or 1-d along axis). returned=True adds the sum of the
-    weights."""
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """numpy.average: the mean along axis, weighted when weights are given (of
+    a's shape, or 1-d along axis), in NumPy's dtype (float64 for integers);
+    returned=True adds the sum of the weights, keepdims keeps the axes."""
     a = _as_array(a)
     if weights is None:
-        avg = a.mean(axis=axis)
-        scl = avg.dtype.type(a.size / avg.size)
+        avg = a.mean(axis=axis, keepdims=keepdims)
         if not returned:
             return avg
-        return avg, full_like(avg, scl) if isinstance(avg, Array) and avg.ndim else \
-            from_array(np.asarray(scl))
+        scl = np.asarray(avg.dtype.type(a.size / builtins.max(avg.size, 1)))
+        return avg, broadcast_to(from_array(scl), avg.shape)
     w = _as_array(weights)
     if w.shape != a.shape:
         if axis is None:
@@ -2181,11 +2243,16 @@ def average(a, axis=None, weights=None, returned=False):
         if w.shape[0] != a.shape[ax]:
             raise ValueError("average: length of weights %d differs from axis %d of a (%d)"
                              % (w.shape[0], ax, a.shape[ax]))
-        w = w[tuple(slice(None) if d == ax else None for d in range(a.ndim))]
-    scl = broadcast_to(w, a.shape).sum(axis=axis) if w.shape != a.shape else w.sum(axis=axis)
-    if np.result_type(a.dtype, w.dtype).kind in "biu":
-        scl = scl.astype(float)
-    avg = (a * w).sum(axis=axis) / scl
+        w = broadcast_to(w[tuple(slice(None) if d == ax else None for d in range(a.ndim))],
+                         a.shape)
+    # NumPy's: the product and both sums in the result's dtype (float64 at
+    # least for integers, so that int8 weights cannot overflow)
+    rt = np.result_type(a.dtype, w.dtype)
+    if a.dtype.kind in "biu":
+        rt = np.result_type(rt, "f8")
+    w = w.astype(rt)
+    scl = w.sum(axis=axis, keepdims=keepdims)
+    avg = (a.astype(rt) * w).sum(axis=axis, keepdims=keepdims) / scl
     return (avg, scl) if returned else avg
 
 

@@ -45,12 +45,42 @@ def test_like_functions(dtype):
     assert isinstance(np.zeros_like(x), da.Array)
 
 
-def test_like_refuses():
+def test_like_arguments_as_dask():
     x = da.ones((3, 3), chunks=2)
-    with pytest.raises(ValueError, match="C order"):
-        da.ones_like(x, order="F")
-    with pytest.raises(TypeError, match="numbers"):
-        da.zeros_like(np.array(["a", "b"]))
+    same(da.ones_like(x, order="F"), np.ones((3, 3)))   # taken, as Dask takes it
+    with pytest.raises(TypeError, match="name="):
+        da.zeros_like(x, name="mine")
+    # only the shape is needed of a: strings are fine with a dtype of numbers
+    same(da.zeros_like(np.array(["a", "b"]), dtype=float), np.zeros(2))
+    with pytest.raises(TypeError, match="dtype"):
+        da.zeros_like(np.array(["a", "b"])).compute()
+    # full_like's order of arguments is Dask's (order before dtype); the fill
+    # is converted to the dtype
+    same(da.full_like(x, 2**70), np.full_like(np.ones((3, 3)), 2**70))
+    same(da.full_like(x.astype("c16"), 1j), np.full((3, 3), 1j))
+    same(da.full_like(x, 7, "C", "i2"), np.full((3, 3), 7, "i2"))
+    with pytest.raises(ValueError, match="fill_value must be scalar"):
+        da.full_like(x, [1, 2, 3])
+    # a NumPy array's chunks are Dask's asarray's: 'auto' for its own dtype
+    big = np.zeros((30000, 3000))
+    assert da.ones_like(big, dtype="u1").chunks == dda.ones_like(big, dtype="u1").chunks
+
+
+def test_like_of_an_h5py_dataset_reads_nothing(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    import tracemalloc
+    path = tmp_path / "big.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("x", shape=(2000, 3000), dtype="f8", chunks=(500, 500))
+    with h5py.File(path, "r") as f:
+        tracemalloc.start()
+        z = da.zeros_like(f["x"])
+        t = da.tril(f["x"])
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert z.shape == t.shape == (2000, 3000)
+        assert peak < 4 << 20, peak   # not the dataset's 48 MB
+        same(t[:3, :3], np.zeros((3, 3)))
 
 
 EYES = [(5, 2, None, 0, float), (7, 3, 4, 1, "i4"), (4, 3, 9, -2, bool), (6, "auto", None, 0, "f4"),
@@ -70,6 +100,9 @@ def test_eye(n, chunks, m, k, dtype):
 def test_eye_refuses():
     with pytest.raises(ValueError, match="chunks must be an int or a string"):
         da.eye(4, chunks=(2, 2))
+    # a diagonal past the corners, however far: zeros
+    same(da.eye(3, k=2**63), np.zeros((3, 3)))
+    same(da.eye(3, k=-2**70), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="negative"):
         da.eye(-1)
     with pytest.raises(TypeError, match="k must be an int"):
@@ -93,6 +126,23 @@ def test_tril_triu(dtype, k):
     assert da.tril(x, k).chunks == x.chunks
     stack = (np.arange(60).reshape(2, 5, 6) - 20).astype(dtype)   # a stack of matrices
     same(da.triu(da.from_array(stack, chunks=(1, 3, 3)), k), np.triu(stack, k))
+
+
+def test_tri_far_diagonals_and_sizes():
+    for k in (2**53 + 1, 2**60, -2**60):
+        same(da.tri(3, 4, k), np.tri(3, 4, k))
+        same(da.tril(da.ones((3, 3)), k), np.tril(np.ones((3, 3)), k))
+        same(da.triu(da.ones((3, 3)), k), np.triu(np.ones((3, 3)), k))
+    same(da.tri(3, 4, 2**70), np.ones((3, 4)))   # past what NumPy's own tri counts
+    same(da.tri(3, 4, -2**70), np.zeros((3, 4)))
+    same(da.tri(-1), np.tri(-1))
+    # Dask's: each axis in blocks of the first size the chunks give it
+    assert da.tri(4, chunks=((2, 2), (1, 3))).chunks == dda.tri(4, chunks=((2, 2), (1, 3))).chunks
+    irregular = np.arange(30).reshape(5, 6)
+    ours = da.tril(da.from_array(irregular, chunks=((2, 3), (1, 4, 1))))
+    theirs = dda.tril(dda.from_array(irregular, chunks=((2, 3), (1, 4, 1))))
+    assert ours.chunks == theirs.chunks
+    same(ours, np.tril(irregular))
 
 
 def test_tril_of_1d_as_numpy():
@@ -119,6 +169,10 @@ def test_expand_dims_refuses():
         da.expand_dims(x, 3)
     with pytest.raises(ValueError, match="repeated axis"):
         da.expand_dims(x, (0, 0))
+    with pytest.raises(ValueError, match="at most 32"):
+        da.expand_dims(x, tuple(range(31)))
+    same(da.moveaxis(x, np.array([0]), np.array([1])), np.moveaxis(np.ones((2, 3)), 0, 1))
+    same(da.rot90(x, np.int64(1)), np.rot90(np.ones((2, 3))))
 
 
 def test_atleast():
@@ -144,8 +198,10 @@ def test_stacking(f):
         theirs = getattr(dda, f)([dda.from_array(s, chunks=2) for s in srcs])
         same(ours, want, (f, [s.shape for s in srcs]))
         assert ours.chunks == theirs.chunks, (f, [s.shape for s in srcs])
-    with pytest.raises(TypeError, match="list or tuple"):
+    with pytest.raises(TypeError, match="sequence of arrays"):
         getattr(da, f)(da.ones(3))
+    rows = np.arange(6).reshape(2, 3)   # a NumPy array is a sequence of its rows
+    same(getattr(da, f)(rows), getattr(np, f)(rows))
     with pytest.raises(ValueError, match="at least one"):
         getattr(da, f)([])
 
@@ -224,6 +280,9 @@ def test_diff(dtype):
             if dtype != "?":   # Dask 2022.12 subtracts booleans, which NumPy refuses
                 assert da.diff(x, n, axis).chunks == dda.diff(d, n, axis).chunks
     same(da.diff(x, 1, 0, prepend=0, append=src[:2]), np.diff(src, 1, 0, prepend=0, append=src[:2]))
+    # n=0 is a itself, prepend and append left out, as NumPy's
+    same(da.diff(x, 0, prepend=0), src)
+    same(da.diff(da.from_array(np.float64(2.5)), 0), np.float64(2.5))
     with pytest.raises(ValueError, match="non-negative"):
         da.diff(x, -1)
     with pytest.raises(ValueError, match="at least one dimensional"):
@@ -255,6 +314,24 @@ def test_average():
     same(scl, want_scl)
     avg, scl = da.average(x, axis=1, returned=True)
     np.testing.assert_array_equal(scl.compute(), np.average(src, axis=1, returned=True)[1])
+    # NumPy's dtypes: float32 for float32 with bool weights, float64 for
+    # int8 with float32 weights; integer weights cannot overflow
+    f4 = np.arange(6.0, dtype="f4").reshape(2, 3)
+    bw = np.array([[1, 0, 1], [1, 1, 1]], bool)
+    for ours, want in zip(da.average(da.from_array(f4), 0, bw, returned=True),
+                          np.average(f4, 0, bw, returned=True)):
+        same(ours, want)
+    i1 = np.array([[1, -2, 3], [4, 5, -6]], "i1")
+    same(da.average(da.from_array(i1), 1, np.ones(3, "f4")), np.average(i1, 1, np.ones(3, "f4")))
+    hundreds = np.array([100, 100], "i1")
+    same(da.average(da.from_array(hundreds), weights=np.array([3, 1], "i1")),
+         np.average(hundreds, weights=np.array([3, 1], "i1")))
+    c = np.ones((2, 3)) + 1j
+    for ours, want in zip(da.average(da.from_array(c), 0, returned=True),
+                          np.average(c, 0, returned=True)):
+        same(ours, want)
+    same(da.average(x, 1, keepdims=True), np.average(src, 1, keepdims=True))
+    same(da.average(x, 0, w, keepdims=True), np.average(src, 0, w, keepdims=True))
     with pytest.raises(TypeError, match="axis must be given"):
         da.average(x, weights=w)
     with pytest.raises(ValueError, match="length of weights"):
