@@ -2262,6 +2262,209 @@ __all__ += ["empty_like", "ones_like", "zeros_like", "full_like", "eye", "tri", 
             "broadcast_to", "diff", "outer", "count_nonzero", "ptp", "average"]
 
 
+def broadcast_arrays(*args, subok=False):
+    """numpy.broadcast_arrays: the arrays broadcast to their common shape, each
+    axis in the chunks of an array that has it whole (Dask's broadcast_chunks)."""
+    arrs = [_as_array(a) for a in args]
+    if not arrs:
+        return []
+    shape = np.broadcast_shapes(*(a.shape for a in arrs))
+    chunks = []
+    for d in range(len(shape)):
+        got = None
+        for a in arrs:
+            ad = d - (len(shape) - a.ndim)
+            if ad >= 0 and a.shape[ad] == shape[d] and (shape[d] != 1 or got is None):
+                if got is not None and a.chunks[ad] != got:
+                    raise ValueError("broadcast_arrays: chunks do not align along axis %d: %s "
+                                     "and %s (rechunk one of them)" % (d, got, a.chunks[ad]))
+                got = a.chunks[ad]
+        chunks.append(got if got is not None else (shape[d],))
+    chunks = tuple(chunks)
+    out = []
+    for a in arrs:
+        b = broadcast_to(a, shape)
+        out.append(b if b.chunks == chunks else b.rechunk(chunks))
+    return out
+
+
+def meshgrid(*xi, sparse=False, indexing="xy", **kwargs):
+    """numpy.meshgrid as dask.array's: each array flattened along its own axis
+    of the grid ('xy': the first two swapped, as NumPy), broadcast to the whole
+    grid unless sparse."""
+    kwargs.pop("copy", None)
+    if kwargs:
+        raise TypeError("meshgrid: unsupported keyword argument(s) %s" % ", ".join(sorted(kwargs)))
+    if indexing not in ("ij", "xy"):
+        raise ValueError("`indexing` must be `'ij'` or `'xy'`")
+    xi = [_as_array(e).ravel() for e in xi]
+    if indexing == "xy" and len(xi) > 1:
+        xi[0], xi[1] = xi[1], xi[0]
+    grid = [x[tuple(slice(None) if i == j else None for j in range(len(xi)))]
+            for i, x in enumerate(xi)]
+    if not sparse:
+        grid = broadcast_arrays(*grid)
+    if indexing == "xy" and len(xi) > 1:
+        grid[0], grid[1] = grid[1], grid[0]
+    return grid
+
+
+def indices(dimensions, dtype=int, chunks="auto"):
+    """numpy.indices as dask.array's: the stack of each axis's index grid, of
+    shape (len(dimensions),) + dimensions."""
+    dimensions = tuple(_whole(d, "indices: a dimension") for d in dimensions)
+    dtype = np.dtype(dtype)
+    c = zeros(dimensions, dtype=dtype, chunks=chunks).chunks
+    if builtins.all(dimensions):
+        xi = [arange(n, chunks=(c[i],), dtype=dtype) for i, n in enumerate(dimensions)]
+        return stack(meshgrid(*xi, indexing="ij")) if xi else empty((0,), dtype=dtype)
+    return empty((len(dimensions),) + dimensions, dtype=dtype, chunks=((1,) * len(dimensions),) + c)
+
+
+def roll(array, shift, axis=None):
+    """numpy.roll as dask.array's: each axis's two slices swapped by concatenate
+    (the array flattened when axis is None)."""
+    a = _as_array(array)
+    result = a
+    if axis is None:
+        result = result.ravel()
+        shifts, axes = (_whole(shift, "roll: shift"),), (0,)
+    else:
+        shifts = tuple(shift) if np.iterable(shift) else (shift,)
+        axes = tuple(axis) if np.iterable(axis) else (axis,)
+        if len(shifts) != len(axes):
+            if len(shifts) == 1:
+                shifts = shifts * len(axes)
+            elif len(axes) == 1:
+                axes = axes * len(shifts)
+            else:
+                raise ValueError("roll: shift and axis must have the same number of entries")
+    for ax, sh in zip(axes, shifts):
+        ax = _axis_of(ax, result.ndim, "roll")
+        n = result.shape[ax]
+        if n == 0:
+            continue
+        s = -_whole(sh, "roll: shift") % n
+        if s == 0:
+            continue
+        lead = (slice(None),) * ax
+        result = concatenate([result[lead + (slice(s, None),)], result[lead + (slice(None, s),)]],
+                             axis=ax)
+    return result.reshape(a.shape) if axis is None else result
+
+
+def tile(A, reps):
+    """numpy.tile as dask.array's: copies joined by concatenate along each axis."""
+    tup = tuple(reps) if np.iterable(reps) else (reps,)
+    tup = tuple(_whole(r, "tile: reps") for r in tup)
+    if builtins.any(r < 0 for r in tup):
+        raise ValueError("Negative `reps` are not allowed.")
+    c = _as_array(A)
+    if len(tup) < c.ndim:
+        tup = (1,) * (c.ndim - len(tup)) + tup
+    if c.ndim < len(tup):
+        c = c[(None,) * (len(tup) - c.ndim)]
+    for ax, r in enumerate(tup):
+        if r == 0:
+            c = c[(slice(None),) * ax + (slice(0, 0),)]
+        elif r > 1:
+            c = concatenate([c] * r, axis=ax)
+    return c
+
+
+def take(a, indices, axis=0):
+    """numpy.take as dask.array's: a[..., indices, ...] along axis (indices an
+    int or a list or 1-d array of them)."""
+    a = _as_array(a)
+    axis = _axis_of(axis, a.ndim, "take")
+    if isinstance(indices, Array):
+        indices = indices.compute()
+    idx = np.asarray(indices)
+    if idx.ndim > 1:
+        raise NotImplementedError("take: dusk takes an int or a 1-d list of indices, not %d-d"
+                                  % idx.ndim)
+    if idx.dtype.kind not in "iu" and idx.size:
+        raise IndexError("take: indices are integers, not %s" % idx.dtype)
+    item = int(idx) if idx.ndim == 0 else idx.tolist()
+    return a[(slice(None),) * axis + (item,)]
+
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "empty")
+
+
+def _pad_pairs(v, ndim, what):
+    """NumPy's pad_width (or constant_values) as one (before, after) per axis."""
+    arr = np.asarray(v)
+    if arr.ndim > 2 or (arr.ndim == 2 and arr.shape[1] != 2) or \
+            (arr.ndim >= 1 and arr.shape[0] not in (1, ndim) and not (arr.ndim == 1 and arr.shape[0] == 2)):
+        raise ValueError("pad: %s %r does not fit an array of %d dimensions" % (what, v, ndim))
+    return [tuple(p) for p in np.broadcast_to(arr, (ndim, 2)).tolist()]
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    """numpy.pad as dask.array's, axis after axis (each pad a piece joined by
+    concatenate): modes constant (constant_values=), edge, reflect and symmetric
+    (reflect_type 'even'), wrap and empty. reflect, symmetric and wrap take pads
+    up to the axis's length (reflect: one less), which the values they repeat
+    hold; NumPy's repeating them further is not built."""
+    a = _as_array(array)
+    if callable(mode) or mode not in _PAD_MODES:
+        raise NotImplementedError("pad: dusk has the modes %s, not %r" % (", ".join(_PAD_MODES), mode))
+    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"},
+               "symmetric": {"reflect_type"}}.get(mode, set())
+    if set(kwargs) - allowed:
+        raise TypeError("pad: mode %r takes no %s" % (mode, ", ".join(sorted(set(kwargs) - allowed))))
+    if kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError("pad: reflect_type 'odd' is not built (as in Dask)")
+    widths = _pad_pairs(pad_width, a.ndim, "pad_width")
+    for pw in widths:
+        for w in pw:
+            if w != int(w) or w < 0:
+                raise ValueError("index can't contain negative values" if w < 0 else
+                                 "pad: pad_width %r is not whole" % (w,))
+    widths = [(int(b), int(e)) for b, e in widths]
+    consts = _pad_pairs(kwargs.get("constant_values", 0), a.ndim, "constant_values")
+    for d, (before, after) in enumerate(widths):
+        if not before and not after:
+            continue
+        n = a.shape[d]
+        lead = (slice(None),) * d
+        if mode in ("reflect", "symmetric", "wrap"):
+            limit = n - 1 if mode == "reflect" else n
+            if n == 0 or builtins.max(before, after) > limit:
+                raise ValueError("pad: mode %r pads axis %d of length %d by at most %d, not %d "
+                                 "(dusk does not repeat the reflection)"
+                                 % (mode, d, n, builtins.max(limit, 0), builtins.max(before, after)))
+        elif mode == "edge" and n == 0:
+            raise ValueError("can't extend empty axis %d using modes other than 'constant' or "
+                             "'empty'" % d)
+        pieces = []
+        for side, w in ((0, before), (1, after)):
+            if not w:
+                pieces.append(None)
+                continue
+            shape = a.shape[:d] + (w,) + a.shape[d + 1:]
+            chunks = a.chunks[:d] + ((w,),) + a.chunks[d + 1:]
+            if mode in ("constant", "empty"):
+                value = consts[d][side] if mode == "constant" else 0
+                piece = full(shape, np.array(value).astype(a.dtype)[()], dtype=a.dtype,
+                             chunks=chunks) if mode == "constant" else \
+                    empty(shape, dtype=a.dtype, chunks=chunks)
+            elif mode == "edge":
+                piece = broadcast_to(a[lead + (slice(0, 1) if side == 0 else slice(n - 1, n),)],
+                                     shape)
+            elif mode == "wrap":
+                piece = a[lead + ((slice(n - w, n) if side == 0 else slice(0, w)),)]
+            else:
+                o = 1 if mode == "reflect" else 0   # reflect leaves the edge out
+                sl = slice(o, o + w) if side == 0 else slice(n - o - w, n - o)
+                piece = flip(a[lead + (sl,)], d)
+            pieces.append(piece)
+        parts = [p for p in (pieces[0], a, pieces[1]) if p is not None]
+        a = concatenate(parts, axis=d)
+    return a
+
+
 # --- histogram ------------------------------------------------------------------------------
 
 def histogram(a, bins=None, range=None, normed=False, weights=None, density=None):
@@ -2370,4 +2573,5 @@ def _to_delayed(self, optimize_graph=True):
 
 Array.to_delayed = _to_delayed
 
-__all__ += ["from_delayed", "histogram"]
+__all__ += ["from_delayed", "histogram", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
+            "take", "pad"]

@@ -449,3 +449,96 @@ def test_histogram_refuses():
         da.histogram(x.astype("c16"), bins=[0, 1])
     with pytest.raises(ValueError, match="at least 2"):
         da.histogram(x, bins=[1])
+
+
+SRC = np.arange(42, dtype="f8").reshape(6, 7) - 20
+
+
+def test_roll():
+    x, d = da.from_array(SRC, chunks=(4, 3)), dda.from_array(SRC, chunks=(4, 3))
+    for shift, axis in [(1, 1), (-3, 0), (50, None), ((1, -2), (0, 1)), (0, 0), (7, -1), (2, (0, 1))]:
+        ours = da.roll(x, shift, axis)
+        same(ours, np.roll(SRC, shift, axis), (shift, axis))
+        if axis is not None and np.ndim(shift) == np.ndim(axis):
+            assert ours.chunks == dda.roll(d, shift, axis).chunks, (shift, axis)
+    same(da.roll(da.zeros((0, 3)), 2, 0), np.zeros((0, 3)))
+    with pytest.raises(ValueError, match="same number"):
+        da.roll(x, (1, 2, 3), (0, 1))
+
+
+@pytest.mark.parametrize("reps", [2, (2, 1), (1, 3), (2, 1, 2), 0, (3, 0)])
+def test_tile(reps):
+    x = da.from_array(SRC[:2, :3], chunks=2)
+    same(da.tile(x, reps), np.tile(SRC[:2, :3], reps))
+    same(da.tile(da.arange(3), reps), np.tile(np.arange(3), reps))
+    with pytest.raises(ValueError, match="Negative"):
+        da.tile(x, -1)
+
+
+def test_take():
+    x = da.from_array(SRC, chunks=(4, 3))
+    for idx, axis in [([0, 5, 2], 0), ([-1, 0], 1), (3, 1), (np.array([6, 6]), -1), ([], 0)]:
+        same(da.take(x, idx, axis), np.take(SRC, idx, axis), (idx, axis))
+    with pytest.raises(NotImplementedError, match="1-d"):
+        da.take(x, [[0, 1]], 0)
+    with pytest.raises(IndexError):
+        da.take(x, [9], 0)
+
+
+@pytest.mark.parametrize("indexing", ["xy", "ij"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_meshgrid_and_broadcast_arrays(indexing, sparse):
+    a, b, c = np.arange(3.0), np.linspace(0, 1, 5), np.array([7, 8])
+    ours = da.meshgrid(da.from_array(a), da.from_array(b, chunks=2), da.from_array(c),
+                       indexing=indexing, sparse=sparse)
+    theirs = dda.meshgrid(dda.from_array(a), dda.from_array(b, chunks=2), dda.from_array(c),
+                          indexing=indexing, sparse=sparse)
+    for o, t, w in zip(ours, theirs, np.meshgrid(a, b, c, indexing=indexing, sparse=sparse)):
+        same(o, w)
+        assert o.chunks == t.chunks
+    p, q = da.broadcast_arrays(da.ones((3, 1), chunks=2), da.arange(4, chunks=3))
+    assert p.shape == q.shape == (3, 4) and p.chunks == q.chunks == ((2, 1), (3, 1))
+    with pytest.raises(ValueError, match="chunks do not align"):
+        da.broadcast_arrays(da.ones(4, chunks=2), da.ones(4, chunks=3))
+    with pytest.raises(ValueError, match="indexing"):
+        da.meshgrid(da.ones(2), indexing="yx")
+
+
+def test_indices():
+    for dims, chunks in [((2, 3), 2), ((4,), "auto"), ((3, 1, 2), 1), ((0, 3), 2)]:
+        ours = da.indices(dims, chunks=chunks)
+        same(ours, np.indices(dims))
+        assert ours.chunks == dda.indices(dims, chunks=chunks).chunks, dims
+
+
+PADS = [1, (2, 3), ((1, 0), (0, 2)), ((3, 3), (1, 1))]
+
+
+@pytest.mark.parametrize("mode", ["constant", "edge", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize("width", PADS, ids=repr)
+def test_pad(mode, width):
+    src = SRC[:4, :5]
+    x, d = da.from_array(src, chunks=(3, 2)), dda.from_array(src, chunks=(3, 2))
+    ours = da.pad(x, width, mode)
+    same(ours, np.pad(src, width, mode), (mode, width))
+    assert ours.chunks == dda.pad(d, width, mode).chunks
+
+
+def test_pad_options_and_refusals():
+    src = np.arange(6, dtype="i2").reshape(2, 3)
+    x = da.from_array(src)
+    same(da.pad(x, 1, constant_values=((5, 6), (7, 8))), np.pad(src, 1, constant_values=((5, 6), (7, 8))))
+    same(da.pad(x, 1, constant_values=2.7), np.pad(src, 1, constant_values=2.7))   # cast as NumPy
+    assert da.pad(x, 2, "empty").shape == (6, 7)
+    with pytest.raises(ValueError, match="at most 1, not 2"):
+        da.pad(x, 2, "reflect")
+    with pytest.raises(NotImplementedError, match="linear_ramp"):
+        da.pad(x, 1, "linear_ramp")
+    with pytest.raises(NotImplementedError, match="odd"):
+        da.pad(x, 1, "reflect", reflect_type="odd")
+    with pytest.raises(TypeError, match="takes no constant_values"):
+        da.pad(x, 1, "edge", constant_values=3)
+    with pytest.raises(ValueError, match="negative"):
+        da.pad(x, -1)
+    with pytest.raises(ValueError, match="does not fit"):
+        da.pad(x, ((1, 2, 3),))
