@@ -1089,10 +1089,10 @@ static void render_golden_dot(void **state)
         assert_ok(&r);
         assert_string_equal(r.err, "");
         done(&r);
-        char *ddot = slurp(scratch("dir.dot"), NULL), want[32];
+        char *ddot = slurp(scratch("dir.dot"), NULL), line[32];
         assert_non_null(ddot);
-        snprintf(want, sizeof want, "rankdir=%s", upper[k]);
-        assert_contains(ddot, want);
+        snprintf(line, sizeof line, "rankdir=%s", upper[k]);
+        assert_contains(ddot, line);
         free(ddot);
     }
     r = dusk_cmd("render assets/samples/lecture-dsk.json --rankdir lrx -o %s", scratch("g.svg"));
