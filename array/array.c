@@ -359,6 +359,24 @@ static void count_tasks(dusk__layer *L, void *ud)
         acc->n += L->ntasks;
 }
 
+int64_t dusk__ntasks_many(dusk_array *const *a, size_t n)
+{
+    dusk__layer *one[16], **roots = n <= 16 ? one : dusk_malloc(n * sizeof *roots);
+    if (!roots || n == 0) {
+        if (roots && roots != one)
+            dusk_free(roots);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        roots[i] = a[i]->L;
+    count_acc acc = {{0}, 0};
+    dusk__walk_many(a[0]->ctx, roots, n, count_tasks, &acc);
+    dusk__strtab_free(&acc.seen);
+    if (roots != one)
+        dusk_free(roots);
+    return acc.n;
+}
+
 int64_t dusk_array_ntasks(const dusk_array *a)
 {
     if (!a || a->status || !a->L)

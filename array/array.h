@@ -15,8 +15,9 @@
 ** Where the code lives:
 **   array.c    contexts, errors, arrays and layers, tokens, descriptions
 **   chunks.c   chunk specs ("auto", "(5, 5)", ...) to block sizes
-**   create.c   ones, zeros, full, arange, linspace, random, from_buffer,
+**   create.c   ones, zeros, full, arange, linspace, eye, random, from_buffer,
 **              from_hdf5, and their kernels
+**   hist.c     histograms (a count per block, summed)
 **   elemwise.c broadcasting binops, unops, astype, transpose
 **   reduce.c   tree reductions (chunk, combine, aggregate)
 **   rechunk.c  rechunk-merge and rechunk-split
@@ -154,6 +155,8 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
 /* Visits the layers L needs, inputs first, calling f on each once. */
 size_t dusk__walk(dusk_array_ctx *ctx, dusk__layer *L, void (*f)(dusk__layer *, void *),
                   void *ud);
+/* The tasks of n arrays of one context together, each layer's name once. */
+int64_t dusk__ntasks_many(dusk_array *const *a, size_t n);
 /* The same from several layers of ctx, each layer once (one walk). */
 size_t dusk__walk_many(dusk_array_ctx *ctx, dusk__layer *const *L, size_t n,
                        void (*f)(dusk__layer *, void *), void *ud);

@@ -169,9 +169,11 @@ dusk_array *dusk_eye(dusk_array_ctx *ctx, int64_t n, int64_t m, int64_t k, const
     if (dusk__normalize_chunks(ctx, chunks, 2, shape.v, dtype, &buf, nb, per, &e) < 0)
         return e;
     int64_t c = nb[0] > 0 ? per[0][0] : 0;
+    if (c == 0)   /* no rows: the columns' block size, not m blocks of 1 */
+        c = nb[1] > 0 ? per[1][0] : 0;
     dusk_free(buf);
     char text[64];
-    c = c > 0 ? c : 1;   /* an axis of 0 has a chunk of 0, which no chunks text reads */
+    c = c > 0 ? c : 1;   /* both axes of 0 have chunks of 0, which no chunks text reads */
     snprintf(text, sizeof text, "(%" PRId64 ", %" PRId64 ")", c, c);
     if (dusk__normalize_chunks(ctx, text, 2, shape.v, dtype, &buf, nb, per, &e) < 0)
         return e;

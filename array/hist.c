@@ -30,8 +30,12 @@ static int hist_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
         }
         char key[1024];
         dusk_key_tuple(key, sizeof key, in->name, in->ndim, j);
-        if (!(out[n++] = dusk_ref(key)))
+        if (!(out[n] = dusk_ref(key))) {
+            while (n > 0)
+                dusk_arg_free(out[--n]);
             return -1;
+        }
+        n++;
     }
     return n;
 }
@@ -64,9 +68,9 @@ int dusk__k_hist(const dusk__targs *t, dusk_value **out, dusk_error *err)
         return rc;
     const dusk_value *ev = dusk__params_extra(t->params, 0);
     if (dusk_value_kind(ev) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(ev) != DUSK_DT_F8 ||
-        dusk_ndarray_ndim(ev) != 1 || dusk_ndarray_shape(ev)[0] < 2)
+        dusk_ndarray_ndim(ev) != 1 || dusk_ndarray_shape(ev)[0] < 1)
         return dusk_error_set(err, DUSK_EINVAL, "%s: the bin edges are not a float64 array of "
-                              "2 or more", t->op->func.name);
+                              "1 or more", t->op->func.name);
     const double *e = dusk_ndarray_data(ev);
     int64_t nbins = dusk_ndarray_shape(ev)[0] - 1;
     int ndim = dusk_ndarray_ndim(x);
@@ -82,7 +86,7 @@ int dusk__k_hist(const dusk__targs *t, dusk_value **out, dusk_error *err)
     /* counts and integer weights add up in int64 (wrapping as NumPy's),
      * float weights in double */
     int floats = dusk__dtype_is_float(t->dtype);
-    void *acc = v ? dusk_calloc((size_t)nbins, 8) : NULL;
+    void *acc = v ? dusk_calloc((size_t)(nbins ? nbins : 1), 8) : NULL;
     if (!acc) {
         dusk_value_unref(v);
         return dusk__oom(err);
@@ -133,13 +137,12 @@ dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedg
     if (weights && (e = dusk__array_bad_input(weights, a)))
         return e;
     dusk_array_ctx *ctx = a->ctx;
-    if (!edges || nedges < 2)
-        return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: %zu bin edges; at least 2 make "
-                                "a bin", edges ? nedges : 0);
+    /* one edge is no bin, and empty counts, as NumPy's */
+    if (!edges || nedges < 1)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: no bin edges given");
     for (size_t i = 0; i < nedges; i++) {
-        if (!isfinite(edges[i]))
-            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: bin edge %zu is %g; the edges "
-                                    "must be finite", i, edges[i]);
+        if (isnan(edges[i]))   /* infinite ones make open-ended bins, as NumPy's */
+            return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: bin edge %zu is NaN", i);
         if (i && edges[i] < edges[i - 1])
             return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: bins must increase "
                                     "monotonically (edge %zu, %.17g, is below edge %zu, %.17g)",
@@ -175,8 +178,18 @@ dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedg
         out = weights->dtype == DUSK_DT_BOOL ? DUSK_DT_I8 : weights->dtype;
     }
     int64_t nbins = (int64_t)nedges - 1, nchunks = dusk_array_nchunks(a);
+    int64_t shape[2] = {nchunks, nbins}, nb[2] = {nchunks, 1};
+    /* a block count past what a row per block can address (2**62 blocks of
+     * one element) is refused before its rows are laid out */
+    char why[512];
+    size_t bytes;
+    if (dusk__check_size(2, shape, out, nb, why, sizeof why) < 0)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: %s", why);
+    if (__builtin_mul_overflow((size_t)(nchunks > 0 ? nchunks : 1), sizeof(int64_t), &bytes))
+        return dusk__array_fail(ctx, DUSK_EINVAL, "histogram: %" PRId64 " blocks, more than "
+                                "a row each can be laid out for", nchunks);
     dusk_value *ev = dusk_ndarray_empty(DUSK_DT_F8, 1, (int64_t[]){(int64_t)nedges});
-    int64_t *ones = dusk_malloc((size_t)(nchunks > 0 ? nchunks : 1) * sizeof *ones);
+    int64_t *ones = dusk_malloc(bytes);
     if (!ev || !ones) {
         dusk_value_unref(ev);
         dusk_free(ones);
@@ -189,7 +202,7 @@ dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedg
     dusk__token(tok, "histogram|%s|%s|%016" PRIx64 "|%zu", a->L->name,
                 weights ? weights->L->name : "", dusk__hash_bytes(edges, nedges * sizeof *edges),
                 nedges);
-    int64_t shape[2] = {nchunks, nbins}, nb[2] = {nchunks, 1}, *chunks[2] = {ones, &nbins};
+    int64_t *chunks[2] = {ones, &nbins};
     dusk__layer *L = dusk__layer_new(ctx, "histogram-sum", tok, DUSK__L_CUSTOM,
                                      dusk__op_get(DUSK__OP_HISTOGRAM),
                                      dusk__params_new(out, 2, NULL, NULL, 1, &ev), 2, shape, nb,

@@ -255,37 +255,35 @@ int dusk__memlimit_check_compute(const dusk_array *a, dusk_error *err)
 
 int dusk__memlimit_check_compute_many(dusk_array *const *a, size_t n, dusk_error *err)
 {
-    double results = 0, graph = 0;
+    if (n == 1)
+        return dusk__memlimit_check_compute(a[0], err);
+    if (a[0]->ctx->no_memory_check)
+        return 0;
+    double results = 0;
     for (size_t i = 0; i < n; i++) {
-        int rc = dusk__memlimit_check_compute(a[i], err);
-        if (rc || n == 1)
-            return rc;
         double bytes = (double)dusk_dtype_size(a[i]->dtype);
         for (int d = 0; d < a[i]->ndim; d++)
             bytes *= (double)a[i]->shape[d];
         results += bytes;
-        /* the joined graph is at least the largest of theirs */
-        char gw[160];
-        double gb = graph_need(a[i], gw, sizeof gw);
-        graph = gb > graph ? gb : graph;
     }
-    if (a[0]->ctx->no_memory_check)
-        return 0;
+    double tasks = (double)dusk__ntasks_many(a, n), graph = tasks * TASK_BYTES;
     dusk__memlimit m;
     dusk__memlimit_read(NULL, &m);
     double need = 2 * results + graph;
     if (need <= m.bytes)
         return 0;
-    char nb[32], rb[32], lb[32];
+    char nb[32], rb[32], gb[32], lb[32];
     dusk__fmt_bytes(nb, sizeof nb, need);
     dusk__fmt_bytes(rb, sizeof rb, results);
+    dusk__fmt_bytes(gb, sizeof gb, graph);
     dusk__fmt_bytes(lb, sizeof lb, m.bytes);
     return dusk_error_set(err, DUSK_ENOMEM,
-                          "computing %zu arrays together (%s first) needs %s, their blocks and "
-                          "the %s of results they are copied into, and their graph; more than "
-                          "the %s this process may take (%s); "
-                          "dusk_array_ctx_set_memory_check(ctx, false) skips this check",
-                          n, a[0]->L->name, nb, rb, lb, m.what);
+                          "computing %zu arrays together (%s first) needs %s: their blocks and "
+                          "the %s of results they are copied into, and their joined graph of "
+                          "%.0f tasks (%s at %d bytes a task at the least); more than the %s "
+                          "this process may take (%s); dusk_array_ctx_set_memory_check(ctx, "
+                          "false) skips this check",
+                          n, a[0]->L->name, nb, rb, tasks, gb, TASK_BYTES, lb, m.what);
 }
 
 int dusk__memlimit_check_store(const dusk_array *a, const dusk_options *opts, dusk_error *err)

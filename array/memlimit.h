@@ -30,8 +30,8 @@ void dusk__memlimit_read(const dusk__memlimit_paths *paths, dusk__memlimit *out)
  * has the check turned off; else DUSK_ENOMEM, with a message that names
  * the array, the bytes needed, the limit and what sets it. */
 int dusk__memlimit_check_compute(const dusk_array *a, dusk_error *err);
-/* The same for computing n arrays together: each as alone, and their
- * results all at once. */
+/* The same for computing n arrays together: their results all at once
+ * and their joined graph (n arrays of one context, in no error state). */
 int dusk__memlimit_check_compute_many(dusk_array *const *a, size_t n, dusk_error *err);
 /* The same for storing a, which streams: at least its largest block on
  * each worker that opts gives (NULL: one per core) at once. */

@@ -67,7 +67,6 @@
 **                                                                     to subtract]
 **   lu                            -                                   1 block, [a list of
 **                                                                     products to subtract]
-**   eye                           k (int: the diagonal)               -
 **   cholesky                      -                                   1 block, [a list of
 **                                                                     products to subtract]
 **   arg-reduce                    kind (dusk_argreduction), axes      1 block

@@ -140,6 +140,10 @@ int dusk_array_compute_many(dusk_array *const *arrays, size_t n, const dusk_opti
         if (!arrays[i])
             return dusk_error_set(err, DUSK_EINVAL, "dusk_array_compute_many: array %zu is NULL",
                                   i);
+        /* an array's own failure before a context compared (one that failed
+         * for want of memory may have none) */
+        if (dusk_array_status(arrays[i], err))
+            return arrays[i]->status;
         if (arrays[i]->ctx != arrays[0]->ctx)
             return dusk_error_set(err, DUSK_EINVAL, "dusk_array_compute_many: array %zu (%s) "
                                   "is of another context than array 0 (%s): one run computes "
@@ -198,7 +202,9 @@ static int compute_many(dusk_array *const *a, size_t n, const dusk_options *opts
     if ((rc = n == 1 ? dusk_array_graph(a[0], &g, err) : dusk__arrays_graph(a, n, &g, err)))
         return rc;
     /* every array's block keys, one after another */
-    char **keys = dusk_malloc(nkeys * (sizeof(char *) + 512) + 1);
+    size_t bytes;
+    char **keys = __builtin_mul_overflow(nkeys, sizeof(char *) + 512, &bytes) ? NULL
+                                                                              : dusk_malloc(bytes + 1);
     dusk_value *blocks = NULL;
     if (!keys) {
         rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory computing an array");

@@ -1460,7 +1460,8 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
         pyd_view_sig sig;
         pyd_view_active(&vo);
         vo.run = &opts;
-        pyd_view_watch(&vo, &sig);
+        pyd_view_watch(&sig);
+        vo.stop = pyd_view_flag(&sig);
         /* without the GIL: blocks.c's Python functions take it on the workers */
         Py_BEGIN_ALLOW_THREADS
         rc = dusk_view_array_compute(self->a, &vo, &out, &err);
@@ -1468,7 +1469,6 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
         if (pyd_view_unwatch(&sig)) {
             dusk_value_unref(out);
             out = NULL;
-            PyErr_SetNone(PyExc_KeyboardInterrupt);
             interrupted = 1;
         }
     } else {
@@ -1498,7 +1498,9 @@ static PyObject *arr_compute_many(PyTypeObject *cls, PyObject *args, PyObject *k
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:_compute_many", kwlist, &seq, &scheduler,
                                      &num_workers))
         return NULL;
-    PyObject *fast = PySequence_Fast(seq, "arrays must be a sequence of dusk arrays");
+    /* a tuple of its own: Python code may run while the GIL is let go (a
+     * signal's handler, a progress bar), and the caller's list change */
+    PyObject *fast = PySequence_Tuple(seq);
     if (!fast)
         return NULL;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
@@ -1542,14 +1544,14 @@ static PyObject *arr_compute_many(PyTypeObject *cls, PyObject *args, PyObject *k
             pyd_view_sig sig;
             pyd_view_active(&vo);
             vo.run = &opts;
-            pyd_view_watch(&vo, &sig);
+            pyd_view_watch(&sig);
+            vo.stop = pyd_view_flag(&sig);
             Py_BEGIN_ALLOW_THREADS
             rc = dusk_view_array_compute(group[0], &vo, &out[0], &err);
             Py_END_ALLOW_THREADS
             if (pyd_view_unwatch(&sig)) {
                 dusk_value_unref(out[0]);
                 out[0] = NULL;
-                PyErr_SetNone(PyExc_KeyboardInterrupt);
                 interrupted = 1;
             }
         } else {
@@ -1623,12 +1625,12 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
         pyd_view_sig sig;
         pyd_view_active(&vo);
         vo.run = &opts;
-        pyd_view_watch(&vo, &sig);
+        pyd_view_watch(&sig);
+        vo.stop = pyd_view_flag(&sig);
         Py_BEGIN_ALLOW_THREADS
         rc = dusk_view_array_store(self->a, PyBytes_AS_STRING(path), dataset, &so, &vo, &err);
         Py_END_ALLOW_THREADS
         if (pyd_view_unwatch(&sig)) {
-            PyErr_SetNone(PyExc_KeyboardInterrupt);
             interrupted = 1;
         }
     } else {

@@ -233,18 +233,12 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
  * signal for the main thread to see, and that thread is in the window's
  * loop, so a paused run never ended. dusk's own handler instead sets the
  * window's stop flag (the window closes, the run stops) for the call, and
- * the caller raises KeyboardInterrupt after it. Only on the thread that
- * imported dusk (Python's main thread): a window on another thread leaves
- * the main thread's Ctrl-C alone. */
+ * hands the signal to Python after it (PyErr_SetInterruptEx), whose
+ * handler then runs as it would have: KeyboardInterrupt, or the user's.
+ * Only on Python's main thread, and only over Python's own handler: an
+ * ignored SIGINT, the default one or a host's (SA_SIGINFO) are left as
+ * they are. */
 static int view_sigint;
-static pthread_t main_thread;
-static int main_known;
-
-void pyd_note_main_thread(void)
-{
-    main_thread = pthread_self();
-    main_known = 1;
-}
 
 static void on_view_sigint(int sig)
 {
@@ -252,22 +246,51 @@ static void on_view_sigint(int sig)
     __atomic_store_n(&view_sigint, 1, __ATOMIC_RELEASE);
 }
 
-void pyd_view_watch(dusk_view_options *vo, pyd_view_sig *s)
+/* Whether this is Python's main thread (GIL held). */
+static int on_main_thread(void)
 {
-    s->installed = main_known && pthread_equal(pthread_self(), main_thread);
-    if (!s->installed)
+    PyObject *threading = PyImport_ImportModule("threading");
+    PyObject *main = threading ? PyObject_CallMethod(threading, "main_thread", NULL) : NULL;
+    PyObject *ident = main ? PyObject_GetAttrString(main, "ident") : NULL;
+    int yes = ident && PyLong_AsUnsignedLong(ident) == PyThread_get_thread_ident();
+    Py_XDECREF(ident);
+    Py_XDECREF(main);
+    Py_XDECREF(threading);
+    PyErr_Clear();
+    return yes;
+}
+
+void pyd_view_watch(pyd_view_sig *s)
+{
+    s->installed = 0;
+    if (!on_main_thread() || sigaction(SIGINT, NULL, &s->old) != 0)
         return;
+    if ((s->old.sa_flags & SA_SIGINFO) || s->old.sa_handler == SIG_IGN ||
+        s->old.sa_handler == SIG_DFL)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_view_sigint;
+    sigemptyset(&sa.sa_mask);
     __atomic_store_n(&view_sigint, 0, __ATOMIC_RELEASE);
-    s->old = PyOS_setsig(SIGINT, on_view_sigint);
-    vo->stop = &view_sigint;
+    s->installed = sigaction(SIGINT, &sa, NULL) == 0;
+}
+
+const int *pyd_view_flag(const pyd_view_sig *s)
+{
+    return s->installed ? &view_sigint : NULL;
 }
 
 int pyd_view_unwatch(pyd_view_sig *s)
 {
     if (!s->installed)
         return 0;
-    PyOS_setsig(SIGINT, s->old);
-    return __atomic_exchange_n(&view_sigint, 0, __ATOMIC_ACQ_REL);
+    sigaction(SIGINT, &s->old, NULL);
+    s->installed = 0;
+    if (!__atomic_exchange_n(&view_sigint, 0, __ATOMIC_ACQ_REL))
+        return 0;
+    PyErr_SetInterruptEx(SIGINT);
+    return PyErr_CheckSignals() < 0;
 }
 
 int pyd_view_active(dusk_view_options *vo)

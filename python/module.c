@@ -32,6 +32,7 @@
 */
 #include "pydusk.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -65,13 +66,19 @@ PyObject *pyd_raise(int code, const dusk_error *err)
     if (type == PyExc_OSError) {
         /* dusk's system errors end with strerror(errno), as "...: No such
          * file or directory": raised as OSError(errno, msg), Python gives
-         * the subclass h5py and open() give (FileNotFoundError ...) */
+         * the subclass h5py and open() give (FileNotFoundError ...). The
+         * errors files and folders give, each a fixed text of the C
+         * library's (strerror of a known code is thread-safe). */
+        static const int known[] = {ENOENT, EACCES, EPERM, EEXIST, ENOTDIR, EISDIR, ENOSPC,
+                                    EROFS, EMFILE, ENFILE, ENAMETOOLONG, ELOOP, EBUSY, EIO,
+                                    EXDEV, EFBIG, EDQUOT, ETXTBSY, EINVAL};
         size_t n = strlen(msg);
-        for (int e = 1; e < 200; e++) {
+        for (size_t k = 0; k < sizeof known / sizeof *known; k++) {
+            int e = known[k];
             const char *what = strerror(e);
             size_t w = strlen(what);
             if (n > w + 2 && !strcmp(msg + n - w, what) && msg[n - w - 2] == ':' &&
-                msg[n - w - 1] == ' ' && strncmp(what, "Unknown error", 13) != 0) {
+                msg[n - w - 1] == ' ') {
                 PyObject *args = Py_BuildValue("(is)", e, msg);
                 if (args) {
                     PyErr_SetObject(PyExc_OSError, args);
@@ -1357,7 +1364,12 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     pyrun r;
     if (ctl->nowners)
         pyd_profiles_note_keys(ctl, pg->dsk);   /* with the GIL, before run_begin */
+    pyd_view_sig view_sig = {0};
+    if (view)
+        pyd_view_watch(&view_sig);   /* with the GIL too */
     if (run_begin(&r, ctl) < 0) {
+        if (view)
+            pyd_view_unwatch(&view_sig);
         dusk_arg_free(req);
         return NULL;
     }
@@ -1367,14 +1379,13 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     dusk_value *out = NULL;
     dusk_error err = DUSK_ERROR_INIT;
     int rc;
-    pyd_view_sig view_sig = {0};
     if (view) {
         /* The window runs the request as it is (no task of dusk's is
          * added: it shows the user's graph only). */
         dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
         pyd_view_active(&vo);
         vo.run = opts;
-        pyd_view_watch(&vo, &view_sig);
+        vo.stop = pyd_view_flag(&view_sig);
         rc = dusk_view_compute(pg->g, req, &vo, &out, &err);
     } else if (opts->scheduler == DUSK_SCHED_THREADS) {
         /* The caller watches for ^C meanwhile (the sync scheduler's tasks
@@ -1388,7 +1399,6 @@ static PyObject *run_request(pyd_graph *pg, PyObject *keys, dusk_arg *req,
     if (view && pyd_view_unwatch(&view_sig)) {
         dusk_value_unref(out);
         out = NULL;
-        PyErr_SetNone(PyExc_KeyboardInterrupt);
         interrupted = 1;
     }
     PyObject *res = NULL;
@@ -1518,7 +1528,6 @@ PyMODINIT_FUNC PyInit__dusk(void);
 PyMODINIT_FUNC PyInit__dusk(void)
 {
     import_array();
-    pyd_note_main_thread();
     PyObject *m = PyModule_Create(&moddef);
     if (!m)
         return NULL;

@@ -15,6 +15,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <signal.h>
 
 #include <dusk.h>
 #include <dusk/gui.h>
@@ -68,17 +69,19 @@ int pyd_run_wait(pyd_run_ctl *ctl, PyThreadState *ts, int (*fn)(void *), void *a
 /* Whether a dusk.view() block is open (then computations open the live
  * window), and its options. */
 int pyd_view_active(dusk_view_options *vo);
-/* Around a live window's call: Ctrl-C closes the window and stops the run
- * (vo->stop), and pyd_view_unwatch, with the GIL, returns 1 when that
- * happened: the caller raises KeyboardInterrupt. */
+/* Around a live window's call, GIL held: pyd_view_watch makes Ctrl-C set
+ * the flag pyd_view_flag gives (NULL when it does not: not Python's main
+ * thread, or SIGINT not Python's to handle), which the caller puts in
+ * dusk_view_options.stop (the window closes, the run stops). After the
+ * call pyd_view_unwatch puts the handler back and, when Ctrl-C came, runs
+ * Python's handler: 1 with its exception (KeyboardInterrupt) set. */
 typedef struct pyd_view_sig {
     int installed;
-    PyOS_sighandler_t old;
+    struct sigaction old;
 } pyd_view_sig;
-void pyd_view_watch(dusk_view_options *vo, pyd_view_sig *s);
+void pyd_view_watch(pyd_view_sig *s);
+const int *pyd_view_flag(const pyd_view_sig *s);
 int pyd_view_unwatch(pyd_view_sig *s);
-/* Called at import: the thread Python's Ctrl-C goes to. */
-void pyd_note_main_thread(void);
 
 /* Parses scheduler= and num_workers= as dusk.get takes them; 0 or -1
  * with an exception. *view is set when scheduler is 'view'. */

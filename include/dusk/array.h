@@ -598,8 +598,11 @@ DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, siz
  * them: a 'histogram-sum' task per block of a counting it into the
  * nedges - 1 bins ([e_i, e_{i+1}), the last closed; values outside and NaN
  * not counted), added up by a sum along the blocks. int64 counts, or with
- * weights (a's shape and chunks) their sums, in the dtype NumPy's sum of
- * the weights' dtype gives. The edges (finite, increasing) are copied. */
+ * weights (a's shape and chunks) their sums: each block's in the weights'
+ * dtype (as Dask's rows: int8 weights wrap within a block), then added up
+ * in the dtype NumPy's sum of that dtype gives. The edges (non-decreasing,
+ * not NaN; infinite ones make open-ended bins; one edge gives no bins) are
+ * copied. */
 DUSK_API dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedges,
                                           dusk_array *weights);
 

@@ -475,6 +475,44 @@ static int compute_under_limit(const char *limit)
 static int compute_under_as(void) { return compute_under_limit("(RLIMIT_AS)"); }
 static int compute_under_data(void) { return compute_under_limit("(RLIMIT_DATA)"); }
 
+/* Two 40 MiB results, under a limit of 128 MiB more than in use: each
+ * alone fits (80 MiB with its blocks), both in one run do not (160 MiB),
+ * and that run is refused naming both and their joined graph. */
+static int compute_many_under_limit(void)
+{
+    dusk_array_ctx *c = dusk_array_ctx_new();
+    if (!c)
+        return 10;
+    dusk_array *two[2] = {dusk_full(c, DUSK_SHAPE(1024, 5120), "(256, 5120)", DUSK_DT_F8, 1.5),
+                          dusk_ones(c, DUSK_SHAPE(5120, 1024), "(1024, 1024)", DUSK_DT_F8)};
+    dusk_options o = opts_of(DUSK_SCHED_SYNC, 1);
+    dusk_value *v[2] = {NULL, NULL};
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk_array_compute_many(two, 2, &o, v, &err) != DUSK_ENOMEM || v[0] || v[1])
+        return 11;
+    if (!contains(err.msg, "computing 2 arrays together") || !contains(err.msg, "joined graph") ||
+        !contains(err.msg, "80.00 MiB of results") || !contains(err.msg, "(RLIMIT_DATA)")) {
+        fprintf(stderr, "child: %s\n", err.msg);
+        return 12;
+    }
+    for (int i = 0; i < 2 && !SANITIZED; i++) {
+        if (dusk_array_compute_many(two + i, 1, &o, v, &err) != 0) {
+            fprintf(stderr, "child: alone: %s\n", err.msg);
+            return 13;
+        }
+        dusk_value_unref(v[0]);
+        v[0] = NULL;
+    }
+    dusk_array_ctx_free(c);
+    return 0;
+}
+
+static void test_compute_many_counts_every_result(void **state)
+{
+    (void)state;
+    assert_int_equal(in_child_with_limit(RLIMIT_DATA, 128.0 * 1048576, compute_many_under_limit), 0);
+}
+
 static void test_rlimits_and_opting_out(void **state)
 {
     (void)state;
@@ -647,6 +685,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_refused_before_writing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normal_work_passes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rlimits_and_opting_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compute_many_counts_every_result, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_from_cgroup_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

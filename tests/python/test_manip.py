@@ -447,8 +447,17 @@ def test_histogram_refuses():
         da.histogram(x, bins=[0, 1], weights=da.ones(10, chunks=5))
     with pytest.raises(ValueError, match="complex"):
         da.histogram(x.astype("c16"), bins=[0, 1])
-    with pytest.raises(ValueError, match="at least 2"):
-        da.histogram(x, bins=[1])
+    with pytest.raises(ValueError, match="NaN"):
+        da.histogram(x, bins=[0, np.nan])
+
+
+def test_histogram_open_ended_and_one_edge():
+    src = np.array([-5.0, -0.5, 0, 2, np.inf, np.nan, 1e300])
+    x = da.from_array(src, chunks=3)
+    for bins in ([-np.inf, 0, np.inf], [1], [0, 0, 1]):
+        h, e = da.histogram(x, bins=bins)
+        same(h, np.histogram(src[~np.isnan(src)], bins=bins)[0])
+        np.testing.assert_array_equal(e, np.asarray(bins, dtype=float))
 
 
 SRC = np.arange(42, dtype="f8").reshape(6, 7) - 20
