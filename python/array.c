@@ -1441,6 +1441,30 @@ static int run_released(pyd_run_ctl *ctl, array_call *c, int *interrupted)
     return rc;
 }
 
+/* a computed in the live window (GIL held on entry and return); Ctrl-C
+ * closes it: *interrupted set, with the signal's exception. */
+static int view_compute(dusk_array *a, dusk_options *opts, dusk_value **out, dusk_error *err,
+                        int *interrupted)
+{
+    dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
+    pyd_view_sig sig;
+    int rc;
+    pyd_view_active(&vo);
+    vo.run = opts;
+    pyd_view_watch(&sig);
+    vo.stop = pyd_view_flag(&sig);
+    /* without the GIL: blocks.c's Python functions take it on the workers */
+    Py_BEGIN_ALLOW_THREADS
+    rc = dusk_view_array_compute(a, &vo, out, err);
+    Py_END_ALLOW_THREADS
+    if (pyd_view_unwatch(&sig)) {
+        dusk_value_unref(*out);
+        *out = NULL;
+        *interrupted = 1;
+    }
+    return rc;
+}
+
 static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"scheduler", "num_workers", NULL};
@@ -1456,21 +1480,7 @@ static PyObject *arr_compute(arrobject *self, PyObject *args, PyObject *kw)
     dusk_error err = DUSK_ERROR_INIT;
     int rc, interrupted = 0;
     if (view) {
-        dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
-        pyd_view_sig sig;
-        pyd_view_active(&vo);
-        vo.run = &opts;
-        pyd_view_watch(&sig);
-        vo.stop = pyd_view_flag(&sig);
-        /* without the GIL: blocks.c's Python functions take it on the workers */
-        Py_BEGIN_ALLOW_THREADS
-        rc = dusk_view_array_compute(self->a, &vo, &out, &err);
-        Py_END_ALLOW_THREADS
-        if (pyd_view_unwatch(&sig)) {
-            dusk_value_unref(out);
-            out = NULL;
-            interrupted = 1;
-        }
+        rc = view_compute(self->a, &opts, &out, &err, &interrupted);
     } else {
         array_call c = {.a = self->a, .opts = &opts, .out = &out, .err = &err};
         rc = run_released(&ctl, &c, &interrupted);
@@ -1540,20 +1550,7 @@ static PyObject *arr_compute_many(PyTypeObject *cls, PyObject *args, PyObject *k
         dusk_error err = DUSK_ERROR_INIT;
         int rc, interrupted = 0;
         if (view) {
-            dusk_view_options vo = DUSK_VIEW_OPTIONS_INIT;
-            pyd_view_sig sig;
-            pyd_view_active(&vo);
-            vo.run = &opts;
-            pyd_view_watch(&sig);
-            vo.stop = pyd_view_flag(&sig);
-            Py_BEGIN_ALLOW_THREADS
-            rc = dusk_view_array_compute(group[0], &vo, &out[0], &err);
-            Py_END_ALLOW_THREADS
-            if (pyd_view_unwatch(&sig)) {
-                dusk_value_unref(out[0]);
-                out[0] = NULL;
-                interrupted = 1;
-            }
+            rc = view_compute(group[0], &opts, &out[0], &err, &interrupted);
         } else {
             array_call call = {.many = group, .n = m, .opts = &opts, .out = out, .err = &err};
             rc = run_released(&ctl, &call, &interrupted);

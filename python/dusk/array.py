@@ -1884,33 +1884,31 @@ def _refuse_name(name, what):
                         "name=; name=%r cannot be given" % (what, name))
 
 
+def _like(make, what, a, dtype, chunks, name, shape):
+    _refuse_name(name, what)
+    a = _like_of(a)
+    shape, chunks = _like_shape_chunks(a, chunks, shape)
+    return make(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
+
+
 # order= is taken as Dask takes it: blocks in F order hold the same values,
 # and dusk's are in C order.
 def empty_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
     """numpy.empty_like as dask.array's: an uninitialised array of a's shape,
     dtype and chunks (or those given)."""
-    _refuse_name(name, "empty_like")
-    a = _like_of(a)
-    shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return empty(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
+    return _like(empty, "empty_like", a, dtype, chunks, name, shape)
 
 
 def ones_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
     """numpy.ones_like as dask.array's: ones of a's shape, dtype and chunks
     (or those given)."""
-    _refuse_name(name, "ones_like")
-    a = _like_of(a)
-    shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return ones(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
+    return _like(ones, "ones_like", a, dtype, chunks, name, shape)
 
 
 def zeros_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
     """numpy.zeros_like as dask.array's: zeros of a's shape, dtype and chunks
     (or those given)."""
-    _refuse_name(name, "zeros_like")
-    a = _like_of(a)
-    shape, chunks = _like_shape_chunks(a, chunks, shape)
-    return zeros(shape, dtype=_like_dtype(a, dtype), chunks=chunks)
+    return _like(zeros, "zeros_like", a, dtype, chunks, name, shape)
 
 
 def full_like(a, fill_value, order="C", dtype=None, chunks=None, name=None, shape=None):
