@@ -2463,6 +2463,130 @@ def pad(array, pad_width, mode="constant", **kwargs):
     return a
 
 
+def real(val):
+    """numpy.real: the real part (the array itself for real dtypes)."""
+    return _as_array(val).real
+
+
+def imag(val):
+    """numpy.imag: the imaginary part (zeros for real dtypes)."""
+    return _as_array(val).imag
+
+
+def conj(x):
+    """numpy.conj: the complex conjugate."""
+    return _as_array(x).conj()
+
+
+conjugate = conj
+
+
+def angle(z, deg=False):
+    """numpy.angle: the argument of each complex number, arctan2(imag, real),
+    in radians (degrees with deg=True); float64 for real input, as NumPy."""
+    z = _as_array(z)
+    if z.dtype.kind != "c":
+        z = z.astype("f8")
+    a = arctan2(z.imag, z.real)
+    return a * (180 / np.pi) if deg else a
+
+
+def nancumsum(x, axis, dtype=None, out=None, *, method="sequential"):
+    """numpy.nancumsum: cumsum with NaN counted as 0 (Dask's: the same
+    layers as cumsum, over the blocks with NaN replaced)."""
+    x = _as_array(x)
+    if x.dtype.kind in "fc":
+        x = where(isnan(x), x.dtype.type(0), x)
+    return x.cumsum(axis, dtype, out, method)
+
+
+def nancumprod(x, axis, dtype=None, out=None, *, method="sequential"):
+    """numpy.nancumprod: cumprod with NaN counted as 1."""
+    x = _as_array(x)
+    if x.dtype.kind in "fc":
+        x = where(isnan(x), x.dtype.type(1), x)
+    return x.cumprod(axis, dtype, out, method)
+
+
+def isin(element, test_elements, assume_unique=False, invert=False):
+    """numpy.isin as dask.array's: each element compared with every test
+    element (broadcast along new axes), then any() over them."""
+    element = _as_array(element)
+    test = _as_array(test_elements)
+    if test.ndim != 1:
+        test = test.ravel()
+    hit = (element[(Ellipsis, None)] == test).any(axis=-1)
+    return ~hit if invert else hit
+
+
+def block(arrays, allow_unknown_chunksizes=False):
+    """numpy.block: nested lists of arrays joined by concatenate, the innermost
+    lists along the last axis, as Dask's (each array made at least as many
+    dimensions as the nesting is deep)."""
+    def depth(x):
+        if isinstance(x, list):
+            if not x:
+                raise ValueError("block: lists cannot be empty")
+            ds = {depth(e) for e in x}
+            if len(ds) != 1:
+                raise ValueError("block: list depths are mismatched")
+            return ds.pop() + 1
+        if isinstance(x, tuple):
+            raise TypeError("block: arrays are nested in lists, not tuples (%r)" % (x,))
+        return 0
+
+    levels = depth(arrays)
+
+    def arrays_in(x):
+        return [a for e in x for a in arrays_in(e)] if isinstance(x, list) else [_as_array(x)]
+
+    ndim = builtins.max([levels] + [a.ndim for a in arrays_in(arrays)])
+
+    def join(x, level):
+        if not isinstance(x, list):
+            a = _as_array(x)
+            return a[(None,) * (ndim - a.ndim)] if a.ndim < ndim else a
+        return concatenate([join(e, level + 1) for e in x], axis=ndim - levels + level)
+    return join(arrays, 0)
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None):
+    """numpy.cov as dask.array's: each variable's mean taken away, then a dot of
+    the rows (of the columns when rowvar=False), over N - ddof."""
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    m = _as_array(m)
+    dtype = np.result_type(m.dtype, np.float64) if y is None else \
+        np.result_type(m.dtype, _as_array(y).dtype, np.float64)
+    X = atleast_2d(m).astype(dtype)
+    if X.shape[0] == 1:
+        rowvar = True
+    axis = 0 if rowvar else 1
+    N = X.shape[1 - axis]
+    if ddof is None:
+        ddof = 0 if bias else 1
+    fact = float(N - ddof)
+    if fact <= 0:
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    if y is not None:
+        X = concatenate([X, atleast_2d(_as_array(y)).astype(dtype)], axis=axis)
+    X = X - X.mean(axis=1 - axis, keepdims=True)
+    c = dot(X, X.T.conj()) if rowvar else dot(X.T, X.conj())
+    return squeeze(c / fact)
+
+
+def corrcoef(x, y=None, rowvar=True):
+    """numpy.corrcoef as dask.array's: cov divided by the square roots of its
+    diagonal, by rows and by columns."""
+    c = cov(x, y, rowvar)
+    if c.ndim == 0:
+        return c / c
+    d = where(eye(c.shape[0], chunks=c.chunks[0][0] or 1, dtype=bool), c, c.dtype.type(0)).sum(axis=1)
+    sqr = sqrt(d)[:, None]
+    return (c / sqr) / sqr.T
+
+
 # --- histogram ------------------------------------------------------------------------------
 
 def histogram(a, bins=None, range=None, normed=False, weights=None, density=None):
@@ -2572,4 +2696,5 @@ def _to_delayed(self, optimize_graph=True):
 Array.to_delayed = _to_delayed
 
 __all__ += ["from_delayed", "histogram", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
-            "take", "pad"]
+            "take", "pad", "real", "imag", "conj", "conjugate", "angle", "nancumsum", "nancumprod",
+            "isin", "block", "cov", "corrcoef"]

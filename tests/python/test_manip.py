@@ -551,3 +551,72 @@ def test_pad_options_and_refusals():
         da.pad(x, -1)
     with pytest.raises(ValueError, match="does not fit"):
         da.pad(x, ((1, 2, 3),))
+
+
+@pytest.mark.parametrize("rowvar", [True, False])
+@pytest.mark.parametrize("dtype", ["f8", "f4", "i4", "u1"])
+def test_cov_corrcoef(rowvar, dtype):
+    rs = np.random.RandomState(5)
+    src = (np.abs(rs.normal(size=(4, 30))) * 10).astype(dtype)
+    x = da.from_array(src, chunks=(2, 7))
+    np.testing.assert_allclose(da.cov(x, rowvar=rowvar).compute(), np.cov(src, rowvar=rowvar),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(da.cov(x, bias=True, rowvar=rowvar).compute(),
+                               np.cov(src, bias=True, rowvar=rowvar), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(da.cov(x, ddof=3, rowvar=rowvar).compute(),
+                               np.cov(src, ddof=3, rowvar=rowvar), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(da.corrcoef(x, rowvar=rowvar).compute(),
+                               np.corrcoef(src, rowvar=rowvar), rtol=1e-12, atol=1e-12)
+    assert da.cov(x, rowvar=rowvar).dtype == np.cov(src, rowvar=rowvar).dtype
+    # two variables given apart, and one alone (a 0-d result)
+    np.testing.assert_allclose(da.cov(x[0], x[1]).compute(), np.cov(src[0], src[1]), rtol=1e-12)
+    np.testing.assert_allclose(da.cov(x[0]).compute(), np.cov(src[0]), rtol=1e-12)
+    np.testing.assert_allclose(da.corrcoef(x[0]).compute(), np.corrcoef(src[0]), rtol=1e-12)
+    with pytest.raises(ValueError, match="ddof must be integer"):
+        da.cov(x, ddof=1.5)
+    # dusk's block products are of real numbers: complex is refused, named
+    with pytest.raises(ValueError, match="complex"):
+        da.cov(x.astype("c16"))
+
+
+def test_complex_parts_and_angle():
+    z = np.array([[1 + 2j, -3 - 0.5j], [0j, -1 + 0j]])
+    x = da.from_array(z, chunks=1)
+    same(da.real(x), np.real(z))
+    same(da.imag(x), np.imag(z))
+    same(da.conj(x), np.conj(z))
+    same(da.conjugate(x), np.conjugate(z))
+    for deg in (False, True):
+        same(da.angle(x, deg), np.angle(z, deg))
+        same(da.angle(da.arange(-2, 3), deg), np.angle(np.arange(-2, 3), deg))
+
+
+def test_nancumsum_nancumprod():
+    src = np.array([[1.5, np.nan, 2.0, -1.0], [np.nan, np.nan, 3.0, 0.5]])
+    x = da.from_array(src, chunks=(1, 3))
+    for axis in (0, 1):
+        np.testing.assert_allclose(da.nancumsum(x, axis).compute(), np.nancumsum(src, axis))
+        np.testing.assert_allclose(da.nancumprod(x, axis).compute(), np.nancumprod(src, axis))
+    same(da.nancumsum(da.arange(5, chunks=2), 0), np.nancumsum(np.arange(5), 0))
+
+
+def test_isin():
+    x = da.from_array(np.arange(12).reshape(3, 4), chunks=2)
+    for test, invert in [([2, 5, 11, 40], False), (np.array([[0, 7]]), True), ([], False)]:
+        same(da.isin(x, test, invert=invert), np.isin(np.arange(12).reshape(3, 4), test, invert=invert))
+    f = np.array([np.nan, 1.0, -0.0])
+    same(da.isin(da.from_array(f), [np.nan, 0.0]), np.isin(f, [np.nan, 0.0]))
+
+
+def test_block():
+    A, B = np.ones((2, 2)), np.zeros((2, 3))
+    C, D = np.full((1, 2), 3.0), np.full((1, 3), 4.0)
+    for arrays in ([[A, B], [C, D]], [1, np.arange(3)], [[np.arange(2)], [np.arange(2, 4)]], [A]):
+        wrapped = [[da.from_array(e) if isinstance(e, np.ndarray) else e for e in row]
+                   if isinstance(row, list) else (da.from_array(row) if isinstance(row, np.ndarray) else row)
+                   for row in arrays]
+        same(da.block(wrapped), np.block(arrays))
+    with pytest.raises(ValueError, match="depths are mismatched"):
+        da.block([[A], B])
+    with pytest.raises(ValueError, match="cannot be empty"):
+        da.block([[]])
