@@ -40,13 +40,51 @@ static int hist_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
     return n;
 }
 
-/* The bin of x among the n + 1 increasing edges e, or -1 outside them. */
-static int64_t bin_of(double x, const double *e, int64_t n)
+/* The bins of a task: the n + 1 non-decreasing edges e, and, where the
+ * outer edges are finite and apart, the factor that guesses x's bin from
+ * its place between them (NumPy's for even bins). */
+typedef struct {
+    const double *e;
+    int64_t n;
+    double lo, norm;   /* norm 0: no guess */
+} binning;
+
+static binning binning_of(const double *e, int64_t n)
 {
+    binning b = {e, n, e[0], 0};
+    if (n > 0 && isfinite(e[0]) && isfinite(e[n]) && e[n] > e[0])
+        b.norm = (double)n / (e[n] - e[0]);
+    return b;
+}
+
+/* Whether x is in bin i: e[i] <= x < e[i + 1], so that i is the last edge
+ * at or below x (searchsorted's 'right' less one, NumPy's bin). */
+static inline int in_bin(const binning *b, double x, int64_t i)
+{
+    return i >= 0 && i < b->n && b->e[i] <= x && x < b->e[i + 1];
+}
+
+/* The bin of x, or -1 outside the edges (and for NaN). Even bins are
+ * found from the guess or a neighbour of it; the rest by bisection, which
+ * gives the same bin. */
+static inline int64_t bin_of(const binning *b, double x)
+{
+    const double *e = b->e;
+    int64_t n = b->n;
     if (!(x >= e[0] && x <= e[n]))   /* also NaN */
         return -1;
     if (x == e[n])
         return n - 1;
+    if (b->norm > 0) {
+        double f = (x - b->lo) * b->norm;
+        int64_t g = f < (double)n ? (int64_t)f : n - 1;
+        if (in_bin(b, x, g))
+            return g;
+        if (in_bin(b, x, g - 1))
+            return g - 1;
+        if (in_bin(b, x, g + 1))
+            return g + 1;
+    }
     int64_t lo = 0, hi = n;   /* e[lo] <= x < e[hi] */
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
@@ -96,24 +134,37 @@ int dusk__k_hist(const dusk__targs *t, dusk_value **out, dusk_error *err)
     dusk_dtype xt = dusk_ndarray_dtype(x), wt = w ? dusk_ndarray_dtype(w) : xt;
     const char *xb = dusk_ndarray_data(x), *wb = w ? dusk_ndarray_data(w) : NULL;
     const int64_t *xs = dusk_ndarray_strides(x), *ws = w ? dusk_ndarray_strides(w) : NULL;
-    int64_t size = dusk_ndarray_size(x), idx[DUSK_MAXDIMS] = {0};
-    for (int64_t k = 0; k < size; k++) {
+    binning bins = binning_of(e, nbins);
+    /* rows along the last axis, each read with its stride; float64 values
+     * without a conversion call */
+    int64_t size = dusk_ndarray_size(x), inner = ndim ? shape[ndim - 1] : 1;
+    int64_t xin = ndim ? xs[ndim - 1] : 0, win = w && ndim ? ws[ndim - 1] : 0;
+    int64_t idx[DUSK_MAXDIMS] = {0};
+    for (int64_t row = 0; inner > 0 && row < size / inner; row++) {
         int64_t xo = 0, wo = 0;
-        for (int d = 0; d < ndim; d++) {
+        for (int d = 0; d < ndim - 1; d++) {
             xo += idx[d] * xs[d];
             if (w)
                 wo += idx[d] * ws[d];
         }
-        int64_t b = bin_of(dusk__nd_loadf(xb + xo, xt), e, nbins);
-        if (b >= 0) {
+        const char *xp = xb + xo, *wp = w ? wb + wo : NULL;
+        for (int64_t k = 0; k < inner; k++, xp += xin, wp = w ? wp + win : NULL) {
+            double xv;
+            if (xt == DUSK_DT_F8)
+                memcpy(&xv, xp, sizeof xv);
+            else
+                xv = dusk__nd_loadf(xp, xt);
+            int64_t b = bin_of(&bins, xv);
+            if (b < 0)
+                continue;
             if (!w)
                 ci[b]++;
             else if (floats)
-                cf[b] += dusk__nd_loadf(wb + wo, wt);
+                cf[b] += dusk__nd_loadf(wp, wt);
             else
-                ci[b] = (int64_t)((uint64_t)ci[b] + (uint64_t)dusk__nd_loadi(wb + wo, wt));
+                ci[b] = (int64_t)((uint64_t)ci[b] + (uint64_t)dusk__nd_loadi(wp, wt));
         }
-        dusk__next_index(ndim, shape, idx);
+        dusk__next_index(ndim - 1, shape, idx);
     }
     char *p = dusk_ndarray_data(v);
     size_t es = dusk_dtype_size(t->dtype);

@@ -620,3 +620,17 @@ def test_block():
         da.block([[A], B])
     with pytest.raises(ValueError, match="cannot be empty"):
         da.block([[]])
+
+
+def test_histogram_on_the_edges_of_even_bins():
+    """Values exactly on the edges of many even bins (where the guess from the
+    value's place may miss by one), uneven and repeated edges: NumPy's bins."""
+    for edges in (np.linspace(-1, 1, 1001), np.linspace(0, 3, 7), np.array([0, 1, 1, 2, 5, 5.5]),
+                  np.geomspace(1e-3, 1e3, 40)):
+        rs = np.random.RandomState(len(edges))
+        src = np.concatenate([edges, np.nextafter(edges, np.inf), np.nextafter(edges, -np.inf),
+                              rs.uniform(edges[0] - 1, edges[-1] + 1, 5000)])
+        for x in (da.from_array(src, chunks=777), da.from_array(src.astype("f4"), chunks=500)[::-3]):
+            want = np.histogram(x.compute(), bins=edges)[0]
+            same(da.histogram(x, bins=edges)[0], want)
+    same(da.histogram(da.from_array(np.float64(2.0)), bins=[0, 1, 5])[0], np.array([0, 1]))
