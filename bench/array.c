@@ -402,6 +402,54 @@ static void map_blocks_bench(const char *name, int64_t nblocks)
     fflush(stdout);
 }
 
+/* da.histogram of 20 M float64 values into 100 even bins, the array in
+ * memory (from_buffer), beside its sum, a reduction that reads every value
+ * once as well: rounds interleaved, medians. */
+static void histogram_bench(const char *name)
+{
+    enum { REPS = 7, ROWS = 4000, COLS = 5000 };
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_value *src = NULL;
+    if (dusk_array_compute(dusk_random_normal(ctx, 7, 0, 1, DUSK_SHAPE(ROWS, COLS), "(1000, 1000)"),
+                           NULL, &src, &err))
+        fail(name, &err);
+    dusk_array *x = dusk_from_buffer(ctx, dusk_ndarray_data(src), DUSK_DT_F8,
+                                     DUSK_SHAPE(ROWS, COLS), "(1000, 1000)");
+    double edges[101];
+    for (int i = 0; i <= 100; i++)
+        edges[i] = -4 + 8.0 * i / 100;
+    double t_hist[REPS], t_sum[REPS];
+    for (int rep = 0; rep < REPS; rep++)
+        for (int which = 0; which < 2; which++) {
+            dusk_array *y = which ? dusk_array_sum(x, DUSK_ALL_AXES, false)
+                                  : dusk_array_histogram(x, edges, 101, NULL);
+            dusk_value *v = NULL;
+            double t0 = now_s();
+            if (dusk_array_compute(y, NULL, &v, &err))
+                fail(name, &err);
+            (which ? t_sum : t_hist)[rep] = now_s() - t0;
+            if (!which) {   /* nearly every value counted: N(0, 1) beyond 4 is rare */
+                int64_t n = 0;
+                for (int b = 0; b < 100; b++)
+                    n += ((const int64_t *)dusk_ndarray_data(v))[b];
+                if (n < (int64_t)ROWS * COLS * 99 / 100) {
+                    fprintf(stderr, "bench/array: %s: %lld values counted\n", name, (long long)n);
+                    exit(1);
+                }
+            }
+            dusk_value_unref(v);
+        }
+    qsort(t_hist, REPS, sizeof *t_hist, cmp_double);
+    qsort(t_sum, REPS, sizeof *t_sum, cmp_double);
+    printf("%s: %.1f ms\n", name, t_hist[REPS / 2] * 1e3);
+    printf("%s.per_value: %.2f ns\n", name, t_hist[REPS / 2] * 1e9 / ((double)ROWS * COLS));
+    printf("%s.vs_sum: %.2f x\n", name, t_hist[REPS / 2] / t_sum[REPS / 2]);
+    fflush(stdout);
+    dusk_value_unref(src);
+    dusk_array_ctx_free(ctx);
+}
+
 /* --- factorisations ---------------------------------------------------------------- */
 
 static void make_tall(const char *path, int64_t rows, const char *chunks)
@@ -512,6 +560,8 @@ int main(void)
     }
     if (wanted("array.qr"))
         factorisations(skip && strcmp(skip, "1") == 0);
+    if (wanted("array.histogram"))
+        histogram_bench("array.histogram");
     /* last: the children above would start with this heap in their RSS */
     if (wanted("array.rechunk")) {
         rechunk_build("array.rechunk.20k", 20000);
