@@ -1,5 +1,5 @@
 /*
-** dusk — histograms, as dask.array.histogram builds them
+** dusk — histograms, as dask.array.histogram builds them, and digitize
 **
 ** A 'histogram-sum' layer of one task per block of a (in the order of its
 ** grid), each counting its block into the bins: a (nblocks, nbins) array
@@ -270,4 +270,111 @@ dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedg
     if (!r)
         return dusk__array_oom(ctx, "histogram");
     return dusk_array_sum(r, DUSK_AXIS(0), false);
+}
+
+/* numpy.digitize's index of x among the increasing edges e (m of them):
+ * how many are <= x (searchsorted's side 'right', digitize's right=False)
+ * or, with strict, how many are < x (right=True); NaN sorts after every
+ * edge, as in NumPy. */
+static int64_t sorted_place(const double *e, int64_t m, double x, int strict)
+{
+    if (isnan(x))
+        return m;
+    int64_t lo = 0, hi = m;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (strict ? e[mid] < x : e[mid] <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int dusk__k_digitize(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *x;
+    int64_t right, decreasing;
+    int rc = dusk__targs_block_in(t, 0, -1, &x, err);
+    if (rc || (rc = dusk__targs_int(t, 1, &right, err)) ||
+        (rc = dusk__targs_int(t, 2, &decreasing, err)))
+        return rc;
+    const dusk_value *ev = dusk__params_extra(t->params, 0);
+    if (dusk_value_kind(ev) != DUSK_KIND_NDARRAY || dusk_ndarray_dtype(ev) != DUSK_DT_F8 ||
+        dusk_ndarray_ndim(ev) != 1)
+        return dusk_error_set(err, DUSK_EINVAL, "%s: the bins are not a float64 array",
+                              t->op->func.name);
+    const double *e = dusk_ndarray_data(ev);
+    int64_t m = dusk_ndarray_shape(ev)[0];
+    int ndim = dusk_ndarray_ndim(x);
+    const int64_t *shape = dusk_ndarray_shape(x), *xs = dusk_ndarray_strides(x);
+    dusk_value *v = dusk_ndarray_empty(DUSK_DT_I8, ndim, shape);
+    if (!v)
+        return dusk__oom(err);
+    int64_t *o = dusk_ndarray_data(v);
+    dusk_dtype xt = dusk_ndarray_dtype(x);
+    const char *xb = dusk_ndarray_data(x);
+    int64_t size = dusk_ndarray_size(x), inner = ndim ? shape[ndim - 1] : 1;
+    int64_t xin = ndim ? xs[ndim - 1] : 0, idx[DUSK_MAXDIMS] = {0};
+    for (int64_t row = 0; inner > 0 && row < size / inner; row++) {
+        int64_t xo = 0;
+        for (int d = 0; d < ndim - 1; d++)
+            xo += idx[d] * xs[d];
+        const char *xp = xb + xo;
+        for (int64_t k = 0; k < inner; k++, xp += xin) {
+            double xv;
+            if (xt == DUSK_DT_F8)
+                memcpy(&xv, xp, sizeof xv);
+            else
+                xv = dusk__nd_loadf(xp, xt);
+            /* decreasing bins are given reversed: m less their place */
+            int64_t p = sorted_place(e, m, xv, (int)right);
+            *o++ = decreasing ? m - p : p;
+        }
+        dusk__next_index(ndim - 1, shape, idx);
+    }
+    *out = v;
+    return 0;
+}
+
+dusk_array *dusk_array_digitize(dusk_array *a, const double *bins, size_t nbins, bool right)
+{
+    dusk_array *e = dusk__array_bad_input(a, NULL);
+    if (e)
+        return e;
+    dusk_array_ctx *ctx = a->ctx;
+    if (!bins && nbins)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "digitize: no bins given");
+    if (dusk__dtype_is_complex(a->dtype))
+        return dusk__array_fail(ctx, DUSK_EINVAL, "digitize: x may not be complex (%s)",
+                                dusk_dtype_name(a->dtype));
+    int up = 1, down = 1;
+    for (size_t i = 0; i < nbins; i++) {
+        if (isnan(bins[i]))
+            return dusk__array_fail(ctx, DUSK_EINVAL, "digitize: bin %zu is NaN", i);
+        if (i && bins[i] < bins[i - 1])
+            up = 0;
+        if (i && bins[i] > bins[i - 1])
+            down = 0;
+    }
+    if (!up && !down)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "digitize: bins must be monotonically "
+                                "increasing or decreasing");
+    int decreasing = !up;
+    int64_t n = (int64_t)nbins;
+    dusk_value *ev = dusk_ndarray_empty(DUSK_DT_F8, 1, &n);
+    if (!ev)
+        return dusk__array_oom(ctx, "digitize");
+    double *ed = dusk_ndarray_data(ev);
+    for (size_t i = 0; i < nbins; i++)   /* increasing, for the search */
+        ed[i] = decreasing ? bins[nbins - 1 - i] : bins[i];
+    char tok[33];
+    dusk__token(tok, "digitize|%s|%016" PRIx64 "|%zu|%d", a->L->name,
+                dusk__hash_bytes(bins, nbins * sizeof *bins), nbins, (int)right);
+    dusk_value *args[3] = {ev, dusk_int(right), dusk_int(decreasing)};
+    int map[DUSK__MAXIN][DUSK_MAXDIMS];
+    for (int d = 0; d < a->ndim; d++)
+        map[0][d] = d;
+    return dusk__blockwise_layer(dusk__op_get(DUSK__OP_DIGITIZE), tok, &a, 1, map, a->ndim,
+                                 a->shape, a->chunks, a->nb, DUSK_DT_I8, 3, args);
 }

@@ -165,6 +165,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_NANPROD, "nanprod", dusk__k_red_chunk, DUSK__RED_ROW_PROD, 1, 1, 1),
     ENTRY(DUSK__OP_SAFE_SQRT, "_sqrt", dusk__k_unop, DUSK_UNOP_SQRT, 1, 1, 0),
     ENTRY(DUSK__OP_HISTOGRAM, "_block_hist", dusk__k_hist, 0, 1, 2, 1),
+    ENTRY(DUSK__OP_DIGITIZE, "digitize", dusk__k_digitize, 0, 1, 1, 3),
 };
 
 int dusk__red_row(dusk_reduction op)

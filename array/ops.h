@@ -28,6 +28,8 @@
 **   eye                           k (int): the diagonal's offset      -
 **   _block_hist                   edges (a float64 ndarray)           1 block, and its
 **                                                                     weights' block
+**   digitize                      bins (increasing float64 ndarray),  1 block
+**                                 right, decreasing (ints)
 **   normal | uniform              seed (int), loc | low, scale | high -
 **   array                         -                                   the original: an
 **                                                                     ndarray, or the tuple
@@ -163,7 +165,7 @@ typedef enum {
     /* the chunk steps of nansum and nanprod, nanstd's square root
      * (array/reduce.c) */
     DUSK__OP_NANSUM, DUSK__OP_NANPROD, DUSK__OP_SAFE_SQRT,
-    DUSK__OP_HISTOGRAM,                               /* array/hist.c */
+    DUSK__OP_HISTOGRAM, DUSK__OP_DIGITIZE,            /* array/hist.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -263,6 +265,7 @@ int dusk__k_arange(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_linspace(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_hist(const dusk__targs *t, dusk_value **out, dusk_error *err);       /* hist.c */
+int dusk__k_digitize(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_getter(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */

@@ -1245,6 +1245,29 @@ static PyObject *arr_norm(arrobject *self, PyObject *args)
     return la_one(self, NULL, dusk_linalg_norm(self->a, ord, mask, keepdims));
 }
 
+/* self._digitize(bins, right): bins a tuple of floats. */
+static PyObject *arr_digitize(arrobject *self, PyObject *args)
+{
+    PyObject *bins;
+    int right;
+    if (!PyArg_ParseTuple(args, "O!p:_digitize", &PyTuple_Type, &bins, &right))
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(bins);
+    double *b = PyMem_Calloc((size_t)n + 1, sizeof *b);
+    if (!b)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        b[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(bins, i));
+        if (b[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(b);
+            return NULL;
+        }
+    }
+    PyObject *r = derive(self, dusk_array_digitize(self->a, b, (size_t)n, right));
+    PyMem_Free(b);
+    return r;
+}
+
 /* self._histogram(edges, weights): edges a tuple of floats, weights a dusk
  * array or None. */
 static PyObject *arr_histogram(arrobject *self, PyObject *args)
@@ -1762,6 +1785,7 @@ static PyMethodDef arr_methods[] = {
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
     {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
     {"_histogram", (PyCFunction)arr_histogram, METH_VARARGS, "histogram(a, edges, weights)"},
+    {"_digitize", (PyCFunction)arr_digitize, METH_VARARGS, "digitize(a, bins, right)"},
     {"_reshape", (PyCFunction)arr_reshape, METH_VARARGS, "reshape"},
     {"_argreduce", (PyCFunction)arr_argreduce, METH_VARARGS, "argmax/argmin/nanargmax/nanargmin"},
     {"_cumulative", (PyCFunction)arr_cumulative, METH_VARARGS, "cumsum/cumprod"},

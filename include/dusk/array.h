@@ -605,6 +605,11 @@ DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, siz
  * copied. */
 DUSK_API dusk_array *dusk_array_histogram(dusk_array *a, const double *edges, size_t nedges,
                                           dusk_array *weights);
+/* numpy.digitize(a, bins, right): each value's bin index, int64, as
+ * dask.array.digitize's one 'digitize' task per block; bins increasing or
+ * decreasing (not NaN; copied), NaN placed past every bin as NumPy's. */
+DUSK_API dusk_array *dusk_array_digitize(dusk_array *a, const double *bins, size_t nbins,
+                                         bool right);
 
 /* --- computing ----------------------------------------------------------------------- */
 /* The task graph of a (a new graph the caller frees). */

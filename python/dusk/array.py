@@ -2638,6 +2638,24 @@ def histogram(a, bins=None, range=None, normed=False, weights=None, density=None
     return n, edges
 
 
+def digitize(a, bins, right=False):
+    """numpy.digitize as dask.array's: each value's bin index (int64), one
+    'digitize' task per block, counted in C; bins a 1-d increasing or
+    decreasing sequence of numbers."""
+    a = _as_array(a)
+    if a.dtype.kind == "c":
+        raise TypeError("x may not be complex")
+    if isinstance(bins, Array):
+        bins = bins.compute()
+    b = np.asarray(bins)
+    if b.ndim != 1:
+        raise ValueError("object too deep for desired array" if b.ndim > 1 else
+                         "object of too small depth for desired array")
+    if b.dtype.kind not in "biuf" and b.size:
+        raise TypeError("digitize: bins are real numbers, not %s" % b.dtype)
+    return _apply("_digitize", a, tuple(float(v) for v in b), bool(right))
+
+
 # --- to and from dusk.delayed -------------------------------------------------------------
 
 def _delayed_block(_one, value, shape, dtype):
@@ -2695,6 +2713,6 @@ def _to_delayed(self, optimize_graph=True):
 
 Array.to_delayed = _to_delayed
 
-__all__ += ["from_delayed", "histogram", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
+__all__ += ["from_delayed", "histogram", "digitize", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
             "take", "pad", "real", "imag", "conj", "conjugate", "angle", "nancumsum", "nancumprod",
             "isin", "block", "cov", "corrcoef"]

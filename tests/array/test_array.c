@@ -707,6 +707,64 @@ static int64_t ref_bin(double x, const double *e, int64_t n)
     return n - 1;
 }
 
+static void test_digitize(void **state)
+{
+    (void)state;
+    double data[5 * 7];
+    for (int i = 0; i < 35; i++)
+        data[i] = (double)((i * 11) % 17) - 6;
+    data[3] = NAN;
+    data[9] = -INFINITY;
+    data[20] = INFINITY;
+    dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_F8, DUSK_SHAPE(5, 7), "(2, 3)");
+    dusk_array *view = dusk_array_slice(x, "::-1, 1::2");
+    static const double up[] = {-3, 0, 0, 2.5, 7}, down[] = {7, 2.5, 0, 0, -3};
+    for (int v = 0; v < 2; v++) {
+        dusk_array *xs = v ? view : x;
+        dusk_value *vals = compute(xs, "digitize's values");
+        const double *xv = dusk_ndarray_data(vals);
+        int64_t n = dusk_ndarray_size(vals);
+        for (int right = 0; right < 2; right++)
+            for (int dir = 0; dir < 2; dir++) {
+                const double *b = dir ? down : up;
+                dusk_array *d = dusk_array_digitize(xs, b, 5, right);
+                dusk_value *got = compute(d, "digitize");
+                assert_int_equal(dusk_ndarray_dtype(got), DUSK_DT_I8);
+                assert_int_equal(dusk_ndarray_size(got), n);
+                for (int64_t i = 0; i < n; i++) {
+                    /* numpy: increasing, searchsorted(b, x, 'left' if right else 'right');
+                     * decreasing, 5 - searchsorted(b[::-1], x, same side) */
+                    int64_t want = 0;
+                    for (int k = 0; k < 5; k++) {
+                        double e = dir ? b[4 - k] : b[k];
+                        want += isnan(xv[i]) || (right ? e < xv[i] : e <= xv[i]);
+                    }
+                    if (dir)
+                        want = 5 - want;
+                    int64_t g = ((const int64_t *)dusk_ndarray_data(got))[i];
+                    if (g != want)
+                        fail_msg("digitize(%g, right=%d, %s) = %lld, want %lld", xv[i], right,
+                                 dir ? "decreasing" : "increasing", (long long)g, (long long)want);
+                }
+                release(got);
+                for (int a = 0; a < dusk_array_ndim(xs); a++)
+                    assert_int_equal(dusk_array_numblocks(d, a), dusk_array_numblocks(xs, a));
+            }
+        release(vals);
+    }
+    static const double wavy[] = {0, 2, 1}, nan_bin[] = {0, NAN};
+    assert_array_error(dusk_array_digitize(x, wavy, 3, false), DUSK_EINVAL, "monotonically");
+    assert_array_error(dusk_array_digitize(x, nan_bin, 2, false), DUSK_EINVAL, "NaN");
+    assert_array_error(dusk_array_digitize(dusk_array_astype(x, DUSK_DT_C8), up, 5, false),
+                       DUSK_EINVAL, "complex");
+    assert_array_error(dusk_array_digitize(NULL, up, 5, false), DUSK_EINVAL, "no array");
+    /* no bins: every index 0 */
+    dusk_value *none = compute(dusk_array_digitize(x, NULL, 0, false), "digitize of no bins");
+    for (int64_t i = 0; i < dusk_ndarray_size(none); i++)
+        assert_int_equal(((const int64_t *)dusk_ndarray_data(none))[i], 0);
+    release(none);
+}
+
 static void test_histogram(void **state)
 {
     (void)state;
@@ -3750,7 +3808,8 @@ static void test_tasks_travel(void **state)
     /* histograms, counted and weighted */
     static const double hedges[] = {0, 10, 20.5, 40};
     dusk_array *hs[] = {dusk_array_histogram(ties, hedges, 4, NULL),
-                        dusk_array_histogram(ties, hedges, 4, dusk_array_astype(ties, DUSK_DT_F4))};
+                        dusk_array_histogram(ties, hedges, 4, dusk_array_astype(ties, DUSK_DT_F4)),
+                        dusk_array_digitize(ties, hedges, 4, true)};
     for (size_t i = 0; i < sizeof hs / sizeof *hs; i++) {
         travel_array(hs[i], &log);
         assert_int_equal(by_name_matches(hs[i], &err), 0);
@@ -3977,6 +4036,7 @@ int main(void)
         T(test_eye),
         T(test_compute_many),
         T(test_histogram),
+        T(test_digitize),
         T(test_random),
         T(test_from_buffer),
         T(test_binop_dtypes),

@@ -811,6 +811,9 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_array_histogram, 0, NULL, hist_edges, 3, NULL);
     ARRAY_EINVAL(dusk_array_histogram, 1, dusk_ones(ctx, sh, NULL, DUSK_DT_F8), NULL, 3, NULL);
     ARRAY_OK(dusk_array_histogram, 3, dusk_ones(ctx, sh, NULL, DUSK_DT_F8), hist_edges, 3, NULL);
+    ARRAY_EINVAL(dusk_array_digitize, 0, NULL, hist_edges, 3, false);
+    ARRAY_EINVAL(dusk_array_digitize, 1, dusk_ones(ctx, sh, NULL, DUSK_DT_F8), NULL, 3, false);
+    ARRAY_OK(dusk_array_digitize, 1, dusk_ones(ctx, sh, NULL, DUSK_DT_F8), NULL, 0, false);
     ARRAY_EINVAL(dusk_eye, 0, NULL, 3, 3, 0, NULL, DUSK_DT_F8);
     ARRAY_OK(dusk_eye, 4, ctx, 3, 3, 0, NULL, DUSK_DT_F8);      /* chunks: "auto" */
     ARRAY_EINVAL(dusk_random_normal, 0, NULL, 1, 0, 1, sh, NULL);

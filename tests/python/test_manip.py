@@ -634,3 +634,27 @@ def test_histogram_on_the_edges_of_even_bins():
             want = np.histogram(x.compute(), bins=edges)[0]
             same(da.histogram(x, bins=edges)[0], want)
     same(da.histogram(da.from_array(np.float64(2.0)), bins=[0, 1, 5])[0], np.array([0, 1]))
+
+
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("bins", [[-3, 0, 0, 2.5, 7], [7, 2.5, 0, 0, -3], [1], [], np.arange(10) * 0.5])
+def test_digitize(bins, right):
+    src = np.array([[-6, -3, 0, 0.0, 2.5, np.nan], [7, 8, -np.inf, np.inf, 1, -0.0]])
+    x, d = da.from_array(src, chunks=(1, 4)), dda.from_array(src, chunks=(1, 4))
+    ours = da.digitize(x, bins, right)
+    same(ours, np.digitize(src, bins, right))
+    theirs = dda.digitize(d, np.asarray(bins), right)
+    assert ours.chunks == theirs.chunks and ours._ntasks == ntasks(theirs) + 1
+    ints = np.arange(-3, 9, dtype="i2").reshape(3, 4)
+    same(da.digitize(da.from_array(ints, chunks=2)[:, ::-1], bins, right),
+         np.digitize(ints[:, ::-1], bins, right))
+
+
+def test_digitize_refuses():
+    x = da.arange(4)
+    with pytest.raises(ValueError, match="monotonically"):
+        da.digitize(x, [0, 2, 1])
+    with pytest.raises(TypeError, match="complex"):
+        da.digitize(x.astype("c8"), [0, 1])
+    with pytest.raises(ValueError, match="too deep"):
+        da.digitize(x, [[0, 1]])
