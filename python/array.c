@@ -1245,25 +1245,37 @@ static PyObject *arr_norm(arrobject *self, PyObject *args)
     return la_one(self, NULL, dusk_linalg_norm(self->a, ord, mask, keepdims));
 }
 
+/* A tuple of numbers as a new C array of *n doubles (PyMem_Free it);
+ * NULL with an exception. */
+static double *floats_of(PyObject *tuple, size_t *n)
+{
+    Py_ssize_t len = PyTuple_GET_SIZE(tuple);
+    double *v = PyMem_Calloc((size_t)len + 1, sizeof *v);
+    if (!v)
+        return (double *)PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < len; i++) {
+        v[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(tuple, i));
+        if (v[i] == -1 && PyErr_Occurred()) {
+            PyMem_Free(v);
+            return NULL;
+        }
+    }
+    *n = (size_t)len;
+    return v;
+}
+
 /* self._digitize(bins, right): bins a tuple of floats. */
 static PyObject *arr_digitize(arrobject *self, PyObject *args)
 {
     PyObject *bins;
     int right;
+    size_t n;
     if (!PyArg_ParseTuple(args, "O!p:_digitize", &PyTuple_Type, &bins, &right))
         return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(bins);
-    double *b = PyMem_Calloc((size_t)n + 1, sizeof *b);
+    double *b = floats_of(bins, &n);
     if (!b)
-        return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        b[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(bins, i));
-        if (b[i] == -1 && PyErr_Occurred()) {
-            PyMem_Free(b);
-            return NULL;
-        }
-    }
-    PyObject *r = derive(self, dusk_array_digitize(self->a, b, (size_t)n, right));
+        return NULL;
+    PyObject *r = derive(self, dusk_array_digitize(self->a, b, n, right));
     PyMem_Free(b);
     return r;
 }
@@ -1273,23 +1285,15 @@ static PyObject *arr_digitize(arrobject *self, PyObject *args)
 static PyObject *arr_histogram(arrobject *self, PyObject *args)
 {
     PyObject *edges, *weights;
-    if (!PyArg_ParseTuple(args, "O!O:_histogram", &PyTuple_Type, &edges, &weights))
-        return NULL;
     dusk_array *w;
-    if (la_other(self, weights, &w) < 0)
+    size_t n;
+    if (!PyArg_ParseTuple(args, "O!O:_histogram", &PyTuple_Type, &edges, &weights) ||
+        la_other(self, weights, &w) < 0)
         return NULL;
-    Py_ssize_t n = PyTuple_GET_SIZE(edges);
-    double *e = PyMem_Calloc((size_t)n + 1, sizeof *e);
+    double *e = floats_of(edges, &n);
     if (!e)
-        return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        e[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(edges, i));
-        if (e[i] == -1 && PyErr_Occurred()) {
-            PyMem_Free(e);
-            return NULL;
-        }
-    }
-    PyObject *r = derive(self, dusk_array_histogram(self->a, e, (size_t)n, w));
+        return NULL;
+    PyObject *r = derive(self, dusk_array_histogram(self->a, e, n, w));
     PyMem_Free(e);
     return r;
 }
