@@ -310,6 +310,7 @@ size_t dusk__walk_many(dusk_array_ctx *ctx, dusk__layer *const *L, size_t n,
 
 /* --- reading ------------------------------------------------------------------------ */
 
+dusk_array_ctx *dusk_array_context(const dusk_array *a) { return a ? a->ctx : NULL; }
 dusk_dtype dusk_array_dtype(const dusk_array *a) { return a ? a->dtype : (dusk_dtype)0; }
 int dusk_array_ndim(const dusk_array *a) { return !a || a->status ? 0 : a->ndim; }
 const int64_t *dusk_array_shape(const dusk_array *a) { return a ? a->shape : NULL; }
@@ -359,22 +360,59 @@ static void count_tasks(dusk__layer *L, void *ud)
         acc->n += L->ntasks;
 }
 
-int64_t dusk__ntasks_many(dusk_array *const *a, size_t n)
+/* Whether n arrays can be taken together: each there, of no error, with a
+ * graph, and of a[0]'s context (the walks and the graph are per context). */
+static bool together(dusk_array *const *a, size_t n)
+{
+    if (!a || n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!a[i] || a[i]->status || !a[i]->L || a[i]->ctx != a[0]->ctx)
+            return false;
+    return true;
+}
+
+/* Calls f on the layers n arrays (together) need, each once, in one walk;
+ * -1 when out of memory. */
+static int walk_arrays(dusk_array *const *a, size_t n, void (*f)(dusk__layer *, void *),
+                       void *ud)
 {
     dusk__layer *one[16], **roots = n <= 16 ? one : dusk_malloc(n * sizeof *roots);
-    if (!roots || n == 0) {
-        if (roots && roots != one)
-            dusk_free(roots);
-        return 0;
-    }
+    if (!roots)
+        return -1;
     for (size_t i = 0; i < n; i++)
         roots[i] = a[i]->L;
-    count_acc acc = {{0}, 0};
-    dusk__walk_many(a[0]->ctx, roots, n, count_tasks, &acc);
-    dusk__strtab_free(&acc.seen);
+    dusk__walk_many(a[0]->ctx, roots, n, f, ud);
     if (roots != one)
         dusk_free(roots);
-    return acc.n;
+    return 0;
+}
+
+int dusk__arrays_check(dusk_array *const *a, size_t n, const char *who, dusk_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!a[i])
+            return dusk_error_set(err, DUSK_EINVAL, "%s: array %zu is NULL", who, i);
+        /* an array's own failure before a context compared (one that failed
+         * for want of memory may have none) */
+        if (dusk_array_status(a[i], err))
+            return a[i]->status;
+        if (a[i]->ctx != a[0]->ctx)
+            return dusk_error_set(err, DUSK_EINVAL, "%s: array %zu (%s) is of another context "
+                                  "than array 0 (%s): the arrays of one context go together",
+                                  who, i, dusk_array_name(a[i]), dusk_array_name(a[0]));
+    }
+    return 0;
+}
+
+int64_t dusk_array_ntasks_many(dusk_array *const *a, size_t n)
+{
+    if (!together(a, n))
+        return 0;
+    count_acc acc = {{0}, 0};
+    int rc = walk_arrays(a, n, count_tasks, &acc);
+    dusk__strtab_free(&acc.seen);
+    return rc ? 0 : acc.n;
 }
 
 int64_t dusk_array_ntasks(const dusk_array *a)
@@ -414,6 +452,18 @@ size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max)
     dusk__walk(a->ctx, a->L, add_info, &acc);
     dusk__strtab_free(&acc.seen);
     return acc.n;
+}
+
+size_t dusk_array_layers_many(dusk_array *const *a, size_t n, dusk_layer_info *out, size_t max)
+{
+    if (!out)
+        max = 0;
+    if (!together(a, n))
+        return 0;
+    info_acc acc = {out, max, 0, {0}};
+    int rc = walk_arrays(a, n, add_info, &acc);
+    dusk__strtab_free(&acc.seen);
+    return rc ? 0 : acc.n;
 }
 
 size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n)

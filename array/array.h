@@ -155,8 +155,9 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
 /* Visits the layers L needs, inputs first, calling f on each once. */
 size_t dusk__walk(dusk_array_ctx *ctx, dusk__layer *L, void (*f)(dusk__layer *, void *),
                   void *ud);
-/* The tasks of n arrays of one context together, each layer's name once. */
-int64_t dusk__ntasks_many(dusk_array *const *a, size_t n);
+/* 0 when n arrays can go together (none NULL or in an error state, all of
+ * a[0]'s context), else the code, err naming the array, after who. */
+int dusk__arrays_check(dusk_array *const *a, size_t n, const char *who, dusk_error *err);
 /* The same from several layers of ctx, each layer once (one walk). */
 size_t dusk__walk_many(dusk_array_ctx *ctx, dusk__layer *const *L, size_t n,
                        void (*f)(dusk__layer *, void *), void *ud);

@@ -405,6 +405,20 @@ int dusk__arrays_graph(dusk_array *const *a, size_t n, dusk_graph **out, dusk_er
     return 0;
 }
 
+int dusk_array_graph_many(dusk_array *const *a, size_t n, dusk_graph **out, dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, out);
+    if (n == 0) {
+        *out = dusk_graph_new();
+        return *out ? 0 : dusk_error_set(err, DUSK_ENOMEM, "out of memory building a graph");
+    }
+    DUSK__NONNULL(err, a);
+    int rc = dusk__arrays_check(a, n, "dusk_array_graph_many", err);
+    return rc ? rc : n == 1 ? dusk_array_graph(a[0], out, err) : dusk__arrays_graph(a, n, out, err);
+}
+
 int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err)
 {
     if (out)

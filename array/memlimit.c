@@ -266,7 +266,7 @@ int dusk__memlimit_check_compute_many(dusk_array *const *a, size_t n, dusk_error
             bytes *= (double)a[i]->shape[d];
         results += bytes;
     }
-    double tasks = (double)dusk__ntasks_many(a, n), graph = tasks * TASK_BYTES;
+    double tasks = (double)dusk_array_ntasks_many(a, n), graph = tasks * TASK_BYTES;
     dusk__memlimit m;
     dusk__memlimit_read(NULL, &m);
     double need = 2 * results + graph;

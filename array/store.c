@@ -136,22 +136,11 @@ int dusk_array_compute_many(dusk_array *const *arrays, size_t n, const dusk_opti
         return 0;
     DUSK__NONNULL(err, arrays);
     DUSK__NONNULL(err, out);
-    for (size_t i = 0; i < n; i++) {
-        if (!arrays[i])
-            return dusk_error_set(err, DUSK_EINVAL, "dusk_array_compute_many: array %zu is NULL",
-                                  i);
-        /* an array's own failure before a context compared (one that failed
-         * for want of memory may have none) */
-        if (dusk_array_status(arrays[i], err))
-            return arrays[i]->status;
-        if (arrays[i]->ctx != arrays[0]->ctx)
-            return dusk_error_set(err, DUSK_EINVAL, "dusk_array_compute_many: array %zu (%s) "
-                                  "is of another context than array 0 (%s): one run computes "
-                                  "the arrays of one context", i, dusk_array_name(arrays[i]),
-                                  dusk_array_name(arrays[0]));
-    }
+    int rc = dusk__arrays_check(arrays, n, "dusk_array_compute_many", err);
+    if (rc)
+        return rc;
     dusk__h5_hold();
-    int rc = compute_many(arrays, n, opts, out, err);
+    rc = compute_many(arrays, n, opts, out, err);
     dusk__h5_unhold();
     return rc;
 }

@@ -1724,31 +1724,34 @@ int pyd_viz_warn_layers(const dusk_viz_options *o, int64_t ntasks)
                             (long long)ntasks, threshold);
 }
 
-static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
+/* The picture of n arrays together (one: an array's own), as visualize's
+ * arguments say. */
+static PyObject *visualize_arrays(dusk_array *const *a, size_t n, PyObject *args, PyObject *kw,
+                                  const char *fmt)
 {
     static char *kwlist[] = {"filename", "format", "color", "rankdir", "collapse_outputs",
                              "verbose", "view", NULL};
     PyObject *filename = Py_None, *color = Py_None;
     const char *format = NULL, *rankdir = NULL, *view = NULL;
     int collapse = 0, verbose = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OzOzppz:_visualize", kwlist, &filename, &format,
-                                     &color, &rankdir, &collapse, &verbose, &view))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, fmt, kwlist, &filename, &format, &color, &rankdir,
+                                     &collapse, &verbose, &view))
         return NULL;
     dusk_viz_options o;
     if (pyd_viz_options(color, rankdir, collapse, verbose, view, &o) < 0)
         return NULL;
     o.format = format;
-    if (pyd_viz_warn_layers(&o, dusk_array_ntasks(self->a)) < 0)
+    if (pyd_viz_warn_layers(&o, dusk_array_ntasks_many(a, n)) < 0)
         return NULL;
     dusk_error err = DUSK_ERROR_INIT;
+    int rc;
     if (filename == Py_None) {
         char *buf = NULL;
         size_t len = 0;
-        int rc;
         /* The render only reads dusk's C structures (names, shapes, the
          * graph): other Python threads run meanwhile, as under compute(). */
         Py_BEGIN_ALLOW_THREADS
-        rc = dusk_visualize_array_mem(self->a, format ? format : "png", &o, &buf, &len, &err);
+        rc = dusk_visualize_arrays_mem(a, n, format ? format : "png", &o, &buf, &len, &err);
         Py_END_ALLOW_THREADS
         if (rc)
             return pyd_raise(rc, &err);
@@ -1759,14 +1762,53 @@ static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
     PyObject *path;
     if (!PyUnicode_FSConverter(filename, &path))
         return NULL;
-    int rc;
     Py_BEGIN_ALLOW_THREADS
-    rc = dusk_visualize_array(self->a, PyBytes_AS_STRING(path), &o, &err);
+    rc = dusk_visualize_arrays(a, n, PyBytes_AS_STRING(path), &o, &err);
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (rc)
         return pyd_raise(rc, &err);
     Py_RETURN_NONE;
+}
+
+static PyObject *arr_visualize(arrobject *self, PyObject *args, PyObject *kw)
+{
+    return visualize_arrays(&self->a, 1, args, kw, "|OzOzppz:_visualize");
+}
+
+/* Array._visualize_many(arrays, filename, ...): dask.visualize(a, b) of dusk
+ * arrays, one picture of their joined graph. */
+static PyObject *arr_visualize_many(PyTypeObject *cls, PyObject *args, PyObject *kw)
+{
+    (void)cls;
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "_visualize_many: the arrays are missing");
+        return NULL;
+    }
+    /* a tuple of its own, holding the arrays while the GIL is let go */
+    PyObject *fast = PySequence_Tuple(PyTuple_GET_ITEM(args, 0));
+    if (!fast)
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(fast);
+    dusk_array **a = PyMem_Calloc((size_t)n + 1, sizeof *a);
+    PyObject *rest = PyTuple_GetSlice(args, 1, nargs), *r = NULL;
+    if (!a || !rest) {
+        if (!a)
+            PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (check_arr(PyTuple_GET_ITEM(fast, i), "every array drawn") < 0)
+            goto done;
+        a[i] = ((arrobject *)PyTuple_GET_ITEM(fast, i))->a;
+    }
+    r = visualize_arrays(a, (size_t)n, rest, kw, "|OzOzppz:_visualize_many");
+done:
+    Py_XDECREF(rest);
+    PyMem_Free(a);
+    Py_DECREF(fast);
+    return r;
 }
 
 #define CLS (METH_VARARGS | METH_CLASS)
@@ -1817,6 +1859,8 @@ static PyMethodDef arr_methods[] = {
      METH_VARARGS | METH_KEYWORDS | METH_CLASS, "compute, several arrays in one run"},
     {"_store", (PyCFunction)(void (*)(void))arr_store, METH_VARARGS | METH_KEYWORDS, "store"},
     {"_visualize", (PyCFunction)(void (*)(void))arr_visualize, METH_VARARGS | METH_KEYWORDS, "picture"},
+    {"_visualize_many", (PyCFunction)(void (*)(void))arr_visualize_many,
+     METH_VARARGS | METH_KEYWORDS | METH_CLASS, "one picture of several arrays"},
     {NULL, NULL, 0, NULL},
 };
 

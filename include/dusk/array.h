@@ -93,6 +93,9 @@ typedef struct dusk_shape {
 /* --- contexts ------------------------------------------------------------ */
 DUSK_API dusk_array_ctx *dusk_array_ctx_new(void);             /* NULL on allocation failure */
 DUSK_API void dusk_array_ctx_free(dusk_array_ctx *ctx);        /* frees its arrays; NULL-safe */
+/* The context a was made in (NULL for NULL): arrays go together (one graph,
+ * one run, one picture) only with those of their own context. */
+DUSK_API dusk_array_ctx *dusk_array_context(const dusk_array *a);
 /* The first error of any array made in ctx, or 0. */
 DUSK_API int dusk_array_ctx_status(const dusk_array_ctx *ctx, dusk_error *err);
 /* Whether dusk_array_compute and dusk_array_store of arrays of ctx check,
@@ -571,6 +574,10 @@ DUSK_API int64_t dusk_array_nchunks(const dusk_array *a);       /* all blocks */
 /* In all its layers, each name once: x.T + x.T builds the transpose twice,
  * the same keys, and has 27 tasks on a 3 x 3 grid, as its graph and Dask's. */
 DUSK_API int64_t dusk_array_ntasks(const dusk_array *a);
+/* The tasks of n arrays together, each layer's name once: what
+ * dusk_array_graph_many's graph holds. 0 for an array NULL, in an error
+ * state or of another context than a[0]. */
+DUSK_API int64_t dusk_array_ntasks_many(dusk_array *const *a, size_t n);
 DUSK_API const char *dusk_array_name(const dusk_array *a);      /* its layer's name */
 /* 0, or the first error on the way to this array. */
 DUSK_API int dusk_array_status(const dusk_array *a, dusk_error *err);
@@ -593,6 +600,10 @@ typedef struct dusk_layer_info {
  * returns how many there are (fills at most max; none when out is NULL).
  * Valid while the context lives. */
 DUSK_API size_t dusk_array_layers(const dusk_array *a, dusk_layer_info *out, size_t max);
+/* The same for n arrays together, each layer once (none when one of them
+ * is NULL, in an error state or of another context than a[0]). */
+DUSK_API size_t dusk_array_layers_many(dusk_array *const *a, size_t n, dusk_layer_info *out,
+                                       size_t max);
 
 /* numpy.histogram(a, bins=edges)'s counts, as dask.array.histogram builds
  * them: a 'histogram-sum' task per block of a counting it into the
@@ -614,6 +625,12 @@ DUSK_API dusk_array *dusk_array_digitize(dusk_array *a, const double *bins, size
 /* --- computing ----------------------------------------------------------------------- */
 /* The task graph of a (a new graph the caller frees). */
 DUSK_API int dusk_array_graph(const dusk_array *a, dusk_graph **out, dusk_error *err);
+/* One graph of n arrays of one context, as dask.visualize(a, b) draws them
+ * and dusk_array_compute_many runs them: each layer once, so what they
+ * share appears once. Task ids are those of dusk_array_compute_many's run
+ * of the same arrays in the same order. */
+DUSK_API int dusk_array_graph_many(dusk_array *const *a, size_t n, dusk_graph **out,
+                                   dusk_error *err);
 /* The key of block idx (one index per dimension), as text; returns the
  * length the full key has, as snprintf (buf may be NULL), or DUSK_EINVAL
  * for a NULL array, an array in an error state, a NULL idx, or an index

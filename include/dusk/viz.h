@@ -233,6 +233,15 @@ DUSK_API int dusk_visualize_array(const dusk_array *a, const char *path,
 DUSK_API int dusk_visualize_array_mem(const dusk_array *a, const char *format,
                              const dusk_viz_options *o, char **buf,
                              size_t *len, dusk_error *err);
+/* Several arrays of one context in one picture, as dask.visualize(a, b):
+ * their joined graph (dusk_array_graph_many), so what they share (an input
+ * read, a mean) is drawn once. Events in o come from
+ * dusk_array_compute_many of the same arrays in the same order. */
+DUSK_API int dusk_visualize_arrays(dusk_array *const *a, size_t n, const char *path,
+                                   const dusk_viz_options *o, dusk_error *err);
+DUSK_API int dusk_visualize_arrays_mem(dusk_array *const *a, size_t n, const char *format,
+                                       const dusk_viz_options *o, char **buf, size_t *len,
+                                       dusk_error *err);
 
 /* --- the layout, without a picture ---------------------------------------------
  * The picture dusk_visualize draws, as numbers, for a program that draws

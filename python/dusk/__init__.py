@@ -13,7 +13,7 @@ from ._dusk import DuskError, get, ncores, visualize_graph, __version__
 
 from .delayed import Delayed, delayed   # after this, dusk.delayed is the function
 
-__all__ = ["get", "compute", "persist", "Delayed", "delayed", "view", "visualize_graph",
+__all__ = ["get", "compute", "persist", "visualize", "Delayed", "delayed", "view", "visualize_graph",
            "ncores", "DuskError", "__version__"]
 
 
@@ -99,6 +99,56 @@ def persist(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
             return {k: held(a[k], v[k]) for k in a}
         return a
     return tuple(held(a, v) for a, v in zip(args, values))
+
+
+def visualize(*args, filename="mydask", traverse=True, format=None, color=None, rankdir=None,
+              collapse_outputs=False, verbose=False, view=None, **kwargs):
+    """One picture of several computations, as dask.visualize(a, b): dusk arrays
+    (their joined graph: what they share, an input read or a mean, is drawn
+    once), or Delayed objects and task graphs (dicts) merged. Those inside lists,
+    tuples, sets and dicts are found too, unless traverse=False. The file and
+    what is returned are those of Array.visualize."""
+    from .array import _image, _image_file, _picture_name, _shown_format, _viz_keywords
+    _viz_keywords(color, kwargs)
+    arrays = {}
+    graphs = [a for a in args if type(a) is dict]
+
+    def collect(a):
+        if isinstance(a, Delayed):
+            graphs.append(a.dask)
+        elif _is_dusk_array(a):
+            arrays.setdefault(id(a), a)
+        elif traverse and type(a) in (list, tuple, set, frozenset):
+            for x in a:
+                collect(x)
+        elif traverse and type(a) is dict:
+            for x in a.values():
+                collect(x)
+
+    for a in args:
+        if type(a) is not dict:
+            collect(a)
+    if arrays and graphs:
+        raise NotImplementedError("visualize: dusk draws dusk arrays together, or Delayed "
+                                  "objects and graphs together, not both in one picture; "
+                                  "draw them apart")
+    if not arrays and not graphs:
+        raise ValueError("visualize: nothing to draw: give dusk arrays, Delayed objects "
+                         "or task graphs (dicts)")
+    filename = _picture_name(filename, format)
+    how = (filename, format, color, rankdir, collapse_outputs, verbose, view)
+    if arrays:
+        from .array import Array, _locked
+        with _locked:   # no compaction moves them meanwhile
+            r = Array._visualize_many(list(arrays.values()), *how)
+    else:
+        dsk = {}
+        for g in graphs:
+            dsk.update(g)
+        r = visualize_graph(dsk, *how)
+    if filename is None:
+        return _image(r, _shown_format(format or "png"))
+    return _image_file(filename, format)
 
 
 @contextlib.contextmanager

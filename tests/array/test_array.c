@@ -674,9 +674,36 @@ static void test_compute_many(void **state)
         assert_int_equal(tasks_many, sub_alone + (size_t)dusk_array_ntasks(arrays[2]) -
                                          (size_t)dusk_array_ntasks(x));
     }
+    /* the joined graph, its counts and layers: what the run ran, each
+     * layer once; every task id of the graph is one the run had */
+    dusk_graph *joined;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_graph_many(arrays, 4, &joined, &err), 0);
+    assert_int_equal(dusk_graph_size(joined), tasks_many);
+    assert_int_equal(dusk_array_ntasks_many(arrays, 4), (int64_t)tasks_many);
+    dusk_graph_free(joined);
+    size_t nl = dusk_array_layers_many(arrays, 4, NULL, 0);
+    dusk_layer_info info[16];
+    assert_true(nl <= 16);
+    assert_int_equal(dusk_array_layers_many(arrays, 4, info, 16), nl);
+    int64_t layer_tasks = 0;
+    for (size_t i = 0; i < nl; i++) {
+        layer_tasks += info[i].ntasks;
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(info[i].name, info[j].name);
+    }
+    assert_int_equal(layer_tasks, (int64_t)tasks_many);
+    /* one array: its own graph, counts and layers */
+    assert_int_equal(dusk_array_ntasks_many(arrays + 2, 1), dusk_array_ntasks(arrays[2]));
+    assert_int_equal(dusk_array_layers_many(arrays + 2, 1, NULL, 0),
+                     dusk_array_layers(arrays[2], NULL, 0));
+    assert_int_equal(dusk_array_graph_many(arrays, 0, &joined, &err), 0);
+    assert_int_equal(dusk_graph_size(joined), 0);
+    dusk_graph_free(joined);
+    assert_ptr_equal(dusk_array_context(m), ctx);
+
     /* errors: an array in an error state, one of another context, none */
     dusk_value *out[2] = {NULL, NULL};
-    dusk_error err = DUSK_ERROR_INIT;
     dusk_array *bad[2] = {m, dusk_array_sum(x, DUSK_AXIS(5), false)};
     assert_int_equal(dusk_array_compute_many(bad, 2, NULL, out, &err), DUSK_EINVAL);
     assert_non_null(strstr(err.msg, "axis"));
@@ -689,6 +716,15 @@ static void test_compute_many(void **state)
     dusk_array *two[2] = {m, dusk_ones(other, DUSK_SHAPE(2), NULL, DUSK_DT_F8)};
     assert_int_equal(dusk_array_compute_many(two, 2, NULL, out, &err), DUSK_EINVAL);
     assert_non_null(strstr(err.msg, "another context"));
+    assert_int_equal(dusk_array_graph_many(two, 2, &joined, &err), DUSK_EINVAL);
+    assert_null(joined);
+    assert_non_null(strstr(err.msg, "dusk_array_graph_many: array 1"));
+    assert_int_equal(dusk_array_ntasks_many(two, 2), 0);
+    assert_int_equal(dusk_array_layers_many(two, 2, info, 16), 0);
+    assert_ptr_equal(dusk_array_context(two[1]), other);
+    assert_int_equal(dusk_array_graph_many(bad, 2, &joined, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "axis"));
+    assert_int_equal(dusk_array_ntasks_many(bad, 2), 0);
     assert_null(out[0]);
     assert_null(out[1]);
     dusk_array_ctx_free(other);

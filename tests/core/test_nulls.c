@@ -1028,6 +1028,8 @@ static void test_array_reading(void **state)
     GIVES_NULL(dusk_array_chunks, 0, NULL, 0);
     GIVES(dusk_array_nchunks, 0, 0, NULL);
     GIVES(dusk_array_ntasks, 0, 0, NULL);
+    GIVES_NULL(dusk_array_context, 0, NULL);
+    GIVES(dusk_array_ntasks_many, 0, 0, NULL, 1);
     GIVES_NULL(dusk_array_name, 0, NULL);
     EINVAL_ERR(dusk_array_status, 0, "a", NULL, &err);
     GIVES(dusk_array_status, 1, 0, a, NULL);
@@ -1039,6 +1041,9 @@ static void test_array_reading(void **state)
     GIVES(dusk_array_describe, 1, full, a, NULL, 0);
     GIVES(dusk_array_layers, 0, 0, NULL, info, 4);
     GIVES(dusk_array_layers, 1, 1, a, NULL, 4);             /* ones: one layer */
+    GIVES(dusk_array_layers_many, 0, 0, NULL, 1, info, 4);
+    dusk_array *self1[1] = {a};
+    GIVES(dusk_array_layers_many, 2, 1, self1, 1, NULL, 4);
 
     int64_t idx[2] = {1, 1};
     GIVES(dusk_array_block_key, 0, DUSK_EINVAL, NULL, idx, buf, sizeof buf);
@@ -1052,6 +1057,11 @@ static void test_array_reading(void **state)
     assert_null(g);
     EINVAL_ERR(dusk_array_graph, 1, "out", a, NULL, &err);
     GIVES(dusk_array_graph, 2, 0, a, &g, NULL);
+    dusk_graph_free(g);
+    EINVAL_ERR(dusk_array_graph_many, 0, "a", NULL, 1, &g, &err);
+    assert_null(g);
+    EINVAL_ERR(dusk_array_graph_many, 2, "out", self1, 1, NULL, &err);
+    GIVES(dusk_array_graph_many, 3, 0, self1, 1, &g, NULL);
     dusk_graph_free(g);
 
     dusk_options sync = DUSK_OPTIONS_INIT;
@@ -1167,6 +1177,23 @@ static void test_viz(void **state)
     EINVAL_ERR(dusk_visualize_array_mem, 3, "buf", a, "dot", &dot, NULL, &len, &err);
     EINVAL_ERR(dusk_visualize_array_mem, 4, "len", a, "dot", &dot, &mem, NULL, &err);
     GIVES(dusk_visualize_array_mem, 5, 0, a, "dot", &dot, &mem, &len, NULL);
+    dusk_free(mem);
+    dusk_array *pair[2] = {a, a};
+    EINVAL_ERR(dusk_visualize_arrays, 0, "a", NULL, 2, apath, &dot, &err);
+    assert_false(file_exists(apath));
+    EINVAL_ERR(dusk_visualize_arrays, 2, "path", pair, 2, NULL, &dot, &err);
+    GIVES(dusk_visualize_arrays, 3, 0, pair, 2, path, NULL, &err);
+    GIVES(dusk_visualize_arrays, 4, 0, pair, 2, path, &dot, NULL);
+    mem = (char *)path;
+    EINVAL_ERR(dusk_visualize_arrays_mem, 0, "a", NULL, 2, "dot", &dot, &mem, &len, &err);
+    assert_null(mem);
+    GIVES(dusk_visualize_arrays_mem, 2, 0, pair, 2, NULL, &dot, &mem, &len, &err);
+    dusk_free(mem);
+    GIVES(dusk_visualize_arrays_mem, 3, 0, pair, 2, "dot", NULL, &mem, &len, &err);
+    dusk_free(mem);
+    EINVAL_ERR(dusk_visualize_arrays_mem, 4, "buf", pair, 2, "dot", &dot, NULL, &len, &err);
+    EINVAL_ERR(dusk_visualize_arrays_mem, 5, "len", pair, 2, "dot", &dot, &mem, NULL, &err);
+    GIVES(dusk_visualize_arrays_mem, 6, 0, pair, 2, "dot", &dot, &mem, &len, NULL);
     dusk_free(mem);
 
     dusk_viz_layout *lay = (dusk_viz_layout *)path;

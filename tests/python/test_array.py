@@ -1362,6 +1362,44 @@ def test_visualize_keywords_dusk_cannot_honour_raise(tmp_path):
         os.unlink(f)
 
 
+def test_dusk_visualize_draws_several_as_dask_visualize(tmp_path):
+    # dask.visualize(m, r): one picture of the joined graph, what m and r share
+    # (x's blocks, the mean) drawn once: as many tasks as Dask's joined graph
+    import dask
+    (m, r), (dm, dr) = both(lambda mod: (lambda x: (x.mean(axis=0), x - x.mean(axis=0)))(
+        mod.ones((15, 15), chunks=(5, 5))))
+    joined = len(dask.base.collections_to_dsk([dm, dr], optimize_graph=False))
+    dot = dusk.visualize(m, r, filename=None, format="dot").decode()
+    assert dot.count("shape=circle") == joined == r._ntasks
+    assert dot.count("shape=circle") < m._ntasks + r._ntasks
+    # inside lists and dicts (traverse), the file named as Dask names it
+    dusk.visualize([m, {"r": r}], filename=str(tmp_path / "both"))
+    assert open(tmp_path / "both.png", "rb").read(4) == b"\x89PNG"
+    with pytest.raises(ValueError, match="nothing to draw"):
+        dusk.visualize([m], traverse=False, filename=None)
+    # Delayed objects and task graphs, merged
+    d = dusk.Delayed("b", {"a": 1, "b": (inc, "a")})
+    dot = dusk.visualize(d, {"c": (add, 1, 2)}, filename=None, format="dot").decode()
+    assert dot.count("shape=circle") == 2              # b and c; a is data
+    assert "key: 'b'" in dot and "label=c" in dot
+    # what dusk cannot draw together, or draw at all, is said, and nothing written
+    f = tmp_path / "no.svg"
+    with pytest.raises(NotImplementedError, match="not both"):
+        dusk.visualize(m, d, filename=str(f))
+    with pytest.raises(ValueError, match="nothing to draw"):
+        dusk.visualize(filename=str(f))
+    with pytest.raises(TypeError, match="'size'"):
+        dusk.visualize(m, r, filename=str(f), size="3")
+    with pytest.raises(TypeError, match="every array drawn"):
+        da.Array._visualize_many([m, 3], str(f))
+    assert not f.exists()
+    # past the threshold, the layer view, with Dask's warning
+    big = da.ones((1200,), chunks=1)
+    with pytest.warns(UserWarning, match="3600 tasks"):    # the ones once, not twice
+        dusk.visualize(big + 1, big * 2, filename=str(f))
+    assert "<svg" in f.read_text()
+
+
 def test_visualize_warns_when_it_draws_the_layer_view(tmp_path):
     x = da.ones((1200,), chunks=1) + 1                 # 2,400 tasks
     with pytest.warns(UserWarning, match=r"2400 tasks, more than 1000.*view='tasks'"):

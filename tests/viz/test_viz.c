@@ -481,6 +481,64 @@ static void test_golden_lecture_arrays(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* dask.visualize(x.mean(axis=0), x - x.mean(axis=0)): one picture of both,
+ * what they share drawn once */
+static void test_arrays_together(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_array *x = ones15(ctx);
+    dusk_array *m = dusk_array_mean(x, DUSK_AXIS(0), false);
+    dusk_array *both[2] = {m, dusk_array_sub(x, m)};
+    char *buf = NULL;
+    size_t n = 0;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_visualize_arrays_mem(both, 2, "dot", NULL, &buf, &n, &err), 0);
+    char *dot = dot_join(buf);
+    int64_t together = dusk_array_ntasks_many(both, 2);
+    assert_int_equal(count_of(dot, "shape=circle"), (int)together);
+    /* x's blocks and the mean once: fewer than the two pictures apart */
+    assert_true(together < dusk_array_ntasks(both[0]) + dusk_array_ntasks(both[1]));
+    assert_int_equal(together, dusk_array_ntasks(both[1]));   /* r needs all of m */
+    assert_contains(dot, "label=mean_chunk");
+    assert_contains(dot, "label=sub");
+    dusk_free(dot);
+    /* one array alone: the same picture as dusk_visualize_array */
+    char *one = NULL, *alone = render_array(m, "dot", NULL);
+    assert_int_equal(dusk_visualize_arrays_mem(both, 1, "dot", NULL, &one, &n, &err), 0);
+    assert_string_equal(one, alone);
+    dusk_free(one);
+    dusk_free(alone);
+    /* the layer view lists each layer once */
+    dusk_viz_options o = DUSK_VIZ_OPTIONS_INIT;
+    o.view = DUSK_VIZ_LAYERS;
+    assert_int_equal(dusk_visualize_arrays_mem(both, 2, "dot", &o, &buf, &n, &err), 0);
+    dot = dot_join(buf);
+    assert_int_equal(count_nodes(dot, "L"), (int)dusk_array_layers_many(both, 2, NULL, 0));
+    assert_int_equal(count_nodes(dot, "L"), (int)dusk_array_layers(both[1], NULL, 0));
+    dusk_free(dot);
+
+    /* errors name what is wrong, and write nothing */
+    const char *path = scratch("together.svg");
+    assert_int_equal(dusk_visualize_arrays(both, 0, path, NULL, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "no arrays");
+    dusk_array_ctx *other = dusk_array_ctx_new();
+    dusk_array *mixed[2] = {m, ones15(other)};
+    assert_int_equal(dusk_visualize_arrays(mixed, 2, path, NULL, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "array 1");
+    assert_contains(err.msg, "another context");
+    mixed[1] = dusk_array_add(x, dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8));
+    int rc = dusk_visualize_arrays(mixed, 2, path, &o, &err);
+    assert_int_equal(rc, dusk_array_status(mixed[1], NULL));
+    assert_int_not_equal(rc, 0);
+    mixed[1] = NULL;
+    assert_int_equal(dusk_visualize_arrays(mixed, 2, path, NULL, &err), DUSK_EINVAL);
+    assert_contains(err.msg, "array 1 is NULL");
+    assert_false(file_exists(path));
+    dusk_array_ctx_free(other);
+    dusk_array_ctx_free(ctx);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -2478,6 +2536,7 @@ int main(void)
         cmocka_unit_test_teardown(test_golden_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_golden_collapse_and_verbose, reset_alloc),
         cmocka_unit_test(test_legend_every_rankdir),
+        cmocka_unit_test_teardown(test_arrays_together, reset_alloc),
         cmocka_unit_test(test_layers_order_median),
         cmocka_unit_test_teardown(test_golden_lecture_arrays, reset_alloc),
         cmocka_unit_test_teardown(test_deterministic, reset_alloc),
