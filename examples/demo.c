@@ -689,6 +689,7 @@ int main(int argc, char **argv)
             *space = '\0';
         me = cmd;
     }
+    const char *first[6] = {NULL};   /* each valued option's first value */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h"))
@@ -702,6 +703,17 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: %s needs a value\n", me, a);
                 usage(2);
             }
+            /* one value each: a second would silently win over the first */
+            static const char *const valued[] = {"--dir", "--input", "--dataset", "--chunks",
+                                                 "--output", "--workers"};
+            for (size_t k = 0; k < sizeof valued / sizeof *valued; k++)
+                if (!strcmp(a, valued[k]) && first[k]) {
+                    fprintf(stderr, "%s: %s given twice ('%s' and '%s')\n", me, a, first[k],
+                            argv[i + 1]);
+                    usage(2);
+                } else if (!strcmp(a, valued[k])) {
+                    first[k] = argv[i + 1];
+                }
             if (slot) {
                 *slot = argv[++i];
             } else {

@@ -77,7 +77,13 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--close") == 0)
             close_when_done = 1;
-        else if (strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc)
+        else if (i + 1 < argc && ((!strcmp(argv[i], "--screenshot") && shot) ||
+                                  (!strcmp(argv[i], "--theme") && theme))) {
+            /* one value each: a second would silently win over the first */
+            fprintf(stderr, "%s: %s given twice ('%s' and '%s')\n", me, argv[i],
+                    argv[i][2] == 's' ? shot : theme, argv[i + 1]);
+            return 2;
+        } else if (strcmp(argv[i], "--screenshot") == 0 && i + 1 < argc)
             shot = argv[++i];
         else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
             theme = argv[++i];

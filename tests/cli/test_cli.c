@@ -590,6 +590,24 @@ static void options_given_twice(void **state)
     r = dusk_cmd("view %s --theme dark --theme=contrast", trace);
     assert_one_line_error(&r, 2, "dusk view: --theme given twice ('dark' and 'contrast')", NULL);
     done(&r);
+    /* the demos too: nothing made where the first --dir would have put it */
+    char dir[512];
+    keep(dir, "twice-demo");
+    r = dusk_cmd("demo tour --dir %s --dir %s", dir, a);
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk demo: --dir given twice ('");
+    done(&r);
+    assert_false(file_exists(dir));
+    assert_false(file_exists(a));
+    r = dusk_cmd("demo tour --workers 2 --workers 3 --dir %s", dir);
+    assert_int_equal(r.code, 2);
+    assert_contains(r.err, "dusk demo: --workers given twice ('2' and '3')");
+    done(&r);
+    assert_false(file_exists(dir));
+    r = dusk_cmd("demo window --theme dark --theme light --screenshot %s", a);
+    assert_one_line_error(&r, 2, "dusk demo: --theme given twice ('dark' and 'light')", NULL);
+    done(&r);
+    assert_false(file_exists(a));
     /* flags twice are the flag */
     r = dusk_cmd("run assets/samples/lecture-dsk.json z -q --quiet -q");
     assert_ok(&r);
