@@ -17,10 +17,11 @@
 ** squeeze (a 'getitem') when it has one. dusk makes those layers with
 ** dusk_array_reduce and renames them to Dask's names (rename_sum).
 **
-** The block kernels hand float64 and float32 products to CBLAS (dgemm,
-** sgemm), straight from the blocks when their strides allow and from
-** packed copies otherwise; integer and bool products are loops in 64
-** bits. Products are computed in the result's dtype, which is Dask's
+** The block kernels hand float64, float32, complex128 and complex64
+** products to CBLAS (dgemm, sgemm, zgemm, cgemm), straight from the blocks
+** when their strides allow and from packed copies otherwise; float16 ones
+** go through sgemm and are rounded once; integer and bool products are
+** loops in 64 bits. Products are computed in the result's dtype, which is Dask's
 ** (that of the sum over blocks): float types promote as numpy does,
 ** integers and bool give int64 (uint64 when unsigned). Dask computes
 ** integer blocks in the operands' own dtype first; dusk does not wrap
@@ -90,6 +91,12 @@ static void conv(char *o, const char *e, dusk_dtype t, dusk_dtype ct)
         else
             v = (float)dusk__nd_loadf(e, t);
         memcpy(o, &v, 4);
+    } else if (ct == DUSK_DT_C16) {
+        double complex v = dusk__nd_loadc(e, t);
+        memcpy(o, &v, 16);
+    } else if (ct == DUSK_DT_C8) {
+        float complex v = (float complex)dusk__nd_loadc(e, t);
+        memcpy(o, &v, 8);
     } else {
         int64_t v = dusk__nd_loadi(e, t);
         memcpy(o, &v, 8);
@@ -120,7 +127,22 @@ static int gemm2d(dusk_dtype ct, int64_t M, int64_t N, int64_t K, const mat *A, 
 {
     if (M == 0 || N == 0 || K == 0)
         return 0;
-    if (ct == DUSK_DT_F8 || ct == DUSK_DT_F4) {
+    if (ct == DUSK_DT_F2) {
+        /* in float32, rounded once to float16 (NumPy's float16 products
+         * add up in float32 too) */
+        char *c4 = dusk_malloc((size_t)(M * N) * 4);
+        if (!c4)
+            return oom(err);
+        int rc = gemm2d(DUSK_DT_F4, M, N, K, A, B, c4, err);
+        for (int64_t i = 0; !rc && i < M * N; i++) {
+            float v;
+            memcpy(&v, c4 + i * 4, 4);
+            dusk__nd_storef(C + i * 2, DUSK_DT_F2, v);
+        }
+        dusk_free(c4);
+        return rc;
+    }
+    if (ct == DUSK_DT_F8 || ct == DUSK_DT_F4 || ct == DUSK_DT_C16 || ct == DUSK_DT_C8) {
         if (M > INT_MAX || N > INT_MAX || K > INT_MAX)
             return dusk_error_set(err, DUSK_EINVAL, "a block product of %" PRId64 " x %" PRId64
                                   " x %" PRId64 " is too large for BLAS", M, K, N);
@@ -144,9 +166,17 @@ static int gemm2d(dusk_dtype ct, int64_t M, int64_t N, int64_t K, const mat *A, 
             tb = CblasNoTrans;
             ldb = N;
         }
+        static const double z1[2] = {1, 0}, z0[2] = {0, 0};
+        static const float c1[2] = {1, 0}, c0[2] = {0, 0};
         if (ct == DUSK_DT_F8)
             cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0, (const double *)a,
                         (int)lda, (const double *)b, (int)ldb, 0.0, (double *)C, (int)N);
+        else if (ct == DUSK_DT_C16)
+            cblas_zgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, z1, a, (int)lda, b,
+                        (int)ldb, z0, C, (int)N);
+        else if (ct == DUSK_DT_C8)
+            cblas_cgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, c1, a, (int)lda, b,
+                        (int)ldb, c0, C, (int)N);
         else
             cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0f, (const float *)a,
                         (int)lda, (const float *)b, (int)ldb, 0.0f, (float *)C, (int)N);
@@ -293,10 +323,11 @@ static int td_read(const dusk__targs *t, td_axes *ax, dusk_error *err)
 static int product_dtype_ok(const dusk__targs *t, dusk_error *err)
 {
     dusk_dtype d = t->dtype;
-    if (d == DUSK_DT_F8 || d == DUSK_DT_F4 || d == DUSK_DT_I8 || d == DUSK_DT_U8)
+    if (d == DUSK_DT_F8 || d == DUSK_DT_F4 || d == DUSK_DT_F2 || d == DUSK_DT_C16 ||
+        d == DUSK_DT_C8 || d == DUSK_DT_I8 || d == DUSK_DT_U8)
         return 0;
     return dusk_error_set(err, DUSK_EINVAL, "%s: a product is not computed in %s "
-                          "(float64, float32, int64 or uint64)", t->op->func.name,
+                          "(a float or complex type, int64 or uint64)", t->op->func.name,
                           dusk_dtype_name(d));
 }
 
@@ -360,19 +391,6 @@ int dusk__k_tensordot(const dusk__targs *t, dusk_value **out, dusk_error *err)
 static dusk_dtype product_dtype(dusk_dtype a, dusk_dtype b)
 {
     return dusk__reduce_dtype(DUSK_RED_SUM, dusk__promote(a, b));
-}
-
-/* Products are BLAS's real gemm or 64-bit integer loops: complex and
- * float16 products are refused (NumPy computes them; cast first). */
-static dusk_array *product_refused(dusk_array *a, dusk_array *b, dusk_dtype ct,
-                                   const char *what)
-{
-    if (ct != DUSK_DT_C16 && ct != DUSK_DT_C8 && ct != DUSK_DT_F2)
-        return NULL;
-    return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: dusk does not multiply %s and %s arrays "
-                            "(the product would be %s); astype to float32, float64 or "
-                            "real parts first", what, dusk_dtype_name(a->dtype),
-                            dusk_dtype_name(b->dtype), dusk_dtype_name(ct));
 }
 
 /* Gives axis la[k] of a and axis rb[k] of b common chunks (k < n, see
@@ -450,8 +468,6 @@ dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, cons
         return dusk__array_fail(ctx, DUSK_EINVAL, "tensordot: the product would have %d "
                                 "dimensions (at most %d)", ndim, DUSK_MAXDIMS);
     dusk_dtype ct = product_dtype(a->dtype, b->dtype);
-    if ((e = product_refused(a, b, ct, "tensordot")))
-        return e;
     /* the summed axes get common chunks */
     if ((e = unify_pair(&a, &b, ax.la, ax.rb, naxes, "tensordot")))
         return e;
@@ -637,8 +653,6 @@ dusk_array *dusk_array_matmul(dusk_array *a, dusk_array *b)
         return dusk__array_fail(ctx, DUSK_EINVAL, "matmul: the product would have %d dimensions "
                                 "(at most %d)", nd + 1, DUSK_MAXDIMS);
     dusk_dtype ct = product_dtype(a->dtype, b->dtype);
-    if ((e = product_refused(a, b, ct, "matmul")))
-        return e;
     /* a[np.newaxis, :], b[:, np.newaxis], then leading axes */
     dusk_index ix[DUSK_MAXDIMS];
     if (a1) {
