@@ -656,6 +656,21 @@ class Array(_dusk.Array):
     flatten = ravel
 
     def __getitem__(self, index):
+        if isinstance(index, Array) or (isinstance(index, tuple) and
+                                        builtins.any(isinstance(it, Array) for it in index)):
+            raise IndexError(
+                "dusk arrays take no dusk array as an index: x[x > 0] has blocks whose sizes "
+                "are known only once computed (Dask's chunks of nan), which dusk arrays do not "
+                "have. Compute the mask or indices first: x[(x > 0).compute()]")
+        if isinstance(index, (np.ndarray, list)) and np.ndim(index) > 1 and \
+                np.asarray(index).dtype == bool and np.ndim(index) == self.ndim:
+            # x[mask] of a mask of x's shape: the elements where it is True, in C
+            # order (NumPy's), from the flattened array
+            mask = np.asarray(index)
+            if mask.shape != self.shape:
+                raise IndexError("boolean index did not match indexed array: its shape is %s, "
+                                 "the array's %s" % (mask.shape, self.shape))
+            return self.ravel()[np.flatnonzero(mask)]
         if not isinstance(index, tuple):
             index = (index,)
         items = []

@@ -308,6 +308,21 @@ def test_boolean_masks_pick_what_numpy_picks():
         x[:, [True, False]]
     with pytest.raises(IndexError, match="one dimension"):
         x[np.ones((2, 3), bool)]
+    # a mask of the array's own shape: NumPy's elements in C order (Dask's
+    # chunks are nan there; dusk's are known, from the mask)
+    full = (a % 5 > 1)
+    for mask in (full, full.tolist(), np.zeros_like(full)):
+        np.testing.assert_array_equal(x[mask].compute(), a[np.asarray(mask)])
+        assert x[mask].shape == a[np.asarray(mask)].shape
+    assert sum(x[full].chunks[0]) == int(full.sum())
+    with pytest.raises(IndexError, match=r"its shape is \(2, 3, 5\), the array's \(2, 3, 4\)"):
+        x[np.ones((2, 3, 5), bool)]
+    # a lazy mask has blocks of sizes unknown until computed: said, with the way out
+    with pytest.raises(IndexError, match=r"x\[\(x > 0\).compute\(\)\]"):
+        x[x > 4]
+    with pytest.raises(IndexError, match="no dusk array as an index"):
+        x[0, da.ones(3, chunks=2) > 0]
+    np.testing.assert_array_equal(x[(x > 4).compute()].compute(), a[a > 4])
     # (the mask's axis is found without ==, which an ndarray before it would
     # answer elementwise: "truth value ... is ambiguous")
     with pytest.raises(ValueError, match="only one list"):
