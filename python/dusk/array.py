@@ -2402,7 +2402,59 @@ def take(a, indices, axis=0):
     return a[(slice(None),) * axis + (item,)]
 
 
-_PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap", "empty")
+_PAD_MODES = ("constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum",
+              "reflect", "symmetric", "wrap", "empty")
+_PAD_STATS = ("maximum", "mean", "median", "minimum")
+
+
+def _median_keep(block, axis):
+    """np.median of a block along axis, kept (pad's median mode)."""
+    return np.median(block, axis=axis, keepdims=True)
+
+
+def _pad_stat(a, d, side, w, length, mode):
+    """The pad of width w on side (0 before, 1 after) of axis d: mode's statistic
+    of the length values nearest it, broadcast, in a's dtype (a mean or median
+    of integers rounded to even, as NumPy's)."""
+    n = a.shape[d]
+    lead = (slice(None),) * d
+    region = a[lead + (slice(0, length) if side == 0 else slice(n - length, n),)]
+    if mode == "maximum":
+        stat = region.max(axis=d, keepdims=True)
+    elif mode == "minimum":
+        stat = region.min(axis=d, keepdims=True)
+    elif mode == "mean":
+        stat = region.mean(axis=d, keepdims=True)
+    else:   # median: NumPy's, on the region in one block along d
+        region = region.rechunk({d: -1})
+        kind = np.median(np.zeros(1, a.dtype)).dtype
+        stat = region.map_blocks(_median_keep, axis=d, dtype=kind,
+                                 chunks=region.chunks[:d] + ((1,),) + region.chunks[d + 1:])
+    if mode in ("mean", "median") and np.issubdtype(a.dtype, np.integer):
+        stat = stat.round()
+    shape = a.shape[:d] + (w,) + a.shape[d + 1:]
+    return broadcast_to(stat.astype(a.dtype), shape)
+
+
+def _pad_ramp(a, d, side, w, end):
+    """linear_ramp's pad, as NumPy's: np.linspace(end, edge, w, endpoint=False)
+    from the outside in, computed as linspace computes it (i * step + end; NumPy
+    takes i / w * delta instead when some edge equals its end, which can differ
+    in the last bit) and floored for integers, as linspace's dtype= does."""
+    n = a.shape[d]
+    lead = (slice(None),) * d
+    edge = a[lead + (slice(0, 1) if side == 0 else slice(n - 1, n),)]
+    kind = (np.zeros(1, a.dtype) * 1.0).dtype   # linspace's: start * 1.0 (float32 stays)
+    start = np.array(end, dtype=kind)
+    step = (edge.astype(kind) - start) / w
+    i = arange(0, w, chunks=w, dtype=kind)
+    if side == 1:
+        i = i[::-1]          # the end value outermost
+    i = i.reshape((1,) * d + (w,) + (1,) * (a.ndim - d - 1))
+    ramp = i * step + start
+    if np.issubdtype(a.dtype, np.integer):
+        ramp = floor(ramp)
+    return ramp.astype(a.dtype).rechunk(a.chunks[:d] + ((w,),) + a.chunks[d + 1:])
 
 
 def _pad_pairs(v, ndim, what):
@@ -2415,16 +2467,19 @@ def _pad_pairs(v, ndim, what):
 
 
 def pad(array, pad_width, mode="constant", **kwargs):
-    """numpy.pad as dask.array's, axis after axis (each pad a piece joined by
-    concatenate): modes constant (constant_values=), edge, reflect and symmetric
-    (reflect_type 'even'), wrap and empty. reflect, symmetric and wrap take pads
-    up to the axis's length (reflect: one less), which the values they repeat
-    hold; NumPy's repeating them further is not built."""
+    """numpy.pad, axis after axis as NumPy and dask.array pad (each pad a piece
+    joined by concatenate): modes constant (constant_values=), edge, linear_ramp
+    (end_values=), maximum, mean, median and minimum (stat_length=), reflect and
+    symmetric (reflect_type 'even'), wrap and empty. The values are NumPy's:
+    reflect, symmetric and wrap repeat past the axis's length as NumPy's do (Dask's
+    come out short), and the statistics of a corner are those of the axes padded
+    before it (Dask takes them of the original, and refuses median)."""
     a = _as_array(array)
     if callable(mode) or mode not in _PAD_MODES:
         raise NotImplementedError("pad: dusk has the modes %s, not %r" % (", ".join(_PAD_MODES), mode))
     allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"},
-               "symmetric": {"reflect_type"}}.get(mode, set())
+               "symmetric": {"reflect_type"}, "linear_ramp": {"end_values"},
+               **{m: {"stat_length"} for m in _PAD_STATS}}.get(mode, set())
     if set(kwargs) - allowed:
         raise TypeError("pad: mode %r takes no %s" % (mode, ", ".join(sorted(set(kwargs) - allowed))))
     if kwargs.get("reflect_type", "even") != "even":
@@ -2437,45 +2492,80 @@ def pad(array, pad_width, mode="constant", **kwargs):
                                  "pad: pad_width %r is not whole" % (w,))
     widths = [(int(b), int(e)) for b, e in widths]
     consts = _pad_pairs(kwargs.get("constant_values", 0), a.ndim, "constant_values")
-    for d, (before, after) in enumerate(widths):
-        if not before and not after:
-            continue
+    ends = _pad_pairs(kwargs.get("end_values", 0), a.ndim, "end_values")
+    lengths = None
+    if mode in _PAD_STATS and kwargs.get("stat_length") is not None:
+        lengths = _pad_pairs(kwargs["stat_length"], a.ndim, "stat_length")
+        for pair in lengths:
+            for v in pair:
+                if v != int(v) or v < 0:
+                    raise ValueError("index can't contain negative values" if v < 0 else
+                                     "pad: stat_length %r is not whole" % (v,))
+    for d in range(a.ndim):
+        before, after = widths[d]
         n = a.shape[d]
-        lead = (slice(None),) * d
-        if mode in ("reflect", "symmetric", "wrap"):
-            limit = n - 1 if mode == "reflect" else n
-            if n == 0 or builtins.max(before, after) > limit:
-                raise ValueError("pad: mode %r pads axis %d of length %d by at most %d, not %d "
-                                 "(dusk does not repeat the reflection)"
-                                 % (mode, d, n, builtins.max(limit, 0), builtins.max(before, after)))
-        elif mode == "edge" and n == 0:
+        if (before or after) and n == 0 and mode not in ("constant", "empty"):
             raise ValueError("can't extend empty axis %d using modes other than 'constant' or "
                              "'empty'" % d)
-        pieces = []
-        for side, w in ((0, before), (1, after)):
-            if not w:
-                pieces.append(None)
-                continue
-            shape = a.shape[:d] + (w,) + a.shape[d + 1:]
-            chunks = a.chunks[:d] + ((w,),) + a.chunks[d + 1:]
-            if mode in ("constant", "empty"):
-                value = consts[d][side] if mode == "constant" else 0
-                piece = full(shape, np.array(value).astype(a.dtype)[()], dtype=a.dtype,
-                             chunks=chunks) if mode == "constant" else \
-                    empty(shape, dtype=a.dtype, chunks=chunks)
-            elif mode == "edge":
-                piece = broadcast_to(a[lead + (slice(0, 1) if side == 0 else slice(n - 1, n),)],
-                                     shape)
-            elif mode == "wrap":
-                piece = a[lead + ((slice(n - w, n) if side == 0 else slice(0, w)),)]
-            else:
-                o = 1 if mode == "reflect" else 0   # reflect leaves the edge out
-                sl = slice(o, o + w) if side == 0 else slice(n - o - w, n - o)
-                piece = flip(a[lead + (sl,)], d)
-            pieces.append(piece)
-        parts = [p for p in (pieces[0], a, pieces[1]) if p is not None]
-        a = concatenate(parts, axis=d)
+        if mode in ("reflect", "symmetric") and n == 1:
+            mode_d = "edge"   # NumPy's: one value reflected is that value
+        else:
+            mode_d = mode
+        if mode_d in ("reflect", "symmetric", "wrap"):
+            # NumPy repeats past the axis's length by padding the padded axis
+            # again, each time by what it holds
+            while before or after:
+                m = a.shape[d]
+                limit = m - 1 if mode_d == "reflect" else m
+                step = (builtins.min(before, limit), builtins.min(after, limit))
+                a = _pad_axis(a, d, step, mode_d, None, None, None)
+                before, after = before - step[0], after - step[1]
+            continue
+        if before or after:
+            stat = None
+            if mode_d in _PAD_STATS:
+                stat = [builtins.min(int(v), n) for v in (lengths[d] if lengths else (n, n))]
+                if 0 in [s_ for s_, w in zip(stat, (before, after)) if w] and \
+                        (mode_d != "mean" or not np.issubdtype(a.dtype, np.inexact)):
+                    raise ValueError("stat_length of 0 yields no value for padding")
+            a = _pad_axis(a, d, (before, after), mode_d, consts[d], ends[d], stat)
     return a
+
+
+def _pad_axis(a, d, widths, mode, consts, ends, stat):
+    """a padded along axis d by widths (before, after) in mode (pad's modes;
+    reflect, symmetric and wrap by at most what the axis holds)."""
+    n = a.shape[d]
+    lead = (slice(None),) * d
+    before, after = widths
+    pieces = []
+    for side, w in ((0, before), (1, after)):
+        if not w:
+            pieces.append(None)
+            continue
+        shape = a.shape[:d] + (w,) + a.shape[d + 1:]
+        chunks = a.chunks[:d] + ((w,),) + a.chunks[d + 1:]
+        if mode in ("constant", "empty"):
+            value = consts[side] if mode == "constant" else 0
+            piece = full(shape, np.array(value).astype(a.dtype)[()], dtype=a.dtype,
+                         chunks=chunks) if mode == "constant" else \
+                empty(shape, dtype=a.dtype, chunks=chunks)
+        elif mode == "edge":
+            piece = broadcast_to(a[lead + (slice(0, 1) if side == 0 else slice(n - 1, n),)],
+                                 shape)
+        elif mode in _PAD_STATS:
+            piece = _pad_stat(a, d, side, w, stat[side], mode)
+        elif mode == "linear_ramp":
+            piece = _pad_ramp(a, d, side, w, ends[side])
+        elif mode == "wrap":
+            piece = a[lead + ((slice(n - w, n) if side == 0 else slice(0, w)),)]
+        else:
+            o = 1 if mode == "reflect" else 0   # reflect leaves the edge out
+            sl = slice(o, o + w) if side == 0 else slice(n - o - w, n - o)
+            piece = flip(a[lead + (sl,)], d)
+        pieces.append(piece)
+    parts = [p for p in (pieces[0], a, pieces[1]) if p is not None]
+    return concatenate(parts, axis=d)
 
 
 def real(val):
