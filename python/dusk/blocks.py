@@ -426,7 +426,8 @@ def _out_chunks(i, pairs, new_axes, adjust):
         if not found:
             found = [a.chunks[tuple(ind).index(i)] for a, ind in pairs
                      if ind is not None and i in ind]
-        c = _refine(found)
+        # one chunking as it is: its blocks of length 0 are blocks too
+        c = found[0] if all(f == found[0] for f in found) else _refine(found)
     if i in adjust:
         v = adjust[i]
         if callable(v):

@@ -559,6 +559,19 @@ def test_blockwise_as_dask():
     assert da.blockwise(lambda p: p > 3, "ij", x, "ij").dtype == bool
 
 
+def test_blockwise_keeps_blocks_of_length_0():
+    # adjust_chunks over chunks with an empty block: a block per input block,
+    # the empty one too, as Dask's
+    src = np.arange(10.0)
+    x, d = da.from_array(src, chunks=((4, 0, 6),)), dda.from_array(src, chunks=((4, 0, 6),))
+    ours = da.blockwise(lambda b: b.sum(keepdims=True), "i", x, "i", adjust_chunks={"i": 1},
+                        dtype=float)
+    theirs = dda.blockwise(lambda b: b.sum(keepdims=True), "i", d, "i", adjust_chunks={"i": 1},
+                           dtype=float)
+    assert ours.chunks == theirs.chunks == ((1, 1, 1),)
+    np.testing.assert_array_equal(ours.compute(), [6.0, 0.0, 39.0])
+
+
 def test_blockwise_errors():
     x = da.ones((4, 4), chunks=2)
     with pytest.raises(ValueError, match="Repeated elements"):
