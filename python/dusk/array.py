@@ -2761,6 +2761,103 @@ def digitize(a, bins, right=False):
     return _apply("_digitize", a, tuple(float(v) for v in b), bool(right))
 
 
+# --- diagonals ------------------------------------------------------------------------------
+
+def _diag_block(b, block_id=None, widths=None):
+    """A block of diag(v): v's block on the diagonal, zeros beside it."""
+    i, j = block_id
+    return np.diag(b) if i == j else np.zeros((b.shape[0], widths[j]), dtype=b.dtype)
+
+
+def diag(v, k=0):
+    """numpy.diag as dask.array.diag builds it: a 1-d v on the diagonal k of
+    a square (one 'diag' task per block pair, v's blocks along both axes,
+    then pad for k != 0); of a 2-d v its diagonal k, as diagonal(v, k)."""
+    if not isinstance(v, Array):
+        v = np.asarray(v)
+        if v.ndim not in (1, 2):
+            raise ValueError("Array must be 1d or 2d only")
+        # Dask's: a NumPy array is one block
+        v = from_array(v, chunks=-1)
+    k = _whole(k, "diag: k")
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise ValueError("Array must be 1d or 2d only")
+    if k == 0:
+        c = v.chunks[0]
+        # blocks off the diagonal only need their width; v's block gives the height
+        return map_blocks(_diag_block, v, new_axis=1, chunks=(c, c), dtype=v.dtype,
+                          name="diag", widths=c)
+    m = builtins.abs(k)
+    return pad(diag(v), [[0, m], [m, 0]] if k > 0 else [[m, 0], [0, m]], mode="constant")
+
+
+def _diagonal_block(b, offset=0, axis1=0, axis2=1):
+    return np.diagonal(b, offset, axis1, axis2)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """numpy.diagonal: the diagonal offset of the axes axis1 and axis2, as
+    the last axis, in Dask's chunks (a piece per block the diagonal crosses).
+    Dask reads each such block in one 'diagonal' task; dusk slices the block
+    out (a getitem task), takes its diagonal, and joins the pieces with
+    concatenate: three tasks per piece where Dask has one. (A block of
+    length 0 on the way is a piece of length 0 in Dask's chunks; concatenate
+    leaves it out, in dusk as in Dask.)"""
+    a = _as_array(a)
+    if a.ndim < 2:
+        raise ValueError("diag requires an array of at least two dimensions")
+    axis1 = _axis_of(axis1, a.ndim, "diagonal")
+    axis2 = _axis_of(axis2, a.ndim, "diagonal")
+    if axis1 == axis2:
+        raise ValueError("axis1 and axis2 cannot be the same")
+    k = _whole(offset, "diagonal: offset")
+    if axis1 > axis2:
+        axis1, axis2, k = axis2, axis1, -k
+    free = [d for d in range(a.ndim) if d not in (axis1, axis2)]
+    free_chunks = tuple(a.chunks[d] for d in free)
+    rows, cols = a.shape[axis1], a.shape[axis2]
+    r, c = builtins.max(0, -k), builtins.max(0, k)
+    n = builtins.min(rows - r, cols - c)
+    if n <= 0:
+        return empty(tuple(a.shape[d] for d in free) + (0,), dtype=a.dtype,
+                     chunks=free_chunks + ((0,),))
+    row_stops = np.cumsum(a.chunks[axis1], dtype=np.int64).tolist()
+    col_stops = np.cumsum(a.chunks[axis2], dtype=np.int64).tolist()
+    # the blocks holding the diagonal's start (past blocks of length 0, as
+    # Dask's); later ones of length 0 give pieces of length 0, as in Dask
+    I = int(np.searchsorted(row_stops, r, side="right"))
+    J = int(np.searchsorted(col_stops, c, side="right"))
+    pieces = []
+    while r < rows and c < cols:
+        r0, c0 = row_stops[I] - a.chunks[axis1][I], col_stops[J] - a.chunks[axis2][J]
+        length = builtins.min(row_stops[I] - r, col_stops[J] - c)
+        index = [slice(None)] * a.ndim
+        index[axis1] = slice(r0, row_stops[I])
+        index[axis2] = slice(c0, col_stops[J])
+        pieces.append(map_blocks(_diagonal_block, a[tuple(index)], offset=(c - c0) - (r - r0),
+                                 axis1=axis1, axis2=axis2, drop_axis=[axis1, axis2],
+                                 new_axis=len(free), chunks=free_chunks + ((length,),),
+                                 dtype=a.dtype, name="diagonal"))
+        r, c = r + length, c + length
+        I, J = I + (r == row_stops[I]), J + (c == col_stops[J])
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=-1)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    """numpy.trace, as Dask's: the sum of diagonal(a, offset, axis1, axis2)
+    along its last axis (with dtype=, dusk's sum adds an astype layer)."""
+    return diagonal(a, offset=offset, axis1=axis1, axis2=axis2).sum(-1, dtype=dtype)
+
+
+Array.trace = lambda self, offset=0, axis1=0, axis2=1, dtype=None: \
+    trace(self, offset, axis1, axis2, dtype)
+
+
+__all__ += ["diag", "diagonal", "trace"]
+
+
 # --- to and from dusk.delayed -------------------------------------------------------------
 
 def _delayed_block(_one, value, shape, dtype):
