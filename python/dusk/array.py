@@ -2855,7 +2855,163 @@ Array.trace = lambda self, offset=0, axis1=0, axis2=1, dtype=None: \
     trace(self, offset, axis1, axis2, dtype)
 
 
-__all__ += ["diag", "diagonal", "trace"]
+# --- einsum ---------------------------------------------------------------------------------
+
+_EINSUM_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_sublist(sub, what):
+    """einsum's interleaved form: a list of ints (0-51) and Ellipsis as letters."""
+    out = []
+    for v in sub:
+        if v is Ellipsis:
+            out.append("...")
+        elif isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool) \
+                and 0 <= v < len(_EINSUM_LETTERS):
+            out.append(_EINSUM_LETTERS[int(v)])
+        else:
+            raise ValueError("einsum: %s %r holds %r; subscripts are ints from 0 to 51 and "
+                             "Ellipsis" % (what, sub, v))
+    return "".join(out)
+
+
+def _einsum_parse(operands):
+    """(input terms, output term, arrays) with '...' made letters, as NumPy
+    reads them: each operand's ellipsis stands for its leading axes, lined up
+    from the right; no '->' gives the ellipsis's axes, then the letters met
+    once, in ASCII order."""
+    if not operands:
+        raise ValueError("No input operands")
+    if isinstance(operands[0], str):
+        subscripts, ops = operands[0].replace(" ", ""), list(operands[1:])
+    else:
+        # (op, sublist, op, sublist, ..., [output sublist])
+        out = operands[-1] if len(operands) % 2 else None
+        if out is not None:
+            operands = operands[:-1]
+        ops, terms = list(operands[0::2]), list(operands[1::2])
+        subscripts = ",".join(_einsum_sublist(t, "subscripts") for t in terms)
+        if out is not None:
+            subscripts += "->" + _einsum_sublist(out, "output subscripts")
+    ops = [_as_array(o) for o in ops]
+    if subscripts.count("->") > 1 or subscripts.replace("->", "").count("-") or \
+            subscripts.replace("->", "").count(">"):
+        raise ValueError("einsum: subscripts %r may hold one '->' only" % subscripts)
+    for ch in subscripts:
+        if ch not in ".,->" and ch not in _EINSUM_LETTERS:
+            raise ValueError("invalid subscript %r in einstein sum subscripts string, "
+                             "subscripts must be letters" % ch)
+    explicit = "->" in subscripts
+    inputs, output = subscripts.split("->") if explicit else (subscripts, None)
+    terms = inputs.split(",")
+    if len(terms) != len(ops):
+        raise ValueError("einsum: the subscripts %r name %d operands, but %d were given"
+                         % (subscripts, len(terms), len(ops)))
+    used = set(subscripts)
+    spare = [ch for ch in _EINSUM_LETTERS if ch not in used]
+    longest = 0
+    for t, o in zip(terms, ops):
+        if t.count(".") not in (0, 3) or (t.count(".") == 3 and "..." not in t):
+            raise ValueError("einsum: invalid ellipsis in %r" % t)
+        letters = len(t.replace("...", ""))
+        if "..." not in t and letters != o.ndim:
+            raise ValueError("einsum: the subscripts %r name %d axes of an operand of %d "
+                             "dimensions" % (t, letters, o.ndim))
+        if letters > o.ndim:
+            raise ValueError("einsum: the subscripts %r name more axes than the operand's %d"
+                             % (t, o.ndim))
+        if "..." in t:
+            longest = builtins.max(longest, o.ndim - letters)
+    if longest > len(spare):
+        raise ValueError("einsum: too many axes under '...' (%d) for the letters left" % longest)
+    ell = "".join(spare[:longest])
+    terms = [t.replace("...", ell[longest - (o.ndim - len(t.replace("...", ""))):])
+             for t, o in zip(terms, ops)]
+    if output is None:
+        once = [ch for ch in sorted(set("".join(terms)) - set(ell))
+                if "".join(terms).count(ch) == 1]
+        output = ell + "".join(once)
+    else:
+        if output.count(".") not in (0, 3) or (output.count(".") == 3 and "..." not in output):
+            raise ValueError("einsum: invalid ellipsis in the output %r" % output)
+        output = output.replace("...", ell)
+    for ch in output:
+        if output.count(ch) > 1:
+            raise ValueError("einstein sum subscripts string includes output subscript %r "
+                             "multiple times" % ch)
+        if ch not in "".join(terms):
+            raise ValueError("Output character %s did not appear in the input" % ch)
+    return terms, output, ops
+
+
+def _chunk_einsum(*blocks, subscripts=None, ncontract=0, kernel_dtype=None, **kwargs):
+    """One block's einsum, with a length-1 axis for each contracted index
+    (which blockwise keeps, and sum then takes away)."""
+    out = np.einsum(subscripts, *blocks, dtype=kernel_dtype, **kwargs)
+    return out.reshape(out.shape + (1,) * ncontract)
+
+
+def einsum(*operands, dtype=None, optimize=False, split_every=None, **kwargs):
+    """numpy.einsum as dask.array.einsum builds it: a blockwise np.einsum over
+    every index, a length-1 axis for each contracted one, then their sum
+    (split_every as sum's). The dtype is Dask's: the operands' result type,
+    then sum's (int64 for smaller ints, where NumPy keeps them); of booleans
+    dusk takes any() where Dask sums (a count of blocks), which is NumPy's
+    bool. An index repeated within one operand (NumPy's diagonal, 'ii->i')
+    is first that operand's diagonal(), where Dask's blockwise reads it as
+    it is. optimize= plans the contraction on the whole shapes, as Dask's."""
+    if kwargs.get("out") is not None:
+        raise TypeError("einsum: dusk arrays are lazy: out= must be None")
+    kwargs.pop("out", None)
+    terms, output, ops = _einsum_parse(operands)
+    for t, o in zip(terms, ops):
+        for ch in set(t):
+            sizes = {o.shape[p] for p, c in enumerate(t) if c == ch}
+            if len(sizes) > 1:
+                raise ValueError("einsum: dimensions in single operand for collapsing index "
+                                 "%r don't match (%s)" % (ch, " != ".join(map(str, sorted(sizes)))))
+    sizes = {}
+    for t, o in zip(terms, ops):
+        for ch, n in zip(t, o.shape):
+            if n != 1 and sizes.setdefault(ch, n) != n:
+                raise ValueError("einsum: index %r has lengths %d and %d (operands could not "
+                                 "be broadcast together)" % (ch, sizes[ch], n))
+    result_dtype = np.result_type(*[o.dtype for o in ops]) if dtype is None else np.dtype(dtype)
+    casting = kwargs.get("casting", "safe")
+    for o in ops:
+        # NumPy's refusal, before any block is computed
+        if dtype is not None and not np.can_cast(o.dtype, result_dtype, casting):
+            raise TypeError("einsum: an operand of %s cannot be cast to dtype %s by the rule "
+                            "%r (give casting='unsafe')" % (o.dtype, result_dtype, casting))
+    # a repeated index within a term: that operand's diagonal, last
+    for i, (t, o) in enumerate(zip(terms, ops)):
+        while len(set(t)) < len(t):
+            ch = next(c for c in t if t.count(c) > 1)
+            p = t.index(ch)
+            q = t.index(ch, p + 1)
+            o = diagonal(o, 0, p, q)
+            t = t[:p] + t[p + 1:q] + t[q + 1:] + ch
+        terms[i], ops[i] = t, o
+    contract = sorted(set("".join(terms)) - set(output))
+    subscripts = ",".join(terms) + "->" + output
+    if optimize is not False:
+        # planned on zeros of the whole shapes, read by no block
+        fake = [np.broadcast_to(o.dtype.type(0), o.shape) for o in ops]
+        optimize = np.einsum_path(subscripts, *fake, optimize=optimize)[0]
+    args = [v for t, o in zip(terms, ops) for v in (o, tuple(t))]
+    r = blockwise(_chunk_einsum, tuple(output) + tuple(contract), *args,
+                  adjust_chunks={ch: 1 for ch in contract}, dtype=result_dtype,
+                  subscripts=subscripts, ncontract=len(contract), kernel_dtype=dtype,
+                  optimize=optimize, **kwargs)
+    if not contract:
+        return r
+    axes = tuple(range(len(output), len(output) + len(contract)))
+    if r.dtype == bool:
+        return r.any(axis=axes, split_every=split_every)
+    return r.sum(axis=axes, split_every=split_every)
+
+
+__all__ += ["diag", "diagonal", "trace", "einsum"]
 
 
 # --- to and from dusk.delayed -------------------------------------------------------------

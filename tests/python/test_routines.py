@@ -142,3 +142,115 @@ def test_trace(dtype):
     cube = np.arange(60.0).reshape(3, 4, 5)
     same(da.trace(da.from_array(cube, chunks=2), 1, 2, 0), np.trace(cube, 1, 2, 0))
     same(da.from_array(cube, chunks=2).trace(axis1=1, axis2=2), cube.trace(axis1=1, axis2=2))
+
+
+# --- einsum ----------------------------------------------------------------------------------
+
+A, B, C = RNG.rand(6, 7), RNG.rand(7, 5), RNG.rand(6, 6)
+V, W = RNG.rand(7), RNG.rand(6)
+E3 = RNG.rand(2, 6, 7)
+
+EINSUMS = [("ij,jk->ik", (A, B)), ("ij,jk", (A, B)), ("ij->ji", (A,)), ("ij", (A,)),
+           ("ij,j->i", (A, V)), ("ij->", (A,)), ("i,i", (V, V * 2)), ("i,j->ij", (W, V)),
+           ("...j,jk->...k", (A, B)), ("ij,ik->jk", (A, C)), ("aij,jk->aik", (E3, B)),
+           ("aij->ja", (E3,)), ("...ij->...", (E3,)), ("ij,kj,ik", (A, A * 2, C)),
+           ("bij,bik->bjk", (E3, E3 * 2))]
+
+
+@pytest.mark.parametrize("subscripts,ops", EINSUMS)
+def test_einsum(subscripts, ops):
+    ours_in = [da.from_array(o, chunks=3) for o in ops]
+    theirs_in = [dda.from_array(o, chunks=3) for o in ops]
+    ours, theirs = da.einsum(subscripts, *ours_in), dda.einsum(subscripts, *theirs_in)
+    want = np.einsum(subscripts, *ops)
+    got = ours.compute()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got.shape == want.shape and ours.dtype == theirs.dtype == want.dtype
+    assert ours.chunks == theirs.chunks
+    # one blockwise 'chunk_einsum' layer, then sum's: Dask's task counts
+    assert ntasks(ours) - sum(ntasks(o) for o in ours_in) == \
+        ntasks(theirs) - sum(ntasks(o) for o in theirs_in)
+    assert any(l["name"].startswith("chunk_einsum-") for l in ours._layers())
+
+
+def test_einsum_dtypes_and_forms():
+    i8 = (np.arange(42) % 5).reshape(6, 7).astype("i1")
+    x, d = da.from_array(i8, chunks=3), dda.from_array(i8, chunks=3)
+    ours, theirs = da.einsum("ij,ij->i", x, x), dda.einsum("ij,ij->i", d, d)
+    # Dask's dtype: the contraction's sum makes small integers int64 (NumPy keeps int8)
+    assert ours.dtype == theirs.dtype == np.int64
+    same(ours, np.einsum("ij,ij->i", i8.astype("i8"), i8.astype("i8")))
+    same(da.einsum("ij->ji", x), i8.T)   # no contraction: int8 kept, as Dask's
+    # booleans: NumPy's any, where Dask counts the blocks
+    bm = i8 > 2
+    bx = da.from_array(bm, chunks=3)
+    same(da.einsum("ij,kj->ik", bx, bx), np.einsum("ij,kj->ik", bm, bm))
+    # dtype= is the kernel's and the result's
+    xa, xb = da.from_array(A, chunks=3), da.from_array(B, chunks=4)
+    r = da.einsum("ij,jk->ik", xa, xb, dtype="f4", casting="unsafe")
+    assert r.dtype == np.float32
+    np.testing.assert_allclose(r.compute(), np.einsum("ij,jk->ik", A, B, dtype="f4",
+                                                      casting="unsafe"), rtol=1e-6)
+    with pytest.raises(TypeError, match="casting='unsafe'"):
+        da.einsum("ij,jk->ik", xa, xb, dtype="f4")
+    # the interleaved form, optimize=, split_every=
+    xa, xb = da.from_array(A, chunks=2), da.from_array(B, chunks=2)
+    np.testing.assert_allclose(da.einsum(xa, [0, 1], xb, [1, 2], [0, 2]).compute(), A @ B)
+    np.testing.assert_allclose(da.einsum(xa, [Ellipsis, 1], [Ellipsis]).compute(), A.sum(1))
+    np.testing.assert_allclose(da.einsum("ij,jk,kl", xa, xb, da.from_array(B.T, chunks=2),
+                                         optimize=True).compute(), A @ B @ B.T)
+    ours = da.einsum("ij->", xa, split_every=2)
+    theirs = dda.einsum("ij->", dda.from_array(A, chunks=2), split_every=2)
+    assert ntasks(ours) - ntasks(xa) == ntasks(theirs) - ntasks(dda.from_array(A, chunks=2))
+    np.testing.assert_allclose(ours.compute(), A.sum())
+    # NumPy's operands become one-block dusk arrays
+    np.testing.assert_allclose(da.einsum("ij,jk", A, xb).compute(), A @ B)
+    # np.einsum dispatches
+    assert isinstance(np.einsum("ij,jk", xa, xb), da.Array)
+
+
+def test_einsum_repeated_index():
+    # the operand's diagonal first: Dask's chunks where its blockwise reads
+    # the index as it is (axes chunked alike)
+    for subscripts in ["ii->i", "ii", "ij,jj->i"]:
+        n = subscripts.split("->")[0].count(",") + 1
+        x, d = pair(C, 2)
+        ours = da.einsum(subscripts, *((x,) * n))
+        np.testing.assert_allclose(ours.compute(), np.einsum(subscripts, *((C,) * n)))
+        assert ours.chunks == dda.einsum(subscripts, *((d,) * n)).chunks
+        # axes chunked differently: Dask's blocks do not align ("Shapes do
+        # not align" when computed); dusk's diagonal follows both
+        x = da.from_array(C, chunks=(2, 4))
+        np.testing.assert_allclose(da.einsum(subscripts, *((x,) * n)).compute(),
+                                   np.einsum(subscripts, *((C,) * n)))
+    cube = RNG.rand(4, 3, 4)
+    np.testing.assert_allclose(da.einsum("iji->j", da.from_array(cube, chunks=2)).compute(),
+                               np.einsum("iji->j", cube))
+
+
+def test_einsum_refuses():
+    x, y = da.ones((3, 4), chunks=2), da.ones((4, 5), chunks=2)
+    with pytest.raises(ValueError, match="invalid subscript '1'"):
+        da.einsum("i1", x)
+    with pytest.raises(ValueError, match="'->'"):
+        da.einsum("ij->->ij", x)
+    with pytest.raises(ValueError, match="multiple times"):
+        da.einsum("ij->ii", x)
+    with pytest.raises(ValueError, match="did not appear"):
+        da.einsum("ij->k", x)
+    with pytest.raises(ValueError, match="name 2 operands, but 1"):
+        da.einsum("ij,jk", x)
+    with pytest.raises(ValueError, match="name 1 axes of an operand of 2"):
+        da.einsum("i", x)
+    with pytest.raises(ValueError, match="lengths 4 and 3"):
+        da.einsum("ij,ji", x, x)
+    with pytest.raises(ValueError, match="don't match"):
+        da.einsum("ii", x)
+    with pytest.raises(ValueError, match="ellipsis"):
+        da.einsum("..i", x)
+    with pytest.raises(ValueError, match="No input operands"):
+        da.einsum()
+    with pytest.raises(ValueError, match="subscripts are ints"):
+        da.einsum(x, [0, "a"])
+    with pytest.raises(TypeError, match="out="):
+        da.einsum("ij,jk", x, y, out=np.empty((3, 5)))
