@@ -3011,7 +3011,60 @@ def einsum(*operands, dtype=None, optimize=False, split_every=None, **kwargs):
     return r.sum(axis=axes, split_every=split_every)
 
 
-__all__ += ["diag", "diagonal", "trace", "einsum"]
+# --- apply_along_axis, apply_over_axes ---------------------------------------------------------
+
+def _apply_along_axis_block(b, func1d=None, func1d_axis=0, func1d_args=(), func1d_kwargs=None,
+                            shape=(), out_dtype=None):
+    out = np.apply_along_axis(func1d, func1d_axis, b, *func1d_args, **func1d_kwargs)
+    got = out.shape[func1d_axis:out.ndim - (b.ndim - 1 - func1d_axis)]
+    if got != shape:
+        raise ValueError("apply_along_axis: %s returned shape %s where shape=%s was given or "
+                         "guessed from a one-element call; give shape= (and dtype=)"
+                         % (_blocks.funcname(func1d), got, shape))
+    return out.astype(out_dtype, copy=False)   # the dtype given (NumPy's sum is float64)
+
+
+def apply_along_axis(func1d, axis, arr, *args, dtype=None, shape=None, **kwargs):
+    """numpy.apply_along_axis as dask.array's: the axis rechunked to one block,
+    then np.apply_along_axis on every block (map_blocks), func1d's result
+    axes in its place. dtype and shape, when not given, are those of func1d
+    called on a one-element array (give them when that would mislead)."""
+    if not callable(func1d):
+        raise TypeError("apply_along_axis: func1d must be callable, not %s"
+                        % type(func1d).__name__)
+    arr = _as_array(arr)
+    axis = _axis_of(axis, arr.ndim, "apply_along_axis")
+    if shape is None or dtype is None:
+        test = np.asarray(func1d(np.ones((1,), dtype=arr.dtype), *args, **kwargs))
+        shape = test.shape if shape is None else shape
+        dtype = test.dtype if dtype is None else dtype
+    shape = _shape(shape)
+    arr = arr.rechunk(arr.chunks[:axis] + ((arr.shape[axis],),) + arr.chunks[axis + 1:])
+    return map_blocks(_apply_along_axis_block, arr, name=_blocks.funcname(func1d) + "-along-axis",
+                      dtype=dtype, chunks=arr.chunks[:axis] + shape + arr.chunks[axis + 1:],
+                      drop_axis=axis, new_axis=list(range(axis, axis + len(shape))),
+                      func1d=func1d, func1d_axis=axis, func1d_args=args, func1d_kwargs=kwargs,
+                      shape=shape, out_dtype=np.dtype(dtype))
+
+
+def apply_over_axes(func, a, axes):
+    """numpy.apply_over_axes as dask.array's: func(x, axis) along each axis
+    in turn (apply_along_axis), an axis it takes away put back as length 1."""
+    a = _as_array(a)
+    axes = tuple(axes) if np.iterable(axes) else (axes,)
+    result = a
+    for i in axes:
+        i = _axis_of(i, a.ndim, "apply_over_axes")
+        result = apply_along_axis(func, i, result, 0)
+        if result.ndim == a.ndim - 1:
+            result = result[(slice(None),) * i + (None,)]
+        elif result.ndim != a.ndim:
+            raise ValueError("func must either preserve dimensionality of the input or reduce "
+                             "it by one.")
+    return result
+
+
+__all__ += ["diag", "diagonal", "trace", "einsum", "apply_along_axis", "apply_over_axes"]
 
 
 # --- to and from dusk.delayed -------------------------------------------------------------

@@ -254,3 +254,55 @@ def test_einsum_refuses():
         da.einsum(x, [0, "a"])
     with pytest.raises(TypeError, match="out="):
         da.einsum("ij,jk", x, y, out=np.empty((3, 5)))
+
+
+# --- apply_along_axis, apply_over_axes ---------------------------------------------------------
+
+SRC = RNG.rand(6, 7)
+
+
+def top_two(r):
+    return np.sort(r)[-2:]
+
+
+@pytest.mark.parametrize("func,axis,kw", [(np.sum, 0, {}), (np.cumsum, 1, {"shape": (7,)}),
+                                          (top_two, 0, {"shape": (2,)}),
+                                          (top_two, -1, {"shape": (2,), "dtype": "f8"}),
+                                          (lambda r: np.outer(r, r)[:2], 0, {"shape": (2, 6)}),
+                                          (np.argmax, 1, {})])
+def test_apply_along_axis(func, axis, kw):
+    x, d = pair(SRC, (4, 3))
+    ours, theirs = da.apply_along_axis(func, axis, x, **kw), dda.apply_along_axis(func, axis, d, **kw)
+    same(ours, np.apply_along_axis(func, axis, SRC))
+    assert ours.chunks == theirs.chunks and ours.dtype == theirs.dtype
+    a, b = added(ours, x, theirs, d)
+    assert a == b   # a rechunk of the axis to one block, then a task per block
+    assert ours.name.startswith(dda.core.funcname(func) + "-along-axis-")
+
+
+def test_apply_along_axis_arguments_and_refusals():
+    x = da.from_array(SRC, chunks=(4, 3))
+    same(da.apply_along_axis(np.percentile, 1, x, 30, method="lower"),
+         np.apply_along_axis(np.percentile, 1, SRC, 30, method="lower"))
+    same(da.apply_along_axis(lambda r: r.sum() > 3, 1, x), SRC.sum(1) > 3)
+    same(da.apply_along_axis(np.sum, 0, x, dtype="f4", shape=()), SRC.sum(0).astype("f4"))
+    # a shape guessed from a one-element call that the blocks do not give:
+    # an error naming shape=, when computed
+    with pytest.raises(ValueError, match="give shape="):
+        da.apply_along_axis(np.cumsum, 1, x).compute()
+    with pytest.raises(np.AxisError):
+        da.apply_along_axis(np.sum, 2, x)
+    with pytest.raises(TypeError, match="callable"):
+        da.apply_along_axis("sum", 0, x)
+
+
+def test_apply_over_axes():
+    x, d = pair(SRC, (4, 3))
+    for axes in [0, [0, 1], (1,), [-1, 0]]:
+        ours, theirs = da.apply_over_axes(np.sum, x, axes), dda.apply_over_axes(np.sum, d, axes)
+        same(ours, np.apply_over_axes(np.sum, SRC, axes), axes)
+        assert ours.chunks == theirs.chunks, axes
+        a, b = added(ours, x, theirs, d)
+        assert a == b, axes
+    with pytest.raises(ValueError, match="preserve dimensionality"):
+        da.apply_over_axes(lambda a, axis: np.outer(a, a), x, 0)
