@@ -3064,7 +3064,178 @@ def apply_over_axes(func, a, axes):
     return result
 
 
-__all__ += ["diag", "diagonal", "trace", "einsum", "apply_along_axis", "apply_over_axes"]
+# --- bincount, percentile, searchsorted ----------------------------------------------------------
+
+def _bincount_block(b, w=None, minlength=0):
+    """One block's counts, as a row of the (blocks, minlength) array summed next."""
+    # (NumPy counts empty weights as ints)
+    c = np.bincount(b, weights=w, minlength=minlength).astype(np.intp if w is None else np.float64,
+                                                            copy=False)
+    if len(c) > minlength:
+        raise ValueError("bincount: x holds %d, past minlength=%d: the counts' length is "
+                         "minlength, fixed before computing (give a larger one)"
+                         % (len(c) - 1, minlength))
+    return c[None, :]
+
+
+def bincount(x, weights=None, minlength=0, split_every=None):
+    """numpy.bincount as dask.array's: each block counted (a 'bincount' task),
+    then the counts summed along the blocks (split_every as sum's). Dask
+    2022.12's minlength=0 gives counts of unknown length; dusk's chunks are
+    always known, so minlength must be given, larger than any value of x
+    (a larger value is an error when computed). Dask sums the blocks' counts
+    in its tree directly; dusk's sum adds its first step, a task per block."""
+    x = _as_array(x)
+    if x.ndim != 1:
+        raise ValueError("Input array must be one dimensional. Try using x.ravel()")
+    if not np.can_cast(x.dtype, np.intp, "safe"):
+        raise TypeError("bincount: x holds counts' indices, integers, not %s" % x.dtype)
+    minlength = _whole(minlength, "bincount: minlength")
+    if minlength < 0:
+        raise ValueError("'minlength' must not be negative")
+    if minlength == 0:
+        raise ValueError("bincount: give minlength, more than x's largest value: dusk's "
+                         "arrays have chunks of known length, and Dask's minlength=0 makes "
+                         "them unknown")
+    args = [x, "i"]
+    dtype = np.intp
+    if weights is not None:
+        w = _as_array(weights)
+        if w.chunks != x.chunks:
+            raise ValueError("Chunks of input array x and weights must match.")
+        if w.dtype.kind == "c":
+            raise TypeError("bincount: weights are real numbers, not %s" % w.dtype)
+        args += [w, "i"]
+        dtype = np.float64
+    counts = blockwise(_bincount_block, "ij", *args, new_axes={"j": minlength},
+                       adjust_chunks={"i": 1}, dtype=dtype, minlength=minlength,
+                       token="bincount")
+    return counts.sum(axis=0, split_every=split_every)
+
+
+_PERCENTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _percentile_chunk(b, calc_q=None, method="linear"):
+    """One block's row: its length, then its percentiles calc_q (NaN if empty)."""
+    row = np.full((1, len(calc_q) + 1), np.nan)
+    row[0, 0] = len(b)
+    if len(b):
+        row[0, 1:] = np.percentile(b, calc_q, method=method)
+    return row
+
+
+def _merge_percentiles(rows, q=None, calc_q=None, method="linear", values=None, out_dtype=None):
+    """Dask's merge of the blocks' percentiles: each block's values weighted
+    by the share of its length between its percentiles, all sorted, the
+    cumulative weights read at q (by np.interp for 'linear')."""
+    n = rows[:, 0].astype(np.int64)
+    keep = n > 0
+    if not keep.any():
+        raise ValueError("No non-trivial arrays found")
+    n, vals = n[keep], rows[keep, 1:].astype(values)
+    steps = np.diff(calc_q, prepend=calc_q[:1] * 0).astype(calc_q.dtype)
+    counts = np.empty(vals.shape, dtype=calc_q.dtype)
+    counts[:] = steps
+    counts *= n[:, None]
+    vals, counts = vals.ravel(), counts.ravel()
+    order = np.argsort(vals)
+    vals, cum = vals[order], np.cumsum(counts[order])
+    want = q * int(n.sum())
+    if method == "linear":
+        out = np.interp(want, cum, vals)
+    else:
+        left = np.minimum(np.searchsorted(cum, want, side="left"), len(vals) - 1)
+        right = np.searchsorted(cum, want, side="right") - 1
+        lower, upper = np.minimum(left, right), np.maximum(left, right)
+        if method == "lower":
+            out = vals[lower]
+        elif method == "higher":
+            out = vals[upper]
+        elif method == "midpoint":
+            out = 0.5 * (vals[lower] + vals[upper])
+        else:   # nearest: the upper one only when strictly nearer
+            nearer = np.abs(cum[lower] - want) > np.abs(cum[upper] - want)
+            out = vals[np.where(nearer, upper, lower)]
+    return np.asarray(out).astype(out_dtype)
+
+
+def percentile(a, q, method="linear", internal_method="default"):
+    """dask.array.percentile of a 1-d array: each block's percentiles (a
+    'percentile_chunk' task per block, with 0 and 100 added), merged in one
+    'percentile' task as Dask merges them. With several blocks the result
+    is Dask's approximation, not NumPy's exact percentile (one block gives
+    NumPy's); its values are Dask's. q a number or a 1-d sequence (a
+    number too gives a 1-element array, as Dask's); the dtype is a's for
+    floats, float64 for integers, as Dask declares it."""
+    a = _as_array(a)
+    if a.ndim != 1:
+        raise NotImplementedError("Percentiles only implemented for 1-d arrays")
+    if method in ("default", "dask", "tdigest"):   # Dask's old name of internal_method
+        warnings.warn("In Dask 2022.1.0, the `method=` argument was renamed to "
+                      "`internal_method=`", FutureWarning, stacklevel=2)
+        internal_method, method = method, "linear"
+    if internal_method == "tdigest":
+        raise NotImplementedError("percentile: dusk has Dask's own merge "
+                                  "(internal_method='default'), not t-digest")
+    if internal_method not in ("default", "dask"):
+        raise ValueError("`internal_method=` must be one of ['default', 'dask', 'tdigest']")
+    if method not in _PERCENTILE_METHODS:
+        raise ValueError("percentile: method must be one of %s, not %r"
+                         % (", ".join(_PERCENTILE_METHODS), method))
+    if a.dtype.kind not in "iuf":
+        raise TypeError("percentile: dusk takes integers and floats, not %s" % a.dtype)
+    if isinstance(q, Array):
+        q = q.compute()
+    qa = np.atleast_1d(np.asarray(q))
+    if qa.ndim != 1 or qa.dtype.kind not in "iuf":
+        raise ValueError("percentile: q is a number or a 1-d sequence of them, not %r" % (q,))
+    if np.isnan(qa).any() or (qa < 0).any() or (qa > 100).any():
+        raise ValueError("Percentiles must be in the range [0, 100]")
+    dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+    calc_q = np.pad(qa, 1)   # 0 and 100 either side, as Dask's
+    calc_q[-1] = 100
+    rows = blockwise(_percentile_chunk, "ij", a, "i", new_axes={"j": len(calc_q) + 1},
+                     adjust_chunks={"i": 1}, dtype=np.float64, calc_q=calc_q, method=method,
+                     token="percentile_chunk")
+    # the blocks' percentiles, merged in the dtype NumPy gives them (the rows'
+    # float64 holds them exactly, integers up to 2**53)
+    values = np.percentile(np.zeros(1, dtype=a.dtype), [50], method=method).dtype
+    return map_blocks(_merge_percentiles, rows, drop_axis=0, chunks=((len(qa),),), dtype=dtype,
+                      name="percentile", q=qa, calc_q=calc_q, method=method, values=values,
+                      out_dtype=dtype)
+
+
+def _searchsorted_block(x, y, side="left"):
+    """np.searchsorted in one block of a, 0 made -1 (0 is right in the first
+    block only; the max over the blocks then passes it)."""
+    res = np.asarray(np.searchsorted(x, y, side=side))   # an array also for a 0-d y
+    res[res == 0] = -1
+    return res[np.newaxis]
+
+
+def searchsorted(a, v, side="left", sorter=None):
+    """numpy.searchsorted as dask.array's: np.searchsorted of every block of v
+    in every block of the sorted 1-d a (blockwise), each block's offset
+    added, the max over a's blocks taken, and -1 (before every block) made 0."""
+    a, v = _as_array(a), _as_array(v)
+    if a.ndim != 1:
+        raise ValueError("Input array a must be one dimensional")
+    if sorter is not None:
+        raise NotImplementedError("da.searchsorted with a sorter argument is not supported")
+    if side not in ("left", "right"):
+        raise ValueError("side must be 'left' or 'right' (got %r)" % (side,))
+    out = blockwise(_searchsorted_block, list(range(v.ndim + 1)), a, [0],
+                    v, list(range(1, v.ndim + 1)), side, None, dtype=np.intp,
+                    adjust_chunks={0: 1})
+    starts = np.cumsum((0,) + a.chunks[0], dtype=np.intp)[:-1]
+    offsets = from_array(starts[(Ellipsis,) + (None,) * v.ndim], chunks=1)
+    out = where(out < 0, out, out + offsets).max(axis=0)
+    return where(out == -1, 0, out)
+
+
+__all__ += ["diag", "diagonal", "trace", "einsum", "apply_along_axis", "apply_over_axes",
+            "bincount", "percentile", "searchsorted"]
 
 
 # --- to and from dusk.delayed -------------------------------------------------------------

@@ -306,3 +306,148 @@ def test_apply_over_axes():
         assert a == b, axes
     with pytest.raises(ValueError, match="preserve dimensionality"):
         da.apply_over_axes(lambda a, axis: np.outer(a, a), x, 0)
+
+
+# --- bincount ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunks", [7, 50, 1, ((20, 0, 30),)])
+@pytest.mark.parametrize("dtype", ["i8", "u1", "i2", "?"])
+def test_bincount(chunks, dtype):
+    src = RNG.randint(0, 2 if dtype == "?" else 10, 50).astype(dtype)
+    x, d = pair(src, chunks)
+    ours, theirs = da.bincount(x, minlength=12), dda.bincount(d, minlength=12)
+    same(ours, np.bincount(src, minlength=12))
+    assert ours.chunks == theirs.chunks == ((12,),) and ours.dtype == theirs.dtype
+    # Dask sums the blocks' counts in its tree; dusk's sum adds its first
+    # step, a task per block
+    a, b = added(ours, x, theirs, d)
+    assert a == b + x.npartitions
+    w = RNG.rand(50)
+    xw, dw = pair(w, chunks)
+    ours, theirs = da.bincount(x, xw, minlength=10), dda.bincount(d, dw, minlength=10)
+    np.testing.assert_allclose(ours.compute(), np.bincount(src, w, minlength=10))
+    assert ours.dtype == theirs.dtype == np.float64 and ours.chunks == theirs.chunks
+    same(np.bincount(x, minlength=12), np.bincount(src, minlength=12))   # dispatched
+
+
+def test_bincount_refuses():
+    x = da.from_array(np.array([0, 3, 1, 3]), chunks=2)
+    with pytest.raises(ValueError, match="give minlength"):
+        da.bincount(x)
+    with pytest.raises(ValueError, match="must not be negative"):
+        da.bincount(x, minlength=-1)
+    with pytest.raises(ValueError, match="one dimensional"):
+        da.bincount(da.ones((2, 2), dtype=int, chunks=1), minlength=2)
+    with pytest.raises(TypeError, match="integers"):
+        da.bincount(da.ones(3, chunks=1), minlength=2)
+    with pytest.raises(ValueError, match="Chunks of input array x and weights must match"):
+        da.bincount(x, da.ones(4, chunks=3), minlength=4)
+    with pytest.raises(ValueError, match="x holds 3, past minlength=2"):
+        da.bincount(x, minlength=2).compute()
+    with pytest.raises(ValueError, match="negative"):
+        da.bincount(x - 2, minlength=4).compute()
+    same(da.bincount(x, split_every=2, minlength=5), np.bincount([0, 3, 1, 3], minlength=5))
+
+
+# --- percentile --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["f8", "f4", "f2", "i4", "u1", "i8"])
+@pytest.mark.parametrize("chunks", [7, 50, 1, ((10, 0, 40),)])
+@pytest.mark.parametrize("method", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_percentile_as_dask(dtype, chunks, method):
+    src = (RNG.rand(50) * 100).astype(dtype)
+    x, d = pair(src, chunks)
+    for q in [[0, 10, 50, 90, 100], 37.5, [25, 75], np.array([33.3, 1], "f4"), [50]]:
+        ours, theirs = da.percentile(x, q, method=method), dda.percentile(d, q, method=method)
+        got, want = ours.compute(), theirs.compute()
+        assert ours.dtype == theirs.dtype == got.dtype and ours.chunks == theirs.chunks, q
+        # Dask's values (its merge of the blocks' percentiles), in the dtype
+        # it declares (its computed blocks may have another)
+        np.testing.assert_array_equal(got, want.astype(theirs.dtype), err_msg=str(q))
+        a, b = added(ours, x, theirs, d)
+        assert a == b   # a 'percentile_chunk' task per block, one 'percentile'
+    if x.npartitions == 1:
+        same(da.percentile(x, [10, 50], method=method),
+             np.percentile(src, [10, 50], method=method).astype(ours.dtype))
+
+
+def test_percentile_approximates_numpy():
+    # Dask's merge reads each block at q only (and 0 and 100): coarse for a
+    # few q over many blocks, closer for many q
+    src = np.random.RandomState(1).normal(size=2000)
+    x = da.from_array(src, chunks=100)
+    q = [5, 25, 50, 75, 95]
+    got = da.percentile(x, q).compute()
+    np.testing.assert_array_equal(got, dda.percentile(dda.from_array(src, chunks=100), q).compute())
+    assert np.abs(got - np.percentile(src, q)).max() > 0.1   # Dask's, not NumPy's
+    q = np.linspace(0, 100, 101)
+    got = da.percentile(x, q).compute()
+    np.testing.assert_allclose(got[5:-5], np.percentile(src, q)[5:-5], atol=0.15)
+    assert isinstance(np.percentile(x, 50), da.Array)
+
+
+def test_percentile_refuses():
+    x = da.arange(10.0, chunks=3)
+    with pytest.raises(NotImplementedError, match="1-d"):
+        da.percentile(da.ones((2, 2), chunks=1), 50)
+    with pytest.raises(ValueError, match=r"range \[0, 100\]"):
+        da.percentile(x, [10, 101])
+    with pytest.raises(ValueError, match=r"range \[0, 100\]"):
+        da.percentile(x, np.nan)
+    with pytest.raises(ValueError, match="method must be one of"):
+        da.percentile(x, 50, method="cubic")
+    with pytest.raises(ValueError, match="1-d sequence"):
+        da.percentile(x, [[10, 20]])
+    with pytest.raises(TypeError, match="integers and floats"):
+        da.percentile(x.astype("c16"), 50)
+    with pytest.raises(NotImplementedError, match="t-digest"):
+        da.percentile(x, 50, internal_method="tdigest")
+    with pytest.warns(FutureWarning, match="internal_method"):
+        same(da.percentile(x, [50], method="dask"),
+             dda.percentile(dda.arange(10.0, chunks=3), [50]).compute())
+    with pytest.raises(ValueError, match="No non-trivial arrays"):
+        da.percentile(da.ones(0, chunks=1), 50).compute()
+
+
+# --- searchsorted ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunks", [7, 50, 1, ((20, 0, 30),)])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted(chunks, side):
+    a = np.sort(RNG.randint(0, 20, 50)).astype(float)
+    v = np.array([[-1, 0, 3.5, 7], [19, 20, 25, 10]])
+    x, d = pair(a, chunks)
+    xv, dv = pair(v, (1, 3))
+    ours, theirs = da.searchsorted(x, xv, side), dda.searchsorted(d, dv, side)
+    same(ours, np.searchsorted(a, v, side))
+    assert ours.chunks == theirs.chunks and ours.dtype == theirs.dtype
+    # Dask's layers; its offsets' from_array has no 'original-array' task
+    assert ntasks(ours) - ntasks(x) - ntasks(xv) == ntasks(theirs) - ntasks(d) - ntasks(dv) + 1
+    same(da.searchsorted(x, da.from_array(v[0], chunks=2), side), np.searchsorted(a, v[0], side))
+    same(da.searchsorted(x, 3.5, side), np.searchsorted(a, 3.5, side))
+    same(np.searchsorted(x, xv, side), np.searchsorted(a, v, side))   # dispatched
+
+
+def test_searchsorted_refuses():
+    x = da.arange(5, chunks=2)
+    with pytest.raises(ValueError, match="one dimensional"):
+        da.searchsorted(da.ones((2, 2), chunks=1), x)
+    with pytest.raises(NotImplementedError, match="sorter"):
+        da.searchsorted(x, x, sorter=np.arange(5))
+    with pytest.raises(ValueError, match="side must be"):
+        da.searchsorted(x, x, side="middle")
+    same(da.searchsorted(da.ones(0, chunks=1), x), np.zeros(5, dtype=np.intp))
+
+
+def test_numpy_dispatch():
+    x = da.from_array(np.arange(12.0).reshape(3, 4), chunks=2)
+    for f, want in [(lambda m: np.diag(m, 1), np.diag), (lambda m: np.diagonal(m, -1), np.diagonal),
+                    (lambda m: np.trace(m), np.trace),
+                    (lambda m: np.apply_along_axis(np.sum, 0, m), np.apply_along_axis),
+                    (lambda m: np.apply_over_axes(np.sum, m, [1]), np.apply_over_axes)]:
+        r = f(x)
+        assert isinstance(r, da.Array), want
+        np.testing.assert_array_equal(r.compute(), f(x.compute()))
+    for name in ["diag", "diagonal", "trace", "einsum", "apply_along_axis", "apply_over_axes",
+                 "bincount", "percentile", "searchsorted"]:
+        assert name in da.__all__, name
