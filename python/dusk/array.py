@@ -2969,7 +2969,8 @@ def einsum(*operands, dtype=None, optimize=False, split_every=None, **kwargs):
             sizes = {o.shape[p] for p, c in enumerate(t) if c == ch}
             if len(sizes) > 1:
                 raise ValueError("einsum: dimensions in single operand for collapsing index "
-                                 "%r don't match (%s)" % (ch, " != ".join(map(str, sorted(sizes)))))
+                                 "%r don't match (%s)"
+                                 % (ch, " != ".join(map(str, sorted(sizes)))))
     sizes = {}
     for t, o in zip(terms, ops):
         for ch, n in zip(t, o.shape):

@@ -272,7 +272,8 @@ def top_two(r):
                                           (np.argmax, 1, {})])
 def test_apply_along_axis(func, axis, kw):
     x, d = pair(SRC, (4, 3))
-    ours, theirs = da.apply_along_axis(func, axis, x, **kw), dda.apply_along_axis(func, axis, d, **kw)
+    ours = da.apply_along_axis(func, axis, x, **kw)
+    theirs = dda.apply_along_axis(func, axis, d, **kw)
     same(ours, np.apply_along_axis(func, axis, SRC))
     assert ours.chunks == theirs.chunks and ours.dtype == theirs.dtype
     a, b = added(ours, x, theirs, d)
@@ -378,7 +379,8 @@ def test_percentile_approximates_numpy():
     x = da.from_array(src, chunks=100)
     q = [5, 25, 50, 75, 95]
     got = da.percentile(x, q).compute()
-    np.testing.assert_array_equal(got, dda.percentile(dda.from_array(src, chunks=100), q).compute())
+    want = dda.percentile(dda.from_array(src, chunks=100), q).compute()
+    np.testing.assert_array_equal(got, want)
     assert np.abs(got - np.percentile(src, q)).max() > 0.1   # Dask's, not NumPy's
     q = np.linspace(0, 100, 101)
     got = da.percentile(x, q).compute()
@@ -441,7 +443,8 @@ def test_searchsorted_refuses():
 
 def test_numpy_dispatch():
     x = da.from_array(np.arange(12.0).reshape(3, 4), chunks=2)
-    for f, want in [(lambda m: np.diag(m, 1), np.diag), (lambda m: np.diagonal(m, -1), np.diagonal),
+    for f, want in [(lambda m: np.diag(m, 1), np.diag),
+                    (lambda m: np.diagonal(m, -1), np.diagonal),
                     (lambda m: np.trace(m), np.trace),
                     (lambda m: np.apply_along_axis(np.sum, 0, m), np.apply_along_axis),
                     (lambda m: np.apply_over_axes(np.sum, m, [1]), np.apply_over_axes)]:
