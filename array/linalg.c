@@ -78,7 +78,7 @@ static int blas_ready(const mat *x, int64_t rows, int64_t cols, dusk_dtype ct,
 }
 
 /* One element of dtype t at e, converted to ct at o (int64 bits for the
- * integer types). */
+ * integer types): every dtype a product is computed in (product_dtype_ok). */
 static void conv(char *o, const char *e, dusk_dtype t, dusk_dtype ct)
 {
     if (ct == DUSK_DT_F8) {
@@ -91,6 +91,11 @@ static void conv(char *o, const char *e, dusk_dtype t, dusk_dtype ct)
         else
             v = (float)dusk__nd_loadf(e, t);
         memcpy(o, &v, 4);
+    } else if (ct == DUSK_DT_F2) {
+        if (t == DUSK_DT_F2)
+            memcpy(o, e, 2);
+        else
+            dusk__nd_storef(o, DUSK_DT_F2, dusk__nd_loadf(e, t));
     } else if (ct == DUSK_DT_C16) {
         double complex v = dusk__nd_loadc(e, t);
         memcpy(o, &v, 16);

@@ -105,13 +105,14 @@ def visualize(*args, filename="mydask", traverse=True, format=None, color=None, 
               collapse_outputs=False, verbose=False, view=None, **kwargs):
     """One picture of several computations, as dask.visualize(a, b): dusk arrays
     (their joined graph: what they share, an input read or a mean, is drawn
-    once), or Delayed objects and task graphs (dicts) merged. Those inside lists,
-    tuples, sets and dicts are found too, unless traverse=False. The file and
-    what is returned are those of Array.visualize."""
+    once), or Delayed objects (their graphs merged). Those inside lists, tuples,
+    sets and dicts are found too, unless traverse=False, as Dask 2022.12 finds
+    them (a dict is searched, not drawn: dusk.visualize_graph draws a graph). The
+    file and what is returned are those of Array.visualize."""
     from .array import _image, _image_file, _picture_name, _shown_format, _viz_keywords
     _viz_keywords(color, kwargs)
     arrays = {}
-    graphs = [a for a in args if type(a) is dict]
+    graphs = []
 
     def collect(a):
         if isinstance(a, Delayed):
@@ -126,15 +127,14 @@ def visualize(*args, filename="mydask", traverse=True, format=None, color=None, 
                 collect(x)
 
     for a in args:
-        if type(a) is not dict:
-            collect(a)
+        collect(a)
     if arrays and graphs:
         raise NotImplementedError("visualize: dusk draws dusk arrays together, or Delayed "
-                                  "objects and graphs together, not both in one picture; "
-                                  "draw them apart")
+                                  "objects together, not both in one picture; draw them "
+                                  "apart")
     if not arrays and not graphs:
-        raise ValueError("visualize: nothing to draw: give dusk arrays, Delayed objects "
-                         "or task graphs (dicts)")
+        raise ValueError("visualize: nothing to draw: give dusk arrays or Delayed objects "
+                         "(a task graph, a dict, is drawn by dusk.visualize_graph)")
     filename = _picture_name(filename, format)
     how = (filename, format, color, rankdir, collapse_outputs, verbose, view)
     if arrays:

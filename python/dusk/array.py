@@ -1523,14 +1523,19 @@ def matmul(a, b): return _as_array(a) @ b
 def tensordot(a, b, axes=2):
     a, b = _as_array(a), _as_array(b)
     if isinstance(axes, (numbers.Integral, np.integer)):
-        return _apply("_product", a, "tensordot", b, int(axes))
-    aa, bb = axes
-    aa = [aa] if isinstance(aa, (numbers.Integral, np.integer)) else list(aa)
-    bb = [bb] if isinstance(bb, (numbers.Integral, np.integer)) else list(bb)
-    return _apply("_product", a, "tensordot", b, len(aa), aa, bb)
+        r = _apply("_product", a, "tensordot", b, int(axes))
+    else:
+        aa, bb = axes
+        aa = [aa] if isinstance(aa, (numbers.Integral, np.integer)) else list(aa)
+        bb = [bb] if isinstance(bb, (numbers.Integral, np.integer)) else list(bb)
+        r = _apply("_product", a, "tensordot", b, len(aa), aa, bb)
+    # NumPy's tensordot of two bool arrays is bool (any of the ands), as dot's
+    return r.astype(bool) if a.dtype == bool and b.dtype == bool else r
 
 
 def concatenate(seq, axis=0):
+    if axis is None:   # NumPy's and Dask's: the arrays flattened, then joined
+        return concatenate([_as_array(x).ravel() for x in seq], axis=0)
     return _apply("_join", "concatenate", [_as_array(x) for x in seq], int(axis))
 
 

@@ -1140,6 +1140,20 @@ static void test_complex_products(void **state)
                 want += hd[i][k] * hd[k][j];
             assert_true(hg[i * 4 + j] == want);
         }
+    /* summed over both axes in reversed order: the blocks are packed (in
+     * float16, then float32), not handed over as they are */
+    int ax[2] = {1, 0};
+    for (int k = 0; k < 2; k++) {
+        dusk_array *hs = dusk_tensordot(h, h, ax, ax, 2);
+        assert_int_equal(dusk_array_dtype(hs), DUSK_DT_F2);
+        v = compute(dusk_array_astype(hs, DUSK_DT_F8), "float16 tensordot");
+        double want = 0;
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 4; j++)
+                want += hd[i][j] * hd[i][j];
+        assert_true(*(const double *)dusk_ndarray_data(v) == want);
+        h = dusk_array_rechunk(h, "4");   /* one block: the kernel's whole pack */
+    }
 }
 
 /* NumPy orders complex numbers lexicographically for min and max; dusk

@@ -237,6 +237,31 @@ def test_transpose_and_tensordot_axes_as_numpy_reads_them():
     # "axes don't match array: 1 axes for an array of 3")
     np.testing.assert_array_equal(np.transpose(z).compute(), a.T)
     np.testing.assert_array_equal(z.transpose(None).compute(), a.T)
+    # NumPy's tensordot of bools is bool, as dot's and matmul's (it was an
+    # int64 count of the ands)
+    b = np.arange(20).reshape(4, 5) % 3 != 0
+    bx = da.from_array(b, chunks=2)
+    for axes in (([1, 0], [1, 0]), 1, ([0], [0])):
+        want = np.tensordot(b, b if axes != 1 else b.T, axes)
+        got = da.tensordot(bx, bx if axes != 1 else bx.T, axes)
+        assert got.dtype == want.dtype == bool
+        np.testing.assert_array_equal(got.compute(), want)
+    # float16 summed over axes out of order (the blocks packed: it was NaN,
+    # written past a buffer)
+    h = np.arange(20, dtype="f2").reshape(4, 5) / 8
+    hx = da.from_array(h, chunks=2)
+    got = da.tensordot(hx, hx, axes=([1, 0], [1, 0]))
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(float(got.compute()), float(np.tensordot(h, h, ([1, 0], [1, 0]))),
+                               rtol=1e-3)
+
+
+def test_concatenate_axis_none_flattens_as_numpy():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(4.0)
+    got = da.concatenate([da.from_array(a, chunks=2), da.from_array(b, chunks=3)], axis=None)
+    np.testing.assert_array_equal(got.compute(), np.concatenate([a, b], axis=None))
+    assert got.chunks == dda.concatenate([dda.from_array(a, chunks=2), dda.from_array(b, chunks=3)],
+                                         axis=None).chunks
 
 
 def test_rechunk_dicts_and_none_keep_axes_as_dask():
@@ -1392,11 +1417,17 @@ def test_dusk_visualize_draws_several_as_dask_visualize(tmp_path):
     assert open(tmp_path / "both.png", "rb").read(4) == b"\x89PNG"
     with pytest.raises(ValueError, match="nothing to draw"):
         dusk.visualize([m], traverse=False, filename=None)
-    # Delayed objects and task graphs, merged
+    # in a dict: searched, as Dask 2022.12 searches it (not drawn as a graph)
+    dot = dusk.visualize({"m": m, "r": r}, filename=None, format="dot").decode()
+    assert dot.count("shape=circle") == joined
+    # Delayed objects, their graphs merged
     d = dusk.Delayed("b", {"a": 1, "b": (inc, "a")})
-    dot = dusk.visualize(d, {"c": (add, 1, 2)}, filename=None, format="dot").decode()
+    e = dusk.Delayed("c", {"c": (add, 1, 2)})
+    dot = dusk.visualize(d, [e], filename=None, format="dot").decode()
     assert dot.count("shape=circle") == 2              # b and c; a is data
     assert "key: 'b'" in dot and "label=c" in dot
+    with pytest.raises(ValueError, match="visualize_graph"):
+        dusk.visualize({"c": (add, 1, 2)}, filename=None)
     # what dusk cannot draw together, or draw at all, is said, and nothing written
     f = tmp_path / "no.svg"
     with pytest.raises(NotImplementedError, match="not both"):
