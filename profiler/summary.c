@@ -423,9 +423,10 @@ int dusk_profiler_print_summary(dusk_profiler *p, FILE *f)
         return rc;
     dusk__fmt_ns(a, sizeof a, (double)s.wall_ns);
     dusk__fmt_ns(b, sizeof b, (double)s.busy_ns);
-    fprintf(f, "profile: %llu tasks in %zu run%s on %d worker%s; wall %s, busy %s, "
+    fprintf(f, "profile: %llu task%s in %zu run%s on %d worker%s; wall %s, busy %s, "
                "parallel efficiency %.1f%%\n",
-            (unsigned long long)s.ntasks, s.nruns, s.nruns == 1 ? "" : "s", s.workers,
+            (unsigned long long)s.ntasks, s.ntasks == 1 ? "" : "s", s.nruns,
+            s.nruns == 1 ? "" : "s", s.workers,
             s.workers == 1 ? "" : "s", a, b, 100.0 * s.efficiency);
     if (s.nliterals)   /* not tasks, as Dask counts; the trace keeps them */
         fprintf(f, "  and %llu literal%s (a key set to a value), not counted\n",

@@ -992,8 +992,8 @@ def _viz_keywords(color, kwargs):
                                   "normalised by a given maximum")
     if kwargs:
         raise TypeError("visualize: unexpected keyword argument%s %s (Dask passes these "
-                        "to Graphviz as graph attributes; dusk's pictures take rankdir "
-                        "only)" % ("s" if len(kwargs) > 1 else "",
+                        "to Graphviz as graph attributes; dusk's pictures take rankdir, "
+                        "and dusk's own view=, of the graph attributes)" % ("s" if len(kwargs) > 1 else "",
                                    ", ".join(repr(k) for k in sorted(kwargs))))
 
 
@@ -1193,9 +1193,25 @@ def arange(start, stop=None, step=1, chunks="auto", dtype=None):
     return x if dtype is None else x.astype(dtype)
 
 
-def linspace(start, stop, num=50, chunks="auto", dtype=None):
-    x = _apply("_linspace", float(start), float(stop), int(num), _chunks_text(chunks, 1))
-    return x if dtype is None else x.astype(dtype)
+def linspace(start, stop, num=50, endpoint=True, retstep=False, chunks="auto", dtype=None):
+    """numpy.linspace as dask.array.linspace (its arguments, in its order):
+    endpoint=False leaves stop out (num + 1 points to stop, the last block of
+    one dropped: NumPy's step and values), retstep=True returns (array, step)."""
+    num = int(num)
+    if num < 0:
+        raise ValueError("linspace: num must be 0 or more, not %d" % num)
+    if endpoint:
+        x = _apply("_linspace", float(start), float(stop), num, _chunks_text(chunks, 1))
+    else:
+        want = empty((num,), chunks=chunks).chunks[0]   # the chunks Dask gives num points
+        x = _apply("_linspace", float(start), float(stop), num + 1,
+                   _chunks_text((tuple(want) + (1,),), 1))[:num]
+    if dtype is not None:
+        x = x.astype(dtype)
+    if not retstep:
+        return x
+    div = num - 1 if endpoint else num
+    return x, ((float(stop) - float(start)) / div if div > 0 else float("nan"))
 
 
 def from_array(x, chunks="auto", name=None, **kwargs):

@@ -1294,6 +1294,18 @@ static void trace_profile_render(void **state)
     assert_contains(r.out, "critical path: 2 tasks");
     assert_contains(r.out, "'b' -> 'z'");
     done(&r);
+    /* one task is a task */
+    char one[512], onet[512];
+    keep(one, "one-task.json");
+    keep(onet, "one-task-t.json");
+    write_file(one, "{\"a\": [\"inc\", 1]}\n");
+    r = dusk_cmd("run %s --trace %s", one, onet);
+    assert_ok(&r);
+    done(&r);
+    r = dusk_cmd("profile %s", onet);
+    assert_ok(&r);
+    assert_contains(r.out, "profile: 1 task in 1 run on ");
+    done(&r);
 
     /* -o csv from the trace: the same tasks as run's own CSV */
     r = dusk_cmd("profile %s -o %s", trace, csv2);

@@ -192,6 +192,17 @@ def test_creation_functions():
         assert x.dtype == want.dtype and x.compute().dtype == want.dtype, args
         np.testing.assert_array_equal(x.compute(), want)
     np.testing.assert_allclose(da.linspace(0, 1, 7, chunks=3).compute(), np.linspace(0, 1, 7))
+    # Dask's arguments: endpoint= (NumPy's values exactly, Dask's chunks), retstep=
+    for num, ch in ((10, 4), (7, 3), (1, 2), (0, 2), (50, "auto")):
+        for ep in (True, False):
+            x = da.linspace(0.5, 7.25, num, endpoint=ep, chunks=ch)
+            np.testing.assert_array_equal(x.compute(), np.linspace(0.5, 7.25, num, endpoint=ep))
+            assert x.chunks == dda.linspace(0.5, 7.25, num, endpoint=ep, chunks=ch).chunks
+            _, step = da.linspace(0.5, 7.25, num, endpoint=ep, retstep=True, chunks=ch)
+            want = np.linspace(0.5, 7.25, num, endpoint=ep, retstep=True)[1]
+            assert step == want or (np.isnan(step) and np.isnan(want))
+    with pytest.raises(ValueError, match="num must be 0 or more"):
+        da.linspace(0, 1, -1)
     x = da.random.RandomState(5).normal(2, 3, size=(400, 300), chunks=100).compute()
     assert abs(x.mean() - 2) < 0.05 and abs(x.std() - 3) < 0.05
     y = da.random.RandomState(5).normal(2, 3, size=(400, 300), chunks=100).compute()
