@@ -823,7 +823,31 @@ class Array(_dusk.Array):
 
     def to_hdf5(self, filename, datapath, compression=None, overwrite=None, **kwargs):
         """Computes the array into dataset datapath of the HDF5 file filename (what
-        store gives back: a dusk.Delayed that stores for compute=False)."""
+        store gives back: a dusk.Delayed that stores for compute=False). Of h5py's
+        create_dataset keywords, which Dask passes on, chunks=True (the array's
+        blocks, as dusk writes them) and compression_opts= (the gzip level) are
+        taken; the others dusk does not write raise, naming themselves."""
+        kwargs = dict(kwargs)
+        if kwargs.pop("chunks", True) not in (True, None):
+            raise NotImplementedError("to_hdf5: chunks=: dusk writes the dataset in HDF5 "
+                                      "chunks of the array's blocks (rechunk it first)")
+        level = kwargs.pop("compression_opts", None)
+        if level is not None:
+            if compression not in (None, "gzip"):
+                raise ValueError("to_hdf5: compression_opts=%r is a gzip level; compression "
+                                 "is %r" % (level, compression))
+            compression = int(level)
+        h5py_only = sorted(set(kwargs) & {"shuffle", "fletcher32", "scaleoffset", "maxshape",
+                                          "fillvalue", "track_times", "track_order", "dtype",
+                                          "external", "data"})
+        if h5py_only:
+            raise NotImplementedError("to_hdf5: %s: dusk does not write %s" % (
+                ", ".join(k + "=" for k in h5py_only), "it" if len(h5py_only) == 1 else "them"))
+        unknown = sorted(set(kwargs) - {"compute", "return_stored", "lock", "scheduler",
+                                        "num_workers"})
+        if unknown:
+            raise TypeError("to_hdf5: unexpected keyword argument%s %s" % (
+                "s" if len(unknown) > 1 else "", ", ".join(repr(k) for k in unknown)))
         return store(self, (filename, datapath), compression=compression, overwrite=overwrite,
                      **kwargs)
 
@@ -1839,7 +1863,9 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
             if r is None and tuple(t.shape) != s.shape:
                 raise ValueError("store: shape %s does not fit the target's %s" % (s.shape, t.shape))
             t[... if r is None else r] = s.compute(scheduler=scheduler, num_workers=num_workers)
-            stored.append(from_array(t if r is None else t[r]) if return_stored else None)
+            # in the source's chunks, as Dask's stored arrays
+            stored.append(from_array(t if r is None else t[r], chunks=s.chunks)
+                          if return_stored else None)
         else:
             _refuse_open_writer(where[0])
             replace = overwrite
@@ -1848,7 +1874,7 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
             with _locked:
                 s._store(where[0], where[1], gzip=level, overwrite=bool(replace),
                          scheduler=scheduler, num_workers=num_workers)
-            stored.append(from_hdf5(where[0], where[1]) if return_stored else None)
+            stored.append(from_hdf5(where[0], where[1], chunks=s.chunks) if return_stored else None)
     return tuple(stored) if return_stored else None
 
 

@@ -893,6 +893,17 @@ def test_store_into_arrays_regions_and_not_computed_as_dask(tmp_path):
     assert len(back) == 2 and all(isinstance(b, da.Array) for b in back)
     for b in back:
         np.testing.assert_array_equal(b.compute(), a)
+        assert b.chunks == x.chunks            # the source's, as Dask's
+    # to_hdf5 takes h5py's chunks=True and compression_opts=, which Dask passes
+    # on; what dusk does not write is said, nothing written
+    x.to_hdf5(tmp_path / "co.h5", "/x", chunks=True, compression="gzip", compression_opts=7)
+    with h5py.File(tmp_path / "co.h5", "r") as f:
+        assert f["/x"].compression_opts == 7
+    for kw, err in (({"bogus": 5}, TypeError), ({"shuffle": True}, NotImplementedError),
+                    ({"chunks": (2, 2)}, NotImplementedError)):
+        with pytest.raises(err, match=list(kw)[0]):
+            x.to_hdf5(tmp_path / "no.h5", "/x", **kw)
+    assert not (tmp_path / "no.h5").exists()
     # to_hdf5 gives store's Delayed back (it was dropped: nothing was written)
     later = x.to_hdf5(tmp_path / "th.h5", "/x", compute=False)
     assert isinstance(later, dusk.Delayed) and not (tmp_path / "th.h5").exists()
