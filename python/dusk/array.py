@@ -687,6 +687,116 @@ class Array(_dusk.Array):
             items.append(it)
         return _apply("_getitem", self, tuple(items))
 
+    def __setitem__(self, key, value):
+        """x[key] = value, as Dask's: x becomes where(mask, value, x), lazily (arrays
+        made from x before keep its old values). key is a dusk bool array of x's
+        shape (x[x > 2] = 0, Dask's where), or ints, slices, a list of ints or a
+        one-dimensional bool mask per axis, or a NumPy bool mask of x's shape (the
+        places marked by comparisons of aranges, not a mask in memory). value is
+        cast to x's dtype as NumPy casts it (2.7 into int: 2; NaN: ValueError); a
+        dusk array value needs a dusk bool key and broadcasts to x."""
+        if isinstance(key, Array):
+            if key.dtype != bool:
+                raise NotImplementedError("x[key] = value with a dusk array of integers: dusk "
+                                          "sets through a dusk bool array of x's shape, or "
+                                          "indices known now (compute the key first)")
+            if key.shape != self.shape:
+                raise IndexError("x[mask] = value: the mask's shape %s is not the array's %s"
+                                 % (key.shape, self.shape))
+            mask = key
+        else:
+            mask = self._places(key)
+        if isinstance(value, Array):
+            if not isinstance(key, Array):
+                raise NotImplementedError("x[key] = array: dusk sets an array's values under a "
+                                          "dusk bool mask of x's shape; at indices, numbers")
+            v = value.astype(self.dtype)
+        else:
+            v = np.array(value, dtype=self.dtype)    # NumPy's cast, and its errors
+            if v.ndim:
+                raise NotImplementedError("x[key] = value: dusk sets a number (or a dusk array "
+                                          "under a dusk mask), not a %s of shape %s"
+                                          % (type(value).__name__, v.shape))
+            v = v[()]
+        r = full(self.shape, v, dtype=self.dtype, chunks=self.chunks) if mask is None else \
+            where(mask, v, self)
+        with _locked:
+            self._rebind(r)
+            self._recipe = r._recipe
+
+    def _places(self, key):
+        """A dusk bool array true at the places key (ints, slices, a list or a 1-d
+        mask per axis, ..., or a NumPy mask of x's shape) picks in x; None for
+        all of them."""
+        if isinstance(key, list) and key and builtins.all(isinstance(v, (bool, np.bool_))
+                                                          for v in key):
+            key = np.array(key)
+        if isinstance(key, np.ndarray) and key.dtype == bool and key.ndim == self.ndim and \
+                self.ndim > 1:
+            if key.shape != self.shape:
+                raise IndexError("x[mask] = value: the mask's shape %s is not the array's %s"
+                                 % (key.shape, self.shape))
+            return from_array(key, chunks=self.chunks)
+        key = key if isinstance(key, tuple) else (key,)
+        if builtins.sum(1 for k in key if k is Ellipsis) > 1:
+            raise IndexError("an index can only have a single ellipsis ('...')")
+        if builtins.any(k is None for k in key):
+            raise IndexError("x[key] = value takes no new axis (None) in key")
+        n_ax = len(key) - builtins.sum(1 for k in key if k is Ellipsis)
+        if n_ax > self.ndim:
+            raise IndexError("too many indices for array: array is %d-dimensional, but %d "
+                             "were indexed" % (self.ndim, n_ax))
+        full_key = []
+        for k in key:
+            full_key.extend([slice(None)] * (self.ndim - n_ax) if k is Ellipsis else [k])
+        full_key += [slice(None)] * (self.ndim - len(full_key))
+        if builtins.sum(1 for k in full_key if isinstance(k, (list, np.ndarray))) > 1:
+            raise NotImplementedError("x[key] = value with more than one list: NumPy pairs "
+                                      "them, which dusk does not; one list at most")
+        mask = None
+        for d, k in enumerate(full_key):
+            n = self.shape[d]
+            ar = arange(n, chunks=(self.chunks[d],))
+            if isinstance(k, slice):
+                if k == slice(None):
+                    continue
+                start, stop, step = k.indices(n)
+                if step > 0:
+                    c = (ar >= start) & (ar < stop)
+                    if step > 1:
+                        c = c & ((ar - start) % step == 0)
+                else:
+                    c = (ar <= start) & (ar > stop)
+                    if step < -1:
+                        c = c & ((start - ar) % -step == 0)
+            elif isinstance(k, (numbers.Integral, np.integer)) and not isinstance(k, (bool, np.bool_)):
+                i = int(k)
+                if not -n <= i < n:
+                    raise IndexError("index %d is out of bounds for axis %d with size %d"
+                                     % (i, d, n))
+                c = ar == (i + n if i < 0 else i)
+            elif isinstance(k, (list, np.ndarray)):
+                k = np.asarray(k)
+                if k.dtype == bool:
+                    if k.shape != (n,):
+                        raise IndexError("boolean index did not match indexed array along "
+                                         "dimension %d; dimension is %d but corresponding "
+                                         "boolean dimension is %s" % (d, n, k.shape[0] if k.ndim else 0))
+                    k = np.flatnonzero(k)
+                if k.ndim != 1 or (k.size and k.dtype.kind not in "iu"):
+                    raise IndexError("x[key] = value: a list index holds integers (one axis)")
+                if k.size and ((k < -n).any() or (k >= n).any()):
+                    bad = k[(k < -n) | (k >= n)][0]
+                    raise IndexError("index %d is out of bounds for axis %d with size %d"
+                                     % (bad, d, n))
+                c = isin(ar, np.where(k < 0, k + n, k)) if k.size else zeros(n, dtype=bool, chunks=(self.chunks[d],))
+            else:
+                raise IndexError("x[key] = value takes ints, slices, lists of ints, bool masks "
+                                 "and ..., not %s" % type(k).__name__)
+            c = c.reshape((1,) * d + (n,) + (1,) * (self.ndim - d - 1)) if self.ndim > 1 else c
+            mask = c if mask is None else mask & c
+        return mask
+
     def _mask_indices(self, index, pos, mask):
         """A one-dimensional boolean mask at index[pos] as the indices NumPy picks."""
         if mask.ndim != 1:

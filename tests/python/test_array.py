@@ -267,6 +267,54 @@ def test_transpose_and_tensordot_axes_as_numpy_reads_them():
                                rtol=1e-3)
 
 
+def test_setitem_as_numpy_lazily():
+    # x[x > 2] = 0 and x[key] = v, as Dask's (it was an AttributeError): x
+    # becomes a where of x, and arrays made from x before keep its values
+    keys = [0, -1, slice(1, 5), slice(None, None, -2), (slice(None), 2), (Ellipsis, [0, 3]),
+            ([True, False, True, False, True, False],), (1, slice(0, 4, 3)),
+            (slice(5, 0, -2), -3), Ellipsis, (slice(None),), ([], 1)]
+    for k in keys:
+        for v in (7, 2.7):
+            a = np.arange(36).reshape(6, 6)
+            x = da.from_array(a, chunks=(4, 4))
+            before = x + 0
+            a[k] = v
+            x[k] = v
+            assert x.dtype == a.dtype and x.chunks == ((4, 2), (4, 2))
+            np.testing.assert_array_equal(x.compute(), a, err_msg=repr(k))
+            np.testing.assert_array_equal(before.compute(), np.arange(36).reshape(6, 6))
+    a = np.arange(36.0).reshape(6, 6)
+    x, d = da.from_array(a, chunks=(4, 4)), dda.from_array(a, chunks=(4, 4))
+    x[x > 20] = -1
+    d[d > 20] = -1
+    a[a > 20] = -1
+    np.testing.assert_array_equal(x.compute(), a)
+    # Dask's where, task for task (dusk's from_array holds the original as one task more)
+    assert x._ntasks == len(d.__dask_graph__()) + 1
+    m = a % 4 == 1                                  # a NumPy mask of x's shape
+    x[m] = 100
+    a[m] = 100
+    np.testing.assert_array_equal(x.compute(), a)
+    x[x < 0] = x * 10 + 0.5                         # a dusk array value under a dusk mask
+    a[a < 0] = a[a < 0] * 10 + 0.5
+    np.testing.assert_array_equal(x.compute(), a)
+    # NumPy's casts and refusals, and dusk's own, each naming what is wrong
+    xi = da.arange(5, chunks=2)
+    with pytest.raises(ValueError, match="NaN to integer"):
+        xi[0] = np.nan
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 0 with size 5"):
+        xi[9] = 1
+    with pytest.raises(NotImplementedError, match="not a list"):
+        xi[0] = [1, 2]
+    with pytest.raises(IndexError, match=r"shape \(3,\) is not the array's \(5,\)"):
+        xi[da.ones(3, chunks=2) > 0] = 1
+    with pytest.raises(NotImplementedError, match="more than one list"):
+        x[[0, 1], [2, 3]] = 1
+    with pytest.raises(NotImplementedError, match="integers"):
+        xi[da.arange(2, chunks=1)] = 1
+    np.testing.assert_array_equal(xi.compute(), np.arange(5))
+
+
 def test_concatenate_axis_none_flattens_as_numpy():
     a, b = np.arange(6.0).reshape(2, 3), np.arange(4.0)
     got = da.concatenate([da.from_array(a, chunks=2), da.from_array(b, chunks=3)], axis=None)
