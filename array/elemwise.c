@@ -127,23 +127,24 @@ static void identity_map(const dusk_array *a, int (*map)[DUSK_MAXDIMS])
 
 /* What NumPy refuses too: floor division and remainder of complex
  * numbers, bitwise operations of anything but integers and bools (t: the
- * operands' common dtype). */
+ * operands' common dtype). DUSK_ETYPE: NumPy's TypeError, as every refusal
+ * of an operation for its operands' dtypes. */
 static dusk_array *no_such_op(dusk_array *a, dusk_binop op, dusk_dtype t)
 {
     const char *name = dusk__op_get(DUSK__OP_BINOP + op)->func.name;
     op = dusk__binop_base(op);
     if ((dusk__binop_floats_only(op) || op == DUSK_BINOP_FMOD) && dusk__dtype_is_complex(t))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: ufunc '%s' not supported for %s "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: ufunc '%s' not supported for %s "
                                 "(nor in NumPy)", name, name, dusk_dtype_name(t));
     if (op == DUSK_BINOP_SUB && t == DUSK_DT_BOOL)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: numpy boolean subtract is not "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: numpy boolean subtract is not "
                                 "supported", name);
     if ((op == DUSK_BINOP_FLOORDIV || op == DUSK_BINOP_MOD) && dusk__dtype_is_complex(t))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers have no %s (nor in NumPy)",
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: complex numbers have no %s (nor in NumPy)",
                                 name, op == DUSK_BINOP_MOD ? "remainder" : "floor division");
     if ((op == DUSK_BINOP_AND || op == DUSK_BINOP_OR || op == DUSK_BINOP_XOR) &&
         dusk__dtype_is_inexact(t))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: bitwise operations take integers and "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: bitwise operations take integers and "
                                 "bools, not %s (nor in NumPy)", name, dusk_dtype_name(t));
     return NULL;
 }
@@ -324,24 +325,24 @@ dusk_array *dusk_array_unop(dusk_unop op, dusk_array *a)
     if ((unsigned)op >= DUSK_UNOP_COUNT)
         return dusk__array_fail(a->ctx, DUSK_EINVAL, "unknown operation %d", (int)op);
     if (op == DUSK_UNOP_NEG && a->dtype == DUSK_DT_BOOL)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "neg: the numpy boolean negative is not supported");
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "neg: the numpy boolean negative is not supported");
     if (op == DUSK_UNOP_INVERT && dusk__dtype_is_inexact(a->dtype))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "invert: ~ takes integers and bools, not %s "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "invert: ~ takes integers and bools, not %s "
                                 "(nor in NumPy)", dusk_dtype_name(a->dtype));
     if ((op == DUSK_UNOP_FLOOR || op == DUSK_UNOP_CEIL || op == DUSK_UNOP_TRUNC) &&
         dusk__dtype_is_complex(a->dtype))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers are not rounded so "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: complex numbers are not rounded so "
                                 "(nor in NumPy)", dusk__op_get(DUSK__OP_UNOP + op)->func.name);
     if (op == DUSK_UNOP_SIGN && a->dtype == DUSK_DT_BOOL)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "sign: bools have no sign (nor in NumPy)");
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "sign: bools have no sign (nor in NumPy)");
     if (op == DUSK_UNOP_POSITIVE && a->dtype == DUSK_DT_BOOL)
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "positive: ufunc 'positive' has no loop "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "positive: ufunc 'positive' has no loop "
                                 "for bools (nor in NumPy)");
     if ((op == DUSK_UNOP_CBRT || op == DUSK_UNOP_FABS || op == DUSK_UNOP_DEG2RAD ||
          op == DUSK_UNOP_RAD2DEG || op == DUSK_UNOP_DEGREES || op == DUSK_UNOP_RADIANS ||
          op == DUSK_UNOP_SIGNBIT) && dusk__dtype_is_complex(a->dtype)) {
         const char *name = dusk__op_get(DUSK__OP_UNOP + op)->func.name;
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: ufunc '%s' not supported for %s "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: ufunc '%s' not supported for %s "
                                 "(nor in NumPy)", name, name, dusk_dtype_name(a->dtype));
     }
     int map[1][DUSK_MAXDIMS];

@@ -220,7 +220,7 @@ dusk_array *dusk_array_reduce(dusk_reduction op, dusk_array *a, uint64_t axes_ma
      * order that means nothing for them: dusk refuses it (its comparison
      * operators do order them so, as NumPy's do) */
     if (minmax && (a->dtype == DUSK_DT_C16 || a->dtype == DUSK_DT_C8))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers (%s) have no order; "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: complex numbers (%s) have no order; "
                                 "take the %s of abs(x), x.real or x.imag", names[op],
                                 dusk_dtype_name(a->dtype), names[op]);
     /* min and max have no identity: NumPy refuses an empty reduced axis
@@ -418,7 +418,7 @@ dusk_array *dusk_array_argreduce(dusk_argreduction op, dusk_array *a, int axis,
                                 "split_every must be 0 (default) or at least 2, not %d",
                                 split_every);
     if (dusk__dtype_is_complex(a->dtype))
-        return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: complex numbers (%s) have no order; "
+        return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: complex numbers (%s) have no order; "
                                 "take the %s of abs(x), x.real or x.imag", name,
                                 dusk_dtype_name(a->dtype), name);
     /* the flattened array: one index into it, as NumPy's axis=None */
@@ -575,7 +575,7 @@ int dusk__k_arg_chunk(const dusk__targs *t, dusk_value **out, dusk_error *err)
                               "block's %d", name, (uint64_t)axes, ndim);
     dusk_dtype dt = dusk_ndarray_dtype(a);
     if (dusk__dtype_is_complex(dt))
-        return dusk_error_set(err, DUSK_EINVAL, "%s: complex numbers have no order", name);
+        return dusk_error_set(err, DUSK_ETYPE, "%s: complex numbers have no order", name);
     /* where the block starts in the whole array, and the whole's shape */
     bounds = dusk__params_extra(t->params, 3);
     const int64_t *bshape = dusk_ndarray_shape(a);

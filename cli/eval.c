@@ -120,8 +120,9 @@ static const char HELP[] =
     "                              take (then it fails when an allocation does,\n"
     "                              or is killed by the kernel)\n"
     "\n"
-    "Exit codes: 0 done, 1 a file or the computation failed (shapes or chunks\n"
-    "that do not fit an array among them), 2 bad usage (a syntax error, chunks\n"
+    "Exit codes: 0 done, 1 a file or the computation failed, or dusk's arrays\n"
+    "refused a step (an axis out of bounds, shapes or chunks that do not fit,\n"
+    "a dtype the operation has no meaning for), 2 bad usage (a syntax error, chunks\n"
     "that cannot be read, an unknown name, function or keyword: shown with a\n"
     "caret), 130 (143) interrupted by Ctrl-C (SIGTERM): no output written, no\n"
     "temporary file left.\n";

@@ -315,6 +315,18 @@ def test_setitem_as_numpy_lazily():
     np.testing.assert_array_equal(xi.compute(), np.arange(5))
 
 
+def test_dtype_refusals_are_type_errors_as_numpys():
+    # NumPy raises TypeError for an operation its operands' dtypes do not have
+    b = da.ones(3, dtype=bool, chunks=2)
+    z = da.ones(3, dtype="c16", chunks=2)
+    for f, what in ((lambda: b - b, "boolean subtract"), (lambda: -b, "boolean negative"),
+                    (lambda: ~da.ones(3, chunks=2), "invert"),
+                    (lambda: z.max(), "have no order"), (lambda: z.argmax(), "have no order"),
+                    (lambda: z // 2, "floor division"), (lambda: da.floor(z), "not rounded")):
+        with pytest.raises(TypeError, match=what):
+            f()
+
+
 def test_concatenate_axis_none_flattens_as_numpy():
     a, b = np.arange(6.0).reshape(2, 3), np.arange(4.0)
     got = da.concatenate([da.from_array(a, chunks=2), da.from_array(b, chunks=3)], axis=None)
