@@ -3456,3 +3456,221 @@ Array.to_delayed = _to_delayed
 __all__ += ["from_delayed", "histogram", "digitize", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
             "take", "pad", "real", "imag", "conj", "conjugate", "angle", "nancumsum", "nancumprod",
             "isin", "block", "cov", "corrcoef"]
+
+
+# --- median, topk, moment ----------------------------------------------------------------------
+
+def _median_of(func, a, axis, keepdims, out):
+    """Dask's median and nanmedian: the axes reduced rechunked to one block
+    (the others to 'auto', as Dask's), then func on every block (map_blocks)."""
+    _no_out(out)
+    a = _as_array(a)
+    what = func.__name__
+    # Dask refuses axis=None; dusk takes it as every axis, the whole array one block
+    axes = tuple(range(a.ndim)) if axis is None else _axes_of(axis, a.ndim, what)
+    dtype = func(np.ones(1, dtype=a.dtype)).dtype   # NumPy's refusal (nanmedian of complex) too
+    if builtins.any(a.numblocks[d] > 1 for d in axes):
+        a = a.rechunk({d: -1 if d in axes else "auto" for d in range(a.ndim)})
+    if keepdims:
+        return map_blocks(func, a, axis=axes, keepdims=True, dtype=dtype,
+                          chunks=tuple((1,) * len(c) if d in axes else c
+                                       for d, c in enumerate(a.chunks)))
+    return map_blocks(func, a, axis=axes, keepdims=False, dtype=dtype, drop_axis=list(axes))
+
+
+def median(a, axis=None, keepdims=False, out=None):
+    """numpy.median as dask.array's: the axes reduced rechunked to one block
+    (the other axes 'auto'), then np.median on every block. Dask refuses
+    axis=None; dusk takes it as all axes (the whole array in one block)."""
+    return _median_of(np.median, a, axis, keepdims, out)
+
+
+def nanmedian(a, axis=None, keepdims=False, out=None):
+    """numpy.nanmedian as dask.array's (see median): NaNs skipped; a slice of
+    NaNs only is NaN, with NumPy's RuntimeWarning when computed."""
+    return _median_of(np.nanmedian, a, axis, keepdims, out)
+
+
+def _split_every_of(split_every, what):
+    """Dask's split_every for a reduction along one axis: 4 by default."""
+    if split_every is None:
+        return 4
+    if isinstance(split_every, bool) or not isinstance(split_every, (numbers.Integral, np.integer)):
+        raise TypeError("%s: split_every must be an int, not %s" % (what, type(split_every).__name__))
+    if split_every < 2:
+        raise ValueError("%s: split_every must be at least 2, not %d" % (what, split_every))
+    return int(split_every)
+
+
+def _along(axis, ndim, s):
+    return (slice(None),) * axis + (s,) + (slice(None),) * (ndim - axis - 1)
+
+
+def _topk_pick(b, k=0, axis=0):
+    """Dask's chunk.topk: the |k| largest (k > 0) or smallest (k < 0) of b
+    along axis, in no order; b itself when it has no more."""
+    if builtins.abs(k) >= b.shape[axis]:
+        return b
+    b = np.partition(b, -k, axis=axis)
+    return b[_along(axis, b.ndim, slice(-k, None) if k > 0 else slice(None, -k))]
+
+
+def _topk_aggregate(b, k=0, axis=0):
+    """Dask's topk_aggregate: the pick, sorted, largest first for k > 0."""
+    b = np.sort(_topk_pick(b, k, axis), axis=axis)
+    return b if k < 0 else b[_along(axis, b.ndim, slice(None, None, -1))]
+
+
+def _tree_along(y, axis, split_every, combine, aggregate, size, out_len, name, dtype, out_dtype,
+                drop_last=False, **kwargs):
+    """Dask's tree reduction along one axis of blocks that keep up to |k|
+    elements: split_every blocks at a time merged (a rechunk: dusk's blocks
+    have the sizes their chunks say, so the group is made one block, where
+    Dask's partial_reduce concatenates them in its task) and combine run on
+    each, until at most split_every are left; then aggregate on all of them
+    (a blockwise reading the whole axis, one task per output block, as Dask's).
+    drop_last: y's last axis (argtopk's pair) is not in the output."""
+    n = y.numblocks[axis]
+    while n > split_every:
+        c = y.chunks[axis]
+        groups = tuple(builtins.sum(c[i:i + split_every]) for i in range(0, n, split_every))
+        y = y.rechunk({axis: groups})
+        y = map_blocks(combine, y, dtype=dtype, name=name + "-partial",
+                       chunks=y.chunks[:axis] + (tuple(size(g) for g in groups),) +
+                       y.chunks[axis + 1:], axis=axis, **kwargs)
+        n = y.numblocks[axis]
+    ind = tuple(range(y.ndim))
+    out = ind[:axis] + (-1,) + ind[axis + 1:y.ndim - drop_last]
+    return blockwise(aggregate, out, y, ind, new_axes={-1: out_len}, concatenate=True,
+                     dtype=out_dtype, token=name + "_aggregate-aggregate", axis=axis, **kwargs)
+
+
+def _topk_k(a, k, axis, what):
+    k = _whole(k, what + ": k")
+    axis = _axis_of(axis, a.ndim, what) if a.ndim else None
+    if axis is None:
+        raise ValueError("%s: the array must have at least 1 dimension" % what)
+    if builtins.abs(k) > a.shape[axis]:
+        raise ValueError("%s: k=%d is out of range: axis %d has %d elements (|k| at most that)"
+                         % (what, k, axis, a.shape[axis]))
+    return k, axis
+
+
+def topk(a, k, axis=-1, split_every=None):
+    """dask.array.topk: the k largest elements along axis, largest first (k < 0:
+    the -k smallest, smallest first), in one block along axis, as Dask builds it:
+    each block's |k| by np.partition, merged split_every blocks at a time, the
+    last merge sorted. Dask's partial merges read their group in one task; dusk
+    makes the group one block first (a rechunk task more per group, for arrays
+    of more than split_every blocks along axis). |k| past the axis's length is
+    a ValueError (Dask's chunks would then be wrong)."""
+    a = _as_array(a)
+    k, axis = _topk_k(a, k, axis, "topk")
+    split_every = _split_every_of(split_every, "topk")
+    m = builtins.abs(k)
+    y = map_blocks(_topk_pick, a, dtype=a.dtype, name="topk", k=k, axis=axis,
+                   chunks=a.chunks[:axis] + (tuple(builtins.min(m, c) for c in a.chunks[axis]),) +
+                   a.chunks[axis + 1:])
+    return _tree_along(y, axis, split_every, _topk_pick, _topk_aggregate,
+                       lambda g: builtins.min(m, g), m, "topk", a.dtype, a.dtype, k=k)
+
+
+def _carrier(dt):
+    """The dtype that holds argtopk's values and indices side by side, exactly
+    (an index below 2**53 in a float64 or a complex128's real part)."""
+    return np.complex128 if dt.kind == "c" else np.float64 if dt.kind == "f" else np.int64
+
+
+def _argtopk_block(b, block_id=None, k=0, axis=0, starts=(), carrier=None):
+    """A block's |k| (value, index) pairs along a last axis of 2, in carrier;
+    uint64 with its top bit flipped, which keeps the order in int64."""
+    v = (b ^ np.uint64(1 << 63)).view(np.int64) if b.dtype == np.uint64 else \
+        b.astype(carrier, copy=False)
+    shape = [1] * b.ndim
+    shape[axis] = b.shape[axis]
+    idx = (np.arange(b.shape[axis]) + starts[block_id[axis]]).reshape(shape)
+    pairs = np.stack([v, np.broadcast_to(idx, b.shape).astype(carrier)], axis=-1)
+    return _argtopk_pick(pairs, k, axis)
+
+
+def _argtopk_pick(p, k=0, axis=0):
+    """Dask's chunk.argtopk on (value, index) pairs: the |k| pairs of the
+    largest (smallest) values along axis, in no order."""
+    if builtins.abs(k) >= p.shape[axis]:
+        return p
+    i = np.argpartition(p[..., 0], -k, axis=axis)
+    i = i[_along(axis, i.ndim, slice(-k, None) if k > 0 else slice(None, -k))]
+    return np.take_along_axis(p, i[..., None], axis=axis)
+
+
+def _argtopk_aggregate(p, k=0, axis=0):
+    """Dask's argtopk_aggregate: the pick sorted by value (largest first for
+    k > 0), its indices only."""
+    p = _argtopk_pick(p, k, axis)
+    order = np.argsort(p[..., 0], axis=axis)
+    if k > 0:
+        order = order[_along(axis, order.ndim, slice(None, None, -1))]
+    idx = np.take_along_axis(p[..., 1], order, axis=axis)
+    return (idx.real if idx.dtype.kind == "c" else idx).astype(np.intp)
+
+
+def argtopk(a, k, axis=-1, split_every=None):
+    """dask.array.argtopk: the indices along axis of the k largest elements,
+    largest first (k < 0: the -k smallest, smallest first), as intp in one
+    block, as Dask builds it (topk's reduction on values with their indices).
+    Dask pairs them as tuples in object blocks; dusk's blocks are numbers, so
+    each value and its index sit side by side along a last axis of 2 in one
+    dtype that holds both exactly; the indices come from the block's place
+    (block_id), where Dask adds an arange and a pairing layer. Which index of
+    equal values comes first is np.argpartition's, as in Dask."""
+    a = _as_array(a)
+    k, axis = _topk_k(a, k, axis, "argtopk")
+    split_every = _split_every_of(split_every, "argtopk")
+    m = builtins.abs(k)
+    carrier = np.dtype(_carrier(a.dtype))
+    starts = tuple(np.cumsum((0,) + a.chunks[axis][:-1], dtype=np.int64).tolist())
+    y = map_blocks(_argtopk_block, a, dtype=carrier, name="argtopk", k=k, axis=axis,
+                   starts=starts, carrier=carrier, new_axis=a.ndim,
+                   chunks=a.chunks[:axis] + (tuple(builtins.min(m, c) for c in a.chunks[axis]),) +
+                   a.chunks[axis + 1:] + ((2,),))
+    return _tree_along(y, axis, split_every, _argtopk_pick, _argtopk_aggregate,
+                       lambda g: builtins.min(m, g), m, "argtopk", carrier, np.intp,
+                       drop_last=True, k=k)
+
+
+def moment(a, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+    """dask.array.moment: the order-th central moment, sum((a - mean)**order)
+    / (N - ddof), in Dask's dtype (np.var's of a's: float64 for integers).
+    Dask adds up each block's moments in one pass (Pebay's formulas), in a
+    reduction whose blocks carry dicts; dusk's blocks are arrays of numbers,
+    so dusk takes the mean first, then the sum of the powers (two reductions:
+    values equal to rounding, other task counts). Order 0 is ones and 1 zeros,
+    as Dask's (of the reduced shape; keepdims kept, which Dask's ignores)."""
+    _no_out(out)
+    if isinstance(order, bool) or not isinstance(order, (numbers.Integral, np.integer)) \
+            or order < 0:
+        raise ValueError("Order must be an integer >= 0")
+    a = _as_array(a)
+    if a.dtype.kind == "c":
+        raise TypeError("moment: dusk takes real numbers, not %s" % a.dtype)
+    axes = tuple(range(a.ndim)) if axis is None else _axes_of(axis, a.ndim, "moment")
+    if order < 2:
+        reduced = a.sum(axis=axes, keepdims=keepdims)
+        make = ones if order == 0 else zeros
+        return make(reduced.shape, dtype="f8", chunks=reduced.chunks)
+    dt = np.dtype(dtype) if dtype is not None else np.var(np.ones(1, dtype=a.dtype)).dtype
+    x = a if a.dtype == dt else a.astype(dt)
+    mu = x.mean(axis=axes, keepdims=True, split_every=split_every)
+    m = ((x - mu) ** int(order)).sum(axis=axes, keepdims=keepdims, split_every=split_every)
+    n = int(np.prod([a.shape[d] for d in axes], dtype=np.int64))
+    denominator = n - ddof
+    r = m / (float(denominator) if denominator >= 0 else np.nan)
+    return r if r.dtype == dt else r.astype(dt)
+
+
+Array.topk = lambda self, k, axis=-1, split_every=None: topk(self, k, axis, split_every)
+Array.argtopk = lambda self, k, axis=-1, split_every=None: argtopk(self, k, axis, split_every)
+Array.moment = lambda self, order, axis=None, dtype=None, keepdims=False, ddof=0, \
+    split_every=None, out=None: moment(self, order, axis, dtype, keepdims, ddof, split_every, out)
+
+__all__ += ["median", "nanmedian", "topk", "argtopk", "moment"]

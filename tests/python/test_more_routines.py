@@ -1,0 +1,224 @@
+"""More of dask.array's functions, built from dusk.array's operations as Dask builds
+them (median, nanmedian, topk, argtopk, moment, ...): values and dtypes against
+NumPy, chunks and task counts against dask.array; bad input refused, named."""
+import warnings
+
+import numpy as np
+import pytest
+
+import dusk.array as da
+
+dda = pytest.importorskip("dask.array")
+
+
+def same(ours, want, what=""):
+    got = ours.compute()
+    assert got.dtype == np.asarray(want).dtype, what
+    assert got.shape == np.shape(want), what
+    np.testing.assert_array_equal(got, want, err_msg=str(what))
+
+
+def close(ours, want, what="", rtol=1e-12):
+    got = ours.compute()
+    assert got.dtype == np.asarray(want).dtype, what
+    assert got.shape == np.shape(want), what
+    np.testing.assert_allclose(got, want, rtol=rtol, err_msg=str(what))
+
+
+def ntasks(x):
+    return x._ntasks if isinstance(x, da.Array) else len(x.__dask_graph__())
+
+
+def pair(src, chunks):
+    return da.from_array(src, chunks=chunks), dda.from_array(src, chunks=chunks)
+
+
+def added(ours, ours_in, theirs, theirs_in):
+    """The tasks each graph adds to its input's (from_array's differ: dusk
+    keeps an 'original-array' task that Dask's has not)."""
+    return ntasks(ours) - ntasks(ours_in), ntasks(theirs) - ntasks(theirs_in)
+
+
+RNG = np.random.RandomState(0)
+
+
+# --- median, nanmedian ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["f8", "f4", "i8", "u1", "?"])
+@pytest.mark.parametrize("chunks", [(3, 4), (6, 10), (2, 3)])
+def test_median(dtype, chunks):
+    src = (RNG.rand(6, 10) * 10).astype(dtype)
+    x, d = pair(src, chunks)
+    for axis in [0, 1, -1, (0, 1)]:
+        for keepdims in [False, True]:
+            ours, theirs = da.median(x, axis=axis, keepdims=keepdims), \
+                dda.median(d, axis=axis, keepdims=keepdims)
+            same(ours, np.median(src, axis=axis, keepdims=keepdims), (axis, keepdims))
+            assert ours.chunks == theirs.chunks, (axis, keepdims)
+            a, b = added(ours, x, theirs, d)
+            assert a == b, (axis, keepdims)
+    # NumPy's function dispatches to dusk's, lazily; axis=None (which Dask
+    # refuses) is the whole array
+    m = np.median(x, axis=0)
+    assert isinstance(m, da.Array)
+    same(m, np.median(src, axis=0))
+    same(da.median(x), np.median(src))
+
+
+def test_nanmedian():
+    src = RNG.rand(6, 10)
+    src[1, 2] = src[4, :3] = np.nan
+    src[5, :] = np.nan
+    x, d = pair(src, (4, 3))
+    for axis in [0, 1, (0, 1)]:
+        ours, theirs = da.nanmedian(x, axis=axis), dda.nanmedian(d, axis=axis)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # the row of NaNs
+            same(ours, np.nanmedian(src, axis=axis), axis)
+        assert ours.chunks == theirs.chunks
+        assert ntasks(ours) - ntasks(x) == ntasks(theirs) - ntasks(d)
+    assert isinstance(np.nanmedian(x, axis=1, keepdims=True), da.Array)
+
+
+def test_median_refusals():
+    x = da.ones((4, 4), chunks=2)
+    with pytest.raises(np.AxisError):
+        da.median(x, axis=2)
+    with pytest.raises(ValueError, match="repeated axis"):
+        da.median(x, axis=(0, 0))
+    with pytest.raises(TypeError, match="out= must be None"):
+        da.median(x, axis=0, out=np.empty(4))
+
+
+# --- topk, argtopk -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunks", [10, 7, 30, 100, ((1, 50, 2, 47),)])
+@pytest.mark.parametrize("k", [3, -3, 1, -1, 12, -12, 100, 0])
+def test_topk_1d(chunks, k):
+    src = RNG.permutation(100).astype("f8")
+    x, d = pair(src, chunks)
+    order = np.argsort(src)
+    want_idx = order[::-1][:k] if k > 0 else order[:-k]
+    ours, theirs = da.topk(x, k), dda.topk(d, k)
+    same(ours, src[want_idx], k)
+    assert ours.chunks == theirs.chunks == ((abs(k),),)
+    same(x.topk(k), src[want_idx])
+    arg = da.argtopk(x, k)
+    same(arg, want_idx.astype(np.intp), k)
+    same(x.argtopk(k), want_idx.astype(np.intp), k)
+    assert arg.chunks == ((abs(k),),)
+    a, b = added(ours, x, theirs, d)
+    n = x.numblocks[0]
+    # Dask's graph, and a rechunk task more per group that a partial merge reads
+    # (none when at most split_every=4 blocks are merged at once)
+    extra = 0
+    while n > 4:
+        n = -(-n // 4)
+        extra += n
+    assert a == b + extra, (a, b, extra)
+
+
+@pytest.mark.parametrize("dtype", ["f8", "f4", "f2", "i8", "i2", "u1", "u8", "?", "c16"])
+def test_topk_dtypes_and_axes(dtype):
+    if dtype == "?":
+        src = np.zeros((6, 9), dtype=bool)
+        src[RNG.rand(6, 9) > 0.6] = True
+    else:
+        src = RNG.permutation(54).reshape(6, 9).astype(dtype)
+        if dtype == "u8":
+            src = src + np.uint64(2**63)   # past int64's range: the order must hold
+        if dtype == "c16":
+            src = src + 1j * src[::-1]
+    x, d = pair(src, (4, 2))
+    for axis in [0, 1, -1]:
+        for k in [2, -3, 4]:
+            ours, theirs = da.topk(x, k, axis=axis), dda.topk(d, k, axis=axis)
+            srt = np.sort(src, axis=axis)
+            n = src.shape[axis]
+            want = np.take(srt, range(n - 1, n - 1 - k, -1) if k > 0 else range(-k), axis=axis)
+            same(ours, want, (axis, k))
+            assert ours.chunks == theirs.chunks
+            if dtype != "?":   # distinct values: one answer
+                idx = np.argsort(src, axis=axis)
+                want = np.take(idx, range(n - 1, n - 1 - k, -1) if k > 0 else range(-k), axis=axis)
+                same(da.argtopk(x, k, axis=axis), want.astype(np.intp), (axis, k))
+                with warnings.catch_warnings():
+                    # Dask's meta of complex input casts to intp
+                    warnings.simplefilter("ignore", np.ComplexWarning)
+                    theirs = dda.argtopk(d, k, axis=axis)
+                same(da.argtopk(x, k, axis=axis), theirs.compute(), (axis, k))
+
+
+def test_topk_split_every():
+    src = RNG.permutation(200).astype("i4")
+    x, d = pair(src, 5)
+    for s in [2, 3, 16, 100]:
+        ours, theirs = da.topk(x, -7, split_every=s), dda.topk(d, -7, split_every=s)
+        same(ours, np.sort(src)[:7], s)
+        same(da.argtopk(x, 5, split_every=s), np.argsort(src)[::-1][:5].astype(np.intp), s)
+        assert ours.chunks == theirs.chunks
+    assert da.topk(x, 3).name.startswith("topk_aggregate-aggregate-")
+    assert da.topk(x, 3).name == da.topk(x, 3).name
+    assert da.topk(x, 3).name != da.topk(x, 4).name
+
+
+def test_topk_refusals():
+    x = da.arange(10, chunks=3)
+    for f in (da.topk, da.argtopk):
+        with pytest.raises(ValueError, match="k=11 is out of range"):
+            f(x, 11)
+        with pytest.raises(ValueError, match="k=-11 is out of range"):
+            f(x, -11)
+        with pytest.raises(TypeError, match="k must be an int"):
+            f(x, 2.5)
+        with pytest.raises(np.AxisError):
+            f(x, 2, axis=1)
+        with pytest.raises(ValueError, match="split_every must be at least 2"):
+            f(x, 2, split_every=1)
+        with pytest.raises(ValueError, match="at least 1 dimension"):
+            f(da.from_array(np.float64(3)), 1)
+
+
+# --- moment --------------------------------------------------------------------------------
+
+def _moment(src, order, axis=None, ddof=0, keepdims=False):
+    dt = np.var(np.ones(1, src.dtype)).dtype
+    src = src.astype(dt)
+    mu = src.mean(axis=axis, keepdims=True)
+    n = src.size // max(np.mean(src, axis=axis).size, 1)
+    return np.asarray(((src - mu) ** order).sum(axis=axis, keepdims=keepdims) / (n - ddof),
+                      dtype=dt)
+
+
+@pytest.mark.parametrize("dtype", ["f8", "f4", "i8", "u1"])
+def test_moment(dtype):
+    src = (RNG.rand(7, 12) * 10).astype(dtype)
+    x, d = pair(src, (3, 5))
+    for order in [2, 3, 4, 5]:
+        for axis in [None, 0, 1, (0, 1)]:
+            ours, theirs = da.moment(x, order, axis=axis), dda.moment(d, order, axis=axis)
+            rtol = 1e-4 if dtype == "f4" else 1e-10
+            close(ours, _moment(src, order, axis), (order, axis), rtol)
+            close(ours, theirs.compute(), (order, axis), rtol)
+            assert ours.chunks == theirs.chunks
+    close(x.moment(3, axis=1, ddof=1, keepdims=True), _moment(src, 3, 1, 1, True), rtol=1e-4)
+    close(da.moment(x, 2, axis=0, dtype="f4"), dda.moment(d, 2, axis=0, dtype="f4").compute(),
+          rtol=1e-5)
+    # order 2 is var
+    close(da.moment(x, 2, axis=0, ddof=1), np.var(src.astype("f8"), axis=0, ddof=1).astype(
+        da.moment(x, 2).dtype), rtol=1e-4)
+    for order in [0, 1]:
+        ours, theirs = da.moment(x, order, axis=1), dda.moment(d, order, axis=1)
+        same(ours, theirs.compute())
+        assert ours.chunks == theirs.chunks
+
+
+def test_moment_refusals():
+    x = da.ones((3, 4), chunks=2)
+    for order in [-1, 2.0, True]:
+        with pytest.raises(ValueError, match="Order must be an integer >= 0"):
+            da.moment(x, order)
+    with pytest.raises(np.AxisError):
+        da.moment(x, 2, axis=3)
+    with pytest.raises(TypeError, match="real numbers"):
+        da.moment(x.astype("c16"), 2)
