@@ -3674,3 +3674,233 @@ Array.moment = lambda self, order, axis=None, dtype=None, keepdims=False, ddof=0
     split_every=None, out=None: moment(self, order, axis, dtype, keepdims, ddof, split_every, out)
 
 __all__ += ["median", "nanmedian", "topk", "argtopk", "moment"]
+
+
+# --- repeat, append, insert, delete, compress, ediff1d, vdot, rollaxis --------------------------
+
+def _repeat_block(b, repeats=1, axis=0):
+    return np.repeat(b, repeats, axis=axis)
+
+
+def repeat(a, repeats, axis=None):
+    """numpy.repeat with an int repeats, as dask.array's: each block cut into
+    up to repeats slabs along axis (so that no block grows past repeats times
+    a slab), np.repeat on each (map_blocks), joined with concatenate. As
+    Dask's, repeats is one int (not one per element). axis=None repeats the
+    flattened array, as NumPy's (Dask's takes it of 1-d arrays only)."""
+    a = _as_array(a)
+    if axis is None:
+        a = a.ravel() if a.ndim != 1 else a
+        axis = 0
+    axis = _axis_of(axis, a.ndim, "repeat")
+    if isinstance(repeats, Array) or np.ndim(repeats) != 0 or isinstance(repeats, bool) \
+            or not isinstance(repeats, (numbers.Integral, np.integer)):
+        raise NotImplementedError("repeat: dusk repeats by one int, as Dask's, not %r" % (repeats,))
+    repeats = int(repeats)
+    if repeats < 0:
+        raise ValueError("repeat: repeats may not be negative (%d)" % repeats)
+    if repeats == 0:
+        return a[_along(axis, a.ndim, slice(0, 0))]
+    if repeats == 1:
+        return a
+    edges = np.cumsum((0,) + a.chunks[axis], dtype=np.int64).tolist()
+    out = []
+    for lo, hi in zip(edges, edges[1:]):
+        cuts = np.linspace(lo, hi, repeats).round(0)
+        for s, e in zip(cuts, cuts[1:]):
+            if s != e:
+                slab = a[_along(axis, a.ndim, slice(int(s), int(e)))]
+                out.append(map_blocks(_repeat_block, slab, repeats=repeats, axis=axis,
+                                      dtype=a.dtype, chunks=slab.chunks[:axis] +
+                                      ((slab.shape[axis] * repeats,),) + slab.chunks[axis + 1:]))
+    if not out:   # an empty axis
+        return a
+    return out[0] if len(out) == 1 else concatenate(out, axis=axis)
+
+
+def append(arr, values, axis=None):
+    """numpy.append as dask.array's: concatenate of arr and values (both
+    flattened when axis is None)."""
+    arr, values = _as_array(arr), _as_array(values)
+    if axis is None:
+        arr = arr.ravel() if arr.ndim != 1 else arr
+        values = values.ravel() if values.ndim != 1 else values
+        axis = arr.ndim - 1
+    return concatenate([arr, values], axis=axis)
+
+
+def _split_at(a, breaks, axis):
+    """a in pieces along axis, cut at breaks (sorted): Dask's split_at_breaks."""
+    bounds = [None] + [int(b) for b in breaks] + [None]
+    return [a[_along(axis, a.ndim, slice(lo, hi))] for lo, hi in zip(bounds, bounds[1:])]
+
+
+def _positions(obj, n, what, end_ok):
+    """obj (an int, slice or sequence of ints) as a 1-d array of indices in
+    0 .. n - 1 (n too where end_ok: insert's end), NumPy's IndexError past them."""
+    if isinstance(obj, slice):
+        return np.arange(*obj.indices(n)), False
+    if isinstance(obj, Array):
+        obj = obj.compute()
+    idx = np.asarray(obj)
+    if idx.dtype == bool:
+        raise IndexError("%s: obj is indices (ints), not booleans" % what)
+    if idx.size and idx.dtype.kind not in "iu":
+        raise IndexError("%s: obj is indices (ints), not %s" % (what, idx.dtype))
+    if idx.ndim > 1:
+        raise ValueError("%s: obj must be an int or a 1-d sequence of ints" % what)
+    scalar = idx.ndim == 0
+    idx = np.atleast_1d(idx).astype(np.int64)
+    top = n + 1 if end_ok else n
+    bad = idx[(idx < -n) | (idx >= top)] if idx.size else idx
+    if bad.size:
+        raise IndexError("index %d is out of bounds for axis with size %d" % (bad[0], n))
+    return np.where(idx < 0, idx + n, idx), scalar
+
+
+def insert(arr, obj, values, axis=None):
+    """numpy.insert as dask.array's: arr cut at the places obj names, values
+    (broadcast, cut likewise) put between, joined with concatenate. obj an
+    int, a slice or increasing ints (Dask's); values take arr's dtype, as
+    NumPy's (Dask's concatenate promotes). axis=None inserts into the
+    flattened array, as NumPy's (Dask needs an axis)."""
+    arr = _as_array(arr)
+    if axis is None:
+        arr = arr.ravel() if arr.ndim != 1 else arr
+        axis = 0
+    axis = _axis_of(axis, arr.ndim, "insert")
+    idx, scalar = _positions(obj, arr.shape[axis], "insert", True)
+    if (np.diff(idx) < 0).any():
+        raise NotImplementedError("da.insert only implemented for monotonic ``obj`` argument")
+    v = values if isinstance(values, Array) else np.asarray(values)
+    v = _as_array(v).astype(arr.dtype) if v.dtype != arr.dtype else _as_array(v)
+    if v.ndim < arr.ndim:
+        v = v[(None,) * (arr.ndim - v.ndim)]
+    if scalar and v.ndim:   # NumPy's: the first axis of values is the one inserted
+        v = moveaxis(v, 0, axis)
+    numnew = v.shape[axis] if scalar else len(idx)
+    shape = arr.shape[:axis] + (numnew,) + arr.shape[axis + 1:]
+    try:
+        np.broadcast_shapes(v.shape, shape)
+        if np.broadcast_shapes(v.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError("insert: values of shape %s do not fit the shape %s inserted"
+                         % (v.shape, shape)) from None
+    v = broadcast_to(v, shape) if v.shape != shape else v
+    v = v.rechunk(arr.chunks[:axis] + (v.chunks[axis],) + arr.chunks[axis + 1:])
+    if scalar:
+        idx = np.repeat(idx, numnew)
+    counts = np.bincount(idx, minlength=arr.shape[axis] + 1)[:-1]
+    pieces = []
+    for p, q in zip(_split_at(arr, np.unique(idx), axis),
+                    _split_at(v, np.cumsum(counts[counts > 0]), axis) + [None]):
+        pieces += [x for x in (p, q) if x is not None and x.shape[axis]]
+    if not pieces:
+        return arr
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=axis)
+
+
+def delete(arr, obj, axis=None):
+    """numpy.delete as dask.array's: arr cut at the places obj names (an int,
+    a slice, ints, or a boolean mask of the axis's length), the first element
+    of each piece after a cut left out, the rest joined with concatenate.
+    axis=None deletes from the flattened array, as NumPy's (Dask needs an
+    axis); indices past the axis are NumPy's IndexError (Dask ignores them)."""
+    arr = _as_array(arr)
+    if axis is None:
+        arr = arr.ravel() if arr.ndim != 1 else arr
+        axis = 0
+    axis = _axis_of(axis, arr.ndim, "delete")
+    n = arr.shape[axis]
+    mask = None if isinstance(obj, (slice, Array)) else np.asarray(obj)
+    if mask is not None and mask.dtype == bool:
+        if mask.shape != (n,):
+            raise ValueError("boolean array argument obj to delete must be one dimensional "
+                             "and match the axis length of %d" % n)
+        idx = np.flatnonzero(mask)
+    else:
+        idx = np.unique(_positions(obj, n, "delete", False)[0])
+    pieces = _split_at(arr, idx, axis)
+    pieces = [p if i == 0 else p[_along(axis, p.ndim, slice(1, None))]
+              for i, p in enumerate(pieces)]
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=axis)
+
+
+def compress(condition, a, axis=None):
+    """numpy.compress as dask.array's: a[condition] along axis (the flattened
+    array when None), condition a 1-d sequence of booleans (a dusk array is
+    computed first: the result's length depends on it), shorter than the
+    axis meaning False for the rest; True past the axis is NumPy's IndexError
+    (Dask cuts the condition short)."""
+    if isinstance(condition, Array):
+        condition = condition.compute()
+    cond = np.asarray(condition).astype(bool)
+    if cond.ndim != 1:
+        raise ValueError("Condition must be one dimensional")
+    a = _as_array(a)
+    if axis is None:
+        a = a.ravel() if a.ndim != 1 else a
+        axis = 0
+    axis = _axis_of(axis, a.ndim, "compress")
+    n = a.shape[axis]
+    if cond[n:].any():
+        raise IndexError("index %d is out of bounds for axis %d with size %d"
+                         % (n + np.flatnonzero(cond[n:])[0], axis, n))
+    a = a[_along(axis, a.ndim, slice(None, len(cond)))] if len(cond) < n else a
+    return a[_along(axis, a.ndim, cond[:n])]
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """numpy.ediff1d as dask.array's: the flattened array's differences, with
+    to_begin and to_end (flattened) joined before and after. In ary's dtype,
+    as NumPy's (to_begin and to_end must cast to it by the 'same_kind' rule);
+    Dask's concatenate promotes."""
+    ary = _as_array(ary)
+    flat = ary.ravel() if ary.ndim != 1 else ary
+    parts = [flat[1:] - flat[:-1]]
+    for name, v in (("to_begin", to_begin), ("to_end", to_end)):
+        if v is None:
+            continue
+        v = _as_array(v)
+        if not np.can_cast(v.dtype, ary.dtype, casting="same_kind"):
+            raise TypeError("dtype of `%s` must be compatible with input `ary` under the "
+                            "`same_kind` rule." % name)
+        v = v.ravel() if v.ndim != 1 else v
+        v = v if v.dtype == parts[0].dtype else v.astype(parts[0].dtype)
+        parts = [v] + parts if name == "to_begin" else parts + [v]
+    return parts[0] if len(parts) == 1 else concatenate(parts)
+
+
+def vdot(a, b):
+    """numpy.vdot as dask.array's: dot of the flattened conj(a) and b."""
+    a, b = _as_array(a), _as_array(b)
+    if a.size != b.size:
+        raise ValueError("vdot: a has %d elements and b %d; they must have as many"
+                         % (a.size, b.size))
+    return dot(a.conj().ravel(), b.ravel())
+
+
+def rollaxis(a, axis, start=0):
+    """numpy.rollaxis, as dask.array's: axis moved to the place before start
+    (a transpose)."""
+    a = _as_array(a)
+    n = a.ndim
+    axis = _axis_of(axis, n, "rollaxis")
+    start = _whole(start, "rollaxis: start")
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise np.AxisError("'start' arg requires %d <= start < %d, but %d was passed in"
+                           % (-n, n + 1, start))
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    order = list(range(n))
+    order.remove(axis)
+    order.insert(start, axis)
+    return a.transpose(tuple(order))
+
+
+__all__ += ["repeat", "append", "insert", "delete", "compress", "ediff1d", "vdot", "rollaxis"]

@@ -222,3 +222,138 @@ def test_moment_refusals():
         da.moment(x, 2, axis=3)
     with pytest.raises(TypeError, match="real numbers"):
         da.moment(x.astype("c16"), 2)
+
+
+# --- repeat, append, insert, delete, compress, ediff1d, vdot, rollaxis ------------------------
+
+SRC = np.arange(24.0).reshape(4, 6)
+
+
+def check(ours, theirs, want, x, d, extra=0, what=""):
+    """Values and dtype NumPy's, chunks Dask's, and the tasks Dask adds (plus
+    extra: from_array's 'original' task of a NumPy operand, dusk's layers more)."""
+    same(ours, want, what)
+    assert ours.chunks == theirs.chunks, what
+    a, b = added(ours, x, theirs, d)
+    assert a == b + extra, (what, a, b)
+
+
+@pytest.mark.parametrize("chunks", [(3, 4), (4, 1), (2, 6)])
+def test_repeat(chunks):
+    x, d = pair(SRC, chunks)
+    for axis in [0, 1, -1]:
+        for r in [0, 1, 2, 3, 7]:
+            check(da.repeat(x, r, axis=axis), dda.repeat(d, r, axis=axis),
+                  np.repeat(SRC, r, axis=axis), x, d, what=(axis, r))
+    # axis=None: the flattened array, as NumPy's (Dask's refuses it of 2-d arrays)
+    same(da.repeat(x, 2), np.repeat(SRC, 2))
+    same(np.repeat(x, 3, axis=0), np.repeat(SRC, 3, axis=0))
+    with pytest.raises(ValueError, match="may not be negative"):
+        da.repeat(x, -1, axis=0)
+    with pytest.raises(NotImplementedError, match="one int"):
+        da.repeat(x, [1, 2, 1, 1], axis=0)
+    with pytest.raises(np.AxisError):
+        da.repeat(x, 2, axis=2)
+
+
+def test_append():
+    x, d = pair(SRC, (3, 4))
+    check(da.append(x, x, axis=0), dda.append(d, d, axis=0), np.append(SRC, SRC, axis=0), x, d)
+    check(da.append(x, x, axis=1), dda.append(d, d, axis=1), np.append(SRC, SRC, axis=1), x, d)
+    same(da.append(x, [1, 2]), np.append(SRC, [1, 2]))
+    same(np.append(x, x), np.append(SRC, SRC))
+    with pytest.raises(ValueError):
+        da.append(x, da.ones((2, 5), chunks=2), axis=0)
+
+
+def test_insert():
+    x, d = pair(SRC, (3, 4))
+    # a number: broadcast (Dask's is one task and a broadcast_to layer; dusk's
+    # from_array, ones and where)
+    for obj in [0, 2, 6, -1, [0, 2, 2, 6], slice(1, 5, 2)]:
+        ours, theirs = da.insert(x, obj, 7.0, axis=1), dda.insert(d, obj, 7.0, axis=1)
+        same(ours, np.insert(SRC, obj, 7.0, axis=1), obj)
+        assert ours.chunks == theirs.chunks, obj
+    # arrays
+    v = np.arange(12.0).reshape(4, 3)
+    vx, vd = pair(v, 2)
+    check(da.insert(x, [1, 1, 4], vx, axis=1), dda.insert(d, [1, 1, 4], vd, axis=1),
+          np.insert(SRC, [1, 1, 4], v, axis=1), x, d, extra=ntasks(vx) - ntasks(vd))
+    row = np.arange(6.0)
+    check(da.insert(x, 1, row, axis=0), dda.insert(d, 1, dda.from_array(row), axis=0),
+          np.insert(SRC, 1, row, axis=0), x, d, extra=1)
+    # NumPy's dtype (the array's), NumPy's axis=None
+    same(da.insert(x.astype("i8"), 1, 2.7, axis=0), np.insert(SRC.astype("i8"), 1, 2.7, axis=0))
+    same(da.insert(x, 3, [1, 2]), np.insert(SRC, 3, [1, 2]))
+    same(np.insert(x, 2, 0.5, axis=1), np.insert(SRC, 2, 0.5, axis=1))
+    with pytest.raises(IndexError, match="out of bounds"):
+        da.insert(x, 8, 1.0, axis=1)
+    with pytest.raises(NotImplementedError, match="monotonic"):
+        da.insert(x, [3, 1], 1.0, axis=1)
+    with pytest.raises(ValueError, match="do not fit"):
+        da.insert(x, [1, 2], np.ones((4, 3)), axis=1)
+    with pytest.raises(np.AxisError):
+        da.insert(x, 1, 1.0, axis=2)
+
+
+def test_delete():
+    x, d = pair(SRC, (3, 4))
+    for obj in [0, 5, -1, [0, 3, 5], [4, 1, 1], slice(1, 5, 2), slice(None, None, -2)]:
+        check(da.delete(x, obj, axis=1), dda.delete(d, obj, axis=1),
+              np.delete(SRC, obj, axis=1), x, d, what=obj)
+    same(da.delete(x, [True, False, False, True], axis=0),
+         np.delete(SRC, [True, False, False, True], axis=0))
+    same(da.delete(x, [0, 23]), np.delete(SRC, [0, 23]))
+    same(np.delete(x, 2, axis=0), np.delete(SRC, 2, axis=0))
+    with pytest.raises(IndexError, match="out of bounds"):
+        da.delete(x, 6, axis=1)
+    with pytest.raises(ValueError, match="match the axis length"):
+        da.delete(x, [True, False], axis=1)
+
+
+def test_compress():
+    x, d = pair(SRC, (3, 4))
+    c = np.array([True, False, True, True, False, True])
+    for cond in [c, c[:3], [False] * 6]:
+        check(da.compress(cond, x, axis=1), dda.compress(cond, d, axis=1),
+              np.compress(cond, SRC, axis=1), x, d, what=cond)
+    # longer than the axis but False there: NumPy's (Dask's refuses it)
+    same(da.compress(list(c) + [False], x, axis=1), np.compress(list(c) + [False], SRC, axis=1))
+    same(da.compress(c[:4], x, axis=0), np.compress(c[:4], SRC, axis=0))
+    same(da.compress(np.arange(24) % 5 == 0, x), np.compress(np.arange(24) % 5 == 0, SRC))
+    same(da.compress(da.from_array(c), x, axis=1), np.compress(c, SRC, axis=1))
+    same(np.compress(c, x, axis=1), np.compress(c, SRC, axis=1))
+    with pytest.raises(IndexError, match="out of bounds"):
+        da.compress(list(c) + [True], x, axis=1)
+    with pytest.raises(ValueError, match="one dimensional"):
+        da.compress(np.ones((2, 2), bool), x, axis=1)
+
+
+def test_ediff1d_vdot_rollaxis():
+    x, d = pair(SRC, (3, 4))
+    check(da.ediff1d(x), dda.ediff1d(d), np.ediff1d(SRC), x, d)
+    # to_begin and to_end: from_array's task each, and an astype to ary's dtype
+    check(da.ediff1d(x, to_begin=[1.0, 2.0], to_end=3.0),
+          dda.ediff1d(d, to_begin=[1.0, 2.0], to_end=3.0),
+          np.ediff1d(SRC, to_begin=[1.0, 2.0], to_end=3.0), x, d, extra=2)
+    same(da.ediff1d(x.astype("i2"), to_end=[7]), np.ediff1d(SRC.astype("i2"), to_end=[7]))
+    with pytest.raises(TypeError, match="same_kind"):
+        da.ediff1d(x.astype("i8"), to_begin=2.5)
+    with pytest.raises(ValueError, match="boolean subtract"):
+        da.ediff1d(x > 3)   # no subtraction of booleans, as in NumPy
+    c = (SRC + 1j * SRC[::-1]).astype("c16")
+    cx, cd = pair(c, (3, 4))
+    check(da.vdot(cx, cx[::-1]), dda.vdot(cd, cd[::-1]), np.vdot(c, c[::-1]), cx, cd)
+    same(np.vdot(x, x), np.vdot(SRC, SRC))
+    with pytest.raises(ValueError, match="as many"):
+        da.vdot(x, x[:2])
+    s3 = np.arange(60).reshape(3, 4, 5)
+    y, e = pair(s3, 2)
+    for axis, start in [(2, 0), (0, 3), (1, 1), (-1, -2), (0, 2)]:
+        check(da.rollaxis(y, axis, start), dda.rollaxis(e, axis, start),
+              np.rollaxis(s3, axis, start), y, e, what=(axis, start))
+    same(np.rollaxis(y, 2), np.rollaxis(s3, 2))
+    with pytest.raises(np.AxisError):
+        da.rollaxis(y, 3)
+    with pytest.raises(np.AxisError, match="start"):
+        da.rollaxis(y, 0, 5)
