@@ -3496,7 +3496,8 @@ def _split_every_of(split_every, what):
     if split_every is None:
         return 4
     if isinstance(split_every, bool) or not isinstance(split_every, (numbers.Integral, np.integer)):
-        raise TypeError("%s: split_every must be an int, not %s" % (what, type(split_every).__name__))
+        raise TypeError("%s: split_every must be an int, not %s"
+                        % (what, type(split_every).__name__))
     if split_every < 2:
         raise ValueError("%s: split_every must be at least 2, not %d" % (what, split_every))
     return int(split_every)
@@ -3904,3 +3905,444 @@ def rollaxis(a, axis, start=0):
 
 
 __all__ += ["repeat", "append", "insert", "delete", "compress", "ediff1d", "vdot", "rollaxis"]
+
+
+# --- choose, select, piecewise, coarsen, gradient, fromfunction ----------------------------------
+
+def _elemwise(func, *args, dtype=None, name=None, **kwargs):
+    """Dask's elemwise: func on the blocks of dusk arrays broadcast together
+    (their axes lined up from the right, chunks unified), numbers passed as
+    they are; one blockwise layer named after func."""
+    arrays = [a if isinstance(a, Array) else _as_array(a) if np.ndim(a) else a for a in args]
+    ndim = builtins.max([a.ndim for a in arrays if isinstance(a, Array)] + [0])
+    shapes = [a.shape for a in arrays if isinstance(a, Array)]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError("%s: operands could not be broadcast together with shapes %s"
+                         % (name or _blocks.funcname(func), " ".join(map(str, shapes)))) from None
+    pairs = []
+    for a in arrays:
+        if isinstance(a, Array):
+            pairs += [a, tuple(range(ndim - a.ndim, ndim))]
+        else:
+            pairs += [a, None]
+    if not builtins.any(isinstance(a, Array) for a in arrays):
+        pairs[0:2] = [from_array(np.asarray(arrays[0])), ()]
+    return blockwise(func, tuple(range(ndim)), *pairs, dtype=dtype, token=name, **kwargs)
+
+
+def _choose_block(a, *choices):
+    return np.choose(a, choices)
+
+
+def choose(a, choices):
+    """numpy.choose as dask.array's: one elementwise layer of np.choose over a
+    and the choices, broadcast together (an index past them is NumPy's error
+    when computed)."""
+    a = _as_array(a)
+    if a.dtype.kind not in "biu":
+        raise TypeError("choose: a holds indices (integers), not %s" % a.dtype)
+    choices = [c if isinstance(c, Array) else np.asarray(c) for c in choices]
+    if not choices:
+        raise ValueError("choose: choices must not be empty")
+    dtype = np.result_type(*[c.dtype for c in choices])
+    return _elemwise(_choose_block, a, *choices, dtype=dtype, name="variadic_choose")
+
+
+def _select_block(*args, default=0):
+    half = len(args) // 2
+    return np.select(list(args[:half]), list(args[half:]), default=default)
+
+
+def select(condlist, choicelist, default=0):
+    """numpy.select as dask.array's: one blockwise 'select' layer over the
+    conditions and choices (of one shape), in their common dtype."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("list of cases must be same length as list of conditions")
+    if len(condlist) == 0:
+        raise ValueError("select with an empty condition list is not possible")
+    choicelist = [_as_array(c) for c in choicelist]
+    condlist = [_as_array(c) for c in condlist]
+    for c in condlist:
+        if c.dtype != bool:
+            raise TypeError("invalid entry in condlist: should be boolean ndarray")
+    try:
+        dtype = np.result_type(*[c.dtype for c in choicelist])
+    except TypeError as e:
+        raise TypeError("Choicelist elements do not have a common dtype.") from e
+    shape = choicelist[0].shape
+    for c in condlist + choicelist:
+        if c.shape != shape:
+            raise ValueError("select: conditions and choices must have one shape, not %s and %s"
+                             % (shape, c.shape))
+    ind = tuple(range(len(shape)))
+    args = [v for c in condlist + choicelist for v in (c, ind)]
+    return blockwise(_select_block, ind, *args, dtype=dtype, token="select", default=default)
+
+
+def _piecewise_block(x, *condlist, funclist=(), func_args=(), func_kw=None):
+    return np.piecewise(x, list(condlist), funclist, *func_args, **(func_kw or {}))
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """numpy.piecewise as dask.array's: np.piecewise on every block of x and of
+    the conditions (arrays of x's shape and chunks), in x's dtype; funclist's
+    functions see one block at a time."""
+    x = _as_array(x)
+    if isinstance(condlist, (Array, np.ndarray)) or not isinstance(condlist, (list, tuple)):
+        condlist = [condlist]
+    conds = []
+    for c in condlist:
+        c = _as_array(c)
+        if c.shape != x.shape:
+            raise ValueError("piecewise: a condition of shape %s for x of shape %s"
+                             % (c.shape, x.shape))
+        conds.append(c if c.chunks == x.chunks else c.rechunk(x.chunks))
+    n = len(conds)
+    if len(funclist) not in (n, n + 1):
+        raise ValueError("with %d condition(s), either %d or %d functions are expected"
+                         % (n, n, n + 1))
+    return map_blocks(_piecewise_block, x, *conds, dtype=x.dtype, name="piecewise",
+                      funclist=list(funclist), func_args=args, func_kw=kw)
+
+
+def _aligned_coarsen_chunks(chunks, multiple):
+    """Dask's aligned_coarsen_chunks: chunks made multiples of multiple, the
+    excess moved onto the smallest blocks (and a last block of the rest)."""
+    chunks = np.array(chunks, dtype=np.int64)
+    overflow = chunks % multiple
+    excess = int(overflow.sum())
+    new = chunks - overflow
+    valid = new == chunks
+    bad_i, good_i = np.where(~valid)[0], np.where(valid)[0]
+    order = [*bad_i[np.argsort(new[bad_i], kind="stable")],
+             *good_i[np.argsort(new[good_i], kind="stable")]]
+    for i in range(excess // multiple):
+        new[order[i]] += multiple
+    if excess % multiple:
+        new = np.append(new, excess % multiple)
+    return tuple(int(c) for c in new if c > 0)
+
+
+def _coarsen_block(b, reduction=None, factors=(), trim_excess=False, kwargs=None):
+    """Dask's chunk.coarsen: each axis split into (n // factor, factor), the
+    factor axes reduced."""
+    if trim_excess:
+        b = b[tuple(slice(0, n - n % f) for n, f in zip(b.shape, factors))]
+    shape = tuple(v for n, f in zip(b.shape, factors) for v in (n // f, f))
+    return reduction(b.reshape(shape), axis=tuple(range(1, 2 * b.ndim, 2)), **(kwargs or {}))
+
+
+def coarsen(reduction, x, axes, trim_excess=False, **kwargs):
+    """dask.array.coarsen: reduction (np.sum, np.mean ...) over each block of
+    axes[i] elements along axis i, as Dask builds it: the axes rechunked to
+    multiples of their factor (Dask's aligned chunks), then one 'coarsen' task
+    per block. trim_excess drops what does not fill a last block; without it
+    a length no factor divides is a ValueError."""
+    x = _as_array(x)
+    if not callable(reduction):
+        raise TypeError("coarsen: reduction must be a function (np.sum, np.mean ...), not %s"
+                        % type(reduction).__name__)
+    if not isinstance(axes, dict):
+        raise TypeError("coarsen: axes is a dict {axis: factor}, not %s" % type(axes).__name__)
+    factors = [1] * x.ndim
+    for ax, f in axes.items():
+        d = _axis_of(ax, x.ndim, "coarsen")
+        f = _whole(f, "coarsen: a factor")
+        if f < 1:
+            raise ValueError("coarsen: factors must be at least 1, not %d (axis %d)" % (f, d))
+        factors[d] = f
+    if not trim_excess and not builtins.all(n % f == 0 for n, f in zip(x.shape, factors)):
+        raise ValueError("Coarsening factors %s do not align with array shape %s."
+                         % (axes, x.shape))
+    if getattr(reduction, "__module__", "") and reduction.__module__.startswith("dusk."):
+        reduction = getattr(np, reduction.__name__)   # da.sum on blocks is np.sum's work
+    new = {d: _aligned_coarsen_chunks(x.chunks[d], f) for d, f in enumerate(factors) if f > 1}
+    new = {d: c for d, c in new.items() if c != x.chunks[d]}
+    if new:
+        x = x.rechunk(new)
+    chunks = tuple(tuple(c // f for c in cs) for cs, f in zip(x.chunks, factors))
+    dtype = reduction(np.empty((1,) * x.ndim, dtype=x.dtype), **kwargs).dtype
+    return map_blocks(_coarsen_block, x, dtype=dtype, chunks=chunks, name="coarsen",
+                      reduction=reduction, factors=tuple(factors), trim_excess=bool(trim_excess),
+                      kwargs=kwargs)
+
+
+def _gradient_block(b, block_id=None, coord=None, axis=0, starts=None, stops=None,
+                    grad_kwargs=None):
+    """np.gradient of a block grown by one element either side along axis;
+    coord's piece under it when coordinates are given."""
+    if starts is not None:
+        i = block_id[axis]
+        coord = coord[starts[i]:stops[i]]
+    return np.gradient(b, coord, axis=axis, **grad_kwargs)
+
+
+def gradient(f, *varargs, axis=None, **kwargs):
+    """numpy.gradient as dask.array's: for each axis a map_overlap of depth 1
+    along it (boundary 'none') running np.gradient on the grown blocks.
+    varargs: one spacing (a number or coordinates, a 1-d NumPy array) for all
+    axes or one per axis; edge_order 1 or 2; each block along an axis must
+    be longer than edge_order + 1, as Dask's. One axis (a 1-d array's, or
+    axis=(1,)) gives an array, more a list, as NumPy's (Dask's gives a list
+    unless axis is an int)."""
+    f = _as_array(f)
+    edge_order = kwargs.get("edge_order", 1)
+    kwargs["edge_order"] = int(np.ceil(edge_order))
+    if set(kwargs) - {"edge_order"}:
+        raise TypeError("gradient: unexpected keyword argument(s) %s"
+                        % ", ".join(sorted(set(kwargs) - {"edge_order"})))
+    if kwargs["edge_order"] > 2:
+        raise ValueError("edge_order must be less than or equal to 2.")
+    axes = tuple(range(f.ndim)) if axis is None else _axes_of(axis, f.ndim, "gradient")
+    if not varargs:
+        varargs = (1,)
+    if len(varargs) == 1:
+        varargs = varargs * len(axes)
+    if len(varargs) != len(axes):
+        raise TypeError("Spacing must either be a single scalar, or a scalar / 1d-array per axis")
+    if f.dtype.kind in "biu" or (f.dtype.kind == "f" and f.itemsize < 4):
+        f = f.astype(float)
+    results = []
+    for i, ax in enumerate(axes):
+        small = builtins.min(f.chunks[ax]) if f.chunks[ax] else 0
+        if small < kwargs["edge_order"] + 1:
+            raise ValueError("Chunk size must be larger than edge_order + 1. Minimum chunk for "
+                             "axis {} is {}. Rechunk to proceed.".format(ax, small))
+        coord = varargs[i]
+        starts = stops = None
+        if np.ndim(coord) != 0:
+            if isinstance(coord, Array):
+                raise NotImplementedError("dask array coordinated is not supported.")
+            coord = np.asarray(coord)
+            if coord.ndim != 1 or len(coord) != f.shape[ax]:
+                raise ValueError("gradient: coordinates of axis %d must be 1-d of its length %d"
+                                 % (ax, f.shape[ax]))
+            c = np.array(f.chunks[ax])
+            stop = np.cumsum(c) + 1
+            start = stop - c - 2
+            stop[-1] -= 1
+            start[0] = 0
+            starts, stops = tuple(start.tolist()), tuple(stop.tolist())
+        results.append(map_overlap(_gradient_block, f, dtype=f.dtype,
+                                   depth={j: 1 if j == ax else 0 for j in range(f.ndim)},
+                                   boundary="none", coord=coord, axis=ax, starts=starts,
+                                   stops=stops, grad_kwargs=dict(kwargs)))
+    return results[0] if len(results) == 1 else results
+
+
+def _fromfunction_block(*coords, maker=None, kwargs=None):
+    return maker(*np.meshgrid(*coords, indexing="ij"), **kwargs)
+
+
+def fromfunction(func, chunks="auto", shape=None, dtype=None, **kwargs):
+    """numpy.fromfunction as dask.array's: func called on every block's
+    coordinate arrays, one blockwise 'fromfunction' layer; the coordinates in
+    dtype (float by default), the result in func's dtype. Dask broadcasts an
+    arange per axis to the whole grid first (meshgrid, a layer per axis);
+    dusk gives each block its aranges' blocks and makes the grid there (fewer
+    tasks, the same values)."""
+    if not callable(func):
+        raise TypeError("fromfunction: func must be callable, not %s" % type(func).__name__)
+    if shape is None:
+        raise TypeError("fromfunction: shape must be given")
+    shape = _shape(shape)
+    dtype = dtype or float
+    chunks = zeros(shape, dtype=dtype, chunks=chunks).chunks
+    ind = tuple(range(len(shape)))
+    args = []
+    for d, (n, c) in enumerate(zip(shape, chunks)):
+        # counted in float64 (or int64) directly, other dtypes cast
+        r = arange(0.0 if np.dtype(dtype).kind in "fc" else 0, n, chunks=(c,)) if n else \
+            zeros((0,), dtype=dtype, chunks=(c,))
+        args += [r if r.dtype == dtype else r.astype(dtype), (d,)]
+    probe = func(*np.meshgrid(*[np.ones(1, dtype) for _ in shape], indexing="ij"), **kwargs)
+    return blockwise(_fromfunction_block, ind, *args, token="fromfunction",
+                     dtype=np.result_type(probe), maker=func, kwargs=kwargs)
+
+
+__all__ += ["choose", "select", "piecewise", "coarsen", "gradient", "fromfunction"]
+
+
+# --- elementwise functions past NumPy's operators --------------------------------------------
+
+def _nth(b, n=0, ufunc=None):
+    return ufunc(b)[n]
+
+
+def _two_parts(func, x, names):
+    x = _as_array(x)
+    one = func(np.ones(1, dtype=x.dtype))   # NumPy's TypeError for the dtypes it refuses
+    return tuple(map_blocks(_nth, x, n=i, ufunc=func, dtype=one[i].dtype, name=names[i])
+                 for i in range(2))
+
+
+def frexp(x):
+    """numpy.frexp, as dask.array's: (mantissa, exponent), two arrays; Dask
+    computes a layer of pairs and takes each out, dusk runs np.frexp in each
+    (2 tasks a block where Dask's are 3)."""
+    return _two_parts(np.frexp, x, ("mantissa", "exponent"))
+
+
+def modf(x):
+    """numpy.modf, as dask.array's: (fractional part, integral part) (see frexp)."""
+    return _two_parts(np.modf, x, ("modf1", "modf2"))
+
+
+def divmod(x, y):
+    """numpy.divmod, as dask.array's: (x // y, x % y)."""
+    return floor_divide(x, y), remainder(x, y)
+
+
+def _ufunc_function(uf, nin):
+    def f(*args):
+        if len(args) != nin:
+            raise TypeError("%s takes %d argument%s, not %d"
+                            % (uf.__name__, nin, "s" if nin > 1 else "", len(args)))
+        dtype = uf(*[np.ones(1, a.dtype) if isinstance(a, (Array, np.ndarray)) else a
+                     for a in args]).dtype   # NumPy's TypeError for dtypes it has no loop of
+        return _elemwise(uf, *args, dtype=dtype)
+    f.__name__ = uf.__name__
+    f.__doc__ = ("numpy.%s of dusk arrays or numbers, lazily, as dask.array.%s: one "
+                 "elementwise layer" % (uf.__name__, uf.__name__))
+    return f
+
+
+ldexp = _ufunc_function(np.ldexp, 2)
+left_shift = _ufunc_function(np.left_shift, 2)
+right_shift = _ufunc_function(np.right_shift, 2)
+spacing = _ufunc_function(np.spacing, 1)
+i0 = _ufunc_function(np.i0, 1)
+iscomplex = _ufunc_function(np.iscomplex, 1)
+isreal = _ufunc_function(np.isreal, 1)
+
+
+def _isnull_block(b):
+    return np.isnan(b) if b.dtype.kind in "fc" else np.zeros(b.shape, dtype=bool)
+
+
+def _notnull_block(b):
+    return ~_isnull_block(b)
+
+
+def isnull(values):
+    """dask.array.isnull: where values are missing, one elementwise layer.
+    Dask asks pandas; dusk's arrays hold numbers only, whose missing values
+    are NaN (pandas's answer for them too)."""
+    return _elemwise(_isnull_block, _as_array(values), dtype=bool, name="isnull")
+
+
+def notnull(values):
+    """dask.array.notnull: not isnull."""
+    return _elemwise(_notnull_block, _as_array(values), dtype=bool, name="notnull")
+
+
+__all__ += ["frexp", "modf", "divmod", "ldexp", "left_shift", "right_shift", "spacing", "i0",
+            "iscomplex", "isreal", "isnull", "notnull"]
+
+
+# --- indices, dtypes and shapes ---------------------------------------------------------------
+
+def _unravel_block(b, shape=(), order="C"):
+    return np.stack(np.unravel_index(b, shape, order=order))
+
+
+def unravel_index(indices, shape, order="C"):
+    """numpy.unravel_index as dask.array's: one map_blocks of np.unravel_index
+    (a new first axis, one row per dimension of shape), then its rows: a tuple
+    of arrays of indices' shape and chunks. An index past shape is NumPy's
+    ValueError when computed."""
+    indices = _as_array(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError("only int indices permitted")
+    shape = _shape(shape)
+    if order not in ("C", "F"):
+        raise ValueError("only 'C' or 'F' order is permitted")
+    if not shape or not indices.size:
+        return tuple(empty((0,), dtype=np.intp, chunks=1) for _ in shape)
+    both = map_blocks(_unravel_block, indices, dtype=np.intp, new_axis=0,
+                      chunks=((len(shape),),) + indices.chunks, shape=shape, order=order)
+    return tuple(both[i] for i in range(len(shape)))
+
+
+def _ravel_block(b, dims=(), mode="raise", order="C"):
+    return np.ravel_multi_index(tuple(b), dims, mode=mode, order=order)
+
+
+def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    """numpy.ravel_multi_index as dask.array's: the indices stacked (broadcast
+    first), then one map_blocks of np.ravel_multi_index dropping that axis."""
+    if np.isscalar(dims):
+        dims = (dims,)
+    if isinstance(dims, Array) or builtins.any(isinstance(d, Array) for d in dims):
+        raise NotImplementedError("Dask types are not supported in the `dims` argument: %r"
+                                  % (dims,))
+    dims = _shape(tuple(dims))
+    if isinstance(multi_index, (Array, np.ndarray)):
+        stacked = _as_array(multi_index)
+    else:
+        stacked = stack(broadcast_arrays(*[_as_array(m) for m in multi_index]))
+    if stacked.ndim == 0 or len(stacked) != len(dims):
+        raise ValueError("parameter multi_index must be a sequence of length %d" % len(dims))
+    if stacked.dtype.kind != "i":
+        raise TypeError("only int indices permitted")
+    # (map_blocks joins the blocks along the axis it drops)
+    return map_blocks(_ravel_block, stacked, dtype=np.intp, chunks=stacked.chunks[1:],
+                      drop_axis=0, name="ravel_multi_index", dims=dims, mode=mode, order=order)
+
+
+def result_type(*arrays_and_dtypes):
+    """numpy.result_type of dusk arrays (their dtypes), dtypes and numbers."""
+    return np.result_type(*[a.dtype if isinstance(a, Array) else a for a in arrays_and_dtypes])
+
+
+def shape(array):
+    """numpy.shape: the array's shape (a dusk array's without computing it)."""
+    return array.shape if isinstance(array, Array) else np.shape(array)
+
+
+def ndim(a):
+    """numpy.ndim: the number of dimensions."""
+    return a.ndim if isinstance(a, Array) else np.ndim(a)
+
+
+def unify_chunks(*args, **kwargs):
+    """dask.array.unify_chunks of (array, index) pairs: ({index: chunks}, the
+    arrays rechunked to the chunks common to each index: every boundary of
+    any of them), an axis of length 1 left as it is. An index of None passes
+    its argument as it is."""
+    if not args:
+        return {}, []
+    if len(args) % 2:
+        raise TypeError("unify_chunks takes (array, index) pairs")
+    pairs = [(_as_array(a) if ind is not None else a, ind) for a, ind in zip(args[::2], args[1::2])]
+    chunkss = {}
+    for a, ind in pairs:
+        if ind is None:
+            continue
+        ind = tuple(ind)
+        if len(ind) != a.ndim:
+            raise ValueError("unify_chunks: index %r for an array of %d dimensions"
+                             % (ind, a.ndim))
+        for i, c in zip(ind, a.chunks):
+            chunkss.setdefault(i, []).append(c)
+    out = {}
+    for i, cs in chunkss.items():
+        lengths = {builtins.sum(c) for c in cs if builtins.sum(c) != 1}
+        if len(lengths) > 1:
+            raise ValueError("Shapes do not align: index %r has lengths %s"
+                             % (i, sorted(lengths)))
+        real = [c for c in cs if builtins.sum(c) != 1] or cs
+        out[i] = real[0] if builtins.all(c == real[0] for c in real) else _blocks._refine(real)
+    arrays = []
+    for a, ind in pairs:
+        if ind is None:
+            arrays.append(a)
+            continue
+        chunks = tuple(out[i] if n > 1 else (n,) for i, n in zip(tuple(ind), a.shape))
+        arrays.append(a.rechunk(chunks) if chunks != a.chunks and builtins.all(a.chunks) else a)
+    return out, arrays
+
+
+__all__ += ["unravel_index", "ravel_multi_index", "result_type", "shape", "ndim", "unify_chunks"]

@@ -1,6 +1,7 @@
 """More of dask.array's functions, built from dusk.array's operations as Dask builds
 them (median, nanmedian, topk, argtopk, moment, ...): values and dtypes against
 NumPy, chunks and task counts against dask.array; bad input refused, named."""
+import builtins
 import warnings
 
 import numpy as np
@@ -357,3 +358,251 @@ def test_ediff1d_vdot_rollaxis():
         da.rollaxis(y, 3)
     with pytest.raises(np.AxisError, match="start"):
         da.rollaxis(y, 0, 5)
+
+
+# --- choose, select, piecewise, coarsen, gradient, fromfunction -------------------------------
+
+SQ = np.arange(24.0).reshape(4, 6) ** 2
+
+
+def test_choose_select_piecewise():
+    x, d = pair(SQ, (2, 3))
+    idx = (np.arange(24).reshape(4, 6) % 3)
+    i, j = pair(idx, (2, 3))
+    # i's from_array keeps an 'original' task that Dask's has not
+    check(da.choose(i, [x, -x, 2 * x]), dda.choose(j, [d, -d, 2 * d]),
+          np.choose(idx, [SQ, -SQ, 2 * SQ]), x, d, extra=1)
+    same(da.choose(i, [x, 5.0, SQ]), np.choose(idx, [SQ, 5.0, SQ]))   # broadcast choices
+    same(np.choose(i, [x, -x, x]), np.choose(idx, [SQ, -SQ, SQ]))
+    with pytest.raises(TypeError, match="integers"):
+        da.choose(x, [x, x])
+    with pytest.raises(ValueError, match="broadcast"):
+        da.choose(i, [x, da.ones(5, chunks=2)])
+    check(da.select([x > 50, x < 5], [x, -x], 7), dda.select([d > 50, d < 5], [d, -d], 7),
+          np.select([SQ > 50, SQ < 5], [SQ, -SQ], 7), x, d)
+    same(da.select([x > 50], [x.astype("i4")]), np.select([SQ > 50], [SQ.astype("i4")]))
+    same(np.select([x > 50], [x]), np.select([SQ > 50], [SQ]))
+    with pytest.raises(ValueError, match="same length"):
+        da.select([x > 1], [x, x])
+    with pytest.raises(ValueError, match="empty condition list"):
+        da.select([], [])
+    with pytest.raises(TypeError, match="boolean"):
+        da.select([x], [x])
+    funcs = [lambda v: -v, lambda v: v * 2, 0.5]
+    check(da.piecewise(x, [x < 5, x > 100], funcs), dda.piecewise(d, [d < 5, d > 100], funcs),
+          np.piecewise(SQ, [SQ < 5, SQ > 100], funcs), x, d)
+    same(np.piecewise(x, [x < 5], [1.0, 2.0]), np.piecewise(SQ, [SQ < 5], [1.0, 2.0]))
+    with pytest.raises(ValueError, match="functions are expected"):
+        da.piecewise(x, [x < 5], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="shape"):
+        da.piecewise(x, [x[:2] < 5], [1.0])
+
+
+@pytest.mark.parametrize("chunks", [(2, 3), (3, 4), (4, 6), ((1, 3), (5, 1))])
+def test_coarsen(chunks):
+    x, d = pair(SQ, chunks)
+    for red in [np.sum, np.mean, np.max, da.min]:
+        for axes in [{0: 2, 1: 3}, {1: 2}, {0: 4}, {0: 1, 1: 6}]:
+            ours = da.coarsen(red, x, axes)
+            theirs = dda.coarsen(getattr(np, red.__name__), d, axes)
+            shape = [v for n, f in ((n, axes.get(i, 1)) for i, n in enumerate(SQ.shape))
+                     for v in (n // f, f)]
+            want = getattr(np, red.__name__)(SQ.reshape(shape), axis=(1, 3))
+            check(ours, theirs, want, x, d, what=(red, axes))
+    t = da.coarsen(np.sum, x, {1: 4}, trim_excess=True)
+    assert t.chunks == dda.coarsen(np.sum, d, {1: 4}, trim_excess=True).chunks
+    same(t, SQ[:, :4].reshape(4, 1, 4).sum(axis=2))
+    with pytest.raises(ValueError, match="do not align"):
+        da.coarsen(np.sum, x, {1: 4})
+    with pytest.raises(np.AxisError):
+        da.coarsen(np.sum, x, {2: 2})
+    with pytest.raises(ValueError, match="at least 1"):
+        da.coarsen(np.sum, x, {0: 0})
+    with pytest.raises(TypeError, match="dict"):
+        da.coarsen(np.sum, x, (2, 2))
+
+
+def test_gradient():
+    x, d = pair(SQ, (2, 3))
+    coords = np.arange(6.0) ** 1.5
+    for args, kw in [((), {}), ((2.0,), {}), ((2.0, coords), {}), ((), {"axis": 1}),
+                     ((), {"axis": (1, 0)}), ((), {"axis": 1, "edge_order": 2}),
+                     ((coords,), {"axis": -1})]:
+        ours, theirs = da.gradient(x, *args, **kw), dda.gradient(d, *args, **kw)
+        want = np.gradient(SQ, *args, **kw)
+        if isinstance(want, list):
+            assert isinstance(ours, list) and len(ours) == len(want)
+            for o, t, w in zip(ours, theirs, want):
+                np.testing.assert_allclose(o.compute(), w, rtol=1e-13)
+                assert o.chunks == t.chunks
+        else:
+            np.testing.assert_allclose(ours.compute(), want, rtol=1e-13)
+            assert ours.chunks == theirs.chunks
+    # integers are differentiated as floats, as NumPy's
+    np.testing.assert_allclose(da.gradient(x.astype("i4"), axis=0).compute(),
+                               np.gradient(SQ.astype("i4"), axis=0))
+    assert isinstance(np.gradient(x, axis=0), da.Array)
+    # one axis: an array, as NumPy's (Dask's is a list of one)
+    same(da.gradient(x, axis=(1,)), np.gradient(SQ, axis=(1,)))
+    same(da.gradient(x[0]), np.gradient(SQ[0]))
+    with pytest.raises(ValueError, match="Chunk size must be larger"):
+        da.gradient(da.from_array(SQ, chunks=(3, 3)), axis=0)
+    with pytest.raises(ValueError, match="edge_order"):
+        da.gradient(x, edge_order=3)
+    with pytest.raises(TypeError, match="Spacing"):
+        da.gradient(x, 1.0, 2.0, 3.0)
+    with pytest.raises(ValueError, match="coordinates"):
+        da.gradient(x, np.arange(5.0), axis=1)
+
+
+def test_fromfunction():
+    for shape, chunks, dtype in [((5, 7), 3, None), ((5, 7), (5, 2), int), ((4,), 2, "f4")]:
+        f = (lambda i, j: i * 10 + j) if len(shape) == 2 else (lambda i: i ** 2)
+        ours = da.fromfunction(f, shape=shape, chunks=chunks, dtype=dtype)
+        theirs = dda.fromfunction(f, shape=shape, chunks=chunks, dtype=dtype)
+        same(ours, np.fromfunction(f, shape, dtype=dtype or float), shape)
+        assert ours.chunks == theirs.chunks
+        # an arange per axis (dusk's counts in int64 or float64: an astype to
+        # another dtype), one task per block; Dask broadcasts the aranges to the
+        # whole grid first (meshgrid), dusk's tasks make the grid of their block
+        ranges = builtins.sum(ours.numblocks) * (1 if np.dtype(dtype or float) == "f8"
+                                                  or dtype is int else 2)
+        assert ntasks(ours) == ranges + ours.npartitions
+    same(da.fromfunction(lambda i, j, k=1: i + k * j, shape=(3, 3), chunks=2, k=5),
+         np.fromfunction(lambda i, j: i + 5 * j, (3, 3)))
+    with pytest.raises(TypeError, match="shape must be given"):
+        da.fromfunction(lambda i: i)
+    with pytest.raises(TypeError, match="callable"):
+        da.fromfunction(3, shape=(2,))
+
+
+# --- elementwise extras ------------------------------------------------------------------------
+
+def test_frexp_modf_divmod():
+    src = (np.arange(24.0).reshape(4, 6) - 11) / 3
+    x, d = pair(src, (2, 3))
+    for ours, theirs, want in [(da.frexp(x), dda.frexp(d), np.frexp(src)),
+                               (da.modf(x), dda.modf(d), np.modf(src)),
+                               (da.divmod(x, 0.7), dda.divmod(d, 0.7), np.divmod(src, 0.7))]:
+        assert isinstance(ours, tuple) and len(ours) == 2
+        for o, t, w in zip(ours, theirs, want):
+            same(o, w)
+            assert o.chunks == t.chunks
+    # Dask's frexp and modf: a layer of pairs and two that take them apart;
+    # dusk's two layers run NumPy's function each
+    m, e = da.frexp(x)
+    assert ntasks(m) - ntasks(x) == x.npartitions
+    assert m.name.startswith("mantissa-") and e.name.startswith("exponent-")
+    same(da.frexp(x.astype("f4"))[1], np.frexp(src.astype("f4"))[1])
+    with pytest.raises(TypeError):
+        da.frexp(x.astype("c16"))
+    with pytest.raises(TypeError):
+        da.modf(x.astype("c16"))
+
+
+def test_ufunc_extras():
+    src = np.arange(24.0).reshape(4, 6) / 3
+    ints = np.arange(24).reshape(4, 6) % 7
+    x, d = pair(src, (2, 3))
+    i, j = pair(ints, (2, 3))
+    cases = [(da.ldexp(x, i), dda.ldexp(d, j), np.ldexp(src, ints), 1),
+             (da.ldexp(x, 3), dda.ldexp(d, 3), np.ldexp(src, 3), 0),
+             (da.left_shift(i, 2), dda.left_shift(j, 2), np.left_shift(ints, 2), 0),
+             (da.right_shift(i, i), dda.right_shift(j, j), np.right_shift(ints, ints), 0),
+             (da.spacing(x), dda.spacing(d), np.spacing(src), 0),
+             (da.i0(x), dda.i0(d), np.i0(src), 0),
+             (da.iscomplex(x + 1j * (x > 2)), dda.iscomplex(d + 1j * (d > 2)),
+              np.iscomplex(src + 1j * (src > 2)), 0),
+             (da.isreal(x + 1j * (x > 2)), dda.isreal(d + 1j * (d > 2)),
+              np.isreal(src + 1j * (src > 2)), 0)]
+    for ours, theirs, want, extra in cases:
+        same(ours, want, ours.name)
+        assert ours.chunks == theirs.chunks
+        assert ntasks(ours) - ntasks(x) == ntasks(theirs) - ntasks(d) + extra, ours.name
+    # broadcasting, as Dask's elemwise
+    same(da.ldexp(x, i[0]), np.ldexp(src, ints[0]))
+    same(da.left_shift(np.int16(1), i), np.left_shift(np.int16(1), ints))
+    with pytest.raises(ValueError, match="broadcast"):
+        da.ldexp(x, i[:, :2])
+    with pytest.raises(TypeError):
+        da.left_shift(x, 2)   # NumPy has no shift of floats
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        da.ldexp(x)
+    nan = src.copy()
+    nan[1, 2] = np.nan
+    y = da.from_array(nan, chunks=(2, 3))
+    # Dask asks pandas; for numbers, NaN is what is missing
+    same(da.isnull(y), np.isnan(nan))
+    same(da.notnull(y), ~np.isnan(nan))
+    same(da.isnull(i), np.zeros(ints.shape, bool))
+    assert da.isnull(y).chunks == y.chunks
+
+
+# --- indices, dtypes and shapes ----------------------------------------------------------------
+
+def test_unravel_and_ravel_multi_index():
+    flat = np.arange(24).reshape(4, 6) % 20
+    i, j = pair(flat, (2, 3))
+    for shape, order in [((4, 5), "C"), ((2, 2, 5), "F"), ((20,), "C")]:
+        ours, theirs = da.unravel_index(i, shape, order), dda.unravel_index(j, shape, order)
+        assert isinstance(ours, tuple) and len(ours) == len(shape)
+        for o, t, w in zip(ours, theirs, np.unravel_index(flat, shape, order)):
+            same(o, w.astype(np.intp))
+            assert o.chunks == t.chunks
+            assert ntasks(o) - ntasks(i) == ntasks(t) - ntasks(j)
+    r = da.unravel_index(i, (1, 1))[0]
+    with pytest.raises(ValueError):
+        r.compute()   # an index past the shape: NumPy's error, when computed
+    with pytest.raises(TypeError, match="int indices"):
+        da.unravel_index(i.astype(float), (4, 5))
+    a, b = flat % 4, flat % 5
+    ai, bi = da.from_array(a, chunks=(2, 3)), da.from_array(b, chunks=(2, 3))
+    ad, bd = dda.from_array(a, chunks=(2, 3)), dda.from_array(b, chunks=(2, 3))
+    for dims, order in [((4, 5), "C"), ((4, 5), "F")]:
+        ours, theirs = da.ravel_multi_index((ai, bi), dims, order=order), \
+            dda.ravel_multi_index((ad, bd), dims, order=order)
+        same(ours, np.ravel_multi_index((a, b), dims, order=order))
+        assert ours.chunks == theirs.chunks
+        assert ntasks(ours) - ntasks(ai) - ntasks(bi) == ntasks(theirs) - ntasks(ad) - ntasks(bd)
+    same(da.ravel_multi_index(da.stack([ai, bi]), (4, 5)), np.ravel_multi_index((a, b), (4, 5)))
+    same(da.ravel_multi_index((ai, bi), (3, 3), mode="clip"),
+         np.ravel_multi_index((a, b), (3, 3), mode="clip"))
+    with pytest.raises(ValueError, match="length 3"):
+        da.ravel_multi_index((ai, bi), (4, 5, 6))
+    with pytest.raises(TypeError, match="int indices"):
+        da.ravel_multi_index((ai.astype(float), bi), (4, 5))
+    with pytest.raises(ValueError):
+        da.ravel_multi_index((ai, bi), (3, 3)).compute()
+
+
+def test_result_type_shape_ndim():
+    x = da.ones((3, 4), chunks=2, dtype="f4")
+    assert da.result_type(x, 1, "i2") == np.result_type(np.ones(1, "f4"), 1, "i2")
+    assert da.result_type(x, np.float64) == np.float64
+    assert np.result_type(x, "i1") == np.float32
+    assert da.shape(x) == np.shape(x) == (3, 4)
+    assert da.ndim(x) == np.ndim(x) == 2
+    assert da.shape([[1, 2, 3]]) == (1, 3) and da.ndim(5) == 0
+
+
+def test_unify_chunks():
+    s = np.arange(24.0).reshape(4, 6)
+    x, d = pair(s, (2, 3))
+    y, e = pair(s, (3, 4))
+    row, drow = pair(s[:1], (1, 4))
+    for args, dargs in [((x, "ij", y, "ij"), (d, "ij", e, "ij")),
+                        ((x, "ij", y.T, "ji"), (d, "ij", e.T, "ji")),
+                        ((x, "ij", row, "ij"), (d, "ij", drow, "ij")),
+                        ((x, "ij", 5, None), (d, "ij", 5, None))]:
+        ours, theirs = da.unify_chunks(*args), dda.unify_chunks(*dargs)
+        assert ours[0] == theirs[0]
+        assert [getattr(a, "chunks", a) for a in ours[1]] == \
+            [getattr(a, "chunks", a) for a in theirs[1]]
+        for a, b in zip(ours[1], theirs[1]):
+            if isinstance(a, da.Array):
+                same(a, b.compute())
+    assert da.unify_chunks() == ({}, [])
+    with pytest.raises(ValueError, match="Shapes do not align"):
+        da.unify_chunks(x, "ij", da.ones((4, 5), chunks=2), "ij")
+    with pytest.raises(ValueError, match="index"):
+        da.unify_chunks(x, "i")
