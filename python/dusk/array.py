@@ -4212,6 +4212,11 @@ def _ufunc_function(uf, nin):
 ldexp = _ufunc_function(np.ldexp, 2)
 left_shift = _ufunc_function(np.left_shift, 2)
 right_shift = _ufunc_function(np.right_shift, 2)
+# x << 1 and x >> 1, as NumPy's and Dask's operators
+Array.__lshift__ = lambda self, other: left_shift(self, other)
+Array.__rlshift__ = lambda self, other: left_shift(other, self)
+Array.__rshift__ = lambda self, other: right_shift(self, other)
+Array.__rrshift__ = lambda self, other: right_shift(other, self)
 spacing = _ufunc_function(np.spacing, 1)
 i0 = _ufunc_function(np.i0, 1)
 iscomplex = _ufunc_function(np.iscomplex, 1)

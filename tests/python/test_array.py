@@ -327,6 +327,17 @@ def test_dtype_refusals_are_type_errors_as_numpys():
             f()
 
 
+def test_shift_operators_as_numpys():
+    a = np.arange(6, dtype="i2")
+    x = da.from_array(a, chunks=4)
+    for got, want in ((x << 1, a << 1), (x >> 1, a >> 1), (3 << x, 3 << a), (64 >> x, 64 >> a),
+                      (x << x, a << a)):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.compute(), want)
+    with pytest.raises(TypeError, match="left_shift"):
+        da.ones(3, chunks=2) << 1
+
+
 def test_concatenate_axis_none_flattens_as_numpy():
     a, b = np.arange(6.0).reshape(2, 3), np.arange(4.0)
     got = da.concatenate([da.from_array(a, chunks=2), da.from_array(b, chunks=3)], axis=None)
