@@ -319,6 +319,16 @@ static int store_lock(const char *path, const char *lockpath, dusk_error *err)
 {
     for (;;) {
         int fd = open(lockpath, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+            /* the folder the file goes in is what is missing: said so */
+            int e = errno;
+            const char *slash = strrchr(path, '/');
+            dusk_error_set(err, DUSK_EIO, "cannot store to '%s': %s '%.*s': %s", path,
+                           e == ENOENT ? "no such folder" : "not a folder",
+                           (int)(slash ? slash - path : 0), path, strerror(e));
+            errno = e;
+            return -1;
+        }
         if (fd < 0) {
             dusk_error_set(err, DUSK_EIO, "cannot store to '%s': cannot create its lock file "
                            "'%s': %s", path, lockpath, strerror(errno));

@@ -1562,6 +1562,7 @@ def test_system_errors_are_oserror_subclasses(tmp_path):
     with pytest.raises(FileNotFoundError) as e:
         x.to_hdf5(str(tmp_path / "no" / "such" / "f.h5"), "/x")
     assert e.value.errno == 2 and "no/such" in str(e.value)
+    assert "no such folder '%s'" % (tmp_path / "no" / "such") in str(e.value)   # not "lock file"
     with pytest.raises(FileNotFoundError, match="cannot open"):
         da.from_hdf5(str(tmp_path / "missing.h5"), "/x").compute()
     # another errno, another subclass: a file where a folder should be
@@ -1569,7 +1570,7 @@ def test_system_errors_are_oserror_subclasses(tmp_path):
     plain.write_text("not a folder")
     with pytest.raises(NotADirectoryError) as e:
         x.to_hdf5(str(plain / "f.h5"), "/x")
-    assert e.value.errno == errno.ENOTDIR
+    assert e.value.errno == errno.ENOTDIR and "not a folder '%s'" % plain in str(e.value)
 
 
 def test_compare_with_none_elementwise():
