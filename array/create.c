@@ -204,6 +204,87 @@ dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, double low, 
     return source(ctx, DUSK__OP_UNIFORM, shape, chunks, DUSK_DT_F8, low, high, seed, "uniform");
 }
 
+dusk_array *dusk_random_exponential(dusk_array_ctx *ctx, uint64_t seed, double scale,
+                                    dusk_shape shape, const char *chunks)
+{
+    if (ctx && !(scale >= 0))   /* NaN too */
+        return dusk__array_fail(ctx, DUSK_EINVAL, "exponential: scale %g is not 0 or more", scale);
+    return source(ctx, DUSK__OP_EXPONENTIAL, shape, chunks, DUSK_DT_F8, scale, 0, seed,
+                  "exponential");
+}
+
+/* NumPy's largest lam: past it the counts would not fit an int64 */
+#define POISSON_LAM_MAX 9.223372006484771e18
+
+dusk_array *dusk_random_poisson(dusk_array_ctx *ctx, uint64_t seed, double lam, dusk_shape shape,
+                                const char *chunks)
+{
+    if (ctx && !(lam >= 0))
+        return dusk__array_fail(ctx, DUSK_EINVAL, "poisson: lam %g is not 0 or more", lam);
+    if (ctx && lam > POISSON_LAM_MAX)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "poisson: lam %g is too large (at most %g, "
+                                "as NumPy's)", lam, POISSON_LAM_MAX);
+    return source(ctx, DUSK__OP_POISSON, shape, chunks, DUSK_DT_I8, lam, 0, seed, "poisson");
+}
+
+/* An integer dtype's range, as far as an int64 reaches. */
+static void int_range(dusk_dtype t, int64_t *lo, int64_t *hi)
+{
+    switch (t) {
+    case DUSK_DT_BOOL: *lo = 0, *hi = 1; break;
+    case DUSK_DT_I1: *lo = INT8_MIN, *hi = INT8_MAX; break;
+    case DUSK_DT_I2: *lo = INT16_MIN, *hi = INT16_MAX; break;
+    case DUSK_DT_I4: *lo = INT32_MIN, *hi = INT32_MAX; break;
+    case DUSK_DT_U1: *lo = 0, *hi = UINT8_MAX; break;
+    case DUSK_DT_U2: *lo = 0, *hi = UINT16_MAX; break;
+    case DUSK_DT_U4: *lo = 0, *hi = UINT32_MAX; break;
+    case DUSK_DT_U8: *lo = 0, *hi = INT64_MAX; break;
+    default: *lo = INT64_MIN, *hi = INT64_MAX; break;
+    }
+}
+
+dusk_array *dusk_random_integers(dusk_array_ctx *ctx, uint64_t seed, int64_t low, int64_t high,
+                                 dusk_shape shape, const char *chunks, dusk_dtype dtype)
+{
+    if (!ctx)
+        return dusk__array_fail(NULL, DUSK_EINVAL, "no context given");
+    if ((unsigned)dtype >= DUSK_DT_COUNT ||
+        (dtype != DUSK_DT_BOOL && (dusk__dtype_is_inexact(dtype))))
+        return dusk__array_fail(ctx, DUSK_ETYPE, "randint: dtype %s is not an integer type",
+                                (unsigned)dtype < DUSK_DT_COUNT ? dusk_dtype_name(dtype) : "?");
+    if (low >= high)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "randint: low >= high (%" PRId64 " >= %" PRId64
+                                ")", low, high);
+    /* NumPy's bounds: low and high - 1 in the dtype */
+    int64_t lo, hi;
+    int_range(dtype, &lo, &hi);
+    if (low < lo)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "randint: low %" PRId64 " is out of bounds "
+                                "for %s", low, dusk_dtype_name(dtype));
+    if (high - 1 > hi)
+        return dusk__array_fail(ctx, DUSK_EINVAL, "randint: high %" PRId64 " is out of bounds "
+                                "for %s", high, dusk_dtype_name(dtype));
+    dusk_array *e = check_shape(ctx, shape, dtype, "randint");
+    if (e)
+        return e;
+    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
+    if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0)
+        return e;
+    const dusk__op *kop = dusk__op_get(DUSK__OP_RANDINT);
+    char sh[256], tok[33];
+    dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
+    dusk__token(tok, "randint|%s|%016" PRIx64 "|%s|%" PRId64 "|%" PRId64 "|%" PRIu64, sh,
+                dusk__hash_chunks(shape.ndim, per, nb), dusk_dtype_code(dtype), low, high, seed);
+    dusk_value *extra[3] = {dusk_int((int64_t)seed), dusk_int(low), dusk_int(high)};
+    dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, 3, extra);
+    dusk__layer *L = dusk__layer_new(ctx, "randint", tok, DUSK__L_BLOCKS, kop, pv, shape.ndim,
+                                     shape.v, nb, dtype);
+    dusk_array *r = L ? dusk__array_new(ctx, L, shape.ndim, shape.v, per, nb, dtype)
+                      : dusk__array_oom(ctx, "randint");
+    dusk_free(buf);
+    return r;
+}
+
 /* 'original-array-<token>' holding v, and 'array-<token>' getting blocks
  * of it, as Dask's from_array does. Takes v over. */
 static dusk_array *from_original(dusk_array_ctx *ctx, dusk_value *v, dusk_shape shape,
@@ -482,24 +563,74 @@ int dusk__k_eye(const dusk__targs *t, dusk_value **out, dusk_error *err)
     return 0;
 }
 
+/* A block's generator: the seed and the block's place, so that a block
+ * draws the same numbers whichever worker computes it, and when. */
+static void block_rng(uint64_t seed, const int64_t *start, size_t ndim, rng *r)
+{
+    uint64_t s = seed;
+    for (size_t d = 0; d < ndim; d++)
+        s = s * 0x9e3779b97f4a7c15ull + (uint64_t)start[d] + 1;
+    for (int k = 0; k < 4; k++)
+        r->s[k] = splitmix64(&s);
+}
+
+/* A draw of Poisson(lam): Knuth's product of uniforms below 10, Hormann's
+ * transformed rejection (PTRS, 1993) from 10 on, as NumPy draws them. */
+static int64_t poisson_draw(rng *r, double lam)
+{
+    if (lam == 0)
+        return 0;
+    if (lam < 10) {
+        double limit = exp(-lam), p = 1;
+        int64_t k = 0;
+        for (;;) {
+            p *= rng_unit(r);
+            if (p <= limit)
+                return k;
+            k++;
+        }
+    }
+    double slam = sqrt(lam), loglam = log(lam);
+    double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+        double u = rng_unit(r) - 0.5, v = rng_unit(r), us = 0.5 - fabs(u);
+        double k = floor((2 * a / us + b) * u + lam + 0.43);
+        if (us >= 0.07 && v <= vr)
+            return (int64_t)k;
+        if (k < 0 || (us < 0.013 && v > us))
+            continue;
+        if (log(v) + log(invalpha) - log(a / (us * us) + b) <= -lam + k * loglam - lgamma(k + 1))
+            return (int64_t)k;
+    }
+}
+
 int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     int64_t start[DUSK_MAXDIMS], seed;
     double a, b;
     dusk_value *v;
+    int code = t->op->code;
     int rc = dusk__targs_int(t, 0, &seed, err);
     if (rc || (rc = two_floats(t, 1, &a, &b, err)) ||
-        (rc = new_block(t, 1u << DUSK_DT_F8, 0, start, &v, err)))
+        (rc = new_block(t, 1u << (code == 3 ? DUSK_DT_I8 : DUSK_DT_F8), 0, start, &v, err)))
         return rc;
-    uint64_t s = (uint64_t)seed;
-    for (size_t d = 0; d < dusk_tuple_len(t->index); d++)
-        s = s * 0x9e3779b97f4a7c15ull + (uint64_t)start[d] + 1;
     rng r;
-    for (int k = 0; k < 4; k++)
-        r.s[k] = splitmix64(&s);
-    double *d = dusk_ndarray_data(v);
+    block_rng((uint64_t)seed, start, dusk_tuple_len(t->index), &r);
     int64_t n = dusk_ndarray_size(v);
-    if (t->op->code == 1) {
+    if (code == 3) {
+        int64_t *k = dusk_ndarray_data(v);
+        for (int64_t i = 0; i < n; i++)
+            k[i] = poisson_draw(&r, a);
+        *out = v;
+        return 0;
+    }
+    double *d = dusk_ndarray_data(v);
+    if (code == 2) {
+        /* 1 - u is in (0, 1]: no log of 0 */
+        for (int64_t i = 0; i < n; i++)
+            d[i] = -a * log(1.0 - rng_unit(&r));
+    } else if (code == 1) {
         for (int64_t i = 0; i < n; i++)
             d[i] = a + (b - a) * rng_unit(&r);
     } else {
@@ -511,6 +642,38 @@ int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err)
             if (i + 1 < n)
                 d[i + 1] = a + b * rad * sin(th);
         }
+    }
+    *out = v;
+    return 0;
+}
+
+/* numpy.random.randint's block: low + a draw below high - low, unbiased
+ * (Lemire's multiply and reject, 2019). */
+int dusk__k_randint(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    int64_t start[DUSK_MAXDIMS], seed, low, high;
+    dusk_value *v;
+    int rc = dusk__targs_int(t, 0, &seed, err);
+    if (rc || (rc = dusk__targs_int(t, 1, &low, err)) || (rc = dusk__targs_int(t, 2, &high, err)))
+        return rc;
+    if (low >= high || dusk__dtype_is_inexact(t->dtype))
+        return dusk_error_set(err, DUSK_EINVAL, "randint: low %" PRId64 " and high %" PRId64
+                              " for %s", low, high, dusk_dtype_name(t->dtype));
+    if ((rc = new_block(t, 0, 0, start, &v, err)))
+        return rc;
+    rng r;
+    block_rng((uint64_t)seed, start, dusk_tuple_len(t->index), &r);
+    uint64_t range = (uint64_t)high - (uint64_t)low;   /* at least 1 */
+    uint64_t reject = -range % range;                   /* 2^64 mod range */
+    char *p = dusk_ndarray_data(v);
+    size_t es = dusk_dtype_size(t->dtype);
+    int64_t n = dusk_ndarray_size(v);
+    for (int64_t i = 0; i < n; i++) {
+        unsigned __int128 m;
+        do
+            m = (unsigned __int128)rng_next(&r) * range;
+        while ((uint64_t)m < reject);
+        dusk__nd_storei(p + (size_t)i * es, t->dtype, (int64_t)((uint64_t)low + (uint64_t)(m >> 64)));
     }
     *out = v;
     return 0;

@@ -55,7 +55,8 @@ static int op_task(dusk_value *const *args, size_t nargs, dusk_value **out, dusk
 
 /* ENTRY(id, name, kernel, code, fewest inputs, most inputs, parameters
  * after dtype and bounds); code: the dusk_binop, dusk_unop or reduction
- * row an entry computes, 1 for uniform (0 normal). */
+ * row an entry computes; for the random sources 0 normal, 1 uniform, 2
+ * exponential, 3 poisson. */
 const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_ONES_LIKE, "ones_like", dusk__k_fill, 0, 0, 0, 1),
     ENTRY(DUSK__OP_ZEROS_LIKE, "zeros_like", dusk__k_fill, 0, 0, 0, 1),
@@ -166,6 +167,9 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_SAFE_SQRT, "_sqrt", dusk__k_unop, DUSK_UNOP_SQRT, 1, 1, 0),
     ENTRY(DUSK__OP_HISTOGRAM, "_block_hist", dusk__k_hist, 0, 1, 2, 1),
     ENTRY(DUSK__OP_DIGITIZE, "digitize", dusk__k_digitize, 0, 1, 1, 3),
+    ENTRY(DUSK__OP_RANDINT, "randint", dusk__k_randint, 0, 0, 0, 3),
+    ENTRY(DUSK__OP_EXPONENTIAL, "exponential", dusk__k_random, 2, 0, 0, 3),
+    ENTRY(DUSK__OP_POISSON, "poisson", dusk__k_random, 3, 0, 0, 3),
 };
 
 int dusk__red_row(dusk_reduction op)

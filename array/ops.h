@@ -166,6 +166,7 @@ typedef enum {
      * (array/reduce.c) */
     DUSK__OP_NANSUM, DUSK__OP_NANPROD, DUSK__OP_SAFE_SQRT,
     DUSK__OP_HISTOGRAM, DUSK__OP_DIGITIZE,            /* array/hist.c */
+    DUSK__OP_RANDINT, DUSK__OP_EXPONENTIAL, DUSK__OP_POISSON,   /* array/create.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -267,6 +268,7 @@ int dusk__k_eye(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_hist(const dusk__targs *t, dusk_value **out, dusk_error *err);       /* hist.c */
 int dusk__k_digitize(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_random(const dusk__targs *t, dusk_value **out, dusk_error *err);
+int dusk__k_randint(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_getter(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_binop(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* elemwise.c */
 int dusk__k_unop(const dusk__targs *t, dusk_value **out, dusk_error *err);

@@ -409,8 +409,39 @@ static PyObject *arr_random(PyTypeObject *cls, PyObject *args)
     ctxobject *c = get_ctx();
     if (!c)
         return NULL;
-    return wrap(cls, c, !strcmp(kind, "normal") ? dusk_random_normal(c->ctx, seed, p1, p2, sh, chunks)
-                                               : dusk_random_uniform(c->ctx, seed, p1, p2, sh, chunks));
+    dusk_array *a;
+    if (!strcmp(kind, "normal"))
+        a = dusk_random_normal(c->ctx, seed, p1, p2, sh, chunks);
+    else if (!strcmp(kind, "uniform"))
+        a = dusk_random_uniform(c->ctx, seed, p1, p2, sh, chunks);
+    else if (!strcmp(kind, "exponential"))
+        a = dusk_random_exponential(c->ctx, seed, p1, sh, chunks);
+    else if (!strcmp(kind, "poisson"))
+        a = dusk_random_poisson(c->ctx, seed, p1, sh, chunks);
+    else {
+        PyErr_Format(PyExc_ValueError, "_random: no distribution '%s'", kind);
+        return NULL;
+    }
+    return wrap(cls, c, a);
+}
+
+/* Array._randint(seed, low, high, shape, chunks, dtype): random.randint */
+static PyObject *arr_randint(PyTypeObject *cls, PyObject *args)
+{
+    const char *chunks;
+    unsigned long long seed;
+    long long low, high;
+    PyObject *shape, *dtype;
+    if (!PyArg_ParseTuple(args, "KLLOzO:_randint", &seed, &low, &high, &shape, &chunks, &dtype))
+        return NULL;
+    dusk_shape sh;
+    dusk_dtype dt;
+    if (shape_of(shape, &sh) < 0 || dtype_of(dtype, &dt) < 0)
+        return NULL;
+    ctxobject *c = get_ctx();
+    if (!c)
+        return NULL;
+    return wrap(cls, c, dusk_random_integers(c->ctx, seed, low, high, sh, chunks, dt));
 }
 
 static PyObject *arr_from_numpy(PyTypeObject *cls, PyObject *args)
@@ -1817,7 +1848,9 @@ static PyMethodDef arr_methods[] = {
     {"_arange", (PyCFunction)(void (*)(void))arr_arange, CLS, "numpy.arange"},
     {"_linspace", (PyCFunction)(void (*)(void))arr_linspace, CLS, "numpy.linspace"},
     {"_eye", (PyCFunction)(void (*)(void))arr_eye, CLS, "numpy.eye"},
-    {"_random", (PyCFunction)(void (*)(void))arr_random, CLS, "random.normal/uniform"},
+    {"_random", (PyCFunction)(void (*)(void))arr_random, CLS,
+     "random.normal/uniform/exponential/poisson"},
+    {"_randint", (PyCFunction)(void (*)(void))arr_randint, CLS, "random.randint"},
     {"_from_numpy", (PyCFunction)(void (*)(void))arr_from_numpy, CLS, "from a NumPy array"},
     {"_from_hdf5", (PyCFunction)(void (*)(void))arr_from_hdf5, CLS, "from an HDF5 dataset"},
     {"_join", (PyCFunction)(void (*)(void))arr_join, CLS, "concatenate/stack"},

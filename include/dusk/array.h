@@ -152,6 +152,19 @@ DUSK_API dusk_array *dusk_random_normal(dusk_array_ctx *ctx, uint64_t seed, doub
                                dusk_shape shape, const char *chunks);
 DUSK_API dusk_array *dusk_random_uniform(dusk_array_ctx *ctx, uint64_t seed, double low, double high,
                                 dusk_shape shape, const char *chunks);
+/* numpy.random.randint(low, high): integers in [low, high), each as likely
+ * (a bounded draw without bias), of an integer dtype (or bool: [0, 2));
+ * low < high, both in the dtype's range, as NumPy checks them. */
+DUSK_API dusk_array *dusk_random_integers(dusk_array_ctx *ctx, uint64_t seed, int64_t low,
+                                          int64_t high, dusk_shape shape, const char *chunks,
+                                          dusk_dtype dtype);
+/* numpy.random.exponential(scale): float64, scale >= 0. */
+DUSK_API dusk_array *dusk_random_exponential(dusk_array_ctx *ctx, uint64_t seed, double scale,
+                                             dusk_shape shape, const char *chunks);
+/* numpy.random.poisson(lam): int64 counts, 0 <= lam <= 9.2e18 (NumPy's
+ * bound); Knuth's product below 10, Hormann's PTRS from 10 on, as NumPy. */
+DUSK_API dusk_array *dusk_random_poisson(dusk_array_ctx *ctx, uint64_t seed, double lam,
+                                         dusk_shape shape, const char *chunks);
 /* From a C-contiguous buffer, which is copied. */
 DUSK_API dusk_array *dusk_from_buffer(dusk_array_ctx *ctx, const void *data, dusk_dtype dtype,
                              dusk_shape shape, const char *chunks);

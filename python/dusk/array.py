@@ -1445,6 +1445,47 @@ class RandomState:
     def random(self, size=None, chunks="auto"):
         return self.uniform(0.0, 1.0, size, chunks)
 
+    random_sample = random
+
+    def standard_normal(self, size=None, chunks="auto"):
+        return self.normal(0.0, 1.0, size, chunks)
+
+    def exponential(self, scale=1.0, size=None, chunks="auto"):
+        """numpy.random.exponential, one 'exponential' task per block (Dask's)."""
+        shape = _shape(size if size is not None else ())
+        return _apply("_random", "exponential", self._next(), float(scale), 0.0, shape,
+                      _chunks_text(chunks, len(shape)))
+
+    def poisson(self, lam=1.0, size=None, chunks="auto"):
+        """numpy.random.poisson: int64 counts, one 'poisson' task per block."""
+        shape = _shape(size if size is not None else ())
+        return _apply("_random", "poisson", self._next(), float(lam), 0.0, shape,
+                      _chunks_text(chunks, len(shape)))
+
+    def randint(self, low, high=None, size=None, chunks="auto", dtype=int):
+        """numpy.random.randint: integers in [low, high) ([0, low) without high),
+        each as likely, of an integer dtype (int64 by default, as NumPy's)."""
+        if high is None:
+            low, high = 0, low
+        dt = np.dtype(dtype)
+        if dt.kind not in "biu":
+            raise TypeError("Unsupported dtype %r for randint" % dt.name)
+        shape = _shape(size if size is not None else ())
+        return _apply("_randint", self._next(), int(low), int(high), shape,
+                      _chunks_text(chunks, len(shape)), _dtype_name(dt))
+
+    def permutation(self, x):
+        """numpy.random.permutation as Dask's: the first axis taken in an order
+        drawn now (NumPy's RandomState, seeded from this one); an int n is
+        arange(n)."""
+        if isinstance(x, (numbers.Integral, np.integer)):
+            x = arange(int(x), chunks="auto")
+        x = _as_array(x)
+        if x.ndim == 0:
+            raise ValueError("permutation: x must be an int or an array of 1 or more axes")
+        order = np.random.RandomState(self._next() % 2**32).permutation(x.shape[0])
+        return x[order.tolist()]
+
 
 class _RandomModule:
     RandomState = RandomState
@@ -1463,6 +1504,13 @@ class _RandomModule:
 
     def random(self, size=None, chunks="auto"):
         return self._state.random(size, chunks)
+
+    def __getattr__(self, name):
+        # the rest of RandomState's draws, from the module's state, as NumPy's
+        if name in ("random_sample", "standard_normal", "exponential", "poisson", "randint",
+                    "permutation"):
+            return getattr(self._state, name)
+        raise AttributeError("module 'dusk.array.random' has no attribute %r" % name)
 
 
 random = _RandomModule()

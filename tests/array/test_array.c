@@ -1006,6 +1006,85 @@ static void test_random(void **state)
 
     assert_array_error(dusk_random_normal(ctx, 1, 0, -1, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
                        "scale");
+
+    /* randint(-3, 4) as int8: every value in range, each about 1/7 of them
+     * (within 5 sigma of the count), the same on threads */
+    a = dusk_random_integers(ctx, 11, -3, 4, DUSK_SHAPE(300, 200), "(70, 90)", DUSK_DT_I1);
+    assert_int_equal(dusk_array_layers(a, info, 2), 1);
+    assert_string_equal(info[0].op, "randint");
+    v1 = compute_with(a, &sync, "randint");
+    check_meta(a, v1, DUSK_DT_I1, 2, (int64_t[]){300, 200}, "randint");
+    const int8_t *k8 = dusk_ndarray_data(v1);
+    int64_t count[7] = {0};
+    for (int64_t i = 0; i < 60000; i++) {
+        if (k8[i] < -3 || k8[i] > 3)
+            fail_msg("randint(-3, 4)[%lld] = %d", (long long)i, k8[i]);
+        count[k8[i] + 3]++;
+    }
+    for (int k = 0; k < 7; k++)
+        if (fabs((double)count[k] - 60000.0 / 7) > 5 * sqrt(60000.0 / 7 * 6 / 7))
+            fail_msg("randint(-3, 4): %lld of %d", (long long)count[k], k - 3);
+    v2 = compute_with(a, &thr, "randint, threads");
+    assert_memory_equal(dusk_ndarray_data(v1), dusk_ndarray_data(v2), 60000);
+    release(v2);
+    release(v1);
+    /* the whole int64 range: a range of 2^64 - 1, drawn without overflow */
+    a = dusk_random_integers(ctx, 5, INT64_MIN, INT64_MAX, DUSK_SHAPE(1000), "300", DUSK_DT_I8);
+    v1 = compute_with(a, &sync, "randint, int64");
+    const int64_t *k64 = dusk_ndarray_data(v1);
+    int neg = 0;
+    for (int i = 0; i < 1000; i++)
+        neg += k64[i] < 0;
+    assert_true(neg > 400 && neg < 600);
+    release(v1);
+    /* exponential(2): mean 2, variance 4; poisson(lam): mean and variance
+     * lam, on both of its algorithms (Knuth's below 10, PTRS above) */
+    a = dusk_random_exponential(ctx, 9, 2.0, DUSK_SHAPE(N), "30000");
+    v1 = compute_with(a, &sync, "exponential");
+    x = dusk_ndarray_data(v1);
+    for (int64_t i = 0; i < N; i++)
+        if (!(x[i] >= 0))
+            fail_msg("exponential(2)[%lld] = %g", (long long)i, x[i]);
+    m = mean_of(x, N);
+    var = var_of(x, N);
+    if (fabs(m - 2.0) > 0.03 || fabs(var - 4.0) > 0.15)
+        fail_msg("exponential(2): mean %g, var %g", m, var);
+    release(v1);
+    const double lams[] = {0, 0.5, 4, 12, 1000, 1e7};
+    for (size_t j = 0; j < sizeof lams / sizeof *lams; j++) {
+        a = dusk_random_poisson(ctx, 13 + j, lams[j], DUSK_SHAPE(N), "40000");
+        assert_int_equal(dusk_array_dtype(a), DUSK_DT_I8);
+        v1 = compute_with(a, &sync, "poisson");
+        k64 = dusk_ndarray_data(v1);
+        double sum = 0, sq = 0;
+        for (int64_t i = 0; i < N; i++) {
+            if (k64[i] < 0)
+                fail_msg("poisson(%g)[%lld] = %lld", lams[j], (long long)i, (long long)k64[i]);
+            sum += (double)k64[i];
+        }
+        double pm = sum / (double)N;
+        for (int64_t i = 0; i < N; i++)
+            sq += ((double)k64[i] - pm) * ((double)k64[i] - pm);
+        double pv = sq / (double)N, tol = 6 * sqrt(lams[j] / (double)N) + 1e-12;
+        if (fabs(pm - lams[j]) > tol || fabs(pv - lams[j]) > 0.05 * lams[j] + 1e-12)
+            fail_msg("poisson(%g): mean %g, var %g", lams[j], pm, pv);
+        release(v1);
+    }
+    /* NumPy's refusals, naming what is wrong */
+    assert_array_error(dusk_random_integers(ctx, 1, 5, 5, DUSK_SHAPE(3), NULL, DUSK_DT_I8),
+                       DUSK_EINVAL, "low >= high (5 >= 5)");
+    assert_array_error(dusk_random_integers(ctx, 1, 0, 257, DUSK_SHAPE(3), NULL, DUSK_DT_U1),
+                       DUSK_EINVAL, "high 257 is out of bounds for uint8");
+    assert_array_error(dusk_random_integers(ctx, 1, -1, 3, DUSK_SHAPE(3), NULL, DUSK_DT_U2),
+                       DUSK_EINVAL, "low -1 is out of bounds for uint16");
+    assert_array_error(dusk_random_integers(ctx, 1, 0, 3, DUSK_SHAPE(3), NULL, DUSK_DT_F8),
+                       DUSK_ETYPE, "not an integer type");
+    assert_array_error(dusk_random_exponential(ctx, 1, -1, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
+                       "scale -1");
+    assert_array_error(dusk_random_poisson(ctx, 1, NAN, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
+                       "lam nan");
+    assert_array_error(dusk_random_poisson(ctx, 1, 1e19, DUSK_SHAPE(3), NULL), DUSK_EINVAL,
+                       "too large");
 }
 
 static void test_from_buffer(void **state)
@@ -3709,6 +3788,9 @@ static void test_tasks_travel(void **state)
         dusk_full(ctx, DUSK_SHAPE(4, 6), "(2, 4)", DUSK_DT_I4, 7),
         dusk_random_uniform(ctx, 3, 0, 1, DUSK_SHAPE(4, 6), "(2, 4)"),
         dusk_random_normal(ctx, 3, 0, 1, DUSK_SHAPE(4, 6), "(2, 4)"),
+        dusk_random_integers(ctx, 3, -5, 5, DUSK_SHAPE(4, 6), "(2, 4)", DUSK_DT_I8),
+        dusk_random_exponential(ctx, 3, 2, DUSK_SHAPE(4, 6), "(2, 4)"),
+        dusk_random_poisson(ctx, 3, 20, DUSK_SHAPE(4, 6), "(2, 4)"),
     };
     dusk_array *line[] = {
         dusk_arange(ctx, 0, 6, 1, "4"), dusk_linspace(ctx, 0, 1, 6, "4"),

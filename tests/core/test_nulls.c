@@ -820,6 +820,12 @@ static void test_array_building(void **state)
     ARRAY_OK(dusk_random_normal, 5, ctx, 1, 0, 1, sh, NULL);
     ARRAY_EINVAL(dusk_random_uniform, 0, NULL, 1, 0, 1, sh, NULL);
     ARRAY_OK(dusk_random_uniform, 5, ctx, 1, 0, 1, sh, NULL);
+    ARRAY_EINVAL(dusk_random_integers, 0, NULL, 1, 0, 9, sh, NULL, DUSK_DT_I8);
+    ARRAY_OK(dusk_random_integers, 5, ctx, 1, 0, 9, sh, NULL, DUSK_DT_I8);
+    ARRAY_EINVAL(dusk_random_exponential, 0, NULL, 1, 1, sh, NULL);
+    ARRAY_OK(dusk_random_exponential, 4, ctx, 1, 1, sh, NULL);
+    ARRAY_EINVAL(dusk_random_poisson, 0, NULL, 1, 1, sh, NULL);
+    ARRAY_OK(dusk_random_poisson, 4, ctx, 1, 1, sh, NULL);
     ARRAY_EINVAL(dusk_from_buffer, 0, NULL, data, DUSK_DT_F8, sh, NULL);
     ARRAY_EINVAL(dusk_from_buffer, 1, ctx, NULL, DUSK_DT_F8, sh, NULL);
     ARRAY_OK(dusk_from_buffer, 4, ctx, data, DUSK_DT_F8, sh, NULL);

@@ -180,6 +180,51 @@ def test_h5py_section_files_read_and_written(tmp_path, monkeypatch):
         np.testing.assert_allclose(t[...], arr.astype(np.float32))
 
 
+def test_random_draws_as_dasks_random():
+    # randint, exponential, poisson, standard_normal, random_sample and
+    # permutation: Dask's chunks, task counts and layer names; NumPy's dtypes
+    # and refusals; the moments of what they draw (seeded: the same numbers
+    # each run)
+    ours, theirs = da.random.RandomState(3), dda.random.RandomState(3)
+    for name, args, kw in (("randint", (0, 10), {}), ("randint", (5,), {"dtype": "u1"}),
+                           ("exponential", (2.0,), {}), ("poisson", (4.0,), {}),
+                           ("standard_normal", (), {}), ("random_sample", (), {})):
+        x = getattr(ours, name)(*args, size=(100, 70), chunks=30, **kw)
+        d = getattr(theirs, name)(*args, size=(100, 70), chunks=30, **kw)
+        assert x.chunks == d.chunks and x.dtype == d.dtype, name
+        assert x._ntasks == len(d.__dask_graph__()), name
+        if name in ("randint", "exponential", "poisson"):   # (dusk's normal and uniform
+            assert x.name.split("-")[0] == d.name.split("-")[0], name   # draw the other two)
+    r = ours.randint(-3, 4, size=70000, chunks=20000, dtype="i1").compute()
+    assert r.dtype == np.int8 and r.min() == -3 and r.max() == 3
+    counts = np.bincount(r + 3)
+    assert (abs(counts - 10000) < 5 * np.sqrt(10000 * 6 / 7)).all(), counts
+    e = ours.exponential(2.0, size=100000, chunks=30000).compute()
+    assert e.min() >= 0 and abs(e.mean() - 2) < 0.03 and abs(e.var() - 4) < 0.15
+    for lam in (0.5, 12, 1e6):    # both of NumPy's algorithms
+        p = ours.poisson(lam, size=100000, chunks=40000).compute()
+        assert p.dtype == np.int64 and p.min() >= 0
+        assert abs(p.mean() - lam) < 6 * np.sqrt(lam / 1e5) and abs(p.var() / lam - 1) < 0.05
+    assert da.random.randint(2, size=50, dtype=bool).compute().dtype == bool
+    # permutation, as Dask's: an order drawn now, taken
+    perm = ours.permutation(10)
+    assert sorted(perm.compute().tolist()) == list(range(10))
+    src = np.arange(12.0).reshape(6, 2)
+    got = da.random.RandomState(8).permutation(da.from_array(src, chunks=4)).compute()
+    assert sorted(got[:, 0].tolist()) == src[:, 0].tolist() and (got[:, 1] == got[:, 0] + 1).all()
+    # the same seed, the same numbers
+    np.testing.assert_array_equal(da.random.RandomState(1).randint(9, size=40, chunks=7).compute(),
+                                  da.random.RandomState(1).randint(9, size=40, chunks=7).compute())
+    for f, err, what in ((lambda: ours.randint(5, 5), ValueError, "low >= high"),
+                         (lambda: ours.randint(0, 300, dtype="u1"), ValueError, "out of bounds"),
+                         (lambda: ours.randint(0, 3, dtype=float), TypeError, "Unsupported dtype"),
+                         (lambda: ours.poisson(-1), ValueError, "lam -1"),
+                         (lambda: ours.exponential(-2), ValueError, "scale -2"),
+                         (lambda: ours.permutation(np.float64(3.5)), ValueError, "permutation")):
+        with pytest.raises(err, match=what):
+            f()
+
+
 def test_creation_functions():
     np.testing.assert_array_equal(da.zeros((3, 4), chunks=2, dtype="i4").compute(), np.zeros((3, 4), "i4"))
     np.testing.assert_array_equal(da.full((5,), 7, chunks=2).compute(), np.full(5, 7))
