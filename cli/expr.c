@@ -1320,7 +1320,7 @@ enum {
     F_LOGICAL_NOT, F_POSITIVE, F_RECIPROCAL, F_CBRT, F_EXP2, F_FABS, F_DEG2RAD, F_RAD2DEG,
     F_DEGREES, F_RADIANS, F_ARCSINH, F_ARCCOSH, F_ARCTANH, F_SIGNBIT, F_SINC,
     F_CLIP, F_ROUND, F_AROUND, F_ISCLOSE, F_ALLCLOSE, F_NAN_TO_NUM,
-    F_EYE,
+    F_EYE, F_RANDINT, F_EXPONENTIAL, F_POISSON, F_STANDARD_NORMAL,
     F_COUNT
 };
 _Static_assert(F_NANMAX - F_NANSUM == DUSK_RED_NANMAX - DUSK_RED_NANSUM,
@@ -1351,7 +1351,7 @@ static const char *const FUNCS[F_COUNT] = {
     "logical_not", "positive", "reciprocal", "cbrt", "exp2", "fabs", "deg2rad", "rad2deg",
     "degrees", "radians", "arcsinh", "arccosh", "arctanh", "signbit", "sinc",
     "clip", "round", "around", "isclose", "allclose", "nan_to_num",
-    "eye",
+    "eye", "random.randint", "random.exponential", "random.poisson", "random.standard_normal",
 };
 
 /* Parameters of each function, in order; those before the '|' are required. */
@@ -1402,11 +1402,13 @@ static const char *const PARAMS[F_COUNT] = {
     [F_ISCLOSE] = "a b|rtol atol equal_nan", [F_ALLCLOSE] = "a b|rtol atol equal_nan",
     [F_NAN_TO_NUM] = "x|copy nan posinf neginf",
     [F_EYE] = "N|chunks M k dtype",
+    [F_RANDINT] = "low|high size chunks dtype seed", [F_EXPONENTIAL] = "|scale size chunks seed",
+    [F_POISSON] = "|lam size chunks seed", [F_STANDARD_NORMAL] = "|size chunks seed",
 };
 
 /* Other spellings NumPy has. */
 static const struct { const char *alias; int f; } ALIASES[] = {
-    {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.standard_normal", F_NORMAL},
+    {"absolute", F_ABS}, {"amin", F_MIN}, {"amax", F_MAX}, {"random.random_sample", F_RANDOM},
     {"true_divide", F_DIVIDE}, {"mod", F_REMAINDER}, {"bitwise_not", F_INVERT},
     {"fix", F_TRUNC}, {"round_", F_ROUND},
 };
@@ -2183,15 +2185,32 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         return check(ev, col, dusk_eye(ctx, n, m, k, chunks, dt), out);
     }
-    case F_NORMAL: case F_UNIFORM: case F_RANDOM: {
-        double p0 = 0, p1 = 1;   /* loc, scale or low, high */
-        int64_t seed = 42;
+    case F_NORMAL: case F_UNIFORM: case F_RANDOM: case F_STANDARD_NORMAL: case F_EXPONENTIAL:
+    case F_POISSON: case F_RANDINT: {
+        /* loc, scale; low, high; scale; lam; randint's low, high (high
+         * absent: [0, low)) */
+        double p0 = f == F_EXPONENTIAL ? 1 : 0, p1 = 1;
+        int64_t seed = 42, ilow = 0, ihigh = 0;
+        dusk_dtype idt = DUSK_DT_I8;
         dusk_shape s = DUSK_SHAPE0;
-        int base = f == F_RANDOM ? 0 : 2;
-        if (f != F_RANDOM) {
-            if (b.at[0] && as_num(ev, b.at[0], &b.v[0], b.names[0], &p0) < 0)
+        int nparams = f == F_RANDOM || f == F_STANDARD_NORMAL ? 0
+                      : f == F_EXPONENTIAL || f == F_POISSON ? 1 : 2;
+        int base = nparams;
+        if (f == F_POISSON)
+            p0 = 1;
+        if (f == F_RANDINT) {
+            if (as_int(ev, b.at[0], &b.v[0], b.names[0], &ilow) < 0)
                 return -1;
-            if (b.at[1] && as_num(ev, b.at[1], &b.v[1], b.names[1], &p1) < 0)
+            if (b.at[1] && as_int(ev, b.at[1], &b.v[1], b.names[1], &ihigh) < 0)
+                return -1;
+            if (!b.at[1])
+                ihigh = ilow, ilow = 0;
+            if ((v = arg(&b, "dtype")) && get_dtype(ev, arg_at(&b, "dtype", call), v, &idt) < 0)
+                return -1;
+        } else {
+            if (nparams > 0 && b.at[0] && as_num(ev, b.at[0], &b.v[0], b.names[0], &p0) < 0)
+                return -1;
+            if (nparams > 1 && b.at[1] && as_num(ev, b.at[1], &b.v[1], b.names[1], &p1) < 0)
                 return -1;
         }
         if (b.at[base] && as_shape(ev, b.at[base], &b.v[base], &s) < 0)
@@ -2207,8 +2226,17 @@ static int call_func(evaluator *ev, int f, const char *fname, const expr *call, 
             return -1;
         if (s.ndim == 0)
             strcpy(chunks, "()");
-        dusk_array *r = f == F_NORMAL ? dusk_random_normal(ctx, (uint64_t)seed, p0, p1, s, chunks)
-                                      : dusk_random_uniform(ctx, (uint64_t)seed, p0, p1, s, chunks);
+        dusk_array *r;
+        if (f == F_NORMAL || f == F_STANDARD_NORMAL)
+            r = dusk_random_normal(ctx, (uint64_t)seed, p0, p1, s, chunks);
+        else if (f == F_EXPONENTIAL)
+            r = dusk_random_exponential(ctx, (uint64_t)seed, p0, s, chunks);
+        else if (f == F_POISSON)
+            r = dusk_random_poisson(ctx, (uint64_t)seed, p0, s, chunks);
+        else if (f == F_RANDINT)
+            r = dusk_random_integers(ctx, (uint64_t)seed, ilow, ihigh, s, chunks, idt);
+        else
+            r = dusk_random_uniform(ctx, (uint64_t)seed, p0, p1, s, chunks);
         return check(ev, col, r, out);
     }
     case F_INVERT:
@@ -2635,7 +2663,8 @@ static int eval_call(evaluator *ev, const expr *e, val *out)
             return fail(ev, 2, e->opcol, "'%s' is an array, not a function", callee->str);
         return unknown(ev, callee->col, "function", callee->str, 1);
     }
-    if (f == F_NORMAL || f == F_UNIFORM || f == F_RANDOM)   /* normal(...): write random.normal */
+    if (f == F_NORMAL || f == F_UNIFORM || f == F_RANDOM || f == F_RANDINT ||
+        f == F_EXPONENTIAL || f == F_POISSON || f == F_STANDARD_NORMAL)   /* write random.normal */
         return unknown(ev, callee->col, "function", callee->str, 1);
     return call_func(ev, f, callee->str, e, NULL, NULL, out);
 }
