@@ -22,23 +22,7 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
     as Dask's, those inside lists, tuples, sets and dicts too (unless traverse=False).
     The Delayed run together, in one run of their joined graphs, and so do the dusk
     arrays, so that what they share (an input read, a mean) is computed once."""
-    found = {}
-    arrays = {}
-
-    def collect(a):
-        if isinstance(a, Delayed):
-            found[a.key] = a
-        elif _is_dusk_array(a):
-            arrays[id(a)] = a
-        elif traverse and type(a) in (list, tuple, set, frozenset):
-            for x in a:
-                collect(x)
-        elif traverse and type(a) is dict:
-            for x in a.values():
-                collect(x)
-
-    for a in args:
-        collect(a)
+    found, arrays = _collect(args, traverse)
     values = {}
     if found:
         dsk = {}
@@ -66,6 +50,29 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
             return {k: value(v) for k, v in a.items()}
         return a
     return tuple(value(a) for a in args)
+
+
+def _collect(args, traverse):
+    """The Delayed objects (by key) and dusk arrays (by id) among args, and,
+    unless traverse is false, inside their lists, tuples, sets and dicts, as
+    Dask's unpack_collections finds them."""
+    found, arrays = {}, {}
+
+    def collect(a):
+        if isinstance(a, Delayed):
+            found[a.key] = a
+        elif _is_dusk_array(a):
+            arrays[id(a)] = a
+        elif traverse and type(a) in (list, tuple, set, frozenset):
+            for x in a:
+                collect(x)
+        elif traverse and type(a) is dict:
+            for x in a.values():
+                collect(x)
+
+    for a in args:
+        collect(a)
+    return found, arrays
 
 
 def _is_dusk_array(a):
@@ -111,23 +118,8 @@ def visualize(*args, filename="mydask", traverse=True, format=None, color=None, 
     file and what is returned are those of Array.visualize."""
     from .array import _image, _image_file, _picture_name, _shown_format, _viz_keywords
     _viz_keywords(color, kwargs)
-    arrays = {}
-    graphs = []
-
-    def collect(a):
-        if isinstance(a, Delayed):
-            graphs.append(a.dask)
-        elif _is_dusk_array(a):
-            arrays.setdefault(id(a), a)
-        elif traverse and type(a) in (list, tuple, set, frozenset):
-            for x in a:
-                collect(x)
-        elif traverse and type(a) is dict:
-            for x in a.values():
-                collect(x)
-
-    for a in args:
-        collect(a)
+    found, arrays = _collect(args, traverse)
+    graphs = [d.dask for d in found.values()]
     if arrays and graphs:
         raise NotImplementedError("visualize: dusk draws dusk arrays together, or Delayed "
                                   "objects together, not both in one picture; draw them "
