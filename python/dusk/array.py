@@ -131,7 +131,16 @@ def _chunks_text(chunks, ndim=None, old=None):
 
 
 def _dtype_name(dtype):
-    return None if dtype is None else np.dtype(dtype).name
+    if dtype is None:
+        return None
+    dt = np.dtype(dtype)
+    if dt.kind not in "biufc":
+        # strings and bytes as NumPy writes them ('<U3': the name, 'str96', means little)
+        raise TypeError("dusk arrays have no dtype '%s' (%s): they hold numbers and bools"
+                        % (dt.str if dt.kind in "USV" else dt.name,
+                           {"U": "strings", "S": "bytes", "O": "objects", "M": "dates",
+                            "m": "time spans", "V": "records"}.get(dt.kind, "other values")))
+    return dt.name
 
 
 def _shape(shape):

@@ -372,6 +372,16 @@ def test_dtype_refusals_are_type_errors_as_numpys():
             f()
 
 
+def test_dtypes_that_are_not_numbers_are_named_as_numpy_writes_them():
+    x = da.ones(3, chunks=2)
+    with pytest.raises(TypeError, match=r"no dtype '<U3' \(strings\)"):   # not 'str96'
+        x.astype("U3")
+    with pytest.raises(TypeError, match=r"no dtype '\|S2' \(bytes\)"):
+        da.zeros(3, dtype="S2")
+    with pytest.raises(TypeError, match=r"no dtype 'object' \(objects\)"):
+        da.ones(2, dtype=object)
+
+
 def test_shift_operators_as_numpys():
     a = np.arange(6, dtype="i2")
     x = da.from_array(a, chunks=4)
