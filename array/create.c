@@ -462,10 +462,12 @@ int dusk__k_fill(const dusk__targs *t, dusk_value **out, dusk_error *err)
     double x;
     dusk_value *v;
     int rc = dusk__targs_float(t, 0, &x, err);
+    if (rc)
+        return rc;   /* x unread: not looked at */
     /* zeros come cleared (not -0.0, whose sign bit a cleared block lacks);
      * everything else writes every element */
     int cleared = x == 0 && !signbit(x);
-    if (rc || (rc = new_block(t, 0, cleared, start, &v, err)))
+    if ((rc = new_block(t, 0, cleared, start, &v, err)))
         return rc;
     if (!cleared) {
         int64_t n = dusk_ndarray_size(v);
