@@ -399,8 +399,8 @@ int dusk__arrays_check(dusk_array *const *a, size_t n, const char *who, dusk_err
             return a[i]->status;
         if (a[i]->ctx != a[0]->ctx)
             return dusk_error_set(err, DUSK_EINVAL, "%s: array %zu (%s) is of another context "
-                                  "than array 0 (%s): the arrays of one context go together",
-                                  who, i, dusk_array_name(a[i]), dusk_array_name(a[0]));
+                                  "than array 0: the arrays of one context go together", who, i,
+                                  dusk_array_name(a[i]));
     }
     return 0;
 }

@@ -322,10 +322,11 @@ static int store_lock(const char *path, const char *lockpath, dusk_error *err)
         if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
             /* the folder the file goes in is what is missing: said so */
             int e = errno;
-            const char *slash = strrchr(path, '/');
+            const char *slash = strrchr(lockpath, '/');   /* beside the file a link names */
             dusk_error_set(err, DUSK_EIO, "cannot store to '%s': %s '%.*s': %s", path,
                            e == ENOENT ? "no such folder" : "not a folder",
-                           (int)(slash ? slash - path : 0), path, strerror(e));
+                           slash ? (int)(slash - lockpath) : 1, slash ? lockpath : ".",
+                           strerror(e));
             errno = e;
             return -1;
         }

@@ -192,7 +192,7 @@ static dusk_array *round_layer(dusk_array *a, int decimals, int id)
         /* NumPy rounds bools with rint (float16) and refuses the rest: its
          * multiply's float64 cannot be cast back to bool */
         if (decimals != 0)
-            return dusk__array_fail(a->ctx, DUSK_EINVAL, "%s: bools are not rounded to %d "
+            return dusk__array_fail(a->ctx, DUSK_ETYPE, "%s: bools are not rounded to %d "
                                     "decimals: NumPy cannot cast its float64 back to bool",
                                     name, decimals);
         t = DUSK_DT_F2;

@@ -225,6 +225,15 @@ static PyObject *arr_use_context(arrobject *self, PyObject *unused)
 }
 
 /* self becomes other's array (the same one, made again in a new context). */
+/* Another Python object over the same dusk array (copy(): dusk arrays do
+ * not change, but x[...] = v rebinds the object it is done to). */
+static PyObject *arr_same(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    Py_INCREF(self->ctx);
+    return wrap(Py_TYPE(self), self->ctx, self->a);
+}
+
 static PyObject *arr_rebind(arrobject *self, PyObject *other)
 {
     if (check_arr(other, "other") < 0)
@@ -1884,6 +1893,7 @@ static PyMethodDef arr_methods[] = {
     {"_new_context", (PyCFunction)arr_new_context, METH_NOARGS | METH_CLASS, "start a new context"},
     {"_use_context", (PyCFunction)arr_use_context, METH_NOARGS, "make arrays in its context"},
     {"_rebind", (PyCFunction)arr_rebind, METH_O, "become another array"},
+    {"_same", (PyCFunction)arr_same, METH_NOARGS, "another object over this array"},
     {"_describe", (PyCFunction)arr_describe, METH_NOARGS, "Dask's table, as text"},
     {"_layers", (PyCFunction)arr_layers, METH_NOARGS, "the graph's layers"},
     {"_block_key", (PyCFunction)arr_block_key, METH_O, "the key of a block"},

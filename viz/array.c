@@ -29,9 +29,8 @@ static int visualize_arrays(dusk_array *const *a, size_t n, const dusk_viz_optio
             return rc;
         if (dusk_array_context(a[i]) != dusk_array_context(a[0]))
             return dusk_error_set(err, DUSK_EINVAL, "visualize: array %zu (%s) is of another "
-                                  "context than array 0 (%s): one picture draws the arrays "
-                                  "of one context", i, dusk_array_name(a[i]),
-                                  dusk_array_name(a[0]));
+                                  "context than array 0: one picture draws the arrays of one "
+                                  "context", i, dusk_array_name(a[i]));
     }
     /* Does the picture need the task graph? Not for a plain layer view. */
     static const dusk_viz_options defaults = DUSK_VIZ_OPTIONS_INIT;

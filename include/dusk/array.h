@@ -484,11 +484,11 @@ DUSK_API dusk_array *dusk_stack(dusk_array *const *arrays, int n, int axis);
  * both NULL, naxes is numpy's integer form: the last naxes axes of a with
  * the first naxes of b. The result has a's other axes, then b's. As Dask
  * builds it: a 'tensordot' layer with one task per pair of blocks (BLAS
- * gemm for float64/float32, 64-bit integer loops otherwise) that keeps the
- * summed axes, then a sum over them ('sum', 'sum-aggregate'). The dtype is
- * Dask's: float types promote, integers and bool give int64 (uint64 for
- * unsigned), as the sum over blocks does. A product that would be
- * complex or float16 is refused (DUSK_EINVAL): astype first. */
+ * gemm for float64/float32 and complex128/complex64, sgemm rounded once for
+ * float16, 64-bit integer loops otherwise) that keeps the summed axes, then
+ * a sum over them ('sum', 'sum-aggregate'). The dtype is Dask's: float and
+ * complex types promote, integers and bool give int64 (uint64 for
+ * unsigned), as the sum over blocks does. */
 DUSK_API dusk_array *dusk_tensordot(dusk_array *a, dusk_array *b, const int *a_axes, const int *b_axes,
                            int naxes);
 /* numpy.dot (a's last axis with b's second to last, or b's only one). */

@@ -405,6 +405,9 @@ class Array(_dusk.Array):
             a, b = inputs
             name = _UFUNC_BINARY[ufunc.__name__]
             return a._op(b, name) if isinstance(a, Array) else b._op(a, name, True)
+        f = _UFUNC_PYTHON.get(ufunc.__name__)
+        if f is not None and len(inputs) == ufunc.nin:
+            return f(*inputs)
         return NotImplemented
 
     def __float__(self):
@@ -489,13 +492,20 @@ class Array(_dusk.Array):
     # made it, with from_array's private copy of the values), which the
     # loading process makes again (_from_recipe).
     def __copy__(self):
-        return self
+        return self.copy()
 
     def __deepcopy__(self, memo):
-        return self
+        return self.copy()
 
     def copy(self):
-        return self
+        """Another array object of the same values, as Dask's copy (no graph of
+        its own: the values never change, but x[...] = v changes what the object
+        it is done to stands for, and only that one)."""
+        with _locked:
+            r = self._same()
+            r._recipe = self._recipe
+            _live.add(r)
+            return r
 
     def __reduce__(self):
         return (_from_recipe, (self._recipe,))
@@ -730,6 +740,9 @@ class Array(_dusk.Array):
         r = full(self.shape, v, dtype=self.dtype, chunks=self.chunks) if mask is None else \
             where(mask, v, self)
         with _locked:
+            # no longer what ones(...) of its arguments gives
+            for k in [k for k, c in _created.items() if c is self]:
+                del _created[k]
             self._rebind(r)
             self._recipe = r._recipe
 
@@ -947,7 +960,8 @@ class Array(_dusk.Array):
         blocks, as dusk writes them) and compression_opts= (the gzip level) are
         taken; the others dusk does not write raise, naming themselves."""
         kwargs = dict(kwargs)
-        if kwargs.pop("chunks", True) not in (True, None):
+        chunks = kwargs.pop("chunks", True)
+        if chunks is not True and chunks is not None:
             raise NotImplementedError("to_hdf5: chunks=: dusk writes the dataset in HDF5 "
                                       "chunks of the array's blocks (rechunk it first)")
         level = kwargs.pop("compression_opts", None)
@@ -980,7 +994,8 @@ class Array(_dusk.Array):
         dusk cannot honour raise (see _viz_keywords)."""
         _viz_keywords(color, kwargs)
         filename = _picture_name(filename, format)
-        r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
+        with _locked:   # the walk marks the context's layers: one at a time
+            r = self._visualize(filename, format, color, rankdir, collapse_outputs, verbose, view)
         if filename is None:
             return _image(r, _shown_format(format or "png"))
         return _image_file(filename, format)
@@ -1290,7 +1305,9 @@ def _create(*args):
         if a is None:
             a = _apply("_create", *args)
             _created[key] = a
-        return a
+            return a
+        # another object over the same array: x[...] = v on one leaves the other
+        return a.copy()
 
 
 def ones(shape, dtype=float, chunks="auto"):
@@ -1480,6 +1497,11 @@ class RandomState:
         if dt.kind not in "biu":
             raise TypeError("Unsupported dtype %r for randint" % dt.name)
         shape = _shape(size if size is not None else ())
+        if not -2**63 <= int(low) < int(high) < 2**63:
+            if int(low) >= int(high):
+                raise ValueError("randint: low >= high (%d >= %d)" % (low, high))
+            raise ValueError("randint: dusk draws from [-2**63, 2**63 - 1) (int64 bounds); "
+                             "[%d, %d) is past it" % (low, high))
         return _apply("_randint", self._next(), int(low), int(high), shape,
                       _chunks_text(chunks, len(shape)), _dtype_name(dt))
 
@@ -4012,6 +4034,7 @@ def _select_block(*args, default=0):
     return np.select(list(args[:half]), list(args[half:]), default=default)
 
 
+
 def select(condlist, choicelist, default=0):
     """numpy.select as dask.array's: one blockwise 'select' layer over the
     conditions and choices (of one shape), in their common dtype."""
@@ -4025,7 +4048,9 @@ def select(condlist, choicelist, default=0):
         if c.dtype != bool:
             raise TypeError("invalid entry in condlist: should be boolean ndarray")
     try:
-        dtype = np.result_type(*[c.dtype for c in choicelist])
+        # the default counts too, as in NumPy's (select(..., default=0.5) of ints is float)
+        dtype = np.select([np.zeros(1, bool)] * len(choicelist),
+                          [np.zeros(1, c.dtype) for c in choicelist], default=default).dtype
     except TypeError as e:
         raise TypeError("Choicelist elements do not have a common dtype.") from e
     shape = choicelist[0].shape
@@ -4269,7 +4294,12 @@ def _ufunc_function(uf, nin):
 ldexp = _ufunc_function(np.ldexp, 2)
 left_shift = _ufunc_function(np.left_shift, 2)
 right_shift = _ufunc_function(np.right_shift, 2)
-# x << 1 and x >> 1, as NumPy's and Dask's operators
+# np.left_shift(x, 1), ndarray << x, np.divmod(x, 3) ...: the ufuncs whose dusk
+# function is Python's, through __array_ufunc__
+_UFUNC_PYTHON = {}
+# x << 1 and x >> 1, divmod(x, 3), as NumPy's and Dask's operators
+Array.__divmod__ = lambda self, other: divmod(self, other)
+Array.__rdivmod__ = lambda self, other: divmod(other, self)
 Array.__lshift__ = lambda self, other: left_shift(self, other)
 Array.__rlshift__ = lambda self, other: left_shift(other, self)
 Array.__rshift__ = lambda self, other: right_shift(self, other)
@@ -4408,3 +4438,6 @@ def unify_chunks(*args, **kwargs):
 
 
 __all__ += ["unravel_index", "ravel_multi_index", "result_type", "shape", "ndim", "unify_chunks"]
+
+_UFUNC_PYTHON.update({f.__name__: f for f in (left_shift, right_shift, divmod, frexp, modf, ldexp,
+                                              spacing)})

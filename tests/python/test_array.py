@@ -393,6 +393,56 @@ def test_shift_operators_as_numpys():
         da.ones(3, chunks=2) << 1
 
 
+def test_setitem_changes_only_the_object_it_is_done_to():
+    # copy() and ones() of the same arguments are other objects (they were the
+    # same one, so y[4] = -1 on a copy changed the original)
+    import copy
+    x = da.from_array(np.arange(10.0), chunks=3)
+    y, z = x.copy(), copy.deepcopy(x)
+    y[4] = -1
+    z[0] = 9
+    np.testing.assert_array_equal(x.compute(), np.arange(10.0))
+    assert y.compute()[4] == -1 and z.compute()[0] == 9
+    a, b = da.ones(3, chunks=2), da.ones(3, chunks=2)
+    assert a is not b and a.name == b.name       # one array, one name: Dask's keys
+    a[0] = 5
+    np.testing.assert_array_equal(b.compute(), np.ones(3))
+    np.testing.assert_array_equal(da.ones(3, chunks=2).compute(), np.ones(3))
+    np.testing.assert_array_equal(a.compute(), [5, 1, 1])
+
+
+def test_ufuncs_dusk_has_in_python_dispatch_from_numpy():
+    # np.left_shift(x, 1), ndarray << x, np.divmod(x, 3), divmod(x, 3) ...
+    # (NotImplemented from __array_ufunc__ before)
+    a = np.arange(10)
+    x = da.from_array(a, chunks=3)
+    for got, want in ((np.arange(10) << x, a << a), (np.int64(2) << x, 2 << a),
+                      (np.arange(10) >> x, a >> a), (np.left_shift(x, 1), a << 1),
+                      (np.ldexp(x.astype(float), 2), np.ldexp(a.astype(float), 2)),
+                      (np.spacing(x.astype(float)), np.spacing(a.astype(float)))):
+        assert isinstance(got, da.Array)
+        np.testing.assert_array_equal(got.compute(), want)
+    for q, r in (np.divmod(x, 3), divmod(x, 3)):
+        np.testing.assert_array_equal(q.compute(), a // 3)
+        np.testing.assert_array_equal(r.compute(), a % 3)
+    q, r = divmod(7, x + 1)
+    np.testing.assert_array_equal(q.compute(), 7 // (a + 1))
+    m, e = np.frexp(x / 3)
+    np.testing.assert_array_equal(m.compute(), np.frexp(a / 3)[0])
+    f, i = np.modf(x / 3)
+    np.testing.assert_array_equal(i.compute(), np.modf(a / 3)[1])
+
+
+def test_select_default_counts_in_the_dtype():
+    # a float default of int choices: float, as NumPy's (the blocks failed)
+    I = np.arange(12).reshape(3, 4)
+    xi = da.from_array(I, chunks=2)
+    for default in (0.5, np.nan, 0):
+        got, want = da.select([xi > 5], [xi], default=default), np.select([I > 5], [I], default=default)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.compute(), want)
+
+
 def test_concatenate_axis_none_flattens_as_numpy():
     a, b = np.arange(6.0).reshape(2, 3), np.arange(4.0)
     got = da.concatenate([da.from_array(a, chunks=2), da.from_array(b, chunks=3)], axis=None)
@@ -962,7 +1012,10 @@ def test_arrays_copy_and_pickle(tmp_path):
     y = (da.concatenate([x, h], axis=0)[::-1, [0, 2]] @ da.ones((2, 3), chunks=1)
          + da.tensordot(x, h, axes=([0], [0])).sum() - r[:, :3].T.sum(axis=0).mean())
     want = y.compute()
-    assert copy.copy(y) is y and copy.deepcopy([y])[0] is y and y.copy() is y
+    # other objects over the same array, as Dask's copies (x[...] = v on one
+    # leaves the others)
+    for c in (copy.copy(y), copy.deepcopy([y])[0], y.copy()):
+        assert c is not y and c.name == y.name and c.chunks == y.chunks
     data = pickle.dumps(y)
     z = pickle.loads(data)
     assert isinstance(z, da.Array) and z.name == y.name and z.chunks == y.chunks
@@ -1112,9 +1165,10 @@ def test_same_creation_calls_are_one_array():
     # not 0.0 (NumPy's sign of zero kept).
     x = da.ones((15, 15), chunks=(5, 5)) + da.ones((15, 15), chunks=(5, 5)).T
     assert "27 Tasks" in x._repr_html_()
-    assert da.ones(4, chunks=2) is da.ones(4, chunks=2)
-    assert da.ones(4, chunks=2) is not da.ones(4, chunks=3)
-    assert da.full(3, 2.0) is not da.full(3, 2.0, dtype="f4")
+    assert da.ones(4, chunks=2).name == da.ones(4, chunks=2).name   # one array, two objects
+    assert da.ones(4, chunks=2) is not da.ones(4, chunks=2)         # (x[0] = 5 on one only)
+    assert da.ones(4, chunks=2).name != da.ones(4, chunks=3).name
+    assert da.full(3, 2.0).name != da.full(3, 2.0, dtype="f4").name
     with np.errstate(divide="ignore"):
         np.testing.assert_array_equal(1 / da.full(2, -0.0).compute(), np.full(2, -np.inf))
         np.testing.assert_array_equal(1 / da.full(2, 0.0).compute(), np.full(2, np.inf))
@@ -1618,6 +1672,10 @@ def test_system_errors_are_oserror_subclasses(tmp_path):
         x.to_hdf5(str(tmp_path / "no" / "such" / "f.h5"), "/x")
     assert e.value.errno == 2 and "no/such" in str(e.value)
     assert "no such folder '%s'" % (tmp_path / "no" / "such") in str(e.value)   # not "lock file"
+    # through a link: the folder the link names (not the link's)
+    (tmp_path / "link.h5").symlink_to(tmp_path / "gone" / "t.h5")
+    with pytest.raises(FileNotFoundError, match="no such folder '%s'" % (tmp_path / "gone")):
+        x.to_hdf5(str(tmp_path / "link.h5"), "/x")
     with pytest.raises(FileNotFoundError, match="cannot open"):
         da.from_hdf5(str(tmp_path / "missing.h5"), "/x").compute()
     # another errno, another subclass: a file where a folder should be
