@@ -3403,8 +3403,8 @@ def percentile(a, q, method="linear", internal_method="default"):
     'percentile' task as Dask merges them. With several blocks the result
     is Dask's approximation, not NumPy's exact percentile (one block gives
     NumPy's); its values are Dask's. q a number or a 1-d sequence (a
-    number too gives a 1-element array, as Dask's); the dtype is a's for
-    floats, float64 for integers, as Dask declares it."""
+    number too gives a 1-element array, as Dask's); the dtype is NumPy's (a's
+    for floats and for the methods that pick one of a's values, else float64)."""
     a = _as_array(a)
     if a.ndim != 1:
         raise NotImplementedError("Percentiles only implemented for 1-d arrays")
@@ -3429,7 +3429,10 @@ def percentile(a, q, method="linear", internal_method="default"):
         raise ValueError("percentile: q is a number or a 1-d sequence of them, not %r" % (q,))
     if np.isnan(qa).any() or (qa < 0).any() or (qa > 100).any():
         raise ValueError("Percentiles must be in the range [0, 100]")
-    dtype = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+    # NumPy's dtype: a's for floats, float64 for integers but with the methods
+    # that pick a value of a (lower, higher, nearest ...), which keep a's
+    # (Dask declares float64 there and computes a's)
+    dtype = np.percentile(np.zeros(1, dtype=a.dtype), [50], method=method).dtype
     calc_q = np.pad(qa, 1)   # 0 and 100 either side, as Dask's
     calc_q[-1] = 100
     rows = blockwise(_percentile_chunk, "ij", a, "i", new_axes={"j": len(calc_q) + 1},
