@@ -9,16 +9,7 @@ import dusk.array as da
 
 dda = pytest.importorskip("dask.array")
 
-
-def same(ours, want, what=""):
-    got = ours.compute()
-    assert got.dtype == np.asarray(want).dtype, what
-    assert got.shape == np.shape(want), what
-    np.testing.assert_array_equal(got, want, err_msg=str(what))
-
-
-def ntasks(x):
-    return x._ntasks if isinstance(x, da.Array) else len(x.__dask_graph__())
+from compare import same, ntasks  # noqa: E402
 
 
 DTYPES = ["f8", "f4", "i8", "i2", "u1", "?", "c16"]

@@ -11,33 +11,7 @@ import dusk.array as da
 
 dda = pytest.importorskip("dask.array")
 
-
-def same(ours, want, what=""):
-    got = ours.compute()
-    assert got.dtype == np.asarray(want).dtype, what
-    assert got.shape == np.shape(want), what
-    np.testing.assert_array_equal(got, want, err_msg=str(what))
-
-
-def close(ours, want, what="", rtol=1e-12):
-    got = ours.compute()
-    assert got.dtype == np.asarray(want).dtype, what
-    assert got.shape == np.shape(want), what
-    np.testing.assert_allclose(got, want, rtol=rtol, err_msg=str(what))
-
-
-def ntasks(x):
-    return x._ntasks if isinstance(x, da.Array) else len(x.__dask_graph__())
-
-
-def pair(src, chunks):
-    return da.from_array(src, chunks=chunks), dda.from_array(src, chunks=chunks)
-
-
-def added(ours, ours_in, theirs, theirs_in):
-    """The tasks each graph adds to its input's (from_array's differ: dusk
-    keeps an 'original-array' task that Dask's has not)."""
-    return ntasks(ours) - ntasks(ours_in), ntasks(theirs) - ntasks(theirs_in)
+from compare import same, close, ntasks, pair, added  # noqa: E402
 
 
 RNG = np.random.RandomState(0)
