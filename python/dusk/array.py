@@ -4444,3 +4444,113 @@ __all__ += ["unravel_index", "ravel_multi_index", "result_type", "shape", "ndim"
 
 _UFUNC_PYTHON.update({f.__name__: f for f in (left_shift, right_shift, divmod, frexp, modf, ldexp,
                                               spacing)})
+
+
+# --- histogramdd, histogram2d ----------------------------------------------------------------
+
+def _histdd_block(*parts, bins=None, range=None, weighted=False, columnar=True):
+    """One block's np.histogramdd, with a leading axis of length 1 (the blocks'
+    counts are then summed along it)."""
+    w = parts[-1] if weighted else None
+    parts = parts[:-1] if weighted else parts
+    h, _ = np.histogramdd(parts[0] if columnar else parts, bins=bins, range=range, weights=w)
+    return h[np.newaxis]
+
+
+def histogramdd(sample, bins, range=None, normed=None, weights=None, density=None):
+    """dask.array.histogramdd: a (N, D) sample chunked along its rows only, or D
+    1-d arrays of one chunking; one np.histogramdd task per block ('histogramdd-
+    sum'), summed along the blocks. bins: a number per axis (or one for all) with
+    range=, or the edges; weights of the rows' chunks; density as NumPy's. Returns
+    (counts, edges): the edges dusk arrays, or NumPy arrays with density=True, as
+    Dask's. Counts given as numbers need range=, as Dask's (the data is not read
+    to find it)."""
+    if normed is not None:
+        if density is not None:
+            raise TypeError("Cannot specify both 'normed' and 'density'")
+        density = normed
+    density = bool(density)
+    if isinstance(sample, (tuple, list)):
+        parts = [_as_array(s) for s in sample]
+        if not parts or builtins.any(p.ndim != 1 for p in parts):
+            raise ValueError("Incompatible sample. Must be a 2D array or a sequence of 1D "
+                             "arrays.")
+        if builtins.any(p.chunks != parts[0].chunks for p in parts):
+            raise ValueError("All coordinate arrays must be chunked identically.")
+        columnar, dims, rows = False, len(parts), parts[0].chunks[0]
+    else:
+        sample = _as_array(sample)
+        if sample.ndim != 2:
+            raise ValueError("Single array input to histogramdd should be columnar")
+        if sample.numblocks[1] != 1:
+            raise ValueError("Input array can only be chunked along the 0th axis.")
+        parts, columnar, dims, rows = [sample], True, sample.shape[1], sample.chunks[0]
+    if dims > 20:
+        raise ValueError("histogramdd: dusk counts in at most 20 dimensions, not %d" % dims)
+    if weights is not None:
+        weights = _as_array(weights)
+        if weights.ndim != 1 or weights.chunks[0] != rows:
+            raise ValueError("Input array%s and weights must have the same shape and chunk "
+                             "structure along the first dimension."
+                             % ("" if columnar else "s"))
+    if isinstance(bins, (numbers.Integral, np.integer)):
+        bins = (int(bins),) * dims
+    if not isinstance(bins, (tuple, list)) or len(bins) != dims:
+        raise ValueError("The dimension of bins must be equal to the dimension of the sample.")
+    if range is not None:
+        if len(range) != dims:
+            raise ValueError("range argument requires one entry, a min max pair, per dimension.")
+        if not builtins.all(len(r) == 2 for r in range):
+            raise ValueError("range argument should be a sequence of pairs")
+    edges = []
+    for d, b in enumerate(bins):
+        if isinstance(b, (numbers.Integral, np.integer)):
+            if range is None:
+                raise ValueError("histogramdd: bins given as counts need range= (dusk does not "
+                                 "read the data to find it, as Dask does not)")
+            if b < 1:
+                raise ValueError("`bins[%d]` must be positive, when an integer" % d)
+            edges.append(np.linspace(range[d][0], range[d][1], int(b) + 1))
+        else:
+            e = np.asarray(b)
+            if e.ndim != 1 or e.size < 1:
+                raise ValueError("`bins[%d]` must be a 1d array of edges" % d)
+            if (np.diff(e) < 0).any():
+                raise ValueError("`bins[%d]` must be monotonically increasing, when an array"
+                                 % d)
+            edges.append(e)
+    nbins = [e.size - 1 for e in edges]
+    dtype = weights.dtype if weights is not None else np.dtype(np.float64)
+    letters = "abcdefghklmnopqrstuv"[:dims]      # the counts' axes; i the blocks, j the columns
+    args = []
+    for p in parts:
+        args += [p, "ij" if columnar else "i"]
+    if weights is not None:
+        args += [weights, "i"]
+    # bins and range as given: each block's np.histogramdd finds the edges above
+    mapped = blockwise(_histdd_block, "i" + letters, *args,
+                       new_axes=dict(zip(letters, nbins)), adjust_chunks={"i": 1},
+                       concatenate=True, dtype=dtype, token="histogramdd-sum",
+                       bins=[b if isinstance(b, (numbers.Integral, np.integer)) else np.asarray(b)
+                             for b in bins],
+                       range=None if range is None else [tuple(r) for r in range],
+                       weighted=weights is not None, columnar=columnar)
+    n = mapped.sum(axis=0)
+    if density:
+        width = np.ones(tuple(nbins))
+        for d in builtins.range(dims):
+            shape = [1] * dims
+            shape[d] = nbins[d]
+            width = width * np.diff(edges[d]).reshape(shape)
+        return n / from_array(width, chunks=n.chunks) / n.sum(), edges
+    return n, [from_array(e) for e in edges]
+
+
+def histogram2d(x, y, bins=10, range=None, normed=None, weights=None, density=None):
+    """dask.array.histogram2d: histogramdd of (x, y); (counts, xedges, yedges)."""
+    counts, edges = histogramdd((x, y), bins=bins, range=range, normed=normed, weights=weights,
+                                density=density)
+    return counts, edges[0], edges[1]
+
+
+__all__ += ["histogramdd", "histogram2d"]

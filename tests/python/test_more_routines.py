@@ -580,3 +580,60 @@ def test_unify_chunks():
         da.unify_chunks(x, "ij", da.ones((4, 5), chunks=2), "ij")
     with pytest.raises(ValueError, match="index"):
         da.unify_chunks(x, "i")
+
+
+# --- histogramdd, histogram2d ------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunks", [30, 100, 7])
+def test_histogramdd_as_dask(chunks):
+    rs = np.random.RandomState(2)
+    S, W = rs.rand(100, 3), rs.rand(100)
+    x, d = pair(S, (chunks, 3))
+    edges = [np.array([0, 0.2, 1]), np.array([0, 0.5, 1]), np.linspace(0, 1, 4)]
+    for kw in ({"bins": (3, 4, 5), "range": [(0, 1)] * 3}, {"bins": edges},
+               {"bins": 4, "range": [(0, 1)] * 3, "density": True},
+               {"bins": (2, 2, 2), "range": [(0.1, 0.9)] * 3}):
+        (c, e), (cd, ed) = da.histogramdd(x, **kw), dda.histogramdd(d, **kw)
+        want, wedges = np.histogramdd(S, **kw)
+        close(c, want, kw)
+        assert c.chunks == cd.chunks and c.dtype == cd.dtype
+        # Dask's tasks; density's widths are a from_array, with dusk's 'original'
+        ours_n, theirs_n = added(c, x, cd, d)
+        assert ours_n == theirs_n + (1 if kw.get("density") else 0), kw
+        for ours, theirs in zip(e, wedges):
+            np.testing.assert_array_equal(np.asarray(ours), theirs)
+    # weights: summed in their dtype
+    c, _ = da.histogramdd(x, bins=(3, 4, 5), range=[(0, 1)] * 3,
+                          weights=da.from_array(W, chunks=chunks))
+    close(c, np.histogramdd(S, bins=(3, 4, 5), range=[(0, 1)] * 3, weights=W)[0])
+    # D 1-d arrays, and histogram2d: (counts, xedges, yedges)
+    a, b = da.from_array(S[:, 0], chunks=chunks), da.from_array(S[:, 1], chunks=chunks)
+    h, xe, ye = da.histogram2d(a, b, bins=5, range=[(0, 1), (0, 1)])
+    want, wx, wy = np.histogram2d(S[:, 0], S[:, 1], bins=5, range=[(0, 1), (0, 1)])
+    same(h, want)
+    np.testing.assert_array_equal(xe.compute(), wx)
+    np.testing.assert_array_equal(ye.compute(), wy)
+    h2 = dda.histogram2d(dda.from_array(S[:, 0], chunks=chunks),
+                         dda.from_array(S[:, 1], chunks=chunks), bins=5, range=[(0, 1), (0, 1)])[0]
+    assert h.chunks == h2.chunks and ntasks(h) == ntasks(h2) + 2   # dusk's two 'original's
+
+
+def test_histogramdd_refusals_name_what_is_wrong():
+    x = da.from_array(np.random.RandomState(0).rand(20, 2), chunks=(5, 1))
+    with pytest.raises(ValueError, match="chunked along the 0th axis"):
+        da.histogramdd(x, bins=2, range=[(0, 1)] * 2)
+    x = x.rechunk((5, 2))
+    with pytest.raises(ValueError, match="need range="):
+        da.histogramdd(x, bins=2)
+    with pytest.raises(ValueError, match="dimension of bins"):
+        da.histogramdd(x, bins=(2, 2, 2), range=[(0, 1)] * 3)
+    with pytest.raises(ValueError, match="one entry, a min max pair"):
+        da.histogramdd(x, bins=2, range=[(0, 1)])
+    with pytest.raises(ValueError, match="monotonically increasing"):
+        da.histogramdd(x, bins=[[0, 1], [1, 0]])
+    with pytest.raises(ValueError, match="chunked identically"):
+        da.histogramdd((da.ones(10, chunks=5), da.ones(10, chunks=3)), bins=2, range=[(0, 1)] * 2)
+    with pytest.raises(ValueError, match="columnar"):
+        da.histogramdd(da.ones((2, 2, 2), chunks=2), bins=2, range=[(0, 1)] * 3)
+    with pytest.raises(TypeError, match="both 'normed' and 'density'"):
+        da.histogramdd(x, bins=2, range=[(0, 1)] * 2, normed=True, density=True)
