@@ -689,39 +689,41 @@ int main(int argc, char **argv)
             *space = '\0';
         me = cmd;
     }
-    const char *first[6] = {NULL};   /* each valued option's first value */
+    /* --name value or --name=value, as the dusk command's options; each
+     * valued option once (a second would silently win over the first) */
+    static const char *const valued[] = {"--dir", "--input", "--dataset", "--chunks",
+                                         "--output", "--workers"};
+    const char **slots[] = {&o.dir, &o.input, &o.dataset, &o.chunks, &o.output, NULL};
+    const char *first[6] = {NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h"))
             usage(0);
-        const char **slot = !strcmp(a, "--dir") ? &o.dir : !strcmp(a, "--input") ? &o.input
-                            : !strcmp(a, "--dataset") ? &o.dataset
-                            : !strcmp(a, "--chunks") ? &o.chunks
-                            : !strcmp(a, "--output") ? &o.output : NULL;
-        if (slot || !strcmp(a, "--workers")) {
-            if (i + 1 >= argc) {
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        int k = -1;
+        for (int j = 0; j < 6; j++)
+            if (strlen(valued[j]) == len && !strncmp(a, valued[j], len))
+                k = j;
+        if (k >= 0) {
+            const char *val = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!val) {
                 fprintf(stderr, "%s: %s needs a value\n", me, a);
                 usage(2);
             }
-            /* one value each: a second would silently win over the first */
-            static const char *const valued[] = {"--dir", "--input", "--dataset", "--chunks",
-                                                 "--output", "--workers"};
-            for (size_t k = 0; k < sizeof valued / sizeof *valued; k++)
-                if (!strcmp(a, valued[k]) && first[k]) {
-                    fprintf(stderr, "%s: %s given twice ('%s' and '%s')\n", me, a, first[k],
-                            argv[i + 1]);
-                    usage(2);
-                } else if (!strcmp(a, valued[k])) {
-                    first[k] = argv[i + 1];
-                }
-            if (slot) {
-                *slot = argv[++i];
+            if (first[k]) {
+                fprintf(stderr, "%s: %s given twice ('%s' and '%s')\n", me, valued[k],
+                        first[k], val);
+                usage(2);
+            }
+            first[k] = val;
+            if (slots[k]) {
+                *slots[k] = val;
             } else {
                 char *end;
-                long w = strtol(argv[++i], &end, 10);
-                if (*end || w < 0 || w > 4096) {
-                    fprintf(stderr, "%s: --workers wants a number 0..4096, not '%s'\n", me,
-                            argv[i]);
+                long w = strtol(val, &end, 10);
+                if (!*val || *end || w < 0 || w > 4096) {
+                    fprintf(stderr, "%s: --workers wants a number 0..4096, not '%s'\n", me, val);
                     usage(2);
                 }
                 o.workers = (int)w;

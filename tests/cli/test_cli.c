@@ -599,7 +599,7 @@ static void options_given_twice(void **state)
     done(&r);
     assert_false(file_exists(dir));
     assert_false(file_exists(a));
-    r = dusk_cmd("demo tour --workers 2 --workers 3 --dir %s", dir);
+    r = dusk_cmd("demo tour --workers 2 --workers=3 --dir=%s", dir);   /* --name=value too */
     assert_int_equal(r.code, 2);
     assert_contains(r.err, "dusk demo: --workers given twice ('2' and '3')");
     done(&r);
