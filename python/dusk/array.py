@@ -4554,3 +4554,9 @@ def histogram2d(x, y, bins=10, range=None, normed=None, weights=None, density=No
 
 
 __all__ += ["histogramdd", "histogram2d"]
+
+
+# da.fft, as dask.array.fft (import dusk.array.fft too)
+from . import fft  # noqa: E402
+_sys.modules[__name__ + ".fft"] = fft
+__all__ += ["fft"]
