@@ -127,15 +127,16 @@ def fft_wrap(fft_func, kind=None, dtype=None):
                 raise ValueError("Duplicate axes not allowed.")
         if s is not None and len(s) != len(axes):
             raise ValueError("Shape and axes have different lengths.")
+        given = axes   # Dask's message names an axis as it was given
         axes = tuple(_axis(ax, a.ndim, name) for ax in axes)
         if len(set(axes)) < len(axes):
             raise ValueError("Duplicate axes not allowed.")
         if not axes:
             raise ValueError("%s: no axes to transform" % name)
         _points(a, s, axes, base)
-        for ax in axes:
+        for g, ax in zip(given, axes):
             if len(a.chunks[ax]) != 1:
-                raise ValueError(chunk_error % (ax, a.chunks[ax]))
+                raise ValueError(chunk_error % (g, a.chunks[ax]))
 
         _dtype = dtype
         if _dtype is None:   # NumPy's, as Dask finds it: the function on a sample
@@ -198,6 +199,8 @@ def fftfreq(n, d=1.0, chunks="auto"):
     n, d = int(n), float(d)
     if n < 1:
         raise ValueError("fftfreq: n must be a positive integer, not %d" % n)
+    if d == 0:
+        raise ZeroDivisionError("float division by zero")   # NumPy's
     r = _arange(n, dtype=float, chunks=chunks)
     return _map_blocks(_fftfreq_block, r, dtype=float, n=n, d=d)
 
@@ -207,6 +210,8 @@ def rfftfreq(n, d=1.0, chunks="auto"):
     n, d = int(n), float(d)
     if n < 1:
         raise ValueError("rfftfreq: n must be a positive integer, not %d" % n)
+    if d == 0:
+        raise ZeroDivisionError("float division by zero")   # NumPy's
     return _arange(n // 2 + 1, dtype=float, chunks=chunks) / (n * d)
 
 
