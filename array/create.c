@@ -49,11 +49,20 @@ static dusk_array *check_shape(dusk_array_ctx *ctx, dusk_shape shape, dusk_dtype
     return NULL;
 }
 
-/* A source layer of entry id: every block made from nothing but its place.
- * a and b (and seed) are the operation's numbers, in the order the table
- * in ops.h gives its parameters. */
-static dusk_array *source(dusk_array_ctx *ctx, int id, dusk_shape shape, const char *chunks,
-                          dusk_dtype dtype, double a, double b, uint64_t seed, const char *what)
+/* A parameter of a source layer: an int or a float. */
+typedef struct {
+    bool is_int;
+    int64_t i;
+    double f;
+} src_param;
+
+/* A source layer of entry id: every block made from nothing but its place,
+ * its parameters np of them after the dtype and bounds (in the order the
+ * table in ops.h gives them). The token hashes the entry, the shape, the
+ * chunks, the dtype and tokentext, which names the parameters. */
+static dusk_array *source_layer(dusk_array_ctx *ctx, int id, dusk_shape shape, const char *chunks,
+                                dusk_dtype dtype, const char *tokentext, const src_param *p,
+                                size_t np, const char *what)
 {
     dusk_array *e = check_shape(ctx, shape, dtype, what);
     if (e)
@@ -65,24 +74,38 @@ static dusk_array *source(dusk_array_ctx *ctx, int id, dusk_shape shape, const c
     const char *prefix = kop->func.name;
     char sh[256], tok[33];
     dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
-    dusk__token(tok, "%s|%s|%016" PRIx64 "|%s|%.17g|%.17g|%" PRIu64, prefix, sh,
-                dusk__hash_chunks(shape.ndim, per, nb), dusk_dtype_code(dtype), a, b, seed);
-    dusk_value *extra[3];
-    size_t nextra = 0;
-    if (kop->kernel == dusk__k_random)
-        extra[nextra++] = dusk_int((int64_t)seed);
-    extra[nextra++] = dusk_float(a);
-    if (kop->nextra > 1)
-        extra[nextra++] = dusk_float(b);
-    if (id == DUSK__OP_LINSPACE)
-        extra[nextra++] = dusk_int((int64_t)seed);
-    dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, nextra, extra);
+    dusk__token(tok, "%s|%s|%016" PRIx64 "|%s|%s", prefix, sh, dusk__hash_chunks(shape.ndim, per, nb),
+                dusk_dtype_code(dtype), tokentext);
+    dusk_value *extra[4];
+    for (size_t k = 0; k < np && k < 4; k++)
+        extra[k] = p[k].is_int ? dusk_int(p[k].i) : dusk_float(p[k].f);
+    dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, np < 4 ? np : 4, extra);
     dusk__layer *L = dusk__layer_new(ctx, prefix, tok, DUSK__L_BLOCKS, kop, pv, shape.ndim,
                                      shape.v, nb, dtype);
     dusk_array *r = L ? dusk__array_new(ctx, L, shape.ndim, shape.v, per, nb, dtype)
                       : dusk__array_oom(ctx, what);
     dusk_free(buf);
     return r;
+}
+
+/* A source layer whose numbers are a and b (and seed): the fills, arange,
+ * linspace and the random draws of float parameters. */
+static dusk_array *source(dusk_array_ctx *ctx, int id, dusk_shape shape, const char *chunks,
+                          dusk_dtype dtype, double a, double b, uint64_t seed, const char *what)
+{
+    const dusk__op *kop = dusk__op_get(id);
+    char text[96];
+    snprintf(text, sizeof text, "%.17g|%.17g|%" PRIu64, a, b, seed);
+    src_param p[3];
+    size_t np = 0;
+    if (kop->kernel == dusk__k_random)
+        p[np++] = (src_param){true, (int64_t)seed, 0};
+    p[np++] = (src_param){false, 0, a};
+    if (kop->nextra > 1)
+        p[np++] = (src_param){false, 0, b};
+    if (id == DUSK__OP_LINSPACE)
+        p[np++] = (src_param){true, (int64_t)seed, 0};
+    return source_layer(ctx, id, shape, chunks, dtype, text, p, np, what);
 }
 
 dusk_array *dusk_ones(dusk_array_ctx *ctx, dusk_shape shape, const char *chunks, dusk_dtype dtype)
@@ -264,25 +287,10 @@ dusk_array *dusk_random_integers(dusk_array_ctx *ctx, uint64_t seed, int64_t low
     if (high - 1 > hi)
         return dusk__array_fail(ctx, DUSK_EINVAL, "randint: high %" PRId64 " is out of bounds "
                                 "for %s", high, dusk_dtype_name(dtype));
-    dusk_array *e = check_shape(ctx, shape, dtype, "randint");
-    if (e)
-        return e;
-    int64_t *buf = NULL, nb[DUSK_MAXDIMS], *per[DUSK_MAXDIMS];
-    if (dusk__normalize_chunks(ctx, chunks, shape.ndim, shape.v, dtype, &buf, nb, per, &e) < 0)
-        return e;
-    const dusk__op *kop = dusk__op_get(DUSK__OP_RANDINT);
-    char sh[256], tok[33];
-    dusk__fmt_shape(sh, sizeof sh, shape.ndim, shape.v);
-    dusk__token(tok, "randint|%s|%016" PRIx64 "|%s|%" PRId64 "|%" PRId64 "|%" PRIu64, sh,
-                dusk__hash_chunks(shape.ndim, per, nb), dusk_dtype_code(dtype), low, high, seed);
-    dusk_value *extra[3] = {dusk_int((int64_t)seed), dusk_int(low), dusk_int(high)};
-    dusk_value *pv = dusk__params_new(dtype, shape.ndim, per, nb, 3, extra);
-    dusk__layer *L = dusk__layer_new(ctx, "randint", tok, DUSK__L_BLOCKS, kop, pv, shape.ndim,
-                                     shape.v, nb, dtype);
-    dusk_array *r = L ? dusk__array_new(ctx, L, shape.ndim, shape.v, per, nb, dtype)
-                      : dusk__array_oom(ctx, "randint");
-    dusk_free(buf);
-    return r;
+    char text[96];
+    snprintf(text, sizeof text, "%" PRId64 "|%" PRId64 "|%" PRIu64, low, high, seed);
+    const src_param p[3] = {{true, (int64_t)seed, 0}, {true, low, 0}, {true, high, 0}};
+    return source_layer(ctx, DUSK__OP_RANDINT, shape, chunks, dtype, text, p, 3, "randint");
 }
 
 /* 'original-array-<token>' holding v, and 'array-<token>' getting blocks
