@@ -2726,8 +2726,8 @@ int dusk__h5_create(const char *path, const char *tmp, const char *dataset, dusk
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     if (chunked) {
         H5Pset_chunk(dcpl, ndim, cdims);
-        if (gzip > 0)
-            H5Pset_deflate(dcpl, (unsigned)gzip);
+        if (gzip != 0)
+            H5Pset_deflate(dcpl, gzip == DUSK_GZIP_LEVEL0 ? 0u : (unsigned)gzip);
         /* every chunk in place from the start (nothing written: the fill
          * time is never), so that store tasks write them with pwrite
          * outside h5_lock (run_direct) and change no metadata */

@@ -503,8 +503,9 @@ static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
     static const dusk_store_options defaults = {0, false};
     if (!sopts)
         sopts = &defaults;
-    if (sopts->gzip < 0 || sopts->gzip > 9)
-        return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9, not %d", sopts->gzip);
+    if (sopts->gzip < DUSK_GZIP_LEVEL0 || sopts->gzip > 9)
+        return dusk_error_set(err, DUSK_EINVAL, "gzip level must be 0 to 9 (or DUSK_GZIP_LEVEL0), "
+                              "not %d", sopts->gzip);
     if (!dataset[0] || (dataset[0] == '/' && !dataset[1]))
         return dusk_error_set(err, DUSK_EINVAL, "no dataset name given for '%s'", path);
     /* a region goes into the dataset as it is: what would make or remake

@@ -1672,9 +1672,10 @@ static PyObject *arr_store(arrobject *self, PyObject *args, PyObject *kw)
     dusk_options opts = DUSK_OPTIONS_INIT;
     pyd_run_ctl ctl;
     int view;
-    if (gzip < 0 || gzip > 9) {
+    if (gzip < DUSK_GZIP_LEVEL0 || gzip > 9) {
         Py_DECREF(path);
-        PyErr_Format(PyExc_ValueError, "gzip level must be 0 to 9, not %d", gzip);
+        PyErr_Format(PyExc_ValueError, "gzip level must be 0 to 9 (or -1, gzip at level 0), not %d",
+                     gzip);
         return NULL;
     }
     if (run_options(scheduler, num_workers, &opts, &view, &ctl) < 0) {

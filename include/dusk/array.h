@@ -667,8 +667,13 @@ DUSK_API int dusk_array_compute(dusk_array *a, const dusk_options *opts, dusk_va
 DUSK_API int dusk_array_compute_many(dusk_array *const *arrays, size_t n, const dusk_options *opts,
                                      dusk_value **out, dusk_error *err);
 
+/* dusk_store_options.gzip for gzip's filter at level 0, h5py's
+ * compression=0: the dataset names gzip, its chunks kept as they are */
+#define DUSK_GZIP_LEVEL0 (-1)
+
 typedef struct dusk_store_options {
-    int gzip;                  /* 0: no compression; 1..9: gzip level */
+    int gzip;                  /* 0: no compression; 1..9: gzip level;
+                                  DUSK_GZIP_LEVEL0: gzip at level 0 */
     bool overwrite;            /* replace an existing dataset of that name (a group
                                   there is DUSK_EIO, never replaced) */
 } dusk_store_options;

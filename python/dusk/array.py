@@ -2026,9 +2026,16 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
     regions = list(regions)
     if len(regions) != len(sources):
         raise ValueError("store: %d sources and %d regions" % (len(sources), len(regions)))
-    if compression not in (None, "gzip") and not isinstance(compression, int):
-        raise ValueError("compression must be None, 'gzip' or a gzip level, not %r" % (compression,))
-    level = 4 if compression == "gzip" else int(compression or 0)
+    if compression is True or compression is False:   # h5py's True is gzip's level 4
+        compression = "gzip" if compression else None
+    if compression not in (None, "gzip") and not (
+            isinstance(compression, (int, np.integer)) and 0 <= compression <= 9):
+        raise ValueError("compression must be None, 'gzip' or a gzip level 0 to 9, not %r"
+                         % (compression,))
+    # h5py's levels: "gzip" is level 4, and 0 is gzip at level 0 (its filter, the
+    # data kept as it is: _store's -1), not no compression
+    level = (0 if compression is None else 4 if compression == "gzip"
+             else -1 if compression == 0 else int(compression))
     for s, t, r in zip(sources, targets, regions):
         if not isinstance(s, Array):
             raise TypeError("store: a source must be a dusk array, not %s" % type(s).__name__)

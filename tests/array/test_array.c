@@ -3302,6 +3302,17 @@ static void test_h5_layout_and_gzip(void **state)
     if (contains(o.text, "DEFLATE"))
         fail_msg("gzip 0 compressed anyway:\n%s", o.text);
     h5dump_free(&o);
+    /* gzip at level 0: the filter named, as h5py's compression=0 */
+    so.gzip = DUSK_GZIP_LEVEL0;
+    assert_int_equal(dusk_array_store(m, path, "/zero", &so, NULL, &err), 0);
+    assert_int_equal(run_h5dump(path, "/zero", "-p -H", &o), 0);
+    assert_contains(o.text, "DEFLATE");
+    assert_contains(o.text, "LEVEL 0");
+    h5dump_free(&o);
+    dusk_value *v0 = compute(dusk_from_hdf5(ctx, path, "/zero", "(4000,)"), "gzip 0 back");
+    for (int i = 0; i < 10000; i++)
+        assert_int_equal(ref_geti(dusk_ndarray_data(v0), DUSK_DT_I4, i), i - 5000);
+    release(v0);
     /* the compressed data reads back */
     dusk_value *v = compute(dusk_from_hdf5(ctx, path, "/z", "(777,)"), "gzip back");
     for (int i = 0; i < 10000; i++)
@@ -3316,7 +3327,7 @@ static void test_h5_layout_and_gzip(void **state)
     /* bad gzip levels: nothing written */
     char p2[1024];
     tmp_path(p2, sizeof p2, "gzip-bad.h5");
-    for (int lvl = -1; lvl <= 10; lvl += 11) {
+    for (int lvl = DUSK_GZIP_LEVEL0 - 1; lvl <= 10; lvl += 10 - (DUSK_GZIP_LEVEL0 - 1)) {
         so.gzip = lvl;
         assert_int_equal(dusk_array_store(m, p2, "/z", &so, NULL, &err), DUSK_EINVAL);
         assert_contains(err.msg, "gzip");

@@ -1079,6 +1079,22 @@ def test_store_into_arrays_regions_and_not_computed_as_dask(tmp_path):
     x.to_hdf5(tmp_path / "co.h5", "/x", chunks=True, compression="gzip", compression_opts=7)
     with h5py.File(tmp_path / "co.h5", "r") as f:
         assert f["/x"].compression_opts == 7
+    # level 0 is h5py's gzip at level 0 (the filter named, the data as it is),
+    # not no compression; True is its level 4
+    for n, kw in enumerate(({"compression": 0}, {"compression": "gzip", "compression_opts": 0},
+                            {"compression": True}, {"compression": None})):
+        x.to_hdf5(tmp_path / "lv.h5", "/x%d" % n, **kw)
+    with h5py.File(tmp_path / "lv.h5", "r") as f:
+        got = [(f["/x%d" % n].compression, f["/x%d" % n].compression_opts) for n in range(4)]
+        assert got == [("gzip", 0), ("gzip", 0), ("gzip", 4), (None, None)]
+        for n in range(4):
+            np.testing.assert_array_equal(f["/x%d" % n][...], a)
+    for n in range(3):   # dusk reads its gzip chunks itself
+        np.testing.assert_array_equal(da.from_hdf5(tmp_path / "lv.h5", "/x%d" % n).compute(), a)
+    for bad in (10, -1, "lzf", 2.5):
+        with pytest.raises(ValueError, match="compression"):
+            x.to_hdf5(tmp_path / "no.h5", "/x", compression=bad)
+        assert not (tmp_path / "no.h5").exists()
     for kw, err in (({"bogus": 5}, TypeError), ({"shuffle": True}, NotImplementedError),
                     ({"chunks": (2, 2)}, NotImplementedError)):
         with pytest.raises(err, match=list(kw)[0]):
