@@ -25,9 +25,8 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
     found, arrays = _collect(args, traverse)
     values = {}
     if found:
-        dsk = {}
-        for d in found.values():
-            dsk.update(d.dask)
+        from .delayed import _run_graph
+        dsk = _run_graph(found.values(), scheduler, num_workers)
         keys = list(found)
         values = dict(zip(keys, get(dsk, keys, scheduler=scheduler, num_workers=num_workers)))
 

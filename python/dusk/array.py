@@ -3516,27 +3516,16 @@ def from_delayed(value, shape, dtype=None, meta=None, name=None):
                       chunks=tuple((n,) for n in shape), name=name or "from-value")
 
 
-def _whole_value(a):
-    return a.compute()
-
-
-def _block_of(whole, region):
-    return whole[region]
-
-
 def _to_delayed(self, optimize_graph=True):
     """The blocks as dusk.Delayed, in a NumPy object array of the block grid's
-    shape (Dask's to_delayed). They share one task that computes the array, in
-    one run, so computing several of them together computes it once."""
-    from .delayed import Delayed
-    whole = ("compute-" + self.name,)
-    starts = [np.concatenate([[0], np.cumsum(c, dtype=np.int64)]) for c in self.chunks]
+    shape, keyed (name, i, j) as Dask's to_delayed. Computing one computes that
+    block and what it needs (x.blocks[i, j]); computing several together, with
+    dusk.compute or in one Delayed's graph, computes them in one run of the
+    array's graph, so what they share (an input read, a mean) is computed once."""
+    from .delayed import _ArrayBlock
     out = np.empty(self.numblocks, dtype=object)
-    top = Delayed(whole, {whole: (_whole_value, self)})
     for idx in np.ndindex(*self.numblocks):
-        region = tuple(slice(int(s[i]), int(s[i + 1])) for s, i in zip(starts, idx))
-        key = (self.name,) + tuple(idx)
-        out[idx] = Delayed(key, {key: (_block_of, whole, region)}, _deps=(top,))
+        out[idx] = _ArrayBlock(self, idx)
     return out
 
 

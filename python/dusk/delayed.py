@@ -175,15 +175,7 @@ class Delayed:
         """The whole graph behind this key (its tasks and all it needs)."""
         if not self._deps:
             return self._dsk
-        out, seen, todo = {}, set(), [self]
-        while todo:
-            d = todo.pop()
-            if id(d) in seen:
-                continue
-            seen.add(id(d))
-            out.update(d._dsk)
-            todo.extend(d._deps)
-        return out
+        return _joined((self,))[0]
 
     def __setattr__(self, name, value):
         raise TypeError("Delayed objects are immutable (setting %r)" % (name,))
@@ -221,7 +213,8 @@ class Delayed:
         return hash(self.key)
 
     def compute(self, scheduler=None, num_workers=None, **kwargs):
-        return get(self.dask, self.key, scheduler=scheduler, num_workers=num_workers)
+        return get(_run_graph((self,), scheduler, num_workers), self.key, scheduler=scheduler,
+                   num_workers=num_workers)
 
     def persist(self, scheduler=None, num_workers=None, **kwargs):
         """Computed now and held: a Delayed of the same key whose graph is the value
@@ -271,6 +264,59 @@ class Delayed:
             raise TypeError("Delayed objects of unspecified length are not iterable: "
                             "give nout= to delayed")
         return iter([self[i] for i in range(self._length)])
+
+
+def _joined(roots):
+    """The joined graph of the Delayed roots and all they need, and the blocks
+    of dusk arrays among them (x.to_delayed()), each key once."""
+    out, blocks, seen, todo = {}, {}, set(), list(roots)
+    while todo:
+        d = todo.pop()
+        if id(d) in seen:
+            continue
+        seen.add(id(d))
+        out.update(d._dsk)
+        if type(d) is _ArrayBlock:
+            blocks[d.key] = d
+        todo.extend(d._deps)
+    return out, list(blocks.values())
+
+
+def _run_graph(roots, scheduler=None, num_workers=None):
+    """The graph to run for roots: their joined graph, with the blocks of dusk
+    arrays in it computed first, all in one run of their arrays' joined graph
+    (what the blocks share, an input read or a mean, once), as Dask's graph of
+    to_delayed's keys shares it."""
+    dsk, blocks = _joined(roots)
+    if blocks:
+        from .array import _compute_together
+        values = _compute_together([b._part() for b in blocks], scheduler=scheduler,
+                                   num_workers=num_workers)
+        for b, v in zip(blocks, values):
+            dsk[b.key] = (_Value(v),)
+    return dsk
+
+
+def _block_value(x, idx):
+    """A block of x on its own (x.blocks[idx]), where a graph with it runs
+    elsewhere than dusk.compute or Delayed.compute (dask.compute, dusk.get)."""
+    return _ArrayBlock(x, idx)._part().compute()
+
+
+class _ArrayBlock(Delayed):
+    """Block idx of dusk array x as a Delayed, as x.to_delayed() gives them:
+    key (x.name, *idx), the task that computes the block alone."""
+
+    __slots__ = ("_array", "_idx")
+
+    def __init__(self, x, idx):
+        key = (x.name,) + tuple(idx)
+        Delayed.__init__(self, key, {key: (_block_value, x, tuple(idx))})
+        object.__setattr__(self, "_array", x)
+        object.__setattr__(self, "_idx", tuple(idx))
+
+    def _part(self):
+        return self._array.blocks[self._idx] if self._idx else self._array
 
 
 class _DelayedAttr(Delayed):

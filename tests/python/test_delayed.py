@@ -241,23 +241,55 @@ def test_from_delayed_stacks_lazy_loads():
         da.from_delayed(dusk.delayed(load)(1), "2x3")
 
 
-def test_to_delayed_blocks_share_one_computation():
+def test_to_delayed_blocks_as_dask_keys_computed_alone_or_together():
+    import threading
     import numpy as np
+    import dask.array as dda
     import dusk.array as da
     x = da.arange(10, chunks=3) * 2
     d = x.to_delayed()
     assert d.shape == x.numblocks and d.dtype == object
     assert d[1].key == (x.name, 1)
+    assert [b.key[1:] for b in d] == [k[1:] for k in dda.arange(10, chunks=3).__dask_keys__()]
     blocks = dusk.compute(*d)
     for got, want in zip(blocks, np.split(np.arange(10) * 2, [3, 6, 9])):
         np.testing.assert_array_equal(got, want)
     sums = dusk.compute(*[b.sum() for b in d])
     assert sums == (6, 24, 42, 18)
-    # the blocks' graphs meet in one task that computes the array
+    # each block's graph is its own task, as Dask's keys of the array
     graph = {}
     for b in d:
         graph.update(b.dask)
-    assert len(graph) == x.npartitions + 1
+    assert len(graph) == x.npartitions
+
+    # one block computes that block alone; all of them, in one call, compute
+    # what they share once (here x's blocks, read by the mean and the
+    # difference), where one run per block would read x's 4 blocks 4 times over
+    lock, read = threading.Lock(), []
+
+    def load(b, block_info=None):
+        with lock:
+            read.append(block_info[0]["chunk-location"])
+        return b * 2.0
+    x = da.arange(10, chunks=3).map_blocks(load, dtype=float)
+    r = x - x.mean()
+    np.testing.assert_array_equal(x.to_delayed()[2].compute(), np.arange(6, 9) * 2.0)
+    assert read == [(2,)]
+    read.clear()
+    got = dusk.compute(*r.to_delayed())
+    want = np.arange(10) * 2.0 - 9.0
+    np.testing.assert_array_equal(np.concatenate(got), want)
+    assert sorted(read) == [(0,), (1,), (2,), (3,)]
+    read.clear()
+    # in one Delayed's graph too: the blocks are computed together first
+    total = dusk.delayed(sum)([dusk.delayed(np.sum)(b) for b in r.to_delayed()])
+    assert abs(total.compute() - want.sum()) < 1e-12
+    assert sorted(read) == [(0,), (1,), (2,), (3,)]
+    read.clear()
+    # where Dask runs the graph (dask.compute), each block is computed on its own
+    import dask
+    assert dask.compute(*x.to_delayed()[:2])[1].tolist() == [6.0, 8.0, 10.0]
+    assert sorted(read) == [(0,), (1,)]
     y = da.ones((4, 6), chunks=(2, 4)).to_delayed()
     assert y.shape == (2, 2)
     np.testing.assert_array_equal(y[1, 1].compute(), np.ones((2, 2)))
