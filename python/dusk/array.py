@@ -3531,6 +3531,228 @@ def _to_delayed(self, optimize_graph=True):
 
 Array.to_delayed = _to_delayed
 
+
+# --- vindex: point-wise indexing -------------------------------------------------------------
+
+def _vindex_points(block, axes, local):
+    """The points of one block, their axis first: local holds their places
+    in it along the indexed axes (one array per axis)."""
+    return np.moveaxis(block, axes, tuple(range(len(axes))))[local]
+
+
+def _vindex_merge(block, back):
+    """The points in the order asked (back: where each one is in block)."""
+    return block[back]
+
+
+class _VIndex:
+    """x.vindex[i, j]: NumPy's point-wise indexing with index arrays broadcast
+    together, as dask.array's vindex: the broadcast axes first, then the axes
+    left whole (where NumPy would keep them in place when adjacent). Ints and
+    slices apply first; a bool array is refused as Dask refuses it."""
+
+    __slots__ = ("_a",)
+
+    def __init__(self, a):
+        self._a = a
+
+    def __getitem__(self, index):
+        x = self._a
+        if not isinstance(index, tuple):
+            index = (index,)
+        if builtins.any(isinstance(i, Array) for i in index):
+            raise IndexError("vindex does not support indexing with dusk arrays (compute "
+                             "the indices first)")
+        if builtins.sum(i is Ellipsis for i in index) > 1:
+            raise IndexError("an index can only have a single ellipsis ('...')")
+        if Ellipsis in [i for i in index if i is Ellipsis]:
+            at = [k for k, i in enumerate(index) if i is Ellipsis][0]
+            index = index[:at] + (slice(None),) * (x.ndim - len(index) + 1) + index[at + 1:]
+        if builtins.any(i is None for i in index):
+            raise IndexError("vindex does not support None (np.newaxis) in its index")
+        if len(index) > x.ndim:
+            raise IndexError("too many indices for array: array is %d-dimensional, but %d "
+                             "were indexed" % (x.ndim, len(index)))
+        index = index + (slice(None),) * (x.ndim - len(index))
+        plain, fancy = [], []
+        for i in index:
+            if isinstance(i, (numbers.Integral, np.integer)) and not isinstance(i, (bool, np.bool_)):
+                plain.append(i)
+            elif isinstance(i, slice):
+                plain.append(i)
+                fancy.append(slice(None))
+            else:
+                plain.append(slice(None))
+                fancy.append(i)
+        x = x[tuple(plain)]
+        arrays = {}
+        for ax, (i, n) in enumerate(zip(fancy, x.shape)):
+            if isinstance(i, slice):
+                continue
+            i = np.array(i)
+            if i.dtype.kind == "b":
+                raise IndexError("vindex does not support indexing with boolean arrays")
+            if i.size == 0:
+                i = i.astype(np.int64)   # [] is float64 to NumPy
+            if i.dtype.kind not in "iu":
+                raise IndexError("vindex takes arrays of ints, not of %s" % i.dtype)
+            if i.size and ((i >= n) | (i < -n)).any():
+                raise IndexError("vindex key has entries out of bounds for indexing along "
+                                 "axis %d of size %d: %r" % (ax, n, i))
+            arrays[ax] = (i % n).astype(np.int64) if n else i.astype(np.int64)
+        if not arrays:
+            return x
+        try:
+            parts = np.broadcast_arrays(*arrays.values())
+        except ValueError:
+            raise IndexError("shape mismatch: indexing arrays could not be broadcast together "
+                             "with shapes " + " ".join(str(a.shape) for a in arrays.values())) \
+                from None
+        shape = parts[0].shape
+        axes = list(arrays)
+        rest = [d for d in range(x.ndim) if d not in arrays]
+        pts = np.stack([p.ravel() for p in parts]) if parts[0].size else \
+            np.zeros((len(axes), 0), np.int64)
+        tail_shape = tuple(x.shape[d] for d in rest)
+        tail_chunks = tuple(x.chunks[d] for d in rest)
+        if pts.shape[1] == 0:
+            return empty(shape + tail_shape, dtype=x.dtype,
+                         chunks=tuple((n,) for n in shape) + tail_chunks)
+        # each point's block along the indexed axes and its place in that block
+        edges = [np.concatenate([[0], np.cumsum(x.chunks[d], dtype=np.int64)]) for d in axes]
+        blk = np.stack([np.searchsorted(e, p, side="right") - 1 for e, p in zip(edges, pts)])
+        local = np.stack([p - e[b] for e, p, b in zip(edges, pts, blk)])
+        groups, inverse = np.unique(blk.T, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        firsts, pieces = np.argsort(inverse, kind="stable"), []
+        for g, coords in enumerate(groups):
+            mine = firsts[inverse[firsts] == g]
+            sel = [slice(None)] * x.ndim
+            for d, c in zip(axes, coords):
+                sel[d] = slice(int(edges[axes.index(d)][c]), int(edges[axes.index(d)][c + 1]))
+            n = len(mine)
+            pieces.append(map_blocks(
+                _vindex_points, x[tuple(sel)], tuple(axes),
+                tuple(local[k][mine] for k in range(len(axes))), dtype=x.dtype,
+                chunks=((n,),) + tail_chunks, drop_axis=axes, new_axis=0, name="vindex-slice"))
+        flat = concatenate(pieces, axis=0) if len(pieces) > 1 else pieces[0]
+        back = np.empty(len(firsts), np.int64)
+        back[firsts] = np.arange(len(firsts))
+        if len(pieces) > 1:
+            flat = flat.rechunk({0: -1})
+        if not np.array_equal(back, np.arange(len(back))):
+            flat = flat.map_blocks(_vindex_merge, back, dtype=x.dtype, name="vindex-merge")
+        return flat.reshape(shape + tail_shape) if len(shape) != 1 else flat
+
+
+Array.vindex = property(lambda self: _VIndex(self), doc=_VIndex.__doc__)
+Array.partitions = property(lambda self: self.blocks,
+                            doc="x.blocks, by Dask's other name for it")
+
+
+def _view_block(block, dtype, order):
+    if order == "C":
+        return np.ascontiguousarray(block).view(dtype)
+    return np.asfortranarray(block).T.view(dtype).T   # NumPy rescales only the last axis
+
+
+def _view(self, dtype=None, order="C"):
+    """The blocks' bytes read as another dtype, as Dask's Array.view: the last
+    axis (the first, order='F') of every block scaled by the itemsizes' ratio,
+    which must leave whole elements."""
+    dtype = self.dtype if dtype is None else np.dtype(dtype)
+    if order not in ("C", "F"):
+        raise ValueError("Order must be one of 'C' or 'F'")
+    if self.ndim == 0:
+        raise ValueError("view: a 0-d array has no axis to read as another dtype")
+    ax = -1 if order == "C" else 0
+    scaled = []
+    for c in self.chunks[ax]:
+        n, r = divmod(c * self.dtype.itemsize, dtype.itemsize)
+        if r:
+            raise ValueError("view: a block of %d %s along axis %d is not a whole number of "
+                             "%s" % (c, self.dtype, ax % self.ndim, dtype))
+        scaled.append(n)
+    chunks = list(self.chunks)
+    chunks[ax] = tuple(scaled)
+    return self.map_blocks(_view_block, dtype, order, dtype=dtype, chunks=tuple(chunks),
+                           name="view")
+
+
+Array.view = _view
+
+
+# --- to_npy_stack, from_npy_stack -------------------------------------------------------------
+
+def _npy_save(block, dirname, axis, block_id=None):
+    np.save(os.path.join(dirname, "%d.npy" % block_id[axis]), block)
+    return np.zeros((1,) * block.ndim, dtype=bool)
+
+
+def to_npy_stack(dirname, x, axis=0):
+    """x into directory dirname as Dask writes it: one NumPy file per block along
+    axis (0.npy, 1.npy ..., the other axes whole), and a pickled 'info' of the
+    chunks, dtype and axis, so that Dask's from_npy_stack reads it, and dusk's
+    Dask's. The blocks are written as they are computed, in parallel."""
+    if not isinstance(x, Array):
+        raise TypeError("to_npy_stack: x must be a dusk array, not %s" % type(x).__name__)
+    if x.ndim == 0:
+        raise ValueError("to_npy_stack: a 0-d array has no axis to stack along")
+    if not -x.ndim <= axis < x.ndim:
+        raise np.AxisError(axis, x.ndim)
+    axis %= x.ndim
+    import pickle
+    chunks = tuple(c if i == axis else (builtins.sum(c),) for i, c in enumerate(x.chunks))
+    xx = x.rechunk(chunks)
+    os.makedirs(dirname, exist_ok=True)
+    with open(os.path.join(dirname, "info"), "wb") as f:
+        pickle.dump({"chunks": chunks, "dtype": x.dtype, "axis": axis}, f)
+    xx.map_blocks(_npy_save, os.fspath(dirname), axis, dtype=bool,
+                  chunks=tuple((1,) * len(c) for c in chunks), name="to-npy-stack").compute()
+
+
+def _npy_load(block, dirname, axis, mmap_mode, block_id=None):
+    v = np.load(os.path.join(dirname, "%d.npy" % block_id[axis]), mmap_mode=mmap_mode)
+    if v.shape != block.shape or v.dtype != block.dtype:
+        raise ValueError("from_npy_stack: %s holds %s %s where its info says %s %s" % (
+            os.path.join(dirname, "%d.npy" % block_id[axis]), v.dtype, v.shape, block.dtype,
+            block.shape))
+    return v
+
+
+def from_npy_stack(dirname, mmap_mode="r"):
+    """The array that to_npy_stack (dusk's or Dask's) wrote into dirname: one
+    block per file, read (memory-mapped, by default) when computed."""
+    import pickle
+    try:
+        with open(os.path.join(dirname, "info"), "rb") as f:
+            info = pickle.load(f)
+        dtype, chunks, axis = np.dtype(info["dtype"]), tuple(map(tuple, info["chunks"])), \
+            int(info["axis"])
+    except FileNotFoundError:
+        raise FileNotFoundError(errno.ENOENT, "from_npy_stack: no 'info' in %s (is it a "
+                                "directory that to_npy_stack wrote?)" % os.fspath(dirname),
+                                os.path.join(dirname, "info")) from None
+    except (KeyError, TypeError, ValueError, pickle.UnpicklingError, EOFError) as e:
+        raise ValueError("from_npy_stack: %s is not an info file of to_npy_stack (%s)"
+                         % (os.path.join(dirname, "info"), e)) from None
+    shape = tuple(builtins.sum(c) for c in chunks)
+    return empty(shape, dtype=dtype, chunks=chunks).map_blocks(
+        _npy_load, os.fspath(dirname), axis, mmap_mode, dtype=dtype, name="from-npy-stack")
+
+
+__all__ += ["to_npy_stack", "from_npy_stack"]
+
+
+def _store_one(self, target, **kwargs):
+    """store(x, target), as Dask's Array.store (with return_stored=True, the
+    one array stored)."""
+    r = store([self], [target], **kwargs)
+    return r[0] if kwargs.get("return_stored", False) else r
+
+
+Array.store = _store_one
+
 __all__ += ["from_delayed", "histogram", "digitize", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
             "take", "pad", "real", "imag", "conj", "conjugate", "angle", "nancumsum", "nancumprod",
             "isin", "block", "cov", "corrcoef"]

@@ -1,0 +1,127 @@
+"""x.vindex (point-wise indexing), x.view, x.partitions, x.store and
+to_npy_stack/from_npy_stack, side by side with Dask 2022.12 and NumPy."""
+import os
+import threading
+
+import dask.array as dda
+import h5py
+import numpy as np
+import pytest
+
+import dusk.array as da
+
+A = np.arange(7 * 8 * 9).reshape(7, 8, 9)
+RNG = np.random.default_rng(7)
+CASES = [
+    ([1, 5, 6],),
+    ([1, 5], [2, 7]),
+    (slice(None), [0, 7, 3], [8, 1, 4]),
+    ([0, 6], slice(1, 5), [2, 8]),
+    (2, [1, 2], [3, 4]),
+    ([[1, 2], [3, 6]], 0),
+    (np.array([6, 0, 2, 2]), np.array([[0], [7]]), 4),
+    (Ellipsis, [1, 8]),
+    ([-1, -7],),
+    ([],),
+    (RNG.integers(0, 7, 50), RNG.integers(0, 8, 50), RNG.integers(0, 9, 50)),
+]
+
+
+@pytest.mark.parametrize("index", CASES, ids=[str(i)[:40] for i in range(len(CASES))])
+def test_vindex_as_dask(index):
+    x = da.from_array(A, chunks=(3, 4, 5))
+    d = dda.from_array(A, chunks=(3, 4, 5))
+    got, want = x.vindex[index], d.vindex[index]
+    assert got.shape == want.shape and got.chunks == want.chunks and got.dtype == want.dtype
+    np.testing.assert_array_equal(got.compute(), want.compute())
+
+
+def test_vindex_reads_only_the_blocks_with_points():
+    lock, read = threading.Lock(), []
+
+    def load(b, block_id=None):
+        with lock:
+            read.append(block_id)
+        return b
+    x = da.from_array(A, chunks=(3, 4, 5)).map_blocks(load, dtype=A.dtype)
+    got = x.vindex[[0, 6, 1], [0, 7, 1], [0, 8, 2]].compute()
+    np.testing.assert_array_equal(got, A[[0, 6, 1], [0, 7, 1], [0, 8, 2]])
+    assert sorted(read) == [(0, 0, 0), (2, 1, 1)]    # 2 of the 18 blocks
+
+
+@pytest.mark.parametrize("index, match", [
+    (([True, False],), "boolean"),
+    (([10],), "out of bounds"),
+    (([1, 2], [1, 2, 3]), "shape mismatch"),
+    (([1.5],), "ints"),
+    ((None, [1]), "None"),
+    (([1], [1], [1], [1]), "too many indices"),
+])
+def test_vindex_refuses(index, match):
+    x = da.from_array(A, chunks=(3, 4, 5))
+    with pytest.raises(IndexError, match=match):
+        x.vindex[index]
+    with pytest.raises(IndexError, match="dusk arrays"):
+        x.vindex[da.arange(3, chunks=2)]
+
+
+@pytest.mark.parametrize("dtype, order", [("u1", "C"), ("i8", "C"), ("f4", "C"), ("u2", "F"),
+                                          ("i8", "F"), (None, "C")])
+def test_view_as_dask(dtype, order):
+    a = np.arange(24, dtype="i4").reshape(4, 6)
+    got = da.from_array(a, chunks=(2, 2)).view(dtype, order)
+    want = dda.from_array(a, chunks=(2, 2)).view(dtype, order)
+    assert got.chunks == want.chunks and got.dtype == want.dtype
+    np.testing.assert_array_equal(got.compute(), want.compute())
+
+
+def test_view_refuses_blocks_of_part_elements():
+    with pytest.raises(ValueError, match="not a whole number of int64"):
+        da.from_array(np.arange(24, dtype="i4").reshape(4, 6), chunks=(2, 3)).view("i8")
+    with pytest.raises(ValueError, match="Order"):
+        da.ones(4, chunks=2).view("f8", order="K")
+
+
+def test_partitions_and_store_method(tmp_path):
+    x = da.from_array(A, chunks=(3, 4, 5))
+    np.testing.assert_array_equal(x.partitions[1, 0, 1].compute(), A[3:6, 0:4, 5:9])
+    out = np.zeros_like(A)
+    assert x.store(out) is None
+    np.testing.assert_array_equal(out, A)
+    back = x.store((tmp_path / "s.h5", "/x"), return_stored=True)
+    assert back.chunks == x.chunks
+    np.testing.assert_array_equal(back.compute(), A)
+    with h5py.File(tmp_path / "s.h5", "r") as f:
+        np.testing.assert_array_equal(f["/x"][...], A)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_npy_stack_both_ways_with_dask(tmp_path, axis):
+    a = np.arange(60.0).reshape(6, 10)
+    da.to_npy_stack(tmp_path / "dusk", da.from_array(a, chunks=(2, 3)), axis=axis)
+    d = dda.from_npy_stack(str(tmp_path / "dusk"))
+    np.testing.assert_array_equal(d.compute(), a)
+    blocks = sorted(f for f in os.listdir(tmp_path / "dusk") if f.endswith(".npy"))
+    assert len(blocks) == len(dda.from_array(a, chunks=(2, 3)).chunks[axis])
+    dda.to_npy_stack(str(tmp_path / "dask"), dda.from_array(a, chunks=(2, 3)), axis=axis)
+    x = da.from_npy_stack(tmp_path / "dask")
+    assert x.chunks == dda.from_npy_stack(str(tmp_path / "dask")).chunks
+    np.testing.assert_array_equal(x.compute(), a)
+    np.testing.assert_array_equal(da.from_npy_stack(tmp_path / "dusk", mmap_mode=None).sum()
+                                  .compute(), a.sum())
+
+
+def test_npy_stack_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no 'info'"):
+        da.from_npy_stack(tmp_path)
+    (tmp_path / "info").write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="not an info file"):
+        da.from_npy_stack(tmp_path)
+    da.to_npy_stack(tmp_path / "s", da.ones((4, 2), chunks=2))
+    np.save(tmp_path / "s" / "1.npy", np.ones((3, 2)))    # a file changed behind its info
+    with pytest.raises(ValueError, match="holds float64 \\(3, 2\\)"):
+        da.from_npy_stack(tmp_path / "s").compute()
+    with pytest.raises(np.AxisError):
+        da.to_npy_stack(tmp_path / "t", da.ones((4, 2), chunks=2), axis=2)
+    with pytest.raises(TypeError, match="dusk array"):
+        da.to_npy_stack(tmp_path / "t", np.ones(3))
