@@ -1773,40 +1773,166 @@ dusk_array *dusk_map_overlap(const dusk_block_func *f, dusk_array *x, const int6
     return dusk_map_overlap_axes(f, x, depth, kinds, values, true, dtype, opts);
 }
 
+/* The checks of depth, boundary and value that every overlap call makes. */
+static dusk_array *check_overlap(const char *what, dusk_array *x, const int64_t *depth,
+                                 const dusk_boundary *boundary, const double *value)
+{
+    if (!depth || !boundary || !value)
+        return dusk__array_fail(x->ctx, DUSK_EINVAL, "%s: %s is NULL", what,
+                                !depth ? "depth" : !boundary ? "boundary" : "value");
+    for (int d = 0; d < x->ndim; d++)
+        if ((unsigned)boundary[d] > DUSK_BOUNDARY_NEAREST)
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "%s: unknown boundary %d for axis %d",
+                                    what, (int)boundary[d], d);
+    for (int d = 0; d < x->ndim; d++)
+        if (depth[d] < 0 || depth[d] > x->shape[d])
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "%s: depth %lld of axis %d is not "
+                                    "between 0 and its length %lld", what, (long long)depth[d],
+                                    d, (long long)x->shape[d]);
+    return NULL;
+}
+
+/* Dask's ensure_minimum_chunksize on every axis: the rechunk spec into
+ * *spec (the caller frees it) and whether x needs it; an error array when
+ * an axis is shorter than its depth. */
+static dusk_array *min_spec(const char *what, dusk_array *x, const int64_t *depth, char **spec,
+                            int *need)
+{
+    size_t cap = 16;
+    for (int d = 0; d < x->ndim; d++)
+        cap += (size_t)x->nb[d] * 22 + 8;
+    int64_t *mc = dusk_malloc((size_t)(cap + 1) * sizeof *mc);
+    char *sp = dusk_malloc(cap);
+    *spec = NULL;
+    *need = 0;
+    if (!mc || !sp) {
+        dusk_free(mc);
+        dusk_free(sp);
+        return dusk__array_oom(x->ctx, what);
+    }
+    size_t at = (size_t)snprintf(sp, cap, "(");
+    for (int d = 0; d < x->ndim; d++) {
+        int64_t n = min_chunks(depth[d], x->chunks[d], x->nb[d], mc);
+        if (n < 0) {
+            dusk_free(mc);
+            dusk_free(sp);
+            return dusk__array_fail(x->ctx, DUSK_EINVAL, "%s: the overlapping depth %lld is "
+                                    "larger than axis %d of the array (%lld)", what,
+                                    (long long)depth[d], d, (long long)x->shape[d]);
+        }
+        *need |= n != x->nb[d] || memcmp(mc, x->chunks[d], (size_t)n * sizeof *mc) != 0;
+        fmt_chunks(sp + at, cap - at, mc, n);
+        at += strlen(sp + at);
+        at += (size_t)snprintf(sp + at, cap - at, ", ");
+    }
+    snprintf(sp + at, cap - at, ")");
+    dusk_free(mc);
+    *spec = sp;
+    return NULL;
+}
+
+/* The arguments of the overlap and trim layers: (depths, per axis whether
+ * it takes no boundary); none[d] filled. NULL when out of memory. */
+static dusk_value *overlap_args(int ndim, const int64_t *depth, const dusk_boundary *boundary,
+                                bool *none)
+{
+    dusk_value *dv[DUSK_MAXDIMS], *nv[DUSK_MAXDIMS];
+    for (int d = 0; d < ndim; d++) {
+        /* an axis without depth adds no boundary and trims nothing, whatever its kind */
+        none[d] = !depth[d] || boundary[d] == DUSK_BOUNDARY_NONE;
+        dv[d] = dusk_int(depth[d]);
+        nv[d] = dusk_bool(none[d]);
+    }
+    dusk_value *items[2] = {dusk_tuple_of((size_t)ndim, dv), dusk_tuple_of((size_t)ndim, nv)};
+    return dusk_tuple_of(2, items);
+}
+
+/* y (of chunks at least the depth) grown: the boundary, the 'overlap'
+ * layer, and Dask's chunk.trim of the boundaries added. */
+static dusk_array *grow(dusk_array *y, const int64_t *depth, const dusk_boundary *boundary,
+                        const double *value, const bool *none, const dusk_value *dargs)
+{
+    int ndim = y->ndim, trims = 0;
+    for (int d = 0; d < ndim && !y->status; d++)
+        if (!none[d]) {
+            y = add_boundary(y, d, depth[d], boundary[d], value[d]);
+            trims = 1;
+        }
+    if (!y->status)
+        y = overlap_internal(y, depth, dargs);
+    if (!y->status && trims) {
+        dusk_index ix[DUSK_MAXDIMS];
+        for (int d = 0; d < ndim; d++)
+            ix[d] = !none[d] ? (dusk_index){DUSK_IDX_SLICE, 2 * depth[d], -2 * depth[d], DUSK_NIL,
+                                            NULL, 0}
+                             : (dusk_index){DUSK_IDX_SLICE, 0, DUSK_NIL, DUSK_NIL, NULL, 0};
+        y = dusk_array_getitem(y, ix, ndim);
+    }
+    return y;
+}
+
+/* Dask's trim_internal: depth off each side of each block of y, but the
+ * array's own edges on axes without a boundary (dargs: overlap_args'). */
+static dusk_array *trim_back(const char *what, dusk_array *y, const int64_t *depth,
+                             const bool *none, dusk_value *dargs)
+{
+    size_t cap = 64;
+    for (int d = 0; d < y->ndim; d++)
+        cap += (size_t)y->nb[d] * 22 + 8;
+    int64_t *tn = dusk_malloc((size_t)(dusk_array_nchunks(y) + y->ndim + 1) * 8);
+    char *ts = tn ? dusk_malloc(cap) : NULL;
+    if (!ts) {
+        dusk_free(tn);
+        return dusk__array_oom(y->ctx, what);
+    }
+    size_t at = (size_t)snprintf(ts, cap, "(");
+    for (int d = 0; d < y->ndim; d++) {
+        for (int64_t j = 0; j < y->nb[d]; j++) {
+            int64_t c = y->chunks[d][j];
+            c -= !none[d] ? 2 * depth[d]
+                          : (j != 0) * depth[d] + (j != y->nb[d] - 1) * depth[d];
+            if (c < 0) {
+                dusk_free(ts);
+                dusk_free(tn);
+                return dusk__array_fail(y->ctx, DUSK_EINVAL, "%s: block %lld of axis %d holds "
+                                        "%lld cells, fewer than the %lld to trim from it", what,
+                                        (long long)j, d, (long long)y->chunks[d][j],
+                                        (long long)(y->chunks[d][j] - c));
+            }
+            tn[j] = c;
+        }
+        fmt_chunks(ts + at, cap - at, tn, y->nb[d]);
+        at += strlen(ts + at);
+        at += (size_t)snprintf(ts + at, cap - at, ", ");
+    }
+    snprintf(ts + at, cap - at, ")");
+    dusk_map_options to = DUSK_MAP_OPTIONS_INIT;
+    to.name = "_trim";   /* Dask's name for the layer */
+    to.chunks = ts;
+    to.args = dargs;
+    y = dusk_map_blocks(&trim, &y, 1, y->dtype, &to);
+    dusk_free(ts);
+    dusk_free(tn);
+    return y;
+}
+
 dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array *x, const int64_t *depth,
                                   const dusk_boundary *boundary, const double *value, bool trimmed,
                                   dusk_dtype dtype, const dusk_map_options *opts)
 {
     dusk_array *e = check_inputs("map_overlap", f, 0, &x, 1, dtype);
+    if (!e)
+        e = check_overlap("map_overlap", x, depth, boundary, value);
     if (e)
         return e;
-    if (!depth || !boundary || !value)
-        return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: %s is NULL",
-                                !depth ? "depth" : !boundary ? "boundary" : "value");
-    for (int d = 0; d < x->ndim; d++)
-        if ((unsigned)boundary[d] > DUSK_BOUNDARY_NEAREST)
-            return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: unknown boundary %d "
-                                    "for axis %d", (int)boundary[d], d);
     if (opts && (opts->drop_axis || opts->new_axis || opts->whole_name))
         return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: drop_axis, new_axis and "
                                 "whole_name are map_blocks' and blockwise's");
     int any = 0;
-    for (int d = 0; d < x->ndim; d++) {
-        if (depth[d] < 0 || depth[d] > x->shape[d])
-            return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: depth %lld of axis %d "
-                                    "is not between 0 and its length %lld", (long long)depth[d],
-                                    d, (long long)x->shape[d]);
+    for (int d = 0; d < x->ndim; d++)
         any |= depth[d] > 0;
-    }
     if (!any)
         return dusk_map_blocks(f, &x, 1, dtype, opts);
-    /* an axis without depth adds no boundary and trims nothing, whatever its kind */
-    bool none[DUSK_MAXDIMS];
-    int trims = 0;
-    for (int d = 0; d < x->ndim; d++) {
-        none[d] = !depth[d] || boundary[d] == DUSK_BOUNDARY_NONE;
-        trims |= !none[d];
-    }
     pthread_once(&overlap_once, register_overlap);
     /* Dask without trim: the function's blocks have x's chunks (its chunks=) */
     char *xchunks = NULL;
@@ -1829,36 +1955,12 @@ dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array *x, const
         fo.chunks = xchunks;
     }
     /* chunks of at least the depth */
-    int need = 0;
-    size_t cap = 16;
-    for (int d = 0; d < x->ndim; d++)
-        cap += (size_t)x->nb[d] * 22 + 8;
-    int64_t *mc = dusk_malloc((size_t)(cap + 1) * sizeof *mc);
-    char *spec = dusk_malloc(cap);
-    if (!mc || !spec) {
-        dusk_free(mc);
-        dusk_free(spec);
+    char *spec;
+    int need;
+    if ((e = min_spec("map_overlap", x, depth, &spec, &need))) {
         dusk_free(xchunks);
-        return dusk__array_oom(x->ctx, "map_overlap");
+        return e;
     }
-    size_t at = (size_t)snprintf(spec, cap, "(");
-    for (int d = 0; d < x->ndim; d++) {
-        int64_t n = min_chunks(depth[d], x->chunks[d], x->nb[d], mc);
-        if (n < 0) {
-            dusk_free(mc);
-            dusk_free(spec);
-            dusk_free(xchunks);
-            return dusk__array_fail(x->ctx, DUSK_EINVAL, "map_overlap: the overlapping depth "
-                                    "%lld is larger than axis %d of the array (%lld)",
-                                    (long long)depth[d], d, (long long)x->shape[d]);
-        }
-        need |= n != x->nb[d] || memcmp(mc, x->chunks[d], (size_t)n * sizeof *mc) != 0;
-        fmt_chunks(spec + at, cap - at, mc, n);
-        at += strlen(spec + at);
-        at += (size_t)snprintf(spec + at, cap - at, ", ");
-    }
-    snprintf(spec + at, cap - at, ")");
-    dusk_free(mc);
     if (need && xchunks) {
         dusk_free(spec);
         dusk_free(xchunks);
@@ -1868,70 +1970,67 @@ dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array *x, const
     }
     dusk_array *y = need ? dusk_array_rechunk(x, spec) : x;
     dusk_free(spec);
-    /* the boundary, the overlap, and the boundary's trim */
-    for (int d = 0; d < x->ndim && !y->status; d++)
-        if (!none[d])
-            y = add_boundary(y, d, depth[d], boundary[d], value[d]);
-    dusk_value *dv[DUSK_MAXDIMS], *nv[DUSK_MAXDIMS];
-    for (int d = 0; d < x->ndim; d++) {
-        dv[d] = dusk_int(depth[d]);
-        nv[d] = dusk_bool(none[d]);
-    }
-    dusk_value *items[2] = {dusk_tuple_of((size_t)x->ndim, dv),
-                            dusk_tuple_of((size_t)x->ndim, nv)};
-    dusk_value *dargs = dusk_tuple_of(2, items);
+    bool none[DUSK_MAXDIMS];
+    dusk_value *dargs = overlap_args(x->ndim, depth, boundary, none);
     if (!dargs) {
         dusk_free(xchunks);
         return dusk__array_oom(x->ctx, "map_overlap");
     }
-    if (!y->status)
-        y = overlap_internal(y, depth, dargs);
-    if (!y->status && trims) {   /* Dask's chunk.trim of the boundaries added */
-        dusk_index ix[DUSK_MAXDIMS];
-        for (int d = 0; d < x->ndim; d++)
-            ix[d] = !none[d] ? (dusk_index){DUSK_IDX_SLICE, 2 * depth[d], -2 * depth[d], DUSK_NIL,
-                                            NULL, 0}
-                             : (dusk_index){DUSK_IDX_SLICE, 0, DUSK_NIL, DUSK_NIL, NULL, 0};
-        y = dusk_array_getitem(y, ix, x->ndim);
-    }
+    y = grow(y, depth, boundary, value, none, dargs);
     if (!y->status)
         y = dusk_map_blocks(f, &y, 1, dtype, &fo);
     dusk_free(xchunks);
     /* the trim: depth off each side of each block, as Dask's trim_internal */
-    if (!y->status && trimmed) {
-        cap = 64;
-        for (int d = 0; d < y->ndim; d++)
-            cap += (size_t)y->nb[d] * 22 + 8;
-        int64_t *tc = dusk_malloc((size_t)(dusk_array_nchunks(y) + y->ndim + 1) * 8), *tn = tc;
-        char *ts = tc ? dusk_malloc(cap + 64) : NULL;
-        if (!ts) {
-            dusk_free(tc);
-            dusk_value_unref(dargs);
-            return dusk__array_oom(x->ctx, "map_overlap");
-        }
-        size_t tat = (size_t)snprintf(ts, cap + 64, "(");
-        for (int d = 0; d < y->ndim; d++) {
-            for (int64_t j = 0; j < y->nb[d]; j++) {
-                int64_t c = y->chunks[d][j];
-                if (!none[d])
-                    c -= 2 * depth[d];
-                else
-                    c -= (j != 0) * depth[d] + (j != y->nb[d] - 1) * depth[d];
-                tn[j] = c;
-            }
-            fmt_chunks(ts + tat, cap + 64 - tat, tn, y->nb[d]);
-            tat += strlen(ts + tat);
-            tat += (size_t)snprintf(ts + tat, cap + 64 - tat, ", ");
-        }
-        snprintf(ts + tat, cap + 64 - tat, ")");
-        dusk_map_options to = DUSK_MAP_OPTIONS_INIT;
-        to.name = "_trim";   /* Dask's name for the layer */
-        to.chunks = ts;
-        to.args = dargs;
-        y = dusk_map_blocks(&trim, &y, 1, dtype, &to);
-        dusk_free(ts);
-        dusk_free(tc);
-    }
+    if (!y->status && trimmed)
+        y = trim_back("map_overlap", y, depth, none, dargs);
+    dusk_value_unref(dargs);
+    return y;
+}
+
+dusk_array *dusk_array_overlap(dusk_array *x, const int64_t *depth, const dusk_boundary *boundary,
+                               const double *value)
+{
+    dusk_array *e = dusk__array_bad_input(x, x);
+    if (!e)
+        e = check_overlap("overlap", x, depth, boundary, value);
+    if (e)
+        return e;
+    int any = 0;
+    for (int d = 0; d < x->ndim; d++)
+        any |= depth[d] > 0;
+    if (!any)
+        return x;
+    pthread_once(&overlap_once, register_overlap);
+    char *spec;
+    int need;
+    if ((e = min_spec("overlap", x, depth, &spec, &need)))
+        return e;
+    dusk_array *y = need ? dusk_array_rechunk(x, spec) : x;
+    dusk_free(spec);
+    bool none[DUSK_MAXDIMS];
+    dusk_value *dargs = overlap_args(x->ndim, depth, boundary, none);
+    if (!dargs)
+        return dusk__array_oom(x->ctx, "overlap");
+    y = grow(y, depth, boundary, value, none, dargs);
+    dusk_value_unref(dargs);
+    return y;
+}
+
+dusk_array *dusk_array_trim_internal(dusk_array *x, const int64_t *depth,
+                                     const dusk_boundary *boundary)
+{
+    static const double zeros[DUSK_MAXDIMS];
+    dusk_array *e = dusk__array_bad_input(x, x);
+    if (!e)
+        e = check_overlap("trim_internal", x, depth, boundary, zeros);
+    if (e)
+        return e;
+    pthread_once(&overlap_once, register_overlap);
+    bool none[DUSK_MAXDIMS];
+    dusk_value *dargs = overlap_args(x->ndim, depth, boundary, none);
+    if (!dargs)
+        return dusk__array_oom(x->ctx, "trim_internal");
+    dusk_array *y = trim_back("trim_internal", x, depth, none, dargs);
     dusk_value_unref(dargs);
     return y;
 }

@@ -581,6 +581,63 @@ static PyObject *py_map_overlap(PyObject *mod, PyObject *args)
     return pyd_array_result((PyTypeObject *)cls, PyList_GET_ITEM(list, 0), r, f);
 }
 
+/* depth, boundary kinds and values per axis, from tuples of nd entries. */
+static int overlap_axes(const char *what, Py_ssize_t nd, PyObject *depth, PyObject *kinds,
+                        PyObject *values, int64_t *d, dusk_boundary *k, double *v)
+{
+    if (PyTuple_GET_SIZE(depth) != nd || PyTuple_GET_SIZE(kinds) != nd ||
+        (values && PyTuple_GET_SIZE(values) != nd)) {
+        PyErr_Format(PyExc_ValueError, "%s takes a depth, a boundary%s per axis", what,
+                     values ? " and a value" : "");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nd; i++) {
+        d[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(depth, i));
+        long kind = PyLong_AsLong(PyTuple_GET_ITEM(kinds, i));
+        v[i] = values ? PyFloat_AsDouble(PyTuple_GET_ITEM(values, i)) : 0;
+        if (PyErr_Occurred())
+            return -1;
+        if (kind < DUSK_BOUNDARY_NONE || kind > DUSK_BOUNDARY_NEAREST) {
+            PyErr_Format(PyExc_ValueError, "%s: unknown boundary %ld", what, kind);
+            return -1;
+        }
+        k[i] = (dusk_boundary)kind;
+    }
+    return 0;
+}
+
+static PyObject *py_overlap(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *cls, *x, *depth, *kinds, *values;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!:_overlap", &PyType_Type, &cls, &x, &PyTuple_Type,
+                          &depth, &PyTuple_Type, &kinds, &PyTuple_Type, &values))
+        return NULL;
+    dusk_array *a = pyd_array_ptr(x, "the array");
+    int64_t d[DUSK_MAXDIMS];
+    dusk_boundary k[DUSK_MAXDIMS];
+    double v[DUSK_MAXDIMS];
+    if (!a || overlap_axes("_overlap", dusk_array_ndim(a), depth, kinds, values, d, k, v) < 0)
+        return NULL;
+    return pyd_array_result((PyTypeObject *)cls, x, dusk_array_overlap(a, d, k, v), NULL);
+}
+
+static PyObject *py_trim_internal(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    PyObject *cls, *x, *depth, *kinds;
+    if (!PyArg_ParseTuple(args, "O!OO!O!:_trim_internal", &PyType_Type, &cls, &x, &PyTuple_Type,
+                          &depth, &PyTuple_Type, &kinds))
+        return NULL;
+    dusk_array *a = pyd_array_ptr(x, "the array");
+    int64_t d[DUSK_MAXDIMS];
+    dusk_boundary k[DUSK_MAXDIMS];
+    double v[DUSK_MAXDIMS];
+    if (!a || overlap_axes("_trim_internal", dusk_array_ndim(a), depth, kinds, NULL, d, k, v) < 0)
+        return NULL;
+    return pyd_array_result((PyTypeObject *)cls, x, dusk_array_trim_internal(a, d, k), NULL);
+}
+
 static PyObject *py_reduction(PyObject *mod, PyObject *args)
 {
     (void)mod;
@@ -624,6 +681,10 @@ static PyMethodDef methods[] = {
      "_blockwise(cls, f, indices, arrays, dtype, concatenate, chunks, name, whole_name=False)"},
     {"_map_overlap", py_map_overlap, METH_VARARGS,
      "_map_overlap(cls, f, [x], dtype, depths, boundaries, values, name, trim=True, chunks=None)"},
+    {"_overlap", py_overlap, METH_VARARGS,
+     "_overlap(cls, x, depths, boundaries, values): Dask's overlap"},
+    {"_trim_internal", py_trim_internal, METH_VARARGS,
+     "_trim_internal(cls, x, depths, boundaries): Dask's trim_internal"},
     {"_reduction", py_reduction, METH_VARARGS,
      "_reduction(cls, (chunk, combine, aggregate), [x], dtype, axes, keepdims, split_every, "
      "name)"},

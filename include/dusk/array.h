@@ -937,6 +937,20 @@ DUSK_API dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array 
                                            const int64_t *depth, const dusk_boundary *boundary,
                                            const double *value, bool trim, dusk_dtype dtype,
                                            const dusk_map_options *opts);
+/* x's blocks grown by depth[d] cells of their neighbours (or of the
+ * boundary, value the constant's) along each axis d, as Dask's
+ * dask.array.overlap.overlap(x, depth, boundary): the blocks map_overlap
+ * gives its function, with the same layers; chunks smaller than the depth
+ * are merged first. An axis whose boundary is DUSK_BOUNDARY_NONE grows only
+ * between blocks. x itself when every depth is 0. */
+DUSK_API dusk_array *dusk_array_overlap(dusk_array *x, const int64_t *depth,
+                                        const dusk_boundary *boundary, const double *value);
+/* The other way, as Dask's trim_internal(x, depth, boundary): depth[d]
+ * cells off each side of every block along axis d, but the array's own
+ * edges on an axis of DUSK_BOUNDARY_NONE (where overlap added none); a
+ * block too small for it is DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_array_trim_internal(dusk_array *x, const int64_t *depth,
+                                              const dusk_boundary *boundary);
 
 #ifdef __cplusplus
 }

@@ -4778,3 +4778,14 @@ __all__ += ["histogramdd", "histogram2d"]
 from . import fft  # noqa: E402
 _sys.modules[__name__ + ".fft"] = fft
 __all__ += ["fft"]
+from . import overlap  # noqa: E402
+_sys.modules[__name__ + ".overlap"] = overlap
+# dask.array.lib.stride_tricks.sliding_window_view, where Dask has it too
+import types as _types  # noqa: E402
+lib = _types.ModuleType(__name__ + ".lib", "NumPy's lib functions Dask has: stride_tricks.")
+lib.stride_tricks = _types.ModuleType(__name__ + ".lib.stride_tricks",
+                                      "sliding_window_view, as Dask's.")
+lib.stride_tricks.sliding_window_view = overlap.sliding_window_view
+_sys.modules[__name__ + ".lib"] = lib
+_sys.modules[__name__ + ".lib.stride_tricks"] = lib.stride_tricks
+__all__ += ["overlap", "lib"]

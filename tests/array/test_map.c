@@ -1093,6 +1093,91 @@ static void test_map_overlap_values(void **state)
     free(data);
 }
 
+/* dusk_array_overlap and dusk_array_trim_internal, map_overlap's halves:
+ * every grown block holds its cells and the boundary's around them (the
+ * padded reference), and the trim gives x back; a block too small to trim
+ * is refused. */
+static void test_overlap_and_trim(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    int64_t sh[2] = {13, 11};
+    double *data = fill_buffer(DUSK_DT_F8, 2, sh, 5), rowidx[13];
+    for (int i = 0; i < 13; i++)
+        rowidx[i] = i;   /* padded() of an index: the row a boundary cell copies */
+    dusk_array *x = dusk_from_buffer(ctx, data, DUSK_DT_F8, DUSK_SHAPE(13, 11),
+                                     "((5, 2, 6), (4, 7))");
+    static const dusk_boundary kinds[][2] = {
+        {DUSK_BOUNDARY_REFLECT, DUSK_BOUNDARY_NONE}, {DUSK_BOUNDARY_PERIODIC, DUSK_BOUNDARY_NEAREST},
+        {DUSK_BOUNDARY_NONE, DUSK_BOUNDARY_NONE}, {DUSK_BOUNDARY_CONSTANT, DUSK_BOUNDARY_REFLECT}};
+    const double zeros[2] = {0, 0};
+    int64_t depth[2] = {3, 2};
+    for (int k = 0; k < 4; k++) {
+        dusk_array *g = dusk_array_overlap(x, depth, kinds[k], zeros);
+        assert_built(g);
+        /* the 2 of axis 0 merged into its neighbours first (Dask's
+         * ensure_minimum_chunksize gives (4, 3, 6)) */
+        static const int64_t starts0[] = {0, 4, 7}, starts1[] = {0, 4};
+        assert_int_equal(dusk_array_numblocks(g, 0), 3);
+        assert_int_equal(dusk_array_numblocks(g, 1), 2);
+        char what[64];
+        snprintf(what, sizeof what, "overlap %d, %d", kinds[k][0], kinds[k][1]);
+        const double *v = values(g, what);
+        const int64_t *gs = dusk_array_shape(g);
+        /* block (bi, bj) starts at cell (start - depth) of x, or at the
+         * start where the boundary is none and it is the first block */
+        int64_t r0 = 0;
+        for (int bi = 0; bi < 3; bi++) {
+            int64_t xi0 = starts0[bi] -
+                          (kinds[k][0] == DUSK_BOUNDARY_NONE && !bi ? 0 : depth[0]);
+            int64_t nr = dusk_array_chunks(g, 0)[bi], c0 = 0;
+            for (int bj = 0; bj < 2; bj++) {
+                int64_t xj0 = starts1[bj] -
+                              (kinds[k][1] == DUSK_BOUNDARY_NONE && !bj ? 0 : depth[1]);
+                int64_t nc = dusk_array_chunks(g, 1)[bj];
+                for (int64_t i = 0; i < nr; i++)
+                    for (int64_t j = 0; j < nc; j++) {
+                        /* each axis padded by its own kind */
+                        int64_t pi = xi0 + i, pj = xj0 + j;
+                        double want;
+                        if ((pi < 0 || pi >= 13) && kinds[k][0] == DUSK_BOUNDARY_CONSTANT)
+                            want = 0;
+                        else {
+                            int64_t ri = pi < 0 || pi >= 13
+                                             ? (int64_t)(padded(rowidx, 13, 1, pi, 0, kinds[k][0]))
+                                             : pi;
+                            want = padded(data + ri * 11, 1, 11, 0, pj, kinds[k][1]);
+                        }
+                        double got = v[(r0 + i) * gs[1] + c0 + j];
+                        if (got != want)
+                            fail_msg("%s: block (%d, %d) cell (%lld, %lld) is %g, want %g", what,
+                                     bi, bj, (long long)i, (long long)j, got, want);
+                    }
+                c0 += nc;
+            }
+            r0 += nr;
+        }
+        dusk_array *t = dusk_array_trim_internal(g, depth, kinds[k]);
+        assert_built(t);
+        const double *back = values(t, "trim_internal");
+        assert_int_equal(dusk_array_shape(t)[0], 13);
+        assert_int_equal(dusk_array_shape(t)[1], 11);
+        assert_int_equal(dusk_array_chunks(t, 0)[1], 3);
+        assert_memory_equal(back, data, 13 * 11 * sizeof(double));
+    }
+    int64_t none[2] = {0, 0};
+    assert_ptr_equal(dusk_array_overlap(x, none, kinds[0], zeros), x);
+    int64_t deep[2] = {14, 1};
+    assert_error(dusk_array_overlap(x, deep, kinds[0], zeros), DUSK_EINVAL,
+                 "overlap: depth 14 of axis 0 is not between 0 and its length 13", NULL);
+    int64_t wide[2] = {2, 3};
+    assert_error(dusk_array_trim_internal(x, wide, kinds[1]), DUSK_EINVAL,
+                 "trim_internal: block 1 of axis 0 holds 2 cells, fewer than the 4 to trim", NULL);
+    dusk_boundary bad[2] = {(dusk_boundary)9, DUSK_BOUNDARY_NONE};
+    assert_error(dusk_array_overlap(x, depth, bad, zeros), DUSK_EINVAL,
+                 "unknown boundary 9 for axis 0", NULL);
+    free(data);
+}
+
 /* Every allocation of building and computing a map_blocks with drop_axis,
  * a blockwise, an elemwise, a map_overlap and a reduction fails in turn: each ends in an
  * error or the right answer, and nothing leaks. */
@@ -1399,6 +1484,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_task_by_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_overlap_graphs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_overlap_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overlap_and_trim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_functions_of_one_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_array_args_by_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_input_names, setup, teardown),

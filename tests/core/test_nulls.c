@@ -1006,6 +1006,13 @@ static void test_array_building(void **state)
     ARRAY_EINVAL(dusk_map_overlap_axes, 4, &keep, a, depth, per_axis, NULL, true, DUSK_DT_F8,
                  NULL);
     ARRAY_OK(dusk_map_overlap_axes, 7, &keep, a, depth, per_axis, zero, true, DUSK_DT_F8, NULL);
+    ARRAY_EINVAL(dusk_array_overlap, 0, NULL, depth, per_axis, zero);
+    ARRAY_EINVAL(dusk_array_overlap, 1, a, NULL, per_axis, zero);
+    ARRAY_EINVAL(dusk_array_overlap, 2, a, depth, NULL, zero);
+    ARRAY_EINVAL(dusk_array_overlap, 3, a, depth, per_axis, NULL);
+    ARRAY_EINVAL(dusk_array_trim_internal, 0, NULL, depth, per_axis);
+    ARRAY_EINVAL(dusk_array_trim_internal, 1, a, NULL, per_axis);
+    ARRAY_EINVAL(dusk_array_trim_internal, 2, a, depth, NULL);
     dusk_value *bargs[2] = {dusk_none(), dusk_none()}, *bout = NULL;
     EINVAL_ERR(dusk_block_func_run, 0, "args", NULL, 2, &bout, &err, (void *)&keep);
     EINVAL_ERR(dusk_block_func_run, 2, "out", bargs, 2, NULL, &err, (void *)&keep);

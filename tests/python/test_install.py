@@ -18,7 +18,7 @@ def test_make_install_python(tmp_path):
     site = tmp_path / ("usr/local/lib/python%d.%d/dist-packages" % sys.version_info[:2])
     assert sorted(p.name for p in (site / "dusk").iterdir() if p.suffix == ".py") == \
         ["__init__.py", "array.py", "blocks.py", "delayed.py", "diagnostics.py", "fft.py",
-         "linalg.py", "multiprocessing.py", "threaded.py"]
+         "linalg.py", "multiprocessing.py", "overlap.py", "threaded.py"]
     out = subprocess.run([sys.executable, "-c",
                           "import dusk, dusk.array as da; print(dusk.__file__); "
                           "print(dusk.get({'a': 1, 'b': (sum, ['a', 'a'])}, 'b'), "
