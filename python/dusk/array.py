@@ -1378,7 +1378,12 @@ def from_array(x, chunks="auto", name=None, **kwargs):
     """A dusk array over a NumPy array (copied once into dusk's buffer) or an h5py
     dataset (read lazily by dusk, chunk by chunk, from its file). name= as
     Dask's: the layer's whole name (its source 'original-<name>'); False a
-    random one, 'array-<uuid1>'; None (or True) 'array-<token>'."""
+    random one, 'array-<uuid1>'; None (or True) 'array-<token>'. Dask's lock=,
+    asarray=, fancy=, getitem=, meta= and inline_array= are taken (dusk reads
+    the values itself); other keywords are TypeError, as Dask's."""
+    extra = set(kwargs) - {"lock", "asarray", "fancy", "getitem", "meta", "inline_array"}
+    if extra:
+        raise TypeError("from_array() got an unexpected keyword argument %r" % sorted(extra)[0])
     if isinstance(x, Array):
         return x if chunks == "auto" else x.rechunk(chunks)
     if name is True or name is None:
@@ -1417,7 +1422,30 @@ def from_array(x, chunks="auto", name=None, **kwargs):
     return _apply("_from_numpy", private, _chunks_text(chunks, private.ndim), name)
 
 
-asarray = from_array
+def asarray(a, dtype=None, order=None, *, like=None, inline_array=False,
+            allow_unknown_chunksizes=False):
+    """a as a dusk array, as Dask's: a dusk array as it is (cast to dtype when
+    given), anything else (a list, a NumPy array) through numpy.asarray(a,
+    dtype=, order=) and from_array."""
+    if isinstance(a, Array):
+        return a if dtype is None or np.dtype(dtype) == a.dtype else a.astype(dtype)
+    if isinstance(a, (list, tuple)) and builtins.any(isinstance(v, Array) for v in a):
+        return stack([asarray(v, dtype=dtype) for v in a])
+    return from_array(np.asarray(a, dtype=dtype, order=order))
+
+
+asanyarray = asarray
+
+
+def array(x, dtype=None, ndmin=None, *, like=None):
+    """numpy.array's, as Dask's: asarray(x), cast to dtype, and axes of length 1
+    added in front up to ndmin."""
+    x = asarray(x)
+    while ndmin is not None and x.ndim < ndmin:
+        x = x[None, ...]
+    if dtype is not None and x.dtype != np.dtype(dtype):
+        x = x.astype(dtype)
+    return x
 
 
 def from_hdf5(filename, datapath, chunks="auto"):
@@ -3752,6 +3780,18 @@ def _store_one(self, target, **kwargs):
 
 
 Array.store = _store_one
+Array.A = property(lambda self: self, doc="The array itself (NumPy matrix's .A), as Dask's.")
+Array.choose = lambda self, choices: choose(self, choices)
+Array.repeat = lambda self, repeats, axis=None: repeat(self, repeats, axis=axis)
+
+
+def atop(*args, **kwargs):
+    """blockwise, by its old name (Dask warns the same)."""
+    warnings.warn("The da.atop function has moved to da.blockwise")
+    return blockwise(*args, **kwargs)
+
+
+__all__ += ["asanyarray", "array", "atop"]
 
 __all__ += ["from_delayed", "histogram", "digitize", "broadcast_arrays", "meshgrid", "indices", "roll", "tile",
             "take", "pad", "real", "imag", "conj", "conjugate", "angle", "nancumsum", "nancumprod",

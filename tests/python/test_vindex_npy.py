@@ -125,3 +125,33 @@ def test_npy_stack_bad_input(tmp_path):
         da.to_npy_stack(tmp_path / "t", da.ones((4, 2), chunks=2), axis=2)
     with pytest.raises(TypeError, match="dusk array"):
         da.to_npy_stack(tmp_path / "t", np.ones(3))
+
+
+def test_asarray_array_and_small_methods_as_dask():
+    import warnings
+    x = da.ones(3, chunks=2)
+    assert da.asarray(x) is x and da.asanyarray(x) is x
+    for f in (da.asarray, da.asanyarray):
+        for a, dt in (([1, 2, 3], "f4"), (x, "f4"), (np.arange(3), None)):
+            # NumPy's dtype (dtype= was dropped; Dask 2022.12 drops it for arrays)
+            got = f(a, dtype=dt)
+            want = np.asarray(np.ones(3) if isinstance(a, da.Array) else a, dtype=dt)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got.compute(), want)
+    assert da.asarray([x, x]).shape == (2, 3)
+    assert da.array([1, 2], ndmin=3).shape == dda.array([1, 2], ndmin=3).shape
+    assert da.array(x, dtype="i2").dtype == np.int16
+    with pytest.raises(TypeError, match="unexpected keyword argument 'dtype'"):
+        da.from_array(np.ones(3), dtype="f4")
+    da.from_array(np.ones(3), lock=True, asarray=False, fancy=False, inline_array=True)
+    assert x.A is x
+    c = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    np.testing.assert_array_equal(da.arange(3, chunks=2).choose(c).compute(),
+                                  np.arange(3).choose(c))
+    np.testing.assert_array_equal(da.arange(3, chunks=2).repeat(2).compute(),
+                                  np.arange(3).repeat(2))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        r = da.atop(np.add, "i", x, "i", x, "i", dtype="f8")
+    assert "blockwise" in str(w[0].message)
+    np.testing.assert_array_equal(r.compute(), [2.0, 2.0, 2.0])
