@@ -1409,6 +1409,22 @@ static PyObject *arr_describe(arrobject *self, PyObject *unused)
     return s;
 }
 
+static PyObject *arr_chunks_svg(arrobject *self, PyObject *args)
+{
+    int size = 0;
+    if (!PyArg_ParseTuple(args, "|i:_chunks_svg", &size))
+        return NULL;
+    char *buf;
+    size_t len;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc = dusk_viz_chunks_svg(self->a, size, &buf, &len, &err);
+    if (rc)
+        return pyd_raise(rc, &err);
+    PyObject *s = PyUnicode_FromStringAndSize(buf, (Py_ssize_t)len);
+    dusk_free(buf);
+    return s;
+}
+
 static PyObject *arr_layers(arrobject *self, PyObject *unused)
 {
     (void)unused;
@@ -1896,6 +1912,8 @@ static PyMethodDef arr_methods[] = {
     {"_rebind", (PyCFunction)arr_rebind, METH_O, "become another array"},
     {"_same", (PyCFunction)arr_same, METH_NOARGS, "another object over this array"},
     {"_describe", (PyCFunction)arr_describe, METH_NOARGS, "Dask's table, as text"},
+    {"_chunks_svg", (PyCFunction)arr_chunks_svg, METH_VARARGS,
+     "the picture of the chunks (dusk_viz_chunks_svg), as SVG text"},
     {"_layers", (PyCFunction)arr_layers, METH_NOARGS, "the graph's layers"},
     {"_block_key", (PyCFunction)arr_block_key, METH_O, "the key of a block"},
     {"_compute", (PyCFunction)(void (*)(void))arr_compute, METH_VARARGS | METH_KEYWORDS, "compute"},

@@ -243,6 +243,18 @@ DUSK_API int dusk_visualize_arrays_mem(dusk_array *const *a, size_t n, const cha
                                        const dusk_viz_options *o, char **buf, size_t *len,
                                        dusk_error *err);
 
+/* The picture of an array's chunks, as Dask's Array.to_svg draws it beside
+ * the table in a notebook: the array as a bar (1-d), a rectangle (2-d) or
+ * a box (3-d; of more axes, the last three, the others written under it),
+ * a line at every chunk boundary (at most 20 per axis, evenly picked, the
+ * edges among them) and each axis's length along its edge. size: about
+ * the longest edge, in pixels (0: Dask's 120); axes are drawn in
+ * proportion, a ratio past 5 compressed. Into *buf (dusk_malloc'd,
+ * NUL-terminated after *len bytes; the caller frees it with dusk_free). A
+ * 0-d array has no chunks to draw (DUSK_EINVAL). */
+DUSK_API int dusk_viz_chunks_svg(const dusk_array *a, int size, char **buf, size_t *len,
+                                 dusk_error *err);
+
 /* --- the layout, without a picture ---------------------------------------------
  * The picture dusk_visualize draws, as numbers, for a program that draws
  * the graph itself (the live viewer, which recolours nodes as a run goes):

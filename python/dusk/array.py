@@ -477,15 +477,28 @@ class Array(_dusk.Array):
             op, self.shape, self.dtype, self.chunksize)
 
     def _repr_html_(self):
-        """Dask's table (Bytes, Shape, Count, Type), as dusk_array_describe writes it."""
+        """Dask's table (Bytes, Shape, Count, Type), as dusk_array_describe writes it,
+        and beside it the picture of the chunks (to_svg), as Dask shows them."""
         lines = self._describe().rstrip("\n").split("\n")
         col = lines[0].index("Chunk")
         rows = []
         for line in lines[1:]:
             label, left, right = line[:9].strip(), line[9:col].strip(), line[col:].strip()
             rows.append("<tr><th> %s </th><td> %s </td><td> %s </td></tr>" % (label, left, right))
-        return ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
-                "<tbody>%s</tbody></table>" % "".join(rows))
+        table = ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
+                 "<tbody>%s</tbody></table>" % "".join(rows))
+        if self.ndim == 0:
+            return table
+        return "<table><tr><td>%s</td><td>%s</td></tr></table>" % (table, self._chunks_svg(120))
+
+    def to_svg(self, size=500):
+        """The picture of the chunks as SVG text, as Dask's to_svg: the array as a
+        bar, a rectangle or a box, a line at each chunk boundary, the lengths along
+        the edges (dusk_viz_chunks_svg)."""
+        if not isinstance(size, numbers.Integral) or size <= 0:
+            raise ValueError("to_svg: size must be a positive number of pixels, not %r"
+                             % (size,))
+        return self._chunks_svg(int(size))
 
     # A dusk array never changes (its values are made when computed), so a
     # copy is the array itself; pickle carries its recipe (the calls that

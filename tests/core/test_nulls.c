@@ -1191,6 +1191,14 @@ static void test_viz(void **state)
     EINVAL_ERR(dusk_visualize_array_mem, 4, "len", a, "dot", &dot, &mem, NULL, &err);
     GIVES(dusk_visualize_array_mem, 5, 0, a, "dot", &dot, &mem, &len, NULL);
     dusk_free(mem);
+    EINVAL_ERR(dusk_viz_chunks_svg, 0, "a", NULL, 0, &mem, &len, &err);
+    assert_null(mem);
+    EINVAL_ERR(dusk_viz_chunks_svg, 2, "buf", a, 0, NULL, &len, &err);
+    GIVES(dusk_viz_chunks_svg, 3, 0, a, 0, &mem, NULL, &err);
+    dusk_free(mem);
+    GIVES(dusk_viz_chunks_svg, 4, 0, a, 0, &mem, &len, NULL);
+    assert_non_null(strstr(mem, "<svg"));
+    dusk_free(mem);
     dusk_array *pair[2] = {a, a};
     EINVAL_ERR(dusk_visualize_arrays, 0, "a", NULL, 2, apath, &dot, &err);
     assert_false(file_exists(apath));

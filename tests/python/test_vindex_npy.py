@@ -155,3 +155,24 @@ def test_asarray_array_and_small_methods_as_dask():
         r = da.atop(np.add, "i", x, "i", x, "i", dtype="f8")
     assert "blockwise" in str(w[0].message)
     np.testing.assert_array_equal(r.compute(), [2.0, 2.0, 2.0])
+
+
+def test_to_svg_and_the_notebook_picture():
+    import xml.etree.ElementTree as ET
+    x = da.ones((10, 10), chunks=5)
+    svg = ET.fromstring(x.to_svg())
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(svg.findall(ns + "line")) == 6       # 3 boundaries each way, as Dask's
+    assert [t.text for t in svg.findall(ns + "text")] == ["10", "10"]
+    assert int(ET.fromstring(x.to_svg(size=300)).get("width")) < \
+        int(ET.fromstring(x.to_svg(size=600)).get("width"))
+    html = x._repr_html_()
+    assert "<svg" in html and "Bytes" in html
+    ET.fromstring(html.replace("&#215;", "x"))       # the table and the picture, well-formed
+    box = ET.fromstring(da.ones((4, 6, 8), chunks=2).to_svg())
+    assert len(box.findall(ns + "polygon")) == 3
+    assert "<svg" not in da.ones((), chunks=()).sum()._repr_html_()
+    with pytest.raises(ValueError, match="0-d"):
+        da.ones((3,), chunks=2).sum().to_svg()
+    with pytest.raises(ValueError, match="size"):
+        x.to_svg(size=0)

@@ -1196,6 +1196,75 @@ static void test_errors(void **state)
 
 /* --- memory ---------------------------------------------------------------------------------- */
 
+/* The picture of an array's chunks: a line per chunk boundary on each face
+ * drawn (at most 20 per axis), the lengths written, well-formed XML; what
+ * it cannot draw refused. */
+static void test_chunks_svg(void **state)
+{
+    (void)state;
+    dusk_array_ctx *ctx = dusk_array_ctx_new();
+    dusk_error err = DUSK_ERROR_INIT;
+    char *svg;
+    size_t len;
+    /* 2-d, 2 x 2 blocks: 3 lines each way, the outer ones thick */
+    assert_int_equal(dusk_viz_chunks_svg(dusk_ones(ctx, DUSK_SHAPE(10, 10), "5", DUSK_DT_F8), 0,
+                                         &svg, &len, &err), 0);
+    assert_int_equal(len, strlen(svg));
+    assert_xml(svg);
+    assert_int_equal(count_of(svg, "<line "), 6);
+    assert_int_equal(count_of(svg, "stroke-width:2"), 4);
+    assert_int_equal(count_of(svg, ">10</text>"), 2);
+    assert_int_equal(count_of(svg, "<polygon "), 1);
+    dusk_free(svg);
+    /* 3-d: three faces, each axis's boundaries on the two faces it spans */
+    dusk_array *box = dusk_ones(ctx, DUSK_SHAPE(6, 9, 4), "(2, 3, 4)", DUSK_DT_I4);
+    assert_int_equal(dusk_viz_chunks_svg(box, 300, &svg, NULL, &err), 0);
+    assert_xml(svg);
+    assert_int_equal(count_of(svg, "<polygon "), 3);
+    assert_int_equal(count_of(svg, "<line "), 2 * (3 + 1) + 2 * (3 + 1) + 2 * (1 + 1));
+    assert_int_equal(count_of(svg, ">6</text>") + count_of(svg, ">9</text>") +
+                     count_of(svg, ">4</text>"), 3);
+    dusk_free(svg);
+    /* more axes: the last three drawn, the others named */
+    assert_int_equal(dusk_viz_chunks_svg(dusk_ones(ctx, DUSK_SHAPE(3, 7, 6, 9, 4), "(1, 2, 2, 3, 4)",
+                                                   DUSK_DT_F8), 0, &svg, NULL, &err), 0);
+    assert_xml(svg);
+    assert_non_null(strstr(svg, ">3 &#215; 7 of these</text>"));
+    dusk_free(svg);
+    /* 1,000 blocks along an axis: 20 of its lines, the edges among them */
+    assert_int_equal(dusk_viz_chunks_svg(dusk_ones(ctx, DUSK_SHAPE(100000), "100", DUSK_DT_U1), 0,
+                                         &svg, NULL, &err), 0);
+    assert_xml(svg);
+    assert_int_equal(count_of(svg, "<line "), 20 + 2);   /* and the bar's 2 long edges */
+    assert_int_equal(count_of(svg, "stroke-width:2"), 4);
+    assert_non_null(strstr(svg, ">100000</text>"));
+    dusk_free(svg);
+    /* refused: 0-d, a size too large, an array in error */
+    svg = (char *)"stale";
+    assert_int_equal(dusk_viz_chunks_svg(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8), 0, &svg,
+                                         &len, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "0-d"));
+    assert_null(svg);
+    assert_int_equal(dusk_viz_chunks_svg(box, 1000000, &svg, &len, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "too large"));
+    dusk_array *bad = dusk_array_reshape(box, DUSK_SHAPE(5), false);
+    assert_int_equal(dusk_viz_chunks_svg(bad, 0, &svg, &len, &err), dusk_array_status(bad, NULL));
+    assert_int_not_equal(dusk_array_status(bad, NULL), 0);
+    /* out of memory at every allocation: an error, nothing leaked */
+    for (int nth = 0; nth < 8; nth++) {
+        dusk_alloc_fail_after(nth);
+        int rc = dusk_viz_chunks_svg(box, 0, &svg, &len, &err);
+        dusk_alloc_fail_after(-1);
+        if (rc == 0) {
+            dusk_free(svg);
+            break;
+        }
+        assert_int_equal(rc, DUSK_ENOMEM);
+        assert_null(svg);
+    }
+    dusk_array_ctx_free(ctx);
+}
+
 static void test_alloc_failures(void **state)
 {
     (void)state;
@@ -2536,6 +2605,7 @@ int main(void)
         cmocka_unit_test_teardown(test_golden_lecture_dsk2, reset_alloc),
         cmocka_unit_test_teardown(test_golden_collapse_and_verbose, reset_alloc),
         cmocka_unit_test(test_legend_every_rankdir),
+        cmocka_unit_test_teardown(test_chunks_svg, reset_alloc),
         cmocka_unit_test_teardown(test_arrays_together, reset_alloc),
         cmocka_unit_test(test_layers_order_median),
         cmocka_unit_test_teardown(test_golden_lecture_arrays, reset_alloc),
