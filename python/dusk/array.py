@@ -4842,3 +4842,8 @@ lib.stride_tricks.sliding_window_view = overlap.sliding_window_view
 _sys.modules[__name__ + ".lib"] = lib
 _sys.modules[__name__ + ".lib.stride_tricks"] = lib.stride_tricks
 __all__ += ["overlap", "lib"]
+
+
+# da.apply_gufunc, da.as_gufunc, da.gufunc, as dask.array's (dusk/gufunc.py)
+from .gufunc import apply_gufunc, as_gufunc, gufunc  # noqa: E402,F401
+__all__ += ["apply_gufunc", "as_gufunc", "gufunc"]
