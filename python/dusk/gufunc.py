@@ -401,8 +401,10 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False,
     name = funcname(np.vectorize(func) if vectorize else func)
     dts = tuple(dtypes)
     kw = dict(kwargs)
+    def output_ind(cd):
+        return tuple(("out", c) if c not in cd[:p] else ("out again", p) for p, c in enumerate(cd))
     if nout is None:
-        out_ind = tuple(("out", c) for c in outs[0])
+        out_ind = output_ind(outs[0])
         tmp = blockwise(functools.partial(_gufunc_block, func, vsig, dts, kw),
                         loop_ind + out_ind, *pairs, dtype=dts[0], concatenate=True,
                         new_axes=dict(zip(out_ind, out_cores[0])), token=name)
@@ -418,7 +420,7 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False,
                         new_axes={packed[0]: sum(nbytes)}, token=name)
         leaves, offset = [], 0
         for k, (cd, core, dt, nb) in enumerate(zip(outs, out_cores, dts, nbytes)):
-            out_ind = tuple(("out", c) for c in cd)
+            out_ind = output_ind(cd)
             leaves.append(blockwise(functools.partial(_gufunc_unpack, offset, nb, dt, core),
                                     loop_ind + out_ind, tmp, loop_ind + packed,
                                     dtype=dt, concatenate=True,
