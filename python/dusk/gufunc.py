@@ -310,12 +310,14 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False,
         if isinstance(v, Array):
             raise TypeError("apply_gufunc: the keyword argument %s is a dusk array; dusk gives "
                             "func arrays' blocks only as positional arguments" % k)
-    dtypes = _output_dtypes(func, signature, args, kwargs, nout, output_dtypes, meta, vectorize)
-    output_sizes = dict(output_sizes or {})
-    in_axes, out_axes = _normalize_axes(axes, axis, keepdims, ins, outs)
+    # the arguments counted before func is called on them to find the dtypes
+    # (Dask counts them after)
     if len(ins) != len(args):
         raise ValueError("According to `signature`, `func` requires %d arguments, but %s given"
                          % (len(ins), len(args)))
+    dtypes = _output_dtypes(func, signature, args, kwargs, nout, output_dtypes, meta, vectorize)
+    output_sizes = dict(output_sizes or {})
+    in_axes, out_axes = _normalize_axes(axes, axis, keepdims, ins, outs)
     if not args:
         raise ValueError("apply_gufunc: the signature %r takes no argument; dusk applies func "
                          "over the blocks of at least one array" % signature)
