@@ -270,7 +270,8 @@ def _gufunc_packed(func, vectorize, dtypes, kwargs, ncores, out_cores, *blocks):
             raise ValueError("apply_gufunc: %s returned a block of shape %s for output %d, "
                              "where its loop dimensions %s and core dimensions %s make it %s"
                              % (name, o.shape, k, loop, core, loop + core))
-        parts.append(np.ascontiguousarray(o).reshape(loop + (-1,)).view(np.uint8))
+        size = int(np.prod(core, dtype=np.int64))   # not -1: a loop dimension may be empty
+        parts.append(np.ascontiguousarray(o).reshape(loop + (size,)).view(np.uint8))
     return np.concatenate(parts, axis=-1)
 
 

@@ -147,6 +147,13 @@ def test_several_outputs():
     got = da.compute(c, i, b)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
+    # empty: a loop dimension of length 0, a core dimension of length 0
+    def empty_k(v):
+        return v.sum(-1), v[..., :0]
+    for shape, chunks in [((0, 5), (1, 5)), ((3, 5), (1, 5))]:
+        e = _src(shape)
+        _both(empty_k, "(i)->(),(k)", [e], [chunks], (e.sum(-1), e[..., :0]),
+              output_sizes={"k": 0})
     # as complex and float32 outputs
     z = src.astype("c16")
     _both(lambda x: (x.real.astype("f4"), x * 1j), "()->(),()", [z], [(3, 4)],
