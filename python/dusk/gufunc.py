@@ -57,7 +57,7 @@ def _bad_signature(signature, why):
 def _parse_arguments(text, signature, side):
     """The core dimensions of each argument of one side of a signature: a list
     of tuples of names; NumPy's grammar, with a trailing comma allowed after the
-    inputs (and none inputs) as Dask allows them."""
+    inputs, and no inputs at all, as Dask allows them."""
     args, pos = [], 0
     while pos < len(text):
         m = _ARG.match(text, pos)
@@ -316,14 +316,14 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False,
     if len(ins) != len(args):
         raise ValueError("According to `signature`, `func` requires %d arguments, but %s given"
                          % (len(ins), len(args)))
-    dtypes = _output_dtypes(func, signature, args, kwargs, nout, output_dtypes, meta, vectorize)
-    output_sizes = dict(output_sizes or {})
-    in_axes, out_axes = _normalize_axes(axes, axis, keepdims, ins, outs)
     if not args:
         raise ValueError("apply_gufunc: the signature %r takes no argument; dusk applies func "
                          "over the blocks of at least one array" % signature)
     if len(args) > 16:
         raise ValueError("apply_gufunc: %d arguments; dusk takes at most 16" % len(args))
+    dtypes = _output_dtypes(func, signature, args, kwargs, nout, output_dtypes, meta, vectorize)
+    output_sizes = dict(output_sizes or {})
+    in_axes, out_axes = _normalize_axes(axes, axis, keepdims, ins, outs)
 
     # the arguments, their core dimensions last
     arrays = []
