@@ -242,9 +242,22 @@ def _call(func, vectorize, dtypes, kwargs, blocks):
     return func(*blocks, **kwargs)
 
 
+def _output(func, o, k, dt):
+    """func's output k as an array of dtype dt (whatever its byte order), or
+    TypeError naming both dtypes."""
+    o = np.asarray(o)
+    if o.dtype != dt:
+        if o.dtype.kind != dt.kind or o.dtype.itemsize != dt.itemsize:
+            raise TypeError("apply_gufunc: %s returned a %s block for output %d, which is %s "
+                            "(give the dtypes its blocks have: output_dtypes=)"
+                            % (funcname(func), o.dtype, k, dt))
+        o = o.astype(dt)
+    return o
+
+
 def _gufunc_block(func, vectorize, dtypes, kwargs, *blocks):
     """func on the blocks, one output (the block of the blockwise layer)."""
-    return _call(func, vectorize, dtypes, kwargs, blocks)
+    return _output(func, _call(func, vectorize, dtypes, kwargs, blocks), 0, dtypes[0])
 
 
 def _gufunc_packed(func, vectorize, dtypes, kwargs, ncores, out_cores, *blocks):
@@ -259,13 +272,7 @@ def _gufunc_packed(func, vectorize, dtypes, kwargs, ncores, out_cores, *blocks):
     loop = np.broadcast_shapes(*[b.shape[:b.ndim - n] for b, n in zip(blocks, ncores)])
     parts = []
     for k, (o, dt, core) in enumerate(zip(res, dtypes, out_cores)):
-        o = np.asarray(o)
-        if o.dtype != dt:
-            if o.dtype.kind != dt.kind or o.dtype.itemsize != dt.itemsize:
-                raise TypeError("apply_gufunc: %s returned a %s block for output %d, which is "
-                                "%s (give the dtypes its blocks have: output_dtypes=)"
-                                % (name, o.dtype, k, dt))
-            o = o.astype(dt)   # the byte order only
+        o = _output(func, o, k, dt)
         if o.shape != loop + core:
             raise ValueError("apply_gufunc: %s returned a block of shape %s for output %d, "
                              "where its loop dimensions %s and core dimensions %s make it %s"

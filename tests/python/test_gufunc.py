@@ -303,7 +303,8 @@ def test_output_dtypes():
                            meta=(np.array((), "f8"), np.array((), "i4")))
     assert (m.dtype, n.dtype) == (np.float64, np.int32)
     close(n, src)
-    with pytest.raises(Exception, match="float32 block"):
+    with pytest.raises(TypeError, match="returned a float32 block for output 0, which is "
+                       "float64 .give the dtypes its blocks have: output_dtypes="):
         da.apply_gufunc(lambda v: v.sum(-1).astype("f4"), "(i)->()", x,
                         output_dtypes="f8").compute()
     with pytest.raises(TypeError, match="output 1, which is int64"):
