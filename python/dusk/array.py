@@ -3573,6 +3573,43 @@ def _to_delayed(self, optimize_graph=True):
 Array.to_delayed = _to_delayed
 
 
+# --- Dask's collection protocol: dask.compute(x), dask.delayed(f)(x) ------------------------
+# To Dask a dusk array is one task that computes it with dusk (keyed
+# 'finalize-<name>', as Dask's finalize task), so that dask.compute,
+# dask.persist and dask.delayed calls take its value, as they take a dask
+# array's, where they passed the lazy object on.
+
+def _finalize_key(self):
+    return "finalize-" + self.name
+
+
+def _first_of(results):
+    return results[0]
+
+
+def _persisted(dsk, key, chunks, rename=None):
+    return from_array(dsk[rename.get(key, key) if rename else key], chunks=chunks)
+
+
+def _dask_graph(self):
+    from .delayed import _block_value
+    return {_finalize_key(self): (_block_value, self, None)}
+
+
+def _no_optimize(dsk, keys, **kwargs):
+    return dsk
+
+
+Array.__dask_graph__ = _dask_graph
+Array.__dask_keys__ = lambda self: [_finalize_key(self)]
+Array.__dask_layers__ = lambda self: (_finalize_key(self),)
+Array.__dask_postcompute__ = lambda self: (_first_of, ())
+Array.__dask_postpersist__ = lambda self: (_persisted, (_finalize_key(self), self.chunks))
+Array.__dask_tokenize__ = lambda self: self.name
+Array.__dask_optimize__ = staticmethod(_no_optimize)
+Array.__dask_scheduler__ = staticmethod(_dusk.get)
+
+
 # --- vindex: point-wise indexing -------------------------------------------------------------
 
 def _vindex_points(block, axes, local):

@@ -134,6 +134,12 @@ def _unpack(expr, deps):
     if isinstance(expr, Delayed):
         deps.append(expr)
         return expr.key
+    if _is_dusk_array(expr):
+        # its value, as Dask passes a collection's (computed with the other
+        # arrays of the run, in one run of their joined graph: _run_graph)
+        d = _ArrayBlock(expr, None)
+        deps.append(d)
+        return d.key
     t = type(expr)
     if t is list:
         return [_unpack(e, deps) for e in expr]
@@ -303,17 +309,31 @@ def _block_value(x, idx):
     return _ArrayBlock(x, idx)._part().compute()
 
 
+def _is_dusk_array(x):
+    mod = type(x).__module__
+    if not mod.startswith("dusk"):
+        return False
+    from .array import Array
+    return isinstance(x, Array)
+
+
 class _ArrayBlock(Delayed):
     """Block idx of dusk array x as a Delayed, as x.to_delayed() gives them:
-    key (x.name, *idx), the task that computes the block alone."""
+    key (x.name, *idx), the task that computes the block alone; idx None:
+    the whole array's value, as a Delayed call's argument (key
+    'finalize-<name>', Dask's)."""
 
     __slots__ = ("_array", "_idx")
 
     def __init__(self, x, idx):
-        key = (x.name,) + tuple(idx)
-        Delayed.__init__(self, key, {key: (_block_value, x, tuple(idx))})
+        if idx is None:
+            key = "finalize-" + x.name
+            Delayed.__init__(self, key, {key: (_block_value, x, None)})
+        else:
+            key = (x.name,) + tuple(idx)
+            Delayed.__init__(self, key, {key: (_block_value, x, tuple(idx))})
         object.__setattr__(self, "_array", x)
-        object.__setattr__(self, "_idx", tuple(idx))
+        object.__setattr__(self, "_idx", None if idx is None else tuple(idx))
 
     def _part(self):
         return self._array.blocks[self._idx] if self._idx else self._array

@@ -934,7 +934,8 @@ def test_dask_arrays_over_dusk_arrays_compute_to_numbers():
     # a dusk array, not a number: so Dask's own code does not see it.
     a = np.arange(12.0).reshape(3, 4)
     x = da.from_array(a, chunks=2)
-    y = dda.from_array(x, chunks=2)
+    with pytest.warns(UserWarning, match="already a Dask collection"):   # Dask's word
+        y = dda.from_array(x, chunks=2)
     assert y.sum().compute() == a.sum()
     np.testing.assert_array_equal((y + 1).compute(), a + 1)
     assert isinstance((y + 1).compute(), np.ndarray)

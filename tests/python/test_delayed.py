@@ -293,3 +293,41 @@ def test_to_delayed_blocks_as_dask_keys_computed_alone_or_together():
     y = da.ones((4, 6), chunks=(2, 4)).to_delayed()
     assert y.shape == (2, 2)
     np.testing.assert_array_equal(y[1, 1].compute(), np.ones((2, 2)))
+
+
+def test_dusk_arrays_are_values_to_delayed_calls_and_dask_collections():
+    # A dusk array given to a delayed call (dusk's or Dask's) or to
+    # dask.compute was passed on as the lazy object: np.sum of it was a dusk
+    # array, dask.compute gave it back uncomputed. Now its value, as a dask
+    # array's; the arrays of one delayed graph are computed in one run.
+    import threading
+    import dask
+    import dask.array as dda
+    import numpy as np
+    import dusk.array as da
+    x = da.arange(6, chunks=2)
+    r = dusk.delayed(np.sum)(x).compute()
+    assert r == 15 and not isinstance(r, da.Array)
+    assert dask.delayed(np.sum)(x).compute() == 15
+    got = dask.compute(x, x.sum())
+    np.testing.assert_array_equal(got[0], np.arange(6))
+    assert got[1] == 15
+    p = dask.persist(x * 2)[0]
+    assert isinstance(p, da.Array) and p.chunks == x.chunks and p.sum().compute() == 30
+    mixed = dask.compute(x + 1, dda.ones(2), scheduler="sync")
+    np.testing.assert_array_equal(mixed[0], np.arange(1, 7))
+    with pytest.raises(ValueError, match="differing default schedulers"):   # Dask's own
+        dask.compute(x, dda.ones(2))
+    lock, read = threading.Lock(), []
+
+    def load(b, block_id=None):
+        with lock:
+            read.append(block_id)
+        return b
+    y = da.arange(6, chunks=2).map_blocks(load, dtype=int)
+    m = y - y.mean()
+    both = dusk.delayed(lambda a, b: np.concatenate([a, b]))(m, m * 2).compute()
+    np.testing.assert_allclose(both, np.r_[np.arange(6) - 2.5, 2 * (np.arange(6) - 2.5)])
+    assert sorted(read) == [(0,), (1,), (2,)]       # y's blocks once, for both arrays
+    d = dusk.delayed(len)(x)
+    assert "finalize-" + x.name in d.dask
