@@ -1995,11 +1995,7 @@ dusk_array *dusk_array_overlap(dusk_array *x, const int64_t *depth, const dusk_b
         e = check_overlap("overlap", x, depth, boundary, value);
     if (e)
         return e;
-    int any = 0;
-    for (int d = 0; d < x->ndim; d++)
-        any |= depth[d] > 0;
-    if (!any)
-        return x;
+    /* every depth 0 still makes the overlap layer, as Dask's does */
     pthread_once(&overlap_once, register_overlap);
     char *spec;
     int need;

@@ -942,7 +942,8 @@ DUSK_API dusk_array *dusk_map_overlap_axes(const dusk_block_func *f, dusk_array 
  * dask.array.overlap.overlap(x, depth, boundary): the blocks map_overlap
  * gives its function, with the same layers; chunks smaller than the depth
  * are merged first. An axis whose boundary is DUSK_BOUNDARY_NONE grows only
- * between blocks. x itself when every depth is 0. */
+ * between blocks. Every depth 0 makes the overlap layer too (its blocks
+ * x's), as Dask's. */
 DUSK_API dusk_array *dusk_array_overlap(dusk_array *x, const int64_t *depth,
                                         const dusk_boundary *boundary, const double *value);
 /* The other way, as Dask's trim_internal(x, depth, boundary): depth[d]

@@ -476,13 +476,19 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
         func, args = args[0], (func,) + args[1:]   # Dask's old order: (x, func)
     if not callable(func):
         raise TypeError("map_overlap: func must be callable, not %s" % type(func).__name__)
-    arrays = [a for a in args if isinstance(a, Array)]
-    if len(arrays) != 1 or len(args) != 1:
-        raise NotImplementedError("map_overlap: dusk's takes one dusk array (and keywords), "
-                                  "not %d arguments" % len(args))
-    x = arrays[0]
-    if _has_keyword(func, "block_info"):
-        raise NotImplementedError("map_overlap: dusk gives func block_id, not block_info")
+    if not args or not all(isinstance(a, Array) for a in args):
+        raise TypeError("All variadic arguments must be arrays, not %s\n"
+                        "Usage:   da.map_overlap(function, x)\n"
+                        "   or:   da.map_overlap(function, x, y, z)"
+                        % [type(a).__name__ for a in args])
+    if (len(args) > 1 or isinstance(depth, list) or isinstance(boundary, list) or
+            _has_keyword(func, "block_info") or "drop_axis" in kwargs or "new_axis" in kwargs):
+        # Dask's own way: overlap each array, map_blocks, trim_internal (the
+        # same layers as one array's stencil in C, which takes none of these)
+        return _map_overlap_apart(func, list(args), depth, boundary, trim, align_arrays,
+                                  allow_rechunk, dict(kwargs, dtype=dtype, name=name, meta=meta,
+                                                      chunks=chunks))
+    x = args[0]
     if depth is None:
         depth = 0
     if isinstance(depth, dict):
@@ -524,6 +530,58 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
     return _apply("_blocks_call", "map_overlap", f, [x], dt.name, d,
                   tuple(k for k, _ in kinds), tuple(v for _, v in kinds), name or None,
                   bool(trim), chunks_text)
+
+
+def _map_overlap_apart(func, arrays, depth, boundary, trim, align_arrays, allow_rechunk, kwargs):
+    """map_overlap of several arrays (a depth and a boundary for all, or a list
+    of one per array), or with block_info=, drop_axis= or new_axis=, as Dask
+    builds it: the arrays' chunks unified, each overlapped, func on their
+    blocks (map_blocks), and the result trimmed by the depth and boundary of
+    the array of most axes (the first of them)."""
+    from . import overlap as _ov
+    from .array import unify_chunks
+
+    def per_array(v, what):
+        if not isinstance(v, list):
+            return [v] * len(arrays)
+        if len(v) != len(arrays):
+            raise ValueError("map_overlap: %d %ss for %d arrays" % (len(v), what, len(arrays)))
+        return v
+    depths = [_ov.coerce_depth(x.ndim, d) for x, d in zip(arrays, per_array(depth, "depth"))]
+    bounds = [_ov.coerce_boundary(x.ndim, b)
+              for x, b in zip(arrays, per_array(boundary, "boundary"))]
+    if align_arrays and len(arrays) > 1:
+        # the last axes line up, as broadcasting does
+        pairs = []
+        for x in arrays:
+            pairs += [x, tuple(reversed(range(x.ndim)))]
+        _, arrays = unify_chunks(*pairs)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None or k not in
+              ("dtype", "name", "meta", "chunks")}
+    if all(v == 0 for d in depths for v in d.values()):
+        return map_blocks(func, *arrays, **kwargs)
+    if not trim and kwargs.get("chunks") is None:
+        kwargs["chunks"] = arrays[0].chunks
+    grown = [_ov.overlap(x, d, b, allow_rechunk=allow_rechunk)
+             for x, d, b in zip(arrays, depths, bounds)]
+    y = map_blocks(func, *grown, **kwargs)
+    if not trim:
+        return y
+    i = max(range(len(grown)), key=lambda k: (grown[k].ndim, -k))
+    d, b = depths[i], bounds[i]
+    drop = kwargs.get("drop_axis")
+    if drop is not None:
+        drop = [drop] if isinstance(drop, numbers.Integral) else list(drop)
+        nd = max(a.ndim for a in grown)
+        drop = [a % nd for a in drop]
+        kept = [ax for ax in range(grown[i].ndim) if ax not in drop]
+        d = {n: d[ax] for n, ax in enumerate(kept)}
+        b = {n: b[ax] for n, ax in enumerate(kept)}
+    if y.ndim != len(d):
+        # new axes (new_axis=) take no depth
+        d = {ax: d.get(ax, 0) for ax in range(y.ndim)}
+        b = {ax: b.get(ax, "none") for ax in range(y.ndim)}
+    return _ov.trim_internal(y, d, b)
 
 
 # --- reduction ---------------------------------------------------------------------------------

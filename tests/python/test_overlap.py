@@ -115,3 +115,69 @@ def test_bad_input():
         da.overlap.sliding_window_view(x, (2, 2), axis=0)
     with pytest.raises(ValueError, match="boundaries: the boundary of axis 0"):
         da.overlap.boundaries(x, 1, "mirror")
+
+
+def _layer_tasks(x):
+    """{op: tasks} of x's layers, but Dask's block-info and dusk's original-array."""
+    out = {}
+    if isinstance(x, da.Array):
+        for layer in x._layers():
+            out[layer["op"]] = out.get(layer["op"], 0) + layer["ntasks"]
+    else:
+        from dask.utils import key_split
+        for k, v in x.__dask_graph__().layers.items():
+            out[key_split(k)] = out.get(key_split(k), 0) + len(v)
+    out.pop("block-info", None)
+    out.pop("original-array", None)
+    return out
+
+
+def _stencil(p, q):
+    return p + q[None, :] + np.roll(p, 1, 0)
+
+
+@pytest.mark.parametrize("kw", [dict(depth=1, boundary="reflect"),
+                                dict(depth=[1, 1], boundary=["periodic", "reflect"]),
+                                dict(depth=[{0: 2}, 0], boundary="nearest")], ids=str)
+def test_map_overlap_of_several_arrays_as_dask(kw):
+    # refused before (dusk's took one array); Dask's graph: overlap each,
+    # map_blocks, trim_internal; the tasks Dask's but for its block-info layer
+    b = np.arange(13.0)
+    x, y = da.from_array(A, chunks=(5, 4)), da.from_array(b, chunks=5)
+    X, Y = dda.from_array(A, chunks=(5, 4)), dda.from_array(b, chunks=5)
+    got, want = da.map_overlap(_stencil, x, y, dtype=float, **kw), \
+        dda.map_overlap(_stencil, X, Y, dtype=float, **kw)
+    assert got.chunks == want.chunks
+    np.testing.assert_array_equal(got.compute(), want.compute())
+    assert _layer_tasks(got) == _layer_tasks(want)
+
+
+def test_map_overlap_with_block_info_drop_axis_and_new_axis():
+    x, X = da.from_array(A, chunks=(5, 4)), dda.from_array(A, chunks=(5, 4))
+
+    def where(blk, block_info=None):
+        return blk * 0 + block_info[0]["chunk-location"][0]
+    np.testing.assert_array_equal(
+        da.map_overlap(where, x, depth=1, boundary="none", dtype=float).compute(),
+        dda.map_overlap(where, X, depth=1, boundary="none", dtype=float).compute())
+    got = da.map_overlap(lambda q: q.sum(axis=1), x, depth={0: 1, 1: 0}, boundary="reflect",
+                         drop_axis=1, dtype=float)
+    want = dda.map_overlap(lambda q: q.sum(axis=1), X, depth={0: 1, 1: 0}, boundary="reflect",
+                           drop_axis=1, dtype=float)
+    assert got.chunks == want.chunks
+    np.testing.assert_array_equal(got.compute(), want.compute())
+    # the function trims itself (trim=False): the array's chunks, as Dask's
+    got = da.map_overlap(lambda q, q2: q[1:-1] * 2, x[:, 0], x[:, 1], depth=1,
+                         boundary="periodic", trim=False, dtype=float)
+    np.testing.assert_array_equal(got.compute(), A[:, 0] * 2)
+    with pytest.raises(TypeError, match="All variadic arguments must be arrays"):
+        da.map_overlap(_stencil, x, 3)
+    with pytest.raises(ValueError, match="2 depths for 1 arrays"):
+        da.map_overlap(lambda q: q, x, depth=[1, 1], dtype=float)
+
+
+def test_overlap_of_depth_0_as_dask():
+    x, X = da.from_array(A, chunks=(5, 4)), dda.from_array(A, chunks=(5, 4))
+    got, want = da.overlap.overlap(x, 0, "none"), dda.overlap.overlap(X, 0, "none")
+    assert got.chunks == want.chunks and _layer_tasks(got) == _layer_tasks(want)
+    np.testing.assert_array_equal(got.compute(), A)
