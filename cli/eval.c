@@ -34,6 +34,7 @@
 #include "dusk/viz.h"
 
 #include "array/h5held.h"   /* one wording with array/h5.c's */
+#include "core/util.h"      /* dusk__atomic: the chunks' picture, whole or not at all */
 #include "cli.h"
 #include "expr.h"
 
@@ -41,7 +42,8 @@
 
 static const char HELP[] =
     "usage: dusk eval EXPR [--input NAME=FILE.hdf5:/dataset ...] [--chunks SPEC]\n"
-    "                 [-o OUT.hdf5:/dataset] [--describe] [--visualize OUT.svg [--threshold N]]\n"
+    "                 [-o OUT.hdf5:/dataset] [--describe] [--chunks-svg OUT.svg]\n"
+    "                 [--visualize OUT.svg [--threshold N]]\n"
     "                 [--print] [--profile REPORT.html] [--view]\n"
     "                 [--scheduler sync|threads|processes] [--workers N]\n"
     "                 [--no-memory-check]\n"
@@ -96,6 +98,9 @@ static const char HELP[] =
     "                              is replaced if it exists, the file kept whole\n"
     "                              if the store fails)\n"
     "  --describe                  print Dask's table: bytes, shape, count, type\n"
+    "  --chunks-svg FILE.svg       draw how the result is cut into chunks, as Dask's\n"
+    "                              to_svg (beside a computation, written once it\n"
+    "                              went through)\n"
     "  --visualize FILE            draw the result's task graph (.svg .png .pdf\n"
     "                              .jpg .jpeg .dot .gv .xdot; beside a computation,\n"
     "                              put in place once\n"
@@ -129,13 +134,15 @@ static const char HELP[] =
     "temporary file left.\n";
 
 static const char *const OPTIONS[] = {
-    "--input", "--chunks", "--output", "--describe", "--visualize", "--threshold", "--print",
+    "--input", "--chunks", "--output", "--describe", "--chunks-svg", "--visualize", "--threshold",
+    "--print",
     "--profile", "--view", "--close", "--theme", "--scheduler", "--workers", "--quiet", "--no-memory-check",
     "--help",
 };
 
 /* The options that take one value (each at most once, cli_once). */
-static const char *const SINGLE[] = {"--chunks", "--output", "--visualize", "--threshold",
+static const char *const SINGLE[] = {"--chunks", "--output", "--chunks-svg", "--visualize",
+                                     "--threshold",
                                      "--profile", "--theme", "--scheduler", "--workers"};
 
 /* The expression echoed with a caret under column col (control characters
@@ -167,6 +174,23 @@ static char *temp_beside(const char *path)
     if (t)
         snprintf(t, n, "%.*s.dusk-%ld-%s", dir, path, (long)getpid(), path + dir);
     return t;
+}
+
+/* --chunks-svg's picture into path, whole or not at all: 0, or 1 with the
+ * reason said (nothing to do without a path). */
+static int write_grid(const char *path, const char *svg, size_t len)
+{
+    if (!path)
+        return 0;
+    dusk__atomic o;
+    dusk_error err = DUSK_ERROR_INIT;
+    if (dusk__atomic_open(&o, path, &err) != 0)
+        return cli_fail(1, "eval", "--chunks-svg %s: %s", path, err.msg);
+    int ok = dusk__atomic_write(&o, svg, len) == 0;
+    if (dusk__atomic_close(&o, ok, &err) != 0 || !ok)
+        return cli_fail(1, "eval", "--chunks-svg %s: %s", path,
+                        ok ? err.msg : "cannot write it");
+    return 0;
 }
 
 /* A copy of spec with a byte to spare, for split_target (dusk_free it). */
@@ -797,6 +821,9 @@ static bool option_like(const char *a)
 int cli_eval(int argc, char **argv)
 {
     const char *text = NULL, *chunks = NULL, *output = NULL, *picture = NULL, *report = NULL;
+    const char *grid = NULL;    /* --chunks-svg */
+    char *grid_svg = NULL;
+    size_t grid_len = 0;
     bool describe = false, print = false, view = false, quiet = false, memory_check = true;
     bool close_when_done = !isatty(STDIN_FILENO);
     const char *theme = NULL;   /* --theme, for --view */
@@ -881,6 +908,9 @@ int cli_eval(int argc, char **argv)
                 return 2;
         } else if (!strcmp(a, "--visualize")) {
             if (!(picture = VALUE()))
+                return 2;
+        } else if (!strcmp(a, "--chunks-svg")) {
+            if (!(grid = VALUE()))
                 return 2;
         } else if (!strcmp(a, "--threshold")) {
             const char *v = VALUE();
@@ -986,7 +1016,7 @@ int cli_eval(int argc, char **argv)
     }
     /* nothing else asked: the value, also after the window (as dusk run
      * --view prints its value) */
-    if (!describe && !picture && !output && !report)
+    if (!describe && !picture && !output && !report && !grid)
         print = true;
 
     /* Usage first: the expression and the targets, before any file is read. */
@@ -1141,6 +1171,11 @@ int cli_eval(int argc, char **argv)
             putchar('\n');
         dusk_free(buf);
     }
+    if (grid && dusk_viz_chunks_svg(r, 500, &grid_svg, &grid_len, &err) != 0) {
+        cli_fail(0, "eval", "--chunks-svg %s: %s", grid, err.msg);
+        rc = 1;
+        goto done;
+    }
     /* A picture beside a computation is drawn first, under a temporary
      * name of its folder, and put in place once the computation went
      * through: a failed or interrupted one leaves no picture (and the file
@@ -1168,8 +1203,10 @@ int cli_eval(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if (!computes)
+    if (!computes) {
+        rc = write_grid(grid, grid_svg, grid_len);
         goto done;
+    }
 
     /* Ctrl-C stops the run, and the store removes its temporary file */
     dusk_callbacks cbs[3];
@@ -1235,8 +1272,10 @@ int cli_eval(int argc, char **argv)
         dusk_free(picture_tmp);
         picture_tmp = NULL;
     }
+    rc = write_grid(grid, grid_svg, grid_len);
 
 done:
+    dusk_free(grid_svg);
     if (picture_tmp) {   /* drawn, but the command failed */
         unlink(picture_tmp);
         dusk_free(picture_tmp);

@@ -119,8 +119,8 @@ int dusk_viz_chunks_svg(const dusk_array *a, int size, char **buf, size_t *len, 
         return rc;
     int ndim = dusk_array_ndim(a);
     if (ndim == 0)
-        return dusk_error_set(err, DUSK_EINVAL, "chunks_svg: %s is 0-d: it has no chunks to draw",
-                              dusk_array_name(a));
+        return dusk_error_set(err, DUSK_EINVAL, "chunks_svg: a 0-d array (one number) has no "
+                              "chunks to draw");
     if (size <= 0)
         size = 120;   /* Dask's size in a notebook's table */
     if (size > 100000)

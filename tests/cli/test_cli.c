@@ -1586,6 +1586,54 @@ static void eval_output(void **state)
     dusk_array_ctx_free(ctx);
 }
 
+/* --chunks-svg: the picture of how the result is cut, alone (no value
+ * printed) or beside a computation; not for a number, nothing written
+ * where it cannot be. */
+static void eval_chunks_svg(void **state)
+{
+    (void)state;
+    char svg[512], svg2[512];
+    keep(svg, "grid.svg");
+    result r = dusk_cmd("eval 'ones((1000, 400), chunks=(100, 200))' --chunks-svg %s", svg);
+    assert_ok(&r);
+    assert_string_equal(r.out, "");            /* nothing else asked: no value printed */
+    done(&r);
+    size_t len;
+    char *text = slurp(svg, &len);
+    assert_non_null(text);
+    assert_contains(text, "<svg ");
+    assert_contains(text, ">1000</text>");
+    assert_contains(text, ">400</text>");
+    int lines = 0;
+    for (const char *p = text; (p = strstr(p, "<line ")); p++)
+        lines++;
+    assert_int_equal(lines, 11 + 3);             /* 10 blocks down, 2 across */
+    free(text);
+    keep(svg2, "grid2.svg");
+    r = dusk_cmd("eval 'ones((6, 4), chunks=(3, 2)).sum(axis=0)' --print --chunks-svg %s", svg2);
+    assert_ok(&r);
+    assert_contains(r.out, "[6. 6. 6. 6.]");
+    done(&r);
+    assert_true(file_exists(svg2));
+    keep(svg2, "none.svg");
+    r = dusk_cmd("eval 'ones((6, 4)).sum()' --chunks-svg %s", svg2);
+    assert_one_line_error(&r, 1, "--chunks-svg", "0-d array (one number) has no chunks");
+    done(&r);
+    assert_false(file_exists(svg2));
+    r = dusk_cmd("eval 'ones((6, 4))' --chunks-svg %s/no/such/folder/x.svg", scratch_dir);
+    assert_one_line_error(&r, 1, "--chunks-svg", "No such file or directory");
+    done(&r);
+    /* a failed computation leaves no picture */
+    keep(svg2, "failed.svg");
+    r = dusk_cmd("eval 'x + 1' --input x=%s/missing.h5:/x --chunks-svg %s", scratch_dir, svg2);
+    assert_int_not_equal(r.code, 0);
+    done(&r);
+    assert_false(file_exists(svg2));
+    r = dusk_cmd("eval 'ones(3)' --chunks-svg a.svg --chunks-svg b.svg");
+    assert_one_line_error(&r, 2, "--chunks-svg given twice", NULL);
+    done(&r);
+}
+
 /* Creation calls of the same arguments are one array, as Dask names them
  * by their arguments: the task counts are Dask's (27 and 36 for these). */
 static void eval_same_calls_one_array(void **state)
@@ -2342,6 +2390,7 @@ int main(void)
         cmocka_unit_test(plugin_functions),
         cmocka_unit_test(eval_output),
         cmocka_unit_test(eval_same_calls_one_array),
+        cmocka_unit_test(eval_chunks_svg),
         cmocka_unit_test(eval_failures),
         cmocka_unit_test(eval_failure_leaves_no_picture),
         cmocka_unit_test(interrupt_leaves_no_output),
