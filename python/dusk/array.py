@@ -4884,3 +4884,54 @@ __all__ += ["overlap", "lib"]
 # da.apply_gufunc, da.as_gufunc, da.gufunc, as dask.array's (dusk/gufunc.py)
 from .gufunc import apply_gufunc, as_gufunc, gufunc  # noqa: E402,F401
 __all__ += ["apply_gufunc", "as_gufunc", "gufunc"]
+
+
+# --- Dask's PerformanceWarning and assert_eq ----------------------------------------------------
+
+class PerformanceWarning(Warning):
+    """Dask's category for a computation that will be slow (dask.array's
+    PerformanceWarning), so that code that filters it runs with dusk."""
+
+
+def assert_eq(a, b, check_shape=True, check_graph=True, check_meta=True, check_chunks=True,
+              check_ndim=True, check_type=True, check_dtype=True, equal_nan=True,
+              scheduler="sync", **kwargs):
+    """As dask.array.utils.assert_eq, for tests: a and b (dusk arrays, NumPy arrays,
+    numbers or lists) computed, then their dtypes (check_dtype), shapes and
+    values compared: floats and complex numbers as numpy.allclose (rtol=, atol=
+    in kwargs; NaNs equal with equal_nan), others exactly. A dusk array's blocks
+    are checked against its chunks as it computes. AssertionError naming what
+    differs; True when they agree."""
+    def value(x):
+        if isinstance(x, Array):
+            return x, np.asarray(x.compute(scheduler=scheduler))
+        return None, np.asarray(x)
+    xa, va = value(a)
+    xb, vb = value(b)
+    for x, v in ((xa, va), (xb, vb)):
+        if x is not None and check_shape and x.shape != v.shape:
+            raise AssertionError("assert_eq: the array says shape %s, its value has %s"
+                                 % (x.shape, v.shape))
+        if x is not None and check_dtype and x.dtype != v.dtype:
+            raise AssertionError("assert_eq: the array says dtype %s, its value has %s"
+                                 % (x.dtype, v.dtype))
+    if check_dtype and va.dtype != vb.dtype and not (
+            va.dtype.kind in "OUS" or vb.dtype.kind in "OUS"):
+        raise AssertionError("assert_eq: dtypes %s and %s differ" % (va.dtype, vb.dtype))
+    if check_shape and va.shape != vb.shape:
+        raise AssertionError("assert_eq: shapes %s and %s differ" % (va.shape, vb.shape))
+    if va.dtype.kind in "fc" or vb.dtype.kind in "fc":
+        ok = np.allclose(va, vb, equal_nan=equal_nan, **kwargs)
+    else:
+        ok = np.array_equal(va, vb)
+    if not ok:
+        bad = np.argwhere(~np.isclose(va, vb, equal_nan=equal_nan, **kwargs)
+                          if va.dtype.kind in "fc" or vb.dtype.kind in "fc" else va != vb)
+        at = tuple(bad[0]) if bad.size else ()
+        raise AssertionError("assert_eq: the values differ%s" % (
+            " first at %s: %r and %r" % (at, va[at], vb[at]) if bad.size and va.shape else
+            ": %r and %r" % (va, vb)))
+    return True
+
+
+__all__ += ["PerformanceWarning", "assert_eq"]

@@ -176,3 +176,22 @@ def test_to_svg_and_the_notebook_picture():
         da.ones((3,), chunks=2).sum().to_svg()
     with pytest.raises(ValueError, match="size"):
         x.to_svg(size=0)
+
+
+def test_assert_eq_and_performance_warning():
+    import warnings
+    x = da.arange(6, chunks=4) * 1.5
+    assert da.assert_eq(x, np.arange(6) * 1.5)
+    assert da.assert_eq(x, x + 1e-12)
+    assert da.assert_eq(da.ones(3, chunks=2) / 0 * 0, np.full(3, np.nan))
+    with pytest.raises(AssertionError, match="first at \\(5,\\): 7.5 and 8.0"):
+        da.assert_eq(x, np.array([0, 1.5, 3, 4.5, 6, 8.0]))
+    with pytest.raises(AssertionError, match="dtypes float64 and int64"):
+        da.assert_eq(x, np.arange(6))
+    assert da.assert_eq(x.astype("f4"), np.arange(6) * 1.5, check_dtype=False)
+    with pytest.raises(AssertionError, match="shapes"):
+        da.assert_eq(x, np.ones(5) * 1.5)
+    assert issubclass(da.PerformanceWarning, Warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", da.PerformanceWarning)
+        warnings.warn("slow", da.PerformanceWarning)
