@@ -1580,7 +1580,7 @@ class _RandomModule:
     def __getattr__(self, name):
         # the rest of RandomState's draws, from the module's state, as NumPy's
         if name in ("random_sample", "standard_normal", "exponential", "poisson", "randint",
-                    "permutation"):
+                    "permutation") + self._MORE:
             return getattr(self._state, name)
         raise AttributeError("module 'dusk.array.random' has no attribute %r" % name)
 
@@ -4935,3 +4935,170 @@ def assert_eq(a, b, check_shape=True, check_graph=True, check_meta=True, check_c
 
 
 __all__ += ["PerformanceWarning", "assert_eq"]
+
+
+# --- random draws that NumPy makes for each block ----------------------------------------------
+# dusk draws normal, uniform, exponential, poisson and randint in C. The
+# rest of numpy.random.RandomState's distributions are drawn by NumPy, one
+# task per block as Dask's, each block from a RandomState of its own, seeded
+# from this RandomState's stream and the block's place (so the same seed,
+# shape and chunks give the same numbers). Parameters that are arrays
+# broadcast against size, as NumPy's; their blocks meet the draw's.
+
+_NUMPY_DRAWS = {
+    "beta": ("a", "b"), "binomial": ("n", "p"), "chisquare": ("df",),
+    "f": ("dfnum", "dfden"), "gamma": ("shape", ("scale", 1.0)), "geometric": ("p",),
+    "gumbel": (("loc", 0.0), ("scale", 1.0)), "hypergeometric": ("ngood", "nbad", "nsample"),
+    "laplace": (("loc", 0.0), ("scale", 1.0)), "logistic": (("loc", 0.0), ("scale", 1.0)),
+    "lognormal": (("mean", 0.0), ("sigma", 1.0)), "logseries": ("p",),
+    "negative_binomial": ("n", "p"), "noncentral_chisquare": ("df", "nonc"),
+    "noncentral_f": ("dfnum", "dfden", "nonc"), "pareto": ("a",), "power": ("a",),
+    "rayleigh": (("scale", 1.0),), "standard_cauchy": (), "standard_exponential": (),
+    "standard_gamma": ("shape",), "standard_t": ("df",), "triangular": ("left", "mode", "right"),
+    "vonmises": ("mu", "kappa"), "wald": ("mean", "scale"), "weibull": ("a",), "zipf": ("a",),
+}
+
+
+def _draw_block(block, *rest, block_id=None):
+    """One block of a NumPy draw: rest is the parameters' blocks (the arrays
+    among them), then (name, values, where the arrays go, seed, extra)."""
+    name, values, arrays_at, seed, extra = rest[-5:]
+    params = list(values)
+    for k, at in enumerate(arrays_at):
+        params[at] = rest[k]
+    state = np.random.RandomState(
+        np.random.SeedSequence([seed & 0xFFFFFFFF, seed >> 32] + list(block_id)).generate_state(4))
+    shape = block.shape[:block.ndim - len(extra)] if extra else block.shape
+    if name == "choice":
+        a, replace, p = params
+        return state.choice(a, size=shape, replace=replace, p=p)
+    return getattr(state, name)(*params, size=shape)
+
+
+def _numpy_draw(state, name, params, size, chunks, extra=()):
+    """The dusk array of draws of numpy.random.RandomState.<name>(*params, size)."""
+    arrays_at = [k for k, v in enumerate(params)
+                 if isinstance(v, (Array, np.ndarray, list, tuple)) and name != "choice"]
+    if name == "multinomial":
+        arrays_at = []
+    shape = _shape(size) if size is not None else ()
+    if arrays_at:
+        shapes = [np.shape(params[k]) for k in arrays_at]
+        try:
+            shape = np.broadcast_shapes(shape, *shapes) if size is None else shape
+            for s in shapes:
+                np.broadcast_shapes(shape, s)
+            if size is not None and np.broadcast_shapes(shape, *shapes) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError("%s: the parameters' shapes %s do not broadcast to size %s"
+                             % (name, ", ".join(map(str, shapes)), shape)) from None
+    # the dtype, and NumPy's checks of the parameters, from one draw now
+    probe = [np.asarray(v.compute() if isinstance(v, Array) else v).ravel()[:1].reshape(())
+             if k in arrays_at else v for k, v in enumerate(params)]
+    try:
+        if name == "choice":
+            dt = np.random.RandomState(0).choice(probe[0], size=(1,), replace=True,
+                                                 p=probe[2]).dtype
+        else:
+            dt = getattr(np.random.RandomState(0), name)(*probe, size=(1,)).dtype
+    except TypeError as e:
+        raise TypeError("%s: %s" % (name, e)) from None
+    full = shape + tuple(extra)
+    if extra:   # the outcomes' axis whole
+        lead = empty(shape, dtype=dt, chunks=chunks)
+        base = empty(full, dtype=dt, chunks=tuple(lead.chunks) + tuple((n,) for n in extra))
+    else:
+        base = empty(full, dtype=dt, chunks=chunks)
+    ins = []
+    for k in arrays_at:
+        v = params[k]
+        v = v if isinstance(v, Array) else from_array(np.asarray(v))
+        ins.append(broadcast_to(v, shape).rechunk(base.chunks))
+    values = tuple(None if k in arrays_at else v for k, v in enumerate(params))
+    seed = state._next()
+    return map_blocks(_draw_block, base, *ins, name, values, tuple(arrays_at), seed,
+                      tuple(extra), dtype=dt, name=name)
+
+
+def _draw_method(name, params):
+    names = [p if isinstance(p, str) else p[0] for p in params]
+    defaults = {p[0]: p[1] for p in params if not isinstance(p, str)}
+
+    def draw(self, *args, size=None, chunks="auto", **kwargs):
+        if len(args) > len(names) + 2:
+            raise TypeError("%s() takes at most %d positional arguments (%d given)"
+                            % (name, len(names) + 2, len(args)))
+        given = dict(zip(names, args))
+        rest = args[len(names):]
+        if rest:
+            size = rest[0]
+        if len(rest) > 1:
+            chunks = rest[1]
+        for k, v in kwargs.items():
+            if k not in names:
+                raise TypeError("%s() got an unexpected keyword argument %r" % (name, k))
+            if k in given:
+                raise TypeError("%s() got multiple values for argument %r" % (name, k))
+            given[k] = v
+        missing = [n for n in names if n not in given and n not in defaults]
+        if missing:
+            raise TypeError("%s() missing required argument %r" % (name, missing[0]))
+        return _numpy_draw(self, name, [given.get(n, defaults.get(n)) for n in names], size,
+                           chunks)
+    draw.__name__ = draw.__qualname__ = name
+    draw.__doc__ = ("numpy.random.RandomState.%s(%s, size=None), lazily (chunks=): one task "
+                    "per block, drawn by NumPy from the block's own seed." % (
+                        name, ", ".join(p if isinstance(p, str) else "%s=%r" % p
+                                        for p in params)))
+    return draw
+
+
+for _name, _params in _NUMPY_DRAWS.items():
+    setattr(RandomState, _name, _draw_method(_name, _params))
+del _name, _params
+
+
+def _choice(self, a, size=None, replace=True, p=None, chunks="auto"):
+    """numpy.random.choice, lazily, as Dask's: a an int or a 1-d array (its
+    values), p their probabilities; without replacement only into one chunk."""
+    if isinstance(a, Array) or isinstance(p, Array):
+        raise NotImplementedError("choice: a and p are taken as NumPy values here; compute "
+                                  "the dusk array first")
+    if isinstance(a, (numbers.Integral, np.integer)):
+        if a < 0:
+            raise ValueError("a must be greater than 0")
+        n = int(a)
+    else:
+        a = np.asarray(a)
+        if a.ndim != 1:
+            raise ValueError("a must be one dimensional")
+        n = len(a)
+    if p is not None:
+        p = np.asarray(p, dtype=float)
+        if p.ndim != 1:
+            raise ValueError("p must be one dimensional")
+        if len(p) != n:
+            raise ValueError("a and p must have the same size")
+        if not np.isclose(p.sum(), 1, rtol=1e-7, atol=0):
+            raise ValueError("probabilities do not sum to 1")
+    shape = _shape(size) if size is not None else ()
+    probe = empty(shape, chunks=chunks)
+    if not replace and builtins.any(len(c) > 1 for c in probe.chunks[:1]):
+        raise NotImplementedError("replace=False is not currently supported for "
+                                  "dask.array.choice with multi-chunk output arrays")
+    return _numpy_draw(self, "choice", [a, replace, p], size, chunks)
+
+
+def _multinomial(self, n, pvals, size=None, chunks="auto"):
+    """numpy.random.multinomial, lazily, as Dask's: the counts of len(pvals)
+    outcomes along a last axis of one chunk."""
+    pvals = np.asarray(pvals, dtype=float)
+    if pvals.ndim != 1:
+        raise ValueError("multinomial: pvals must be one dimensional")
+    return _numpy_draw(self, "multinomial", [n, pvals], size, chunks, extra=(len(pvals),))
+
+
+RandomState.choice = _choice
+RandomState.multinomial = _multinomial
+_RandomModule._MORE = tuple(_NUMPY_DRAWS) + ("choice", "multinomial")
