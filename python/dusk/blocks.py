@@ -70,20 +70,26 @@ def _dtype(dtype, what):
     return dt
 
 
-def _infer_dtype(func, args, kwargs, what):
-    """The dtype of func's result on one-element arrays of the inputs' dtypes
-    (Dask's apply_infer_dtype), or ValueError saying to give dtype=."""
+def _probe_call(func, args, kwargs, what, keyword):
+    """func on one-element arrays of the array arguments' dtypes (Dask's
+    apply_infer_dtype), or ValueError saying to give the dtypes by keyword."""
     probe = [np.ones((1,) * a.ndim, dtype=a.dtype) if isinstance(a, (Array, np.ndarray)) else a
              for a in args]
     try:
         with np.errstate(all="ignore"):
-            o = func(*probe, **kwargs)
+            return func(*probe, **kwargs)
     except Exception as e:
         tb = "".join(traceback.format_tb(e.__traceback__))
         raise ValueError("`dtype` inference failed in `%s`.\n\nPlease specify the dtype "
-                         "explicitly using the `dtype` kwarg.\n\nOriginal error is below:\n"
+                         "explicitly using the `%s` kwarg.\n\nOriginal error is below:\n"
                          "------------------------\n%r\n\nTraceback:\n---------\n%s"
-                         % (what, e, tb)) from None
+                         % (what, keyword, e, tb)) from None
+
+
+def _infer_dtype(func, args, kwargs, what):
+    """The dtype of func's result on one-element arrays of the inputs' dtypes
+    (Dask's apply_infer_dtype), or ValueError saying to give dtype=."""
+    o = _probe_call(func, args, kwargs, what, "dtype")
     dt = getattr(o, "dtype", None)
     return np.result_type(o) if dt is None else dt
 

@@ -32,12 +32,11 @@ is, without a copy. Either way the task counts and the chunks are Dask's.
 import functools
 import numbers
 import re
-import traceback
 
 import numpy as np
 
 from .array import Array, _as_array
-from .blocks import blockwise, funcname, _dtype
+from .blocks import blockwise, funcname, _dtype, _probe_call
 
 __all__ = ["apply_gufunc", "as_gufunc", "gufunc"]
 
@@ -175,17 +174,7 @@ def _infer_dtypes(func, args, kwargs, nout):
     """The dtype of each output of func on one-element arrays of the inputs'
     dtypes (Dask's apply_infer_dtype), or ValueError saying to give
     output_dtypes=."""
-    probe = [np.ones((1,) * a.ndim, dtype=a.dtype)
-             if hasattr(a, "shape") and hasattr(a, "dtype") else a for a in args]
-    try:
-        with np.errstate(all="ignore"):
-            o = func(*probe, **kwargs)
-    except Exception as e:
-        tb = "".join(traceback.format_tb(e.__traceback__))
-        raise ValueError("`dtype` inference failed in `apply_gufunc`.\n\nPlease specify the "
-                         "dtype explicitly using the `output_dtypes` kwarg.\n\nOriginal error "
-                         "is below:\n------------------------\n%r\n\nTraceback:\n---------\n%s"
-                         % (e, tb)) from None
+    o = _probe_call(func, args, kwargs, "apply_gufunc", "output_dtypes")
 
     def dt(v):
         d = getattr(v, "dtype", None)
