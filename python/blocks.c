@@ -606,36 +606,37 @@ static int overlap_axes(const char *what, Py_ssize_t nd, PyObject *depth, PyObje
     return 0;
 }
 
-static PyObject *py_overlap(PyObject *mod, PyObject *args)
+/* _overlap(cls, x, depths, kinds, values) and _trim_internal(cls, x, depths,
+ * kinds): Dask's overlap and trim_internal of one array. */
+static PyObject *overlap_or_trim(PyObject *args, int trim)
 {
-    (void)mod;
-    PyObject *cls, *x, *depth, *kinds, *values;
-    if (!PyArg_ParseTuple(args, "O!OO!O!O!:_overlap", &PyType_Type, &cls, &x, &PyTuple_Type,
-                          &depth, &PyTuple_Type, &kinds, &PyTuple_Type, &values))
+    PyObject *cls, *x, *depth, *kinds, *values = NULL;
+    if (!PyArg_ParseTuple(args, trim ? "O!OO!O!:_trim_internal" : "O!OO!O!O!:_overlap",
+                          &PyType_Type, &cls, &x, &PyTuple_Type, &depth, &PyTuple_Type, &kinds,
+                          &PyTuple_Type, &values))
         return NULL;
+    const char *what = trim ? "_trim_internal" : "_overlap";
     dusk_array *a = pyd_array_ptr(x, "the array");
     int64_t d[DUSK_MAXDIMS];
     dusk_boundary k[DUSK_MAXDIMS];
     double v[DUSK_MAXDIMS];
-    if (!a || overlap_axes("_overlap", dusk_array_ndim(a), depth, kinds, values, d, k, v) < 0)
+    if (!a || overlap_axes(what, dusk_array_ndim(a), depth, kinds, values, d, k, v) < 0)
         return NULL;
-    return pyd_array_result((PyTypeObject *)cls, x, dusk_array_overlap(a, d, k, v), NULL);
+    return pyd_array_result((PyTypeObject *)cls, x,
+                            trim ? dusk_array_trim_internal(a, d, k)
+                                 : dusk_array_overlap(a, d, k, v), NULL);
+}
+
+static PyObject *py_overlap(PyObject *mod, PyObject *args)
+{
+    (void)mod;
+    return overlap_or_trim(args, 0);
 }
 
 static PyObject *py_trim_internal(PyObject *mod, PyObject *args)
 {
     (void)mod;
-    PyObject *cls, *x, *depth, *kinds;
-    if (!PyArg_ParseTuple(args, "O!OO!O!:_trim_internal", &PyType_Type, &cls, &x, &PyTuple_Type,
-                          &depth, &PyTuple_Type, &kinds))
-        return NULL;
-    dusk_array *a = pyd_array_ptr(x, "the array");
-    int64_t d[DUSK_MAXDIMS];
-    dusk_boundary k[DUSK_MAXDIMS];
-    double v[DUSK_MAXDIMS];
-    if (!a || overlap_axes("_trim_internal", dusk_array_ndim(a), depth, kinds, NULL, d, k, v) < 0)
-        return NULL;
-    return pyd_array_result((PyTypeObject *)cls, x, dusk_array_trim_internal(a, d, k), NULL);
+    return overlap_or_trim(args, 1);
 }
 
 static PyObject *py_reduction(PyObject *mod, PyObject *args)
