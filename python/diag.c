@@ -23,6 +23,8 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -369,8 +371,11 @@ static int key_text_says(PyObject *k)
     return 1;
 }
 
+static void listeners_note_graph(pyd_run_ctl *ctl, PyObject *dsk);
+
 void pyd_profiles_note_keys(pyd_run_ctl *ctl, PyObject *dsk)
 {
+    listeners_note_graph(ctl, dsk);
     PyObject *found = NULL;
     for (size_t i = 0; i < ctl->nowners; i++) {
         if (!PyObject_TypeCheck(ctl->owner[i], &ProfType))
@@ -1040,6 +1045,233 @@ static PyObject *visualize_graph(PyObject *self, PyObject *args, PyObject *kw)
     return res;
 }
 
+/* --- _dusk.Listener: Python's own callbacks (dusk.diagnostics.Callback) ------------ */
+
+/* The callbacks of dask.callbacks, in Python, on every run started while
+ * it is active: each C callback takes the GIL and calls the target's
+ * _dusk_start(dsk, keys), _dusk_pretask(key, worker), _dusk_posttask(key,
+ * result, status, worker) or _dusk_finish(status). A target that raises
+ * stops the run: the exception is kept, and the gate, armed, refuses the
+ * next task with its text. One run at a time: a second run started while
+ * one goes on shares the listener's plan. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *target;
+    PyObject *dsk;              /* dusk.get's graph of the run being started, or NULL */
+    const dusk_plan *plan;      /* the run's, from start to finish */
+    int failed;                 /* atomic: the gate is armed */
+    char why[512];
+} lisobject;
+
+static PyTypeObject ListenerType;
+
+/* The target's method name called with the args built by fmt (GIL held);
+ * an exception stops the run. */
+static void lis_call(lisobject *self, const char *name, const char *fmt, ...)
+{
+    if (__atomic_load_n(&self->failed, __ATOMIC_ACQUIRE))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    PyObject *args = Py_VaBuildValue(fmt, ap);
+    va_end(ap);
+    PyObject *f = args ? PyObject_GetAttrString(self->target, name) : NULL;
+    PyObject *r = f ? PyObject_CallObject(f, args) : NULL;
+    Py_XDECREF(f);
+    Py_XDECREF(args);
+    if (r) {
+        Py_DECREF(r);
+        return;
+    }
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (exc && tb)
+        PyException_SetTraceback(exc, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    PyObject *text = exc ? PyObject_Repr(exc) : NULL;
+    const char *t = text ? PyUnicode_AsUTF8(text) : NULL;
+    snprintf(self->why, sizeof self->why, "a dusk.diagnostics.Callback's %s raised %s",
+             name + 5, t ? t : "an exception");
+    Py_XDECREF(text);
+    PyErr_Clear();
+    if (exc && PyObject_SetAttrString(self->target, "_dusk_error", exc) < 0)
+        PyErr_Clear();
+    Py_XDECREF(exc);
+    __atomic_store_n(&self->failed, 1, __ATOMIC_RELEASE);
+}
+
+static int lis_gate(void *ud, int worker, dusk_error *err)
+{
+    (void)worker;
+    lisobject *self = ud;
+    if (!__atomic_load_n(&self->failed, __ATOMIC_ACQUIRE))   /* why is written before */
+        return 0;
+    return dusk_error_set(err, DUSK_ECANCELED, "%s", self->why);
+}
+
+static const char *lis_key(lisobject *self, int64_t task)
+{
+    const char *k = self->plan ? dusk_plan_key(self->plan, task) : NULL;
+    return k ? k : "";
+}
+
+static void lis_start(void *ud, const dusk_plan *plan, size_t ntasks)
+{
+    (void)ntasks;
+    lisobject *self = ud;
+    PyGILState_STATE g = PyGILState_Ensure();
+    dusk_plan_unref(self->plan);
+    self->plan = dusk_plan_ref(plan);
+    /* the run's keys and their functions, for a run of dusk arrays (no dsk) */
+    PyObject *keys = NULL;
+    if (!self->dsk) {
+        size_t n = dusk_plan_ntasks(plan);
+        const int64_t *ids = dusk_plan_tasks(plan);
+        keys = PyList_New((Py_ssize_t)n);
+        for (size_t i = 0; keys && i < n; i++) {
+            const dusk_func *f = dusk_plan_func(plan, ids[i]);
+            PyObject *it = Py_BuildValue("(ss)", dusk_plan_key(plan, ids[i]),
+                                         f && f->name ? f->name : "");
+            if (!it)
+                Py_CLEAR(keys);
+            else
+                PyList_SET_ITEM(keys, (Py_ssize_t)i, it);
+        }
+        PyErr_Clear();
+    }
+    lis_call(self, "_dusk_start", "(OO)", self->dsk ? self->dsk : Py_None,
+             keys ? keys : Py_None);
+    Py_XDECREF(keys);
+    PyGILState_Release(g);
+}
+
+/* A graph's literal is no task to Dask's callbacks (its scheduler puts it in
+ * the cache at the start): dusk's plan has it as a value entry. */
+static int lis_literal(lisobject *self, int64_t task)
+{
+    return self->plan && dusk_plan_entry_kind(self->plan, task) == DUSK_ENTRY_VALUE;
+}
+
+static void lis_pretask(void *ud, int64_t task, int worker)
+{
+    lisobject *self = ud;
+    if (lis_literal(self, task))
+        return;
+    PyGILState_STATE g = PyGILState_Ensure();
+    lis_call(self, "_dusk_pretask", "(si)", lis_key(self, task), worker);
+    PyGILState_Release(g);
+}
+
+static void lis_posttask(void *ud, int64_t task, const dusk_value *result, int status,
+                         int worker)
+{
+    lisobject *self = ud;
+    if (lis_literal(self, task))
+        return;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *r = result ? pyd_value_to((dusk_value *)result) : NULL;
+    if (!r) {
+        PyErr_Clear();
+        r = Py_NewRef(Py_None);
+    }
+    lis_call(self, "_dusk_posttask", "(sOii)", lis_key(self, task), r, status, worker);
+    Py_DECREF(r);
+    PyGILState_Release(g);
+}
+
+static void lis_finish(void *ud, int status)
+{
+    lisobject *self = ud;
+    PyGILState_STATE g = PyGILState_Ensure();
+    lis_call(self, "_dusk_finish", "(i)", status);
+    dusk_plan_unref(self->plan);
+    self->plan = NULL;
+    Py_CLEAR(self->dsk);
+    PyGILState_Release(g);
+}
+
+/* dusk.get's graph, for the listeners among ctl's owners (their _start's dsk). */
+static void listeners_note_graph(pyd_run_ctl *ctl, PyObject *dsk)
+{
+    for (size_t i = 0; i < ctl->nowners; i++)
+        if (PyObject_TypeCheck(ctl->owner[i], &ListenerType))
+            Py_XSETREF(((lisobject *)ctl->owner[i])->dsk, Py_NewRef(dsk));
+}
+
+static PyObject *lis_new(PyTypeObject *t, PyObject *args, PyObject *kw)
+{
+    PyObject *target;
+    static char *kwlist[] = {"target", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O:Listener", kwlist, &target))
+        return NULL;
+    lisobject *self = (lisobject *)t->tp_alloc(t, 0);
+    if (self)
+        self->target = Py_NewRef(target);
+    return (PyObject *)self;
+}
+
+static int lis_traverse(lisobject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->target);
+    Py_VISIT(self->dsk);
+    return 0;
+}
+
+static int lis_gc_clear(lisobject *self)
+{
+    Py_CLEAR(self->target);
+    Py_CLEAR(self->dsk);
+    return 0;
+}
+
+static void lis_dealloc(lisobject *self)
+{
+    PyObject_GC_UnTrack(self);
+    lis_gc_clear(self);
+    dusk_plan_unref(self->plan);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *lis_start_listening(lisobject *self, PyObject *unused)
+{
+    (void)unused;
+    __atomic_store_n(&self->failed, 0, __ATOMIC_RELEASE);
+    dusk_callbacks cb = {.ud = self, .start = lis_start, .pretask = lis_pretask,
+                         .posttask = lis_posttask, .finish = lis_finish, .gate = lis_gate,
+                         .gate_armed = &self->failed};
+    if (push_listener((PyObject *)self, cb) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *lis_stop_listening(lisobject *self, PyObject *unused)
+{
+    (void)unused;
+    pop_listener((PyObject *)self);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef lis_methods[] = {
+    {"_start", (PyCFunction)lis_start_listening, METH_NOARGS, "call the target for computations"},
+    {"_stop", (PyCFunction)lis_stop_listening, METH_NOARGS, "stop calling it"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ListenerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "dusk._dusk.Listener",
+    .tp_basicsize = sizeof(lisobject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Python callbacks on every run started while active (dusk.diagnostics.Callback)",
+    .tp_new = lis_new,
+    .tp_traverse = (traverseproc)lis_traverse,
+    .tp_clear = (inquiry)lis_gc_clear,
+    .tp_dealloc = (destructor)lis_dealloc,
+    .tp_methods = lis_methods,
+};
+
 static PyMethodDef diag_functions[] = {
     {"_view_begin", (PyCFunction)(void (*)(void))view_begin, METH_VARARGS | METH_KEYWORDS,
      "computations open the live window"},
@@ -1052,10 +1284,12 @@ static PyMethodDef diag_functions[] = {
 
 int pyd_diag_init(PyObject *m)
 {
-    if (PyType_Ready(&ProfType) < 0 || PyType_Ready(&ProgressType) < 0)
+    if (PyType_Ready(&ProfType) < 0 || PyType_Ready(&ProgressType) < 0 ||
+        PyType_Ready(&ListenerType) < 0)
         return -1;
     if (PyModule_AddObjectRef(m, "Profile", (PyObject *)&ProfType) < 0 ||
-        PyModule_AddObjectRef(m, "Progress", (PyObject *)&ProgressType) < 0)
+        PyModule_AddObjectRef(m, "Progress", (PyObject *)&ProgressType) < 0 ||
+        PyModule_AddObjectRef(m, "Listener", (PyObject *)&ListenerType) < 0)
         return -1;
     return PyModule_AddFunctions(m, diag_functions);
 }

@@ -19,7 +19,7 @@ from collections import namedtuple
 from . import _dusk
 
 __all__ = ["Profiler", "ResourceProfiler", "CacheProfiler", "ProgressBar", "visualize",
-           "TaskData", "ResourceData", "CacheData", "DuskOperation"]
+           "TaskData", "ResourceData", "CacheData", "DuskOperation", "Callback"]
 
 TaskData = namedtuple("TaskData", ["key", "task", "start_time", "end_time", "worker_id"])
 ResourceData = namedtuple("ResourceData", ["time", "mem", "cpu"])
@@ -250,3 +250,111 @@ def visualize(profilers, filename="dusk-report.html", show=False, save=True, tit
         import webbrowser
         webbrowser.open("file://" + __import__("os").path.abspath(filename))
     return filename
+
+
+class _RunKeys(dict):
+    """The dsk a Callback gets for a run of dusk arrays, whose graph is C's:
+    each key of the run, as Dask keys it, with (DuskOperation(its function),)."""
+
+
+class Callback:
+    """dask.callbacks.Callback (dask.diagnostics.Callback) on dusk's runs: its
+    _start(dsk), _start_state(dsk, state), _pretask(key, dsk, state),
+    _posttask(key, result, dsk, state, worker_id) and _finish(dsk, state,
+    errored), given to the constructor or defined by a subclass, are called
+    for every computation started inside the block (or from register() until
+    unregister()), dusk.get's and dusk arrays' alike:
+
+        class PrintKeys(Callback):
+            def _pretask(self, key, dsk, state):
+                print("computing", key)
+        with PrintKeys():
+            dusk.get(dsk, "z")
+
+    pretask and posttask run on the worker that runs the task, each holding
+    Python's lock while it runs (keep them short). dsk is the graph dusk.get
+    was given, or, for dusk arrays (tasks in C), each key of the run with
+    (DuskOperation(its function),); state, which is Dask's scheduler's own
+    dict, is None. A callback that raises stops the run: the computation
+    raises dusk.DuskError naming it, and .exception holds what it raised."""
+
+    active = set()   # the callbacks registered, as Dask's class attribute
+
+    def __init__(self, start=None, start_state=None, pretask=None, posttask=None,
+                 finish=None):
+        for name, f in (("_start", start), ("_start_state", start_state),
+                        ("_pretask", pretask), ("_posttask", posttask), ("_finish", finish)):
+            if f is not None:
+                if not callable(f):
+                    raise TypeError("Callback: %s must be callable, not %s"
+                                    % (name[1:], type(f).__name__))
+                setattr(self, name, f)
+        self._listener = _dusk.Listener(self)
+        self._dsk = None
+        self.exception = None
+
+    @property
+    def _callback(self):
+        return tuple(getattr(self, "_" + n, None)
+                     for n in ("start", "start_state", "pretask", "posttask", "finish"))
+
+    def __enter__(self):
+        self.register()
+        return self
+
+    def __exit__(self, *exc):
+        self.unregister()
+        return False
+
+    def register(self):
+        self._listener._start()
+        Callback.active.add(self._callback)
+
+    def unregister(self):
+        self._listener._stop()
+        Callback.active.discard(self._callback)
+
+    # called by dusk's scheduler (_dusk.Listener), Python's lock held
+    def _dusk_start(self, dsk, keys):
+        self.exception = None
+        if dsk is None:
+            dsk = _RunKeys((_key(k), (DuskOperation(f),)) for k, f in keys or ())
+        self._dsk = dsk
+        if hasattr(self, "_start"):
+            self._start(dsk)
+        if hasattr(self, "_start_state"):
+            self._start_state(dsk, None)
+
+    def _run_key(self, text):
+        key = _key(text)
+        dsk = self._dsk
+        if dsk is not None and not isinstance(dsk, _RunKeys):
+            try:
+                if key not in dsk:   # a key whose text does not say it (1, "(1, 2)")
+                    for k in dsk:
+                        if str(k) == text or repr(k) == text:
+                            return k
+            except TypeError:
+                pass
+        return key
+
+    def _dusk_pretask(self, text, worker):
+        if hasattr(self, "_pretask"):
+            self._pretask(self._run_key(text), self._dsk, None)
+
+    def _dusk_posttask(self, text, result, status, worker):
+        if hasattr(self, "_posttask"):
+            self._posttask(self._run_key(text), result, self._dsk, None, worker)
+
+    def _dusk_finish(self, status):
+        if hasattr(self, "_finish"):
+            self._finish(self._dsk, None, status != 0)
+        self._dsk = None
+
+    @property
+    def _dusk_error(self):
+        return self.exception
+
+    @_dusk_error.setter
+    def _dusk_error(self, e):
+        self.exception = e
