@@ -102,9 +102,52 @@ dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what)
     return dusk__array_fail(ctx, DUSK_ENOMEM, "out of memory building %s", what);
 }
 
+/* The builders that take arrays with blocks of unknown size (by their C
+ * names, as dusk__array_bad_input passes them): each makes blocks that
+ * follow its inputs' blocks one for one, or reduces them, and its kernels
+ * size what they make from the blocks they are given (their layers'
+ * bounds are None). Every other builder refuses such an array in
+ * dusk__array_input, so an operation that plans with chunk sizes (slicing,
+ * rechunk, reshape, joins, products, stores ...) never reads the
+ * sentinel as a size. */
+static const char *const unknown_ok[] = {
+    "dusk_array_binop", "binary_layer", "dusk_array_binop_scalar", "dusk_array_binop_typed",
+    "dusk_array_unop", "dusk_array_astype", "dusk_array_transpose", "dusk_array_where", "dusk_array_where_scalar",
+    "dusk_array_clip", "round_layer", "dusk_array_isclose", "dusk_array_isclose_scalar",
+    "dusk_array_nan_to_num", "dusk_array_reduce", "dusk_array_mask",
+};
+
+/* The operation a builder's C name stands for, as the caller knows it:
+ * dusk_array_rechunk is rechunk, dusk_linalg_qr linalg.qr. */
+static const char *op_name(const char *who, char *buf, size_t n)
+{
+    static const char *const prefix[] = {"dusk_array_", "dusk_linalg_", "dusk_"};
+    for (size_t i = 0; i < sizeof prefix / sizeof *prefix; i++)
+        if (strncmp(who, prefix[i], strlen(prefix[i])) == 0) {
+            snprintf(buf, n, "%s%s", i == 1 ? "linalg." : "", who + strlen(prefix[i]));
+            return buf;
+        }
+    return who;
+}
+
+static dusk_array *refuse_unknown(dusk_array *a, const char *who)
+{
+    char name[64], sh[256];
+    dusk__fmt_array_shape(sh, sizeof sh, a->ndim, a->shape);
+    return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                            "%s: array chunk sizes are unknown: shape %s (x[mask] and the like "
+                            "make blocks whose sizes are known only once computed). A "
+                            "possible solution: "
+                            "https://docs.dask.org/en/latest/array-chunks.html#unknown-chunks; "
+                            "to compute the chunk sizes, use x.compute_chunk_sizes() "
+                            "(dusk_array_compute_chunk_sizes)",
+                            op_name(who, name, sizeof name), sh);
+}
+
 /* The first input in an error state (or NULL for a missing input), as the
- * result of an operation on it. */
-dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b)
+ * result of an operation on it; or an input of unknown chunk sizes given
+ * to a builder not on the allow-list. */
+dusk_array *dusk__array_input(dusk_array *a, dusk_array *b, const char *who)
 {
     if (!a)
         return dusk__array_fail(b ? b->ctx : NULL, DUSK_EINVAL, "no array given");
@@ -112,7 +155,58 @@ dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b)
         return a;
     if (b && b->status)
         return b;
+    if (!a->unknown && !(b && b->unknown))
+        return NULL;
+    for (size_t i = 0; i < sizeof unknown_ok / sizeof *unknown_ok; i++)
+        if (who && strcmp(who, unknown_ok[i]) == 0)
+            return NULL;
+    return refuse_unknown(a->unknown ? a : b, who ? who : "an operation");
+}
+
+dusk_array *dusk__unknown_align(dusk_array *a, dusk_array *b, const char *op)
+{
+    int ndim = a->ndim > b->ndim ? a->ndim : b->ndim;
+    for (int d = 0; d < ndim; d++) {
+        int da = d - (ndim - a->ndim), db = d - (ndim - b->ndim);
+        int ua = da >= 0 && a->shape[da] == DUSK_UNKNOWN_SIZE;
+        int ub = db >= 0 && b->shape[db] == DUSK_UNKNOWN_SIZE;
+        if (!ua && !ub)
+            continue;
+        if (ua && ub && a->nb[da] == b->nb[db])
+            continue;
+        /* an axis absent or of length 1 broadcasts */
+        if ((ua && (db < 0 || b->shape[db] == 1)) || (ub && (da < 0 || a->shape[da] == 1)))
+            continue;
+        char s1[256], s2[256];
+        dusk__fmt_array_shape(s1, sizeof s1, a->ndim, a->shape);
+        dusk__fmt_array_shape(s2, sizeof s2, b->ndim, b->shape);
+        return dusk__array_fail(a->ctx, DUSK_EINVAL,
+                                "%s: operands could not be broadcast together with shapes %s "
+                                "and %s (axis %d): a length known only once computed (nan) "
+                                "goes with one of as many blocks of unknown size (%" PRId64
+                                " and %" PRId64 " blocks here%s) or with a length of 1; "
+                                "compute the chunk sizes first (x.compute_chunk_sizes())",
+                                op, s1, s2, d, da >= 0 ? a->nb[da] : 0, db >= 0 ? b->nb[db] : 0,
+                                ua && ub ? "" : ", one of them of known size");
+    }
     return NULL;
+}
+
+void dusk__bound_from_inputs(dusk_array *r, dusk_array *const *in, int nin,
+                             int (*map)[DUSK_MAXDIMS])
+{
+    if (r->status || !r->unknown)
+        return;
+    for (int d = 0; d < r->ndim; d++) {
+        if (r->shape[d] != DUSK_UNKNOWN_SIZE)
+            continue;
+        int64_t most = 0;
+        for (int i = 0; i < nin; i++)
+            for (int e = 0; e < in[i]->ndim; e++)
+                if (map[i][e] == d && in[i]->bound[e] > most)
+                    most = in[i]->bound[e];
+        r->bound[d] = most;
+    }
 }
 
 /* The one axis a function such as argmax or cumsum was given, as NumPy
@@ -178,9 +272,17 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
                             int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype)
 {
     /* every operation's result passes here: one that broadcasts, joins,
-     * casts or multiplies axes past what can be addressed stops now */
+     * casts or multiplies axes past what can be addressed stops now (an
+     * axis of unknown length counts as none: its bound is set by the
+     * builder, from its input's) */
     char why[512];
-    if (dusk__check_size(ndim, shape, dtype, nb, why, sizeof why) < 0)
+    int64_t known[DUSK_MAXDIMS] = {0};
+    bool unknown = false;
+    for (int d = 0; d < ndim; d++) {
+        unknown |= shape[d] == DUSK_UNKNOWN_SIZE;
+        known[d] = shape[d] == DUSK_UNKNOWN_SIZE ? 0 : shape[d];
+    }
+    if (dusk__check_size(ndim, known, dtype, nb, why, sizeof why) < 0)
         return dusk__array_fail(ctx, DUSK_EINVAL, "%s: %s", L->op, why);
     int64_t total = 0;
     int over = 0;
@@ -201,8 +303,10 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
     a->dtype = dtype;
     a->chunkbuf = buf;
     int64_t at = 0;
+    a->unknown = unknown;
     for (int d = 0; d < ndim; d++) {
         a->shape[d] = shape[d];
+        a->bound[d] = known[d];
         a->nb[d] = nb[d];
         a->chunks[d] = buf + at;
         memcpy(a->chunks[d], chunks[d], (size_t)nb[d] * sizeof *buf);
@@ -325,6 +429,8 @@ const int64_t *dusk_array_chunks(const dusk_array *a, int axis)
 {
     return !a || a->status || axis < 0 || axis >= a->ndim ? NULL : a->chunks[axis];
 }
+
+bool dusk_array_unknown_chunks(const dusk_array *a) { return a && !a->status && a->unknown; }
 
 int64_t dusk_array_nchunks(const dusk_array *a)
 {
@@ -487,8 +593,15 @@ size_t dusk_array_describe(const dusk_array *a, char *buf, size_t n)
     char tb[32], cb[32], ts[256], cs[256], tc[32], cc[32];
     dusk__fmt_bytes(tb, sizeof tb, total);
     dusk__fmt_bytes(cb, sizeof cb, chunk);
-    dusk__fmt_shape(ts, sizeof ts, a->ndim, a->shape);
-    dusk__fmt_shape(cs, sizeof cs, a->ndim, csize);
+    if (a->unknown) {   /* Dask's table: "unknown" bytes, nan lengths */
+        snprintf(tb, sizeof tb, "unknown");
+        snprintf(cb, sizeof cb, "unknown");
+        for (int d = 0; d < a->ndim; d++)
+            if (a->shape[d] == DUSK_UNKNOWN_SIZE)
+                csize[d] = DUSK_UNKNOWN_SIZE;
+    }
+    dusk__fmt_array_shape(ts, sizeof ts, a->ndim, a->shape);
+    dusk__fmt_array_shape(cs, sizeof cs, a->ndim, csize);
     snprintf(tc, sizeof tc, "%" PRId64 " Tasks", dusk_array_ntasks(a));
     snprintf(cc, sizeof cc, "%" PRId64 " Chunks", dusk_array_nchunks(a));
     int w = 16;

@@ -107,6 +107,11 @@ struct dusk_array {
     int64_t *chunks[DUSK_MAXDIMS];  /* block sizes per axis, in chunkbuf */
     int64_t *chunkbuf;
     dusk_dtype dtype;
+    /* Blocks of unknown size (x[mask]): shape and chunks hold
+     * DUSK_UNKNOWN_SIZE along those axes; bound holds, per axis, the most
+     * it can hold (the shape where known): what the memory check counts. */
+    bool unknown;
+    int64_t bound[DUSK_MAXDIMS];
 };
 
 struct dusk_array_ctx {
@@ -126,8 +131,24 @@ dusk_array *dusk__array_fail(dusk_array_ctx *ctx, int code, const char *fmt, ...
 #endif
     ;
 dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what);
-/* The first of a and b that is NULL or in an error state, else NULL. */
-dusk_array *dusk__array_bad_input(dusk_array *a, dusk_array *b);
+/* The first of a and b that is NULL or in an error state, else NULL; the
+ * one place that refuses an input with blocks of unknown size (x[mask]):
+ * DUSK_EINVAL naming the operation `who` and saying to compute the chunk
+ * sizes, unless who is on the allow-list in array.c (the builders whose
+ * kernels size their blocks from their inputs' values). The macro names
+ * the calling function; a helper that checks for a public function passes
+ * that one's name to dusk__array_input. */
+dusk_array *dusk__array_input(dusk_array *a, dusk_array *b, const char *who);
+#define dusk__array_bad_input(a, b) dusk__array_input((a), (b), __func__)
+/* Whether two arrays' unknown axes (right-aligned, as they broadcast) line
+ * up: the same number of blocks, or length 1 in the other; else an error
+ * array naming op. NULL when they do. */
+dusk_array *dusk__unknown_align(dusk_array *a, dusk_array *b, const char *op);
+/* After a layer of blocks that follow their inputs' (map as
+ * dusk__blockwise's): the bound of each unknown axis of r, the largest of
+ * its inputs' bounds there. */
+void dusk__bound_from_inputs(dusk_array *r, dusk_array *const *in, int nin,
+                             int (*map)[DUSK_MAXDIMS]);
 /* One axis of a (NumPy's int, negative from the end) as 0 .. ndim - 1 in
  * *out, or DUSK_AXIS_NONE left as it is; NULL, or an array in the error
  * state DUSK_EINVAL, "<name>: axis 2 is out of bounds for array of
@@ -171,6 +192,8 @@ int dusk__unit_chunks(const dusk_array *x, uint64_t mask, int64_t **buf, int64_t
 /* --- chunks (chunks.c) ---------------------------------------------------- */
 
 void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape);
+/* The same for an array's shape: DUSK_UNKNOWN_SIZE as nan, as Dask shows it. */
+void dusk__fmt_array_shape(char *buf, size_t n, int ndim, const int64_t *shape);
 /* 0 when an array of shape and dtype (and nb blocks per axis, unless nb
  * is NULL) can exist: its byte size addressable (at most PTRDIFF_MAX, the
  * axes of length 0 aside, as NumPy counts) and its blocks countable in
@@ -229,6 +252,10 @@ dusk_arg *dusk__index_arg(int ndim, const int64_t *idx);
  * another layer reads too reads them again, under a copy of its own
  * ('array-<token>'), rather than sharing them (emit.c says why). */
 int dusk__array_graph_stream(const dusk_array *a, dusk_graph **out, dusk_error *err);
+/* dusk_array_compute_chunk_sizes's graph: a's, and a '_get_chunk_shape'
+ * task per block; *keys (n, dusk_free it, one buffer) are those tasks'. */
+int dusk__chunk_shapes_graph(const dusk_array *a, dusk_graph **out, char ***keys, size_t *n,
+                             dusk_error *err);
 /* One graph of the tasks of n arrays of one context (checked by the
  * caller), each layer emitted once. */
 int dusk__arrays_graph(dusk_array *const *a, size_t n, dusk_graph **out, dusk_error *err);

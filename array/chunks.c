@@ -228,6 +228,19 @@ void dusk__fmt_shape(char *buf, size_t n, int ndim, const int64_t *shape)
         snprintf(buf + len, n - len, ndim == 1 ? ",)" : ")");
 }
 
+void dusk__fmt_array_shape(char *buf, size_t n, int ndim, const int64_t *shape)
+{
+    size_t len = (size_t)snprintf(buf, n, "(");
+    for (int i = 0; i < ndim && len < n; i++) {
+        if (shape[i] == DUSK_UNKNOWN_SIZE)   /* known once computed: Dask's nan */
+            len += (size_t)snprintf(buf + len, n - len, i ? ", nan" : "nan");
+        else
+            len += (size_t)snprintf(buf + len, n - len, i ? ", %" PRId64 : "%" PRId64, shape[i]);
+    }
+    if (len < n)
+        snprintf(buf + len, n - len, ndim == 1 ? ",)" : ")");
+}
+
 int dusk__check_size(int ndim, const int64_t *shape, dusk_dtype dtype, const int64_t *nb,
                      char *why, size_t n)
 {

@@ -103,7 +103,9 @@ dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_arr
         dusk__layer_input(L, in[i]->L);
         memcpy(L->map[i], map[i], sizeof L->map[i]);
     }
-    return dusk__array_new(ctx, L, ndim, shape, chunks, nb, dtype);
+    dusk_array *r = dusk__array_new(ctx, L, ndim, shape, chunks, nb, dtype);
+    dusk__bound_from_inputs(r, in, nin, map);
+    return r;
 }
 
 dusk_array *dusk__blockwise(const dusk__op *kop, int code, dusk_array **in, int nin,
@@ -183,6 +185,11 @@ static dusk_array *binary_layer(const dusk__op *kop, int code, dusk_array *a, du
     dusk_array *e;
     int ndim = a->ndim > b->ndim ? a->ndim : b->ndim;
     int64_t shape[DUSK_MAXDIMS];
+    if ((a->unknown || b->unknown) && (e = dusk__unknown_align(a, b, kop->func.name))) {
+        for (size_t k = 0; k < nargs; k++)
+            dusk_value_unref(args[k]);
+        return e;
+    }
     for (int d = 0; d < ndim; d++) {
         int da = d - (ndim - a->ndim), db = d - (ndim - b->ndim);
         int64_t x = da >= 0 ? a->shape[da] : 1, y = db >= 0 ? b->shape[db] : 1;
@@ -583,6 +590,16 @@ static dusk_array *where_layer(dusk_array **in, int nin, dusk_dtype dt, const ch
     int ndim = 0;
     for (int i = 0; i < nin; i++)
         ndim = in[i]->ndim > ndim ? in[i]->ndim : ndim;
+    for (int i = 0; i < nin; i++)
+        for (int j = i + 1; j < nin; j++) {
+            dusk_array *e = in[i]->unknown || in[j]->unknown
+                                ? dusk__unknown_align(in[i], in[j], "where") : NULL;
+            if (e) {
+                for (size_t k = 0; k < nargs; k++)
+                    dusk_value_unref(args[k]);
+                return e;
+            }
+        }
     int64_t shape[DUSK_MAXDIMS];
     for (int d = 0; d < ndim; d++) {
         shape[d] = 1;

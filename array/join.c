@@ -222,7 +222,7 @@ static dusk_array *check_inputs(dusk_array *const *arrays, int n, const char *wh
     if (!arrays || n <= 0)
         return dusk__array_fail(NULL, DUSK_EINVAL, "%s: need at least one array", what);
     for (int k = 0; k < n; k++) {
-        dusk_array *e = dusk__array_bad_input(arrays[k], NULL);
+        dusk_array *e = dusk__array_input(arrays[k], NULL, what);
         if (e)
             return e;
         if (arrays[k]->ctx != arrays[0]->ctx)

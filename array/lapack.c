@@ -657,7 +657,9 @@ done:
  * (the kernels are LAPACK's real ones, which would drop imaginary parts). */
 static dusk_array *la_input(dusk_array *a, dusk_array *b, const char *what)
 {
-    dusk_array *e = dusk__array_bad_input(a, b);
+    char who[64];
+    snprintf(who, sizeof who, "linalg.%s", what);
+    dusk_array *e = dusk__array_input(a, b, who);
     if (e)
         return e;
     for (int i = 0; i < 2; i++) {

@@ -419,7 +419,7 @@ static dusk_array *unify_pair(dusk_array **a, dusk_array **b, const int *la, con
 
 static dusk_array *check_pair(dusk_array *a, dusk_array *b, const char *what)
 {
-    dusk_array *e = dusk__array_bad_input(a, b);
+    dusk_array *e = dusk__array_input(a, b, what);
     if (e)
         return e;
     if (!b)

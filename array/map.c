@@ -150,7 +150,7 @@ static dusk_array *check_inputs(const char *what, const dusk_block_func *f, int 
     if (!in || nin < 1)
         return dusk__array_bad_input(NULL, NULL);
     for (int i = 0; i < nin; i++) {
-        dusk_array *e = dusk__array_bad_input(in[i], in[0]);
+        dusk_array *e = dusk__array_input(in[i], in[0], what);
         if (e)
             return e;
     }

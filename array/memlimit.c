@@ -214,7 +214,7 @@ static int check(const dusk_array *a, const char *doing, double need, const char
     char nb[32], lb[32], sh[256];
     dusk__fmt_bytes(nb, sizeof nb, need);
     dusk__fmt_bytes(lb, sizeof lb, m.bytes);
-    dusk__fmt_shape(sh, sizeof sh, a->ndim, a->shape);
+    dusk__fmt_array_shape(sh, sizeof sh, a->ndim, a->shape);
     return dusk_error_set(err, DUSK_ENOMEM,
                           "%s %s (%s %s) needs %s, %s; more than the %s this process may "
                           "take (%s); dusk_array_ctx_set_memory_check(ctx, false) skips "
@@ -243,9 +243,10 @@ static double graph_need(const dusk_array *a, char *buf, size_t n)
 
 int dusk__memlimit_check_compute(const dusk_array *a, dusk_error *err)
 {
+    /* an axis of unknown length counts as the most it can hold (bound) */
     double bytes = (double)dusk_dtype_size(a->dtype);
     for (int d = 0; d < a->ndim; d++)
-        bytes *= (double)a->shape[d];
+        bytes *= (double)a->bound[d];
     char rb[32], gw[160], why[320];
     double graph = graph_need(a, gw, sizeof gw);
     dusk__fmt_bytes(rb, sizeof rb, bytes);
@@ -263,7 +264,7 @@ int dusk__memlimit_check_compute_many(dusk_array *const *a, size_t n, dusk_error
     for (size_t i = 0; i < n; i++) {
         double bytes = (double)dusk_dtype_size(a[i]->dtype);
         for (int d = 0; d < a[i]->ndim; d++)
-            bytes *= (double)a[i]->shape[d];
+            bytes *= (double)a[i]->bound[d];
         results += bytes;
     }
     double tasks = (double)dusk_array_ntasks_many(a, n), graph = tasks * TASK_BYTES;

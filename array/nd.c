@@ -1609,12 +1609,41 @@ static void keep_shape(const dusk_value *a, uint64_t axes, int64_t *shape)
         shape[d] = (axes >> d) & 1 ? 1 : a->u.nd.shape[d];
 }
 
+/* Whether op has no identity (min, max and their nan- forms): a block
+ * with no element along a reduced axis (x[mask]'s blocks can be empty)
+ * gives an empty partial, 0 long along those axes, which combining skips
+ * and which, left alone at the end, is NumPy's "zero-size array" error. */
+static int no_identity(dusk_reduction op)
+{
+    return op == DUSK_RED_MIN || op == DUSK_RED_MAX || op == DUSK_RED_NANMIN ||
+           op == DUSK_RED_NANMAX;
+}
+
+/* Whether partial p of such an op is empty along a reduced axis. */
+static int empty_partial(const dusk_value *p, uint64_t axes)
+{
+    for (int d = 0; d < p->u.nd.ndim; d++)
+        if ((axes >> d) & 1 && p->u.nd.shape[d] == 0)
+            return 1;
+    return 0;
+}
+
 int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
                           dusk_dtype acc_dtype, dusk_value **out, dusk_error *err)
 {
     int ndim = a->u.nd.ndim;
     int64_t shape[DUSK_MAXDIMS];
     keep_shape(a, axes, shape);
+    if (no_identity(op) && empty_partial(a, axes)) {
+        for (int d = 0; d < ndim; d++)
+            if ((axes >> d) & 1)
+                shape[d] = 0;
+        dusk_value *e = dusk_ndarray_new(acc_dtype, ndim, shape), *t = e ? dusk_tuple_of(1, &e) : NULL;
+        if (!t)
+            return oom(err);
+        *out = t;
+        return 0;
+    }
     int np = nparts(op), cx = dusk__dtype_is_complex(a->u.nd.dtype);
     /* float16 and complex64 blocks add up in float64 and complex128 (as
      * NumPy's pairwise sum does in float32), rounding once at the end; so
@@ -1706,6 +1735,39 @@ int dusk__nd_reduce_combine(dusk_reduction op, const dusk_value *list, dusk_valu
     size_t m = dusk_tuple_len(list);
     const dusk_value *first = dusk_tuple_get(list, 0);
     int np = nparts(op);
+    if (no_identity(op)) {
+        /* the partials of empty blocks (no_identity's: 0 long along the
+         * reduced axes, where the others are 1) are skipped. The start is
+         * the partial with the fewest axes of length 0, which is one of
+         * them only when every block was empty; a partial empty along an
+         * axis that is not reduced is as empty as all the others. */
+        size_t j0 = 0;
+        int least = DUSK_MAXDIMS + 1;
+        for (size_t j = 0; j < m; j++) {
+            const dusk_value *pj = dusk_tuple_get(dusk_tuple_get(list, j), 0);
+            int zeros = 0;
+            for (int d = 0; d < pj->u.nd.ndim; d++)
+                zeros += pj->u.nd.shape[d] == 0;
+            if (zeros < least) {
+                least = zeros;
+                j0 = j;
+            }
+        }
+        const dusk_value *base = dusk_tuple_get(dusk_tuple_get(list, j0), 0);
+        dusk_value *acc = NULL;
+        if (dusk__nd_astype(base, base->u.nd.dtype, &acc, err) < 0)
+            return DUSK_ENOMEM;
+        for (size_t j = 0; j < m; j++) {
+            const dusk_value *pj = dusk_tuple_get(dusk_tuple_get(list, j), 0);
+            if (j != j0 && dusk_ndarray_size(pj) != 0)
+                fold(op, pj, acc);
+        }
+        dusk_value *t = dusk_tuple_of(1, &acc);
+        if (!t)
+            return oom(err);
+        *out = t;
+        return 0;
+    }
     dusk_value *parts[3] = {NULL, NULL, NULL};
     for (int i = 0; i < np; i++) {
         const dusk_value *p0 = dusk_tuple_get(first, (size_t)i);
@@ -1765,6 +1827,13 @@ int dusk__nd_reduce_finish(dusk_reduction op, const dusk_value *partial, uint64_
     const dusk_value *p0 = dusk_tuple_get(partial, 0);
     int ndim = p0->u.nd.ndim, ondim = 0;
     int64_t shape[DUSK_MAXDIMS];
+    if (no_identity(op) && empty_partial(p0, axes)) {
+        int lo = op == DUSK_RED_MIN || op == DUSK_RED_NANMIN;
+        int nan = op == DUSK_RED_NANMIN || op == DUSK_RED_NANMAX;
+        return dusk_error_set(err, DUSK_EINVAL, "zero-size array to reduction operation %s "
+                              "which has no identity (every block was empty)",
+                              nan ? (lo ? "fmin" : "fmax") : lo ? "minimum" : "maximum");
+    }
     for (int d = 0; d < ndim; d++)
         if (keepdims || !((axes >> d) & 1))
             shape[ondim++] = p0->u.nd.shape[d];

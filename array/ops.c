@@ -127,7 +127,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_RECHUNK_MERGE, "rechunk-merge", dusk__k_rechunk_merge, 0, 1, 1, 1),
     ENTRY(DUSK__OP_RECHUNK_SPLIT, "rechunk-split", dusk__k_rechunk_split, 0, 1, 1, 0),
     ENTRY(DUSK__OP_STORE, "store-map", dusk__k_store, 0, 1, 1, 2),
-    ENTRY(DUSK__OP_GETITEM, "getitem", dusk__k_getitem, 0, 1, 1, 2),
+    ENTRY(DUSK__OP_GETITEM, "getitem", dusk__k_getitem, 0, 1, 2, 2),
     ENTRY(DUSK__OP_SLICE, "slice", dusk__k_getitem, 0, 1, 1, 2),
     ENTRY(DUSK__OP_SQUEEZE, "squeeze", dusk__k_squeeze, 0, 1, 1, 0),
     ENTRY(DUSK__OP_CONCATENATE, "concatenate", dusk__k_pass, 0, 1, 1, 0),
@@ -170,6 +170,7 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_RANDINT, "randint", dusk__k_randint, 0, 0, 0, 3),
     ENTRY(DUSK__OP_EXPONENTIAL, "exponential", dusk__k_random, 2, 0, 0, 3),
     ENTRY(DUSK__OP_POISSON, "poisson", dusk__k_random, 3, 0, 0, 3),
+    ENTRY(DUSK__OP_CHUNK_SHAPE, "_get_chunk_shape", dusk__k_chunk_shape, 0, 1, 1, 0),
 };
 
 int dusk__red_row(dusk_reduction op)

@@ -50,6 +50,9 @@
 **   store-map                     path (the temporary file), dataset, 1 block
 **                                 region (optional: offsets per axis)
 **   getitem | slice               in_ndim (int), plan (tuple)         1 block
+**   getitem (x[mask])             1, None                             2 blocks (x's, the
+**                                                                     mask's: bools)
+**   _get_chunk_shape              -                                   1 block
 **   squeeze | concatenate         -                                   1 block
 **   stack                         axis (int)                          1 block
 **   tensordot                     a_ndim, b_ndim, a_axes, b_axes      2 blocks
@@ -167,6 +170,7 @@ typedef enum {
     DUSK__OP_NANSUM, DUSK__OP_NANPROD, DUSK__OP_SAFE_SQRT,
     DUSK__OP_HISTOGRAM, DUSK__OP_DIGITIZE,            /* array/hist.c */
     DUSK__OP_RANDINT, DUSK__OP_EXPONENTIAL, DUSK__OP_POISSON,   /* array/create.c */
+    DUSK__OP_CHUNK_SHAPE,                             /* array/store.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -308,5 +312,6 @@ int dusk__k_round(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_isclose(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_nan_to_num(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_reshape(const dusk__targs *t, dusk_value **out, dusk_error *err);    /* reshape.c */
+int dusk__k_chunk_shape(const dusk__targs *t, dusk_value **out, dusk_error *err); /* store.c */
 
 #endif /* DUSK_ARRAY_OPS_H */

@@ -109,6 +109,10 @@ static dusk_array *tree_step(dusk_array *x, const dusk__op *kop, int agg, uint64
             L->out_axis[d] = out_axis[d];
         }
         r = dusk__array_new(x->ctx, L, ndim, shape, chunks, nb, out_dtype);
+        /* an axis of unknown length it keeps holds at most what x's does */
+        for (int d = 0; d < x->ndim && !r->status; d++)
+            if (out_axis[d] >= 0 && r->shape[out_axis[d]] == DUSK_UNKNOWN_SIZE)
+                r->bound[out_axis[d]] = x->bound[d];
     }
     dusk_free(cbuf);
     return r;
@@ -324,11 +328,17 @@ static int check_partials(const dusk__targs *t, dusk_reduction op, const dusk_va
         int ok = dusk_value_kind(pj) == DUSK_KIND_TUPLE && dusk_tuple_len(pj) == np;
         for (size_t i = 0; i < np && ok; i++) {
             const dusk_value *x = dusk_tuple_get(pj, i), *x0 = dusk_tuple_get(first, 0);
+            /* min's and max's partial of an empty block is empty (array/nd.c) */
+            int skip = np == 1 && (dusk_value_kind(x) == DUSK_KIND_NDARRAY &&
+                                   dusk_value_kind(x0) == DUSK_KIND_NDARRAY) &&
+                       (op == DUSK_RED_MIN || op == DUSK_RED_MAX || op == DUSK_RED_NANMIN ||
+                        op == DUSK_RED_NANMAX) &&
+                       (dusk_ndarray_size(x) == 0 || dusk_ndarray_size(x0) == 0);
             ok = dusk_value_kind(x) == DUSK_KIND_NDARRAY &&
                  dusk_value_kind(x0) == DUSK_KIND_NDARRAY &&
                  dusk_ndarray_ndim(x) == dusk_ndarray_ndim(x0) &&
-                 memcmp(dusk_ndarray_shape(x), dusk_ndarray_shape(x0),
-                        (size_t)dusk_ndarray_ndim(x) * sizeof(int64_t)) == 0 &&
+                 (skip || memcmp(dusk_ndarray_shape(x), dusk_ndarray_shape(x0),
+                                 (size_t)dusk_ndarray_ndim(x) * sizeof(int64_t)) == 0) &&
                  (np == 1 || (part_dtype_ok(x, i, dusk_tuple_get(first, i)) &&
                               /* an empty one has no element to misplace */
                               (dusk_ndarray_is_contiguous(x) || dusk_ndarray_size(x) == 0)));

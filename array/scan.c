@@ -107,7 +107,7 @@ static dusk_dtype cum_dtype(dusk_dtype t)
 static dusk_array *cumreduce(dusk_array *a, int axis, int prod)
 {
     const char *name = prod ? "cumprod" : "cumsum";
-    dusk_array *e = dusk__array_bad_input(a, NULL);
+    dusk_array *e = dusk__array_input(a, NULL, name);
     if (e)
         return e;
     int ax;

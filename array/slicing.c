@@ -454,9 +454,73 @@ static int gi_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
 }
 
 /* Copies the selected elements of the input block into a new block. */
+/* x[mask] of one block and its mask's (the 'getitem' task of Dask's
+ * elemwise(getitem, x, mask)): the elements of x where mask is true, in C
+ * order, a 1-d block of as many as there are: sized from the mask's
+ * values, never from the layer's chunks (they are unknown). */
+static int mask_block(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const char *name = t->op->func.name;
+    const dusk_value *x, *m;
+    int rc;
+    if ((rc = dusk__targs_block_in(t, 0, -1, &x, err)) ||
+        (rc = dusk__targs_block_in(t, 1, -1, &m, err)))
+        return rc;
+    int ndim = dusk_ndarray_ndim(x);
+    const int64_t *sh = dusk_ndarray_shape(x);
+    if (dusk_ndarray_dtype(x) != t->dtype || dusk_ndarray_dtype(m) != DUSK_DT_BOOL)
+        return dusk_error_set(err, DUSK_ETYPE, "%s: expected a %s block and a bool mask, got %s "
+                              "and %s", name, dusk_dtype_name(t->dtype),
+                              dusk_dtype_name(dusk_ndarray_dtype(x)),
+                              dusk_dtype_name(dusk_ndarray_dtype(m)));
+    if (dusk_ndarray_ndim(m) != ndim || memcmp(dusk_ndarray_shape(m), sh,
+                                               (size_t)ndim * sizeof *sh) != 0) {
+        char s1[256], s2[256];
+        dusk__fmt_shape(s1, sizeof s1, ndim, sh);
+        dusk__fmt_shape(s2, sizeof s2, dusk_ndarray_ndim(m), dusk_ndarray_shape(m));
+        return dusk_error_set(err, DUSK_EINVAL, "%s: a block of shape %s and its mask of "
+                              "shape %s: boolean index did not match", name, s1, s2);
+    }
+    const int64_t *xs = dusk_ndarray_strides(x), *ms = dusk_ndarray_strides(m);
+    int64_t size = dusk_ndarray_size(x), count = 0, idx[DUSK_MAXDIMS] = {0};
+    const char *xd = dusk_ndarray_data(x), *md = dusk_ndarray_data(m);
+    /* two passes over the mask: its count sizes the block */
+    for (int pass = 0; pass < 2; pass++) {
+        char *dst = NULL;
+        size_t es = dusk_dtype_size(t->dtype);
+        if (pass) {
+            dusk_value *v = dusk_ndarray_new(t->dtype, 1, &count);
+            if (!v)
+                return dusk__oom(err);
+            *out = v;
+            dst = v->u.nd.data;
+        }
+        memset(idx, 0, sizeof idx);
+        for (int64_t k = 0; k < size; k++) {
+            int64_t mo = 0, xo = 0;
+            for (int d = 0; d < ndim; d++) {
+                mo += idx[d] * ms[d];
+                xo += idx[d] * xs[d];
+            }
+            if (md[mo]) {
+                if (pass) {
+                    memcpy(dst, xd + xo, es);
+                    dst += es;
+                } else {
+                    count++;
+                }
+            }
+            dusk__next_index(ndim, sh, idx);
+        }
+    }
+    return 0;
+}
+
 int dusk__k_getitem(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const char *name = t->op->func.name;
+    if (t->nin == 2)   /* x[mask]: a block and its mask */
+        return mask_block(t, out, err);
     gi_plan plan, *p = &plan;
     const dusk_value *in;
     int rc = plan_read(p, dusk__params_extra(t->params, 0), dusk__params_extra(t->params, 1),
@@ -861,6 +925,88 @@ static int read_int(const char **p, int64_t *v)
     *v = x;
     *p = end;
     return 1;
+}
+
+/* Dask's layer of aliases after x[mask]'s getitem: ('getitem-<token>', i)
+ * is ('getitem-<token>', i) of its input, a key of another name. */
+static int alias_emit(dusk_graph *g, const dusk__layer *L)
+{
+    int64_t idx[DUSK_MAXDIMS] = {0};
+    int rc = 0;
+    do {
+        char key[512], target[512];
+        dusk_key_tuple(key, sizeof key, L->name, L->ndim, idx);
+        dusk_key_tuple(target, sizeof target, L->in[0]->name, L->ndim, idx);
+        rc = dusk_graph_alias(g, key, target);
+    } while (!rc && dusk__next_index(L->ndim, L->nb, idx));
+    return rc;
+}
+
+dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
+{
+    dusk_array *e = dusk__array_bad_input(a, mask);
+    if (e)
+        return e;
+    if (!mask)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "x[mask]: no mask given");
+    if (mask->ctx != a->ctx)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "x[mask]: the mask belongs to another "
+                                "context");
+    if (mask->dtype != DUSK_DT_BOOL)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "x[mask]: the mask must be of bools, not "
+                                "%s (an index of integers is taken as a list)",
+                                dusk_dtype_name(mask->dtype));
+    int same = a->ndim == mask->ndim;
+    for (int d = 0; same && d < a->ndim; d++)
+        same = a->shape[d] == mask->shape[d] && (a->shape[d] != DUSK_UNKNOWN_SIZE ||
+                                                 a->nb[d] == mask->nb[d]);
+    if (!same) {
+        char s1[256], s2[256];
+        dusk__fmt_array_shape(s1, sizeof s1, a->ndim, a->shape);
+        dusk__fmt_array_shape(s2, sizeof s2, mask->ndim, mask->shape);
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "x[mask]: boolean index did not match "
+                                "indexed array: the mask's shape is %s, the array's %s%s", s2,
+                                s1, a->unknown || mask->unknown ? " (or its blocks of unknown "
+                                "size are not the array's)" : "");
+    }
+    if (a->unknown && a->ndim != 1)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "x[mask]: an array of %d axes with blocks "
+                                "of unknown size is not flattened in C order (Dask warns that "
+                                "its order differs from NumPy's); compute its chunk sizes "
+                                "first (x.compute_chunk_sizes())", a->ndim);
+    /* As Dask: both flattened when the shapes are known (C order), then
+     * getitem block by block, the chunks unified as elemwise's */
+    if (!a->unknown && a->ndim != 1) {
+        a = dusk_array_ravel(a);
+        mask = dusk_array_ravel(mask);
+        if ((e = dusk__array_input(a, mask, "x[mask]")))
+            return e;
+    }
+    dusk_value *args[2] = {dusk_int(1), dusk_none()};   /* the plan's (in_ndim, plan) */
+    dusk_array *y = dusk__binary(dusk__op_get(DUSK__OP_GETITEM), a, mask, a->dtype, "mask", 2,
+                                 args);
+    if (y->status)
+        return y;
+    /* its blocks' sizes are known once computed; at most the source's */
+    int64_t bound = y->bound[0];
+    y->shape[0] = DUSK_UNKNOWN_SIZE;
+    for (int64_t k = 0; k < y->nb[0]; k++)
+        y->chunks[0][k] = DUSK_UNKNOWN_SIZE;
+    y->unknown = true;
+    y->bound[0] = bound;
+    char tok[33];
+    dusk__token(tok, "getitem-mask|%s", y->L->name);
+    int64_t shape = DUSK_UNKNOWN_SIZE;
+    dusk__layer *L = dusk__layer_new(a->ctx, "getitem", tok, DUSK__L_CUSTOM, NULL, dusk_none(), 1,
+                                     &bound, y->nb, a->dtype);
+    if (!L)
+        return dusk__array_oom(a->ctx, "x[mask]");
+    dusk__layer_input(L, y->L);
+    L->emit = alias_emit;
+    dusk_array *r = dusk__array_new(a->ctx, L, 1, &shape, y->chunks, y->nb, a->dtype);
+    if (!r->status)
+        r->bound[0] = bound;
+    return r;
 }
 
 dusk_array *dusk_array_slice(dusk_array *a, const char *text)

@@ -145,13 +145,88 @@ int dusk_array_compute_many(dusk_array *const *arrays, size_t n, const dusk_opti
     return rc;
 }
 
-/* The result of a from its blocks, the tuple's items from first on. */
+/* The block sizes of a, read from its blocks (the tuple's items from
+ * first on, shapes: int64 ndarrays of ndim, or the blocks themselves)
+ * where a's are unknown, into sizes (per axis, nb[d] of them at per[d],
+ * in one buffer the caller frees). Blocks that do not line up (two of one
+ * row of another size) are DUSK_EINVAL naming them. */
+static int sizes_of_blocks(const dusk_array *a, const dusk_value *blocks, size_t first,
+                           int shapes, int64_t **buf, int64_t **per, dusk_error *err)
+{
+    int64_t total = 1;
+    for (int d = 0; d < a->ndim; d++)
+        total += a->nb[d];
+    int64_t *b = dusk_malloc((size_t)total * sizeof *b);
+    if (!b)
+        return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the chunk sizes of %s",
+                              a->L->name);
+    int64_t at = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        per[d] = b + at;
+        for (int64_t j = 0; j < a->nb[d]; j++)
+            per[d][j] = a->chunks[d][j] == DUSK_UNKNOWN_SIZE ? -2 : a->chunks[d][j];
+        at += a->nb[d];
+    }
+    int64_t idx[DUSK_MAXDIMS] = {0}, nkeys = dusk_array_nchunks(a);
+    for (int64_t k = 0; k < nkeys; k++) {
+        const dusk_value *v = dusk_tuple_get(blocks, first + (size_t)k);
+        const int64_t *sh = NULL;
+        if (dusk_value_kind(v) == DUSK_KIND_NDARRAY) {
+            if (!shapes && dusk_ndarray_ndim(v) == a->ndim)
+                sh = dusk_ndarray_shape(v);
+            else if (shapes && dusk_ndarray_dtype(v) == DUSK_DT_I8 && dusk_ndarray_ndim(v) == 1 &&
+                     dusk_ndarray_shape(v)[0] == a->ndim && dusk_ndarray_is_contiguous(v))
+                sh = dusk_ndarray_data(v);
+        }
+        if (!sh) {
+            dusk_free(b);
+            return dusk_error_set(err, DUSK_ETYPE, "block %lld of %s is not an ndarray of %d "
+                                  "axes", (long long)k, a->L->name, a->ndim);
+        }
+        for (int d = 0; d < a->ndim; d++) {
+            int64_t *c = &per[d][idx[d]];
+            if (*c == -2) {
+                *c = sh[d];
+            } else if (*c != sh[d]) {
+                char key[512];
+                dusk_key_tuple(key, sizeof key, a->L->name, a->ndim, idx);
+                dusk_free(b);
+                return dusk_error_set(err, DUSK_EINVAL, "block %s has %lld elements along "
+                                      "axis %d where the blocks beside it have %lld: the blocks "
+                                      "do not make an array", key, (long long)sh[d], d,
+                                      (long long)*c);
+            }
+        }
+        dusk__next_index(a->ndim, a->nb, idx);
+    }
+    *buf = b;
+    return 0;
+}
+
+/* The result of a from its blocks, the tuple's items from first on. An
+ * array of unknown chunk sizes takes them from its blocks. */
 static int assemble(const dusk_array *a, const dusk_value *blocks, size_t first,
                     dusk_value **out, dusk_error *err)
 {
-    dusk_value *result = dusk_ndarray_empty(a->dtype, a->ndim, a->shape);
-    if (!result)
+    int64_t *const *chunks = a->chunks, *per[DUSK_MAXDIMS], *sbuf = NULL;
+    int64_t shape[DUSK_MAXDIMS];
+    memcpy(shape, a->shape, sizeof shape);
+    if (a->unknown) {
+        int rc = sizes_of_blocks(a, blocks, first, 0, &sbuf, per, err);
+        if (rc)
+            return rc;
+        chunks = per;
+        for (int d = 0; d < a->ndim; d++) {
+            shape[d] = 0;
+            for (int64_t j = 0; j < a->nb[d]; j++)
+                shape[d] += per[d][j];
+        }
+    }
+    dusk_value *result = dusk_ndarray_empty(a->dtype, a->ndim, shape);
+    if (!result) {
+        dusk_free(sbuf);
         return dusk_error_set(err, DUSK_ENOMEM, "out of memory for the result of %s", a->L->name);
+    }
     int64_t idx[DUSK_MAXDIMS] = {0}, at[DUSK_MAXDIMS];
     int64_t nkeys = dusk_array_nchunks(a);
     for (int64_t k = 0; k < nkeys; k++) {
@@ -159,16 +234,18 @@ static int assemble(const dusk_array *a, const dusk_value *blocks, size_t first,
         for (int d = 0; d < a->ndim; d++) {
             at[d] = 0;
             for (int64_t j = 0; j < idx[d]; j++)
-                at[d] += a->chunks[d][j];
+                at[d] += chunks[d][j];
         }
         if (dusk_value_kind(b) != DUSK_KIND_NDARRAY || dusk_ndarray_ndim(b) != a->ndim) {
             dusk_value_unref(result);
+            dusk_free(sbuf);
             return dusk_error_set(err, DUSK_ETYPE, "block %lld of %s is not an ndarray of %d "
                                   "axes", (long long)k, a->L->name, a->ndim);
         }
         place_block(result, at, b);
         dusk__next_index(a->ndim, a->nb, idx);
     }
+    dusk_free(sbuf);
     *out = result;
     return 0;
 }
@@ -230,6 +307,117 @@ static int compute_many(dusk_array *const *a, size_t n, const dusk_options *opts
         }
 done:
     dusk_value_unref(blocks);
+    dusk_free(keys);
+    dusk_graph_free(g);
+    return rc;
+}
+
+/* --- chunk sizes -------------------------------------------------------------------------- */
+
+/* Dask's _get_chunk_shape: the shape of a block, as an int64 ndarray. */
+int dusk__k_chunk_shape(const dusk__targs *t, dusk_value **out, dusk_error *err)
+{
+    const dusk_value *b;
+    int rc = dusk__targs_block_in(t, 0, -1, &b, err);
+    if (rc)
+        return rc;
+    int64_t n = dusk_ndarray_ndim(b);
+    dusk_value *v = dusk_ndarray_new(DUSK_DT_I8, 1, &n);
+    if (!v)
+        return dusk__oom(err);
+    memcpy(dusk_ndarray_data(v), dusk_ndarray_shape(b), (size_t)n * sizeof(int64_t));
+    *out = v;
+    return 0;
+}
+
+int dusk__chunk_shapes_graph(const dusk_array *a, dusk_graph **out, char ***keys_out, size_t *n_out,
+                             dusk_error *err)
+{
+    /* a's graph, and a '_get_chunk_shape' task per block that keeps only
+     * its shape: the blocks go as soon as their shapes are read */
+    dusk_graph *g = NULL;
+    int rc = dusk_array_graph(a, &g, err);
+    if (rc)
+        return rc;
+    size_t n = 0;
+    char **keys = block_keys(a, &n);
+    dusk_value *params = dusk__params_new(DUSK_DT_I8, 0, NULL, NULL, 0, NULL);
+    if (!keys || !params) {
+        rc = dusk_error_set(err, DUSK_ENOMEM, "out of memory computing the chunk sizes of %s",
+                            a->L->name);
+        goto fail;
+    }
+    char tok[33], name[64];
+    dusk__token(tok, "chunk_shape|%s", a->L->name);
+    snprintf(name, sizeof name, "_get_chunk_shape-%s", tok);
+    int64_t idx[DUSK_MAXDIMS] = {0};
+    for (size_t k = 0; k < n && !rc; k++) {
+        char block[512];
+        memcpy(block, keys[k], sizeof block);
+        dusk_key_tuple(keys[k], 512, name, a->ndim, idx);   /* what is asked for: the shapes */
+        rc = dusk_task(g, keys[k], &dusk__op_get(DUSK__OP_CHUNK_SHAPE)->func,
+                       dusk_lit(dusk_value_ref(params)), dusk__index_arg(a->ndim, idx),
+                       dusk_ref(block));
+        dusk__next_index(a->ndim, a->nb, idx);
+    }
+    if (rc) {
+        dusk_graph_status(g, err);
+        goto fail;
+    }
+    dusk_value_unref(params);
+    *out = g;
+    *keys_out = keys;
+    *n_out = n;
+    return 0;
+fail:
+    dusk_value_unref(params);
+    dusk_free(keys);
+    dusk_graph_free(g);
+    return rc;
+}
+
+int dusk_array_compute_chunk_sizes(dusk_array *a, const dusk_options *opts, dusk_array **out,
+                                   dusk_error *err)
+{
+    if (out)
+        *out = NULL;
+    DUSK__NONNULL(err, a);
+    DUSK__NONNULL(err, out);
+    if (dusk_array_status(a, err))
+        return a->status;
+    if (!a->unknown) {
+        *out = a;
+        return 0;
+    }
+    dusk_graph *g = NULL;
+    char **keys = NULL;
+    size_t n = 0;
+    dusk_value *shapes = NULL;
+    int rc = dusk__chunk_shapes_graph(a, &g, &keys, &n, err);
+    if (rc)
+        return rc;
+    if ((rc = dusk_get_list(g, (const char *const *)keys, n, opts, &shapes, err)))
+        goto done;
+    if (dusk_value_kind(shapes) == DUSK_KIND_NONE) {   /* an MPI rank that served the run */
+        *out = a;
+        goto done;
+    }
+    int64_t *buf, *per[DUSK_MAXDIMS], shape[DUSK_MAXDIMS];
+    if ((rc = sizes_of_blocks(a, shapes, 0, 1, &buf, per, err)))
+        goto done;
+    for (int d = 0; d < a->ndim; d++) {
+        shape[d] = 0;
+        for (int64_t j = 0; j < a->nb[d]; j++)
+            shape[d] += per[d][j];
+    }
+    /* the same layer, its keys and tasks: only its chunks are now known */
+    dusk_array *r = dusk__array_new(a->ctx, a->L, a->ndim, shape, per, a->nb, a->dtype);
+    dusk_free(buf);
+    if ((rc = dusk_array_status(r, err)))
+        goto done;
+    *out = r;
+done:
+    dusk_value_unref(shapes);
     dusk_free(keys);
     dusk_graph_free(g);
     return rc;
@@ -498,8 +686,11 @@ static int store_hdf5(dusk_array *a, const char *path, const char *dataset,
                       const dusk_store_options *sopts, const dusk_hdf5_options *h5,
                       const dusk_options *opts, dusk_error *err)
 {
-    if (dusk_array_status(a, err))
-        return a->status;
+    /* a dataset is made of a's shape, its chunks a's blocks: they must be
+     * known (the one input check of builders refuses them otherwise) */
+    dusk_array *bad = dusk__array_input(a, NULL, "store");
+    if (bad)
+        return dusk_array_status(bad, err);
     static const dusk_store_options defaults = {0, false};
     if (!sopts)
         sopts = &defaults;

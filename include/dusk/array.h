@@ -450,6 +450,44 @@ DUSK_API dusk_array *dusk_array_getitem(dusk_array *a, const dusk_index *idx, in
 /* The same with the index as Python text: ":10, 12:2:-2", ":, [10, 1, 5]",
  * "3", "-1, ..., None", "" (everything). */
 DUSK_API dusk_array *dusk_array_slice(dusk_array *a, const char *index);
+/* --- blocks of unknown size (Dask's chunks of nan) -----------------------------
+ * x[mask] keeps, of each block, the elements its mask marks: how many is
+ * known only once the mask is computed. Such an array has the size
+ * DUSK_UNKNOWN_SIZE in its shape along that axis and as each block size
+ * there (dusk_array_shape, dusk_array_chunks); Python shows it as nan,
+ * as Dask does. What takes such an array is listed here; every other
+ * operation refuses it with DUSK_EINVAL, naming itself and saying to
+ * compute the chunk sizes first (dusk_array_compute_chunk_sizes):
+ *   elementwise  dusk_array_binop (with an array of the same blocks along
+ *                the unknown axis, or one of length 1 there), _binop_scalar,
+ *                _binop_typed, _unop, _astype, _where, _where_scalar, _clip,
+ *                _round, _around, _nan_to_num, _isclose, _isclose_scalar
+ *   reductions   dusk_array_reduce over every unknown axis (sum ... nanmax)
+ *   running      dusk_array_compute, _compute_many, _graph, _graph_many,
+ *                _ntasks, _layers, _describe, dusk_array_compute_chunk_sizes
+ * Their kernels size each block from the values they are given, never from
+ * planned chunks; the memory check counts each unknown block at the size
+ * of the block it was taken from (an upper bound). */
+#define DUSK_UNKNOWN_SIZE INT64_C(-1)
+/* Whether a has blocks of unknown size (false for NULL and arrays in an
+ * error state). */
+DUSK_API bool dusk_array_unknown_chunks(const dusk_array *a);
+/* a[mask] for a bool array mask of a's shape, as dask.array's x[mask]: a
+ * 1-d array of a's elements where mask is true, in C order, one block of
+ * unknown size per block of a (a and mask first flattened, as
+ * dusk_array_ravel does, when a has more than one axis; mask rechunked to
+ * a's chunks where they differ). Dask's graph: a 'getitem' layer of one
+ * task per block (the block of a and its mask's), then a 'getitem' layer
+ * of aliases to them. A mask of another shape or a dtype other than bool
+ * is DUSK_EINVAL. */
+DUSK_API dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask);
+/* Dask's x.compute_chunk_sizes(): computes a's blocks (one
+ * '_get_chunk_shape' task each reads its block's shape, so only the
+ * sizes are kept) and sets *out to an array of the same keys with those
+ * sizes as its chunks (new, in a's context; a itself if its chunks are
+ * known). 0, or the error of the run (err says which). */
+DUSK_API int dusk_array_compute_chunk_sizes(dusk_array *a, const dusk_options *opts,
+                                            dusk_array **out, dusk_error *err);
 /* Drops axes of length 1 (DUSK_ALL_AXES: every axis of length 1), as
  * numpy.squeeze; an axis of another length is an error. */
 DUSK_API dusk_array *dusk_array_squeeze(dusk_array *a, uint64_t axes);

@@ -35,6 +35,7 @@
 /* private: a task's arguments (core), the table of array operations */
 #include "core/graph.h"
 #include "ops.h"
+#include "array.h"   /* dusk__chunk_shapes_graph */
 
 /* --- fixtures ------------------------------------------------------------ */
 
@@ -3943,6 +3944,21 @@ static void test_tasks_travel(void **state)
         travel_array(hs[i], &log);
         assert_int_equal(by_name_matches(hs[i], &err), 0);
     }
+
+    /* x[mask] (getitem of two blocks, then aliases), and the shapes
+     * compute_chunk_sizes reads */
+    dusk_array *masked = dusk_array_mask(ties, dusk_array_binop_scalar(DUSK_BINOP_GT, ties, 10,
+                                                                       false));
+    travel_array(masked, &log);
+    assert_int_equal(by_name_matches(masked, &err), 0);
+    dusk_graph *sg = NULL;
+    char **skeys = NULL;
+    size_t nskeys = 0;
+    assert_int_equal(dusk__chunk_shapes_graph(masked, &sg, &skeys, &nskeys, &err), 0);
+    assert_int_equal((int64_t)nskeys, dusk_array_nchunks(masked));
+    travel_check(sg, &log);
+    dusk_graph_free(sg);
+    dusk_free(skeys);
 
     /* every kind of task was seen; nothing was opaque */
     for (int i = 0; i < DUSK__NOPS; i++)

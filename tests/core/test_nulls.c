@@ -1040,6 +1040,7 @@ static void test_array_reading(void **state)
     GIVES(dusk_array_numblocks, 0, 0, NULL, 0);
     GIVES_NULL(dusk_array_chunks, 0, NULL, 0);
     GIVES(dusk_array_nchunks, 0, 0, NULL);
+    GIVES(dusk_array_unknown_chunks, 0, false, NULL);
     GIVES(dusk_array_ntasks, 0, 0, NULL);
     GIVES_NULL(dusk_array_context, 0, NULL);
     GIVES(dusk_array_ntasks_many, 0, 0, NULL, 1);
@@ -1097,6 +1098,19 @@ static void test_array_reading(void **state)
     GIVES(dusk_array_compute_many, 4, 0, both, 2, &sync, outs, NULL);
     dusk_value_unref(outs[0]);
     dusk_value_unref(outs[1]);
+
+    /* x[mask] and its chunk sizes */
+    dusk_array *mask = dusk_array_binop_scalar(DUSK_BINOP_GT, a, 0, false);
+    ARRAY_EINVAL(dusk_array_mask, 0, NULL, mask);
+    ARRAY_EINVAL(dusk_array_mask, 1, a, NULL);
+    dusk_array *masked = dusk_array_mask(a, mask), *known = (dusk_array *)buf;
+    GIVES(dusk_array_unknown_chunks, 0, true, masked);
+    EINVAL_ERR(dusk_array_compute_chunk_sizes, 0, "a", NULL, &sync, &known, &err);
+    assert_null(known);
+    GIVES(dusk_array_compute_chunk_sizes, 1, 0, masked, NULL, &known, &err);
+    assert_false(dusk_array_unknown_chunks(known));
+    EINVAL_ERR(dusk_array_compute_chunk_sizes, 2, "out", masked, &sync, NULL, &err);
+    GIVES(dusk_array_compute_chunk_sizes, 3, 0, masked, &sync, &known, NULL);
 
     const char *h5 = scratch("store.hdf5");
     dusk_store_options so = {0, true};
