@@ -316,11 +316,14 @@ static int shape_of(PyObject *o, dusk_shape *sh)
     return 0;
 }
 
+/* A shape or block sizes as Python shows them: ints, and nan (a float, as
+ * Dask's) for a length known only once computed (DUSK_UNKNOWN_SIZE). */
 static PyObject *shape_tuple(int nd, const int64_t *v)
 {
     PyObject *t = PyTuple_New(nd);
     for (int i = 0; t && i < nd; i++) {
-        PyObject *x = PyLong_FromLongLong(v[i]);
+        PyObject *x = v[i] == DUSK_UNKNOWN_SIZE ? PyFloat_FromDouble(Py_NAN)
+                                                : PyLong_FromLongLong(v[i]);
         if (!x) {
             Py_CLEAR(t);
             break;
@@ -847,6 +850,31 @@ static int axes_of(PyObject *o, int ndim, uint64_t *mask)
         *mask |= DUSK_AXIS(a);
     }
     return 0;
+}
+
+/* x[mask] with a dusk bool array of x's shape: blocks of unknown size. */
+static PyObject *arr_mask(arrobject *self, PyObject *mask)
+{
+    if (check_arr(mask, "mask") < 0 || same_ctx(self, mask) < 0)
+        return NULL;
+    return derive(self, dusk_array_mask(self->a, ((arrobject *)mask)->a));
+}
+
+/* The array of the same keys with its chunk sizes computed (Dask's
+ * compute_chunk_sizes; dusk/array.py rebinds x to it). The run releases
+ * the GIL, as compute's does: functions of map_blocks take it. */
+static PyObject *arr_compute_chunk_sizes(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    dusk_array *r = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = dusk_array_compute_chunk_sizes(self->a, NULL, &r, &err);
+    Py_END_ALLOW_THREADS
+    if (rc)
+        return pyd_raise(rc, &err);
+    return derive(self, r);
 }
 
 static PyObject *arr_reduce(arrobject *self, PyObject *args)
@@ -1384,6 +1412,12 @@ static PyObject *arr_npartitions(arrobject *self, void *c)
     return PyLong_FromLongLong(dusk_array_nchunks(self->a));
 }
 
+static PyObject *arr_unknown(arrobject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(dusk_array_unknown_chunks(self->a));
+}
+
 static PyObject *arr_ntasks(arrobject *self, void *c)
 {
     (void)c;
@@ -1887,6 +1921,9 @@ static PyMethodDef arr_methods[] = {
     {"_astype", (PyCFunction)arr_astype, METH_O, "astype"},
     {"_rechunk", (PyCFunction)arr_rechunk, METH_VARARGS, "rechunk"},
     {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
+    {"_mask", (PyCFunction)arr_mask, METH_O, "a[mask] (a dusk bool array)"},
+    {"_compute_chunk_sizes", (PyCFunction)arr_compute_chunk_sizes, METH_NOARGS,
+     "the array with its chunk sizes computed"},
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},
     {"_squeeze", (PyCFunction)arr_squeeze, METH_O, "squeeze"},
     {"_histogram", (PyCFunction)arr_histogram, METH_VARARGS, "histogram(a, edges, weights)"},
@@ -1933,6 +1970,7 @@ static PyGetSetDef arr_getset[] = {
     {"numblocks", (getter)arr_numblocks, NULL, "blocks per axis", NULL},
     {"npartitions", (getter)arr_npartitions, NULL, "blocks in all", NULL},
     {"_ntasks", (getter)arr_ntasks, NULL, "tasks in all its layers", NULL},
+    {"_unknown_chunks", (getter)arr_unknown, NULL, "whether its chunk sizes are unknown", NULL},
     {"name", (getter)arr_name, NULL, "its layer's name", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

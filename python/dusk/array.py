@@ -326,6 +326,13 @@ def _compact(made):
     _compact_at = builtins.max(_COMPACT_MIN, 2 * (fresh[0]._context_made() if fresh else 0))
 
 
+# The end of Dask's messages for arrays of unknown chunk sizes (len(x), ...)
+_UNKNOWN_CHUNK_MESSAGE = (
+    "\n\nA possible solution: https://docs.dask.org/en/latest/array-chunks.html#unknown-chunks"
+    "\nSummary: to compute chunks sizes, use\n\n"
+    "   x.compute_chunk_sizes()  # for Dask Array `x`\n"
+    "   ddf.to_dask_array(lengths=True)  # for Dask DataFrame `ddf`")
+
 # NumPy's functions whose __name__ is not the name np.<name> gives them
 # (np.max is amax in NumPy 1.x): dusk's function of the public name serves them
 _NUMPY_ALIASES = {"amax": "max", "amin": "min", "round_": "round", "product": "prod",
@@ -436,6 +443,9 @@ class Array(_dusk.Array):
 
     @property
     def size(self):
+        # nan when a length is known only once computed (x[x > 0]), as Dask's
+        if self._unknown_chunks:
+            return np.nan
         return int(np.prod(self.shape, dtype=np.int64))
 
     @property
@@ -457,14 +467,31 @@ class Array(_dusk.Array):
     def __len__(self):
         if not self.shape:
             raise TypeError("len() of unsized object")
+        if self._unknown_chunks and self.shape[0] != self.shape[0]:
+            # Dask's ValueError and message
+            raise ValueError("Cannot call len() on object with unknown chunk size." +
+                             _UNKNOWN_CHUNK_MESSAGE)
         return self.shape[0]
 
     def __iter__(self):
         # As Dask's: the rows, lazily (a 0-d array is TypeError, as NumPy's)
         if not self.shape:
             raise TypeError("iteration over a 0-d array")
-        for i in range(self.shape[0]):
+        for i in range(len(self)):
             yield self[i]
+
+    def compute_chunk_sizes(self):
+        """Dask's x.compute_chunk_sizes(): computes the blocks' sizes (x[x > 0]'s,
+        known only once computed) and makes them x's chunks, in place; returns x.
+        The blocks are computed and dropped as their shapes are read."""
+        with _locked:
+            if not self._unknown_chunks:
+                return self
+            r = self._compute_chunk_sizes()
+            self._rebind(r)
+            # made again (compaction, pickle) by computing the sizes again
+            self._recipe = _Recipe(("_compute_chunk_sizes", (self._recipe,)))
+        return self
 
     def __dask_graph_size__(self):
         return self._ntasks
@@ -688,12 +715,23 @@ class Array(_dusk.Array):
     flatten = ravel
 
     def __getitem__(self, index):
+        if isinstance(index, tuple) and len(index) == 1 and isinstance(index[0], Array):
+            index = index[0]
+        if isinstance(index, Array) and index.dtype == bool and index.ndim == self.ndim:
+            # x[x > 0]: Dask's slice_with_bool_dask_array, one block of unknown
+            # size (nan) per block of x
+            if index.shape != self.shape and not (self._unknown_chunks or
+                                                  index._unknown_chunks):
+                raise IndexError("boolean index did not match indexed array: its shape is %s, "
+                                 "the array's %s" % (index.shape, self.shape))
+            return _apply("_mask", self, index)
         if isinstance(index, Array) or (isinstance(index, tuple) and
                                         builtins.any(isinstance(it, Array) for it in index)):
             raise IndexError(
-                "dusk arrays take no dusk array as an index: x[x > 0] has blocks whose sizes "
-                "are known only once computed (Dask's chunks of nan), which dusk arrays do not "
-                "have. Compute the mask or indices first: x[(x > 0).compute()]")
+                "dusk arrays take a dusk array as an index only as x[mask], a bool array of "
+                "x's shape (blocks whose sizes are known once computed, Dask's chunks of nan); "
+                "not integers or a mask along one axis of several. Compute the index first: "
+                "x[idx.compute()]")
         if isinstance(index, (np.ndarray, list)) and np.ndim(index) > 1 and \
                 np.asarray(index).dtype == bool and np.ndim(index) == self.ndim:
             # x[mask] of a mask of x's shape: the elements where it is True, in C
@@ -727,12 +765,17 @@ class Array(_dusk.Array):
         places marked by comparisons of aranges, not a mask in memory). value is
         cast to x's dtype as NumPy casts it (2.7 into int: 2; NaN: ValueError); a
         dusk array value needs a dusk bool key and broadcasts to x."""
+        if self._unknown_chunks and not isinstance(key, Array):
+            raise ValueError("x[key] = value: x's chunk sizes are unknown (shape %s); set it "
+                             "under a dusk bool mask of its blocks (x[x > 2] = 0), or call "
+                             "x.compute_chunk_sizes() first%s"
+                             % (self.shape, _UNKNOWN_CHUNK_MESSAGE))
         if isinstance(key, Array):
             if key.dtype != bool:
                 raise NotImplementedError("x[key] = value with a dusk array of integers: dusk "
                                           "sets through a dusk bool array of x's shape, or "
                                           "indices known now (compute the key first)")
-            if key.shape != self.shape:
+            if not (self._unknown_chunks or key._unknown_chunks) and key.shape != self.shape:
                 raise IndexError("x[mask] = value: the mask's shape %s is not the array's %s"
                                  % (key.shape, self.shape))
             mask = key
@@ -2356,7 +2399,9 @@ def _sequence(tup, what):
     return tup
 
 
-# allow_unknown_chunksizes= is taken as Dask's: dusk's chunks are always known.
+# allow_unknown_chunksizes= is taken as Dask's, and does nothing: dusk joins no
+# array of unknown chunk sizes (x[mask]'s), whichever it is (concatenate refuses
+# them, saying to call compute_chunk_sizes() first).
 def vstack(tup, allow_unknown_chunksizes=False):
     """numpy.vstack: rows after rows (1-d arrays as rows)."""
     tup = _sequence(tup, "vstack")
@@ -3366,8 +3411,8 @@ def _bincount_block(b, w=None, minlength=0):
 def bincount(x, weights=None, minlength=0, split_every=None):
     """numpy.bincount as dask.array's: each block counted (a 'bincount' task),
     then the counts summed along the blocks (split_every as sum's). Dask
-    2022.12's minlength=0 gives counts of unknown length; dusk's chunks are
-    always known, so minlength must be given, larger than any value of x
+    2022.12's minlength=0 gives counts of unknown length (chunks of nan), which
+    dusk's sum along the blocks cannot line up, so minlength must be given, larger than any value of x
     (a larger value is an error when computed). Dask sums the blocks' counts
     in its tree directly; dusk's sum adds its first step, a task per block."""
     x = _as_array(x)
@@ -3379,9 +3424,8 @@ def bincount(x, weights=None, minlength=0, split_every=None):
     if minlength < 0:
         raise ValueError("'minlength' must not be negative")
     if minlength == 0:
-        raise ValueError("bincount: give minlength, more than x's largest value: dusk's "
-                         "arrays have chunks of known length, and Dask's minlength=0 makes "
-                         "them unknown")
+        raise ValueError("bincount: give minlength, more than x's largest value: Dask's "
+                         "minlength=0 makes counts of unknown length, which dusk cannot sum")
     args = [x, "i"]
     dtype = np.intp
     if weights is not None:

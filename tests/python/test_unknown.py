@@ -1,0 +1,237 @@
+"""Blocks of unknown size, Dask's chunks of nan: x[mask] with a lazy bool mask,
+what takes such arrays (elementwise operations, every full reduction, compute,
+dusk.compute, visualize), compute_chunk_sizes, and the refusals of everything
+else. Values against NumPy; shapes, chunks, reprs, messages' kinds and task
+counts against dask.array 2022.12."""
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+import dusk
+import dusk.array as da
+
+dda = pytest.importorskip("dask.array")
+
+from compare import same, close, ntasks  # noqa: E402
+
+RNG = np.random.RandomState(3)
+
+
+def nan_shape(shape):
+    """A shape with nan compared as equal to nan (Dask's and dusk's floats)."""
+    return tuple("nan" if isinstance(v, float) and math.isnan(v) else v for v in shape)
+
+
+def nan_chunks(chunks):
+    return tuple(nan_shape(c) for c in chunks)
+
+
+CASES = [
+    # (shape, x's chunks, the mask's chunks)
+    ((10,), 3, 3),
+    ((10,), 3, 5),
+    ((17,), (4, 1, 12), 6),
+    ((6, 6), (3, 2), (3, 2)),
+    ((6, 6), (3, 2), (2, 3)),
+    ((6, 6), (3, 2), (6, 6)),
+    ((4, 5, 6), (2, 5, 3), (4, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("shape,xc,mc", CASES)
+@pytest.mark.parametrize("dtype", ["f8", "i4", "u1", "?"])
+def test_mask_is_numpys_and_dasks(shape, xc, mc, dtype):
+    src = (RNG.randint(-5, 6, size=shape)).astype(dtype)
+    cut = RNG.randint(0, 2, size=shape).astype(bool)
+    x, d = da.from_array(src, chunks=xc), dda.from_array(src, chunks=xc)
+    m, dm = da.from_array(cut, chunks=mc), dda.from_array(cut, chunks=mc)
+    ours, theirs = x[m], d[dm]
+    assert nan_shape(ours.shape) == nan_shape(theirs.shape) == ("nan",)
+    assert nan_chunks(ours.chunks) == nan_chunks(theirs.chunks)
+    assert ours.numblocks == theirs.numblocks and ours.npartitions == theirs.npartitions
+    assert ntasks(ours) - ntasks(x) - ntasks(m) == ntasks(theirs) - ntasks(d) - ntasks(dm)
+    assert ours.name.startswith("getitem-")
+    same(ours, src[cut])
+    # a comparison of x itself as the mask: x[x > 0]
+    same(x[x > 0], src[src > 0])
+    assert ntasks(x[x > 0]) - ntasks(x) == ntasks(d[d > 0]) - ntasks(d)
+
+
+def test_description_is_dasks():
+    x, d = da.arange(10, chunks=3), dda.arange(10, chunks=3)
+    y, e = x[x > 4], d[d > 4]
+    assert ntasks(y) == ntasks(e) == 16
+    assert repr(y) == repr(e).replace("dask.array<", "dusk.array<")
+    assert math.isnan(y.size) and math.isnan(e.size)
+    assert math.isnan(y.nbytes) and math.isnan(e.nbytes)
+    assert nan_shape(y.chunksize) == nan_shape(e.chunksize) == ("nan",)
+    assert y.ndim == 1 and y.dtype == e.dtype
+    with pytest.raises(ValueError, match="Cannot call len\\(\\) on object with unknown chunk"):
+        len(e)
+    with pytest.raises(ValueError, match="Cannot call len\\(\\) on object with unknown chunk"):
+        len(y)
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        list(y)
+    html = y._repr_html_()
+    assert "unknown" in html and "(nan,)" in html
+
+
+def test_elementwise():
+    src = RNG.standard_normal(40)
+    x, d = da.from_array(src, chunks=7), dda.from_array(src, chunks=7)
+    y, e = x[x > 0], d[d > 0]
+    pos = src[src > 0]
+    for ours, theirs, want in [
+        (y * 2 + y, e * 2 + e, pos * 2 + pos),
+        (-y, -e, -pos),
+        (np.exp(y), np.exp(e), np.exp(pos)),
+        (abs(y - 1), abs(e - 1), abs(pos - 1)),
+        (y.astype("f4"), e.astype("f4"), pos.astype("f4")),
+        (y.T, e.T, pos),
+        (da.where(y > 1, y, 0), dda.where(e > 1, e, 0), np.where(pos > 1, pos, 0)),
+        (y.clip(0.5, 1.5), e.clip(0.5, 1.5), pos.clip(0.5, 1.5)),
+        (y.round(2), e.round(2), pos.round(2)),
+        (y + da.ones(1), e + dda.ones(1), pos + 1),
+        (y[y > 1], e[e > 1], pos[pos > 1]),
+    ]:
+        assert nan_chunks(ours.chunks) == nan_chunks(theirs.chunks)
+        # from_array's 'original-array' task is dusk's alone
+        assert ntasks(ours) - ntasks(x) == ntasks(theirs) - ntasks(d)
+        close(ours, want)
+    # x[mask] = v under a mask of its blocks: Dask's where
+    z = y.copy()
+    z[z > 1] = 0
+    close(z, np.where(pos > 1, 0, pos))
+
+
+REDUCTIONS = ["sum", "prod", "mean", "std", "var", "min", "max", "any", "all"]
+NAN_REDUCTIONS = ["nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax"]
+
+
+@pytest.mark.parametrize("dtype", ["f8", "i8", "f4"])
+@pytest.mark.parametrize("split_every", [None, 2])
+def test_full_reductions(dtype, split_every):
+    # blocks that come out empty among them (the first ten are negative)
+    src = np.concatenate([-np.arange(1, 11), RNG.randint(-3, 9, size=30)]).astype(dtype)
+    if dtype == "f8":
+        src[15] = np.nan
+    x, d = da.from_array(src, chunks=5), dda.from_array(src, chunks=5)
+    y, e = x[x > 0], d[d > 0]
+    kept = src[src > 0]
+    for name in REDUCTIONS:
+        ours = getattr(y, name)(split_every=split_every)
+        theirs = getattr(e, name)(split_every=split_every)
+        assert ours.shape == () and ours.chunks == theirs.chunks == ()
+        assert ntasks(ours) - ntasks(x) == ntasks(theirs) - ntasks(d), name
+        close(ours, getattr(np, name)(kept), name, rtol=1e-5 if dtype == "f4" else 1e-12)
+    for name in NAN_REDUCTIONS:
+        ours = getattr(da, name)(y, split_every=split_every)
+        close(ours, getattr(np, name)(kept), name, rtol=1e-5 if dtype == "f4" else 1e-12)
+    # (dusk's count_nonzero is (a != 0).sum(), of known chunks too: fewer
+    # layers than Dask's two astypes, so its task count is not compared)
+    same(da.count_nonzero(y), np.count_nonzero(kept))
+
+
+def test_reductions_of_nothing():
+    x = da.arange(10, chunks=3)
+    none = x[x > 100]
+    same(none.sum(), np.arange(10)[np.arange(10) > 100].sum())
+    assert np.isnan(none.mean().compute())
+    for name in ["min", "max"]:
+        with pytest.raises(ValueError, match="zero-size array to reduction operation"):
+            getattr(none, name)().compute()
+        with pytest.raises(ValueError, match="zero-size array"):
+            getattr(np, name)(np.arange(0))
+
+
+def test_compute_and_visualize(tmp_path):
+    src = RNG.randint(0, 9, size=(5, 8))
+    x = da.from_array(src, chunks=(2, 3))
+    y = x[x > 4]
+    got = y.compute()
+    np.testing.assert_array_equal(got, src[src > 4])
+    np.testing.assert_array_equal(np.asarray(y), src[src > 4])
+    a, s = dusk.compute(y, y.sum())
+    np.testing.assert_array_equal(a, src[src > 4])
+    assert s == src[src > 4].sum()
+    out = tmp_path / "y.png"
+    y.visualize(filename=str(out))
+    assert out.stat().st_size > 0
+    # pickled and made again
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(y)).compute(), src[src > 4])
+
+
+def test_compute_chunk_sizes_is_dasks():
+    src = RNG.randint(0, 9, size=23)
+    x, d = da.from_array(src, chunks=5), dda.from_array(src, chunks=5)
+    y, e = x[x > 4], d[d > 4]
+    name = y.name
+    assert y.compute_chunk_sizes() is y
+    assert e.compute_chunk_sizes() is e
+    assert y.chunks == e.chunks and y.shape == e.shape == (int((src > 4).sum()),)
+    assert y.name == name and len(y) == y.shape[0]
+    assert repr(y) == repr(e).replace("dask.array<", "dusk.array<")
+    # now it slices, rechunks, joins
+    same(y[1:4], src[src > 4][1:4])
+    same(y.rechunk(3), src[src > 4])
+    same(da.concatenate([y, y]), np.concatenate([src[src > 4]] * 2))
+    # a copy made before keeps its unknown chunks, as the array was
+    z = x[x > 4]
+    w = z.copy()
+    z.compute_chunk_sizes()
+    assert all(math.isnan(c) for c in w.chunks[0])
+    # made again from its recipe (pickle): known
+    assert pickle.loads(pickle.dumps(y)).chunks == y.chunks
+
+
+REFUSED = [
+    ("getitem", lambda y: y[:3]),
+    ("getitem", lambda y: y[0]),
+    ("getitem", lambda y: y[[0, 1]]),
+    ("rechunk", lambda y: y.rechunk(2)),
+    ("reshape", lambda y: y.reshape(2, -1)),
+    ("reshape", lambda y: y.ravel()),
+    ("concatenate", lambda y: da.concatenate([y, y])),
+    ("stack", lambda y: da.stack([y, y])),
+    ("dot", lambda y: y.dot(y)),
+    ("cumsum", lambda y: y.cumsum(0)),
+    ("argreduce", lambda y: y.argmax()),
+    ("histogram", lambda y: da.histogram(y, bins=3, range=(0, 10))),
+    ("store", lambda y: y.to_hdf5("never.h5", "/y")),
+    ("map_blocks", lambda y: y.map_blocks(lambda b: b)),
+    ("linalg.qr", lambda y: da.linalg.qr(y[:, None] if False else da.stack([y, y]).T)),
+]
+
+
+@pytest.mark.parametrize("name,op", REFUSED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(REFUSED)])
+def test_refusals(name, op, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = da.arange(10, chunks=3)
+    y = x[x > 4]
+    with pytest.raises(ValueError) as info:
+        op(y)
+    msg = str(info.value)
+    assert "compute_chunk_sizes()" in msg and "(nan,)" in msg, msg
+    if name != "linalg.qr":   # stack refuses first
+        assert msg.startswith(name + ": "), msg
+    assert not (tmp_path / "never.h5").exists()
+
+
+def test_refusals_of_shapes():
+    x = da.arange(10, chunks=3)
+    y = x[x > 4]
+    w = da.arange(20, chunks=4)
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        y + w[w > 3]          # 4 blocks and 5
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        y + da.ones(4, chunks=1)
+    with pytest.raises(ValueError, match="broadcast"):
+        dda.arange(10, chunks=3)[dda.arange(10, chunks=3) > 4] + dda.ones(4, chunks=1)
+    with pytest.raises(IndexError, match="did not match"):
+        x[da.ones(9, dtype=bool)]
+    with pytest.raises(IndexError, match="x\\[mask\\], a bool array of x's shape"):
+        x[da.arange(3)]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        y[:2] = 0
