@@ -455,10 +455,11 @@ static int gi_inputs(const dusk__layer *L, const int64_t *idx, dusk_arg **out)
 
 /* Copies the selected elements of the input block into a new block. */
 /* x[mask] of one block and its mask's (the 'getitem' task of Dask's
- * elemwise(getitem, x, mask)): the elements of x where mask is true, in C
- * order, a 1-d block of as many as there are: sized from the mask's
- * values, never from the layer's chunks (they are unknown). */
-static int mask_block(const dusk__targs *t, dusk_value **out, dusk_error *err)
+ * elemwise(getitem, x, mask)), or, with axis >= 0, the block's slices
+ * along axis where a 1-d mask is true (Dask's getitem_variadic, compress):
+ * in C order, sized from the mask's values, never from the layer's chunks
+ * (they are unknown). */
+static int mask_block(const dusk__targs *t, int64_t axis, dusk_value **out, dusk_error *err)
 {
     const char *name = t->op->func.name;
     const dusk_value *x, *m;
@@ -473,54 +474,70 @@ static int mask_block(const dusk__targs *t, dusk_value **out, dusk_error *err)
                               "and %s", name, dusk_dtype_name(t->dtype),
                               dusk_dtype_name(dusk_ndarray_dtype(x)),
                               dusk_dtype_name(dusk_ndarray_dtype(m)));
-    if (dusk_ndarray_ndim(m) != ndim || memcmp(dusk_ndarray_shape(m), sh,
-                                               (size_t)ndim * sizeof *sh) != 0) {
+    int along = axis >= 0;
+    if (along ? axis >= ndim || dusk_ndarray_ndim(m) != 1 || dusk_ndarray_shape(m)[0] != sh[axis]
+              : dusk_ndarray_ndim(m) != ndim ||
+                    memcmp(dusk_ndarray_shape(m), sh, (size_t)ndim * sizeof *sh) != 0) {
         char s1[256], s2[256];
         dusk__fmt_shape(s1, sizeof s1, ndim, sh);
         dusk__fmt_shape(s2, sizeof s2, dusk_ndarray_ndim(m), dusk_ndarray_shape(m));
         return dusk_error_set(err, DUSK_EINVAL, "%s: a block of shape %s and its mask of "
-                              "shape %s: boolean index did not match", name, s1, s2);
+                              "shape %s%s: boolean index did not match", name, s1, s2,
+                              along ? " along an axis" : "");
     }
     const int64_t *xs = dusk_ndarray_strides(x), *ms = dusk_ndarray_strides(m);
     int64_t size = dusk_ndarray_size(x), count = 0, idx[DUSK_MAXDIMS] = {0};
     const char *xd = dusk_ndarray_data(x), *md = dusk_ndarray_data(m);
-    /* two passes over the mask: its count sizes the block */
-    for (int pass = 0; pass < 2; pass++) {
-        char *dst = NULL;
-        size_t es = dusk_dtype_size(t->dtype);
-        if (pass) {
-            dusk_value *v = dusk_ndarray_new(t->dtype, 1, &count);
-            if (!v)
-                return dusk__oom(err);
-            *out = v;
-            dst = v->u.nd.data;
-        }
-        memset(idx, 0, sizeof idx);
+    int64_t oshape[DUSK_MAXDIMS];
+    int ondim = along ? ndim : 1;
+    if (along) {
+        for (int64_t i = 0; i < sh[axis]; i++)
+            count += md[i * ms[0]] != 0;
+        memcpy(oshape, sh, (size_t)ndim * sizeof *sh);
+        oshape[axis] = count;
+    } else {
         for (int64_t k = 0; k < size; k++) {
-            int64_t mo = 0, xo = 0;
-            for (int d = 0; d < ndim; d++) {
+            int64_t mo = 0;
+            for (int d = 0; d < ndim; d++)
                 mo += idx[d] * ms[d];
-                xo += idx[d] * xs[d];
-            }
-            if (md[mo]) {
-                if (pass) {
-                    memcpy(dst, xd + xo, es);
-                    dst += es;
-                } else {
-                    count++;
-                }
-            }
+            count += md[mo] != 0;
             dusk__next_index(ndim, sh, idx);
         }
+        oshape[0] = count;
     }
+    dusk_value *v = dusk_ndarray_new(t->dtype, ondim, oshape);
+    if (!v)
+        return dusk__oom(err);
+    char *dst = v->u.nd.data;
+    size_t es = dusk_dtype_size(t->dtype);
+    memset(idx, 0, sizeof idx);
+    for (int64_t k = 0; k < size && dusk_ndarray_size(v) > 0; k++) {
+        int64_t mo = 0, xo = 0;
+        for (int d = 0; d < ndim; d++)
+            xo += idx[d] * xs[d];
+        if (along)
+            mo = idx[axis] * ms[0];
+        else
+            for (int d = 0; d < ndim; d++)
+                mo += idx[d] * ms[d];
+        if (md[mo]) {
+            memcpy(dst, xd + xo, es);
+            dst += es;
+        }
+        dusk__next_index(ndim, sh, idx);
+    }
+    *out = v;
     return 0;
 }
 
 int dusk__k_getitem(const dusk__targs *t, dusk_value **out, dusk_error *err)
 {
     const char *name = t->op->func.name;
-    if (t->nin == 2)   /* x[mask]: a block and its mask */
-        return mask_block(t, out, err);
+    if (t->nin == 2) {   /* x[mask]: a block and its mask (parameter 2: its axis, or -1) */
+        int64_t axis;
+        int rc = dusk__targs_int(t, 0, &axis, err);
+        return rc ? rc : mask_block(t, axis, out, err);
+    }
     gi_plan plan, *p = &plan;
     const dusk_value *in;
     int rc = plan_read(p, dusk__params_extra(t->params, 0), dusk__params_extra(t->params, 1),
@@ -982,7 +999,7 @@ dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
         if ((e = dusk__array_input(a, mask, "x[mask]")))
             return e;
     }
-    dusk_value *args[2] = {dusk_int(1), dusk_none()};   /* the plan's (in_ndim, plan) */
+    dusk_value *args[2] = {dusk_int(-1), dusk_none()};   /* a mask of the block's shape */
     dusk_array *y = dusk__binary(dusk__op_get(DUSK__OP_GETITEM), a, mask, a->dtype, "mask", 2,
                                  args);
     if (y->status)
@@ -1007,6 +1024,162 @@ dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
     if (!r->status)
         r->bound[0] = bound;
     return r;
+}
+
+/* a's chunks along every axis as text "((5, 5), (3,))", with axis's
+ * replaced by along (text) when it is not NULL. NULL when out of memory. */
+static char *chunks_text(const dusk_array *a, int axis, const char *along)
+{
+    size_t cap = 16 + (along ? strlen(along) : 0);
+    for (int d = 0; d < a->ndim; d++)
+        cap += (size_t)a->nb[d] * 22 + 8;
+    char *s = dusk_malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "(");
+    for (int d = 0; d < a->ndim; d++) {
+        if (d == axis && along) {
+            len += (size_t)snprintf(s + len, cap - len, "%s, ", along);
+            continue;
+        }
+        len += (size_t)snprintf(s + len, cap - len, "(");
+        for (int64_t k = 0; k < a->nb[d]; k++)
+            len += (size_t)snprintf(s + len, cap - len, "%" PRId64 ", ", a->chunks[d][k]);
+        len += (size_t)snprintf(s + len, cap - len, "), ");
+    }
+    snprintf(s + len, cap - len, ")");
+    return s;
+}
+
+/* The common refinement of a's chunks along axis and c's (1-d) as text
+ * "(2, 1, 3)"; NULL when out of memory. */
+static char *refined(const dusk_array *a, int axis, const dusk_array *c)
+{
+    const int64_t *c1 = a->chunks[axis], *c2 = c->chunks[0];
+    int64_t n1 = a->nb[axis], n2 = c->nb[0];
+    size_t cap = (size_t)(n1 + n2) * 22 + 8;
+    char *s = dusk_malloc(cap);
+    if (!s)
+        return NULL;
+    size_t len = (size_t)snprintf(s, cap, "(");
+    int64_t i = 0, j = 0, e1 = n1 ? c1[0] : 0, e2 = n2 ? c2[0] : 0, at = 0;
+    while (i < n1 && j < n2) {
+        int64_t e = e1 < e2 ? e1 : e2;
+        if (e > at || (n1 == 1 && n2 == 1))
+            len += (size_t)snprintf(s + len, cap - len, "%" PRId64 ", ", e - at);
+        at = e;
+        if (e1 == e && ++i < n1)
+            e1 += c1[i];
+        if (e2 == e && ++j < n2)
+            e2 += c2[j];
+    }
+    snprintf(s + len, cap - len, ")");
+    return s;
+}
+
+dusk_array *dusk_array_compress(dusk_array *cond, dusk_array *a, int axis)
+{
+    dusk_array *e = dusk__array_bad_input(cond, a);
+    if (e || (e = dusk__array_bad_input(a, cond)))
+        return e;
+    if (a->ctx != cond->ctx)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "compress: the condition belongs to "
+                                "another context");
+    if (cond->ndim != 1)
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "compress: Condition must be one "
+                                "dimensional (it has %d axes)", cond->ndim);
+    int ax;
+    if ((e = dusk__array_one_axis(a, axis, "compress", &ax)))
+        return e;
+    if (ax == DUSK_AXIS_NONE) {   /* numpy's axis=None: the flattened array */
+        a = dusk_array_ravel(a);
+        if ((e = dusk__array_input(a, NULL, "compress")))
+            return e;
+        ax = 0;
+    }
+    if (cond->shape[0] > a->shape[ax])
+        return dusk__array_fail(a->ctx, DUSK_EINVAL, "compress: the condition has %" PRId64
+                                " entries, more than the %" PRId64 " of axis %d (NumPy's "
+                                "'index out of bounds')", cond->shape[0], a->shape[ax], ax);
+    /* as Dask: the condition as bools, a cut to its length (a itself when
+     * it is as long), then a[..., cond, ...] */
+    cond = dusk_array_astype(cond, DUSK_DT_BOOL);
+    dusk_index ix[DUSK_MAXDIMS];
+    for (int d = 0; d < a->ndim; d++)
+        ix[d] = d == ax ? (dusk_index)DUSK_SLICE(DUSK_NIL, cond->shape[0], DUSK_NIL)
+                        : (dusk_index)DUSK_ALL;
+    a = dusk_array_getitem(a, ix, a->ndim);
+    if ((e = dusk__array_input(a, cond, "compress")))
+        return e;
+    if (a->ndim == 1)   /* Dask's elemwise getitem and its aliases, as x[mask] */
+        return dusk_array_mask(a, cond);
+    /* Dask's blockwise getitem_variadic: the condition's chunks and a's
+     * along axis unified (the arrays whose chunks are not the common
+     * refinement rechunked to it), one task per block of a */
+    char *r = refined(a, ax, cond);
+    if (!r)
+        return dusk__array_oom(a->ctx, "compress");
+    int same_a = a->nb[ax] == cond->nb[0] &&
+                 memcmp(a->chunks[ax], cond->chunks[0], (size_t)a->nb[ax] * sizeof(int64_t)) == 0;
+    if (!same_a) {
+        char *ta = chunks_text(a, ax, r), *tc = dusk_malloc(strlen(r) + 8);
+        if (!ta || !tc) {
+            dusk_free(ta);
+            dusk_free(tc);
+            dusk_free(r);
+            return dusk__array_oom(a->ctx, "compress");
+        }
+        snprintf(tc, strlen(r) + 8, "(%s,)", r);
+        int64_t nr = 0;
+        for (const char *p = r; *p; p++)
+            nr += *p == ',';
+        if (nr != a->nb[ax])
+            a = dusk_array_rechunk(a, ta);
+        if (nr != cond->nb[0])
+            cond = dusk_array_rechunk(cond, tc);
+        dusk_free(ta);
+        dusk_free(tc);
+    }
+    dusk_free(r);
+    if ((e = dusk__array_input(a, cond, "compress")))
+        return e;
+    int map[2][DUSK_MAXDIMS];
+    for (int d = 0; d < a->ndim; d++)
+        map[0][d] = d;
+    map[1][0] = ax;
+    int64_t shape[DUSK_MAXDIMS];
+    memcpy(shape, a->shape, sizeof shape);
+    shape[ax] = DUSK_UNKNOWN_SIZE;
+    int64_t *chunks[DUSK_MAXDIMS], *unknown = dusk_malloc((size_t)a->nb[ax] * sizeof(int64_t));
+    if (!unknown)
+        return dusk__array_oom(a->ctx, "compress");
+    for (int64_t k = 0; k < a->nb[ax]; k++)
+        unknown[k] = DUSK_UNKNOWN_SIZE;
+    for (int d = 0; d < a->ndim; d++)
+        chunks[d] = d == ax ? unknown : a->chunks[d];
+    char tok[33];
+    dusk__token(tok, "getitem_variadic|%s|%s|%d", a->L->name, cond->L->name, ax);
+    dusk_array *in[2] = {a, cond};
+    dusk_value *args[2] = {dusk_int(ax), dusk_none()};
+    dusk__layer *L = NULL;
+    dusk_value *pv = dusk__params_new(a->dtype, a->ndim, NULL, NULL, 2, args);
+    if (pv)
+        L = dusk__layer_new(a->ctx, "getitem_variadic", tok, DUSK__L_BLOCKS,
+                            dusk__op_get(DUSK__OP_GETITEM), pv, a->ndim, a->shape, a->nb,
+                            a->dtype);
+    if (!L) {
+        dusk_free(unknown);
+        return dusk__array_oom(a->ctx, "compress");
+    }
+    for (int i = 0; i < 2; i++) {
+        dusk__layer_input(L, in[i]->L);
+        memcpy(L->map[i], map[i], sizeof L->map[i]);
+    }
+    dusk_array *out = dusk__array_new(a->ctx, L, a->ndim, shape, chunks, a->nb, a->dtype);
+    dusk_free(unknown);
+    if (!out->status)
+        out->bound[ax] = a->shape[ax];
+    return out;
 }
 
 dusk_array *dusk_array_slice(dusk_array *a, const char *text)

@@ -860,6 +860,22 @@ static PyObject *arr_mask(arrobject *self, PyObject *mask)
     return derive(self, dusk_array_mask(self->a, ((arrobject *)mask)->a));
 }
 
+static int one_axis_of(PyObject *o, int ndim, int *axis);
+
+/* self._compress(cond, axis): numpy.compress with a lazy condition. */
+static PyObject *arr_compress(arrobject *self, PyObject *args)
+{
+    PyObject *cond, *axis;
+    if (!PyArg_ParseTuple(args, "OO:_compress", &cond, &axis))
+        return NULL;
+    if (check_arr(cond, "condition") < 0 || same_ctx(self, cond) < 0)
+        return NULL;
+    int ax;
+    if (one_axis_of(axis, dusk_array_ndim(self->a), &ax) < 0)
+        return NULL;
+    return derive(self, dusk_array_compress(((arrobject *)cond)->a, self->a, ax));
+}
+
 /* The array of the same keys with its chunk sizes computed (Dask's
  * compute_chunk_sizes; dusk/array.py rebinds x to it). The run releases
  * the GIL, as compute's does: functions of map_blocks take it. */
@@ -1922,6 +1938,7 @@ static PyMethodDef arr_methods[] = {
     {"_rechunk", (PyCFunction)arr_rechunk, METH_VARARGS, "rechunk"},
     {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
     {"_mask", (PyCFunction)arr_mask, METH_O, "a[mask] (a dusk bool array)"},
+    {"_compress", (PyCFunction)arr_compress, METH_VARARGS, "compress(cond, a, axis)"},
     {"_compute_chunk_sizes", (PyCFunction)arr_compute_chunk_sizes, METH_NOARGS,
      "the array with its chunk sizes computed"},
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},

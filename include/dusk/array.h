@@ -481,6 +481,14 @@ DUSK_API bool dusk_array_unknown_chunks(const dusk_array *a);
  * of aliases to them. A mask of another shape or a dtype other than bool
  * is DUSK_EINVAL. */
 DUSK_API dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask);
+/* numpy.compress(cond, a, axis) with a lazy 1-d condition (any dtype, as
+ * bools), as dask.array.compress builds it: a cut to the condition's length
+ * along axis (a longer condition is DUSK_EINVAL), then a 1-d a as
+ * dusk_array_mask, and a of several axes as a 'getitem_variadic' layer of
+ * one task per block (the condition's chunks and a's along axis unified
+ * first), whose blocks along axis are of unknown size. DUSK_AXIS_NONE is
+ * NumPy's axis=None: a flattened first (dusk_array_ravel). */
+DUSK_API dusk_array *dusk_array_compress(dusk_array *cond, dusk_array *a, int axis);
 /* Dask's x.compute_chunk_sizes(): computes a's blocks (one
  * '_get_chunk_shape' task each reads its block's shape, so only the
  * sizes are kept) and sets *out to an array of the same keys with those

@@ -4264,12 +4264,15 @@ def delete(arr, obj, axis=None):
 
 def compress(condition, a, axis=None):
     """numpy.compress as dask.array's: a[condition] along axis (the flattened
-    array when None), condition a 1-d sequence of booleans (a dusk array is
-    computed first: the result's length depends on it), shorter than the
+    array when None), condition a 1-d sequence of booleans, shorter than the
     axis meaning False for the rest; True past the axis is NumPy's IndexError
-    (Dask cuts the condition short)."""
+    (Dask cuts the condition short). A dusk array condition is lazy, as
+    Dask's: the result's blocks along axis are of unknown size (nan) until
+    computed (x.compute_chunk_sizes()); it may not be longer than the axis."""
     if isinstance(condition, Array):
-        condition = condition.compute()
+        if condition.ndim != 1:
+            raise ValueError("Condition must be one dimensional")
+        return _apply("_compress", _as_array(a), condition, axis)
     cond = np.asarray(condition).astype(bool)
     if cond.ndim != 1:
         raise ValueError("Condition must be one dimensional")

@@ -3951,6 +3951,11 @@ static void test_tasks_travel(void **state)
                                                                        false));
     travel_array(masked, &log);
     assert_int_equal(by_name_matches(masked, &err), 0);
+    dusk_array *rows = dusk_array_binop_scalar(DUSK_BINOP_GT, dusk_arange(ctx, 0, (double)
+                                               dusk_array_shape(ties)[0], 1, "3"), 2, false);
+    dusk_array *kept = dusk_array_compress(rows, ties, 0);   /* getitem_variadic */
+    travel_array(kept, &log);
+    assert_int_equal(by_name_matches(kept, &err), 0);
     dusk_graph *sg = NULL;
     char **skeys = NULL;
     size_t nskeys = 0;

@@ -140,7 +140,17 @@ static void test_mask_graphs_are_dasks(void **state)
     dusk_array *w = dusk_array_add(dusk_array_binop_scalar(DUSK_BINOP_MUL, y[0], 2, false), y[0]);
     dusk_array *s = dusk_array_sum(y[2], DUSK_ALL_AXES, false);
     dusk_array *yy = dusk_array_mask(y[0], dusk_array_binop_scalar(DUSK_BINOP_GT, y[0], 6, false));
-    dusk_array *all[] = {y[0], y[1], y[2], y[3], w, s, yy};
+    /* compress with a lazy condition: 1-d (x[mask]'s graph), along an axis
+     * of several (getitem_variadic), the condition of other chunks */
+    dusk_array *c1 = dusk_array_binop_scalar(DUSK_BINOP_GT, dusk_array_binop_scalar(
+                                                 DUSK_BINOP_MOD, x1, 4, false), 1, false);
+    dusk_array *o2 = dusk_ones(ctx, DUSK_SHAPE(10, 4), "(3, 2)", DUSK_DT_F8);
+    dusk_array *cmp[] = {dusk_array_compress(c1, o2, 0), dusk_array_compress(c1, x1, 0),
+                         dusk_array_compress(m1b, o2, 0),
+                         dusk_array_compress(dusk_array_binop_scalar(DUSK_BINOP_GT,
+                                             dusk_arange(ctx, 0, 4, 1, "3"), 1, false), o2, 1),
+                         dusk_array_compress(c1, o2, DUSK_AXIS_NONE)};
+    dusk_array *all[] = {y[0], y[1], y[2], y[3], w, s, yy, cmp[0], cmp[1], cmp[2], cmp[3], cmp[4]};
     char *out = py(PY_SIGNATURE
                    "x1 = da.arange(10, chunks=3)\n"
                    "x2 = da.ones((6, 6), chunks=(3, 2))\n"
@@ -149,7 +159,12 @@ static void test_mask_graphs_are_dasks(void **state)
                    "w = y[0] * 2 + y[0]\n"
                    "s = y[2].sum()\n"
                    "yy = y[0][y[0] > 6]\n"
-                   "for e in y + [w, s, yy]:\n"
+                   "c1 = x1 % 4 > 1\n"
+                   "o2 = da.ones((10, 4), chunks=(3, 2))\n"
+                   "cmp = [da.compress(c1, o2, 0), da.compress(c1, x1, 0),\n"
+                   "       da.compress(da.arange(10, chunks=5) > 4, o2, 0),\n"
+                   "       da.compress(da.arange(4, chunks=3) > 1, o2, 1), da.compress(c1, o2)]\n"
+                   "for e in y + [w, s, yy] + cmp:\n"
                    "    print(sig(e))\n");
     char *p = out;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
@@ -170,6 +185,14 @@ static void test_mask_graphs_are_dasks(void **state)
     assert_unknown(w, 4);
     assert_false(dusk_array_unknown_chunks(s));
     assert_false(dusk_array_unknown_chunks(x1));
+    /* compress along axis 0 of (10, 4): nan blocks there, 2 of 2 along 1 */
+    assert_true(dusk_array_unknown_chunks(cmp[0]));
+    assert_int_equal(dusk_array_shape(cmp[0])[0], DUSK_UNKNOWN_SIZE);
+    assert_int_equal(dusk_array_shape(cmp[0])[1], 4);
+    assert_int_equal(dusk_array_numblocks(cmp[0], 0), 4);
+    assert_int_equal(dusk_array_chunks(cmp[0], 1)[0], 2);
+    assert_int_equal(dusk_array_shape(cmp[3])[0], 10);
+    assert_int_equal(dusk_array_shape(cmp[3])[1], DUSK_UNKNOWN_SIZE);
     /* the last layer aliases the getitem tasks: ('getitem-<t>', i) -> key */
     dusk_graph *g = NULL;
     dusk_error err = DUSK_ERROR_INIT;
@@ -238,6 +261,69 @@ static void test_mask_values_are_numpys(void **state)
         assert_memory_equal(dusk_ndarray_data(v), want, sizeof want);
         dusk_value_unref(v);
     }
+}
+
+static void test_compress_values_are_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    int32_t data[5 * 6];
+    for (int i = 0; i < 30; i++)
+        data[i] = i * 7 % 11;
+    dusk_array *a = dusk_from_buffer(ctx, data, DUSK_DT_I4, DUSK_SHAPE(5, 6), "(2, 4)");
+    /* rows 1, 3, 4; columns 0, 2, 3 (a condition of 4 entries: 4, 5 cut) */
+    static const uint8_t rows[5] = {0, 1, 0, 1, 1}, cols[4] = {1, 0, 1, 1};
+    dusk_array *cr = dusk_from_buffer(ctx, rows, DUSK_DT_BOOL, DUSK_SHAPE(5), "3");
+    dusk_array *cc = dusk_array_astype(dusk_from_buffer(ctx, cols, DUSK_DT_U1, DUSK_SHAPE(4),
+                                                        "1"), DUSK_DT_I8);
+    dusk_array *r0 = dusk_array_compress(cr, a, 0), *r1 = dusk_array_compress(cc, a, -1);
+    dusk_array *rn = dusk_array_compress(cc, a, DUSK_AXIS_NONE);
+    assert_built(r0, "compress");
+    assert_built(r1, "compress");
+    dusk_value *v0 = computed(r0), *v1 = computed(r1), *vn = computed(rn);
+    assert_int_equal(dusk_ndarray_shape(v0)[0], 3);
+    assert_int_equal(dusk_ndarray_shape(v0)[1], 6);
+    assert_int_equal(dusk_ndarray_shape(v1)[0], 5);
+    assert_int_equal(dusk_ndarray_shape(v1)[1], 3);
+    assert_int_equal(dusk_ndarray_shape(vn)[0], 3);
+    const int32_t *g0 = dusk_ndarray_data(v0), *g1 = dusk_ndarray_data(v1), *gn = dusk_ndarray_data(vn);
+    for (int i = 0, k = 0; i < 5; i++)
+        for (int j = 0; j < 6 && rows[i]; j++)
+            assert_int_equal(g0[k++], data[i * 6 + j]);
+    for (int i = 0, k = 0; i < 5; i++)
+        for (int j = 0; j < 4; j++)
+            if (cols[j])
+                assert_int_equal(g1[k++], data[i * 6 + j]);
+    assert_int_equal(gn[0], data[0]);
+    assert_int_equal(gn[1], data[2]);
+    assert_int_equal(gn[2], data[3]);
+    dusk_value_unref(v0);
+    dusk_value_unref(v1);
+    dusk_value_unref(vn);
+    /* its sizes computed: rows in the refinement of (2, 2, 1) and (3, 2),
+     * (2, 1, 1, 1), of which rows 1, 3 and 4 are kept */
+    dusk_array *k = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_compute_chunk_sizes(r0, NULL, &k, &err), 0);
+    static const int64_t want[] = {1, 0, 1, 1};
+    assert_int_equal(dusk_array_numblocks(k, 0), 4);
+    assert_memory_equal(dusk_array_chunks(k, 0), want, sizeof want);
+    /* a sum over the kept rows, and over all */
+    dusk_value *s = computed(dusk_array_sum(r0, DUSK_AXIS(0), false));
+    const int64_t *sv = dusk_ndarray_data(s);
+    for (int j = 0; j < 6; j++)
+        assert_int_equal(sv[j], data[6 + j] + data[18 + j] + data[24 + j]);
+    dusk_value_unref(s);
+    /* refusals: a condition of 2 axes, longer than the axis, an axis out
+     * of range, a condition or an array of unknown chunk sizes */
+    dusk_array *long_c = dusk_ones(ctx, DUSK_SHAPE(7), "3", DUSK_DT_BOOL);
+    assert_int_equal(dusk_array_status(dusk_array_compress(a, a, 0), &err), DUSK_EINVAL);
+    assert_true(contains(err.msg, "one dimensional"));
+    assert_int_equal(dusk_array_status(dusk_array_compress(long_c, a, 1), &err), DUSK_EINVAL);
+    assert_true(contains(err.msg, "more than the 6 of axis 1"));
+    assert_int_equal(dusk_array_status(dusk_array_compress(cr, a, 2), &err), DUSK_EINVAL);
+    assert_true(contains(err.msg, "out of bounds"));
+    assert_int_equal(dusk_array_status(dusk_array_compress(cr, r0, 1), &err), DUSK_EINVAL);
+    assert_true(contains(err.msg, "compress: ") && contains(err.msg, "compute_chunk_sizes"));
 }
 
 /* --- what takes such arrays ------------------------------------------------------ */
@@ -507,6 +593,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mask_graphs_are_dasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mask_values_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compress_values_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_elementwise_and_reductions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compute_chunk_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),

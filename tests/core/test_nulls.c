@@ -1105,6 +1105,11 @@ static void test_array_reading(void **state)
     ARRAY_EINVAL(dusk_array_mask, 1, a, NULL);
     dusk_array *masked = dusk_array_mask(a, mask), *known = (dusk_array *)buf;
     GIVES(dusk_array_unknown_chunks, 0, true, masked);
+    dusk_array *cond = dusk_array_binop_scalar(DUSK_BINOP_GT, dusk_arange(ctx, 0, 4, 1, "2"), 1,
+                                               false);
+    ARRAY_EINVAL(dusk_array_compress, 0, NULL, a, 0);
+    ARRAY_EINVAL(dusk_array_compress, 1, cond, NULL, 0);
+    ARRAY_OK(dusk_array_compress, 2, cond, a, DUSK_AXIS_NONE);   /* axis=None: flattened */
     EINVAL_ERR(dusk_array_compute_chunk_sizes, 0, "a", NULL, &sync, &known, &err);
     assert_null(known);
     GIVES(dusk_array_compute_chunk_sizes, 1, 0, masked, NULL, &known, &err);

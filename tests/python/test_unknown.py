@@ -235,3 +235,34 @@ def test_refusals_of_shapes():
         x[da.arange(3)]
     with pytest.raises(ValueError, match="compute_chunk_sizes"):
         y[:2] = 0
+
+
+@pytest.mark.parametrize("shape,chunks,axis,cchunks", [
+    ((10,), 3, 0, 3), ((10,), 3, None, 4), ((10, 4), (3, 2), 0, 3), ((10, 4), (3, 2), 0, 5),
+    ((6, 7), (4, 3), 1, 2), ((6, 7), (4, 3), -1, 7), ((2, 3, 4), (1, 2, 3), None, 5),
+])
+def test_compress_of_a_lazy_condition(shape, chunks, axis, cchunks):
+    src = RNG.randint(0, 9, size=shape)
+    n = src.size if axis is None else shape[axis]
+    keep = RNG.randint(0, 2, size=n - 1)   # one short of the axis: the rest dropped
+    x, d = da.from_array(src, chunks=chunks), dda.from_array(src, chunks=chunks)
+    c, dc = da.from_array(keep, chunks=cchunks), dda.from_array(keep, chunks=cchunks)
+    ours, theirs = da.compress(c, x, axis), dda.compress(dc, d, axis)
+    assert nan_chunks(ours.chunks) == nan_chunks(theirs.chunks)
+    assert nan_shape(ours.shape) == nan_shape(theirs.shape)
+    assert ntasks(ours) - ntasks(x) - ntasks(c) == ntasks(theirs) - ntasks(d) - ntasks(dc)
+    same(ours, np.compress(keep, src, axis))
+    # and its sizes, computed: Dask's
+    assert ours.compute_chunk_sizes().chunks == theirs.compute_chunk_sizes().chunks
+    same(ours, np.compress(keep, src, axis))
+
+
+def test_compress_refusals():
+    x = da.ones((4, 5), chunks=2)
+    with pytest.raises(ValueError, match="Condition must be one dimensional"):
+        da.compress(x > 0, x, 0)
+    with pytest.raises(ValueError, match="more than the 5 of axis 1"):
+        da.compress(da.ones(6, dtype=bool), x, 1)
+    y = x[x > 0]
+    with pytest.raises(ValueError, match="compress: .*compute_chunk_sizes"):
+        da.compress(da.ones(3, dtype=bool), y)
