@@ -114,7 +114,7 @@ static const char *const unknown_ok[] = {
     "dusk_array_binop", "binary_layer", "dusk_array_binop_scalar", "dusk_array_binop_typed",
     "dusk_array_unop", "dusk_array_astype", "dusk_array_transpose", "dusk_array_where", "dusk_array_where_scalar",
     "dusk_array_clip", "round_layer", "dusk_array_isclose", "dusk_array_isclose_scalar",
-    "dusk_array_nan_to_num", "dusk_array_reduce", "dusk_array_mask",
+    "dusk_array_nan_to_num", "dusk_array_reduce", "dusk_array_mask", "dusk_array_unique",
 };
 
 /* The operation a builder's C name stands for, as the caller knows it:

@@ -21,7 +21,8 @@
 **   elemwise.c broadcasting binops, unops, astype, transpose
 **   reduce.c   tree reductions (chunk, combine, aggregate)
 **   rechunk.c  rechunk-merge and rechunk-split
-**   slicing.c, join.c, linalg.c   getitem, concatenate/stack, products
+**   slicing.c, join.c, linalg.c   getitem (x[mask], compress), concatenate/stack, products
+**   unique.c   unique (blocks of unknown size)
 **   reshape.c  reshape and ravel
 **   map.c      map_blocks, blockwise, elemwise, reduction with user functions
 **   lapack.c   factorisations (tsqr, qr, svd) through LAPACKE
@@ -236,6 +237,13 @@ dusk_array *dusk__blockwise_layer(const dusk__op *kop, const char *tok, dusk_arr
                                   int (*map)[DUSK_MAXDIMS], int ndim, const int64_t *shape,
                                   int64_t *const *chunks, const int64_t *nb, dusk_dtype dtype,
                                   size_t nargs, dusk_value **args);
+
+/* --- slicing (slicing.c) ---------------------------------------------------- */
+
+/* Dask's layer of aliases over y's blocks ('getitem-<token>', i) -> y's
+ * (i), of y's shape, chunks and bounds: what Dask's x[mask] and unique end
+ * with. what tells the token apart. */
+dusk_array *dusk__alias_layer(dusk_array *y, const char *what);
 
 /* --- rechunk (rechunk.c) ---------------------------------------------------- */
 

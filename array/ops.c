@@ -171,6 +171,8 @@ const dusk__op dusk__ops[DUSK__NOPS] = {
     ENTRY(DUSK__OP_EXPONENTIAL, "exponential", dusk__k_random, 2, 0, 0, 3),
     ENTRY(DUSK__OP_POISSON, "poisson", dusk__k_random, 3, 0, 0, 3),
     ENTRY(DUSK__OP_CHUNK_SHAPE, "_get_chunk_shape", dusk__k_chunk_shape, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_UNIQUE, "unique_internal", dusk__k_unique, 0, 1, 1, 0),
+    ENTRY(DUSK__OP_UNIQUE_AGG, "unique-aggregate", dusk__k_unique_agg, 0, 1, 1, 0),
 };
 
 int dusk__red_row(dusk_reduction op)

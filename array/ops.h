@@ -53,6 +53,8 @@
 **   getitem (x[mask])             1, None                             2 blocks (x's, the
 **                                                                     mask's: bools)
 **   _get_chunk_shape              -                                   1 block
+**   unique_internal               -                                   1 block
+**   unique-aggregate              -                                   a list of blocks
 **   squeeze | concatenate         -                                   1 block
 **   stack                         axis (int)                          1 block
 **   tensordot                     a_ndim, b_ndim, a_axes, b_axes      2 blocks
@@ -171,6 +173,7 @@ typedef enum {
     DUSK__OP_HISTOGRAM, DUSK__OP_DIGITIZE,            /* array/hist.c */
     DUSK__OP_RANDINT, DUSK__OP_EXPONENTIAL, DUSK__OP_POISSON,   /* array/create.c */
     DUSK__OP_CHUNK_SHAPE,                             /* array/store.c */
+    DUSK__OP_UNIQUE, DUSK__OP_UNIQUE_AGG,             /* array/unique.c */
     DUSK__NOPS
 } dusk__opid;
 
@@ -313,5 +316,7 @@ int dusk__k_isclose(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_nan_to_num(const dusk__targs *t, dusk_value **out, dusk_error *err);
 int dusk__k_reshape(const dusk__targs *t, dusk_value **out, dusk_error *err);    /* reshape.c */
 int dusk__k_chunk_shape(const dusk__targs *t, dusk_value **out, dusk_error *err); /* store.c */
+int dusk__k_unique(const dusk__targs *t, dusk_value **out, dusk_error *err);      /* unique.c */
+int dusk__k_unique_agg(const dusk__targs *t, dusk_value **out, dusk_error *err);
 
 #endif /* DUSK_ARRAY_OPS_H */

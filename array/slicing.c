@@ -1011,18 +1011,22 @@ dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
         y->chunks[0][k] = DUSK_UNKNOWN_SIZE;
     y->unknown = true;
     y->bound[0] = bound;
+    return dusk__alias_layer(y, "getitem-mask");
+}
+
+dusk_array *dusk__alias_layer(dusk_array *y, const char *what)
+{
     char tok[33];
-    dusk__token(tok, "getitem-mask|%s", y->L->name);
-    int64_t shape = DUSK_UNKNOWN_SIZE;
-    dusk__layer *L = dusk__layer_new(a->ctx, "getitem", tok, DUSK__L_CUSTOM, NULL, dusk_none(), 1,
-                                     &bound, y->nb, a->dtype);
+    dusk__token(tok, "%s|%s", what, y->L->name);
+    dusk__layer *L = dusk__layer_new(y->ctx, "getitem", tok, DUSK__L_CUSTOM, NULL, dusk_none(),
+                                     y->ndim, y->bound, y->nb, y->dtype);
     if (!L)
-        return dusk__array_oom(a->ctx, "x[mask]");
+        return dusk__array_oom(y->ctx, what);
     dusk__layer_input(L, y->L);
     L->emit = alias_emit;
-    dusk_array *r = dusk__array_new(a->ctx, L, 1, &shape, y->chunks, y->nb, a->dtype);
+    dusk_array *r = dusk__array_new(y->ctx, L, y->ndim, y->shape, y->chunks, y->nb, y->dtype);
     if (!r->status)
-        r->bound[0] = bound;
+        memcpy(r->bound, y->bound, sizeof r->bound);
     return r;
 }
 

@@ -862,6 +862,13 @@ static PyObject *arr_mask(arrobject *self, PyObject *mask)
 
 static int one_axis_of(PyObject *o, int ndim, int *axis);
 
+/* self._unique(): numpy.unique's values, one block of unknown size. */
+static PyObject *arr_unique(arrobject *self, PyObject *unused)
+{
+    (void)unused;
+    return derive(self, dusk_array_unique(self->a));
+}
+
 /* self._compress(cond, axis): numpy.compress with a lazy condition. */
 static PyObject *arr_compress(arrobject *self, PyObject *args)
 {
@@ -1939,6 +1946,7 @@ static PyMethodDef arr_methods[] = {
     {"_getitem", (PyCFunction)arr_getitem, METH_O, "a[index]"},
     {"_mask", (PyCFunction)arr_mask, METH_O, "a[mask] (a dusk bool array)"},
     {"_compress", (PyCFunction)arr_compress, METH_VARARGS, "compress(cond, a, axis)"},
+    {"_unique", (PyCFunction)arr_unique, METH_NOARGS, "unique(a)"},
     {"_compute_chunk_sizes", (PyCFunction)arr_compute_chunk_sizes, METH_NOARGS,
      "the array with its chunk sizes computed"},
     {"_reduce", (PyCFunction)arr_reduce, METH_VARARGS, "reductions"},

@@ -458,11 +458,12 @@ DUSK_API dusk_array *dusk_array_slice(dusk_array *a, const char *index);
  * as Dask does. What takes such an array is listed here; every other
  * operation refuses it with DUSK_EINVAL, naming itself and saying to
  * compute the chunk sizes first (dusk_array_compute_chunk_sizes):
+ *   indexing     dusk_array_mask (1-d)
  *   elementwise  dusk_array_binop (with an array of the same blocks along
  *                the unknown axis, or one of length 1 there), _binop_scalar,
  *                _binop_typed, _unop, _astype, _where, _where_scalar, _clip,
- *                _round, _around, _nan_to_num, _isclose, _isclose_scalar
- *   reductions   dusk_array_reduce over every unknown axis (sum ... nanmax)
+ *                _round, _around, _nan_to_num, _isclose, _isclose_scalar, _transpose
+ *   reductions   dusk_array_reduce (sum ... nanmax), dusk_array_unique (1-d)
  *   running      dusk_array_compute, _compute_many, _graph, _graph_many,
  *                _ntasks, _layers, _describe, dusk_array_compute_chunk_sizes
  * Their kernels size each block from the values they are given, never from
@@ -489,6 +490,13 @@ DUSK_API dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask);
  * first), whose blocks along axis are of unknown size. DUSK_AXIS_NONE is
  * NumPy's axis=None: a flattened first (dusk_array_ravel). */
 DUSK_API dusk_array *dusk_array_compress(dusk_array *cond, dusk_array *a, int axis);
+/* numpy.unique(a) (the sorted distinct values of a, flattened; NaN once,
+ * as NumPy 1.24's), as dask.array.unique builds it: a 'unique_internal'
+ * task per block, Dask's 'getitem' of each (an alias here), one
+ * 'unique-aggregate-unique_internal' task of them all and a last 'getitem':
+ * one block of unknown size. a may itself have blocks of unknown size when
+ * it is 1-d. Complex numbers are DUSK_ETYPE. */
+DUSK_API dusk_array *dusk_array_unique(dusk_array *a);
 /* Dask's x.compute_chunk_sizes(): computes a's blocks (one
  * '_get_chunk_shape' task each reads its block's shape, so only the
  * sizes are kept) and sets *out to an array of the same keys with those

@@ -4289,6 +4289,22 @@ def compress(condition, a, axis=None):
     return a[_along(axis, a.ndim, cond[:n])]
 
 
+def unique(ar, return_index=False, return_inverse=False, return_counts=False):
+    """numpy.unique's sorted distinct values (of the flattened array; NaN once, as
+    NumPy 1.24's), as dask.array.unique builds them: each block's, then one task of
+    them all, one block of unknown size (nan) until computed. return_index,
+    return_inverse and return_counts are not built (NotImplementedError)."""
+    asked = [k for k, v in (("return_index", return_index), ("return_inverse", return_inverse),
+                            ("return_counts", return_counts)) if v]
+    if asked:
+        raise NotImplementedError("unique: %s: dusk builds the values only"
+                                  % ", ".join(k + "=True" for k in asked))
+    a = _as_array(ar)
+    if a.dtype.kind == "c":
+        raise TypeError("unique: complex numbers (%s) are not sorted by dusk" % a.dtype)
+    return _apply("_unique", a)
+
+
 def ediff1d(ary, to_end=None, to_begin=None):
     """numpy.ediff1d as dask.array's: the flattened array's differences, with
     to_begin and to_end (flattened) joined before and after. In ary's dtype,
@@ -4341,7 +4357,8 @@ def rollaxis(a, axis, start=0):
     return a.transpose(tuple(order))
 
 
-__all__ += ["repeat", "append", "insert", "delete", "compress", "ediff1d", "vdot", "rollaxis"]
+__all__ += ["repeat", "append", "insert", "delete", "compress", "unique", "ediff1d", "vdot",
+            "rollaxis"]
 
 
 # --- choose, select, piecewise, coarsen, gradient, fromfunction ----------------------------------

@@ -3956,6 +3956,9 @@ static void test_tasks_travel(void **state)
     dusk_array *kept = dusk_array_compress(rows, ties, 0);   /* getitem_variadic */
     travel_array(kept, &log);
     assert_int_equal(by_name_matches(kept, &err), 0);
+    dusk_array *distinct = dusk_array_unique(ties);   /* unique_internal, unique-aggregate */
+    travel_array(distinct, &log);
+    assert_int_equal(by_name_matches(distinct, &err), 0);
     dusk_graph *sg = NULL;
     char **skeys = NULL;
     size_t nskeys = 0;

@@ -150,7 +150,11 @@ static void test_mask_graphs_are_dasks(void **state)
                          dusk_array_compress(dusk_array_binop_scalar(DUSK_BINOP_GT,
                                              dusk_arange(ctx, 0, 4, 1, "3"), 1, false), o2, 1),
                          dusk_array_compress(c1, o2, DUSK_AXIS_NONE)};
-    dusk_array *all[] = {y[0], y[1], y[2], y[3], w, s, yy, cmp[0], cmp[1], cmp[2], cmp[3], cmp[4]};
+    /* unique, of a known array (flattened) and of x[mask] */
+    dusk_array *uq[] = {dusk_array_unique(dusk_array_binop_scalar(DUSK_BINOP_MOD, x1, 4, false)),
+                        dusk_array_unique(x2), dusk_array_unique(y[0])};
+    dusk_array *all[] = {y[0], y[1], y[2], y[3], w, s, yy, cmp[0], cmp[1], cmp[2], cmp[3], cmp[4],
+                         uq[0], uq[1], uq[2]};
     char *out = py(PY_SIGNATURE
                    "x1 = da.arange(10, chunks=3)\n"
                    "x2 = da.ones((6, 6), chunks=(3, 2))\n"
@@ -164,7 +168,8 @@ static void test_mask_graphs_are_dasks(void **state)
                    "cmp = [da.compress(c1, o2, 0), da.compress(c1, x1, 0),\n"
                    "       da.compress(da.arange(10, chunks=5) > 4, o2, 0),\n"
                    "       da.compress(da.arange(4, chunks=3) > 1, o2, 1), da.compress(c1, o2)]\n"
-                   "for e in y + [w, s, yy] + cmp:\n"
+                   "uq = [da.unique(x1 % 4), da.unique(x2), da.unique(y[0])]\n"
+                   "for e in y + [w, s, yy] + cmp + uq:\n"
                    "    print(sig(e))\n");
     char *p = out;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
@@ -324,6 +329,67 @@ static void test_compress_values_are_numpys(void **state)
     assert_true(contains(err.msg, "out of bounds"));
     assert_int_equal(dusk_array_status(dusk_array_compress(cr, r0, 1), &err), DUSK_EINVAL);
     assert_true(contains(err.msg, "compress: ") && contains(err.msg, "compute_chunk_sizes"));
+}
+
+static void test_unique_is_numpys(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    /* NaN once, -0.0 and 0.0 one value, infinities, across blocks */
+    static const double f[] = {3, NAN, -0.0, 0.0, 2, NAN, 3, 1e300, -INFINITY, 2, INFINITY};
+    static const double fw[] = {-INFINITY, 0, 2, 3, 1e300, INFINITY, NAN};
+    dusk_array *a = dusk_from_buffer(ctx, f, DUSK_DT_F8, DUSK_SHAPE(11), "3");
+    dusk_array *u = dusk_array_unique(a);
+    assert_built(u, "unique");
+    assert_unknown(u, 1);
+    dusk_value *v = computed(u);
+    assert_int_equal(dusk_ndarray_shape(v)[0], 7);
+    const double *g = dusk_ndarray_data(v);
+    for (int i = 0; i < 6; i++)
+        assert_true(g[i] == fw[i]);
+    assert_true(isnan(g[6]));
+    dusk_value_unref(v);
+    /* unsigned past int64, float32, bools, and a 2-d array (flattened) */
+    static const uint64_t big[] = {UINT64_MAX, 5, (uint64_t)1 << 63, 5, 0};
+    static const uint64_t bigw[] = {0, 5, (uint64_t)1 << 63, UINT64_MAX};
+    v = computed(dusk_array_unique(dusk_from_buffer(ctx, big, DUSK_DT_U8, DUSK_SHAPE(5), "2")));
+    assert_int_equal(dusk_ndarray_shape(v)[0], 4);
+    assert_memory_equal(dusk_ndarray_data(v), bigw, sizeof bigw);
+    dusk_value_unref(v);
+    static const float f4[] = {1.5f, -2, 1.5f, 0.25f};
+    static const float f4w[] = {-2, 0.25f, 1.5f};
+    v = computed(dusk_array_unique(dusk_from_buffer(ctx, f4, DUSK_DT_F4, DUSK_SHAPE(2, 2), "1")));
+    assert_int_equal(dusk_ndarray_dtype(v), DUSK_DT_F4);
+    assert_memory_equal(dusk_ndarray_data(v), f4w, sizeof f4w);
+    dusk_value_unref(v);
+    static const uint8_t bo[] = {1, 1, 0, 1};
+    v = computed(dusk_array_unique(dusk_from_buffer(ctx, bo, DUSK_DT_BOOL, DUSK_SHAPE(4), "3")));
+    assert_int_equal(dusk_ndarray_shape(v)[0], 2);
+    assert_int_equal(((const uint8_t *)dusk_ndarray_data(v))[0], 0);
+    assert_int_equal(((const uint8_t *)dusk_ndarray_data(v))[1], 1);
+    dusk_value_unref(v);
+    /* of x[mask], and of nothing at all */
+    dusk_array *x = dusk_arange(ctx, 0, 12, 1, "5");
+    dusk_array *m = dusk_array_binop_scalar(DUSK_BINOP_MOD, x, 3, false);
+    v = computed(dusk_array_unique(dusk_array_mask(m, dusk_array_binop_scalar(DUSK_BINOP_GT, x, 6,
+                                                                               false))));
+    static const int64_t mw[] = {0, 1, 2};
+    assert_int_equal(dusk_ndarray_shape(v)[0], 3);
+    assert_memory_equal(dusk_ndarray_data(v), mw, sizeof mw);
+    dusk_value_unref(v);
+    v = computed(dusk_array_unique(dusk_array_mask(x, dusk_array_binop_scalar(DUSK_BINOP_GT, x,
+                                                                               99, false))));
+    assert_int_equal(dusk_ndarray_shape(v)[0], 0);
+    dusk_value_unref(v);
+    /* complex numbers, and x[mask] of 2 axes (its ravel refuses it) */
+    dusk_error err = DUSK_ERROR_INIT;
+    dusk_array *c = dusk_array_astype(x, DUSK_DT_C16);
+    assert_int_equal(dusk_array_status(dusk_array_unique(c), &err), DUSK_ETYPE);
+    assert_true(contains(err.msg, "complex"));
+    dusk_array *o2 = dusk_ones(ctx, DUSK_SHAPE(4, 3), "2", DUSK_DT_F8);
+    dusk_array *k2 = dusk_array_compress(dusk_array_binop_scalar(DUSK_BINOP_GT,
+                                         dusk_arange(ctx, 0, 4, 1, "2"), 1, false), o2, 0);
+    assert_int_equal(dusk_array_status(dusk_array_unique(k2), &err), DUSK_EINVAL);
+    assert_true(contains(err.msg, "reshape: ") && contains(err.msg, "compute_chunk_sizes"));
 }
 
 /* --- what takes such arrays ------------------------------------------------------ */
@@ -594,6 +660,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mask_graphs_are_dasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mask_values_are_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compress_values_are_numpys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_is_numpys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_elementwise_and_reductions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compute_chunk_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),

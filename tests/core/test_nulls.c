@@ -1110,6 +1110,7 @@ static void test_array_reading(void **state)
     ARRAY_EINVAL(dusk_array_compress, 0, NULL, a, 0);
     ARRAY_EINVAL(dusk_array_compress, 1, cond, NULL, 0);
     ARRAY_OK(dusk_array_compress, 2, cond, a, DUSK_AXIS_NONE);   /* axis=None: flattened */
+    ARRAY_EINVAL(dusk_array_unique, 0, NULL);
     EINVAL_ERR(dusk_array_compute_chunk_sizes, 0, "a", NULL, &sync, &known, &err);
     assert_null(known);
     GIVES(dusk_array_compute_chunk_sizes, 1, 0, masked, NULL, &known, &err);

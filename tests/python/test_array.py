@@ -966,11 +966,16 @@ def test_numpy_functions_dispatch_as_dasks():
         assert isinstance(got, da.Array)
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_allclose(got.compute(), want)
-    # (np.unique: its length is known only once computed, which dusk's are not)
-    with pytest.warns(FutureWarning, match="numpy.unique. function is not implemented by dusk"):
-        m = np.unique(x)
+    # np.unique: dusk.array's, as Dask's: one block of unknown size
+    u = np.unique(x)
+    assert isinstance(u, da.Array) and np.isnan(u.shape[0])
+    np.testing.assert_array_equal(u.compute(), np.unique(a))
+    # (np.argwhere: its length is known only once computed, which dusk does
+    # not build for it: NumPy's, on the computed array, with Dask's warning)
+    with pytest.warns(FutureWarning, match="numpy.argwhere. function is not implemented by dusk"):
+        m = np.argwhere(x)
     assert isinstance(m, np.ndarray)
-    np.testing.assert_array_equal(m, np.unique(a))
+    np.testing.assert_array_equal(m, np.argwhere(a))
     # an ndarray among the arguments is fine; another array type is not ours
     assert isinstance(np.where(x > 0, a, 0), da.Array)
 

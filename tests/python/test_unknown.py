@@ -266,3 +266,31 @@ def test_compress_refusals():
     y = x[x > 0]
     with pytest.raises(ValueError, match="compress: .*compute_chunk_sizes"):
         da.compress(da.ones(3, dtype=bool), y)
+
+
+@pytest.mark.parametrize("src,chunks", [
+    (np.arange(10) % 4, 3),
+    (np.array([3., np.nan, -0., 0., 2, np.nan, 3, 1e300, -np.inf]), 2),
+    (RNG.randint(0, 5, size=(4, 6)).astype("i2"), (2, 3)),
+    (RNG.randint(0, 3, size=(3, 4, 5)).astype("f4"), (2, 2, 5)),
+    (np.array([2**64 - 1, 5, 2**63, 5], dtype="u8"), 3),
+    (np.array([True, False, True]), 1),
+])
+def test_unique_is_numpys_and_dasks(src, chunks):
+    x, d = da.from_array(src, chunks=chunks), dda.from_array(src, chunks=chunks)
+    ours, theirs = da.unique(x), dda.unique(d)
+    assert nan_chunks(ours.chunks) == nan_chunks(theirs.chunks) == (("nan",),)
+    assert ntasks(ours) - ntasks(x) == ntasks(theirs) - ntasks(d)
+    same(ours, np.unique(src))
+    # of x[mask] too, as Dask's
+    m = x[x > 0]
+    same(da.unique(m), np.unique(src[src > 0]))
+    assert ntasks(da.unique(m)) - ntasks(m) == ntasks(dda.unique(d[d > 0])) - ntasks(d[d > 0])
+
+
+def test_unique_refusals():
+    x = da.arange(4, chunks=2)
+    with pytest.raises(NotImplementedError, match="return_counts=True"):
+        da.unique(x, return_counts=True)
+    with pytest.raises(TypeError, match="complex"):
+        da.unique(x.astype("c16"))
