@@ -218,8 +218,12 @@ void dusk__buf_esc(dusk__buf *b, const char *s)
 void dusk__buf_shape(dusk__buf *b, int ndim, const int64_t *shape)
 {
     dusk__buf_add(b, "(", 1);
-    for (int d = 0; d < ndim; d++)
-        dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
+    for (int d = 0; d < ndim; d++) {
+        if (shape[d] == DUSK_UNKNOWN_SIZE)   /* known once computed (x[mask]): Dask's nan */
+            dusk__buf_printf(b, d ? ", nan" : "nan");
+        else
+            dusk__buf_printf(b, d ? ", %lld" : "%lld", (long long)shape[d]);
+    }
     dusk__buf_add(b, ndim == 1 ? ",)" : ")", ndim == 1 ? 2 : 1);
 }
 

@@ -397,7 +397,16 @@ class Array(_dusk.Array):
     def persist(self, **kwargs):
         """The array computed now and held in memory, with the same chunks (as
         Dask's persist, though its name is new: a from_array of the values)."""
+        self._known_chunks("persist")
         return from_array(self.compute(**kwargs), chunks=self.chunks)
+
+    def _known_chunks(self, what):
+        """ValueError, as Dask's, for what a Python function builds from x's
+        chunk sizes when they are unknown (x[x > 0]'s)."""
+        if self._unknown_chunks:
+            raise ValueError("%s: array chunk sizes are unknown: shape %s; call "
+                             "x.compute_chunk_sizes() first%s"
+                             % (what, self.shape, _UNKNOWN_CHUNK_MESSAGE))
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """np.exp(x), np.add(a, x) ...: the ufuncs dusk has, as dusk arrays;
@@ -901,6 +910,7 @@ class Array(_dusk.Array):
         if dtype is not None and name == "mean" and np.dtype(dtype).kind in "biu":
             # NumPy's mean(dtype=int): the sum in that dtype (wrapping), divided,
             # cast back; dusk's mean is a float's
+            x._known_chunks("mean(dtype=%s)" % np.dtype(dtype))
             s = x._red("sum", axis, keepdims, split_every, dtype=dtype)
             n = x.size // builtins.max(s.size, 1) if x.size else 0
             return (s / n).astype(dtype)
@@ -3608,6 +3618,7 @@ def _to_delayed(self, optimize_graph=True):
     dusk.compute or in one Delayed's graph, computes them in one run of the
     array's graph, so what they share (an input read, a mean) is computed once."""
     from .delayed import _ArrayBlock
+    self._known_chunks("to_delayed")
     out = np.empty(self.numblocks, dtype=object)
     for idx in np.ndindex(*self.numblocks):
         out[idx] = _ArrayBlock(self, idx)

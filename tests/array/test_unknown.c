@@ -25,6 +25,7 @@
 
 #include "dusk.h"
 #include "dusk/array.h"
+#include "dusk/viz.h"
 #include "helpers.h"
 
 /* Runs a Python program (NumPy as np, dask.array as da) in the scratch
@@ -484,6 +485,16 @@ static void test_elementwise_and_reductions(void **state)
     dusk_array_describe(y, table, sizeof table);
     assert_true(contains(table, "unknown"));
     assert_true(contains(table, "(nan,)"));
+    /* its picture's layers say nan, not the sentinel */
+    dusk_viz_options vo = DUSK_VIZ_OPTIONS_INIT;
+    vo.view = DUSK_VIZ_LAYERS;
+    char *dot = NULL;
+    size_t len = 0;
+    dusk_array *w = dusk_array_binop_scalar(DUSK_BINOP_MUL, y, 2, false);
+    assert_int_equal(dusk_visualize_array_mem(w, "dot", &vo, &dot, &len, &err), 0);
+    assert_true(contains(dot, "(nan,)"));
+    assert_false(contains(dot, "(-1,)"));
+    dusk_free(dot);
 }
 
 /* --- compute_chunk_sizes ---------------------------------------------------------- */

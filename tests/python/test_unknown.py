@@ -201,6 +201,9 @@ REFUSED = [
     ("histogram", lambda y: da.histogram(y, bins=3, range=(0, 10))),
     ("store", lambda y: y.to_hdf5("never.h5", "/y")),
     ("map_blocks", lambda y: y.map_blocks(lambda b: b)),
+    ("persist", lambda y: y.persist()),
+    ("to_delayed", lambda y: y.to_delayed()),
+    ("mean(dtype=int32)", lambda y: y.mean(dtype="i4")),
     ("linalg.qr", lambda y: da.linalg.qr(y[:, None] if False else da.stack([y, y]).T)),
 ]
 
