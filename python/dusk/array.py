@@ -674,7 +674,7 @@ class Array(_dusk.Array):
     def __bool__(self):
         # As Dask's and NumPy's: an array of one element is the truth of its
         # value (if (x > 0).any(): ... computes it); of more, ValueError.
-        if self.size > 1:
+        if self.size > 1:   # (nan for x[mask]'s: computed, NumPy's rule)
             raise ValueError("the truth value of a dusk array of more than one element is "
                              "ambiguous: use a.any() or a.all()")
         return bool(self.compute())
@@ -2581,6 +2581,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         avg = a.mean(axis=axis, keepdims=keepdims)
         if not returned:
             return avg
+        a._known_chunks("average(returned=True)")
         scl = np.asarray(avg.dtype.type(a.size / builtins.max(avg.size, 1)))
         return avg, broadcast_to(from_array(scl), avg.shape)
     w = _as_array(weights)
@@ -4104,6 +4105,8 @@ def moment(a, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=
         reduced = a.sum(axis=axes, keepdims=keepdims)
         make = ones if order == 0 else zeros
         return make(reduced.shape, dtype="f8", chunks=reduced.chunks)
+    # (N is read from a's shape: not known for x[mask]'s chunks)
+    a._known_chunks("moment")
     dt = np.dtype(dtype) if dtype is not None else np.var(np.ones(1, dtype=a.dtype)).dtype
     x = a if a.dtype == dt else a.astype(dt)
     mu = x.mean(axis=axes, keepdims=True, split_every=split_every)

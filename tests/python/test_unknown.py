@@ -204,6 +204,8 @@ REFUSED = [
     ("persist", lambda y: y.persist()),
     ("to_delayed", lambda y: y.to_delayed()),
     ("mean(dtype=int32)", lambda y: y.mean(dtype="i4")),
+    ("moment", lambda y: da.moment(y, 2)),
+    ("average(returned=True)", lambda y: da.average(y, returned=True)),
     ("linalg.qr", lambda y: da.linalg.qr(y[:, None] if False else da.stack([y, y]).T)),
 ]
 
