@@ -7,6 +7,14 @@
 ** rechunks, which add split tasks) and which layers it reads. Arrays and
 ** layers belong to their context and die with it.
 **
+** Blocks of unknown size (x[mask], compress, unique: Dask's chunks of nan)
+** hold DUSK_UNKNOWN_SIZE in the array's shape and chunks along those axes,
+** and the most they can hold in its bound (and in their layer's shape).
+** Only the builders on array.c's allow-list take such an array (the one
+** check is dusk__array_input); they make layers whose bounds are None, so
+** no kernel reads a planned size, and compute sizes the result from the
+** blocks.
+**
 ** A layer's tasks run one entry of the operation table (array/ops.h) and
 ** take only values: the layer's shared parameter tuple, the block's index
 ** and the input blocks. So a graph stays valid after its context is freed,
