@@ -8,8 +8,9 @@
 ** layers belong to their context and die with it.
 **
 ** Blocks of unknown size (x[mask], compress, unique: Dask's chunks of nan)
-** hold DUSK_UNKNOWN_SIZE in the array's shape and chunks along those axes,
-** and the most they can hold in its bound (and in their layer's shape).
+** hold DUSK_UNKNOWN_SIZE in the array's shape and chunks along those axes
+** (and in their layer's shape, which pictures show as nan), and the most
+** they can hold in the array's bound, which the memory check counts.
 ** Only the builders on array.c's allow-list take such an array (the one
 ** check is dusk__array_input); they make layers whose bounds are None, so
 ** no kernel reads a planned size, and compute sizes the result from the

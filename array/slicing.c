@@ -1006,7 +1006,7 @@ dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
         return y;
     /* its blocks' sizes are known once computed; at most the source's */
     int64_t bound = y->bound[0];
-    y->shape[0] = DUSK_UNKNOWN_SIZE;
+    y->shape[0] = y->L->shape[0] = DUSK_UNKNOWN_SIZE;
     for (int64_t k = 0; k < y->nb[0]; k++)
         y->chunks[0][k] = DUSK_UNKNOWN_SIZE;
     y->unknown = true;
@@ -1019,7 +1019,7 @@ dusk_array *dusk__alias_layer(dusk_array *y, const char *what)
     char tok[33];
     dusk__token(tok, "%s|%s", what, y->L->name);
     dusk__layer *L = dusk__layer_new(y->ctx, "getitem", tok, DUSK__L_CUSTOM, NULL, dusk_none(),
-                                     y->ndim, y->bound, y->nb, y->dtype);
+                                     y->ndim, y->shape, y->nb, y->dtype);
     if (!L)
         return dusk__array_oom(y->ctx, what);
     dusk__layer_input(L, y->L);
@@ -1169,7 +1169,7 @@ dusk_array *dusk_array_compress(dusk_array *cond, dusk_array *a, int axis)
     dusk_value *pv = dusk__params_new(a->dtype, a->ndim, NULL, NULL, 2, args);
     if (pv)
         L = dusk__layer_new(a->ctx, "getitem_variadic", tok, DUSK__L_BLOCKS,
-                            dusk__op_get(DUSK__OP_GETITEM), pv, a->ndim, a->shape, a->nb,
+                            dusk__op_get(DUSK__OP_GETITEM), pv, a->ndim, shape, a->nb,
                             a->dtype);
     if (!L) {
         dusk_free(unknown);

@@ -199,7 +199,7 @@ dusk_array *dusk_array_unique(dusk_array *a)
     dusk_free(chunks);
     if (u->status)
         return u;
-    u->bound[0] = u->L->shape[0] = bound;   /* the layer's shape: what it can hold */
+    u->bound[0] = bound;
     /* Dask's 'getitem' of the values, then one aggregate of them all */
     dusk_array *vals = dusk__alias_layer(u, "unique-values");
     if (vals->status)
@@ -208,8 +208,8 @@ dusk_array *dusk_array_unique(dusk_array *a)
     snprintf(name, sizeof name, "unique-aggregate-%s", u->L->op);
     dusk__layer *L = dusk__layer_new(ctx, name, tok, DUSK__L_REDUCE,
                                      dusk__op_get(DUSK__OP_UNIQUE_AGG),
-                                     dusk__params_new(a->dtype, 0, NULL, NULL, 0, NULL), 1, &bound,
-                                     &one, a->dtype);
+                                     dusk__params_new(a->dtype, 0, NULL, NULL, 0, NULL), 1,
+                                     &unknown, &one, a->dtype);
     if (!L)
         return dusk__array_oom(ctx, "unique");
     dusk__layer_input(L, vals->L);

@@ -199,6 +199,18 @@ static void test_mask_graphs_are_dasks(void **state)
     assert_int_equal(dusk_array_chunks(cmp[0], 1)[0], 2);
     assert_int_equal(dusk_array_shape(cmp[3])[0], 10);
     assert_int_equal(dusk_array_shape(cmp[3])[1], DUSK_UNKNOWN_SIZE);
+    /* its layers' shapes are nan as its own is (what pictures show) */
+    dusk_layer_info li[16];
+    size_t nl = dusk_array_layers(uq[2], li, 16);
+    int unknown_layers = 0;
+    for (size_t i = 0; i < nl; i++)
+        if (!strcmp(li[i].op, "getitem") || !strcmp(li[i].op, "unique_internal") ||
+            !strcmp(li[i].op, "unique-aggregate")) {   /* Dask's key_split of its name */
+            assert_int_equal(li[i].ndim, 1);
+            assert_int_equal(li[i].shape[0], DUSK_UNKNOWN_SIZE);
+            unknown_layers++;
+        }
+    assert_int_equal(unknown_layers, 6);   /* x[mask]'s 2, unique's 4 */
     /* the last layer aliases the getitem tasks: ('getitem-<t>', i) -> key */
     dusk_graph *g = NULL;
     dusk_error err = DUSK_ERROR_INIT;
