@@ -200,12 +200,15 @@ void dusk__bound_from_inputs(dusk_array *r, dusk_array *const *in, int nin,
     for (int d = 0; d < r->ndim; d++) {
         if (r->shape[d] != DUSK_UNKNOWN_SIZE)
             continue;
-        int64_t most = 0;
+        int64_t most = 0, block = 0;
         for (int i = 0; i < nin; i++)
             for (int e = 0; e < in[i]->ndim; e++)
-                if (map[i][e] == d && in[i]->bound[e] > most)
-                    most = in[i]->bound[e];
+                if (map[i][e] == d) {
+                    most = in[i]->bound[e] > most ? in[i]->bound[e] : most;
+                    block = in[i]->bmax[e] > block ? in[i]->bmax[e] : block;
+                }
         r->bound[d] = most;
+        r->bmax[d] = block;
     }
 }
 
@@ -307,6 +310,10 @@ dusk_array *dusk__array_new(dusk_array_ctx *ctx, dusk__layer *L, int ndim, const
     for (int d = 0; d < ndim; d++) {
         a->shape[d] = shape[d];
         a->bound[d] = known[d];
+        a->bmax[d] = 0;
+        for (int64_t k = 0; k < nb[d]; k++)
+            if (chunks[d][k] > a->bmax[d])
+                a->bmax[d] = chunks[d][k];
         a->nb[d] = nb[d];
         a->chunks[d] = buf + at;
         memcpy(a->chunks[d], chunks[d], (size_t)nb[d] * sizeof *buf);

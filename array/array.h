@@ -122,6 +122,7 @@ struct dusk_array {
      * it can hold (the shape where known): what the memory check counts. */
     bool unknown;
     int64_t bound[DUSK_MAXDIMS];
+    int64_t bmax[DUSK_MAXDIMS];  /* its largest block along each axis (at most, where unknown) */
 };
 
 struct dusk_array_ctx {
@@ -155,8 +156,8 @@ dusk_array *dusk__array_input(dusk_array *a, dusk_array *b, const char *who);
  * array naming op. NULL when they do. */
 dusk_array *dusk__unknown_align(dusk_array *a, dusk_array *b, const char *op);
 /* After a layer of blocks that follow their inputs' (map as
- * dusk__blockwise's): the bound of each unknown axis of r, the largest of
- * its inputs' bounds there. */
+ * dusk__blockwise's): the bound (and largest block) of each unknown axis
+ * of r, the largest of its inputs' there. */
 void dusk__bound_from_inputs(dusk_array *r, dusk_array *const *in, int nin,
                              int (*map)[DUSK_MAXDIMS]);
 /* One axis of a (NumPy's int, negative from the end) as 0 .. ndim - 1 in

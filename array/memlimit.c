@@ -289,14 +289,18 @@ int dusk__memlimit_check_compute_many(dusk_array *const *a, size_t n, dusk_error
 
 int dusk__memlimit_check_store(const dusk_array *a, const dusk_options *opts, dusk_error *err)
 {
+    return dusk__memlimit_check_stream(a, opts, "storing", err);
+}
+
+int dusk__memlimit_check_stream(const dusk_array *a, const dusk_options *opts, const char *doing,
+                                dusk_error *err)
+{
     double block = (double)dusk_dtype_size(a->dtype), nblocks = 1;
     int64_t big[DUSK_MAXDIMS];
     for (int d = 0; d < a->ndim; d++) {
-        /* the block at the largest size along every axis is a block */
-        big[d] = 0;
-        for (int64_t k = 0; k < a->nb[d]; k++)
-            if (a->chunks[d][k] > big[d])
-                big[d] = a->chunks[d][k];
+        /* the block at the largest size along every axis is a block (where
+         * sizes are unknown, the most one can hold: its source block's) */
+        big[d] = a->bmax[d];
         block *= (double)big[d];
         nblocks *= (double)a->nb[d];
     }
@@ -310,7 +314,7 @@ int dusk__memlimit_check_store(const dusk_array *a, const dusk_options *opts, du
     dusk__fmt_shape(sh, sizeof sh, a->ndim, big);
     snprintf(why, sizeof why, "at least its largest block, %s %s, on each of %.0f workers at "
              "once%s", sh, bb, at_once, gw);
-    return check(a, "storing", block * at_once + graph, why, err);
+    return check(a, doing, block * at_once + graph, why, err);
 }
 
 void dusk_array_ctx_set_memory_check(dusk_array_ctx *ctx, bool on)

@@ -36,5 +36,10 @@ int dusk__memlimit_check_compute_many(dusk_array *const *a, size_t n, dusk_error
 /* The same for storing a, which streams: at least its largest block on
  * each worker that opts gives (NULL: one per core) at once. */
 int dusk__memlimit_check_store(const dusk_array *a, const dusk_options *opts, dusk_error *err);
+/* The same for what else streams a's blocks (doing: "computing the chunk
+ * sizes of"): an array of unknown chunk sizes counts its largest blocks at
+ * the most they can hold. */
+int dusk__memlimit_check_stream(const dusk_array *a, const dusk_options *opts, const char *doing,
+                                dusk_error *err);
 
 #endif /* DUSK_ARRAY_MEMLIMIT_H */

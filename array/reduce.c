@@ -111,8 +111,10 @@ static dusk_array *tree_step(dusk_array *x, const dusk__op *kop, int agg, uint64
         r = dusk__array_new(x->ctx, L, ndim, shape, chunks, nb, out_dtype);
         /* an axis of unknown length it keeps holds at most what x's does */
         for (int d = 0; d < x->ndim && !r->status; d++)
-            if (out_axis[d] >= 0 && r->shape[out_axis[d]] == DUSK_UNKNOWN_SIZE)
+            if (out_axis[d] >= 0 && r->shape[out_axis[d]] == DUSK_UNKNOWN_SIZE) {
                 r->bound[out_axis[d]] = x->bound[d];
+                r->bmax[out_axis[d]] = x->bmax[d];
+            }
     }
     dusk_free(cbuf);
     return r;

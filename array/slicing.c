@@ -1005,12 +1005,13 @@ dusk_array *dusk_array_mask(dusk_array *a, dusk_array *mask)
     if (y->status)
         return y;
     /* its blocks' sizes are known once computed; at most the source's */
-    int64_t bound = y->bound[0];
+    int64_t bound = y->bound[0], block = y->bmax[0];
     y->shape[0] = y->L->shape[0] = DUSK_UNKNOWN_SIZE;
     for (int64_t k = 0; k < y->nb[0]; k++)
         y->chunks[0][k] = DUSK_UNKNOWN_SIZE;
     y->unknown = true;
     y->bound[0] = bound;
+    y->bmax[0] = block;   /* a block keeps at most its source block's elements */
     return dusk__alias_layer(y, "getitem-mask");
 }
 
@@ -1025,8 +1026,10 @@ dusk_array *dusk__alias_layer(dusk_array *y, const char *what)
     dusk__layer_input(L, y->L);
     L->emit = alias_emit;
     dusk_array *r = dusk__array_new(y->ctx, L, y->ndim, y->shape, y->chunks, y->nb, y->dtype);
-    if (!r->status)
+    if (!r->status) {
         memcpy(r->bound, y->bound, sizeof r->bound);
+        memcpy(r->bmax, y->bmax, sizeof r->bmax);
+    }
     return r;
 }
 
@@ -1181,8 +1184,10 @@ dusk_array *dusk_array_compress(dusk_array *cond, dusk_array *a, int axis)
     }
     dusk_array *out = dusk__array_new(a->ctx, L, a->ndim, shape, chunks, a->nb, a->dtype);
     dusk_free(unknown);
-    if (!out->status)
+    if (!out->status) {
         out->bound[ax] = a->shape[ax];
+        out->bmax[ax] = a->bmax[ax];
+    }
     return out;
 }
 

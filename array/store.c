@@ -393,8 +393,9 @@ int dusk_array_compute_chunk_sizes(dusk_array *a, const dusk_options *opts, dusk
     char **keys = NULL;
     size_t n = 0;
     dusk_value *shapes = NULL;
-    int rc = dusk__chunk_shapes_graph(a, &g, &keys, &n, err);
-    if (rc)
+    /* it streams, as a store: its blocks go once their shapes are read */
+    int rc = dusk__memlimit_check_stream(a, opts, "computing the chunk sizes of", err);
+    if (rc || (rc = dusk__chunk_shapes_graph(a, &g, &keys, &n, err)))
         return rc;
     if ((rc = dusk_get_list(g, (const char *const *)keys, n, opts, &shapes, err)))
         goto done;

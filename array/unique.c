@@ -219,6 +219,6 @@ dusk_array *dusk_array_unique(dusk_array *a)
     dusk_array *agg = dusk__array_new(ctx, L, 1, &unknown, &uc, &one, a->dtype);
     if (agg->status)
         return agg;
-    agg->bound[0] = bound;
+    agg->bound[0] = agg->bmax[0] = bound;   /* one block: all of them, at most */
     return dusk__alias_layer(agg, "unique-result");
 }

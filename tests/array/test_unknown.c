@@ -616,6 +616,39 @@ static void test_refusals(void **state)
     assert_true(contains(err.msg, "must be of bools"));
 }
 
+/* --- the memory check ----------------------------------------------------------------------- */
+
+/* An array of unknown chunk sizes counts at the most it can hold: x[mask]
+ * of 8 TiB in blocks of 2 TiB is refused, computed or its sizes computed,
+ * before anything runs (the sentinel, read as a size, would have let it
+ * start). */
+static void test_memory_check_counts_the_bound(void **state)
+{
+    dusk_array_ctx *ctx = *state;
+    dusk_array *x = dusk_ones(ctx, DUSK_SHAPE(INT64_C(1) << 40), "274877906944", DUSK_DT_F8);
+    dusk_array *y = dusk_array_mask(x, dusk_array_binop_scalar(DUSK_BINOP_GT, x, 0, false));
+    dusk_array *z = dusk_array_binop_scalar(DUSK_BINOP_MUL, y, 2, false);
+    assert_built(z, "a large x[mask]");
+    dusk_value *v = NULL;
+    dusk_error err = DUSK_ERROR_INIT;
+    assert_int_equal(dusk_array_compute(z, NULL, &v, &err), DUSK_ENOMEM);
+    assert_null(v);
+    assert_true(contains(err.msg, "computing") && contains(err.msg, "(nan,)"));
+    dusk_array *k = NULL;
+    assert_int_equal(dusk_array_compute_chunk_sizes(z, NULL, &k, &err), DUSK_ENOMEM);
+    assert_null(k);
+    assert_true(contains(err.msg, "computing the chunk sizes of") &&
+                contains(err.msg, "2.00 TiB"));
+    dusk_array *two[] = {z, y};
+    dusk_value *vals[2] = {NULL, NULL};
+    assert_int_equal(dusk_array_compute_many(two, 2, NULL, vals, &err), DUSK_ENOMEM);
+    /* a small one of the same shape passes */
+    dusk_array *s = dusk_ones(ctx, DUSK_SHAPE(40), "10", DUSK_DT_F8);
+    dusk_array *t = dusk_array_mask(s, dusk_array_binop_scalar(DUSK_BINOP_GT, s, 0, false));
+    assert_int_equal(dusk_array_compute_chunk_sizes(t, NULL, &k, &err), 0);
+    assert_int_equal(dusk_array_shape(k)[0], 40);
+}
+
 /* --- allocation failures ----------------------------------------------------------------- */
 
 static void test_out_of_memory(void **state)
@@ -687,6 +720,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_elementwise_and_reductions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compute_chunk_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_check_counts_the_bound, setup, teardown),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
