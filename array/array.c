@@ -115,6 +115,8 @@ static const char *const unknown_ok[] = {
     "dusk_array_unop", "dusk_array_astype", "dusk_array_transpose", "dusk_array_where", "dusk_array_where_scalar",
     "dusk_array_clip", "round_layer", "dusk_array_isclose", "dusk_array_isclose_scalar",
     "dusk_array_nan_to_num", "dusk_array_reduce", "dusk_array_mask", "dusk_array_unique",
+    /* ':' along its unknown axes, anything along the others (slicing.c) */
+    "dusk_array_getitem", "dusk_array_slice",
 };
 
 /* The operation a builder's C name stands for, as the caller knows it:
@@ -130,18 +132,18 @@ static const char *op_name(const char *who, char *buf, size_t n)
     return who;
 }
 
-static dusk_array *refuse_unknown(dusk_array *a, const char *who)
+dusk_array *dusk__refuse_unknown(dusk_array *a, const char *who, const char *detail)
 {
     char name[64], sh[256];
     dusk__fmt_array_shape(sh, sizeof sh, a->ndim, a->shape);
     return dusk__array_fail(a->ctx, DUSK_EINVAL,
-                            "%s: array chunk sizes are unknown: shape %s (x[mask] and the like "
+                            "%s: array chunk sizes are unknown: shape %s%s (x[mask] and the like "
                             "make blocks whose sizes are known only once computed). A "
                             "possible solution: "
                             "https://docs.dask.org/en/latest/array-chunks.html#unknown-chunks; "
                             "to compute the chunk sizes, use x.compute_chunk_sizes() "
                             "(dusk_array_compute_chunk_sizes)",
-                            op_name(who, name, sizeof name), sh);
+                            op_name(who, name, sizeof name), sh, detail ? detail : "");
 }
 
 /* The first input in an error state (or NULL for a missing input), as the
@@ -160,7 +162,7 @@ dusk_array *dusk__array_input(dusk_array *a, dusk_array *b, const char *who)
     for (size_t i = 0; i < sizeof unknown_ok / sizeof *unknown_ok; i++)
         if (who && strcmp(who, unknown_ok[i]) == 0)
             return NULL;
-    return refuse_unknown(a->unknown ? a : b, who ? who : "an operation");
+    return dusk__refuse_unknown(a->unknown ? a : b, who ? who : "an operation", NULL);
 }
 
 dusk_array *dusk__unknown_align(dusk_array *a, dusk_array *b, const char *op)

@@ -151,6 +151,10 @@ dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what);
  * that one's name to dusk__array_input. */
 dusk_array *dusk__array_input(dusk_array *a, dusk_array *b, const char *who);
 #define dusk__array_bad_input(a, b) dusk__array_input((a), (b), __func__)
+/* The error of that check (detail, if not NULL, follows the shape): for a
+ * builder on the allow-list that takes only some arrays of unknown chunk
+ * sizes (getitem: ':' along those axes). */
+dusk_array *dusk__refuse_unknown(dusk_array *a, const char *who, const char *detail);
 /* Whether two arrays' unknown axes (right-aligned, as they broadcast) line
  * up: the same number of blocks, or length 1 in the other; else an error
  * array naming op. NULL when they do. */

@@ -567,10 +567,14 @@ int dusk__k_getitem(const dusk__targs *t, dusk_value **out, dusk_error *err)
             continue;
         }
         int64_t j = dusk_value_int(dusk_tuple_get(index, (size_t)o));
-        if (j < 0 || j >= ax->nb || ax->count[j] < 0 ||
+        /* a count of DUSK_UNKNOWN_SIZE: ':' along a block of unknown size,
+         * the whole of it, as long as the block is */
+        int whole = j >= 0 && j < ax->nb && ax->kind == E_SLICE &&
+                    ax->count[j] == DUSK_UNKNOWN_SIZE && ax->start[j] == 0 && ax->step == 1;
+        if (j < 0 || j >= ax->nb || (ax->count[j] < 0 && !whole) ||
             (ax->kind == E_LIST && (ax->start[j] < 0 || ax->start[j] + ax->count[j] > ax->nidx)))
             goto bad;
-        shape[o] = ax->count[j];
+        shape[o] = whole ? ish[ax->axis] : ax->count[j];
         total += shape[o];
         o++;
     }
@@ -671,7 +675,8 @@ static dusk_array *gi_layer(dusk_array *a, int id, const char *tok, const entry 
         chunks[ndim] = ax->count;
         shape[ndim] = 0;
         for (int64_t j = 0; j < ax->nb; j++)
-            shape[ndim] += ax->count[j];
+            shape[ndim] = ax->count[j] == DUSK_UNKNOWN_SIZE || shape[ndim] == DUSK_UNKNOWN_SIZE
+                              ? DUSK_UNKNOWN_SIZE : shape[ndim] + ax->count[j];
         ndim++;
     }
     /* the plan's values now belong to the parameters, which keep them
@@ -691,7 +696,18 @@ static dusk_array *gi_layer(dusk_array *a, int id, const char *tok, const entry 
     L->data = view;
     L->data_free = dusk_free;
     dusk__layer_input(L, a->L);
-    return dusk__array_new(a->ctx, L, ndim, shape, chunks, nb, a->dtype);
+    dusk_array *r = dusk__array_new(a->ctx, L, ndim, shape, chunks, nb, a->dtype);
+    /* an axis of unknown length (':' of one) holds what a's does at most */
+    for (int e = 0, o = 0; e < nent && !r->status; e++) {
+        if (ent[e].kind == E_INT)
+            continue;
+        if (ent[e].kind != E_NEW && r->shape[o] == DUSK_UNKNOWN_SIZE) {
+            r->bound[o] = a->bound[ent[e].axis];
+            r->bmax[o] = a->bmax[ent[e].axis];
+        }
+        o++;
+    }
+    return r;
 }
 
 /* A hash of the normalised index, for tokens. */
@@ -789,6 +805,15 @@ static dusk_array *normalize_index(dusk_array *a, const dusk_index *idx, int n, 
         }
         int64_t dim = a->shape[axis];
         e->axis = axis;
+        if (dim == DUSK_UNKNOWN_SIZE &&
+            !(x->kind == DUSK_IDX_SLICE && x->start == NIL && x->stop == NIL &&
+              (x->step == NIL || x->step == 1))) {
+            /* blocks of unknown size: only ':' along them (Dask's too) */
+            char why[96];
+            snprintf(why, sizeof why, ", where axis %d takes ':' only", axis);
+            dusk_free(buf);
+            return dusk__refuse_unknown(a, "getitem", why);
+        }
         if (x->kind == DUSK_IDX_INT) {
             /* DUSK_NIL (INT64_MIN) too: Python's x[-2**63] is that */
             if (x->start >= dim || x->start < -dim) {

@@ -458,7 +458,9 @@ DUSK_API dusk_array *dusk_array_slice(dusk_array *a, const char *index);
  * as Dask does. What takes such an array is listed here; every other
  * operation refuses it with DUSK_EINVAL, naming itself and saying to
  * compute the chunk sizes first (dusk_array_compute_chunk_sizes):
- *   indexing     dusk_array_mask (1-d)
+ *   indexing     dusk_array_mask (1-d), dusk_array_getitem and _slice with
+ *                ':' along the unknown axes (anything along the others, as
+ *                Dask: y[None], c[:, 1]); another entry there is refused
  *   elementwise  dusk_array_binop (with an array of the same blocks along
  *                the unknown axis, or one of length 1 there), _binop_scalar,
  *                _binop_typed, _unop, _astype, _where, _where_scalar, _clip,

@@ -4303,6 +4303,38 @@ def compress(condition, a, axis=None):
     return a[_along(axis, a.ndim, cond[:n])]
 
 
+def argwhere(a):
+    """numpy.argwhere as dask.array's: the indices of the nonzero elements, one row
+    each, (nan, a.ndim): a's index grid (indices), its rows flattened and stacked,
+    compressed by a != 0 (astype(bool), flattened); blocks of unknown size along
+    the rows (nan) until computed."""
+    a = _as_array(a)
+    a._known_chunks("argwhere")
+    nz = a.astype(bool).ravel()
+    ind = indices(a.shape, dtype=np.intp, chunks=a.chunks)
+    if ind.ndim > 1:
+        ind = stack([ind[i].ravel() for i in range(len(ind))], axis=1)
+    return compress(nz, ind, axis=0)
+
+
+def nonzero(a):
+    """numpy.nonzero as dask.array's: argwhere's columns, one array per axis,
+    each of unknown length (nan) until computed."""
+    ind = argwhere(a)
+    if ind.ndim > 1:
+        return tuple(ind[:, i] for i in range(ind.shape[1]))
+    return (ind,)
+
+
+def flatnonzero(a):
+    """numpy.flatnonzero as dask.array's: argwhere of the flattened array, its
+    column: of unknown length (nan) until computed."""
+    return argwhere(_as_array(a).ravel())[:, 0]
+
+
+Array.nonzero = lambda self: nonzero(self)
+
+
 def unique(ar, return_index=False, return_inverse=False, return_counts=False):
     """numpy.unique's sorted distinct values (of the flattened array; NaN once, as
     NumPy 1.24's), as dask.array.unique builds them: each block's, then one task of
@@ -4371,8 +4403,8 @@ def rollaxis(a, axis, start=0):
     return a.transpose(tuple(order))
 
 
-__all__ += ["repeat", "append", "insert", "delete", "compress", "unique", "ediff1d", "vdot",
-            "rollaxis"]
+__all__ += ["repeat", "append", "insert", "delete", "compress", "unique", "argwhere", "nonzero",
+            "flatnonzero", "ediff1d", "vdot", "rollaxis"]
 
 
 # --- choose, select, piecewise, coarsen, gradient, fromfunction ----------------------------------

@@ -154,8 +154,12 @@ static void test_mask_graphs_are_dasks(void **state)
     /* unique, of a known array (flattened) and of x[mask] */
     dusk_array *uq[] = {dusk_array_unique(dusk_array_binop_scalar(DUSK_BINOP_MOD, x1, 4, false)),
                         dusk_array_unique(x2), dusk_array_unique(y[0])};
+    /* ':' along the unknown axis, anything along the others */
+    dusk_array *gi[] = {dusk_array_slice(y[0], "None"), dusk_array_slice(y[0], ":, None"),
+                        dusk_array_slice(cmp[0], ":, 1"), dusk_array_slice(cmp[0], ":, [0, 2]"),
+                        dusk_array_slice(cmp[0], "..., ::-1")};
     dusk_array *all[] = {y[0], y[1], y[2], y[3], w, s, yy, cmp[0], cmp[1], cmp[2], cmp[3], cmp[4],
-                         uq[0], uq[1], uq[2]};
+                         uq[0], uq[1], uq[2], gi[0], gi[1], gi[2], gi[3], gi[4]};
     char *out = py(PY_SIGNATURE
                    "x1 = da.arange(10, chunks=3)\n"
                    "x2 = da.ones((6, 6), chunks=(3, 2))\n"
@@ -170,7 +174,9 @@ static void test_mask_graphs_are_dasks(void **state)
                    "       da.compress(da.arange(10, chunks=5) > 4, o2, 0),\n"
                    "       da.compress(da.arange(4, chunks=3) > 1, o2, 1), da.compress(c1, o2)]\n"
                    "uq = [da.unique(x1 % 4), da.unique(x2), da.unique(y[0])]\n"
-                   "for e in y + [w, s, yy] + cmp + uq:\n"
+                   "gi = [y[0][None], y[0][:, None], cmp[0][:, 1], cmp[0][:, [0, 2]],\n"
+                   "      cmp[0][..., ::-1]]\n"
+                   "for e in y + [w, s, yy] + cmp + uq + gi:\n"
                    "    print(sig(e))\n");
     char *p = out;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
@@ -199,6 +205,14 @@ static void test_mask_graphs_are_dasks(void **state)
     assert_int_equal(dusk_array_chunks(cmp[0], 1)[0], 2);
     assert_int_equal(dusk_array_shape(cmp[3])[0], 10);
     assert_int_equal(dusk_array_shape(cmp[3])[1], DUSK_UNKNOWN_SIZE);
+    /* x[mask][None, :] computes: one row of x's kept elements */
+    dusk_value *gv = computed(gi[0]);
+    static const int64_t gw[] = {5, 6, 7, 8, 9};
+    assert_int_equal(dusk_ndarray_ndim(gv), 2);
+    assert_int_equal(dusk_ndarray_shape(gv)[1], 5);
+    assert_memory_equal(dusk_ndarray_data(gv), gw, sizeof gw);
+    dusk_value_unref(gv);
+    assert_int_equal(dusk_array_shape(gi[2])[0], DUSK_UNKNOWN_SIZE);
     /* its layers' shapes are nan as its own is (what pictures show) */
     dusk_layer_info li[16];
     size_t nl = dusk_array_layers(uq[2], li, 16);
@@ -570,7 +584,8 @@ static void test_refusals(void **state)
     static const double edges[] = {0, 5, 10};
     struct { dusk_array *r; const char *name; } cases[] = {
         {dusk_array_getitem(y, ix, 1), "getitem"},
-        {dusk_array_slice(y, "0"), "slice"},
+        {dusk_array_slice(y, "0"), "getitem"},   /* the text's getitem */
+        {dusk_array_slice(y, "1:"), "getitem"},
         {dusk_array_rechunk(y, "2"), "rechunk"},
         {dusk_array_reshape(y, DUSK_SHAPE(-1, 1), true), "reshape"},
         {dusk_array_ravel(y), "reshape"},

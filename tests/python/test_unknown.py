@@ -299,3 +299,56 @@ def test_unique_refusals():
         da.unique(x, return_counts=True)
     with pytest.raises(TypeError, match="complex"):
         da.unique(x.astype("c16"))
+
+
+@pytest.mark.parametrize("shape,chunks", [((10,), 3), ((7,), 7), ((6, 5), (4, 2)),
+                                          ((3, 4, 5), (2, 3, 2))])
+@pytest.mark.parametrize("dtype", ["i8", "f8", "?"])
+def test_argwhere_nonzero_flatnonzero(shape, chunks, dtype):
+    src = RNG.randint(0, 3, size=shape).astype(dtype)
+    if dtype == "f8":
+        src.flat[1] = np.nan   # nonzero, as NumPy counts it
+    x, d = da.from_array(src, chunks=chunks), dda.from_array(src, chunks=chunks)
+    # Dask's index grid (indices) has fewer tasks than dusk's (its
+    # broadcast_to): the layers each adds to x and the grid are compared
+    grid = ntasks(da.indices(shape, dtype=np.intp, chunks=chunks)) if len(shape) > 1 else 0
+    dgrid = len(dda.indices(shape, dtype=np.intp, chunks=chunks).dask) if len(shape) > 1 else 0
+    for name in ["argwhere", "flatnonzero"]:
+        ours, theirs = getattr(da, name)(x), getattr(dda, name)(d)
+        assert nan_chunks(ours.chunks) == nan_chunks(theirs.chunks), name
+        g, dg = (grid, dgrid) if name == "argwhere" else (0, 0)
+        assert ntasks(ours) - ntasks(x) - g == ntasks(theirs) - ntasks(d) - dg, name
+        same(ours, getattr(np, name)(src), name)
+    ours, theirs = da.nonzero(x), dda.nonzero(d)
+    assert len(ours) == len(theirs) == len(shape)
+    for o, t, want in zip(ours, theirs, np.nonzero(src)):
+        assert nan_chunks(o.chunks) == nan_chunks(t.chunks)
+        assert ntasks(o) - ntasks(x) - grid == ntasks(t) - ntasks(d) - dgrid
+        same(o, want)
+    assert x.nonzero()[0].name == ours[0].name
+    # np.nonzero of a dusk array is dusk's
+    assert isinstance(np.nonzero(x)[0], da.Array)
+
+
+def test_slicing_of_unknown_chunks_is_dasks():
+    x, d = da.arange(10., chunks=3), dda.arange(10., chunks=3)
+    y, e = x[x > 4], d[d > 4]
+    o, od = da.ones((10, 4), chunks=(3, 2)), dda.ones((10, 4), chunks=(3, 2))
+    c, cd = da.compress(x > 4, o, 0), dda.compress(d > 4, od, 0)
+    want = np.ones((10, 4))[np.arange(10.) > 4]
+    for ours, theirs, w in [
+        (y[:], e[:], np.arange(5., 10)), (y[None], e[None], np.arange(5., 10)[None]),
+        (y[:, None], e[:, None], np.arange(5., 10)[:, None]), (y[...], e[...], np.arange(5., 10)),
+        (c[:, 1], cd[:, 1], want[:, 1]), (c[:, 1:3], cd[:, 1:3], want[:, 1:3]),
+        (c[:, [0, 2]], cd[:, [0, 2]], want[:, [0, 2]]), (c[..., 0], cd[..., 0], want[..., 0]),
+        (c[:, ::-1], cd[:, ::-1], want[:, ::-1]),
+    ]:
+        assert nan_chunks(ours.chunks) == nan_chunks(theirs.chunks)
+        assert ntasks(ours) == ntasks(theirs)
+        same(ours, w)
+    # along an axis of unknown length, ':' only
+    for index in [0, slice(1, None), slice(None, None, 2), [0], slice(None, None, -1)]:
+        with pytest.raises(ValueError, match="axis 0 takes ':' only.*compute_chunk_sizes"):
+            y[index]
+    with pytest.raises(ValueError, match="axis 0 takes ':' only"):
+        c[1, :]
