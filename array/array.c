@@ -112,7 +112,8 @@ dusk_array *dusk__array_oom(dusk_array_ctx *ctx, const char *what)
  * sentinel as a size. */
 static const char *const unknown_ok[] = {
     "dusk_array_binop", "binary_layer", "dusk_array_binop_scalar", "dusk_array_binop_typed",
-    "dusk_array_unop", "dusk_array_astype", "dusk_array_transpose", "dusk_array_where", "dusk_array_where_scalar",
+    "dusk_array_unop", "dusk_array_astype", "dusk_array_transpose", "dusk_array_where",
+    "dusk_array_where_scalar",
     "dusk_array_clip", "round_layer", "dusk_array_isclose", "dusk_array_isclose_scalar",
     "dusk_array_nan_to_num", "dusk_array_reduce", "dusk_array_mask", "dusk_array_unique",
     /* ':' along its unknown axes, anything along the others (slicing.c) */

@@ -1638,7 +1638,8 @@ int dusk__nd_reduce_chunk(dusk_reduction op, const dusk_value *a, uint64_t axes,
         for (int d = 0; d < ndim; d++)
             if ((axes >> d) & 1)
                 shape[d] = 0;
-        dusk_value *e = dusk_ndarray_new(acc_dtype, ndim, shape), *t = e ? dusk_tuple_of(1, &e) : NULL;
+        dusk_value *e = dusk_ndarray_new(acc_dtype, ndim, shape);
+        dusk_value *t = e ? dusk_tuple_of(1, &e) : NULL;
         if (!t)
             return oom(err);
         *out = t;

@@ -317,7 +317,8 @@ static void test_compress_values_are_numpys(void **state)
     assert_int_equal(dusk_ndarray_shape(v1)[0], 5);
     assert_int_equal(dusk_ndarray_shape(v1)[1], 3);
     assert_int_equal(dusk_ndarray_shape(vn)[0], 3);
-    const int32_t *g0 = dusk_ndarray_data(v0), *g1 = dusk_ndarray_data(v1), *gn = dusk_ndarray_data(vn);
+    const int32_t *g0 = dusk_ndarray_data(v0), *g1 = dusk_ndarray_data(v1);
+    const int32_t *gn = dusk_ndarray_data(vn);
     for (int i = 0, k = 0; i < 5; i++)
         for (int j = 0; j < 6 && rows[i]; j++)
             assert_int_equal(g0[k++], data[i * 6 + j]);
