@@ -523,7 +523,7 @@ class Array(_dusk.Array):
             rows.append("<tr><th> %s </th><td> %s </td><td> %s </td></tr>" % (label, left, right))
         table = ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
                  "<tbody>%s</tbody></table>" % "".join(rows))
-        if self.ndim == 0:
+        if self.ndim == 0 or self._unknown_chunks:   # no picture of sizes not yet known
             return table
         return "<table><tr><td>%s</td><td>%s</td></tr></table>" % (table, self._chunks_svg(120))
 
@@ -3692,6 +3692,7 @@ class _VIndex:
 
     def __getitem__(self, index):
         x = self._a
+        x._known_chunks("vindex")
         if not isinstance(index, tuple):
             index = (index,)
         if builtins.any(isinstance(i, Array) for i in index):
@@ -3794,6 +3795,7 @@ def _view(self, dtype=None, order="C"):
     """The blocks' bytes read as another dtype, as Dask's Array.view: the last
     axis (the first, order='F') of every block scaled by the itemsizes' ratio,
     which must leave whole elements."""
+    self._known_chunks("view")
     dtype = self.dtype if dtype is None else np.dtype(dtype)
     if order not in ("C", "F"):
         raise ValueError("Order must be one of 'C' or 'F'")
@@ -3830,6 +3832,7 @@ def to_npy_stack(dirname, x, axis=0):
     Dask's. The blocks are written as they are computed, in parallel."""
     if not isinstance(x, Array):
         raise TypeError("to_npy_stack: x must be a dusk array, not %s" % type(x).__name__)
+    x._known_chunks("to_npy_stack")
     if x.ndim == 0:
         raise ValueError("to_npy_stack: a 0-d array has no axis to stack along")
     if not -x.ndim <= axis < x.ndim:
@@ -5087,6 +5090,9 @@ def _draw_block(block, *rest, block_id=None):
 
 def _numpy_draw(state, name, params, size, chunks, extra=()):
     """The dusk array of draws of numpy.random.RandomState.<name>(*params, size)."""
+    for v in params:
+        if isinstance(v, Array):
+            v._known_chunks("random." + name)
     arrays_at = [k for k, v in enumerate(params)
                  if isinstance(v, (Array, np.ndarray, list, tuple)) and name != "choice"]
     if name == "multinomial":

@@ -487,6 +487,8 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
                         "Usage:   da.map_overlap(function, x)\n"
                         "   or:   da.map_overlap(function, x, y, z)"
                         % [type(a).__name__ for a in args])
+    for a in args:
+        a._known_chunks("map_overlap")
     if (len(args) > 1 or isinstance(depth, list) or isinstance(boundary, list) or
             _has_keyword(func, "block_info") or "drop_axis" in kwargs or "new_axis" in kwargs):
         # Dask's own way: overlap each array, map_blocks, trim_internal (the

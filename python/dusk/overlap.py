@@ -120,6 +120,7 @@ def overlap(x, depth, boundary=None, *, allow_rechunk=True):
     for all axes, a tuple, or a dict ('none' where it says nothing). Chunks
     smaller than the depth are merged first (allow_rechunk=False: refused)."""
     x = _da._as_array(x)
+    x._known_chunks("overlap")
     d = _depths("overlap", x, depth)
     kinds, values = _kinds("overlap", x, boundary)
     for ax in range(x.ndim):
@@ -234,6 +235,7 @@ def sliding_window_view(x, window_shape, axis=None):
     """NumPy's sliding_window_view, lazily, as Dask's: the windows along each
     axis as new trailing axes; each block holds the windows that start in it."""
     x = _da._as_array(x)
+    x._known_chunks("sliding_window_view")
     window_shape = tuple(window_shape) if np.iterable(window_shape) else (window_shape,)
     if any(w <= 0 for w in window_shape):
         raise ValueError("`window_shape` must contain values > 0")

@@ -352,3 +352,23 @@ def test_slicing_of_unknown_chunks_is_dasks():
             y[index]
     with pytest.raises(ValueError, match="axis 0 takes ':' only"):
         c[1, :]
+
+
+def test_the_days_other_additions_refuse_unknown_chunks_by_name():
+    # vindex, view, to_npy_stack, overlap, sliding_window_view, map_overlap,
+    # to_svg and the NumPy-drawn random draws read chunk sizes: each names
+    # itself and says to compute them, where some failed on nan arithmetic
+    x = da.arange(10, chunks=3)
+    y = x[x > 4]
+    for name, f in [("vindex", lambda: y.vindex[[0]]), ("view", lambda: y.view("u1")),
+                    ("to_npy_stack", lambda: da.to_npy_stack("/nonexistent-dir", y)),
+                    ("overlap", lambda: da.overlap.overlap(y, 1, "none")),
+                    ("sliding_window_view", lambda: da.overlap.sliding_window_view(y, 2)),
+                    ("map_overlap", lambda: y.map_overlap(lambda b: b, 1)),
+                    ("random.binomial", lambda: da.random.binomial(y, 0.5))]:
+        with pytest.raises(ValueError, match=name + ": array chunk sizes are unknown"):
+            f()
+    with pytest.raises(ValueError, match="blocks of unknown size"):
+        y.to_svg()
+    html = y._repr_html_()
+    assert "nan" in html and "<svg" not in html
