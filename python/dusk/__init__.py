@@ -11,7 +11,7 @@ import contextlib
 
 from ._dusk import DuskError, get, ncores, visualize_graph, __version__
 
-from .delayed import Delayed, delayed   # after this, dusk.delayed is the function
+from .delayed import Delayed, delayed, _is_dusk_array   # dusk.delayed: the function
 
 __all__ = ["get", "compute", "persist", "visualize", "Delayed", "delayed", "view", "visualize_graph",
            "ncores", "DuskError", "__version__"]
@@ -24,17 +24,15 @@ def compute(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):
     arrays, so that what they share (an input read, a mean) is computed once."""
     found, arrays = _collect(args, traverse)
     values = {}
-    if found:
+    if found or arrays:
+        # the arrays, and those the Delayed use, in one run of their joined graph
         from .delayed import _run_graph
-        dsk = _run_graph(found.values(), scheduler, num_workers)
-        keys = list(found)
-        values = dict(zip(keys, get(dsk, keys, scheduler=scheduler, num_workers=num_workers)))
-
-    if arrays:
-        from .array import _compute_together
-        got = _compute_together(list(arrays.values()), scheduler=scheduler,
-                                num_workers=num_workers)
+        dsk, got = _run_graph(found.values(), scheduler, num_workers, arrays.values())
         values.update(zip(arrays, got))   # by id: the arrays are alive in args meanwhile
+        if found:
+            keys = list(found)
+            values.update(zip(keys, get(dsk, keys, scheduler=scheduler,
+                                        num_workers=num_workers)))
 
     def value(a):
         if isinstance(a, Delayed):
@@ -72,14 +70,6 @@ def _collect(args, traverse):
     for a in args:
         collect(a)
     return found, arrays
-
-
-def _is_dusk_array(a):
-    mod = type(a).__module__
-    if mod != "dusk.array" and not mod.startswith("dusk."):
-        return False
-    from .array import Array
-    return isinstance(a, Array)
 
 
 def persist(*args, scheduler=None, num_workers=None, traverse=True, **kwargs):

@@ -1489,15 +1489,21 @@ def from_array(x, chunks="auto", name=None, **kwargs):
 
 
 def asarray(a, dtype=None, order=None, *, like=None, inline_array=False,
-            allow_unknown_chunksizes=False):
-    """a as a dusk array, as Dask's: a dusk array as it is (cast to dtype when
-    given), anything else (a list, a NumPy array) through numpy.asarray(a,
-    dtype=, order=) and from_array."""
+            allow_unknown_chunksizes=False, **kwargs):
+    """a as a dusk array, as Dask's: a dusk array as it is; an array-like with a
+    shape and a dtype (a NumPy array, an h5py dataset, read lazily) through
+    from_array (kwargs: its chunks=, name=); a list or a number through
+    numpy.asarray(a, order=). dtype= casts, as NumPy's asarray (Dask 2022.12
+    leaves an array's dtype as it is)."""
     if isinstance(a, Array):
-        return a if dtype is None or np.dtype(dtype) == a.dtype else a.astype(dtype)
-    if isinstance(a, (list, tuple)) and builtins.any(isinstance(v, Array) for v in a):
-        return stack([asarray(v, dtype=dtype) for v in a])
-    return from_array(np.asarray(a, dtype=dtype, order=order))
+        x = a
+    elif isinstance(a, (list, tuple)) and builtins.any(isinstance(v, Array) for v in a):
+        x = stack([asarray(v) for v in a])
+    elif hasattr(a, "shape") and hasattr(a, "dtype") and not np.isscalar(a):
+        x = from_array(a, **kwargs)
+    else:
+        x = from_array(np.asarray(a, dtype=dtype, order=order), **kwargs)
+    return x if dtype is None or np.dtype(dtype) == x.dtype else x.astype(dtype)
 
 
 asanyarray = asarray
@@ -3593,11 +3599,45 @@ def _delayed_block(_one, value, shape, dtype):
     return v.astype(dtype, copy=False)
 
 
+def _graph_eval(graph, expr, cache):
+    """expr of a Dask graph evaluated here, in Python, as Dask's get does it:
+    a task (f, *args) called, a list item by item, a key of graph its value
+    (kept in cache), anything else as it is."""
+    if type(expr) is tuple and expr and callable(expr[0]):
+        return expr[0](*[_graph_eval(graph, a, cache) for a in expr[1:]])
+    if type(expr) is list:
+        return [_graph_eval(graph, a, cache) for a in expr]
+    try:
+        known = expr in cache or expr in graph
+    except TypeError:   # unhashable: a value
+        return expr
+    if not known:
+        return expr
+    if expr not in cache:
+        cache[expr] = _graph_eval(graph, graph[expr], cache)
+    return cache[expr]
+
+
+def _delayed_of_arrays(*parts, spec=None):
+    """from_delayed's block of a Delayed whose graph uses dusk arrays: their
+    values (parts, in spec's keys' order) in place of their tasks, and the rest
+    of its graph evaluated here (a task of a dusk run starts no other run)."""
+    graph, key, keys, shape, dtype = spec
+    v = np.asarray(_graph_eval(graph, key, dict(zip(keys, parts))))
+    if v.shape != shape:
+        raise ValueError("from_delayed: the value computed has shape %s, not the shape %s "
+                         "given" % (v.shape, shape))
+    return v.astype(dtype, copy=False)
+
+
 def from_delayed(value, shape, dtype=None, meta=None, name=None):
     """dask.array.from_delayed: an array of one block, the value of a dusk.Delayed
     (or anything with .compute(), or a value), whose shape must be given and is
-    checked when computed; dtype float64 unless given (or meta's)."""
-    from .delayed import Delayed, delayed
+    checked when computed; dtype float64 unless given (or meta's). A Delayed
+    that uses dusk arrays (x.to_delayed()'s blocks, delayed(f)(x), dusk's or
+    Dask's) takes them as inputs of this array: they are computed in the same
+    run, and the Delayed's own tasks on this array's block."""
+    from .delayed import Delayed, delayed, _block_value
     if not isinstance(value, Delayed) and not hasattr(value, "compute"):
         value = delayed(value)
     if shape is None or (not isinstance(shape, (tuple, list, numbers.Integral, np.integer))):
@@ -3606,7 +3646,24 @@ def from_delayed(value, shape, dtype=None, meta=None, name=None):
     if dtype is None:
         dtype = getattr(meta, "dtype", None) or np.float64
     dtype = np.dtype(dtype)
-    from .blocks import map_blocks
+    from .blocks import map_blocks, blockwise
+    graph = dict(value.__dask_graph__()) if hasattr(value, "__dask_graph__") else {}
+    uses = [(k, t) for k, t in graph.items()
+            if type(t) is tuple and len(t) == 3 and t[0] is _block_value and isinstance(t[1], Array)]
+    if uses:
+        # blockwise with every axis of the arrays contracted: each task gets
+        # the arrays whole (their blocks concatenated), the output's axes new
+        letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        out_ind = "".join(next(letters) for _ in shape)
+        args = []
+        for _k, (_f, x, idx) in uses:
+            part = x.blocks[idx] if idx else x
+            part._known_chunks("from_delayed")
+            args += [part, "".join(next(letters) for _ in range(part.ndim))]
+        rest = {k: t for k, t in graph.items() if k not in dict(uses)}
+        spec = (rest, value.key, tuple(k for k, _ in uses), shape, dtype)
+        return blockwise(_delayed_of_arrays, out_ind, *args, dtype=dtype, concatenate=True,
+                         new_axes=dict(zip(out_ind, shape)), name=name, spec=spec)
     one = empty((1,) * len(shape), dtype=dtype, chunks=1)
     return map_blocks(_delayed_block, one, value, shape, dtype, dtype=dtype,
                       chunks=tuple((n,) for n in shape), name=name or "from-value")
@@ -3643,8 +3700,13 @@ def _first_of(results):
     return results[0]
 
 
-def _persisted(dsk, key, chunks, rename=None):
-    return from_array(dsk[rename.get(key, key) if rename else key], chunks=chunks)
+def _persisted(dsk, key, chunks, x, rename=None):
+    """The array of a persisted value; the array itself where the graph is
+    still its task (dask.optimize hands the graph over unrun)."""
+    v = dsk[rename.get(key, key) if rename else key]
+    if type(v) is tuple and v and callable(v[0]):
+        return x
+    return from_array(v, chunks=chunks)
 
 
 def _dask_graph(self):
@@ -3660,7 +3722,7 @@ Array.__dask_graph__ = _dask_graph
 Array.__dask_keys__ = lambda self: [_finalize_key(self)]
 Array.__dask_layers__ = lambda self: (_finalize_key(self),)
 Array.__dask_postcompute__ = lambda self: (_first_of, ())
-Array.__dask_postpersist__ = lambda self: (_persisted, (_finalize_key(self), self.chunks))
+Array.__dask_postpersist__ = lambda self: (_persisted, (_finalize_key(self), self.chunks, self))
 Array.__dask_tokenize__ = lambda self: self.name
 Array.__dask_optimize__ = staticmethod(_no_optimize)
 Array.__dask_scheduler__ = staticmethod(_dusk.get)
@@ -3760,8 +3822,10 @@ class _VIndex:
         groups, inverse = np.unique(blk.T, axis=0, return_inverse=True)
         inverse = inverse.ravel()
         firsts, pieces = np.argsort(inverse, kind="stable"), []
+        # each group's points, in the order asked: one split of the sorted order
+        members = np.split(firsts, np.cumsum(np.bincount(inverse, minlength=len(groups)))[:-1])
         for g, coords in enumerate(groups):
-            mine = firsts[inverse[firsts] == g]
+            mine = members[g]
             sel = [slice(None)] * x.ndim
             for d, c in zip(axes, coords):
                 sel[d] = slice(int(edges[axes.index(d)][c]), int(edges[axes.index(d)][c + 1]))
@@ -5072,6 +5136,11 @@ _NUMPY_DRAWS = {
 }
 
 
+# NumPy's integer draws: their dtype is int64 whatever the parameters'
+_DISCRETE_DRAWS = ("binomial", "geometric", "hypergeometric", "logseries",
+                   "negative_binomial", "zipf", "multinomial")
+
+
 def _draw_block(block, *rest, block_id=None):
     """One block of a NumPy draw: rest is the parameters' blocks (the arrays
     among them), then (name, values, where the arrays go, seed, extra)."""
@@ -5109,17 +5178,23 @@ def _numpy_draw(state, name, params, size, chunks, extra=()):
         except ValueError:
             raise ValueError("%s: the parameters' shapes %s do not broadcast to size %s"
                              % (name, ", ".join(map(str, shapes)), shape)) from None
-    # the dtype, and NumPy's checks of the parameters, from one draw now
-    probe = [np.asarray(v.compute() if isinstance(v, Array) else v).ravel()[:1].reshape(())
-             if k in arrays_at else v for k, v in enumerate(params)]
-    try:
-        if name == "choice":
-            dt = np.random.RandomState(0).choice(probe[0], size=(1,), replace=True,
-                                                 p=probe[2]).dtype
-        else:
-            dt = getattr(np.random.RandomState(0), name)(*probe, size=(1,)).dtype
-    except TypeError as e:
-        raise TypeError("%s: %s" % (name, e)) from None
+    # the dtype, and NumPy's checks of the parameters, from one draw now; a
+    # parameter that is a dusk array (not computed for it) or empty is
+    # checked by NumPy as the blocks are drawn, the dtype NumPy's for its kind
+    if name != "choice" and builtins.any(isinstance(params[k], Array) or np.size(params[k]) == 0
+                                for k in arrays_at):
+        dt = np.dtype(np.int64) if name in _DISCRETE_DRAWS else np.dtype(np.float64)
+    else:
+        probe = [np.asarray(v).ravel()[:1].reshape(()) if k in arrays_at else v
+                 for k, v in enumerate(params)]
+        try:
+            if name == "choice":
+                dt = np.random.RandomState(0).choice(probe[0], size=(1,), replace=True,
+                                                     p=probe[2]).dtype
+            else:
+                dt = getattr(np.random.RandomState(0), name)(*probe, size=(1,)).dtype
+        except TypeError as e:
+            raise TypeError("%s: %s" % (name, e)) from None
     full = shape + tuple(extra)
     if extra:   # the outcomes' axis whole
         lead = empty(shape, dtype=dt, chunks=chunks)
@@ -5200,7 +5275,7 @@ def _choice(self, a, size=None, replace=True, p=None, chunks="auto"):
             raise ValueError("probabilities do not sum to 1")
     shape = _shape(size) if size is not None else ()
     probe = empty(shape, chunks=chunks)
-    if not replace and builtins.any(len(c) > 1 for c in probe.chunks[:1]):
+    if not replace and builtins.any(len(c) > 1 for c in probe.chunks):
         raise NotImplementedError("replace=False is not currently supported for "
                                   "dask.array.choice with multi-chunk output arrays")
     return _numpy_draw(self, "choice", [a, replace, p], size, chunks)

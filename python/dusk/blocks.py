@@ -577,18 +577,19 @@ def _map_overlap_apart(func, arrays, depth, boundary, trim, align_arrays, allow_
         return y
     i = max(range(len(grown)), key=lambda k: (grown[k].ndim, -k))
     d, b = depths[i], bounds[i]
+    # the trim's depth per output axis: the kept input axes' in order, 0
+    # (and no boundary) on the axes new_axis= put in
     drop = kwargs.get("drop_axis")
-    if drop is not None:
-        drop = [drop] if isinstance(drop, numbers.Integral) else list(drop)
-        nd = max(a.ndim for a in grown)
-        drop = [a % nd for a in drop]
-        kept = [ax for ax in range(grown[i].ndim) if ax not in drop]
-        d = {n: d[ax] for n, ax in enumerate(kept)}
-        b = {n: b[ax] for n, ax in enumerate(kept)}
-    if y.ndim != len(d):
-        # new axes (new_axis=) take no depth
-        d = {ax: d.get(ax, 0) for ax in range(y.ndim)}
-        b = {ax: b.get(ax, "none") for ax in range(y.ndim)}
+    drop = [] if drop is None else [drop] if isinstance(drop, numbers.Integral) else list(drop)
+    nd = max(a.ndim for a in grown)
+    drop = {a % nd for a in drop}
+    kept = [(d[ax], b[ax]) for ax in range(grown[i].ndim) if ax not in drop]
+    new = kwargs.get("new_axis")
+    new = [] if new is None else [new] if isinstance(new, numbers.Integral) else list(new)
+    new = {a % y.ndim for a in new}
+    d, b, it = {}, {}, iter(kept)
+    for ax in range(y.ndim):
+        d[ax], b[ax] = (0, "none") if ax in new else next(it, (0, "none"))
     return _ov.trim_internal(y, d, b)
 
 

@@ -219,8 +219,8 @@ class Delayed:
         return hash(self.key)
 
     def compute(self, scheduler=None, num_workers=None, **kwargs):
-        return get(_run_graph((self,), scheduler, num_workers), self.key, scheduler=scheduler,
-                   num_workers=num_workers)
+        return get(_run_graph((self,), scheduler, num_workers)[0], self.key,
+                   scheduler=scheduler, num_workers=num_workers)
 
     def persist(self, scheduler=None, num_workers=None, **kwargs):
         """Computed now and held: a Delayed of the same key whose graph is the value
@@ -288,19 +288,22 @@ def _joined(roots):
     return out, list(blocks.values())
 
 
-def _run_graph(roots, scheduler=None, num_workers=None):
+def _run_graph(roots, scheduler=None, num_workers=None, arrays=()):
     """The graph to run for roots: their joined graph, with the blocks of dusk
     arrays in it computed first, all in one run of their arrays' joined graph
     (what the blocks share, an input read or a mean, once), as Dask's graph of
-    to_delayed's keys shares it."""
+    to_delayed's keys shares it; with them, in the same run, the values of
+    arrays (dusk.compute's other arguments): (graph, their values)."""
     dsk, blocks = _joined(roots)
-    if blocks:
+    arrays = list(arrays)
+    values = []
+    if blocks or arrays:
         from .array import _compute_together
-        values = _compute_together([b._part() for b in blocks], scheduler=scheduler,
+        values = _compute_together([b._part() for b in blocks] + arrays, scheduler=scheduler,
                                    num_workers=num_workers)
         for b, v in zip(blocks, values):
             dsk[b.key] = (_Value(v),)
-    return dsk
+    return dsk, values[len(blocks):]
 
 
 def _block_value(x, idx):

@@ -331,3 +331,41 @@ def test_dusk_arrays_are_values_to_delayed_calls_and_dask_collections():
     assert sorted(read) == [(0,), (1,), (2,)]       # y's blocks once, for both arrays
     d = dusk.delayed(len)(x)
     assert "finalize-" + x.name in d.dask
+
+
+def test_from_delayed_of_delayed_work_on_dusk_arrays():
+    # Dask's to_delayed -> process -> from_delayed: the array's blocks become
+    # inputs of the from_delayed arrays, in the same run (Dask's delayed of a
+    # dusk array hung; a to_delayed block was refused as a nested run)
+    import numpy as np
+    import dusk.array as da
+    y = da.arange(10, chunks=5)
+    assert da.from_delayed(dask.delayed(np.sum)(y), shape=(), dtype=int).compute() == 45
+    np.testing.assert_array_equal(
+        da.from_delayed(y.to_delayed()[1], shape=(5,), dtype=y.dtype).compute(), np.arange(5, 10))
+    parts = [da.from_delayed(delayed(lambda b: b * 10)(b), shape=(5,), dtype=int)
+             for b in y.to_delayed()]
+    np.testing.assert_array_equal(da.concatenate(parts).compute(), np.arange(10) * 10)
+    m = y - y.mean()
+    d = m.to_delayed()
+    both = da.from_delayed(delayed(np.add)(d[0], d[1]), (5,), float)
+    np.testing.assert_array_equal(both.compute(), [-4.0, -2.0, 0.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match="shape \\(5,\\), not the shape \\(4,\\)"):
+        da.from_delayed(d[0], (4,), float).compute()
+
+
+def test_one_run_for_delayed_and_arrays_together():
+    import numpy as np
+    import dusk.array as da
+    lock, n = threading.Lock(), [0]
+
+    def f(b):
+        with lock:
+            n[0] += 1
+        return b
+    y = da.arange(10, chunks=5).map_blocks(f, dtype=int)
+    s, v = dusk.compute(delayed(np.sum)(y), y)
+    assert s == 45 and v.tolist() == list(range(10))
+    assert n[0] == 2                      # y's 2 blocks once, where two runs made 4
+    x = da.arange(4, chunks=2)
+    assert dask.optimize(x)[0] is x       # the graph unrun: the array itself

@@ -181,3 +181,18 @@ def test_overlap_of_depth_0_as_dask():
     got, want = da.overlap.overlap(x, 0, "none"), dda.overlap.overlap(X, 0, "none")
     assert got.chunks == want.chunks and _layer_tasks(got) == _layer_tasks(want)
     np.testing.assert_array_equal(got.compute(), A)
+
+
+def test_map_overlap_new_axis_anywhere():
+    # the trim's depths follow the kept axes past the new ones (they were
+    # left in place, so a new first axis was trimmed and the others not)
+    a = np.arange(80.0).reshape(8, 10)
+    x = da.from_array(a, chunks=(4, 5))
+    r = da.map_overlap(lambda p: np.stack([p] * 4), x, depth=1, boundary="reflect", new_axis=0,
+                       chunks=((4,), (6, 6), (7, 7)))
+    assert r.shape == (4, 8, 10) and r.chunks == ((4,), (4, 4), (5, 5))
+    np.testing.assert_array_equal(r.compute()[3], a)
+    r = da.map_overlap(lambda p: p[:, None], x, depth=1, boundary="reflect", new_axis=1,
+                       chunks=((6, 6), (1,), (7, 7)))
+    assert r.shape == (8, 1, 10)
+    np.testing.assert_array_equal(r.compute()[:, 0], a)

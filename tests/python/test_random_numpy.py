@@ -100,3 +100,15 @@ def test_multinomial_as_dask():
     assert got.chunks == want.chunks == ((2, 2, 1), (2, 2), (3,)) and got.dtype == want.dtype
     v = got.compute()
     assert (v.sum(axis=-1) == 20).all()
+
+
+def test_array_parameters_are_not_computed_when_built():
+    calls = []
+    p = da.ones(1000, chunks=100).map_blocks(lambda b: (calls.append(1), b * 2)[1], dtype=float)
+    r = da.random.RandomState(0).beta(p, 2, size=(1000,), chunks=100)
+    assert calls == [] and r.dtype == np.float64
+    assert r.compute().shape == (1000,) and len(calls) == 10
+    assert da.random.RandomState(0).beta(np.array([]), 2, size=(0,)).compute().shape == (0,)
+    assert da.random.binomial(da.ones(4, chunks=2, dtype=int) * 10, 0.5).dtype == np.int64
+    with pytest.raises(NotImplementedError, match="replace=False"):   # any axis in chunks
+        da.random.RandomState(0).choice(5, size=(1, 5), chunks=1, replace=False)

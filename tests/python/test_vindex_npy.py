@@ -195,3 +195,23 @@ def test_assert_eq_and_performance_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", da.PerformanceWarning)
         warnings.warn("slow", da.PerformanceWarning)
+
+
+def test_asarray_of_an_h5py_dataset_stays_lazy(tmp_path):
+    # read when computed, not copied when made (asarray read the whole
+    # dataset into memory): values written after asarray are the ones computed
+    with h5py.File(tmp_path / "d.h5", "w") as f:
+        f.create_dataset("d", data=np.arange(40.0).reshape(4, 10))
+    made = []
+    with h5py.File(tmp_path / "d.h5", "r") as f:
+        for fn in (da.asarray, da.asanyarray):
+            x = fn(f["d"], chunks=(2, 5))
+            assert x.chunks == ((2, 2), (5, 5))
+            made.append(x)
+        made.append(da.asarray(f["d"], dtype="f4"))
+    with h5py.File(tmp_path / "d.h5", "r+") as f:
+        f["d"][...] = -1.0
+    for x in made:
+        np.testing.assert_array_equal(x.compute(), np.full((4, 10), -1.0))
+    assert made[-1].dtype == np.float32
+    assert da.asarray(np.arange(10), chunks=5).chunks == ((5, 5),)
