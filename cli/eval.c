@@ -185,11 +185,10 @@ static int write_grid(const char *path, const char *svg, size_t len)
     dusk__atomic o;
     dusk_error err = DUSK_ERROR_INIT;
     if (dusk__atomic_open(&o, path, &err) != 0)
-        return cli_fail(1, "eval", "--chunks-svg %s: %s", path, err.msg);
+        return cli_fail(1, "eval", "--chunks-svg: %s", err.msg);   /* it names the path */
     int ok = dusk__atomic_write(&o, svg, len) == 0;
     if (dusk__atomic_close(&o, ok, &err) != 0 || !ok)
-        return cli_fail(1, "eval", "--chunks-svg %s: %s", path,
-                        ok ? err.msg : "cannot write it");
+        return cli_fail(1, "eval", "--chunks-svg: %s", ok ? err.msg : "cannot write it");
     return 0;
 }
 

@@ -127,6 +127,10 @@ int dusk_viz_chunks_svg(const dusk_array *a, int size, char **buf, size_t *len, 
         return dusk_error_set(err, DUSK_EINVAL, "chunks_svg: a size of %d pixels is too large",
                               size);
     const int64_t *shape = dusk_array_shape(a);
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] == 0)   /* Dask draws none either */
+            return dusk_error_set(err, DUSK_EINVAL, "chunks_svg: axis %d has length 0: there "
+                                  "is nothing to draw", d);
     for (int d = 0; d < ndim; d++) {
         const int64_t *c = dusk_array_chunks(a, d);
         for (int64_t i = 0; i < dusk_array_numblocks(a, d); i++)

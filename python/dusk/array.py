@@ -523,16 +523,17 @@ class Array(_dusk.Array):
             rows.append("<tr><th> %s </th><td> %s </td><td> %s </td></tr>" % (label, left, right))
         table = ("<table><thead><tr><td> </td><th> Array </th><th> Chunk </th></tr></thead>"
                  "<tbody>%s</tbody></table>" % "".join(rows))
-        if self.ndim == 0 or self._unknown_chunks:   # no picture of sizes not yet known
-            return table
+        if self.ndim == 0 or self._unknown_chunks or 0 in self.shape:
+            return table   # no picture of sizes not yet known, nor of nothing
         return "<table><tr><td>%s</td><td>%s</td></tr></table>" % (table, self._chunks_svg(120))
 
     def to_svg(self, size=500):
         """The picture of the chunks as SVG text, as Dask's to_svg: the array as a
         bar, a rectangle or a box, a line at each chunk boundary, the lengths along
         the edges (dusk_viz_chunks_svg)."""
-        if not isinstance(size, numbers.Integral) or size <= 0:
-            raise ValueError("to_svg: size must be a positive number of pixels, not %r"
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral) or \
+                not 0 < size <= 100000:
+            raise ValueError("to_svg: size must be a number of pixels from 1 to 100000, not %r"
                              % (size,))
         return self._chunks_svg(int(size))
 
@@ -3860,7 +3861,8 @@ def _view(self, dtype=None, order="C"):
     axis (the first, order='F') of every block scaled by the itemsizes' ratio,
     which must leave whole elements."""
     self._known_chunks("view")
-    dtype = self.dtype if dtype is None else np.dtype(dtype)
+    from .blocks import _dtype
+    dtype = self.dtype if dtype is None else _dtype(dtype, "view")
     if order not in ("C", "F"):
         raise ValueError("Order must be one of 'C' or 'F'")
     if self.ndim == 0:
@@ -5097,6 +5099,11 @@ def assert_eq(a, b, check_shape=True, check_graph=True, check_meta=True, check_c
         raise AssertionError("assert_eq: dtypes %s and %s differ" % (va.dtype, vb.dtype))
     if check_shape and va.shape != vb.shape:
         raise AssertionError("assert_eq: shapes %s and %s differ" % (va.shape, vb.shape))
+    try:
+        np.broadcast_shapes(va.shape, vb.shape)
+    except ValueError:
+        raise AssertionError("assert_eq: shapes %s and %s do not broadcast together"
+                             % (va.shape, vb.shape)) from None
     if va.dtype.kind in "fc" or vb.dtype.kind in "fc":
         ok = np.allclose(va, vb, equal_nan=equal_nan, **kwargs)
     else:

@@ -455,6 +455,18 @@ def _out_chunks(i, pairs, new_axes, adjust):
 _BOUNDARIES = {"none": 0, "constant": 1, "reflect": 2, "periodic": 3, "nearest": 4}
 
 
+def _check_constants(what, values, dtype):
+    """A constant boundary goes through a C double into the array's dtype: an
+    integer array's must be a whole number a double holds exactly (NaN into
+    ints is NumPy's ValueError; 2**60 + 1 would become 2**60)."""
+    if np.dtype(dtype).kind not in "biu":
+        return
+    for v in values:
+        if v != v or v in (float("inf"), float("-inf")) or v != int(v) or abs(v) > 2**53:
+            raise ValueError("%s: the constant boundary %r cannot be put in an array of %s "
+                             "(a whole number of at most 2**53 can)" % (what, v, dtype))
+
+
 def _boundary_kind(b, axis):
     """(kind, constant) of one axis's boundary."""
     if isinstance(b, str):
@@ -528,6 +540,8 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
     else:
         per_axis = (boundary,) * x.ndim
     kinds = tuple(_boundary_kind(b, i) for i, b in enumerate(per_axis))
+    _check_constants("map_overlap", [v for k, v in kinds if k == _BOUNDARIES["constant"]],
+                     x.dtype)
     if dtype is None and meta is not None and hasattr(meta, "dtype"):
         dtype = meta.dtype
     if dtype is None:
@@ -553,11 +567,12 @@ def _map_overlap_apart(func, arrays, depth, boundary, trim, align_arrays, allow_
         if not isinstance(v, list):
             return [v] * len(arrays)
         if len(v) != len(arrays):
-            raise ValueError("map_overlap: %d %ss for %d arrays" % (len(v), what, len(arrays)))
+            raise ValueError("map_overlap: a list of %d %s for %d array%s" % (
+                len(v), what, len(arrays), "" if len(arrays) == 1 else "s"))
         return v
-    depths = [_ov.coerce_depth(x.ndim, d) for x, d in zip(arrays, per_array(depth, "depth"))]
+    depths = [_ov.coerce_depth(x.ndim, d) for x, d in zip(arrays, per_array(depth, "depths"))]
     bounds = [_ov.coerce_boundary(x.ndim, b)
-              for x, b in zip(arrays, per_array(boundary, "boundary"))]
+              for x, b in zip(arrays, per_array(boundary, "boundaries"))]
     if align_arrays and len(arrays) > 1:
         # the last axes line up, as broadcasting does
         pairs = []

@@ -319,6 +319,11 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False,
         raise ValueError("apply_gufunc: %d arguments; dusk takes at most 16" % len(args))
     dtypes = _output_dtypes(func, signature, args, kwargs, nout, output_dtypes, meta, vectorize)
     output_sizes = dict(output_sizes or {})
+    for name, size in output_sizes.items():
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, (numbers.Integral,
+                                                                      np.integer)) or size < 0:
+            raise ValueError("apply_gufunc: output_sizes gives the core dimension '%s' the size "
+                             "%r: a size is an int of 0 or more" % (name, size))
     in_axes, out_axes = _normalize_axes(axes, axis, keepdims, ins, outs)
 
     # the arguments, their core dimensions last

@@ -23,7 +23,8 @@ import numbers
 import numpy as np
 
 from . import array as _da
-from .blocks import map_overlap, _boundary_kind, map_blocks as _map_blocks
+from .blocks import map_overlap, _boundary_kind, _check_constants, _BOUNDARIES, \
+    map_blocks as _map_blocks
 
 __all__ = ["overlap", "trim_internal", "trim_overlap", "map_overlap", "boundaries", "periodic",
            "reflect", "nearest", "constant", "ensure_minimum_chunksize", "coerce_depth",
@@ -81,6 +82,7 @@ def _kinds(what, x, boundary):
         kinds = [_boundary_kind(b[ax], ax) for ax in range(x.ndim)]
     except (ValueError, TypeError) as e:
         raise type(e)(str(e).replace("map_overlap", what, 1)) from None
+    _check_constants(what, [v for k, v in kinds if k == _BOUNDARIES["constant"]], x.dtype)
     return tuple(k for k, _ in kinds), tuple(v for _, v in kinds)
 
 
@@ -88,7 +90,9 @@ def ensure_minimum_chunksize(size, chunks):
     """chunks with every chunk at least size, small ones merged into their
     neighbours, as Dask's (map_overlap and overlap do this first)."""
     chunks = tuple(int(c) for c in chunks)
-    if not chunks or size <= min(chunks):
+    if not chunks:
+        raise ValueError("The overlapping depth %d is larger than your array 0." % size)
+    if size <= min(chunks):
         return chunks
     out, acc = [], 0
     for c in chunks:

@@ -554,3 +554,12 @@ def test_pickle():
     assert again.name == logdet.name
     close(again, np.linalg.slogdet(src)[1])
     close(pickle.loads(pickle.dumps(sign)), np.linalg.slogdet(src)[0])
+
+
+def test_output_sizes_must_be_sizes():
+    # -1 fell to blockwise's chunks message, 2.5 was cut to 2
+    x = da.ones((4, 3), chunks=(2, 3))
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="output_sizes gives the core dimension 'k' the size"):
+            da.apply_gufunc(lambda a: np.zeros(a.shape[:-1] + (2,)), "(i)->(k)", x,
+                            output_dtypes=float, output_sizes={"k": bad})

@@ -172,7 +172,7 @@ def test_map_overlap_with_block_info_drop_axis_and_new_axis():
     np.testing.assert_array_equal(got.compute(), A[:, 0] * 2)
     with pytest.raises(TypeError, match="All variadic arguments must be arrays"):
         da.map_overlap(_stencil, x, 3)
-    with pytest.raises(ValueError, match="2 depths for 1 arrays"):
+    with pytest.raises(ValueError, match="a list of 2 depths for 1 array$"):
         da.map_overlap(lambda q: q, x, depth=[1, 1], dtype=float)
 
 
@@ -196,3 +196,15 @@ def test_map_overlap_new_axis_anywhere():
                        chunks=((6, 6), (1,), (7, 7)))
     assert r.shape == (8, 1, 10)
     np.testing.assert_array_equal(r.compute()[:, 0], a)
+
+
+def test_constant_boundaries_an_integer_array_cannot_hold_are_refused():
+    # they went through a C double: NaN became 0 and 2**60 + 1 became 2**60
+    x = da.arange(12, chunks=4)
+    for c in (float("nan"), 2.5, 2**60 + 1):
+        with pytest.raises(ValueError, match="cannot be put in an array of int64"):
+            da.overlap.overlap(x, 1, c)
+        with pytest.raises(ValueError, match="cannot be put in an array of int64"):
+            x.map_overlap(lambda b: b, 1, c)
+    np.testing.assert_array_equal(da.overlap.overlap(x, 1, -7).compute()[:2], [-7, 0])
+    assert np.isnan(da.overlap.overlap(x.astype(float), 1, float("nan")).compute()[0])

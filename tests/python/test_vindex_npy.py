@@ -80,6 +80,8 @@ def test_view_refuses_blocks_of_part_elements():
         da.from_array(np.arange(24, dtype="i4").reshape(4, 6), chunks=(2, 3)).view("i8")
     with pytest.raises(ValueError, match="Order"):
         da.ones(4, chunks=2).view("f8", order="K")
+    with pytest.raises(TypeError, match="view: dusk arrays cannot hold dtype object"):
+        da.ones(4, chunks=2).view("O")
 
 
 def test_partitions_and_store_method(tmp_path):
@@ -174,8 +176,12 @@ def test_to_svg_and_the_notebook_picture():
     assert "<svg" not in da.ones((), chunks=()).sum()._repr_html_()
     with pytest.raises(ValueError, match="0-d"):
         da.ones((3,), chunks=2).sum().to_svg()
-    with pytest.raises(ValueError, match="size"):
-        x.to_svg(size=0)
+    for bad in (0, True, 2**31, 2.5):
+        with pytest.raises(ValueError, match="size must be a number of pixels"):
+            x.to_svg(size=bad)
+    with pytest.raises(ValueError, match="axis 0 has length 0"):
+        da.ones((0, 5), chunks=2).to_svg()
+    assert "<svg" not in da.ones((0, 5), chunks=2)._repr_html_()
 
 
 def test_assert_eq_and_performance_warning():
@@ -191,6 +197,8 @@ def test_assert_eq_and_performance_warning():
     assert da.assert_eq(x.astype("f4"), np.arange(6) * 1.5, check_dtype=False)
     with pytest.raises(AssertionError, match="shapes"):
         da.assert_eq(x, np.ones(5) * 1.5)
+    with pytest.raises(AssertionError, match="do not broadcast"):
+        da.assert_eq(x, np.ones(5) * 1.5, check_shape=False)
     assert issubclass(da.PerformanceWarning, Warning)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", da.PerformanceWarning)

@@ -1239,7 +1239,11 @@ static void test_chunks_svg(void **state)
     assert_int_equal(count_of(svg, "stroke-width:2"), 4);
     assert_non_null(strstr(svg, ">100000</text>"));
     dusk_free(svg);
-    /* refused: 0-d, a size too large, an array in error */
+    /* refused: 0-d, an axis of length 0 (as Dask's), a size too large, an
+     * array in error */
+    assert_int_equal(dusk_viz_chunks_svg(dusk_ones(ctx, DUSK_SHAPE(0, 5), NULL, DUSK_DT_F8), 0,
+                                         &svg, &len, &err), DUSK_EINVAL);
+    assert_non_null(strstr(err.msg, "axis 0 has length 0"));
     svg = (char *)"stale";
     assert_int_equal(dusk_viz_chunks_svg(dusk_ones(ctx, DUSK_SHAPE0, NULL, DUSK_DT_F8), 0, &svg,
                                          &len, &err), DUSK_EINVAL);
